@@ -1,0 +1,198 @@
+"""The reason of a sanction: everything a DSA statement of reasons needs (PRODUCT.md section 6)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from datetime import date
+from enum import StrEnum
+from typing import Any, ClassVar
+
+from reprieve.domain.errors import ValidationError
+from reprieve.domain.model import ensure_text, parse_enum
+
+
+class Ground(StrEnum):
+    ILLEGAL_CONTENT = "illegal_content"
+    INCOMPATIBLE_CONTENT = "incompatible_content"
+
+
+class Source(StrEnum):
+    ARTICLE_16 = "article_16"
+    TRUSTED_FLAGGER = "trusted_flagger"
+    OTHER_NOTIFICATION = "other_notification"
+    VOLUNTARY = "voluntary"
+
+
+class AutomatedDecision(StrEnum):
+    NOT_AUTOMATED = "not_automated"
+    PARTIALLY = "partially"
+    FULLY = "fully"
+
+
+#: The DSA Transparency Database's statement categories (schema v2).
+CATEGORIES = frozenset(
+    "STATEMENT_CATEGORY_" + name
+    for name in (
+        "ANIMAL_WELFARE",
+        "CONSUMER_INFORMATION",
+        "CYBER_VIOLENCE",
+        "CYBER_VIOLENCE_AGAINST_WOMEN",
+        "DATA_PROTECTION_AND_PRIVACY_VIOLATIONS",
+        "ILLEGAL_OR_HARMFUL_SPEECH",
+        "INTELLECTUAL_PROPERTY_INFRINGEMENTS",
+        "NEGATIVE_EFFECTS_ON_CIVIC_DISCOURSE_OR_ELECTIONS",
+        "NOT_SPECIFIED_NOTICE",
+        "OTHER_VIOLATION_TC",
+        "PROTECTION_OF_MINORS",
+        "RISK_FOR_PUBLIC_SECURITY",
+        "SCAMS_AND_FRAUD",
+        "SELF_HARM",
+        "UNSAFE_AND_PROHIBITED_PRODUCTS",
+        "VIOLENCE",
+    )
+)
+
+#: EEA member states, as the Transparency Database's territorial_scope lists them.
+EEA_COUNTRIES = frozenset(
+    "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE IS LI NO".split()
+)
+
+_KEYWORD = re.compile(r"^KEYWORD_[A-Z0-9_]{1,80}$")
+_CONTENT_TYPE = re.compile(r"^CONTENT_TYPE_[A-Z0-9_]{1,40}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Automation:
+    detection: bool = False
+    decision: AutomatedDecision = AutomatedDecision.NOT_AUTOMATED
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> Automation:
+        if data is None:
+            return cls()
+        if not isinstance(data, dict):
+            raise ValidationError("must be an object {detection, decision}", field="automated")
+        unknown = set(data) - {"detection", "decision"}
+        if unknown:
+            raise ValidationError(f"unknown field {sorted(unknown)[0]!r}", field="automated")
+        detection = data.get("detection", False)
+        if not isinstance(detection, bool):
+            raise ValidationError("must be true or false", field="automated.detection")
+        decision = parse_enum(
+            AutomatedDecision, data.get("decision", "not_automated"), field="automated.decision"
+        )
+        return cls(detection, decision)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"detection": self.detection, "decision": self.decision.value}
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """Why a sanction was imposed, in the terms of a DSA statement of reasons."""
+
+    ground: Ground
+    category: str
+    explanation: str
+    policy: str | None = None
+    legal_ground: str | None = None
+    contractual_ground: str | None = None
+    keywords: tuple[str, ...] = ()
+    facts: str = ""
+    source: Source = Source.VOLUNTARY
+    territorial_scope: tuple[str, ...] = ()
+    content_type: tuple[str, ...] = ()
+    content_date: str | None = None
+
+    _FIELDS: ClassVar[list[str]] = (
+        "ground category explanation policy legal_ground contractual_ground keywords facts "
+        "source territorial_scope content_type content_date"
+    ).split()
+
+    @classmethod
+    def from_dict(cls, data: object) -> Reason:
+        if not isinstance(data, dict):
+            raise ValidationError("must be an object", field="reason")
+        unknown = set(data) - set(cls._FIELDS)
+        if unknown:
+            raise ValidationError(f"unknown field {sorted(unknown)[0]!r}", field="reason")
+        ground = parse_enum(Ground, data.get("ground"), field="reason.ground")
+        category = data.get("category")
+        if category not in CATEGORIES:
+            raise ValidationError(
+                f"{category!r} is not a Transparency Database category (STATEMENT_CATEGORY_...)",
+                field="reason.category",
+            )
+        explanation = ensure_text(data.get("explanation"), field="reason.explanation", max_length=2000)  # type: ignore[arg-type]
+        policy = _optional_text(data, "policy", 500)
+        legal = _optional_text(data, "legal_ground", 500)
+        contractual = _optional_text(data, "contractual_ground", 500)
+        if ground is Ground.ILLEGAL_CONTENT and not legal:
+            raise ValidationError(
+                "is required when the ground is illegal_content", field="reason.legal_ground"
+            )
+        if ground is Ground.INCOMPATIBLE_CONTENT and not contractual:
+            contractual = policy  # the platform's rule is the contractual ground
+            if not contractual:
+                raise ValidationError(
+                    "is required when the ground is incompatible_content (or give reason.policy)",
+                    field="reason.contractual_ground",
+                )
+        keywords = _codes(data, "keywords", _KEYWORD, "KEYWORD_...")
+        facts = data.get("facts", "") or ""
+        ensure_text(facts, field="reason.facts", max_length=5000, required=False)
+        source = parse_enum(Source, data.get("source", "voluntary"), field="reason.source")
+        territorial = data.get("territorial_scope", []) or []
+        if not isinstance(territorial, list) or any(c not in EEA_COUNTRIES for c in territorial):
+            raise ValidationError(
+                "must be a list of EEA country codes such as FR, DE", field="reason.territorial_scope"
+            )
+        content_type = _codes(data, "content_type", _CONTENT_TYPE, "CONTENT_TYPE_...")
+        content_date = data.get("content_date")
+        if content_date is not None:
+            try:
+                date.fromisoformat(content_date)
+            except (TypeError, ValueError):
+                raise ValidationError(
+                    f"{content_date!r} is not a date such as 2021-01-06", field="reason.content_date"
+                ) from None
+        return cls(
+            ground=ground,
+            category=category,
+            explanation=explanation,
+            policy=policy,
+            legal_ground=legal,
+            contractual_ground=contractual,
+            keywords=keywords,
+            facts=facts,
+            source=source,
+            territorial_scope=tuple(sorted(set(territorial))),
+            content_type=content_type,
+            content_date=content_date,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["ground"] = self.ground.value
+        data["source"] = self.source.value
+        for key in ("keywords", "territorial_scope", "content_type"):
+            data[key] = list(data[key])
+        return data
+
+
+def _optional_text(data: dict[str, Any], key: str, max_length: int) -> str | None:
+    value = data.get(key)
+    if value is None or value == "":
+        return None
+    return ensure_text(value, field=f"reason.{key}", max_length=max_length)
+
+
+def _codes(data: dict[str, Any], key: str, pattern: re.Pattern[str], example: str) -> tuple[str, ...]:
+    values = data.get(key, []) or []
+    if not isinstance(values, list) or len(values) > 20:
+        raise ValidationError(f"must be a list of at most 20 {example} codes", field=f"reason.{key}")
+    for value in values:
+        if not isinstance(value, str) or not pattern.match(value):
+            raise ValidationError(f"{value!r} is not a {example} code", field=f"reason.{key}")
+    return tuple(dict.fromkeys(values))

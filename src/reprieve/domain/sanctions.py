@@ -1,0 +1,350 @@
+"""Sanctions and their terms over time (PRODUCT.md section 3).
+
+A sanction's history is a list of changes: its creation (effective at ``starts_at``),
+amendments and lifts, each with an ``effective_at`` and the order it was recorded in.
+At an instant ``t`` the term in force is the one set by the creation or amendment with the
+greatest ``effective_at <= t`` (ties: recorded last); the sanction is active at ``t`` iff
+``starts_at <= t < ends_at`` under that term and no lift has ``effective_at <= t``.
+
+``spans`` turns that history into the intervals during which the sanction is active, with
+the kind and denials in force in each: the form the projections and the index store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from reprieve.domain.errors import ConflictError, ValidationError
+from reprieve.domain.model import (
+    APPEAL,
+    AccountRef,
+    Platform,
+    SanctionKind,
+    SanctionState,
+)
+from reprieve.domain.reason import Automation, Reason
+from reprieve.domain.time import (
+    END_OF_TIME,
+    end_to_micros,
+    format_instant,
+    parse_instant,
+    to_micros,
+)
+
+
+class ChangeType(StrEnum):
+    IMPOSED = "imposed"
+    AMENDED = "amended"
+    LIFTED = "lifted"
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One recorded change of a sanction: its creation, an amendment, or a lift."""
+
+    type: ChangeType
+    seq: int  #: recording order; breaks ties between equal effective instants
+    effective_at: datetime
+    kind: SanctionKind | None = None
+    ends_at: datetime | None = None
+    denies: tuple[str, ...] = ()
+    review_at: datetime | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "type": self.type.value,
+            "seq": self.seq,
+            "effective_at": format_instant(self.effective_at),
+            "kind": self.kind.value if self.kind else None,
+            "ends_at": format_instant(self.ends_at),
+            "denies": list(self.denies),
+            "review_at": format_instant(self.review_at),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Change:
+        return cls(
+            type=ChangeType(data["type"]),
+            seq=data["seq"],
+            effective_at=parse_instant(data["effective_at"]),
+            kind=SanctionKind(data["kind"]) if data.get("kind") else None,
+            ends_at=parse_instant(data["ends_at"]) if data.get("ends_at") else None,
+            denies=tuple(data.get("denies") or ()),
+            review_at=parse_instant(data["review_at"]) if data.get("review_at") else None,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """An interval [start, end) in microseconds during which a sanction is active as ``kind``."""
+
+    sanction_id: str
+    start: int
+    end: int
+    kind: SanctionKind
+    denies: tuple[str, ...]  #: as recorded; resolved per platform by ``denials_on``
+
+
+def denials_on(platform: Platform, kind: SanctionKind, denies: Iterable[str]) -> frozenset[str]:
+    """The capabilities a sanction of ``kind`` denies on ``platform``; ``appeal`` never."""
+    if kind is SanctionKind.WARNING:
+        return frozenset()
+    if kind is SanctionKind.RESTRICTION:
+        return frozenset(c for c in denies if c in platform.capabilities and c != APPEAL)
+    return platform.all_denials()
+
+
+@dataclass(slots=True)
+class Sanction:
+    """A decision against an identity, with the full history of its term."""
+
+    id: str
+    operator: str
+    identity: str
+    subject: AccountRef
+    scope: tuple[str, ...]
+    starts_at: datetime
+    reason: Reason
+    automated: Automation
+    changes: list[Change] = field(default_factory=list)
+
+    # --- reading the history -------------------------------------------------------------
+
+    def terms(self) -> list[Change]:
+        """Creation and amendments, in effective order (ties: recorded last comes last)."""
+        return sorted(
+            (c for c in self.changes if c.type is not ChangeType.LIFTED),
+            key=lambda c: (c.effective_at, c.seq),
+        )
+
+    def term_at(self, t: datetime) -> Change | None:
+        """The creation or amendment in force at ``t``, or None before ``starts_at``."""
+        in_force = None
+        for change in self.terms():
+            if change.effective_at <= t:
+                in_force = change
+            else:
+                break
+        return in_force
+
+    @property
+    def lifted_at(self) -> datetime | None:
+        return lifted_at(self.changes)
+
+    @property
+    def latest(self) -> Change:
+        """The term that will be in force once every recorded change has taken effect."""
+        return self.terms()[-1]
+
+    def is_active(self, t: datetime) -> bool:
+        term = self.term_at(t)
+        if term is None or t < self.starts_at:
+            return False
+        if term.ends_at is not None and t >= term.ends_at:
+            return False
+        lifted = self.lifted_at
+        return lifted is None or t < lifted
+
+    def state_at(self, t: datetime) -> SanctionState:
+        if t < self.starts_at:
+            return SanctionState.SCHEDULED
+        lifted = self.lifted_at
+        if lifted is not None and lifted <= t:
+            return SanctionState.LIFTED
+        return SanctionState.ACTIVE if self.is_active(t) else SanctionState.EXPIRED
+
+    def view_at(self, t: datetime) -> Change:
+        """The term to show at ``t``: the one in force, or the first one before it starts."""
+        return self.term_at(t) or self.terms()[0]
+
+    def spans(self) -> list[Span]:
+        """The intervals during which this sanction is active, merged where nothing changes."""
+        return compute_spans(self.id, self.changes)
+
+    # --- guards --------------------------------------------------------------------------
+
+    def ensure_not_before_start(self, effective_at: datetime) -> None:
+        if effective_at < self.starts_at:
+            raise ValidationError(
+                f"{format_instant(effective_at)} is before the sanction starts "
+                f"({format_instant(self.starts_at)}); a change cannot be backdated before that",
+                field="effective_at",
+            )
+
+    def ensure_active_at(self, effective_at: datetime) -> None:
+        if not self.is_active(effective_at):
+            state = self.state_at(effective_at)
+            raise ConflictError(
+                f"sanction {self.id} is not active at {format_instant(effective_at)}: it is {state}"
+            )
+
+    # --- changes ---------------------------------------------------------------------------
+
+    def amend(
+        self,
+        *,
+        seq: int,
+        effective_at: datetime,
+        ends_at: datetime | None | Unset,
+        review_at: datetime | None | Unset,
+        kind: SanctionKind | None,
+        denies: Sequence[str] | None,
+        platforms: Sequence[Platform],
+    ) -> Change:
+        """Record an amendment effective at ``effective_at``; returns the new term."""
+        self.ensure_not_before_start(effective_at)
+        self.ensure_active_at(effective_at)
+        current = self.term_at(effective_at)
+        assert current is not None and current.kind is not None
+        new_kind = kind or current.kind
+        new_ends = current.ends_at if isinstance(ends_at, Unset) else ends_at
+        if new_kind is SanctionKind.TERMINATION and isinstance(ends_at, Unset):
+            new_ends = None  # a termination is permanent unless said otherwise
+        new_review = current.review_at if isinstance(review_at, Unset) else review_at
+        if new_kind is SanctionKind.RESTRICTION:
+            new_denies = tuple(denies) if denies is not None else current.denies
+        else:
+            if denies:
+                raise ValidationError("only a restriction lists what it denies", field="denies")
+            new_denies = ()
+        ensure_term(new_kind, self.starts_at, new_ends, new_denies, platforms)
+        if new_ends is not None and new_ends <= effective_at:
+            raise ValidationError(
+                f"must lie after the amendment takes effect ({format_instant(effective_at)})",
+                field="ends_at",
+            )
+        change = Change(
+            ChangeType.AMENDED, seq, effective_at, new_kind, new_ends, new_denies, new_review
+        )
+        self.changes.append(change)
+        return change
+
+    def lift(self, *, seq: int, effective_at: datetime) -> Change:
+        self.ensure_not_before_start(effective_at)
+        self.ensure_active_at(effective_at)
+        change = Change(ChangeType.LIFTED, seq, effective_at)
+        self.changes.append(change)
+        return change
+
+
+class Unset:
+    """Marks a field that an amendment leaves as it is (``None`` means "no end")."""
+
+    _instance: Unset | None = None
+
+    def __new__(cls) -> Unset:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET = Unset()
+
+
+def lifted_at(changes: Iterable[Change]) -> datetime | None:
+    """The earliest lift: from then on the sanction is over, whatever else was recorded."""
+    lifts = [c.effective_at for c in changes if c.type is ChangeType.LIFTED]
+    return min(lifts) if lifts else None
+
+
+def compute_spans(sanction_id: str, changes: Sequence[Change]) -> list[Span]:
+    """When a sanction with this history is active, and as what (PRODUCT.md section 3)."""
+    terms = sorted(
+        (c for c in changes if c.type is not ChangeType.LIFTED),
+        key=lambda c: (c.effective_at, c.seq),
+    )
+    lifted = lifted_at(changes)
+    limit = END_OF_TIME if lifted is None else to_micros(lifted)
+    breakpoints = sorted({to_micros(c.effective_at) for c in terms})
+    result: list[Span] = []
+    for i, start in enumerate(breakpoints):
+        following = breakpoints[i + 1] if i + 1 < len(breakpoints) else END_OF_TIME
+        term = _in_force(terms, start)
+        end = min(following, end_to_micros(term.ends_at), limit)
+        if end <= start:
+            continue
+        assert term.kind is not None
+        previous = result[-1] if result else None
+        if (
+            previous is not None
+            and previous.end == start
+            and previous.kind is term.kind
+            and previous.denies == term.denies
+        ):
+            result[-1] = replace(previous, end=end)
+        else:
+            result.append(Span(sanction_id, start, end, term.kind, term.denies))
+    return result
+
+
+def _in_force(terms: list[Change], t: int) -> Change:
+    chosen = terms[0]
+    for change in terms:
+        if to_micros(change.effective_at) <= t:
+            chosen = change
+        else:
+            break
+    return chosen
+
+
+def ensure_term(
+    kind: SanctionKind,
+    starts_at: datetime,
+    ends_at: datetime | None,
+    denies: Sequence[str],
+    platforms: Sequence[Platform],
+) -> None:
+    """The rules every term obeys, at creation and at each amendment."""
+    if ends_at is not None and ends_at <= starts_at:
+        raise ValidationError(
+            f"{format_instant(ends_at)} is not after starts_at ({format_instant(starts_at)})",
+            field="ends_at",
+        )
+    if kind is SanctionKind.TERMINATION and ends_at is not None:
+        raise ValidationError(
+            "a termination is permanent: give no ends_at (or impose a suspension)", field="ends_at"
+        )
+    if kind is SanctionKind.RESTRICTION:
+        if not denies:
+            raise ValidationError("a restriction must list the capabilities it denies", field="denies")
+        offered = {c for p in platforms for c in p.capabilities}
+        for capability in denies:
+            if capability == APPEAL:
+                raise ValidationError("appeal can never be denied", field="denies")
+            if capability not in offered:
+                raise ValidationError(
+                    f"{capability!r} is not a capability of any platform in scope", field="denies"
+                )
+    elif denies:
+        raise ValidationError(
+            f"only a restriction lists what it denies; a {kind} denies "
+            + ("nothing" if kind is SanctionKind.WARNING else "everything but appeal"),
+            field="denies",
+        )
+
+
+def ensure_scope(subject_platform: Platform, scope: Sequence[Platform]) -> None:
+    """A scope holds the subject's platform and only platforms of the same operator."""
+    for platform in scope:
+        if platform.operator != subject_platform.operator:
+            raise ValidationError(
+                f"platform {platform.id!r} belongs to operator {platform.operator!r}, not "
+                f"{subject_platform.operator!r}: a scope cannot span two operators",
+                field="scope",
+            )
+    if subject_platform.id not in {p.id for p in scope}:
+        raise ValidationError(
+            f"must include the subject's platform {subject_platform.id!r}", field="scope"
+        )
+
+
+def count_strikes(marks: Iterable[tuple[int, int | None]], t: int) -> int:
+    """Sanctions that started by ``t`` and were not lifted by then; ``marks`` is (start, lifted)."""
+    return sum(1 for start, lifted in marks if start <= t and (lifted is None or lifted > t))

@@ -1,0 +1,123 @@
+"""Instants (RFC 3339, UTC) and durations (ISO 8601), and their integer form.
+
+Projections store instants as integer microseconds since the epoch so that SQLite and
+PostgreSQL compare them identically; ``END_OF_TIME`` stands for "no end".
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from reprieve.domain.errors import ValidationError
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+#: Microseconds of 9999-12-31T23:59:59.999999Z + 1: later than any instant a datetime can hold.
+END_OF_TIME = 253402300800000000
+
+_DURATION = re.compile(
+    r"^P(?!$)(?:(?P<years>\d+)Y)?(?:(?P<months>\d+)M)?(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
+    r"(?:T(?=\d)(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+)S)?)?$"
+)
+
+
+def parse_instant(value: str | datetime, *, field: str = "instant") -> datetime:
+    """Parse an RFC 3339 instant (or a bare date, read as midnight UTC) into an aware UTC datetime."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValidationError("an instant needs a time zone offset, e.g. Z", field=field)
+        return value.astimezone(UTC)
+    text = value.strip()
+    if not text:
+        raise ValidationError("empty instant", field=field)
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValidationError(
+            f"{value!r} is not an RFC 3339 instant such as 2021-01-07T00:00:00Z", field=field
+        ) from None
+    if len(text) == 10:  # a bare date
+        parsed = parsed.replace(tzinfo=UTC)
+    if parsed.tzinfo is None:
+        raise ValidationError(
+            f"{value!r} has no time zone offset; write it as e.g. {text}Z", field=field
+        )
+    return parsed.astimezone(UTC)
+
+
+def format_instant(value: datetime | None) -> str | None:
+    """RFC 3339 in UTC with a Z, microseconds only when there are some."""
+    if value is None:
+        return None
+    value = value.astimezone(UTC)
+    if value.microsecond:
+        return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True, slots=True)
+class Duration:
+    """An ISO 8601 duration; years and months are calendar units, the rest are exact."""
+
+    text: str
+    years: int = 0
+    months: int = 0
+    exact: timedelta = timedelta(0)
+
+    def after(self, start: datetime) -> datetime:
+        """The instant this duration after ``start`` (end-of-month days are clamped)."""
+        total_months = start.month - 1 + self.months + 12 * self.years
+        year = start.year + total_months // 12
+        month = total_months % 12 + 1
+        day = min(start.day, calendar.monthrange(year, month)[1])
+        try:
+            shifted = start.replace(year=year, month=month, day=day)
+            return shifted + self.exact
+        except (ValueError, OverflowError):
+            raise ValidationError(f"{self.text} after {format_instant(start)} is out of range") from None
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def parse_duration(value: str, *, field: str = "duration") -> Duration:
+    """Parse an ISO 8601 duration such as P2Y, P30D or PT48H."""
+    match = _DURATION.match(value.strip().upper()) if isinstance(value, str) else None
+    if match is None:
+        raise ValidationError(
+            f"{value!r} is not an ISO 8601 duration such as P2Y, P30D or PT48H", field=field
+        )
+    parts = {k: int(v) if v else 0 for k, v in match.groupdict().items()}
+    exact = timedelta(
+        weeks=parts["weeks"],
+        days=parts["days"],
+        hours=parts["hours"],
+        minutes=parts["minutes"],
+        seconds=parts["seconds"],
+    )
+    if parts["years"] > 9999 or exact.days > 3_650_000:
+        raise ValidationError(f"{value!r} is longer than any term Reprieve can hold", field=field)
+    duration = Duration(value.strip().upper(), parts["years"], parts["months"], exact)
+    if duration.years == 0 and duration.months == 0 and not exact:
+        raise ValidationError(f"{value!r} is a zero duration", field=field)
+    return duration
+
+
+def to_micros(value: datetime) -> int:
+    """Microseconds since the epoch of an aware datetime."""
+    delta = value - EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def from_micros(value: int) -> datetime:
+    return EPOCH + timedelta(microseconds=value)
+
+
+def end_to_micros(value: datetime | None) -> int:
+    return END_OF_TIME if value is None else to_micros(value)
+
+
+def end_from_micros(value: int | None) -> datetime | None:
+    return None if value is None or value >= END_OF_TIME else from_micros(value)

@@ -1,0 +1,57 @@
+"""The audit log: reading it, verifying its chain, and rebuilding projections from it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import delete
+
+from reprieve.domain.errors import ValidationError
+from reprieve.store import eventlog, tables
+from reprieve.store.db import Database
+from reprieve.store.eventlog import Verification
+from reprieve.store.projector import Applied, Projector
+
+
+def list_events(
+    db: Database, *, after: int = 0, limit: int = 100, operator: str | None = None
+) -> dict[str, Any]:
+    if not 1 <= limit <= 1000:
+        raise ValidationError("must be between 1 and 1000", field="limit")
+    if after < 0:
+        raise ValidationError("must be 0 or more", field="after")
+    with db.read() as conn:
+        page = eventlog.read_events(conn, after=after, limit=limit, operator=operator)
+    return {
+        "items": [e.to_dict() for e in page],
+        "next_cursor": str(page[-1].seq) if len(page) == limit else None,
+    }
+
+
+def verify_audit_log(db: Database) -> Verification:
+    return eventlog.verify_chain(db.engine)
+
+
+def rebuild_projections(
+    db: Database, *, batch: int = 20_000, on_progress: Callable[[int], None] | None = None
+) -> int:
+    """Empty every projection and replay the whole log into them, in one transaction."""
+    count = 0
+    with db.engine.connect().execution_options(reprieve_write=True) as conn, conn.begin():
+        eventlog.lock_head(conn)
+        for table in reversed(tables.PROJECTIONS):
+            conn.execute(delete(table))
+        projector = Projector(conn)
+        after = 0
+        while True:
+            page = eventlog.read_events(conn, after=after, limit=batch)
+            if not page:
+                break
+            projector.apply([Applied(e.seq, e.type, e.effective_at, e.payload()) for e in page])
+            after = page[-1].seq
+            count += len(page)
+            if on_progress is not None:
+                on_progress(count)
+    db._platforms.clear()
+    return count

@@ -1,0 +1,255 @@
+"""Imposing, amending and lifting sanctions, one at a time or in bulk."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from reprieve.domain.errors import NotFoundError, ValidationError
+from reprieve.domain.events import EventType, NewEvent
+from reprieve.domain.model import AccountRef, Platform, SanctionKind, ensure_slug, ensure_text, parse_enum
+from reprieve.domain.reason import Automation, Reason
+from reprieve.domain.sanctions import UNSET, Change, ChangeType, Sanction, Unset, ensure_scope, ensure_term
+from reprieve.domain.time import format_instant, parse_duration, parse_instant, to_micros
+from reprieve.services.catalogue import ensure_accounts, require_platform
+from reprieve.services.ids import new_id
+from reprieve.services.views import sanction_view
+from reprieve.store import queries
+from reprieve.store.db import Database
+from reprieve.store.uow import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class ImposeSanction:
+    """What a moderator asks for; instants and durations still as given, checked on use."""
+
+    subject: AccountRef
+    kind: str
+    reason: dict[str, Any]
+    scope: Sequence[str] | None = None
+    denies: Sequence[str] = ()
+    starts_at: str | datetime | None = None
+    ends_at: str | datetime | None = None
+    duration: str | None = None
+    review_at: str | datetime | None = None
+    review_after: str | None = None
+    automated: dict[str, Any] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def impose_sanction(db: Database, command: ImposeSanction, *, actor: str, now: datetime) -> dict[str, Any]:
+    with UnitOfWork(db, actor=actor, now=now) as uow:
+        sanction = _impose(db, uow, [command])[0]
+    return sanction_view(sanction, at=now)
+
+
+def import_sanctions(
+    db: Database, commands: Iterable[ImposeSanction], *, actor: str, now: datetime, batch_size: int = 10_000,
+    on_batch: Any = None,
+) -> int:
+    """Impose many sanctions, ``batch_size`` per transaction; returns how many were imposed.
+
+    Each batch is all-or-nothing: a bad command rolls back its batch, and the error names it.
+    """
+    total = 0
+    batch: list[ImposeSanction] = []
+
+    def flush() -> None:
+        nonlocal total
+        with UnitOfWork(db, actor=actor, now=now) as uow:
+            _impose(db, uow, batch, offset=total)
+        total += len(batch)
+        batch.clear()
+        if on_batch is not None:
+            on_batch(total)
+
+    for command in commands:
+        batch.append(command)
+        if len(batch) >= batch_size:
+            flush()
+    if batch:
+        flush()
+    return total
+
+
+def _impose(db: Database, uow: UnitOfWork, commands: Sequence[ImposeSanction], offset: int = 0) -> list[Sanction]:
+    ensured = ensure_accounts(db, uow, [_checked_subject(db, uow, c.subject) for c in commands])
+    sanctions: list[Sanction] = []
+    events: list[NewEvent] = []
+    seq = uow.next_seq()
+    for index, command in enumerate(commands):
+        try:
+            sanction, data = _prepare(db, uow, command, ensured.identities[command.subject], seq)
+        except ValidationError as exc:
+            if len(commands) > 1:
+                raise ValidationError(f"sanction #{offset + index + 1}: {exc.message}") from None
+            raise
+        sanctions.append(sanction)
+        events.append(NewEvent(EventType.SANCTION_IMPOSED, data["starts_at"], sanction.operator, data))
+        seq += 1
+    uow.record(events)
+    return sanctions
+
+
+def _checked_subject(db: Database, uow: UnitOfWork, subject: AccountRef) -> AccountRef:
+    require_platform(db, uow.conn, subject.platform)
+    return subject
+
+
+def _prepare(
+    db: Database, uow: UnitOfWork, c: ImposeSanction, identity: str, seq: int
+) -> tuple[Sanction, dict[str, Any]]:
+    subject_platform = require_platform(db, uow.conn, c.subject.platform)
+    scope_ids = list(dict.fromkeys(c.scope)) if c.scope else [subject_platform.id]
+    if len(scope_ids) > 100:
+        raise ValidationError("at most 100 platforms", field="scope")
+    scope = [require_platform(db, uow.conn, ensure_slug(p, field="scope")) for p in scope_ids]
+    ensure_scope(subject_platform, scope)
+    kind = parse_enum(SanctionKind, c.kind, field="kind")
+    reason = Reason.from_dict(c.reason)
+    automated = Automation.from_dict(c.automated)
+    starts_at = parse_instant(c.starts_at, field="starts_at") if c.starts_at is not None else uow.now
+    if c.ends_at is not None and c.duration is not None:
+        raise ValidationError("give ends_at or duration, not both", field="ends_at")
+    ends_at = None
+    if c.ends_at is not None:
+        ends_at = parse_instant(c.ends_at, field="ends_at")
+    elif c.duration is not None:
+        ends_at = parse_duration(c.duration, field="duration").after(starts_at)
+    if c.review_at is not None and c.review_after is not None:
+        raise ValidationError("give review_at or review_after, not both", field="review_at")
+    review_at = None
+    if c.review_at is not None:
+        review_at = parse_instant(c.review_at, field="review_at")
+    elif c.review_after is not None:
+        review_at = parse_duration(c.review_after, field="review_after").after(starts_at)
+    denies = tuple(dict.fromkeys(c.denies))
+    ensure_term(kind, starts_at, ends_at, denies, scope)
+    sanction = Sanction(
+        id=new_id("snc", uow.now),
+        operator=subject_platform.operator,
+        identity=identity,
+        subject=c.subject,
+        scope=tuple(p.id for p in scope),
+        starts_at=starts_at,
+        reason=reason,
+        automated=automated,
+        changes=[Change(ChangeType.IMPOSED, seq, starts_at, kind, ends_at, denies, review_at)],
+    )
+    data = {
+        "id": sanction.id,
+        "operator": sanction.operator,
+        "identity": identity,
+        "subject": {"platform": c.subject.platform, "account": c.subject.account},
+        "scope": list(sanction.scope),
+        "kind": kind.value,
+        "denies": list(denies),
+        "starts_at": format_instant(starts_at),
+        "ends_at": format_instant(ends_at),
+        "review_at": format_instant(review_at),
+        "reason": reason.to_dict(),
+        "automated": automated.to_dict(),
+    }
+    return sanction, data
+
+
+def _load(db: Database, uow: UnitOfWork, sanction_id: str, operators: Sequence[str] | None) -> Sanction:
+    sanction = queries.load_sanction(uow.conn, sanction_id)
+    if sanction is None or (operators is not None and sanction.operator not in operators):
+        raise NotFoundError(f"no sanction {sanction_id!r}")
+    return sanction
+
+
+def amend_sanction(
+    db: Database,
+    sanction_id: str,
+    *,
+    reason: str,
+    ends_at: str | datetime | None | Unset = UNSET,
+    review_at: str | datetime | None | Unset = UNSET,
+    kind: str | None = None,
+    denies: Sequence[str] | None = None,
+    effective_at: str | datetime | None = None,
+    actor: str,
+    now: datetime,
+    operators: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """Change a sanction's term from ``effective_at`` on (default: now)."""
+    ensure_text(reason, field="reason", max_length=2000)
+    effective = parse_instant(effective_at, field="effective_at") if effective_at is not None else now
+    new_ends: datetime | None | Unset = ends_at if isinstance(ends_at, Unset) or ends_at is None else parse_instant(ends_at, field="ends_at")
+    new_review: datetime | None | Unset = (
+        review_at if isinstance(review_at, Unset) or review_at is None else parse_instant(review_at, field="review_at")
+    )
+    new_kind = parse_enum(SanctionKind, kind, field="kind") if kind is not None else None
+    if (
+        isinstance(new_ends, Unset) and isinstance(new_review, Unset) and new_kind is None and denies is None
+    ):
+        raise ValidationError("an amendment must change ends_at, review_at, kind or denies")
+    with UnitOfWork(db, actor=actor, now=now) as uow:
+        sanction = _load(db, uow, sanction_id, operators)
+        platforms = _scope_platforms(db, uow, sanction)
+        change = sanction.amend(
+            seq=uow.next_seq(), effective_at=effective, ends_at=new_ends, review_at=new_review,
+            kind=new_kind, denies=denies, platforms=platforms,
+        )
+        assert change.kind is not None
+        uow.record([NewEvent(
+            EventType.SANCTION_AMENDED, format_instant(effective) or "", sanction.operator,
+            {
+                "id": sanction.id, "kind": change.kind.value, "ends_at": format_instant(change.ends_at),
+                "review_at": format_instant(change.review_at), "denies": list(change.denies), "reason": reason,
+            },
+        )])
+    return sanction_view(sanction, at=now)
+
+
+def lift_sanction(
+    db: Database,
+    sanction_id: str,
+    *,
+    reason: str,
+    effective_at: str | datetime | None = None,
+    actor: str,
+    now: datetime,
+    operators: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """End a sanction early, from ``effective_at`` on (default: now; a future instant schedules it)."""
+    ensure_text(reason, field="reason", max_length=2000)
+    effective = parse_instant(effective_at, field="effective_at") if effective_at is not None else now
+    with UnitOfWork(db, actor=actor, now=now) as uow:
+        sanction = _load(db, uow, sanction_id, operators)
+        sanction.lift(seq=uow.next_seq(), effective_at=effective)
+        uow.record([NewEvent(
+            EventType.SANCTION_LIFTED, format_instant(effective) or "", sanction.operator,
+            {"id": sanction.id, "reason": reason},
+        )])
+    return sanction_view(sanction, at=now)
+
+
+def _scope_platforms(db: Database, uow: UnitOfWork, sanction: Sanction) -> list[Platform]:
+    return [require_platform(db, uow.conn, p) for p in sanction.scope]
+
+
+def get_sanction(
+    db: Database, sanction_id: str, *, at: datetime, operators: Sequence[str] | None = None
+) -> dict[str, Any]:
+    with db.read() as conn:
+        sanction = queries.load_sanction(conn, sanction_id)
+    if sanction is None or (operators is not None and sanction.operator not in operators):
+        raise NotFoundError(f"no sanction {sanction_id!r}")
+    return sanction_view(sanction, at=at)
+
+
+def list_sanctions(
+    db: Database, f: queries.SanctionFilter, *, at: datetime, limit: int = 50, cursor: str | None = None
+) -> dict[str, Any]:
+    """A page of sanctions matching ``f`` at ``at``: ``{items, next_cursor}``."""
+    if not 1 <= limit <= 1000:
+        raise ValidationError("must be between 1 and 1000", field="limit")
+    with db.read() as conn:
+        rows, next_cursor = queries.list_sanction_rows(conn, f, at_us=to_micros(at), limit=limit, cursor=cursor)
+        sanctions = queries.load_sanctions(conn, rows)
+    return {"items": [sanction_view(s, at=at) for s in sanctions], "next_cursor": next_cursor}

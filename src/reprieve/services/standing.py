@@ -1,0 +1,115 @@
+"""Standing and checks read from the database: "may this account do X at instant t?"
+
+The enforcement index answers the same questions from memory for the present; these are the
+reference answers, and the ones for any past or future instant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection
+
+from reprieve.domain.errors import NotFoundError, ValidationError
+from reprieve.domain.model import AccountRef, Status, ensure_slug
+from reprieve.domain.sanctions import count_strikes
+from reprieve.domain.standing import Standing, standing_at
+from reprieve.domain.time import format_instant, from_micros, to_micros
+from reprieve.services.catalogue import require_platform
+from reprieve.store import queries
+from reprieve.store.db import Database
+
+MAX_CHECKS = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class AccountStanding:
+    ref: AccountRef
+    identity: str | None
+    standing: Standing
+    strikes: int
+
+
+def account_standing(db: Database, conn: Connection, ref: AccountRef, at_us: int) -> AccountStanding:
+    require_platform(db, conn, ref.platform)
+    row = queries.account_row(conn, ref)
+    if row is None:  # never sanctioned, never registered: in good standing
+        return AccountStanding(ref, None, standing_at([], at_us), 0)
+    identity = row["identity_id"]
+    spans = queries.resolved_spans(conn, identity, ref.platform)
+    strikes = count_strikes(queries.strike_marks(conn, identity, ref.platform), at_us)
+    return AccountStanding(ref, identity, standing_at(spans, at_us), strikes)
+
+
+def standing_view(result: AccountStanding, at: datetime) -> dict[str, Any]:
+    s = result.standing
+    return {
+        "platform": result.ref.platform,
+        "account": result.ref.account,
+        "identity": result.identity,
+        "at": format_instant(at),
+        "status": s.status.value,
+        "denies": list(s.denies),
+        "until": format_instant(from_micros(s.until)) if s.until is not None else None,
+        "sanctions": list(s.sanctions),
+        "strikes": result.strikes,
+        "probation": None,
+    }
+
+
+def get_standing(
+    db: Database, ref: AccountRef, *, at: datetime, operators: Sequence[str] | None = None
+) -> dict[str, Any]:
+    with db.read() as conn:
+        _visible(db, conn, ref.platform, operators)
+        return standing_view(account_standing(db, conn, ref, to_micros(at)), at)
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    ref: AccountRef
+    capability: str
+
+
+def run_checks(
+    db: Database, checks: Sequence[Check], *, at: datetime, operators: Sequence[str] | None = None
+) -> list[dict[str, Any]]:
+    """``{allowed, status, until, sanction}`` for each check, in order."""
+    if len(checks) > MAX_CHECKS:
+        raise ValidationError(f"at most {MAX_CHECKS} checks per request", field="checks")
+    at_us = to_micros(at)
+    results = []
+    cache: dict[AccountRef, AccountStanding] = {}
+    with db.read() as conn:
+        for check in checks:
+            ensure_slug(check.capability, field="capability")
+            platform = _visible(db, conn, check.ref.platform, operators)
+            if check.capability not in platform.capabilities:
+                raise ValidationError(
+                    f"{check.capability!r} is not a capability of platform {platform.id!r}", field="capability"
+                )
+            result = cache.get(check.ref)
+            if result is None:
+                result = cache[check.ref] = account_standing(db, conn, check.ref, at_us)
+            s = result.standing
+            allowed = check.capability not in s.denies
+            results.append({
+                "platform": check.ref.platform,
+                "account": check.ref.account,
+                "capability": check.capability,
+                "allowed": allowed,
+                "status": s.status.value if not allowed or s.status is not Status.GOOD else Status.GOOD.value,
+                "until": None if allowed else (format_instant(from_micros(s.until)) if s.until else None),
+                "sanction": None if allowed else (s.sanctions[0] if s.sanctions else None),
+            })
+    return results
+
+
+def _visible(db: Database, conn: Connection, platform_id: str, operators: Sequence[str] | None) -> Any:
+    platform = db.platform(conn, platform_id)
+    if platform is None or (operators is not None and platform.operator not in operators):
+        raise NotFoundError(f"no platform {platform_id!r}")
+    return platform

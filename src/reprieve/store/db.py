@@ -1,0 +1,125 @@
+"""Opening a database: engine set-up for SQLite and PostgreSQL, migration on first use."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.pool import NullPool
+
+from reprieve.domain.errors import StorageError
+from reprieve.domain.model import Platform, PlatformKind
+from reprieve.store import tables
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def normalise_url(url: str) -> str:
+    """Accept ``postgresql://`` and ``postgres://`` and use psycopg 3 for them."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def create_engine_for(url: str, *, pool: bool = True) -> Engine:
+    try:
+        parsed = make_url(normalise_url(url))
+    except ArgumentError:
+        raise StorageError(f"{url!r} is not a database URL (sqlite:///file.db or postgresql://...)") from None
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(
+            parsed, connect_args={"timeout": 30, "check_same_thread": False},
+            **({} if pool else {"poolclass": NullPool}),
+        )
+        _configure_sqlite(engine)
+        return engine
+    if parsed.get_backend_name() == "postgresql":
+        return create_engine(parsed, pool_pre_ping=True, **({} if pool else {"poolclass": NullPool}))
+    raise StorageError(f"unsupported database {parsed.get_backend_name()!r}: use SQLite or PostgreSQL")
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's begin() decide how a transaction starts (see on_begin).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(conn: Connection) -> None:
+        # Writers take the write lock up front, so that what they read stays true until commit.
+        if conn.get_execution_options().get("reprieve_write"):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+
+class Database:
+    """An engine plus what is cheap to remember about the data: platforms never change."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._platforms: dict[str, Platform] = {}
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    def platform(self, conn: Connection, platform_id: str) -> Platform | None:
+        cached = self._platforms.get(platform_id)
+        if cached is not None:
+            return cached
+        row = conn.execute(
+            select(tables.platforms).where(tables.platforms.c.id == platform_id)
+        ).first()
+        if row is None:
+            return None
+        platform = platform_from_row(row._mapping)
+        self._platforms[platform_id] = platform
+        return platform
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def platform_from_row(row: Any) -> Platform:
+    import json
+
+    return Platform(
+        id=row["id"],
+        operator=row["operator_id"],
+        name=row["name"],
+        kind=PlatformKind(row["kind"]),
+        capabilities=tuple(json.loads(row["capabilities"])),
+        policy=json.loads(row["policy"]),
+    )
+
+
+def open_database(url: str, *, migrate: bool = True, pool: bool = True) -> Database:
+    """Open (and on first use, create and migrate) the database at ``url``."""
+    engine = create_engine_for(url, pool=pool)
+    if migrate:
+        from reprieve.store.migrate import upgrade_if_needed
+
+        try:
+            upgrade_if_needed(engine)
+        except OperationalError as exc:
+            engine.dispose()
+            raise StorageError(f"cannot open the database: {exc.orig}") from None
+    return Database(engine)

@@ -1,0 +1,159 @@
+"""The event log: appending under the chain head's lock, reading, and verifying the chain."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Engine, func, select, update
+
+from reprieve.domain.errors import StorageError
+from reprieve.domain.events import (
+    GENESIS_HASH,
+    NewEvent,
+    RecordedEvent,
+    canonical_json,
+    chain_hash,
+    envelope_json,
+)
+from reprieve.store import tables
+from reprieve.store.bulk import insert_rows
+
+_EVENT_COLUMNS = ("seq", "type", "at", "effective_at", "actor", "operator_id", "data", "prev_hash", "hash")
+
+
+def lock_head(conn: Connection) -> tuple[int, str]:
+    """Read the chain head, locking it until the transaction ends (PostgreSQL: FOR UPDATE)."""
+    query = select(tables.chain_head.c.seq, tables.chain_head.c.hash).where(tables.chain_head.c.id == 1)
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    row = conn.execute(query).first()
+    if row is None:
+        raise StorageError("the chain head is missing: this database was not created by Reprieve")
+    return int(row.seq), str(row.hash)
+
+
+def chain(
+    events: Sequence[NewEvent], *, head: tuple[int, str], at: str, actor: str
+) -> list[RecordedEvent]:
+    """Give each new event its seq and hash, continuing the chain from ``head``."""
+    seq, prev = head
+    recorded = []
+    for event in events:
+        seq += 1
+        data = canonical_json(event.data)
+        envelope = envelope_json(seq, event.type.value, at, event.effective_at, actor, event.operator, data)
+        digest = chain_hash(prev, envelope)
+        recorded.append(
+            RecordedEvent(seq, event.type.value, at, event.effective_at, actor, event.operator, data, prev, digest)
+        )
+        prev = digest
+    return recorded
+
+
+def append(conn: Connection, recorded: Sequence[RecordedEvent]) -> None:
+    rows = [
+        (e.seq, e.type, e.at, e.effective_at, e.actor, e.operator, e.data, e.prev_hash, e.hash)
+        for e in recorded
+    ]
+    insert_rows(conn, tables.events, _EVENT_COLUMNS, rows)
+
+
+def move_head(conn: Connection, seq: int, digest: str) -> None:
+    conn.execute(update(tables.chain_head).where(tables.chain_head.c.id == 1).values(seq=seq, hash=digest))
+
+
+def read_events(
+    conn: Connection, *, after: int = 0, limit: int = 100, operator: str | None = None,
+    types: Sequence[str] | None = None,
+) -> list[RecordedEvent]:
+    e = tables.events.c
+    query = select(tables.events).where(e.seq > after).order_by(e.seq).limit(limit)
+    if operator is not None:
+        query = query.where(e.operator_id == operator)
+    if types:
+        query = query.where(e.type.in_(types))
+    return [_from_row(row._mapping) for row in conn.execute(query)]
+
+
+def iter_events(engine: Engine, *, batch: int = 10_000) -> Iterator[RecordedEvent]:
+    """Every event in order, read in batches so that memory stays flat."""
+    after = 0
+    while True:
+        with engine.connect() as conn:
+            page = read_events(conn, after=after, limit=batch)
+        if not page:
+            return
+        yield from page
+        after = page[-1].seq
+
+
+def head(conn: Connection) -> tuple[int, str]:
+    row = conn.execute(select(tables.chain_head.c.seq, tables.chain_head.c.hash)).first()
+    if row is None:
+        raise StorageError("the chain head is missing: this database was not created by Reprieve")
+    return int(row.seq), str(row.hash)
+
+
+def count_events(conn: Connection) -> int:
+    return int(conn.execute(select(func.count()).select_from(tables.events)).scalar_one())
+
+
+def _from_row(row: Any) -> RecordedEvent:
+    return RecordedEvent(
+        seq=row["seq"], type=row["type"], at=row["at"], effective_at=row["effective_at"],
+        actor=row["actor"], operator=row["operator_id"], data=row["data"],
+        prev_hash=row["prev_hash"], hash=row["hash"],
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Verification:
+    """The result of recomputing the chain: ``first_bad`` names the first event that fails."""
+
+    ok: bool
+    events: int
+    head: str
+    first_bad: int | None = None
+    problem: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        result: dict[str, Any] = {"ok": self.ok, "events": self.events, "head": self.head}
+        if not self.ok:
+            result["first_bad_seq"] = self.first_bad
+            result["problem"] = self.problem
+        return result
+
+
+def verify_chain(engine: Engine, *, batch: int = 10_000) -> Verification:
+    """Recompute every hash, check the links and the sequence, and compare with the head."""
+    with engine.connect() as conn:
+        head_seq, head_hash = head(conn)
+    expected_seq = 1
+    prev = GENESIS_HASH
+    count = 0
+    for event in iter_events(engine, batch=batch):
+        def bad(problem: str, seq: int = event.seq) -> Verification:
+            return Verification(False, count, prev, seq, problem)
+
+        if event.seq != expected_seq:
+            return bad(f"event {expected_seq} is missing (the next one is {event.seq})", expected_seq)
+        if event.prev_hash != prev:
+            return bad(f"event {event.seq} does not link to the event before it")
+        envelope = envelope_json(
+            event.seq, event.type, event.at, event.effective_at, event.actor, event.operator, event.data
+        )
+        if chain_hash(prev, envelope) != event.hash:
+            return bad(f"event {event.seq} was modified: its content does not match its hash")
+        prev = event.hash
+        expected_seq += 1
+        count += 1
+    if count != head_seq or prev != head_hash:
+        if count < head_seq:
+            return Verification(
+                False, count, prev, count + 1,
+                f"events {count + 1} to {head_seq} are missing from the end of the log",
+            )
+        return Verification(False, count, prev, head_seq, "the log does not end where its head says")
+    return Verification(True, count, prev)

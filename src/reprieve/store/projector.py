@@ -1,0 +1,222 @@
+"""Projections: the tables derived from the event log, and the one code path that updates them.
+
+Live writes and ``rebuild_projections`` both go through ``apply``, so the projections are by
+construction a fold of the log. Runs of the same event type are applied in bulk.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from itertools import groupby
+from typing import Any
+
+from sqlalchemy import Connection, delete, select, update
+
+from reprieve.domain.events import EventType
+from reprieve.domain.model import Platform, SanctionKind
+from reprieve.domain.sanctions import Change, ChangeType, compute_spans, denials_on, lifted_at
+from reprieve.domain.time import end_to_micros, parse_instant, to_micros
+from reprieve.store import tables
+from reprieve.store.bulk import insert_rows
+from reprieve.store.db import platform_from_row
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    """What the projector needs of an event: its place, its instant, its payload."""
+
+    seq: int
+    type: str
+    effective_at: str
+    data: dict[str, Any]
+
+
+class Projector:
+    """Applies events to the projection tables within the caller's transaction."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self._platforms: dict[str, Platform] = {}
+
+    def apply(self, events: Sequence[Applied]) -> None:
+        for type_, run in groupby(events, key=lambda e: e.type):
+            handler = _HANDLERS.get(type_)
+            if handler is not None:
+                handler(self, list(run))
+
+    def platform(self, platform_id: str) -> Platform:
+        platform = self._platforms.get(platform_id)
+        if platform is None:
+            row = self.conn.execute(
+                select(tables.platforms).where(tables.platforms.c.id == platform_id)
+            ).one()
+            platform = self._platforms[platform_id] = platform_from_row(row._mapping)
+        return platform
+
+    # --- handlers ------------------------------------------------------------------------
+
+    def operators_created(self, events: list[Applied]) -> None:
+        rows = [(e.data["id"], e.data["name"], e.seq) for e in events]
+        insert_rows(self.conn, tables.operators, ("id", "name", "created_seq"), rows)
+
+    def platforms_created(self, events: list[Applied]) -> None:
+        rows = [
+            (
+                d["id"], d["operator"], d["name"], d["kind"],
+                json.dumps(d["capabilities"]), json.dumps(d["policy"], sort_keys=True), e.seq,
+            )
+            for e in events
+            for d in (e.data,)
+        ]
+        insert_rows(
+            self.conn, tables.platforms,
+            ("id", "operator_id", "name", "kind", "capabilities", "policy", "created_seq"), rows,
+        )
+
+    def accounts_registered(self, events: list[Applied]) -> None:
+        identity_rows = []
+        account_rows = []
+        for e in events:
+            d = e.data
+            if d.get("new_identity", True):
+                identity_rows.append((d["identity"], d["operator"], e.seq))
+            account_rows.append((d["platform"], d["account"], d.get("display_name"), d["identity"], e.seq))
+        insert_rows(self.conn, tables.identities, ("id", "operator_id", "created_seq"), identity_rows)
+        insert_rows(
+            self.conn, tables.accounts,
+            ("platform_id", "account_id", "display_name", "identity_id", "created_seq"), account_rows,
+        )
+
+    def accounts_renamed(self, events: list[Applied]) -> None:
+        for e in events:
+            a = tables.accounts.c
+            self.conn.execute(
+                update(tables.accounts)
+                .where(a.platform_id == e.data["platform"], a.account_id == e.data["account"])
+                .values(display_name=e.data["display_name"])
+            )
+
+    def identities_linked(self, events: list[Applied]) -> None:
+        for e in events:
+            survivor, merged = e.data["identity"], e.data["merged"]
+            if not merged:
+                continue
+            for table in (tables.accounts, tables.sanctions, tables.sanction_spans):
+                self.conn.execute(
+                    update(table).where(table.c.identity_id.in_(merged)).values(identity_id=survivor)
+                )
+            self.conn.execute(delete(tables.identities).where(tables.identities.c.id.in_(merged)))
+
+    def sanctions_imposed(self, events: list[Applied]) -> None:
+        sanction_rows = []
+        scope_rows = []
+        span_rows = []
+        for e in events:
+            d = e.data
+            starts = to_micros(parse_instant(d["starts_at"]))
+            ends = d["ends_at"]
+            review = d.get("review_at")
+            kind = SanctionKind(d["kind"])
+            change = {
+                "type": "imposed", "seq": e.seq, "effective_at": d["starts_at"], "kind": d["kind"],
+                "ends_at": ends, "denies": d["denies"], "review_at": review,
+            }
+            ends_us = end_to_micros(parse_instant(ends) if ends else None)
+            reason = d["reason"]
+            sanction_rows.append(
+                (
+                    d["id"], d["operator"], d["identity"], d["subject"]["platform"],
+                    d["subject"]["account"], d["kind"], starts,
+                    None if ends is None else ends_us,
+                    to_micros(parse_instant(review)) if review else None,
+                    None, reason["category"], json.dumps(reason, sort_keys=True),
+                    json.dumps(d["automated"], sort_keys=True), json.dumps([change]), e.seq, e.seq,
+                )
+            )
+            for platform_id in d["scope"]:
+                scope_rows.append((d["id"], platform_id))
+                denied = denials_on(self.platform(platform_id), kind, d["denies"])
+                span_rows.append(
+                    (d["id"], platform_id, starts, ends_us, d["identity"], d["kind"],
+                     json.dumps(sorted(denied)))
+                )
+        insert_rows(self.conn, tables.sanctions, _SANCTION_COLUMNS, sanction_rows)
+        insert_rows(self.conn, tables.sanction_scope, ("sanction_id", "platform_id"), scope_rows)
+        insert_rows(self.conn, tables.sanction_spans, _SPAN_COLUMNS, span_rows)
+
+    def sanctions_changed(self, events: list[Applied]) -> None:
+        for e in events:
+            self._change_sanction(e)
+
+    def _change_sanction(self, e: Applied) -> None:
+        s = tables.sanctions.c
+        row = self.conn.execute(
+            select(s.id, s.identity_id, s.changes).where(s.id == e.data["id"])
+        ).one()
+        changes = [Change.from_dict(c) for c in json.loads(row.changes)]
+        effective = parse_instant(e.effective_at)
+        if e.type == EventType.SANCTION_LIFTED:
+            changes.append(Change(ChangeType.LIFTED, e.seq, effective))
+        else:
+            d = e.data
+            changes.append(
+                Change(
+                    ChangeType.AMENDED, e.seq, effective, SanctionKind(d["kind"]),
+                    parse_instant(d["ends_at"]) if d.get("ends_at") else None,
+                    tuple(d.get("denies") or ()),
+                    parse_instant(d["review_at"]) if d.get("review_at") else None,
+                )
+            )
+        terms = sorted((c for c in changes if c.type is not ChangeType.LIFTED),
+                       key=lambda c: (c.effective_at, c.seq))
+        latest = terms[-1]
+        lifted = lifted_at(changes)
+        assert latest.kind is not None
+        self.conn.execute(
+            update(tables.sanctions)
+            .where(s.id == row.id)
+            .values(
+                kind=latest.kind.value,
+                ends_at=None if latest.ends_at is None else to_micros(latest.ends_at),
+                review_at=None if latest.review_at is None else to_micros(latest.review_at),
+                lifted_at=None if lifted is None else to_micros(lifted),
+                changes=json.dumps([c.to_dict() for c in changes]),
+                updated_seq=e.seq,
+            )
+        )
+        self.conn.execute(delete(tables.sanction_spans).where(tables.sanction_spans.c.sanction_id == row.id))
+        scope = self.conn.execute(
+            select(tables.sanction_scope.c.platform_id).where(tables.sanction_scope.c.sanction_id == row.id)
+        ).scalars().all()
+        span_rows = []
+        for span in compute_spans(row.id, changes):
+            for platform_id in scope:
+                denied = denials_on(self.platform(platform_id), span.kind, span.denies)
+                span_rows.append(
+                    (row.id, platform_id, span.start, span.end, row.identity_id, span.kind.value,
+                     json.dumps(sorted(denied)))
+                )
+        insert_rows(self.conn, tables.sanction_spans, _SPAN_COLUMNS, span_rows)
+
+
+_SANCTION_COLUMNS = (
+    "id", "operator_id", "identity_id", "subject_platform", "subject_account", "kind", "starts_at",
+    "ends_at", "review_at", "lifted_at", "category", "reason", "automated", "changes",
+    "created_seq", "updated_seq",
+)
+_SPAN_COLUMNS = (
+    "sanction_id", "platform_id", "active_from", "active_until", "identity_id", "kind", "denies",
+)
+
+_HANDLERS: dict[str, Callable[[Projector, list[Applied]], None]] = {
+    EventType.OPERATOR_CREATED: Projector.operators_created,
+    EventType.PLATFORM_CREATED: Projector.platforms_created,
+    EventType.ACCOUNT_REGISTERED: Projector.accounts_registered,
+    EventType.ACCOUNT_RENAMED: Projector.accounts_renamed,
+    EventType.IDENTITIES_LINKED: Projector.identities_linked,
+    EventType.SANCTION_IMPOSED: Projector.sanctions_imposed,
+    EventType.SANCTION_AMENDED: Projector.sanctions_changed,
+    EventType.SANCTION_LIFTED: Projector.sanctions_changed,
+}

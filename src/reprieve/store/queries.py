@@ -1,0 +1,205 @@
+"""Reads of the projections, shared by the services, the API and the CLI."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, and_, exists, func, or_, select
+
+from reprieve.domain.errors import ValidationError
+from reprieve.domain.model import AccountRef, SanctionKind, SanctionState
+from reprieve.domain.reason import Automation, Reason
+from reprieve.domain.sanctions import Change, Sanction
+from reprieve.domain.standing import ResolvedSpan
+from reprieve.domain.time import from_micros
+from reprieve.store import tables
+
+S = tables.sanctions.c
+SP = tables.sanction_spans.c
+SC = tables.sanction_scope.c
+A = tables.accounts.c
+
+
+def operator_row(conn: Connection, operator_id: str) -> dict[str, Any] | None:
+    row = conn.execute(select(tables.operators).where(tables.operators.c.id == operator_id)).first()
+    return dict(row._mapping) if row else None
+
+
+def list_operators(conn: Connection) -> list[dict[str, Any]]:
+    return [dict(r._mapping) for r in conn.execute(select(tables.operators).order_by(tables.operators.c.id))]
+
+
+def list_platform_ids(conn: Connection, operator: str | None = None) -> list[str]:
+    query = select(tables.platforms.c.id).order_by(tables.platforms.c.id)
+    if operator is not None:
+        query = query.where(tables.platforms.c.operator_id == operator)
+    return list(conn.execute(query).scalars())
+
+
+def account_row(conn: Connection, ref: AccountRef) -> dict[str, Any] | None:
+    row = conn.execute(
+        select(tables.accounts).where(A.platform_id == ref.platform, A.account_id == ref.account)
+    ).first()
+    return dict(row._mapping) if row else None
+
+
+def accounts_rows(conn: Connection, refs: Sequence[AccountRef]) -> dict[AccountRef, str]:
+    """Identity of each known account among ``refs``."""
+    found: dict[AccountRef, str] = {}
+    by_platform: dict[str, list[str]] = {}
+    for ref in refs:
+        by_platform.setdefault(ref.platform, []).append(ref.account)
+    for platform, names in by_platform.items():
+        for i in range(0, len(names), 500):
+            chunk = names[i : i + 500]
+            for row in conn.execute(
+                select(A.account_id, A.identity_id).where(A.platform_id == platform, A.account_id.in_(chunk))
+            ):
+                found[AccountRef(platform, row.account_id)] = row.identity_id
+    return found
+
+
+def identity_row(conn: Connection, identity_id: str) -> dict[str, Any] | None:
+    row = conn.execute(select(tables.identities).where(tables.identities.c.id == identity_id)).first()
+    return dict(row._mapping) if row else None
+
+
+def identity_accounts(conn: Connection, identity_id: str) -> list[AccountRef]:
+    rows = conn.execute(
+        select(A.platform_id, A.account_id).where(A.identity_id == identity_id).order_by(A.platform_id, A.account_id)
+    )
+    return [AccountRef(r.platform_id, r.account_id) for r in rows]
+
+
+def sanction_from_row(row: Any) -> Sanction:
+    reason = json.loads(row["reason"])
+    return Sanction(
+        id=row["id"],
+        operator=row["operator_id"],
+        identity=row["identity_id"],
+        subject=AccountRef(row["subject_platform"], row["subject_account"]),
+        scope=(),
+        starts_at=from_micros(row["starts_at"]),
+        reason=Reason.from_dict(reason),
+        automated=Automation.from_dict(json.loads(row["automated"])),
+        changes=[Change.from_dict(c) for c in json.loads(row["changes"])],
+    )
+
+
+def load_sanction(conn: Connection, sanction_id: str) -> Sanction | None:
+    row = conn.execute(select(tables.sanctions).where(S.id == sanction_id)).first()
+    if row is None:
+        return None
+    sanction = sanction_from_row(row._mapping)
+    sanction.scope = tuple(
+        conn.execute(select(SC.platform_id).where(SC.sanction_id == sanction_id).order_by(SC.platform_id)).scalars()
+    )
+    return sanction
+
+
+def load_sanctions(conn: Connection, rows: Sequence[Any]) -> list[Sanction]:
+    """Sanctions for rows of the sanctions table, with their scopes, in two queries."""
+    sanctions = [sanction_from_row(r._mapping) for r in rows]
+    if not sanctions:
+        return []
+    scopes: dict[str, list[str]] = {}
+    ids = [s.id for s in sanctions]
+    for i in range(0, len(ids), 500):
+        for r in conn.execute(
+            select(SC.sanction_id, SC.platform_id).where(SC.sanction_id.in_(ids[i : i + 500])).order_by(SC.platform_id)
+        ):
+            scopes.setdefault(r.sanction_id, []).append(r.platform_id)
+    for s in sanctions:
+        s.scope = tuple(scopes.get(s.id, ()))
+    return sanctions
+
+
+def resolved_spans(conn: Connection, identity_id: str, platform_id: str) -> list[ResolvedSpan]:
+    rows = conn.execute(
+        select(SP.sanction_id, SP.active_from, SP.active_until, SP.kind, SP.denies).where(
+            SP.identity_id == identity_id, SP.platform_id == platform_id
+        )
+    )
+    return [
+        ResolvedSpan(r.sanction_id, r.active_from, r.active_until, SanctionKind(r.kind), frozenset(json.loads(r.denies)))
+        for r in rows
+    ]
+
+
+def strike_marks(conn: Connection, identity_id: str, platform_id: str) -> list[tuple[int, int | None]]:
+    rows = conn.execute(
+        select(S.starts_at, S.lifted_at)
+        .join(tables.sanction_scope, SC.sanction_id == S.id)
+        .where(S.identity_id == identity_id, SC.platform_id == platform_id)
+    )
+    return [(r.starts_at, r.lifted_at) for r in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class SanctionFilter:
+    operator: str | None = None
+    operators: Sequence[str] | None = None  #: what the caller may see; None: everything
+    platform: str | None = None
+    account: str | None = None
+    kind: SanctionKind | None = None
+    state: SanctionState | None = None
+    category: str | None = None
+
+
+def encode_cursor(value: str) -> str:
+    return base64.urlsafe_b64encode(value.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> str:
+    try:
+        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (ValueError, UnicodeDecodeError):
+        raise ValidationError("is not a cursor this server gave out", field="cursor") from None
+
+
+def list_sanction_rows(
+    conn: Connection, f: SanctionFilter, *, at_us: int, limit: int, cursor: str | None
+) -> tuple[list[Any], str | None]:
+    """Sanctions matching ``f`` at ``at_us``, by id; returns the page and the next cursor."""
+    query = select(tables.sanctions).order_by(S.id).limit(limit + 1)
+    if cursor:
+        query = query.where(S.id > decode_cursor(cursor))
+    if f.operator:
+        query = query.where(S.operator_id == f.operator)
+    if f.operators is not None:
+        query = query.where(S.operator_id.in_(list(f.operators)))
+    if f.platform:
+        query = query.where(exists().where(SC.sanction_id == S.id, SC.platform_id == f.platform))
+    if f.account:
+        ref = AccountRef.parse(f.account) if "/" in f.account else None
+        if ref is not None:
+            query = query.where(S.subject_platform == ref.platform, S.subject_account == ref.account)
+        else:
+            query = query.where(S.subject_account == f.account)
+    if f.kind:
+        query = query.where(S.kind == f.kind.value)
+    if f.category:
+        query = query.where(S.category == f.category)
+    if f.state:
+        active_now = exists().where(SP.sanction_id == S.id, SP.active_from <= at_us, SP.active_until > at_us)
+        lifted = and_(S.lifted_at.is_not(None), S.lifted_at <= at_us)
+        condition = {
+            SanctionState.SCHEDULED: S.starts_at > at_us,
+            SanctionState.LIFTED: lifted,
+            SanctionState.ACTIVE: active_now,
+            SanctionState.EXPIRED: and_(
+                S.starts_at <= at_us, or_(S.lifted_at.is_(None), S.lifted_at > at_us), ~active_now
+            ),
+        }[f.state]
+        query = query.where(condition)
+    rows = list(conn.execute(query))
+    next_cursor = encode_cursor(rows[limit - 1].id) if len(rows) > limit else None
+    return rows[:limit], next_cursor
+
+
+def count_rows(conn: Connection, table: Any) -> int:
+    return int(conn.execute(select(func.count()).select_from(table)).scalar_one())

@@ -1,0 +1,158 @@
+"""Tables: the event log, its chain head, and the projections built from the events.
+
+Instants in projections are BIGINT microseconds since the epoch (UTC); ``END_OF_TIME``
+marks an interval with no end. The log keeps RFC 3339 text, exactly as hashed.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False,
+           comment="position in the log, from 1, without gaps"),
+    Column("type", String(64), nullable=False, comment="e.g. sanction.imposed"),
+    Column("at", String(32), nullable=False, comment="when it was recorded, RFC 3339"),
+    Column("effective_at", String(32), nullable=False, comment="when it takes effect, RFC 3339"),
+    Column("actor", String(200), nullable=False, comment="who did it: a token or member name"),
+    Column("operator_id", String(63), nullable=True, comment="the operator it belongs to; null for instance-wide"),
+    Column("data", Text, nullable=False, comment="canonical JSON payload, exactly as hashed"),
+    Column("prev_hash", String(64), nullable=False, comment="hash of the previous event"),
+    Column("hash", String(64), nullable=False, comment="SHA-256 of prev_hash + canonical JSON of the event"),
+    Index("ix_events_operator_seq", "operator_id", "seq"),
+    comment="The append-only, hash-chained audit log. Every other table is derived from it.",
+)
+
+chain_head = Table(
+    "chain_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False, comment="always 1"),
+    Column("seq", BigInteger, nullable=False, comment="seq of the last event"),
+    Column("hash", String(64), nullable=False, comment="hash of the last event"),
+    comment="The head of the chain; locked by every writer, so the log has one order.",
+)
+
+operators = Table(
+    "operators",
+    metadata,
+    Column("id", String(63), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("created_seq", BigInteger, nullable=False, comment="event that created it"),
+    comment="Organisations that run platforms; the unit of tenancy.",
+)
+
+platforms = Table(
+    "platforms",
+    metadata,
+    Column("id", String(63), primary_key=True),
+    Column("operator_id", String(63), ForeignKey("operators.id"), nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    Column("kind", String(16), nullable=False, comment="social, hosting, app_store or other"),
+    Column("capabilities", Text, nullable=False, comment="JSON list of capability names"),
+    Column("policy", Text, nullable=False, comment="JSON policy object"),
+    Column("created_seq", BigInteger, nullable=False),
+    comment="Services of an operator.",
+)
+
+identities = Table(
+    "identities",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("operator_id", String(63), ForeignKey("operators.id"), nullable=False, index=True),
+    Column("created_seq", BigInteger, nullable=False),
+    comment="Accounts of one operator linked together; sanctions are against identities.",
+)
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("platform_id", String(63), ForeignKey("platforms.id"), primary_key=True),
+    Column("account_id", String(200), primary_key=True, comment="the platform's own id"),
+    Column("display_name", String(200), nullable=True),
+    Column("identity_id", String(40), ForeignKey("identities.id"), nullable=False, index=True),
+    Column("created_seq", BigInteger, nullable=False),
+    comment="Accounts, named by the platform's own id; created on first use.",
+)
+
+sanctions = Table(
+    "sanctions",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("operator_id", String(63), ForeignKey("operators.id"), nullable=False, index=True),
+    Column("identity_id", String(40), ForeignKey("identities.id"), nullable=False, index=True),
+    Column("subject_platform", String(63), nullable=False),
+    Column("subject_account", String(200), nullable=False),
+    Column("kind", String(16), nullable=False, comment="kind of the latest term"),
+    Column("starts_at", BigInteger, nullable=False, comment="µs since epoch"),
+    Column("ends_at", BigInteger, nullable=True, comment="end of the latest term; null: indefinite"),
+    Column("review_at", BigInteger, nullable=True, comment="review instant of the latest term"),
+    Column("lifted_at", BigInteger, nullable=True, comment="earliest lift; null: never lifted"),
+    Column("category", String(80), nullable=False, comment="STATEMENT_CATEGORY_* of the reason"),
+    Column("reason", Text, nullable=False, comment="JSON reason (DSA fields)"),
+    Column("automated", Text, nullable=False, comment="JSON {detection, decision}"),
+    Column("changes", Text, nullable=False, comment="JSON list of creation, amendments and lifts"),
+    Column("created_seq", BigInteger, nullable=False),
+    Column("updated_seq", BigInteger, nullable=False, comment="event that last changed it"),
+    Index("ix_sanctions_subject", "subject_platform", "subject_account"),
+    comment="Sanctions, with their whole history of terms.",
+)
+
+sanction_scope = Table(
+    "sanction_scope",
+    metadata,
+    Column("sanction_id", String(40), ForeignKey("sanctions.id"), primary_key=True),
+    Column("platform_id", String(63), ForeignKey("platforms.id"), primary_key=True, index=True),
+    comment="The platforms a sanction reaches.",
+)
+
+sanction_spans = Table(
+    "sanction_spans",
+    metadata,
+    Column("sanction_id", String(40), ForeignKey("sanctions.id"), primary_key=True),
+    Column("platform_id", String(63), primary_key=True),
+    Column("active_from", BigInteger, primary_key=True, autoincrement=False, comment="µs, inclusive"),
+    Column("active_until", BigInteger, nullable=False, comment="µs, exclusive; END_OF_TIME if none"),
+    Column("identity_id", String(40), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("denies", Text, nullable=False, comment="JSON list of capabilities denied on this platform"),
+    Index("ix_sanction_spans_identity_platform", "identity_id", "platform_id"),
+    comment="When each sanction is active on each platform of its scope, and what it denies there.",
+)
+
+tokens = Table(
+    "tokens",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("operator_id", String(63), ForeignKey("operators.id"), nullable=True, index=True),
+    Column("role", String(32), nullable=False),
+    Column("secret_hash", String(64), nullable=False, unique=True, comment="SHA-256 of the secret"),
+    Column("created_at", String(32), nullable=False),
+    Column("expires_at", String(32), nullable=True),
+    Column("revoked_at", String(32), nullable=True),
+    comment="API tokens; the secret itself is never stored. Recorded by events, not rebuilt from them.",
+)
+
+#: Tables rebuilt from the log by ``rebuild_projections``, in dependency order.
+PROJECTIONS = (operators, platforms, identities, accounts, sanctions, sanction_scope, sanction_spans)

@@ -1,0 +1,77 @@
+"""Unit of work: one write transaction holding the chain head, in which events are appended
+and their projections updated together. Nothing is visible to others until it commits."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from types import TracebackType
+
+from sqlalchemy import Connection
+
+from reprieve.domain.events import NewEvent, RecordedEvent
+from reprieve.domain.time import format_instant
+from reprieve.store import eventlog
+from reprieve.store.db import Database
+from reprieve.store.projector import Applied, Projector
+
+
+class UnitOfWork:
+    """``with UnitOfWork(db, actor=..., now=...) as uow: ... uow.record(events)``; commits on exit."""
+
+    def __init__(self, db: Database, *, actor: str, now: datetime) -> None:
+        self.db = db
+        self.actor = actor
+        self.now = now
+        self.at = format_instant(now) or ""
+        self.recorded_count = 0
+        self.last_event: RecordedEvent | None = None
+
+    def __enter__(self) -> UnitOfWork:
+        self._conn = self.db.engine.connect().execution_options(reprieve_write=True)
+        try:
+            self._tx = self._conn.begin()
+            self._head = eventlog.lock_head(self._conn)
+        except BaseException:
+            self._conn.close()
+            raise
+        self.projector = Projector(self._conn)
+        return self
+
+    @property
+    def conn(self) -> Connection:
+        return self._conn
+
+    def next_seq(self) -> int:
+        """The seq the next recorded event will get (the head is locked, so it is certain)."""
+        return self._head[0] + 1
+
+    def record(self, events: Sequence[NewEvent]) -> list[RecordedEvent]:
+        """Append ``events`` to the log and apply them to the projections, in this transaction."""
+        if not events:
+            return []
+        recorded = eventlog.chain(events, head=self._head, at=self.at, actor=self.actor)
+        eventlog.append(self._conn, recorded)
+        self.projector.apply(
+            [Applied(r.seq, r.type, r.effective_at, e.data) for r, e in zip(recorded, events, strict=True)]
+        )
+        self._head = (recorded[-1].seq, recorded[-1].hash)
+        self.recorded_count += len(recorded)
+        self.last_event = recorded[-1]
+        return recorded
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if exc_type is None:
+                if self.recorded_count:
+                    eventlog.move_head(self._conn, *self._head)
+                self._tx.commit()
+            else:
+                self._tx.rollback()
+        finally:
+            self._conn.close()
