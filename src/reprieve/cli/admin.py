@@ -1,0 +1,147 @@
+"""Commands that run or look after an installation: serve, demo, migrate, tokens, events, audit."""
+
+from __future__ import annotations
+
+import typer
+
+from reprieve.cli.context import JSON, actor, now, state
+from reprieve.cli.output import emit_json, record, table
+from reprieve.domain.errors import ValidationError
+from reprieve.services import audit, tokens
+from reprieve.store.db import create_engine_for
+from reprieve.store.migrate import current_revision, head_revision, upgrade_if_needed
+
+token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit log: verify its chain, rebuild projections from it.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(token_app, name="token")
+    app.add_typer(audit_app, name="audit")
+    app.command("events")(events_command)
+    app.command("migrate")(migrate_command)
+    app.command("demo")(demo_command)
+    app.command("serve")(serve_command)
+
+
+def migrate_command(ctx: typer.Context) -> None:
+    """Create or upgrade the database schema to the newest version."""
+    engine = create_engine_for(state(ctx).database_url)
+    try:
+        before = current_revision(engine)
+        changed = upgrade_if_needed(engine)
+        after = head_revision(engine)
+    finally:
+        engine.dispose()
+    typer.echo(f"migrated from {before or 'empty'} to {after}" if changed else f"already at {after}")
+
+
+def events_command(
+    ctx: typer.Context,
+    after: int = typer.Option(0, help="Only events with a greater seq"),
+    limit: int = typer.Option(50, help="1 to 1000"),
+    operator: str = typer.Option(None),
+    as_json: bool = JSON,
+) -> None:
+    """The audit log, oldest first."""
+    page = audit.list_events(state(ctx).db(), after=after, limit=limit, operator=operator)
+    if as_json:
+        emit_json(page)
+        return
+    rows = [dict(e, subject=_subject_of(e["data"])) for e in page["items"]]
+    table(rows, [("seq", "seq"), ("type", "type"), ("effective", "effective_at"), ("recorded", "at"),
+                 ("actor", "actor"), ("operator", "operator"), ("about", "subject")])
+    if page["next_cursor"]:
+        typer.echo(f"more: --after {page['next_cursor']}")
+
+
+def _subject_of(data: dict[str, object]) -> str:
+    subject = data.get("subject")
+    if isinstance(subject, dict):
+        return f"{subject['platform']}/{subject['account']} {data.get('id')}"
+    if "platform" in data and "account" in data:
+        return f"{data['platform']}/{data['account']}"
+    return str(data.get("id") or data.get("identity") or "")
+
+
+@audit_app.command("verify")
+def audit_verify(ctx: typer.Context, as_json: bool = JSON) -> None:
+    """Recompute the hash chain; exits 1 and names the first bad event if it does not check out."""
+    result = audit.verify_audit_log(state(ctx).db())
+    if as_json:
+        emit_json(result.to_dict())
+    elif result.ok:
+        typer.echo(f"ok: {result.events} events, head {result.head}")
+    else:
+        typer.echo(f"FAILED at event {result.first_bad}: {result.problem}", err=True)
+    if not result.ok:
+        raise SystemExit(1)
+
+
+@audit_app.command("rebuild")
+def audit_rebuild(ctx: typer.Context) -> None:
+    """Rebuild every projection from the log (one transaction: all or nothing)."""
+    count = audit.rebuild_projections(
+        state(ctx).db(), on_progress=lambda n: typer.echo(f"replayed {n} events", err=True)
+    )
+    typer.echo(f"rebuilt projections from {count} events")
+
+
+@token_app.command("create")
+def token_create(
+    ctx: typer.Context,
+    instance_admin: bool = typer.Option(False, "--instance-admin", help="A token that may do everything"),
+    operator: str = typer.Option(None), role: str = typer.Option(None, help="admin, moderator, reviewer, auditor, platform"),
+    name: str = typer.Option(None, help="Who or what uses it"),
+    expires_in: str = typer.Option(None, help="ISO 8601 duration, e.g. P90D"),
+    as_json: bool = JSON,
+) -> None:
+    """Create an API token; the secret is printed once and never stored."""
+    if instance_admin:
+        if role or operator:
+            raise ValidationError("--instance-admin takes no --role or --operator")
+        role, name = "instance-admin", name or "instance-admin"
+    if not role:
+        raise ValidationError("give --role and --operator, or --instance-admin")
+    result = tokens.create_token(
+        state(ctx).db(), name=name or role, role=role, operator=operator, expires_in=expires_in,
+        actor=actor(), now=now(),
+    )
+    if as_json:
+        emit_json(result)
+    else:
+        record(result, ["id", "name", "role", "operator", "expires_at"])
+        typer.echo(f"token     {result['token']}")
+        typer.echo("(shown once: store it now)", err=True)
+
+
+@token_app.command("revoke")
+def token_revoke(ctx: typer.Context, id: str) -> None:
+    """Revoke a token at once."""
+    tokens.revoke_token(state(ctx).db(), id, actor=actor(), now=now())
+    typer.echo(f"revoked {id}")
+
+
+def demo_command(ctx: typer.Context, synthetic: int = typer.Option(3000, help="Synthetic sanctions to add")) -> None:
+    """Load the story of PRODUCT.md (Meta, Twitter, Parler, Truth Social) with its real dates, and show it."""
+    from reprieve.services.demo import load_demo, tell_story
+
+    loaded = load_demo(state(ctx).db(), synthetic=synthetic, progress=lambda m: typer.echo(m, err=True))
+    if not loaded:
+        typer.echo("The demo story is already loaded; nothing changed.", err=True)
+    tell_story(state(ctx).db(), typer.echo)
+
+
+def serve_command(
+    ctx: typer.Context,
+    host: str = typer.Option("127.0.0.1"), port: int = typer.Option(8000),
+    workers: int = typer.Option(1, min=1, max=64),
+) -> None:
+    """Run the HTTP API."""
+    from reprieve.api.server import serve
+
+    db = state(ctx).db()  # migrate before the workers start
+    db.dispose()
+    serve(state(ctx).database_url, host, port, workers)
+
+

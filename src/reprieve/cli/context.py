@@ -1,0 +1,70 @@
+"""The root Typer app, its global options, and what each command needs: a database, an instant."""
+
+from __future__ import annotations
+
+import getpass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import typer
+
+from reprieve.config import load_settings
+from reprieve.domain.time import parse_instant
+from reprieve.store.db import Database, open_database
+
+app = typer.Typer(
+    name="reprieve",
+    help="Reprieve: the sanctions ledger, enforcement checks and due process for online platforms.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    add_completion=False,
+)
+
+
+@dataclass
+class State:
+    database_url: str
+    _db: Database | None = field(default=None)
+
+    def db(self) -> Database:
+        if self._db is None:
+            self._db = open_database(self.database_url)
+        return self._db
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    database_url: str = typer.Option(
+        None, "--database-url", envvar="REPRIEVE_DATABASE_URL",
+        help="sqlite:///reprieve.db (default) or postgresql://user@host/db",
+    ),
+) -> None:
+    ctx.obj = State(database_url or load_settings().database_url)
+
+
+def state(ctx: typer.Context) -> State:
+    obj = ctx.find_root().obj
+    assert isinstance(obj, State)
+    return obj
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def at_option(value: str | None) -> datetime:
+    """The instant a read answers for: ``--at`` if given, else now."""
+    return parse_instant(value, field="--at") if value else now()
+
+
+def actor() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+JSON = typer.Option(False, "--json", help="Print JSON instead of a table.")
+AT = typer.Option(None, "--at", help="Answer for this instant (RFC 3339); default now.")

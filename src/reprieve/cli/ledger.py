@@ -1,0 +1,354 @@
+"""Commands over the ledger: operators, platforms, accounts, identities, sanctions, standing, checks."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from reprieve.cli.context import AT, JSON, actor, at_option, now, state
+from reprieve.cli.output import emit_json, record, table
+from reprieve.domain.errors import ValidationError
+from reprieve.domain.model import AccountRef, SanctionKind, SanctionState, parse_enum
+from reprieve.domain.sanctions import UNSET
+from reprieve.services import catalogue, sanctions, standing
+from reprieve.store.queries import SanctionFilter
+
+operator_app = typer.Typer(help="Operators: organisations that run platforms.", no_args_is_help=True)
+platform_app = typer.Typer(help="Platforms: the services of an operator.", no_args_is_help=True)
+account_app = typer.Typer(help="Accounts, named platform/account.", no_args_is_help=True)
+identity_app = typer.Typer(help="Identities: accounts of one operator linked together.", no_args_is_help=True)
+sanction_app = typer.Typer(help="Sanctions: impose, list, show, amend, lift, import.", no_args_is_help=True)
+
+SANCTION_COLUMNS = [
+    ("id", "id"), ("subject", "subject"), ("scope", "scope"), ("kind", "kind"), ("state", "state"),
+    ("starts", "starts_at"), ("ends", "ends_at"), ("category", "reason.category"),
+]
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(operator_app, name="operator")
+    app.add_typer(platform_app, name="platform")
+    app.add_typer(account_app, name="account")
+    app.add_typer(identity_app, name="identity")
+    app.add_typer(sanction_app, name="sanction")
+    app.command("standing")(standing_command)
+    app.command("check")(check_command)
+
+
+def split(value: str | None) -> list[str] | None:
+    return [v.strip() for v in value.split(",") if v.strip()] if value else None
+
+
+# --- operators ---------------------------------------------------------------------------
+
+
+@operator_app.command("create")
+def operator_create(ctx: typer.Context, id: str, name: str = typer.Option(..., help="Display name"),
+                    as_json: bool = JSON) -> None:
+    """Create an operator."""
+    result = catalogue.create_operator(state(ctx).db(), id=id, name=name, actor=actor(), now=now())
+    emit_json(result) if as_json else record(result)
+
+
+@operator_app.command("show")
+def operator_show(ctx: typer.Context, id: str, as_json: bool = JSON) -> None:
+    """Show an operator and its platforms."""
+    result = catalogue.get_operator(state(ctx).db(), id)
+    emit_json(result) if as_json else record(result)
+
+
+@operator_app.command("list")
+def operator_list(ctx: typer.Context, as_json: bool = JSON) -> None:
+    """List operators."""
+    result = catalogue.list_operators(state(ctx).db())
+    emit_json(result) if as_json else table(result, [("id", "id"), ("name", "name")])
+
+
+# --- platforms ---------------------------------------------------------------------------
+
+
+@platform_app.command("create")
+def platform_create(
+    ctx: typer.Context,
+    id: str,
+    operator: str = typer.Option(..., help="The operator that runs it"),
+    name: str = typer.Option(..., help="Display name"),
+    kind: str = typer.Option("social", help="social, hosting, app_store or other"),
+    capabilities: str = typer.Option(None, help="Comma-separated; default: login,post,comment,..."),
+    policy: str = typer.Option(None, help="A shipped policy name (meta, youtube, truth-social, parler)"),
+    as_json: bool = JSON,
+) -> None:
+    """Create a platform of an operator."""
+    result = catalogue.create_platform(
+        state(ctx).db(), id=id, operator=operator, name=name, kind=kind,
+        capabilities=split(capabilities), policy=policy, actor=actor(), now=now(),
+    )
+    emit_json(result) if as_json else record(result)
+
+
+@platform_app.command("show")
+def platform_show(ctx: typer.Context, id: str, as_json: bool = JSON) -> None:
+    """Show a platform."""
+    result = catalogue.get_platform(state(ctx).db(), id)
+    emit_json(result) if as_json else record(result)
+
+
+@platform_app.command("list")
+def platform_list(ctx: typer.Context, operator: str = typer.Option(None), as_json: bool = JSON) -> None:
+    """List platforms."""
+    result = catalogue.list_platforms(state(ctx).db(), operator)
+    cols = [("id", "id"), ("operator", "operator"), ("kind", "kind"), ("name", "name")]
+    emit_json(result) if as_json else table(result, cols)
+
+
+# --- accounts and identities -------------------------------------------------------------
+
+
+@account_app.command("put")
+def account_put(ctx: typer.Context, account: str = typer.Argument(..., help="platform/account"),
+                display_name: str = typer.Option(None), as_json: bool = JSON) -> None:
+    """Create an account (or update its display name)."""
+    result, _ = catalogue.put_account(
+        state(ctx).db(), AccountRef.parse(account), display_name=display_name, actor=actor(), now=now()
+    )
+    emit_json(result) if as_json else record(result)
+
+
+@account_app.command("show")
+def account_show(ctx: typer.Context, account: str = typer.Argument(..., help="platform/account"),
+                 as_json: bool = JSON) -> None:
+    """Show an account and its identity."""
+    result = catalogue.get_account(state(ctx).db(), AccountRef.parse(account))
+    emit_json(result) if as_json else record(result)
+
+
+@identity_app.command("link")
+def identity_link(
+    ctx: typer.Context,
+    accounts: list[str] = typer.Argument(..., help="platform/account ..."),
+    operator: str = typer.Option(..., help="The operator all the accounts belong to"),
+    as_json: bool = JSON,
+) -> None:
+    """Link accounts into one identity (merging the identities they were in)."""
+    refs = [AccountRef.parse(a) for a in accounts]
+    result = catalogue.link_identities(state(ctx).db(), operator=operator, accounts=refs, actor=actor(), now=now())
+    emit_json(result) if as_json else record(result)
+
+
+@identity_app.command("show")
+def identity_show(ctx: typer.Context, id: str, as_json: bool = JSON) -> None:
+    """Show an identity and its accounts."""
+    result = catalogue.get_identity(state(ctx).db(), id)
+    emit_json(result) if as_json else record(result)
+
+
+# --- sanctions ---------------------------------------------------------------------------
+
+
+@sanction_app.command("create")
+def sanction_create(
+    ctx: typer.Context,
+    subject: str = typer.Argument(..., help="platform/account"),
+    kind: str = typer.Option(..., help="warning, restriction, suspension or termination"),
+    scope: str = typer.Option(None, help="Comma-separated platforms of the same operator"),
+    denies: str = typer.Option(None, help="For a restriction: comma-separated capabilities"),
+    starts_at: str = typer.Option(None, help="RFC 3339; default now"),
+    ends_at: str = typer.Option(None, help="RFC 3339; default: indefinite"),
+    duration: str = typer.Option(None, help="ISO 8601, e.g. P2Y, P30D, PT48H"),
+    review_at: str = typer.Option(None), review_after: str = typer.Option(None, help="ISO 8601"),
+    category: str = typer.Option(None, help="STATEMENT_CATEGORY_..."),
+    ground: str = typer.Option("incompatible_content", help="illegal_content or incompatible_content"),
+    explanation: str = typer.Option(None), policy: str = typer.Option(None, help="The platform's rule"),
+    legal_ground: str = typer.Option(None), contractual_ground: str = typer.Option(None),
+    facts: str = typer.Option(None), keywords: str = typer.Option(None, help="KEYWORD_... comma-separated"),
+    source: str = typer.Option("voluntary", help="article_16, trusted_flagger, other_notification, voluntary"),
+    territorial_scope: str = typer.Option(None, help="EEA country codes, comma-separated"),
+    reason_json: str = typer.Option(None, help="The whole reason as JSON (overrides the reason options)"),
+    automated_detection: bool = typer.Option(False), automated_decision: str = typer.Option("not_automated"),
+    as_json: bool = JSON,
+) -> None:
+    """Impose a sanction on an account's identity."""
+    if reason_json:
+        try:
+            reason: dict[str, Any] = json.loads(reason_json)
+        except json.JSONDecodeError as exc:
+            raise ValidationError(f"is not JSON: {exc.msg}", field="--reason-json") from None
+    else:
+        reason = {
+            k: v for k, v in {
+                "category": category, "ground": ground, "explanation": explanation, "policy": policy,
+                "legal_ground": legal_ground, "contractual_ground": contractual_ground, "facts": facts,
+                "keywords": split(keywords), "source": source, "territorial_scope": split(territorial_scope),
+            }.items() if v is not None
+        }
+    command = sanctions.ImposeSanction(
+        subject=AccountRef.parse(subject), kind=kind, reason=reason, scope=split(scope),
+        denies=split(denies) or (), starts_at=starts_at, ends_at=ends_at, duration=duration,
+        review_at=review_at, review_after=review_after,
+        automated={"detection": automated_detection, "decision": automated_decision},
+    )
+    result = sanctions.impose_sanction(state(ctx).db(), command, actor=actor(), now=now())
+    emit_json(result) if as_json else show_sanction(result)
+
+
+@sanction_app.command("list")
+def sanction_list(
+    ctx: typer.Context,
+    operator: str = typer.Option(None), platform: str = typer.Option(None),
+    account: str = typer.Option(None, help="platform/account or account"),
+    kind: str = typer.Option(None), state_: str = typer.Option(None, "--state", help="scheduled, active, expired, lifted"),
+    category: str = typer.Option(None), at: str = AT,
+    limit: int = typer.Option(50, help="1 to 1000"), cursor: str = typer.Option(None),
+    as_json: bool = JSON,
+) -> None:
+    """List sanctions (50 at a time; --cursor for the next page)."""
+    f = SanctionFilter(
+        operator=operator, platform=platform, account=account,
+        kind=parse_enum(SanctionKind, kind, field="--kind") if kind else None,
+        state=parse_enum(SanctionState, state_, field="--state") if state_ else None,
+        category=category,
+    )
+    page = sanctions.list_sanctions(state(ctx).db(), f, at=at_option(at), limit=limit, cursor=cursor)
+    if as_json:
+        emit_json(page)
+        return
+    table(page["items"], SANCTION_COLUMNS)
+    if page["next_cursor"]:
+        typer.echo(f"more: --cursor {page['next_cursor']}")
+
+
+@sanction_app.command("show")
+def sanction_show(ctx: typer.Context, id: str, at: str = AT, as_json: bool = JSON) -> None:
+    """Show a sanction as it stands at an instant, with its history."""
+    result = sanctions.get_sanction(state(ctx).db(), id, at=at_option(at))
+    emit_json(result) if as_json else show_sanction(result)
+
+
+@sanction_app.command("amend")
+def sanction_amend(
+    ctx: typer.Context,
+    id: str,
+    reason: str = typer.Option(..., help="Why the term changes"),
+    ends_at: str = typer.Option(None, help="New end (RFC 3339)"),
+    indefinite: bool = typer.Option(False, "--indefinite", help="Remove the end"),
+    duration: str = typer.Option(None, help="New end as a duration after the sanction's start"),
+    review_at: str = typer.Option(None), kind: str = typer.Option(None),
+    denies: str = typer.Option(None), effective_at: str = typer.Option(None, help="Default now"),
+    as_json: bool = JSON,
+) -> None:
+    """Change a sanction's term from an instant on."""
+    db = state(ctx).db()
+    chosen = [x for x in (ends_at, duration) if x] + (["--indefinite"] if indefinite else [])
+    if len(chosen) > 1:
+        raise ValidationError("give one of --ends-at, --duration or --indefinite")
+    new_ends: Any = UNSET
+    if indefinite:
+        new_ends = None
+    elif ends_at:
+        new_ends = ends_at
+    elif duration:
+        from reprieve.domain.time import parse_duration, parse_instant
+
+        start = sanctions.get_sanction(db, id, at=now())["starts_at"]
+        new_ends = parse_duration(duration, field="--duration").after(parse_instant(start))
+    result = sanctions.amend_sanction(
+        db, id, reason=reason, ends_at=new_ends, review_at=review_at if review_at else UNSET,
+        kind=kind, denies=split(denies), effective_at=effective_at, actor=actor(), now=now(),
+    )
+    emit_json(result) if as_json else show_sanction(result)
+
+
+@sanction_app.command("lift")
+def sanction_lift(
+    ctx: typer.Context, id: str, reason: str = typer.Option(..., help="Why it is lifted"),
+    effective_at: str = typer.Option(None, help="Default now; a future instant schedules the lift"),
+    as_json: bool = JSON,
+) -> None:
+    """Lift a sanction that is active at the effective instant."""
+    result = sanctions.lift_sanction(
+        state(ctx).db(), id, reason=reason, effective_at=effective_at, actor=actor(), now=now()
+    )
+    emit_json(result) if as_json else show_sanction(result)
+
+
+@sanction_app.command("import")
+def sanction_import(
+    ctx: typer.Context,
+    path: Path = typer.Argument(..., help="JSON Lines, one sanction per line (the API's create body); - for stdin"),
+    batch_size: int = typer.Option(10_000, min=1, max=100_000),
+) -> None:
+    """Import many sanctions (history included: starts_at may lie in the past)."""
+    def commands() -> Iterator[sanctions.ImposeSanction]:
+        stream = sys.stdin if str(path) == "-" else path.open(encoding="utf-8")
+        with stream:
+            for number, line in enumerate(stream, 1):
+                if line.strip():
+                    yield sanction_from_json(line, number)
+
+    def progress(done: int) -> None:
+        typer.echo(f"imported {done}", err=True)
+
+    if str(path) != "-" and not path.is_file():
+        raise ValidationError(f"no file {str(path)!r}", field="path")
+    total = sanctions.import_sanctions(state(ctx).db(), commands(), actor=actor(), now=now(),
+                                       batch_size=batch_size, on_batch=progress)
+    typer.echo(f"{total} sanctions imported")
+
+
+def sanction_from_json(line: str, number: int) -> sanctions.ImposeSanction:
+    try:
+        body = json.loads(line)
+        subject = body["subject"]
+        return sanctions.ImposeSanction(
+            subject=AccountRef.parse(f"{subject['platform']}/{subject['account']}"),
+            kind=body["kind"], reason=body["reason"], scope=body.get("scope"),
+            denies=body.get("denies") or (), starts_at=body.get("starts_at"), ends_at=body.get("ends_at"),
+            duration=body.get("duration"), review_at=body.get("review_at"),
+            review_after=body.get("review_after"), automated=body.get("automated"),
+        )
+    except (json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise ValidationError(f"line {number} is not a sanction: {exc}") from None
+
+
+def show_sanction(s: dict[str, Any]) -> None:
+    record(s, ["id", "operator", "subject", "identity", "scope", "kind", "denies", "state", "starts_at",
+               "ends_at", "review_at", "lifted_at", "at", "reason.category", "reason.ground",
+               "reason.policy", "reason.explanation"])
+    typer.echo("history:")
+    table(s["history"], [("seq", "seq"), ("change", "type"), ("effective", "effective_at"), ("kind", "kind"),
+                         ("ends", "ends_at"), ("review", "review_at")])
+
+
+# --- standing and checks -----------------------------------------------------------------
+
+
+def standing_command(
+    ctx: typer.Context, account: str = typer.Argument(..., help="platform/account"), at: str = AT,
+    as_json: bool = JSON,
+) -> None:
+    """The standing of an account on its platform at an instant."""
+    result = standing.get_standing(state(ctx).db(), AccountRef.parse(account), at=at_option(at))
+    emit_json(result) if as_json else record(result)
+
+
+def check_command(
+    ctx: typer.Context,
+    account: str = typer.Argument(..., help="platform/account"),
+    capability: str = typer.Argument(..., help="e.g. post, login, live"),
+    at: str = AT, as_json: bool = JSON,
+) -> None:
+    """May this account do this, at this instant?"""
+    check = standing.Check(AccountRef.parse(account), capability)
+    result = standing.run_checks(state(ctx).db(), [check], at=at_option(at))[0]
+    if as_json:
+        emit_json(result)
+    elif result["allowed"]:
+        typer.echo(f"allowed: {account} may {capability} ({result['status']})")
+    else:
+        until = f" until {result['until']}" if result["until"] else " with no end"
+        typer.echo(f"denied: {account} may not {capability}: {result['status']}{until} by {result['sanction']}")

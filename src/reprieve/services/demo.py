@@ -1,0 +1,246 @@
+"""``reprieve demo``: the story of PRODUCT.md section 1, with its real dates, and some crowd.
+
+Meta suspends Donald Trump on Facebook and Instagram (2021-01-07), sets a two-year term with
+an expert review (2021-06-04), keeps him suspended while experts assess the risk, reinstates
+him (2023-01-25). Twitter bans him for good (2021-01-08) and lifts it in a general amnesty
+(2022-11-19). Amazon, Apple and Google cut Parler off (January 2021); Apple and Google let
+it back. Truth Social runs on its own. A few thousand synthetic sanctions make lists look real.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from reprieve.domain.model import AccountRef
+from reprieve.domain.time import parse_instant
+from reprieve.services import catalogue, sanctions
+from reprieve.services.sanctions import ImposeSanction
+from reprieve.services.standing import get_standing
+from reprieve.store import queries
+from reprieve.store.db import Database
+
+ACTOR = "demo"
+SOCIAL = ["login", "post", "comment", "message", "react", "live", "advertise", "monetize", "appeal"]
+
+OPERATORS = [
+    ("meta", "Meta Platforms, Inc."),
+    ("x-corp", "X Corp. (Twitter)"),
+    ("amazon", "Amazon Web Services, Inc."),
+    ("apple", "Apple Inc."),
+    ("google", "Google LLC"),
+    ("truth-social", "Trump Media & Technology Group"),
+    ("parler", "Parlement Technologies"),
+]
+PLATFORMS: list[tuple[str, str, str, str, list[str], str | None]] = [
+    ("facebook", "meta", "Facebook", "social", SOCIAL, "meta"),
+    ("instagram", "meta", "Instagram", "social", SOCIAL, "meta"),
+    ("twitter", "x-corp", "Twitter", "social", SOCIAL, None),
+    ("aws", "amazon", "Amazon Web Services", "hosting", ["login", "compute", "storage", "network", "appeal"], None),
+    ("app-store", "apple", "App Store", "app_store", ["distribute", "update", "appeal"], None),
+    ("google-play", "google", "Google Play", "app_store", ["distribute", "update", "appeal"], None),
+    ("truth-social", "truth-social", "Truth Social", "social", SOCIAL, "truth-social"),
+    ("parler", "parler", "Parler", "social", SOCIAL, "parler"),
+]
+
+TRUMP_FB = AccountRef("facebook", "DonaldTrump")
+TRUMP_IG = AccountRef("instagram", "realdonaldtrump")
+TRUMP_TW = AccountRef("twitter", "realDonaldTrump")
+TRUMP_TS = AccountRef("truth-social", "realDonaldTrump")
+PARLER_AWS = AccountRef("aws", "parler")
+PARLER_APPLE = AccountRef("app-store", "com.parler.parler")
+PARLER_GOOGLE = AccountRef("google-play", "com.parler.parler")
+
+CAPITOL = {
+    "ground": "incompatible_content",
+    "category": "STATEMENT_CATEGORY_RISK_FOR_PUBLIC_SECURITY",
+    "content_type": ["CONTENT_TYPE_TEXT", "CONTENT_TYPE_VIDEO"],
+    "content_date": "2021-01-06",
+    "source": "voluntary",
+}
+
+
+def t(text: str) -> datetime:
+    return parse_instant(text)
+
+
+def load_demo(db: Database, *, synthetic: int = 3000, progress: Callable[[str], None] = lambda _: None) -> bool:
+    """Load the story; returns False (and changes nothing) if it is already there."""
+    with db.read() as conn:
+        if queries.operator_row(conn, "meta") is not None:
+            return False
+    start = t("2020-12-01T00:00:00Z")
+    for op_id, name in OPERATORS:
+        catalogue.create_operator(db, id=op_id, name=name, actor=ACTOR, now=start)
+    for pid, op_id, name, kind, caps, policy in PLATFORMS:
+        catalogue.create_platform(db, id=pid, operator=op_id, name=name, kind=kind, capabilities=caps,
+                                  policy=policy, actor=ACTOR, now=start)
+    catalogue.put_account(db, TRUMP_FB, display_name="Donald J. Trump", actor=ACTOR, now=start)
+    catalogue.put_account(db, TRUMP_IG, display_name="Donald J. Trump", actor=ACTOR, now=start)
+    catalogue.link_identities(db, operator="meta", accounts=[TRUMP_FB, TRUMP_IG], actor=ACTOR, now=start)
+    progress("story: Meta, Twitter, Parler and its providers")
+    _meta(db)
+    _twitter(db)
+    _parler(db)
+    catalogue.put_account(db, TRUMP_TS, display_name="Donald J. Trump", actor=ACTOR, now=t("2022-02-21T00:00:00Z"))
+    if synthetic:
+        progress(f"adding {synthetic} synthetic sanctions")
+        _synthetic(db, synthetic)
+    return True
+
+
+def _impose(db: Database, when: str, command: ImposeSanction, actor: str) -> str:
+    result = sanctions.impose_sanction(db, command, actor=actor, now=t(when))
+    return str(result["id"])
+
+
+def _meta(db: Database) -> None:
+    sid = _impose(db, "2021-01-07T16:00:00Z", ImposeSanction(
+        subject=TRUMP_FB, scope=["facebook", "instagram"], kind="suspension", starts_at="2021-01-07T00:00:00Z",
+        reason=dict(CAPITOL, policy="Dangerous Individuals and Organizations",
+                    explanation="Praise of people engaged in violence at the US Capitol on 6 January 2021; "
+                                "suspended indefinitely and for at least the next two weeks.",
+                    facts="Posts and a video of 6 January 2021 praising the rioters while violence was ongoing."),
+    ), "meta:trust-and-safety")
+    sanctions.amend_sanction(
+        db, sid, reason="Following the Oversight Board: a time-bound suspension of two years from the initial "
+        "suspension, after which experts will assess whether the risk to public safety has receded.",
+        ends_at="2023-01-07T00:00:00Z", review_at="2023-01-07T00:00:00Z", effective_at="2021-06-04T00:00:00Z",
+        actor="meta:trust-and-safety", now=t("2021-06-04T15:00:00Z"))
+    # The two years ran out while the experts were still assessing the risk: the suspension was
+    # kept in force until the decision, which a lift can only act on while the sanction is active.
+    sanctions.amend_sanction(
+        db, sid, reason="Two-year term reached; the suspension stays in force while experts assess the risk "
+        "to public safety.", ends_at=None, effective_at="2023-01-06T00:00:00Z",
+        actor="meta:trust-and-safety", now=t("2023-01-06T00:00:00Z"))
+    sanctions.lift_sanction(
+        db, sid, reason="Reinstated with new guardrails: any new violation brings a suspension of one month "
+        "to two years.", effective_at="2023-01-25T00:00:00Z", actor="meta:trust-and-safety",
+        now=t("2023-01-25T18:00:00Z"))
+
+
+def _twitter(db: Database) -> None:
+    sid = _impose(db, "2021-01-08T23:00:00Z", ImposeSanction(
+        subject=TRUMP_TW, kind="termination", starts_at="2021-01-08T00:00:00Z",
+        reason=dict(CAPITOL, policy="Glorification of Violence",
+                    explanation="Permanently suspended due to the risk of further incitement of violence.",
+                    facts="Two tweets of 8 January 2021 read in the context of the events of 6 January."),
+    ), "x-corp:safety")
+    sanctions.lift_sanction(
+        db, sid, reason="General amnesty for suspended accounts, except for law-breaking and egregious spam.",
+        effective_at="2022-11-19T00:00:00Z", actor="x-corp:safety", now=t("2022-11-19T23:00:00Z"))
+
+
+def _parler(db: Database) -> None:
+    hosting = {
+        "ground": "incompatible_content", "category": "STATEMENT_CATEGORY_VIOLENCE",
+        "source": "other_notification",
+    }
+    _impose(db, "2021-01-10T23:59:00Z", ImposeSanction(
+        subject=PARLER_AWS, kind="termination", starts_at="2021-01-11T00:00:00Z",
+        reason=dict(hosting, policy="AWS Acceptable Use Policy",
+                    explanation="Hosted content that encourages and incites violence, without an effective "
+                                "process to identify and remove it."),
+    ), "amazon:trust-and-safety")
+    apple = _impose(db, "2021-01-09T23:00:00Z", ImposeSanction(
+        subject=PARLER_APPLE, kind="suspension", starts_at="2021-01-09T00:00:00Z",
+        reason=dict(hosting, policy="App Store Review Guideline 1.1 (objectionable content)",
+                    explanation="Removed from the App Store until the app moderates dangerous content."),
+    ), "apple:app-review")
+    sanctions.lift_sanction(db, apple, reason="Back on the App Store with improved content moderation.",
+                            effective_at="2021-05-17T00:00:00Z", actor="apple:app-review",
+                            now=t("2021-05-17T12:00:00Z"))
+    google = _impose(db, "2021-01-08T23:00:00Z", ImposeSanction(
+        subject=PARLER_GOOGLE, kind="suspension", starts_at="2021-01-08T00:00:00Z",
+        reason=dict(hosting, policy="Google Play policy on user-generated content",
+                    explanation="Suspended from Google Play for lack of moderation of posts inciting violence."),
+    ), "google:play-policy")
+    sanctions.lift_sanction(db, google, reason="Back on Google Play with moderation meeting the policy.",
+                            effective_at="2022-09-02T00:00:00Z", actor="google:play-policy",
+                            now=t("2022-09-02T12:00:00Z"))
+
+
+SYNTHETIC_PLATFORMS = ["facebook", "instagram", "twitter", "truth-social", "parler"]
+SYNTHETIC_CATEGORIES = [
+    ("STATEMENT_CATEGORY_SCAMS_AND_FRAUD", "Fraud and Deception"),
+    ("STATEMENT_CATEGORY_ILLEGAL_OR_HARMFUL_SPEECH", "Hateful Conduct"),
+    ("STATEMENT_CATEGORY_VIOLENCE", "Violence and Incitement"),
+    ("STATEMENT_CATEGORY_CYBER_VIOLENCE", "Bullying and Harassment"),
+    ("STATEMENT_CATEGORY_INTELLECTUAL_PROPERTY_INFRINGEMENTS", "Intellectual Property"),
+    ("STATEMENT_CATEGORY_OTHER_VIOLATION_TC", "Spam"),
+    ("STATEMENT_CATEGORY_NEGATIVE_EFFECTS_ON_CIVIC_DISCOURSE_OR_ELECTIONS", "Civic Integrity"),
+]
+
+
+def _synthetic(db: Database, count: int) -> None:
+    rng = random.Random(2021)
+    now = datetime.now(UTC).replace(microsecond=0)
+    first = t("2020-06-01T00:00:00Z")
+    span_days = (now - first).days
+
+    def commands() -> Iterator[ImposeSanction]:
+        for n in range(count):
+            platform = rng.choice(SYNTHETIC_PLATFORMS)
+            category, policy = rng.choice(SYNTHETIC_CATEGORIES)
+            kind = rng.choices(["warning", "restriction", "suspension", "termination"], [30, 25, 35, 10])[0]
+            starts = first + timedelta(days=rng.randrange(span_days), seconds=rng.randrange(86_400))
+            duration = None
+            if kind in ("restriction", "suspension") and rng.random() < 0.85:
+                duration = rng.choice(["PT48H", "P1D", "P3D", "P7D", "P30D", "P90D", "P1Y"])
+            scope = [platform]
+            if platform in ("facebook", "instagram") and rng.random() < 0.3:
+                scope = ["facebook", "instagram"]
+            yield ImposeSanction(
+                subject=AccountRef(platform, f"user{rng.randrange(10**7):07d}"),
+                scope=scope, kind=kind, starts_at=starts, duration=duration,
+                denies=rng.sample(["post", "comment", "live", "advertise", "monetize"], 2) if kind == "restriction" else (),
+                reason={"ground": "incompatible_content", "category": category, "policy": policy,
+                        "explanation": f"{policy}: content removed and account sanctioned.",
+                        "source": rng.choice(["voluntary", "article_16", "trusted_flagger"])},
+                automated={"detection": rng.random() < 0.7,
+                           "decision": rng.choice(["not_automated", "partially", "fully"])},
+            )
+
+    sanctions.import_sanctions(db, commands(), actor="demo:synthetic", now=now, batch_size=5000)
+    # Lift a few, the way appeals and reviews do, so that every state shows up in lists.
+    page = sanctions.list_sanctions(db, queries.SanctionFilter(state=_active()), at=now, limit=200)
+    for item in page["items"][: max(1, count // 30)]:
+        sanctions.lift_sanction(db, item["id"], reason="Appeal granted: the content did not break the rule.",
+                                actor="demo:synthetic", now=now)
+
+
+def _active() -> Any:
+    from reprieve.domain.model import SanctionState
+
+    return SanctionState.ACTIVE
+
+
+STORY_INSTANTS = [
+    ("2021-01-06T12:00:00Z", "the day before"),
+    ("2021-01-12T00:00:00Z", "after the Capitol riot"),
+    ("2022-06-01T00:00:00Z", "mid-2022"),
+    ("2022-12-01T00:00:00Z", "after Twitter's amnesty"),
+    ("2023-01-10T00:00:00Z", "two years on, experts assessing"),
+    ("2023-02-01T00:00:00Z", "after Meta's reinstatement"),
+]
+
+
+def tell_story(db: Database, echo: Callable[[str], None]) -> None:
+    """Print the standing of the story's accounts at its turning points."""
+    refs = [TRUMP_FB, TRUMP_IG, TRUMP_TW, TRUMP_TS, PARLER_AWS, PARLER_APPLE, PARLER_GOOGLE]
+    width = max(len(str(r)) for r in refs)
+    echo("Standing of the story's accounts at its turning points:")
+    echo("")
+    header = "".ljust(width) + "  " + "  ".join(when[:10] for when, _ in STORY_INSTANTS)
+    echo(header)
+    for ref in refs:
+        cells = []
+        for when, _ in STORY_INSTANTS:
+            cells.append(get_standing(db, ref, at=t(when))["status"].ljust(10))
+        echo(str(ref).ljust(width) + "  " + "  ".join(cells))
+    echo("")
+    echo("Try: reprieve standing facebook/DonaldTrump --at 2022-06-01T00:00:00Z")
+    echo("     reprieve sanction list --account facebook/DonaldTrump")
+    echo("     reprieve audit verify")
