@@ -12,7 +12,7 @@ import typer
 from sqlalchemy.exc import OperationalError
 
 from reprieve.cli import admin, ledger
-from reprieve.cli.context import app
+from reprieve.cli.context import OPENED, app
 from reprieve.domain.errors import ReprieveError
 
 try:  # recent Typer releases carry their own copy of click
@@ -54,5 +54,8 @@ def main(argv: list[str] | None = None) -> None:
     except click_errors.ClickException as exc:
         sys.stderr.write(f"error: {exc.format_message()}\n")
         raise SystemExit(exc.exit_code) from None
+    finally:
+        while OPENED:
+            OPENED.pop().dispose()
     if isinstance(result, int) and result:
         raise SystemExit(result)

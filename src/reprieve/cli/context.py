@@ -22,6 +22,10 @@ app = typer.Typer(
 )
 
 
+#: Databases opened by this process's commands; ``main`` disposes of them on the way out.
+OPENED: list[Database] = []
+
+
 @dataclass
 class State:
     database_url: str
@@ -30,6 +34,7 @@ class State:
     def db(self) -> Database:
         if self._db is None:
             self._db = open_database(self.database_url)
+            OPENED.append(self._db)
         return self._db
 
 

@@ -1,0 +1,188 @@
+"""The CLI as a user types it: readable output, --json for scripts, one-line errors that change nothing."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from reprieve.cli import main
+from reprieve.store import eventlog
+from reprieve.store.db import open_database
+
+REASON = [
+    "--category", "STATEMENT_CATEGORY_RISK_FOR_PUBLIC_SECURITY",
+    "--explanation", "Praise of violence at the Capitol", "--policy", "Dangerous Individuals",
+]
+
+
+class Cli:
+    """Runs ``reprieve`` in-process against one database and captures what it prints."""
+
+    def __init__(self, url: str, capsys: pytest.CaptureFixture[str]) -> None:
+        self.url = url
+        self.capsys = capsys
+
+    def run(self, *args: str) -> tuple[int, str, str]:
+        self.capsys.readouterr()
+        try:
+            main(["--database-url", self.url, *args])
+            code = 0
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        out, err = self.capsys.readouterr()
+        return code, out, err
+
+    def ok(self, *args: str) -> str:
+        code, out, err = self.run(*args)
+        assert code == 0, f"{args} failed: {err}"
+        return out
+
+    def json(self, *args: str) -> Any:
+        return json.loads(self.ok(*args, "--json"))
+
+    def events(self) -> int:
+        db = open_database(self.url)
+        try:
+            with db.read() as conn:
+                return eventlog.count_events(conn)
+        finally:
+            db.dispose()
+
+
+@pytest.fixture
+def cli(database_url: str, capsys: pytest.CaptureFixture[str]) -> Cli:
+    c = Cli(database_url, capsys)
+    c.ok("operator", "create", "meta", "--name", "Meta")
+    c.ok("platform", "create", "facebook", "--operator", "meta", "--name", "Facebook")
+    c.ok("platform", "create", "instagram", "--operator", "meta", "--name", "Instagram")
+    c.ok("operator", "create", "x-corp", "--name", "X Corp")
+    c.ok("platform", "create", "twitter", "--operator", "x-corp", "--name", "Twitter")
+    return c
+
+
+def test_a_sanction_told_from_creation_to_lift(cli: Cli) -> None:
+    identity = cli.json("identity", "link", "--operator", "meta", "facebook/DonaldTrump", "instagram/realdonaldtrump")
+    assert len(identity["accounts"]) == 2
+    created = cli.json(
+        "sanction", "create", "facebook/DonaldTrump", "--kind", "suspension", "--scope", "facebook,instagram",
+        "--starts-at", "2021-01-07T00:00:00Z", *REASON,
+    )
+    sid = created["id"]
+    assert created["state"] == "active" and created["ends_at"] is None
+    amended = cli.json("sanction", "amend", sid, "--reason", "two years", "--ends-at", "2023-01-07T00:00:00Z",
+                       "--effective-at", "2021-06-04T00:00:00Z")
+    assert amended["history"][-1]["ends_at"] == "2023-01-07T00:00:00Z"
+
+    standing = cli.json("standing", "instagram/realdonaldtrump", "--at", "2022-06-01T00:00:00Z")
+    assert standing["status"] == "suspended"
+    assert standing["until"] == "2023-01-07T00:00:00Z"
+    assert "appeal" not in standing["denies"] and "post" in standing["denies"]
+    assert cli.json("standing", "instagram/realdonaldtrump", "--at", "2023-02-01")["status"] == "good"
+
+    denied = cli.ok("check", "facebook/DonaldTrump", "post", "--at", "2022-01-01T00:00:00Z")
+    assert denied.startswith("denied:") and sid in denied
+    assert cli.ok("check", "facebook/DonaldTrump", "appeal", "--at", "2022-01-01T00:00:00Z").startswith("allowed")
+
+    table = cli.ok("sanction", "list", "--account", "facebook/DonaldTrump", "--at", "2022-01-01T00:00:00Z")
+    assert sid in table and "active" in table
+    shown = cli.ok("sanction", "show", sid, "--at", "2023-06-01T00:00:00Z")
+    assert "expired" in shown and "amended" in shown
+
+    cli.ok("sanction", "amend", sid, "--reason", "kept pending review", "--indefinite",
+           "--effective-at", "2023-01-06T00:00:00Z")
+    lifted = cli.json("sanction", "lift", sid, "--reason", "reinstated", "--effective-at", "2023-01-25T00:00:00Z")
+    assert lifted["lifted_at"] == "2023-01-25T00:00:00Z"
+    assert cli.json("standing", "facebook/DonaldTrump", "--at", "2023-01-20T00:00:00Z")["until"] == "2023-01-25T00:00:00Z"
+
+    events = cli.json("events", "--limit", "100")["items"]
+    assert [e["type"] for e in events[-3:]] == ["sanction.amended", "sanction.amended", "sanction.lifted"]
+    assert cli.ok("audit", "verify").startswith("ok:")
+
+
+def test_restriction_denies_only_what_it_lists(cli: Cli) -> None:
+    created = cli.json("sanction", "create", "facebook/someone", "--kind", "restriction", "--denies", "live,advertise",
+                       "--duration", "P30D", *REASON)
+    assert created["denies"] == ["live", "advertise"]
+    standing = cli.json("standing", "facebook/someone")
+    assert standing["status"] == "restricted" and standing["denies"] == ["advertise", "live"]
+    assert cli.json("check", "facebook/someone", "post")["allowed"] is True
+
+
+BAD_INPUTS = {
+    "unknown platform": ["sanction", "create", "myspace/tom", "--kind", "suspension", *REASON],
+    "scope spanning two operators": [
+        "sanction", "create", "facebook/a", "--kind", "suspension", "--scope", "facebook,twitter", *REASON],
+    "ends_at before starts_at": [
+        "sanction", "create", "facebook/a", "--kind", "suspension", "--starts-at", "2021-01-07T00:00:00Z",
+        "--ends-at", "2021-01-01T00:00:00Z", *REASON],
+    "malformed duration": ["sanction", "create", "facebook/a", "--kind", "suspension", "--duration", "2 years", *REASON],
+    "malformed instant": ["sanction", "create", "facebook/a", "--kind", "suspension", "--starts-at", "yesterday", *REASON],
+    "unknown kind": ["sanction", "create", "facebook/a", "--kind", "shadowban", *REASON],
+    "unknown category": ["sanction", "create", "facebook/a", "--kind", "warning", "--category", "BAD",
+                         "--explanation", "x", "--policy", "y"],
+    "termination with an end": ["sanction", "create", "facebook/a", "--kind", "termination", "--duration", "P1D", *REASON],
+    "unknown sanction id": ["sanction", "lift", "snc_does_not_exist", "--reason", "x"],
+    "unknown sanction to show": ["sanction", "show", "snc_does_not_exist"],
+    "linking accounts of two operators": ["identity", "link", "--operator", "meta", "facebook/a", "twitter/a"],
+    "unknown operator": ["platform", "create", "threads", "--operator", "nobody", "--name", "Threads"],
+    "duplicate operator": ["operator", "create", "meta", "--name", "Meta again"],
+    "bad account reference": ["standing", "facebook"],
+    "unknown option": ["sanction", "list", "--colour", "red"],
+    "bad --at": ["standing", "facebook/a", "--at", "2021-13-45"],
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_INPUTS))
+def test_bad_input_is_one_clear_line_and_changes_nothing(cli: Cli, case: str) -> None:
+    before = cli.events()
+    code, out, err = cli.run(*BAD_INPUTS[case])
+    assert code != 0
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and len(lines[0]) > len("error: ") + 5, err
+    assert "Traceback" not in err and out == ""
+    assert cli.events() == before
+
+
+def test_lifting_a_sanction_that_is_not_active_is_refused(cli: Cli) -> None:
+    sid = cli.json("sanction", "create", "facebook/a", "--kind", "suspension", "--starts-at", "2021-01-01T00:00:00Z",
+                   "--duration", "P7D", *REASON)["id"]
+    before = cli.events()
+    code, _, err = cli.run("sanction", "lift", sid, "--reason", "too late")
+    assert code == 1 and "not active" in err and "expired" in err
+    code, _, err = cli.run("sanction", "lift", sid, "--reason", "before it began", "--effective-at", "2020-12-01T00:00:00Z")
+    assert code == 1 and "before the sanction starts" in err
+    assert cli.events() == before
+
+
+def test_token_create_for_a_fresh_database(cli: Cli) -> None:
+    token = cli.json("token", "create", "--instance-admin")
+    assert token["role"] == "instance-admin" and token["token"].startswith("rpv_")
+    code, _, err = cli.run("token", "create", "--role", "moderator")
+    assert code == 1 and "operator" in err
+
+
+def test_migrate_is_idempotent(cli: Cli) -> None:
+    assert cli.ok("migrate").startswith("already at")
+
+
+def test_demo_tells_the_story_and_a_second_run_changes_nothing(database_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    cli = Cli(database_url, capsys)
+    story = cli.ok("demo", "--synthetic", "150")
+    rows = {line.split()[0]: line.split()[1:] for line in story.splitlines() if "/" in line and not line.startswith(" ")}
+    # columns: 2021-01-06, 2021-01-12, 2022-06-01, 2022-12-01, 2023-01-10, 2023-02-01
+    assert rows["facebook/DonaldTrump"] == ["good", "suspended", "suspended", "suspended", "suspended", "good"]
+    assert rows["instagram/realdonaldtrump"] == rows["facebook/DonaldTrump"]
+    assert rows["twitter/realDonaldTrump"] == ["good", "terminated", "terminated", "good", "good", "good"]
+    assert rows["aws/parler"][1:] == ["terminated"] * 5
+    assert rows["app-store/com.parler.parler"][:3] == ["good", "suspended", "good"]
+    assert rows["google-play/com.parler.parler"][2:4] == ["suspended", "good"]
+    events = cli.events()
+    head = cli.json("audit", "verify")
+    assert head["ok"] is True
+    code, out, err = cli.run("demo")
+    assert code == 0 and "already loaded" in err
+    assert cli.events() == events and cli.json("audit", "verify")["head"] == head["head"]
+    assert cli.json("operator", "show", "truth-social")["platforms"] == ["truth-social"]
+    assert len(cli.json("sanction", "list", "--limit", "1000")["items"]) > 150
