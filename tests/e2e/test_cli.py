@@ -12,8 +12,12 @@ from reprieve.store import eventlog
 from reprieve.store.db import open_database
 
 REASON = [
-    "--category", "STATEMENT_CATEGORY_RISK_FOR_PUBLIC_SECURITY",
-    "--explanation", "Praise of violence at the Capitol", "--policy", "Dangerous Individuals",
+    "--category",
+    "STATEMENT_CATEGORY_RISK_FOR_PUBLIC_SECURITY",
+    "--explanation",
+    "Praise of violence at the Capitol",
+    "--policy",
+    "Dangerous Individuals",
 ]
 
 
@@ -66,13 +70,30 @@ def test_a_sanction_told_from_creation_to_lift(cli: Cli) -> None:
     identity = cli.json("identity", "link", "--operator", "meta", "facebook/DonaldTrump", "instagram/realdonaldtrump")
     assert len(identity["accounts"]) == 2
     created = cli.json(
-        "sanction", "create", "facebook/DonaldTrump", "--kind", "suspension", "--scope", "facebook,instagram",
-        "--starts-at", "2021-01-07T00:00:00Z", *REASON,
+        "sanction",
+        "create",
+        "facebook/DonaldTrump",
+        "--kind",
+        "suspension",
+        "--scope",
+        "facebook,instagram",
+        "--starts-at",
+        "2021-01-07T00:00:00Z",
+        *REASON,
     )
     sid = created["id"]
     assert created["state"] == "active" and created["ends_at"] is None
-    amended = cli.json("sanction", "amend", sid, "--reason", "two years", "--ends-at", "2023-01-07T00:00:00Z",
-                       "--effective-at", "2021-06-04T00:00:00Z")
+    amended = cli.json(
+        "sanction",
+        "amend",
+        sid,
+        "--reason",
+        "two years",
+        "--ends-at",
+        "2023-01-07T00:00:00Z",
+        "--effective-at",
+        "2021-06-04T00:00:00Z",
+    )
     assert amended["history"][-1]["ends_at"] == "2023-01-07T00:00:00Z"
 
     standing = cli.json("standing", "instagram/realdonaldtrump", "--at", "2022-06-01T00:00:00Z")
@@ -90,11 +111,21 @@ def test_a_sanction_told_from_creation_to_lift(cli: Cli) -> None:
     shown = cli.ok("sanction", "show", sid, "--at", "2023-06-01T00:00:00Z")
     assert "expired" in shown and "amended" in shown
 
-    cli.ok("sanction", "amend", sid, "--reason", "kept pending review", "--indefinite",
-           "--effective-at", "2023-01-06T00:00:00Z")
+    cli.ok(
+        "sanction",
+        "amend",
+        sid,
+        "--reason",
+        "kept pending review",
+        "--indefinite",
+        "--effective-at",
+        "2023-01-06T00:00:00Z",
+    )
     lifted = cli.json("sanction", "lift", sid, "--reason", "reinstated", "--effective-at", "2023-01-25T00:00:00Z")
     assert lifted["lifted_at"] == "2023-01-25T00:00:00Z"
-    assert cli.json("standing", "facebook/DonaldTrump", "--at", "2023-01-20T00:00:00Z")["until"] == "2023-01-25T00:00:00Z"
+    assert (
+        cli.json("standing", "facebook/DonaldTrump", "--at", "2023-01-20T00:00:00Z")["until"] == "2023-01-25T00:00:00Z"
+    )
 
     events = cli.json("events", "--limit", "100")["items"]
     assert [e["type"] for e in events[-3:]] == ["sanction.amended", "sanction.amended", "sanction.lifted"]
@@ -102,8 +133,18 @@ def test_a_sanction_told_from_creation_to_lift(cli: Cli) -> None:
 
 
 def test_restriction_denies_only_what_it_lists(cli: Cli) -> None:
-    created = cli.json("sanction", "create", "facebook/someone", "--kind", "restriction", "--denies", "live,advertise",
-                       "--duration", "P30D", *REASON)
+    created = cli.json(
+        "sanction",
+        "create",
+        "facebook/someone",
+        "--kind",
+        "restriction",
+        "--denies",
+        "live,advertise",
+        "--duration",
+        "P30D",
+        *REASON,
+    )
     assert created["denies"] == ["live", "advertise"]
     standing = cli.json("standing", "facebook/someone")
     assert standing["status"] == "restricted" and standing["denies"] == ["advertise", "live"]
@@ -113,16 +154,71 @@ def test_restriction_denies_only_what_it_lists(cli: Cli) -> None:
 BAD_INPUTS = {
     "unknown platform": ["sanction", "create", "myspace/tom", "--kind", "suspension", *REASON],
     "scope spanning two operators": [
-        "sanction", "create", "facebook/a", "--kind", "suspension", "--scope", "facebook,twitter", *REASON],
+        "sanction",
+        "create",
+        "facebook/a",
+        "--kind",
+        "suspension",
+        "--scope",
+        "facebook,twitter",
+        *REASON,
+    ],
     "ends_at before starts_at": [
-        "sanction", "create", "facebook/a", "--kind", "suspension", "--starts-at", "2021-01-07T00:00:00Z",
-        "--ends-at", "2021-01-01T00:00:00Z", *REASON],
-    "malformed duration": ["sanction", "create", "facebook/a", "--kind", "suspension", "--duration", "2 years", *REASON],
-    "malformed instant": ["sanction", "create", "facebook/a", "--kind", "suspension", "--starts-at", "yesterday", *REASON],
+        "sanction",
+        "create",
+        "facebook/a",
+        "--kind",
+        "suspension",
+        "--starts-at",
+        "2021-01-07T00:00:00Z",
+        "--ends-at",
+        "2021-01-01T00:00:00Z",
+        *REASON,
+    ],
+    "malformed duration": [
+        "sanction",
+        "create",
+        "facebook/a",
+        "--kind",
+        "suspension",
+        "--duration",
+        "2 years",
+        *REASON,
+    ],
+    "malformed instant": [
+        "sanction",
+        "create",
+        "facebook/a",
+        "--kind",
+        "suspension",
+        "--starts-at",
+        "yesterday",
+        *REASON,
+    ],
     "unknown kind": ["sanction", "create", "facebook/a", "--kind", "shadowban", *REASON],
-    "unknown category": ["sanction", "create", "facebook/a", "--kind", "warning", "--category", "BAD",
-                         "--explanation", "x", "--policy", "y"],
-    "termination with an end": ["sanction", "create", "facebook/a", "--kind", "termination", "--duration", "P1D", *REASON],
+    "unknown category": [
+        "sanction",
+        "create",
+        "facebook/a",
+        "--kind",
+        "warning",
+        "--category",
+        "BAD",
+        "--explanation",
+        "x",
+        "--policy",
+        "y",
+    ],
+    "termination with an end": [
+        "sanction",
+        "create",
+        "facebook/a",
+        "--kind",
+        "termination",
+        "--duration",
+        "P1D",
+        *REASON,
+    ],
     "unknown sanction id": ["sanction", "lift", "snc_does_not_exist", "--reason", "x"],
     "unknown sanction to show": ["sanction", "show", "snc_does_not_exist"],
     "linking accounts of two operators": ["identity", "link", "--operator", "meta", "facebook/a", "twitter/a"],
@@ -146,12 +242,24 @@ def test_bad_input_is_one_clear_line_and_changes_nothing(cli: Cli, case: str) ->
 
 
 def test_lifting_a_sanction_that_is_not_active_is_refused(cli: Cli) -> None:
-    sid = cli.json("sanction", "create", "facebook/a", "--kind", "suspension", "--starts-at", "2021-01-01T00:00:00Z",
-                   "--duration", "P7D", *REASON)["id"]
+    sid = cli.json(
+        "sanction",
+        "create",
+        "facebook/a",
+        "--kind",
+        "suspension",
+        "--starts-at",
+        "2021-01-01T00:00:00Z",
+        "--duration",
+        "P7D",
+        *REASON,
+    )["id"]
     before = cli.events()
     code, _, err = cli.run("sanction", "lift", sid, "--reason", "too late")
     assert code == 1 and "not active" in err and "expired" in err
-    code, _, err = cli.run("sanction", "lift", sid, "--reason", "before it began", "--effective-at", "2020-12-01T00:00:00Z")
+    code, _, err = cli.run(
+        "sanction", "lift", sid, "--reason", "before it began", "--effective-at", "2020-12-01T00:00:00Z"
+    )
     assert code == 1 and "before the sanction starts" in err
     assert cli.events() == before
 
@@ -167,10 +275,14 @@ def test_migrate_is_idempotent(cli: Cli) -> None:
     assert cli.ok("migrate").startswith("already at")
 
 
-def test_demo_tells_the_story_and_a_second_run_changes_nothing(database_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_demo_tells_the_story_and_a_second_run_changes_nothing(
+    database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     cli = Cli(database_url, capsys)
     story = cli.ok("demo", "--synthetic", "150")
-    rows = {line.split()[0]: line.split()[1:] for line in story.splitlines() if "/" in line and not line.startswith(" ")}
+    rows = {
+        line.split()[0]: line.split()[1:] for line in story.splitlines() if "/" in line and not line.startswith(" ")
+    }
     # columns: 2021-01-06, 2021-01-12, 2022-06-01, 2022-12-01, 2023-01-10, 2023-02-01
     assert rows["facebook/DonaldTrump"] == ["good", "suspended", "suspended", "suspended", "suspended", "good"]
     assert rows["instagram/realdonaldtrump"] == rows["facebook/DonaldTrump"]
@@ -181,7 +293,7 @@ def test_demo_tells_the_story_and_a_second_run_changes_nothing(database_url: str
     events = cli.events()
     head = cli.json("audit", "verify")
     assert head["ok"] is True
-    code, out, err = cli.run("demo")
+    code, _out, err = cli.run("demo")
     assert code == 0 and "already loaded" in err
     assert cli.events() == events and cli.json("audit", "verify")["head"] == head["head"]
     assert cli.json("operator", "show", "truth-social")["platforms"] == ["truth-social"]

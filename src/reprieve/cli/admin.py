@@ -49,8 +49,18 @@ def events_command(
         emit_json(page)
         return
     rows = [dict(e, subject=_subject_of(e["data"])) for e in page["items"]]
-    table(rows, [("seq", "seq"), ("type", "type"), ("effective", "effective_at"), ("recorded", "at"),
-                 ("actor", "actor"), ("operator", "operator"), ("about", "subject")])
+    table(
+        rows,
+        [
+            ("seq", "seq"),
+            ("type", "type"),
+            ("effective", "effective_at"),
+            ("recorded", "at"),
+            ("actor", "actor"),
+            ("operator", "operator"),
+            ("about", "subject"),
+        ],
+    )
     if page["next_cursor"]:
         typer.echo(f"more: --after {page['next_cursor']}")
 
@@ -91,7 +101,8 @@ def audit_rebuild(ctx: typer.Context) -> None:
 def token_create(
     ctx: typer.Context,
     instance_admin: bool = typer.Option(False, "--instance-admin", help="A token that may do everything"),
-    operator: str = typer.Option(None), role: str = typer.Option(None, help="admin, moderator, reviewer, auditor, platform"),
+    operator: str = typer.Option(None),
+    role: str = typer.Option(None, help="admin, moderator, reviewer, auditor, platform"),
     name: str = typer.Option(None, help="Who or what uses it"),
     expires_in: str = typer.Option(None, help="ISO 8601 duration, e.g. P90D"),
     as_json: bool = JSON,
@@ -104,8 +115,13 @@ def token_create(
     if not role:
         raise ValidationError("give --role and --operator, or --instance-admin")
     result = tokens.create_token(
-        state(ctx).db(), name=name or role, role=role, operator=operator, expires_in=expires_in,
-        actor=actor(), now=now(),
+        state(ctx).db(),
+        name=name or role,
+        role=role,
+        operator=operator,
+        expires_in=expires_in,
+        actor=actor(),
+        now=now(),
     )
     if as_json:
         emit_json(result)
@@ -134,7 +150,8 @@ def demo_command(ctx: typer.Context, synthetic: int = typer.Option(3000, help="S
 
 def serve_command(
     ctx: typer.Context,
-    host: str = typer.Option("127.0.0.1"), port: int = typer.Option(8000),
+    host: str = typer.Option("127.0.0.1"),
+    port: int = typer.Option(8000),
     workers: int = typer.Option(1, min=1, max=64),
 ) -> None:
     """Run the HTTP API."""
@@ -143,5 +160,3 @@ def serve_command(
     db = state(ctx).db()  # migrate before the workers start
     db.dispose()
     serve(state(ctx).database_url, host, port, workers)
-
-

@@ -42,7 +42,9 @@ class State:
 def root(
     ctx: typer.Context,
     database_url: str = typer.Option(
-        None, "--database-url", envvar="REPRIEVE_DATABASE_URL",
+        None,
+        "--database-url",
+        envvar="REPRIEVE_DATABASE_URL",
         help="sqlite:///reprieve.db (default) or postgresql://user@host/db",
     ),
 ) -> None:

@@ -25,8 +25,14 @@ identity_app = typer.Typer(help="Identities: accounts of one operator linked tog
 sanction_app = typer.Typer(help="Sanctions: impose, list, show, amend, lift, import.", no_args_is_help=True)
 
 SANCTION_COLUMNS = [
-    ("id", "id"), ("subject", "subject"), ("scope", "scope"), ("kind", "kind"), ("state", "state"),
-    ("starts", "starts_at"), ("ends", "ends_at"), ("category", "reason.category"),
+    ("id", "id"),
+    ("subject", "subject"),
+    ("scope", "scope"),
+    ("kind", "kind"),
+    ("state", "state"),
+    ("starts", "starts_at"),
+    ("ends", "ends_at"),
+    ("category", "reason.category"),
 ]
 
 
@@ -48,8 +54,9 @@ def split(value: str | None) -> list[str] | None:
 
 
 @operator_app.command("create")
-def operator_create(ctx: typer.Context, id: str, name: str = typer.Option(..., help="Display name"),
-                    as_json: bool = JSON) -> None:
+def operator_create(
+    ctx: typer.Context, id: str, name: str = typer.Option(..., help="Display name"), as_json: bool = JSON
+) -> None:
     """Create an operator."""
     result = catalogue.create_operator(state(ctx).db(), id=id, name=name, actor=actor(), now=now())
     emit_json(result) if as_json else record(result)
@@ -85,8 +92,15 @@ def platform_create(
 ) -> None:
     """Create a platform of an operator."""
     result = catalogue.create_platform(
-        state(ctx).db(), id=id, operator=operator, name=name, kind=kind,
-        capabilities=split(capabilities), policy=policy, actor=actor(), now=now(),
+        state(ctx).db(),
+        id=id,
+        operator=operator,
+        name=name,
+        kind=kind,
+        capabilities=split(capabilities),
+        policy=policy,
+        actor=actor(),
+        now=now(),
     )
     emit_json(result) if as_json else record(result)
 
@@ -110,8 +124,12 @@ def platform_list(ctx: typer.Context, operator: str = typer.Option(None), as_jso
 
 
 @account_app.command("put")
-def account_put(ctx: typer.Context, account: str = typer.Argument(..., help="platform/account"),
-                display_name: str = typer.Option(None), as_json: bool = JSON) -> None:
+def account_put(
+    ctx: typer.Context,
+    account: str = typer.Argument(..., help="platform/account"),
+    display_name: str = typer.Option(None),
+    as_json: bool = JSON,
+) -> None:
     """Create an account (or update its display name)."""
     result, _ = catalogue.put_account(
         state(ctx).db(), AccountRef.parse(account), display_name=display_name, actor=actor(), now=now()
@@ -120,8 +138,9 @@ def account_put(ctx: typer.Context, account: str = typer.Argument(..., help="pla
 
 
 @account_app.command("show")
-def account_show(ctx: typer.Context, account: str = typer.Argument(..., help="platform/account"),
-                 as_json: bool = JSON) -> None:
+def account_show(
+    ctx: typer.Context, account: str = typer.Argument(..., help="platform/account"), as_json: bool = JSON
+) -> None:
     """Show an account and its identity."""
     result = catalogue.get_account(state(ctx).db(), AccountRef.parse(account))
     emit_json(result) if as_json else record(result)
@@ -160,16 +179,21 @@ def sanction_create(
     starts_at: str = typer.Option(None, help="RFC 3339; default now"),
     ends_at: str = typer.Option(None, help="RFC 3339; default: indefinite"),
     duration: str = typer.Option(None, help="ISO 8601, e.g. P2Y, P30D, PT48H"),
-    review_at: str = typer.Option(None), review_after: str = typer.Option(None, help="ISO 8601"),
+    review_at: str = typer.Option(None),
+    review_after: str = typer.Option(None, help="ISO 8601"),
     category: str = typer.Option(None, help="STATEMENT_CATEGORY_..."),
     ground: str = typer.Option("incompatible_content", help="illegal_content or incompatible_content"),
-    explanation: str = typer.Option(None), policy: str = typer.Option(None, help="The platform's rule"),
-    legal_ground: str = typer.Option(None), contractual_ground: str = typer.Option(None),
-    facts: str = typer.Option(None), keywords: str = typer.Option(None, help="KEYWORD_... comma-separated"),
+    explanation: str = typer.Option(None),
+    policy: str = typer.Option(None, help="The platform's rule"),
+    legal_ground: str = typer.Option(None),
+    contractual_ground: str = typer.Option(None),
+    facts: str = typer.Option(None),
+    keywords: str = typer.Option(None, help="KEYWORD_... comma-separated"),
     source: str = typer.Option("voluntary", help="article_16, trusted_flagger, other_notification, voluntary"),
     territorial_scope: str = typer.Option(None, help="EEA country codes, comma-separated"),
     reason_json: str = typer.Option(None, help="The whole reason as JSON (overrides the reason options)"),
-    automated_detection: bool = typer.Option(False), automated_decision: str = typer.Option("not_automated"),
+    automated_detection: bool = typer.Option(False),
+    automated_decision: str = typer.Option("not_automated"),
     as_json: bool = JSON,
 ) -> None:
     """Impose a sanction on an account's identity."""
@@ -180,16 +204,32 @@ def sanction_create(
             raise ValidationError(f"is not JSON: {exc.msg}", field="--reason-json") from None
     else:
         reason = {
-            k: v for k, v in {
-                "category": category, "ground": ground, "explanation": explanation, "policy": policy,
-                "legal_ground": legal_ground, "contractual_ground": contractual_ground, "facts": facts,
-                "keywords": split(keywords), "source": source, "territorial_scope": split(territorial_scope),
-            }.items() if v is not None
+            k: v
+            for k, v in {
+                "category": category,
+                "ground": ground,
+                "explanation": explanation,
+                "policy": policy,
+                "legal_ground": legal_ground,
+                "contractual_ground": contractual_ground,
+                "facts": facts,
+                "keywords": split(keywords),
+                "source": source,
+                "territorial_scope": split(territorial_scope),
+            }.items()
+            if v is not None
         }
     command = sanctions.ImposeSanction(
-        subject=AccountRef.parse(subject), kind=kind, reason=reason, scope=split(scope),
-        denies=split(denies) or (), starts_at=starts_at, ends_at=ends_at, duration=duration,
-        review_at=review_at, review_after=review_after,
+        subject=AccountRef.parse(subject),
+        kind=kind,
+        reason=reason,
+        scope=split(scope),
+        denies=split(denies) or (),
+        starts_at=starts_at,
+        ends_at=ends_at,
+        duration=duration,
+        review_at=review_at,
+        review_after=review_after,
         automated={"detection": automated_detection, "decision": automated_decision},
     )
     result = sanctions.impose_sanction(state(ctx).db(), command, actor=actor(), now=now())
@@ -199,16 +239,22 @@ def sanction_create(
 @sanction_app.command("list")
 def sanction_list(
     ctx: typer.Context,
-    operator: str = typer.Option(None), platform: str = typer.Option(None),
+    operator: str = typer.Option(None),
+    platform: str = typer.Option(None),
     account: str = typer.Option(None, help="platform/account or account"),
-    kind: str = typer.Option(None), state_: str = typer.Option(None, "--state", help="scheduled, active, expired, lifted"),
-    category: str = typer.Option(None), at: str = AT,
-    limit: int = typer.Option(50, help="1 to 1000"), cursor: str = typer.Option(None),
+    kind: str = typer.Option(None),
+    state_: str = typer.Option(None, "--state", help="scheduled, active, expired, lifted"),
+    category: str = typer.Option(None),
+    at: str = AT,
+    limit: int = typer.Option(50, help="1 to 1000"),
+    cursor: str = typer.Option(None),
     as_json: bool = JSON,
 ) -> None:
     """List sanctions (50 at a time; --cursor for the next page)."""
     f = SanctionFilter(
-        operator=operator, platform=platform, account=account,
+        operator=operator,
+        platform=platform,
+        account=account,
         kind=parse_enum(SanctionKind, kind, field="--kind") if kind else None,
         state=parse_enum(SanctionState, state_, field="--state") if state_ else None,
         category=category,
@@ -237,8 +283,10 @@ def sanction_amend(
     ends_at: str = typer.Option(None, help="New end (RFC 3339)"),
     indefinite: bool = typer.Option(False, "--indefinite", help="Remove the end"),
     duration: str = typer.Option(None, help="New end as a duration after the sanction's start"),
-    review_at: str = typer.Option(None), kind: str = typer.Option(None),
-    denies: str = typer.Option(None), effective_at: str = typer.Option(None, help="Default now"),
+    review_at: str = typer.Option(None),
+    kind: str = typer.Option(None),
+    denies: str = typer.Option(None),
+    effective_at: str = typer.Option(None, help="Default now"),
     as_json: bool = JSON,
 ) -> None:
     """Change a sanction's term from an instant on."""
@@ -257,15 +305,25 @@ def sanction_amend(
         start = sanctions.get_sanction(db, id, at=now())["starts_at"]
         new_ends = parse_duration(duration, field="--duration").after(parse_instant(start))
     result = sanctions.amend_sanction(
-        db, id, reason=reason, ends_at=new_ends, review_at=review_at if review_at else UNSET,
-        kind=kind, denies=split(denies), effective_at=effective_at, actor=actor(), now=now(),
+        db,
+        id,
+        reason=reason,
+        ends_at=new_ends,
+        review_at=review_at if review_at else UNSET,
+        kind=kind,
+        denies=split(denies),
+        effective_at=effective_at,
+        actor=actor(),
+        now=now(),
     )
     emit_json(result) if as_json else show_sanction(result)
 
 
 @sanction_app.command("lift")
 def sanction_lift(
-    ctx: typer.Context, id: str, reason: str = typer.Option(..., help="Why it is lifted"),
+    ctx: typer.Context,
+    id: str,
+    reason: str = typer.Option(..., help="Why it is lifted"),
     effective_at: str = typer.Option(None, help="Default now; a future instant schedules the lift"),
     as_json: bool = JSON,
 ) -> None:
@@ -283,6 +341,7 @@ def sanction_import(
     batch_size: int = typer.Option(10_000, min=1, max=100_000),
 ) -> None:
     """Import many sanctions (history included: starts_at may lie in the past)."""
+
     def commands() -> Iterator[sanctions.ImposeSanction]:
         stream = sys.stdin if str(path) == "-" else path.open(encoding="utf-8")
         with stream:
@@ -295,8 +354,9 @@ def sanction_import(
 
     if str(path) != "-" and not path.is_file():
         raise ValidationError(f"no file {str(path)!r}", field="path")
-    total = sanctions.import_sanctions(state(ctx).db(), commands(), actor=actor(), now=now(),
-                                       batch_size=batch_size, on_batch=progress)
+    total = sanctions.import_sanctions(
+        state(ctx).db(), commands(), actor=actor(), now=now(), batch_size=batch_size, on_batch=progress
+    )
     typer.echo(f"{total} sanctions imported")
 
 
@@ -306,29 +366,65 @@ def sanction_from_json(line: str, number: int) -> sanctions.ImposeSanction:
         subject = body["subject"]
         return sanctions.ImposeSanction(
             subject=AccountRef.parse(f"{subject['platform']}/{subject['account']}"),
-            kind=body["kind"], reason=body["reason"], scope=body.get("scope"),
-            denies=body.get("denies") or (), starts_at=body.get("starts_at"), ends_at=body.get("ends_at"),
-            duration=body.get("duration"), review_at=body.get("review_at"),
-            review_after=body.get("review_after"), automated=body.get("automated"),
+            kind=body["kind"],
+            reason=body["reason"],
+            scope=body.get("scope"),
+            denies=body.get("denies") or (),
+            starts_at=body.get("starts_at"),
+            ends_at=body.get("ends_at"),
+            duration=body.get("duration"),
+            review_at=body.get("review_at"),
+            review_after=body.get("review_after"),
+            automated=body.get("automated"),
         )
     except (json.JSONDecodeError, KeyError, TypeError) as exc:
         raise ValidationError(f"line {number} is not a sanction: {exc}") from None
 
 
 def show_sanction(s: dict[str, Any]) -> None:
-    record(s, ["id", "operator", "subject", "identity", "scope", "kind", "denies", "state", "starts_at",
-               "ends_at", "review_at", "lifted_at", "at", "reason.category", "reason.ground",
-               "reason.policy", "reason.explanation"])
+    record(
+        s,
+        [
+            "id",
+            "operator",
+            "subject",
+            "identity",
+            "scope",
+            "kind",
+            "denies",
+            "state",
+            "starts_at",
+            "ends_at",
+            "review_at",
+            "lifted_at",
+            "at",
+            "reason.category",
+            "reason.ground",
+            "reason.policy",
+            "reason.explanation",
+        ],
+    )
     typer.echo("history:")
-    table(s["history"], [("seq", "seq"), ("change", "type"), ("effective", "effective_at"), ("kind", "kind"),
-                         ("ends", "ends_at"), ("review", "review_at")])
+    table(
+        s["history"],
+        [
+            ("seq", "seq"),
+            ("change", "type"),
+            ("effective", "effective_at"),
+            ("kind", "kind"),
+            ("ends", "ends_at"),
+            ("review", "review_at"),
+        ],
+    )
 
 
 # --- standing and checks -----------------------------------------------------------------
 
 
 def standing_command(
-    ctx: typer.Context, account: str = typer.Argument(..., help="platform/account"), at: str = AT,
+    ctx: typer.Context,
+    account: str = typer.Argument(..., help="platform/account"),
+    at: str = AT,
     as_json: bool = JSON,
 ) -> None:
     """The standing of an account on its platform at an instant."""
@@ -340,7 +436,8 @@ def check_command(
     ctx: typer.Context,
     account: str = typer.Argument(..., help="platform/account"),
     capability: str = typer.Argument(..., help="e.g. post, login, live"),
-    at: str = AT, as_json: bool = JSON,
+    at: str = AT,
+    as_json: bool = JSON,
 ) -> None:
     """May this account do this, at this instant?"""
     check = standing.Check(AccountRef.parse(account), capability)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from reprieve.domain.errors import ValidationError
 
@@ -126,7 +126,7 @@ E = TypeVar("E", bound=StrEnum)
 
 def parse_enum(enum: type[E], value: object, *, field: str) -> E:
     try:
-        return enum(value)
+        return enum(cast(str, value))
     except ValueError:
         allowed = ", ".join(m.value for m in enum)
         raise ValidationError(f"{value!r} is not one of: {allowed}", field=field) from None

@@ -75,8 +75,9 @@ def load_demo(db: Database, *, synthetic: int = 3000, progress: Callable[[str], 
     for op_id, name in OPERATORS:
         catalogue.create_operator(db, id=op_id, name=name, actor=ACTOR, now=start)
     for pid, op_id, name, kind, caps, policy in PLATFORMS:
-        catalogue.create_platform(db, id=pid, operator=op_id, name=name, kind=kind, capabilities=caps,
-                                  policy=policy, actor=ACTOR, now=start)
+        catalogue.create_platform(
+            db, id=pid, operator=op_id, name=name, kind=kind, capabilities=caps, policy=policy, actor=ACTOR, now=start
+        )
     catalogue.put_account(db, TRUMP_FB, display_name="Donald J. Trump", actor=ACTOR, now=start)
     catalogue.put_account(db, TRUMP_IG, display_name="Donald J. Trump", actor=ACTOR, now=start)
     catalogue.link_identities(db, operator="meta", accounts=[TRUMP_FB, TRUMP_IG], actor=ACTOR, now=start)
@@ -97,69 +98,151 @@ def _impose(db: Database, when: str, command: ImposeSanction, actor: str) -> str
 
 
 def _meta(db: Database) -> None:
-    sid = _impose(db, "2021-01-07T16:00:00Z", ImposeSanction(
-        subject=TRUMP_FB, scope=["facebook", "instagram"], kind="suspension", starts_at="2021-01-07T00:00:00Z",
-        reason=dict(CAPITOL, policy="Dangerous Individuals and Organizations",
-                    explanation="Praise of people engaged in violence at the US Capitol on 6 January 2021; "
-                                "suspended indefinitely and for at least the next two weeks.",
-                    facts="Posts and a video of 6 January 2021 praising the rioters while violence was ongoing."),
-    ), "meta:trust-and-safety")
+    sid = _impose(
+        db,
+        "2021-01-07T16:00:00Z",
+        ImposeSanction(
+            subject=TRUMP_FB,
+            scope=["facebook", "instagram"],
+            kind="suspension",
+            starts_at="2021-01-07T00:00:00Z",
+            reason=dict(
+                CAPITOL,
+                policy="Dangerous Individuals and Organizations",
+                explanation="Praise of people engaged in violence at the US Capitol on 6 January 2021; "
+                "suspended indefinitely and for at least the next two weeks.",
+                facts="Posts and a video of 6 January 2021 praising the rioters while violence was ongoing.",
+            ),
+        ),
+        "meta:trust-and-safety",
+    )
     sanctions.amend_sanction(
-        db, sid, reason="Following the Oversight Board: a time-bound suspension of two years from the initial "
+        db,
+        sid,
+        reason="Following the Oversight Board: a time-bound suspension of two years from the initial "
         "suspension, after which experts will assess whether the risk to public safety has receded.",
-        ends_at="2023-01-07T00:00:00Z", review_at="2023-01-07T00:00:00Z", effective_at="2021-06-04T00:00:00Z",
-        actor="meta:trust-and-safety", now=t("2021-06-04T15:00:00Z"))
+        ends_at="2023-01-07T00:00:00Z",
+        review_at="2023-01-07T00:00:00Z",
+        effective_at="2021-06-04T00:00:00Z",
+        actor="meta:trust-and-safety",
+        now=t("2021-06-04T15:00:00Z"),
+    )
     # The two years ran out while the experts were still assessing the risk: the suspension was
     # kept in force until the decision, which a lift can only act on while the sanction is active.
     sanctions.amend_sanction(
-        db, sid, reason="Two-year term reached; the suspension stays in force while experts assess the risk "
-        "to public safety.", ends_at=None, effective_at="2023-01-06T00:00:00Z",
-        actor="meta:trust-and-safety", now=t("2023-01-06T00:00:00Z"))
+        db,
+        sid,
+        reason="Two-year term reached; the suspension stays in force while experts assess the risk to public safety.",
+        ends_at=None,
+        effective_at="2023-01-06T00:00:00Z",
+        actor="meta:trust-and-safety",
+        now=t("2023-01-06T00:00:00Z"),
+    )
     sanctions.lift_sanction(
-        db, sid, reason="Reinstated with new guardrails: any new violation brings a suspension of one month "
-        "to two years.", effective_at="2023-01-25T00:00:00Z", actor="meta:trust-and-safety",
-        now=t("2023-01-25T18:00:00Z"))
+        db,
+        sid,
+        reason="Reinstated with new guardrails: any new violation brings a suspension of one month to two years.",
+        effective_at="2023-01-25T00:00:00Z",
+        actor="meta:trust-and-safety",
+        now=t("2023-01-25T18:00:00Z"),
+    )
 
 
 def _twitter(db: Database) -> None:
-    sid = _impose(db, "2021-01-08T23:00:00Z", ImposeSanction(
-        subject=TRUMP_TW, kind="termination", starts_at="2021-01-08T00:00:00Z",
-        reason=dict(CAPITOL, policy="Glorification of Violence",
-                    explanation="Permanently suspended due to the risk of further incitement of violence.",
-                    facts="Two tweets of 8 January 2021 read in the context of the events of 6 January."),
-    ), "x-corp:safety")
+    sid = _impose(
+        db,
+        "2021-01-08T23:00:00Z",
+        ImposeSanction(
+            subject=TRUMP_TW,
+            kind="termination",
+            starts_at="2021-01-08T00:00:00Z",
+            reason=dict(
+                CAPITOL,
+                policy="Glorification of Violence",
+                explanation="Permanently suspended due to the risk of further incitement of violence.",
+                facts="Two tweets of 8 January 2021 read in the context of the events of 6 January.",
+            ),
+        ),
+        "x-corp:safety",
+    )
     sanctions.lift_sanction(
-        db, sid, reason="General amnesty for suspended accounts, except for law-breaking and egregious spam.",
-        effective_at="2022-11-19T00:00:00Z", actor="x-corp:safety", now=t("2022-11-19T23:00:00Z"))
+        db,
+        sid,
+        reason="General amnesty for suspended accounts, except for law-breaking and egregious spam.",
+        effective_at="2022-11-19T00:00:00Z",
+        actor="x-corp:safety",
+        now=t("2022-11-19T23:00:00Z"),
+    )
 
 
 def _parler(db: Database) -> None:
     hosting = {
-        "ground": "incompatible_content", "category": "STATEMENT_CATEGORY_VIOLENCE",
+        "ground": "incompatible_content",
+        "category": "STATEMENT_CATEGORY_VIOLENCE",
         "source": "other_notification",
     }
-    _impose(db, "2021-01-10T23:59:00Z", ImposeSanction(
-        subject=PARLER_AWS, kind="termination", starts_at="2021-01-11T00:00:00Z",
-        reason=dict(hosting, policy="AWS Acceptable Use Policy",
-                    explanation="Hosted content that encourages and incites violence, without an effective "
-                                "process to identify and remove it."),
-    ), "amazon:trust-and-safety")
-    apple = _impose(db, "2021-01-09T23:00:00Z", ImposeSanction(
-        subject=PARLER_APPLE, kind="suspension", starts_at="2021-01-09T00:00:00Z",
-        reason=dict(hosting, policy="App Store Review Guideline 1.1 (objectionable content)",
-                    explanation="Removed from the App Store until the app moderates dangerous content."),
-    ), "apple:app-review")
-    sanctions.lift_sanction(db, apple, reason="Back on the App Store with improved content moderation.",
-                            effective_at="2021-05-17T00:00:00Z", actor="apple:app-review",
-                            now=t("2021-05-17T12:00:00Z"))
-    google = _impose(db, "2021-01-08T23:00:00Z", ImposeSanction(
-        subject=PARLER_GOOGLE, kind="suspension", starts_at="2021-01-08T00:00:00Z",
-        reason=dict(hosting, policy="Google Play policy on user-generated content",
-                    explanation="Suspended from Google Play for lack of moderation of posts inciting violence."),
-    ), "google:play-policy")
-    sanctions.lift_sanction(db, google, reason="Back on Google Play with moderation meeting the policy.",
-                            effective_at="2022-09-02T00:00:00Z", actor="google:play-policy",
-                            now=t("2022-09-02T12:00:00Z"))
+    _impose(
+        db,
+        "2021-01-10T23:59:00Z",
+        ImposeSanction(
+            subject=PARLER_AWS,
+            kind="termination",
+            starts_at="2021-01-11T00:00:00Z",
+            reason=dict(
+                hosting,
+                policy="AWS Acceptable Use Policy",
+                explanation="Hosted content that encourages and incites violence, without an effective "
+                "process to identify and remove it.",
+            ),
+        ),
+        "amazon:trust-and-safety",
+    )
+    apple = _impose(
+        db,
+        "2021-01-09T23:00:00Z",
+        ImposeSanction(
+            subject=PARLER_APPLE,
+            kind="suspension",
+            starts_at="2021-01-09T00:00:00Z",
+            reason=dict(
+                hosting,
+                policy="App Store Review Guideline 1.1 (objectionable content)",
+                explanation="Removed from the App Store until the app moderates dangerous content.",
+            ),
+        ),
+        "apple:app-review",
+    )
+    sanctions.lift_sanction(
+        db,
+        apple,
+        reason="Back on the App Store with improved content moderation.",
+        effective_at="2021-05-17T00:00:00Z",
+        actor="apple:app-review",
+        now=t("2021-05-17T12:00:00Z"),
+    )
+    google = _impose(
+        db,
+        "2021-01-08T23:00:00Z",
+        ImposeSanction(
+            subject=PARLER_GOOGLE,
+            kind="suspension",
+            starts_at="2021-01-08T00:00:00Z",
+            reason=dict(
+                hosting,
+                policy="Google Play policy on user-generated content",
+                explanation="Suspended from Google Play for lack of moderation of posts inciting violence.",
+            ),
+        ),
+        "google:play-policy",
+    )
+    sanctions.lift_sanction(
+        db,
+        google,
+        reason="Back on Google Play with moderation meeting the policy.",
+        effective_at="2022-09-02T00:00:00Z",
+        actor="google:play-policy",
+        now=t("2022-09-02T12:00:00Z"),
+    )
 
 
 SYNTHETIC_PLATFORMS = ["facebook", "instagram", "twitter", "truth-social", "parler"]
@@ -181,7 +264,7 @@ def _synthetic(db: Database, count: int) -> None:
     span_days = (now - first).days
 
     def commands() -> Iterator[ImposeSanction]:
-        for n in range(count):
+        for _n in range(count):
             platform = rng.choice(SYNTHETIC_PLATFORMS)
             category, policy = rng.choice(SYNTHETIC_CATEGORIES)
             kind = rng.choices(["warning", "restriction", "suspension", "termination"], [30, 25, 35, 10])[0]
@@ -194,21 +277,37 @@ def _synthetic(db: Database, count: int) -> None:
                 scope = ["facebook", "instagram"]
             yield ImposeSanction(
                 subject=AccountRef(platform, f"user{rng.randrange(10**7):07d}"),
-                scope=scope, kind=kind, starts_at=starts, duration=duration,
-                denies=rng.sample(["post", "comment", "live", "advertise", "monetize"], 2) if kind == "restriction" else (),
-                reason={"ground": "incompatible_content", "category": category, "policy": policy,
-                        "explanation": f"{policy}: content removed and account sanctioned.",
-                        "source": rng.choice(["voluntary", "article_16", "trusted_flagger"])},
-                automated={"detection": rng.random() < 0.7,
-                           "decision": rng.choice(["not_automated", "partially", "fully"])},
+                scope=scope,
+                kind=kind,
+                starts_at=starts,
+                duration=duration,
+                denies=rng.sample(["post", "comment", "live", "advertise", "monetize"], 2)
+                if kind == "restriction"
+                else (),
+                reason={
+                    "ground": "incompatible_content",
+                    "category": category,
+                    "policy": policy,
+                    "explanation": f"{policy}: content removed and account sanctioned.",
+                    "source": rng.choice(["voluntary", "article_16", "trusted_flagger"]),
+                },
+                automated={
+                    "detection": rng.random() < 0.7,
+                    "decision": rng.choice(["not_automated", "partially", "fully"]),
+                },
             )
 
     sanctions.import_sanctions(db, commands(), actor="demo:synthetic", now=now, batch_size=5000)
     # Lift a few, the way appeals and reviews do, so that every state shows up in lists.
     page = sanctions.list_sanctions(db, queries.SanctionFilter(state=_active()), at=now, limit=200)
     for item in page["items"][: max(1, count // 30)]:
-        sanctions.lift_sanction(db, item["id"], reason="Appeal granted: the content did not break the rule.",
-                                actor="demo:synthetic", now=now)
+        sanctions.lift_sanction(
+            db,
+            item["id"],
+            reason="Appeal granted: the content did not break the rule.",
+            actor="demo:synthetic",
+            now=now,
+        )
 
 
 def _active() -> Any:
