@@ -39,8 +39,16 @@ class ImposeSanction:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def impose_sanction(db: Database, command: ImposeSanction, *, actor: str, now: datetime) -> dict[str, Any]:
+def impose_sanction(
+    db: Database, command: ImposeSanction, *, actor: str, now: datetime, operators: Sequence[str] | None = None
+) -> dict[str, Any]:
+    """Impose one sanction; with ``operators``, platforms of any other operator do not exist."""
     with UnitOfWork(db, actor=actor, now=now) as uow:
+        if operators is not None:
+            for platform_id in [command.subject.platform, *(command.scope or ())]:
+                platform = db.platform(uow.conn, platform_id)
+                if platform is None or platform.operator not in operators:
+                    raise NotFoundError(f"no platform {platform_id!r}")
         sanction = _impose(db, uow, [command])[0]
     return sanction_view(sanction, at=now)
 

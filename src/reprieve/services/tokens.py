@@ -74,7 +74,7 @@ def create_token(
         )])
     return {
         "id": token_id, "name": name, "role": token_role.value, "operator": operator,
-        "expires_at": format_instant(expiry), "token": secret,
+        "created_at": format_instant(now), "expires_at": format_instant(expiry), "token": secret,
     }
 
 
@@ -87,6 +87,18 @@ def revoke_token(db: Database, token_id: str, *, actor: str, now: datetime, oper
             raise ConflictError(f"token {token_id!r} is already revoked")
         uow.conn.execute(update(tables.tokens).where(tables.tokens.c.id == token_id).values(revoked_at=uow.at))
         uow.record([NewEvent(EventType.TOKEN_REVOKED, uow.at, row.operator_id, {"id": token_id})])
+
+
+def get_token(db: Database, token_id: str, *, operators: list[str] | None = None) -> dict[str, Any]:
+    """A token as listed to its admins: never its secret, which is not stored anyway."""
+    with db.read() as conn:
+        row = conn.execute(select(tables.tokens).where(tables.tokens.c.id == token_id)).first()
+    if row is None or (operators is not None and row.operator_id not in operators):
+        raise NotFoundError(f"no token {token_id!r}")
+    return {
+        "id": row.id, "name": row.name, "role": row.role, "operator": row.operator_id,
+        "created_at": row.created_at, "expires_at": row.expires_at, "revoked_at": row.revoked_at,
+    }
 
 
 def authenticate(db: Database, secret: str, *, now: datetime) -> Principal:

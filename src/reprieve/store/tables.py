@@ -156,3 +156,17 @@ tokens = Table(
 
 #: Tables rebuilt from the log by ``rebuild_projections``, in dependency order.
 PROJECTIONS = (operators, platforms, identities, accounts, sanctions, sanction_scope, sanction_spans)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("scope", String(64), primary_key=True, comment="SHA-256 of the bearer secret: keys are per token"),
+    Column("key", String(255), primary_key=True, comment="the client's Idempotency-Key header"),
+    Column("fingerprint", String(64), nullable=False, comment="SHA-256 of method, path, query and body"),
+    Column("status", Integer, nullable=True, comment="HTTP status of the first answer; null while it runs"),
+    Column("content_type", String(100), nullable=True, comment="content type of the first answer"),
+    Column("body", Text, nullable=True, comment="body of the first answer, replayed to retries"),
+    Column("created_at", BigInteger, nullable=False, comment="µs since epoch; keys are forgotten after a day"),
+    Index("ix_idempotency_keys_created_at", "created_at"),
+    comment="First answers to POSTs sent with an Idempotency-Key. Not an event: a cache of replies.",
+)

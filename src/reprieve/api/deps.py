@@ -1,0 +1,189 @@
+"""Typed dependencies of the routes: the database, the clock, who is asking, and what they may see.
+
+Access control lives here and nowhere else. A route names the roles it admits with one of the
+``Tenant`` aliases (``Reader``, ``Moderator``...): a token of any other role gets 403 before
+anything is looked up. The ``Tenant`` it receives then restricts every read and write to the
+token's operator, so that what belongs to another operator answers 404, exactly as what
+does not exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Path, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from reprieve.api.enforcement import Enforcement
+from reprieve.api.problems import Unauthenticated
+from reprieve.api.schemas import ACCOUNT_PATH_PATTERN, SLUG_PATTERN, Instant
+from reprieve.domain.errors import ForbiddenError, NotFoundError
+from reprieve.domain.model import Role
+from reprieve.domain.time import parse_instant
+from reprieve.services import catalogue
+from reprieve.services.tokens import Principal, authenticate
+from reprieve.store.db import Database
+
+# --- the database, the clock, the enforcement answers ------------------------------------
+
+
+def get_db(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+def get_now(request: Request) -> datetime:
+    """The instant this request is handled at: one reading of the app's clock per request."""
+    clock: Callable[[], datetime] = request.app.state.clock
+    return clock()
+
+
+def get_enforcement(request: Request) -> Enforcement:
+    enforcement: Enforcement = request.app.state.enforcement
+    return enforcement
+
+
+DbDep = Annotated[Database, Depends(get_db)]
+Now = Annotated[datetime, Depends(get_now)]
+EnforcementDep = Annotated[Enforcement, Depends(get_enforcement)]
+
+
+def instant_query(
+    now: Now,
+    at: Annotated[
+        Instant | None, Query(description="answer for this instant (RFC 3339); default: now")
+    ] = None,
+) -> datetime:
+    return parse_instant(at, field="at") if at is not None else now
+
+
+#: ``?at=``: the instant a read answers for.
+At = Annotated[datetime, Depends(instant_query)]
+
+# --- who is asking -----------------------------------------------------------------------
+
+_bearer = HTTPBearer(
+    auto_error=False, description="an API token: `Authorization: Bearer rpv_...`"
+)
+
+
+def current_principal(
+    db: DbDep,
+    now: Now,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    if credentials is None:
+        raise Unauthenticated("send a token: Authorization: Bearer <token>")
+    try:
+        return authenticate(db, credentials.credentials, now=now)
+    except ForbiddenError as exc:
+        raise Unauthenticated(exc.message) from None
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+# --- what they may see -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Tenant:
+    """A principal and the operators it may see: every one (instance-admin) or its own."""
+
+    principal: Principal
+    db: Database
+
+    @property
+    def operators(self) -> list[str] | None:
+        """The ``operators=`` restriction the services take; None: no restriction."""
+        if self.principal.is_instance_admin:
+            return None
+        assert self.principal.operator is not None
+        return [self.principal.operator]
+
+    @property
+    def actor(self) -> str:
+        """How the event log names who acted: the token's name and id."""
+        return f"{self.principal.name[:150]} ({self.principal.token_id})"
+
+    def sees(self, operator: str | None) -> bool:
+        return self.principal.is_instance_admin or (
+            operator is not None and operator == self.principal.operator
+        )
+
+    def require_operator(self, operator: str) -> str:
+        if not self.sees(operator):
+            raise NotFoundError(f"no operator {operator!r}")
+        return operator
+
+    def require_platform(self, platform_id: str) -> dict[str, Any]:
+        platform = catalogue.get_platform(self.db, platform_id)
+        if not self.sees(platform["operator"]):
+            raise NotFoundError(f"no platform {platform_id!r}")
+        return platform
+
+    def operator_filter(self, requested: str | None) -> str | None:
+        """The operator a list is restricted to: the one asked for if visible, else the token's."""
+        if requested is not None:
+            return self.require_operator(requested)
+        return self.principal.operator
+
+
+def allow(*roles: Role) -> Callable[[Principal, Database], Tenant]:
+    """A dependency admitting ``roles`` (and always instance-admin); others get 403."""
+    admitted = frozenset(roles) | {Role.INSTANCE_ADMIN}
+
+    def tenant(principal: CurrentPrincipal, db: DbDep) -> Tenant:
+        if principal.role not in admitted:
+            raise ForbiddenError(f"a token with role {principal.role.value!r} may not do this")
+        return Tenant(principal, db)
+
+    return tenant
+
+
+#: Reads: every role, within its operator.
+Reader = Annotated[Tenant, Depends(allow(*Role))]
+InstanceAdmin = Annotated[Tenant, Depends(allow())]
+#: Platforms, tokens (and members, later) of the admin's operator.
+OperatorAdmin = Annotated[Tenant, Depends(allow(Role.ADMIN))]
+#: Decisions on sanctions: impose, amend, lift.
+Moderator = Annotated[Tenant, Depends(allow(Role.MODERATOR))]
+#: Registering accounts: the people who manage the catalogue and the platforms' machines.
+AccountWriter = Annotated[Tenant, Depends(allow(Role.ADMIN, Role.MODERATOR, Role.PLATFORM))]
+#: Linking accounts into identities changes what a sanction reaches: no machine client does it.
+IdentityLinker = Annotated[Tenant, Depends(allow(Role.ADMIN, Role.MODERATOR))]
+#: The audit log.
+Auditor = Annotated[Tenant, Depends(allow(Role.AUDITOR))]
+
+# --- resources named in the path ---------------------------------------------------------
+
+PlatformId = Annotated[str, Path(pattern=SLUG_PATTERN, examples=["facebook"])]
+AccountInPath = Annotated[str, Path(pattern=ACCOUNT_PATH_PATTERN, examples=["DonaldTrump"])]
+OpaqueId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+
+
+def visible_platform(platform: PlatformId, tenant: Reader) -> dict[str, Any]:
+    return tenant.require_platform(platform)
+
+
+#: The platform named by ``{platform}`` in the path; 404 if it is another operator's.
+VisiblePlatform = Annotated[dict[str, Any], Depends(visible_platform)]
+
+
+def idempotency_key(
+    key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key", pattern=r"^[!-~]{1,255}$",
+            description="a retry with the same key and body gets the first answer again; "
+            "the same key with another body gets 422",
+        ),
+    ] = None,
+) -> None:
+    """Documents the header: the ``Idempotency`` middleware does the work before any route runs."""
+
+
+#: ``dependencies=`` of every POST route.
+IDEMPOTENT = [Depends(idempotency_key)]

@@ -1,0 +1,173 @@
+"""ASGI middleware around every route: a cap on request bodies, and ``Idempotency-Key``.
+
+Both are plain ASGI (not ``BaseHTTPMiddleware``) so that bodies are read once, responses are
+streamed untouched, and errors come out of ``reprieve.api.problems`` like all others.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from datetime import datetime
+from functools import partial
+
+from anyio import to_thread
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from reprieve.api.problems import PayloadTooLarge, problem_for
+from reprieve.domain.errors import ReprieveError, ValidationError
+from reprieve.services import idempotency
+from reprieve.services.tokens import hash_secret
+from reprieve.store.db import Database
+
+#: A request body larger than this is refused with 413. A full batch of 10,000 checks with
+#: long account names fits.
+DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024
+IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+async def _read_body(receive: Receive, limit: int | None = None) -> bytes | None:
+    """The whole request body; None if the client went away first."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if limit is not None and size > limit:
+            raise _BodyTooLarge
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _replaying(body: bytes, receive: Receive) -> Receive:
+    """A ``receive`` that hands the app ``body`` once, then waits on the client as usual."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
+class BodyLimit:
+    """Refuse request bodies over ``max_bytes`` with 413, whether or not Content-Length says so."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int = DEFAULT_MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in _BODY_METHODS:
+            await self.app(scope, receive, send)
+            return
+        declared = Headers(scope=scope).get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await problem_for(PayloadTooLarge(self.max_bytes))(scope, receive, send)
+            return
+        try:
+            body = await _read_body(receive, self.max_bytes)
+        except _BodyTooLarge:
+            await problem_for(PayloadTooLarge(self.max_bytes))(scope, receive, send)
+            return
+        if body is None:
+            return
+        await self.app(scope, _replaying(body, receive), send)
+
+
+class Idempotency:
+    """``Idempotency-Key`` on POST: a retry gets the first answer (status and body) again.
+
+    Keys belong to the bearer token that sent them. The same key with another method, path,
+    query or body is refused with 422; while the first request runs, a copy gets 409. Server
+    errors and authentication failures are not kept, so that a retry runs again.
+    """
+
+    def __init__(self, app: ASGIApp, *, db: Database, clock: Callable[[], datetime]) -> None:
+        self.app = app
+        self.db = db
+        self.clock = clock
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        key = headers.get("idempotency-key")
+        authorization = headers.get("authorization")
+        if key is None or not authorization:
+            await self.app(scope, receive, send)
+            return
+        if not IDEMPOTENCY_KEY.match(key):
+            error = ValidationError("must be 1 to 255 printable ASCII characters", field="Idempotency-Key")
+            await problem_for(error)(scope, receive, send)
+            return
+        body = await _read_body(receive)
+        if body is None:
+            return
+        owner = hash_secret(authorization)
+        fingerprint = hashlib.sha256(
+            b"\n".join([scope["method"].encode(), scope["path"].encode(), scope.get("query_string", b""), body])
+        ).hexdigest()
+        try:
+            stored = await to_thread.run_sync(partial(
+                idempotency.reserve_key, self.db, scope=owner, key=key, fingerprint=fingerprint,
+                now=self.clock(),
+            ))
+        except ReprieveError as exc:
+            await problem_for(exc)(scope, receive, send)
+            return
+        if stored is not None:
+            await _send_stored(stored, send)
+            return
+        await self._run_and_keep(scope, _replaying(body, receive), send, owner, key)
+
+    async def _run_and_keep(self, scope: Scope, receive: Receive, send: Send, owner: str, key: str) -> None:
+        status = 500
+        content_type: str | None = None
+        chunks: list[bytes] = []
+
+        async def capture(message: Message) -> None:
+            nonlocal status, content_type
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                content_type = Headers(raw=message.get("headers", [])).get("content-type")
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, capture)
+        except BaseException:
+            await to_thread.run_sync(partial(idempotency.release_key, self.db, scope=owner, key=key))
+            raise
+        if status >= 500 or status == 401:
+            await to_thread.run_sync(partial(idempotency.release_key, self.db, scope=owner, key=key))
+            return
+        answer = idempotency.StoredAnswer(status, content_type, b"".join(chunks).decode("utf-8", "replace"))
+        await to_thread.run_sync(partial(
+            idempotency.complete_key, self.db, scope=owner, key=key, answer=answer
+        ))
+
+
+async def _send_stored(stored: idempotency.StoredAnswer, send: Send) -> None:
+    body = stored.body.encode()
+    headers = [(b"content-length", str(len(body)).encode()), (b"idempotent-replayed", b"true")]
+    if stored.content_type:
+        headers.append((b"content-type", stored.content_type.encode("latin-1")))
+    await send({"type": "http.response.start", "status": stored.status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,173 @@
+"""Every error the API answers, as RFC 9457 ``application/problem+json``, mapped in this one place.
+
+Each class of ``reprieve.domain.errors`` has one stable ``type`` URI and one status; the
+errors only the HTTP layer knows (no credentials, a body too large) are declared here.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from enum import StrEnum
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from reprieve.domain.errors import (
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    ReprieveError,
+    StorageError,
+    ValidationError,
+)
+
+PROBLEM_JSON = "application/problem+json"
+TYPE_BASE = "https://reprieve.dev/problems/"
+
+log = logging.getLogger(__name__)
+
+
+class ProblemType(StrEnum):
+    """The stable ``type`` of each problem, after ``TYPE_BASE``."""
+
+    VALIDATION = "validation"
+    NOT_FOUND = "not-found"
+    CONFLICT = "conflict"
+    FORBIDDEN = "forbidden"
+    UNAUTHORIZED = "unauthorized"
+    PAYLOAD_TOO_LARGE = "payload-too-large"
+    METHOD_NOT_ALLOWED = "method-not-allowed"
+    UNAVAILABLE = "unavailable"
+    HTTP = "http"
+    INTERNAL = "internal"
+
+    @property
+    def uri(self) -> str:
+        return TYPE_BASE + self.value
+
+
+_TITLES = {
+    ProblemType.VALIDATION: "The request is not valid",
+    ProblemType.NOT_FOUND: "Not found",
+    ProblemType.CONFLICT: "The request conflicts with the current state",
+    ProblemType.FORBIDDEN: "Forbidden",
+    ProblemType.UNAUTHORIZED: "Authentication required",
+    ProblemType.PAYLOAD_TOO_LARGE: "The request body is too large",
+    ProblemType.METHOD_NOT_ALLOWED: "Method not allowed",
+    ProblemType.UNAVAILABLE: "The service is unavailable",
+    ProblemType.HTTP: "HTTP error",
+    ProblemType.INTERNAL: "Internal error",
+}
+
+
+class Unauthenticated(Exception):
+    """Raised when a request carries no bearer token, or one that is unknown, revoked or expired."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class PayloadTooLarge(Exception):
+    """Raised when a request body is longer than the server accepts."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"the request body is larger than {limit} bytes")
+        self.message = str(self)
+
+
+#: Domain error class -> (status, type). Subclasses inherit their parent's entry.
+_DOMAIN: dict[type[ReprieveError], tuple[int, ProblemType]] = {
+    ValidationError: (422, ProblemType.VALIDATION),
+    NotFoundError: (404, ProblemType.NOT_FOUND),
+    ConflictError: (409, ProblemType.CONFLICT),
+    ForbiddenError: (403, ProblemType.FORBIDDEN),
+    StorageError: (503, ProblemType.UNAVAILABLE),
+}
+
+
+def problem(
+    status: int,
+    type_: ProblemType,
+    detail: str,
+    *,
+    errors: Sequence[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body: dict[str, Any] = {"type": type_.uri, "title": _TITLES[type_], "status": status, "detail": detail}
+    if errors:
+        body["errors"] = list(errors)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def problem_for(exc: Exception) -> JSONResponse:
+    """The answer to an error raised while handling a request (also used by the middleware)."""
+    if isinstance(exc, ReprieveError):
+        for cls in type(exc).__mro__:
+            if cls in _DOMAIN:
+                status, type_ = _DOMAIN[cls]
+                break
+        else:
+            status, type_ = 500, ProblemType.INTERNAL
+        errors = None
+        if isinstance(exc, ValidationError) and exc.field:
+            errors = [{"field": exc.field, "message": str(exc.message).removeprefix(f"{exc.field}: ")}]
+        return problem(status, type_, exc.message, errors=errors)
+    if isinstance(exc, Unauthenticated):
+        return problem(401, ProblemType.UNAUTHORIZED, exc.message, headers={"WWW-Authenticate": "Bearer"})
+    if isinstance(exc, PayloadTooLarge):
+        return problem(413, ProblemType.PAYLOAD_TOO_LARGE, exc.message)
+    if isinstance(exc, RequestValidationError):
+        errors = [_field_error(e) for e in exc.errors()]
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5]) or "invalid request"
+        return problem(422, ProblemType.VALIDATION, detail, errors=errors)
+    if isinstance(exc, StarletteHTTPException):
+        type_ = {404: ProblemType.NOT_FOUND, 405: ProblemType.METHOD_NOT_ALLOWED}.get(
+            exc.status_code, ProblemType.HTTP
+        )
+        return problem(exc.status_code, type_, str(exc.detail), headers=dict(exc.headers or {}))
+    log.exception("unexpected error", exc_info=exc)
+    return problem(500, ProblemType.INTERNAL, "an unexpected error occurred; it has been logged")
+
+
+def _field_error(error: Any) -> dict[str, str]:
+    location = [str(part) for part in error.get("loc", ())]
+    return {"field": ".".join(location) or "request", "message": str(error.get("msg", "invalid"))}
+
+
+async def _handle(_request: Request, exc: Exception) -> JSONResponse:
+    return problem_for(exc)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    for exc_class in (ReprieveError, Unauthenticated, PayloadTooLarge, RequestValidationError,
+                      StarletteHTTPException, Exception):
+        app.add_exception_handler(exc_class, _handle)
+
+
+_DESCRIPTIONS = {
+    401: "No token, or an unknown, revoked or expired one",
+    403: "The token's role may not do this",
+    404: "Not found, or another operator's",
+    409: "Conflicts with the current state (or an Idempotency-Key still in use)",
+    413: "The request body is too large",
+    422: "Invalid input (or an Idempotency-Key reused for another request)",
+    503: "The database is unavailable",
+}
+#: Every route may answer these.
+COMMON_STATUSES = (401, 404, 422, 503)
+#: POSTs may also answer these: the body limit and a key whose first request still runs.
+WRITE_STATUSES = (409, 413)
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for problem answers with these statuses (and the common ones)."""
+    schema = {"$ref": "#/components/schemas/Problem"}
+    return {
+        status: {"description": _DESCRIPTIONS[status], "content": {PROBLEM_JSON: {"schema": schema}}}
+        for status in sorted({*COMMON_STATUSES, *statuses})
+    }

@@ -1,0 +1,1 @@
+"""One module per resource; each route calls one service and nothing else."""

@@ -1,0 +1,35 @@
+"""Accounts, named by their platform's own id: created on first use, or by this PUT."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Response
+
+from reprieve.api.deps import AccountInPath, AccountWriter, Now, VisiblePlatform
+from reprieve.api.problems import problem_responses
+from reprieve.api.schemas import AccountOut, AccountPut
+from reprieve.domain.model import AccountRef
+from reprieve.services import catalogue
+
+router = APIRouter(prefix="/v1/platforms/{platform}/accounts", tags=["accounts"])
+
+
+@router.put(
+    "/{account}", response_model=AccountOut,
+    responses={
+        201: {"model": AccountOut, "description": "Created"},
+        **problem_responses(403, 413),
+    },
+    summary="Register an account (201) or update its display name (200)",
+)
+def put_account(
+    tenant: AccountWriter, platform: VisiblePlatform, account: AccountInPath, body: AccountPut,
+    response: Response, now: Now,
+) -> dict[str, Any]:
+    ref = AccountRef(platform["id"], account)
+    result, created = catalogue.put_account(
+        tenant.db, ref, display_name=body.display_name, actor=tenant.actor, now=now
+    )
+    response.status_code = 201 if created else 200
+    return result

@@ -1,0 +1,100 @@
+"""Sanctions: imposed, listed, read as they stand at an instant, amended and lifted."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from reprieve.api.deps import IDEMPOTENT, At, Moderator, Now, OpaqueId, Reader
+from reprieve.api.problems import problem_responses
+from reprieve.api.schemas import (
+    SLUG_PATTERN,
+    SanctionAmend,
+    SanctionCreate,
+    SanctionLift,
+    SanctionOut,
+    SanctionPage,
+)
+from reprieve.domain.model import AccountRef, SanctionKind, SanctionState
+from reprieve.domain.sanctions import UNSET
+from reprieve.services import sanctions
+from reprieve.store.queries import SanctionFilter
+
+router = APIRouter(prefix="/v1/sanctions", tags=["sanctions"])
+
+
+@router.post(
+    "", status_code=201, response_model=SanctionOut, dependencies=IDEMPOTENT,
+    responses=problem_responses(403, 409, 413), summary="Impose a sanction",
+)
+def impose_sanction(tenant: Moderator, body: SanctionCreate, now: Now) -> dict[str, Any]:
+    command = sanctions.ImposeSanction(
+        subject=AccountRef(body.subject.platform, body.subject.account),
+        kind=body.kind.value,
+        reason=body.reason.model_dump(exclude_none=True, mode="json"),
+        scope=body.scope,
+        denies=body.denies or (),
+        starts_at=body.starts_at,
+        ends_at=body.ends_at,
+        duration=body.duration,
+        review_at=body.review_at,
+        review_after=body.review_after,
+        automated=body.automated.model_dump(mode="json") if body.automated else None,
+    )
+    return sanctions.impose_sanction(tenant.db, command, actor=tenant.actor, now=now, operators=tenant.operators)
+
+
+@router.get("", response_model=SanctionPage, responses=problem_responses(), summary="List sanctions")
+def list_sanctions(
+    tenant: Reader,
+    at: At,
+    operator: Annotated[str | None, Query(pattern=SLUG_PATTERN)] = None,
+    platform: Annotated[str | None, Query(pattern=SLUG_PATTERN, description="in the scope")] = None,
+    account: Annotated[
+        str | None,
+        Query(pattern=r"^[^\s\x00]{1,264}$", description="`platform/account`, or an account id alone"),
+    ] = None,
+    kind: SanctionKind | None = None,
+    state: Annotated[SanctionState | None, Query(description="at `at`")] = None,
+    category: Annotated[str | None, Query(pattern=r"^[A-Z0-9_]{1,80}$")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+    cursor: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_=-]{1,200}$")] = None,
+) -> dict[str, Any]:
+    query = SanctionFilter(
+        operator=tenant.operator_filter(operator), operators=tenant.operators, platform=platform,
+        account=account, kind=kind, state=state, category=category,
+    )
+    return sanctions.list_sanctions(tenant.db, query, at=at, limit=limit, cursor=cursor)
+
+
+@router.get("/{sanction_id}", response_model=SanctionOut, responses=problem_responses())
+def get_sanction(tenant: Reader, sanction_id: OpaqueId, at: At) -> dict[str, Any]:
+    return sanctions.get_sanction(tenant.db, sanction_id, at=at, operators=tenant.operators)
+
+
+@router.post(
+    "/{sanction_id}/amend", response_model=SanctionOut, dependencies=IDEMPOTENT,
+    responses=problem_responses(403, 409, 413), summary="Change a sanction's term from an instant on",
+)
+def amend_sanction(tenant: Moderator, sanction_id: OpaqueId, body: SanctionAmend, now: Now) -> dict[str, Any]:
+    given = body.model_fields_set
+    return sanctions.amend_sanction(
+        tenant.db, sanction_id, reason=body.reason,
+        ends_at=body.ends_at if "ends_at" in given else UNSET,
+        review_at=body.review_at if "review_at" in given else UNSET,
+        kind=body.kind.value if body.kind else None, denies=body.denies,
+        effective_at=body.effective_at, actor=tenant.actor, now=now, operators=tenant.operators,
+    )
+
+
+@router.post(
+    "/{sanction_id}/lift", response_model=SanctionOut, dependencies=IDEMPOTENT,
+    responses=problem_responses(403, 409, 413),
+    summary="Lift a sanction (409 if it is not active at effective_at)",
+)
+def lift_sanction(tenant: Moderator, sanction_id: OpaqueId, body: SanctionLift, now: Now) -> dict[str, Any]:
+    return sanctions.lift_sanction(
+        tenant.db, sanction_id, reason=body.reason, effective_at=body.effective_at,
+        actor=tenant.actor, now=now, operators=tenant.operators,
+    )

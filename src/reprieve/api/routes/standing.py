@@ -1,0 +1,24 @@
+"""Standing: the state of one account on one platform at one instant."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from reprieve.api.deps import AccountInPath, At, EnforcementDep, PlatformId, Reader
+from reprieve.api.problems import problem_responses
+from reprieve.api.schemas import StandingOut
+from reprieve.domain.model import AccountRef
+
+router = APIRouter(prefix="/v1/platforms/{platform}/accounts", tags=["standing"])
+
+
+@router.get(
+    "/{account}/standing", response_model=StandingOut, responses=problem_responses(),
+    summary="An account's standing on a platform at an instant",
+)
+def get_standing(
+    tenant: Reader, platform: PlatformId, account: AccountInPath, at: At, enforcement: EnforcementDep
+) -> dict[str, Any]:
+    return enforcement.standing(AccountRef(platform, account), at=at, operators=tenant.operators)

@@ -1,0 +1,39 @@
+"""API tokens: created with a secret shown once, revoked by their operator's admins."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from reprieve.api.deps import IDEMPOTENT, Now, OpaqueId, OperatorAdmin
+from reprieve.api.problems import problem_responses
+from reprieve.api.schemas import TokenCreate, TokenCreated, TokenOut
+from reprieve.domain.errors import ForbiddenError
+from reprieve.domain.model import Role
+from reprieve.services import tokens
+
+router = APIRouter(prefix="/v1/tokens", tags=["tokens"])
+
+
+@router.post(
+    "", status_code=201, response_model=TokenCreated, dependencies=IDEMPOTENT,
+    responses=problem_responses(403, 409, 413), summary="Create a token; its secret is shown once",
+)
+def create_token(tenant: OperatorAdmin, body: TokenCreate, now: Now) -> dict[str, Any]:
+    if body.role is Role.INSTANCE_ADMIN and not tenant.principal.is_instance_admin:
+        raise ForbiddenError("only an instance-admin creates instance-admin tokens")
+    operator = tenant.require_operator(body.operator) if body.operator is not None else None
+    return tokens.create_token(
+        tenant.db, name=body.name, role=body.role.value, operator=operator,
+        expires_in=body.expires_in, expires_at=body.expires_at, actor=tenant.actor, now=now,
+    )
+
+
+@router.post(
+    "/{token_id}/revoke", response_model=TokenOut, dependencies=IDEMPOTENT,
+    responses=problem_responses(403, 409, 413), summary="Revoke a token: it is refused from now on",
+)
+def revoke_token(tenant: OperatorAdmin, token_id: OpaqueId, now: Now) -> dict[str, Any]:
+    tokens.revoke_token(tenant.db, token_id, actor=tenant.actor, now=now, operators=tenant.operators)
+    return tokens.get_token(tenant.db, token_id)

@@ -1,0 +1,441 @@
+"""The API's JSON, one schema per direction: ``...Create`` / ``...Amend`` come in, ``...Out`` go out.
+
+Shapes and limits (lengths, list sizes) are checked here, so that an oversized or malformed
+request is a 422 before any service runs; the rules of the model stay in the domain, which
+the services apply to what these schemas let through.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Generic, TypeVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from reprieve.domain.errors import ValidationError as DomainValidationError
+from reprieve.domain.model import PlatformKind, Role, SanctionKind, SanctionState, Status
+from reprieve.domain.reason import CATEGORIES, EEA_COUNTRIES, AutomatedDecision, Ground, Source
+from reprieve.domain.time import parse_instant
+
+# --- building blocks ---------------------------------------------------------------------
+
+#: Operator, platform and capability ids (see ``reprieve.domain.model.ensure_slug``).
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,62}$"
+#: An account is named by its platform's own id; in a URL path it cannot hold a ``/``.
+ACCOUNT_PATTERN = r"^[^\s/\x00][^\s\x00]{0,199}$"
+ACCOUNT_PATH_PATTERN = r"^[^\s/\x00][^\s/\x00]{0,199}$"
+OPAQUE_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+
+
+def _no_nul(value: str) -> str:
+    # PostgreSQL cannot store NUL in text: refuse it here rather than fail in the database.
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+def _valid_instant(value: str) -> str:
+    try:
+        parse_instant(value)
+    except DomainValidationError as exc:
+        raise ValueError(exc.message) from None
+    except (OverflowError, ValueError):
+        raise ValueError(f"{value!r} is out of the range of instants") from None
+    return value
+
+
+NoNul = AfterValidator(_no_nul)
+
+Slug = Annotated[str, Field(pattern=SLUG_PATTERN, examples=["facebook"])]
+AccountId = Annotated[str, Field(pattern=ACCOUNT_PATTERN, examples=["DonaldTrump"])]
+Name = Annotated[str, Field(min_length=1, max_length=200), NoNul]
+ShortText = Annotated[str, Field(max_length=200), NoNul]
+GroundText = Annotated[str, Field(max_length=500), NoNul]
+Explanation = Annotated[str, Field(min_length=1, max_length=2000), NoNul]
+Facts = Annotated[str, Field(max_length=5000), NoNul]
+Code = Annotated[str, Field(max_length=100), NoNul]
+Instant = Annotated[
+    str,
+    Field(min_length=1, max_length=40, json_schema_extra={"format": "date-time"},
+          examples=["2021-01-07T00:00:00Z"]),
+    NoNul,
+    AfterValidator(_valid_instant),
+]
+Duration = Annotated[
+    str, Field(pattern=r"^[Pp][0-9A-Za-z]{1,38}$", examples=["P2Y", "P30D", "PT48H"])
+]
+ContentDate = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$", examples=["2021-01-06"])]
+Category = Annotated[
+    str,
+    Field(max_length=80, json_schema_extra={"enum": sorted(CATEGORIES)},
+          examples=["STATEMENT_CATEGORY_RISK_FOR_PUBLIC_SECURITY"]),
+]
+Country = Annotated[str, Field(json_schema_extra={"enum": sorted(EEA_COUNTRIES)})]
+
+
+class Schema(BaseModel):
+    """Requests refuse unknown fields: a typo is an error, not a silently ignored wish."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+T = TypeVar("T")
+
+
+class Page(Out, Generic[T]):
+    """A page of a list; pass ``next_cursor`` as ``?cursor=`` for the next one (null: the last)."""
+
+    items: list[T]
+    next_cursor: str | None
+
+
+class Problem(Out):
+    """RFC 9457 problem details."""
+
+    type: str = Field(examples=["https://reprieve.dev/problems/not-found"])
+    title: str
+    status: int
+    detail: str
+    errors: list[dict[str, str]] | None = Field(
+        default=None, description="for validation problems: each field at fault and why"
+    )
+
+
+# --- operators and platforms -------------------------------------------------------------
+
+
+class OperatorCreate(Schema):
+    id: Slug = Field(examples=["meta"])
+    name: Name = Field(examples=["Meta Platforms"])
+
+
+class OperatorOut(Out):
+    id: str
+    name: str
+
+
+class OperatorDetailOut(OperatorOut):
+    platforms: list[str]
+
+
+class PlatformCreate(Schema):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [
+            {"id": "facebook", "operator": "meta", "name": "Facebook", "kind": "social", "policy": "meta"}
+        ]},
+    )
+
+    id: Slug
+    operator: Slug
+    name: Name
+    kind: PlatformKind
+    capabilities: Annotated[list[Slug], Field(min_length=1, max_length=64)] | None = None
+    policy: Slug | dict[str, Any] | None = Field(
+        default=None,
+        description="the name of a shipped policy (meta, youtube, truth-social, parler) or a policy object",
+    )
+
+
+class PlatformOut(Out):
+    id: str
+    operator: str
+    name: str
+    kind: PlatformKind
+    capabilities: list[str]
+    policy: dict[str, Any]
+
+
+# --- accounts and identities -------------------------------------------------------------
+
+
+class AccountPut(Schema):
+    display_name: ShortText | None = Field(default=None, examples=["Donald J. Trump"])
+
+
+class AccountOut(Out):
+    platform: str
+    account: str
+    display_name: str | None
+    identity: str
+    operator: str
+
+
+class AccountRefIn(Schema):
+    platform: Slug
+    account: AccountId
+
+
+class AccountRefOut(Out):
+    platform: str
+    account: str
+
+
+class IdentityCreate(Schema):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"operator": "meta", "accounts": [
+            {"platform": "facebook", "account": "DonaldTrump"},
+            {"platform": "instagram", "account": "realdonaldtrump"},
+        ]}]},
+    )
+
+    operator: Slug
+    accounts: Annotated[list[AccountRefIn], Field(min_length=1, max_length=1000)]
+
+
+class IdentityOut(Out):
+    id: str
+    operator: str
+    accounts: list[AccountRefOut]
+
+
+# --- tokens ------------------------------------------------------------------------------
+
+
+class TokenCreate(Schema):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"operator": "meta", "role": "moderator", "name": "alice"}]},
+    )
+
+    operator: Slug | None = Field(default=None, description="null only for an instance-admin token")
+    role: Role
+    name: Name
+    expires_in: Duration | None = None
+    expires_at: Instant | None = None
+
+
+class TokenOut(Out):
+    id: str
+    name: str
+    role: Role
+    operator: str | None
+    created_at: str | None = None
+    expires_at: str | None
+    revoked_at: str | None = None
+
+
+class TokenCreated(TokenOut):
+    token: str = Field(description="the secret, shown this once: only its hash is kept")
+
+
+# --- sanctions ---------------------------------------------------------------------------
+
+
+class ReasonIn(Schema):
+    """What a DSA statement of reasons needs (PRODUCT.md section 6)."""
+
+    ground: Ground
+    category: Category
+    explanation: Explanation
+    policy: GroundText | None = None
+    legal_ground: GroundText | None = None
+    contractual_ground: GroundText | None = None
+    keywords: Annotated[list[Code], Field(max_length=20)] | None = None
+    facts: Facts | None = None
+    source: Source | None = None
+    territorial_scope: Annotated[list[Country], Field(max_length=40)] | None = None
+    content_type: Annotated[list[Code], Field(max_length=20)] | None = None
+    content_date: ContentDate | None = None
+
+
+class ReasonOut(Out):
+    ground: Ground
+    category: str
+    explanation: str
+    policy: str | None
+    legal_ground: str | None
+    contractual_ground: str | None
+    keywords: list[str]
+    facts: str
+    source: Source
+    territorial_scope: list[str]
+    content_type: list[str]
+    content_date: str | None
+
+
+class AutomatedIn(Schema):
+    detection: bool = False
+    decision: AutomatedDecision = AutomatedDecision.NOT_AUTOMATED
+
+
+class AutomatedOut(Out):
+    detection: bool
+    decision: AutomatedDecision
+
+
+_SANCTION_EXAMPLE: dict[str, Any] = {
+    "subject": {"platform": "facebook", "account": "DonaldTrump"},
+    "scope": ["facebook", "instagram"],
+    "kind": "suspension",
+    "starts_at": "2021-01-07T00:00:00Z",
+    "duration": "P2Y",
+    "review_after": "P2Y",
+    "reason": {
+        "ground": "incompatible_content",
+        "category": "STATEMENT_CATEGORY_RISK_FOR_PUBLIC_SECURITY",
+        "policy": "Dangerous individuals and organisations",
+        "explanation": "Praise of people engaged in violence during the Capitol riot",
+    },
+}
+
+
+class SanctionCreate(Schema):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_SANCTION_EXAMPLE]})
+
+    subject: AccountRefIn
+    scope: Annotated[list[Slug], Field(min_length=1, max_length=100)] | None = Field(
+        default=None, description="platforms of the subject's operator; default: the subject's platform"
+    )
+    kind: SanctionKind
+    denies: Annotated[list[Slug], Field(max_length=64)] | None = Field(
+        default=None, description="capabilities a restriction denies"
+    )
+    starts_at: Instant | None = None
+    ends_at: Instant | None = None
+    duration: Duration | None = None
+    review_at: Instant | None = None
+    review_after: Duration | None = None
+    reason: ReasonIn
+    automated: AutomatedIn | None = None
+
+
+class SanctionAmend(Schema):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"ends_at": "2023-01-25T00:00:00Z", "reason": "Reinstated early"}]},
+    )
+
+    ends_at: Instant | None = Field(
+        default=None, description="the new end; null makes the sanction indefinite; absent keeps it"
+    )
+    review_at: Instant | None = Field(default=None, description="null removes the review; absent keeps it")
+    kind: SanctionKind | None = None
+    denies: Annotated[list[Slug], Field(max_length=64)] | None = None
+    reason: Explanation
+    effective_at: Instant | None = None
+
+
+class SanctionLift(Schema):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"reason": "Reinstated with new guardrails"}]}
+    )
+
+    reason: Explanation
+    effective_at: Instant | None = None
+
+
+class ChangeOut(Out):
+    type: str
+    seq: int
+    effective_at: str | None
+    kind: SanctionKind | None
+    ends_at: str | None
+    denies: list[str]
+    review_at: str | None
+
+
+class SanctionOut(Out):
+    id: str
+    operator: str
+    identity: str
+    subject: AccountRefOut
+    scope: list[str]
+    kind: SanctionKind
+    denies: list[str]
+    starts_at: str
+    ends_at: str | None
+    review_at: str | None
+    lifted_at: str | None
+    state: SanctionState = Field(description="at the instant `at`")
+    at: str
+    reason: ReasonOut
+    automated: AutomatedOut
+    history: list[ChangeOut]
+
+
+class SanctionPage(Page[SanctionOut]):
+    pass
+
+
+# --- standing and checks -----------------------------------------------------------------
+
+
+class StandingOut(Out):
+    platform: str
+    account: str
+    identity: str | None
+    at: str
+    status: Status
+    denies: list[str]
+    until: str | None
+    sanctions: list[str]
+    strikes: int
+    probation: dict[str, Any] | None
+
+
+MAX_CHECKS = 10_000
+
+
+class CheckIn(Schema):
+    platform: Slug
+    account: AccountId
+    capability: Slug
+
+
+class ChecksRequest(Schema):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"checks": [
+            {"platform": "facebook", "account": "DonaldTrump", "capability": "post"}
+        ]}]},
+    )
+
+    at: Instant | None = None
+    checks: Annotated[list[CheckIn], Field(max_length=MAX_CHECKS)]
+
+
+class CheckResult(Out):
+    platform: str
+    account: str
+    capability: str
+    allowed: bool
+    status: Status
+    until: str | None
+    sanction: str | None
+
+
+class ChecksOut(Out):
+    at: str
+    results: list[CheckResult]
+
+
+# --- the audit log -----------------------------------------------------------------------
+
+
+class EventOut(Out):
+    seq: int
+    type: str
+    at: str
+    effective_at: str
+    actor: str
+    operator: str | None
+    data: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+
+class EventPage(Page[EventOut]):
+    pass
+
+
+class VerificationOut(Out):
+    ok: bool
+    events: int
+    head: str
+    first_bad_seq: int | None = None
+    problem: str | None = None
