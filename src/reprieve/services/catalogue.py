@@ -20,6 +20,8 @@ from reprieve.domain.model import (
     parse_enum,
 )
 from reprieve.domain.time import format_instant
+from reprieve.domain.policy import policy_from_data
+from reprieve.policies import shipped_policy_data
 from reprieve.services.ids import new_id
 from reprieve.store import queries
 from reprieve.store.db import Database
@@ -66,7 +68,7 @@ def create_platform(
     ensure_text(name, field="name", max_length=200)
     platform_kind = parse_enum(PlatformKind, kind, field="kind")
     caps = ensure_capabilities(list(capabilities) if capabilities is not None else list(DEFAULT_CAPABILITIES))
-    policy_object = resolve_policy(policy)
+    policy_object = resolve_policy(policy, caps)
     with UnitOfWork(db, actor=actor, now=now) as uow:
         if queries.operator_row(uow.conn, operator) is None:
             raise NotFoundError(f"no operator {operator!r}")
@@ -80,15 +82,19 @@ def create_platform(
     return platform_view(Platform(id, operator, name, platform_kind, caps, policy_object))
 
 
-def resolve_policy(policy: dict[str, Any] | str | None) -> dict[str, Any]:
-    """A policy object, or the name of a shipped one (its ladders come with the due-process work)."""
+def resolve_policy(policy: dict[str, Any] | str | None, capabilities: tuple[str, ...]) -> dict[str, Any]:
+    """The policy a platform keeps: a shipped one by name (copied, so later releases do not change
+    it under the platform's feet), or an object validated against the platform's capabilities."""
     if policy is None:
         return {}
     if isinstance(policy, str):
-        ensure_slug(policy, field="policy")
-        return {"name": policy}
+        return shipped_policy_data(policy)
     if not isinstance(policy, dict):
-        raise ValidationError("must be a policy name or an object", field="policy")
+        raise ValidationError("must be the name of a shipped policy or a policy object", field="policy")
+    try:
+        policy_from_data(policy, capabilities=capabilities)
+    except ValidationError as exc:
+        raise ValidationError(exc.message, field="policy") from None
     return policy
 
 
