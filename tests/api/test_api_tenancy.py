@@ -1,0 +1,240 @@
+"""The tenancy matrix: every route x every role x a resource of its own operator or another's.
+
+Tokens belong to operator ``meta`` (or are instance-admin); "own" targets meta's resources,
+"other" targets those of operator ``x``. The answer must be exactly: 403 for a role that may
+not use the route at all (nothing is looked up), 404 for another operator's resource (as if
+it did not exist), the route's success status otherwise. A refused request changes nothing:
+the event log does not grow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import httpx
+import pytest
+from api_support import World, reason, sanction_body
+
+from reprieve.api.app import create_app
+from reprieve.domain.model import Role
+from reprieve.store import eventlog
+from reprieve.store.db import Database
+
+ALL = frozenset(Role)
+IA = Role.INSTANCE_ADMIN
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str  #: as declared in the app, to check that the matrix covers every route
+    roles: frozenset[Role]
+    success: int
+    call: Callable[[World, dict[str, str], str], httpx.Response]
+    scoped: bool = True  #: False: the route names no operator's resource
+
+
+def _operator_id(w: World, h: dict[str, str], target: str) -> httpx.Response:
+    return w.client.post("/v1/operators", json={"id": w.unique("op"), "name": "New"}, headers=h)
+
+
+def _get_operator(w: World, h: dict[str, str], target: str) -> httpx.Response:
+    return w.client.get(f"/v1/operators/{target}", headers=h)
+
+
+def _create_platform(w: World, h: dict[str, str], target: str) -> httpx.Response:
+    body = {"id": w.unique("plat"), "operator": target, "name": "New", "kind": "social"}
+    return w.client.post("/v1/platforms", json=body, headers=h)
+
+
+def _get_platform(w: World, h: dict[str, str], target: str) -> httpx.Response:
+    return w.client.get(f"/v1/platforms/{w.PLATFORM[target]}", headers=h)
+
+
+def _put_account(w: World, h: dict[str, str], target: str) -> httpx.Response:
+    path = f"/v1/platforms/{w.PLATFORM[target]}/accounts/{w.unique('acct')}"
+    return w.client.put(path, json={"display_name": "Someone"}, headers=h)
+
+
+def _link(w: World, h: dict[str, str], target: str) -> httpx.Response:
+    platform = w.PLATFORM[target]
+    accounts = [{"platform": platform, "account": w.account(target)} for _ in range(2)]
+    return w.client.post("/v1/identities", json={"operator": target, "accounts": accounts}, headers=h)
+
+
+def _create_token(w: World, h: dict[str, str], target: str) -> httpx.Response:
+    body = {"operator": target, "role": "moderator", "name": w.unique("tok")}
+    return w.client.post("/v1/tokens", json=body, headers=h)
+
+
+def _revoke_token(w: World, h: dict[str, str], target: str) -> httpx.Response:
+    token_id = w.token(Role.MODERATOR, target)["id"]
+    return w.client.post(f"/v1/tokens/{token_id}/revoke", headers=h)
+
+
+def _impose(w: World, h: dict[str, str], target: str) -> httpx.Response:
+    return w.client.post("/v1/sanctions", json=sanction_body(w.PLATFORM[target], w.unique("s")), headers=h)
+
+
+def _list_sanctions(w: World, h: dict[str, str], target: str) -> httpx.Response:
+    return w.client.get("/v1/sanctions", params={"operator": target}, headers=h)
+
+
+def _get_sanction(w: World, h: dict[str, str], target: str) -> httpx.Response:
+    return w.client.get(f"/v1/sanctions/{w.sanction(target)['id']}", headers=h)
+
+
+def _amend(w: World, h: dict[str, str], target: str) -> httpx.Response:
+    sanction_id = w.sanction(target)["id"]
+    return w.client.post(f"/v1/sanctions/{sanction_id}/amend", json={"ends_at": None, "reason": "r"}, headers=h)
+
+
+def _lift(w: World, h: dict[str, str], target: str) -> httpx.Response:
+    sanction_id = w.sanction(target)["id"]
+    return w.client.post(f"/v1/sanctions/{sanction_id}/lift", json={"reason": "r"}, headers=h)
+
+
+def _standing(w: World, h: dict[str, str], target: str) -> httpx.Response:
+    subject = w.sanction(target)["subject"]
+    return w.client.get(f"/v1/platforms/{subject['platform']}/accounts/{subject['account']}/standing", headers=h)
+
+
+def _checks(w: World, h: dict[str, str], target: str) -> httpx.Response:
+    check = {"platform": w.PLATFORM[target], "account": w.account(target), "capability": "post"}
+    return w.client.post("/v1/checks", json={"checks": [check]}, headers=h)
+
+
+def _events(w: World, h: dict[str, str], target: str) -> httpx.Response:
+    return w.client.get("/v1/events", params={"operator": target}, headers=h)
+
+
+def _verify(w: World, h: dict[str, str], target: str) -> httpx.Response:
+    return w.client.get("/v1/audit/verify", headers=h)
+
+
+ROUTES = {
+    "create-operator": Route("POST", "/v1/operators", frozenset({IA}), 201, _operator_id, scoped=False),
+    "get-operator": Route("GET", "/v1/operators/{operator}", ALL, 200, _get_operator),
+    "create-platform": Route("POST", "/v1/platforms", frozenset({IA, Role.ADMIN}), 201, _create_platform),
+    "get-platform": Route("GET", "/v1/platforms/{platform}", ALL, 200, _get_platform),
+    "put-account": Route(
+        "PUT", "/v1/platforms/{platform}/accounts/{account}",
+        frozenset({IA, Role.ADMIN, Role.MODERATOR, Role.PLATFORM}), 201, _put_account,
+    ),
+    "link-identities": Route(
+        "POST", "/v1/identities", frozenset({IA, Role.ADMIN, Role.MODERATOR}), 201, _link
+    ),
+    "create-token": Route("POST", "/v1/tokens", frozenset({IA, Role.ADMIN}), 201, _create_token),
+    "revoke-token": Route(
+        "POST", "/v1/tokens/{token_id}/revoke", frozenset({IA, Role.ADMIN}), 200, _revoke_token
+    ),
+    "impose": Route("POST", "/v1/sanctions", frozenset({IA, Role.MODERATOR}), 201, _impose),
+    "list-sanctions": Route("GET", "/v1/sanctions", ALL, 200, _list_sanctions),
+    "get-sanction": Route("GET", "/v1/sanctions/{sanction_id}", ALL, 200, _get_sanction),
+    "amend": Route(
+        "POST", "/v1/sanctions/{sanction_id}/amend", frozenset({IA, Role.MODERATOR}), 200, _amend
+    ),
+    "lift": Route("POST", "/v1/sanctions/{sanction_id}/lift", frozenset({IA, Role.MODERATOR}), 200, _lift),
+    "standing": Route("GET", "/v1/platforms/{platform}/accounts/{account}/standing", ALL, 200, _standing),
+    "checks": Route("POST", "/v1/checks", ALL, 200, _checks),
+    "events": Route("GET", "/v1/events", frozenset({IA, Role.AUDITOR}), 200, _events),
+    "verify": Route("GET", "/v1/audit/verify", frozenset({IA, Role.AUDITOR}), 200, _verify, scoped=False),
+}
+
+
+def expected_status(route: Route, role: Role, target: str) -> int:
+    if role not in route.roles:
+        return 403
+    if route.scoped and role is not IA and target != "meta":
+        return 404
+    return route.success
+
+
+CASES = [
+    pytest.param(name, role, target, id=f"{name}-{role.value}-{'own' if target == 'meta' else 'other'}")
+    for name in ROUTES
+    for role in Role
+    for target in ("meta", "x")
+]
+
+
+@pytest.mark.parametrize(("name", "role", "target"), CASES)
+def test_tenancy_matrix(module_world: World, name: str, role: Role, target: str) -> None:
+    route = ROUTES[name]
+    w = module_world
+    headers = w.headers[role.value]
+    response = route.call(w, headers, target)
+    before = _event_count(w.db)
+    expected = expected_status(route, role, target)
+    assert response.status_code == expected, response.text
+    if expected >= 400:
+        assert response.headers["content-type"] == "application/problem+json"
+        kind = {403: "forbidden", 404: "not-found"}[expected]
+        assert response.json()["type"] == f"https://reprieve.dev/problems/{kind}"
+        # A refused request (re-sent, so that its own setup is not counted) records nothing.
+        route_again = route.call(w, headers, target)
+        assert route_again.status_code == expected
+        assert _event_count(w.db) == before + _setup_events(name)
+
+
+def _event_count(db: Database) -> int:
+    with db.read() as conn:
+        return eventlog.head(conn)[0]
+
+
+def _setup_events(name: str) -> int:
+    """Events the request's own setup records through the services before it is sent."""
+    return {
+        "link-identities": 2, "revoke-token": 1, "get-sanction": 2, "amend": 2, "lift": 2,
+        "standing": 2, "checks": 1,
+    }.get(name, 0)
+
+
+def test_matrix_covers_every_route(db: Database) -> None:
+    app = create_app(db)
+    declared = {
+        (method.upper(), path)
+        for path, operations in app.openapi()["paths"].items()
+        for method in operations
+    }
+    covered = {(r.method, r.path) for r in ROUTES.values()}
+    assert declared == covered
+
+
+def test_lists_show_only_the_tokens_operator(module_world: World) -> None:
+    w = module_world
+    w.sanction("meta")
+    w.sanction("x")
+    for role in (Role.ADMIN, Role.MODERATOR, Role.REVIEWER, Role.AUDITOR, Role.PLATFORM):
+        page = w.client.get("/v1/sanctions", params={"limit": 1000}, headers=w.headers[role.value]).json()
+        assert page["items"] and {s["operator"] for s in page["items"]} == {"meta"}
+    everything = w.client.get("/v1/sanctions", params={"limit": 1000}, headers=w.headers[IA.value]).json()
+    assert {s["operator"] for s in everything["items"]} == {"meta", "x"}
+    events = w.client.get("/v1/events", params={"limit": 1000}, headers=w.headers[Role.AUDITOR.value]).json()
+    assert events["items"] and {e["operator"] for e in events["items"]} == {"meta"}
+
+
+def test_a_scope_reaching_another_operator_is_not_found(module_world: World) -> None:
+    w = module_world
+    body = sanction_body("facebook", w.unique("s"), scope=["facebook", "twitter"], reason=reason())
+    response = w.client.post("/v1/sanctions", json=body, headers=w.headers[Role.MODERATOR.value])
+    assert response.status_code == 404
+    assert "twitter" in response.json()["detail"]
+
+
+def test_identities_cannot_take_another_operators_accounts(module_world: World) -> None:
+    w = module_world
+    accounts = [{"platform": "facebook", "account": w.account("meta")},
+                {"platform": "twitter", "account": w.account("x")}]
+    response = w.client.post(
+        "/v1/identities", json={"operator": "meta", "accounts": accounts}, headers=w.headers[Role.ADMIN.value]
+    )
+    assert response.status_code == 404
+
+
+def test_admins_cannot_mint_instance_admins(module_world: World) -> None:
+    w = module_world
+    body = {"operator": None, "role": "instance-admin", "name": "escalate"}
+    response = w.client.post("/v1/tokens", json=body, headers=w.headers[Role.ADMIN.value])
+    assert response.status_code == 403
