@@ -120,9 +120,7 @@ class Idempotency:
         if body is None:
             return
         owner = hash_secret(authorization)
-        fingerprint = hashlib.sha256(
-            b"\n".join([scope["method"].encode(), scope["path"].encode(), scope.get("query_string", b""), body])
-        ).hexdigest()
+        fingerprint = request_fingerprint(scope["method"], scope["path"], scope.get("query_string", b""), body)
         try:
             stored = await to_thread.run_sync(partial(
                 idempotency.reserve_key, self.db, scope=owner, key=key, fingerprint=fingerprint,
@@ -162,6 +160,11 @@ class Idempotency:
         await to_thread.run_sync(partial(
             idempotency.complete_key, self.db, scope=owner, key=key, answer=answer
         ))
+
+
+def request_fingerprint(method: str, path: str, query_string: bytes, body: bytes) -> str:
+    """What makes two requests "the same" for an Idempotency-Key."""
+    return hashlib.sha256(b"\n".join([method.encode(), path.encode(), query_string, body])).hexdigest()
 
 
 async def _send_stored(stored: idempotency.StoredAnswer, send: Send) -> None:

@@ -156,9 +156,12 @@ def encode_cursor(value: str) -> str:
 
 def decode_cursor(cursor: str) -> str:
     try:
-        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        value = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
     except (ValueError, UnicodeDecodeError):
         raise ValidationError("is not a cursor this server gave out", field="cursor") from None
+    if not value or "\x00" in value:  # PostgreSQL refuses NUL in text: a forged cursor, not a 500
+        raise ValidationError("is not a cursor this server gave out", field="cursor")
+    return value
 
 
 def list_sanction_rows(
