@@ -70,6 +70,9 @@ class UnitOfWork:
             if exc_type is None:
                 if self.recorded_count:
                     eventlog.move_head(self._conn, *self._head)
+                    if self._conn.dialect.name == "postgresql":
+                        # Delivered on commit: wakes the enforcement index followers at once.
+                        self._conn.exec_driver_sql("NOTIFY reprieve_events")
                 self._tx.commit()
             else:
                 self._tx.rollback()

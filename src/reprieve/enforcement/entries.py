@@ -1,0 +1,134 @@
+"""The packed form of what the index knows about one account on one platform.
+
+An entry is one ``bytes`` object, so that an account costs a dict slot, its name and this:
+
+    B        number of spans (255: more, count in the following I)
+    per span qqQBB + sanction id: active_from, active_until (µs), denied capabilities as a
+             bitmask over the platform's capabilities, kind (1 restriction, 2 suspension,
+             3 termination), length of the sanction id, then its UTF-8 bytes
+    B + id   the account's identity
+    II       strikes: sanctions counted for every instant from the horizon on, and the number
+             of time-dependent strike marks that follow
+    per mark qq: starts_at, lifted_at (END_OF_TIME if never)
+
+Warnings deny nothing and never make a status, so their spans are left out (they still count
+as strikes); so are spans and strike marks that cannot matter at or after the horizon.
+The first span is at a fixed offset: one ``unpack_from`` answers the common case of an
+account with a single span.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from reprieve.domain.model import SanctionKind
+from reprieve.domain.time import END_OF_TIME
+
+#: Kind codes: the severity of the kind, so that the worst kind is the greatest code.
+KIND_CODE = {
+    SanctionKind.RESTRICTION: 1,
+    SanctionKind.SUSPENSION: 2,
+    SanctionKind.TERMINATION: 3,
+}
+KIND_OF_CODE = {code: kind for kind, code in KIND_CODE.items()}
+STATUS_OF_CODE = ("good", "restricted", "suspended", "terminated")
+
+#: The count byte and the first span, without its sanction id: what the fast path reads.
+HEAD = struct.Struct("<BqqQBB")
+_SPAN = struct.Struct("<qqQBB")
+_COUNT = struct.Struct("<I")
+_STRIKES = struct.Struct("<II")
+_MARK = struct.Struct("<qq")
+_MANY = 255
+
+
+@dataclass(frozen=True, slots=True)
+class PackedSpan:
+    """A span as the index keeps it: kinds as codes, denials as a bitmask."""
+
+    start: int
+    end: int
+    mask: int
+    kind: int
+    sanction_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """The unpacked form of an entry, for the slow paths (standing, several spans)."""
+
+    spans: tuple[PackedSpan, ...]
+    identity: str
+    strikes: int
+    marks: tuple[tuple[int, int], ...]
+
+    def strikes_at(self, t: int) -> int:
+        return self.strikes + sum(1 for start, lifted in self.marks if start <= t < lifted)
+
+
+def pack(
+    identity: str,
+    spans: Sequence[PackedSpan],
+    strikes: int,
+    marks: Sequence[tuple[int, int]],
+) -> bytes:
+    """The bytes of an entry; spans in the order given, strike marks as (starts_at, lifted_at)."""
+    parts: list[bytes] = []
+    if len(spans) < _MANY:
+        parts.append(bytes((len(spans),)))
+    else:
+        parts.append(bytes((_MANY,)) + _COUNT.pack(len(spans)))
+    for span in spans:
+        sid = span.sanction_id.encode()
+        parts.append(_SPAN.pack(span.start, span.end, span.mask, span.kind, len(sid)) + sid)
+    ident = identity.encode()
+    parts.append(bytes((len(ident),)) + ident)
+    parts.append(_STRIKES.pack(strikes, len(marks)))
+    parts.extend(_MARK.pack(start, lifted) for start, lifted in marks)
+    packed = b"".join(parts)
+    if len(packed) < HEAD.size:  # the fast path always reads HEAD.size bytes
+        packed += bytes(HEAD.size - len(packed))
+    return packed
+
+
+def unpack(packed: bytes) -> Entry:
+    count = packed[0]
+    offset = 1
+    if count == _MANY:
+        (count,) = _COUNT.unpack_from(packed, offset)
+        offset += _COUNT.size
+    spans = []
+    for _ in range(count):
+        start, end, mask, kind, length = _SPAN.unpack_from(packed, offset)
+        offset += _SPAN.size
+        sid = packed[offset : offset + length].decode()
+        offset += length
+        spans.append(PackedSpan(start, end, mask, kind, sid))
+    length = packed[offset]
+    identity = packed[offset + 1 : offset + 1 + length].decode()
+    offset += 1 + length
+    strikes, count = _STRIKES.unpack_from(packed, offset)
+    offset += _STRIKES.size
+    marks = tuple(_MARK.unpack_from(packed, offset + i * _MARK.size) for i in range(count))
+    return Entry(tuple(spans), identity, strikes, marks)
+
+
+def fold_marks(
+    marks: Sequence[tuple[int, int | None]], horizon: int
+) -> tuple[int, list[tuple[int, int]]]:
+    """Strike marks (starts_at, lifted_at) as seen from ``horizon`` on: a constant and the rest.
+
+    A mark counts at ``t`` iff ``starts_at <= t < lifted_at``: one started by the horizon and
+    never lifted counts at every ``t >= horizon``; one lifted by the horizon never again.
+    """
+    constant = 0
+    varying: list[tuple[int, int]] = []
+    for start, lifted in marks:
+        if lifted is None and start <= horizon:
+            constant += 1
+        elif lifted is None or lifted > horizon:
+            varying.append((start, END_OF_TIME if lifted is None else lifted))
+    varying.sort()
+    return constant, varying

@@ -1,0 +1,191 @@
+"""Keeping the index current: read the events after the last one applied, re-read what they touched.
+
+The follower polls the log every ``interval`` seconds; on PostgreSQL it also LISTENs on
+``reprieve_events`` (the unit of work NOTIFYs on commit), so a write is usually seen within
+milliseconds and at worst within one interval, in every process on every machine.
+
+Events are appended under the chain head's lock, so they commit in ``seq`` order: once an event
+is visible every earlier one is. Projections are read after the events, so they are at least
+as recent; re-reading an identity twice is harmless.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from reprieve.domain.events import EventType
+from reprieve.enforcement.index import EnforcementIndex
+from reprieve.enforcement.loader import refresh_identities
+from reprieve.store import eventlog, tables
+from reprieve.store.db import Database, platform_from_row
+
+log = logging.getLogger(__name__)
+
+#: The channel the unit of work notifies on PostgreSQL after each commit that records events.
+CHANNEL = "reprieve_events"
+
+#: Events that can change a standing; the rest (tokens, renames, operators) are skipped.
+AFFECTING = (
+    EventType.PLATFORM_CREATED.value,
+    EventType.ACCOUNT_REGISTERED.value,
+    EventType.IDENTITIES_LINKED.value,
+    EventType.SANCTION_IMPOSED.value,
+    EventType.SANCTION_AMENDED.value,
+    EventType.SANCTION_LIFTED.value,
+)
+_PAGE = 1_000
+
+
+class IndexFollower:
+    """Applies the log to ``index``: ``poll()`` once, or ``start()`` a thread that keeps at it."""
+
+    def __init__(
+        self, index: EnforcementIndex, db: Database, *, interval: float = 0.1, listen: bool = True
+    ) -> None:
+        self.index = index
+        self.db = db
+        self.interval = interval
+        self.listen = listen and db.dialect == "postgresql"
+        self.head = index.seq  #: the log's head at the last poll
+        self.last_poll: float | None = None  #: time.monotonic() of the last successful poll
+        self.errors = 0  #: polls that failed (the database was unreachable, ...)
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def lag(self) -> int:
+        """Events in the log, as of the last poll, that the index has not applied yet."""
+        return max(0, self.head - self.index.seq)
+
+    def poll(self) -> int:
+        """Apply every event recorded so far; returns how many affecting events were applied."""
+        with self._lock:
+            applied = 0
+            while True:
+                with self.db.read() as conn:
+                    head, _ = eventlog.head(conn)
+                    events = eventlog.read_events(conn, after=self.index.seq, limit=_PAGE, types=AFFECTING)
+                    self.head = max(head, events[-1].seq if events else 0)
+                    if events:
+                        self._apply(conn, events)
+                        applied += len(events)
+                    if len(events) < _PAGE:
+                        # Every affecting event up to the head read first is among these.
+                        self.index.seq = max(self.index.seq, self.head)
+                        break
+                    self.index.seq = events[-1].seq
+            self.last_poll = time.monotonic()
+            return applied
+
+    def _apply(self, conn: Connection, events: list[Any]) -> None:
+        identities: set[str] = set()
+        sanctions: set[str] = set()
+        for event in events:
+            data = json.loads(event.data)
+            if event.type == EventType.PLATFORM_CREATED:
+                row = conn.execute(
+                    select(tables.platforms).where(tables.platforms.c.id == data["id"])
+                ).one()
+                self.index.add_platform(platform_from_row(row._mapping))
+            elif event.type in (EventType.ACCOUNT_REGISTERED, EventType.IDENTITIES_LINKED,
+                                EventType.SANCTION_IMPOSED):
+                identities.add(data["identity"])
+            else:  # amended or lifted: the sanction's identity, as it is now
+                sanctions.add(data["id"])
+        ids = sorted(sanctions)
+        s = tables.sanctions.c
+        for i in range(0, len(ids), 500):
+            identities.update(
+                conn.execute(select(s.identity_id).where(s.id.in_(ids[i : i + 500]))).scalars()
+            )
+        refresh_identities(conn, self.index, sorted(identities))
+
+    # --- the background thread -------------------------------------------------------------
+
+    def start(self) -> IndexFollower:
+        if self._thread is None:
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._run, name="reprieve-index-follower", daemon=True)
+            self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def wake(self) -> None:
+        """Poll now rather than at the end of the interval (e.g. after a write in this process)."""
+        self._wake.set()
+
+    def __enter__(self) -> IndexFollower:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _run(self) -> None:
+        with self._notifications() as wait:
+            while not self._stop.is_set():
+                try:
+                    self.poll()
+                except Exception:  # keep following: the next poll retries from the same seq
+                    self.errors += 1
+                    log.exception("the enforcement index could not follow the event log")
+                wait(self.interval)
+                self._wake.clear()
+
+    @contextmanager
+    def _notifications(self) -> Iterator[Any]:
+        """A ``wait(seconds)`` that returns early on a NOTIFY (PostgreSQL) or on ``wake()``."""
+        if not self.listen:
+            yield self._wake.wait
+            return
+        raw = None
+        try:
+            raw = self.db.engine.raw_connection()
+            driver: Any = raw.driver_connection
+            driver.autocommit = True
+            driver.execute(f"LISTEN {CHANNEL}")
+        except Exception:
+            log.exception("LISTEN failed; the enforcement index falls back to polling")
+            if raw is not None:
+                raw.invalidate()
+            yield self._wake.wait
+            return
+
+        broken = False
+
+        def wait(seconds: float) -> None:
+            nonlocal broken
+            deadline = time.monotonic() + seconds
+            # In short slices, so that wake() and stop() are heard within a quarter second.
+            while not broken and not self._wake.is_set():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return
+                try:
+                    if any(True for _ in driver.notifies(timeout=min(remaining, 0.25), stop_after=1)):
+                        return
+                except Exception:
+                    log.exception("lost the LISTEN connection; the enforcement index polls only")
+                    broken = True
+            if broken:
+                self._wake.wait(max(0.0, deadline - time.monotonic()))
+
+        try:
+            yield wait
+        finally:
+            raw.invalidate()  # a connection that LISTENs goes back to no pool

@@ -1,0 +1,320 @@
+"""The in-memory enforcement index: standing and checks from memory, as the database answers them.
+
+Per platform, a dict from account name to a packed entry (``entries``) and a one-bit-per-slot
+filter of the accounts that have any span, so that a check on an account in good standing
+(the common case on a platform) touches a few kilobytes instead of a 1,000,000-entry dict.
+
+The index answers for any instant from its ``horizon`` (the instant it was built for) on; it
+drops what cannot matter from then on. For an earlier instant it raises ``InstantNotCovered``
+and the caller asks the database (``reprieve.services.standing``).
+
+Reads need no lock: the follower replaces whole entries, and a dict assignment is atomic.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from reprieve.domain.errors import NotFoundError, ValidationError
+from reprieve.domain.model import APPEAL, AccountRef, Platform, ensure_slug
+from reprieve.domain.standing import ResolvedSpan, standing_at
+from reprieve.domain.time import END_OF_TIME, format_instant, from_micros
+from reprieve.enforcement.entries import HEAD, KIND_OF_CODE, STATUS_OF_CODE, unpack
+from reprieve.services.standing import MAX_CHECKS, AccountStanding, Check, standing_view
+
+#: ``(allowed, status, until µs or None, sanction id or None)``: the answer to one check.
+Decision = tuple[bool, str, int | None, str | None]
+
+GOOD: Decision = (True, "good", None, None)
+_FIRST_SID = HEAD.size  # the first span's sanction id follows the fixed head
+_MIN_FILTER_BITS = 1 << 16
+_UNTIL_CACHE_SIZE = 100_000
+
+
+class InstantNotCovered(LookupError):
+    """Raised when asked about an instant before the index's horizon: ask the database."""
+
+
+class PlatformSlot:
+    """What the index holds for one platform: its capabilities as bits, its accounts, its filter."""
+
+    __slots__ = ("_masks", "accounts", "bits", "filter", "filtered", "names", "platform")
+
+    def __init__(self, platform: Platform) -> None:
+        self.platform = platform
+        self.bits = {name: bit for bit, name in enumerate(platform.capabilities)}
+        self.names = platform.capabilities
+        self.accounts: dict[str, bytes] = {}
+        #: (mask, bits): bit ``hash(account) & mask`` is set for every account with spans.
+        #: One attribute, so that a reader never pairs a mask with a table of another size.
+        self.filter: tuple[int, bytearray] = (_MIN_FILTER_BITS - 1, bytearray(_MIN_FILTER_BITS >> 3))
+        self.filtered = 0  #: accounts marked in the filter since it was sized
+        self._masks: dict[str, int] = {}
+
+    def mask_of(self, denies_json: str) -> int:
+        """The bitmask of a span's ``denies`` column (a JSON list of capability names)."""
+        mask = self._masks.get(denies_json)
+        if mask is None:
+            mask = 0
+            for name in json.loads(denies_json):
+                bit = self.bits.get(name)
+                if bit is not None and name != APPEAL:
+                    mask |= 1 << bit
+            self._masks[denies_json] = mask
+        return mask
+
+    def denies_of(self, mask: int) -> frozenset[str]:
+        return frozenset(name for bit, name in enumerate(self.names) if mask >> bit & 1)
+
+    def put(self, account: str, entry: bytes | None) -> None:
+        """Replace what is known of ``account`` (None: nothing); single writer."""
+        if entry is None:
+            self.accounts.pop(account, None)
+            return
+        self.accounts[account] = entry
+        if entry[0]:  # has spans: marked after it is in the dict, so a marked account is found
+            mask, table = self.filter
+            h = hash(account) & mask
+            table[h >> 3] |= 1 << (h & 7)
+            self.filtered += 1
+            if self.filtered * 16 > mask:
+                self.resize_filter()
+
+    def resize_filter(self) -> None:
+        """Size the filter at 16 bits per account with spans (about 6 % false positives)."""
+        with_spans = [a for a, e in self.accounts.items() if e[0]]
+        bits = _MIN_FILTER_BITS
+        while bits < 16 * len(with_spans):
+            bits <<= 1
+        mask = bits - 1
+        table = bytearray(bits >> 3)
+        for account in with_spans:
+            h = hash(account) & mask
+            table[h >> 3] |= 1 << (h & 7)
+        self.filter = (mask, table)
+        self.filtered = len(with_spans)
+
+
+class EnforcementIndex:
+    """Standing and checks for every instant from ``horizon`` on; ``seq`` is the last event in it."""
+
+    def __init__(self, *, horizon: int, seq: int, platforms: Iterable[Platform] = ()) -> None:
+        self.horizon = horizon
+        self.seq = seq
+        self.slots: dict[str, PlatformSlot] = {}
+        self._until_text: dict[int, str | None] = {}
+        for platform in platforms:
+            self.add_platform(platform)
+
+    @classmethod
+    def build(cls, db: Any, *, now: datetime) -> EnforcementIndex:
+        """Build from the projections of ``db`` (a ``Database``), for instants from ``now`` on."""
+        from reprieve.enforcement.loader import build_index
+
+        return build_index(db, now=now)
+
+    # --- what the follower and the loader use --------------------------------------------
+
+    def add_platform(self, platform: Platform) -> PlatformSlot:
+        slot = self.slots.get(platform.id)
+        if slot is None:
+            slot = self.slots[platform.id] = PlatformSlot(platform)
+        return slot
+
+    def covers(self, at_us: int) -> bool:
+        """Whether the index can answer for ``at_us``; before its horizon, ask the database."""
+        return at_us >= self.horizon
+
+    def __len__(self) -> int:
+        return sum(len(slot.accounts) for slot in self.slots.values())
+
+    # --- reads -----------------------------------------------------------------------------
+
+    def standing(
+        self, platform: str, account: str, at_us: int, *, operators: Collection[str] | None = None
+    ) -> dict[str, Any]:
+        """The same answer as ``services.standing.get_standing`` for ``at_us >= horizon``."""
+        self._ensure_covered(at_us)
+        slot = self._visible(platform, operators)
+        ref = AccountRef(platform, account)
+        packed = slot.accounts.get(account)
+        if packed is None:
+            result = AccountStanding(ref, None, standing_at([], at_us), 0)
+        else:
+            entry = unpack(packed)
+            spans = [
+                ResolvedSpan(s.sanction_id, s.start, s.end, KIND_OF_CODE[s.kind], slot.denies_of(s.mask))
+                for s in entry.spans
+            ]
+            result = AccountStanding(ref, entry.identity, standing_at(spans, at_us), entry.strikes_at(at_us))
+        return standing_view(result, from_micros(at_us))
+
+    def check(
+        self,
+        platform: str,
+        account: str,
+        capability: str,
+        at_us: int,
+        *,
+        operators: Collection[str] | None = None,
+    ) -> dict[str, Any]:
+        """One check, answered as ``services.standing.run_checks`` answers it."""
+        decision = self.decide_many([(platform, account, capability)], at_us, operators=operators)[0]
+        return self._check_view(platform, account, capability, decision)
+
+    def check_many(
+        self, checks: Sequence[Check], at_us: int, *, operators: Collection[str] | None = None
+    ) -> list[dict[str, Any]]:
+        """A batch of checks, answered as ``services.standing.run_checks`` answers it."""
+        if len(checks) > MAX_CHECKS:
+            raise ValidationError(f"at most {MAX_CHECKS} checks per request", field="checks")
+        triples = [(c.ref.platform, c.ref.account, c.capability) for c in checks]
+        decisions = self.decide_many(triples, at_us, operators=operators)
+        view = self._check_view
+        return [view(p, a, c, d) for (p, a, c), d in zip(triples, decisions, strict=True)]
+
+    def decide_many(
+        self,
+        checks: Iterable[tuple[str, str, str]],
+        at_us: int,
+        *,
+        operators: Collection[str] | None = None,
+    ) -> list[Decision]:
+        """``(allowed, status, until_us, sanction)`` for each ``(platform, account, capability)``.
+
+        The hot path: no size limit, instants as integers, nothing formatted.
+        """
+        self._ensure_covered(at_us)
+        out: list[Decision] = []
+        append = out.append
+        slots = self.slots
+        good = GOOD
+        status_of = STATUS_OF_CODE
+        head = HEAD.unpack_from
+        first_sid = _FIRST_SID
+        end_of_time = END_OF_TIME
+        current: str | None = None
+        bits: dict[str, int] = {}
+        accounts: dict[str, bytes] = {}
+        get = accounts.get
+        mask, table = 0, bytearray(1)
+        for platform, account, capability in checks:
+            if platform != current:
+                slot = slots.get(platform)
+                if slot is None or (operators is not None and slot.platform.operator not in operators):
+                    self._reject(platform, capability, operators)
+                assert slot is not None
+                current = platform
+                bits = slot.bits
+                get = slot.accounts.get
+                mask, table = slot.filter
+            bit = bits.get(capability)
+            if bit is None:
+                self._reject(platform, capability, operators)
+                continue  # unreachable: _reject raises
+            h = hash(account) & mask
+            if not table[h >> 3] >> (h & 7) & 1:
+                append(good)
+                continue
+            packed = get(account)
+            if packed is None:
+                append(good)
+                continue
+            count, start, end, denies, kind, length = head(packed)
+            if count == 1:
+                if start <= at_us < end:
+                    if denies >> bit & 1:
+                        append((
+                            False,
+                            status_of[kind],
+                            end if end < end_of_time else None,
+                            packed[first_sid : first_sid + length].decode(),
+                        ))
+                    else:
+                        append((True, status_of[kind], None, None))
+                else:
+                    append(good)
+            elif count == 0:
+                append(good)
+            else:
+                append(_decide_spans(packed, bit, at_us))
+        return out
+
+    # --- helpers ---------------------------------------------------------------------------
+
+    def _ensure_covered(self, at_us: int) -> None:
+        if at_us < self.horizon:
+            raise InstantNotCovered(
+                f"the index answers from {format_instant(from_micros(self.horizon))} on"
+            )
+
+    def _visible(self, platform: str, operators: Collection[str] | None) -> PlatformSlot:
+        slot = self.slots.get(platform)
+        if slot is None or (operators is not None and slot.platform.operator not in operators):
+            raise NotFoundError(f"no platform {platform!r}")
+        return slot
+
+    def _reject(self, platform: str, capability: str, operators: Collection[str] | None) -> None:
+        """Raise the error ``run_checks`` raises for this check, in the order it checks."""
+        ensure_slug(capability, field="capability")
+        slot = self._visible(platform, operators)
+        raise ValidationError(
+            f"{capability!r} is not a capability of platform {slot.platform.id!r}", field="capability"
+        )
+
+    def _check_view(self, platform: str, account: str, capability: str, d: Decision) -> dict[str, Any]:
+        return {
+            "platform": platform,
+            "account": account,
+            "capability": capability,
+            "allowed": d[0],
+            "status": d[1],
+            "until": None if d[2] is None else self._format_until(d[2]),
+            "sanction": d[3],
+        }
+
+    def _format_until(self, us: int) -> str | None:
+        text = self._until_text.get(us)
+        if text is None:
+            if len(self._until_text) >= _UNTIL_CACHE_SIZE:
+                self._until_text.clear()
+            text = self._until_text[us] = format_instant(from_micros(us))
+        return text
+
+
+def _decide_spans(packed: bytes, bit: int, t: int) -> Decision:
+    """A check on an account with several spans: the same rules as ``domain.standing``."""
+    entry = unpack(packed)
+    worst = 0
+    denied = 0
+    cause: tuple[int, str] | None = None
+    for span in entry.spans:
+        if span.start <= t < span.end:
+            denied |= span.mask
+            worst = max(worst, span.kind)
+            key = (-span.kind, span.sanction_id)
+            if cause is None or key < cause:
+                cause = key
+    if not denied >> bit & 1:
+        return (True, STATUS_OF_CODE[worst], None, None)
+    assert cause is not None
+    return (False, STATUS_OF_CODE[worst], _denial_ends_after(entry.spans, t), cause[1])
+
+
+def _denial_ends_after(spans: Iterable[Any], t: int) -> int | None:
+    """``domain.standing.denial_ends_after`` on packed spans."""
+    denying = sorted((s.start, s.end) for s in spans if s.mask and s.end > t)
+    cursor = t
+    changed = True
+    while changed:
+        changed = False
+        for start, end in denying:
+            if start <= cursor < end:
+                cursor = end
+                changed = True
+        if cursor >= END_OF_TIME:
+            return None
+    return cursor

@@ -1,0 +1,33 @@
+"""Fixtures of the enforcement index tests."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from datetime import datetime
+
+import pytest
+from enforcement_history import ACTOR, CATALOGUE, History
+
+from reprieve.services import catalogue
+from reprieve.store.db import Database
+
+
+@pytest.fixture
+def history(db: Database, now: datetime) -> Callable[[int], History]:
+    """``history(seed)``: the catalogue of ``CATALOGUE`` on ``db``, ready for random steps."""
+
+    def make(seed: int) -> History:
+        h = History(db, random.Random(seed), now)
+        for operator, platforms in CATALOGUE.items():
+            catalogue.create_operator(db, id=operator, name=operator.title(), actor=ACTOR, now=now)
+            for platform, capabilities in platforms.items():
+                created = catalogue.create_platform(
+                    db, id=platform, operator=operator, name=platform.title(),
+                    capabilities=capabilities, actor=ACTOR, now=now,
+                )
+                h.capabilities[platform] = created["capabilities"]
+                h.operator_of[platform] = operator
+        return h
+
+    return make

@@ -1,0 +1,135 @@
+"""The follower brings writes made elsewhere (another pool, another process) into the index."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Callable, Iterator
+from datetime import datetime
+
+import pytest
+
+from reprieve.domain.model import AccountRef
+from reprieve.domain.time import to_micros
+from reprieve.enforcement import EnforcementIndex, IndexFollower
+from reprieve.enforcement import follower as follower_module
+from reprieve.services import catalogue
+from reprieve.services.sanctions import ImposeSanction, impose_sanction, lift_sanction
+from reprieve.store import eventlog
+from reprieve.store.db import Database, open_database
+
+REASON = {
+    "ground": "incompatible_content",
+    "category": "STATEMENT_CATEGORY_RISK_FOR_PUBLIC_SECURITY",
+    "policy": "Dangerous individuals and organisations",
+    "explanation": "Praise of ongoing violence",
+    "facts": "Posts of 2021-01-06",
+}
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> float:
+    """Poll ``condition`` until it holds; returns the seconds it took, fails after ``timeout``."""
+    start = time.monotonic()
+    while not condition():
+        if time.monotonic() - start > timeout:
+            raise AssertionError(f"still not true after {timeout} s")
+        time.sleep(0.005)
+    return time.monotonic() - start
+
+
+@pytest.fixture
+def other(database_url: str) -> Iterator[Database]:
+    """The same database through another engine and pool, as another server process has."""
+    database = open_database(database_url)
+    yield database
+    database.dispose()
+
+
+def suspend(db: Database, account: str, now: datetime) -> str:
+    sanction = impose_sanction(
+        db,
+        ImposeSanction(subject=AccountRef("facebook", account), kind="suspension", duration="P30D", reason=REASON),
+        actor="writer",
+        now=now,
+    )
+    return str(sanction["id"])
+
+
+def denied(index: EnforcementIndex, account: str, now: datetime) -> bool:
+    return not index.check("facebook", account, "post", to_micros(now))["allowed"]
+
+
+def test_polling_applies_everything_up_to_the_head(
+    db: Database, now: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index = EnforcementIndex.build(db, now=now)  # an empty database: not even a platform
+    follower = IndexFollower(index, db)
+    monkeypatch.setattr(follower_module, "_PAGE", 2)  # several pages per poll
+    catalogue.create_operator(db, id="meta", name="Meta", actor="t", now=now)
+    catalogue.create_platform(db, id="facebook", operator="meta", name="Facebook", actor="t", now=now)
+    sanctions = [suspend(db, f"user{i}", now) for i in range(3)]
+    lift_sanction(db, sanctions[1], reason="error", actor="t", now=now)
+    assert follower.poll() == 1 + 2 * 3 + 1  # platform, accounts and sanctions, lift
+    with db.read() as conn:
+        head, _ = eventlog.head(conn)
+    assert (index.seq, follower.lag) == (head, 0)
+    assert [denied(index, f"user{i}", now) for i in range(3)] == [True, False, True]
+    assert follower.poll() == 0
+
+
+def test_a_write_through_another_pool_is_seen_by_the_thread(
+    db: Database, other: Database, meta: str, now: datetime
+) -> None:
+    index = EnforcementIndex.build(db, now=now)
+    with IndexFollower(index, db, interval=0.05):
+        suspend(other, "alice", now)
+        wait_until(lambda: denied(index, "alice", now))
+
+
+def test_a_write_in_another_process_is_seen(database_url: str, db: Database, meta: str, now: datetime) -> None:
+    index = EnforcementIndex.build(db, now=now)
+    script = textwrap.dedent(
+        f"""
+        from datetime import datetime
+        from reprieve.domain.model import AccountRef
+        from reprieve.services.sanctions import ImposeSanction, impose_sanction
+        from reprieve.store.db import open_database
+        db = open_database({database_url!r})
+        impose_sanction(
+            db,
+            ImposeSanction(subject=AccountRef("facebook", "bob"), kind="termination", reason={REASON!r}),
+            actor="another-process",
+            now=datetime.fromisoformat({now.isoformat()!r}),
+        )
+        """
+    )
+    with IndexFollower(index, db, interval=0.1):
+        subprocess.run([sys.executable, "-c", script], check=True, timeout=120)
+        wait_until(lambda: denied(index, "bob", now))
+    assert index.check("facebook", "bob", "post", to_micros(now))["status"] == "terminated"
+
+
+def test_a_notification_wakes_the_follower_before_its_interval(
+    database_url: str, db: Database, other: Database, meta: str, now: datetime
+) -> None:
+    if db.dialect != "postgresql":
+        pytest.skip("LISTEN/NOTIFY is PostgreSQL's")
+    index = EnforcementIndex.build(db, now=now)
+    follower = IndexFollower(index, db, interval=600)
+    with follower:
+        wait_until(lambda: follower.last_poll is not None)
+        suspend(other, "carol", now)
+        # Far sooner than the 600 s interval: only the NOTIFY can have woken it.
+        wait_until(lambda: denied(index, "carol", now), timeout=30)
+
+
+def test_a_stopped_follower_stops(db: Database, meta: str, now: datetime) -> None:
+    index = EnforcementIndex.build(db, now=now)
+    follower = IndexFollower(index, db, interval=0.05).start()
+    wait_until(lambda: follower.last_poll is not None)
+    follower.stop()
+    suspend(db, "dave", now)
+    assert not denied(index, "dave", now)
+    assert follower.poll() == 2 and denied(index, "dave", now)
