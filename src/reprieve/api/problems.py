@@ -125,6 +125,11 @@ def problem_for(exc: Exception) -> JSONResponse:
         errors = [_field_error(e) for e in exc.errors()]
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5]) or "invalid request"
         return problem(422, ProblemType.VALIDATION, detail, errors=errors)
+    if isinstance(exc, StarletteHTTPException) and exc.status_code == 400:
+        # FastAPI's answer to a body it cannot decode: bad input like any other, so 422.
+        return problem(422, ProblemType.VALIDATION, f"body: {exc.detail}", errors=[
+            {"field": "body", "message": str(exc.detail)}
+        ])
     if isinstance(exc, StarletteHTTPException):
         type_ = {404: ProblemType.NOT_FOUND, 405: ProblemType.METHOD_NOT_ALLOWED}.get(
             exc.status_code, ProblemType.HTTP
