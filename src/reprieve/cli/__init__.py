@@ -11,7 +11,7 @@ import sys
 import typer
 from sqlalchemy.exc import OperationalError
 
-from reprieve.cli import admin, ledger
+from reprieve.cli import admin, due_process, ledger
 from reprieve.cli.context import OPENED, app
 from reprieve.domain.errors import ReprieveError
 
@@ -24,6 +24,7 @@ __all__ = ["app", "main"]
 
 ledger.register(app)
 admin.register(app)
+due_process.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -26,6 +26,15 @@ class EventType(StrEnum):
     SANCTION_LIFTED = "sanction.lifted"
     TOKEN_CREATED = "token.created"
     TOKEN_REVOKED = "token.revoked"
+    REVIEW_OPENED = "review.opened"
+    ASSESSMENT_FILED = "assessment.filed"
+    REVIEW_DECIDED = "review.decided"
+    APPEAL_FILED = "appeal.filed"
+    APPEAL_ATTACHED = "appeal.attached"
+    APPEAL_DECIDED = "appeal.decided"
+    DISPUTE_RECORDED = "dispute.recorded"
+    VIOLATION_RECORDED = "violation.recorded"
+    PROBATION_STARTED = "probation.started"
 
 
 @dataclass(frozen=True, slots=True)

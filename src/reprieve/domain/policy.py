@@ -135,6 +135,11 @@ def policy_from_data(data: Any, *, capabilities: tuple[str, ...] | None = None) 
     )
 
 
+def ladder_from_data(data: Any, *, path: str = "ladder", capabilities: tuple[str, ...] | None = None) -> Ladder:
+    """Validate plain data as a ladder (``by_strikes``, ``by_severity``); errors name keys under ``path``."""
+    return _ladder(data, path, capabilities)
+
+
 def _mapping(value: Any, path: str, allowed: set[str]) -> dict[str, Any]:
     if value is None:
         return {}

@@ -101,6 +101,11 @@ def _impose(db: Database, uow: UnitOfWork, commands: Sequence[ImposeSanction], o
     return sanctions
 
 
+def impose_within(db: Database, uow: UnitOfWork, commands: Sequence[ImposeSanction]) -> list[Sanction]:
+    """Impose sanctions inside the caller's unit of work (a violation's ladder): same checks, same events."""
+    return _impose(db, uow, commands)
+
+
 def _checked_subject(db: Database, uow: UnitOfWork, subject: AccountRef) -> AccountRef:
     require_platform(db, uow.conn, subject.platform)
     return subject
@@ -160,6 +165,8 @@ def _prepare(
         "reason": reason.to_dict(),
         "automated": automated.to_dict(),
     }
+    if c.extra:  # where the sanction comes from, e.g. {"violation": id} for a ladder's
+        data.update(c.extra)
     return sanction, data
 
 

@@ -15,11 +15,12 @@ from sqlalchemy import Connection
 
 from reprieve.domain.errors import NotFoundError, ValidationError
 from reprieve.domain.model import AccountRef, Status, ensure_slug
-from reprieve.domain.sanctions import count_strikes
 from reprieve.domain.standing import Standing, standing_at
+from reprieve.domain.strikes import Probation, count_strikes, probation_at
 from reprieve.domain.time import format_instant, from_micros, to_micros
 from reprieve.services.catalogue import require_platform
-from reprieve.store import queries
+from reprieve.services.due_process import policy_of
+from reprieve.store import due_process, queries
 from reprieve.store.db import Database
 
 MAX_CHECKS = 10_000
@@ -31,17 +32,20 @@ class AccountStanding:
     identity: str | None
     standing: Standing
     strikes: int
+    probation: Probation | None = None
 
 
 def account_standing(db: Database, conn: Connection, ref: AccountRef, at_us: int) -> AccountStanding:
-    require_platform(db, conn, ref.platform)
+    platform = require_platform(db, conn, ref.platform)
     row = queries.account_row(conn, ref)
     if row is None:  # never sanctioned, never registered: in good standing
         return AccountStanding(ref, None, standing_at([], at_us), 0)
     identity = row["identity_id"]
     spans = queries.resolved_spans(conn, identity, ref.platform)
-    strikes = count_strikes(queries.strike_marks(conn, identity, ref.platform), at_us)
-    return AccountStanding(ref, identity, standing_at(spans, at_us), strikes)
+    # Strikes and probation follow the rule of reprieve.domain.strikes.
+    marks = due_process.strike_marks(conn, identity, ref.platform, policy_of(platform).strike_expiry)
+    probation = probation_at(due_process.probations_of(conn, identity, ref.platform), at_us)
+    return AccountStanding(ref, identity, standing_at(spans, at_us), count_strikes(marks, at_us), probation)
 
 
 def standing_view(result: AccountStanding, at: datetime) -> dict[str, Any]:
@@ -56,7 +60,20 @@ def standing_view(result: AccountStanding, at: datetime) -> dict[str, Any]:
         "until": format_instant(from_micros(s.until)) if s.until is not None else None,
         "sanctions": list(s.sanctions),
         "strikes": result.strikes,
-        "probation": None,
+        "probation": probation_view(result.probation),
+    }
+
+
+def probation_view(probation: Probation | None) -> dict[str, Any] | None:
+    """The probation in force: since when, until when, the ladder that applies, the sanction it follows."""
+    if probation is None:
+        return None
+    return {
+        "id": probation.id,
+        "since": format_instant(from_micros(probation.start)),
+        "until": format_instant(from_micros(probation.until)),
+        "ladder": probation.ladder_data,
+        "sanction": probation.sanction,
     }
 
 

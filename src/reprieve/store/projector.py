@@ -18,6 +18,7 @@ from reprieve.domain.events import EventType
 from reprieve.domain.model import Platform, SanctionKind
 from reprieve.domain.sanctions import Change, ChangeType, compute_spans, denials_on, lifted_at
 from reprieve.domain.time import end_to_micros, parse_instant, to_micros
+from reprieve.store import due_process_projection as due_process
 from reprieve.store import tables
 from reprieve.store.bulk import insert_rows
 from reprieve.store.db import platform_from_row
@@ -103,7 +104,7 @@ class Projector:
             survivor, merged = e.data["identity"], e.data["merged"]
             if not merged:
                 continue
-            for table in (tables.accounts, tables.sanctions, tables.sanction_spans):
+            for table in (tables.accounts, tables.sanctions, tables.sanction_spans, *due_process.IDENTITY_TABLES):
                 self.conn.execute(
                     update(table).where(table.c.identity_id.in_(merged)).values(identity_id=survivor)
                 )
@@ -219,4 +220,13 @@ _HANDLERS: dict[str, Callable[[Projector, list[Applied]], None]] = {
     EventType.SANCTION_IMPOSED: Projector.sanctions_imposed,
     EventType.SANCTION_AMENDED: Projector.sanctions_changed,
     EventType.SANCTION_LIFTED: Projector.sanctions_changed,
+    EventType.REVIEW_OPENED: due_process.reviews_opened,
+    EventType.ASSESSMENT_FILED: due_process.assessments_filed,
+    EventType.REVIEW_DECIDED: due_process.reviews_decided,
+    EventType.APPEAL_FILED: due_process.appeals_filed,
+    EventType.APPEAL_ATTACHED: due_process.appeals_attached,
+    EventType.APPEAL_DECIDED: due_process.appeals_decided,
+    EventType.DISPUTE_RECORDED: due_process.disputes_recorded,
+    EventType.VIOLATION_RECORDED: due_process.violations_recorded,
+    EventType.PROBATION_STARTED: due_process.probations_started,
 }

@@ -154,8 +154,144 @@ tokens = Table(
     comment="API tokens; the secret itself is never stored. Recorded by events, not rebuilt from them.",
 )
 
+# --- due process: reviews, appeals, violations and their strikes, probation ----------------
+
+reviews = Table(
+    "reviews",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("operator_id", String(63), ForeignKey("operators.id"), nullable=False, index=True),
+    Column("sanction_id", String(40), ForeignKey("sanctions.id"), nullable=False, index=True),
+    Column("state", String(16), nullable=False, comment="open or decided (due reviews are computed, not stored)"),
+    Column("panel", Text, nullable=False, comment="JSON list of reviewers: token names or member ids"),
+    Column("quorum", Integer, nullable=False, comment="assessments a decision needs"),
+    Column("reason", Text, nullable=False, comment="why the review was opened"),
+    Column("due_at", BigInteger, nullable=True, comment="the review_at it answers (µs); null: ad hoc"),
+    Column("opened_at", BigInteger, nullable=False, comment="µs"),
+    Column("opened_by", String(200), nullable=False),
+    Column("outcome", String(16), nullable=True, comment="lift, extend, uphold, terminate or reduce"),
+    Column("decided_at", BigInteger, nullable=True, comment="when the decision took effect, µs"),
+    Column("decision", Text, nullable=True, comment="JSON: rationale, decided_by, ends_at, next_review_at, probation"),
+    Column("created_seq", BigInteger, nullable=False),
+    Column("updated_seq", BigInteger, nullable=False),
+    Index("ix_reviews_state_sanction", "state", "sanction_id"),
+    comment="Reviews of sanctions by a panel of reviewers.",
+)
+
+review_assessments = Table(
+    "review_assessments",
+    metadata,
+    Column("review_id", String(40), ForeignKey("reviews.id"), primary_key=True),
+    Column("reviewer", String(200), primary_key=True, comment="the panel entry that filed it"),
+    Column("risk", String(16), nullable=False, comment="none, low, moderate, high or severe"),
+    Column("factors", Text, nullable=False, comment="JSON list of tags, e.g. ongoing_violence"),
+    Column("rationale", Text, nullable=False),
+    Column("filed_at", BigInteger, nullable=False, comment="µs"),
+    Column("seq", BigInteger, nullable=False),
+    comment="One assessment of risk per panel member and review.",
+)
+
+appeals = Table(
+    "appeals",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("operator_id", String(63), ForeignKey("operators.id"), nullable=False, index=True),
+    Column("sanction_id", String(40), ForeignKey("sanctions.id"), nullable=False, index=True),
+    Column("kind", String(16), nullable=False, comment="complaint or reinstatement"),
+    Column("state", String(24), nullable=False, comment="open, granted, partially_granted or denied"),
+    Column("requester", String(40), nullable=False, comment="reference into appeal_requesters (personal data)"),
+    Column("relation", String(16), nullable=False, comment="subject or representative"),
+    Column("channel", String(16), nullable=False, comment="web, letter, email or api"),
+    Column("meeting_requested", Integer, nullable=False, comment="1 if the requester asks for a meeting"),
+    Column("statement", Text, nullable=False),
+    Column("received_at", BigInteger, nullable=False, comment="µs; may be backdated for letters"),
+    Column("deadline_at", BigInteger, nullable=True, comment="a complaint's window closed then, µs"),
+    Column("review_id", String(40), nullable=True, comment="the review it was attached to"),
+    Column("decided_at", BigInteger, nullable=True, comment="when the decision took effect, µs"),
+    Column("decided_by", String(200), nullable=True),
+    Column("rationale", Text, nullable=True),
+    Column("reply", Text, nullable=True, comment="the answer sent to the requester"),
+    Column("handling_seconds", BigInteger, nullable=True, comment="from received_at to the decision"),
+    Column("created_seq", BigInteger, nullable=False),
+    Column("updated_seq", BigInteger, nullable=False),
+    Index("ix_appeals_sanction_state", "sanction_id", "state"),
+    comment="Complaints (DSA art. 20) and reinstatement requests against sanctions.",
+)
+
+appeal_disputes = Table(
+    "appeal_disputes",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("appeal_id", String(40), ForeignKey("appeals.id"), nullable=False, index=True),
+    Column("operator_id", String(63), nullable=False),
+    Column("body", String(300), nullable=False, comment="the certified out-of-court dispute settlement body"),
+    Column("submitted_at", BigInteger, nullable=False, comment="µs"),
+    Column("decided_at", BigInteger, nullable=True, comment="µs"),
+    Column("outcome", String(32), nullable=False, comment="pending, in_favour_of_requester, ..."),
+    Column("summary", Text, nullable=False),
+    Column("updated_seq", BigInteger, nullable=False),
+    comment="Out-of-court disputes (DSA art. 21) about appeals.",
+)
+
+violations = Table(
+    "violations",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("operator_id", String(63), ForeignKey("operators.id"), nullable=False, index=True),
+    Column("platform_id", String(63), ForeignKey("platforms.id"), nullable=False),
+    Column("external_id", String(200), nullable=False, comment="the platform's own violation id"),
+    Column("account_id", String(200), nullable=False),
+    Column("identity_id", String(40), nullable=False),
+    Column("policy", String(500), nullable=False, comment="the platform's rule that was broken"),
+    Column("severity", String(16), nullable=False, comment="low, moderate, high or severe"),
+    Column("category", String(80), nullable=False, comment="STATEMENT_CATEGORY_*"),
+    Column("occurred_at", BigInteger, nullable=False, comment="µs; the strike counts from then"),
+    Column("strike_expires_at", BigInteger, nullable=True, comment="µs; null: never"),
+    Column("strike_count", Integer, nullable=False, comment="strikes counting once this one was added"),
+    Column("ladder", String(16), nullable=False, comment="standard or probation"),
+    Column("sanction_id", String(40), nullable=True, index=True, comment="what the ladder imposed, if anything"),
+    Column("probation_id", String(40), nullable=True),
+    Column("answer", Text, nullable=False, comment="JSON: the first answer, repeated to retries"),
+    Column("created_seq", BigInteger, nullable=False),
+    Index("ix_violations_identity_platform", "identity_id", "platform_id"),
+    Index("uq_violations_platform_external", "platform_id", "external_id", unique=True),
+    comment="Violations reported by platforms, each with its strike.",
+)
+
+probations = Table(
+    "probations",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("platform_id", String(63), primary_key=True),
+    Column("operator_id", String(63), nullable=False),
+    Column("identity_id", String(40), nullable=False),
+    Column("starts_at", BigInteger, nullable=False, comment="µs"),
+    Column("until", BigInteger, nullable=False, comment="µs, exclusive"),
+    Column("ladder", Text, nullable=False, comment="JSON ladder that applies to violations meanwhile"),
+    Column("sanction_id", String(40), nullable=True, comment="the sanction whose lift began it"),
+    Column("source", String(60), nullable=False, comment="review:<id> or appeal:<id>"),
+    Column("created_seq", BigInteger, nullable=False),
+    Index("ix_probations_identity_platform", "identity_id", "platform_id"),
+    comment="Probation after reinstatement, per platform of the lifted sanction's scope.",
+)
+
+appeal_requesters = Table(
+    "appeal_requesters",
+    metadata,
+    Column("id", String(40), primary_key=True, comment="the reference the events carry"),
+    Column("appeal_id", String(40), nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    Column("email", String(320), nullable=True),
+    Column("created_at", String(32), nullable=False),
+    comment="Personal data of appeal requesters: never in the event log, exports, webhooks or logs. "
+    "Written beside the event that references it; not rebuilt from the log.",
+)
+
 #: Tables rebuilt from the log by ``rebuild_projections``, in dependency order.
-PROJECTIONS = (operators, platforms, identities, accounts, sanctions, sanction_scope, sanction_spans)
+PROJECTIONS = (
+    operators, platforms, identities, accounts, sanctions, sanction_scope, sanction_spans,
+    reviews, review_assessments, appeals, appeal_disputes, violations, probations,
+)
 
 idempotency_keys = Table(
     "idempotency_keys",

@@ -1,0 +1,356 @@
+"""Commands of due process: reviews, appeals (and their disputes), violations."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import typer
+
+from reprieve.cli.context import AT, JSON, actor, at_option, now, state
+from reprieve.cli.output import emit_json, record, table
+from reprieve.domain.errors import ValidationError
+from reprieve.domain.model import parse_enum
+from reprieve.domain.reviews import ReviewState
+from reprieve.domain.sanctions import UNSET
+from reprieve.services import appeals, reviews, violations
+from reprieve.services.due_process import Caller
+from reprieve.store.due_process import AppealFilter, ReviewFilter
+
+review_app = typer.Typer(
+    help="Reviews of sanctions by a panel: list, open, assess, decide, show.", no_args_is_help=True
+)
+appeal_app = typer.Typer(
+    help="Appeals: complaints and reinstatement requests; file, list, attach, decide, dispute, show.",
+    no_args_is_help=True,
+)
+violation_app = typer.Typer(help="Violations reported by platforms: each one a strike.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(review_app, name="review")
+    app.add_typer(appeal_app, name="appeal")
+    app.add_typer(violation_app, name="violation")
+
+
+def split(value: str | None) -> list[str] | None:
+    return [v.strip() for v in value.split(",") if v.strip()] if value else None
+
+
+def caller(as_member: str | None = None) -> Caller:
+    """A person at the command line: trusted as a moderator; ``--as`` names their seat on a panel."""
+    return Caller(actor(), names=(as_member,) if as_member else ())
+
+
+def probation_option(duration: str | None, ladder_json: str | None, wanted: bool) -> dict[str, Any] | None:
+    if not (duration or ladder_json or wanted):
+        return None
+    request: dict[str, Any] = {}
+    if duration:
+        request["duration"] = duration
+    if ladder_json:
+        try:
+            request["ladder"] = json.loads(ladder_json)
+        except json.JSONDecodeError as exc:
+            raise ValidationError(f"is not JSON: {exc.msg}", field="--probation-ladder-json") from None
+    return request
+
+
+PROBATION = typer.Option(False, "--probation", help="Start the platform policy's probation after the lift")
+PROBATION_DURATION = typer.Option(None, help="Probation length (ISO 8601); implies --probation")
+PROBATION_LADDER = typer.Option(None, help="Probation ladder as JSON {by_strikes?, by_severity?}; implies --probation")
+
+# --- reviews -----------------------------------------------------------------------------
+
+REVIEW_COLUMNS = [
+    ("id", "id"),
+    ("state", "state"),
+    ("sanction", "sanction"),
+    ("subject", "subject"),
+    ("due", "due_at"),
+    ("panel", "panel"),
+    ("assessed", "assessed"),
+    ("outcome", "outcome"),
+]
+
+
+@review_app.command("list")
+def review_list(
+    ctx: typer.Context,
+    state_: str = typer.Option(None, "--state", help="due, open or decided (default: open and decided)"),
+    operator: str = typer.Option(None),
+    sanction: str = typer.Option(None),
+    at: str = AT,
+    limit: int = typer.Option(50, help="1 to 1000"),
+    cursor: str = typer.Option(None),
+    as_json: bool = JSON,
+) -> None:
+    """List reviews; --state due lists the sanctions due for review at --at."""
+    f = ReviewFilter(
+        state=parse_enum(ReviewState, state_, field="--state") if state_ else None,
+        operator=operator,
+        sanction=sanction,
+    )
+    page = reviews.list_reviews(state(ctx).db(), f, at=at_option(at), limit=limit, cursor=cursor)
+    if as_json:
+        emit_json(page)
+        return
+    table([dict(r, assessed=f"{len(r['assessments'])}/{r['quorum'] or '-'}") for r in page["items"]], REVIEW_COLUMNS)
+    if page["next_cursor"]:
+        typer.echo(f"more: --cursor {page['next_cursor']}")
+
+
+@review_app.command("open")
+def review_open(
+    ctx: typer.Context,
+    sanction: str = typer.Argument(..., help="The sanction to review"),
+    panel: str = typer.Option(..., help="Comma-separated reviewers: token names or member ids"),
+    reason: str = typer.Option(..., help="Why it is reviewed"),
+    as_json: bool = JSON,
+) -> None:
+    """Open a review of an active sanction (the one due, or an ad-hoc one)."""
+    result = reviews.open_review(
+        state(ctx).db(), sanction, panel=split(panel) or [], reason=reason, caller=caller(), now=now()
+    )
+    emit_json(result) if as_json else show_review(result)
+
+
+@review_app.command("assess")
+def review_assess(
+    ctx: typer.Context,
+    review: str,
+    reviewer: str = typer.Option(..., "--reviewer", help="Your name on the panel"),
+    risk: str = typer.Option(..., help="none, low, moderate, high or severe"),
+    factors: str = typer.Option(None, help="Comma-separated tags, e.g. ongoing_violence,election_period"),
+    rationale: str = typer.Option(..., help="Why"),
+    as_json: bool = JSON,
+) -> None:
+    """File a panel member's assessment of the risk (once per member)."""
+    result = reviews.file_assessment(
+        state(ctx).db(), review, risk=risk, factors=split(factors), rationale=rationale,
+        caller=caller(reviewer), now=now(),
+    )
+    emit_json(result) if as_json else show_review(result)
+
+
+@review_app.command("decide")
+def review_decide(
+    ctx: typer.Context,
+    review: str,
+    outcome: str = typer.Option(..., help="lift, extend, uphold, terminate or reduce"),
+    rationale: str = typer.Option(..., help="Why"),
+    ends_at: str = typer.Option(None, help="For extend and reduce: the new end (RFC 3339)"),
+    next_review_at: str = typer.Option(None, help="When to review again (RFC 3339)"),
+    probation: bool = PROBATION,
+    probation_duration: str = PROBATION_DURATION,
+    probation_ladder_json: str = PROBATION_LADDER,
+    effective_at: str = typer.Option(None, help="Default now"),
+    as_member: str = typer.Option(None, "--as", help="Decide as this panel member"),
+    as_json: bool = JSON,
+) -> None:
+    """Decide a review with the panel's quorum; the sanction changes at once."""
+    result = reviews.decide_review(
+        state(ctx).db(), review, outcome=outcome, rationale=rationale,
+        ends_at=ends_at if ends_at else UNSET,
+        next_review_at=next_review_at if next_review_at else UNSET,
+        probation=probation_option(probation_duration, probation_ladder_json, probation),
+        effective_at=effective_at, caller=caller(as_member), now=now(),
+    )
+    emit_json(result) if as_json else show_review(result)
+
+
+@review_app.command("show")
+def review_show(ctx: typer.Context, review: str, as_json: bool = JSON) -> None:
+    """Show a review: its panel, assessments, attached appeals, decision and timeline."""
+    result = reviews.get_review(state(ctx).db(), review)
+    emit_json(result) if as_json else show_review(result)
+
+
+def show_review(r: dict[str, Any]) -> None:
+    record(
+        dict(r, risk=" ".join(f"{k}:{v}" for k, v in r["risk"].items() if v) or "-"),
+        ["id", "state", "sanction", "subject", "panel", "quorum", "reason", "due_at", "opened_at", "opened_by",
+         "risk", "appeals", "outcome", "decided_at", "decision.rationale", "decision.probation.until"],
+    )
+    typer.echo("timeline:")
+    table(r["timeline"], [("at", "at"), ("event", "event"), ("by", "by"), ("detail", "detail")])
+
+
+# --- appeals -----------------------------------------------------------------------------
+
+APPEAL_COLUMNS = [
+    ("id", "id"),
+    ("kind", "kind"),
+    ("state", "state"),
+    ("sanction", "sanction"),
+    ("by", "filed_by.relation"),
+    ("channel", "channel"),
+    ("received", "received_at"),
+    ("deadline", "deadline_at"),
+]
+
+
+@appeal_app.command("file")
+def appeal_file(
+    ctx: typer.Context,
+    sanction: str = typer.Argument(..., help="The sanction appealed against"),
+    kind: str = typer.Option(..., help="complaint or reinstatement"),
+    name: str = typer.Option(..., help="Who files it (kept private)"),
+    email: str = typer.Option(None, help="Their e-mail (kept private)"),
+    relation: str = typer.Option("subject", help="subject or representative"),
+    statement: str = typer.Option(..., help="What they ask and why"),
+    channel: str = typer.Option(..., help="web, letter, email or api"),
+    meeting_requested: bool = typer.Option(False, "--meeting-requested", help="They ask for a meeting"),
+    received_at: str = typer.Option(None, help="When it was received (RFC 3339); default now"),
+    as_json: bool = JSON,
+) -> None:
+    """File a complaint (within its window) or a reinstatement request (while the sanction is active)."""
+    result = appeals.file_appeal(
+        state(ctx).db(), sanction_id=sanction, kind=kind,
+        filed_by={"name": name, "email": email, "relation": relation},
+        statement=statement, channel=channel, meeting_requested=meeting_requested, received_at=received_at,
+        caller=caller(), now=now(),
+    )
+    emit_json(result) if as_json else show_appeal(result)
+
+
+@appeal_app.command("list")
+def appeal_list(
+    ctx: typer.Context,
+    state_: str = typer.Option(None, "--state", help="open, granted, partially_granted or denied"),
+    kind: str = typer.Option(None, help="complaint or reinstatement"),
+    operator: str = typer.Option(None),
+    sanction: str = typer.Option(None),
+    limit: int = typer.Option(50, help="1 to 1000"),
+    cursor: str = typer.Option(None),
+    as_json: bool = JSON,
+) -> None:
+    """List appeals."""
+    f = AppealFilter(state=state_, kind=kind, operator=operator, sanction=sanction)
+    page = appeals.list_appeals(state(ctx).db(), f, limit=limit, cursor=cursor, include_contact=True)
+    if as_json:
+        emit_json(page)
+        return
+    table(page["items"], APPEAL_COLUMNS)
+    if page["next_cursor"]:
+        typer.echo(f"more: --cursor {page['next_cursor']}")
+
+
+@appeal_app.command("attach")
+def appeal_attach(
+    ctx: typer.Context, appeal: str, review: str = typer.Option(..., help="The open review of its sanction"),
+    as_json: bool = JSON,
+) -> None:
+    """Put an appeal before the panel of its sanction's review."""
+    result = appeals.attach_appeal(state(ctx).db(), appeal, review_id=review, caller=caller(), now=now())
+    emit_json(result) if as_json else show_appeal(result)
+
+
+@appeal_app.command("decide")
+def appeal_decide(
+    ctx: typer.Context,
+    appeal: str,
+    outcome: str = typer.Option(..., help="granted, partially_granted or denied"),
+    rationale: str = typer.Option(..., help="Why (kept on record)"),
+    reply: str = typer.Option(..., help="The answer sent to the requester"),
+    effective_at: str = typer.Option(None, help="Default now"),
+    ends_at: str = typer.Option(None, help="Partial grant: the new end (RFC 3339)"),
+    kind: str = typer.Option(None, help="Partial grant: the new kind"),
+    denies: str = typer.Option(None, help="Partial grant: what a restriction denies, comma-separated"),
+    probation: bool = PROBATION,
+    probation_duration: str = PROBATION_DURATION,
+    probation_ladder_json: str = PROBATION_LADDER,
+    as_json: bool = JSON,
+) -> None:
+    """Decide an appeal: granted lifts the sanction, partially_granted amends it, denied leaves it."""
+    result = appeals.decide_appeal(
+        state(ctx).db(), appeal, outcome=outcome, rationale=rationale, reply=reply, effective_at=effective_at,
+        ends_at=ends_at if ends_at else UNSET, kind=kind, denies=split(denies),
+        probation=probation_option(probation_duration, probation_ladder_json, probation),
+        caller=caller(), now=now(),
+    )
+    emit_json(result) if as_json else show_appeal(result)
+
+
+@appeal_app.command("dispute")
+def appeal_dispute(
+    ctx: typer.Context,
+    appeal: str,
+    body: str = typer.Option(..., help="The out-of-court dispute settlement body (DSA art. 21)"),
+    submitted_at: str = typer.Option(..., help="When the dispute was brought (RFC 3339)"),
+    outcome: str = typer.Option(
+        "pending", help="pending, in_favour_of_requester, in_favour_of_platform, settled or withdrawn"
+    ),
+    decided_at: str = typer.Option(None, help="When the body decided (RFC 3339)"),
+    summary: str = typer.Option("", help="What was decided"),
+    dispute: str = typer.Option(None, help="Update this dispute instead of recording a new one"),
+    as_json: bool = JSON,
+) -> None:
+    """Record an out-of-court dispute about an appeal, or its progress."""
+    result = appeals.record_dispute(
+        state(ctx).db(), appeal, body=body, submitted_at=submitted_at, outcome=outcome, decided_at=decided_at,
+        summary=summary, dispute_id=dispute, caller=caller(), now=now(),
+    )
+    emit_json(result) if as_json else show_appeal(result)
+
+
+@appeal_app.command("show")
+def appeal_show(ctx: typer.Context, appeal: str, as_json: bool = JSON) -> None:
+    """Show an appeal, its decision and disputes."""
+    result = appeals.get_appeal(state(ctx).db(), appeal, include_contact=True)
+    emit_json(result) if as_json else show_appeal(result)
+
+
+def show_appeal(a: dict[str, Any]) -> None:
+    record(
+        a,
+        ["id", "kind", "state", "sanction", "filed_by.relation", "filed_by.name", "filed_by.email", "channel",
+         "meeting_requested", "received_at", "deadline_at", "review", "statement", "decision.decided_at",
+         "decision.rationale", "decision.reply", "decision.handling_seconds"],
+    )
+    if a["disputes"]:
+        typer.echo("disputes:")
+        table(a["disputes"], [("id", "id"), ("body", "body"), ("submitted", "submitted_at"),
+                              ("outcome", "outcome"), ("decided", "decided_at")])
+
+
+# --- violations --------------------------------------------------------------------------
+
+
+@violation_app.command("record")
+def violation_record(
+    ctx: typer.Context,
+    account: str = typer.Argument(..., help="platform/account"),
+    id: str = typer.Option(..., "--id", help="The platform's own violation id (a repeat records nothing)"),
+    policy: str = typer.Option(..., help="The platform's rule that was broken"),
+    severity: str = typer.Option(..., help="low, moderate, high or severe"),
+    category: str = typer.Option(..., help="STATEMENT_CATEGORY_..."),
+    facts: str = typer.Option("", help="What happened"),
+    occurred_at: str = typer.Option(None, help="RFC 3339; default now"),
+    as_json: bool = JSON,
+) -> None:
+    """Record a violation: a strike, and what the platform's ladder imposes."""
+    platform, sep, name = account.partition("/")
+    if not sep:
+        raise ValidationError(f"{account!r} should be written platform/account", field="account")
+    answer = violations.record_violation(
+        state(ctx).db(),
+        violations.RecordViolation(
+            id=id, platform=platform, account=name, policy=policy, severity=severity, category=category,
+            facts=facts, occurred_at=occurred_at,
+        ),
+        caller=caller(), now=now(),
+    )
+    result = answer.body
+    if as_json:
+        emit_json(result)
+        return
+    if not answer.created:
+        typer.echo("(already recorded: the first answer)", err=True)
+    strike = result["strike"]
+    sanction = result["sanction"]
+    typer.echo(
+        f"strike {strike['count']} ({strike['ladder']} ladder), expires {strike['expires_at'] or 'never'}; "
+        + (f"imposed {sanction['kind']} {sanction['id']} until {sanction['ends_at'] or 'no end'}"
+           if sanction else "nothing imposed")
+    )

@@ -1,0 +1,347 @@
+"""Appeals: file a complaint or a reinstatement request, attach it to a review, decide it, and
+record an out-of-court dispute about it.
+
+The requester's name and e-mail are personal data: they go to ``appeal_requesters`` in the same
+transaction as the ``appeal.filed`` event, which carries only a reference to them. They are shown
+to the operator's moderators and admins, and nowhere else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert
+
+from reprieve.domain.appeals import (
+    AppealKind,
+    AppealOutcome,
+    AppealState,
+    Channel,
+    DisputeOutcome,
+    Requester,
+    complaint_deadline,
+    ensure_admissible,
+    ensure_human_decider,
+    handling_seconds,
+    latest_decision_at,
+)
+from reprieve.domain.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
+from reprieve.domain.events import EventType, NewEvent
+from reprieve.domain.model import SanctionKind, SanctionState, ensure_text, parse_enum
+from reprieve.domain.reviews import ReviewState
+from reprieve.domain.sanctions import UNSET, Unset
+from reprieve.domain.time import format_instant, from_micros, parse_instant
+from reprieve.services.catalogue import require_platform
+from reprieve.services.due_process import (
+    Caller,
+    amendment_event,
+    decision_reason,
+    lift_event,
+    load_sanction,
+    policy_of,
+    probation_event,
+)
+from reprieve.services.ids import new_id
+from reprieve.store import due_process as store
+from reprieve.store import tables
+from reprieve.store.db import Database
+from reprieve.store.uow import UnitOfWork
+
+
+def file_appeal(
+    db: Database,
+    *,
+    sanction_id: str,
+    kind: str,
+    filed_by: dict[str, Any],
+    statement: str,
+    channel: str,
+    meeting_requested: bool = False,
+    received_at: str | datetime | None = None,
+    caller: Caller,
+    now: datetime,
+    operators: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """File an appeal; ValidationError (422) when it is not admissible, ConflictError if one is open."""
+    appeal_kind = parse_enum(AppealKind, kind, field="kind")
+    via = parse_enum(Channel, channel, field="channel")
+    requester = Requester.parse(filed_by)
+    ensure_text(statement, field="statement", max_length=20_000)
+    if not isinstance(meeting_requested, bool):
+        raise ValidationError("must be true or false", field="meeting_requested")
+    received = parse_instant(received_at, field="received_at") if received_at is not None else now
+    if received > now:
+        raise ValidationError("an appeal cannot be received in the future", field="received_at")
+    with UnitOfWork(db, actor=caller.actor, now=now) as uow:
+        sanction = load_sanction(uow, sanction_id, operators)
+        open_appeal = store.open_appeal_of(uow.conn, sanction.id)
+        if open_appeal is not None:
+            raise ConflictError(f"sanction {sanction.id} already has an open appeal ({open_appeal})")
+        policy = policy_of(require_platform(db, uow.conn, sanction.subject.platform))
+        decisions = [from_micros(us) for us in store.review_decision_instants(uow.conn, sanction.id)]
+        latest = latest_decision_at(sanction, decisions)
+        ensure_admissible(
+            appeal_kind, sanction, received_at=received, latest_decision=latest, window=policy.complaint_window
+        )
+        deadline = complaint_deadline(latest, policy.complaint_window) if appeal_kind is AppealKind.COMPLAINT else None
+        appeal_id = new_id("apl", now)
+        reference = new_id("rqr", now)
+        # Personal data: beside the event, never in it (see the module docstring).
+        uow.conn.execute(insert(tables.appeal_requesters).values(
+            id=reference, appeal_id=appeal_id, name=requester.name, email=requester.email, created_at=uow.at,
+        ))
+        uow.record([NewEvent(
+            EventType.APPEAL_FILED, format_instant(received) or "", sanction.operator,
+            {
+                "id": appeal_id, "operator": sanction.operator, "sanction": sanction.id, "kind": appeal_kind.value,
+                "requester": reference, "relation": requester.relation.value, "channel": via.value,
+                "meeting_requested": meeting_requested, "statement": statement,
+                "received_at": format_instant(received), "deadline_at": format_instant(deadline),
+            },
+        )])
+        return appeal_view(uow.conn, appeal_id, include_contact=True)
+
+
+def attach_appeal(
+    db: Database, appeal_id: str, *, review_id: str, caller: Caller, now: datetime,
+    operators: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """Put an open appeal before the open review of its sanction, so that the panel sees it."""
+    with UnitOfWork(db, actor=caller.actor, now=now) as uow:
+        appeal = _appeal(uow.conn, appeal_id, operators)
+        review = store.review_row(uow.conn, review_id)
+        if review is None or review["operator_id"] != appeal["operator_id"]:
+            raise NotFoundError(f"no review {review_id!r}")
+        if appeal["state"] != AppealState.OPEN.value:
+            raise ConflictError(f"appeal {appeal_id} is already decided")
+        if review["state"] != ReviewState.OPEN.value:
+            raise ConflictError(f"review {review_id} is already decided")
+        if review["sanction_id"] != appeal["sanction_id"]:
+            raise ValidationError(
+                f"review {review_id} is of sanction {review['sanction_id']}, not {appeal['sanction_id']}",
+                field="review",
+            )
+        if appeal["review_id"] == review_id:
+            raise ConflictError(f"appeal {appeal_id} is already attached to review {review_id}")
+        uow.record([NewEvent(
+            EventType.APPEAL_ATTACHED, uow.at, appeal["operator_id"],
+            {"id": appeal_id, "review": review_id, "sanction": appeal["sanction_id"]},
+        )])
+        return appeal_view(uow.conn, appeal_id, include_contact=True)
+
+
+def decide_appeal(
+    db: Database,
+    appeal_id: str,
+    *,
+    outcome: str,
+    rationale: str,
+    reply: str,
+    effective_at: str | datetime | None = None,
+    ends_at: str | datetime | Unset | None = UNSET,
+    kind: str | None = None,
+    denies: Sequence[str] | None = None,
+    probation: dict[str, Any] | None = None,
+    caller: Caller,
+    now: datetime,
+    operators: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """Decide an open appeal, by a person: granted lifts the sanction, partially_granted amends it.
+
+    A grant on a sanction that has already run out lifts nothing, but still takes its strike away.
+    ``ends_at``, ``kind`` and ``denies`` say how a partial grant amends the sanction.
+    """
+    ensure_human_decider(caller.role)
+    decided = parse_enum(AppealOutcome, outcome, field="outcome")
+    ensure_text(rationale, field="rationale", max_length=10_000)
+    ensure_text(reply, field="reply", max_length=20_000)
+    effective = parse_instant(effective_at, field="effective_at") if effective_at is not None else now
+    new_ends = ends_at if isinstance(ends_at, Unset) or ends_at is None else parse_instant(ends_at, field="ends_at")
+    new_kind = parse_enum(SanctionKind, kind, field="kind") if kind is not None else None
+    amends = not isinstance(new_ends, Unset) or new_kind is not None or denies is not None
+    if decided is AppealOutcome.PARTIALLY_GRANTED and not amends:
+        raise ValidationError("a partial grant says how the sanction changes: ends_at, kind or denies")
+    if decided is not AppealOutcome.PARTIALLY_GRANTED and amends:
+        raise ValidationError("only a partial grant amends the sanction (ends_at, kind, denies)")
+    if probation is not None and decided is not AppealOutcome.GRANTED:
+        raise ValidationError("only a granted appeal, which lifts the sanction, sets a probation", field="probation")
+    with UnitOfWork(db, actor=caller.actor, now=now) as uow:
+        appeal = _appeal(uow.conn, appeal_id, operators)
+        if appeal["state"] != AppealState.OPEN.value:
+            raise ConflictError(f"appeal {appeal_id} is already decided: {appeal['state']}")
+        if effective < from_micros(appeal["received_at"]):
+            raise ValidationError("an appeal is decided after it was received", field="effective_at")
+        sanction = load_sanction(uow, appeal["sanction_id"], None)
+        origin = {"appeal": appeal_id}
+        reason = decision_reason(f"Appeal {appeal_id} {decided.value.replace('_', ' ')}", rationale)
+        seq = uow.next_seq() + 1  # the appeal.decided event comes first
+        changes: list[NewEvent] = []
+        lifted = False
+        if decided is AppealOutcome.GRANTED and sanction.state_at(effective) is SanctionState.ACTIVE:
+            sanction.lift(seq=seq, effective_at=effective)
+            changes.append(lift_event(sanction, effective, reason, origin))
+            lifted = True
+        elif decided is AppealOutcome.PARTIALLY_GRANTED:
+            platforms = [require_platform(db, uow.conn, p) for p in sanction.scope]
+            change = sanction.amend(
+                seq=seq, effective_at=effective, ends_at=new_ends, review_at=UNSET, kind=new_kind,
+                denies=denies, platforms=platforms,
+            )
+            changes.append(amendment_event(sanction, change, reason, origin))
+        if probation is not None:
+            if not lifted:
+                raise ConflictError(
+                    f"sanction {sanction.id} is not active at {format_instant(effective)}: there is no lift to "
+                    "follow with a probation"
+                )
+            event, _data = probation_event(db, uow, sanction, probation, starts_at=effective,
+                                           source=f"appeal:{appeal_id}")
+            changes.append(event)
+        uow.record([
+            NewEvent(
+                EventType.APPEAL_DECIDED, format_instant(effective) or "", appeal["operator_id"],
+                {
+                    "id": appeal_id, "sanction": sanction.id, "outcome": decided.value, "rationale": rationale,
+                    "reply": reply, "decided_by": caller.label,
+                    "handling_seconds": handling_seconds(from_micros(appeal["received_at"]), now),
+                    "lifted": lifted,
+                },
+            ),
+            *changes,
+        ])
+        return appeal_view(uow.conn, appeal_id, include_contact=True)
+
+
+def record_dispute(
+    db: Database,
+    appeal_id: str,
+    *,
+    body: str,
+    submitted_at: str | datetime,
+    outcome: str = DisputeOutcome.PENDING.value,
+    decided_at: str | datetime | None = None,
+    summary: str = "",
+    dispute_id: str | None = None,
+    caller: Caller,
+    now: datetime,
+    operators: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """Record an out-of-court dispute about an appeal (DSA art. 21), or, with ``dispute_id``, its progress."""
+    ensure_human_decider(caller.role)
+    ensure_text(body, field="body", max_length=300)
+    ensure_text(summary, field="summary", max_length=10_000, required=False)
+    result = parse_enum(DisputeOutcome, outcome, field="outcome")
+    submitted = parse_instant(submitted_at, field="submitted_at")
+    decided = parse_instant(decided_at, field="decided_at") if decided_at is not None else None
+    if submitted > now:
+        raise ValidationError("lies in the future", field="submitted_at")
+    if decided is not None and (decided < submitted or decided > now):
+        raise ValidationError("must lie between submitted_at and now", field="decided_at")
+    if (result is DisputeOutcome.PENDING) != (decided is None):
+        raise ValidationError("a dispute has a decided_at exactly when its outcome is no longer pending",
+                              field="decided_at")
+    with UnitOfWork(db, actor=caller.actor, now=now) as uow:
+        appeal = _appeal(uow.conn, appeal_id, operators)
+        if dispute_id is not None:
+            existing = store.dispute_row(uow.conn, dispute_id)
+            if existing is None or existing["appeal_id"] != appeal_id:
+                raise NotFoundError(f"no dispute {dispute_id!r} about appeal {appeal_id}")
+        uow.record([NewEvent(
+            EventType.DISPUTE_RECORDED, uow.at, appeal["operator_id"],
+            {
+                "id": dispute_id or new_id("dsp", now), "appeal": appeal_id, "operator": appeal["operator_id"],
+                "body": body, "submitted_at": format_instant(submitted), "decided_at": format_instant(decided),
+                "outcome": result.value, "summary": summary, "update": dispute_id is not None,
+            },
+        )])
+        return appeal_view(uow.conn, appeal_id, include_contact=True)
+
+
+def get_appeal(
+    db: Database, appeal_id: str, *, operators: Sequence[str] | None = None, include_contact: bool = False
+) -> dict[str, Any]:
+    with db.read() as conn:
+        _appeal(conn, appeal_id, operators)
+        return appeal_view(conn, appeal_id, include_contact=include_contact)
+
+
+def list_appeals(
+    db: Database, f: store.AppealFilter, *, limit: int = 50, cursor: str | None = None,
+    include_contact: bool = False,
+) -> dict[str, Any]:
+    if not 1 <= limit <= 1000:
+        raise ValidationError("must be between 1 and 1000", field="limit")
+    if f.state is not None:
+        parse_enum(AppealState, f.state, field="state")
+    if f.kind is not None:
+        parse_enum(AppealKind, f.kind, field="kind")
+    with db.read() as conn:
+        rows, next_cursor = store.list_appeal_rows(conn, f, limit=limit, cursor=cursor)
+        contacts = store.requester_rows(conn, [r["requester"] for r in rows]) if include_contact else {}
+        items = [_view(conn, r, contacts.get(r["requester"]), include_contact) for r in rows]
+    return {"items": items, "next_cursor": next_cursor}
+
+
+def _appeal(conn: Connection, appeal_id: str, operators: Sequence[str] | None) -> dict[str, Any]:
+    row = store.appeal_row(conn, appeal_id)
+    if row is None or (operators is not None and row["operator_id"] not in operators):
+        raise NotFoundError(f"no appeal {appeal_id!r}")
+    return row
+
+
+def ensure_may_see_contact(caller: Caller) -> None:
+    if not caller.is_moderator:
+        raise ForbiddenError("only moderators see the requester's contact details")
+
+
+# --- how an appeal looks -----------------------------------------------------------------
+
+
+def _instant(value: int | None) -> str | None:
+    return None if value is None else format_instant(from_micros(value))
+
+
+def appeal_view(conn: Connection, appeal_id: str, *, include_contact: bool) -> dict[str, Any]:
+    row = store.appeal_row(conn, appeal_id)
+    assert row is not None
+    contact = store.requester_row(conn, row["requester"]) if include_contact else None
+    return _view(conn, row, contact, include_contact)
+
+
+def _view(
+    conn: Connection, row: dict[str, Any], contact: dict[str, Any] | None, include_contact: bool
+) -> dict[str, Any]:
+    decided = row["state"] != AppealState.OPEN.value
+    return {
+        "id": row["id"],
+        "operator": row["operator_id"],
+        "sanction": row["sanction_id"],
+        "kind": row["kind"],
+        "state": row["state"],
+        "filed_by": {
+            "relation": row["relation"],
+            # Personal data, for the operator's moderators only (see the module docstring).
+            "name": contact["name"] if include_contact and contact else None,
+            "email": contact["email"] if include_contact and contact else None,
+        },
+        "channel": row["channel"],
+        "meeting_requested": bool(row["meeting_requested"]),
+        "statement": row["statement"],
+        "received_at": _instant(row["received_at"]),
+        "deadline_at": _instant(row["deadline_at"]),
+        "review": row["review_id"],
+        "decision": {
+            "outcome": row["state"], "rationale": row["rationale"], "reply": row["reply"],
+            "decided_at": _instant(row["decided_at"]), "decided_by": row["decided_by"],
+            "handling_seconds": row["handling_seconds"],
+        } if decided else None,
+        "disputes": [
+            {
+                "id": d["id"], "body": d["body"], "submitted_at": _instant(d["submitted_at"]),
+                "decided_at": _instant(d["decided_at"]), "outcome": d["outcome"], "summary": d["summary"],
+            }
+            for d in store.dispute_rows(conn, row["id"])
+        ],
+    }

@@ -1,0 +1,165 @@
+"""What reviews, appeals and violations share: who is acting, a platform's policy, the sanction
+changes a decision records, and the probation a lifting decision may start."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from reprieve.domain.errors import NotFoundError, ValidationError
+from reprieve.domain.events import EventType, NewEvent
+from reprieve.domain.model import Platform, Role
+from reprieve.domain.policy import Policy, ladder_from_data, policy_from_data
+from reprieve.domain.sanctions import Change, Sanction
+from reprieve.domain.time import format_instant, parse_duration, parse_instant
+from reprieve.services.catalogue import require_platform
+from reprieve.services.ids import new_id
+from reprieve.store import queries
+from reprieve.store.db import Database
+from reprieve.store.uow import UnitOfWork
+
+#: Roles that count as a moderator for reviews: they open them and may decide any of them.
+MODERATING = frozenset({Role.INSTANCE_ADMIN, Role.MODERATOR})
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who acts: how the log names them, how a panel may name them, and their role.
+
+    ``role`` None is a person at the command line of the installation, trusted as a moderator.
+    """
+
+    actor: str
+    names: tuple[str, ...] = ()
+    role: Role | None = None
+
+    @property
+    def is_moderator(self) -> bool:
+        return self.role is None or self.role in MODERATING
+
+    @property
+    def label(self) -> str:
+        """How decisions name who took them (first panel name, else the actor)."""
+        return self.names[0] if self.names else self.actor
+
+
+def policy_of(platform: Platform) -> Policy:
+    """The platform's policy, parsed once per distinct policy (an empty one imposes nothing)."""
+    return _parsed(json.dumps(platform.policy, sort_keys=True))
+
+
+@lru_cache(maxsize=256)
+def _parsed(text: str) -> Policy:
+    # Not checked against the platform's capabilities here: a shipped policy is stored as it is,
+    # and a ladder step that denies what a platform lacks is refused when it would be imposed.
+    data = json.loads(text) or {"name": "none"}
+    return policy_from_data(data)
+
+
+def load_sanction(uow: UnitOfWork, sanction_id: str, operators: Sequence[str] | None) -> Sanction:
+    sanction = queries.load_sanction(uow.conn, sanction_id)
+    if sanction is None or (operators is not None and sanction.operator not in operators):
+        raise NotFoundError(f"no sanction {sanction_id!r}")
+    return sanction
+
+
+def amendment_event(sanction: Sanction, change: Change, reason: str, origin: dict[str, str]) -> NewEvent:
+    """The ``sanction.amended`` event of a decision, naming it (``{"review": id}``, ``{"appeal": id}``)."""
+    assert change.kind is not None
+    return NewEvent(
+        EventType.SANCTION_AMENDED, format_instant(change.effective_at) or "", sanction.operator,
+        {
+            "id": sanction.id, "kind": change.kind.value, "ends_at": format_instant(change.ends_at),
+            "review_at": format_instant(change.review_at), "denies": list(change.denies), "reason": reason,
+            **origin,
+        },
+    )
+
+
+def lift_event(sanction: Sanction, effective_at: datetime, reason: str, origin: dict[str, str]) -> NewEvent:
+    return NewEvent(
+        EventType.SANCTION_LIFTED, format_instant(effective_at) or "", sanction.operator,
+        {"id": sanction.id, "reason": reason, **origin},
+    )
+
+
+def decision_reason(what: str, rationale: str) -> str:
+    """The ``reason`` of a sanction change made by a decision, within the 2,000 characters of one."""
+    text = f"{what}: {rationale}"
+    return text if len(text) <= 2000 else text[:1999] + "…"
+
+
+def probation_event(
+    db: Database,
+    uow: UnitOfWork,
+    sanction: Sanction,
+    request: object,
+    *,
+    starts_at: datetime,
+    source: str,
+) -> tuple[NewEvent, dict[str, Any]]:
+    """A ``probation.started`` event for ``request`` (``{duration?, ladder?}``) after lifting ``sanction``.
+
+    Both default to the subject platform's policy (``probation.duration``, ``probation.ladder``).
+    The probation covers the sanction's scope, from ``starts_at``.
+    """
+    if not isinstance(request, dict):
+        raise ValidationError("must be an object {duration, ladder?}", field="probation")
+    unknown = set(request) - {"duration", "ladder"}
+    if unknown:
+        raise ValidationError(f"unknown field {sorted(unknown)[0]!r}", field="probation")
+    platform = require_platform(db, uow.conn, sanction.subject.platform)
+    policy = policy_of(platform)
+    duration = (
+        parse_duration(request["duration"], field="probation.duration")
+        if request.get("duration") is not None
+        else policy.probation_duration
+    )
+    if duration is None:
+        raise ValidationError(
+            f"give a duration: the policy of platform {platform.id!r} sets none", field="probation.duration"
+        )
+    ladder_data = request.get("ladder")
+    if ladder_data is None:
+        probation_policy = platform.policy.get("probation") if isinstance(platform.policy, dict) else None
+        ladder_data = probation_policy.get("ladder") if isinstance(probation_policy, dict) else None
+        if ladder_data is None:
+            raise ValidationError(
+                f"give a ladder: the policy of platform {platform.id!r} has no probation ladder",
+                field="probation.ladder",
+            )
+    capabilities = tuple(sorted({c for p in sanction.scope for c in require_platform(db, uow.conn, p).capabilities}))
+    ladder = ladder_from_data(ladder_data, path="probation.ladder", capabilities=capabilities)
+    if ladder.is_empty:
+        raise ValidationError("a probation ladder needs at least one step", field="probation.ladder")
+    until = duration.after(starts_at)
+    data = {
+        "id": new_id("prb", uow.now),
+        "operator": sanction.operator,
+        "identity": sanction.identity,
+        "scope": list(sanction.scope),
+        "starts_at": format_instant(starts_at),
+        "until": format_instant(until),
+        "duration": str(duration),
+        "ladder": ladder_data,
+        "sanction": sanction.id,
+        "source": source,
+    }
+    return NewEvent(EventType.PROBATION_STARTED, format_instant(starts_at) or "", sanction.operator, data), data
+
+
+def optional_instant(value: str | datetime | None, field: str) -> datetime | None:
+    return None if value is None else parse_instant(value, field=field)
+
+
+def probation_view(data: dict[str, Any] | None) -> dict[str, Any] | None:
+    if data is None:
+        return None
+    return {
+        "id": data["id"], "starts_at": data["starts_at"], "until": data["until"], "scope": data["scope"],
+        "ladder": data["ladder"], "sanction": data.get("sanction"), "source": data["source"],
+    }

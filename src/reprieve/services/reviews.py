@@ -1,0 +1,313 @@
+"""Reviews: open one on a sanction (due or ad hoc), file assessments, decide with the quorum.
+
+A decision changes the sanction in the same unit of work as the ``review.decided`` event, with
+``sanction.amended`` / ``sanction.lifted`` events that name the review, and may start a probation.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection
+
+from reprieve.domain.errors import ConflictError, NotFoundError, ValidationError
+from reprieve.domain.events import EventType, NewEvent
+from reprieve.domain.model import SanctionState, ensure_text, parse_enum
+from reprieve.domain.reviews import (
+    Review,
+    ReviewOutcome,
+    ReviewState,
+    Risk,
+    ensure_factors,
+    ensure_outcome_allows_probation,
+    ensure_panel,
+    plan_review_decision,
+    quorum_for,
+)
+from reprieve.domain.sanctions import UNSET, Unset
+from reprieve.domain.time import format_instant, from_micros, parse_instant, to_micros
+from reprieve.services.catalogue import require_platform
+from reprieve.services.due_process import (
+    Caller,
+    amendment_event,
+    decision_reason,
+    lift_event,
+    load_sanction,
+    policy_of,
+    probation_event,
+    probation_view,
+)
+from reprieve.services.ids import new_id
+from reprieve.store import due_process as store
+from reprieve.store import queries
+from reprieve.store.db import Database
+from reprieve.store.uow import UnitOfWork
+
+
+def open_review(
+    db: Database,
+    sanction_id: str,
+    *,
+    panel: Sequence[str],
+    reason: str,
+    caller: Caller,
+    now: datetime,
+    operators: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """Open a review of an active sanction: the one that fell due at its ``review_at``, or an ad-hoc one."""
+    members = ensure_panel(list(panel))
+    ensure_text(reason, field="reason", max_length=2000)
+    with UnitOfWork(db, actor=caller.actor, now=now) as uow:
+        sanction = load_sanction(uow, sanction_id, operators)
+        if sanction.state_at(now) is not SanctionState.ACTIVE:
+            raise ConflictError(f"sanction {sanction.id} is {sanction.state_at(now).value}: there is nothing to review")
+        existing = store.open_review_of(uow.conn, sanction.id)
+        if existing is not None:
+            raise ConflictError(f"sanction {sanction.id} is already under review ({existing})")
+        policy = policy_of(require_platform(db, uow.conn, sanction.subject.platform))
+        quorum = quorum_for(policy.review_quorum, len(members))
+        review_at = sanction.view_at(now).review_at
+        review_id = new_id("rvw", now)
+        uow.record([NewEvent(
+            EventType.REVIEW_OPENED, uow.at, sanction.operator,
+            {
+                "id": review_id, "operator": sanction.operator, "sanction": sanction.id, "panel": list(members),
+                "quorum": quorum, "reason": reason,
+                "due_at": format_instant(review_at) if review_at is not None and review_at <= now else None,
+                "opened_by": caller.label,
+            },
+        )])
+        return review_view(uow.conn, review_id)
+
+
+def file_assessment(
+    db: Database,
+    review_id: str,
+    *,
+    risk: str,
+    factors: Sequence[str] | None,
+    rationale: str,
+    caller: Caller,
+    now: datetime,
+    operators: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """A panel member's assessment of the risk; once per member, while the review is open."""
+    level = parse_enum(Risk, risk, field="risk")
+    tags = ensure_factors(list(factors) if factors is not None else None)
+    ensure_text(rationale, field="rationale", max_length=10_000)
+    with UnitOfWork(db, actor=caller.actor, now=now) as uow:
+        review, _row = _load(uow.conn, review_id, operators)
+        seat = review.ensure_can_assess(caller.names)
+        uow.record([NewEvent(
+            EventType.ASSESSMENT_FILED, uow.at, review.operator,
+            {
+                "review": review.id, "sanction": review.sanction, "reviewer": seat, "risk": level.value,
+                "factors": list(tags), "rationale": rationale,
+            },
+        )])
+        return review_view(uow.conn, review.id)
+
+
+def decide_review(
+    db: Database,
+    review_id: str,
+    *,
+    outcome: str,
+    rationale: str,
+    ends_at: str | datetime | Unset | None = UNSET,
+    next_review_at: str | datetime | Unset | None = UNSET,
+    probation: dict[str, Any] | None = None,
+    effective_at: str | datetime | None = None,
+    caller: Caller,
+    now: datetime,
+    operators: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """Decide a review with the panel's quorum; the sanction changes in the same transaction."""
+    decided = parse_enum(ReviewOutcome, outcome, field="outcome")
+    ensure_text(rationale, field="rationale", max_length=10_000)
+    effective = parse_instant(effective_at, field="effective_at") if effective_at is not None else now
+    new_ends = ends_at if isinstance(ends_at, Unset) or ends_at is None else parse_instant(ends_at, field="ends_at")
+    next_review = (
+        next_review_at
+        if isinstance(next_review_at, Unset) or next_review_at is None
+        else parse_instant(next_review_at, field="next_review_at")
+    )
+    if probation is not None:
+        ensure_outcome_allows_probation(decided)
+    with UnitOfWork(db, actor=caller.actor, now=now) as uow:
+        review, row = _load(uow.conn, review_id, operators)
+        review.ensure_can_decide(caller.names, is_moderator=caller.is_moderator)
+        sanction = load_sanction(uow, review.sanction, None)
+        sanction.ensure_not_before_start(effective)
+        if effective < from_micros(row["opened_at"]):
+            raise ValidationError("a review is decided after it was opened", field="effective_at")
+        action = plan_review_decision(decided, sanction, effective_at=effective, ends_at=new_ends,
+                                      next_review_at=next_review)
+        origin = {"review": review.id}
+        reason = decision_reason(f"Review {review.id} decided to {decided.value}", rationale)
+        seq = uow.next_seq() + 1  # the review.decided event comes first
+        changes: list[NewEvent] = []
+        if action.lift:
+            sanction.lift(seq=seq, effective_at=effective)
+            changes.append(lift_event(sanction, effective, reason, origin))
+        elif action.amends:
+            platforms = [require_platform(db, uow.conn, p) for p in sanction.scope]
+            change = sanction.amend(
+                seq=seq, effective_at=effective, ends_at=action.ends_at, review_at=action.review_at,
+                kind=action.kind, denies=None, platforms=platforms,
+            )
+            changes.append(amendment_event(sanction, change, reason, origin))
+        probation_data = None
+        if probation is not None:
+            event, probation_data = probation_event(
+                db, uow, sanction, probation, starts_at=effective, source=f"review:{review.id}"
+            )
+            changes.append(event)
+        uow.record([
+            NewEvent(
+                EventType.REVIEW_DECIDED, format_instant(effective) or "", review.operator,
+                {
+                    "id": review.id, "sanction": sanction.id, "outcome": decided.value, "rationale": rationale,
+                    "decided_by": caller.label,
+                    "ends_at": None if isinstance(new_ends, Unset) else format_instant(new_ends),
+                    "next_review_at": None if isinstance(next_review, Unset) else format_instant(next_review),
+                    "assessments": len(review.assessments), "quorum": review.quorum,
+                    "probation": probation_data["id"] if probation_data else None,
+                },
+            ),
+            *changes,
+        ])
+        return review_view(uow.conn, review.id)
+
+
+def get_review(db: Database, review_id: str, *, operators: Sequence[str] | None = None) -> dict[str, Any]:
+    with db.read() as conn:
+        _load(conn, review_id, operators)
+        return review_view(conn, review_id)
+
+
+def list_reviews(
+    db: Database, f: store.ReviewFilter, *, at: datetime, limit: int = 50, cursor: str | None = None
+) -> dict[str, Any]:
+    """A page of reviews; ``state=due`` lists the sanctions due for review at ``at`` instead."""
+    if not 1 <= limit <= 1000:
+        raise ValidationError("must be between 1 and 1000", field="limit")
+    with db.read() as conn:
+        if f.state is ReviewState.DUE:
+            rows, next_cursor = store.due_sanction_rows(conn, f, at_us=to_micros(at), limit=limit, cursor=cursor)
+            items = [due_view(s, at) for s in queries.load_sanctions(conn, rows)]
+        else:
+            review_rows, next_cursor = store.list_review_rows(conn, f, limit=limit, cursor=cursor)
+            items = [review_view(conn, r["id"], row=r) for r in review_rows]
+    return {"items": items, "next_cursor": next_cursor}
+
+
+def _load(conn: Connection, review_id: str, operators: Sequence[str] | None) -> tuple[Review, dict[str, Any]]:
+    found = store.load_review(conn, review_id)
+    if found is None or (operators is not None and found[0].operator not in operators):
+        raise NotFoundError(f"no review {review_id!r}")
+    return found
+
+
+# --- how a review looks -----------------------------------------------------------------
+
+
+def _instant(value: int | None) -> str | None:
+    return None if value is None else format_instant(from_micros(value))
+
+
+def review_view(conn: Connection, review_id: str, *, row: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A review with its panel, assessments, attached appeals, decision and timeline."""
+    row = row or store.review_row(conn, review_id)
+    assert row is not None
+    sanction = queries.load_sanction(conn, row["sanction_id"])
+    assert sanction is not None
+    assessments = store.assessment_rows(conn, review_id)
+    appeals = store.appeals_of_review(conn, review_id)
+    decision = json.loads(row["decision"]) if row["decision"] else None
+    probation = None
+    if decision and decision.get("probation"):
+        probation_row = store.probation_row(conn, decision["probation"])
+        if probation_row is not None:
+            probation = probation_view({
+                "id": probation_row["id"], "starts_at": _instant(probation_row["starts_at"]),
+                "until": _instant(probation_row["until"]), "scope": probation_row["scope"],
+                "ladder": json.loads(probation_row["ladder"]), "sanction": probation_row["sanction_id"],
+                "source": probation_row["source"],
+            })
+    filed = [
+        {
+            "reviewer": a["reviewer"], "risk": a["risk"], "factors": json.loads(a["factors"]),
+            "rationale": a["rationale"], "filed_at": _instant(a["filed_at"]),
+        }
+        for a in assessments
+    ]
+    timeline: list[dict[str, Any]] = [
+        {"at": _instant(row["opened_at"]), "event": "opened", "by": row["opened_by"],
+         "detail": f"panel of {len(json.loads(row['panel']))}, quorum {row['quorum']}: {row['reason']}"},
+    ]
+    timeline += [
+        {"at": a["filed_at"], "event": "assessed", "by": a["reviewer"], "detail": f"risk {a['risk']}"} for a in filed
+    ]
+    timeline += [
+        {"at": _instant(a["received_at"]), "event": "appeal attached", "by": a["relation"],
+         "detail": f"{a['kind']} {a['id']} by {a['channel']}"
+         + (", meeting requested" if a["meeting_requested"] else "")}
+        for a in appeals
+    ]
+    if row["state"] == ReviewState.DECIDED.value and decision is not None:
+        timeline.append({"at": _instant(row["decided_at"]), "event": "decided", "by": decision.get("decided_by"),
+                         "detail": f"{row['outcome']}: {decision.get('rationale')}"})
+    timeline.sort(key=lambda entry: entry["at"] or "")
+    return {
+        "id": row["id"],
+        "operator": row["operator_id"],
+        "sanction": row["sanction_id"],
+        "subject": {"platform": sanction.subject.platform, "account": sanction.subject.account},
+        "state": row["state"],
+        "panel": json.loads(row["panel"]),
+        "quorum": row["quorum"],
+        "reason": row["reason"],
+        "due_at": _instant(row["due_at"]),
+        "opened_at": _instant(row["opened_at"]),
+        "opened_by": row["opened_by"],
+        "assessments": filed,
+        "risk": {risk.value: sum(1 for a in filed if a["risk"] == risk.value) for risk in Risk},
+        "appeals": [a["id"] for a in appeals],
+        "outcome": row["outcome"],
+        "decided_at": _instant(row["decided_at"]),
+        "decision": None if decision is None else {
+            "rationale": decision.get("rationale"), "decided_by": decision.get("decided_by"),
+            "ends_at": decision.get("ends_at"), "next_review_at": decision.get("next_review_at"),
+            "probation": probation,
+        },
+        "timeline": timeline,
+    }
+
+
+def due_view(sanction: Any, at: datetime) -> dict[str, Any]:
+    """A sanction due for review, shaped as a review that is not open yet."""
+    term = sanction.view_at(at)
+    return {
+        "id": None,
+        "operator": sanction.operator,
+        "sanction": sanction.id,
+        "subject": {"platform": sanction.subject.platform, "account": sanction.subject.account},
+        "state": ReviewState.DUE.value,
+        "panel": [],
+        "quorum": None,
+        "reason": None,
+        "due_at": format_instant(term.review_at),
+        "opened_at": None,
+        "opened_by": None,
+        "assessments": [],
+        "risk": {risk.value: 0 for risk in Risk},
+        "appeals": [],
+        "outcome": None,
+        "decided_at": None,
+        "decision": None,
+        "timeline": [],
+    }

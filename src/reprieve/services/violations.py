@@ -1,0 +1,162 @@
+"""Violations: a platform reports that an account broke a rule; the strike is recorded and the
+platform's ladder (or, during probation, the probation ladder) says what to impose.
+
+Idempotent on the platform's own violation id: a repeat gets the first answer and records
+nothing. The strike and the sanction both start at ``occurred_at`` (default: now), so that a
+violation reported late, or imported from history, lands where it happened.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from reprieve.domain.errors import NotFoundError, ValidationError
+from reprieve.domain.events import EventType, NewEvent
+from reprieve.domain.model import AccountRef, ensure_text, parse_enum
+from reprieve.domain.policy import Severity
+from reprieve.domain.reason import CATEGORIES, Automation
+from reprieve.domain.strikes import (
+    LadderName,
+    count_strikes,
+    evaluate_ladder,
+    expiry_of,
+    probation_at,
+    step_term,
+)
+from reprieve.domain.time import format_instant, from_micros, parse_instant, to_micros
+from reprieve.services.catalogue import ensure_accounts, require_platform
+from reprieve.services.due_process import Caller, policy_of
+from reprieve.services.ids import new_id
+from reprieve.services.sanctions import ImposeSanction, impose_within
+from reprieve.services.views import sanction_view
+from reprieve.store import due_process as store
+from reprieve.store import queries
+from reprieve.store.db import Database
+from reprieve.store.uow import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class RecordViolation:
+    """A platform's report, as given; checked on use."""
+
+    id: str  #: the platform's own violation id
+    platform: str
+    account: str
+    policy: str  #: the platform's rule that was broken
+    severity: str
+    category: str
+    facts: str = ""
+    occurred_at: str | datetime | None = None
+    automated: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ViolationAnswer:
+    """The ladder's result, and whether it was recorded now (False: a repeat of an earlier report)."""
+
+    body: dict[str, Any]
+    created: bool
+
+
+def record_violation(
+    db: Database, report: RecordViolation, *, caller: Caller, now: datetime, operators: Sequence[str] | None = None
+) -> ViolationAnswer:
+    """Record a violation and its strike, and impose what the ladder says, in one transaction."""
+    external_id = ensure_text(report.id, field="id", max_length=200).strip()
+    ref = AccountRef.parse(f"{report.platform}/{report.account}", field="account")
+    rule = ensure_text(report.policy, field="policy", max_length=500)
+    severity = parse_enum(Severity, report.severity, field="severity")
+    if report.category not in CATEGORIES:
+        raise ValidationError(
+            f"{report.category!r} is not a Transparency Database category (STATEMENT_CATEGORY_...)", field="category"
+        )
+    ensure_text(report.facts, field="facts", max_length=5000, required=False)
+    occurred = parse_instant(report.occurred_at, field="occurred_at") if report.occurred_at is not None else now
+    if occurred > now:
+        raise ValidationError("a violation cannot occur in the future", field="occurred_at")
+    given_automation = Automation.from_dict(report.automated) if report.automated is not None else None
+    with UnitOfWork(db, actor=caller.actor, now=now) as uow:
+        platform = require_platform(db, uow.conn, ref.platform)
+        if operators is not None and platform.operator not in operators:
+            raise NotFoundError(f"no platform {ref.platform!r}")
+        earlier = store.violation_by_external_id(uow.conn, platform.id, external_id)
+        if earlier is not None:
+            return ViolationAnswer(_answer(uow, earlier), created=False)
+        policy = policy_of(platform)
+        identity = ensure_accounts(db, uow, [ref]).identities[ref]
+        occurred_us = to_micros(occurred)
+        marks = store.strike_marks(uow.conn, identity, platform.id, policy.strike_expiry)
+        probation = probation_at(store.probations_of(uow.conn, identity, platform.id), occurred_us)
+        result = evaluate_ladder(
+            policy.ladder, strikes_before=count_strikes(marks, occurred_us), severity=severity, probation=probation
+        )
+        automation = given_automation or Automation(policy.automated_detection, policy.automated_decision)
+        violation_id = new_id("vio", now)
+        sanction_id = None
+        if result.step is not None:
+            term = step_term(result.step, occurred, policy.strike_expiry)
+            scope = [platform.id]
+            if result.ladder is LadderName.PROBATION and probation is not None:
+                row = store.probation_row(uow.conn, probation.id)
+                scope = row["scope"] if row else scope
+            step = f"{term.kind.value}" + (f" for {result.step.duration}" if result.step.duration else "")
+            command = ImposeSanction(
+                subject=ref, kind=term.kind.value, scope=scope, denies=term.denies, starts_at=occurred,
+                ends_at=term.ends_at,
+                reason={
+                    "ground": "incompatible_content", "category": report.category, "policy": rule,
+                    "explanation": f"Strike {result.strikes} on {platform.id} under the {result.ladder.value} "
+                    f"ladder of policy {policy.name!r}: {step}.",
+                    "facts": report.facts,
+                },
+                automated=automation.to_dict(),
+                extra={"violation": violation_id},
+            )
+            sanction_id = impose_within(db, uow, [command])[0].id
+        expires = expiry_of(occurred_us, policy.strike_expiry)
+        uow.record([NewEvent(
+            EventType.VIOLATION_RECORDED, format_instant(occurred) or "", platform.operator,
+            {
+                "id": violation_id, "external_id": external_id, "operator": platform.operator,
+                "platform": platform.id, "account": ref.account, "identity": identity, "policy": rule,
+                "severity": severity.value, "category": report.category, "facts": report.facts,
+                "occurred_at": format_instant(occurred), "automated": automation.to_dict(),
+                "strike": {
+                    "count": result.strikes, "ladder": result.ladder.value,
+                    "expires_at": None if expires is None else format_instant(from_micros(expires)),
+                    "step": result.step.to_dict() if result.step is not None else None,
+                },
+                "sanction": sanction_id,
+                "probation": probation.id if probation is not None else None,
+                "answered_at": uow.at,
+            },
+        )])
+        recorded = store.violation_by_external_id(uow.conn, platform.id, external_id)
+        assert recorded is not None
+        return ViolationAnswer(_answer(uow, recorded), created=True)
+
+
+def _answer(uow: UnitOfWork, row: dict[str, Any]) -> dict[str, Any]:
+    """``{violation, strike, sanction}``: the sanction as it stood when the violation was first answered."""
+    answer = json.loads(row["answer"])
+    sanction = None
+    if row["sanction_id"]:
+        loaded = queries.load_sanction(uow.conn, row["sanction_id"])
+        assert loaded is not None
+        sanction = sanction_view(loaded, at=parse_instant(answer["answered_at"]))
+    return {
+        "id": row["id"],
+        "violation": row["external_id"],
+        "platform": row["platform_id"],
+        "account": row["account_id"],
+        "identity": row["identity_id"],
+        "severity": row["severity"],
+        "occurred_at": format_instant(from_micros(row["occurred_at"])),
+        "strike": answer["strike"],
+        "probation": answer["probation"],
+        "sanction": sanction,
+    }

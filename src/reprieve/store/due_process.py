@@ -1,0 +1,282 @@
+"""Reads of the due-process projections: reviews, appeals, violations, strikes and probation."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, and_, exists, func, not_, select
+
+from reprieve.domain.policy import ladder_from_data
+from reprieve.domain.reviews import Assessment, Review, ReviewState, Risk
+from reprieve.domain.strikes import Probation, StrikeMark, expiry_of, strike_end
+from reprieve.domain.time import Duration, from_micros
+from reprieve.store import tables
+from reprieve.store.queries import decode_cursor, encode_cursor
+
+R = tables.reviews.c
+RA = tables.review_assessments.c
+AP = tables.appeals.c
+V = tables.violations.c
+P = tables.probations.c
+S = tables.sanctions.c
+SC = tables.sanction_scope.c
+SP = tables.sanction_spans.c
+
+# --- reviews -------------------------------------------------------------------------------
+
+
+def review_row(conn: Connection, review_id: str) -> dict[str, Any] | None:
+    row = conn.execute(select(tables.reviews).where(R.id == review_id)).first()
+    return dict(row._mapping) if row else None
+
+
+def assessment_rows(conn: Connection, review_id: str) -> list[dict[str, Any]]:
+    rows = conn.execute(select(tables.review_assessments).where(RA.review_id == review_id).order_by(RA.seq))
+    return [dict(r._mapping) for r in rows]
+
+
+def load_review(conn: Connection, review_id: str) -> tuple[Review, dict[str, Any]] | None:
+    """The review as the domain guards it, and its row."""
+    row = review_row(conn, review_id)
+    if row is None:
+        return None
+    assessments = [
+        Assessment(a["reviewer"], Risk(a["risk"]), tuple(json.loads(a["factors"])), a["rationale"],
+                   from_micros(a["filed_at"]))
+        for a in assessment_rows(conn, review_id)
+    ]
+    review = Review(
+        id=row["id"], operator=row["operator_id"], sanction=row["sanction_id"], panel=tuple(json.loads(row["panel"])),
+        quorum=row["quorum"], state=ReviewState(row["state"]), assessments=assessments,
+    )
+    return review, row
+
+
+def open_review_of(conn: Connection, sanction_id: str) -> str | None:
+    return conn.execute(
+        select(R.id).where(R.sanction_id == sanction_id, R.state == ReviewState.OPEN.value)
+    ).scalar_one_or_none()
+
+
+def review_decision_instants(conn: Connection, sanction_id: str) -> list[int]:
+    """When each decided review of a sanction took effect (µs)."""
+    return list(
+        conn.execute(
+            select(R.decided_at).where(R.sanction_id == sanction_id, R.decided_at.is_not(None))
+        ).scalars()
+    )
+
+
+def reviews_of(conn: Connection, sanction_id: str) -> list[str]:
+    return list(conn.execute(select(R.id).where(R.sanction_id == sanction_id).order_by(R.id)).scalars())
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewFilter:
+    state: ReviewState | None = None
+    operator: str | None = None
+    operators: Sequence[str] | None = None  #: what the caller may see; None: everything
+    sanction: str | None = None
+
+
+def list_review_rows(
+    conn: Connection, f: ReviewFilter, *, limit: int, cursor: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Open or decided reviews (both when ``f.state`` is None), by id."""
+    query = select(tables.reviews).order_by(R.id).limit(limit + 1)
+    if cursor:
+        query = query.where(R.id > decode_cursor(cursor))
+    if f.state is not None:
+        query = query.where(R.state == f.state.value)
+    if f.operator:
+        query = query.where(R.operator_id == f.operator)
+    if f.operators is not None:
+        query = query.where(R.operator_id.in_(list(f.operators)))
+    if f.sanction:
+        query = query.where(R.sanction_id == f.sanction)
+    rows = [dict(r._mapping) for r in conn.execute(query)]
+    next_cursor = encode_cursor(rows[limit - 1]["id"]) if len(rows) > limit else None
+    return rows[:limit], next_cursor
+
+
+def due_sanction_rows(
+    conn: Connection, f: ReviewFilter, *, at_us: int, limit: int, cursor: str | None
+) -> tuple[list[Any], str | None]:
+    """Sanctions due for review at ``at_us``: ``review_at <= at``, active then, no open review."""
+    active = exists().where(SP.sanction_id == S.id, SP.active_from <= at_us, SP.active_until > at_us)
+    open_review = exists().where(R.sanction_id == S.id, R.state == ReviewState.OPEN.value)
+    query = (
+        select(tables.sanctions)
+        .where(S.review_at.is_not(None), S.review_at <= at_us, active, not_(open_review))
+        .order_by(S.id)
+        .limit(limit + 1)
+    )
+    if cursor:
+        query = query.where(S.id > decode_cursor(cursor))
+    if f.operator:
+        query = query.where(S.operator_id == f.operator)
+    if f.operators is not None:
+        query = query.where(S.operator_id.in_(list(f.operators)))
+    if f.sanction:
+        query = query.where(S.id == f.sanction)
+    rows = list(conn.execute(query))
+    next_cursor = encode_cursor(rows[limit - 1].id) if len(rows) > limit else None
+    return rows[:limit], next_cursor
+
+
+# --- appeals -------------------------------------------------------------------------------
+
+
+def appeal_row(conn: Connection, appeal_id: str) -> dict[str, Any] | None:
+    row = conn.execute(select(tables.appeals).where(AP.id == appeal_id)).first()
+    return dict(row._mapping) if row else None
+
+
+def open_appeal_of(conn: Connection, sanction_id: str) -> str | None:
+    return conn.execute(
+        select(AP.id).where(AP.sanction_id == sanction_id, AP.state == "open")
+    ).scalar_one_or_none()
+
+
+def appeals_of_review(conn: Connection, review_id: str) -> list[dict[str, Any]]:
+    rows = conn.execute(select(tables.appeals).where(AP.review_id == review_id).order_by(AP.id))
+    return [dict(r._mapping) for r in rows]
+
+
+def requester_row(conn: Connection, reference: str) -> dict[str, Any] | None:
+    t = tables.appeal_requesters
+    row = conn.execute(select(t).where(t.c.id == reference)).first()
+    return dict(row._mapping) if row else None
+
+
+def requester_rows(conn: Connection, references: Sequence[str]) -> dict[str, dict[str, Any]]:
+    t = tables.appeal_requesters
+    found: dict[str, dict[str, Any]] = {}
+    for i in range(0, len(references), 500):
+        for row in conn.execute(select(t).where(t.c.id.in_(list(references[i : i + 500])))):
+            found[row.id] = dict(row._mapping)
+    return found
+
+
+def dispute_rows(conn: Connection, appeal_id: str) -> list[dict[str, Any]]:
+    t = tables.appeal_disputes
+    rows = conn.execute(select(t).where(t.c.appeal_id == appeal_id).order_by(t.c.submitted_at, t.c.id))
+    return [dict(r._mapping) for r in rows]
+
+
+def dispute_row(conn: Connection, dispute_id: str) -> dict[str, Any] | None:
+    t = tables.appeal_disputes
+    row = conn.execute(select(t).where(t.c.id == dispute_id)).first()
+    return dict(row._mapping) if row else None
+
+
+@dataclass(frozen=True, slots=True)
+class AppealFilter:
+    state: str | None = None
+    kind: str | None = None
+    operator: str | None = None
+    operators: Sequence[str] | None = None
+    sanction: str | None = None
+
+
+def list_appeal_rows(
+    conn: Connection, f: AppealFilter, *, limit: int, cursor: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    query = select(tables.appeals).order_by(AP.id).limit(limit + 1)
+    if cursor:
+        query = query.where(AP.id > decode_cursor(cursor))
+    if f.state:
+        query = query.where(AP.state == f.state)
+    if f.kind:
+        query = query.where(AP.kind == f.kind)
+    if f.operator:
+        query = query.where(AP.operator_id == f.operator)
+    if f.operators is not None:
+        query = query.where(AP.operator_id.in_(list(f.operators)))
+    if f.sanction:
+        query = query.where(AP.sanction_id == f.sanction)
+    rows = [dict(r._mapping) for r in conn.execute(query)]
+    next_cursor = encode_cursor(rows[limit - 1]["id"]) if len(rows) > limit else None
+    return rows[:limit], next_cursor
+
+
+# --- violations, strikes, probation --------------------------------------------------------
+
+
+def violation_by_external_id(conn: Connection, platform_id: str, external_id: str) -> dict[str, Any] | None:
+    row = conn.execute(
+        select(tables.violations).where(V.platform_id == platform_id, V.external_id == external_id)
+    ).first()
+    return dict(row._mapping) if row else None
+
+
+def strike_marks(
+    conn: Connection, identity_id: str, platform_id: str, expire_after: Duration | None
+) -> list[StrikeMark]:
+    """Every strike of an identity on a platform, by the rule of ``reprieve.domain.strikes``."""
+    by_violation = exists().where(V.sanction_id == S.id)
+    direct = conn.execute(
+        select(S.id, S.starts_at, S.lifted_at)
+        .join(tables.sanction_scope, SC.sanction_id == S.id)
+        .where(S.identity_id == identity_id, SC.platform_id == platform_id, not_(by_violation))
+    ).all()
+    reported = conn.execute(
+        select(V.occurred_at, V.strike_expires_at, V.sanction_id, S.lifted_at)
+        .select_from(tables.violations.outerjoin(tables.sanctions, S.id == V.sanction_id))
+        .where(V.identity_id == identity_id, V.platform_id == platform_id)
+    ).all()
+    sanction_ids = [r.id for r in direct] + [r.sanction_id for r in reported if r.sanction_id]
+    granted = granted_appeal_instants(conn, sanction_ids)
+    marks = [
+        StrikeMark(r.starts_at, strike_end(
+            r.starts_at, expires_at=expiry_of(r.starts_at, expire_after), voided=(r.lifted_at, granted.get(r.id))
+        ))
+        for r in direct
+    ]
+    marks.extend(
+        StrikeMark(r.occurred_at, strike_end(
+            r.occurred_at, expires_at=r.strike_expires_at,
+            voided=(r.lifted_at, granted.get(r.sanction_id) if r.sanction_id else None),
+        ))
+        for r in reported
+    )
+    return marks
+
+
+def granted_appeal_instants(conn: Connection, sanction_ids: Sequence[str]) -> dict[str, int]:
+    """For each sanction with a granted appeal, when the first grant took effect (µs)."""
+    found: dict[str, int] = {}
+    ids = list(dict.fromkeys(sanction_ids))
+    for i in range(0, len(ids), 500):
+        rows = conn.execute(
+            select(AP.sanction_id, func.min(AP.decided_at))
+            .where(and_(AP.sanction_id.in_(ids[i : i + 500]), AP.state == "granted"))
+            .group_by(AP.sanction_id)
+        )
+        for sanction_id, instant in rows:
+            found[sanction_id] = instant
+    return found
+
+
+def probations_of(conn: Connection, identity_id: str, platform_id: str) -> list[Probation]:
+    rows = conn.execute(
+        select(P.id, P.starts_at, P.until, P.ladder, P.sanction_id)
+        .where(P.identity_id == identity_id, P.platform_id == platform_id)
+    )
+    result = []
+    for r in rows:
+        data = json.loads(r.ladder)
+        result.append(Probation(r.id, r.starts_at, r.until, ladder_from_data(data), data, r.sanction_id))
+    return result
+
+
+def probation_row(conn: Connection, probation_id: str) -> dict[str, Any] | None:
+    rows = [dict(r._mapping) for r in conn.execute(select(tables.probations).where(P.id == probation_id))]
+    if not rows:
+        return None
+    first = rows[0]
+    first["scope"] = sorted(r["platform_id"] for r in rows)
+    return first

@@ -1,0 +1,178 @@
+"""Projector handlers of the due-process events: reviews, assessments, appeals, disputes,
+violations and probation. Registered in ``reprieve.store.projector`` and run by it only, live
+and in ``rebuild_projections`` alike, so that these tables are a fold of the log."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import update
+
+from reprieve.domain.time import end_to_micros, parse_instant, to_micros
+from reprieve.store import tables
+from reprieve.store.bulk import insert_rows
+
+if TYPE_CHECKING:
+    from reprieve.store.projector import Applied, Projector
+
+#: Tables whose rows name an identity: merged with the identities (see ``identities_linked``).
+IDENTITY_TABLES = (tables.violations, tables.probations)
+
+
+def _us(value: str | None) -> int | None:
+    return None if value is None else to_micros(parse_instant(value))
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+def reviews_opened(projector: Projector, events: list[Applied]) -> None:
+    rows = [
+        (
+            d["id"], d["operator"], d["sanction"], "open", _json(d["panel"]), d["quorum"], d["reason"],
+            _us(d.get("due_at")), _us(e.effective_at), d["opened_by"], e.seq, e.seq,
+        )
+        for e in events
+        for d in (e.data,)
+    ]
+    insert_rows(
+        projector.conn, tables.reviews,
+        ("id", "operator_id", "sanction_id", "state", "panel", "quorum", "reason", "due_at", "opened_at",
+         "opened_by", "created_seq", "updated_seq"),
+        rows,
+    )
+
+
+def assessments_filed(projector: Projector, events: list[Applied]) -> None:
+    rows = [
+        (d["review"], d["reviewer"], d["risk"], _json(d["factors"]), d["rationale"], _us(e.effective_at), e.seq)
+        for e in events
+        for d in (e.data,)
+    ]
+    insert_rows(
+        projector.conn, tables.review_assessments,
+        ("review_id", "reviewer", "risk", "factors", "rationale", "filed_at", "seq"), rows,
+    )
+    for e in events:
+        projector.conn.execute(
+            update(tables.reviews).where(tables.reviews.c.id == e.data["review"]).values(updated_seq=e.seq)
+        )
+
+
+def reviews_decided(projector: Projector, events: list[Applied]) -> None:
+    for e in events:
+        d = e.data
+        decision = {k: d.get(k) for k in ("rationale", "decided_by", "ends_at", "next_review_at", "probation")}
+        projector.conn.execute(
+            update(tables.reviews)
+            .where(tables.reviews.c.id == d["id"])
+            .values(
+                state="decided", outcome=d["outcome"], decided_at=_us(e.effective_at), decision=_json(decision),
+                updated_seq=e.seq,
+            )
+        )
+
+
+def appeals_filed(projector: Projector, events: list[Applied]) -> None:
+    rows = [
+        (
+            d["id"], d["operator"], d["sanction"], d["kind"], "open", d["requester"], d["relation"], d["channel"],
+            1 if d["meeting_requested"] else 0, d["statement"], _us(d["received_at"]), _us(d.get("deadline_at")),
+            e.seq, e.seq,
+        )
+        for e in events
+        for d in (e.data,)
+    ]
+    insert_rows(
+        projector.conn, tables.appeals,
+        ("id", "operator_id", "sanction_id", "kind", "state", "requester", "relation", "channel",
+         "meeting_requested", "statement", "received_at", "deadline_at", "created_seq", "updated_seq"),
+        rows,
+    )
+
+
+def appeals_attached(projector: Projector, events: list[Applied]) -> None:
+    for e in events:
+        projector.conn.execute(
+            update(tables.appeals)
+            .where(tables.appeals.c.id == e.data["id"])
+            .values(review_id=e.data["review"], updated_seq=e.seq)
+        )
+
+
+def appeals_decided(projector: Projector, events: list[Applied]) -> None:
+    for e in events:
+        d = e.data
+        projector.conn.execute(
+            update(tables.appeals)
+            .where(tables.appeals.c.id == d["id"])
+            .values(
+                state=d["outcome"], decided_at=_us(e.effective_at), decided_by=d["decided_by"],
+                rationale=d["rationale"], reply=d["reply"], handling_seconds=d["handling_seconds"],
+                updated_seq=e.seq,
+            )
+        )
+
+
+def disputes_recorded(projector: Projector, events: list[Applied]) -> None:
+    t = tables.appeal_disputes
+    for e in events:
+        d = e.data
+        values = {
+            "body": d["body"], "submitted_at": _us(d["submitted_at"]), "decided_at": _us(d.get("decided_at")),
+            "outcome": d["outcome"], "summary": d.get("summary") or "", "updated_seq": e.seq,
+        }
+        if d.get("update"):
+            projector.conn.execute(update(t).where(t.c.id == d["id"]).values(**values))
+        else:
+            projector.conn.execute(
+                t.insert().values(id=d["id"], appeal_id=d["appeal"], operator_id=d["operator"], **values)
+            )
+
+
+def violations_recorded(projector: Projector, events: list[Applied]) -> None:
+    rows = []
+    for e in events:
+        d = e.data
+        strike = d["strike"]
+        answer = {
+            "strike": strike, "sanction": d.get("sanction"), "probation": d.get("probation"),
+            "answered_at": d["answered_at"],
+        }
+        rows.append(
+            (
+                d["id"], d["operator"], d["platform"], d["external_id"], d["account"], d["identity"], d["policy"],
+                d["severity"], d["category"], _us(d["occurred_at"]), _us(strike.get("expires_at")),
+                strike["count"], strike["ladder"], d.get("sanction"), d.get("probation"), _json(answer), e.seq,
+            )
+        )
+    insert_rows(
+        projector.conn, tables.violations,
+        ("id", "operator_id", "platform_id", "external_id", "account_id", "identity_id", "policy", "severity",
+         "category", "occurred_at", "strike_expires_at", "strike_count", "ladder", "sanction_id", "probation_id",
+         "answer", "created_seq"),
+        rows,
+    )
+
+
+def probations_started(projector: Projector, events: list[Applied]) -> None:
+    rows = []
+    for e in events:
+        d = e.data
+        starts = _us(d["starts_at"])
+        until = end_to_micros(parse_instant(d["until"]))
+        for platform_id in d["scope"]:
+            rows.append(
+                (
+                    d["id"], platform_id, d["operator"], d["identity"], starts, until, _json(d["ladder"]),
+                    d.get("sanction"), d["source"], e.seq,
+                )
+            )
+    insert_rows(
+        projector.conn, tables.probations,
+        ("id", "platform_id", "operator_id", "identity_id", "starts_at", "until", "ladder", "sanction_id", "source",
+         "created_seq"),
+        rows,
+    )
