@@ -10,6 +10,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from enum import StrEnum
+from json.encoder import encode_basestring, encode_basestring_ascii
 from typing import Any
 
 GENESIS_HASH = "0" * 64
@@ -79,8 +80,12 @@ class RecordedEvent:
         }
 
 
+#: One encoder for every event: ``json.dumps`` with these options would build a new one each call.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical_json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _CANONICAL.encode(value)
 
 
 def envelope_json(
@@ -91,17 +96,30 @@ def envelope_json(
     Equal to ``canonical_json`` of the whole event (keys in sorted order) without parsing
     the payload again, so that verifying the chain checks the stored bytes themselves.
     """
-    dumps = json.dumps
     return (
-        '{"actor":' + dumps(actor, ensure_ascii=False)
-        + ',"at":' + dumps(at)
-        + ',"data":' + data
-        + ',"effective_at":' + dumps(effective_at)
-        + ',"operator":' + dumps(operator, ensure_ascii=False)
+        envelope_head(actor, at)
+        + data
+        + ',"effective_at":' + _ascii_string(effective_at)
+        + ',"operator":' + _string_or_null(operator)
         + ',"seq":' + str(seq)
-        + ',"type":' + dumps(type_)
+        + ',"type":' + _ascii_string(type_)
         + "}"
     )
+
+
+def envelope_head(actor: str, at: str) -> str:
+    """The start of ``envelope_json``, the same for every event of one transaction."""
+    return '{"actor":' + _string_or_null(actor) + ',"at":' + _ascii_string(at) + ',"data":'
+
+
+def _ascii_string(value: str) -> str:
+    """``json.dumps(value)``, without its overhead for the common case of a plain string."""
+    return encode_basestring_ascii(value) if type(value) is str else json.dumps(value)
+
+
+def _string_or_null(value: str | None) -> str:
+    """``json.dumps(value, ensure_ascii=False)``, idem."""
+    return encode_basestring(value) if type(value) is str else json.dumps(value, ensure_ascii=False)
 
 
 def chain_hash(prev_hash: str, envelope: str) -> str:

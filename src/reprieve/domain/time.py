@@ -10,6 +10,7 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 from reprieve.domain.errors import ValidationError
 
@@ -52,9 +53,11 @@ def format_instant(value: datetime | None) -> str | None:
     if value is None:
         return None
     value = value.astimezone(UTC)
-    if value.microsecond:
-        return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if value.year < 1000:  # strftime does not pad these years; keep what earlier events hold
+        pattern = "%Y-%m-%dT%H:%M:%S.%fZ" if value.microsecond else "%Y-%m-%dT%H:%M:%SZ"
+        return value.strftime(pattern)
+    # isoformat is several times faster than strftime and omits zero microseconds the same way.
+    return value.isoformat()[:-6] + "Z"
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,12 +71,14 @@ class Duration:
 
     def after(self, start: datetime) -> datetime:
         """The instant this duration after ``start`` (end-of-month days are clamped)."""
-        total_months = start.month - 1 + self.months + 12 * self.years
-        year = start.year + total_months // 12
-        month = total_months % 12 + 1
-        day = min(start.day, calendar.monthrange(year, month)[1])
         try:
-            shifted = start.replace(year=year, month=month, day=day)
+            shifted = start
+            if self.years or self.months:
+                total_months = start.month - 1 + self.months + 12 * self.years
+                year = start.year + total_months // 12
+                month = total_months % 12 + 1
+                day = min(start.day, calendar.monthrange(year, month)[1])
+                shifted = start.replace(year=year, month=month, day=day)
             return shifted + self.exact
         except (ValueError, OverflowError):
             raise ValidationError(f"{self.text} after {format_instant(start)} is out of range") from None
@@ -84,7 +89,17 @@ class Duration:
 
 def parse_duration(value: str, *, field: str = "duration") -> Duration:
     """Parse an ISO 8601 duration such as P2Y, P30D or PT48H."""
-    match = _DURATION.match(value.strip().upper()) if isinstance(value, str) else None
+    if isinstance(value, str):
+        return _parse_duration_text(value, field)
+    raise ValidationError(
+        f"{value!r} is not an ISO 8601 duration such as P2Y, P30D or PT48H", field=field
+    )
+
+
+@lru_cache(maxsize=1024)
+def _parse_duration_text(value: str, field: str) -> Duration:
+    # Cached: a bulk import names the same few durations (P7D, P30D, P1Y) again and again.
+    match = _DURATION.match(value.strip().upper())
     if match is None:
         raise ValidationError(
             f"{value!r} is not an ISO 8601 duration such as P2Y, P30D or PT48H", field=field

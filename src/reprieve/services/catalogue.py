@@ -22,7 +22,7 @@ from reprieve.domain.model import (
 from reprieve.domain.time import format_instant
 from reprieve.domain.policy import policy_from_data
 from reprieve.policies import shipped_policy_data
-from reprieve.services.ids import new_id
+from reprieve.services.ids import new_ids
 from reprieve.store import queries
 from reprieve.store.db import Database
 from reprieve.store.uow import UnitOfWork
@@ -134,22 +134,18 @@ def ensure_accounts(
     """Register the accounts among ``refs`` that do not exist yet, each in its own identity."""
     unique = list(dict.fromkeys(refs))
     known = queries.accounts_rows(uow.conn, unique)
+    created = [ref for ref in unique if ref not in known]
+    names = display_names or {}
     events = []
-    created = []
-    for ref in unique:
-        if ref in known:
-            continue
-        platform = require_platform(db, uow.conn, ref.platform)
-        identity = new_id("idt", uow.now)
+    for ref, identity in zip(created, new_ids("idt", uow.now, len(created)), strict=True):
+        operator = require_platform(db, uow.conn, ref.platform).operator
         known[ref] = identity
-        created.append(ref)
         events.append(
             NewEvent(
-                EventType.ACCOUNT_REGISTERED, uow.at, platform.operator,
+                EventType.ACCOUNT_REGISTERED, uow.at, operator,
                 {
                     "platform": ref.platform, "account": ref.account, "identity": identity,
-                    "operator": platform.operator,
-                    "display_name": (display_names or {}).get(ref),
+                    "operator": operator, "display_name": names.get(ref),
                 },
             )
         )

@@ -14,7 +14,7 @@ from reprieve.domain.reason import Automation, Reason
 from reprieve.domain.sanctions import UNSET, Change, ChangeType, Sanction, Unset, ensure_scope, ensure_term
 from reprieve.domain.time import format_instant, parse_duration, parse_instant, to_micros
 from reprieve.services.catalogue import ensure_accounts, require_platform
-from reprieve.services.ids import new_id
+from reprieve.services.ids import new_ids
 from reprieve.services.views import sanction_view
 from reprieve.store import queries
 from reprieve.store.db import Database
@@ -84,12 +84,15 @@ def import_sanctions(
 
 def _impose(db: Database, uow: UnitOfWork, commands: Sequence[ImposeSanction], offset: int = 0) -> list[Sanction]:
     ensured = ensure_accounts(db, uow, [_checked_subject(db, uow, c.subject) for c in commands])
+    identities = ensured.identities
+    ids = new_ids("snc", uow.now, len(commands))
+    scopes: dict[tuple[str, tuple[str, ...] | None], list[Platform]] = {}
     sanctions: list[Sanction] = []
     events: list[NewEvent] = []
     seq = uow.next_seq()
     for index, command in enumerate(commands):
         try:
-            sanction, data = _prepare(db, uow, command, ensured.identities[command.subject], seq)
+            sanction, data = _prepare(db, uow, command, identities[command.subject], seq, ids[index], scopes)
         except ValidationError as exc:
             if len(commands) > 1:
                 raise ValidationError(f"sanction #{offset + index + 1}: {exc.message}") from None
@@ -112,14 +115,15 @@ def _checked_subject(db: Database, uow: UnitOfWork, subject: AccountRef) -> Acco
 
 
 def _prepare(
-    db: Database, uow: UnitOfWork, c: ImposeSanction, identity: str, seq: int
+    db: Database, uow: UnitOfWork, c: ImposeSanction, identity: str, seq: int, sanction_id: str,
+    scopes: dict[tuple[str, tuple[str, ...] | None], list[Platform]],
 ) -> tuple[Sanction, dict[str, Any]]:
     subject_platform = require_platform(db, uow.conn, c.subject.platform)
-    scope_ids = list(dict.fromkeys(c.scope)) if c.scope else [subject_platform.id]
-    if len(scope_ids) > 100:
-        raise ValidationError("at most 100 platforms", field="scope")
-    scope = [require_platform(db, uow.conn, ensure_slug(p, field="scope")) for p in scope_ids]
-    ensure_scope(subject_platform, scope)
+    # A bulk import names the same few scopes again and again: each is checked once per batch.
+    scope_key = (subject_platform.id, tuple(c.scope) if c.scope else None)
+    scope = scopes.get(scope_key)
+    if scope is None:
+        scope = scopes[scope_key] = _checked_scope(db, uow, subject_platform, c.scope)
     kind = parse_enum(SanctionKind, c.kind, field="kind")
     reason = Reason.from_dict(c.reason)
     automated = Automation.from_dict(c.automated)
@@ -140,23 +144,24 @@ def _prepare(
         review_at = parse_duration(c.review_after, field="review_after").after(starts_at)
     denies = tuple(dict.fromkeys(c.denies))
     ensure_term(kind, starts_at, ends_at, denies, scope)
+    scope_ids = tuple(p.id for p in scope)
     sanction = Sanction(
-        id=new_id("snc", uow.now),
+        id=sanction_id,
         operator=subject_platform.operator,
         identity=identity,
         subject=c.subject,
-        scope=tuple(p.id for p in scope),
+        scope=scope_ids,
         starts_at=starts_at,
         reason=reason,
         automated=automated,
         changes=[Change(ChangeType.IMPOSED, seq, starts_at, kind, ends_at, denies, review_at)],
     )
     data = {
-        "id": sanction.id,
-        "operator": sanction.operator,
+        "id": sanction_id,
+        "operator": subject_platform.operator,
         "identity": identity,
         "subject": {"platform": c.subject.platform, "account": c.subject.account},
-        "scope": list(sanction.scope),
+        "scope": list(scope_ids),
         "kind": kind.value,
         "denies": list(denies),
         "starts_at": format_instant(starts_at),
@@ -168,6 +173,17 @@ def _prepare(
     if c.extra:  # where the sanction comes from, e.g. {"violation": id} for a ladder's
         data.update(c.extra)
     return sanction, data
+
+
+def _checked_scope(
+    db: Database, uow: UnitOfWork, subject_platform: Platform, requested: Sequence[str] | None
+) -> list[Platform]:
+    scope_ids = list(dict.fromkeys(requested)) if requested else [subject_platform.id]
+    if len(scope_ids) > 100:
+        raise ValidationError("at most 100 platforms", field="scope")
+    scope = [require_platform(db, uow.conn, ensure_slug(p, field="scope")) for p in scope_ids]
+    ensure_scope(subject_platform, scope)
+    return scope
 
 
 def _load(db: Database, uow: UnitOfWork, sanction_id: str, operators: Sequence[str] | None) -> Sanction:

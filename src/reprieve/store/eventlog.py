@@ -42,12 +42,11 @@ def chain(
     recorded = []
     for event in events:
         seq += 1
+        type_ = event.type.value
         data = canonical_json(event.data)
-        envelope = envelope_json(seq, event.type.value, at, event.effective_at, actor, event.operator, data)
+        envelope = envelope_json(seq, type_, at, event.effective_at, actor, event.operator, data)
         digest = chain_hash(prev, envelope)
-        recorded.append(
-            RecordedEvent(seq, event.type.value, at, event.effective_at, actor, event.operator, data, prev, digest)
-        )
+        recorded.append(RecordedEvent(seq, type_, at, event.effective_at, actor, event.operator, data, prev, digest))
         prev = digest
     return recorded
 
