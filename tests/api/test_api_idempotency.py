@@ -12,7 +12,8 @@ from fastapi.testclient import TestClient
 
 from reprieve.api.app import create_app
 from reprieve.api.middleware import request_fingerprint
-from reprieve.services import idempotency
+from reprieve.domain.model import Role
+from reprieve.services import idempotency, tokens
 from reprieve.services.tokens import hash_secret
 from reprieve.store import eventlog
 
@@ -155,3 +156,29 @@ def test_a_server_error_releases_the_key(world: World, monkeypatch: pytest.Monke
     assert failed.json()["type"] == "https://reprieve.dev/problems/internal"
     retried = client.post("/v1/sanctions", json=body, headers=headers)
     assert retried.status_code == 201
+
+
+def test_a_new_tokens_secret_is_not_kept_for_replays(world: World) -> None:
+    body = {"operator": "meta", "role": "auditor", "name": "replayed"}
+    first = post(world, "/v1/tokens", body, "mint", role="admin")
+    assert first.status_code == 201 and first.json()["token"].startswith("rpv_")
+    replay = post(world, "/v1/tokens", body, "mint", role="admin")
+    assert replay.status_code == 201
+    assert replay.json()["token"] is None
+    assert {k: v for k, v in replay.json().items() if k != "token"} == {
+        k: v for k, v in first.json().items() if k != "token"
+    }
+    with world.db.read() as conn:
+        kept = conn.exec_driver_sql("SELECT body FROM idempotency_keys").scalars().all()
+    assert not any(first.json()["token"] in text for text in kept)
+
+
+def test_a_revoked_token_gets_no_replay(world: World) -> None:
+    created = world.token(Role.MODERATOR, "meta")
+    headers = {"Authorization": f"Bearer {created['token']}", "Idempotency-Key": "before-revocation"}
+    body = sanction_body("facebook", "judy")
+    assert world.client.post("/v1/sanctions", json=body, headers=headers).status_code == 201
+    tokens.revoke_token(world.db, created["id"], actor="test", now=world.clock())
+    response = world.client.post("/v1/sanctions", json=body, headers=headers)
+    assert response.status_code == 401
+    assert "idempotent-replayed" not in response.headers

@@ -17,15 +17,18 @@ from reprieve.api.middleware import DEFAULT_MAX_BODY_BYTES, BodyLimit, Idempoten
 from reprieve.api.problems import install_problem_handlers
 from reprieve.api.routes import (
     accounts,
+    appeals,
     audit,
     checks,
     events,
     identities,
     operators,
     platforms,
+    reviews,
     sanctions,
     standing,
     tokens,
+    violations,
 )
 from reprieve.api.schemas import Problem
 from reprieve.config import load_settings
@@ -44,6 +47,9 @@ ROUTE_MODULES: tuple[ModuleType, ...] = (
     checks,
     events,
     audit,
+    reviews,
+    appeals,
+    violations,
 )
 
 DESCRIPTION = """\

@@ -18,6 +18,7 @@ from fastapi import Depends, Header, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from reprieve.api.enforcement import Enforcement
+from reprieve.api.middleware import SECRET_FIELDS
 from reprieve.api.problems import Unauthenticated
 from reprieve.api.schemas import ACCOUNT_PATH_PATTERN, SLUG_PATTERN, Instant
 from reprieve.domain.errors import ForbiddenError, NotFoundError
@@ -187,3 +188,13 @@ def idempotency_key(
 
 #: ``dependencies=`` of every POST route.
 IDEMPOTENT = [Depends(idempotency_key)]
+
+
+def shown_once(*fields: str) -> Any:
+    """A route dependency naming the fields of its answer that hold a secret shown only once:
+    the idempotency middleware keeps the answer without them."""
+
+    def mark(request: Request) -> None:
+        setattr(request.state, SECRET_FIELDS, fields)
+
+    return Depends(mark)

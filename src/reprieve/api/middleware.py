@@ -7,6 +7,7 @@ streamed untouched, and errors come out of ``reprieve.api.problems`` like all ot
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Callable
 from datetime import datetime
@@ -17,9 +18,9 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from reprieve.api.problems import PayloadTooLarge, problem_for
-from reprieve.domain.errors import ReprieveError, ValidationError
+from reprieve.domain.errors import ForbiddenError, ReprieveError, ValidationError
 from reprieve.services import idempotency
-from reprieve.services.tokens import hash_secret
+from reprieve.services.tokens import authenticate, hash_secret
 from reprieve.store.db import Database
 
 #: A request body larger than this is refused with 413. A full batch of 10,000 checks with
@@ -92,9 +93,10 @@ class BodyLimit:
 class Idempotency:
     """``Idempotency-Key`` on POST: a retry gets the first answer (status and body) again.
 
-    Keys belong to the bearer token that sent them. The same key with another method, path,
-    query or body is refused with 422; while the first request runs, a copy gets 409. Server
-    errors and authentication failures are not kept, so that a retry runs again.
+    Keys belong to the bearer token that sent them, and only a valid token gets answers back.
+    The same key with another method, path, query or body is refused with 422; while the first
+    request runs, a copy gets 409. Server errors are not kept, so that a retry runs again.
+    Secrets in an answer (a new token's) are not kept: a replay shows them as null.
     """
 
     def __init__(self, app: ASGIApp, *, db: Database, clock: Callable[[], datetime]) -> None:
@@ -116,6 +118,10 @@ class Idempotency:
             error = ValidationError("must be 1 to 255 printable ASCII characters", field="Idempotency-Key")
             await problem_for(error)(scope, receive, send)
             return
+        scheme, _, secret = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not await self._authentic(secret.strip()):
+            await self.app(scope, receive, send)  # the route answers 401; nothing to keep or replay
+            return
         body = await _read_body(receive)
         if body is None:
             return
@@ -133,6 +139,14 @@ class Idempotency:
             await _send_stored(stored, send)
             return
         await self._run_and_keep(scope, _replaying(body, receive), send, owner, key)
+
+    async def _authentic(self, secret: str) -> bool:
+        """Whether the token is valid now: a revoked token does not get its old answers back."""
+        try:
+            await to_thread.run_sync(partial(authenticate, self.db, secret, now=self.clock()))
+        except ForbiddenError:
+            return False
+        return True
 
     async def _run_and_keep(self, scope: Scope, receive: Receive, send: Send, owner: str, key: str) -> None:
         status = 500
@@ -156,10 +170,31 @@ class Idempotency:
         if status >= 500 or status == 401:
             await to_thread.run_sync(partial(idempotency.release_key, self.db, scope=owner, key=key))
             return
-        answer = idempotency.StoredAnswer(status, content_type, b"".join(chunks).decode("utf-8", "replace"))
+        body = b"".join(chunks).decode("utf-8", "replace")
+        answer = idempotency.StoredAnswer(status, content_type, _without_secrets(body, scope))
         await to_thread.run_sync(partial(
             idempotency.complete_key, self.db, scope=owner, key=key, answer=answer
         ))
+
+
+#: Where a route lists the fields of its answer that hold a secret (see ``shown_once``).
+SECRET_FIELDS = "reprieve.secret_fields"
+
+
+def _without_secrets(body: str, scope: Scope) -> str:
+    """The answer as kept for retries: a secret shown once is not kept, even for a replay."""
+    fields = scope.get("state", {}).get(SECRET_FIELDS)
+    if not fields:
+        return body
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return body
+    if isinstance(data, dict):
+        for name in fields:
+            if name in data:
+                data[name] = None
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
 
 def request_fingerprint(method: str, path: str, query_string: bytes, body: bytes) -> str:

@@ -220,7 +220,10 @@ class TokenOut(Out):
 
 
 class TokenCreated(TokenOut):
-    token: str = Field(description="the secret, shown this once: only its hash is kept")
+    token: str | None = Field(
+        description="the secret, shown this once: only its hash is kept (null when an "
+        "Idempotency-Key retry replays the answer)"
+    )
 
 
 # --- sanctions ---------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from reprieve.api.deps import IDEMPOTENT, Now, OpaqueId, OperatorAdmin
+from reprieve.api.deps import IDEMPOTENT, Now, OpaqueId, OperatorAdmin, shown_once
 from reprieve.api.problems import problem_responses
 from reprieve.api.schemas import TokenCreate, TokenCreated, TokenOut
 from reprieve.domain.errors import ForbiddenError
@@ -17,7 +17,7 @@ router = APIRouter(prefix="/v1/tokens", tags=["tokens"])
 
 
 @router.post(
-    "", status_code=201, response_model=TokenCreated, dependencies=IDEMPOTENT,
+    "", status_code=201, response_model=TokenCreated, dependencies=[*IDEMPOTENT, shown_once("token")],
     responses=problem_responses(403, 409, 413), summary="Create a token; its secret is shown once",
 )
 def create_token(tenant: OperatorAdmin, body: TokenCreate, now: Now) -> dict[str, Any]:

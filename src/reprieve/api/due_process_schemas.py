@@ -1,0 +1,288 @@
+"""The JSON of due process, one schema per direction: reviews, assessments, appeals, disputes,
+violations. Same building blocks and conventions as ``reprieve.api.schemas``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import Field
+
+from reprieve.api.schemas import (
+    AccountId,
+    AccountRefOut,
+    Category,
+    Duration,
+    Explanation,
+    Facts,
+    Instant,
+    Name,
+    NoNul,
+    Out,
+    Page,
+    SanctionOut,
+    Schema,
+    Slug,
+)
+from reprieve.domain.appeals import AppealKind, AppealOutcome, AppealState, Channel, DisputeOutcome, Relation
+from reprieve.domain.model import SanctionKind
+from reprieve.domain.policy import Severity
+from reprieve.domain.reason import AutomatedDecision
+from reprieve.domain.reviews import ReviewOutcome, ReviewState, Risk
+
+LongText = Annotated[str, Field(min_length=1, max_length=10_000), NoNul]
+Statement = Annotated[str, Field(min_length=1, max_length=20_000), NoNul]
+Tag = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$", examples=["ongoing_violence"])]
+Member = Annotated[str, Field(min_length=1, max_length=200), NoNul]
+ExternalId = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^\S(.*\S)?$"), NoNul]
+
+# --- reviews -----------------------------------------------------------------------------
+
+
+class ReviewCreate(Schema):
+    panel: Annotated[list[Member], Field(min_length=1, max_length=25)] = Field(
+        description="reviewers, by token name or member id", examples=[["expert-1", "expert-2", "expert-3"]]
+    )
+    reason: Explanation = Field(examples=["Two years on: do the risks to public safety remain?"])
+
+
+class AssessmentCreate(Schema):
+    risk: Risk
+    factors: Annotated[list[Tag], Field(max_length=20)] = Field(
+        default_factory=list, examples=[["election_period", "restrictions_on_assembly"]]
+    )
+    rationale: LongText
+
+
+class ProbationIn(Schema):
+    duration: Duration | None = Field(default=None, description="default: the platform policy's probation.duration")
+    ladder: dict[str, Any] | None = Field(
+        default=None, description="{by_strikes?, by_severity?}; default: the platform policy's probation ladder"
+    )
+
+
+class ReviewDecisionCreate(Schema):
+    outcome: ReviewOutcome
+    ends_at: Instant | None = Field(default=None, description="extend and reduce: the new end")
+    next_review_at: Instant | None = None
+    probation: ProbationIn | None = Field(default=None, description="only when the outcome is lift")
+    rationale: LongText
+    effective_at: Instant | None = None
+
+
+class AssessmentOut(Out):
+    reviewer: str
+    risk: Risk
+    factors: list[str]
+    rationale: str
+    filed_at: str | None
+
+
+class ProbationOut(Out):
+    id: str
+    starts_at: str
+    until: str
+    scope: list[str]
+    ladder: dict[str, Any]
+    sanction: str | None
+    source: str
+
+
+class ReviewDecisionOut(Out):
+    rationale: str | None
+    decided_by: str | None
+    ends_at: str | None
+    next_review_at: str | None
+    probation: ProbationOut | None
+
+
+class TimelineEntry(Out):
+    at: str | None
+    event: str
+    by: str | None
+    detail: str
+
+
+class ReviewOut(Out):
+    id: str | None = Field(description="null for a review that is due but not open yet")
+    operator: str
+    sanction: str
+    subject: AccountRefOut
+    state: ReviewState
+    panel: list[str]
+    quorum: int | None
+    reason: str | None
+    due_at: str | None
+    opened_at: str | None
+    opened_by: str | None
+    assessments: list[AssessmentOut]
+    risk: dict[str, int] = Field(description="how many reviewers assessed each level of risk")
+    appeals: list[str] = Field(description="appeals attached for the panel to see")
+    outcome: ReviewOutcome | None
+    decided_at: str | None
+    decision: ReviewDecisionOut | None
+    timeline: list[TimelineEntry]
+
+
+class ReviewPage(Page[ReviewOut]):
+    pass
+
+
+# --- appeals -----------------------------------------------------------------------------
+
+
+class FiledBy(Schema):
+    name: Name = Field(description="kept private: never in the event log, exports, webhooks or logs")
+    email: Annotated[str, Field(max_length=320, pattern=r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{1,63}$")] | None = Field(
+        default=None, description="kept private"
+    )
+    relation: Relation = Relation.SUBJECT
+
+
+class AppealCreate(Schema):
+    model_config = Schema.model_config | {
+        "json_schema_extra": {"examples": [{
+            "sanction": "snc_01EVEBFHG0DRVE44RFEQMD22EV", "kind": "reinstatement",
+            "filed_by": {"name": "Campaign counsel", "relation": "representative"},
+            "statement": "We ask for the account back and a meeting to discuss its prompt reinstatement.",
+            "meeting_requested": True, "channel": "letter", "received_at": "2023-01-17T00:00:00Z",
+        }]},
+    }
+
+    sanction: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+    kind: AppealKind
+    filed_by: FiledBy
+    statement: Statement
+    meeting_requested: bool = False
+    channel: Channel
+    received_at: Instant | None = Field(default=None, description="default now; a letter may be backdated")
+
+
+class AppealDecisionCreate(Schema):
+    outcome: AppealOutcome
+    rationale: LongText
+    reply: Statement = Field(description="the answer sent to the requester")
+    effective_at: Instant | None = None
+    ends_at: Instant | None = Field(default=None, description="partially_granted: the sanction's new end")
+    kind: SanctionKind | None = Field(default=None, description="partially_granted: the sanction's new kind")
+    denies: Annotated[list[Slug], Field(max_length=64)] | None = Field(
+        default=None, description="partially_granted: what a restriction denies"
+    )
+    probation: ProbationIn | None = Field(default=None, description="only when granted")
+
+
+class AppealAttach(Schema):
+    review: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+
+
+class DisputeCreate(Schema):
+    body: Annotated[str, Field(min_length=1, max_length=300), NoNul] = Field(
+        description="the certified out-of-court dispute settlement body (DSA art. 21)"
+    )
+    submitted_at: Instant
+    outcome: DisputeOutcome = DisputeOutcome.PENDING
+    decided_at: Instant | None = None
+    summary: Annotated[str, Field(max_length=10_000), NoNul] = ""
+    dispute: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")] | None = Field(
+        default=None, description="update this dispute instead of recording a new one"
+    )
+
+
+class FiledByOut(Out):
+    relation: Relation
+    name: str | None = Field(description="shown to the operator's moderators and admins only")
+    email: str | None = Field(description="shown to the operator's moderators and admins only")
+
+
+class AppealDecisionOut(Out):
+    outcome: AppealState
+    rationale: str | None
+    reply: str | None
+    decided_at: str | None
+    decided_by: str | None
+    handling_seconds: int | None
+
+
+class DisputeOut(Out):
+    id: str
+    body: str
+    submitted_at: str | None
+    decided_at: str | None
+    outcome: DisputeOutcome
+    summary: str
+
+
+class AppealOut(Out):
+    id: str
+    operator: str
+    sanction: str
+    kind: AppealKind
+    state: AppealState
+    filed_by: FiledByOut
+    channel: Channel
+    meeting_requested: bool
+    statement: str
+    received_at: str | None
+    deadline_at: str | None = Field(description="a complaint's window closes then")
+    review: str | None
+    decision: AppealDecisionOut | None
+    disputes: list[DisputeOut]
+
+
+class AppealPage(Page[AppealOut]):
+    pass
+
+
+# --- violations --------------------------------------------------------------------------
+
+
+class ViolationAutomatedIn(Schema):
+    detection: bool = False
+    decision: AutomatedDecision = AutomatedDecision.NOT_AUTOMATED
+
+
+class ViolationCreate(Schema):
+    model_config = Schema.model_config | {
+        "json_schema_extra": {"examples": [{
+            "id": "fb-violation-829301", "platform": "facebook", "account": "DonaldTrump",
+            "policy": "Dangerous Individuals and Organizations", "severity": "high",
+            "category": "STATEMENT_CATEGORY_RISK_FOR_PUBLIC_SECURITY", "facts": "A post praising violence.",
+        }]},
+    }
+
+    id: ExternalId = Field(description="the platform's own violation id: a repeat is answered, not recorded twice")
+    platform: Slug
+    account: AccountId
+    policy: Annotated[str, Field(min_length=1, max_length=500), NoNul] = Field(
+        description="the platform's rule that was broken"
+    )
+    severity: Severity
+    category: Category
+    facts: Facts = ""
+    occurred_at: Instant | None = Field(default=None, description="default now; the strike counts from then")
+    automated: ViolationAutomatedIn | None = Field(default=None, description="default: as the platform policy says")
+
+
+class StepOut(Out):
+    kind: SanctionKind
+    duration: str | None
+    denies: list[str]
+
+
+class StrikeOut(Out):
+    count: int = Field(description="strikes that count once this one is added")
+    ladder: str = Field(description="standard or probation")
+    expires_at: str | None
+    step: StepOut | None = Field(description="the ladder's step; null: nothing imposed")
+
+
+class ViolationOut(Out):
+    id: str
+    violation: str = Field(description="the platform's own violation id")
+    platform: str
+    account: str
+    identity: str
+    severity: Severity
+    occurred_at: str
+    strike: StrikeOut
+    probation: str | None = Field(description="the probation whose ladder applied, if any")
+    sanction: SanctionOut | None

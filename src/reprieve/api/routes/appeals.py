@@ -1,0 +1,116 @@
+"""Appeals: complaints and reinstatement requests filed, listed, attached to a review, decided by
+a person, and the out-of-court disputes about them."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+
+from reprieve.api.deps import IDEMPOTENT, Moderator, Now, OpaqueId, Reader, Tenant, allow
+from reprieve.api.due_process_schemas import (
+    AppealAttach,
+    AppealCreate,
+    AppealDecisionCreate,
+    AppealOut,
+    AppealPage,
+    DisputeCreate,
+)
+from reprieve.api.problems import problem_responses
+from reprieve.api.routes.reviews import caller_of
+from reprieve.api.schemas import SLUG_PATTERN
+from reprieve.domain.appeals import HUMAN_DECIDERS, AppealKind, AppealState
+from reprieve.domain.model import Role
+from reprieve.domain.sanctions import UNSET
+from reprieve.services import appeals
+from reprieve.store.due_process import AppealFilter
+
+router = APIRouter(prefix="/v1/appeals", tags=["appeals"])
+
+#: The platform files on a user's behalf; moderators and admins enter letters and e-mails.
+AppealFiler = Annotated[Tenant, Depends(allow(Role.ADMIN, Role.MODERATOR, Role.PLATFORM))]
+#: People only: a ``platform`` token never decides (403).
+AppealDecider = Annotated[Tenant, Depends(allow(Role.ADMIN, Role.MODERATOR))]
+
+
+def sees_contact(tenant: Tenant) -> bool:
+    """The requester's name and e-mail are for the people who answer them."""
+    return tenant.principal.role in HUMAN_DECIDERS
+
+
+@router.post(
+    "", status_code=201, response_model=AppealOut, dependencies=IDEMPOTENT,
+    responses=problem_responses(403, 409, 413),
+    summary="File an appeal; 422 once a complaint's window closed, or on a sanction not active",
+)
+def file_appeal(tenant: AppealFiler, body: AppealCreate, now: Now) -> dict[str, Any]:
+    result = appeals.file_appeal(
+        tenant.db, sanction_id=body.sanction, kind=body.kind.value, filed_by=body.filed_by.model_dump(mode="json"),
+        statement=body.statement, channel=body.channel.value, meeting_requested=body.meeting_requested,
+        received_at=body.received_at, caller=caller_of(tenant), now=now, operators=tenant.operators,
+    )
+    return result if sees_contact(tenant) else _without_contact(result)
+
+
+@router.get("", response_model=AppealPage, responses=problem_responses(), summary="List appeals")
+def list_appeals(
+    tenant: Reader,
+    state: AppealState | None = None,
+    kind: AppealKind | None = None,
+    operator: Annotated[str | None, Query(pattern=SLUG_PATTERN)] = None,
+    sanction: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_-]{1,64}$")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+    cursor: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_=-]{1,200}$")] = None,
+) -> dict[str, Any]:
+    query = AppealFilter(
+        state=state.value if state else None, kind=kind.value if kind else None,
+        operator=tenant.operator_filter(operator), operators=tenant.operators, sanction=sanction,
+    )
+    return appeals.list_appeals(tenant.db, query, limit=limit, cursor=cursor, include_contact=sees_contact(tenant))
+
+
+@router.get("/{appeal_id}", response_model=AppealOut, responses=problem_responses())
+def get_appeal(tenant: Reader, appeal_id: OpaqueId) -> dict[str, Any]:
+    return appeals.get_appeal(tenant.db, appeal_id, operators=tenant.operators, include_contact=sees_contact(tenant))
+
+
+@router.post(
+    "/{appeal_id}/decision", response_model=AppealOut, dependencies=IDEMPOTENT,
+    responses=problem_responses(403, 409, 413),
+    summary="Decide an appeal (a person; 403 for a platform token): granted lifts, partially_granted amends",
+)
+def decide_appeal(tenant: AppealDecider, appeal_id: OpaqueId, body: AppealDecisionCreate, now: Now) -> dict[str, Any]:
+    return appeals.decide_appeal(
+        tenant.db, appeal_id, outcome=body.outcome.value, rationale=body.rationale, reply=body.reply,
+        effective_at=body.effective_at, ends_at=body.ends_at if "ends_at" in body.model_fields_set else UNSET,
+        kind=body.kind.value if body.kind else None, denies=body.denies,
+        probation=body.probation.model_dump(exclude_none=True) if body.probation is not None else None,
+        caller=caller_of(tenant), now=now, operators=tenant.operators,
+    )
+
+
+@router.post(
+    "/{appeal_id}/attach", response_model=AppealOut, dependencies=IDEMPOTENT,
+    responses=problem_responses(403, 409, 413), summary="Put an appeal before the open review of its sanction",
+)
+def attach_appeal(tenant: Moderator, appeal_id: OpaqueId, body: AppealAttach, now: Now) -> dict[str, Any]:
+    return appeals.attach_appeal(
+        tenant.db, appeal_id, review_id=body.review, caller=caller_of(tenant), now=now, operators=tenant.operators
+    )
+
+
+@router.post(
+    "/{appeal_id}/disputes", status_code=201, response_model=AppealOut, dependencies=IDEMPOTENT,
+    responses=problem_responses(403, 409, 413),
+    summary="Record an out-of-court dispute about an appeal (DSA art. 21), or its progress",
+)
+def record_dispute(tenant: AppealDecider, appeal_id: OpaqueId, body: DisputeCreate, now: Now) -> dict[str, Any]:
+    return appeals.record_dispute(
+        tenant.db, appeal_id, body=body.body, submitted_at=body.submitted_at, outcome=body.outcome.value,
+        decided_at=body.decided_at, summary=body.summary, dispute_id=body.dispute, caller=caller_of(tenant),
+        now=now, operators=tenant.operators,
+    )
+
+
+def _without_contact(appeal: dict[str, Any]) -> dict[str, Any]:
+    return dict(appeal, filed_by=dict(appeal["filed_by"], name=None, email=None))

@@ -1,0 +1,99 @@
+"""Reviews: due ones listed, opened on a sanction with a panel, assessed by its members, decided."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+
+from reprieve.api.deps import IDEMPOTENT, At, Moderator, Now, OpaqueId, Reader, Tenant, allow
+from reprieve.api.due_process_schemas import (
+    AssessmentCreate,
+    ReviewCreate,
+    ReviewDecisionCreate,
+    ReviewOut,
+    ReviewPage,
+)
+from reprieve.api.problems import problem_responses
+from reprieve.api.schemas import SLUG_PATTERN
+from reprieve.domain.model import Role
+from reprieve.domain.reviews import ReviewState
+from reprieve.domain.sanctions import UNSET
+from reprieve.services import reviews
+from reprieve.services.due_process import Caller
+from reprieve.store.due_process import ReviewFilter
+
+router = APIRouter(tags=["reviews"])
+
+#: Those who sit on panels and those who moderate; the service then checks the seat.
+PanelMember = Annotated[Tenant, Depends(allow(Role.MODERATOR, Role.REVIEWER))]
+
+
+def caller_of(tenant: Tenant) -> Caller:
+    """How due process sees a token: by its name or id on a panel, with its role."""
+    p = tenant.principal
+    return Caller(tenant.actor, names=(p.name, p.token_id), role=p.role)
+
+
+@router.get(
+    "/v1/reviews", response_model=ReviewPage, responses=problem_responses(),
+    summary="List reviews; state=due lists the sanctions due for review at `at`",
+)
+def list_reviews(
+    tenant: Reader,
+    at: At,
+    state: Annotated[ReviewState | None, Query(description="default: open and decided")] = None,
+    operator: Annotated[str | None, Query(pattern=SLUG_PATTERN)] = None,
+    sanction: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_-]{1,64}$")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+    cursor: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_=-]{1,200}$")] = None,
+) -> dict[str, Any]:
+    query = ReviewFilter(
+        state=state, operator=tenant.operator_filter(operator), operators=tenant.operators, sanction=sanction
+    )
+    return reviews.list_reviews(tenant.db, query, at=at, limit=limit, cursor=cursor)
+
+
+@router.get("/v1/reviews/{review_id}", response_model=ReviewOut, responses=problem_responses())
+def get_review(tenant: Reader, review_id: OpaqueId) -> dict[str, Any]:
+    return reviews.get_review(tenant.db, review_id, operators=tenant.operators)
+
+
+@router.post(
+    "/v1/sanctions/{sanction_id}/reviews", status_code=201, response_model=ReviewOut, dependencies=IDEMPOTENT,
+    responses=problem_responses(403, 409, 413), summary="Open a review of a sanction (the one due, or ad hoc)",
+)
+def open_review(tenant: Moderator, sanction_id: OpaqueId, body: ReviewCreate, now: Now) -> dict[str, Any]:
+    return reviews.open_review(
+        tenant.db, sanction_id, panel=body.panel, reason=body.reason, caller=caller_of(tenant), now=now,
+        operators=tenant.operators,
+    )
+
+
+@router.post(
+    "/v1/reviews/{review_id}/assessments", status_code=201, response_model=ReviewOut, dependencies=IDEMPOTENT,
+    responses=problem_responses(403, 409, 413), summary="File an assessment of risk (a panel member, once)",
+)
+def file_assessment(tenant: PanelMember, review_id: OpaqueId, body: AssessmentCreate, now: Now) -> dict[str, Any]:
+    return reviews.file_assessment(
+        tenant.db, review_id, risk=body.risk.value, factors=body.factors, rationale=body.rationale,
+        caller=caller_of(tenant), now=now, operators=tenant.operators,
+    )
+
+
+@router.post(
+    "/v1/reviews/{review_id}/decision", response_model=ReviewOut, dependencies=IDEMPOTENT,
+    responses=problem_responses(403, 409, 413),
+    summary="Decide a review (a moderator or a panel member); 409 without the quorum's assessments",
+)
+def decide_review(
+    tenant: PanelMember, review_id: OpaqueId, body: ReviewDecisionCreate, now: Now
+) -> dict[str, Any]:
+    given = body.model_fields_set
+    return reviews.decide_review(
+        tenant.db, review_id, outcome=body.outcome.value, rationale=body.rationale,
+        ends_at=body.ends_at if "ends_at" in given else UNSET,
+        next_review_at=body.next_review_at if "next_review_at" in given else UNSET,
+        probation=body.probation.model_dump(exclude_none=True) if body.probation is not None else None,
+        effective_at=body.effective_at, caller=caller_of(tenant), now=now, operators=tenant.operators,
+    )

@@ -1,0 +1,42 @@
+"""Violations: a platform reports a broken rule; the answer is the strike and what the ladder imposed."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Response
+
+from reprieve.api.deps import IDEMPOTENT, Now, Tenant, allow
+from reprieve.api.due_process_schemas import ViolationCreate, ViolationOut
+from reprieve.api.problems import problem_responses
+from reprieve.api.routes.reviews import caller_of
+from reprieve.domain.model import Role
+from reprieve.services import violations
+
+router = APIRouter(prefix="/v1/violations", tags=["violations"])
+
+#: The platforms' machines report violations; moderators may too.
+Reporter = Annotated[Tenant, Depends(allow(Role.MODERATOR, Role.PLATFORM))]
+
+
+@router.post(
+    "", status_code=201, response_model=ViolationOut, dependencies=IDEMPOTENT,
+    responses={
+        200: {"model": ViolationOut, "description": "a violation already recorded under this id: the first answer"},
+        **problem_responses(403, 409, 413),
+    },
+    summary="Record a violation: a strike, and what the platform's ladder imposes",
+)
+def record_violation(tenant: Reporter, body: ViolationCreate, now: Now, response: Response) -> dict[str, Any]:
+    answer = violations.record_violation(
+        tenant.db,
+        violations.RecordViolation(
+            id=body.id, platform=body.platform, account=body.account, policy=body.policy,
+            severity=body.severity.value, category=body.category, facts=body.facts, occurred_at=body.occurred_at,
+            automated=body.automated.model_dump(mode="json") if body.automated else None,
+        ),
+        caller=caller_of(tenant), now=now, operators=tenant.operators,
+    )
+    if not answer.created:
+        response.status_code = 200
+    return answer.body
