@@ -1,0 +1,133 @@
+"""Fixtures shared by every suite: a database on each backend, a fixed clock, a small catalogue.
+
+``database_url`` runs a test once on SQLite (a fresh file) and once on PostgreSQL (a fresh
+schema on the server named by ``REPRIEVE_TEST_POSTGRES_URL``; skipped when it is not set).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from hypothesis import settings
+
+from reprieve.domain.model import AccountRef
+from reprieve.services import catalogue
+from reprieve.services.sanctions import ImposeSanction, impose_sanction
+from reprieve.store.db import Database, open_database
+
+POSTGRES_URL = os.environ.get("REPRIEVE_TEST_POSTGRES_URL")
+
+# Modest by default so the suite stays fast on both backends; REPRIEVE_HYPOTHESIS_PROFILE=thorough
+# for a longer hunt.
+settings.register_profile("reprieve", max_examples=40, deadline=None, print_blob=True)
+settings.register_profile("thorough", max_examples=400, deadline=None, print_blob=True)
+settings.load_profile(os.environ.get("REPRIEVE_HYPOTHESIS_PROFILE", "reprieve"))
+
+ACTOR = "test-suite"
+
+
+@pytest.fixture(
+    params=[
+        "sqlite",
+        pytest.param(
+            "postgresql",
+            marks=pytest.mark.skipif(
+                not POSTGRES_URL, reason="set REPRIEVE_TEST_POSTGRES_URL to run on PostgreSQL"
+            ),
+        ),
+    ]
+)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A URL to an empty database, on each backend in turn."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'reprieve.db'}"
+        return
+    assert POSTGRES_URL is not None
+    yield from _postgres_schema(POSTGRES_URL)
+
+
+def _postgres_schema(server_url: str) -> Iterator[str]:
+    """A fresh schema for one test; connections through the URL handed out use only it."""
+    import psycopg
+
+    schema = f"t_{secrets.token_hex(6)}"
+    admin_url = server_url.replace("postgresql+psycopg://", "postgresql://", 1)
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    separator = "&" if "?" in server_url else "?"
+    try:
+        yield f"{server_url}{separator}options={quote(f'-csearch_path={schema}', safe='')}"
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    """The database at ``database_url``, migrated, disposed of after the test."""
+    database = open_database(database_url)
+    try:
+        yield database
+    finally:
+        database.dispose()
+
+
+@pytest.fixture
+def now() -> datetime:
+    """The instant services are told it is: fixed, so that tests do not depend on the clock."""
+    return datetime(2024, 6, 1, 12, 0, 0, tzinfo=UTC)
+
+
+def valid_reason(**overrides: Any) -> dict[str, Any]:
+    reason: dict[str, Any] = {
+        "ground": "incompatible_content",
+        "category": "STATEMENT_CATEGORY_RISK_FOR_PUBLIC_SECURITY",
+        "policy": "Dangerous individuals and organisations",
+        "explanation": "Praise of ongoing violence on the platform",
+        "facts": "Posts of 2021-01-06",
+    }
+    reason.update(overrides)
+    return reason
+
+
+@pytest.fixture
+def reason() -> dict[str, Any]:
+    """A valid DSA reason (a fresh dict each time)."""
+    return valid_reason()
+
+
+@pytest.fixture
+def meta(db: Database, now: datetime) -> str:
+    """Operator ``meta`` with platforms ``facebook`` and ``instagram``."""
+    catalogue.create_operator(db, id="meta", name="Meta Platforms", actor=ACTOR, now=now)
+    for platform, name in (("facebook", "Facebook"), ("instagram", "Instagram")):
+        catalogue.create_platform(db, id=platform, operator="meta", name=name, actor=ACTOR, now=now)
+    return "meta"
+
+
+@pytest.fixture
+def x_corp(db: Database, now: datetime) -> str:
+    """Operator ``x`` with platform ``twitter``."""
+    catalogue.create_operator(db, id="x", name="X Corp", actor=ACTOR, now=now)
+    catalogue.create_platform(db, id="twitter", operator="x", name="Twitter", actor=ACTOR, now=now)
+    return "x"
+
+
+@pytest.fixture
+def impose(db: Database, now: datetime) -> Callable[..., dict[str, Any]]:
+    """``impose("facebook/alice", "suspension", duration="P30D", ...)``: a sanction, through the service."""
+
+    def impose_(subject: str, kind: str, **fields: Any) -> dict[str, Any]:
+        fields.setdefault("reason", valid_reason())
+        when = fields.pop("now", now)
+        command = ImposeSanction(subject=AccountRef.parse(subject), kind=kind, **fields)
+        return impose_sanction(db, command, actor=ACTOR, now=when)
+
+    return impose_
