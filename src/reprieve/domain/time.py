@@ -30,9 +30,13 @@ def parse_instant(value: str | datetime, *, field: str = "instant") -> datetime:
         if value.tzinfo is None:
             raise ValidationError("an instant needs a time zone offset, e.g. Z", field=field)
         return value.astimezone(UTC)
+    if not isinstance(value, str):
+        raise ValidationError(f"{value!r} is not an RFC 3339 instant such as 2021-01-07T00:00:00Z", field=field)
     text = value.strip()
     if not text:
         raise ValidationError("empty instant", field=field)
+    if text[-1] == "z":  # RFC 3339 allows a lower-case z, which fromisoformat does not read
+        text = text[:-1] + "Z"
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
