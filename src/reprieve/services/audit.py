@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from typing import Any
 
 from sqlalchemy import delete
 
 from reprieve.domain.errors import ValidationError
+from reprieve.domain.events import parse_json
 from reprieve.store import eventlog, tables
+from reprieve.store.bulk import secondary_indexes_set_aside
 from reprieve.store.db import Database
 from reprieve.store.eventlog import Verification
 from reprieve.store.projector import Applied, Projector
@@ -34,7 +37,7 @@ def verify_audit_log(db: Database) -> Verification:
 
 
 def rebuild_projections(
-    db: Database, *, batch: int = 20_000, on_progress: Callable[[int], None] | None = None
+    db: Database, *, batch: int = 5_000, on_progress: Callable[[int], None] | None = None
 ) -> int:
     """Empty every projection and replay the whole log into them, in one transaction."""
     count = 0
@@ -43,15 +46,20 @@ def rebuild_projections(
         for table in reversed(tables.PROJECTIONS):
             conn.execute(delete(table))
         projector = Projector(conn)
-        after = 0
-        while True:
-            page = eventlog.read_events(conn, after=after, limit=batch)
-            if not page:
-                break
-            projector.apply([Applied(e.seq, e.type, e.effective_at, e.payload()) for e in page])
-            after = page[-1].seq
-            count += len(page)
-            if on_progress is not None:
-                on_progress(count)
+        # On SQLite, readers keep seeing the last committed projections whatever this transaction
+        # does, so their indexes can be built once at the end; on PostgreSQL dropping them would
+        # lock readers out until the rebuild commits.
+        with secondary_indexes_set_aside(conn, tables.PROJECTIONS) if db.dialect == "sqlite" else nullcontext():
+            after = 0
+            while True:
+                page = eventlog.replay_page(conn, after=after, limit=batch)
+                if not page:
+                    break
+                projector.apply([Applied(seq, type_, effective_at, parse_json(data))
+                                 for seq, type_, effective_at, data in page])
+                after = page[-1][0]
+                count += len(page)
+                if on_progress is not None:
+                    on_progress(count)
     db._platforms.clear()
     return count

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import islice
 from typing import Any
 
 from reprieve.domain.errors import NotFoundError, ValidationError
@@ -53,6 +54,10 @@ def impose_sanction(
     return sanction_view(sanction, at=now)
 
 
+#: Sanctions checked and recorded together inside one transaction of an import.
+IMPORT_CHUNK = 1000
+
+
 def import_sanctions(
     db: Database, commands: Iterable[ImposeSanction], *, actor: str, now: datetime, batch_size: int = 10_000,
     on_batch: Any = None,
@@ -62,27 +67,29 @@ def import_sanctions(
     Each batch is all-or-nothing: a bad command rolls back its batch, and the error names it.
     """
     total = 0
-    batch: list[ImposeSanction] = []
-
-    def flush() -> None:
-        nonlocal total
+    size = max(1, batch_size)
+    pending = iter(commands)
+    chunk = list(islice(pending, min(IMPORT_CHUNK, size)))
+    while chunk:
         with UnitOfWork(db, actor=actor, now=now) as uow:
-            _impose(db, uow, batch, offset=total)
-        total += len(batch)
-        batch.clear()
+            done = 0
+            # A batch is taken in chunks, each checked, chained and projected in turn: what a chunk
+            # makes stays in the processor's caches, where a whole batch per step would not.
+            while chunk:
+                _impose(db, uow, chunk, offset=total + done, keep=False)
+                done += len(chunk)
+                chunk = list(islice(pending, min(IMPORT_CHUNK, size - done)))
+        total += done
         if on_batch is not None:
             on_batch(total)
-
-    for command in commands:
-        batch.append(command)
-        if len(batch) >= batch_size:
-            flush()
-    if batch:
-        flush()
+        chunk = list(islice(pending, min(IMPORT_CHUNK, size)))
     return total
 
 
-def _impose(db: Database, uow: UnitOfWork, commands: Sequence[ImposeSanction], offset: int = 0) -> list[Sanction]:
+def _impose(
+    db: Database, uow: UnitOfWork, commands: Sequence[ImposeSanction], offset: int = 0, *, keep: bool = True
+) -> list[Sanction]:
+    """Check and record ``commands``; returns the sanctions, unless ``keep`` is false (a bulk import)."""
     ensured = ensure_accounts(db, uow, [_checked_subject(db, uow, c.subject) for c in commands])
     identities = ensured.identities
     ids = new_ids("snc", uow.now, len(commands))
@@ -92,13 +99,14 @@ def _impose(db: Database, uow: UnitOfWork, commands: Sequence[ImposeSanction], o
     seq = uow.next_seq()
     for index, command in enumerate(commands):
         try:
-            sanction, data = _prepare(db, uow, command, identities[command.subject], seq, ids[index], scopes)
+            data = _prepare(
+                db, uow, command, identities[command.subject], seq, ids[index], scopes, sanctions if keep else None
+            )
         except ValidationError as exc:
             if len(commands) > 1:
                 raise ValidationError(f"sanction #{offset + index + 1}: {exc.message}") from None
             raise
-        sanctions.append(sanction)
-        events.append(NewEvent(EventType.SANCTION_IMPOSED, data["starts_at"], sanction.operator, data))
+        events.append(NewEvent(EventType.SANCTION_IMPOSED, data["starts_at"], data["operator"], data))
         seq += 1
     uow.record(events)
     return sanctions
@@ -116,8 +124,9 @@ def _checked_subject(db: Database, uow: UnitOfWork, subject: AccountRef) -> Acco
 
 def _prepare(
     db: Database, uow: UnitOfWork, c: ImposeSanction, identity: str, seq: int, sanction_id: str,
-    scopes: dict[tuple[str, tuple[str, ...] | None], list[Platform]],
-) -> tuple[Sanction, dict[str, Any]]:
+    scopes: dict[tuple[str, tuple[str, ...] | None], list[Platform]], sanctions: list[Sanction] | None,
+) -> dict[str, Any]:
+    """The payload of the sanction.imposed event; the Sanction itself is added to ``sanctions``."""
     subject_platform = require_platform(db, uow.conn, c.subject.platform)
     # A bulk import names the same few scopes again and again: each is checked once per batch.
     scope_key = (subject_platform.id, tuple(c.scope) if c.scope else None)
@@ -145,17 +154,18 @@ def _prepare(
     denies = tuple(dict.fromkeys(c.denies))
     ensure_term(kind, starts_at, ends_at, denies, scope)
     scope_ids = tuple(p.id for p in scope)
-    sanction = Sanction(
-        id=sanction_id,
-        operator=subject_platform.operator,
-        identity=identity,
-        subject=c.subject,
-        scope=scope_ids,
-        starts_at=starts_at,
-        reason=reason,
-        automated=automated,
-        changes=[Change(ChangeType.IMPOSED, seq, starts_at, kind, ends_at, denies, review_at)],
-    )
+    if sanctions is not None:
+        sanctions.append(Sanction(
+            id=sanction_id,
+            operator=subject_platform.operator,
+            identity=identity,
+            subject=c.subject,
+            scope=scope_ids,
+            starts_at=starts_at,
+            reason=reason,
+            automated=automated,
+            changes=[Change(ChangeType.IMPOSED, seq, starts_at, kind, ends_at, denies, review_at)],
+        ))
     data = {
         "id": sanction_id,
         "operator": subject_platform.operator,
@@ -172,7 +182,7 @@ def _prepare(
     }
     if c.extra:  # where the sanction comes from, e.g. {"violation": id} for a ladder's
         data.update(c.extra)
-    return sanction, data
+    return data
 
 
 def _checked_scope(

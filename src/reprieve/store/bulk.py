@@ -1,11 +1,13 @@
-"""Fast multi-row inserts: executemany on SQLite, COPY on PostgreSQL."""
+"""Fast multi-row inserts: executemany on SQLite, COPY on PostgreSQL; indexes set aside for a reload."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, Index, Table, inspect
+from sqlalchemy.schema import CreateIndex, DropIndex
 
 #: Below this many rows, a plain multi-row INSERT is cheaper than starting a COPY.
 COPY_THRESHOLD = 64
@@ -32,3 +34,25 @@ def insert_rows(
     else:
         marks = ", ".join(["?"] * len(columns))
     conn.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", list(rows))
+
+
+@contextmanager
+def secondary_indexes_set_aside(conn: Connection, tables: Sequence[Table]) -> Iterator[None]:
+    """Drop the non-unique indexes of ``tables``, and create them again on the way out.
+
+    For reloading whole tables: building an index once over all the rows is many times faster
+    than keeping it up to date row by row. Within the caller's transaction, so that nobody sees
+    the tables without them (if the block raises, the rollback brings them back); unique indexes
+    stay, and go on refusing duplicates as rows arrive.
+    """
+    inspector = inspect(conn)
+    dropped: list[Index] = []
+    for table in tables:
+        present = {ix["name"] for ix in inspector.get_indexes(table.name)}
+        for index in sorted(table.indexes, key=lambda ix: str(ix.name)):
+            if not index.unique and index.name in present:
+                conn.execute(DropIndex(index))
+                dropped.append(index)
+    yield
+    for index in dropped:
+        conn.execute(CreateIndex(index))

@@ -52,11 +52,7 @@ def chain(
 
 
 def append(conn: Connection, recorded: Sequence[RecordedEvent]) -> None:
-    rows = [
-        (e.seq, e.type, e.at, e.effective_at, e.actor, e.operator, e.data, e.prev_hash, e.hash)
-        for e in recorded
-    ]
-    insert_rows(conn, tables.events, _EVENT_COLUMNS, rows)
+    insert_rows(conn, tables.events, _EVENT_COLUMNS, recorded)  # its fields are the columns, in order
 
 
 def move_head(conn: Connection, seq: int, digest: str) -> None:
@@ -74,6 +70,13 @@ def read_events(
     if types:
         query = query.where(e.type.in_(types))
     return [_from_row(row._mapping) for row in conn.execute(query)]
+
+
+def replay_page(conn: Connection, *, after: int, limit: int) -> list[tuple[int, str, str, str]]:
+    """``(seq, type, effective_at, data)`` of the events after ``after``: what a replay needs."""
+    e = tables.events.c
+    query = select(e.seq, e.type, e.effective_at, e.data).where(e.seq > after).order_by(e.seq).limit(limit)
+    return [tuple(row) for row in conn.execute(query)]
 
 
 def iter_events(engine: Engine, *, batch: int = 10_000) -> Iterator[RecordedEvent]:
@@ -133,7 +136,7 @@ def verify_chain(engine: Engine, *, batch: int = 10_000) -> Verification:
     prev = GENESIS_HASH
     count = 0
     for event in iter_events(engine, batch=batch):
-        def bad(problem: str, seq: int = event.seq) -> Verification:
+        def bad(problem: str, seq: int = event.seq, count: int = count, prev: str = prev) -> Verification:
             return Verification(False, count, prev, seq, problem)
 
         if event.seq != expected_seq:
