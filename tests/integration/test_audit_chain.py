@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -152,3 +154,44 @@ def test_a_rechained_forgery_is_caught_by_the_head(db: Database, log: int) -> No
     assert not result.ok
     assert result.first_bad == log
     assert result.events == log
+
+
+def test_an_event_appended_behind_the_head_is_caught(db: Database, log: int) -> None:
+    # A well-chained event slipped in without moving the head: the head says where the log ends.
+    with db.read() as conn:
+        last = conn.execute(select(E.hash).where(E.seq == log)).scalar_one()
+    row = {"seq": log + 1, "type": "sanction.lifted", "at": "2024-06-01T12:00:00Z",
+           "effective_at": "2024-06-01T12:00:00Z", "actor": "mallory", "operator_id": "meta",
+           "data": '{"id":"snc_x","reason":"forged"}', "prev_hash": last}
+    row["hash"] = chain_hash(last, envelope_json(
+        row["seq"], row["type"], row["at"], row["effective_at"], row["actor"], row["operator_id"], row["data"]
+    ))
+    tamper(db, lambda conn: conn.execute(tables.events.insert(), [row]))
+    result = verify_audit_log(db)
+    assert (result.ok, result.first_bad) == (False, log + 1)
+
+
+def test_verifying_while_others_write_raises_no_false_alarm(
+    db: Database, log: int, impose: Callable[..., dict[str, Any]]
+) -> None:
+    stop = threading.Event()
+    written: list[int] = []
+
+    def write() -> None:
+        while not stop.is_set():
+            impose(f"facebook/writer{len(written)}", "warning")
+            written.append(1)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    results = []
+    deadline = time.monotonic() + 60
+    try:
+        while len(written) < 15 and time.monotonic() < deadline:  # verify until the log grew a lot
+            results.append(verify_audit_log(db))
+    finally:
+        stop.set()
+        writer.join(timeout=60)
+    assert len(written) >= 15, "the writer did not get going"
+    assert [r for r in results if not r.ok] == []
+    assert len({r.events for r in results}) > 1  # verifications saw the log at several lengths

@@ -452,6 +452,23 @@ def compare_at(world: World, ref: Reference, t: datetime) -> None:
         ranks = [severity[sid] for sid in got["sanctions"]]
         assert ranks == sorted(ranks, reverse=True), context
 
+    checks = [
+        standing.Check(world.ref(account), capability)
+        for account in range(len(ACCOUNTS))
+        for capability in PLATFORM_CAPABILITIES[ACCOUNTS[account][0]][:6]
+    ]
+    for check, answer in zip(checks, standing.run_checks(world.db, checks, at=t), strict=True):
+        account = next(a for a in range(len(ACCOUNTS)) if world.ref(a) == check.ref)
+        want = ref.standing(account, t)
+        context = f"{check} at {format_instant(t)}: {answer}"
+        assert answer["allowed"] == (check.capability not in want["denies"]), context
+        assert answer["status"] == want["status"], context
+        if not answer["allowed"]:
+            assert answer["until"] == want["until"], context
+            # One of the sanctions that cause the status; which one is pinned down (to one that
+            # denies this capability) by test_a_check_names_a_sanction_that_denies_the_capability.
+            assert answer["sanction"] in {sid for _, sid in want["causes"]}, context
+
     views = service.list_sanctions(
         world.db, queries.SanctionFilter(operator=world.operator), at=t, limit=1000
     )["items"]
@@ -570,3 +587,25 @@ def test_backdating_before_the_start_is_refused(db: Database, now: datetime, eff
         )
     assert world.event_count() == before
     assert service.get_sanction(db, created["id"], at=hour(10))["history"] == created["history"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a denied check names the worst active sanction, even one that does not deny the capability",
+)
+def test_a_check_names_a_sanction_that_denies_the_capability(db: Database, now: datetime) -> None:
+    world = World(db, now)
+
+    def restrict(capability: str, recorded: datetime) -> str:
+        command = service.ImposeSanction(
+            subject=world.ref(0), kind="restriction", denies=[capability], starts_at=hour(0), duration="P1D",
+            reason=REASON,
+        )
+        return str(service.impose_sanction(db, command, actor=ACTOR, now=recorded)["id"])
+
+    live = restrict("live", now)
+    post = restrict("post", now + timedelta(seconds=1))  # ids sort by creation: live's comes first
+    [answer] = standing.run_checks(db, [standing.Check(world.ref(0), "post")], at=hour(1))
+    assert (answer["allowed"], answer["status"]) == (False, "restricted")
+    assert sorted(standing.get_standing(db, world.ref(0), at=hour(1))["sanctions"]) == sorted([live, post])
+    assert answer["sanction"] == post
