@@ -475,7 +475,7 @@ def compare_at(world: World, ref: Reference, t: datetime) -> None:
     assert [view["id"] for view in views] == sorted(s.id for s in ref.sanctions)
     for view in views:
         s = next(s for s in ref.sanctions if s.id == view["id"])
-        term = s.term_at(t) or s.terms[0]  # before it starts, a sanction shows its first term
+        term = s.term_at(max(t, s.starts))  # before it starts: the term it will start with
         context = f"{s.id} at {format_instant(t)}: {view}"
         assert view["state"] == s.state(t), context
         assert (view["kind"], view["ends_at"]) == (term.kind, format_instant(term.ends)), context

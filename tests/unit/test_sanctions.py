@@ -149,7 +149,7 @@ class TestStateAt:
         s = sanction(ends=10)
         amend(s, 2, 0, kind=SanctionKind.RESTRICTION, denies=["post"])
         assert s.term_at(day(0)).kind is SanctionKind.RESTRICTION  # type: ignore[union-attr]
-        assert s.view_at(day(-1)).kind is SanctionKind.SUSPENSION  # before it starts: the creation
+        assert s.view_at(day(-1)).kind is SanctionKind.RESTRICTION  # what it will start as
 
     def test_a_term_can_leave_a_gap(self) -> None:
         s = sanction(ends=10)

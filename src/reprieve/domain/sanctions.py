@@ -158,8 +158,8 @@ class Sanction:
         return SanctionState.ACTIVE if self.is_active(t) else SanctionState.EXPIRED
 
     def view_at(self, t: datetime) -> Change:
-        """The term to show at ``t``: the one in force, or the first one before it starts."""
-        return self.term_at(t) or self.terms()[0]
+        """The term to show at ``t``: the one in force, or before it starts the one it will start with."""
+        return self.term_at(max(t, self.starts_at)) or self.terms()[0]
 
     def spans(self) -> list[Span]:
         """The intervals during which this sanction is active, merged where nothing changes."""
