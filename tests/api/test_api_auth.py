@@ -36,10 +36,10 @@ def assert_unauthorized(response: httpx2.Response) -> None:
     ids=["missing", "empty", "no-secret", "basic", "unknown", "huge"],
 )
 def test_bad_or_missing_tokens_are_refused(
-    world: World, method: str, path: str, body: object, authorization: str | None
+    module_world: World, method: str, path: str, body: object, authorization: str | None
 ) -> None:
     headers = {} if authorization is None else {"Authorization": authorization}
-    response = world.client.request(method, path, json=body, headers=headers)
+    response = module_world.client.request(method, path, json=body, headers=headers)
     assert_unauthorized(response)
 
 

@@ -33,21 +33,24 @@ def test_a_batch_of_10000_checks_is_answered_in_order(world: World) -> None:
     assert results[1]["status"] == "suspended" and results[1]["sanction"]
 
 
-def test_a_batch_of_10001_checks_is_refused(world: World) -> None:
+def test_a_batch_of_10001_checks_is_refused(module_world: World) -> None:
+    world = module_world
     checks = [check(account=f"user{i}") for i in range(10_001)]
     response = world.client.post("/v1/checks", json={"checks": checks}, headers=world.headers["platform"])
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "body.checks"
 
 
-def test_a_body_over_the_limit_is_413(world: World) -> None:
+def test_a_body_over_the_limit_is_413(module_world: World) -> None:
+    world = module_world
     big = {"checks": [check(account="a" * 200)] * 20_000}
     response = world.client.post("/v1/checks", json=big, headers=world.headers["platform"])
     assert response.status_code == 413
     assert response.json()["type"] == "https://reprieve.dev/problems/payload-too-large"
 
 
-def test_a_chunked_body_over_the_limit_is_413(world: World) -> None:
+def test_a_chunked_body_over_the_limit_is_413(module_world: World) -> None:
+    world = module_world
     def chunks() -> Iterator[bytes]:
         yield b'{"checks": ['
         for _ in range(DEFAULT_MAX_BODY_BYTES // 1000 + 10):
@@ -96,7 +99,8 @@ BAD_SANCTIONS: dict[str, dict[str, Any]] = {
 
 
 @pytest.mark.parametrize("case", BAD_SANCTIONS)
-def test_bad_sanctions_are_422_and_change_nothing(world: World, case: str) -> None:
+def test_bad_sanctions_are_422_and_change_nothing(module_world: World, case: str) -> None:
+    world = module_world
     body = BAD_SANCTIONS[case]
     if isinstance(body, dict) and body.get("duration") is None:
         body.pop("duration", None)
@@ -128,7 +132,8 @@ def test_bad_sanctions_are_422_and_change_nothing(world: World, case: str) -> No
         ("/v1/platforms/facebook/accounts/alice/standing", {"at": "2024-13-01T00:00:00Z"}),
     ],
 )
-def test_bad_queries_are_422(world: World, path: str, params: dict[str, Any]) -> None:
+def test_bad_queries_are_422(module_world: World, path: str, params: dict[str, Any]) -> None:
+    world = module_world
     response = world.client.get(path, params=params, headers=world.headers["instance-admin"])
     assert response.status_code == 422, response.text
     assert response.headers["content-type"] == "application/problem+json"
@@ -143,19 +148,22 @@ def test_bad_queries_are_422(world: World, path: str, params: dict[str, Any]) ->
         "/v1/sanctions/" + "s" * 65,
     ],
 )
-def test_bad_path_parameters_are_422(world: World, path: str) -> None:
+def test_bad_path_parameters_are_422(module_world: World, path: str) -> None:
+    world = module_world
     response = world.client.get(path, headers=world.headers["instance-admin"])
     assert response.status_code == 422, response.text
 
 
-def test_a_text_in_a_query_cannot_carry_nul(world: World) -> None:
+def test_a_text_in_a_query_cannot_carry_nul(module_world: World) -> None:
+    world = module_world
     response = world.client.get(
         "/v1/sanctions", params={"account": "facebook/a\x00b"}, headers=world.headers["instance-admin"]
     )
     assert response.status_code == 422
 
 
-def test_checks_on_an_unknown_capability_are_422(world: World) -> None:
+def test_checks_on_an_unknown_capability_are_422(module_world: World) -> None:
+    world = module_world
     response = world.client.post(
         "/v1/checks", json={"checks": [check(capability="teleport")]}, headers=world.headers["platform"]
     )

@@ -138,13 +138,18 @@ def test_two_concurrent_lifts_one_wins(world: World, attempt: int) -> None:
     path = f"/v1/sanctions/{sanction['id']}/lift"
     barrier = threading.Barrier(2)
     answers: list[httpx2.Response] = []
+    # One app, its routes built before the race (FastAPI builds them on first use, and that is
+    # not meant to happen in two threads at once); one client per thread.
+    app = create_app(world.db, clock=world.clock)
+    clients = [TestClient(app) for _ in range(2)]
+    for client in clients:
+        assert client.get(f"/v1/sanctions/{sanction['id']}", headers=moderator(world)).status_code == 200
 
-    def lift(note: str) -> None:
-        client = TestClient(create_app(world.db, clock=world.clock))
+    def lift(client: TestClient, note: str) -> None:
         barrier.wait()
         answers.append(client.post(path, json={"reason": note}, headers=moderator(world)))
 
-    threads = [threading.Thread(target=lift, args=(f"moderator {i}",)) for i in range(2)]
+    threads = [threading.Thread(target=lift, args=(client, f"moderator {i}")) for i, client in enumerate(clients)]
     for thread in threads:
         thread.start()
     for thread in threads:

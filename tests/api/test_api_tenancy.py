@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import due_process_matrix as dp
 import httpx2 as httpx
 import pytest
 from api_support import World, reason, sanction_body
@@ -140,6 +141,38 @@ ROUTES = {
     "checks": Route("POST", "/v1/checks", ALL, 200, _checks),
     "events": Route("GET", "/v1/events", frozenset({IA, Role.AUDITOR}), 200, _events),
     "verify": Route("GET", "/v1/audit/verify", frozenset({IA, Role.AUDITOR}), 200, _verify, scoped=False),
+    # Due process (requests in due_process_matrix.py).
+    "list-reviews": Route("GET", "/v1/reviews", ALL, 200, dp.list_reviews),
+    "get-review": Route("GET", "/v1/reviews/{review_id}", ALL, 200, dp.get_review),
+    "open-review": Route(
+        "POST", "/v1/sanctions/{sanction_id}/reviews", frozenset({IA, Role.MODERATOR}), 201, dp.open_review
+    ),
+    "assess": Route(
+        "POST", "/v1/reviews/{review_id}/assessments", frozenset({IA, Role.MODERATOR, Role.REVIEWER}), 201, dp.assess
+    ),
+    "decide-review": Route(
+        "POST", "/v1/reviews/{review_id}/decision", frozenset({IA, Role.MODERATOR, Role.REVIEWER}), 200,
+        dp.decide_review,
+    ),
+    "file-appeal": Route(
+        "POST", "/v1/appeals", frozenset({IA, Role.ADMIN, Role.MODERATOR, Role.PLATFORM}), 201, dp.file_appeal
+    ),
+    "list-appeals": Route("GET", "/v1/appeals", ALL, 200, dp.list_appeals),
+    "get-appeal": Route("GET", "/v1/appeals/{appeal_id}", ALL, 200, dp.get_appeal),
+    "decide-appeal": Route(
+        "POST", "/v1/appeals/{appeal_id}/decision", frozenset({IA, Role.ADMIN, Role.MODERATOR}), 200,
+        dp.decide_appeal,
+    ),
+    "attach-appeal": Route(
+        "POST", "/v1/appeals/{appeal_id}/attach", frozenset({IA, Role.MODERATOR}), 200, dp.attach_appeal
+    ),
+    "record-dispute": Route(
+        "POST", "/v1/appeals/{appeal_id}/disputes", frozenset({IA, Role.ADMIN, Role.MODERATOR}), 201,
+        dp.record_dispute,
+    ),
+    "record-violation": Route(
+        "POST", "/v1/violations", frozenset({IA, Role.MODERATOR, Role.PLATFORM}), 201, dp.record_violation
+    ),
 }
 
 
@@ -187,7 +220,7 @@ def _setup_events(name: str) -> int:
     """Events the request's own setup records through the services before it is sent."""
     return {
         "link-identities": 2, "revoke-token": 1, "get-sanction": 2, "amend": 2, "lift": 2,
-        "standing": 2, "checks": 1,
+        "standing": 2, "checks": 1, **dp.SETUP_EVENTS,
     }.get(name, 0)
 
 
