@@ -114,13 +114,13 @@ class Idempotency:
         if key is None or not authorization:
             await self.app(scope, receive, send)
             return
-        if not IDEMPOTENCY_KEY.match(key):
-            error = ValidationError("must be 1 to 255 printable ASCII characters", field="Idempotency-Key")
-            await problem_for(error)(scope, receive, send)
-            return
         scheme, _, secret = authorization.partition(" ")
         if scheme.lower() != "bearer" or not await self._authentic(secret.strip()):
             await self.app(scope, receive, send)  # the route answers 401; nothing to keep or replay
+            return
+        if not IDEMPOTENCY_KEY.match(key):
+            error = ValidationError("must be 1 to 255 printable ASCII characters", field="Idempotency-Key")
+            await problem_for(error)(scope, receive, send)
             return
         body = await _read_body(receive)
         if body is None:
