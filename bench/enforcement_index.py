@@ -142,18 +142,19 @@ def active_sanctions(db: Database) -> int:
 def workload(sanctioned: Sequence[tuple[str, str]], n: int, share: float, seed: int) -> list[Triple]:
     """``n`` checks, ``share`` of them on sanctioned accounts, the rest on accounts in good standing.
 
-    Account names are new string objects, as a JSON parser hands them over (no cached hash).
+    Every string is a new object, as a JSON parser hands them over (no cached hash, no identity
+    with the index's own strings).
     """
     rng = random.Random(seed)
+    fresh = "".join
     checks = []
     for _ in range(n):
         capability = CAPABILITIES[int(rng.random() * len(CAPABILITIES))]
         if rng.random() < share:
             platform, account = sanctioned[int(rng.random() * len(sanctioned))]
-            checks.append((platform, "".join(account), capability))
         else:
-            platform = PLATFORMS[int(rng.random() * len(PLATFORMS))]
-            checks.append((platform, f"member{rng.randrange(10**9)}", capability))
+            platform, account = PLATFORMS[int(rng.random() * len(PLATFORMS))], f"member{rng.randrange(10**9)}"
+        checks.append((fresh(platform), fresh(account), fresh(capability)))
     return checks
 
 
@@ -226,35 +227,9 @@ def baseline(db: Database, checks: list[Triple], at_us: int) -> float:
     return len(checks) / elapsed
 
 
-_BUILD_SCRIPT = """
-import gc, sys, time
-from datetime import datetime
-from reprieve.enforcement import EnforcementIndex
-from reprieve.store.db import open_database
-def rss():
+def rss_bytes() -> int:
     with open("/proc/self/statm") as f:
-        return int(f.read().split()[1])
-db = open_database(sys.argv[1], migrate=False)
-with db.read() as conn:
-    pass
-gc.collect()
-before = rss()
-started = time.perf_counter()
-index = EnforcementIndex.build(db, now=datetime.fromisoformat(sys.argv[2]))
-elapsed = time.perf_counter() - started
-gc.collect()
-print(elapsed, rss() - before)
-"""
-
-
-def build_in_a_new_process(db: Database) -> tuple[float, float]:
-    """(seconds, bytes of RSS growth) of a build in a fresh interpreter, as a server starting up."""
-    url = db.engine.url.render_as_string(hide_password=False)
-    out = subprocess.run(
-        [sys.executable, "-c", _BUILD_SCRIPT, url, NOW.isoformat()],
-        check=True, capture_output=True, text=True,
-    ).stdout.split()
-    return float(out[0]), int(out[1]) * os.sysconf("SC_PAGE_SIZE")
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
 def deep_size(index: EnforcementIndex) -> int:
@@ -279,60 +254,74 @@ def main() -> None:
         if needs_import:
             say(f"importing {args.count:,} sanctions active at {NOW:%Y-%m-%d}")
             populate(db, args.count, args.seed)
-        active = active_sanctions(db)
-        say(f"active sanctions: {active:,}")
-        at_us = to_micros(NOW)
+            # Measure in a new process, as a server starting up: not in the heap the import left.
+            url = db.engine.url.render_as_string(hide_password=False)
+            again = [a for a in sys.argv[1:] if a != "--keep"]
+            subprocess.run([sys.executable, __file__, *again, "--database-url", url], check=True)
+            return
+        measure(db, args)
 
-        build_s, rss_delta = build_in_a_new_process(db)
-        say(f"build, in a new process: {build_s:.2f} s ({active / build_s:,.0f} sanctions/s)")
-        say(f"memory (RSS growth over that build): {rss_delta / 2**20:,.1f} MiB = {rss_delta / active:.0f} B/sanction")
-        started = time.perf_counter()
-        index = EnforcementIndex.build(db, now=NOW)
-        say(f"build, in this process: {time.perf_counter() - started:.2f} s for {len(index):,} accounts")
-        deep = deep_size(index)
-        say(f"memory (sizeof of keys, entries, dicts, filters): {deep / 2**20:,.1f} MiB "
-            f"= {deep / active:.0f} B/sanction")
 
-        sanctioned = [(slot.platform.id, a) for slot in index.slots.values() for a in slot.accounts]
-        results: dict[str, float] = {}
-        for name, share in (("sanctioned accounts only", 1.0), ("10 % sanctioned", 0.1), ("none sanctioned", 0.0)):
-            checks = workload(sanctioned, args.checks, share, args.seed)
-            denied = sum(1 for d in index.decide_many(checks, at_us) if not d[0])
-            batch, batch_wall = rate(in_batches(index, checks, at_us, 10_000), len(checks))
-            results[name] = batch_wall
-            views, _ = rate(as_views(index, checks, at_us, 10_000), len(checks), 1)
-            single, _ = rate(one_by_one(index, checks[:200_000], at_us), 200_000, 1)
-            say(
-                f"checks, {name} ({denied / len(checks):.0%} denied), per CPU second: decide_many "
-                f"{batch:,.0f}/s, check_many {views:,.0f}/s, check() {single:,.0f}/s; "
-                f"decide_many per wall second {batch_wall:,.0f}/s"
-            )
-        # The same index, its entries hot in the CPU caches: what the code costs without memory latency.
-        hot = sanctioned[: 20_000]
-        checks = workload(hot, args.checks, 1.0, args.seed)
-        hot_rate, _ = rate(in_batches(index, checks, at_us, 10_000), len(checks))
-        say(f"checks, 20,000 hot sanctioned accounts, per CPU second: decide_many {hot_rate:,.0f}/s")
+def measure(db: Database, args: Any) -> None:
+    """Everything but the import, on a populated database."""
+    active = active_sanctions(db)
+    say(f"active sanctions: {active:,}")
+    at_us = to_micros(NOW)
 
-        sample = workload(sanctioned, args.baseline_checks, 0.1, args.seed + 1)
-        sql = baseline(db, sample, at_us)
-        say(f"baseline, one SQL query per check ({db.dialect}, 10 % sanctioned): {sql:,.0f} checks/s")
-        say(f"ratio, index (10 % sanctioned, decide_many) / SQL, wall time: {results['10 % sanctioned'] / sql:,.0f}x")
-        sample = workload(sanctioned, args.baseline_checks, 1.0, args.seed + 2)
-        sql_hit = baseline(db, sample, at_us)
-        say(f"baseline, one SQL query per check (sanctioned only): {sql_hit:,.0f} checks/s; ratio, "
-            f"wall time: {results['sanctioned accounts only'] / sql_hit:,.0f}x")
+    gc.collect()
+    rss_before = rss_bytes()
+    wall, cpu = time.perf_counter(), time.process_time()
+    index = EnforcementIndex.build(db, now=NOW)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    gc.collect()
+    rss_delta = rss_bytes() - rss_before
+    say(f"build: {wall:.2f} s ({active / wall:,.0f} sanctions/s; {cpu:.2f} s of it on this process's CPU, "
+        f"the rest in the database) for {len(index):,} accounts")
+    say(f"memory (RSS growth over the build): {rss_delta / 2**20:,.1f} MiB = {rss_delta / active:.0f} B/sanction")
+    deep = deep_size(index)
+    say(f"memory (sizeof of keys, entries, dicts, filters): {deep / 2**20:,.1f} MiB "
+        f"= {deep / active:.0f} B/sanction")
 
-        del index
-        gc.unfreeze()
-        gc.collect()
-        tracemalloc.start()
-        rebuilt = EnforcementIndex.build(db, now=NOW)
-        gc.collect()
-        traced, _ = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
-        say(f"memory (tracemalloc, live after a build of {len(rebuilt):,} accounts): "
-            f"{traced / 2**20:,.1f} MiB = {traced / active:.0f} B/sanction")
-        say(f"peak memory (max RSS): {max_rss_mib():,.0f} MiB")
+    sanctioned = [(slot.platform.id, a) for slot in index.slots.values() for a in slot.accounts]
+    results: dict[str, float] = {}
+    for name, share in (("sanctioned accounts only", 1.0), ("10 % sanctioned", 0.1), ("none sanctioned", 0.0)):
+        checks = workload(sanctioned, args.checks, share, args.seed)
+        denied = sum(1 for d in index.decide_many(checks, at_us) if not d[0])
+        batch, batch_wall = rate(in_batches(index, checks, at_us, 10_000), len(checks))
+        results[name] = batch_wall
+        views, _ = rate(as_views(index, checks, at_us, 10_000), len(checks), 1)
+        single, _ = rate(one_by_one(index, checks[:200_000], at_us), 200_000, 1)
+        say(
+            f"checks, {name} ({denied / len(checks):.0%} denied), per CPU second: decide_many "
+            f"{batch:,.0f}/s, check_many {views:,.0f}/s, check() {single:,.0f}/s; "
+            f"decide_many per wall second {batch_wall:,.0f}/s"
+        )
+    # The same index, its entries hot in the CPU caches: what the code costs without memory latency.
+    hot = sanctioned[: 20_000]
+    checks = workload(hot, args.checks, 1.0, args.seed)
+    hot_rate, _ = rate(in_batches(index, checks, at_us, 10_000), len(checks))
+    say(f"checks, 20,000 hot sanctioned accounts, per CPU second: decide_many {hot_rate:,.0f}/s")
+
+    sample = workload(sanctioned, args.baseline_checks, 0.1, args.seed + 1)
+    sql = baseline(db, sample, at_us)
+    say(f"baseline, one SQL query per check ({db.dialect}, 10 % sanctioned): {sql:,.0f} checks/s")
+    say(f"ratio, index (10 % sanctioned, decide_many) / SQL, wall time: {results['10 % sanctioned'] / sql:,.0f}x")
+    sample = workload(sanctioned, args.baseline_checks, 1.0, args.seed + 2)
+    sql_hit = baseline(db, sample, at_us)
+    say(f"baseline, one SQL query per check (sanctioned only): {sql_hit:,.0f} checks/s; ratio, "
+        f"wall time: {results['sanctioned accounts only'] / sql_hit:,.0f}x")
+
+    del index
+    gc.unfreeze()
+    gc.collect()
+    tracemalloc.start()
+    rebuilt = EnforcementIndex.build(db, now=NOW)
+    gc.collect()
+    traced, _ = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    say(f"memory (tracemalloc, live after a build of {len(rebuilt):,} accounts): "
+        f"{traced / 2**20:,.1f} MiB = {traced / active:.0f} B/sanction")
+    say(f"peak memory (max RSS): {max_rss_mib():,.0f} MiB")
 
 
 if __name__ == "__main__":

@@ -12,7 +12,9 @@ An entry is one ``bytes`` object, so that an account costs a dict slot, its name
     per mark qq: starts_at, lifted_at (END_OF_TIME if never)
 
 Warnings deny nothing and never make a status, so their spans are left out (they still count
-as strikes); so are spans and strike marks that cannot matter at or after the horizon.
+as strikes); so are spans and strike marks that cannot matter at or after the horizon. A
+sanction started by the horizon and never lifted counts at every instant from then on: it is
+only counted; one lifted by the horizon never counts again: it is left out.
 The first span is at a fixed offset: one ``unpack_from`` answers the common case of an
 account with a single span.
 """
@@ -24,7 +26,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from reprieve.domain.model import SanctionKind
-from reprieve.domain.time import END_OF_TIME
 
 #: Kind codes: the severity of the kind, so that the worst kind is the greatest code.
 KIND_CODE = {
@@ -42,6 +43,8 @@ _COUNT = struct.Struct("<I")
 _STRIKES = struct.Struct("<II")
 _MARK = struct.Struct("<qq")
 _MANY = 255
+#: Layouts of a one-span entry without strike marks, by lengths of sanction id and identity.
+_ONE_SPAN: dict[tuple[int, int], struct.Struct] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +78,9 @@ def pack(
     marks: Sequence[tuple[int, int]],
 ) -> bytes:
     """The bytes of an entry; spans in the order given, strike marks as (starts_at, lifted_at)."""
+    if len(spans) == 1 and not marks:
+        span = spans[0]
+        return pack_one(identity, span.start, span.end, span.mask, span.kind, span.sanction_id, strikes)
     parts: list[bytes] = []
     if len(spans) < _MANY:
         parts.append(bytes((len(spans),)))
@@ -91,6 +97,16 @@ def pack(
     if len(packed) < HEAD.size:  # the fast path always reads HEAD.size bytes
         packed += bytes(HEAD.size - len(packed))
     return packed
+
+
+def pack_one(identity: str, start: int, end: int, mask: int, kind: int, sanction_id: str, strikes: int) -> bytes:
+    """``pack`` of one span and no time-dependent strike mark (the common case), in one call."""
+    sid = sanction_id.encode()
+    ident = identity.encode()
+    layout = _ONE_SPAN.get((len(sid), len(ident)))
+    if layout is None:
+        layout = _ONE_SPAN[len(sid), len(ident)] = struct.Struct(f"<BqqQBB{len(sid)}sB{len(ident)}sII")
+    return layout.pack(1, start, end, mask, kind, len(sid), sid, len(ident), ident, strikes, 0)
 
 
 def unpack(packed: bytes) -> Entry:
@@ -113,22 +129,3 @@ def unpack(packed: bytes) -> Entry:
     offset += _STRIKES.size
     marks = tuple(_MARK.unpack_from(packed, offset + i * _MARK.size) for i in range(count))
     return Entry(tuple(spans), identity, strikes, marks)
-
-
-def fold_marks(
-    marks: Sequence[tuple[int, int | None]], horizon: int
-) -> tuple[int, list[tuple[int, int]]]:
-    """Strike marks (starts_at, lifted_at) as seen from ``horizon`` on: a constant and the rest.
-
-    A mark counts at ``t`` iff ``starts_at <= t < lifted_at``: one started by the horizon and
-    never lifted counts at every ``t >= horizon``; one lifted by the horizon never again.
-    """
-    constant = 0
-    varying: list[tuple[int, int]] = []
-    for start, lifted in marks:
-        if lifted is None and start <= horizon:
-            constant += 1
-        elif lifted is None or lifted > horizon:
-            varying.append((start, END_OF_TIME if lifted is None else lifted))
-    varying.sort()
-    return constant, varying

@@ -14,7 +14,7 @@ Reads need no lock: the follower replaces whole entries, and a dict assignment i
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -29,7 +29,11 @@ from reprieve.services.standing import MAX_CHECKS, AccountStanding, Check, stand
 Decision = tuple[bool, str, int | None, str | None]
 
 GOOD: Decision = (True, "good", None, None)
-_FIRST_SID = HEAD.size  # the first span's sanction id follows the fixed head
+#: The answer when the only span's kind does not deny the capability, by kind code.
+_ALLOWED_AS: tuple[Decision, ...] = tuple((True, status, None, None) for status in STATUS_OF_CODE)
+#: Where the first span's sanction id lies, by its length: it follows the fixed head.
+_SID_AT = tuple(slice(HEAD.size, HEAD.size + length) for length in range(256))
+_SlotState = tuple[dict[str, int], "Callable[[str], bytes | None]", int, bytearray]
 _MIN_FILTER_BITS = 1 << 16
 _UNTIL_CACHE_SIZE = 100_000
 
@@ -190,58 +194,61 @@ class EnforcementIndex:
         self._ensure_covered(at_us)
         out: list[Decision] = []
         append = out.append
-        slots = self.slots
         good = GOOD
+        allowed_as = _ALLOWED_AS
         status_of = STATUS_OF_CODE
         head = HEAD.unpack_from
-        first_sid = _FIRST_SID
+        sid_at = _SID_AT
         end_of_time = END_OF_TIME
+        states: dict[str, _SlotState] = {}
         current: str | None = None
         bits: dict[str, int] = {}
-        accounts: dict[str, bytes] = {}
-        get = accounts.get
+        get: Callable[[str], bytes | None] = states.get  # type: ignore[assignment]  # set below
         mask, table = 0, bytearray(1)
-        for platform, account, capability in checks:
-            if platform != current:
-                slot = slots.get(platform)
-                if slot is None or (operators is not None and slot.platform.operator not in operators):
-                    self._reject(platform, capability, operators)
-                assert slot is not None
-                current = platform
-                bits = slot.bits
-                get = slot.accounts.get
-                mask, table = slot.filter
-            bit = bits.get(capability)
-            if bit is None:
-                self._reject(platform, capability, operators)
-                continue  # unreachable: _reject raises
-            h = hash(account) & mask
-            if not table[h >> 3] >> (h & 7) & 1:
-                append(good)
-                continue
-            packed = get(account)
-            if packed is None:
-                append(good)
-                continue
-            count, start, end, denies, kind, length = head(packed)
-            if count == 1:
-                if start <= at_us < end:
-                    if denies >> bit & 1:
-                        append((
-                            False,
-                            status_of[kind],
-                            end if end < end_of_time else None,
-                            packed[first_sid : first_sid + length].decode(),
-                        ))
-                    else:
-                        append((True, status_of[kind], None, None))
-                else:
+        try:
+            for platform, account, capability in checks:
+                if platform is not current:
+                    state = states.get(platform)
+                    if state is None:
+                        state = states[platform] = self._state(platform, capability, operators)
+                    bits, get, mask, table = state
+                    current = platform
+                bit = bits[capability]  # KeyError: not a capability of the platform
+                h = hash(account) & mask
+                if not table[h >> 3] >> (h & 7) & 1:
+                    append(good)  # not in the filter: no span at all
+                    continue
+                packed = get(account)
+                if packed is None:
                     append(good)
-            elif count == 0:
-                append(good)
-            else:
-                append(_decide_spans(packed, bit, at_us))
+                    continue
+                count, start, end, denies, kind, length = head(packed)
+                if count != 1:
+                    append(good if count == 0 else _decide_spans(packed, bit, at_us))
+                elif at_us < start or at_us >= end:
+                    append(good)
+                elif denies >> bit & 1:
+                    append((
+                        False,
+                        status_of[kind],
+                        end if end < end_of_time else None,
+                        packed[sid_at[length]].decode(),
+                    ))
+                else:
+                    append(allowed_as[kind])
+        except KeyError:
+            self._reject(platform, capability, operators)
+            raise
         return out
+
+    def _state(self, platform: str, capability: str, operators: Collection[str] | None) -> _SlotState:
+        """What the hot loop needs of a platform, looked up once per batch."""
+        slot = self.slots.get(platform)
+        if slot is None or (operators is not None and slot.platform.operator not in operators):
+            self._reject(platform, capability, operators)
+        assert slot is not None
+        mask, table = slot.filter
+        return slot.bits, slot.accounts.get, mask, table
 
     # --- helpers ---------------------------------------------------------------------------
 
