@@ -290,6 +290,9 @@ def test_demo_tells_the_story_and_a_second_run_changes_nothing(
     assert rows["aws/parler"][1:] == ["terminated"] * 5
     assert rows["app-store/com.parler.parler"][:3] == ["good", "suspended", "good"]
     assert rows["google-play/com.parler.parler"][2:4] == ["suspended", "good"]
+    # Meta's expert review of January 2023 and the campaign's letter, decided on 2023-01-25.
+    assert "panel of 3 assessed the risk (3 low); decided to lift on 2023-01-25, with probation until 2025" in story
+    assert "by a representative (letter, received 2023-01-17, meeting requested): granted" in story
     events = cli.events()
     head = cli.json("audit", "verify")
     assert head["ok"] is True

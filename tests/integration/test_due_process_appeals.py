@@ -234,7 +234,7 @@ def test_an_appeal_before_the_panel_and_an_out_of_court_dispute(meta: Database) 
     assert attached["review"] == review["id"]
     seen = reviews.get_review(db, review["id"])
     assert seen["appeals"] == [appeal["id"]]
-    assert any(e["event"] == "appeal attached" and "meeting requested" in e["detail"] for e in seen["timeline"])
+    assert any(e["event"] == "appeal received" and "meeting requested" in e["detail"] for e in seen["timeline"])
     decide(db, appeal["id"], "denied", "2024-02-10T00:00:00Z")
     disputed = appeals.record_dispute(db, appeal["id"], body="User Rights ODS", submitted_at="2024-02-15T00:00:00Z",
                                       caller=MODERATOR, now=t("2024-02-16T00:00:00Z"))

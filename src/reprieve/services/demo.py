@@ -1,10 +1,12 @@
 """``reprieve demo``: the story of PRODUCT.md section 1, with its real dates, and some crowd.
 
 Meta suspends Donald Trump on Facebook and Instagram (2021-01-07), sets a two-year term with
-an expert review (2021-06-04), keeps him suspended while experts assess the risk, reinstates
-him (2023-01-25). Twitter bans him for good (2021-01-08) and lifts it in a general amnesty
-(2022-11-19). Amazon, Apple and Google cut Parler off (January 2021); Apple and Google let
-it back. Truth Social runs on its own. A few thousand synthetic sanctions make lists look real.
+an expert review (2021-06-04), keeps him suspended while a panel of three experts assesses the
+risk (January 2023) and his campaign's letter asks for his reinstatement (2023-01-17), and
+reinstates him with two years of probation (2023-01-25). Twitter bans him for good (2021-01-08)
+and lifts it in a general amnesty (2022-11-19). Amazon, Apple and Google cut Parler off (January
+2021); Apple and Google let it back. Truth Social runs on its own. A few thousand synthetic
+sanctions make lists look real.
 """
 
 from __future__ import annotations
@@ -15,12 +17,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from reprieve.domain.model import AccountRef
+from reprieve.domain.reviews import ReviewState
 from reprieve.domain.time import parse_instant
-from reprieve.services import catalogue, sanctions
+from reprieve.services import appeals, catalogue, reviews, sanctions
+from reprieve.services.due_process import Caller
 from reprieve.services.sanctions import ImposeSanction
 from reprieve.services.standing import get_standing
 from reprieve.store import queries
 from reprieve.store.db import Database
+from reprieve.store.due_process import AppealFilter, ReviewFilter
 
 ACTOR = "demo"
 SOCIAL = ["login", "post", "comment", "message", "react", "live", "advertise", "monetize", "appeal"]
@@ -138,13 +143,50 @@ def _meta(db: Database) -> None:
         actor="meta:trust-and-safety",
         now=t("2023-01-06T00:00:00Z"),
     )
-    sanctions.lift_sanction(
-        db,
-        sid,
-        reason="Reinstated with new guardrails: any new violation brings a suspension of one month to two years.",
-        effective_at="2023-01-25T00:00:00Z",
-        actor="meta:trust-and-safety",
-        now=t("2023-01-25T18:00:00Z"),
+    _meta_review(db, sid)
+
+
+#: Meta's experts, as a review panel names them (token names of reviewers).
+EXPERTS = ("public-safety-expert", "civil-unrest-expert", "elections-expert")
+META_MODERATOR = Caller("meta:trust-and-safety")
+
+
+def _meta_review(db: Database, sid: str) -> None:
+    """January 2023: experts assess the risk, the campaign's letter is put before them, and Meta
+    reinstates him with new guardrails (two years of probation with its heightened ladder)."""
+    review = reviews.open_review(
+        db, sid, panel=list(EXPERTS), caller=META_MODERATOR, now=t("2023-01-09T14:00:00Z"),
+        reason="Two years on: has the risk to public safety receded?",
+    )
+    for expert, day, factors in (
+        (EXPERTS[0], "2023-01-12", ["ongoing_violence", "restrictions_on_assembly"]),
+        (EXPERTS[1], "2023-01-13", ["ongoing_violence", "restrictions_on_assembly"]),
+        (EXPERTS[2], "2023-01-18", ["election_period"]),
+    ):
+        reviews.file_assessment(
+            db, review["id"], risk="low", factors=factors, caller=Caller(f"meta:{expert}", names=(expert,)),
+            rationale="No instances of violence or restrictions on assembly tied to the account since the "
+            "2022 midterms; the risk has sufficiently receded.", now=t(f"{day}T16:00:00Z"),
+        )
+    letter = appeals.file_appeal(
+        db, sanction_id=sid, kind="reinstatement", channel="letter", meeting_requested=True,
+        filed_by={"name": "Counsel for the Trump campaign", "relation": "representative"},
+        statement="We ask that Meta reinstate President Trump's accounts and for a meeting to discuss his "
+        "prompt reinstatement.",
+        received_at="2023-01-17T00:00:00Z", caller=META_MODERATOR, now=t("2023-01-17T15:00:00Z"),
+    )
+    appeals.attach_appeal(db, letter["id"], review_id=review["id"], caller=META_MODERATOR,
+                          now=t("2023-01-17T15:05:00Z"))
+    reviews.decide_review(
+        db, review["id"], outcome="lift", probation={"duration": "P2Y"}, caller=META_MODERATOR,
+        rationale="Reinstated with new guardrails: any new violation brings a suspension of one month to two "
+        "years.",
+        effective_at="2023-01-25T00:00:00Z", now=t("2023-01-25T18:00:00Z"),
+    )
+    appeals.decide_appeal(
+        db, letter["id"], outcome="granted", rationale="Decided with the experts' review of the suspension.",
+        reply="Mr Trump's accounts are reinstated with new guardrails.", effective_at="2023-01-25T00:00:00Z",
+        caller=META_MODERATOR, now=t("2023-01-25T18:05:00Z"),
     )
 
 
@@ -340,6 +382,31 @@ def tell_story(db: Database, echo: Callable[[str], None]) -> None:
             cells.append(get_standing(db, ref, at=t(when))["status"].ljust(10))
         echo(str(ref).ljust(width) + "  " + "  ".join(cells))
     echo("")
+    _tell_due_process(db, echo)
+    echo("")
     echo("Try: reprieve standing facebook/DonaldTrump --at 2022-06-01T00:00:00Z")
     echo("     reprieve sanction list --account facebook/DonaldTrump")
+    echo("     reprieve review list --state decided")
+    echo("     reprieve appeal list --kind reinstatement")
     echo("     reprieve audit verify")
+
+
+def _tell_due_process(db: Database, echo: Callable[[str], None]) -> None:
+    """Meta's expert review of January 2023 and the campaign's letter, as recorded."""
+    decided = reviews.list_reviews(
+        db, ReviewFilter(state=ReviewState.DECIDED, operator="meta"), at=t("2023-02-01T00:00:00Z")
+    )["items"]
+    for review in decided:
+        risks = ", ".join(f"{n} {risk}" for risk, n in review["risk"].items() if n)
+        probation = (review["decision"] or {}).get("probation")
+        echo(
+            f"Meta's expert review: a panel of {len(review['panel'])} assessed the risk ({risks}); "
+            f"decided to {review['outcome']} on {review['decided_at'][:10]}"
+            + (f", with probation until {probation['until'][:10]}" if probation else "")
+        )
+    for appeal in appeals.list_appeals(db, AppealFilter(operator="meta", kind="reinstatement"))["items"]:
+        meeting = ", meeting requested" if appeal["meeting_requested"] else ""
+        echo(
+            f"Reinstatement request by a {appeal['filed_by']['relation']} ({appeal['channel']}, received "
+            f"{(appeal['received_at'] or '')[:10]}{meeting}): {appeal['state']}"
+        )

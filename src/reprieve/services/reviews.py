@@ -253,7 +253,7 @@ def review_view(conn: Connection, review_id: str, *, row: dict[str, Any] | None 
         {"at": a["filed_at"], "event": "assessed", "by": a["reviewer"], "detail": f"risk {a['risk']}"} for a in filed
     ]
     timeline += [
-        {"at": _instant(a["received_at"]), "event": "appeal attached", "by": a["relation"],
+        {"at": _instant(a["received_at"]), "event": "appeal received", "by": a["relation"],
          "detail": f"{a['kind']} {a['id']} by {a['channel']}"
          + (", meeting requested" if a["meeting_requested"] else "")}
         for a in appeals
