@@ -20,8 +20,9 @@ from reprieve.domain.strikes import Probation, count_strikes, probation_at
 from reprieve.domain.time import format_instant, from_micros, to_micros
 from reprieve.services.catalogue import require_platform
 from reprieve.services.due_process import policy_of
-from reprieve.store import due_process, queries
+from reprieve.store import due_process
 from reprieve.store.db import Database
+from reprieve.store.standing import standing_rows
 
 MAX_CHECKS = 10_000
 
@@ -37,15 +38,13 @@ class AccountStanding:
 
 def account_standing(db: Database, conn: Connection, ref: AccountRef, at_us: int) -> AccountStanding:
     platform = require_platform(db, conn, ref.platform)
-    row = queries.account_row(conn, ref)
-    if row is None:  # never sanctioned, never registered: in good standing
+    rows = standing_rows(conn, ref.platform, ref.account)
+    if rows.identity is None:  # never sanctioned, never registered: in good standing
         return AccountStanding(ref, None, standing_at([], at_us), 0)
-    identity = row["identity_id"]
-    spans = queries.resolved_spans(conn, identity, ref.platform)
     # Strikes and probation follow the rule of reprieve.domain.strikes.
-    marks = due_process.strike_marks(conn, identity, ref.platform, policy_of(platform).strike_expiry)
-    probation = probation_at(due_process.probations_of(conn, identity, ref.platform), at_us)
-    return AccountStanding(ref, identity, standing_at(spans, at_us), count_strikes(marks, at_us), probation)
+    marks = due_process.marks_of(rows.direct, rows.reported, policy_of(platform).strike_expiry)
+    probation = probation_at(rows.probations, at_us)
+    return AccountStanding(ref, rows.identity, standing_at(rows.spans, at_us), count_strikes(marks, at_us), probation)
 
 
 def standing_view(result: AccountStanding, at: datetime) -> dict[str, Any]:

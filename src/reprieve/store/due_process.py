@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, and_, exists, func, not_, select
 
@@ -213,6 +213,25 @@ def violation_by_external_id(conn: Connection, platform_id: str, external_id: st
     return dict(row._mapping) if row else None
 
 
+class DirectStrike(NamedTuple):
+    """A sanction imposed directly (not by a violation's ladder), counted as a strike."""
+
+    id: str
+    starts_at: int
+    lifted_at: int | None
+    granted_at: int | None  #: when an appeal against it was first granted
+
+
+class ReportedStrike(NamedTuple):
+    """A violation reported by a platform, and what became of the sanction its ladder imposed."""
+
+    occurred_at: int
+    strike_expires_at: int | None
+    sanction_id: str | None
+    lifted_at: int | None
+    granted_at: int | None
+
+
 def strike_marks(
     conn: Connection, identity_id: str, platform_id: str, expire_after: Duration | None
 ) -> list[StrikeMark]:
@@ -230,16 +249,32 @@ def strike_marks(
     ).all()
     sanction_ids = [r.id for r in direct] + [r.sanction_id for r in reported if r.sanction_id]
     granted = granted_appeal_instants(conn, sanction_ids)
+    return marks_of(
+        [DirectStrike(r.id, r.starts_at, r.lifted_at, granted.get(r.id)) for r in direct],
+        [
+            ReportedStrike(
+                r.occurred_at, r.strike_expires_at, r.sanction_id, r.lifted_at,
+                granted.get(r.sanction_id) if r.sanction_id else None,
+            )
+            for r in reported
+        ],
+        expire_after,
+    )
+
+
+def marks_of(
+    direct: Iterable[DirectStrike], reported: Iterable[ReportedStrike], expire_after: Duration | None
+) -> list[StrikeMark]:
+    """The strikes these sanctions and violations make, under a policy's expiry."""
     marks = [
         StrikeMark(r.starts_at, strike_end(
-            r.starts_at, expires_at=expiry_of(r.starts_at, expire_after), voided=(r.lifted_at, granted.get(r.id))
+            r.starts_at, expires_at=expiry_of(r.starts_at, expire_after), voided=(r.lifted_at, r.granted_at)
         ))
         for r in direct
     ]
     marks.extend(
         StrikeMark(r.occurred_at, strike_end(
-            r.occurred_at, expires_at=r.strike_expires_at,
-            voided=(r.lifted_at, granted.get(r.sanction_id) if r.sanction_id else None),
+            r.occurred_at, expires_at=r.strike_expires_at, voided=(r.lifted_at, r.granted_at),
         ))
         for r in reported
     )
@@ -266,11 +301,13 @@ def probations_of(conn: Connection, identity_id: str, platform_id: str) -> list[
         select(P.id, P.starts_at, P.until, P.ladder, P.sanction_id)
         .where(P.identity_id == identity_id, P.platform_id == platform_id)
     )
-    result = []
-    for r in rows:
-        data = json.loads(r.ladder)
-        result.append(Probation(r.id, r.starts_at, r.until, ladder_from_data(data), data, r.sanction_id))
-    return result
+    return [probation_of(r.id, r.starts_at, r.until, r.ladder, r.sanction_id) for r in rows]
+
+
+def probation_of(probation_id: str, starts_at: int, until: int, ladder: str, sanction_id: str | None) -> Probation:
+    """A probation from its row; ``ladder`` is the JSON of the ladder that applies meanwhile."""
+    data = json.loads(ladder)
+    return Probation(probation_id, starts_at, until, ladder_from_data(data), data, sanction_id)
 
 
 def probation_row(conn: Connection, probation_id: str) -> dict[str, Any] | None:
