@@ -96,7 +96,7 @@ def record_violation(
         )
         automation = given_automation or Automation(policy.automated_detection, policy.automated_decision)
         violation_id = new_id("vio", now)
-        sanction_id = None
+        sanction = None
         if result.step is not None:
             term = step_term(result.step, occurred, policy.strike_expiry)
             scope = [platform.id]
@@ -116,8 +116,13 @@ def record_violation(
                 automated=automation.to_dict(),
                 extra={"violation": violation_id},
             )
-            sanction_id = impose_within(db, uow, [command])[0].id
+            sanction = impose_within(db, uow, [command])[0]
         expires = expiry_of(occurred_us, policy.strike_expiry)
+        strike = {
+            "count": result.strikes, "ladder": result.ladder.value,
+            "expires_at": None if expires is None else format_instant(from_micros(expires)),
+            "step": result.step.to_dict() if result.step is not None else None,
+        }
         uow.record([NewEvent(
             EventType.VIOLATION_RECORDED, format_instant(occurred) or "", platform.operator,
             {
@@ -125,38 +130,48 @@ def record_violation(
                 "platform": platform.id, "account": ref.account, "identity": identity, "policy": rule,
                 "severity": severity.value, "category": report.category, "facts": report.facts,
                 "occurred_at": format_instant(occurred), "automated": automation.to_dict(),
-                "strike": {
-                    "count": result.strikes, "ladder": result.ladder.value,
-                    "expires_at": None if expires is None else format_instant(from_micros(expires)),
-                    "step": result.step.to_dict() if result.step is not None else None,
-                },
-                "sanction": sanction_id,
+                "strike": strike,
+                "sanction": sanction.id if sanction is not None else None,
                 "probation": probation.id if probation is not None else None,
                 "answered_at": uow.at,
             },
         )])
-        recorded = store.violation_by_external_id(uow.conn, platform.id, external_id)
-        assert recorded is not None
-        return ViolationAnswer(_answer(uow, recorded), created=True)
+        body = _body(
+            violation_id, external_id, ref, identity, severity.value, occurred_us, strike,
+            probation.id if probation is not None else None,
+            sanction_view(sanction, at=now) if sanction is not None else None,
+        )
+        return ViolationAnswer(body, created=True)
 
 
 def _answer(uow: UnitOfWork, row: dict[str, Any]) -> dict[str, Any]:
-    """``{violation, strike, sanction}``: the sanction as it stood when the violation was first answered."""
+    """The first answer again, for a repeat: the sanction as it stood when it was first given."""
     answer = json.loads(row["answer"])
     sanction = None
     if row["sanction_id"]:
         loaded = queries.load_sanction(uow.conn, row["sanction_id"])
         assert loaded is not None
         sanction = sanction_view(loaded, at=parse_instant(answer["answered_at"]))
+    return _body(
+        row["id"], row["external_id"], AccountRef(row["platform_id"], row["account_id"]), row["identity_id"],
+        row["severity"], row["occurred_at"], answer["strike"], answer["probation"], sanction,
+    )
+
+
+def _body(
+    violation_id: str, external_id: str, ref: AccountRef, identity: str, severity: str, occurred_us: int,
+    strike: dict[str, Any], probation: str | None, sanction: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """``{violation, strike, sanction}``: what a platform is told."""
     return {
-        "id": row["id"],
-        "violation": row["external_id"],
-        "platform": row["platform_id"],
-        "account": row["account_id"],
-        "identity": row["identity_id"],
-        "severity": row["severity"],
-        "occurred_at": format_instant(from_micros(row["occurred_at"])),
-        "strike": answer["strike"],
-        "probation": answer["probation"],
+        "id": violation_id,
+        "violation": external_id,
+        "platform": ref.platform,
+        "account": ref.account,
+        "identity": identity,
+        "severity": severity,
+        "occurred_at": format_instant(from_micros(occurred_us)),
+        "strike": strike,
+        "probation": probation,
         "sanction": sanction,
     }
