@@ -1,0 +1,97 @@
+"""The due-process commands as a user types them: reprieve review, appeal and violation."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from reprieve.cli import main
+
+REASON = ["--category", "STATEMENT_CATEGORY_VIOLENCE", "--explanation", "Incitement", "--policy", "Violence"]
+
+
+class Cli:
+    def __init__(self, url: str, capsys: pytest.CaptureFixture[str]) -> None:
+        self.url = url
+        self.capsys = capsys
+
+    def run(self, *args: str) -> tuple[int, str, str]:
+        self.capsys.readouterr()
+        try:
+            main(["--database-url", self.url, *args])
+            code = 0
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        out, err = self.capsys.readouterr()
+        return code, out, err
+
+    def ok(self, *args: str) -> str:
+        code, out, err = self.run(*args)
+        assert code == 0, f"{args} failed: {err}"
+        return out
+
+    def json(self, *args: str) -> Any:
+        return json.loads(self.ok(*args, "--json"))
+
+    def fails(self, *args: str) -> str:
+        code, out, err = self.run(*args)
+        assert code == 1 and out == "", (code, out, err)
+        assert err.startswith("error: ") and err.count("\n") == 1, err
+        return err
+
+
+def test_a_review_an_appeal_and_violations_from_the_command_line(
+    database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cli = Cli(database_url, capsys)
+    cli.ok("operator", "create", "meta", "--name", "Meta")
+    cli.ok("platform", "create", "facebook", "--operator", "meta", "--name", "Facebook", "--policy", "meta")
+    sanction = cli.json("sanction", "create", "facebook/alice", "--kind", "suspension",
+                        "--starts-at", "2024-01-01T00:00:00Z", "--review-at", "2024-02-01T00:00:00Z", *REASON)
+    due = cli.json("review", "list", "--state", "due")["items"]
+    assert [(r["state"], r["sanction"]) for r in due] == [("due", sanction["id"])]
+    assert sanction["id"] in cli.ok("review", "list", "--state", "due")
+    review = cli.json("review", "open", sanction["id"], "--panel", "ana,ben,cy", "--reason", "Due")
+    cli.ok("review", "assess", review["id"], "--reviewer", "ana", "--risk", "low", "--factors",
+           "election_period", "--rationale", "Calm")
+    assert "needs 2 assessments" in cli.fails("review", "decide", review["id"], "--outcome", "lift",
+                                              "--rationale", "r")
+    assert "panel" in cli.fails("review", "assess", review["id"], "--reviewer", "eve", "--risk", "low",
+                                "--rationale", "x")
+    cli.ok("review", "assess", review["id"], "--reviewer", "ben", "--risk", "moderate", "--rationale", "Hm")
+    decided = cli.json("review", "decide", review["id"], "--outcome", "lift", "--rationale", "Receded",
+                       "--probation")
+    assert decided["decision"]["probation"]["ladder"]["by_severity"]["low"]["duration"] == "P1M"
+    shown = cli.ok("review", "show", review["id"])
+    assert "timeline:" in shown and "decided" in shown
+    standing = cli.json("standing", "facebook/alice")
+    assert standing["probation"]["sanction"] == sanction["id"]
+
+    other = cli.json("sanction", "create", "facebook/bob", "--kind", "suspension", "--duration", "P30D", *REASON)
+    appeal = cli.json("appeal", "file", other["id"], "--kind", "reinstatement", "--name", "Bob's lawyer",
+                      "--email", "lawyer@example.com", "--relation", "representative", "--channel", "letter",
+                      "--statement", "Please reinstate", "--meeting-requested")
+    assert appeal["filed_by"]["email"] == "lawyer@example.com" and appeal["meeting_requested"] is True
+    assert "already has an open appeal" in cli.fails("appeal", "file", other["id"], "--kind", "complaint",
+                                                     "--name", "Bob", "--channel", "web", "--statement", "s")
+    assert appeal["id"] in cli.ok("appeal", "list", "--state", "open")
+    granted = cli.json("appeal", "decide", appeal["id"], "--outcome", "granted", "--rationale", "ok",
+                       "--reply", "Reinstated")
+    assert granted["state"] == "granted"
+    assert cli.json("sanction", "show", other["id"])["state"] == "lifted"
+    cli.ok("appeal", "dispute", appeal["id"], "--body", "Appeals Centre Europe", "--submitted-at",
+           "2024-01-01T00:00:00Z")
+    assert "Appeals Centre Europe" in cli.ok("appeal", "show", appeal["id"])
+    events = cli.ok("events", "--limit", "1000", "--json")
+    assert "lawyer@example.com" not in events and "Bob's lawyer" not in events
+
+    first = cli.json("violation", "record", "facebook/carol", "--id", "v-1", "--policy", "Spam", "--severity",
+                     "low", "--category", "STATEMENT_CATEGORY_SCAMS_AND_FRAUD")
+    assert (first["strike"]["count"], first["sanction"]["kind"]) == (1, "warning")
+    code, out, err = cli.run("violation", "record", "facebook/carol", "--id", "v-1", "--policy", "Spam",
+                             "--severity", "low", "--category", "STATEMENT_CATEGORY_SCAMS_AND_FRAUD")
+    assert code == 0 and "already recorded" in err and out.startswith("strike 1 (standard ladder)")
+    assert "severity" in cli.fails("violation", "record", "facebook/carol", "--id", "v-2", "--policy", "Spam",
+                                   "--severity", "awful", "--category", "STATEMENT_CATEGORY_SCAMS_AND_FRAUD")
