@@ -36,6 +36,7 @@ from reprieve.services.views import sanction_view
 from reprieve.store import due_process as store
 from reprieve.store import queries
 from reprieve.store.db import Database
+from reprieve.store.standing import standing_rows
 from reprieve.store.uow import UnitOfWork
 
 
@@ -87,10 +88,12 @@ def record_violation(
         if earlier is not None:
             return ViolationAnswer(_answer(uow, earlier), created=False)
         policy = policy_of(platform)
-        identity = ensure_accounts(db, uow, [ref]).identities[ref]
+        # One read for the account's identity, strikes and probations (as standing reads them).
+        rows = standing_rows(uow.conn, platform.id, ref.account)
+        identity = rows.identity or ensure_accounts(db, uow, [ref]).identities[ref]
         occurred_us = to_micros(occurred)
-        marks = store.strike_marks(uow.conn, identity, platform.id, policy.strike_expiry)
-        probation = probation_at(store.probations_of(uow.conn, identity, platform.id), occurred_us)
+        marks = store.marks_of(rows.direct, rows.reported, policy.strike_expiry)
+        probation = probation_at(rows.probations, occurred_us)
         result = evaluate_ladder(
             policy.ladder, strikes_before=count_strikes(marks, occurred_us), severity=severity, probation=probation
         )
