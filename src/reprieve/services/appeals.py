@@ -27,7 +27,7 @@ from reprieve.domain.appeals import (
     handling_seconds,
     latest_decision_at,
 )
-from reprieve.domain.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
+from reprieve.domain.errors import ConflictError, NotFoundError, ValidationError
 from reprieve.domain.events import EventType, NewEvent
 from reprieve.domain.model import SanctionKind, SanctionState, ensure_text, parse_enum
 from reprieve.domain.reviews import ReviewState
@@ -289,11 +289,6 @@ def _appeal(conn: Connection, appeal_id: str, operators: Sequence[str] | None) -
     if row is None or (operators is not None and row["operator_id"] not in operators):
         raise NotFoundError(f"no appeal {appeal_id!r}")
     return row
-
-
-def ensure_may_see_contact(caller: Caller) -> None:
-    if not caller.is_moderator:
-        raise ForbiddenError("only moderators see the requester's contact details")
 
 
 # --- how an appeal looks -----------------------------------------------------------------
