@@ -62,6 +62,7 @@ def _wait_until_up(base: str, process: subprocess.Popen[bytes], log: IO[bytes]) 
         time.sleep(0.1)  # polling a port until it opens; no fixed wait
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("workers", [1, 2])
 def test_serve_answers_writes_and_reads(database_url: str, workers: int) -> None:
     db = open_database(database_url)
