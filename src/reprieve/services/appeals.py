@@ -179,9 +179,12 @@ def decide_appeal(
         seq = uow.next_seq() + 1  # the appeal.decided event comes first
         changes: list[NewEvent] = []
         lifted = False
-        if decided is AppealOutcome.GRANTED and sanction.state_at(effective) is SanctionState.ACTIVE:
-            sanction.lift(seq=seq, effective_at=effective)
-            changes.append(lift_event(sanction, effective, reason, origin))
+        state = sanction.state_at(effective)
+        if decided is AppealOutcome.GRANTED and state in (SanctionState.ACTIVE, SanctionState.SCHEDULED):
+            # A sanction granted away before it starts is lifted at its start: it never takes effect.
+            lift_at = max(effective, sanction.starts_at)
+            sanction.lift(seq=seq, effective_at=lift_at)
+            changes.append(lift_event(sanction, lift_at, reason, origin))
             lifted = True
         elif decided is AppealOutcome.PARTIALLY_GRANTED:
             platforms = [require_platform(db, uow.conn, p) for p in sanction.scope]
