@@ -73,7 +73,7 @@ class Automation:
             return cls()
         if not isinstance(data, dict):
             raise ValidationError("must be an object {detection, decision}", field="automated")
-        unknown = set(data) - {"detection", "decision"}
+        unknown = data.keys() - _AUTOMATION_FIELDS
         if unknown:
             raise ValidationError(f"unknown field {sorted(unknown)[0]!r}", field="automated")
         detection = data.get("detection", False)
@@ -191,6 +191,7 @@ class Reason:
 
 
 _REASON_FIELDS = frozenset(Reason._FIELDS)
+_AUTOMATION_FIELDS = frozenset({"detection", "decision"})
 # Enum members read through a descriptor on each access; bound once here for the hot path.
 _ILLEGAL_CONTENT = Ground.ILLEGAL_CONTENT
 _INCOMPATIBLE_CONTENT = Ground.INCOMPATIBLE_CONTENT

@@ -56,7 +56,8 @@ def format_instant(value: datetime | None) -> str | None:
     """RFC 3339 in UTC with a Z, microseconds only when there are some."""
     if value is None:
         return None
-    value = value.astimezone(UTC)
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
     if value.year < 1000:  # strftime does not pad these years; keep what earlier events hold
         pattern = "%Y-%m-%dT%H:%M:%S.%fZ" if value.microsecond else "%Y-%m-%dT%H:%M:%SZ"
         return value.strftime(pattern)
