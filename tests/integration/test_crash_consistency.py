@@ -28,7 +28,7 @@ from reprieve.store.db import Database
 IMPORTER = Path(__file__).with_name("killable_import.py")
 BATCH = 200
 COUNT = 50_000  # far more than it will get through before it is killed
-KILL_AFTER_EVENTS = 2_500  # in the middle of the seventh batch or so (each sanction: account + sanction)
+KILL_AFTER_EVENTS = 4_000  # ten batches or so in (each sanction is two events: account + sanction)
 
 
 def event_count(db: Database) -> int:

@@ -236,6 +236,8 @@ class Reference:
         if denied:
             later = sorted(i for s in reaching for i in s.instants() if i > t)
             until = next((i for i in later if not self.denied_at(account, i)), None)
+        # Each sanction imposed directly is a strike from its start until it is lifted (these
+        # platforms have no policy, so strikes never expire; see reprieve.domain.strikes).
         strikes = sum(1 for s in reaching if s.starts <= t and not any(lift <= t for lift in s.lifts))
         return {
             "status": status,
