@@ -10,6 +10,7 @@ from api_support import World, reason, sanction_body
 
 from reprieve.api.app import create_app
 from reprieve.api.middleware import DEFAULT_MAX_BODY_BYTES
+from reprieve.api.schemas import ChecksOut
 from reprieve.store import eventlog
 
 
@@ -27,6 +28,7 @@ def test_a_batch_of_10000_checks_is_answered_in_order(world: World) -> None:
     checks = [check(account=sanctioned if i % 2 else f"user{i}") for i in range(10_000)]
     response = world.client.post("/v1/checks", json={"checks": checks}, headers=world.headers["platform"])
     assert response.status_code == 200
+    ChecksOut.model_validate(response.json())  # served without response validation: hold it to the schema
     results = response.json()["results"]
     assert len(results) == 10_000
     assert [r["allowed"] for r in results[:4]] == [True, False, True, False]

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from fastapi import APIRouter
+import orjson
+from fastapi import APIRouter, Response
 
 from reprieve.api.deps import IDEMPOTENT, EnforcementDep, Now, Reader
 from reprieve.api.problems import problem_responses
@@ -17,11 +16,17 @@ router = APIRouter(prefix="/v1/checks", tags=["checks"])
 
 
 @router.post(
-    "", response_model=ChecksOut, dependencies=IDEMPOTENT, responses=problem_responses(409, 413),
+    "", response_model=None, dependencies=IDEMPOTENT,
+    responses={200: {"model": ChecksOut, "description": "One result per check, in order"},
+               **problem_responses(409, 413)},
     summary="Answer a batch of checks, in order",
 )
-def run_checks(tenant: Reader, body: ChecksRequest, now: Now, enforcement: EnforcementDep) -> dict[str, Any]:
+def run_checks(tenant: Reader, body: ChecksRequest, now: Now, enforcement: EnforcementDep) -> Response:
     at = parse_instant(body.at, field="at") if body.at is not None else now
     checks = [Check(AccountRef(c.platform, c.account), c.capability) for c in body.checks]
     results = enforcement.checks(checks, at=at, operators=tenant.operators)
-    return {"at": format_instant(at), "results": results}
+    # The hot path: the results are built by the enforcement layer in the documented shape
+    # (the API tests and schemathesis hold it to ChecksOut), so they are serialised directly
+    # rather than validated again, which would cost more than answering a batch.
+    content = orjson.dumps({"at": format_instant(at), "results": results})
+    return Response(content, media_type="application/json")
