@@ -14,19 +14,27 @@ from __future__ import annotations
 import gc
 import os
 import random
+import resource
 import subprocess
 import sys
 import time
 import tracemalloc
-import uuid
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
-from harness import ACTOR, NOW, PLATFORMS, create_catalogue, machine, max_rss_mib, parser, reason_templates, say
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from enforcement_common import (
+    ACTOR,
+    NOW,
+    PLATFORMS,
+    create_catalogue,
+    machine,
+    parser,
+    reasons,
+    say,
+    scratch_database,
+)
+from sqlalchemy import func, select
 
 from reprieve.domain.model import DEFAULT_CAPABILITIES, AccountRef
 from reprieve.domain.time import to_micros
@@ -34,7 +42,7 @@ from reprieve.enforcement import EnforcementIndex
 from reprieve.services.sanctions import ImposeSanction, import_sanctions
 from reprieve.services.standing import Check
 from reprieve.store import tables
-from reprieve.store.db import Database, normalise_url, open_database
+from reprieve.store.db import Database, open_database
 
 CAPABILITIES = [c for c in DEFAULT_CAPABILITIES if c != "appeal"]
 Triple = tuple[str, str, str]
@@ -43,7 +51,7 @@ Triple = tuple[str, str, str]
 def active_commands(count: int, seed: int) -> Iterator[ImposeSanction]:
     """``count`` sanctions, every one active at ``NOW``: started in the last two years, ending after."""
     rng = random.Random(seed)
-    reasons = reason_templates(rng)
+    templates = reasons(rng)
     rand = rng.random
     for i in range(count):
         platform = PLATFORMS[int(rand() * len(PLATFORMS))]
@@ -66,50 +74,9 @@ def active_commands(count: int, seed: int) -> Iterator[ImposeSanction]:
         else:
             kind, ends_at = "termination", None
         yield ImposeSanction(
-            subject=AccountRef(platform, account), kind=kind, reason=dict(reasons[int(rand() * len(reasons))]),
+            subject=AccountRef(platform, account), kind=kind, reason=dict(templates[int(rand() * len(templates))]),
             scope=scope, denies=denies, starts_at=starts, ends_at=ends_at,
         )
-
-
-@contextmanager
-def bench_database(args: Any) -> Iterator[tuple[Database, bool]]:
-    """(database, needs import): the one named by --database-url, or a new one, kept if --keep."""
-    if args.database_url:
-        db = open_database(args.database_url)
-        yield db, False
-        db.dispose()
-        return
-    if args.backend == "sqlite":
-        path = f"/tmp/reprieve-enforcement-bench-{uuid.uuid4().hex[:8]}.db"
-        url = f"sqlite:///{path}"
-        db = open_database(url)
-        try:
-            yield db, True
-        finally:
-            db.dispose()
-            if args.keep:
-                say(f"kept: --database-url {url}")
-            else:
-                for suffix in ("", "-wal", "-shm"):
-                    if os.path.exists(path + suffix):
-                        os.remove(path + suffix)
-        return
-    name = f"reprieve_bench_enforcement_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(normalise_url(args.postgres_url), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(normalise_url(args.postgres_url)).set(database=name).render_as_string(hide_password=False)
-    db = open_database(url)
-    try:
-        yield db, True
-    finally:
-        db.dispose()
-        if args.keep:
-            say(f"kept: --database-url {url}")
-        else:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def populate(db: Database, count: int, seed: int) -> None:
@@ -242,28 +209,42 @@ def deep_size(index: EnforcementIndex) -> int:
 
 
 def main() -> None:
-    p = parser(__doc__.splitlines()[0])
+    p = parser(__doc__.splitlines()[0], 1_000_000)
     p.add_argument("--database-url", help="a database populated by an earlier run (with --keep)")
     p.add_argument("--keep", action="store_true", help="keep the database for later runs")
     p.add_argument("--checks", type=int, default=1_000_000, help="checks per workload")
     p.add_argument("--baseline-checks", type=int, default=20_000)
     args = p.parse_args()
     say(f"machine: {machine()}")
-    with bench_database(args) as (db, needs_import):
+    if args.database_url:
+        db = open_database(args.database_url, migrate=False)
         say(f"backend: {db.dialect}")
-        if needs_import:
-            say(f"importing {args.count:,} sanctions active at {NOW:%Y-%m-%d}")
-            populate(db, args.count, args.seed)
-            # Measure in a new process, as a server starting up: not in the heap the import left.
-            url = db.engine.url.render_as_string(hide_password=False)
-            again = [a for a in sys.argv[1:] if a != "--keep"]
-            subprocess.run([sys.executable, __file__, *again, "--database-url", url], check=True)
-            return
         measure(db, args)
+        db.dispose()
+        return
+    with scratch_database(args.backend, args.postgres_url, keep=args.keep) as db:
+        say(f"backend: {db.dialect}; importing {args.count:,} sanctions active at {NOW:%Y-%m-%d}")
+        populate(db, args.count, args.seed)
+        # Measure in a new process, as a server starting up: not in the heap the import left.
+        url = db.engine.url.render_as_string(hide_password=False)
+        again = [a for a in sys.argv[1:] if a != "--keep"]
+        subprocess.run([sys.executable, __file__, *again, "--database-url", url], check=True)
+
+
+def calibration() -> float:
+    """ns per iteration of an empty Python loop: how fast this core runs Python, to scale by."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.process_time()
+        for _ in range(5_000_000):
+            pass
+        best = min(best, time.process_time() - started)
+    return best / 5_000_000 * 1e9
 
 
 def measure(db: Database, args: Any) -> None:
     """Everything but the import, on a populated database."""
+    say(f"calibration: an empty Python loop takes {calibration():.0f} ns an iteration")
     active = active_sanctions(db)
     say(f"active sanctions: {active:,}")
     at_us = to_micros(NOW)
@@ -275,8 +256,9 @@ def measure(db: Database, args: Any) -> None:
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     gc.collect()
     rss_delta = rss_bytes() - rss_before
-    say(f"build: {wall:.2f} s ({active / wall:,.0f} sanctions/s; {cpu:.2f} s of it on this process's CPU, "
-        f"the rest in the database) for {len(index):,} accounts")
+    where = "PostgreSQL's own is not" if db.dialect == "postgresql" else "SQLite's work is"
+    say(f"build: {wall:.2f} s ({active / wall:,.0f} sanctions/s) for {len(index):,} accounts; "
+        f"CPU of this process (both threads): {cpu:.2f} s ({where} in it)")
     say(f"memory (RSS growth over the build): {rss_delta / 2**20:,.1f} MiB = {rss_delta / active:.0f} B/sanction")
     deep = deep_size(index)
     say(f"memory (sizeof of keys, entries, dicts, filters): {deep / 2**20:,.1f} MiB "
@@ -321,7 +303,7 @@ def measure(db: Database, args: Any) -> None:
     tracemalloc.stop()
     say(f"memory (tracemalloc, live after a build of {len(rebuilt):,} accounts): "
         f"{traced / 2**20:,.1f} MiB = {traced / active:.0f} B/sanction")
-    say(f"peak memory (max RSS): {max_rss_mib():,.0f} MiB")
+    say(f"peak memory (max RSS): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB")
 
 
 if __name__ == "__main__":

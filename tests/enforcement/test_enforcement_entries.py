@@ -30,3 +30,10 @@ def test_an_account_without_spans_is_long_enough_for_the_fast_path() -> None:
     packed = pack("i", [], 0, [])
     assert len(packed) >= HEAD.size and HEAD.unpack_from(packed)[0] == 0
     assert unpack(packed).identity == "i"
+
+
+def test_counts_beyond_two_bytes_round_trip() -> None:
+    marks = tuple((i, i + 1) for i in range(70_000))
+    entry = unpack(pack_one(IDENTITY, 1, 2, 1, 1, SID, 70_000))
+    assert entry.strikes == 70_000
+    assert unpack(pack(IDENTITY, [], 3, marks)).marks == marks

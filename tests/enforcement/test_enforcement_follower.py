@@ -66,6 +66,7 @@ def test_polling_applies_everything_up_to_the_head(
 ) -> None:
     index = EnforcementIndex.build(db, now=now)  # an empty database: not even a platform
     follower = IndexFollower(index, db)
+    assert follower.staleness == float("inf")
     monkeypatch.setattr(follower_module, "_PAGE", 2)  # several pages per poll
     catalogue.create_operator(db, id="meta", name="Meta", actor="t", now=now)
     catalogue.create_platform(db, id="facebook", operator="meta", name="Facebook", actor="t", now=now)
@@ -75,6 +76,7 @@ def test_polling_applies_everything_up_to_the_head(
     with db.read() as conn:
         head, _ = eventlog.head(conn)
     assert (index.seq, follower.lag) == (head, 0)
+    assert 0 <= follower.staleness < 60
     assert [denied(index, f"user{i}", now) for i in range(3)] == [True, False, True]
     assert follower.poll() == 0
 

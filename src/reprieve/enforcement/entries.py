@@ -7,8 +7,8 @@ An entry is one ``bytes`` object, so that an account costs a dict slot, its name
              bitmask over the platform's capabilities, kind (1 restriction, 2 suspension,
              3 termination), length of the sanction id, then its UTF-8 bytes
     B + id   the account's identity
-    II       strikes: sanctions counted for every instant from the horizon on, and the number
-             of time-dependent strike marks that follow
+    HH       strikes: sanctions counted for every instant from the horizon on, and the number
+             of time-dependent strike marks that follow (both 0xFFFF: the counts follow as II)
     per mark qq: starts_at, lifted_at (END_OF_TIME if never)
 
 Warnings deny nothing and never make a status, so their spans are left out (they still count
@@ -40,7 +40,9 @@ STATUS_OF_CODE = ("good", "restricted", "suspended", "terminated")
 HEAD = struct.Struct("<BqqQBB")
 _SPAN = struct.Struct("<qqQBB")
 _COUNT = struct.Struct("<I")
-_STRIKES = struct.Struct("<II")
+_STRIKES = struct.Struct("<HH")
+_BIG_STRIKES = struct.Struct("<II")  # after HH = (0xFFFF, 0xFFFF), for counts that need it
+_BIG = 0xFFFF
 _MARK = struct.Struct("<qq")
 _MANY = 255
 #: Layouts of a one-span entry without strike marks, by lengths of sanction id and identity.
@@ -78,7 +80,7 @@ def pack(
     marks: Sequence[tuple[int, int]],
 ) -> bytes:
     """The bytes of an entry; spans in the order given, strike marks as (starts_at, lifted_at)."""
-    if len(spans) == 1 and not marks:
+    if len(spans) == 1 and not marks and strikes < _BIG:
         span = spans[0]
         return pack_one(identity, span.start, span.end, span.mask, span.kind, span.sanction_id, strikes)
     parts: list[bytes] = []
@@ -91,7 +93,10 @@ def pack(
         parts.append(_SPAN.pack(span.start, span.end, span.mask, span.kind, len(sid)) + sid)
     ident = identity.encode()
     parts.append(bytes((len(ident),)) + ident)
-    parts.append(_STRIKES.pack(strikes, len(marks)))
+    if strikes < _BIG and len(marks) < _BIG:
+        parts.append(_STRIKES.pack(strikes, len(marks)))
+    else:
+        parts.append(_STRIKES.pack(_BIG, _BIG) + _BIG_STRIKES.pack(strikes, len(marks)))
     parts.extend(_MARK.pack(start, lifted) for start, lifted in marks)
     packed = b"".join(parts)
     if len(packed) < HEAD.size:  # the fast path always reads HEAD.size bytes
@@ -101,11 +106,13 @@ def pack(
 
 def pack_one(identity: str, start: int, end: int, mask: int, kind: int, sanction_id: str, strikes: int) -> bytes:
     """``pack`` of one span and no time-dependent strike mark (the common case), in one call."""
+    if strikes >= _BIG:
+        return pack(identity, [PackedSpan(start, end, mask, kind, sanction_id)], strikes, ())
     sid = sanction_id.encode()
     ident = identity.encode()
     layout = _ONE_SPAN.get((len(sid), len(ident)))
     if layout is None:
-        layout = _ONE_SPAN[len(sid), len(ident)] = struct.Struct(f"<BqqQBB{len(sid)}sB{len(ident)}sII")
+        layout = _ONE_SPAN[len(sid), len(ident)] = struct.Struct(f"<BqqQBB{len(sid)}sB{len(ident)}sHH")
     return layout.pack(1, start, end, mask, kind, len(sid), sid, len(ident), ident, strikes, 0)
 
 
@@ -127,5 +134,8 @@ def unpack(packed: bytes) -> Entry:
     offset += 1 + length
     strikes, count = _STRIKES.unpack_from(packed, offset)
     offset += _STRIKES.size
+    if strikes == count == _BIG:
+        strikes, count = _BIG_STRIKES.unpack_from(packed, offset)
+        offset += _BIG_STRIKES.size
     marks = tuple(_MARK.unpack_from(packed, offset + i * _MARK.size) for i in range(count))
     return Entry(tuple(spans), identity, strikes, marks)

@@ -67,6 +67,11 @@ class IndexFollower:
         """Events in the log, as of the last poll, that the index has not applied yet."""
         return max(0, self.head - self.index.seq)
 
+    @property
+    def staleness(self) -> float:
+        """Seconds since the last successful poll (infinite before the first): for readiness."""
+        return float("inf") if self.last_poll is None else time.monotonic() - self.last_poll
+
     def poll(self) -> int:
         """Apply every event recorded so far; returns how many affecting events were applied."""
         with self._lock:

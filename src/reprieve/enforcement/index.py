@@ -207,7 +207,7 @@ class EnforcementIndex:
         mask, table = 0, bytearray(1)
         try:
             for platform, account, capability in checks:
-                if platform is not current:
+                if platform != current:
                     state = states.get(platform)
                     if state is None:
                         state = states[platform] = self._state(platform, capability, operators)
