@@ -269,10 +269,6 @@ def test_list_sanctions_filters_and_pages(db: Database, meta: str, x_corp: str, 
     assert ids(platform="instagram", state=SanctionState.ACTIVE) == {created["active"]["id"]}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the kind filter reads the kind of the latest term, while each item shows its kind at `at`",
-)
 def test_list_sanctions_filters_by_the_kind_in_force_at_the_instant_asked(
     db: Database, meta: str, now: datetime, impose: Impose
 ) -> None:
@@ -283,6 +279,11 @@ def test_list_sanctions_filters_by_the_kind_in_force_at_the_instant_asked(
     assert [item["kind"] for item in shown] == ["suspension"]
     listed = list_sanctions(db, queries.SanctionFilter(kind=SanctionKind.SUSPENSION), at=now)["items"]
     assert [item["id"] for item in listed] == [sanction["id"]]
+    assert list_sanctions(db, queries.SanctionFilter(kind=SanctionKind.RESTRICTION), at=now)["items"] == []
+    later = now + timedelta(days=15)
+    assert list_sanctions(db, queries.SanctionFilter(kind=SanctionKind.SUSPENSION), at=later)["items"] == []
+    listed = list_sanctions(db, queries.SanctionFilter(kind=SanctionKind.RESTRICTION), at=later)["items"]
+    assert [(item["id"], item["kind"]) for item in listed] == [(sanction["id"], "restriction")]
 
 
 def test_list_sanctions_filters_by_category(

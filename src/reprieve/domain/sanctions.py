@@ -284,6 +284,28 @@ def compute_spans(sanction_id: str, changes: Sequence[Change]) -> list[Span]:
     return result
 
 
+def kind_periods(changes: Sequence[Change]) -> list[tuple[int, int, SanctionKind]]:
+    """When a sanction shows which kind (``view_at``), as (from, until, kind) in µs from the epoch.
+
+    Empty when every term has the same kind, which is nearly always: then the kind is the same
+    at every instant. Before the sanction starts it shows the kind it will start with.
+    """
+    terms = sorted((c for c in changes if c.type is not ChangeType.LIFTED), key=lambda c: (c.effective_at, c.seq))
+    if len({c.kind for c in terms}) <= 1:
+        return []
+    breakpoints = sorted({to_micros(c.effective_at) for c in terms})
+    periods: list[tuple[int, int, SanctionKind]] = []
+    for i, start in enumerate(breakpoints):
+        kind = _in_force(terms, start).kind
+        assert kind is not None
+        until = breakpoints[i + 1] if i + 1 < len(breakpoints) else END_OF_TIME
+        if periods and periods[-1][2] is kind:
+            periods[-1] = (periods[-1][0], until, kind)
+        else:
+            periods.append((0 if not periods else start, until, kind))
+    return periods
+
+
 def _in_force(terms: list[Change], t: int) -> Change:
     chosen = terms[0]
     for change in terms:

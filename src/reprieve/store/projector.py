@@ -15,7 +15,7 @@ from sqlalchemy import Connection, delete, select, update
 
 from reprieve.domain.events import EventType
 from reprieve.domain.model import Platform, SanctionKind
-from reprieve.domain.sanctions import Change, ChangeType, compute_spans, denials_on, lifted_at
+from reprieve.domain.sanctions import Change, ChangeType, compute_spans, denials_on, kind_periods, lifted_at
 from reprieve.domain.time import end_to_micros, parse_instant, to_micros
 from reprieve.store import due_process_projection as due_process
 from reprieve.store import tables
@@ -214,6 +214,12 @@ class Projector:
                      json.dumps(sorted(denied)))
                 )
         insert_rows(self.conn, tables.sanction_spans, _SPAN_COLUMNS, span_rows)
+        periods = tables.sanction_kind_periods
+        self.conn.execute(delete(periods).where(periods.c.sanction_id == row.id))
+        insert_rows(
+            self.conn, periods, ("sanction_id", "shown_from", "shown_until", "kind"),
+            [(row.id, start, until, kind.value) for start, until, kind in kind_periods(changes)],
+        )
 
 
 #: ``json.dumps(value, sort_keys=True)`` and ``json.dumps(value)``, without building an encoder each call.

@@ -184,7 +184,14 @@ def list_sanction_rows(
         else:
             query = query.where(S.subject_account == f.account)
     if f.kind:
-        query = query.where(S.kind == f.kind.value)
+        # The kind each sanction shows at the instant: its only kind, or the period's when amended to another.
+        periods = tables.sanction_kind_periods.c
+        varies = exists().where(periods.sanction_id == S.id)
+        shown = exists().where(
+            periods.sanction_id == S.id, periods.kind == f.kind.value,
+            periods.shown_from <= at_us, periods.shown_until > at_us,
+        )
+        query = query.where(or_(and_(S.kind == f.kind.value, ~varies), shown))
     if f.category:
         query = query.where(S.category == f.category)
     if f.state:

@@ -140,6 +140,17 @@ sanction_spans = Table(
     comment="When each sanction is active on each platform of its scope, and what it denies there.",
 )
 
+sanction_kind_periods = Table(
+    "sanction_kind_periods",
+    metadata,
+    Column("sanction_id", String(40), ForeignKey("sanctions.id"), primary_key=True),
+    Column("shown_from", BigInteger, primary_key=True, autoincrement=False, comment="µs, inclusive"),
+    Column("shown_until", BigInteger, nullable=False, comment="µs, exclusive; END_OF_TIME if none"),
+    Column("kind", String(16), nullable=False, comment="the kind the sanction shows then"),
+    comment="Only for sanctions amended to another kind: which kind each shows when. "
+    "Others show sanctions.kind at every instant.",
+)
+
 tokens = Table(
     "tokens",
     metadata,
@@ -289,7 +300,7 @@ appeal_requesters = Table(
 
 #: Tables rebuilt from the log by ``rebuild_projections``, in dependency order.
 PROJECTIONS = (
-    operators, platforms, identities, accounts, sanctions, sanction_scope, sanction_spans,
+    operators, platforms, identities, accounts, sanctions, sanction_scope, sanction_spans, sanction_kind_periods,
     reviews, review_assessments, appeals, appeal_disputes, violations, probations,
 )
 
