@@ -591,10 +591,6 @@ def test_backdating_before_the_start_is_refused(db: Database, now: datetime, eff
     assert service.get_sanction(db, created["id"], at=hour(10))["history"] == created["history"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a denied check names the worst active sanction, even one that does not deny the capability",
-)
 def test_a_check_names_a_sanction_that_denies_the_capability(db: Database, now: datetime) -> None:
     world = World(db, now)
 

@@ -7,7 +7,7 @@ denials already resolved for the platform. Instants are microseconds since the e
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from reprieve.domain.model import STATUS_OF_KIND, STATUS_RANK, SanctionKind, Status
 from reprieve.domain.time import END_OF_TIME
@@ -30,26 +30,37 @@ class Standing:
     denies: tuple[str, ...]
     until: int | None  #: first instant after t when nothing is denied; None if never or nothing
     sanctions: tuple[str, ...]  #: the active sanctions that cause the status, worst first
+    #: For each capability denied, the worst active sanction that denies it (what a check names).
+    denied_by: dict[str, str] = field(default_factory=dict)
+
+    def denier_of(self, capability: str) -> str | None:
+        return self.denied_by.get(capability)
 
 
 def standing_at(spans: Sequence[ResolvedSpan], t: int) -> Standing:
     """Standing at ``t`` given every span of every sanction reaching the account."""
     status = Status.GOOD
     denied: set[str] = set()
-    causes: list[tuple[int, str]] = []
+    causes: list[tuple[int, str, frozenset[str]]] = []
     for span in spans:
         if span.start <= t < span.end and span.kind is not SanctionKind.WARNING:
             kind_status = STATUS_OF_KIND[span.kind]
             if STATUS_RANK[kind_status] > STATUS_RANK[status]:
                 status = kind_status
             denied |= span.denies
-            causes.append((-span.kind.severity, span.sanction_id))
+            causes.append((-span.kind.severity, span.sanction_id, span.denies))
     until = denial_ends_after(spans, t) if denied else None
+    causes.sort(key=lambda c: (c[0], c[1]))
+    denied_by: dict[str, str] = {}
+    for _, sanction_id, denies in causes:
+        for capability in denies:
+            denied_by.setdefault(capability, sanction_id)
     return Standing(
         status=status,
         denies=tuple(sorted(denied)),
         until=until,
-        sanctions=tuple(dict.fromkeys(sid for _, sid in sorted(causes))),
+        sanctions=tuple(dict.fromkeys(sid for _, sid, _ in causes)),
+        denied_by=denied_by,
     )
 
 

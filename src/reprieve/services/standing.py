@@ -119,7 +119,7 @@ def run_checks(
                 "allowed": allowed,
                 "status": s.status.value if not allowed or s.status is not Status.GOOD else Status.GOOD.value,
                 "until": None if allowed else (format_instant(from_micros(s.until)) if s.until else None),
-                "sanction": None if allowed else (s.sanctions[0] if s.sanctions else None),
+                "sanction": None if allowed else s.denier_of(check.capability),
             })
     return results
 
