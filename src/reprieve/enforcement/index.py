@@ -22,8 +22,9 @@ from reprieve.domain.errors import NotFoundError, ValidationError
 from reprieve.domain.model import APPEAL, AccountRef, Platform, ensure_slug
 from reprieve.domain.standing import ResolvedSpan, standing_at
 from reprieve.domain.time import END_OF_TIME, format_instant, from_micros
-from reprieve.enforcement.entries import HEAD, KIND_OF_CODE, STATUS_OF_CODE, unpack
+from reprieve.enforcement.entries import HEAD, KIND_OF_CODE, STATUS_OF_CODE, PackedSpan, unpack
 from reprieve.services.standing import MAX_CHECKS, AccountStanding, Check, standing_view
+from reprieve.store.db import Database
 
 #: ``(allowed, status, until µs or None, sanction id or None)``: the answer to one check.
 Decision = tuple[bool, str, int | None, str | None]
@@ -45,12 +46,13 @@ class InstantNotCovered(LookupError):
 class PlatformSlot:
     """What the index holds for one platform: its capabilities as bits, its accounts, its filter."""
 
-    __slots__ = ("_masks", "accounts", "bits", "filter", "filtered", "names", "platform")
+    __slots__ = ("_masks", "accounts", "all_mask", "bits", "filter", "filtered", "names", "platform")
 
     def __init__(self, platform: Platform) -> None:
         self.platform = platform
         self.bits = {name: bit for bit, name in enumerate(platform.capabilities)}
         self.names = platform.capabilities
+        self.all_mask = sum(1 << bit for name, bit in self.bits.items() if name != APPEAL)
         self.accounts: dict[str, bytes] = {}
         #: (mask, bits): bit ``hash(account) & mask`` is set for every account with spans.
         #: One attribute, so that a reader never pairs a mask with a table of another size.
@@ -58,8 +60,11 @@ class PlatformSlot:
         self.filtered = 0  #: accounts marked in the filter since it was sized
         self._masks: dict[str, int] = {}
 
-    def mask_of(self, denies_json: str) -> int:
-        """The bitmask of a span's ``denies`` column (a JSON list of capability names)."""
+    def mask_of(self, denies_json: str | None) -> int:
+        """The bitmask of a span's ``denies`` column (a JSON list of capability names); None
+        for a suspension or a termination, which deny everything but ``appeal``."""
+        if denies_json is None:
+            return self.all_mask
         mask = self._masks.get(denies_json)
         if mask is None:
             mask = 0
@@ -73,11 +78,8 @@ class PlatformSlot:
     def denies_of(self, mask: int) -> frozenset[str]:
         return frozenset(name for bit, name in enumerate(self.names) if mask >> bit & 1)
 
-    def put(self, account: str, entry: bytes | None) -> None:
-        """Replace what is known of ``account`` (None: nothing); single writer."""
-        if entry is None:
-            self.accounts.pop(account, None)
-            return
+    def put(self, account: str, entry: bytes) -> None:
+        """Replace the entry of ``account`` (accounts are never deleted); one writer at a time."""
         self.accounts[account] = entry
         if entry[0]:  # has spans: marked after it is in the dict, so a marked account is found
             mask, table = self.filter
@@ -114,9 +116,9 @@ class EnforcementIndex:
             self.add_platform(platform)
 
     @classmethod
-    def build(cls, db: Any, *, now: datetime) -> EnforcementIndex:
-        """Build from the projections of ``db`` (a ``Database``), for instants from ``now`` on."""
-        from reprieve.enforcement.loader import build_index
+    def build(cls, db: Database, *, now: datetime) -> EnforcementIndex:
+        """Build from the projections of ``db``, for instants from ``now`` on."""
+        from reprieve.enforcement.loader import build_index  # the loader builds on this module
 
         return build_index(db, now=now)
 
@@ -303,7 +305,8 @@ def _decide_spans(packed: bytes, bit: int, t: int) -> Decision:
             denied |= span.mask
             worst = max(worst, span.kind)
             key = (-span.kind, span.sanction_id)
-            if cause is None or key < cause:
+            # A check names the worst sanction that denies this capability, as domain.standing does.
+            if span.mask >> bit & 1 and (cause is None or key < cause):
                 cause = key
     if not denied >> bit & 1:
         return (True, STATUS_OF_CODE[worst], None, None)
@@ -311,7 +314,7 @@ def _decide_spans(packed: bytes, bit: int, t: int) -> Decision:
     return (False, STATUS_OF_CODE[worst], _denial_ends_after(entry.spans, t), cause[1])
 
 
-def _denial_ends_after(spans: Iterable[Any], t: int) -> int | None:
+def _denial_ends_after(spans: Iterable[PackedSpan], t: int) -> int | None:
     """``domain.standing.denial_ends_after`` on packed spans."""
     denying = sorted((s.start, s.end) for s in spans if s.mask and s.end > t)
     cursor = t

@@ -33,7 +33,8 @@ _CHUNK = 500
 
 _ENTRIES_SQL = """
 SELECT a.identity_id, a.platform_id, a.account_id,
-       sp.sanction_id, sp.active_from, sp.active_until, sp.kind, sp.denies
+       sp.sanction_id, sp.active_from, sp.active_until, sp.kind,
+       CASE WHEN sp.kind = 'restriction' THEN sp.denies END
   FROM accounts a
   LEFT JOIN sanction_spans sp ON sp.identity_id = a.identity_id AND sp.platform_id = a.platform_id
 {where}
@@ -49,7 +50,8 @@ _SOME_LIFTED = text(_LIFTED_SQL.format(where="AND identity_id IN :ids")).bindpar
     bindparam("ids", expanding=True)
 )
 
-#: The columns of a span in a row of the entries query: sanction id, from, until, kind, denies.
+#: A row of the entries query: identity, platform, account, then the span's sanction id, from,
+#: until, kind and, for a restriction, what it denies (the others deny everything but appeal).
 Row = Sequence[Any]
 
 
