@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 import pytest
-from enforcement_history import ACTOR, CATALOGUE, History
+from enforcement_history import ACTOR, CATALOGUE, POLICIES, History
 
 from reprieve.services import catalogue
 from reprieve.store.db import Database
@@ -24,7 +24,7 @@ def history(db: Database, now: datetime) -> Callable[[int], History]:
             for platform, capabilities in platforms.items():
                 created = catalogue.create_platform(
                     db, id=platform, operator=operator, name=platform.title(),
-                    capabilities=capabilities, actor=ACTOR, now=now,
+                    capabilities=capabilities, policy=POLICIES.get(platform), actor=ACTOR, now=now,
                 )
                 h.capabilities[platform] = created["capabilities"]
                 h.operator_of[platform] = operator

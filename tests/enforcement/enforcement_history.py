@@ -9,12 +9,15 @@ from datetime import datetime, timedelta
 from reprieve.domain.errors import ConflictError, ValidationError
 from reprieve.domain.model import AccountRef
 from reprieve.services import catalogue
+from reprieve.services.appeals import decide_appeal, file_appeal
+from reprieve.services.due_process import Caller
 from reprieve.services.sanctions import (
     ImposeSanction,
     amend_sanction,
     impose_sanction,
     lift_sanction,
 )
+from reprieve.services.violations import RecordViolation, record_violation
 from reprieve.store.db import Database
 
 ACTOR = "enforcement-tests"
@@ -24,6 +27,9 @@ CATALOGUE: dict[str, dict[str, list[str] | None]] = {
     "meta": {"facebook": None, "instagram": ["login", "post", "message", "live"]},
     "x": {"twitter": ["login", "post", "appeal"]},
 }
+#: Shipped policies, for platforms whose strikes expire and whose violations climb a ladder.
+POLICIES = {"facebook": "meta", "twitter": "youtube"}
+MODERATOR = Caller(actor="enforcement-tests")
 KINDS = ("warning", "restriction", "suspension", "termination")
 
 
@@ -38,7 +44,8 @@ class History:
     sanctions: list[str] = field(default_factory=list)
     capabilities: dict[str, list[str]] = field(default_factory=dict)
     operator_of: dict[str, str] = field(default_factory=dict)
-    changes: int = 0  #: amendments, lifts, links and registrations made
+    changes: int = 0  #: amendments, lifts, links, registrations, violations and appeals made
+    violations: int = 0
     refused: int = 0  #: those the domain refused
 
     def instant(self, low_days: int, high_days: int) -> datetime:
@@ -48,18 +55,22 @@ class History:
     def step(self) -> None:
         """One random change; an amendment or lift the domain refuses is not made, as in real life."""
         roll = self.rng.random()
-        if roll < 0.45 or not self.sanctions:
+        if roll < 0.35 or not self.sanctions:
             self.impose()
             return
         try:
-            if roll < 0.65:
+            if roll < 0.5:
                 self.amend()
-            elif roll < 0.8:
+            elif roll < 0.6:
                 self.lift()
-            elif roll < 0.92:
+            elif roll < 0.7:
                 self.link()
-            else:
+            elif roll < 0.75:
                 self.register()
+            elif roll < 0.9:
+                self.violate()
+            else:
+                self.appeal()
             self.changes += 1
         except (ConflictError, ValidationError):
             self.refused += 1
@@ -124,6 +135,39 @@ class History:
         refs = list({self.account(self.rng.choice(platforms)) for _ in range(self.rng.randint(2, 3))})
         catalogue.link_identities(self.db, operator=operator, accounts=refs, actor=ACTOR, now=self.now)
         self.accounts.extend(r for r in refs if r not in self.accounts)
+
+    def violate(self) -> None:
+        """A violation reported by the platform, now or in the past; its ladder may sanction."""
+        ref = self.account()
+        self.violations += 1
+        result = record_violation(
+            self.db,
+            RecordViolation(
+                id=f"v{self.violations}", platform=ref.platform, account=ref.account, policy="spam",
+                severity=self.rng.choice(("low", "moderate", "high", "severe")),
+                category="STATEMENT_CATEGORY_SCAMS_AND_FRAUD", occurred_at=self.instant(-500, 0),
+            ),
+            caller=MODERATOR, now=self.now,
+        )
+        sanction = result.body.get("sanction")
+        if sanction:
+            self.sanctions.append(sanction["id"])
+        if ref not in self.accounts:
+            self.accounts.append(ref)
+
+    def appeal(self) -> None:
+        """A reinstatement request, granted now: the sanction is lifted, its strike voided,
+        and sometimes a probation begins."""
+        sanction_id = self.rng.choice(self.sanctions)
+        filed = file_appeal(
+            self.db, sanction_id=sanction_id, kind="reinstatement",
+            filed_by={"name": "Counsel", "relation": "representative"}, statement="Please reinstate.",
+            channel="letter", caller=MODERATOR, now=self.now,
+        )
+        decide_appeal(
+            self.db, filed["id"], outcome="granted", rationale="Circumstances changed.", reply="Reinstated.",
+            probation={"duration": "P1Y"} if self.rng.random() < 0.5 else None, caller=MODERATOR, now=self.now,
+        )
 
     def register(self) -> None:
         ref = self.account()

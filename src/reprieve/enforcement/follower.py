@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 #: The channel the unit of work notifies on PostgreSQL after each commit that records events.
 CHANNEL = "reprieve_events"
 
-#: Events that can change a standing; the rest (tokens, renames, operators) are skipped.
+#: Events that can change a standing, its strikes or its probation; the rest are skipped.
 AFFECTING = (
     EventType.PLATFORM_CREATED.value,
     EventType.ACCOUNT_REGISTERED.value,
@@ -40,7 +40,17 @@ AFFECTING = (
     EventType.SANCTION_IMPOSED.value,
     EventType.SANCTION_AMENDED.value,
     EventType.SANCTION_LIFTED.value,
+    EventType.VIOLATION_RECORDED.value,
+    EventType.PROBATION_STARTED.value,
+    EventType.APPEAL_DECIDED.value,  # a granted appeal voids the sanction's strike
+    EventType.REVIEW_DECIDED.value,
 )
+#: Events whose payload names the identity they touch; the others name a sanction.
+_BY_IDENTITY = (
+    EventType.ACCOUNT_REGISTERED, EventType.IDENTITIES_LINKED, EventType.SANCTION_IMPOSED,
+    EventType.VIOLATION_RECORDED, EventType.PROBATION_STARTED,
+)
+_SANCTION_KEY = {EventType.APPEAL_DECIDED: "sanction", EventType.REVIEW_DECIDED: "sanction"}
 _PAGE = 1_000
 
 
@@ -102,11 +112,10 @@ class IndexFollower:
                     select(tables.platforms).where(tables.platforms.c.id == data["id"])
                 ).one()
                 self.index.add_platform(platform_from_row(row._mapping))
-            elif event.type in (EventType.ACCOUNT_REGISTERED, EventType.IDENTITIES_LINKED,
-                                EventType.SANCTION_IMPOSED):
+            elif event.type in _BY_IDENTITY:
                 identities.add(data["identity"])
-            else:  # amended or lifted: the sanction's identity, as it is now
-                sanctions.add(data["id"])
+            else:  # the identity of the sanction, as it is now
+                sanctions.add(data[_SANCTION_KEY.get(event.type, "id")])
         ids = sorted(sanctions)
         s = tables.sanctions.c
         for i in range(0, len(ids), 500):

@@ -21,8 +21,10 @@ from typing import Any
 from reprieve.domain.errors import NotFoundError, ValidationError
 from reprieve.domain.model import APPEAL, AccountRef, Platform, ensure_slug
 from reprieve.domain.standing import ResolvedSpan, standing_at
-from reprieve.domain.time import END_OF_TIME, format_instant, from_micros
+from reprieve.domain.strikes import Probation, probation_at
+from reprieve.domain.time import END_OF_TIME, Duration, format_instant, from_micros
 from reprieve.enforcement.entries import HEAD, KIND_OF_CODE, STATUS_OF_CODE, PackedSpan, unpack
+from reprieve.services.due_process import policy_of
 from reprieve.services.standing import MAX_CHECKS, AccountStanding, Check, standing_view
 from reprieve.store.db import Database
 
@@ -46,13 +48,16 @@ class InstantNotCovered(LookupError):
 class PlatformSlot:
     """What the index holds for one platform: its capabilities as bits, its accounts, its filter."""
 
-    __slots__ = ("_masks", "accounts", "all_mask", "bits", "filter", "filtered", "names", "platform")
+    __slots__ = (
+        "_masks", "accounts", "all_mask", "bits", "filter", "filtered", "names", "platform", "strike_expiry",
+    )
 
     def __init__(self, platform: Platform) -> None:
         self.platform = platform
         self.bits = {name: bit for bit, name in enumerate(platform.capabilities)}
         self.names = platform.capabilities
         self.all_mask = sum(1 << bit for name, bit in self.bits.items() if name != APPEAL)
+        self.strike_expiry: Duration | None = policy_of(platform).strike_expiry
         self.accounts: dict[str, bytes] = {}
         #: (mask, bits): bit ``hash(account) & mask`` is set for every account with spans.
         #: One attribute, so that a reader never pairs a mask with a table of another size.
@@ -111,6 +116,8 @@ class EnforcementIndex:
         self.horizon = horizon
         self.seq = seq
         self.slots: dict[str, PlatformSlot] = {}
+        #: (platform, account) -> the probations not over by the horizon; few accounts have any.
+        self.probations: dict[tuple[str, str], tuple[Probation, ...]] = {}
         self._until_text: dict[int, str | None] = {}
         for platform in platforms:
             self.add_platform(platform)
@@ -155,7 +162,10 @@ class EnforcementIndex:
                 ResolvedSpan(s.sanction_id, s.start, s.end, KIND_OF_CODE[s.kind], slot.denies_of(s.mask))
                 for s in entry.spans
             ]
-            result = AccountStanding(ref, entry.identity, standing_at(spans, at_us), entry.strikes_at(at_us))
+            probation = probation_at(self.probations.get((platform, account), ()), at_us)
+            result = AccountStanding(
+                ref, entry.identity, standing_at(spans, at_us), entry.strikes_at(at_us), probation
+            )
         return standing_view(result, from_micros(at_us))
 
     def check(
@@ -295,23 +305,21 @@ class EnforcementIndex:
 
 
 def _decide_spans(packed: bytes, bit: int, t: int) -> Decision:
-    """A check on an account with several spans: the same rules as ``domain.standing``."""
+    """A check on an account with several spans: the same rules as ``domain.standing``; the
+    sanction named is the worst active one that denies this capability (ties: smallest id)."""
     entry = unpack(packed)
     worst = 0
-    denied = 0
-    cause: tuple[int, str] | None = None
+    denier: tuple[int, str] | None = None
     for span in entry.spans:
         if span.start <= t < span.end:
-            denied |= span.mask
             worst = max(worst, span.kind)
-            key = (-span.kind, span.sanction_id)
-            # A check names the worst sanction that denies this capability, as domain.standing does.
-            if span.mask >> bit & 1 and (cause is None or key < cause):
-                cause = key
-    if not denied >> bit & 1:
+            if span.mask >> bit & 1:
+                key = (-span.kind, span.sanction_id)
+                if denier is None or key < denier:
+                    denier = key
+    if denier is None:
         return (True, STATUS_OF_CODE[worst], None, None)
-    assert cause is not None
-    return (False, STATUS_OF_CODE[worst], _denial_ends_after(entry.spans, t), cause[1])
+    return (False, STATUS_OF_CODE[worst], _denial_ends_after(entry.spans, t), denier[1])
 
 
 def _denial_ends_after(spans: Iterable[PackedSpan], t: int) -> int | None:

@@ -16,16 +16,19 @@ import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, select, text
 
+from reprieve.domain.strikes import Probation
 from reprieve.domain.time import END_OF_TIME, to_micros
 from reprieve.enforcement.entries import KIND_CODE, PackedSpan, pack, pack_one
 from reprieve.enforcement.index import EnforcementIndex, PlatformSlot
 from reprieve.store import eventlog, tables
 from reprieve.store.db import Database, platform_from_row
+from reprieve.store.due_process import DirectStrike, ReportedStrike, marks_of, probation_of
 
 _KIND_CODE = {kind.value: code for kind, code in KIND_CODE.items()}
 _WARNING = "warning"
@@ -40,15 +43,70 @@ SELECT a.identity_id, a.platform_id, a.account_id,
 {where}
  ORDER BY a.identity_id
 """
-_LIFTED_SQL = "SELECT id, lifted_at FROM sanctions WHERE lifted_at IS NOT NULL {where}"
 _ALL_ENTRIES = _ENTRIES_SQL.format(where="")
-_ALL_LIFTED = text(_LIFTED_SQL.format(where=""))
 _SOME_ENTRIES = text(_ENTRIES_SQL.format(where="WHERE a.identity_id IN :ids")).bindparams(
     bindparam("ids", expanding=True)
 )
-_SOME_LIFTED = text(_LIFTED_SQL.format(where="AND identity_id IN :ids")).bindparams(
-    bindparam("ids", expanding=True)
-)
+#: What strikes and probations depend on besides the spans (reprieve.domain.strikes), each
+#: query with a filter {s} on the identity of the sanction (or violation, or probation).
+_STRIKE_SQL = {
+    "lifted": "SELECT s.id, s.lifted_at FROM sanctions s WHERE s.lifted_at IS NOT NULL {s}",
+    "granted": "SELECT ap.sanction_id, MIN(ap.decided_at) FROM appeals ap JOIN sanctions s ON s.id = ap.sanction_id"
+    " WHERE ap.state = 'granted' {s} GROUP BY ap.sanction_id",
+    "by_violation": "SELECT v.sanction_id FROM violations v JOIN sanctions s ON s.id = v.sanction_id WHERE 1 = 1 {s}",
+    "reported": "SELECT v.identity_id, v.platform_id, v.occurred_at, v.strike_expires_at, v.sanction_id"
+    " FROM violations v WHERE 1 = 1 {v}",
+    "probations": "SELECT p.identity_id, p.platform_id, p.id, p.starts_at, p.until, p.ladder, p.sanction_id"
+    " FROM probations p WHERE p.until > :horizon {p}",
+}
+_ALL_STRIKES = {k: text(q.format(s="", v="", p="")) for k, q in _STRIKE_SQL.items()}
+_SOME_STRIKES = {
+    k: text(
+        q.format(s="AND s.identity_id IN :ids", v="AND v.identity_id IN :ids", p="AND p.identity_id IN :ids")
+    ).bindparams(bindparam("ids", expanding=True))
+    for k, q in _STRIKE_SQL.items()
+}
+
+
+@dataclass(slots=True)
+class StrikeContext:
+    """What the strikes and probations of the identities being read depend on, besides spans."""
+
+    lifted: dict[str, int]  #: sanction -> its first lift
+    granted: dict[str, int]  #: sanction -> when an appeal against it was first granted
+    by_violation: set[str]  #: sanctions a violation's ladder imposed: no strike of their own
+    reported: dict[tuple[str, str], list[tuple[int, int | None, str | None]]]  #: violations
+    probations: dict[tuple[str, str], tuple[Probation, ...]]  #: (identity, platform) -> those not over
+
+    @classmethod
+    def read(cls, conn: Connection, params: dict[str, Any], queries: dict[str, Any]) -> StrikeContext:
+        def rows(name: str) -> Any:
+            return conn.execute(queries[name], params)
+
+        reported: dict[tuple[str, str], list[tuple[int, int | None, str | None]]] = {}
+        for identity, platform_id, occurred, expires, sanction_id in rows("reported"):
+            reported.setdefault((identity, platform_id), []).append((occurred, expires, sanction_id))
+        probations: dict[tuple[str, str], list[Probation]] = {}
+        for identity, platform_id, pid, starts, until, ladder, sanction_id in rows("probations"):
+            probations.setdefault((identity, platform_id), []).append(
+                probation_of(pid, starts, until, ladder, sanction_id)
+            )
+        return cls(
+            lifted={r[0]: r[1] for r in rows("lifted")},
+            granted={r[0]: r[1] for r in rows("granted")},
+            by_violation={r[0] for r in rows("by_violation")},
+            reported=reported,
+            probations={k: tuple(v) for k, v in probations.items()},
+        )
+
+    def simple(self, identity: str, platform_id: str, sid: str) -> bool:
+        """Whether an account's only sanction makes a plain strike: never lifted, no appeal
+        granted, not a violation's, no violation and no probation on its platform."""
+        return (
+            sid not in self.lifted and sid not in self.granted and sid not in self.by_violation
+            and (not self.reported or (identity, platform_id) not in self.reported)
+            and (not self.probations or (identity, platform_id) not in self.probations)
+        )
 
 #: A row of the entries query: identity, platform, account, then the span's sanction id, from,
 #: until, kind and, for a restriction, what it denies (the others deny everything but appeal).
@@ -63,14 +121,14 @@ def build_index(db: Database, *, now: datetime) -> EnforcementIndex:
         seq, _ = eventlog.head(conn)
         platforms = [platform_from_row(r._mapping) for r in conn.execute(select(tables.platforms))]
         index = EnforcementIndex(horizon=to_micros(now), seq=seq, platforms=platforms)
-        lifted: dict[str, int] = {r[0]: r[1] for r in conn.execute(_ALL_LIFTED)}
+        context = StrikeContext.read(conn, {"horizon": index.horizon}, _ALL_STRIKES)
         # What the build keeps (bytes and strings) is never in a reference cycle, and what it
         # drops is freed by reference counting: collections would only rescan rows in flight.
         collecting = gc.isenabled()
         gc.disable()
         try:
             with _raw_rows(conn, index.horizon) as rows:
-                load_rows(conn, index, rows, lifted, put=_put_unfiltered)
+                load_rows(conn, index, rows, context, put=_put_unfiltered)
         finally:
             if collecting:
                 gc.enable()
@@ -83,16 +141,16 @@ def refresh_identities(conn: Connection, index: EnforcementIndex, identities: Se
     """Re-read the entries of every account of ``identities``."""
     unique = sorted(set(identities))
     for i in range(0, len(unique), _CHUNK):
-        params = {"ids": unique[i : i + _CHUNK]}
-        lifted: dict[str, int] = {r[0]: r[1] for r in conn.execute(_SOME_LIFTED, params)}
-        load_rows(conn, index, conn.execute(_SOME_ENTRIES, params), lifted, put=PlatformSlot.put)
+        params = {"horizon": index.horizon, "ids": unique[i : i + _CHUNK]}
+        context = StrikeContext.read(conn, params, _SOME_STRIKES)
+        load_rows(conn, index, conn.execute(_SOME_ENTRIES, params), context, put=PlatformSlot.put)
 
 
 def load_rows(
     conn: Connection,
     index: EnforcementIndex,
     rows: Iterable[Row],
-    lifted: dict[str, int],
+    context: StrikeContext,
     *,
     put: Callable[[PlatformSlot, str, bytes], None],
 ) -> None:
@@ -110,16 +168,21 @@ def load_rows(
         if len(group) == 1:  # the common case: one account, at most one span
             _, platform_id, account, sid, start, end, kind, denies = group[0]
             slot = slots.get(platform_id) or _slot(conn, index, platform_id)
-            if sid is not None and start <= horizon < end and kind != _WARNING and sid not in lifted:
+            if (
+                sid is not None and start <= horizon < end and kind != _WARNING
+                and slot.strike_expiry is None and context.simple(current or "", platform_id, sid)
+            ):
                 put(slot, account, pack_one(current or "", start, end, slot.mask_of(denies), kind_code[kind], sid, 1))
+                if index.probations:
+                    index.probations.pop((platform_id, account), None)
             else:
-                put(slot, account, _entry(slot, current or "", group, lifted, horizon))
+                _load_account(index, slot, current or "", account, group, context, put)
         elif group:
-            _load_identity(conn, index, current or "", group, lifted, put)
+            _load_identity(conn, index, current or "", group, context, put)
         current = identity
         group = [row]
     if len(group):
-        _load_identity(conn, index, current or "", group, lifted, put)
+        _load_identity(conn, index, current or "", group, context, put)
 
 
 def _load_identity(
@@ -127,7 +190,7 @@ def _load_identity(
     index: EnforcementIndex,
     identity: str,
     rows: list[Row],
-    lifted: dict[str, int],
+    context: StrikeContext,
     put: Callable[[PlatformSlot, str, bytes], None],
 ) -> None:
     accounts: dict[tuple[str, str], list[Row]] = {}
@@ -135,15 +198,32 @@ def _load_identity(
         accounts.setdefault((row[1], row[2]), []).append(row)
     for (platform_id, account), spans in accounts.items():
         slot = _slot(conn, index, platform_id)
-        put(slot, account, _entry(slot, identity, spans, lifted, index.horizon))
+        _load_account(index, slot, identity, account, spans, context, put)
 
 
-def _entry(slot: PlatformSlot, identity: str, rows: list[Row], lifted: dict[str, int], horizon: int) -> bytes:
+def _load_account(
+    index: EnforcementIndex,
+    slot: PlatformSlot,
+    identity: str,
+    account: str,
+    rows: list[Row],
+    context: StrikeContext,
+    put: Callable[[PlatformSlot, str, bytes], None],
+) -> None:
+    put(slot, account, _entry(slot, identity, rows, context, index.horizon))
+    probations = context.probations.get((identity, slot.platform.id))
+    if probations:
+        index.probations[slot.platform.id, account] = probations
+    elif index.probations:
+        index.probations.pop((slot.platform.id, account), None)
+
+
+def _entry(slot: PlatformSlot, identity: str, rows: list[Row], context: StrikeContext, horizon: int) -> bytes:
     """The entry of one account from every span of its identity on its platform.
 
-    Spans that end after the horizon are kept. Strike marks come from the spans too: every
-    sanction that is not lifted has a span on each platform of its scope, the first one from
-    its ``starts_at``; a lifted one counts from then until it was lifted.
+    Spans that end after the horizon are kept. Strikes follow ``reprieve.domain.strikes``; a
+    sanction's ``starts_at`` comes from its spans: every sanction not lifted at its start has
+    a span on each platform of its scope, the first one from its ``starts_at``.
     """
     live: list[PackedSpan] = []
     starts: dict[str, int] = {}
@@ -156,17 +236,25 @@ def _entry(slot: PlatformSlot, identity: str, rows: list[Row], lifted: dict[str,
         if end > horizon and kind != _WARNING:
             live.append(PackedSpan(start, end, slot.mask_of(row[7]), _KIND_CODE[kind], sid))
     live.sort(key=_span_order)
+    lifted, granted = context.lifted, context.granted
+    direct = [
+        DirectStrike(sid, start, lifted.get(sid), granted.get(sid))
+        for sid, start in starts.items()
+        if sid not in context.by_violation
+    ]
+    reported = [
+        ReportedStrike(occurred, expires, sid, lifted.get(sid) if sid else None, granted.get(sid) if sid else None)
+        for occurred, expires, sid in context.reported.get((identity, slot.platform.id), ())
+    ]
     constant = 0
     varying: list[tuple[int, int]] = []
-    for sid, start in starts.items():
-        until = lifted.get(sid)
-        if until is None:
-            if start <= horizon:
-                constant += 1
-            else:
-                varying.append((start, END_OF_TIME))
-        elif until > horizon:
-            varying.append((start, until))
+    for mark in marks_of(direct, reported, slot.strike_expiry):
+        if mark.end <= horizon or mark.end <= mark.start:
+            continue  # counts at no instant from the horizon on
+        if mark.start <= horizon and mark.end >= END_OF_TIME:
+            constant += 1
+        else:
+            varying.append((mark.start, mark.end))
     varying.sort()
     return pack(identity, live, constant, varying)
 
