@@ -1,14 +1,16 @@
 """Reading the index's entries from the projections: all of them at start-up, or a few identities.
 
 One query returns every account with every span of its identity on its platform, ordered by
-identity (a merge of two indexes, no sort); a small one returns the lifted sanctions. From
-them each account's entry is packed: the spans that end after the horizon, and the strike
-marks that can still count.
+identity (a merge of two indexes, no sort); small ones return what strikes and probations
+depend on besides the spans (lifts, granted appeals, violations, probations). From them each
+account's entry is packed: the spans that end after the horizon, and the strike marks that can
+still count, by the rule of ``reprieve.domain.strikes``.
 
 Accounts are never deleted and only move from an identity to another by a link (after which
 the survivor is re-read), so re-reading the identities an event touched is enough to bring
 their accounts up to date.
 """
+
 from __future__ import annotations
 
 import gc
@@ -47,8 +49,8 @@ _ALL_ENTRIES = _ENTRIES_SQL.format(where="")
 _SOME_ENTRIES = text(_ENTRIES_SQL.format(where="WHERE a.identity_id IN :ids")).bindparams(
     bindparam("ids", expanding=True)
 )
-#: What strikes and probations depend on besides the spans (reprieve.domain.strikes), each
-#: query with a filter {s} on the identity of the sanction (or violation, or probation).
+#: What strikes and probations depend on besides the spans (reprieve.domain.strikes); for a
+#: refresh, each is filtered on the identity of the sanction, violation or probation.
 _STRIKE_SQL = {
     "lifted": "SELECT s.id, s.lifted_at FROM sanctions s WHERE s.lifted_at IS NOT NULL {s}",
     "granted": "SELECT ap.sanction_id, MIN(ap.decided_at) FROM appeals ap JOIN sanctions s ON s.id = ap.sanction_id"
