@@ -10,6 +10,8 @@ class Settings(BaseSettings):
 
     #: SQLite file by default; ``postgresql://user@host/db`` for production.
     database_url: str = "sqlite:///reprieve.db"
+    #: Concurrent violations share one transaction and one commit (``REPRIEVE_GROUP_COMMIT=0``: each its own).
+    group_commit: bool = True
 
 
 def load_settings() -> Settings:

@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from starlette.concurrency import run_in_threadpool
 
 from reprieve import __version__
 from reprieve.api.enforcement import Enforcement
@@ -32,6 +33,7 @@ from reprieve.api.routes import (
 )
 from reprieve.api.schemas import Problem
 from reprieve.config import load_settings
+from reprieve.services.group_commit import GroupCommitter
 from reprieve.store.db import Database, open_database
 
 #: Every resource of the API, in the order the docs list them. The due-process issues add
@@ -75,8 +77,21 @@ def create_app(
     clock: Callable[[], datetime] = utc_now,
     enforcement: Enforcement | None = None,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    group_commit: bool = True,
 ) -> FastAPI:
-    """The API over ``db``; ``clock`` says what time it is (tests pass a fixed one)."""
+    """The API over ``db``; ``clock`` says what time it is (tests pass a fixed one).
+
+    ``group_commit``: concurrent violations share one transaction (see ``services.group_commit``).
+    """
+    committer = GroupCommitter(db) if group_commit else None
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if committer is not None:
+            # Answers what was submitted before stopping; off the loop, as it may wait for a commit.
+            await run_in_threadpool(committer.close)
+
     app = FastAPI(
         title="Reprieve",
         version=__version__,
@@ -84,8 +99,10 @@ def create_app(
         openapi_url="/openapi.json",
         docs_url="/docs",
         redoc_url=None,
+        lifespan=lifespan,
     )
     app.state.db = db
+    app.state.committer = committer
     app.state.clock = clock
     app.state.enforcement = enforcement or Enforcement(db)
     install_problem_handlers(app)
@@ -112,13 +129,16 @@ def create_app(
 
 def create_app_from_settings() -> FastAPI:
     """For ``uvicorn --factory``: the database named by ``REPRIEVE_DATABASE_URL``."""
-    db = open_database(load_settings().database_url)
+    settings = load_settings()
+    db = open_database(settings.database_url)
+    app = create_app(db, group_commit=settings.group_commit)
+    inner = app.router.lifespan_context
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
+    async def lifespan(app_: FastAPI) -> AsyncIterator[None]:
+        async with inner(app_):
+            yield
         db.dispose()
 
-    app = create_app(db)
     app.router.lifespan_context = lifespan
     return app

@@ -25,6 +25,7 @@ from reprieve.domain.errors import ForbiddenError, NotFoundError
 from reprieve.domain.model import Role
 from reprieve.domain.time import parse_instant
 from reprieve.services import catalogue
+from reprieve.services.group_commit import GroupCommitter
 from reprieve.services.tokens import Principal, authenticate
 from reprieve.store.db import Database
 
@@ -49,7 +50,14 @@ async def get_enforcement(request: Request) -> Enforcement:
     return enforcement
 
 
+async def get_committer(request: Request) -> GroupCommitter | None:
+    """The process's group-commit writer; None when each write commits on its own."""
+    committer: GroupCommitter | None = request.app.state.committer
+    return committer
+
+
 DbDep = Annotated[Database, Depends(get_db)]
+CommitterDep = Annotated[GroupCommitter | None, Depends(get_committer)]
 Now = Annotated[datetime, Depends(get_now)]
 EnforcementDep = Annotated[Enforcement, Depends(get_enforcement)]
 

@@ -7,6 +7,7 @@ import os
 import uvicorn
 
 from reprieve.api.app import create_app
+from reprieve.config import load_settings
 from reprieve.domain.errors import ValidationError
 from reprieve.store.db import open_database
 
@@ -22,7 +23,8 @@ def serve(database_url: str, host: str, port: int, workers: int) -> None:
     db = open_database(database_url)
     if workers == 1:
         try:
-            uvicorn.run(create_app(db), host=host, port=port, proxy_headers=False)
+            app = create_app(db, group_commit=load_settings().group_commit)
+            uvicorn.run(app, host=host, port=port, proxy_headers=False)
         finally:
             db.dispose()
         return

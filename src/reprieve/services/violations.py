@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -30,6 +31,7 @@ from reprieve.domain.strikes import (
 from reprieve.domain.time import format_instant, from_micros, parse_instant, to_micros
 from reprieve.services.catalogue import ensure_accounts, require_platform
 from reprieve.services.due_process import Caller, policy_of
+from reprieve.services.group_commit import GroupCommitter
 from reprieve.services.ids import new_id
 from reprieve.services.sanctions import ImposeSanction, impose_within
 from reprieve.services.views import sanction_view
@@ -63,10 +65,43 @@ class ViolationAnswer:
     created: bool
 
 
+@dataclass(frozen=True, slots=True)
+class CheckedViolation:
+    """A report whose fields were checked: what ``record_violation_within`` takes."""
+
+    external_id: str
+    ref: AccountRef
+    rule: str
+    severity: Severity
+    category: str
+    facts: str
+    occurred: datetime
+    automation: Automation | None
+
+
 def record_violation(
     db: Database, report: RecordViolation, *, caller: Caller, now: datetime, operators: Sequence[str] | None = None
 ) -> ViolationAnswer:
     """Record a violation and its strike, and impose what the ladder says, in one transaction."""
+    checked = check_violation(report, now=now)
+    with UnitOfWork(db, actor=caller.actor, now=now) as uow:
+        return record_violation_within(db, uow, checked, operators=operators)
+
+
+def submit_violation(
+    committer: GroupCommitter, report: RecordViolation, *, caller: Caller, now: datetime,
+    operators: Sequence[str] | None = None,
+) -> Future[ViolationAnswer]:
+    """``record_violation`` as one command of a group commit: the answer is set once it is committed."""
+    checked = check_violation(report, now=now)
+    db = committer.db
+    return committer.submit(
+        lambda uow: record_violation_within(db, uow, checked, operators=operators), actor=caller.actor, now=now
+    )
+
+
+def check_violation(report: RecordViolation, *, now: datetime) -> CheckedViolation:
+    """The report's fields, checked before any transaction is opened (ValidationError if bad)."""
     external_id = ensure_text(report.id, field="id", max_length=200).strip()
     ref = AccountRef.parse(f"{report.platform}/{report.account}", field="account")
     rule = ensure_text(report.policy, field="policy", max_length=500)
@@ -80,71 +115,81 @@ def record_violation(
     if occurred > now:
         raise ValidationError("a violation cannot occur in the future", field="occurred_at")
     given_automation = Automation.from_dict(report.automated) if report.automated is not None else None
-    with UnitOfWork(db, actor=caller.actor, now=now) as uow:
-        platform = require_platform(db, uow.conn, ref.platform)
-        if operators is not None and platform.operator not in operators:
-            raise NotFoundError(f"no platform {ref.platform!r}")
-        earlier = store.violation_by_external_id(uow.conn, platform.id, external_id)
-        if earlier is not None:
-            return ViolationAnswer(_answer(uow, earlier), created=False)
-        policy = policy_of(platform)
-        # One read for the account's identity, strikes and probations (as standing reads them).
-        rows = standing_rows(uow.conn, platform.id, ref.account)
-        identity = rows.identity or ensure_accounts(db, uow, [ref]).identities[ref]
-        occurred_us = to_micros(occurred)
-        marks = store.marks_of(rows.direct, rows.reported, policy.strike_expiry)
-        probation = probation_at(rows.probations, occurred_us)
-        result = evaluate_ladder(
-            policy.ladder, strikes_before=count_strikes(marks, occurred_us), severity=severity, probation=probation
-        )
-        automation = given_automation or Automation(policy.automated_detection, policy.automated_decision)
-        violation_id = new_id("vio", now)
-        sanction = None
-        if result.step is not None:
-            term = step_term(result.step, occurred, policy.strike_expiry)
-            scope = [platform.id]
-            if result.ladder is LadderName.PROBATION and probation is not None:
-                row = store.probation_row(uow.conn, probation.id)
-                scope = row["scope"] if row else scope
-            step = f"{term.kind.value}" + (f" for {result.step.duration}" if result.step.duration else "")
-            command = ImposeSanction(
-                subject=ref, kind=term.kind.value, scope=scope, denies=term.denies, starts_at=occurred,
-                ends_at=term.ends_at,
-                reason={
-                    "ground": "incompatible_content", "category": report.category, "policy": rule,
-                    "explanation": f"Strike {result.strikes} on {platform.id} under the {result.ladder.value} "
-                    f"ladder of policy {policy.name!r}: {step}.",
-                    "facts": report.facts,
-                },
-                automated=automation.to_dict(),
-                extra={"violation": violation_id},
-            )
-            sanction = impose_within(db, uow, [command])[0]
-        expires = expiry_of(occurred_us, policy.strike_expiry)
-        strike = {
-            "count": result.strikes, "ladder": result.ladder.value,
-            "expires_at": None if expires is None else format_instant(from_micros(expires)),
-            "step": result.step.to_dict() if result.step is not None else None,
-        }
-        uow.record([NewEvent(
-            EventType.VIOLATION_RECORDED, format_instant(occurred) or "", platform.operator,
-            {
-                "id": violation_id, "external_id": external_id, "operator": platform.operator,
-                "platform": platform.id, "account": ref.account, "identity": identity, "policy": rule,
-                "severity": severity.value, "category": report.category, "facts": report.facts,
-                "occurred_at": format_instant(occurred), "automated": automation.to_dict(),
-                "strike": strike,
-                "sanction": sanction.id if sanction is not None else None,
-                "probation": probation.id if probation is not None else None,
-                "answered_at": uow.at,
+    return CheckedViolation(
+        external_id, ref, rule, severity, report.category, report.facts, occurred, given_automation
+    )
+
+
+def record_violation_within(
+    db: Database, uow: UnitOfWork, checked: CheckedViolation, *, operators: Sequence[str] | None = None
+) -> ViolationAnswer:
+    """``record_violation``'s body, inside ``uow`` (its own, or one command of a group commit)."""
+    now, external_id, ref, rule, severity = uow.now, checked.external_id, checked.ref, checked.rule, checked.severity
+    occurred, given_automation = checked.occurred, checked.automation
+    platform = require_platform(db, uow.conn, ref.platform)
+    if operators is not None and platform.operator not in operators:
+        raise NotFoundError(f"no platform {ref.platform!r}")
+    earlier = store.violation_by_external_id(uow.conn, platform.id, external_id)
+    if earlier is not None:
+        return ViolationAnswer(_answer(uow, earlier), created=False)
+    policy = policy_of(platform)
+    # One read for the account's identity, strikes and probations (as standing reads them).
+    rows = standing_rows(uow.conn, platform.id, ref.account)
+    identity = rows.identity or ensure_accounts(db, uow, [ref]).identities[ref]
+    occurred_us = to_micros(occurred)
+    marks = store.marks_of(rows.direct, rows.reported, policy.strike_expiry)
+    probation = probation_at(rows.probations, occurred_us)
+    result = evaluate_ladder(
+        policy.ladder, strikes_before=count_strikes(marks, occurred_us), severity=severity, probation=probation
+    )
+    automation = given_automation or Automation(policy.automated_detection, policy.automated_decision)
+    violation_id = new_id("vio", now)
+    sanction = None
+    if result.step is not None:
+        term = step_term(result.step, occurred, policy.strike_expiry)
+        scope = [platform.id]
+        if result.ladder is LadderName.PROBATION and probation is not None:
+            row = store.probation_row(uow.conn, probation.id)
+            scope = row["scope"] if row else scope
+        step = f"{term.kind.value}" + (f" for {result.step.duration}" if result.step.duration else "")
+        command = ImposeSanction(
+            subject=ref, kind=term.kind.value, scope=scope, denies=term.denies, starts_at=occurred,
+            ends_at=term.ends_at,
+            reason={
+                "ground": "incompatible_content", "category": checked.category, "policy": rule,
+                "explanation": f"Strike {result.strikes} on {platform.id} under the {result.ladder.value} "
+                f"ladder of policy {policy.name!r}: {step}.",
+                "facts": checked.facts,
             },
-        )])
-        body = _body(
-            violation_id, external_id, ref, identity, severity.value, occurred_us, strike,
-            probation.id if probation is not None else None,
-            sanction_view(sanction, at=now) if sanction is not None else None,
+            automated=automation.to_dict(),
+            extra={"violation": violation_id},
         )
-        return ViolationAnswer(body, created=True)
+        sanction = impose_within(db, uow, [command])[0]
+    expires = expiry_of(occurred_us, policy.strike_expiry)
+    strike = {
+        "count": result.strikes, "ladder": result.ladder.value,
+        "expires_at": None if expires is None else format_instant(from_micros(expires)),
+        "step": result.step.to_dict() if result.step is not None else None,
+    }
+    uow.record([NewEvent(
+        EventType.VIOLATION_RECORDED, format_instant(occurred) or "", platform.operator,
+        {
+            "id": violation_id, "external_id": external_id, "operator": platform.operator,
+            "platform": platform.id, "account": ref.account, "identity": identity, "policy": rule,
+            "severity": severity.value, "category": checked.category, "facts": checked.facts,
+            "occurred_at": format_instant(occurred), "automated": automation.to_dict(),
+            "strike": strike,
+            "sanction": sanction.id if sanction is not None else None,
+            "probation": probation.id if probation is not None else None,
+            "answered_at": uow.at,
+        },
+    )])
+    body = _body(
+        violation_id, external_id, ref, identity, severity.value, occurred_us, strike,
+        probation.id if probation is not None else None,
+        sanction_view(sanction, at=now) if sanction is not None else None,
+    )
+    return ViolationAnswer(body, created=True)
 
 
 def _answer(uow: UnitOfWork, row: dict[str, Any]) -> dict[str, Any]:

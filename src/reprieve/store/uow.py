@@ -3,7 +3,8 @@ and their projections updated together. Nothing is visible to others until it co
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from types import TracebackType
 
@@ -45,6 +46,23 @@ class UnitOfWork:
     def next_seq(self) -> int:
         """The seq the next recorded event will get (the head is locked, so it is certain)."""
         return self._head[0] + 1
+
+    @contextmanager
+    def command(self, *, actor: str, now: datetime) -> Iterator[UnitOfWork]:
+        """One command of a group sharing this transaction, under a SAVEPOINT and its own actor and
+        instant: if it raises, only its own changes are undone and the chain head is as before."""
+        self.actor, self.now, self.at = actor, now, format_instant(now) or ""
+        saved = (self._head, self.recorded_count, self.last_event)
+        savepoint = self._conn.begin_nested()
+        try:
+            yield self
+        except BaseException:
+            savepoint.rollback()
+            self._head, self.recorded_count, self.last_event = saved
+            # Its cache may hold what the savepoint just undid.
+            self.projector = Projector(self._conn)
+            raise
+        savepoint.commit()
 
     def record(self, events: Sequence[NewEvent]) -> list[RecordedEvent]:
         """Append ``events`` to the log and apply them to the projections, in this transaction."""

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Response
+from starlette.concurrency import run_in_threadpool
 
-from reprieve.api.deps import IDEMPOTENT, Now, Tenant, allow
+from reprieve.api.deps import IDEMPOTENT, CommitterDep, Now, Tenant, allow
 from reprieve.api.due_process_schemas import ViolationCreate, ViolationOut
 from reprieve.api.problems import problem_responses
 from reprieve.api.routes.reviews import caller_of
@@ -27,16 +29,24 @@ Reporter = Annotated[Tenant, Depends(allow(Role.MODERATOR, Role.PLATFORM))]
     },
     summary="Record a violation: a strike, and what the platform's ladder imposes",
 )
-def record_violation(tenant: Reporter, body: ViolationCreate, now: Now, response: Response) -> dict[str, Any]:
-    answer = violations.record_violation(
-        tenant.db,
-        violations.RecordViolation(
-            id=body.id, platform=body.platform, account=body.account, policy=body.policy,
-            severity=body.severity.value, category=body.category, facts=body.facts, occurred_at=body.occurred_at,
-            automated=body.automated.model_dump(mode="json") if body.automated else None,
-        ),
-        caller=caller_of(tenant), now=now, operators=tenant.operators,
+async def record_violation(
+    tenant: Reporter, body: ViolationCreate, now: Now, response: Response, committer: CommitterDep
+) -> dict[str, Any]:
+    report = violations.RecordViolation(
+        id=body.id, platform=body.platform, account=body.account, policy=body.policy,
+        severity=body.severity.value, category=body.category, facts=body.facts, occurred_at=body.occurred_at,
+        automated=body.automated.model_dump(mode="json") if body.automated else None,
     )
+    caller = caller_of(tenant)
+    if committer is None:
+        answer = await run_in_threadpool(
+            violations.record_violation, tenant.db, report, caller=caller, now=now, operators=tenant.operators
+        )
+    else:
+        # Awaited, not waited on: the event loop serves other requests while the group commits.
+        answer = await asyncio.wrap_future(
+            violations.submit_violation(committer, report, caller=caller, now=now, operators=tenant.operators)
+        )
     if not answer.created:
         response.status_code = 200
     return answer.body

@@ -1,0 +1,225 @@
+"""Violations through the HTTP API on SQLite, one server process, with and without group commit.
+
+    python bench/violations_api.py [--quick] [--count N] [--seconds S] [--concurrency C] [--accounts A]
+
+Targets (issue 4): >= 2,000 violations/s through ``POST /v1/violations`` against one ``reprieve
+serve`` process on SQLite (WAL, synchronous=FULL), and >= 100,000 ladder evaluations/s in process.
+
+Each run starts a real ``reprieve serve`` on a new SQLite file in a temporary directory (a
+subprocess on 127.0.0.1, a free port), creates the operator, a platform with Meta's shipped
+policy and a platform token through the CLI, then drives it from this process with httpx's
+AsyncClient: C requests in flight, N distinct violation ids spread over A accounts, stopped at
+N or after S seconds. It does so twice, with ``REPRIEVE_GROUP_COMMIT=1`` and ``=0`` (each
+violation its own transaction, as before), and afterwards verifies each file's hash chain.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform as platform_module
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from reprieve.domain.policy import Severity
+from reprieve.domain.strikes import StrikeMark, count_strikes, evaluate_ladder
+from reprieve.policies import SHIPPED, shipped_policy
+
+TARGET_PER_SECOND = 2_000
+TARGET_LADDER_PER_SECOND = 100_000
+WARM_UP = 200
+REPRIEVE = Path(sys.executable).with_name("reprieve")
+
+
+@dataclass
+class Run:
+    group_commit: bool
+    sent: int
+    seconds: float
+    latencies_ms: list[float]
+    failures: dict[int, int]
+    verified: bool
+
+    @property
+    def per_second(self) -> float:
+        return len(self.latencies_ms) / self.seconds
+
+    def percentile(self, q: float) -> float:
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--quick", action="store_true", help="a small run of a few seconds (make bench)")
+    p.add_argument("--count", type=int, default=None, help="violations per run (default 30,000; quick 1,500)")
+    p.add_argument("--seconds", type=float, default=None, help="at most this long per run (default 30; quick 5)")
+    p.add_argument("--concurrency", type=int, default=96, help="requests in flight (default 96)")
+    p.add_argument("--accounts", type=int, default=5_000, help="accounts the violations spread over")
+    args = p.parse_args()
+    count = args.count or (1_500 if args.quick else 30_000)
+    seconds = args.seconds or (5.0 if args.quick else 30.0)
+
+    print(f"# {__doc__.splitlines()[0]}")
+    print(f"# {cpu_model()}, {os.cpu_count()} CPUs, Python {platform_module.python_version()}")
+    print(f"# violations per run: {count:,} (at most {seconds:g} s); in flight: {args.concurrency};"
+          f" accounts: {args.accounts:,}")
+    runs = [
+        drive_server(group_commit=flag, count=count, seconds=seconds, concurrency=args.concurrency,
+                     accounts=args.accounts)
+        for flag in (True, False)
+    ]
+    for run in runs:
+        label = "group commit   " if run.group_commit else "one tx per call"
+        print(f"{label}: {run.per_second:8,.0f} violations/s  p50 {run.percentile(0.5):6.1f} ms"
+              f"  p99 {run.percentile(0.99):6.1f} ms  ({len(run.latencies_ms):,} in {run.seconds:.1f} s;"
+              f" failures {run.failures or 'none'}; chain {'verified' if run.verified else 'BROKEN'})")
+    grouped, single = runs
+    print(f"ratio: {grouped.per_second / single.per_second:.1f}x")
+    ladder = ladder_evaluations_per_second(quick=args.quick)
+    print(f"ladder evaluation in process: {ladder:,.0f}/s")
+    print(f"target API >= {TARGET_PER_SECOND:,}/s: {'met' if grouped.per_second >= TARGET_PER_SECOND else 'NOT met'};"
+          f" target ladder >= {TARGET_LADDER_PER_SECOND:,}/s:"
+          f" {'met' if ladder >= TARGET_LADDER_PER_SECOND else 'NOT met'}")
+    if any(run.failures or not run.verified for run in runs):
+        sys.exit(1)
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform_module.processor() or "unknown CPU"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def cli(url: str, *args: str) -> str:
+    done = subprocess.run(
+        [str(REPRIEVE), "--database-url", url, *args], check=True, capture_output=True, text=True
+    )
+    return done.stdout
+
+
+def drive_server(*, group_commit: bool, count: int, seconds: float, concurrency: int, accounts: int) -> Run:
+    with tempfile.TemporaryDirectory(prefix="reprieve-bench-") as scratch:
+        url = f"sqlite:///{Path(scratch) / 'reprieve.db'}"
+        cli(url, "operator", "create", "meta", "--name", "Meta")
+        cli(url, "platform", "create", "facebook", "--operator", "meta", "--name", "Facebook", "--policy", "meta")
+        token = json.loads(cli(url, "token", "create", "--operator", "meta", "--role", "platform",
+                               "--name", "bench", "--json"))["token"]
+        port = free_port()
+        env = dict(os.environ, REPRIEVE_GROUP_COMMIT="1" if group_commit else "0")
+        server = subprocess.Popen(
+            [str(REPRIEVE), "--database-url", url, "serve", "--port", str(port)],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )
+        try:
+            run = asyncio.run(load(f"http://127.0.0.1:{port}", token, server, group_commit=group_commit,
+                                   count=count, seconds=seconds, concurrency=concurrency, accounts=accounts))
+        finally:
+            server.send_signal(signal.SIGINT)
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+        verify = subprocess.run([str(REPRIEVE), "--database-url", url, "audit", "verify"], capture_output=True)
+        run.verified = verify.returncode == 0
+        return run
+
+
+async def wait_until_up(client: httpx.AsyncClient, server: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"reprieve serve exited: {server.stderr.read() if server.stderr else ''}")
+        try:
+            await client.get("/openapi.json")
+            return
+        except httpx.TransportError:
+            await asyncio.sleep(0.05)  # polling for the port, not waiting out a guess
+    raise SystemExit("reprieve serve did not start within 60 s")
+
+
+async def load(
+    base: str, token: str, server: subprocess.Popen[str], *, group_commit: bool, count: int, seconds: float,
+    concurrency: int, accounts: int,
+) -> Run:
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=60) as client:
+        await wait_until_up(client, server)
+        latencies: list[float] = []
+        failures: dict[int, int] = {}
+        deadline = 0.0
+
+        async def worker(numbers: Iterator[int], prefix: str, measure: bool) -> None:
+            for n in numbers:
+                if measure and time.perf_counter() > deadline:
+                    return
+                body = {
+                    "id": f"{prefix}-{n}", "platform": "facebook", "account": f"acct-{n % accounts}",
+                    "policy": "Violence and Incitement", "severity": "moderate",
+                    "category": "STATEMENT_CATEGORY_VIOLENCE", "facts": "A post inciting violence.",
+                }
+                started = time.perf_counter()
+                response = await client.post("/v1/violations", json=body)
+                elapsed = (time.perf_counter() - started) * 1000
+                if response.status_code != 201:
+                    failures[response.status_code] = failures.get(response.status_code, 0) + 1
+                elif measure:
+                    latencies.append(elapsed)
+
+        # Warm-up: connections opened, caches filled; not measured.
+        warm = iter(range(WARM_UP))
+        await asyncio.gather(*(worker(warm, "warm", False) for _ in range(concurrency)))
+        measured = iter(range(count))
+        started = time.perf_counter()
+        deadline = started + seconds
+        await asyncio.gather(*(worker(measured, "bench", True) for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    return Run(group_commit, count, elapsed, latencies, failures, verified=False)
+
+
+def ladder_evaluations_per_second(*, quick: bool) -> float:
+    """``evaluate_ladder`` with the strikes counted from marks, over every shipped policy, every
+    strike count 0..14 and every severity: what a violation asks of the domain."""
+    cases = []
+    for name in SHIPPED:
+        policy = shipped_policy(name)
+        for strikes in range(15):
+            marks = [StrikeMark(i, i + 1_000_000) for i in range(strikes)]
+            for severity in Severity:
+                cases.append((policy.ladder, marks, severity))
+    rounds = 50 if quick else 500
+    best = 0.0
+    for _ in range(3):
+        started = time.perf_counter()
+        for _ in range(rounds):
+            for ladder, marks, severity in cases:
+                evaluate_ladder(ladder, strikes_before=count_strikes(marks, 999_999), severity=severity)
+        best = max(best, rounds * len(cases) / (time.perf_counter() - started))
+    return best
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,148 @@
+"""Group commit: concurrent write commands share one transaction, so one commit (one fsync) for many.
+
+One writer thread per process takes every command waiting, opens one ``UnitOfWork``, runs each
+command's service body under its own SAVEPOINT (``uow.command``), commits once, then answers each
+caller. A command refused with a domain error undoes only its savepoint and gets its error; the
+others are recorded. Nothing is answered before the commit that holds it, and the events stay one
+chain, since the whole group is one transaction holding the chain head.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar
+
+from reprieve.domain.errors import ReprieveError, StorageError
+from reprieve.store.db import Database
+from reprieve.store.uow import UnitOfWork
+
+T = TypeVar("T")
+
+#: Commands in one transaction at most: enough to spread an fsync thin, few enough to answer soon.
+MAX_GROUP = 256
+#: An idle writer thread ends after this long; the next command starts another.
+IDLE_SECONDS = 2.0
+
+
+@dataclass(slots=True)
+class _Command:
+    body: Callable[[UnitOfWork], Any]
+    actor: str
+    now: datetime
+    future: Future[Any] = field(default_factory=Future)
+
+
+class GroupCommitter:
+    """``committer.submit(body, actor=..., now=...)``: a future of ``body(uow)``, set once committed."""
+
+    def __init__(self, db: Database, *, max_group: int = MAX_GROUP) -> None:
+        self.db = db
+        self.max_group = max_group
+        #: Commands, and None when ``close`` asks the writer to stop.
+        self._queue: queue.SimpleQueue[_Command | None] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        #: Transactions committed and commands answered, for tests and benchmarks.
+        self.groups = 0
+        self.commands = 0
+
+    def submit(self, body: Callable[[UnitOfWork], T], *, actor: str, now: datetime) -> Future[T]:
+        command = _Command(body, actor, now)
+        with self._lock:
+            self._queue.put(command)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="reprieve-group-commit", daemon=True)
+                self._thread.start()
+        return command.future
+
+    def run(self, body: Callable[[UnitOfWork], T], *, actor: str, now: datetime) -> T:
+        """``submit`` and wait for the answer (from a thread that is not the writer)."""
+        return self.submit(body, actor=actor, now=now).result()
+
+    def close(self) -> None:
+        """Answer every command submitted so far and stop the writer thread (a later command
+        starts another: an app's lifespan may run more than once)."""
+        with self._lock:
+            thread = self._thread
+            if thread is not None:
+                self._queue.put(None)
+        if thread is not None:
+            thread.join()
+
+    def _run(self) -> None:
+        while True:
+            try:
+                item = self._queue.get(timeout=IDLE_SECONDS)
+            except queue.Empty:
+                item = None
+            group: list[_Command] = []
+            while item is not None:
+                group.append(item)
+                if len(group) >= self.max_group:
+                    break
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+            while group:
+                group = self._commit(group)
+            if item is None:  # idle, or asked to stop
+                with self._lock:
+                    # Decided under the lock: a command submitted after this starts a new thread.
+                    if self._queue.empty():
+                        self._thread = None
+                        return
+
+    def _commit(self, group: list[_Command]) -> list[_Command]:
+        """Run ``group`` in one transaction and answer it; return the commands to run again."""
+        answers: list[tuple[_Command, Any]] = []
+        refused: list[tuple[_Command, BaseException]] = []
+        try:
+            with UnitOfWork(self.db, actor=group[0].actor, now=group[0].now) as uow:
+                for index, command in enumerate(group):
+                    try:
+                        with uow.command(actor=command.actor, now=command.now):
+                            answers.append((command, command.body(uow)))
+                    except ReprieveError as exc:
+                        if isinstance(exc, StorageError):
+                            raise
+                        refused.append((command, exc))
+                    except Exception as exc:
+                        # Not a refusal: the transaction itself may be unusable. Undo the group,
+                        # fail this command, and run the others again in a fresh transaction.
+                        raise _Retry(index, exc) from exc
+        except _Retry as retry:
+            _fail(group[retry.index], retry.error)
+            return group[: retry.index] + group[retry.index + 1 :]
+        except BaseException as exc:
+            # The commit (or the head's lock) failed: nothing of the group was recorded.
+            for command in group:
+                _fail(command, exc)
+            if not isinstance(exc, Exception):
+                raise
+            return []
+        self.groups += 1
+        self.commands += len(group)
+        for command, error in refused:
+            _fail(command, error)
+        for command, answer in answers:
+            if command.future.set_running_or_notify_cancel():
+                command.future.set_result(answer)
+        return []
+
+
+class _Retry(Exception):
+    def __init__(self, index: int, error: Exception) -> None:
+        super().__init__(str(error))
+        self.index = index
+        self.error = error
+
+
+def _fail(command: _Command, error: BaseException) -> None:
+    if command.future.set_running_or_notify_cancel():
+        command.future.set_exception(error)
