@@ -13,7 +13,7 @@ from fastapi.openapi.utils import get_openapi
 from starlette.concurrency import run_in_threadpool
 
 from reprieve import __version__
-from reprieve.api.enforcement import Enforcement
+from reprieve.api.enforcement import Enforcement, attach_index
 from reprieve.api.middleware import DEFAULT_MAX_BODY_BYTES, BodyLimit, Idempotency
 from reprieve.api.problems import install_problem_handlers
 from reprieve.api.routes import (
@@ -131,7 +131,7 @@ def create_app_from_settings() -> FastAPI:
     """For ``uvicorn --factory``: the database named by ``REPRIEVE_DATABASE_URL``."""
     settings = load_settings()
     db = open_database(settings.database_url)
-    app = create_app(db, group_commit=settings.group_commit)
+    app = attach_index(create_app(db, group_commit=settings.group_commit), db)
     inner = app.router.lifespan_context
 
     @asynccontextmanager

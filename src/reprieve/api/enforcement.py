@@ -1,33 +1,123 @@
 """The one place where the API asks "what is this account's standing?" and "may it do X?".
 
-Today every answer comes from the database (``reprieve.services.standing``). The in-memory
-enforcement index will answer for the present instant here, and only here; reads at an
-explicit ``?at=`` may keep going to the database.
+For the present (any instant from the index's build on) the answer comes from the in-memory
+enforcement index, kept current by its follower; for an earlier instant, or a platform created
+since the follower's last poll, from the database (``reprieve.services.standing``). Both answer
+alike: the index's tests compare them on random histories.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import Any
 
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from reprieve.domain.errors import NotFoundError
 from reprieve.domain.model import AccountRef
+from reprieve.domain.time import to_micros
+from reprieve.enforcement.follower import IndexFollower
+from reprieve.enforcement.index import EnforcementIndex
 from reprieve.services.standing import Check, get_standing, run_checks
 from reprieve.store.db import Database
 
 
 class Enforcement:
-    """Standing and checks, answered from the database."""
+    """Standing and checks: from memory when an index is attached, else from the database."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, index: EnforcementIndex | None = None,
+                 follower: IndexFollower | None = None) -> None:
         self.db = db
+        self.index = index
+        self.follower = follower
 
-    def standing(
-        self, ref: AccountRef, *, at: datetime, operators: Sequence[str] | None
-    ) -> dict[str, Any]:
+    @classmethod
+    def in_memory(cls, db: Database, *, now: datetime, interval: float = 0.1) -> Enforcement:
+        """Build the index from the projections and start following the log."""
+        index = EnforcementIndex.build(db, now=now)
+        follower = IndexFollower(index, db, interval=interval).start()
+        return cls(db, index=index, follower=follower)
+
+    def close(self) -> None:
+        if self.follower is not None:
+            self.follower.stop()
+
+    def _index_for(self, at: datetime) -> tuple[EnforcementIndex, int] | None:
+        at_us = to_micros(at)
+        if self.index is not None and self.index.covers(at_us):
+            return self.index, at_us
+        return None
+
+    def standing(self, ref: AccountRef, *, at: datetime, operators: Sequence[str] | None) -> dict[str, Any]:
+        found = self._index_for(at)
+        if found is not None:
+            index, at_us = found
+            try:
+                return index.standing(ref.platform, ref.account, at_us, operators=operators)
+            except NotFoundError:
+                pass  # a platform newer than the follower's last poll: the database knows it
         return get_standing(self.db, ref, at=at, operators=operators)
 
-    def checks(
-        self, checks: Sequence[Check], *, at: datetime, operators: Sequence[str] | None
-    ) -> list[dict[str, Any]]:
+    def checks(self, checks: Sequence[Check], *, at: datetime, operators: Sequence[str] | None) -> list[dict[str, Any]]:
+        found = self._index_for(at)
+        if found is not None:
+            index, at_us = found
+            try:
+                return index.check_many(checks, at_us, operators=operators)
+            except NotFoundError:
+                pass
         return run_checks(self.db, checks, at=at, operators=operators)
+
+
+def attach_index(app: FastAPI, db: Database) -> FastAPI:
+    """Serve ``app``'s standing and checks from an index built when it starts, stopped when it stops.
+
+    Built in the serving process (after uvicorn forks its workers), so each worker has its own.
+    """
+    inner = app.router.lifespan_context
+    app.add_middleware(CatchUpAfterWrites, follower=lambda: getattr(app.state.enforcement, "follower", None))
+
+    @asynccontextmanager
+    async def lifespan(app_: FastAPI) -> AsyncIterator[None]:
+        clock = getattr(app_.state, "clock", None)
+        now = clock() if callable(clock) else datetime.now(UTC)
+        enforcement = await run_in_threadpool(Enforcement.in_memory, db, now=now)
+        app_.state.enforcement = enforcement
+        try:
+            async with inner(app_):
+                yield
+        finally:
+            enforcement.close()
+
+    app.router.lifespan_context = lifespan
+    return app
+
+
+class CatchUpAfterWrites:
+    """Read your own writes: before a successful write's answer leaves this process, the index
+    applies it, so the caller's next check here sees it. Other processes see it within a poll
+    (or at once on PostgreSQL, woken by NOTIFY). Checks themselves are not writes.
+    """
+
+    READS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+    def __init__(self, app: ASGIApp, *, follower: Callable[[], IndexFollower | None]) -> None:
+        self.app = app
+        self.follower = follower
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        follower = self.follower() if scope["type"] == "http" else None
+        if follower is None or scope["method"] in self.READS or scope["path"] == "/v1/checks":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_after_catching_up(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] < 300:
+                await run_in_threadpool(follower.poll)
+            await send(message)
+
+        await self.app(scope, receive, send_after_catching_up)

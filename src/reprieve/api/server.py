@@ -7,6 +7,7 @@ import os
 import uvicorn
 
 from reprieve.api.app import create_app
+from reprieve.api.enforcement import attach_index
 from reprieve.config import load_settings
 from reprieve.domain.errors import ValidationError
 from reprieve.store.db import open_database
@@ -23,7 +24,7 @@ def serve(database_url: str, host: str, port: int, workers: int) -> None:
     db = open_database(database_url)
     if workers == 1:
         try:
-            app = create_app(db, group_commit=load_settings().group_commit)
+            app = attach_index(create_app(db, group_commit=load_settings().group_commit), db)
             uvicorn.run(app, host=host, port=port, proxy_headers=False)
         finally:
             db.dispose()
