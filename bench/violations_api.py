@@ -8,9 +8,10 @@ serve`` process on SQLite (WAL, synchronous=FULL), and >= 100,000 ladder evaluat
 Each run starts a real ``reprieve serve`` on a new SQLite file in a temporary directory (a
 subprocess on 127.0.0.1, a free port), creates the operator, a platform with Meta's shipped
 policy and a platform token through the CLI, then drives it from this process with httpx's
-AsyncClient: C requests in flight, N distinct violation ids spread over A accounts, stopped at
-N or after S seconds. It does so twice, with ``REPRIEVE_GROUP_COMMIT=1`` and ``=0`` (each
-violation its own transaction, as before), and afterwards verifies each file's hash chain.
+AsyncClient: C requests in flight (over C/4 clients of 4 connections), N distinct violation ids
+spread over A accounts, stopped at N or after S seconds. It does so twice, with
+``REPRIEVE_GROUP_COMMIT=1`` and ``=0`` (each violation its own transaction, as before), and
+afterwards verifies each file's hash chain.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ from reprieve.policies import SHIPPED, shipped_policy
 TARGET_PER_SECOND = 2_000
 TARGET_LADDER_PER_SECOND = 100_000
 WARM_UP = 200
+#: Connections per httpx client.
+PER_CLIENT = 4
 REPRIEVE = Path(sys.executable).with_name("reprieve")
 
 
@@ -50,6 +53,7 @@ class Run:
     latencies_ms: list[float]
     failures: dict[int, int]
     verified: bool
+    server_cpu_seconds: float = 0.0
 
     @property
     def per_second(self) -> float:
@@ -84,7 +88,8 @@ def main() -> None:
         label = "group commit   " if run.group_commit else "one tx per call"
         print(f"{label}: {run.per_second:8,.0f} violations/s  p50 {run.percentile(0.5):6.1f} ms"
               f"  p99 {run.percentile(0.99):6.1f} ms  ({len(run.latencies_ms):,} in {run.seconds:.1f} s;"
-              f" failures {run.failures or 'none'}; chain {'verified' if run.verified else 'BROKEN'})")
+              f" failures {run.failures or 'none'}; chain {'verified' if run.verified else 'BROKEN'};"
+              f" server CPU {run.server_cpu_seconds * 1000 / max(1, len(run.latencies_ms)):.2f} ms/violation)")
     grouped, single = runs
     print(f"ratio: {grouped.per_second / single.per_second:.1f}x")
     ladder = ladder_evaluations_per_second(quick=args.quick)
@@ -164,15 +169,21 @@ async def load(
     base: str, token: str, server: subprocess.Popen[str], *, group_commit: bool, count: int, seconds: float,
     concurrency: int, accounts: int,
 ) -> Run:
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    # Several small clients rather than one with C connections: httpx's pool costs more per request
+    # the more connections it holds, and the client would be measured instead of the server.
     headers = {"Authorization": f"Bearer {token}"}
-    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=60) as client:
-        await wait_until_up(client, server)
+    limits = httpx.Limits(max_connections=PER_CLIENT, max_keepalive_connections=PER_CLIENT)
+    clients = [
+        httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=120)
+        for _ in range(-(-concurrency // PER_CLIENT))
+    ]
+    try:
+        await wait_until_up(clients[0], server)
         latencies: list[float] = []
         failures: dict[int, int] = {}
         deadline = 0.0
 
-        async def worker(numbers: Iterator[int], prefix: str, measure: bool) -> None:
+        async def worker(client: httpx.AsyncClient, numbers: Iterator[int], prefix: str, measure: bool) -> None:
             for n in numbers:
                 if measure and time.perf_counter() > deadline:
                     return
@@ -191,13 +202,27 @@ async def load(
 
         # Warm-up: connections opened, caches filled; not measured.
         warm = iter(range(WARM_UP))
-        await asyncio.gather(*(worker(warm, "warm", False) for _ in range(concurrency)))
+        await asyncio.gather(*(worker(clients[k // PER_CLIENT], warm, "warm", False) for k in range(concurrency)))
         measured = iter(range(count))
+        cpu_before = cpu_seconds(server.pid)
         started = time.perf_counter()
         deadline = started + seconds
-        await asyncio.gather(*(worker(measured, "bench", True) for _ in range(concurrency)))
+        await asyncio.gather(*(worker(clients[k // PER_CLIENT], measured, "bench", True) for k in range(concurrency)))
         elapsed = time.perf_counter() - started
-    return Run(group_commit, count, elapsed, latencies, failures, verified=False)
+        server_cpu = cpu_seconds(server.pid) - cpu_before
+    finally:
+        for client in clients:
+            await client.aclose()
+    return Run(group_commit, count, elapsed, latencies, failures, verified=False, server_cpu_seconds=server_cpu)
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far, from /proc (0 where there is none)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def ladder_evaluations_per_second(*, quick: bool) -> float:
