@@ -24,8 +24,11 @@ _GRANTED = (
     "(SELECT min(ap.decided_at) FROM appeals ap WHERE ap.sanction_id = {sanction} AND ap.state = 'granted')"
 )
 
-#: Columns: tag, three texts, four integers. {p} is the platform, {a} the account. CROSS JOIN
-#: makes SQLite start from the identity: without statistics it would rather scan a platform.
+#: Columns: tag, three texts, four integers. {p} is the platform, {a} the account. Every branch
+#: starts from the identity (a scalar subquery, computed once) and reaches the rest through
+#: correlated subqueries on primary keys, which no planner turns into a scan of a platform's
+#: rows, even before the tables have statistics (after a bulk import); {fence} keeps PostgreSQL
+#: from turning those subqueries into joins.
 _STATEMENT = f"""
 WITH a AS (SELECT identity_id FROM accounts WHERE platform_id = {{p}} AND account_id = {{a}})
 SELECT 'i', a.identity_id, CAST(NULL AS TEXT), CAST(NULL AS TEXT),
@@ -33,25 +36,29 @@ SELECT 'i', a.identity_id, CAST(NULL AS TEXT), CAST(NULL AS TEXT),
   FROM a
 UNION ALL
 SELECT 's', sp.sanction_id, sp.kind, sp.denies, sp.active_from, sp.active_until, NULL, NULL
-  FROM a JOIN sanction_spans sp ON sp.identity_id = a.identity_id AND sp.platform_id = {{p}}
+  FROM sanction_spans sp
+ WHERE sp.identity_id = (SELECT identity_id FROM a) AND sp.platform_id = {{p}}
 UNION ALL
 SELECT 'd', s.id, NULL, NULL, s.starts_at, s.lifted_at, {_GRANTED.format(sanction="s.id")}, NULL
-  FROM a CROSS JOIN sanctions s CROSS JOIN sanction_scope sc
- WHERE s.identity_id = a.identity_id AND sc.sanction_id = s.id AND sc.platform_id = {{p}}
-   AND NOT EXISTS (SELECT 1 FROM violations v WHERE v.sanction_id = s.id)
+  FROM sanctions s
+ WHERE s.identity_id = (SELECT identity_id FROM a)
+   AND EXISTS (SELECT 1 FROM sanction_scope sc WHERE sc.sanction_id = s.id AND sc.platform_id = {{p}}{{fence}})
+   AND NOT EXISTS (SELECT 1 FROM violations v WHERE v.sanction_id = s.id{{fence}})
 UNION ALL
-SELECT 'v', v.sanction_id, NULL, NULL, v.occurred_at, v.strike_expires_at, s.lifted_at,
+SELECT 'v', v.sanction_id, NULL, NULL, v.occurred_at, v.strike_expires_at,
+       (SELECT s.lifted_at FROM sanctions s WHERE s.id = v.sanction_id),
        {_GRANTED.format(sanction="v.sanction_id")}
-  FROM a CROSS JOIN violations v LEFT JOIN sanctions s ON s.id = v.sanction_id
- WHERE v.identity_id = a.identity_id AND v.platform_id = {{p}}
+  FROM violations v
+ WHERE v.identity_id = (SELECT identity_id FROM a) AND v.platform_id = {{p}}
 UNION ALL
 SELECT 'p', p.id, p.sanction_id, p.ladder, p.starts_at, p."until", NULL, NULL
-  FROM a JOIN probations p ON p.identity_id = a.identity_id AND p.platform_id = {{p}}
+  FROM probations p
+ WHERE p.identity_id = (SELECT identity_id FROM a) AND p.platform_id = {{p}}
 """
 #: The statement in each driver's parameter style (sqlite3: named; psycopg: pyformat).
 _BY_DIALECT = {
-    "sqlite": _STATEMENT.format(p=":p", a=":a"),
-    "postgresql": _STATEMENT.format(p="%(p)s", a="%(a)s"),
+    "sqlite": _STATEMENT.format(p=":p", a=":a", fence=""),
+    "postgresql": _STATEMENT.format(p="%(p)s", a="%(a)s", fence=" OFFSET 0"),
 }
 
 
