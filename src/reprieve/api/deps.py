@@ -12,10 +12,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from reprieve.api.enforcement import Enforcement
 from reprieve.api.middleware import SECRET_FIELDS
@@ -26,7 +28,7 @@ from reprieve.domain.model import Role
 from reprieve.domain.time import parse_instant
 from reprieve.services import catalogue
 from reprieve.services.group_commit import GroupCommitter
-from reprieve.services.tokens import Principal, authenticate
+from reprieve.services.tokens import Principal, authenticate, remembered_principal
 from reprieve.store.db import Database
 
 # --- the database, the clock, the enforcement answers ------------------------------------
@@ -81,17 +83,25 @@ _bearer = HTTPBearer(
 )
 
 
-def current_principal(
+async def current_principal(
     db: DbDep,
     now: Now,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
+    """Who the bearer token stands for. A token found valid less than a second ago is taken from
+    memory, on the event loop (``services.tokens.PrincipalCache``: a revocation in another
+    process is seen within that second, in this one at once); otherwise it is looked up in the
+    database, in the thread pool."""
     if credentials is None:
         raise Unauthenticated("send a token: Authorization: Bearer <token>")
+    secret = credentials.credentials
     try:
-        return authenticate(db, credentials.credentials, now=now)
+        principal = remembered_principal(db, secret, now=now)
+        if principal is None:
+            principal = await run_in_threadpool(partial(authenticate, db, secret, now=now))
     except ForbiddenError as exc:
         raise Unauthenticated(exc.message) from None
+    return principal
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

@@ -5,9 +5,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import insert, select, update
 
@@ -38,6 +41,61 @@ class Principal:
     @property
     def is_instance_admin(self) -> bool:
         return self.role is Role.INSTANCE_ADMIN
+
+
+#: Seconds a principal is remembered after its token was looked up (see ``PrincipalCache``).
+PRINCIPAL_TTL = 1.0
+
+
+class PrincipalCache:
+    """Principals recently authenticated against one database, by the SHA-256 of their secret.
+
+    The rule: a remembered principal is used for at most ``ttl`` seconds (1 s) after its token
+    was read from the database, so a token revoked or deleted by another process is refused
+    everywhere within that second; ``revoke_token`` forgets it at once in every cache of the
+    revoking process; an expiry is checked against the request's instant on every use. Only
+    tokens found valid are remembered: an unknown, revoked or expired secret is looked up again.
+    """
+
+    def __init__(self, ttl: float = PRINCIPAL_TTL, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl = ttl
+        self.clock = clock
+        self._entries: dict[str, tuple[float, Principal, datetime | None]] = {}
+
+    def get(self, digest: str, *, now: datetime) -> Principal | None:
+        """The principal remembered for ``digest`` if still fresh; ForbiddenError if it has expired."""
+        entry = self._entries.get(digest)
+        if entry is None:
+            return None
+        read_at, principal, expires_at = entry
+        if self.clock() - read_at >= self.ttl:
+            self._entries.pop(digest, None)
+            return None
+        if expires_at is not None and expires_at <= now:
+            self._entries.pop(digest, None)
+            raise ForbiddenError("this token has expired")
+        return principal
+
+    def put(self, digest: str, principal: Principal, expires_at: datetime | None) -> None:
+        if len(self._entries) >= 10_000:  # many tokens at once: start afresh rather than grow
+            self._entries.clear()
+        self._entries[digest] = (self.clock(), principal, expires_at)
+
+    def forget(self, token_id: str) -> None:
+        for digest, (_, principal, _) in list(self._entries.items()):
+            if principal.token_id == token_id:
+                self._entries.pop(digest, None)
+
+
+_caches: WeakKeyDictionary[Database, PrincipalCache] = WeakKeyDictionary()
+
+
+def principal_cache(db: Database) -> PrincipalCache:
+    """The principal cache of ``db`` in this process, made on first use."""
+    cache = _caches.get(db)
+    if cache is None:
+        cache = _caches.setdefault(db, PrincipalCache())
+    return cache
 
 
 def create_token(
@@ -87,6 +145,8 @@ def revoke_token(db: Database, token_id: str, *, actor: str, now: datetime, oper
             raise ConflictError(f"token {token_id!r} is already revoked")
         uow.conn.execute(update(tables.tokens).where(tables.tokens.c.id == token_id).values(revoked_at=uow.at))
         uow.record([NewEvent(EventType.TOKEN_REVOKED, uow.at, row.operator_id, {"id": token_id})])
+    for cache in list(_caches.values()):
+        cache.forget(token_id)
 
 
 def get_token(db: Database, token_id: str, *, operators: list[str] | None = None) -> dict[str, Any]:
@@ -101,8 +161,15 @@ def get_token(db: Database, token_id: str, *, operators: list[str] | None = None
     }
 
 
+def remembered_principal(db: Database, secret: str, *, now: datetime) -> Principal | None:
+    """The principal ``authenticate`` found for ``secret`` less than a second ago, without I/O;
+    None if there is none; ForbiddenError if its token has expired since."""
+    return principal_cache(db).get(hash_secret(secret), now=now)
+
+
 def authenticate(db: Database, secret: str, *, now: datetime) -> Principal:
-    """The principal a bearer secret stands for; ForbiddenError if it is unknown, revoked or expired."""
+    """The principal a bearer secret stands for, read from the database (and remembered, see
+    ``PrincipalCache``); ForbiddenError if it is unknown, revoked or expired."""
     digest = hash_secret(secret)
     with db.read() as conn:
         row = conn.execute(select(tables.tokens).where(tables.tokens.c.secret_hash == digest)).first()
@@ -112,4 +179,6 @@ def authenticate(db: Database, secret: str, *, now: datetime) -> Principal:
         raise ForbiddenError("this token was revoked")
     if row.expires_at is not None and parse_instant(row.expires_at) <= now:
         raise ForbiddenError("this token has expired")
-    return Principal(row.id, row.name, Role(row.role), row.operator_id)
+    principal = Principal(row.id, row.name, Role(row.role), row.operator_id)
+    principal_cache(db).put(digest, principal, parse_instant(row.expires_at) if row.expires_at else None)
+    return principal
