@@ -55,7 +55,38 @@ CATEGORIES = frozenset(
 
 #: EEA member states, as the Transparency Database's territorial_scope lists them.
 EEA_COUNTRIES = frozenset(
-    "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE IS LI NO".split()
+    [
+        "AT",
+        "BE",
+        "BG",
+        "HR",
+        "CY",
+        "CZ",
+        "DK",
+        "EE",
+        "FI",
+        "FR",
+        "DE",
+        "GR",
+        "HU",
+        "IE",
+        "IT",
+        "LV",
+        "LT",
+        "LU",
+        "MT",
+        "NL",
+        "PL",
+        "PT",
+        "RO",
+        "SK",
+        "SI",
+        "ES",
+        "SE",
+        "IS",
+        "LI",
+        "NO",
+    ]
 )
 
 _KEYWORD = re.compile(r"^KEYWORD_[A-Z0-9_]{1,80}$")
@@ -79,9 +110,7 @@ class Automation:
         detection = data.get("detection", False)
         if not isinstance(detection, bool):
             raise ValidationError("must be true or false", field="automated.detection")
-        decision = parse_enum(
-            AutomatedDecision, data.get("decision", "not_automated"), field="automated.decision"
-        )
+        decision = parse_enum(AutomatedDecision, data.get("decision", "not_automated"), field="automated.decision")
         return cls(detection, decision)
 
     def to_dict(self) -> dict[str, Any]:
@@ -105,10 +134,20 @@ class Reason:
     content_type: tuple[str, ...] = ()
     content_date: str | None = None
 
-    _FIELDS: ClassVar[list[str]] = (
-        "ground category explanation policy legal_ground contractual_ground keywords facts "
-        "source territorial_scope content_type content_date"
-    ).split()
+    _FIELDS: ClassVar[list[str]] = [
+        "ground",
+        "category",
+        "explanation",
+        "policy",
+        "legal_ground",
+        "contractual_ground",
+        "keywords",
+        "facts",
+        "source",
+        "territorial_scope",
+        "content_type",
+        "content_date",
+    ]
 
     @classmethod
     def from_dict(cls, data: object) -> Reason:
@@ -129,9 +168,7 @@ class Reason:
         legal = _optional_text(data, "legal_ground", 500)
         contractual = _optional_text(data, "contractual_ground", 500)
         if ground is _ILLEGAL_CONTENT and not legal:
-            raise ValidationError(
-                "is required when the ground is illegal_content", field="reason.legal_ground"
-            )
+            raise ValidationError("is required when the ground is illegal_content", field="reason.legal_ground")
         if ground is _INCOMPATIBLE_CONTENT and not contractual:
             contractual = policy  # the platform's rule is the contractual ground
             if not contractual:

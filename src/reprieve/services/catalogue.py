@@ -19,7 +19,6 @@ from reprieve.domain.model import (
     ensure_text,
     parse_enum,
 )
-from reprieve.domain.time import format_instant
 from reprieve.domain.policy import policy_from_data
 from reprieve.policies import shipped_policy_data
 from reprieve.services.ids import new_ids

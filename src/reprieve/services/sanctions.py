@@ -59,7 +59,12 @@ IMPORT_CHUNK = 1000
 
 
 def import_sanctions(
-    db: Database, commands: Iterable[ImposeSanction], *, actor: str, now: datetime, batch_size: int = 10_000,
+    db: Database,
+    commands: Iterable[ImposeSanction],
+    *,
+    actor: str,
+    now: datetime,
+    batch_size: int = 10_000,
     on_batch: Any = None,
 ) -> int:
     """Impose many sanctions, ``batch_size`` per transaction; returns how many were imposed.
@@ -123,8 +128,14 @@ def _checked_subject(db: Database, uow: UnitOfWork, subject: AccountRef) -> Acco
 
 
 def _prepare(
-    db: Database, uow: UnitOfWork, c: ImposeSanction, identity: str, seq: int, sanction_id: str,
-    scopes: dict[tuple[str, tuple[str, ...] | None], list[Platform]], sanctions: list[Sanction] | None,
+    db: Database,
+    uow: UnitOfWork,
+    c: ImposeSanction,
+    identity: str,
+    seq: int,
+    sanction_id: str,
+    scopes: dict[tuple[str, tuple[str, ...] | None], list[Platform]],
+    sanctions: list[Sanction] | None,
 ) -> dict[str, Any]:
     """The payload of the sanction.imposed event; the Sanction itself is added to ``sanctions``."""
     subject_platform = require_platform(db, uow.conn, c.subject.platform)
@@ -155,17 +166,19 @@ def _prepare(
     ensure_term(kind, starts_at, ends_at, denies, scope)
     scope_ids = tuple(p.id for p in scope)
     if sanctions is not None:
-        sanctions.append(Sanction(
-            id=sanction_id,
-            operator=subject_platform.operator,
-            identity=identity,
-            subject=c.subject,
-            scope=scope_ids,
-            starts_at=starts_at,
-            reason=reason,
-            automated=automated,
-            changes=[Change(ChangeType.IMPOSED, seq, starts_at, kind, ends_at, denies, review_at)],
-        ))
+        sanctions.append(
+            Sanction(
+                id=sanction_id,
+                operator=subject_platform.operator,
+                identity=identity,
+                subject=c.subject,
+                scope=scope_ids,
+                starts_at=starts_at,
+                reason=reason,
+                automated=automated,
+                changes=[Change(ChangeType.IMPOSED, seq, starts_at, kind, ends_at, denies, review_at)],
+            )
+        )
     data = {
         "id": sanction_id,
         "operator": subject_platform.operator,
@@ -208,8 +221,8 @@ def amend_sanction(
     sanction_id: str,
     *,
     reason: str,
-    ends_at: str | datetime | None | Unset = UNSET,
-    review_at: str | datetime | None | Unset = UNSET,
+    ends_at: str | datetime | Unset | None = UNSET,
+    review_at: str | datetime | Unset | None = UNSET,
     kind: str | None = None,
     denies: Sequence[str] | None = None,
     effective_at: str | datetime | None = None,
@@ -220,30 +233,45 @@ def amend_sanction(
     """Change a sanction's term from ``effective_at`` on (default: now)."""
     ensure_text(reason, field="reason", max_length=2000)
     effective = parse_instant(effective_at, field="effective_at") if effective_at is not None else now
-    new_ends: datetime | None | Unset = ends_at if isinstance(ends_at, Unset) or ends_at is None else parse_instant(ends_at, field="ends_at")
-    new_review: datetime | None | Unset = (
+    new_ends: datetime | Unset | None = (
+        ends_at if isinstance(ends_at, Unset) or ends_at is None else parse_instant(ends_at, field="ends_at")
+    )
+    new_review: datetime | Unset | None = (
         review_at if isinstance(review_at, Unset) or review_at is None else parse_instant(review_at, field="review_at")
     )
     new_kind = parse_enum(SanctionKind, kind, field="kind") if kind is not None else None
-    if (
-        isinstance(new_ends, Unset) and isinstance(new_review, Unset) and new_kind is None and denies is None
-    ):
+    if isinstance(new_ends, Unset) and isinstance(new_review, Unset) and new_kind is None and denies is None:
         raise ValidationError("an amendment must change ends_at, review_at, kind or denies")
     with UnitOfWork(db, actor=actor, now=now) as uow:
         sanction = _load(db, uow, sanction_id, operators)
         platforms = _scope_platforms(db, uow, sanction)
         change = sanction.amend(
-            seq=uow.next_seq(), effective_at=effective, ends_at=new_ends, review_at=new_review,
-            kind=new_kind, denies=denies, platforms=platforms,
+            seq=uow.next_seq(),
+            effective_at=effective,
+            ends_at=new_ends,
+            review_at=new_review,
+            kind=new_kind,
+            denies=denies,
+            platforms=platforms,
         )
         assert change.kind is not None
-        uow.record([NewEvent(
-            EventType.SANCTION_AMENDED, format_instant(effective) or "", sanction.operator,
-            {
-                "id": sanction.id, "kind": change.kind.value, "ends_at": format_instant(change.ends_at),
-                "review_at": format_instant(change.review_at), "denies": list(change.denies), "reason": reason,
-            },
-        )])
+        uow.record(
+            [
+                NewEvent(
+                    EventType.SANCTION_AMENDED,
+                    format_instant(effective) or "",
+                    sanction.operator,
+                    {
+                        "id": sanction.id,
+                        "kind": change.kind.value,
+                        "ends_at": format_instant(change.ends_at),
+                        "review_at": format_instant(change.review_at),
+                        "denies": list(change.denies),
+                        "reason": reason,
+                    },
+                )
+            ]
+        )
     return sanction_view(sanction, at=now)
 
 
@@ -263,10 +291,16 @@ def lift_sanction(
     with UnitOfWork(db, actor=actor, now=now) as uow:
         sanction = _load(db, uow, sanction_id, operators)
         sanction.lift(seq=uow.next_seq(), effective_at=effective)
-        uow.record([NewEvent(
-            EventType.SANCTION_LIFTED, format_instant(effective) or "", sanction.operator,
-            {"id": sanction.id, "reason": reason},
-        )])
+        uow.record(
+            [
+                NewEvent(
+                    EventType.SANCTION_LIFTED,
+                    format_instant(effective) or "",
+                    sanction.operator,
+                    {"id": sanction.id, "reason": reason},
+                )
+            ]
+        )
     return sanction_view(sanction, at=now)
 
 

@@ -125,7 +125,9 @@ def resolved_spans(conn: Connection, identity_id: str, platform_id: str) -> list
         )
     )
     return [
-        ResolvedSpan(r.sanction_id, r.active_from, r.active_until, SanctionKind(r.kind), frozenset(json.loads(r.denies)))
+        ResolvedSpan(
+            r.sanction_id, r.active_from, r.active_until, SanctionKind(r.kind), frozenset(json.loads(r.denies))
+        )
         for r in rows
     ]
 
@@ -188,8 +190,10 @@ def list_sanction_rows(
         periods = tables.sanction_kind_periods.c
         varies = exists().where(periods.sanction_id == S.id)
         shown = exists().where(
-            periods.sanction_id == S.id, periods.kind == f.kind.value,
-            periods.shown_from <= at_us, periods.shown_until > at_us,
+            periods.sanction_id == S.id,
+            periods.kind == f.kind.value,
+            periods.shown_from <= at_us,
+            periods.shown_until > at_us,
         )
         query = query.where(or_(and_(S.kind == f.kind.value, ~varies), shown))
     if f.category:
