@@ -53,7 +53,16 @@ def accounts_rows(conn: Connection, refs: Sequence[AccountRef]) -> dict[AccountR
     by_platform: dict[str, list[str]] = {}
     for ref in refs:
         by_platform.setdefault(ref.platform, []).append(ref.account)
+    postgresql = conn.dialect.name == "postgresql"
     for platform, names in by_platform.items():
+        if postgresql:
+            # One probe of the primary key per name. With ``account_id IN (...)`` and no statistics
+            # yet (a bulk import into new tables), PostgreSQL scans every account of the platform.
+            rows = conn.exec_driver_sql(_ACCOUNTS_BY_NAME, {"platform": platform, "names": names})
+            for account_id, identity_id in rows:
+                if identity_id is not None:
+                    found[AccountRef(platform, account_id)] = identity_id
+            continue
         for i in range(0, len(names), 500):
             chunk = names[i : i + 500]
             for row in conn.execute(
@@ -61,6 +70,13 @@ def accounts_rows(conn: Connection, refs: Sequence[AccountRef]) -> dict[AccountR
             ):
                 found[AccountRef(platform, row.account_id)] = row.identity_id
     return found
+
+
+#: A correlated subquery per name, on the whole primary key: no plan but a probe of it.
+_ACCOUNTS_BY_NAME = (
+    "SELECT k.name, (SELECT a.identity_id FROM accounts a WHERE a.platform_id = %(platform)s"
+    " AND a.account_id = k.name) FROM unnest(CAST(%(names)s AS text[])) AS k(name)"
+)
 
 
 def identity_row(conn: Connection, identity_id: str) -> dict[str, Any] | None:
