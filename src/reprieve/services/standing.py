@@ -79,7 +79,7 @@ def probation_view(probation: Probation | None) -> dict[str, Any] | None:
 def get_standing(
     db: Database, ref: AccountRef, *, at: datetime, operators: Sequence[str] | None = None
 ) -> dict[str, Any]:
-    with db.read() as conn:
+    with db.read_one() as conn:  # one statement (store.standing), once the platform is known
         _visible(db, conn, ref.platform, operators)
         return standing_view(account_standing(db, conn, ref, to_micros(at)), at)
 

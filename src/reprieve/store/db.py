@@ -81,6 +81,17 @@ class Database:
         with self.engine.connect() as conn, conn.begin():
             yield conn
 
+    @contextmanager
+    def read_one(self) -> Iterator[Connection]:
+        """A connection for a read made of a single statement, consistent by itself: on
+        PostgreSQL it runs outside a transaction, saving the round trips of BEGIN and COMMIT."""
+        if self.dialect != "postgresql":
+            with self.read() as conn:
+                yield conn
+            return
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            yield conn
+
     def platform(self, conn: Connection, platform_id: str) -> Platform | None:
         cached = self._platforms.get(platform_id)
         if cached is not None:
