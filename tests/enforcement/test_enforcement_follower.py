@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -113,11 +114,23 @@ def test_a_write_in_another_process_is_seen(database_url: str, db: Database, met
     assert index.check("facebook", "bob", "post", to_micros(now))["status"] == "terminated"
 
 
+@pytest.mark.parametrize(
+    "database_url",
+    [
+        pytest.param(
+            "postgresql",
+            marks=pytest.mark.skipif(
+                not os.environ.get("REPRIEVE_TEST_POSTGRES_URL"),
+                reason="LISTEN/NOTIFY is PostgreSQL's: set REPRIEVE_TEST_POSTGRES_URL",
+            ),
+        )
+    ],
+    indirect=True,
+)
 def test_a_notification_wakes_the_follower_before_its_interval(
     database_url: str, db: Database, other: Database, meta: str, now: datetime
 ) -> None:
-    if db.dialect != "postgresql":
-        pytest.skip("LISTEN/NOTIFY is PostgreSQL's")
+    assert db.dialect == "postgresql"
     index = EnforcementIndex.build(db, now=now)
     follower = IndexFollower(index, db, interval=600)
     with follower:
