@@ -2,44 +2,11 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 import pytest
 
-from reprieve.cli import main
+from e2e.cli_support import Cli
 
 REASON = ["--category", "STATEMENT_CATEGORY_VIOLENCE", "--explanation", "Incitement", "--policy", "Violence"]
-
-
-class Cli:
-    def __init__(self, url: str, capsys: pytest.CaptureFixture[str]) -> None:
-        self.url = url
-        self.capsys = capsys
-
-    def run(self, *args: str) -> tuple[int, str, str]:
-        self.capsys.readouterr()
-        try:
-            main(["--database-url", self.url, *args])
-            code = 0
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        out, err = self.capsys.readouterr()
-        return code, out, err
-
-    def ok(self, *args: str) -> str:
-        code, out, err = self.run(*args)
-        assert code == 0, f"{args} failed: {err}"
-        return out
-
-    def json(self, *args: str) -> Any:
-        return json.loads(self.ok(*args, "--json"))
-
-    def fails(self, *args: str) -> str:
-        code, out, err = self.run(*args)
-        assert code == 1 and out == "", (code, out, err)
-        assert err.startswith("error: ") and err.count("\n") == 1, err
-        return err
 
 
 def test_a_review_an_appeal_and_violations_from_the_command_line(
