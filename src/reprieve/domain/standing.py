@@ -6,7 +6,7 @@ denials already resolved for the platform. Instants are microseconds since the e
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from reprieve.domain.model import STATUS_OF_KIND, STATUS_RANK, SanctionKind, Status
@@ -66,7 +66,15 @@ def standing_at(spans: Sequence[ResolvedSpan], t: int) -> Standing:
 
 def denial_ends_after(spans: Sequence[ResolvedSpan], t: int) -> int | None:
     """The end of the unbroken run of denials that covers ``t``; None if it never ends."""
-    denying = sorted((s.start, s.end) for s in spans if s.denies and s.end > t)
+    return run_ends_after(((s.start, s.end) for s in spans if s.denies), t)
+
+
+def run_ends_after(intervals: Iterable[tuple[int, int]], t: int) -> int | None:
+    """The end of the unbroken run of ``[start, end)`` intervals that covers ``t``; None if endless.
+
+    Shared by the database's answers and the in-memory index, so that both compute ``until`` alike.
+    """
+    denying = sorted((start, end) for start, end in intervals if end > t)
     cursor = t
     changed = True
     while changed:

@@ -20,7 +20,7 @@ from typing import Any
 
 from reprieve.domain.errors import NotFoundError, ValidationError
 from reprieve.domain.model import APPEAL, AccountRef, Platform, ensure_slug
-from reprieve.domain.standing import ResolvedSpan, standing_at
+from reprieve.domain.standing import ResolvedSpan, run_ends_after, standing_at
 from reprieve.domain.strikes import Probation, probation_at
 from reprieve.domain.time import END_OF_TIME, Duration, format_instant, from_micros
 from reprieve.enforcement.entries import HEAD, KIND_OF_CODE, STATUS_OF_CODE, PackedSpan, unpack
@@ -324,15 +324,4 @@ def _decide_spans(packed: bytes, bit: int, t: int) -> Decision:
 
 def _denial_ends_after(spans: Iterable[PackedSpan], t: int) -> int | None:
     """``domain.standing.denial_ends_after`` on packed spans."""
-    denying = sorted((s.start, s.end) for s in spans if s.mask and s.end > t)
-    cursor = t
-    changed = True
-    while changed:
-        changed = False
-        for start, end in denying:
-            if start <= cursor < end:
-                cursor = end
-                changed = True
-        if cursor >= END_OF_TIME:
-            return None
-    return cursor
+    return run_ends_after(((s.start, s.end) for s in spans if s.mask), t)
