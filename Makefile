@@ -44,7 +44,7 @@ typecheck: $(STAMP) ## mypy --strict on src/
 check: lint typecheck test ## lint, typecheck and test
 
 bench: $(STAMP) ## Run the benchmarks at a quick size (see docs/benchmarks.md for full runs)
-	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script --quick || exit 1; done
+	@for script in $$(grep -l "__main__" bench/*.py); do echo "== $$script"; $(BIN)/python $$script --quick || exit 1; done
 
 clean: ## Remove the virtual environment and local databases
 	rm -rf $(VENV) reprieve.db reprieve.db-wal reprieve.db-shm

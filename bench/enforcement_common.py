@@ -37,7 +37,17 @@ def parser(description: str, count: int) -> argparse.ArgumentParser:
         "(default: $REPRIEVE_BENCH_POSTGRES_URL or %(default)s)",
     )
     p.add_argument("--seed", type=int, default=2021)
+    p.add_argument("--quick", action="store_true", help="a small run on SQLite, for `make bench`")
     return p
+
+
+def quick(args: argparse.Namespace, **small: object) -> argparse.Namespace:
+    """With ``--quick``: SQLite and the small sizes given (``count=20_000``, ...)."""
+    if args.quick:
+        args.backend = "sqlite"
+        for name, value in small.items():
+            setattr(args, name, value)
+    return args
 
 
 def machine() -> str:

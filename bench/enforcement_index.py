@@ -20,7 +20,7 @@ import sys
 import time
 import tracemalloc
 from collections.abc import Callable, Iterator, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from enforcement_common import (
@@ -30,6 +30,7 @@ from enforcement_common import (
     create_catalogue,
     machine,
     parser,
+    quick,
     reasons,
     say,
     scratch_database,
@@ -48,8 +49,11 @@ CAPABILITIES = [c for c in DEFAULT_CAPABILITIES if c != "appeal"]
 Triple = tuple[str, str, str]
 
 
-def active_commands(count: int, seed: int) -> Iterator[ImposeSanction]:
-    """``count`` sanctions, every one active at ``NOW``: started in the last two years, ending after."""
+def active_commands(
+    count: int, seed: int, now: datetime = NOW, min_left: timedelta = timedelta(seconds=60)
+) -> Iterator[ImposeSanction]:
+    """``count`` sanctions, every one active at ``now``: started in the last two years, ending at least
+    ``min_left`` after it."""
     rng = random.Random(seed)
     templates = reasons(rng)
     rand = rng.random
@@ -60,8 +64,8 @@ def active_commands(count: int, seed: int) -> Iterator[ImposeSanction]:
         if rand() < 0.2:
             other = PLATFORMS[int(rand() * len(PLATFORMS))]
             scope = [platform, other] if other != platform else None
-        starts = NOW - timedelta(seconds=int(rand() * 2 * 365 * 86_400) + 1)
-        ends = NOW + timedelta(seconds=int(rand() * 2 * 365 * 86_400) + 60)
+        starts = now - timedelta(seconds=int(rand() * 2 * 365 * 86_400) + 1)
+        ends = now + min_left + timedelta(seconds=int(rand() * 2 * 365 * 86_400))
         draw = rand()
         denies: tuple[str, ...] = ()
         if draw < 0.1:
@@ -79,7 +83,9 @@ def active_commands(count: int, seed: int) -> Iterator[ImposeSanction]:
         )
 
 
-def populate(db: Database, count: int, seed: int) -> None:
+def populate(
+    db: Database, count: int, seed: int, now: datetime = NOW, min_left: timedelta = timedelta(seconds=60)
+) -> None:
     create_catalogue(db)
     started = time.perf_counter()
 
@@ -88,7 +94,7 @@ def populate(db: Database, count: int, seed: int) -> None:
             elapsed = time.perf_counter() - started
             say(f"  {done:>10,} imposed in {elapsed:,.0f} s ({done / elapsed:,.0f}/s)")
 
-    import_sanctions(db, active_commands(count, seed), actor=ACTOR, now=NOW, on_batch=progress)
+    import_sanctions(db, active_commands(count, seed, now, min_left), actor=ACTOR, now=now, on_batch=progress)
     if db.dialect == "postgresql":
         with db.engine.connect() as conn:
             conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE")
@@ -214,7 +220,7 @@ def main() -> None:
     p.add_argument("--keep", action="store_true", help="keep the database for later runs")
     p.add_argument("--checks", type=int, default=1_000_000, help="checks per workload")
     p.add_argument("--baseline-checks", type=int, default=20_000)
-    args = p.parse_args()
+    args = quick(p.parse_args(), count=20_000, checks=50_000, baseline_checks=2_000)
     say(f"machine: {machine()}")
     if args.database_url:
         db = open_database(args.database_url, migrate=False)

@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 
-from enforcement_common import NOW, create_catalogue, machine, parser, say, scratch_database
+from enforcement_common import NOW, create_catalogue, machine, parser, quick, say, scratch_database
 
 from reprieve.domain.time import to_micros
 from reprieve.enforcement import EnforcementIndex, IndexFollower
@@ -42,7 +42,7 @@ for i in range(int(sys.argv[2])):
 def main() -> None:
     p = parser(__doc__.splitlines()[0], 300)
     p.add_argument("--interval", type=float, default=0.1, help="the follower's polling interval, s")
-    args = p.parse_args()
+    args = quick(p.parse_args(), count=50)
     say(f"machine: {machine()}")
     with scratch_database(args.backend, args.postgres_url) as db:
         create_catalogue(db)

@@ -33,20 +33,19 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import orjson
-from enforcement_common import ACTOR, OPERATOR, PLATFORMS, create_catalogue, machine, reasons, say
+from enforcement_common import ACTOR, OPERATOR, machine, say
 from enforcement_index import baseline, workload
+from enforcement_index import populate as populate_active
 from sqlalchemy import text
 
-from reprieve.domain.model import AccountRef
 from reprieve.domain.time import format_instant, to_micros
-from reprieve.services.sanctions import ImposeSanction, import_sanctions
 from reprieve.services.tokens import create_token
 from reprieve.store.db import Database, open_database
 
@@ -62,48 +61,9 @@ Triple = tuple[str, str, str]
 # --- the data ------------------------------------------------------------------------------
 
 
-def active_commands(count: int, seed: int, now: datetime) -> Iterator[ImposeSanction]:
-    """``count`` sanctions active at ``now`` and for days after (the mix of enforcement_index)."""
-    rng = random.Random(seed)
-    templates = reasons(rng)
-    rand = rng.random
-    for i in range(count):
-        platform = PLATFORMS[int(rand() * len(PLATFORMS))]
-        account = f"user{int(rand() * i)}" if i and rand() < 0.05 else f"user{i}"
-        scope = None
-        if rand() < 0.2:
-            other = PLATFORMS[int(rand() * len(PLATFORMS))]
-            scope = [platform, other] if other != platform else None
-        starts = now - timedelta(seconds=int(rand() * 2 * 365 * 86_400) + 1)
-        ends = now + timedelta(days=7, seconds=int(rand() * 2 * 365 * 86_400))
-        draw = rand()
-        denies: tuple[str, ...] = ()
-        if draw < 0.1:
-            kind, ends_at = "warning", None
-        elif draw < 0.4:
-            kind, ends_at = "restriction", ends
-            denies = ("post", "comment") if rand() < 0.5 else ("live", "monetize", "advertise")
-        elif draw < 0.9:
-            kind, ends_at = "suspension", ends if rand() < 0.9 else None
-        else:
-            kind, ends_at = "termination", None
-        yield ImposeSanction(
-            subject=AccountRef(platform, account), kind=kind, reason=dict(templates[int(rand() * len(templates))]),
-            scope=scope, denies=denies, starts_at=starts, ends_at=ends_at,
-        )
-
-
 def populate(db: Database, count: int, seed: int) -> None:
-    now = datetime.now(UTC).replace(microsecond=0)
-    create_catalogue(db)
-    started = time.perf_counter()
-
-    def progress(done: int) -> None:
-        if done % 100_000 == 0 or done == count:
-            elapsed = time.perf_counter() - started
-            say(f"  {done:>10,} imposed in {elapsed:,.0f} s ({done / elapsed:,.0f}/s)")
-
-    import_sanctions(db, active_commands(count, seed, now), actor=ACTOR, now=now, on_batch=progress)
+    """The mix of enforcement_index, active now and for at least a week after (the run's length)."""
+    populate_active(db, count, seed, now=datetime.now(UTC).replace(microsecond=0), min_left=timedelta(days=7))
 
 
 def sanctioned_sample(db: Database, n: int, seed: int) -> list[tuple[str, str]]:
