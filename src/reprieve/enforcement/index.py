@@ -188,9 +188,20 @@ class EnforcementIndex:
         if len(checks) > MAX_CHECKS:
             raise ValidationError(f"at most {MAX_CHECKS} checks per request", field="checks")
         triples = [(c.ref.platform, c.ref.account, c.capability) for c in checks]
-        decisions = self.decide_many(triples, at_us, operators=operators)
-        view = self._check_view
-        return [view(p, a, c, d) for (p, a, c), d in zip(triples, decisions, strict=True)]
+        return self.views(triples, self.decide_many(triples, at_us, operators=operators))
+
+    def views(
+        self, checks: Sequence[tuple[str, str, str]], decisions: Sequence[Decision]
+    ) -> list[dict[str, Any]]:
+        """The API's results for ``checks`` and their ``decisions`` (as ``check_many`` makes them)."""
+        until = self._format_until
+        return [
+            {
+                "platform": platform, "account": account, "capability": capability,
+                "allowed": d[0], "status": d[1], "until": None if d[2] is None else until(d[2]), "sanction": d[3],
+            }
+            for (platform, account, capability), d in zip(checks, decisions, strict=True)
+        ]
 
     def decide_many(
         self,

@@ -1,18 +1,40 @@
-"""Checks: "may this account do X?", for up to 10,000 accounts and capabilities at once."""
+"""Checks: "may this account do X?", for up to 10,000 accounts and capabilities at once.
+
+Two ways in, one answer. ``run_checks`` is the route FastAPI documents and runs for anything
+unusual: an ``Idempotency-Key``, a missing or refused token, a body that is not plainly valid,
+an error to report. ``FastChecks`` answers the common request before FastAPI's machinery: it
+reads the body with orjson, admits it only if the route's schema certainly would (the same
+limits, checked by hand), authenticates as the route does, and decides the batch from
+``(platform, account, capability)`` tuples. Whenever it is not sure, it hands the request,
+body included, to the full application, so every error is the route's own problem+json.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
 import orjson
 from fastapi import APIRouter, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from reprieve.api.deps import IDEMPOTENT, EnforcementDep, Now, Reader
+from reprieve.api.enforcement import Enforcement
+from reprieve.api.middleware import DEFAULT_MAX_BODY_BYTES
+from reprieve.api.observability.metrics import record_checks
 from reprieve.api.problems import problem_responses
-from reprieve.api.schemas import ChecksOut, ChecksRequest
+from reprieve.api.schemas import SLUG_PATTERN, ChecksOut, ChecksRequest
+from reprieve.domain.errors import ForbiddenError, ReprieveError
 from reprieve.domain.model import AccountRef
-from reprieve.domain.time import format_instant, parse_instant
-from reprieve.services.standing import Check
+from reprieve.domain.time import format_instant, parse_instant, to_micros
+from reprieve.services.standing import MAX_CHECKS, Check
+from reprieve.services.tokens import Principal, authenticate, remembered_principal
 
 router = APIRouter(prefix="/v1/checks", tags=["checks"])
+PATH = "/v1/checks"
 
 
 @router.post(
@@ -25,8 +47,187 @@ def run_checks(tenant: Reader, body: ChecksRequest, now: Now, enforcement: Enfor
     at = parse_instant(body.at, field="at") if body.at is not None else now
     checks = [Check(AccountRef(c.platform, c.account), c.capability) for c in body.checks]
     results = enforcement.checks(checks, at=at, operators=tenant.operators)
-    # The hot path: the results are built by the enforcement layer in the documented shape
-    # (the API tests and schemathesis hold it to ChecksOut), so they are serialised directly
-    # rather than validated again, which would cost more than answering a batch.
-    content = orjson.dumps({"at": format_instant(at), "results": results})
-    return Response(content, media_type="application/json")
+    return Response(answer(at, results), media_type="application/json")
+
+
+def answer(at: datetime, results: Sequence[dict[str, Any]]) -> bytes:
+    """The body of a 200. The results are built by the enforcement layer in the documented shape
+    (the API tests and schemathesis hold it to ChecksOut), so they are serialised directly
+    rather than validated again, which would cost more than answering a batch."""
+    record_checks(len(results))
+    return orjson.dumps({"at": format_instant(at), "results": results})
+
+
+# --- the fast path -----------------------------------------------------------------------
+
+_SLUG = re.compile(SLUG_PATTERN.removeprefix("^").removesuffix("$"))
+_CHECK_KEYS = 3
+_MAX_SLUGS = 4096
+_JSON = b"application/json"
+
+
+class _Unsure(Exception):
+    """The fast path cannot answer this request exactly as the route would: hand it over."""
+
+
+class FastChecks:
+    """``POST /v1/checks`` without FastAPI's dependency solving and pydantic parsing; every
+    other request, and every check request it is not sure of, goes to ``app`` unchanged."""
+
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+        #: Platform and capability ids that matched the slug pattern (few, asked again and again).
+        self._slugs: set[str] = set()
+        self.answered = 0  #: requests answered here rather than by the route
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] != PATH or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        authorization = None
+        json_body: bool | None = None
+        for name, value in scope["headers"]:
+            if name == b"authorization":
+                if authorization is None:  # the first one, as the route reads it
+                    authorization = value
+            elif name == b"idempotency-key":
+                break  # the Idempotency middleware keeps and replays the answer
+            elif name == b"content-type" and json_body is None:
+                json_body = value.partition(b";")[0].strip().lower() == _JSON
+            elif name == b"content-length" and not (value.isdigit() and int(value) <= self.max_body_bytes):
+                break  # BodyLimit answers 413 from the header
+        else:
+            if authorization is not None and json_body:
+                await self._answer(authorization, scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+    async def _answer(self, authorization: bytes, scope: Scope, receive: Receive, send: Send) -> None:
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            chunks.append(chunk)
+            size += len(chunk)
+            more = message.get("more_body", False)
+            if size > self.max_body_bytes or not more:
+                break
+        body = b"".join(chunks)
+        if size > self.max_body_bytes:  # BodyLimit reads the rest, if any, and answers 413
+            await self.app(scope, _replay(body, receive, more=more), send)
+            return
+        try:
+            content = await self._content(authorization, body, scope)
+        except _Unsure:
+            await self.app(scope, _replay(body, receive, more=False), send)
+            return
+        self.answered += 1
+        await send({
+            "type": "http.response.start", "status": 200,
+            "headers": [(b"content-length", str(len(content)).encode()), (b"content-type", _JSON)],
+        })
+        await send({"type": "http.response.body", "body": content})
+
+    async def _content(self, authorization: bytes, body: bytes, scope: Scope) -> bytes:
+        """The answer's body, or ``_Unsure``."""
+        try:
+            data = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            raise _Unsure from None
+        triples, at_text = self._parse(data)
+        state = scope["app"].state
+        now: datetime = state.clock()
+        operators = await self._operators(state.db, authorization, now)
+        try:
+            at = now if at_text is None else parse_instant(at_text, field="at")
+            enforcement: Enforcement = state.enforcement
+            index = enforcement.index
+            at_us = to_micros(at)
+            if index is not None and index.covers(at_us):
+                results = index.views(triples, index.decide_many(triples, at_us, operators=operators))
+            else:
+                checks = [Check(AccountRef(p, a), c) for p, a, c in triples]
+                results = await run_in_threadpool(enforcement.checks, checks, at=at, operators=operators)
+        except (ReprieveError, OverflowError, ValueError):
+            raise _Unsure from None  # the route reports it (or asks the database)
+        return answer(at, results)
+
+    def _parse(self, data: Any) -> tuple[list[tuple[str, str, str]], str | None]:
+        """The checks and ``at`` of a body ``ChecksRequest`` certainly accepts; else ``_Unsure``."""
+        if type(data) is not dict or type(checks := data.get("checks")) is not list:
+            raise _Unsure
+        at = data.get("at")
+        if len(data) != 1 + ("at" in data) or len(checks) > MAX_CHECKS:
+            raise _Unsure
+        if at is not None and (type(at) is not str or not 0 < len(at) <= 40 or "\x00" in at):
+            raise _Unsure
+        slugs = self._slugs
+        triples: list[tuple[str, str, str]] = []
+        append = triples.append
+        try:
+            for check in checks:
+                if type(check) is not dict or len(check) != _CHECK_KEYS:
+                    raise _Unsure
+                platform = check["platform"]
+                account = check["account"]
+                capability = check["capability"]
+                if platform not in slugs:
+                    self._learn(platform)
+                if capability not in slugs:
+                    self._learn(capability)
+                # ACCOUNT_PATTERN: 1 to 200 characters, no whitespace or NUL, not starting with
+                # "/". Printable characters other than the space are neither; isprintable also
+                # refuses a few that the pattern allows, which the route then answers.
+                if (
+                    type(account) is not str or not 0 < len(account) <= 200 or account[0] == "/"
+                    or " " in account or not account.isprintable()
+                ):
+                    raise _Unsure
+                append((platform, account, capability))
+        except (KeyError, TypeError):  # a field missing, an id that is not a string
+            raise _Unsure from None
+        return triples, at
+
+    def _learn(self, value: Any) -> None:
+        """Remember ``value`` as a valid slug, or raise ``_Unsure``."""
+        if type(value) is not str or not _SLUG.fullmatch(value):
+            raise _Unsure
+        if len(self._slugs) >= _MAX_SLUGS:
+            self._slugs.clear()
+        self._slugs.add(value)
+
+    async def _operators(self, db: Any, authorization: bytes, now: datetime) -> list[str] | None:
+        """The ``operators=`` of the route's ``Tenant``: ``deps.current_principal`` and
+        ``Reader`` (every role) on the raw header; ``_Unsure`` for what the route refuses."""
+        scheme, _, secret = authorization.decode("latin-1").partition(" ")
+        secret = secret.strip()
+        if not secret or scheme.lower() != "bearer":
+            raise _Unsure
+        try:
+            principal: Principal | None = remembered_principal(db, secret, now=now)
+            if principal is None:
+                principal = await run_in_threadpool(authenticate, db, secret, now=now)
+        except ForbiddenError:
+            raise _Unsure from None
+        if principal.is_instance_admin:
+            return None
+        assert principal.operator is not None
+        return [principal.operator]
+
+
+def _replay(body: bytes, receive: Receive, *, more: bool) -> Receive:
+    """A ``receive`` that hands over ``body`` first, then what the client sends next, if anything."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": more}
+        return await receive()
+
+    return replay
