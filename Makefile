@@ -8,7 +8,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run demo serve test test-fast lint typecheck check bench clean
+.PHONY: help run demo serve test test-fast lint typecheck check bench clean browser-deps
 
 help: ## List the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -29,8 +29,14 @@ demo: $(STAMP) ## Load the demo story (idempotent) and show it
 serve: $(STAMP) ## Serve the API on the existing database
 	REPRIEVE_DATABASE_URL=$(DB) $(BIN)/reprieve serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP) ## Run the whole test suite (PostgreSQL too when REPRIEVE_TEST_POSTGRES_URL is set)
+test: $(STAMP) browser-deps ## Run the whole test suite (PostgreSQL too when REPRIEVE_TEST_POSTGRES_URL is set)
 	$(BIN)/pytest -q
+
+# The console's browser tests drive Debian's chromium through Playwright (a dev extra): install the
+# distribution's browser when there is none; never `playwright install` (it downloads its own).
+browser-deps: ## Install Debian's chromium for the browser tests if it is missing
+	@command -v chromium >/dev/null 2>&1 || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -q && $$SUDO apt-get install -y -q chromium; }
 
 test-fast: $(STAMP) ## Run the tests, skipping the slow ones
 	$(BIN)/pytest -q -m "not slow"

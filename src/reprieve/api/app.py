@@ -108,6 +108,9 @@ def create_app(
     install_problem_handlers(app)
     for module in ROUTE_MODULES:
         app.include_router(module.router)
+    from reprieve.web.app import mount_console  # the console's pages, under /console and /appeal
+
+    mount_console(app)
     # Added last, runs first: an oversized body is refused before its key is looked up.
     app.add_middleware(Idempotency, db=db, clock=clock)
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)

@@ -38,6 +38,7 @@ class EventType(StrEnum):
     DISPUTE_RECORDED = "dispute.recorded"
     VIOLATION_RECORDED = "violation.recorded"
     PROBATION_STARTED = "probation.started"
+    MEMBER_CREATED = "member.created"  # the console: recorded, not projected (like tokens)
 
 
 # Named tuples rather than dataclasses: a bulk import makes millions of them, three times faster.

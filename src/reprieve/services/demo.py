@@ -19,7 +19,7 @@ from typing import Any
 from reprieve.domain.model import AccountRef
 from reprieve.domain.reviews import ReviewState
 from reprieve.domain.time import parse_instant
-from reprieve.services import appeals, catalogue, reviews, sanctions
+from reprieve.services import appeals, catalogue, members, reviews, sanctions
 from reprieve.services.due_process import Caller
 from reprieve.services.sanctions import ImposeSanction
 from reprieve.services.standing import get_standing
@@ -48,6 +48,16 @@ PLATFORMS: list[tuple[str, str, str, str, list[str], str | None]] = [
     ("google-play", "google", "Google Play", "app_store", ["distribute", "update", "appeal"], None),
     ("truth-social", "truth-social", "Truth Social", "social", SOCIAL, "truth-social"),
     ("parler", "parler", "Parler", "social", SOCIAL, "parler"),
+]
+
+#: Members who sign in to the console (``/console``), all with ``DEMO_PASSWORD``: a demo only.
+DEMO_PASSWORD = "reprieve-demo"
+DEMO_MEMBERS = [
+    ("moderator@meta.example", "Mia Moderator", "moderator", "meta"),
+    ("reviewer@meta.example", "Rémi Reviewer", "reviewer", "meta"),
+    ("auditor@meta.example", "Ada Auditor", "auditor", "meta"),
+    ("admin@meta.example", "Alex Admin", "admin", "meta"),
+    ("moderator@x.example", "Xavier Moderator", "moderator", "x-corp"),
 ]
 
 TRUMP_FB = AccountRef("facebook", "DonaldTrump")
@@ -82,6 +92,10 @@ def load_demo(db: Database, *, synthetic: int = 3000, progress: Callable[[str], 
     for pid, op_id, name, kind, caps, policy in PLATFORMS:
         catalogue.create_platform(
             db, id=pid, operator=op_id, name=name, kind=kind, capabilities=caps, policy=policy, actor=ACTOR, now=start
+        )
+    for email, name, role, op_id in DEMO_MEMBERS:
+        members.create_member(
+            db, email=email, name=name, role=role, operator=op_id, password=DEMO_PASSWORD, actor=ACTOR, now=start
         )
     catalogue.put_account(db, TRUMP_FB, display_name="Donald J. Trump", actor=ACTOR, now=start)
     catalogue.put_account(db, TRUMP_IG, display_name="Donald J. Trump", actor=ACTOR, now=start)
@@ -389,6 +403,10 @@ def tell_story(db: Database, echo: Callable[[str], None]) -> None:
     echo("     reprieve review list --state decided")
     echo("     reprieve appeal list --kind reinstatement")
     echo("     reprieve audit verify")
+    echo("")
+    echo(f"Console: reprieve serve, then http://127.0.0.1:8000/console (password {DEMO_PASSWORD!r} for each):")
+    for email, _name, role, op_id in DEMO_MEMBERS:
+        echo(f"     {email:<26} {role} of {op_id}")
 
 
 def _tell_due_process(db: Database, echo: Callable[[str], None]) -> None:

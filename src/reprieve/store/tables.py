@@ -317,3 +317,41 @@ idempotency_keys = Table(
     Index("ix_idempotency_keys_created_at", "created_at"),
     comment="First answers to POSTs sent with an Idempotency-Key. Not an event: a cache of replies.",
 )
+
+# --- the console: members, their sessions, sign-in attempts (migration 0008) ----------------
+
+members = Table(
+    "members",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("operator_id", String(63), ForeignKey("operators.id"), nullable=True, index=True,
+           comment="null for an instance-admin"),
+    Column("email", String(320), nullable=False, unique=True, comment="lower-cased; the sign-in name"),
+    Column("name", String(200), nullable=False),
+    Column("role", String(32), nullable=False, comment="a Role value, as for tokens"),
+    Column("password_hash", Text, nullable=False, comment="argon2id, with its parameters and salt"),
+    Column("created_at", String(32), nullable=False),
+    Column("disabled_at", String(32), nullable=True),
+    comment="People who sign in to the console. Recorded by events, not rebuilt from them.",
+)
+
+console_sessions = Table(
+    "console_sessions",
+    metadata,
+    Column("id", String(64), primary_key=True, comment="SHA-256 of the cookie's secret"),
+    Column("member_id", String(40), ForeignKey("members.id"), nullable=False, index=True),
+    Column("created_at", BigInteger, nullable=False, comment="µs since epoch"),
+    Column("expires_at", BigInteger, nullable=False, comment="µs since epoch"),
+    comment="Signed-in console sessions; the cookie's secret itself is never stored.",
+)
+
+sign_in_attempts = Table(
+    "sign_in_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("email", String(320), nullable=False, comment="as typed, lower-cased"),
+    Column("at", BigInteger, nullable=False, comment="µs since epoch"),
+    Column("succeeded", Integer, nullable=False, comment="1 or 0"),
+    Index("ix_sign_in_attempts_email_at", "email", "at"),
+    comment="Sign-in attempts, for the lock-out after repeated failures.",
+)

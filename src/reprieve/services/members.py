@@ -1,0 +1,223 @@
+"""Members of an operator, who sign in to the console: created, signed in, signed out.
+
+A member has an e-mail (the sign-in name), a name, a role (the API's roles: a member acts with
+its role within its operator, exactly as a token would) and a password hashed with argon2id.
+Creating a member is recorded in the event log (``member.created``, without the hash).
+
+Sign-in: after ``MAX_FAILURES`` failed attempts on one e-mail within ``LOCKOUT`` and since its
+last success, that e-mail is locked for ``LOCKOUT`` after the last failure; while locked even the
+right password is refused, with the same answer, so that guessing cannot go on. A session is a
+random secret in a cookie; only its SHA-256 is stored, and it expires after ``SESSION_TTL``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import delete, func, insert, select
+
+from reprieve.domain.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
+from reprieve.domain.events import EventType, NewEvent
+from reprieve.domain.model import Role, ensure_text, parse_enum
+from reprieve.domain.time import format_instant, from_micros, to_micros
+from reprieve.services.ids import new_id
+from reprieve.services.tokens import Principal
+from reprieve.store import queries, tables
+from reprieve.store.db import Database
+from reprieve.store.uow import UnitOfWork
+
+MAX_FAILURES = 5
+LOCKOUT = timedelta(minutes=15)
+SESSION_TTL = timedelta(hours=12)
+MIN_PASSWORD_LENGTH = 10
+#: Roles that may sign in: every role of the API but the machine clients'.
+MEMBER_ROLES = (Role.INSTANCE_ADMIN, Role.ADMIN, Role.MODERATOR, Role.REVIEWER, Role.AUDITOR)
+
+_hasher = PasswordHasher()  # argon2id with the library's recommended parameters (RFC 9106)
+#: Verified against when the e-mail is unknown, so that the answer takes as long either way.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+class SignInRefused(ForbiddenError):
+    """Raised when an e-mail and password do not sign in: wrong, unknown, disabled or locked."""
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    id: str
+    operator: str | None
+    email: str
+    name: str
+    role: Role
+
+    @property
+    def principal(self) -> Principal:
+        """The member as the services' Caller: the same role and operator rules as a token."""
+        return Principal(self.id, self.name, self.role, self.operator)
+
+    @property
+    def actor(self) -> str:
+        """How the event log names the member: name and id, as it names a token."""
+        return f"{self.name[:150]} ({self.id})"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "operator": self.operator, "email": self.email, "name": self.name,
+                "role": self.role.value}
+
+
+def normalise_email(email: str) -> str:
+    value = ensure_text(email, field="email", max_length=320).strip().lower()
+    local, at, domain = value.partition("@")
+    if not at or not local or "." not in domain or any(c.isspace() for c in value):
+        raise ValidationError(f"{email!r} is not an e-mail address", field="email")
+    return value
+
+
+def create_member(
+    db: Database, *, email: str, name: str, role: str, operator: str | None, password: str, actor: str,
+    now: datetime,
+) -> dict[str, Any]:
+    """Create a member; ConflictError if the e-mail is taken."""
+    address = normalise_email(email)
+    ensure_text(name, field="name", max_length=200)
+    member_role = parse_enum(Role, role, field="role")
+    if member_role not in MEMBER_ROLES:
+        raise ValidationError(f"a member cannot have the role {member_role.value!r}", field="role")
+    if member_role is Role.INSTANCE_ADMIN and operator is not None:
+        raise ValidationError("an instance-admin belongs to no operator", field="operator")
+    if member_role is not Role.INSTANCE_ADMIN and operator is None:
+        raise ValidationError(f"a {member_role} belongs to an operator", field="operator")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationError(f"must be at least {MIN_PASSWORD_LENGTH} characters long", field="password")
+    password_hash = _hasher.hash(password)
+    member_id = new_id("mem", now)
+    with UnitOfWork(db, actor=actor, now=now) as uow:
+        if operator is not None and queries.operator_row(uow.conn, operator) is None:
+            raise NotFoundError(f"no operator {operator!r}")
+        taken = uow.conn.execute(select(tables.members.c.id).where(tables.members.c.email == address)).first()
+        if taken is not None:
+            raise ConflictError(f"a member with the e-mail {address!r} exists already")
+        uow.conn.execute(insert(tables.members).values(
+            id=member_id, operator_id=operator, email=address, name=name, role=member_role.value,
+            password_hash=password_hash, created_at=uow.at,
+        ))
+        # The e-mail stays out of the log, as every personal datum does; the id names the member.
+        uow.record([NewEvent(
+            EventType.MEMBER_CREATED, uow.at, operator,
+            {"id": member_id, "name": name, "role": member_role.value, "operator": operator},
+        )])
+    return {"id": member_id, "operator": operator, "email": address, "name": name, "role": member_role.value,
+            "created_at": format_instant(now)}
+
+
+def _member(row: Any) -> Member:
+    return Member(row.id, row.operator_id, row.email, row.name, Role(row.role))
+
+
+def get_member(db: Database, member_id: str) -> Member:
+    with db.read() as conn:
+        row = conn.execute(select(tables.members).where(tables.members.c.id == member_id)).first()
+    if row is None:
+        raise NotFoundError(f"no member {member_id!r}")
+    return _member(row)
+
+
+def list_members(db: Database, *, operators: list[str] | None = None) -> list[dict[str, Any]]:
+    query = select(tables.members).order_by(tables.members.c.email)
+    if operators is not None:
+        query = query.where(tables.members.c.operator_id.in_(operators))
+    with db.read() as conn:
+        return [_member(row).to_dict() for row in conn.execute(query)]
+
+
+def locked_until(db: Database, email: str, *, now: datetime) -> datetime | None:
+    """The instant the e-mail's lock-out ends, or None if it may try now."""
+    address = email.strip().lower()
+    with db.read() as conn:
+        return _locked_until(conn, address, now)
+
+
+def _locked_until(conn: Any, address: str, now: datetime) -> datetime | None:
+    attempts = tables.sign_in_attempts
+    window_start = to_micros(now - LOCKOUT)
+    last_success = conn.execute(
+        select(func.max(attempts.c.at)).where(attempts.c.email == address, attempts.c.succeeded == 1)
+    ).scalar()
+    since = max(window_start, last_success or 0)
+    failures = conn.execute(
+        select(func.count(), func.max(attempts.c.at))
+        .where(attempts.c.email == address, attempts.c.succeeded == 0, attempts.c.at > since)
+    ).one()
+    if failures[0] < MAX_FAILURES:
+        return None
+    until: datetime = from_micros(failures[1]) + LOCKOUT
+    return until if until > now else None
+
+
+def sign_in(db: Database, *, email: str, password: str, now: datetime) -> tuple[Member, str]:
+    """Check the password and open a session: the member and the session's secret (for the cookie).
+
+    SignInRefused for a wrong password, an unknown or disabled member, or a locked e-mail.
+    """
+    address = email.strip().lower()[:320]
+    with db.engine.begin() as conn:
+        if _locked_until(conn, address, now) is not None:
+            # Counted too: hammering a locked account keeps it locked.
+            conn.execute(insert(tables.sign_in_attempts).values(email=address, at=to_micros(now), succeeded=0))
+            raise SignInRefused("too many failed attempts: try again in 15 minutes")
+        row = conn.execute(select(tables.members).where(tables.members.c.email == address)).first()
+        ok = _verify(row.password_hash if row is not None else _DUMMY_HASH, password)
+        ok = ok and row is not None and row.disabled_at is None
+        conn.execute(insert(tables.sign_in_attempts).values(email=address, at=to_micros(now), succeeded=int(ok)))
+        if not ok or row is None:
+            failed = _locked_until(conn, address, now) is not None
+            raise SignInRefused(
+                "too many failed attempts: try again in 15 minutes" if failed else "wrong e-mail or password"
+            )
+        secret = secrets.token_urlsafe(32)
+        conn.execute(insert(tables.console_sessions).values(
+            id=_digest(secret), member_id=row.id, created_at=to_micros(now), expires_at=to_micros(now + SESSION_TTL),
+        ))
+        if _hasher.check_needs_rehash(row.password_hash):
+            conn.execute(tables.members.update().where(tables.members.c.id == row.id)
+                         .values(password_hash=_hasher.hash(password)))
+    return _member(row), secret
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def session_member(db: Database, secret: str, *, now: datetime) -> Member | None:
+    """The member a session cookie stands for; None if unknown, expired, or the member disabled."""
+    if not secret or len(secret) > 100:
+        return None
+    sessions, members = tables.console_sessions, tables.members
+    with db.read() as conn:
+        row = conn.execute(
+            select(members, sessions.c.expires_at)
+            .join(sessions, sessions.c.member_id == members.c.id)
+            .where(sessions.c.id == _digest(secret))
+        ).first()
+    if row is None or row.expires_at <= to_micros(now) or row.disabled_at is not None:
+        return None
+    return _member(row)
+
+
+def sign_out(db: Database, secret: str) -> None:
+    """End the session (nothing happens for an unknown one)."""
+    with db.engine.begin() as conn:
+        conn.execute(delete(tables.console_sessions).where(tables.console_sessions.c.id == _digest(secret)))

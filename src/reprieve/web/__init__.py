@@ -1,0 +1,1 @@
+"""The web console (/console) and the public pages (/appeal): server-rendered, every asset vendored."""

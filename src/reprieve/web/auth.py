@@ -1,0 +1,102 @@
+"""Who is signed in to the console, and what their role lets them do: the console's ``deps``.
+
+A view names the roles it admits with one of the aliases below (``Signed``, ``ModeratorDesk``...),
+exactly as an API route does with ``Reader``/``Moderator``; it receives a ``Desk``: the member,
+the ``Tenant`` that restricts every service call to the member's operator, the instant of the
+request and the instant the page shows (``?at=``). Not signed in: a redirect to the sign-in page.
+Another role: a 403 page, before anything is looked up or changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+from typing import Annotated
+
+from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
+
+from reprieve.api.deps import DbDep, Now, Tenant
+from reprieve.domain.model import Role
+from reprieve.services.members import Member, session_member
+from reprieve.store.db import Database
+from reprieve.web.rendering import page_instant
+
+SESSION_COOKIE = "reprieve_session"
+
+
+class SignInRequired(Exception):
+    """Raised when a console page is asked for without a valid session: answered by a redirect."""
+
+
+class RoleRefused(Exception):
+    """Raised when the signed-in member's role may not do what the page does: a 403 page."""
+
+    def __init__(self, role: Role) -> None:
+        super().__init__(f"role {role.value!r} may not do this")
+        self.role = role
+
+
+@dataclass(frozen=True, slots=True)
+class Desk:
+    """A signed-in member at work: who, what they may see, now, and the instant the page shows."""
+
+    member: Member
+    tenant: Tenant
+    now: datetime
+    at: datetime | None
+
+    @property
+    def db(self) -> Database:
+        return self.tenant.db
+
+    @property
+    def actor(self) -> str:
+        return self.member.actor
+
+    @property
+    def instant(self) -> datetime:
+        """The instant reads answer for: ``?at=`` or now."""
+        return self.at or self.now
+
+    def may(self, *roles: Role) -> bool:
+        return self.member.role in roles or self.member.role is Role.INSTANCE_ADMIN
+
+
+async def signed_in_member(request: Request, db: DbDep, now: Now) -> Member:
+    secret = request.cookies.get(SESSION_COOKIE)
+    if not secret:
+        raise SignInRequired()
+    member = await run_in_threadpool(partial(session_member, db, secret, now=now))
+    if member is None:
+        raise SignInRequired()
+    request.state.member = member
+    return member
+
+
+def desk(*roles: Role) -> Callable[..., Awaitable[Desk]]:
+    """A dependency admitting members of ``roles`` (and always an instance-admin)."""
+    admitted = frozenset(roles) | {Role.INSTANCE_ADMIN}
+
+    async def dependency(
+        request: Request, db: DbDep, now: Now, member: Annotated[Member, Depends(signed_in_member)]
+    ) -> Desk:
+        if member.role not in admitted:
+            raise RoleRefused(member.role)
+        return Desk(member, Tenant(member.principal, db), now, page_instant(request))
+
+    return dependency
+
+
+ALL_MEMBERS = (Role.ADMIN, Role.MODERATOR, Role.REVIEWER, Role.AUDITOR)
+
+#: Every member: reading pages.
+Signed = Annotated[Desk, Depends(desk(*ALL_MEMBERS))]
+#: Impose, amend, lift, open reviews, decide appeals, run amnesties.
+ModeratorDesk = Annotated[Desk, Depends(desk(Role.MODERATOR))]
+#: Assess and decide reviews (the service checks the panel).
+ReviewerDesk = Annotated[Desk, Depends(desk(Role.MODERATOR, Role.REVIEWER))]
+#: The audit log and its verification.
+AuditorDesk = Annotated[Desk, Depends(desk(Role.AUDITOR))]

@@ -1,0 +1,47 @@
+// Reprieve console: the little behaviour that HTML alone does not give. No inline script anywhere
+// (the Content-Security-Policy forbids it); everything hangs on data- attributes.
+(function () {
+  "use strict";
+
+  // Queues: j/k move the selection, Enter opens the selected row's link.
+  function setUpKeyboardList(table) {
+    var rows = Array.prototype.slice.call(table.querySelectorAll("tbody tr[data-href]"));
+    if (!rows.length) { return; }
+    var index = -1;
+    function select(next) {
+      if (index >= 0) { rows[index].classList.remove("selected"); rows[index].removeAttribute("aria-selected"); }
+      index = Math.max(0, Math.min(rows.length - 1, next));
+      rows[index].classList.add("selected");
+      rows[index].setAttribute("aria-selected", "true");
+      rows[index].scrollIntoView({ block: "nearest" });
+    }
+    document.addEventListener("keydown", function (event) {
+      var tag = (event.target && event.target.tagName) || "";
+      if (/^(INPUT|SELECT|TEXTAREA|BUTTON)$/.test(tag) || event.altKey || event.ctrlKey || event.metaKey) { return; }
+      if (event.key === "j") { select(index + 1); event.preventDefault(); }
+      else if (event.key === "k") { select(index - 1); event.preventDefault(); }
+      else if (event.key === "Enter" && index >= 0) { window.location.href = rows[index].getAttribute("data-href"); }
+    });
+  }
+
+  // Amnesty confirmation: the button stays disabled until the typed count is the expected one.
+  function setUpTypedConfirmation(input) {
+    var button = document.getElementById(input.getAttribute("data-confirm-button"));
+    var expected = input.getAttribute("data-confirm-count");
+    if (!button) { return; }
+    function check() { button.disabled = input.value.trim() !== expected; }
+    input.addEventListener("input", check);
+    check();
+  }
+
+  // Forms whose select changes should apply at once (filters).
+  function setUpAutoSubmit(select) {
+    select.addEventListener("change", function () { if (select.form) { select.form.requestSubmit(); } });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("table[data-keyboard-list]"), setUpKeyboardList);
+    Array.prototype.forEach.call(document.querySelectorAll("input[data-confirm-count]"), setUpTypedConfirmation);
+    Array.prototype.forEach.call(document.querySelectorAll("select[data-auto-submit]"), setUpAutoSubmit);
+  });
+})();

@@ -1,0 +1,16 @@
+"""The pages: one module per part of the console, each with its ``router``.
+
+Every router is made by ``console_router()`` (under ``/console``) or ``public_router()`` (no
+sign-in), which check the CSRF token of every POST. A new module adds its router to ``ROUTERS``.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from reprieve.web.views import dashboard, session
+
+ROUTERS: tuple[APIRouter, ...] = (
+    session.router,
+    dashboard.router,
+)

@@ -1,0 +1,91 @@
+"""The browser tests' fixtures: a live server over the demo data and a headless Chromium.
+
+``live_server`` (one per module): ``reprieve``'s app under uvicorn in a thread, on a free port,
+over a fresh SQLite database holding the demo story and its members (``services.demo``); it is
+handed out once uvicorn has said it started. ``browser`` (one per session): Debian's
+``chromium`` driven by Playwright, headless. ``page``: a fresh context and page for one test.
+``screenshot(page, name)`` saves ``docs/console/<name>.png`` for the documentation.
+
+Nothing is installed from here: ``make test`` installs Playwright (the dev extras) and Debian's
+``chromium``; without them these tests are skipped with the reason.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from browser_support import CHROMIUM_ARGS, TIMEOUT_MS, LiveServer
+
+from reprieve.api.app import create_app
+from reprieve.api.enforcement import attach_index
+from reprieve.services.demo import load_demo
+from reprieve.store.db import open_database
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+def _uvicorn_server(app: Any) -> Any:
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        """uvicorn that says when it has started (or given up): ``ready`` is set either way."""
+
+        def __init__(self, config: uvicorn.Config) -> None:
+            super().__init__(config)
+            self.ready = threading.Event()
+
+        async def startup(self, sockets: Any = None) -> None:
+            try:
+                await super().startup(sockets)
+            finally:
+                self.ready.set()
+
+    return Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on"))
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    path = tmp_path_factory.mktemp("console") / "reprieve.db"
+    db = open_database(f"sqlite:///{path}")
+    load_demo(db, synthetic=300)
+    server = _uvicorn_server(attach_index(create_app(db), db))
+    thread = threading.Thread(target=server.run, name="live-server", daemon=True)
+    thread.start()
+    try:
+        if not server.ready.wait(timeout=60) or not server.started:
+            pytest.fail("the live server did not start")
+        port = server.servers[0].sockets[0].getsockname()[1]
+        yield LiveServer(f"http://127.0.0.1:{port}", db)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+        db.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    executable = shutil.which("chromium")
+    if executable is None:
+        pytest.skip("Debian's chromium is not installed (make test installs it)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (pip install -e .[dev])")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="en-GB")
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        context.close()
