@@ -1,0 +1,150 @@
+"""Amnesty rules: what a filter may say, the states an amnesty goes through, and its progress.
+
+An amnesty lifts every sanction of one operator that matches a filter, minus exclusions, at one
+``effective_at``. A lift only acts on a sanction active at its ``effective_at`` (PRODUCT.md
+section 3), so the states a filter may ask for are those a lift accepts: ``active``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from reprieve.domain.errors import ValidationError
+from reprieve.domain.model import SanctionKind, SanctionState, ensure_slug, ensure_text, parse_enum
+from reprieve.domain.reason import CATEGORIES
+from reprieve.domain.time import format_instant, parse_instant
+
+#: Sanctions shown by a dry run.
+SAMPLE_SIZE = 20
+#: Most platforms, kinds, categories or policies one filter may name.
+MAX_LIST = 100
+
+
+class AmnestyState(StrEnum):
+    """Where an amnesty is: lifting, done, re-imposing what it lifted, undone; or stopped by an error."""
+
+    RUNNING = "running"
+    COMPLETED = "completed"
+    REVERTING = "reverting"
+    REVERTED = "reverted"
+    FAILED = "failed"
+
+
+class Phase(StrEnum):
+    """The two batched passes over an amnesty's targets."""
+
+    LIFT = "lift"
+    REVERT = "revert"
+
+
+@dataclass(frozen=True, slots=True)
+class AmnestyFilter:
+    """Which sanctions of ``operator`` an amnesty lifts; empty lists mean "any"."""
+
+    operator: str
+    platforms: tuple[str, ...] = ()
+    kinds: tuple[SanctionKind, ...] = ()
+    states: tuple[SanctionState, ...] = (SanctionState.ACTIVE,)
+    started_before: datetime | None = None
+    exclude_categories: tuple[str, ...] = ()
+    exclude_policies: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "operator": self.operator,
+            "platforms": list(self.platforms),
+            "kinds": [k.value for k in self.kinds],
+            "states": [s.value for s in self.states],
+            "started_before": format_instant(self.started_before),
+            "exclude_categories": list(self.exclude_categories),
+            "exclude_policies": list(self.exclude_policies),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> AmnestyFilter:
+        """A filter as recorded in an ``amnesty.started`` event (already checked when it was made)."""
+        return cls(
+            operator=data["operator"],
+            platforms=tuple(data.get("platforms") or ()),
+            kinds=tuple(SanctionKind(k) for k in data.get("kinds") or ()),
+            states=tuple(SanctionState(s) for s in data.get("states") or (SanctionState.ACTIVE,)),
+            started_before=parse_instant(data["started_before"]) if data.get("started_before") else None,
+            exclude_categories=tuple(data.get("exclude_categories") or ()),
+            exclude_policies=tuple(data.get("exclude_policies") or ()),
+        )
+
+
+def make_filter(
+    operator: str,
+    *,
+    platforms: Sequence[str] | None = None,
+    kinds: Sequence[str] | None = None,
+    states: Sequence[str] | None = None,
+    started_before: str | datetime | None = None,
+    exclude_categories: Sequence[str] | None = None,
+    exclude_policies: Sequence[str] | None = None,
+) -> AmnestyFilter:
+    """Check what a moderator asked for and turn it into a filter (ValidationError naming the field)."""
+    ensure_slug(operator, field="operator")
+    platform_ids = tuple(dict.fromkeys(ensure_slug(p, field="platforms") for p in _listed(platforms, "platforms")))
+    kind_values = tuple(
+        dict.fromkeys(parse_enum(SanctionKind, k, field="filter.kinds") for k in _listed(kinds, "filter.kinds"))
+    )
+    state_values = tuple(
+        dict.fromkeys(parse_enum(SanctionState, s, field="filter.states") for s in _listed(states, "filter.states"))
+    ) or (SanctionState.ACTIVE,)
+    for state in state_values:
+        if state is not SanctionState.ACTIVE:
+            raise ValidationError(
+                f"an amnesty lifts sanctions, and only an active sanction can be lifted: {state.value!r} "
+                "cannot be asked for (use 'active', the default)",
+                field="filter.states",
+            )
+    before = parse_instant(started_before, field="filter.started_before") if started_before is not None else None
+    categories = tuple(dict.fromkeys(_listed(exclude_categories, "filter.exclude_categories")))
+    for category in categories:
+        if category not in CATEGORIES:
+            raise ValidationError(
+                f"{category!r} is not a Transparency Database category (STATEMENT_CATEGORY_...)",
+                field="filter.exclude_categories",
+            )
+    policies = tuple(
+        dict.fromkeys(
+            ensure_text(p, field="filter.exclude_policies", max_length=500)
+            for p in _listed(exclude_policies, "filter.exclude_policies")
+        )
+    )
+    return AmnestyFilter(operator, platform_ids, kind_values, state_values, before, categories, policies)
+
+
+def _listed(values: Sequence[str] | None, field: str) -> list[str]:
+    if values is None:
+        return []
+    if isinstance(values, str) or not isinstance(values, Sequence):
+        raise ValidationError("must be a list", field=field)
+    if len(values) > MAX_LIST:
+        raise ValidationError(f"at most {MAX_LIST} values", field=field)
+    return list(values)
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """How far one pass has gone; ``rate`` per second since it started, ``eta`` in seconds."""
+
+    done: int
+    total: int
+    rate: float | None
+    eta_seconds: float | None
+
+
+def progress(done: int, total: int, *, started_us: int | None, now_us: int, finished: bool) -> Progress:
+    """Rate and estimated time left of a pass that started at ``started_us`` (µs since the epoch)."""
+    if started_us is None or now_us <= started_us or done <= 0:
+        return Progress(done, total, None, 0.0 if finished else None)
+    rate = done / ((now_us - started_us) / 1_000_000)
+    eta = 0.0 if finished else max(0, total - done) / rate
+    return Progress(done, total, round(rate, 1), round(eta, 1))

@@ -1,0 +1,494 @@
+"""Amnesties in the database: the filter as SQL, the frozen work list, the cursor and its lease,
+and the projection of amnesty events, with the set-based path for their many lifts.
+
+A lift recorded by an amnesty changes exactly what ``Projector.sanctions_changed`` would change
+one sanction at a time: the sanction's ``lifted_at``, ``changes`` and ``updated_seq``, and its
+spans, cut at the lift (a lift never changes the kind periods). ``apply_amnesty_lifts`` makes
+those changes for a whole batch in a handful of statements.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    insert,
+    literal,
+    literal_column,
+    or_,
+    select,
+    update,
+)
+
+from reprieve.domain.amnesty import AmnestyFilter, AmnestyState, Phase
+from reprieve.domain.events import EventType
+from reprieve.domain.time import format_instant, parse_instant, to_micros
+from reprieve.store import tables
+
+if TYPE_CHECKING:  # the projector imports this module for its handlers
+    from reprieve.store.projector import Applied, Projector
+
+S = tables.sanctions.c
+SP = tables.sanction_spans.c
+SC = tables.sanction_scope.c
+KP = tables.sanction_kind_periods.c
+AM = tables.amnesties.c
+AT = tables.amnesty_targets.c
+AR = tables.amnesty_runs.c
+
+# --- the filter as SQL -------------------------------------------------------------------
+
+
+def active_at(t: int) -> ColumnElement[bool]:
+    """Sanctions active at ``t`` (µs). One never amended nor lifted is read from its own row; the
+    others from their spans, which hold the whole history of their terms."""
+    unchanged = S.created_seq == S.updated_seq
+    in_a_span = exists().where(SP.sanction_id == S.id, SP.active_from <= t, SP.active_until > t)
+    return and_(
+        S.starts_at <= t,
+        or_(S.lifted_at.is_(None), S.lifted_at > t),
+        or_(and_(unchanged, or_(S.ends_at.is_(None), S.ends_at > t)), and_(S.created_seq != S.updated_seq, in_a_span)),
+    )
+
+
+def _policy_of(dialect: str) -> ColumnElement[Any]:
+    """``reason.policy`` of a sanction row, '' when it has none."""
+    if dialect == "postgresql":
+        return func.coalesce(literal_column("CAST(sanctions.reason AS json) ->> 'policy'"), "")
+    return func.coalesce(func.json_extract(S.reason, "$.policy"), "")
+
+
+def matching(f: AmnestyFilter, t: int, dialect: str) -> ColumnElement[bool]:
+    """The sanctions ``f`` selects, active at ``t`` (µs)."""
+    conditions: list[ColumnElement[bool]] = [S.operator_id == f.operator, active_at(t)]
+    if f.platforms:
+        conditions.append(exists().where(SC.sanction_id == S.id, SC.platform_id.in_(list(f.platforms))))
+    if f.kinds:
+        kinds = [k.value for k in f.kinds]
+        # The kind a sanction shows at t: its only kind, or its period's when amended to another.
+        varies = exists().where(KP.sanction_id == S.id)
+        shown = exists().where(KP.sanction_id == S.id, KP.kind.in_(kinds), KP.shown_from <= t, KP.shown_until > t)
+        unchanged = S.created_seq == S.updated_seq
+        conditions.append(
+            or_(and_(S.kind.in_(kinds), or_(unchanged, ~varies)), and_(S.created_seq != S.updated_seq, shown))
+        )
+    if f.started_before is not None:
+        conditions.append(S.starts_at < to_micros(f.started_before))
+    if f.exclude_categories:
+        conditions.append(S.category.not_in(list(f.exclude_categories)))
+    if f.exclude_policies:
+        conditions.append(_policy_of(dialect).not_in(list(f.exclude_policies)))
+    return and_(*conditions)
+
+
+def count_matching(conn: Connection, f: AmnestyFilter, t: int) -> int:
+    query = select(func.count()).select_from(tables.sanctions).where(matching(f, t, conn.dialect.name))
+    return int(conn.execute(query).scalar_one())
+
+
+def sample_rows(conn: Connection, f: AmnestyFilter, t: int, limit: int) -> list[Any]:
+    query = select(tables.sanctions).where(matching(f, t, conn.dialect.name)).order_by(S.id).limit(limit)
+    return list(conn.execute(query))
+
+
+def freeze_targets(conn: Connection, amnesty_id: str, f: AmnestyFilter, t: int) -> int:
+    """Write the sanctions ``f`` matches now, in id order, as the amnesty's work list; returns how many."""
+    chosen = select(
+        literal(amnesty_id), func.row_number().over(order_by=S.id), S.id
+    ).where(matching(f, t, conn.dialect.name))
+    conn.execute(insert(tables.amnesty_targets).from_select(["amnesty_id", "position", "sanction_id"], chosen))
+    total = conn.execute(select(func.count()).where(AT.amnesty_id == amnesty_id)).scalar_one()
+    return int(total)
+
+
+# --- the passes: cursor, lease, batches --------------------------------------------------
+
+
+class RunRow(NamedTuple):
+    amnesty_id: str
+    phase: str
+    position: int
+    total: int
+    processed: int
+    skipped: int
+    done: int
+    claimed_by: str | None
+    lease_until: int | None
+    started_at: int
+    updated_at: int
+    resumed_at: int | None
+    resumed_from: int | None
+    error: str | None
+
+
+def create_run(conn: Connection, amnesty_id: str, phase: Phase, total: int, now_us: int) -> None:
+    conn.execute(
+        insert(tables.amnesty_runs).values(
+            amnesty_id=amnesty_id, phase=phase.value, position=0, total=total, processed=0, skipped=0,
+            done=1 if total == 0 else 0, started_at=now_us, updated_at=now_us,
+        )
+    )
+
+
+def run_row(conn: Connection, amnesty_id: str, phase: Phase) -> RunRow | None:
+    row = conn.execute(
+        select(tables.amnesty_runs).where(AR.amnesty_id == amnesty_id, AR.phase == phase.value)
+    ).first()
+    return RunRow(*row) if row is not None else None
+
+
+def claim(conn: Connection, amnesty_id: str, phase: Phase, owner: str, now_us: int, lease_us: int) -> bool:
+    """Take the pass for ``owner`` if nobody holds a live lease on it; True if it is now ours."""
+    result = conn.execute(
+        update(tables.amnesty_runs)
+        .where(
+            AR.amnesty_id == amnesty_id, AR.phase == phase.value, AR.done == 0,
+            or_(AR.claimed_by.is_(None), AR.claimed_by == owner, AR.lease_until < now_us),
+        )
+        .values(
+            claimed_by=owner, lease_until=now_us + lease_us, error=None, resumed_at=now_us,
+            resumed_from=AR.processed,
+        )
+    )
+    return result.rowcount == 1
+
+
+def take_over(
+    conn: Connection, amnesty_id: str, phase: Phase, gone: str | None, owner: str, now_us: int, lease_us: int
+) -> bool:
+    """Take the pass from ``gone``, a process known to be dead, if it still holds it."""
+    holder = AR.claimed_by.is_(None) if gone is None else AR.claimed_by == gone
+    result = conn.execute(
+        update(tables.amnesty_runs)
+        .where(AR.amnesty_id == amnesty_id, AR.phase == phase.value, AR.done == 0, holder)
+        .values(
+            claimed_by=owner, lease_until=now_us + lease_us, error=None, resumed_at=now_us,
+            resumed_from=AR.processed,
+        )
+    )
+    return result.rowcount == 1
+
+
+def release(conn: Connection, amnesty_id: str, phase: Phase, owner: str, error: str | None) -> None:
+    conn.execute(
+        update(tables.amnesty_runs)
+        .where(AR.amnesty_id == amnesty_id, AR.phase == phase.value, AR.claimed_by == owner)
+        .values(claimed_by=None, lease_until=None, error=error)
+    )
+
+
+def advance(
+    conn: Connection, run: RunRow, *, owner: str, position: int, processed: int, skipped: int, now_us: int,
+    lease_us: int,
+) -> None:
+    """Move the cursor past a batch, in the batch's own transaction, and renew the lease.
+
+    Guarded by the cursor as read and by the owner: if another process took the pass over
+    meanwhile, this raises and the batch's transaction is rolled back, events included.
+    """
+    done = 1 if position >= run.total else 0
+    result = conn.execute(
+        update(tables.amnesty_runs)
+        .where(
+            AR.amnesty_id == run.amnesty_id, AR.phase == run.phase, AR.position == run.position,
+            AR.claimed_by == owner,
+        )
+        .values(
+            position=position, processed=AR.processed + processed, skipped=AR.skipped + skipped, done=done,
+            updated_at=now_us, lease_until=now_us + lease_us, claimed_by=None if done else owner,
+        )
+    )
+    if result.rowcount != 1:
+        raise LeaseLost(f"amnesty {run.amnesty_id}: another process took over its {run.phase} pass")
+
+
+class LeaseLost(Exception):
+    """Raised inside a batch whose pass another process took over: the batch is rolled back."""
+
+
+def unfinished_runs(conn: Connection, now_us: int) -> list[RunRow]:
+    """Passes not done, not failed, whose lease is free or has expired: what a restart takes over."""
+    rows = conn.execute(
+        select(tables.amnesty_runs)
+        .where(AR.done == 0, AR.error.is_(None), or_(AR.claimed_by.is_(None), AR.lease_until < now_us))
+        .order_by(AR.amnesty_id, AR.phase)
+    )
+    return [RunRow(*r) for r in rows]
+
+
+def all_runs(conn: Connection, amnesty_ids: Sequence[str] | None = None) -> list[RunRow]:
+    query = select(tables.amnesty_runs).order_by(AR.amnesty_id, AR.phase)
+    if amnesty_ids is not None:
+        query = query.where(AR.amnesty_id.in_(list(amnesty_ids)))
+    return [RunRow(*r) for r in conn.execute(query)]
+
+
+class LiftTarget(NamedTuple):
+    position: int
+    sanction_id: str
+    active: bool
+
+
+def lift_batch(conn: Connection, amnesty_id: str, after: int, upto: int, t: int) -> list[LiftTarget]:
+    """The targets in ``(after, upto]`` and whether each is still active at ``t``, in one statement."""
+    query = (
+        select(AT.position, AT.sanction_id, case((active_at(t), 1), else_=0))
+        .select_from(tables.amnesty_targets.join(tables.sanctions, S.id == AT.sanction_id))
+        .where(AT.amnesty_id == amnesty_id, AT.position > after, AT.position <= upto)
+        .order_by(AT.position)
+    )
+    return [LiftTarget(p, s, bool(a)) for p, s, a in conn.execute(query)]
+
+
+def mark_lifted(conn: Connection, amnesty_id: str, lifted: Sequence[tuple[int, int]]) -> None:
+    """Remember the lift event of each target, ``(position, seq)``: what a revert will undo."""
+    if not lifted:
+        return
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(
+            "UPDATE amnesty_targets t SET lifted_seq = v.seq FROM (SELECT unnest(%(p)s::bigint[]) AS position,"
+            " unnest(%(q)s::bigint[]) AS seq) v WHERE t.amnesty_id = %(a)s AND t.position = v.position",
+            {"a": amnesty_id, "p": [p for p, _ in lifted], "q": [q for _, q in lifted]},
+        )
+        return
+    conn.exec_driver_sql(
+        "UPDATE amnesty_targets SET lifted_seq = ? WHERE amnesty_id = ? AND position = ?",
+        [(seq, amnesty_id, position) for position, seq in lifted],
+    )
+
+
+def revert_batch(conn: Connection, amnesty_id: str, after: int, upto: int) -> list[tuple[int, str, int, Any]]:
+    """``(position, sanction_id, lifted_seq, sanction row)`` of the targets in ``(after, upto]`` it lifted."""
+    query = (
+        select(AT.position, AT.sanction_id, AT.lifted_seq, tables.sanctions)
+        .select_from(tables.amnesty_targets.join(tables.sanctions, S.id == AT.sanction_id))
+        .where(AT.amnesty_id == amnesty_id, AT.position > after, AT.position <= upto, AT.lifted_seq.is_not(None))
+        .order_by(AT.position)
+    )
+    return [(r[0], r[1], r[2], r) for r in conn.execute(query)]
+
+
+def mark_restored(conn: Connection, amnesty_id: str, restored: Sequence[tuple[int, str]]) -> None:
+    if restored:
+        conn.execute(
+            update(tables.amnesty_targets)
+            .where(AT.amnesty_id == bindparam("a"), AT.position == bindparam("p"))
+            .values(restored_id=bindparam("r")),
+            [{"a": amnesty_id, "p": p, "r": r} for p, r in restored],
+        )
+
+
+def restored_ids(conn: Connection, amnesty_id: str) -> list[tuple[str, str]]:
+    """``(original, re-imposed)`` sanction ids of a revert, in target order."""
+    rows = conn.execute(
+        select(AT.sanction_id, AT.restored_id)
+        .where(AT.amnesty_id == amnesty_id, AT.restored_id.is_not(None))
+        .order_by(AT.position)
+    )
+    return [(a, b) for a, b in rows]
+
+
+def count_restored(conn: Connection, amnesty_id: str) -> int:
+    query = select(func.count()).where(AT.amnesty_id == amnesty_id, AT.restored_id.is_not(None))
+    return int(conn.execute(query).scalar_one())
+
+
+def lifted_ids(conn: Connection, amnesty_id: str) -> list[str]:
+    rows = conn.execute(
+        select(AT.sanction_id).where(AT.amnesty_id == amnesty_id, AT.lifted_seq.is_not(None)).order_by(AT.position)
+    )
+    return list(rows.scalars())
+
+
+# --- reading amnesties -------------------------------------------------------------------
+
+
+def amnesty_row(conn: Connection, amnesty_id: str) -> dict[str, Any] | None:
+    row = conn.execute(select(tables.amnesties).where(AM.id == amnesty_id)).first()
+    return dict(row._mapping) if row is not None else None
+
+
+def amnesty_rows(conn: Connection, operator: str | None = None) -> list[dict[str, Any]]:
+    query = select(tables.amnesties).order_by(AM.id)
+    if operator is not None:
+        query = query.where(AM.operator_id == operator)
+    return [dict(r._mapping) for r in conn.execute(query)]
+
+
+# --- the projection ----------------------------------------------------------------------
+
+
+def amnesties_started(projector: Projector, events: list[Applied]) -> None:
+    conn = projector.conn
+    for e in events:
+        d = e.data
+        conn.execute(
+            insert(tables.amnesties).values(
+                id=d["id"], operator_id=d["operator"], state=AmnestyState.RUNNING.value,
+                filter=json.dumps(d["filter"], sort_keys=True), reason=d["reason"],
+                effective_at=to_micros(parse_instant(d["effective_at"])), matched=d["matched"], lifted=0,
+                skipped=None, restored=0, left_alone=None, created_by=d["by"],
+                started_at=to_micros(parse_instant(d["started_at"])), created_seq=e.seq, updated_seq=e.seq,
+            )
+        )
+
+
+def amnesties_completed(projector: Projector, events: list[Applied]) -> None:
+    conn = projector.conn
+    for e in events:
+        d = e.data
+        conn.execute(
+            update(tables.amnesties).where(AM.id == d["id"]).values(
+                state=AmnestyState.COMPLETED.value, lifted=d["lifted"], skipped=d["skipped"],
+                finished_at=to_micros(parse_instant(d["finished_at"])), updated_seq=e.seq,
+            )
+        )
+
+
+def amnesty_reverts_started(projector: Projector, events: list[Applied]) -> None:
+    conn = projector.conn
+    for e in events:
+        d = e.data
+        conn.execute(
+            update(tables.amnesties).where(AM.id == d["id"]).values(
+                state=AmnestyState.REVERTING.value, revert_reason=d["reason"], reverted_by=d["by"],
+                revert_started_at=to_micros(parse_instant(d["started_at"])), updated_seq=e.seq,
+            )
+        )
+
+
+def amnesties_reverted(projector: Projector, events: list[Applied]) -> None:
+    conn = projector.conn
+    for e in events:
+        d = e.data
+        conn.execute(
+            update(tables.amnesties).where(AM.id == d["id"]).values(
+                state=AmnestyState.REVERTED.value, restored=d["restored"], left_alone=d["left_alone"],
+                reverted_at=to_micros(parse_instant(d["finished_at"])), updated_seq=e.seq,
+            )
+        )
+
+
+@dataclass(slots=True)
+class _Lifted:
+    changes: str
+    lifted_at: int | None
+    seq: int
+    cut: int  #: the earliest instant it is cut at by this run of lifts
+
+
+def apply_amnesty_lifts(conn: Connection, events: Sequence[Applied]) -> None:
+    """Project a run of ``sanction.lifted`` events that name an amnesty, set-based.
+
+    Equal, row for row, to applying them one by one through ``Projector.sanctions_changed``:
+    the lift is appended to ``changes`` as that method writes it (``json.dumps`` of the list
+    of ``Change.to_dict()``), ``lifted_at`` becomes the earliest lift, and every span is cut
+    at the lift (spans are a function of the terms, clipped at the earliest lift).
+    """
+    if not events:
+        return
+    ids = list(dict.fromkeys(e.data["id"] for e in events))
+    found = _changes_of(conn, ids)
+    instants: dict[str, tuple[str, int]] = {}
+    state: dict[str, _Lifted] = {}
+    for e in events:
+        sanction_id = e.data["id"]
+        when = instants.get(e.effective_at)
+        if when is None:
+            effective = parse_instant(e.effective_at)
+            when = instants[e.effective_at] = (format_instant(effective) or "", to_micros(effective))
+        text, t = when
+        current = state.get(sanction_id)
+        if current is None:
+            changes, lifted_at = found[sanction_id]
+            current = state[sanction_id] = _Lifted(changes, lifted_at, e.seq, t)
+        change = (
+            '{"type": "lifted", "seq": ' + str(e.seq) + ', "effective_at": ' + json.dumps(text)
+            + ', "kind": null, "ends_at": null, "denies": [], "review_at": null}'
+        )
+        current.changes = current.changes[:-1] + ", " + change + "]"
+        current.lifted_at = t if current.lifted_at is None or t < current.lifted_at else current.lifted_at
+        current.seq = e.seq
+        current.cut = min(current.cut, t)
+    _write_lifts(conn, state)
+    counts = Counter(e.data["amnesty"] for e in events)
+    last = events[-1].seq
+    for amnesty_id, count in counts.items():
+        conn.execute(
+            update(tables.amnesties).where(AM.id == amnesty_id).values(lifted=AM.lifted + count, updated_seq=last)
+        )
+
+
+def _changes_of(conn: Connection, ids: list[str]) -> dict[str, tuple[str, int | None]]:
+    found: dict[str, tuple[str, int | None]] = {}
+    if conn.dialect.name == "postgresql":
+        rows = conn.exec_driver_sql(
+            "SELECT id, changes, lifted_at FROM sanctions WHERE id = ANY(%(ids)s)", {"ids": ids}
+        )
+        found.update((r[0], (r[1], r[2])) for r in rows)
+        return found
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        marks = ", ".join("?" * len(chunk))
+        rows = conn.exec_driver_sql(f"SELECT id, changes, lifted_at FROM sanctions WHERE id IN ({marks})", tuple(chunk))
+        found.update((r[0], (r[1], r[2])) for r in rows)
+    return found
+
+
+def _write_lifts(conn: Connection, state: dict[str, _Lifted]) -> None:
+    ids = list(state)
+    values = list(state.values())
+    if conn.dialect.name == "postgresql":
+        arrays = {
+            "ids": ids, "lifted": [v.lifted_at for v in values], "changes": [v.changes for v in values],
+            "seqs": [v.seq for v in values], "cuts": [v.cut for v in values],
+        }
+        conn.exec_driver_sql(
+            "UPDATE sanctions s SET lifted_at = v.lifted_at, changes = v.changes, updated_seq = v.seq"
+            " FROM (SELECT unnest(%(ids)s::text[]) AS id, unnest(%(lifted)s::bigint[]) AS lifted_at,"
+            " unnest(%(changes)s::text[]) AS changes, unnest(%(seqs)s::bigint[]) AS seq) v WHERE s.id = v.id",
+            arrays,
+        )
+        cuts = "(SELECT unnest(%(ids)s::text[]) AS id, unnest(%(cuts)s::bigint[]) AS cut) v"
+        conn.exec_driver_sql(
+            f"DELETE FROM sanction_spans sp USING {cuts} WHERE sp.sanction_id = v.id AND sp.active_from >= v.cut",
+            arrays,
+        )
+        conn.exec_driver_sql(
+            f"UPDATE sanction_spans sp SET active_until = v.cut FROM {cuts}"
+            " WHERE sp.sanction_id = v.id AND sp.active_until > v.cut",
+            arrays,
+        )
+        return
+    conn.exec_driver_sql(
+        "UPDATE sanctions SET lifted_at = ?, changes = ?, updated_seq = ? WHERE id = ?",
+        [(v.lifted_at, v.changes, v.seq, i) for i, v in zip(ids, values, strict=True)],
+    )
+    conn.exec_driver_sql(
+        "DELETE FROM sanction_spans WHERE sanction_id = ? AND active_from >= ?",
+        [(i, v.cut) for i, v in zip(ids, values, strict=True)],
+    )
+    conn.exec_driver_sql(
+        "UPDATE sanction_spans SET active_until = ? WHERE sanction_id = ? AND active_until > ?",
+        [(v.cut, i, v.cut) for i, v in zip(ids, values, strict=True)],
+    )
+
+
+#: Handlers of the amnesty's own events, for ``reprieve.store.projector``.
+HANDLERS: dict[str, Callable[[Projector, list[Applied]], None]] = {
+    EventType.AMNESTY_STARTED: amnesties_started,
+    EventType.AMNESTY_COMPLETED: amnesties_completed,
+    EventType.AMNESTY_REVERT_STARTED: amnesty_reverts_started,
+    EventType.AMNESTY_REVERTED: amnesties_reverted,
+}
