@@ -39,6 +39,20 @@ class EventType(StrEnum):
     VIOLATION_RECORDED = "violation.recorded"
     PROBATION_STARTED = "probation.started"
     MEMBER_CREATED = "member.created"  # the console: recorded, not projected (like tokens)
+    # The worker's announcements of what time has done (projected nowhere: enforcement computes time).
+    SANCTION_STARTED = "sanction.started"
+    SANCTION_ENDED = "sanction.ended"
+    REVIEW_DUE = "review.due"
+    APPEAL_OVERDUE = "appeal.overdue"
+    PROBATION_ENDED = "probation.ended"
+    APPEAL_TARGET_SET = "appeal_target.set"
+    # Webhooks and the broker: recorded, not projected (like tokens).
+    WEBHOOK_CREATED = "webhook.created"
+    WEBHOOK_DISABLED = "webhook.disabled"
+    WEBHOOK_ENABLED = "webhook.enabled"
+    WEBHOOK_DELETED = "webhook.deleted"
+    WEBHOOK_REDELIVERY_REQUESTED = "webhook.redelivery_requested"
+    BROKER_ENABLED = "broker.enabled"
 
 
 # Named tuples rather than dataclasses: a bulk import makes millions of them, three times faster.

@@ -17,7 +17,7 @@ from reprieve.domain.events import (
     chain_hash,
     envelope_json,
 )
-from reprieve.store import tables
+from reprieve.store import outbox, tables
 from reprieve.store.bulk import insert_rows
 
 _EVENT_COLUMNS = ("seq", "type", "at", "effective_at", "actor", "operator_id", "data", "prev_hash", "hash")
@@ -53,6 +53,8 @@ def chain(
 
 def append(conn: Connection, recorded: Sequence[RecordedEvent]) -> None:
     insert_rows(conn, tables.events, _EVENT_COLUMNS, recorded)  # its fields are the columns, in order
+    # The outbox rows of webhooks and the broker, in the same transaction: none if nobody consumes.
+    outbox.enqueue(conn, recorded)
 
 
 def move_head(conn: Connection, seq: int, digest: str) -> None:

@@ -355,3 +355,84 @@ sign_in_attempts = Table(
     Index("ix_sign_in_attempts_email_at", "email", "at"),
     comment="Sign-in attempts, for the lock-out after repeated failures.",
 )
+
+# --- outbox, webhooks and the worker (issue 5, items 2-4) ---------------------------------
+
+outbox_consumers = Table(
+    "outbox_consumers",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False, comment="always 1"),
+    Column("version", BigInteger, nullable=False, comment="bumped whenever an endpoint or the broker changes"),
+    Column("broker", Integer, nullable=False, comment="1 once a broker (NATS) publishes every event"),
+    Column("fallback_key", String(64), nullable=False,
+           comment="Fernet key for webhook secrets when REPRIEVE_SECRET_KEY is not set"),
+    comment="Who consumes the outbox; its version lets each process cache the endpoint list.",
+)
+
+webhook_endpoints = Table(
+    "webhook_endpoints",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("operator_id", String(63), ForeignKey("operators.id"), nullable=False, index=True),
+    Column("url", String(2000), nullable=False, comment="http(s) URL the deliveries are POSTed to"),
+    Column("event_types", Text, nullable=False, comment='JSON list of event types; ["*"]: every type'),
+    Column("secret", Text, nullable=False, comment="the signing secret, encrypted (Fernet)"),
+    Column("description", String(500), nullable=False),
+    Column("state", String(16), nullable=False, comment="active or disabled"),
+    Column("created_at", String(32), nullable=False, comment="RFC 3339"),
+    Column("updated_seq", BigInteger, nullable=False, comment="event that last changed it"),
+    comment="Webhook endpoints of operators. Recorded by events, not rebuilt from them.",
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True,
+           comment="the delivery id"),
+    Column("seq", BigInteger, nullable=False, comment="the event to deliver"),
+    Column("target", String(40), nullable=False, comment="a webhook endpoint id, or 'nats'"),
+    Column("operator_id", String(63), nullable=True),
+    Column("subject", String(300), nullable=False,
+           comment="ordering key (a sanction, an account): a later row for the same target and subject waits"),
+    Column("state", String(16), nullable=False, comment="pending, delivered or dead"),
+    Column("attempts", Integer, nullable=False),
+    Column("created_at", BigInteger, nullable=False, comment="µs since epoch"),
+    Column("next_attempt_at", BigInteger, nullable=False, comment="µs since epoch"),
+    Column("leased_until", BigInteger, nullable=True, comment="µs; a worker is delivering it until then"),
+    Column("lease_owner", String(80), nullable=True),
+    Column("last_attempt_at", BigInteger, nullable=True, comment="µs"),
+    Column("last_error", String(500), nullable=True),
+    Column("delivered_at", BigInteger, nullable=True, comment="µs"),
+    Index("ix_outbox_state_next", "state", "next_attempt_at"),
+    Index("ix_outbox_target_subject", "target", "subject", "state", "id"),
+    Index("ix_outbox_target_state", "target", "state", "id"),
+    comment="Transactional outbox: one row per event and consumer, written with the event.",
+)
+
+worker_partitions = Table(
+    "worker_partitions",
+    metadata,
+    Column("name", String(40), primary_key=True, comment="a kind of announcement, e.g. sanction.ended"),
+    Column("owner", String(80), nullable=True, comment="the worker holding the lease"),
+    Column("leased_until", BigInteger, nullable=True, comment="µs"),
+    Column("scanned_until", BigInteger, nullable=False, comment="µs: what fell due up to then is announced"),
+    Column("scanned_seq", BigInteger, nullable=False, comment="changes up to this event are scanned"),
+    comment="Work partitions of the worker's announcements, each leased to one worker at a time.",
+)
+
+announcements = Table(
+    "announcements",
+    metadata,
+    Column("key", String(200), primary_key=True, comment="e.g. sanction.ended:<id>:<µs>: made once"),
+    Column("seq", BigInteger, nullable=False, comment="the event that made it"),
+    comment="Announcements made by the worker, one row each: what makes them exactly once.",
+)
+
+worker_settings = Table(
+    "worker_settings",
+    metadata,
+    Column("operator_id", String(63), ForeignKey("operators.id"), primary_key=True),
+    Column("appeal_target", String(40), nullable=False, comment="ISO 8601 duration; an open appeal older is late"),
+    Column("updated_seq", BigInteger, nullable=False),
+    comment="Operator settings of the worker; without a row the appeal target is P14D.",
+)

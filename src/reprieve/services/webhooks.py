@@ -1,0 +1,398 @@
+"""Webhooks: endpoints registered by an operator's admins, and the signed delivery of the outbox to them.
+
+A delivery POSTs ``{"delivery": {"id", "attempt"}, "event": {...}}`` with the headers of
+``reprieve.webhooks_verify``. It is retried with exponential backoff and full jitter for at
+least ``RETRY_FOR`` (24 h) after the event, then dead-lettered; an admin may redeliver it.
+Payloads carry no personal data: see ``public_event``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import json
+import random
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+from weakref import WeakKeyDictionary
+
+import httpx
+import orjson
+from cryptography.fernet import Fernet, InvalidToken
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy import Connection, delete, func, insert, select, update
+
+from reprieve.domain.errors import NotFoundError, StorageError, ValidationError
+from reprieve.domain.events import EventType, NewEvent, parse_json
+from reprieve.domain.time import format_instant, from_micros, to_micros
+from reprieve.services.ids import new_id
+from reprieve.store import outbox, queries, tables
+from reprieve.store.db import Database
+from reprieve.store.uow import UnitOfWork
+from reprieve.webhooks_verify import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+
+SECRET_PREFIX = "whsec_"
+RETRY_FOR_US = 24 * 3600 * 1_000_000
+#: Full jitter: the n-th retry waits uniform(0, min(CAP, BASE * 2**(n-1))), at least MIN.
+BACKOFF_BASE_S, BACKOFF_CAP_S, BACKOFF_MIN_S = 2.0, 3600.0, 1.0
+LEASE_US = 60 * 1_000_000
+WEBHOOK_EVENTS = (
+    EventType.WEBHOOK_CREATED, EventType.WEBHOOK_DISABLED, EventType.WEBHOOK_ENABLED, EventType.WEBHOOK_DELETED,
+)
+#: Fields that may hold personal data (a requester's words, names, e-mails; who acted):
+#: never in a payload.
+PERSONAL_FIELDS = frozenset({
+    "statement", "reply", "requester", "filed_by", "email", "display_name", "decided_by", "opened_by", "panel",
+})
+#: Events whose ``name`` is a person's (a token or console member named after someone).
+NAMED_PEOPLE = frozenset({EventType.TOKEN_CREATED.value, EventType.MEMBER_CREATED.value})
+
+
+class SecretSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="REPRIEVE_", extra="ignore")
+
+    #: Any string: webhook secrets are encrypted under a key derived from it. Unset: a key kept
+    #: in the database (then a dump of the database reveals the secrets).
+    secret_key: str | None = None
+
+
+def _fernet(conn: Connection) -> Fernet:
+    configured = SecretSettings().secret_key
+    if configured:
+        return Fernet(base64.urlsafe_b64encode(hashlib.sha256(configured.encode()).digest()))
+    key = conn.execute(
+        select(tables.outbox_consumers.c.fallback_key).where(tables.outbox_consumers.c.id == 1)
+    ).scalar_one_or_none()
+    if key is None:
+        raise StorageError("the outbox tables are missing: run reprieve migrate")
+    return Fernet(key.encode())
+
+
+# --- endpoints ---------------------------------------------------------------------------
+
+
+def _valid_url(url: str) -> str:
+    if len(url) > 2000:
+        raise ValidationError("at most 2,000 characters", field="url")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises on a malformed port
+    except ValueError:
+        raise ValidationError("is not a URL", field="url") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValidationError("must be an http:// or https:// URL with a host", field="url")
+    if parts.username or parts.password:
+        raise ValidationError("must not carry credentials: the signature authenticates deliveries", field="url")
+    return url
+
+
+def _valid_types(event_types: Sequence[str]) -> list[str]:
+    if not event_types:
+        raise ValidationError("give at least one event type, or '*' for every type", field="event_types")
+    known = {t.value for t in EventType} | {"*"}
+    for name in event_types:
+        if name not in known:
+            raise ValidationError(f"unknown event type {name!r}", field="event_types")
+    return sorted(set(event_types))
+
+
+def create_webhook(
+    db: Database, *, operator: str, url: str, event_types: Sequence[str], secret: str | None = None,
+    description: str = "", actor: str, now: datetime,
+) -> dict[str, Any]:
+    """Register an endpoint; the answer holds its secret, which is never shown again."""
+    _valid_url(url)
+    types = _valid_types(event_types)
+    if secret is not None and not 16 <= len(secret) <= 200:
+        raise ValidationError("between 16 and 200 characters", field="secret")
+    if len(description) > 500:
+        raise ValidationError("at most 500 characters", field="description")
+    signing = secret if secret is not None else SECRET_PREFIX + secrets.token_urlsafe(32)
+    webhook_id = new_id("whk", now)
+    with UnitOfWork(db, actor=actor, now=now) as uow:
+        if queries.operator_row(uow.conn, operator) is None:
+            raise NotFoundError(f"no operator {operator!r}")
+        uow.conn.execute(insert(tables.webhook_endpoints).values(
+            id=webhook_id, operator_id=operator, url=url, event_types=json.dumps(types),
+            secret=_fernet(uow.conn).encrypt(signing.encode()).decode(), description=description,
+            state="active", created_at=uow.at, updated_seq=uow.next_seq(),
+        ))
+        outbox.bump_version(uow.conn)
+        uow.record([NewEvent(
+            EventType.WEBHOOK_CREATED, uow.at, operator,
+            {"id": webhook_id, "operator": operator, "url": url, "event_types": types},
+        )])
+        view = _view(uow.conn, webhook_id)
+    return {**view, "secret": signing}
+
+
+def _row(conn: Connection, webhook_id: str, operators: list[str] | None) -> Any:
+    row = conn.execute(select(tables.webhook_endpoints).where(tables.webhook_endpoints.c.id == webhook_id)).first()
+    if row is None or (operators is not None and row.operator_id not in operators):
+        raise NotFoundError(f"no webhook {webhook_id!r}")
+    return row
+
+
+def _view(conn: Connection, webhook_id: str) -> dict[str, Any]:
+    row = _row(conn, webhook_id, None)
+    o = tables.outbox.c
+    counts: dict[str, int] = {
+        state: count for state, count in conn.execute(
+            select(o.state, func.count()).where(o.target == webhook_id).group_by(o.state)
+        )
+    }
+    return {
+        "id": row.id, "operator": row.operator_id, "url": row.url, "event_types": json.loads(row.event_types),
+        "description": row.description, "state": row.state, "created_at": row.created_at,
+        "deliveries": {state: int(counts.get(state, 0)) for state in outbox.STATES},
+    }
+
+
+def get_webhook(db: Database, webhook_id: str, *, operators: list[str] | None = None) -> dict[str, Any]:
+    with db.read() as conn:
+        _row(conn, webhook_id, operators)
+        return _view(conn, webhook_id)
+
+
+def list_webhooks(
+    db: Database, *, operator: str | None, operators: list[str] | None, limit: int = 50, cursor: str | None = None,
+) -> dict[str, Any]:
+    w = tables.webhook_endpoints.c
+    query = select(w.id).order_by(w.id).limit(limit + 1)
+    if operator is not None:
+        query = query.where(w.operator_id == operator)
+    if operators is not None:
+        query = query.where(w.operator_id.in_(operators))
+    if cursor is not None:
+        query = query.where(w.id > queries.decode_cursor(cursor))
+    with db.read() as conn:
+        ids = [row[0] for row in conn.execute(query)]
+        items = [_view(conn, id_) for id_ in ids[:limit]]
+    more = len(ids) > limit
+    return {"items": items, "next_cursor": queries.encode_cursor(ids[limit - 1]) if more else None}
+
+
+def set_webhook_state(
+    db: Database, webhook_id: str, *, active: bool, actor: str, now: datetime, operators: list[str] | None = None,
+) -> dict[str, Any]:
+    """Disable an endpoint (its pending deliveries wait, new events are not queued) or enable it again."""
+    with UnitOfWork(db, actor=actor, now=now) as uow:
+        row = _row(uow.conn, webhook_id, operators)
+        state = "active" if active else "disabled"
+        if row.state != state:
+            w = tables.webhook_endpoints.c
+            uow.conn.execute(update(tables.webhook_endpoints).where(w.id == webhook_id).values(
+                state=state, updated_seq=uow.next_seq(),
+            ))
+            outbox.bump_version(uow.conn)
+            type_ = EventType.WEBHOOK_ENABLED if active else EventType.WEBHOOK_DISABLED
+            uow.record([NewEvent(type_, uow.at, row.operator_id, {"id": webhook_id})])
+        return _view(uow.conn, webhook_id)
+
+
+def delete_webhook(
+    db: Database, webhook_id: str, *, actor: str, now: datetime, operators: list[str] | None = None,
+) -> None:
+    """Delete an endpoint and its deliveries, pending or not."""
+    with UnitOfWork(db, actor=actor, now=now) as uow:
+        row = _row(uow.conn, webhook_id, operators)
+        uow.conn.execute(delete(tables.outbox).where(tables.outbox.c.target == webhook_id))
+        uow.conn.execute(delete(tables.webhook_endpoints).where(tables.webhook_endpoints.c.id == webhook_id))
+        outbox.bump_version(uow.conn)
+        uow.record([NewEvent(EventType.WEBHOOK_DELETED, uow.at, row.operator_id, {"id": webhook_id})])
+    _secrets.pop(db, None)
+
+
+# --- deliveries --------------------------------------------------------------------------
+
+
+def _delivery_view(row: Any) -> dict[str, Any]:
+    def instant(value: int | None) -> str | None:
+        return None if value is None else format_instant(from_micros(value))
+
+    return {
+        "id": str(row.id), "webhook": row.target, "seq": row.seq, "type": row.type, "subject": row.subject,
+        "state": row.state, "attempts": row.attempts, "created_at": instant(row.created_at),
+        "next_attempt_at": instant(row.next_attempt_at) if row.state == outbox.PENDING else None,
+        "last_attempt_at": instant(row.last_attempt_at), "delivered_at": instant(row.delivered_at),
+        "last_error": row.last_error,
+    }
+
+
+def _delivery_query() -> Any:
+    o, e = tables.outbox.c, tables.events.c
+    return select(
+        o.id, o.target, o.seq, e.type, o.subject, o.state, o.attempts, o.created_at, o.next_attempt_at,
+        o.last_attempt_at, o.delivered_at, o.last_error,
+    ).join_from(tables.outbox, tables.events, e.seq == o.seq)
+
+
+def list_deliveries(
+    db: Database, webhook_id: str, *, state: str | None = None, operators: list[str] | None = None,
+    limit: int = 50, cursor: str | None = None,
+) -> dict[str, Any]:
+    if state is not None and state not in outbox.STATES:
+        raise ValidationError(f"one of {', '.join(outbox.STATES)}", field="state")
+    o = tables.outbox.c
+    query = _delivery_query().where(o.target == webhook_id).order_by(o.id.desc()).limit(limit + 1)
+    if state is not None:
+        query = query.where(o.state == state)
+    if cursor is not None:
+        after = queries.decode_cursor(cursor)
+        if not after.isdigit():
+            raise ValidationError("is not a cursor this server gave out", field="cursor")
+        query = query.where(o.id < int(after))
+    with db.read() as conn:
+        _row(conn, webhook_id, operators)
+        rows = list(conn.execute(query))
+    items = [_delivery_view(r) for r in rows[:limit]]
+    more = len(rows) > limit
+    return {"items": items, "next_cursor": queries.encode_cursor(str(rows[limit - 1].id)) if more else None}
+
+
+def _delivery_row(conn: Connection, delivery_id: str, operators: list[str] | None) -> Any:
+    if not delivery_id.isdigit() or len(delivery_id) > 18:
+        raise NotFoundError(f"no delivery {delivery_id!r}")
+    o = tables.outbox.c
+    row = conn.execute(_delivery_query().add_columns(o.operator_id).where(o.id == int(delivery_id))).first()
+    if row is None or row.target == outbox.BROKER or (operators is not None and row.operator_id not in operators):
+        raise NotFoundError(f"no delivery {delivery_id!r}")
+    return row
+
+
+def redeliver(
+    db: Database, delivery_id: str, *, actor: str, now: datetime, operators: list[str] | None = None,
+) -> dict[str, Any]:
+    """Deliver again (a dead one, or one delivered already), with a fresh 24 h of retries."""
+    with UnitOfWork(db, actor=actor, now=now) as uow:
+        row = _delivery_row(uow.conn, delivery_id, operators)
+        outbox.requeue(uow.conn, row.id, now_us=to_micros(now))
+        uow.record([NewEvent(
+            EventType.WEBHOOK_REDELIVERY_REQUESTED, uow.at, row.operator_id,
+            {"id": row.target, "delivery": str(row.id), "seq": row.seq},
+        )])
+        return _delivery_view(_delivery_row(uow.conn, delivery_id, None))
+
+
+# --- payloads and signatures ---------------------------------------------------------------
+
+
+def public_event(seq: int, type_: str, at: str, effective_at: str, operator: str | None, data: str) -> dict[str, Any]:
+    """An event as webhooks and the broker show it: no actor, no field that may hold personal data."""
+    payload = parse_json(data)
+    strip = PERSONAL_FIELDS | {"name"} if type_ in NAMED_PEOPLE else PERSONAL_FIELDS
+    clean = {k: v for k, v in payload.items() if k not in strip}
+    return {"seq": seq, "type": type_, "at": at, "effective_at": effective_at, "operator": operator, "data": clean}
+
+
+def delivery_body(claimed: outbox.Claimed) -> bytes:
+    event = public_event(claimed.seq, claimed.type, claimed.at, claimed.effective_at, claimed.operator, claimed.data)
+    return orjson.dumps({"delivery": {"id": str(claimed.id), "attempt": claimed.attempts + 1}, "event": event})
+
+
+def next_attempt(
+    *, now_us: int, created_at: int, attempts: int, rng: random.Random, retry_for_us: int | None = RETRY_FOR_US,
+) -> int | None:
+    """When to try again after the ``attempts``-th failure; None: dead-letter (retried for long enough)."""
+    if retry_for_us is not None and now_us - created_at >= retry_for_us:
+        return None
+    ceiling = min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** min(attempts - 1, 30))
+    delay = max(BACKOFF_MIN_S, rng.uniform(0, ceiling))
+    return now_us + int(delay * 1_000_000)
+
+
+@dataclass
+class DeliveryReport:
+    delivered: int = 0
+    retried: int = 0
+    dead: int = 0
+
+    @property
+    def attempted(self) -> int:
+        return self.delivered + self.retried + self.dead
+
+
+_secrets: WeakKeyDictionary[Database, dict[str, tuple[str, str]]] = WeakKeyDictionary()
+
+
+def _endpoints(db: Database, conn: Connection, ids: set[str]) -> dict[str, tuple[str, str]]:
+    """``id -> (url, secret)`` of active endpoints (URL and secret never change: cached by id)."""
+    known = _secrets.setdefault(db, {})
+    missing = ids - known.keys()
+    if missing:
+        fernet = _fernet(conn)
+        w = tables.webhook_endpoints.c
+        for id_, url, token in conn.execute(select(w.id, w.url, w.secret).where(w.id.in_(sorted(missing)))):
+            try:
+                known[id_] = (url, fernet.decrypt(token.encode()).decode())
+            except InvalidToken:
+                raise StorageError(
+                    "cannot decrypt a webhook secret: REPRIEVE_SECRET_KEY differs from the one it was stored under"
+                ) from None
+    return {id_: known[id_] for id_ in ids if id_ in known}
+
+
+def active_endpoint_ids(conn: Connection) -> list[str]:
+    w = tables.webhook_endpoints.c
+    return [row[0] for row in conn.execute(select(w.id).where(w.state == "active"))]
+
+
+async def deliver_due(
+    db: Database, client: httpx.AsyncClient, *, now: Callable[[], datetime], owner: str, limit: int = 1000,
+    concurrency: int = 64, rng: random.Random | None = None,
+) -> DeliveryReport:
+    """One round: lease the deliveries due, POST them concurrently (one per subject), record the outcome."""
+    rng = rng or random.Random()
+    start = now()
+    now_us = to_micros(start)
+    with db.engine.connect().execution_options(reprieve_write=True) as conn, conn.begin():
+        targets = active_endpoint_ids(conn)
+        if not targets:
+            return DeliveryReport()
+        claimed = outbox.claim(conn, owner=owner, now_us=now_us, lease_us=LEASE_US, limit=limit, targets=targets)
+        endpoints = _endpoints(db, conn, {c.target for c in claimed})
+    if not claimed:
+        return DeliveryReport()
+    timestamp = int(start.timestamp())
+    gate = asyncio.Semaphore(concurrency)
+
+    async def post(item: outbox.Claimed) -> str | None:
+        url, secret = endpoints[item.target]
+        body = delivery_body(item)
+        headers = {
+            "Content-Type": "application/json", "User-Agent": "Reprieve-Webhooks/1",
+            "Reprieve-Delivery": str(item.id), "Reprieve-Event-Seq": str(item.seq),
+            "Reprieve-Event-Type": item.type, TIMESTAMP_HEADER: str(timestamp),
+            SIGNATURE_HEADER: sign(secret, timestamp, body),
+        }
+        async with gate:
+            try:
+                response = await client.post(url, content=body, headers=headers)
+            except httpx.HTTPError as exc:
+                return f"{type(exc).__name__}: {exc}"[:500] or type(exc).__name__
+        if 200 <= response.status_code < 300:
+            return None
+        return f"HTTP {response.status_code}"
+
+    errors = await asyncio.gather(*(post(item) for item in claimed))
+    report = DeliveryReport()
+    delivered, retries, dead = [], [], []
+    done_us = to_micros(now())
+    for item, error in zip(claimed, errors, strict=True):
+        if error is None:
+            delivered.append(item.id)
+            continue
+        at = next_attempt(now_us=done_us, created_at=item.created_at, attempts=item.attempts + 1, rng=rng)
+        if at is None:
+            dead.append((item.id, error))
+        else:
+            retries.append((item.id, at, error))
+    with db.engine.connect().execution_options(reprieve_write=True) as conn, conn.begin():
+        outbox.settle(conn, owner=owner, now_us=done_us, delivered=delivered, retries=retries, dead=dead)
+    report.delivered, report.retried, report.dead = len(delivered), len(retries), len(dead)
+    return report

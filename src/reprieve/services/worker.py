@@ -1,0 +1,363 @@
+"""The worker: announces what time has done, delivers webhooks, publishes to the broker.
+
+Enforcement never waits for it (time is computed, PRODUCT.md section 3): it only *announces*
+that a scheduled sanction started, a term ran out, a review fell due, an appeal waited past its
+operator's target, a probation ended. Each announcement is an event in the log (so it reaches
+webhooks and the broker through the outbox) and is made exactly once: its key is recorded in
+``announcements`` in the event's own transaction, under the chain head's lock, and each kind of
+announcement is a work partition leased to one worker at a time, which scans only what fell due
+or changed since its watermark.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import logging
+import os
+import random
+import secrets
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, NamedTuple
+
+import httpx
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy import Connection, insert, or_, select, update
+
+from reprieve.domain.errors import NotFoundError
+from reprieve.domain.events import EventType, NewEvent
+from reprieve.domain.time import format_instant, from_micros, parse_duration, parse_instant, to_micros
+from reprieve.services import broker, webhooks
+from reprieve.store import eventlog, queries, tables
+from reprieve.store.db import Database
+from reprieve.store.uow import UnitOfWork
+
+log = logging.getLogger("reprieve.worker")
+
+ACTOR = "worker"
+DEFAULT_APPEAL_TARGET = "P14D"
+LEASE_US = 60 * 1_000_000
+
+
+class WorkerSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="REPRIEVE_", extra="ignore")
+
+    #: ``nats://127.0.0.1:4222``: publish every event to NATS JetStream too.
+    nats_url: str | None = None
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()[:40]}-{os.getpid()}-{secrets.token_hex(3)}"
+
+
+# --- operator settings -------------------------------------------------------------------
+
+
+def set_appeal_target(db: Database, operator: str, target: str, *, actor: str, now: datetime) -> dict[str, Any]:
+    """Set how long an appeal may wait before the worker announces it overdue (default P14D)."""
+    duration = parse_duration(target, field="appeal_target")
+    with UnitOfWork(db, actor=actor, now=now) as uow:
+        if queries.operator_row(uow.conn, operator) is None:
+            raise NotFoundError(f"no operator {operator!r}")
+        s = tables.worker_settings.c
+        values = {"appeal_target": str(duration), "updated_seq": uow.next_seq()}
+        changed = uow.conn.execute(update(tables.worker_settings).where(s.operator_id == operator).values(**values))
+        if changed.rowcount == 0:
+            uow.conn.execute(insert(tables.worker_settings).values(operator_id=operator, **values))
+        uow.record([NewEvent(
+            EventType.APPEAL_TARGET_SET, uow.at, operator, {"operator": operator, "appeal_target": str(duration)}
+        )])
+    return {"operator": operator, "appeal_target": str(duration)}
+
+
+def appeal_targets(conn: Connection) -> dict[str, str]:
+    s = tables.worker_settings.c
+    return {row.operator_id: row.appeal_target for row in conn.execute(select(s.operator_id, s.appeal_target))}
+
+
+# --- what fell due -----------------------------------------------------------------------
+
+
+class Due(NamedTuple):
+    key: str
+    type: EventType
+    effective_us: int
+    operator: str
+    data: dict[str, Any]
+
+
+def _iso(us: int) -> str:
+    return format_instant(from_micros(us)) or ""
+
+
+def _subject(row: Any) -> dict[str, str]:
+    return {"platform": row.subject_platform, "account": row.subject_account}
+
+
+def _sanction_rows(conn: Connection, column: Any, now_us: int, since_us: int, since_seq: int) -> Any:
+    s = tables.sanctions.c
+    return conn.execute(
+        select(s.id, s.operator_id, s.subject_platform, s.subject_account, s.starts_at, s.ends_at, s.review_at,
+               s.lifted_at, s.created_seq)
+        .where(column.is_not(None), column <= now_us, or_(column > since_us, s.updated_seq > since_seq))
+        .order_by(s.id)
+    )
+
+
+def scan_started(conn: Connection, now_us: int, since_us: int, since_seq: int) -> list[Due]:
+    """Sanctions recorded before their start (scheduled) whose start has come, unless lifted before."""
+    rows = list(_sanction_rows(conn, tables.sanctions.c.starts_at, now_us, since_us, since_seq))
+    recorded: dict[int, int] = {}
+    seqs = sorted({r.created_seq for r in rows})
+    e = tables.events.c
+    for chunk in range(0, len(seqs), 1000):
+        for seq, at in conn.execute(select(e.seq, e.at).where(e.seq.in_(seqs[chunk:chunk + 1000]))):
+            recorded[seq] = to_micros(parse_instant(at))
+    return [
+        Due(f"sanction.started:{r.id}", EventType.SANCTION_STARTED, r.starts_at, r.operator_id,
+            {"sanction": r.id, "subject": _subject(r), "starts_at": _iso(r.starts_at)})
+        for r in rows
+        if r.starts_at > recorded.get(r.created_seq, r.starts_at) and (r.lifted_at is None or r.lifted_at > r.starts_at)
+    ]
+
+
+def scan_ended(conn: Connection, now_us: int, since_us: int, since_seq: int) -> list[Due]:
+    """Sanctions whose term ran out (not lifted before)."""
+    return [
+        Due(f"sanction.ended:{r.id}:{r.ends_at}", EventType.SANCTION_ENDED, r.ends_at, r.operator_id,
+            {"sanction": r.id, "subject": _subject(r), "ends_at": _iso(r.ends_at)})
+        for r in _sanction_rows(conn, tables.sanctions.c.ends_at, now_us, since_us, since_seq)
+        if r.starts_at < r.ends_at and (r.lifted_at is None or r.lifted_at >= r.ends_at)
+    ]
+
+
+def scan_reviews(conn: Connection, now_us: int, since_us: int, since_seq: int) -> list[Due]:
+    """Sanctions whose review instant came while they were in force (the end of the term included)."""
+    return [
+        Due(f"review.due:{r.id}:{r.review_at}", EventType.REVIEW_DUE, r.review_at, r.operator_id,
+            {"sanction": r.id, "subject": _subject(r), "review_at": _iso(r.review_at)})
+        for r in _sanction_rows(conn, tables.sanctions.c.review_at, now_us, since_us, since_seq)
+        if (r.lifted_at is None or r.lifted_at > r.review_at) and (r.ends_at is None or r.ends_at >= r.review_at)
+    ]
+
+
+def scan_appeals(conn: Connection, now_us: int, since_us: int, since_seq: int) -> list[Due]:
+    """Open appeals older than their operator's target. Open appeals are few: all are looked at."""
+    targets = appeal_targets(conn)
+    a = tables.appeals.c
+    found = []
+    rows = conn.execute(
+        select(a.id, a.operator_id, a.sanction_id, a.kind, a.received_at)
+        .where(a.state == "open", a.received_at <= now_us).order_by(a.id)
+    )
+    for r in rows:
+        target = parse_duration(targets.get(r.operator_id, DEFAULT_APPEAL_TARGET))
+        due_us = to_micros(target.after(from_micros(r.received_at)))
+        if due_us <= now_us:
+            found.append(Due(
+                f"appeal.overdue:{r.id}", EventType.APPEAL_OVERDUE, due_us, r.operator_id,
+                {"appeal": r.id, "sanction": r.sanction_id, "kind": r.kind, "received_at": _iso(r.received_at),
+                 "target": str(target)},
+            ))
+    return found
+
+
+def scan_probations(conn: Connection, now_us: int, since_us: int, since_seq: int) -> list[Due]:
+    """Probations whose period is over (one announcement per probation, naming its platforms)."""
+    p = tables.probations.c
+    rows = conn.execute(
+        select(p.id, p.platform_id, p.operator_id, p.identity_id, p.until, p.sanction_id)
+        .where(p.until <= now_us, or_(p.until > since_us, p.created_seq > since_seq))
+        .order_by(p.id, p.platform_id)
+    )
+    grouped: dict[str, tuple[Any, list[str]]] = {}
+    for r in rows:
+        grouped.setdefault(r.id, (r, []))[1].append(r.platform_id)
+    return [
+        Due(f"probation.ended:{id_}", EventType.PROBATION_ENDED, r.until, r.operator_id,
+            {"probation": id_, "identity": r.identity_id, "sanction": r.sanction_id, "platforms": platforms,
+             "until": _iso(r.until)})
+        for id_, (r, platforms) in grouped.items()
+    ]
+
+
+Scanner = Callable[[Connection, int, int, int], list[Due]]
+#: The work partitions (rows of ``worker_partitions``, made by the migration) and their scans.
+PARTITIONS: dict[str, Scanner] = {
+    "sanction.started": scan_started,
+    "sanction.ended": scan_ended,
+    "review.due": scan_reviews,
+    "appeal.overdue": scan_appeals,
+    "probation.ended": scan_probations,
+}
+
+
+def _existing(conn: Connection, keys: list[str]) -> set[str]:
+    a = tables.announcements.c
+    found: set[str] = set()
+    for i in range(0, len(keys), 1000):
+        found.update(r[0] for r in conn.execute(select(a.key).where(a.key.in_(keys[i:i + 1000]))))
+    return found
+
+
+def _take_lease(db: Database, name: str, *, owner: str, now_us: int) -> tuple[int, int] | None:
+    """Lease partition ``name`` (or renew ours); its watermarks, or None if another worker holds it."""
+    w = tables.worker_partitions.c
+    with db.engine.connect().execution_options(reprieve_write=True) as conn, conn.begin():
+        taken = conn.execute(
+            update(tables.worker_partitions)
+            .where(w.name == name, or_(w.owner.is_(None), w.owner == owner, w.leased_until < now_us))
+            .values(owner=owner, leased_until=now_us + LEASE_US)
+        ).rowcount
+        if not taken:
+            return None
+        row = conn.execute(select(w.scanned_until, w.scanned_seq).where(w.name == name)).one()
+        return int(row.scanned_until), int(row.scanned_seq)
+
+
+def release_leases(db: Database, *, owner: str) -> None:
+    w = tables.worker_partitions.c
+    with db.engine.connect().execution_options(reprieve_write=True) as conn, conn.begin():
+        conn.execute(update(tables.worker_partitions).where(w.owner == owner).values(owner=None, leased_until=None))
+
+
+def announce_partition(db: Database, name: str, *, now: datetime, owner: str) -> int:
+    """Announce what fell due in partition ``name``, if we hold its lease; how many announcements."""
+    now_us = to_micros(now)
+    marks = _take_lease(db, name, owner=owner, now_us=now_us)
+    if marks is None:
+        return 0
+    since_us, since_seq = marks
+    with db.read() as conn:
+        # The head first: whatever committed before it is visible to the scan that follows.
+        head_seq, _ = eventlog.head(conn)
+        dues = PARTITIONS[name](conn, now_us, since_us, since_seq)
+        if dues:
+            seen = _existing(conn, [d.key for d in dues])
+            dues = [d for d in dues if d.key not in seen]
+    w = tables.worker_partitions.c
+    ours = (w.name == name) & (w.owner == owner)
+    marks_now = {"scanned_until": max(since_us, now_us), "scanned_seq": max(since_seq, head_seq)}
+    if not dues:
+        with db.engine.connect().execution_options(reprieve_write=True) as conn, conn.begin():
+            conn.execute(update(tables.worker_partitions).where(ours).values(**marks_now))
+        return 0
+    with UnitOfWork(db, actor=ACTOR, now=now) as uow:
+        # Under the chain head's lock: a key seen here cannot be written by anyone else meanwhile.
+        seen = _existing(uow.conn, [d.key for d in dues])
+        fresh = sorted((d for d in dues if d.key not in seen), key=lambda d: (d.effective_us, d.key))
+        if not fresh:
+            return 0
+        recorded = uow.record([NewEvent(d.type, _iso(d.effective_us), d.operator, d.data) for d in fresh])
+        uow.conn.execute(
+            insert(tables.announcements), [{"key": d.key, "seq": r.seq} for d, r in zip(fresh, recorded, strict=True)]
+        )
+        uow.conn.execute(update(tables.worker_partitions).where(ours).values(**marks_now))
+    return len(fresh)
+
+
+def announce(db: Database, *, now: datetime, owner: str) -> int:
+    return sum(announce_partition(db, name, now=now, owner=owner) for name in PARTITIONS)
+
+
+def resume_amnesties(db: Database, *, now: datetime) -> None:
+    """``reprieve.services.amnesty.resume_unfinished``, if this installation has it."""
+    try:
+        module = importlib.import_module("reprieve.services.amnesty")
+    except ImportError:
+        return
+    resume = getattr(module, "resume_unfinished", None)
+    if resume is not None:
+        resume(db, now=now)
+
+
+# --- the loop ----------------------------------------------------------------------------
+
+
+@dataclass
+class CycleReport:
+    announced: int = 0
+    delivered: int = 0
+    retried: int = 0
+    dead: int = 0
+    published: int = 0
+    publish_retried: int = 0
+
+    @property
+    def busy(self) -> bool:
+        return bool(self.announced or self.delivered or self.published)
+
+
+class Worker:
+    """``async with Worker(db) as worker: await worker.run()``; ``await worker.cycle()`` does one round."""
+
+    def __init__(
+        self, db: Database, *, clock: Callable[[], datetime] = utc_now, owner: str | None = None,
+        nats_url: str | None = None, batch: int = 1000, concurrency: int = 64, http_timeout: float = 10.0,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.owner = owner or worker_name()
+        self.batch = batch
+        self.concurrency = concurrency
+        self.http_timeout = http_timeout
+        self.rng = rng or random.Random()
+        self.publisher = broker.Publisher(nats_url) if nats_url else None
+        self.client: httpx.AsyncClient | None = None
+
+    async def __aenter__(self) -> Worker:
+        self.client = httpx.AsyncClient(
+            timeout=self.http_timeout, follow_redirects=False,
+            limits=httpx.Limits(max_connections=self.concurrency, max_keepalive_connections=self.concurrency),
+        )
+        if self.publisher is not None:
+            broker.enable_broker(self.db, actor=ACTOR, now=self.clock())
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self.client is not None:
+            await self.client.aclose()
+        if self.publisher is not None:
+            await self.publisher.close()
+        release_leases(self.db, owner=self.owner)
+
+    async def cycle(self) -> CycleReport:
+        assert self.client is not None, "use the worker as an async context manager"
+        report = CycleReport()
+        now = self.clock()
+        try:
+            resume_amnesties(self.db, now=now)
+        except Exception:  # another feature's failure must not stop announcements and deliveries
+            log.exception("resuming an amnesty failed")
+        report.announced = announce(self.db, now=now, owner=self.owner)
+        delivered = await webhooks.deliver_due(
+            self.db, self.client, now=self.clock, owner=self.owner, limit=self.batch,
+            concurrency=self.concurrency, rng=self.rng,
+        )
+        report.delivered, report.retried, report.dead = delivered.delivered, delivered.retried, delivered.dead
+        if self.publisher is not None:
+            published = await broker.publish_due(
+                self.db, self.publisher, now=self.clock, owner=self.owner, limit=self.batch, rng=self.rng
+            )
+            report.published, report.publish_retried = published.delivered, published.retried
+        return report
+
+    async def run(self, *, interval: float = 1.0, stop: asyncio.Event | None = None) -> None:
+        """Cycle until ``stop`` is set: at once again while there is work, else after ``interval`` seconds."""
+        stop = stop or asyncio.Event()
+        while not stop.is_set():
+            report = await self.cycle()
+            if report.busy:
+                log.info("worker cycle: %s", report)
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=interval)

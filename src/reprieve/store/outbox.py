@@ -1,0 +1,228 @@
+"""The transactional outbox: a row per event and consumer, written in the event's own transaction.
+
+``enqueue`` is called by ``eventlog.append`` for every event. It writes rows only where someone
+will consume them: the active webhook endpoints of the event's operator whose types match, and
+the broker once one is enabled. Which consumers there are is cached per process and checked
+against ``outbox_consumers.version``, read in the writing transaction: every change of consumers
+bumps it under the chain head's lock, so no process misses an endpoint registered before its
+event. Delivery (``claim``, ``settle``) leases rows so that several workers share the work and
+a later row of one target and subject waits while an earlier one is pending.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+from weakref import WeakKeyDictionary
+
+from sqlalchemy import Connection, Engine, and_, exists, func, or_, select, update
+
+from reprieve.domain.events import RecordedEvent, parse_json
+from reprieve.domain.time import parse_instant, to_micros
+from reprieve.store import tables
+from reprieve.store.bulk import insert_rows
+
+#: The target of the rows the broker publishes.
+BROKER = "nats"
+PENDING, DELIVERED, DEAD = "pending", "delivered", "dead"
+STATES = (PENDING, DELIVERED, DEAD)
+_COLUMNS = ("seq", "target", "operator_id", "subject", "state", "attempts", "created_at", "next_attempt_at")
+
+
+@dataclass(frozen=True, slots=True)
+class Consumers:
+    """Who consumes events, as of ``version``: endpoints by operator, each with its types (None: all)."""
+
+    version: int
+    broker: bool
+    endpoints: dict[str | None, list[tuple[str, frozenset[str] | None]]] = field(default_factory=dict)
+
+    def targets(self, operator: str | None, type_: str) -> list[str]:
+        found = [id_ for id_, types in self.endpoints.get(operator, ()) if types is None or type_ in types]
+        if self.broker:
+            found.append(BROKER)
+        return found
+
+    @property
+    def empty(self) -> bool:
+        return not self.broker and not self.endpoints
+
+
+_cache: WeakKeyDictionary[Engine, Consumers] = WeakKeyDictionary()
+
+
+def consumers(conn: Connection) -> Consumers:
+    """The consumers as of this transaction: one read of the version, the list from memory when current."""
+    row = conn.execute(
+        select(tables.outbox_consumers.c.version, tables.outbox_consumers.c.broker)
+        .where(tables.outbox_consumers.c.id == 1)
+    ).first()
+    if row is None:  # a database made before the outbox existed: nobody consumes
+        return Consumers(0, False)
+    cached = _cache.get(conn.engine)
+    if cached is not None and cached.version == row.version:
+        return cached
+    w = tables.webhook_endpoints.c
+    endpoints: dict[str | None, list[tuple[str, frozenset[str] | None]]] = {}
+    for id_, operator, types in conn.execute(
+        select(w.id, w.operator_id, w.event_types).where(w.state == "active").order_by(w.id)
+    ):
+        names = frozenset(json.loads(types))
+        endpoints.setdefault(operator, []).append((id_, None if "*" in names else names))
+    loaded = Consumers(int(row.version), bool(row.broker), endpoints)
+    _cache[conn.engine] = loaded
+    return loaded
+
+
+def bump_version(conn: Connection, *, broker: bool | None = None) -> None:
+    """Tell every process that the consumers changed; call under the chain head's lock (a unit of work)."""
+    c = tables.outbox_consumers.c
+    values: dict[str, Any] = {"version": c.version + 1}
+    if broker is not None:
+        values["broker"] = int(broker)
+    conn.execute(update(tables.outbox_consumers).where(c.id == 1).values(**values))
+
+
+def subject_of(type_: str, data: dict[str, Any]) -> str:
+    """The ordering key of an event: its sanction, else its account, else what it names."""
+    sanction = data.get("sanction")
+    if isinstance(sanction, str):
+        return f"sanction:{sanction}"
+    if type_.startswith("sanction.") and isinstance(data.get("id"), str):
+        return f"sanction:{data['id']}"
+    if isinstance(data.get("platform"), str) and isinstance(data.get("account"), str):
+        return f"account:{data['platform']}/{data['account']}"
+    return f"{type_.split('.', 1)[0]}:{data.get('id', '')}"[:300]
+
+
+def enqueue(conn: Connection, recorded: Sequence[RecordedEvent]) -> None:
+    """Write the outbox rows of ``recorded`` (one insert for them all); nothing if nobody consumes."""
+    if not recorded:
+        return
+    found = consumers(conn)
+    if found.empty:
+        return
+    created = to_micros(parse_instant(recorded[0].at))
+    rows: list[tuple[Any, ...]] = []
+    for event in recorded:
+        targets = found.targets(event.operator, event.type)
+        if not targets:
+            continue
+        subject = subject_of(event.type, parse_json(event.data))
+        rows.extend((event.seq, t, event.operator, subject, PENDING, 0, created, created) for t in targets)
+    insert_rows(conn, tables.outbox, _COLUMNS, rows)
+
+
+def depth(conn: Connection, now: float | None = None) -> tuple[int, float | None]:
+    """Pending deliveries, and the age in seconds of the oldest (None when there is none)."""
+    o = tables.outbox.c
+    count, oldest = conn.execute(
+        select(func.count(), func.min(o.created_at)).select_from(tables.outbox).where(o.state == PENDING)
+    ).one()
+    if not count:
+        return 0, None
+    current = time.time() if now is None else now
+    return int(count), max(0.0, current - int(oldest) / 1_000_000)
+
+
+class Claimed(NamedTuple):
+    """A row leased for delivery, with its event."""
+
+    id: int
+    target: str
+    attempts: int
+    created_at: int
+    seq: int
+    type: str
+    at: str
+    effective_at: str
+    operator: str | None
+    data: str
+
+
+def claim(
+    conn: Connection, *, owner: str, now_us: int, lease_us: int, limit: int, targets: Iterable[str] | None = None,
+    exclude: Iterable[str] = (),
+) -> list[Claimed]:
+    """Lease up to ``limit`` rows due now, the earliest pending one per target and subject, in
+    this (write) transaction. ``targets`` restricts to those targets; ``exclude`` leaves some out."""
+    o = tables.outbox.c
+    earlier = tables.outbox.alias("earlier")
+    e = earlier.c
+    free = or_(o.leased_until.is_(None), o.leased_until < now_us)
+    query = (
+        select(o.id)
+        .where(o.state == PENDING, o.next_attempt_at <= now_us, free)
+        .where(~exists().where(
+            e.target == o.target, e.subject == o.subject, e.state == PENDING, e.id < o.id,
+        ))
+        .order_by(o.id)
+        .limit(limit)
+    )
+    if targets is not None:
+        query = query.where(o.target.in_(list(targets)))
+    excluded = list(exclude)
+    if excluded:
+        query = query.where(o.target.not_in(excluded))
+    ids = [row[0] for row in conn.execute(query)]
+    if not ids:
+        return []
+    until = now_us + lease_us
+    conn.execute(
+        update(tables.outbox)
+        .where(o.id.in_(ids), o.state == PENDING, free)
+        .values(lease_owner=owner, leased_until=until)
+    )
+    ev = tables.events.c
+    rows = conn.execute(
+        select(o.id, o.target, o.attempts, o.created_at, ev.seq, ev.type, ev.at, ev.effective_at,
+               ev.operator_id, ev.data)
+        .join_from(tables.outbox, tables.events, ev.seq == o.seq)
+        .where(o.id.in_(ids), o.lease_owner == owner, o.leased_until == until)
+        .order_by(o.id)
+    )
+    return [Claimed._make(row) for row in rows]
+
+
+def settle(
+    conn: Connection, *, owner: str, now_us: int, delivered: Sequence[int],
+    retries: Sequence[tuple[int, int, str]], dead: Sequence[tuple[int, str]],
+) -> None:
+    """Record what became of leased rows: delivered, to retry at ``(id, next_at, error)``, or dead."""
+    o = tables.outbox.c
+    mine = and_(o.lease_owner == owner, o.state == PENDING)
+    if delivered:
+        conn.execute(
+            update(tables.outbox).where(o.id.in_(list(delivered)), mine).values(
+                state=DELIVERED, attempts=o.attempts + 1, delivered_at=now_us, last_attempt_at=now_us,
+                leased_until=None, last_error=None,
+            )
+        )
+    for id_, next_at, error in retries:
+        conn.execute(
+            update(tables.outbox).where(o.id == id_, mine).values(
+                attempts=o.attempts + 1, next_attempt_at=next_at, last_attempt_at=now_us, leased_until=None,
+                last_error=error[:500],
+            )
+        )
+    for id_, error in dead:
+        conn.execute(
+            update(tables.outbox).where(o.id == id_, mine).values(
+                state=DEAD, attempts=o.attempts + 1, last_attempt_at=now_us, leased_until=None,
+                last_error=error[:500],
+            )
+        )
+
+
+def requeue(conn: Connection, delivery_id: int, *, now_us: int) -> None:
+    """Deliver a row again from now on, with a fresh retry window (manual redelivery)."""
+    o = tables.outbox.c
+    conn.execute(
+        update(tables.outbox).where(o.id == delivery_id).values(
+            state=PENDING, attempts=0, created_at=now_us, next_attempt_at=now_us, leased_until=None,
+            lease_owner=None, delivered_at=None,
+        )
+    )

@@ -1,0 +1,85 @@
+"""The outbox: written with the event, only where someone consumes it, never missing a new endpoint."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from reprieve.services import webhooks
+from reprieve.services.broker import enable_broker
+from reprieve.services.sanctions import lift_sanction
+from reprieve.store import eventlog, outbox, tables
+from reprieve.store.db import Database, open_database
+
+ACTOR = "test-suite"
+
+
+def outbox_rows(db: Database) -> list[tuple[int, str, str]]:
+    o = tables.outbox.c
+    with db.read() as conn:
+        return [tuple(r) for r in conn.execute(select(o.seq, o.target, o.subject).order_by(o.id))]  # type: ignore[misc]
+
+
+def test_no_consumer_no_outbox_row(db: Database, meta: str, impose: Callable[..., dict[str, Any]]) -> None:
+    impose("facebook/alice", "suspension", duration="P30D")
+    assert outbox_rows(db) == []
+    with db.read() as conn:
+        assert outbox.depth(conn) == (0, None)
+
+
+def test_rows_only_for_matching_endpoints_of_the_operator(
+    db: Database, meta: str, x_corp: str, impose: Callable[..., dict[str, Any]], now: datetime
+) -> None:
+    hook = webhooks.create_webhook(
+        db, operator="meta", url="http://127.0.0.1:9/h", event_types=["sanction.imposed"], actor=ACTOR, now=now
+    )
+    assert hook["secret"].startswith("whsec_")
+    sanction = impose("facebook/alice", "suspension", duration="P30D")
+    impose("twitter/bob", "suspension", duration="P30D")  # another operator: not for meta's endpoint
+    lift_sanction(db, sanction["id"], reason="appeal granted", actor=ACTOR, now=now)  # a type not asked for
+    rows = outbox_rows(db)
+    assert len(rows) == 1
+    assert rows[0][1] == hook["id"] and rows[0][2] == f"sanction:{sanction['id']}"
+    with db.read() as conn:
+        assert conn.execute(select(tables.events.c.type).where(tables.events.c.seq == rows[0][0])).scalar_one() == (
+            "sanction.imposed"
+        )
+
+
+def test_a_new_endpoint_is_seen_by_a_process_that_cached_the_list(
+    database_url: str, db: Database, meta: str, impose: Callable[..., dict[str, Any]], now: datetime
+) -> None:
+    impose("facebook/alice", "suspension", duration="P30D")  # this process has cached "no consumer"
+    other = open_database(database_url)  # another process: its own engine
+    try:
+        hook = webhooks.create_webhook(other, operator="meta", url="http://127.0.0.1:9/h", event_types=["sanction.imposed"],
+                                       actor=ACTOR, now=now)
+    finally:
+        other.dispose()
+    impose("facebook/bob", "suspension", duration="P30D")
+    assert [r[1] for r in outbox_rows(db)] == [hook["id"]]
+    webhooks.set_webhook_state(db, hook["id"], active=False, actor=ACTOR, now=now)
+    impose("facebook/carol", "suspension", duration="P30D")
+    assert len(outbox_rows(db)) == 1  # disabled: nothing more queued
+
+
+def test_broker_gets_every_event_once_enabled(
+    db: Database, meta: str, impose: Callable[..., dict[str, Any]], now: datetime
+) -> None:
+    impose("facebook/alice", "suspension", duration="P30D")
+    with db.read() as conn:
+        before = eventlog.head(conn)[0]
+    assert enable_broker(db, actor=ACTOR, now=now)
+    assert not enable_broker(db, actor=ACTOR, now=now)
+    impose("facebook/bob", "suspension", duration="P30D")
+    rows = outbox_rows(db)
+    with db.read() as conn:
+        after = eventlog.head(conn)[0]
+        # Every event from broker.enabled on, none before: account.registered and sanction.imposed of bob.
+        assert [r[0] for r in rows] == list(range(before + 1, after + 1))
+        assert {r[1] for r in rows} == {outbox.BROKER}
+        count, age = outbox.depth(conn, now=(now + timedelta(seconds=90)).timestamp())
+        assert count == len(rows) == 3 and age == 90.0
