@@ -1,0 +1,135 @@
+"""DSA transparency: the user's statement of reasons, the Transparency Database export and its
+submission, the transparency report (PRODUCT.md section 6)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import iterate_in_threadpool
+
+from reprieve.api.deps import IDEMPOTENT, Now, OpaqueId, Reader, Tenant, allow
+from reprieve.api.problems import problem_responses
+from reprieve.api.schemas import SLUG_PATTERN
+from reprieve.domain.model import Role
+from reprieve.dsa import pages, tdb
+from reprieve.dsa.report import csv_rows
+from reprieve.dsa.submit import Client
+from reprieve.services import transparency
+
+router = APIRouter(tags=["transparency"])
+
+#: Sending statements to the EU is an operator's act: its admins and moderators.
+Submitter = Annotated[Tenant, Depends(allow(Role.ADMIN, Role.MODERATOR))]
+OperatorQuery = Annotated[str | None, Query(pattern=SLUG_PATTERN, description="default: the token's operator")]
+FromQuery = Annotated[str | None, Query(alias="from", max_length=40, description="RFC 3339 instant or date, included")]
+ToQuery = Annotated[str | None, Query(max_length=40, description="RFC 3339 instant or date, excluded")]
+
+
+class Lang(StrEnum):
+    EN = "en"
+    FR = "fr"
+
+
+class PageFormat(StrEnum):
+    JSON = "json"
+    HTML = "html"
+
+
+class ExportFormat(StrEnum):
+    JSON = "json"
+    CSV = "csv"
+
+
+class ReportFormat(StrEnum):
+    JSON = "json"
+    CSV = "csv"
+    HTML = "html"
+
+
+class SubmissionCreate(BaseModel):
+    """Send the operator's statements, not sent before, to the Transparency Database."""
+
+    model_config = ConfigDict(extra="forbid")
+    endpoint: str = Field(max_length=500, description="the database's API base, e.g. https://host/api/v1")
+    token: str = Field(min_length=1, max_length=500, description="the database's API token; never stored")
+    operator: str | None = Field(default=None, pattern=SLUG_PATTERN)
+    from_: str | None = Field(default=None, alias="from", max_length=40)
+    to: str | None = Field(default=None, max_length=40)
+
+
+@router.get(
+    "/v1/sanctions/{sanction_id}/statement", responses=problem_responses(),
+    summary="The statement of reasons sent to the user (DSA art. 17), in English or French, JSON or HTML",
+)
+def get_statement(
+    tenant: Reader, sanction_id: OpaqueId, now: Now, lang: Lang = Lang.EN, format: PageFormat = PageFormat.JSON
+) -> Response:
+    statement = transparency.statement_of_reasons(
+        tenant.db, sanction_id, lang=lang.value, now=now, operators=tenant.operators
+    )
+    if format is PageFormat.HTML:
+        return HTMLResponse(pages.render_statement(statement))
+    return JSONResponse(statement)
+
+
+@router.get(
+    "/v1/transparency/statements", responses=problem_responses(),
+    summary="Statements of reasons in the Transparency Database's v2 schema (JSON) or daily-dump layout (CSV)",
+)
+def export_statements(
+    tenant: Reader, operator: OperatorQuery = None, from_: FromQuery = None, to: ToQuery = None,
+    format: ExportFormat = ExportFormat.JSON,
+) -> Response:
+    chosen = transparency.require_operator(tenant.db, tenant.operator_filter(operator), tenant.operators)
+    within = transparency.period(from_, to)
+    if format is ExportFormat.CSV:
+        lines = transparency.export_csv(tenant.db, operator=chosen, within=within)
+        return StreamingResponse(
+            iterate_in_threadpool(lines), media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="sor-{chosen}.csv"'},
+        )
+    chunks = transparency.export_json(tenant.db, operator=chosen, within=within)
+    return StreamingResponse(iterate_in_threadpool(chunks), media_type="application/json")
+
+
+@router.post(
+    "/v1/transparency/submissions", dependencies=IDEMPOTENT, responses=problem_responses(403, 409, 413),
+    summary="Send the statements not sent before to the Transparency Database, in batches of 100",
+)
+def submit_statements(tenant: Submitter, body: SubmissionCreate) -> dict[str, Any]:
+    chosen = transparency.require_operator(tenant.db, tenant.operator_filter(body.operator), tenant.operators)
+    within = transparency.period(body.from_, body.to)
+    client = Client(body.endpoint, body.token)
+    return transparency.submit_statements(tenant.db, client, operator=chosen, within=within).to_dict()
+
+
+@router.get(
+    "/v1/transparency/submissions", responses=problem_responses(),
+    summary="How many statements were accepted or rejected by the Transparency Database, or are in flight",
+)
+def submission_counts(tenant: Reader, operator: OperatorQuery = None) -> dict[str, Any]:
+    chosen = transparency.require_operator(tenant.db, tenant.operator_filter(operator), tenant.operators)
+    return {"operator": chosen, "states": transparency.submissions(tenant.db, operator=chosen)}
+
+
+@router.get(
+    "/v1/transparency/report", responses=problem_responses(),
+    summary="The transparency report (DSA art. 15 and 24) of an operator for a period: JSON, CSV or a printable page",
+)
+def get_report(
+    tenant: Reader, now: Now, operator: OperatorQuery = None, from_: FromQuery = None, to: ToQuery = None,
+    format: ReportFormat = ReportFormat.JSON,
+) -> Response:
+    chosen = transparency.require_operator(tenant.db, tenant.operator_filter(operator), tenant.operators)
+    within = transparency.period(from_, to, required=True)
+    report = transparency.transparency_report(tenant.db, operator=chosen, within=within, now=now)
+    if format is ReportFormat.HTML:
+        return HTMLResponse(pages.render_report(report))
+    if format is ReportFormat.CSV:
+        text = "".join(tdb.csv_lines([("section", "item", "value"), *csv_rows(report)]))
+        return Response(text, media_type="text/csv; charset=utf-8")
+    return JSONResponse(report)

@@ -1,0 +1,169 @@
+"""Commands of DSA transparency: the statement of reasons, the Transparency Database export and
+submission, the transparency report."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import typer
+
+from reprieve.cli.context import now, state
+from reprieve.cli.output import emit_json
+from reprieve.domain.errors import ValidationError
+from reprieve.dsa import pages, tdb
+from reprieve.dsa.report import csv_rows
+from reprieve.dsa.submit import Client
+from reprieve.services import transparency
+
+transparency_app = typer.Typer(
+    help="DSA transparency: export statements to the Transparency Database, submit them, report.",
+    no_args_is_help=True,
+)
+
+OPERATOR = typer.Option(..., "--operator", help="The operator whose statements or figures are wanted")
+FROM = typer.Option(None, "--from", help="Start of the period (RFC 3339 or date), included")
+TO = typer.Option(None, "--to", help="End of the period (RFC 3339 or date), excluded")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("statement")(statement)
+    app.add_typer(transparency_app, name="transparency")
+
+
+def statement(
+    ctx: typer.Context,
+    sanction: str = typer.Argument(..., help="The sanction's id"),
+    lang: str = typer.Option("en", "--lang", help="en or fr"),
+    html: bool = typer.Option(False, "--html", help="Print the HTML page"),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON"),
+) -> None:
+    """The statement of reasons of a sanction (DSA art. 17), as sent to the user."""
+    s = transparency.statement_of_reasons(state(ctx).db(), sanction, lang=lang, now=now())
+    if html:
+        typer.echo(pages.render_statement(s))
+    elif as_json:
+        emit_json(s)
+    else:
+        typer.echo(_statement_text(s))
+
+
+def _statement_text(s: dict[str, Any]) -> str:
+    labels = s["labels"]
+    ground = s["ground"]
+    lines = [
+        f"{s['title']} — {s['sanction']}", "", s["intro"], "",
+        f"{labels['measure']}: {s['measure']['text']}",
+        *([f"{labels['denies']}: {', '.join(s['measure']['denies'])}"] if s["measure"]["denies"] else []),
+        f"{labels['scope']}: {', '.join(p['name'] for p in s['scope'])}",
+        f"{labels['territory']}: {s['territorial_scope']['text']}",
+        f"{labels['duration']}: {s['duration']['text']}",
+        f"{labels['facts']}: {s['facts'] or '-'}",
+        f"{labels['automation']}: {s['automated']['text']}",
+        f"{labels['ground']}: {ground['text']}",
+        *([f"  {labels['legal_ground']}: {ground['legal_ground']}"] if ground["legal_ground"] else []),
+        *(
+            [f"  {labels['contractual_ground']}: {ground['contractual_ground']}"]
+            if ground["contractual_ground"] else []
+        ),
+        f"  {labels['explanation']}: {ground['explanation']}",
+        f"{labels['category']}: {s['category']}", "",
+        f"{labels['redress']}:",
+        f"  {labels['internal']}: {s['redress']['internal_complaint']['text']}",
+        f"    {s['redress']['internal_complaint']['url']}",
+        f"    {labels['code']}: {s['redress']['internal_complaint']['code']}",
+        f"  {labels['odr']}: {s['redress']['out_of_court']['text']}",
+        f"  {labels['court']}: {s['redress']['courts']['text']}",
+    ]
+    return "\n".join(lines)
+
+
+@transparency_app.command("export")
+def export(
+    ctx: typer.Context,
+    operator: str = OPERATOR,
+    start: str | None = FROM,
+    end: str | None = TO,
+    format: str = typer.Option("csv", "--format", help="csv (the daily-dump layout) or json (the API's v2 schema)"),
+    output: typer.FileTextWrite = typer.Option("-", "--output", "-o", help="File to write; - for stdout"),
+) -> None:
+    """Statements of reasons of an operator in the Transparency Database's format, streamed.
+
+    Warnings are left out (no DSA decision); statements the validator refuses are left out and
+    listed on stderr, each with its field and why.
+    """
+    db = state(ctx).db()
+    chosen = transparency.require_operator(db, operator, None)
+    within = transparency.period(start, end)
+    if format not in ("csv", "json"):
+        raise ValidationError("must be csv or json", field="--format")
+    tally = transparency.ExportTally()
+    if format == "csv":
+        for line in transparency.export_csv(db, operator=chosen, within=within, tally=tally):
+            output.write(line)
+    else:
+        for chunk in transparency.export_json(db, operator=chosen, within=within):
+            output.write(chunk)
+        output.write("\n")
+        return
+    output.flush()
+    for item in tally.invalid:
+        first = item["problems"][0]
+        sys.stderr.write(f"invalid: sanction {item['sanction']}: {first['field']}: {first['message']}\n")
+    sys.stderr.write(f"exported {tally.exported}, left out {tally.warnings} warnings and "
+                     f"{len(tally.invalid)} invalid statements\n")
+
+
+@transparency_app.command("submit")
+def submit(
+    ctx: typer.Context,
+    endpoint: str = typer.Option(..., "--endpoint", help="The database's API base, e.g. https://host/api/v1"),
+    token: str = typer.Option(..., "--token", envvar="REPRIEVE_TDB_TOKEN", help="The database's API token"),
+    operator: str = OPERATOR,
+    start: str | None = FROM,
+    end: str | None = TO,
+    batch_size: int = typer.Option(100, "--batch-size", min=1, max=100, help="Statements per POST (at most 100)"),
+) -> None:
+    """Send the statements not sent before to the Transparency Database; never a puid twice."""
+    db = state(ctx).db()
+    chosen = transparency.require_operator(db, operator, None)
+    within = transparency.period(start, end)
+    report = transparency.submit_statements(
+        db, Client(endpoint, token), operator=chosen, within=within, batch_size=batch_size
+    )
+    emit_json(report.to_dict())
+    if report.error:
+        sys.stderr.write(f"error: {report.error}\n")
+        raise typer.Exit(1)
+
+
+@transparency_app.command("status")
+def status(ctx: typer.Context, operator: str = OPERATOR) -> None:
+    """How many statements the Transparency Database accepted, rejected, or has in flight."""
+    db = state(ctx).db()
+    emit_json(transparency.submissions(db, operator=transparency.require_operator(db, operator, None)))
+
+
+@transparency_app.command("report")
+def report(
+    ctx: typer.Context,
+    operator: str = OPERATOR,
+    start: str = typer.Option(..., "--from", help="Start of the period (RFC 3339 or date), included"),
+    end: str = typer.Option(..., "--to", help="End of the period (RFC 3339 or date), excluded"),
+    format: str = typer.Option("json", "--format", help="json, csv or html (a printable page)"),
+) -> None:
+    """The transparency report (DSA art. 15 and 24) of an operator for a period."""
+    if format not in ("json", "csv", "html"):
+        raise ValidationError("must be json, csv or html", field="--format")
+    db = state(ctx).db()
+    chosen = transparency.require_operator(db, operator, None)
+    figures = transparency.transparency_report(
+        db, operator=chosen, within=transparency.period(start, end, required=True), now=now()
+    )
+    if format == "html":
+        typer.echo(pages.render_report(figures))
+    elif format == "csv":
+        typer.echo("".join(tdb.csv_lines([("section", "item", "value"), *csv_rows(figures)])), nl=False)
+    else:
+        typer.echo(json.dumps(figures, indent=2, ensure_ascii=False))

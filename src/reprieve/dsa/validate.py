@@ -1,0 +1,230 @@
+"""The local validator: the Transparency Database's own rules, applied before anything is sent.
+
+The rules are those of the database's store endpoints (``GroupedSubmissionsService::multi_rules``
+and ``StatementStoreRequest`` in digital-services-act/transparency-database) and of its API
+documentation: at least one of the four decision fields; the fields a ground or an ``_OTHER``
+value requires; maximum lengths; date formats and ranges; enumerations; the ``puid`` pattern.
+Each problem names the field and says why, as the database's 422 answers do.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from reprieve.domain.errors import ValidationError
+from reprieve.dsa import enums
+
+PUID = re.compile(r"^[a-zA-Z0-9_-]+$")
+PUID_MAX = 500
+_LANGUAGE = re.compile(r"^[A-Z]{2}$")
+_URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+
+DECISION_FIELDS = ("decision_visibility", "decision_monetary", "decision_provision", "decision_account")
+_EARLIEST_CONTENT = date(2000, 1, 1)
+_EARLIEST_APPLICATION = date(2020, 1, 1)
+_LATEST = date(2038, 1, 1)
+_END_DATES = (
+    "end_date_visibility_restriction", "end_date_monetary_restriction",
+    "end_date_service_restriction", "end_date_account_restriction",
+)
+_ILLEGAL = "DECISION_GROUND_ILLEGAL_CONTENT"
+_INCOMPATIBLE = "DECISION_GROUND_INCOMPATIBLE_CONTENT"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One broken rule: the field and why."""
+
+    field: str
+    message: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"field": self.field, "message": self.message}
+
+
+def problems(statement: Mapping[str, Any]) -> list[Problem]:
+    """Every rule ``statement`` breaks; empty when the database would accept it."""
+    out: list[Problem] = []
+    add = out.append
+    get = statement.get
+    for key in statement:
+        if key not in enums.FIELDS:
+            add(Problem(key, "is not a field of the Transparency Database's statement"))
+
+    if not any(get(f) for f in DECISION_FIELDS):
+        add(Problem("decision_visibility", "at least one of decision_visibility, decision_monetary, "
+                    "decision_provision or decision_account is required"))
+    visibility = get("decision_visibility")
+    if visibility is not None:
+        _enum_list(out, "decision_visibility", visibility, enums.DECISION_VISIBILITIES, required=False)
+    _other(out, statement, "decision_visibility_other",
+           isinstance(visibility, list) and "DECISION_VISIBILITY_OTHER" in visibility)
+    _enum(out, statement, "decision_monetary", enums.DECISION_MONETARIES)
+    _other(out, statement, "decision_monetary_other", get("decision_monetary") == "DECISION_MONETARY_OTHER")
+    _enum(out, statement, "decision_provision", enums.DECISION_PROVISIONS)
+    _enum(out, statement, "decision_account", enums.DECISION_ACCOUNTS)
+    _enum(out, statement, "account_type", enums.ACCOUNT_TYPES)
+
+    ground = get("decision_ground")
+    if ground is None:
+        add(Problem("decision_ground", "is required"))
+    elif ground not in enums.DECISION_GROUNDS:
+        add(Problem("decision_ground", f"{ground!r} is not one of {sorted(enums.DECISION_GROUNDS)}"))
+    illegal_when = "decision_ground is illegal content"
+    _conditional(out, statement, "illegal_content_legal_ground", ground == _ILLEGAL, 500, illegal_when)
+    _conditional(out, statement, "illegal_content_explanation", ground == _ILLEGAL, 2000, illegal_when)
+    _conditional(out, statement, "incompatible_content_ground", ground == _INCOMPATIBLE, 500,
+                 "decision_ground is incompatible content")
+    _conditional(out, statement, "incompatible_content_explanation", ground == _INCOMPATIBLE, 2000,
+                 "decision_ground is incompatible content")
+    if get("incompatible_content_illegal") is not None and get("incompatible_content_illegal") not in enums.YES_NO:
+        add(Problem("incompatible_content_illegal", "must be Yes or No"))
+    reference = get("decision_ground_reference_url")
+    if reference is not None and (not isinstance(reference, str) or len(reference) > 500 or not _URL.match(reference)):
+        add(Problem("decision_ground_reference_url", "must be a URL of at most 500 characters"))
+
+    content_type = get("content_type")
+    _enum_list(out, "content_type", content_type, enums.CONTENT_TYPES, required=True)
+    other_type = isinstance(content_type, list) and "CONTENT_TYPE_OTHER" in content_type
+    _other(out, statement, "content_type_other", other_type)
+
+    category = get("category")
+    if category is None:
+        add(Problem("category", "is required"))
+    elif category not in enums.STATEMENT_CATEGORIES:
+        add(Problem("category", f"{category!r} is not a v2 STATEMENT_CATEGORY_* value"))
+    if get("category_addition") is not None:
+        _enum_list(out, "category_addition", get("category_addition"), enums.STATEMENT_CATEGORIES, required=False)
+    if get("category_specification") is not None:
+        _enum_list(out, "category_specification", get("category_specification"), enums.KEYWORDS, required=False)
+    _max(out, statement, "category_specification_other", 500)
+    if get("territorial_scope") is not None:
+        _enum_list(out, "territorial_scope", get("territorial_scope"), enums.EEA_SET, required=False)
+    language = get("content_language")
+    if language is not None and (not isinstance(language, str) or not _LANGUAGE.match(language)):
+        add(Problem("content_language", "must be an upper-case ISO 639-1 code such as EN"))
+
+    _date(out, statement, "content_date", required=True, earliest=_EARLIEST_CONTENT)
+    application = _date(out, statement, "application_date", required=True, earliest=_EARLIEST_APPLICATION)
+    for field in _END_DATES:
+        end = _date(out, statement, field, required=False, earliest=None)
+        if end is not None and application is not None and end < application:
+            add(Problem(field, "must be on or after application_date"))
+
+    facts = get("decision_facts")
+    if not facts:
+        add(Problem("decision_facts", "is required"))
+    else:
+        _max(out, statement, "decision_facts", 5000)
+    source = get("source_type")
+    if source is None:
+        add(Problem("source_type", "is required"))
+    elif source not in enums.SOURCE_TYPES:
+        add(Problem("source_type", f"{source!r} is not one of {sorted(enums.SOURCE_TYPES)}"))
+    _max(out, statement, "source_identity", 500)
+    detection = get("automated_detection")
+    if detection not in enums.YES_NO:
+        add(Problem("automated_detection", "is required: Yes or No"))
+    decision = get("automated_decision")
+    if decision not in enums.AUTOMATED_DECISIONS:
+        add(Problem("automated_decision", f"is required: one of {sorted(enums.AUTOMATED_DECISIONS)}"))
+
+    puid = get("puid")
+    if not puid or not isinstance(puid, str):
+        add(Problem("puid", "is required"))
+    elif len(puid) > PUID_MAX:
+        add(Problem("puid", f"is longer than {PUID_MAX} characters"))
+    elif not PUID.match(puid):
+        add(Problem("puid", "may hold only letters a-z A-Z, digits, '-' and '_'"))
+    return out
+
+
+def ensure_valid(statement: Mapping[str, Any]) -> None:
+    """ValidationError naming the first broken rule's field; nothing if the statement is valid."""
+    found = problems(statement)
+    if found:
+        first = found[0]
+        raise ValidationError(first.message, field=first.field)
+
+
+def _enum(out: list[Problem], statement: Mapping[str, Any], field: str, allowed: frozenset[str]) -> None:
+    value = statement.get(field)
+    if value is not None and value not in allowed:
+        out.append(Problem(field, f"{value!r} is not one of {sorted(allowed)}"))
+
+
+def _enum_list(out: list[Problem], field: str, value: Any, allowed: frozenset[str], *, required: bool) -> None:
+    if value is None or value == []:
+        if required:
+            out.append(Problem(field, "is required: a list of at least one value"))
+        return
+    if not isinstance(value, list):
+        out.append(Problem(field, "must be a list"))
+        return
+    bad = [v for v in value if not isinstance(v, str) or v not in allowed]
+    if bad:
+        out.append(Problem(field, f"{bad[0]!r} is not an allowed value"))
+
+
+def _other(out: list[Problem], statement: Mapping[str, Any], field: str, required: bool) -> None:
+    value = statement.get(field)
+    if required and not value:
+        out.append(Problem(field, "is required when the _OTHER value is chosen"))
+    elif value is not None and not required:
+        out.append(Problem(field, "is only accepted with the _OTHER value"))
+    else:
+        _max(out, statement, field, 500)
+
+
+def _conditional(
+    out: list[Problem], statement: Mapping[str, Any], field: str, required: bool, max_length: int, when: str
+) -> None:
+    value = statement.get(field)
+    if required and not value:
+        out.append(Problem(field, f"is required when {when}"))
+    elif not required and value is not None:
+        out.append(Problem(field, "is only accepted with the matching decision_ground"))
+    else:
+        _max(out, statement, field, max_length)
+
+
+def _max(out: list[Problem], statement: Mapping[str, Any], field: str, max_length: int) -> None:
+    value = statement.get(field)
+    if value is None:
+        return
+    if not isinstance(value, str):
+        out.append(Problem(field, "must be text"))
+    elif len(value) > max_length:
+        out.append(Problem(field, f"is longer than {max_length} characters ({len(value)})"))
+
+
+def _date(
+    out: list[Problem], statement: Mapping[str, Any], field: str, *, required: bool, earliest: date | None
+) -> date | None:
+    value = statement.get(field)
+    if value is None:
+        if required:
+            out.append(Problem(field, "is required (YYYY-MM-DD)"))
+        return None
+    if not isinstance(value, str) or len(value) != 10:
+        out.append(Problem(field, "does not match the format YYYY-MM-DD"))
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        out.append(Problem(field, "does not match the format YYYY-MM-DD"))
+        return None
+    if earliest is not None and day < earliest:
+        out.append(Problem(field, f"must be on or after {earliest.isoformat()}"))
+    if day > _LATEST:
+        out.append(Problem(field, f"must be on or before {_LATEST.isoformat()}"))
+    return day
+
+
+def all_problems(statements: Iterable[Mapping[str, Any]]) -> dict[int, list[Problem]]:
+    """Problems by position in ``statements``; positions without problems are left out."""
+    return {i: found for i, s in enumerate(statements) if (found := problems(s))}
