@@ -45,7 +45,7 @@ from reprieve.services.due_process import (
 )
 from reprieve.services.ids import new_id
 from reprieve.store import due_process as store
-from reprieve.store import tables
+from reprieve.store import queries, tables
 from reprieve.store.db import Database
 from reprieve.store.uow import UnitOfWork
 
@@ -102,6 +102,17 @@ def file_appeal(
             },
         )])
         return appeal_view(uow.conn, appeal_id, include_contact=True)
+
+
+def complaint_deadline_of(db: Database, sanction_id: str, *, operators: Sequence[str] | None = None) -> datetime:
+    """The last instant a complaint about the sanction can be received (for a form to tell the user)."""
+    with db.read() as conn:
+        sanction = queries.load_sanction(conn, sanction_id)
+        if sanction is None or (operators is not None and sanction.operator not in operators):
+            raise NotFoundError(f"no sanction {sanction_id!r}")
+        policy = policy_of(require_platform(db, conn, sanction.subject.platform))
+        decisions = [from_micros(us) for us in store.review_decision_instants(conn, sanction.id)]
+        return complaint_deadline(latest_decision_at(sanction, decisions), policy.complaint_window)
 
 
 def attach_appeal(

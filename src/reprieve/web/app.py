@@ -18,14 +18,14 @@ from starlette.responses import RedirectResponse, Response
 
 from reprieve.api.problems import problem_for
 from reprieve.domain.errors import ConflictError, ForbiddenError, NotFoundError, ReprieveError, ValidationError
-from reprieve.web import views
+from reprieve.web import public, views
 from reprieve.web.auth import RoleRefused, SignInRequired
 from reprieve.web.i18n import request_language, translate
 from reprieve.web.rendering import STATIC_PREFIX, render
 from reprieve.web.security import PROTECTED_PREFIXES, CsrfRefused, SecurityHeaders
 
 #: Every router of the console and the public pages; a new page's module adds its router here.
-CONSOLE_ROUTERS: tuple[APIRouter, ...] = views.ROUTERS
+CONSOLE_ROUTERS: tuple[APIRouter, ...] = (*views.ROUTERS, public.router)
 
 _STATUS = {ValidationError: 400, NotFoundError: 404, ConflictError: 409, ForbiddenError: 403}
 

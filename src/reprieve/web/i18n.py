@@ -32,9 +32,12 @@ Translate = Callable[..., str]
 
 @cache
 def catalog(lang: str) -> dict[str, str]:
-    """The strings of ``lang``, read once from the package."""
-    text = resources.files("reprieve.web").joinpath(f"locales/{lang}.json").read_text(encoding="utf-8")
-    strings: dict[str, str] = json.loads(text)
+    """The strings of ``lang``, read once from the package: ``<lang>.json``, then each ``<part>.<lang>.json``
+    (e.g. ``public.fr.json``, the public appeal form's), so that each part keeps its own file."""
+    locales = resources.files("reprieve.web").joinpath("locales")
+    strings: dict[str, str] = json.loads(locales.joinpath(f"{lang}.json").read_text(encoding="utf-8"))
+    for part in sorted((p for p in locales.iterdir() if p.name.endswith(f".{lang}.json")), key=lambda p: p.name):
+        strings.update(json.loads(part.read_text(encoding="utf-8")))
     return strings
 
 
