@@ -29,6 +29,7 @@ from reprieve.api.routes import (
     sanctions,
     standing,
     tokens,
+    transparency,
     violations,
 )
 from reprieve.api.schemas import Problem
@@ -52,6 +53,7 @@ ROUTE_MODULES: tuple[ModuleType, ...] = (
     reviews,
     appeals,
     violations,
+    transparency,
 )
 
 DESCRIPTION = """\

@@ -11,7 +11,7 @@ import sys
 import typer
 from sqlalchemy.exc import OperationalError
 
-from reprieve.cli import admin, due_process, ledger
+from reprieve.cli import admin, due_process, ledger, transparency
 from reprieve.cli.context import OPENED, app
 from reprieve.domain.errors import ReprieveError
 
@@ -25,6 +25,7 @@ __all__ = ["app", "main"]
 ledger.register(app)
 admin.register(app)
 due_process.register(app)
+transparency.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -436,3 +436,22 @@ worker_settings = Table(
     Column("updated_seq", BigInteger, nullable=False),
     comment="Operator settings of the worker; without a row the appeal target is P14D.",
 )
+
+# --- DSA transparency: statements submitted to the Transparency Database (migration 0007) -------
+
+tdb_submissions = Table(
+    "tdb_submissions",
+    metadata,
+    Column("puid", String(500), primary_key=True, comment="the statement's platform unique identifier"),
+    Column("operator_id", String(63), nullable=False, index=True),
+    Column("sanction_id", String(40), nullable=False, index=True),
+    Column("state", String(16), nullable=False,
+           comment="sending (written before the POST), accepted, or rejected (422 for this statement)"),
+    Column("attempts", Integer, nullable=False, comment="POSTs that carried this statement"),
+    Column("errors", Text, nullable=True, comment="JSON: the database's per-field errors, when rejected"),
+    Column("endpoint", String(500), nullable=False, comment="where it was sent"),
+    Column("updated_at", BigInteger, nullable=False, comment="µs since epoch, wall clock"),
+    Index("ix_tdb_submissions_operator_state", "operator_id", "state"),
+    comment="Statements of reasons sent to the DSA Transparency Database, so that no puid is sent twice. "
+    "Working state of the submitter, not rebuilt from the log.",
+)
