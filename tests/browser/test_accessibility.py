@@ -1,0 +1,189 @@
+"""Accessibility: axe-core (vendored in tests/browser/vendor/axe-core) run in Chromium over the public
+appeal form in both languages, its error states, its confirmation and its 429 page, and over every
+console page a signed-in moderator can reach by following links. Any violation of impact
+``serious`` or ``critical`` fails, named with the rule, the page and the elements.
+
+axe is added to each page as an init script (the DevTools protocol's, which the page's strict
+Content-Security-Policy does not apply to): the pages are checked exactly as they are served.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urldefrag, urlsplit
+
+import pytest
+from browser_support import TIMEOUT_MS, LiveServer, screenshot, sign_in
+
+from reprieve.domain.model import AccountRef
+from reprieve.services import appeal_codes
+from reprieve.services.sanctions import ImposeSanction, impose_sanction
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
+BLOCKING = {"serious", "critical"}
+#: Console pages of one shape (ids replaced by ``*``) checked at most this many times, and in all.
+PER_SHAPE = 2
+MAX_PAGES = 80
+#: Links a crawl must not follow: they act (GET has no side effect here, but these end the session).
+SKIP = re.compile(r"/console/sign-(in|out)")
+
+RUN_AXE = """async () => {
+  const result = await axe.run(document, {resultTypes: ["violations"]});
+  return result.violations.map(v => ({
+    id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.slice(0, 5).map(n => n.target.join(" ")),
+  }));
+}"""
+
+
+@pytest.fixture
+def axe_page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="en-GB")
+    context.set_default_timeout(TIMEOUT_MS)
+    context.add_init_script(path=str(AXE))
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def violations(page: Page) -> list[str]:
+    """The serious and critical violations on the page as it is now, one line each."""
+    found: list[dict[str, Any]] = page.evaluate(RUN_AXE)
+    return [
+        f"{page.url}: [{v['impact']}] {v['id']} ({v['help']}) at {', '.join(v['nodes'])}"
+        for v in found if v["impact"] in BLOCKING
+    ]
+
+
+def suspended_account(server: LiveServer, **term: Any) -> tuple[str, str]:
+    """A suspension of a fresh account (a year from now, unless ``term`` says otherwise), and its code."""
+    term = term or {"duration": "P1Y"}
+    account = f"a11y_{secrets.token_hex(4)}"
+    command = ImposeSanction(
+        subject=AccountRef("facebook", account), kind="suspension", **term,
+        reason={"ground": "incompatible_content", "category": "STATEMENT_CATEGORY_SCAMS_AND_FRAUD",
+                "policy": "Fraud", "explanation": "Sold counterfeit tickets"},
+    )
+    sanction = impose_sanction(server.db, command, actor="browser-test", now=datetime.now(UTC))
+    with server.db.read() as conn:
+        return sanction["id"], appeal_codes.printed(appeal_codes.code_for(conn, sanction["id"]))
+
+
+def submit(page: Page, expect: str) -> None:
+    page.click("form.appeal-form button[type=submit]")
+    page.wait_for_selector(expect)
+
+
+def test_the_public_form_its_errors_confirmation_and_429_page(axe_page: Page, live_server: LiveServer) -> None:
+    page = axe_page
+    sanction, code = suspended_account(live_server)
+    problems: list[str] = []
+    for lang in ("en", "fr"):
+        page.goto(f"{live_server.url}/appeal?sanction={sanction}&lang={lang}")
+        problems += violations(page)
+    # Errors: every field at once (a missing field of each kind), then the code refused.
+    page.goto(f"{live_server.url}/appeal?lang=en")
+    submit(page, "#error-summary")
+    problems += violations(page)
+    page.fill("#appeal-sanction", sanction)
+    page.fill("#appeal-code", "WRONG-CODE0")
+    page.check("#appeal-kind-complaint")
+    page.fill("#appeal-statement", "The decision was wrong.")
+    page.fill("#appeal-name", "Jo Public")
+    page.fill("#appeal-email", "jo@example.org")
+    page.check("#appeal-relation-subject")
+    submit(page, "#appeal-code-error")
+    problems += violations(page)
+    page.fill("#appeal-code", code)
+    submit(page, "#appeal-reference")
+    problems += violations(page)
+    # A complaint whose window has closed: imposed 400 days ago, the six months are over.
+    old, old_code = suspended_account(
+        live_server, starts_at=datetime.now(UTC) - timedelta(days=400), duration="P5Y"
+    )
+    page.goto(f"{live_server.url}/appeal?sanction={old}&lang=fr")
+    for selector, value in (("#appeal-code", old_code), ("#appeal-statement", "La décision était erronée."),
+                            ("#appeal-name", "Jo Public"), ("#appeal-email", "jo@example.org")):
+        page.fill(selector, value)
+    page.check("#appeal-kind-complaint")
+    page.check("#appeal-relation-subject")
+    submit(page, "#appeal-kind-error")
+    assert "Le délai pour contester cette décision a expiré le" in page.inner_text("#appeal-kind-error")
+    screenshot(page, "appeal-window-closed-fr")
+    problems += violations(page)
+    # The filings limit (5 in 10 minutes per address) is reached within the next few sends.
+    page.goto(f"{live_server.url}/appeal?lang=en")
+    for _attempt in range(6):
+        page.click("form.appeal-form button[type=submit]")
+        page.wait_for_load_state()
+        if page.locator("h1", has_text="Too many requests").count():
+            break
+    assert page.locator("h1", has_text="Too many requests").count() == 1
+    screenshot(page, "appeal-limited")
+    problems += violations(page)
+    assert not problems, "\n".join(problems)
+
+
+def shape(path: str) -> str:
+    """A console path with its ids (anything with a digit) as ``*``: one shape per kind of page."""
+    return "/".join("*" if re.search(r"\d", part) else part for part in path.split("/"))
+
+
+def test_every_console_page_a_moderator_reaches(axe_page: Page, live_server: LiveServer) -> None:
+    page = axe_page
+    sign_in(page, live_server, "moderator@meta.example")
+    origin = urlsplit(live_server.url)
+    queue = [live_server.console()]
+    seen_urls: set[str] = set()
+    shapes: Counter[str] = Counter()
+    checked: list[str] = []
+    problems: list[str] = []
+    while queue and len(checked) < MAX_PAGES:
+        url = queue.pop(0)
+        parts = urlsplit(url)
+        key = parts.path + ("?" + parts.query if parts.query else "")
+        if key in seen_urls or shapes[shape(parts.path)] >= PER_SHAPE:
+            continue
+        seen_urls.add(key)
+        shapes[shape(parts.path)] += 1
+        answer = page.goto(url)
+        assert answer is not None and answer.status < 500, f"{url}: {answer.status if answer else 'no answer'}"
+        checked.append(parts.path)
+        problems += violations(page)
+        for href in page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)"):
+            target, _fragment = urldefrag(href)
+            split = urlsplit(target)
+            if (split.scheme, split.netloc) != (origin.scheme, origin.netloc):
+                continue
+            if not split.path.startswith("/console") or SKIP.search(split.path) or "/static/" in split.path:
+                continue
+            if "lang=" in split.query:
+                continue
+            queue.append(target)
+    # The crawl reached the console's parts, not just its front page.
+    assert len({shape(p) for p in checked}) >= 2, checked
+    assert not problems, "\n".join(problems)
+
+
+def test_the_check_finds_a_serious_violation_when_there_is_one(axe_page: Page, live_server: LiveServer) -> None:
+    """The guard against a check that passes because it never ran: an unlabelled field is found."""
+    axe_page.goto(f"{live_server.url}/appeal")
+    assert violations(axe_page) == []
+    axe_page.evaluate("""() => {
+        const input = document.createElement("input");
+        input.id = "unlabelled";
+        document.querySelector("main").appendChild(input);
+    }""")
+    found = violations(axe_page)
+    assert any("] label (" in line and "#unlabelled" in line for line in found), found
