@@ -5,6 +5,12 @@ command's service body under its own SAVEPOINT (``uow.command``), commits once, 
 caller. A command refused with a domain error undoes only its savepoint and gets its error; the
 others are recorded. Nothing is answered before the commit that holds it, and the events stay one
 chain, since the whole group is one transaction holding the chain head.
+
+Commands submitted with a ``batch`` function (violations) are run together: consecutive ones of
+the group go to ``batch(uow, items)`` at once, under one savepoint, so that their reads and
+writes are made once per table instead of once per command. If the batch raises, its savepoint
+is undone and each of its commands runs alone, as above; a command the batch answers with
+``ALONE`` (a repeat of another in the same batch) runs alone after it.
 """
 
 from __future__ import annotations
@@ -27,6 +33,11 @@ T = TypeVar("T")
 MAX_GROUP = 256
 #: An idle writer thread ends after this long; the next command starts another.
 IDLE_SECONDS = 2.0
+#: What a batch answers for an item it leaves to be run alone, after the batch, by its own body.
+ALONE: Any = object()
+
+#: ``batch(uow, items) -> answers``: several commands of one kind at once, an answer (or ALONE) per item.
+Batch = Callable[[UnitOfWork, list[Any]], list[Any]]
 
 
 @dataclass(slots=True)
@@ -34,6 +45,8 @@ class _Command:
     body: Callable[[UnitOfWork], Any]
     actor: str
     now: datetime
+    batch: Batch | None = None
+    item: Any = None
     future: Future[Any] = field(default_factory=Future)
 
 
@@ -50,9 +63,16 @@ class GroupCommitter:
         #: Transactions committed and commands answered, for tests and benchmarks.
         self.groups = 0
         self.commands = 0
+        #: Commands answered by a batch (the others ran alone, each under its savepoint).
+        self.batched = 0
 
-    def submit(self, body: Callable[[UnitOfWork], T], *, actor: str, now: datetime) -> Future[T]:
-        command = _Command(body, actor, now)
+    def submit(
+        self, body: Callable[[UnitOfWork], T], *, actor: str, now: datetime, batch: Batch | None = None,
+        item: Any = None,
+    ) -> Future[T]:
+        """``body(uow)``'s answer once committed; with ``batch``, ``batch(uow, [..., item, ...])``
+        may answer it together with the other commands of the same batch (``body`` if not)."""
+        command = _Command(body, actor, now, batch, item)
         with self._lock:
             self._queue.put(command)
             if self._thread is None:
@@ -104,18 +124,23 @@ class GroupCommitter:
         refused: list[tuple[_Command, BaseException]] = []
         try:
             with UnitOfWork(self.db, actor=group[0].actor, now=group[0].now) as uow:
-                for index, command in enumerate(group):
-                    try:
-                        with uow.command(actor=command.actor, now=command.now):
-                            answers.append((command, command.body(uow)))
-                    except ReprieveError as exc:
-                        if isinstance(exc, StorageError):
-                            raise
-                        refused.append((command, exc))
-                    except Exception as exc:
-                        # Not a refusal: the transaction itself may be unusable. Undo the group,
-                        # fail this command, and run the others again in a fresh transaction.
-                        raise _Retry(index, exc) from exc
+                index = 0
+                while index < len(group):
+                    run = _batch_at(group, index)
+                    alone = self._run_batch(uow, run, answers) if len(run) > 1 else run
+                    for command in alone:
+                        try:
+                            with uow.command(actor=command.actor, now=command.now):
+                                answers.append((command, command.body(uow)))
+                        except ReprieveError as exc:
+                            if isinstance(exc, StorageError):
+                                raise
+                            refused.append((command, exc))
+                        except Exception as exc:
+                            # Not a refusal: the transaction itself may be unusable. Undo the group,
+                            # fail this command, and run the others again in a fresh transaction.
+                            raise _Retry(_index_of(group, command), exc) from exc
+                    index += len(run)
         except _Retry as retry:
             _fail(group[retry.index], retry.error)
             return group[: retry.index] + group[retry.index + 1 :]
@@ -134,6 +159,40 @@ class GroupCommitter:
             if command.future.set_running_or_notify_cancel():
                 command.future.set_result(answer)
         return []
+
+
+    def _run_batch(self, uow: UnitOfWork, run: list[_Command], answers: list[tuple[_Command, Any]]) -> list[_Command]:
+        """Run ``run``'s commands as one batch, adding their answers to ``answers``; returns the
+        commands still to run alone (all of them if the batch failed: its savepoint undid it)."""
+        batch = run[0].batch
+        assert batch is not None
+        try:
+            with uow.command(actor=run[0].actor, now=run[0].now):
+                results = batch(uow, [command.item for command in run])
+        except Exception:
+            return run
+        alone = []
+        for command, result in zip(run, results, strict=True):
+            if result is ALONE:
+                alone.append(command)
+            else:
+                answers.append((command, result))
+        self.batched += len(run) - len(alone)
+        return alone
+
+
+def _batch_at(group: list[_Command], start: int) -> list[_Command]:
+    """The commands from ``start`` on that share its batch function (just it if it has none)."""
+    batch = group[start].batch
+    end = start + 1
+    if batch is not None:
+        while end < len(group) and group[end].batch is batch:
+            end += 1
+    return group[start:end]
+
+
+def _index_of(group: list[_Command], command: _Command) -> int:
+    return next(i for i, c in enumerate(group) if c is command)
 
 
 class _Retry(Exception):

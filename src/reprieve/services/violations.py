@@ -15,30 +15,37 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Connection
+
 from reprieve.domain.errors import NotFoundError, ValidationError
 from reprieve.domain.events import EventType, NewEvent
-from reprieve.domain.model import AccountRef, ensure_text, parse_enum
-from reprieve.domain.policy import Severity
+from reprieve.domain.model import AccountRef, Platform, ensure_text, parse_enum
+from reprieve.domain.policy import Policy, Severity
 from reprieve.domain.reason import CATEGORIES, Automation
+from reprieve.domain.sanctions import Sanction
 from reprieve.domain.strikes import (
     LadderName,
+    LadderResult,
+    Probation,
+    StrikeMark,
     count_strikes,
     evaluate_ladder,
     expiry_of,
     probation_at,
     step_term,
+    strike_end,
 )
 from reprieve.domain.time import format_instant, from_micros, parse_instant, to_micros
 from reprieve.services.catalogue import ensure_accounts, require_platform
 from reprieve.services.due_process import Caller, policy_of
-from reprieve.services.group_commit import GroupCommitter
+from reprieve.services.group_commit import ALONE, GroupCommitter
 from reprieve.services.ids import new_id
-from reprieve.services.sanctions import ImposeSanction, impose_within
+from reprieve.services.sanctions import ImposeSanction, impose_within, prepare_imposed
 from reprieve.services.views import sanction_view
 from reprieve.store import due_process as store
 from reprieve.store import queries
 from reprieve.store.db import Database
-from reprieve.store.standing import standing_rows
+from reprieve.store.standing import StandingRows, standing_rows
 from reprieve.store.uow import UnitOfWork
 
 
@@ -96,8 +103,19 @@ def submit_violation(
     checked = check_violation(report, now=now)
     db = committer.db
     return committer.submit(
-        lambda uow: record_violation_within(db, uow, checked, operators=operators), actor=caller.actor, now=now
+        lambda uow: record_violation_within(db, uow, checked, operators=operators), actor=caller.actor, now=now,
+        batch=record_violations_within, item=PendingViolation(checked, caller.actor, now, operators),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class PendingViolation:
+    """A checked report waiting for the writer, with who sent it, when, and what they may see."""
+
+    checked: CheckedViolation
+    actor: str
+    now: datetime
+    operators: Sequence[str] | None
 
 
 def check_violation(report: RecordViolation, *, now: datetime) -> CheckedViolation:
@@ -124,7 +142,7 @@ def record_violation_within(
     db: Database, uow: UnitOfWork, checked: CheckedViolation, *, operators: Sequence[str] | None = None
 ) -> ViolationAnswer:
     """``record_violation``'s body, inside ``uow`` (its own, or one command of a group commit)."""
-    now, external_id, ref, rule, severity = uow.now, checked.external_id, checked.ref, checked.rule, checked.severity
+    now, external_id, ref, severity = uow.now, checked.external_id, checked.ref, checked.severity
     occurred, given_automation = checked.occurred, checked.automation
     platform = require_platform(db, uow.conn, ref.platform)
     if operators is not None and platform.operator not in operators:
@@ -146,50 +164,162 @@ def record_violation_within(
     violation_id = new_id("vio", now)
     sanction = None
     if result.step is not None:
-        term = step_term(result.step, occurred, policy.strike_expiry)
-        scope = [platform.id]
-        if result.ladder is LadderName.PROBATION and probation is not None:
-            row = store.probation_row(uow.conn, probation.id)
-            scope = row["scope"] if row else scope
-        step = f"{term.kind.value}" + (f" for {result.step.duration}" if result.step.duration else "")
-        command = ImposeSanction(
-            subject=ref, kind=term.kind.value, scope=scope, denies=term.denies, starts_at=occurred,
-            ends_at=term.ends_at,
-            reason={
-                "ground": "incompatible_content", "category": checked.category, "policy": rule,
-                "explanation": f"Strike {result.strikes} on {platform.id} under the {result.ladder.value} "
-                f"ladder of policy {policy.name!r}: {step}.",
-                "facts": checked.facts,
-            },
-            automated=automation.to_dict(),
-            extra={"violation": violation_id},
-        )
+        command = _ladder_command(uow.conn, checked, platform, policy, result, probation, automation, violation_id)
         sanction = impose_within(db, uow, [command])[0]
-    expires = expiry_of(occurred_us, policy.strike_expiry)
-    strike = {
-        "count": result.strikes, "ladder": result.ladder.value,
-        "expires_at": None if expires is None else format_instant(from_micros(expires)),
-        "step": result.step.to_dict() if result.step is not None else None,
-    }
-    uow.record([NewEvent(
-        EventType.VIOLATION_RECORDED, format_instant(occurred) or "", platform.operator,
-        {
-            "id": violation_id, "external_id": external_id, "operator": platform.operator,
-            "platform": platform.id, "account": ref.account, "identity": identity, "policy": rule,
-            "severity": severity.value, "category": checked.category, "facts": checked.facts,
-            "occurred_at": format_instant(occurred), "automated": automation.to_dict(),
-            "strike": strike,
-            "sanction": sanction.id if sanction is not None else None,
-            "probation": probation.id if probation is not None else None,
-            "answered_at": uow.at,
-        },
-    )])
+    strike = _strike(result, expiry_of(occurred_us, policy.strike_expiry))
+    uow.record([_recorded_event(checked, platform, identity, violation_id, automation, strike, sanction, probation,
+                                uow.at)])
     body = _body(
         violation_id, external_id, ref, identity, severity.value, occurred_us, strike,
         probation.id if probation is not None else None,
         sanction_view(sanction, at=now) if sanction is not None else None,
     )
     return ViolationAnswer(body, created=True)
+
+
+def _ladder_command(
+    conn: Connection, checked: CheckedViolation, platform: Platform, policy: Policy, result: LadderResult,
+    probation: Probation | None, automation: Automation, violation_id: str,
+) -> ImposeSanction:
+    """The sanction the ladder's step imposes, from the violation's instant on."""
+    assert result.step is not None
+    term = step_term(result.step, checked.occurred, policy.strike_expiry)
+    scope = [platform.id]
+    if result.ladder is LadderName.PROBATION and probation is not None:
+        row = store.probation_row(conn, probation.id)
+        scope = row["scope"] if row else scope
+    step = f"{term.kind.value}" + (f" for {result.step.duration}" if result.step.duration else "")
+    return ImposeSanction(
+        subject=checked.ref, kind=term.kind.value, scope=scope, denies=term.denies, starts_at=checked.occurred,
+        ends_at=term.ends_at,
+        reason={
+            "ground": "incompatible_content", "category": checked.category, "policy": checked.rule,
+            "explanation": f"Strike {result.strikes} on {platform.id} under the {result.ladder.value} "
+            f"ladder of policy {policy.name!r}: {step}.",
+            "facts": checked.facts,
+        },
+        automated=automation.to_dict(),
+        extra={"violation": violation_id},
+    )
+
+
+def _strike(result: LadderResult, expires: int | None) -> dict[str, Any]:
+    return {
+        "count": result.strikes, "ladder": result.ladder.value,
+        "expires_at": None if expires is None else format_instant(from_micros(expires)),
+        "step": result.step.to_dict() if result.step is not None else None,
+    }
+
+
+def _recorded_event(
+    checked: CheckedViolation, platform: Platform, identity: str, violation_id: str, automation: Automation,
+    strike: dict[str, Any], sanction: Sanction | None, probation: Probation | None, at: str,
+) -> NewEvent:
+    return NewEvent(
+        EventType.VIOLATION_RECORDED, format_instant(checked.occurred) or "", platform.operator,
+        {
+            "id": violation_id, "external_id": checked.external_id, "operator": platform.operator,
+            "platform": platform.id, "account": checked.ref.account, "identity": identity, "policy": checked.rule,
+            "severity": checked.severity.value, "category": checked.category, "facts": checked.facts,
+            "occurred_at": format_instant(checked.occurred), "automated": automation.to_dict(),
+            "strike": strike,
+            "sanction": sanction.id if sanction is not None else None,
+            "probation": probation.id if probation is not None else None,
+            "answered_at": at,
+        },
+    )
+
+
+#: The events a batch of violations records; their projections are inserts into distinct tables.
+_BATCH_ORDER = (EventType.ACCOUNT_REGISTERED, EventType.SANCTION_IMPOSED, EventType.VIOLATION_RECORDED)
+
+
+def record_violations_within(uow: UnitOfWork, items: list[PendingViolation]) -> list[Any]:
+    """Many violations at once, inside ``uow``: the answers ``record_violation_within`` would give
+    them one after the other, in order, with the same events, made with one read per account
+    and one insert per table. A report already recorded, or repeated within the batch, is
+    answered ``ALONE`` (the group committer runs it alone, after the batch, and it sees it).
+    Raises like ``record_violation_within``; the caller then undoes the whole batch."""
+    db, conn = uow.db, uow.conn
+    answers: list[Any] = [ALONE] * len(items)
+    platforms: dict[str, Platform] = {}
+    for item in items:
+        ref = item.checked.ref
+        platform = platforms.get(ref.platform) or require_platform(db, conn, ref.platform)
+        if item.operators is not None and platform.operator not in item.operators:
+            raise NotFoundError(f"no platform {ref.platform!r}")
+        platforms[ref.platform] = platform
+    recorded = store.recorded_external_ids(conn, [(i.checked.ref.platform, i.checked.external_id) for i in items])
+    todo = []
+    for index, item in enumerate(items):
+        key = (item.checked.ref.platform, item.checked.external_id)
+        if key not in recorded:
+            recorded.add(key)
+            todo.append(index)
+    reads: dict[AccountRef, StandingRows] = {}
+    for index in todo:
+        ref = items[index].checked.ref
+        if ref not in reads:
+            reads[ref] = standing_rows(conn, ref.platform, ref.account)
+    identities = {ref: rows.identity for ref, rows in reads.items() if rows.identity is not None}
+    #: Strikes recorded earlier in this batch, by (identity, platform): the reads above miss them.
+    added: dict[tuple[str, str], list[StrikeMark]] = {}
+    seq = uow.next_seq()
+    runs: list[tuple[str, str, list[NewEvent]]] = []
+    made: list[tuple[int, dict[str, Any]]] = []
+    for index in todo:
+        item = items[index]
+        checked, now = item.checked, item.now
+        at = format_instant(now) or ""
+        ref, severity, occurred = checked.ref, checked.severity, checked.occurred
+        platform = platforms[ref.platform]
+        events: list[NewEvent] = []
+        identity = identities.get(ref)
+        if identity is None:
+            identity = identities[ref] = new_id("idt", now)
+            events.append(NewEvent(
+                EventType.ACCOUNT_REGISTERED, at, platform.operator,
+                {"platform": ref.platform, "account": ref.account, "identity": identity,
+                 "operator": platform.operator, "display_name": None},
+            ))
+        policy = policy_of(platform)
+        rows = reads[ref]
+        occurred_us = to_micros(occurred)
+        marks = store.marks_of(rows.direct, rows.reported, policy.strike_expiry)
+        marks.extend(added.get((identity, platform.id), ()))
+        probation = probation_at(rows.probations, occurred_us)
+        result = evaluate_ladder(
+            policy.ladder, strikes_before=count_strikes(marks, occurred_us), severity=severity, probation=probation
+        )
+        automation = checked.automation or Automation(policy.automated_detection, policy.automated_decision)
+        violation_id = new_id("vio", now)
+        sanction = None
+        if result.step is not None:
+            command = _ladder_command(
+                conn, checked, platform, policy, result, probation, automation, violation_id
+            )
+            sanction, imposed = prepare_imposed(
+                db, uow, command, identity=identity, seq=seq + len(events), sanction_id=new_id("snc", now)
+            )
+            events.append(imposed)
+        expires = expiry_of(occurred_us, policy.strike_expiry)
+        added.setdefault((identity, platform.id), []).append(
+            StrikeMark(occurred_us, strike_end(occurred_us, expires_at=expires, voided=(None, None)))
+        )
+        strike = _strike(result, expires)
+        events.append(_recorded_event(checked, platform, identity, violation_id, automation, strike, sanction,
+                                      probation, at))
+        runs.append((item.actor, at, events))
+        seq += len(events)
+        made.append((index, _body(
+            violation_id, checked.external_id, ref, identity, severity.value, occurred_us, strike,
+            probation.id if probation is not None else None,
+            sanction_view(sanction, at=now) if sanction is not None else None,
+        )))
+    uow.record_runs(runs, order=_BATCH_ORDER)
+    for index, body in made:
+        answers[index] = ViolationAnswer(body, created=True)
+    return answers
 
 
 def _answer(uow: UnitOfWork, row: dict[str, Any]) -> dict[str, Any]:

@@ -213,6 +213,22 @@ def violation_by_external_id(conn: Connection, platform_id: str, external_id: st
     return dict(row._mapping) if row else None
 
 
+def recorded_external_ids(conn: Connection, keys: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Which of ``(platform, external id)`` name a violation already recorded: one query per platform."""
+    by_platform: dict[str, list[str]] = {}
+    for platform_id, external_id in keys:
+        by_platform.setdefault(platform_id, []).append(external_id)
+    found: set[tuple[str, str]] = set()
+    for platform_id, external_ids in by_platform.items():
+        unique = list(dict.fromkeys(external_ids))
+        for i in range(0, len(unique), 500):
+            rows = conn.execute(
+                select(V.external_id).where(V.platform_id == platform_id, V.external_id.in_(unique[i : i + 500]))
+            )
+            found.update((platform_id, external_id) for external_id in rows.scalars())
+    return found
+
+
 class DirectStrike(NamedTuple):
     """A sanction imposed directly (not by a violation's ladder), counted as a strike."""
 

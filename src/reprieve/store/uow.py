@@ -78,6 +78,35 @@ class UnitOfWork:
         self.last_event = recorded[-1]
         return recorded
 
+    def record_runs(
+        self, runs: Sequence[tuple[str, str, Sequence[NewEvent]]], *, order: Sequence[str]
+    ) -> list[RecordedEvent]:
+        """Record the events of several commands at once: each run ``(actor, at, events)`` is
+        chained in turn with its own actor and instant, all are appended in one insert, and the
+        projections are applied type by type in ``order`` (one insert per table), which the
+        caller may ask only of event types whose projections are independent of one another.
+        """
+        recorded: list[RecordedEvent] = []
+        applied: list[Applied] = []
+        head = self._head
+        for actor, at, events in runs:
+            if not events:
+                continue
+            chained = eventlog.chain(events, head=head, at=at, actor=actor)
+            recorded.extend(chained)
+            applied.extend(Applied(r.seq, r.type, r.effective_at, e.data) for r, e in zip(chained, events, strict=True))
+            head = (chained[-1].seq, chained[-1].hash)
+        if not recorded:
+            return recorded
+        rank = {type_: i for i, type_ in enumerate(order)}
+        assert all(a.type in rank for a in applied), "record_runs: an event type outside ``order``"
+        eventlog.append(self._conn, recorded)
+        self.projector.apply(sorted(applied, key=lambda a: rank[a.type]))  # sorted() is stable: seq order kept
+        self._head = head
+        self.recorded_count += len(recorded)
+        self.last_event = recorded[-1]
+        return recorded
+
     def __exit__(
         self,
         exc_type: type[BaseException] | None,
