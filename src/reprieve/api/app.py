@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from reprieve import __version__
 from reprieve.api.enforcement import Enforcement, attach_index
 from reprieve.api.middleware import DEFAULT_MAX_BODY_BYTES, BodyLimit, Idempotency
+from reprieve.api.observability import install_observability
 from reprieve.api.problems import install_problem_handlers
 from reprieve.api.routes import (
     accounts,
@@ -22,6 +23,7 @@ from reprieve.api.routes import (
     audit,
     checks,
     events,
+    health,
     identities,
     operators,
     platforms,
@@ -54,6 +56,7 @@ ROUTE_MODULES: tuple[ModuleType, ...] = (
     appeals,
     violations,
     transparency,
+    health,
 )
 
 DESCRIPTION = """\
@@ -118,6 +121,8 @@ def create_app(
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     # Outermost: answers plain POST /v1/checks itself, hands everything else to the above.
     app.add_middleware(checks.FastChecks, max_body_bytes=max_body_bytes)
+    # Around everything: request id, latency histogram and access log (api/observability).
+    install_observability(app, db=db, clock=clock)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
