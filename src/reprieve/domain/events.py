@@ -38,6 +38,10 @@ class EventType(StrEnum):
     DISPUTE_RECORDED = "dispute.recorded"
     VIOLATION_RECORDED = "violation.recorded"
     PROBATION_STARTED = "probation.started"
+    AMNESTY_STARTED = "amnesty.started"  # then one sanction.lifted naming it per sanction lifted
+    AMNESTY_COMPLETED = "amnesty.completed"
+    AMNESTY_REVERT_STARTED = "amnesty.revert_started"  # then one sanction.imposed naming it per re-imposed
+    AMNESTY_REVERTED = "amnesty.reverted"
     MEMBER_CREATED = "member.created"  # the console: recorded, not projected (like tokens)
     # The worker's announcements of what time has done (projected nowhere: enforcement computes time).
     SANCTION_STARTED = "sanction.started"

@@ -17,6 +17,7 @@ from reprieve.domain.events import EventType
 from reprieve.domain.model import Platform, SanctionKind
 from reprieve.domain.sanctions import Change, ChangeType, compute_spans, denials_on, kind_periods, lifted_at
 from reprieve.domain.time import end_to_micros, parse_instant, to_micros
+from reprieve.store import amnesty as amnesty_projection
 from reprieve.store import due_process_projection as due_process
 from reprieve.store import tables
 from reprieve.store.bulk import insert_rows
@@ -165,6 +166,14 @@ class Projector:
         for e in events:
             self._change_sanction(e)
 
+    def sanctions_lifted(self, events: list[Applied]) -> None:
+        # An amnesty's lifts come by the thousand: applied set-based, to the same rows.
+        for by_amnesty, run in groupby(events, key=lambda e: "amnesty" in e.data):
+            if by_amnesty:
+                amnesty_projection.apply_amnesty_lifts(self.conn, list(run))
+            else:
+                self.sanctions_changed(list(run))
+
     def _change_sanction(self, e: Applied) -> None:
         s = tables.sanctions.c
         row = self.conn.execute(
@@ -243,7 +252,7 @@ _HANDLERS: dict[str, Callable[[Projector, list[Applied]], None]] = {
     EventType.IDENTITIES_LINKED: Projector.identities_linked,
     EventType.SANCTION_IMPOSED: Projector.sanctions_imposed,
     EventType.SANCTION_AMENDED: Projector.sanctions_changed,
-    EventType.SANCTION_LIFTED: Projector.sanctions_changed,
+    EventType.SANCTION_LIFTED: Projector.sanctions_lifted,
     EventType.REVIEW_OPENED: due_process.reviews_opened,
     EventType.ASSESSMENT_FILED: due_process.assessments_filed,
     EventType.REVIEW_DECIDED: due_process.reviews_decided,
@@ -253,4 +262,5 @@ _HANDLERS: dict[str, Callable[[Projector, list[Applied]], None]] = {
     EventType.DISPUTE_RECORDED: due_process.disputes_recorded,
     EventType.VIOLATION_RECORDED: due_process.violations_recorded,
     EventType.PROBATION_STARTED: due_process.probations_started,
+    **amnesty_projection.HANDLERS,
 }

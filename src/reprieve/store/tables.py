@@ -437,6 +437,77 @@ worker_settings = Table(
     comment="Operator settings of the worker; without a row the appeal target is P14D.",
 )
 
+# --- amnesties (issue 5): bulk lifts that can be previewed, resumed and reverted -----------
+
+amnesties = Table(
+    "amnesties",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("operator_id", String(63), ForeignKey("operators.id"), nullable=False, index=True),
+    Column("state", String(16), nullable=False, comment="running, completed, reverting or reverted"),
+    Column("filter", Text, nullable=False, comment="JSON filter, as recorded in amnesty.started"),
+    Column("reason", Text, nullable=False),
+    Column("effective_at", BigInteger, nullable=False, comment="µs; when its lifts take effect"),
+    Column("matched", BigInteger, nullable=False, comment="sanctions matched (and frozen) at the start"),
+    Column("lifted", BigInteger, nullable=False, comment="lift events recorded so far"),
+    Column("skipped", BigInteger, nullable=True, comment="targets no longer active when reached; set at the end"),
+    Column("restored", BigInteger, nullable=False, comment="sanctions re-imposed by the revert so far"),
+    Column("left_alone", BigInteger, nullable=True, comment="lifted ones the revert left alone; set at the end"),
+    Column("created_by", String(200), nullable=False),
+    Column("started_at", BigInteger, nullable=False, comment="µs"),
+    Column("finished_at", BigInteger, nullable=True, comment="µs; when the last batch of lifts committed"),
+    Column("revert_reason", Text, nullable=True),
+    Column("reverted_by", String(200), nullable=True),
+    Column("revert_started_at", BigInteger, nullable=True, comment="µs"),
+    Column("reverted_at", BigInteger, nullable=True, comment="µs; when the last batch of the revert committed"),
+    Column("created_seq", BigInteger, nullable=False),
+    Column("updated_seq", BigInteger, nullable=False),
+    comment="Amnesties, rebuilt from amnesty.* events and the sanction.lifted events that name them.",
+)
+
+#: Rebuilt from the log like the others (after the operators they belong to).
+PROJECTIONS = (*PROJECTIONS, amnesties)
+
+amnesty_targets = Table(
+    "amnesty_targets",
+    metadata,
+    Column("amnesty_id", String(40), primary_key=True),
+    Column("position", BigInteger, primary_key=True, autoincrement=False, comment="1, 2, ... in sanction id order"),
+    Column("sanction_id", String(40), nullable=False),
+    Column("lifted_seq", BigInteger, nullable=True, comment="seq of the lift event; null: skipped or not yet"),
+    Column("restored_id", String(40), nullable=True, comment="the sanction the revert imposed in its place"),
+    comment="The sanctions an amnesty matched, frozen at its start: the work list of its batches. "
+    "Written with the events of each batch; not rebuilt from the log.",
+)
+
+amnesty_runs = Table(
+    "amnesty_runs",
+    metadata,
+    Column("amnesty_id", String(40), primary_key=True),
+    Column("phase", String(8), primary_key=True, comment="lift or revert"),
+    Column("position", BigInteger, nullable=False, comment="targets up to this position are done"),
+    Column("total", BigInteger, nullable=False, comment="last position of the targets"),
+    Column("processed", BigInteger, nullable=False),
+    Column("skipped", BigInteger, nullable=False, comment="lift: no longer active; revert: left alone"),
+    Column("done", Integer, nullable=False, comment="1 once the last batch committed"),
+    Column("claimed_by", String(200), nullable=True, comment="the process working on it"),
+    Column("lease_until", BigInteger, nullable=True, comment="µs; another process may take over after it"),
+    Column("started_at", BigInteger, nullable=False, comment="µs, wall clock: rate and ETA count from it"),
+    Column("updated_at", BigInteger, nullable=False, comment="µs, wall clock of the last batch"),
+    Column("resumed_at", BigInteger, nullable=True, comment="µs; the last take-over after a stop"),
+    Column("resumed_from", BigInteger, nullable=True, comment="processed when it was last taken over"),
+    Column("error", Text, nullable=True, comment="why the last attempt stopped, if it failed"),
+    comment="Where each pass of an amnesty stands: its cursor, moved in the transaction of each batch, "
+    "and its lease. Working state, not rebuilt from the log.",
+)
+
+#: Dry runs and starts count an operator's sanctions without reading their wide rows.
+Index(
+    "ix_sanctions_amnesty_match",
+    sanctions.c.operator_id, sanctions.c.kind, sanctions.c.starts_at, sanctions.c.ends_at, sanctions.c.lifted_at,
+    sanctions.c.created_seq, sanctions.c.updated_seq, sanctions.c.category,
+)
+
 # --- DSA transparency: statements submitted to the Transparency Database (migration 0007) -------
 
 tdb_submissions = Table(
