@@ -174,9 +174,7 @@ def _other(out: list[Problem], statement: Mapping[str, Any], field: str, require
     value = statement.get(field)
     if required and not value:
         out.append(Problem(field, "is required when the _OTHER value is chosen"))
-    elif value is not None and not required:
-        out.append(Problem(field, "is only accepted with the _OTHER value"))
-    else:
+    elif required:  # without the _OTHER value the database drops the field (exclude_unless)
         _max(out, statement, field, 500)
 
 
@@ -186,9 +184,7 @@ def _conditional(
     value = statement.get(field)
     if required and not value:
         out.append(Problem(field, f"is required when {when}"))
-    elif not required and value is not None:
-        out.append(Problem(field, "is only accepted with the matching decision_ground"))
-    else:
+    elif required:  # under the other ground the database drops the field (exclude_unless)
         _max(out, statement, field, max_length)
 
 

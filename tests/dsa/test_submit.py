@@ -1,0 +1,173 @@
+"""The submitter against a local server that answers as the Transparency Database does: batches of
+at most 100, retries after 429 and 5xx without waiting (injected sleep), per-statement 422 errors
+recorded, and no puid ever sent again once the database may hold it, even after a crash."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from fake_tdb import TOKEN, FakeDatabase, fake_database
+from sqlalchemy import select
+
+from reprieve.domain.model import AccountRef
+from reprieve.dsa.submit import Client, Response, Transport, urllib_transport
+from reprieve.services import transparency
+from reprieve.services.sanctions import ImposeSanction, import_sanctions
+from reprieve.store import tables
+from reprieve.store.db import Database
+
+ALL_TIME = transparency.period(None, None)
+
+
+def reason(i: int) -> dict[str, Any]:
+    return {
+        "ground": "incompatible_content", "category": "STATEMENT_CATEGORY_SCAMS_AND_FRAUD",
+        "policy": "Spam and fake engagement", "explanation": "Automated fake engagement.",
+        "facts": f"Case {i}: 30 fake likes an hour.", "content_type": ["CONTENT_TYPE_TEXT"],
+        "content_date": "2024-05-01",
+    }
+
+
+def seed(db: Database, now: datetime, count: int) -> list[str]:
+    commands = (
+        ImposeSanction(subject=AccountRef("facebook", f"spammer{i}"), kind="suspension", reason=reason(i),
+                       starts_at="2024-05-02T00:00:00Z", duration="P7D")
+        for i in range(count)
+    )
+    import_sanctions(db, commands, actor="dsa-tests", now=now)
+    with db.read() as conn:
+        return sorted(conn.execute(select(tables.sanctions.c.id)).scalars())
+
+
+@pytest.fixture
+def tdb() -> Iterator[tuple[FakeDatabase, str]]:
+    with fake_database() as running:
+        yield running
+
+
+class Sleeps:
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+
+def client(base: str, sleep: Sleeps | None = None, transport: Transport = urllib_transport) -> Client:
+    return Client(base, TOKEN, transport=transport, sleep=sleep or Sleeps(),
+                  clock=lambda: datetime(2024, 6, 1, tzinfo=UTC))
+
+
+def states(db: Database) -> dict[str, str]:
+    with db.read() as conn:
+        return dict(conn.execute(select(tables.tdb_submissions.c.puid, tables.tdb_submissions.c.state)).all())
+
+
+def test_batches_of_100_retries_after_429_and_5xx_and_never_twice(
+    db: Database, meta: str, now: datetime, tdb: tuple[FakeDatabase, str]
+) -> None:
+    fake, base = tdb
+    ids = seed(db, now, 205)
+    fake.forced = [(429, {"Retry-After": "7"}), (503, {})]
+    sleeps = Sleeps()
+    report = transparency.submit_statements(db, client(base, sleeps), operator="meta", within=ALL_TIME)
+    assert report.error is None and report.accepted == 205 and report.rejected == []
+    assert sleeps.waits == [7.0, 1.0]  # Retry-After, then the first back-off step
+    assert [len(p) for p in fake.posts] == [100, 100, 100, 100, 5]  # 2 refused tries of the first batch
+    assert sorted(fake.stored) == ids
+    assert set(states(db).values()) == {"accepted"}
+    # A second run sends nothing: every puid is recorded as accepted.
+    again = transparency.submit_statements(db, client(base), operator="meta", within=ALL_TIME)
+    assert again.batches == 0 and again.skipped == 205 and len(fake.posts) == 5
+
+
+def test_per_statement_errors_are_recorded_and_the_rest_sent(
+    db: Database, meta: str, now: datetime, tdb: tuple[FakeDatabase, str]
+) -> None:
+    fake, base = tdb
+    ids = seed(db, now, 5)
+    errors = {"decision_facts": ["The decision facts field is required."]}
+    fake.bad = {ids[2]: errors}
+    report = transparency.submit_statements(db, client(base), operator="meta", within=ALL_TIME)
+    assert report.accepted == 4
+    assert report.rejected == [{"sanction": ids[2], "puid": ids[2], "errors": errors}]
+    assert sorted(fake.stored) == [i for i in ids if i != ids[2]]
+    assert states(db)[ids[2]] == "rejected"
+    assert transparency.submissions(db, operator="meta") == {"accepted": 4, "rejected": 1}
+    # The refused statement is not sent again on its own: it is reported, not retried blindly.
+    posts = len(fake.posts)
+    assert transparency.submit_statements(db, client(base), operator="meta", within=ALL_TIME).batches == 0
+    assert len(fake.posts) == posts
+
+
+def test_puids_the_database_already_holds_are_accepted_not_sent_again(
+    db: Database, meta: str, now: datetime, tdb: tuple[FakeDatabase, str]
+) -> None:
+    fake, base = tdb
+    ids = seed(db, now, 4)
+    fake.stored[ids[0]] = {"puid": ids[0]}  # sent earlier by another system
+    report = transparency.submit_statements(db, client(base), operator="meta", within=ALL_TIME)
+    assert report.already_there == 1 and report.accepted == 3
+    assert set(states(db).values()) == {"accepted"}
+    assert all(fake.times_created(i) == 1 for i in ids)
+
+
+class CrashAfterSending:
+    """Sends the POST, then dies before the answer is recorded (a crash between send and record)."""
+
+    def __call__(self, method: str, url: str, headers: Mapping[str, str], body: bytes | None,
+                 timeout: float) -> Response:
+        answer = urllib_transport(method, url, headers, body, timeout)
+        if method == "POST":
+            raise KeyboardInterrupt("the process died")
+        return answer
+
+
+def test_a_crash_between_send_and_record_sends_nothing_twice(
+    db: Database, meta: str, now: datetime, tdb: tuple[FakeDatabase, str]
+) -> None:
+    fake, base = tdb
+    ids = seed(db, now, 3)
+    with pytest.raises(KeyboardInterrupt):
+        transparency.submit_statements(db, client(base, transport=CrashAfterSending()), operator="meta",
+                                       within=ALL_TIME)
+    assert set(states(db).values()) == {"sending"} and sorted(fake.stored) == ids
+    report = transparency.submit_statements(db, client(base), operator="meta", within=ALL_TIME)
+    assert report.already_there == 3 and report.batches == 0
+    assert [fake.posted(i) for i in ids] == [1, 1, 1]
+    assert set(states(db).values()) == {"accepted"}
+
+
+def test_a_request_without_answer_is_checked_before_anything_is_sent_again(
+    db: Database, meta: str, now: datetime, tdb: tuple[FakeDatabase, str]
+) -> None:
+    fake, base = tdb
+    ids = seed(db, now, 3)
+    calls = {"n": 0}
+
+    def lost_answer(method: str, url: str, headers: Mapping[str, str], body: bytes | None,
+                    timeout: float) -> Response:
+        answer = urllib_transport(method, url, headers, body, timeout)
+        calls["n"] += 1
+        if method == "POST" and calls["n"] == 1:
+            raise TimeoutError("read timed out")
+        return answer
+
+    report = transparency.submit_statements(db, client(base, transport=lost_answer), operator="meta",
+                                            within=ALL_TIME)
+    assert report.accepted == 3 and report.error is None
+    assert [fake.posted(i) for i in ids] == [1, 1, 1]
+
+
+def test_a_refused_token_stops_the_run_and_records_nothing(
+    db: Database, meta: str, now: datetime, tdb: tuple[FakeDatabase, str]
+) -> None:
+    fake, base = tdb
+    seed(db, now, 2)
+    report = transparency.submit_statements(db, Client(base, "wrong", sleep=Sleeps()), operator="meta",
+                                            within=ALL_TIME)
+    assert report.error is not None and "401" in report.error
+    assert states(db) == {} and fake.stored == {}
