@@ -5,6 +5,7 @@ French, and the requester's e-mail kept out of every answer but a moderator's.""
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Iterator
 from datetime import timedelta
@@ -358,12 +359,14 @@ def test_thirty_page_loads_a_minute(client: TestClient, ticker: Ticker) -> None:
 # --- the requester's e-mail --------------------------------------------------------------------
 
 
-def test_the_email_appears_in_no_answer_event_or_page_but_a_moderators(
-    client: TestClient, db: Database, clock: Clock
+def test_the_email_appears_in_no_answer_event_log_line_or_page_but_a_moderators(
+    client: TestClient, db: Database, clock: Clock, caplog: pytest.LogCaptureFixture
 ) -> None:
     sanction = suspend(db, clock, "private")
-    answer = send(client, answers(sanction["id"], code_of(db, sanction["id"])))
+    with caplog.at_level(logging.DEBUG):
+        answer = send(client, answers(sanction["id"], code_of(db, sanction["id"])))
     assert answer.status_code == 201
+    assert caplog.records and EMAIL not in caplog.text and NAME not in caplog.text
     appeal_id = re.search(r'id="appeal-reference">(apl_[0-9A-Z]+)<', answer.text).group(1)  # type: ignore[union-attr]
     with db.read() as conn:
         events = [e.to_dict() for e in eventlog.read_events(conn, limit=10_000)]

@@ -89,18 +89,21 @@ def test_file_an_appeal_in_french_and_decide_it_in_the_console(page: Page, live_
         sanction, "reinstatement", "web", "representative", True,
     )
 
-    # A moderator of the operator finds it in the console and decides it, with a reply.
+    # A moderator of the operator finds it in the console's queue and decides it, with a reply.
     page.goto(f"{live_server.url}/appeal?lang=en")  # back to English for the console
     sign_in(page, live_server, "moderator@meta.example")
-    page.goto(live_server.console("/queues/appeals"))
-    page.click(f"a[href*='{reference}']")
+    page.goto(live_server.console("/queues/appeals?kind=reinstatement"))
+    page.click(f"#appeal-queue a[href*='{reference}']")
     page.wait_for_url(re.compile(rf"/console/appeals/{reference}"))
-    assert page.get_by_text(EMAIL).is_visible()  # the moderator, and only them, sees whom to answer
-    page.check("input[name=outcome][value=granted]")
-    page.fill("textarea[name=rationale]", "The account is now run by a team with a moderation policy.")
-    page.fill("textarea[name=reply]", "Votre recours est accepté : le compte est rétabli.")
-    page.click("form.appeal-decision button[type=submit]")
-    page.wait_for_selector("text=Votre recours est accepté : le compte est rétabli.")
+    assert page.inner_text("#requester-email") == EMAIL  # the moderator sees whom to answer
+    page.select_option("#appeal-outcome-select", "granted")
+    page.fill("#appeal-rationale", "The account is now run by a team with a moderation policy.")
+    page.fill("#appeal-reply", "Votre recours est accepté : le compte est rétabli.")
+    page.check("#appeal-confirm")
+    page.click("#appeal-decide-action button[type=submit]")
+    page.wait_for_selector("#appeal-outcome")
+    assert page.get_by_text("Votre recours est accepté : le compte est rétabli.").is_visible()
+    screenshot(page, "appeal-decided")
     with live_server.db.read() as conn:
         decided = conn.execute(select(tables.appeals).where(tables.appeals.c.id == reference)).one()
         lifted = conn.execute(select(tables.sanctions.c.lifted_at).where(tables.sanctions.c.id == sanction)).one()
