@@ -1,0 +1,143 @@
+"""The worker announces what time has done, each announcement exactly once: across restarts and
+with two workers running at once."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections import Counter
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from reprieve.services import appeals, worker
+from reprieve.services.due_process import Caller
+from reprieve.services.sanctions import lift_sanction
+from reprieve.services.worker import Worker
+from reprieve.store import tables
+from reprieve.store.db import Database, open_database
+from webhook_support import Clock, run_cycles
+
+ACTOR = "test-suite"
+ANNOUNCED = ("sanction.started", "sanction.ended", "review.due", "appeal.overdue", "probation.ended")
+
+
+def announcements(db: Database) -> list[tuple[str, str, str]]:
+    """``(type, what it is about, effective_at)`` of every announcement event, in log order."""
+    e = tables.events.c
+    with db.read() as conn:
+        rows = conn.execute(select(e.type, e.data, e.effective_at).where(e.type.in_(ANNOUNCED)).order_by(e.seq))
+        result = []
+        for type_, data, effective_at in rows:
+            payload = __import__("json").loads(data)
+            result.append((type_, payload.get("appeal") or payload.get("sanction"), effective_at))
+        return result
+
+
+def story(db: Database, impose: Callable[..., dict[str, Any]], now: datetime) -> dict[str, str]:
+    """Sanctions that start, end and fall due for review at known instants, and an open appeal."""
+    scheduled = impose("facebook/sched", "suspension", starts_at=now + timedelta(days=2), duration="P5D")
+    short = impose("facebook/short", "suspension", duration="P3D", review_at=now + timedelta(days=1))
+    lifted = impose("facebook/lifted", "suspension", duration="P3D")
+    lift_sanction(db, lifted["id"], reason="granted", actor=ACTOR, now=now)  # lifted: it never "ends"
+    long = impose("facebook/long", "suspension", duration="P1Y")
+    appeal = appeals.file_appeal(
+        db, sanction_id=long["id"], kind="reinstatement", filed_by={"name": "L", "relation": "subject"},
+        statement="please", channel="letter", caller=Caller(actor=ACTOR), now=now,
+    )
+    return {"scheduled": scheduled["id"], "short": short["id"], "lifted": lifted["id"], "appeal": appeal["id"]}
+
+
+def expected(ids: dict[str, str], now: datetime) -> Counter[tuple[str, str]]:
+    return Counter({
+        ("review.due", ids["short"]): 1,  # day 1
+        ("sanction.started", ids["scheduled"]): 1,  # day 2
+        ("sanction.ended", ids["short"]): 1,  # day 3
+        ("sanction.ended", ids["scheduled"]): 1,  # day 7
+        ("appeal.overdue", ids["appeal"]): 1,  # day 14
+    })
+
+
+def test_announcements_each_once_in_time_and_after_restarts(
+    db: Database, meta: str, impose: Callable[..., dict[str, Any]], now: datetime
+) -> None:
+    ids = story(db, impose, now)
+    clock = Clock(now)
+    assert announcements(db) == []
+    run_cycles(db, clock, 1, step=timedelta(hours=36))  # now + 0: nothing fell due yet
+    assert announcements(db) == []
+    run_cycles(db, clock, 1, step=timedelta(0))  # now + 36 h: the review only
+    assert [(t, s) for t, s, _ in announcements(db)] == [("review.due", ids["short"])]
+    assert announcements(db)[0][2] == "2024-06-02T12:00:00Z"  # effective when it fell due
+    for _ in range(4):  # restarts: a new worker each time, the clock moving on by four days
+        run_cycles(db, clock, 2, step=timedelta(days=2))
+    made = Counter((t, s) for t, s, _ in announcements(db))
+    assert made == expected(ids, now)
+
+
+def test_two_workers_at_once_announce_nothing_twice(
+    database_url: str, db: Database, meta: str, impose: Callable[..., dict[str, Any]], now: datetime
+) -> None:
+    ids = story(db, impose, now)
+    for i in range(30):  # many ends due at the same instants
+        impose(f"facebook/many{i}", "suspension", duration=f"P{1 + i % 5}D")
+    later = now + timedelta(days=20)
+    start = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def run_worker(name: str) -> None:
+        own = open_database(database_url)  # each its own engine, as two processes would
+        clock = Clock(now)
+
+        async def go() -> None:
+            async with Worker(own, clock=clock, owner=name) as w:
+                start.wait()
+                while clock() < later:
+                    await w.cycle()
+                    clock.advance(timedelta(hours=6))
+
+        try:
+            asyncio.run(go())
+        except BaseException as exc:  # reported by the main thread
+            errors.append(exc)
+        finally:
+            own.dispose()
+
+    threads = [threading.Thread(target=run_worker, args=(f"w{i}",)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    made = Counter((t, s) for t, s, _ in announcements(db))
+    assert max(made.values()) == 1
+    assert made[("sanction.ended", ids["short"])] == 1 and len(made) == 5 + 30
+
+
+def test_leases_split_the_partitions_between_workers(
+    db: Database, meta: str, impose: Callable[..., dict[str, Any]], now: datetime
+) -> None:
+    impose("facebook/short", "suspension", duration="P1D")
+    later = now + timedelta(days=2)
+    assert worker.announce(db, now=later, owner="first") == 1
+    assert worker.announce(db, now=later + timedelta(seconds=30), owner="second") == 0  # leased by "first"
+    p = tables.worker_partitions.c
+    with db.read() as conn:
+        assert {r.owner for r in conn.execute(select(p.owner))} == {"first"}
+    impose("facebook/other", "suspension", duration="PT1S", now=later)
+    worker.release_leases(db, owner="first")  # a worker stopping gives its partitions back at once
+    assert worker.announce(db, now=later + timedelta(seconds=40), owner="second") == 1
+
+
+def test_appeal_target_is_an_operator_setting(
+    db: Database, meta: str, impose: Callable[..., dict[str, Any]], now: datetime
+) -> None:
+    ids = story(db, impose, now)
+    worker.set_appeal_target(db, "meta", "P3D", actor=ACTOR, now=now)
+    worker.announce(db, now=now + timedelta(days=2), owner="w")
+    assert ("appeal.overdue", ids["appeal"]) not in {(t, s) for t, s, _ in announcements(db)}
+    worker.announce(db, now=now + timedelta(days=3, seconds=1), owner="w")
+    overdue = [a for a in announcements(db) if a[0] == "appeal.overdue"]
+    assert overdue == [("appeal.overdue", ids["appeal"], "2024-06-04T12:00:00Z")]
