@@ -319,7 +319,9 @@ def test_a_filing_without_the_forms_token_is_refused_and_records_nothing(
     data = answers(sanction["id"], code_of(db, sanction["id"]))
     csrf(client)  # the browser holds the cookie
     before = event_count(db)
-    assert client.post("/appeal", data=data).status_code == 403
+    refused = client.post("/appeal", data=data)
+    assert refused.status_code == 403
+    assert 'href="/appeal"' in refused.text  # back to the form, not to the console's sign-in
     assert client.post("/appeal", data=dict(data, csrf_token="x" * 43)).status_code == 403
     stranger = TestClient(client.app)  # no cookie: a token copied from elsewhere is not enough
     assert stranger.post("/appeal", data=dict(data, csrf_token=csrf(client))).status_code == 403
