@@ -19,6 +19,7 @@ from reprieve.api.observability import install_observability
 from reprieve.api.problems import install_problem_handlers
 from reprieve.api.routes import (
     accounts,
+    amnesties,
     appeals,
     audit,
     checks,
@@ -33,9 +34,11 @@ from reprieve.api.routes import (
     tokens,
     transparency,
     violations,
+    webhooks,
 )
 from reprieve.api.schemas import Problem
 from reprieve.config import load_settings
+from reprieve.services import amnesty
 from reprieve.services.group_commit import GroupCommitter
 from reprieve.store.db import Database, open_database
 
@@ -57,6 +60,8 @@ ROUTE_MODULES: tuple[ModuleType, ...] = (
     violations,
     transparency,
     health,
+    amnesties,
+    webhooks,
 )
 
 DESCRIPTION = """\
@@ -92,6 +97,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        amnesty.resume_in_background(db)  # what a stopped server left half-way goes on (docs/amnesty.md)
         yield
         if committer is not None:
             # Answers what was submitted before stopping; off the loop, as it may wait for a commit.
@@ -119,6 +125,8 @@ def create_app(
     # Added last, runs first: an oversized body is refused before its key is looked up.
     app.add_middleware(Idempotency, db=db, clock=clock)
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
+    # Answers plain POST /v1/violations itself (orjson, straight to the group commit).
+    app.add_middleware(violations.FastViolations, max_body_bytes=max_body_bytes)
     # Outermost: answers plain POST /v1/checks itself, hands everything else to the above.
     app.add_middleware(checks.FastChecks, max_body_bytes=max_body_bytes)
     # Around everything: request id, latency histogram and access log (api/observability).

@@ -1,0 +1,88 @@
+"""The JSON of amnesties, one schema per direction (conventions of ``reprieve.api.schemas``)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+
+from reprieve.api.schemas import Category, Explanation, Instant, NoNul, Out, SanctionOut, Schema, Slug
+from reprieve.domain.amnesty import MAX_LIST, AmnestyState
+from reprieve.domain.model import SanctionKind, SanctionState
+
+Policy = Annotated[str, Field(min_length=1, max_length=500), NoNul]
+
+
+class AmnestyFilterIn(Schema):
+    kinds: Annotated[list[SanctionKind], Field(max_length=4)] | None = Field(
+        default=None, description="default: every kind", examples=[["suspension", "termination"]]
+    )
+    states: Annotated[list[SanctionState], Field(max_length=4)] | None = Field(
+        default=None, description="only `active` (the default): a lift acts only on an active sanction"
+    )
+    started_before: Instant | None = None
+    exclude_categories: Annotated[list[Category], Field(max_length=MAX_LIST)] | None = Field(
+        default=None, examples=[["STATEMENT_CATEGORY_SCAMS_AND_FRAUD"]]
+    )
+    exclude_policies: Annotated[list[Policy], Field(max_length=MAX_LIST)] | None = Field(
+        default=None, description="values of `reason.policy`", examples=[["Illegal activity"]]
+    )
+
+
+class AmnestyCreate(Schema):
+    operator: Slug
+    platforms: Annotated[list[Slug], Field(max_length=MAX_LIST)] | None = Field(
+        default=None, description="default: every platform of the operator", examples=[["twitter"]]
+    )
+    filter: AmnestyFilterIn = Field(default_factory=AmnestyFilterIn)
+    reason: Explanation = Field(examples=["General amnesty: suspended accounts are reinstated"])
+    dry_run: bool = Field(default=False, description="only count, and show a sample of 20; changes nothing")
+    effective_at: Instant | None = Field(default=None, description="when the lifts take effect; default: now")
+
+
+class AmnestyRevertCreate(Schema):
+    reason: Explanation
+
+
+class AmnestyPreviewOut(Out):
+    matched: int
+    sample: list[SanctionOut]
+
+
+class AmnestyAccepted(Out):
+    id: str
+    state: AmnestyState
+    matched: int
+    processed: int
+
+
+class AmnestyRevertOut(Out):
+    reason: str
+    by: str | None
+    started_at: str
+    finished_at: str | None
+    processed: int
+    restored: int
+    left_alone: int
+    rate: float | None
+    eta_seconds: float | None
+
+
+class AmnestyOut(Out):
+    id: str
+    operator: str
+    state: AmnestyState
+    filter: dict[str, object]
+    reason: str
+    effective_at: str
+    matched: int
+    processed: int
+    lifted: int
+    skipped: int
+    rate: float | None = Field(description="targets processed per second")
+    eta_seconds: float | None
+    started_at: str
+    finished_at: str | None
+    created_by: str
+    error: str | None
+    revert: AmnestyRevertOut | None

@@ -1,0 +1,78 @@
+"""Amnesties: a dry run, a real run in the background (202), its progress, and its revert."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+
+from reprieve.api.amnesty_schemas import (
+    AmnestyAccepted,
+    AmnestyCreate,
+    AmnestyOut,
+    AmnestyPreviewOut,
+    AmnestyRevertCreate,
+)
+from reprieve.api.deps import IDEMPOTENT, Now, OpaqueId, Reader, Tenant, allow
+from reprieve.api.problems import problem_responses
+from reprieve.domain.model import Role
+from reprieve.services import amnesty
+from reprieve.services.due_process import Caller
+
+router = APIRouter(tags=["amnesties"])
+
+#: Moderators decide amnesties; the operator's admins may too.
+AmnestyMaker = Annotated[Tenant, Depends(allow(Role.MODERATOR, Role.ADMIN))]
+
+
+def _caller(tenant: Tenant) -> Caller:
+    return Caller(tenant.actor, names=(tenant.principal.name,), role=tenant.principal.role)
+
+
+@router.post(
+    "/v1/amnesties", status_code=202, dependencies=IDEMPOTENT,
+    responses={200: {"model": AmnestyPreviewOut, "description": "the dry run"},
+               202: {"model": AmnestyAccepted, "description": "started; follow it at GET /v1/amnesties/{id}"},
+               **problem_responses(403, 404, 413)},
+    summary="Lift every matching sanction of an operator (dry_run: count and sample only)",
+)
+def create_amnesty(tenant: AmnestyMaker, body: AmnestyCreate, now: Now, request: Request) -> Any:
+    tenant.require_operator(body.operator)
+    f = body.filter
+    fields: dict[str, Any] = {
+        "operator": body.operator, "platforms": body.platforms,
+        "kinds": [k.value for k in f.kinds] if f.kinds is not None else None,
+        "states": [s.value for s in f.states] if f.states is not None else None,
+        "started_before": f.started_before, "exclude_categories": f.exclude_categories,
+        "exclude_policies": f.exclude_policies, "effective_at": body.effective_at,
+        "now": now, "operators": tenant.operators,
+    }
+    if body.dry_run:
+        preview = amnesty.preview(tenant.db, **fields)
+        return JSONResponse(AmnestyPreviewOut.model_validate(preview).model_dump(mode="json"), status_code=200)
+    started = amnesty.start(tenant.db, reason=body.reason, caller=_caller(tenant), **fields)
+    if started["state"] == "running":
+        amnesty.run_in_background(tenant.db, started["id"], clock=request.app.state.clock)
+    return AmnestyAccepted.model_validate(started).model_dump(mode="json")
+
+
+@router.get("/v1/amnesties/{amnesty_id}", response_model=AmnestyOut, responses=problem_responses())
+def get_amnesty(tenant: Reader, amnesty_id: OpaqueId) -> dict[str, Any]:
+    return amnesty.get(tenant.db, amnesty_id, operators=tenant.operators)
+
+
+@router.post(
+    "/v1/amnesties/{amnesty_id}/revert", status_code=202, response_model=AmnestyOut, dependencies=IDEMPOTENT,
+    responses=problem_responses(403, 409, 413),
+    summary="Re-impose what this amnesty lifted (in the background); 409 unless it is completed",
+)
+def revert_amnesty(
+    tenant: AmnestyMaker, amnesty_id: OpaqueId, body: AmnestyRevertCreate, now: Now, request: Request
+) -> dict[str, Any]:
+    result = amnesty.revert(
+        tenant.db, amnesty_id, reason=body.reason, caller=_caller(tenant), now=now, operators=tenant.operators
+    )
+    if result["state"] == "reverting":
+        amnesty.run_in_background(tenant.db, amnesty_id, clock=request.app.state.clock)
+    return result
