@@ -77,7 +77,9 @@ def _handler(fake: FakeDatabase) -> type[BaseHTTPRequestHandler]:
                 if not 1 <= len(statements) <= 100:
                     self._answer(422, {"message": "The statements must have between 1 and 100 items."})
                     return
-                errors = {f"statement_{i}": fake.bad[s["puid"]] for i, s in enumerate(statements) if s["puid"] in fake.bad}
+                errors = {
+                    f"statement_{i}": fake.bad[s["puid"]] for i, s in enumerate(statements) if s["puid"] in fake.bad
+                }
                 if errors:
                     self._answer(422, {"errors": errors})
                     return

@@ -430,12 +430,16 @@ def transparency_report(db: Database, *, operator: str, within: Period, now: dat
             builder.add_sanction(kind=kind, category=category, ground=ground, platform=platform,
                                  detection=detection, decision=decision, prior_warning=warned)
         del sanctions
-        for occurred, starts_at in conn.execute(
-            select(V.occurred_at, S.starts_at)
-            .select_from(tables.violations.join(tables.sanctions, S.id == V.sanction_id))
+        # The action is taken when the sanction is recorded (its creation event), not at its starts_at,
+        # which a ladder backdates to the violation itself.
+        E = tables.events.c
+        for occurred, recorded in conn.execute(
+            select(V.occurred_at, E.at)
+            .select_from(tables.violations.join(tables.sanctions, S.id == V.sanction_id)
+                         .join(tables.events, E.seq == S.created_seq))
             .where(S.operator_id == operator, S.starts_at >= start, S.starts_at < end)
         ):
-            builder.add_time_to_action((starts_at - occurred) // 1_000_000)
+            builder.add_time_to_action((to_micros(parse_instant(recorded)) - occurred) // 1_000_000)
         for (kind,) in conn.execute(
             select(A.kind).where(A.operator_id == operator, A.received_at >= start, A.received_at < end)
         ):
