@@ -34,6 +34,7 @@ from reprieve.api.routes import (
     tokens,
     transparency,
     violations,
+    webhooks,
 )
 from reprieve.api.schemas import Problem
 from reprieve.config import load_settings
@@ -60,6 +61,7 @@ ROUTE_MODULES: tuple[ModuleType, ...] = (
     transparency,
     health,
     amnesties,
+    webhooks,
 )
 
 DESCRIPTION = """\

@@ -1,7 +1,7 @@
 """Publishing the outbox to NATS JetStream, for consumers who prefer a broker to webhooks.
 
 Each event goes to ``reprieve.<operator>.<event type>`` (``_instance`` for instance-wide events)
-in the stream ``REPRIEVE`` (created if missing), with ``Nats-Msg-Id`` set to the event's seq:
+in the stream ``REPRIEVE`` (created if missing), with ``Nats-Msg-Id`` naming the event (``message_id``):
 a publication repeated after a crash is dropped by JetStream's de-duplication window. A row
 leaves the outbox only once JetStream acknowledged it, so nothing is lost; the broker is never
 dead-lettered, only retried.
@@ -34,6 +34,12 @@ LEASE_US = 60 * 1_000_000
 
 def subject_for(operator: str | None, type_: str) -> str:
     return f"reprieve.{operator or '_instance'}.{type_}"
+
+
+def message_id(item: outbox.Claimed) -> str:
+    """``<seq>.<start of the event's hash>``: the same for every publication of one event, and,
+    unlike the seq alone, distinct between two installations (or test databases) sharing a stream."""
+    return f"{item.seq}.{item.hash[:16]}"
 
 
 def enable_broker(db: Database, *, actor: str, now: datetime) -> bool:
@@ -101,7 +107,7 @@ async def publish_due(
         try:
             await js.publish(
                 subject_for(item.operator, item.type), orjson.dumps(event), stream=STREAM,
-                headers={"Nats-Msg-Id": str(item.seq)},
+                headers={"Nats-Msg-Id": message_id(item), "Reprieve-Event-Seq": str(item.seq)},
             )
         except (TimeoutError, NatsError, OSError) as exc:
             return f"{type(exc).__name__}: {exc}"[:500]

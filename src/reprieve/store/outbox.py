@@ -141,6 +141,7 @@ class Claimed(NamedTuple):
     effective_at: str
     operator: str | None
     data: str
+    hash: str
 
 
 def claim(
@@ -179,7 +180,7 @@ def claim(
     ev = tables.events.c
     rows = conn.execute(
         select(o.id, o.target, o.attempts, o.created_at, ev.seq, ev.type, ev.at, ev.effective_at,
-               ev.operator_id, ev.data)
+               ev.operator_id, ev.data, ev.hash)
         .join_from(tables.outbox, tables.events, ev.seq == o.seq)
         .where(o.id.in_(ids), o.lease_owner == owner, o.leased_until == until)
         .order_by(o.id)

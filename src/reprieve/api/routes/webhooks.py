@@ -1,0 +1,119 @@
+"""Webhooks: an operator's admins register endpoints, watch their deliveries, and redeliver."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from reprieve.api.deps import IDEMPOTENT, Now, OpaqueId, OperatorAdmin, Tenant, allow, shown_once
+from reprieve.api.problems import problem_responses
+from reprieve.api.schemas import SLUG_PATTERN
+from reprieve.api.webhook_schemas import (
+    DeliveryOut,
+    DeliveryPage,
+    WebhookCreate,
+    WebhookCreated,
+    WebhookOut,
+    WebhookPage,
+)
+from reprieve.domain.errors import ValidationError
+from reprieve.domain.model import Role
+from reprieve.services import webhooks
+
+router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
+
+#: Admins manage endpoints; auditors may look at them and their deliveries.
+WebhookReader = Annotated[Tenant, Depends(allow(Role.ADMIN, Role.AUDITOR))]
+Cursor = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_=-]{1,200}$")]
+Limit = Annotated[int, Query(ge=1, le=1000)]
+
+
+class DeliveryState(StrEnum):
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    DEAD = "dead"
+
+
+@router.post(
+    "", status_code=201, response_model=WebhookCreated, dependencies=[*IDEMPOTENT, shown_once("secret")],
+    responses=problem_responses(403, 413), summary="Register an endpoint; its secret is shown once",
+)
+def create_webhook(tenant: OperatorAdmin, body: WebhookCreate, now: Now) -> dict[str, Any]:
+    if body.operator is not None:
+        operator = tenant.require_operator(body.operator)
+    elif tenant.principal.operator is not None:
+        operator = tenant.principal.operator
+    else:
+        raise ValidationError("an instance-admin names the operator", field="operator")
+    return webhooks.create_webhook(
+        tenant.db, operator=operator, url=body.url, event_types=body.event_types, secret=body.secret,
+        description=body.description, actor=tenant.actor, now=now,
+    )
+
+
+@router.get("", response_model=WebhookPage, responses=problem_responses(403), summary="List endpoints")
+def list_webhooks(
+    tenant: WebhookReader, operator: Annotated[str | None, Query(pattern=SLUG_PATTERN)] = None,
+    limit: Limit = 50, cursor: Cursor = None,
+) -> dict[str, Any]:
+    return webhooks.list_webhooks(
+        tenant.db, operator=tenant.operator_filter(operator), operators=tenant.operators, limit=limit, cursor=cursor
+    )
+
+
+@router.get("/{webhook_id}", response_model=WebhookOut, responses=problem_responses(403))
+def get_webhook(tenant: WebhookReader, webhook_id: OpaqueId) -> dict[str, Any]:
+    return webhooks.get_webhook(tenant.db, webhook_id, operators=tenant.operators)
+
+
+@router.delete(
+    "/{webhook_id}", status_code=204, responses=problem_responses(403),
+    summary="Delete an endpoint and its deliveries",
+)
+def delete_webhook(tenant: OperatorAdmin, webhook_id: OpaqueId, now: Now) -> Response:
+    webhooks.delete_webhook(tenant.db, webhook_id, actor=tenant.actor, now=now, operators=tenant.operators)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/{webhook_id}/disable", response_model=WebhookOut, dependencies=IDEMPOTENT,
+    responses=problem_responses(403, 413), summary="Disable an endpoint: its deliveries wait, nothing new is queued",
+)
+def disable_webhook(tenant: OperatorAdmin, webhook_id: OpaqueId, now: Now) -> dict[str, Any]:
+    return webhooks.set_webhook_state(
+        tenant.db, webhook_id, active=False, actor=tenant.actor, now=now, operators=tenant.operators
+    )
+
+
+@router.post(
+    "/{webhook_id}/enable", response_model=WebhookOut, dependencies=IDEMPOTENT,
+    responses=problem_responses(403, 413), summary="Enable an endpoint again",
+)
+def enable_webhook(tenant: OperatorAdmin, webhook_id: OpaqueId, now: Now) -> dict[str, Any]:
+    return webhooks.set_webhook_state(
+        tenant.db, webhook_id, active=True, actor=tenant.actor, now=now, operators=tenant.operators
+    )
+
+
+@router.get(
+    "/{webhook_id}/deliveries", response_model=DeliveryPage, responses=problem_responses(403),
+    summary="Deliveries of an endpoint, newest first; ?state=dead for the dead letters",
+)
+def list_deliveries(
+    tenant: WebhookReader, webhook_id: OpaqueId, state: DeliveryState | None = None, limit: Limit = 50,
+    cursor: Cursor = None,
+) -> dict[str, Any]:
+    return webhooks.list_deliveries(
+        tenant.db, webhook_id, state=state.value if state else None, operators=tenant.operators, limit=limit,
+        cursor=cursor,
+    )
+
+
+@router.post(
+    "/deliveries/{delivery_id}/redeliver", status_code=202, response_model=DeliveryOut, dependencies=IDEMPOTENT,
+    responses=problem_responses(403, 413), summary="Deliver again, with a fresh 24 hours of retries",
+)
+def redeliver(tenant: OperatorAdmin, delivery_id: OpaqueId, now: Now) -> dict[str, Any]:
+    return webhooks.redeliver(tenant.db, delivery_id, actor=tenant.actor, now=now, operators=tenant.operators)
