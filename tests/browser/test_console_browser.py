@@ -1,15 +1,44 @@
-"""The console in a real browser: sign in, impose and see it in the timeline, an amnesty through
-the wizard, refusals; each page's screenshot is saved for docs/console.md."""
+"""The console in a real browser: sign in, impose a sanction and see it in the account's timeline,
+an amnesty through the wizard to its end, refusals (no CSRF token, a forbidden role), and a
+screenshot of every page for docs/console.md."""
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from browser_support import LiveServer, screenshot, sign_in
+from sqlalchemy import func, select
+
+from reprieve.domain.model import AccountRef
+from reprieve.services import appeals, sanctions
+from reprieve.services.due_process import Caller
+from reprieve.store import tables
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
+
+REASON: dict[str, Any] = {
+    "ground": "incompatible_content", "category": "STATEMENT_CATEGORY_SCAMS_AND_FRAUD",
+    "policy": "Fraud and Deception", "explanation": "Sold counterfeit tickets",
+}
+
+
+def seed_queues(server: LiveServer) -> tuple[str, str]:
+    """A sanction due for review and an open appeal, so that the queues have something to show."""
+    now = datetime.now(UTC)
+    due = sanctions.impose_sanction(server.db, sanctions.ImposeSanction(
+        subject=AccountRef("facebook", "queue-due"), kind="suspension", reason=REASON,
+        starts_at=now - timedelta(days=40), review_at=now - timedelta(days=2),
+    ), actor="browser-test", now=now)
+    appeal = appeals.file_appeal(
+        server.db, sanction_id=due["id"], kind="complaint", channel="email", meeting_requested=False,
+        filed_by={"name": "Queue Tester", "email": "queue@example.org", "relation": "subject"},
+        statement="The tickets were genuine.", received_at=(now - timedelta(days=12)).isoformat(),
+        caller=Caller("browser-test"), now=now,
+    )
+    return due["id"], appeal["id"]
 
 
 def test_sign_in_shows_the_dashboard_and_sign_out_ends_the_session(page: Page, live_server: LiveServer) -> None:
@@ -22,8 +51,126 @@ def test_sign_in_shows_the_dashboard_and_sign_out_ends_the_session(page: Page, l
     assert page.locator("#sign-in-error").is_visible()
     sign_in(page, live_server, "moderator@meta.example")
     assert page.locator("h1").inner_text() == "Dashboard"
+    assert int(page.inner_text("#figure-active")) > 0
     screenshot(page, "dashboard")
-    page.click("text=Sign out")
+    page.click("nav.lang a[hreflang=fr]")
+    page.wait_for_selector("h1:has-text('Tableau de bord')")
+    screenshot(page, "dashboard-fr")
+    page.click("nav.lang a[hreflang=en]")
+    page.click("form.sign-out button")
     page.wait_for_url(re.compile(r"/console/sign-in"))
     page.goto(live_server.console())
     page.wait_for_url(re.compile(r"/console/sign-in"))
+
+
+def test_impose_a_sanction_and_see_it_in_the_account_timeline(page: Page, live_server: LiveServer) -> None:
+    sign_in(page, live_server, "moderator@meta.example")
+    page.goto(live_server.console("/accounts/facebook/ticket-tout"))
+    assert page.inner_text("#standing").count("good") >= 1
+    page.click("#impose-action summary")
+    page.select_option("#impose-kind", "suspension")
+    page.fill("#impose-duration", "P30D")
+    page.fill("#impose-policy", "Fraud and Deception")
+    page.select_option("#impose-category", "STATEMENT_CATEGORY_SCAMS_AND_FRAUD")
+    page.fill("#impose-explanation", "Sold counterfeit concert tickets to 40 users")
+    page.check("#impose-confirm")
+    page.click("#impose-submit")
+    page.wait_for_selector("#notice")
+    timeline = page.inner_text("#timeline")
+    assert "Sanction imposed" in timeline and "Sold counterfeit concert tickets to 40 users" in timeline
+    assert "Mia Moderator" in timeline  # who: the member, as the log names her
+    assert "suspended" in page.inner_text("#standing")
+    screenshot(page, "account")
+    page.click("#account-sanctions a[href*='/console/sanctions/snc_']")
+    page.wait_for_selector("#sor-title")
+    assert "Sold counterfeit concert tickets" in page.inner_text(".statement-of-reasons")
+    screenshot(page, "sanction")
+    with live_server.db.read() as conn:
+        actors = conn.execute(select(tables.events.c.actor).where(tables.events.c.type == "sanction.imposed")
+                              .order_by(tables.events.c.seq.desc()).limit(1)).scalar_one()
+    assert actors.startswith("Mia Moderator (mem_")
+
+
+def test_run_an_amnesty_through_the_wizard_and_watch_it_finish(page: Page, live_server: LiveServer) -> None:
+    sign_in(page, live_server, "moderator@meta.example")
+    page.goto(live_server.console("/amnesties"))
+    page.check("#amnesty-filters input[name=platforms][value=instagram]")
+    page.check("#amnesty-filters input[name=kinds][value=warning]")
+    page.fill("#a-reason", "General amnesty of warnings on Instagram")
+    page.click("#amnesty-preview-button")
+    page.wait_for_selector("#amnesty-matched")
+    count = page.get_attribute("#typed-count", "data-confirm-count")
+    assert count is not None and int(count) > 0
+    screenshot(page, "amnesty-preview")
+    assert page.locator("#amnesty-start").is_disabled()  # until the count is typed
+    page.fill("#typed-count", count)
+    page.check("#amnesty-confirm-box")
+    page.click("#amnesty-start")
+    page.wait_for_selector("#amnesty-progress[data-state=completed]")  # htmx polls until it is done
+    assert f"{count} sanctions lifted" in page.inner_text("#amnesty-result")
+    screenshot(page, "amnesty-done")
+    page.fill("#revert-reason", "Lifted by mistake")
+    page.check("#revert-confirm")
+    page.click("#amnesty-revert button")
+    page.wait_for_selector("#amnesty-progress[data-state=reverted]")
+    assert f"{count} sanctions imposed again" in page.inner_text("#amnesty-result")
+
+
+def test_a_post_without_csrf_token_and_a_forbidden_role_are_refused(page: Page, live_server: LiveServer) -> None:
+    due, _appeal = seed_queues(live_server)
+    sign_in(page, live_server, "moderator@meta.example")
+    refused = page.request.post(live_server.console(f"/sanctions/{due}/lift"),
+                                form={"reason": "no token", "confirm": "yes"})
+    assert refused.status == 403
+    sign_in(page, live_server, "auditor@meta.example")
+    page.goto(live_server.console(f"/sanctions/{due}"))
+    assert page.locator("#lift-action").count() == 0  # no action offered to an auditor
+    token = page.get_attribute("form.sign-out input[name=csrf_token]", "value")
+    assert token
+    forbidden = page.request.post(live_server.console(f"/sanctions/{due}/lift"),
+                                  form={"reason": "auditor", "confirm": "yes", "csrf_token": token})
+    assert forbidden.status == 403
+    page.goto(live_server.console("/amnesties/preview?reason=x"))
+    assert "may not do this" in page.inner_text("main")
+    screenshot(page, "forbidden")
+    with live_server.db.read() as conn:
+        lifts = conn.execute(select(func.count()).select_from(tables.events)
+                             .where(tables.events.c.type == "sanction.lifted",
+                                    tables.events.c.data.contains(due))).scalar_one()
+    assert lifts == 0
+
+
+def test_every_other_page_for_the_docs(page: Page, live_server: LiveServer) -> None:
+    due, appeal = seed_queues(live_server)
+    sign_in(page, live_server, "moderator@meta.example")
+    page.goto(live_server.console("/queues/reviews"))
+    assert due in page.inner_text("#review-queue")
+    page.keyboard.press("j")
+    assert page.locator("#review-queue tr.selected").count() == 1
+    screenshot(page, "queue-reviews")
+    page.goto(live_server.console("/queues/appeals"))
+    assert page.locator(f"#appeal-queue tr.age-old a[href*='{appeal}']").count() == 1
+    screenshot(page, "queue-appeals")
+    page.keyboard.press("j")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/console/appeals/apl_"))
+    screenshot(page, "appeal")
+    page.goto(live_server.console("/sanctions?platform=facebook&state=active"))
+    screenshot(page, "sanctions")
+    page.goto(live_server.console("/accounts/facebook/DonaldTrump?at=2022-06-01T00:00"))
+    assert "suspended" in page.inner_text("#standing")  # as it stood then
+    screenshot(page, "account-at")
+    page.goto(live_server.console("/queues/reviews?state=open"))
+    page.goto(live_server.console("/sanctions?account=facebook/DonaldTrump"))
+    page.click("#sanction-list a[href*='/console/sanctions/snc_']")
+    page.click("#timeline a[href*='/console/reviews/']")
+    page.wait_for_selector("#assessments")
+    screenshot(page, "review")
+    page.goto(live_server.console("/amnesties"))
+    screenshot(page, "amnesties")
+    sign_in(page, live_server, "auditor@meta.example")
+    page.goto(live_server.console("/audit"))
+    page.click("#verify-button")
+    page.wait_for_selector("#verify-result")
+    assert "intact" in page.inner_text("#verify-result")
+    screenshot(page, "audit")

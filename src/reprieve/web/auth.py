@@ -64,6 +64,11 @@ class Desk:
     def may(self, *roles: Role) -> bool:
         return self.member.role in roles or self.member.role is Role.INSTANCE_ADMIN
 
+    @property
+    def may_act_as_moderator(self) -> bool:
+        """Whether the page offers a moderator's actions: the role, and the present (not ``?at=``)."""
+        return self.at is None and self.may(Role.MODERATOR)
+
 
 async def signed_in_member(request: Request, db: DbDep, now: Now) -> Member:
     secret = request.cookies.get(SESSION_COOKIE)
@@ -98,5 +103,7 @@ Signed = Annotated[Desk, Depends(desk(*ALL_MEMBERS))]
 ModeratorDesk = Annotated[Desk, Depends(desk(Role.MODERATOR))]
 #: Assess and decide reviews (the service checks the panel).
 ReviewerDesk = Annotated[Desk, Depends(desk(Role.MODERATOR, Role.REVIEWER))]
+#: Decide appeals (as on the API: admins and moderators).
+AppealDeciderDesk = Annotated[Desk, Depends(desk(Role.MODERATOR, Role.ADMIN))]
 #: The audit log and its verification.
 AuditorDesk = Annotated[Desk, Depends(desk(Role.AUDITOR))]

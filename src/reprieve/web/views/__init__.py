@@ -8,9 +8,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from reprieve.web.views import dashboard, session
+from reprieve.web.views import accounts, amnesties, audit, dashboard, due_process, queues, sanctions, session
 
 ROUTERS: tuple[APIRouter, ...] = (
     session.router,
     dashboard.router,
+    queues.router,
+    accounts.router,
+    sanctions.router,
+    due_process.router,
+    amnesties.router,
+    audit.router,
 )

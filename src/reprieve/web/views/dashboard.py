@@ -1,17 +1,63 @@
-"""The dashboard: what needs attention, at a glance."""
+"""The dashboard: active sanctions by kind and platform, reviews due, open appeals and their age,
+and sanctions imposed and lifted month by month, as they stood at the page's instant."""
 
 from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
 
 from fastapi import Request
 from starlette.responses import Response
 
-from reprieve.web.auth import Signed
+from reprieve.domain.model import SanctionKind
+from reprieve.domain.reviews import ReviewState
+from reprieve.domain.time import parse_instant
+from reprieve.services import appeals, dashboard, reviews
+from reprieve.store.due_process import AppealFilter, ReviewFilter
+from reprieve.web.auth import Desk, Signed
+from reprieve.web.chart import monthly_chart
 from reprieve.web.rendering import render
 from reprieve.web.views.routing import console_router
 
 router = console_router()
 
+#: Waiting times of open appeals, in days: fresh below the first, late from the second.
+AGE_BANDS = (7, 30)
+QUEUE_LIMIT = 1000
+
+
+def age_band(received_at: str, now: datetime) -> str:
+    days = (now - parse_instant(received_at)).total_seconds() / 86400
+    return "fresh" if days < AGE_BANDS[0] else "old" if days < AGE_BANDS[1] else "late"
+
+
+def open_appeals(desk: Desk) -> list[dict[str, Any]]:
+    f = AppealFilter(state="open", operator=desk.tenant.operator_filter(None), operators=desk.tenant.operators)
+    return list(appeals.list_appeals(desk.db, f, limit=QUEUE_LIMIT)["items"])
+
+
+def due_reviews(desk: Desk) -> list[dict[str, Any]]:
+    f = ReviewFilter(state=ReviewState.DUE, operator=desk.tenant.operator_filter(None),
+                     operators=desk.tenant.operators)
+    return list(reviews.list_reviews(desk.db, f, at=desk.instant, limit=QUEUE_LIMIT)["items"])
+
 
 @router.get("", name="dashboard")
-def dashboard(request: Request, desk: Signed) -> Response:
-    return render(request, "dashboard.html", at=desk.at)
+def dashboard_page(request: Request, desk: Signed) -> Response:
+    operators = desk.tenant.operators
+    active = dashboard.active_by_kind_and_platform(desk.db, at=desk.instant, operators=operators)
+    platforms = sorted({row["platform"] for row in active})
+    kinds = [kind.value for kind in SanctionKind]
+    matrix = {(row["platform"], row["kind"]): row["count"] for row in active}
+    totals = {kind: sum(matrix.get((p, kind), 0) for p in platforms) for kind in kinds}
+    waiting = open_appeals(desk)
+    bands = {"fresh": 0, "old": 0, "late": 0}
+    for appeal in waiting:
+        bands[age_band(appeal["received_at"], desk.instant)] += 1
+    oldest = min((a["received_at"] for a in waiting), default=None)
+    activity = dashboard.monthly_activity(desk.db, until=desk.instant, months=24, operators=operators)
+    return render(
+        request, "dashboard.html", at=desk.at, platforms=platforms, kinds=kinds, matrix=matrix, totals=totals,
+        due=due_reviews(desk), appeals_open=len(waiting), bands=bands, oldest_appeal=oldest,
+        chart=monthly_chart(activity), activity=activity, limit=QUEUE_LIMIT,
+    )

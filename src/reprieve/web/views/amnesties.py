@@ -1,0 +1,123 @@
+"""The amnesty wizard: filters, then the preview (count and sample), then confirmation by typing
+the count, then a live progress bar (htmx polls the progress fragment), then the result with a
+revert button. The work runs in the background (``services.amnesty.run_in_background``)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Path, Request
+from starlette.datastructures import ImmutableMultiDict
+from starlette.responses import Response
+
+from reprieve.domain.amnesty import AmnestyState
+from reprieve.domain.errors import ConflictError, ValidationError
+from reprieve.domain.model import SanctionKind
+from reprieve.domain.reason import CATEGORIES
+from reprieve.services import amnesty, catalogue
+from reprieve.web.auth import Desk, ModeratorDesk, Signed
+from reprieve.web.rendering import render
+from reprieve.web.views.common import caller_of, page_instant_value, redirect, require_confirmation, text, values
+from reprieve.web.views.routing import console_router
+
+router = console_router()
+
+AmnestyId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+#: States in which the page keeps polling the progress.
+MOVING = (AmnestyState.RUNNING.value, AmnestyState.REVERTING.value)
+
+
+def operator_of(desk: Desk, fields: ImmutableMultiDict[str, Any]) -> str:
+    """The member's operator; an instance-admin names one."""
+    if desk.member.operator is not None:
+        return desk.member.operator
+    chosen = text(fields, "operator", max_length=63)
+    if not chosen:
+        raise ValidationError("choose the operator whose sanctions the amnesty lifts", field="operator")
+    return chosen
+
+
+def filter_of(fields: ImmutableMultiDict[str, Any]) -> dict[str, Any]:
+    """The amnesty's filter, as the wizard's fields give it (the same names at every step)."""
+    policies = [p.strip() for p in text(fields, "exclude_policies", max_length=2000).split(",") if p.strip()]
+    return {
+        "platforms": values(fields, "platforms") or None,
+        "kinds": values(fields, "kinds") or None,
+        "started_before": page_instant_value(text(fields, "started_before", max_length=40) or None),
+        "exclude_categories": values(fields, "exclude_categories") or None,
+        "exclude_policies": policies or None,
+    }
+
+
+def choices(desk: Desk) -> dict[str, Any]:
+    operator = desk.tenant.operator_filter(None)
+    return {
+        "platforms": catalogue.list_platforms(desk.db, operator),
+        "operators": [o["id"] for o in catalogue.list_operators(desk.db)] if operator is None else [operator],
+        "kinds": [kind.value for kind in SanctionKind],
+        "categories": sorted(CATEGORIES),
+    }
+
+
+@router.get("/amnesties", name="amnesties")
+def amnesty_list(request: Request, desk: Signed) -> Response:
+    items = amnesty.list_amnesties(desk.db, operators=desk.tenant.operators)
+    return render(request, "amnesties.html", at=desk.at, items=items, choices=choices(desk),
+                  may_act=desk.may_act_as_moderator)
+
+
+@router.get("/amnesties/preview", name="amnesty_preview")
+def amnesty_preview(request: Request, desk: ModeratorDesk) -> Response:
+    fields = request.query_params
+    operator = operator_of(desk, fields)
+    chosen = filter_of(fields)
+    reason = text(fields, "reason", max_length=2000)
+    if not reason:
+        raise ValidationError("say why: the reason is recorded with every lift", field="reason")
+    result = amnesty.preview(desk.db, operator=operator, now=desk.now, operators=desk.tenant.operators, **chosen)
+    return render(request, "amnesty_preview.html", operator=operator, reason=reason, result=result,
+                  hidden=[(k, v) for k, v in fields.multi_items() if k not in ("lang", "at")])
+
+
+@router.post("/amnesties", name="amnesty_start")
+async def amnesty_start(request: Request, desk: ModeratorDesk) -> Response:
+    form = await request.form()
+    require_confirmation(form)
+    operator = operator_of(desk, form)
+    chosen = filter_of(form)
+    matched = amnesty.preview(desk.db, operator=operator, now=desk.now, operators=desk.tenant.operators, **chosen)
+    typed = text(form, "typed_count", max_length=20)
+    if typed != str(matched["matched"]):
+        raise ConflictError(
+            f"type the number of sanctions to lift ({matched['matched']}) to confirm; "
+            "if it changed since the preview, look at the preview again"
+        )
+    started = amnesty.start(
+        desk.db, operator=operator, reason=text(form, "reason", max_length=2000), caller=caller_of(desk),
+        now=desk.now, operators=desk.tenant.operators, **chosen,
+    )
+    amnesty.run_in_background(desk.db, started["id"])
+    return redirect(request, f"/console/amnesties/{started['id']}")
+
+
+@router.get("/amnesties/{amnesty_id}", name="amnesty")
+def amnesty_page(request: Request, desk: Signed, amnesty_id: AmnestyId) -> Response:
+    item = amnesty.get(desk.db, amnesty_id, operators=desk.tenant.operators)
+    return render(request, "amnesty.html", item=item, moving=MOVING, may_act=desk.may_act_as_moderator)
+
+
+@router.get("/amnesties/{amnesty_id}/progress", name="amnesty_progress")
+def amnesty_progress(request: Request, desk: Signed, amnesty_id: AmnestyId) -> Response:
+    """The progress fragment the page polls while the amnesty runs (and stops polling once done)."""
+    item = amnesty.get(desk.db, amnesty_id, operators=desk.tenant.operators)
+    return render(request, "_amnesty_progress.html", item=item, moving=MOVING, may_act=desk.may_act_as_moderator)
+
+
+@router.post("/amnesties/{amnesty_id}/revert", name="amnesty_revert")
+async def amnesty_revert(request: Request, desk: ModeratorDesk, amnesty_id: AmnestyId) -> Response:
+    form = await request.form()
+    require_confirmation(form)
+    amnesty.revert(desk.db, amnesty_id, reason=text(form, "reason", max_length=2000), caller=caller_of(desk),
+                   now=desk.now, operators=desk.tenant.operators)
+    amnesty.run_in_background(desk.db, amnesty_id)
+    return redirect(request, f"/console/amnesties/{amnesty_id}")

@@ -1,0 +1,72 @@
+"""What the views share: the due-process caller of a member, form fields, redirects with a notice."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.datastructures import FormData, ImmutableMultiDict
+from starlette.requests import Request
+from starlette.responses import RedirectResponse
+
+from reprieve.domain.errors import ValidationError
+from reprieve.domain.model import Role
+from reprieve.services.due_process import Caller
+from reprieve.web.auth import Desk
+from reprieve.web.security import apply_cookies
+
+
+def caller_of(desk: Desk) -> Caller:
+    """How due process sees a member: by name or id on a panel, with the member's role (as a token)."""
+    member = desk.member
+    return Caller(desk.actor, names=(member.name, member.id), role=member.role)
+
+
+def sees_contact(desk: Desk) -> bool:
+    """An appeal's requester's contact: shown to moderators and admins only (as on the API)."""
+    return desk.member.role in (Role.INSTANCE_ADMIN, Role.ADMIN, Role.MODERATOR)
+
+
+async def form_of(request: Request) -> FormData:
+    return await request.form()
+
+
+def text(form: ImmutableMultiDict[str, Any], name: str, *, max_length: int = 10_000) -> str:
+    value = form.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValidationError("must be text", field=name)
+    if len(value) > max_length:
+        raise ValidationError(f"at most {max_length} characters", field=name)
+    return value.strip()
+
+
+def optional(form: ImmutableMultiDict[str, Any], name: str, *, max_length: int = 10_000) -> str | None:
+    return text(form, name, max_length=max_length) or None
+
+
+def values(form: ImmutableMultiDict[str, Any], name: str) -> list[str]:
+    return [v.strip() for v in form.getlist(name) if isinstance(v, str) and v.strip()]
+
+
+def require_confirmation(form: ImmutableMultiDict[str, Any]) -> None:
+    """Every action of the console stands behind a confirmation box (checked here, not only in HTML)."""
+    if form.get("confirm") != "yes":
+        raise ValidationError("tick the confirmation box to go ahead", field="confirm")
+
+
+def page_instant_value(value: str | None) -> str | None:
+    """A ``datetime-local`` field (``2024-06-01T12:00``) as an RFC 3339 instant in UTC; None if empty."""
+    if not value:
+        return None
+    if len(value) in (16, 19) and "T" in value and not value.endswith(("Z", "z")) and "+" not in value[10:]:
+        return value + "Z"
+    return value
+
+
+def redirect(request: Request, path: str, **query: Any) -> RedirectResponse:
+    """Back to a page after a change (303), with ``?done=`` naming what was done."""
+    params = {k: v for k, v in query.items() if v is not None}
+    target = path + ("?" + urlencode(params) if params else "")
+    return apply_cookies(request, RedirectResponse(target, status_code=303))

@@ -1,0 +1,102 @@
+"""A review (its panel, the assessment form, the decision form) and an appeal (the requester's
+contact for moderators and admins only, the decision form with its reply)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Path, Request
+from starlette.responses import Response
+
+from reprieve.domain.appeals import AppealOutcome
+from reprieve.domain.model import Role
+from reprieve.domain.reviews import ReviewOutcome, Risk
+from reprieve.domain.sanctions import UNSET
+from reprieve.services import appeals, reviews, sanctions
+from reprieve.web.auth import AppealDeciderDesk, ReviewerDesk, Signed
+from reprieve.web.rendering import render
+from reprieve.web.views.common import (
+    caller_of,
+    form_of,
+    optional,
+    page_instant_value,
+    redirect,
+    require_confirmation,
+    sees_contact,
+    text,
+    values,
+)
+from reprieve.web.views.routing import console_router
+
+router = console_router()
+
+ObjectId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+FACTORS = ("ongoing_violence", "restrictions_on_assembly", "election_period", "repeat_behaviour", "public_interest")
+
+
+@router.get("/reviews/{review_id}", name="review")
+def review_page(request: Request, desk: Signed, review_id: ObjectId) -> Response:
+    review = reviews.get_review(desk.db, review_id, operators=desk.tenant.operators)
+    sanction = sanctions.get_sanction(desk.db, review["sanction"], at=desk.instant, operators=desk.tenant.operators)
+    names = {desk.member.name, desk.member.id}
+    on_panel = bool(names & set(review["panel"]))
+    assessed = any(a["reviewer"] in names for a in review["assessments"])
+    live = desk.at is None and review["state"] == "open"
+    return render(
+        request, "review.html", at=desk.at, review=review, sanction=sanction,
+        may_assess=live and on_panel and not assessed and desk.may(Role.REVIEWER, Role.MODERATOR),
+        may_decide=live and (desk.may(Role.MODERATOR) or (on_panel and desk.may(Role.REVIEWER))),
+        risks=[r.value for r in Risk], outcomes=[o.value for o in ReviewOutcome], factors=FACTORS,
+        done=request.query_params.get("done"),
+    )
+
+
+@router.post("/reviews/{review_id}/assessments", name="assess")
+async def assess(request: Request, desk: ReviewerDesk, review_id: ObjectId) -> Response:
+    form = await form_of(request)
+    require_confirmation(form)
+    reviews.file_assessment(
+        desk.db, review_id, risk=text(form, "risk", max_length=20), factors=values(form, "factors"),
+        rationale=text(form, "rationale"), caller=caller_of(desk), now=desk.now, operators=desk.tenant.operators,
+    )
+    return redirect(request, f"/console/reviews/{review_id}", done="assessed")
+
+
+@router.post("/reviews/{review_id}/decision", name="decide_review")
+async def decide_review(request: Request, desk: ReviewerDesk, review_id: ObjectId) -> Response:
+    form = await form_of(request)
+    require_confirmation(form)
+    ends = optional(form, "ends_at", max_length=40)
+    probation = optional(form, "probation", max_length=40)
+    reviews.decide_review(
+        desk.db, review_id, outcome=text(form, "outcome", max_length=20), rationale=text(form, "rationale"),
+        ends_at=page_instant_value(ends) if ends else UNSET,
+        probation={"duration": probation} if probation else None,
+        caller=caller_of(desk), now=desk.now, operators=desk.tenant.operators,
+    )
+    return redirect(request, f"/console/reviews/{review_id}", done="decided")
+
+
+@router.get("/appeals/{appeal_id}", name="appeal")
+def appeal_page(request: Request, desk: Signed, appeal_id: ObjectId) -> Response:
+    appeal = appeals.get_appeal(desk.db, appeal_id, operators=desk.tenant.operators, include_contact=sees_contact(desk))
+    sanction = sanctions.get_sanction(desk.db, appeal["sanction"], at=desk.instant, operators=desk.tenant.operators)
+    return render(
+        request, "appeal.html", at=desk.at, appeal=appeal, sanction=sanction,
+        show_contact=sees_contact(desk), outcomes=[o.value for o in AppealOutcome],
+        may_decide=desk.at is None and appeal["state"] == "open" and desk.may(Role.MODERATOR, Role.ADMIN),
+        done=request.query_params.get("done"),
+    )
+
+
+@router.post("/appeals/{appeal_id}/decision", name="decide_appeal")
+async def decide_appeal(request: Request, desk: AppealDeciderDesk, appeal_id: ObjectId) -> Response:
+    form = await form_of(request)
+    require_confirmation(form)
+    ends = optional(form, "ends_at", max_length=40)
+    appeals.decide_appeal(
+        desk.db, appeal_id, outcome=text(form, "outcome", max_length=30), rationale=text(form, "rationale"),
+        reply=text(form, "reply"), ends_at=page_instant_value(ends) if ends else UNSET,
+        caller=caller_of(desk), now=desk.now, operators=desk.tenant.operators,
+    )
+    return redirect(request, f"/console/appeals/{appeal_id}", done="appeal_decided")

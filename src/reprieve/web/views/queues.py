@@ -1,0 +1,59 @@
+"""The queues: reviews due (oldest first) and open appeals (coloured by how long they have waited),
+with filters; j/k/Enter move through them (static/console.js)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Query, Request
+from starlette.responses import Response
+
+from reprieve.domain.appeals import AppealKind
+from reprieve.domain.reviews import ReviewState
+from reprieve.services import appeals, reviews
+from reprieve.store.due_process import AppealFilter, ReviewFilter
+from reprieve.web.auth import Signed
+from reprieve.web.rendering import render
+from reprieve.web.views.dashboard import QUEUE_LIMIT, age_band
+from reprieve.web.views.routing import console_router
+from reprieve.web.views.sanctions import SLUG
+
+router = console_router()
+
+
+@router.get("/queues/reviews", name="review_queue")
+def review_queue(
+    request: Request,
+    desk: Signed,
+    state: Annotated[str, Query(pattern=r"^(due|open)$")] = "due",
+    platform: Annotated[str | None, Query(pattern=f"({SLUG})|^$")] = None,
+) -> Response:
+    f = ReviewFilter(state=ReviewState(state), operator=desk.tenant.operator_filter(None),
+                     operators=desk.tenant.operators)
+    items = reviews.list_reviews(desk.db, f, at=desk.instant, limit=QUEUE_LIMIT)["items"]
+    if platform:
+        items = [r for r in items if r["subject"]["platform"] == platform]
+    key = "due_at" if state == "due" else "opened_at"
+    items.sort(key=lambda r: r.get(key) or r.get("due_at") or "")
+    platforms = sorted({r["subject"]["platform"] for r in items} | ({platform} if platform else set()))
+    return render(request, "queue_reviews.html", at=desk.at, items=items, state=state, platform=platform or "",
+                  platforms=platforms)
+
+
+@router.get("/queues/appeals", name="appeal_queue")
+def appeal_queue(
+    request: Request,
+    desk: Signed,
+    kind: AppealKind | None = None,
+    age: Annotated[str | None, Query(pattern=r"^(fresh|old|late)?$")] = None,
+) -> Response:
+    f = AppealFilter(state="open", kind=kind.value if kind else None, operator=desk.tenant.operator_filter(None),
+                     operators=desk.tenant.operators)
+    items = appeals.list_appeals(desk.db, f, limit=QUEUE_LIMIT)["items"]
+    for item in items:
+        item["age"] = age_band(item["received_at"], desk.instant)
+    if age:
+        items = [a for a in items if a["age"] == age]
+    items.sort(key=lambda a: a["received_at"])
+    return render(request, "queue_appeals.html", at=desk.at, items=items, kind=kind.value if kind else "",
+                  age=age or "", kinds=[k.value for k in AppealKind])

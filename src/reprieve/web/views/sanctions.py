@@ -1,0 +1,169 @@
+"""Sanctions: the list, one sanction's page (term, scope, reason, statement of reasons, history),
+and the moderator's actions on it: impose, amend, lift, open a review."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Path, Query, Request
+from starlette.responses import Response
+
+from reprieve.domain.errors import ReprieveError, ValidationError
+from reprieve.domain.model import AccountRef, Role, SanctionKind, SanctionState
+from reprieve.domain.reason import CATEGORIES, Ground, Source
+from reprieve.domain.sanctions import UNSET
+from reprieve.services import catalogue, reviews, sanctions, transparency
+from reprieve.store.queries import SanctionFilter
+from reprieve.web.auth import Desk, ModeratorDesk, Signed
+from reprieve.web.i18n import request_language
+from reprieve.web.rendering import render
+from reprieve.web.views.common import (
+    caller_of,
+    form_of,
+    optional,
+    page_instant_value,
+    redirect,
+    require_confirmation,
+    text,
+    values,
+)
+from reprieve.web.views.routing import console_router
+from reprieve.web.views.timeline import ordered, sanction_entries
+
+router = console_router()
+
+SLUG = r"^[a-z0-9][a-z0-9._-]{0,62}$"
+ID = r"^[A-Za-z0-9_-]{1,64}$"
+SanctionId = Annotated[str, Path(pattern=ID)]
+FORM_CHOICES = {
+    "kinds": [kind.value for kind in SanctionKind],
+    "categories": sorted(CATEGORIES),
+    "grounds": [ground.value for ground in Ground],
+    "sources": [source.value for source in Source],
+}
+
+
+@router.get("/sanctions", name="sanctions")
+def sanction_list(
+    request: Request,
+    desk: Signed,
+    platform: Annotated[str | None, Query(pattern=SLUG)] = None,
+    account: Annotated[str | None, Query(max_length=264)] = None,
+    kind: SanctionKind | None = None,
+    state: SanctionState | None = None,
+    category: Annotated[str | None, Query(pattern=r"^[A-Z0-9_]{0,80}$")] = None,
+    cursor: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_=-]{1,200}$")] = None,
+) -> Response:
+    query = SanctionFilter(
+        operator=desk.tenant.operator_filter(None), operators=desk.tenant.operators, platform=platform or None,
+        account=account or None, kind=kind, state=state, category=category or None,
+    )
+    page = sanctions.list_sanctions(desk.db, query, at=desk.instant, limit=50, cursor=cursor)
+    operator = desk.tenant.operator_filter(None)
+    return render(
+        request, "sanctions.html", at=desk.at, page=page, choices=FORM_CHOICES,
+        platforms=[p["id"] for p in catalogue.list_platforms(desk.db, operator)],
+        states=[s.value for s in SanctionState],
+        chosen={"platform": platform or "", "account": account or "", "kind": kind.value if kind else "",
+                "state": state.value if state else "", "category": category or ""},
+    )
+
+
+def statement_for(desk: Desk, sanction_id: str, lang: str) -> dict[str, Any] | None:
+    try:
+        return transparency.statement_of_reasons(
+            desk.db, sanction_id, lang=lang, now=desk.instant, operators=desk.tenant.operators
+        )
+    except ReprieveError:
+        return None
+
+
+@router.get("/sanctions/{sanction_id}", name="sanction")
+def sanction_page(
+    request: Request, desk: Signed, sanction_id: SanctionId
+) -> Response:
+    sanction = sanctions.get_sanction(desk.db, sanction_id, at=desk.instant, operators=desk.tenant.operators)
+    return render(
+        request, "sanction.html", at=desk.at, sanction=sanction,
+        statement=statement_for(desk, sanction_id, request_language(request)),
+        history=ordered(sanction_entries(desk, sanction)), choices=FORM_CHOICES,
+        may_act=desk.at is None and desk.may(Role.MODERATOR), done=request.query_params.get("done"),
+    )
+
+
+def reason_of(form: Any) -> dict[str, Any]:
+    """The DSA reason of the impose form."""
+    ground = text(form, "ground", max_length=40)
+    reason: dict[str, Any] = {
+        "ground": ground,
+        "category": text(form, "category", max_length=80),
+        "policy": text(form, "policy", max_length=500),
+        "explanation": text(form, "explanation", max_length=5000),
+        "facts": text(form, "facts", max_length=5000),
+        "source": text(form, "source", max_length=40) or "voluntary",
+    }
+    ground_text = optional(form, "legal_or_contractual_ground", max_length=500)
+    if ground_text:
+        reason["legal_ground" if ground == Ground.ILLEGAL_CONTENT.value else "contractual_ground"] = ground_text
+    return {key: value for key, value in reason.items() if value not in ("", None)}
+
+
+@router.post("/sanctions", name="impose")
+async def impose(request: Request, desk: ModeratorDesk) -> Response:
+    form = await form_of(request)
+    require_confirmation(form)
+    subject = AccountRef.parse(text(form, "subject", max_length=264))
+    command = sanctions.ImposeSanction(
+        subject=subject, kind=text(form, "kind", max_length=20), reason=reason_of(form),
+        scope=values(form, "scope") or None, denies=values(form, "denies"),
+        duration=optional(form, "duration", max_length=40),
+        ends_at=page_instant_value(optional(form, "ends_at", max_length=40)),
+        review_after=optional(form, "review_after", max_length=40),
+    )
+    created = sanctions.impose_sanction(
+        desk.db, command, actor=desk.actor, now=desk.now, operators=desk.tenant.operators
+    )
+    return redirect(request, f"/console/accounts/{subject.platform}/{subject.account}", done="imposed",
+                    sanction=created["id"])
+
+
+@router.post("/sanctions/{sanction_id}/amend", name="amend")
+async def amend(request: Request, desk: ModeratorDesk, sanction_id: SanctionId) -> Response:
+    form = await form_of(request)
+    require_confirmation(form)
+    ends = text(form, "ends_at", max_length=40)
+    indefinite = form.get("indefinite") == "yes"
+    if not ends and not indefinite and not text(form, "kind", max_length=20):
+        raise ValidationError("give a new end, tick 'indefinite', or choose another kind", field="ends_at")
+    sanctions.amend_sanction(
+        desk.db, sanction_id, reason=text(form, "reason", max_length=2000),
+        ends_at=None if indefinite else (page_instant_value(ends) if ends else UNSET),
+        kind=optional(form, "kind", max_length=20),
+        effective_at=page_instant_value(optional(form, "effective_at", max_length=40)),
+        actor=desk.actor, now=desk.now, operators=desk.tenant.operators,
+    )
+    return redirect(request, f"/console/sanctions/{sanction_id}", done="amended")
+
+
+@router.post("/sanctions/{sanction_id}/lift", name="lift")
+async def lift(request: Request, desk: ModeratorDesk, sanction_id: SanctionId) -> Response:
+    form = await form_of(request)
+    require_confirmation(form)
+    sanctions.lift_sanction(
+        desk.db, sanction_id, reason=text(form, "reason", max_length=2000),
+        effective_at=page_instant_value(optional(form, "effective_at", max_length=40)),
+        actor=desk.actor, now=desk.now, operators=desk.tenant.operators,
+    )
+    return redirect(request, f"/console/sanctions/{sanction_id}", done="lifted")
+
+
+@router.post("/sanctions/{sanction_id}/reviews", name="open_review")
+async def open_review(request: Request, desk: ModeratorDesk, sanction_id: SanctionId) -> Response:
+    form = await form_of(request)
+    require_confirmation(form)
+    panel = [name.strip() for name in text(form, "panel", max_length=2000).split(",") if name.strip()]
+    review = reviews.open_review(
+        desk.db, sanction_id, panel=panel, reason=text(form, "reason", max_length=2000),
+        caller=caller_of(desk), now=desk.now, operators=desk.tenant.operators,
+    )
+    return redirect(request, f"/console/reviews/{review['id']}", done="opened")

@@ -1,0 +1,75 @@
+"""The history of a sanction or of an identity, with who did each thing and why, from the log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from reprieve.services import appeals, audit, reviews
+from reprieve.store.due_process import AppealFilter, ReviewFilter
+from reprieve.web.auth import Desk
+from reprieve.web.rendering import format_for_page
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    effective_at: str
+    seq: int
+    what: str  #: a key of the catalogue: timeline.imposed, timeline.lifted, ...
+    who: str
+    why: str
+    sanction: str
+    link: str | None = None
+    detail: str = ""
+
+
+def logged_event(desk: Desk, seq: int) -> dict[str, Any] | None:
+    """The event ``seq`` of the log as the member's operator sees it (None if it is another's)."""
+    page = audit.list_events(desk.db, after=seq - 1, limit=1, operator=desk.tenant.operator_filter(None))
+    items: list[dict[str, Any]] = page["items"]
+    return items[0] if items and items[0]["seq"] == seq else None
+
+
+def sanction_entries(desk: Desk, sanction: dict[str, Any]) -> list[Entry]:
+    entries = []
+    for change in sanction["history"]:
+        event = logged_event(desk, change["seq"])
+        data = event["data"] if event else {}
+        reason = data.get("reason")
+        if isinstance(reason, dict):  # an imposition's reason is the DSA record; others say why in words
+            reason = reason.get("explanation") or reason.get("policy")
+        why = str(reason or "")
+        detail = ""
+        if change["type"] != "lifted":
+            detail = f"{change.get('kind') or ''} → {format_for_page(change.get('ends_at')) or '∞'}"
+        entries.append(Entry(
+            change["effective_at"], change["seq"], f"timeline.{change['type']}", event["actor"] if event else "",
+            why, sanction["id"], f"/console/sanctions/{sanction['id']}", detail,
+        ))
+    for review in reviews.list_reviews(
+        desk.db, ReviewFilter(sanction=sanction["id"], operators=desk.tenant.operators), at=desk.instant, limit=100
+    )["items"]:
+        if review.get("opened_at"):
+            entries.append(Entry(review["opened_at"], 0, "timeline.review_opened", review.get("opened_by") or "",
+                                 review.get("reason") or "", sanction["id"], f"/console/reviews/{review['id']}"))
+        if review.get("decided_at"):
+            entries.append(Entry(review["decided_at"], 0, "timeline.review_decided", review.get("decided_by") or "",
+                                 review.get("rationale") or "", sanction["id"], f"/console/reviews/{review['id']}",
+                                 review.get("outcome") or ""))
+    for appeal in appeals.list_appeals(
+        desk.db, AppealFilter(sanction=sanction["id"], operators=desk.tenant.operators), limit=100
+    )["items"]:
+        entries.append(Entry(appeal["received_at"], 0, "timeline.appeal_filed", appeal["filed_by"]["relation"],
+                             appeal["statement"][:300], sanction["id"], f"/console/appeals/{appeal['id']}",
+                             f"{appeal['kind']} · {appeal['channel']}"))
+        decision = appeal.get("decision")
+        if decision:
+            entries.append(Entry(decision["decided_at"], 0, "timeline.appeal_decided", decision.get("decided_by") or "",
+                                 decision.get("rationale") or "", sanction["id"], f"/console/appeals/{appeal['id']}",
+                                 decision["outcome"]))
+    return entries
+
+
+def ordered(entries: list[Entry]) -> list[Entry]:
+    """Most recent first."""
+    return sorted(entries, key=lambda e: (e.effective_at, e.seq), reverse=True)
