@@ -1,0 +1,70 @@
+"""The ``reprieve statement`` and ``reprieve transparency`` commands, run in-process as typed."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import datetime
+
+import pytest
+from dsa_support import impose_golden
+from fake_tdb import TOKEN, fake_database
+
+from reprieve.cli import main
+from reprieve.dsa import tdb
+from reprieve.store.db import Database
+
+
+def run(capsys: pytest.CaptureFixture[str], url: str, *args: str) -> tuple[int, str, str]:
+    capsys.readouterr()
+    try:
+        main(["--database-url", url, *args])
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_statement_export_report_and_submit(
+    db: Database, database_url: str, meta: str, now: datetime, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ids = impose_golden(db, now)
+    code, out, _ = run(capsys, database_url, "statement", ids["termination"], "--lang", "fr")
+    assert code == 0 and "Exposé des motifs" in out and "Code de recours" in out
+    code, out, _ = run(capsys, database_url, "statement", ids["termination"], "--json")
+    assert code == 0 and json.loads(out)["ground"]["type"] == "illegal_content"
+
+    code, out, err = run(capsys, database_url, "transparency", "export", "--operator", "meta", "--format", "csv")
+    assert code == 0 and list(next(csv.reader(io.StringIO(out)))) == list(tdb.CSV_COLUMNS)
+    assert len(out.strip().split("\r\n")) == 4 and "left out 1 warnings and 0 invalid" in err
+
+    code, out, _ = run(capsys, database_url, "transparency", "report", "--operator", "meta", "--from", "2024-01-01",
+                       "--to", "2025-01-01", "--format", "csv")
+    assert code == 0 and "sanctions,total,4" in out
+
+    with fake_database() as (fake, base):
+        code, out, err = run(capsys, database_url, "transparency", "submit", "--endpoint", base, "--token", TOKEN,
+                             "--operator", "meta")
+        assert code == 0, err
+        assert json.loads(out)["accepted"] == 3 and len(fake.stored) == 3
+        code, out, _ = run(capsys, database_url, "transparency", "submit", "--endpoint", base, "--token", TOKEN,
+                           "--operator", "meta")
+        assert json.loads(out)["skipped"] == 3 and len(fake.posts) == 1
+
+
+@pytest.mark.parametrize("args", [
+    ("statement", "snc_missing"),
+    ("statement", "snc_missing", "--lang", "de"),
+    ("transparency", "export", "--operator", "nobody"),
+    ("transparency", "export", "--operator", "meta", "--from", "soon"),
+    ("transparency", "report", "--operator", "meta", "--from", "2024-02-01", "--to", "2024-01-01"),
+    ("transparency", "report", "--operator", "meta", "--from", "2024-01-01", "--to", "2024-02-01", "--format", "pdf"),
+    ("transparency", "submit", "--endpoint", "not-a-url", "--token", "t", "--operator", "meta"),
+])
+def test_bad_input_is_one_line_and_a_non_zero_exit(
+    database_url: str, meta: str, capsys: pytest.CaptureFixture[str], args: tuple[str, ...]
+) -> None:
+    code, out, err = run(capsys, database_url, *args)
+    assert code == 1 and out == "" and err.startswith("error: ") and err.count("\n") == 1, (code, out, err)
