@@ -13,6 +13,7 @@ from starlette.testclient import TestClient
 from reprieve.api.app import create_app
 from reprieve.api.enforcement import Enforcement
 from reprieve.api.observability import probes
+from reprieve.api.observability.metrics import GaugeFamily
 from reprieve.enforcement.follower import IndexFollower
 from reprieve.enforcement.index import EnforcementIndex
 from reprieve.store.db import Database
@@ -105,7 +106,7 @@ def test_without_index_the_database_answers_and_nothing_lags(world: World) -> No
 
 
 def test_a_failing_source_leaves_the_rest(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(_db: Database) -> list[probes.GaugeFamily]:
+    def broken(_db: Database) -> list[GaugeFamily]:
         raise RuntimeError("the outbox table is not there")
 
     monkeypatch.setattr(probes, "outbox_gauges", broken)

@@ -8,25 +8,32 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 
 from anyio import to_thread
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from reprieve.api.problems import PayloadTooLarge, problem_for
+from reprieve.api.observability.logs import REQUEST_ID
+from reprieve.api.problems import PROBLEM_JSON, PayloadTooLarge, problem_for
 from reprieve.domain.errors import ForbiddenError, ReprieveError, ValidationError
 from reprieve.services import idempotency
 from reprieve.services.tokens import authenticate, hash_secret
 from reprieve.store.db import Database
 
+log = logging.getLogger(__name__)
+
 #: A request body larger than this is refused with 413. A full batch of 10,000 checks with
 #: long account names fits.
 DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024
 IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+#: Expired idempotency keys are deleted at most this often (one indexed DELETE).
+FORGET_EXPIRED_KEYS_EVERY = timedelta(minutes=1)
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -97,12 +104,25 @@ class Idempotency:
     The same key with another method, path, query or body is refused with 422; while the first
     request runs, a copy gets 409. Server errors are not kept, so that a retry runs again.
     Secrets in an answer (a new token's) are not kept: a replay shows them as null.
+    Keys older than ``idempotency.KEY_LIFETIME`` are deleted at most once a minute (by the app's
+    clock), before the first keyed request of that minute.
     """
 
     def __init__(self, app: ASGIApp, *, db: Database, clock: Callable[[], datetime]) -> None:
         self.app = app
         self.db = db
         self.clock = clock
+        self._next_forgetting: datetime | None = None  # None: at the first keyed request
+
+    async def _forget_expired_keys(self) -> None:
+        now = self.clock()
+        if self._next_forgetting is not None and now < self._next_forgetting:
+            return
+        self._next_forgetting = now + FORGET_EXPIRED_KEYS_EVERY  # set first: one sweep at a time
+        try:
+            await to_thread.run_sync(partial(idempotency.forget_expired_keys, self.db, now=now))
+        except SQLAlchemyError:  # the request itself will meet the same trouble and report it
+            log.exception("could not forget expired idempotency keys; trying again in a minute")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST":
@@ -122,6 +142,7 @@ class Idempotency:
             error = ValidationError("must be 1 to 255 printable ASCII characters", field="Idempotency-Key")
             await problem_for(error)(scope, receive, send)
             return
+        await self._forget_expired_keys()
         body = await _read_body(receive)
         if body is None:
             return
@@ -171,7 +192,8 @@ class Idempotency:
             await to_thread.run_sync(partial(idempotency.release_key, self.db, scope=owner, key=key))
             return
         body = b"".join(chunks).decode("utf-8", "replace")
-        answer = idempotency.StoredAnswer(status, content_type, _without_secrets(body, scope))
+        body = _with_request_id(_without_secrets(body, scope), content_type)
+        answer = idempotency.StoredAnswer(status, content_type, body)
         await to_thread.run_sync(partial(
             idempotency.complete_key, self.db, scope=owner, key=key, answer=answer
         ))
@@ -194,6 +216,22 @@ def _without_secrets(body: str, scope: Scope) -> str:
         for name in fields:
             if name in data:
                 data[name] = None
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+
+
+def _with_request_id(body: str, content_type: str | None) -> str:
+    """A problem as kept for retries names the request that met it: a replay is the first
+    answer, ``request_id`` included (``X-Request-ID`` names the retry)."""
+    request_id = REQUEST_ID.get()
+    if request_id is None or content_type is None or not content_type.startswith(PROBLEM_JSON):
+        return body
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return body
+    if not isinstance(data, dict):
+        return body
+    data["request_id"] = request_id
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
 

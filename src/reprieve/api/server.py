@@ -8,6 +8,7 @@ import uvicorn
 
 from reprieve.api.app import create_app
 from reprieve.api.enforcement import attach_index
+from reprieve.api.observability.logs import LogFormat, logging_config
 from reprieve.config import load_settings
 from reprieve.domain.errors import ValidationError
 from reprieve.store.db import open_database
@@ -17,19 +18,29 @@ DATABASE_URL_ENV = "REPRIEVE_DATABASE_URL"
 FACTORY = "reprieve.api.app:create_app_from_settings"
 
 
-def serve(database_url: str, host: str, port: int, workers: int) -> None:
-    """Serve the API until interrupted; the database is migrated once, before any worker starts."""
+def serve(database_url: str, host: str, port: int, workers: int, log_format: str = LogFormat.JSON) -> None:
+    """Serve the API until interrupted; the database is migrated once, before any worker starts.
+
+    Logs go to stderr, one JSON object per line (``log_format="text"``: for a terminal); the
+    request middleware writes the access lines, so uvicorn's own are off.
+    """
     if workers < 1:
         raise ValidationError("must be at least 1", field="workers")
+    if log_format not in tuple(LogFormat):
+        raise ValidationError(f"must be one of {', '.join(LogFormat)}", field="log-format")
+    log_config = logging_config(log_format)
     db = open_database(database_url)
     if workers == 1:
         try:
             app = attach_index(create_app(db, group_commit=load_settings().group_commit), db)
-            uvicorn.run(app, host=host, port=port, proxy_headers=False)
+            uvicorn.run(app, host=host, port=port, proxy_headers=False, log_config=log_config, access_log=False)
         finally:
             db.dispose()
         return
     db.dispose()
     # Each worker is a fresh process that builds its own app (and engine) from the factory.
     os.environ[DATABASE_URL_ENV] = database_url
-    uvicorn.run(FACTORY, factory=True, host=host, port=port, workers=workers, proxy_headers=False)
+    uvicorn.run(
+        FACTORY, factory=True, host=host, port=port, workers=workers, proxy_headers=False,
+        log_config=log_config, access_log=False,
+    )

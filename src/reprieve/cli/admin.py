@@ -153,10 +153,14 @@ def serve_command(
     host: str = typer.Option("127.0.0.1"),
     port: int = typer.Option(8000),
     workers: int = typer.Option(1, min=1, max=64),
+    log_format: str = typer.Option("json", help="json (one object per line) or text"),
 ) -> None:
     """Run the HTTP API."""
+    from reprieve.api.observability.logs import LogFormat
     from reprieve.api.server import serve
 
+    if log_format not in tuple(LogFormat):
+        raise ValidationError(f"must be one of {', '.join(LogFormat)}", field="log-format")
     db = state(ctx).db()  # migrate before the workers start
     db.dispose()
-    serve(state(ctx).database_url, host, port, workers)
+    serve(state(ctx).database_url, host, port, workers, log_format=log_format)

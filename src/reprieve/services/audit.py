@@ -6,7 +6,7 @@ from collections.abc import Callable
 from contextlib import nullcontext
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, func, select
 
 from reprieve.domain.errors import ValidationError
 from reprieve.domain.events import parse_json
@@ -34,6 +34,21 @@ def list_events(
 
 def verify_audit_log(db: Database) -> Verification:
     return eventlog.verify_chain(db.engine)
+
+
+def verify_audit_log_for(db: Database, operator: str) -> Verification:
+    """The whole chain verified (one operator's events are only as sound as the chain holding
+    them), reported as that operator sees it: the count of its own events, and the hash of its
+    latest one as the head (empty if it has none). Nothing of other operators but ``ok`` and,
+    when the chain is broken, where."""
+    whole = eventlog.verify_chain(db.engine)
+    e = tables.events.c
+    with db.read() as conn:
+        count = int(conn.execute(select(func.count()).where(e.operator_id == operator)).scalar_one())
+        head = conn.execute(
+            select(e.hash).where(e.operator_id == operator).order_by(e.seq.desc()).limit(1)
+        ).scalar_one_or_none()
+    return Verification(whole.ok, count, head or "", whole.first_bad, whole.problem)
 
 
 def rebuild_projections(

@@ -97,7 +97,8 @@ def release_key(db: Database, *, scope: str, key: str) -> None:
 
 
 def forget_expired_keys(db: Database, *, now: datetime) -> int:
-    """Delete the keys older than ``KEY_LIFETIME``; returns how many (for the worker)."""
+    """Delete the keys older than ``KEY_LIFETIME``; returns how many. The ``Idempotency``
+    middleware calls it at most once a minute."""
     cutoff = to_micros(now) - to_micros_delta(KEY_LIFETIME)
     with db.engine.connect().execution_options(reprieve_write=True) as conn, conn.begin():
         result = conn.execute(delete(tables.idempotency_keys).where(K.created_at <= cutoff))

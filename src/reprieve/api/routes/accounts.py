@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Path, Response
 
-from reprieve.api.deps import AccountInPath, AccountWriter, Now, VisiblePlatform
+from reprieve.api.deps import AccountWriter, Now, VisiblePlatform
 from reprieve.api.problems import problem_responses
-from reprieve.api.schemas import AccountOut, AccountPut
+from reprieve.api.schemas import ACCOUNT_PATTERN, AccountOut, AccountPut
 from reprieve.domain.model import AccountRef
 from reprieve.services import catalogue
 
 router = APIRouter(prefix="/v1/platforms/{platform}/accounts", tags=["accounts"])
 
+#: ``{account:path}`` in a route: a platform's account id may hold "/" (sent as is or as %2F),
+#: so it is the rest of the path (before ``/standing`` for that route).
+AccountPath = Annotated[str, Path(pattern=ACCOUNT_PATTERN, examples=["DonaldTrump", "pages/some/path"])]
+
 
 @router.put(
-    "/{account}", response_model=AccountOut,
+    "/{account:path}", response_model=AccountOut,
     responses={
         201: {"model": AccountOut, "description": "Created"},
         **problem_responses(403, 413),
@@ -24,7 +28,7 @@ router = APIRouter(prefix="/v1/platforms/{platform}/accounts", tags=["accounts"]
     summary="Register an account (201) or update its display name (200)",
 )
 def put_account(
-    tenant: AccountWriter, platform: VisiblePlatform, account: AccountInPath, body: AccountPut,
+    tenant: AccountWriter, platform: VisiblePlatform, account: AccountPath, body: AccountPut,
     response: Response, now: Now,
 ) -> dict[str, Any]:
     ref = AccountRef(platform["id"], account)

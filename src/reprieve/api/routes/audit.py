@@ -17,6 +17,11 @@ router = APIRouter(prefix="/v1/audit", tags=["audit"])
 @router.get(
     "/verify", response_model=VerificationOut, responses=problem_responses(403),
     summary="Recompute the hash chain of the whole log",
+    description="The whole chain is always verified. An instance admin gets the count of every "
+    "event and the chain's head; an operator's auditor the count of its operator's events and "
+    "the hash of the latest of them (empty if none).",
 )
 def verify_audit_log(tenant: Auditor) -> dict[str, Any]:
-    return audit.verify_audit_log(tenant.db).to_dict()
+    if tenant.principal.operator is None:
+        return audit.verify_audit_log(tenant.db).to_dict()
+    return audit.verify_audit_log_for(tenant.db, tenant.principal.operator).to_dict()

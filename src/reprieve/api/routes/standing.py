@@ -6,8 +6,9 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from reprieve.api.deps import AccountInPath, At, EnforcementDep, PlatformId, Reader
+from reprieve.api.deps import At, EnforcementDep, PlatformId, Reader
 from reprieve.api.problems import problem_responses
+from reprieve.api.routes.accounts import AccountPath
 from reprieve.api.schemas import StandingOut
 from reprieve.domain.model import AccountRef
 
@@ -15,10 +16,10 @@ router = APIRouter(prefix="/v1/platforms/{platform}/accounts", tags=["standing"]
 
 
 @router.get(
-    "/{account}/standing", response_model=StandingOut, responses=problem_responses(),
+    "/{account:path}/standing", response_model=StandingOut, responses=problem_responses(),
     summary="An account's standing on a platform at an instant",
 )
 def get_standing(
-    tenant: Reader, platform: PlatformId, account: AccountInPath, at: At, enforcement: EnforcementDep
+    tenant: Reader, platform: PlatformId, account: AccountPath, at: At, enforcement: EnforcementDep
 ) -> dict[str, Any]:
     return enforcement.standing(AccountRef(platform, account), at=at, operators=tenant.operators)
