@@ -12,6 +12,8 @@ import typer
 from sqlalchemy.exc import OperationalError
 
 from reprieve.cli import admin, due_process, ledger, transparency
+from reprieve.cli import webhooks as webhook_commands
+from reprieve.cli import worker as worker_commands
 from reprieve.cli.context import OPENED, app
 from reprieve.domain.errors import ReprieveError
 
@@ -26,6 +28,8 @@ ledger.register(app)
 admin.register(app)
 due_process.register(app)
 transparency.register(app)
+worker_commands.register(app)
+webhook_commands.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,0 +1,77 @@
+"""``reprieve worker``: announce what time has done, deliver webhooks, publish to NATS."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from dataclasses import asdict
+
+import typer
+
+from reprieve.cli.context import JSON, actor, now, state
+from reprieve.cli.output import emit_json, record
+from reprieve.domain.errors import ValidationError
+from reprieve.services import worker as service
+
+worker_app = typer.Typer(
+    help="The worker: announces what time has done (starts, ends, reviews due, overdue appeals, probation "
+    "ends), delivers webhooks, publishes to NATS. Without a subcommand it runs.",
+    invoke_without_command=True,
+)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(worker_app, name="worker")
+
+
+@worker_app.callback()
+def worker_command(
+    ctx: typer.Context,
+    once: bool = typer.Option(False, "--once", help="One cycle, then exit (prints what it did)."),
+    interval: float = typer.Option(1.0, min=0.05, max=3600, help="Seconds between idle cycles."),
+    nats_url: str = typer.Option(
+        None, "--nats-url", envvar="REPRIEVE_NATS_URL", help="nats://host:4222: publish every event to JetStream."
+    ),
+    batch: int = typer.Option(1000, min=1, max=100_000, help="Deliveries leased per cycle."),
+    concurrency: int = typer.Option(64, min=1, max=1024, help="Webhook requests in flight."),
+    as_json: bool = JSON,
+) -> None:
+    """Run the worker until SIGINT or SIGTERM (several may run at once: they share the work)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if nats_url is not None and not nats_url.startswith(("nats://", "tls://")):
+        raise ValidationError("must be a nats:// or tls:// URL", field="--nats-url")
+    db = state(ctx).db()
+
+    async def run() -> service.CycleReport | None:
+        async with service.Worker(db, nats_url=nats_url, batch=batch, concurrency=concurrency) as w:
+            if once:
+                return await w.cycle()
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, stop.set)
+            typer.echo(f"worker {w.owner} running (Ctrl-C to stop)", err=True)
+            await w.run(interval=interval, stop=stop)
+            return None
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    report = asyncio.run(run())
+    if report is not None:
+        if as_json:
+            emit_json(asdict(report))
+        else:
+            record(asdict(report))
+
+
+@worker_app.command("appeal-target")
+def appeal_target_command(
+    ctx: typer.Context,
+    operator: str = typer.Argument(..., help="the operator"),
+    target: str = typer.Argument(..., help="ISO 8601 duration, e.g. P14D (the default) or PT72H"),
+    as_json: bool = JSON,
+) -> None:
+    """Set how long an appeal may stay open before the worker announces it overdue."""
+    result = service.set_appeal_target(state(ctx).db(), operator, target, actor=actor(), now=now())
+    emit_json(result) if as_json else record(result)
