@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from reprieve.api.app import create_app
 from reprieve.domain.model import AccountRef, Role
-from reprieve.services import appeal_codes, catalogue, tokens
+from reprieve.services import appeal_codes, catalogue, members, tokens
 from reprieve.services.sanctions import ImposeSanction, impose_sanction
 from reprieve.store import eventlog, tables
 from reprieve.store.db import Database
@@ -392,3 +392,27 @@ def test_the_email_appears_in_no_answer_event_log_line_or_page_but_a_moderators(
     # The people who answer the appeal see who to answer.
     moderator = client.get(f"/v1/appeals/{appeal_id}", headers=headers[Role.MODERATOR]).json()
     assert moderator["filed_by"] == {"relation": "representative", "name": NAME, "email": EMAIL}
+
+
+def test_in_the_console_only_a_moderators_appeal_page_shows_the_email(
+    client: TestClient, db: Database, clock: Clock
+) -> None:
+    sanction = suspend(db, clock, "console")
+    answer = send(client, answers(sanction["id"], code_of(db, sanction["id"])))
+    appeal_id = re.search(r'id="appeal-reference">(apl_[0-9A-Z]+)<', answer.text).group(1)  # type: ignore[union-attr]
+    password = "a long enough password"
+    pages = (f"/console/appeals/{appeal_id}", "/console/queues/appeals", f"/console/sanctions/{sanction['id']}",
+             "/console/accounts/facebook/console", "/console/audit", "/console")
+    for role in ("moderator", "reviewer", "auditor"):
+        members.create_member(db, email=f"{role}@meta.example", name=f"A {role}", role=role, operator="meta",
+                              password=password, actor=SETUP, now=clock())
+        desk = TestClient(client.app)
+        signed = desk.post("/console/sign-in", data={
+            "email": f"{role}@meta.example", "password": password, "csrf_token": csrf(desk, "/console/sign-in"),
+        })
+        assert signed.status_code == 200 and signed.url.path == "/console", signed.text
+        for path in pages:
+            seen = desk.get(path)
+            assert seen.status_code in (200, 403), (role, path, seen.status_code)
+            shown = EMAIL in seen.text
+            assert shown == (role == "moderator" and path == pages[0]), (role, path)
