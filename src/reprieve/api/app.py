@@ -125,6 +125,8 @@ def create_app(
     # Added last, runs first: an oversized body is refused before its key is looked up.
     app.add_middleware(Idempotency, db=db, clock=clock)
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
+    # Answers plain POST /v1/violations itself (orjson, straight to the group commit).
+    app.add_middleware(violations.FastViolations, max_body_bytes=max_body_bytes)
     # Outermost: answers plain POST /v1/checks itself, hands everything else to the above.
     app.add_middleware(checks.FastChecks, max_body_bytes=max_body_bytes)
     # Around everything: request id, latency histogram and access log (api/observability).
