@@ -1,0 +1,47 @@
+"""``reprieve webhook`` and ``reprieve worker`` as a user types them."""
+
+from __future__ import annotations
+
+import pytest
+
+from e2e.cli_support import Cli
+
+
+@pytest.fixture
+def cli(database_url: str, capsys: pytest.CaptureFixture[str]) -> Cli:
+    c = Cli(database_url, capsys)
+    c.ok("operator", "create", "meta", "--name", "Meta")
+    c.ok("platform", "create", "facebook", "--operator", "meta", "--name", "Facebook")
+    return c
+
+
+def test_webhook_commands_and_a_worker_cycle(cli: Cli) -> None:
+    hook = cli.json("webhook", "create", "--operator", "meta", "--url", "http://127.0.0.1:9/hook",
+                    "--event-type", "sanction.imposed")
+    assert hook["secret"].startswith("whsec_")
+    assert hook["id"] in cli.ok("webhook", "list")
+    cli.ok("sanction", "create", "facebook/alice", "--kind", "suspension", "--duration", "P30D",
+           "--category", "STATEMENT_CATEGORY_SCAMS_AND_FRAUD", "--explanation", "Counterfeit tickets",
+           "--policy", "Fraud")
+    assert cli.json("webhook", "show", hook["id"])["deliveries"]["pending"] == 1
+    report = cli.json("worker", "--once")  # port 9 refuses: the delivery is retried later
+    assert report["retried"] == 1 and report["delivered"] == 0
+    pending = cli.json("webhook", "deliveries", hook["id"], "--state", "pending")["items"]
+    assert pending[0]["attempts"] == 1 and pending[0]["last_error"]
+    assert cli.json("webhook", "redeliver", pending[0]["id"])["attempts"] == 0
+    assert cli.json("webhook", "disable", hook["id"])["state"] == "disabled"
+    assert cli.json("worker", "appeal-target", "meta", "P7D") == {"operator": "meta", "appeal_target": "P7D"}
+    cli.ok("webhook", "delete", hook["id"])
+    assert cli.json("webhook", "list")["items"] == []
+
+
+def test_bad_input_is_one_line_and_changes_nothing(cli: Cli) -> None:
+    before = cli.events()
+    cli.fails("webhook", "create", "--operator", "meta", "--url", "ftp://example.org", "--event-type", "*")
+    cli.fails("webhook", "create", "--operator", "nobody", "--url", "http://example.org", "--event-type", "*")
+    cli.fails("webhook", "create", "--operator", "meta", "--url", "http://example.org", "--event-type", "nope")
+    cli.fails("webhook", "deliveries", "whk_missing")
+    cli.fails("webhook", "redeliver", "12345")
+    cli.fails("worker", "appeal-target", "meta", "fortnight")
+    cli.fails("worker", "--nats-url", "http://127.0.0.1:4222", "--once")
+    assert cli.events() == before
