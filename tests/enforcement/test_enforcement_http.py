@@ -129,15 +129,17 @@ def test_what_the_fast_path_is_unsure_of_gets_the_routes_answer(
     ]
     for body in refused:
         assert pair.same(meta, body)["status"] in (404, 422), body
-    # Accepted by the route's schema, but not plainly enough for the fast path: still the same.
-    for body in (check(account="a\u200bb"), check(account="ü" * 200), {"at": None, "checks": []}):
+    # Accepted by the route's schema: the unusual ones, and one the fast path is unsure of
+    # (Python's \s holds the information separator \x1c, pydantic's does not).
+    for body in (check(account="a\u200bb"), check(account="ü" * 200), {"at": None, "checks": []},
+                 check(account="a\x1cb")):
         assert pair.same(meta, body)["status"] == 200, body
     for content, content_type in ((b"{", "application/json"), (b'{"checks": []}', "text/plain")):
         pair.same({"Content-Type": content_type, **meta}, content=content)
     assert pair.same({}, {"checks": []})["status"] == 401
     assert pair.same({"Authorization": "Basic abc"}, {"checks": []})["status"] == 401
     assert pair.same({"Authorization": "Bearer rpv_nope"}, {"checks": []})["status"] == 401
-    assert pair.answered() == before + 2  # the two plainly valid bodies among them
+    assert pair.answered() == before + 3  # the valid bodies but the last
 
 
 def test_a_revoked_token_and_an_idempotency_key_go_through_the_route(

@@ -198,9 +198,9 @@ class EnforcementIndex:
         return [
             {
                 "platform": platform, "account": account, "capability": capability,
-                "allowed": d[0], "status": d[1], "until": None if d[2] is None else until(d[2]), "sanction": d[3],
+                "allowed": allowed, "status": status, "until": end if end is None else until(end), "sanction": sid,
             }
-            for (platform, account, capability), d in zip(checks, decisions, strict=True)
+            for (platform, account, capability), (allowed, status, end, sid) in zip(checks, decisions, strict=True)
         ]
 
     def decide_many(
