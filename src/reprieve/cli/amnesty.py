@@ -1,0 +1,171 @@
+"""``reprieve amnesty``: preview, run with a progress bar, show, resume, revert."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any
+
+import typer
+
+from reprieve.cli.context import JSON, now, state
+from reprieve.cli.due_process import caller, split
+from reprieve.cli.output import emit_json, record, table
+from reprieve.domain.errors import ValidationError
+from reprieve.services import amnesty
+
+amnesty_app = typer.Typer(
+    help="Amnesties: lift every matching sanction of an operator (preview first with --dry-run), "
+    "watch, resume, revert.",
+    no_args_is_help=True,
+)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(amnesty_app, name="amnesty")
+
+
+SHOWN = ("id", "operator", "state", "effective_at", "matched", "processed", "lifted", "skipped", "rate",
+         "eta_seconds", "started_at", "finished_at", "reason", "error")
+BATCH = typer.Option(amnesty.BATCH_SIZE, "--batch-size", help="Sanctions per transaction")
+QUIET = typer.Option(False, "--quiet", help="No progress bar")
+
+
+class ProgressBar:
+    """A plain progress bar on stderr, redrawn in place on a terminal, a line per few seconds otherwise."""
+
+    def __init__(self, label: str, enabled: bool) -> None:
+        self.label = label
+        self.enabled = enabled
+        self.tty = sys.stderr.isatty()
+        self.last = 0.0
+
+    def __call__(self, view: dict[str, Any]) -> None:
+        if not self.enabled:
+            return
+        revert = view.get("revert")
+        part = revert if view["state"] in ("reverting", "reverted") and revert else view
+        done, total = part["processed"], view["matched"]
+        final = view["state"] in ("completed", "reverted", "failed")
+        moment = time.monotonic()
+        if not (self.tty or final or moment - self.last >= 2):
+            return
+        self.last = moment
+        width = 30
+        filled = width * done // total if total else width
+        rate = f"{part['rate']:,.0f}/s" if part.get("rate") else "-/s"
+        eta = f"eta {part['eta_seconds']:,.0f} s" if part.get("eta_seconds") is not None else ""
+        line = f"{self.label} [{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,} {rate} {eta}".rstrip()
+        sys.stderr.write(("\r" + line + ("\n" if final else "")) if self.tty else line + "\n")
+        sys.stderr.flush()
+
+
+def _show(result: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        emit_json(result)
+        return
+    record(result, SHOWN)
+    if result["revert"]:
+        record({f"revert.{k}": v for k, v in result["revert"].items()})
+
+
+@amnesty_app.command("create")
+def create(
+    ctx: typer.Context,
+    operator: str = typer.Option(..., help="The operator whose sanctions are lifted"),
+    reason: str = typer.Option(None, help="Why (required unless --dry-run)"),
+    platforms: str = typer.Option(None, help="Comma-separated platforms (default: all of the operator's)"),
+    kinds: str = typer.Option(None, help="Comma-separated kinds: warning, restriction, suspension, termination"),
+    states: str = typer.Option(None, help="Comma-separated states (only 'active', the default)"),
+    started_before: str = typer.Option(None, help="Only sanctions that started before this instant"),
+    exclude_categories: str = typer.Option(None, help="Comma-separated STATEMENT_CATEGORY_* left alone"),
+    exclude_policies: str = typer.Option(None, help="Reason policies left alone; separate them with '|'"),
+    effective_at: str = typer.Option(None, help="When the lifts take effect (default: now)"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Count and show a sample of 20; change nothing"),
+    detach: bool = typer.Option(False, "--detach", help="Record it and return; `amnesty resume` runs it"),
+    batch_size: int = BATCH,
+    quiet: bool = QUIET,
+    as_json: bool = JSON,
+) -> None:
+    """Lift every matching sanction of an operator, in batches, with a progress bar on stderr."""
+    db = state(ctx).db()
+    fields: dict[str, Any] = {
+        "operator": operator, "platforms": split(platforms), "kinds": split(kinds), "states": split(states),
+        "started_before": started_before, "exclude_categories": split(exclude_categories),
+        "exclude_policies": [p.strip() for p in exclude_policies.split("|") if p.strip()] if exclude_policies else None,
+        "effective_at": effective_at, "now": now(),
+    }
+    if dry_run:
+        preview = amnesty.preview(db, **fields)
+        if as_json:
+            emit_json(preview)
+            return
+        typer.echo(f"matched: {preview['matched']:,}")
+        table(preview["sample"], [("id", "id"), ("kind", "kind"), ("subject", "subject"), ("state", "state"),
+                                  ("category", "reason.category"), ("policy", "reason.policy")])
+        return
+    if reason is None:
+        raise ValidationError("give --reason (or --dry-run)", field="--reason")
+    started = amnesty.start(db, reason=reason, caller=caller(), **fields)
+    if not as_json and not quiet:
+        typer.echo(f"amnesty {started['id']}: {started['matched']:,} sanctions to lift", err=True)
+    result = started if detach else amnesty.run(
+        db, started["id"], batch_size=batch_size, on_progress=ProgressBar("lifting", not quiet and not as_json)
+    )
+    _show(result, as_json)
+
+
+@amnesty_app.command("show")
+def show(ctx: typer.Context, amnesty_id: str = typer.Argument(...), as_json: bool = JSON) -> None:
+    """An amnesty and its progress."""
+    _show(amnesty.get(state(ctx).db(), amnesty_id), as_json)
+
+
+@amnesty_app.command("list")
+def list_(ctx: typer.Context, operator: str = typer.Option(None), as_json: bool = JSON) -> None:
+    """Every amnesty, oldest first."""
+    items = amnesty.list_amnesties(state(ctx).db(), operator=operator)
+    if as_json:
+        emit_json({"items": items, "next_cursor": None})
+        return
+    table(items, [("id", "id"), ("operator", "operator"), ("state", "state"), ("matched", "matched"),
+                  ("lifted", "lifted"), ("skipped", "skipped"), ("started", "started_at")])
+
+
+@amnesty_app.command("resume")
+def resume(
+    ctx: typer.Context,
+    amnesty_id: str = typer.Argument(None, help="The amnesty to continue (default: every unfinished one)"),
+    batch_size: int = BATCH,
+    quiet: bool = QUIET,
+    as_json: bool = JSON,
+) -> None:
+    """Continue an amnesty (or its revert) that was stopped: after the last batch that committed."""
+    db = state(ctx).db()
+    if amnesty_id is None:
+        finished = amnesty.resume_unfinished(db)
+        emit_json({"resumed": finished}) if as_json else typer.echo(f"resumed: {', '.join(finished) or '(none)'}")
+        return
+    result = amnesty.run(
+        db, amnesty_id, batch_size=batch_size, on_progress=ProgressBar("resuming", not quiet and not as_json)
+    )
+    _show(result, as_json)
+
+
+@amnesty_app.command("revert")
+def revert(
+    ctx: typer.Context,
+    amnesty_id: str = typer.Argument(...),
+    reason: str = typer.Option(..., help="Why it is reverted"),
+    detach: bool = typer.Option(False, "--detach", help="Record it and return; `amnesty resume` runs it"),
+    batch_size: int = BATCH,
+    quiet: bool = QUIET,
+    as_json: bool = JSON,
+) -> None:
+    """Re-impose what the amnesty lifted (and leave alone what changed since)."""
+    db = state(ctx).db()
+    started = amnesty.revert(db, amnesty_id, reason=reason, caller=caller(), now=now())
+    result = started if detach else amnesty.run(
+        db, amnesty_id, batch_size=batch_size, on_progress=ProgressBar("reverting", not quiet and not as_json)
+    )
+    _show(result, as_json)
