@@ -12,7 +12,6 @@ import typer
 from sqlalchemy.exc import OperationalError
 
 from reprieve.cli import admin, amnesty, due_process, ledger, transparency
-from reprieve.cli import members as member_commands
 from reprieve.cli import webhooks as webhook_commands
 from reprieve.cli import worker as worker_commands
 from reprieve.cli.context import OPENED, app
@@ -28,7 +27,6 @@ __all__ = ["app", "main"]
 ledger.register(app)
 admin.register(app)
 due_process.register(app)
-member_commands.register(app)
 transparency.register(app)
 amnesty.register(app)
 worker_commands.register(app)
