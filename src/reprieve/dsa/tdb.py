@@ -16,7 +16,11 @@ import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
+from itertools import islice
 from typing import Any
+
+import orjson
 
 from reprieve.domain.sanctions import ChangeType, Sanction
 from reprieve.dsa import enums
@@ -99,13 +103,17 @@ class Decision:
     def from_columns(cls, sanction_id: str, starts_at_us: int, reason_json: str, automated_json: str,
                      changes_json: str) -> Decision:
         """From the sanctions table's columns, without building the domain object (the bulk path)."""
-        changes = json.loads(changes_json)
-        created = next(c for c in changes if c["type"] == "imposed")
+        changes = orjson.loads(changes_json)
+        created = changes[0] if changes[0]["type"] == "imposed" else next(c for c in changes if c["type"] == "imposed")
         ends = created.get("ends_at")
         return cls(
             sanction_id, created["kind"], _day(starts_at_us), ends[:10] if ends else None,
-            tuple(created.get("denies") or ()), json.loads(reason_json), json.loads(automated_json),
+            tuple(created.get("denies") or ()), orjson.loads(reason_json), orjson.loads(automated_json),
         )
+
+
+def _is_plain_puid(sanction_id: str) -> bool:
+    return len(sanction_id) <= PUID_MAX and PUID.match(sanction_id) is not None
 
 
 def puid_for(sanction_id: str) -> str:
@@ -118,49 +126,79 @@ def puid_for(sanction_id: str) -> str:
 
 def to_statement(d: Decision) -> dict[str, Any] | None:
     """The v2 statement of a decision; None for a warning (no DSA decision to report)."""
-    kind = d.kind
-    end = d.ends_on
+    return statement_of(d.sanction_id, d.kind, d.starts_on, d.ends_on, d.denies, d.reason, d.automated)
+
+
+def statement_from_columns(
+    sanction_id: str, starts_at_us: int, reason_json: str | bytes, automated_json: str | bytes,
+    changes_json: str | bytes,
+) -> dict[str, Any] | None:
+    """``to_statement`` straight from the sanctions table's columns (the bulk export's path)."""
+    changes = orjson.loads(changes_json)
+    created = changes[0]
+    if created["type"] != "imposed":
+        created = next(c for c in changes if c["type"] == "imposed")
+    ends = created.get("ends_at")
+    return statement_of(
+        sanction_id, created["kind"], _day(starts_at_us), ends[:10] if ends else None, created.get("denies") or (),
+        orjson.loads(reason_json), orjson.loads(automated_json),
+    )
+
+
+def statement_of(
+    sanction_id: str, kind: str, starts_on: str, ends_on: str | None, denies: Iterable[str],
+    reason: Mapping[str, Any], automated: Mapping[str, Any],
+) -> dict[str, Any] | None:
     out: dict[str, Any] = {}
     if kind == "suspension":
         out["decision_account"] = "DECISION_ACCOUNT_SUSPENDED"
-        out["end_date_account_restriction"] = end
+        if ends_on:
+            out["end_date_account_restriction"] = ends_on
     elif kind == "termination":
         out["decision_account"] = "DECISION_ACCOUNT_TERMINATED"
     elif kind == "restriction":
-        denies = set(d.denies)
-        if denies & _MONETARY:
+        denied = set(denies)
+        if denied & _MONETARY:
             out["decision_monetary"] = "DECISION_MONETARY_SUSPENSION"
-            out["end_date_monetary_restriction"] = end
-        if denies - _MONETARY or not denies:
+            if ends_on:
+                out["end_date_monetary_restriction"] = ends_on
+        if denied - _MONETARY or not denied:
             out["decision_provision"] = "DECISION_PROVISION_PARTIAL_SUSPENSION"
-            out["end_date_service_restriction"] = end
+            if ends_on:
+                out["end_date_service_restriction"] = ends_on
     else:
         return None
-    reason = d.reason
-    if reason.get("ground") == "illegal_content":
+    get = reason.get
+    explanation = get("explanation")
+    if get("ground") == "illegal_content":
         out["decision_ground"] = "DECISION_GROUND_ILLEGAL_CONTENT"
-        out["illegal_content_legal_ground"] = reason.get("legal_ground")
-        out["illegal_content_explanation"] = reason.get("explanation")
+        if legal := get("legal_ground"):
+            out["illegal_content_legal_ground"] = legal
+        if explanation:
+            out["illegal_content_explanation"] = explanation
     else:
         out["decision_ground"] = "DECISION_GROUND_INCOMPATIBLE_CONTENT"
-        out["incompatible_content_ground"] = reason.get("contractual_ground") or reason.get("policy")
-        out["incompatible_content_explanation"] = reason.get("explanation")
-    out["category"] = reason.get("category")
-    keywords = reason.get("keywords")
-    if keywords:
+        if contractual := get("contractual_ground") or get("policy"):
+            out["incompatible_content_ground"] = contractual
+        if explanation:
+            out["incompatible_content_explanation"] = explanation
+    if (category := get("category")) is not None:
+        out["category"] = category
+    if keywords := get("keywords"):
         out["category_specification"] = list(keywords)
-    out["content_type"] = list(reason.get("content_type") or ())
-    out["content_date"] = reason.get("content_date")
+    out["content_type"] = list(get("content_type") or ())
+    if (content_date := get("content_date")) is not None:
+        out["content_date"] = content_date
     # A sanction names no territory when it applies wherever the platform is offered: all of the EEA.
-    out["territorial_scope"] = list(reason.get("territorial_scope") or enums.EEA_COUNTRIES)
-    out["application_date"] = d.starts_on
-    out["decision_facts"] = reason.get("facts") or None
-    out["source_type"] = _SOURCES.get(reason.get("source") or "voluntary", "SOURCE_VOLUNTARY")
-    automated = d.automated
+    out["territorial_scope"] = list(get("territorial_scope") or enums.EEA_COUNTRIES)
+    out["application_date"] = starts_on
+    if facts := get("facts"):
+        out["decision_facts"] = facts
+    out["source_type"] = _SOURCES.get(get("source") or "voluntary", "SOURCE_VOLUNTARY")
     out["automated_detection"] = "Yes" if automated.get("detection") else "No"
     out["automated_decision"] = _AUTOMATED.get(automated.get("decision") or "not_automated", "")
-    out["puid"] = puid_for(d.sanction_id)
-    return {k: v for k, v in out.items() if v is not None}
+    out["puid"] = sanction_id if _is_plain_puid(sanction_id) else puid_for(sanction_id)
+    return out
 
 
 def _day(us: int) -> str:
@@ -184,36 +222,59 @@ def batches(statements: Iterable[dict[str, Any]], size: int = BATCH_LIMIT) -> It
 def csv_row(statement: Mapping[str, Any], platform_name: str) -> list[str]:
     """A statement as a row of the daily-dump layout: arrays as JSON lists, dates as the dumps
     print them, line breaks folded to spaces; ``uuid`` and ``created_at`` are the database's to give."""
-    row: list[str] = []
-    for column in CSV_COLUMNS:
-        if column == "platform_name":
-            row.append(platform_name)
-            continue
-        if column == "platform_uid":
-            row.append(statement["puid"])
-            continue
-        value = statement.get(column)
-        if value is None:
-            row.append("")
-        elif column in _ARRAY_COLUMNS:
-            row.append(json.dumps(value, separators=(",", ":")))
-        elif column in _DATE_COLUMNS:
-            row.append(value + _DUMP_TIME)
+    row = list(_EMPTY_ROW)
+    for field, value in statement.items():
+        where = _WHERE.get(field)
+        if where is None or value is None:
+            continue  # a field the dumps do not carry (content_id is content_id_ean there)
+        position, how = where
+        if how is _TEXT:
+            if "\n" in value or "\r" in value:
+                value = value.replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
+            row[position] = value
+        elif how is _ARRAY:
+            row[position] = _json_list(tuple(value))
         else:
-            row.append(str(value).replace("\r\n", " ").replace("\n", " ").replace("\r", " "))
+            row[position] = value + _DUMP_TIME
+    row[_NAME_AT] = platform_name
+    row[_PUID_AT] = statement["puid"]
     return row
+
+
+_TEXT, _ARRAY, _DATE = "text", "array", "date"
+#: Column and kind of each statement field the dumps carry; ``uuid``, ``created_at`` (the database's
+#: to give) and ``content_id_ean`` stay empty.
+_WHERE = {
+    c: (i, _ARRAY if c in _ARRAY_COLUMNS else _DATE if c in _DATE_COLUMNS else _TEXT)
+    for i, c in enumerate(CSV_COLUMNS)
+    if c not in ("uuid", "created_at", "content_id_ean", "platform_name", "platform_uid")
+}
+_EMPTY_ROW = ("",) * len(CSV_COLUMNS)
+_NAME_AT = CSV_COLUMNS.index("platform_name")
+_PUID_AT = CSV_COLUMNS.index("platform_uid")
+
+
+@lru_cache(maxsize=4096)
+def _json_list(values: tuple[str, ...]) -> str:
+    """``["A","B"]``, as the database stores its array fields (codes only: no escaping needed)."""
+    return json.dumps(list(values), separators=(",", ":"))
 
 
 def csv_header() -> str:
     return _line(CSV_COLUMNS)
 
 
-def csv_lines(rows: Iterable[Sequence[str]]) -> Iterator[str]:
-    """CSV text, one line per row (RFC 4180 quoting, ``\\r\\n`` line ends)."""
+def csv_lines(rows: Iterable[Sequence[str]], *, per_chunk: int = 1) -> Iterator[str]:
+    """CSV text (RFC 4180 quoting, ``\\r\\n`` line ends): ``per_chunk`` rows per piece of text."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    for row in rows:
-        writer.writerow(row)
+    writerows = writer.writerows
+    iterator = iter(rows)
+    while True:
+        chunk = list(islice(iterator, per_chunk))
+        if not chunk:
+            return
+        writerows(chunk)
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()

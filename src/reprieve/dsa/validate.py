@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from reprieve.domain.errors import ValidationError
@@ -47,51 +48,82 @@ class Problem:
 
 
 def problems(statement: Mapping[str, Any]) -> list[Problem]:
-    """Every rule ``statement`` breaks; empty when the database would accept it."""
+    """Every rule ``statement`` breaks; empty when the database would accept it.
+
+    The rules on enumerated fields depend only on those fields' values, which repeat from one
+    statement to the next: their verdict is kept per combination (``_shape_problems``); texts,
+    dates and the puid are checked on every statement.
+    """
+    try:
+        shape = _shape_problems(_shape_key(statement))
+    except TypeError:  # an unhashable value where a code or a list of codes belongs
+        shape = tuple(_shape_checks(statement))
+    return [*shape, *_value_checks(statement)]
+
+
+#: The fields whose rules look at codes only.
+_SHAPE_FIELDS = (
+    "decision_visibility", "decision_monetary", "decision_provision", "decision_account", "account_type",
+    "decision_ground", "incompatible_content_illegal", "content_type", "category", "category_addition",
+    "category_specification", "territorial_scope", "content_language", "source_type", "automated_detection",
+    "automated_decision",
+)
+
+
+def _shape_key(statement: Mapping[str, Any]) -> tuple[Any, ...]:
+    """The values of ``_SHAPE_FIELDS`` (lists as tuples), then the unknown fields."""
+    get = statement.get
+    visibility, content_type, addition, specification, territory = (
+        get("decision_visibility"), get("content_type"), get("category_addition"), get("category_specification"),
+        get("territorial_scope"),
+    )
+    return (
+        tuple(visibility) if type(visibility) is list else visibility,
+        get("decision_monetary"), get("decision_provision"), get("decision_account"), get("account_type"),
+        get("decision_ground"), get("incompatible_content_illegal"),
+        tuple(content_type) if type(content_type) is list else content_type,
+        get("category"),
+        tuple(addition) if type(addition) is list else addition,
+        tuple(specification) if type(specification) is list else specification,
+        tuple(territory) if type(territory) is list else territory,
+        get("content_language"), get("source_type"), get("automated_detection"), get("automated_decision"),
+        () if enums.FIELDS.issuperset(statement) else tuple(sorted(statement.keys() - enums.FIELDS)),
+    )
+
+
+@lru_cache(maxsize=65_536)
+def _shape_problems(key: tuple[Any, ...]) -> tuple[Problem, ...]:
+    shaped: dict[str, Any] = {
+        field: list(value) if isinstance(value, tuple) else value
+        for field, value in zip(_SHAPE_FIELDS, key, strict=False)
+        if value is not None
+    }
+    found = [Problem(field, "is not a field of the Transparency Database's statement") for field in key[-1]]
+    return (*found, *_shape_checks(shaped))
+
+
+def _shape_checks(statement: Mapping[str, Any]) -> list[Problem]:
     out: list[Problem] = []
     add = out.append
     get = statement.get
-    for key in statement:
-        if key not in enums.FIELDS:
-            add(Problem(key, "is not a field of the Transparency Database's statement"))
-
     if not any(get(f) for f in DECISION_FIELDS):
         add(Problem("decision_visibility", "at least one of decision_visibility, decision_monetary, "
                     "decision_provision or decision_account is required"))
     visibility = get("decision_visibility")
     if visibility is not None:
         _enum_list(out, "decision_visibility", visibility, enums.DECISION_VISIBILITIES, required=False)
-    _other(out, statement, "decision_visibility_other",
-           isinstance(visibility, list) and "DECISION_VISIBILITY_OTHER" in visibility)
     _enum(out, statement, "decision_monetary", enums.DECISION_MONETARIES)
-    _other(out, statement, "decision_monetary_other", get("decision_monetary") == "DECISION_MONETARY_OTHER")
     _enum(out, statement, "decision_provision", enums.DECISION_PROVISIONS)
     _enum(out, statement, "decision_account", enums.DECISION_ACCOUNTS)
     _enum(out, statement, "account_type", enums.ACCOUNT_TYPES)
-
     ground = get("decision_ground")
     if ground is None:
         add(Problem("decision_ground", "is required"))
     elif ground not in enums.DECISION_GROUNDS:
         add(Problem("decision_ground", f"{ground!r} is not one of {sorted(enums.DECISION_GROUNDS)}"))
-    illegal_when = "decision_ground is illegal content"
-    _conditional(out, statement, "illegal_content_legal_ground", ground == _ILLEGAL, 500, illegal_when)
-    _conditional(out, statement, "illegal_content_explanation", ground == _ILLEGAL, 2000, illegal_when)
-    _conditional(out, statement, "incompatible_content_ground", ground == _INCOMPATIBLE, 500,
-                 "decision_ground is incompatible content")
-    _conditional(out, statement, "incompatible_content_explanation", ground == _INCOMPATIBLE, 2000,
-                 "decision_ground is incompatible content")
     if get("incompatible_content_illegal") is not None and get("incompatible_content_illegal") not in enums.YES_NO:
         add(Problem("incompatible_content_illegal", "must be Yes or No"))
-    reference = get("decision_ground_reference_url")
-    if reference is not None and (not isinstance(reference, str) or len(reference) > 500 or not _URL.match(reference)):
-        add(Problem("decision_ground_reference_url", "must be a URL of at most 500 characters"))
-
-    content_type = get("content_type")
-    _enum_list(out, "content_type", content_type, enums.CONTENT_TYPES, required=True)
-    other_type = isinstance(content_type, list) and "CONTENT_TYPE_OTHER" in content_type
-    _other(out, statement, "content_type_other", other_type)
-
+    _enum_list(out, "content_type", get("content_type"), enums.CONTENT_TYPES, required=True)
     category = get("category")
     if category is None:
         add(Problem("category", "is required"))
@@ -101,38 +133,64 @@ def problems(statement: Mapping[str, Any]) -> list[Problem]:
         _enum_list(out, "category_addition", get("category_addition"), enums.STATEMENT_CATEGORIES, required=False)
     if get("category_specification") is not None:
         _enum_list(out, "category_specification", get("category_specification"), enums.KEYWORDS, required=False)
-    _max(out, statement, "category_specification_other", 500)
     if get("territorial_scope") is not None:
         _enum_list(out, "territorial_scope", get("territorial_scope"), enums.EEA_SET, required=False)
     language = get("content_language")
     if language is not None and (not isinstance(language, str) or not _LANGUAGE.match(language)):
         add(Problem("content_language", "must be an upper-case ISO 639-1 code such as EN"))
-
-    _date(out, statement, "content_date", required=True, earliest=_EARLIEST_CONTENT)
-    application = _date(out, statement, "application_date", required=True, earliest=_EARLIEST_APPLICATION)
-    for field in _END_DATES:
-        end = _date(out, statement, field, required=False, earliest=None)
-        if end is not None and application is not None and end < application:
-            add(Problem(field, "must be on or after application_date"))
-
-    facts = get("decision_facts")
-    if not facts:
-        add(Problem("decision_facts", "is required"))
-    else:
-        _max(out, statement, "decision_facts", 5000)
     source = get("source_type")
     if source is None:
         add(Problem("source_type", "is required"))
     elif source not in enums.SOURCE_TYPES:
         add(Problem("source_type", f"{source!r} is not one of {sorted(enums.SOURCE_TYPES)}"))
-    _max(out, statement, "source_identity", 500)
-    detection = get("automated_detection")
-    if detection not in enums.YES_NO:
+    if get("automated_detection") not in enums.YES_NO:
         add(Problem("automated_detection", "is required: Yes or No"))
-    decision = get("automated_decision")
-    if decision not in enums.AUTOMATED_DECISIONS:
+    if get("automated_decision") not in enums.AUTOMATED_DECISIONS:
         add(Problem("automated_decision", f"is required: one of {sorted(enums.AUTOMATED_DECISIONS)}"))
+    return out
 
+
+def _value_checks(statement: Mapping[str, Any]) -> list[Problem]:
+    """Texts, dates and the puid. Written for the common statement, which has few optional fields:
+    each rule is looked at only when its field, or what makes it required, is there."""
+    out: list[Problem] = []
+    add = out.append
+    get = statement.get
+    visibility = get("decision_visibility")
+    if isinstance(visibility, list) and "DECISION_VISIBILITY_OTHER" in visibility:
+        _other(out, statement, "decision_visibility_other", True)
+    if get("decision_monetary") == "DECISION_MONETARY_OTHER":
+        _other(out, statement, "decision_monetary_other", True)
+    ground = get("decision_ground")
+    if ground == _INCOMPATIBLE:
+        _conditional(out, statement, "incompatible_content_ground", 500, "decision_ground is incompatible content")
+        _conditional(out, statement, "incompatible_content_explanation", 2000,
+                     "decision_ground is incompatible content")
+    elif ground == _ILLEGAL:
+        _conditional(out, statement, "illegal_content_legal_ground", 500, "decision_ground is illegal content")
+        _conditional(out, statement, "illegal_content_explanation", 2000, "decision_ground is illegal content")
+    reference = get("decision_ground_reference_url")
+    if reference is not None and (not isinstance(reference, str) or len(reference) > 500 or not _URL.match(reference)):
+        add(Problem("decision_ground_reference_url", "must be a URL of at most 500 characters"))
+    content_type = get("content_type")
+    if isinstance(content_type, list) and "CONTENT_TYPE_OTHER" in content_type:
+        _other(out, statement, "content_type_other", True)
+    if "category_specification_other" in statement:
+        _max(out, statement, "category_specification_other", 500)
+    _date(out, statement, "content_date", required=True, earliest=_EARLIEST_CONTENT)
+    application = _date(out, statement, "application_date", required=True, earliest=_EARLIEST_APPLICATION)
+    for field in _END_DATES:
+        if field in statement:
+            end = _date(out, statement, field, required=False, earliest=None)
+            if end is not None and application is not None and end < application:
+                add(Problem(field, "must be on or after application_date"))
+    facts = get("decision_facts")
+    if not facts:
+        add(Problem("decision_facts", "is required"))
+    elif not isinstance(facts, str) or len(facts) > 5000:
+        _max(out, statement, "decision_facts", 5000)
+    if "source_identity" in statement:
+        _max(out, statement, "source_identity", 500)
     puid = get("puid")
     if not puid or not isinstance(puid, str):
         add(Problem("puid", "is required"))
@@ -178,13 +236,12 @@ def _other(out: list[Problem], statement: Mapping[str, Any], field: str, require
         _max(out, statement, field, 500)
 
 
-def _conditional(
-    out: list[Problem], statement: Mapping[str, Any], field: str, required: bool, max_length: int, when: str
-) -> None:
+def _conditional(out: list[Problem], statement: Mapping[str, Any], field: str, max_length: int, when: str) -> None:
+    """A field the ground requires; under the other ground the database drops it (exclude_unless)."""
     value = statement.get(field)
-    if required and not value:
+    if not value:
         out.append(Problem(field, f"is required when {when}"))
-    elif required:  # under the other ground the database drops the field (exclude_unless)
+    elif not isinstance(value, str) or len(value) > max_length:
         _max(out, statement, field, max_length)
 
 
@@ -206,12 +263,9 @@ def _date(
         if required:
             out.append(Problem(field, "is required (YYYY-MM-DD)"))
         return None
-    if not isinstance(value, str) or len(value) != 10:
-        out.append(Problem(field, "does not match the format YYYY-MM-DD"))
-        return None
     try:
-        day = date.fromisoformat(value)
-    except ValueError:
+        day = _parse_day(value)
+    except (TypeError, ValueError):
         out.append(Problem(field, "does not match the format YYYY-MM-DD"))
         return None
     if earliest is not None and day < earliest:
@@ -224,3 +278,11 @@ def _date(
 def all_problems(statements: Iterable[Mapping[str, Any]]) -> dict[int, list[Problem]]:
     """Problems by position in ``statements``; positions without problems are left out."""
     return {i: found for i, s in enumerate(statements) if (found := problems(s))}
+
+
+@lru_cache(maxsize=65_536)
+def _parse_day(value: str) -> date:
+    """``YYYY-MM-DD`` exactly (ValueError otherwise); TypeError for what is not text."""
+    if type(value) is not str or len(value) != 10:
+        raise ValueError(value)
+    return date.fromisoformat(value)

@@ -161,10 +161,9 @@ def export_decisions(db: Database, *, operator: str, within: Period) -> Iterator
             .where(S.operator_id == operator, S.starts_at >= within.start_us, S.starts_at < within.end_us)
             .order_by(S.id)
         )
-        of_columns, to_statement = tdb.Decision.from_columns, tdb.to_statement
+        of_columns = tdb.statement_from_columns
         for sanction_id, platform_id, starts_at, reason, automated, changes in rows:
-            decision = of_columns(sanction_id, starts_at, reason, automated, changes)
-            statement = to_statement(decision)
+            statement = of_columns(sanction_id, starts_at, reason, automated, changes)
             name = names.get(platform_id, platform_id)
             if statement is None:
                 yield Exported(sanction_id, name, None, [])
@@ -193,9 +192,12 @@ def export_csv(db: Database, *, operator: str, within: Period, tally: ExportTall
     yield tdb.csv_header()
     row = tdb.csv_row
     yield from tdb.csv_lines(
-        row(item.statement, item.platform_name)
-        for item in _tallied(export_decisions(db, operator=operator, within=within), tally)
-        if item.statement is not None
+        (
+            row(item.statement, item.platform_name)
+            for item in _tallied(export_decisions(db, operator=operator, within=within), tally)
+            if item.statement is not None
+        ),
+        per_chunk=500,
     )
 
 
