@@ -287,7 +287,7 @@ def test_a_closed_complaint_window_says_its_deadline_in_the_requesters_language(
     assert "The time to contest this decision ended on 1 December 2024, 12:00 UTC" in page.text
     assert summary_and_field_errors(page)[0] == ["#appeal-kind-complaint"]
     french = Page(send(client, answers(sanction["id"], code), lang="fr").text)
-    assert "Le délai pour contester cette décision a expiré le 1 décembre 2024 à 12 h 00 UTC" in french.text
+    assert "Le délai pour contester cette décision a expiré le 1er décembre 2024 à 12 h 00 UTC" in french.text
     assert event_count(db) == before
     # A reinstatement request is still open to them.
     assert send(client, answers(sanction["id"], code, kind="reinstatement")).status_code == 201

@@ -244,7 +244,8 @@ def long_instant(lang: str, value: str | datetime | None) -> str:
     moment = parse_instant(value) if isinstance(value, str) else value
     t = translator(lang)
     month = t(f"public.month.{moment.month}")
-    return t("public.instant", day=str(moment.day), month=month, year=str(moment.year),
+    day = t("public.first_day") if moment.day == 1 else str(moment.day)  # French says "1er"
+    return t("public.instant", day=day, month=month, year=str(moment.year),
              hour=f"{moment.hour:02d}", minute=f"{moment.minute:02d}")
 
 
