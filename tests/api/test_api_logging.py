@@ -139,6 +139,7 @@ def test_text_format_and_the_logging_configuration() -> None:
         config = logging_config(name)
         assert config["formatters"]["default"]["()"].endswith(formatter.__qualname__)
         assert config["loggers"]["reprieve.access"]["handlers"] == ["access"]
+    assert logging_config("json", access_log=False)["loggers"]["reprieve.access"]["level"] == "WARNING"
     with pytest.raises(ValueError):
         logging_config("xml")
 

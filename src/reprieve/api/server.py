@@ -18,17 +18,21 @@ DATABASE_URL_ENV = "REPRIEVE_DATABASE_URL"
 FACTORY = "reprieve.api.app:create_app_from_settings"
 
 
-def serve(database_url: str, host: str, port: int, workers: int, log_format: str = LogFormat.JSON) -> None:
+def serve(
+    database_url: str, host: str, port: int, workers: int, log_format: str = LogFormat.JSON,
+    *, access_log: bool = True,
+) -> None:
     """Serve the API until interrupted; the database is migrated once, before any worker starts.
 
-    Logs go to stderr, one JSON object per line (``log_format="text"``: for a terminal); the
-    request middleware writes the access lines, so uvicorn's own are off.
+    Logs are one JSON object per line (``log_format="text"``: for a terminal): a line per
+    request on stdout (unless ``access_log`` is False), the rest on stderr. The request
+    middleware writes the access lines, so uvicorn's own are off.
     """
     if workers < 1:
         raise ValidationError("must be at least 1", field="workers")
     if log_format not in tuple(LogFormat):
         raise ValidationError(f"must be one of {', '.join(LogFormat)}", field="log-format")
-    log_config = logging_config(log_format)
+    log_config = logging_config(log_format, access_log=access_log)
     db = open_database(database_url)
     if workers == 1:
         try:

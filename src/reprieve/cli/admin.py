@@ -154,6 +154,7 @@ def serve_command(
     port: int = typer.Option(8000),
     workers: int = typer.Option(1, min=1, max=64),
     log_format: str = typer.Option("json", help="json (one object per line) or text"),
+    access_log: bool = typer.Option(True, help="a line per request on stdout"),
 ) -> None:
     """Run the HTTP API."""
     from reprieve.api.observability.logs import LogFormat
@@ -163,4 +164,4 @@ def serve_command(
         raise ValidationError(f"must be one of {', '.join(LogFormat)}", field="log-format")
     db = state(ctx).db()  # migrate before the workers start
     db.dispose()
-    serve(state(ctx).database_url, host, port, workers, log_format=log_format)
+    serve(state(ctx).database_url, host, port, workers, log_format=log_format, access_log=access_log)

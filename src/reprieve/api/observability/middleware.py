@@ -17,7 +17,13 @@ from datetime import datetime
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from reprieve.api.observability.logs import ACCESS_LOGGER, REQUEST_ID, accepted_request_id, new_request_id
+from reprieve.api.observability.logs import (
+    ACCESS_LOGGER,
+    REQUEST_ID,
+    accepted_request_id,
+    access_record,
+    new_request_id,
+)
 from reprieve.api.observability.metrics import METRICS, Registry
 from reprieve.api.problems import PROBLEM_JSON, problem_for
 from reprieve.domain.errors import ForbiddenError
@@ -135,13 +141,10 @@ class Observe:
 
     def _log(self, scope: Scope, route: str, status: int, elapsed: float, request_id: str) -> None:
         method = scope["method"]
-        access_log.info(
-            "%s %s %d", method, route, status,
-            extra={
-                "request_id": request_id, "method": method, "route": route, "status": status,
-                "duration_ms": round(elapsed * 1000, 3), "operator": self._operator(scope),
-            },
-        )
+        access_log.handle(access_record(f"{method} {route} {status}", {
+            "request_id": request_id, "method": method, "route": route, "status": status,
+            "duration_ms": round(elapsed * 1000, 3), "operator": self._operator(scope),
+        }))
 
     def _operator(self, scope: Scope) -> str | None:
         """The operator of the bearer token, if the request was authenticated less than a second
