@@ -39,7 +39,7 @@ from reprieve.domain.time import format_instant, from_micros, parse_instant, to_
 from reprieve.services.catalogue import ensure_accounts, require_platform
 from reprieve.services.due_process import Caller, policy_of
 from reprieve.services.group_commit import ALONE, GroupCommitter
-from reprieve.services.ids import new_id
+from reprieve.services.ids import new_id, new_ids
 from reprieve.services.sanctions import ImposeSanction, impose_within, prepare_imposed
 from reprieve.services.views import sanction_view
 from reprieve.store import due_process as store
@@ -265,6 +265,11 @@ def record_violations_within(uow: UnitOfWork, items: list[PendingViolation]) -> 
     #: Strikes recorded earlier in this batch, by (identity, platform): the reads above miss them.
     added: dict[tuple[str, str], list[StrikeMark]] = {}
     seq = uow.next_seq()
+    # Ids made once for the batch (at its first instant: they sort in the order they are used).
+    first = items[todo[0]].now if todo else uow.now
+    identity_ids, violation_ids, sanction_ids = (
+        iter(new_ids(prefix, first, len(todo))) for prefix in ("idt", "vio", "snc")
+    )
     runs: list[tuple[str, str, list[NewEvent]]] = []
     made: list[tuple[int, dict[str, Any]]] = []
     for index in todo:
@@ -276,7 +281,7 @@ def record_violations_within(uow: UnitOfWork, items: list[PendingViolation]) -> 
         events: list[NewEvent] = []
         identity = identities.get(ref)
         if identity is None:
-            identity = identities[ref] = new_id("idt", now)
+            identity = identities[ref] = next(identity_ids)
             events.append(NewEvent(
                 EventType.ACCOUNT_REGISTERED, at, platform.operator,
                 {"platform": ref.platform, "account": ref.account, "identity": identity,
@@ -292,14 +297,14 @@ def record_violations_within(uow: UnitOfWork, items: list[PendingViolation]) -> 
             policy.ladder, strikes_before=count_strikes(marks, occurred_us), severity=severity, probation=probation
         )
         automation = checked.automation or Automation(policy.automated_detection, policy.automated_decision)
-        violation_id = new_id("vio", now)
+        violation_id = next(violation_ids)
         sanction = None
         if result.step is not None:
             command = _ladder_command(
                 conn, checked, platform, policy, result, probation, automation, violation_id
             )
             sanction, imposed = prepare_imposed(
-                db, uow, command, identity=identity, seq=seq + len(events), sanction_id=new_id("snc", now)
+                db, uow, command, identity=identity, seq=seq + len(events), sanction_id=next(sanction_ids)
             )
             events.append(imposed)
         expires = expiry_of(occurred_us, policy.strike_expiry)
