@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-import httpx
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import Connection, insert, or_, select, update
 
@@ -312,26 +311,23 @@ class Worker:
         self.http_timeout = http_timeout
         self.rng = rng or random.Random()
         self.publisher = broker.Publisher(nats_url) if nats_url else None
-        self.client: httpx.AsyncClient | None = None
+        self.sender: webhooks.Sender | None = None
 
     async def __aenter__(self) -> Worker:
-        self.client = httpx.AsyncClient(
-            timeout=self.http_timeout, follow_redirects=False,
-            limits=httpx.Limits(max_connections=self.concurrency, max_keepalive_connections=self.concurrency),
-        )
+        self.sender = webhooks.Sender(self.concurrency, self.http_timeout)
         if self.publisher is not None:
             broker.enable_broker(self.db, actor=ACTOR, now=self.clock())
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        if self.client is not None:
-            await self.client.aclose()
+        if self.sender is not None:
+            self.sender.close()
         if self.publisher is not None:
             await self.publisher.close()
         release_leases(self.db, owner=self.owner)
 
     async def cycle(self) -> CycleReport:
-        assert self.client is not None, "use the worker as an async context manager"
+        assert self.sender is not None, "use the worker as an async context manager"
         report = CycleReport()
         now = self.clock()
         try:
@@ -340,8 +336,7 @@ class Worker:
             log.exception("resuming an amnesty failed")
         report.announced = announce(self.db, now=now, owner=self.owner)
         delivered = await webhooks.deliver_due(
-            self.db, self.client, now=self.clock, owner=self.owner, limit=self.batch,
-            concurrency=self.concurrency, rng=self.rng,
+            self.db, self.sender, now=self.clock, owner=self.owner, limit=self.batch, rng=self.rng,
         )
         report.delivered, report.retried, report.dead = delivered.delivered, delivered.retried, delivered.dead
         if self.publisher is not None:
