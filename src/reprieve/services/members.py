@@ -16,6 +16,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -39,9 +40,16 @@ MIN_PASSWORD_LENGTH = 10
 #: Roles that may sign in: every role of the API but the machine clients'.
 MEMBER_ROLES = (Role.INSTANCE_ADMIN, Role.ADMIN, Role.MODERATOR, Role.REVIEWER, Role.AUDITOR)
 
+WRONG = "wrong e-mail or password"
+LOCKED = "too many failed attempts: try again in 15 minutes"
+
 _hasher = PasswordHasher()  # argon2id with the library's recommended parameters (RFC 9106)
-#: Verified against when the e-mail is unknown, so that the answer takes as long either way.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when the e-mail is unknown, so that the answer takes as long either way."""
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 class SignInRefused(ForbiddenError):
@@ -163,30 +171,36 @@ def _locked_until(conn: Any, address: str, now: datetime) -> datetime | None:
 def sign_in(db: Database, *, email: str, password: str, now: datetime) -> tuple[Member, str]:
     """Check the password and open a session: the member and the session's secret (for the cookie).
 
-    SignInRefused for a wrong password, an unknown or disabled member, or a locked e-mail.
+    SignInRefused for a wrong password, an unknown or disabled member, or a locked e-mail. Every
+    attempt is recorded (and committed, refused ones too: they are what the lock-out counts).
     """
     address = email.strip().lower()[:320]
+    refusal: str | None = None
     with db.engine.begin() as conn:
+        row = None
         if _locked_until(conn, address, now) is not None:
-            # Counted too: hammering a locked account keeps it locked.
-            conn.execute(insert(tables.sign_in_attempts).values(email=address, at=to_micros(now), succeeded=0))
-            raise SignInRefused("too many failed attempts: try again in 15 minutes")
-        row = conn.execute(select(tables.members).where(tables.members.c.email == address)).first()
-        ok = _verify(row.password_hash if row is not None else _DUMMY_HASH, password)
-        ok = ok and row is not None and row.disabled_at is None
-        conn.execute(insert(tables.sign_in_attempts).values(email=address, at=to_micros(now), succeeded=int(ok)))
-        if not ok or row is None:
-            failed = _locked_until(conn, address, now) is not None
-            raise SignInRefused(
-                "too many failed attempts: try again in 15 minutes" if failed else "wrong e-mail or password"
-            )
-        secret = secrets.token_urlsafe(32)
-        conn.execute(insert(tables.console_sessions).values(
-            id=_digest(secret), member_id=row.id, created_at=to_micros(now), expires_at=to_micros(now + SESSION_TTL),
+            refusal = LOCKED  # hammering a locked e-mail keeps it locked: the attempt counts too
+        else:
+            row = conn.execute(select(tables.members).where(tables.members.c.email == address)).first()
+            ok = _verify(row.password_hash if row is not None else _dummy_hash(), password)
+            if not ok or row is None or row.disabled_at is not None:
+                refusal = WRONG
+        conn.execute(insert(tables.sign_in_attempts).values(
+            email=address, at=to_micros(now), succeeded=int(refusal is None)
         ))
-        if _hasher.check_needs_rehash(row.password_hash):
-            conn.execute(tables.members.update().where(tables.members.c.id == row.id)
-                         .values(password_hash=_hasher.hash(password)))
+        if refusal is None and row is not None:
+            secret = secrets.token_urlsafe(32)
+            conn.execute(insert(tables.console_sessions).values(
+                id=_digest(secret), member_id=row.id, created_at=to_micros(now),
+                expires_at=to_micros(now + SESSION_TTL),
+            ))
+            if _hasher.check_needs_rehash(row.password_hash):
+                conn.execute(tables.members.update().where(tables.members.c.id == row.id)
+                             .values(password_hash=_hasher.hash(password)))
+        elif refusal == WRONG and _locked_until(conn, address, now) is not None:
+            refusal = LOCKED  # this failure was the fifth
+    if refusal is not None or row is None:
+        raise SignInRefused(refusal or WRONG)
     return _member(row), secret
 
 

@@ -44,7 +44,7 @@ async def sign_in(
     try:
         _member, secret = await run_in_threadpool(partial(members.sign_in, db, email=email, password=password, now=now))
     except members.SignInRefused as exc:
-        key = "sign_in.locked" if "too many" in exc.message else "sign_in.wrong"
+        key = "sign_in.locked" if exc.message == members.LOCKED else "sign_in.wrong"
         message = translate(request_language(request), key)
         return render(request, "sign_in.html", status_code=401, next=safe_next(next), error=message, email=email)
     renew_csrf_token(request)

@@ -1,0 +1,64 @@
+"""``reprieve member``: the people who sign in to the console (``/console``)."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from reprieve.cli.context import JSON, actor, now, state
+from reprieve.cli.output import emit_json, record, table
+from reprieve.domain.errors import ValidationError
+from reprieve.services import members
+
+member_app = typer.Typer(help="Members of an operator, who sign in to the console.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(member_app, name="member")
+
+
+def read_password(from_stdin: bool) -> str:
+    """The password from the first line of stdin, or typed twice at a prompt (never an argument:
+    it would be in the shell's history and in the process list)."""
+    if from_stdin:
+        line = sys.stdin.readline()
+        if not line:
+            raise ValidationError("no password on stdin", field="password")
+        return line.rstrip("\r\n")
+    password: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return password
+
+
+@member_app.command("create")
+def member_create(
+    ctx: typer.Context,
+    email: str = typer.Option(..., help="The sign-in name"),
+    name: str = typer.Option(..., help="How the console and the audit log name the member"),
+    role: str = typer.Option(..., help="admin, moderator, reviewer, auditor (or instance-admin)"),
+    operator: str = typer.Option(None, help="The member's operator (none for an instance-admin)"),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from stdin"),
+    as_json: bool = JSON,
+) -> None:
+    """Create a member; the password is hashed with argon2id and never shown again."""
+    password = read_password(password_stdin)
+    result = members.create_member(
+        state(ctx).db(), email=email, name=name, role=role, operator=operator, password=password,
+        actor=actor(), now=now(),
+    )
+    if as_json:
+        emit_json(result)
+    else:
+        record(result, ["id", "email", "name", "role", "operator"])
+
+
+@member_app.command("list")
+def member_list(
+    ctx: typer.Context, operator: str = typer.Option(None, help="Only this operator's"), as_json: bool = JSON
+) -> None:
+    """List members (never their password hashes)."""
+    rows = members.list_members(state(ctx).db(), operators=[operator] if operator else None)
+    if as_json:
+        emit_json(rows)
+    else:
+        table(rows, [("id", "id"), ("email", "email"), ("name", "name"), ("role", "role"), ("operator", "operator")])

@@ -1,0 +1,211 @@
+"""The console over HTTP without a browser: sign-in and sessions, lock-out, CSRF, roles and tenancy,
+bad input, languages, security headers. On SQLite and PostgreSQL (the ``db`` fixture)."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from api_support import Clock
+from argon2 import PasswordHasher
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from reprieve.api.app import create_app
+from reprieve.domain.model import AccountRef
+from reprieve.services import catalogue, members, sanctions
+from reprieve.store import tables
+from reprieve.store.db import Database
+
+PASSWORD = "correct horse battery"
+REASON: dict[str, Any] = {
+    "ground": "incompatible_content", "category": "STATEMENT_CATEGORY_SCAMS_AND_FRAUD",
+    "policy": "Fraud", "explanation": "Sold counterfeit tickets",
+}
+
+
+@pytest.fixture(autouse=True)
+def quick_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2id with its smallest cost: these tests are about sessions, not about the hash's strength."""
+    monkeypatch.setattr(members, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    members._dummy_hash.cache_clear()
+
+
+@pytest.fixture
+def console(db: Database, clock: Clock) -> TestClient:
+    """Operators meta (facebook) and x (twitter), a member of each role, a sanction on each side."""
+    for op, platform in (("meta", "facebook"), ("x", "twitter")):
+        catalogue.create_operator(db, id=op, name=op, actor="test", now=clock.now)
+        catalogue.create_platform(db, id=platform, operator=op, name=platform, actor="test", now=clock.now)
+    for role in ("moderator", "auditor", "reviewer", "admin"):
+        members.create_member(db, email=f"{role}@meta.example", name=role.title(), role=role, operator="meta",
+                              password=PASSWORD, actor="test", now=clock.now)
+    members.create_member(db, email="moderator@x.example", name="X Mod", role="moderator", operator="x",
+                          password=PASSWORD, actor="test", now=clock.now)
+    return TestClient(create_app(db, clock=clock, group_commit=False))
+
+
+def impose(db: Database, clock: Clock, subject: str) -> str:
+    command = sanctions.ImposeSanction(subject=AccountRef.parse(subject), kind="suspension", reason=REASON)
+    return str(sanctions.impose_sanction(db, command, actor="test", now=clock.now)["id"])
+
+
+def csrf(client: TestClient, path: str = "/console/sign-in") -> str:
+    page = client.get(path)
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert found, page.text[:500]
+    return found.group(1)
+
+
+def sign_in(client: TestClient, email: str, password: str = PASSWORD) -> Any:
+    return client.post("/console/sign-in", data={"email": email, "password": password, "csrf_token": csrf(client)},
+                       follow_redirects=False)
+
+
+def count(db: Database, table: Any, *where: Any) -> int:
+    with db.read() as conn:
+        return int(conn.execute(select(func.count()).select_from(table).where(*where)).scalar_one())
+
+
+def test_a_page_needs_a_session_and_sign_in_opens_one(console: TestClient) -> None:
+    assert console.get("/console", follow_redirects=False).headers["location"].endswith(
+        "/console/sign-in?next=%2Fconsole")
+    answer = sign_in(console, "Moderator@Meta.example")  # e-mails are compared without case
+    assert answer.status_code == 303 and answer.headers["location"] == "/console"
+    session = next(c for c in answer.headers.get_list("set-cookie") if c.startswith("reprieve_session="))
+    assert "HttpOnly" in session and "SameSite=lax" in session and "Secure" not in session
+    assert "<h1>Dashboard</h1>" in console.get("/console").text
+
+
+def test_over_https_the_cookies_are_secure(db: Database, console: TestClient) -> None:
+    client = TestClient(console.app, base_url="https://console.example")
+    answer = sign_in(client, "moderator@meta.example")
+    assert all("Secure" in c for c in answer.headers.get_list("set-cookie"))
+
+
+def test_a_wrong_password_is_refused_and_opens_no_session(console: TestClient, db: Database) -> None:
+    answer = sign_in(console, "moderator@meta.example", "not the password")
+    assert answer.status_code == 401 and "Wrong e-mail or password." in answer.text
+    assert "reprieve_session" not in answer.headers.get("set-cookie", "")
+    assert sign_in(console, "nobody@meta.example").status_code == 401  # the same answer for no such member
+    assert count(db, tables.console_sessions) == 0
+
+
+def test_five_failures_lock_the_account_for_fifteen_minutes(console: TestClient, clock: Clock) -> None:
+    for _ in range(5):
+        assert sign_in(console, "auditor@meta.example", "guess").status_code == 401
+    locked = sign_in(console, "auditor@meta.example")  # even the right password
+    assert locked.status_code == 401 and "locked for 15 minutes" in locked.text
+    assert sign_in(console, "moderator@meta.example").status_code == 303  # others are not locked
+    clock.advance(timedelta(minutes=14))
+    assert sign_in(console, "auditor@meta.example").status_code == 401  # the attempt at 0 min kept it locked
+    clock.advance(timedelta(minutes=16))
+    assert sign_in(console, "auditor@meta.example").status_code == 303
+
+
+def test_sign_out_ends_the_session(console: TestClient) -> None:
+    sign_in(console, "moderator@meta.example")
+    answer = console.post("/console/sign-out", data={"csrf_token": csrf(console, "/console")},
+                          follow_redirects=False)
+    assert answer.status_code == 303
+    assert console.get("/console", follow_redirects=False).status_code == 303
+
+
+def test_a_post_without_the_csrf_token_is_refused_and_changes_nothing(
+    console: TestClient, db: Database, clock: Clock
+) -> None:
+    sanction = impose(db, clock, "facebook/alice")
+    refused = console.post("/console/sign-in", data={"email": "moderator@meta.example", "password": PASSWORD})
+    assert refused.status_code == 403 and count(db, tables.sign_in_attempts) == 0
+    sign_in(console, "moderator@meta.example")
+    form = {"reason": "appeal granted", "confirm": "yes"}
+    assert console.post(f"/console/sanctions/{sanction}/lift", data=form).status_code == 403
+    wrong = console.post(f"/console/sanctions/{sanction}/lift", data={**form, "csrf_token": "x" * 43})
+    assert wrong.status_code == 403 and "security token" in wrong.text
+    assert count(db, tables.events, tables.events.c.type == "sanction.lifted") == 0
+    done = console.post(f"/console/sanctions/{sanction}/lift", data={**form, "csrf_token": csrf(console, "/console")},
+                        follow_redirects=False)
+    assert done.status_code == 303
+    assert count(db, tables.events, tables.events.c.type == "sanction.lifted") == 1
+
+
+@pytest.mark.parametrize(
+    ("email", "method", "path", "status"),
+    [
+        ("auditor@meta.example", "post", "/console/sanctions", 403),
+        ("reviewer@meta.example", "post", "/console/sanctions/{sanction}/lift", 403),
+        ("admin@meta.example", "post", "/console/sanctions/{sanction}/amend", 403),
+        ("auditor@meta.example", "get", "/console/amnesties/preview?reason=x", 403),
+        ("moderator@meta.example", "get", "/console/audit", 403),
+        ("auditor@meta.example", "get", "/console/audit?verify=1", 200),
+        ("auditor@meta.example", "get", "/console/sanctions/{sanction}", 200),
+        ("moderator@x.example", "get", "/console/sanctions/{sanction}", 404),  # another operator's
+        ("moderator@x.example", "post", "/console/sanctions/{sanction}/lift", 404),
+    ],
+)
+def test_roles_and_operators(
+    console: TestClient, db: Database, clock: Clock, email: str, method: str, path: str, status: int
+) -> None:
+    sanction = impose(db, clock, "facebook/bob")
+    sign_in(console, email)
+    form = {"csrf_token": csrf(console, "/console"), "confirm": "yes", "reason": "r", "subject": "facebook/eve",
+            "kind": "warning", "policy": "p", "explanation": "e", "category": REASON["category"],
+            "ground": "incompatible_content", "ends_at": "2030-01-01T00:00"}
+    target = path.format(sanction=sanction)
+    answer = console.post(target, data=form) if method == "post" else console.get(target)
+    assert answer.status_code == status
+    assert answer.headers["content-type"].startswith("text/html")
+    assert count(db, tables.sanctions) == 1 and count(db, tables.events, tables.events.c.type.in_(
+        ["sanction.lifted", "sanction.amended"])) == 0
+
+
+def test_a_moderator_imposes_from_the_account_page_and_the_timeline_names_her(
+    console: TestClient, db: Database
+) -> None:
+    sign_in(console, "moderator@meta.example")
+    form = {"csrf_token": csrf(console, "/console"), "confirm": "yes", "subject": "facebook/carol",
+            "kind": "suspension", "duration": "P30D", "scope": "facebook", "policy": "Fraud",
+            "ground": "incompatible_content", "category": REASON["category"], "explanation": "Sold fake tickets"}
+    answer = console.post("/console/sanctions", data=form, follow_redirects=False)
+    assert answer.status_code == 303 and answer.headers["location"].startswith("/console/accounts/facebook/carol")
+    page = console.get(answer.headers["location"]).text
+    assert "Sanction imposed" in page and "Sold fake tickets" in page and "by Moderator (mem_" in page
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"category": "NOT_A_CATEGORY"}, {"confirm": ""}, {"duration": "thirty days"}, {"subject": "no-slash"}],
+)
+def test_bad_input_gets_a_4xx_page_and_changes_nothing(
+    console: TestClient, db: Database, change: dict[str, str]
+) -> None:
+    sign_in(console, "moderator@meta.example")
+    form = {"csrf_token": csrf(console, "/console"), "confirm": "yes", "subject": "facebook/dave", "kind": "warning",
+            "policy": "p", "ground": "incompatible_content", "category": REASON["category"], "explanation": "e",
+            **change}
+    answer = console.post("/console/sanctions", data=form)
+    assert 400 <= answer.status_code < 500 and answer.headers["content-type"].startswith("text/html")
+    assert count(db, tables.sanctions) == 0
+    assert console.get("/console?at=yesterday").status_code == 400
+
+
+def test_language_by_parameter_cookie_and_browser(console: TestClient) -> None:
+    sign_in(console, "moderator@meta.example")
+    french = console.get("/console?lang=fr")
+    assert '<html lang="fr">' in french.text and "Tableau de bord" in french.text
+    assert "reprieve_lang=fr" in french.headers["set-cookie"]
+    assert "Tableau de bord" in console.get("/console").text  # remembered
+    console.cookies.delete("reprieve_lang")
+    assert "Tableau de bord" in console.get("/console", headers={"Accept-Language": "fr-FR,fr;q=0.9"}).text
+    assert "<h1>Dashboard</h1>" in console.get("/console", headers={"Accept-Language": "de"}).text
+
+
+def test_pages_carry_a_strict_content_security_policy(console: TestClient) -> None:
+    policy = console.get("/console/sign-in").headers["content-security-policy"]
+    assert "default-src 'self'" in policy and "script-src 'self';" in policy and "unsafe" not in policy
+    assert console.get("/console/static/console.css").headers["x-content-type-options"] == "nosniff"
+    assert "content-security-policy" not in console.get("/openapi.json").headers
+    assert console.get("/v1/sanctions").headers["content-type"] == "application/problem+json"
+    assert "/console" not in str(console.get("/openapi.json").json()["paths"])

@@ -1,0 +1,29 @@
+"""``reprieve member create`` and ``member list``: the password from stdin, one-line errors."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from e2e.cli_support import Cli
+
+PASSWORD = "correct horse battery"
+
+
+def test_member_create_at_the_command_line(database_url: str, capsys: pytest.CaptureFixture[str],
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    cli = Cli(database_url, capsys)
+    base = ("member", "create", "--email", "ann@meta.example", "--name", "Ann", "--role", "auditor",
+            "--operator", "meta", "--password-stdin")
+    monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
+    assert cli.fails(*base).startswith("error: no operator 'meta'")
+    cli.ok("demo", "--synthetic", "0")
+    before = cli.events()
+    monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
+    assert "at least 10 characters" in cli.fails(*base)
+    monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
+    created = cli.json(*base)
+    assert created["email"] == "ann@meta.example" and created["role"] == "auditor"
+    assert cli.events() == before + 1
+    assert "ann@meta.example" in cli.ok("member", "list", "--operator", "meta")

@@ -1,0 +1,109 @@
+"""Members of the console: creation, argon2 hashes, sign-in, sessions and the lock-out, on every
+backend."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from argon2 import PasswordHasher
+from sqlalchemy import select
+
+from reprieve.domain.errors import ConflictError, NotFoundError, ValidationError
+from reprieve.domain.model import Role
+from reprieve.services import catalogue, members
+from reprieve.store import tables
+from reprieve.store.db import Database
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(autouse=True)
+def quick_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(members, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    members._dummy_hash.cache_clear()
+
+
+@pytest.fixture
+def meta(db: Database, now: datetime) -> str:
+    catalogue.create_operator(db, id="meta", name="Meta", actor="test", now=now)
+    return "meta"
+
+
+def create(db: Database, now: datetime, **fields: str | None) -> dict[str, object]:
+    values: dict[str, str | None] = {"email": "mia@meta.example", "name": "Mia", "role": "moderator",
+                                     "operator": "meta", "password": PASSWORD}
+    values.update(fields)
+    return members.create_member(db, actor="test", now=now, **values)  # type: ignore[arg-type]
+
+
+def test_a_member_is_stored_with_an_argon2id_hash_and_recorded_without_it(db: Database, now: datetime,
+                                                                           meta: str) -> None:
+    created = create(db, now, email="Mia@Meta.Example")
+    assert created["email"] == "mia@meta.example"
+    with db.read() as conn:
+        row = conn.execute(select(tables.members)).one()
+        event = conn.execute(select(tables.events).where(tables.events.c.type == "member.created")).one()
+    assert row.password_hash.startswith("$argon2id$") and PASSWORD not in row.password_hash
+    assert PASSWORD not in event.data and "$argon2" not in event.data and "mia@meta.example" not in event.data
+
+
+@pytest.mark.parametrize(
+    ("fields", "error"),
+    [
+        ({"email": "not-an-address"}, ValidationError),
+        ({"password": "short"}, ValidationError),
+        ({"role": "platform"}, ValidationError),
+        ({"role": "instance-admin"}, ValidationError),  # with an operator
+        ({"operator": None}, ValidationError),
+        ({"operator": "nowhere"}, NotFoundError),
+    ],
+)
+def test_bad_members_are_refused_and_nothing_is_written(db: Database, now: datetime, meta: str,
+                                                       fields: dict[str, str | None], error: type[Exception]) -> None:
+    with pytest.raises(error):
+        create(db, now, **fields)
+    assert members.list_members(db) == []
+
+
+def test_an_e_mail_is_taken_once(db: Database, now: datetime, meta: str) -> None:
+    create(db, now)
+    with pytest.raises(ConflictError):
+        create(db, now, email="MIA@meta.example", name="Another")
+
+
+def test_sign_in_opens_a_session_that_expires_and_sign_out_closes(db: Database, now: datetime, meta: str) -> None:
+    create(db, now)
+    member, secret = members.sign_in(db, email="mia@meta.example", password=PASSWORD, now=now)
+    assert member.role is Role.MODERATOR and member.principal.operator == "meta"
+    assert members.session_member(db, secret, now=now) == member
+    assert members.session_member(db, secret, now=now + members.SESSION_TTL) is None
+    assert members.session_member(db, "forged", now=now) is None
+    with db.read() as conn:
+        assert conn.execute(select(tables.console_sessions.c.id)).scalar_one() != secret  # only its hash
+    members.sign_out(db, secret)
+    assert members.session_member(db, secret, now=now) is None
+
+
+def test_the_lock_out_after_five_failures(db: Database, now: datetime, meta: str) -> None:
+    create(db, now)
+    for minute in range(5):
+        with pytest.raises(members.SignInRefused):
+            members.sign_in(db, email="mia@meta.example", password="guess", now=now + timedelta(minutes=minute))
+    last = now + timedelta(minutes=4)
+    assert members.locked_until(db, "mia@meta.example", now=last) == last + members.LOCKOUT
+    with pytest.raises(members.SignInRefused, match="too many"):
+        members.sign_in(db, email="mia@meta.example", password=PASSWORD, now=last + timedelta(minutes=1))
+    later = last + timedelta(minutes=1) + members.LOCKOUT
+    assert members.sign_in(db, email="mia@meta.example", password=PASSWORD, now=later)[0].name == "Mia"
+
+
+def test_a_success_resets_the_count(db: Database, now: datetime, meta: str) -> None:
+    create(db, now)
+    for second in range(4):
+        with pytest.raises(members.SignInRefused):
+            members.sign_in(db, email="mia@meta.example", password="guess", now=now + timedelta(seconds=second))
+    members.sign_in(db, email="mia@meta.example", password=PASSWORD, now=now + timedelta(seconds=5))
+    with pytest.raises(members.SignInRefused, match="wrong"):
+        members.sign_in(db, email="mia@meta.example", password="guess", now=now + timedelta(seconds=6))
+    assert members.locked_until(db, "mia@meta.example", now=now + timedelta(seconds=7)) is None
