@@ -12,9 +12,9 @@ import typer
 from sqlalchemy.exc import OperationalError
 
 from reprieve.cli import admin, amnesty, due_process, ledger, transparency
+from reprieve.cli import members as member_commands
 from reprieve.cli import webhooks as webhook_commands
 from reprieve.cli import worker as worker_commands
-from reprieve.cli import members as member_commands
 from reprieve.cli.context import OPENED, app
 from reprieve.domain.errors import ReprieveError
 
@@ -28,6 +28,7 @@ __all__ = ["app", "main"]
 ledger.register(app)
 admin.register(app)
 due_process.register(app)
+member_commands.register(app)
 member_commands.register(app)
 transparency.register(app)
 amnesty.register(app)
