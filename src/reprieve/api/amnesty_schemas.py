@@ -63,7 +63,7 @@ class AmnestyRevertOut(Out):
     finished_at: str | None
     processed: int
     restored: int
-    left_alone: int
+    left_alone: int | None = Field(description="lifted ones left alone (changed since); set at the end")
     rate: float | None
     eta_seconds: float | None
 

@@ -70,7 +70,7 @@ log = logging.getLogger(__name__)
 
 #: Targets per transaction: large enough to amortise the statements, small enough that other
 #: writers wait at most a fraction of a second between two batches.
-BATCH_SIZE = 5_000
+BATCH_SIZE = 10_000
 #: How long a pass stays claimed without a batch committing (renewed by every batch).
 LEASE_SECONDS = 60
 _LEASE_US = LEASE_SECONDS * 1_000_000
@@ -354,7 +354,8 @@ def _lift_batch(db: Database, amnesty: dict[str, Any], owner: str, now: datetime
                      {"id": target.sanction_id, "reason": reason, "amnesty": amnesty_id})
             for target in active
         ])
-        store.mark_lifted(uow.conn, amnesty_id, [(a.position, r.seq) for a, r in zip(active, recorded, strict=True)])
+        if recorded:
+            store.record_lift_range(uow.conn, amnesty_id, recorded[0].seq, recorded[-1].seq)
         processed = upto - current.position
         skipped = processed - len(active)
         store.advance(
@@ -381,14 +382,13 @@ def _revert_batch(db: Database, amnesty: dict[str, Any], owner: str, now: dateti
         if current.claimed_by != owner:
             raise store.LeaseLost(amnesty_id)
         upto = min(current.position + size, current.total)
-        rows = store.revert_batch(uow.conn, amnesty_id, current.position, upto)
         # Only what nothing has changed since this amnesty's own lift: a later lift, a backdated one,
         # or any other change recorded on the sanction leaves it alone.
-        untouched = [r for r in rows if r[3].updated_seq == r[2]]
-        sanctions = queries.load_sanctions(uow.conn, [r[3] for r in untouched])
+        rows = store.revert_batch(uow.conn, amnesty_id, current.position, upto)
+        sanctions = queries.load_sanctions(uow.conn, rows)
         starts = max(now, lifted_at)
-        plans = [(r[0], s, _reimposed(s, lifted_at, starts)) for r, s in zip(untouched, sanctions, strict=True)]
-        plans = [p for p in plans if p[2] is not None]
+        planned = [(row.position, s, _reimposed(s, lifted_at, starts)) for row, s in zip(rows, sanctions, strict=True)]
+        plans = [p for p in planned if p[2] is not None]
         ids = new_ids("snc", now, len(plans))
         events = []
         restored = []
@@ -402,15 +402,14 @@ def _revert_batch(db: Database, amnesty: dict[str, Any], owner: str, now: dateti
         uow.record(events)
         store.mark_restored(uow.conn, amnesty_id, restored)
         processed = upto - current.position
-        left_alone = len(rows) - len(restored)
         store.advance(
-            uow.conn, current, owner=owner, position=upto, processed=processed, skipped=left_alone,
+            uow.conn, current, owner=owner, position=upto, processed=processed, skipped=processed - len(restored),
             now_us=_wall_us(), lease_us=_LEASE_US,
         )
         if upto >= current.total:
-            total_left = current.skipped + left_alone
             all_restored = store.count_restored(uow.conn, amnesty_id)
-            uow.record([_reverted(amnesty_id, operator, uow.at, restored=all_restored, left_alone=total_left)])
+            left_alone = int(amnesty["lifted"]) - all_restored
+            uow.record([_reverted(amnesty_id, operator, uow.at, restored=all_restored, left_alone=left_alone)])
             return False
     return True
 
@@ -616,7 +615,7 @@ def amnesty_view(
             "finished_at": format_instant(from_micros(row["reverted_at"])) if row["reverted_at"] is not None else None,
             "processed": back_progress["processed"],
             "restored": int(row["restored"]) if row["reverted_at"] is not None else restored_so_far,
-            "left_alone": int(row["left_alone"]) if row["left_alone"] is not None else (back.skipped if back else 0),
+            "left_alone": int(row["left_alone"]) if row["left_alone"] is not None else None,
             "rate": back_progress["rate"],
             "eta_seconds": back_progress["eta_seconds"],
         }

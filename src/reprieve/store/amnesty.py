@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import (
@@ -46,6 +45,7 @@ KP = tables.sanction_kind_periods.c
 AM = tables.amnesties.c
 AT = tables.amnesty_targets.c
 AR = tables.amnesty_runs.c
+AL = tables.amnesty_lift_ranges.c
 
 # --- the filter as SQL -------------------------------------------------------------------
 
@@ -248,35 +248,29 @@ def lift_batch(conn: Connection, amnesty_id: str, after: int, upto: int, t: int)
         .where(AT.amnesty_id == amnesty_id, AT.position > after, AT.position <= upto)
         .order_by(AT.position)
     )
-    return [LiftTarget(p, s, bool(a)) for p, s, a in conn.execute(query)]
+    return [LiftTarget(p, s, bool(a)) for p, s, a in conn.execute(query).all()]
 
 
-def mark_lifted(conn: Connection, amnesty_id: str, lifted: Sequence[tuple[int, int]]) -> None:
-    """Remember the lift event of each target, ``(position, seq)``: what a revert will undo."""
-    if not lifted:
-        return
-    if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql(
-            "UPDATE amnesty_targets t SET lifted_seq = v.seq FROM (SELECT unnest(%(p)s::bigint[]) AS position,"
-            " unnest(%(q)s::bigint[]) AS seq) v WHERE t.amnesty_id = %(a)s AND t.position = v.position",
-            {"a": amnesty_id, "p": [p for p, _ in lifted], "q": [q for _, q in lifted]},
-        )
-        return
-    conn.exec_driver_sql(
-        "UPDATE amnesty_targets SET lifted_seq = ? WHERE amnesty_id = ? AND position = ?",
-        [(seq, amnesty_id, position) for position, seq in lifted],
+def record_lift_range(conn: Connection, amnesty_id: str, first_seq: int, last_seq: int) -> None:
+    """Remember the seqs of a batch's lift events: what a revert will undo."""
+    conn.execute(
+        insert(tables.amnesty_lift_ranges).values(amnesty_id=amnesty_id, first_seq=first_seq, last_seq=last_seq)
     )
 
 
-def revert_batch(conn: Connection, amnesty_id: str, after: int, upto: int) -> list[tuple[int, str, int, Any]]:
-    """``(position, sanction_id, lifted_seq, sanction row)`` of the targets in ``(after, upto]`` it lifted."""
+def revert_batch(conn: Connection, amnesty_id: str, after: int, upto: int) -> list[Any]:
+    """Sanction rows of the targets in ``(after, upto]`` that the amnesty lifted and that nothing changed
+    since: their last change (``updated_seq``) is one of the amnesty's lift events."""
+    ours = exists().where(
+        AL.amnesty_id == amnesty_id, AL.first_seq <= S.updated_seq, AL.last_seq >= S.updated_seq
+    )
     query = (
-        select(AT.position, AT.sanction_id, AT.lifted_seq, tables.sanctions)
+        select(tables.sanctions, AT.position)
         .select_from(tables.amnesty_targets.join(tables.sanctions, S.id == AT.sanction_id))
-        .where(AT.amnesty_id == amnesty_id, AT.position > after, AT.position <= upto, AT.lifted_seq.is_not(None))
+        .where(AT.amnesty_id == amnesty_id, AT.position > after, AT.position <= upto, ours)
         .order_by(AT.position)
     )
-    return [(r[0], r[1], r[2], r) for r in conn.execute(query)]
+    return list(conn.execute(query).all())
 
 
 def mark_restored(conn: Connection, amnesty_id: str, restored: Sequence[tuple[int, str]]) -> None:
@@ -302,13 +296,6 @@ def restored_ids(conn: Connection, amnesty_id: str) -> list[tuple[str, str]]:
 def count_restored(conn: Connection, amnesty_id: str) -> int:
     query = select(func.count()).where(AT.amnesty_id == amnesty_id, AT.restored_id.is_not(None))
     return int(conn.execute(query).scalar_one())
-
-
-def lifted_ids(conn: Connection, amnesty_id: str) -> list[str]:
-    rows = conn.execute(
-        select(AT.sanction_id).where(AT.amnesty_id == amnesty_id, AT.lifted_seq.is_not(None)).order_by(AT.position)
-    )
-    return list(rows.scalars())
 
 
 # --- reading amnesties -------------------------------------------------------------------
@@ -380,48 +367,38 @@ def amnesties_reverted(projector: Projector, events: list[Applied]) -> None:
         )
 
 
-@dataclass(slots=True)
-class _Lifted:
-    changes: str
-    lifted_at: int | None
-    seq: int
-    cut: int  #: the earliest instant it is cut at by this run of lifts
-
-
 def apply_amnesty_lifts(conn: Connection, events: Sequence[Applied]) -> None:
     """Project a run of ``sanction.lifted`` events that name an amnesty, set-based.
 
     Equal, row for row, to applying them one by one through ``Projector.sanctions_changed``:
     the lift is appended to ``changes`` as that method writes it (``json.dumps`` of the list
     of ``Change.to_dict()``), ``lifted_at`` becomes the earliest lift, and every span is cut
-    at the lift (spans are a function of the terms, clipped at the earliest lift).
+    at the lift (spans are a function of the terms, clipped at the earliest lift). The
+    sanction rows are changed in place by the database, without reading them.
     """
     if not events:
         return
-    ids = list(dict.fromkeys(e.data["id"] for e in events))
-    found = _changes_of(conn, ids)
     instants: dict[str, tuple[str, int]] = {}
-    state: dict[str, _Lifted] = {}
+    lifts: list[tuple[str, int, str, int]] = []  # (id, t, ', ' + the change as JSON, seq)
+    cuts: dict[str, int] = {}
     for e in events:
         sanction_id = e.data["id"]
         when = instants.get(e.effective_at)
         if when is None:
             effective = parse_instant(e.effective_at)
-            when = instants[e.effective_at] = (format_instant(effective) or "", to_micros(effective))
+            when = instants[e.effective_at] = (json.dumps(format_instant(effective)), to_micros(effective))
         text, t = when
-        current = state.get(sanction_id)
-        if current is None:
-            changes, lifted_at = found[sanction_id]
-            current = state[sanction_id] = _Lifted(changes, lifted_at, e.seq, t)
         change = (
-            '{"type": "lifted", "seq": ' + str(e.seq) + ', "effective_at": ' + json.dumps(text)
+            ', {"type": "lifted", "seq": ' + str(e.seq) + ', "effective_at": ' + text
             + ', "kind": null, "ends_at": null, "denies": [], "review_at": null}'
         )
-        current.changes = current.changes[:-1] + ", " + change + "]"
-        current.lifted_at = t if current.lifted_at is None or t < current.lifted_at else current.lifted_at
-        current.seq = e.seq
-        current.cut = min(current.cut, t)
-    _write_lifts(conn, state)
+        lifts.append((sanction_id, t, change, e.seq))
+        cut = cuts.get(sanction_id)
+        cuts[sanction_id] = t if cut is None else min(cut, t)
+    if conn.dialect.name == "postgresql":
+        _write_lifts_postgresql(conn, lifts, cuts)
+    else:
+        _write_lifts_sqlite(conn, lifts, cuts)
     counts = Counter(e.data["amnesty"] for e in events)
     last = events[-1].seq
     for amnesty_id, count in counts.items():
@@ -430,58 +407,57 @@ def apply_amnesty_lifts(conn: Connection, events: Sequence[Applied]) -> None:
         )
 
 
-def _changes_of(conn: Connection, ids: list[str]) -> dict[str, tuple[str, int | None]]:
-    found: dict[str, tuple[str, int | None]] = {}
-    if conn.dialect.name == "postgresql":
-        rows = conn.exec_driver_sql(
-            "SELECT id, changes, lifted_at FROM sanctions WHERE id = ANY(%(ids)s)", {"ids": ids}
-        )
-        found.update((r[0], (r[1], r[2])) for r in rows)
-        return found
-    for i in range(0, len(ids), 500):
-        chunk = ids[i : i + 500]
-        marks = ", ".join("?" * len(chunk))
-        rows = conn.exec_driver_sql(f"SELECT id, changes, lifted_at FROM sanctions WHERE id IN ({marks})", tuple(chunk))
-        found.update((r[0], (r[1], r[2])) for r in rows)
-    return found
-
-
-def _write_lifts(conn: Connection, state: dict[str, _Lifted]) -> None:
-    ids = list(state)
-    values = list(state.values())
-    if conn.dialect.name == "postgresql":
-        arrays = {
-            "ids": ids, "lifted": [v.lifted_at for v in values], "changes": [v.changes for v in values],
-            "seqs": [v.seq for v in values], "cuts": [v.cut for v in values],
-        }
-        conn.exec_driver_sql(
-            "UPDATE sanctions s SET lifted_at = v.lifted_at, changes = v.changes, updated_seq = v.seq"
-            " FROM (SELECT unnest(%(ids)s::text[]) AS id, unnest(%(lifted)s::bigint[]) AS lifted_at,"
-            " unnest(%(changes)s::text[]) AS changes, unnest(%(seqs)s::bigint[]) AS seq) v WHERE s.id = v.id",
-            arrays,
-        )
-        cuts = "(SELECT unnest(%(ids)s::text[]) AS id, unnest(%(cuts)s::bigint[]) AS cut) v"
-        conn.exec_driver_sql(
-            f"DELETE FROM sanction_spans sp USING {cuts} WHERE sp.sanction_id = v.id AND sp.active_from >= v.cut",
-            arrays,
-        )
-        conn.exec_driver_sql(
-            f"UPDATE sanction_spans sp SET active_until = v.cut FROM {cuts}"
-            " WHERE sp.sanction_id = v.id AND sp.active_until > v.cut",
-            arrays,
-        )
-        return
+def _write_lifts_sqlite(conn: Connection, lifts: list[tuple[str, int, str, int]], cuts: dict[str, int]) -> None:
+    # executemany runs in order: a sanction lifted twice in one run gets both lifts, in turn.
     conn.exec_driver_sql(
-        "UPDATE sanctions SET lifted_at = ?, changes = ?, updated_seq = ? WHERE id = ?",
-        [(v.lifted_at, v.changes, v.seq, i) for i, v in zip(ids, values, strict=True)],
+        "UPDATE sanctions SET lifted_at = CASE WHEN lifted_at IS NULL OR lifted_at > ?1 THEN ?1 ELSE lifted_at END,"
+        " changes = substr(changes, 1, length(changes) - 1) || ?2 || ']', updated_seq = ?3 WHERE id = ?4",
+        [(t, change, seq, sanction_id) for sanction_id, t, change, seq in lifts],
     )
     conn.exec_driver_sql(
-        "DELETE FROM sanction_spans WHERE sanction_id = ? AND active_from >= ?",
-        [(i, v.cut) for i, v in zip(ids, values, strict=True)],
+        "DELETE FROM sanction_spans WHERE sanction_id = ? AND active_from >= ?", list(cuts.items())
     )
     conn.exec_driver_sql(
-        "UPDATE sanction_spans SET active_until = ? WHERE sanction_id = ? AND active_until > ?",
-        [(v.cut, i, v.cut) for i, v in zip(ids, values, strict=True)],
+        "UPDATE sanction_spans SET active_until = ?2 WHERE sanction_id = ?1 AND active_until > ?2", list(cuts.items())
+    )
+
+
+_LIFT_ROWS_POSTGRESQL = (
+    "UPDATE sanctions s SET lifted_at = CASE WHEN s.lifted_at IS NULL OR s.lifted_at > v.t THEN v.t"
+    " ELSE s.lifted_at END, changes = left(s.changes, -1) || v.change || ']', updated_seq = v.seq"
+    " FROM (SELECT unnest(%(ids)s::text[]) AS id, unnest(%(ts)s::bigint[]) AS t,"
+    " unnest(%(changes)s::text[]) AS change, unnest(%(seqs)s::bigint[]) AS seq) v WHERE s.id = v.id"
+)
+_CUTS_POSTGRESQL = "(SELECT unnest(%(ids)s::text[]) AS id, unnest(%(cuts)s::bigint[]) AS cut) v"
+
+
+def _write_lifts_postgresql(
+    conn: Connection, lifts: list[tuple[str, int, str, int]], cuts: dict[str, int]
+) -> None:
+    # One UPDATE changes a row once: a sanction lifted twice in one run (a replay) takes two rounds.
+    pending = lifts
+    while pending:
+        seen: set[str] = set()
+        this_round: list[tuple[str, int, str, int]] = []
+        later: list[tuple[str, int, str, int]] = []
+        for lift in pending:
+            (later if lift[0] in seen else this_round).append(lift)
+            seen.add(lift[0])
+        conn.exec_driver_sql(_LIFT_ROWS_POSTGRESQL, {
+            "ids": [x[0] for x in this_round], "ts": [x[1] for x in this_round],
+            "changes": [x[2] for x in this_round], "seqs": [x[3] for x in this_round],
+        })
+        pending = later
+    arrays = {"ids": list(cuts), "cuts": list(cuts.values())}
+    conn.exec_driver_sql(
+        f"DELETE FROM sanction_spans sp USING {_CUTS_POSTGRESQL} WHERE sp.sanction_id = v.id"
+        " AND sp.active_from >= v.cut",
+        arrays,
+    )
+    conn.exec_driver_sql(
+        f"UPDATE sanction_spans sp SET active_until = v.cut FROM {_CUTS_POSTGRESQL}"
+        " WHERE sp.sanction_id = v.id AND sp.active_until > v.cut",
+        arrays,
     )
 
 

@@ -56,13 +56,21 @@ def upgrade() -> None:
         sa.Column("position", sa.BigInteger(), autoincrement=False, nullable=False,
                   comment="1, 2, ... in sanction id order"),
         sa.Column("sanction_id", sa.String(length=40), nullable=False),
-        sa.Column("lifted_seq", sa.BigInteger(), nullable=True,
-                  comment="seq of the lift event; null: skipped or not yet"),
         sa.Column("restored_id", sa.String(length=40), nullable=True,
                   comment="the sanction the revert imposed in its place"),
         sa.PrimaryKeyConstraint("amnesty_id", "position", name=op.f("pk_amnesty_targets")),
         comment="The sanctions an amnesty matched, frozen at its start: the work list of its batches. "
         "Written with the events of each batch; not rebuilt from the log.",
+    )
+    op.create_table(
+        "amnesty_lift_ranges",
+        sa.Column("amnesty_id", sa.String(length=40), nullable=False),
+        sa.Column("first_seq", sa.BigInteger(), autoincrement=False, nullable=False,
+                  comment="first lift event of a batch"),
+        sa.Column("last_seq", sa.BigInteger(), nullable=False, comment="last lift event of the batch"),
+        sa.PrimaryKeyConstraint("amnesty_id", "first_seq", name=op.f("pk_amnesty_lift_ranges")),
+        comment="The seqs of each batch's lift events (a batch's events are consecutive in the log): a sanction "
+        "whose updated_seq falls in one was lifted by the amnesty and changed by nothing since.",
     )
     op.create_table(
         "amnesty_runs",
@@ -98,6 +106,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_sanctions_amnesty_match", table_name="sanctions")
     op.drop_table("amnesty_runs")
+    op.drop_table("amnesty_lift_ranges")
     op.drop_table("amnesty_targets")
     op.drop_index(op.f("ix_amnesties_operator_id"), table_name="amnesties")
     op.drop_table("amnesties")
