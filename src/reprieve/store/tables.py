@@ -474,10 +474,19 @@ amnesty_targets = Table(
     Column("amnesty_id", String(40), primary_key=True),
     Column("position", BigInteger, primary_key=True, autoincrement=False, comment="1, 2, ... in sanction id order"),
     Column("sanction_id", String(40), nullable=False),
-    Column("lifted_seq", BigInteger, nullable=True, comment="seq of the lift event; null: skipped or not yet"),
     Column("restored_id", String(40), nullable=True, comment="the sanction the revert imposed in its place"),
     comment="The sanctions an amnesty matched, frozen at its start: the work list of its batches. "
     "Written with the events of each batch; not rebuilt from the log.",
+)
+
+amnesty_lift_ranges = Table(
+    "amnesty_lift_ranges",
+    metadata,
+    Column("amnesty_id", String(40), primary_key=True),
+    Column("first_seq", BigInteger, primary_key=True, autoincrement=False, comment="first lift event of a batch"),
+    Column("last_seq", BigInteger, nullable=False, comment="last lift event of the batch"),
+    comment="The seqs of each batch's lift events (a batch's events are consecutive in the log): a sanction "
+    "whose updated_seq falls in one was lifted by the amnesty and changed by nothing since.",
 )
 
 amnesty_runs = Table(
