@@ -1,17 +1,21 @@
-"""Violations through the HTTP API on SQLite, one server process, with and without group commit.
+"""Violations through the HTTP API, one server process (or --workers W), with and without group commit.
 
-    python bench/violations_api.py [--quick] [--count N] [--seconds S] [--concurrency C] [--accounts A]
+    python bench/violations_api.py [--quick] [--backend sqlite|postgresql] [--workers W] [--count N]
+                                   [--seconds S] [--concurrency C] [--accounts A] [--no-baseline]
 
 Targets (issue 4): >= 2,000 violations/s through ``POST /v1/violations`` against one ``reprieve
 serve`` process on SQLite (WAL, synchronous=FULL), and >= 100,000 ladder evaluations/s in process.
 
-Each run starts a real ``reprieve serve`` on a new SQLite file in a temporary directory (a
-subprocess on 127.0.0.1, a free port), creates the operator, a platform with Meta's shipped
-policy and a platform token through the CLI, then drives it from this process with httpx's
-AsyncClient: C requests in flight (over C/4 clients of 4 connections), N distinct violation ids
-spread over A accounts, stopped at N or after S seconds. It does so twice, with
-``REPRIEVE_GROUP_COMMIT=1`` and ``=0`` (each violation its own transaction, as before), and
-afterwards verifies each file's hash chain.
+Each run starts a real ``reprieve serve`` on a new database (SQLite: a file in a temporary
+directory; PostgreSQL: a database ``reprieve_bench_<random>`` created on --postgres-url and
+dropped afterwards), a subprocess on 127.0.0.1 and a free port; creates the operator, a
+platform with Meta's shipped policy and a platform token through the CLI, then drives it from
+this process with a minimal asyncio HTTP/1.1 client: C keep-alive connections, each sending its
+next request when its answer has arrived, N distinct violation ids spread over A accounts,
+stopped at N or after S seconds. It does so twice, with ``REPRIEVE_GROUP_COMMIT=1`` and ``=0``
+(each violation its own transaction: the baseline; --no-baseline skips it), and afterwards
+verifies each database's hash chain. Server CPU is that of the server's processes (all of
+them with --workers), read from /proc.
 """
 
 from __future__ import annotations
@@ -28,8 +32,12 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
+
+from harness import DEFAULT_POSTGRES, scratch_database
 
 from reprieve.domain.policy import Severity
 from reprieve.domain.strikes import StrikeMark, count_strikes, evaluate_ladder
@@ -67,27 +75,40 @@ def main() -> None:
     p.add_argument("--seconds", type=float, default=None, help="at most this long per run (default 30; quick 5)")
     p.add_argument("--concurrency", type=int, default=96, help="requests in flight (default 96)")
     p.add_argument("--accounts", type=int, default=5_000, help="accounts the violations spread over")
+    p.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
+    p.add_argument(
+        "--postgres-url", default=os.environ.get("REPRIEVE_BENCH_POSTGRES_URL", DEFAULT_POSTGRES),
+        help="where a throw-away database is created and dropped (default: $REPRIEVE_BENCH_POSTGRES_URL"
+        " or %(default)s)",
+    )
+    p.add_argument("--workers", type=int, default=1, help="server processes (reprieve serve --workers)")
+    p.add_argument("--no-baseline", action="store_true", help="skip the run without group commit")
     args = p.parse_args()
     count = args.count or (1_500 if args.quick else 30_000)
     seconds = args.seconds or (5.0 if args.quick else 30.0)
 
     print(f"# {__doc__.splitlines()[0]}")
     print(f"# {cpu_model()}, {os.cpu_count()} CPUs, Python {platform_module.python_version()}")
-    print(f"# violations per run: {count:,} (at most {seconds:g} s); in flight: {args.concurrency};"
-          f" accounts: {args.accounts:,}")
+    print(f"# backend: {args.backend}; server processes: {args.workers}; violations per run: {count:,}"
+          f" (at most {seconds:g} s); in flight: {args.concurrency}; accounts: {args.accounts:,}")
+    print(f"# command: python bench/violations_api.py {' '.join(sys.argv[1:])}")
+    print(f"# load average before: {load_average()}")
     runs = [
         drive_server(group_commit=flag, count=count, seconds=seconds, concurrency=args.concurrency,
-                     accounts=args.accounts)
-        for flag in (True, False)
+                     accounts=args.accounts, backend=args.backend, postgres_url=args.postgres_url,
+                     workers=args.workers)
+        for flag in ((True,) if args.no_baseline else (True, False))
     ]
+    print(f"# load average after: {load_average()}")
     for run in runs:
         label = "group commit   " if run.group_commit else "one tx per call"
         print(f"{label}: {run.per_second:8,.0f} violations/s  p50 {run.percentile(0.5):6.1f} ms"
               f"  p99 {run.percentile(0.99):6.1f} ms  ({len(run.latencies_ms):,} in {run.seconds:.1f} s;"
               f" failures {run.failures or 'none'}; chain {'verified' if run.verified else 'BROKEN'};"
               f" server CPU {run.server_cpu_seconds * 1000 / max(1, len(run.latencies_ms)):.2f} ms/violation)")
-    grouped, single = runs
-    print(f"ratio: {grouped.per_second / single.per_second:.1f}x")
+    grouped = runs[0]
+    if len(runs) > 1:
+        print(f"ratio: {grouped.per_second / runs[1].per_second:.1f}x")
     ladder = ladder_evaluations_per_second(quick=args.quick)
     print(f"ladder evaluation in process: {ladder:,.0f}/s")
     print(f"target API >= {TARGET_PER_SECOND:,}/s: {'met' if grouped.per_second >= TARGET_PER_SECOND else 'NOT met'};"
@@ -120,22 +141,42 @@ def cli(url: str, *args: str) -> str:
     return done.stdout
 
 
-def drive_server(*, group_commit: bool, count: int, seconds: float, concurrency: int, accounts: int) -> Run:
-    with tempfile.TemporaryDirectory(prefix="reprieve-bench-") as scratch:
-        url = f"sqlite:///{Path(scratch) / 'reprieve.db'}"
+def load_average() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "unknown"
+
+
+@contextmanager
+def scratch_url(backend: str, postgres_url: str) -> Iterator[str]:
+    """The URL of a new, empty, migrated database, deleted or dropped afterwards."""
+    with scratch_database(backend, postgres_url) as db:
+        url = db.engine.url.render_as_string(hide_password=False)
+        db.dispose()
+        yield url
+
+
+def drive_server(
+    *, group_commit: bool, count: int, seconds: float, concurrency: int, accounts: int, backend: str,
+    postgres_url: str, workers: int,
+) -> Run:
+    with scratch_url(backend, postgres_url) as url, tempfile.TemporaryFile("w+") as log:
         cli(url, "operator", "create", "meta", "--name", "Meta")
         cli(url, "platform", "create", "facebook", "--operator", "meta", "--name", "Facebook", "--policy", "meta")
         token = json.loads(cli(url, "token", "create", "--operator", "meta", "--role", "platform",
                                "--name", "bench", "--json"))["token"]
         port = free_port()
         env = dict(os.environ, REPRIEVE_GROUP_COMMIT="1" if group_commit else "0")
+        # The server's output goes to a file: an unread pipe would block it once full.
         server = subprocess.Popen(
-            [str(REPRIEVE), "--database-url", url, "serve", "--port", str(port)],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            [str(REPRIEVE), "--database-url", url, "serve", "--port", str(port), "--workers", str(workers)],
+            env=env, stdout=log, stderr=log, text=True,
         )
         try:
             run = asyncio.run(load(port, token, server, group_commit=group_commit,
-                                   count=count, seconds=seconds, concurrency=concurrency, accounts=accounts))
+                                   count=count, seconds=seconds, concurrency=concurrency, accounts=accounts,
+                                   log=log))
         finally:
             server.send_signal(signal.SIGINT)
             try:
@@ -148,11 +189,12 @@ def drive_server(*, group_commit: bool, count: int, seconds: float, concurrency:
         return run
 
 
-async def wait_until_up(port: int, server: subprocess.Popen[str]) -> None:
+async def wait_until_up(port: int, server: subprocess.Popen[str], log: IO[str]) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise SystemExit(f"reprieve serve exited: {server.stderr.read() if server.stderr else ''}")
+            log.seek(0)
+            raise SystemExit(f"reprieve serve exited: {log.read()[-3000:]}")
         try:
             _, writer = await asyncio.open_connection("127.0.0.1", port)
         except OSError:
@@ -212,9 +254,9 @@ def violation_body(prefix: str, n: int, accounts: int) -> bytes:
 
 async def load(
     port: int, token: str, server: subprocess.Popen[str], *, group_commit: bool, count: int, seconds: float,
-    concurrency: int, accounts: int,
+    concurrency: int, accounts: int, log: IO[str],
 ) -> Run:
-    await wait_until_up(port, server)
+    await wait_until_up(port, server, log)
     connections = [await Connection.open(port, token) for _ in range(concurrency)]
     try:
         latencies: list[float] = []
@@ -240,12 +282,12 @@ async def load(
         warm = iter(range(WARM_UP))
         await asyncio.gather(*(worker(conn, warm, "warm", False) for conn in connections))
         measured = iter(range(count))
-        cpu_before = cpu_seconds(server.pid)
+        cpu_before = tree_cpu_seconds(server.pid)
         started = time.perf_counter()
         deadline = started + seconds
         await asyncio.gather(*(worker(conn, measured, "bench", True) for conn in connections))
         elapsed = time.perf_counter() - started
-        server_cpu = cpu_seconds(server.pid) - cpu_before
+        server_cpu = tree_cpu_seconds(server.pid) - cpu_before
     finally:
         for conn in connections:
             conn.close()
@@ -259,6 +301,24 @@ def cpu_seconds(pid: int) -> float:
     except OSError:
         return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU time of a process and of its descendants still running (uvicorn's workers)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(parent, []).append(int(entry.name))
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        total += cpu_seconds(current)
+        todo.extend(children.get(current, ()))
+    return total
 
 
 def ladder_evaluations_per_second(*, quick: bool) -> float:
