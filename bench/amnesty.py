@@ -15,6 +15,7 @@ through ``lift_sanction``; the ratio is the amnesty's rate over that one.
 from __future__ import annotations
 
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -87,6 +88,11 @@ def baseline_rate(db: object) -> float:
     return len(ids) / (time.perf_counter() - started)
 
 
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def child(url: str) -> None:
     """The amnesty itself, in its own process: prints one JSON line of figures."""
     from reprieve.store.db import open_database
@@ -100,6 +106,7 @@ def child(url: str) -> None:
     started = time.perf_counter()
     figures["matched_with_exclusions"] = amnesty.preview(db, operator=OPERATOR, now=NOW, **EXCLUSIONS)["matched"]
     figures["dry_run_exclusions_seconds"] = time.perf_counter() - started
+    cpu = _cpu_seconds()
     started = time.perf_counter()
     begun = amnesty.start(db, operator=OPERATOR, reason="General amnesty", caller=Caller("bench"), now=NOW)
     figures["start_seconds"] = time.perf_counter() - started
@@ -115,6 +122,7 @@ def child(url: str) -> None:
 
     done = amnesty.run(db, begun["id"], now=NOW, on_progress=report)
     figures["seconds"] = time.perf_counter() - started
+    figures["cpu_seconds"] = _cpu_seconds() - cpu
     figures["lifted"] = done["lifted"]
     figures["rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     db.dispose()
@@ -149,6 +157,8 @@ def main() -> None:
         say(f"amnesty: {figures['lifted']:,.0f} lifted with their events in {seconds:.1f} s "
             f"(of which {figures['start_seconds']:.1f} s freezing the targets), {rate:,.0f} lifts/s "
             f"(target <= {TARGET_SECONDS:.0f} s: {'met' if seconds <= TARGET_SECONDS else 'NOT met'})")
+        say(f"  CPU time of the amnesty's process meanwhile: {figures['cpu_seconds']:.1f} s "
+            f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores at the end)")
         say(f"ratio to the baseline: {rate / baseline:,.1f} x the rate of one lift_sanction at a time")
         say(f"peak memory of the amnesty's process (max RSS): {figures['rss_mib']:,.0f} MiB "
             f"(target <= {TARGET_RSS_MIB}: {'met' if figures['rss_mib'] <= TARGET_RSS_MIB else 'NOT met'})")

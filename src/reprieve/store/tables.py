@@ -514,7 +514,7 @@ amnesty_runs = Table(
 Index(
     "ix_sanctions_amnesty_match",
     sanctions.c.operator_id, sanctions.c.kind, sanctions.c.starts_at, sanctions.c.ends_at, sanctions.c.lifted_at,
-    sanctions.c.created_seq, sanctions.c.updated_seq, sanctions.c.category,
+    sanctions.c.created_seq, sanctions.c.updated_seq, sanctions.c.category, sanctions.c.id,
 )
 
 # --- DSA transparency: statements submitted to the Transparency Database (migration 0007) -------
