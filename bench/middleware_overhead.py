@@ -6,6 +6,8 @@ the middleware is left in the difference).
 
 Two measurements, each the median of five rounds, run in the same process:
 
+0. One access line written to the null device: ours, and the one uvicorn writes by default
+   (which ``reprieve serve`` wrote before, and now turns off in favour of ours).
 1. A bare ASGI app that answers 200 at once, called directly and through ``Observe``: the
    middleware's own cost, with the access log off (level WARNING) and on (JSON lines written to
    the null device).
@@ -32,7 +34,7 @@ import orjson
 
 from reprieve.api.app import create_app
 from reprieve.api.enforcement import Enforcement
-from reprieve.api.observability.logs import ACCESS_LOGGER, JsonFormatter
+from reprieve.api.observability.logs import ACCESS_LOGGER, JsonFormatter, access_record
 from reprieve.api.observability.middleware import Observe
 from reprieve.domain.model import AccountRef
 from reprieve.enforcement.index import EnforcementIndex
@@ -105,6 +107,37 @@ def access_log(enabled: bool) -> None:
         logger.setLevel(logging.WARNING)
 
 
+def log_line_us(n: int) -> tuple[float, float]:
+    """The time to write one access line: ours, and uvicorn's default one, to the null device."""
+    from uvicorn.logging import AccessFormatter
+
+    access_log(True)
+    ours = logging.getLogger(ACCESS_LOGGER)
+    theirs = logging.getLogger("uvicorn.access")
+    theirs.handlers.clear()
+    theirs.propagate = False
+    handler = logging.StreamHandler(open(os.devnull, "w"))  # noqa: SIM115 - open for the run
+    handler.setFormatter(AccessFormatter('%(levelprefix)s %(client_addr)s - "%(request_line)s" %(status_code)s',
+                                         use_colors=False))
+    theirs.addHandler(handler)
+    theirs.setLevel(logging.INFO)
+    fields = {"request_id": "0123456789abcdef0123456789abcdef", "method": "POST", "route": "/v1/checks",
+              "status": 200, "duration_ms": 0.123, "operator": "meta"}
+    medians = []
+    for write in (
+        lambda: ours.handle(access_record("POST /v1/checks 200", fields)),
+        lambda: theirs.info('%s - "%s %s HTTP/%s" %d', "127.0.0.1:50000", "POST", "/v1/checks", "1.1", 200),
+    ):
+        rounds = []
+        for _ in range(ROUNDS):
+            started = time.perf_counter()
+            for _ in range(n):
+                write()
+            rounds.append((time.perf_counter() - started) / n * 1e6)
+        medians.append(statistics.median(rounds))
+    return medians[0], medians[1]
+
+
 def checks_app(directory: str, *, observed: bool, db: Any = None) -> tuple[Any, str]:
     """The whole API over a database with one suspension, answering from the index."""
     from reprieve.store.db import open_database
@@ -135,6 +168,9 @@ async def main(args: argparse.Namespace) -> None:
         [(bare, nothing), (Observe(bare), lambda: access_log(False)), (Observe(bare), lambda: access_log(True))],
         scope, b"", n,
     )
+    ours, theirs = log_line_us(n)
+    say(f"one access line, ours (JSON, reprieve.access): {ours:.2f} us; uvicorn's own (text, "
+        f"what reprieve serve wrote before; now off): {theirs:.2f} us; ratio {ours / theirs:.2f}")
     say(f"bare ASGI app: {plain:.2f} us/request")
     say(f"through Observe, access log off: {quiet:.2f} us/request (+{quiet - plain:.2f} us)")
     say(f"through Observe, access log on (JSON lines): {logged:.2f} us/request (+{logged - plain:.2f} us)")

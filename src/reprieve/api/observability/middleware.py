@@ -101,7 +101,10 @@ class Observe:
                 status = message["status"]
                 headers = [*message.get("headers", ()), id_header]
                 message = {**message, "headers": headers}
-                if head is False and any(n == b"content-type" and v.startswith(_PROBLEM) for n, v in headers):
+                # Problems are errors: a success is passed on without looking at its headers.
+                if status >= 400 and not head and any(
+                    n == b"content-type" and v.startswith(_PROBLEM) for n, v in headers
+                ):
                     held = message
                     return
             elif kind == "http.response.body" and held is not None:
