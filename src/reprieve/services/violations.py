@@ -249,6 +249,7 @@ def record_violations_within(uow: UnitOfWork, items: list[PendingViolation]) -> 
         if item.operators is not None and platform.operator not in item.operators:
             raise NotFoundError(f"no platform {ref.platform!r}")
         platforms[ref.platform] = platform
+    policies = {platform_id: policy_of(platform) for platform_id, platform in platforms.items()}
     recorded = store.recorded_external_ids(conn, [(i.checked.ref.platform, i.checked.external_id) for i in items])
     todo = []
     for index, item in enumerate(items):
@@ -287,7 +288,7 @@ def record_violations_within(uow: UnitOfWork, items: list[PendingViolation]) -> 
                 {"platform": ref.platform, "account": ref.account, "identity": identity,
                  "operator": platform.operator, "display_name": None},
             ))
-        policy = policy_of(platform)
+        policy = policies[platform.id]
         rows = reads[ref]
         occurred_us = to_micros(occurred)
         marks = store.marks_of(rows.direct, rows.reported, policy.strike_expiry)
