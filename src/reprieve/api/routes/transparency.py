@@ -29,6 +29,11 @@ FromQuery = Annotated[str | None, Query(alias="from", max_length=40, description
 ToQuery = Annotated[str | None, Query(max_length=40, description="RFC 3339 instant or date, excluded")]
 
 
+def answers(*media_types: str, description: str) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI: the 200 answer in each of ``media_types``, with the problem answers."""
+    return {**problem_responses(), 200: {"description": description, "content": {m: {} for m in media_types}}}
+
+
 class Lang(StrEnum):
     EN = "en"
     FR = "fr"
@@ -62,7 +67,8 @@ class SubmissionCreate(BaseModel):
 
 
 @router.get(
-    "/v1/sanctions/{sanction_id}/statement", responses=problem_responses(),
+    "/v1/sanctions/{sanction_id}/statement",
+    responses=answers("application/json", "text/html", description="the statement (format=json) or its page (html)"),
     summary="The statement of reasons sent to the user (DSA art. 17), in English or French, JSON or HTML",
 )
 def get_statement(
@@ -77,7 +83,8 @@ def get_statement(
 
 
 @router.get(
-    "/v1/transparency/statements", responses=problem_responses(),
+    "/v1/transparency/statements",
+    responses=answers("application/json", "text/csv", description="statements (json) or the daily-dump CSV (csv)"),
     summary="Statements of reasons in the Transparency Database's v2 schema (JSON) or daily-dump layout (CSV)",
 )
 def export_statements(
@@ -117,7 +124,8 @@ def submission_counts(tenant: Reader, operator: OperatorQuery = None) -> dict[st
 
 
 @router.get(
-    "/v1/transparency/report", responses=problem_responses(),
+    "/v1/transparency/report",
+    responses=answers("application/json", "text/csv", "text/html", description="the report's figures or its page"),
     summary="The transparency report (DSA art. 15 and 24) of an operator for a period: JSON, CSV or a printable page",
 )
 def get_report(
