@@ -49,12 +49,11 @@ class ReportBuilder:
     appeals_received: Counter[str] = field(default_factory=Counter)
     appeals_decided: Counter[str] = field(default_factory=Counter)
     handling: list[int] = field(default_factory=list)
-    art23: int = 0
+    art23: int = 0  #: set by the caller, who knows which suspensions followed a warning (ART23_RULE)
     disputes: Counter[str] = field(default_factory=Counter)
 
     def add_sanction(
         self, *, kind: str, category: str, ground: str, platform: str, detection: bool, decision: str,
-        prior_warning: bool,
     ) -> None:
         self.kinds[kind] += 1
         self.categories[category] += 1
@@ -62,8 +61,6 @@ class ReportBuilder:
         self.platforms[platform] += 1
         self.detection["automated" if detection else "not_automated"] += 1
         self.decision[decision] += 1
-        if kind == "suspension" and ground == "illegal_content" and prior_warning:
-            self.art23 += 1
 
     def add_time_to_action(self, seconds: int) -> None:
         self.to_action.append(max(0, seconds))

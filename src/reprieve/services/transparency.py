@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import Connection, delete, func, insert, select, update
 
@@ -412,26 +413,25 @@ def transparency_report(db: Database, *, operator: str, within: Period, now: dat
     label = within.label()
     builder = ReportBuilder(operator, label[0], label[1])
     with db.read() as conn:
+        # Counted as they stream by; only illegal-content suspensions are kept, for art. 23 below.
         candidates: list[tuple[str, int]] = []
         rows = conn.execution_options(**_STREAM).execute(
             select(S.identity_id, S.subject_platform, S.starts_at, S.category, S.reason, S.automated, S.changes)
             .where(S.operator_id == operator, S.starts_at >= start, S.starts_at < end)
         )
-        sanctions: list[tuple[str, str, str, str, bool, str, str, int]] = []
+        loads = orjson.loads
         for identity, platform, starts_at, category, reason, automated, changes in rows:
-            kind = next(c["kind"] for c in json.loads(changes) if c["type"] == "imposed")
-            ground = json.loads(reason)["ground"]
-            auto = json.loads(automated)
-            sanctions.append((kind, category, ground, platform, bool(auto.get("detection")),
-                              auto.get("decision", "not_automated"), identity, starts_at))
+            kind = next(c["kind"] for c in loads(changes) if c["type"] == "imposed")
+            ground = loads(reason)["ground"]
+            auto = loads(automated)
+            builder.add_sanction(kind=kind, category=category, ground=ground, platform=platform,
+                                 detection=bool(auto.get("detection")), decision=auto.get("decision", "not_automated"))
             if kind == "suspension" and ground == "illegal_content":
                 candidates.append((identity, starts_at))
         first_warning = _first_warnings(conn, operator, {identity for identity, _ in candidates})
-        for kind, category, ground, platform, detection, decision, identity, starts_at in sanctions:
-            warned = identity in first_warning and first_warning[identity] < starts_at
-            builder.add_sanction(kind=kind, category=category, ground=ground, platform=platform,
-                                 detection=detection, decision=decision, prior_warning=warned)
-        del sanctions
+        builder.art23 = sum(
+            1 for identity, starts_at in candidates if identity in first_warning and first_warning[identity] < starts_at
+        )
         # The action is taken when the sanction is recorded (its creation event), not at its starts_at,
         # which a ladder backdates to the violation itself.
         E = tables.events.c
