@@ -23,10 +23,11 @@ S, SP = tables.sanctions, tables.sanction_spans
 def active_by_kind_and_platform(
     db: Database, *, at: datetime, operators: Sequence[str] | None = None
 ) -> list[dict[str, Any]]:
-    """``[{platform, kind, count}]``: sanctions active at ``at`` on each platform of their scope."""
+    """``[{platform, kind, count}]``: sanctions active at ``at`` on each platform of their scope (the
+    spans of one sanction on one platform do not overlap: one row each)."""
     t = to_micros(at)
     query = (
-        select(SP.c.platform_id, SP.c.kind, func.count(func.distinct(SP.c.sanction_id)))
+        select(SP.c.platform_id, SP.c.kind, func.count())
         .join(S, S.c.id == SP.c.sanction_id)
         .where(SP.c.active_from <= t, SP.c.active_until > t)
         .group_by(SP.c.platform_id, SP.c.kind)
