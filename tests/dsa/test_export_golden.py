@@ -72,3 +72,16 @@ def test_batches_never_exceed_the_database_limit() -> None:
     sizes = [len(b) for b in tdb.batches(({"puid": str(i)} for i in range(250)), size=500)]
     assert sizes == [100, 100, 50]
     assert [len(b) for b in tdb.batches(({"puid": str(i)} for i in range(5)), size=2)] == [2, 2, 1]
+
+
+def test_a_sanction_object_maps_as_its_columns_do(db: Database, meta: str, now: datetime) -> None:
+    """``Decision.of`` (a domain Sanction) and the bulk path (the table's columns) agree."""
+    from reprieve.store import queries
+
+    ids = impose_golden(db, now)
+    exported = {s["puid"]: s for s in _export(db)["statements"]}  # type: ignore[attr-defined]
+    with db.read() as conn:
+        for name in ("suspension", "termination", "restriction", "warning"):
+            sanction = queries.load_sanction(conn, ids[name])
+            assert sanction is not None
+            assert tdb.to_statement(tdb.Decision.of(sanction)) == exported.get(ids[name])

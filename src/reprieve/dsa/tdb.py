@@ -18,13 +18,15 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 from itertools import islice
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 
 from reprieve.domain.sanctions import ChangeType, Sanction
 from reprieve.dsa import enums
 from reprieve.dsa.validate import PUID, PUID_MAX
+
+T = TypeVar("T")
 
 #: The multiple-statements endpoint takes 1 to 100 statements per call.
 BATCH_LIMIT = 100
@@ -99,17 +101,6 @@ class Decision:
             sanction.reason.to_dict(), sanction.automated.to_dict(),
         )
 
-    @classmethod
-    def from_columns(cls, sanction_id: str, starts_at_us: int, reason_json: str, automated_json: str,
-                     changes_json: str) -> Decision:
-        """From the sanctions table's columns, without building the domain object (the bulk path)."""
-        changes = orjson.loads(changes_json)
-        created = changes[0] if changes[0]["type"] == "imposed" else next(c for c in changes if c["type"] == "imposed")
-        ends = created.get("ends_at")
-        return cls(
-            sanction_id, created["kind"], _day(starts_at_us), ends[:10] if ends else None,
-            tuple(created.get("denies") or ()), orjson.loads(reason_json), orjson.loads(automated_json),
-        )
 
 
 def _is_plain_puid(sanction_id: str) -> bool:
@@ -206,10 +197,10 @@ def _day(us: int) -> str:
     return (_EPOCH_DAY + timedelta(days=us // _US_PER_DAY)).isoformat()
 
 
-def batches(statements: Iterable[dict[str, Any]], size: int = BATCH_LIMIT) -> Iterator[list[dict[str, Any]]]:
+def batches(statements: Iterable[T], size: int = BATCH_LIMIT) -> Iterator[list[T]]:
     """Lists of at most ``size`` (never more than the database's 100) statements, in order."""
     size = max(1, min(size, BATCH_LIMIT))
-    batch: list[dict[str, Any]] = []
+    batch: list[T] = []
     for statement in statements:
         batch.append(statement)
         if len(batch) == size:

@@ -10,7 +10,7 @@ Each problem names the field and says why, as the database's 422 answers do.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -273,11 +273,6 @@ def _date(
     if day > _LATEST:
         out.append(Problem(field, f"must be on or before {_LATEST.isoformat()}"))
     return day
-
-
-def all_problems(statements: Iterable[Mapping[str, Any]]) -> dict[int, list[Problem]]:
-    """Problems by position in ``statements``; positions without problems are left out."""
-    return {i: found for i, s in enumerate(statements) if (found := problems(s))}
 
 
 @lru_cache(maxsize=65_536)

@@ -257,19 +257,18 @@ def submit_statements(
     with db.read() as conn:
         known = set(conn.execute(select(T.puid).where(T.operator_id == operator)).scalars())
     tally = ExportTally()
-    pending: list[tuple[str, dict[str, Any]]] = []
-    try:
+
+    def unsent() -> Iterator[tuple[str, dict[str, Any]]]:
         for item in _tallied(export_decisions(db, operator=operator, within=within), tally):
             assert item.statement is not None
             if item.statement["puid"] in known:
                 report.skipped += 1
-                continue
-            pending.append((item.sanction_id, item.statement))
-            if len(pending) == batch_size:
-                _send(db, client, operator, pending, report, clock)
-                pending = []
-        if pending:
-            _send(db, client, operator, pending, report, clock)
+            else:
+                yield item.sanction_id, item.statement
+
+    try:
+        for batch in tdb.batches(unsent(), batch_size):
+            _send(db, client, operator, batch, report, clock)
     except _Stop as stop:
         report.error = str(stop)
     report.invalid = tally.invalid
