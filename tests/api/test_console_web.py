@@ -209,3 +209,52 @@ def test_pages_carry_a_strict_content_security_policy(console: TestClient) -> No
     assert "content-security-policy" not in console.get("/openapi.json").headers
     assert console.get("/v1/sanctions").headers["content-type"] == "application/problem+json"
     assert "/console" not in str(console.get("/openapi.json").json()["paths"])
+
+
+def test_a_review_opened_assessed_and_decided_through_the_console(
+    console: TestClient, db: Database, clock: Clock
+) -> None:
+    sanction = impose(db, clock, "facebook/frank")
+    sign_in(console, "moderator@meta.example")
+    opened = console.post(f"/console/sanctions/{sanction}/reviews", follow_redirects=False, data={
+        "csrf_token": csrf(console, "/console"), "confirm": "yes", "panel": "Reviewer", "reason": "Has it receded?"})
+    assert opened.status_code == 303
+    review = opened.headers["location"].split("/")[-1].split("?")[0]
+    assert 'id="assess-action"' not in console.get(f"/console/reviews/{review}").text  # not on the panel
+    sign_in(console, "reviewer@meta.example")
+    page = console.get(f"/console/reviews/{review}").text
+    assert 'id="assess-action"' in page
+    filed = console.post(f"/console/reviews/{review}/assessments", follow_redirects=False, data={
+        "csrf_token": csrf(console, "/console"), "confirm": "yes", "risk": "low", "factors": "election_period",
+        "rationale": "Quiet since"})
+    assert filed.status_code == 303
+    again = console.post(f"/console/reviews/{review}/assessments", data={
+        "csrf_token": csrf(console, "/console"), "confirm": "yes", "risk": "low", "rationale": "twice"})
+    assert again.status_code == 409  # once per reviewer
+    decided = console.post(f"/console/reviews/{review}/decision", follow_redirects=False, data={
+        "csrf_token": csrf(console, "/console"), "confirm": "yes", "outcome": "lift", "rationale": "Receded"})
+    assert decided.status_code == 303
+    assert "Sanction lifted" in console.get(f"/console/sanctions/{sanction}").text
+    assert count(db, tables.events, tables.events.c.type == "review.decided") == 1
+
+
+def test_the_amnesty_wizard_refuses_a_wrongly_typed_count(console: TestClient, db: Database, clock: Clock) -> None:
+    for name in ("gina", "hugo"):
+        impose(db, clock, f"facebook/{name}")
+    sign_in(console, "moderator@meta.example")
+    preview = console.get("/console/amnesties/preview?platforms=facebook&reason=Clean+slate")
+    assert preview.status_code == 200 and 'data-confirm-count="2"' in preview.text
+    form = {"csrf_token": csrf(console, "/console"), "confirm": "yes", "platforms": "facebook",
+            "reason": "Clean slate", "typed_count": "3"}
+    assert console.post("/console/amnesties", data=form).status_code == 409
+    assert count(db, tables.events, tables.events.c.type == "amnesty.started") == 0
+    assert console.get("/console/amnesties/preview?platforms=facebook").status_code == 400  # no reason
+
+
+def test_a_page_shown_at_an_earlier_instant_offers_no_action(console: TestClient, db: Database, clock: Clock) -> None:
+    sanction = impose(db, clock, "facebook/ivan")
+    sign_in(console, "moderator@meta.example")
+    assert 'id="lift-action"' in console.get(f"/console/sanctions/{sanction}").text
+    earlier = (clock.now - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    past = console.get(f"/console/sanctions/{sanction}?at={earlier}").text
+    assert 'id="lift-action"' not in past and "as it stood at" in past and "scheduled" in past
