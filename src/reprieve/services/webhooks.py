@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 from weakref import WeakKeyDictionary
@@ -396,41 +397,32 @@ class Sender:
         self.pool.shutdown(wait=True)
 
 
-async def deliver_due(
-    db: Database, sender: Sender, *, now: Callable[[], datetime], owner: str, limit: int = 1000,
-    rng: random.Random | None = None,
-) -> DeliveryReport:
-    """One round: lease the deliveries due, POST them concurrently (one per subject), record the outcome."""
-    rng = rng or random.Random()
-    start = now()
-    now_us = to_micros(start)
+@dataclass
+class _Batch:
+    claimed: list[outbox.Claimed]
+    endpoints: dict[str, tuple[str, str]]
+    timestamp: int
+
+
+def _claim_batch(db: Database, at: datetime, owner: str, limit: int) -> _Batch | None:
     with db.engine.connect().execution_options(reprieve_write=True) as conn, conn.begin():
         targets = active_endpoint_ids(conn)
         if not targets:
-            return DeliveryReport()
-        claimed = outbox.claim(conn, owner=owner, now_us=now_us, lease_us=LEASE_US, limit=limit, targets=targets)
-        endpoints = _endpoints(db, conn, {c.target for c in claimed})
-    if not claimed:
-        return DeliveryReport()
-    timestamp = int(start.timestamp())
-    loop = asyncio.get_running_loop()
+            return None
+        claimed = outbox.claim(
+            conn, owner=owner, now_us=to_micros(at), lease_us=LEASE_US, limit=limit, targets=targets
+        )
+        if not claimed:
+            return None
+        return _Batch(claimed, _endpoints(db, conn, {c.target for c in claimed}), int(at.timestamp()))
 
-    async def post(item: outbox.Claimed) -> str | None:
-        url, secret = endpoints[item.target]
-        body = delivery_body(item)
-        headers = {
-            "Content-Type": "application/json", "User-Agent": "Reprieve-Webhooks/1",
-            "Reprieve-Delivery": str(item.id), "Reprieve-Event-Seq": str(item.seq),
-            "Reprieve-Event-Type": item.type, TIMESTAMP_HEADER: str(timestamp),
-            SIGNATURE_HEADER: sign(secret, timestamp, body),
-        }
-        return await loop.run_in_executor(sender.pool, sender.post, url, body, headers)
 
-    errors = await asyncio.gather(*(post(item) for item in claimed))
-    report = DeliveryReport()
+def _settle_batch(
+    db: Database, batch: _Batch, errors: Sequence[str | None], *, done: datetime, owner: str, rng: random.Random,
+) -> DeliveryReport:
     delivered, retries, dead = [], [], []
-    done_us = to_micros(now())
-    for item, error in zip(claimed, errors, strict=True):
+    done_us = to_micros(done)
+    for item, error in zip(batch.claimed, errors, strict=True):
         if error is None:
             delivered.append(item.id)
             continue
@@ -441,5 +433,43 @@ async def deliver_due(
             retries.append((item.id, at, error))
     with db.engine.connect().execution_options(reprieve_write=True) as conn, conn.begin():
         outbox.settle(conn, owner=owner, now_us=done_us, delivered=delivered, retries=retries, dead=dead)
-    report.delivered, report.retried, report.dead = len(delivered), len(retries), len(dead)
+    return DeliveryReport(len(delivered), len(retries), len(dead))
+
+
+async def deliver_due(
+    db: Database, sender: Sender, *, now: Callable[[], datetime], owner: str, limit: int = 1000,
+    rounds: int = 1, rng: random.Random | None = None,
+) -> DeliveryReport:
+    """Up to ``rounds`` rounds of: lease up to ``limit`` deliveries due (one per subject), POST them
+    concurrently, record the outcome. The next round's lease is taken while this round's POSTs
+    are in flight (its rows are leased, so the next round takes other subjects)."""
+    rng = rng or random.Random()
+    loop = asyncio.get_running_loop()
+
+    async def post(item: outbox.Claimed, batch: _Batch) -> str | None:
+        url, secret = batch.endpoints[item.target]
+        body = delivery_body(item)
+        headers = {
+            "Content-Type": "application/json", "User-Agent": "Reprieve-Webhooks/1",
+            "Reprieve-Delivery": str(item.id), "Reprieve-Event-Seq": str(item.seq),
+            "Reprieve-Event-Type": item.type, TIMESTAMP_HEADER: str(batch.timestamp),
+            SIGNATURE_HEADER: sign(secret, batch.timestamp, body),
+        }
+        return await loop.run_in_executor(sender.pool, sender.post, url, body, headers)
+
+    report = DeliveryReport()
+    batch = await loop.run_in_executor(None, _claim_batch, db, now(), owner, limit)
+    done = 0
+    while batch is not None:
+        done += 1
+        posting = asyncio.gather(*(post(item, batch) for item in batch.claimed))
+        following = loop.run_in_executor(None, _claim_batch, db, now(), owner, limit) if done < rounds else None
+        errors = await posting
+        settled = await loop.run_in_executor(
+            None, partial(_settle_batch, db, batch, errors, done=now(), owner=owner, rng=rng)
+        )
+        report.delivered += settled.delivered
+        report.retried += settled.retried
+        report.dead += settled.dead
+        batch = await following if following is not None else None
     return report

@@ -336,7 +336,7 @@ class Worker:
             log.exception("resuming an amnesty failed")
         report.announced = announce(self.db, now=now, owner=self.owner)
         delivered = await webhooks.deliver_due(
-            self.db, self.sender, now=self.clock, owner=self.owner, limit=self.batch, rng=self.rng,
+            self.db, self.sender, now=self.clock, owner=self.owner, limit=self.batch, rounds=10, rng=self.rng,
         )
         report.delivered, report.retried, report.dead = delivered.delivered, delivered.retried, delivered.dead
         if self.publisher is not None:
