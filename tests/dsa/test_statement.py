@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -79,7 +79,7 @@ def test_a_lifted_sanction_has_no_complaint_deadline_left(
     s = transparency.statement_of_reasons(db, suspension["id"], lang="en", now=now)
     assert s["duration"]["lifted_at"] == "2024-06-01T12:00:00Z"
     assert s["redress"]["internal_complaint"]["deadline"] is None
-    assert "window has closed" in s["redress"]["internal_complaint"]["text"]
+    assert "has been lifted" in s["redress"]["internal_complaint"]["text"]
 
 
 def test_unknown_language_or_sanction_is_refused(db: Database, suspension: dict[str, Any], now: datetime) -> None:
@@ -90,3 +90,11 @@ def test_unknown_language_or_sanction_is_refused(db: Database, suspension: dict[
         transparency.statement_of_reasons(db, "snc_nope", lang="en", now=now)
     with pytest.raises(NotFoundError):
         transparency.statement_of_reasons(db, suspension["id"], lang="en", now=now, operators=["x"])
+
+
+def test_once_the_window_closed_the_statement_says_so(
+    db: Database, impose: Callable[..., dict[str, Any]], meta: str, now: datetime
+) -> None:
+    old = impose("facebook/old-subject", "suspension", reason=dict(REASON), now=datetime(2023, 1, 1, tzinfo=UTC))
+    complaint = transparency.statement_of_reasons(db, old["id"], lang="en", now=now)["redress"]["internal_complaint"]
+    assert complaint["deadline"] is None and "window has closed" in complaint["text"]

@@ -140,4 +140,9 @@ def bars(counts: dict[str, int], *, row_height: int = 22) -> list[Bar]:
     """Horizontal bars for an inline SVG chart, largest first."""
     top = max(counts.values(), default=0) or 1
     ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-    return [Bar(label, n, n / top, i * row_height) for i, (label, n) in enumerate(ordered)]
+    return [Bar(_label(label), n, n / top, i * row_height) for i, (label, n) in enumerate(ordered)]
+
+
+def _label(code: str) -> str:
+    """``STATEMENT_CATEGORY_SCAMS_AND_FRAUD`` -> ``scams and fraud``; ``partially_granted`` -> ``partially granted``."""
+    return code.removeprefix("STATEMENT_CATEGORY_").replace("_", " ").lower()

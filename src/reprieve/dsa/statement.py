@@ -88,6 +88,7 @@ _TEXT = {
         "deadline": "Complaints are accepted until",
         "closed": "The complaint window has closed; a reinstatement request can still be filed while the "
         "decision is in force.",
+        "ended": "This decision has been lifted: there is nothing left to complain about.",
         "out_of_court": "You can also refer the dispute to a certified out-of-court dispute settlement body "
         "(Article 21 DSA). Its decision is not binding, and this does not affect your other rights.",
         "courts": "You can bring the matter before a court at any time, under the law of your Member State.",
@@ -116,6 +117,7 @@ _TEXT = {
         "deadline": "Les réclamations sont reçues jusqu'au",
         "closed": "Le délai de réclamation est expiré ; une demande de rétablissement reste possible tant que la "
         "décision est en vigueur.",
+        "ended": "Cette décision a été levée : il n'y a plus rien à contester.",
         "out_of_court": "Vous pouvez aussi saisir un organe certifié de règlement extrajudiciaire des litiges "
         "(article 21 du règlement). Sa décision n'est pas contraignante et ne porte pas atteinte à vos autres droits.",
         "courts": "Vous pouvez à tout moment saisir une juridiction, selon le droit de votre État membre.",
@@ -189,7 +191,8 @@ def build_statement(sanction: Sanction, ctx: Context, lang: Lang) -> dict[str, A
                 "code": ctx.appeal_code,
                 "deadline": format_instant(deadline) if complaint_open else None,
                 "text": text["complaint"] + " " + (
-                    f"{text['deadline']} {_day(deadline, lang)}." if complaint_open and deadline else text["closed"]
+                    f"{text['deadline']} {_day(deadline, lang)}." if complaint_open and deadline
+                    else text["ended"] if lifted is not None and lifted <= ctx.now else text["closed"]
                 ),
             },
             "out_of_court": {"text": text["out_of_court"]},
