@@ -19,7 +19,7 @@ from typing import Any
 from reprieve.domain.model import AccountRef
 from reprieve.domain.reviews import ReviewState
 from reprieve.domain.time import parse_instant
-from reprieve.services import appeals, catalogue, members, reviews, sanctions
+from reprieve.services import amnesty, appeals, catalogue, members, reviews, sanctions
 from reprieve.services.due_process import Caller
 from reprieve.services.sanctions import ImposeSanction
 from reprieve.services.standing import get_standing
@@ -103,6 +103,7 @@ def load_demo(db: Database, *, synthetic: int = 3000, progress: Callable[[str], 
     progress("story: Meta, Twitter, Parler and its providers")
     _meta(db)
     _twitter(db)
+    _twitter_amnesty(db)
     _parler(db)
     catalogue.put_account(db, TRUMP_TS, display_name="Donald J. Trump", actor=ACTOR, now=t("2022-02-21T00:00:00Z"))
     if synthetic:
@@ -229,6 +230,41 @@ def _twitter(db: Database) -> None:
         actor="x-corp:safety",
         now=t("2022-11-19T23:00:00Z"),
     )
+
+
+#: Twitter accounts suspended before the "general amnesty" of November 2022: (account, policy, category).
+_SUSPENDED_ON_TWITTER = (
+    ("parody_account_2021", "Impersonation", "STATEMENT_CATEGORY_OTHER_VIOLATION_TC"),
+    ("covid_sceptic", "COVID-19 misleading information",
+     "STATEMENT_CATEGORY_NEGATIVE_EFFECTS_ON_CIVIC_DISCOURSE_OR_ELECTIONS"),
+    ("angry_commenter", "Abusive behaviour", "STATEMENT_CATEGORY_ILLEGAL_OR_HARMFUL_SPEECH"),
+    ("crypto_giveaway_bot", "Platform manipulation and spam", "STATEMENT_CATEGORY_SCAMS_AND_FRAUD"),
+    ("threats_account", "Violent speech", "STATEMENT_CATEGORY_VIOLENCE"),
+)
+
+
+def _twitter_amnesty(db: Database) -> None:
+    """Musk's "general amnesty": every suspended account back, except law-breaking and egregious spam."""
+    for i, (account, policy, category) in enumerate(_SUSPENDED_ON_TWITTER):
+        _impose(
+            db,
+            f"2022-0{3 + i}-01T12:00:00Z",
+            ImposeSanction(
+                subject=AccountRef("twitter", account), kind="suspension", starts_at=f"2022-0{3 + i}-01T00:00:00Z",
+                reason={"ground": "incompatible_content", "category": category, "policy": policy,
+                        "explanation": f"Repeated violations of the {policy} policy.", "source": "voluntary"},
+            ),
+            "x-corp:safety",
+        )
+    safety = Caller("x-corp:safety")
+    started = amnesty.start(
+        db, operator="x-corp", kinds=["suspension"], exclude_categories=["STATEMENT_CATEGORY_VIOLENCE"],
+        exclude_policies=["Platform manipulation and spam"],
+        reason="General amnesty for suspended accounts, provided they have not broken the law or engaged in "
+        "egregious spam.",
+        effective_at="2022-12-08T00:00:00Z", caller=safety, now=t("2022-12-07T18:00:00Z"),
+    )
+    amnesty.run(db, started["id"], now=t("2022-12-07T18:00:00Z"))
 
 
 def _parler(db: Database) -> None:
