@@ -107,3 +107,15 @@ def test_a_success_resets_the_count(db: Database, now: datetime, meta: str) -> N
     with pytest.raises(members.SignInRefused, match="wrong"):
         members.sign_in(db, email="mia@meta.example", password="guess", now=now + timedelta(seconds=6))
     assert members.locked_until(db, "mia@meta.example", now=now + timedelta(seconds=7)) is None
+
+
+def test_old_attempts_and_expired_sessions_are_forgotten(db: Database, now: datetime, meta: str) -> None:
+    create(db, now)
+    members.sign_in(db, email="mia@meta.example", password=PASSWORD, now=now)
+    later = now + members.SESSION_TTL + members.FORGET_AFTER
+    _member, fresh = members.sign_in(db, email="mia@meta.example", password=PASSWORD, now=later)
+    with db.read() as conn:
+        attempts = conn.execute(select(tables.sign_in_attempts.c.at)).scalars().all()
+        sessions = conn.execute(select(tables.console_sessions.c.id)).scalars().all()
+    assert len(attempts) == 1 and len(sessions) == 1
+    assert members.session_member(db, fresh, now=later) is not None

@@ -36,6 +36,8 @@ from reprieve.store.uow import UnitOfWork
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
 SESSION_TTL = timedelta(hours=12)
+#: Attempts older than this are deleted at the e-mail's next attempt (a success resets the count anyway).
+FORGET_AFTER = timedelta(days=1)
 MIN_PASSWORD_LENGTH = 10
 #: Roles that may sign in: every role of the API but the machine clients'.
 MEMBER_ROLES = (Role.INSTANCE_ADMIN, Role.ADMIN, Role.MODERATOR, Role.REVIEWER, Role.AUDITOR)
@@ -188,6 +190,11 @@ def sign_in(db: Database, *, email: str, password: str, now: datetime) -> tuple[
         conn.execute(insert(tables.sign_in_attempts).values(
             email=address, at=to_micros(now), succeeded=int(refusal is None)
         ))
+        # What no lock-out and no session needs any more goes as it is passed over.
+        conn.execute(delete(tables.sign_in_attempts).where(
+            tables.sign_in_attempts.c.email == address, tables.sign_in_attempts.c.at < to_micros(now - FORGET_AFTER)
+        ))
+        conn.execute(delete(tables.console_sessions).where(tables.console_sessions.c.expires_at <= to_micros(now)))
         if refusal is None and row is not None:
             secret = secrets.token_urlsafe(32)
             conn.execute(insert(tables.console_sessions).values(

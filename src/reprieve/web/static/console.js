@@ -17,7 +17,7 @@
     }
     document.addEventListener("keydown", function (event) {
       var tag = (event.target && event.target.tagName) || "";
-      if (/^(INPUT|SELECT|TEXTAREA|BUTTON)$/.test(tag) || event.altKey || event.ctrlKey || event.metaKey) { return; }
+      if (/^(A|INPUT|SELECT|TEXTAREA|BUTTON|SUMMARY)$/.test(tag) || event.altKey || event.ctrlKey || event.metaKey) { return; }
       if (event.key === "j") { select(index + 1); event.preventDefault(); }
       else if (event.key === "k") { select(index - 1); event.preventDefault(); }
       else if (event.key === "Enter" && index >= 0) { window.location.href = rows[index].getAttribute("data-href"); }
