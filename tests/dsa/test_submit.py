@@ -5,7 +5,7 @@ recorded, and no puid ever sent again once the database may hold it, even after 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -135,8 +135,14 @@ def test_a_crash_between_send_and_record_sends_nothing_twice(
         transparency.submit_statements(db, client(base, transport=CrashAfterSending()), operator="meta",
                                        within=ALL_TIME)
     assert set(states(db).values()) == {"sending"} and sorted(fake.stored) == ids
-    report = transparency.submit_statements(db, client(base), operator="meta", within=ALL_TIME)
-    assert report.already_there == 3 and report.batches == 0
+    # Right after, the rows may belong to a run still going: nothing is sent.
+    busy = transparency.submit_statements(db, client(base), operator="meta", within=ALL_TIME)
+    assert busy.error is not None and "another submission" in busy.error and busy.batches == 0
+    # Once they are older than a submission can last, the next run settles them with the database.
+    later = datetime.now(UTC) + transparency.IN_FLIGHT + timedelta(seconds=1)
+    report = transparency.submit_statements(db, client(base), operator="meta", within=ALL_TIME,
+                                            wall_clock=lambda: later)
+    assert report.already_there == 3 and report.batches == 0 and report.error is None
     assert [fake.posted(i) for i in ids] == [1, 1, 1]
     assert set(states(db).values()) == {"accepted"}
 
@@ -171,3 +177,24 @@ def test_a_refused_token_stops_the_run_and_records_nothing(
                                             within=ALL_TIME)
     assert report.error is not None and "401" in report.error
     assert states(db) == {} and fake.stored == {}
+
+
+def test_two_submissions_at_once_never_send_a_puid_twice(
+    db: Database, meta: str, now: datetime, tdb: tuple[FakeDatabase, str]
+) -> None:
+    """The second run finds the first's ``sending`` rows when it records its batch, and stops."""
+    fake, base = tdb
+    ids = seed(db, now, 3)
+    inner: dict[str, Any] = {}
+
+    def meanwhile(method: str, url: str, headers: Mapping[str, str], body: bytes | None,
+                  timeout: float) -> Response:
+        if method == "POST" and "report" not in inner:  # the first run, as it POSTs: a second run starts
+            inner["report"] = transparency.submit_statements(db, client(base), operator="meta", within=ALL_TIME)
+        return urllib_transport(method, url, headers, body, timeout)
+
+    first = transparency.submit_statements(db, client(base, transport=meanwhile), operator="meta", within=ALL_TIME)
+    second = inner["report"]
+    assert second.error is not None and "another submission" in second.error and second.batches == 0
+    assert second.already_there == 0
+    assert first.accepted == 3 and [fake.posted(i) for i in ids] == [1, 1, 1]

@@ -12,12 +12,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from reprieve.domain.appeals import complaint_deadline, latest_decision_at
 from reprieve.domain.errors import NotFoundError, ValidationError
@@ -250,8 +251,9 @@ def submit_statements(
     """
     clock = wall_clock or (lambda: datetime.now(UTC))
     report = SubmitReport(endpoint=client.base)
-    if not _reconcile(db, client, operator, report, clock):
-        report.error = "statements sent earlier without an answer could not be checked: nothing sent"
+    refusal = _reconcile(db, client, operator, report, clock)
+    if refusal:
+        report.error = refusal
         report.waits = list(client.waits)
         return report
     with db.read() as conn:
@@ -290,7 +292,7 @@ def _send(
         report.batches += 1
         result = client.post_batch([s for _, s in batch])
         if result.outcome is Outcome.CREATED:
-            _set_state(db, puids, "accepted", clock)
+            _set_state(db, puids, "accepted", clock, attempts=result.attempts)
             report.accepted += len(puids)
             return
         if result.outcome is Outcome.NO_ANSWER:
@@ -341,14 +343,24 @@ def _after_refusal(
     return again
 
 
-def _reconcile(db: Database, client: Client, operator: str, report: SubmitReport, clock: Any) -> bool:
-    """Settle statements left ``sending`` by an interrupted run; False if some cannot be settled."""
+#: ``sending`` rows younger than this belong to a submission still running (a POST with its retries
+#: lasts minutes at most); older ones were left by a run that died, and are settled by the next.
+IN_FLIGHT = timedelta(minutes=15)
+
+
+def _reconcile(db: Database, client: Client, operator: str, report: SubmitReport, clock: Any) -> str | None:
+    """Settle statements left ``sending`` by an interrupted run; why nothing may be sent, if so."""
+    fresh_after = to_micros(clock() - IN_FLIGHT)
     with db.read() as conn:
-        sending = list(conn.execute(
-            select(T.puid).where(T.operator_id == operator, T.state == "sending")
-        ).scalars())
+        sending = conn.execute(
+            select(T.puid, T.updated_at).where(T.operator_id == operator, T.state == "sending")
+        ).all()
+    in_flight = [updated for _, updated in sending if updated > fresh_after]
+    if in_flight:
+        until = format_instant(from_micros(max(in_flight)) + IN_FLIGHT)
+        return f"another submission is sending statements of {operator}; nothing sent (retry after {until})"
     unresolved = 0
-    for puid in sending:
+    for puid, _ in sending:
         held = client.exists(puid)
         if held is True:
             _set_state(db, [puid], "accepted", clock)
@@ -358,29 +370,37 @@ def _reconcile(db: Database, client: Client, operator: str, report: SubmitReport
         else:
             unresolved += 1
     report.unresolved += unresolved
-    return unresolved == 0
+    if unresolved:
+        return "statements sent earlier without an answer could not be checked: nothing sent"
+    return None
 
 
 def _record_sending(
     db: Database, operator: str, endpoint: str, batch: list[tuple[str, dict[str, Any]]], clock: Any
 ) -> None:
     at = to_micros(clock())
-    with db.engine.begin() as conn:
-        conn.execute(insert(tables.tdb_submissions), [
-            {"puid": s["puid"], "operator_id": operator, "sanction_id": sid, "state": "sending", "attempts": 1,
-             "errors": None, "endpoint": endpoint[:500], "updated_at": at}
-            for sid, s in batch
-        ])
+    try:
+        with db.engine.begin() as conn:
+            conn.execute(insert(tables.tdb_submissions), [
+                {"puid": s["puid"], "operator_id": operator, "sanction_id": sid, "state": "sending", "attempts": 1,
+                 "errors": None, "endpoint": endpoint[:500], "updated_at": at}
+                for sid, s in batch
+            ])
+    except IntegrityError:
+        # Another submission recorded one of these puids since this one started: let it finish.
+        raise _Stop("another submission is sending these statements; nothing sent") from None
 
 
-def _set_state(db: Database, puids: list[str], state: str, clock: Any, *, errors: Any = None) -> None:
+def _set_state(
+    db: Database, puids: list[str], state: str, clock: Any, *, errors: Any = None, attempts: int = 1
+) -> None:
     if not puids:
         return
     with db.engine.begin() as conn:
         for i in range(0, len(puids), 500):
             conn.execute(
                 update(tables.tdb_submissions).where(T.puid.in_(puids[i:i + 500])).values(
-                    state=state, updated_at=to_micros(clock()),
+                    state=state, updated_at=to_micros(clock()), attempts=attempts,
                     errors=json.dumps(errors, ensure_ascii=False) if errors is not None else None,
                 )
             )
