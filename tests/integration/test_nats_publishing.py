@@ -14,12 +14,12 @@ from typing import Any
 import pytest
 from nats.aio.client import Client as NATS
 from sqlalchemy import select, update
+from webhook_support import Clock, run_cycles
 
 from reprieve.services import catalogue
 from reprieve.services.broker import STREAM
 from reprieve.store import outbox, tables
 from reprieve.store.db import Database
-from webhook_support import Clock, run_cycles
 
 NATS_URL = os.environ.get("REPRIEVE_TEST_NATS_URL", "nats://127.0.0.1:4222")
 ACTOR = "test-suite"

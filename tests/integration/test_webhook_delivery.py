@@ -3,6 +3,7 @@ with backoff for at least 24 hours, then dead-lettered; redelivered on request."
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -10,6 +11,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
+from webhook_support import Clock, Receiver, free_port, run_cycles
 
 from reprieve.domain.model import AccountRef
 from reprieve.services import appeals, webhooks
@@ -18,7 +20,6 @@ from reprieve.services.sanctions import amend_sanction, lift_sanction
 from reprieve.store import outbox, tables
 from reprieve.store.db import Database
 from reprieve.webhooks_verify import ReplayGuard, WebhookVerificationError, verify
-from webhook_support import Clock, Receiver, free_port, run_cycles
 
 ACTOR = "test-suite"
 
@@ -109,7 +110,7 @@ def test_backoff_covers_a_day_then_dead_letter_then_redelivery(
         pytest.fail("never dead-lettered")
     span_hours = (attempts_at[-1] - row.created_at) / 3.6e9
     assert 24 <= span_hours < 26
-    gaps = [b - a for a, b in zip(attempts_at, attempts_at[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(attempts_at)]
     assert max(gaps) <= 3600 * 1_000_000 and len(attempts_at) > 20  # capped at an hour: many attempts
 
     dead = webhooks.list_deliveries(db, hook["id"], state="dead")["items"]

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from reprieve.services import webhooks
 from reprieve.services.broker import enable_broker
@@ -55,8 +55,9 @@ def test_a_new_endpoint_is_seen_by_a_process_that_cached_the_list(
     impose("facebook/alice", "suspension", duration="P30D")  # this process has cached "no consumer"
     other = open_database(database_url)  # another process: its own engine
     try:
-        hook = webhooks.create_webhook(other, operator="meta", url="http://127.0.0.1:9/h", event_types=["sanction.imposed"],
-                                       actor=ACTOR, now=now)
+        hook = webhooks.create_webhook(
+            other, operator="meta", url="http://127.0.0.1:9/h", event_types=["sanction.imposed"], actor=ACTOR, now=now
+        )
     finally:
         other.dispose()
     impose("facebook/bob", "suspension", duration="P30D")
@@ -83,3 +84,21 @@ def test_broker_gets_every_event_once_enabled(
         assert {r[1] for r in rows} == {outbox.BROKER}
         count, age = outbox.depth(conn, now=(now + timedelta(seconds=90)).timestamp())
         assert count == len(rows) == 3 and age == 90.0
+
+
+def test_prune_forgets_old_deliveries_only(
+    db: Database, meta: str, impose: Callable[..., dict[str, Any]], now: datetime
+) -> None:
+    webhooks.create_webhook(db, operator="meta", url="http://127.0.0.1:9/h", event_types=["sanction.imposed"],
+                            actor=ACTOR, now=now)
+    for name in ("a", "b", "c", "d"):
+        impose(f"facebook/{name}", "suspension", duration="P30D")
+    o = tables.outbox.c
+    with db.engine.begin() as conn:
+        ids = [r[0] for r in conn.execute(select(o.id).order_by(o.id))]
+        conn.execute(update(tables.outbox).where(o.id.in_(ids[:2])).values(state="delivered", next_attempt_at=100))
+        conn.execute(update(tables.outbox).where(o.id == ids[2]).values(state="dead", next_attempt_at=100))
+        assert outbox.prune(conn, before_us=1_000) == 2
+        assert [(r.id, r.state) for r in conn.execute(select(o.id, o.state).order_by(o.id))] == [
+            (ids[2], "dead"), (ids[3], "pending")
+        ]

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
+from webhook_support import Clock, run_cycles
 
 from reprieve.services import appeals, worker
 from reprieve.services.due_process import Caller
@@ -18,7 +19,6 @@ from reprieve.services.sanctions import lift_sanction
 from reprieve.services.worker import Worker
 from reprieve.store import tables
 from reprieve.store.db import Database, open_database
-from webhook_support import Clock, run_cycles
 
 ACTOR = "test-suite"
 ANNOUNCED = ("sanction.started", "sanction.ended", "review.due", "appeal.overdue", "probation.ended")

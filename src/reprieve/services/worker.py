@@ -31,7 +31,7 @@ from reprieve.domain.errors import NotFoundError
 from reprieve.domain.events import EventType, NewEvent
 from reprieve.domain.time import format_instant, from_micros, parse_duration, parse_instant, to_micros
 from reprieve.services import broker, webhooks
-from reprieve.store import eventlog, queries, tables
+from reprieve.store import eventlog, outbox, queries, tables
 from reprieve.store.db import Database
 from reprieve.store.uow import UnitOfWork
 
@@ -40,6 +40,9 @@ log = logging.getLogger("reprieve.worker")
 ACTOR = "worker"
 DEFAULT_APPEAL_TARGET = "P14D"
 LEASE_US = 60 * 1_000_000
+#: Delivered outbox rows are kept this long (the delivery history the API lists), then forgotten.
+KEEP_DELIVERED_US = 7 * 24 * 3600 * 1_000_000
+PRUNE_EVERY_US = 60 * 1_000_000
 
 
 class WorkerSettings(BaseSettings):
@@ -312,6 +315,7 @@ class Worker:
         self.rng = rng or random.Random()
         self.publisher = broker.Publisher(nats_url) if nats_url else None
         self.sender: webhooks.Sender | None = None
+        self._pruned_at = 0
 
     async def __aenter__(self) -> Worker:
         self.sender = webhooks.Sender(self.concurrency, self.http_timeout)
@@ -335,6 +339,11 @@ class Worker:
         except Exception:  # another feature's failure must not stop announcements and deliveries
             log.exception("resuming an amnesty failed")
         report.announced = announce(self.db, now=now, owner=self.owner)
+        now_us = to_micros(now)
+        if now_us - self._pruned_at >= PRUNE_EVERY_US:
+            with self.db.engine.connect().execution_options(reprieve_write=True) as conn, conn.begin():
+                outbox.prune(conn, before_us=now_us - KEEP_DELIVERED_US)
+            self._pruned_at = now_us
         delivered = await webhooks.deliver_due(
             self.db, self.sender, now=self.clock, owner=self.owner, limit=self.batch, rounds=10, rng=self.rng,
         )

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Connection, Engine, and_, func, or_, select, update
+from sqlalchemy import Connection, Engine, and_, delete, func, or_, select, update
 
 from reprieve.domain.events import RecordedEvent, parse_json
 from reprieve.domain.time import parse_instant, to_micros
@@ -238,3 +238,11 @@ def requeue(conn: Connection, delivery_id: int, *, now_us: int) -> None:
             lease_owner=None, delivered_at=None,
         )
     )
+
+
+def prune(conn: Connection, *, before_us: int, limit: int = 10_000) -> int:
+    """Forget up to ``limit`` delivered rows last scheduled before ``before_us`` (by the index on
+    state and next_attempt_at); dead and pending rows stay."""
+    o = tables.outbox.c
+    old = select(o.id).where(o.state == DELIVERED, o.next_attempt_at < before_us).limit(limit)
+    return int(conn.execute(delete(tables.outbox).where(o.id.in_(old.scalar_subquery()))).rowcount)
