@@ -148,10 +148,31 @@ class Run:
 
 
 def cpu_seconds(pid: int) -> float:
-    """User and system CPU time of process ``pid`` so far (all its threads)."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User and system CPU time so far of process ``pid`` (all its threads) and of its living
+    children (the workers of ``reprieve serve --workers N``)."""
+    total = 0.0
+    for other in [pid, *children(pid)]:
+        try:
+            with open(f"/proc/{other}/stat") as f:
+                fields = f.read().rpartition(")")[2].split()
+        except FileNotFoundError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    fields = f.read().rpartition(")")[2].split()
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry))
+    return found
 
 
 async def drive(port: int, server: int, token: str, run: Run, bodies: Sequence[bytes], *, concurrency: int,
@@ -255,6 +276,7 @@ def main() -> None:
     p.add_argument("--seconds", type=float, default=None, help="measured seconds a run (default 15; quick 3)")
     p.add_argument("--batch-concurrency", type=int, default=4, help="batch requests in flight (default 4)")
     p.add_argument("--single-concurrency", type=int, default=16, help="single requests in flight (default 16)")
+    p.add_argument("--workers", type=int, default=1, help="reprieve serve --workers (default 1: one process)")
     p.add_argument("--seed", type=int, default=2021)
     p.add_argument("--database-url", help="a database populated by an earlier run (with --keep)")
     p.add_argument("--keep", action="store_true", help="keep the database for later runs")
@@ -307,10 +329,11 @@ def measure(db: Database, url: str, args: Any, seconds: float) -> bool:
     log = Path(tempfile.mkstemp(prefix="reprieve-serve-", suffix=".log")[1])
     with log.open("wb") as out:
         server = subprocess.Popen(
-            [str(REPRIEVE), "--database-url", url, "serve", "--port", str(port)],
+            [str(REPRIEVE), "--database-url", url, "serve", "--port", str(port), "--workers", str(args.workers)],
             stdout=out, stderr=subprocess.STDOUT,
         )
-    say(f"# {sanctions:,} sanctions; reprieve serve (pid {server.pid}) on 127.0.0.1:{port}, one process;"
+    processes = "one process" if args.workers == 1 else f"{args.workers} worker processes"
+    say(f"# {sanctions:,} sanctions; reprieve serve (pid {server.pid}) on 127.0.0.1:{port}, {processes};"
         f" load: this process (pid {os.getpid()}), asyncio, keep-alive HTTP/1.1")
     try:
         started = time.perf_counter()

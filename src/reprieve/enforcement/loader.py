@@ -160,6 +160,11 @@ def load_rows(
     horizon = index.horizon
     slots = index.slots
     kind_code = _KIND_CODE
+    lifted, granted, by_violation = context.lifted, context.granted, context.by_violation
+    # Without violations or probations among the identities read, ``context.simple`` is
+    # these three lookups, made inline.
+    plain = not context.reported and not context.probations
+    probations = index.probations
     current: str | None = None
     group: list[Row] = []
     for row in rows:
@@ -171,12 +176,13 @@ def load_rows(
             _, platform_id, account, sid, start, end, kind, denies = group[0]
             slot = slots.get(platform_id) or _slot(conn, index, platform_id)
             if (
-                sid is not None and start <= horizon < end and kind != _WARNING
-                and slot.strike_expiry is None and context.simple(current or "", platform_id, sid)
+                sid is not None and start <= horizon < end and kind != _WARNING and slot.strike_expiry is None
+                and sid not in lifted and sid not in granted and sid not in by_violation
+                and (plain or context.simple(current or "", platform_id, sid))
             ):
                 put(slot, account, pack_one(current or "", start, end, slot.mask_of(denies), kind_code[kind], sid, 1))
-                if index.probations:
-                    index.probations.pop((platform_id, account), None)
+                if probations:
+                    probations.pop((platform_id, account), None)
             else:
                 _load_account(index, slot, current or "", account, group, context, put)
         elif group:
