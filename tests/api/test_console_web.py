@@ -258,3 +258,21 @@ def test_a_page_shown_at_an_earlier_instant_offers_no_action(console: TestClient
     earlier = (clock.now - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
     past = console.get(f"/console/sanctions/{sanction}?at={earlier}").text
     assert 'id="lift-action"' not in past and "as it stood at" in past and "scheduled" in past
+
+
+def test_the_account_page_offers_lift_and_returns_to_the_account(
+    console: TestClient, db: Database, clock: Clock
+) -> None:
+    sanction = impose(db, clock, "facebook/judy")
+    sign_in(console, "moderator@meta.example")
+    page = console.get("/console/accounts/facebook/judy").text
+    assert 'id="s1-lift-action"' in page and f'action="/console/sanctions/{sanction}/lift"' in page
+    lifted = console.post(f"/console/sanctions/{sanction}/lift", follow_redirects=False, data={
+        "csrf_token": csrf(console, "/console"), "confirm": "yes", "reason": "Appeal granted",
+        "back": "/console/accounts/facebook/judy"})
+    assert lifted.headers["location"] == "/console/accounts/facebook/judy?done=lifted"
+    assert "Appeal granted" in console.get(lifted.headers["location"]).text
+    elsewhere = console.post(f"/console/sanctions/{impose(db, clock, 'facebook/judy')}/lift", follow_redirects=False,
+                             data={"csrf_token": csrf(console, "/console"), "confirm": "yes", "reason": "r",
+                                   "back": "https://evil.example/"})
+    assert elsewhere.headers["location"].startswith("/console/sanctions/")

@@ -70,3 +70,11 @@ def redirect(request: Request, path: str, **query: Any) -> RedirectResponse:
     params = {k: v for k, v in query.items() if v is not None}
     target = path + ("?" + urlencode(params) if params else "")
     return apply_cookies(request, RedirectResponse(target, status_code=303))
+
+
+def back_or(form: ImmutableMultiDict[str, Any], default: str) -> str:
+    """Where a form asked to go back to (a console page only), else ``default``."""
+    back = form.get("back")
+    if isinstance(back, str) and back.startswith("/console/") and "//" not in back and len(back) < 300:
+        return back
+    return default

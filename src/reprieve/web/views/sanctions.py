@@ -18,6 +18,7 @@ from reprieve.web.auth import Desk, ModeratorDesk, Signed
 from reprieve.web.i18n import request_language
 from reprieve.web.rendering import render
 from reprieve.web.views.common import (
+    back_or,
     caller_of,
     form_of,
     optional,
@@ -142,7 +143,7 @@ async def amend(request: Request, desk: ModeratorDesk, sanction_id: SanctionId) 
         effective_at=page_instant_value(optional(form, "effective_at", max_length=40)),
         actor=desk.actor, now=desk.now, operators=desk.tenant.operators,
     )
-    return redirect(request, f"/console/sanctions/{sanction_id}", done="amended")
+    return redirect(request, back_or(form, f"/console/sanctions/{sanction_id}"), done="amended")
 
 
 @router.post("/sanctions/{sanction_id}/lift", name="lift")
@@ -154,7 +155,7 @@ async def lift(request: Request, desk: ModeratorDesk, sanction_id: SanctionId) -
         effective_at=page_instant_value(optional(form, "effective_at", max_length=40)),
         actor=desk.actor, now=desk.now, operators=desk.tenant.operators,
     )
-    return redirect(request, f"/console/sanctions/{sanction_id}", done="lifted")
+    return redirect(request, back_or(form, f"/console/sanctions/{sanction_id}"), done="lifted")
 
 
 @router.post("/sanctions/{sanction_id}/reviews", name="open_review")
