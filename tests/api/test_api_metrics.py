@@ -16,6 +16,9 @@ from reprieve.api.observability import probes
 from reprieve.api.observability.metrics import GaugeFamily
 from reprieve.enforcement.follower import IndexFollower
 from reprieve.enforcement.index import EnforcementIndex
+from reprieve.services import amnesty
+from reprieve.services.due_process import Caller
+from reprieve.store import outbox
 from reprieve.store.db import Database
 
 DURATION = "reprieve_http_request_duration_seconds"
@@ -115,13 +118,33 @@ def test_a_failing_source_leaves_the_rest(world: World, monkeypatch: pytest.Monk
     assert metrics.value("reprieve_enforcement_index_lag_events") == 0
 
 
-def test_outbox_and_amnesties_once_their_modules_exist(world: World) -> None:
+def test_amnesty_progress(world: World) -> None:
+    for _ in range(3):
+        world.sanction("meta")
+    world.sanction("x")
+    started = amnesty.start(world.db, operator="meta", reason="general amnesty", caller=Caller("mod"),
+                            now=world.clock())
+    labels = {"amnesty": started["id"], "operator": "meta"}
+    pending = scrape(world)
+    matched = pending.series("reprieve_amnesty_matched")
+    assert [dict(k) for k in matched] == [{**labels, "state": dict(next(iter(matched)))["state"]}]
+    assert list(matched.values()) == [3]
+    assert list(pending.series("reprieve_amnesty_processed").values()) == [0]
+
+    amnesty.run(world.db, started["id"], now=world.clock())
+    done = scrape(world)
+    assert list(done.series("reprieve_amnesty_matched").values()) == [3]
+    assert list(done.series("reprieve_amnesty_processed").values()) == [3]
+
+
+def test_outbox_depth_and_age(world: World) -> None:
     metrics = scrape(world)
-    if probes._optional("reprieve.store.outbox") is not None:
-        assert metrics.value("reprieve_outbox_depth") is not None
-        assert metrics.value("reprieve_outbox_oldest_age_seconds") is not None
-    if getattr(probes._optional("reprieve.services.amnesty"), "progress_snapshot", None) is not None:
-        assert metrics.types.get("reprieve_amnesty_matched") == "gauge"
+    with world.db.read() as conn:
+        count, oldest = outbox.depth(conn)
+    assert metrics.value("reprieve_outbox_depth") == count
+    assert metrics.types["reprieve_outbox_oldest_age_seconds"] == "gauge"
+    if oldest is None:
+        assert metrics.value("reprieve_outbox_oldest_age_seconds") == 0
 
 
 def test_who_may_read_metrics(db: Database, clock: Clock, world: World, monkeypatch: pytest.MonkeyPatch) -> None:
