@@ -242,9 +242,11 @@ class LiftTarget(NamedTuple):
 
 def lift_batch(conn: Connection, amnesty_id: str, after: int, upto: int, t: int) -> list[LiftTarget]:
     """The targets in ``(after, upto]`` and whether each is still active at ``t``, in one statement."""
+    # A correlated lookup per target, on the sanctions' primary key: no planner turns it into a
+    # scan of every sanction, statistics or not (right after a bulk import there are none).
+    still_active = select(case((active_at(t), 1), else_=0)).where(S.id == AT.sanction_id).scalar_subquery()
     query = (
-        select(AT.position, AT.sanction_id, case((active_at(t), 1), else_=0))
-        .select_from(tables.amnesty_targets.join(tables.sanctions, S.id == AT.sanction_id))
+        select(AT.position, AT.sanction_id, func.coalesce(still_active, 0))
         .where(AT.amnesty_id == amnesty_id, AT.position > after, AT.position <= upto)
         .order_by(AT.position)
     )
