@@ -16,9 +16,8 @@ from reprieve.api.observability import probes
 from reprieve.api.observability.metrics import GaugeFamily
 from reprieve.enforcement.follower import IndexFollower
 from reprieve.enforcement.index import EnforcementIndex
-from reprieve.services import amnesty
+from reprieve.services import amnesty, webhooks
 from reprieve.services.due_process import Caller
-from reprieve.store import outbox
 from reprieve.store.db import Database
 
 DURATION = "reprieve_http_request_duration_seconds"
@@ -138,13 +137,17 @@ def test_amnesty_progress(world: World) -> None:
 
 
 def test_outbox_depth_and_age(world: World) -> None:
-    metrics = scrape(world)
-    with world.db.read() as conn:
-        count, oldest = outbox.depth(conn)
-    assert metrics.value("reprieve_outbox_depth") == count
-    assert metrics.types["reprieve_outbox_oldest_age_seconds"] == "gauge"
-    if oldest is None:
-        assert metrics.value("reprieve_outbox_oldest_age_seconds") == 0
+    empty = scrape(world)
+    assert (empty.value("reprieve_outbox_depth"), empty.value("reprieve_outbox_oldest_age_seconds")) == (0, 0)
+    webhooks.create_webhook(world.db, operator="meta", url="https://receiver.example/hook",
+                            event_types=["sanction.imposed"], actor="test", now=world.clock())
+    world.sanction("meta")
+    world.sanction("meta")
+    world.sanction("x")  # another operator's: not for this endpoint
+    waiting = scrape(world)
+    assert waiting.value("reprieve_outbox_depth") == 2
+    age = waiting.value("reprieve_outbox_oldest_age_seconds")
+    assert age is not None and age > 0  # recorded at the test clock's instant, in 2024
 
 
 def test_who_may_read_metrics(db: Database, clock: Clock, world: World, monkeypatch: pytest.MonkeyPatch) -> None:
