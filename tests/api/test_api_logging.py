@@ -206,3 +206,15 @@ def test_serve_writes_json_lines_with_the_request_id(tmp_path: Any) -> None:
         for stream in (process.stdout, process.stderr):
             if stream is not None:
                 stream.close()
+
+
+def test_serve_refuses_an_unknown_log_format(tmp_path: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    from reprieve.cli import main
+
+    database = tmp_path / "never.db"
+    with pytest.raises(SystemExit) as exited:
+        main(["--database-url", f"sqlite:///{database}", "serve", "--log-format", "xml"])
+    assert exited.value.code == 1
+    out, err = capsys.readouterr()
+    assert out == "" and err == "error: log-format: must be one of json, text\n"
+    assert not database.exists()  # refused before anything was opened
