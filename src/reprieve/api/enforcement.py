@@ -15,6 +15,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from reprieve.domain.errors import NotFoundError
@@ -79,7 +80,11 @@ def attach_index(app: FastAPI, db: Database) -> FastAPI:
     Built in the serving process (after uvicorn forks its workers), so each worker has its own.
     """
     inner = app.router.lifespan_context
-    app.add_middleware(CatchUpAfterWrites, follower=lambda: getattr(app.state.enforcement, "follower", None))
+    # Innermost, right around the routes: the request middleware (api/observability) then times
+    # the catch-up as part of the write's answer, and logs anything it logs under the request id.
+    app.user_middleware.append(
+        Middleware(CatchUpAfterWrites, follower=lambda: getattr(app.state.enforcement, "follower", None))
+    )
 
     @asynccontextmanager
     async def lifespan(app_: FastAPI) -> AsyncIterator[None]:
