@@ -10,7 +10,7 @@ from sqlalchemy import text
 from starlette.testclient import TestClient
 
 from reprieve.api.app import create_app
-from reprieve.api.enforcement import Enforcement
+from reprieve.api.enforcement import Enforcement, attach_index
 from reprieve.api.observability.probes import READY_MAX_LAG_SECONDS
 from reprieve.enforcement.follower import IndexFollower
 from reprieve.enforcement.index import EnforcementIndex
@@ -52,6 +52,17 @@ def test_readyz_is_503_until_the_index_catches_up(db: Database, clock: Clock, wo
         assert caught_up.status_code == 200
         assert caught_up.json()["lag_events"] == 0
         assert caught_up.json()["applied_seq"] == caught_up.json()["head_seq"] == problem["head_seq"]
+
+
+def test_readyz_is_503_while_the_index_is_being_built(db: Database, clock: Clock, world: World) -> None:
+    app = attach_index(create_app(db, clock=clock), db)
+    client = TestClient(app)  # not started: the lifespan that builds the index has not run
+    loading = client.get("/readyz")
+    assert loading.status_code == 503 and loading.json()["detail"] == "the enforcement index is being built"
+    assert client.get("/healthz").status_code == 200
+    with client:  # started: the index is built before the first request is answered
+        ready = client.get("/readyz")
+        assert ready.status_code == 200 and ready.json()["in_memory"] is True
 
 
 def test_readyz_without_an_index_is_ready_while_the_database_answers(world: World) -> None:

@@ -80,6 +80,7 @@ def attach_index(app: FastAPI, db: Database) -> FastAPI:
     Built in the serving process (after uvicorn forks its workers), so each worker has its own.
     """
     inner = app.router.lifespan_context
+    app.state.index_expected = True  # /readyz: not ready until the index is built
     # Innermost, right around the routes: the request middleware (api/observability) then times
     # the catch-up as part of the write's answer, and logs anything it logs under the request id.
     app.user_middleware.append(

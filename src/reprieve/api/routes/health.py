@@ -32,6 +32,8 @@ async def healthz() -> dict[str, str]:
 @router.get("/readyz", summary="The enforcement index has loaded and caught up with the log")
 async def readyz(request: Request, now: Now) -> Response:
     enforcement: Enforcement = request.app.state.enforcement
+    if enforcement.index is None and getattr(request.app.state, "index_expected", False):
+        return problem(503, ProblemType.UNAVAILABLE, "the enforcement index is being built")
     try:
         lag = await run_in_threadpool(index_lag, enforcement, now=now)
     except Exception as exc:  # the database is unreachable: not ready, whatever the cause
