@@ -82,7 +82,7 @@ def main() -> None:
             size = os.path.getsize(path)
         per_million = seconds / max(1, args.count) * 1_000_000
         say(f"exported: {tally.exported:,} statements, {tally.warnings:,} warnings left out, "
-            f"{len(tally.invalid):,} refused by the validator; {size / 2**20:,.0f} MiB of CSV")
+            f"{tally.invalid_count:,} refused by the validator; {size / 2**20:,.0f} MiB of CSV")
         verdict = "met" if per_million <= TARGET_SECONDS_PER_MILLION else "NOT met"
         say(f"time: {seconds:.1f} s wall, {cpu:.1f} s CPU of this process ({args.count / seconds:,.0f} sanctions/s; "
             f"{per_million:.1f} s per million; target <= {TARGET_SECONDS_PER_MILLION:.0f} s: {verdict})")

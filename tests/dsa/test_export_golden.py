@@ -7,7 +7,9 @@ import csv
 import io
 import json
 from datetime import datetime
+from typing import Any
 
+import pytest
 from dsa_support import GOLDEN, impose_golden, with_puids
 
 from reprieve.dsa import tdb
@@ -31,6 +33,7 @@ def test_json_export_equals_the_hand_written_statements(db: Database, meta: str,
     # The warning is left out: no DSA decision, hence no statement.
     assert ids["warning"] not in statements
     assert exported["left_out_warnings"] == 1 and exported["invalid"] == [] and exported["exported"] == 3
+    assert exported["invalid_count"] == 0
 
 
 def test_hand_written_statements_pass_the_validator() -> None:
@@ -85,3 +88,17 @@ def test_a_sanction_object_maps_as_its_columns_do(db: Database, meta: str, now: 
             sanction = queries.load_sanction(conn, ids[name])
             assert sanction is not None
             assert tdb.to_statement(tdb.Decision.of(sanction)) == exported.get(ids[name])
+
+
+def test_refused_statements_are_counted_named_and_kept_only_in_part(
+    db: Database, meta: str, now: datetime, impose: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(transparency, "INVALID_KEPT", 2)
+    ids = [impose(f"facebook/no-content-type-{i}", "suspension")["id"] for i in range(3)]  # the reason has none
+    told: list[dict[str, Any]] = []
+    tally = transparency.ExportTally(on_invalid=told.append)
+    text = "".join(transparency.export_csv(db, operator="meta", within=transparency.period(None, None), tally=tally))
+    assert text == tdb.csv_header()  # nothing invalid is ever written
+    assert tally.invalid_count == 3 and len(tally.invalid) == 2
+    assert sorted(t["sanction"] for t in told) == sorted(ids)
+    assert {p["field"] for t in told for p in t["problems"]} == {"content_type", "content_date"}

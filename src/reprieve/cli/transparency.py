@@ -98,7 +98,11 @@ def export(
     within = transparency.period(start, end)
     if format not in ("csv", "json"):
         raise ValidationError("must be csv or json", field="--format")
-    tally = transparency.ExportTally()
+    def tell(item: dict[str, Any]) -> None:
+        first = item["problems"][0]
+        sys.stderr.write(f"invalid: sanction {item['sanction']}: {first['field']}: {first['message']}\n")
+
+    tally = transparency.ExportTally(on_invalid=tell)
     if format == "csv":
         for line in transparency.export_csv(db, operator=chosen, within=within, tally=tally):
             output.write(line)
@@ -108,11 +112,8 @@ def export(
         output.write("\n")
         return
     output.flush()
-    for item in tally.invalid:
-        first = item["problems"][0]
-        sys.stderr.write(f"invalid: sanction {item['sanction']}: {first['field']}: {first['message']}\n")
     sys.stderr.write(f"exported {tally.exported}, left out {tally.warnings} warnings and "
-                     f"{len(tally.invalid)} invalid statements\n")
+                     f"{tally.invalid_count} invalid statements\n")
 
 
 @transparency_app.command("submit")

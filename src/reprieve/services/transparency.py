@@ -10,7 +10,7 @@ never selected.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -126,14 +126,29 @@ class Exported:
     problems: list[Problem]
 
 
+#: Refused statements kept in a tally (the first ones); the rest are counted, or handed to ``on_invalid``,
+#: so that memory stays flat however many there are.
+INVALID_KEPT = 1000
+
+
 @dataclass
 class ExportTally:
     exported: int = 0
     warnings: int = 0  #: left out: a warning is no DSA decision
-    invalid: list[dict[str, Any]] = field(default_factory=list)  #: refused by the local validator
+    invalid_count: int = 0  #: refused by the local validator
+    invalid: list[dict[str, Any]] = field(default_factory=list)  #: the first INVALID_KEPT of them
+    on_invalid: Callable[[dict[str, Any]], None] | None = None  #: told of each, as it comes
+
+    def refused(self, entry: dict[str, Any]) -> None:
+        self.invalid_count += 1
+        if len(self.invalid) < INVALID_KEPT:
+            self.invalid.append(entry)
+        if self.on_invalid is not None:
+            self.on_invalid(entry)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"exported": self.exported, "left_out_warnings": self.warnings, "invalid": self.invalid}
+        return {"exported": self.exported, "left_out_warnings": self.warnings, "invalid_count": self.invalid_count,
+                "invalid": self.invalid}
 
 
 def require_operator(db: Database, operator: str | None, operators: Sequence[str] | None) -> str:
@@ -180,7 +195,7 @@ def _tallied(items: Iterator[Exported], tally: ExportTally) -> Iterator[Exported
             tally.exported += 1
             yield item
         elif item.problems:
-            tally.invalid.append({
+            tally.refused({
                 "sanction": item.sanction_id, "puid": tdb.puid_for(item.sanction_id),
                 "problems": [p.to_dict() for p in item.problems],
             })
@@ -204,7 +219,8 @@ def export_csv(db: Database, *, operator: str, within: Period, tally: ExportTall
 
 
 def export_json(db: Database, *, operator: str, within: Period) -> Iterator[str]:
-    """``{"statements": [...], "invalid": [...], "exported": n, "left_out_warnings": n}``, streamed."""
+    """``{"statements": [...], "exported": n, "left_out_warnings": n, "invalid_count": n, "invalid": [...]}``,
+    streamed; ``invalid`` lists the first INVALID_KEPT refusals."""
     tally = ExportTally()
     yield '{"statements":['
     first = True
@@ -224,7 +240,8 @@ class SubmitReport:
     accepted: int = 0
     already_there: int = 0  #: found in the database (existing puids, or reconciled after a crash)
     rejected: list[dict[str, Any]] = field(default_factory=list)  #: refused by the database (422)
-    invalid: list[dict[str, Any]] = field(default_factory=list)  #: refused by the local validator
+    invalid: list[dict[str, Any]] = field(default_factory=list)  #: refused by the local validator (the first)
+    invalid_count: int = 0
     skipped: int = 0  #: recorded before (accepted or rejected): never sent again
     unresolved: int = 0  #: sent without an answer, and the database could not say: left for the next run
     waits: list[float] = field(default_factory=list)
@@ -233,7 +250,8 @@ class SubmitReport:
     def to_dict(self) -> dict[str, Any]:
         return {
             "endpoint": self.endpoint, "batches": self.batches, "accepted": self.accepted,
-            "already_there": self.already_there, "rejected": self.rejected, "invalid": self.invalid,
+            "already_there": self.already_there, "rejected": self.rejected, "invalid_count": self.invalid_count,
+            "invalid": self.invalid,
             "skipped": self.skipped, "unresolved": self.unresolved, "waits": self.waits, "error": self.error,
         }
 
@@ -273,7 +291,7 @@ def submit_statements(
             _send(db, client, operator, batch, report, clock)
     except _Stop as stop:
         report.error = str(stop)
-    report.invalid = tally.invalid
+    report.invalid, report.invalid_count = tally.invalid, tally.invalid_count
     report.waits = list(client.waits)
     return report
 
