@@ -8,6 +8,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+import pytest
 from browser_support import LiveServer, screenshot, sign_in
 from sqlalchemy import func, select
 
@@ -25,20 +26,24 @@ REASON: dict[str, Any] = {
 }
 
 
-def seed_queues(server: LiveServer) -> tuple[str, str]:
-    """A sanction due for review and an open appeal, so that the queues have something to show."""
+@pytest.fixture(scope="module")
+def seeded(live_server: LiveServer) -> tuple[str, str]:
+    """Sanctions due for review, with open appeals that have waited 45, 12 and 2 days, so that the
+    queues have something to show: the 12-day sanction and appeal."""
     now = datetime.now(UTC)
-    due = sanctions.impose_sanction(server.db, sanctions.ImposeSanction(
-        subject=AccountRef("facebook", "queue-due"), kind="suspension", reason=REASON,
-        starts_at=now - timedelta(days=40), review_at=now - timedelta(days=2),
-    ), actor="browser-test", now=now)
-    appeal = appeals.file_appeal(
-        server.db, sanction_id=due["id"], kind="complaint", channel="email", meeting_requested=False,
-        filed_by={"name": "Queue Tester", "email": "queue@example.org", "relation": "subject"},
-        statement="The tickets were genuine.", received_at=(now - timedelta(days=12)).isoformat(),
-        caller=Caller("browser-test"), now=now,
-    )
-    return due["id"], appeal["id"]
+    ids = {}
+    for days, kind in ((45, "complaint"), (12, "complaint"), (2, "reinstatement")):
+        sanction = sanctions.impose_sanction(live_server.db, sanctions.ImposeSanction(
+            subject=AccountRef("facebook", f"queue-{days}"), kind="suspension", reason=REASON,
+            starts_at=now - timedelta(days=60), review_at=now - timedelta(days=days),
+        ), actor="browser-test", now=now)
+        ids[days] = (sanction["id"], appeals.file_appeal(
+            live_server.db, sanction_id=sanction["id"], kind=kind, channel="email", meeting_requested=days == 2,
+            filed_by={"name": "Queue Tester", "email": "queue@example.org", "relation": "subject"},
+            statement="The tickets were genuine.", received_at=(now - timedelta(days=days)).isoformat(),
+            caller=Caller("browser-test"), now=now,
+        )["id"])
+    return ids[12]
 
 
 def test_sign_in_shows_the_dashboard_and_sign_out_ends_the_session(page: Page, live_server: LiveServer) -> None:
@@ -116,8 +121,10 @@ def test_run_an_amnesty_through_the_wizard_and_watch_it_finish(page: Page, live_
     assert f"{count} sanctions imposed again" in page.inner_text("#amnesty-result")
 
 
-def test_a_post_without_csrf_token_and_a_forbidden_role_are_refused(page: Page, live_server: LiveServer) -> None:
-    due, _appeal = seed_queues(live_server)
+def test_a_post_without_csrf_token_and_a_forbidden_role_are_refused(
+    page: Page, live_server: LiveServer, seeded: tuple[str, str]
+) -> None:
+    due, _appeal = seeded
     sign_in(page, live_server, "moderator@meta.example")
     refused = page.request.post(live_server.console(f"/sanctions/{due}/lift"),
                                 form={"reason": "no token", "confirm": "yes"})
@@ -140,8 +147,8 @@ def test_a_post_without_csrf_token_and_a_forbidden_role_are_refused(page: Page, 
     assert lifts == 0
 
 
-def test_every_other_page_for_the_docs(page: Page, live_server: LiveServer) -> None:
-    due, appeal = seed_queues(live_server)
+def test_every_other_page_for_the_docs(page: Page, live_server: LiveServer, seeded: tuple[str, str]) -> None:
+    due, appeal = seeded
     sign_in(page, live_server, "moderator@meta.example")
     page.goto(live_server.console("/queues/reviews"))
     assert due in page.inner_text("#review-queue")
@@ -151,9 +158,12 @@ def test_every_other_page_for_the_docs(page: Page, live_server: LiveServer) -> N
     page.goto(live_server.console("/queues/appeals"))
     assert page.locator(f"#appeal-queue tr.age-old a[href*='{appeal}']").count() == 1
     screenshot(page, "queue-appeals")
+    assert page.locator("#appeal-queue tr.age-late").count() == 1
+    assert page.locator("#appeal-queue tr.age-fresh").count() == 1
+    page.keyboard.press("j")
     page.keyboard.press("j")
     page.keyboard.press("Enter")
-    page.wait_for_url(re.compile(r"/console/appeals/apl_"))
+    page.wait_for_url(re.compile(rf"/console/appeals/{appeal}"))
     screenshot(page, "appeal")
     page.goto(live_server.console("/sanctions?platform=facebook&state=active"))
     screenshot(page, "sanctions")
