@@ -12,10 +12,14 @@ import re
 from typing import Any
 
 import pytest
-from api_support import World
+from api_support import Clock, World, build_world
+from starlette.testclient import TestClient
 
+from reprieve.api.app import create_app
+from reprieve.api.enforcement import attach_index
 from reprieve.api.routes.violations import FastViolations
 from reprieve.services import catalogue
+from reprieve.store.db import Database
 
 TWINS = ("fbm", "igm")
 _ID = re.compile(r"\b[a-z]{3}_[0-9A-Z]{26}\b")
@@ -140,3 +144,29 @@ def test_a_platform_of_another_operator_is_404_from_both_paths(twins: World) -> 
     assert {k: v for k, v in fast.json().items() if k not in mine} == {
         k: v for k, v in route.json().items() if k not in mine}
     assert fast_path(w).answered == 1
+
+
+def test_with_the_index_attached_the_next_check_sees_what_a_violation_imposed(db: Database, clock: Clock) -> None:
+    """Read your own writes: the fast path answers only once the enforcement index has applied
+    the violation, as ``CatchUpAfterWrites`` does for the routes."""
+    world = build_world(db, clock)
+    catalogue.create_platform(db, id="fbm", operator="meta", name="Twin", policy="meta", actor="setup", now=clock())
+    app = attach_index(create_app(db, clock=clock), db)
+    with TestClient(app) as client:
+        follower = app.state.enforcement.follower
+        assert follower is not None
+        polls = []
+        for n in range(3):
+            before = follower.index.seq
+            answer = client.post("/v1/violations", headers=world.headers["platform"],
+                                 json=dict(REPORT, id=f"r-{n}", account=f"rita{n}", severity="severe"))
+            assert answer.status_code == 201 and answer.json()["sanction"]["kind"] == "termination"
+            polls.append(follower.index.seq > before)
+            check = client.post("/v1/checks", headers=world.headers["platform"], json={
+                "checks": [{"platform": "fbm", "account": f"rita{n}", "capability": "post"}]})
+            assert check.json()["results"][0]["allowed"] is False
+        assert all(polls)
+        layer: Any = app.middleware_stack
+        while not isinstance(layer, FastViolations):
+            layer = layer.app
+        assert layer.answered == 3
