@@ -18,6 +18,7 @@ from reprieve.domain.model import AccountRef
 from reprieve.services import catalogue, members, sanctions
 from reprieve.store import tables
 from reprieve.store.db import Database
+from reprieve.web import security
 
 PASSWORD = "correct horse battery"
 REASON: dict[str, Any] = {
@@ -83,6 +84,19 @@ def test_over_https_the_cookies_are_secure(db: Database, console: TestClient) ->
     client = TestClient(console.app, base_url="https://console.example")
     answer = sign_in(client, "moderator@meta.example")
     assert all("Secure" in c for c in answer.headers.get_list("set-cookie"))
+
+
+def test_behind_a_tls_proxy_the_public_address_makes_the_cookies_secure(
+    console: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REPRIEVE_PUBLIC_URL", "https://reprieve.example")
+    security.served_over_https.cache_clear()
+    try:
+        answer = sign_in(console, "moderator@meta.example")  # plain http from the proxy
+        assert all("Secure" in c for c in answer.headers.get_list("set-cookie"))
+    finally:
+        monkeypatch.undo()
+        security.served_over_https.cache_clear()
 
 
 def test_a_wrong_password_is_refused_and_opens_no_session(console: TestClient, db: Database) -> None:

@@ -14,10 +14,13 @@ from __future__ import annotations
 import hmac
 import secrets
 from collections.abc import Awaitable, Callable, MutableMapping
+from functools import cache
 from typing import Any, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import Response
+
+from reprieve.services.transparency import PublicSettings
 
 R = TypeVar("R", bound=Response)
 
@@ -50,8 +53,16 @@ class CsrfRefused(Exception):
         self.message = message
 
 
+@cache
+def served_over_https() -> bool:
+    """Whether users reach this installation over https (``REPRIEVE_PUBLIC_URL``, the address the
+    statements of reasons print): behind a proxy that ends TLS, requests arrive as plain http."""
+    return PublicSettings().public_url.lower().startswith("https://")
+
+
 def is_https(request: Request) -> bool:
-    return request.url.scheme == "https"
+    """Whether cookies get ``Secure``: the request came over https, or the public address is https."""
+    return request.url.scheme == "https" or served_over_https()
 
 
 def set_cookie(response: Response, request: Request, name: str, value: str, *, max_age: int | None = None) -> None:
