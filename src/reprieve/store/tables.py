@@ -510,11 +510,12 @@ amnesty_runs = Table(
     "and its lease. Working state, not rebuilt from the log.",
 )
 
-#: Dry runs and starts count an operator's sanctions without reading their wide rows.
+#: Dry runs and starts count an operator's sanctions without reading their wide rows. In id order,
+#: as the amnesty lifts them: the entries a batch changes (lifted_at, updated_seq) sit side by side.
 Index(
     "ix_sanctions_amnesty_match",
-    sanctions.c.operator_id, sanctions.c.kind, sanctions.c.starts_at, sanctions.c.ends_at, sanctions.c.lifted_at,
-    sanctions.c.created_seq, sanctions.c.updated_seq, sanctions.c.category, sanctions.c.id,
+    sanctions.c.operator_id, sanctions.c.id, sanctions.c.kind, sanctions.c.starts_at, sanctions.c.ends_at,
+    sanctions.c.lifted_at, sanctions.c.created_seq, sanctions.c.updated_seq, sanctions.c.category,
 )
 
 # --- DSA transparency: statements submitted to the Transparency Database (migration 0007) -------

@@ -98,7 +98,7 @@ def upgrade() -> None:
     )
     op.create_index(
         "ix_sanctions_amnesty_match", "sanctions",
-        ["operator_id", "kind", "starts_at", "ends_at", "lifted_at", "created_seq", "updated_seq", "category", "id"],
+        ["operator_id", "id", "kind", "starts_at", "ends_at", "lifted_at", "created_seq", "updated_seq", "category"],
         unique=False,
     )
 
