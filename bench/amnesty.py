@@ -99,9 +99,13 @@ def child(url: str) -> None:
 
     db = open_database(url)
     figures: dict[str, float] = {}
+    cpu = _cpu_seconds()
     started = time.perf_counter()
     preview = amnesty.preview(db, operator=OPERATOR, now=NOW)
     figures["dry_run_seconds"] = time.perf_counter() - started
+    figures["dry_run_cpu_seconds"] = _cpu_seconds() - cpu
+    print(f"  dry run: {figures['dry_run_seconds']:.2f} s, of which {figures['dry_run_cpu_seconds']:.2f} s of CPU"
+          " in this process (SQLite computes in it; PostgreSQL in its server)", file=sys.stderr, flush=True)
     figures["matched"] = preview["matched"]
     started = time.perf_counter()
     figures["matched_with_exclusions"] = amnesty.preview(db, operator=OPERATOR, now=NOW, **EXCLUSIONS)["matched"]
