@@ -148,3 +148,54 @@ def test_a_stopped_follower_stops(db: Database, meta: str, now: datetime) -> Non
     suspend(db, "dave", now)
     assert not denied(index, "dave", now)
     assert follower.poll() == 2 and denied(index, "dave", now)
+
+
+def test_writers_waiting_together_share_one_poll_of_the_thread(db: Database, other: Database, now: datetime) -> None:
+    """``after_next_poll``: each waiter is called once a poll begun after it asked has ended,
+    and then sees what was committed before it asked; waiters still there at stop are let go."""
+    import threading
+
+    catalogue.create_operator(db, id="meta", name="Meta", actor="t", now=now)
+    catalogue.create_platform(db, id="facebook", operator="meta", name="Facebook", actor="t", now=now)
+    index = EnforcementIndex.build(db, now=now)
+    # Only a wake() makes it poll again (no LISTEN: NOTIFYs would wake it too).
+    follower = IndexFollower(index, db, interval=3600, listen=False)
+    polls = 0
+    poll = follower.poll
+
+    def counted() -> int:
+        nonlocal polls
+        polls += 1
+        return poll()
+
+    follower.poll = counted  # type: ignore[method-assign]
+    with follower:
+        assert follower.running
+        wait_until(lambda: polls == 1)  # the thread's first poll, then it sleeps
+        accounts = [f"waiter{i}" for i in range(5)]
+        for account in accounts:
+            suspend(other, account, now)
+        seen: list[bool] = []
+        done = threading.Event()
+
+        def waiter(account: str) -> Callable[[], None]:
+            def called() -> None:
+                seen.append(denied(index, account, now))
+                if len(seen) == len(accounts):
+                    done.set()
+
+            return called
+
+        for account in accounts:
+            follower.after_next_poll(waiter(account))
+        assert done.wait(10)
+        assert seen == [True] * len(accounts)
+        assert polls <= 3  # not one per waiter
+        # A waiter registered as the follower stops is let go rather than left hanging.
+        left = threading.Event()
+        follower.stop()
+        follower.after_next_poll(left.set)
+        assert not left.is_set()
+    follower.stop()
+    assert left.is_set()
+    assert not follower.running

@@ -8,6 +8,7 @@ alike: the index's tests compare them on random histories.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -103,6 +104,24 @@ def attach_index(app: FastAPI, db: Database) -> FastAPI:
     return app
 
 
+async def caught_up(follower: IndexFollower) -> None:
+    """Return once the index holds everything committed before the call: after a poll of the
+    follower's thread begun since (writes answered together wait for the same poll, rather
+    than each running its own in the thread pool), or, without that thread, after a poll here."""
+    if not follower.running:
+        await run_in_threadpool(follower.poll)
+        return
+    loop = asyncio.get_running_loop()
+    done = loop.create_future()
+
+    def wake_waiter() -> None:
+        if not done.done():
+            done.set_result(None)
+
+    follower.after_next_poll(lambda: loop.call_soon_threadsafe(wake_waiter))
+    await done
+
+
 class CatchUpAfterWrites:
     """Read your own writes: before a successful write's answer leaves this process, the index
     applies it, so the caller's next check here sees it. Other processes see it within a poll
@@ -123,7 +142,7 @@ class CatchUpAfterWrites:
 
         async def send_after_catching_up(message: Message) -> None:
             if message["type"] == "http.response.start" and message["status"] < 300:
-                await run_in_threadpool(follower.poll)
+                await caught_up(follower)
             await send(message)
 
         await self.app(scope, receive, send_after_catching_up)

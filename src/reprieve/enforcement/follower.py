@@ -15,7 +15,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -68,6 +68,10 @@ class IndexFollower:
         self.last_poll: float | None = None  #: time.monotonic() of the last successful poll
         self.errors = 0  #: polls that failed (the database was unreachable, ...)
         self._lock = threading.Lock()
+        #: Polls begun (counted once the lock is taken), and what waits for one to end.
+        self._polls = threading.Lock()
+        self._begun = 0
+        self._waiting: list[tuple[int, Callable[[], object]]] = []
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
@@ -85,22 +89,56 @@ class IndexFollower:
     def poll(self) -> int:
         """Apply every event recorded so far; returns how many affecting events were applied."""
         with self._lock:
-            applied = 0
-            while True:
-                with self.db.read() as conn:
-                    head, _ = eventlog.head(conn)
-                    events = eventlog.read_events(conn, after=self.index.seq, limit=_PAGE, types=AFFECTING)
-                    self.head = max(head, events[-1].seq if events else 0)
-                    if events:
-                        self._apply(conn, events)
-                        applied += len(events)
-                    if len(events) < _PAGE:
-                        # Every affecting event up to the head read first is among these.
-                        self.index.seq = max(self.index.seq, self.head)
-                        break
-                    self.index.seq = events[-1].seq
-            self.last_poll = time.monotonic()
-            return applied
+            with self._polls:
+                self._begun += 1
+                this = self._begun
+            try:
+                return self._poll()
+            finally:
+                self._ended_poll(this)
+
+    def after_next_poll(self, callback: Callable[[], object]) -> None:
+        """Call ``callback`` (from the polling thread) once a poll begun after this call has ended,
+        successfully or not, and wake the follower for it: everything committed before this call
+        is then in the index. Writers waiting together share one poll."""
+        with self._polls:
+            self._waiting.append((self._begun + 1, callback))
+        self.wake()
+
+    @property
+    def running(self) -> bool:
+        """Whether the polling thread runs (``after_next_poll`` needs it)."""
+        return self._thread is not None and self._thread.is_alive()
+
+    def _ended_poll(self, this: int) -> None:
+        """Call back those waiting for poll ``this`` or an earlier one (every one when stopping)."""
+        with self._polls:
+            due = [cb for target, cb in self._waiting if target <= this]
+            if due:
+                self._waiting = [(target, cb) for target, cb in self._waiting if target > this]
+        for callback in due:
+            try:
+                callback()
+            except Exception:  # a waiter gone (its event loop closed) must not stop the others
+                log.exception("a caller waiting for the enforcement index could not be told")
+
+    def _poll(self) -> int:
+        applied = 0
+        while True:
+            with self.db.read() as conn:
+                head, _ = eventlog.head(conn)
+                events = eventlog.read_events(conn, after=self.index.seq, limit=_PAGE, types=AFFECTING)
+                self.head = max(head, events[-1].seq if events else 0)
+                if events:
+                    self._apply(conn, events)
+                    applied += len(events)
+                if len(events) < _PAGE:
+                    # Every affecting event up to the head read first is among these.
+                    self.index.seq = max(self.index.seq, self.head)
+                    break
+                self.index.seq = events[-1].seq
+        self.last_poll = time.monotonic()
+        return applied
 
     def _apply(self, conn: Connection, events: list[Any]) -> None:
         identities: set[str] = set()
@@ -139,6 +177,7 @@ class IndexFollower:
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
+        self._ended_poll(self._begun + 1)  # nobody waits for a follower that has stopped
 
     def wake(self) -> None:
         """Poll now rather than at the end of the interval (e.g. after a write in this process)."""
