@@ -342,7 +342,7 @@ class Worker:
         now_us = to_micros(now)
         if now_us - self._pruned_at >= PRUNE_EVERY_US:
             with self.db.engine.connect().execution_options(reprieve_write=True) as conn, conn.begin():
-                outbox.prune(conn, before_us=now_us - KEEP_DELIVERED_US)
+                outbox.maintain(conn, before_us=now_us - KEEP_DELIVERED_US)
             self._pruned_at = now_us
         delivered = await webhooks.deliver_due(
             self.db, self.sender, now=self.clock, owner=self.owner, limit=self.batch, rounds=10, rng=self.rng,

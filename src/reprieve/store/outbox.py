@@ -246,3 +246,13 @@ def prune(conn: Connection, *, before_us: int, limit: int = 10_000) -> int:
     o = tables.outbox.c
     old = select(o.id).where(o.state == DELIVERED, o.next_attempt_at < before_us).limit(limit)
     return int(conn.execute(delete(tables.outbox).where(o.id.in_(old.scalar_subquery()))).rowcount)
+
+
+def maintain(conn: Connection, *, before_us: int) -> int:
+    """What the worker does once a minute: ``prune``, and on PostgreSQL refresh the table's
+    statistics: on a young, fast-changing outbox the planner otherwise believes it holds a few
+    rows and reads every pending row for each lease (30 ms per 1,000 at 40,000, growing)."""
+    pruned = prune(conn, before_us=before_us)
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("ANALYZE outbox")
+    return pruned

@@ -404,6 +404,7 @@ outbox = Table(
     Column("last_error", String(500), nullable=True),
     Column("delivered_at", BigInteger, nullable=True, comment="µs"),
     Index("ix_outbox_state_next", "state", "next_attempt_at"),
+    Index("ix_outbox_state_id", "state", "id"),
     Index("ix_outbox_target_subject", "target", "subject", "state", "id"),
     Index("ix_outbox_target_state", "target", "state", "id"),
     comment="Transactional outbox: one row per event and consumer, written with the event.",

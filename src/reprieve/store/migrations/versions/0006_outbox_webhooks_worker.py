@@ -81,6 +81,8 @@ def upgrade() -> None:
         comment="Transactional outbox: one row per event and consumer, written with the event.",
     )
     op.create_index("ix_outbox_state_next", "outbox", ["state", "next_attempt_at"])
+    # The rows due, oldest first: read in the order of this index, not sorted each time.
+    op.create_index("ix_outbox_state_id", "outbox", ["state", "id"])
     op.create_index("ix_outbox_target_subject", "outbox", ["target", "subject", "state", "id"])
     op.create_index("ix_outbox_target_state", "outbox", ["target", "state", "id"])
     partitions = op.create_table(
@@ -123,6 +125,7 @@ def downgrade() -> None:
     op.drop_table("worker_partitions")
     op.drop_index("ix_outbox_target_state", table_name="outbox")
     op.drop_index("ix_outbox_target_subject", table_name="outbox")
+    op.drop_index("ix_outbox_state_id", table_name="outbox")
     op.drop_index("ix_outbox_state_next", table_name="outbox")
     op.drop_table("outbox")
     op.drop_index(op.f("ix_webhook_endpoints_operator_id"), table_name="webhook_endpoints")
