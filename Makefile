@@ -8,7 +8,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run demo serve test test-fast lint typecheck check bench clean browser-deps
+.PHONY: help run demo serve worker test test-fast lint typecheck check bench clean browser-deps
 
 help: ## List the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -28,6 +28,9 @@ demo: $(STAMP) ## Load the demo story (idempotent) and show it
 
 serve: $(STAMP) ## Serve the API on the existing database
 	REPRIEVE_DATABASE_URL=$(DB) $(BIN)/reprieve serve --host $(HOST) --port $(PORT)
+
+worker: $(STAMP) ## Run the worker: announcements, webhooks (and NATS if REPRIEVE_NATS_URL is set)
+	REPRIEVE_DATABASE_URL=$(DB) $(BIN)/reprieve worker
 
 test: $(STAMP) browser-deps ## Run the whole test suite (PostgreSQL too when REPRIEVE_TEST_POSTGRES_URL is set)
 	$(BIN)/pytest -q
