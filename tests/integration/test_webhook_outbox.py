@@ -8,9 +8,10 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from reprieve.domain.time import to_micros
 from reprieve.services import webhooks
 from reprieve.services.broker import enable_broker
-from reprieve.services.sanctions import lift_sanction
+from reprieve.services.sanctions import amend_sanction, lift_sanction
 from reprieve.store import eventlog, outbox, tables
 from reprieve.store.db import Database, open_database
 
@@ -102,3 +103,35 @@ def test_prune_forgets_old_deliveries_only(
         assert [(r.id, r.state) for r in conn.execute(select(o.id, o.state).order_by(o.id))] == [
             (ids[2], "dead"), (ids[3], "pending")
         ]
+
+
+def test_a_crowded_blocked_queue_does_not_starve_the_others(
+    db: Database, meta: str, impose: Callable[..., dict[str, Any]], now: datetime
+) -> None:
+    hook = webhooks.create_webhook(db, operator="meta", url="http://127.0.0.1:9/h",
+                                   event_types=["sanction.imposed", "sanction.amended"], actor=ACTOR, now=now)
+    crowded = impose("facebook/crowded", "suspension", duration="P30D")
+    for i in range(12):
+        amend_sanction(db, crowded["id"], reason="again", ends_at=now + timedelta(days=31 + i), actor=ACTOR, now=now)
+    other = impose("facebook/other", "suspension", duration="P30D")
+    o = tables.outbox.c
+    now_us = to_micros(now)
+    with db.engine.begin() as conn:
+        first = outbox.claim(conn, owner="w", now_us=now_us, lease_us=10, limit=4, targets=[hook["id"]])
+        # One row per queue: the crowded sanction's first event, and the other's.
+        assert [c.target for c in first] == [hook["id"]] * 2
+        head = min(c.id for c in first)
+        # Its delivery fails: the rows behind it wait as long as it does.
+        outbox.settle(conn, owner="w", now_us=now_us, delivered=[c.id for c in first if c.id != head],
+                      retries=[(head, now_us + 3_600_000_000, "HTTP 500")], dead=[])
+        behind = conn.execute(select(o.next_attempt_at).where(o.subject == f"sanction:{crowded['id']}", o.id > head))
+        assert {r[0] for r in behind} == {now_us + 3_600_000_000}
+        conn.execute(update(tables.outbox).where(o.subject == f"sanction:{crowded['id']}", o.id > head)
+                     .values(next_attempt_at=now_us))  # as if queued after the failure
+    newer = impose("facebook/newer", "suspension", duration="P30D")
+    with db.engine.begin() as conn:
+        # Twelve rows due but behind a head that is not: the lease reads past them to the newer queue.
+        found = outbox.claim(conn, owner="w", now_us=now_us + 20, lease_us=10, limit=4, targets=[hook["id"]])
+        subjects = conn.execute(select(o.subject).where(o.id.in_([c.id for c in found]))).scalars().all()
+        assert subjects == [f"sanction:{newer['id']}"]
+    assert other["id"] != newer["id"]

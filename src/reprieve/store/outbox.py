@@ -144,6 +144,26 @@ class Claimed(NamedTuple):
     hash: str
 
 
+#: Pages of rows due that one lease reads at most.
+_PAGES = 5
+
+
+def _queue_heads(conn: Connection, queues: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """The id of the first pending row of each ``(target, subject)`` queue."""
+    o = tables.outbox.c
+    heads: dict[tuple[str, str], int] = {}
+    ordered = sorted(queues)
+    for start in range(0, len(ordered), 1000):
+        chunk = ordered[start:start + 1000]
+        for target, subject, first in conn.execute(
+            select(o.target, o.subject, func.min(o.id))
+            .where(o.target.in_({t for t, _ in chunk}), o.subject.in_({s for _, s in chunk}), o.state == PENDING)
+            .group_by(o.target, o.subject)
+        ):
+            heads[(target, subject)] = first
+    return heads
+
+
 def claim(
     conn: Connection, *, owner: str, now_us: int, lease_us: int, limit: int, targets: Iterable[str] | None = None,
     exclude: Iterable[str] = (),
@@ -155,31 +175,26 @@ def claim(
     # Rows due, oldest first; then, in a second query that an index on (target, subject, state, id)
     # answers, the first pending row of each of their queues: a row goes only if it heads its queue.
     # (One correlated NOT EXISTS did the same, but PostgreSQL planned it badly on a young table.)
-    query = (
-        select(o.id, o.target, o.subject)
-        .where(o.state == PENDING, o.next_attempt_at <= now_us, free)
-        .order_by(o.id)
-        .limit(limit)
-    )
+    base = select(o.id, o.target, o.subject).where(o.state == PENDING, o.next_attempt_at <= now_us, free)
     if targets is not None:
-        query = query.where(o.target.in_(list(targets)))
+        base = base.where(o.target.in_(list(targets)))
     excluded = list(exclude)
     if excluded:
-        query = query.where(o.target.not_in(excluded))
-    candidates = list(conn.execute(query))
-    if not candidates:
-        return []
-    heads: dict[tuple[str, str], int] = {}
-    queues = sorted({(c.target, c.subject) for c in candidates})
-    for start in range(0, len(queues), 1000):
-        chunk = queues[start:start + 1000]
-        for target, subject, first in conn.execute(
-            select(o.target, o.subject, func.min(o.id))
-            .where(o.target.in_({t for t, _ in chunk}), o.subject.in_({s for _, s in chunk}), o.state == PENDING)
-            .group_by(o.target, o.subject)
-        ):
-            heads[(target, subject)] = first
-    ids = [c.id for c in candidates if heads.get((c.target, c.subject)) == c.id][:limit]
+        base = base.where(o.target.not_in(excluded))
+    ids: list[int] = []
+    after = 0
+    # A page may hold only rows waiting behind others (a queue's head not due yet): read on, a
+    # few pages at most, so that one crowded queue does not hold up every other.
+    for _ in range(_PAGES):
+        candidates = list(conn.execute(base.where(o.id > after).order_by(o.id).limit(limit)))
+        if not candidates:
+            break
+        heads = _queue_heads(conn, {(c.target, c.subject) for c in candidates})
+        ids.extend(c.id for c in candidates if heads.get((c.target, c.subject)) == c.id)
+        if len(ids) >= limit or len(candidates) < limit:
+            break
+        after = candidates[-1].id
+    ids = ids[:limit]
     if not ids:
         return []
     until = now_us + lease_us
@@ -214,11 +229,22 @@ def settle(
             )
         )
     for id_, next_at, error in retries:
+        row = conn.execute(select(o.target, o.subject).where(o.id == id_, mine)).first()
+        if row is None:
+            continue
         conn.execute(
-            update(tables.outbox).where(o.id == id_, mine).values(
+            update(tables.outbox).where(o.id == id_).values(
                 attempts=o.attempts + 1, next_attempt_at=next_at, last_attempt_at=now_us, leased_until=None,
                 last_error=error[:500],
             )
+        )
+        # The rows queued behind it cannot go before it: not due before it is (so that they do
+        # not fill the next leases' pages).
+        conn.execute(
+            update(tables.outbox).where(
+                o.target == row.target, o.subject == row.subject, o.state == PENDING, o.id > id_,
+                o.next_attempt_at < next_at,
+            ).values(next_attempt_at=next_at)
         )
     for id_, error in dead:
         conn.execute(
