@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from dsa_support import impose_golden
@@ -68,3 +69,18 @@ def test_bad_input_is_one_line_and_a_non_zero_exit(
 ) -> None:
     code, out, err = run(capsys, database_url, *args)
     assert code == 1 and out == "" and err.startswith("error: ") and err.count("\n") == 1, (code, out, err)
+
+
+def test_export_to_a_file_and_bad_input_creates_none(
+    db: Database, database_url: str, meta: str, now: datetime, capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    impose_golden(db, now)
+    refused = tmp_path / "refused.csv"
+    code, _, _ = run(capsys, database_url, "transparency", "export", "--operator", "meta", "--format", "xml",
+                     "-o", str(refused))
+    assert code == 1 and not refused.exists()
+    written = tmp_path / "sor.json"
+    code, out, _ = run(capsys, database_url, "transparency", "export", "--operator", "meta", "--format", "json",
+                       "-o", str(written))
+    assert code == 0 and out == "" and len(json.loads(written.read_text())["statements"]) == 3

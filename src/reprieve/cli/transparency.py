@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, TextIO
 
 import typer
 
@@ -86,7 +88,7 @@ def export(
     start: str | None = FROM,
     end: str | None = TO,
     format: str = typer.Option("csv", "--format", help="csv (the daily-dump layout) or json (the API's v2 schema)"),
-    output: typer.FileTextWrite = typer.Option("-", "--output", "-o", help="File to write; - for stdout"),
+    output_path: str = typer.Option("-", "--output", "-o", help="File to write; - for stdout"),
 ) -> None:
     """Statements of reasons of an operator in the Transparency Database's format, streamed.
 
@@ -103,17 +105,28 @@ def export(
         sys.stderr.write(f"invalid: sanction {item['sanction']}: {first['field']}: {first['message']}\n")
 
     tally = transparency.ExportTally(on_invalid=tell)
-    if format == "csv":
-        for line in transparency.export_csv(db, operator=chosen, within=within, tally=tally):
-            output.write(line)
-    else:
-        for chunk in transparency.export_json(db, operator=chosen, within=within):
-            output.write(chunk)
-        output.write("\n")
-        return
-    output.flush()
+    # Opened once the command line is known to be good: bad input creates no file.
+    with _output(output_path) as output:
+        if format == "csv":
+            for line in transparency.export_csv(db, operator=chosen, within=within, tally=tally):
+                output.write(line)
+        else:
+            for chunk in transparency.export_json(db, operator=chosen, within=within):
+                output.write(chunk)
+            output.write("\n")
+            return
     sys.stderr.write(f"exported {tally.exported}, left out {tally.warnings} warnings and "
                      f"{tally.invalid_count} invalid statements\n")
+
+
+@contextmanager
+def _output(path: str) -> Iterator[TextIO]:
+    if path == "-":
+        yield sys.stdout
+        sys.stdout.flush()
+        return
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        yield f
 
 
 @transparency_app.command("submit")
