@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
+from webhook_support import Clock, free_port, run_cycles
 
 from reprieve.domain.time import to_micros
 from reprieve.services import webhooks
@@ -135,3 +136,20 @@ def test_a_crowded_blocked_queue_does_not_starve_the_others(
         subjects = conn.execute(select(o.subject).where(o.id.in_([c.id for c in found]))).scalars().all()
         assert subjects == [f"sanction:{newer['id']}"]
     assert other["id"] != newer["id"]
+
+
+def test_broker_unreachable_keeps_the_rows_for_later(
+    db: Database, meta: str, impose: Callable[..., dict[str, Any]], now: datetime
+) -> None:
+    clock = Clock(now)
+    url = f"nats://127.0.0.1:{free_port()}"  # nothing listens there
+    run_cycles(db, clock, 1, step=timedelta(0), nats_url=url)  # enables the broker
+    impose("facebook/alice", "suspension", duration="P30D")
+    reports = run_cycles(db, clock, 2, step=timedelta(hours=30), nats_url=url)
+    assert sum(r.published for r in reports) == 0 and sum(r.publish_retried for r in reports) >= 3
+    o = tables.outbox.c
+    with db.read() as conn:
+        states = {r[0] for r in conn.execute(select(o.state).where(o.target == outbox.BROKER))}
+        errors = {r[0] for r in conn.execute(select(o.last_error).where(o.target == outbox.BROKER))}
+    assert states == {outbox.PENDING}  # never dead-lettered, even after more than a day
+    assert all(e and "NATS" in e for e in errors)

@@ -77,9 +77,12 @@ class Publisher:
         return js
 
     async def close(self) -> None:
-        if self.nc is not None and not self.nc.is_closed:
-            await self.nc.drain()
-        self.nc = self.js = None
+        nc, self.nc, self.js = self.nc, None, None
+        if nc is not None and not nc.is_closed:
+            try:
+                await nc.drain()
+            except (NatsError, OSError, TimeoutError):
+                await nc.close()  # a broken connection: nothing left to flush
 
 
 async def publish_due(
