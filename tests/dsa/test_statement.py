@@ -98,3 +98,13 @@ def test_once_the_window_closed_the_statement_says_so(
     old = impose("facebook/old-subject", "suspension", reason=dict(REASON), now=datetime(2023, 1, 1, tzinfo=UTC))
     complaint = transparency.statement_of_reasons(db, old["id"], lang="en", now=now)["redress"]["internal_complaint"]
     assert complaint["deadline"] is None and "window has closed" in complaint["text"]
+
+
+def test_a_lift_scheduled_later_is_announced_and_the_complaint_stays_open(
+    db: Database, suspension: dict[str, Any], now: datetime
+) -> None:
+    sanctions.lift_sanction(db, suspension["id"], reason="Early release.", effective_at="2024-06-15T00:00:00Z",
+                            actor="t", now=now)
+    s = transparency.statement_of_reasons(db, suspension["id"], lang="fr", now=now)
+    assert s["duration"]["text"].endswith("Cette décision sera levée le 15 juin 2024.")
+    assert s["redress"]["internal_complaint"]["deadline"] == "2024-12-01T12:00:00Z"

@@ -79,6 +79,7 @@ _TEXT = {
         "indefinite": "without an end date",
         "from": "from", "until": "until",
         "lifted": "This decision was lifted on",
+        "lifting": "This decision will be lifted on",
         "everywhere": "the whole European Economic Area",
         "illegal": "The information was considered illegal content.",
         "incompatible": "The information was considered incompatible with our terms and conditions.",
@@ -107,6 +108,7 @@ _TEXT = {
         "indefinite": "sans date de fin",
         "from": "du", "until": "au",
         "lifted": "Cette décision a été levée le",
+        "lifting": "Cette décision sera levée le",
         "everywhere": "l'ensemble de l'Espace économique européen",
         "illegal": "L'information a été considérée comme un contenu illicite.",
         "incompatible": "L'information a été considérée comme incompatible avec nos conditions générales.",
@@ -166,7 +168,9 @@ def build_statement(sanction: Sanction, ctx: Context, lang: Lang) -> dict[str, A
             "starts_at": starts,
             "ends_at": ends,
             "lifted_at": format_instant(lifted),
-            "text": duration + (f". {text['lifted']} {_day(lifted, lang)}." if lifted else "."),
+            "text": duration + (
+                f". {text['lifted' if lifted <= ctx.now else 'lifting']} {_day(lifted, lang)}." if lifted else "."
+            ),
         },
         "facts": reason.facts,
         "category": reason.category,
