@@ -10,9 +10,12 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from due_process_support import MODERATOR, day, operator_with
+from due_process_support import impose as impose_at
 from sqlalchemy import select
 from webhook_support import Clock, run_cycles
 
+from reprieve.domain.time import format_instant
 from reprieve.services import appeals, worker
 from reprieve.services.due_process import Caller
 from reprieve.services.sanctions import lift_sanction
@@ -141,3 +144,19 @@ def test_appeal_target_is_an_operator_setting(
     worker.announce(db, now=now + timedelta(days=3, seconds=1), owner="w")
     overdue = [a for a in announcements(db) if a[0] == "appeal.overdue"]
     assert overdue == [("appeal.overdue", ids["appeal"], "2024-06-04T12:00:00Z")]
+
+
+def test_probation_ended_is_announced_once(db: Database) -> None:
+    operator_with(db, "meta", ("facebook", "meta"), ("instagram", "meta"))
+    ban = impose_at(db, "facebook/hank", scope=["facebook", "instagram"], starts_at=day(0), now=day(0))
+    appeal = appeals.file_appeal(
+        db, sanction_id=ban["id"], kind="reinstatement", filed_by={"name": "Hank", "relation": "subject"},
+        statement="Please.", channel="email", caller=MODERATOR, now=day(1),
+    )
+    appeals.decide_appeal(db, appeal["id"], outcome="granted", rationale="r", reply="ok",
+                          probation={"duration": "P30D"}, caller=MODERATOR, now=day(2))
+    assert worker.announce(db, now=day(20), owner="w") == 0
+    assert worker.announce(db, now=day(40), owner="w") == 1
+    assert worker.announce(db, now=day(50), owner="w2") == 0  # another worker, later: made already
+    ended = [a for a in announcements(db) if a[0] == "probation.ended"]
+    assert len(ended) == 1 and ended[0][1] == ban["id"] and ended[0][2] == format_instant(day(32))
