@@ -4,12 +4,14 @@ with two workers running at once."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
 from due_process_support import MODERATOR, day, operator_with
 from due_process_support import impose as impose_at
 from sqlalchemy import select
@@ -160,3 +162,44 @@ def test_probation_ended_is_announced_once(db: Database) -> None:
     assert worker.announce(db, now=day(50), owner="w2") == 0  # another worker, later: made already
     ended = [a for a in announcements(db) if a[0] == "probation.ended"]
     assert len(ended) == 1 and ended[0][1] == ban["id"] and ended[0][2] == format_instant(day(32))
+
+
+def test_the_loop_survives_a_failed_cycle_and_stops_when_asked(
+    db: Database, meta: str, impose: Callable[..., dict[str, Any]], now: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    impose("facebook/short", "suspension", duration="P1D")
+    real_announce = worker.announce
+    calls: list[int] = []
+
+    def flaky(db_: Database, *, now: datetime, owner: str) -> int:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("the database went away")
+        return real_announce(db_, now=now, owner=owner)
+
+    monkeypatch.setattr(worker, "announce", flaky)
+
+    async def go() -> None:
+        stop = asyncio.Event()
+        busy = asyncio.Event()
+
+        class Watch(logging.Handler):
+            def emit(self, record: logging.LogRecord) -> None:
+                if record.getMessage().startswith("worker cycle:"):
+                    busy.set()
+
+        handler = Watch()
+        worker.log.addHandler(handler)
+        worker.log.setLevel(logging.INFO)
+        try:
+            async with Worker(db, clock=lambda: now + timedelta(days=2)) as w:
+                task = asyncio.create_task(w.run(interval=0.05, stop=stop))
+                await asyncio.wait_for(busy.wait(), timeout=30)
+                stop.set()
+                await asyncio.wait_for(task, timeout=30)
+        finally:
+            worker.log.removeHandler(handler)
+
+    asyncio.run(go())
+    assert len(calls) >= 2
+    assert [t for t, _, _ in announcements(db)] == ["sanction.ended"]

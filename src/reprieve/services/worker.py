@@ -359,7 +359,11 @@ class Worker:
         """Cycle until ``stop`` is set: at once again while there is work, else after ``interval`` seconds."""
         stop = stop or asyncio.Event()
         while not stop.is_set():
-            report = await self.cycle()
+            try:
+                report = await self.cycle()
+            except Exception:  # the database restarting, a secret key changed: say so, and go on
+                log.exception("worker cycle failed; trying again in %s s", interval)
+                report = CycleReport()
             if report.busy:
                 log.info("worker cycle: %s", report)
                 continue
