@@ -102,3 +102,40 @@ def test_refused_statements_are_counted_named_and_kept_only_in_part(
     assert tally.invalid_count == 3 and len(tally.invalid) == 2
     assert sorted(t["sanction"] for t in told) == sorted(ids)
     assert {p["field"] for t in told for p in t["problems"]} == {"content_type", "content_date"}
+
+
+def test_an_amendment_that_changes_the_restriction_is_a_decision_of_its_own(
+    db: Database, meta: str, now: datetime, impose: Any
+) -> None:
+    from reprieve.services import sanctions
+    from reprieve.store import queries
+
+    reason = json.loads((GOLDEN / "sanctions.json").read_text())["suspension"]["reason"]
+    sid = impose("facebook/amended", "suspension", reason=reason, starts_at="2024-03-01T00:00:00Z",
+                 ends_at="2024-03-31T00:00:00Z")["id"]
+    extended = sanctions.amend_sanction(db, sid, reason="Repeated during the suspension.",
+                                        ends_at="2024-05-01T00:00:00Z", effective_at="2024-03-10T09:00:00Z",
+                                        actor="t", now=now)
+    sanctions.amend_sanction(db, sid, reason="Review date only.", review_at="2024-04-20T00:00:00Z",
+                             effective_at="2024-03-20T00:00:00Z", actor="t", now=now)
+    sanctions.lift_sanction(db, sid, reason="Early release.", effective_at="2024-04-15T00:00:00Z", actor="t",
+                            now=now)
+    del extended
+    with db.read() as conn:
+        sanction = queries.load_sanction(conn, sid)
+    assert sanction is not None
+    seq = next(c.seq for c in sanction.changes if c.type.value == "amended" and c.ends_at is not None
+               and c.ends_at.day == 1 and c.ends_at.month == 5)
+
+    def exported(start: str | None, end: str | None) -> list[dict[str, Any]]:
+        text = "".join(transparency.export_json(db, operator="meta", within=transparency.period(start, end)))
+        return list(json.loads(text)["statements"])
+
+    everything = exported(None, None)
+    assert [(s["application_date"], s["end_date_account_restriction"]) for s in everything] == [
+        ("2024-03-01", "2024-03-31"), ("2024-03-10", "2024-05-01"),  # the review-only amendment and the lift: none
+    ]
+    assert everything[0]["puid"] == sid and everything[1]["puid"] == f"{sid}-{seq}"
+    # A period holds the decisions applied in it: the amendment of 10 March, not the creation.
+    assert [s["puid"] for s in exported("2024-03-05", "2024-04-01")] == [everything[1]["puid"]]
+    assert [s["puid"] for s in exported("2024-03-01", "2024-03-05")] == [sid]

@@ -1,9 +1,10 @@
 """A sanction as a Transparency Database statement (schema v2): API JSON, batches, daily-dump CSV.
 
-One sanction is one decision, one statement: the decision as imposed (the creation's kind, term
-and denials), identified by a ``puid`` derived from the sanction id. A ``warning`` restricts
-nothing: it is none of the four decisions of DSA art. 17(1) the database records, so it has no
-statement (``to_statement`` answers None). Nothing of the subject (account, names, contacts) is
+Each decision on a sanction is one statement: its creation, and each amendment that changes the
+restriction (``statements_from_columns``), identified by a ``puid`` derived from the sanction id
+(and the amendment's sequence number). A ``warning`` restricts nothing: it is none of the four
+decisions of DSA art. 17(1) the database records, so it has no statement (``statement_of`` and
+``to_statement``, which maps a sanction's creation, answer None). Nothing of the subject (account, names, contacts) is
 written: the statement carries the decision, its grounds and the reason's own fields only.
 """
 
@@ -23,6 +24,7 @@ from typing import Any, TypeVar
 import orjson
 
 from reprieve.domain.sanctions import ChangeType, Sanction
+from reprieve.domain.time import parse_instant, to_micros
 from reprieve.dsa import enums
 from reprieve.dsa.validate import PUID, PUID_MAX
 
@@ -120,24 +122,59 @@ def to_statement(d: Decision) -> dict[str, Any] | None:
     return statement_of(d.sanction_id, d.kind, d.starts_on, d.ends_on, d.denies, d.reason, d.automated)
 
 
-def statement_from_columns(
+def statements_from_columns(
     sanction_id: str, starts_at_us: int, reason_json: str | bytes, automated_json: str | bytes,
-    changes_json: str | bytes,
-) -> dict[str, Any] | None:
-    """``to_statement`` straight from the sanctions table's columns (the bulk export's path)."""
+    changes_json: str | bytes, *, start_us: int, end_us: int,
+) -> list[tuple[str, dict[str, Any] | None]]:
+    """``(puid, statement)`` of each decision on a sanction applied within ``[start_us, end_us)``,
+    straight from the sanctions table's columns (the bulk export's path).
+
+    The decisions: the creation (puid: the sanction id), and each amendment that changed the
+    restriction in force before it (its kind, end or denials; puid: ``<sanction id>-<seq>``), applied
+    at its ``effective_at``. An amendment of the review date only is no new decision; a lift
+    restricts nothing. The statement is None for a warning.
+    """
     changes = orjson.loads(changes_json)
-    created = changes[0]
-    if created["type"] != "imposed":
-        created = next(c for c in changes if c["type"] == "imposed")
-    ends = created.get("ends_at")
-    return statement_of(
-        sanction_id, created["kind"], _day(starts_at_us), ends[:10] if ends else None, created.get("denies") or (),
-        orjson.loads(reason_json), orjson.loads(automated_json),
-    )
+    if len(changes) == 1:  # never amended nor lifted: the common case
+        if not start_us <= starts_at_us < end_us:
+            return []
+        created = changes[0]
+        ends = created.get("ends_at")
+        return [(sanction_id, statement_of(
+            sanction_id, created["kind"], _day(starts_at_us), ends[:10] if ends else None,
+            created.get("denies") or (), orjson.loads(reason_json), orjson.loads(automated_json),
+        ))]
+    terms = []
+    for change in changes:
+        if change["type"] == "lifted":
+            continue
+        applied = starts_at_us if change["type"] == "imposed" else to_micros(parse_instant(change["effective_at"]))
+        terms.append((applied, change["seq"], change))
+    terms.sort(key=lambda t: (t[0], t[1]))
+    out: list[tuple[str, dict[str, Any] | None]] = []
+    reason: Mapping[str, Any] | None = None
+    automated: Mapping[str, Any] = {}
+    before: tuple[Any, ...] | None = None
+    for applied, seq, change in terms:
+        term = (change["kind"], change.get("ends_at"), tuple(change.get("denies") or ()))
+        if term == before:
+            continue
+        before = term
+        if not start_us <= applied < end_us:
+            continue
+        if reason is None:
+            reason, automated = orjson.loads(reason_json), orjson.loads(automated_json)
+        puid = sanction_id if change["type"] == "imposed" else f"{sanction_id}-{seq}"
+        ends = change.get("ends_at")
+        out.append((puid, statement_of(
+            puid, change["kind"], _day(applied), ends[:10] if ends else None, change.get("denies") or (),
+            reason, automated,
+        )))
+    return out
 
 
 def statement_of(
-    sanction_id: str, kind: str, starts_on: str, ends_on: str | None, denies: Iterable[str],
+    identifier: str, kind: str, starts_on: str, ends_on: str | None, denies: Iterable[str],
     reason: Mapping[str, Any], automated: Mapping[str, Any],
 ) -> dict[str, Any] | None:
     out: dict[str, Any] = {}
@@ -188,7 +225,7 @@ def statement_of(
     out["source_type"] = _SOURCES.get(get("source") or "voluntary", "SOURCE_VOLUNTARY")
     out["automated_detection"] = "Yes" if automated.get("detection") else "No"
     out["automated_decision"] = _AUTOMATED.get(automated.get("decision") or "not_automated", "")
-    out["puid"] = sanction_id if _is_plain_puid(sanction_id) else puid_for(sanction_id)
+    out["puid"] = identifier if _is_plain_puid(identifier) else puid_for(identifier)
     return out
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import orjson
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from reprieve.domain.appeals import complaint_deadline, latest_decision_at
@@ -121,6 +121,7 @@ class Exported:
     """One sanction's fate in the export: its statement, or why it has none."""
 
     sanction_id: str
+    puid: str
     platform_name: str
     statement: dict[str, Any] | None  #: None for a warning, or when invalid
     problems: list[Problem]
@@ -165,28 +166,34 @@ def require_operator(db: Database, operator: str | None, operators: Sequence[str
 
 
 def export_decisions(db: Database, *, operator: str, within: Period) -> Iterator[Exported]:
-    """Every sanction of ``operator`` starting within the period, in id order, with its statement.
+    """Every decision of ``operator`` applied within the period, in sanction-id order, with its
+    statement: sanctions starting in it, and amendments taking effect in it (``tdb.statements_from_columns``).
 
     Streams: rows are read in chunks from one read transaction, never all at once.
     """
+    start, end = within.start_us, within.end_us
     with db.read() as conn:
         names = dict(conn.execute(
             select(tables.platforms.c.id, tables.platforms.c.name).where(tables.platforms.c.operator_id == operator)
         ).all())
+        # Sanctions that started before the period count only if changed since (an amendment may fall in it).
         rows = conn.execution_options(**_STREAM).execute(
             select(S.id, S.subject_platform, S.starts_at, S.reason, S.automated, S.changes)
-            .where(S.operator_id == operator, S.starts_at >= within.start_us, S.starts_at < within.end_us)
+            .where(S.operator_id == operator, S.starts_at < end,
+                   or_(S.starts_at >= start, S.updated_seq != S.created_seq))
             .order_by(S.id)
         )
-        of_columns = tdb.statement_from_columns
+        of_columns = tdb.statements_from_columns
         for sanction_id, platform_id, starts_at, reason, automated, changes in rows:
-            statement = of_columns(sanction_id, starts_at, reason, automated, changes)
             name = names.get(platform_id, platform_id)
-            if statement is None:
-                yield Exported(sanction_id, name, None, [])
-                continue
-            found = problems(statement)
-            yield Exported(sanction_id, name, None if found else statement, found)
+            for puid, statement in of_columns(
+                sanction_id, starts_at, reason, automated, changes, start_us=start, end_us=end
+            ):
+                if statement is None:
+                    yield Exported(sanction_id, puid, name, None, [])
+                    continue
+                found = problems(statement)
+                yield Exported(sanction_id, puid, name, None if found else statement, found)
 
 
 def _tallied(items: Iterator[Exported], tally: ExportTally) -> Iterator[Exported]:
@@ -196,7 +203,7 @@ def _tallied(items: Iterator[Exported], tally: ExportTally) -> Iterator[Exported
             yield item
         elif item.problems:
             tally.refused({
-                "sanction": item.sanction_id, "puid": tdb.puid_for(item.sanction_id),
+                "sanction": item.sanction_id, "puid": item.puid,
                 "problems": [p.to_dict() for p in item.problems],
             })
         else:
