@@ -33,7 +33,7 @@ def worker_command(
     nats_url: str = typer.Option(
         None, "--nats-url", envvar="REPRIEVE_NATS_URL", help="nats://host:4222: publish every event to JetStream."
     ),
-    batch: int = typer.Option(1000, min=1, max=100_000, help="Deliveries leased per cycle."),
+    batch: int = typer.Option(1000, min=1, max=100_000, help="Deliveries leased at a time (10 rounds a cycle)."),
     concurrency: int = typer.Option(64, min=1, max=1024, help="Webhook requests in flight."),
     as_json: bool = JSON,
 ) -> None:
