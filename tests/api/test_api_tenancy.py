@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import due_process_matrix as dp
 import httpx2 as httpx
+import operations_matrix as ops
 import pytest
 from api_support import World, reason, sanction_body
 
@@ -173,6 +174,28 @@ ROUTES = {
     "record-violation": Route(
         "POST", "/v1/violations", frozenset({IA, Role.MODERATOR, Role.PLATFORM}), 201, dp.record_violation
     ),
+    # Webhooks (requests in operations_matrix.py): admins manage them, auditors may look.
+    "create-webhook": Route("POST", "/v1/webhooks", frozenset({IA, Role.ADMIN}), 201, ops.create_webhook),
+    "list-webhooks": Route("GET", "/v1/webhooks", frozenset({IA, Role.ADMIN, Role.AUDITOR}), 200, ops.list_webhooks),
+    "get-webhook": Route(
+        "GET", "/v1/webhooks/{webhook_id}", frozenset({IA, Role.ADMIN, Role.AUDITOR}), 200, ops.get_webhook
+    ),
+    "delete-webhook": Route(
+        "DELETE", "/v1/webhooks/{webhook_id}", frozenset({IA, Role.ADMIN}), 204, ops.delete_webhook
+    ),
+    "disable-webhook": Route(
+        "POST", "/v1/webhooks/{webhook_id}/disable", frozenset({IA, Role.ADMIN}), 200, ops.disable_webhook
+    ),
+    "enable-webhook": Route(
+        "POST", "/v1/webhooks/{webhook_id}/enable", frozenset({IA, Role.ADMIN}), 200, ops.enable_webhook
+    ),
+    "list-deliveries": Route(
+        "GET", "/v1/webhooks/{webhook_id}/deliveries", frozenset({IA, Role.ADMIN, Role.AUDITOR}), 200,
+        ops.list_deliveries,
+    ),
+    "redeliver": Route(
+        "POST", "/v1/webhooks/deliveries/{delivery_id}/redeliver", frozenset({IA, Role.ADMIN}), 202, ops.redeliver
+    ),
 }
 
 
@@ -220,7 +243,7 @@ def _setup_events(name: str) -> int:
     """Events the request's own setup records through the services before it is sent."""
     return {
         "link-identities": 2, "revoke-token": 1, "get-sanction": 2, "amend": 2, "lift": 2,
-        "standing": 2, "checks": 1, **dp.SETUP_EVENTS,
+        "standing": 2, "checks": 1, **dp.SETUP_EVENTS, **ops.SETUP_EVENTS,
     }.get(name, 0)
 
 

@@ -1,0 +1,59 @@
+"""Requests of the webhook, amnesty and transparency routes for the tenancy matrix
+(``test_api_tenancy``): each sets up what it needs through the services (the events it records
+are counted in ``SETUP_EVENTS``), then calls."""
+
+from __future__ import annotations
+
+import httpx2 as httpx
+from api_support import SETUP, World
+
+from reprieve.services import webhooks
+
+#: Events each request's own setup records.
+SETUP_EVENTS = {
+    "get-webhook": 1, "delete-webhook": 1, "disable-webhook": 1, "enable-webhook": 1, "list-deliveries": 1,
+    "redeliver": 3,
+}
+
+
+def _webhook(w: World, target: str) -> str:
+    hook = webhooks.create_webhook(
+        w.db, operator=target, url="http://127.0.0.1:9/hook", event_types=["*"], actor=SETUP, now=w.clock()
+    )
+    return str(hook["id"])
+
+
+def create_webhook(w: World, h: dict[str, str], target: str) -> httpx.Response:
+    body = {"operator": target, "url": "http://127.0.0.1:9/hook", "event_types": ["sanction.lifted"]}
+    return w.client.post("/v1/webhooks", json=body, headers=h)
+
+
+def list_webhooks(w: World, h: dict[str, str], target: str) -> httpx.Response:
+    return w.client.get("/v1/webhooks", params={"operator": target}, headers=h)
+
+
+def get_webhook(w: World, h: dict[str, str], target: str) -> httpx.Response:
+    return w.client.get(f"/v1/webhooks/{_webhook(w, target)}", headers=h)
+
+
+def delete_webhook(w: World, h: dict[str, str], target: str) -> httpx.Response:
+    return w.client.delete(f"/v1/webhooks/{_webhook(w, target)}", headers=h)
+
+
+def disable_webhook(w: World, h: dict[str, str], target: str) -> httpx.Response:
+    return w.client.post(f"/v1/webhooks/{_webhook(w, target)}/disable", headers=h)
+
+
+def enable_webhook(w: World, h: dict[str, str], target: str) -> httpx.Response:
+    return w.client.post(f"/v1/webhooks/{_webhook(w, target)}/enable", headers=h)
+
+
+def list_deliveries(w: World, h: dict[str, str], target: str) -> httpx.Response:
+    return w.client.get(f"/v1/webhooks/{_webhook(w, target)}/deliveries", headers=h)
+
+
+def redeliver(w: World, h: dict[str, str], target: str) -> httpx.Response:
+    hook = _webhook(w, target)
+    w.sanction(target)  # queues a delivery of its events to the endpoint
+    delivery = webhooks.list_deliveries(w.db, hook, limit=1)["items"][0]["id"]
+    return w.client.post(f"/v1/webhooks/deliveries/{delivery}/redeliver", headers=h)
