@@ -424,11 +424,15 @@ def _write_lifts_sqlite(conn: Connection, lifts: list[tuple[str, int, str, int]]
     )
 
 
+# The ``= ANY(%(ids)s)`` beside each join condition is what the plan starts from: the batch's rows
+# found through the primary key, never a scan of every sanction or span joined by hash (the plan
+# PostgreSQL picks for the join alone, with or without statistics).
 _LIFT_ROWS_POSTGRESQL = (
     "UPDATE sanctions s SET lifted_at = CASE WHEN s.lifted_at IS NULL OR s.lifted_at > v.t THEN v.t"
     " ELSE s.lifted_at END, changes = left(s.changes, -1) || v.change || ']', updated_seq = v.seq"
     " FROM (SELECT unnest(%(ids)s::text[]) AS id, unnest(%(ts)s::bigint[]) AS t,"
-    " unnest(%(changes)s::text[]) AS change, unnest(%(seqs)s::bigint[]) AS seq) v WHERE s.id = v.id"
+    " unnest(%(changes)s::text[]) AS change, unnest(%(seqs)s::bigint[]) AS seq) v"
+    " WHERE s.id = v.id AND s.id = ANY(%(ids)s::text[])"
 )
 _CUTS_POSTGRESQL = "(SELECT unnest(%(ids)s::text[]) AS id, unnest(%(cuts)s::bigint[]) AS cut) v"
 
@@ -453,12 +457,12 @@ def _write_lifts_postgresql(
     arrays = {"ids": list(cuts), "cuts": list(cuts.values())}
     conn.exec_driver_sql(
         f"DELETE FROM sanction_spans sp USING {_CUTS_POSTGRESQL} WHERE sp.sanction_id = v.id"
-        " AND sp.active_from >= v.cut",
+        " AND sp.sanction_id = ANY(%(ids)s::text[]) AND sp.active_from >= v.cut",
         arrays,
     )
     conn.exec_driver_sql(
         f"UPDATE sanction_spans sp SET active_until = v.cut FROM {_CUTS_POSTGRESQL}"
-        " WHERE sp.sanction_id = v.id AND sp.active_until > v.cut",
+        " WHERE sp.sanction_id = v.id AND sp.sanction_id = ANY(%(ids)s::text[]) AND sp.active_until > v.cut",
         arrays,
     )
 
