@@ -3,8 +3,8 @@ and its submission, the transparency report.
 
 Reads only, except ``submit_statements``, which keeps the submitter's working state in
 ``tdb_submissions`` (not an event: nothing about a sanction changes when its statement is sent).
-No personal data is read: requesters (``appeal_requesters``), display names and account ids are
-never selected.
+No personal data goes out: requesters' names and e-mails (``appeal_requesters``) are never read,
+and no account id or display name is written into a statement, an export or a report.
 """
 
 from __future__ import annotations
