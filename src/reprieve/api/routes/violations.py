@@ -12,9 +12,7 @@ body included, to the full application, so every refusal of a request is the rou
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import re
-import time
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -25,13 +23,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from reprieve.api.deps import IDEMPOTENT, CommitterDep, Now, Tenant, allow
 from reprieve.api.due_process_schemas import ViolationCreate, ViolationOut
+from reprieve.api.enforcement import caught_up
 from reprieve.api.middleware import DEFAULT_MAX_BODY_BYTES
 from reprieve.api.problems import problem_for, problem_responses
 from reprieve.api.routes.reviews import caller_of
 from reprieve.domain.errors import ForbiddenError, ReprieveError
 from reprieve.domain.model import Role
 from reprieve.domain.policy import Severity
-from reprieve.enforcement.follower import IndexFollower
 from reprieve.services import violations
 from reprieve.services.group_commit import GroupCommitter
 from reprieve.services.tokens import Principal, authenticate, remembered_principal
@@ -103,9 +101,6 @@ class FastViolations:
         self.answered = 0
         #: Token lookups under way, by secret: requests that arrive meanwhile wait for the same one.
         self._lookups: dict[str, asyncio.Future[Principal]] = {}
-        #: The last catch-up of the enforcement index, and when it began (monotonic).
-        self._poll: asyncio.Future[int] | None = None
-        self._poll_began = 0.0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] != PATH or scope["method"] != "POST":
@@ -174,7 +169,9 @@ class FastViolations:
         self.answered += 1
         follower = getattr(state.enforcement, "follower", None)
         if follower is not None:
-            await self._caught_up(follower)
+            # Read your own writes, as CatchUpAfterWrites promises for the routes (this path
+            # answers before them): the answers of a group wait for one poll begun after it.
+            await caught_up(follower)
         # The body is built by the service in the documented shape (the tests hold it to the
         # route's, which ViolationOut validates), so it is serialised directly.
         content = orjson.dumps(answer.body)
@@ -184,23 +181,6 @@ class FastViolations:
         })
         await send({"type": "http.response.body", "body": content})
 
-
-    async def _caught_up(self, follower: IndexFollower) -> None:
-        """Read your own writes, as ``api.enforcement.CatchUpAfterWrites`` promises for the routes
-        (this path answers before them): return once the enforcement index has applied every
-        write committed before this call. A poll that began after the commit covers it, so the
-        answers of a group released together share one poll instead of queueing one each."""
-        committed_before = time.monotonic()
-        while True:
-            poll = self._poll
-            if poll is None or (poll.done() and self._poll_began < committed_before):
-                self._poll_began = time.monotonic()
-                poll = self._poll = asyncio.ensure_future(run_in_threadpool(follower.poll))
-            if self._poll_began >= committed_before:
-                await asyncio.shield(poll)
-                return
-            with contextlib.suppress(Exception):  # a poll begun too early: its outcome is not ours
-                await asyncio.shield(poll)
 
     async def _principal(self, db: Any, authorization: bytes, now: datetime) -> Principal:
         """``deps.current_principal`` on the raw header; ``_Unsure`` for what the route refuses.
