@@ -13,6 +13,7 @@ from reprieve.services import webhooks
 SETUP_EVENTS = {
     "get-webhook": 1, "delete-webhook": 1, "disable-webhook": 1, "enable-webhook": 1, "list-deliveries": 1,
     "redeliver": 3,
+    "get-statement": 2,
 }
 
 
@@ -57,3 +58,31 @@ def redeliver(w: World, h: dict[str, str], target: str) -> httpx.Response:
     w.sanction(target)  # queues a delivery of its events to the endpoint
     delivery = webhooks.list_deliveries(w.db, hook, limit=1)["items"][0]["id"]
     return w.client.post(f"/v1/webhooks/deliveries/{delivery}/redeliver", headers=h)
+
+
+# --- DSA transparency (issue 7) -------------------------------------------------------------
+
+#: A port nothing listens on: a submission that has something to send fails at once, never waits.
+TDB_ENDPOINT = "http://127.0.0.1:9/api/v1"
+PERIOD = {"from": "2020-01-01", "to": "2030-01-01"}
+
+
+def get_statement(w: World, h: dict[str, str], target: str) -> httpx.Response:
+    return w.client.get(f"/v1/sanctions/{w.sanction(target)['id']}/statement", params={"lang": "fr"}, headers=h)
+
+
+def export_statements(w: World, h: dict[str, str], target: str) -> httpx.Response:
+    return w.client.get("/v1/transparency/statements", params={"operator": target, "format": "csv"}, headers=h)
+
+
+def submit_statements(w: World, h: dict[str, str], target: str) -> httpx.Response:
+    body = {"endpoint": TDB_ENDPOINT, "token": "tdb-token", "operator": target}
+    return w.client.post("/v1/transparency/submissions", json=body, headers=h)
+
+
+def submission_counts(w: World, h: dict[str, str], target: str) -> httpx.Response:
+    return w.client.get("/v1/transparency/submissions", params={"operator": target}, headers=h)
+
+
+def transparency_report(w: World, h: dict[str, str], target: str) -> httpx.Response:
+    return w.client.get("/v1/transparency/report", params={**PERIOD, "operator": target}, headers=h)

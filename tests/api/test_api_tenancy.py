@@ -196,6 +196,14 @@ ROUTES = {
     "redeliver": Route(
         "POST", "/v1/webhooks/deliveries/{delivery_id}/redeliver", frozenset({IA, Role.ADMIN}), 202, ops.redeliver
     ),
+    "get-statement": Route("GET", "/v1/sanctions/{sanction_id}/statement", ALL, 200, ops.get_statement),
+    "export-statements": Route("GET", "/v1/transparency/statements", ALL, 200, ops.export_statements),
+    "submit-statements": Route(
+        "POST", "/v1/transparency/submissions", frozenset({IA, Role.ADMIN, Role.MODERATOR}), 200,
+        ops.submit_statements,
+    ),
+    "submission-counts": Route("GET", "/v1/transparency/submissions", ALL, 200, ops.submission_counts),
+    "transparency-report": Route("GET", "/v1/transparency/report", ALL, 200, ops.transparency_report),
 }
 
 
