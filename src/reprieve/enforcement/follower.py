@@ -72,6 +72,10 @@ class IndexFollower:
         self._polls = threading.Lock()
         self._begun = 0
         self._waiting: list[tuple[int, Callable[[], object]]] = []
+        #: Set by ``after_next_poll``, cleared by the catch-up thread as it begins a poll for it.
+        self._asked = threading.Condition()
+        self._requested = False
+        self._catch_up: threading.Thread | None = None
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
@@ -98,17 +102,36 @@ class IndexFollower:
                 self._ended_poll(this)
 
     def after_next_poll(self, callback: Callable[[], object]) -> None:
-        """Call ``callback`` (from the polling thread) once a poll begun after this call has ended,
-        successfully or not, and wake the follower for it: everything committed before this call
-        is then in the index. Writers waiting together share one poll."""
+        """Call ``callback`` (from a polling thread) once a poll begun after this call has ended,
+        successfully or not: everything committed before this call is then in the index.
+
+        The poll is run at once by the follower's catch-up thread (not the one that waits for
+        the next interval or NOTIFY); callers asking while one is queued or running share the
+        next one, so writers answered together cost one or two polls, not one each."""
         with self._polls:
             self._waiting.append((self._begun + 1, callback))
-        self.wake()
+        with self._asked:
+            self._requested = True
+            self._asked.notify()
 
     @property
     def running(self) -> bool:
-        """Whether the polling thread runs (``after_next_poll`` needs it)."""
-        return self._thread is not None and self._thread.is_alive()
+        """Whether the polling threads run (``after_next_poll`` needs them)."""
+        return all(t is not None and t.is_alive() for t in (self._thread, self._catch_up))
+
+    def _serve_catch_up(self) -> None:
+        while True:
+            with self._asked:
+                while not self._requested and not self._stop.is_set():
+                    self._asked.wait()
+                if self._stop.is_set():
+                    return
+                self._requested = False  # before the poll begins: later askers ask again
+            try:
+                self.poll()
+            except Exception:  # _ended_poll has let the waiters go; the next poll retries
+                self.errors += 1
+                log.exception("the enforcement index could not catch up with the event log")
 
     def _ended_poll(self, this: int) -> None:
         """Call back those waiting for poll ``this`` or an earlier one (every one when stopping)."""
@@ -169,14 +192,21 @@ class IndexFollower:
             self._stop.clear()
             self._thread = threading.Thread(target=self._run, name="reprieve-index-follower", daemon=True)
             self._thread.start()
+            self._catch_up = threading.Thread(
+                target=self._serve_catch_up, name="reprieve-index-catch-up", daemon=True
+            )
+            self._catch_up.start()
         return self
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stop.set()
         self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+        with self._asked:
+            self._asked.notify_all()
+        for thread in (self._thread, self._catch_up):
+            if thread is not None:
+                thread.join(timeout)
+        self._thread = self._catch_up = None
         self._ended_poll(self._begun + 1)  # nobody waits for a follower that has stopped
 
     def wake(self) -> None:
