@@ -74,6 +74,12 @@ REPORT = {
 }
 
 
+CONTENT = {
+    "occurred_at": "2024-05-01T00:00:00Z", "content_type": ["CONTENT_TYPE_TEXT", "CONTENT_TYPE_VIDEO"],
+    "content_date": "2024-04-30", "keywords": ["KEYWORD_INCITEMENT_VIOLENCE_HATRED"], "territorial_scope": ["FR", "DE"],
+}
+
+
 def test_plain_reports_are_answered_by_the_fast_path_as_the_route_answers_them(twins: World) -> None:
     w = twins
     bodies = [
@@ -84,12 +90,22 @@ def test_plain_reports_are_answered_by_the_fast_path_as_the_route_answers_them(t
         {k: v for k, v in dict(REPORT, id="v-5", account="dave").items() if k != "facts"},
         dict(REPORT, id="v-1"),  # a repeat: 200, the first answer
         dict(REPORT, id="v-6", account="erin", facts="Ünïcödé facts ✓"),
+        dict(REPORT, id="v-7", account="frank", **CONTENT),  # the content, for the statement of reasons
+        dict(REPORT, id="v-8", account="frank", content_type=["CONTENT_TYPE_TEXT"]),  # content_date: today
+        dict(REPORT, id="v-9", account="gus", content_type=None, content_date=None, keywords=None,
+             territorial_scope=None),
+        dict(REPORT, id="v-10", account="gus", content_type=[], keywords=[], territorial_scope=[]),
     ]
     for n, body in enumerate(bodies):
         fast, route = both(w, body, n=n)
         assert fast == route, body
         assert fast[0] in (200, 201)
     assert fast_path(w).answered == len(bodies)
+    reason = both(w, dict(REPORT, id="v-7", account="frank", **CONTENT), n=50)[0][2]["sanction"]["reason"]
+    assert {k: reason[k] for k in CONTENT if k != "occurred_at"} == {
+        "content_type": ["CONTENT_TYPE_TEXT", "CONTENT_TYPE_VIDEO"], "content_date": "2024-04-30",
+        "keywords": ["KEYWORD_INCITEMENT_VIOLENCE_HATRED"], "territorial_scope": ["DE", "FR"],
+    }
     strikes = [both(w, dict(REPORT, id=f"m-{n}", account="mod"), role="moderator", n=100 + n)[0] for n in range(3)]
     assert [s[2]["strike"]["count"] for s in strikes] == [1, 2, 3]
 
@@ -114,6 +130,24 @@ def test_what_the_fast_path_is_not_sure_of_is_answered_by_the_route(twins: World
         (dict(REPORT, id="u-11", account="ünïcode"), "platform", 201),
         (dict(REPORT, id="u-12"), "reviewer", 403),
         ({k: v for k, v in REPORT.items() if k != "severity"}, "platform", 422),
+        # The content fields: what the schema refuses, and what the service does.
+        (dict(REPORT, id="u-13", content_type="CONTENT_TYPE_TEXT"), "platform", 422),
+        (dict(REPORT, id="u-14", content_type=["CONTENT_TYPE_OTHER"]), "platform", 422),
+        (dict(REPORT, id="u-15", content_type=["CONTENT_TYPE_HOLOGRAM"]), "platform", 422),
+        (dict(REPORT, id="u-16", content_type=[7]), "platform", 422),
+        (dict(REPORT, id="u-17", content_type=["CONTENT_TYPE_TEXT"] * 21), "platform", 422),
+        (dict(REPORT, id="u-18", content_type=["CONTENT_TYPE_" + "X" * 40]), "platform", 422),
+        (dict(REPORT, id="u-19", content_date="2024-02-30"), "platform", 422),
+        (dict(REPORT, id="u-20", content_date="2024-5-1"), "platform", 422),
+        (dict(REPORT, id="u-21", content_date="٢٠٢٤-٠٥-٠١"), "platform", 422),  # digits, but not ASCII
+        (dict(REPORT, id="u-22", content_date=20240501), "platform", 422),
+        (dict(REPORT, id="u-23", occurred_at="2024-05-01T00:00:00Z", content_date="2024-05-02"), "platform", 422),
+        (dict(REPORT, id="u-24", keywords=["KEYWORD_ELECTORAL_VIOLENCE"]), "platform", 422),
+        (dict(REPORT, id="u-25", keywords="KEYWORD_PHISHING"), "platform", 422),
+        (dict(REPORT, id="u-26", territorial_scope=["US"]), "platform", 422),
+        (dict(REPORT, id="u-27", territorial_scope=["FRA"]), "platform", 422),
+        (dict(REPORT, id="u-28", territorial_scope=["FR"] * 41), "platform", 422),
+        (dict(REPORT, id="u-29", content_type=["CONTENT_TYPE_TEXT\u0000"]), "platform", 422),
     ]
     for n, (body, role, status) in enumerate(cases):
         fast, route = both(w, body, role=role, n=n)

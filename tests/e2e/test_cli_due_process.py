@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+
 import pytest
 
 from e2e.cli_support import Cli
@@ -62,3 +66,38 @@ def test_a_review_an_appeal_and_violations_from_the_command_line(
     assert code == 0 and "already recorded" in err and out.startswith("strike 1 (standard ladder)")
     assert "severity" in cli.fails("violation", "record", "facebook/carol", "--id", "v-2", "--policy", "Spam",
                                    "--severity", "awful", "--category", "STATEMENT_CATEGORY_SCAMS_AND_FRAUD")
+
+
+def test_a_violation_names_its_content_and_the_statement_of_its_sanction_exports(
+    database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cli = Cli(database_url, capsys)
+    cli.ok("operator", "create", "meta", "--name", "Meta")
+    cli.ok("platform", "create", "facebook", "--operator", "meta", "--name", "Facebook", "--policy", "meta")
+    report = ["--policy", "Dangerous Individuals and Organizations", "--severity", "severe",
+              "--category", "STATEMENT_CATEGORY_RISK_FOR_PUBLIC_SECURITY", "--facts", "A post praising violence.",
+              "--occurred-at", "2024-05-31T12:00:00Z"]
+    named = cli.json("violation", "record", "facebook/dora", "--id", "v-1", *report,
+                     "--content-type", "CONTENT_TYPE_TEXT", "--content-type", "CONTENT_TYPE_IMAGE",
+                     "--content-date", "2024-05-30", "--keyword", "KEYWORD_ILLEGAL_ORGANIZATIONS",
+                     "--territory", "FR")
+    reason = named["sanction"]["reason"]
+    assert (reason["content_type"], reason["content_date"], reason["keywords"], reason["territorial_scope"]) == (
+        ["CONTENT_TYPE_TEXT", "CONTENT_TYPE_IMAGE"], "2024-05-30", ["KEYWORD_ILLEGAL_ORGANIZATIONS"], ["FR"])
+    unnamed = cli.json("violation", "record", "facebook/emil", "--id", "v-2", *report)
+    assert unnamed["sanction"]["reason"]["content_type"] == []
+    code, out, err = cli.run("transparency", "export", "--operator", "meta", "--format", "csv")
+    assert code == 0
+    assert f"invalid: sanction {unnamed['sanction']['id']}: content_type: is required" in err
+    assert "exported 1," in err and "1 invalid statements" in err
+    [statement] = list(csv.DictReader(io.StringIO(out)))
+    assert json.loads(statement["content_type"]) == ["CONTENT_TYPE_TEXT", "CONTENT_TYPE_IMAGE"]
+    assert statement["content_date"].startswith("2024-05-30")  # the daily dumps add 00:00:00
+    assert json.loads(statement["category_specification"]) == ["KEYWORD_ILLEGAL_ORGANIZATIONS"]
+    before = cli.events()
+    for option, value, field in [("--content-type", "CONTENT_TYPE_OTHER", "content_type"),
+                                 ("--content-date", "2024-06-01", "content_date"),
+                                 ("--keyword", "KEYWORD_ELECTORAL_VIOLENCE", "keywords"),
+                                 ("--territory", "US", "territorial_scope")]:
+        assert field in cli.fails("violation", "record", "facebook/finn", "--id", "v-3", *report, option, value)
+    assert cli.events() == before

@@ -11,6 +11,8 @@ from reprieve.api.schemas import (
     AccountId,
     AccountRefOut,
     Category,
+    ContentDate,
+    Country,
     Duration,
     Explanation,
     Facts,
@@ -28,12 +30,17 @@ from reprieve.domain.model import SanctionKind
 from reprieve.domain.policy import Severity
 from reprieve.domain.reason import AutomatedDecision
 from reprieve.domain.reviews import ReviewOutcome, ReviewState, Risk
+from reprieve.services.violations import VIOLATION_CONTENT_TYPES, VIOLATION_KEYWORDS
 
 LongText = Annotated[str, Field(min_length=1, max_length=10_000), NoNul]
 Statement = Annotated[str, Field(min_length=1, max_length=20_000), NoNul]
 Tag = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$", examples=["ongoing_violence"])]
 Member = Annotated[str, Field(min_length=1, max_length=200), NoNul]
 ExternalId = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^\S(.*\S)?$"), NoNul]
+ViolationContentType = Annotated[
+    str, Field(max_length=40, json_schema_extra={"enum": sorted(VIOLATION_CONTENT_TYPES)}), NoNul
+]
+ViolationKeyword = Annotated[str, Field(max_length=80, json_schema_extra={"enum": sorted(VIOLATION_KEYWORDS)}), NoNul]
 
 # --- reviews -----------------------------------------------------------------------------
 
@@ -246,6 +253,8 @@ class ViolationCreate(Schema):
             "id": "fb-violation-829301", "platform": "facebook", "account": "DonaldTrump",
             "policy": "Dangerous Individuals and Organizations", "severity": "high",
             "category": "STATEMENT_CATEGORY_RISK_FOR_PUBLIC_SECURITY", "facts": "A post praising violence.",
+            "occurred_at": "2021-01-06T23:00:00Z", "content_type": ["CONTENT_TYPE_TEXT", "CONTENT_TYPE_VIDEO"],
+            "content_date": "2021-01-06", "keywords": ["KEYWORD_INCITEMENT_VIOLENCE_HATRED"],
         }]},
     }
 
@@ -260,6 +269,19 @@ class ViolationCreate(Schema):
     facts: Facts = ""
     occurred_at: Instant | None = Field(default=None, description="default now; the strike counts from then")
     automated: ViolationAutomatedIn | None = Field(default=None, description="default: as the platform policy says")
+    content_type: Annotated[list[ViolationContentType], Field(max_length=20)] | None = Field(
+        default=None, description="the kinds of content at fault, for the statement of reasons; without them the "
+        "Transparency Database export refuses the statement of the sanction imposed"
+    )
+    content_date: ContentDate | None = Field(
+        default=None, description="the date the content was posted (UTC); default: the date of occurred_at"
+    )
+    keywords: Annotated[list[ViolationKeyword], Field(max_length=20)] | None = Field(
+        default=None, description="the category's v2 KEYWORD_... codes (the statement's category_specification)"
+    )
+    territorial_scope: Annotated[list[Country], Field(max_length=40)] | None = Field(
+        default=None, description="EEA countries where the sanction applies; default: all of the EEA"
+    )
 
 
 class StepOut(Out):

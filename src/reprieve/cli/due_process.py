@@ -327,6 +327,16 @@ def violation_record(
     category: str = typer.Option(..., help="STATEMENT_CATEGORY_..."),
     facts: str = typer.Option("", help="What happened"),
     occurred_at: str = typer.Option(None, help="RFC 3339; default now"),
+    content_type: list[str] = typer.Option(
+        [], "--content-type", help="CONTENT_TYPE_... of the content at fault (repeatable); without it the "
+        "Transparency Database export refuses the statement of the sanction imposed",
+    ),
+    content_date: str = typer.Option(None, help="YYYY-MM-DD, when the content was posted; default the date of "
+                                     "--occurred-at"),
+    keyword: list[str] = typer.Option([], "--keyword", help="KEYWORD_... (repeatable)"),
+    territory: list[str] = typer.Option(
+        [], "--territory", help="EEA country code where the sanction applies (repeatable); default all of the EEA"
+    ),
     as_json: bool = JSON,
 ) -> None:
     """Record a violation: a strike, and what the platform's ladder imposes."""
@@ -337,7 +347,8 @@ def violation_record(
         state(ctx).db(),
         violations.RecordViolation(
             id=id, platform=platform, account=name, policy=policy, severity=severity, category=category,
-            facts=facts, occurred_at=occurred_at,
+            facts=facts, occurred_at=occurred_at, content_type=content_type or None, content_date=content_date,
+            keywords=keyword or None, territorial_scope=territory or None,
         ),
         caller=caller(), now=now(),
     )

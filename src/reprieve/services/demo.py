@@ -19,7 +19,7 @@ from typing import Any
 from reprieve.domain.model import AccountRef
 from reprieve.domain.reviews import ReviewState
 from reprieve.domain.time import parse_instant
-from reprieve.services import amnesty, appeals, catalogue, members, reviews, sanctions
+from reprieve.services import amnesty, appeals, catalogue, members, reviews, sanctions, violations
 from reprieve.services.due_process import Caller
 from reprieve.services.sanctions import ImposeSanction
 from reprieve.services.standing import get_standing
@@ -105,6 +105,7 @@ def load_demo(db: Database, *, synthetic: int = 3000, progress: Callable[[str], 
     _twitter(db)
     _twitter_amnesty(db)
     _parler(db)
+    _violations(db)
     catalogue.put_account(db, TRUMP_TS, display_name="Donald J. Trump", actor=ACTOR, now=t("2022-02-21T00:00:00Z"))
     if synthetic:
         progress(f"adding {synthetic} synthetic sanctions")
@@ -252,7 +253,9 @@ def _twitter_amnesty(db: Database) -> None:
             ImposeSanction(
                 subject=AccountRef("twitter", account), kind="suspension", starts_at=f"2022-0{3 + i}-01T00:00:00Z",
                 reason={"ground": "incompatible_content", "category": category, "policy": policy,
-                        "explanation": f"Repeated violations of the {policy} policy.", "source": "voluntary"},
+                        "explanation": f"Repeated violations of the {policy} policy.", "source": "voluntary",
+                        "content_type": ["CONTENT_TYPE_TEXT"], "content_date": f"2022-0{3 + i}-01",
+                        "facts": f"Tweets in breach of the {policy} policy."},
             ),
             "x-corp:safety",
         )
@@ -272,6 +275,10 @@ def _parler(db: Database) -> None:
         "ground": "incompatible_content",
         "category": "STATEMENT_CATEGORY_VIOLENCE",
         "source": "other_notification",
+        # The service itself (an app, and what it hosts), as it stood after the riot.
+        "content_type": ["CONTENT_TYPE_APP"],
+        "content_date": "2021-01-08",
+        "facts": "Posts calling for violence after the riot at the Capitol stayed up for days.",
     }
     _impose(
         db,
@@ -337,6 +344,44 @@ def _parler(db: Database) -> None:
     )
 
 
+#: Violations Meta's systems report, each with what the statement of reasons needs about the
+#: content: (id, account, policy, severity, category, content types, keywords, occurred at).
+_META_VIOLATIONS: tuple[tuple[str, str, str, str, str, list[str], list[str], str], ...] = (
+    ("fb-2023-0001", "facebook/spam_pages_network", "Spam", "low", "STATEMENT_CATEGORY_SCAMS_AND_FRAUD",
+     ["CONTENT_TYPE_TEXT"], ["KEYWORD_PHISHING"], "2023-03-02T09:15:00Z"),
+    ("fb-2023-0002", "facebook/spam_pages_network", "Spam", "moderate", "STATEMENT_CATEGORY_SCAMS_AND_FRAUD",
+     ["CONTENT_TYPE_TEXT", "CONTENT_TYPE_IMAGE"], ["KEYWORD_PHISHING"], "2023-03-20T14:40:00Z"),
+    ("fb-2023-0003", "facebook/spam_pages_network", "Spam", "moderate", "STATEMENT_CATEGORY_SCAMS_AND_FRAUD",
+     ["CONTENT_TYPE_TEXT"], [], "2023-04-11T08:05:00Z"),
+    ("ig-2023-0001", "instagram/clip_reuploader", "Intellectual Property", "moderate",
+     "STATEMENT_CATEGORY_INTELLECTUAL_PROPERTY_INFRINGEMENTS", ["CONTENT_TYPE_VIDEO"],
+     ["KEYWORD_COPYRIGHT_INFRINGEMENT"], "2023-05-05T19:30:00Z"),
+    ("ig-2023-0002", "instagram/clip_reuploader", "Intellectual Property", "high",
+     "STATEMENT_CATEGORY_INTELLECTUAL_PROPERTY_INFRINGEMENTS", ["CONTENT_TYPE_VIDEO", "CONTENT_TYPE_AUDIO"],
+     ["KEYWORD_COPYRIGHT_INFRINGEMENT"], "2023-05-28T21:10:00Z"),
+    ("fb-2023-0004", "facebook/militia_recruiter", "Dangerous Individuals and Organizations", "severe",
+     "STATEMENT_CATEGORY_RISK_FOR_PUBLIC_SECURITY", ["CONTENT_TYPE_TEXT", "CONTENT_TYPE_IMAGE"],
+     ["KEYWORD_ILLEGAL_ORGANIZATIONS"], "2023-06-14T07:45:00Z"),
+)
+
+
+def _violations(db: Database) -> None:
+    """Violations through Meta's ladder: a warning, then feature limits, then a termination."""
+    integrity = Caller("meta:integrity")
+    for vid, account, policy, severity, category, content_type, keywords, occurred in _META_VIOLATIONS:
+        platform, _, name = account.partition("/")
+        violations.record_violation(
+            db,
+            violations.RecordViolation(
+                id=vid, platform=platform, account=name, policy=policy, severity=severity, category=category,
+                facts=f"Content found in breach of the {policy} policy.", occurred_at=occurred,
+                content_type=content_type, keywords=keywords,
+            ),
+            caller=integrity,
+            now=t(occurred) + timedelta(minutes=2),
+        )
+
+
 SYNTHETIC_PLATFORMS = ["facebook", "instagram", "twitter", "truth-social", "parler"]
 SYNTHETIC_CATEGORIES = [
     ("STATEMENT_CATEGORY_SCAMS_AND_FRAUD", "Fraud and Deception"),
@@ -347,6 +392,8 @@ SYNTHETIC_CATEGORIES = [
     ("STATEMENT_CATEGORY_OTHER_VIOLATION_TC", "Spam"),
     ("STATEMENT_CATEGORY_NEGATIVE_EFFECTS_ON_CIVIC_DISCOURSE_OR_ELECTIONS", "Civic Integrity"),
 ]
+
+SYNTHETIC_CONTENT_TYPES = ["CONTENT_TYPE_TEXT", "CONTENT_TYPE_IMAGE", "CONTENT_TYPE_VIDEO"]
 
 
 def _synthetic(db: Database, count: int) -> None:
@@ -382,6 +429,10 @@ def _synthetic(db: Database, count: int) -> None:
                     "policy": policy,
                     "explanation": f"{policy}: content removed and account sanctioned.",
                     "source": rng.choice(["voluntary", "article_16", "trusted_flagger"]),
+                    # From what was drawn already, so that the draws (and the demo's data) stay as they were.
+                    "content_type": [SYNTHETIC_CONTENT_TYPES[len(policy) % len(SYNTHETIC_CONTENT_TYPES)]],
+                    "content_date": starts.date().isoformat(),
+                    "facts": f"Content reported under the {policy} policy and found in breach of it.",
                 },
                 automated={
                     "detection": rng.random() < 0.7,

@@ -4,6 +4,11 @@ platform's ladder (or, during probation, the probation ladder) says what to impo
 Idempotent on the platform's own violation id: a repeat gets the first answer and records
 nothing. The strike and the sanction both start at ``occurred_at`` (default: now), so that a
 violation reported late, or imported from history, lands where it happened.
+
+What the DSA Transparency Database wants to know about the content (``content_type``,
+``content_date``, ``keywords``, ``territorial_scope``) goes into the imposed sanction's reason.
+``content_date`` defaults to the (UTC) date of ``occurred_at``; no ``content_type`` means none is
+guessed: the statement of such a sanction is refused by the transparency export, which says so.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import json
 from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection
@@ -36,6 +41,7 @@ from reprieve.domain.strikes import (
     strike_end,
 )
 from reprieve.domain.time import format_instant, from_micros, parse_instant, to_micros
+from reprieve.dsa.enums import CONTENT_TYPES, EEA_SET, KEYWORDS
 from reprieve.services.catalogue import ensure_accounts, require_platform
 from reprieve.services.due_process import Caller, policy_of
 from reprieve.services.group_commit import ALONE, GroupCommitter
@@ -62,6 +68,10 @@ class RecordViolation:
     facts: str = ""
     occurred_at: str | datetime | None = None
     automated: dict[str, Any] | None = None
+    content_type: Sequence[str] | None = None  #: CONTENT_TYPE_... codes; none: the statement cannot be exported
+    content_date: str | date | None = None  #: default: the date of ``occurred_at``
+    keywords: Sequence[str] | None = None  #: KEYWORD_... codes (the statement's category_specification)
+    territorial_scope: Sequence[str] | None = None  #: EEA country codes; none: all of the EEA
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +94,14 @@ class CheckedViolation:
     facts: str
     occurred: datetime
     automation: Automation | None
+    content: dict[str, Any]  #: content_type, content_date, keywords, territorial_scope: for the reason
+
+
+#: The content types a violation may name: the Transparency Database's v2 list, but for
+#: CONTENT_TYPE_OTHER, which needs a description (content_type_other) a reason does not carry.
+VIOLATION_CONTENT_TYPES = CONTENT_TYPES - {"CONTENT_TYPE_OTHER"}
+#: The keywords a violation may name: the v2 list, but for KEYWORD_OTHER (which needs a description too).
+VIOLATION_KEYWORDS = KEYWORDS - {"KEYWORD_OTHER"}
 
 
 def record_violation(
@@ -134,8 +152,54 @@ def check_violation(report: RecordViolation, *, now: datetime) -> CheckedViolati
         raise ValidationError("a violation cannot occur in the future", field="occurred_at")
     given_automation = Automation.from_dict(report.automated) if report.automated is not None else None
     return CheckedViolation(
-        external_id, ref, rule, severity, report.category, report.facts, occurred, given_automation
+        external_id, ref, rule, severity, report.category, report.facts, occurred, given_automation,
+        _content(report, occurred),
     )
+
+
+def _content(report: RecordViolation, occurred: datetime) -> dict[str, Any]:
+    """The report's content fields, checked, as the reason takes them."""
+    content_type = _codes(report.content_type, VIOLATION_CONTENT_TYPES, "content_type", "CONTENT_TYPE_...")
+    keywords = _codes(report.keywords, VIOLATION_KEYWORDS, "keywords", "KEYWORD_...")
+    territory = _codes(report.territorial_scope, EEA_SET, "territorial_scope", "EEA country")
+    given = report.content_date
+    if given is None:
+        day = occurred.date()
+    elif isinstance(given, date) and not isinstance(given, datetime):
+        day = given
+    else:
+        try:
+            if not isinstance(given, str) or len(given) != 10:
+                raise ValueError
+            day = date.fromisoformat(given)
+        except ValueError:
+            raise ValidationError(f"{given!r} is not a date such as 2021-01-06", field="content_date") from None
+    if day > occurred.date():
+        raise ValidationError("the content cannot date from after the violation (occurred_at)", field="content_date")
+    if day < _EARLIEST_CONTENT:
+        raise ValidationError("the Transparency Database takes no content older than 2000-01-01",
+                              field="content_date")
+    content: dict[str, Any] = {"content_type": content_type, "content_date": day.isoformat()}
+    if keywords:
+        content["keywords"] = keywords
+    if territory:
+        content["territorial_scope"] = territory
+    return content
+
+
+_EARLIEST_CONTENT = date(2000, 1, 1)
+
+
+def _codes(values: Sequence[str] | None, allowed: frozenset[str], field: str, example: str) -> list[str]:
+    if values is None:
+        return []
+    if isinstance(values, str) or not isinstance(values, Sequence) or len(values) > 20:
+        raise ValidationError(f"must be a list of at most 20 {example} codes", field=field)
+    for value in values:
+        if not isinstance(value, str) or value not in allowed:
+            listed = f"one of {', '.join(sorted(allowed))}" if len(allowed) <= 10 else f"a v2 {example} code"
+            raise ValidationError(f"{value!r} is not {listed}", field=field)
+    return list(dict.fromkeys(values))
 
 
 def record_violation_within(
@@ -196,7 +260,7 @@ def _ladder_command(
             "ground": "incompatible_content", "category": checked.category, "policy": checked.rule,
             "explanation": f"Strike {result.strikes} on {platform.id} under the {result.ladder.value} "
             f"ladder of policy {policy.name!r}: {step}.",
-            "facts": checked.facts,
+            "facts": checked.facts, **checked.content,
         },
         automated=automation.to_dict(),
         extra={"violation": violation_id},

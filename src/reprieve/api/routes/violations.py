@@ -55,6 +55,8 @@ async def record_violation(
         id=body.id, platform=body.platform, account=body.account, policy=body.policy,
         severity=body.severity.value, category=body.category, facts=body.facts, occurred_at=body.occurred_at,
         automated=body.automated.model_dump(mode="json") if body.automated else None,
+        content_type=body.content_type, content_date=body.content_date, keywords=body.keywords,
+        territorial_scope=body.territorial_scope,
     )
     caller = caller_of(tenant)
     if committer is None:
@@ -84,6 +86,10 @@ _EXTERNAL_ID = re.compile(r"[\x21-\x7e](?:[\x20-\x7e]{0,198}[\x21-\x7e])?")
 _SLUG = re.compile(r"[a-z0-9][a-z0-9._-]{0,62}")
 _ACCOUNT = re.compile(r"[\x21-\x2e\x30-\x7e][\x21-\x7e]{0,199}")
 _SEVERITIES = frozenset(s.value for s in Severity)
+#: ``ContentDate``, in ASCII digits only (the schema's ``\d`` takes other digits too: the route's to judge).
+_CONTENT_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+#: The list fields and their items' limits: (most items, longest item).
+_CODE_LISTS = (("content_type", 20, 40), ("keywords", 20, 80), ("territorial_scope", 40, 2))
 
 
 class _Unsure(Exception):
@@ -234,10 +240,27 @@ def _report(body: bytes) -> violations.RecordViolation:
                                      and "\x00" not in occurred_at))
     ):
         raise _Unsure
+    lists = [_codes(data.get(field), most, longest) for field, most, longest in _CODE_LISTS]
+    content_date = data.get("content_date")
+    if content_date is not None and not (type(content_date) is str and _CONTENT_DATE.fullmatch(content_date)):
+        raise _Unsure
     return violations.RecordViolation(
         id=id_, platform=platform, account=account, policy=policy, severity=severity, category=category,
-        facts=facts, occurred_at=occurred_at,
+        facts=facts, occurred_at=occurred_at, content_type=lists[0], content_date=content_date, keywords=lists[1],
+        territorial_scope=lists[2],
     )
+
+
+def _codes(value: Any, most: int, longest: int) -> list[str] | None:
+    """A list of codes as the schema certainly accepts it (the service judges the codes); else ``_Unsure``."""
+    if value is None:
+        return None
+    if type(value) is not list or len(value) > most:
+        raise _Unsure
+    for item in value:
+        if type(item) is not str or len(item) > longest or "\x00" in item:
+            raise _Unsure
+    return value
 
 
 def _replay(body: bytes, receive: Receive, *, more: bool) -> Receive:
