@@ -98,6 +98,7 @@ _TEXT = {
         "facts": "Facts and circumstances", "automation": "Automated means", "ground": "Ground",
         "category": "Category", "redress": "Your means of redress", "code": "Appeal code",
         "internal": "Internal complaint", "odr": "Out-of-court settlement", "court": "Courts", "issued": "Issued",
+        "content": "Content", "content_of": "of",
     },
     Lang.FR: {
         "title": "Exposé des motifs",
@@ -129,6 +130,7 @@ _TEXT = {
         "category": "Catégorie", "redress": "Vos voies de recours", "code": "Code de recours",
         "internal": "Réclamation interne", "odr": "Règlement extrajudiciaire", "court": "Juridictions",
         "issued": "Établi le",
+        "content": "Contenu", "content_of": "du",
     },
 }
 
@@ -175,6 +177,11 @@ def build_statement(sanction: Sanction, ctx: Context, lang: Lang) -> dict[str, A
         "facts": reason.facts,
         "category": reason.category,
         "keywords": list(reason.keywords),
+        "content": {
+            "types": list(reason.content_type),
+            "date": reason.content_date,
+            "text": _content_text(reason.content_type, reason.content_date, lang, text["content_of"]),
+        },
         "automated": {
             "detection": sanction.automated.detection,
             "decision": sanction.automated.decision.value,
@@ -205,7 +212,7 @@ def build_statement(sanction: Sanction, ctx: Context, lang: Lang) -> dict[str, A
         "labels": {k: text[k] for k in (
             "measure", "scope", "territory", "duration", "facts", "automation", "ground", "category", "redress",
             "code", "internal", "odr", "court", "issued", "denies", "legal_ground", "contractual_ground",
-            "explanation",
+            "explanation", "content",
         )},
     }
 
@@ -218,6 +225,30 @@ _MONTHS_EN = (
     "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
     "December",
 )
+
+
+#: The Transparency Database's content types, in words.
+_CONTENT_TYPES = {
+    Lang.EN: {"APP": "app", "AUDIO": "audio", "IMAGE": "image", "PRODUCT": "product",
+              "SYNTHETIC_MEDIA": "synthetic media", "TEXT": "text", "VIDEO": "video", "OTHER": "other"},
+    Lang.FR: {"APP": "application", "AUDIO": "audio", "IMAGE": "image", "PRODUCT": "produit",
+              "SYNTHETIC_MEDIA": "média synthétique", "TEXT": "texte", "VIDEO": "vidéo", "OTHER": "autre"},
+}
+
+
+def _content_text(types: tuple[str, ...], day: str | None, lang: Lang, of: str) -> str:
+    """``Text, video (of 30 May 2024)``; empty when the reason names neither."""
+    names = _CONTENT_TYPES[lang]
+    words = ", ".join(names.get(t.removeprefix("CONTENT_TYPE_"), t) for t in types)
+    when = ""
+    if day is not None:
+        try:
+            when = _day(datetime.fromisoformat(day), lang)
+        except ValueError:
+            when = day
+    if words and when:
+        return f"{words[0].upper()}{words[1:]} ({of} {when})"
+    return f"{words[0].upper()}{words[1:]}" if words else when
 
 
 def _day(value: datetime | None, lang: Lang) -> str:
