@@ -299,7 +299,7 @@ appeal_requesters = Table(
 )
 
 #: Tables rebuilt from the log by ``rebuild_projections``, in dependency order.
-PROJECTIONS = (
+PROJECTIONS: tuple[Table, ...] = (
     operators, platforms, identities, accounts, sanctions, sanction_scope, sanction_spans, sanction_kind_periods,
     reviews, review_assessments, appeals, appeal_disputes, violations, probations,
 )
