@@ -7,12 +7,13 @@ from __future__ import annotations
 import httpx2 as httpx
 from api_support import SETUP, World
 
-from reprieve.services import webhooks
+from reprieve.services import amnesty, webhooks
+from reprieve.services.due_process import Caller
 
 #: Events each request's own setup records.
 SETUP_EVENTS = {
     "get-webhook": 1, "delete-webhook": 1, "disable-webhook": 1, "enable-webhook": 1, "list-deliveries": 1,
-    "redeliver": 3,
+    "redeliver": 3, "get-amnesty": 2, "revert-amnesty": 2,
     "get-statement": 2,
 }
 
@@ -86,3 +87,35 @@ def submission_counts(w: World, h: dict[str, str], target: str) -> httpx.Respons
 
 def transparency_report(w: World, h: dict[str, str], target: str) -> httpx.Response:
     return w.client.get("/v1/transparency/report", params={**PERIOD, "operator": target}, headers=h)
+
+
+# --- amnesties (issue 5) --------------------------------------------------------------------
+
+#: Matches nothing, so that a started amnesty lifts none of the sanctions other requests use.
+NOTHING = {"started_before": "2000-01-01T00:00:00Z"}
+
+
+def _amnesty(w: World, target: str) -> str:
+    """A completed amnesty of ``target`` that lifted nothing (2 events: started, completed)."""
+    started = amnesty.start(
+        w.db, operator=target, reason="r", started_before=NOTHING["started_before"], caller=Caller(SETUP),
+        now=w.clock(),
+    )
+    return str(amnesty.run(w.db, started["id"], now=w.clock())["id"])
+
+
+def create_amnesty(w: World, h: dict[str, str], target: str) -> httpx.Response:
+    body = {"operator": target, "filter": NOTHING, "reason": "General amnesty", "dry_run": False}
+    response = w.client.post("/v1/amnesties", json=body, headers=h)
+    amnesty.join_background()  # its thread records its completion: counted before the next request
+    return response
+
+
+def get_amnesty(w: World, h: dict[str, str], target: str) -> httpx.Response:
+    return w.client.get(f"/v1/amnesties/{_amnesty(w, target)}", headers=h)
+
+
+def revert_amnesty(w: World, h: dict[str, str], target: str) -> httpx.Response:
+    response = w.client.post(f"/v1/amnesties/{_amnesty(w, target)}/revert", json={"reason": "r"}, headers=h)
+    amnesty.join_background()
+    return response

@@ -174,6 +174,15 @@ ROUTES = {
     "record-violation": Route(
         "POST", "/v1/violations", frozenset({IA, Role.MODERATOR, Role.PLATFORM}), 201, dp.record_violation
     ),
+    # Amnesties (requests in operations_matrix.py): moderators and admins decide them, all may look.
+    "create-amnesty": Route(
+        "POST", "/v1/amnesties", frozenset({IA, Role.ADMIN, Role.MODERATOR}), 202, ops.create_amnesty
+    ),
+    "get-amnesty": Route("GET", "/v1/amnesties/{amnesty_id}", ALL, 200, ops.get_amnesty),
+    "revert-amnesty": Route(
+        "POST", "/v1/amnesties/{amnesty_id}/revert", frozenset({IA, Role.ADMIN, Role.MODERATOR}), 202,
+        ops.revert_amnesty,
+    ),
     # Webhooks (requests in operations_matrix.py): admins manage them, auditors may look.
     "create-webhook": Route("POST", "/v1/webhooks", frozenset({IA, Role.ADMIN}), 201, ops.create_webhook),
     "list-webhooks": Route("GET", "/v1/webhooks", frozenset({IA, Role.ADMIN, Role.AUDITOR}), 200, ops.list_webhooks),
