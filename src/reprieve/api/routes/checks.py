@@ -19,10 +19,11 @@ from typing import Any
 import orjson
 from fastapi import APIRouter, Response
 from starlette.concurrency import run_in_threadpool
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from reprieve.api.deps import IDEMPOTENT, EnforcementDep, Now, Reader
 from reprieve.api.enforcement import Enforcement
+from reprieve.api.fast_path import JSON, eligible_authorization, read_body, replay
 from reprieve.api.middleware import DEFAULT_MAX_BODY_BYTES
 from reprieve.api.observability.metrics import record_checks
 from reprieve.api.problems import problem_responses
@@ -67,7 +68,6 @@ _ACCOUNT = ACCOUNT_PATTERN.removeprefix("^").removesuffix("$")
 _ACCOUNTS = re.compile(f"{_ACCOUNT}(?:\\n{_ACCOUNT})*")
 _CHECK_KEYS = 3
 _MAX_SLUGS = 4096
-_JSON = b"application/json"
 
 
 class _Unsure(Exception):
@@ -89,50 +89,29 @@ class FastChecks:
         if scope["type"] != "http" or scope["path"] != PATH or scope["method"] != "POST":
             await self.app(scope, receive, send)
             return
-        authorization = None
-        json_body: bool | None = None
-        for name, value in scope["headers"]:
-            if name == b"authorization":
-                if authorization is None:  # the first one, as the route reads it
-                    authorization = value
-            elif name == b"idempotency-key":
-                break  # the Idempotency middleware keeps and replays the answer
-            elif name == b"content-type" and json_body is None:
-                json_body = value.partition(b";")[0].strip().lower() == _JSON
-            elif name == b"content-length" and not (value.isdigit() and int(value) <= self.max_body_bytes):
-                break  # BodyLimit answers 413 from the header
-        else:
-            if authorization is not None and json_body:
-                await self._answer(authorization, scope, receive, send)
-                return
-        await self.app(scope, receive, send)
+        authorization = eligible_authorization(scope, self.max_body_bytes)
+        if authorization is None:
+            await self.app(scope, receive, send)
+            return
+        await self._answer(authorization, scope, receive, send)
 
     async def _answer(self, authorization: bytes, scope: Scope, receive: Receive, send: Send) -> None:
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            chunk = message.get("body", b"")
-            chunks.append(chunk)
-            size += len(chunk)
-            more = message.get("more_body", False)
-            if size > self.max_body_bytes or not more:
-                break
-        body = b"".join(chunks)
-        if size > self.max_body_bytes:  # BodyLimit reads the rest, if any, and answers 413
-            await self.app(scope, _replay(body, receive, more=more), send)
+        read = await read_body(receive, self.max_body_bytes)
+        if read is None:
+            return
+        body = read.data
+        if read.too_large:  # BodyLimit reads the rest, if any, and answers 413
+            await self.app(scope, replay(body, receive, more=read.more), send)
             return
         try:
             content = await self._content(authorization, body, scope)
         except _Unsure:
-            await self.app(scope, _replay(body, receive, more=False), send)
+            await self.app(scope, replay(body, receive, more=False), send)
             return
         self.answered += 1
         await send({
             "type": "http.response.start", "status": 200,
-            "headers": [(b"content-length", str(len(content)).encode()), (b"content-type", _JSON)],
+            "headers": [(b"content-length", str(len(content)).encode()), (b"content-type", JSON)],
         })
         await send({"type": "http.response.body", "body": content})
 
@@ -213,16 +192,3 @@ class FastChecks:
         assert principal.operator is not None
         return [principal.operator]
 
-
-def _replay(body: bytes, receive: Receive, *, more: bool) -> Receive:
-    """A ``receive`` that hands over ``body`` first, then what the client sends next, if anything."""
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": more}
-        return await receive()
-
-    return replay

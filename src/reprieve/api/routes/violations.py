@@ -19,11 +19,12 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, Depends, Response
 from starlette.concurrency import run_in_threadpool
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from reprieve.api.deps import IDEMPOTENT, CommitterDep, Now, Tenant, allow
 from reprieve.api.due_process_schemas import ViolationCreate, ViolationOut
 from reprieve.api.enforcement import caught_up
+from reprieve.api.fast_path import JSON, eligible_authorization, read_body, replay
 from reprieve.api.middleware import DEFAULT_MAX_BODY_BYTES
 from reprieve.api.problems import problem_for, problem_responses
 from reprieve.api.routes.reviews import caller_of
@@ -76,7 +77,6 @@ async def record_violation(
 # --- the fast path -----------------------------------------------------------------------
 
 PATH = "/v1/violations"
-_JSON = b"application/json"
 #: Roles ``Reporter`` admits.
 _REPORTERS = frozenset({Role.MODERATOR, Role.PLATFORM, Role.INSTANCE_ADMIN})
 _FIELDS = frozenset(ViolationCreate.model_fields)
@@ -112,44 +112,22 @@ class FastViolations:
         if scope["type"] != "http" or scope["path"] != PATH or scope["method"] != "POST":
             await self.app(scope, receive, send)
             return
-        authorization = None
-        json_body: bool | None = None
-        for name, value in scope["headers"]:
-            if name == b"authorization":
-                if authorization is None:  # the first one, as the route reads it
-                    authorization = value
-            elif name == b"idempotency-key":
-                break  # the Idempotency middleware keeps and replays the answer
-            elif name == b"content-type" and json_body is None:
-                json_body = value.partition(b";")[0].strip().lower() == _JSON
-            elif name == b"content-length" and not (value.isdigit() and int(value) <= self.max_body_bytes):
-                break  # BodyLimit answers 413 from the header
-        else:
-            committer: GroupCommitter | None = scope["app"].state.committer
-            if authorization is not None and json_body and committer is not None:
-                await self._answer(committer, authorization, scope, receive, send)
-                return
-        await self.app(scope, receive, send)
+        authorization = eligible_authorization(scope, self.max_body_bytes)
+        committer: GroupCommitter | None = scope["app"].state.committer
+        if authorization is None or committer is None:
+            await self.app(scope, receive, send)
+            return
+        await self._answer(committer, authorization, scope, receive, send)
 
     async def _answer(
         self, committer: GroupCommitter, authorization: bytes, scope: Scope, receive: Receive, send: Send
     ) -> None:
-        chunks: list[bytes] = []
-        size = 0
-        more = False
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            chunk = message.get("body", b"")
-            chunks.append(chunk)
-            size += len(chunk)
-            more = message.get("more_body", False)
-            if size > self.max_body_bytes or not more:
-                break
-        body = b"".join(chunks)
-        if size > self.max_body_bytes:  # BodyLimit reads the rest, if any, and answers 413
-            await self.app(scope, _replay(body, receive, more=more), send)
+        read = await read_body(receive, self.max_body_bytes)
+        if read is None:
+            return
+        body = read.data
+        if read.too_large:  # BodyLimit reads the rest, if any, and answers 413
+            await self.app(scope, replay(body, receive, more=read.more), send)
             return
         state = scope["app"].state
         now: datetime = state.clock()
@@ -164,7 +142,7 @@ class FastViolations:
                 committer, report, caller=caller_of(tenant), now=now, operators=tenant.operators
             )
         except (_Unsure, ReprieveError):
-            await self.app(scope, _replay(body, receive, more=False), send)
+            await self.app(scope, replay(body, receive, more=False), send)
             return
         try:
             answer = await asyncio.wrap_future(future)
@@ -183,7 +161,7 @@ class FastViolations:
         content = orjson.dumps(answer.body)
         await send({
             "type": "http.response.start", "status": 201 if answer.created else 200,
-            "headers": [(b"content-length", b"%d" % len(content)), (b"content-type", _JSON)],
+            "headers": [(b"content-length", b"%d" % len(content)), (b"content-type", JSON)],
         })
         await send({"type": "http.response.body", "body": content})
 
@@ -262,16 +240,3 @@ def _codes(value: Any, most: int, longest: int) -> list[str] | None:
             raise _Unsure
     return value
 
-
-def _replay(body: bytes, receive: Receive, *, more: bool) -> Receive:
-    """A ``receive`` that hands over ``body`` first, then what the client sends next, if anything."""
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": more}
-        return await receive()
-
-    return replay

@@ -1,0 +1,68 @@
+"""What the fast paths in front of FastAPI (``FastChecks``, ``FastViolations``) share: which
+requests they may answer themselves, reading the body within its limit, and handing a request
+they are unsure of to the app with its body replayed."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from starlette.types import Message, Receive, Scope
+
+JSON = b"application/json"
+
+
+def eligible_authorization(scope: Scope, max_body_bytes: int) -> bytes | None:
+    """The request's (first) Authorization header if a fast path may answer it: a JSON body, no
+    ``Idempotency-Key`` (the Idempotency middleware keeps and replays those answers) and no
+    Content-Length over the limit (BodyLimit answers 413 from the header). None otherwise."""
+    authorization = None
+    json_body: bool | None = None
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            if authorization is None:  # the first one, as the route reads it
+                authorization = value
+        elif name == b"idempotency-key":
+            return None
+        elif name == b"content-type" and json_body is None:
+            json_body = value.partition(b";")[0].strip().lower() == JSON
+        elif name == b"content-length" and not (value.isdigit() and int(value) <= max_body_bytes):
+            return None
+    return authorization if json_body else None
+
+
+class Body(NamedTuple):
+    data: bytes
+    more: bool  #: the client has more to send (only when ``too_large``)
+    too_large: bool
+
+
+async def read_body(receive: Receive, max_bytes: int) -> Body | None:
+    """The body, read until its end or until it passes ``max_bytes``; None if the client left."""
+    chunks: list[bytes] = []
+    size = 0
+    more = False
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunk = message.get("body", b"")
+        chunks.append(chunk)
+        size += len(chunk)
+        more = message.get("more_body", False)
+        if size > max_bytes or not more:
+            break
+    return Body(b"".join(chunks), more, size > max_bytes)
+
+
+def replay(body: bytes, receive: Receive, *, more: bool) -> Receive:
+    """A ``receive`` that hands over ``body`` first, then what the client sends next, if anything."""
+    sent = False
+
+    async def replayed() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": more}
+        return await receive()
+
+    return replayed
