@@ -43,6 +43,7 @@ import orjson
 from enforcement_common import ACTOR, OPERATOR, machine, say
 from enforcement_index import baseline, workload
 from enforcement_index import populate as populate_active
+from http_client import Connection
 from sqlalchemy import text
 
 from reprieve.domain.time import format_instant, to_micros
@@ -72,45 +73,6 @@ def sanctioned_sample(db: Database, n: int, seed: int) -> list[tuple[str, str]]:
         rows = conn.execute(text("SELECT platform_id, account_id FROM accounts")).all()
     rng = random.Random(seed)
     return [(r[0], r[1]) for r in rng.sample(rows, min(n, len(rows)))]
-
-
-# --- a minimal HTTP/1.1 client --------------------------------------------------------------
-
-
-class Connection:
-    """One keep-alive connection sending ``POST /v1/checks`` and reading each answer whole."""
-
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, token: str) -> None:
-        self.reader = reader
-        self.writer = writer
-        self.head = (
-            "POST /v1/checks HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-            f"Authorization: Bearer {token}\r\nContent-Length: "
-        ).encode()
-
-    @classmethod
-    async def open(cls, port: int, token: str) -> Connection:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port, limit=2**24)
-        return cls(reader, writer, token)
-
-    async def post(self, body: bytes) -> tuple[int, bytes]:
-        self.writer.write(b"%s%d\r\n\r\n%s" % (self.head, len(body), body))
-        status_line = await self.reader.readline()
-        if not status_line:
-            raise ConnectionError("the server closed the connection")
-        status = int(status_line.split(b" ", 2)[1])
-        length = 0
-        while True:
-            line = await self.reader.readline()
-            if line == b"\r\n":
-                break
-            name, _, value = line.partition(b":")
-            if name.lower() == b"content-length":
-                length = int(value)
-        return status, await self.reader.readexactly(length)
-
-    def close(self) -> None:
-        self.writer.close()
 
 
 @dataclass
@@ -179,7 +141,7 @@ async def drive(port: int, server: int, token: str, run: Run, bodies: Sequence[b
                 seconds: float, warm_up: float) -> Run:
     """``concurrency`` connections, each sending the next of ``bodies`` as soon as it has its
     answer, for ``warm_up`` seconds unmeasured and then ``seconds`` measured."""
-    connections = [await Connection.open(port, token) for _ in range(concurrency)]
+    connections = [await Connection.open(port, token, "/v1/checks") for _ in range(concurrency)]
     clock = time.perf_counter
     phase = {"measuring": False, "stop": clock() + warm_up + seconds}
 
@@ -232,7 +194,7 @@ def bodies_for(checks: Sequence[Triple], size: int, at: str | None) -> list[byte
 
 async def sample_answers(port: int, token: str, bodies: Sequence[bytes]) -> list[dict[str, Any]]:
     """The answers to ``bodies``, one request at a time (to compare the index and the database)."""
-    conn = await Connection.open(port, token)
+    conn = await Connection.open(port, token, "/v1/checks")
     answers = []
     for body in bodies:
         status, answer = await conn.post(body)

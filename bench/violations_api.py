@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import IO
 
 from harness import DEFAULT_POSTGRES, scratch_database
+from http_client import Connection
 
 from reprieve.domain.policy import Severity
 from reprieve.domain.strikes import StrikeMark, count_strikes, evaluate_ladder
@@ -205,45 +206,6 @@ async def wait_until_up(port: int, server: subprocess.Popen[str], log: IO[str]) 
     raise SystemExit("reprieve serve did not start within 60 s")
 
 
-class Connection:
-    """One keep-alive HTTP/1.1 connection sending ``POST /v1/violations`` and reading each answer whole.
-
-    A few microseconds a request: the load generator shares the two cores with the server, and
-    httpx cost more CPU per request than the server it measured."""
-
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, token: str) -> None:
-        self.reader = reader
-        self.writer = writer
-        self.head = (
-            "POST /v1/violations HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-            f"Authorization: Bearer {token}\r\nContent-Length: "
-        ).encode()
-
-    @classmethod
-    async def open(cls, port: int, token: str) -> Connection:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port, limit=2**20)
-        return cls(reader, writer, token)
-
-    async def post(self, body: bytes) -> tuple[int, bytes]:
-        self.writer.write(b"%s%d\r\n\r\n%s" % (self.head, len(body), body))
-        status_line = await self.reader.readline()
-        if not status_line:
-            raise ConnectionError("the server closed the connection")
-        status = int(status_line.split(b" ", 2)[1])
-        length = 0
-        while True:
-            line = await self.reader.readline()
-            if line == b"\r\n":
-                break
-            name, _, value = line.partition(b":")
-            if name.lower() == b"content-length":
-                length = int(value)
-        return status, await self.reader.readexactly(length)
-
-    def close(self) -> None:
-        self.writer.close()
-
-
 def violation_body(prefix: str, n: int, accounts: int) -> bytes:
     return json.dumps({
         "id": f"{prefix}-{n}", "platform": "facebook", "account": f"acct-{n % accounts}",
@@ -257,7 +219,7 @@ async def load(
     concurrency: int, accounts: int, log: IO[str],
 ) -> Run:
     await wait_until_up(port, server, log)
-    connections = [await Connection.open(port, token) for _ in range(concurrency)]
+    connections = [await Connection.open(port, token, "/v1/violations") for _ in range(concurrency)]
     try:
         latencies: list[float] = []
         failures: dict[int, int] = {}
