@@ -43,7 +43,7 @@ import orjson
 from enforcement_common import ACTOR, OPERATOR, machine, say
 from enforcement_index import baseline, workload
 from enforcement_index import populate as populate_active
-from http_client import Connection
+from http_client import Connection, wait_until_up
 from sqlalchemy import text
 
 from reprieve.domain.time import format_instant, to_micros
@@ -216,21 +216,6 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def wait_until_up(port: int, server: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 600  # the index of a million sanctions takes a while to build
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"reprieve serve exited:\n{log.read_text()[-3000:]}")
-        try:
-            _, writer = await asyncio.open_connection("127.0.0.1", port)
-        except OSError:
-            await asyncio.sleep(0.1)  # polling for the port, not waiting out a guess
-            continue
-        writer.close()
-        return
-    raise SystemExit("reprieve serve did not start within 600 s")
-
-
 def main() -> None:
     p = __import__("argparse").ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="20,000 sanctions, 3 s a run (make bench)")
@@ -299,7 +284,7 @@ def measure(db: Database, url: str, args: Any, seconds: float) -> bool:
         f" load: this process (pid {os.getpid()}), asyncio, keep-alive HTTP/1.1")
     try:
         started = time.perf_counter()
-        asyncio.run(wait_until_up(port, server, log))
+        asyncio.run(wait_until_up(port, server, log.read_text, timeout=600))  # a million: the index takes a while
         say(f"# server up (index built) in {time.perf_counter() - started:.1f} s")
         runs = asyncio.run(load(port, server.pid, token, args, seconds, batch_bodies, single_bodies, checks, past))
     finally:

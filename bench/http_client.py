@@ -6,6 +6,10 @@ httpx cost more CPU per request than the server it measured."""
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import time
+from collections.abc import Callable
+from typing import Any
 
 
 class Connection:
@@ -42,3 +46,21 @@ class Connection:
 
     def close(self) -> None:
         self.writer.close()
+
+
+async def wait_until_up(
+    port: int, server: subprocess.Popen[Any], log_tail: Callable[[], str], *, timeout: float
+) -> None:
+    """Until ``reprieve serve`` accepts connections on ``port``; exits with its log if it died."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"reprieve serve exited:\n{log_tail()[-3000:]}")
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            await asyncio.sleep(0.05)  # polling for the port, not waiting out a guess
+            continue
+        writer.close()
+        return
+    raise SystemExit(f"reprieve serve did not start within {timeout:.0f} s")

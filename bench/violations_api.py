@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import IO
 
 from harness import DEFAULT_POSTGRES, scratch_database
-from http_client import Connection
+from http_client import Connection, wait_until_up
 
 from reprieve.domain.policy import Severity
 from reprieve.domain.strikes import StrikeMark, count_strikes, evaluate_ladder
@@ -190,22 +190,6 @@ def drive_server(
         return run
 
 
-async def wait_until_up(port: int, server: subprocess.Popen[str], log: IO[str]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            log.seek(0)
-            raise SystemExit(f"reprieve serve exited: {log.read()[-3000:]}")
-        try:
-            _, writer = await asyncio.open_connection("127.0.0.1", port)
-        except OSError:
-            await asyncio.sleep(0.05)  # polling for the port, not waiting out a guess
-            continue
-        writer.close()
-        return
-    raise SystemExit("reprieve serve did not start within 60 s")
-
-
 def violation_body(prefix: str, n: int, accounts: int) -> bytes:
     return json.dumps({
         "id": f"{prefix}-{n}", "platform": "facebook", "account": f"acct-{n % accounts}",
@@ -218,7 +202,11 @@ async def load(
     port: int, token: str, server: subprocess.Popen[str], *, group_commit: bool, count: int, seconds: float,
     concurrency: int, accounts: int, log: IO[str],
 ) -> Run:
-    await wait_until_up(port, server, log)
+    def tail() -> str:
+        log.seek(0)
+        return log.read()
+
+    await wait_until_up(port, server, tail, timeout=60)
     connections = [await Connection.open(port, token, "/v1/violations") for _ in range(concurrency)]
     try:
         latencies: list[float] = []
