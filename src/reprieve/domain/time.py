@@ -58,6 +58,13 @@ def format_instant(value: datetime | None) -> str | None:
         return None
     if value.tzinfo is not UTC:
         value = value.astimezone(UTC)
+    return _format_utc(value)
+
+
+@lru_cache(maxsize=4096)
+def _format_utc(value: datetime) -> str:
+    # Cached: one command formats the same few instants many times (its own, the sanction's
+    # start, the strike's), and a cache hit costs a tenth of formatting.
     if value.year < 1000:  # strftime does not pad these years; keep what earlier events hold
         pattern = "%Y-%m-%dT%H:%M:%S.%fZ" if value.microsecond else "%Y-%m-%dT%H:%M:%SZ"
         return value.strftime(pattern)

@@ -105,6 +105,10 @@ class Database:
         self._platforms[platform_id] = platform
         return platform
 
+    def known_platform(self, platform_id: str) -> Platform | None:
+        """The platform if this process has read it already (platforms never change), else None."""
+        return self._platforms.get(platform_id)
+
     def dispose(self) -> None:
         self.engine.dispose()
 

@@ -15,6 +15,7 @@ from reprieve.domain.strikes import Probation, StrikeMark, expiry_of, strike_end
 from reprieve.domain.time import Duration, from_micros
 from reprieve.store import tables
 from reprieve.store.queries import decode_cursor, encode_cursor
+from reprieve.store.raw import fetch_all, placeholders
 
 R = tables.reviews.c
 RA = tables.review_assessments.c
@@ -222,10 +223,16 @@ def recorded_external_ids(conn: Connection, keys: Sequence[tuple[str, str]]) -> 
     for platform_id, external_ids in by_platform.items():
         unique = list(dict.fromkeys(external_ids))
         for i in range(0, len(unique), 500):
-            rows = conn.execute(
-                select(V.external_id).where(V.platform_id == platform_id, V.external_id.in_(unique[i : i + 500]))
+            chunk = unique[i : i + 500]
+            # On the driver's cursor: once per group commit of violations, where SQLAlchemy's
+            # compiling of an expanding IN cost more than the query.
+            rows = fetch_all(
+                conn,
+                f"SELECT external_id FROM violations WHERE platform_id = {placeholders(conn, 1)}"
+                f" AND external_id IN ({placeholders(conn, len(chunk))})",
+                [platform_id, *chunk],
             )
-            found.update((platform_id, external_id) for external_id in rows.scalars())
+            found.update((platform_id, external_id) for (external_id,) in rows)
     return found
 
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select, update
+from sqlalchemy import Connection, Engine, func, select
 
 from reprieve.domain.errors import StorageError
 from reprieve.domain.events import (
@@ -19,19 +19,21 @@ from reprieve.domain.events import (
 )
 from reprieve.store import outbox, tables
 from reprieve.store.bulk import insert_rows
+from reprieve.store.raw import execute, fetch_all, placeholders
 
 _EVENT_COLUMNS = ("seq", "type", "at", "effective_at", "actor", "operator_id", "data", "prev_hash", "hash")
 
 
 def lock_head(conn: Connection) -> tuple[int, str]:
     """Read the chain head, locking it until the transaction ends (PostgreSQL: FOR UPDATE)."""
-    query = select(tables.chain_head.c.seq, tables.chain_head.c.hash).where(tables.chain_head.c.id == 1)
-    if conn.dialect.name == "postgresql":
-        query = query.with_for_update()
-    row = conn.execute(query).first()
-    if row is None:
+    # On the driver's cursor, as move_head: once per write transaction, which a group commit
+    # of violations makes hundreds of times a second.
+    lock = " FOR UPDATE" if conn.dialect.name == "postgresql" else ""
+    rows = fetch_all(conn, f"SELECT seq, hash FROM chain_head WHERE id = 1{lock}")
+    if not rows:
         raise StorageError("the chain head is missing: this database was not created by Reprieve")
-    return int(row.seq), str(row.hash)
+    seq, digest = rows[0]
+    return int(seq), str(digest)
 
 
 def chain(
@@ -58,7 +60,8 @@ def append(conn: Connection, recorded: Sequence[RecordedEvent]) -> None:
 
 
 def move_head(conn: Connection, seq: int, digest: str) -> None:
-    conn.execute(update(tables.chain_head).where(tables.chain_head.c.id == 1).values(seq=seq, hash=digest))
+    execute(conn, f"UPDATE chain_head SET seq = {placeholders(conn, 1)}, hash = {placeholders(conn, 1)} WHERE id = 1",
+            [seq, digest])
 
 
 def read_events(

@@ -24,6 +24,7 @@ from reprieve.domain.events import RecordedEvent, parse_json
 from reprieve.domain.time import parse_instant, to_micros
 from reprieve.store import tables
 from reprieve.store.bulk import insert_rows
+from reprieve.store.raw import fetch_all
 
 #: The target of the rows the broker publishes.
 BROKER = "nats"
@@ -56,14 +57,13 @@ _cache: WeakKeyDictionary[Engine, Consumers] = WeakKeyDictionary()
 
 def consumers(conn: Connection) -> Consumers:
     """The consumers as of this transaction: one read of the version, the list from memory when current."""
-    row = conn.execute(
-        select(tables.outbox_consumers.c.version, tables.outbox_consumers.c.broker)
-        .where(tables.outbox_consumers.c.id == 1)
-    ).first()
-    if row is None:  # a database made before the outbox existed: nobody consumes
+    # On the driver's cursor: read in every write transaction that records events.
+    rows = fetch_all(conn, "SELECT version, broker FROM outbox_consumers WHERE id = 1")
+    if not rows:  # a database made before the outbox existed: nobody consumes
         return Consumers(0, False)
+    version, broker = rows[0]
     cached = _cache.get(conn.engine)
-    if cached is not None and cached.version == row.version:
+    if cached is not None and cached.version == version:
         return cached
     w = tables.webhook_endpoints.c
     endpoints: dict[str | None, list[tuple[str, frozenset[str] | None]]] = {}
@@ -72,7 +72,7 @@ def consumers(conn: Connection) -> Consumers:
     ):
         names = frozenset(json.loads(types))
         endpoints.setdefault(operator, []).append((id_, None if "*" in names else names))
-    loaded = Consumers(int(row.version), bool(row.broker), endpoints)
+    loaded = Consumers(int(version), bool(broker), endpoints)
     _cache[conn.engine] = loaded
     return loaded
 

@@ -39,8 +39,10 @@ class Applied(NamedTuple):
 class Projector:
     """Applies events to the projection tables within the caller's transaction."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, *, known: Callable[[str], Platform | None] | None = None) -> None:
         self.conn = conn
+        #: Platforms already known (``Database.platform``'s cache): not read again per transaction.
+        self._known = known
         self._platforms: dict[str, Platform] = {}
         self._denials: dict[tuple[str, ...], str] = {}
 
@@ -51,7 +53,7 @@ class Projector:
                 handler(self, list(run))
 
     def platform(self, platform_id: str) -> Platform:
-        platform = self._platforms.get(platform_id)
+        platform = self._platforms.get(platform_id) or (self._known and self._known(platform_id))
         if platform is None:
             row = self.conn.execute(
                 select(tables.platforms).where(tables.platforms.c.id == platform_id)

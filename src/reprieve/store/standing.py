@@ -19,6 +19,7 @@ from reprieve.domain.model import SanctionKind
 from reprieve.domain.standing import ResolvedSpan
 from reprieve.domain.strikes import Probation
 from reprieve.store.due_process import DirectStrike, ReportedStrike, probation_of
+from reprieve.store.raw import fetch_all
 
 _GRANTED = (
     "(SELECT min(ap.decided_at) FROM appeals ap WHERE ap.sanction_id = {sanction} AND ap.state = 'granted')"
@@ -76,7 +77,7 @@ class StandingRows:
 def standing_rows(conn: Connection, platform_id: str, account_id: str) -> StandingRows:
     result = StandingRows()
     denials: dict[str, frozenset[str]] = {}
-    rows = conn.exec_driver_sql(_BY_DIALECT[conn.dialect.name], {"p": platform_id, "a": account_id})
+    rows = fetch_all(conn, _BY_DIALECT[conn.dialect.name], {"p": platform_id, "a": account_id})
     for tag, t1, t2, t3, i1, i2, i3, i4 in rows:
         if tag == "s":
             denies = denials.get(t3)

@@ -36,7 +36,7 @@ class UnitOfWork:
         except BaseException:
             self._conn.close()
             raise
-        self.projector = Projector(self._conn)
+        self.projector = Projector(self._conn, known=self.db.known_platform)
         return self
 
     @property
@@ -60,7 +60,7 @@ class UnitOfWork:
             savepoint.rollback()
             self._head, self.recorded_count, self.last_event = saved
             # Its cache may hold what the savepoint just undid.
-            self.projector = Projector(self._conn)
+            self.projector = Projector(self._conn, known=self.db.known_platform)
             raise
         savepoint.commit()
 
