@@ -26,6 +26,7 @@ from reprieve.services.due_process import Caller
 from reprieve.services.group_commit import GroupCommitter
 from reprieve.store import tables
 from reprieve.store.db import Database
+from reprieve.store.standing import standing_rows, standing_rows_of
 from reprieve.store.uow import UnitOfWork
 
 START = datetime(2020, 1, 1, tzinfo=NOW.tzinfo)
@@ -196,3 +197,22 @@ def test_a_batch_with_a_refused_report_falls_back_to_one_savepoint_each(
             tables.violations.c.external_id.like("g-%"))).scalars().all()
     assert sorted(ids) == ["g-1", "g-3"]
     assert verify_audit_log(db).ok
+
+
+def test_the_standing_of_a_batch_of_accounts_is_read_as_each_one_alone(
+    db: Database, twins: GroupCommitter
+) -> None:
+    """One statement for a batch's accounts reads what one per account does: a ban lifted on
+    appeal with probation (dt), a strike by violation (bob), an account never seen, repeats."""
+    platform = TWINS[0][1]
+    violations.record_violation(db, report(platform, "v-x", "bob"), caller=PLATFORM_CLIENT, now=NOW)
+    impose(db, f"{platform}/carol", starts_at="2024-05-01T00:00:00Z", now=NOW)
+    accounts = ["dt", "bob", "nobody", "carol", "dt"]
+    with db.read() as conn:
+        together = standing_rows_of(conn, platform, accounts)
+        alone = {account: standing_rows(conn, platform, account) for account in accounts}
+    assert set(together) == set(accounts)
+    for account in accounts:
+        assert together[account] == alone[account], account
+    assert together["nobody"].identity is None
+    assert together["dt"].probations and together["dt"].direct and together["bob"].reported

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from reprieve.domain.errors import ConflictError, ValidationError
@@ -336,7 +337,7 @@ def ensure_term(
     if kind is SanctionKind.RESTRICTION:
         if not denies:
             raise ValidationError("a restriction must list the capabilities it denies", field="denies")
-        offered = {c for p in platforms for c in p.capabilities}
+        offered = _offered(tuple(p.capabilities for p in platforms))
         for capability in denies:
             if capability == APPEAL:
                 raise ValidationError("appeal can never be denied", field="denies")
@@ -370,3 +371,9 @@ def ensure_scope(subject_platform: Platform, scope: Sequence[Platform]) -> None:
 def count_strikes(marks: Iterable[tuple[int, int | None]], t: int) -> int:
     """Sanctions that started by ``t`` and were not lifted by then; ``marks`` is (start, lifted)."""
     return sum(1 for start, lifted in marks if start <= t and (lifted is None or lifted > t))
+
+
+@lru_cache(maxsize=256)
+def _offered(capabilities: tuple[tuple[str, ...], ...]) -> frozenset[str]:
+    """Every capability of some platforms (cached: a ladder's restrictions ask again and again)."""
+    return frozenset(c for listed in capabilities for c in listed)

@@ -51,7 +51,7 @@ from reprieve.services.views import sanction_view
 from reprieve.store import due_process as store
 from reprieve.store import queries
 from reprieve.store.db import Database
-from reprieve.store.standing import StandingRows, standing_rows
+from reprieve.store.standing import StandingRows, standing_rows, standing_rows_of
 from reprieve.store.uow import UnitOfWork
 
 
@@ -321,11 +321,16 @@ def record_violations_within(uow: UnitOfWork, items: list[PendingViolation]) -> 
         if key not in recorded:
             recorded.add(key)
             todo.append(index)
-    reads: dict[AccountRef, StandingRows] = {}
+    # One read for every account of the batch, per platform.
+    by_platform: dict[str, list[str]] = {}
     for index in todo:
         ref = items[index].checked.ref
-        if ref not in reads:
-            reads[ref] = standing_rows(conn, ref.platform, ref.account)
+        by_platform.setdefault(ref.platform, []).append(ref.account)
+    reads: dict[AccountRef, StandingRows] = {
+        AccountRef(platform_id, account): rows
+        for platform_id, accounts in by_platform.items()
+        for account, rows in standing_rows_of(conn, platform_id, accounts).items()
+    }
     identities = {ref: rows.identity for ref, rows in reads.items() if rows.identity is not None}
     #: Strikes recorded earlier in this batch, by (identity, platform): the reads above miss them.
     added: dict[tuple[str, str], list[StrikeMark]] = {}
