@@ -9,8 +9,12 @@ from typing import Any
 from sqlalchemy import Connection, Index, Table, inspect
 from sqlalchemy.schema import CreateIndex, DropIndex
 
+from reprieve.store.raw import execute
+
 #: Below this many rows, a plain multi-row INSERT is cheaper than starting a COPY.
 COPY_THRESHOLD = 64
+#: Parameters one SQLite statement may have (SQLITE_MAX_VARIABLE_NUMBER since SQLite 3.32).
+SQLITE_MAX_PARAMETERS = 32_766
 
 
 def insert_rows(
@@ -31,9 +35,17 @@ def insert_rows(
                     copy.write_row(row)
             return
         marks = ", ".join(["%s"] * len(columns))
-    else:
-        marks = ", ".join(["?"] * len(columns))
-    conn.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", list(rows))
+        conn.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", list(rows))
+        return
+    # SQLite: one statement of many rows, not executemany. Each step of a statement lets other
+    # threads take the GIL, and executemany steps once per row: the writer of a busy server then
+    # waits for the GIL once per row (up to the interpreter's switch interval each time).
+    row_marks = "(" + ", ".join(["?"] * len(columns)) + ")"
+    per_statement = max(1, SQLITE_MAX_PARAMETERS // len(columns))
+    for i in range(0, len(rows), per_statement):
+        chunk = rows[i : i + per_statement]
+        values = ", ".join([row_marks] * len(chunk))
+        execute(conn, f"INSERT INTO {table.name} ({names}) VALUES {values}", [v for row in chunk for v in row])
 
 
 @contextmanager
