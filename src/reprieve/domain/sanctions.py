@@ -117,6 +117,8 @@ class Sanction:
 
     def terms(self) -> list[Change]:
         """Creation and amendments, in effective order (ties: recorded last comes last)."""
+        if len(self.changes) == 1 and self.changes[0].type is not ChangeType.LIFTED:
+            return list(self.changes)  # a sanction as imposed: most of those an answer shows
         return sorted(
             (c for c in self.changes if c.type is not ChangeType.LIFTED),
             key=lambda c: (c.effective_at, c.seq),
