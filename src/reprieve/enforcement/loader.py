@@ -160,7 +160,7 @@ def build_index(db: Database, *, now: datetime) -> EnforcementIndex:
         seq, _ = eventlog.head(conn)
         platforms = [platform_from_row(r._mapping) for r in conn.execute(select(tables.platforms))]
         index = EnforcementIndex(horizon=to_micros(now), seq=seq, platforms=platforms)
-        context = StrikeContext.of_rows(_driver_rows(conn, _ALL_STRIKES, {"horizon": index.horizon}))
+        context = StrikeContext.of_rows(driver_rows(conn, _ALL_STRIKES, {"horizon": index.horizon}))
         # What the build keeps (bytes and strings) is never in a reference cycle, and what it
         # drops is freed by reference counting: collections would only rescan rows in flight.
         collecting = gc.isenabled()
@@ -184,14 +184,15 @@ def refresh_identities(conn: Connection, index: EnforcementIndex, identities: Se
         ids = unique[i : i + _CHUNK]
         params = {"horizon": index.horizon, "ids": json.dumps(ids) if sqlite else ids}
         entries: list[Row] = []
-        context = StrikeContext.of_rows(_driver_rows(conn, _SOME_ROWS, params), entries)
+        context = StrikeContext.of_rows(driver_rows(conn, _SOME_ROWS, params), entries)
         entries.sort(key=_identity_of)  # grouped by identity, as load_rows takes them
         load_rows(conn, index, entries, context, put=PlatformSlot.put)
 
 
-def _driver_rows(conn: Connection, statements: dict[str, str], params: dict[str, Any]) -> list[Row]:
-    """The rows of the dialect's statement, on the driver's own cursor in ``conn``'s transaction:
-    without the per-statement work of SQLAlchemy's results, which costs more than these reads."""
+def driver_rows(conn: Connection, statements: dict[str, str], params: dict[str, Any]) -> list[Row]:
+    """The rows of the dialect's statement (sqlite3: named parameters; psycopg: pyformat), on
+    the driver's own cursor in ``conn``'s transaction: without the per-statement work of
+    SQLAlchemy's results, which costs more than the follower's small reads."""
     raw: Any = conn.connection.dbapi_connection
     cursor = raw.cursor()
     try:
