@@ -25,13 +25,13 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from reprieve.domain.strikes import Probation
+from reprieve.domain.strikes import Probation, expiry_of, strike_end
 from reprieve.domain.time import END_OF_TIME, to_micros
 from reprieve.enforcement.entries import KIND_CODE, PackedSpan, pack, pack_one
 from reprieve.enforcement.index import EnforcementIndex, PlatformSlot
 from reprieve.store import eventlog, tables
 from reprieve.store.db import Database, platform_from_row
-from reprieve.store.due_process import DirectStrike, ReportedStrike, marks_of, probation_of
+from reprieve.store.due_process import probation_of
 
 _KIND_CODE = {kind.value: code for kind, code in KIND_CODE.items()}
 _WARNING = "warning"
@@ -294,34 +294,37 @@ def _entry(slot: PlatformSlot, identity: str, rows: list[Row], context: StrikeCo
     """
     live: list[PackedSpan] = []
     starts: dict[str, int] = {}
-    for row in rows:
-        sid, start, end, kind = row[3], row[4], row[5], row[6]
+    mask_of = slot.mask_of
+    for _, _, _, sid, start, end, kind, denies in rows:
         if sid is None:
             continue
         if start < starts.get(sid, END_OF_TIME):
             starts[sid] = start
         if end > horizon and kind != _WARNING:
-            live.append(PackedSpan(start, end, slot.mask_of(row[7]), _KIND_CODE[kind], sid))
-    live.sort(key=_span_order)
-    lifted, granted = context.lifted, context.granted
-    direct = [
-        DirectStrike(sid, start, lifted.get(sid), granted.get(sid))
+            live.append(PackedSpan(start, end, mask_of(denies), _KIND_CODE[kind], sid))
+    if len(live) > 1:
+        live.sort(key=_span_order)
+    # The marks of store.due_process.marks_of, made without its records: a refresh makes one
+    # per violation of the identities it reads.
+    lifted, granted, by_violation, expiry = context.lifted, context.granted, context.by_violation, slot.strike_expiry
+    ends = [
+        (start, strike_end(start, expires_at=expiry_of(start, expiry), voided=(lifted.get(sid), granted.get(sid))))
         for sid, start in starts.items()
-        if sid not in context.by_violation
+        if sid not in by_violation
     ]
-    reported = [
-        ReportedStrike(occurred, expires, sid, lifted.get(sid) if sid else None, granted.get(sid) if sid else None)
+    ends.extend(
+        (occurred, strike_end(occurred, expires_at=expires, voided=(lifted.get(sid), granted.get(sid)) if sid else ()))
         for occurred, expires, sid in context.reported.get((identity, slot.platform.id), ())
-    ]
+    )
     constant = 0
     varying: list[tuple[int, int]] = []
-    for mark in marks_of(direct, reported, slot.strike_expiry):
-        if mark.end <= horizon or mark.end <= mark.start:
+    for start, end in ends:
+        if end <= horizon or end <= start:
             continue  # counts at no instant from the horizon on
-        if mark.start <= horizon and mark.end >= END_OF_TIME:
+        if start <= horizon and end >= END_OF_TIME:
             constant += 1
         else:
-            varying.append((mark.start, mark.end))
+            varying.append((start, end))
     varying.sort()
     return pack(identity, live, constant, varying)
 
