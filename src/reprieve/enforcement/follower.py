@@ -100,6 +100,7 @@ class IndexFollower:
         self.head = index.seq  #: the log's head at the last poll
         self.last_poll: float | None = None  #: time.monotonic() of the last successful poll
         self.errors = 0  #: polls that failed (the database was unreachable, ...)
+        self._ended_at = 0.0  #: time.monotonic() when the last poll of any thread ended
         self._lock = threading.Lock()
         #: Polls begun (counted once the lock is taken), and what waits for one to end.
         self._polls = threading.Lock()
@@ -132,6 +133,7 @@ class IndexFollower:
             try:
                 return self._poll()
             finally:
+                self._ended_at = time.monotonic()
                 self._ended_poll(this)
 
     def after_next_poll(self, callback: Callable[[], object]) -> None:
@@ -252,12 +254,16 @@ class IndexFollower:
                 except Exception:  # keep following: the next poll retries from the same seq
                     self.errors += 1
                     log.exception("the enforcement index could not follow the event log")
-                wait(self.interval)
+                # Until a NOTIFY or wake(), or an interval in which no thread polled: after each
+                # write answered here the catch-up thread has just read what this poll would.
+                while not wait(self._ended_at + self.interval - time.monotonic()):
+                    if self._stop.is_set() or time.monotonic() >= self._ended_at + self.interval:
+                        break
                 self._wake.clear()
 
     @contextmanager
     def _notifications(self) -> Iterator[Any]:
-        """A ``wait(seconds)`` that returns early on a NOTIFY (PostgreSQL) or on ``wake()``."""
+        """A ``wait(seconds)`` that returns early, and True, on a NOTIFY (PostgreSQL) or on ``wake()``."""
         if not self.listen:
             yield self._wake.wait
             return
@@ -276,22 +282,23 @@ class IndexFollower:
 
         broken = False
 
-        def wait(seconds: float) -> None:
+        def wait(seconds: float) -> bool:
             nonlocal broken
             deadline = time.monotonic() + seconds
             # In short slices, so that wake() and stop() are heard within a quarter second.
             while not broken and not self._wake.is_set():
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    return
+                    return False
                 try:
                     if any(True for _ in driver.notifies(timeout=min(remaining, 0.25), stop_after=1)):
-                        return
+                        return True
                 except Exception:
                     log.exception("lost the LISTEN connection; the enforcement index polls only")
                     broken = True
             if broken:
-                self._wake.wait(max(0.0, deadline - time.monotonic()))
+                return self._wake.wait(max(0.0, deadline - time.monotonic()))
+            return True  # woken
 
         try:
             yield wait
