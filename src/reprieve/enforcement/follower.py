@@ -183,7 +183,10 @@ class IndexFollower:
     def _poll(self) -> int:
         applied = 0
         while True:
-            with self.db.read() as conn:
+            # No transaction: each statement is consistent by itself (the head with the page of
+            # events; a refresh's rows of its identities), and one read later is at least as
+            # recent. On SQLite that saves a BEGIN and a COMMIT through SQLAlchemy per poll.
+            with self.db.engine.connect() as conn:
                 rows = driver_rows(conn, _PAGE_SQL, {"after": self.index.seq, "limit": _PAGE})
                 head = max((seq for seq, type_, _ in rows if type_ is None), default=0)
                 events = [row for row in rows if row[1] is not None]
