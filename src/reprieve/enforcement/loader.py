@@ -1,10 +1,11 @@
 """Reading the index's entries from the projections: all of them at start-up, or a few identities.
 
-One query returns every account with every span of its identity on its platform, ordered by
-identity (a merge of two indexes, no sort); small ones return what strikes and probations
-depend on besides the spans (lifts, granted appeals, violations, probations). From them each
-account's entry is packed: the spans that end after the horizon, and the strike marks that can
-still count, by the rule of ``reprieve.domain.strikes``.
+At start-up, one query returns every account with every span of its identity on its
+platform, ordered by identity (a merge of two indexes, no sort), and another what strikes and
+probations depend on besides the spans (lifts, granted appeals, violations, probations). A
+refresh of a few identities reads both in one statement. From them each account's entry is
+packed: the spans that end after the horizon, and the strike marks that can still count, by
+the rule of ``reprieve.domain.strikes``.
 
 Accounts are never deleted and only move from an identity to another by a link (after which
 the survivor is re-read), so re-reading the identities an event touched is enough to bring
