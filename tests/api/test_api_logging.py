@@ -68,6 +68,18 @@ def test_an_incoming_request_id_is_kept_and_logged(world: World, log_lines: LogL
     assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$", line["time"])
 
 
+def test_a_violation_answered_by_the_fast_path_is_logged_with_its_operator(world: World, log_lines: LogLines) -> None:
+    answer = world.client.post("/v1/violations", headers={**world.headers["platform"], "X-Request-ID": "fast-1"}, json={
+        "id": "logged-1", "platform": "facebook", "account": "alice", "policy": "Violence and Incitement",
+        "severity": "moderate", "category": "STATEMENT_CATEGORY_VIOLENCE",
+    })
+    assert answer.status_code == 201, answer.text
+    line = access_line(log_lines(), "fast-1")
+    assert (line["message"], line["route"], line["status"], line["operator"]) == (
+        "POST /v1/violations 201", "/v1/violations", 201, "meta"
+    )
+
+
 @pytest.mark.parametrize("sent", [None, "", "has space", "x" * 129, "semi;colon", "quote\"d"])
 def test_a_missing_or_invalid_request_id_is_replaced(world: World, log_lines: LogLines, sent: str | None) -> None:
     headers = {} if sent is None else {"X-Request-ID": sent}

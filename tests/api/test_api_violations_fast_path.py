@@ -204,3 +204,12 @@ def test_with_the_index_attached_the_next_check_sees_what_a_violation_imposed(db
         while not isinstance(layer, FastViolations):
             layer = layer.app
         assert layer.answered == 3
+
+
+def test_observe_and_the_fast_paths_stand_in_front_of_fastapis_own_layers(world: World) -> None:
+    from reprieve.api.observability.middleware import Observe
+    from reprieve.api.routes.checks import FastChecks
+
+    world.client.get("/healthz")  # the stack is built at the first request
+    stack: Any = world.client.app.middleware_stack  # type: ignore[attr-defined]
+    assert [type(layer) for layer in (stack, stack.app, stack.app.app)] == [Observe, FastChecks, FastViolations]

@@ -11,14 +11,18 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 
 import pytest
+from enforcement_history import History
+from sqlalchemy import select
 
+from reprieve.domain.events import EventType
 from reprieve.domain.model import AccountRef
 from reprieve.domain.time import to_micros
 from reprieve.enforcement import EnforcementIndex, IndexFollower
 from reprieve.enforcement import follower as follower_module
+from reprieve.enforcement.loader import driver_rows
 from reprieve.services import catalogue
 from reprieve.services.sanctions import ImposeSanction, impose_sanction, lift_sanction
-from reprieve.store import eventlog
+from reprieve.store import eventlog, tables
 from reprieve.store.db import Database, open_database
 
 REASON = {
@@ -199,3 +203,35 @@ def test_writers_waiting_together_share_one_poll_of_the_thread(db: Database, oth
     follower.stop()
     assert left.is_set()
     assert not follower.running
+
+
+@pytest.mark.parametrize("seed", [6, 7])
+def test_the_database_reads_what_each_event_touches_as_its_payload_says(
+    db: Database, history: Callable[[int], History], seed: int
+) -> None:
+    """The follower has the database extract what an event touches; parsing the payloads here
+    finds the same: the identity named, the one of the sanction named, or the platform's id."""
+    h = history(seed)
+    for _ in range(80):
+        h.step()
+    with db.read() as conn:
+        rows = driver_rows(conn, follower_module._PAGE_SQL, {"after": 0, "limit": 100_000})
+        s = tables.sanctions.c
+        owner = {sid: identity for sid, identity in conn.execute(select(s.id, s.identity_id))}
+        events = eventlog.read_events(conn, limit=100_000, types=follower_module.AFFECTING)
+        head, _ = eventlog.head(conn)
+    expected = []
+    for event in events:
+        data = event.payload()
+        key = follower_module._TOUCHES[EventType(event.type)]
+        touched = data[key]
+        if EventType(event.type) in follower_module._BY_SANCTION:
+            touched = owner.get(touched)
+        expected.append((event.seq, event.type, touched))
+    assert {e[1] for e in expected} >= {
+        EventType.PLATFORM_CREATED, EventType.SANCTION_IMPOSED, EventType.SANCTION_LIFTED,
+        EventType.SANCTION_AMENDED, EventType.IDENTITIES_LINKED, EventType.VIOLATION_RECORDED,
+        EventType.APPEAL_DECIDED,
+    }
+    assert [tuple(r) for r in rows if r[1] is not None] == expected
+    assert [r[0] for r in rows if r[1] is None] == [head]

@@ -9,10 +9,13 @@ alike: the index's tests compare them on random histories.
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import AsyncIterator, Callable, Sequence
+from concurrent.futures import Future
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
@@ -26,6 +29,8 @@ from reprieve.enforcement.follower import IndexFollower
 from reprieve.enforcement.index import EnforcementIndex
 from reprieve.services.standing import Check, get_standing, run_checks
 from reprieve.store.db import Database
+
+T = TypeVar("T")
 
 
 class Enforcement:
@@ -120,6 +125,88 @@ async def caught_up(follower: IndexFollower) -> None:
 
     follower.after_next_poll(lambda: loop.call_soon_threadsafe(wake_waiter))
     await done
+
+
+#: An answer of the writer thread, and the event loop's future its request awaits.
+_Answer = tuple["asyncio.Future[Any]", "Future[Any]"]
+
+
+class CommittedWrites:
+    """The group commit's answers, brought to one event loop a batch at a time, each success
+    once the index holds it (read your own writes, as ``caught_up``).
+
+    ``asyncio.wrap_future`` and ``caught_up`` per request would wake the loop twice a request
+    (a system call each, from the writer thread and from the follower's). Here the writer
+    thread only adds the answered future to a list, and the first of a batch wakes the loop;
+    the loop takes the whole list and its successes wait together for one poll, asked for after
+    every one of them was committed (their futures are answered after their commit)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, follower: Callable[[], IndexFollower | None]) -> None:
+        self.loop = loop
+        self.follower = follower
+        self._lock = threading.Lock()
+        self._answered: list[_Answer] = []
+        self._polls: set[asyncio.Task[None]] = set()  # polls run here (no follower thread), kept alive
+
+    async def answer(self, future: Future[T]) -> T:
+        """``future``'s result (or its error), and for a result, once the index holds it."""
+        waiter: asyncio.Future[T] = self.loop.create_future()
+        future.add_done_callback(partial(self._arrived, waiter))
+        return await waiter
+
+    def _arrived(self, waiter: asyncio.Future[Any], future: Future[Any]) -> None:
+        """In the thread that answered ``future`` (the writer's): queue it, wake the loop once."""
+        with self._lock:
+            self._answered.append((waiter, future))
+            first = len(self._answered) == 1
+        if first and not self.loop.is_closed():
+            self.loop.call_soon_threadsafe(self._take)
+
+    def _take(self) -> None:
+        with self._lock:
+            answered, self._answered = self._answered, []
+        written = []
+        for waiter, future in answered:
+            if waiter.done():
+                continue
+            if future.cancelled():
+                waiter.cancel()
+            elif (error := future.exception()) is not None:
+                waiter.set_exception(error)  # a refusal: nothing was written
+            else:
+                written.append((waiter, future))
+        if not written:
+            return
+        follower = self.follower()
+        if follower is None:
+            _release(written)
+        elif follower.running:
+            follower.after_next_poll(partial(self._release_threadsafe, written))
+        else:
+            task = self.loop.create_task(self._poll_then_release(follower, written))
+            self._polls.add(task)
+            task.add_done_callback(self._polls.discard)
+
+    def _release_threadsafe(self, written: list[_Answer]) -> None:
+        """In the follower's thread, after the poll: answer the batch on the loop."""
+        if not self.loop.is_closed():
+            self.loop.call_soon_threadsafe(_release, written)
+
+    async def _poll_then_release(self, follower: IndexFollower, written: list[_Answer]) -> None:
+        try:
+            await run_in_threadpool(follower.poll)
+        except Exception as exc:  # as ``caught_up``: the requests fail with it
+            for waiter, _ in written:
+                if not waiter.done():
+                    waiter.set_exception(exc)
+            return
+        _release(written)
+
+
+def _release(written: list[_Answer]) -> None:
+    for waiter, future in written:
+        if not waiter.done():
+            waiter.set_result(future.result())
 
 
 class CatchUpAfterWrites:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from reprieve.domain.model import SanctionKind
 
@@ -49,9 +50,9 @@ _MANY = 255
 _ONE_SPAN: dict[tuple[int, int], struct.Struct] = {}
 
 
-@dataclass(frozen=True, slots=True)
-class PackedSpan:
-    """A span as the index keeps it: kinds as codes, denials as a bitmask."""
+class PackedSpan(NamedTuple):
+    """A span as the index keeps it: kinds as codes, denials as a bitmask. A named tuple: a
+    refresh of the index makes one per live span, and a tuple is made several times faster."""
 
     start: int
     end: int

@@ -11,7 +11,6 @@ as recent; re-reading an identity twice is harmless.
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
@@ -23,8 +22,8 @@ from sqlalchemy import Connection, select
 
 from reprieve.domain.events import EventType
 from reprieve.enforcement.index import EnforcementIndex
-from reprieve.enforcement.loader import refresh_identities
-from reprieve.store import eventlog, tables
+from reprieve.enforcement.loader import Row, driver_rows, refresh_identities
+from reprieve.store import tables
 from reprieve.store.db import Database, platform_from_row
 
 log = logging.getLogger(__name__)
@@ -32,26 +31,60 @@ log = logging.getLogger(__name__)
 #: The channel the unit of work notifies on PostgreSQL after each commit that records events.
 CHANNEL = "reprieve_events"
 
-#: Events that can change a standing, its strikes or its probation; the rest are skipped.
-AFFECTING = (
-    EventType.PLATFORM_CREATED.value,
-    EventType.ACCOUNT_REGISTERED.value,
-    EventType.IDENTITIES_LINKED.value,
-    EventType.SANCTION_IMPOSED.value,
-    EventType.SANCTION_AMENDED.value,
-    EventType.SANCTION_LIFTED.value,
-    EventType.VIOLATION_RECORDED.value,
-    EventType.PROBATION_STARTED.value,
-    EventType.APPEAL_DECIDED.value,  # a granted appeal voids the sanction's strike
-    EventType.REVIEW_DECIDED.value,
-)
-#: Events whose payload names the identity they touch; the others name a sanction.
-_BY_IDENTITY = (
-    EventType.ACCOUNT_REGISTERED, EventType.IDENTITIES_LINKED, EventType.SANCTION_IMPOSED,
-    EventType.VIOLATION_RECORDED, EventType.PROBATION_STARTED,
-)
-_SANCTION_KEY = {EventType.APPEAL_DECIDED: "sanction", EventType.REVIEW_DECIDED: "sanction"}
+#: Events that can change a standing, its strikes or its probations, each with the key of its
+#: payload that names what it touches: an identity, a sanction, or (for a platform) its id.
+_TOUCHES = {
+    EventType.PLATFORM_CREATED: "id",
+    EventType.ACCOUNT_REGISTERED: "identity",
+    EventType.IDENTITIES_LINKED: "identity",
+    EventType.SANCTION_IMPOSED: "identity",
+    EventType.VIOLATION_RECORDED: "identity",
+    EventType.PROBATION_STARTED: "identity",
+    EventType.SANCTION_AMENDED: "id",
+    EventType.SANCTION_LIFTED: "id",
+    EventType.APPEAL_DECIDED: "sanction",  # a granted appeal voids the sanction's strike
+    EventType.REVIEW_DECIDED: "sanction",
+}
+#: The rest are skipped.
+AFFECTING = tuple(t.value for t in _TOUCHES)
+_BY_SANCTION = (EventType.SANCTION_AMENDED, EventType.SANCTION_LIFTED, EventType.APPEAL_DECIDED,
+                EventType.REVIEW_DECIDED)
 _PAGE = 1_000
+
+
+def _page_sql(field: str, after: str, limit: str) -> str:
+    """The head (type NULL), and ``(seq, type, what it touches)`` of the next page of affecting
+    events after ``after``: an identity, for a sanction's event the identity the sanction has
+    now, for a platform's its id. The database reads the payloads, so that this process does
+    not parse them. ``field`` gives a payload's text field by key; ``after`` and ``limit`` are
+    the parameters' placeholders."""
+
+    def touched(event: EventType) -> str:
+        value = field.format(key=_TOUCHES[event])
+        if event in _BY_SANCTION:
+            return f"(SELECT s.identity_id FROM sanctions s WHERE s.id = {value})"
+        return value
+
+    types = ", ".join(f"'{event.value}'" for event in _TOUCHES)
+    cases = "\n".join(f"         WHEN '{event.value}' THEN {touched(event)}" for event in _TOUCHES)
+    return f"""
+SELECT h.seq, CAST(NULL AS TEXT), CAST(NULL AS TEXT) FROM chain_head h
+UNION ALL
+SELECT * FROM (
+  SELECT e.seq, e.type, CASE e.type
+{cases}
+         END
+    FROM events e WHERE e.seq > {after} AND e.type IN ({types})
+   ORDER BY e.seq LIMIT {limit}
+) page
+"""
+
+
+#: By dialect, with each driver's parameters (sqlite3: named; psycopg: pyformat).
+_PAGE_SQL = {
+    "sqlite": _page_sql("json_extract(e.data, '$.{key}')", ":after", ":limit"),
+    "postgresql": _page_sql("(CAST(e.data AS json) ->> '{key}')", "%(after)s", "%(limit)s"),
+}
 
 
 class IndexFollower:
@@ -67,6 +100,7 @@ class IndexFollower:
         self.head = index.seq  #: the log's head at the last poll
         self.last_poll: float | None = None  #: time.monotonic() of the last successful poll
         self.errors = 0  #: polls that failed (the database was unreachable, ...)
+        self._ended_at = 0.0  #: time.monotonic() when the last poll of any thread ended
         self._lock = threading.Lock()
         #: Polls begun (counted once the lock is taken), and what waits for one to end.
         self._polls = threading.Lock()
@@ -99,6 +133,7 @@ class IndexFollower:
             try:
                 return self._poll()
             finally:
+                self._ended_at = time.monotonic()
                 self._ended_poll(this)
 
     def after_next_poll(self, callback: Callable[[], object]) -> None:
@@ -148,41 +183,36 @@ class IndexFollower:
     def _poll(self) -> int:
         applied = 0
         while True:
-            with self.db.read() as conn:
-                head, _ = eventlog.head(conn)
-                events = eventlog.read_events(conn, after=self.index.seq, limit=_PAGE, types=AFFECTING)
-                self.head = max(head, events[-1].seq if events else 0)
+            # No transaction: each statement is consistent by itself (the head with the page of
+            # events; a refresh's rows of its identities), and one read later is at least as
+            # recent. On SQLite that saves a BEGIN and a COMMIT through SQLAlchemy per poll.
+            with self.db.engine.connect() as conn:
+                rows = driver_rows(conn, _PAGE_SQL, {"after": self.index.seq, "limit": _PAGE})
+                head = max((seq for seq, type_, _ in rows if type_ is None), default=0)
+                events = [row for row in rows if row[1] is not None]
+                last = max((seq for seq, _, _ in events), default=0)
+                self.head = max(head, last)
                 if events:
                     self._apply(conn, events)
                     applied += len(events)
                 if len(events) < _PAGE:
-                    # Every affecting event up to the head read first is among these.
+                    # Every affecting event up to the head read with them is among these.
                     self.index.seq = max(self.index.seq, self.head)
                     break
-                self.index.seq = events[-1].seq
+                self.index.seq = last
         self.last_poll = time.monotonic()
         return applied
 
-    def _apply(self, conn: Connection, events: list[Any]) -> None:
+    def _apply(self, conn: Connection, events: list[Row]) -> None:
         identities: set[str] = set()
-        sanctions: set[str] = set()
-        for event in events:
-            data = json.loads(event.data)
-            if event.type == EventType.PLATFORM_CREATED:
+        for _, type_, touched in events:
+            if type_ == EventType.PLATFORM_CREATED:
                 row = conn.execute(
-                    select(tables.platforms).where(tables.platforms.c.id == data["id"])
+                    select(tables.platforms).where(tables.platforms.c.id == touched)
                 ).one()
                 self.index.add_platform(platform_from_row(row._mapping))
-            elif event.type in _BY_IDENTITY:
-                identities.add(data["identity"])
-            else:  # the identity of the sanction, as it is now
-                sanctions.add(data[_SANCTION_KEY.get(event.type, "id")])
-        ids = sorted(sanctions)
-        s = tables.sanctions.c
-        for i in range(0, len(ids), 500):
-            identities.update(
-                conn.execute(select(s.identity_id).where(s.id.in_(ids[i : i + 500]))).scalars()
-            )
+            elif touched is not None:  # None: a sanction that is not there (nothing to re-read)
+                identities.add(touched)
         refresh_identities(conn, self.index, sorted(identities))
 
     # --- the background thread -------------------------------------------------------------
@@ -227,12 +257,16 @@ class IndexFollower:
                 except Exception:  # keep following: the next poll retries from the same seq
                     self.errors += 1
                     log.exception("the enforcement index could not follow the event log")
-                wait(self.interval)
+                # Until a NOTIFY or wake(), or an interval in which no thread polled: after each
+                # write answered here the catch-up thread has just read what this poll would.
+                while not wait(self._ended_at + self.interval - time.monotonic()):
+                    if self._stop.is_set() or time.monotonic() >= self._ended_at + self.interval:
+                        break
                 self._wake.clear()
 
     @contextmanager
     def _notifications(self) -> Iterator[Any]:
-        """A ``wait(seconds)`` that returns early on a NOTIFY (PostgreSQL) or on ``wake()``."""
+        """A ``wait(seconds)`` that returns early, and True, on a NOTIFY (PostgreSQL) or on ``wake()``."""
         if not self.listen:
             yield self._wake.wait
             return
@@ -251,22 +285,23 @@ class IndexFollower:
 
         broken = False
 
-        def wait(seconds: float) -> None:
+        def wait(seconds: float) -> bool:
             nonlocal broken
             deadline = time.monotonic() + seconds
             # In short slices, so that wake() and stop() are heard within a quarter second.
             while not broken and not self._wake.is_set():
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    return
+                    return False
                 try:
                     if any(True for _ in driver.notifies(timeout=min(remaining, 0.25), stop_after=1)):
-                        return
+                        return True
                 except Exception:
                     log.exception("lost the LISTEN connection; the enforcement index polls only")
                     broken = True
             if broken:
-                self._wake.wait(max(0.0, deadline - time.monotonic()))
+                return self._wake.wait(max(0.0, deadline - time.monotonic()))
+            return True  # woken
 
         try:
             yield wait

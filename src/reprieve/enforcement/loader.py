@@ -1,10 +1,11 @@
 """Reading the index's entries from the projections: all of them at start-up, or a few identities.
 
-One query returns every account with every span of its identity on its platform, ordered by
-identity (a merge of two indexes, no sort); small ones return what strikes and probations
-depend on besides the spans (lifts, granted appeals, violations, probations). From them each
-account's entry is packed: the spans that end after the horizon, and the strike marks that can
-still count, by the rule of ``reprieve.domain.strikes``.
+At start-up, one query returns every account with every span of its identity on its
+platform, ordered by identity (a merge of two indexes, no sort), and another what strikes and
+probations depend on besides the spans (lifts, granted appeals, violations, probations). A
+refresh of a few identities reads both in one statement. From them each account's entry is
+packed: the spans that end after the horizon, and the strike marks that can still count, by
+the rule of ``reprieve.domain.strikes``.
 
 Accounts are never deleted and only move from an identity to another by a link (after which
 the survivor is re-read), so re-reading the identities an event touched is enough to bring
@@ -14,6 +15,7 @@ their accounts up to date.
 from __future__ import annotations
 
 import gc
+import json
 import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -22,15 +24,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select, text
+from sqlalchemy import Connection, select
 
-from reprieve.domain.strikes import Probation
+from reprieve.domain.strikes import Probation, expiry_of, strike_end
 from reprieve.domain.time import END_OF_TIME, to_micros
 from reprieve.enforcement.entries import KIND_CODE, PackedSpan, pack, pack_one
 from reprieve.enforcement.index import EnforcementIndex, PlatformSlot
 from reprieve.store import eventlog, tables
 from reprieve.store.db import Database, platform_from_row
-from reprieve.store.due_process import DirectStrike, ReportedStrike, marks_of, probation_of
+from reprieve.store.due_process import probation_of
 
 _KIND_CODE = {kind.value: code for kind, code in KIND_CODE.items()}
 _WARNING = "warning"
@@ -46,27 +48,50 @@ SELECT a.identity_id, a.platform_id, a.account_id,
  ORDER BY a.identity_id
 """
 _ALL_ENTRIES = _ENTRIES_SQL.format(where="")
-_SOME_ENTRIES = text(_ENTRIES_SQL.format(where="WHERE a.identity_id IN :ids")).bindparams(
-    bindparam("ids", expanding=True)
-)
-#: What strikes and probations depend on besides the spans (reprieve.domain.strikes); for a
-#: refresh, each is filtered on the identity of the sanction, violation or probation.
-_STRIKE_SQL = {
-    "lifted": "SELECT s.id, s.lifted_at FROM sanctions s WHERE s.lifted_at IS NOT NULL {s}",
-    "granted": "SELECT ap.sanction_id, MIN(ap.decided_at) FROM appeals ap JOIN sanctions s ON s.id = ap.sanction_id"
-    " WHERE ap.state = 'granted' {s} GROUP BY ap.sanction_id",
-    "by_violation": "SELECT v.sanction_id FROM violations v JOIN sanctions s ON s.id = v.sanction_id WHERE 1 = 1 {s}",
-    "reported": "SELECT v.identity_id, v.platform_id, v.occurred_at, v.strike_expires_at, v.sanction_id"
-    " FROM violations v WHERE 1 = 1 {v}",
-    "probations": "SELECT p.identity_id, p.platform_id, p.id, p.starts_at, p.until, p.ladder, p.sanction_id"
-    " FROM probations p WHERE p.until > :horizon {p}",
+#: What strikes and probations depend on besides the spans (reprieve.domain.strikes), as rows of
+#: one shape, tagged: lifts (l), granted appeals (g), sanctions a violation imposed (b),
+#: violations (r) and probations (p). Columns: tag, identity, platform, a text, sanction id, two
+#: integers, two texts; the entries query's rows take the same shape (e), so that a refresh is
+#: one statement. For a refresh, each is filtered on the identity of its sanction, violation,
+#: probation or account ({s}, {v}, {p}, {a}).
+_STRIKE_SQL = """
+SELECT 'l', CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), s.id, s.lifted_at,
+       CAST(NULL AS BIGINT), CAST(NULL AS TEXT), CAST(NULL AS TEXT)
+  FROM sanctions s WHERE s.lifted_at IS NOT NULL {s}
+UNION ALL
+SELECT 'g', NULL, NULL, NULL, ap.sanction_id, MIN(ap.decided_at), NULL, NULL, NULL
+  FROM appeals ap JOIN sanctions s ON s.id = ap.sanction_id WHERE ap.state = 'granted' {s} GROUP BY ap.sanction_id
+UNION ALL
+SELECT 'b', NULL, NULL, NULL, v.sanction_id, NULL, NULL, NULL, NULL
+  FROM violations v JOIN sanctions s ON s.id = v.sanction_id WHERE 1 = 1 {s}
+UNION ALL
+SELECT 'r', v.identity_id, v.platform_id, NULL, v.sanction_id, v.occurred_at, v.strike_expires_at, NULL, NULL
+  FROM violations v WHERE 1 = 1 {v}
+UNION ALL
+SELECT 'p', p.identity_id, p.platform_id, p.id, p.sanction_id, p.starts_at, p.until, p.ladder, NULL
+  FROM probations p WHERE p.until > {horizon} {p}
+"""
+_SOME_SQL = """
+SELECT 'e', a.identity_id, a.platform_id, a.account_id,
+       sp.sanction_id, sp.active_from, sp.active_until, sp.kind,
+       CASE WHEN sp.kind = 'restriction' THEN sp.denies END
+  FROM accounts a
+  LEFT JOIN sanction_spans sp ON sp.identity_id = a.identity_id AND sp.platform_id = a.platform_id
+ WHERE 1 = 1 {a}
+UNION ALL""" + _STRIKE_SQL
+#: ``identity_id`` among the identities of the parameter ``ids``, in each driver's style: sqlite3
+#: takes them as a JSON array, psycopg as a list (an array).
+_AMONG = {"sqlite": "IN (SELECT value FROM json_each(:ids))", "postgresql": "= ANY(%(ids)s)"}
+_HORIZON = {"sqlite": ":horizon", "postgresql": "%(horizon)s"}
+#: By dialect: every row the build needs besides the entries, and every row a refresh needs.
+_ALL_STRIKES = {
+    dialect: _STRIKE_SQL.format(s="", v="", p="", horizon=horizon) for dialect, horizon in _HORIZON.items()
 }
-_ALL_STRIKES = {k: text(q.format(s="", v="", p="")) for k, q in _STRIKE_SQL.items()}
-_SOME_STRIKES = {
-    k: text(
-        q.format(s="AND s.identity_id IN :ids", v="AND v.identity_id IN :ids", p="AND p.identity_id IN :ids")
-    ).bindparams(bindparam("ids", expanding=True))
-    for k, q in _STRIKE_SQL.items()
+_SOME_ROWS = {
+    dialect: _SOME_SQL.format(
+        **{alias: f"AND {alias}.identity_id {among}" for alias in "asvp"}, horizon=_HORIZON[dialect]
+    )
+    for dialect, among in _AMONG.items()
 }
 
 
@@ -81,22 +106,35 @@ class StrikeContext:
     probations: dict[tuple[str, str], tuple[Probation, ...]]  #: (identity, platform) -> those not over
 
     @classmethod
-    def read(cls, conn: Connection, params: dict[str, Any], queries: dict[str, Any]) -> StrikeContext:
-        def rows(name: str) -> Any:
-            return conn.execute(queries[name], params)
-
+    def of_rows(cls, rows: Iterable[Sequence[Any]], entries: list[Row] | None = None) -> StrikeContext:
+        """The context of tagged rows (``_STRIKE_SQL``); rows of the entries query (tag e), in
+        a refresh, are appended to ``entries`` without their tag."""
+        lifted: dict[str, int] = {}
+        granted: dict[str, int] = {}
+        by_violation: set[str] = set()
         reported: dict[tuple[str, str], list[tuple[int, int | None, str | None]]] = {}
-        for identity, platform_id, occurred, expires, sanction_id in rows("reported"):
-            reported.setdefault((identity, platform_id), []).append((occurred, expires, sanction_id))
         probations: dict[tuple[str, str], list[Probation]] = {}
-        for identity, platform_id, pid, starts, until, ladder, sanction_id in rows("probations"):
-            probations.setdefault((identity, platform_id), []).append(
-                probation_of(pid, starts, until, ladder, sanction_id)
-            )
+        for row in rows:
+            tag = row[0]
+            if tag == "e":
+                assert entries is not None
+                entries.append(row[1:])
+            elif tag == "r":
+                reported.setdefault((row[1], row[2]), []).append((row[5], row[6], row[4]))
+            elif tag == "b":
+                by_violation.add(row[4])
+            elif tag == "l":
+                lifted[row[4]] = row[5]
+            elif tag == "g":
+                granted[row[4]] = row[5]
+            else:
+                probations.setdefault((row[1], row[2]), []).append(
+                    probation_of(row[3], row[5], row[6], row[7], row[4])
+                )
         return cls(
-            lifted={r[0]: r[1] for r in rows("lifted")},
-            granted={r[0]: r[1] for r in rows("granted")},
-            by_violation={r[0] for r in rows("by_violation")},
+            lifted=lifted,
+            granted=granted,
+            by_violation=by_violation,
             reported=reported,
             probations={k: tuple(v) for k, v in probations.items()},
         )
@@ -123,7 +161,7 @@ def build_index(db: Database, *, now: datetime) -> EnforcementIndex:
         seq, _ = eventlog.head(conn)
         platforms = [platform_from_row(r._mapping) for r in conn.execute(select(tables.platforms))]
         index = EnforcementIndex(horizon=to_micros(now), seq=seq, platforms=platforms)
-        context = StrikeContext.read(conn, {"horizon": index.horizon}, _ALL_STRIKES)
+        context = StrikeContext.of_rows(driver_rows(conn, _ALL_STRIKES, {"horizon": index.horizon}))
         # What the build keeps (bytes and strings) is never in a reference cycle, and what it
         # drops is freed by reference counting: collections would only rescan rows in flight.
         collecting = gc.isenabled()
@@ -140,12 +178,34 @@ def build_index(db: Database, *, now: datetime) -> EnforcementIndex:
 
 
 def refresh_identities(conn: Connection, index: EnforcementIndex, identities: Sequence[str]) -> None:
-    """Re-read the entries of every account of ``identities``."""
+    """Re-read the entries of every account of ``identities``: one statement per 500 identities."""
     unique = sorted(set(identities))
+    sqlite = conn.dialect.name == "sqlite"
     for i in range(0, len(unique), _CHUNK):
-        params = {"horizon": index.horizon, "ids": unique[i : i + _CHUNK]}
-        context = StrikeContext.read(conn, params, _SOME_STRIKES)
-        load_rows(conn, index, conn.execute(_SOME_ENTRIES, params), context, put=PlatformSlot.put)
+        ids = unique[i : i + _CHUNK]
+        params = {"horizon": index.horizon, "ids": json.dumps(ids) if sqlite else ids}
+        entries: list[Row] = []
+        context = StrikeContext.of_rows(driver_rows(conn, _SOME_ROWS, params), entries)
+        entries.sort(key=_identity_of)  # grouped by identity, as load_rows takes them
+        load_rows(conn, index, entries, context, put=PlatformSlot.put)
+
+
+def driver_rows(conn: Connection, statements: dict[str, str], params: dict[str, Any]) -> list[Row]:
+    """The rows of the dialect's statement (sqlite3: named parameters; psycopg: pyformat), on
+    the driver's own cursor in ``conn``'s transaction: without the per-statement work of
+    SQLAlchemy's results, which costs more than the follower's small reads."""
+    raw: Any = conn.connection.dbapi_connection
+    cursor = raw.cursor()
+    try:
+        cursor.execute(statements[conn.dialect.name], params)
+        rows: list[Row] = cursor.fetchall()
+    finally:
+        cursor.close()
+    return rows
+
+
+def _identity_of(row: Row) -> Any:
+    return row[0]
 
 
 def load_rows(
@@ -235,34 +295,37 @@ def _entry(slot: PlatformSlot, identity: str, rows: list[Row], context: StrikeCo
     """
     live: list[PackedSpan] = []
     starts: dict[str, int] = {}
-    for row in rows:
-        sid, start, end, kind = row[3], row[4], row[5], row[6]
+    mask_of = slot.mask_of
+    for _, _, _, sid, start, end, kind, denies in rows:
         if sid is None:
             continue
         if start < starts.get(sid, END_OF_TIME):
             starts[sid] = start
         if end > horizon and kind != _WARNING:
-            live.append(PackedSpan(start, end, slot.mask_of(row[7]), _KIND_CODE[kind], sid))
-    live.sort(key=_span_order)
-    lifted, granted = context.lifted, context.granted
-    direct = [
-        DirectStrike(sid, start, lifted.get(sid), granted.get(sid))
+            live.append(PackedSpan(start, end, mask_of(denies), _KIND_CODE[kind], sid))
+    if len(live) > 1:
+        live.sort(key=_span_order)
+    # The marks of store.due_process.marks_of, made without its records: a refresh makes one
+    # per violation of the identities it reads.
+    lifted, granted, by_violation, expiry = context.lifted, context.granted, context.by_violation, slot.strike_expiry
+    ends = [
+        (start, strike_end(start, expires_at=expiry_of(start, expiry), voided=(lifted.get(sid), granted.get(sid))))
         for sid, start in starts.items()
-        if sid not in context.by_violation
+        if sid not in by_violation
     ]
-    reported = [
-        ReportedStrike(occurred, expires, sid, lifted.get(sid) if sid else None, granted.get(sid) if sid else None)
+    ends.extend(
+        (occurred, strike_end(occurred, expires_at=expires, voided=(lifted.get(sid), granted.get(sid)) if sid else ()))
         for occurred, expires, sid in context.reported.get((identity, slot.platform.id), ())
-    ]
+    )
     constant = 0
     varying: list[tuple[int, int]] = []
-    for mark in marks_of(direct, reported, slot.strike_expiry):
-        if mark.end <= horizon or mark.end <= mark.start:
+    for start, end in ends:
+        if end <= horizon or end <= start:
             continue  # counts at no instant from the horizon on
-        if mark.start <= horizon and mark.end >= END_OF_TIME:
+        if start <= horizon and end >= END_OF_TIME:
             constant += 1
         else:
-            varying.append((mark.start, mark.end))
+            varying.append((start, end))
     varying.sort()
     return pack(identity, live, constant, varying)
 

@@ -12,7 +12,7 @@ body included, to the full application, so every error is the route's own proble
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +26,7 @@ from reprieve.api.enforcement import Enforcement
 from reprieve.api.fast_path import JSON, eligible_authorization, read_body, replay
 from reprieve.api.middleware import DEFAULT_MAX_BODY_BYTES
 from reprieve.api.observability.metrics import record_checks
+from reprieve.api.observability.middleware import OPERATOR
 from reprieve.api.problems import problem_responses
 from reprieve.api.schemas import ACCOUNT_PATTERN, SLUG_PATTERN, ChecksOut, ChecksRequest
 from reprieve.domain.errors import ForbiddenError, ReprieveError
@@ -85,15 +86,14 @@ class FastChecks:
         self._slugs: set[str] = set()
         self.answered = 0  #: requests answered here rather than by the route
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        # Not a coroutine itself (as FastViolations): no frame for the request's task to pass through.
         if scope["type"] != "http" or scope["path"] != PATH or scope["method"] != "POST":
-            await self.app(scope, receive, send)
-            return
+            return self.app(scope, receive, send)
         authorization = eligible_authorization(scope, self.max_body_bytes)
         if authorization is None:
-            await self.app(scope, receive, send)
-            return
-        await self._answer(authorization, scope, receive, send)
+            return self.app(scope, receive, send)
+        return self._answer(authorization, scope, receive, send)
 
     async def _answer(self, authorization: bytes, scope: Scope, receive: Receive, send: Send) -> None:
         read = await read_body(receive, self.max_body_bytes)
@@ -125,6 +125,7 @@ class FastChecks:
         state = scope["app"].state
         now: datetime = state.clock()
         operators = await self._operators(state.db, authorization, now)
+        scope[OPERATOR] = None if operators is None else operators[0]
         try:
             at = now if at_text is None else parse_instant(at_text, field="at")
             enforcement: Enforcement = state.enforcement
