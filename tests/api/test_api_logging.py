@@ -22,7 +22,7 @@ from api_support import START, Clock, World, sanction_body
 from starlette.testclient import TestClient
 
 from reprieve.api.app import create_app
-from reprieve.api.observability.logs import JsonFormatter, TextFormatter, logging_config
+from reprieve.api.observability.logs import JsonFormatter, TextFormatter, log_access, logging_config
 from reprieve.services import catalogue, tokens
 from reprieve.store.db import Database, open_database
 
@@ -230,3 +230,30 @@ def test_serve_refuses_an_unknown_log_format(tmp_path: Any, capsys: pytest.Captu
     out, err = capsys.readouterr()
     assert out == "" and err == "error: log-format: must be one of json, text\n"
     assert not database.exists()  # refused before anything was opened
+
+
+@pytest.mark.parametrize("operator", ["meta", None])
+def test_an_access_line_written_directly_is_the_line_the_formatter_makes(operator: str | None) -> None:
+    """``log_access`` writes past the logging calls only as configured by ``logging_config``;
+    the line is the one ``JsonFormatter`` makes of the record (the time aside)."""
+    fields = {"request_id": "r-1", "method": "POST", "route": "/v1/violations", "status": 201,
+              "duration_ms": 1.25, "operator": operator}
+    lines = []
+    for direct in (True, False):
+        stream = io.StringIO()
+        logger = logging.getLogger(f"reprieve.test-access-{direct}-{operator}")
+        handler = logging.StreamHandler(stream)
+        handler.setFormatter(JsonFormatter())
+        logger.addHandler(handler)
+        logger.propagate = not direct  # propagating: the ordinary way through logging
+        logger.setLevel(logging.INFO)
+        try:
+            log_access(logger, "POST /v1/violations 201", fields)
+        finally:
+            logger.removeHandler(handler)
+        line = json.loads(stream.getvalue())
+        assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$", line.pop("time"))
+        lines.append((list(line), line | {"logger": None}))
+    assert lines[0] == lines[1]
+    assert lines[0][0] == ["level", "logger", "message", "request_id", "method", "route", "status", "duration_ms",
+                           *(["operator"] if operator else [])]

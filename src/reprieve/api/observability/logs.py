@@ -57,12 +57,16 @@ _second: list[Any] = [None, ""]  # the last whole second formatted, and its text
 
 
 def _time(record: logging.LogRecord) -> str:
+    return _time_text(record.created)
+
+
+def _time_text(created: float) -> str:
     """RFC 3339 in UTC to the millisecond (``2026-11-21T20:15:03.042Z``)."""
-    second = int(record.created)
+    second = int(created)
     if _second[0] != second:
         _second[1] = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
         _second[0] = second
-    return f"{_second[1]}.{int((record.created - second) * 1000):03d}Z"
+    return f"{_second[1]}.{int((created - second) * 1000):03d}Z"
 
 
 _started = time.time()
@@ -81,6 +85,43 @@ def access_record(message: str, fields: dict[str, Any]) -> logging.LogRecord:
     record.msecs = (created - int(created)) * 1000
     record.relativeCreated = (created - _started) * 1000
     return record
+
+
+def log_access(logger: logging.Logger, message: str, fields: dict[str, Any]) -> None:
+    """``logger.handle(access_record(message, fields))``; but when ``logger`` is as
+    ``logging_config`` leaves it (one stream handler writing JSON, no filters, not propagating),
+    the line ``JsonFormatter`` would make is written directly: the record, the calls through
+    logging and the formatter's lookups cost more than the line itself."""
+    handler = _json_stream(logger)
+    if handler is None:
+        logger.handle(access_record(message, fields))
+        return
+    data: dict[str, Any] = {"time": _time_text(time.time()), "level": "info", "logger": logger.name, "message": message}
+    for name in FIELDS:
+        value = fields.get(name)
+        if value is not None:
+            data[name] = value
+    try:
+        line = orjson.dumps(data, default=str).decode() + handler.terminator
+        with handler.lock:  # type: ignore[union-attr]  # made by Handler.__init__
+            handler.stream.write(line)
+            handler.flush()
+    except Exception:  # as StreamHandler.emit
+        handler.handleError(access_record(message, fields))
+
+
+def _json_stream(logger: logging.Logger) -> logging.StreamHandler[Any] | None:
+    """The handler ``log_access`` may write to directly, if the configuration allows it."""
+    handlers = logger.handlers
+    if len(handlers) != 1 or logger.propagate or logger.filters or logger.disabled:
+        return None
+    handler = handlers[0]
+    if (
+        type(handler) is not logging.StreamHandler or type(handler.formatter) is not JsonFormatter
+        or handler.filters or handler.level > logging.INFO
+    ):
+        return None
+    return handler
 
 
 _ACCESS_TEMPLATE: dict[str, Any] = {

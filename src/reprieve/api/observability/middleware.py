@@ -21,7 +21,7 @@ from reprieve.api.observability.logs import (
     ACCESS_LOGGER,
     REQUEST_ID,
     accepted_request_id,
-    access_record,
+    log_access,
     new_request_id,
 )
 from reprieve.api.observability.metrics import METRICS, Registry
@@ -147,10 +147,10 @@ class Observe:
 
     def _log(self, scope: Scope, route: str, status: int, elapsed: float, request_id: str) -> None:
         method = scope["method"]
-        access_log.handle(access_record(f"{method} {route} {status}", {
+        log_access(access_log, f"{method} {route} {status}", {
             "request_id": request_id, "method": method, "route": route, "status": status,
             "duration_ms": round(elapsed * 1000, 3), "operator": self._operator(scope),
-        }))
+        })
 
     def _operator(self, scope: Scope) -> str | None:
         """The operator of the bearer token, if the request was authenticated less than a second
