@@ -15,6 +15,8 @@ from reprieve.store.raw import execute
 COPY_THRESHOLD = 64
 #: Parameters one SQLite statement may have (SQLITE_MAX_VARIABLE_NUMBER since SQLite 3.32).
 SQLITE_MAX_PARAMETERS = 32_766
+#: SQLite: rows of one statement, in multiples of this (and the rest in one more statement).
+ROUND = 16
 
 
 def insert_rows(
@@ -40,12 +42,19 @@ def insert_rows(
     # SQLite: one statement of many rows, not executemany. Each step of a statement lets other
     # threads take the GIL, and executemany steps once per row: the writer of a busy server then
     # waits for the GIL once per row (up to the interpreter's switch interval each time).
+    # Compiling a statement of many rows costs more than running it: the rows go in chunks of a
+    # multiple of ROUND rows, then the rest, so that a table sees a few dozen statement texts,
+    # each compiled once per connection (the driver's statement cache, see store.db).
     row_marks = "(" + ", ".join(["?"] * len(columns)) + ")"
     per_statement = max(1, SQLITE_MAX_PARAMETERS // len(columns))
-    for i in range(0, len(rows), per_statement):
-        chunk = rows[i : i + per_statement]
-        values = ", ".join([row_marks] * len(chunk))
+    start = 0
+    while start < len(rows):
+        left = len(rows) - start
+        size = min(per_statement, left if left < ROUND else left - left % ROUND)
+        chunk = rows[start : start + size]
+        values = ", ".join([row_marks] * size)
         execute(conn, f"INSERT INTO {table.name} ({names}) VALUES {values}", [v for row in chunk for v in row])
+        start += size
 
 
 @contextmanager

@@ -34,7 +34,9 @@ def create_engine_for(url: str, *, pool: bool = True) -> Engine:
         raise StorageError(f"{url!r} is not a database URL (sqlite:///file.db or postgresql://...)") from None
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(
-            parsed, connect_args={"timeout": 30, "check_same_thread": False},
+            # Compiled statements kept per connection: a group commit's multi-row inserts come in
+            # a few dozen shapes per table (store.bulk), each compiled once rather than each time.
+            parsed, connect_args={"timeout": 30, "check_same_thread": False, "cached_statements": 1024},
             **({} if pool else {"poolclass": NullPool}),
         )
         _configure_sqlite(engine)
