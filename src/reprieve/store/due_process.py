@@ -15,7 +15,7 @@ from reprieve.domain.strikes import Probation, StrikeMark, expiry_of, strike_end
 from reprieve.domain.time import Duration, from_micros
 from reprieve.store import tables
 from reprieve.store.queries import decode_cursor, encode_cursor
-from reprieve.store.raw import fetch_all, placeholders
+from reprieve.store.raw import fetch_all
 
 R = tables.reviews.c
 RA = tables.review_assessments.c
@@ -214,6 +214,12 @@ def violation_by_external_id(conn: Connection, platform_id: str, external_id: st
     return dict(row._mapping) if row else None
 
 
+_RECORDED_POSTGRESQL = "SELECT external_id FROM violations WHERE platform_id = %(p)s AND external_id = ANY(%(ids)s)"
+_RECORDED_SQLITE = (
+    "SELECT external_id FROM violations WHERE platform_id = :p AND external_id IN (SELECT value FROM json_each(:ids))"
+)
+
+
 def recorded_external_ids(conn: Connection, keys: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
     """Which of ``(platform, external id)`` name a violation already recorded: one query per platform."""
     by_platform: dict[str, list[str]] = {}
@@ -224,14 +230,12 @@ def recorded_external_ids(conn: Connection, keys: Sequence[tuple[str, str]]) -> 
         unique = list(dict.fromkeys(external_ids))
         for i in range(0, len(unique), 500):
             chunk = unique[i : i + 500]
-            # On the driver's cursor: once per group commit of violations, where SQLAlchemy's
-            # compiling of an expanding IN cost more than the query.
-            rows = fetch_all(
-                conn,
-                f"SELECT external_id FROM violations WHERE platform_id = {placeholders(conn, 1)}"
-                f" AND external_id IN ({placeholders(conn, len(chunk))})",
-                [platform_id, *chunk],
-            )
+            # On the driver's cursor, the ids as one parameter: once per group commit of
+            # violations, where compiling a statement for each number of ids cost more than the query.
+            if conn.dialect.name == "postgresql":
+                rows = fetch_all(conn, _RECORDED_POSTGRESQL, {"p": platform_id, "ids": chunk})
+            else:
+                rows = fetch_all(conn, _RECORDED_SQLITE, {"p": platform_id, "ids": json.dumps(chunk)})
             found.update((platform_id, external_id) for (external_id,) in rows)
     return found
 

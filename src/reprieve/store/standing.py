@@ -69,9 +69,10 @@ _BY_DIALECT = {
 #: The same for many accounts of one platform at once (a group commit of violations): every
 #: row is tagged with its account, and the branches reach the rest from each account's identity
 #: by the same indexes (``CROSS JOIN``: SQLite then keeps the accounts as the outer loop, rather
-#: than scanning a platform's violations). {accounts} is the list of account parameters.
+#: than scanning a platform's violations). {among} takes the accounts as one parameter, so that
+#: the statement's text, compiled once, is the same whatever their number.
 _MANY = f"""
-WITH a AS (SELECT account_id, identity_id FROM accounts WHERE platform_id = {{p}} AND account_id IN ({{accounts}}))
+WITH a AS (SELECT account_id, identity_id FROM accounts WHERE platform_id = {{p}} AND account_id {{among}})
 SELECT a.account_id AS account, 'i' AS tag, a.identity_id AS t1, CAST(NULL AS TEXT) AS t2, CAST(NULL AS TEXT) AS t3,
        CAST(NULL AS BIGINT) AS i1, CAST(NULL AS BIGINT) AS i2, CAST(NULL AS BIGINT) AS i3, CAST(NULL AS BIGINT) AS i4
   FROM a
@@ -101,7 +102,11 @@ SELECT a.account_id, 'p', p.id, p.sanction_id, p.ladder, p.starts_at, p."until",
 _MANY_AS_ONE_ROW = (
     "SELECT json_group_array(json_array(account, tag, t1, t2, t3, i1, i2, i3, i4)) FROM ({many})"
 )
-#: Accounts per statement at most (SQLite allows 32,766 parameters; PostgreSQL 65,535).
+_MANY_POSTGRESQL = _MANY.format(p="%(p)s", among="= ANY(%(accounts)s)", fence=" OFFSET 0")
+_MANY_SQLITE = _MANY_AS_ONE_ROW.format(
+    many=_MANY.format(p=":p", among="IN (SELECT value FROM json_each(:accounts))", fence="")
+)
+#: Accounts per statement at most: a bulk read stays a bounded piece of work.
 _MANY_CHUNK = 500
 
 
@@ -132,15 +137,12 @@ def standing_rows_of(conn: Connection, platform_id: str, account_ids: Sequence[s
     postgresql = conn.dialect.name == "postgresql"
     for i in range(0, len(unique), _MANY_CHUNK):
         chunk = unique[i : i + _MANY_CHUNK]
-        params: dict[str, str] = {f"a{n}": account for n, account in enumerate(chunk)}
-        params["p"] = platform_id
         rows: Iterable[Sequence[Any]]
         if postgresql:
-            sql = _MANY.format(p="%(p)s", accounts=", ".join(f"%(a{n})s" for n in range(len(chunk))), fence=" OFFSET 0")
-            rows = fetch_all(conn, sql, params)
+            rows = fetch_all(conn, _MANY_POSTGRESQL, {"p": platform_id, "accounts": chunk})
         else:
-            sql = _MANY.format(p=":p", accounts=", ".join(f":a{n}" for n in range(len(chunk))), fence="")
-            rows = orjson.loads(fetch_all(conn, _MANY_AS_ONE_ROW.format(many=sql), params)[0][0])
+            one_row = fetch_all(conn, _MANY_SQLITE, {"p": platform_id, "accounts": orjson.dumps(chunk).decode()})
+            rows = orjson.loads(one_row[0][0])
         for account, *row in rows:
             _add(found[account], row, denials)
     return found
