@@ -96,7 +96,7 @@ def _policy_not_in(policies: list[str], dialect: str) -> ColumnElement[bool]:
     """``reason.policy`` is none of ``policies``.
 
     Parsing every sanction's JSON reason is most of a dry run that excludes policies. The reason
-    is written by ``json.JSONEncoder``, which writes a string without escapes as itself: when
+    is written as JSON (``store.bulk.column_json``), which writes a string without escapes as itself: when
     no policy named needs escaping, a reason that holds none of them as text cannot name one,
     and only the others are parsed (the text test comes first in the OR, and is cheap).
     """

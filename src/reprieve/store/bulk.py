@@ -1,11 +1,13 @@
-"""Fast multi-row inserts: executemany on SQLite, COPY on PostgreSQL; indexes set aside for a reload."""
+"""Fast writes: multi-row inserts (COPY on PostgreSQL), JSON for columns, indexes set aside for a reload."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, Index, Table, inspect
 from sqlalchemy.schema import CreateIndex, DropIndex
 
@@ -17,6 +19,16 @@ COPY_THRESHOLD = 64
 SQLITE_MAX_PARAMETERS = 32_766
 #: SQLite: rows of one statement, in multiples of this (and the rest in one more statement).
 ROUND = 16
+_SORTED_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False)
+
+
+def column_json(value: Any) -> str:
+    """JSON with sorted keys, for the columns read back by parsing (a reason, an automation):
+    written by orjson, several times faster than the standard encoder."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+    except orjson.JSONEncodeError:  # what orjson refuses (integers past 64 bits...)
+        return _SORTED_JSON.encode(value)
 
 
 def insert_rows(

@@ -4,14 +4,13 @@ and in ``rebuild_projections`` alike, so that these tables are a fold of the log
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import update
 
 from reprieve.domain.time import end_to_micros, parse_instant, to_micros
 from reprieve.store import tables
-from reprieve.store.bulk import insert_rows
+from reprieve.store.bulk import column_json, insert_rows
 
 if TYPE_CHECKING:
     from reprieve.store.projector import Applied, Projector
@@ -25,7 +24,7 @@ def _us(value: str | None) -> int | None:
 
 
 def _json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+    return column_json(value)
 
 
 def reviews_opened(projector: Projector, events: list[Applied]) -> None:

@@ -20,7 +20,7 @@ from reprieve.domain.time import end_to_micros, parse_instant, to_micros
 from reprieve.store import amnesty as amnesty_projection
 from reprieve.store import due_process_projection as due_process
 from reprieve.store import tables
-from reprieve.store.bulk import insert_rows
+from reprieve.store.bulk import column_json, insert_rows
 from reprieve.store.db import platform_from_row
 
 
@@ -141,7 +141,7 @@ class Projector:
                     sanction_id, d["operator"], identity, subject["platform"], subject["account"], kind, starts,
                     None if ends is None else ends_us,
                     to_micros(parse_instant(review)) if review else None,
-                    None, reason["category"], _SORTED.encode(reason), _SORTED.encode(d["automated"]),
+                    None, reason["category"], column_json(reason), column_json(d["automated"]),
                     _PLAIN.encode([change]), e.seq, e.seq,
                 )
             )
@@ -233,9 +233,10 @@ class Projector:
         )
 
 
-#: ``json.dumps(value, sort_keys=True)`` and ``json.dumps(value)``, without building an encoder each call.
-_SORTED = json.JSONEncoder(sort_keys=True)
+#: ``json.dumps(value)``, without building an encoder each call. A sanction's ``changes`` stay
+#: in this form: an amnesty's lifts are appended to that text by the database (store.amnesty).
 _PLAIN = json.JSONEncoder()
+
 
 _SANCTION_COLUMNS = (
     "id", "operator_id", "identity_id", "subject_platform", "subject_account", "kind", "starts_at",
