@@ -12,6 +12,9 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///reprieve.db"
     #: Concurrent violations share one transaction and one commit (``REPRIEVE_GROUP_COMMIT=0``: each its own).
     group_commit: bool = True
+    #: FastAPI's own OpenTelemetry instrumentation (``REPRIEVE_OPENTELEMETRY=1``); off, Reprieve's
+    #: observability (request ids, ``/metrics``, access log) is what there is.
+    opentelemetry: bool = False
 
 
 def load_settings() -> Settings:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future
 from typing import Any
 
 import pytest
@@ -38,16 +37,16 @@ def test_a_batch_waits_for_one_poll_asked_after_its_commit_and_refusals_do_not_w
 
     async def scenario() -> None:
         committed = CommittedWrites(asyncio.get_running_loop(), lambda: follower)  # type: ignore[arg-type, return-value]
-        futures: list[Future[Any]] = [Future() for _ in range(5)]
-        answers = [asyncio.ensure_future(committed.answer(f)) for f in futures]
+        waiters, answer_with = zip(*(committed.expect() for _ in range(5)), strict=True)
+        answers = [asyncio.ensure_future(waiter) for waiter in waiters]
         await asyncio.sleep(0)
 
         def writer() -> None:  # the group is answered together, one refused
-            for n, future in enumerate(futures):
+            for n, answer in enumerate(answer_with):
                 if n == 2:
-                    future.set_exception(ConflictError("refused"))
+                    answer(None, ConflictError("refused"))
                 else:
-                    future.set_result(n)
+                    answer(n, None)
 
         thread = threading.Thread(target=writer)
         thread.start()
@@ -74,13 +73,13 @@ def test_without_a_follower_thread_the_batch_polls_once_on_the_thread_pool() -> 
 
     async def scenario() -> list[Any]:
         committed = CommittedWrites(asyncio.get_running_loop(), lambda: Stopped())  # type: ignore[arg-type, return-value]
-        futures: list[Future[Any]] = [Future() for _ in range(3)]
-        answers = [asyncio.ensure_future(committed.answer(f)) for f in futures]
+        waiters, answer_with = zip(*(committed.expect() for _ in range(3)), strict=True)
+        answers = [asyncio.ensure_future(waiter) for waiter in waiters]
         await asyncio.sleep(0)
 
         def writer() -> None:
-            for n, future in enumerate(futures):
-                future.set_result(n)
+            for n, answer in enumerate(answer_with):
+                answer(n, None)
 
         thread = threading.Thread(target=writer)
         thread.start()

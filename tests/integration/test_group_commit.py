@@ -7,7 +7,7 @@ while it holds is taken together, in one transaction, once it lets go. No test s
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
@@ -210,3 +210,75 @@ def test_closing_answers_what_was_submitted_and_a_later_command_starts_the_write
 
 def _fields(r: violations.RecordViolation) -> dict[str, Any]:
     return {name: getattr(r, name) for name in r.__slots__}
+
+
+class Answers:
+    """``submit_answering``'s side: each answer as the writer thread gives it, with what the
+    database held then."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.given: dict[str, tuple[Any, BaseException | None, int]] = {}
+        self._all = threading.Condition()
+
+    def to(self, name: str) -> Callable[[Any, BaseException | None], None]:
+        def answer(result: Any, error: BaseException | None) -> None:
+            with self._all:
+                self.given[name] = (result, error, violation_count(self.db))
+                self._all.notify_all()
+
+        return answer
+
+    def wait_for(self, count: int) -> None:
+        with self._all:
+            assert self._all.wait_for(lambda: len(self.given) >= count, timeout=30)
+
+
+def test_commands_answered_through_a_function_get_their_answer_after_their_commit_or_their_refusal(
+    db: Database, committer: GroupCommitter
+) -> None:
+    answers = Answers(db)
+    gate = Gate(committer)
+    for name, platform in (("fb-1", "facebook"), ("x-1", "nowhere"), ("fb-2", "facebook")):
+        violations.submit_violation(
+            committer, report(name, platform=platform), caller=PLATFORM_CLIENT, now=NOW, answer=answers.to(name)
+        )
+    assert answers.given == {}
+    gate.release()
+    answers.wait_for(3)
+
+    first, refused, last = (answers.given[name] for name in ("fb-1", "x-1", "fb-2"))
+    assert first[0].created and first[1] is None and first[2] == 2  # both were committed by then
+    assert last[0].created and last[1] is None and last[2] == 2
+    assert refused[0] is None and isinstance(refused[1], NotFoundError)
+    assert committer.groups == 2
+
+
+def test_an_answer_function_that_fails_is_logged_and_the_rest_of_its_group_is_answered(
+    db: Database, committer: GroupCommitter, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(result: Any, error: BaseException | None) -> None:
+        raise RuntimeError("a bug in the caller's answer")
+
+    answers = Answers(db)
+    gate = Gate(committer)
+    violations.submit_violation(committer, report("fb-1"), caller=PLATFORM_CLIENT, now=NOW, answer=broken)
+    violations.submit_violation(committer, report("fb-2"), caller=PLATFORM_CLIENT, now=NOW, answer=answers.to("fb-2"))
+    gate.release()
+    answers.wait_for(1)
+
+    assert answers.given["fb-2"][0].created
+    assert "answering a group-committed command failed" in caplog.text
+    assert violation_count(db) == 2
+
+
+def test_closing_answers_what_was_submitted_with_an_answer_function(db: Database, committer: GroupCommitter) -> None:
+    answers = Answers(db)
+    gate = Gate(committer)
+    violations.submit_violation(committer, report("fb-1"), caller=PLATFORM_CLIENT, now=NOW, answer=answers.to("fb-1"))
+    closing = threading.Thread(target=committer.close)
+    closing.start()
+    gate.release()
+    closing.join(timeout=30)
+    assert not closing.is_alive()
+    assert answers.given["fb-1"][0].created

@@ -11,9 +11,10 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi.telemetry import TelemetryConfig
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.errors import ServerErrorMiddleware
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from reprieve import __version__
 from reprieve.api.enforcement import Enforcement, attach_index
@@ -85,6 +86,11 @@ right now?", and keeps a tamper-evident log of every change.
 FRONT: frozenset[object] = frozenset({Observe, checks.FastChecks, violations.FastViolations})
 
 
+#: FastAPI's own OpenTelemetry (spans, metrics and logs of each request), off: Reprieve has its
+#: own observability (api/observability). ``REPRIEVE_OPENTELEMETRY=1`` turns FastAPI's back on.
+TELEMETRY_OFF: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False, "auto_configure": False}
+
+
 class ReprieveAPI(FastAPI):
     """FastAPI, with the middleware added last (the leading ``FRONT`` ones of
     ``user_middleware``) outside FastAPI's own layers rather than inside them.
@@ -94,6 +100,25 @@ class ReprieveAPI(FastAPI):
     through three layers fewer. FastAPI's outermost layer answers an error as a 500 and raises it
     again; ``Observe`` answers every error itself (with the request id), so when it stands in
     front that layer is left out, and an error is answered and logged as it was before."""
+
+    def __init__(self, *, opentelemetry: bool = False, **kwargs: Any) -> None:
+        super().__init__(telemetry=None if opentelemetry else TELEMETRY_OFF, **kwargs)
+        self.opentelemetry = opentelemetry
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Without OpenTelemetry, a request goes straight to the middleware stack: FastAPI's
+        ``__call__`` would ask on every request whether telemetry is on (with it off, a few
+        lookups) and then go through Starlette's ``__call__``, two frames that every resumption
+        of the request's task passes through. This is what those two do for a request."""
+        if self.opentelemetry or scope["type"] == "lifespan":
+            await super().__call__(scope, receive, send)
+            return
+        if self.root_path:
+            scope["root_path"] = self.root_path
+        scope["app"] = self
+        if self.middleware_stack is None:
+            self.middleware_stack = self.build_middleware_stack()
+        await self.middleware_stack(scope, receive, send)
 
     def build_middleware_stack(self) -> ASGIApp:
         every = self.user_middleware
@@ -122,10 +147,12 @@ def create_app(
     enforcement: Enforcement | None = None,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     group_commit: bool = True,
+    opentelemetry: bool = False,
 ) -> FastAPI:
     """The API over ``db``; ``clock`` says what time it is (tests pass a fixed one).
 
     ``group_commit``: concurrent violations share one transaction (see ``services.group_commit``).
+    ``opentelemetry``: FastAPI's own OpenTelemetry instrumentation (``TELEMETRY_OFF`` if not).
     """
     committer = GroupCommitter(db) if group_commit else None
 
@@ -145,6 +172,7 @@ def create_app(
         docs_url="/docs",
         redoc_url=None,
         lifespan=lifespan,
+        opentelemetry=opentelemetry,
     )
     app.state.db = db
     app.state.committer = committer
@@ -186,7 +214,9 @@ def create_app_from_settings() -> FastAPI:
     """For ``uvicorn --factory``: the database named by ``REPRIEVE_DATABASE_URL``."""
     settings = load_settings()
     db = open_database(settings.database_url)
-    app = attach_index(create_app(db, group_commit=settings.group_commit), db)
+    app = attach_index(
+        create_app(db, group_commit=settings.group_commit, opentelemetry=settings.opentelemetry), db
+    )
     inner = app.router.lifespan_context
 
     @asynccontextmanager

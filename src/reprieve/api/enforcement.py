@@ -11,12 +11,11 @@ from __future__ import annotations
 import asyncio
 import gc
 import threading
-from collections.abc import AsyncIterator, Callable, Sequence
-from concurrent.futures import Future
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any
 
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
@@ -28,10 +27,9 @@ from reprieve.domain.model import AccountRef
 from reprieve.domain.time import to_micros
 from reprieve.enforcement.follower import IndexFollower
 from reprieve.enforcement.index import EnforcementIndex
+from reprieve.services.group_commit import Answer
 from reprieve.services.standing import Check, get_standing, run_checks
 from reprieve.store.db import Database
-
-T = TypeVar("T")
 
 
 class Enforcement:
@@ -102,24 +100,40 @@ def attach_index(app: FastAPI, db: Database) -> FastAPI:
         app_.state.enforcement = enforcement
         try:
             async with inner(app_):
-                _freeze_what_lives_on()
-                yield
+                with _collected_as_a_server():
+                    yield
         finally:
-            gc.unfreeze()  # an app stopped in a process that goes on (tests) is collected again
             enforcement.close()
 
     app.router.lifespan_context = lifespan
     return app
 
 
-def _freeze_what_lives_on() -> None:
+#: Allocations (less deallocations) of tracked objects between two collections of the youngest
+#: generation while serving (Python's default: 700). Each request of the violations load leaves
+#: a few hundred such objects behind it for a moment (its task, its frames, its dicts); at 700 a
+#: collection ran every request or two, at 20,000 every few dozen, over objects mostly freed by then.
+YOUNG_THRESHOLD = 20_000
+
+
+@contextmanager
+def _collected_as_a_server() -> Iterator[None]:
     """Leave what exists once the server has started (modules, the app, the index as built)
     out of every later garbage collection: it lives as long as the process, yet each full
     collection, triggered by the requests' allocations in the loop or the writer thread, went
     through all of it (a tenth of a second each, about 0.1 ms per violation served). The
-    garbage of the start is collected first, so that none of it is kept."""
+    garbage of the start is collected first, so that none of it is kept. The youngest
+    generation is collected less often (``YOUNG_THRESHOLD``). Undone when the app stops, for a
+    process that goes on (tests)."""
+    thresholds = gc.get_threshold()
     gc.collect()
     gc.freeze()
+    gc.set_threshold(YOUNG_THRESHOLD, *thresholds[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
 
 
 async def caught_up(follower: IndexFollower) -> None:
@@ -140,8 +154,8 @@ async def caught_up(follower: IndexFollower) -> None:
     await done
 
 
-#: An answer of the writer thread, and the event loop's future its request awaits.
-_Answer = tuple["asyncio.Future[Any]", "Future[Any]"]
+#: A request's future on the event loop, and what the writer thread answered it: (result, error).
+_Answer = tuple["asyncio.Future[Any]", Any, BaseException | None]
 
 
 class CommittedWrites:
@@ -150,9 +164,10 @@ class CommittedWrites:
 
     ``asyncio.wrap_future`` and ``caught_up`` per request would wake the loop twice a request
     (a system call each, from the writer thread and from the follower's). Here the writer
-    thread only adds the answered future to a list, and the first of a batch wakes the loop;
-    the loop takes the whole list and its successes wait together for one poll, asked for after
-    every one of them was committed (their futures are answered after their commit)."""
+    thread only adds the answer to a list (``expect``'s answer function, which the request
+    submits its command with: no ``concurrent.futures.Future`` is made), and the first of a
+    batch wakes the loop; the loop takes the whole list and its successes wait together for one
+    poll, asked for after every one of them was committed (they are answered after their commit)."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop, follower: Callable[[], IndexFollower | None]) -> None:
         self.loop = loop
@@ -161,16 +176,16 @@ class CommittedWrites:
         self._answered: list[_Answer] = []
         self._polls: set[asyncio.Task[None]] = set()  # polls run here (no follower thread), kept alive
 
-    async def answer(self, future: Future[T]) -> T:
-        """``future``'s result (or its error), and for a result, once the index holds it."""
-        waiter: asyncio.Future[T] = self.loop.create_future()
-        future.add_done_callback(partial(self._arrived, waiter))
-        return await waiter
+    def expect(self) -> tuple[asyncio.Future[Any], Answer]:
+        """A future of this loop, and the function (``group_commit.Answer``) the writer thread
+        answers it with: the result, or the error, and for a result, once the index holds it."""
+        waiter: asyncio.Future[Any] = self.loop.create_future()
+        return waiter, partial(self._arrived, waiter)
 
-    def _arrived(self, waiter: asyncio.Future[Any], future: Future[Any]) -> None:
-        """In the thread that answered ``future`` (the writer's): queue it, wake the loop once."""
+    def _arrived(self, waiter: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
+        """In the thread that answers (the writer's): queue the answer, wake the loop once."""
         with self._lock:
-            self._answered.append((waiter, future))
+            self._answered.append((waiter, result, error))
             first = len(self._answered) == 1
         if first and not self.loop.is_closed():
             self.loop.call_soon_threadsafe(self._take)
@@ -179,15 +194,13 @@ class CommittedWrites:
         with self._lock:
             answered, self._answered = self._answered, []
         written = []
-        for waiter, future in answered:
+        for waiter, result, error in answered:
             if waiter.done():
                 continue
-            if future.cancelled():
-                waiter.cancel()
-            elif (error := future.exception()) is not None:
+            if error is not None:
                 waiter.set_exception(error)  # a refusal: nothing was written
             else:
-                written.append((waiter, future))
+                written.append((waiter, result))
         if not written:
             return
         follower = self.follower()
@@ -200,12 +213,12 @@ class CommittedWrites:
             self._polls.add(task)
             task.add_done_callback(self._polls.discard)
 
-    def _release_threadsafe(self, written: list[_Answer]) -> None:
+    def _release_threadsafe(self, written: list[_Written]) -> None:
         """In the follower's thread, after the poll: answer the batch on the loop."""
         if not self.loop.is_closed():
             self.loop.call_soon_threadsafe(_release, written)
 
-    async def _poll_then_release(self, follower: IndexFollower, written: list[_Answer]) -> None:
+    async def _poll_then_release(self, follower: IndexFollower, written: list[_Written]) -> None:
         try:
             await run_in_threadpool(follower.poll)
         except Exception as exc:  # as ``caught_up``: the requests fail with it
@@ -216,10 +229,14 @@ class CommittedWrites:
         _release(written)
 
 
-def _release(written: list[_Answer]) -> None:
-    for waiter, future in written:
+#: A success waiting for the index: its request's future, and the result.
+_Written = tuple["asyncio.Future[Any]", Any]
+
+
+def _release(written: list[_Written]) -> None:
+    for waiter, result in written:
         if not waiter.done():
-            waiter.set_result(future.result())
+            waiter.set_result(result)
 
 
 class CatchUpAfterWrites:

@@ -43,7 +43,10 @@ def serve(
     sys.setswitchinterval(SWITCH_INTERVAL)
     if workers == 1:
         try:
-            app = attach_index(create_app(db, group_commit=load_settings().group_commit), db)
+            settings = load_settings()
+            app = attach_index(
+                create_app(db, group_commit=settings.group_commit, opentelemetry=settings.opentelemetry), db
+            )
             uvicorn.run(app, host=host, port=port, proxy_headers=False, log_config=log_config, access_log=False)
         finally:
             db.dispose()

@@ -11,16 +11,22 @@ the group go to ``batch(uow, items)`` at once, under one savepoint, so that thei
 writes are made once per table instead of once per command. If the batch raises, its savepoint
 is undone and each of its commands runs alone, as above; a command the batch answers with
 ``ALONE`` (a repeat of another in the same batch) runs alone after it.
+
+``submit`` answers through a ``concurrent.futures.Future``. ``submit_answering`` answers
+through a plain function instead, called in the writer's thread, for a caller that brings many
+answers to another thread itself (the API's violations): a Future costs a lock and a condition
+to make, and another lock to answer.
 """
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any, TypeVar
 
 from reprieve.domain.errors import ReprieveError, StorageError
@@ -28,6 +34,8 @@ from reprieve.store.db import Database
 from reprieve.store.uow import UnitOfWork
 
 T = TypeVar("T")
+
+logger = logging.getLogger(__name__)
 
 #: Commands in one transaction at most: enough to spread an fsync thin, few enough to answer soon.
 MAX_GROUP = 256
@@ -38,16 +46,24 @@ ALONE: Any = object()
 
 #: ``batch(uow, items) -> answers``: several commands of one kind at once, an answer (or ALONE) per item.
 Batch = Callable[[UnitOfWork, list[Any]], list[Any]]
+#: ``answer(result, error)``: called once per command, in the writer's thread, after its commit
+#: (``error`` None) or its refusal or failure (``result`` None). It must not block.
+Answer = Callable[[Any, BaseException | None], object]
 
 
-@dataclass(slots=True)
 class _Command:
-    body: Callable[[UnitOfWork], Any]
-    actor: str
-    now: datetime
-    batch: Batch | None = None
-    item: Any = None
-    future: Future[Any] = field(default_factory=Future)
+    __slots__ = ("actor", "answer", "batch", "body", "item", "now")
+
+    def __init__(
+        self, body: Callable[[UnitOfWork], Any], actor: str, now: datetime, batch: Batch | None, item: Any,
+        answer: Answer,
+    ) -> None:
+        self.body = body
+        self.actor = actor
+        self.now = now
+        self.batch = batch
+        self.item = item
+        self.answer = answer
 
 
 class GroupCommitter:
@@ -72,13 +88,23 @@ class GroupCommitter:
     ) -> Future[T]:
         """``body(uow)``'s answer once committed; with ``batch``, ``batch(uow, [..., item, ...])``
         may answer it together with the other commands of the same batch (``body`` if not)."""
-        command = _Command(body, actor, now, batch, item)
+        future: Future[T] = Future()
+        self._put(_Command(body, actor, now, batch, item, partial(_settle, future)))
+        return future
+
+    def submit_answering(
+        self, answer: Answer, body: Callable[[UnitOfWork], Any], *, actor: str, now: datetime,
+        batch: Batch | None = None, item: Any = None,
+    ) -> None:
+        """``submit``, answered by ``answer(result, error)`` in the writer's thread instead of a future."""
+        self._put(_Command(body, actor, now, batch, item, answer))
+
+    def _put(self, command: _Command) -> None:
         with self._lock:
             self._queue.put(command)
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="reprieve-group-commit", daemon=True)
                 self._thread.start()
-        return command.future
 
     def run(self, body: Callable[[UnitOfWork], T], *, actor: str, now: datetime) -> T:
         """``submit`` and wait for the answer (from a thread that is not the writer)."""
@@ -156,8 +182,7 @@ class GroupCommitter:
         for command, error in refused:
             _fail(command, error)
         for command, answer in answers:
-            if command.future.set_running_or_notify_cancel():
-                command.future.set_result(answer)
+            _answer(command, answer, None)
         return []
 
 
@@ -203,5 +228,22 @@ class _Retry(Exception):
 
 
 def _fail(command: _Command, error: BaseException) -> None:
-    if command.future.set_running_or_notify_cancel():
-        command.future.set_exception(error)
+    _answer(command, None, error)
+
+
+def _answer(command: _Command, result: Any, error: BaseException | None) -> None:
+    """Answer ``command``; a failing answer function is logged (as a future's callback would
+    be), never left to stop the writer with the rest of the group unanswered."""
+    try:
+        command.answer(result, error)
+    except Exception:
+        logger.exception("answering a group-committed command failed")
+
+
+def _settle(future: Future[Any], result: Any, error: BaseException | None) -> None:
+    """The answer of a command submitted with ``submit``: its future's (unless cancelled)."""
+    if future.set_running_or_notify_cancel():
+        if error is None:
+            future.set_result(result)
+        else:
+            future.set_exception(error)

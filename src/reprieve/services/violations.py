@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, overload
 
 from sqlalchemy import Connection
 
@@ -44,7 +44,7 @@ from reprieve.domain.time import format_instant, from_micros, parse_instant, to_
 from reprieve.dsa.enums import CONTENT_TYPES, EEA_SET, KEYWORDS
 from reprieve.services.catalogue import ensure_accounts, require_platform
 from reprieve.services.due_process import Caller, policy_of
-from reprieve.services.group_commit import ALONE, GroupCommitter
+from reprieve.services.group_commit import ALONE, Answer, GroupCommitter
 from reprieve.services.ids import new_id, new_ids
 from reprieve.services.sanctions import ImposeSanction, impose_within, prepare_imposed
 from reprieve.services.views import sanction_view
@@ -113,17 +113,33 @@ def record_violation(
         return record_violation_within(db, uow, checked, operators=operators)
 
 
+@overload
 def submit_violation(
     committer: GroupCommitter, report: RecordViolation, *, caller: Caller, now: datetime,
-    operators: Sequence[str] | None = None,
-) -> Future[ViolationAnswer]:
-    """``record_violation`` as one command of a group commit: the answer is set once it is committed."""
+    operators: Sequence[str] | None = None, answer: None = None,
+) -> Future[ViolationAnswer]: ...
+@overload
+def submit_violation(
+    committer: GroupCommitter, report: RecordViolation, *, caller: Caller, now: datetime,
+    operators: Sequence[str] | None = None, answer: Answer,
+) -> None: ...
+def submit_violation(
+    committer: GroupCommitter, report: RecordViolation, *, caller: Caller, now: datetime,
+    operators: Sequence[str] | None = None, answer: Answer | None = None,
+) -> Future[ViolationAnswer] | None:
+    """``record_violation`` as one command of a group commit: the answer is set once it is committed
+    (with ``answer``: ``answer(result, error)`` is called then, in the writer's thread)."""
     checked = check_violation(report, now=now)
     db = committer.db
-    return committer.submit(
-        lambda uow: record_violation_within(db, uow, checked, operators=operators), actor=caller.actor, now=now,
-        batch=record_violations_within, item=PendingViolation(checked, caller.actor, now, operators),
-    )
+
+    def body(uow: UnitOfWork) -> ViolationAnswer:
+        return record_violation_within(db, uow, checked, operators=operators)
+
+    item = PendingViolation(checked, caller.actor, now, operators)
+    if answer is not None:
+        committer.submit_answering(answer, body, actor=caller.actor, now=now, batch=record_violations_within, item=item)
+        return None
+    return committer.submit(body, actor=caller.actor, now=now, batch=record_violations_within, item=item)
 
 
 @dataclass(frozen=True, slots=True)

@@ -142,16 +142,17 @@ class FastViolations:
                 raise _Unsure
             # A report the service refuses before the writer (a category, an instant) is refused
             # by the route with the same error: it is handed over, not answered here.
-            future = violations.submit_violation(
-                committer, report, caller=caller_of(tenant), now=now, operators=tenant.operators
+            # Read your own writes, as CatchUpAfterWrites promises for the routes (this path
+            # answers before them): a success comes once the index holds it.
+            committed, answered = self._committed(state).expect()
+            violations.submit_violation(
+                committer, report, caller=caller_of(tenant), now=now, operators=tenant.operators, answer=answered
             )
         except (_Unsure, ReprieveError):
             await self.app(scope, replay(body, receive, more=False), send)
             return
         try:
-            # Read your own writes, as CatchUpAfterWrites promises for the routes (this path
-            # answers before them): a success comes once the index holds it.
-            answer = await self._committed(state).answer(future)
+            answer: violations.ViolationAnswer = await committed
         except ReprieveError as exc:  # refused by the writer (another operator's platform...)
             self.answered += 1
             await problem_for(exc)(scope, receive, send)
