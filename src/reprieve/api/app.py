@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -212,6 +213,9 @@ def create_app(
 
 def create_app_from_settings() -> FastAPI:
     """For ``uvicorn --factory``: the database named by ``REPRIEVE_DATABASE_URL``."""
+    from reprieve.api.server import SWITCH_INTERVAL  # here: the server module imports this one
+
+    sys.setswitchinterval(SWITCH_INTERVAL)  # each worker process, as ``serve`` does for one
     settings = load_settings()
     db = open_database(settings.database_url)
     app = attach_index(
