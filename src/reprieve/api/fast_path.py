@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from starlette.types import Message, Receive, Scope
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 JSON = b"application/json"
 
@@ -66,3 +66,15 @@ def replay(body: bytes, receive: Receive, *, more: bool) -> Receive:
         return await receive()
 
     return replayed
+
+
+async def read_or_hand_over(app: ASGIApp, max_bytes: int, scope: Scope, receive: Receive, send: Send) -> bytes | None:
+    """The body for a fast path to answer; None when there is nothing for it to do: the client
+    left, or the body is over ``max_bytes`` and ``app`` (BodyLimit) has answered 413."""
+    read = await read_body(receive, max_bytes)
+    if read is None:
+        return None
+    if read.too_large:  # BodyLimit reads the rest, if any, and answers 413
+        await app(scope, replay(read.data, receive, more=read.more), send)
+        return None
+    return read.data

@@ -19,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from reprieve.api.fast_path import replay
 from reprieve.api.observability.logs import REQUEST_ID
 from reprieve.api.problems import PROBLEM_JSON, PayloadTooLarge, problem_for
 from reprieve.domain.errors import ForbiddenError, ReprieveError, ValidationError
@@ -58,20 +59,6 @@ async def _read_body(receive: Receive, limit: int | None = None) -> bytes | None
             return b"".join(chunks)
 
 
-def _replaying(body: bytes, receive: Receive) -> Receive:
-    """A ``receive`` that hands the app ``body`` once, then waits on the client as usual."""
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replay
-
-
 class BodyLimit:
     """Refuse request bodies over ``max_bytes`` with 413, whether or not Content-Length says so."""
 
@@ -94,7 +81,7 @@ class BodyLimit:
             return
         if body is None:
             return
-        await self.app(scope, _replaying(body, receive), send)
+        await self.app(scope, replay(body, receive, more=False), send)
 
 
 class Idempotency:
@@ -159,7 +146,7 @@ class Idempotency:
         if stored is not None:
             await _send_stored(stored, send)
             return
-        await self._run_and_keep(scope, _replaying(body, receive), send, owner, key)
+        await self._run_and_keep(scope, replay(body, receive, more=False), send, owner, key)
 
     async def _authentic(self, secret: str) -> bool:
         """Whether the token is valid now: a revoked token does not get its old answers back."""

@@ -23,7 +23,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from reprieve.api.deps import IDEMPOTENT, EnforcementDep, Now, Reader
 from reprieve.api.enforcement import Enforcement
-from reprieve.api.fast_path import JSON, eligible_authorization, read_body, replay
+from reprieve.api.fast_path import JSON, eligible_authorization, read_or_hand_over, replay
 from reprieve.api.middleware import DEFAULT_MAX_BODY_BYTES
 from reprieve.api.observability.metrics import record_checks
 from reprieve.api.observability.middleware import OPERATOR
@@ -96,12 +96,8 @@ class FastChecks:
         return self._answer(authorization, scope, receive, send)
 
     async def _answer(self, authorization: bytes, scope: Scope, receive: Receive, send: Send) -> None:
-        read = await read_body(receive, self.max_body_bytes)
-        if read is None:
-            return
-        body = read.data
-        if read.too_large:  # BodyLimit reads the rest, if any, and answers 413
-            await self.app(scope, replay(body, receive, more=read.more), send)
+        body = await read_or_hand_over(self.app, self.max_body_bytes, scope, receive, send)
+        if body is None:
             return
         try:
             content = await self._content(authorization, body, scope)

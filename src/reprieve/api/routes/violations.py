@@ -25,7 +25,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from reprieve.api.deps import IDEMPOTENT, CommitterDep, Now, Tenant, allow
 from reprieve.api.due_process_schemas import ViolationCreate, ViolationOut
 from reprieve.api.enforcement import CommittedWrites
-from reprieve.api.fast_path import JSON, eligible_authorization, read_body, replay
+from reprieve.api.fast_path import JSON, eligible_authorization, read_or_hand_over, replay
 from reprieve.api.middleware import DEFAULT_MAX_BODY_BYTES
 from reprieve.api.observability.middleware import OPERATOR
 from reprieve.api.problems import problem_for, problem_responses
@@ -125,12 +125,8 @@ class FastViolations:
     async def _answer(
         self, committer: GroupCommitter, authorization: bytes, scope: Scope, receive: Receive, send: Send
     ) -> None:
-        read = await read_body(receive, self.max_body_bytes)
-        if read is None:
-            return
-        body = read.data
-        if read.too_large:  # BodyLimit reads the rest, if any, and answers 413
-            await self.app(scope, replay(body, receive, more=read.more), send)
+        body = await read_or_hand_over(self.app, self.max_body_bytes, scope, receive, send)
+        if body is None:
             return
         state = scope["app"].state
         now: datetime = state.clock()
