@@ -32,8 +32,8 @@ serve: $(STAMP) ## Serve the API on the existing database
 worker: $(STAMP) ## Run the worker: announcements, webhooks (and NATS if REPRIEVE_NATS_URL is set)
 	REPRIEVE_DATABASE_URL=$(DB) $(BIN)/reprieve worker
 
-test: $(STAMP) browser-deps ## Run the whole test suite (PostgreSQL too when REPRIEVE_TEST_POSTGRES_URL is set)
-	$(BIN)/pytest -q
+test: $(STAMP) browser-deps ## Run the whole test suite on every core (PostgreSQL too when REPRIEVE_TEST_POSTGRES_URL is set)
+	$(BIN)/pytest -q -n auto --dist worksteal
 
 # The console's browser tests drive Debian's chromium through Playwright (a dev extra): install the
 # distribution's browser when there is none; never `playwright install` (it downloads its own).
@@ -42,7 +42,7 @@ browser-deps: ## Install Debian's chromium for the browser tests if it is missin
 		$$SUDO apt-get update -q && $$SUDO apt-get install -y -q chromium; }
 
 test-fast: $(STAMP) ## Run the tests, skipping the slow ones
-	$(BIN)/pytest -q -m "not slow"
+	$(BIN)/pytest -q -n auto --dist worksteal -m "not slow"
 
 lint: $(STAMP) ## ruff
 	$(BIN)/ruff check src tests bench

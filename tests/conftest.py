@@ -131,3 +131,10 @@ def impose(db: Database, now: datetime) -> Callable[..., dict[str, Any]]:
         return impose_sanction(db, command, actor=ACTOR, now=when)
 
     return impose_
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow tests first (the order is otherwise kept): when the suite runs on several cores
+    (``make test``: ``pytest -n auto``), the longest ones start at once instead of last, while
+    the other cores share out the rest."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
