@@ -124,14 +124,14 @@ def impose_within(db: Database, uow: UnitOfWork, commands: Sequence[ImposeSancti
 
 def prepare_imposed(
     db: Database, uow: UnitOfWork, command: ImposeSanction, *, identity: str, seq: int, sanction_id: str
-) -> tuple[Sanction, NewEvent]:
-    """The sanction.imposed event ``impose_within`` would record as event ``seq``, and its
-    Sanction, checked alike but not recorded: for a caller that records many commands' events
-    together (a batch of violations, ``UnitOfWork.record_runs``). ``starts_at`` must be given."""
+) -> NewEvent:
+    """The sanction.imposed event ``impose_within`` would record as event ``seq``, checked alike
+    but not recorded: for a caller that records many commands' events together (a batch of
+    violations, ``UnitOfWork.record_runs``; ``views.imposed_view`` shows the sanction from the
+    event). ``starts_at`` must be given."""
     assert command.starts_at is not None, "prepare_imposed: the instant of the batch's command is its own"
-    sanctions: list[Sanction] = []
-    data = _prepare(db, uow, command, identity, seq, sanction_id, {}, sanctions)
-    return sanctions[0], NewEvent(EventType.SANCTION_IMPOSED, data["starts_at"], data["operator"], data)
+    data = _prepare(db, uow, command, identity, seq, sanction_id, {}, None)
+    return NewEvent(EventType.SANCTION_IMPOSED, data["starts_at"], data["operator"], data)
 
 
 def _checked_subject(db: Database, uow: UnitOfWork, subject: AccountRef) -> AccountRef:

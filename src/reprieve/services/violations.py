@@ -47,7 +47,7 @@ from reprieve.services.due_process import Caller, policy_of
 from reprieve.services.group_commit import ALONE, Answer, GroupCommitter
 from reprieve.services.ids import new_id, new_ids
 from reprieve.services.sanctions import ImposeSanction, impose_within, prepare_imposed
-from reprieve.services.views import sanction_view
+from reprieve.services.views import imposed_view, sanction_view
 from reprieve.store import due_process as store
 from reprieve.store import queries
 from reprieve.store.db import Database
@@ -247,8 +247,8 @@ def record_violation_within(
         command = _ladder_command(uow.conn, checked, platform, policy, result, probation, automation, violation_id)
         sanction = impose_within(db, uow, [command])[0]
     strike = _strike(result, expiry_of(occurred_us, policy.strike_expiry))
-    uow.record([_recorded_event(checked, platform, identity, violation_id, automation, strike, sanction, probation,
-                                uow.at)])
+    uow.record([_recorded_event(checked, platform, identity, violation_id, automation, strike,
+                                sanction.id if sanction is not None else None, probation, uow.at)])
     body = _body(
         violation_id, external_id, ref, identity, severity.value, occurred_us, strike,
         probation.id if probation is not None else None,
@@ -293,7 +293,7 @@ def _strike(result: LadderResult, expires: int | None) -> dict[str, Any]:
 
 def _recorded_event(
     checked: CheckedViolation, platform: Platform, identity: str, violation_id: str, automation: Automation,
-    strike: dict[str, Any], sanction: Sanction | None, probation: Probation | None, at: str,
+    strike: dict[str, Any], sanction: str | None, probation: Probation | None, at: str,
 ) -> NewEvent:
     return NewEvent(
         EventType.VIOLATION_RECORDED, format_instant(checked.occurred) or "", platform.operator,
@@ -303,7 +303,7 @@ def _recorded_event(
             "severity": checked.severity.value, "category": checked.category, "facts": checked.facts,
             "occurred_at": format_instant(checked.occurred), "automated": automation.to_dict(),
             "strike": strike,
-            "sanction": sanction.id if sanction is not None else None,
+            "sanction": sanction,
             "probation": probation.id if probation is not None else None,
             "answered_at": at,
         },
@@ -384,28 +384,28 @@ def record_violations_within(uow: UnitOfWork, items: list[PendingViolation]) -> 
         )
         automation = checked.automation or Automation(policy.automated_detection, policy.automated_decision)
         violation_id = next(violation_ids)
-        sanction = None
+        imposed = None
         if result.step is not None:
             command = _ladder_command(
                 conn, checked, platform, policy, result, probation, automation, violation_id
             )
-            sanction, imposed = prepare_imposed(
+            imposed = prepare_imposed(
                 db, uow, command, identity=identity, seq=seq + len(events), sanction_id=next(sanction_ids)
             )
+            view = imposed_view(imposed.data, seq=seq + len(events), at=now)
             events.append(imposed)
         expires = expiry_of(occurred_us, policy.strike_expiry)
         added.setdefault((identity, platform.id), []).append(
             StrikeMark(occurred_us, strike_end(occurred_us, expires_at=expires, voided=(None, None)))
         )
         strike = _strike(result, expires)
-        events.append(_recorded_event(checked, platform, identity, violation_id, automation, strike, sanction,
-                                      probation, at))
+        events.append(_recorded_event(checked, platform, identity, violation_id, automation, strike,
+                                      imposed.data["id"] if imposed is not None else None, probation, at))
         runs.append((item.actor, at, events))
         seq += len(events)
         made.append((index, _body(
             violation_id, checked.external_id, ref, identity, severity.value, occurred_us, strike,
-            probation.id if probation is not None else None,
-            sanction_view(sanction, at=now) if sanction is not None else None,
+            probation.id if probation is not None else None, view if imposed is not None else None,
         )))
     uow.record_runs(runs, order=_BATCH_ORDER)
     for index, body in made:
