@@ -24,7 +24,8 @@ from reprieve.services import appeals, catalogue, violations
 from reprieve.services.audit import rebuild_projections, verify_audit_log
 from reprieve.services.due_process import Caller
 from reprieve.services.group_commit import GroupCommitter
-from reprieve.store import tables
+from reprieve.services.views import imposed_view, sanction_view
+from reprieve.store import queries, tables
 from reprieve.store.db import Database
 from reprieve.store.standing import standing_rows, standing_rows_of
 from reprieve.store.uow import UnitOfWork
@@ -216,3 +217,30 @@ def test_the_standing_of_a_batch_of_accounts_is_read_as_each_one_alone(
         assert together[account] == alone[account], account
     assert together["nobody"].identity is None
     assert together["dt"].probations and together["dt"].direct and together["bob"].reported
+
+
+def test_a_sanction_as_imposed_is_viewed_from_its_event_as_from_the_sanction(db: Database) -> None:
+    """``imposed_view`` (a batch's answer) shows what ``sanction_view`` shows of the sanction
+    loaded back, before it starts, while it runs, at and after its end, for every kind of term."""
+    catalogue.create_operator(db, id="meta", name="Meta", actor="setup", now=START)
+    catalogue.create_platform(db, id="facebook", operator="meta", name="Facebook", actor="setup", now=START)
+    start = NOW + timedelta(days=1)
+    terms = [
+        {"kind": "suspension", "ends_at": start + timedelta(days=7), "review_at": start + timedelta(days=3)},
+        {"kind": "restriction", "denies": ["post", "comment"], "duration": "P30D"},
+        {"kind": "termination"},
+        {"kind": "warning"},
+    ]
+    for n, term in enumerate(terms):
+        imposed = impose(db, f"facebook/user-{n}", starts_at=start, now=NOW, **term)
+        e = tables.events.c
+        with db.read() as conn:
+            seq, data = conn.execute(
+                select(e.seq, e.data).where(e.type == "sanction.imposed").order_by(e.seq.desc()).limit(1)
+            ).one()
+            sanction = queries.load_sanction(conn, imposed["id"])
+        assert sanction is not None
+        ends = sanction.changes[0].ends_at
+        instants = [NOW, start, start + timedelta(days=2), *([ends, ends + timedelta(seconds=1)] if ends else [])]
+        for at in instants:
+            assert imposed_view(json.loads(data), seq=seq, at=at) == sanction_view(sanction, at=at), (term, at)

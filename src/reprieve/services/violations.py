@@ -27,7 +27,6 @@ from reprieve.domain.events import EventType, NewEvent
 from reprieve.domain.model import AccountRef, Platform, ensure_text, parse_enum
 from reprieve.domain.policy import Policy, Severity
 from reprieve.domain.reason import CATEGORIES, Automation
-from reprieve.domain.sanctions import Sanction
 from reprieve.domain.strikes import (
     LadderName,
     LadderResult,
