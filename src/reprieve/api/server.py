@@ -10,6 +10,7 @@ import uvicorn
 from reprieve.api.app import create_app
 from reprieve.api.enforcement import attach_index
 from reprieve.api.observability.logs import LogFormat, logging_config
+from reprieve.api.transport import CoalescingHttpToolsProtocol
 from reprieve.config import load_settings
 from reprieve.domain.errors import ValidationError
 from reprieve.store.db import open_database
@@ -47,7 +48,10 @@ def serve(
             app = attach_index(
                 create_app(db, group_commit=settings.group_commit, opentelemetry=settings.opentelemetry), db
             )
-            uvicorn.run(app, host=host, port=port, proxy_headers=False, log_config=log_config, access_log=False)
+            uvicorn.run(
+                app, host=host, port=port, proxy_headers=False, log_config=log_config, access_log=False,
+                http=CoalescingHttpToolsProtocol,
+            )
         finally:
             db.dispose()
         return
@@ -56,5 +60,5 @@ def serve(
     os.environ[DATABASE_URL_ENV] = database_url
     uvicorn.run(
         FACTORY, factory=True, host=host, port=port, workers=workers, proxy_headers=False,
-        log_config=log_config, access_log=False,
+        log_config=log_config, access_log=False, http=CoalescingHttpToolsProtocol,
     )

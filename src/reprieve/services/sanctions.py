@@ -40,6 +40,10 @@ class ImposeSanction:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+#: Scopes already checked, by (subject's platform, scope asked for): ``_prepare``'s cache.
+Scopes = dict[tuple[str, tuple[str, ...] | None], list[Platform]]
+
+
 def impose_sanction(
     db: Database, command: ImposeSanction, *, actor: str, now: datetime, operators: Sequence[str] | None = None
 ) -> dict[str, Any]:
@@ -98,7 +102,7 @@ def _impose(
     ensured = ensure_accounts(db, uow, [_checked_subject(db, uow, c.subject) for c in commands])
     identities = ensured.identities
     ids = new_ids("snc", uow.now, len(commands))
-    scopes: dict[tuple[str, tuple[str, ...] | None], list[Platform]] = {}
+    scopes: Scopes = {}
     sanctions: list[Sanction] = []
     events: list[NewEvent] = []
     seq = uow.next_seq()
@@ -123,14 +127,16 @@ def impose_within(db: Database, uow: UnitOfWork, commands: Sequence[ImposeSancti
 
 
 def prepare_imposed(
-    db: Database, uow: UnitOfWork, command: ImposeSanction, *, identity: str, seq: int, sanction_id: str
+    db: Database, uow: UnitOfWork, command: ImposeSanction, *, identity: str, seq: int, sanction_id: str,
+    scopes: Scopes,
 ) -> NewEvent:
     """The sanction.imposed event ``impose_within`` would record as event ``seq``, checked alike
     but not recorded: for a caller that records many commands' events together (a batch of
     violations, ``UnitOfWork.record_runs``; ``views.imposed_view`` shows the sanction from the
-    event). ``starts_at`` must be given."""
+    event). ``starts_at`` must be given. ``scopes``: the scopes the caller's earlier commands
+    had checked (a dict the caller keeps for its batch: each is checked once)."""
     assert command.starts_at is not None, "prepare_imposed: the instant of the batch's command is its own"
-    data = _prepare(db, uow, command, identity, seq, sanction_id, {}, None)
+    data = _prepare(db, uow, command, identity, seq, sanction_id, scopes, None)
     return NewEvent(EventType.SANCTION_IMPOSED, data["starts_at"], data["operator"], data)
 
 
@@ -146,7 +152,7 @@ def _prepare(
     identity: str,
     seq: int,
     sanction_id: str,
-    scopes: dict[tuple[str, tuple[str, ...] | None], list[Platform]],
+    scopes: Scopes,
     sanctions: list[Sanction] | None,
 ) -> dict[str, Any]:
     """The payload of the sanction.imposed event; the Sanction itself is added to ``sanctions``."""

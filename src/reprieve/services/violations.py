@@ -45,7 +45,7 @@ from reprieve.services.catalogue import ensure_accounts, require_platform
 from reprieve.services.due_process import Caller, policy_of
 from reprieve.services.group_commit import ALONE, Answer, GroupCommitter
 from reprieve.services.ids import new_id, new_ids
-from reprieve.services.sanctions import ImposeSanction, impose_within, prepare_imposed
+from reprieve.services.sanctions import ImposeSanction, Scopes, impose_within, prepare_imposed
 from reprieve.services.views import imposed_view, sanction_view
 from reprieve.store import due_process as store
 from reprieve.store import queries
@@ -357,6 +357,7 @@ def record_violations_within(uow: UnitOfWork, items: list[PendingViolation]) -> 
     )
     runs: list[tuple[str, str, list[NewEvent]]] = []
     made: list[tuple[int, dict[str, Any]]] = []
+    scopes: Scopes = {}
     for index in todo:
         item = items[index]
         checked, now = item.checked, item.now
@@ -389,7 +390,8 @@ def record_violations_within(uow: UnitOfWork, items: list[PendingViolation]) -> 
                 conn, checked, platform, policy, result, probation, automation, violation_id
             )
             imposed = prepare_imposed(
-                db, uow, command, identity=identity, seq=seq + len(events), sanction_id=next(sanction_ids)
+                db, uow, command, identity=identity, seq=seq + len(events), sanction_id=next(sanction_ids),
+                scopes=scopes,
             )
             view = imposed_view(imposed.data, seq=seq + len(events), at=now)
             events.append(imposed)
