@@ -3,6 +3,7 @@ every problem body, and carried by the access line and any line logged for the r
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
@@ -257,3 +258,43 @@ def test_an_access_line_written_directly_is_the_line_the_formatter_makes(operato
     assert lines[0] == lines[1]
     assert lines[0][0] == ["level", "logger", "message", "request_id", "method", "route", "status", "duration_ms",
                            *(["operator"] if operator else [])]
+
+
+class CountedFlushes(io.StringIO):
+    def __init__(self) -> None:
+        super().__init__()
+        self.flushes = 0
+
+    def flush(self) -> None:
+        self.flushes += 1
+        super().flush()
+
+
+def test_access_lines_of_one_turn_of_the_event_loop_are_flushed_once_after_it() -> None:
+    stream = CountedFlushes()
+    logger = logging.getLogger("reprieve.test-access-flushes")
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    logger.addHandler(handler)
+    logger.propagate = False
+    logger.setLevel(logging.INFO)
+    fields = {"request_id": "r-1", "method": "POST", "route": "/v1/violations", "status": 201}
+
+    async def two_turns() -> list[tuple[int, int]]:
+        seen = []
+        for _ in range(2):
+            log_access(logger, "POST /v1/violations 201", fields)
+            log_access(logger, "POST /v1/violations 201", fields)
+            seen.append((len(stream.getvalue().splitlines()), stream.flushes))  # written, not yet flushed
+            await asyncio.sleep(0)
+            await asyncio.sleep(0)
+            seen.append((len(stream.getvalue().splitlines()), stream.flushes))
+        return seen
+
+    try:
+        seen = asyncio.run(two_turns())
+        log_access(logger, "POST /v1/violations 201", fields)  # outside an event loop: flushed at once
+    finally:
+        logger.removeHandler(handler)
+    assert seen == [(2, 0), (2, 1), (4, 1), (4, 2)]
+    assert (len(stream.getvalue().splitlines()), stream.flushes) == (5, 3)

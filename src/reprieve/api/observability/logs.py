@@ -7,10 +7,12 @@ carries that request's id too.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 import re
 import time
+import weakref
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -91,7 +93,8 @@ def log_access(logger: logging.Logger, message: str, fields: dict[str, Any]) -> 
     """``logger.handle(access_record(message, fields))``; but when ``logger`` is as
     ``logging_config`` leaves it (one stream handler writing JSON, no filters, not propagating),
     the line ``JsonFormatter`` would make is written directly: the record, the calls through
-    logging and the formatter's lookups cost more than the line itself."""
+    logging and the formatter's lookups cost more than the line itself. In an event loop, the
+    stream is flushed once at the end of the loop's turn, for all the lines of the turn."""
     handler = _json_stream(logger)
     if handler is None:
         logger.handle(access_record(message, fields))
@@ -105,9 +108,38 @@ def log_access(logger: logging.Logger, message: str, fields: dict[str, Any]) -> 
         line = orjson.dumps(data, default=str).decode() + handler.terminator
         with handler.lock:  # type: ignore[union-attr]  # made by Handler.__init__
             handler.stream.write(line)
-            handler.flush()
+        _flush_after_this_turn(handler)
     except Exception:  # as StreamHandler.emit
         handler.handleError(access_record(message, fields))
+
+
+#: Per event loop, the handlers it will flush at the end of its current turn.
+_TO_FLUSH: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, set[logging.Handler]] = weakref.WeakKeyDictionary()
+
+
+def _flush_after_this_turn(handler: logging.Handler) -> None:
+    """Flush ``handler`` once the running event loop's turn ends, once for all the lines the
+    turn wrote (a flush is a system call, during which the GIL goes to another thread and
+    must then be won back); at once outside an event loop."""
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        handler.flush()
+        return
+    pending = _TO_FLUSH.get(loop)
+    if pending is None:
+        pending = _TO_FLUSH[loop] = set()
+    if handler not in pending:
+        pending.add(handler)
+        loop.call_soon(_flush_pending, handler, pending)
+
+
+def _flush_pending(handler: logging.Handler, pending: set[logging.Handler]) -> None:
+    pending.discard(handler)
+    try:
+        handler.flush()
+    except Exception:  # as StreamHandler.emit: logging never stops the app
+        handler.handleError(access_record("flush", {}))
 
 
 def _json_stream(logger: logging.Logger) -> logging.StreamHandler[Any] | None:
