@@ -168,9 +168,12 @@ def test_a_batch_answers_and_records_exactly_what_one_at_a_time_would(
     assert verify_audit_log(db).ok
 
 
+@pytest.mark.parametrize("whole", [True, False], ids=["the-whole-group", "after-another-command"])
 def test_a_batch_with_a_refused_report_falls_back_to_one_savepoint_each(
-    db: Database, twins: GroupCommitter
+    db: Database, twins: GroupCommitter, whole: bool
 ) -> None:
+    """The batch fails and each report runs alone: a batch that is the whole group (run
+    without a savepoint) in a new transaction, one after another command under its savepoint."""
     (_, batched), _ = TWINS
     entered, release = threading.Event(), threading.Event()
 
@@ -180,6 +183,7 @@ def test_a_batch_with_a_refused_report_falls_back_to_one_savepoint_each(
 
     gate = twins.submit(hold, actor="gate", now=NOW)
     assert entered.wait(timeout=30)
+    other = None if whole else twins.submit(lambda uow: "done", actor="other", now=NOW)
     good = violations.submit_violation(twins, report(batched, "g-1", "erin"), caller=PLATFORM_CLIENT, now=NOW)
     # Another operator's platform, seen by a token of this operator only: refused inside the writer.
     hidden = violations.submit_violation(twins, report("tbook", "g-2", "erin"), caller=PLATFORM_CLIENT, now=NOW,
@@ -190,6 +194,8 @@ def test_a_batch_with_a_refused_report_falls_back_to_one_savepoint_each(
 
     assert good.result(timeout=30).created and also.result(timeout=30).created
     assert twins.batched == 0
+    assert twins.groups == 2  # the gate's, then the reports' (a batch that was the whole group failed, undone)
+    assert other is None or other.result(timeout=30) == "done"
     assert also.result().body["strike"]["count"] == 2
     with pytest.raises(Exception, match="no platform"):
         hidden.result(timeout=30)

@@ -49,10 +49,14 @@ class UnitOfWork:
         return self._head[0] + 1
 
     @contextmanager
-    def command(self, *, actor: str, now: datetime) -> Iterator[UnitOfWork]:
+    def command(self, *, actor: str, now: datetime, savepoint: bool = True) -> Iterator[UnitOfWork]:
         """One command of a group sharing this transaction, under a SAVEPOINT and its own actor and
-        instant: if it raises, only its own changes are undone and the chain head is as before."""
+        instant: if it raises, only its own changes are undone and the chain head is as before.
+        Without ``savepoint``, the caller must undo the whole transaction if it raises."""
         self.actor, self.now, self.at = actor, now, format_instant(now) or ""
+        if not savepoint:
+            yield self
+            return
         saved = (self._head, self.recorded_count, self.last_event)
         # On the driver's cursor: SQLAlchemy's begin_nested() compiles and tracks each SAVEPOINT
         # and RELEASE, which cost a group commit of violations more than the statements.
