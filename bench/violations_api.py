@@ -2,6 +2,7 @@
 
     python bench/violations_api.py [--quick] [--backend sqlite|postgresql] [--workers W] [--count N]
                                    [--seconds S] [--concurrency C] [--accounts A] [--no-baseline]
+                                   [--no-pin]
 
 Targets (issue 4): >= 2,000 violations/s through ``POST /v1/violations`` against one ``reprieve
 serve`` process on SQLite (WAL, synchronous=FULL), and >= 100,000 ladder evaluations/s in process.
@@ -16,6 +17,11 @@ stopped at N or after S seconds. It does so twice, with ``REPRIEVE_GROUP_COMMIT=
 (each violation its own transaction: the baseline; --no-baseline skips it), and afterwards
 verifies each database's hash chain. Server CPU is that of the server's processes (all of
 them with --workers), read from /proc.
+
+On a machine with two CPUs or more, one server process runs on the last CPU this process may
+use (``reprieve serve --cpus``) and the load generator on the others, so that neither takes
+the other's CPU and the server's threads, which take turns under the GIL, keep one CPU's
+caches; --no-pin leaves both to the kernel (as do --workers above 1).
 """
 
 from __future__ import annotations
@@ -86,7 +92,9 @@ def main() -> None:
     )
     p.add_argument("--workers", type=int, default=1, help="server processes (reprieve serve --workers)")
     p.add_argument("--no-baseline", action="store_true", help="skip the run without group commit")
+    p.add_argument("--no-pin", action="store_true", help="let the kernel place the server and the load generator")
     args = p.parse_args()
+    server_cpus, placement = place(pin=not args.no_pin, workers=args.workers)
     count = args.count or (1_500 if args.quick else 30_000)
     seconds = args.seconds or (5.0 if args.quick else 30.0)
 
@@ -94,12 +102,13 @@ def main() -> None:
     print(f"# {cpu_model()}, {os.cpu_count()} CPUs, Python {platform_module.python_version()}")
     print(f"# backend: {args.backend}; server processes: {args.workers}; violations per run: {count:,}"
           f" (at most {seconds:g} s); in flight: {args.concurrency}; accounts: {args.accounts:,}")
+    print(f"# placement: {placement}")
     print(f"# command: python bench/violations_api.py {' '.join(sys.argv[1:])}")
     print(f"# load average before: {load_average()}")
     runs = [
         drive_server(group_commit=flag, count=count, seconds=seconds, concurrency=args.concurrency,
                      accounts=args.accounts, backend=args.backend, postgres_url=args.postgres_url,
-                     workers=args.workers)
+                     workers=args.workers, cpus=server_cpus)
         for flag in ((True,) if args.no_baseline else (True, False))
     ]
     print(f"# load average after: {load_average()}")
@@ -120,6 +129,18 @@ def main() -> None:
           f" {'met' if ladder >= TARGET_LADDER_PER_SECOND else 'NOT met'}")
     if any(run.failures or not run.verified for run in runs):
         sys.exit(1)
+
+
+def place(*, pin: bool, workers: int) -> tuple[str | None, str]:
+    """Pin this process (the load generator) to all but the last CPU it may use and return that
+    one, for the server (``reprieve serve --cpus``); with a description of the placement."""
+    allowed = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+    if not pin or workers != 1 or len(allowed) < 2:
+        return None, "left to the kernel" + ("" if pin else " (--no-pin)")
+    server, client = allowed[-1], allowed[:-1]
+    os.sched_setaffinity(0, client)
+    cpus = ",".join(map(str, client))
+    return str(server), f"server on CPU {server} (reprieve serve --cpus {server}), load generator on CPU {cpus}"
 
 
 def cpu_model() -> str:
@@ -163,7 +184,7 @@ def scratch_url(backend: str, postgres_url: str) -> Iterator[str]:
 
 def drive_server(
     *, group_commit: bool, count: int, seconds: float, concurrency: int, accounts: int, backend: str,
-    postgres_url: str, workers: int,
+    postgres_url: str, workers: int, cpus: str | None = None,
 ) -> Run:
     with scratch_url(backend, postgres_url) as url, tempfile.TemporaryFile("w+") as log:
         cli(url, "operator", "create", "meta", "--name", "Meta")
@@ -174,7 +195,8 @@ def drive_server(
         env = dict(os.environ, REPRIEVE_GROUP_COMMIT="1" if group_commit else "0")
         # The server's output goes to a file: an unread pipe would block it once full.
         server = subprocess.Popen(
-            [str(REPRIEVE), "--database-url", url, "serve", "--port", str(port), "--workers", str(workers)],
+            [str(REPRIEVE), "--database-url", url, "serve", "--port", str(port), "--workers", str(workers),
+             *(["--cpus", cpus] if cpus else [])],
             env=env, stdout=log, stderr=log, text=True,
         )
         try:

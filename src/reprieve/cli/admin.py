@@ -155,13 +155,20 @@ def serve_command(
     workers: int = typer.Option(1, min=1, max=64),
     log_format: str = typer.Option("json", help="json (one object per line) or text"),
     access_log: bool = typer.Option(True, help="a line per request on stdout"),
+    cpus: str = typer.Option(
+        "", help="run only on these CPUs, e.g. 1 or 2-3 (Linux); one CPU for one process keeps the "
+        "threads that take turns under the GIL on the same caches (docs/operations.md)",
+    ),
 ) -> None:
     """Run the HTTP API."""
     from reprieve.api.observability.logs import LogFormat
-    from reprieve.api.server import serve
+    from reprieve.api.server import parse_cpus, run_on, serve
 
     if log_format not in tuple(LogFormat):
         raise ValidationError(f"must be one of {', '.join(LogFormat)}", field="log-format")
+    chosen = parse_cpus(cpus) if cpus else None
+    if chosen:
+        run_on(chosen)  # refused before anything is opened
     db = state(ctx).db()  # migrate before the workers start
     db.dispose()
-    serve(state(ctx).database_url, host, port, workers, log_format=log_format, access_log=access_log)
+    serve(state(ctx).database_url, host, port, workers, log_format=log_format, access_log=access_log, cpus=chosen)
