@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -9,6 +10,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import IO
 
 import httpx2
@@ -30,15 +32,24 @@ def free_port() -> int:
 @contextmanager
 def running(database_url: str, workers: int) -> Iterator[str]:
     """A server started by ``serve()`` in a child process; yields its base URL once it answers."""
+    with running_process(database_url, workers) as (base, _):
+        yield base
+
+
+@contextmanager
+def running_process(
+    database_url: str, workers: int, *, cpus: tuple[int, ...] | None = None
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """``running``, yielding the server's process too."""
     port = free_port()
     code = (
         "from reprieve.api.server import serve; "
-        f"serve({database_url!r}, '127.0.0.1', {port}, {workers})"
+        f"serve({database_url!r}, '127.0.0.1', {port}, {workers}, cpus={cpus!r})"
     )
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=log)
         try:
-            yield _wait_until_up(f"http://127.0.0.1:{port}", process, log)
+            yield _wait_until_up(f"http://127.0.0.1:{port}", process, log), process
         finally:
             process.terminate()
             try:
@@ -90,3 +101,77 @@ def test_serve_needs_a_worker() -> None:
 
     with pytest.raises(ValidationError):
         serve("sqlite://", "127.0.0.1", 0, 0)
+
+
+# --- --cpus ----------------------------------------------------------------------------------
+
+
+def _cpus_allowed(pid: int) -> str:
+    """The CPUs the kernel lets ``pid`` run on, as /proc lists them (e.g. ``1`` or ``0-1``)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("Cpus_allowed_list:"):
+            return line.split(":", 1)[1].strip()
+    raise AssertionError(f"no Cpus_allowed_list for {pid}")
+
+
+def _children(pid: int) -> list[int]:
+    return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="CPU placement is read from Linux's /proc")
+@pytest.mark.parametrize("workers", [1, 2])
+def test_serve_runs_on_the_cpus_given(tmp_path: Path, workers: int) -> None:
+    cpu = max(os.sched_getaffinity(0))
+    url = f"sqlite:///{tmp_path / 'pinned.db'}"
+    with running_process(url, workers, cpus=(cpu,)) as (base, process):
+        assert httpx2.get(f"{base}/healthz", timeout=10).status_code == 200
+        assert _cpus_allowed(process.pid) == str(cpu)
+        if workers > 1:  # the workers (and uvicorn's supervisor's helpers) inherit the placement
+            children = _children(process.pid)
+            assert len(children) >= workers
+            assert {_cpus_allowed(child) for child in children} == {str(cpu)}
+
+
+def test_parse_cpus_reads_linux_lists() -> None:
+    from reprieve.api.server import parse_cpus
+
+    last = (os.cpu_count() or 1) - 1
+    assert parse_cpus("0") == (0,)
+    assert parse_cpus(f"0-{last}") == tuple(range(last + 1))
+    assert parse_cpus(f"{last},0, 0") == tuple(sorted({0, last}))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "is not a list of CPUs"),
+        ("one", "is not a list of CPUs"),
+        ("1,", "is not a list of CPUs"),
+        ("-1", "is not a list of CPUs"),
+        ("3-1", "'3-1' is an empty range"),
+        ("100000", "there is no CPU 100000"),
+    ],
+)
+def test_parse_cpus_refuses_what_is_not_a_cpu_list(text: str, message: str) -> None:
+    from reprieve.api.server import parse_cpus
+
+    with pytest.raises(ValidationError, match=message) as refused:
+        parse_cpus(text)
+    assert refused.value.field == "cpus"
+
+
+def test_serve_refuses_cpus_that_are_not_there(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from reprieve.cli import main
+
+    database = tmp_path / "never.db"
+    before = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
+    with pytest.raises(SystemExit) as exited:
+        main(["--database-url", f"sqlite:///{database}", "serve", "--cpus", "100000"])
+    assert exited.value.code == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith("error: cpus: there is no CPU 100000: this machine has CPUs 0 to ") and err.count("\n") == 1
+    assert not database.exists()  # refused before anything was opened
+    if before is not None:
+        assert os.sched_getaffinity(0) == before
