@@ -15,7 +15,8 @@ from sqlalchemy import func, select
 
 from reprieve.api.app import create_app
 from reprieve.domain.model import AccountRef
-from reprieve.services import catalogue, members, sanctions
+from reprieve.services import appeals, catalogue, members, sanctions
+from reprieve.services.due_process import Caller
 from reprieve.store import tables
 from reprieve.store.db import Database
 from reprieve.web import security
@@ -290,3 +291,35 @@ def test_the_account_page_offers_lift_and_returns_to_the_account(
                              data={"csrf_token": csrf(console, "/console"), "confirm": "yes", "reason": "r",
                                    "back": "https://evil.example/"})
     assert elsewhere.headers["location"].startswith("/console/sanctions/")
+
+
+def test_the_appeal_queue_and_the_dashboard_show_the_appeals_open_at_the_instant_shown(
+    console: TestClient, db: Database, clock: Clock
+) -> None:
+    start = clock.now
+    person = Caller("test")
+    filed = {}
+    for name, day in (("first", 1), ("second", 3)):  # one open appeal a sanction: two sanctions
+        sanction = impose(db, clock, f"facebook/{name}")
+        clock.now = start + timedelta(days=day)
+        filed[name] = appeals.file_appeal(
+            db, sanction_id=sanction, kind="complaint", filed_by={"relation": "subject", "name": "Ivan"},
+            statement=f"the {name} complaint", channel="api", caller=person, now=clock.now,
+        )["id"]
+    clock.now = start + timedelta(days=5)
+    appeals.decide_appeal(db, filed["first"], outcome="denied", rationale="r", reply="no", caller=person, now=clock.now)
+    clock.now = start + timedelta(days=6)
+    sign_in(console, "moderator@meta.example")
+
+    def shown(at: timedelta | None) -> tuple[set[str], str]:
+        query = "" if at is None else "?at=" + (start + at).strftime("%Y-%m-%dT%H:%M")
+        queue = console.get(f"/console/queues/appeals{query}").text
+        figure = re.search(r'id="figure-appeals">(\d+)<', console.get(f"/console{query}").text)
+        assert figure is not None
+        return {name for name, id_ in filed.items() if id_ in queue}, figure.group(1)
+
+    assert shown(None) == ({"second"}, "1")  # now: the first was decided yesterday
+    assert shown(timedelta(hours=12)) == (set(), "0")  # before either was received
+    assert shown(timedelta(days=2)) == ({"first"}, "1")
+    assert shown(timedelta(days=4)) == ({"first", "second"}, "2")  # both open then, one decided since
+    assert shown(timedelta(days=5, hours=1)) == ({"second"}, "1")

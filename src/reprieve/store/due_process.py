@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, and_, exists, func, not_, select
+from sqlalchemy import Connection, and_, exists, func, not_, or_, select
 
 from reprieve.domain.policy import ladder_from_data
 from reprieve.domain.reviews import Assessment, Review, ReviewState, Risk
@@ -181,6 +181,8 @@ class AppealFilter:
     operator: str | None = None
     operators: Sequence[str] | None = None
     sanction: str | None = None
+    #: Open at this instant (µs): received by then and not decided by then, whatever since.
+    open_at: int | None = None
 
 
 def list_appeal_rows(
@@ -199,6 +201,8 @@ def list_appeal_rows(
         query = query.where(AP.operator_id.in_(list(f.operators)))
     if f.sanction:
         query = query.where(AP.sanction_id == f.sanction)
+    if f.open_at is not None:
+        query = query.where(AP.received_at <= f.open_at, or_(AP.decided_at.is_(None), AP.decided_at > f.open_at))
     rows = [dict(r._mapping) for r in conn.execute(query)]
     next_cursor = encode_cursor(rows[limit - 1]["id"]) if len(rows) > limit else None
     return rows[:limit], next_cursor

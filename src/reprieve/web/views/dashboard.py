@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from reprieve.domain.model import SanctionKind
 from reprieve.domain.reviews import ReviewState
-from reprieve.domain.time import parse_instant
+from reprieve.domain.time import parse_instant, to_micros
 from reprieve.services import appeals, dashboard, reviews
 from reprieve.store.due_process import AppealFilter, ReviewFilter
 from reprieve.web.auth import Desk, Signed
@@ -31,8 +31,13 @@ def age_band(received_at: str, now: datetime) -> str:
     return "fresh" if days < AGE_BANDS[0] else "old" if days < AGE_BANDS[1] else "late"
 
 
-def open_appeals(desk: Desk) -> list[dict[str, Any]]:
-    f = AppealFilter(state="open", operator=desk.tenant.operator_filter(None), operators=desk.tenant.operators)
+def open_appeals(desk: Desk, kind: str | None = None) -> list[dict[str, Any]]:
+    """The appeals open now, or at the instant the page shows (``?at=``): received by then and
+    not yet decided then, even if decided since."""
+    f = AppealFilter(
+        state="open" if desk.at is None else None, open_at=None if desk.at is None else to_micros(desk.at),
+        kind=kind, operator=desk.tenant.operator_filter(None), operators=desk.tenant.operators,
+    )
     return list(appeals.list_appeals(desk.db, f, limit=QUEUE_LIMIT)["items"])
 
 

@@ -10,11 +10,11 @@ from starlette.responses import Response
 
 from reprieve.domain.appeals import AppealKind
 from reprieve.domain.reviews import ReviewState
-from reprieve.services import appeals, reviews
-from reprieve.store.due_process import AppealFilter, ReviewFilter
+from reprieve.services import reviews
+from reprieve.store.due_process import ReviewFilter
 from reprieve.web.auth import Signed
 from reprieve.web.rendering import render
-from reprieve.web.views.dashboard import QUEUE_LIMIT, age_band
+from reprieve.web.views.dashboard import QUEUE_LIMIT, age_band, open_appeals
 from reprieve.web.views.routing import console_router
 from reprieve.web.views.sanctions import SLUG
 
@@ -47,9 +47,7 @@ def appeal_queue(
     kind: AppealKind | None = None,
     age: Annotated[str | None, Query(pattern=r"^(fresh|old|late)?$")] = None,
 ) -> Response:
-    f = AppealFilter(state="open", kind=kind.value if kind else None, operator=desk.tenant.operator_filter(None),
-                     operators=desk.tenant.operators)
-    items = appeals.list_appeals(desk.db, f, limit=QUEUE_LIMIT)["items"]
+    items = open_appeals(desk, kind.value if kind else None)
     for item in items:
         item["age"] = age_band(item["received_at"], desk.instant)
     if age:
