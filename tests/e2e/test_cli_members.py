@@ -27,3 +27,22 @@ def test_member_create_at_the_command_line(database_url: str, capsys: pytest.Cap
     assert created["email"] == "ann@meta.example" and created["role"] == "auditor"
     assert cli.events() == before + 1
     assert "ann@meta.example" in cli.ok("member", "list", "--operator", "meta")
+
+
+def test_member_disable_at_the_command_line(database_url: str, capsys: pytest.CaptureFixture[str],
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    cli = Cli(database_url, capsys)
+    cli.ok("demo", "--synthetic", "0")
+    monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
+    created = cli.json("member", "create", "--email", "leo@meta.example", "--name", "Leo", "--role", "moderator",
+                       "--operator", "meta", "--password-stdin")
+    before = cli.events()
+    assert cli.fails("member", "disable", "nobody@meta.example") == "error: no member 'nobody@meta.example'\n"
+    assert cli.events() == before
+    disabled = cli.json("member", "disable", "Leo@Meta.example")
+    assert disabled["id"] == created["id"] and disabled["disabled_at"]
+    assert cli.events() == before + 1
+    assert cli.fails("member", "disable", created["id"]).startswith(f"error: member {created['id']} was disabled at ")
+    listed = {m["email"]: m["disabled_at"] for m in cli.json("member", "list", "--operator", "meta")}
+    assert listed["leo@meta.example"] == disabled["disabled_at"]
+    assert "DISABLED" in cli.ok("member", "list", "--operator", "meta")

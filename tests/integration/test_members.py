@@ -3,6 +3,7 @@ backend."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 
 import pytest
@@ -11,8 +12,9 @@ from sqlalchemy import select
 
 from reprieve.domain.errors import ConflictError, NotFoundError, ValidationError
 from reprieve.domain.model import Role
+from reprieve.domain.time import format_instant
 from reprieve.services import catalogue, members
-from reprieve.store import tables
+from reprieve.store import eventlog, tables
 from reprieve.store.db import Database
 
 PASSWORD = "correct horse battery"
@@ -119,3 +121,43 @@ def test_old_attempts_and_expired_sessions_are_forgotten(db: Database, now: date
         sessions = conn.execute(select(tables.console_sessions.c.id)).scalars().all()
     assert len(attempts) == 1 and len(sessions) == 1
     assert members.session_member(db, fresh, now=later) is not None
+
+
+def test_a_disabled_member_loses_every_session_and_cannot_sign_in(db: Database, now: datetime, meta: str) -> None:
+    created = create(db, now)
+    create(db, now, email="max@meta.example", name="Max")
+    _, first = members.sign_in(db, email="mia@meta.example", password=PASSWORD, now=now)
+    _, second = members.sign_in(db, email="mia@meta.example", password=PASSWORD, now=now)
+    _, other = members.sign_in(db, email="max@meta.example", password=PASSWORD, now=now)
+    with db.read() as conn:
+        before = eventlog.count_events(conn)
+    later = now + timedelta(minutes=5)
+    disabled = members.disable_member(db, "MIA@meta.example", actor="admin", now=later)
+    assert disabled["id"] == created["id"] and disabled["disabled_at"] == format_instant(later)
+    assert members.session_member(db, first, now=later) is None
+    assert members.session_member(db, second, now=later) is None
+    assert members.session_member(db, other, now=later) is not None  # the others' go on
+    with pytest.raises(members.SignInRefused):
+        members.sign_in(db, email="mia@meta.example", password=PASSWORD, now=later)
+    with db.read() as conn:
+        recorded = eventlog.read_events(conn, after=before, limit=10)
+    assert [(e.type, e.actor, json.loads(e.data)) for e in recorded] == [
+        ("member.disabled", "admin", {"id": created["id"]})
+    ]
+    listed = {m["email"]: m["disabled_at"] for m in members.list_members(db)}
+    assert listed == {"mia@meta.example": format_instant(later), "max@meta.example": None}
+
+
+def test_disabling_names_a_member_of_ones_own_operator_once(db: Database, now: datetime, meta: str) -> None:
+    created = create(db, now)
+    with db.read() as conn:
+        before = eventlog.count_events(conn)
+    with pytest.raises(NotFoundError):
+        members.disable_member(db, "nobody@meta.example", actor="admin", now=now)
+    with pytest.raises(NotFoundError):  # another operator's admin does not see Meta's members
+        members.disable_member(db, str(created["id"]), actor="admin", now=now, operators=["x"])
+    members.disable_member(db, str(created["id"]), actor="admin", now=now)
+    with pytest.raises(ConflictError, match="was disabled at"):
+        members.disable_member(db, str(created["id"]), actor="admin", now=now)
+    with db.read() as conn:
+        assert eventlog.count_events(conn) == before + 1

@@ -61,4 +61,20 @@ def member_list(
     if as_json:
         emit_json(rows)
     else:
-        table(rows, [("id", "id"), ("email", "email"), ("name", "name"), ("role", "role"), ("operator", "operator")])
+        table(rows, [("id", "id"), ("email", "email"), ("name", "name"), ("role", "role"), ("operator", "operator"),
+                     ("disabled", "disabled_at")])
+
+
+@member_app.command("disable")
+def member_disable(
+    ctx: typer.Context,
+    member: str = typer.Argument(..., help="The member's id (mem_...) or e-mail"),
+    as_json: bool = JSON,
+) -> None:
+    """Disable a member (someone who left): their sessions end at once and they can no longer
+    sign in. What they did keeps their name."""
+    result = members.disable_member(state(ctx).db(), member, actor=actor(), now=now())
+    if as_json:
+        emit_json(result)
+    else:
+        record(result, ["id", "email", "name", "role", "operator", "disabled_at"])

@@ -43,6 +43,7 @@ class EventType(StrEnum):
     AMNESTY_REVERT_STARTED = "amnesty.revert_started"  # then one sanction.imposed naming it per re-imposed
     AMNESTY_REVERTED = "amnesty.reverted"
     MEMBER_CREATED = "member.created"  # the console: recorded, not projected (like tokens)
+    MEMBER_DISABLED = "member.disabled"
     # The worker's announcements of what time has done (projected nowhere: enforcement computes time).
     SANCTION_STARTED = "sanction.started"
     SANCTION_ENDED = "sanction.ended"

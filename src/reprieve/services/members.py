@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -21,7 +22,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, update
 
 from reprieve.domain.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
 from reprieve.domain.events import EventType, NewEvent
@@ -126,6 +127,26 @@ def create_member(
             "created_at": format_instant(now)}
 
 
+def disable_member(
+    db: Database, member: str, *, actor: str, now: datetime, operators: Sequence[str] | None = None
+) -> dict[str, Any]:
+    """Disable a member, named by id or e-mail, from now on: their sessions end and they can no
+    longer sign in (offboarding). NotFoundError if there is none (among ``operators``'
+    members), ConflictError if already disabled. The member's name stays on what they did."""
+    m = tables.members.c
+    named = m.id == member if member.startswith("mem_") else m.email == normalise_email(member)
+    with UnitOfWork(db, actor=actor, now=now) as uow:
+        row = uow.conn.execute(select(tables.members).where(named)).first()
+        if row is None or (operators is not None and row.operator_id not in operators):
+            raise NotFoundError(f"no member {member!r}")
+        if row.disabled_at is not None:
+            raise ConflictError(f"member {row.id} was disabled at {row.disabled_at}")
+        uow.conn.execute(update(tables.members).where(m.id == row.id).values(disabled_at=uow.at))
+        uow.conn.execute(delete(tables.console_sessions).where(tables.console_sessions.c.member_id == row.id))
+        uow.record([NewEvent(EventType.MEMBER_DISABLED, uow.at, row.operator_id, {"id": row.id})])
+    return {**_member(row).to_dict(), "disabled_at": format_instant(now)}
+
+
 def _member(row: Any) -> Member:
     return Member(row.id, row.operator_id, row.email, row.name, Role(row.role))
 
@@ -143,7 +164,7 @@ def list_members(db: Database, *, operators: list[str] | None = None) -> list[di
     if operators is not None:
         query = query.where(tables.members.c.operator_id.in_(operators))
     with db.read() as conn:
-        return [_member(row).to_dict() for row in conn.execute(query)]
+        return [{**_member(row).to_dict(), "disabled_at": row.disabled_at} for row in conn.execute(query)]
 
 
 def locked_until(db: Database, email: str, *, now: datetime) -> datetime | None:
