@@ -323,3 +323,40 @@ def test_the_appeal_queue_and_the_dashboard_show_the_appeals_open_at_the_instant
     assert shown(timedelta(days=2)) == ({"first"}, "1")
     assert shown(timedelta(days=4)) == ({"first", "second"}, "2")  # both open then, one decided since
     assert shown(timedelta(days=5, hours=1)) == ({"second"}, "1")
+
+
+def test_an_admin_disables_a_member_from_the_members_page_and_their_session_ends(
+    console: TestClient, db: Database
+) -> None:
+    moderator = TestClient(console.app)
+    sign_in(moderator, "moderator@meta.example")
+    assert moderator.get("/console").status_code == 200
+    assert moderator.get("/console/members").status_code == 403  # admins only
+    assert "/console/members" not in moderator.get("/console").text  # nor in the menu
+    sign_in(console, "admin@meta.example")
+    page = console.get("/console/members")
+    assert page.status_code == 200 and 'href="/console/members"' in page.text
+    assert "moderator@meta.example" in page.text and "moderator@x.example" not in page.text  # Meta's only
+    with db.read() as conn:
+        ids = dict(conn.execute(select(tables.members.c.email, tables.members.c.id)).all())
+    target, me = ids["moderator@meta.example"], ids["admin@meta.example"]
+    token = csrf(console, "/console/members")
+    refused = [
+        console.post(f"/console/members/{target}/disable", data={"csrf_token": token}),  # no confirmation
+        console.post(f"/console/members/{me}/disable", data={"csrf_token": token, "confirm": "yes"}),  # oneself
+        console.post(f"/console/members/{ids['moderator@x.example']}/disable",  # another operator's
+                     data={"csrf_token": token, "confirm": "yes"}),
+        console.post(f"/console/members/{target}/disable", data={"confirm": "yes"}),  # no CSRF token
+    ]
+    assert [r.status_code for r in refused] == [400, 400, 404, 403]
+    assert count(db, tables.members, tables.members.c.disabled_at.is_not(None)) == 0
+    assert moderator.get("/console").status_code == 200
+
+    done = console.post(f"/console/members/{target}/disable", data={"csrf_token": token, "confirm": "yes"})
+    assert done.status_code == 200 and done.url.path == "/console/members"
+    assert 'id="notice"' in done.text and "disabled since" in done.text
+    assert count(db, tables.events, tables.events.c.type == "member.disabled") == 1
+    gone = moderator.get("/console", follow_redirects=False)
+    assert gone.status_code == 303 and "/console/sign-in" in gone.headers["location"]
+    assert sign_in(moderator, "moderator@meta.example").status_code == 401  # refused, as a wrong password
+    assert moderator.get("/console", follow_redirects=False).status_code == 303

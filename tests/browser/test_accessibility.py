@@ -22,7 +22,8 @@ import pytest
 from browser_support import TIMEOUT_MS, LiveServer, screenshot, sign_in
 
 from reprieve.domain.model import AccountRef
-from reprieve.services import appeal_codes
+from reprieve.services import appeal_codes, members
+from reprieve.services.demo import DEMO_PASSWORD
 from reprieve.services.sanctions import ImposeSanction, impose_sanction
 
 if TYPE_CHECKING:
@@ -193,3 +194,22 @@ def test_the_check_finds_a_serious_violation_when_there_is_one(axe_page: Page, l
     }""")
     found = violations(axe_page)
     assert any("] label (" in line and "#unlabelled" in line for line in found), found
+
+
+def test_an_admin_disables_a_member_on_an_accessible_members_page(axe_page: Page, live_server: LiveServer) -> None:
+    page = axe_page
+    email = f"leaver-{secrets.token_hex(4)}@meta.example"
+    members.create_member(live_server.db, email=email, name="Lee Leaver", role="reviewer", operator="meta",
+                          password=DEMO_PASSWORD, actor="test", now=datetime.now(UTC))
+    sign_in(page, live_server, "admin@meta.example")
+    page.click("nav.main-nav a[href='/console/members']")
+    page.wait_for_url(re.compile(r"/console/members$"))
+    assert violations(page) == []
+    row = page.locator("#member-list tr", has_text=email)
+    row.locator("summary").click()
+    assert violations(page) == []  # the open form too
+    row.locator("input[name=confirm]").check()
+    row.locator("button[type=submit]").click()
+    page.wait_for_selector("#notice")
+    assert "disabled since" in page.locator("#member-list tr", has_text=email).inner_text()
+    assert violations(page) == []

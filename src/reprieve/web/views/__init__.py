@@ -8,7 +8,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from reprieve.web.views import accounts, amnesties, audit, dashboard, due_process, queues, sanctions, session
+from reprieve.web.views import (
+    accounts,
+    amnesties,
+    audit,
+    dashboard,
+    due_process,
+    members,
+    queues,
+    sanctions,
+    session,
+)
 
 ROUTERS: tuple[APIRouter, ...] = (
     session.router,
@@ -19,4 +29,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     due_process.router,
     amnesties.router,
     audit.router,
+    members.router,
 )

@@ -1,0 +1,39 @@
+"""The members page: an operator's admins see its members and disable those who left."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Path, Request
+from starlette.responses import Response
+
+from reprieve.domain.errors import ValidationError
+from reprieve.domain.model import Role
+from reprieve.services import members
+from reprieve.web.auth import Desk, desk
+from reprieve.web.rendering import render
+from reprieve.web.views.common import form_of, redirect, require_confirmation
+from reprieve.web.views.routing import console_router
+
+router = console_router()
+
+#: Admins (and an instance-admin): who may see and disable members.
+AdminDesk = Annotated[Desk, Depends(desk(Role.ADMIN))]
+MemberId = Annotated[str, Path(pattern=r"^mem_[0-9A-Z]{26}$")]
+
+
+@router.get("/members", name="members")
+def members_page(request: Request, desk: AdminDesk) -> Response:
+    rows = members.list_members(desk.db, operators=desk.tenant.operators)
+    return render(request, "members.html", at=desk.at, rows=rows, me=desk.member.id,
+                  may_act=desk.at is None, done=request.query_params.get("done"))
+
+
+@router.post("/members/{member_id}/disable", name="disable_member")
+async def disable(request: Request, desk: AdminDesk, member_id: MemberId) -> Response:
+    form = await form_of(request)
+    require_confirmation(form)
+    if member_id == desk.member.id:
+        raise ValidationError("you cannot disable yourself: ask another admin", field="member")
+    members.disable_member(desk.db, member_id, actor=desk.actor, now=desk.now, operators=desk.tenant.operators)
+    return redirect(request, "/console/members", done="member_disabled")
