@@ -134,7 +134,7 @@ def disable_member(
     longer sign in (offboarding). NotFoundError if there is none (among ``operators``'
     members), ConflictError if already disabled. The member's name stays on what they did."""
     m = tables.members.c
-    named = m.id == member if member.startswith("mem_") else m.email == normalise_email(member)
+    named = m.email == normalise_email(member) if "@" in member else m.id == member
     with UnitOfWork(db, actor=actor, now=now) as uow:
         row = uow.conn.execute(select(tables.members).where(named)).first()
         if row is None or (operators is not None and row.operator_id not in operators):
