@@ -107,3 +107,5 @@ ReviewerDesk = Annotated[Desk, Depends(desk(Role.MODERATOR, Role.REVIEWER))]
 AppealDeciderDesk = Annotated[Desk, Depends(desk(Role.MODERATOR, Role.ADMIN))]
 #: The audit log and its verification.
 AuditorDesk = Annotated[Desk, Depends(desk(Role.AUDITOR))]
+#: The operator's members: see them, disable those who left.
+AdminDesk = Annotated[Desk, Depends(desk(Role.ADMIN))]

@@ -4,21 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Path, Request
+from fastapi import Path, Request
 from starlette.responses import Response
 
 from reprieve.domain.errors import ValidationError
-from reprieve.domain.model import Role
 from reprieve.services import members
-from reprieve.web.auth import Desk, desk
+from reprieve.web.auth import AdminDesk
 from reprieve.web.rendering import render
 from reprieve.web.views.common import form_of, redirect, require_confirmation
 from reprieve.web.views.routing import console_router
 
 router = console_router()
 
-#: Admins (and an instance-admin): who may see and disable members.
-AdminDesk = Annotated[Desk, Depends(desk(Role.ADMIN))]
 MemberId = Annotated[str, Path(pattern=r"^mem_[0-9A-Z]{26}$")]
 
 
