@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pydantic import ValidationError as SettingsError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from reprieve.domain.errors import ValidationError
 
 
 class Settings(BaseSettings):
@@ -18,4 +21,11 @@ class Settings(BaseSettings):
 
 
 def load_settings() -> Settings:
-    return Settings()
+    """The settings now in the environment; a bad one is refused with a one-line error naming it."""
+    try:
+        return Settings()
+    except SettingsError as exc:
+        error = exc.errors()[0]
+        name = "REPRIEVE_" + str(error["loc"][0]).upper()
+        raise ValidationError(f"{error['msg'][:1].lower()}{error['msg'][1:]} (got {error['input']!r})",
+                              field=name) from None

@@ -175,3 +175,27 @@ def test_serve_refuses_cpus_that_are_not_there(tmp_path: Path, capsys: pytest.Ca
     assert not database.exists()  # refused before anything was opened
     if before is not None:
         assert os.sched_getaffinity(0) == before
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("REPRIEVE_GROUP_COMMIT", "maybe", "REPRIEVE_GROUP_COMMIT: input should be a valid boolean"),
+        ("REPRIEVE_OPENTELEMETRY", "", "REPRIEVE_OPENTELEMETRY: input should be a valid boolean"),
+    ],
+)
+def test_serve_refuses_a_bad_setting_on_one_line_before_opening_anything(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, name: str, value: str,
+    message: str,
+) -> None:
+    from reprieve.cli import main
+
+    database = tmp_path / "never.db"
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SystemExit) as exited:
+        main(["--database-url", f"sqlite:///{database}", "serve", "--port", str(free_port())])
+    assert exited.value.code == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith(f"error: {message}") and err.endswith(f"(got {value!r})\n") and err.count("\n") == 1
+    assert not database.exists()

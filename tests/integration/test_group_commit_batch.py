@@ -50,11 +50,22 @@ def history(db: Database, platform: str) -> None:
                                 now=NOW - timedelta(days=10))
 
 
+#: What some reports say of the content, which reaches the reason of the sanction they bring.
+CONTENT: dict[str, dict[str, Any]] = {
+    "v-5": {"content_type": ["CONTENT_TYPE_VIDEO", "CONTENT_TYPE_TEXT", "CONTENT_TYPE_VIDEO"],
+            "keywords": ["KEYWORD_INCITEMENT_VIOLENCE_HATRED", "KEYWORD_INCITEMENT_VIOLENCE_HATRED"],
+            "territorial_scope": ["FR", "DE", "FR"], "content_date": "2024-05-30"},
+    "w-2": {"content_type": ["CONTENT_TYPE_IMAGE"], "territorial_scope": ["IT"]},
+    "v-4": {"keywords": ["KEYWORD_INCITEMENT_VIOLENCE_HATRED"], "territorial_scope": ["NL", "BE"]},
+}
+
+
 def report(platform: str, id: str, account: str, severity: str = "moderate",
            occurred_at: str | None = None) -> violations.RecordViolation:
     return violations.RecordViolation(
         id=id, platform=platform, account=account, policy="Violence and Incitement", severity=severity,
         category="STATEMENT_CATEGORY_VIOLENCE", facts="A post inciting violence.", occurred_at=occurred_at,
+        **CONTENT.get(id, {}),
     )
 
 
@@ -150,6 +161,10 @@ def test_a_batch_answers_and_records_exactly_what_one_at_a_time_would(
     )
     ladders = [a.body["strike"]["ladder"] for a in batch_answers]
     assert "probation" in ladders and "standard" in ladders
+    reasons = {a.body["violation"]: a.body["sanction"]["reason"] for a in batch_answers if a.body["sanction"]}
+    assert reasons["v-5"]["territorial_scope"] == ["DE", "FR"]
+    assert reasons["v-5"]["content_type"] == ["CONTENT_TYPE_VIDEO", "CONTENT_TYPE_TEXT"]
+    assert reasons["w-2"]["content_type"] == ["CONTENT_TYPE_IMAGE"] and reasons["v-4"]["keywords"]
     recorded = normalised(events_of(db, batch_operator), batched, batch_operator)
     assert len(recorded) > 30
     assert recorded == normalised(events_of(db, single_operator), single, single_operator)

@@ -43,7 +43,7 @@ from reprieve.api.routes import (
     webhooks,
 )
 from reprieve.api.schemas import Problem
-from reprieve.config import load_settings
+from reprieve.config import Settings, load_settings
 from reprieve.services import amnesty
 from reprieve.services.group_commit import GroupCommitter
 from reprieve.store.db import Database, open_database
@@ -211,6 +211,13 @@ def create_app(
     return app
 
 
+def app_from_settings(db: Database, settings: Settings) -> FastAPI:
+    """``create_app`` over ``db`` as the ``REPRIEVE_*`` settings say."""
+    return create_app(
+        db, group_commit=settings.group_commit, opentelemetry=settings.opentelemetry
+    )
+
+
 def create_app_from_settings() -> FastAPI:
     """For ``uvicorn --factory``: the database named by ``REPRIEVE_DATABASE_URL``."""
     from reprieve.api.server import SWITCH_INTERVAL  # here: the server module imports this one
@@ -218,9 +225,7 @@ def create_app_from_settings() -> FastAPI:
     sys.setswitchinterval(SWITCH_INTERVAL)  # each worker process, as ``serve`` does for one
     settings = load_settings()
     db = open_database(settings.database_url)
-    app = attach_index(
-        create_app(db, group_commit=settings.group_commit, opentelemetry=settings.opentelemetry), db
-    )
+    app = attach_index(app_from_settings(db, settings), db)
     inner = app.router.lifespan_context
 
     @asynccontextmanager

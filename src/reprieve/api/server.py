@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 import uvicorn
 
-from reprieve.api.app import create_app
+from reprieve.api.app import app_from_settings
 from reprieve.api.enforcement import attach_index
 from reprieve.api.observability.logs import LogFormat, logging_config
 from reprieve.api.transport import CoalescingHttpToolsProtocol
@@ -83,16 +83,14 @@ def serve(
     if log_format not in tuple(LogFormat):
         raise ValidationError(f"must be one of {', '.join(LogFormat)}", field="log-format")
     log_config = logging_config(log_format, access_log=access_log)
+    settings = load_settings()  # a bad REPRIEVE_* setting is refused before anything is opened
     if cpus:
         run_on(cpus)  # inherited by the worker processes
     db = open_database(database_url)
     sys.setswitchinterval(SWITCH_INTERVAL)
     if workers == 1:
         try:
-            settings = load_settings()
-            app = attach_index(
-                create_app(db, group_commit=settings.group_commit, opentelemetry=settings.opentelemetry), db
-            )
+            app = attach_index(app_from_settings(db, settings), db)
             uvicorn.run(
                 app, host=host, port=port, proxy_headers=False, log_config=log_config, access_log=False,
                 http=CoalescingHttpToolsProtocol,

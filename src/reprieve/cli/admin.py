@@ -163,7 +163,9 @@ def serve_command(
     """Run the HTTP API."""
     from reprieve.api.observability.logs import LogFormat
     from reprieve.api.server import parse_cpus, run_on, serve
+    from reprieve.config import load_settings
 
+    load_settings()  # a bad REPRIEVE_* setting is refused before anything is opened
     if log_format not in tuple(LogFormat):
         raise ValidationError(f"must be one of {', '.join(LogFormat)}", field="log-format")
     chosen = parse_cpus(cpus) if cpus else None

@@ -38,14 +38,20 @@ _SCHEDULED, _ACTIVE, _EXPIRED = SanctionState.SCHEDULED.value, SanctionState.ACT
 _IMPOSED = ChangeType.IMPOSED.value
 
 
-def imposed_view(data: dict[str, Any], *, seq: int, at: datetime) -> dict[str, Any]:
+def imposed_view(
+    data: dict[str, Any], *, seq: int, at: datetime, starts: datetime | None = None, ends: datetime | None = None,
+) -> dict[str, Any]:
     """``sanction_view`` of a sanction as imposed, from its ``sanction.imposed`` event's payload
     (``data``, recorded as event ``seq``) without building the Sanction: a group commit of
-    violations answers hundreds a second with one. Its only term is the one imposed, never lifted."""
+    violations answers hundreds a second with one. Its only term is the one imposed, never lifted.
+    ``starts`` and ``ends``: its ``starts_at`` and ``ends_at`` as instants, if the caller has them."""
     starts_at, ends_at = data["starts_at"], data["ends_at"]
-    if at < parse_instant(starts_at):
+    if starts is None:
+        starts = parse_instant(starts_at)
+        ends = parse_instant(ends_at) if ends_at is not None else None
+    if at < starts:
         state = _SCHEDULED
-    elif ends_at is not None and at >= parse_instant(ends_at):
+    elif ends is not None and at >= ends:
         state = _EXPIRED
     else:
         state = _ACTIVE

@@ -26,11 +26,13 @@ from reprieve.domain.errors import NotFoundError, ValidationError
 from reprieve.domain.events import EventType, NewEvent
 from reprieve.domain.model import AccountRef, Platform, ensure_text, parse_enum
 from reprieve.domain.policy import Policy, Severity
-from reprieve.domain.reason import CATEGORIES, Automation
+from reprieve.domain.reason import CATEGORIES, Automation, Ground, Source
+from reprieve.domain.sanctions import ensure_term
 from reprieve.domain.strikes import (
     LadderName,
     LadderResult,
     Probation,
+    StepTerm,
     StrikeMark,
     count_strikes,
     evaluate_ladder,
@@ -267,19 +269,73 @@ def _ladder_command(
     if result.ladder is LadderName.PROBATION and probation is not None:
         row = store.probation_row(conn, probation.id)
         scope = row["scope"] if row else scope
-    step = f"{term.kind.value}" + (f" for {result.step.duration}" if result.step.duration else "")
     return ImposeSanction(
         subject=checked.ref, kind=term.kind.value, scope=scope, denies=term.denies, starts_at=checked.occurred,
         ends_at=term.ends_at,
         reason={
             "ground": "incompatible_content", "category": checked.category, "policy": checked.rule,
-            "explanation": f"Strike {result.strikes} on {platform.id} under the {result.ladder.value} "
-            f"ladder of policy {policy.name!r}: {step}.",
-            "facts": checked.facts, **checked.content,
+            "explanation": _explanation(platform, policy, result), "facts": checked.facts, **checked.content,
         },
         automated=automation.to_dict(),
         extra={"violation": violation_id},
     )
+
+
+def _explanation(platform: Platform, policy: Policy, result: LadderResult) -> str:
+    assert result.step is not None
+    step = result.step.kind.value + (f" for {result.step.duration}" if result.step.duration else "")
+    return (f"Strike {result.strikes} on {platform.id} under the {result.ladder.value} "
+            f"ladder of policy {policy.name!r}: {step}.")
+
+
+def _imposed_on_platform(
+    checked: CheckedViolation, platform: Platform, policy: Policy, result: LadderResult, automation: Automation,
+    *, violation_id: str, identity: str, sanction_id: str,
+) -> tuple[dict[str, Any], StepTerm]:
+    """The ``sanction.imposed`` payload ``prepare_imposed`` makes of ``_ladder_command``'s command
+    when the sanction's scope is its platform alone (every ladder but probation's), built
+    directly: the command's fields are checked already (``check_violation``, the policy), so
+    they are not parsed from text again. With the term, for ``imposed_view``."""
+    assert result.step is not None
+    term = step_term(result.step, checked.occurred, policy.strike_expiry)
+    ensure_term(term.kind, term.starts_at, term.ends_at, term.denies, (platform,))
+    content = checked.content
+    reason = {
+        "ground": _INCOMPATIBLE_CONTENT,
+        "category": checked.category,
+        "explanation": ensure_text(
+            _explanation(platform, policy, result), field="reason.explanation", max_length=2000
+        ),
+        "policy": checked.rule,
+        "legal_ground": None,
+        "contractual_ground": checked.rule,  # the platform's rule is the contractual ground
+        "keywords": list(content.get("keywords", ())),
+        "facts": checked.facts or "",
+        "source": _VOLUNTARY,
+        "territorial_scope": sorted(set(content.get("territorial_scope", ()))),
+        "content_type": list(content["content_type"]),
+        "content_date": content["content_date"],
+    }
+    data = {
+        "id": sanction_id,
+        "operator": platform.operator,
+        "identity": identity,
+        "subject": {"platform": checked.ref.platform, "account": checked.ref.account},
+        "scope": [platform.id],
+        "kind": term.kind.value,
+        "denies": list(dict.fromkeys(term.denies)),
+        "starts_at": format_instant(term.starts_at),
+        "ends_at": format_instant(term.ends_at),
+        "review_at": None,
+        "reason": reason,
+        "automated": automation.to_dict(),
+        "violation": violation_id,
+    }
+    return data, term
+
+
+_INCOMPATIBLE_CONTENT = Ground.INCOMPATIBLE_CONTENT.value
+_VOLUNTARY = Source.VOLUNTARY.value
 
 
 def _strike(result: LadderResult, expires: int | None) -> dict[str, Any]:
@@ -386,14 +442,22 @@ def record_violations_within(uow: UnitOfWork, items: list[PendingViolation]) -> 
         violation_id = next(violation_ids)
         imposed = None
         if result.step is not None:
-            command = _ladder_command(
-                conn, checked, platform, policy, result, probation, automation, violation_id
-            )
-            imposed = prepare_imposed(
-                db, uow, command, identity=identity, seq=seq + len(events), sanction_id=next(sanction_ids),
-                scopes=scopes,
-            )
-            view = imposed_view(imposed.data, seq=seq + len(events), at=now)
+            if result.ladder is LadderName.PROBATION:  # the sanction's scope is the probation's
+                command = _ladder_command(
+                    conn, checked, platform, policy, result, probation, automation, violation_id
+                )
+                imposed = prepare_imposed(
+                    db, uow, command, identity=identity, seq=seq + len(events), sanction_id=next(sanction_ids),
+                    scopes=scopes,
+                )
+                view = imposed_view(imposed.data, seq=seq + len(events), at=now)
+            else:
+                data, term = _imposed_on_platform(
+                    checked, platform, policy, result, automation, violation_id=violation_id, identity=identity,
+                    sanction_id=next(sanction_ids),
+                )
+                imposed = NewEvent(EventType.SANCTION_IMPOSED, data["starts_at"], platform.operator, data)
+                view = imposed_view(data, seq=seq + len(events), at=now, starts=term.starts_at, ends=term.ends_at)
             events.append(imposed)
         expires = expiry_of(occurred_us, policy.strike_expiry)
         added.setdefault((identity, platform.id), []).append(
