@@ -8,7 +8,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run demo serve worker test test-fast lint typecheck check bench clean browser-deps
+.PHONY: help run demo serve worker test test-fast lint typecheck check bench clean browser-deps screenshots
 
 help: ## List the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -40,6 +40,9 @@ test: $(STAMP) browser-deps ## Run the whole test suite on every core (PostgreSQ
 browser-deps: ## Install Debian's chromium for the browser tests if it is missing
 	@command -v chromium >/dev/null 2>&1 || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 		$$SUDO apt-get update -q && $$SUDO apt-get install -y -q chromium; }
+
+screenshots: $(STAMP) browser-deps ## Refresh the console's pictures in docs/console from the browser tests
+	REPRIEVE_SCREENSHOTS=1 $(BIN)/pytest -q tests/browser
 
 test-fast: $(STAMP) ## Run the tests, skipping the slow ones
 	$(BIN)/pytest -q -n auto --dist worksteal -m "not slow"

@@ -4,7 +4,7 @@
 over a fresh SQLite database holding the demo story and its members (``services.demo``); it is
 handed out once uvicorn has said it started. ``browser`` (one per session): Debian's
 ``chromium`` driven by Playwright, headless. ``page``: a fresh context and page for one test.
-``screenshot(page, name)`` saves ``docs/console/<name>.png`` for the documentation.
+``screenshot(page, name)`` takes a PNG of the page; ``make screenshots`` saves them in ``docs/console``.
 
 Nothing is installed from here: ``make test`` installs Playwright (the dev extras) and Debian's
 ``chromium``; without them these tests are skipped with the reason.
