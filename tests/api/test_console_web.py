@@ -360,3 +360,23 @@ def test_an_admin_disables_a_member_from_the_members_page_and_their_session_ends
     assert gone.status_code == 303 and "/console/sign-in" in gone.headers["location"]
     assert sign_in(moderator, "moderator@meta.example").status_code == 401  # refused, as a wrong password
     assert moderator.get("/console", follow_redirects=False).status_code == 303
+
+    # Enabled again (behind a confirmation and the CSRF check): the moderator signs in once more.
+    page = console.get("/console/members")
+    assert f'action="/console/members/{target}/enable"' in page.text
+    assert f'action="/console/members/{me}/enable"' not in page.text  # only a disabled member's
+    refused = [
+        console.post(f"/console/members/{target}/enable", data={"csrf_token": token}),  # no confirmation
+        console.post(f"/console/members/{target}/enable", data={"confirm": "yes"}),  # no CSRF token
+        console.post(f"/console/members/{ids['moderator@x.example']}/enable",  # another operator's
+                     data={"csrf_token": token, "confirm": "yes"}),
+        console.post(f"/console/members/{me}/enable", data={"csrf_token": token, "confirm": "yes"}),  # not disabled
+    ]
+    assert [r.status_code for r in refused] == [400, 403, 404, 409]
+    assert count(db, tables.events, tables.events.c.type == "member.enabled") == 0
+    again = console.post(f"/console/members/{target}/enable", data={"csrf_token": token, "confirm": "yes"})
+    assert again.status_code == 200 and again.url.path == "/console/members"
+    assert "enabled again" in again.text and f'action="/console/members/{target}/enable"' not in again.text
+    assert count(db, tables.events, tables.events.c.type == "member.enabled") == 1
+    assert sign_in(moderator, "moderator@meta.example").status_code == 303  # signed in, sent on
+    assert moderator.get("/console", follow_redirects=False).status_code == 200

@@ -196,7 +196,9 @@ def test_the_check_finds_a_serious_violation_when_there_is_one(axe_page: Page, l
     assert any("] label (" in line and "#unlabelled" in line for line in found), found
 
 
-def test_an_admin_disables_a_member_on_an_accessible_members_page(axe_page: Page, live_server: LiveServer) -> None:
+def test_an_admin_disables_and_enables_a_member_on_an_accessible_members_page(
+    axe_page: Page, live_server: LiveServer
+) -> None:
     page = axe_page
     email = f"leaver-{secrets.token_hex(4)}@meta.example"
     members.create_member(live_server.db, email=email, name="Lee Leaver", role="reviewer", operator="meta",
@@ -212,4 +214,14 @@ def test_an_admin_disables_a_member_on_an_accessible_members_page(axe_page: Page
     row.locator("button[type=submit]").click()
     page.wait_for_selector("#notice")
     assert "disabled since" in page.locator("#member-list tr", has_text=email).inner_text()
+    assert violations(page) == []
+    # And enabled again, through the form the disabled member's row now holds.
+    row = page.locator("#member-list tr", has_text=email)
+    row.locator("summary").click()
+    assert violations(page) == []
+    row.locator("input[name=confirm]").check()
+    row.locator("button[type=submit]").click()
+    page.wait_for_selector("#notice:has-text('enabled again')")
+    again = page.locator("#member-list tr", has_text=email).inner_text()
+    assert "disabled since" not in again and again.strip().endswith("Disable this member")
     assert violations(page) == []

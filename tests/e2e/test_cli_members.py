@@ -46,3 +46,12 @@ def test_member_disable_at_the_command_line(database_url: str, capsys: pytest.Ca
     listed = {m["email"]: m["disabled_at"] for m in cli.json("member", "list", "--operator", "meta")}
     assert listed["leo@meta.example"] == disabled["disabled_at"]
     assert "DISABLED" in cli.ok("member", "list", "--operator", "meta")
+    # Enabled again: listed as active, and enabling twice is refused, changing nothing.
+    assert cli.fails("member", "enable", "nobody@meta.example") == "error: no member 'nobody@meta.example'\n"
+    enabled = cli.json("member", "enable", created["id"])
+    assert enabled["id"] == created["id"] and enabled["disabled_at"] is None
+    assert cli.events() == before + 2
+    assert cli.fails("member", "enable", "leo@meta.example") == f"error: member {created['id']} is not disabled\n"
+    assert cli.events() == before + 2
+    listed = {m["email"]: m["disabled_at"] for m in cli.json("member", "list", "--operator", "meta")}
+    assert listed["leo@meta.example"] is None

@@ -161,3 +161,31 @@ def test_disabling_names_a_member_of_ones_own_operator_once(db: Database, now: d
         members.disable_member(db, str(created["id"]), actor="admin", now=now)
     with db.read() as conn:
         assert eventlog.count_events(conn) == before + 1
+
+
+def test_a_disabled_member_enabled_again_signs_in_with_their_password_and_no_old_session(
+    db: Database, now: datetime, meta: str
+) -> None:
+    created = create(db, now)
+    _, old = members.sign_in(db, email="mia@meta.example", password=PASSWORD, now=now)
+    later = now + timedelta(minutes=5)
+    members.disable_member(db, "mia@meta.example", actor="admin", now=later)
+    with db.read() as conn:
+        before = eventlog.count_events(conn)
+    with pytest.raises(NotFoundError):  # another operator's admin does not see Meta's members
+        members.enable_member(db, str(created["id"]), actor="admin", now=later, operators=["x"])
+    with pytest.raises(NotFoundError):
+        members.enable_member(db, "nobody@meta.example", actor="admin", now=later)
+    enabled = members.enable_member(db, "MIA@meta.example", actor="second admin", now=later, operators=["meta"])
+    assert enabled["id"] == created["id"] and enabled["disabled_at"] is None
+    assert members.session_member(db, old, now=later) is None  # the session ended with the disabling
+    member, fresh = members.sign_in(db, email="mia@meta.example", password=PASSWORD, now=later)
+    assert member.id == created["id"] and members.session_member(db, fresh, now=later) is not None
+    with pytest.raises(ConflictError, match="is not disabled"):
+        members.enable_member(db, str(created["id"]), actor="admin", now=later)
+    with db.read() as conn:
+        recorded = eventlog.read_events(conn, after=before, limit=10)
+    assert [(e.type, e.actor, json.loads(e.data)) for e in recorded] == [
+        ("member.enabled", "second admin", {"id": created["id"]})
+    ]
+    assert {m["email"]: m["disabled_at"] for m in members.list_members(db)} == {"mia@meta.example": None}

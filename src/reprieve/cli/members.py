@@ -65,6 +65,20 @@ def member_list(
                      ("disabled", "disabled_at")])
 
 
+@member_app.command("enable")
+def member_enable(
+    ctx: typer.Context,
+    member: str = typer.Argument(..., help="The member's id (mem_...) or e-mail"),
+    as_json: bool = JSON,
+) -> None:
+    """Enable a disabled member again: they may sign in with their password."""
+    result = members.enable_member(state(ctx).db(), member, actor=actor(), now=now())
+    if as_json:
+        emit_json(result)
+    else:
+        record(result, ["id", "email", "name", "role", "operator", "disabled_at"])
+
+
 @member_app.command("disable")
 def member_disable(
     ctx: typer.Context,

@@ -44,6 +44,7 @@ class EventType(StrEnum):
     AMNESTY_REVERTED = "amnesty.reverted"
     MEMBER_CREATED = "member.created"  # the console: recorded, not projected (like tokens)
     MEMBER_DISABLED = "member.disabled"
+    MEMBER_ENABLED = "member.enabled"
     # The worker's announcements of what time has done (projected nowhere: enforcement computes time).
     SANCTION_STARTED = "sanction.started"
     SANCTION_ENDED = "sanction.ended"

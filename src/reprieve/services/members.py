@@ -147,6 +147,26 @@ def disable_member(
     return {**_member(row).to_dict(), "disabled_at": format_instant(now)}
 
 
+def enable_member(
+    db: Database, member: str, *, actor: str, now: datetime, operators: Sequence[str] | None = None
+) -> dict[str, Any]:
+    """Enable a disabled member again, named by id or e-mail (someone who came back, or was
+    disabled by mistake): they may sign in again with their password; no session of theirs
+    comes back. NotFoundError if there is none (among ``operators``' members), ConflictError if
+    the member is not disabled."""
+    m = tables.members.c
+    named = m.email == normalise_email(member) if "@" in member else m.id == member
+    with UnitOfWork(db, actor=actor, now=now) as uow:
+        row = uow.conn.execute(select(tables.members).where(named)).first()
+        if row is None or (operators is not None and row.operator_id not in operators):
+            raise NotFoundError(f"no member {member!r}")
+        if row.disabled_at is None:
+            raise ConflictError(f"member {row.id} is not disabled")
+        uow.conn.execute(update(tables.members).where(m.id == row.id).values(disabled_at=None))
+        uow.record([NewEvent(EventType.MEMBER_ENABLED, uow.at, row.operator_id, {"id": row.id})])
+    return {**_member(row).to_dict(), "disabled_at": None}
+
+
 def _member(row: Any) -> Member:
     return Member(row.id, row.operator_id, row.email, row.name, Role(row.role))
 

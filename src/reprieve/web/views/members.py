@@ -1,4 +1,5 @@
-"""The members page: an operator's admins see its members and disable those who left."""
+"""The members page: an operator's admins see its members, disable those who left, and enable
+them again."""
 
 from __future__ import annotations
 
@@ -34,3 +35,11 @@ async def disable(request: Request, desk: AdminDesk, member_id: MemberId) -> Res
         raise ValidationError("you cannot disable yourself: ask another admin", field="member")
     members.disable_member(desk.db, member_id, actor=desk.actor, now=desk.now, operators=desk.tenant.operators)
     return redirect(request, "/console/members", done="member_disabled")
+
+
+@router.post("/members/{member_id}/enable", name="enable_member")
+async def enable(request: Request, desk: AdminDesk, member_id: MemberId) -> Response:
+    form = await form_of(request)
+    require_confirmation(form)
+    members.enable_member(desk.db, member_id, actor=desk.actor, now=desk.now, operators=desk.tenant.operators)
+    return redirect(request, "/console/members", done="member_enabled")
