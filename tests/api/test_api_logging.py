@@ -7,6 +7,7 @@ import asyncio
 import io
 import json
 import logging
+import os
 import queue
 import re
 import socket
@@ -23,7 +24,13 @@ from api_support import START, Clock, World, sanction_body
 from starlette.testclient import TestClient
 
 from reprieve.api.app import create_app
-from reprieve.api.observability.logs import JsonFormatter, TextFormatter, log_access, logging_config
+from reprieve.api.observability.logs import (
+    JsonFormatter,
+    TextFormatter,
+    access_handler,
+    log_access,
+    logging_config,
+)
 from reprieve.services import catalogue, tokens
 from reprieve.store.db import Database, open_database
 
@@ -197,7 +204,9 @@ def test_serve_writes_json_lines_with_the_request_id(tmp_path: Any) -> None:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     code = f"from reprieve.api.server import serve; serve({url!r}, '127.0.0.1', {port}, 1, log_format='json')"
-    process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # As in many containers: the access log is buffered all the same, and flushed each turn.
+    process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               env=dict(os.environ, PYTHONUNBUFFERED="1"))
     readers: list[threading.Thread] = []
     try:
         assert process.stdout is not None and process.stderr is not None
@@ -298,3 +307,41 @@ def test_access_lines_of_one_turn_of_the_event_loop_are_flushed_once_after_it() 
         logger.removeHandler(handler)
     assert seen == [(2, 0), (2, 1), (4, 1), (4, 2)]
     assert (len(stream.getvalue().splitlines()), stream.flushes) == (5, 3)
+
+
+def test_the_access_handler_buffers_stdout_even_when_python_runs_unbuffered(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``PYTHONUNBUFFERED=1`` makes ``sys.stdout`` write each line at once; the access handler
+    writes through a buffer of its own, which ``log_access`` empties once a turn."""
+    target = tmp_path / "stdout"
+    unbuffered = io.TextIOWrapper(io.FileIO(target, "w"), encoding="utf-8", write_through=True)  # as python -u
+    monkeypatch.setattr(sys, "stdout", unbuffered)
+    unbuffered.write("direct\n")
+    assert target.read_text() == "direct\n"  # written at once
+    handler = access_handler()
+    handler.setFormatter(JsonFormatter())
+    logger = logging.getLogger("reprieve.test-access-buffer")
+    logger.addHandler(handler)
+    logger.propagate = False
+    logger.setLevel(logging.INFO)
+    fields = {"request_id": "r-1", "method": "POST", "route": "/v1/violations", "status": 201}
+
+    async def one_turn() -> str:
+        log_access(logger, "POST /v1/violations 201", fields)
+        log_access(logger, "POST /v1/violations 201", fields)
+        during = target.read_text()
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+        return during
+
+    try:
+        during = asyncio.run(one_turn())
+    finally:
+        logger.removeHandler(handler)
+        handler.close()
+        handler.stream.close()
+        unbuffered.close()
+    assert during == "direct\n"  # the turn's lines were still in the buffer
+    after = target.read_text().splitlines()
+    assert after[0] == "direct" and [json.loads(line)["request_id"] for line in after[1:]] == ["r-1", "r-1"]
