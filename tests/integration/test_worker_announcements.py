@@ -4,6 +4,7 @@ with two workers running at once."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import threading
 from collections import Counter
@@ -203,3 +204,83 @@ def test_the_loop_survives_a_failed_cycle_and_stops_when_asked(
     asyncio.run(go())
     assert len(calls) >= 2
     assert [t for t, _, _ in announcements(db)] == ["sanction.ended"]
+
+
+class Recorded:
+    """``worker._record``, counting its transactions; ``fail_at`` makes that one fail (the worker
+    stopping half-way through a backlog)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, fail_at: int | None = None) -> None:
+        self.sizes: list[int] = []
+        self.fail_at = fail_at
+        real = worker._record
+
+        def record(db: Database, dues: list[worker.Due], *, now: datetime) -> int:
+            if len(self.sizes) + 1 == self.fail_at:
+                self.sizes.append(-1)
+                raise RuntimeError("the worker stopped")
+            made = real(db, dues, now=now)
+            self.sizes.append(made)
+            return made
+
+        monkeypatch.setattr(worker, "_record", record)
+
+
+def test_a_backlog_is_announced_page_by_page_each_page_its_own_transaction(
+    db: Database, meta: str, impose: Callable[..., dict[str, Any]], now: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(worker, "PAGE", 3)
+    ended = {impose(f"facebook/old{i}", "suspension", duration=f"P{1 + i % 4}D")["id"] for i in range(10)}
+    recorded = Recorded(monkeypatch)
+    later = now + timedelta(days=30)
+    assert worker.announce_partition(db, "sanction.ended", now=later, owner="w") == 10
+    assert recorded.sizes == [3, 3, 3, 1]  # pages of three sanctions, in id order
+    made = [(t, s) for t, s, _ in announcements(db)]
+    assert sorted(made) == sorted(("sanction.ended", sanction) for sanction in ended)
+    assert worker.announce_partition(db, "sanction.ended", now=later + timedelta(days=1), owner="w") == 0
+
+
+def test_a_worker_stopped_half_way_through_a_backlog_keeps_what_it_announced_and_the_next_run_ends_it(
+    db: Database, meta: str, impose: Callable[..., dict[str, Any]], now: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(worker, "PAGE", 3)
+    ended = {impose(f"facebook/old{i}", "suspension", duration="P1D")["id"] for i in range(8)}
+    later = now + timedelta(days=30)
+    Recorded(monkeypatch, fail_at=2)
+    with pytest.raises(RuntimeError, match="the worker stopped"):
+        worker.announce_partition(db, "sanction.ended", now=later, owner="w")
+    assert len(announcements(db)) == 3  # the first page, committed
+    p = tables.worker_partitions.c
+    with db.read() as conn:
+        marks = conn.execute(select(p.scanned_until, p.scanned_seq).where(p.name == "sanction.ended")).one()
+    assert tuple(marks) == (0, 0)  # the scan did not end: the next one starts from the beginning again
+    resumed = Recorded(monkeypatch)
+    assert worker.announce_partition(db, "sanction.ended", now=later, owner="w") == 5
+    assert resumed.sizes == [3, 2]  # the first page found nothing new: not recorded again
+    made = Counter((t, s) for t, s, _ in announcements(db))
+    assert made == Counter({("sanction.ended", sanction): 1 for sanction in ended})
+
+
+def test_probations_over_two_platforms_straddling_a_page_are_each_announced_once(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(worker, "PAGE", 3)  # three rows: one probation and half of the next
+    operator_with(db, "meta", ("facebook", "meta"), ("instagram", "meta"))
+    bans = []
+    for name in ("hank", "ivy", "jo", "kim"):
+        ban = impose_at(db, f"facebook/{name}", scope=["facebook", "instagram"], starts_at=day(0), now=day(0))
+        appeal = appeals.file_appeal(
+            db, sanction_id=ban["id"], kind="reinstatement", filed_by={"name": name, "relation": "subject"},
+            statement="Please.", channel="email", caller=MODERATOR, now=day(1),
+        )
+        appeals.decide_appeal(db, appeal["id"], outcome="granted", rationale="r", reply="ok",
+                              probation={"duration": "P30D"}, caller=MODERATOR, now=day(2))
+        bans.append(ban["id"])
+    recorded = Recorded(monkeypatch)
+    assert worker.announce_partition(db, "probation.ended", now=day(40), owner="w") == 4
+    assert recorded.sizes == [1, 1, 1, 1]
+    e = tables.events.c
+    with db.read() as conn:
+        payloads = [json.loads(d) for d in conn.execute(select(e.data).where(e.type == "probation.ended")).scalars()]
+    assert sorted(p["sanction"] for p in payloads) == sorted(bans)
+    assert all(sorted(p["platforms"]) == ["facebook", "instagram"] for p in payloads)

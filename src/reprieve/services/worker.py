@@ -96,6 +96,19 @@ class Due(NamedTuple):
     data: dict[str, Any]
 
 
+class Page(NamedTuple):
+    """What one page of a scan found, and the id the next page starts after (None: the last page)."""
+
+    dues: list[Due]
+    next_after: str | None
+
+
+#: Rows a scan reads, and announcements a transaction records, at most: a first run over years
+#: of history (every term that ever ended) is announced page by page, each page committed,
+#: rather than in one transaction holding it all in memory.
+PAGE = 1_000
+
+
 def _iso(us: int) -> str:
     return format_instant(from_micros(us)) or ""
 
@@ -104,62 +117,70 @@ def _subject(row: Any) -> dict[str, str]:
     return {"platform": row.subject_platform, "account": row.subject_account}
 
 
-def _sanction_rows(conn: Connection, column: Any, now_us: int, since_us: int, since_seq: int) -> Any:
+def _next_after(rows: list[Any], limit: int) -> str | None:
+    return str(rows[-1].id) if len(rows) >= limit else None
+
+
+def _sanction_rows(
+    conn: Connection, column: Any, now_us: int, since_us: int, since_seq: int, after: str, limit: int
+) -> list[Any]:
     s = tables.sanctions.c
-    return conn.execute(
+    return list(conn.execute(
         select(s.id, s.operator_id, s.subject_platform, s.subject_account, s.starts_at, s.ends_at, s.review_at,
                s.lifted_at, s.created_seq)
-        .where(column.is_not(None), column <= now_us, or_(column > since_us, s.updated_seq > since_seq))
-        .order_by(s.id)
-    )
+        .where(column.is_not(None), column <= now_us, or_(column > since_us, s.updated_seq > since_seq), s.id > after)
+        .order_by(s.id).limit(limit)
+    ))
 
 
-def scan_started(conn: Connection, now_us: int, since_us: int, since_seq: int) -> list[Due]:
+def scan_started(conn: Connection, now_us: int, since_us: int, since_seq: int, after: str, limit: int) -> Page:
     """Sanctions recorded before their start (scheduled) whose start has come, unless lifted before."""
-    rows = list(_sanction_rows(conn, tables.sanctions.c.starts_at, now_us, since_us, since_seq))
+    rows = _sanction_rows(conn, tables.sanctions.c.starts_at, now_us, since_us, since_seq, after, limit)
     recorded: dict[int, int] = {}
     seqs = sorted({r.created_seq for r in rows})
     e = tables.events.c
     for chunk in range(0, len(seqs), 1000):
         for seq, at in conn.execute(select(e.seq, e.at).where(e.seq.in_(seqs[chunk:chunk + 1000]))):
             recorded[seq] = to_micros(parse_instant(at))
-    return [
+    return Page([
         Due(f"sanction.started:{r.id}", EventType.SANCTION_STARTED, r.starts_at, r.operator_id,
             {"sanction": r.id, "subject": _subject(r), "starts_at": _iso(r.starts_at)})
         for r in rows
         if r.starts_at > recorded.get(r.created_seq, r.starts_at) and (r.lifted_at is None or r.lifted_at > r.starts_at)
-    ]
+    ], _next_after(rows, limit))
 
 
-def scan_ended(conn: Connection, now_us: int, since_us: int, since_seq: int) -> list[Due]:
+def scan_ended(conn: Connection, now_us: int, since_us: int, since_seq: int, after: str, limit: int) -> Page:
     """Sanctions whose term ran out (not lifted before)."""
-    return [
+    rows = _sanction_rows(conn, tables.sanctions.c.ends_at, now_us, since_us, since_seq, after, limit)
+    return Page([
         Due(f"sanction.ended:{r.id}:{r.ends_at}", EventType.SANCTION_ENDED, r.ends_at, r.operator_id,
             {"sanction": r.id, "subject": _subject(r), "ends_at": _iso(r.ends_at)})
-        for r in _sanction_rows(conn, tables.sanctions.c.ends_at, now_us, since_us, since_seq)
+        for r in rows
         if r.starts_at < r.ends_at and (r.lifted_at is None or r.lifted_at >= r.ends_at)
-    ]
+    ], _next_after(rows, limit))
 
 
-def scan_reviews(conn: Connection, now_us: int, since_us: int, since_seq: int) -> list[Due]:
+def scan_reviews(conn: Connection, now_us: int, since_us: int, since_seq: int, after: str, limit: int) -> Page:
     """Sanctions whose review instant came while they were in force (the end of the term included)."""
-    return [
+    rows = _sanction_rows(conn, tables.sanctions.c.review_at, now_us, since_us, since_seq, after, limit)
+    return Page([
         Due(f"review.due:{r.id}:{r.review_at}", EventType.REVIEW_DUE, r.review_at, r.operator_id,
             {"sanction": r.id, "subject": _subject(r), "review_at": _iso(r.review_at)})
-        for r in _sanction_rows(conn, tables.sanctions.c.review_at, now_us, since_us, since_seq)
+        for r in rows
         if (r.lifted_at is None or r.lifted_at > r.review_at) and (r.ends_at is None or r.ends_at >= r.review_at)
-    ]
+    ], _next_after(rows, limit))
 
 
-def scan_appeals(conn: Connection, now_us: int, since_us: int, since_seq: int) -> list[Due]:
+def scan_appeals(conn: Connection, now_us: int, since_us: int, since_seq: int, after: str, limit: int) -> Page:
     """Open appeals older than their operator's target. Open appeals are few: all are looked at."""
     targets = appeal_targets(conn)
     a = tables.appeals.c
     found = []
-    rows = conn.execute(
+    rows = list(conn.execute(
         select(a.id, a.operator_id, a.sanction_id, a.kind, a.received_at)
-        .where(a.state == "open", a.received_at <= now_us).order_by(a.id)
-    )
+        .where(a.state == "open", a.received_at <= now_us, a.id > after).order_by(a.id).limit(limit)
+    ))
     for r in rows:
         target = parse_duration(targets.get(r.operator_id, DEFAULT_APPEAL_TARGET))
         due_us = to_micros(target.after(from_micros(r.received_at)))
@@ -169,29 +190,38 @@ def scan_appeals(conn: Connection, now_us: int, since_us: int, since_seq: int) -
                 {"appeal": r.id, "sanction": r.sanction_id, "kind": r.kind, "received_at": _iso(r.received_at),
                  "target": str(target)},
             ))
-    return found
+    return Page(found, _next_after(rows, limit))
 
 
-def scan_probations(conn: Connection, now_us: int, since_us: int, since_seq: int) -> list[Due]:
+def scan_probations(conn: Connection, now_us: int, since_us: int, since_seq: int, after: str, limit: int) -> Page:
     """Probations whose period is over (one announcement per probation, naming its platforms)."""
     p = tables.probations.c
-    rows = conn.execute(
+    rows = list(conn.execute(
         select(p.id, p.platform_id, p.operator_id, p.identity_id, p.until, p.sanction_id)
-        .where(p.until <= now_us, or_(p.until > since_us, p.created_seq > since_seq))
-        .order_by(p.id, p.platform_id)
-    )
+        .where(p.until <= now_us, or_(p.until > since_us, p.created_seq > since_seq), p.id > after)
+        .order_by(p.id, p.platform_id).limit(limit)
+    ))
+    next_after = None
+    if len(rows) >= limit:  # a row a platform: the last probation may go on in the next page
+        last = rows[-1].id
+        kept = [r for r in rows if r.id != last]
+        if kept:  # (a scope holds at most 100 platforms, fewer than a page)
+            rows, next_after = kept, str(kept[-1].id)
+        else:
+            next_after = str(last)
     grouped: dict[str, tuple[Any, list[str]]] = {}
     for r in rows:
         grouped.setdefault(r.id, (r, []))[1].append(r.platform_id)
-    return [
+    return Page([
         Due(f"probation.ended:{id_}", EventType.PROBATION_ENDED, r.until, r.operator_id,
             {"probation": id_, "identity": r.identity_id, "sanction": r.sanction_id, "platforms": platforms,
              "until": _iso(r.until)})
         for id_, (r, platforms) in grouped.items()
-    ]
+    ], next_after)
 
 
-Scanner = Callable[[Connection, int, int, int], list[Due]]
+#: ``scan(conn, now_us, since_us, since_seq, after, limit)``: a page of what fell due, by id.
+Scanner = Callable[[Connection, int, int, int, str, int], Page]
 #: The work partitions (rows of ``worker_partitions``, made by the migration) and their scans.
 PARTITIONS: dict[str, Scanner] = {
     "sanction.started": scan_started,
@@ -232,26 +262,50 @@ def release_leases(db: Database, *, owner: str) -> None:
 
 
 def announce_partition(db: Database, name: str, *, now: datetime, owner: str) -> int:
-    """Announce what fell due in partition ``name``, if we hold its lease; how many announcements."""
+    """Announce what fell due in partition ``name``, if we hold its lease; how many announcements.
+
+    Page by page (``PAGE``), each page's announcements in a transaction of their own, so that a
+    long backlog (a first run over years of history) holds neither one huge transaction nor all
+    of it in memory, and what is done stays done if the worker stops half-way: each
+    announcement's key is recorded with it, and the next run skips what is there. The
+    partition's watermarks move once the whole scan is done."""
     now_us = to_micros(now)
     marks = _take_lease(db, name, owner=owner, now_us=now_us)
     if marks is None:
         return 0
     since_us, since_seq = marks
     with db.read() as conn:
-        # The head first: whatever committed before it is visible to the scan that follows.
+        # The head first: whatever committed before it is visible to the scans that follow.
         head_seq, _ = eventlog.head(conn)
-        dues = PARTITIONS[name](conn, now_us, since_us, since_seq)
+    scan = PARTITIONS[name]
+    announced = 0
+    after = ""
+    while True:
+        with db.read() as conn:
+            page = scan(conn, now_us, since_us, since_seq, after, PAGE)
+            dues = page.dues
+            if dues:
+                seen = _existing(conn, [d.key for d in dues])
+                dues = [d for d in dues if d.key not in seen]
         if dues:
-            seen = _existing(conn, [d.key for d in dues])
-            dues = [d for d in dues if d.key not in seen]
+            announced += _record(db, dues, now=now)
+        if page.next_after is None:
+            break
+        after = page.next_after
+        log.info("announcing %s: %d so far, going on after %s", name, announced, after)
+        if _take_lease(db, name, owner=owner, now_us=now_us) is None:
+            return announced  # another worker took the partition over: it goes on from the watermarks
     w = tables.worker_partitions.c
-    ours = (w.name == name) & (w.owner == owner)
-    marks_now = {"scanned_until": max(since_us, now_us), "scanned_seq": max(since_seq, head_seq)}
-    if not dues:
-        with db.engine.connect().execution_options(reprieve_write=True) as conn, conn.begin():
-            conn.execute(update(tables.worker_partitions).where(ours).values(**marks_now))
-        return 0
+    with db.engine.connect().execution_options(reprieve_write=True) as conn, conn.begin():
+        conn.execute(
+            update(tables.worker_partitions).where((w.name == name) & (w.owner == owner))
+            .values(scanned_until=max(since_us, now_us), scanned_seq=max(since_seq, head_seq))
+        )
+    return announced
+
+
+def _record(db: Database, dues: list[Due], *, now: datetime) -> int:
+    """Record the announcements of ``dues`` not made yet, in one transaction; how many."""
     with UnitOfWork(db, actor=ACTOR, now=now) as uow:
         # Under the chain head's lock: a key seen here cannot be written by anyone else meanwhile.
         seen = _existing(uow.conn, [d.key for d in dues])
@@ -262,7 +316,6 @@ def announce_partition(db: Database, name: str, *, now: datetime, owner: str) ->
         uow.conn.execute(
             insert(tables.announcements), [{"key": d.key, "seq": r.seq} for d, r in zip(fresh, recorded, strict=True)]
         )
-        uow.conn.execute(update(tables.worker_partitions).where(ours).values(**marks_now))
     return len(fresh)
 
 
