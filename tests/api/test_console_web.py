@@ -380,3 +380,45 @@ def test_an_admin_disables_a_member_from_the_members_page_and_their_session_ends
     assert count(db, tables.events, tables.events.c.type == "member.enabled") == 1
     assert sign_in(moderator, "moderator@meta.example").status_code == 303  # signed in, sent on
     assert moderator.get("/console", follow_redirects=False).status_code == 200
+
+
+def test_a_member_changes_their_password_in_the_console_and_their_other_sessions_end(
+    console: TestClient, db: Database
+) -> None:
+    assert console.get("/console/password", follow_redirects=False).status_code == 303  # signed in only
+    other = TestClient(console.app)
+    sign_in(other, "moderator@meta.example")
+    sign_in(console, "moderator@meta.example")
+    page = console.get("/console/password")
+    assert page.status_code == 200 and 'href="/console/password"' in console.get("/console").text
+    token = csrf(console, "/console/password")
+    new = "a brand new passphrase"
+
+    def change(current: str, new_password: str, repeat: str, **extra: str) -> Any:
+        data = {"current_password": current, "new_password": new_password, "repeat_password": repeat, **extra}
+        return console.post("/console/password", data=data, follow_redirects=False)
+
+    refused = [
+        change(PASSWORD, new, new),  # no CSRF token
+        change("not it at all", new, new, csrf_token=token),
+        change(PASSWORD, new, new + "!", csrf_token=token),
+        change(PASSWORD, "short", "short", csrf_token=token),
+    ]
+    assert [r.status_code for r in refused] == [403, 400, 400, 400]
+    assert "That is not your current password." in refused[1].text
+    assert "The two new passwords differ." in refused[2].text
+    assert "at least 10 characters" in refused[3].text
+    assert count(db, tables.events, tables.events.c.type == "member.password_changed") == 0
+    assert other.get("/console", follow_redirects=False).status_code == 200
+
+    done = change(PASSWORD, new, new, csrf_token=token)
+    assert done.status_code == 303 and done.headers["location"] == "/console/password?done=password_changed"
+    assert 'id="notice"' in console.get(done.headers["location"]).text
+    assert console.get("/console", follow_redirects=False).status_code == 200  # this session goes on
+    assert other.get("/console", follow_redirects=False).status_code == 303  # the other one ended
+    assert count(db, tables.events, tables.events.c.type == "member.password_changed") == 1
+    assert sign_in(TestClient(console.app), "moderator@meta.example").status_code == 401  # the old password
+    assert sign_in(TestClient(console.app), "moderator@meta.example", new).status_code == 303
+    french = console.post("/console/password?lang=fr", data={
+        "current_password": "faux", "new_password": new, "repeat_password": new, "csrf_token": token})
+    assert french.status_code == 400 and "Ce n’est pas votre mot de passe actuel." in french.text

@@ -225,3 +225,27 @@ def test_an_admin_disables_and_enables_a_member_on_an_accessible_members_page(
     again = page.locator("#member-list tr", has_text=email).inner_text()
     assert "disabled since" not in again and again.strip().endswith("Disable this member")
     assert violations(page) == []
+
+
+def test_a_member_changes_their_password_on_an_accessible_page(axe_page: Page, live_server: LiveServer) -> None:
+    page = axe_page
+    email = f"changer-{secrets.token_hex(4)}@meta.example"
+    members.create_member(live_server.db, email=email, name="Cy Changer", role="auditor", operator="meta",
+                          password=DEMO_PASSWORD, actor="test", now=datetime.now(UTC))
+    sign_in(page, live_server, email)
+    page.click("header a[href='/console/password']")
+    page.wait_for_url(re.compile(r"/console/password$"))
+    assert violations(page) == []
+    page.fill("#current_password", "not the password")
+    page.fill("#new_password", "a brand new passphrase")
+    page.fill("#repeat_password", "a brand new passphrase")
+    page.click("#password-form button[type=submit]")
+    page.wait_for_selector("#password-error")
+    assert violations(page) == []  # the refusal too
+    page.fill("#current_password", DEMO_PASSWORD)
+    page.fill("#new_password", "a brand new passphrase")
+    page.fill("#repeat_password", "a brand new passphrase")
+    page.click("#password-form button[type=submit]")
+    page.wait_for_selector("#notice")
+    assert "password is changed" in page.locator("#notice").inner_text()
+    assert violations(page) == []

@@ -55,3 +55,23 @@ def test_member_disable_at_the_command_line(database_url: str, capsys: pytest.Ca
     assert cli.events() == before + 2
     listed = {m["email"]: m["disabled_at"] for m in cli.json("member", "list", "--operator", "meta")}
     assert listed["leo@meta.example"] is None
+
+
+def test_member_password_at_the_command_line(database_url: str, capsys: pytest.CaptureFixture[str],
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    cli = Cli(database_url, capsys)
+    cli.ok("demo", "--synthetic", "0")
+    before = cli.events()
+    monkeypatch.setattr("sys.stdin", io.StringIO("another good passphrase\n"))
+    assert cli.fails("member", "password", "nobody@meta.example", "--password-stdin") == (
+        "error: no member 'nobody@meta.example'\n"
+    )
+    monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
+    assert cli.fails("member", "password", "moderator@meta.example", "--password-stdin") == (
+        "error: password: must be at least 10 characters long\n"
+    )
+    assert cli.events() == before
+    monkeypatch.setattr("sys.stdin", io.StringIO("another good passphrase\n"))
+    reset = cli.json("member", "password", "Moderator@Meta.example", "--password-stdin")
+    assert reset["email"] == "moderator@meta.example" and reset["password_changed_at"]
+    assert cli.events() == before + 1

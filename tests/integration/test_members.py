@@ -189,3 +189,62 @@ def test_a_disabled_member_enabled_again_signs_in_with_their_password_and_no_old
         ("member.enabled", "second admin", {"id": created["id"]})
     ]
     assert {m["email"]: m["disabled_at"] for m in members.list_members(db)} == {"mia@meta.example": None}
+
+
+NEW_PASSWORD = "a longer new passphrase"
+
+
+def test_a_member_changes_their_password_and_every_other_session_ends(db: Database, now: datetime, meta: str) -> None:
+    created = create(db, now)
+    member_id = str(created["id"])
+    _, this = members.sign_in(db, email="mia@meta.example", password=PASSWORD, now=now)
+    _, other = members.sign_in(db, email="mia@meta.example", password=PASSWORD, now=now)
+    with db.read() as conn:
+        before = eventlog.count_events(conn)
+    with pytest.raises(ValidationError, match="new_password: must be at least 10") as short:
+        members.change_password(db, member_id, current=PASSWORD, new="short", keep_session=this, now=now)
+    assert short.value.field == "new_password"
+    with pytest.raises(ValidationError, match="current_password: is not your password"):
+        members.change_password(db, member_id, current="guess", new=NEW_PASSWORD, keep_session=this, now=now)
+    assert members.session_member(db, other, now=now) is not None  # refusals change nothing
+    members.change_password(db, member_id, current=PASSWORD, new=NEW_PASSWORD, keep_session=this, now=now)
+    assert members.session_member(db, this, now=now) is not None  # the session in use goes on
+    assert members.session_member(db, other, now=now) is None  # the others end
+    with pytest.raises(members.SignInRefused):
+        members.sign_in(db, email="mia@meta.example", password=PASSWORD, now=now)
+    assert members.sign_in(db, email="mia@meta.example", password=NEW_PASSWORD, now=now)[0].id == member_id
+    with db.read() as conn:
+        recorded = eventlog.read_events(conn, after=before, limit=10)
+        row = conn.execute(select(tables.members.c.password_hash)).scalar_one()
+    assert [(e.type, json.loads(e.data)) for e in recorded] == [("member.password_changed", {"id": member_id})]
+    assert recorded[0].actor == members.get_member(db, member_id).actor
+    assert NEW_PASSWORD not in recorded[0].data and NEW_PASSWORD not in row and row.startswith("$argon2id$")
+
+
+def test_guessing_the_current_password_counts_toward_the_sign_in_lock_out(
+    db: Database, now: datetime, meta: str
+) -> None:
+    member_id = str(create(db, now)["id"])
+    for _ in range(members.MAX_FAILURES):
+        with pytest.raises(ValidationError, match="current_password"):
+            members.change_password(db, member_id, current="guess", new=NEW_PASSWORD, keep_session=None, now=now)
+    with pytest.raises(ValidationError, match="too many failed attempts"):  # even the right one, now
+        members.change_password(db, member_id, current=PASSWORD, new=NEW_PASSWORD, keep_session=None, now=now)
+    with pytest.raises(members.SignInRefused):
+        members.sign_in(db, email="mia@meta.example", password=PASSWORD, now=now)
+    later = now + timedelta(minutes=16)
+    members.change_password(db, member_id, current=PASSWORD, new=NEW_PASSWORD, keep_session=None, now=later)
+
+
+def test_an_admin_resets_a_forgotten_password_and_every_session_ends(db: Database, now: datetime, meta: str) -> None:
+    created = create(db, now)
+    _, session = members.sign_in(db, email="mia@meta.example", password=PASSWORD, now=now)
+    with pytest.raises(NotFoundError):  # another operator's admin does not see Meta's members
+        members.reset_password(db, "mia@meta.example", password=NEW_PASSWORD, actor="admin", now=now, operators=["x"])
+    with pytest.raises(ValidationError, match="password: must be at least"):
+        members.reset_password(db, "mia@meta.example", password="short", actor="admin", now=now)
+    assert members.session_member(db, session, now=now) is not None
+    reset = members.reset_password(db, "MIA@meta.example", password=NEW_PASSWORD, actor="admin", now=now)
+    assert reset["id"] == created["id"] and reset["password_changed_at"] == format_instant(now)
+    assert members.session_member(db, session, now=now) is None
+    assert members.sign_in(db, email="mia@meta.example", password=NEW_PASSWORD, now=now)[0].id == created["id"]

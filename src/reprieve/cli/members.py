@@ -65,6 +65,23 @@ def member_list(
                      ("disabled", "disabled_at")])
 
 
+@member_app.command("password")
+def member_password(
+    ctx: typer.Context,
+    member: str = typer.Argument(..., help="The member's id (mem_...) or e-mail"),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the new password from stdin"),
+    as_json: bool = JSON,
+) -> None:
+    """Set a member's password (forgotten, or known to someone else): every session of theirs ends.
+    Members change their own in the console (Password, at the top of each page)."""
+    password = read_password(password_stdin)
+    result = members.reset_password(state(ctx).db(), member, password=password, actor=actor(), now=now())
+    if as_json:
+        emit_json(result)
+    else:
+        record(result, ["id", "email", "name", "role", "operator", "password_changed_at"])
+
+
 @member_app.command("enable")
 def member_enable(
     ctx: typer.Context,

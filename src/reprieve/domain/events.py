@@ -45,6 +45,7 @@ class EventType(StrEnum):
     MEMBER_CREATED = "member.created"  # the console: recorded, not projected (like tokens)
     MEMBER_DISABLED = "member.disabled"
     MEMBER_ENABLED = "member.enabled"
+    MEMBER_PASSWORD_CHANGED = "member.password_changed"
     # The worker's announcements of what time has done (projected nowhere: enforcement computes time).
     SANCTION_STARTED = "sanction.started"
     SANCTION_ENDED = "sanction.ended"

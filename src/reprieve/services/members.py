@@ -40,11 +40,14 @@ SESSION_TTL = timedelta(hours=12)
 #: Attempts older than this are deleted at the e-mail's next attempt (a success resets the count anyway).
 FORGET_AFTER = timedelta(days=1)
 MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 1000
 #: Roles that may sign in: every role of the API but the machine clients'.
 MEMBER_ROLES = (Role.INSTANCE_ADMIN, Role.ADMIN, Role.MODERATOR, Role.REVIEWER, Role.AUDITOR)
 
 WRONG = "wrong e-mail or password"
 LOCKED = "too many failed attempts: try again in 15 minutes"
+NOT_YOUR_PASSWORD = "is not your password"
+TOO_SHORT = f"must be at least {MIN_PASSWORD_LENGTH} characters long"
 
 _hasher = PasswordHasher()  # argon2id with the library's recommended parameters (RFC 9106)
 
@@ -165,6 +168,73 @@ def enable_member(
         uow.conn.execute(update(tables.members).where(m.id == row.id).values(disabled_at=None))
         uow.record([NewEvent(EventType.MEMBER_ENABLED, uow.at, row.operator_id, {"id": row.id})])
     return {**_member(row).to_dict(), "disabled_at": None}
+
+
+def change_password(
+    db: Database, member_id: str, *, current: str, new: str, keep_session: str | None, now: datetime
+) -> None:
+    """A member changes their own password: ``current`` must be theirs (a wrong one counts as a
+    failed sign-in, toward the same lock-out, so a stolen session cannot guess it). Every other
+    session of theirs ends; ``keep_session`` (the secret of the one in use) goes on.
+    ValidationError names the field: ``current_password`` (wrong, or the e-mail locked) or
+    ``new_password`` (too short)."""
+    _check_new_password(new, field="new_password")
+    m = tables.members.c
+    with db.engine.begin() as conn:
+        row = conn.execute(select(tables.members).where(m.id == member_id)).first()
+        if row is None or row.disabled_at is not None:
+            raise NotFoundError(f"no member {member_id!r}")
+        if _locked_until(conn, row.email, now) is not None:
+            raise ValidationError(LOCKED, field="current_password")
+        if not _verify(row.password_hash, current):
+            conn.execute(insert(tables.sign_in_attempts).values(email=row.email, at=to_micros(now), succeeded=0))
+            wrong = NOT_YOUR_PASSWORD if _locked_until(conn, row.email, now) is None else LOCKED
+            # Committed with the attempt it records: the lock-out counts it.
+            refusal = ValidationError(wrong, field="current_password")
+        else:
+            refusal = None
+    if refusal is not None:
+        raise refusal
+    kept = _digest(keep_session) if keep_session else None
+    _set_password(db, row, new, actor=_member(row).actor, now=now, keep=kept)
+
+
+def reset_password(
+    db: Database, member: str, *, password: str, actor: str, now: datetime, operators: Sequence[str] | None = None
+) -> dict[str, Any]:
+    """Set a member's password for them (forgotten, or thought known to someone else), named by
+    id or e-mail: every session of theirs ends. NotFoundError if there is none (among
+    ``operators``' members)."""
+    _check_new_password(password, field="password")
+    m = tables.members.c
+    named = m.email == normalise_email(member) if "@" in member else m.id == member
+    with db.read() as conn:
+        row = conn.execute(select(tables.members).where(named)).first()
+    if row is None or (operators is not None and row.operator_id not in operators):
+        raise NotFoundError(f"no member {member!r}")
+    _set_password(db, row, password, actor=actor, now=now, keep=None)
+    return {**_member(row).to_dict(), "password_changed_at": format_instant(now)}
+
+
+def _check_new_password(password: str, *, field: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationError(TOO_SHORT, field=field)
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise ValidationError(f"must be at most {MAX_PASSWORD_LENGTH} characters long", field=field)
+
+
+def _set_password(db: Database, row: Any, password: str, *, actor: str, now: datetime, keep: str | None) -> None:
+    password_hash = _hasher.hash(password)  # before the transaction: argon2 takes its time
+    sessions = tables.console_sessions.c
+    with UnitOfWork(db, actor=actor, now=now) as uow:
+        uow.conn.execute(update(tables.members).where(tables.members.c.id == row.id)
+                         .values(password_hash=password_hash))
+        ended = sessions.member_id == row.id
+        if keep is not None:
+            ended = ended & (sessions.id != keep)
+        uow.conn.execute(delete(tables.console_sessions).where(ended))
+        # The hash stays out of the log, as at creation; the id names the member.
+        uow.record([NewEvent(EventType.MEMBER_PASSWORD_CHANGED, uow.at, row.operator_id, {"id": row.id})])
 
 
 def _member(row: Any) -> Member:

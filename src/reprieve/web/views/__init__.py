@@ -15,6 +15,7 @@ from reprieve.web.views import (
     dashboard,
     due_process,
     members,
+    password,
     queues,
     sanctions,
     session,
@@ -30,4 +31,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     amnesties.router,
     audit.router,
     members.router,
+    password.router,
 )
