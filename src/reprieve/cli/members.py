@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import typer
 
@@ -76,10 +77,7 @@ def member_password(
     Members change their own in the console (Password, at the top of each page)."""
     password = read_password(password_stdin)
     result = members.reset_password(state(ctx).db(), member, password=password, actor=actor(), now=now())
-    if as_json:
-        emit_json(result)
-    else:
-        record(result, ["id", "email", "name", "role", "operator", "password_changed_at"])
+    _show(result, as_json, "password_changed_at")
 
 
 @member_app.command("enable")
@@ -89,11 +87,7 @@ def member_enable(
     as_json: bool = JSON,
 ) -> None:
     """Enable a disabled member again: they may sign in with their password."""
-    result = members.enable_member(state(ctx).db(), member, actor=actor(), now=now())
-    if as_json:
-        emit_json(result)
-    else:
-        record(result, ["id", "email", "name", "role", "operator", "disabled_at"])
+    _show(members.enable_member(state(ctx).db(), member, actor=actor(), now=now()), as_json, "disabled_at")
 
 
 @member_app.command("disable")
@@ -104,8 +98,12 @@ def member_disable(
 ) -> None:
     """Disable a member (someone who left): their sessions end at once and they can no longer
     sign in. What they did keeps their name."""
-    result = members.disable_member(state(ctx).db(), member, actor=actor(), now=now())
+    _show(members.disable_member(state(ctx).db(), member, actor=actor(), now=now()), as_json, "disabled_at")
+
+
+def _show(member: dict[str, Any], as_json: bool, changed: str) -> None:
+    """A member as a command changed it: JSON, or a record ending with what ``changed``."""
     if as_json:
-        emit_json(result)
+        emit_json(member)
     else:
-        record(result, ["id", "email", "name", "role", "operator", "disabled_at"])
+        record(member, ["id", "email", "name", "role", "operator", changed])

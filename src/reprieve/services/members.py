@@ -137,11 +137,8 @@ def disable_member(
     longer sign in (offboarding). NotFoundError if there is none (among ``operators``'
     members), ConflictError if already disabled. The member's name stays on what they did."""
     m = tables.members.c
-    named = m.email == normalise_email(member) if "@" in member else m.id == member
     with UnitOfWork(db, actor=actor, now=now) as uow:
-        row = uow.conn.execute(select(tables.members).where(named)).first()
-        if row is None or (operators is not None and row.operator_id not in operators):
-            raise NotFoundError(f"no member {member!r}")
+        row = _named_member(uow.conn, member, operators)
         if row.disabled_at is not None:
             raise ConflictError(f"member {row.id} was disabled at {row.disabled_at}")
         uow.conn.execute(update(tables.members).where(m.id == row.id).values(disabled_at=uow.at))
@@ -158,11 +155,8 @@ def enable_member(
     comes back. NotFoundError if there is none (among ``operators``' members), ConflictError if
     the member is not disabled."""
     m = tables.members.c
-    named = m.email == normalise_email(member) if "@" in member else m.id == member
     with UnitOfWork(db, actor=actor, now=now) as uow:
-        row = uow.conn.execute(select(tables.members).where(named)).first()
-        if row is None or (operators is not None and row.operator_id not in operators):
-            raise NotFoundError(f"no member {member!r}")
+        row = _named_member(uow.conn, member, operators)
         if row.disabled_at is None:
             raise ConflictError(f"member {row.id} is not disabled")
         uow.conn.execute(update(tables.members).where(m.id == row.id).values(disabled_at=None))
@@ -206,12 +200,8 @@ def reset_password(
     id or e-mail: every session of theirs ends. NotFoundError if there is none (among
     ``operators``' members)."""
     _check_new_password(password, field="password")
-    m = tables.members.c
-    named = m.email == normalise_email(member) if "@" in member else m.id == member
     with db.read() as conn:
-        row = conn.execute(select(tables.members).where(named)).first()
-    if row is None or (operators is not None and row.operator_id not in operators):
-        raise NotFoundError(f"no member {member!r}")
+        row = _named_member(conn, member, operators)
     _set_password(db, row, password, actor=actor, now=now, keep=None)
     return {**_member(row).to_dict(), "password_changed_at": format_instant(now)}
 
@@ -235,6 +225,16 @@ def _set_password(db: Database, row: Any, password: str, *, actor: str, now: dat
         uow.conn.execute(delete(tables.console_sessions).where(ended))
         # The hash stays out of the log, as at creation; the id names the member.
         uow.record([NewEvent(EventType.MEMBER_PASSWORD_CHANGED, uow.at, row.operator_id, {"id": row.id})])
+
+
+def _named_member(conn: Any, member: str, operators: Sequence[str] | None) -> Any:
+    """The row of the member named by id or e-mail (NotFoundError if none, among ``operators``')."""
+    m = tables.members.c
+    named = m.email == normalise_email(member) if "@" in member else m.id == member
+    row = conn.execute(select(tables.members).where(named)).first()
+    if row is None or (operators is not None and row.operator_id not in operators):
+        raise NotFoundError(f"no member {member!r}")
+    return row
 
 
 def _member(row: Any) -> Member:
