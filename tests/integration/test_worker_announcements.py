@@ -284,3 +284,15 @@ def test_probations_over_two_platforms_straddling_a_page_are_each_announced_once
         payloads = [json.loads(d) for d in conn.execute(select(e.data).where(e.type == "probation.ended")).scalars()]
     assert sorted(p["sanction"] for p in payloads) == sorted(bans)
     assert all(sorted(p["platforms"]) == ["facebook", "instagram"] for p in payloads)
+
+    # A page of one row: each probation overflows it, and is still announced with both platforms.
+    monkeypatch.setattr(worker, "PAGE", 1)
+    p = tables.worker_partitions.c
+    with db.engine.connect().execution_options(reprieve_write=True) as conn, conn.begin():
+        conn.execute(tables.announcements.delete())  # as if never announced: scanned again
+        conn.execute(tables.worker_partitions.update().where(p.name == "probation.ended")
+                     .values(scanned_until=0, scanned_seq=0, owner=None, leased_until=None))
+    assert worker.announce_partition(db, "probation.ended", now=day(40), owner="w") == 4
+    with db.read() as conn:
+        again = [json.loads(d) for d in conn.execute(select(e.data).where(e.type == "probation.ended")).scalars()]
+    assert len(again) == 8 and all(sorted(p["platforms"]) == ["facebook", "instagram"] for p in again[4:])

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy import Connection, insert, or_, select, update
+from sqlalchemy import Connection, and_, insert, or_, select, update
 
 from reprieve.domain.errors import NotFoundError
 from reprieve.domain.events import EventType, NewEvent
@@ -196,18 +196,17 @@ def scan_appeals(conn: Connection, now_us: int, since_us: int, since_seq: int, a
 def scan_probations(conn: Connection, now_us: int, since_us: int, since_seq: int, after: str, limit: int) -> Page:
     """Probations whose period is over (one announcement per probation, naming its platforms)."""
     p = tables.probations.c
-    rows = list(conn.execute(
-        select(p.id, p.platform_id, p.operator_id, p.identity_id, p.until, p.sanction_id)
-        .where(p.until <= now_us, or_(p.until > since_us, p.created_seq > since_seq), p.id > after)
-        .order_by(p.id, p.platform_id).limit(limit)
-    ))
+    due = and_(p.until <= now_us, or_(p.until > since_us, p.created_seq > since_seq))
+    columns = (p.id, p.platform_id, p.operator_id, p.identity_id, p.until, p.sanction_id)
+    rows = list(conn.execute(select(*columns).where(due, p.id > after).order_by(p.id, p.platform_id).limit(limit)))
     next_after = None
     if len(rows) >= limit:  # a row a platform: the last probation may go on in the next page
         last = rows[-1].id
         kept = [r for r in rows if r.id != last]
-        if kept:  # (a scope holds at most 100 platforms, fewer than a page)
+        if kept:
             rows, next_after = kept, str(kept[-1].id)
-        else:
+        else:  # one probation fills the page: all of its platforms, then on
+            rows = list(conn.execute(select(*columns).where(due, p.id == last).order_by(p.platform_id)))
             next_after = str(last)
     grouped: dict[str, tuple[Any, list[str]]] = {}
     for r in rows:
