@@ -107,8 +107,7 @@ def create_member(
         raise ValidationError("an instance-admin belongs to no operator", field="operator")
     if member_role is not Role.INSTANCE_ADMIN and operator is None:
         raise ValidationError(f"a {member_role} belongs to an operator", field="operator")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationError(f"must be at least {MIN_PASSWORD_LENGTH} characters long", field="password")
+    _check_new_password(password, field="password")
     password_hash = _hasher.hash(password)
     member_id = new_id("mem", now)
     with UnitOfWork(db, actor=actor, now=now) as uow:
@@ -207,6 +206,7 @@ def reset_password(
 
 
 def _check_new_password(password: str, *, field: str) -> None:
+    """The rule every password obeys, at creation and at each change."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationError(TOO_SHORT, field=field)
     if len(password) > MAX_PASSWORD_LENGTH:
