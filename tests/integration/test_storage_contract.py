@@ -266,6 +266,10 @@ def test_list_sanctions_filters_and_pages(db: Database, meta: str, x_corp: str, 
     assert ids(operator="x") == {created["twitter"]["id"]}
     assert ids(operators=["meta"]) == every - {created["twitter"]["id"]}
     assert ids(account="facebook/a") == {created["active"]["id"]}
+    assert ids(account="a") == ids(account="a", operator="meta") == {created["active"]["id"]}
+    assert ids(account="a", operators=["meta", "x"]) == {created["active"]["id"]}
+    assert ids(account="a", operators=["x"]) == ids(account="a", operator="x") == set()
+    assert ids(account="twitter/e", operators=["x"]) == {created["twitter"]["id"]}
     assert ids(platform="instagram", state=SanctionState.ACTIVE) == {created["active"]["id"]}
 
 

@@ -189,10 +189,14 @@ def list_sanction_rows(
     query = select(tables.sanctions).order_by(S.id).limit(limit + 1)
     if cursor:
         query = query.where(S.id > decode_cursor(cursor))
+    # SQLite keeps no statistics: when both could serve, it prefers the operator's index (in id
+    # order) to the account's and walks all of the operator's sanctions rather than sort the
+    # account's few. ``operator_id || ''`` is the same value, which no index holds.
+    operator = S.operator_id.concat("") if f.account else S.operator_id
     if f.operator:
-        query = query.where(S.operator_id == f.operator)
+        query = query.where(operator == f.operator)
     if f.operators is not None:
-        query = query.where(S.operator_id.in_(list(f.operators)))
+        query = query.where(operator.in_(list(f.operators)))
     if f.platform:
         query = query.where(exists().where(SC.sanction_id == S.id, SC.platform_id == f.platform))
     if f.account:

@@ -114,7 +114,9 @@ sanctions = Table(
     Column("changes", Text, nullable=False, comment="JSON list of creation, amendments and lifts"),
     Column("created_seq", BigInteger, nullable=False),
     Column("updated_seq", BigInteger, nullable=False, comment="event that last changed it"),
-    Index("ix_sanctions_subject", "subject_platform", "subject_account"),
+    # An account's sanctions, in id order (the order of every list): by account alone (any
+    # platform of the scope) or by platform and account (migration 0010).
+    Index("ix_sanctions_account", "subject_account", "subject_platform", "id"),
     comment="Sanctions, with their whole history of terms.",
     postgresql_with={"fillfactor": 85},  # room for a lift's new row version on its page (migration 0009)
 )
