@@ -21,6 +21,8 @@ from due_process_support import (
 from reprieve.domain.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
 from reprieve.domain.model import AccountRef, Role
 from reprieve.domain.reviews import ReviewState
+from reprieve.domain.time import to_micros
+from reprieve.enforcement import EnforcementIndex, IndexFollower
 from reprieve.services import catalogue, reviews, sanctions, standing
 from reprieve.services.audit import rebuild_projections
 from reprieve.services.due_process import Caller
@@ -255,3 +257,98 @@ def test_rebuilding_the_projections_reproduces_reviews(db: Database) -> None:
     assert len(before["reviews"]) == 3 and len(before["review_assessments"]) == 7
     rebuild_projections(db)
     assert snapshot(db) == before
+
+
+def _ended_awaiting_review(db: Database, account: str) -> str:
+    """Two years from 2021-01-07, the review scheduled at the end of the term (Meta's announcement)."""
+    ban = impose(db, f"facebook/{account}", scope=["facebook", "instagram"], starts_at="2021-01-07T00:00:00Z",
+                 duration="P2Y", review_after="P2Y", now=t("2021-01-07T16:00:00Z"))
+    assert (ban["ends_at"], ban["review_at"]) == ("2023-01-07T00:00:00Z", "2023-01-07T00:00:00Z")
+    return str(ban["id"])
+
+
+def _suspended(db: Database, account: str, when: str) -> bool:
+    status = standing.get_standing(db, AccountRef("facebook", account), at=t(when))["status"]
+    return status in {"suspended", "terminated"}
+
+
+def test_a_review_scheduled_at_the_end_of_the_term_falls_due_as_the_term_ends(db: Database) -> None:
+    operator_with(db, "meta", ("facebook", "meta"), ("instagram", "meta"))
+    ban = _ended_awaiting_review(db, "DonaldTrump")
+    assert due(db, "2023-01-06T23:59:59Z") == []
+    assert _suspended(db, "DonaldTrump", "2023-01-06T23:59:59Z")
+    # The term ends on time, panel or not; the review it was scheduled for is owed until decided.
+    assert not _suspended(db, "DonaldTrump", "2023-01-07T00:00:00Z")
+    assert due(db, "2023-01-07T00:00:00Z") == due(db, "2024-06-01T00:00:00Z") == [ban]
+    review = opened(db, ban, "2023-01-09T00:00:00Z")
+    assert reviews.get_review(db, review)["due_at"] == "2023-01-07T00:00:00Z"
+    assert due(db, "2023-01-10T00:00:00Z") == []
+    # A sanction that simply ended, its review long done or never set, has nothing to review.
+    ended = impose(db, "facebook/kim", duration="P1D", review_after="PT12H", now=t("2024-01-01T00:00:00Z"))
+    plain = impose(db, "facebook/lee", duration="P1D", now=t("2024-01-01T00:00:00Z"))
+    for sanction in (ended, plain):
+        with pytest.raises(ConflictError, match="expired: there is nothing to review"):
+            opened(db, sanction["id"], "2024-01-05T00:00:00Z")
+    lifted = _ended_awaiting_review(db, "lifted-early")
+    sanctions.lift_sanction(db, lifted, reason="error", effective_at="2022-01-01T00:00:00Z", actor="m",
+                            now=t("2022-01-01T00:00:00Z"))
+    assert due(db, "2023-02-01T00:00:00Z") == []
+
+
+@pytest.mark.parametrize(
+    ("outcome", "fields", "state", "suspended_after"),
+    [
+        ("lift", {"probation": {"duration": "P2Y"}}, "lifted", False),
+        ("extend", {"ends_at": "2024-01-07T00:00:00Z", "next_review_at": "2023-12-01T00:00:00Z"}, "active", True),
+        ("terminate", {}, "active", True),
+        ("uphold", {}, "expired", False),
+    ],
+)
+def test_the_review_at_the_end_of_the_term_is_decided_after_it(
+    db: Database, outcome: str, fields: dict[str, Any], state: str, suspended_after: bool
+) -> None:
+    operator_with(db, "meta", ("facebook", "meta"), ("instagram", "meta"))
+    ban = _ended_awaiting_review(db, "DonaldTrump")
+    review = opened(db, ban, "2023-01-09T00:00:00Z")
+    assess(db, review, EXPERTS, "2023-01-16T00:00:00Z")
+    index = EnforcementIndex.build(db, now=t("2023-01-20T00:00:00Z"))  # the hot path's answers, kept current
+    decided = reviews.decide_review(db, review, outcome=outcome, rationale="decided", caller=MODERATOR,
+                                    effective_at="2023-01-25T00:00:00Z", now=t("2023-01-25T18:00:00Z"), **fields)
+    IndexFollower(index, db, listen=False).poll()
+    for when in ("2023-01-24T23:59:59Z", "2023-01-25T00:00:00Z", "2023-12-01T00:00:00Z", "2024-01-07T00:00:00Z"):
+        expected = standing.get_standing(db, AccountRef("facebook", "DonaldTrump"), at=t(when))
+        assert index.standing("facebook", "DonaldTrump", to_micros(t(when))) == expected, when
+    assert (decided["state"], decided["outcome"]) == ("decided", outcome)
+    after = sanctions.get_sanction(db, ban, at=t("2023-02-01T00:00:00Z"))
+    assert after["state"] == state
+    # Between the end of the term and the decision the account was free: nothing is backdated.
+    assert not _suspended(db, "DonaldTrump", "2023-01-24T23:59:59Z")
+    assert _suspended(db, "DonaldTrump", "2023-02-01T00:00:00Z") is suspended_after
+    assert due(db, "2023-06-01T00:00:00Z") == []
+    if outcome == "lift":
+        assert after["lifted_at"] == "2023-01-25T00:00:00Z"
+        assert decided["decision"]["probation"]["until"] == "2025-01-25T00:00:00Z"
+    if outcome == "extend":
+        assert (after["ends_at"], after["review_at"]) == ("2024-01-07T00:00:00Z", "2023-12-01T00:00:00Z")
+        assert not _suspended(db, "DonaldTrump", "2024-01-07T00:00:00Z")
+        assert due(db, "2023-12-01T00:00:00Z") == [ban]
+    if outcome == "terminate":
+        assert (after["kind"], after["ends_at"]) == ("termination", None)
+    if outcome == "uphold":
+        assert (after["ends_at"], after["review_at"]) == ("2023-01-07T00:00:00Z", None)
+    before = snapshot(db)
+    rebuild_projections(db)
+    assert snapshot(db) == before
+
+
+def test_an_ended_term_cannot_be_reduced(db: Database) -> None:
+    operator_with(db, "meta", ("facebook", "meta"), ("instagram", "meta"))
+    ban = _ended_awaiting_review(db, "DonaldTrump")
+    review = opened(db, ban, "2023-01-09T00:00:00Z")
+    assess(db, review, EXPERTS, "2023-01-16T00:00:00Z")
+    before = event_count(db)
+    with pytest.raises(ValidationError, match="must lie after the amendment takes effect"):
+        reviews.decide_review(db, review, outcome="reduce", ends_at="2022-06-01T00:00:00Z", rationale="r",
+                              caller=MODERATOR, now=t("2023-01-25T00:00:00Z"))
+    assert event_count(db) == before
+    assert reviews.get_review(db, review)["state"] == "open"

@@ -160,6 +160,26 @@ class Sanction:
             return SanctionState.LIFTED
         return SanctionState.ACTIVE if self.is_active(t) else SanctionState.EXPIRED
 
+    def awaits_review_at(self, t: datetime) -> bool:
+        """Ended with its term, whose review falls due at that end (or later) and is due by ``t``.
+
+        Meta's "initial period of two years, after which experts assess whether the risk has
+        receded": the term ends when it ends (nothing waits for a job or a panel), and the review
+        scheduled at its end is still owed. Its decision may lift the sanction (a reinstatement:
+        the probation that goes with it starts then), extend it or make it permanent (a new term
+        from the decision), or uphold that it is over. It is owed until decided.
+        """
+        if t < self.starts_at or self.is_active(t):
+            return False
+        lifted = self.lifted_at
+        if lifted is not None and lifted <= t:
+            return False
+        term = self.term_at(t)
+        return (
+            term is not None and term.ends_at is not None and term.review_at is not None
+            and term.ends_at <= term.review_at <= t
+        )
+
     def view_at(self, t: datetime) -> Change:
         """The term to show at ``t``: the one in force, or before it starts the one it will start with."""
         return self.term_at(max(t, self.starts_at)) or self.terms()[0]
@@ -178,8 +198,9 @@ class Sanction:
                 field="effective_at",
             )
 
-    def ensure_active_at(self, effective_at: datetime) -> None:
-        if not self.is_active(effective_at):
+    def ensure_active_at(self, effective_at: datetime, *, reviewing: bool = False) -> None:
+        """Changes apply to an active sanction; a review's decision also to one that awaits it."""
+        if not self.is_active(effective_at) and not (reviewing and self.awaits_review_at(effective_at)):
             state = self.state_at(effective_at)
             raise ConflictError(
                 f"sanction {self.id} is not active at {format_instant(effective_at)}: it is {state}"
@@ -197,10 +218,17 @@ class Sanction:
         kind: SanctionKind | None,
         denies: Sequence[str] | None,
         platforms: Sequence[Platform],
+        reviewing: bool = False,
     ) -> Change:
-        """Record an amendment effective at ``effective_at``; returns the new term."""
+        """Record an amendment effective at ``effective_at``; returns the new term.
+
+        ``reviewing``: a review's decision, which may also amend a sanction that awaits it
+        (``awaits_review_at``): a new end or kind is a new term from ``effective_at``; the same
+        end (an upheld sanction) only settles its review.
+        """
         self.ensure_not_before_start(effective_at)
-        self.ensure_active_at(effective_at)
+        self.ensure_active_at(effective_at, reviewing=reviewing)
+        settles_only = not self.is_active(effective_at) and isinstance(ends_at, Unset) and kind is None
         current = self.term_at(effective_at)
         assert current is not None and current.kind is not None
         new_kind = kind or current.kind
@@ -215,7 +243,7 @@ class Sanction:
                 raise ValidationError("only a restriction lists what it denies", field="denies")
             new_denies = ()
         ensure_term(new_kind, self.starts_at, new_ends, new_denies, platforms)
-        if new_ends is not None and new_ends <= effective_at:
+        if new_ends is not None and new_ends <= effective_at and not settles_only:
             raise ValidationError(
                 f"must lie after the amendment takes effect ({format_instant(effective_at)})",
                 field="ends_at",
@@ -226,9 +254,9 @@ class Sanction:
         self.changes.append(change)
         return change
 
-    def lift(self, *, seq: int, effective_at: datetime) -> Change:
+    def lift(self, *, seq: int, effective_at: datetime, reviewing: bool = False) -> Change:
         self.ensure_not_before_start(effective_at)
-        self.ensure_active_at(effective_at)
+        self.ensure_active_at(effective_at, reviewing=reviewing)
         change = Change(ChangeType.LIFTED, seq, effective_at)
         self.changes.append(change)
         return change

@@ -57,12 +57,13 @@ def open_review(
     now: datetime,
     operators: Sequence[str] | None = None,
 ) -> dict[str, Any]:
-    """Open a review of an active sanction: the one that fell due at its ``review_at``, or an ad-hoc one."""
+    """Open a review of an active sanction (the one that fell due at its ``review_at``, or an ad-hoc
+    one), or of one whose term ended with the review scheduled at its end (``awaits_review_at``)."""
     members = ensure_panel(list(panel))
     ensure_text(reason, field="reason", max_length=2000)
     with UnitOfWork(db, actor=caller.actor, now=now) as uow:
         sanction = load_sanction(uow, sanction_id, operators)
-        if sanction.state_at(now) is not SanctionState.ACTIVE:
+        if sanction.state_at(now) is not SanctionState.ACTIVE and not sanction.awaits_review_at(now):
             raise ConflictError(f"sanction {sanction.id} is {sanction.state_at(now).value}: there is nothing to review")
         existing = store.open_review_of(uow.conn, sanction.id)
         if existing is not None:
@@ -151,13 +152,13 @@ def decide_review(
         seq = uow.next_seq() + 1  # the review.decided event comes first
         changes: list[NewEvent] = []
         if action.lift:
-            sanction.lift(seq=seq, effective_at=effective)
+            sanction.lift(seq=seq, effective_at=effective, reviewing=True)
             changes.append(lift_event(sanction, effective, reason, origin))
         elif action.amends:
             platforms = [require_platform(db, uow.conn, p) for p in sanction.scope]
             change = sanction.amend(
                 seq=seq, effective_at=effective, ends_at=action.ends_at, review_at=action.review_at,
-                kind=action.kind, denies=None, platforms=platforms,
+                kind=action.kind, denies=None, platforms=platforms, reviewing=True,
             )
             changes.append(amendment_event(sanction, change, reason, origin))
         probation_data = None

@@ -106,12 +106,17 @@ def list_review_rows(
 def due_sanction_rows(
     conn: Connection, f: ReviewFilter, *, at_us: int, limit: int, cursor: str | None
 ) -> tuple[list[Any], str | None]:
-    """Sanctions due for review at ``at_us``: ``review_at <= at``, active then, no open review."""
+    """Sanctions due for review at ``at_us``: ``review_at <= at``, no open review, and active then
+    or ended with the term the review was scheduled at the end of (``Sanction.awaits_review_at``)."""
     active = exists().where(SP.sanction_id == S.id, SP.active_from <= at_us, SP.active_until > at_us)
+    awaits = and_(
+        S.ends_at.is_not(None), S.ends_at <= S.review_at, S.starts_at <= at_us,
+        or_(S.lifted_at.is_(None), S.lifted_at > at_us),
+    )
     open_review = exists().where(R.sanction_id == S.id, R.state == ReviewState.OPEN.value)
     query = (
         select(tables.sanctions)
-        .where(S.review_at.is_not(None), S.review_at <= at_us, active, not_(open_review))
+        .where(S.review_at.is_not(None), S.review_at <= at_us, or_(active, awaits), not_(open_review))
         .order_by(S.id)
         .limit(limit + 1)
     )
