@@ -161,3 +161,25 @@ def test_two_concurrent_lifts_one_wins(world: World, attempt: int) -> None:
     lifts = [e for e in events if e["type"] == "sanction.lifted" and e["data"]["id"] == sanction["id"]]
     assert len(lifts) == 1
     assert audit.verify_audit_log(world.db).ok
+
+
+def test_a_scheduled_sanction_is_cancelled_by_lifting_it_before_it_starts(world: World) -> None:
+    c, h = world.client, moderator(world)
+    sanction = c.post("/v1/sanctions", headers=h, json=sanction_body(
+        "facebook", "later", starts_at="2024-07-01T00:00:00Z", duration="P30D",
+    )).json()
+    path = f"/v1/sanctions/{sanction['id']}/lift"
+    before = c.get("/v1/events", params={"limit": 1000}, headers=world.headers["auditor"]).json()["items"]
+    early = c.post(path, headers=h, json={"reason": "too early", "effective_at": "2024-06-15T00:00:00Z"})
+    assert early.status_code == 422
+    assert "before the sanction starts (2024-07-01T00:00:00Z)" in early.json()["detail"]
+    assert "lift it at its start or without effective_at" in early.json()["detail"]
+    after = c.get("/v1/events", params={"limit": 1000}, headers=world.headers["auditor"]).json()["items"]
+    assert after == before
+    cancelled = c.post(path, headers=h, json={"reason": "Decided in error"})
+    assert cancelled.status_code == 200 and cancelled.json()["lifted_at"] == "2024-07-01T00:00:00Z"
+    for at in ("2024-07-01T00:00:00Z", "2024-07-15T00:00:00Z"):
+        standing = c.get("/v1/platforms/facebook/accounts/later/standing", params={"at": at}, headers=h).json()
+        assert standing["status"] == "good", at
+        state = c.get(f"/v1/sanctions/{sanction['id']}", params={"at": at}, headers=h).json()["state"]
+        assert state == "lifted", at

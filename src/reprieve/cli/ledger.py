@@ -324,10 +324,14 @@ def sanction_lift(
     ctx: typer.Context,
     id: str,
     reason: str = typer.Option(..., help="Why it is lifted"),
-    effective_at: str = typer.Option(None, help="Default now; a future instant schedules the lift"),
+    effective_at: str = typer.Option(
+        None,
+        help="Default now (for a sanction not started yet: its start, which cancels it); a future instant "
+        "schedules the lift",
+    ),
     as_json: bool = JSON,
 ) -> None:
-    """Lift a sanction that is active at the effective instant."""
+    """Lift a sanction that is active at the effective instant, or cancel one that has not started."""
     result = sanctions.lift_sanction(
         state(ctx).db(), id, reason=reason, effective_at=effective_at, actor=actor(), now=now()
     )

@@ -303,11 +303,22 @@ def lift_sanction(
     now: datetime,
     operators: Sequence[str] | None = None,
 ) -> dict[str, Any]:
-    """End a sanction early, from ``effective_at`` on (default: now; a future instant schedules it)."""
+    """End a sanction early, from ``effective_at`` on (default: now; a future instant schedules it).
+
+    A sanction that has not started yet is cancelled by default: lifted from its start, it never
+    takes effect.
+    """
     ensure_text(reason, field="reason", max_length=2000)
-    effective = parse_instant(effective_at, field="effective_at") if effective_at is not None else now
+    given = parse_instant(effective_at, field="effective_at") if effective_at is not None else None
     with UnitOfWork(db, actor=actor, now=now) as uow:
         sanction = _load(db, uow, sanction_id, operators)
+        effective = given if given is not None else max(now, sanction.starts_at)
+        if effective < sanction.starts_at:
+            raise ValidationError(
+                f"{format_instant(effective)} is before the sanction starts ({format_instant(sanction.starts_at)}); "
+                "to cancel it before it starts, lift it at its start or without effective_at",
+                field="effective_at",
+            )
         sanction.lift(seq=uow.next_seq(), effective_at=effective)
         uow.record(
             [

@@ -91,7 +91,7 @@ def amend_sanction(tenant: Moderator, sanction_id: OpaqueId, body: SanctionAmend
 @router.post(
     "/{sanction_id}/lift", response_model=SanctionOut, dependencies=IDEMPOTENT,
     responses=problem_responses(403, 409, 413),
-    summary="Lift a sanction (409 if it is not active at effective_at)",
+    summary="Lift a sanction (409 if it is not active at effective_at); one not started yet is cancelled",
 )
 def lift_sanction(tenant: Moderator, sanction_id: OpaqueId, body: SanctionLift, now: Now) -> dict[str, Any]:
     return sanctions.lift_sanction(
