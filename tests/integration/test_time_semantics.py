@@ -195,6 +195,8 @@ class Reference:
     def lift(self, op: Lift) -> str:
         s = self.sanctions[op.target % len(self.sanctions)]
         effective = effective_instant(s.starts, op.at, self.now)
+        if op.at is None:
+            effective = max(effective, s.starts)  # one not started yet is cancelled: lifted from its start
         if effective < s.starts:
             return "validation"
         if not s.active(effective):
