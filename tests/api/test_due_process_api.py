@@ -143,3 +143,81 @@ def test_violations_through_the_ladder_with_a_repeat_answered_not_recorded(world
             404, "not-found")
     problem(w.client.post("/v1/violations", headers=w.headers["platform"], json=dict(report, severity="dire")),
             422, "validation")
+
+
+def test_appeals_read_as_they_stood_at_an_instant(world: World) -> None:
+    w, h = world, world.headers["moderator"]
+    sanction = w.sanction("meta", duration="P1Y")
+    body = {
+        "sanction": sanction["id"], "kind": "complaint", "channel": "letter", "statement": "Wrong account.",
+        "filed_by": {"name": "Jane Roe", "email": "jane@example.com", "relation": "subject"},
+        "received_at": "2024-06-01T08:00:00Z",
+    }
+    appeal = w.client.post("/v1/appeals", headers=h, json=body).json()
+    w.clock.advance(timedelta(days=2))
+    decision = {"outcome": "denied", "rationale": "It was the account.", "reply": "The sanction stands."}
+    assert w.client.post(f"/v1/appeals/{appeal['id']}/decision", headers=h, json=decision).status_code == 200
+    w.clock.advance(timedelta(days=1))  # 2024-06-04T12:00
+    dispute = {"body": "Appeals Centre Europe", "submitted_at": "2024-06-04T00:00:00Z"}
+    assert w.client.post(f"/v1/appeals/{appeal['id']}/disputes", headers=h, json=dispute).status_code == 201
+
+    def listed(at: str | None, **params: str) -> list[str]:
+        query = {**params, **({"at": at} if at else {})}
+        answer = w.client.get("/v1/appeals", params=query, headers=h)
+        assert answer.status_code == 200, answer.text
+        return [a["state"] for a in answer.json()["items"]]
+
+    assert listed(None) == listed(None, state="denied") == ["denied"] and listed(None, state="open") == []
+    assert listed("2024-06-01T07:59:59Z") == []  # not received yet
+    assert listed("2024-06-02T00:00:00Z") == listed("2024-06-02T00:00:00Z", state="open") == ["open"]
+    assert listed("2024-06-02T00:00:00Z", state="denied") == []
+    assert listed("2024-06-03T12:00:00Z", state="denied") == ["denied"]  # decided then
+    then = w.client.get(f"/v1/appeals/{appeal['id']}", params={"at": "2024-06-02T00:00:00Z"}, headers=h).json()
+    assert (then["state"], then["decision"], then["disputes"]) == ("open", None, [])
+    decided = w.client.get(f"/v1/appeals/{appeal['id']}", params={"at": "2024-06-03T12:00:00Z"}, headers=h).json()
+    assert (decided["state"], decided["disputes"]) == ("denied", [])
+    later = w.client.get(f"/v1/appeals/{appeal['id']}", params={"at": "2024-06-04T06:00:00Z"}, headers=h).json()
+    assert later["state"] == "denied" and later["decision"]["outcome"] == "denied"
+    assert [d["outcome"] for d in later["disputes"]] == ["pending"]
+    assert later == w.client.get(f"/v1/appeals/{appeal['id']}", headers=h).json()
+    before = w.client.get(f"/v1/appeals/{appeal['id']}", params={"at": "2024-05-31T00:00:00Z"}, headers=h)
+    assert problem(before, 404, "not-found").startswith(f"appeal {appeal['id']} was received after")
+    bad = w.client.get("/v1/appeals", params={"at": "yesterday"}, headers=h)
+    assert bad.status_code == 422
+
+
+def test_reviews_read_as_they_stood_at_an_instant(world: World) -> None:
+    w, moderator = world, world.headers["moderator"]
+    created = w.sanction("meta", duration="P1Y")  # at 2024-06-01T12:00
+    path = f"/v1/sanctions/{created['id']}/reviews"
+    review = w.client.post(path, headers=moderator, json={"panel": ["expert-1"], "reason": "ad hoc"}).json()
+    w.clock.advance(timedelta(days=1))  # 2024-06-02T12:00
+    assess = {"risk": "high", "factors": [], "rationale": "Still at it."}
+    assert w.client.post(f"/v1/reviews/{review['id']}/assessments", headers=reviewer(w, "expert-1"),
+                         json=assess).status_code == 201
+    w.clock.advance(timedelta(days=1))  # 2024-06-03T12:00
+    decided = w.client.post(f"/v1/reviews/{review['id']}/decision", headers=moderator,
+                            json={"outcome": "uphold", "rationale": "The risk remains."})
+    assert decided.status_code == 200, decided.text
+
+    def shown(at: str | None) -> dict[str, Any]:
+        answer = w.client.get(f"/v1/reviews/{review['id']}", params={"at": at} if at else {}, headers=moderator)
+        assert answer.status_code == 200, answer.text
+        return dict(answer.json())
+
+    def listed(at: str, state: str) -> list[str]:
+        answer = w.client.get("/v1/reviews", params={"at": at, "state": state}, headers=moderator)
+        return [r["state"] for r in answer.json()["items"]]
+
+    opened = shown("2024-06-01T12:00:00Z")
+    assert (opened["state"], opened["assessments"], opened["decision"]) == ("open", [], None)
+    assert [e["event"] for e in opened["timeline"]] == ["opened"]
+    assessed = shown("2024-06-02T12:00:00Z")
+    assert (assessed["state"], len(assessed["assessments"])) == ("open", 1)
+    assert shown("2024-06-03T12:00:00Z") == shown(None)
+    assert shown(None)["state"] == "decided" and shown(None)["outcome"] == "uphold"
+    assert listed("2024-06-02T12:00:00Z", "open") == ["open"] and listed("2024-06-02T12:00:00Z", "decided") == []
+    assert listed("2024-06-03T12:00:00Z", "open") == [] and listed("2024-06-03T12:00:00Z", "decided") == ["decided"]
+    assert listed("2024-06-01T11:59:59Z", "open") == []
+    early = w.client.get(f"/v1/reviews/{review['id']}", params={"at": "2024-06-01T11:59:59Z"}, headers=moderator)
+    assert problem(early, 404, "not-found").startswith(f"review {review['id']} was opened after")

@@ -76,6 +76,18 @@ async def instant_query(
 #: ``?at=``: the instant a read answers for.
 At = Annotated[datetime, Depends(instant_query)]
 
+
+async def as_of_query(
+    at: Annotated[
+        Instant | None, Query(description="as it stood at this instant (RFC 3339); default: as it stands")
+    ] = None,
+) -> datetime | None:
+    return parse_instant(at, field="at") if at is not None else None
+
+
+#: ``?at=`` on a read of records that change (appeals, reviews): as they stood then; None: as they stand.
+AsOf = Annotated[datetime | None, Depends(as_of_query)]
+
 # --- who is asking -----------------------------------------------------------------------
 
 _bearer = HTTPBearer(

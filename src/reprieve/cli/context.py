@@ -66,6 +66,11 @@ def at_option(value: str | None) -> datetime:
     return parse_instant(value, field="--at") if value else now()
 
 
+def as_of_option(value: str | None) -> datetime | None:
+    """``--at`` on a read of records that change (appeals, reviews): as they stood then; None: now."""
+    return parse_instant(value, field="--at") if value else None
+
+
 def actor() -> str:
     try:
         return f"cli:{getpass.getuser()}"
@@ -75,3 +80,4 @@ def actor() -> str:
 
 JSON = typer.Option(False, "--json", help="Print JSON instead of a table.")
 AT = typer.Option(None, "--at", help="Answer for this instant (RFC 3339); default now.")
+AS_OF = typer.Option(None, "--at", help="As it stood at this instant (RFC 3339); default as it stands.")

@@ -7,12 +7,13 @@ from typing import Any
 
 import typer
 
-from reprieve.cli.context import AT, JSON, actor, at_option, now, state
+from reprieve.cli.context import AS_OF, AT, JSON, actor, as_of_option, at_option, now, state
 from reprieve.cli.output import emit_json, record, table
 from reprieve.domain.errors import ValidationError
 from reprieve.domain.model import parse_enum
 from reprieve.domain.reviews import ReviewState
 from reprieve.domain.sanctions import UNSET
+from reprieve.domain.time import to_micros
 from reprieve.services import appeals, reviews, violations
 from reprieve.services.due_process import Caller
 from reprieve.store.due_process import AppealFilter, ReviewFilter
@@ -85,13 +86,14 @@ def review_list(
     cursor: str = typer.Option(None),
     as_json: bool = JSON,
 ) -> None:
-    """List reviews; --state due lists the sanctions due for review at --at."""
+    """List reviews (as they stood --at an instant, if given); --state due lists the sanctions due
+    for review at --at (default now)."""
     f = ReviewFilter(
         state=parse_enum(ReviewState, state_, field="--state") if state_ else None,
         operator=operator,
         sanction=sanction,
     )
-    page = reviews.list_reviews(state(ctx).db(), f, at=at_option(at), limit=limit, cursor=cursor)
+    page = reviews.list_reviews(state(ctx).db(), f, at=at_option(at), as_of=bool(at), limit=limit, cursor=cursor)
     if as_json:
         emit_json(page)
         return
@@ -160,9 +162,10 @@ def review_decide(
 
 
 @review_app.command("show")
-def review_show(ctx: typer.Context, review: str, as_json: bool = JSON) -> None:
-    """Show a review: its panel, assessments, attached appeals, decision and timeline."""
-    result = reviews.get_review(state(ctx).db(), review)
+def review_show(ctx: typer.Context, review: str, at: str = AS_OF, as_json: bool = JSON) -> None:
+    """Show a review: its panel, assessments, attached appeals, decision and timeline (as it
+    stood --at an instant, if given)."""
+    result = reviews.get_review(state(ctx).db(), review, at=as_of_option(at))
     emit_json(result) if as_json else show_review(result)
 
 
@@ -223,10 +226,13 @@ def appeal_list(
     sanction: str = typer.Option(None),
     limit: int = typer.Option(50, help="1 to 1000"),
     cursor: str = typer.Option(None),
+    at: str = AS_OF,
     as_json: bool = JSON,
 ) -> None:
-    """List appeals."""
-    f = AppealFilter(state=state_, kind=kind, operator=operator, sanction=sanction)
+    """List appeals, as they stand or as they stood --at an instant."""
+    as_of = as_of_option(at)
+    f = AppealFilter(state=state_, kind=kind, operator=operator, sanction=sanction,
+                     at=None if as_of is None else to_micros(as_of))
     page = appeals.list_appeals(state(ctx).db(), f, limit=limit, cursor=cursor, include_contact=True)
     if as_json:
         emit_json(page)
@@ -295,9 +301,9 @@ def appeal_dispute(
 
 
 @appeal_app.command("show")
-def appeal_show(ctx: typer.Context, appeal: str, as_json: bool = JSON) -> None:
-    """Show an appeal, its decision and disputes."""
-    result = appeals.get_appeal(state(ctx).db(), appeal, include_contact=True)
+def appeal_show(ctx: typer.Context, appeal: str, at: str = AS_OF, as_json: bool = JSON) -> None:
+    """Show an appeal, its decision and disputes, as it stands or as it stood --at an instant."""
+    result = appeals.get_appeal(state(ctx).db(), appeal, include_contact=True, at=as_of_option(at))
     emit_json(result) if as_json else show_appeal(result)
 
 

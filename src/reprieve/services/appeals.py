@@ -32,7 +32,7 @@ from reprieve.domain.events import EventType, NewEvent
 from reprieve.domain.model import SanctionKind, SanctionState, ensure_text, parse_enum
 from reprieve.domain.reviews import ReviewState
 from reprieve.domain.sanctions import UNSET, Unset
-from reprieve.domain.time import format_instant, from_micros, parse_instant
+from reprieve.domain.time import format_instant, from_micros, parse_instant, to_micros
 from reprieve.services.catalogue import require_platform
 from reprieve.services.due_process import (
     Caller,
@@ -274,11 +274,17 @@ def record_dispute(
 
 
 def get_appeal(
-    db: Database, appeal_id: str, *, operators: Sequence[str] | None = None, include_contact: bool = False
+    db: Database, appeal_id: str, *, operators: Sequence[str] | None = None, include_contact: bool = False,
+    at: datetime | None = None,
 ) -> dict[str, Any]:
+    """An appeal as it stands, or as it stood at ``at`` (not found if received after it)."""
     with db.read() as conn:
-        _appeal(conn, appeal_id, operators)
-        return appeal_view(conn, appeal_id, include_contact=include_contact)
+        row = _appeal(conn, appeal_id, operators)
+        at_us = None if at is None else to_micros(at)
+        if at_us is not None and row["received_at"] > at_us:
+            raise NotFoundError(f"appeal {appeal_id} was received after {format_instant(at)}")
+        contact = store.requester_row(conn, row["requester"]) if include_contact else None
+        return _view(conn, row, contact, include_contact, at_us=at_us)
 
 
 def list_appeals(
@@ -294,7 +300,7 @@ def list_appeals(
     with db.read() as conn:
         rows, next_cursor = store.list_appeal_rows(conn, f, limit=limit, cursor=cursor)
         contacts = store.requester_rows(conn, [r["requester"] for r in rows]) if include_contact else {}
-        items = [_view(conn, r, contacts.get(r["requester"]), include_contact) for r in rows]
+        items = [_view(conn, r, contacts.get(r["requester"]), include_contact, at_us=f.at) for r in rows]
     return {"items": items, "next_cursor": next_cursor}
 
 
@@ -320,15 +326,23 @@ def appeal_view(conn: Connection, appeal_id: str, *, include_contact: bool) -> d
 
 
 def _view(
-    conn: Connection, row: dict[str, Any], contact: dict[str, Any] | None, include_contact: bool
+    conn: Connection, row: dict[str, Any], contact: dict[str, Any] | None, include_contact: bool,
+    *, at_us: int | None = None,
 ) -> dict[str, Any]:
-    decided = row["state"] != AppealState.OPEN.value
+    """How the appeal looks, or looked at ``at_us`` (a decision or a dispute's outcome recorded
+    as taking effect later is not shown)."""
+
+    def by_then(instant: int | None) -> bool:
+        return instant is not None and (at_us is None or instant <= at_us)
+
+    decided = row["state"] != AppealState.OPEN.value and by_then(row["decided_at"])
+    disputes = [d for d in store.dispute_rows(conn, row["id"]) if at_us is None or d["submitted_at"] <= at_us]
     return {
         "id": row["id"],
         "operator": row["operator_id"],
         "sanction": row["sanction_id"],
         "kind": row["kind"],
-        "state": row["state"],
+        "state": row["state"] if decided else AppealState.OPEN.value,
         "filed_by": {
             "relation": row["relation"],
             # Personal data, for the operator's moderators only (see the module docstring).
@@ -349,8 +363,12 @@ def _view(
         "disputes": [
             {
                 "id": d["id"], "body": d["body"], "submitted_at": _instant(d["submitted_at"]),
-                "decided_at": _instant(d["decided_at"]), "outcome": d["outcome"], "summary": d["summary"],
+                **(
+                    {"decided_at": _instant(d["decided_at"]), "outcome": d["outcome"], "summary": d["summary"]}
+                    if d["decided_at"] is None or by_then(d["decided_at"])
+                    else {"decided_at": None, "outcome": DisputeOutcome.PENDING.value, "summary": ""}
+                ),
             }
-            for d in store.dispute_rows(conn, row["id"])
+            for d in disputes
         ],
     }

@@ -184,16 +184,26 @@ def decide_review(
         return review_view(uow.conn, review.id)
 
 
-def get_review(db: Database, review_id: str, *, operators: Sequence[str] | None = None) -> dict[str, Any]:
+def get_review(
+    db: Database, review_id: str, *, operators: Sequence[str] | None = None, at: datetime | None = None
+) -> dict[str, Any]:
+    """A review as it stands, or as it stood at ``at`` (not found if opened after it)."""
     with db.read() as conn:
-        _load(conn, review_id, operators)
-        return review_view(conn, review_id)
+        _, row = _load(conn, review_id, operators)
+        at_us = None if at is None else to_micros(at)
+        if at_us is not None and row["opened_at"] > at_us:
+            raise NotFoundError(f"review {review_id} was opened after {format_instant(at)}")
+        return review_view(conn, review_id, row=row, at_us=at_us)
 
 
 def list_reviews(
-    db: Database, f: store.ReviewFilter, *, at: datetime, limit: int = 50, cursor: str | None = None
+    db: Database, f: store.ReviewFilter, *, at: datetime, limit: int = 50, cursor: str | None = None,
+    as_of: bool = False,
 ) -> dict[str, Any]:
-    """A page of reviews; ``state=due`` lists the sanctions due for review at ``at`` instead."""
+    """A page of reviews; ``state=due`` lists the sanctions due for review at ``at`` instead.
+
+    Open and decided reviews are listed as they stand, or with ``as_of`` as they stood at ``at``:
+    opened by then, and open then if decided later."""
     if not 1 <= limit <= 1000:
         raise ValidationError("must be between 1 and 1000", field="limit")
     with db.read() as conn:
@@ -201,8 +211,9 @@ def list_reviews(
             rows, next_cursor = store.due_sanction_rows(conn, f, at_us=to_micros(at), limit=limit, cursor=cursor)
             items = [due_view(s, at) for s in queries.load_sanctions(conn, rows)]
         else:
-            review_rows, next_cursor = store.list_review_rows(conn, f, limit=limit, cursor=cursor)
-            items = [review_view(conn, r["id"], row=r) for r in review_rows]
+            at_us = to_micros(at) if as_of else None
+            review_rows, next_cursor = store.list_review_rows(conn, f, limit=limit, cursor=cursor, at_us=at_us)
+            items = [review_view(conn, r["id"], row=r, at_us=at_us) for r in review_rows]
     return {"items": items, "next_cursor": next_cursor}
 
 
@@ -220,14 +231,22 @@ def _instant(value: int | None) -> str | None:
     return None if value is None else format_instant(from_micros(value))
 
 
-def review_view(conn: Connection, review_id: str, *, row: dict[str, Any] | None = None) -> dict[str, Any]:
-    """A review with its panel, assessments, attached appeals, decision and timeline."""
+def review_view(
+    conn: Connection, review_id: str, *, row: dict[str, Any] | None = None, at_us: int | None = None
+) -> dict[str, Any]:
+    """A review with its panel, assessments, attached appeals, decision and timeline; as it stood
+    at ``at_us`` if given (open if decided later, with what was filed and received by then)."""
     row = row or store.review_row(conn, review_id)
     assert row is not None
     sanction = queries.load_sanction(conn, row["sanction_id"])
     assert sanction is not None
     assessments = store.assessment_rows(conn, review_id)
     appeals = store.appeals_of_review(conn, review_id)
+    if at_us is not None:
+        assessments = [a for a in assessments if a["filed_at"] <= at_us]
+        appeals = [a for a in appeals if a["received_at"] <= at_us]
+        if row["decided_at"] is not None and row["decided_at"] > at_us:
+            row = {**row, "state": ReviewState.OPEN.value, "outcome": None, "decided_at": None, "decision": None}
     decision = json.loads(row["decision"]) if row["decision"] else None
     probation = None
     if decision and decision.get("probation"):

@@ -84,13 +84,20 @@ class ReviewFilter:
 
 
 def list_review_rows(
-    conn: Connection, f: ReviewFilter, *, limit: int, cursor: str | None
+    conn: Connection, f: ReviewFilter, *, limit: int, cursor: str | None, at_us: int | None = None
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """Open or decided reviews (both when ``f.state`` is None), by id."""
+    """Open or decided reviews (both when ``f.state`` is None), by id; with ``at_us``, those opened
+    by then, in the state they had then."""
     query = select(tables.reviews).order_by(R.id).limit(limit + 1)
     if cursor:
         query = query.where(R.id > decode_cursor(cursor))
-    if f.state is not None:
+    if at_us is not None:
+        query = query.where(R.opened_at <= at_us)
+        if f.state is ReviewState.OPEN:
+            query = query.where(or_(R.decided_at.is_(None), R.decided_at > at_us))
+        elif f.state is ReviewState.DECIDED:
+            query = query.where(R.state == f.state.value, R.decided_at <= at_us)
+    elif f.state is not None:
         query = query.where(R.state == f.state.value)
     if f.operator:
         query = query.where(R.operator_id == f.operator)
@@ -186,8 +193,9 @@ class AppealFilter:
     operator: str | None = None
     operators: Sequence[str] | None = None
     sanction: str | None = None
-    #: Open at this instant (µs): received by then and not decided by then, whatever since.
-    open_at: int | None = None
+    #: As they stood at this instant (µs): received by then; ``state`` is the state then (open:
+    #: not decided by then, whatever since; an outcome: decided so by then).
+    at: int | None = None
 
 
 def list_appeal_rows(
@@ -196,7 +204,13 @@ def list_appeal_rows(
     query = select(tables.appeals).order_by(AP.id).limit(limit + 1)
     if cursor:
         query = query.where(AP.id > decode_cursor(cursor))
-    if f.state:
+    if f.at is not None:
+        query = query.where(AP.received_at <= f.at)
+        if f.state == "open":
+            query = query.where(or_(AP.decided_at.is_(None), AP.decided_at > f.at))
+        elif f.state:
+            query = query.where(AP.state == f.state, AP.decided_at <= f.at)
+    elif f.state:
         query = query.where(AP.state == f.state)
     if f.kind:
         query = query.where(AP.kind == f.kind)
@@ -206,8 +220,6 @@ def list_appeal_rows(
         query = query.where(AP.operator_id.in_(list(f.operators)))
     if f.sanction:
         query = query.where(AP.sanction_id == f.sanction)
-    if f.open_at is not None:
-        query = query.where(AP.received_at <= f.open_at, or_(AP.decided_at.is_(None), AP.decided_at > f.open_at))
     rows = [dict(r._mapping) for r in conn.execute(query)]
     next_cursor = encode_cursor(rows[limit - 1]["id"]) if len(rows) > limit else None
     return rows[:limit], next_cursor

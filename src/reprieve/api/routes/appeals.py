@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from reprieve.api.deps import IDEMPOTENT, Moderator, Now, OpaqueId, Reader, Tenant, allow
+from reprieve.api.deps import IDEMPOTENT, AsOf, Moderator, Now, OpaqueId, Reader, Tenant, allow
 from reprieve.api.due_process_schemas import (
     AppealAttach,
     AppealCreate,
@@ -22,6 +22,7 @@ from reprieve.api.schemas import SLUG_PATTERN
 from reprieve.domain.appeals import HUMAN_DECIDERS, AppealKind, AppealState
 from reprieve.domain.model import Role
 from reprieve.domain.sanctions import UNSET
+from reprieve.domain.time import to_micros
 from reprieve.services import appeals
 from reprieve.store.due_process import AppealFilter
 
@@ -61,17 +62,21 @@ def list_appeals(
     sanction: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_-]{1,64}$")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
     cursor: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_=-]{1,200}$")] = None,
+    at: AsOf = None,
 ) -> dict[str, Any]:
     query = AppealFilter(
         state=state.value if state else None, kind=kind.value if kind else None,
         operator=tenant.operator_filter(operator), operators=tenant.operators, sanction=sanction,
+        at=None if at is None else to_micros(at),
     )
     return appeals.list_appeals(tenant.db, query, limit=limit, cursor=cursor, include_contact=sees_contact(tenant))
 
 
 @router.get("/{appeal_id}", response_model=AppealOut, responses=problem_responses())
-def get_appeal(tenant: Reader, appeal_id: OpaqueId) -> dict[str, Any]:
-    return appeals.get_appeal(tenant.db, appeal_id, operators=tenant.operators, include_contact=sees_contact(tenant))
+def get_appeal(tenant: Reader, appeal_id: OpaqueId, at: AsOf = None) -> dict[str, Any]:
+    return appeals.get_appeal(
+        tenant.db, appeal_id, operators=tenant.operators, include_contact=sees_contact(tenant), at=at
+    )
 
 
 @router.post(

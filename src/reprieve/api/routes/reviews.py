@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from reprieve.api.deps import IDEMPOTENT, At, Moderator, Now, OpaqueId, Reader, Tenant, allow
+from reprieve.api.deps import IDEMPOTENT, AsOf, Moderator, Now, OpaqueId, Reader, Tenant, allow
 from reprieve.api.due_process_schemas import (
     AssessmentCreate,
     ReviewCreate,
@@ -41,7 +41,8 @@ def caller_of(tenant: Tenant) -> Caller:
 )
 def list_reviews(
     tenant: Reader,
-    at: At,
+    now: Now,
+    at: AsOf,
     state: Annotated[ReviewState | None, Query(description="default: open and decided")] = None,
     operator: Annotated[str | None, Query(pattern=SLUG_PATTERN)] = None,
     sanction: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_-]{1,64}$")] = None,
@@ -51,12 +52,14 @@ def list_reviews(
     query = ReviewFilter(
         state=state, operator=tenant.operator_filter(operator), operators=tenant.operators, sanction=sanction
     )
-    return reviews.list_reviews(tenant.db, query, at=at, limit=limit, cursor=cursor)
+    return reviews.list_reviews(
+        tenant.db, query, at=at or now, as_of=at is not None, limit=limit, cursor=cursor
+    )
 
 
 @router.get("/v1/reviews/{review_id}", response_model=ReviewOut, responses=problem_responses())
-def get_review(tenant: Reader, review_id: OpaqueId) -> dict[str, Any]:
-    return reviews.get_review(tenant.db, review_id, operators=tenant.operators)
+def get_review(tenant: Reader, review_id: OpaqueId, at: AsOf = None) -> dict[str, Any]:
+    return reviews.get_review(tenant.db, review_id, operators=tenant.operators, at=at)
 
 
 @router.post(

@@ -35,7 +35,7 @@ def open_appeals(desk: Desk, kind: str | None = None) -> list[dict[str, Any]]:
     """The appeals open now, or at the instant the page shows (``?at=``): received by then and
     not yet decided then, even if decided since."""
     f = AppealFilter(
-        state="open" if desk.at is None else None, open_at=None if desk.at is None else to_micros(desk.at),
+        state="open", at=None if desk.at is None else to_micros(desk.at),
         kind=kind, operator=desk.tenant.operator_filter(None), operators=desk.tenant.operators,
     )
     return list(appeals.list_appeals(desk.db, f, limit=QUEUE_LIMIT)["items"])
