@@ -286,7 +286,9 @@ def test_a_review_scheduled_at_the_end_of_the_term_falls_due_as_the_term_ends(db
     # A sanction that simply ended, its review long done or never set, has nothing to review.
     ended = impose(db, "facebook/kim", duration="P1D", review_after="PT12H", now=t("2024-01-01T00:00:00Z"))
     plain = impose(db, "facebook/lee", duration="P1D", now=t("2024-01-01T00:00:00Z"))
-    for sanction in (ended, plain):
+    afterwards = impose(db, "facebook/max", duration="P1D", review_after="P2D", now=t("2024-01-01T00:00:00Z"))
+    assert due(db, "2024-01-05T00:00:00Z") == []
+    for sanction in (ended, plain, afterwards):
         with pytest.raises(ConflictError, match="expired: there is nothing to review"):
             opened(db, sanction["id"], "2024-01-05T00:00:00Z")
     lifted = _ended_awaiting_review(db, "lifted-early")

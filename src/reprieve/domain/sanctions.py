@@ -161,7 +161,7 @@ class Sanction:
         return SanctionState.ACTIVE if self.is_active(t) else SanctionState.EXPIRED
 
     def awaits_review_at(self, t: datetime) -> bool:
-        """Ended with its term, whose review falls due at that end (or later) and is due by ``t``.
+        """Ended with its term, whose review was scheduled at that end and is due by ``t``.
 
         Meta's "initial period of two years, after which experts assess whether the risk has
         receded": the term ends when it ends (nothing waits for a job or a panel), and the review
@@ -176,8 +176,7 @@ class Sanction:
             return False
         term = self.term_at(t)
         return (
-            term is not None and term.ends_at is not None and term.review_at is not None
-            and term.ends_at <= term.review_at <= t
+            term is not None and term.ends_at is not None and term.ends_at == term.review_at and term.review_at <= t
         )
 
     def view_at(self, t: datetime) -> Change:

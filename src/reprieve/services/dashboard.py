@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from itertools import pairwise
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy import case, func, select
 
 from reprieve.domain.time import to_micros
 from reprieve.store import tables
@@ -51,18 +50,20 @@ def monthly_activity(
     """``[{month: "2021-01", imposed, lifted}]`` for the ``months`` months up to ``until``'s,
     counted by the instant each sanction started and was (first) lifted, up to ``until``."""
     bounds = month_starts(until, months)
-    end = to_micros(until)
-    columns = []
-    for start, stop in pairwise(bounds):
-        lo, hi = to_micros(start), min(to_micros(stop), end + 1)
-        columns.append(func.sum(case((and_(S.c.starts_at >= lo, S.c.starts_at < hi), 1), else_=0)))
-        columns.append(func.sum(case((and_(S.c.lifted_at >= lo, S.c.lifted_at < hi), 1), else_=0)))
-    query = select(*columns, literal(1))
-    if operators is not None:
-        query = query.where(S.c.operator_id.in_(operators))
+    edges = [to_micros(b) for b in bounds[1:-1]] + [to_micros(until) + 1]  # each month's end, the last cut at until
+
+    def by_month(column: Any) -> Any:
+        """How many sanctions have ``column`` in each month (by its index; months without any are absent)."""
+        month = case(*[(column < edge, i) for i, edge in enumerate(edges)]).label("month")
+        query = select(month, func.count()).where(column >= to_micros(bounds[0]), column < edges[-1])
+        if operators is not None:
+            query = query.where(S.c.operator_id.in_(operators))
+        return query.group_by(month)
+
     with db.read() as conn:
-        row = conn.execute(query).one()
+        imposed: dict[int, int] = {month: n for month, n in conn.execute(by_month(S.c.starts_at))}
+        lifted: dict[int, int] = {month: n for month, n in conn.execute(by_month(S.c.lifted_at))}
     return [
-        {"month": start.strftime("%Y-%m"), "imposed": int(row[2 * i] or 0), "lifted": int(row[2 * i + 1] or 0)}
+        {"month": start.strftime("%Y-%m"), "imposed": int(imposed.get(i, 0)), "lifted": int(lifted.get(i, 0))}
         for i, start in enumerate(bounds[:-1])
     ]

@@ -117,7 +117,7 @@ def due_sanction_rows(
     or ended with the term the review was scheduled at the end of (``Sanction.awaits_review_at``)."""
     active = exists().where(SP.sanction_id == S.id, SP.active_from <= at_us, SP.active_until > at_us)
     awaits = and_(
-        S.ends_at.is_not(None), S.ends_at <= S.review_at, S.starts_at <= at_us,
+        S.ends_at.is_not(None), S.ends_at == S.review_at, S.starts_at <= at_us,
         or_(S.lifted_at.is_(None), S.lifted_at > at_us),
     )
     open_review = exists().where(R.sanction_id == S.id, R.state == ReviewState.OPEN.value)
