@@ -422,3 +422,24 @@ def test_a_member_changes_their_password_in_the_console_and_their_other_sessions
     french = console.post("/console/password?lang=fr", data={
         "current_password": "faux", "new_password": new, "repeat_password": new, "csrf_token": token})
     assert french.status_code == 400 and "Ce n’est pas votre mot de passe actuel." in french.text
+
+
+def test_a_term_that_ended_with_its_review_due_offers_only_to_open_it(
+    console: TestClient, db: Database, clock: Clock
+) -> None:
+    command = sanctions.ImposeSanction(subject=AccountRef.parse("facebook/jane"), kind="suspension", reason=REASON,
+                                       starts_at=clock.now - timedelta(days=30), duration="P7D", review_after="P7D")
+    ended = str(sanctions.impose_sanction(db, command, actor="test", now=clock.now)["id"])
+    plain = sanctions.ImposeSanction(subject=AccountRef.parse("facebook/kurt"), kind="suspension", reason=REASON,
+                                     starts_at=clock.now - timedelta(days=30), duration="P7D")
+    expired = str(sanctions.impose_sanction(db, plain, actor="test", now=clock.now)["id"])
+    sign_in(console, "moderator@meta.example")
+    queue = console.get("/console/queues/reviews").text
+    assert ended in queue and expired not in queue
+    page = console.get(f"/console/sanctions/{ended}").text
+    assert 'id="review-action"' in page and 'id="lift-action"' not in page and 'id="amend-action"' not in page
+    assert 'id="review-action"' not in console.get(f"/console/sanctions/{expired}").text
+    opened = console.post(f"/console/sanctions/{ended}/reviews", follow_redirects=False, data={
+        "csrf_token": csrf(console, "/console"), "confirm": "yes", "panel": "Reviewer", "reason": "End of term"})
+    assert opened.status_code == 303
+    assert ended not in console.get("/console/queues/reviews").text
