@@ -45,3 +45,19 @@ def test_bad_input_is_one_line_and_changes_nothing(cli: Cli) -> None:
     cli.fails("worker", "appeal-target", "meta", "fortnight")
     cli.fails("worker", "--nats-url", "http://127.0.0.1:4222", "--once")
     assert cli.events() == before
+
+
+def test_without_a_secret_key_the_commands_that_rely_on_it_warn(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("REPRIEVE_SECRET_KEY", raising=False)
+    code, _, err = cli.run("worker", "--once")
+    assert code == 0 and "REPRIEVE_SECRET_KEY" not in err  # no endpoint, no secret to protect
+    code, _, err = cli.run("webhook", "create", "--operator", "meta", "--url", "http://127.0.0.1:9/hook",
+                           "--event-type", "*")
+    assert code == 0 and err.startswith("warning: REPRIEVE_SECRET_KEY is not set") and err.count("\n") == 1
+    code, _, err = cli.run("worker", "--once")
+    assert code == 0 and err.startswith("warning: REPRIEVE_SECRET_KEY is not set")
+    monkeypatch.setenv("REPRIEVE_SECRET_KEY", "a long random string for this test")
+    code, _, err = cli.run("worker", "--once")
+    assert code == 0 and "REPRIEVE_SECRET_KEY" not in err

@@ -28,11 +28,15 @@ def create_command(
     as_json: bool = JSON,
 ) -> None:
     """Register an endpoint; its signing secret is printed this once."""
+    db = state(ctx).db()
     result = webhooks.create_webhook(
-        state(ctx).db(), operator=operator, url=url, event_types=event_types, secret=secret,
+        db, operator=operator, url=url, event_types=event_types, secret=secret,
         description=description, actor=actor(), now=now(),
     )
     emit_json(result) if as_json else record(result)
+    warning = webhooks.secret_key_warning(db)
+    if warning:
+        typer.echo(warning, err=True)
 
 
 @webhook_app.command("list")

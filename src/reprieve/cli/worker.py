@@ -12,6 +12,7 @@ import typer
 from reprieve.cli.context import JSON, actor, now, state
 from reprieve.cli.output import emit_json, record
 from reprieve.domain.errors import ValidationError
+from reprieve.services import webhooks
 from reprieve.services import worker as service
 
 worker_app = typer.Typer(
@@ -43,6 +44,9 @@ def worker_command(
     if nats_url is not None and not nats_url.startswith(("nats://", "tls://")):
         raise ValidationError("must be a nats:// or tls:// URL", field="--nats-url")
     db = state(ctx).db()
+    warning = webhooks.secret_key_warning(db)
+    if warning:
+        typer.echo(warning, err=True)
 
     async def run() -> service.CycleReport | None:
         async with service.Worker(db, nats_url=nats_url, batch=batch, concurrency=concurrency) as w:

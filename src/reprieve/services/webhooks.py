@@ -64,6 +64,22 @@ class SecretSettings(BaseSettings):
     secret_key: str | None = None
 
 
+SECRET_KEY_WARNING = (
+    "warning: REPRIEVE_SECRET_KEY is not set: the webhook signing secrets are encrypted under a key "
+    "kept in the database itself, so a copy of the database reveals them; set it (any long random "
+    "string, the same for every process) in production"
+)
+
+
+def secret_key_warning(db: Database) -> str | None:
+    """The warning to give an operator who has webhook endpoints and no ``REPRIEVE_SECRET_KEY``."""
+    if SecretSettings().secret_key:
+        return None
+    with db.read() as conn:
+        endpoint = conn.execute(select(tables.webhook_endpoints.c.id).limit(1)).first()
+    return SECRET_KEY_WARNING if endpoint is not None else None
+
+
 def _fernet(conn: Connection) -> Fernet:
     configured = SecretSettings().secret_key
     if configured:
