@@ -262,3 +262,15 @@ def test_demo_tells_the_story_and_a_second_run_changes_nothing(
     assert cli.events() == events and cli.json("audit", "verify")["head"] == head["head"]
     assert cli.json("operator", "show", "truth-social")["platforms"] == ["truth-social"]
     assert len(cli.json("sanction", "list", "--limit", "1000")["items"]) > 150
+
+
+def test_a_sanction_names_the_content_it_was_about(cli: Cli) -> None:
+    created = cli.json("sanction", "create", "facebook/c", "--kind", "warning", *REASON,
+                       "--content-type", "CONTENT_TYPE_TEXT,CONTENT_TYPE_IMAGE", "--content-date", "2021-01-06")
+    assert created["reason"]["content_type"] == ["CONTENT_TYPE_TEXT", "CONTENT_TYPE_IMAGE"]
+    assert created["reason"]["content_date"] == "2021-01-06"
+    before = cli.events()
+    err = cli.fails("sanction", "create", "facebook/d", "--kind", "warning", *REASON, "--content-date", "6 Jan")
+    assert "content_date" in err
+    cli.fails("sanction", "create", "facebook/d", "--kind", "warning", *REASON, "--content-type", "TEXT")
+    assert cli.events() == before

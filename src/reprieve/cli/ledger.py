@@ -191,6 +191,8 @@ def sanction_create(
     keywords: str = typer.Option(None, help="KEYWORD_... comma-separated"),
     source: str = typer.Option("voluntary", help="article_16, trusted_flagger, other_notification, voluntary"),
     territorial_scope: str = typer.Option(None, help="EEA country codes, comma-separated"),
+    content_type: str = typer.Option(None, help="CONTENT_TYPE_... comma-separated: what the decision was about"),
+    content_date: str = typer.Option(None, help="YYYY-MM-DD: when that content was posted"),
     reason_json: str = typer.Option(None, help="The whole reason as JSON (overrides the reason options)"),
     automated_detection: bool = typer.Option(False),
     automated_decision: str = typer.Option("not_automated"),
@@ -216,6 +218,8 @@ def sanction_create(
                 "keywords": split(keywords),
                 "source": source,
                 "territorial_scope": split(territorial_scope),
+                "content_type": split(content_type),
+                "content_date": content_date,
             }.items()
             if v is not None
         }
