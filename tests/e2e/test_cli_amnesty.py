@@ -23,6 +23,10 @@ def test_an_amnesty_from_the_command_line(database_url: str, capsys: pytest.Capt
                        "--exclude-categories", "STATEMENT_CATEGORY_VIOLENCE", "--dry-run")
     assert preview["matched"] == 3 and {s["id"] for s in preview["sample"]} == set(ids[:3])
     assert "matched: 4" in cli.ok("amnesty", "create", "--operator", "x", "--dry-run")
+    assert "matched: 4" in cli.ok("amnesty", "--dry-run", "--operator", "x")  # PRODUCT.md's spelling
+    assert cli.json("amnesty", "--operator", "x", "--dry-run", "--kinds", "suspension",
+                    "--exclude-categories", "STATEMENT_CATEGORY_VIOLENCE")["matched"] == 3
+    assert "Commands" in cli.ok("amnesty", "--help")
     assert cli.events() == events
 
     code, out, err = cli.run("amnesty", "create", "--operator", "x", "--kinds", "suspension",

@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 import typer
+from typer.core import TyperGroup
 
 from reprieve.cli.context import JSON, now, state
 from reprieve.cli.due_process import caller, split
@@ -14,9 +15,25 @@ from reprieve.cli.output import emit_json, record, table
 from reprieve.domain.errors import ValidationError
 from reprieve.services import amnesty
 
+try:  # recent Typer releases carry their own copy of click (as in cli/__init__.py)
+    from typer._click import Context as ClickContext
+except ImportError:  # pragma: no cover - older Typer on the real click
+    from click import Context as ClickContext  # type: ignore[assignment]
+
+
+class _CreateByDefault(TyperGroup):
+    """``reprieve amnesty --dry-run ...``, as PRODUCT.md writes it, is ``reprieve amnesty create ...``."""
+
+    def parse_args(self, ctx: ClickContext, args: list[str]) -> list[str]:
+        if args and args[0].startswith("-") and args[0] != "--help":
+            args = ["create", *args]
+        return super().parse_args(ctx, args)
+
+
 amnesty_app = typer.Typer(
+    cls=_CreateByDefault,
     help="Amnesties: lift every matching sanction of an operator (preview first with --dry-run), "
-    "watch, resume, revert.",
+    "watch, resume, revert. Options without a command are those of create.",
     no_args_is_help=True,
 )
 
