@@ -189,11 +189,13 @@ class Sanction:
 
     # --- guards --------------------------------------------------------------------------
 
-    def ensure_not_before_start(self, effective_at: datetime) -> None:
+    def ensure_not_before_start(
+        self, effective_at: datetime, *, hint: str = "a change cannot be backdated before that"
+    ) -> None:
         if effective_at < self.starts_at:
             raise ValidationError(
                 f"{format_instant(effective_at)} is before the sanction starts "
-                f"({format_instant(self.starts_at)}); a change cannot be backdated before that",
+                f"({format_instant(self.starts_at)}); {hint}",
                 field="effective_at",
             )
 

@@ -313,12 +313,9 @@ def lift_sanction(
     with UnitOfWork(db, actor=actor, now=now) as uow:
         sanction = _load(db, uow, sanction_id, operators)
         effective = given if given is not None else max(now, sanction.starts_at)
-        if effective < sanction.starts_at:
-            raise ValidationError(
-                f"{format_instant(effective)} is before the sanction starts ({format_instant(sanction.starts_at)}); "
-                "to cancel it before it starts, lift it at its start or without effective_at",
-                field="effective_at",
-            )
+        sanction.ensure_not_before_start(
+            effective, hint="to cancel it before it starts, lift it at its start or without effective_at"
+        )
         sanction.lift(seq=uow.next_seq(), effective_at=effective)
         uow.record(
             [
