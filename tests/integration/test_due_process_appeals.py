@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from reprieve.domain.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
 from reprieve.domain.model import AccountRef, Role
-from reprieve.services import appeals, reviews, sanctions, standing
+from reprieve.services import appeals, reviews, sanctions, standing, transparency
 from reprieve.services.audit import rebuild_projections
 from reprieve.services.due_process import Caller
 from reprieve.store import tables
@@ -90,6 +90,30 @@ def test_a_later_decision_reopens_the_window(meta: Database) -> None:
     appeal = appeals.list_appeals(db, AppealFilter(sanction=ban["id"]))["items"][0]
     decide(db, appeal["id"], "denied", "2024-10-02T00:00:00Z")
     assert file(db, ban["id"], received="2025-03-31T00:00:00Z")["deadline_at"] == "2025-04-01T00:00:00Z"
+
+
+def test_a_decision_recorded_with_an_earlier_effective_at_is_told_when_recorded(meta: Database) -> None:
+    db = meta
+    # Entered with a start in the past: a decision the user was told of then (an imported history).
+    old = impose(db, "facebook/cara", starts_at="2024-01-10T00:00:00Z", now=t("2024-09-01T00:00:00Z"))
+    with pytest.raises(ValidationError, match="closed at 2024-07-10T00:00:00Z"):
+        file(db, old["id"], received="2024-09-02T00:00:00Z")
+    # An amendment recorded on 2024-09-01 but dated back to March is told on 2024-09-01.
+    sanctions.amend_sanction(db, old["id"], reason="longer", ends_at="2026-01-01T00:00:00Z",
+                             effective_at="2024-03-01T00:00:00Z", actor="m", now=t("2024-09-01T00:00:00Z"))
+    assert file(db, old["id"], received="2024-09-02T00:00:00Z")["deadline_at"] == "2025-03-01T00:00:00Z"
+    # A review decided on 2024-10-01 and dated back to its opening day counts from 2024-10-01.
+    appeal = appeals.list_appeals(db, AppealFilter(sanction=old["id"]))["items"][0]
+    decide(db, appeal["id"], "denied", "2024-09-03T00:00:00Z")
+    review = reviews.open_review(db, old["id"], panel=["a"], reason="r", caller=MODERATOR,
+                                 now=t("2024-09-05T00:00:00Z"))
+    reviews.file_assessment(db, review["id"], risk="high", factors=[], rationale="r",
+                            caller=Caller("a", names=("a",)), now=t("2024-09-06T00:00:00Z"))
+    reviews.decide_review(db, review["id"], outcome="uphold", rationale="r", caller=MODERATOR,
+                          effective_at="2024-09-05T00:00:00Z", now=t("2024-10-01T00:00:00Z"))
+    assert file(db, old["id"], received="2025-03-31T00:00:00Z")["deadline_at"] == "2025-04-01T00:00:00Z"
+    statement = transparency.statement_of_reasons(db, old["id"], lang="en", now=t("2025-03-31T00:00:00Z"))
+    assert "2025-04-01" in str(statement)
 
 
 def test_what_can_be_appealed_and_when(meta: Database) -> None:

@@ -2,10 +2,12 @@
 out-of-court disputes about them (DSA art. 21).
 
 * A ``complaint`` says the decision was wrong. It can be filed while the complaint window is open:
-  the platform policy's ``appeals.complaint_window`` (never under six months) after the latest
-  decision on the sanction — its creation, an amendment, a review decision — each counted from
-  the instant it took effect. It cannot be filed against a lifted sanction (nothing stands to
-  complain about); it can against one that has run out, whose strike still counts.
+  the platform policy's ``appeals.complaint_window`` (never under six months) after the user
+  was told of the latest decision on the sanction — its creation, an amendment, a review
+  decision (``store.due_process.latest_decision_told_at``: a creation from when it took effect, a
+  later decision from when it took effect or, if later, when it was recorded). It cannot be
+  filed against a lifted sanction (nothing stands to complain about); it can against one that
+  has run out, whose strike still counts.
 * A ``reinstatement`` request says circumstances have changed: filed at any time while the
   sanction is active.
 * One open appeal per sanction. Only a human (moderator or admin) decides: ``granted`` lifts the
@@ -15,14 +17,13 @@ out-of-court disputes about them (DSA art. 21).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
 from reprieve.domain.errors import ForbiddenError, ValidationError
 from reprieve.domain.model import Role, SanctionState, ensure_text, parse_enum
-from reprieve.domain.sanctions import ChangeType, Sanction
+from reprieve.domain.sanctions import Sanction
 from reprieve.domain.time import Duration, format_instant
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{1,63}$")
@@ -95,13 +96,6 @@ class Requester:
             email = email.strip()
         relation = parse_enum(Relation, data.get("relation", "subject"), field="filed_by.relation")
         return cls(name, email, relation)
-
-
-def latest_decision_at(sanction: Sanction, review_decisions: Iterable[datetime] = ()) -> datetime:
-    """When the latest decision on ``sanction`` took effect: creation, amendments, review decisions."""
-    instants = [c.effective_at for c in sanction.changes if c.type is not ChangeType.LIFTED]
-    instants.extend(review_decisions)
-    return max(instants)
 
 
 def complaint_deadline(latest_decision: datetime, window: Duration) -> datetime:

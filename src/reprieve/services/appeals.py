@@ -25,7 +25,6 @@ from reprieve.domain.appeals import (
     ensure_admissible,
     ensure_human_decider,
     handling_seconds,
-    latest_decision_at,
 )
 from reprieve.domain.errors import ConflictError, NotFoundError, ValidationError
 from reprieve.domain.events import EventType, NewEvent
@@ -80,8 +79,7 @@ def file_appeal(
         if open_appeal is not None:
             raise ConflictError(f"sanction {sanction.id} already has an open appeal ({open_appeal})")
         policy = policy_of(require_platform(db, uow.conn, sanction.subject.platform))
-        decisions = [from_micros(us) for us in store.review_decision_instants(uow.conn, sanction.id)]
-        latest = latest_decision_at(sanction, decisions)
+        latest = store.latest_decision_told_at(uow.conn, sanction)
         ensure_admissible(
             appeal_kind, sanction, received_at=received, latest_decision=latest, window=policy.complaint_window
         )
@@ -111,8 +109,7 @@ def complaint_deadline_of(db: Database, sanction_id: str, *, operators: Sequence
         if sanction is None or (operators is not None and sanction.operator not in operators):
             raise NotFoundError(f"no sanction {sanction_id!r}")
         policy = policy_of(require_platform(db, conn, sanction.subject.platform))
-        decisions = [from_micros(us) for us in store.review_decision_instants(conn, sanction.id)]
-        return complaint_deadline(latest_decision_at(sanction, decisions), policy.complaint_window)
+        return complaint_deadline(store.latest_decision_told_at(conn, sanction), policy.complaint_window)
 
 
 def attach_appeal(

@@ -20,7 +20,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import Connection, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from reprieve.domain.appeals import complaint_deadline, latest_decision_at
+from reprieve.domain.appeals import complaint_deadline
 from reprieve.domain.errors import NotFoundError, ValidationError
 from reprieve.domain.time import format_instant, from_micros, parse_instant, to_micros
 from reprieve.dsa import statement as sor
@@ -32,7 +32,7 @@ from reprieve.services import appeal_codes
 from reprieve.services.due_process import policy_of
 from reprieve.store import queries, tables
 from reprieve.store.db import Database
-from reprieve.store.due_process import review_decision_instants
+from reprieve.store.due_process import latest_decision_told_at
 
 S, V, A, D, T = (tables.sanctions.c, tables.violations.c, tables.appeals.c, tables.appeal_disputes.c,
                  tables.tdb_submissions.c)
@@ -72,12 +72,12 @@ def statement_of_reasons(
                 names[platform_id] = platform.name
         subject_platform = db.platform(conn, sanction.subject.platform)
         assert subject_platform is not None
-        decisions = [from_micros(us) for us in review_decision_instants(conn, sanction.id)]
+        latest = latest_decision_told_at(conn, sanction)
         code = appeal_codes.code_for(conn, sanction.id)
     deadline = None
     if sanction.lifted_at is None or sanction.lifted_at > now:
         window = policy_of(subject_platform).complaint_window
-        deadline = complaint_deadline(latest_decision_at(sanction, decisions), window)
+        deadline = complaint_deadline(latest, window)
     context = sor.Context(
         platform_names=names, complaint_deadline=deadline, appeal_url=appeal_url(sanction.id, public_url),
         appeal_code=appeal_codes.printed(code), now=now,

@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, and_, exists, func, not_, or_, select
 
 from reprieve.domain.policy import ladder_from_data
 from reprieve.domain.reviews import Assessment, Review, ReviewState, Risk
+from reprieve.domain.sanctions import ChangeType, Sanction
 from reprieve.domain.strikes import Probation, StrikeMark, expiry_of, strike_end
-from reprieve.domain.time import Duration, from_micros
+from reprieve.domain.time import Duration, from_micros, parse_instant
 from reprieve.store import tables
 from reprieve.store.queries import decode_cursor, encode_cursor
 from reprieve.store.raw import fetch_all
@@ -62,13 +64,26 @@ def open_review_of(conn: Connection, sanction_id: str) -> str | None:
     ).scalar_one_or_none()
 
 
-def review_decision_instants(conn: Connection, sanction_id: str) -> list[int]:
-    """When each decided review of a sanction took effect (µs)."""
-    return list(
-        conn.execute(
-            select(R.decided_at).where(R.sanction_id == sanction_id, R.decided_at.is_not(None))
-        ).scalars()
+def latest_decision_told_at(conn: Connection, sanction: Sanction) -> datetime:
+    """When the user was told of the latest decision on ``sanction``, from which a complaint
+    window runs (DSA art. 20). Its creation counts from when it took effect: one entered with an
+    earlier start records a decision the user was told of then (an imported history). An
+    amendment or a review decision counts from the later of when it took effect and when it was
+    recorded: one recorded with an earlier ``effective_at`` is told when recorded, and does not
+    shorten the window."""
+    events = tables.events.c
+    amendments = {c.seq: c.effective_at for c in sanction.changes if c.type is ChangeType.AMENDED}
+    told = [c.effective_at for c in sanction.changes if c.type is ChangeType.IMPOSED]
+    if amendments:
+        recorded = conn.execute(select(events.seq, events.at).where(events.seq.in_(list(amendments))))
+        told += [max(amendments[seq], parse_instant(at)) for seq, at in recorded]
+    reviews = conn.execute(
+        select(R.decided_at, events.at)
+        .join(tables.events, events.seq == R.updated_seq)
+        .where(R.sanction_id == sanction.id, R.decided_at.is_not(None))
     )
+    told += [max(from_micros(decided), parse_instant(at)) for decided, at in reviews]
+    return max(told)
 
 
 def reviews_of(conn: Connection, sanction_id: str) -> list[str]:
