@@ -70,8 +70,8 @@ def secret_key_warning(db: Database) -> str | None:
 
 
 def _fernet(conn: Connection) -> MultiFernet:
-    """Encrypts under the key ring's newest key, decrypts under any (never a key from the database)."""
-    return keys.require_key_ring(conn.engine.url).fernet()
+    """Decrypts under any key of the key ring (never a key from the database), encrypts under the newest."""
+    return keys.require_key_ring(conn.engine.url, create=False).fernet()
 
 
 def rotate_secrets(db: Database, *, new_key: bool = False) -> int:

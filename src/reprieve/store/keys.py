@@ -174,11 +174,13 @@ def key_ring(url: str | URL, *, create: bool = False) -> KeyRing | None:
     return None
 
 
-def require_key_ring(url: str | URL) -> KeyRing:
-    """The key ring, creating the key file on first use; MissingKeyError on PostgreSQL without one."""
-    ring = key_ring(url, create=True)
+def require_key_ring(url: str | URL, *, create: bool = True) -> KeyRing:
+    """The key ring, creating the key file on first use (if ``create``: to encrypt, not to
+    decrypt what a lost key file protected); MissingKeyError when there is none."""
+    ring = key_ring(url, create=create)
     if ring is None or not ring.keys:
-        raise MissingKeyError(MISSING_KEY)
+        path = key_file_for(url)
+        raise MissingKeyError(MISSING_KEY if path is None else f"{ENV} is not set and there is no key file {path}")
     return ring
 
 
