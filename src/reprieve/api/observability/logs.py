@@ -204,17 +204,21 @@ class JsonFormatter(logging.Formatter):
         return orjson.dumps(data, default=str).decode()
 
 
-class TextFormatter(logging.Formatter):
+class RedactingFormatter(logging.Formatter):
+    """A plain formatter whose tracebacks leave out the lines that quote a row's values."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact_values(super().format(record))  # the traceback may have been formatted before
+
+
+class TextFormatter(RedactingFormatter):
     """For a terminal: ``time level logger [request id] message``."""
 
     def __init__(self) -> None:
         super().__init__("%(asctime)s %(levelname)s %(name)s %(message)s")
 
-    def formatException(self, ei: Any) -> str:
-        return redact_values(super().formatException(ei))
-
     def format(self, record: logging.LogRecord) -> str:
-        line = redact_values(super().format(record))  # the traceback may have been formatted before
+        line = super().format(record)
         request_id = getattr(record, "request_id", None) or REQUEST_ID.get()
         return line if request_id is None else f"{line} request_id={request_id}"
 
