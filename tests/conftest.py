@@ -23,6 +23,10 @@ from reprieve.services.sanctions import ImposeSanction, impose_sanction
 from reprieve.store.db import Database, open_database
 
 POSTGRES_URL = os.environ.get("REPRIEVE_TEST_POSTGRES_URL")
+# PostgreSQL needs a key to store webhook secrets and derive appeal codes (store/keys.py); the
+# same one on SQLite keeps the two backends alike. tests/security/test_secrets.py unsets it to
+# test the key file beside a SQLite database, and PostgreSQL without a key.
+os.environ.setdefault("REPRIEVE_SECRET_KEY", "the test suite's key, never a production one")
 
 # Modest by default so the suite stays fast on both backends; REPRIEVE_HYPOTHESIS_PROFILE=thorough
 # for a longer hunt.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from e2e.cli_support import Cli
@@ -47,17 +49,25 @@ def test_bad_input_is_one_line_and_changes_nothing(cli: Cli) -> None:
     assert cli.events() == before
 
 
-def test_without_a_secret_key_the_commands_that_rely_on_it_warn(
-    cli: Cli, monkeypatch: pytest.MonkeyPatch
+def test_without_a_key_secrets_are_refused_on_postgresql_and_kept_in_a_key_file_on_sqlite(
+    cli: Cli, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("REPRIEVE_SECRET_KEY", raising=False)
     code, _, err = cli.run("worker", "--once")
     assert code == 0 and "REPRIEVE_SECRET_KEY" not in err  # no endpoint, no secret to protect
-    code, _, err = cli.run("webhook", "create", "--operator", "meta", "--url", "http://127.0.0.1:9/hook",
-                           "--event-type", "*")
-    assert code == 0 and err.startswith("warning: REPRIEVE_SECRET_KEY is not set") and err.count("\n") == 1
+    create = ("webhook", "create", "--operator", "meta", "--url", "http://127.0.0.1:9/hook", "--event-type", "*")
+    if database_url.startswith("postgresql"):
+        assert "REPRIEVE_SECRET_KEY is not set" in cli.fails(*create)
+        monkeypatch.setenv("REPRIEVE_SECRET_KEY", "a long random string for this test")
+    code, _, err = cli.run(*create)
+    assert code == 0 and err == ""
     code, _, err = cli.run("worker", "--once")
-    assert code == 0 and err.startswith("warning: REPRIEVE_SECRET_KEY is not set")
-    monkeypatch.setenv("REPRIEVE_SECRET_KEY", "a long random string for this test")
+    assert code == 0 and err == ""
+    # The key gone (unset, or the key file lost): the worker says at start that nothing can be delivered.
+    monkeypatch.delenv("REPRIEVE_SECRET_KEY", raising=False)
+    if database_url.startswith("sqlite"):
+        key_file = Path(database_url.removeprefix("sqlite:///") + ".key")
+        assert key_file.stat().st_mode & 0o777 == 0o600
+        key_file.unlink()
     code, _, err = cli.run("worker", "--once")
-    assert code == 0 and "REPRIEVE_SECRET_KEY" not in err
+    assert err.startswith("warning: REPRIEVE_SECRET_KEY is not set") and err.count("\n") == 1

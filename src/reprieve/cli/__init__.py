@@ -13,6 +13,7 @@ from sqlalchemy.exc import OperationalError
 
 from reprieve.cli import admin, amnesty, due_process, ledger, transparency
 from reprieve.cli import members as member_commands
+from reprieve.cli import secrets as secret_commands
 from reprieve.cli import webhooks as webhook_commands
 from reprieve.cli import worker as worker_commands
 from reprieve.cli.context import OPENED, app
@@ -33,6 +34,7 @@ transparency.register(app)
 amnesty.register(app)
 worker_commands.register(app)
 webhook_commands.register(app)
+secret_commands.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

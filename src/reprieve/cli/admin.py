@@ -7,7 +7,7 @@ import typer
 from reprieve.cli.context import JSON, actor, now, state
 from reprieve.cli.output import emit_json, record, table
 from reprieve.domain.errors import ValidationError
-from reprieve.services import audit, tokens
+from reprieve.services import audit, tokens, webhooks
 from reprieve.store.db import create_engine_for
 from reprieve.store.migrate import current_revision, head_revision, upgrade_if_needed
 
@@ -172,5 +172,8 @@ def serve_command(
     if chosen:
         run_on(chosen)  # refused before anything is opened
     db = state(ctx).db()  # migrate before the workers start
+    warning = webhooks.secret_key_warning(db)
+    if warning:
+        typer.echo(warning, err=True)
     db.dispose()
     serve(state(ctx).database_url, host, port, workers, log_format=log_format, access_log=access_log, cpus=chosen)

@@ -60,7 +60,11 @@ def worker_command(
             await w.run(interval=interval, stop=stop)
             return None
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    from reprieve.api.observability.logs import RedactingFormatter
+
+    handler = logging.StreamHandler()
+    handler.setFormatter(RedactingFormatter("%(asctime)s %(name)s %(message)s"))
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
     report = asyncio.run(run())
     if report is not None:
         if as_json:

@@ -1,8 +1,14 @@
 """The appeal code printed on a user's statement of reasons.
 
 The public appeal form asks for the sanction's reference and this code, so that only someone who
-received the statement can appeal through it. The code is derived from the hash of the event that
-created the sanction: it needs no secret of its own, no table, and it cannot change.
+received the statement can appeal through it. The code is an HMAC of the sanction's id under a key
+derived from the installation's key ring (``store/keys.py``: ``REPRIEVE_SECRET_KEY`` or the key
+file beside a SQLite database), never kept in the database: whoever reads the database or the
+event log cannot compute one. It is printed under the newest key and accepted under any key of
+the ring, so a rotation does not invalidate the codes already printed while their key is listed.
+
+Sanctions created before keyed codes (migration 0012, ``appeal_code_legacy``) keep the code
+derived from the hash of their creation event: it is printed on statements users already hold.
 """
 
 from __future__ import annotations
@@ -14,16 +20,24 @@ import hmac
 from sqlalchemy import Connection, select
 
 from reprieve.domain.errors import NotFoundError
-from reprieve.store import tables
+from reprieve.store import keys, tables
 
 _PREFIX = b"reprieve appeal code\x00"
 LENGTH = 10
 
 
-def derive(creation_hash: str) -> str:
-    """Ten letters and digits (base32, no padding), grouped as ``XXXXX-XXXXX`` when printed."""
-    digest = hashlib.sha256(_PREFIX + creation_hash.encode("ascii")).digest()
+def _letters(digest: bytes) -> str:
     return base64.b32encode(digest).decode("ascii")[:LENGTH]
+
+
+def derive(key: bytes, sanction_id: str) -> str:
+    """Ten letters and digits (base32, no padding), grouped as ``XXXXX-XXXXX`` when printed."""
+    return _letters(hmac.new(key, _PREFIX + sanction_id.encode(), hashlib.sha256).digest())
+
+
+def derive_legacy(creation_hash: str) -> str:
+    """The code of a sanction created before codes were keyed: from its creation event's hash."""
+    return _letters(hashlib.sha256(_PREFIX + creation_hash.encode("ascii")).digest())
 
 
 def printed(code: str) -> str:
@@ -36,22 +50,43 @@ def normalise(typed: str) -> str:
     return "".join(ch for ch in typed.upper() if ch.isalnum())
 
 
-def code_for(conn: Connection, sanction_id: str) -> str:
-    """The code of a sanction; NotFoundError if there is no such sanction."""
+def _creation(conn: Connection, sanction_id: str) -> tuple[str, bool] | None:
+    """The hash of the sanction's creation event, and whether its code is the legacy one."""
     s, e = tables.sanctions.c, tables.events.c
     row = conn.execute(
-        select(e.hash).select_from(tables.sanctions.join(tables.events, e.seq == s.created_seq))
+        select(e.hash, s.created_seq).select_from(tables.sanctions.join(tables.events, e.seq == s.created_seq))
         .where(s.id == sanction_id)
     ).first()
     if row is None:
+        return None
+    until = conn.execute(
+        select(tables.appeal_code_legacy.c.until_seq).where(tables.appeal_code_legacy.c.id == 1)
+    ).scalar()
+    return str(row.hash), until is not None and row.created_seq <= until
+
+
+def code_for(conn: Connection, sanction_id: str) -> str:
+    """The code of a sanction; NotFoundError if there is no such sanction, MissingKeyError on
+    PostgreSQL without ``REPRIEVE_SECRET_KEY``."""
+    creation = _creation(conn, sanction_id)
+    if creation is None:
         raise NotFoundError(f"no sanction {sanction_id!r}")
-    return derive(str(row.hash))
+    creation_hash, legacy = creation
+    if legacy:
+        return derive_legacy(creation_hash)
+    return derive(keys.require_key_ring(conn.engine.url).appeal_keys()[0], sanction_id)
 
 
 def matches(conn: Connection, sanction_id: str, typed: str) -> bool:
-    """Whether ``typed`` is the sanction's code (constant time); False for an unknown sanction."""
-    try:
-        expected = code_for(conn, sanction_id)
-    except NotFoundError:
+    """Whether ``typed`` is the sanction's code under any key (constant time); False for an unknown sanction."""
+    creation = _creation(conn, sanction_id)
+    if creation is None:
         return False
-    return hmac.compare_digest(normalise(typed).encode(), expected.encode())
+    given = normalise(typed).encode()
+    creation_hash, legacy = creation
+    if legacy:
+        return hmac.compare_digest(given, derive_legacy(creation_hash).encode())
+    found = False
+    for key in keys.require_key_ring(conn.engine.url).appeal_keys():
+        found |= hmac.compare_digest(given, derive(key, sanction_id).encode())
+    return found

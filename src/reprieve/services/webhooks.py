@@ -9,8 +9,6 @@ Payloads carry no personal data: see ``public_event``.
 from __future__ import annotations
 
 import asyncio
-import base64
-import hashlib
 import http.client
 import json
 import random
@@ -26,15 +24,14 @@ from urllib.parse import urlsplit
 from weakref import WeakKeyDictionary
 
 import orjson
-from cryptography.fernet import Fernet, InvalidToken
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from cryptography.fernet import InvalidToken, MultiFernet
 from sqlalchemy import Connection, delete, func, insert, select, update
 
 from reprieve.domain.errors import NotFoundError, StorageError, ValidationError
 from reprieve.domain.events import EventType, NewEvent, parse_json
 from reprieve.domain.time import format_instant, from_micros, to_micros
 from reprieve.services.ids import new_id
-from reprieve.store import outbox, queries, tables
+from reprieve.store import keys, outbox, queries, tables
 from reprieve.store.db import Database
 from reprieve.store.uow import UnitOfWork
 from reprieve.webhooks_verify import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
@@ -56,40 +53,46 @@ PERSONAL_FIELDS = frozenset({
 NAMED_PEOPLE = frozenset({EventType.TOKEN_CREATED.value, EventType.MEMBER_CREATED.value})
 
 
-class SecretSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="REPRIEVE_", extra="ignore")
-
-    #: Any string: webhook secrets are encrypted under a key derived from it. Unset: a key kept
-    #: in the database (then a dump of the database reveals the secrets).
-    secret_key: str | None = None
-
-
 SECRET_KEY_WARNING = (
-    "warning: REPRIEVE_SECRET_KEY is not set: the webhook signing secrets are encrypted under a key "
-    "kept in the database itself, so a copy of the database reveals them; set it (any long random "
-    "string, the same for every process) in production"
+    "warning: REPRIEVE_SECRET_KEY is not set and there is no key file beside the database: the "
+    "webhook signing secrets stored cannot be decrypted, so no webhook is delivered; set it to the "
+    "key they were stored under (docs/operations.md)"
 )
 
 
 def secret_key_warning(db: Database) -> str | None:
-    """The warning to give an operator who has webhook endpoints and no ``REPRIEVE_SECRET_KEY``."""
-    if SecretSettings().secret_key:
+    """The warning to give at start when webhook secrets are stored and no key can decrypt them."""
+    if keys.key_ring(db.engine.url) is not None:
         return None
     with db.read() as conn:
         endpoint = conn.execute(select(tables.webhook_endpoints.c.id).limit(1)).first()
     return SECRET_KEY_WARNING if endpoint is not None else None
 
 
-def _fernet(conn: Connection) -> Fernet:
-    configured = SecretSettings().secret_key
-    if configured:
-        return Fernet(base64.urlsafe_b64encode(hashlib.sha256(configured.encode()).digest()))
-    key = conn.execute(
-        select(tables.outbox_consumers.c.fallback_key).where(tables.outbox_consumers.c.id == 1)
-    ).scalar_one_or_none()
-    if key is None:
-        raise StorageError("the outbox tables are missing: run reprieve migrate")
-    return Fernet(key.encode())
+def _fernet(conn: Connection) -> MultiFernet:
+    """Decrypts under any key of the key ring (never a key from the database), encrypts under the newest."""
+    return keys.require_key_ring(conn.engine.url, create=False).fernet()
+
+
+def rotate_secrets(db: Database, *, new_key: bool = False) -> int:
+    """Re-encrypt every stored webhook secret under the newest key (after adding a fresh one to
+    the key file first, if ``new_key``); how many were re-encrypted."""
+    if new_key:
+        keys.add_key(db.engine.url)
+    w = tables.webhook_endpoints.c
+    with db.engine.connect().execution_options(reprieve_write=True) as conn, conn.begin():
+        fernet = _fernet(conn)
+        rows = conn.execute(select(w.id, w.secret)).all()
+        for id_, token in rows:
+            try:
+                fresh = fernet.rotate(token.encode())
+            except InvalidToken:
+                raise StorageError(
+                    f"cannot decrypt the secret of webhook {id_}: no key of the key ring "
+                    f"({keys.ENV} or the key file) is the one it was stored under; nothing was changed"
+                ) from None
+            conn.execute(update(tables.webhook_endpoints).where(w.id == id_).values(secret=fresh.decode()))
+    return len(rows)
 
 
 # --- endpoints ---------------------------------------------------------------------------
@@ -131,6 +134,7 @@ def create_webhook(
         raise ValidationError("between 16 and 200 characters", field="secret")
     if len(description) > 500:
         raise ValidationError("at most 500 characters", field="description")
+    fernet = keys.require_key_ring(db.engine.url).fernet()  # refused before anything is written
     signing = secret if secret is not None else SECRET_PREFIX + secrets.token_urlsafe(32)
     webhook_id = new_id("whk", now)
     with UnitOfWork(db, actor=actor, now=now) as uow:
@@ -138,7 +142,7 @@ def create_webhook(
             raise NotFoundError(f"no operator {operator!r}")
         uow.conn.execute(insert(tables.webhook_endpoints).values(
             id=webhook_id, operator_id=operator, url=url, event_types=json.dumps(types),
-            secret=_fernet(uow.conn).encrypt(signing.encode()).decode(), description=description,
+            secret=fernet.encrypt(signing.encode()).decode(), description=description,
             state="active", created_at=uow.at, updated_seq=uow.next_seq(),
         ))
         outbox.bump_version(uow.conn)
@@ -351,7 +355,8 @@ def _endpoints(db: Database, conn: Connection, ids: set[str]) -> dict[str, tuple
                 known[id_] = (url, fernet.decrypt(token.encode()).decode())
             except InvalidToken:
                 raise StorageError(
-                    "cannot decrypt a webhook secret: REPRIEVE_SECRET_KEY differs from the one it was stored under"
+                    "cannot decrypt a webhook secret: no key of REPRIEVE_SECRET_KEY (or of the key file "
+                    "beside the database) is the one it was stored under"
                 ) from None
     return {id_: known[id_] for id_ in ids if id_ in known}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,6 +16,7 @@ from sqlalchemy.pool import NullPool
 from reprieve.domain.errors import StorageError
 from reprieve.domain.model import Platform, PlatformKind
 from reprieve.store import tables
+from reprieve.store.keys import sqlite_path
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -33,26 +35,59 @@ def create_engine_for(url: str, *, pool: bool = True) -> Engine:
     except ArgumentError:
         raise StorageError(f"{url!r} is not a database URL (sqlite:///file.db or postgresql://...)") from None
     if parsed.get_backend_name() == "sqlite":
+        path = sqlite_path(parsed)
+        if path is not None:
+            _create_private(path)
         engine = create_engine(
             # Compiled statements kept per connection: a group commit's multi-row inserts come in
             # a few dozen shapes per table (store.bulk), each compiled once rather than each time.
             parsed, connect_args={"timeout": 30, "check_same_thread": False, "cached_statements": 1024},
-            **({} if pool else {"poolclass": NullPool}),
+            # Bound values (e-mails, names) stay out of error messages, hence out of the logs.
+            hide_parameters=True, **({} if pool else {"poolclass": NullPool}),
         )
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, path)
         return engine
     if parsed.get_backend_name() == "postgresql":
-        return create_engine(parsed, pool_pre_ping=True, **({} if pool else {"poolclass": NullPool}))
+        return create_engine(
+            parsed, pool_pre_ping=True, hide_parameters=True, **({} if pool else {"poolclass": NullPool})
+        )
     raise StorageError(f"unsupported database {parsed.get_backend_name()!r}: use SQLite or PostgreSQL")
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _create_private(path: Path) -> None:
+    """Create a new database file readable by its owner only (0600): it holds password hashes,
+    token digests, requesters' names and e-mails. An existing file keeps the mode it has."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except (FileExistsError, FileNotFoundError, NotADirectoryError, PermissionError):
+        return  # there already, or SQLite gives the precise error when it opens it
+    os.close(fd)
+
+
+def _private_companions(path: Path) -> None:
+    """Give the WAL and shared-memory files no more access than the database file itself."""
+    try:
+        mode = path.stat().st_mode & 0o666
+    except OSError:
+        return
+    for suffix in ("-wal", "-shm"):
+        companion = path.with_name(path.name + suffix)
+        try:
+            if companion.stat().st_mode & 0o777 & ~mode:
+                os.chmod(companion, mode)
+        except OSError:
+            continue  # not created yet (SQLite then creates it with the database's mode), or not ours
+
+
+def _configure_sqlite(engine: Engine, path: Path | None) -> None:
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy's begin() decide how a transaction starts (see on_begin).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
+        if path is not None:
+            _private_companions(path)
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")

@@ -368,9 +368,18 @@ outbox_consumers = Table(
     Column("id", Integer, primary_key=True, autoincrement=False, comment="always 1"),
     Column("version", BigInteger, nullable=False, comment="bumped whenever an endpoint or the broker changes"),
     Column("broker", Integer, nullable=False, comment="1 once a broker (NATS) publishes every event"),
-    Column("fallback_key", String(64), nullable=False,
-           comment="Fernet key for webhook secrets when REPRIEVE_SECRET_KEY is not set"),
     comment="Who consumes the outbox; its version lets each process cache the endpoint list.",
+)
+
+# --- appeal codes (issue 17, item 7) ---------------------------------------------------------
+
+appeal_code_legacy = Table(
+    "appeal_code_legacy",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False, comment="always 1"),
+    Column("until_seq", BigInteger, nullable=False,
+           comment="sanctions created up to this event keep the code derived from their event's hash"),
+    comment="Appeal codes printed before codes were keyed (migration 0012) keep working.",
 )
 
 webhook_endpoints = Table(

@@ -166,8 +166,22 @@ _ACCESS_TEMPLATE: dict[str, Any] = {
 }
 
 
+#: Lines of a database error that quote the values of a row: PostgreSQL's ``DETAIL:`` (``Key
+#: (email)=(...) already exists``, ``Failing row contains (...)``) and SQLAlchemy's bound
+#: parameters (hidden by ``hide_parameters`` on Reprieve's engines; this is the second fence).
+_ROW_VALUES = re.compile(r"^(DETAIL:|\[parameters:).*$", re.MULTILINE)
+
+
+def redact_values(text: str) -> str:
+    """A traceback without the lines that quote a row's values (an e-mail, a name)."""
+    return _ROW_VALUES.sub(lambda m: m.group(1) + " (left out of the log)", text)
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message, and the request's fields."""
+
+    def formatException(self, ei: Any) -> str:
+        return redact_values(super().formatException(ei))
 
     def format(self, record: logging.LogRecord) -> str:
         data: dict[str, Any] = {
@@ -186,11 +200,18 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             data["exception"] = self.formatException(record.exc_info)
         elif record.exc_text:
-            data["exception"] = record.exc_text
+            data["exception"] = redact_values(record.exc_text)
         return orjson.dumps(data, default=str).decode()
 
 
-class TextFormatter(logging.Formatter):
+class RedactingFormatter(logging.Formatter):
+    """A plain formatter whose tracebacks leave out the lines that quote a row's values."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact_values(super().format(record))  # the traceback may have been formatted before
+
+
+class TextFormatter(RedactingFormatter):
     """For a terminal: ``time level logger [request id] message``."""
 
     def __init__(self) -> None:
