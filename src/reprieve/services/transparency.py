@@ -622,12 +622,13 @@ def _update_run(db: Database, run_id: str, holder: str, **values: Any) -> bool:
 
 def execute_run(
     db: Database, settings: TdbSettings, run_id: str, *, owner: str, transport: Transport = urllib_transport,
-    sleep: Callable[[float], None] = time.sleep, clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    sleep: Callable[[float], None] | None = None, clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     stop: threading.Event | None = None, on_progress: Callable[[dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
     """Run ``run_id`` (claimed by ``owner``) until it is done, failed, must wait, or is interrupted
     (``stop`` set, or the lease lost); its view. 429 and 5xx answers are waited out here (the wait
-    is announced in the run's ``not_before`` and its lease extended); ``stop`` cuts a wait short."""
+    is announced in the run's ``not_before`` and its lease extended) with ``sleep``, by default
+    ``stop.wait`` (a stop cuts the wait short) or ``time.sleep``."""
     with db.read() as conn:
         row = conn.execute(select(tables.tdb_runs).where(R.id == run_id)).one()
         operators = list(conn.execute(select(tables.operators.c.id)).scalars())
@@ -663,11 +664,12 @@ def execute_run(
         if not _update_run(db, run_id, owner, leased_until=_lease_us(until), not_before=to_micros(until),
                            updated_at=to_micros(clock())):
             raise SubmissionInterrupted("lease lost")
-        if stop is not None:
-            if stop.wait(seconds):
-                raise SubmissionInterrupted("stopping")
+        if sleep is None and stop is not None:
+            stop.wait(seconds)  # cut short by a stop
         else:
-            sleep(seconds)
+            (sleep or time.sleep)(seconds)
+        if stop is not None and stop.is_set():
+            raise SubmissionInterrupted("stopping")
 
     def progressed(report: SubmitReport) -> None:
         progress = merged(report)

@@ -361,6 +361,7 @@ class Worker:
         self, db: Database, *, clock: Callable[[], datetime] = utc_now, owner: str | None = None,
         nats_url: str | None = None, batch: int = 1000, concurrency: int = 64, http_timeout: float = 10.0,
         rng: random.Random | None = None, tdb: TdbSettings | None = None, tdb_transport: Transport = urllib_transport,
+        tdb_sleep: Callable[[float], None] | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -375,6 +376,7 @@ class Worker:
         #: None: read from the environment at each cycle (``REPRIEVE_TDB_URL``, ``REPRIEVE_TDB_TOKEN_*``).
         self.tdb = tdb
         self.tdb_transport = tdb_transport
+        self.tdb_sleep = tdb_sleep  #: how a run waits out a 429 or 5xx (None: until then, or until stopped)
         self._submitting: threading.Thread | None = None
         self._stop_submitting = threading.Event()
 
@@ -436,7 +438,7 @@ class Worker:
             try:
                 done = transparency.execute_run(
                     self.db, settings, run_id, owner=self.owner, transport=self.tdb_transport, clock=self.clock,
-                    stop=self._stop_submitting,
+                    sleep=self.tdb_sleep, stop=self._stop_submitting,
                 )
                 log.info("submission %s: %s %s", run_id, done["state"], done["progress"])
             except Exception:  # the run stays leased until its lease runs out, then is taken up again
