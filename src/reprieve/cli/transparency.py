@@ -154,7 +154,7 @@ def submit(
     owner = f"cli-{worker_name()}"
     if transparency.claim_run(db, owner=owner, now=now(), run_id=run["id"]) is None:
         emit_json(run)
-        sys.stderr.write(f"submission {run['id']} is being run by a worker; follow it with "
+        sys.stderr.write(f"submission {run['id']} is left to the worker, which holds a run of {chosen}; follow it with "
                          f"reprieve transparency status --operator {chosen} --run {run['id']}\n")
         return
 

@@ -600,11 +600,13 @@ def claim_run(db: Database, *, owner: str, now: datetime, run_id: str | None = N
             ).limit(1)).first()
             if held is not None:
                 continue
-            conn.execute(update(tables.tdb_runs).where(R.id == found).values(
+            # The condition again: on PostgreSQL another worker may have taken it since the select.
+            taken = conn.execute(update(tables.tdb_runs).where(R.id == found, R.state.in_(ACTIVE), free).values(
                 owner=owner, leased_until=now_us + int(RUN_LEASE.total_seconds() * 1_000_000), state="running",
                 started_at=func.coalesce(R.started_at, now_us), not_before=None, updated_at=now_us,
-            ))
-            return str(found)
+            )).rowcount
+            if taken:
+                return str(found)
     return None
 
 
