@@ -22,7 +22,8 @@ from fake_tdb import TOKEN, FakeDatabase, fake_database
 from sqlalchemy import insert, select, text
 
 from reprieve.cli import main
-from reprieve.dsa.submit import Response, TdbSettings, Transport, urllib_transport
+from reprieve.domain.errors import ConflictError
+from reprieve.dsa.submit import Response, TdbSettings, Transport, token_setting, urllib_transport
 from reprieve.services import transparency
 from reprieve.services.worker import Worker
 from reprieve.store import tables
@@ -295,3 +296,24 @@ def test_the_migration_keeps_existing_rows_and_keys_them_by_endpoint(database_ur
         assert transparency.submissions(db, operator="meta", endpoint=ELSEWHERE) == {"accepted": 1, "rejected": 1}
     finally:
         engine.dispose()
+
+
+def test_the_settings_scheme() -> None:
+    """No database: the variable names, what a shared token serves, and URLs that are refused."""
+    assert token_setting("x-corp") == "REPRIEVE_TDB_TOKEN_X_CORP" and token_setting("meta") == "REPRIEVE_TDB_TOKEN_META"
+    env = {"REPRIEVE_TDB_URL": "https://tdb.example/api/v1/", "REPRIEVE_TDB_TOKEN": "shared",
+           "REPRIEVE_TDB_TOKEN_X_CORP": "x", "OTHER": "o"}
+    settings = TdbSettings.from_env(env)
+    assert settings.endpoint() == "https://tdb.example/api/v1" and "OTHER" not in settings.tokens
+    assert settings.token_for("meta", ["meta"]) == "shared"  # a single operator: the installation's token
+    assert settings.token_for("x-corp", ["meta", "x-corp"]) == "x"
+    with pytest.raises(ConflictError, match="REPRIEVE_TDB_TOKEN_META"):
+        settings.token_for("meta", ["meta", "x-corp"])  # several: each its own
+    with pytest.raises(ConflictError, match="several operators"):
+        settings.token_for("x-corp", ["x-corp", "x_corp"])
+    for url in ("ftp://tdb.example", "http://127.0.0.1:8731/v1/operators#", "https://u:p@tdb.example/api",
+                "https://tdb.example/api?x=1"):
+        with pytest.raises(ConflictError, match="REPRIEVE_TDB_URL"):
+            TdbSettings(url).endpoint()
+    with pytest.raises(ConflictError, match="off"):
+        TdbSettings.from_env({}).endpoint()
