@@ -7,7 +7,8 @@ from __future__ import annotations
 import httpx2 as httpx
 from api_support import SETUP, World
 
-from reprieve.services import amnesty, webhooks
+from reprieve.dsa.submit import TdbSettings
+from reprieve.services import amnesty, transparency, webhooks
 from reprieve.services.due_process import Caller
 
 #: Events each request's own setup records.
@@ -63,9 +64,14 @@ def redeliver(w: World, h: dict[str, str], target: str) -> httpx.Response:
 
 # --- DSA transparency (issue 7) -------------------------------------------------------------
 
-#: A port nothing listens on: a submission that has something to send fails at once, never waits.
+#: A port nothing listens on: submissions are recorded as runs, for the worker; nothing is sent.
 TDB_ENDPOINT = "http://127.0.0.1:9/api/v1"
 PERIOD = {"from": "2020-01-01", "to": "2030-01-01"}
+
+
+def _tdb(w: World) -> None:
+    """Submission on, to a database nothing answers for (the worker is not run here)."""
+    w.client.app.state.tdb = TdbSettings(TDB_ENDPOINT, {"REPRIEVE_TDB_TOKEN_META": "t", "REPRIEVE_TDB_TOKEN_X": "t"})
 
 
 def get_statement(w: World, h: dict[str, str], target: str) -> httpx.Response:
@@ -77,12 +83,21 @@ def export_statements(w: World, h: dict[str, str], target: str) -> httpx.Respons
 
 
 def submit_statements(w: World, h: dict[str, str], target: str) -> httpx.Response:
-    body = {"endpoint": TDB_ENDPOINT, "token": "tdb-token", "operator": target}
-    return w.client.post("/v1/transparency/submissions", json=body, headers=h)
+    _tdb(w)
+    return w.client.post("/v1/transparency/submissions", json={"operator": target}, headers=h)
 
 
 def submission_counts(w: World, h: dict[str, str], target: str) -> httpx.Response:
     return w.client.get("/v1/transparency/submissions", params={"operator": target}, headers=h)
+
+
+def get_submission(w: World, h: dict[str, str], target: str) -> httpx.Response:
+    _tdb(w)
+    run = transparency.request_submission(
+        w.db, w.client.app.state.tdb, operator=target, within=transparency.period(None, None), actor=SETUP,
+        now=w.clock(),
+    )
+    return w.client.get(f"/v1/transparency/submissions/{run['id']}", headers=h)
 
 
 def transparency_report(w: World, h: dict[str, str], target: str) -> httpx.Response:

@@ -208,10 +208,11 @@ ROUTES = {
     "get-statement": Route("GET", "/v1/sanctions/{sanction_id}/statement", ALL, 200, ops.get_statement),
     "export-statements": Route("GET", "/v1/transparency/statements", ALL, 200, ops.export_statements),
     "submit-statements": Route(
-        "POST", "/v1/transparency/submissions", frozenset({IA, Role.ADMIN, Role.MODERATOR}), 200,
+        "POST", "/v1/transparency/submissions", frozenset({IA, Role.ADMIN, Role.MODERATOR}), 202,
         ops.submit_statements,
     ),
     "submission-counts": Route("GET", "/v1/transparency/submissions", ALL, 200, ops.submission_counts),
+    "get-submission": Route("GET", "/v1/transparency/submissions/{run_id}", ALL, 200, ops.get_submission),
     "transparency-report": Route("GET", "/v1/transparency/report", ALL, 200, ops.transparency_report),
 }
 

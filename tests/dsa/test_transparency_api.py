@@ -3,6 +3,7 @@ the report; bad input answers 4xx problem+json, another operator's sanction 404.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
@@ -16,7 +17,9 @@ from fastapi.testclient import TestClient
 
 from reprieve.api.app import create_app
 from reprieve.dsa import tdb
+from reprieve.dsa.submit import TdbSettings
 from reprieve.services import tokens
+from reprieve.services.worker import Worker
 from reprieve.store.db import Database
 
 PROBLEM = "application/problem+json"
@@ -104,19 +107,33 @@ def test_report_in_three_formats(api: TestClient, db: Database, now: datetime, g
 
 
 def test_submission_through_the_api(api: TestClient, db: Database, now: datetime, golden: dict[str, str]) -> None:
+    """POST records a run (202) that the worker runs; GET follows it. The endpoint and the token
+    are configuration: a body naming them is refused."""
     with fake_database() as (fake, base):
-        refused = api.post("/v1/transparency/submissions", json={"endpoint": base, "token": TOKEN},
-                           headers=bearer(db, now, "auditor"))
-        assert refused.status_code == 403 and fake.posts == []
-        bad = api.post("/v1/transparency/submissions", json={"endpoint": "ftp://x", "token": TOKEN},
+        off = api.post("/v1/transparency/submissions", json={}, headers=bearer(db, now, "moderator"))
+        assert off.status_code == 409 and "REPRIEVE_TDB_URL" in off.json()["detail"]
+        api.app.state.tdb = TdbSettings(base, {"REPRIEVE_TDB_TOKEN_META": TOKEN})  # type: ignore[attr-defined]
+        refused = api.post("/v1/transparency/submissions", json={}, headers=bearer(db, now, "auditor"))
+        assert refused.status_code == 403
+        bad = api.post("/v1/transparency/submissions", json={"endpoint": base, "token": TOKEN},
                        headers=bearer(db, now, "admin"))
         assert bad.status_code == 422 and bad.headers["content-type"] == PROBLEM
-        done = api.post("/v1/transparency/submissions", json={"endpoint": base, "token": TOKEN},
-                        headers=bearer(db, now, "moderator"))
-        assert done.status_code == 200, done.text
-        assert done.json()["accepted"] == 3 and TOKEN not in done.text
+        requested = api.post("/v1/transparency/submissions", json={}, headers=bearer(db, now, "moderator"))
+        assert requested.status_code == 202, requested.text
+        run = requested.json()
+        assert run["state"] == "queued" and run["endpoint"] == base and fake.posts == []
+
+        async def work() -> None:
+            async with Worker(db, clock=lambda: now, tdb=api.app.state.tdb) as worker:  # type: ignore[attr-defined]
+                assert (await worker.cycle()).submissions == 1
+                await worker.settle()
+
+        asyncio.run(work())
         assert sorted(fake.stored) == sorted(golden[k] for k in ("suspension", "termination", "restriction"))
+        followed = api.get(f"/v1/transparency/submissions/{run['id']}", headers=bearer(db, now, "auditor")).json()
+        assert followed["state"] == "done" and followed["progress"]["accepted"] == 3
+        assert followed["statements"] == {"accepted": 3} and TOKEN not in json.dumps(followed)
         counts = api.get("/v1/transparency/submissions", headers=bearer(db, now, "auditor")).json()
-        assert counts == {"operator": "meta", "states": {"accepted": 3}}
-
-
+        assert counts["states"] == {"accepted": 3} and [r["id"] for r in counts["runs"]] == [run["id"]]
+        other = api.get(f"/v1/transparency/submissions/{run['id']}", headers=bearer(db, now, "auditor", "x"))
+        assert other.status_code == 404

@@ -29,7 +29,8 @@ def run(capsys: pytest.CaptureFixture[str], url: str, *args: str) -> tuple[int, 
 
 
 def test_statement_export_report_and_submit(
-    db: Database, database_url: str, meta: str, now: datetime, capsys: pytest.CaptureFixture[str]
+    db: Database, database_url: str, meta: str, now: datetime, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     ids = impose_golden(db, now)
     code, out, _ = run(capsys, database_url, "statement", ids["termination"], "--lang", "fr")
@@ -46,13 +47,20 @@ def test_statement_export_report_and_submit(
     assert code == 0 and "sanctions,total,4" in out
 
     with fake_database() as (fake, base):
-        code, out, err = run(capsys, database_url, "transparency", "submit", "--endpoint", base, "--token", TOKEN,
-                             "--operator", "meta")
+        monkeypatch.setenv("REPRIEVE_TDB_URL", base)
+        monkeypatch.setenv("REPRIEVE_TDB_TOKEN", TOKEN)  # the only operator: the installation's token
+        code, out, err = run(capsys, database_url, "transparency", "submit", "--operator", "meta")
         assert code == 0, err
-        assert json.loads(out)["accepted"] == 3 and len(fake.stored) == 3
-        code, out, _ = run(capsys, database_url, "transparency", "submit", "--endpoint", base, "--token", TOKEN,
-                           "--operator", "meta")
-        assert json.loads(out)["skipped"] == 3 and len(fake.posts) == 1
+        done = json.loads(out)
+        assert done["state"] == "done" and done["progress"]["accepted"] == 3 and len(fake.stored) == 3
+        assert "1 batches, 3 accepted" in err  # the progress line
+        code, out, _ = run(capsys, database_url, "transparency", "submit", "--operator", "meta")
+        assert json.loads(out)["progress"]["skipped"] == 3 and len(fake.posts) == 1
+        code, out, _ = run(capsys, database_url, "transparency", "status", "--operator", "meta")
+        assert code == 0 and json.loads(out)["states"] == {"accepted": 3} and len(json.loads(out)["runs"]) == 2
+        code, out, _ = run(capsys, database_url, "transparency", "status", "--operator", "meta", "--run",
+                           done["id"])
+        assert code == 0 and json.loads(out)["statements"] == {"accepted": 3}
 
 
 @pytest.mark.parametrize("args", [
@@ -62,11 +70,13 @@ def test_statement_export_report_and_submit(
     ("transparency", "export", "--operator", "meta", "--from", "soon"),
     ("transparency", "report", "--operator", "meta", "--from", "2024-02-01", "--to", "2024-01-01"),
     ("transparency", "report", "--operator", "meta", "--from", "2024-01-01", "--to", "2024-02-01", "--format", "pdf"),
-    ("transparency", "submit", "--endpoint", "not-a-url", "--token", "t", "--operator", "meta"),
+    ("transparency", "submit", "--operator", "meta"),  # off: REPRIEVE_TDB_URL is unset
 ])
 def test_bad_input_is_one_line_and_a_non_zero_exit(
-    database_url: str, meta: str, capsys: pytest.CaptureFixture[str], args: tuple[str, ...]
+    database_url: str, meta: str, capsys: pytest.CaptureFixture[str], args: tuple[str, ...],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.delenv("REPRIEVE_TDB_URL", raising=False)
     code, out, err = run(capsys, database_url, *args)
     assert code == 1 and out == "" and err.startswith("error: ") and err.count("\n") == 1, (code, out, err)
 

@@ -11,13 +11,14 @@ from typing import Any, TextIO
 
 import typer
 
-from reprieve.cli.context import now, state
+from reprieve.cli.context import actor, now, state
 from reprieve.cli.output import emit_json
 from reprieve.domain.errors import ValidationError
 from reprieve.dsa import pages, tdb
 from reprieve.dsa.report import csv_rows
-from reprieve.dsa.submit import Client
+from reprieve.dsa.submit import TdbSettings
 from reprieve.services import transparency
+from reprieve.services.worker import worker_name
 
 transparency_app = typer.Typer(
     help="DSA transparency: export statements to the Transparency Database, submit them, report.",
@@ -132,31 +133,66 @@ def _output(path: str) -> Iterator[TextIO]:
 @transparency_app.command("submit")
 def submit(
     ctx: typer.Context,
-    endpoint: str = typer.Option(..., "--endpoint", help="The database's API base, e.g. https://host/api/v1"),
-    token: str = typer.Option(..., "--token", envvar="REPRIEVE_TDB_TOKEN", help="The database's API token"),
     operator: str = OPERATOR,
     start: str | None = FROM,
     end: str | None = TO,
     batch_size: int = typer.Option(100, "--batch-size", min=1, max=100, help="Statements per POST (at most 100)"),
 ) -> None:
-    """Send the statements not sent before to the Transparency Database; never a puid twice."""
+    """Send the statements not sent before to the Transparency Database (REPRIEVE_TDB_URL); never a puid twice.
+
+    Runs in the foreground, a progress line a batch on stderr; the token is REPRIEVE_TDB_TOKEN_<OPERATOR>
+    (or REPRIEVE_TDB_TOKEN with a single operator). The same run could be left to the worker
+    (POST /v1/transparency/submissions).
+    """
     db = state(ctx).db()
     chosen = transparency.require_operator(db, operator, None)
     within = transparency.period(start, end)
-    report = transparency.submit_statements(
-        db, Client(endpoint, token), operator=chosen, within=within, batch_size=batch_size
+    settings = TdbSettings.from_env()
+    run = transparency.request_submission(
+        db, settings, operator=chosen, within=within, batch_size=batch_size, actor=actor(), now=now()
     )
-    emit_json(report.to_dict())
-    if report.error:
-        sys.stderr.write(f"error: {report.error}\n")
+    owner = f"cli-{worker_name()}"
+    if transparency.claim_run(db, owner=owner, now=now(), run_id=run["id"]) is None:
+        emit_json(run)
+        sys.stderr.write(f"submission {run['id']} is left to the worker, which holds a run of {chosen}; follow it with "
+                         f"reprieve transparency status --operator {chosen} --run {run['id']}\n")
+        return
+
+    def tell(progress: dict[str, Any]) -> None:
+        sys.stderr.write(f"{run['id']}: {progress['batches']} batches, {progress['accepted']} accepted, "
+                         f"{progress['already_there']} already there, {progress['rejected']} rejected\n")
+
+    done = transparency.execute_run(db, settings, run["id"], owner=owner, on_progress=tell)
+    emit_json(done)
+    if done["state"] == "failed":
+        sys.stderr.write(f"error: {done['error']}\n")
+        raise typer.Exit(1)
+    if done["state"] != "done":
+        sys.stderr.write(f"error: submission {run['id']} is {done['state']}: another submission is sending "
+                         f"statements of {chosen} (not before {done['not_before']})\n")
         raise typer.Exit(1)
 
 
 @transparency_app.command("status")
-def status(ctx: typer.Context, operator: str = OPERATOR) -> None:
-    """How many statements the Transparency Database accepted, rejected, or has in flight."""
+def status(
+    ctx: typer.Context,
+    operator: str = OPERATOR,
+    run: str | None = typer.Option(None, "--run", help="A submission run's id: its progress and statements"),
+) -> None:
+    """How many statements the configured Transparency Database accepted, rejected, or has in flight,
+    and the latest submission runs (or one run, with --run)."""
     db = state(ctx).db()
-    emit_json(transparency.submissions(db, operator=transparency.require_operator(db, operator, None)))
+    chosen = transparency.require_operator(db, operator, None)
+    if run is not None:
+        emit_json(transparency.get_run(db, run, operators=[chosen]))
+        return
+    settings = TdbSettings.from_env()
+    endpoint = settings.endpoint() if settings.url is not None else None
+    emit_json({
+        "operator": chosen, "endpoint": endpoint,
+        "states": transparency.submissions(db, operator=chosen, endpoint=endpoint),
+        "runs": transparency.list_runs(db, operator=chosen),
+    })
 
 
 @transparency_app.command("report")

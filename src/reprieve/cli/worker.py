@@ -51,7 +51,9 @@ def worker_command(
     async def run() -> service.CycleReport | None:
         async with service.Worker(db, nats_url=nats_url, batch=batch, concurrency=concurrency) as w:
             if once:
-                return await w.cycle()
+                report = await w.cycle()
+                await w.settle()  # a submission run taken up goes on to its end (or its next wait)
+                return report
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):

@@ -1,8 +1,10 @@
 """DSA transparency use cases: the user's statement of reasons, the Transparency Database export
 and its submission, the transparency report.
 
-Reads only, except ``submit_statements``, which keeps the submitter's working state in
-``tdb_submissions`` (not an event: nothing about a sanction changes when its statement is sent).
+Reads only, except the submitter, which keeps its working state in ``tdb_submissions`` (per
+database and puid) and its runs in ``tdb_runs`` (not events: nothing about a sanction changes when
+its statement is sent). Where statements go is configuration (``dsa.submit.TdbSettings``), never a
+request's choice.
 No personal data goes out: requesters' names and e-mails (``appeal_requesters``) are never read,
 and no account id or display name is written into a statement, an export or a report.
 """
@@ -10,6 +12,8 @@ and no account id or display name is written into a statement, an export or a re
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -21,14 +25,22 @@ from sqlalchemy import Connection, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from reprieve.domain.appeals import complaint_deadline
-from reprieve.domain.errors import NotFoundError, ValidationError
+from reprieve.domain.errors import ConflictError, NotFoundError, ValidationError
 from reprieve.domain.time import format_instant, from_micros, parse_instant, to_micros
 from reprieve.dsa import statement as sor
 from reprieve.dsa import tdb
 from reprieve.dsa.report import ReportBuilder
-from reprieve.dsa.submit import BatchResult, Client, Outcome
+from reprieve.dsa.submit import (
+    URL_SETTING,
+    BatchResult,
+    Client,
+    Outcome,
+    TdbSettings,
+    Transport,
+    urllib_transport,
+)
 from reprieve.dsa.validate import Problem, problems
-from reprieve.services import appeal_codes
+from reprieve.services import appeal_codes, ids
 from reprieve.services.due_process import policy_of
 from reprieve.store import queries, tables
 from reprieve.store.db import Database
@@ -249,10 +261,13 @@ class SubmitReport:
     rejected: list[dict[str, Any]] = field(default_factory=list)  #: refused by the database (422)
     invalid: list[dict[str, Any]] = field(default_factory=list)  #: refused by the local validator (the first)
     invalid_count: int = 0
-    skipped: int = 0  #: recorded before (accepted or rejected): never sent again
+    skipped: int = 0  #: recorded before at this endpoint (accepted or rejected): never sent again
     unresolved: int = 0  #: sent without an answer, and the database could not say: left for the next run
     waits: list[float] = field(default_factory=list)
-    error: str | None = None
+    error: str | None = None  #: a short class (``HTTP 4xx``, ``timeout``, ...) or Reprieve's own words
+    status: int | None = None  #: the HTTP status of the answer that stopped the run
+    fields: list[str] = field(default_factory=list)  #: a 422 without per-statement errors: the fields it named
+    retry_at: datetime | None = None  #: another submission is sending: not before this instant
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -260,29 +275,37 @@ class SubmitReport:
             "already_there": self.already_there, "rejected": self.rejected, "invalid_count": self.invalid_count,
             "invalid": self.invalid,
             "skipped": self.skipped, "unresolved": self.unresolved, "waits": self.waits, "error": self.error,
+            "status": self.status, "fields": self.fields,
         }
+
+
+class SubmissionInterrupted(Exception):
+    """Raised by a run's progress hook or wait: stop here, what is recorded stays recorded."""
 
 
 def submit_statements(
     db: Database, client: Client, *, operator: str, within: Period, batch_size: int = tdb.BATCH_LIMIT,
-    wall_clock: Any = None,
+    wall_clock: Any = None, on_batch: Callable[[SubmitReport], None] | None = None,
 ) -> SubmitReport:
-    """Send every valid statement of ``operator`` not sent before, in batches of at most 100.
+    """Send every valid statement of ``operator`` not sent before to ``client.base``, in batches of at most 100.
 
+    The state is kept per endpoint and puid: a statement another endpoint accepted is still sent here.
     No puid is ever sent once the database may hold it. Before each POST its puids are recorded as
     ``sending`` (committed); the answer turns them into ``accepted`` or ``rejected``. A crash
     between the two leaves ``sending`` rows: the next run asks the database (``existing-puid``)
-    about each before anything else, and sends again only what it does not hold.
+    about each before anything else, and sends again only what it does not hold. ``on_batch`` is
+    told after each batch (progress); it may raise ``SubmissionInterrupted``.
     """
     clock = wall_clock or (lambda: datetime.now(UTC))
-    report = SubmitReport(endpoint=client.base)
+    endpoint = client.base
+    report = SubmitReport(endpoint=endpoint)
     refusal = _reconcile(db, client, operator, report, clock)
     if refusal:
         report.error = refusal
         report.waits = list(client.waits)
         return report
     with db.read() as conn:
-        known = set(conn.execute(select(T.puid).where(T.operator_id == operator)).scalars())
+        known = set(conn.execute(select(T.puid).where(T.endpoint == endpoint, T.operator_id == operator)).scalars())
     tally = ExportTally()
 
     def unsent() -> Iterator[tuple[str, dict[str, Any]]]:
@@ -296,8 +319,11 @@ def submit_statements(
     try:
         for batch in tdb.batches(unsent(), batch_size):
             _send(db, client, operator, batch, report, clock)
+            report.invalid, report.invalid_count = tally.invalid, tally.invalid_count
+            if on_batch is not None:
+                on_batch(report)
     except _Stop as stop:
-        report.error = str(stop)
+        report.error, report.status, report.fields = stop.error, stop.status, stop.fields
     report.invalid, report.invalid_count = tally.invalid, tally.invalid_count
     report.waits = list(client.waits)
     return report
@@ -306,40 +332,50 @@ def submit_statements(
 class _Stop(Exception):
     """The database answered something retrying will not change: stop the run."""
 
+    def __init__(self, error: str, status: int | None = None, fields: list[str] | None = None) -> None:
+        super().__init__(error)
+        self.error, self.status, self.fields = error, status, fields or []
+
 
 def _send(
     db: Database, client: Client, operator: str, batch: list[tuple[str, dict[str, Any]]], report: SubmitReport,
     clock: Any,
 ) -> None:
+    endpoint = client.base
     while batch:
         puids = [s["puid"] for _, s in batch]
-        _record_sending(db, operator, client.base, batch, clock)
+        _record_sending(db, operator, endpoint, batch, clock)
         report.batches += 1
-        result = client.post_batch([s for _, s in batch])
+        try:
+            result = client.post_batch([s for _, s in batch])
+        except SubmissionInterrupted:
+            _forget(db, endpoint, puids)  # interrupted while waiting after a 429 or 5xx: nothing was created
+            raise
         if result.outcome is Outcome.CREATED:
-            _set_state(db, puids, "accepted", clock, attempts=result.attempts)
+            _set_state(db, endpoint, puids, "accepted", clock, attempts=result.attempts)
             report.accepted += len(puids)
             return
         if result.outcome is Outcome.NO_ANSWER:
             held = {p: client.exists(p) for p in puids}
             if any(v is None for v in held.values()):
                 report.unresolved += sum(1 for v in held.values() if v is None)
-                _set_state(db, [p for p, v in held.items() if v], "accepted", clock)
-                _forget(db, [p for p, v in held.items() if v is False])
+                _set_state(db, endpoint, [p for p, v in held.items() if v], "accepted", clock)
+                _forget(db, endpoint, [p for p, v in held.items() if v is False])
                 raise _Stop(result.message)
-            _set_state(db, [p for p, v in held.items() if v], "accepted", clock)
+            _set_state(db, endpoint, [p for p, v in held.items() if v], "accepted", clock)
             report.accepted += sum(1 for v in held.values() if v)
             batch = [(sid, s) for sid, s in batch if not held[s["puid"]]]
-            _forget(db, [s["puid"] for _, s in batch])
+            _forget(db, endpoint, [s["puid"] for _, s in batch])
             continue
         if result.outcome is Outcome.FAILED:
-            _forget(db, puids)  # nothing was created without a 201
-            raise _Stop(result.message)
-        batch = _after_refusal(db, batch, result, report, clock)
+            _forget(db, endpoint, puids)  # nothing was created without a 201
+            raise _Stop(result.message, result.status)
+        batch = _after_refusal(db, endpoint, batch, result, report, clock)
 
 
 def _after_refusal(
-    db: Database, batch: list[tuple[str, dict[str, Any]]], result: BatchResult, report: SubmitReport, clock: Any,
+    db: Database, endpoint: str, batch: list[tuple[str, dict[str, Any]]], result: BatchResult,
+    report: SubmitReport, clock: Any,
 ) -> list[tuple[str, dict[str, Any]]]:
     """A 422: nothing was created. Statements with errors are rejected; puids the database already
     holds are accepted; the others go again, in a smaller batch."""
@@ -354,17 +390,17 @@ def _after_refusal(
         if errors is not None:
             rejected.append((sanction_id, statement))
             report.rejected.append({"sanction": sanction_id, "puid": puid, "errors": errors})
-            _set_state(db, [puid], "rejected", clock, errors=errors)
+            _set_state(db, endpoint, [puid], "rejected", clock, errors=errors)
         else:
             again.append((sanction_id, statement))
     if existing:
         held = [s["puid"] for _, s in batch if s["puid"] in existing]
-        _set_state(db, held, "accepted", clock)
+        _set_state(db, endpoint, held, "accepted", clock)
         report.already_there += len(held)
     if not existing and not rejected:
-        _forget(db, [s["puid"] for _, s in batch])
-        raise _Stop(f"HTTP 422 without per-statement errors: {result.message}")
-    _forget(db, [s["puid"] for _, s in again])
+        _forget(db, endpoint, [s["puid"] for _, s in batch])
+        raise _Stop("HTTP 422 without per-statement errors", 422, result.fields)
+    _forget(db, endpoint, [s["puid"] for _, s in again])
     return again
 
 
@@ -375,23 +411,25 @@ IN_FLIGHT = timedelta(minutes=15)
 
 def _reconcile(db: Database, client: Client, operator: str, report: SubmitReport, clock: Any) -> str | None:
     """Settle statements left ``sending`` by an interrupted run; why nothing may be sent, if so."""
+    endpoint = client.base
     fresh_after = to_micros(clock() - IN_FLIGHT)
     with db.read() as conn:
         sending = conn.execute(
-            select(T.puid, T.updated_at).where(T.operator_id == operator, T.state == "sending")
+            select(T.puid, T.updated_at).where(T.endpoint == endpoint, T.operator_id == operator, T.state == "sending")
         ).all()
     in_flight = [updated for _, updated in sending if updated > fresh_after]
     if in_flight:
-        until = format_instant(from_micros(max(in_flight)) + IN_FLIGHT)
+        report.retry_at = from_micros(max(in_flight)) + IN_FLIGHT
+        until = format_instant(report.retry_at)
         return f"another submission is sending statements of {operator}; nothing sent (retry after {until})"
     unresolved = 0
     for puid, _ in sending:
         held = client.exists(puid)
         if held is True:
-            _set_state(db, [puid], "accepted", clock)
+            _set_state(db, endpoint, [puid], "accepted", clock)
             report.already_there += 1
         elif held is False:
-            _forget(db, [puid])
+            _forget(db, endpoint, [puid])
         else:
             unresolved += 1
     report.unresolved += unresolved
@@ -400,15 +438,20 @@ def _reconcile(db: Database, client: Client, operator: str, report: SubmitReport
     return None
 
 
+def _writing(db: Database) -> Any:
+    """A write transaction that takes the write lock first (SQLite: BEGIN IMMEDIATE)."""
+    return db.engine.connect().execution_options(reprieve_write=True)
+
+
 def _record_sending(
     db: Database, operator: str, endpoint: str, batch: list[tuple[str, dict[str, Any]]], clock: Any
 ) -> None:
     at = to_micros(clock())
     try:
-        with db.engine.begin() as conn:
+        with _writing(db) as conn, conn.begin():
             conn.execute(insert(tables.tdb_submissions), [
                 {"puid": s["puid"], "operator_id": operator, "sanction_id": sid, "state": "sending", "attempts": 1,
-                 "errors": None, "endpoint": endpoint[:500], "updated_at": at}
+                 "errors": None, "endpoint": endpoint, "updated_at": at}
                 for sid, s in batch
             ])
     except IntegrityError:
@@ -417,35 +460,259 @@ def _record_sending(
 
 
 def _set_state(
-    db: Database, puids: list[str], state: str, clock: Any, *, errors: Any = None, attempts: int = 1
+    db: Database, endpoint: str, puids: list[str], state: str, clock: Any, *, errors: Any = None, attempts: int = 1
 ) -> None:
     if not puids:
         return
-    with db.engine.begin() as conn:
+    with _writing(db) as conn, conn.begin():
         for i in range(0, len(puids), 500):
             conn.execute(
-                update(tables.tdb_submissions).where(T.puid.in_(puids[i:i + 500])).values(
+                update(tables.tdb_submissions).where(T.endpoint == endpoint, T.puid.in_(puids[i:i + 500])).values(
                     state=state, updated_at=to_micros(clock()), attempts=attempts,
                     errors=json.dumps(errors, ensure_ascii=False) if errors is not None else None,
                 )
             )
 
 
-def _forget(db: Database, puids: list[str]) -> None:
+def _forget(db: Database, endpoint: str, puids: list[str]) -> None:
     """Drop ``sending`` rows of statements the database did not create: they may be sent again."""
     if not puids:
         return
-    with db.engine.begin() as conn:
+    with _writing(db) as conn, conn.begin():
         for i in range(0, len(puids), 500):
-            conn.execute(delete(tables.tdb_submissions).where(T.puid.in_(puids[i:i + 500]), T.state == "sending"))
+            conn.execute(delete(tables.tdb_submissions).where(
+                T.endpoint == endpoint, T.puid.in_(puids[i:i + 500]), T.state == "sending"
+            ))
 
 
-def submissions(db: Database, *, operator: str) -> dict[str, int]:
-    """How many statements of ``operator`` are in each state."""
+def submissions(db: Database, *, operator: str, endpoint: str | None) -> dict[str, int]:
+    """How many statements of ``operator`` are in each state at ``endpoint`` (None: submission is off)."""
+    if endpoint is None:
+        return {}
     with db.read() as conn:
         return dict(conn.execute(
-            select(T.state, func.count()).where(T.operator_id == operator).group_by(T.state)
+            select(T.state, func.count()).where(T.endpoint == endpoint, T.operator_id == operator).group_by(T.state)
         ).all())
+
+
+# --- submission runs: requested by the API or the CLI, run by the worker ------------------------
+
+R = tables.tdb_runs.c
+#: A run's owner holds it this long after each batch (or after each wait it announces).
+RUN_LEASE = timedelta(minutes=5)
+ACTIVE = ("queued", "running")
+REJECTED_SHOWN = 100
+_PROGRESS_SUMMED = ("batches", "accepted", "already_there", "rejected")
+
+
+def request_submission(
+    db: Database, settings: TdbSettings, *, operator: str, within: Period, batch_size: int = tdb.BATCH_LIMIT,
+    actor: str, now: datetime,
+) -> dict[str, Any]:
+    """Record a run sending ``operator``'s statements to the configured database; the worker runs it.
+
+    ConflictError when submission is off (``REPRIEVE_TDB_URL`` unset). A run already queued or
+    running for the same operator, database and period is answered instead of a second one."""
+    endpoint = settings.endpoint()
+    if not 1 <= batch_size <= tdb.BATCH_LIMIT:
+        raise ValidationError(f"must be 1 to {tdb.BATCH_LIMIT}", field="batch_size")
+    start = to_micros(within.start) if within.start else None
+    end = to_micros(within.end) if within.end else None
+    with _writing(db) as conn, conn.begin():
+        found = conn.execute(select(R.id).where(
+            R.operator_id == operator, R.endpoint == endpoint, R.state.in_(ACTIVE),
+            R.period_from.is_(None) if start is None else R.period_from == start,
+            R.period_to.is_(None) if end is None else R.period_to == end,
+        ).order_by(R.requested_at).limit(1)).scalar()
+        if found is None:
+            found = ids.new_id("tdbr", now)
+            at = to_micros(now)
+            conn.execute(insert(tables.tdb_runs).values(
+                id=found, operator_id=operator, endpoint=endpoint, period_from=start, period_to=end,
+                batch_size=batch_size, state="queued", requested_by=actor[:200], requested_at=at,
+                progress="{}", updated_at=at,
+            ))
+    return get_run(db, found)
+
+
+def get_run(db: Database, run_id: str, *, operators: Sequence[str] | None = None) -> dict[str, Any]:
+    """A run's progress and the states of the operator's statements at its database (the rejected
+    ones with the database's errors, the first ``REJECTED_SHOWN``)."""
+    with db.read() as conn:
+        row = conn.execute(select(tables.tdb_runs).where(R.id == run_id)).first()
+        if row is None or (operators is not None and row.operator_id not in operators):
+            raise NotFoundError(f"no submission {run_id!r}")
+        where = (T.endpoint == row.endpoint, T.operator_id == row.operator_id)
+        states: dict[str, int] = dict(
+            conn.execute(select(T.state, func.count()).where(*where).group_by(T.state)).all()
+        )
+        rejected = [
+            {"puid": puid, "sanction": sanction, "errors": json.loads(errors) if errors else {}}
+            for puid, sanction, errors in conn.execute(
+                select(T.puid, T.sanction_id, T.errors).where(*where, T.state == "rejected")
+                .order_by(T.puid).limit(REJECTED_SHOWN)
+            )
+        ]
+    return {**_run_view(row), "statements": states, "rejected": rejected}
+
+
+def list_runs(db: Database, *, operator: str, limit: int = 10) -> list[dict[str, Any]]:
+    """The operator's latest runs, newest first."""
+    with db.read() as conn:
+        rows = conn.execute(
+            select(tables.tdb_runs).where(R.operator_id == operator).order_by(R.requested_at.desc(), R.id.desc())
+            .limit(limit)
+        ).all()
+    return [_run_view(row) for row in rows]
+
+
+def _instant(us: int | None) -> str | None:
+    return format_instant(from_micros(us)) if us is not None else None
+
+
+def _run_view(row: Any) -> dict[str, Any]:
+    return {
+        "id": row.id, "operator": row.operator_id, "endpoint": row.endpoint,
+        "from": _instant(row.period_from), "to": _instant(row.period_to), "batch_size": row.batch_size,
+        "state": row.state, "requested_by": row.requested_by, "requested_at": _instant(row.requested_at),
+        "started_at": _instant(row.started_at), "finished_at": _instant(row.finished_at),
+        "not_before": _instant(row.not_before), "progress": json.loads(row.progress or "{}"),
+        "error": row.error, "status": row.status,
+    }
+
+
+def claim_run(db: Database, *, owner: str, now: datetime, run_id: str | None = None) -> str | None:
+    """Take a run that is due (queued, or running with an expired lease), oldest first, and lease it
+    to ``owner``; its id, or None. A run waits while another run of the same operator and database
+    is held by someone else, so that one run at a time sends an operator's statements."""
+    now_us = to_micros(now)
+    free = or_(R.owner.is_(None), R.owner == owner, R.leased_until < now_us)
+    with _writing(db) as conn, conn.begin():
+        query = select(R.id, R.operator_id, R.endpoint).where(
+            R.state.in_(ACTIVE), or_(R.not_before.is_(None), R.not_before <= now_us), free
+        )
+        if run_id is not None:
+            query = query.where(R.id == run_id)
+        for found, operator, endpoint in conn.execute(query.order_by(R.requested_at, R.id).limit(20)).all():
+            held = conn.execute(select(R.id).where(
+                R.operator_id == operator, R.endpoint == endpoint, R.state == "running", R.id != found,
+                R.owner.is_not(None), R.owner != owner, R.leased_until >= now_us,
+            ).limit(1)).first()
+            if held is not None:
+                continue
+            # The condition again: on PostgreSQL another worker may have taken it since the select.
+            taken = conn.execute(update(tables.tdb_runs).where(R.id == found, R.state.in_(ACTIVE), free).values(
+                owner=owner, leased_until=now_us + int(RUN_LEASE.total_seconds() * 1_000_000), state="running",
+                started_at=func.coalesce(R.started_at, now_us), not_before=None, updated_at=now_us,
+            )).rowcount
+            if taken:
+                return str(found)
+    return None
+
+
+def _lease_us(until: datetime) -> int:
+    return to_micros(until + RUN_LEASE)
+
+
+def _update_run(db: Database, run_id: str, holder: str, **values: Any) -> bool:
+    """Change a run ``holder`` holds; False when another owner took it over (the lease ran out)."""
+    with _writing(db) as conn, conn.begin():
+        return bool(conn.execute(
+            update(tables.tdb_runs).where(R.id == run_id, R.owner == holder).values(**values)
+        ).rowcount)
+
+
+def execute_run(
+    db: Database, settings: TdbSettings, run_id: str, *, owner: str, transport: Transport = urllib_transport,
+    sleep: Callable[[float], None] | None = None, clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    stop: threading.Event | None = None, on_progress: Callable[[dict[str, Any]], None] | None = None,
+) -> dict[str, Any]:
+    """Run ``run_id`` (claimed by ``owner``) until it is done, failed, must wait, or is interrupted
+    (``stop`` set, or the lease lost); its view. 429 and 5xx answers are waited out here (the wait
+    is announced in the run's ``not_before`` and its lease extended) with ``sleep``, by default
+    ``stop.wait`` (a stop cuts the wait short) or ``time.sleep``."""
+    with db.read() as conn:
+        row = conn.execute(select(tables.tdb_runs).where(R.id == run_id)).one()
+        operators = list(conn.execute(select(tables.operators.c.id)).scalars())
+    base = json.loads(row.progress or "{}")
+
+    def merged(report: SubmitReport) -> dict[str, Any]:
+        now = report.to_dict()
+        summed = {k: int(base.get(k, 0)) + (len(now[k]) if k == "rejected" else now[k]) for k in _PROGRESS_SUMMED}
+        return {**summed, "skipped": report.skipped, "invalid": report.invalid_count,
+                "unresolved": report.unresolved, "waits": len(report.waits) + int(base.get("waits", 0))}
+
+    def finish(state: str, error: str | None, status: int | None = None, progress: dict[str, Any] | None = None,
+               not_before: datetime | None = None) -> dict[str, Any]:
+        at = to_micros(clock())
+        done = state in ("done", "failed")
+        _update_run(db, run_id, owner, state=state, error=error, status=status, owner=None, leased_until=None,
+                    finished_at=at if done else None, updated_at=at,
+                    not_before=to_micros(not_before) if not_before else None,
+                    **({"progress": json.dumps(progress)} if progress is not None else {}))
+        return get_run(db, run_id)
+
+    try:
+        endpoint = settings.endpoint()
+        if endpoint != row.endpoint:
+            raise ConflictError(f"{URL_SETTING} changed since this submission was requested: request a new one")
+        token = settings.token_for(row.operator_id, operators)
+        client = Client(endpoint, token, transport=transport, clock=clock, timeout=30.0)
+    except (ConflictError, ValidationError) as exc:
+        return finish("failed", exc.message[:200])
+
+    def waiting(seconds: float) -> None:
+        until = clock() + timedelta(seconds=seconds)
+        if not _update_run(db, run_id, owner, leased_until=_lease_us(until), not_before=to_micros(until),
+                           updated_at=to_micros(clock())):
+            raise SubmissionInterrupted("lease lost")
+        if sleep is None and stop is not None:
+            stop.wait(seconds)  # cut short by a stop
+        else:
+            (sleep or time.sleep)(seconds)
+        if stop is not None and stop.is_set():
+            raise SubmissionInterrupted("stopping")
+
+    def progressed(report: SubmitReport) -> None:
+        progress = merged(report)
+        if not _update_run(db, run_id, owner, progress=json.dumps(progress), leased_until=_lease_us(clock()),
+                           not_before=None, updated_at=to_micros(clock())):
+            raise SubmissionInterrupted("lease lost")
+        if on_progress is not None:
+            on_progress(progress)
+        if stop is not None and stop.is_set():
+            raise SubmissionInterrupted("stopping")
+
+    client.sleep = waiting
+    within = Period(from_micros(row.period_from) if row.period_from is not None else None,
+                    from_micros(row.period_to) if row.period_to is not None else None)
+    report = SubmitReport(endpoint=endpoint)
+    try:
+        report = submit_statements(db, client, operator=row.operator_id, within=within, batch_size=row.batch_size,
+                                   wall_clock=clock, on_batch=progressed)
+    except SubmissionInterrupted:
+        # Handed on as it stands: the next worker (or this one, later) goes on from what is recorded.
+        _update_run(db, run_id, owner, owner=None, leased_until=None, updated_at=to_micros(clock()))
+        return get_run(db, run_id)
+    progress = merged(report)
+    if report.retry_at is not None:
+        return finish("queued", None, progress=progress, not_before=report.retry_at)
+    if report.error is not None:
+        return finish("failed", report.error[:200], report.status, progress={**progress, "fields": report.fields})
+    return finish("done", None, progress=progress)
+
+
+def run_due(
+    db: Database, settings: TdbSettings, *, owner: str, transport: Transport = urllib_transport,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC), stop: threading.Event | None = None,
+) -> dict[str, Any] | None:
+    """The worker's step: claim the oldest due run and run it; its view, or None when none is due."""
+    if settings.url is None:
+        return None
+    run_id = claim_run(db, owner=owner, now=clock())
+    if run_id is None:
+        return None
+    return execute_run(db, settings, run_id, owner=owner, transport=transport, clock=clock, stop=stop)
 
 
 # --- the transparency report ---------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""The worker: announces what time has done, delivers webhooks, publishes to the broker.
+"""The worker: announces what time has done, delivers webhooks, publishes to the broker, and runs
+the Transparency Database submissions the API and the CLI request (in a thread of its own).
 
 Enforcement never waits for it (time is computed, PRODUCT.md section 3): it only *announces*
 that a scheduled sanction started, a term ran out, a review fell due, an appeal waited past its
@@ -19,6 +20,7 @@ import os
 import random
 import secrets
 import socket
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -30,7 +32,8 @@ from sqlalchemy import Connection, and_, insert, or_, select, update
 from reprieve.domain.errors import NotFoundError
 from reprieve.domain.events import EventType, NewEvent
 from reprieve.domain.time import format_instant, from_micros, parse_duration, parse_instant, to_micros
-from reprieve.services import broker, webhooks
+from reprieve.dsa.submit import TdbSettings, Transport, urllib_transport
+from reprieve.services import broker, transparency, webhooks
 from reprieve.store import eventlog, outbox, queries, tables
 from reprieve.store.db import Database
 from reprieve.store.uow import UnitOfWork
@@ -344,6 +347,7 @@ class CycleReport:
     dead: int = 0
     published: int = 0
     publish_retried: int = 0
+    submissions: int = 0  #: Transparency Database submission runs taken up (run in the background)
 
     @property
     def busy(self) -> bool:
@@ -356,7 +360,8 @@ class Worker:
     def __init__(
         self, db: Database, *, clock: Callable[[], datetime] = utc_now, owner: str | None = None,
         nats_url: str | None = None, batch: int = 1000, concurrency: int = 64, http_timeout: float = 10.0,
-        rng: random.Random | None = None,
+        rng: random.Random | None = None, tdb: TdbSettings | None = None, tdb_transport: Transport = urllib_transport,
+        tdb_sleep: Callable[[float], None] | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -368,6 +373,12 @@ class Worker:
         self.publisher = broker.Publisher(nats_url) if nats_url else None
         self.sender: webhooks.Sender | None = None
         self._pruned_at = 0
+        #: None: read from the environment at each cycle (``REPRIEVE_TDB_URL``, ``REPRIEVE_TDB_TOKEN_*``).
+        self.tdb = tdb
+        self.tdb_transport = tdb_transport
+        self.tdb_sleep = tdb_sleep  #: how a run waits out a 429 or 5xx (None: until then, or until stopped)
+        self._submitting: threading.Thread | None = None
+        self._stop_submitting = threading.Event()
 
     async def __aenter__(self) -> Worker:
         self.sender = webhooks.Sender(self.concurrency, self.http_timeout)
@@ -376,6 +387,8 @@ class Worker:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
+        self._stop_submitting.set()  # a run stops after its current batch (or wait), and is handed on
+        await self.settle()
         if self.sender is not None:
             self.sender.close()
         if self.publisher is not None:
@@ -400,12 +413,45 @@ class Worker:
             self.db, self.sender, now=self.clock, owner=self.owner, limit=self.batch, rounds=10, rng=self.rng,
         )
         report.delivered, report.retried, report.dead = delivered.delivered, delivered.retried, delivered.dead
+        report.submissions = self.start_submission()
         if self.publisher is not None:
             published = await broker.publish_due(
                 self.db, self.publisher, now=self.clock, owner=self.owner, limit=self.batch, rng=self.rng
             )
             report.published, report.publish_retried = published.delivered, published.retried
         return report
+
+    def start_submission(self) -> int:
+        """Take up a due Transparency Database submission run in a thread, unless one is running;
+        1 if one was taken up. The thread sends, waits out 429 and 5xx answers and records progress
+        in the run; the cycle goes on meanwhile (announcements and deliveries never wait for it)."""
+        if self._submitting is not None and self._submitting.is_alive():
+            return 0
+        settings = self.tdb or TdbSettings.from_env()
+        if settings.url is None or self._stop_submitting.is_set():
+            return 0
+        run_id = transparency.claim_run(self.db, owner=self.owner, now=self.clock())
+        if run_id is None:
+            return 0
+
+        def run() -> None:
+            try:
+                done = transparency.execute_run(
+                    self.db, settings, run_id, owner=self.owner, transport=self.tdb_transport, clock=self.clock,
+                    sleep=self.tdb_sleep, stop=self._stop_submitting,
+                )
+                log.info("submission %s: %s %s", run_id, done["state"], done["progress"])
+            except Exception:  # the run stays leased until its lease runs out, then is taken up again
+                log.exception("submission %s failed", run_id)
+
+        self._submitting = threading.Thread(target=run, name=f"tdb-{run_id}", daemon=True)
+        self._submitting.start()
+        return 1
+
+    async def settle(self) -> None:
+        """Wait for the submission run in progress, if any, to end (done, failed, waiting or handed on)."""
+        if self._submitting is not None:
+            await asyncio.to_thread(self._submitting.join)
 
     async def run(self, *, interval: float = 1.0, stop: asyncio.Event | None = None) -> None:
         """Cycle until ``stop`` is set: at once again while there is work, else after ``interval`` seconds."""

@@ -537,6 +537,8 @@ Index(
 tdb_submissions = Table(
     "tdb_submissions",
     metadata,
+    Column("endpoint", String(500), primary_key=True,
+           comment="the Transparency Database it was sent to (REPRIEVE_TDB_URL)"),
     Column("puid", String(500), primary_key=True, comment="the statement's platform unique identifier"),
     Column("operator_id", String(63), nullable=False, index=True),
     Column("sanction_id", String(40), nullable=False, index=True),
@@ -544,9 +546,33 @@ tdb_submissions = Table(
            comment="sending (written before the POST), accepted, or rejected (422 for this statement)"),
     Column("attempts", Integer, nullable=False, comment="POSTs that carried this statement"),
     Column("errors", Text, nullable=True, comment="JSON: the database's per-field errors, when rejected"),
-    Column("endpoint", String(500), nullable=False, comment="where it was sent"),
     Column("updated_at", BigInteger, nullable=False, comment="µs since epoch, wall clock"),
     Index("ix_tdb_submissions_operator_state", "operator_id", "state"),
-    comment="Statements of reasons sent to the DSA Transparency Database, so that no puid is sent twice. "
-    "Working state of the submitter, not rebuilt from the log.",
+    comment="Statements of reasons sent to the DSA Transparency Database, so that no puid is sent twice "
+    "to the same database (keyed by endpoint and puid). Working state of the submitter, not rebuilt from the log.",
+)
+
+tdb_runs = Table(
+    "tdb_runs",
+    metadata,
+    Column("id", String(40), primary_key=True, comment="tdbr_<ULID>"),
+    Column("operator_id", String(63), nullable=False, index=True),
+    Column("endpoint", String(500), nullable=False, comment="REPRIEVE_TDB_URL when it was requested"),
+    Column("period_from", BigInteger, nullable=True, comment="µs since epoch, included; NULL: no bound"),
+    Column("period_to", BigInteger, nullable=True, comment="µs since epoch, excluded; NULL: no bound"),
+    Column("batch_size", Integer, nullable=False),
+    Column("state", String(16), nullable=False, comment="queued, running, done or failed"),
+    Column("requested_by", String(200), nullable=False),
+    Column("requested_at", BigInteger, nullable=False, comment="µs since epoch, wall clock"),
+    Column("started_at", BigInteger, nullable=True),
+    Column("finished_at", BigInteger, nullable=True),
+    Column("owner", String(100), nullable=True, comment="the worker (or command) running it"),
+    Column("leased_until", BigInteger, nullable=True, comment="µs since epoch: the owner's lease"),
+    Column("not_before", BigInteger, nullable=True, comment="µs since epoch: not taken up again before"),
+    Column("progress", Text, nullable=False, comment="JSON: batches, accepted, already_there, rejected, ..."),
+    Column("error", String(200), nullable=True, comment="a short class (HTTP 4xx, timeout, ...), never a body"),
+    Column("status", Integer, nullable=True, comment="the HTTP status of the answer that stopped it"),
+    Column("updated_at", BigInteger, nullable=False),
+    Index("ix_tdb_runs_state_requested", "state", "requested_at"),
+    comment="Transparency Database submission runs: requested through the API or the CLI, run by the worker.",
 )

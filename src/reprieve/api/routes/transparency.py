@@ -6,7 +6,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import iterate_in_threadpool
@@ -17,7 +17,7 @@ from reprieve.api.schemas import SLUG_PATTERN
 from reprieve.domain.model import Role
 from reprieve.dsa import pages, tdb
 from reprieve.dsa.report import csv_rows
-from reprieve.dsa.submit import Client
+from reprieve.dsa.submit import TdbSettings
 from reprieve.services import transparency
 
 router = APIRouter(tags=["transparency"])
@@ -56,14 +56,22 @@ class ReportFormat(StrEnum):
 
 
 class SubmissionCreate(BaseModel):
-    """Send the operator's statements, not sent before, to the Transparency Database."""
+    """Send the operator's statements, not sent before, to the Transparency Database.
+
+    Where they go and with which token is the installation's configuration (``REPRIEVE_TDB_URL``,
+    ``REPRIEVE_TDB_TOKEN_<OPERATOR>``): a body naming an ``endpoint`` or a ``token`` is refused."""
 
     model_config = ConfigDict(extra="forbid")
-    endpoint: str = Field(max_length=500, description="the database's API base, e.g. https://host/api/v1")
-    token: str = Field(min_length=1, max_length=500, description="the database's API token; never stored")
     operator: str | None = Field(default=None, pattern=SLUG_PATTERN)
     from_: str | None = Field(default=None, alias="from", max_length=40)
     to: str | None = Field(default=None, max_length=40)
+    batch_size: int = Field(default=100, ge=1, le=100, description="statements per POST")
+
+
+def tdb_settings(request: Request) -> TdbSettings:
+    """The app's settings (tests set ``app.state.tdb``), else the environment's, read at each request."""
+    configured = getattr(request.app.state, "tdb", None)
+    return configured if isinstance(configured, TdbSettings) else TdbSettings.from_env()
 
 
 @router.get(
@@ -104,23 +112,43 @@ def export_statements(
 
 
 @router.post(
-    "/v1/transparency/submissions", dependencies=IDEMPOTENT, responses=problem_responses(403, 409, 413),
-    summary="Send the statements not sent before to the Transparency Database, in batches of 100",
+    "/v1/transparency/submissions", status_code=202, dependencies=IDEMPOTENT,
+    responses=problem_responses(403, 409, 413),
+    summary="Request a submission of the statements not sent before to the configured Transparency Database; "
+    "the worker runs it (409 when submission is off: REPRIEVE_TDB_URL unset)",
 )
-def submit_statements(tenant: Submitter, body: SubmissionCreate) -> dict[str, Any]:
+def submit_statements(tenant: Submitter, body: SubmissionCreate, now: Now, request: Request) -> dict[str, Any]:
     chosen = transparency.require_operator(tenant.db, tenant.operator_filter(body.operator), tenant.operators)
     within = transparency.period(body.from_, body.to)
-    client = Client(body.endpoint, body.token)
-    return transparency.submit_statements(tenant.db, client, operator=chosen, within=within).to_dict()
+    return transparency.request_submission(
+        tenant.db, tdb_settings(request), operator=chosen, within=within, batch_size=body.batch_size,
+        actor=tenant.actor, now=now,
+    )
 
 
 @router.get(
     "/v1/transparency/submissions", responses=problem_responses(),
-    summary="How many statements were accepted or rejected by the Transparency Database, or are in flight",
+    summary="How many statements the configured Transparency Database accepted or rejected, or are in flight, "
+    "and the latest submission runs",
 )
-def submission_counts(tenant: Reader, operator: OperatorQuery = None) -> dict[str, Any]:
+def submission_counts(tenant: Reader, request: Request, operator: OperatorQuery = None) -> dict[str, Any]:
     chosen = transparency.require_operator(tenant.db, tenant.operator_filter(operator), tenant.operators)
-    return {"operator": chosen, "states": transparency.submissions(tenant.db, operator=chosen)}
+    settings = tdb_settings(request)
+    endpoint = settings.endpoint() if settings.url is not None else None
+    return {
+        "operator": chosen, "endpoint": endpoint,
+        "states": transparency.submissions(tenant.db, operator=chosen, endpoint=endpoint),
+        "runs": transparency.list_runs(tenant.db, operator=chosen),
+    }
+
+
+@router.get(
+    "/v1/transparency/submissions/{run_id}", responses=problem_responses(),
+    summary="A submission run's progress, and the states of its statements (the rejected ones with the "
+    "database's field errors)",
+)
+def get_submission(tenant: Reader, run_id: OpaqueId) -> dict[str, Any]:
+    return transparency.get_run(tenant.db, run_id, operators=tenant.operators)
 
 
 @router.get(
