@@ -34,7 +34,7 @@ from reprieve.domain.errors import StorageError
 from reprieve.store import keys
 
 revision: str = "0012"
-down_revision: str | None = "0010"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
