@@ -40,6 +40,9 @@ _SIX_TO_FOUR = ipaddress.ip_network("2002::/16")
 _COMPATIBLE = ipaddress.ip_network("::/96")
 #: Spaces, C0 controls and DEL: refused anywhere in a URL (a CR/LF would split a header line).
 _UNSAFE = re.compile(r"[\x00-\x20\x7f]")
+#: Top-level names reserved never to be delegated in public DNS (RFC 2606): not looked up at
+#: registration (a name under them that resolves locally is checked at each delivery).
+_NEVER_IN_DNS = frozenset({"example", "invalid", "test"})
 _NUMBER = re.compile(r"(0x[0-9a-f]*|[0-9]+)", re.IGNORECASE)
 
 
@@ -224,7 +227,7 @@ def check_url(url: str, *, policy: AddressPolicy, resolver: Resolver | None, fie
         if not all(policy.allows(a) for a in _LOOPBACK_NAMES):
             raise ValidationError(f"{host} is {hint}", field=field)
         return parts
-    if resolver is not None:
+    if resolver is not None and host.rstrip(".").rsplit(".", 1)[-1] not in _NEVER_IN_DNS:
         try:
             addresses = resolve(host, default_port(parts), resolver)
         except (OSError, UnicodeError, ValueError):
