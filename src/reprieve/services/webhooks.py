@@ -376,9 +376,16 @@ class Sender:
         self.timeout = timeout
         self.policy = policy if policy is not None else egress.AddressPolicy.from_environment()
         self.resolver = resolver
-        self.tls = ssl.create_default_context()
+        self._tls: ssl.SSLContext | None = None
         self.pool = ThreadPoolExecutor(concurrency, thread_name_prefix="reprieve-webhook")
         self._local = threading.local()
+
+    @property
+    def tls(self) -> ssl.SSLContext:
+        """The TLS context of every https endpoint, made on first use (loading the CAs takes a while)."""
+        if self._tls is None:
+            self._tls = ssl.create_default_context()
+        return self._tls
 
     def _connection(self, scheme: str, host: str, port: int) -> http.client.HTTPConnection:
         addresses = egress.checked_addresses(host, port, policy=self.policy, resolver=self.resolver)
