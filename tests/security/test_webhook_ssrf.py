@@ -10,14 +10,21 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
 import threading
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
 from api_support import World
 from cli_support import Cli
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from sqlalchemy import update
 from webhook_support import free_port
 
@@ -211,6 +218,57 @@ def test_with_the_allow_list_a_real_delivery_goes_to_the_checked_address_not_to_
     report = deliver(world, webhooks.Sender(2, 5.0, resolver=rebinding))
     assert report.delivered == 1 and calls == ["receiver.rebind.test"]
     assert listener.hosts == [f"receiver.rebind.test:{listener.port}"]
+    assert last_errors(world, hook["id"]) == [None]
+
+
+def _self_signed(name: str, directory: Path) -> tuple[Path, Path]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = directory / "cert.pem", directory / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ))
+    return cert_file, key_file
+
+
+def test_over_tls_the_pinned_connection_still_names_the_host(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SNI and the certificate check use the URL's host, while the socket goes to the checked
+    address: a certificate for the name verifies, one resolved elsewhere would not."""
+    monkeypatch.setenv(ALLOW, "127.0.0.1/32")
+    name = "hooks.tls-pinning.test"
+    cert_file, key_file = _self_signed(name, tmp_path)
+    listener = Listener()
+    server_tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_tls.load_cert_chain(cert_file, key_file)
+    sni: list[str | None] = []
+
+    def remember_sni(sock: ssl.SSLObject, server_name: str | None, context: ssl.SSLContext) -> None:
+        sni.append(server_name)
+
+    server_tls.sni_callback = remember_sni
+    listener.server.socket = server_tls.wrap_socket(listener.server.socket, server_side=True)
+    client_tls = ssl.create_default_context(cafile=str(cert_file))
+    try:
+        hook = webhooks.create_webhook(world.db, operator="meta", url=f"https://{name}:{listener.port}/x",
+                                       event_types=["sanction.imposed"], actor="test", now=world.clock())
+        world.sanction("meta")
+        resolver = table_resolver({name: ["127.0.0.1"]})
+        report = deliver(world, webhooks.Sender(2, 5.0, resolver=resolver, tls=client_tls))
+    finally:
+        listener.close()
+    assert report.delivered == 1 and sni == [name] and listener.hosts == [f"{name}:{listener.port}"]
     assert last_errors(world, hook["id"]) == [None]
 
 

@@ -371,18 +371,18 @@ class Sender:
 
     def __init__(
         self, concurrency: int = 64, timeout: float = 10.0, *, policy: egress.AddressPolicy | None = None,
-        resolver: egress.Resolver = egress.system_resolver,
+        resolver: egress.Resolver = egress.system_resolver, tls: ssl.SSLContext | None = None,
     ) -> None:
         self.timeout = timeout
         self.policy = policy if policy is not None else egress.AddressPolicy.from_environment()
         self.resolver = resolver
-        self._tls: ssl.SSLContext | None = None
+        self._tls = tls
         self.pool = ThreadPoolExecutor(concurrency, thread_name_prefix="reprieve-webhook")
         self._local = threading.local()
 
     @property
     def tls(self) -> ssl.SSLContext:
-        """The TLS context of every https endpoint, made on first use (loading the CAs takes a while)."""
+        """The TLS context of every https endpoint: the system's CAs, loaded on first use."""
         if self._tls is None:
             self._tls = ssl.create_default_context()
         return self._tls
