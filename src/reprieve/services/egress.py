@@ -117,15 +117,17 @@ def _inet_aton(host: str) -> ipaddress.IPv4Address | None:
     numbers = []
     for part in parts:
         if part[:2].lower() == "0x":
-            if len(part) > 10:
+            digits = part[2:].lstrip("0")
+            if len(part) == 2 or len(digits) > 8:
                 return None
-            numbers.append(int(part[2:] or "0", 16))
-        elif len(part) > 12:
-            return None
+            numbers.append(int(digits or "0", 16))
         elif part.startswith("0") and len(part) > 1:
-            if not set(part) <= set("01234567"):
+            digits = part.lstrip("0")
+            if not set(digits) <= set("01234567") or len(digits) > 11:
                 return None
-            numbers.append(int(part, 8))
+            numbers.append(int(digits or "0", 8))
+        elif len(part) > 10:
+            return None
         else:
             numbers.append(int(part))
     *leading, last = numbers
@@ -285,7 +287,7 @@ def failure_class(exc: BaseException) -> str:
     """What went wrong, in a few words and never the words of the other side or of the OS."""
     if isinstance(exc, AddressNotAllowed):
         return "address not allowed"
-    if isinstance(exc, socket.gaierror):
+    if isinstance(exc, socket.gaierror | UnicodeError):  # UnicodeError: a name IDNA cannot encode
         return "name not resolved"
     if isinstance(exc, ssl.SSLError | ssl.CertificateError):
         return "TLS error"

@@ -364,7 +364,7 @@ class Sender:
     The standard library's ``http.client`` in threads: on this kind of small request it sends
     several times more per second than the async clients measured (docs/webhooks.md). Each new
     connection resolves the host through ``resolver``, checks every address against ``policy``
-    (default: ``REPRIEVE_WEBHOOK_ALLOW_NETWORKS`` as it is now) and connects to a checked address."""
+    (default: ``REPRIEVE_WEBHOOK_ALLOW_NETWORKS`` as set when the Sender is made) and connects to a checked address."""
 
     #: At most this much of an answer's body is read; past it, the connection is dropped.
     MAX_ANSWER = 64 * 1024
