@@ -9,8 +9,10 @@ replay unless the caller brought a guard.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import socket
 import ssl
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -28,7 +30,7 @@ from cryptography.x509.oid import NameOID
 from sqlalchemy import update
 from webhook_support import free_port
 
-from reprieve.services import webhooks
+from reprieve.services import egress, webhooks
 from reprieve.store import tables
 from reprieve.webhooks_verify import ReplayGuard, WebhookVerificationError, sign, verify
 
@@ -176,6 +178,20 @@ def test_the_cli_refuses_in_one_line_and_the_allow_list_admits_local_receivers_o
     monkeypatch.setenv(ALLOW, "not-a-network")
     answer = register(world, "https://8.8.8.8/hook")
     assert answer.status_code == 422 and answer.json()["errors"][0]["field"] == ALLOW
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="compares with glibc's inet_aton")
+def test_numeric_hosts_are_read_as_the_c_library_reads_them() -> None:
+    """The odd spellings are refused because they are read exactly as the OS would read them."""
+    spellings = ["127.1", "2130706433", "0x7f.1", "0X7F.0.0.1", "0177.0.0.1", "017700000001", "0", "0x",
+                 "00000000000000000127.1", "0x00000007f.1", "1.2.65535", "1.2.65536", "1.16777215", "4294967295",
+                 "4294967296", "0400.1.1.1", "08", "0x1g", "1.2.3.4.5", "1..2", "9" * 5000]
+    for host in spellings:
+        try:
+            expected: object = ipaddress.IPv4Address(socket.inet_aton(host))
+        except OSError:
+            expected = None
+        assert egress.literal_address(host) == expected, host
 
 
 # --- M1: delivery ---------------------------------------------------------------------------
