@@ -8,11 +8,13 @@ to baselines measured in the same run:
 - imports with one endpoint subscribed to every event, against imports with no consumer;
 - deliveries by the worker (lease, sign, POST, record), against plain signed POSTs of similar
   bodies with the same sender and concurrency (the HTTP ceiling of this machine).
+The receiver listens on 127.0.0.1, which the benchmark allows (``REPRIEVE_WEBHOOK_ALLOW_NETWORKS``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import subprocess
 import sys
@@ -114,6 +116,7 @@ def main() -> None:
         if action.dest == "count":
             action.help = "sanctions imposed, then delivered (default 20,000)"
     args = parse(p)
+    os.environ["REPRIEVE_WEBHOOK_ALLOW_NETWORKS"] = "127.0.0.1/32"  # the receiver is local
     if args.quick:
         args.count = QUICK
     header(args, f"{args.count:,} sanctions imposed without a consumer, then {args.count:,} with one endpoint")

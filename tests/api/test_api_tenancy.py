@@ -27,6 +27,12 @@ ALL = frozenset(Role)
 IA = Role.INSTANCE_ADMIN
 
 
+@pytest.fixture(autouse=True)
+def _local_receivers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The receivers of these tests listen on 127.0.0.1, which an installation must allow."""
+    monkeypatch.setenv("REPRIEVE_WEBHOOK_ALLOW_NETWORKS", "127.0.0.1/32")
+
+
 @dataclass(frozen=True)
 class Route:
     method: str

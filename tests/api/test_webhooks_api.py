@@ -3,12 +3,19 @@ problem answer that changes nothing; dead letters are listed and redelivered."""
 
 from __future__ import annotations
 
+import pytest
 from api_support import World
 from sqlalchemy import update
 
 from reprieve.store import tables
 
 HOOK = {"url": "http://127.0.0.1:9/hook", "event_types": ["sanction.imposed", "sanction.ended"]}
+
+
+@pytest.fixture(autouse=True)
+def _local_receivers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The receivers of these tests listen on 127.0.0.1, which an installation must allow."""
+    monkeypatch.setenv("REPRIEVE_WEBHOOK_ALLOW_NETWORKS", "127.0.0.1/32")
 
 
 def test_register_list_show_disable_delete(world: World) -> None:

@@ -9,6 +9,12 @@ import pytest
 from e2e.cli_support import Cli
 
 
+@pytest.fixture(autouse=True)
+def _local_receivers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The receivers of these tests listen on 127.0.0.1, which an installation must allow."""
+    monkeypatch.setenv("REPRIEVE_WEBHOOK_ALLOW_NETWORKS", "127.0.0.1/32")
+
+
 @pytest.fixture
 def cli(database_url: str, capsys: pytest.CaptureFixture[str]) -> Cli:
     c = Cli(database_url, capsys)

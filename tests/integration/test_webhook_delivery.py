@@ -24,6 +24,12 @@ from reprieve.webhooks_verify import ReplayGuard, WebhookVerificationError, veri
 ACTOR = "test-suite"
 
 
+@pytest.fixture(autouse=True)
+def _local_receivers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The receivers of these tests listen on 127.0.0.1, which an installation must allow."""
+    monkeypatch.setenv("REPRIEVE_WEBHOOK_ALLOW_NETWORKS", "127.0.0.1/32")
+
+
 def meta_events(db: Database) -> list[tuple[int, str]]:
     """``(seq, subject)`` of the events the endpoint asked for."""
     o = tables.outbox.c

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import select, update
 from webhook_support import Clock, free_port, run_cycles
 
@@ -17,6 +18,12 @@ from reprieve.store import eventlog, outbox, tables
 from reprieve.store.db import Database, open_database
 
 ACTOR = "test-suite"
+
+
+@pytest.fixture(autouse=True)
+def _local_receivers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The receivers of these tests listen on 127.0.0.1, which an installation must allow."""
+    monkeypatch.setenv("REPRIEVE_WEBHOOK_ALLOW_NETWORKS", "127.0.0.1/32")
 
 
 def outbox_rows(db: Database) -> list[tuple[int, str, str]]:

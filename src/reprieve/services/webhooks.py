@@ -13,6 +13,7 @@ import http.client
 import json
 import random
 import secrets
+import ssl
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -30,6 +31,7 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 from reprieve.domain.errors import NotFoundError, StorageError, ValidationError
 from reprieve.domain.events import EventType, NewEvent, parse_json
 from reprieve.domain.time import format_instant, from_micros, to_micros
+from reprieve.services import egress
 from reprieve.services.ids import new_id
 from reprieve.store import keys, outbox, queries, tables
 from reprieve.store.db import Database
@@ -98,18 +100,10 @@ def rotate_secrets(db: Database, *, new_key: bool = False) -> int:
 # --- endpoints ---------------------------------------------------------------------------
 
 
-def _valid_url(url: str) -> str:
-    if len(url) > 2000:
-        raise ValidationError("at most 2,000 characters", field="url")
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises on a malformed port
-    except ValueError:
-        raise ValidationError("is not a URL", field="url") from None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValidationError("must be an http:// or https:// URL with a host", field="url")
-    if parts.username or parts.password:
-        raise ValidationError("must not carry credentials: the signature authenticates deliveries", field="url")
+def _valid_url(url: str, resolver: egress.Resolver | None) -> str:
+    """An http(s) URL whose host is, or resolves to, only addresses deliveries may go to
+    (public ones, and the ranges of ``REPRIEVE_WEBHOOK_ALLOW_NETWORKS``)."""
+    egress.check_url(url, policy=egress.AddressPolicy.from_environment(), resolver=resolver)
     return url
 
 
@@ -125,10 +119,13 @@ def _valid_types(event_types: Sequence[str]) -> list[str]:
 
 def create_webhook(
     db: Database, *, operator: str, url: str, event_types: Sequence[str], secret: str | None = None,
-    description: str = "", actor: str, now: datetime,
+    description: str = "", actor: str, now: datetime, resolver: egress.Resolver | None = egress.system_resolver,
 ) -> dict[str, Any]:
-    """Register an endpoint; the answer holds its secret, which is never shown again."""
-    _valid_url(url)
+    """Register an endpoint; the answer holds its secret, which is never shown again.
+
+    ``resolver`` resolves the URL's host name to check its addresses (``None``: not resolved
+    here; each delivery checks them anyway)."""
+    _valid_url(url, resolver)
     types = _valid_types(event_types)
     if secret is not None and not 16 <= len(secret) <= 200:
         raise ValidationError("between 16 and 200 characters", field="secret")
@@ -243,7 +240,7 @@ def _delivery_view(row: Any) -> dict[str, Any]:
         "state": row.state, "attempts": row.attempts, "created_at": instant(row.created_at),
         "next_attempt_at": instant(row.next_attempt_at) if row.state == outbox.PENDING else None,
         "last_attempt_at": instant(row.last_attempt_at), "delivered_at": instant(row.delivered_at),
-        "last_error": row.last_error,
+        "last_error": egress.shown_failure(row.last_error),
     }
 
 
@@ -370,49 +367,82 @@ class Sender:
     """POSTs from a pool of threads, each keeping one keep-alive connection per origin.
 
     The standard library's ``http.client`` in threads: on this kind of small request it sends
-    several times more per second than the async clients measured (docs/webhooks.md)."""
+    several times more per second than the async clients measured (docs/webhooks.md). Each new
+    connection resolves the host through ``resolver``, checks every address against ``policy``
+    (default: ``REPRIEVE_WEBHOOK_ALLOW_NETWORKS`` as set when the Sender is made) and connects to a checked address."""
 
-    def __init__(self, concurrency: int = 64, timeout: float = 10.0) -> None:
+    #: At most this much of an answer's body is read; past it, the connection is dropped.
+    MAX_ANSWER = 64 * 1024
+
+    def __init__(
+        self, concurrency: int = 64, timeout: float = 10.0, *, policy: egress.AddressPolicy | None = None,
+        resolver: egress.Resolver = egress.system_resolver, tls: ssl.SSLContext | None = None,
+    ) -> None:
         self.timeout = timeout
+        self.policy = policy if policy is not None else egress.AddressPolicy.from_environment()
+        self.resolver = resolver
+        self._tls = tls
         self.pool = ThreadPoolExecutor(concurrency, thread_name_prefix="reprieve-webhook")
         self._local = threading.local()
 
-    def _connection(self, scheme: str, host: str, port: int | None) -> http.client.HTTPConnection:
+    @property
+    def tls(self) -> ssl.SSLContext:
+        """The TLS context of every https endpoint: the system's CAs, loaded on first use."""
+        if self._tls is None:
+            self._tls = ssl.create_default_context()
+        return self._tls
+
+    def _connection(self, scheme: str, host: str, port: int) -> http.client.HTTPConnection:
+        addresses = egress.checked_addresses(host, port, policy=self.policy, resolver=self.resolver)
         if scheme == "https":
-            return http.client.HTTPSConnection(host, port, timeout=self.timeout)
-        return http.client.HTTPConnection(host, port, timeout=self.timeout)
+            return egress.PinnedHTTPSConnection(
+                host, port, addresses=addresses, timeout=self.timeout, context=self.tls
+            )
+        return egress.PinnedHTTPConnection(host, port, addresses=addresses, timeout=self.timeout)
 
     def post(self, url: str, body: bytes, headers: dict[str, str]) -> str | None:
-        """None if the endpoint answered 2xx, else what went wrong (one line)."""
-        parts = urlsplit(url)
-        key = (parts.scheme, parts.hostname or "", parts.port)
-        connections: dict[tuple[str, str, int | None], http.client.HTTPConnection] = (
+        """None if the endpoint answered 2xx, else what went wrong: ``HTTP <status>`` or one of
+        ``egress.FAILURE_CLASSES``, never what the other side or the operating system said."""
+        try:
+            parts = urlsplit(url)
+            if egress.unsafe_url(url) or parts.scheme not in ("http", "https") or not parts.hostname:
+                return "invalid URL"
+            key = (parts.scheme, parts.hostname, egress.default_port(parts))
+        except ValueError:
+            return "invalid URL"
+        try:
+            return self._post(key, (parts.path or "/") + (f"?{parts.query}" if parts.query else ""), body, headers)
+        except Exception as exc:  # a delivery's failure is recorded, it never stops the others
+            return egress.failure_class(exc)
+
+    def _post(self, key: tuple[str, str, int], path: str, body: bytes, headers: dict[str, str]) -> str | None:
+        connections: dict[tuple[str, str, int], http.client.HTTPConnection] = (
             self._local.__dict__.setdefault("connections", {})
         )
-        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         reused = key in connections
-        for _ in range(2):
+        while True:
             conn = connections.get(key) or connections.setdefault(key, self._connection(*key))
             try:
                 conn.request("POST", path, body=body, headers=headers)
                 response = conn.getresponse()
-                response.read()
-            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError) as exc:
+                response.read(self.MAX_ANSWER)
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
                 conn.close()
                 connections.pop(key, None)
                 if reused:  # the server closed an idle keep-alive connection: once more on a new one
                     reused = False
                     continue
-                return f"{type(exc).__name__}: {exc}"[:500]
-            except (OSError, http.client.HTTPException) as exc:
+                raise
+            except BaseException:
                 conn.close()
                 connections.pop(key, None)
-                return f"{type(exc).__name__}: {exc}"[:500]
-            if response.will_close:
+                raise
+            if response.will_close or not response.isclosed():
                 conn.close()
                 connections.pop(key, None)
-            return None if 200 <= response.status < 300 else f"HTTP {response.status}"
-        return "connection closed twice"  # pragma: no cover - the loop returns before
+            if 200 <= response.status < 300:
+                return None
+            return f"HTTP {response.status}" if 100 <= response.status < 600 else "invalid answer"
 
     def close(self) -> None:
         self.pool.shutdown(wait=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from reprieve.api.deps import IDEMPOTENT, Now, OpaqueId, OperatorAdmin, Tenant, allow, shown_once
 from reprieve.api.problems import problem_responses
@@ -20,7 +20,7 @@ from reprieve.api.webhook_schemas import (
 )
 from reprieve.domain.errors import ValidationError
 from reprieve.domain.model import Role
-from reprieve.services import webhooks
+from reprieve.services import egress, webhooks
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 
@@ -28,6 +28,13 @@ router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 WebhookReader = Annotated[Tenant, Depends(allow(Role.ADMIN, Role.AUDITOR))]
 Cursor = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_=-]{1,200}$")]
 Limit = Annotated[int, Query(ge=1, le=1000)]
+
+
+def webhook_resolver(request: Request) -> egress.Resolver:
+    """How a new endpoint's host name is resolved to check its addresses: the system's resolver,
+    unless the app's state holds another (``app.state.webhook_resolver``, for tests)."""
+    resolver: egress.Resolver = getattr(request.app.state, "webhook_resolver", egress.system_resolver)
+    return resolver
 
 
 class DeliveryState(StrEnum):
@@ -40,7 +47,10 @@ class DeliveryState(StrEnum):
     "", status_code=201, response_model=WebhookCreated, dependencies=[*IDEMPOTENT, shown_once("secret")],
     responses=problem_responses(403, 413), summary="Register an endpoint; its secret is shown once",
 )
-def create_webhook(tenant: OperatorAdmin, body: WebhookCreate, now: Now) -> dict[str, Any]:
+def create_webhook(
+    tenant: OperatorAdmin, body: WebhookCreate, now: Now,
+    resolver: Annotated[egress.Resolver, Depends(webhook_resolver)],
+) -> dict[str, Any]:
     if body.operator is not None:
         operator = tenant.require_operator(body.operator)
     elif tenant.principal.operator is not None:
@@ -49,7 +59,7 @@ def create_webhook(tenant: OperatorAdmin, body: WebhookCreate, now: Now) -> dict
         raise ValidationError("an instance-admin names the operator", field="operator")
     return webhooks.create_webhook(
         tenant.db, operator=operator, url=body.url, event_types=body.event_types, secret=body.secret,
-        description=body.description, actor=tenant.actor, now=now,
+        description=body.description, actor=tenant.actor, now=now, resolver=resolver,
     )
 
 
