@@ -128,6 +128,6 @@ def _remove_unreplayed(conn: Connection, table: Table, replayed: set[tuple[Any, 
                 conn.execute(delete(table).where(*(c == v for c, v in zip(primary, key, strict=True))))
         except IntegrityError:
             raise StorageError(
-                f"{table.name} {'/'.join(map(str, key))} is not created by any event of the log, "
-                "but other rows refer to it: nothing was rebuilt"
+                f"row {'/'.join(map(str, key))!r} of {table.name} is created by no event of the log, "
+                "but rows of other tables (tokens, members...) refer to it: nothing was rebuilt"
             ) from None
