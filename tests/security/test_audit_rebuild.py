@@ -90,7 +90,7 @@ def test_only_the_operators_are_rebuilt_in_place() -> None:
 
 
 def test_a_rebuild_of_the_demo_database_changes_nothing_and_repairs_projections(db: Database) -> None:
-    assert load_demo(db, synthetic=40)
+    assert load_demo(db, synthetic=0)
     secret = add_what_is_not_a_projection(db, "meta")
     before = every_table(db)
     for name in ("tokens", "members", "console_sessions", "webhook_endpoints", "worker_settings",
