@@ -53,7 +53,7 @@ def test_a_revoked_token_is_refused_from_then_on(world: World) -> None:
     assert "token" not in revoked.json()
     response = world.client.get("/v1/sanctions", headers=headers)
     assert_unauthorized(response)
-    assert "revoked" in response.json()["detail"]
+    assert response.json()["detail"] == "invalid or expired token"  # the reason is only logged
     again = world.client.post(f"/v1/tokens/{created['id']}/revoke", headers=world.headers["admin"])
     assert again.status_code == 409
 
@@ -71,7 +71,7 @@ def test_an_expired_token_is_refused(world: World) -> None:
     world.clock.advance(timedelta(minutes=1))
     expired = world.client.get("/v1/events", headers=headers)
     assert_unauthorized(expired)
-    assert "expired" in expired.json()["detail"]
+    assert expired.json()["detail"] == "invalid or expired token"
 
 
 def test_the_secret_is_shown_once_and_stored_hashed(world: World) -> None:

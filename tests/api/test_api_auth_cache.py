@@ -49,7 +49,7 @@ def test_a_token_revoked_through_the_api_is_refused_at_once(world: World, ticks:
     assert revoked.status_code == 200
     response = world.client.post("/v1/checks", json=CHECK, headers=headers)
     assert response.status_code == 401
-    assert "revoked" in response.json()["detail"]
+    assert response.json()["detail"] == "invalid or expired token"  # the reason is only logged
 
 
 def test_a_token_revoked_through_the_service_in_this_process_is_refused_at_once(world: World, ticks: Ticks) -> None:
@@ -76,7 +76,7 @@ def test_a_token_revoked_by_another_process_is_refused_within_a_second(
     ticks.now += tokens.PRINCIPAL_TTL - 0.5
     response = world.client.post("/v1/checks", json=CHECK, headers=headers)
     assert response.status_code == 401
-    assert "revoked" in response.json()["detail"]
+    assert response.json()["detail"] == "invalid or expired token"  # the reason is only logged
 
 
 def test_a_remembered_token_is_refused_once_it_expires(world: World, ticks: Ticks) -> None:
@@ -90,7 +90,7 @@ def test_a_remembered_token_is_refused_once_it_expires(world: World, ticks: Tick
     world.clock.advance(timedelta(seconds=1))  # the cache is still fresh: ticks did not move
     response = world.client.post("/v1/checks", json=CHECK, headers=headers)
     assert response.status_code == 401
-    assert "expired" in response.json()["detail"]
+    assert response.json()["detail"] == "invalid or expired token"
 
 
 def test_an_unknown_token_is_never_remembered(world: World, ticks: Ticks) -> None:

@@ -26,7 +26,7 @@ def test_readyz_is_503_until_the_index_catches_up(db: Database, clock: Clock, wo
     index = EnforcementIndex.build(db, now=clock())
     follower = IndexFollower(index, db)  # not started: polled by the test
     app = create_app(db, clock=clock, enforcement=Enforcement(db, index=index, follower=follower))
-    with TestClient(app) as client:
+    with TestClient(app, headers=world.headers["instance-admin"]) as client:  # to whom /readyz shows its figures
         ready = client.get("/readyz")
         assert ready.status_code == 200, ready.text
         assert ready.json()["status"] == "ready" and ready.json()["lag_events"] == 0
@@ -61,12 +61,12 @@ def test_readyz_is_503_while_the_index_is_being_built(db: Database, clock: Clock
     assert loading.status_code == 503 and loading.json()["detail"] == "the enforcement index is being built"
     assert client.get("/healthz").status_code == 200
     with client:  # started: the index is built before the first request is answered
-        ready = client.get("/readyz")
+        ready = client.get("/readyz", headers=world.headers["instance-admin"])
         assert ready.status_code == 200 and ready.json()["in_memory"] is True
 
 
 def test_readyz_without_an_index_is_ready_while_the_database_answers(world: World) -> None:
-    answer = world.client.get("/readyz")
+    answer = world.client.get("/readyz", headers=world.headers["instance-admin"])
     assert answer.status_code == 200
     assert answer.json()["in_memory"] is False
 

@@ -25,6 +25,8 @@ from reprieve.store.db import Database
 
 ALL = frozenset(Role)
 IA = Role.INSTANCE_ADMIN
+#: Decisions: moderators, and so the operator's admin (PRODUCT.md section 4), and the instance-admin.
+MODERATING = frozenset({IA, Role.ADMIN, Role.MODERATOR})
 
 
 @pytest.fixture(autouse=True)
@@ -128,22 +130,22 @@ ROUTES = {
     "get-platform": Route("GET", "/v1/platforms/{platform}", ALL, 200, _get_platform),
     "put-account": Route(
         "PUT", "/v1/platforms/{platform}/accounts/{account}",
-        frozenset({IA, Role.ADMIN, Role.MODERATOR, Role.PLATFORM}), 201, _put_account,
+        MODERATING | {Role.PLATFORM}, 201, _put_account,
     ),
     "link-identities": Route(
-        "POST", "/v1/identities", frozenset({IA, Role.ADMIN, Role.MODERATOR}), 201, _link
+        "POST", "/v1/identities", MODERATING, 201, _link
     ),
     "create-token": Route("POST", "/v1/tokens", frozenset({IA, Role.ADMIN}), 201, _create_token),
     "revoke-token": Route(
         "POST", "/v1/tokens/{token_id}/revoke", frozenset({IA, Role.ADMIN}), 200, _revoke_token
     ),
-    "impose": Route("POST", "/v1/sanctions", frozenset({IA, Role.MODERATOR}), 201, _impose),
+    "impose": Route("POST", "/v1/sanctions", MODERATING, 201, _impose),
     "list-sanctions": Route("GET", "/v1/sanctions", ALL, 200, _list_sanctions),
     "get-sanction": Route("GET", "/v1/sanctions/{sanction_id}", ALL, 200, _get_sanction),
     "amend": Route(
-        "POST", "/v1/sanctions/{sanction_id}/amend", frozenset({IA, Role.MODERATOR}), 200, _amend
+        "POST", "/v1/sanctions/{sanction_id}/amend", MODERATING, 200, _amend
     ),
-    "lift": Route("POST", "/v1/sanctions/{sanction_id}/lift", frozenset({IA, Role.MODERATOR}), 200, _lift),
+    "lift": Route("POST", "/v1/sanctions/{sanction_id}/lift", MODERATING, 200, _lift),
     "standing": Route("GET", "/v1/platforms/{platform}/accounts/{account}/standing", ALL, 200, _standing),
     "checks": Route("POST", "/v1/checks", ALL, 200, _checks),
     "events": Route("GET", "/v1/events", frozenset({IA, Role.AUDITOR}), 200, _events),
@@ -152,41 +154,41 @@ ROUTES = {
     "list-reviews": Route("GET", "/v1/reviews", ALL, 200, dp.list_reviews),
     "get-review": Route("GET", "/v1/reviews/{review_id}", ALL, 200, dp.get_review),
     "open-review": Route(
-        "POST", "/v1/sanctions/{sanction_id}/reviews", frozenset({IA, Role.MODERATOR}), 201, dp.open_review
+        "POST", "/v1/sanctions/{sanction_id}/reviews", MODERATING, 201, dp.open_review
     ),
     "assess": Route(
-        "POST", "/v1/reviews/{review_id}/assessments", frozenset({IA, Role.MODERATOR, Role.REVIEWER}), 201, dp.assess
+        "POST", "/v1/reviews/{review_id}/assessments", MODERATING | {Role.REVIEWER}, 201, dp.assess
     ),
     "decide-review": Route(
-        "POST", "/v1/reviews/{review_id}/decision", frozenset({IA, Role.MODERATOR, Role.REVIEWER}), 200,
+        "POST", "/v1/reviews/{review_id}/decision", MODERATING | {Role.REVIEWER}, 200,
         dp.decide_review,
     ),
     "file-appeal": Route(
-        "POST", "/v1/appeals", frozenset({IA, Role.ADMIN, Role.MODERATOR, Role.PLATFORM}), 201, dp.file_appeal
+        "POST", "/v1/appeals", MODERATING | {Role.PLATFORM}, 201, dp.file_appeal
     ),
     "list-appeals": Route("GET", "/v1/appeals", ALL, 200, dp.list_appeals),
     "get-appeal": Route("GET", "/v1/appeals/{appeal_id}", ALL, 200, dp.get_appeal),
     "decide-appeal": Route(
-        "POST", "/v1/appeals/{appeal_id}/decision", frozenset({IA, Role.ADMIN, Role.MODERATOR}), 200,
+        "POST", "/v1/appeals/{appeal_id}/decision", MODERATING, 200,
         dp.decide_appeal,
     ),
     "attach-appeal": Route(
-        "POST", "/v1/appeals/{appeal_id}/attach", frozenset({IA, Role.MODERATOR}), 200, dp.attach_appeal
+        "POST", "/v1/appeals/{appeal_id}/attach", MODERATING, 200, dp.attach_appeal
     ),
     "record-dispute": Route(
-        "POST", "/v1/appeals/{appeal_id}/disputes", frozenset({IA, Role.ADMIN, Role.MODERATOR}), 201,
+        "POST", "/v1/appeals/{appeal_id}/disputes", MODERATING, 201,
         dp.record_dispute,
     ),
     "record-violation": Route(
-        "POST", "/v1/violations", frozenset({IA, Role.MODERATOR, Role.PLATFORM}), 201, dp.record_violation
+        "POST", "/v1/violations", MODERATING | {Role.PLATFORM}, 201, dp.record_violation
     ),
     # Amnesties (requests in operations_matrix.py): moderators and admins decide them, all may look.
     "create-amnesty": Route(
-        "POST", "/v1/amnesties", frozenset({IA, Role.ADMIN, Role.MODERATOR}), 202, ops.create_amnesty
+        "POST", "/v1/amnesties", MODERATING, 202, ops.create_amnesty
     ),
     "get-amnesty": Route("GET", "/v1/amnesties/{amnesty_id}", ALL, 200, ops.get_amnesty),
     "revert-amnesty": Route(
-        "POST", "/v1/amnesties/{amnesty_id}/revert", frozenset({IA, Role.ADMIN, Role.MODERATOR}), 202,
+        "POST", "/v1/amnesties/{amnesty_id}/revert", MODERATING, 202,
         ops.revert_amnesty,
     ),
     # Webhooks (requests in operations_matrix.py): admins manage them, auditors may look.
@@ -214,7 +216,7 @@ ROUTES = {
     "get-statement": Route("GET", "/v1/sanctions/{sanction_id}/statement", ALL, 200, ops.get_statement),
     "export-statements": Route("GET", "/v1/transparency/statements", ALL, 200, ops.export_statements),
     "submit-statements": Route(
-        "POST", "/v1/transparency/submissions", frozenset({IA, Role.ADMIN, Role.MODERATOR}), 202,
+        "POST", "/v1/transparency/submissions", MODERATING, 202,
         ops.submit_statements,
     ),
     "submission-counts": Route("GET", "/v1/transparency/submissions", ALL, 200, ops.submission_counts),

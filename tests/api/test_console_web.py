@@ -151,7 +151,7 @@ def test_a_post_without_the_csrf_token_is_refused_and_changes_nothing(
     [
         ("auditor@meta.example", "post", "/console/sanctions", 403),
         ("reviewer@meta.example", "post", "/console/sanctions/{sanction}/lift", 403),
-        ("admin@meta.example", "post", "/console/sanctions/{sanction}/amend", 403),
+        ("auditor@meta.example", "post", "/console/sanctions/{sanction}/amend", 403),
         ("auditor@meta.example", "get", "/console/amnesties/preview?reason=x", 403),
         ("moderator@meta.example", "get", "/console/audit", 403),
         ("auditor@meta.example", "get", "/console/audit?verify=1", 200),

@@ -25,6 +25,7 @@ from reprieve.api.problems import Unauthenticated
 from reprieve.api.schemas import ACCOUNT_PATH_PATTERN, SLUG_PATTERN, Instant
 from reprieve.domain.errors import ForbiddenError, NotFoundError
 from reprieve.domain.model import Role
+from reprieve.domain.roles import admitted as roles_admitted
 from reprieve.domain.time import parse_instant
 from reprieve.services import catalogue
 from reprieve.services.group_commit import GroupCommitter
@@ -165,8 +166,9 @@ class Tenant:
 
 
 def allow(*roles: Role) -> Callable[[Principal, Database], Awaitable[Tenant]]:
-    """A dependency admitting ``roles`` (and always instance-admin); others get 403."""
-    admitted = frozenset(roles) | {Role.INSTANCE_ADMIN}
+    """A dependency admitting ``roles`` and the roles that hold theirs (``domain.roles``: always
+    instance-admin, and an operator's admin wherever a moderator); others get 403."""
+    admitted = roles_admitted(*roles)
 
     async def tenant(principal: CurrentPrincipal, db: DbDep) -> Tenant:
         if principal.role not in admitted:
@@ -181,12 +183,12 @@ Reader = Annotated[Tenant, Depends(allow(*Role))]
 InstanceAdmin = Annotated[Tenant, Depends(allow())]
 #: Platforms, tokens (and members, later) of the admin's operator.
 OperatorAdmin = Annotated[Tenant, Depends(allow(Role.ADMIN))]
-#: Decisions on sanctions: impose, amend, lift.
+#: Decisions on sanctions: impose, amend, lift (and so the operator's admin too).
 Moderator = Annotated[Tenant, Depends(allow(Role.MODERATOR))]
 #: Registering accounts: the people who manage the catalogue and the platforms' machines.
-AccountWriter = Annotated[Tenant, Depends(allow(Role.ADMIN, Role.MODERATOR, Role.PLATFORM))]
+AccountWriter = Annotated[Tenant, Depends(allow(Role.MODERATOR, Role.PLATFORM))]
 #: Linking accounts into identities changes what a sanction reaches: no machine client does it.
-IdentityLinker = Annotated[Tenant, Depends(allow(Role.ADMIN, Role.MODERATOR))]
+IdentityLinker = Annotated[Tenant, Depends(allow(Role.MODERATOR))]
 #: The audit log.
 Auditor = Annotated[Tenant, Depends(allow(Role.AUDITOR))]
 

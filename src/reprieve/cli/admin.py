@@ -8,6 +8,7 @@ from reprieve.cli.context import JSON, actor, now, state
 from reprieve.cli.output import emit_json, record, table
 from reprieve.domain.errors import ValidationError
 from reprieve.services import audit, tokens, webhooks
+from reprieve.store import tables
 from reprieve.store.db import create_engine_for
 from reprieve.store.migrate import current_revision, head_revision, upgrade_if_needed
 
@@ -90,11 +91,15 @@ def audit_verify(ctx: typer.Context, as_json: bool = JSON) -> None:
 
 @audit_app.command("rebuild")
 def audit_rebuild(ctx: typer.Context) -> None:
-    """Rebuild every projection from the log (one transaction: all or nothing)."""
+    """Recompute the projections (operators, platforms, sanctions, reviews, appeals...) from the
+    log, in one transaction: all or nothing. Tokens, members, webhooks and the other tables that
+    are not projections are left as they are."""
     count = audit.rebuild_projections(
         state(ctx).db(), on_progress=lambda n: typer.echo(f"replayed {n} events", err=True)
     )
-    typer.echo(f"rebuilt projections from {count} events")
+    names = ", ".join(table.name for table in tables.PROJECTIONS)
+    typer.echo(f"rebuilt {len(tables.PROJECTIONS)} projections from {count} events: {names}")
+    typer.echo("left as they were: tokens, members, webhooks, outbox and the other tables not rebuilt from the log")
 
 
 @token_app.command("create")

@@ -23,6 +23,7 @@ from enum import StrEnum
 
 from reprieve.domain.errors import ForbiddenError, ValidationError
 from reprieve.domain.model import Role, SanctionState, ensure_text, parse_enum
+from reprieve.domain.roles import MODERATING
 from reprieve.domain.sanctions import Sanction
 from reprieve.domain.time import Duration, format_instant
 
@@ -70,7 +71,7 @@ class DisputeOutcome(StrEnum):
 
 
 #: Roles that may decide an appeal: people, never a machine client.
-HUMAN_DECIDERS = frozenset({Role.INSTANCE_ADMIN, Role.ADMIN, Role.MODERATOR})
+HUMAN_DECIDERS = MODERATING
 
 
 @dataclass(frozen=True, slots=True)

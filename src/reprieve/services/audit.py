@@ -6,12 +6,13 @@ from collections.abc import Callable
 from contextlib import nullcontext
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Connection, Table, delete, func, select
+from sqlalchemy.exc import IntegrityError
 
-from reprieve.domain.errors import ValidationError
+from reprieve.domain.errors import StorageError, ValidationError
 from reprieve.domain.events import parse_json
 from reprieve.store import eventlog, tables
-from reprieve.store.bulk import secondary_indexes_set_aside
+from reprieve.store.bulk import IN_PLACE, secondary_indexes_set_aside
 from reprieve.store.db import Database
 from reprieve.store.eventlog import Verification
 from reprieve.store.projector import Applied, Projector
@@ -51,15 +52,49 @@ def verify_audit_log_for(db: Database, operator: str) -> Verification:
     return Verification(whole.ok, count, head or "", whole.first_bad, whole.problem)
 
 
+def referenced_projections() -> tuple[Table, ...]:
+    """The projections that rows of other tables point to (tokens, members, webhook endpoints and
+    worker settings point to ``operators``), and the projections those point to in turn.
+
+    ``rebuild_projections`` cannot empty them without orphaning rows the log does not rebuild:
+    it replays the log into them in place instead."""
+    projections = set(tables.PROJECTIONS)
+    held: set[Table] = set()
+    for table in tables.metadata.tables.values():
+        if table not in projections:
+            held.update(fk.column.table for fk in table.foreign_keys if fk.column.table in projections)
+    frontier = list(held)
+    while frontier:
+        for fk in frontier.pop().foreign_keys:
+            target = fk.column.table
+            if target in projections and target not in held:
+                held.add(target)
+                frontier.append(target)
+    return tuple(table for table in tables.PROJECTIONS if table in held)
+
+
 def rebuild_projections(
     db: Database, *, batch: int = 5_000, on_progress: Callable[[int], None] | None = None
 ) -> int:
-    """Empty every projection and replay the whole log into them, in one transaction."""
+    """Recompute every projection from the whole log, in one transaction (all or nothing).
+
+    Only the projections are touched: tokens, members, sessions, webhook endpoints, the outbox,
+    idempotency keys, the amnesties' work lists, appeal requesters... stay as they are. The
+    projections nothing else points to are emptied and replayed; those other tables point to
+    (``referenced_projections``: the operators) are replayed in place, each row the log creates
+    replacing the row of the same key, and a row the log does not create removed. If such a row
+    is still referenced (a token of an operator the log does not know), nothing is changed and
+    ``StorageError`` says which.
+    """
     count = 0
+    in_place = referenced_projections()
+    replayed: dict[str, set[tuple[Any, ...]]] = {table.name: set() for table in in_place}
     with db.engine.connect().execution_options(reprieve_write=True) as conn, conn.begin():
         eventlog.lock_head(conn)
         for table in reversed(tables.PROJECTIONS):
-            conn.execute(delete(table))
+            if table not in in_place:
+                conn.execute(delete(table))
+        conn.execution_options(**{IN_PLACE: replayed})
         projector = Projector(conn)
         # On SQLite, readers keep seeing the last committed projections whatever this transaction
         # does, so their indexes can be built once at the end; on PostgreSQL dropping them would
@@ -76,5 +111,23 @@ def rebuild_projections(
                 count += len(page)
                 if on_progress is not None:
                     on_progress(count)
+        conn.execution_options(**{IN_PLACE: None})
+        for table in reversed(in_place):
+            _remove_unreplayed(conn, table, replayed[table.name])
     db._platforms.clear()
     return count
+
+
+def _remove_unreplayed(conn: Connection, table: Table, replayed: set[tuple[Any, ...]]) -> None:
+    """Delete the rows of ``table`` (rebuilt in place) that the log did not create."""
+    primary = list(table.primary_key.columns)
+    stale = [tuple(row) for row in conn.execute(select(*primary)) if tuple(row) not in replayed]
+    for key in stale:
+        try:
+            with conn.begin_nested():
+                conn.execute(delete(table).where(*(c == v for c, v in zip(primary, key, strict=True))))
+        except IntegrityError:
+            raise StorageError(
+                f"row {'/'.join(map(str, key))!r} of {table.name} is created by no event of the log, "
+                "but rows of other tables (tokens, members...) refer to it: nothing was rebuilt"
+            ) from None

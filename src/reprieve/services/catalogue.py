@@ -72,7 +72,9 @@ def create_platform(
         if queries.operator_row(uow.conn, operator) is None:
             raise NotFoundError(f"no operator {operator!r}")
         if db.platform(uow.conn, id) is not None:
-            raise ConflictError(f"platform {id!r} already exists")
+            # Platform ids are one namespace for the whole installation (they are the public names in
+            # checks and index keys): say only that the id is taken, not by whom nor what it is.
+            raise ConflictError(f"the platform id {id!r} is taken; platform ids are shared by every operator")
         data = {
             "id": id, "operator": operator, "name": name, "kind": platform_kind.value,
             "capabilities": list(caps), "policy": policy_object,

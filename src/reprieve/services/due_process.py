@@ -10,6 +10,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
+from reprieve.domain import roles
 from reprieve.domain.errors import NotFoundError, ValidationError
 from reprieve.domain.events import EventType, NewEvent
 from reprieve.domain.model import Platform, Role
@@ -22,8 +23,8 @@ from reprieve.store import queries
 from reprieve.store.db import Database
 from reprieve.store.uow import UnitOfWork
 
-#: Roles that count as a moderator for reviews: they open them and may decide any of them.
-MODERATING = frozenset({Role.INSTANCE_ADMIN, Role.MODERATOR})
+#: Roles that count as a moderator for reviews (``domain.roles``): they open them and may decide any.
+MODERATING = roles.MODERATING
 
 
 @dataclass(frozen=True, slots=True)

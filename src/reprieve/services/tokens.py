@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 import time
 from collections.abc import Callable
@@ -24,6 +25,22 @@ from reprieve.store.db import Database
 from reprieve.store.uow import UnitOfWork
 
 PREFIX = "rpv_"
+
+log = logging.getLogger(__name__)
+
+#: What a caller is told of any token refused: whoever holds a leaked secret does not learn
+#: whether it was revoked, has expired or never existed. The reason goes to the server's log,
+#: with the token's id and name (never its secret): ``refused``.
+REFUSED = "invalid or expired token"
+
+
+def refused(reason: str, token_id: str | None = None, name: str | None = None) -> ForbiddenError:
+    """The error for a refused token, its real reason logged (an unknown one has no id to name)."""
+    if token_id is None:
+        log.info("token refused: %s", reason)
+    else:
+        log.warning("token refused: %s (token %s, %r)", reason, token_id, name)
+    return ForbiddenError(REFUSED)
 
 
 def hash_secret(secret: str) -> str:
@@ -73,7 +90,7 @@ class PrincipalCache:
             return None
         if expires_at is not None and expires_at <= now:
             self._entries.pop(digest, None)
-            raise ForbiddenError("this token has expired")
+            raise refused(f"expired at {format_instant(expires_at)}", principal.token_id, principal.name)
         return principal
 
     def put(self, digest: str, principal: Principal, expires_at: datetime | None) -> None:
@@ -163,22 +180,22 @@ def get_token(db: Database, token_id: str, *, operators: list[str] | None = None
 
 def remembered_principal(db: Database, secret: str, *, now: datetime) -> Principal | None:
     """The principal ``authenticate`` found for ``secret`` less than a second ago, without I/O;
-    None if there is none; ForbiddenError if its token has expired since."""
+    None if there is none; ForbiddenError(``REFUSED``) if its token has expired since."""
     return principal_cache(db).get(hash_secret(secret), now=now)
 
 
 def authenticate(db: Database, secret: str, *, now: datetime) -> Principal:
     """The principal a bearer secret stands for, read from the database (and remembered, see
-    ``PrincipalCache``); ForbiddenError if it is unknown, revoked or expired."""
+    ``PrincipalCache``); ForbiddenError(``REFUSED``) if it is unknown, revoked or expired, the reason logged."""
     digest = hash_secret(secret)
     with db.read() as conn:
         row = conn.execute(select(tables.tokens).where(tables.tokens.c.secret_hash == digest)).first()
     if row is None or not hmac.compare_digest(row.secret_hash, digest):
-        raise ForbiddenError("unknown token")
+        raise refused("unknown")
     if row.revoked_at is not None:
-        raise ForbiddenError("this token was revoked")
+        raise refused(f"revoked at {row.revoked_at}", row.id, row.name)
     if row.expires_at is not None and parse_instant(row.expires_at) <= now:
-        raise ForbiddenError("this token has expired")
+        raise refused(f"expired at {row.expires_at}", row.id, row.name)
     principal = Principal(row.id, row.name, Role(row.role), row.operator_id)
     principal_cache(db).put(digest, principal, parse_instant(row.expires_at) if row.expires_at else None)
     return principal

@@ -9,6 +9,8 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Connection, Index, Table, inspect
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.schema import CreateIndex, DropIndex
 
 from reprieve.store.raw import execute
@@ -31,11 +33,39 @@ def column_json(value: Any) -> str:
         return _SORTED_JSON.encode(value)
 
 
+#: Execution option of a connection: ``{table name: set of primary keys}``. Rows inserted into
+#: those tables through ``insert_rows`` replace the rows of the same primary key (an upsert)
+#: instead of clashing with them, and their keys are added to the set. ``rebuild_projections``
+#: replays the log into the projections other tables reference this way, as it cannot empty them.
+IN_PLACE = "reprieve_in_place"
+
+
+def _upsert_rows(
+    conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]],
+    keys: set[tuple[Any, ...]],
+) -> None:
+    insert: Any = postgresql_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    primary = [column.name for column in table.primary_key.columns]
+    statement = insert(table)
+    others = {name: statement.excluded[name] for name in columns if name not in primary}
+    statement = (
+        statement.on_conflict_do_update(index_elements=primary, set_=others) if others
+        else statement.on_conflict_do_nothing(index_elements=primary)
+    )
+    conn.execute(statement, [dict(zip(columns, row, strict=True)) for row in rows])
+    at = [columns.index(name) for name in primary]
+    keys.update(tuple(row[i] for i in at) for row in rows)
+
+
 def insert_rows(
     conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
 ) -> None:
     """Insert ``rows`` (tuples in the order of ``columns``) into ``table`` in this transaction."""
     if not rows:
+        return
+    in_place = conn.get_execution_options().get(IN_PLACE)
+    if in_place is not None and table.name in in_place:
+        _upsert_rows(conn, table, columns, rows, in_place[table.name])
         return
     names = ", ".join(columns)
     if conn.dialect.name == "postgresql":

@@ -20,6 +20,8 @@ from starlette.concurrency import run_in_threadpool
 
 from reprieve.api.deps import DbDep, Now, Tenant
 from reprieve.domain.model import Role
+from reprieve.domain.roles import admitted as roles_admitted
+from reprieve.domain.roles import may
 from reprieve.services.members import Member, session_member
 from reprieve.store.db import Database
 from reprieve.web.rendering import page_instant
@@ -62,7 +64,8 @@ class Desk:
         return self.at or self.now
 
     def may(self, *roles: Role) -> bool:
-        return self.member.role in roles or self.member.role is Role.INSTANCE_ADMIN
+        """Whether the member may do what ``roles`` are for (``domain.roles``, as on the API)."""
+        return may(self.member.role, *roles)
 
     @property
     def may_act_as_moderator(self) -> bool:
@@ -82,8 +85,9 @@ async def signed_in_member(request: Request, db: DbDep, now: Now) -> Member:
 
 
 def desk(*roles: Role) -> Callable[..., Awaitable[Desk]]:
-    """A dependency admitting members of ``roles`` (and always an instance-admin)."""
-    admitted = frozenset(roles) | {Role.INSTANCE_ADMIN}
+    """A dependency admitting members of ``roles`` and of the roles that hold theirs
+    (``domain.roles``: always an instance-admin, and an operator's admin wherever a moderator)."""
+    admitted = roles_admitted(*roles)
 
     async def dependency(
         request: Request, db: DbDep, now: Now, member: Annotated[Member, Depends(signed_in_member)]
@@ -99,12 +103,12 @@ ALL_MEMBERS = (Role.ADMIN, Role.MODERATOR, Role.REVIEWER, Role.AUDITOR)
 
 #: Every member: reading pages.
 Signed = Annotated[Desk, Depends(desk(*ALL_MEMBERS))]
-#: Impose, amend, lift, open reviews, decide appeals, run amnesties.
+#: Impose, amend, lift, open reviews, decide appeals, run amnesties (and so the operator's admin).
 ModeratorDesk = Annotated[Desk, Depends(desk(Role.MODERATOR))]
 #: Assess and decide reviews (the service checks the panel).
 ReviewerDesk = Annotated[Desk, Depends(desk(Role.MODERATOR, Role.REVIEWER))]
-#: Decide appeals (as on the API: admins and moderators).
-AppealDeciderDesk = Annotated[Desk, Depends(desk(Role.MODERATOR, Role.ADMIN))]
+#: Decide appeals (as on the API: moderators, and so admins).
+AppealDeciderDesk = ModeratorDesk
 #: The audit log and its verification.
 AuditorDesk = Annotated[Desk, Depends(desk(Role.AUDITOR))]
 #: The operator's members: see them, disable those who left.

@@ -23,7 +23,7 @@ from reprieve.services.due_process import Caller
 router = APIRouter(tags=["amnesties"])
 
 #: Moderators decide amnesties; the operator's admins may too.
-AmnestyMaker = Annotated[Tenant, Depends(allow(Role.MODERATOR, Role.ADMIN))]
+AmnestyMaker = Annotated[Tenant, Depends(allow(Role.MODERATOR))]
 
 
 def _caller(tenant: Tenant) -> Caller:

@@ -29,9 +29,9 @@ from reprieve.store.due_process import AppealFilter
 router = APIRouter(prefix="/v1/appeals", tags=["appeals"])
 
 #: The platform files on a user's behalf; moderators and admins enter letters and e-mails.
-AppealFiler = Annotated[Tenant, Depends(allow(Role.ADMIN, Role.MODERATOR, Role.PLATFORM))]
+AppealFiler = Annotated[Tenant, Depends(allow(Role.MODERATOR, Role.PLATFORM))]
 #: People only: a ``platform`` token never decides (403).
-AppealDecider = Annotated[Tenant, Depends(allow(Role.ADMIN, Role.MODERATOR))]
+AppealDecider = Annotated[Tenant, Depends(allow(Role.MODERATOR))]
 
 
 def sees_contact(tenant: Tenant) -> bool:

@@ -23,7 +23,7 @@ from reprieve.services import transparency
 router = APIRouter(tags=["transparency"])
 
 #: Sending statements to the EU is an operator's act: its admins and moderators.
-Submitter = Annotated[Tenant, Depends(allow(Role.ADMIN, Role.MODERATOR))]
+Submitter = Annotated[Tenant, Depends(allow(Role.MODERATOR))]
 OperatorQuery = Annotated[str | None, Query(pattern=SLUG_PATTERN, description="default: the token's operator")]
 FromQuery = Annotated[str | None, Query(alias="from", max_length=40, description="RFC 3339 instant or date, included")]
 ToQuery = Annotated[str | None, Query(max_length=40, description="RFC 3339 instant or date, excluded")]

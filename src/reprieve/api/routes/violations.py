@@ -33,6 +33,7 @@ from reprieve.api.routes.reviews import caller_of
 from reprieve.domain.errors import ForbiddenError, ReprieveError
 from reprieve.domain.model import Role
 from reprieve.domain.policy import Severity
+from reprieve.domain.roles import admitted
 from reprieve.services import violations
 from reprieve.services.group_commit import GroupCommitter
 from reprieve.services.tokens import Principal, authenticate, remembered_principal
@@ -80,7 +81,7 @@ async def record_violation(
 
 PATH = "/v1/violations"
 #: Roles ``Reporter`` admits.
-_REPORTERS = frozenset({Role.MODERATOR, Role.PLATFORM, Role.INSTANCE_ADMIN})
+_REPORTERS = admitted(Role.MODERATOR, Role.PLATFORM)
 _FIELDS = frozenset(ViolationCreate.model_fields)
 # Stricter than the schema's patterns (printable ASCII only), so that whatever passes here the
 # schema accepts too; anything else is for the route to judge.

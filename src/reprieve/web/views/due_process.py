@@ -84,7 +84,7 @@ def appeal_page(request: Request, desk: Signed, appeal_id: ObjectId) -> Response
     return render(
         request, "appeal.html", at=desk.at, appeal=appeal, sanction=sanction,
         show_contact=sees_contact(desk), outcomes=[o.value for o in AppealOutcome],
-        may_decide=desk.at is None and appeal["state"] == "open" and desk.may(Role.MODERATOR, Role.ADMIN),
+        may_decide=desk.at is None and appeal["state"] == "open" and desk.may(Role.MODERATOR),
         done=request.query_params.get("done"),
     )
 
