@@ -32,3 +32,10 @@ def clock() -> Clock:
 def world(db: Database, clock: Clock) -> World:
     """A fresh world on a fresh database, for one test."""
     return build_world(db, clock)
+
+
+@pytest.fixture(autouse=True)
+def _local_receivers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Webhook endpoints in these tests name 127.0.0.1, which an installation must allow; the
+    SSRF tests that check the refusal clear the setting themselves."""
+    monkeypatch.setenv("REPRIEVE_WEBHOOK_ALLOW_NETWORKS", "127.0.0.1/32")

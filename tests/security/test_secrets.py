@@ -31,12 +31,6 @@ from reprieve.store import keys, tables
 from reprieve.store.db import MIGRATIONS, Database, open_database
 
 SECRET = "whsec_known-secret-for-this-test-0001"
-@pytest.fixture(autouse=True)
-def _local_receivers(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The endpoints of these tests name 127.0.0.1, which an installation must allow."""
-    monkeypatch.setenv("REPRIEVE_WEBHOOK_ALLOW_NETWORKS", "127.0.0.1/32")
-
-
 HOOK = {"url": "http://127.0.0.1:9/hook", "event_types": ["*"], "secret": SECRET}
 
 
