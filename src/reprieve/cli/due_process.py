@@ -204,7 +204,10 @@ def appeal_file(
     statement: str = typer.Option(..., help="What they ask and why"),
     channel: str = typer.Option(..., help="web, letter, email or api"),
     meeting_requested: bool = typer.Option(False, "--meeting-requested", help="They ask for a meeting"),
-    received_at: str = typer.Option(None, help="When it was received (RFC 3339); default now"),
+    received_at: str = typer.Option(
+        None, help="When it was received (RFC 3339); default now. Only a letter or an e-mail may be dated "
+        "earlier (its arrival), never before the sanction was decided",
+    ),
     as_json: bool = JSON,
 ) -> None:
     """File a complaint (within its window) or a reinstatement request (while the sanction is active)."""
@@ -212,7 +215,7 @@ def appeal_file(
         state(ctx).db(), sanction_id=sanction, kind=kind,
         filed_by={"name": name, "email": email, "relation": relation},
         statement=statement, channel=channel, meeting_requested=meeting_requested, received_at=received_at,
-        caller=caller(), now=now(),
+        caller=caller(), now=now,
     )
     emit_json(result) if as_json else show_appeal(result)
 

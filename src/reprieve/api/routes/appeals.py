@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from reprieve.api.deps import IDEMPOTENT, AsOf, Moderator, Now, OpaqueId, Reader, Tenant, allow
+from reprieve.api.deps import IDEMPOTENT, AsOf, ClockDep, Moderator, Now, OpaqueId, Reader, Tenant, allow
 from reprieve.api.due_process_schemas import (
     AppealAttach,
     AppealCreate,
@@ -44,11 +44,11 @@ def sees_contact(tenant: Tenant) -> bool:
     responses=problem_responses(403, 409, 413),
     summary="File an appeal; 422 once a complaint's window closed, or on a sanction not active",
 )
-def file_appeal(tenant: AppealFiler, body: AppealCreate, now: Now) -> dict[str, Any]:
+def file_appeal(tenant: AppealFiler, body: AppealCreate, clock: ClockDep) -> dict[str, Any]:
     result = appeals.file_appeal(
         tenant.db, sanction_id=body.sanction, kind=body.kind.value, filed_by=body.filed_by.model_dump(mode="json"),
         statement=body.statement, channel=body.channel.value, meeting_requested=body.meeting_requested,
-        received_at=body.received_at, caller=caller_of(tenant), now=now, operators=tenant.operators,
+        received_at=body.received_at, caller=caller_of(tenant), now=clock, operators=tenant.operators,
     )
     return result if sees_contact(tenant) else _without_contact(result)
 
