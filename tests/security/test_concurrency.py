@@ -10,12 +10,14 @@ recording instant.
 
 from __future__ import annotations
 
+import json
+import re
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
-from typing import Any
 from functools import partial
+from typing import Any
 
 import httpx
 import pytest
@@ -26,7 +28,7 @@ from sqlalchemy import func, select
 from reprieve.api.app import create_app
 from reprieve.domain.model import Role
 from reprieve.domain.time import parse_instant
-from reprieve.services import catalogue, reviews, tokens
+from reprieve.services import catalogue, members, reviews, sanctions, tokens
 from reprieve.services.due_process import Caller
 from reprieve.store import tables
 from reprieve.store.db import Database, open_database
@@ -285,3 +287,96 @@ def test_two_processes_lifting_and_amending_at_once(database_url: str) -> None:
         assert instants == sorted(instants)
     finally:
         db.dispose()
+
+
+# --- the console and the command line -------------------------------------------------------
+
+
+@pytest.fixture
+def console(db: Database, clock: Any, monkeypatch: pytest.MonkeyPatch) -> TestClient:
+    """The console over ``db``, with a moderator of meta (argon2 at its smallest cost)."""
+    from argon2 import PasswordHasher
+    from test_console_web import PASSWORD
+
+    monkeypatch.setattr(members, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    members._dummy_hash.cache_clear()
+    catalogue.create_operator(db, id="meta", name="meta", actor="test", now=clock.now)
+    catalogue.create_platform(db, id="facebook", operator="meta", name="facebook", actor="test", now=clock.now)
+    members.create_member(db, email="moderator@meta.example", name="Mod", role="moderator", operator="meta",
+                          password=PASSWORD, actor="test", now=clock.now)
+    return TestClient(create_app(db, clock=clock, group_commit=False))
+
+
+def test_the_console_sends_the_version_it_showed_and_keeps_what_was_typed(
+    console: TestClient, db: Database, clock: Any
+) -> None:
+    from test_console_web import csrf, sign_in
+
+    sign_in(console, "moderator@meta.example")
+    sanction = impose_with(db, clock, "facebook/olga")
+    page = console.get(f"/console/sanctions/{sanction}")
+    shown = re.findall(r'name="version" value="([0-9]+)"', page.text)
+    assert len(shown) == 2 and len(set(shown)) == 1  # the amend form's and the lift form's
+    # Another moderator amends it meanwhile.
+    sanctions.amend_sanction(db, sanction, reason="other", ends_at="2030-01-01T00:00:00Z", actor="other",
+                             now=clock)
+    before = events_of(db, sanction)
+    form = {"csrf_token": csrf(console, "/console"), "confirm": "yes", "version": shown[0],
+            "ends_at": "2031-01-01T00:00", "reason": "what I typed"}
+    stale = console.post(f"/console/sanctions/{sanction}/amend", data=form, follow_redirects=False)
+    assert stale.status_code == 412, stale.text[:500]
+    assert "changed since you opened it" in stale.text and 'id="changed-since"' in stale.text
+    assert ">what I typed</textarea>" in stale.text and 'value="2031-01-01T00:00"' in stale.text
+    now_shown = re.findall(r'name="version" value="([0-9]+)"', stale.text)
+    assert now_shown[0] != shown[0]
+    assert events_of(db, sanction) == before
+    lift = {"csrf_token": csrf(console, "/console"), "confirm": "yes", "version": shown[0], "reason": "lift it"}
+    stale_lift = console.post(f"/console/sanctions/{sanction}/lift", data=lift, follow_redirects=False)
+    assert stale_lift.status_code == 412 and ">lift it</textarea>" in stale_lift.text
+    assert events_of(db, sanction) == before
+    # Sent again from the page as it is now, it goes through.
+    again = console.post(f"/console/sanctions/{sanction}/amend", data={**form, "version": now_shown[0]},
+                         follow_redirects=False)
+    assert again.status_code == 303, again.text[:500]
+    assert events_of(db, sanction, "sanction.amended") == 2
+    bad = console.post(f"/console/sanctions/{sanction}/lift", data={**lift, "version": "v1"}, follow_redirects=False)
+    assert bad.status_code == 400 and events_of(db, sanction, "sanction.lifted") == 0
+
+
+def impose_with(db: Database, clock: Any, subject: str) -> str:
+    from test_console_web import impose as console_impose
+
+    return console_impose(db, clock, subject)
+
+
+def test_the_command_line_shows_the_version_and_amends_or_lifts_only_at_it(
+    database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from reprieve.cli import main
+
+    def run(*args: str) -> tuple[int, str, str]:
+        try:
+            main(["--database-url", database_url, *args])
+            code = 0
+        except SystemExit as exit_:
+            code = int(exit_.code or 0)
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    assert run("operator", "create", "meta", "--name", "Meta")[0] == 0
+    assert run("platform", "create", "facebook", "--operator", "meta", "--name", "Facebook")[0] == 0
+    code, out, err = run("sanction", "create", "facebook/ann", "--kind", "suspension", "--duration", "P1Y",
+                         "--category", "STATEMENT_CATEGORY_SCAMS_AND_FRAUD", "--ground", "incompatible_content",
+                         "--policy", "Fraud", "--explanation", "Counterfeit tickets", "--json")
+    assert code == 0, err
+    sanction = json.loads(out)
+    code, out, _ = run("sanction", "show", sanction["id"])
+    assert code == 0 and re.search(rf"version\s+{sanction['version']}\b", out), out
+    code, out, err = run("sanction", "amend", sanction["id"], "--reason", "longer", "--ends-at",
+                         "2031-01-01T00:00:00Z", "--if-version", str(sanction["version"]), "--json")
+    assert code == 0, err
+    code, out, err = run("sanction", "lift", sanction["id"], "--reason", "done", "--if-version",
+                         str(sanction["version"]))
+    assert code == 1 and out == "" and err.count("\n") == 1 and f"changed since version {sanction['version']}" in err
+    code, _, err = run("sanction", "lift", sanction["id"], "--reason", "done")
+    assert code == 0, err

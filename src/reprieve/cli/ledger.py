@@ -236,7 +236,7 @@ def sanction_create(
         review_after=review_after,
         automated={"detection": automated_detection, "decision": automated_decision},
     )
-    result = sanctions.impose_sanction(state(ctx).db(), command, actor=actor(), now=now())
+    result = sanctions.impose_sanction(state(ctx).db(), command, actor=actor(), now=now)
     emit_json(result) if as_json else show_sanction(result)
 
 

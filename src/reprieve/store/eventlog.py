@@ -26,27 +26,25 @@ _EVENT_COLUMNS = ("seq", "type", "at", "effective_at", "actor", "operator_id", "
 
 def lock_head(conn: Connection) -> tuple[int, str]:
     """Read the chain head, locking it until the transaction ends (PostgreSQL: FOR UPDATE)."""
-    seq, digest, _at = lock_head_at(conn)
-    return seq, digest
-
-
-def lock_head_at(conn: Connection) -> tuple[int, str, str | None]:
-    """``lock_head``, and when the head event was recorded (its ``at``; None for an empty log):
-    the earliest instant the next event may be recorded at, so that the log's instants never
-    go backwards whatever the clocks of the processes writing to it say."""
     # On the driver's cursor, as move_head: once per write transaction, which a group commit
-    # of violations makes hundreds of times a second. The head event's instant comes in the
-    # same statement (a primary-key lookup); FOR UPDATE locks only the chain_head row.
+    # of violations makes hundreds of times a second.
     lock = " FOR UPDATE" if conn.dialect.name == "postgresql" else ""
-    rows = fetch_all(
-        conn,
-        "SELECT seq, hash, (SELECT at FROM events WHERE events.seq = chain_head.seq)"
-        f" FROM chain_head WHERE id = 1{lock}",
-    )
+    rows = fetch_all(conn, f"SELECT seq, hash FROM chain_head WHERE id = 1{lock}")
     if not rows:
         raise StorageError("the chain head is missing: this database was not created by Reprieve")
-    seq, digest, at = rows[0]
-    return int(seq), str(digest), None if at is None else str(at)
+    seq, digest = rows[0]
+    return int(seq), str(digest)
+
+
+def recorded_at(conn: Connection, seq: int) -> str | None:
+    """When event ``seq`` was recorded (its ``at``); None if there is none (an empty log).
+
+    Read in a statement of its own once the head is locked: PostgreSQL's FOR UPDATE returns the
+    head as the writer before committed it, but a subquery of that statement would still read
+    the events as they were when the statement began, without the head event.
+    """
+    rows = fetch_all(conn, f"SELECT at FROM events WHERE seq = {placeholders(conn, 1)}", [seq])
+    return str(rows[0][0]) if rows else None
 
 
 def chain(

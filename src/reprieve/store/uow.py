@@ -57,12 +57,12 @@ class UnitOfWork:
         self._conn = self.db.engine.connect().execution_options(reprieve_write=True)
         try:
             self._tx = self._conn.begin()
-            seq, digest, head_at = eventlog.lock_head_at(self._conn)
+            self._head = eventlog.lock_head(self._conn)
+            head_at = eventlog.recorded_at(self._conn, self._head[0]) if self._clock is not None else None
         except BaseException:
             self._conn.close()
             raise
-        self._head = (seq, digest)
-        if self._clock is not None and head_at is not None:
+        if head_at is not None:
             self._floor = parse_instant(head_at)
         self._settle(self._clock() if self._clock is not None else self.now)
         self.projector = Projector(self._conn, known=self.db.known_platform)
