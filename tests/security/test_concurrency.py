@@ -193,6 +193,24 @@ def test_a_second_lift_read_earlier_is_409_and_instants_never_go_backwards(world
     assert instants == sorted(instants)
 
 
+def test_an_appeal_granted_by_a_clock_behind_does_not_lift_a_lifted_sanction_again(world: World) -> None:
+    """The same for the decisions that change a sanction (appeals, reviews): judged when recorded."""
+    w, h = world, world.headers["moderator"]
+    sanction = impose(w, h)
+    filed = w.client.post("/v1/appeals", headers=h, json={
+        "sanction": sanction["id"], "kind": "complaint", "channel": "api", "statement": "s",
+        "filed_by": {"name": "Someone"},
+    })
+    assert filed.status_code == 201, filed.text
+    w.clock.advance(timedelta(minutes=10))
+    assert w.client.post(f"/v1/sanctions/{sanction['id']}/lift", headers=h, json={"reason": "r"}).status_code == 200
+    w.clock.now -= timedelta(minutes=5)
+    granted = w.client.post(f"/v1/appeals/{filed.json()['id']}/decision", headers=h,
+                            json={"outcome": "granted", "rationale": "r", "reply": "r"})
+    assert granted.status_code == 200, granted.text
+    assert events_of(w.db, sanction["id"], "sanction.lifted") == 1
+
+
 def test_an_amendment_defaults_to_the_instant_it_is_recorded(world: World) -> None:
     w, h = world, world.headers["moderator"]
     sanction = w.sanction("meta", duration="P1Y")

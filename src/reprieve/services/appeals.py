@@ -190,7 +190,7 @@ def decide_appeal(
     denies: Sequence[str] | None = None,
     probation: dict[str, Any] | None = None,
     caller: Caller,
-    now: datetime,
+    now: datetime | Clock,
     operators: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """Decide an open appeal, by a person: granted lifts the sanction, partially_granted amends it.
@@ -202,7 +202,7 @@ def decide_appeal(
     decided = parse_enum(AppealOutcome, outcome, field="outcome")
     ensure_text(rationale, field="rationale", max_length=10_000)
     ensure_text(reply, field="reply", max_length=20_000)
-    effective = parse_instant(effective_at, field="effective_at") if effective_at is not None else now
+    given = parse_instant(effective_at, field="effective_at") if effective_at is not None else None
     new_ends = ends_at if isinstance(ends_at, Unset) or ends_at is None else parse_instant(ends_at, field="ends_at")
     new_kind = parse_enum(SanctionKind, kind, field="kind") if kind is not None else None
     amends = not isinstance(new_ends, Unset) or new_kind is not None or denies is not None
@@ -213,6 +213,7 @@ def decide_appeal(
     if probation is not None and decided is not AppealOutcome.GRANTED:
         raise ValidationError("only a granted appeal, which lifts the sanction, sets a probation", field="probation")
     with UnitOfWork(db, actor=caller.actor, now=now) as uow:
+        effective = given if given is not None else uow.now  # a clock is read under the write lock
         appeal = _appeal(uow.conn, appeal_id, operators)
         if appeal["state"] != AppealState.OPEN.value:
             raise ConflictError(f"appeal {appeal_id} is already decided: {appeal['state']}")
@@ -253,7 +254,7 @@ def decide_appeal(
                 {
                     "id": appeal_id, "sanction": sanction.id, "outcome": decided.value, "rationale": rationale,
                     "reply": reply, "decided_by": caller.label,
-                    "handling_seconds": handling_seconds(from_micros(appeal["received_at"]), now),
+                    "handling_seconds": handling_seconds(from_micros(appeal["received_at"]), uow.now),
                     "lifted": lifted,
                 },
             ),

@@ -84,13 +84,15 @@ def get_appeal(tenant: Reader, appeal_id: OpaqueId, at: AsOf = None) -> dict[str
     responses=problem_responses(403, 409, 413),
     summary="Decide an appeal (a person; 403 for a platform token): granted lifts, partially_granted amends",
 )
-def decide_appeal(tenant: AppealDecider, appeal_id: OpaqueId, body: AppealDecisionCreate, now: Now) -> dict[str, Any]:
+def decide_appeal(
+    tenant: AppealDecider, appeal_id: OpaqueId, body: AppealDecisionCreate, clock: ClockDep
+) -> dict[str, Any]:
     return appeals.decide_appeal(
         tenant.db, appeal_id, outcome=body.outcome.value, rationale=body.rationale, reply=body.reply,
         effective_at=body.effective_at, ends_at=body.ends_at if "ends_at" in body.model_fields_set else UNSET,
         kind=body.kind.value if body.kind else None, denies=body.denies,
         probation=body.probation.model_dump(exclude_none=True) if body.probation is not None else None,
-        caller=caller_of(tenant), now=now, operators=tenant.operators,
+        caller=caller_of(tenant), now=clock, operators=tenant.operators,
     )
 
 
