@@ -156,7 +156,7 @@ def review_decide(
         ends_at=ends_at if ends_at else UNSET,
         next_review_at=next_review_at if next_review_at else UNSET,
         probation=probation_option(probation_duration, probation_ladder_json, probation),
-        effective_at=effective_at, caller=caller(as_member), now=now(),
+        effective_at=effective_at, caller=caller(as_member), now=now,
     )
     emit_json(result) if as_json else show_review(result)
 
@@ -276,7 +276,7 @@ def appeal_decide(
         state(ctx).db(), appeal, outcome=outcome, rationale=rationale, reply=reply, effective_at=effective_at,
         ends_at=ends_at if ends_at else UNSET, kind=kind, denies=split(denies),
         probation=probation_option(probation_duration, probation_ladder_json, probation),
-        caller=caller(), now=now(),
+        caller=caller(), now=now,
     )
     emit_json(result) if as_json else show_appeal(result)
 

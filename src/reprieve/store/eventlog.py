@@ -40,7 +40,7 @@ def recorded_at(conn: Connection, seq: int) -> str | None:
     """When event ``seq`` was recorded (its ``at``); None if there is none (an empty log).
 
     Read in a statement of its own once the head is locked: PostgreSQL's FOR UPDATE returns the
-    head as the writer before committed it, but a subquery of that statement would still read
+    head as the writer before us committed it, but a subquery of that statement would still read
     the events as they were when the statement began, without the head event.
     """
     rows = fetch_all(conn, f"SELECT at FROM events WHERE seq = {placeholders(conn, 1)}", [seq])

@@ -1,8 +1,9 @@
 """Unit of work: one write transaction holding the chain head, in which events are appended
 and their projections updated together. Nothing is visible to others until it commits.
 
-Its instant (``now``, ``at``) is the one its events are recorded at. Given a clock (every live
-write: the API's, the console's, the command line's), it reads it once the head is locked, and
+Its instant (``now``, ``at``) is the one its events are recorded at. Given a clock (a live write:
+the changes to sanctions, and the filing and deciding of appeals and reviews that change them,
+from the API, the console and the command line), it reads it once the head is locked, and
 an instant earlier than the head event's recording instant is raised to it: the recording
 instants of live writes never go backwards along the log (two processes whose clocks disagree,
 a request that waited for the lock), and a change is judged against the state as it is at the
