@@ -147,7 +147,8 @@ def test_violations_through_the_ladder_with_a_repeat_answered_not_recorded(world
 
 def test_appeals_read_as_they_stood_at_an_instant(world: World) -> None:
     w, h = world, world.headers["moderator"]
-    sanction = w.sanction("meta", duration="P1Y")
+    # In force since midnight: the letter below arrived after it (never before the decision, M11).
+    sanction = w.sanction("meta", duration="P1Y", starts_at="2024-06-01T00:00:00Z")
     body = {
         "sanction": sanction["id"], "kind": "complaint", "channel": "letter", "statement": "Wrong account.",
         "filed_by": {"name": "Jane Roe", "email": "jane@example.com", "relation": "subject"},

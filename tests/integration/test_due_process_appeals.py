@@ -66,7 +66,7 @@ def test_the_complaint_window_the_day_before_and_the_day_after_its_deadline(meta
     assert inside["deadline_at"] == "2024-07-10T00:00:00Z"
     decide(db, inside["id"], "denied", "2024-07-09T12:00:00Z")
     # The very last instant of the window still counts; one second later does not.
-    at_deadline = file(db, ban["id"], received="2024-07-10T00:00:00Z", now="2024-07-12T00:00:00Z")
+    at_deadline = file(db, ban["id"], received="2024-07-10T00:00:00Z", now="2024-07-12T00:00:00Z", channel="letter")
     decide(db, at_deadline["id"], "denied", "2024-07-12T00:00:00Z")
     with pytest.raises(ValidationError, match="closed"):
         file(db, ban["id"], received="2024-07-10T00:00:01Z")

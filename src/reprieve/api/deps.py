@@ -9,6 +9,7 @@ does not exist.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,7 +24,7 @@ from reprieve.api.enforcement import Enforcement
 from reprieve.api.middleware import SECRET_FIELDS
 from reprieve.api.problems import Unauthenticated
 from reprieve.api.schemas import ACCOUNT_PATH_PATTERN, SLUG_PATTERN, Instant
-from reprieve.domain.errors import ForbiddenError, NotFoundError
+from reprieve.domain.errors import ForbiddenError, NotFoundError, ValidationError
 from reprieve.domain.model import Role
 from reprieve.domain.roles import admitted as roles_admitted
 from reprieve.domain.time import parse_instant
@@ -31,6 +32,7 @@ from reprieve.services import catalogue
 from reprieve.services.group_commit import GroupCommitter
 from reprieve.services.tokens import Principal, authenticate, remembered_principal
 from reprieve.store.db import Database
+from reprieve.store.uow import Clock
 
 # --- the database, the clock, the enforcement answers ------------------------------------
 # Dependencies that do no I/O are ``async``: FastAPI runs them on the event loop instead of
@@ -48,6 +50,13 @@ async def get_now(request: Request) -> datetime:
     return clock()
 
 
+async def get_clock(request: Request) -> Clock:
+    """The app's clock itself, for a write that reads it once it holds the write lock
+    (``UnitOfWork``): its instant is then that of the state it is judged against."""
+    clock: Clock = request.app.state.clock
+    return clock
+
+
 async def get_enforcement(request: Request) -> Enforcement:
     enforcement: Enforcement = request.app.state.enforcement
     return enforcement
@@ -62,6 +71,7 @@ async def get_committer(request: Request) -> GroupCommitter | None:
 DbDep = Annotated[Database, Depends(get_db)]
 CommitterDep = Annotated[GroupCommitter | None, Depends(get_committer)]
 Now = Annotated[datetime, Depends(get_now)]
+ClockDep = Annotated[Clock, Depends(get_clock)]
 EnforcementDep = Annotated[Enforcement, Depends(get_enforcement)]
 
 
@@ -73,6 +83,38 @@ async def instant_query(
 ) -> datetime:
     return parse_instant(at, field="at") if at is not None else now
 
+
+#: ``If-Match: "<version>"`` (RFC 9110 section 13.1.1): one strong entity tag of decimal digits, or ``*``.
+_ENTITY_TAG = re.compile(r'"([0-9]{1,18})"')
+
+
+async def if_match(
+    value: Annotated[
+        str | None,
+        Header(
+            alias="If-Match",
+            description='`"<version>"` as the answer\'s `version` or `ETag` gave it: the change is made only '
+            "if nothing changed since, else 412 and nothing is written; `*`: any version",
+        ),
+    ] = None,
+) -> int | None:
+    """The version an ``If-Match`` names; None without one (or ``*``, which any existing record matches)."""
+    if value is None:
+        return None
+    text = value.strip()
+    if text == "*":
+        return None
+    match = _ENTITY_TAG.fullmatch(text)
+    if match is None:
+        raise ValidationError(
+            f'{value[:80]!r} is not a version as the ETag gives it: send If-Match: "<version>", e.g. "42", or *',
+            field="If-Match",
+        )
+    return int(match.group(1))
+
+
+#: The version a conditional change was based on (``If-Match``); None: unconditional.
+IfMatch = Annotated[int | None, Depends(if_match)]
 
 #: ``?at=``: the instant a read answers for.
 At = Annotated[datetime, Depends(instant_query)]

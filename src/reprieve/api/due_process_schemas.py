@@ -161,7 +161,12 @@ class AppealCreate(Schema):
     statement: Statement
     meeting_requested: bool = False
     channel: Channel
-    received_at: Instant | None = Field(default=None, description="default now; a letter may be backdated")
+    received_at: Instant | None = Field(
+        default=None,
+        description="default now; never before the sanction was decided nor in the future. Only a `letter` or "
+        "an `email` may be dated before it is recorded (its arrival, which then counts for the complaint "
+        "window); any other channel at most 5 minutes before (clock skew), and is judged when recorded",
+    )
 
 
 class AppealDecisionCreate(Schema):

@@ -20,6 +20,7 @@ from reprieve.domain.errors import (
     ConflictError,
     ForbiddenError,
     NotFoundError,
+    PreconditionFailedError,
     ReprieveError,
     StorageError,
     ValidationError,
@@ -37,6 +38,7 @@ class ProblemType(StrEnum):
     VALIDATION = "validation"
     NOT_FOUND = "not-found"
     CONFLICT = "conflict"
+    PRECONDITION_FAILED = "precondition-failed"
     FORBIDDEN = "forbidden"
     UNAUTHORIZED = "unauthorized"
     PAYLOAD_TOO_LARGE = "payload-too-large"
@@ -54,6 +56,7 @@ _TITLES = {
     ProblemType.VALIDATION: "The request is not valid",
     ProblemType.NOT_FOUND: "Not found",
     ProblemType.CONFLICT: "The request conflicts with the current state",
+    ProblemType.PRECONDITION_FAILED: "It changed since the version the request names",
     ProblemType.FORBIDDEN: "Forbidden",
     ProblemType.UNAUTHORIZED: "Authentication required",
     ProblemType.PAYLOAD_TOO_LARGE: "The request body is too large",
@@ -85,6 +88,7 @@ _DOMAIN: dict[type[ReprieveError], tuple[int, ProblemType]] = {
     ValidationError: (422, ProblemType.VALIDATION),
     NotFoundError: (404, ProblemType.NOT_FOUND),
     ConflictError: (409, ProblemType.CONFLICT),
+    PreconditionFailedError: (412, ProblemType.PRECONDITION_FAILED),
     ForbiddenError: (403, ProblemType.FORBIDDEN),
     StorageError: (503, ProblemType.UNAVAILABLE),
 }
@@ -97,10 +101,13 @@ def problem(
     *,
     errors: Sequence[dict[str, str]] | None = None,
     headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> JSONResponse:
     body: dict[str, Any] = {"type": type_.uri, "title": _TITLES[type_], "status": status, "detail": detail}
     if errors:
         body["errors"] = list(errors)
+    if extra:
+        body.update(extra)
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
@@ -116,6 +123,9 @@ def problem_for(exc: Exception) -> JSONResponse:
         errors = None
         if isinstance(exc, ValidationError) and exc.field:
             errors = [{"field": exc.field, "message": str(exc.message).removeprefix(f"{exc.field}: ")}]
+        if isinstance(exc, PreconditionFailedError):  # what the caller should read again
+            return problem(status, type_, exc.message, headers={"ETag": f'"{exc.current}"'},
+                           extra={"version": exc.current})
         return problem(status, type_, exc.message, errors=errors)
     if isinstance(exc, Unauthenticated):
         return problem(401, ProblemType.UNAUTHORIZED, exc.message, headers={"WWW-Authenticate": "Bearer"})
@@ -159,6 +169,7 @@ _DESCRIPTIONS = {
     403: "The token's role may not do this",
     404: "Not found, or another operator's",
     409: "Conflicts with the current state (or an Idempotency-Key still in use)",
+    412: "Changed since the version named by If-Match (the body's `version` and the ETag give the current one)",
     413: "The request body is too large",
     422: "Invalid input (or an Idempotency-Key reused for another request)",
     503: "The database is unavailable",

@@ -359,6 +359,10 @@ class SanctionOut(Out):
     reason: ReasonOut
     automated: AutomatedOut
     history: list[ChangeOut]
+    version: int = Field(
+        description="the seq of the last event that changed it; send it back as `If-Match: \"<version>\"` "
+        "to amend or lift only if nothing changed since (else 412)"
+    )
 
 
 class SanctionPage(Page[SanctionOut]):

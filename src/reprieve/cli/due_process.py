@@ -156,7 +156,7 @@ def review_decide(
         ends_at=ends_at if ends_at else UNSET,
         next_review_at=next_review_at if next_review_at else UNSET,
         probation=probation_option(probation_duration, probation_ladder_json, probation),
-        effective_at=effective_at, caller=caller(as_member), now=now(),
+        effective_at=effective_at, caller=caller(as_member), now=now,
     )
     emit_json(result) if as_json else show_review(result)
 
@@ -204,7 +204,10 @@ def appeal_file(
     statement: str = typer.Option(..., help="What they ask and why"),
     channel: str = typer.Option(..., help="web, letter, email or api"),
     meeting_requested: bool = typer.Option(False, "--meeting-requested", help="They ask for a meeting"),
-    received_at: str = typer.Option(None, help="When it was received (RFC 3339); default now"),
+    received_at: str = typer.Option(
+        None, help="When it was received (RFC 3339); default now. Only a letter or an e-mail may be dated "
+        "earlier (its arrival), never before the sanction was decided",
+    ),
     as_json: bool = JSON,
 ) -> None:
     """File a complaint (within its window) or a reinstatement request (while the sanction is active)."""
@@ -212,7 +215,7 @@ def appeal_file(
         state(ctx).db(), sanction_id=sanction, kind=kind,
         filed_by={"name": name, "email": email, "relation": relation},
         statement=statement, channel=channel, meeting_requested=meeting_requested, received_at=received_at,
-        caller=caller(), now=now(),
+        caller=caller(), now=now,
     )
     emit_json(result) if as_json else show_appeal(result)
 
@@ -273,7 +276,7 @@ def appeal_decide(
         state(ctx).db(), appeal, outcome=outcome, rationale=rationale, reply=reply, effective_at=effective_at,
         ends_at=ends_at if ends_at else UNSET, kind=kind, denies=split(denies),
         probation=probation_option(probation_duration, probation_ladder_json, probation),
-        caller=caller(), now=now(),
+        caller=caller(), now=now,
     )
     emit_json(result) if as_json else show_appeal(result)
 

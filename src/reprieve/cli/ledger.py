@@ -236,7 +236,7 @@ def sanction_create(
         review_after=review_after,
         automated={"detection": automated_detection, "decision": automated_decision},
     )
-    result = sanctions.impose_sanction(state(ctx).db(), command, actor=actor(), now=now())
+    result = sanctions.impose_sanction(state(ctx).db(), command, actor=actor(), now=now)
     emit_json(result) if as_json else show_sanction(result)
 
 
@@ -279,6 +279,13 @@ def sanction_show(ctx: typer.Context, id: str, at: str = AT, as_json: bool = JSO
     emit_json(result) if as_json else show_sanction(result)
 
 
+#: ``--if-version``: the version ``sanction show`` gave; the change is refused if the sanction changed since.
+IF_VERSION = typer.Option(
+    None, "--if-version", min=1,
+    help="Only if the sanction is still at this version (as `sanction show` gives it); else refused, nothing written",
+)
+
+
 @sanction_app.command("amend")
 def sanction_amend(
     ctx: typer.Context,
@@ -291,6 +298,7 @@ def sanction_amend(
     kind: str = typer.Option(None),
     denies: str = typer.Option(None),
     effective_at: str = typer.Option(None, help="Default now"),
+    if_version: int = IF_VERSION,
     as_json: bool = JSON,
 ) -> None:
     """Change a sanction's term from an instant on."""
@@ -318,7 +326,8 @@ def sanction_amend(
         denies=split(denies),
         effective_at=effective_at,
         actor=actor(),
-        now=now(),
+        now=now,
+        if_version=if_version,
     )
     emit_json(result) if as_json else show_sanction(result)
 
@@ -333,11 +342,13 @@ def sanction_lift(
         help="Default now (for a sanction not started yet: its start, which cancels it); a future instant "
         "schedules the lift",
     ),
+    if_version: int = IF_VERSION,
     as_json: bool = JSON,
 ) -> None:
     """Lift a sanction that is active at the effective instant, or cancel one that has not started."""
     result = sanctions.lift_sanction(
-        state(ctx).db(), id, reason=reason, effective_at=effective_at, actor=actor(), now=now()
+        state(ctx).db(), id, reason=reason, effective_at=effective_at, actor=actor(), now=now,
+        if_version=if_version,
     )
     emit_json(result) if as_json else show_sanction(result)
 
@@ -406,6 +417,7 @@ def show_sanction(s: dict[str, Any]) -> None:
             "review_at",
             "lifted_at",
             "at",
+            "version",
             "reason.category",
             "reason.ground",
             "reason.policy",

@@ -4,6 +4,7 @@
     ├── ValidationError             raised when input is malformed or breaks a rule of the model
     ├── NotFoundError               raised when a named operator, platform, account or sanction does not exist
     ├── ConflictError               raised when a change does not fit the current state (lift a lifted sanction)
+    │   └── PreconditionFailedError raised when a conditional change names a version that is no longer current
     ├── ForbiddenError              raised when the principal may not do what it asks
     └── StorageError                raised when the database is unusable (wrong schema, chain head missing)
 
@@ -44,6 +45,17 @@ class ConflictError(ReprieveError):
     """Raised when a change does not fit the current state, e.g. lifting a sanction not active."""
 
     code = "conflict"
+
+
+class PreconditionFailedError(ConflictError):
+    """Raised when a change carries the version it was based on (``If-Match``) and the record has
+    changed since: nothing is written, and ``current`` tells the caller what to read again."""
+
+    code = "precondition-failed"
+
+    def __init__(self, message: str, *, current: int) -> None:
+        super().__init__(message)
+        self.current = current
 
 
 class ForbiddenError(ReprieveError):

@@ -19,7 +19,7 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
-from reprieve.domain.errors import ConflictError, ValidationError
+from reprieve.domain.errors import ConflictError, PreconditionFailedError, ValidationError
 from reprieve.domain.model import (
     APPEAL,
     AccountRef,
@@ -139,6 +139,12 @@ class Sanction:
         return lifted_at(self.changes)
 
     @property
+    def version(self) -> int:
+        """The seq of the last event that changed it (``sanctions.updated_seq``): every change
+        (amendment, lift, a review's or an appeal's decision, an amnesty) is one more event."""
+        return max(c.seq for c in self.changes)
+
+    @property
     def latest(self) -> Change:
         """The term that will be in force once every recorded change has taken effect."""
         return self.terms()[-1]
@@ -197,6 +203,15 @@ class Sanction:
                 f"{format_instant(effective_at)} is before the sanction starts "
                 f"({format_instant(self.starts_at)}); {hint}",
                 field="effective_at",
+            )
+
+    def ensure_version(self, expected: int | None) -> None:
+        """A conditional change (``If-Match``): refused if the sanction changed since ``expected``."""
+        if expected is not None and expected != self.version:
+            raise PreconditionFailedError(
+                f"sanction {self.id} changed since version {expected}: it is at version {self.version}; "
+                "read it again and decide on what it is now",
+                current=self.version,
             )
 
     def ensure_active_at(self, effective_at: datetime, *, reviewing: bool = False) -> None:

@@ -9,7 +9,7 @@ to the operator's moderators and admins, and nowhere else.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, insert
@@ -46,7 +46,15 @@ from reprieve.services.ids import new_id
 from reprieve.store import due_process as store
 from reprieve.store import queries, tables
 from reprieve.store.db import Database
-from reprieve.store.uow import UnitOfWork
+from reprieve.store.uow import Clock, UnitOfWork
+
+#: The channels whose appeals are dated by when they arrived, which may be before they are
+#: entered: a letter's postmark, an e-mail's date. Any other appeal (the API, the public form)
+#: is received when it is recorded.
+DATED_BY_ARRIVAL = frozenset({Channel.LETTER, Channel.EMAIL})
+#: How far before its recording an appeal of another channel may still say it was received:
+#: the clocks of a platform's machine and of this installation may disagree by that much.
+CLOCK_SKEW = timedelta(minutes=5)
 
 
 def file_appeal(
@@ -60,32 +68,48 @@ def file_appeal(
     meeting_requested: bool = False,
     received_at: str | datetime | None = None,
     caller: Caller,
-    now: datetime,
+    now: datetime | Clock,
     operators: Sequence[str] | None = None,
 ) -> dict[str, Any]:
-    """File an appeal; ValidationError (422) when it is not admissible, ConflictError if one is open."""
+    """File an appeal; ValidationError (422) when it is not admissible, ConflictError if one is open.
+
+    ``received_at`` (default: when it is recorded) lies between the sanction's decision and the
+    recording; only a letter or an e-mail may be dated before its recording (``DATED_BY_ARRIVAL``),
+    and only theirs counts for the complaint window: any other appeal is judged when recorded.
+    """
     appeal_kind = parse_enum(AppealKind, kind, field="kind")
     via = parse_enum(Channel, channel, field="channel")
     requester = Requester.parse(filed_by)
     ensure_text(statement, field="statement", max_length=20_000)
     if not isinstance(meeting_requested, bool):
         raise ValidationError("must be true or false", field="meeting_requested")
-    received = parse_instant(received_at, field="received_at") if received_at is not None else now
-    if received > now:
-        raise ValidationError("an appeal cannot be received in the future", field="received_at")
+    given = parse_instant(received_at, field="received_at") if received_at is not None else None
     with UnitOfWork(db, actor=caller.actor, now=now) as uow:
+        recorded = uow.now  # read once the write lock is held
+        received = given if given is not None else recorded
+        _ensure_received(received, via, recorded=recorded)
         sanction = load_sanction(uow, sanction_id, operators)
         open_appeal = store.open_appeal_of(uow.conn, sanction.id)
         if open_appeal is not None:
             raise ConflictError(f"sanction {sanction.id} already has an open appeal ({open_appeal})")
         policy = policy_of(require_platform(db, uow.conn, sanction.subject.platform))
         latest = store.latest_decision_told_at(uow.conn, sanction)
+        # Only a letter's or an e-mail's date of arrival counts for the window; any other appeal is
+        # judged at the instant it is recorded, whatever received_at it gives.
         ensure_admissible(
-            appeal_kind, sanction, received_at=received, latest_decision=latest, window=policy.complaint_window
+            appeal_kind, sanction, received_at=received if via in DATED_BY_ARRIVAL else recorded,
+            latest_decision=latest, window=policy.complaint_window,
         )
+        decided = store.first_decided_at(uow.conn, sanction)
+        if received < decided:
+            raise ValidationError(
+                f"{format_instant(received)} is before sanction {sanction.id} was decided "
+                f"({format_instant(decided)}): no appeal about it can have been received then",
+                field="received_at",
+            )
         deadline = complaint_deadline(latest, policy.complaint_window) if appeal_kind is AppealKind.COMPLAINT else None
-        appeal_id = new_id("apl", now)
-        reference = new_id("rqr", now)
+        appeal_id = new_id("apl", recorded)
+        reference = new_id("rqr", recorded)
         # Personal data: beside the event, never in it (see the module docstring).
         uow.conn.execute(insert(tables.appeal_requesters).values(
             id=reference, appeal_id=appeal_id, name=requester.name, email=requester.email, created_at=uow.at,
@@ -100,6 +124,19 @@ def file_appeal(
             },
         )])
         return appeal_view(uow.conn, appeal_id, include_contact=True)
+
+
+def _ensure_received(received: datetime, via: Channel, *, recorded: datetime) -> None:
+    """``received_at`` is never after the appeal is recorded, and only a letter or an e-mail may
+    be dated (by its arrival) more than ``CLOCK_SKEW`` before it."""
+    if received > recorded:
+        raise ValidationError("an appeal cannot be received in the future", field="received_at")
+    if via not in DATED_BY_ARRIVAL and received < recorded - CLOCK_SKEW:
+        raise ValidationError(
+            f"only a letter or an e-mail may be dated before it is recorded; an appeal by {via.value!r} is "
+            f"received when it is recorded ({format_instant(recorded)}): leave received_at out",
+            field="received_at",
+        )
 
 
 def complaint_deadline_of(db: Database, sanction_id: str, *, operators: Sequence[str] | None = None) -> datetime:
@@ -153,7 +190,7 @@ def decide_appeal(
     denies: Sequence[str] | None = None,
     probation: dict[str, Any] | None = None,
     caller: Caller,
-    now: datetime,
+    now: datetime | Clock,
     operators: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """Decide an open appeal, by a person: granted lifts the sanction, partially_granted amends it.
@@ -165,7 +202,7 @@ def decide_appeal(
     decided = parse_enum(AppealOutcome, outcome, field="outcome")
     ensure_text(rationale, field="rationale", max_length=10_000)
     ensure_text(reply, field="reply", max_length=20_000)
-    effective = parse_instant(effective_at, field="effective_at") if effective_at is not None else now
+    given = parse_instant(effective_at, field="effective_at") if effective_at is not None else None
     new_ends = ends_at if isinstance(ends_at, Unset) or ends_at is None else parse_instant(ends_at, field="ends_at")
     new_kind = parse_enum(SanctionKind, kind, field="kind") if kind is not None else None
     amends = not isinstance(new_ends, Unset) or new_kind is not None or denies is not None
@@ -176,6 +213,7 @@ def decide_appeal(
     if probation is not None and decided is not AppealOutcome.GRANTED:
         raise ValidationError("only a granted appeal, which lifts the sanction, sets a probation", field="probation")
     with UnitOfWork(db, actor=caller.actor, now=now) as uow:
+        effective = given if given is not None else uow.now  # a clock is read under the write lock
         appeal = _appeal(uow.conn, appeal_id, operators)
         if appeal["state"] != AppealState.OPEN.value:
             raise ConflictError(f"appeal {appeal_id} is already decided: {appeal['state']}")
@@ -216,7 +254,7 @@ def decide_appeal(
                 {
                     "id": appeal_id, "sanction": sanction.id, "outcome": decided.value, "rationale": rationale,
                     "reply": reply, "decided_by": caller.label,
-                    "handling_seconds": handling_seconds(from_micros(appeal["received_at"]), now),
+                    "handling_seconds": handling_seconds(from_micros(appeal["received_at"]), uow.now),
                     "lifted": lifted,
                 },
             ),

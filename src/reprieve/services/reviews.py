@@ -44,7 +44,7 @@ from reprieve.services.ids import new_id
 from reprieve.store import due_process as store
 from reprieve.store import queries
 from reprieve.store.db import Database
-from reprieve.store.uow import UnitOfWork
+from reprieve.store.uow import Clock, UnitOfWork
 
 
 def open_review(
@@ -123,13 +123,13 @@ def decide_review(
     probation: dict[str, Any] | None = None,
     effective_at: str | datetime | None = None,
     caller: Caller,
-    now: datetime,
+    now: datetime | Clock,
     operators: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """Decide a review with the panel's quorum; the sanction changes in the same transaction."""
     decided = parse_enum(ReviewOutcome, outcome, field="outcome")
     ensure_text(rationale, field="rationale", max_length=10_000)
-    effective = parse_instant(effective_at, field="effective_at") if effective_at is not None else now
+    given = parse_instant(effective_at, field="effective_at") if effective_at is not None else None
     new_ends = ends_at if isinstance(ends_at, Unset) or ends_at is None else parse_instant(ends_at, field="ends_at")
     next_review = (
         next_review_at
@@ -139,6 +139,7 @@ def decide_review(
     if probation is not None:
         ensure_outcome_allows_probation(decided)
     with UnitOfWork(db, actor=caller.actor, now=now) as uow:
+        effective = given if given is not None else uow.now  # a clock is read under the write lock
         review, row = _load(uow.conn, review_id, operators)
         review.ensure_can_decide(caller.names, is_moderator=caller.is_moderator)
         sanction = load_sanction(uow, review.sanction, None)

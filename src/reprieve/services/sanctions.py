@@ -19,7 +19,7 @@ from reprieve.services.ids import new_ids
 from reprieve.services.views import sanction_view
 from reprieve.store import queries
 from reprieve.store.db import Database
-from reprieve.store.uow import UnitOfWork
+from reprieve.store.uow import Clock, UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,9 +45,11 @@ Scopes = dict[tuple[str, tuple[str, ...] | None], list[Platform]]
 
 
 def impose_sanction(
-    db: Database, command: ImposeSanction, *, actor: str, now: datetime, operators: Sequence[str] | None = None
+    db: Database, command: ImposeSanction, *, actor: str, now: datetime | Clock,
+    operators: Sequence[str] | None = None,
 ) -> dict[str, Any]:
-    """Impose one sanction; with ``operators``, platforms of any other operator do not exist."""
+    """Impose one sanction; with ``operators``, platforms of any other operator do not exist.
+    ``now``: an instant or a clock, read once the write lock is held (``UnitOfWork``)."""
     with UnitOfWork(db, actor=actor, now=now) as uow:
         if operators is not None:
             for platform_id in [command.subject.platform, *(command.scope or ())]:
@@ -55,7 +57,7 @@ def impose_sanction(
                 if platform is None or platform.operator not in operators:
                     raise NotFoundError(f"no platform {platform_id!r}")
         sanction = _impose(db, uow, [command])[0]
-    return sanction_view(sanction, at=now)
+    return sanction_view(sanction, at=uow.now)
 
 
 #: Sanctions checked and recorded together inside one transaction of an import.
@@ -245,12 +247,18 @@ def amend_sanction(
     denies: Sequence[str] | None = None,
     effective_at: str | datetime | None = None,
     actor: str,
-    now: datetime,
+    now: datetime | Clock,
     operators: Sequence[str] | None = None,
+    if_version: int | None = None,
 ) -> dict[str, Any]:
-    """Change a sanction's term from ``effective_at`` on (default: now)."""
+    """Change a sanction's term from ``effective_at`` on (default: now).
+
+    ``now``: an instant or a clock, read once the write lock is held, so that the change is
+    judged against the sanction as it stands then. ``if_version``: the version the caller saw
+    (``If-Match``); PreconditionFailedError (412) and nothing written if it changed since.
+    """
     ensure_text(reason, field="reason", max_length=2000)
-    effective = parse_instant(effective_at, field="effective_at") if effective_at is not None else now
+    given = parse_instant(effective_at, field="effective_at") if effective_at is not None else None
     new_ends: datetime | Unset | None = (
         ends_at if isinstance(ends_at, Unset) or ends_at is None else parse_instant(ends_at, field="ends_at")
     )
@@ -262,6 +270,8 @@ def amend_sanction(
         raise ValidationError("an amendment must change ends_at, review_at, kind or denies")
     with UnitOfWork(db, actor=actor, now=now) as uow:
         sanction = _load(db, uow, sanction_id, operators)
+        sanction.ensure_version(if_version)
+        effective = given if given is not None else uow.now
         platforms = _scope_platforms(db, uow, sanction)
         change = sanction.amend(
             seq=uow.next_seq(),
@@ -290,7 +300,7 @@ def amend_sanction(
                 )
             ]
         )
-    return sanction_view(sanction, at=now)
+    return sanction_view(sanction, at=uow.now)
 
 
 def lift_sanction(
@@ -300,19 +310,22 @@ def lift_sanction(
     reason: str,
     effective_at: str | datetime | None = None,
     actor: str,
-    now: datetime,
+    now: datetime | Clock,
     operators: Sequence[str] | None = None,
+    if_version: int | None = None,
 ) -> dict[str, Any]:
     """End a sanction early, from ``effective_at`` on (default: now; a future instant schedules it).
 
     A sanction that has not started yet is cancelled by default: lifted from its start, it never
-    takes effect.
+    takes effect. ``now`` and ``if_version`` as for ``amend_sanction``: of two lifts racing, the
+    second sees the sanction lifted at the instant it is recorded, and gets ConflictError (409).
     """
     ensure_text(reason, field="reason", max_length=2000)
     given = parse_instant(effective_at, field="effective_at") if effective_at is not None else None
     with UnitOfWork(db, actor=actor, now=now) as uow:
         sanction = _load(db, uow, sanction_id, operators)
-        effective = given if given is not None else max(now, sanction.starts_at)
+        sanction.ensure_version(if_version)
+        effective = given if given is not None else max(uow.now, sanction.starts_at)
         sanction.ensure_not_before_start(
             effective, hint="to cancel it before it starts, lift it at its start or without effective_at"
         )
@@ -327,7 +340,7 @@ def lift_sanction(
                 )
             ]
         )
-    return sanction_view(sanction, at=now)
+    return sanction_view(sanction, at=uow.now)
 
 
 def _scope_platforms(db: Database, uow: UnitOfWork, sanction: Sanction) -> list[Platform]:

@@ -31,6 +31,7 @@ def sanction_view(sanction: Sanction, *, at: datetime) -> dict[str, Any]:
         "reason": sanction.reason.to_dict(),
         "automated": sanction.automated.to_dict(),
         "history": [c.to_dict() for c in sorted(sanction.changes, key=lambda c: c.seq)],
+        "version": sanction.version,
     }
 
 
@@ -75,4 +76,5 @@ def imposed_view(
             "type": _IMPOSED, "seq": seq, "effective_at": starts_at, "kind": data["kind"], "ends_at": ends_at,
             "denies": list(data["denies"]), "review_at": data["review_at"],
         }],
+        "version": seq,
     }

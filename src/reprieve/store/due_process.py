@@ -86,6 +86,16 @@ def latest_decision_told_at(conn: Connection, sanction: Sanction) -> datetime:
     return max(told)
 
 
+def first_decided_at(conn: Connection, sanction: Sanction) -> datetime:
+    """When the decision to sanction first existed: the earlier of its start and when it was
+    recorded (a sanction scheduled ahead is decided before it starts, an imported one took effect
+    before it was recorded). No appeal about it can have been received before then."""
+    imposed = [c for c in sanction.changes if c.type is ChangeType.IMPOSED]
+    events = tables.events.c
+    recorded = conn.execute(select(events.at).where(events.seq.in_([c.seq for c in imposed]))).scalars().all()
+    return min([sanction.starts_at, *(parse_instant(at) for at in recorded)])
+
+
 def reviews_of(conn: Connection, sanction_id: str) -> list[str]:
     return list(conn.execute(select(R.id).where(R.sanction_id == sanction_id).order_by(R.id)).scalars())
 

@@ -36,6 +36,17 @@ def lock_head(conn: Connection) -> tuple[int, str]:
     return int(seq), str(digest)
 
 
+def recorded_at(conn: Connection, seq: int) -> str | None:
+    """When event ``seq`` was recorded (its ``at``); None if there is none (an empty log).
+
+    Read in a statement of its own once the head is locked: PostgreSQL's FOR UPDATE returns the
+    head as the writer before us committed it, but a subquery of that statement would still read
+    the events as they were when the statement began, without the head event.
+    """
+    rows = fetch_all(conn, f"SELECT at FROM events WHERE seq = {placeholders(conn, 1)}", [seq])
+    return str(rows[0][0]) if rows else None
+
+
 def chain(
     events: Sequence[NewEvent], *, head: tuple[int, str], at: str, actor: str
 ) -> list[RecordedEvent]:

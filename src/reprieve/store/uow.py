@@ -1,9 +1,19 @@
 """Unit of work: one write transaction holding the chain head, in which events are appended
-and their projections updated together. Nothing is visible to others until it commits."""
+and their projections updated together. Nothing is visible to others until it commits.
+
+Its instant (``now``, ``at``) is the one its events are recorded at. Given a clock (a live write:
+the changes to sanctions, and the filing and deciding of appeals and reviews that change them,
+from the API, the console and the command line), it reads it once the head is locked, and
+an instant earlier than the head event's recording instant is raised to it: the recording
+instants of live writes never go backwards along the log (two processes whose clocks disagree,
+a request that waited for the lock), and a change is judged against the state as it is at the
+instant it is recorded. An instant given as such is the caller's word and taken as it is: a
+caller writing history (an import, the demo, tests) says when each thing happened.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from types import TracebackType
@@ -11,34 +21,59 @@ from types import TracebackType
 from sqlalchemy import Connection
 
 from reprieve.domain.events import NewEvent, RecordedEvent
-from reprieve.domain.time import format_instant
+from reprieve.domain.time import format_instant, parse_instant
 from reprieve.store import eventlog, raw
 from reprieve.store.db import Database
 from reprieve.store.projector import Applied, Projector
 
+#: A clock: the instant it is when called.
+Clock = Callable[[], datetime]
+
+
+def instant_of(now: datetime | Clock) -> datetime:
+    """``now`` itself, or the clock's reading (outside a unit of work: a read, a check)."""
+    return now if isinstance(now, datetime) else now()
+
 
 class UnitOfWork:
-    """``with UnitOfWork(db, actor=..., now=...) as uow: ... uow.record(events)``; commits on exit."""
+    """``with UnitOfWork(db, actor=..., now=...) as uow: ... uow.record(events)``; commits on exit.
 
-    def __init__(self, db: Database, *, actor: str, now: datetime) -> None:
+    ``now``: an instant, taken as it is, or a clock, read once the head is locked and never
+    earlier than the head event's recording instant (see the module docstring).
+    """
+
+    def __init__(self, db: Database, *, actor: str, now: datetime | Clock) -> None:
         self.db = db
         self.actor = actor
-        self.now = now
-        self.at = format_instant(now) or ""
+        self._clock = None if isinstance(now, datetime) else now
+        self.now = instant_of(now)  # settled again once the head is locked
+        self.at = format_instant(self.now) or ""
         self.recorded_count = 0
         self.last_event: RecordedEvent | None = None
         self._savepoints = 0
+        #: When the head event was recorded: a clock's reading earlier than that is raised to it.
+        self._floor: datetime | None = None
 
     def __enter__(self) -> UnitOfWork:
         self._conn = self.db.engine.connect().execution_options(reprieve_write=True)
         try:
             self._tx = self._conn.begin()
             self._head = eventlog.lock_head(self._conn)
+            head_at = eventlog.recorded_at(self._conn, self._head[0]) if self._clock is not None else None
         except BaseException:
             self._conn.close()
             raise
+        if head_at is not None:
+            self._floor = parse_instant(head_at)
+        self._settle(self._clock() if self._clock is not None else self.now)
         self.projector = Projector(self._conn, known=self.db.known_platform)
         return self
+
+    def _settle(self, now: datetime) -> None:
+        """Take ``now`` as this unit's instant; read from a clock, raised to the head's if earlier."""
+        if self._clock is not None and self._floor is not None and now < self._floor:
+            now = self._floor
+        self.now, self.at = now, format_instant(now) or ""
 
     @property
     def conn(self) -> Connection:
@@ -53,7 +88,8 @@ class UnitOfWork:
         """One command of a group sharing this transaction, under a SAVEPOINT and its own actor and
         instant: if it raises, only its own changes are undone and the chain head is as before.
         Without ``savepoint``, the caller must undo the whole transaction if it raises."""
-        self.actor, self.now, self.at = actor, now, format_instant(now) or ""
+        self.actor = actor
+        self._settle(now)
         if not savepoint:
             yield self
             return

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from reprieve.api.deps import IDEMPOTENT, AsOf, Moderator, Now, OpaqueId, Reader, Tenant, allow
+from reprieve.api.deps import IDEMPOTENT, AsOf, ClockDep, Moderator, Now, OpaqueId, Reader, Tenant, allow
 from reprieve.api.due_process_schemas import (
     AppealAttach,
     AppealCreate,
@@ -44,11 +44,11 @@ def sees_contact(tenant: Tenant) -> bool:
     responses=problem_responses(403, 409, 413),
     summary="File an appeal; 422 once a complaint's window closed, or on a sanction not active",
 )
-def file_appeal(tenant: AppealFiler, body: AppealCreate, now: Now) -> dict[str, Any]:
+def file_appeal(tenant: AppealFiler, body: AppealCreate, clock: ClockDep) -> dict[str, Any]:
     result = appeals.file_appeal(
         tenant.db, sanction_id=body.sanction, kind=body.kind.value, filed_by=body.filed_by.model_dump(mode="json"),
         statement=body.statement, channel=body.channel.value, meeting_requested=body.meeting_requested,
-        received_at=body.received_at, caller=caller_of(tenant), now=now, operators=tenant.operators,
+        received_at=body.received_at, caller=caller_of(tenant), now=clock, operators=tenant.operators,
     )
     return result if sees_contact(tenant) else _without_contact(result)
 
@@ -84,13 +84,15 @@ def get_appeal(tenant: Reader, appeal_id: OpaqueId, at: AsOf = None) -> dict[str
     responses=problem_responses(403, 409, 413),
     summary="Decide an appeal (a person; 403 for a platform token): granted lifts, partially_granted amends",
 )
-def decide_appeal(tenant: AppealDecider, appeal_id: OpaqueId, body: AppealDecisionCreate, now: Now) -> dict[str, Any]:
+def decide_appeal(
+    tenant: AppealDecider, appeal_id: OpaqueId, body: AppealDecisionCreate, clock: ClockDep
+) -> dict[str, Any]:
     return appeals.decide_appeal(
         tenant.db, appeal_id, outcome=body.outcome.value, rationale=body.rationale, reply=body.reply,
         effective_at=body.effective_at, ends_at=body.ends_at if "ends_at" in body.model_fields_set else UNSET,
         kind=body.kind.value if body.kind else None, denies=body.denies,
         probation=body.probation.model_dump(exclude_none=True) if body.probation is not None else None,
-        caller=caller_of(tenant), now=now, operators=tenant.operators,
+        caller=caller_of(tenant), now=clock, operators=tenant.operators,
     )
 
 

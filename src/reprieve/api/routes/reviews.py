@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from reprieve.api.deps import IDEMPOTENT, AsOf, Moderator, Now, OpaqueId, Reader, Tenant, allow
+from reprieve.api.deps import IDEMPOTENT, AsOf, ClockDep, Moderator, Now, OpaqueId, Reader, Tenant, allow
 from reprieve.api.due_process_schemas import (
     AssessmentCreate,
     ReviewCreate,
@@ -90,7 +90,7 @@ def file_assessment(tenant: PanelMember, review_id: OpaqueId, body: AssessmentCr
     summary="Decide a review (a moderator or a panel member); 409 without the quorum's assessments",
 )
 def decide_review(
-    tenant: PanelMember, review_id: OpaqueId, body: ReviewDecisionCreate, now: Now
+    tenant: PanelMember, review_id: OpaqueId, body: ReviewDecisionCreate, clock: ClockDep
 ) -> dict[str, Any]:
     given = body.model_fields_set
     return reviews.decide_review(
@@ -98,5 +98,5 @@ def decide_review(
         ends_at=body.ends_at if "ends_at" in given else UNSET,
         next_review_at=body.next_review_at if "next_review_at" in given else UNSET,
         probation=body.probation.model_dump(exclude_none=True) if body.probation is not None else None,
-        effective_at=body.effective_at, caller=caller_of(tenant), now=now, operators=tenant.operators,
+        effective_at=body.effective_at, caller=caller_of(tenant), now=clock, operators=tenant.operators,
     )

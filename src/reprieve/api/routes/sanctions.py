@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
-from reprieve.api.deps import IDEMPOTENT, At, Moderator, Now, OpaqueId, Reader
+from reprieve.api.deps import IDEMPOTENT, At, ClockDep, IfMatch, Moderator, OpaqueId, Reader
 from reprieve.api.problems import problem_responses
 from reprieve.api.schemas import (
     SLUG_PATTERN,
@@ -28,7 +28,7 @@ router = APIRouter(prefix="/v1/sanctions", tags=["sanctions"])
     "", status_code=201, response_model=SanctionOut, dependencies=IDEMPOTENT,
     responses=problem_responses(403, 409, 413), summary="Impose a sanction",
 )
-def impose_sanction(tenant: Moderator, body: SanctionCreate, now: Now) -> dict[str, Any]:
+def impose_sanction(tenant: Moderator, body: SanctionCreate, clock: ClockDep, response: Response) -> dict[str, Any]:
     command = sanctions.ImposeSanction(
         subject=AccountRef(body.subject.platform, body.subject.account),
         kind=body.kind.value,
@@ -42,7 +42,8 @@ def impose_sanction(tenant: Moderator, body: SanctionCreate, now: Now) -> dict[s
         review_after=body.review_after,
         automated=body.automated.model_dump(mode="json") if body.automated else None,
     )
-    return sanctions.impose_sanction(tenant.db, command, actor=tenant.actor, now=now, operators=tenant.operators)
+    created = sanctions.impose_sanction(tenant.db, command, actor=tenant.actor, now=clock, operators=tenant.operators)
+    return _tagged(response, created)
 
 
 @router.get("", response_model=SanctionPage, responses=problem_responses(), summary="List sanctions")
@@ -69,32 +70,49 @@ def list_sanctions(
 
 
 @router.get("/{sanction_id}", response_model=SanctionOut, responses=problem_responses())
-def get_sanction(tenant: Reader, sanction_id: OpaqueId, at: At) -> dict[str, Any]:
-    return sanctions.get_sanction(tenant.db, sanction_id, at=at, operators=tenant.operators)
+def get_sanction(tenant: Reader, sanction_id: OpaqueId, at: At, response: Response) -> dict[str, Any]:
+    """The sanction as it stands at `at`; its `version` is also the `ETag`."""
+    return _tagged(response, sanctions.get_sanction(tenant.db, sanction_id, at=at, operators=tenant.operators))
 
 
 @router.post(
     "/{sanction_id}/amend", response_model=SanctionOut, dependencies=IDEMPOTENT,
-    responses=problem_responses(403, 409, 413), summary="Change a sanction's term from an instant on",
+    responses=problem_responses(403, 409, 412, 413), summary="Change a sanction's term from an instant on",
 )
-def amend_sanction(tenant: Moderator, sanction_id: OpaqueId, body: SanctionAmend, now: Now) -> dict[str, Any]:
+def amend_sanction(
+    tenant: Moderator, sanction_id: OpaqueId, body: SanctionAmend, clock: ClockDep, if_version: IfMatch,
+    response: Response,
+) -> dict[str, Any]:
+    """With `If-Match: "<version>"`, only if the sanction has not changed since (else 412, nothing written)."""
     given = body.model_fields_set
-    return sanctions.amend_sanction(
+    return _tagged(response, sanctions.amend_sanction(
         tenant.db, sanction_id, reason=body.reason,
         ends_at=body.ends_at if "ends_at" in given else UNSET,
         review_at=body.review_at if "review_at" in given else UNSET,
         kind=body.kind.value if body.kind else None, denies=body.denies,
-        effective_at=body.effective_at, actor=tenant.actor, now=now, operators=tenant.operators,
-    )
+        effective_at=body.effective_at, actor=tenant.actor, now=clock, operators=tenant.operators,
+        if_version=if_version,
+    ))
 
 
 @router.post(
     "/{sanction_id}/lift", response_model=SanctionOut, dependencies=IDEMPOTENT,
-    responses=problem_responses(403, 409, 413),
+    responses=problem_responses(403, 409, 412, 413),
     summary="Lift a sanction (409 if it is not active at effective_at); one not started yet is cancelled",
 )
-def lift_sanction(tenant: Moderator, sanction_id: OpaqueId, body: SanctionLift, now: Now) -> dict[str, Any]:
-    return sanctions.lift_sanction(
+def lift_sanction(
+    tenant: Moderator, sanction_id: OpaqueId, body: SanctionLift, clock: ClockDep, if_version: IfMatch,
+    response: Response,
+) -> dict[str, Any]:
+    """With `If-Match: "<version>"`, only if the sanction has not changed since (else 412, nothing written).
+    Of two lifts racing, one is recorded and the other gets 409."""
+    return _tagged(response, sanctions.lift_sanction(
         tenant.db, sanction_id, reason=body.reason, effective_at=body.effective_at,
-        actor=tenant.actor, now=now, operators=tenant.operators,
-    )
+        actor=tenant.actor, now=clock, operators=tenant.operators, if_version=if_version,
+    ))
+
+
+def _tagged(response: Response, sanction: dict[str, Any]) -> dict[str, Any]:
+    """The sanction, its version given as the answer's ``ETag`` too."""
+    response.headers["ETag"] = f'"{sanction["version"]}"'
+    return sanction

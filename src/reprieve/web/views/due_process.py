@@ -72,7 +72,7 @@ async def decide_review(request: Request, desk: ReviewerDesk, review_id: ObjectI
         desk.db, review_id, outcome=text(form, "outcome", max_length=20), rationale=text(form, "rationale"),
         ends_at=page_instant_value(ends) if ends else UNSET,
         probation={"duration": probation} if probation else None,
-        caller=caller_of(desk), now=desk.now, operators=desk.tenant.operators,
+        caller=caller_of(desk), now=request.app.state.clock, operators=desk.tenant.operators,
     )
     return redirect(request, f"/console/reviews/{review_id}", done="decided")
 
@@ -97,6 +97,6 @@ async def decide_appeal(request: Request, desk: AppealDeciderDesk, appeal_id: Ob
     appeals.decide_appeal(
         desk.db, appeal_id, outcome=text(form, "outcome", max_length=30), rationale=text(form, "rationale"),
         reply=text(form, "reply"), ends_at=page_instant_value(ends) if ends else UNSET,
-        caller=caller_of(desk), now=desk.now, operators=desk.tenant.operators,
+        caller=caller_of(desk), now=request.app.state.clock, operators=desk.tenant.operators,
     )
     return redirect(request, f"/console/appeals/{appeal_id}", done="appeal_decided")

@@ -3,12 +3,13 @@ and the moderator's actions on it: impose, amend, lift, open a review."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from fastapi import Path, Query, Request
 from starlette.responses import Response
 
-from reprieve.domain.errors import ReprieveError, ValidationError
+from reprieve.domain.errors import PreconditionFailedError, ReprieveError, ValidationError
 from reprieve.domain.model import AccountRef, Role, SanctionKind, SanctionState
 from reprieve.domain.reason import CATEGORIES, Ground, Source
 from reprieve.domain.sanctions import UNSET
@@ -83,13 +84,43 @@ def statement_for(desk: Desk, sanction_id: str, lang: str) -> dict[str, Any] | N
 def sanction_page(
     request: Request, desk: Signed, sanction_id: SanctionId
 ) -> Response:
+    return _sanction_page(request, desk, sanction_id)
+
+
+def _sanction_page(
+    request: Request, desk: Desk, sanction_id: str, *, typed: dict[str, Any] | None = None, status_code: int = 200
+) -> Response:
+    """The sanction's page; ``typed``: what a moderator typed in an action refused because the
+    sanction changed since their page showed it (``changed_since``), shown again in its form."""
     sanction = sanctions.get_sanction(desk.db, sanction_id, at=desk.instant, operators=desk.tenant.operators)
     return render(
-        request, "sanction.html", at=desk.at, sanction=sanction,
+        request, "sanction.html", status_code=status_code, at=desk.at, sanction=sanction,
         statement=statement_for(desk, sanction_id, request_language(request)),
         history=ordered(sanction_entries(desk, sanction)), choices=FORM_CHOICES,
         may_act=desk.at is None and desk.may(Role.MODERATOR), done=request.query_params.get("done"),
+        typed=typed,
     )
+
+
+def version_of(form: Any) -> int | None:
+    """The version of the sanction the form was shown with (its hidden ``version`` field)."""
+    value = optional(form, "version", max_length=40)
+    if value is None:
+        return None
+    if re.fullmatch(r"[0-9]{1,18}", value) is None:
+        raise ValidationError("not a version of the sanction; open its page again", field="version")
+    return int(value)
+
+
+def changed_since(request: Request, desk: Desk, sanction_id: str, action: str, form: Any) -> Response:
+    """The sanction as it is now, with the message that it changed since it was shown and what was
+    typed in the refused form kept in it (412: nothing was written)."""
+    typed = {"action": action, **{name: text(form, name, max_length=2000) for name in _TYPED}}
+    return _sanction_page(request, desk, sanction_id, typed=typed, status_code=412)
+
+
+#: The fields of the amend and lift forms given back after a refusal (``changed_since``).
+_TYPED = ("ends_at", "indefinite", "kind", "effective_at", "reason", "back")
 
 
 def reason_of(form: Any) -> dict[str, Any]:
@@ -136,13 +167,17 @@ async def amend(request: Request, desk: ModeratorDesk, sanction_id: SanctionId) 
     indefinite = form.get("indefinite") == "yes"
     if not ends and not indefinite and not text(form, "kind", max_length=20):
         raise ValidationError("give a new end, tick 'indefinite', or choose another kind", field="ends_at")
-    sanctions.amend_sanction(
-        desk.db, sanction_id, reason=text(form, "reason", max_length=2000),
-        ends_at=None if indefinite else (page_instant_value(ends) if ends else UNSET),
-        kind=optional(form, "kind", max_length=20),
-        effective_at=page_instant_value(optional(form, "effective_at", max_length=40)),
-        actor=desk.actor, now=desk.now, operators=desk.tenant.operators,
-    )
+    try:
+        sanctions.amend_sanction(
+            desk.db, sanction_id, reason=text(form, "reason", max_length=2000),
+            ends_at=None if indefinite else (page_instant_value(ends) if ends else UNSET),
+            kind=optional(form, "kind", max_length=20),
+            effective_at=page_instant_value(optional(form, "effective_at", max_length=40)),
+            actor=desk.actor, now=request.app.state.clock, operators=desk.tenant.operators,
+            if_version=version_of(form),
+        )
+    except PreconditionFailedError:
+        return changed_since(request, desk, sanction_id, "amend", form)
     return redirect(request, back_or(form, f"/console/sanctions/{sanction_id}"), done="amended")
 
 
@@ -150,11 +185,15 @@ async def amend(request: Request, desk: ModeratorDesk, sanction_id: SanctionId) 
 async def lift(request: Request, desk: ModeratorDesk, sanction_id: SanctionId) -> Response:
     form = await form_of(request)
     require_confirmation(form)
-    sanctions.lift_sanction(
-        desk.db, sanction_id, reason=text(form, "reason", max_length=2000),
-        effective_at=page_instant_value(optional(form, "effective_at", max_length=40)),
-        actor=desk.actor, now=desk.now, operators=desk.tenant.operators,
-    )
+    try:
+        sanctions.lift_sanction(
+            desk.db, sanction_id, reason=text(form, "reason", max_length=2000),
+            effective_at=page_instant_value(optional(form, "effective_at", max_length=40)),
+            actor=desk.actor, now=request.app.state.clock, operators=desk.tenant.operators,
+            if_version=version_of(form),
+        )
+    except PreconditionFailedError:
+        return changed_since(request, desk, sanction_id, "lift", form)
     return redirect(request, back_or(form, f"/console/sanctions/{sanction_id}"), done="lifted")
 
 
