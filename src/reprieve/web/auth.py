@@ -23,8 +23,7 @@ from reprieve.domain.model import Role
 from reprieve.services.members import Member, session_member
 from reprieve.store.db import Database
 from reprieve.web.rendering import page_instant
-
-SESSION_COOKIE = "reprieve_session"
+from reprieve.web.security import SESSION_COOKIE as SESSION_COOKIE
 
 
 class SignInRequired(Exception):
