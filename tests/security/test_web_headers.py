@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-import httpx
+import httpx2
 import pytest
 from api_support import SETUP, Clock, World
 from argon2 import PasswordHasher
@@ -50,7 +50,7 @@ def plant(client: TestClient, value: str) -> None:
         client.cookies.set("reprieve_csrf", value, domain=domain)
 
 
-def assert_protected(answer: httpx.Response) -> None:
+def assert_protected(answer: httpx2.Response) -> None:
     headers = answer.headers
     assert headers["x-content-type-options"] == "nosniff"
     assert headers["x-frame-options"] == "DENY"
