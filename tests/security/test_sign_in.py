@@ -248,6 +248,8 @@ def test_failures_and_refusals_are_in_the_security_log_without_unknown_emails(wo
     unknown = rows[6]
     assert unknown["member_id"] is None and unknown["email_digest"]
     assert "nobody" not in repr(rows)
+    with world.db.read() as conn:  # nor in what the back-off counts
+        assert "nobody" not in repr(conn.execute(select(tables.sign_in_attempts)).all())
     found = security_log.entries(world.db, email="Nobody@Elsewhere.example")
     assert [entry["email_digest"] for entry in found] == [unknown["email_digest"]]
     assert len(security_log.entries(world.db, email=OWNER)) == 6

@@ -228,12 +228,13 @@ def change_password(
         row = conn.execute(select(tables.members).where(tables.members.c.id == member_id)).first()
         if row is None or row.disabled_at is not None:
             raise NotFoundError(f"no member {member_id!r}")
-        wait = _retry_after(conn, row.email, client, now)
+        tag = security_log.email_digest(key, row.email)
+        wait = _retry_after(conn, tag, client, now)
         if wait:
             security_log.record(conn, key=key, at=now, event=security_log.SIGN_IN_REFUSED, client=client,
                                 member_id=row.id, email=row.email, retry_after=wait, retention=retention)
         else:
-            attempt = _reserve(conn, row.email, client, now)
+            attempt = _reserve(conn, tag, client, now)
     if wait:
         raise ValidationError(LOCKED, field="current_password")
     right = _verify(row.password_hash, current)
@@ -242,7 +243,7 @@ def change_password(
             conn.execute(update(tables.sign_in_attempts).where(tables.sign_in_attempts.c.id == attempt)
                          .values(succeeded=1))
         else:
-            wait = _retry_after(conn, row.email, client, now)
+            wait = _retry_after(conn, tag, client, now)
             security_log.record(conn, key=key, at=now, event=security_log.PASSWORD_FAILED, client=client,
                                 member_id=row.id, email=row.email, retry_after=wait or None, retention=retention)
     if not right:
@@ -333,9 +334,9 @@ def _writing(db: Database) -> Iterator[Connection]:
 
 def locked_until(db: Database, email: str, *, now: datetime, client: str = NO_CLIENT) -> datetime | None:
     """The instant ``client`` may try the e-mail again, or None if it may try now."""
-    address = email.strip().lower()
+    tag = security_log.email_digest(security_log.web_key(db), email)
     with db.read() as conn:
-        wait = _retry_after(conn, address, client, now)
+        wait = _retry_after(conn, tag, client, now)
     return now + timedelta(seconds=wait) if wait else None
 
 
@@ -343,17 +344,17 @@ def _seconds(delta: timedelta) -> int:
     return max(1, math.ceil(delta.total_seconds()))
 
 
-def _retry_after(conn: Connection, address: str, client: str, now: datetime, limits: SignInLimits = LIMITS) -> int:
-    """Seconds before ``client`` may try ``address`` (0: now): the e-mail's back-off, or the
-    client's limit across e-mails, whichever ends later."""
+def _retry_after(conn: Connection, tag: str, client: str, now: datetime, limits: SignInLimits = LIMITS) -> int:
+    """Seconds before ``client`` may try the e-mail whose HMAC is ``tag`` (0: now): the e-mail's
+    back-off, or the client's limit across e-mails, whichever ends later."""
     attempts = tables.sign_in_attempts.c
     last_success = conn.execute(
-        select(func.max(attempts.at)).where(attempts.email == address, attempts.succeeded == 1)
+        select(func.max(attempts.at)).where(attempts.email == tag, attempts.succeeded == 1)
     ).scalar()
     since = max(to_micros(now - limits.forget_after), last_success or 0)
-    counted = (attempts.email == address) & (attempts.succeeded == 0) & (attempts.at > since)
+    counted = (attempts.email == tag) & (attempts.succeeded == 0) & (attempts.at > since)
     known = conn.execute(select(attempts.id).where(
-        attempts.email == address, attempts.succeeded == 1, attempts.client == client,
+        attempts.email == tag, attempts.succeeded == 1, attempts.client == client,
         attempts.at > to_micros(now - limits.known_for),
     ).limit(1)).first()
     if known is not None:
@@ -373,12 +374,13 @@ def _retry_after(conn: Connection, address: str, client: str, now: datetime, lim
     return _seconds(longest) if longest > timedelta(0) else 0
 
 
-def _reserve(conn: Connection, address: str, client: str, now: datetime, limits: SignInLimits = LIMITS) -> int:
+def _reserve(conn: Connection, tag: str, client: str, now: datetime, limits: SignInLimits = LIMITS) -> int:
     """Record an attempt as a failure before its password is checked (``sign_in`` marks it a
-    success if it is one), and forget what no limit needs any more."""
+    success if it is one), and forget what no limit needs any more. The e-mail is kept as its
+    HMAC (``tag``): an address typed by mistake or by a stranger is not stored."""
     attempts = tables.sign_in_attempts
     attempt: int = conn.execute(insert(attempts).values(
-        email=address, at=to_micros(now), succeeded=0, client=client
+        email=tag, at=to_micros(now), succeeded=0, client=client
     ).returning(attempts.c.id)).scalar_one()
     conn.execute(delete(attempts).where(attempts.c.at < to_micros(now - limits.forget_after),
                                         attempts.c.succeeded == 0))
@@ -400,15 +402,16 @@ def sign_in(
     address = email.strip().lower()[:320]
     client = client[:64]
     key = security_log.web_key(db)
+    tag = security_log.email_digest(key, address)
     with _writing(db) as conn:
         row = conn.execute(select(tables.members).where(tables.members.c.email == address)).first()
-        wait = _retry_after(conn, address, client, now)
+        wait = _retry_after(conn, tag, client, now)
         if wait:
             security_log.record(conn, key=key, at=now, event=security_log.SIGN_IN_REFUSED, client=client,
                                 member_id=row.id if row is not None else None, email=address,
                                 retry_after=wait, retention=retention)
         else:
-            attempt = _reserve(conn, address, client, now)
+            attempt = _reserve(conn, tag, client, now)
     if wait:
         raise SignInThrottled(wait)
     # Off the write lock: argon2 takes its time. The attempt is counted already.
@@ -428,7 +431,7 @@ def sign_in(
                 conn.execute(tables.members.update().where(tables.members.c.id == row.id)
                              .values(password_hash=_hasher.hash(password)))
         else:
-            wait = _retry_after(conn, address, client, now)
+            wait = _retry_after(conn, tag, client, now)
             security_log.record(conn, key=key, at=now, event=security_log.SIGN_IN_FAILED, client=client,
                                 member_id=row.id if row is not None else None, email=address,
                                 retry_after=wait or None, retention=retention)

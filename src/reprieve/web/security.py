@@ -208,7 +208,7 @@ async def csrf_protect(request: Request) -> None:
             sent = value if isinstance(value, str) else None
     if not cookie or not 20 <= len(cookie) <= 100 or not sent:
         raise CsrfRefused()
-    expected = _bound_token(request, cookie, request.cookies.get(SESSION_COOKIE, ""))
+    expected = _bound_token(request, cookie, _session_of(request))
     if not hmac.compare_digest(expected.encode(), sent.encode()):
         raise CsrfRefused()
 

@@ -7,7 +7,9 @@ Create Date: 2026-12-06
 
 * ``sign_in_attempts.client``: who tried (the socket's address, or the one a trusted proxy
   forwarded), so that the back-off counts per e-mail *and* per client address, and a client's
-  failures across e-mails can be limited (password spraying). Attempts recorded before have none.
+  failures across e-mails can be limited (password spraying). ``sign_in_attempts.email`` holds
+  an HMAC of the e-mail from now on (no stranger's typed address is stored); the attempts
+  recorded before are deleted (a day of failures at most: the back-off starts afresh).
 * ``security_log``: failed sign-ins and refusals, outside the hash-chained event log, kept for a
   set period (``REPRIEVE_SECURITY_LOG_DAYS``).
 * ``rate_limit_hits``: the public appeal form's filing limit, shared by every process.
@@ -28,11 +30,19 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    # Attempts keep the e-mail as an HMAC from now on; those recorded before (plain e-mails, at
+    # most a day of failures) are forgotten: their e-mails would not match anyway.
+    op.execute("DELETE FROM sign_in_attempts")
     with op.batch_alter_table("sign_in_attempts") as batch:
         batch.add_column(sa.Column(
             "client", sa.String(length=64), nullable=True,
             comment="the client address; null for attempts recorded before 0014",
         ))
+        batch.alter_column(
+            "email", existing_type=sa.String(length=320), existing_nullable=False,
+            comment="HMAC-SHA256 of the e-mail as typed, lower-cased (plain before 0014)",
+            existing_comment="as typed, lower-cased",
+        )
     op.create_index("ix_sign_in_attempts_client_at", "sign_in_attempts", ["client", "at"], unique=False)
     op.create_index("ix_sign_in_attempts_at", "sign_in_attempts", ["at"], unique=False)
     op.create_table(
@@ -77,5 +87,11 @@ def downgrade() -> None:
     op.drop_table("security_log")
     op.drop_index("ix_sign_in_attempts_at", table_name="sign_in_attempts")
     op.drop_index("ix_sign_in_attempts_client_at", table_name="sign_in_attempts")
+    op.execute("DELETE FROM sign_in_attempts")
     with op.batch_alter_table("sign_in_attempts") as batch:
         batch.drop_column("client")
+        batch.alter_column(
+            "email", existing_type=sa.String(length=320), existing_nullable=False,
+            comment="as typed, lower-cased",
+            existing_comment="HMAC-SHA256 of the e-mail as typed, lower-cased (plain before 0014)",
+        )
