@@ -417,6 +417,8 @@ def sign_in(
     # Off the write lock: argon2 takes its time. The attempt is counted already.
     ok = _verify(row.password_hash if row is not None else _dummy_hash(), password)
     accepted = ok and row is not None and row.disabled_at is None
+    rehashed = (_hasher.hash(password) if accepted and row is not None and _hasher.check_needs_rehash(row.password_hash)
+                else None)
     with _writing(db) as conn:
         if accepted and row is not None:
             conn.execute(update(tables.sign_in_attempts).where(tables.sign_in_attempts.c.id == attempt)
@@ -427,9 +429,9 @@ def sign_in(
                 id=_digest(secret), member_id=row.id, created_at=to_micros(now),
                 expires_at=to_micros(now + SESSION_TTL),
             ))
-            if _hasher.check_needs_rehash(row.password_hash):
+            if rehashed is not None:
                 conn.execute(tables.members.update().where(tables.members.c.id == row.id)
-                             .values(password_hash=_hasher.hash(password)))
+                             .values(password_hash=rehashed))
         else:
             wait = _retry_after(conn, tag, client, now)
             security_log.record(conn, key=key, at=now, event=security_log.SIGN_IN_FAILED, client=client,
