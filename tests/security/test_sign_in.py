@@ -273,3 +273,27 @@ def test_a_wrong_current_password_in_the_console_is_logged_and_counted(world: Wo
     assert "few minutes" in answer.text
     assert [row["event"] for row in log_rows(world.db)] == ["password_failed"] * 5
     assert {row["member_id"] for row in log_rows(world.db)} == {owner_id}
+
+
+def test_an_instance_admin_reads_the_security_log_from_the_command_line(
+    database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from e2e.cli_support import Cli
+
+    db = open_database(database_url)
+    try:
+        clock = Clock()
+        catalogue.create_operator(db, id="meta", name="Meta", actor=SETUP, now=clock())
+        owner_id = add_member(db, clock, OWNER)
+        for email in (OWNER, "stranger@elsewhere.example"):
+            with pytest.raises(members.SignInRefused):
+                members.sign_in(db, email=email, password="guess", now=clock(), client=STRANGER)
+    finally:
+        db.dispose()
+    cli = Cli(database_url, capsys)
+    rows = cli.json("security-log", "--client", STRANGER)
+    assert [(row["event"], row["member"]) for row in rows] == [("sign_in_failed", None), ("sign_in_failed", owner_id)]
+    assert [row["member"] for row in cli.json("security-log", "--email", "Stranger@Elsewhere.example")] == [None]
+    assert "sign_in_failed" in cli.ok("security-log", "--since", "2024-01-01T00:00:00Z")
+    assert cli.json("security-log", "--since", "2030-01-01T00:00:00Z") == []
+    assert "since" in cli.fails("security-log", "--since", "yesterday")
