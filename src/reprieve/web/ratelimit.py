@@ -83,8 +83,8 @@ class RateLimiter:
 class DatabaseRateLimiter:
     """``limit`` hits per key in any ``window`` seconds, counted in ``rate_limit_hits`` under
     ``bucket``. ``clock`` returns seconds since the epoch (wall time: the count outlives the
-    process). Each hit is one short write transaction, which also deletes the key's hits that
-    have left the window."""
+    process). Each hit is one short write transaction, which also deletes the hits that have
+    left the window."""
 
     def __init__(
         self, bucket: str, limit: int, window: float, *, clock: Callable[[], float] = time.time
@@ -105,7 +105,8 @@ class DatabaseRateLimiter:
         with db.engine.connect().execution_options(reprieve_write=True) as conn, conn.begin():
             _lock(conn, db)
             mine = (hits.c.bucket == self.bucket) & (hits.c.key == key)
-            conn.execute(delete(hits).where(mine, hits.c.at <= start))
+            # Every key's hits that left the window go: the table holds one window's worth.
+            conn.execute(delete(hits).where(hits.c.bucket == self.bucket, hits.c.at <= start))
             count, oldest = conn.execute(select(func.count(), func.min(hits.c.at)).where(mine)).one()
             if count >= self.limit:
                 # Allowed again when the hit ``limit`` places from the newest leaves the window.
