@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 from pydantic import ValidationError as SettingsError
+from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from reprieve.domain.errors import ValidationError
@@ -18,6 +21,38 @@ class Settings(BaseSettings):
     #: FastAPI's own OpenTelemetry instrumentation (``REPRIEVE_OPENTELEMETRY=1``); off, Reprieve's
     #: observability (request ids, ``/metrics``, access log) is what there is.
     opentelemetry: bool = False
+    #: The reverse proxies in front of the server (comma-separated addresses or CIDRs): only when
+    #: the socket's peer is one of them is ``X-Forwarded-For`` read for the client's address.
+    trusted_proxies: str = ""
+    #: How long failed sign-ins and refusals stay in the security log (``reprieve security-log``).
+    security_log_days: int = 90
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, value: str) -> str:
+        parse_networks(value)
+        return value
+
+    @field_validator("security_log_days")
+    @classmethod
+    def _days(cls, value: int) -> int:
+        if not 1 <= value <= 3650:
+            raise ValueError("must be a number of days from 1 to 3650")
+        return value
+
+
+def parse_networks(text: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """``10.0.0.1, 192.168.0.0/16, ::1`` as networks; ValueError naming what is not one."""
+    networks = []
+    for part in text.split(","):
+        item = part.strip()
+        if not item:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ValueError(f"{item!r} is not an IP address or network") from None
+    return tuple(networks)
 
 
 def load_settings() -> Settings:

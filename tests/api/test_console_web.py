@@ -108,15 +108,18 @@ def test_a_wrong_password_is_refused_and_opens_no_session(console: TestClient, d
     assert count(db, tables.console_sessions) == 0
 
 
-def test_five_failures_lock_the_account_for_fifteen_minutes(console: TestClient, clock: Clock) -> None:
-    for _ in range(5):
+def test_five_failures_start_a_back_off_that_refused_attempts_do_not_extend(console: TestClient, clock: Clock) -> None:
+    for _ in range(4):
         assert sign_in(console, "auditor@meta.example", "guess").status_code == 401
-    locked = sign_in(console, "auditor@meta.example")  # even the right password
-    assert locked.status_code == 401 and "locked for 15 minutes" in locked.text
+    fifth = sign_in(console, "auditor@meta.example", "guess")
+    assert fifth.status_code == 429 and fifth.headers["retry-after"] == "60"
+    assert "wait 1 min" in fifth.text
+    locked = sign_in(console, "auditor@meta.example")  # even the right password, unchecked
+    assert locked.status_code == 429 and locked.headers["retry-after"] == "60"
     assert sign_in(console, "moderator@meta.example").status_code == 303  # others are not locked
-    clock.advance(timedelta(minutes=14))
-    assert sign_in(console, "auditor@meta.example").status_code == 401  # the attempt at 0 min kept it locked
-    clock.advance(timedelta(minutes=16))
+    clock.advance(timedelta(seconds=30))
+    assert sign_in(console, "auditor@meta.example").headers["retry-after"] == "30"  # not re-armed
+    clock.advance(timedelta(seconds=30))
     assert sign_in(console, "auditor@meta.example").status_code == 303
 
 

@@ -87,17 +87,23 @@ def test_sign_in_opens_a_session_that_expires_and_sign_out_closes(db: Database, 
     assert members.session_member(db, secret, now=now) is None
 
 
-def test_the_lock_out_after_five_failures(db: Database, now: datetime, meta: str) -> None:
+def test_the_back_off_after_five_failures_doubles_up_to_its_cap(db: Database, now: datetime, meta: str) -> None:
     create(db, now)
-    for minute in range(5):
-        with pytest.raises(members.SignInRefused):
-            members.sign_in(db, email="mia@meta.example", password="guess", now=now + timedelta(minutes=minute))
-    last = now + timedelta(minutes=4)
-    assert members.locked_until(db, "mia@meta.example", now=last) == last + members.LOCKOUT
-    with pytest.raises(members.SignInRefused, match="too many"):
-        members.sign_in(db, email="mia@meta.example", password=PASSWORD, now=last + timedelta(minutes=1))
-    later = last + timedelta(minutes=1) + members.LOCKOUT
-    assert members.sign_in(db, email="mia@meta.example", password=PASSWORD, now=later)[0].name == "Mia"
+    for second in range(4):
+        with pytest.raises(members.SignInRefused, match="wrong"):
+            members.sign_in(db, email="mia@meta.example", password="guess", now=now + timedelta(seconds=second))
+    at = now + timedelta(seconds=4)
+    waits = []
+    for _ in range(6):  # the fifth failure and those after it, each once its back-off is over
+        with pytest.raises(members.SignInThrottled) as refused:
+            members.sign_in(db, email="mia@meta.example", password="guess", now=at)
+        waits.append(refused.value.retry_after)
+        assert members.locked_until(db, "mia@meta.example", now=at) == at + timedelta(seconds=waits[-1])
+        with pytest.raises(members.SignInThrottled, match="too many"):  # even the right password, not counted
+            members.sign_in(db, email="mia@meta.example", password=PASSWORD, now=at + timedelta(seconds=1))
+        at += timedelta(seconds=waits[-1])
+    assert waits == [60, 120, 240, 480, 900, 900]
+    assert members.sign_in(db, email="mia@meta.example", password=PASSWORD, now=at)[0].name == "Mia"
 
 
 def test_a_success_resets_the_count(db: Database, now: datetime, meta: str) -> None:
@@ -114,7 +120,7 @@ def test_a_success_resets_the_count(db: Database, now: datetime, meta: str) -> N
 def test_old_attempts_and_expired_sessions_are_forgotten(db: Database, now: datetime, meta: str) -> None:
     create(db, now)
     members.sign_in(db, email="mia@meta.example", password=PASSWORD, now=now)
-    later = now + members.SESSION_TTL + members.FORGET_AFTER
+    later = now + members.SESSION_TTL + members.LIMITS.known_for
     _member, fresh = members.sign_in(db, email="mia@meta.example", password=PASSWORD, now=later)
     with db.read() as conn:
         attempts = conn.execute(select(tables.sign_in_attempts.c.at)).scalars().all()

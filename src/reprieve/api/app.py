@@ -43,7 +43,7 @@ from reprieve.api.routes import (
     webhooks,
 )
 from reprieve.api.schemas import Problem
-from reprieve.config import Settings, load_settings
+from reprieve.config import Settings, load_settings, parse_networks
 from reprieve.services import amnesty
 from reprieve.services.group_commit import GroupCommitter
 from reprieve.store.db import Database, open_database
@@ -149,11 +149,15 @@ def create_app(
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     group_commit: bool = True,
     opentelemetry: bool = False,
+    trusted_proxies: str = "",
+    security_log_days: int = 90,
 ) -> FastAPI:
     """The API over ``db``; ``clock`` says what time it is (tests pass a fixed one).
 
     ``group_commit``: concurrent violations share one transaction (see ``services.group_commit``).
     ``opentelemetry``: FastAPI's own OpenTelemetry instrumentation (``TELEMETRY_OFF`` if not).
+    ``trusted_proxies``: the proxies whose ``X-Forwarded-For`` names the client (comma-separated
+    addresses or CIDRs); ``security_log_days``: how long the security log keeps its rows.
     """
     committer = GroupCommitter(db) if group_commit else None
 
@@ -179,6 +183,8 @@ def create_app(
     app.state.committer = committer
     app.state.clock = clock
     app.state.enforcement = enforcement or Enforcement(db)
+    app.state.trusted_proxies = parse_networks(trusted_proxies)
+    app.state.security_log_days = security_log_days
     install_problem_handlers(app)
     for module in ROUTE_MODULES:
         app.include_router(module.router)
@@ -214,7 +220,8 @@ def create_app(
 def app_from_settings(db: Database, settings: Settings) -> FastAPI:
     """``create_app`` over ``db`` as the ``REPRIEVE_*`` settings say."""
     return create_app(
-        db, group_commit=settings.group_commit, opentelemetry=settings.opentelemetry
+        db, group_commit=settings.group_commit, opentelemetry=settings.opentelemetry,
+        trusted_proxies=settings.trusted_proxies, security_log_days=settings.security_log_days,
     )
 
 

@@ -10,13 +10,38 @@ import typer
 from reprieve.cli.context import JSON, actor, now, state
 from reprieve.cli.output import emit_json, record, table
 from reprieve.domain.errors import ValidationError
-from reprieve.services import members
+from reprieve.domain.time import parse_instant
+from reprieve.services import members, security_log
 
 member_app = typer.Typer(help="Members of an operator, who sign in to the console.", no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
     app.add_typer(member_app, name="member")
+    app.command("security-log")(security_log_list)
+
+
+def security_log_list(
+    ctx: typer.Context,
+    since: str = typer.Option(None, help="Only rows at or after this instant (RFC 3339)"),
+    client: str = typer.Option(None, help="Only this client address"),
+    email: str = typer.Option(None, help="Only attempts on this e-mail (a member's or not)"),
+    member: str = typer.Option(None, help="Only attempts on this member (mem_...)"),
+    limit: int = typer.Option(100, min=1, max=100_000, help="At most this many rows, newest first"),
+    as_json: bool = JSON,
+) -> None:
+    """Failed console sign-ins and refused attempts (back-off, per-client limit): when, from which
+    client address, on which member (or the HMAC of an e-mail that is no member's). For an
+    instance admin: whoever can run this can read the database."""
+    rows = security_log.entries(
+        state(ctx).db(), since=parse_instant(since, field="since") if since else None, client=client,
+        email=email, member_id=member, limit=limit,
+    )
+    if as_json:
+        emit_json(rows)
+    else:
+        table(rows, [("at", "at"), ("event", "event"), ("client", "client"), ("member", "member"),
+                     ("email digest", "email_digest"), ("retry after", "retry_after")])
 
 
 def read_password(from_stdin: bool) -> str:

@@ -4,17 +4,30 @@ A member has an e-mail (the sign-in name), a name, a role (the API's roles: a me
 its role within its operator, exactly as a token would) and a password hashed with argon2id.
 Creating a member is recorded in the event log (``member.created``, without the hash).
 
-Sign-in: after ``MAX_FAILURES`` failed attempts on one e-mail within ``LOCKOUT`` and since its
-last success, that e-mail is locked for ``LOCKOUT`` after the last failure; while locked even the
-right password is refused, with the same answer, so that guessing cannot go on. A session is a
-random secret in a cookie; only its SHA-256 is stored, and it expires after ``SESSION_TTL``.
+Sign-in (``sign_in``): every attempt is recorded with its client address, and counted *before*
+the password is checked, so that parallel guesses count too. Limits, which answer
+``SignInThrottled`` (a 429 with ``Retry-After``) without checking the password:
+
+* Back-off per e-mail: after ``LIMITS.free_failures`` failures since the e-mail's last success
+  (within a day), attempts wait ``first_backoff`` after the last failure, doubling with each
+  further failure up to ``max_backoff``. Refused attempts are not counted, so they do not re-arm it.
+  From a client address that signed in to the e-mail before (within ``known_for``), only that
+  address's own failures count: a stranger elsewhere cannot lock the owner out of their usual
+  address; from a new address the owner waits out at most ``max_backoff``.
+* Per client address, across e-mails (password spraying): ``client_failures`` failures in
+  ``client_window``, then refused until the oldest leaves the window.
+
+Failures and refusals go to the security log (``services.security_log``). A session is a random
+secret in a cookie; only its SHA-256 is stored, and it expires after ``SESSION_TTL``.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -22,30 +35,58 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, text, update
 
 from reprieve.domain.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
 from reprieve.domain.events import EventType, NewEvent
 from reprieve.domain.model import Role, ensure_text, parse_enum
 from reprieve.domain.time import format_instant, from_micros, to_micros
+from reprieve.services import security_log
 from reprieve.services.ids import new_id
 from reprieve.services.tokens import Principal
 from reprieve.store import queries, tables
 from reprieve.store.db import Database
 from reprieve.store.uow import UnitOfWork
 
-MAX_FAILURES = 5
-LOCKOUT = timedelta(minutes=15)
 SESSION_TTL = timedelta(hours=12)
-#: Attempts older than this are deleted at the e-mail's next attempt (a success resets the count anyway).
-FORGET_AFTER = timedelta(days=1)
+
+
+@dataclass(frozen=True, slots=True)
+class SignInLimits:
+    """How many failed sign-ins are let through, and how long the refusals after them last."""
+
+    #: Failures of one e-mail (since its last success) before the back-off starts.
+    free_failures: int = 5
+    first_backoff: timedelta = timedelta(minutes=1)
+    max_backoff: timedelta = timedelta(minutes=15)
+    #: Failures of one client address, whatever the e-mails, in ``client_window`` (spraying).
+    client_failures: int = 20
+    client_window: timedelta = timedelta(minutes=10)
+    #: A client address that signed in to an e-mail within this long is the owner's.
+    known_for: timedelta = timedelta(days=30)
+    #: Failures older than this are forgotten (and deleted).
+    forget_after: timedelta = timedelta(days=1)
+
+    def backoff(self, failures: int) -> timedelta:
+        """How long to wait after the last of ``failures`` failures (zero: none yet)."""
+        if failures < self.free_failures:
+            return timedelta(0)
+        doublings = min(failures - self.free_failures, 30)
+        wait: timedelta = min(self.first_backoff * (2**doublings), self.max_backoff)
+        return wait
+
+
+LIMITS = SignInLimits()
+MAX_FAILURES = LIMITS.free_failures
+#: A client address when none is known (a direct call of the service, a test).
+NO_CLIENT = "unknown"
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 1000
 #: Roles that may sign in: every role of the API but the machine clients'.
 MEMBER_ROLES = (Role.INSTANCE_ADMIN, Role.ADMIN, Role.MODERATOR, Role.REVIEWER, Role.AUDITOR)
 
 WRONG = "wrong e-mail or password"
-LOCKED = "too many failed attempts: try again in 15 minutes"
+LOCKED = "too many failed attempts: try again in a few minutes"
 NOT_YOUR_PASSWORD = "is not your password"
 TOO_SHORT = f"must be at least {MIN_PASSWORD_LENGTH} characters long"
 
@@ -60,6 +101,15 @@ def _dummy_hash() -> str:
 
 class SignInRefused(ForbiddenError):
     """Raised when an e-mail and password do not sign in: wrong, unknown, disabled or locked."""
+
+
+class SignInThrottled(SignInRefused):
+    """Raised when an attempt is refused by a limit, without the password being checked:
+    try again in ``retry_after`` seconds."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(LOCKED)
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,30 +214,40 @@ def enable_member(
 
 
 def change_password(
-    db: Database, member_id: str, *, current: str, new: str, keep_session: str | None, now: datetime
+    db: Database, member_id: str, *, current: str, new: str, keep_session: str | None, now: datetime,
+    client: str = NO_CLIENT, retention: timedelta = security_log.DEFAULT_RETENTION,
 ) -> None:
     """A member changes their own password: ``current`` must be theirs (a wrong one counts as a
-    failed sign-in, toward the same lock-out, so a stolen session cannot guess it). Every other
-    session of theirs ends; ``keep_session`` (the secret of the one in use) goes on.
-    ValidationError names the field: ``current_password`` (wrong, or the e-mail locked) or
+    failed sign-in from ``client``, toward the same back-off, so a stolen session cannot guess
+    it). Every other session of theirs ends; ``keep_session`` (the secret of the one in use) goes
+    on. ValidationError names the field: ``current_password`` (wrong, or the back-off running) or
     ``new_password`` (too short)."""
     _check_new_password(new, field="new_password")
-    m = tables.members.c
-    with db.engine.begin() as conn:
-        row = conn.execute(select(tables.members).where(m.id == member_id)).first()
+    key = security_log.web_key(db)
+    with _writing(db) as conn:
+        row = conn.execute(select(tables.members).where(tables.members.c.id == member_id)).first()
         if row is None or row.disabled_at is not None:
             raise NotFoundError(f"no member {member_id!r}")
-        if _locked_until(conn, row.email, now) is not None:
-            raise ValidationError(LOCKED, field="current_password")
-        if not _verify(row.password_hash, current):
-            conn.execute(insert(tables.sign_in_attempts).values(email=row.email, at=to_micros(now), succeeded=0))
-            wrong = NOT_YOUR_PASSWORD if _locked_until(conn, row.email, now) is None else LOCKED
-            # Committed with the attempt it records: the lock-out counts it.
-            refusal = ValidationError(wrong, field="current_password")
+        tag = security_log.email_digest(key, row.email)
+        wait = _retry_after(conn, tag, client, now)
+        if wait:
+            security_log.record(conn, key=key, at=now, event=security_log.SIGN_IN_REFUSED, client=client,
+                                member_id=row.id, email=row.email, retry_after=wait, retention=retention)
         else:
-            refusal = None
-    if refusal is not None:
-        raise refusal
+            attempt = _reserve(conn, tag, client, now)
+    if wait:
+        raise ValidationError(LOCKED, field="current_password")
+    right = _verify(row.password_hash, current)
+    with _writing(db) as conn:
+        if right:
+            conn.execute(update(tables.sign_in_attempts).where(tables.sign_in_attempts.c.id == attempt)
+                         .values(succeeded=1))
+        else:
+            wait = _retry_after(conn, tag, client, now)
+            security_log.record(conn, key=key, at=now, event=security_log.PASSWORD_FAILED, client=client,
+                                member_id=row.id, email=row.email, retry_after=wait or None, retention=retention)
+    if not right:
+        raise ValidationError(LOCKED if wait else NOT_YOUR_PASSWORD, field="current_password")
     kept = _digest(keep_session) if keep_session else None
     _set_password(db, row, new, actor=_member(row).actor, now=now, keep=kept)
 
@@ -257,68 +317,128 @@ def list_members(db: Database, *, operators: list[str] | None = None) -> list[di
         return [{**_member(row).to_dict(), "disabled_at": row.disabled_at} for row in conn.execute(query)]
 
 
-def locked_until(db: Database, email: str, *, now: datetime) -> datetime | None:
-    """The instant the e-mail's lock-out ends, or None if it may try now."""
-    address = email.strip().lower()
+#: On PostgreSQL, sign-ins take this transaction-scoped advisory lock, as SQLite's BEGIN IMMEDIATE
+#: serialises them: the count an attempt is checked against includes every attempt before it.
+_SIGN_IN_LOCK = 0x5245_5052_5349_474E & 0x7FFF_FFFF_FFFF_FFFF
+
+
+@contextmanager
+def _writing(db: Database) -> Iterator[Connection]:
+    """A short write transaction that holds the write lock from its start (``BEGIN IMMEDIATE`` on
+    SQLite, which then waits out other writers instead of failing with "database is locked")."""
+    with db.engine.connect().execution_options(reprieve_write=True) as conn, conn.begin():
+        if db.dialect == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SIGN_IN_LOCK})
+        yield conn
+
+
+def locked_until(db: Database, email: str, *, now: datetime, client: str = NO_CLIENT) -> datetime | None:
+    """The instant ``client`` may try the e-mail again, or None if it may try now."""
+    tag = security_log.email_digest(security_log.web_key(db), email)
     with db.read() as conn:
-        return _locked_until(conn, address, now)
+        wait = _retry_after(conn, tag, client, now)
+    return now + timedelta(seconds=wait) if wait else None
 
 
-def _locked_until(conn: Any, address: str, now: datetime) -> datetime | None:
-    attempts = tables.sign_in_attempts
-    window_start = to_micros(now - LOCKOUT)
+def _seconds(delta: timedelta) -> int:
+    return max(1, math.ceil(delta.total_seconds()))
+
+
+def _retry_after(conn: Connection, tag: str, client: str, now: datetime, limits: SignInLimits = LIMITS) -> int:
+    """Seconds before ``client`` may try the e-mail whose HMAC is ``tag`` (0: now): the e-mail's
+    back-off, or the client's limit across e-mails, whichever ends later."""
+    attempts = tables.sign_in_attempts.c
     last_success = conn.execute(
-        select(func.max(attempts.c.at)).where(attempts.c.email == address, attempts.c.succeeded == 1)
+        select(func.max(attempts.at)).where(attempts.email == tag, attempts.succeeded == 1)
     ).scalar()
-    since = max(window_start, last_success or 0)
-    failures = conn.execute(
-        select(func.count(), func.max(attempts.c.at))
-        .where(attempts.c.email == address, attempts.c.succeeded == 0, attempts.c.at > since)
-    ).one()
-    if failures[0] < MAX_FAILURES:
-        return None
-    until: datetime = from_micros(failures[1]) + LOCKOUT
-    return until if until > now else None
+    since = max(to_micros(now - limits.forget_after), last_success or 0)
+    counted = (attempts.email == tag) & (attempts.succeeded == 0) & (attempts.at > since)
+    known = conn.execute(select(attempts.id).where(
+        attempts.email == tag, attempts.succeeded == 1, attempts.client == client,
+        attempts.at > to_micros(now - limits.known_for),
+    ).limit(1)).first()
+    if known is not None:
+        counted = counted & (attempts.client == client)  # the owner's address: only its own failures
+    failures, last = conn.execute(select(func.count(), func.max(attempts.at)).where(counted)).one()
+    waits = [timedelta(0)]
+    if failures >= limits.free_failures:
+        waits.append(from_micros(last) + limits.backoff(failures) - now)
+    window_start = to_micros(now - limits.client_window)
+    nth = conn.execute(
+        select(attempts.at).where(attempts.client == client, attempts.succeeded == 0, attempts.at > window_start)
+        .order_by(attempts.at.desc()).offset(limits.client_failures - 1).limit(1)
+    ).scalar()
+    if nth is not None:
+        waits.append(from_micros(nth) + limits.client_window - now)
+    longest = max(waits)
+    return _seconds(longest) if longest > timedelta(0) else 0
 
 
-def sign_in(db: Database, *, email: str, password: str, now: datetime) -> tuple[Member, str]:
+def _reserve(conn: Connection, tag: str, client: str, now: datetime, limits: SignInLimits = LIMITS) -> int:
+    """Record an attempt as a failure before its password is checked (``sign_in`` marks it a
+    success if it is one), and forget what no limit needs any more. The e-mail is kept as its
+    HMAC (``tag``): an address typed by mistake or by a stranger is not stored."""
+    attempts = tables.sign_in_attempts
+    attempt: int = conn.execute(insert(attempts).values(
+        email=tag, at=to_micros(now), succeeded=0, client=client
+    ).returning(attempts.c.id)).scalar_one()
+    conn.execute(delete(attempts).where(attempts.c.at < to_micros(now - limits.forget_after),
+                                        attempts.c.succeeded == 0))
+    conn.execute(delete(attempts).where(attempts.c.at < to_micros(now - limits.known_for)))
+    return attempt
+
+
+def sign_in(
+    db: Database, *, email: str, password: str, now: datetime, client: str = NO_CLIENT,
+    retention: timedelta = security_log.DEFAULT_RETENTION,
+) -> tuple[Member, str]:
     """Check the password and open a session: the member and the session's secret (for the cookie).
 
-    SignInRefused for a wrong password, an unknown or disabled member, or a locked e-mail. Every
-    attempt is recorded (and committed, refused ones too: they are what the lock-out counts).
+    SignInThrottled, before the password is checked, while a limit holds for the e-mail or for
+    ``client`` (the client's address); SignInRefused for a wrong password or an unknown or
+    disabled member (SignInThrottled if that failure started a back-off). Every attempt that is
+    not refused by a limit is recorded; failures and refusals go to the security log too.
     """
     address = email.strip().lower()[:320]
-    refusal: str | None = None
-    with db.engine.begin() as conn:
-        row = None
-        if _locked_until(conn, address, now) is not None:
-            refusal = LOCKED  # hammering a locked e-mail keeps it locked: the attempt counts too
+    client = client[:64]
+    key = security_log.web_key(db)
+    tag = security_log.email_digest(key, address)
+    with _writing(db) as conn:
+        row = conn.execute(select(tables.members).where(tables.members.c.email == address)).first()
+        wait = _retry_after(conn, tag, client, now)
+        if wait:
+            security_log.record(conn, key=key, at=now, event=security_log.SIGN_IN_REFUSED, client=client,
+                                member_id=row.id if row is not None else None, email=address,
+                                retry_after=wait, retention=retention)
         else:
-            row = conn.execute(select(tables.members).where(tables.members.c.email == address)).first()
-            ok = _verify(row.password_hash if row is not None else _dummy_hash(), password)
-            if not ok or row is None or row.disabled_at is not None:
-                refusal = WRONG
-        conn.execute(insert(tables.sign_in_attempts).values(
-            email=address, at=to_micros(now), succeeded=int(refusal is None)
-        ))
-        # What no lock-out and no session needs any more goes as it is passed over.
-        conn.execute(delete(tables.sign_in_attempts).where(
-            tables.sign_in_attempts.c.email == address, tables.sign_in_attempts.c.at < to_micros(now - FORGET_AFTER)
-        ))
-        conn.execute(delete(tables.console_sessions).where(tables.console_sessions.c.expires_at <= to_micros(now)))
-        if refusal is None and row is not None:
+            attempt = _reserve(conn, tag, client, now)
+    if wait:
+        raise SignInThrottled(wait)
+    # Off the write lock: argon2 takes its time. The attempt is counted already.
+    ok = _verify(row.password_hash if row is not None else _dummy_hash(), password)
+    accepted = ok and row is not None and row.disabled_at is None
+    rehashed = (_hasher.hash(password) if accepted and row is not None and _hasher.check_needs_rehash(row.password_hash)
+                else None)
+    with _writing(db) as conn:
+        if accepted and row is not None:
+            conn.execute(update(tables.sign_in_attempts).where(tables.sign_in_attempts.c.id == attempt)
+                         .values(succeeded=1))
+            conn.execute(delete(tables.console_sessions).where(tables.console_sessions.c.expires_at <= to_micros(now)))
             secret = secrets.token_urlsafe(32)
             conn.execute(insert(tables.console_sessions).values(
                 id=_digest(secret), member_id=row.id, created_at=to_micros(now),
                 expires_at=to_micros(now + SESSION_TTL),
             ))
-            if _hasher.check_needs_rehash(row.password_hash):
+            if rehashed is not None:
                 conn.execute(tables.members.update().where(tables.members.c.id == row.id)
-                             .values(password_hash=_hasher.hash(password)))
-        elif refusal == WRONG and _locked_until(conn, address, now) is not None:
-            refusal = LOCKED  # this failure was the fifth
-    if refusal is not None or row is None:
-        raise SignInRefused(refusal or WRONG)
+                             .values(password_hash=rehashed))
+        else:
+            wait = _retry_after(conn, tag, client, now)
+            security_log.record(conn, key=key, at=now, event=security_log.SIGN_IN_FAILED, client=client,
+                                member_id=row.id if row is not None else None, email=address,
+                                retry_after=wait or None, retention=retention)
+    if not accepted or row is None:
+        raise SignInThrottled(wait) if wait else SignInRefused(WRONG)
     return _member(row), secret
 
 
@@ -351,5 +471,5 @@ def session_member(db: Database, secret: str, *, now: datetime) -> Member | None
 
 def sign_out(db: Database, secret: str) -> None:
     """End the session (nothing happens for an unknown one)."""
-    with db.engine.begin() as conn:
+    with db.engine.connect().execution_options(reprieve_write=True) as conn, conn.begin():
         conn.execute(delete(tables.console_sessions).where(tables.console_sessions.c.id == _digest(secret)))

@@ -353,11 +353,50 @@ sign_in_attempts = Table(
     "sign_in_attempts",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("email", String(320), nullable=False, comment="as typed, lower-cased"),
+    Column("email", String(320), nullable=False,
+           comment="HMAC-SHA256 of the e-mail as typed, lower-cased (plain before 0014)"),
     Column("at", BigInteger, nullable=False, comment="µs since epoch"),
     Column("succeeded", Integer, nullable=False, comment="1 or 0"),
+    Column("client", String(64), nullable=True, comment="the client address; null for attempts recorded before 0014"),
     Index("ix_sign_in_attempts_email_at", "email", "at"),
+    Index("ix_sign_in_attempts_client_at", "client", "at"),
+    Index("ix_sign_in_attempts_at", "at"),
     comment="Sign-in attempts, for the lock-out after repeated failures.",
+)
+
+security_log = Table(
+    "security_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", BigInteger, nullable=False, comment="µs since epoch"),
+    Column("event", String(32), nullable=False,
+           comment="sign_in_failed, sign_in_refused (back-off or client limit), password_failed"),
+    Column("client", String(64), nullable=False, comment="the client address"),
+    Column("member_id", String(40), nullable=True, comment="the member, when the e-mail is one"),
+    Column("email_digest", String(64), nullable=True,
+           comment="HMAC-SHA256 of an e-mail that is no member's: never the e-mail itself"),
+    Column("retry_after", Integer, nullable=True, comment="seconds, for a refusal"),
+    Index("ix_security_log_at", "at"),
+    comment="Failed sign-ins and refusals, outside the event log; pruned after REPRIEVE_SECURITY_LOG_DAYS.",
+)
+
+rate_limit_hits = Table(
+    "rate_limit_hits",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("bucket", String(32), nullable=False, comment="which limit, e.g. appeal-filing"),
+    Column("key", String(128), nullable=False, comment="who is counted: a client address"),
+    Column("at", BigInteger, nullable=False, comment="µs since epoch"),
+    Index("ix_rate_limit_hits_bucket_key_at", "bucket", "key", "at"),
+    comment="Counted hits of the rate limits that every process shares.",
+)
+
+web_secrets = Table(
+    "web_secrets",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("value", String(128), nullable=False),
+    comment="Keys of the web pages (the CSRF tokens' HMAC), made at first use.",
 )
 
 # --- outbox, webhooks and the worker (issue 5, items 2-4) ---------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -53,7 +54,9 @@ def mount_console(app: FastAPI) -> None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         if request.method != "GET":
             target = "/console"
-        return RedirectResponse(str(request.url_for("sign_in_page").include_query_params(next=target)), 303)
+        # A path, never a URL built from the Host header: the browser resolves it against the
+        # address it used.
+        return RedirectResponse("/console/sign-in?" + urlencode({"next": target}), 303)
 
     async def role_refused(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RoleRefused)

@@ -25,8 +25,7 @@ from reprieve.domain.roles import may
 from reprieve.services.members import Member, session_member
 from reprieve.store.db import Database
 from reprieve.web.rendering import page_instant
-
-SESSION_COOKIE = "reprieve_session"
+from reprieve.web.security import SESSION_COOKIE as SESSION_COOKIE
 
 
 class SignInRequired(Exception):

@@ -7,9 +7,11 @@ printed on the statement of reasons, then ``services.appeals.file_appeal`` on th
   nowhere else: not into the confirmation page, not into a log line.
 * CSRF: the console's double-submit token (a cookie and a hidden field, checked by the router of
   ``public_router``), which needs no session.
-* Rate limits per client address, in memory, per process (``PublicLimits``): page loads and
-  filings; beyond them, a 429 page with ``Retry-After``. Every filing attempt counts, so that
-  codes cannot be guessed by trying many.
+* Rate limits per client address (``PublicLimits``): page loads, in memory per process, and
+  filings, in the database so that the limit holds across processes and restarts; beyond them,
+  a 429 page with ``Retry-After``. Every filing attempt counts, so that codes cannot be guessed
+  by trying many. The client address is the socket's, or the one a trusted proxy forwarded
+  (``web.security.client_address``).
 """
 
 from __future__ import annotations
@@ -33,8 +35,9 @@ from reprieve.services import appeal_codes, appeals
 from reprieve.services.due_process import Caller
 from reprieve.store.db import Database
 from reprieve.web.i18n import request_language, translator
-from reprieve.web.ratelimit import RateLimiter
+from reprieve.web.ratelimit import DatabaseRateLimiter, RateLimiter
 from reprieve.web.rendering import render
+from reprieve.web.security import client_address
 from reprieve.web.views.routing import public_router
 
 router = public_router("/appeal")
@@ -55,15 +58,16 @@ SANCTION_MAX = 64
 
 @dataclass
 class PublicLimits:
-    """The limits of one process: ``pages`` loads of the form and ``filings`` attempts per address."""
+    """``pages`` loads of the form (per process) and ``filings`` attempts (in the database) per address."""
 
     pages: RateLimiter
-    filings: RateLimiter
+    filings: DatabaseRateLimiter
 
     @classmethod
-    def default(cls, clock: Callable[[], float] = time.monotonic) -> PublicLimits:
-        """30 page loads a minute and 5 filings in 10 minutes, per client address."""
-        return cls(RateLimiter(30, 60, clock=clock), RateLimiter(5, 600, clock=clock))
+    def default(cls, clock: Callable[[], float] = time.time) -> PublicLimits:
+        """30 page loads a minute and 5 filings in 10 minutes, per client address; ``clock`` in
+        seconds (wall time: the filings' count is kept in the database)."""
+        return cls(RateLimiter(30, 60, clock=clock), DatabaseRateLimiter("appeal-filing", 5, 600, clock=clock))
 
 
 _limits_lock = threading.Lock()
@@ -77,11 +81,6 @@ def limits_of(request: Request) -> PublicLimits:
         if limits is None:
             limits = state.public_limits = PublicLimits.default()
     return limits
-
-
-def client_address(request: Request) -> str:
-    """Who is counted: the peer's address (behind a proxy, uvicorn's ``--proxy-headers`` sets it)."""
-    return request.client.host if request.client is not None else "unknown"
 
 
 # --- the form --------------------------------------------------------------------------------
@@ -263,11 +262,11 @@ async def appeal_form(request: Request) -> HTMLResponse:
 @router.post("", response_class=HTMLResponse)
 async def file_appeal(request: Request) -> HTMLResponse:
     """File the appeal: the confirmation with its reference, or the form again with its errors."""
-    decision = limits_of(request).filings.hit(client_address(request))
+    db: Database = request.app.state.db
+    decision = await run_in_threadpool(limits_of(request).filings.hit, db, client_address(request))
     if not decision.allowed:
         return _limited(request, decision.retry_after)
     form = AppealForm.read(await request.form())
-    db: Database = request.app.state.db
     now: datetime = request.app.state.clock()
     outcome = await run_in_threadpool(file_from_form, db, form, now=now)
     if outcome.appeal is None:

@@ -13,6 +13,7 @@ from reprieve.services import members
 from reprieve.web.auth import SESSION_COOKIE, Signed
 from reprieve.web.i18n import request_language, translate
 from reprieve.web.rendering import render
+from reprieve.web.security import client_address, security_log_retention
 from reprieve.web.views.common import form_of, redirect
 from reprieve.web.views.routing import console_router
 
@@ -43,7 +44,8 @@ async def change_password(request: Request, desk: Signed) -> Response:
             raise ValidationError("the two new passwords differ", field="repeat_password")
         await run_in_threadpool(partial(
             members.change_password, desk.db, desk.member.id, current=current, new=new,
-            keep_session=request.cookies.get(SESSION_COOKIE), now=desk.now,
+            keep_session=request.cookies.get(SESSION_COOKIE), now=desk.now, client=client_address(request),
+            retention=security_log_retention(request),
         ))
     except ValidationError as exc:
         key = _MESSAGES.get((exc.field or "", exc.message.partition(": ")[2]))

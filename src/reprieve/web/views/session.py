@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from functools import partial
 from typing import Annotated
 
@@ -14,7 +15,13 @@ from reprieve.services import members
 from reprieve.web.auth import SESSION_COOKIE, Signed
 from reprieve.web.i18n import request_language, translate
 from reprieve.web.rendering import render
-from reprieve.web.security import apply_cookies, queue_cookie, renew_csrf_token
+from reprieve.web.security import (
+    apply_cookies,
+    client_address,
+    queue_cookie,
+    renew_csrf_token,
+    security_log_retention,
+)
 from reprieve.web.views.routing import console_router
 
 router = console_router()
@@ -42,10 +49,18 @@ async def sign_in(
     next: Annotated[str | None, Form(max_length=2000)] = None,
 ) -> Response:
     try:
-        _member, secret = await run_in_threadpool(partial(members.sign_in, db, email=email, password=password, now=now))
-    except members.SignInRefused as exc:
-        key = "sign_in.locked" if exc.message == members.LOCKED else "sign_in.wrong"
-        message = translate(request_language(request), key)
+        _member, secret = await run_in_threadpool(partial(
+            members.sign_in, db, email=email, password=password, now=now, client=client_address(request),
+            retention=security_log_retention(request),
+        ))
+    except members.SignInThrottled as exc:
+        # Too many failures: 429, and when to try again (the server does not sleep).
+        message = translate(request_language(request), "sign_in.locked", minutes=math.ceil(exc.retry_after / 60))
+        response = render(request, "sign_in.html", status_code=429, next=safe_next(next), error=message, email=email)
+        response.headers["retry-after"] = str(exc.retry_after)
+        return response
+    except members.SignInRefused:
+        message = translate(request_language(request), "sign_in.wrong")
         return render(request, "sign_in.html", status_code=401, next=safe_next(next), error=message, email=email)
     renew_csrf_token(request)
     queue_cookie(request, SESSION_COOKIE, secret, max_age=int(members.SESSION_TTL.total_seconds()))

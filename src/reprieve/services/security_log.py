@@ -1,0 +1,106 @@
+"""The security log: failed sign-ins and refusals, outside the hash-chained event log.
+
+Each row says when, what (``sign_in_failed``, ``sign_in_refused``, ``password_failed``), from
+which client address, and who was tried: the member's id when the e-mail is a member's, else an
+HMAC-SHA256 of the e-mail under the installation's key (``web_key``) so that no e-mail of an
+unknown address is stored, while an admin who has an e-mail can still find its rows
+(``reprieve security-log --email``). Rows older than the retention (``REPRIEVE_SECURITY_LOG_DAYS``,
+90 days by default) are deleted as new ones are written.
+
+``web_key``: a random key made at first use and kept in ``web_secrets``, shared by every process
+over the database; the console's CSRF tokens are HMACs under it too (``web.security``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import weakref
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from reprieve.domain.time import format_instant, from_micros, to_micros
+from reprieve.store import tables
+from reprieve.store.db import Database
+
+SIGN_IN_FAILED = "sign_in_failed"
+SIGN_IN_REFUSED = "sign_in_refused"
+PASSWORD_FAILED = "password_failed"
+EVENTS = (SIGN_IN_FAILED, SIGN_IN_REFUSED, PASSWORD_FAILED)
+
+DEFAULT_RETENTION = timedelta(days=90)
+
+_keys: weakref.WeakKeyDictionary[Database, bytes] = weakref.WeakKeyDictionary()
+
+
+def web_key(db: Database) -> bytes:
+    """The installation's key for HMACs (made and stored at first use; cached per process)."""
+    key = _keys.get(db)
+    if key is not None:
+        return key
+    w = tables.web_secrets
+    for _ in range(2):
+        value = secrets.token_hex(32)
+        try:
+            with db.engine.connect().execution_options(reprieve_write=True) as conn, conn.begin():
+                stored = conn.execute(select(w.c.value).where(w.c.name == "web")).scalar()
+                if stored is None:
+                    conn.execute(insert(w).values(name="web", value=value))
+                else:
+                    value = stored
+        except IntegrityError:  # another process made it first (PostgreSQL): read theirs
+            continue
+        key = _keys[db] = bytes.fromhex(value)
+        return key
+    raise RuntimeError("the web key could not be read")  # pragma: no cover - two lost races in a row
+
+
+def email_digest(key: bytes, address: str) -> str:
+    """What the log keeps of an e-mail that is no member's."""
+    return hmac.new(key, b"email|" + address.strip().lower().encode(), hashlib.sha256).hexdigest()
+
+
+def record(
+    conn: Connection, *, key: bytes, at: datetime, event: str, client: str, member_id: str | None, email: str,
+    retry_after: int | None = None, retention: timedelta = DEFAULT_RETENTION,
+) -> None:
+    """Add a row (in the caller's transaction) and delete those older than ``retention``."""
+    log = tables.security_log
+    conn.execute(insert(log).values(
+        at=to_micros(at), event=event, client=client[:64], member_id=member_id,
+        email_digest=None if member_id is not None else email_digest(key, email), retry_after=retry_after,
+    ))
+    conn.execute(delete(log).where(log.c.at < to_micros(at - retention)))
+
+
+def entries(
+    db: Database, *, since: datetime | None = None, client: str | None = None, email: str | None = None,
+    member_id: str | None = None, limit: int = 1000,
+) -> list[dict[str, Any]]:
+    """The log's rows, newest first, optionally only since an instant, of a client, of an e-mail
+    (its member's rows and its digest's), or of a member."""
+    log = tables.security_log
+    query = select(log).order_by(log.c.at.desc(), log.c.id.desc()).limit(limit)
+    if since is not None:
+        query = query.where(log.c.at >= to_micros(since))
+    if client is not None:
+        query = query.where(log.c.client == client)
+    if member_id is not None:
+        query = query.where(log.c.member_id == member_id)
+    if email is not None:
+        address = email.strip().lower()
+        with db.read() as conn:
+            owner = conn.execute(select(tables.members.c.id).where(tables.members.c.email == address)).scalar()
+        digest = email_digest(web_key(db), address)
+        query = query.where((log.c.email_digest == digest) | (log.c.member_id == owner) if owner else
+                            log.c.email_digest == digest)
+    with db.read() as conn:
+        rows = conn.execute(query).all()
+    return [{
+        "at": format_instant(from_micros(row.at)), "event": row.event, "client": row.client,
+        "member": row.member_id, "email_digest": row.email_digest, "retry_after": row.retry_after,
+    } for row in rows]
