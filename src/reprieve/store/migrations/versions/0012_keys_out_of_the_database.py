@@ -1,7 +1,7 @@
 """keys out of the database: the webhook secrets' fallback key goes, appeal codes become keyed
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-06
 
 Until now, without ``REPRIEVE_SECRET_KEY``, the webhook signing secrets were encrypted under a

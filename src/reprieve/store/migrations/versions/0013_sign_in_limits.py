@@ -1,8 +1,8 @@
 """sign-in limits: the client address of each attempt, the security log, limits kept in the
 database, and the key of the console's CSRF tokens
 
-Revision ID: 0014
-Revises: 0010
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-06
 
 * ``sign_in_attempts.client``: who tried (the socket's address, or the one a trusted proxy
@@ -23,8 +23,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0014"
-down_revision: str | None = "0010"
+revision: str = "0013"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -36,11 +36,11 @@ def upgrade() -> None:
     with op.batch_alter_table("sign_in_attempts") as batch:
         batch.add_column(sa.Column(
             "client", sa.String(length=64), nullable=True,
-            comment="the client address; null for attempts recorded before 0014",
+            comment="the client address; null for attempts recorded before 0013",
         ))
         batch.alter_column(
             "email", existing_type=sa.String(length=320), existing_nullable=False,
-            comment="HMAC-SHA256 of the e-mail as typed, lower-cased (plain before 0014)",
+            comment="HMAC-SHA256 of the e-mail as typed, lower-cased (plain before 0013)",
             existing_comment="as typed, lower-cased",
         )
     op.create_index("ix_sign_in_attempts_client_at", "sign_in_attempts", ["client", "at"], unique=False)
@@ -93,5 +93,5 @@ def downgrade() -> None:
         batch.alter_column(
             "email", existing_type=sa.String(length=320), existing_nullable=False,
             comment="as typed, lower-cased",
-            existing_comment="HMAC-SHA256 of the e-mail as typed, lower-cased (plain before 0014)",
+            existing_comment="HMAC-SHA256 of the e-mail as typed, lower-cased (plain before 0013)",
         )
