@@ -111,7 +111,7 @@ def create_token(
         raise ValidationError(f"a {token_role} token belongs to an operator", field="operator")
     expiry = None
     if expires_in is not None:
-        expiry = parse_duration(expires_in, field="expires_in").after(now)
+        expiry = parse_duration(expires_in, field="expires_in").after(now, field="expires_in")
     elif expires_at is not None:
         expiry = parse_instant(expires_at, field="expires_at")
         if expiry <= now:
