@@ -18,6 +18,7 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 #: Microseconds of 9999-12-31T23:59:59.999999Z + 1: later than any instant a datetime can hold.
 END_OF_TIME = 253402300800000000
 
+_SHORT_YEAR = re.compile(r"^\d{1,3}-\d\d-\d\dT")
 _OUT_OF_RANGE = "{} is out of the range of instants (0001-01-01 to 9999-12-31 in UTC)"
 
 #: The longest exact part of a duration, in days (about 10,000 years): longer than any term.
@@ -54,6 +55,9 @@ def parse_instant(value: str | datetime, *, field: str = "instant") -> datetime:
         raise ValidationError("is not an RFC 3339 instant such as 2021-01-07T00:00:00Z", field=field)
     if text[-1] == "z":  # RFC 3339 allows a lower-case z, which fromisoformat does not read
         text = text[:-1] + "Z"
+    if _SHORT_YEAR.match(text):  # format_instant writes years before 1000 unpadded: read them back
+        year, _, rest = text.partition("-")
+        text = f"{year.zfill(4)}-{rest}"
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
