@@ -157,7 +157,7 @@ def put_account(
 ) -> tuple[dict[str, Any], bool]:
     """Create the account, or update its display name; returns (account, created)."""
     if display_name is not None:
-        ensure_text(display_name, field="display_name", max_length=200, required=False)
+        ensure_text(display_name, field="display_name", max_length=200, required=False, multiline=False)
     with UnitOfWork(db, actor=actor, now=now) as uow:
         platform = require_platform(db, uow.conn, ref.platform)
         existing = queries.account_row(uow.conn, ref)
