@@ -161,7 +161,11 @@ def test_m3_console_pages_and_the_impose_form_refuse_an_out_of_range_instant(wor
     form = {"csrf_token": csrf(), "confirm": "yes", "subject": "facebook/carol", "kind": "suspension",
             "ground": "incompatible_content", "category": "STATEMENT_CATEGORY_SCAMS_AND_FRAUD",
             "policy": "Fraud", "explanation": "Sold counterfeit tickets", "ends_at": "9999-12-31T23:59:59-23:59"}
-    page_refused(client.post("/console/sanctions", data=form), "ends_at")
+    refused_form = client.post("/console/sanctions", data=form,
+                               headers={"Referer": "http://testserver/console/accounts/facebook/carol"})
+    page_refused(refused_form, "ends_at")
+    # a link back to the form, which the browser shows as it was filled in (console.js: history.back())
+    assert '<a href="/console/accounts/facebook/carol" data-history-back>' in refused_form.text
     page_refused(client.post("/console/sanctions", data={**form, "ends_at": "", "duration": "PT999999999999H"}),
                  "duration")
     assert events(world) == before
