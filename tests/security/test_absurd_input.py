@@ -423,6 +423,17 @@ def test_the_cli_refuses_absurd_instants_durations_and_blank_text_in_one_line_an
 # --- CSV cells trimmed ----------------------------------------------------------------------
 
 
+def test_blank_text_gets_the_same_answer_from_the_violation_fast_path_as_from_the_route(fbm: World) -> None:
+    report = {"id": "v-1", "platform": "fbm", "account": "alice", "policy": "Violence", "severity": "moderate",
+              "category": "STATEMENT_CATEGORY_VIOLENCE"}
+    for field, value in (("policy", "\u200b\xa0"), ("id", "\ufeff"), ("facts", "a\x00b"), ("policy", "a\x01b")):
+        fast, route = (fbm.client.post("/v1/violations", headers={**fbm.headers["platform"], **extra},
+                                       json={**report, field: value})
+                       for extra in ({}, {"Idempotency-Key": f"k-{field}-{len(value)}"}))
+        refused(fast, field)
+        assert fast.json()["errors"] == route.json()["errors"], (fast.text, route.text)
+
+
 def test_blank_facts_count_as_missing_text_is_kept_as_given_and_the_csv_export_trims_its_cells(
     world: World,
 ) -> None:
