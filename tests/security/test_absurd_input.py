@@ -28,6 +28,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from e2e.cli_support import Cli
+from reprieve.domain.errors import ValidationError
+from reprieve.domain.reason import Reason
 from reprieve.domain.text import is_blank, trim
 from reprieve.services import catalogue, members
 
@@ -466,10 +468,14 @@ def test_blank_facts_count_as_missing_text_is_kept_as_given_and_the_csv_export_t
     assert rows[-1]["decision_facts"] == "Facts"
 
 
-def test_trim_and_blank_follow_the_transparency_database() -> None:
+def test_trim_and_blank_follow_the_transparency_database_and_stored_reasons_still_load() -> None:
     for blank in BLANKS:
         assert is_blank(blank) and trim(blank) == ""
     assert trim("\u200b a \ufeff") == "a" and not is_blank("a")
+    recorded = {**reason(explanation="\u200b"), "facts": "a\x00b"}  # as an older version may have stored it
+    with pytest.raises(ValidationError, match=r"reason\.explanation"):
+        Reason.from_dict(recorded)
+    assert Reason.from_dict(recorded, stored=True).explanation == "\u200b"
 
 
 # --- the CLI fixture -------------------------------------------------------------------------
