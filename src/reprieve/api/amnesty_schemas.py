@@ -6,11 +6,11 @@ from typing import Annotated
 
 from pydantic import Field
 
-from reprieve.api.schemas import Category, Explanation, Instant, NoNul, Out, SanctionOut, Schema, Slug
+from reprieve.api.schemas import Category, Explanation, Instant, NoNul, NotBlank, Out, SanctionOut, Schema, Slug
 from reprieve.domain.amnesty import MAX_LIST, AmnestyState
 from reprieve.domain.model import SanctionKind, SanctionState
 
-Policy = Annotated[str, Field(min_length=1, max_length=500), NoNul]
+Policy = Annotated[str, Field(min_length=1, max_length=500), NoNul, NotBlank]
 
 
 class AmnestyFilterIn(Schema):

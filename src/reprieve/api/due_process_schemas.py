@@ -19,6 +19,8 @@ from reprieve.api.schemas import (
     Instant,
     Name,
     NoNul,
+    NotBlank,
+    OneLine,
     Out,
     Page,
     SanctionOut,
@@ -32,11 +34,11 @@ from reprieve.domain.reason import AutomatedDecision
 from reprieve.domain.reviews import ReviewOutcome, ReviewState, Risk
 from reprieve.services.violations import VIOLATION_CONTENT_TYPES, VIOLATION_KEYWORDS
 
-LongText = Annotated[str, Field(min_length=1, max_length=10_000), NoNul]
-Statement = Annotated[str, Field(min_length=1, max_length=20_000), NoNul]
+LongText = Annotated[str, Field(min_length=1, max_length=10_000), NoNul, NotBlank]
+Statement = Annotated[str, Field(min_length=1, max_length=20_000), NoNul, NotBlank]
 Tag = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$", examples=["ongoing_violence"])]
-Member = Annotated[str, Field(min_length=1, max_length=200), NoNul]
-ExternalId = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^\S(.*\S)?$"), NoNul]
+Member = Annotated[str, Field(min_length=1, max_length=200), OneLine, NotBlank]
+ExternalId = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^\S(.*\S)?$"), OneLine, NotBlank]
 ViolationContentType = Annotated[
     str, Field(max_length=40, json_schema_extra={"enum": sorted(VIOLATION_CONTENT_TYPES)}), NoNul
 ]
@@ -187,7 +189,7 @@ class AppealAttach(Schema):
 
 
 class DisputeCreate(Schema):
-    body: Annotated[str, Field(min_length=1, max_length=300), NoNul] = Field(
+    body: Annotated[str, Field(min_length=1, max_length=300), NoNul, NotBlank] = Field(
         description="the certified out-of-court dispute settlement body (DSA art. 21)"
     )
     submitted_at: Instant
@@ -266,7 +268,7 @@ class ViolationCreate(Schema):
     id: ExternalId = Field(description="the platform's own violation id: a repeat is answered, not recorded twice")
     platform: Slug
     account: AccountId
-    policy: Annotated[str, Field(min_length=1, max_length=500), NoNul] = Field(
+    policy: Annotated[str, Field(min_length=1, max_length=500), NoNul, NotBlank] = Field(
         description="the platform's rule that was broken"
     )
     severity: Severity

@@ -14,6 +14,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from reprieve.domain.errors import ValidationError as DomainValidationError
 from reprieve.domain.model import PlatformKind, Role, SanctionKind, SanctionState, Status
 from reprieve.domain.reason import CATEGORIES, EEA_COUNTRIES, AutomatedDecision, Ground, Source
+from reprieve.domain.text import check_text
 from reprieve.domain.time import parse_instant
 
 # --- building blocks ---------------------------------------------------------------------
@@ -26,11 +27,19 @@ ACCOUNT_PATH_PATTERN = r"^[^\s/\x00][^\s/\x00]{0,199}$"
 OPAQUE_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 
 
-def _no_nul(value: str) -> str:
-    # PostgreSQL cannot store NUL in text: refuse it here rather than fail in the database.
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    return value
+def _text_rule(*, required: bool, multiline: bool) -> AfterValidator:
+    """The domain's rule for a text (``reprieve.domain.text.check_text``) as a pydantic validator:
+    no control characters (NUL, which PostgreSQL cannot store, among them), and if ``required``
+    not blank once trimmed. The value passes through as given."""
+
+    def check(value: str) -> str:
+        try:
+            check_text(value, field="text", required=required, multiline=multiline)
+        except DomainValidationError as exc:
+            raise ValueError(exc.message.removeprefix("text: ")) from None
+        return value
+
+    return AfterValidator(check)
 
 
 def _valid_instant(value: str) -> str:
@@ -43,16 +52,21 @@ def _valid_instant(value: str) -> str:
     return value
 
 
-NoNul = AfterValidator(_no_nul)
+#: No control characters but tab and line breaks (a multi-line text); blank is allowed.
+NoNul = _text_rule(required=False, multiline=True)
+#: No control characters at all (a name, a code: one line).
+OneLine = _text_rule(required=False, multiline=False)
+#: Not blank once trimmed (spaces, line breaks, NBSP, BOM, zero-width characters): a required text.
+NotBlank = _text_rule(required=True, multiline=True)
 
 Slug = Annotated[str, Field(pattern=SLUG_PATTERN, examples=["facebook"])]
 AccountId = Annotated[str, Field(pattern=ACCOUNT_PATTERN, examples=["DonaldTrump"])]
-Name = Annotated[str, Field(min_length=1, max_length=200), NoNul]
-ShortText = Annotated[str, Field(max_length=200), NoNul]
+Name = Annotated[str, Field(min_length=1, max_length=200), OneLine, NotBlank]
+ShortText = Annotated[str, Field(max_length=200), OneLine]
 GroundText = Annotated[str, Field(max_length=500), NoNul]
-Explanation = Annotated[str, Field(min_length=1, max_length=2000), NoNul]
+Explanation = Annotated[str, Field(min_length=1, max_length=2000), NoNul, NotBlank]
 Facts = Annotated[str, Field(max_length=5000), NoNul]
-Code = Annotated[str, Field(max_length=100), NoNul]
+Code = Annotated[str, Field(max_length=100), OneLine]
 Instant = Annotated[
     str,
     Field(min_length=1, max_length=40, json_schema_extra={"format": "date-time"},

@@ -315,7 +315,7 @@ def sanction_amend(
         from reprieve.domain.time import parse_duration, parse_instant
 
         start = sanctions.get_sanction(db, id, at=now())["starts_at"]
-        new_ends = parse_duration(duration, field="--duration").after(parse_instant(start))
+        new_ends = parse_duration(duration, field="--duration").after(parse_instant(start), field="--duration")
     result = sanctions.amend_sanction(
         db,
         id,

@@ -25,6 +25,7 @@ from reprieve.domain.errors import ForbiddenError, ValidationError
 from reprieve.domain.model import Role, SanctionState, ensure_text, parse_enum
 from reprieve.domain.roles import MODERATING
 from reprieve.domain.sanctions import Sanction
+from reprieve.domain.text import trim
 from reprieve.domain.time import Duration, format_instant
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{1,63}$")
@@ -89,7 +90,7 @@ class Requester:
         unknown = set(data) - {"name", "email", "relation"}
         if unknown:
             raise ValidationError(f"unknown field {sorted(unknown)[0]!r}", field="filed_by")
-        name = ensure_text(data.get("name"), field="filed_by.name", max_length=200).strip()  # type: ignore[arg-type]
+        name = trim(ensure_text(data.get("name"), field="filed_by.name", max_length=200, multiline=False))  # type: ignore[arg-type]
         email = data.get("email")
         if email is not None:
             if not isinstance(email, str) or len(email) > 320 or not _EMAIL.match(email.strip()):

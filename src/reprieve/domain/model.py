@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import TypeVar, cast
 
 from reprieve.domain.errors import ValidationError
+from reprieve.domain.text import check_text
 
 DEFAULT_CAPABILITIES: tuple[str, ...] = (
     "login",
@@ -111,7 +112,16 @@ def ensure_account_id(value: str, *, field: str = "account") -> str:
     return value
 
 
-def ensure_text(value: str, *, field: str, max_length: int, required: bool = True) -> str:
+def ensure_text(
+    value: str, *, field: str, max_length: int, required: bool = True, multiline: bool = True
+) -> str:
+    """A text given to a command (see ``reprieve.domain.text.check_text``): blank counts as
+    missing, so an optional blank text comes back as ``""``; control characters are refused."""
+    return check_text(value, field=field, max_length=max_length, required=required, multiline=multiline)
+
+
+def ensure_stored_text(value: str, *, field: str, max_length: int, required: bool = True) -> str:
+    """A text read back from the database: held to the rules it was recorded under, no more."""
     if not isinstance(value, str):
         raise ValidationError("must be text", field=field)
     if required and not value.strip():

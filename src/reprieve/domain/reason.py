@@ -9,7 +9,7 @@ from enum import StrEnum
 from typing import Any, ClassVar
 
 from reprieve.domain.errors import ValidationError
-from reprieve.domain.model import ensure_text, parse_enum
+from reprieve.domain.model import ensure_stored_text, ensure_text, parse_enum
 
 
 class Ground(StrEnum):
@@ -150,7 +150,9 @@ class Reason:
     ]
 
     @classmethod
-    def from_dict(cls, data: object) -> Reason:
+    def from_dict(cls, data: object, *, stored: bool = False) -> Reason:
+        """A reason as given to a command, or (``stored``) as recorded, held to the rules of then."""
+        text = ensure_stored_text if stored else ensure_text
         if not isinstance(data, dict):
             raise ValidationError("must be an object", field="reason")
         unknown = data.keys() - _REASON_FIELDS
@@ -163,10 +165,10 @@ class Reason:
                 f"{category!r} is not a Transparency Database category (STATEMENT_CATEGORY_...)",
                 field="reason.category",
             )
-        explanation = ensure_text(data.get("explanation"), field="reason.explanation", max_length=2000)  # type: ignore[arg-type]
-        policy = _optional_text(data, "policy", 500)
-        legal = _optional_text(data, "legal_ground", 500)
-        contractual = _optional_text(data, "contractual_ground", 500)
+        explanation = text(data.get("explanation"), field="reason.explanation", max_length=2000)  # type: ignore[arg-type]
+        policy = _optional_text(data, "policy", 500, stored)
+        legal = _optional_text(data, "legal_ground", 500, stored)
+        contractual = _optional_text(data, "contractual_ground", 500, stored)
         if ground is _ILLEGAL_CONTENT and not legal:
             raise ValidationError("is required when the ground is illegal_content", field="reason.legal_ground")
         if ground is _INCOMPATIBLE_CONTENT and not contractual:
@@ -177,8 +179,7 @@ class Reason:
                     field="reason.contractual_ground",
                 )
         keywords = _codes(data, "keywords", _KEYWORD, "KEYWORD_...")
-        facts = data.get("facts", "") or ""
-        ensure_text(facts, field="reason.facts", max_length=5000, required=False)
+        facts = text(data.get("facts", "") or "", field="reason.facts", max_length=5000, required=False)
         source = parse_enum(Source, data.get("source", "voluntary"), field="reason.source")
         territorial = data.get("territorial_scope", []) or []
         if not isinstance(territorial, list) or not _all_in(EEA_COUNTRIES, territorial):
@@ -241,11 +242,14 @@ def _all_in(allowed: frozenset[str], values: list[Any]) -> bool:
         return False
 
 
-def _optional_text(data: dict[str, Any], key: str, max_length: int) -> str | None:
+def _optional_text(data: dict[str, Any], key: str, max_length: int, stored: bool = False) -> str | None:
+    """An optional text of the reason: absent, empty or blank (once trimmed) is None."""
     value = data.get(key)
     if value is None or value == "":
         return None
-    return ensure_text(value, field=f"reason.{key}", max_length=max_length)
+    if stored:
+        return ensure_stored_text(value, field=f"reason.{key}", max_length=max_length)
+    return ensure_text(value, field=f"reason.{key}", max_length=max_length, required=False) or None
 
 
 def _codes(data: dict[str, Any], key: str, pattern: re.Pattern[str], example: str) -> tuple[str, ...]:

@@ -16,6 +16,7 @@ from enum import StrEnum
 from reprieve.domain.errors import ConflictError, ForbiddenError, ValidationError
 from reprieve.domain.model import SanctionKind, ensure_text
 from reprieve.domain.sanctions import UNSET, Sanction, Unset
+from reprieve.domain.text import trim
 from reprieve.domain.time import format_instant
 
 MAX_PANEL = 25
@@ -54,8 +55,7 @@ def ensure_panel(panel: object) -> tuple[str, ...]:
         raise ValidationError(f"at most {MAX_PANEL} reviewers", field="panel")
     names: list[str] = []
     for member in panel:
-        ensure_text(member, field="panel", max_length=200)
-        name = member.strip()
+        name = trim(ensure_text(member, field="panel", max_length=200, multiline=False))
         if name in names:
             raise ValidationError(f"{name!r} is named twice", field="panel")
         names.append(name)

@@ -18,10 +18,23 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 #: Microseconds of 9999-12-31T23:59:59.999999Z + 1: later than any instant a datetime can hold.
 END_OF_TIME = 253402300800000000
 
+_SHORT_YEAR = re.compile(r"^\d{1,3}-\d\d-\d\dT")
+_OUT_OF_RANGE = "{} is out of the range of instants (0001-01-01 to 9999-12-31 in UTC)"
+
+#: The longest exact part of a duration, in days (about 10,000 years): longer than any term.
+MAX_DURATION_DAYS = 3_650_000
+#: A duration component of more digits than this is longer than any term whatever its unit.
+_MAX_DIGITS = 18
+
 _DURATION = re.compile(
     r"^P(?!$)(?:(?P<years>\d+)Y)?(?:(?P<months>\d+)M)?(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
     r"(?:T(?=\d)(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+)S)?)?$"
 )
+
+
+def _shown(value: str) -> str:
+    """``value`` quoted for a message, cut short if it is long."""
+    return repr(value) if len(value) <= 40 else repr(value[:37] + "...")
 
 
 def parse_instant(value: str | datetime, *, field: str = "instant") -> datetime:
@@ -29,14 +42,22 @@ def parse_instant(value: str | datetime, *, field: str = "instant") -> datetime:
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise ValidationError("an instant needs a time zone offset, e.g. Z", field=field)
-        return value.astimezone(UTC)
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:
+            raise ValidationError(_OUT_OF_RANGE.format(value.isoformat()), field=field) from None
     if not isinstance(value, str):
         raise ValidationError(f"{value!r} is not an RFC 3339 instant such as 2021-01-07T00:00:00Z", field=field)
     text = value.strip()
     if not text:
         raise ValidationError("empty instant", field=field)
+    if len(text) > 64:
+        raise ValidationError("is not an RFC 3339 instant such as 2021-01-07T00:00:00Z", field=field)
     if text[-1] == "z":  # RFC 3339 allows a lower-case z, which fromisoformat does not read
         text = text[:-1] + "Z"
+    if _SHORT_YEAR.match(text):  # format_instant writes years before 1000 unpadded: read them back
+        year, _, rest = text.partition("-")
+        text = f"{year.zfill(4)}-{rest}"
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
@@ -49,7 +70,10 @@ def parse_instant(value: str | datetime, *, field: str = "instant") -> datetime:
         raise ValidationError(
             f"{value!r} has no time zone offset; write it as e.g. {text}Z", field=field
         )
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:59:59-23:59 is past year 9999 in UTC
+        raise ValidationError(_OUT_OF_RANGE.format(_shown(value)), field=field) from None
 
 
 def format_instant(value: datetime | None) -> str | None:
@@ -81,8 +105,9 @@ class Duration:
     months: int = 0
     exact: timedelta = timedelta(0)
 
-    def after(self, start: datetime) -> datetime:
-        """The instant this duration after ``start`` (end-of-month days are clamped)."""
+    def after(self, start: datetime, *, field: str | None = None) -> datetime:
+        """The instant this duration after ``start`` (end-of-month days are clamped); past year
+        9999 it is a ValidationError naming ``field``."""
         try:
             shifted = start
             if self.years or self.months:
@@ -93,7 +118,7 @@ class Duration:
                 shifted = start.replace(year=year, month=month, day=day)
             return shifted + self.exact
         except (ValueError, OverflowError):
-            raise ValidationError(f"{self.text} after {format_instant(start)} is out of range") from None
+            raise ValidationError(f"{self.text} after {format_instant(start)} is out of range", field=field) from None
 
     def __str__(self) -> str:
         return self.text
@@ -114,18 +139,19 @@ def _parse_duration_text(value: str, field: str) -> Duration:
     match = _DURATION.match(value.strip().upper())
     if match is None:
         raise ValidationError(
-            f"{value!r} is not an ISO 8601 duration such as P2Y, P30D or PT48H", field=field
+            f"{_shown(value)} is not an ISO 8601 duration such as P2Y, P30D or PT48H", field=field
         )
-    parts = {k: int(v) if v else 0 for k, v in match.groupdict().items()}
-    exact = timedelta(
-        weeks=parts["weeks"],
-        days=parts["days"],
-        hours=parts["hours"],
-        minutes=parts["minutes"],
-        seconds=parts["seconds"],
+    too_long = ValidationError(f"{_shown(value)} is longer than any term Reprieve can hold", field=field)
+    groups = match.groupdict()
+    if any(v is not None and len(v.lstrip("0")) > _MAX_DIGITS for v in groups.values()):
+        raise too_long  # before int(): no huge numbers, and no timedelta that overflows
+    parts = {k: int(v.lstrip("0") or "0") if v else 0 for k, v in groups.items()}
+    seconds = (
+        (parts["weeks"] * 7 + parts["days"]) * 86_400 + parts["hours"] * 3600 + parts["minutes"] * 60 + parts["seconds"]
     )
-    if parts["years"] > 9999 or exact.days > 3_650_000:
-        raise ValidationError(f"{value!r} is longer than any term Reprieve can hold", field=field)
+    if parts["years"] > 9999 or parts["months"] > 9999 * 12 or seconds // 86_400 > MAX_DURATION_DAYS:
+        raise too_long
+    exact = timedelta(seconds=seconds)
     duration = Duration(value.strip().upper(), parts["years"], parts["months"], exact)
     if duration.years == 0 and duration.months == 0 and not exact:
         raise ValidationError(f"{value!r} is a zero duration", field=field)

@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 import orjson
 
 from reprieve.domain.sanctions import ChangeType, Sanction
+from reprieve.domain.text import trim
 from reprieve.domain.time import parse_instant, to_micros
 from reprieve.dsa import enums
 from reprieve.dsa.validate import PUID, PUID_MAX
@@ -249,7 +250,8 @@ def batches(statements: Iterable[T], size: int = BATCH_LIMIT) -> Iterator[list[T
 
 def csv_row(statement: Mapping[str, Any], platform_name: str) -> list[str]:
     """A statement as a row of the daily-dump layout: arrays as JSON lists, dates as the dumps
-    print them, line breaks folded to spaces; ``uuid`` and ``created_at`` are the database's to give."""
+    print them, line breaks folded to spaces, texts trimmed at either end; ``uuid`` and
+    ``created_at`` are the database's to give."""
     row = list(_EMPTY_ROW)
     for field, value in statement.items():
         where = _WHERE.get(field)
@@ -259,7 +261,7 @@ def csv_row(statement: Mapping[str, Any], platform_name: str) -> list[str]:
         if how is _TEXT:
             if "\n" in value or "\r" in value:
                 value = value.replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
-            row[position] = value
+            row[position] = trim(value)  # the dumps trim each text, as the database trims its input
         elif how is _ARRAY:
             row[position] = _json_list(tuple(value))
         else:

@@ -17,6 +17,7 @@ from functools import lru_cache
 from typing import Any
 
 from reprieve.domain.errors import ValidationError
+from reprieve.domain.text import is_blank
 from reprieve.dsa import enums
 
 PUID = re.compile(r"^[a-zA-Z0-9_-]+$")
@@ -185,7 +186,7 @@ def _value_checks(statement: Mapping[str, Any]) -> list[Problem]:
             if end is not None and application is not None and end < application:
                 add(Problem(field, "must be on or after application_date"))
     facts = get("decision_facts")
-    if not facts:
+    if not facts or (isinstance(facts, str) and is_blank(facts)):
         add(Problem("decision_facts", "is required"))
     elif not isinstance(facts, str) or len(facts) > 5000:
         _max(out, statement, "decision_facts", 5000)
@@ -230,7 +231,7 @@ def _enum_list(out: list[Problem], field: str, value: Any, allowed: frozenset[st
 
 def _other(out: list[Problem], statement: Mapping[str, Any], field: str, required: bool) -> None:
     value = statement.get(field)
-    if required and not value:
+    if required and (not value or (isinstance(value, str) and is_blank(value))):
         out.append(Problem(field, "is required when the _OTHER value is chosen"))
     elif required:  # without the _OTHER value the database drops the field (exclude_unless)
         _max(out, statement, field, 500)
@@ -239,7 +240,7 @@ def _other(out: list[Problem], statement: Mapping[str, Any], field: str, require
 def _conditional(out: list[Problem], statement: Mapping[str, Any], field: str, max_length: int, when: str) -> None:
     """A field the ground requires; under the other ground the database drops it (exclude_unless)."""
     value = statement.get(field)
-    if not value:
+    if not value or (isinstance(value, str) and is_blank(value)):  # the database trims, then requires
         out.append(Problem(field, f"is required when {when}"))
     elif not isinstance(value, str) or len(value) > max_length:
         _max(out, statement, field, max_length)

@@ -29,7 +29,7 @@ from reprieve.store.uow import UnitOfWork
 
 def create_operator(db: Database, *, id: str, name: str, actor: str, now: datetime) -> dict[str, Any]:
     ensure_slug(id, field="id")
-    ensure_text(name, field="name", max_length=200)
+    ensure_text(name, field="name", max_length=200, multiline=False)
     with UnitOfWork(db, actor=actor, now=now) as uow:
         if queries.operator_row(uow.conn, id) is not None:
             raise ConflictError(f"operator {id!r} already exists")
@@ -64,7 +64,7 @@ def create_platform(
     now: datetime,
 ) -> dict[str, Any]:
     ensure_slug(id, field="id")
-    ensure_text(name, field="name", max_length=200)
+    ensure_text(name, field="name", max_length=200, multiline=False)
     platform_kind = parse_enum(PlatformKind, kind, field="kind")
     caps = ensure_capabilities(list(capabilities) if capabilities is not None else list(DEFAULT_CAPABILITIES))
     policy_object = resolve_policy(policy, caps)
@@ -159,7 +159,7 @@ def put_account(
 ) -> tuple[dict[str, Any], bool]:
     """Create the account, or update its display name; returns (account, created)."""
     if display_name is not None:
-        ensure_text(display_name, field="display_name", max_length=200, required=False)
+        ensure_text(display_name, field="display_name", max_length=200, required=False, multiline=False)
     with UnitOfWork(db, actor=actor, now=now) as uow:
         platform = require_platform(db, uow.conn, ref.platform)
         existing = queries.account_row(uow.conn, ref)

@@ -38,10 +38,19 @@ def active_by_kind_and_platform(
         return [{"platform": p, "kind": k, "count": int(n)} for p, k, n in conn.execute(query)]
 
 
+#: Month indexes (year * 12 + month - 1) of January 0001 and December 9999, the first and last a datetime holds.
+_FIRST_MONTH, _LAST_MONTH = 12, 9999 * 12 + 11
+
+
 def month_starts(until: datetime, months: int) -> list[datetime]:
-    """The first instants of the ``months`` calendar months ending with ``until``'s, then of the next."""
-    index = until.year * 12 + until.month - 1 - (months - 1)
-    return [datetime(i // 12, i % 12 + 1, 1, tzinfo=UTC) for i in range(index, index + months + 1)]
+    """The first instants of the ``months`` calendar months ending with ``until``'s, then of the next;
+    fewer near year 1, and past December 9999 the last instant a datetime holds."""
+    end = until.year * 12 + until.month - 1
+    index = max(_FIRST_MONTH, end - (months - 1))
+    return [
+        datetime(i // 12, i % 12 + 1, 1, tzinfo=UTC) if i <= _LAST_MONTH else datetime.max.replace(tzinfo=UTC)
+        for i in range(index, end + 2)
+    ]
 
 
 def monthly_activity(

@@ -137,7 +137,7 @@ def probation_event(
     ladder = ladder_from_data(ladder_data, path="probation.ladder", capabilities=capabilities)
     if ladder.is_empty:
         raise ValidationError("a probation ladder needs at least one step", field="probation.ladder")
-    until = duration.after(starts_at)
+    until = duration.after(starts_at, field="probation.duration")
     data = {
         "id": new_id("prb", uow.now),
         "operator": sanction.operator,

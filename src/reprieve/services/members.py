@@ -149,7 +149,7 @@ def create_member(
 ) -> dict[str, Any]:
     """Create a member; ConflictError if the e-mail is taken."""
     address = normalise_email(email)
-    ensure_text(name, field="name", max_length=200)
+    ensure_text(name, field="name", max_length=200, multiline=False)
     member_role = parse_enum(Role, role, field="role")
     if member_role not in MEMBER_ROLES:
         raise ValidationError(f"a member cannot have the role {member_role.value!r}", field="role")

@@ -174,14 +174,14 @@ def _prepare(
     if c.ends_at is not None:
         ends_at = parse_instant(c.ends_at, field="ends_at")
     elif c.duration is not None:
-        ends_at = parse_duration(c.duration, field="duration").after(starts_at)
+        ends_at = parse_duration(c.duration, field="duration").after(starts_at, field="duration")
     if c.review_at is not None and c.review_after is not None:
         raise ValidationError("give review_at or review_after, not both", field="review_at")
     review_at = None
     if c.review_at is not None:
         review_at = parse_instant(c.review_at, field="review_at")
     elif c.review_after is not None:
-        review_at = parse_duration(c.review_after, field="review_after").after(starts_at)
+        review_at = parse_duration(c.review_after, field="review_after").after(starts_at, field="review_after")
     denies = tuple(dict.fromkeys(c.denies))
     ensure_term(kind, starts_at, ends_at, denies, scope)
     scope_ids = tuple(p.id for p in scope)

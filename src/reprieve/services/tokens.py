@@ -120,7 +120,7 @@ def create_token(
     expires_at: str | None = None, actor: str, now: datetime,
 ) -> dict[str, Any]:
     """Create a token; the answer holds the secret, which is never shown again."""
-    ensure_text(name, field="name", max_length=200)
+    ensure_text(name, field="name", max_length=200, multiline=False)
     token_role = parse_enum(Role, role, field="role")
     if token_role is Role.INSTANCE_ADMIN and operator is not None:
         raise ValidationError("an instance-admin token belongs to no operator", field="operator")
@@ -128,7 +128,7 @@ def create_token(
         raise ValidationError(f"a {token_role} token belongs to an operator", field="operator")
     expiry = None
     if expires_in is not None:
-        expiry = parse_duration(expires_in, field="expires_in").after(now)
+        expiry = parse_duration(expires_in, field="expires_in").after(now, field="expires_in")
     elif expires_at is not None:
         expiry = parse_instant(expires_at, field="expires_at")
         if expiry <= now:

@@ -163,13 +163,13 @@ def check_violation(report: RecordViolation, *, now: datetime) -> CheckedViolati
         raise ValidationError(
             f"{report.category!r} is not a Transparency Database category (STATEMENT_CATEGORY_...)", field="category"
         )
-    ensure_text(report.facts, field="facts", max_length=5000, required=False)
+    facts = ensure_text(report.facts, field="facts", max_length=5000, required=False)  # blank: none
     occurred = parse_instant(report.occurred_at, field="occurred_at") if report.occurred_at is not None else now
     if occurred > now:
         raise ValidationError("a violation cannot occur in the future", field="occurred_at")
     given_automation = Automation.from_dict(report.automated) if report.automated is not None else None
     return CheckedViolation(
-        external_id, ref, rule, severity, report.category, report.facts, occurred, given_automation,
+        external_id, ref, rule, severity, report.category, facts, occurred, given_automation,
         _content(report, occurred),
     )
 

@@ -100,7 +100,7 @@ def sanction_from_row(row: Any) -> Sanction:
         subject=AccountRef(row["subject_platform"], row["subject_account"]),
         scope=(),
         starts_at=from_micros(row["starts_at"]),
-        reason=Reason.from_dict(reason),
+        reason=Reason.from_dict(reason, stored=True),
         automated=Automation.from_dict(json.loads(row["automated"])),
         changes=[Change.from_dict(c) for c in json.loads(row["changes"])],
     )

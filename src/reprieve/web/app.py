@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -40,7 +40,22 @@ def _is_page(request: Request) -> bool:
 
 
 def error_page(request: Request, status: int, message: str) -> Response:
-    return render(request, "error.html", status_code=status, status=status, message=message)
+    return render(request, "error.html", status_code=status, status=status, message=message,
+                  back_to_form=form_page(request))
+
+
+def form_page(request: Request) -> str | None:
+    """After a refused form (a POST), the console page it was sent from, for a link back to it that
+    keeps what was typed (the browser's own back, see console.js); None if not a page of this console."""
+    if request.method != "POST":
+        return None
+    referer = urlsplit(request.headers.get("referer") or "")
+    path = referer.path
+    if referer.netloc != request.url.netloc or not path.startswith("/console") or "//" in path:
+        return None
+    if path.startswith("/console/sign-") or len(path) + len(referer.query) > 1000:
+        return None
+    return path + (f"?{referer.query}" if referer.query else "")
 
 
 def mount_console(app: FastAPI) -> None:

@@ -30,6 +30,7 @@ from starlette.responses import HTMLResponse
 
 from reprieve.domain.appeals import AppealKind, Relation, Requester
 from reprieve.domain.errors import ConflictError, NotFoundError, ValidationError
+from reprieve.domain.text import is_blank
 from reprieve.domain.time import format_instant, parse_instant
 from reprieve.services import appeal_codes, appeals
 from reprieve.services.due_process import Caller
@@ -131,7 +132,7 @@ class AppealForm:
             found["code"] = "public.error.code.required"
         if self.kind not in {k.value for k in AppealKind}:
             found["kind"] = "public.error.kind.required"
-        if not self.name:
+        if is_blank(self.name):
             found["name"] = "public.error.name.required"
         elif len(self.name) > NAME_MAX:
             found["name"] = "public.error.name.too_long"
@@ -141,7 +142,7 @@ class AppealForm:
             found["email"] = "public.error.email.format"
         if self.relation not in {r.value for r in Relation}:
             found["relation"] = "public.error.relation.required"
-        if not self.statement.strip():
+        if is_blank(self.statement):
             found["statement"] = "public.error.statement.required"
         elif len(self.statement) > STATEMENT_MAX:
             found["statement"] = "public.error.statement.too_long"

@@ -64,7 +64,7 @@ def page_instant(request: Request) -> datetime | None:
         return parse_page_instant(request.query_params.get("at"))
     except ValidationError:
         raise
-    except ValueError:  # pragma: no cover - parse_instant raises ValidationError
+    except (ValueError, OverflowError):  # pragma: no cover - parse_instant raises ValidationError
         raise ValidationError("not an instant", field="at") from None
 
 

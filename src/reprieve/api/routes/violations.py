@@ -30,10 +30,11 @@ from reprieve.api.middleware import DEFAULT_MAX_BODY_BYTES
 from reprieve.api.observability.middleware import OPERATOR
 from reprieve.api.problems import problem_for, problem_responses
 from reprieve.api.routes.reviews import caller_of
-from reprieve.domain.errors import ForbiddenError, ReprieveError
+from reprieve.domain.errors import ForbiddenError, ReprieveError, ValidationError
 from reprieve.domain.model import Role
 from reprieve.domain.policy import Severity
 from reprieve.domain.roles import admitted
+from reprieve.domain.text import check_text
 from reprieve.services import violations
 from reprieve.services.group_commit import GroupCommitter
 from reprieve.services.tokens import Principal, authenticate, remembered_principal
@@ -215,13 +216,13 @@ def _report(body: bytes) -> violations.RecordViolation:
     facts = data.get("facts", "")
     occurred_at = data.get("occurred_at")
     if not (
-        type(id_) is str and _EXTERNAL_ID.fullmatch(id_)
+        type(id_) is str and _EXTERNAL_ID.fullmatch(id_) and _text_ok(id_, required=True, multiline=False)
         and type(platform) is str and _SLUG.fullmatch(platform)
         and type(account) is str and _ACCOUNT.fullmatch(account)
-        and type(policy) is str and 0 < len(policy) <= 500 and "\x00" not in policy
+        and type(policy) is str and 0 < len(policy) <= 500 and _text_ok(policy, required=True)
         and type(severity) is str and severity in _SEVERITIES
         and type(category) is str and len(category) <= 80
-        and type(facts) is str and len(facts) <= 5000 and "\x00" not in facts
+        and type(facts) is str and len(facts) <= 5000 and _text_ok(facts, required=False)
         and (occurred_at is None or (type(occurred_at) is str and 0 < len(occurred_at) <= 40
                                      and "\x00" not in occurred_at))
     ):
@@ -235,6 +236,15 @@ def _report(body: bytes) -> violations.RecordViolation:
         facts=facts, occurred_at=occurred_at, content_type=lists[0], content_date=content_date, keywords=lists[1],
         territorial_scope=lists[2],
     )
+
+
+def _text_ok(value: str, *, required: bool, multiline: bool = True) -> bool:
+    """Whether the schema's text rule (``reprieve.domain.text``) lets ``value`` through."""
+    try:
+        check_text(value, field="text", required=required, multiline=multiline)
+    except ValidationError:
+        return False
+    return True
 
 
 def _codes(value: Any, most: int, longest: int) -> list[str] | None:

@@ -39,7 +39,15 @@
     select.addEventListener("change", function () { if (select.form) { select.form.requestSubmit(); } });
   }
 
+  // A refused form's error page: back to the form as it was typed (the browser keeps it), not reloaded.
+  function setUpHistoryBack(link) {
+    link.addEventListener("click", function (event) {
+      if (window.history.length > 1) { event.preventDefault(); window.history.back(); }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("a[data-history-back]"), setUpHistoryBack);
     Array.prototype.forEach.call(document.querySelectorAll("table[data-keyboard-list]"), setUpKeyboardList);
     Array.prototype.forEach.call(document.querySelectorAll("input[data-confirm-count]"), setUpTypedConfirmation);
     Array.prototype.forEach.call(document.querySelectorAll("select[data-auto-submit]"), setUpAutoSubmit);

@@ -14,6 +14,7 @@ from reprieve.domain.amnesty import AmnestyState
 from reprieve.domain.errors import ConflictError, ValidationError
 from reprieve.domain.model import SanctionKind
 from reprieve.domain.reason import CATEGORIES
+from reprieve.domain.text import is_blank, trim
 from reprieve.services import amnesty, catalogue
 from reprieve.web.auth import Desk, ModeratorDesk, Signed
 from reprieve.web.rendering import render
@@ -39,7 +40,7 @@ def operator_of(desk: Desk, fields: ImmutableMultiDict[str, Any]) -> str:
 
 def filter_of(fields: ImmutableMultiDict[str, Any]) -> dict[str, Any]:
     """The amnesty's filter, as the wizard's fields give it (the same names at every step)."""
-    policies = [p.strip() for p in text(fields, "exclude_policies", max_length=2000).split(",") if p.strip()]
+    policies = [trim(p) for p in text(fields, "exclude_policies", max_length=2000).split(",") if not is_blank(p)]
     return {
         "platforms": values(fields, "platforms") or None,
         "kinds": values(fields, "kinds") or None,

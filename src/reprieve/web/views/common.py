@@ -11,6 +11,7 @@ from starlette.responses import RedirectResponse
 
 from reprieve.domain.errors import ValidationError
 from reprieve.domain.model import Role
+from reprieve.domain.text import is_blank, refuse_controls, trim
 from reprieve.services.due_process import Caller
 from reprieve.web.auth import Desk
 from reprieve.web.security import apply_cookies
@@ -31,7 +32,10 @@ async def form_of(request: Request) -> FormData:
     return await request.form()
 
 
-def text(form: ImmutableMultiDict[str, Any], name: str, *, max_length: int = 10_000) -> str:
+def text(form: ImmutableMultiDict[str, Any], name: str, *, max_length: int = 10_000, multiline: bool = True) -> str:
+    """A form field, trimmed as the Transparency Database trims (blank is ``""``, i.e. missing);
+    control characters (NUL among them) are refused as on the API, tab and line breaks only in a
+    ``multiline`` field."""
     value = form.get(name)
     if value is None:
         return ""
@@ -39,7 +43,7 @@ def text(form: ImmutableMultiDict[str, Any], name: str, *, max_length: int = 10_
         raise ValidationError("must be text", field=name)
     if len(value) > max_length:
         raise ValidationError(f"at most {max_length} characters", field=name)
-    return value.strip()
+    return trim(refuse_controls(value, field=name, multiline=multiline))
 
 
 def optional(form: ImmutableMultiDict[str, Any], name: str, *, max_length: int = 10_000) -> str | None:
@@ -47,7 +51,9 @@ def optional(form: ImmutableMultiDict[str, Any], name: str, *, max_length: int =
 
 
 def values(form: ImmutableMultiDict[str, Any], name: str) -> list[str]:
-    return [v.strip() for v in form.getlist(name) if isinstance(v, str) and v.strip()]
+    """The non-blank values of a repeated field, trimmed; a control character is refused."""
+    given = [v for v in form.getlist(name) if isinstance(v, str)]
+    return [trim(v) for v in given if not is_blank(refuse_controls(v, field=name, multiline=False))]
 
 
 def require_confirmation(form: ImmutableMultiDict[str, Any]) -> None:

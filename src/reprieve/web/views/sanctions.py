@@ -13,6 +13,7 @@ from reprieve.domain.errors import PreconditionFailedError, ReprieveError, Valid
 from reprieve.domain.model import AccountRef, Role, SanctionKind, SanctionState
 from reprieve.domain.reason import CATEGORIES, Ground, Source
 from reprieve.domain.sanctions import UNSET
+from reprieve.domain.text import is_blank, trim
 from reprieve.services import catalogue, reviews, sanctions, transparency
 from reprieve.store.queries import SanctionFilter
 from reprieve.web.auth import Desk, ModeratorDesk, Signed
@@ -201,7 +202,7 @@ async def lift(request: Request, desk: ModeratorDesk, sanction_id: SanctionId) -
 async def open_review(request: Request, desk: ModeratorDesk, sanction_id: SanctionId) -> Response:
     form = await form_of(request)
     require_confirmation(form)
-    panel = [name.strip() for name in text(form, "panel", max_length=2000).split(",") if name.strip()]
+    panel = [trim(name) for name in text(form, "panel", max_length=2000).split(",") if not is_blank(name)]
     review = reviews.open_review(
         desk.db, sanction_id, panel=panel, reason=text(form, "reason", max_length=2000),
         caller=caller_of(desk), now=desk.now, operators=desk.tenant.operators,
