@@ -149,7 +149,8 @@ def test_every_spelling_of_an_internal_address_is_refused_at_registration(world:
     for url in ("http://8.8.8.8:8799/a\r\nX-Injected: yes", "http://8.8.8.8/a\nb", "http://8.8.8.8/a b",
                 "http://8.8.8.8/a\tb", "http://8.8.8.8/a\x7f", "http://8.8.8.8/caf\u00e9"):
         answer = register(world, url)
-        assert answer.status_code == 422 and answer.json()["errors"][0]["field"] == "url", (url, answer.text)
+        field = answer.json()["errors"][0]["field"]  # the schema's check of text, or the URL's own
+        assert answer.status_code == 422 and field in ("url", "body.url"), (url, answer.text)
     assert world.client.get("/v1/webhooks", headers=world.headers["admin"]).json()["items"] == []
     for url in PUBLIC:
         assert register(world, url).status_code == 201, url
