@@ -63,8 +63,8 @@ def test_a_sanction_told_from_creation_to_lift(cli: Cli) -> None:
     assert "appeal" not in standing["denies"] and "post" in standing["denies"]
     assert cli.json("standing", "instagram/realdonaldtrump", "--at", "2023-02-01")["status"] == "good"
 
-    denied = cli.ok("check", "facebook/DonaldTrump", "post", "--at", "2022-01-01T00:00:00Z")
-    assert denied.startswith("denied:") and sid in denied
+    code, denied, _ = cli.run("check", "facebook/DonaldTrump", "post", "--at", "2022-01-01T00:00:00Z")
+    assert code == 1 and denied.startswith("denied:") and sid in denied  # exit status 1: denied
     assert cli.ok("check", "facebook/DonaldTrump", "appeal", "--at", "2022-01-01T00:00:00Z").startswith("allowed")
 
     table = cli.ok("sanction", "list", "--account", "facebook/DonaldTrump", "--at", "2022-01-01T00:00:00Z")

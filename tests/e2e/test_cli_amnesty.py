@@ -31,7 +31,7 @@ def test_an_amnesty_from_the_command_line(database_url: str, capsys: pytest.Capt
 
     code, out, err = cli.run("amnesty", "create", "--operator", "x", "--kinds", "suspension",
                              "--exclude-categories", "STATEMENT_CATEGORY_VIOLENCE", "--reason", "General amnesty",
-                             "--batch-size", "2")
+                             "--batch-size", "2", "--yes")
     assert code == 0, err
     assert "lifting [" in err and "3/3" in err  # the progress bar, on stderr
     assert "completed" in out
@@ -41,9 +41,9 @@ def test_an_amnesty_from_the_command_line(database_url: str, capsys: pytest.Capt
     assert [cli.json("sanction", "show", i)["state"] for i in ids] == ["lifted"] * 3 + ["active"]
     assert cli.json("amnesty", "list")["items"][0]["id"] == amnesty_id
 
-    reverted = cli.json("amnesty", "revert", amnesty_id, "--reason", "Undone")
+    reverted = cli.json("amnesty", "revert", amnesty_id, "--reason", "Undone", "--yes")
     assert reverted["state"] == "reverted" and reverted["revert"]["restored"] == 3
-    assert "only a completed amnesty" in cli.fails("amnesty", "revert", amnesty_id, "--reason", "again")
+    assert "only a completed amnesty" in cli.fails("amnesty", "revert", amnesty_id, "--reason", "again", "--yes")
     assert cli.json("amnesty", "resume", amnesty_id)["state"] == "reverted"  # nothing left to do
 
 

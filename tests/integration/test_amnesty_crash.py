@@ -78,7 +78,7 @@ def test_an_amnesty_killed_half_way_is_resumed_to_the_state_of_an_uninterrupted_
         seq_before = eventlog.head(conn)[0]
     process = cli(database_url, "create", "--operator", "meta", "--kinds", "suspension,termination,restriction",
                   "--exclude-categories", "STATEMENT_CATEGORY_VIOLENCE", "--reason", "General amnesty",
-                  "--effective-at", "2024-06-01T12:00:00Z", "--batch-size", "2000", "--json")
+                  "--effective-at", "2024-06-01T12:00:00Z", "--batch-size", "2000", "--json", "--yes")
     try:
         wait_until(lambda: process.poll() is not None or processed(db) >= KILL_AFTER, timeout=300,
                    what="the amnesty to get going")

@@ -186,7 +186,7 @@ def test_the_loop_survives_a_failed_cycle_and_stops_when_asked(
 
         class Watch(logging.Handler):
             def emit(self, record: logging.LogRecord) -> None:
-                if record.getMessage().startswith("worker cycle:"):
+                if record.getMessage() == "worker cycle":
                     busy.set()
 
         handler = Watch()

@@ -16,7 +16,7 @@ from reprieve.cli import members as member_commands
 from reprieve.cli import secrets as secret_commands
 from reprieve.cli import webhooks as webhook_commands
 from reprieve.cli import worker as worker_commands
-from reprieve.cli.context import OPENED, app
+from reprieve.cli.context import OPENED, app, near_miss
 from reprieve.domain.errors import ReprieveError
 
 try:  # recent Typer releases carry their own copy of click
@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         result = command.main(args=args or ["--help"], prog_name="reprieve", standalone_mode=False)
     except ReprieveError as exc:
-        sys.stderr.write(f"error: {exc.message}\n")
+        sys.stderr.write(f"error: {exc.message}{near_miss(exc.message)}\n")
         raise SystemExit(1) from None
     except click_errors.NoArgsIsHelpError as exc:
         typer.echo(exc.ctx.get_help() if exc.ctx else str(exc))

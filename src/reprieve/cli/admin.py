@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from reprieve.cli.context import JSON, actor, now, state
+from reprieve.cli.context import JSON, actor, next_page_hint, now, state
 from reprieve.cli.output import emit_json, record, table
 from reprieve.domain.errors import ValidationError
 from reprieve.services import audit, tokens, webhooks
@@ -39,13 +39,24 @@ def migrate_command(ctx: typer.Context) -> None:
 
 def events_command(
     ctx: typer.Context,
-    after: int = typer.Option(0, help="Only events with a greater seq"),
+    cursor: int = typer.Option(None, "--cursor", min=0, help="The next page: only events with a greater seq"),
+    after: int = typer.Option(None, "--after", min=0, hidden=True),  # the former name of --cursor
+    latest: bool = typer.Option(False, "--latest", help="The newest events instead, newest first"),
     limit: int = typer.Option(50, help="1 to 1000"),
     operator: str = typer.Option(None),
     as_json: bool = JSON,
 ) -> None:
-    """The audit log, oldest first."""
-    page = audit.list_events(state(ctx).db(), after=after, limit=limit, operator=operator)
+    """The audit log, oldest first (--cursor for the next page); --latest for the newest events."""
+    if cursor is not None and after is not None:
+        raise ValidationError("give --cursor only (--after is its former name)", field="--cursor")
+    start = cursor if cursor is not None else after
+    if latest and start is not None:
+        raise ValidationError("--latest lists the newest events: it takes no --cursor", field="--latest")
+    db = state(ctx).db()
+    if latest:
+        page = audit.latest_events(db, limit=limit, operator=operator)
+    else:
+        page = audit.list_events(db, after=start or 0, limit=limit, operator=operator)
     if as_json:
         emit_json(page)
         return
@@ -62,8 +73,7 @@ def events_command(
             ("about", "subject"),
         ],
     )
-    if page["next_cursor"]:
-        typer.echo(f"more: --after {page['next_cursor']}")
+    next_page_hint(page)
 
 
 def _subject_of(data: dict[str, object]) -> str:

@@ -11,7 +11,7 @@ from typer.core import TyperGroup
 
 from reprieve.cli.context import JSON, now, state
 from reprieve.cli.due_process import caller, split
-from reprieve.cli.output import emit_json, record, table
+from reprieve.cli.output import confirm, emit_json, record, table
 from reprieve.domain.errors import ValidationError
 from reprieve.services import amnesty
 
@@ -46,6 +46,9 @@ SHOWN = ("id", "operator", "state", "effective_at", "matched", "processed", "lif
          "eta_seconds", "started_at", "finished_at", "reason", "error")
 BATCH = typer.Option(amnesty.BATCH_SIZE, "--batch-size", help="Sanctions per transaction")
 QUIET = typer.Option(False, "--quiet", help="No progress bar")
+YES = typer.Option(
+    False, "--yes", "-y", help="Do it without asking (needed without a terminal: in CI or a script)"
+)
 
 
 class ProgressBar:
@@ -81,9 +84,9 @@ def _show(result: dict[str, Any], as_json: bool) -> None:
     if as_json:
         emit_json(result)
         return
-    record(result, SHOWN)
-    if result["revert"]:
-        record({f"revert.{k}": v for k, v in result["revert"].items()})
+    revert = result.get("revert")
+    keys = [*SHOWN, *(f"revert.{k}" for k in revert)] if revert else list(SHOWN)
+    record(result, keys)
 
 
 @amnesty_app.command("create")
@@ -100,11 +103,16 @@ def create(
     effective_at: str = typer.Option(None, help="When the lifts take effect (default: now)"),
     dry_run: bool = typer.Option(False, "--dry-run", help="Count and show a sample of 20; change nothing"),
     detach: bool = typer.Option(False, "--detach", help="Record it and return; `amnesty resume` runs it"),
+    yes: bool = YES,
     batch_size: int = BATCH,
     quiet: bool = QUIET,
     as_json: bool = JSON,
 ) -> None:
-    """Lift every matching sanction of an operator, in batches, with a progress bar on stderr."""
+    """Lift every matching sanction of an operator, in batches, with a progress bar on stderr.
+
+    Without --dry-run it shows the count and asks before lifting (on a terminal); without a
+    terminal it needs --yes.
+    """
     db = state(ctx).db()
     fields: dict[str, Any] = {
         "operator": operator, "platforms": split(platforms), "kinds": split(kinds), "states": split(states),
@@ -123,6 +131,8 @@ def create(
         return
     if reason is None:
         raise ValidationError("give --reason (or --dry-run)", field="--reason")
+    matched = amnesty.preview(db, **fields)["matched"]
+    confirm(f"Lift {matched:,} sanction{'' if matched == 1 else 's'} of {operator}?", yes=yes)
     started = amnesty.start(db, reason=reason, caller=caller(), **fields)
     if not as_json and not quiet:
         typer.echo(f"amnesty {started['id']}: {started['matched']:,} sanctions to lift", err=True)
@@ -175,12 +185,21 @@ def revert(
     amnesty_id: str = typer.Argument(...),
     reason: str = typer.Option(..., help="Why it is reverted"),
     detach: bool = typer.Option(False, "--detach", help="Record it and return; `amnesty resume` runs it"),
+    yes: bool = YES,
     batch_size: int = BATCH,
     quiet: bool = QUIET,
     as_json: bool = JSON,
 ) -> None:
-    """Re-impose what the amnesty lifted (and leave alone what changed since)."""
+    """Re-impose what the amnesty lifted (and leave alone what changed since).
+
+    Shows the count and asks first (on a terminal); without a terminal it needs --yes.
+    """
     db = state(ctx).db()
+    shown = amnesty.get(db, amnesty_id)
+    if shown["state"] == "completed":  # else refused below, with the reason
+        lifted = shown["lifted"]
+        confirm(f"Re-impose {lifted:,} sanction{'' if lifted == 1 else 's'} lifted by {amnesty_id} "
+                f"({shown['operator']})?", yes=yes)
     started = amnesty.revert(db, amnesty_id, reason=reason, caller=caller(), now=now())
     result = started if detach else amnesty.run(
         db, amnesty_id, batch_size=batch_size, on_progress=ProgressBar("reverting", not quiet and not as_json)

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import getpass
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import typer
+from sqlalchemy.exc import OperationalError
 
 from reprieve.config import load_settings
+from reprieve.domain.errors import ReprieveError
+from reprieve.domain.suggest import did_you_mean
 from reprieve.domain.time import parse_instant
+from reprieve.services import catalogue
 from reprieve.store.db import Database, open_database
 
 app = typer.Typer(
@@ -51,6 +56,28 @@ def root(
     ctx.obj = State(database_url or load_settings().database_url)
 
 
+#: "no platform 'facebok'": a name that is not there, which the closest one may follow.
+_UNKNOWN = re.compile(r"\bno (platform|operator) '([^'\\]*)'")
+
+
+def near_miss(message: str) -> str:
+    """`` (did you mean facebook?)`` after "no platform 'facebok'", from the database at hand (on the
+    command line, whoever runs it reads the whole database: no other tenant's secret is told)."""
+    match = _UNKNOWN.search(message)
+    if match is None or not OPENED:
+        return ""
+    what, name = match.groups()
+    db = OPENED[-1]
+    try:
+        if what == "platform":
+            names = [p["id"] for p in catalogue.list_platforms(db, None)]
+        else:
+            names = [o["id"] for o in catalogue.list_operators(db)]
+    except (ReprieveError, OperationalError):
+        return ""
+    return did_you_mean(name, names, listed=len(names) <= 12)
+
+
 def state(ctx: typer.Context) -> State:
     obj = ctx.find_root().obj
     assert isinstance(obj, State)
@@ -81,3 +108,12 @@ def actor() -> str:
 JSON = typer.Option(False, "--json", help="Print JSON instead of a table.")
 AT = typer.Option(None, "--at", help="Answer for this instant (RFC 3339); default now.")
 AS_OF = typer.Option(None, "--at", help="As it stood at this instant (RFC 3339); default as it stands.")
+
+#: One pagination flag everywhere: ``--cursor`` takes the ``next_cursor`` a page printed.
+CURSOR = typer.Option(None, "--cursor", help="The next page: the cursor the previous page printed")
+
+
+def next_page_hint(page: dict[str, object]) -> None:
+    """Under a table: how to ask for the next page, if there is one."""
+    if page.get("next_cursor"):
+        typer.echo(f"more: --cursor {page['next_cursor']}")

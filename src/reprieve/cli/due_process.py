@@ -7,8 +7,8 @@ from typing import Any
 
 import typer
 
-from reprieve.cli.context import AS_OF, AT, JSON, actor, as_of_option, at_option, now, state
-from reprieve.cli.output import emit_json, record, table
+from reprieve.cli.context import AS_OF, AT, CURSOR, JSON, actor, as_of_option, at_option, next_page_hint, now, state
+from reprieve.cli.output import emit_json, probation_text, record, table
 from reprieve.domain.errors import ValidationError
 from reprieve.domain.model import parse_enum
 from reprieve.domain.reviews import ReviewState
@@ -83,7 +83,7 @@ def review_list(
     sanction: str = typer.Option(None),
     at: str = AT,
     limit: int = typer.Option(50, help="1 to 1000"),
-    cursor: str = typer.Option(None),
+    cursor: str = CURSOR,
     as_json: bool = JSON,
 ) -> None:
     """List reviews (as they stood --at an instant, if given); --state due lists the sanctions due
@@ -98,8 +98,7 @@ def review_list(
         emit_json(page)
         return
     table([dict(r, assessed=f"{len(r['assessments'])}/{r['quorum'] or '-'}") for r in page["items"]], REVIEW_COLUMNS)
-    if page["next_cursor"]:
-        typer.echo(f"more: --cursor {page['next_cursor']}")
+    next_page_hint(page)
 
 
 @review_app.command("open")
@@ -170,10 +169,12 @@ def review_show(ctx: typer.Context, review: str, at: str = AS_OF, as_json: bool 
 
 
 def show_review(r: dict[str, Any]) -> None:
+    probation = (r.get("decision") or {}).get("probation")
     record(
-        dict(r, risk=" ".join(f"{k}:{v}" for k, v in r["risk"].items() if v) or "-"),
+        dict(r, risk=" ".join(f"{k}:{v}" for k, v in r["risk"].items() if v) or "-",
+             probation=probation_text(probation) if probation else None),
         ["id", "state", "sanction", "subject", "panel", "quorum", "reason", "due_at", "opened_at", "opened_by",
-         "risk", "appeals", "outcome", "decided_at", "decision.rationale", "decision.probation.until"],
+         "risk", "appeals", "outcome", "decided_at", "decision.rationale", "probation"],
     )
     typer.echo("timeline:")
     table(r["timeline"], [("at", "at"), ("event", "event"), ("by", "by"), ("detail", "detail")])
@@ -228,7 +229,7 @@ def appeal_list(
     operator: str = typer.Option(None),
     sanction: str = typer.Option(None),
     limit: int = typer.Option(50, help="1 to 1000"),
-    cursor: str = typer.Option(None),
+    cursor: str = CURSOR,
     at: str = AS_OF,
     as_json: bool = JSON,
 ) -> None:
@@ -241,8 +242,7 @@ def appeal_list(
         emit_json(page)
         return
     table(page["items"], APPEAL_COLUMNS)
-    if page["next_cursor"]:
-        typer.echo(f"more: --cursor {page['next_cursor']}")
+    next_page_hint(page)
 
 
 @appeal_app.command("attach")

@@ -9,11 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from sqlalchemy.exc import OperationalError
 
-from reprieve.cli.context import AT, JSON, actor, at_option, now, state
-from reprieve.cli.output import emit_json, record, table
-from reprieve.domain.errors import ValidationError
+from reprieve.cli.context import AT, CURSOR, JSON, actor, at_option, near_miss, next_page_hint, now, state
+from reprieve.cli.output import emit_json, fail, probation_text, record, table
+from reprieve.domain.errors import ReprieveError, ValidationError
 from reprieve.domain.model import AccountRef, SanctionKind, SanctionState, parse_enum
+from reprieve.domain.reason import category_problem
 from reprieve.domain.sanctions import UNSET
 from reprieve.services import catalogue, sanctions, standing
 from reprieve.store.queries import SanctionFilter
@@ -205,6 +207,8 @@ def sanction_create(
         except json.JSONDecodeError as exc:
             raise ValidationError(f"is not JSON: {exc.msg}", field="--reason-json") from None
     else:
+        if category is None:
+            raise ValidationError(category_problem(None), field="--category")
         reason = {
             k: v
             for k, v in {
@@ -251,7 +255,7 @@ def sanction_list(
     category: str = typer.Option(None),
     at: str = AT,
     limit: int = typer.Option(50, help="1 to 1000"),
-    cursor: str = typer.Option(None),
+    cursor: str = CURSOR,
     as_json: bool = JSON,
 ) -> None:
     """List sanctions (50 at a time; --cursor for the next page)."""
@@ -268,8 +272,7 @@ def sanction_list(
         emit_json(page)
         return
     table(page["items"], SANCTION_COLUMNS)
-    if page["next_cursor"]:
-        typer.echo(f"more: --cursor {page['next_cursor']}")
+    next_page_hint(page)
 
 
 @sanction_app.command("show")
@@ -449,7 +452,10 @@ def standing_command(
 ) -> None:
     """The standing of an account on its platform at an instant."""
     result = standing.get_standing(state(ctx).db(), AccountRef.parse(account), at=at_option(at))
-    emit_json(result) if as_json else record(result)
+    if as_json:
+        emit_json(result)
+    else:
+        record(dict(result, probation=probation_text(result["probation"])))
 
 
 def check_command(
@@ -459,9 +465,15 @@ def check_command(
     at: str = AT,
     as_json: bool = JSON,
 ) -> None:
-    """May this account do this, at this instant?"""
-    check = standing.Check(AccountRef.parse(account), capability)
-    result = standing.run_checks(state(ctx).db(), [check], at=at_option(at))[0]
+    """May this account do this, at this instant? Exit status: 0 allowed, 1 denied, 2 error (the
+    check could not be answered: a malformed account, an unknown platform or capability)."""
+    try:
+        check = standing.Check(AccountRef.parse(account), capability)
+        result = standing.run_checks(state(ctx).db(), [check], at=at_option(at))[0]
+    except ReprieveError as exc:
+        fail(exc.message + near_miss(exc.message), CHECK_ERROR)
+    except OperationalError as exc:
+        fail(f"database: {str(exc.orig).splitlines()[0]}", CHECK_ERROR)
     if as_json:
         emit_json(result)
     elif result["allowed"]:
@@ -469,3 +481,10 @@ def check_command(
     else:
         until = f" until {result['until']}" if result["until"] else " with no end"
         typer.echo(f"denied: {account} may not {capability}: {result['status']}{until} by {result['sanction']}")
+    if not result["allowed"]:
+        raise SystemExit(CHECK_DENIED)
+
+
+#: ``reprieve check``'s exit status when the answer is "denied", and when there is no answer.
+CHECK_DENIED = 1
+CHECK_ERROR = 2

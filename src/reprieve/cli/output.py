@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 import typer
 
@@ -56,6 +57,75 @@ def _dig(row: Mapping[str, Any], key: str) -> Any:
     return value
 
 
-def fail(message: str, code: int = 1) -> None:
+def fail(message: str, code: int = 1) -> NoReturn:
     sys.stderr.write(f"error: {message}\n")
     raise SystemExit(code)
+
+
+_DURATION = re.compile(
+    r"^P(?:(?P<years>\d+)Y)?(?:(?P<months>\d+)M)?(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
+    r"(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+)S)?)?$"
+)
+
+
+def duration_text(value: str | None) -> str:
+    """An ISO 8601 duration as people write it: ``P2Y`` is "2 years", ``P1DT12H`` "1 day 12 hours"."""
+    if not value:
+        return "-"
+    match = _DURATION.match(value.upper())
+    if match is None or not any(match.groupdict().values()):
+        return value
+    parts = []
+    for unit, amount in match.groupdict().items():
+        if amount is not None:
+            n = int(amount)
+            parts.append(f"{n} {unit[:-1] if n == 1 else unit}")
+    return " ".join(parts)
+
+
+def _step_text(step: Mapping[str, Any]) -> str:
+    text = str(step.get("kind", "?"))
+    if step.get("denies"):
+        text += f" of {','.join(step['denies'])}"
+    if step.get("duration"):
+        text += f" for {duration_text(step['duration'])}"
+    return text
+
+
+_SEVERITIES = ("low", "moderate", "high", "severe")
+
+
+def ladder_text(ladder: Mapping[str, Any] | None) -> str:
+    """A probation's ladder on one line: what a new violation brings, by strike count or severity."""
+    if not ladder:
+        return "the platform's ladder"
+    parts = []
+    by_severity = ladder.get("by_severity") or {}
+    for severity in sorted(by_severity, key=lambda s: (_SEVERITIES.index(s) if s in _SEVERITIES else 9, s)):
+        parts.append(f"{severity}: {_step_text(by_severity[severity])}")
+    for step in ladder.get("by_strikes") or []:
+        parts.append(f"strike {step.get('strikes', '?')}: {_step_text(step)}")
+    return "; ".join(parts) or "the platform's ladder"
+
+
+def probation_text(probation: Mapping[str, Any] | None) -> str:
+    """``probation until 2025-01-25 (since 2023-01-25, after snc_...; a new violation brings low:
+    suspension for 1 month; ...)``, or "none"."""
+    if not probation:
+        return "none"
+    details = [f"since {str(probation['since'])[:10]}"] if probation.get("since") else []
+    if probation.get("sanction"):
+        details.append(f"after {probation['sanction']}")
+    details.append(f"a new violation brings {ladder_text(probation.get('ladder'))}")
+    return f"until {str(probation.get('until'))[:10]} ({', '.join(details)})"
+
+
+def confirm(question: str, *, yes: bool) -> None:
+    """Before a command acts on many records: go on with ``--yes``; else ask ``question [y/N]`` on a
+    terminal; without a terminal (CI, a script), refuse with one line that says to add --yes."""
+    if yes:
+        return
+    if not (sys.stdin.isatty() and sys.stderr.isatty()):
+        fail(f"{question.rstrip('?')}: no terminal to ask on, add --yes to confirm")
+    if not typer.confirm(question, default=False, err=True):
+        fail("not confirmed; nothing changed")

@@ -10,7 +10,7 @@ from dataclasses import asdict
 import typer
 
 from reprieve.cli.context import JSON, actor, now, state
-from reprieve.cli.output import emit_json, record
+from reprieve.cli.output import duration_text, emit_json, record
 from reprieve.domain.errors import ValidationError
 from reprieve.services import webhooks
 from reprieve.services import worker as service
@@ -36,11 +36,16 @@ def worker_command(
     ),
     batch: int = typer.Option(1000, min=1, max=100_000, help="Deliveries leased at a time (10 rounds a cycle)."),
     concurrency: int = typer.Option(64, min=1, max=1024, help="Webhook requests in flight."),
+    log_format: str = typer.Option("json", help="json (one object per line on stderr, as serve) or text"),
     as_json: bool = JSON,
 ) -> None:
     """Run the worker until SIGINT or SIGTERM (several may run at once: they share the work)."""
+    from reprieve.api.observability.logs import JsonFormatter, LogFormat, TextFormatter
+
     if ctx.invoked_subcommand is not None:
         return
+    if log_format not in tuple(LogFormat):
+        raise ValidationError(f"must be one of {', '.join(LogFormat)}", field="--log-format")
     if nats_url is not None and not nats_url.startswith(("nats://", "tls://")):
         raise ValidationError("must be a nats:// or tls:// URL", field="--nats-url")
     db = state(ctx).db()
@@ -58,15 +63,15 @@ def worker_command(
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(sig, stop.set)
-            typer.echo(f"worker {w.owner} running (Ctrl-C to stop)", err=True)
+            logging.getLogger("reprieve.worker").info(
+                "worker %s running (Ctrl-C to stop)", w.owner, extra={"fields": {"owner": w.owner}}
+            )
             await w.run(interval=interval, stop=stop)
             return None
 
-    from reprieve.api.observability.logs import RedactingFormatter
-
     handler = logging.StreamHandler()
-    handler.setFormatter(RedactingFormatter("%(asctime)s %(name)s %(message)s"))
-    logging.basicConfig(level=logging.INFO, handlers=[handler])
+    handler.setFormatter(JsonFormatter() if LogFormat(log_format) is LogFormat.JSON else TextFormatter())
+    logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
     report = asyncio.run(run())
     if report is not None:
         if as_json:
@@ -84,4 +89,7 @@ def appeal_target_command(
 ) -> None:
     """Set how long an appeal may stay open before the worker announces it overdue."""
     result = service.set_appeal_target(state(ctx).db(), operator, target, actor=actor(), now=now())
-    emit_json(result) if as_json else record(result)
+    if as_json:
+        emit_json(result)
+    else:
+        record(dict(result, appeal_target=f"{duration_text(result['appeal_target'])} ({result['appeal_target']})"))

@@ -15,7 +15,7 @@ from typing import Any
 
 from reprieve.domain.errors import ValidationError
 from reprieve.domain.model import SanctionKind, SanctionState, ensure_slug, ensure_text, parse_enum
-from reprieve.domain.reason import CATEGORIES
+from reprieve.domain.reason import CATEGORIES, category_problem
 from reprieve.domain.time import format_instant, parse_instant
 
 #: Sanctions shown by a dry run.
@@ -108,10 +108,7 @@ def make_filter(
     categories = tuple(dict.fromkeys(_listed(exclude_categories, "filter.exclude_categories")))
     for category in categories:
         if category not in CATEGORIES:
-            raise ValidationError(
-                f"{category!r} is not a Transparency Database category (STATEMENT_CATEGORY_...)",
-                field="filter.exclude_categories",
-            )
+            raise ValidationError(category_problem(category), field="filter.exclude_categories")
     policies = tuple(
         dict.fromkeys(
             ensure_text(p, field="filter.exclude_policies", max_length=500)

@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import TypeVar, cast
 
 from reprieve.domain.errors import ValidationError
+from reprieve.domain.suggest import closest
 from reprieve.domain.text import check_text
 
 DEFAULT_CAPABILITIES: tuple[str, ...] = (
@@ -139,7 +140,11 @@ def parse_enum(enum: type[E], value: object, *, field: str) -> E:
         return enum(cast(str, value))
     except ValueError:
         allowed = ", ".join(m.value for m in enum)
-        raise ValidationError(f"{value!r} is not one of: {allowed}", field=field) from None
+        if value is None:
+            raise ValidationError(f"is required: one of {allowed}", field=field) from None
+        guess = closest(value, [m.value for m in enum]) if isinstance(value, str) else None
+        hint = f" (did you mean {guess}?)" if guess is not None else ""
+        raise ValidationError(f"{value!r} is not one of: {allowed}{hint}", field=field) from None
 
 
 @dataclass(frozen=True, slots=True)

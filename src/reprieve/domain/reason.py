@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 
 from reprieve.domain.errors import ValidationError
 from reprieve.domain.model import ensure_stored_text, ensure_text, parse_enum
+from reprieve.domain.suggest import did_you_mean
 
 
 class Ground(StrEnum):
@@ -52,6 +53,16 @@ CATEGORIES = frozenset(
         "VIOLENCE",
     )
 )
+
+def category_problem(value: object) -> str:
+    """Why ``value`` is no category, with the category it was probably meant to be (or the list)."""
+    if value is None or value == "":
+        return f"is required: a Transparency Database category{did_you_mean(None, CATEGORIES)}"
+    return (
+        f"{value!r} is not a Transparency Database category"
+        + did_you_mean(value, CATEGORIES, prefix="STATEMENT_CATEGORY_")
+    )
+
 
 #: EEA member states, as the Transparency Database's territorial_scope lists them.
 EEA_COUNTRIES = frozenset(
@@ -161,10 +172,7 @@ class Reason:
         ground = parse_enum(Ground, data.get("ground"), field="reason.ground")
         category = data.get("category")
         if not isinstance(category, str) or category not in CATEGORIES:
-            raise ValidationError(
-                f"{category!r} is not a Transparency Database category (STATEMENT_CATEGORY_...)",
-                field="reason.category",
-            )
+            raise ValidationError(category_problem(category), field="reason.category")
         explanation = text(data.get("explanation"), field="reason.explanation", max_length=2000)  # type: ignore[arg-type]
         policy = _optional_text(data, "policy", 500, stored)
         legal = _optional_text(data, "legal_ground", 500, stored)

@@ -33,6 +33,15 @@ def list_events(
     }
 
 
+def latest_events(db: Database, *, limit: int = 100, operator: str | None = None) -> dict[str, Any]:
+    """The ``limit`` newest events (of ``operator``), newest first; no next page."""
+    if not 1 <= limit <= 1000:
+        raise ValidationError("must be between 1 and 1000", field="limit")
+    with db.read() as conn:
+        page = eventlog.read_latest_events(conn, limit=limit, operator=operator)
+    return {"items": [e.to_dict() for e in page], "next_cursor": None}
+
+
 def verify_audit_log(db: Database) -> Verification:
     return eventlog.verify_chain(db.engine)
 

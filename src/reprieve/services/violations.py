@@ -26,7 +26,7 @@ from reprieve.domain.errors import NotFoundError, ValidationError
 from reprieve.domain.events import EventType, NewEvent
 from reprieve.domain.model import AccountRef, Platform, ensure_text, parse_enum
 from reprieve.domain.policy import Policy, Severity
-from reprieve.domain.reason import CATEGORIES, Automation, Ground, Source
+from reprieve.domain.reason import CATEGORIES, Automation, Ground, Source, category_problem
 from reprieve.domain.sanctions import ensure_term
 from reprieve.domain.strikes import (
     LadderName,
@@ -160,9 +160,7 @@ def check_violation(report: RecordViolation, *, now: datetime) -> CheckedViolati
     rule = ensure_text(report.policy, field="policy", max_length=500)
     severity = parse_enum(Severity, report.severity, field="severity")
     if report.category not in CATEGORIES:
-        raise ValidationError(
-            f"{report.category!r} is not a Transparency Database category (STATEMENT_CATEGORY_...)", field="category"
-        )
+        raise ValidationError(category_problem(report.category), field="category")
     facts = ensure_text(report.facts, field="facts", max_length=5000, required=False)  # blank: none
     occurred = parse_instant(report.occurred_at, field="occurred_at") if report.occurred_at is not None else now
     if occurred > now:

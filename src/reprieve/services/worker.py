@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import importlib
 import logging
 import os
@@ -294,7 +295,8 @@ def announce_partition(db: Database, name: str, *, now: datetime, owner: str) ->
         if page.next_after is None:
             break
         after = page.next_after
-        log.info("announcing %s: %d so far, going on after %s", name, announced, after)
+        log.info("announcing %s: %d so far, going on after %s", name, announced, after,
+                 extra={"fields": {"partition": name, "announced": announced, "after": after}})
         if _take_lease(db, name, owner=owner, now_us=now_us) is None:
             return announced  # another worker took the partition over: it goes on from the watermarks
     w = tables.worker_partitions.c
@@ -440,7 +442,8 @@ class Worker:
                     self.db, settings, run_id, owner=self.owner, transport=self.tdb_transport, clock=self.clock,
                     sleep=self.tdb_sleep, stop=self._stop_submitting,
                 )
-                log.info("submission %s: %s %s", run_id, done["state"], done["progress"])
+                log.info("submission %s: %s", run_id, done["state"],
+                         extra={"fields": {"run": run_id, "state": done["state"], "progress": done["progress"]}})
             except Exception:  # the run stays leased until its lease runs out, then is taken up again
                 log.exception("submission %s failed", run_id)
 
@@ -463,7 +466,7 @@ class Worker:
                 log.exception("worker cycle failed; trying again in %s s", interval)
                 report = CycleReport()
             if report.busy:
-                log.info("worker cycle: %s", report)
+                log.info("worker cycle", extra={"fields": {"owner": self.owner, **dataclasses.asdict(report)}})
                 continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=interval)

@@ -88,6 +88,15 @@ def read_events(
     return [_from_row(row._mapping) for row in conn.execute(query)]
 
 
+def read_latest_events(conn: Connection, *, limit: int = 100, operator: str | None = None) -> list[RecordedEvent]:
+    """The ``limit`` newest events (of ``operator``), newest first."""
+    e = tables.events.c
+    query = select(tables.events).order_by(e.seq.desc()).limit(limit)
+    if operator is not None:
+        query = query.where(e.operator_id == operator)
+    return [_from_row(row._mapping) for row in conn.execute(query)]
+
+
 def replay_page(conn: Connection, *, after: int, limit: int) -> list[tuple[int, str, str, str]]:
     """``(seq, type, effective_at, data)`` of the events after ``after``: what a replay needs."""
     e = tables.events.c

@@ -197,11 +197,20 @@ class JsonFormatter(logging.Formatter):
             value = getattr(record, name, None)
             if value is not None:
                 data[name] = value
+        for name, value in _extra_fields(record).items():
+            data.setdefault(name, value)
         if record.exc_info:
             data["exception"] = self.formatException(record.exc_info)
         elif record.exc_text:
             data["exception"] = redact_values(record.exc_text)
         return orjson.dumps(data, default=str).decode()
+
+
+def _extra_fields(record: logging.LogRecord) -> dict[str, Any]:
+    """What a record carries as ``extra={"fields": {...}}`` beyond ``FIELDS`` (the worker's cycle
+    report): each becomes a field of the JSON object, or ``name=value`` on a text line."""
+    fields = getattr(record, "fields", None)
+    return fields if isinstance(fields, dict) else {}
 
 
 class RedactingFormatter(logging.Formatter):
@@ -220,7 +229,10 @@ class TextFormatter(RedactingFormatter):
     def format(self, record: logging.LogRecord) -> str:
         line = super().format(record)
         request_id = getattr(record, "request_id", None) or REQUEST_ID.get()
-        return line if request_id is None else f"{line} request_id={request_id}"
+        if request_id is not None:
+            line = f"{line} request_id={request_id}"
+        extra = _extra_fields(record)
+        return line + "".join(f" {name}={value}" for name, value in extra.items()) if extra else line
 
 
 def access_handler() -> logging.StreamHandler[IO[str]]:
