@@ -160,7 +160,7 @@ def demo_command(ctx: typer.Context, synthetic: int = typer.Option(3000, help="S
     loaded = load_demo(state(ctx).db(), synthetic=synthetic, progress=lambda m: typer.echo(m, err=True))
     if not loaded:
         typer.echo("The demo story is already loaded; nothing changed.", err=True)
-    tell_story(state(ctx).db(), typer.echo)
+    tell_story(state(ctx).db(), typer.echo, synthetic=synthetic if loaded else None)
 
 
 def serve_command(

@@ -16,9 +16,9 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from reprieve.domain.model import AccountRef
+from reprieve.domain.model import AccountRef, SanctionState
 from reprieve.domain.reviews import ReviewState
-from reprieve.domain.time import parse_instant
+from reprieve.domain.time import parse_instant, to_micros
 from reprieve.services import amnesty, appeals, catalogue, members, reviews, sanctions, violations
 from reprieve.services.due_process import Caller
 from reprieve.services.sanctions import ImposeSanction
@@ -107,6 +107,8 @@ def load_demo(db: Database, *, synthetic: int = 3000, progress: Callable[[str], 
     _parler(db)
     _violations(db)
     catalogue.put_account(db, TRUMP_TS, display_name="Donald J. Trump", actor=ACTOR, now=t("2022-02-21T00:00:00Z"))
+    progress("work left in the queues: reviews due, an open review, open appeals, a sanction starting next week")
+    _present(db, datetime.now(UTC).replace(microsecond=0))
     if synthetic:
         progress(f"adding {synthetic} synthetic sanctions")
         _synthetic(db, synthetic)
@@ -441,22 +443,105 @@ def _synthetic(db: Database, count: int) -> None:
             )
 
     sanctions.import_sanctions(db, commands(), actor="demo:synthetic", now=now, batch_size=5000)
-    # Lift a few, the way appeals and reviews do, so that every state shows up in lists.
-    page = sanctions.list_sanctions(db, queries.SanctionFilter(state=_active()), at=now, limit=200)
-    for item in page["items"][: max(1, count // 30)]:
+    # Lift one in thirty, the way appeals and reviews do, each while it was in force: so that every
+    # state shows up in lists, and lifts are spread over the years as impositions are.
+    imported = _synthetic_sanctions(db, now)
+    for item in rng.sample(imported, min(len(imported), max(1, count // 30))):
+        start = parse_instant(item["starts_at"])
+        end = min(parse_instant(item["ends_at"]), now) if item["ends_at"] else now
+        if end - start < timedelta(hours=2):
+            continue
         sanctions.lift_sanction(
             db,
             item["id"],
             reason="Appeal granted: the content did not break the rule.",
+            effective_at=start + (end - start) * rng.uniform(0.1, 0.9),
             actor="demo:synthetic",
             now=now,
         )
 
 
-def _active() -> Any:
-    from reprieve.domain.model import SanctionState
+def _synthetic_sanctions(db: Database, now: datetime) -> list[dict[str, Any]]:
+    """The synthetic sanctions that are not warnings (a warning is not lifted), as they stand ``now``."""
+    found: list[dict[str, Any]] = []
+    cursor: str | None = None
+    while True:
+        page = sanctions.list_sanctions(db, queries.SanctionFilter(), at=now, limit=1000, cursor=cursor)
+        found += [
+            s for s in page["items"]
+            if s["subject"]["account"].startswith("user") and s["kind"] != "warning" and s["lifted_at"] is None
+        ]
+        cursor = page["next_cursor"]
+        if not cursor:
+            return found
 
-    return SanctionState.ACTIVE
+
+#: Sanctions of Meta in the present, for the queues: (account, kind, policy, category, days since
+#: the start, days to the end or None, days to the review or None). Relative to the load.
+_PRESENT = (
+    ("facebook/miracle_cures_page", "suspension", "Misinformation about health",
+     "STATEMENT_CATEGORY_NEGATIVE_EFFECTS_ON_CIVIC_DISCOURSE_OR_ELECTIONS", 60, None, -1),
+    ("instagram/ticket_resale_bot", "suspension", "Fraud and Deception",
+     "STATEMENT_CATEGORY_SCAMS_AND_FRAUD", 45, 45, -1),
+    ("facebook/harassment_group_admin", "suspension", "Bullying and Harassment",
+     "STATEMENT_CATEGORY_CYBER_VIOLENCE", 40, None, -3),
+    ("facebook/satire_weekly", "restriction", "Hateful Conduct",
+     "STATEMENT_CATEGORY_ILLEGAL_OR_HARMFUL_SPEECH", 10, 20, None),
+    ("instagram/crypto_signals_vip", "termination", "Fraud and Deception",
+     "STATEMENT_CATEGORY_SCAMS_AND_FRAUD", 90, None, None),
+    ("facebook/ad_fraud_ring", "suspension", "Fraud and Deception",
+     "STATEMENT_CATEGORY_SCAMS_AND_FRAUD", -7, 37, None),
+)
+
+#: The reviewer of ``DEMO_MEMBERS`` as a panel names them (a panel names members by name or id).
+DEMO_REVIEWER = "Rémi Reviewer"
+
+
+def _present(db: Database, now: datetime) -> None:
+    """Work left to do at load time, for ``moderator@meta.example`` and ``reviewer@meta.example``:
+    two sanctions whose review fell due yesterday, a review open before a panel of the demo's
+    reviewer, a complaint and a reinstatement request filed this week, and a sanction starting next
+    week. Created with the story, once: a second ``reprieve demo`` changes nothing."""
+    ids: dict[str, str] = {}
+    for account, kind, policy, category, since, until, review in _PRESENT:
+        start = now - timedelta(days=since)
+        decided = min(start, now - timedelta(hours=1))
+        platform, _, name = account.partition("/")
+        result = sanctions.impose_sanction(
+            db,
+            ImposeSanction(
+                subject=AccountRef(platform, name), kind=kind, starts_at=start,
+                ends_at=now + timedelta(days=until) if until is not None else None,
+                review_at=now + timedelta(days=review, hours=-3) if review is not None else None,
+                denies=["post", "comment", "live"] if kind == "restriction" else (),
+                reason={
+                    "ground": "incompatible_content", "category": category, "policy": policy,
+                    "explanation": f"Repeated breaches of the {policy} policy.", "source": "voluntary",
+                    "content_type": ["CONTENT_TYPE_TEXT", "CONTENT_TYPE_IMAGE"],
+                    "content_date": (decided - timedelta(days=1)).date().isoformat(),
+                    "facts": f"Posts found in breach of the {policy} policy.",
+                },
+            ),
+            actor="meta:trust-and-safety",
+            now=decided,
+        )
+        ids[account] = str(result["id"])
+    reviews.open_review(
+        db, ids["facebook/harassment_group_admin"], panel=[DEMO_REVIEWER], caller=META_MODERATOR,
+        reason="Due for review: has the harassment stopped?", now=now - timedelta(days=2),
+    )
+    appeals.file_appeal(
+        db, sanction_id=ids["instagram/crypto_signals_vip"], kind="reinstatement", channel="email",
+        filed_by={"name": "Sam Signals", "email": "sam@signals.example", "relation": "subject"},
+        statement="I have closed the paid group and ask for my account back.",
+        received_at=now - timedelta(days=4), caller=META_MODERATOR, now=now - timedelta(days=4, hours=-2),
+    )
+    appeals.file_appeal(
+        db, sanction_id=ids["facebook/satire_weekly"], kind="complaint", channel="web",
+        filed_by={"name": "Satire Weekly", "email": "editor@satire.example", "relation": "subject"},
+        statement="The post was satire, not hate speech: please read it in context.",
+        caller=META_MODERATOR, now=now - timedelta(days=2),
+    )
 
 
 STORY_INSTANTS = [
@@ -469,8 +554,16 @@ STORY_INSTANTS = [
 ]
 
 
-def tell_story(db: Database, echo: Callable[[str], None]) -> None:
-    """Print the standing of the story's accounts at its turning points."""
+def tell_story(db: Database, echo: Callable[[str], None], *, synthetic: int | None = None) -> None:
+    """Print what the demo holds (``synthetic``: the count just loaded, None if it was there
+    already), the standing of the story's accounts at its turning points, the work in the
+    queues, and how to sign in to the console."""
+    if synthetic is not None:
+        echo(
+            "Loaded: the story of PRODUCT.md (Meta, Twitter, Parler and its providers, Truth Social) with "
+            f"its real dates, {synthetic:,} synthetic sanctions from 2020 on, and work left in the queues."
+        )
+        echo("")
     refs = [TRUMP_FB, TRUMP_IG, TRUMP_TW, TRUMP_TS, PARLER_AWS, PARLER_APPLE, PARLER_GOOGLE]
     width = max(len(str(r)) for r in refs)
     echo("Standing of the story's accounts at its turning points:")
@@ -491,9 +584,39 @@ def tell_story(db: Database, echo: Callable[[str], None]) -> None:
     echo("     reprieve appeal list --kind reinstatement")
     echo("     reprieve audit verify")
     echo("")
-    echo(f"Console: reprieve serve, then http://127.0.0.1:8000/console (password {DEMO_PASSWORD!r} for each):")
-    for email, _name, role, op_id in DEMO_MEMBERS:
-        echo(f"     {email:<26} {role} of {op_id}")
+    _tell_work(db, echo)
+    echo("")
+    echo("Console: http://127.0.0.1:8000/console (or the port you serve on): `make run` serves it once the demo")
+    echo(f"is loaded; after `reprieve demo`, start it with `reprieve serve`. Password {DEMO_PASSWORD!r} for each:")
+    for email, name, role, op_id in DEMO_MEMBERS:
+        echo(f"     {email:<26} {name}, {role} of {op_id}{_ROLE_HINTS.get(email, '')}")
+
+
+_ROLE_HINTS = {
+    "moderator@meta.example": ": the queues (j/k to move, Enter to open), decide",
+    "reviewer@meta.example": ": on the panel of the open review: assess it, then decide",
+}
+
+
+def _tell_work(db: Database, echo: Callable[[str], None]) -> None:
+    """What waits in Meta's queues now (it changes as the demo is used)."""
+    now = datetime.now(UTC)
+    due = reviews.list_reviews(db, ReviewFilter(state=ReviewState.DUE, operator="meta"), at=now, limit=1000)
+    opened = reviews.list_reviews(db, ReviewFilter(state=ReviewState.OPEN, operator="meta"), at=now, limit=1000)
+    waiting = appeals.list_appeals(db, AppealFilter(state="open", operator="meta"), limit=1000)["items"]
+    kinds = sorted({a["kind"] for a in waiting})
+    scheduled = sanctions.list_sanctions(
+        db, queries.SanctionFilter(operator="meta", state=SanctionState.SCHEDULED), at=now, limit=1000
+    )["items"]
+    echo(
+        f"In Meta's queues now: {_count(len(due['items']), 'review')} due and {len(opened['items'])} open, "
+        f"{_count(len(waiting), 'appeal')} open" + (f" ({', '.join(kinds)})" if kinds else "")
+        + f", {_count(len(scheduled), 'sanction')} not started yet."
+    )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _tell_due_process(db: Database, echo: Callable[[str], None]) -> None:
@@ -509,7 +632,8 @@ def _tell_due_process(db: Database, echo: Callable[[str], None]) -> None:
             f"decided to {review['outcome']} on {review['decided_at'][:10]}"
             + (f", with probation until {probation['until'][:10]}" if probation else "")
         )
-    for appeal in appeals.list_appeals(db, AppealFilter(operator="meta", kind="reinstatement"))["items"]:
+    story = appeals.list_appeals(db, AppealFilter(operator="meta", kind="reinstatement", at=to_micros(t("2023-02-01"))))
+    for appeal in story["items"]:
         meeting = ", meeting requested" if appeal["meeting_requested"] else ""
         echo(
             f"Reinstatement request by a {appeal['filed_by']['relation']} ({appeal['channel']}, received "
