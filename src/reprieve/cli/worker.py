@@ -71,7 +71,7 @@ def worker_command(
 
     handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter() if LogFormat(log_format) is LogFormat.JSON else TextFormatter())
-    logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
     report = asyncio.run(run())
     if report is not None:
         if as_json:

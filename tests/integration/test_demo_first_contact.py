@@ -1,0 +1,64 @@
+"""The demo leaves work to do: queues that are not empty right after the load, work the demo's
+reviewer can take up, lifts spread over the years, and a second load that changes nothing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from reprieve.domain.model import SanctionState
+from reprieve.domain.reviews import ReviewState
+from reprieve.domain.time import from_micros, parse_instant
+from reprieve.services import appeals, members, reviews, sanctions
+from reprieve.services.demo import load_demo
+from reprieve.services.due_process import Caller
+from reprieve.store import eventlog, queries, tables
+from reprieve.store.db import Database
+from reprieve.store.due_process import AppealFilter, ReviewFilter
+
+
+def test_the_demo_leaves_work_in_the_queues_once_and_spreads_its_lifts(db: Database) -> None:
+    loaded_at = datetime.now(UTC)
+    assert load_demo(db, synthetic=300)
+    now = datetime.now(UTC)
+
+    due = reviews.list_reviews(db, ReviewFilter(state=ReviewState.DUE, operator="meta"), at=now)["items"]
+    assert len(due) == 2
+    for review in due:  # fell due yesterday
+        assert timedelta(hours=12) < loaded_at - parse_instant(review["due_at"]) < timedelta(days=2)
+
+    waiting = appeals.list_appeals(db, AppealFilter(state="open", operator="meta"))["items"]
+    assert sorted(a["kind"] for a in waiting) == ["complaint", "reinstatement"]
+    assert all(loaded_at - parse_instant(a["received_at"]) < timedelta(days=7) for a in waiting)
+
+    scheduled = sanctions.list_sanctions(
+        db, queries.SanctionFilter(operator="meta", state=SanctionState.SCHEDULED), at=now
+    )["items"]
+    assert len(scheduled) == 1
+    assert timedelta(days=6) < parse_instant(scheduled[0]["starts_at"]) - loaded_at < timedelta(days=8)
+
+    # The open review's panel names the demo's reviewer as the console does (name or id): they assess it.
+    opened = reviews.list_reviews(db, ReviewFilter(state=ReviewState.OPEN, operator="meta"), at=now)["items"]
+    assert len(opened) == 1
+    reviewer = next(m for m in members.list_members(db, operators=["meta"]) if m["email"] == "reviewer@meta.example")
+    assessed = reviews.file_assessment(
+        db, opened[0]["id"], risk="low", factors=[], rationale="It stopped.",
+        caller=Caller("member:reviewer", names=(reviewer["name"], reviewer["id"]), role="reviewer"), now=now,
+    )
+    assert len(assessed["assessments"]) == 1
+
+    # Synthetic lifts are dated while each sanction was in force, over the years, not at the load.
+    with db.read() as conn:
+        lifted = [from_micros(v) for v in conn.execute(
+            select(tables.sanctions.c.lifted_at).where(tables.sanctions.c.lifted_at.is_not(None))
+        ).scalars()]
+    assert len({when.year for when in lifted}) >= 4
+    assert sum(when >= loaded_at - timedelta(days=1) for when in lifted) < len(lifted) / 2
+
+    # A second load changes nothing: the present's work is not created again.
+    with db.read() as conn:
+        head = eventlog.head(conn)
+    assert not load_demo(db, synthetic=300)
+    with db.read() as conn:
+        assert eventlog.head(conn) == head
