@@ -119,6 +119,8 @@ def test_mistakes_name_the_valid_values_and_suggest_the_near_miss(cli: Cli) -> N
     err = cli.fails(*create)
     assert err.startswith("error: --category: is required") and "STATEMENT_CATEGORY_VIOLENCE" in err
     assert "None" not in err
+    assert cli.fails("sanction", "create", "facebook/someone", "--kind", "warning", "--category",
+                     "STATEMENT_CATEGORY_VIOLENCE").startswith("error: --explanation: is required")
     err = cli.fails(*create, "--category", "STATEMENT_CATEGORY_XYZZY")
     assert "(one of: STATEMENT_CATEGORY_ANIMAL_WELFARE, " in err
     assert "(did you mean facebook?)" in cli.fails("sanction", "create", "facebok/someone", "--kind", "warning",

@@ -209,6 +209,8 @@ def sanction_create(
     else:
         if category is None:
             raise ValidationError(category_problem(None), field="--category")
+        if explanation is None:
+            raise ValidationError("is required: why, as the statement of reasons tells the user", field="--explanation")
         reason = {
             k: v
             for k, v in {

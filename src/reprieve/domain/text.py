@@ -56,6 +56,8 @@ def check_text(
     """A text as given, checked: a string, no control characters, not too long, and if
     ``required`` not blank once trimmed. An optional text that is blank counts as missing: ``""``.
     """
+    if value is None and required:
+        raise ValidationError("is required", field=field)
     if not isinstance(value, str):
         raise ValidationError("must be text", field=field)
     if max_length is not None and len(value) > max_length:
