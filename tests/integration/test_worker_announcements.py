@@ -187,6 +187,8 @@ def test_the_loop_survives_a_failed_cycle_and_stops_when_asked(
         class Watch(logging.Handler):
             def emit(self, record: logging.LogRecord) -> None:
                 if record.getMessage() == "worker cycle":
+                    # The report as fields of the line (JSON fields with the JSON formatter), not a repr.
+                    assert record.fields["announced"] >= 1  # type: ignore[attr-defined]
                     busy.set()
 
         handler = Watch()
