@@ -92,6 +92,8 @@ def test_probation_and_durations_read_as_people_write_them(cli: Cli) -> None:
     assert "low: suspension for 1 month" in line and "severe: suspension for 2 years" in line
     assert "{" not in line
     assert "14 days (P14D)" in cli.ok("worker", "appeal-target", "meta", "P14D")
+    shown = cli.ok("platform", "show", "facebook")
+    assert "meta (strikes expire after 1 year; probation 2 years; complaints within 6 months" in shown
 
 
 def test_one_pagination_flag_and_the_latest_events(cli: Cli) -> None:

@@ -12,7 +12,7 @@ import typer
 from sqlalchemy.exc import OperationalError
 
 from reprieve.cli.context import AT, CURSOR, JSON, actor, at_option, near_miss, next_page_hint, now, state
-from reprieve.cli.output import emit_json, fail, probation_text, record, table
+from reprieve.cli.output import emit_json, fail, policy_text, probation_text, record, table
 from reprieve.domain.errors import ReprieveError, ValidationError
 from reprieve.domain.model import AccountRef, SanctionKind, SanctionState, parse_enum
 from reprieve.domain.reason import category_problem
@@ -104,14 +104,14 @@ def platform_create(
         actor=actor(),
         now=now(),
     )
-    emit_json(result) if as_json else record(result)
+    emit_json(result) if as_json else record(dict(result, policy=policy_text(result.get("policy"))))
 
 
 @platform_app.command("show")
 def platform_show(ctx: typer.Context, id: str, as_json: bool = JSON) -> None:
     """Show a platform."""
     result = catalogue.get_platform(state(ctx).db(), id)
-    emit_json(result) if as_json else record(result)
+    emit_json(result) if as_json else record(dict(result, policy=policy_text(result.get("policy"))))
 
 
 @platform_app.command("list")

@@ -129,3 +129,20 @@ def confirm(question: str, *, yes: bool) -> None:
         fail(f"{question.rstrip('?')}: no terminal to ask on, add --yes to confirm")
     if not typer.confirm(question, default=False, err=True):
         fail("not confirmed; nothing changed")
+
+
+def policy_text(policy: Mapping[str, Any] | None) -> str:
+    """A platform's policy on one line: its name and its terms in words (--json has the ladders)."""
+    if not policy:
+        return "none"
+    terms = []
+    if (policy.get("strikes") or {}).get("expire_after"):
+        terms.append(f"strikes expire after {duration_text(policy['strikes']['expire_after'])}")
+    if (policy.get("probation") or {}).get("duration"):
+        terms.append(f"probation {duration_text(policy['probation']['duration'])}")
+    appeals = policy.get("appeals") or {}
+    if appeals.get("complaint_window"):
+        terms.append(f"complaints within {duration_text(appeals['complaint_window'])}")
+    if appeals.get("decision_target"):
+        terms.append(f"appeals answered within {duration_text(appeals['decision_target'])}")
+    return f"{policy.get('name') or 'custom'}" + (f" ({'; '.join(terms)})" if terms else "")
