@@ -512,7 +512,8 @@ def _present(db: Database, now: datetime) -> None:
             ImposeSanction(
                 subject=AccountRef(platform, name), kind=kind, starts_at=start,
                 ends_at=now + timedelta(days=until) if until is not None else None,
-                review_at=now + timedelta(days=review, hours=-3) if review is not None else None,
+                review_at=(now + timedelta(days=review)).replace(hour=9, minute=0, second=0)
+                if review is not None else None,
                 denies=["post", "comment", "live"] if kind == "restriction" else (),
                 reason={
                     "ground": "incompatible_content", "category": category, "policy": policy,
