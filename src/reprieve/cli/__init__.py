@@ -1,7 +1,10 @@
 """The ``reprieve`` command line: mirrors the API, plus serve, worker, demo, migrate, token, audit.
 
 Every command calls the same service functions as the API. Errors print one line on stderr
-and exit non-zero: 1 for a refused operation, 2 for a malformed command line.
+(with the near miss, if any: "no platform 'facebok' (did you mean facebook?)") and exit non-zero:
+1 for a refused operation, 2 for a malformed command line. ``check`` answers with its status: 0
+allowed, 1 denied, 2 no answer (an error). Commands that change many records at once (``amnesty
+create``, ``amnesty revert``) ask first on a terminal and need ``--yes`` without one.
 """
 
 from __future__ import annotations
