@@ -22,6 +22,7 @@ from reprieve.api.enforcement import Enforcement, attach_index
 from reprieve.api.middleware import DEFAULT_MAX_BODY_BYTES, BodyLimit, Idempotency
 from reprieve.api.observability import install_observability
 from reprieve.api.observability.middleware import Observe
+from reprieve.api.pages import mount_pages
 from reprieve.api.problems import install_problem_handlers
 from reprieve.api.routes import (
     accounts,
@@ -174,7 +175,7 @@ def create_app(
         version=__version__,
         description=DESCRIPTION,
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # ours, from vendored files (api/pages.py)
         redoc_url=None,
         lifespan=lifespan,
         opentelemetry=opentelemetry,
@@ -191,6 +192,7 @@ def create_app(
     from reprieve.web.app import mount_console  # the console's pages, under /console and /appeal
 
     mount_console(app)
+    mount_pages(app)  # / and /docs
     # Added last, runs first: an oversized body is refused before its key is looked up.
     app.add_middleware(Idempotency, db=db, clock=clock)
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
