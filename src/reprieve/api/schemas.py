@@ -15,7 +15,7 @@ from reprieve.domain.errors import ValidationError as DomainValidationError
 from reprieve.domain.model import PlatformKind, Role, SanctionKind, SanctionState, Status
 from reprieve.domain.reason import CATEGORIES, EEA_COUNTRIES, AutomatedDecision, Ground, Source
 from reprieve.domain.text import check_text
-from reprieve.domain.time import parse_instant
+from reprieve.domain.time import parse_duration, parse_instant
 
 # --- building blocks ---------------------------------------------------------------------
 
@@ -74,8 +74,22 @@ Instant = Annotated[
     NoNul,
     AfterValidator(_valid_instant),
 ]
+def _valid_duration(value: str) -> str:
+    """The domain's parser, so that a bad duration is explained ("... is not an ISO 8601
+    duration such as P2Y, P30D or PT48H") rather than refused by a regular expression."""
+    try:
+        parse_duration(value, field="duration")
+    except DomainValidationError as exc:
+        raise ValueError(exc.message.removeprefix("duration: ")) from None
+    return value
+
+
+#: The pattern is documented (OpenAPI) but not what refuses a value: ``_valid_duration`` is.
 Duration = Annotated[
-    str, Field(pattern=r"^[Pp][0-9A-Za-z]{1,38}$", examples=["P2Y", "P30D", "PT48H"])
+    str,
+    Field(examples=["P2Y", "P30D", "PT48H"], description="an ISO 8601 duration such as P2Y, P30D or PT48H",
+          json_schema_extra={"pattern": r"^[Pp][0-9A-Za-z]{1,38}$"}),
+    AfterValidator(_valid_duration),
 ]
 ContentDate = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$", examples=["2021-01-06"])]
 Category = Annotated[
