@@ -98,3 +98,35 @@ def test_a_bad_probation_duration_is_explained_too(module_world: World) -> None:
 
     with pytest.raises(Exception, match="is not an ISO 8601 duration such as P2Y, P30D or PT48H"):
         due_process_schemas.ProbationIn.model_validate({"duration": "six months"})
+
+
+def test_one_bad_row_in_a_batch_of_checks_answers_its_error_and_the_others_are_decided(
+    module_world: World,
+) -> None:
+    """Over the database (no index), on the fast path and on the route (an Idempotency-Key takes
+    the route): the same answer, the bad rows in place."""
+    world = module_world
+    sanction = world.sanction("meta")
+    suspended = {"platform": "facebook", "account": sanction["subject"]["account"], "capability": "post"}
+    checks = [
+        suspended,
+        {"platform": "facebok", "account": "a", "capability": "post"},
+        {"platform": "facebook", "account": "someone", "capability": "post"},
+        {"platform": "facebook", "account": "someone", "capability": "tweet"},
+        {"platform": "twitter", "account": "a", "capability": "post"},  # another operator's
+    ]
+    headers = world.headers["platform"]
+    fast = world.client.post("/v1/checks", json={"checks": checks}, headers=headers)
+    route = world.client.post("/v1/checks", json={"checks": checks},
+                              headers={**headers, "Idempotency-Key": world.unique("first-contact")})
+    assert fast.status_code == route.status_code == 200
+    assert fast.json() == route.json()
+    results = fast.json()["results"]
+    assert results[0]["allowed"] is False and results[0]["sanction"] == sanction["id"]
+    assert results[2]["allowed"] is True
+    problems = "https://reprieve.dev/problems/"
+    assert results[1] == {**checks[1], "error": {"type": problems + "not-found", "detail": "no platform 'facebok'"}}
+    assert results[3]["error"] == {
+        "type": problems + "validation", "detail": "capability: 'tweet' is not a capability of platform 'facebook'"
+    }
+    assert results[4]["error"]["type"] == problems + "not-found"

@@ -113,15 +113,22 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+def _status_and_type(error: type[ReprieveError]) -> tuple[int, ProblemType]:
+    for cls in error.__mro__:
+        if cls in _DOMAIN:
+            return _DOMAIN[cls]
+    return 500, ProblemType.INTERNAL
+
+
+def problem_type_of(error: type[ReprieveError]) -> ProblemType:
+    """The problem ``type`` of a domain error's class (a check's row error gives it too)."""
+    return _status_and_type(error)[1]
+
+
 def problem_for(exc: Exception) -> JSONResponse:
     """The answer to an error raised while handling a request (also used by the middleware)."""
     if isinstance(exc, ReprieveError):
-        for cls in type(exc).__mro__:
-            if cls in _DOMAIN:
-                status, type_ = _DOMAIN[cls]
-                break
-        else:
-            status, type_ = 500, ProblemType.INTERNAL
+        status, type_ = _status_and_type(type(exc))
         errors = None
         if isinstance(exc, ValidationError) and exc.field:
             errors = [{"field": exc.field, "message": str(exc.message).removeprefix(f"{exc.field}: ")}]

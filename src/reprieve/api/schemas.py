@@ -444,9 +444,25 @@ class CheckResult(Out):
     sanction: str | None
 
 
+class RowErrorOut(Out):
+    type: str = Field(examples=["https://reprieve.dev/problems/not-found"],
+                      description="the problem type the same error would have as a whole request's")
+    detail: str = Field(examples=["no platform 'facebok'"])
+
+
+class CheckRefused(Out):
+    """A check that could not be answered (an unknown platform, a capability the platform lacks),
+    in its place: the other checks of the batch are still decided."""
+
+    platform: str
+    account: str
+    capability: str
+    error: RowErrorOut
+
+
 class ChecksOut(Out):
     at: str
-    results: list[CheckResult]
+    results: list[CheckResult | CheckRefused]
 
 
 # --- the audit log -----------------------------------------------------------------------
