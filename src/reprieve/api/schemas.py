@@ -153,7 +153,7 @@ class PlatformCreate(Schema):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={"examples": [
-            {"id": "facebook", "operator": "meta", "name": "Facebook", "kind": "social", "policy": "meta"}
+            {"id": "example-platform", "operator": "meta", "name": "Example", "kind": "social", "policy": "meta"}
         ]},
     )
 
@@ -206,8 +206,8 @@ class IdentityCreate(Schema):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={"examples": [{"operator": "meta", "accounts": [
-            {"platform": "facebook", "account": "DonaldTrump"},
-            {"platform": "instagram", "account": "realdonaldtrump"},
+            {"platform": "facebook", "account": "example-account"},
+            {"platform": "instagram", "account": "example-account"},
         ]}]},
     )
 
@@ -227,7 +227,7 @@ class IdentityOut(Out):
 class TokenCreate(Schema):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"operator": "meta", "role": "moderator", "name": "alice"}]},
+        json_schema_extra={"examples": [{"operator": "meta", "role": "moderator", "name": "example-moderator"}]},
     )
 
     operator: Slug | None = Field(default=None, description="null only for an instance-admin token")
@@ -299,19 +299,23 @@ class AutomatedOut(Out):
     decision: AutomatedDecision
 
 
+#: Safe to send as it is, to the demo too: a fictional account, starting now (no ``starts_at``),
+#: with what a statement of reasons needs (tests/api/test_api_openapi_examples.py sends it).
 _SANCTION_EXAMPLE: dict[str, Any] = {
-    "subject": {"platform": "facebook", "account": "DonaldTrump"},
-    "scope": ["facebook", "instagram"],
+    "subject": {"platform": "facebook", "account": "example-account"},
     "kind": "suspension",
-    "starts_at": "2021-01-07T00:00:00Z",
-    "duration": "P2Y",
-    "review_after": "P2Y",
+    "duration": "P30D",
+    "review_after": "P14D",
     "reason": {
         "ground": "incompatible_content",
-        "category": "STATEMENT_CATEGORY_RISK_FOR_PUBLIC_SECURITY",
-        "policy": "Dangerous individuals and organisations",
-        "explanation": "Praise of people engaged in violence during the Capitol riot",
+        "category": "STATEMENT_CATEGORY_SCAMS_AND_FRAUD",
+        "policy": "Fraud and deception",
+        "explanation": "Sold counterfeit concert tickets through posts and messages",
+        "facts": "Three posts offering tickets that the venue confirmed were counterfeit.",
+        "content_type": ["CONTENT_TYPE_TEXT"],
+        "source": "voluntary",
     },
+    "automated": {"detection": False, "decision": "not_automated"},
 }
 
 
@@ -338,7 +342,7 @@ class SanctionCreate(Schema):
 class SanctionAmend(Schema):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"ends_at": "2023-01-25T00:00:00Z", "reason": "Reinstated early"}]},
+        json_schema_extra={"examples": [{"ends_at": "2031-01-01T00:00:00Z", "reason": "Extended after a second offence"}]},
     )
 
     ends_at: Instant | None = Field(
