@@ -78,6 +78,7 @@ right now?", and keeps a tamper-evident log of every change.
 * Authentication: `Authorization: Bearer <token>`. A token of one operator sees nothing of
   another: their resources answer 404.
 * Errors are RFC 9457 `application/problem+json` with a stable `type`.
+* Bodies are JSON: send `Content-Type: application/json` (else 415).
 * Lists are `{"items": [...], "next_cursor": ...}`; pass `?cursor=` for the next page.
 * Every POST accepts `Idempotency-Key`: a retry gets the first answer.
 * Reads accept `?at=` (RFC 3339) and answer for that instant.

@@ -342,7 +342,9 @@ class SanctionCreate(Schema):
 class SanctionAmend(Schema):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"ends_at": "2031-01-01T00:00:00Z", "reason": "Extended after a second offence"}]},
+        json_schema_extra={"examples": [
+            {"ends_at": "2031-01-01T00:00:00Z", "reason": "Extended after a second offence"}
+        ]},
     )
 
     ends_at: Instant | None = Field(

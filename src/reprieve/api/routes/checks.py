@@ -41,7 +41,9 @@ PATH = "/v1/checks"
 
 @router.post(
     "", response_model=None, dependencies=IDEMPOTENT,
-    responses={200: {"model": ChecksOut, "description": "One result per check, in order"},
+    responses={200: {"model": ChecksOut, "description": "One result per check, in order; a check that cannot be "
+                     "answered (an unknown platform, a capability the platform lacks) holds its `error` in its "
+                     "place, and the others are still decided"},
                **problem_responses(409, 413)},
     summary="Answer a batch of checks, in order",
 )
