@@ -87,13 +87,15 @@ def test_every_html_answer_of_the_app_carries_the_security_headers(world: World)
         assert_protected(world.client.get(page))
 
 
-def test_the_api_docs_page_cannot_be_framed_and_still_loads_swagger(world: World) -> None:
-    docs = world.client.get("/docs")
-    assert docs.status_code == 200
-    assert_protected(docs)
-    policy = docs.headers["content-security-policy"]
-    for source in re.findall(r'(?:src|href)="(https://[^"/]+)', docs.text):
-        assert source in policy  # Swagger UI's CDN, until it is vendored
+def test_the_api_docs_page_and_the_landing_page_are_as_strict_as_the_console(world: World) -> None:
+    for path in ("/docs", "/"):
+        page = world.client.get(path)
+        assert page.status_code == 200
+        assert_protected(page)
+        policy = page.headers["content-security-policy"]
+        assert "script-src 'self';" in policy and "unsafe-inline" not in policy and "https:" not in policy
+        assert not re.findall(r'(?:src|href)="(?:https?:)?//', page.text)  # nothing from another origin
+        assert "<script>" not in page.text  # no inline script
 
 
 def test_json_answers_are_left_as_they_were(world: World) -> None:

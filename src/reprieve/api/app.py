@@ -22,6 +22,7 @@ from reprieve.api.enforcement import Enforcement, attach_index
 from reprieve.api.middleware import DEFAULT_MAX_BODY_BYTES, BodyLimit, Idempotency
 from reprieve.api.observability import install_observability
 from reprieve.api.observability.middleware import Observe
+from reprieve.api.pages import mount_pages
 from reprieve.api.problems import install_problem_handlers
 from reprieve.api.routes import (
     accounts,
@@ -77,6 +78,7 @@ right now?", and keeps a tamper-evident log of every change.
 * Authentication: `Authorization: Bearer <token>`. A token of one operator sees nothing of
   another: their resources answer 404.
 * Errors are RFC 9457 `application/problem+json` with a stable `type`.
+* Bodies are JSON: send `Content-Type: application/json` (else 415).
 * Lists are `{"items": [...], "next_cursor": ...}`; pass `?cursor=` for the next page.
 * Every POST accepts `Idempotency-Key`: a retry gets the first answer.
 * Reads accept `?at=` (RFC 3339) and answer for that instant.
@@ -174,7 +176,7 @@ def create_app(
         version=__version__,
         description=DESCRIPTION,
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # ours, from vendored files (api/pages.py)
         redoc_url=None,
         lifespan=lifespan,
         opentelemetry=opentelemetry,
@@ -191,6 +193,7 @@ def create_app(
     from reprieve.web.app import mount_console  # the console's pages, under /console and /appeal
 
     mount_console(app)
+    mount_pages(app)  # / and /docs
     # Added last, runs first: an oversized body is refused before its key is looked up.
     app.add_middleware(Idempotency, db=db, clock=clock)
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)

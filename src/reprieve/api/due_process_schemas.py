@@ -150,10 +150,10 @@ class FiledBy(Schema):
 class AppealCreate(Schema):
     model_config = Schema.model_config | {
         "json_schema_extra": {"examples": [{
-            "sanction": "snc_01EVEBFHG0DRVE44RFEQMD22EV", "kind": "reinstatement",
-            "filed_by": {"name": "Campaign counsel", "relation": "representative"},
+            "sanction": "snc_01EXAMPLE0000000000000000", "kind": "reinstatement",
+            "filed_by": {"name": "Example Counsel", "relation": "representative"},
             "statement": "We ask for the account back and a meeting to discuss its prompt reinstatement.",
-            "meeting_requested": True, "channel": "letter", "received_at": "2023-01-17T00:00:00Z",
+            "meeting_requested": True, "channel": "api",
         }]},
     }
 
@@ -257,11 +257,10 @@ class ViolationAutomatedIn(Schema):
 class ViolationCreate(Schema):
     model_config = Schema.model_config | {
         "json_schema_extra": {"examples": [{
-            "id": "fb-violation-829301", "platform": "facebook", "account": "DonaldTrump",
-            "policy": "Dangerous Individuals and Organizations", "severity": "high",
-            "category": "STATEMENT_CATEGORY_RISK_FOR_PUBLIC_SECURITY", "facts": "A post praising violence.",
-            "occurred_at": "2021-01-06T23:00:00Z", "content_type": ["CONTENT_TYPE_TEXT", "CONTENT_TYPE_VIDEO"],
-            "content_date": "2021-01-06", "keywords": ["KEYWORD_INCITEMENT_VIOLENCE_HATRED"],
+            "id": "fb-violation-example-1", "platform": "facebook", "account": "example-account",
+            "policy": "Spam", "severity": "low",
+            "category": "STATEMENT_CATEGORY_OTHER_VIOLATION_TC", "facts": "The same link posted 40 times in an hour.",
+            "content_type": ["CONTENT_TYPE_TEXT"],
         }]},
     }
 

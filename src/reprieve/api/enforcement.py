@@ -28,7 +28,7 @@ from reprieve.domain.time import to_micros
 from reprieve.enforcement.follower import IndexFollower
 from reprieve.enforcement.index import EnforcementIndex
 from reprieve.services.group_commit import Answer
-from reprieve.services.standing import Check, get_standing, run_checks
+from reprieve.services.standing import Check, RowError, get_standing, run_checks
 from reprieve.store.db import Database
 
 
@@ -69,14 +69,28 @@ class Enforcement:
         return get_standing(self.db, ref, at=at, operators=operators)
 
     def checks(self, checks: Sequence[Check], *, at: datetime, operators: Sequence[str] | None) -> list[dict[str, Any]]:
+        """Each check's answer, in order; a check that cannot be answered (an unknown platform, a
+        capability the platform lacks) is answered with its error in its place (``RowError``)."""
         found = self._index_for(at)
         if found is not None:
             index, at_us = found
-            try:
-                return index.check_many(checks, at_us, operators=operators)
-            except NotFoundError:
-                pass
-        return run_checks(self.db, checks, at=at, operators=operators)
+            refused: list[int] = []
+            results = index.check_many(checks, at_us, operators=operators, refused=refused)
+            if not unknown_platforms(results, refused):
+                return results
+            # a platform newer than the follower's last poll: the database knows it
+        return run_checks(self.db, checks, at=at, operators=operators, refused=[])
+
+
+def unknown_platforms(answers: Sequence[dict[str, Any] | Any], refused: Sequence[int]) -> bool:
+    """Whether any of the ``refused`` rows of ``answers`` (result dicts, or the index's decisions)
+    names a platform the index does not know, which the database may know (a newer one)."""
+    for position in refused:
+        answer = answers[position]
+        error = answer["error"] if isinstance(answer, dict) else answer
+        if isinstance(error, RowError) and issubclass(error.error, NotFoundError):
+            return True
+    return False
 
 
 def attach_index(app: FastAPI, db: Database) -> FastAPI:

@@ -42,6 +42,7 @@ class ProblemType(StrEnum):
     FORBIDDEN = "forbidden"
     UNAUTHORIZED = "unauthorized"
     PAYLOAD_TOO_LARGE = "payload-too-large"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported-media-type"
     METHOD_NOT_ALLOWED = "method-not-allowed"
     UNAVAILABLE = "unavailable"
     HTTP = "http"
@@ -60,6 +61,7 @@ _TITLES = {
     ProblemType.FORBIDDEN: "Forbidden",
     ProblemType.UNAUTHORIZED: "Authentication required",
     ProblemType.PAYLOAD_TOO_LARGE: "The request body is too large",
+    ProblemType.UNSUPPORTED_MEDIA_TYPE: "The request body is not JSON",
     ProblemType.METHOD_NOT_ALLOWED: "Method not allowed",
     ProblemType.UNAVAILABLE: "The service is unavailable",
     ProblemType.HTTP: "HTTP error",
@@ -111,15 +113,22 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+def _status_and_type(error: type[ReprieveError]) -> tuple[int, ProblemType]:
+    for cls in error.__mro__:
+        if cls in _DOMAIN:
+            return _DOMAIN[cls]
+    return 500, ProblemType.INTERNAL
+
+
+def problem_type_of(error: type[ReprieveError]) -> ProblemType:
+    """The problem ``type`` of a domain error's class (a check's row error gives it too)."""
+    return _status_and_type(error)[1]
+
+
 def problem_for(exc: Exception) -> JSONResponse:
     """The answer to an error raised while handling a request (also used by the middleware)."""
     if isinstance(exc, ReprieveError):
-        for cls in type(exc).__mro__:
-            if cls in _DOMAIN:
-                status, type_ = _DOMAIN[cls]
-                break
-        else:
-            status, type_ = 500, ProblemType.INTERNAL
+        status, type_ = _status_and_type(type(exc))
         errors = None
         if isinstance(exc, ValidationError) and exc.field:
             errors = [{"field": exc.field, "message": str(exc.message).removeprefix(f"{exc.field}: ")}]
@@ -132,9 +141,7 @@ def problem_for(exc: Exception) -> JSONResponse:
     if isinstance(exc, PayloadTooLarge):
         return problem(413, ProblemType.PAYLOAD_TOO_LARGE, exc.message)
     if isinstance(exc, RequestValidationError):
-        errors = [_field_error(e) for e in exc.errors()]
-        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5]) or "invalid request"
-        return problem(422, ProblemType.VALIDATION, detail, errors=errors)
+        return _invalid_request(exc)
     if isinstance(exc, StarletteHTTPException) and exc.status_code == 400:
         # FastAPI's answer to a body it cannot decode: bad input like any other, so 422.
         return problem(422, ProblemType.VALIDATION, f"body: {exc.detail}", errors=[
@@ -147,6 +154,46 @@ def problem_for(exc: Exception) -> JSONResponse:
         return problem(exc.status_code, type_, str(exc.detail), headers=dict(exc.headers or {}))
     log.exception("unexpected error", exc_info=exc)
     return problem(500, ProblemType.INTERNAL, "an unexpected error occurred; it has been logged")
+
+
+#: What a 415 says to do.
+SEND_JSON = "send Content-Type: application/json"
+
+
+def _invalid_request(exc: RequestValidationError) -> JSONResponse:
+    """A request FastAPI refused: a body that is not JSON (415), JSON that does not parse (422,
+    where), or fields that do not validate (422, each field and why)."""
+    raw = exc.errors()
+    body = exc.body
+    if isinstance(body, bytes | bytearray) and body and any(_at_body(e) for e in raw):
+        # FastAPI hands a route the raw bytes only when the Content-Type is not JSON.
+        return problem(415, ProblemType.UNSUPPORTED_MEDIA_TYPE,
+                       f"the request body must be JSON: {SEND_JSON}",
+                       headers={"Accept-Post": "application/json"})
+    for error in raw:
+        if error.get("type") == "json_invalid":
+            message = _json_error(error, body)
+            return problem(422, ProblemType.VALIDATION, message, errors=[{"field": "body", "message": message}])
+    errors = [_field_error(e) for e in raw]
+    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5]) or "invalid request"
+    return problem(422, ProblemType.VALIDATION, detail, errors=errors)
+
+
+def _at_body(error: Any) -> bool:
+    location = tuple(error.get("loc", ()))
+    return location[:1] == ("body",)
+
+
+def _json_error(error: Any, document: Any) -> str:
+    """"the body is not valid JSON: <what> at line L column C" (FastAPI gives the offset)."""
+    what = str((error.get("ctx") or {}).get("error") or "JSON decode error")
+    location = tuple(error.get("loc", ()))
+    offset = location[1] if len(location) > 1 and isinstance(location[1], int) else None
+    if offset is None or not isinstance(document, str):
+        return f"the body is not valid JSON: {what}"
+    line = document.count("\n", 0, offset) + 1
+    column = offset - (document.rfind("\n", 0, offset) + 1) + 1
+    return f"the body is not valid JSON: {what} at line {line} column {column}"
 
 
 def _field_error(error: Any) -> dict[str, str]:
@@ -171,6 +218,7 @@ _DESCRIPTIONS = {
     409: "Conflicts with the current state (or an Idempotency-Key still in use)",
     412: "Changed since the version named by If-Match (the body's `version` and the ETag give the current one)",
     413: "The request body is too large",
+    415: "The body is not JSON: send Content-Type: application/json",
     422: "Invalid input (or an Idempotency-Key reused for another request)",
     503: "The database is unavailable",
 }
@@ -181,8 +229,11 @@ WRITE_STATUSES = (409, 413)
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI ``responses`` for problem answers with these statuses (and the common ones)."""
+    """OpenAPI ``responses`` for problem answers with these statuses (and the common ones); a
+    route with a body (it may answer 413) may also answer 415."""
     schema = {"$ref": "#/components/schemas/Problem"}
+    if 413 in statuses:
+        statuses = (*statuses, 415)
     return {
         status: {"description": _DESCRIPTIONS[status], "content": {PROBLEM_JSON: {"schema": schema}}}
         for status in sorted({*COMMON_STATUSES, *statuses})

@@ -15,7 +15,7 @@ from reprieve.domain.errors import ValidationError as DomainValidationError
 from reprieve.domain.model import PlatformKind, Role, SanctionKind, SanctionState, Status
 from reprieve.domain.reason import CATEGORIES, EEA_COUNTRIES, AutomatedDecision, Ground, Source
 from reprieve.domain.text import check_text
-from reprieve.domain.time import parse_instant
+from reprieve.domain.time import parse_duration, parse_instant
 
 # --- building blocks ---------------------------------------------------------------------
 
@@ -74,8 +74,22 @@ Instant = Annotated[
     NoNul,
     AfterValidator(_valid_instant),
 ]
+def _valid_duration(value: str) -> str:
+    """The domain's parser, so that a bad duration is explained ("... is not an ISO 8601
+    duration such as P2Y, P30D or PT48H") rather than refused by a regular expression."""
+    try:
+        parse_duration(value, field="duration")
+    except DomainValidationError as exc:
+        raise ValueError(exc.message.removeprefix("duration: ")) from None
+    return value
+
+
+#: The pattern is documented (OpenAPI) but not what refuses a value: ``_valid_duration`` is.
 Duration = Annotated[
-    str, Field(pattern=r"^[Pp][0-9A-Za-z]{1,38}$", examples=["P2Y", "P30D", "PT48H"])
+    str,
+    Field(examples=["P2Y", "P30D", "PT48H"], description="an ISO 8601 duration such as P2Y, P30D or PT48H",
+          json_schema_extra={"pattern": r"^[Pp][0-9A-Za-z]{1,38}$"}),
+    AfterValidator(_valid_duration),
 ]
 ContentDate = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$", examples=["2021-01-06"])]
 Category = Annotated[
@@ -139,7 +153,7 @@ class PlatformCreate(Schema):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={"examples": [
-            {"id": "facebook", "operator": "meta", "name": "Facebook", "kind": "social", "policy": "meta"}
+            {"id": "example-platform", "operator": "meta", "name": "Example", "kind": "social", "policy": "meta"}
         ]},
     )
 
@@ -192,8 +206,8 @@ class IdentityCreate(Schema):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={"examples": [{"operator": "meta", "accounts": [
-            {"platform": "facebook", "account": "DonaldTrump"},
-            {"platform": "instagram", "account": "realdonaldtrump"},
+            {"platform": "facebook", "account": "example-account"},
+            {"platform": "instagram", "account": "example-account"},
         ]}]},
     )
 
@@ -213,7 +227,7 @@ class IdentityOut(Out):
 class TokenCreate(Schema):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"operator": "meta", "role": "moderator", "name": "alice"}]},
+        json_schema_extra={"examples": [{"operator": "meta", "role": "moderator", "name": "example-moderator"}]},
     )
 
     operator: Slug | None = Field(default=None, description="null only for an instance-admin token")
@@ -285,19 +299,23 @@ class AutomatedOut(Out):
     decision: AutomatedDecision
 
 
+#: Safe to send as it is, to the demo too: a fictional account, starting now (no ``starts_at``),
+#: with what a statement of reasons needs (tests/api/test_api_openapi_examples.py sends it).
 _SANCTION_EXAMPLE: dict[str, Any] = {
-    "subject": {"platform": "facebook", "account": "DonaldTrump"},
-    "scope": ["facebook", "instagram"],
+    "subject": {"platform": "facebook", "account": "example-account"},
     "kind": "suspension",
-    "starts_at": "2021-01-07T00:00:00Z",
-    "duration": "P2Y",
-    "review_after": "P2Y",
+    "duration": "P30D",
+    "review_after": "P14D",
     "reason": {
         "ground": "incompatible_content",
-        "category": "STATEMENT_CATEGORY_RISK_FOR_PUBLIC_SECURITY",
-        "policy": "Dangerous individuals and organisations",
-        "explanation": "Praise of people engaged in violence during the Capitol riot",
+        "category": "STATEMENT_CATEGORY_SCAMS_AND_FRAUD",
+        "policy": "Fraud and deception",
+        "explanation": "Sold counterfeit concert tickets through posts and messages",
+        "facts": "Three posts offering tickets that the venue confirmed were counterfeit.",
+        "content_type": ["CONTENT_TYPE_TEXT"],
+        "source": "voluntary",
     },
+    "automated": {"detection": False, "decision": "not_automated"},
 }
 
 
@@ -324,7 +342,9 @@ class SanctionCreate(Schema):
 class SanctionAmend(Schema):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"ends_at": "2023-01-25T00:00:00Z", "reason": "Reinstated early"}]},
+        json_schema_extra={"examples": [
+            {"ends_at": "2031-01-01T00:00:00Z", "reason": "Extended after a second offence"}
+        ]},
     )
 
     ends_at: Instant | None = Field(
@@ -430,9 +450,25 @@ class CheckResult(Out):
     sanction: str | None
 
 
+class RowErrorOut(Out):
+    type: str = Field(examples=["https://reprieve.dev/problems/not-found"],
+                      description="the problem type the same error would have as a whole request's")
+    detail: str = Field(examples=["no platform 'facebok'"])
+
+
+class CheckRefused(Out):
+    """A check that could not be answered (an unknown platform, a capability the platform lacks),
+    in its place: the other checks of the batch are still decided."""
+
+    platform: str
+    account: str
+    capability: str
+    error: RowErrorOut
+
+
 class ChecksOut(Out):
     at: str
-    results: list[CheckResult]
+    results: list[CheckResult | CheckRefused]
 
 
 # --- the audit log -----------------------------------------------------------------------

@@ -18,14 +18,14 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from reprieve.domain.errors import NotFoundError, ValidationError
+from reprieve.domain.errors import NotFoundError, ReprieveError, ValidationError
 from reprieve.domain.model import APPEAL, AccountRef, Platform, ensure_slug
 from reprieve.domain.standing import ResolvedSpan, run_ends_after, standing_at
 from reprieve.domain.strikes import Probation, probation_at
 from reprieve.domain.time import END_OF_TIME, Duration, format_instant, from_micros
 from reprieve.enforcement.entries import HEAD, KIND_OF_CODE, STATUS_OF_CODE, PackedSpan, unpack
 from reprieve.services.due_process import policy_of
-from reprieve.services.standing import MAX_CHECKS, AccountStanding, Check, standing_view
+from reprieve.services.standing import MAX_CHECKS, AccountStanding, Check, RowError, refused_row, standing_view
 from reprieve.store.db import Database
 
 #: ``(allowed, status, until µs or None, sanction id or None)``: the answer to one check.
@@ -179,23 +179,43 @@ class EnforcementIndex:
     ) -> dict[str, Any]:
         """One check, answered as ``services.standing.run_checks`` answers it."""
         decision = self.decide_many([(platform, account, capability)], at_us, operators=operators)[0]
+        assert not isinstance(decision, RowError)  # without ``refused``, the error is raised
         return self._check_view(platform, account, capability, decision)
 
     def check_many(
-        self, checks: Sequence[Check], at_us: int, *, operators: Collection[str] | None = None
+        self,
+        checks: Sequence[Check],
+        at_us: int,
+        *,
+        operators: Collection[str] | None = None,
+        refused: list[int] | None = None,
     ) -> list[dict[str, Any]]:
-        """A batch of checks, answered as ``services.standing.run_checks`` answers it."""
+        """A batch of checks, answered as ``services.standing.run_checks`` answers it (``refused``
+        too: the positions of the rows answered with their error)."""
         if len(checks) > MAX_CHECKS:
             raise ValidationError(f"at most {MAX_CHECKS} checks per request", field="checks")
         triples = [(c.ref.platform, c.ref.account, c.capability) for c in checks]
-        return self.views(triples, self.decide_many(triples, at_us, operators=operators))
+        if refused is None:
+            return self.views(triples, self.decide_many(triples, at_us, operators=operators))
+        decisions = self.decide_many(triples, at_us, operators=operators, refused=refused)
+        return self.views(triples, decisions, refused)
 
     def views(
-        self, checks: Sequence[tuple[str, str, str]], decisions: Sequence[Decision]
+        self,
+        checks: Sequence[tuple[str, str, str]],
+        decisions: Sequence[Decision | RowError],
+        refused: Collection[int] = (),
     ) -> list[dict[str, Any]]:
-        """The API's results for ``checks`` and their ``decisions`` (as ``check_many`` makes them)."""
+        """The API's results for ``checks`` and their ``decisions`` (as ``check_many`` makes them);
+        ``refused``: the positions of the ``RowError`` among them."""
         until = self._format_until
-        return [
+        if refused:
+            return [
+                refused_row(*check, decision) if isinstance(decision, RowError)
+                else self._check_view(*check, decision)
+                for check, decision in zip(checks, decisions, strict=True)
+            ]
+        return [  # type: ignore[misc]  # no RowError: every decision unpacks
             {
                 "platform": platform, "account": account, "capability": capability,
                 "allowed": allowed, "status": status, "until": end if end is None else until(end), "sanction": sid,
@@ -209,13 +229,16 @@ class EnforcementIndex:
         at_us: int,
         *,
         operators: Collection[str] | None = None,
-    ) -> list[Decision]:
+        refused: list[int] | None = None,
+    ) -> list[Decision | RowError]:
         """``(allowed, status, until_us, sanction)`` for each ``(platform, account, capability)``.
 
-        The hot path: no size limit, instants as integers, nothing formatted.
+        The hot path: no size limit, instants as integers, nothing formatted. A check that cannot
+        be answered raises its error (as ``run_checks``); or, given a ``refused`` list, is
+        answered with a ``RowError`` in its place, its position added to ``refused``.
         """
         self._ensure_covered(at_us)
-        out: list[Decision] = []
+        out: list[Decision | RowError] = []
         append = out.append
         good = GOOD
         allowed_as = _ALLOWED_AS
@@ -228,48 +251,55 @@ class EnforcementIndex:
         bits: dict[str, int] = {}
         get: Callable[[str], bytes | None] = states.get  # type: ignore[assignment]  # set below
         mask, table = 0, bytearray(1)
-        try:
-            for platform, account, capability in checks:
-                if platform != current:
-                    state = states.get(platform)
-                    if state is None:
-                        state = states[platform] = self._state(platform, capability, operators)
-                    bits, get, mask, table = state
-                    current = platform
-                bit = bits[capability]  # KeyError: not a capability of the platform
-                h = hash(account) & mask
-                if not table[h >> 3] >> (h & 7) & 1:
-                    append(good)  # not in the filter: no span at all
-                    continue
-                packed = get(account)
-                if packed is None:
-                    append(good)
-                    continue
-                count, start, end, denies, kind, length = head(packed)
-                if count != 1:
-                    append(good if count == 0 else _decide_spans(packed, bit, at_us))
-                elif at_us < start or at_us >= end:
-                    append(good)
-                elif denies >> bit & 1:
-                    append((
-                        False,
-                        status_of[kind],
-                        end if end < end_of_time else None,
-                        packed[sid_at[length]].decode(),
-                    ))
-                else:
-                    append(allowed_as[kind])
-        except KeyError:
-            self._reject(platform, capability, operators)
-            raise
-        return out
+        rows = iter(checks)
+        while True:  # once, and once more after each row refused (the loop goes on from the next)
+            try:
+                for platform, account, capability in rows:
+                    if platform != current:
+                        state = states.get(platform)
+                        if state is None:
+                            state = states[platform] = self._state(platform, capability, operators)
+                        bits, get, mask, table = state
+                        current = platform
+                    bit = bits[capability]  # KeyError: not a capability of the platform
+                    h = hash(account) & mask
+                    if not table[h >> 3] >> (h & 7) & 1:
+                        append(good)  # not in the filter: no span at all
+                        continue
+                    packed = get(account)
+                    if packed is None:
+                        append(good)
+                        continue
+                    count, start, end, denies, kind, length = head(packed)
+                    if count != 1:
+                        append(good if count == 0 else _decide_spans(packed, bit, at_us))
+                    elif at_us < start or at_us >= end:
+                        append(good)
+                    elif denies >> bit & 1:
+                        append((
+                            False,
+                            status_of[kind],
+                            end if end < end_of_time else None,
+                            packed[sid_at[length]].decode(),
+                        ))
+                    else:
+                        append(allowed_as[kind])
+            except KeyError:  # not a capability of the platform
+                error = self._rejection(platform, capability, operators)
+            except (NotFoundError, ValidationError) as exc:  # from ``_state``: not a platform it may see
+                error = exc
+            else:
+                return out
+            if refused is None:
+                raise error
+            refused.append(len(out))
+            append(RowError.of(error))
 
     def _state(self, platform: str, capability: str, operators: Collection[str] | None) -> _SlotState:
         """What the hot loop needs of a platform, looked up once per batch."""
         slot = self.slots.get(platform)
         if slot is None or (operators is not None and slot.platform.operator not in operators):
-            self._reject(platform, capability, operators)
-        assert slot is not None
+            raise self._rejection(platform, capability, operators)
         mask, table = slot.filter
         return slot.bits, slot.accounts.get, mask, table
 
@@ -287,11 +317,14 @@ class EnforcementIndex:
             raise NotFoundError(f"no platform {platform!r}")
         return slot
 
-    def _reject(self, platform: str, capability: str, operators: Collection[str] | None) -> None:
-        """Raise the error ``run_checks`` raises for this check, in the order it checks."""
-        ensure_slug(capability, field="capability")
-        slot = self._visible(platform, operators)
-        raise ValidationError(
+    def _rejection(self, platform: str, capability: str, operators: Collection[str] | None) -> ReprieveError:
+        """The error ``run_checks`` raises for this check, in the order it checks."""
+        try:
+            ensure_slug(capability, field="capability")
+            slot = self._visible(platform, operators)
+        except ReprieveError as error:
+            return error
+        return ValidationError(
             f"{capability!r} is not a capability of platform {slot.platform.id!r}", field="capability"
         )
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from reprieve.domain.errors import NotFoundError, ValidationError
+from reprieve.domain.errors import NotFoundError, ReprieveError, ValidationError
 from reprieve.domain.model import AccountRef, Status, ensure_slug
 from reprieve.domain.standing import Standing, standing_at
 from reprieve.domain.strikes import Probation, count_strikes, probation_at
@@ -90,23 +90,52 @@ class Check:
     capability: str
 
 
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """What answers a check that cannot be answered (an unknown platform, a capability the
+    platform lacks), in its place in the batch: the error's class and message."""
+
+    error: type[ReprieveError]
+    message: str
+
+    @classmethod
+    def of(cls, error: ReprieveError) -> RowError:
+        return cls(type(error), error.message)
+
+
 def run_checks(
-    db: Database, checks: Sequence[Check], *, at: datetime, operators: Sequence[str] | None = None
+    db: Database,
+    checks: Sequence[Check],
+    *,
+    at: datetime,
+    operators: Sequence[str] | None = None,
+    refused: list[int] | None = None,
 ) -> list[dict[str, Any]]:
-    """``{allowed, status, until, sanction}`` for each check, in order."""
+    """``{allowed, status, until, sanction}`` for each check, in order.
+
+    A check that cannot be answered raises its error; or, given a ``refused`` list, is answered
+    ``{platform, account, capability, error: RowError}`` in its place, its position added to
+    ``refused``, and the others are still decided."""
     if len(checks) > MAX_CHECKS:
         raise ValidationError(f"at most {MAX_CHECKS} checks per request", field="checks")
     at_us = to_micros(at)
-    results = []
+    results: list[dict[str, Any]] = []
     cache: dict[AccountRef, AccountStanding] = {}
     with db.read() as conn:
         for check in checks:
-            ensure_slug(check.capability, field="capability")
-            platform = _visible(db, conn, check.ref.platform, operators)
-            if check.capability not in platform.capabilities:
-                raise ValidationError(
-                    f"{check.capability!r} is not a capability of platform {platform.id!r}", field="capability"
-                )
+            try:
+                ensure_slug(check.capability, field="capability")
+                platform = _visible(db, conn, check.ref.platform, operators)
+                if check.capability not in platform.capabilities:
+                    raise ValidationError(
+                        f"{check.capability!r} is not a capability of platform {platform.id!r}", field="capability"
+                    )
+            except ReprieveError as error:
+                if refused is None:
+                    raise
+                refused.append(len(results))
+                results.append(refused_row(check.ref.platform, check.ref.account, check.capability, error))
+                continue
             result = cache.get(check.ref)
             if result is None:
                 result = cache[check.ref] = account_standing(db, conn, check.ref, at_us)
@@ -122,6 +151,12 @@ def run_checks(
                 "sanction": None if allowed else s.denier_of(check.capability),
             })
     return results
+
+
+def refused_row(platform: str, account: str, capability: str, error: ReprieveError | RowError) -> dict[str, Any]:
+    """A check's answer in a batch when it cannot be answered (see ``run_checks``)."""
+    row_error = error if isinstance(error, RowError) else RowError.of(error)
+    return {"platform": platform, "account": account, "capability": capability, "error": row_error}
 
 
 def _visible(db: Database, conn: Connection, platform_id: str, operators: Sequence[str] | None) -> Any:

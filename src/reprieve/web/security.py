@@ -11,8 +11,9 @@ good for its session only. The cookie is renewed at sign-in.
 
 Headers: a strict Content-Security-Policy (everything from our own origin, no inline script or
 style, no framing) and the usual companions, on every answer under ``/console`` and ``/appeal``
-and on every HTML answer of the app (the statement of reasons, the report, error pages); the
-API's ``/docs`` page gets a CSP that lets Swagger UI load from its CDN, and no framing.
+and on every HTML answer of the app (the statement of reasons, the report, error pages, the
+landing page ``/``); the API's ``/docs`` page and its files get the same: Swagger UI is vendored
+(``api/static/swagger``) and started by a script file, so it needs no CDN and no inline script.
 
 Client address: the socket's peer, or, when the peer is one of ``REPRIEVE_TRUSTED_PROXIES``, the
 right-most address of ``X-Forwarded-For`` that is not a trusted proxy.
@@ -45,8 +46,8 @@ SESSION_COOKIE = "reprieve_session"
 
 #: The paths whose answers are pages (errors too) and always get the headers below.
 PROTECTED_PREFIXES = ("/console", "/appeal")
-#: The API's documentation pages: Swagger UI, loaded from its CDN (until it is vendored).
-DOCS_PATHS = ("/docs", "/redoc")
+#: The API's documentation page and its vendored Swagger UI files (same headers as the console).
+DOCS_PATHS = ("/docs",)
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -59,16 +60,6 @@ SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"referrer-policy", b"same-origin"),
     (b"x-frame-options", b"DENY"),
     (b"cross-origin-opener-policy", b"same-origin"),
-)
-DOCS_CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "img-src 'self' data: https://cdn.jsdelivr.net https://fastapi.tiangolo.com; connect-src 'self'; "
-    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-)
-DOCS_HEADERS: tuple[tuple[bytes, bytes], ...] = (
-    (b"content-security-policy", DOCS_CONTENT_SECURITY_POLICY.encode()),
-    *SECURITY_HEADERS[1:],
 )
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -220,8 +211,8 @@ ASGIApp = Callable[
 
 
 class SecurityHeaders:
-    """ASGI middleware adding ``SECURITY_HEADERS`` to the answers of the console's paths and to
-    every HTML answer, and ``DOCS_HEADERS`` to the API's documentation pages."""
+    """ASGI middleware adding ``SECURITY_HEADERS`` to the answers of the console's paths, of the
+    API's documentation page and its files, and to every HTML answer."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -245,8 +236,7 @@ class SecurityHeaders:
                 present = {name.lower(): value for name, value in headers}
                 html = present.get(b"content-type", b"").lower().startswith(b"text/html")
                 if page or docs or html:
-                    wanted = DOCS_HEADERS if docs and not page else SECURITY_HEADERS
-                    extra = [(name, value) for name, value in wanted if name not in present]
+                    extra = [(name, value) for name, value in SECURITY_HEADERS if name not in present]
                     message["headers"] = [*headers, *extra]
             await send(message)
 

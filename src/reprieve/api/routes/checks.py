@@ -22,17 +22,17 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from reprieve.api.deps import IDEMPOTENT, EnforcementDep, Now, Reader
-from reprieve.api.enforcement import Enforcement
+from reprieve.api.enforcement import Enforcement, unknown_platforms
 from reprieve.api.fast_path import JSON, eligible_authorization, read_or_hand_over, replay
 from reprieve.api.middleware import DEFAULT_MAX_BODY_BYTES
 from reprieve.api.observability.metrics import record_checks
 from reprieve.api.observability.middleware import OPERATOR
-from reprieve.api.problems import problem_responses
+from reprieve.api.problems import problem_responses, problem_type_of
 from reprieve.api.schemas import ACCOUNT_PATTERN, SLUG_PATTERN, ChecksOut, ChecksRequest
 from reprieve.domain.errors import ForbiddenError, ReprieveError
 from reprieve.domain.model import AccountRef
 from reprieve.domain.time import format_instant, parse_instant, to_micros
-from reprieve.services.standing import MAX_CHECKS, Check
+from reprieve.services.standing import MAX_CHECKS, Check, RowError
 from reprieve.services.tokens import Principal, authenticate, remembered_principal
 
 router = APIRouter(prefix="/v1/checks", tags=["checks"])
@@ -41,7 +41,9 @@ PATH = "/v1/checks"
 
 @router.post(
     "", response_model=None, dependencies=IDEMPOTENT,
-    responses={200: {"model": ChecksOut, "description": "One result per check, in order"},
+    responses={200: {"model": ChecksOut, "description": "One result per check, in order; a check that cannot be "
+                     "answered (an unknown platform, a capability the platform lacks) holds its `error` in its "
+                     "place, and the others are still decided"},
                **problem_responses(409, 413)},
     summary="Answer a batch of checks, in order",
 )
@@ -55,9 +57,19 @@ def run_checks(tenant: Reader, body: ChecksRequest, now: Now, enforcement: Enfor
 def answer(at: datetime, results: Sequence[dict[str, Any]]) -> bytes:
     """The body of a 200. The results are built by the enforcement layer in the documented shape
     (the API tests and schemathesis hold it to ChecksOut), so they are serialised directly
-    rather than validated again, which would cost more than answering a batch."""
+    rather than validated again, which would cost more than answering a batch. A row that
+    could not be answered holds a ``RowError``, written as its problem ``type`` and ``detail``."""
     record_checks(len(results))
-    return orjson.dumps({"at": format_instant(at), "results": results})
+    return orjson.dumps(
+        {"at": format_instant(at), "results": results}, default=_row_error, option=orjson.OPT_PASSTHROUGH_DATACLASS
+    )
+
+
+def _row_error(value: Any) -> dict[str, str]:
+    """``{error: {type, detail}}`` of a check that could not be answered (PRODUCT.md section 4)."""
+    if isinstance(value, RowError):
+        return {"type": problem_type_of(value.error).uri, "detail": value.message}
+    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 # --- the fast path -----------------------------------------------------------------------
@@ -127,8 +139,12 @@ class FastChecks:
             enforcement: Enforcement = state.enforcement
             index = enforcement.index
             at_us = to_micros(at)
+            refused: list[int] = []
             if index is not None and index.covers(at_us):
-                results = index.views(triples, index.decide_many(triples, at_us, operators=operators))
+                decisions = index.decide_many(triples, at_us, operators=operators, refused=refused)
+                if unknown_platforms(decisions, refused):
+                    raise _Unsure  # a platform newer than the index, perhaps: the route asks the database
+                results = index.views(triples, decisions, refused)
             else:
                 checks = [Check(AccountRef(p, a), c) for p, a, c in triples]
                 results = await run_in_threadpool(enforcement.checks, checks, at=at, operators=operators)

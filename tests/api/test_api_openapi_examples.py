@@ -1,0 +1,95 @@
+"""The request examples of the OpenAPI document (what Swagger UI's "Try it out" sends) are safe to
+send as they are to the demo: each one runs, and none backdates anything or duplicates one of
+the demo's sanctions (a newcomer once created a second, backdated Trump suspension this way)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from argon2 import PasswordHasher
+from fastapi.testclient import TestClient
+
+from reprieve.api.app import create_app
+from reprieve.domain.time import parse_instant
+from reprieve.services import members
+from reprieve.services.demo import load_demo
+from reprieve.services.tokens import create_token
+from reprieve.store.db import open_database
+
+NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
+
+
+def request_examples(doc: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    """(method, path, example body) for every operation whose body schema has an example."""
+    schemas = doc["components"]["schemas"]
+    found = []
+    for path, operations in doc["paths"].items():
+        for method, operation in operations.items():
+            content = operation.get("requestBody", {}).get("content", {}).get("application/json", {})
+            ref = content.get("schema", {}).get("$ref", "")
+            for example in schemas.get(ref.rsplit("/", 1)[-1], {}).get("examples", []):
+                found.append((method.upper(), path, example))
+    return found
+
+
+def events_after(client: TestClient, headers: dict[str, str], seq: int) -> list[dict[str, Any]]:
+    events: list[dict[str, Any]] = []
+    while True:
+        page = client.get("/v1/events", params={"after": seq, "limit": 1000}, headers=headers).json()
+        events += page["items"]
+        if not page["items"]:
+            return events
+        seq = page["items"][-1]["seq"]
+
+
+def test_every_request_example_runs_against_the_demo_and_backdates_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On SQLite only: what is checked is the examples, not the storage."""
+    monkeypatch.setattr(members, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    db = open_database(f"sqlite:///{tmp_path / 'demo.db'}")
+    load_demo(db, synthetic=0)
+    client = TestClient(create_app(db, clock=lambda: NOW))
+    token = create_token(db, name="examples", role="instance-admin", operator=None, actor="test", now=NOW)
+    headers = {"Authorization": f"Bearer {token['token']}"}
+    before = events_after(client, headers, 0)
+    sanctioned_before = {
+        (e["data"]["subject"]["platform"], e["data"]["subject"]["account"])
+        for e in before if e["type"] == "sanction.imposed"
+    }
+    # In the document's order (the sanction's first), but the lift last: the other examples
+    # (an amendment, an appeal) need the sanction in force.
+    examples = sorted(request_examples(client.get("/openapi.json").json()), key=lambda e: e[1].endswith("/lift"))
+    paths = {path for _method, path, _example in examples}
+    assert {"/v1/sanctions", "/v1/violations", "/v1/appeals", "/v1/sanctions/{sanction_id}/amend"} <= paths
+    sanction_id: str | None = None
+    answers: dict[str, int] = {}
+    for method, path, example in examples:
+        body = dict(example)
+        if "{sanction_id}" in path:
+            assert sanction_id is not None, "the sanction example runs first (the document's order)"
+            path = path.replace("{sanction_id}", sanction_id)
+        elif "{" in path:
+            continue
+        if path == "/v1/appeals":
+            body["sanction"] = sanction_id  # the example's id is a placeholder
+        answer = client.request(method, path, json=body, headers=headers)
+        answers[path] = answer.status_code
+        assert answer.status_code < 300, (method, path, answer.text)
+        if path == "/v1/sanctions":
+            sanction = answer.json()
+            sanction_id = sanction["id"]
+            assert (sanction["subject"]["platform"], sanction["subject"]["account"]) not in sanctioned_before
+            assert parse_instant(sanction["starts_at"]) == NOW  # starts now: no backdating
+    assert sanction_id is not None and f"/v1/sanctions/{sanction_id}/lift" in answers
+    written = events_after(client, headers, before[-1]["seq"])
+    assert written
+    for event in written:
+        assert parse_instant(event["effective_at"]) >= NOW, event  # nothing takes effect in the past
+        if event["type"] == "sanction.imposed":
+            subject = event["data"]["subject"]
+            assert (subject["platform"], subject["account"]) not in sanctioned_before, event
+    db.dispose()
