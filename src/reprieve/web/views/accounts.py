@@ -91,9 +91,10 @@ def account_page(
     return render_account(request, desk, AccountRef(platform, account))
 
 
-def impose_defaults(platform: dict[str, Any]) -> dict[str, Any]:
+def impose_defaults(platform: dict[str, Any], today: str) -> dict[str, Any]:
     """What the impose form proposes for the DSA's fields on ``platform``: from its policy where it
-    says (automation, review), else from the platform's kind (the content type)."""
+    says (automation, review), else from the platform's kind (the content type); the content's
+    date is ``today`` (the Transparency Database requires one)."""
     def part(data: Any, key: str) -> dict[str, Any]:
         found = data.get(key)
         return found if isinstance(found, dict) else {}
@@ -103,6 +104,7 @@ def impose_defaults(platform: dict[str, Any]) -> dict[str, Any]:
     content = {"app_store": "CONTENT_TYPE_APP"}.get(str(platform.get("kind")), "CONTENT_TYPE_TEXT")
     return {
         "content_type": [content],
+        "content_date": today,
         "automated_detection": "yes" if automated.get("detection") is True else "",
         "automated_decision": str(automated.get("decision") or "not_automated"),
         "review_after": str(reviews.get("after") or ""),
@@ -139,5 +141,5 @@ def render_account(
         timeline=ordered(entries), platforms=platforms, choices=FORM_CHOICES,
         capabilities=sorted({c for p in platforms for c in p["capabilities"] if c != "appeal"}),
         may_act=desk.at is None and desk.may(Role.MODERATOR), done=request.query_params.get("done"),
-        refused=refused, defaults=impose_defaults(own),
+        refused=refused, defaults=impose_defaults(own, desk.now.date().isoformat()),
     )

@@ -194,9 +194,14 @@ def impose_command(form: Any) -> sanctions.ImposeSanction:
         duration, ends_at = None, None  # a termination has no end: nothing to choose
     else:
         duration, ends_at, _indefinite = term_of(form)
+    reason = reason_of(form)
+    if kind != SanctionKind.WARNING.value:  # a warning is no decision the Transparency Database records
+        for name, key in (("content_type", "content_type"), ("content_date", "content_date"), ("facts", "facts")):
+            if not reason.get(key):
+                raise ValidationError("required for the statement of reasons (DSA art. 17)", field=name)
     review_after = text(form, "review_after", max_length=80, multiline=False)
     return sanctions.ImposeSanction(
-        subject=subject, kind=kind, reason=reason_of(form), scope=values(form, "scope") or None,
+        subject=subject, kind=kind, reason=reason, scope=values(form, "scope") or None,
         denies=values(form, "denies") if kind == SanctionKind.RESTRICTION.value else (),
         duration=duration.text if duration else None, ends_at=ends_at,
         review_after=parse_duration_input(review_after, field="review_after").text if review_after else None,
