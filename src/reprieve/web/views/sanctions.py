@@ -190,8 +190,8 @@ def impose_command(form: Any) -> sanctions.ImposeSanction:
     subject = AccountRef.parse(text(form, "subject", max_length=264), field="subject")
     kind = text(form, "kind", max_length=20)
     given = any(text(form, name, max_length=80) for name in ("term", "duration", "ends_at"))
-    if kind == SanctionKind.TERMINATION.value and not given:
-        duration, ends_at = None, None  # a termination has no end: nothing to choose
+    if kind in (SanctionKind.TERMINATION.value, SanctionKind.WARNING.value) and not given:
+        duration, ends_at = None, None  # a termination has no end, a warning denies nothing: no term to choose
     else:
         duration, ends_at, _indefinite = term_of(form)
     reason = reason_of(form)
