@@ -193,6 +193,9 @@ def test_amend_lift_and_review_forms_come_back_as_typed(console: TestClient, db:
         "back": "/console/accounts/facebook/judy"})
     assert amend.status_code == 400 and error_summary(amend.text)[0].startswith("Ends (UTC): ")
     assert ">Shorter, as agreed</textarea>" in amend.text and 'value="2000-01-01T00:00"' in amend.text
+    # sent from the account's page, it comes back there, its summary linking to that sanction's field
+    assert "<h1>facebook/judy" in amend.text and 'href="#s1-amend-ends"' in amend.text
+    assert 'id="s1-amend-ends-error"' in amend.text and 'id="s1-amend-action" open' in amend.text
     assert 'name="back" value="/console/accounts/facebook/judy"' in amend.text
     lift = console.post(f"/console/sanctions/{sanction}/lift", data={"csrf_token": csrf(console),
                                                                      "reason": "Appeal granted"})

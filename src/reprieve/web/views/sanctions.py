@@ -233,9 +233,25 @@ async def impose(request: Request, desk: ModeratorDesk) -> Response:
 def _refused_action(
     request: Request, desk: Desk, sanction_id: str, action: str, form: Any, exc: ReprieveError
 ) -> Response:
-    """An amend, lift or review form refused: the sanction's page with the form as typed."""
-    return refused_page(request, action, form, exc, action_fields(action), lambda state, status: _sanction_page(
-        request, desk, sanction_id, refused=state, status_code=status), target=sanction_id)
+    """An amend, lift or review form refused: the page it was sent from (the account's, or the
+    sanction's) again, with the form as typed and its error beside the field."""
+    from reprieve.web.views.accounts import render_account  # accounts imports this module
+
+    back = back_or(form, "")
+    platform, _, account = back.removeprefix("/console/accounts/").partition("/")
+    ref = None
+    if back.startswith("/console/accounts/") and "?" not in back:
+        try:
+            ref = AccountRef.parse(f"{platform}/{account}")
+        except ReprieveError:
+            ref = None
+
+    def page(state: FormState, status: int) -> Response:
+        if ref is not None:
+            return render_account(request, desk, ref, state, status)
+        return _sanction_page(request, desk, sanction_id, refused=state, status_code=status)
+
+    return refused_page(request, action, form, exc, action_fields(action), page, target=sanction_id)
 
 
 @router.post("/sanctions/{sanction_id}/amend", name="amend")
