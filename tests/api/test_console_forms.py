@@ -107,6 +107,12 @@ def test_a_refused_impose_comes_back_as_typed_with_its_error_beside_the_field(
     assert 'value="seven days"' in page and ">Three reports</textarea>" in page
     assert 'value="Tickets §4"' in page and ">Sold counterfeit tickets</textarea>" in page
     assert f'<option value="{CATEGORY}" selected>' in page
+    # every field at fault at once, in the page's order
+    several = console.post("/console/sanctions", data=impose_form(console, duration="2 ans", facts=" ",
+                                                                   review_after="soon", content_type=""))
+    assert several.status_code == 400
+    assert [line.split(":")[0] for line in error_summary(several.text)] == [
+        "Review after", "Type of content", "Facts"]
     # a field's name as the page labels it, not as the code does
     missing = console.post("/console/sanctions", data=impose_form(console, duration="", ends_at="", term="other"))
     assert missing.status_code == 400
@@ -122,9 +128,9 @@ def test_an_empty_term_is_never_a_silent_indefinite_term(console: TestClient, db
     chosen = console.post("/console/sanctions", data=impose_form(console, term="indefinite"), follow_redirects=False)
     assert chosen.status_code == 303
     assert sanctions.get_sanction(db, chosen.headers["location"].split("sanction=")[1], at=clock.now)["ends_at"] is None
-    # a termination has no end to choose
-    ended = console.post("/console/sanctions", data=impose_form(console, kind="termination", subject="facebook/tom"),
-                         follow_redirects=False)
+    # a termination has no end to choose ("Other", the form's default, with nothing typed)
+    ended = console.post("/console/sanctions", data=impose_form(console, kind="termination", subject="facebook/tom",
+                                                                term="other"), follow_redirects=False)
     assert ended.status_code == 303
 
 

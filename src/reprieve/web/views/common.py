@@ -179,13 +179,30 @@ def typed_of(form: Any) -> dict[str, list[str]]:
     return typed
 
 
+class FormErrors(ValidationError):
+    """Several fields of one form refused at once (each a ValidationError naming its field)."""
+
+    def __init__(self, errors: list[ValidationError]) -> None:
+        super().__init__("; ".join(e.message for e in errors))
+        self.errors = errors
+
+
 def refusal(
     request: Request, action: str, form: Any, exc: ReprieveError, *, fields: Mapping[str, str],
     target: str = "",
 ) -> tuple[FormState, int]:
-    """The form ``action`` as typed in ``form`` with ``exc`` beside its field, and the status of the
-    page that shows it again (400 bad input, 404 a name that does not exist, 409 a conflict).
-    ``fields``: the form's field names and their elements' ids (the summary links to them)."""
+    """The form ``action`` as typed in ``form`` with ``exc`` beside its field (each of them, for
+    FormErrors), and the status of the page that shows it again (400 bad input, 404 a name that
+    does not exist, 409 a conflict). ``fields``: the form's field names and their elements' ids
+    (the summary links to them, in the order of ``fields``)."""
+    status = 400 if isinstance(exc, ValidationError) else 404 if isinstance(exc, NotFoundError) else 409
+    errors = [_field_error(request, e, fields) for e in (exc.errors if isinstance(exc, FormErrors) else [exc])]
+    order = list(fields)
+    errors.sort(key=lambda e: order.index(e.name) if e.name in order else len(order))
+    return FormState(action, typed_of(form), errors, target), status
+
+
+def _field_error(request: Request, exc: ReprieveError, fields: Mapping[str, str]) -> FieldError:
     lang = request_language(request)
     name = getattr(exc, "field", None)
     message = exc.message
@@ -197,9 +214,7 @@ def refusal(
     if shown is not None:
         label = translate(lang, FIELD_LABELS.get(shown, "form.field"))
         message = f"{label}: {message}"
-    status = 400 if isinstance(exc, ValidationError) else 404 if isinstance(exc, NotFoundError) else 409
-    anchor = fields.get(shown) if shown else None
-    return FormState(action, typed_of(form), [FieldError(shown, message, anchor)], target), status
+    return FieldError(shown, message, fields.get(shown) if shown else None)
 
 
 #: The errors a form shows beside its fields rather than on an error page.
@@ -242,3 +257,29 @@ def term_of(
     raise ValidationError(
         "give a duration or an end, or choose 'Indefinite' if the sanction has no end", field=duration_field
     )
+
+
+class Checks:
+    """Checks of a form's fields run one after the other, each refusal kept, so that a refused
+    form names every field at fault at once: ``value = checks.run(lambda: ...)``, then ``done()``."""
+
+    def __init__(self) -> None:
+        self.found: list[ValidationError] = []
+
+    def run(self, check: Callable[[], Any], default: Any = None) -> Any:
+        try:
+            return check()
+        except FormErrors as exc:
+            self.found.extend(exc.errors)
+        except ValidationError as exc:
+            self.found.append(exc)
+        return default
+
+    def refuse(self, message: str, field: str) -> None:
+        self.found.append(ValidationError(message, field=field))
+
+    def done(self) -> None:
+        if len(self.found) == 1:
+            raise self.found[0]
+        if self.found:
+            raise FormErrors(self.found)

@@ -24,6 +24,7 @@ from reprieve.web.rendering import render
 from reprieve.web.views.common import (
     EMPTY_FORM,
     FORM_ERRORS,
+    Checks,
     FormState,
     back_or,
     caller_of,
@@ -135,14 +136,15 @@ def changed_since(request: Request, desk: Desk, sanction_id: str, action: str, f
 
 
 #: Each form's fields and the ids of their elements on the page (the error summary links to them).
-IMPOSE_FIELDS = {
+IMPOSE_FIELDS = {  # in the page's order: the error summary lists them so
     "kind": "impose-kind", "scope": "impose-scope", "denies": "impose-denies", "term": "impose-term",
     "duration": "impose-duration", "ends_at": "impose-ends", "review_after": "impose-review",
-    "policy": "impose-policy", "ground": "impose-ground", "legal_or_contractual_ground": "impose-legal",
-    "category": "impose-category", "explanation": "impose-explanation", "facts": "impose-facts",
-    "source": "impose-source", "content_type": "impose-content-type", "content_date": "impose-content-date",
+    "content_type": "impose-content-type", "content_date": "impose-content-date",
     "territorial_scope": "impose-territory", "automated_detection": "impose-detection",
-    "automated_decision": "impose-decision", "confirm": "impose-confirm",
+    "automated_decision": "impose-decision", "policy": "impose-policy", "ground": "impose-ground",
+    "legal_or_contractual_ground": "impose-legal", "category": "impose-category",
+    "explanation": "impose-explanation", "facts": "impose-facts", "source": "impose-source",
+    "confirm": "impose-confirm",
 }
 
 
@@ -185,26 +187,36 @@ def automated_of(form: Any) -> dict[str, Any]:
 
 def impose_command(form: Any) -> sanctions.ImposeSanction:
     """The impose form as a command: the term from a preset or what was typed (never a silent
-    indefinite term), what a restriction denies only for a restriction."""
-    require_confirmation(form)
+    indefinite term), what a restriction denies only for a restriction, and what the statement of
+    reasons needs. Every field at fault is named at once (``Checks``); the rules of the model
+    (``services.sanctions``) are then checked on the command."""
+    checks = Checks()
+    checks.run(lambda: require_confirmation(form))
     subject = AccountRef.parse(text(form, "subject", max_length=264), field="subject")
-    kind = text(form, "kind", max_length=20)
-    given = any(text(form, name, max_length=80) for name in ("term", "duration", "ends_at"))
-    if kind in (SanctionKind.TERMINATION.value, SanctionKind.WARNING.value) and not given:
-        duration, ends_at = None, None  # a termination has no end, a warning denies nothing: no term to choose
-    else:
-        duration, ends_at, _indefinite = term_of(form)
-    reason = reason_of(form)
-    if kind != SanctionKind.WARNING.value:  # a warning is no decision the Transparency Database records
-        for name, key in (("content_type", "content_type"), ("content_date", "content_date"), ("facts", "facts")):
-            if not reason.get(key):
-                raise ValidationError("required for the statement of reasons (DSA art. 17)", field=name)
-    review_after = text(form, "review_after", max_length=80, multiline=False)
+    kind = checks.run(lambda: text(form, "kind", max_length=20), "")
+    given = any(isinstance(form.get(name), str) and form.get(name).strip() not in ("", "other")
+                for name in ("term", "duration", "ends_at"))
+    duration, ends_at = None, None
+    if kind not in (SanctionKind.TERMINATION.value, SanctionKind.WARNING.value) or given:
+        # a termination has no end, a warning denies nothing: no term to choose unless one is given
+        duration, ends_at, _indefinite = checks.run(lambda: term_of(form), (None, None, False))
+    review_text = checks.run(lambda: text(form, "review_after", max_length=80, multiline=False), "")
+    review_after = None
+    if review_text:
+        review_after = checks.run(lambda: parse_duration_input(review_text, field="review_after").text)
+    reason = checks.run(lambda: reason_of(form), {})
+    for name in ("policy", "explanation"):
+        if reason and not reason.get(name):
+            checks.refuse("required", name)
+    if kind != SanctionKind.WARNING.value and reason:  # a warning is no decision the Transparency Database records
+        for name in ("facts", "content_type", "content_date"):
+            if not reason.get(name):
+                checks.refuse("required for the statement of reasons (DSA art. 17)", name)
+    checks.done()
     return sanctions.ImposeSanction(
         subject=subject, kind=kind, reason=reason, scope=values(form, "scope") or None,
         denies=values(form, "denies") if kind == SanctionKind.RESTRICTION.value else (),
-        duration=duration.text if duration else None, ends_at=ends_at,
-        review_after=parse_duration_input(review_after, field="review_after").text if review_after else None,
+        duration=duration.text if duration else None, ends_at=ends_at, review_after=review_after,
         automated=automated_of(form),
     )
 
