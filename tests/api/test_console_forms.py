@@ -197,7 +197,7 @@ def test_amend_lift_and_review_forms_come_back_as_typed(console: TestClient, db:
     amend = console.post(f"/console/sanctions/{sanction}/amend", data={
         "csrf_token": csrf(console), "confirm": "yes", "ends_at": "2000-01-01T00:00", "reason": "Shorter, as agreed",
         "back": "/console/accounts/facebook/judy"})
-    assert amend.status_code == 400 and error_summary(amend.text)[0].startswith("Ends (UTC): ")
+    assert amend.status_code == 400 and error_summary(amend.text)[0].startswith("New end (UTC): ")
     assert ">Shorter, as agreed</textarea>" in amend.text and 'value="2000-01-01T00:00"' in amend.text
     # sent from the account's page, it comes back there, its summary linking to that sanction's field
     assert "<h1>facebook/judy" in amend.text and 'href="#s1-amend-ends"' in amend.text
@@ -244,10 +244,11 @@ def test_review_and_appeal_decisions_come_back_as_typed(console: TestClient, db:
         now=clock.now,
     )
     refused = console.post(f"/console/appeals/{appeal['id']}/decision", data={
-        "csrf_token": csrf(console), "confirm": "yes", "outcome": "granted_partially", "ends_at": "1999-01-01T00:00",
+        "csrf_token": csrf(console), "confirm": "yes", "outcome": "partially_granted", "ends_at": "1999-01-01T00:00",
         "rationale": "Half right", "reply": "We shortened it"})
     assert 400 <= refused.status_code < 500 and ">We shortened it</textarea>" in refused.text
-    assert ">Half right</textarea>" in refused.text and error_summary(refused.text)
+    assert ">Half right</textarea>" in refused.text
+    assert error_summary(refused.text)[0].startswith("New end, for a partial grant (UTC): ")
 
 
 def test_the_amnesty_filters_come_back_refused_and_from_the_preview(

@@ -189,20 +189,24 @@ class FormErrors(ValidationError):
 
 def refusal(
     request: Request, action: str, form: Any, exc: ReprieveError, *, fields: Mapping[str, str],
-    target: str = "",
+    target: str = "", labels: Mapping[str, str] | None = None,
 ) -> tuple[FormState, int]:
     """The form ``action`` as typed in ``form`` with ``exc`` beside its field (each of them, for
     FormErrors), and the status of the page that shows it again (400 bad input, 404 a name that
     does not exist, 409 a conflict). ``fields``: the form's field names and their elements' ids
-    (the summary links to them, in the order of ``fields``)."""
+    (the summary links to them, in the order of ``fields``); ``labels``: this form's own label keys
+    where they differ from ``FIELD_LABELS`` (an amendment's "New end")."""
     status = 400 if isinstance(exc, ValidationError) else 404 if isinstance(exc, NotFoundError) else 409
-    errors = [_field_error(request, e, fields) for e in (exc.errors if isinstance(exc, FormErrors) else [exc])]
+    each = exc.errors if isinstance(exc, FormErrors) else [exc]
+    errors = [_field_error(request, e, fields, labels or {}) for e in each]
     order = list(fields)
     errors.sort(key=lambda e: order.index(e.name) if e.name in order else len(order))
     return FormState(action, typed_of(form), errors, target), status
 
 
-def _field_error(request: Request, exc: ReprieveError, fields: Mapping[str, str]) -> FieldError:
+def _field_error(
+    request: Request, exc: ReprieveError, fields: Mapping[str, str], labels: Mapping[str, str]
+) -> FieldError:
     lang = request_language(request)
     name = getattr(exc, "field", None)
     message = exc.message
@@ -212,7 +216,7 @@ def _field_error(request: Request, exc: ReprieveError, fields: Mapping[str, str]
     if shown is not None and shown not in fields:
         shown = next((f for f in fields if name and name.split(".")[-1] == f), None)
     if shown is not None:
-        label = translate(lang, FIELD_LABELS.get(shown, "form.field"))
+        label = translate(lang, labels.get(shown) or FIELD_LABELS.get(shown, "form.field"))
         message = f"{label}: {message}"
     return FieldError(shown, message, fields.get(shown) if shown else None)
 
@@ -223,10 +227,10 @@ FORM_ERRORS = (ValidationError, NotFoundError, ConflictError)
 
 def refused_page(
     request: Request, action: str, form: Any, exc: ReprieveError, fields: Mapping[str, str],
-    page: Callable[[FormState, int], Response], *, target: str = "",
+    page: Callable[[FormState, int], Response], *, target: str = "", labels: Mapping[str, str] | None = None,
 ) -> Response:
     """The page ``page(state, status)`` again, with the refused form ``action`` filled in as typed."""
-    state, status = refusal(request, action, form, exc, fields=fields, target=target)
+    state, status = refusal(request, action, form, exc, fields=fields, target=target, labels=labels)
     return page(state, status)
 
 

@@ -101,7 +101,8 @@ async def decide_review(request: Request, desk: ReviewerDesk, review_id: ObjectI
         )
     except FORM_ERRORS as exc:
         return refused_page(request, "decide", form, exc, DECIDE_FIELDS,
-                            lambda state, status: _review_page(request, desk, review_id, state, status))
+                            lambda state, status: _review_page(request, desk, review_id, state, status),
+                            labels={"ends_at": "field.new_ends_at"})
     return redirect(request, f"/console/reviews/{review_id}", done="decided")
 
 
@@ -136,5 +137,6 @@ async def decide_appeal(request: Request, desk: AppealDeciderDesk, appeal_id: Ob
         )
     except FORM_ERRORS as exc:
         return refused_page(request, "appeal_decide", form, exc, APPEAL_FIELDS,
-                            lambda state, status: _appeal_page(request, desk, appeal_id, state, status))
+                            lambda state, status: _appeal_page(request, desk, appeal_id, state, status),
+                            labels={"ends_at": "field.new_ends_at_partial"})
     return redirect(request, f"/console/appeals/{appeal_id}", done="appeal_decided")

@@ -263,7 +263,8 @@ def _refused_action(
             return render_account(request, desk, ref, state, status)
         return _sanction_page(request, desk, sanction_id, refused=state, status_code=status)
 
-    return refused_page(request, action, form, exc, action_fields(action), page, target=sanction_id)
+    return refused_page(request, action, form, exc, action_fields(action), page, target=sanction_id,
+                        labels={"ends_at": "field.new_ends_at"})
 
 
 @router.post("/sanctions/{sanction_id}/amend", name="amend")
