@@ -185,7 +185,9 @@ def test_a_moderator_imposes_from_the_account_page_and_the_timeline_names_her(
     sign_in(console, "moderator@meta.example")
     form = {"csrf_token": csrf(console, "/console"), "confirm": "yes", "subject": "facebook/carol",
             "kind": "suspension", "duration": "P30D", "scope": "facebook", "policy": "Fraud",
-            "ground": "incompatible_content", "category": REASON["category"], "explanation": "Sold fake tickets"}
+            "ground": "incompatible_content", "category": REASON["category"], "explanation": "Sold fake tickets",
+            # what the form proposes for the statement of reasons (the Transparency Database requires it)
+            "facts": "Forty reports", "content_type": "CONTENT_TYPE_TEXT", "content_date": "2024-05-01"}
     answer = console.post("/console/sanctions", data=form, follow_redirects=False)
     assert answer.status_code == 303 and answer.headers["location"].startswith("/console/accounts/facebook/carol")
     page = console.get(answer.headers["location"]).text

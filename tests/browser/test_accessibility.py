@@ -151,6 +151,8 @@ def test_every_console_page_a_moderator_reaches(axe_page: Page, live_server: Liv
         "", "/queues/reviews", "/queues/appeals", "/sanctions", "/amnesties",
         "?at=2022-06-01T00:00", "/accounts/facebook/DonaldTrump?at=2022-06-01T00:00",
         "/amnesties/preview?kinds=suspension&reason=Accessibility+check",
+        # the search box's results, and the amnesty filters refused (shown again with their errors)
+        "/accounts?q=DonaldTrump", "/amnesties/preview?kinds=suspension&started_before=soon&reason=Check",
     )]
     seen_urls: set[str] = set()
     shapes: Counter[str] = Counter()
@@ -180,6 +182,36 @@ def test_every_console_page_a_moderator_reaches(axe_page: Page, live_server: Liv
             queue.append(target)
     # The crawl reached the console's parts, not just its front page.
     assert len({shape(p) for p in checked}) >= 2, checked
+    assert not problems, "\n".join(problems)
+
+
+def test_the_console_forms_refused_with_their_errors_beside_the_fields(
+    axe_page: Page, live_server: LiveServer
+) -> None:
+    """The impose form and a sanction's amend form, refused: each shown again as typed, with the
+    error summary and the errors beside the fields."""
+    page = axe_page
+    sign_in(page, live_server, "moderator@meta.example")
+    sanction, _code = suspended_account(live_server)
+    page.goto(live_server.console(f"/accounts/facebook/a11y-{secrets.token_hex(3)}"))
+    page.click("#impose-action summary")
+    assert violations(page) == []  # the open form, with the DSA's fields and the term's presets
+    page.fill("#impose-duration", "a fortnight or so")
+    page.fill("#impose-policy", "Fraud")
+    page.fill("#impose-explanation", "Sold counterfeit tickets")
+    page.check("#impose-confirm")
+    page.click("#impose-submit")
+    page.wait_for_selector("#impose-duration-error")
+    problems = violations(page)
+    page.goto(live_server.console(f"/sanctions/{sanction}"))
+    page.click("#amend-action summary")
+    page.fill("#amend-ends", "2001-01-01T00:00")
+    page.fill("#amend-reason", "Shorter")
+    page.check("#amend-confirm")
+    page.click("#amend-action button[type=submit]")
+    page.wait_for_selector("#amend-ends-error")
+    assert page.input_value("#amend-reason") == "Shorter"
+    problems += violations(page)
     assert not problems, "\n".join(problems)
 
 

@@ -69,18 +69,42 @@ def test_sign_in_shows_the_dashboard_and_sign_out_ends_the_session(page: Page, l
 
 
 def test_impose_a_sanction_and_see_it_in_the_account_timeline(page: Page, live_server: LiveServer) -> None:
+    """Through a refusal first: the form comes back as typed with the error beside its field (and
+    the summary focused); then the "7 days" preset sets the term."""
     sign_in(page, live_server, "moderator@meta.example")
     page.goto(live_server.console("/accounts/facebook/ticket-tout"))
     assert page.inner_text("#standing").count("good") >= 1
     page.click("#impose-action summary")
     page.select_option("#impose-kind", "suspension")
-    page.fill("#impose-duration", "P30D")
+    assert not page.locator("#impose-denies").is_visible()  # only for a restriction
+    page.select_option("#impose-kind", "restriction")
+    assert page.locator("#impose-denies").is_visible()
+    page.select_option("#impose-kind", "suspension")
+    page.fill("#impose-duration", "seven days")  # no pattern: the server says what is wrong
+    assert page.is_checked("#impose-term-other")
     page.fill("#impose-policy", "Fraud and Deception")
     page.select_option("#impose-category", "STATEMENT_CATEGORY_SCAMS_AND_FRAUD")
     page.fill("#impose-explanation", "Sold counterfeit concert tickets to 40 users")
+    page.fill("#impose-facts", "Forty buyers reported fake tickets for the 3 May concert")
+    page.check("#impose-confirm")
+    page.click("#impose-submit")
+    page.wait_for_selector("#error-summary")
+    assert page.evaluate("document.activeElement.id") == "error-summary"
+    assert "Duration: 'seven days' is not a duration" in page.inner_text("#error-summary")
+    assert "is not a duration" in page.inner_text("#impose-duration-error")
+    assert page.input_value("#impose-duration") == "seven days"  # what was typed is kept
+    assert page.input_value("#impose-explanation") == "Sold counterfeit concert tickets to 40 users"
+    assert page.input_value("#impose-policy") == "Fraud and Deception"
+    assert page.input_value("#impose-category") == "STATEMENT_CATEGORY_SCAMS_AND_FRAUD"
+    page.click("#error-summary a[href='#impose-duration']")
+    assert page.evaluate("document.activeElement.id") == "impose-duration"
+    page.check("#impose-term-p7d")  # a preset empties the typed duration
+    assert page.input_value("#impose-duration") == ""
     page.check("#impose-confirm")
     page.click("#impose-submit")
     page.wait_for_selector("#notice")
+    until = datetime.strptime(page.inner_text("#standing tbody tr td:nth-child(4)")[:16], "%Y-%m-%d %H:%M")
+    assert abs(until.replace(tzinfo=UTC) - (datetime.now(UTC) + timedelta(days=7))) < timedelta(hours=1)
     timeline = page.inner_text("#timeline")
     assert "Sanction imposed" in timeline and "Sold counterfeit concert tickets to 40 users" in timeline
     assert "Mia Moderator" in timeline  # who: the member, as the log names her

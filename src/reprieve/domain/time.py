@@ -158,6 +158,50 @@ def _parse_duration_text(value: str, field: str) -> Duration:
     return duration
 
 
+#: The units a person types, in English and French, as the ISO 8601 designator they stand for
+#: (``T`` marks a time unit). Plurals and a few abbreviations are listed; accents are optional.
+_HUMAN_UNITS = {
+    **dict.fromkeys(("y", "yr", "yrs", "year", "years", "an", "ans", "annee", "annees", "année", "années"), "Y"),
+    **dict.fromkeys(("mo", "month", "months", "mois"), "M"),
+    **dict.fromkeys(("w", "wk", "wks", "week", "weeks", "semaine", "semaines", "sem"), "W"),
+    **dict.fromkeys(("d", "day", "days", "j", "jour", "jours"), "D"),
+    **dict.fromkeys(("h", "hr", "hrs", "hour", "hours", "heure", "heures"), "TH"),
+    **dict.fromkeys(("min", "mins", "minute", "minutes"), "TM"),
+}
+_HUMAN_PART = re.compile(r"(\d{1,18})\s*([^\W\d_]+)")
+_HUMAN_GLUE = re.compile(r"^(?:\s|,|\band\b|\bet\b)*$")
+_DURATION_ORDER = ("Y", "M", "W", "D", "TH", "TM")
+
+
+def parse_duration_input(value: str, *, field: str = "duration") -> Duration:
+    """A duration as a person types it into a form: ISO 8601 (``P30D``) or words in English or
+    French (``7 days``, ``48 hours``, ``1 week``, ``2 years``, ``7 jours``, ``2 ans``, ``1 year and
+    6 months``), as the domain's Duration; anything else is a ValidationError naming ``field``.
+    The one parser of the console's duration fields (the API and files take ISO 8601 only)."""
+    given = value.strip() if isinstance(value, str) else ""
+    if given[:1] in ("P", "p"):
+        return parse_duration(given, field=field)
+    lowered = given.lower()
+    parts = list(_HUMAN_PART.finditer(lowered))
+    starts, ends = [0, *(m.end() for m in parts)], [*(m.start() for m in parts), len(lowered)]
+    glue = [lowered[a:b] for a, b in zip(starts, ends, strict=True)]
+    amounts: dict[str, int] = {}
+    understood = bool(parts) and all(_HUMAN_GLUE.match(piece) for piece in glue)
+    for match in parts if understood else ():
+        unit = _HUMAN_UNITS.get(match.group(2))
+        if unit is None or unit in amounts:
+            understood = False
+            break
+        amounts[unit] = int(match.group(1))
+    if not understood:
+        raise ValidationError(
+            f"{_shown(given)} is not a duration: type, for example, 7 days, 48 hours, 2 years or P30D", field=field
+        )
+    date_part = "".join(f"{amounts[u]}{u}" for u in _DURATION_ORDER[:4] if u in amounts)
+    time_part = "".join(f"{amounts[u]}{u[1]}" for u in _DURATION_ORDER[4:] if u in amounts)
+    return parse_duration("P" + date_part + ("T" + time_part if time_part else ""), field=field)
+
+
 def to_micros(value: datetime) -> int:
     """Microseconds since the epoch of an aware datetime."""
     delta = value - EPOCH

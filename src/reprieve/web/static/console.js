@@ -46,7 +46,43 @@
     });
   }
 
+  // The impose form: "Denies" shows only for the kind it belongs to (a restriction); without
+  // script it is always there and the server ignores it for the other kinds.
+  function setUpKindSelect(select) {
+    var form = select.form;
+    if (!form) { return; }
+    var parts = form.querySelectorAll("[data-shown-for-kind]");
+    function show() {
+      Array.prototype.forEach.call(parts, function (part) {
+        part.hidden = part.getAttribute("data-shown-for-kind") !== select.value;
+      });
+    }
+    select.addEventListener("change", show);
+    show();
+  }
+
+  // The term: typing a duration or an end chooses "Other"; choosing a preset empties them (the
+  // server refuses a preset and a typed term together, rather than guess which was meant).
+  function setUpTermInputs(form) {
+    var inputs = form.querySelectorAll("[data-term-input]");
+    var other = form.querySelector('input[name="term"][value="other"]');
+    Array.prototype.forEach.call(inputs, function (input) {
+      input.addEventListener("input", function () { if (input.value && other) { other.checked = true; } });
+    });
+    Array.prototype.forEach.call(form.querySelectorAll('input[name="term"]'), function (radio) {
+      radio.addEventListener("change", function () {
+        if (radio.checked && radio.value !== "other") {
+          Array.prototype.forEach.call(inputs, function (input) { input.value = ""; });
+        }
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("select[data-kind-select]"), setUpKindSelect);
+    Array.prototype.forEach.call(document.querySelectorAll("form"), function (form) {
+      if (form.querySelector("[data-term-input]")) { setUpTermInputs(form); }
+    });
     Array.prototype.forEach.call(document.querySelectorAll("a[data-history-back]"), setUpHistoryBack);
     Array.prototype.forEach.call(document.querySelectorAll("table[data-keyboard-list]"), setUpKeyboardList);
     Array.prototype.forEach.call(document.querySelectorAll("input[data-confirm-count]"), setUpTypedConfirmation);

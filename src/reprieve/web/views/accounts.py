@@ -1,33 +1,84 @@
 """An account and its identity: standing on each platform, the timeline of every event, and the
-form that imposes a sanction on it."""
+form that imposes a sanction on it; and the search box that opens an account or a sanction."""
 
 from __future__ import annotations
 
-from typing import Annotated
+import re
+from typing import Annotated, Any
 
 from fastapi import Path, Query, Request
 from starlette.responses import Response
 
-from reprieve.domain.errors import NotFoundError
+from reprieve.domain.errors import NotFoundError, ReprieveError
 from reprieve.domain.model import AccountRef, Role
 from reprieve.services import catalogue, sanctions, standing
+from reprieve.store import queries
 from reprieve.store.queries import SanctionFilter
-from reprieve.web.auth import Signed
+from reprieve.web.auth import Desk, Signed
 from reprieve.web.rendering import render
-from reprieve.web.views.common import redirect
+from reprieve.web.views.common import EMPTY_FORM, FormState, redirect, text
 from reprieve.web.views.routing import console_router
 from reprieve.web.views.sanctions import FORM_CHOICES, SLUG
 from reprieve.web.views.timeline import ordered, sanction_entries
 
 router = console_router()
 
+#: What a sanction's reference looks like (``snc_...``; the API's ids are at most 64 of these characters).
+_SANCTION_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+#: A bare handle: an account id as the platforms write it, without the ``platform/`` before it.
+_HANDLE = re.compile(r"^[^\s/]{1,200}$")
+
 
 @router.get("/accounts", name="find_account")
 def find_account(request: Request, desk: Signed, q: Annotated[str, Query(max_length=264)] = "") -> Response:
-    """The search box: ``platform/account`` opens that account's page."""
-    ref = AccountRef.parse(q.strip())
-    return redirect(request, f"/console/accounts/{ref.platform}/{ref.account}",
-                    at=request.query_params.get("at"))
+    """The search box: ``platform/account`` opens that account's page, a sanction's reference opens
+    the sanction, and a bare handle lists the accounts of that name on the member's platforms."""
+    wanted = q.strip()
+    at = request.query_params.get("at")
+    if "/" in wanted:
+        try:
+            ref = AccountRef.parse(wanted, field="q")
+            desk.tenant.require_platform(ref.platform)
+        except ReprieveError:
+            pass
+        else:
+            return redirect(request, f"/console/accounts/{ref.platform}/{ref.account}", at=at)
+    elif wanted and _SANCTION_ID.match(wanted):
+        try:
+            sanctions.get_sanction(desk.db, wanted, at=desk.instant, operators=desk.tenant.operators)
+        except ReprieveError:
+            pass
+        else:
+            return redirect(request, f"/console/sanctions/{wanted}", at=at)
+    return render(request, "account_search.html", at=desk.at, q=wanted, **search(desk, wanted))
+
+
+def search(desk: Desk, wanted: str) -> dict[str, Any]:
+    """The accounts named ``wanted`` on the member's platforms (recorded ones first; an account
+    never recorded is in good standing and its page can still be opened)."""
+    handle = wanted.rpartition("/")[2] if "/" in wanted else wanted
+    platforms = catalogue.list_platforms(desk.db, desk.tenant.operator_filter(None))
+    found: list[dict[str, Any]] = []
+    unrecorded: list[dict[str, Any]] = []
+    if handle and _HANDLE.match(handle):
+        with desk.db.read() as conn:
+            for platform in platforms:
+                try:
+                    row = queries.account_row(conn, AccountRef(platform["id"], handle))
+                except ReprieveError:  # pragma: no cover - a handle the model refuses
+                    row = None
+                entry = {"platform": platform["id"], "name": platform["name"], "account": handle,
+                         "display_name": row["display_name"] if row else None}
+                (found if row else unrecorded).append(entry)
+    return {"found": found, "unrecorded": unrecorded, "valid": bool(handle and _HANDLE.match(handle))}
+
+
+def account_of_form(form: Any) -> AccountRef | None:
+    """The account an impose form was sent for (its hidden ``subject``), None if it names none."""
+    try:
+        return AccountRef.parse(text(form, "subject", max_length=264), field="subject")
+    except ReprieveError:
+        return None
 
 
 @router.get("/accounts/{platform}/{account}", name="account")
@@ -37,14 +88,41 @@ def account_page(
     platform: Annotated[str, Path(pattern=SLUG)],
     account: Annotated[str, Path(pattern=r"^[^\s/][^\s/]{0,199}$")],
 ) -> Response:
-    ref = AccountRef(platform, account)
+    return render_account(request, desk, AccountRef(platform, account))
+
+
+def impose_defaults(platform: dict[str, Any], today: str) -> dict[str, Any]:
+    """What the impose form proposes for the DSA's fields on ``platform``: from its policy where it
+    says (automation, review), else from the platform's kind (the content type); the content's
+    date is ``today`` (the Transparency Database requires one)."""
+    def part(data: Any, key: str) -> dict[str, Any]:
+        found = data.get(key)
+        return found if isinstance(found, dict) else {}
+
+    policy = part(platform, "policy")
+    automated, reviews = part(policy, "automated"), part(policy, "reviews")
+    content = {"app_store": "CONTENT_TYPE_APP"}.get(str(platform.get("kind")), "CONTENT_TYPE_TEXT")
+    return {
+        "content_type": [content],
+        "content_date": today,
+        "automated_detection": "yes" if automated.get("detection") is True else "",
+        "automated_decision": str(automated.get("decision") or "not_automated"),
+        "review_after": str(reviews.get("after") or ""),
+    }
+
+
+def render_account(
+    request: Request, desk: Desk, ref: AccountRef, refused: FormState = EMPTY_FORM, status_code: int = 200
+) -> Response:
+    """The account's page; ``refused``: the impose form refused, shown again as typed."""
+    platform = ref.platform
     operator = desk.tenant.require_platform(platform)["operator"]
     try:
         row = catalogue.get_account(desk.db, ref)
         identity = catalogue.get_identity(desk.db, row["identity"])
         display_name = row.get("display_name")
     except NotFoundError:  # never registered: in good standing, nothing recorded yet
-        identity = {"id": None, "operator": operator, "accounts": [{"platform": platform, "account": account}]}
+        identity = {"id": None, "operator": operator, "accounts": [{"platform": platform, "account": ref.account}]}
         display_name = None
     refs = [AccountRef(a["platform"], a["account"]) for a in identity["accounts"]]
     standings = [standing.get_standing(desk.db, r, at=desk.instant, operators=desk.tenant.operators) for r in refs]
@@ -55,10 +133,13 @@ def account_page(
             found[item["id"]] = item
     entries = [entry for item in found.values() for entry in sanction_entries(desk, item)]
     platforms = catalogue.list_platforms(desk.db, operator)
+    own = next((p for p in platforms if p["id"] == platform), {})
     return render(
-        request, "account.html", at=desk.at, ref=ref, display_name=display_name, identity=identity,
-        standings=standings, sanctions=sorted(found.values(), key=lambda s: s["starts_at"], reverse=True),
+        request, "account.html", status_code=status_code, at=desk.at, ref=ref, display_name=display_name,
+        identity=identity, standings=standings,
+        sanctions=sorted(found.values(), key=lambda s: s["starts_at"], reverse=True),
         timeline=ordered(entries), platforms=platforms, choices=FORM_CHOICES,
         capabilities=sorted({c for p in platforms for c in p["capabilities"] if c != "appeal"}),
         may_act=desk.at is None and desk.may(Role.MODERATOR), done=request.query_params.get("done"),
+        refused=refused, defaults=impose_defaults(own, desk.now.date().isoformat()),
     )

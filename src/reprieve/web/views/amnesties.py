@@ -5,6 +5,7 @@ revert button. The work runs in the background (``services.amnesty.run_in_backgr
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import Path, Request
 from starlette.datastructures import ImmutableMultiDict
@@ -18,7 +19,19 @@ from reprieve.domain.text import is_blank, trim
 from reprieve.services import amnesty, catalogue
 from reprieve.web.auth import Desk, ModeratorDesk, Signed
 from reprieve.web.rendering import render
-from reprieve.web.views.common import caller_of, page_instant_value, redirect, require_confirmation, text, values
+from reprieve.web.views.common import (
+    EMPTY_FORM,
+    FORM_ERRORS,
+    FormState,
+    caller_of,
+    page_instant_value,
+    redirect,
+    refused_page,
+    require_confirmation,
+    text,
+    typed_of,
+    values,
+)
 from reprieve.web.views.routing import console_router
 
 router = console_router()
@@ -60,39 +73,73 @@ def choices(desk: Desk) -> dict[str, Any]:
     }
 
 
+#: The filters' fields and the ids of their elements on the page (the error summary links to them).
+FILTER_FIELDS = {"operator": "a-operator", "platforms": "a-platforms", "kinds": "a-kinds", "started_before": "a-before",
+                 "exclude_categories": "a-categories", "exclude_policies": "a-policies", "reason": "a-reason"}
+CONFIRM_FIELDS = {"typed_count": "typed-count", "confirm": "amnesty-confirm-box"}
+
+
 @router.get("/amnesties", name="amnesties")
 def amnesty_list(request: Request, desk: Signed) -> Response:
+    """The amnesties, and the wizard's filters: filled in again when the preview sends back to them."""
+    given = typed_of(request.query_params)
+    state = FormState("amnesty", given) if any(k in FILTER_FIELDS for k in given) else EMPTY_FORM
+    return _amnesty_list(request, desk, state)
+
+
+def _amnesty_list(request: Request, desk: Desk, refused: FormState, status_code: int = 200) -> Response:
     items = amnesty.list_amnesties(desk.db, operators=desk.tenant.operators)
-    return render(request, "amnesties.html", at=desk.at, items=items, choices=choices(desk),
-                  may_act=desk.may_act_as_moderator)
+    return render(request, "amnesties.html", status_code=status_code, at=desk.at, items=items, choices=choices(desk),
+                  may_act=desk.may_act_as_moderator, refused=refused)
 
 
 @router.get("/amnesties/preview", name="amnesty_preview")
 def amnesty_preview(request: Request, desk: ModeratorDesk) -> Response:
     fields = request.query_params
-    operator = operator_of(desk, fields)
-    chosen = filter_of(fields)
-    reason = text(fields, "reason", max_length=2000)
-    if not reason:
-        raise ValidationError("say why: the reason is recorded with every lift", field="reason")
-    result = amnesty.preview(desk.db, operator=operator, now=desk.now, operators=desk.tenant.operators, **chosen)
-    return render(request, "amnesty_preview.html", operator=operator, reason=reason, result=result,
-                  hidden=[(k, v) for k, v in fields.multi_items() if k not in ("lang", "at")])
+    try:
+        operator = operator_of(desk, fields)
+        chosen = filter_of(fields)
+        reason = text(fields, "reason", max_length=2000)
+        if not reason:
+            raise ValidationError("say why: the reason is recorded with every lift", field="reason")
+        result = amnesty.preview(desk.db, operator=operator, now=desk.now, operators=desk.tenant.operators, **chosen)
+    except FORM_ERRORS as exc:
+        return refused_page(request, "amnesty", fields, exc, FILTER_FIELDS,
+                            lambda state, status: _amnesty_list(request, desk, state, status))
+    return _preview_page(request, operator, reason, result, fields, EMPTY_FORM)
+
+
+def _preview_page(
+    request: Request, operator: str, reason: str, result: dict[str, Any], fields: Any, refused: FormState,
+    status_code: int = 200,
+) -> Response:
+    carried = [(k, v) for k, v in fields.multi_items() if k in FILTER_FIELDS and isinstance(v, str)]
+    back = "/console/amnesties?" + urlencode(carried) if carried else "/console/amnesties"
+    return render(request, "amnesty_preview.html", status_code=status_code, operator=operator, reason=reason,
+                  result=result, hidden=carried, back=back, refused=refused)
 
 
 @router.post("/amnesties", name="amnesty_start")
 async def amnesty_start(request: Request, desk: ModeratorDesk) -> Response:
     form = await request.form()
-    require_confirmation(form)
     operator = operator_of(desk, form)
     chosen = filter_of(form)
     matched = amnesty.preview(desk.db, operator=operator, now=desk.now, operators=desk.tenant.operators, **chosen)
-    typed = text(form, "typed_count", max_length=20)
-    if typed != str(matched["matched"]):
-        raise ConflictError(
-            f"type the number of sanctions to lift ({matched['matched']}) to confirm; "
-            "if it changed since the preview, look at the preview again"
-        )
+    try:
+        require_confirmation(form)
+        typed = text(form, "typed_count", max_length=20)
+        if typed != str(matched["matched"]):
+            raise ConflictError(
+                f"type the number of sanctions to lift ({matched['matched']}) to confirm; "
+                "if it changed since the preview, look at the preview again"
+            )
+    except FORM_ERRORS as exc:
+        if isinstance(exc, ConflictError):
+            exc = ValidationError(exc.message, field="typed_count")
+        reason = text(form, "reason", max_length=2000)
+        return refused_page(request, "amnesty_confirm", form, exc, CONFIRM_FIELDS,
+                            lambda state, status: _preview_page(request, operator, reason, matched, form, state,
+                                                                409 if status == 400 else status))
     started = amnesty.start(
         desk.db, operator=operator, reason=text(form, "reason", max_length=2000), caller=caller_of(desk),
         now=desk.now, operators=desk.tenant.operators, **chosen,

@@ -12,15 +12,20 @@ from reprieve.domain.appeals import AppealOutcome
 from reprieve.domain.model import Role
 from reprieve.domain.reviews import ReviewOutcome, Risk
 from reprieve.domain.sanctions import UNSET
+from reprieve.domain.time import parse_duration_input
 from reprieve.services import appeals, reviews, sanctions
-from reprieve.web.auth import AppealDeciderDesk, ReviewerDesk, Signed
+from reprieve.web.auth import AppealDeciderDesk, Desk, ReviewerDesk, Signed
 from reprieve.web.rendering import render
 from reprieve.web.views.common import (
+    EMPTY_FORM,
+    FORM_ERRORS,
+    FormState,
     caller_of,
     form_of,
     optional,
     page_instant_value,
     redirect,
+    refused_page,
     require_confirmation,
     sees_contact,
     text,
@@ -34,8 +39,23 @@ ObjectId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 FACTORS = ("ongoing_violence", "restrictions_on_assembly", "election_period", "repeat_behaviour", "public_interest")
 
 
+#: Each form's fields and the ids of their elements on the page (the error summary links to them).
+ASSESS_FIELDS = {"risk": "assess-risk", "factors": "assess-factors", "rationale": "assess-rationale",
+                 "confirm": "assess-confirm"}
+DECIDE_FIELDS = {"outcome": "decide-outcome", "ends_at": "decide-ends", "probation": "decide-probation",
+                 "rationale": "decide-rationale", "confirm": "decide-confirm"}
+APPEAL_FIELDS = {"outcome": "appeal-outcome-select", "ends_at": "appeal-ends", "rationale": "appeal-rationale",
+                 "reply": "appeal-reply", "confirm": "appeal-confirm"}
+
+
 @router.get("/reviews/{review_id}", name="review")
 def review_page(request: Request, desk: Signed, review_id: ObjectId) -> Response:
+    return _review_page(request, desk, review_id)
+
+
+def _review_page(
+    request: Request, desk: Desk, review_id: str, refused: FormState = EMPTY_FORM, status_code: int = 200
+) -> Response:
     review = reviews.get_review(desk.db, review_id, operators=desk.tenant.operators)
     sanction = sanctions.get_sanction(desk.db, review["sanction"], at=desk.instant, operators=desk.tenant.operators)
     names = {desk.member.name, desk.member.id}
@@ -43,60 +63,80 @@ def review_page(request: Request, desk: Signed, review_id: ObjectId) -> Response
     assessed = any(a["reviewer"] in names for a in review["assessments"])
     live = desk.at is None and review["state"] == "open"
     return render(
-        request, "review.html", at=desk.at, review=review, sanction=sanction,
+        request, "review.html", status_code=status_code, at=desk.at, review=review, sanction=sanction,
         may_assess=live and on_panel and not assessed and desk.may(Role.REVIEWER, Role.MODERATOR),
         may_decide=live and (desk.may(Role.MODERATOR) or (on_panel and desk.may(Role.REVIEWER))),
         risks=[r.value for r in Risk], outcomes=[o.value for o in ReviewOutcome], factors=FACTORS,
-        done=request.query_params.get("done"),
+        done=request.query_params.get("done"), refused=refused,
     )
 
 
 @router.post("/reviews/{review_id}/assessments", name="assess")
 async def assess(request: Request, desk: ReviewerDesk, review_id: ObjectId) -> Response:
     form = await form_of(request)
-    require_confirmation(form)
-    reviews.file_assessment(
-        desk.db, review_id, risk=text(form, "risk", max_length=20), factors=values(form, "factors"),
-        rationale=text(form, "rationale"), caller=caller_of(desk), now=desk.now, operators=desk.tenant.operators,
-    )
+    try:
+        require_confirmation(form)
+        reviews.file_assessment(
+            desk.db, review_id, risk=text(form, "risk", max_length=20), factors=values(form, "factors"),
+            rationale=text(form, "rationale"), caller=caller_of(desk), now=desk.now, operators=desk.tenant.operators,
+        )
+    except FORM_ERRORS as exc:
+        return refused_page(request, "assess", form, exc, ASSESS_FIELDS,
+                            lambda state, status: _review_page(request, desk, review_id, state, status))
     return redirect(request, f"/console/reviews/{review_id}", done="assessed")
 
 
 @router.post("/reviews/{review_id}/decision", name="decide_review")
 async def decide_review(request: Request, desk: ReviewerDesk, review_id: ObjectId) -> Response:
     form = await form_of(request)
-    require_confirmation(form)
-    ends = optional(form, "ends_at", max_length=40)
-    probation = optional(form, "probation", max_length=40)
-    reviews.decide_review(
-        desk.db, review_id, outcome=text(form, "outcome", max_length=20), rationale=text(form, "rationale"),
-        ends_at=page_instant_value(ends) if ends else UNSET,
-        probation={"duration": probation} if probation else None,
-        caller=caller_of(desk), now=request.app.state.clock, operators=desk.tenant.operators,
-    )
+    try:
+        require_confirmation(form)
+        ends = optional(form, "ends_at", max_length=40)
+        probation = optional(form, "probation", max_length=80)
+        reviews.decide_review(
+            desk.db, review_id, outcome=text(form, "outcome", max_length=20), rationale=text(form, "rationale"),
+            ends_at=page_instant_value(ends) if ends else UNSET,
+            probation={"duration": parse_duration_input(probation, field="probation").text} if probation else None,
+            caller=caller_of(desk), now=request.app.state.clock, operators=desk.tenant.operators,
+        )
+    except FORM_ERRORS as exc:
+        return refused_page(request, "decide", form, exc, DECIDE_FIELDS,
+                            lambda state, status: _review_page(request, desk, review_id, state, status),
+                            labels={"ends_at": "field.new_ends_at"})
     return redirect(request, f"/console/reviews/{review_id}", done="decided")
 
 
 @router.get("/appeals/{appeal_id}", name="appeal")
 def appeal_page(request: Request, desk: Signed, appeal_id: ObjectId) -> Response:
+    return _appeal_page(request, desk, appeal_id)
+
+
+def _appeal_page(
+    request: Request, desk: Desk, appeal_id: str, refused: FormState = EMPTY_FORM, status_code: int = 200
+) -> Response:
     appeal = appeals.get_appeal(desk.db, appeal_id, operators=desk.tenant.operators, include_contact=sees_contact(desk))
     sanction = sanctions.get_sanction(desk.db, appeal["sanction"], at=desk.instant, operators=desk.tenant.operators)
     return render(
-        request, "appeal.html", at=desk.at, appeal=appeal, sanction=sanction,
+        request, "appeal.html", status_code=status_code, at=desk.at, appeal=appeal, sanction=sanction,
         show_contact=sees_contact(desk), outcomes=[o.value for o in AppealOutcome],
         may_decide=desk.at is None and appeal["state"] == "open" and desk.may(Role.MODERATOR),
-        done=request.query_params.get("done"),
+        done=request.query_params.get("done"), refused=refused,
     )
 
 
 @router.post("/appeals/{appeal_id}/decision", name="decide_appeal")
 async def decide_appeal(request: Request, desk: AppealDeciderDesk, appeal_id: ObjectId) -> Response:
     form = await form_of(request)
-    require_confirmation(form)
-    ends = optional(form, "ends_at", max_length=40)
-    appeals.decide_appeal(
-        desk.db, appeal_id, outcome=text(form, "outcome", max_length=30), rationale=text(form, "rationale"),
-        reply=text(form, "reply"), ends_at=page_instant_value(ends) if ends else UNSET,
-        caller=caller_of(desk), now=request.app.state.clock, operators=desk.tenant.operators,
-    )
+    try:
+        require_confirmation(form)
+        ends = optional(form, "ends_at", max_length=40)
+        appeals.decide_appeal(
+            desk.db, appeal_id, outcome=text(form, "outcome", max_length=30), rationale=text(form, "rationale"),
+            reply=text(form, "reply"), ends_at=page_instant_value(ends) if ends else UNSET,
+            caller=caller_of(desk), now=request.app.state.clock, operators=desk.tenant.operators,
+        )
+    except FORM_ERRORS as exc:
+        return refused_page(request, "appeal_decide", form, exc, APPEAL_FIELDS,
+                            lambda state, status: _appeal_page(request, desk, appeal_id, state, status),
+                            labels={"ends_at": "field.new_ends_at_partial"})
     return redirect(request, f"/console/appeals/{appeal_id}", done="appeal_decided")

@@ -11,23 +11,32 @@ from starlette.responses import Response
 
 from reprieve.domain.errors import PreconditionFailedError, ReprieveError, ValidationError
 from reprieve.domain.model import AccountRef, Role, SanctionKind, SanctionState
-from reprieve.domain.reason import CATEGORIES, Ground, Source
+from reprieve.domain.reason import CATEGORIES, AutomatedDecision, Ground, Source
 from reprieve.domain.sanctions import UNSET
 from reprieve.domain.text import is_blank, trim
+from reprieve.domain.time import parse_duration_input
+from reprieve.dsa import enums as dsa_enums
 from reprieve.services import catalogue, reviews, sanctions, transparency
 from reprieve.store.queries import SanctionFilter
 from reprieve.web.auth import Desk, ModeratorDesk, Signed
 from reprieve.web.i18n import request_language
 from reprieve.web.rendering import render
 from reprieve.web.views.common import (
+    EMPTY_FORM,
+    FORM_ERRORS,
+    Checks,
+    FormState,
     back_or,
     caller_of,
     form_of,
     optional,
     page_instant_value,
     redirect,
+    refused_page,
     require_confirmation,
+    term_of,
     text,
+    typed_of,
     values,
 )
 from reprieve.web.views.routing import console_router
@@ -43,6 +52,11 @@ FORM_CHOICES = {
     "categories": sorted(CATEGORIES),
     "grounds": [ground.value for ground in Ground],
     "sources": [source.value for source in Source],
+    # CONTENT_TYPE_OTHER needs a description the form does not ask for: not offered.
+    "content_types": sorted(dsa_enums.CONTENT_TYPES - {"CONTENT_TYPE_OTHER"}),
+    "countries": sorted(dsa_enums.EEA_COUNTRIES),
+    "decisions": [decision.value for decision in AutomatedDecision],
+    "presets": ["P1D", "P7D", "P30D", "P1Y", "indefinite"],
 }
 
 
@@ -89,17 +103,18 @@ def sanction_page(
 
 
 def _sanction_page(
-    request: Request, desk: Desk, sanction_id: str, *, typed: dict[str, Any] | None = None, status_code: int = 200
+    request: Request, desk: Desk, sanction_id: str, *, refused: FormState = EMPTY_FORM, status_code: int = 200
 ) -> Response:
-    """The sanction's page; ``typed``: what a moderator typed in an action refused because the
-    sanction changed since their page showed it (``changed_since``), shown again in its form."""
+    """The sanction's page; ``refused``: an action refused, shown again as typed with its error
+    beside its field, or, when the sanction changed since the page showed it (``changed_since``),
+    with the sanction as it is now."""
     sanction = sanctions.get_sanction(desk.db, sanction_id, at=desk.instant, operators=desk.tenant.operators)
     return render(
         request, "sanction.html", status_code=status_code, at=desk.at, sanction=sanction,
         statement=statement_for(desk, sanction_id, request_language(request)),
         history=ordered(sanction_entries(desk, sanction)), choices=FORM_CHOICES,
         may_act=desk.at is None and desk.may(Role.MODERATOR), done=request.query_params.get("done"),
-        typed=typed,
+        refused=refused,
     )
 
 
@@ -116,12 +131,32 @@ def version_of(form: Any) -> int | None:
 def changed_since(request: Request, desk: Desk, sanction_id: str, action: str, form: Any) -> Response:
     """The sanction as it is now, with the message that it changed since it was shown and what was
     typed in the refused form kept in it (412: nothing was written)."""
-    typed = {"action": action, **{name: text(form, name, max_length=2000) for name in _TYPED}}
-    return _sanction_page(request, desk, sanction_id, typed=typed, status_code=412)
+    state = FormState(action, typed_of(form), target=sanction_id, changed_since=True)
+    return _sanction_page(request, desk, sanction_id, refused=state, status_code=412)
 
 
-#: The fields of the amend and lift forms given back after a refusal (``changed_since``).
-_TYPED = ("ends_at", "indefinite", "kind", "effective_at", "reason", "back")
+#: Each form's fields and the ids of their elements on the page (the error summary links to them).
+IMPOSE_FIELDS = {  # in the page's order: the error summary lists them so
+    "kind": "impose-kind", "scope": "impose-scope", "denies": "impose-denies", "term": "impose-term",
+    "duration": "impose-duration", "ends_at": "impose-ends", "review_after": "impose-review",
+    "content_type": "impose-content-type", "content_date": "impose-content-date",
+    "territorial_scope": "impose-territory", "automated_detection": "impose-detection",
+    "automated_decision": "impose-decision", "policy": "impose-policy", "ground": "impose-ground",
+    "legal_or_contractual_ground": "impose-legal", "category": "impose-category",
+    "explanation": "impose-explanation", "facts": "impose-facts", "source": "impose-source",
+    "confirm": "impose-confirm",
+}
+
+
+def action_fields(action: str, prefix: str = "") -> dict[str, str]:
+    """The fields of the amend, lift and review forms of a sanction (``prefix``: of its forms on the page)."""
+    names = {
+        "amend": {"ends_at": "ends", "indefinite": "indefinite", "kind": "kind", "effective_at": "effective",
+                  "reason": "reason", "confirm": "confirm", "version": "reason"},
+        "lift": {"effective_at": "effective", "reason": "reason", "confirm": "confirm", "version": "reason"},
+        "review": {"panel": "panel", "reason": "reason", "confirm": "confirm"},
+    }[action]
+    return {name: f"{prefix}{action}-{suffix}" for name, suffix in names.items()}
 
 
 def reason_of(form: Any) -> dict[str, Any]:
@@ -134,6 +169,9 @@ def reason_of(form: Any) -> dict[str, Any]:
         "explanation": text(form, "explanation", max_length=5000),
         "facts": text(form, "facts", max_length=5000),
         "source": text(form, "source", max_length=40) or "voluntary",
+        "content_type": values(form, "content_type") or None,
+        "content_date": optional(form, "content_date", max_length=20),
+        "territorial_scope": values(form, "territorial_scope") or None,
     }
     ground_text = optional(form, "legal_or_contractual_ground", max_length=500)
     if ground_text:
@@ -141,34 +179,105 @@ def reason_of(form: Any) -> dict[str, Any]:
     return {key: value for key, value in reason.items() if value not in ("", None)}
 
 
+def automated_of(form: Any) -> dict[str, Any]:
+    """Whether automated means detected the conduct and took the decision (DSA art. 17(3)(c))."""
+    decision = text(form, "automated_decision", max_length=20) or "not_automated"
+    return {"detection": form.get("automated_detection") == "yes", "decision": decision}
+
+
+def impose_command(form: Any) -> sanctions.ImposeSanction:
+    """The impose form as a command: the term from a preset or what was typed (never a silent
+    indefinite term), what a restriction denies only for a restriction, and what the statement of
+    reasons needs. Every field at fault is named at once (``Checks``); the rules of the model
+    (``services.sanctions``) are then checked on the command."""
+    checks = Checks()
+    checks.run(lambda: require_confirmation(form))
+    subject = AccountRef.parse(text(form, "subject", max_length=264), field="subject")
+    kind = checks.run(lambda: text(form, "kind", max_length=20), "")
+    given = any(isinstance(form.get(name), str) and form.get(name).strip() not in ("", "other")
+                for name in ("term", "duration", "ends_at"))
+    duration, ends_at = None, None
+    if kind not in (SanctionKind.TERMINATION.value, SanctionKind.WARNING.value) or given:
+        # a termination has no end, a warning denies nothing: no term to choose unless one is given
+        duration, ends_at, _indefinite = checks.run(lambda: term_of(form), (None, None, False))
+    review_text = checks.run(lambda: text(form, "review_after", max_length=80, multiline=False), "")
+    review_after = None
+    if review_text:
+        review_after = checks.run(lambda: parse_duration_input(review_text, field="review_after").text)
+    reason = checks.run(lambda: reason_of(form), {})
+    for name in ("policy", "explanation"):
+        if reason and not reason.get(name):
+            checks.refuse("required", name)
+    if kind != SanctionKind.WARNING.value and reason:  # a warning is no decision the Transparency Database records
+        for name in ("facts", "content_type", "content_date"):
+            if not reason.get(name):
+                checks.refuse("required for the statement of reasons (DSA art. 17)", name)
+    checks.done()
+    return sanctions.ImposeSanction(
+        subject=subject, kind=kind, reason=reason, scope=values(form, "scope") or None,
+        denies=values(form, "denies") if kind == SanctionKind.RESTRICTION.value else (),
+        duration=duration.text if duration else None, ends_at=ends_at, review_after=review_after,
+        automated=automated_of(form),
+    )
+
+
 @router.post("/sanctions", name="impose")
 async def impose(request: Request, desk: ModeratorDesk) -> Response:
     form = await form_of(request)
-    require_confirmation(form)
-    subject = AccountRef.parse(text(form, "subject", max_length=264))
-    command = sanctions.ImposeSanction(
-        subject=subject, kind=text(form, "kind", max_length=20), reason=reason_of(form),
-        scope=values(form, "scope") or None, denies=values(form, "denies"),
-        duration=optional(form, "duration", max_length=40),
-        ends_at=page_instant_value(optional(form, "ends_at", max_length=40)),
-        review_after=optional(form, "review_after", max_length=40),
-    )
-    created = sanctions.impose_sanction(
-        desk.db, command, actor=desk.actor, now=desk.now, operators=desk.tenant.operators
-    )
+    try:
+        command = impose_command(form)
+        created = sanctions.impose_sanction(
+            desk.db, command, actor=desk.actor, now=desk.now, operators=desk.tenant.operators
+        )
+    except FORM_ERRORS as exc:
+        from reprieve.web.views.accounts import account_of_form, render_account  # accounts imports this module
+
+        ref = account_of_form(form)
+        if ref is None:
+            raise
+        return refused_page(request, "impose", form, exc, IMPOSE_FIELDS,
+                            lambda state, status: render_account(request, desk, ref, state, status))
+    subject = command.subject
     return redirect(request, f"/console/accounts/{subject.platform}/{subject.account}", done="imposed",
                     sanction=created["id"])
+
+
+def _refused_action(
+    request: Request, desk: Desk, sanction_id: str, action: str, form: Any, exc: ReprieveError
+) -> Response:
+    """An amend, lift or review form refused: the page it was sent from (the account's, or the
+    sanction's) again, with the form as typed and its error beside the field."""
+    from reprieve.web.views.accounts import render_account  # accounts imports this module
+
+    back = back_or(form, "")
+    platform, _, account = back.removeprefix("/console/accounts/").partition("/")
+    ref = None
+    if back.startswith("/console/accounts/") and "?" not in back:
+        try:
+            ref = AccountRef.parse(f"{platform}/{account}")
+        except ReprieveError:
+            ref = None
+
+    def page(state: FormState, status: int) -> Response:
+        if ref is not None:
+            return render_account(request, desk, ref, state, status)
+        return _sanction_page(request, desk, sanction_id, refused=state, status_code=status)
+
+    return refused_page(request, action, form, exc, action_fields(action), page, target=sanction_id,
+                        labels={"ends_at": "field.new_ends_at"})
 
 
 @router.post("/sanctions/{sanction_id}/amend", name="amend")
 async def amend(request: Request, desk: ModeratorDesk, sanction_id: SanctionId) -> Response:
     form = await form_of(request)
-    require_confirmation(form)
-    ends = text(form, "ends_at", max_length=40)
-    indefinite = form.get("indefinite") == "yes"
-    if not ends and not indefinite and not text(form, "kind", max_length=20):
-        raise ValidationError("give a new end, tick 'indefinite', or choose another kind", field="ends_at")
     try:
+        require_confirmation(form)
+        ends = text(form, "ends_at", max_length=40)
+        indefinite = form.get("indefinite") == "yes"
+        if not ends and not indefinite and not text(form, "kind", max_length=20):
+            raise ValidationError("give a new end, tick 'indefinite', or choose another kind", field="ends_at")
+        if ends and indefinite:
+            raise ValidationError("give a new end or tick 'indefinite', not both", field="ends_at")
         sanctions.amend_sanction(
             desk.db, sanction_id, reason=text(form, "reason", max_length=2000),
             ends_at=None if indefinite else (page_instant_value(ends) if ends else UNSET),
@@ -179,14 +288,16 @@ async def amend(request: Request, desk: ModeratorDesk, sanction_id: SanctionId) 
         )
     except PreconditionFailedError:
         return changed_since(request, desk, sanction_id, "amend", form)
+    except FORM_ERRORS as exc:
+        return _refused_action(request, desk, sanction_id, "amend", form, exc)
     return redirect(request, back_or(form, f"/console/sanctions/{sanction_id}"), done="amended")
 
 
 @router.post("/sanctions/{sanction_id}/lift", name="lift")
 async def lift(request: Request, desk: ModeratorDesk, sanction_id: SanctionId) -> Response:
     form = await form_of(request)
-    require_confirmation(form)
     try:
+        require_confirmation(form)
         sanctions.lift_sanction(
             desk.db, sanction_id, reason=text(form, "reason", max_length=2000),
             effective_at=page_instant_value(optional(form, "effective_at", max_length=40)),
@@ -195,16 +306,21 @@ async def lift(request: Request, desk: ModeratorDesk, sanction_id: SanctionId) -
         )
     except PreconditionFailedError:
         return changed_since(request, desk, sanction_id, "lift", form)
+    except FORM_ERRORS as exc:
+        return _refused_action(request, desk, sanction_id, "lift", form, exc)
     return redirect(request, back_or(form, f"/console/sanctions/{sanction_id}"), done="lifted")
 
 
 @router.post("/sanctions/{sanction_id}/reviews", name="open_review")
 async def open_review(request: Request, desk: ModeratorDesk, sanction_id: SanctionId) -> Response:
     form = await form_of(request)
-    require_confirmation(form)
-    panel = [trim(name) for name in text(form, "panel", max_length=2000).split(",") if not is_blank(name)]
-    review = reviews.open_review(
-        desk.db, sanction_id, panel=panel, reason=text(form, "reason", max_length=2000),
-        caller=caller_of(desk), now=desk.now, operators=desk.tenant.operators,
-    )
+    try:
+        require_confirmation(form)
+        panel = [trim(name) for name in text(form, "panel", max_length=2000).split(",") if not is_blank(name)]
+        review = reviews.open_review(
+            desk.db, sanction_id, panel=panel, reason=text(form, "reason", max_length=2000),
+            caller=caller_of(desk), now=desk.now, operators=desk.tenant.operators,
+        )
+    except FORM_ERRORS as exc:
+        return _refused_action(request, desk, sanction_id, "review", form, exc)
     return redirect(request, f"/console/reviews/{review['id']}", done="opened")
