@@ -1,0 +1,105 @@
+"""The console as a person reads it, in Chromium over the demo: the audit page's filters and
+pages, and no page wider than a phone (390 px)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import pytest
+from browser_support import TIMEOUT_MS, LiveServer, sign_in
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+PHONE = {"width": 390, "height": 844}
+#: The pages a moderator and an auditor read most, in both languages.
+MAIN_PAGES = (
+    "", "/sanctions", "/queues/reviews", "/queues/appeals", "/amnesties",
+    "/accounts/facebook/DonaldTrump", "/accounts/facebook/DonaldTrump?at=2022-06-01T00:00",
+    # The demo's story has fixed ids: Trump's Facebook suspension, its review and the appeal.
+    "/sanctions/snc_01EVES7000ASS68P566MN6DMYE", "/reviews/rvw_01GPBD9CR03MCKQXZGYCMPNWA9",
+    "/appeals/apl_01GQ03X0C04A7ZD9302KXVE4AC",
+)
+
+
+@pytest.fixture(scope="module")
+def auditor(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="en-GB")
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    sign_in(page, live_server, "auditor@meta.example")
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def row_seqs(page: Page) -> list[int]:
+    return [int(s) for s in page.eval_on_selector_all("#event-log tbody tr[data-seq]", "rs => rs.map(r => r.dataset.seq)")]
+
+
+def test_the_audit_page_reads_newest_first_filters_and_pages_with_its_filters(
+    auditor: Page, live_server: LiveServer
+) -> None:
+    page = auditor
+    page.goto(live_server.console("/audit"))
+    seqs = row_seqs(page)
+    assert len(seqs) == 100 and seqs == sorted(seqs, reverse=True)
+    header = page.inner_text("#event-log thead")
+    assert "empty: now" not in header and "Event" in header
+
+    page.fill("#e-subject", "facebook/DonaldTrump")
+    page.select_option("#e-type", "sanction.")
+    page.click("#audit-filters button[type=submit]")
+    page.wait_for_url(re.compile(r"subject=facebook%2FDonaldTrump"))
+    types = page.eval_on_selector_all("#event-log tbody tr[data-type]", "rs => rs.map(r => r.dataset.type)")
+    assert types and all(t.startswith("sanction.") for t in types), types
+    oldest = page.locator("#event-log tbody tr").last
+    assert oldest.locator(".summary").inner_text().startswith("Sanction imposed on facebook/DonaldTrump: suspension")
+    data = oldest.locator("pre.json")
+    assert not data.is_visible()  # the JSON waits behind its toggle
+    oldest.locator("details summary").click()
+    assert data.is_visible() and '"subject"' in data.inner_text()
+    assert data.evaluate("e => getComputedStyle(e).whiteSpace") == "pre"  # no wrapping character by character
+
+    page.select_option("#e-order", "oldest")
+    page.click("#audit-filters button[type=submit]")
+    page.wait_for_url(re.compile(r"order=oldest"))
+    ascending = row_seqs(page)
+    assert ascending == sorted(ascending) and len(ascending) == len(types)
+
+    # A filter with more than a page of events: the next page keeps the filter and goes on below.
+    page.goto(live_server.console("/audit?type=account.&actor=demo"))
+    first = row_seqs(page)
+    page.click("#next-page")
+    page.wait_for_url(re.compile(r"cursor="))
+    assert "type=account." in page.url and "actor=demo" in page.url
+    second = row_seqs(page)
+    assert second and max(second) < min(first)
+    assert all(t == "account.registered"
+               for t in page.eval_on_selector_all("#event-log tbody tr[data-type]", "rs => rs.map(r => r.dataset.type)"))
+
+    page.goto(live_server.console("/audit?lang=fr&subject=facebook/DonaldTrump&type=sanction.imposed"))
+    assert page.locator(".summary").first.inner_text().startswith("Sanction infligée à facebook/DonaldTrump")
+
+
+def test_no_page_is_wider_than_a_phone(browser: Browser, live_server: LiveServer) -> None:
+    context = browser.new_context(viewport=PHONE, locale="en-GB")
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    try:
+        too_wide = []
+        for email, paths in (("moderator@meta.example", MAIN_PAGES), ("auditor@meta.example", ("/audit",))):
+            sign_in(page, live_server, email)
+            for path in paths:
+                for lang in ("en", "fr"):
+                    page.goto(live_server.console(path) + ("&" if "?" in path else "?") + f"lang={lang}")
+                    width = page.evaluate("document.scrollingElement.scrollWidth")
+                    if width > PHONE["width"]:
+                        too_wide.append(f"{path} ({lang}): {width} px")
+            page.context.clear_cookies()
+        assert not too_wide, too_wide
+    finally:
+        context.close()
