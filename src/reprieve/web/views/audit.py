@@ -14,7 +14,7 @@ from reprieve.services import audit
 from reprieve.store.eventlog import EventFilter
 from reprieve.web.auth import AuditorDesk, Desk
 from reprieve.web.event_summary import summarize
-from reprieve.web.i18n import request_language, translator
+from reprieve.web.i18n import Translate, request_language, translator
 from reprieve.web.rendering import render
 from reprieve.web.views.routing import console_router
 
@@ -22,7 +22,7 @@ router = console_router()
 
 PAGE = 100
 #: The type filter's choices: each family (``sanction.``: all of its events), then each type.
-TYPE_CHOICES = tuple(sorted({t.value.split(".")[0] + "." for t in EventType})) + tuple(sorted(t.value for t in EventType))
+TYPE_CHOICES = (*sorted({t.value.split(".")[0] + "." for t in EventType}), *sorted(t.value for t in EventType))
 
 
 def verification(desk: Desk) -> dict[str, Any]:
@@ -32,6 +32,11 @@ def verification(desk: Desk) -> dict[str, Any]:
     if desk.tenant.operators is not None:
         result = {key: value for key, value in result.items() if key not in ("events", "head")}
     return result
+
+
+def type_label(t: Translate, value: str) -> str:
+    """``sanction.`` -> "Sanctions (all)", ``sanction.imposed`` -> "Sanction imposed"."""
+    return t(f"audit.family.{value[:-1]}") if value.endswith(".") else t(f"audit.event.{value}")
 
 
 def _day(text: str, field: str) -> date | None:
@@ -72,6 +77,6 @@ def audit_page(
                "from": since, "to": until}
     return render(
         request, "audit.html", at=desk.at, events=events, next_cursor=page["next_cursor"], cursor=cursor,
-        filters=filters, newest_first=newest_first, types=TYPE_CHOICES,
+        filters=filters, newest_first=newest_first, types=[(ty, type_label(t, ty)) for ty in TYPE_CHOICES],
         verified=verification(desk) if verify else None,
     )

@@ -1,0 +1,26 @@
+"""Every Transparency Database constant a person may read has a label in English and in French."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from reprieve.dsa import enums, labels
+
+
+@pytest.mark.parametrize("constants", [
+    enums.STATEMENT_CATEGORIES, enums.KEYWORDS, enums.DECISION_GROUNDS, enums.CONTENT_TYPES,
+], ids=["categories", "keywords", "grounds", "content types"])
+def test_every_constant_has_a_label_in_both_languages(constants: frozenset[str]) -> None:
+    for constant in constants:
+        english, french = labels.label(constant, "en"), labels.label(constant, "fr")
+        for text in (english, french):
+            assert text.strip() and text != constant, constant
+            assert not re.search(r"[A-Z]{2,}_|[a-z]_[a-z]", text), (constant, text)  # no constant, no snake_case
+
+
+def test_labels_are_what_the_transparency_database_shows() -> None:
+    assert labels.label("STATEMENT_CATEGORY_SCAMS_AND_FRAUD") == "Scams and fraud"
+    assert labels.label("STATEMENT_CATEGORY_SCAMS_AND_FRAUD", "fr") == "Escroqueries et fraudes"
+    assert labels.label("free text", "fr") == "free text" and labels.label(None) == ""
