@@ -183,6 +183,29 @@ def test_every_console_page_a_moderator_reaches(axe_page: Page, live_server: Liv
     assert not problems, "\n".join(problems)
 
 
+def test_the_audit_page_the_french_pages_and_the_404_page_an_auditor_reads(
+    axe_page: Page, live_server: LiveServer
+) -> None:
+    """What the moderator's crawl does not reach: the audit page (an auditor's), with its filters
+    and an event's JSON open, the French pages the labels changed, and the French 404 page."""
+    page = axe_page
+    sign_in(page, live_server, "auditor@meta.example")
+    problems: list[str] = []
+    for path in (
+        "/audit", "/audit?lang=fr&type=sanction.&subject=facebook/DonaldTrump&order=oldest",
+        "?lang=fr", "/sanctions/snc_01EVES7000ASS68P566MN6DMYE?lang=fr",
+        "/reviews/rvw_01GPBD9CR03MCKQXZGYCMPNWA9?lang=fr", "/appeals/apl_01GQ03X0C04A7ZD9302KXVE4AC?lang=fr",
+        "/accounts/facebook/DonaldTrump?lang=fr",
+        "/no-such-page?lang=fr",
+    ):
+        page.goto(live_server.console(path))
+        if "/audit" in path:
+            page.locator("details.event-data summary").first.click()
+        problems += violations(page)
+    assert page.locator("h1").inner_text() == "Page introuvable"
+    assert not problems, "\n".join(problems)
+
+
 def test_the_check_finds_a_serious_violation_when_there_is_one(axe_page: Page, live_server: LiveServer) -> None:
     """The guard against a check that passes because it never ran: an unlabelled field is found."""
     axe_page.goto(f"{live_server.url}/appeal")

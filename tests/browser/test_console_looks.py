@@ -1,5 +1,5 @@
 """The console as a person reads it, in Chromium over the demo: the audit page's filters and
-pages, and no page wider than a phone (390 px)."""
+pages; no page wider than a phone (390 px), nor showing a raw constant, in English or French."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 from browser_support import TIMEOUT_MS, LiveServer, sign_in
+
+from reprieve.web.i18n import catalog
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -22,6 +24,22 @@ MAIN_PAGES = (
     "/sanctions/snc_01EVES7000ASS68P566MN6DMYE", "/reviews/rvw_01GPBD9CR03MCKQXZGYCMPNWA9",
     "/appeals/apl_01GQ03X0C04A7ZD9302KXVE4AC",
 )
+
+
+#: The values the catalogue gives words for (``partially_granted``, ``ongoing_violence``...): none
+#: may reach a page as it is, nor a Transparency Database constant.
+VALUE_FAMILIES = ("factor", "appeal_outcome", "review_outcome", "appeal_state", "review_state", "appeal_kind",
+                  "ground", "source", "automated", "relation", "amnesty_state", "kind", "state", "status")
+RAW_VALUES = {key.split(".", 1)[1] for key in catalog("en")
+              if key.split(".", 1)[0] in VALUE_FAMILIES and "_" in key.split(".", 1)[1]}
+RAW = re.compile(
+    r"STATEMENT_CATEGORY_|KEYWORD_|CONTENT_TYPE_|DECISION_GROUND_|\b(" + "|".join(sorted(RAW_VALUES)) + r")\b"
+)
+
+
+def raw_words(page: Page) -> list[str]:
+    """The raw constants a person reads on the page (its rendered text: a closed <details> hides its own)."""
+    return sorted({m.group(0) for m in RAW.finditer(page.inner_text("body"))})
 
 
 @pytest.fixture(scope="module")
@@ -89,21 +107,25 @@ def test_the_audit_page_reads_newest_first_filters_and_pages_with_its_filters(
     assert page.locator(".summary").first.inner_text().startswith("Sanction infligée à facebook/DonaldTrump")
 
 
-def test_no_page_is_wider_than_a_phone(browser: Browser, live_server: LiveServer) -> None:
+def test_no_page_is_wider_than_a_phone_nor_shows_a_raw_constant(browser: Browser, live_server: LiveServer) -> None:
     context = browser.new_context(viewport=PHONE, locale="en-GB")
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     try:
-        too_wide = []
+        too_wide, raw = [], []
         for email, paths in (("moderator@meta.example", MAIN_PAGES), ("auditor@meta.example", ("/audit",))):
             sign_in(page, live_server, email)
             for path in paths:
                 for lang in ("en", "fr"):
-                    page.goto(live_server.console(path) + ("&" if "?" in path else "?") + f"lang={lang}")
+                    answer = page.goto(live_server.console(path) + ("&" if "?" in path else "?") + f"lang={lang}")
+                    assert answer is not None and answer.status == 200, path
                     width = page.evaluate("document.scrollingElement.scrollWidth")
                     if width > PHONE["width"]:
                         too_wide.append(f"{path} ({lang}): {width} px")
+                    if found := raw_words(page):
+                        raw.append(f"{path} ({lang}): {found}")
             page.context.clear_cookies()
         assert not too_wide, too_wide
+        assert not raw, raw
     finally:
         context.close()
