@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 from browser_support import TIMEOUT_MS, LiveServer, sign_in
+from sqlalchemy import select
 
+from reprieve.store import tables
 from reprieve.web.i18n import catalog
 
 if TYPE_CHECKING:
@@ -20,10 +22,19 @@ PHONE = {"width": 390, "height": 844}
 MAIN_PAGES = (
     "", "/sanctions", "/queues/reviews", "/queues/appeals", "/amnesties",
     "/accounts/facebook/DonaldTrump", "/accounts/facebook/DonaldTrump?at=2022-06-01T00:00",
-    # The demo's story has fixed ids: Trump's Facebook suspension, its review and the appeal.
-    "/sanctions/snc_01EVES7000ASS68P566MN6DMYE", "/reviews/rvw_01GPBD9CR03MCKQXZGYCMPNWA9",
-    "/appeals/apl_01GQ03X0C04A7ZD9302KXVE4AC",
+    "/sanctions/{sanction}", "/reviews/{review}", "/appeals/{appeal}",
 )
+
+
+def story(server: LiveServer) -> dict[str, str]:
+    """The ids of the demo's story: Trump's Facebook suspension, its review and the appeal."""
+    with server.db.read() as conn:
+        sanction = conn.execute(select(tables.sanctions.c.id).where(
+            tables.sanctions.c.subject_platform == "facebook", tables.sanctions.c.subject_account == "DonaldTrump",
+        )).scalar_one()
+        review = conn.execute(select(tables.reviews.c.id).where(tables.reviews.c.sanction_id == sanction)).scalar_one()
+        appeal = conn.execute(select(tables.appeals.c.id).where(tables.appeals.c.sanction_id == sanction)).scalar_one()
+    return {"sanction": sanction, "review": review, "appeal": appeal}
 
 
 #: The values the catalogue gives words for (``partially_granted``, ``ongoing_violence``...): none
@@ -113,9 +124,10 @@ def test_no_page_is_wider_than_a_phone_nor_shows_a_raw_constant(browser: Browser
     page = context.new_page()
     try:
         too_wide, raw = [], []
+        ids = story(live_server)
         for email, paths in (("moderator@meta.example", MAIN_PAGES), ("auditor@meta.example", ("/audit",))):
             sign_in(page, live_server, email)
-            for path in paths:
+            for path in (p.format(**ids) for p in paths):
                 for lang in ("en", "fr"):
                     answer = page.goto(live_server.console(path) + ("&" if "?" in path else "?") + f"lang={lang}")
                     assert answer is not None and answer.status == 200, path
@@ -129,3 +141,18 @@ def test_no_page_is_wider_than_a_phone_nor_shows_a_raw_constant(browser: Browser
         assert not raw, raw
     finally:
         context.close()
+
+
+def test_timeline_links_say_what_they_point_to_and_who_filed(auditor: Page, live_server: LiveServer) -> None:
+    page, ids = auditor, story(live_server)
+    page.goto(live_server.console(f"/sanctions/{ids['sanction']}"))
+    links = {a.get_attribute("href").split("?")[0]: a.inner_text()  # type: ignore[union-attr]
+             for a in page.locator("#timeline a").all()}
+    assert links[f"/console/appeals/{ids['appeal']}"] == f"appeal {ids['appeal']} (reinstatement request)"
+    assert links[f"/console/reviews/{ids['review']}"] == f"review {ids['review']}"
+    timeline = page.inner_text("#timeline")
+    assert "filed by a representative" in timeline and "by representative" not in timeline
+    assert "(reinstatement request · letter)" in timeline and "(granted)" in timeline
+    page.goto(live_server.console(f"/sanctions/{ids['sanction']}?lang=fr"))
+    timeline = page.inner_text("#timeline")
+    assert "déposé par un représentant" in timeline and "(accueilli)" in timeline and "courrier" in timeline

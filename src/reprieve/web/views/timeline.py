@@ -33,6 +33,15 @@ class Entry:
     #: who filed an appeal, as a relation (``subject``, ``representative``): "filed by the user"
     relation: str = ""
 
+    @property
+    def who_key(self) -> str:
+        """"by root (command line)" for the CLI's ``cli:root``; "by {who}" for a member or a token."""
+        return "timeline.by_cli" if self.who.startswith("cli:") else "timeline.by"
+
+    @property
+    def who_name(self) -> str:
+        return self.who.removeprefix("cli:")
+
 
 def logged_event(desk: Desk, seq: int) -> dict[str, Any] | None:
     """The event ``seq`` of the log as the member's operator sees it (None if it is another's)."""
