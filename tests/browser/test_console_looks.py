@@ -145,7 +145,7 @@ def test_no_page_is_wider_than_a_phone_nor_shows_a_raw_constant(browser: Browser
 
 def test_timeline_links_say_what_they_point_to_and_who_filed(auditor: Page, live_server: LiveServer) -> None:
     page, ids = auditor, story(live_server)
-    page.goto(live_server.console(f"/sanctions/{ids['sanction']}"))
+    page.goto(live_server.console(f"/sanctions/{ids['sanction']}?lang=en"))
     links = {a.get_attribute("href").split("?")[0]: a.inner_text()  # type: ignore[union-attr]
              for a in page.locator("#timeline a").all()}
     assert links[f"/console/appeals/{ids['appeal']}"] == f"appeal {ids['appeal']} (reinstatement request)"
