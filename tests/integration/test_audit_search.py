@@ -55,17 +55,15 @@ def test_newest_first_by_default_oldest_first_on_request_and_the_cursor_pages_bo
     assert search_events(db, EventFilter(), limit=1000)["next_cursor"] is None
 
 
-def test_type_is_a_prefix_and_actor_a_case_insensitive_part(db: Database, story: dict[str, str]) -> None:
+def test_each_filter_is_done_in_sql(db: Database, now: datetime, story: dict[str, str]) -> None:
+    # The type is a prefix, the actor a case-insensitive part; LIKE's wildcards are letters here.
     assert set(types(db, EventFilter(type="sanction."))) == {"sanction.imposed", "sanction.lifted"}
     assert types(db, EventFilter(type="sanction.lifted")) == ["sanction.lifted"]
     assert types(db, EventFilter(type="sanction_")) == []  # "_" is a letter here, not LIKE's wildcard
     assert types(db, EventFilter(actor="ALICE")) == ["sanction.lifted"]
     assert types(db, EventFilter(actor="%")) == []
 
-
-def test_subject_is_an_id_or_an_account_with_the_events_of_its_sanctions(
-    db: Database, story: dict[str, str]
-) -> None:
+    # The subject: an id the events carry, or an account with its registration and its sanctions' events.
     assert types(db, EventFilter(subject=story["bob"])) == ["sanction.lifted", "sanction.imposed"]
     on_bob = types(db, EventFilter(subject="facebook/bob_1"), newest_first=False)
     assert on_bob == ["account.registered", "sanction.imposed", "sanction.lifted"]
@@ -74,15 +72,13 @@ def test_subject_is_an_id_or_an_account_with_the_events_of_its_sanctions(
     assert types(db, EventFilter(subject="facebook/bob_%")) == []
     assert types(db, EventFilter(subject="snc_none")) == []
 
-
-def test_dates_bound_when_the_event_was_recorded(db: Database, now: datetime, story: dict[str, str]) -> None:
+    # The days bound when the event was recorded.
     day = (now + timedelta(days=1)).strftime("%Y-%m-%dT00:00:00Z")
     next_day = (now + timedelta(days=2)).strftime("%Y-%m-%dT00:00:00Z")
     assert types(db, EventFilter(since=day, until=next_day)) == ["sanction.lifted"]
     assert "operator.created" not in types(db, EventFilter(since=next_day))[1:]
     assert types(db, EventFilter(until=day, type="sanction.lifted")) == []
 
-
-def test_a_desk_of_one_operator_sees_its_events_only(db: Database, story: dict[str, str]) -> None:
+    # A desk of one operator sees its events only.
     assert types(db, EventFilter(operator="x", type="sanction.")) == ["sanction.imposed"]
     assert types(db, EventFilter(operator="x", subject="facebook/bob_1")) == []
