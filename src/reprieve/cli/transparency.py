@@ -71,7 +71,8 @@ def _statement_text(s: dict[str, Any]) -> str:
             if ground["contractual_ground"] else []
         ),
         f"  {labels['explanation']}: {ground['explanation']}",
-        f"{labels['category']}: {s['category']}", "",
+        f"{labels['category']}: {s['category_label']}"
+        + (f" ({', '.join(s['keyword_labels'])})" if s["keyword_labels"] else ""), "",
         f"{labels['redress']}:",
         f"  {labels['internal']}: {s['redress']['internal_complaint']['text']}",
         f"    {s['redress']['internal_complaint']['url']}",
