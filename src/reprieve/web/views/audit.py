@@ -39,6 +39,13 @@ def type_label(t: Translate, value: str) -> str:
     return t(f"audit.family.{value[:-1]}") if value.endswith(".") else t(f"audit.event.{value}")
 
 
+def _text(value: str, field: str) -> str:
+    """A filter's words, without control characters (PostgreSQL refuses a NUL in a parameter)."""
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
+        raise ValidationError("must not hold control characters", field=field)
+    return value.strip()
+
+
 def _day(text: str, field: str) -> date | None:
     if not text:
         return None
@@ -65,7 +72,8 @@ def audit_page(
     if last is not None and last >= date.max:
         last = None
     where = EventFilter(
-        operator=desk.tenant.operator_filter(None), type=type, actor=actor.strip(), subject=subject.strip(),
+        operator=desk.tenant.operator_filter(None), type=type,
+        actor=_text(actor, "actor"), subject=_text(subject, "subject"),
         since=f"{first.isoformat()}T00:00:00Z" if first else "",
         until=f"{(last + timedelta(days=1)).isoformat()}T00:00:00Z" if last else "",  # "to" includes its day
     )
