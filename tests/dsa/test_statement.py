@@ -69,7 +69,7 @@ def test_html_page_escapes_and_needs_no_javascript(
     html = pages.render_statement(transparency.statement_of_reasons(db, sanction["id"], lang="fr", now=now))
     assert '<html lang="fr">' in html and "<script>" not in html and "&lt;script&gt;" in html
     assert "Code de recours" in html and f"/appeal?sanction={sanction['id']}" in html
-    assert "Fonctions indisponibles: post" in html
+    assert "Fonctions indisponibles: publication" in html  # the capability in words
     # The category in words, not the Transparency Database's constant (which the export keeps).
     assert "Risque pour la sécurité publique" in html and "STATEMENT_CATEGORY_" not in html
 

@@ -24,3 +24,12 @@ def test_labels_are_what_the_transparency_database_shows() -> None:
     assert labels.label("STATEMENT_CATEGORY_SCAMS_AND_FRAUD") == "Scams and fraud"
     assert labels.label("STATEMENT_CATEGORY_SCAMS_AND_FRAUD", "fr") == "Escroqueries et fraudes"
     assert labels.label("free text", "fr") == "free text" and labels.label(None) == ""
+
+
+def test_the_usual_capabilities_read_in_words_and_a_platform_s_own_as_itself() -> None:
+    from reprieve.domain.model import DEFAULT_CAPABILITIES
+
+    for name in DEFAULT_CAPABILITIES:
+        assert labels.capability(name, "en") != name
+        assert labels.capability(name, "fr").strip()
+    assert labels.capability("post", "fr") == "publication" and labels.capability("teleport", "fr") == "teleport"

@@ -58,7 +58,7 @@ def _statement_text(s: dict[str, Any]) -> str:
     lines = [
         f"{s['title']} — {s['sanction']}", "", s["intro"], "",
         f"{labels['measure']}: {s['measure']['text']}",
-        *([f"{labels['denies']}: {', '.join(s['measure']['denies'])}"] if s["measure"]["denies"] else []),
+        *([f"{labels['denies']}: {', '.join(s['measure']['denies_labels'])}"] if s["measure"]["denies"] else []),
         f"{labels['scope']}: {', '.join(p['name'] for p in s['scope'])}",
         f"{labels['territory']}: {s['territorial_scope']['text']}",
         f"{labels['duration']}: {s['duration']['text']}",

@@ -152,6 +152,26 @@ CONTENT_TYPES: dict[str, tuple[str, str]] = {
     "CONTENT_TYPE_OTHER": ("Other", "Autre"),
 }
 
+#: The usual capabilities of a platform (``domain.model.DEFAULT_CAPABILITIES`` and those of the
+#: demo's hosting and app-store platforms): what a restriction denies, in words. A platform's own
+#: capability (any slug) reads as itself.
+CAPABILITIES: dict[str, tuple[str, str]] = {
+    "login": ("signing in", "connexion"),
+    "post": ("posting", "publication"),
+    "comment": ("commenting", "commentaires"),
+    "message": ("messaging", "messagerie"),
+    "react": ("reactions", "réactions"),
+    "live": ("live video", "vidéo en direct"),
+    "advertise": ("advertising", "publicité"),
+    "monetize": ("monetisation", "monétisation"),
+    "appeal": ("appeals", "recours"),
+    "compute": ("computing", "calcul"),
+    "storage": ("storage", "stockage"),
+    "network": ("network", "réseau"),
+    "distribute": ("distribution", "distribution"),
+    "update": ("updates", "mises à jour"),
+}
+
 LABELS: dict[str, tuple[str, str]] = {**CATEGORIES, **KEYWORDS, **DECISION_GROUNDS, **CONTENT_TYPES}
 _INDEX = {"en": 0, "fr": 1}
 
@@ -163,3 +183,9 @@ def label(value: str | None, lang: str = "en") -> str:
         return ""
     found = LABELS.get(value)
     return found[_INDEX.get(lang, 0)] if found is not None else value
+
+
+def capability(name: str, lang: str = "en") -> str:
+    """A capability in words (``post`` -> "posting" / "publication"); an unknown one as it is."""
+    found = CAPABILITIES.get(name)
+    return found[_INDEX.get(lang, 0)] if found is not None else name

@@ -160,6 +160,7 @@ def build_statement(sanction: Sanction, ctx: Context, lang: Lang) -> dict[str, A
             "kind": kind,
             "text": _MEASURES[lang][kind],
             "denies": list(term.denies) if kind == "restriction" else [],
+            "denies_labels": [labels.capability(c, lang.value) for c in term.denies] if kind == "restriction" else [],
         },
         "scope": [{"platform": p, "name": ctx.platform_names.get(p, p)} for p in sanction.scope],
         "territorial_scope": {
