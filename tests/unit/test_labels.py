@@ -33,3 +33,25 @@ def test_the_usual_capabilities_read_in_words_and_a_platform_s_own_as_itself() -
         assert labels.capability(name, "en") != name
         assert labels.capability(name, "fr").strip()
     assert labels.capability("post", "fr") == "publication" and labels.capability("teleport", "fr") == "teleport"
+
+
+def test_every_value_a_page_shows_has_words_in_both_catalogues() -> None:
+    """Kinds, states, outcomes, channels, relations and risks: each value has its key in English
+    and in French (a missing key would show the raw value's key on the page)."""
+    from reprieve.domain.appeals import AppealKind, AppealOutcome, AppealState, Channel, Relation
+    from reprieve.domain.events import EventType
+    from reprieve.domain.model import SanctionKind, SanctionState, Status
+    from reprieve.domain.reviews import ReviewOutcome, ReviewState, Risk
+    from reprieve.web.i18n import catalog
+
+    families = {
+        "appeal_kind": AppealKind, "appeal_outcome": AppealOutcome, "appeal_state": AppealState,
+        "channel": Channel, "relation": Relation, "kind": SanctionKind, "state": SanctionState,
+        "status": Status, "review_outcome": ReviewOutcome, "review_state": ReviewState, "risk": Risk,
+        "audit.event": EventType, "audit.summary": EventType,
+    }
+    for lang in ("en", "fr"):
+        strings = catalog(lang)
+        missing = [f"{prefix}.{value.value}" for prefix, enum in families.items() for value in enum
+                   if f"{prefix}.{value.value}" not in strings]
+        assert missing == [], (lang, missing)
