@@ -20,11 +20,13 @@ from urllib.parse import urldefrag, urlsplit
 
 import pytest
 from browser_support import TIMEOUT_MS, LiveServer, screenshot, sign_in
+from sqlalchemy import select
 
 from reprieve.domain.model import AccountRef
 from reprieve.services import appeal_codes, members
 from reprieve.services.demo import DEMO_PASSWORD
 from reprieve.services.sanctions import ImposeSanction, impose_sanction
+from reprieve.store import tables
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -212,6 +214,33 @@ def test_the_console_forms_refused_with_their_errors_beside_the_fields(
     page.wait_for_selector("#amend-ends-error")
     assert page.input_value("#amend-reason") == "Shorter"
     problems += violations(page)
+    assert not problems, "\n".join(problems)
+
+
+def test_the_audit_page_the_french_pages_and_the_404_page_an_auditor_reads(
+    axe_page: Page, live_server: LiveServer
+) -> None:
+    """What the moderator's crawl does not reach: the audit page (an auditor's), with its filters
+    and an event's JSON open, the French pages the labels changed, and the French 404 page."""
+    page = axe_page
+    sign_in(page, live_server, "auditor@meta.example")
+    problems: list[str] = []
+    with live_server.db.read() as conn:
+        sanctions, reviews, appeals = tables.sanctions.c, tables.reviews.c, tables.appeals.c
+        sanction = conn.execute(select(sanctions.id).where(
+            sanctions.subject_platform == "facebook", sanctions.subject_account == "DonaldTrump")).scalar_one()
+        review = conn.execute(select(reviews.id).where(reviews.sanction_id == sanction)).scalar_one()
+        appeal = conn.execute(select(appeals.id).where(appeals.sanction_id == sanction)).scalar_one()
+    for path in (
+        "/audit", "/audit?lang=fr&type=sanction.&subject=facebook/DonaldTrump&order=oldest",
+        "?lang=fr", f"/sanctions/{sanction}?lang=fr", f"/reviews/{review}?lang=fr", f"/appeals/{appeal}?lang=fr",
+        "/accounts/facebook/DonaldTrump?lang=fr", "/no-such-page?lang=fr",
+    ):
+        page.goto(live_server.console(path))
+        if "/audit" in path:
+            page.locator("details.event-data summary").first.click()
+        problems += violations(page)
+    assert page.locator("h1").inner_text() == "Page introuvable"
     assert not problems, "\n".join(problems)
 
 

@@ -56,8 +56,8 @@ def test_english_statement_says_what_why_and_how_to_contest(
 def test_french_statement(db: Database, suspension: dict[str, Any], now: datetime) -> None:
     s = transparency.statement_of_reasons(db, suspension["id"], lang="fr", now=now)
     assert s["title"] == "Exposé des motifs"
-    assert s["duration"]["text"] == "du 1 juin 2024 au 1 juillet 2024."
-    assert "1 décembre 2024" in s["redress"]["internal_complaint"]["text"]
+    assert s["duration"]["text"] == "du 1er juin 2024 au 1er juillet 2024."  # French says "1er" for the first
+    assert "1er décembre 2024" in s["redress"]["internal_complaint"]["text"]
     assert s["ground"]["text"].startswith("L'information a été considérée comme un contenu illicite")
 
 
@@ -69,7 +69,9 @@ def test_html_page_escapes_and_needs_no_javascript(
     html = pages.render_statement(transparency.statement_of_reasons(db, sanction["id"], lang="fr", now=now))
     assert '<html lang="fr">' in html and "<script>" not in html and "&lt;script&gt;" in html
     assert "Code de recours" in html and f"/appeal?sanction={sanction['id']}" in html
-    assert "Fonctions indisponibles: post" in html
+    assert "Fonctions indisponibles: publication" in html  # the capability in words
+    # The category in words, not the Transparency Database's constant (which the export keeps).
+    assert "Risque pour la sécurité publique" in html and "STATEMENT_CATEGORY_" not in html
 
 
 def test_a_lifted_sanction_has_no_complaint_deadline_left(

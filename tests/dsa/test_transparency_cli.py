@@ -35,8 +35,10 @@ def test_statement_export_report_and_submit(
     ids = impose_golden(db, now)
     code, out, _ = run(capsys, database_url, "statement", ids["termination"], "--lang", "fr")
     assert code == 0 and "Exposé des motifs" in out and "Code de recours" in out
+    assert "Catégorie: " in out and "STATEMENT_CATEGORY_" not in out  # the category in words
     code, out, _ = run(capsys, database_url, "statement", ids["termination"], "--json")
     assert code == 0 and json.loads(out)["ground"]["type"] == "illegal_content"
+    assert json.loads(out)["category"].startswith("STATEMENT_CATEGORY_")  # the data keeps the constant
 
     code, out, err = run(capsys, database_url, "transparency", "export", "--operator", "meta", "--format", "csv")
     assert code == 0 and list(next(csv.reader(io.StringIO(out)))) == list(tdb.CSV_COLUMNS)

@@ -27,6 +27,7 @@ def test_a_review_an_appeal_and_violations_from_the_command_line(
     review = cli.json("review", "open", sanction["id"], "--panel", "ana,ben,cy", "--reason", "Due")
     cli.ok("review", "assess", review["id"], "--reviewer", "ana", "--risk", "low", "--factors",
            "election_period", "--rationale", "Calm")
+    assert "1 assessment, quorum 2" in cli.ok("review", "list", "--state", "open")  # once "1/2"
     assert "needs 2 assessments" in cli.fails("review", "decide", review["id"], "--outcome", "lift",
                                               "--rationale", "r")
     assert "panel" in cli.fails("review", "assess", review["id"], "--reviewer", "eve", "--risk", "low",

@@ -63,6 +63,13 @@ PROBATION_LADDER = typer.Option(None, help="Probation ladder as JSON {by_strikes
 
 # --- reviews -----------------------------------------------------------------------------
 
+def assessed(review: dict[str, Any]) -> str:
+    """``3 assessments, quorum 2`` (the column once read ``3/2``)."""
+    count = len(review["assessments"])
+    said = f"{count} assessment{'' if count == 1 else 's'}"
+    return f"{said}, quorum {review['quorum']}" if review["quorum"] else said
+
+
 REVIEW_COLUMNS = [
     ("id", "id"),
     ("state", "state"),
@@ -97,7 +104,7 @@ def review_list(
     if as_json:
         emit_json(page)
         return
-    table([dict(r, assessed=f"{len(r['assessments'])}/{r['quorum'] or '-'}") for r in page["items"]], REVIEW_COLUMNS)
+    table([dict(r, assessed=assessed(r)) for r in page["items"]], REVIEW_COLUMNS)
     next_page_hint(page)
 
 

@@ -58,7 +58,7 @@ def _statement_text(s: dict[str, Any]) -> str:
     lines = [
         f"{s['title']} — {s['sanction']}", "", s["intro"], "",
         f"{labels['measure']}: {s['measure']['text']}",
-        *([f"{labels['denies']}: {', '.join(s['measure']['denies'])}"] if s["measure"]["denies"] else []),
+        *([f"{labels['denies']}: {', '.join(s['measure']['denies_labels'])}"] if s["measure"]["denies"] else []),
         f"{labels['scope']}: {', '.join(p['name'] for p in s['scope'])}",
         f"{labels['territory']}: {s['territorial_scope']['text']}",
         f"{labels['duration']}: {s['duration']['text']}",
@@ -71,7 +71,8 @@ def _statement_text(s: dict[str, Any]) -> str:
             if ground["contractual_ground"] else []
         ),
         f"  {labels['explanation']}: {ground['explanation']}",
-        f"{labels['category']}: {s['category']}", "",
+        f"{labels['category']}: {s['category_label']}"
+        + (f" ({', '.join(s['keyword_labels'])})" if s["keyword_labels"] else ""), "",
         f"{labels['redress']}:",
         f"  {labels['internal']}: {s['redress']['internal_complaint']['text']}",
         f"    {s['redress']['internal_complaint']['url']}",

@@ -22,6 +22,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from reprieve.dsa import labels
+
 ART23_RULE = (
     "a suspension on the ground of illegal content, of an identity that had already received a warning "
     "(art. 23(1): after a prior warning)"
@@ -144,5 +146,8 @@ def bars(counts: dict[str, int], *, row_height: int = 22) -> list[Bar]:
 
 
 def _label(code: str) -> str:
-    """``STATEMENT_CATEGORY_SCAMS_AND_FRAUD`` -> ``scams and fraud``; ``partially_granted`` -> ``partially granted``."""
-    return code.removeprefix("STATEMENT_CATEGORY_").replace("_", " ").lower()
+    """``STATEMENT_CATEGORY_SCAMS_AND_FRAUD`` -> ``Scams and fraud`` (``dsa/labels.py``);
+    ``partially_granted`` -> ``partially granted``."""
+    if code in labels.LABELS:
+        return labels.label(code)
+    return code.replace("_", " ").lower()

@@ -17,7 +17,7 @@ from typing import Any
 from reprieve.domain.errors import ValidationError
 from reprieve.domain.sanctions import Sanction
 from reprieve.domain.time import format_instant
-from reprieve.dsa import enums
+from reprieve.dsa import enums, labels
 
 
 class Lang(StrEnum):
@@ -160,6 +160,7 @@ def build_statement(sanction: Sanction, ctx: Context, lang: Lang) -> dict[str, A
             "kind": kind,
             "text": _MEASURES[lang][kind],
             "denies": list(term.denies) if kind == "restriction" else [],
+            "denies_labels": [labels.capability(c, lang.value) for c in term.denies] if kind == "restriction" else [],
         },
         "scope": [{"platform": p, "name": ctx.platform_names.get(p, p)} for p in sanction.scope],
         "territorial_scope": {
@@ -176,7 +177,9 @@ def build_statement(sanction: Sanction, ctx: Context, lang: Lang) -> dict[str, A
         },
         "facts": reason.facts,
         "category": reason.category,
+        "category_label": labels.label(reason.category, lang.value),
         "keywords": list(reason.keywords),
+        "keyword_labels": [labels.label(k, lang.value) for k in reason.keywords],
         "content": {
             "types": list(reason.content_type),
             "date": reason.content_date,
@@ -254,6 +257,6 @@ def _content_text(types: tuple[str, ...], day: str | None, lang: Lang, of: str) 
 def _day(value: datetime | None, lang: Lang) -> str:
     if value is None:
         return ""
-    if lang is Lang.FR:
-        return f"{value.day} {_MONTHS_FR[value.month - 1]} {value.year}"
+    if lang is Lang.FR:  # "1er janvier", "2 janvier"
+        return f"{'1er' if value.day == 1 else value.day} {_MONTHS_FR[value.month - 1]} {value.year}"
     return f"{value.day} {_MONTHS_EN[value.month - 1]} {value.year}"

@@ -42,6 +42,22 @@ def latest_events(db: Database, *, limit: int = 100, operator: str | None = None
     return {"items": [e.to_dict() for e in page], "next_cursor": None}
 
 
+def search_events(
+    db: Database, where: eventlog.EventFilter, *, cursor: int | None = None, newest_first: bool = True,
+    limit: int = 100,
+) -> dict[str, Any]:
+    """One page of the events matching ``where`` (the audit page's filters), newest first by
+    default; ``next_cursor`` is the seq to pass as ``cursor`` for the next page, None at the end."""
+    if not 1 <= limit <= 1000:
+        raise ValidationError("must be between 1 and 1000", field="limit")
+    with db.read() as conn:
+        page = eventlog.search_events(conn, where, cursor=cursor, newest_first=newest_first, limit=limit)
+    return {
+        "items": [e.to_dict() for e in page],
+        "next_cursor": page[-1].seq if len(page) == limit else None,
+    }
+
+
 def verify_audit_log(db: Database) -> Verification:
     return eventlog.verify_chain(db.engine)
 

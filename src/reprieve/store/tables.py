@@ -41,6 +41,9 @@ events = Table(
     Column("prev_hash", String(64), nullable=False, comment="hash of the previous event"),
     Column("hash", String(64), nullable=False, comment="SHA-256 of prev_hash + canonical JSON of the event"),
     Index("ix_events_operator_seq", "operator_id", "seq"),
+    # The audit page's filters by type and by recording day (migration 0014).
+    Index("ix_events_operator_type_seq", "operator_id", "type", "seq"),
+    Index("ix_events_operator_at", "operator_id", "at"),
     comment="The append-only, hash-chained audit log. Every other table is derived from it.",
 )
 

@@ -7,6 +7,7 @@ security headers and the HTML error pages. The API's JSON routes are untouched: 
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from importlib import resources
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
@@ -42,6 +43,17 @@ def _is_page(request: Request) -> bool:
 def error_page(request: Request, status: int, message: str) -> Response:
     return render(request, "error.html", status_code=status, status=status, message=message,
                   back_to_form=form_page(request))
+
+
+def _http_message(request: Request, exc: StarletteHTTPException) -> str:
+    """Starlette's own English phrase ("Not Found") in the page's language; a detail of ours as it is."""
+    lang = request_language(request)
+    if exc.detail == HTTPStatus(exc.status_code).phrase:
+        if exc.status_code == 404:
+            return translate(lang, "error.not_found")
+        if exc.status_code == 405:
+            return translate(lang, "error.method_not_allowed")
+    return str(exc.detail)
 
 
 def form_page(request: Request) -> str | None:
@@ -94,7 +106,7 @@ def mount_console(app: FastAPI) -> None:
             )
             return error_page(request, 400, detail or "invalid request")
         assert isinstance(exc, StarletteHTTPException)
-        return error_page(request, exc.status_code, str(exc.detail))
+        return error_page(request, exc.status_code, _http_message(request, exc))
 
     app.add_exception_handler(SignInRequired, sign_in_required)
     app.add_exception_handler(RoleRefused, role_refused)

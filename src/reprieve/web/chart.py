@@ -29,8 +29,10 @@ class Chart:
     baseline: float
 
 
-def monthly_chart(rows: list[dict[str, Any]]) -> Chart:
-    """Two bars per month (imposed, lifted), scaled to the busiest month."""
+def monthly_chart(rows: list[dict[str, Any]], names: dict[str, str] | None = None) -> Chart:
+    """Two bars per month (imposed, lifted), scaled to the busiest month; ``names`` says each
+    series in the page's language, for the bars' titles."""
+    names = names or {}
     peak = max([1, *(max(r["imposed"], r["lifted"]) for r in rows)])
     plot_w, plot_h = WIDTH - LEFT - 8, HEIGHT - BOTTOM - TOP
     step = plot_w / max(1, len(rows))
@@ -43,7 +45,7 @@ def monthly_chart(rows: list[dict[str, Any]]) -> Chart:
         for offset, series in ((0.0, "imposed"), (bar_w, "lifted")):
             h = plot_h * row[series] / peak
             bars.append(Bar(round(x + offset, 1), round(TOP + plot_h - h, 1), round(bar_w, 1), round(h, 1), series,
-                            f"{row['month']}: {row[series]} {series}"))
+                            f"{row['month']}: {row[series]} {names.get(series, series)}"))
         if i % every == 0:
             months.append((round(x, 1), row["month"]))
     ticks = [(round(TOP + plot_h - plot_h * f, 1), str(round(peak * f))) for f in (0, 0.5, 1)]

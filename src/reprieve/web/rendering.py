@@ -3,7 +3,8 @@
 Every template receives: ``t`` (the translation function of the request's language), ``lang``,
 ``lang_url(code)``, ``csrf_field()`` (the hidden input every form must hold), ``member`` (the
 signed-in member or None), ``at`` (the instant the page shows, if not now), ``url(path, **query)``
-(a console link that keeps ``?at=``), ``static(name)``, and the filters ``instant`` and ``day``.
+(a console link that keeps ``?at=``), ``static(name)``, ``label(constant)`` and ``capability(name)`` (a
+Transparency Database constant, a capability, in words: ``dsa/labels.py``), and the filters ``instant`` and ``day``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from starlette.responses import HTMLResponse
 
 from reprieve.domain.errors import ValidationError
 from reprieve.domain.time import parse_instant
+from reprieve.dsa import labels
 from reprieve.web.i18n import LANGUAGE_NAMES, LANGUAGES, request_language, translator
 from reprieve.web.security import CSRF_FIELD, apply_cookies, csrf_token
 
@@ -114,6 +116,8 @@ def render(request: Request, template: str, *, status_code: int = 200, **context
         "url": url,
         "static": lambda name: f"{STATIC_PREFIX}/{name}",
         "path": request.url.path,
+        "label": lambda value: labels.label(value, lang),
+        "capability": lambda name: labels.capability(name, lang),
     }
     values.update(context)
     html = environment().get_template(template).render(values)

@@ -16,6 +16,7 @@ from reprieve.services import appeals, dashboard, reviews
 from reprieve.store.due_process import AppealFilter, ReviewFilter
 from reprieve.web.auth import Desk, Signed
 from reprieve.web.chart import monthly_chart
+from reprieve.web.i18n import request_language, translate
 from reprieve.web.rendering import render
 from reprieve.web.views.routing import console_router
 
@@ -64,5 +65,6 @@ def dashboard_page(request: Request, desk: Signed) -> Response:
     return render(
         request, "dashboard.html", at=desk.at, platforms=platforms, kinds=kinds, matrix=matrix, totals=totals,
         due=due_reviews(desk), appeals_open=len(waiting), bands=bands, oldest_appeal=oldest,
-        chart=monthly_chart(activity), activity=activity, limit=QUEUE_LIMIT,
+        chart=monthly_chart(activity, {s: translate(request_language(request), f"dashboard.{s}")
+                                       for s in ("imposed", "lifted")}), activity=activity, limit=QUEUE_LIMIT,
     )

@@ -13,14 +13,34 @@ from reprieve.web.rendering import format_for_page
 
 @dataclass(frozen=True, slots=True)
 class Entry:
+    """One line of a timeline; every word a person reads is a key of the catalogue or a value
+    that is already words (a date, a name, a reason)."""
+
     effective_at: str
     seq: int
     what: str  #: a key of the catalogue: timeline.imposed, timeline.lifted, ...
-    who: str
+    who: str  #: the actor, shown as "by {who}"
     why: str
     sanction: str
     link: str | None = None
+    #: keys of the catalogue (``kind.suspension``, ``review_outcome.lift``...), then a text (a date)
+    detail_keys: tuple[str, ...] = ()
     detail: str = ""
+    #: the link's words: a key of the catalogue taking ``{id}`` and ``{kind}`` (``link_kind``, a key)
+    link_key: str = "timeline.link_sanction"
+    link_id: str = ""
+    link_kind: str = ""
+    #: who filed an appeal, as a relation (``subject``, ``representative``): "filed by the user"
+    relation: str = ""
+
+    @property
+    def who_key(self) -> str:
+        """"by root (command line)" for the CLI's ``cli:root``; "by {who}" for a member or a token."""
+        return "timeline.by_cli" if self.who.startswith("cli:") else "timeline.by"
+
+    @property
+    def who_name(self) -> str:
+        return self.who.removeprefix("cli:")
 
 
 def logged_event(desk: Desk, seq: int) -> dict[str, Any] | None:
@@ -39,34 +59,43 @@ def sanction_entries(desk: Desk, sanction: dict[str, Any]) -> list[Entry]:
         if isinstance(reason, dict):  # an imposition's reason is the DSA record; others say why in words
             reason = reason.get("explanation") or reason.get("policy")
         why = str(reason or "")
+        keys: tuple[str, ...] = ()
         detail = ""
         if change["type"] != "lifted":
-            detail = f"{change.get('kind') or ''} → {format_for_page(change.get('ends_at')) or '∞'}"
+            keys = (f"kind.{change['kind']}",) if change.get("kind") else ()
+            ends = format_for_page(change.get("ends_at"))
+            detail = f"→ {ends}" if ends else ""
+            keys += () if ends else ("timeline.no_end",)
         entries.append(Entry(
             change["effective_at"], change["seq"], f"timeline.{change['type']}", event["actor"] if event else "",
-            why, sanction["id"], f"/console/sanctions/{sanction['id']}", detail,
+            why, sanction["id"], f"/console/sanctions/{sanction['id']}", keys, detail, link_id=sanction["id"],
         ))
     for review in reviews.list_reviews(
         desk.db, ReviewFilter(sanction=sanction["id"], operators=desk.tenant.operators), at=desk.instant, limit=100
     )["items"]:
         if review.get("opened_at"):
             entries.append(Entry(review["opened_at"], 0, "timeline.review_opened", review.get("opened_by") or "",
-                                 review.get("reason") or "", sanction["id"], f"/console/reviews/{review['id']}"))
+                                 review.get("reason") or "", sanction["id"], f"/console/reviews/{review['id']}",
+                                 link_key="timeline.link_review", link_id=review["id"]))
         if review.get("decided_at"):
+            outcome = (f"review_outcome.{review['outcome']}",) if review.get("outcome") else ()
             entries.append(Entry(review["decided_at"], 0, "timeline.review_decided", review.get("decided_by") or "",
                                  review.get("rationale") or "", sanction["id"], f"/console/reviews/{review['id']}",
-                                 review.get("outcome") or ""))
+                                 outcome, link_key="timeline.link_review", link_id=review["id"]))
     for appeal in appeals.list_appeals(
         desk.db, AppealFilter(sanction=sanction["id"], operators=desk.tenant.operators), limit=100
     )["items"]:
-        entries.append(Entry(appeal["received_at"], 0, "timeline.appeal_filed", appeal["filed_by"]["relation"],
+        link = {"link_key": "timeline.link_appeal", "link_id": appeal["id"],
+                "link_kind": f"appeal_kind.{appeal['kind']}"}
+        entries.append(Entry(appeal["received_at"], 0, "timeline.appeal_filed", "",
                              appeal["statement"][:300], sanction["id"], f"/console/appeals/{appeal['id']}",
-                             f"{appeal['kind']} · {appeal['channel']}"))
+                             (f"appeal_kind.{appeal['kind']}", f"channel.{appeal['channel']}"),
+                             relation=appeal["filed_by"]["relation"], **link))
         decision = appeal.get("decision")
         if decision:
             entries.append(Entry(decision["decided_at"], 0, "timeline.appeal_decided", decision.get("decided_by") or "",
                                  decision.get("rationale") or "", sanction["id"], f"/console/appeals/{appeal['id']}",
-                                 decision["outcome"]))
+                                 (f"appeal_outcome.{decision['outcome']}",), **link))
     return entries
 
 
