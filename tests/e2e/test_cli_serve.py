@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -19,7 +20,7 @@ def busy_port() -> Iterator[int]:
 
 
 def test_a_busy_port_is_one_line_naming_the_way_out(
-    tmp_path: pytest.TempPathFactory, capsys: pytest.CaptureFixture[str], busy_port: int
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], busy_port: int
 ) -> None:
     cli = Cli(f"sqlite:///{tmp_path}/reprieve.db", capsys)
     code, out, err = cli.run("serve", "--port", str(busy_port))
@@ -27,10 +28,11 @@ def test_a_busy_port_is_one_line_naming_the_way_out(
     assert err == (
         f"error: port {busy_port} on 127.0.0.1 is in use; choose another with --port (make run PORT=8001)\n"
     )
+    assert not (tmp_path / "reprieve.db").exists()  # refused before anything was opened
 
 
 def test_an_address_that_is_not_there_is_one_line(
-    tmp_path: pytest.TempPathFactory, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     cli = Cli(f"sqlite:///{tmp_path}/reprieve.db", capsys)
     assert cli.fails("serve", "--host", "no-such-host.invalid").startswith("error: host: cannot listen on")

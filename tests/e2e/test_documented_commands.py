@@ -20,7 +20,8 @@ How they run, one document after the other (README.md first), each in its order:
 * a placeholder ``<...>`` is filled from what came before, as a reader would: ``<version ...>``
   from the last ``version`` line printed, ``<sanction id>`` (``review``, ``appeal``, ...) from the
   last id of that kind printed in the document, any other (``<id>``, ``<id from the list>``) from
-  the first id the previous command printed.
+  the first id the previous command printed; the same placeholder again in the same block is the
+  same value.
 
 A command must exit 0, unless its comment says otherwise (``# exits 1``). The few that are not
 run are in ``NOT_RUN`` with the reason; an entry that matches no command fails the test.
@@ -93,6 +94,7 @@ class Command:
     where: str  # README.md:42
     text: str  # as written: continuation lines joined, the comment left out
     comment: str
+    block: int  # the line of the fence that opens its block
 
 
 @dataclass
@@ -110,6 +112,7 @@ class Session:
 
     env: dict[str, str] = field(default_factory=dict)
     outcomes: list[Outcome] = field(default_factory=list)
+    filled: dict[tuple[int, str], str] = field(default_factory=dict)  # (block, placeholder) -> value
 
 
 # --- reading the documents ---------------------------------------------------------------
@@ -157,11 +160,12 @@ def documented_commands(path: Path) -> list[Command]:
     name = path.relative_to(REPO).as_posix()
     commands: list[Command] = []
     block: str | None = None
-    pending, first = "", 0
+    pending, first, fence = "", 0, 0
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         stripped = line.strip()
         if stripped.startswith("```"):
             block = (stripped[3:].split() or [""])[0] if block is None else None
+            fence = number
             continue
         if block not in SHELL_BLOCKS:
             continue
@@ -178,7 +182,7 @@ def documented_commands(path: Path) -> list[Command]:
         cut = _comment_at(whole)
         comment = whole[cut:].lstrip("# ").strip()
         for text in _split_sequence(whole[:cut]):
-            commands.append(Command(f"{name}:{first}", text, comment))
+            commands.append(Command(f"{name}:{first}", text, comment, fence))
     return commands
 
 
@@ -250,7 +254,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     root = tmp_path_factory.mktemp("documented")
     url = f"sqlite:///{root / 'reprieve.db'}"
     db = open_database(url)
-    load_demo(db, progress=lambda _: None)
+    load_demo(db, synthetic=300, progress=lambda _: None)  # the story; fewer synthetic sanctions than make run
     workdir = root / "work"
     workdir.mkdir()
     bin_dir = Path(sys.executable).parent
@@ -285,6 +289,12 @@ def _fill(command: Command, session: Session) -> str:
     ran = [o for o in session.outcomes if o.code is not None]
 
     def value(match: re.Match[str]) -> str:
+        key = (command.block, match.group(0))
+        if key not in session.filled:
+            session.filled[key] = first_value(match)
+        return session.filled[key]
+
+    def first_value(match: re.Match[str]) -> str:
         words = match.group(1).lower()
         if "version" in words:
             for outcome in reversed(ran):

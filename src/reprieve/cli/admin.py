@@ -177,8 +177,8 @@ def serve_command(
     load_settings()  # a bad REPRIEVE_* setting is refused before anything is opened
     if log_format not in tuple(LogFormat):
         raise ValidationError(f"must be one of {', '.join(LogFormat)}", field="log-format")
-    check_can_listen(host, port)  # one clear line, not a server that starts and dies in its log
     chosen = parse_cpus(cpus) if cpus else None
+    check_can_listen(host, port)  # one clear line, not a server that starts and dies in its log
     if chosen:
         run_on(chosen)  # refused before anything is opened
     db = state(ctx).db()  # migrate before the workers start
