@@ -443,3 +443,24 @@ def test_every_documented_command_works(world: World, monkeypatch: pytest.Monkey
     elapsed = time.perf_counter() - started
     print(f"\n{ran} documented commands run, {skipped} not run, in {elapsed:.1f} s")
     assert not failures, f"{len(failures)} documented commands fail:\n" + "\n".join(failures)
+
+
+def test_no_help_cites_a_document_that_is_not_there() -> None:
+    """``reprieve ... --help`` names only documents a reader can open (it cited a PRODUCT.md once)."""
+    import typer
+
+    from reprieve.cli import app
+
+    def walk(command: Any, path: list[str]) -> Iterator[tuple[list[str], Any]]:
+        yield path, command
+        for name, sub in sorted(getattr(command, "commands", {}).items()):
+            yield from walk(sub, [*path, name])
+
+    cited: dict[str, list[str]] = {}
+    for path, command in walk(typer.main.get_command(app), []):
+        text = " ".join(filter(None, [command.help, *(getattr(p, "help", None) for p in command.params)]))
+        for name in re.findall(r"[\w./-]+\.md\b", text):
+            cited.setdefault(name, []).append(" ".join(["reprieve", *path]))
+    assert "docs/operations.md" in cited  # serve --cpus: the reader does find them
+    missing = {name: where for name, where in cited.items() if not (REPO / name).exists()}
+    assert not missing, missing
