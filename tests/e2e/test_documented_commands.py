@@ -71,8 +71,8 @@ def _cli_has_yes() -> bool:
     return code == 0 and "--yes" in out
 
 
-#: Commands not run, each with why: (a pattern matched against the command as written, the reason,
-#: an optional condition under which it is not run after all).
+#: Commands not run, each with why: (a pattern matched against the command as written, the reason).
+#: An entry that matches nothing fails the test, so the list stays as short as the docs need.
 NOT_RUN: list[tuple[str, str]] = [
     (r"^make (run|serve)\b", "a server that runs until stopped; the demo it loads is this test's database, and "
      "the server it starts is the one the curl commands here talk to (tests/e2e/test_cli_serve.py: a busy port)"),
