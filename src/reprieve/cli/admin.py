@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import errno
+import socket
+
 import typer
 
 from reprieve.cli.context import JSON, actor, next_page_hint, now, state
 from reprieve.cli.output import emit_json, record, table
-from reprieve.domain.errors import ValidationError
+from reprieve.domain.errors import ConflictError, ValidationError
 from reprieve.services import audit, tokens, webhooks
 from reprieve.store import tables
 from reprieve.store.db import create_engine_for
@@ -154,7 +157,8 @@ def token_revoke(ctx: typer.Context, id: str) -> None:
 
 
 def demo_command(ctx: typer.Context, synthetic: int = typer.Option(3000, help="Synthetic sanctions to add")) -> None:
-    """Load the story of PRODUCT.md (Meta, Twitter, Parler, Truth Social) with its real dates, and show it."""
+    """Load the demo story (Meta, Twitter, Parler, Truth Social, with their real dates, and some
+    synthetic sanctions), its console members, and show it. Running it again changes nothing."""
     from reprieve.services.demo import load_demo, tell_story
 
     loaded = load_demo(state(ctx).db(), synthetic=synthetic, progress=lambda m: typer.echo(m, err=True))
@@ -166,7 +170,7 @@ def demo_command(ctx: typer.Context, synthetic: int = typer.Option(3000, help="S
 def serve_command(
     ctx: typer.Context,
     host: str = typer.Option("127.0.0.1"),
-    port: int = typer.Option(8000),
+    port: int = typer.Option(8000, min=0, max=65535),
     workers: int = typer.Option(1, min=1, max=64),
     log_format: str = typer.Option("json", help="json (one object per line) or text"),
     access_log: bool = typer.Option(True, help="a line per request on stdout"),
@@ -184,6 +188,7 @@ def serve_command(
     if log_format not in tuple(LogFormat):
         raise ValidationError(f"must be one of {', '.join(LogFormat)}", field="log-format")
     chosen = parse_cpus(cpus) if cpus else None
+    check_can_listen(host, port)  # one clear line, not a server that starts and dies in its log
     if chosen:
         run_on(chosen)  # refused before anything is opened
     db = state(ctx).db()  # migrate before the workers start
@@ -192,3 +197,28 @@ def serve_command(
         typer.echo(warning, err=True)
     db.dispose()
     serve(state(ctx).database_url, host, port, workers, log_format=log_format, access_log=access_log, cpus=chosen)
+
+
+def check_can_listen(host: str, port: int) -> None:
+    """Refuse, in one line, an address the server could not listen on (a port in use, most often).
+
+    It binds as uvicorn will (``SO_REUSEADDR``, the first address ``host`` resolves to) and lets
+    go at once; a server that takes the port in between still fails, in uvicorn's words."""
+    hint = "choose another with --port (make run PORT=8001)"
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except (socket.gaierror, UnicodeError) as exc:
+        reason = getattr(exc, "strerror", None) or exc
+        raise ValidationError(f"cannot listen on {host!r}: {reason}", field="host") from None
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise ConflictError(f"port {port} on {host} is in use; {hint}") from None
+            if exc.errno == errno.EACCES:
+                raise ConflictError(f"port {port} on {host} needs privileges this user lacks; {hint}") from None
+            raise ValidationError(f"cannot listen on {host} port {port}: {exc.strerror or exc}", field="host") from None

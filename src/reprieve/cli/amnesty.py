@@ -22,7 +22,7 @@ except ImportError:  # pragma: no cover - older Typer on the real click
 
 
 class _CreateByDefault(TyperGroup):
-    """``reprieve amnesty --dry-run ...``, as PRODUCT.md writes it, is ``reprieve amnesty create ...``."""
+    """``reprieve amnesty --dry-run ...`` (options without a command) is ``reprieve amnesty create ...``."""
 
     def parse_args(self, ctx: ClickContext, args: list[str]) -> list[str]:
         if args and args[0].startswith("-") and args[0] != "--help":
