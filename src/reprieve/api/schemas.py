@@ -258,7 +258,7 @@ class TokenCreated(TokenOut):
 
 
 class ReasonIn(Schema):
-    """What a DSA statement of reasons needs (PRODUCT.md section 6)."""
+    """What a DSA statement of reasons needs (docs/transparency.md)."""
 
     ground: Ground
     category: Category

@@ -561,7 +561,7 @@ def tell_story(db: Database, echo: Callable[[str], None], *, synthetic: int | No
     queues, and how to sign in to the console."""
     if synthetic is not None:
         echo(
-            "Loaded: the story of PRODUCT.md (Meta, Twitter, Parler and its providers, Truth Social) with "
+            "Loaded: the story Reprieve was born from (Meta, Twitter, Parler and its providers, Truth Social) with "
             f"its real dates, {synthetic:,} synthetic sanctions from 2020 on, and work left in the queues."
         )
         echo("")
