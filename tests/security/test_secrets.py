@@ -171,11 +171,17 @@ def test_the_key_file_rotates_too(
         db.dispose()
 
 
+@pytest.mark.parametrize(  # SQLite keeps its key in the file beside the database: PostgreSQL alone
+    "database_url",
+    [pytest.param("postgresql", marks=pytest.mark.skipif(
+        not os.environ.get("REPRIEVE_TEST_POSTGRES_URL"), reason="set REPRIEVE_TEST_POSTGRES_URL to run on PostgreSQL",
+    ))],
+    indirect=True,
+)
 def test_postgresql_without_the_key_refuses_to_store_a_secret(
     db: Database, world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if not _is_postgres(db):
-        pytest.skip("SQLite keeps its key in the file beside the database")
+    assert _is_postgres(db)
     monkeypatch.delenv(keys.ENV)
     with db.read() as conn:
         before = conn.execute(text("SELECT MAX(seq) FROM events")).scalar()
