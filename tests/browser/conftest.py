@@ -15,11 +15,12 @@ from __future__ import annotations
 import shutil
 import threading
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 from browser_support import CHROMIUM_ARGS, TIMEOUT_MS, LiveServer
 
+from e2e.live_server import uvicorn_server
 from reprieve.api.app import create_app
 from reprieve.api.enforcement import attach_index
 from reprieve.services.demo import load_demo
@@ -28,31 +29,12 @@ from reprieve.store.db import open_database
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
-def _uvicorn_server(app: Any) -> Any:
-    import uvicorn
-
-    class Server(uvicorn.Server):
-        """uvicorn that says when it has started (or given up): ``ready`` is set either way."""
-
-        def __init__(self, config: uvicorn.Config) -> None:
-            super().__init__(config)
-            self.ready = threading.Event()
-
-        async def startup(self, sockets: Any = None) -> None:
-            try:
-                await super().startup(sockets)
-            finally:
-                self.ready.set()
-
-    return Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on"))
-
-
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     path = tmp_path_factory.mktemp("console") / "reprieve.db"
     db = open_database(f"sqlite:///{path}")
     load_demo(db, synthetic=300)
-    server = _uvicorn_server(attach_index(create_app(db), db))
+    server = uvicorn_server(attach_index(create_app(db), db))
     thread = threading.Thread(target=server.run, name="live-server", daemon=True)
     thread.start()
     try:

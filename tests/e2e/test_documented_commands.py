@@ -47,6 +47,7 @@ from typing import Any
 
 import pytest
 
+from e2e.live_server import uvicorn_server
 from reprieve.cli import main
 from reprieve.services.demo import load_demo
 from reprieve.store.db import open_database
@@ -227,23 +228,6 @@ class World:
     server: str | None = None
 
 
-def _uvicorn_server(app: Any) -> Any:
-    import uvicorn
-
-    class Server(uvicorn.Server):
-        def __init__(self, config: uvicorn.Config) -> None:
-            super().__init__(config)
-            self.ready = threading.Event()
-
-        async def startup(self, sockets: Any = None) -> None:
-            try:
-                await super().startup(sockets)
-            finally:
-                self.ready.set()
-
-    return Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on"))
-
-
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     """The demo database, a scratch working directory, and the server the curl commands talk to."""
@@ -261,7 +245,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     (workdir / ".venv").symlink_to(bin_dir.parent, target_is_directory=True)
     env = dict(os.environ, REPRIEVE_DATABASE_URL=url, PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
     env.pop("VIRTUAL_ENV", None)
-    server = _uvicorn_server(attach_index(app_from_settings(db, load_settings()), db))
+    server = uvicorn_server(attach_index(app_from_settings(db, load_settings()), db))
     thread = threading.Thread(target=server.run, name="documented-server", daemon=True)
     thread.start()
     try:
