@@ -1,28 +1,28 @@
 """Fixtures shared by every suite: a database on each backend, a fixed clock, a small catalogue.
 
 ``database_url`` runs a test once on SQLite (a fresh file) and once on PostgreSQL (a fresh
-schema on the server named by ``REPRIEVE_TEST_POSTGRES_URL``; skipped when it is not set).
+database on the server named by ``REPRIEVE_TEST_POSTGRES_URL``; skipped when it is not set),
+each a copy of a migrated template (``database_templates.py``); ``empty_database_url`` gives an
+unmigrated one, for the tests of the migrations.
 """
 
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 from hypothesis import settings
 
+from database_templates import BACKENDS, POSTGRES_URL, Templates, postgres_schema
 from reprieve.domain.model import AccountRef
 from reprieve.services import catalogue
 from reprieve.services.sanctions import ImposeSanction, impose_sanction
 from reprieve.store.db import Database, open_database
 
-POSTGRES_URL = os.environ.get("REPRIEVE_TEST_POSTGRES_URL")
 # PostgreSQL needs a key to store webhook secrets and derive appeal codes (store/keys.py); the
 # same one on SQLite keeps the two backends alike. tests/security/test_secrets.py unsets it to
 # test the key file beside a SQLite database, and PostgreSQL without a key.
@@ -37,40 +37,36 @@ settings.load_profile(os.environ.get("REPRIEVE_HYPOTHESIS_PROFILE", "reprieve"))
 ACTOR = "test-suite"
 
 
-@pytest.fixture(
-    params=[
-        "sqlite",
-        pytest.param(
-            "postgresql",
-            marks=pytest.mark.skipif(
-                not POSTGRES_URL, reason="set REPRIEVE_TEST_POSTGRES_URL to run on PostgreSQL"
-            ),
-        ),
-    ]
-)
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A URL to an empty database, on each backend in turn."""
+@pytest.fixture(params=BACKENDS)
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A URL to an empty, unmigrated database, on each backend in turn: for the tests of the
+    migrations themselves."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'reprieve.db'}"
         return
     assert POSTGRES_URL is not None
-    yield from _postgres_schema(POSTGRES_URL)
+    yield from postgres_schema(POSTGRES_URL)
 
 
-def _postgres_schema(server_url: str) -> Iterator[str]:
-    """A fresh schema for one test; connections through the URL handed out use only it."""
-    import psycopg
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path, templates: Templates) -> Iterator[str]:
+    """A URL to a database migrated to the newest schema and holding nothing else, on each
+    backend in turn: a copy of a template the real migrations built once per test process
+    (running the fourteen migrations for each test cost the suite minutes)."""
+    if request.param == "sqlite":
+        yield templates.sqlite_copy(tmp_path / "reprieve.db")
+        return
+    yield from templates.postgres_copy()
 
-    schema = f"t_{secrets.token_hex(6)}"
-    admin_url = server_url.replace("postgresql+psycopg://", "postgresql://", 1)
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    separator = "&" if "?" in server_url else "?"
+
+@pytest.fixture(scope="session")
+def templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Templates]:
+    """The migrated templates of this test process (one per xdist worker)."""
+    made = Templates(tmp_path_factory.mktemp("templates"))
     try:
-        yield f"{server_url}{separator}options={quote(f'-csearch_path={schema}', safe='')}"
+        yield made
     finally:
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        made.close()
 
 
 @pytest.fixture

@@ -270,8 +270,8 @@ def test_progress_through_the_worker_with_429_and_5xx_one_run_at_a_time(
 # --- the migration --------------------------------------------------------------------------
 
 
-def test_the_migration_keeps_existing_rows_and_keys_them_by_endpoint(database_url: str) -> None:
-    engine = create_engine_for(database_url)
+def test_the_migration_keeps_existing_rows_and_keys_them_by_endpoint(empty_database_url: str) -> None:
+    engine = create_engine_for(empty_database_url)
     try:
         command.upgrade(alembic_config(engine), "0010")
         with engine.begin() as conn:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -24,7 +26,16 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def head_revision(engine: Engine) -> str | None:
-    return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    return _head()
+
+
+@functools.cache
+def _head() -> str | None:
+    """The newest revision of the migrations shipped: read once per process (parsing the
+    migration files took 9 ms, nine tenths of opening an up-to-date database)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return ScriptDirectory.from_config(config).get_current_head()
 
 
 def upgrade_if_needed(engine: Engine) -> bool:
