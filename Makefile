@@ -59,8 +59,9 @@ screenshots: $(DEV_STAMP) browser-deps ## Refresh the console's pictures in docs
 test-fast: $(DEV_STAMP) ## Run the tests, skipping the slow ones
 	$(BIN)/pytest -q -n auto --dist worksteal -m "not slow"
 
-lint: $(DEV_STAMP) ## ruff
+lint: $(DEV_STAMP) ## ruff: the linter, and the formatter in check mode
 	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 
 typecheck: $(DEV_STAMP) ## mypy --strict on src/
 	$(BIN)/mypy

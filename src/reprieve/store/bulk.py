@@ -72,9 +72,8 @@ def insert_rows(
         if len(rows) >= COPY_THRESHOLD:
             raw = conn.connection.dbapi_connection
             assert raw is not None
-            with raw.cursor() as cursor, cursor.copy(  # type: ignore[attr-defined]
-                f"COPY {table.name} ({names}) FROM STDIN"
-            ) as copy:
+            cursor: Any = raw.cursor()  # psycopg's cursor, which the DB-API type does not describe
+            with cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
             return
