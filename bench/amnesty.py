@@ -50,8 +50,10 @@ TARGET_DRY_RUN_SECONDS = 2.0
 TARGET_RSS_MIB = 500
 BASELINE = 1_000
 VERIFY_UP_TO = 200_000
-EXCLUSIONS = {"exclude_categories": ["STATEMENT_CATEGORY_PROTECTION_OF_MINORS"],
-              "exclude_policies": ["community-standards/violence"]}
+EXCLUSIONS = {
+    "exclude_categories": ["STATEMENT_CATEGORY_PROTECTION_OF_MINORS"],
+    "exclude_policies": ["community-standards/violence"],
+}
 
 
 def indefinite(count: int, seed: int) -> Iterator[ImposeSanction]:
@@ -67,21 +69,30 @@ def baseline_rate(db: object) -> float:
     assert isinstance(db, Database)
     create_operator(db, id="baseline", name="Baseline", actor=ACTOR, now=NOW)
     create_platform(db, id="baseline-social", operator="baseline", name="Baseline", actor=ACTOR, now=NOW)
-    reason = {"ground": "incompatible_content", "category": "STATEMENT_CATEGORY_SCAMS_AND_FRAUD",
-              "policy": "spam", "explanation": "spam"}
+    reason = {
+        "ground": "incompatible_content",
+        "category": "STATEMENT_CATEGORY_SCAMS_AND_FRAUD",
+        "policy": "spam",
+        "explanation": "spam",
+    }
     ids: list[str] = []
     import_sanctions(
-        db, (ImposeSanction(AccountRef("baseline-social", f"b{i}"), "termination", reason, starts_at="2025-01-01")
-             for i in range(BASELINE)),
-        actor=ACTOR, now=NOW,
+        db,
+        (
+            ImposeSanction(AccountRef("baseline-social", f"b{i}"), "termination", reason, starts_at="2025-01-01")
+            for i in range(BASELINE)
+        ),
+        actor=ACTOR,
+        now=NOW,
     )
     with db.read() as conn:
         from sqlalchemy import select
 
         from reprieve.store import tables
 
-        ids = list(conn.execute(select(tables.sanctions.c.id).where(tables.sanctions.c.operator_id == "baseline"))
-                   .scalars())
+        ids = list(
+            conn.execute(select(tables.sanctions.c.id).where(tables.sanctions.c.operator_id == "baseline")).scalars()
+        )
     started = time.perf_counter()
     for sanction_id in ids:
         lift_sanction(db, sanction_id, reason="one by one", actor=ACTOR, now=NOW)
@@ -104,8 +115,12 @@ def child(url: str) -> None:
     preview = amnesty.preview(db, operator=OPERATOR, now=NOW)
     figures["dry_run_seconds"] = time.perf_counter() - started
     figures["dry_run_cpu_seconds"] = _cpu_seconds() - cpu
-    print(f"  dry run: {figures['dry_run_seconds']:.2f} s, of which {figures['dry_run_cpu_seconds']:.2f} s of CPU"
-          " in this process (SQLite computes in it; PostgreSQL in its server)", file=sys.stderr, flush=True)
+    print(
+        f"  dry run: {figures['dry_run_seconds']:.2f} s, of which {figures['dry_run_cpu_seconds']:.2f} s of CPU"
+        " in this process (SQLite computes in it; PostgreSQL in its server)",
+        file=sys.stderr,
+        flush=True,
+    )
     figures["matched"] = preview["matched"]
     started = time.perf_counter()
     figures["matched_with_exclusions"] = amnesty.preview(db, operator=OPERATOR, now=NOW, **EXCLUSIONS)["matched"]
@@ -121,8 +136,11 @@ def child(url: str) -> None:
         if moment - last[0] >= 5:
             last[0] = moment
             rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-            print(f"  {view['processed']:>10,} processed ({view['rate']}/s, max RSS {rss:,.0f} MiB)",
-                  file=sys.stderr, flush=True)
+            print(
+                f"  {view['processed']:>10,} processed ({view['rate']}/s, max RSS {rss:,.0f} MiB)",
+                file=sys.stderr,
+                flush=True,
+            )
 
     done = amnesty.run(db, begun["id"], now=NOW, on_progress=report)
     figures["seconds"] = time.perf_counter() - started
@@ -144,8 +162,9 @@ def main() -> None:
     with scratch_database(args.backend, args.postgres_url) as db:
         create_catalogue(db)
         seeded = time.perf_counter()
-        import_sanctions(db, indefinite(args.count, args.seed), actor=ACTOR, now=NOW,
-                         on_batch=progress_printer(args.count, "seeded"))
+        import_sanctions(
+            db, indefinite(args.count, args.seed), actor=ACTOR, now=NOW, on_batch=progress_printer(args.count, "seeded")
+        )
         say(f"seeded: {args.count:,} sanctions in {time.perf_counter() - seeded:.1f} s (bulk import, not measured)")
         if db.dialect == "postgresql":
             # What autovacuum does after a bulk load (it is off on the benchmark server): statistics,
@@ -155,22 +174,31 @@ def main() -> None:
         baseline = baseline_rate(db)
         say(f"baseline: lift_sanction one at a time: {baseline:,.0f} lifts/s ({BASELINE:,} lifts)")
         url = db.engine.url.render_as_string(hide_password=False)
-        process = subprocess.run([sys.executable, __file__, "--child", url], stdout=subprocess.PIPE, text=True,
-                                 check=True)
+        process = subprocess.run(
+            [sys.executable, __file__, "--child", url], stdout=subprocess.PIPE, text=True, check=True
+        )
         figures = json.loads(process.stdout.strip().splitlines()[-1])
         seconds, dry = figures["seconds"], figures["dry_run_seconds"]
         rate = figures["lifted"] / seconds
-        say(f"dry run: {figures['matched']:,.0f} matched in {dry:.2f} s (target <= {TARGET_DRY_RUN_SECONDS} s: "
+        say(
+            f"dry run: {figures['matched']:,.0f} matched in {dry:.2f} s (target <= {TARGET_DRY_RUN_SECONDS} s: "
             f"{'met' if dry <= TARGET_DRY_RUN_SECONDS else 'NOT met'}); with exclusions "
-            f"{figures['matched_with_exclusions']:,.0f} in {figures['dry_run_exclusions_seconds']:.2f} s")
-        say(f"amnesty: {figures['lifted']:,.0f} lifted with their events in {seconds:.1f} s "
+            f"{figures['matched_with_exclusions']:,.0f} in {figures['dry_run_exclusions_seconds']:.2f} s"
+        )
+        say(
+            f"amnesty: {figures['lifted']:,.0f} lifted with their events in {seconds:.1f} s "
             f"(of which {figures['start_seconds']:.1f} s freezing the targets), {rate:,.0f} lifts/s "
-            f"(target <= {TARGET_SECONDS:.0f} s: {'met' if seconds <= TARGET_SECONDS else 'NOT met'})")
-        say(f"  CPU time of the amnesty's process meanwhile: {figures['cpu_seconds']:.1f} s "
-            f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores at the end)")
+            f"(target <= {TARGET_SECONDS:.0f} s: {'met' if seconds <= TARGET_SECONDS else 'NOT met'})"
+        )
+        say(
+            f"  CPU time of the amnesty's process meanwhile: {figures['cpu_seconds']:.1f} s "
+            f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores at the end)"
+        )
         say(f"ratio to the baseline: {rate / baseline:,.1f} x the rate of one lift_sanction at a time")
-        say(f"peak memory of the amnesty's process (max RSS): {figures['rss_mib']:,.0f} MiB "
-            f"(target <= {TARGET_RSS_MIB}: {'met' if figures['rss_mib'] <= TARGET_RSS_MIB else 'NOT met'})")
+        say(
+            f"peak memory of the amnesty's process (max RSS): {figures['rss_mib']:,.0f} MiB "
+            f"(target <= {TARGET_RSS_MIB}: {'met' if figures['rss_mib'] <= TARGET_RSS_MIB else 'NOT met'})"
+        )
         if args.count <= VERIFY_UP_TO:
             verification = verify_audit_log(db)
             say(f"hash chain verified: {verification.ok} ({verification.events:,} events)")

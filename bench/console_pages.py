@@ -72,8 +72,9 @@ def main() -> None:
         started = time.perf_counter()
         load_demo(db, synthetic=synthetic)
         print(f"demo + {synthetic:,} synthetic sanctions loaded in {time.perf_counter() - started:.1f} s")
-        token = create_token(db, name="bench", role="moderator", operator="meta", actor="bench",
-                             now=datetime.now(UTC))["token"]
+        token = create_token(db, name="bench", role="moderator", operator="meta", actor="bench", now=datetime.now(UTC))[
+            "token"
+        ]
         app = create_app(db)
         client = signed_in(TestClient(app), "moderator@meta.example")
         auditor = signed_in(TestClient(app), "auditor@meta.example")

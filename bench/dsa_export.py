@@ -83,9 +83,10 @@ def main() -> None:
         started = time.perf_counter()
         with db.read() as conn:
             rows = conn.execution_options(stream_results=True, yield_per=2000).execute(
-                tables.sanctions.select().with_only_columns(
-                    S.id, S.subject_platform, S.starts_at, S.reason, S.automated, S.changes
-                ).where(S.operator_id == "meta").order_by(S.id)
+                tables.sanctions.select()
+                .with_only_columns(S.id, S.subject_platform, S.starts_at, S.reason, S.automated, S.changes)
+                .where(S.operator_id == "meta")
+                .order_by(S.id)
             )
             scanned = sum(1 for _ in rows)
         scan_seconds = time.perf_counter() - started
@@ -109,19 +110,25 @@ def main() -> None:
             cpu = time.process_time() - cpu_started
             size = os.path.getsize(path)
         per_million = seconds / max(1, scanned) * 1_000_000
-        say(f"exported: {tally.exported:,} statements, {tally.warnings:,} warnings left out, "
-            f"{tally.invalid_count:,} refused by the validator; {size / 2**20:,.0f} MiB of CSV")
+        say(
+            f"exported: {tally.exported:,} statements, {tally.warnings:,} warnings left out, "
+            f"{tally.invalid_count:,} refused by the validator; {size / 2**20:,.0f} MiB of CSV"
+        )
         verdict = "met" if per_million <= TARGET_SECONDS_PER_MILLION else "NOT met"
-        say(f"time: {seconds:.1f} s wall, {cpu:.1f} s CPU of this process ({scanned / seconds:,.0f} sanctions/s; "
-            f"{per_million:.1f} s per million; target <= {TARGET_SECONDS_PER_MILLION:.0f} s: {verdict})")
+        say(
+            f"time: {seconds:.1f} s wall, {cpu:.1f} s CPU of this process ({scanned / seconds:,.0f} sanctions/s; "
+            f"{per_million:.1f} s per million; target <= {TARGET_SECONDS_PER_MILLION:.0f} s: {verdict})"
+        )
         say(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
         say(f"ratio to the baseline: {seconds / scan_seconds:.1f}x the time of reading the rows")
         if tally.invalid:
             first = tally.invalid[0]["problems"][0]
             say(f"first refusal: {first['field']}: {first['message']}")
-        say(f"resident memory: {rss_before:,.0f} MiB before the export; during it "
+        say(
+            f"resident memory: {rss_before:,.0f} MiB before the export; during it "
             + ", ".join(f"{n // 1000:,}k lines: {rss:,.0f}" for n, rss in samples[:: max(1, len(samples) // 5)])
-            + f" MiB; peak (max RSS) of the whole run {max_rss_mib():,.0f} MiB")
+            + f" MiB; peak (max RSS) of the whole run {max_rss_mib():,.0f} MiB"
+        )
 
 
 if __name__ == "__main__":

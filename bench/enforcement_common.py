@@ -32,7 +32,8 @@ def parser(description: str, count: int) -> argparse.ArgumentParser:
     p.add_argument("--backend", choices=("sqlite", "postgresql"), default="postgresql")
     p.add_argument("--count", type=int, default=count, help="sanctions (default %(default)s)")
     p.add_argument(
-        "--postgres-url", default=os.environ.get("REPRIEVE_BENCH_POSTGRES_URL", DEFAULT_POSTGRES),
+        "--postgres-url",
+        default=os.environ.get("REPRIEVE_BENCH_POSTGRES_URL", DEFAULT_POSTGRES),
         help="the PostgreSQL server to create a throw-away database on "
         "(default: $REPRIEVE_BENCH_POSTGRES_URL or %(default)s)",
     )

@@ -78,8 +78,13 @@ def active_commands(
         else:
             kind, ends_at = "termination", None
         yield ImposeSanction(
-            subject=AccountRef(platform, account), kind=kind, reason=dict(templates[int(rand() * len(templates))]),
-            scope=scope, denies=denies, starts_at=starts, ends_at=ends_at,
+            subject=AccountRef(platform, account),
+            kind=kind,
+            reason=dict(templates[int(rand() * len(templates))]),
+            scope=scope,
+            denies=denies,
+            starts_at=starts,
+            ends_at=ends_at,
         )
 
 
@@ -104,12 +109,17 @@ def active_sanctions(db: Database) -> int:
     at = to_micros(NOW)
     s = tables.sanctions.c
     with db.read() as conn:
-        return int(conn.execute(
-            select(func.count()).select_from(tables.sanctions).where(
-                s.starts_at <= at, (s.ends_at.is_(None)) | (s.ends_at > at),
-                (s.lifted_at.is_(None)) | (s.lifted_at > at),
-            )
-        ).scalar_one())
+        return int(
+            conn.execute(
+                select(func.count())
+                .select_from(tables.sanctions)
+                .where(
+                    s.starts_at <= at,
+                    (s.ends_at.is_(None)) | (s.ends_at > at),
+                    (s.lifted_at.is_(None)) | (s.lifted_at > at),
+                )
+            ).scalar_one()
+        )
 
 
 def workload(sanctioned: Sequence[tuple[str, str]], n: int, share: float, seed: int) -> list[Triple]:
@@ -263,12 +273,13 @@ def measure(db: Database, args: Any) -> None:
     gc.collect()
     rss_delta = rss_bytes() - rss_before
     where = "PostgreSQL's own is not" if db.dialect == "postgresql" else "SQLite's work is"
-    say(f"build: {wall:.2f} s ({active / wall:,.0f} sanctions/s) for {len(index):,} accounts; "
-        f"CPU of this process (both threads): {cpu:.2f} s ({where} in it)")
+    say(
+        f"build: {wall:.2f} s ({active / wall:,.0f} sanctions/s) for {len(index):,} accounts; "
+        f"CPU of this process (both threads): {cpu:.2f} s ({where} in it)"
+    )
     say(f"memory (RSS growth over the build): {rss_delta / 2**20:,.1f} MiB = {rss_delta / active:.0f} B/sanction")
     deep = deep_size(index)
-    say(f"memory (sizeof of keys, entries, dicts, filters): {deep / 2**20:,.1f} MiB "
-        f"= {deep / active:.0f} B/sanction")
+    say(f"memory (sizeof of keys, entries, dicts, filters): {deep / 2**20:,.1f} MiB = {deep / active:.0f} B/sanction")
 
     sanctioned = [(slot.platform.id, a) for slot in index.slots.values() for a in slot.accounts]
     results: dict[str, float] = {}
@@ -285,7 +296,7 @@ def measure(db: Database, args: Any) -> None:
             f"decide_many per wall second {batch_wall:,.0f}/s"
         )
     # The same index, its entries hot in the CPU caches: what the code costs without memory latency.
-    hot = sanctioned[: 20_000]
+    hot = sanctioned[:20_000]
     checks = workload(hot, args.checks, 1.0, args.seed)
     hot_rate, _ = rate(in_batches(index, checks, at_us, 10_000), len(checks))
     say(f"checks, 20,000 hot sanctioned accounts, per CPU second: decide_many {hot_rate:,.0f}/s")
@@ -296,8 +307,10 @@ def measure(db: Database, args: Any) -> None:
     say(f"ratio, index (10 % sanctioned, decide_many) / SQL, wall time: {results['10 % sanctioned'] / sql:,.0f}x")
     sample = workload(sanctioned, args.baseline_checks, 1.0, args.seed + 2)
     sql_hit = baseline(db, sample, at_us)
-    say(f"baseline, one SQL query per check (sanctioned only): {sql_hit:,.0f} checks/s; ratio, "
-        f"wall time: {results['sanctioned accounts only'] / sql_hit:,.0f}x")
+    say(
+        f"baseline, one SQL query per check (sanctioned only): {sql_hit:,.0f} checks/s; ratio, "
+        f"wall time: {results['sanctioned accounts only'] / sql_hit:,.0f}x"
+    )
 
     del index
     gc.unfreeze()
@@ -307,8 +320,10 @@ def measure(db: Database, args: Any) -> None:
     gc.collect()
     traced, _ = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    say(f"memory (tracemalloc, live after a build of {len(rebuilt):,} accounts): "
-        f"{traced / 2**20:,.1f} MiB = {traced / active:.0f} B/sanction")
+    say(
+        f"memory (tracemalloc, live after a build of {len(rebuilt):,} accounts): "
+        f"{traced / 2**20:,.1f} MiB = {traced / active:.0f} B/sanction"
+    )
     say(f"peak memory (max RSS): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB")
 
 

@@ -52,7 +52,8 @@ def main() -> None:
         with IndexFollower(index, db, interval=args.interval) as follower:
             writer = subprocess.Popen(
                 [sys.executable, "-c", WRITER, url, str(args.count), NOW.isoformat()],
-                stdout=subprocess.PIPE, text=True,
+                stdout=subprocess.PIPE,
+                text=True,
             )
 
             def read() -> None:
@@ -72,12 +73,13 @@ def main() -> None:
                 seen[i] = time.time()
             writer.wait()
             reader.join()
-            say(f"backend: {db.dialect}; follower interval {args.interval * 1000:.0f} ms, "
-                f"LISTEN/NOTIFY {'on' if follower.listen else 'off'}")
+            say(
+                f"backend: {db.dialect}; follower interval {args.interval * 1000:.0f} ms, "
+                f"LISTEN/NOTIFY {'on' if follower.listen else 'off'}"
+            )
         delays = sorted(max(0.0, seen[i] - committed[i]) * 1000 for i in range(args.count))
         q = statistics.quantiles(delays, n=100)
-        say(f"propagation over {args.count} writes: p50 {q[49]:.1f} ms, p99 {q[98]:.1f} ms, "
-            f"max {delays[-1]:.1f} ms")
+        say(f"propagation over {args.count} writes: p50 {q[49]:.1f} ms, p99 {q[98]:.1f} ms, max {delays[-1]:.1f} ms")
 
 
 if __name__ == "__main__":

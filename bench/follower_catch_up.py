@@ -66,10 +66,14 @@ def run(db: Database, *, batches: int, batch: int, accounts: int) -> None:
     fresh = EnforcementIndex.build(db, now=start)
     same = fresh.slots[PLATFORM].accounts == index.slots[PLATFORM].accounts and fresh.probations == index.probations
     say(f"violations: {batches * batch:,}; accounts with an entry: {len(index):,}")
-    say(f"poll per violation, wall: mean {statistics.fmean(walls):6.1f} us  median {statistics.median(walls):6.1f} us"
-        f"  p90 {percentile(walls, 0.9):6.1f} us")
-    say(f"poll per violation, CPU:  mean {statistics.fmean(cpus):6.1f} us  median {statistics.median(cpus):6.1f} us"
-        f"  p90 {percentile(cpus, 0.9):6.1f} us")
+    say(
+        f"poll per violation, wall: mean {statistics.fmean(walls):6.1f} us  median {statistics.median(walls):6.1f} us"
+        f"  p90 {percentile(walls, 0.9):6.1f} us"
+    )
+    say(
+        f"poll per violation, CPU:  mean {statistics.fmean(cpus):6.1f} us  median {statistics.median(cpus):6.1f} us"
+        f"  p90 {percentile(cpus, 0.9):6.1f} us"
+    )
     say(f"poll with nothing new: {empty_wall:,.0f} us wall, {empty_cpu:,.0f} us CPU")
     say(f"followed index equals a fresh build: {'yes' if same else 'NO'}")
     if not same:
@@ -80,10 +84,23 @@ def record(db: Database, numbers: range, accounts: int) -> None:
     """One group commit of violations numbered ``numbers``, as the group committer records them."""
     now = datetime.now(UTC)
     items = [
-        violations.PendingViolation(violations.check_violation(violations.RecordViolation(
-            id=f"v-{n}", platform=PLATFORM, account=f"acct-{n % accounts}", policy="Violence and Incitement",
-            severity="moderate", category="STATEMENT_CATEGORY_VIOLENCE", facts="A post inciting violence.",
-        ), now=now), ACTOR, now, None)
+        violations.PendingViolation(
+            violations.check_violation(
+                violations.RecordViolation(
+                    id=f"v-{n}",
+                    platform=PLATFORM,
+                    account=f"acct-{n % accounts}",
+                    policy="Violence and Incitement",
+                    severity="moderate",
+                    category="STATEMENT_CATEGORY_VIOLENCE",
+                    facts="A post inciting violence.",
+                ),
+                now=now,
+            ),
+            ACTOR,
+            now,
+            None,
+        )
         for n in numbers
     ]
     with UnitOfWork(db, actor=ACTOR, now=now) as uow:

@@ -137,8 +137,17 @@ def children(pid: int) -> list[int]:
     return found
 
 
-async def drive(port: int, server: int, token: str, run: Run, bodies: Sequence[bytes], *, concurrency: int,
-                seconds: float, warm_up: float) -> Run:
+async def drive(
+    port: int,
+    server: int,
+    token: str,
+    run: Run,
+    bodies: Sequence[bytes],
+    *,
+    concurrency: int,
+    seconds: float,
+    warm_up: float,
+) -> Run:
     """``concurrency`` connections, each sending the next of ``bodies`` as soon as it has its
     answer, for ``warm_up`` seconds unmeasured and then ``seconds`` measured."""
     connections = [await Connection.open(port, token, "/v1/checks") for _ in range(concurrency)]
@@ -262,8 +271,9 @@ def measure(db: Database, url: str, args: Any, seconds: float) -> bool:
     with db.read() as conn:
         sanctions = int(conn.execute(text("SELECT count(*) FROM sanctions")).scalar_one())
     now = datetime.now(UTC)
-    token = create_token(db, name="http-checks-bench", role="platform", operator=OPERATOR, expires_in="P1D",
-                         actor=ACTOR, now=now)["token"]
+    token = create_token(
+        db, name="http-checks-bench", role="platform", operator=OPERATOR, expires_in="P1D", actor=ACTOR, now=now
+    )["token"]
     sanctioned = sanctioned_sample(db, 200_000, args.seed)
     checks = workload(sanctioned, 400_000 if not args.quick else 100_000, 0.1, args.seed)
     batch_bodies = bodies_for(checks, BATCH, None)
@@ -277,11 +287,14 @@ def measure(db: Database, url: str, args: Any, seconds: float) -> bool:
     with log.open("wb") as out:
         server = subprocess.Popen(
             [str(REPRIEVE), "--database-url", url, "serve", "--port", str(port), "--workers", str(args.workers)],
-            stdout=out, stderr=subprocess.STDOUT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     processes = "one process" if args.workers == 1 else f"{args.workers} worker processes"
-    say(f"# {sanctions:,} sanctions; reprieve serve (pid {server.pid}) on 127.0.0.1:{port}, {processes};"
-        f" load: this process (pid {os.getpid()}), asyncio, keep-alive HTTP/1.1")
+    say(
+        f"# {sanctions:,} sanctions; reprieve serve (pid {server.pid}) on 127.0.0.1:{port}, {processes};"
+        f" load: this process (pid {os.getpid()}), asyncio, keep-alive HTTP/1.1"
+    )
     try:
         started = time.perf_counter()
         asyncio.run(wait_until_up(port, server, log.read_text, timeout=600))  # a million: the index takes a while
@@ -299,43 +312,61 @@ def measure(db: Database, url: str, args: Any, seconds: float) -> bool:
     sql_checks = checks[: 2_000 if args.quick else 20_000]
     sql = baseline(db, sql_checks, to_micros(before_start))
     batch, single, db_batch, db_single = runs
-    say(f"baseline in process, one prepared SQL query per check, no HTTP: {sql:11,.0f} checks/s"
-        f" ({len(sql_checks):,} checks)")
+    say(
+        f"baseline in process, one prepared SQL query per check, no HTTP: {sql:11,.0f} checks/s"
+        f" ({len(sql_checks):,} checks)"
+    )
     batch_ratio = batch.checks_per_second / db_batch.checks_per_second
     single_ratio = single.requests_per_second / db_single.requests_per_second
-    say(f"ratio, batches: index / database over HTTP {batch_ratio:,.1f}x;"
-        f" index over HTTP / SQL in process {batch.checks_per_second / sql:,.1f}x")
+    say(
+        f"ratio, batches: index / database over HTTP {batch_ratio:,.1f}x;"
+        f" index over HTTP / SQL in process {batch.checks_per_second / sql:,.1f}x"
+    )
     say(f"ratio, single checks: index / database over HTTP {single_ratio:,.1f}x")
 
     def verdict(met: bool) -> str:
         return "met" if met else "NOT met"
 
     batch_met = batch.checks_per_second >= TARGET_BATCH_CHECKS
-    say(f"target batches >= {TARGET_BATCH_CHECKS:,} checks/s: {verdict(batch_met)};"
+    say(
+        f"target batches >= {TARGET_BATCH_CHECKS:,} checks/s: {verdict(batch_met)};"
         f" single >= {TARGET_SINGLE_RPS:,} requests/s: {verdict(single.requests_per_second >= TARGET_SINGLE_RPS)};"
         f" single p99 <= {TARGET_SINGLE_P99_MS:g} ms: {verdict(single.percentile(0.99) <= TARGET_SINGLE_P99_MS)};"
-        f" ratio >= {TARGET_RATIO:g}x: {verdict(min(batch_ratio, single_ratio) >= TARGET_RATIO)}")
+        f" ratio >= {TARGET_RATIO:g}x: {verdict(min(batch_ratio, single_ratio) >= TARGET_RATIO)}"
+    )
     return not any(run.failures for run in runs)
 
 
-async def load(port: int, server: int, token: str, args: Any, seconds: float, batch_bodies: list[bytes],
-               single_bodies: list[bytes], checks: list[Triple], past: str) -> list[Run]:
+async def load(
+    port: int,
+    server: int,
+    token: str,
+    args: Any,
+    seconds: float,
+    batch_bodies: list[bytes],
+    single_bodies: list[bytes],
+    checks: list[Triple],
+    past: str,
+) -> list[Run]:
     # The index and the database must answer alike, or the comparison means nothing.
     sample = bodies_for(checks[:BATCH], BATCH, None) + bodies_for(checks[:BATCH], BATCH, past)
     from_index, from_db = await sample_answers(port, token, sample)
     if from_index["results"] != from_db["results"]:
         raise SystemExit("the index and the database answer differently")
     denied = sum(1 for r in from_index["results"] if not r["allowed"])
-    say(f"# checks: 10 % on sanctioned accounts; {denied / BATCH:.1%} of a sample denied;"
-        f" index and database agree on it")
+    say(
+        f"# checks: 10 % on sanctioned accounts; {denied / BATCH:.1%} of a sample denied;"
+        f" index and database agree on it"
+    )
     warm = 1.0 if args.quick else 3.0
     runs = []
     for name, bodies, per, concurrency in (
         (f"index, batches of {BATCH:,}", batch_bodies, BATCH, args.batch_concurrency),
         ("index, single checks", single_bodies, 1, args.single_concurrency),
     ):
-        run = await drive(port, server, token, Run(name, per), bodies, concurrency=concurrency, seconds=seconds,
-                          warm_up=warm)
+        run = await drive(
+            port, server, token, Run(name, per), bodies, concurrency=concurrency, seconds=seconds, warm_up=warm
+        )
         say(f"{run.line()}  [{concurrency} in flight]")
         runs.append(run)
     db_batches = [b[:-1] + b',"at":"' + past.encode() + b'"}' for b in batch_bodies]
@@ -344,8 +375,9 @@ async def load(port: int, server: int, token: str, args: Any, seconds: float, ba
         (f"database (at={past}), batches of {BATCH:,}", db_batches, BATCH, args.batch_concurrency),
         (f"database (at={past}), single checks", db_singles, 1, args.single_concurrency),
     ):
-        run = await drive(port, server, token, Run(name, per), bodies, concurrency=concurrency, seconds=seconds,
-                          warm_up=warm)
+        run = await drive(
+            port, server, token, Run(name, per), bodies, concurrency=concurrency, seconds=seconds, warm_up=warm
+        )
         say(f"{run.line()}  [{concurrency} in flight]")
         runs.append(run)
     return runs

@@ -47,8 +47,10 @@ def main() -> None:
         )
         say(f"log: {events:,} events; {accounts:,} accounts created on first use; {spans:,} spans")
         say(f"rate: {rate:,.0f} sanctions/s (target >= {TARGET_RATE:,}: {'met' if rate >= TARGET_RATE else 'NOT met'})")
-        say(f"peak memory (max RSS): {rss:,.0f} MiB (target < {TARGET_RSS_MIB:,}: "
-            f"{'met' if rss < TARGET_RSS_MIB else 'NOT met'})")
+        say(
+            f"peak memory (max RSS): {rss:,.0f} MiB (target < {TARGET_RSS_MIB:,}: "
+            f"{'met' if rss < TARGET_RSS_MIB else 'NOT met'})"
+        )
         if args.count <= VERIFY_UP_TO:
             verification = verify_audit_log(db)
             say(f"hash chain verified: {verification.ok} ({verification.events:,} events)")

@@ -44,8 +44,10 @@ from reprieve.services.sanctions import ImposeSanction, impose_sanction
 sys.path.insert(0, str(Path(__file__).parent))
 from harness import NOW, machine, say
 
-ASGI = Callable[[dict[str, Any], Callable[[], Awaitable[dict[str, Any]]], Callable[[dict[str, Any]], Awaitable[None]]],
-                Awaitable[None]]
+ASGI = Callable[
+    [dict[str, Any], Callable[[], Awaitable[dict[str, Any]]], Callable[[dict[str, Any]], Awaitable[None]]],
+    Awaitable[None],
+]
 ROUNDS = 5
 
 
@@ -56,9 +58,19 @@ async def bare(scope: dict[str, Any], receive: Any, send: Any) -> None:
 
 def scope_for(method: str, path: str, headers: list[tuple[bytes, bytes]]) -> dict[str, Any]:
     return {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "scheme": "http",
-        "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "", "headers": headers,
-        "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000), "state": {},
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": headers,
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8000),
+        "state": {},
     }
 
 
@@ -68,6 +80,7 @@ async def per_request_us(
     """Per variant (an app, and what to set up before it runs), the median over rounds of the
     time one request takes, in microseconds. The variants take turns in each round, so that a
     change of load on the machine weighs on each alike."""
+
     async def receive() -> dict[str, Any]:
         return {"type": "http.request", "body": body, "more_body": False}
 
@@ -117,12 +130,19 @@ def log_line_us(n: int) -> tuple[float, float]:
     theirs.handlers.clear()
     theirs.propagate = False
     handler = logging.StreamHandler(open(os.devnull, "w"))  # noqa: SIM115 - open for the run
-    handler.setFormatter(AccessFormatter('%(levelprefix)s %(client_addr)s - "%(request_line)s" %(status_code)s',
-                                         use_colors=False))
+    handler.setFormatter(
+        AccessFormatter('%(levelprefix)s %(client_addr)s - "%(request_line)s" %(status_code)s', use_colors=False)
+    )
     theirs.addHandler(handler)
     theirs.setLevel(logging.INFO)
-    fields = {"request_id": "0123456789abcdef0123456789abcdef", "method": "POST", "route": "/v1/checks",
-              "status": 200, "duration_ms": 0.123, "operator": "meta"}
+    fields = {
+        "request_id": "0123456789abcdef0123456789abcdef",
+        "method": "POST",
+        "route": "/v1/checks",
+        "status": 200,
+        "duration_ms": 0.123,
+        "operator": "meta",
+    }
     medians = []
     for write in (
         lambda: ours.handle(access_record("POST /v1/checks 200", fields)),
@@ -146,11 +166,22 @@ def checks_app(directory: str, *, observed: bool, db: Any = None) -> tuple[Any, 
         db = open_database(f"sqlite:///{directory}/bench.db")
         catalogue.create_operator(db, id="meta", name="Meta", actor="bench", now=NOW)
         catalogue.create_platform(db, id="facebook", operator="meta", name="Facebook", actor="bench", now=NOW)
-        impose_sanction(db, ImposeSanction(
-            subject=AccountRef("facebook", "alice"), kind="suspension", duration="P30D",
-            reason={"ground": "incompatible_content", "category": "STATEMENT_CATEGORY_RISK_FOR_PUBLIC_SECURITY",
-                    "policy": "p", "explanation": "e"},
-        ), actor="bench", now=NOW)
+        impose_sanction(
+            db,
+            ImposeSanction(
+                subject=AccountRef("facebook", "alice"),
+                kind="suspension",
+                duration="P30D",
+                reason={
+                    "ground": "incompatible_content",
+                    "category": "STATEMENT_CATEGORY_RISK_FOR_PUBLIC_SECURITY",
+                    "policy": "p",
+                    "explanation": "e",
+                },
+            ),
+            actor="bench",
+            now=NOW,
+        )
     secret = tokens.create_token(db, name="p", role="platform", operator="meta", actor="bench", now=NOW)["token"]
     index = EnforcementIndex.build(db, now=NOW)
     app = create_app(db, clock=lambda: NOW, enforcement=Enforcement(db, index=index), group_commit=False)
@@ -166,11 +197,15 @@ async def main(args: argparse.Namespace) -> None:
     scope = scope_for("GET", "/healthz", [])
     plain, quiet, logged = await per_request_us(
         [(bare, nothing), (Observe(bare), lambda: access_log(False)), (Observe(bare), lambda: access_log(True))],
-        scope, b"", n,
+        scope,
+        b"",
+        n,
     )
     ours, theirs = log_line_us(n)
-    say(f"one access line, ours (JSON, reprieve.access): {ours:.2f} us; uvicorn's own (text, "
-        f"what reprieve serve wrote before; now off): {theirs:.2f} us; ratio {ours / theirs:.2f}")
+    say(
+        f"one access line, ours (JSON, reprieve.access): {ours:.2f} us; uvicorn's own (text, "
+        f"what reprieve serve wrote before; now off): {theirs:.2f} us; ratio {ours / theirs:.2f}"
+    )
     say(f"bare ASGI app: {plain:.2f} us/request")
     say(f"through Observe, access log off: {quiet:.2f} us/request (+{quiet - plain:.2f} us)")
     say(f"through Observe, access log on (JSON lines): {logged:.2f} us/request (+{logged - plain:.2f} us)")
@@ -179,17 +214,27 @@ async def main(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="reprieve-bench-") as directory:
         app, secret = checks_app(directory, observed=False)
         observed, _ = checks_app(directory, observed=True, db=app.state.db)
-        headers = [(b"authorization", f"Bearer {secret}".encode()), (b"content-type", b"application/json"),
-                   (b"content-length", str(len(body)).encode())]
+        headers = [
+            (b"authorization", f"Bearer {secret}".encode()),
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+        ]
         without, quiet, with_ = await per_request_us(
             [(app, nothing), (observed, lambda: access_log(False)), (observed, lambda: access_log(True))],
-            scope_for("POST", "/v1/checks", headers), body, n,
+            scope_for("POST", "/v1/checks", headers),
+            body,
+            n,
         )
         app.state.db.dispose()
-    for name, value in (("without Observe", without), ("with Observe, access log off", quiet),
-                        ("with Observe and the access log", with_)):
-        say(f"POST /v1/checks (one check), whole app in-process, {name}: {value:.1f} us/request "
-            f"({1e6 / value:,.0f} requests/s on one core; ratio to without: {value / without:.3f})")
+    for name, value in (
+        ("without Observe", without),
+        ("with Observe, access log off", quiet),
+        ("with Observe and the access log", with_),
+    ):
+        say(
+            f"POST /v1/checks (one check), whole app in-process, {name}: {value:.1f} us/request "
+            f"({1e6 / value:,.0f} requests/s on one core; ratio to without: {value / without:.3f})"
+        )
 
 
 if __name__ == "__main__":

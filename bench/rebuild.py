@@ -49,8 +49,10 @@ def main() -> None:
         rate = replayed / elapsed
         say(f"rebuilt: {replayed:,} events replayed in {elapsed:.1f} s")
         say(f"projections after the rebuild: {after['rows']}")
-        say(f"identical to the live projections: {before == after} "
-            f"({'every row compared' if events <= COMPARE_UP_TO else 'row counts compared'})")
+        say(
+            f"identical to the live projections: {before == after} "
+            f"({'every row compared' if events <= COMPARE_UP_TO else 'row counts compared'})"
+        )
         say(f"rate: {rate:,.0f} events/s (target >= {TARGET_RATE:,}: {'met' if rate >= TARGET_RATE else 'NOT met'})")
         say(f"peak memory (max RSS): {max_rss_mib():,.0f} MiB")
 

@@ -84,10 +84,14 @@ def report(timings: list[float], statuses: dict[str, int]) -> None:
 
     p50, p99 = statistics.median(ordered), pct(0.99)
     say(f"lookups: {len(ordered):,} ({', '.join(f'{k} {v:,}' for k, v in sorted(statuses.items()))})")
-    say(f"latency: p50 {p50:.3f} ms, p90 {pct(0.90):.3f} ms, p99 {p99:.3f} ms, max {ordered[-1]:.3f} ms, "
-        f"mean {statistics.fmean(ordered):.3f} ms")
-    say(f"target p50 <= {TARGET_P50_MS} ms: {'met' if p50 <= TARGET_P50_MS else 'NOT met'}; "
-        f"p99 <= {TARGET_P99_MS} ms: {'met' if p99 <= TARGET_P99_MS else 'NOT met'}")
+    say(
+        f"latency: p50 {p50:.3f} ms, p90 {pct(0.90):.3f} ms, p99 {p99:.3f} ms, max {ordered[-1]:.3f} ms, "
+        f"mean {statistics.fmean(ordered):.3f} ms"
+    )
+    say(
+        f"target p50 <= {TARGET_P50_MS} ms: {'met' if p50 <= TARGET_P50_MS else 'NOT met'}; "
+        f"p99 <= {TARGET_P99_MS} ms: {'met' if p99 <= TARGET_P99_MS else 'NOT met'}"
+    )
 
 
 if __name__ == "__main__":

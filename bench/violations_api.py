@@ -91,7 +91,8 @@ def main() -> None:
     p.add_argument("--accounts", type=int, default=5_000, help="accounts the violations spread over")
     p.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
     p.add_argument(
-        "--postgres-url", default=os.environ.get("REPRIEVE_BENCH_POSTGRES_URL", DEFAULT_POSTGRES),
+        "--postgres-url",
+        default=os.environ.get("REPRIEVE_BENCH_POSTGRES_URL", DEFAULT_POSTGRES),
         help="where a throw-away database is created and dropped (default: $REPRIEVE_BENCH_POSTGRES_URL"
         " or %(default)s)",
     )
@@ -108,40 +109,56 @@ def main() -> None:
 
     print(f"# {__doc__.splitlines()[0]}")
     print(f"# {cpu_model()}, {os.cpu_count()} CPUs, Python {platform_module.python_version()}")
-    print(f"# backend: {args.backend}; server processes: {args.workers}; violations per run: {count:,}"
-          f" (at most {seconds:g} s); in flight: {args.concurrency}; accounts: {args.accounts:,}")
+    print(
+        f"# backend: {args.backend}; server processes: {args.workers}; violations per run: {count:,}"
+        f" (at most {seconds:g} s); in flight: {args.concurrency}; accounts: {args.accounts:,}"
+    )
     print(f"# placement: {placement}")
     print(f"# command: python bench/violations_api.py {' '.join(sys.argv[1:])}")
     print(f"# load average before: {load_average()}")
     flags = [True] * args.runs + ([] if args.no_baseline else [False])
     runs = [
-        drive_server(group_commit=flag, count=count, seconds=seconds, concurrency=args.concurrency,
-                     accounts=args.accounts, backend=args.backend, postgres_url=args.postgres_url,
-                     workers=args.workers, cpus=server_cpus)
+        drive_server(
+            group_commit=flag,
+            count=count,
+            seconds=seconds,
+            concurrency=args.concurrency,
+            accounts=args.accounts,
+            backend=args.backend,
+            postgres_url=args.postgres_url,
+            workers=args.workers,
+            cpus=server_cpus,
+        )
         for flag in flags
     ]
     print(f"# load average after: {load_average()}")
     for run in runs:
         label = "group commit   " if run.group_commit else "one tx per call"
-        print(f"{label}: {run.per_second:8,.0f} violations/s  p50 {run.percentile(0.5):6.1f} ms"
-              f"  p99 {run.percentile(0.99):6.1f} ms  ({len(run.latencies_ms):,} in {run.seconds:.1f} s;"
-              f" failures {run.failures or 'none'}; chain {'verified' if run.verified else 'BROKEN'};"
-              f" server CPU {run.server_cpu_seconds * 1000 / max(1, len(run.latencies_ms)):.2f} ms/violation,"
-              f" load generator {run.client_cpu_seconds * 1000 / max(1, len(run.latencies_ms)):.2f} ms)")
+        print(
+            f"{label}: {run.per_second:8,.0f} violations/s  p50 {run.percentile(0.5):6.1f} ms"
+            f"  p99 {run.percentile(0.99):6.1f} ms  ({len(run.latencies_ms):,} in {run.seconds:.1f} s;"
+            f" failures {run.failures or 'none'}; chain {'verified' if run.verified else 'BROKEN'};"
+            f" server CPU {run.server_cpu_seconds * 1000 / max(1, len(run.latencies_ms)):.2f} ms/violation,"
+            f" load generator {run.client_cpu_seconds * 1000 / max(1, len(run.latencies_ms)):.2f} ms)"
+        )
     grouped_runs = [run for run in runs if run.group_commit]
     rate = statistics.median(run.per_second for run in grouped_runs)
     if len(grouped_runs) > 1:
         rates = [run.per_second for run in grouped_runs]
-        print(f"group commit, median of {len(rates)} runs: {rate:,.0f} violations/s"
-              f" (from {min(rates):,.0f} to {max(rates):,.0f})")
+        print(
+            f"group commit, median of {len(rates)} runs: {rate:,.0f} violations/s"
+            f" (from {min(rates):,.0f} to {max(rates):,.0f})"
+        )
     baseline = [run for run in runs if not run.group_commit]
     if baseline:
         print(f"ratio: {rate / baseline[0].per_second:.1f}x")
     ladder = ladder_evaluations_per_second(quick=args.quick)
     print(f"ladder evaluation in process: {ladder:,.0f}/s")
-    print(f"target API >= {TARGET_PER_SECOND:,}/s: {'met' if rate >= TARGET_PER_SECOND else 'NOT met'};"
-          f" target ladder >= {TARGET_LADDER_PER_SECOND:,}/s:"
-          f" {'met' if ladder >= TARGET_LADDER_PER_SECOND else 'NOT met'}")
+    print(
+        f"target API >= {TARGET_PER_SECOND:,}/s: {'met' if rate >= TARGET_PER_SECOND else 'NOT met'};"
+        f" target ladder >= {TARGET_LADDER_PER_SECOND:,}/s:"
+        f" {'met' if ladder >= TARGET_LADDER_PER_SECOND else 'NOT met'}"
+    )
     if any(run.failures or not run.verified for run in runs):
         sys.exit(1)
 
@@ -175,9 +192,7 @@ def free_port() -> int:
 
 
 def cli(url: str, *args: str) -> str:
-    done = subprocess.run(
-        [str(REPRIEVE), "--database-url", url, *args], check=True, capture_output=True, text=True
-    )
+    done = subprocess.run([str(REPRIEVE), "--database-url", url, *args], check=True, capture_output=True, text=True)
     return done.stdout
 
 
@@ -198,27 +213,58 @@ def scratch_url(backend: str, postgres_url: str) -> Iterator[str]:
 
 
 def drive_server(
-    *, group_commit: bool, count: int, seconds: float, concurrency: int, accounts: int, backend: str,
-    postgres_url: str, workers: int, cpus: str | None = None,
+    *,
+    group_commit: bool,
+    count: int,
+    seconds: float,
+    concurrency: int,
+    accounts: int,
+    backend: str,
+    postgres_url: str,
+    workers: int,
+    cpus: str | None = None,
 ) -> Run:
     with scratch_url(backend, postgres_url) as url, tempfile.TemporaryFile("w+") as log:
         cli(url, "operator", "create", "meta", "--name", "Meta")
         cli(url, "platform", "create", "facebook", "--operator", "meta", "--name", "Facebook", "--policy", "meta")
-        token = json.loads(cli(url, "token", "create", "--operator", "meta", "--role", "platform",
-                               "--name", "bench", "--json"))["token"]
+        token = json.loads(
+            cli(url, "token", "create", "--operator", "meta", "--role", "platform", "--name", "bench", "--json")
+        )["token"]
         port = free_port()
         env = dict(os.environ, REPRIEVE_GROUP_COMMIT="1" if group_commit else "0")
         # The server's output goes to a file: an unread pipe would block it once full.
         server = subprocess.Popen(
-            [str(REPRIEVE), "--database-url", url, "serve", "--port", str(port), "--workers", str(workers),
-             *(["--cpus", cpus] if cpus else [])],
-            env=env, stdout=log, stderr=log, text=True,
+            [
+                str(REPRIEVE),
+                "--database-url",
+                url,
+                "serve",
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+                *(["--cpus", cpus] if cpus else []),
+            ],
+            env=env,
+            stdout=log,
+            stderr=log,
+            text=True,
         )
         try:
             # uvloop for the load generator too: it shares the two cores with the server.
-            run = uvloop.run(load(port, token, server, group_commit=group_commit,
-                                   count=count, seconds=seconds, concurrency=concurrency, accounts=accounts,
-                                   log=log))
+            run = uvloop.run(
+                load(
+                    port,
+                    token,
+                    server,
+                    group_commit=group_commit,
+                    count=count,
+                    seconds=seconds,
+                    concurrency=concurrency,
+                    accounts=accounts,
+                    log=log,
+                )
+            )
         finally:
             server.send_signal(signal.SIGINT)
             try:
@@ -232,16 +278,31 @@ def drive_server(
 
 
 def violation_body(prefix: str, n: int, accounts: int) -> bytes:
-    return json.dumps({
-        "id": f"{prefix}-{n}", "platform": "facebook", "account": f"acct-{n % accounts}",
-        "policy": "Violence and Incitement", "severity": "moderate",
-        "category": "STATEMENT_CATEGORY_VIOLENCE", "facts": "A post inciting violence.",
-    }, separators=(",", ":")).encode()
+    return json.dumps(
+        {
+            "id": f"{prefix}-{n}",
+            "platform": "facebook",
+            "account": f"acct-{n % accounts}",
+            "policy": "Violence and Incitement",
+            "severity": "moderate",
+            "category": "STATEMENT_CATEGORY_VIOLENCE",
+            "facts": "A post inciting violence.",
+        },
+        separators=(",", ":"),
+    ).encode()
 
 
 async def load(
-    port: int, token: str, server: subprocess.Popen[str], *, group_commit: bool, count: int, seconds: float,
-    concurrency: int, accounts: int, log: IO[str],
+    port: int,
+    token: str,
+    server: subprocess.Popen[str],
+    *,
+    group_commit: bool,
+    count: int,
+    seconds: float,
+    concurrency: int,
+    accounts: int,
+    log: IO[str],
 ) -> Run:
     def tail() -> str:
         log.seek(0)
@@ -284,8 +345,16 @@ async def load(
     finally:
         for conn in connections:
             conn.close()
-    return Run(group_commit, count, elapsed, latencies, failures, verified=False, server_cpu_seconds=server_cpu,
-               client_cpu_seconds=client_cpu)
+    return Run(
+        group_commit,
+        count,
+        elapsed,
+        latencies,
+        failures,
+        verified=False,
+        server_cpu_seconds=server_cpu,
+        client_cpu_seconds=client_cpu,
+    )
 
 
 def cpu_seconds(pid: int) -> float:

@@ -74,10 +74,14 @@ async def plain_posts(url: str, bodies: list[bytes]) -> float:
     sender = webhooks.Sender(CONCURRENCY)
     loop = asyncio.get_running_loop()
     try:
+
         async def post(body: bytes) -> None:
             stamp = int(time.time())
-            headers = {"Content-Type": "application/json", "Reprieve-Timestamp": str(stamp),
-                       "Reprieve-Signature": sign(SECRET, stamp, body)}
+            headers = {
+                "Content-Type": "application/json",
+                "Reprieve-Timestamp": str(stamp),
+                "Reprieve-Signature": sign(SECRET, stamp, body),
+            }
             error = await loop.run_in_executor(sender.pool, sender.post, url, body, headers)
             if error is not None:
                 raise SystemExit(f"the receiver refused: {error}")
@@ -125,13 +129,16 @@ def main() -> None:
     with scratch_database(args.backend, args.postgres_url) as db:
         create_catalogue(db)
         alone = populate(db, args.count, args.seed)
-        webhooks.create_webhook(db, operator=OPERATOR, url=url, event_types=["*"], secret=SECRET,
-                                actor="bench", now=NOW)
+        webhooks.create_webhook(
+            db, operator=OPERATOR, url=url, event_types=["*"], secret=SECRET, actor="bench", now=NOW
+        )
         with_hook = populate(db, args.count, args.seed, first=args.count)
         rate_alone, rate_hook = alone.sanctions / alone.seconds, with_hook.sanctions / with_hook.seconds
         say(f"imports, no consumer: {rate_alone:,.0f} sanctions/s")
-        say(f"imports, one endpoint for every event: {rate_hook:,.0f} sanctions/s "
-            f"(ratio {rate_hook / rate_alone:.2f} to no consumer)")
+        say(
+            f"imports, one endpoint for every event: {rate_hook:,.0f} sanctions/s "
+            f"(ratio {rate_hook / rate_alone:.2f} to no consumer)"
+        )
         with db.read() as conn:
             pending, _ = outbox.depth(conn)
         say(f"outbox rows written: {pending:,}")
@@ -149,9 +156,11 @@ def main() -> None:
             receiver.wait(timeout=10)
         rate = delivered / seconds
         say(f"plain signed POSTs (baseline): {baseline:,.0f}/s")
-        say(f"deliveries from the outbox: {delivered:,} in {seconds:.1f} s = {rate:,.0f}/s "
+        say(
+            f"deliveries from the outbox: {delivered:,} in {seconds:.1f} s = {rate:,.0f}/s "
             f"(ratio {rate / baseline:.2f} to plain POSTs; target >= {TARGET_RATE:,}/s: "
-            f"{'met' if rate >= TARGET_RATE else 'NOT met'})")
+            f"{'met' if rate >= TARGET_RATE else 'NOT met'})"
+        )
         say(f"peak memory (max RSS): {max_rss_mib():,.0f} MiB")
 
 

@@ -25,7 +25,6 @@ BACKENDS = [
 ]
 
 
-
 class Templates:
     """Databases migrated once per test process, copied for each test: SQLite by copying the
     file, PostgreSQL by ``CREATE DATABASE ... TEMPLATE`` (a copy of the files, about 30 ms,
@@ -99,5 +98,3 @@ def postgres_schema(server_url: str) -> Iterator[str]:
     finally:
         with psycopg.connect(admin_url, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
-
-

@@ -49,7 +49,8 @@ def parser(description: str, *, count_help: str) -> argparse.ArgumentParser:
     p.add_argument("--count", type=int, default=1_000_000, help=f"{count_help} (default 1,000,000)")
     p.add_argument("--quick", action="store_true", help=f"a quick run: --count {QUICK_COUNT:,}")
     p.add_argument(
-        "--postgres-url", default=os.environ.get("REPRIEVE_BENCH_POSTGRES_URL", DEFAULT_POSTGRES),
+        "--postgres-url",
+        default=os.environ.get("REPRIEVE_BENCH_POSTGRES_URL", DEFAULT_POSTGRES),
         help="the PostgreSQL server on which a throw-away database is created and dropped "
         "(default: $REPRIEVE_BENCH_POSTGRES_URL or %(default)s)",
     )
@@ -131,9 +132,7 @@ def scratch_database(backend: str, postgres_url: str) -> Iterator[Database]:
 def create_catalogue(db: Database) -> None:
     create_operator(db, id=OPERATOR, name="Meta Platforms", actor=ACTOR, now=NOW)
     for platform_id in PLATFORMS:
-        create_platform(
-            db, id=platform_id, operator=OPERATOR, name=platform_id.capitalize(), actor=ACTOR, now=NOW
-        )
+        create_platform(db, id=platform_id, operator=OPERATOR, name=platform_id.capitalize(), actor=ACTOR, now=NOW)
 
 
 _CATEGORIES = (
@@ -143,8 +142,11 @@ _CATEGORIES = (
     ("STATEMENT_CATEGORY_RISK_FOR_PUBLIC_SECURITY", "KEYWORD_RISK_PUBLIC_HEALTH", "dangerous-orgs"),
     ("STATEMENT_CATEGORY_INTELLECTUAL_PROPERTY_INFRINGEMENTS", "KEYWORD_COPYRIGHT_INFRINGEMENT", "ip"),
     ("STATEMENT_CATEGORY_PROTECTION_OF_MINORS", "KEYWORD_AGE_SPECIFIC_RESTRICTIONS_MINORS", "minors"),
-    ("STATEMENT_CATEGORY_NEGATIVE_EFFECTS_ON_CIVIC_DISCOURSE_OR_ELECTIONS",
-     "KEYWORD_INCITEMENT_VIOLENCE_HATRED", "civic-integrity"),
+    (
+        "STATEMENT_CATEGORY_NEGATIVE_EFFECTS_ON_CIVIC_DISCOURSE_OR_ELECTIONS",
+        "KEYWORD_INCITEMENT_VIOLENCE_HATRED",
+        "civic-integrity",
+    ),
 )
 _SOURCES = ("voluntary", "voluntary", "article_16", "trusted_flagger", "other_notification")
 _COUNTRIES = ("FR", "DE", "IT", "ES", "NL", "BE", "PL", "IE")

@@ -62,5 +62,6 @@ def load_settings() -> Settings:
     except SettingsError as exc:
         error = exc.errors()[0]
         name = "REPRIEVE_" + str(error["loc"][0]).upper()
-        raise ValidationError(f"{error['msg'][:1].lower()}{error['msg'][1:]} (got {error['input']!r})",
-                              field=name) from None
+        raise ValidationError(
+            f"{error['msg'][:1].lower()}{error['msg'][1:]} (got {error['input']!r})", field=name
+        ) from None

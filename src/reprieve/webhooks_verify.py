@@ -89,8 +89,13 @@ def _header(headers: Mapping[str, str], name: str) -> str:
 
 
 def verify(
-    body: bytes, headers: Mapping[str, str], secret: str, *, tolerance: int = DEFAULT_TOLERANCE,
-    guard: Guard | Literal[False] | None = None, now: float | None = None,
+    body: bytes,
+    headers: Mapping[str, str],
+    secret: str,
+    *,
+    tolerance: int = DEFAULT_TOLERANCE,
+    guard: Guard | Literal[False] | None = None,
+    now: float | None = None,
 ) -> dict[str, Any]:
     """The delivery's JSON if it is authentic, fresh and not seen before; WebhookVerificationError if not.
 

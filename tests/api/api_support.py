@@ -78,16 +78,18 @@ class World:
 
     def token(self, role: Role, operator: str | None = "meta", name: str | None = None) -> dict[str, Any]:
         return tokens.create_token(
-            self.db, name=name or self.unique(role.value), role=role.value, operator=operator,
-            actor=SETUP, now=self.clock(),
+            self.db,
+            name=name or self.unique(role.value),
+            role=role.value,
+            operator=operator,
+            actor=SETUP,
+            now=self.clock(),
         )
 
     def account(self, operator: str) -> str:
         """A fresh account on the operator's main platform."""
         account = self.unique("acct")
-        catalogue.put_account(
-            self.db, AccountRef(self.PLATFORM[operator], account), actor=SETUP, now=self.clock()
-        )
+        catalogue.put_account(self.db, AccountRef(self.PLATFORM[operator], account), actor=SETUP, now=self.clock())
         return account
 
     def sanction(self, operator: str, **fields: Any) -> dict[str, Any]:
@@ -96,7 +98,8 @@ class World:
         fields.setdefault("reason", reason())
         fields.setdefault("duration", "P30D")
         command = ImposeSanction(
-            subject=AccountRef(platform, self.unique("subject")), kind=fields.pop("kind", "suspension"),
+            subject=AccountRef(platform, self.unique("subject")),
+            kind=fields.pop("kind", "suspension"),
             **fields,
         )
         return impose_sanction(self.db, command, actor=SETUP, now=self.clock())
@@ -116,5 +119,3 @@ def build_world(db: Database, clock: Clock) -> World:
     world.headers["x-" + Role.ADMIN.value] = bearer(world.token(Role.ADMIN, "x")["token"])
     world.headers["x-" + Role.MODERATOR.value] = bearer(world.token(Role.MODERATOR, "x")["token"])
     return world
-
-

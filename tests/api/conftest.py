@@ -29,6 +29,7 @@ def world(db: Database, clock: Clock) -> World:
 
 # --- one world per module and backend, for tests that make many requests ------------------
 
+
 @pytest.fixture(scope="module", params=BACKENDS)
 def module_db(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, templates: Templates

@@ -13,8 +13,15 @@ SETUP = Caller("api-test-setup")
 
 #: Events each request's own setup records.
 SETUP_EVENTS = {
-    "get-review": 3, "open-review": 2, "assess": 3, "decide-review": 4, "file-appeal": 2, "get-appeal": 3,
-    "decide-appeal": 3, "attach-appeal": 4, "record-dispute": 3,
+    "get-review": 3,
+    "open-review": 2,
+    "assess": 3,
+    "decide-review": 4,
+    "file-appeal": 2,
+    "get-appeal": 3,
+    "decide-appeal": 3,
+    "attach-appeal": 4,
+    "record-dispute": 3,
 }
 
 
@@ -31,8 +38,14 @@ def _review(w: World, target: str, panel: list[str]) -> tuple[str, str]:
 
 def _appeal(w: World, sanction: str) -> str:
     appeal = appeals.file_appeal(
-        w.db, sanction_id=sanction, kind="complaint", filed_by={"name": "Someone"}, statement="s",
-        channel="web", caller=SETUP, now=w.clock(),
+        w.db,
+        sanction_id=sanction,
+        kind="complaint",
+        filed_by={"name": "Someone"},
+        statement="s",
+        channel="web",
+        caller=SETUP,
+        now=w.clock(),
     )
     return str(appeal["id"])
 
@@ -59,14 +72,20 @@ def assess(w: World, h: dict[str, str], target: str) -> httpx.Response:
 def decide_review(w: World, h: dict[str, str], target: str) -> httpx.Response:
     name = _name(w, h)
     review = _review(w, target, [name])[1]
-    reviews.file_assessment(w.db, review, risk="low", factors=[], rationale="r", caller=Caller(name, names=(name,)),
-                            now=w.clock())
+    reviews.file_assessment(
+        w.db, review, risk="low", factors=[], rationale="r", caller=Caller(name, names=(name,)), now=w.clock()
+    )
     return w.client.post(f"/v1/reviews/{review}/decision", json={"outcome": "uphold", "rationale": "r"}, headers=h)
 
 
 def file_appeal(w: World, h: dict[str, str], target: str) -> httpx.Response:
-    body = {"sanction": w.sanction(target)["id"], "kind": "complaint", "channel": "api", "statement": "s",
-            "filed_by": {"name": "Someone"}}
+    body = {
+        "sanction": w.sanction(target)["id"],
+        "kind": "complaint",
+        "channel": "api",
+        "statement": "s",
+        "filed_by": {"name": "Someone"},
+    }
     return w.client.post("/v1/appeals", json=body, headers=h)
 
 
@@ -96,6 +115,12 @@ def record_dispute(w: World, h: dict[str, str], target: str) -> httpx.Response:
 
 
 def record_violation(w: World, h: dict[str, str], target: str) -> httpx.Response:
-    body = {"id": w.unique("v"), "platform": w.PLATFORM[target], "account": w.unique("acct"), "policy": "Spam",
-            "severity": "low", "category": "STATEMENT_CATEGORY_SCAMS_AND_FRAUD"}
+    body = {
+        "id": w.unique("v"),
+        "platform": w.PLATFORM[target],
+        "account": w.unique("acct"),
+        "policy": "Spam",
+        "severity": "low",
+        "category": "STATEMENT_CATEGORY_SCAMS_AND_FRAUD",
+    }
     return w.client.post("/v1/violations", json=body, headers=h)

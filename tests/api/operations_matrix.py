@@ -13,8 +13,14 @@ from reprieve.services.due_process import Caller
 
 #: Events each request's own setup records.
 SETUP_EVENTS = {
-    "get-webhook": 1, "delete-webhook": 1, "disable-webhook": 1, "enable-webhook": 1, "list-deliveries": 1,
-    "redeliver": 3, "get-amnesty": 2, "revert-amnesty": 2,
+    "get-webhook": 1,
+    "delete-webhook": 1,
+    "disable-webhook": 1,
+    "enable-webhook": 1,
+    "list-deliveries": 1,
+    "redeliver": 3,
+    "get-amnesty": 2,
+    "revert-amnesty": 2,
     "get-statement": 2,
 }
 
@@ -94,7 +100,11 @@ def submission_counts(w: World, h: dict[str, str], target: str) -> httpx.Respons
 def get_submission(w: World, h: dict[str, str], target: str) -> httpx.Response:
     _tdb(w)
     run = transparency.request_submission(
-        w.db, w.client.app.state.tdb, operator=target, within=transparency.period(None, None), actor=SETUP,
+        w.db,
+        w.client.app.state.tdb,
+        operator=target,
+        within=transparency.period(None, None),
+        actor=SETUP,
         now=w.clock(),
     )
     return w.client.get(f"/v1/transparency/submissions/{run['id']}", headers=h)
@@ -113,7 +123,11 @@ NOTHING = {"started_before": "2000-01-01T00:00:00Z"}
 def _amnesty(w: World, target: str) -> str:
     """A completed amnesty of ``target`` that lifted nothing (2 events: started, completed)."""
     started = amnesty.start(
-        w.db, operator=target, reason="r", started_before=NOTHING["started_before"], caller=Caller(SETUP),
+        w.db,
+        operator=target,
+        reason="r",
+        started_before=NOTHING["started_before"],
+        caller=Caller(SETUP),
         now=w.clock(),
     )
     return str(amnesty.run(w.db, started["id"], now=w.clock())["id"])

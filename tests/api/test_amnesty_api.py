@@ -52,17 +52,21 @@ def test_dry_run_then_real_run_then_revert(world: World) -> None:
         assert world.client.get(f"/v1/sanctions/{sanction_id}", headers=moderator).json()["state"] == "lifted"
     for untouched in (kept, spam):
         assert world.client.get(f"/v1/sanctions/{untouched['id']}", headers=moderator).json()["state"] == "active"
-    assert world.client.get(f"/v1/sanctions/{other['id']}", headers=world.headers["instance-admin"]).json()[
-        "state"] == "active"
+    assert (
+        world.client.get(f"/v1/sanctions/{other['id']}", headers=world.headers["instance-admin"]).json()["state"]
+        == "active"
+    )
 
     # Another operator's token sees no such amnesty, and cannot revert it.
     assert world.client.get(f"/v1/amnesties/{accepted['id']}", headers=world.headers["x-admin"]).status_code == 404
-    refused = world.client.post(f"/v1/amnesties/{accepted['id']}/revert", json={"reason": "no"},
-                                headers=world.headers["x-moderator"])
+    refused = world.client.post(
+        f"/v1/amnesties/{accepted['id']}/revert", json={"reason": "no"}, headers=world.headers["x-moderator"]
+    )
     assert refused.status_code == 404 and refused.headers["content-type"] == PROBLEM
 
-    reverted = world.client.post(f"/v1/amnesties/{accepted['id']}/revert", json={"reason": "A mistake"},
-                                 headers=moderator)
+    reverted = world.client.post(
+        f"/v1/amnesties/{accepted['id']}/revert", json={"reason": "A mistake"}, headers=moderator
+    )
     assert reverted.status_code == 202, reverted.text
     assert amnesty.join_background(60)
     shown = world.client.get(f"/v1/amnesties/{accepted['id']}", headers=moderator).json()

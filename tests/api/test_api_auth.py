@@ -60,7 +60,8 @@ def test_a_revoked_token_is_refused_from_then_on(world: World) -> None:
 
 def test_an_expired_token_is_refused(world: World) -> None:
     response = world.client.post(
-        "/v1/tokens", json={"operator": "meta", "role": "auditor", "name": "temp", "expires_in": "PT1H"},
+        "/v1/tokens",
+        json={"operator": "meta", "role": "auditor", "name": "temp", "expires_in": "PT1H"},
         headers=world.headers["admin"],
     )
     assert response.status_code == 201
@@ -81,10 +82,12 @@ def test_the_secret_is_shown_once_and_stored_hashed(world: World) -> None:
     secret = response.json()["token"]
     assert secret.startswith("rpv_")
     with world.db.read() as conn:
-        stored = conn.exec_driver_sql("SELECT secret_hash FROM tokens WHERE id = ?"
-                                      if world.db.dialect == "sqlite" else
-                                      "SELECT secret_hash FROM tokens WHERE id = %s",
-                                      (response.json()["id"],)).scalar_one()
+        stored = conn.exec_driver_sql(
+            "SELECT secret_hash FROM tokens WHERE id = ?"
+            if world.db.dialect == "sqlite"
+            else "SELECT secret_hash FROM tokens WHERE id = %s",
+            (response.json()["id"],),
+        ).scalar_one()
     assert stored == tokens.hash_secret(secret) and secret not in stored
     events = world.client.get("/v1/events", params={"limit": 1000}, headers=world.headers["instance-admin"])
     assert secret not in events.text
@@ -93,9 +96,16 @@ def test_the_secret_is_shown_once_and_stored_hashed(world: World) -> None:
 def test_the_actor_of_an_event_is_the_token(world: World) -> None:
     response = world.client.post(
         "/v1/sanctions",
-        json={"subject": {"platform": "facebook", "account": "a"}, "kind": "warning",
-              "reason": {"ground": "incompatible_content", "category": "STATEMENT_CATEGORY_SCAMS_AND_FRAUD",
-                         "policy": "Spam", "explanation": "Spam"}},
+        json={
+            "subject": {"platform": "facebook", "account": "a"},
+            "kind": "warning",
+            "reason": {
+                "ground": "incompatible_content",
+                "category": "STATEMENT_CATEGORY_SCAMS_AND_FRAUD",
+                "policy": "Spam",
+                "explanation": "Spam",
+            },
+        },
         headers=world.headers["moderator"],
     )
     assert response.status_code == 201

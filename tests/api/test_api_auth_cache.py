@@ -67,8 +67,16 @@ def test_a_token_revoked_by_another_process_is_refused_within_a_second(
     headers = bearer(created["token"])
     assert status(world, headers) == 200
     done = subprocess.run(
-        [str(Path(sys.executable).with_name("reprieve")), "--database-url", database_url, "token", "revoke",
-         created["id"]], capture_output=True, text=True,
+        [
+            str(Path(sys.executable).with_name("reprieve")),
+            "--database-url",
+            database_url,
+            "token",
+            "revoke",
+            created["id"],
+        ],
+        capture_output=True,
+        text=True,
     )
     assert done.returncode == 0, done.stderr
     ticks.now += 0.5

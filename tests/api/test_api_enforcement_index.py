@@ -19,7 +19,8 @@ from reprieve.store.db import Database
 
 def check(client: TestClient, headers: dict[str, str], account: str, **body: Any) -> dict[str, Any]:
     answer = client.post(
-        "/v1/checks", headers=headers,
+        "/v1/checks",
+        headers=headers,
         json={"checks": [{"platform": "facebook", "account": account, "capability": "post"}], **body},
     )
     assert answer.status_code == 200, answer.text
@@ -46,9 +47,15 @@ def test_checks_come_from_the_index_and_see_writes_at_once(db: Database, clock: 
 
         # A write made elsewhere (another process, the CLI) reaches the index through the log.
         elsewhere = impose_sanction(
-            db, ImposeSanction(subject=AccountRef("facebook", "elsewhere"), kind="suspension", duration="P1D",
-                               reason=sanction_body("facebook", "x")["reason"]),
-            actor="another-process", now=clock(),
+            db,
+            ImposeSanction(
+                subject=AccountRef("facebook", "elsewhere"),
+                kind="suspension",
+                duration="P1D",
+                reason=sanction_body("facebook", "x")["reason"],
+            ),
+            actor="another-process",
+            now=clock(),
         )
         deadline = time.monotonic() + 5
         while check(client, moderator, "elsewhere")["allowed"] and time.monotonic() < deadline:

@@ -15,8 +15,11 @@ PROBLEM = "application/problem+json"
 JSON_ROUTES = [  # (path, a valid body's JSON text for a moderator of meta)
     ("/v1/checks", '{"checks": [{"platform": "facebook", "account": "a", "capability": "post"}]}'),
     ("/v1/sanctions", None),  # built by the test: it needs a fresh account
-    ("/v1/violations", '{"id": "v1", "platform": "facebook", "account": "a", "policy": "spam", '
-                       '"severity": "low", "category": "STATEMENT_CATEGORY_SCAMS_AND_FRAUD", "facts": "x"}'),
+    (
+        "/v1/violations",
+        '{"id": "v1", "platform": "facebook", "account": "a", "policy": "spam", '
+        '"severity": "low", "category": "STATEMENT_CATEGORY_SCAMS_AND_FRAUD", "facts": "x"}',
+    ),
 ]
 
 
@@ -52,15 +55,16 @@ def test_an_empty_body_without_content_type_is_still_a_missing_body(module_world
     assert answer.status_code == 422 and answer.json()["errors"][0]["field"] == "body"
 
 
-@pytest.mark.parametrize("text", [
-    '{"checks": [{"platform": "facebook", "account": "a", "capability": "post"},]}',
-    '{\n  "checks": [\n    {"platform": "facebook" "account": "a"}\n  ]\n}',
-    '{"checks": [',
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"checks": [{"platform": "facebook", "account": "a", "capability": "post"},]}',
+        '{\n  "checks": [\n    {"platform": "facebook" "account": "a"}\n  ]\n}',
+        '{"checks": [',
+    ],
+)
 @pytest.mark.parametrize("path", ["/v1/checks", "/v1/sanctions", "/v1/violations"])
-def test_malformed_json_is_reported_as_such_with_its_line_and_column(
-    module_world: World, path: str, text: str
-) -> None:
+def test_malformed_json_is_reported_as_such_with_its_line_and_column(module_world: World, path: str, text: str) -> None:
     with pytest.raises(json.JSONDecodeError) as parsed:
         json.loads(text)
     where = f"{parsed.value.msg} at line {parsed.value.lineno} column {parsed.value.colno}"
@@ -78,10 +82,18 @@ def test_a_bad_duration_is_explained_with_an_example_on_every_field(module_world
     world = module_world
     bodies = [
         ("/v1/sanctions", {**sanction_body("facebook", world.unique("d")), "duration": bad}, "moderator", "duration"),
-        ("/v1/sanctions", {**sanction_body("facebook", world.unique("d")), "review_after": bad},
-         "moderator", "review_after"),
-        ("/v1/tokens", {"operator": "meta", "role": "auditor", "name": world.unique("t"), "expires_in": bad},
-         "admin", "expires_in"),
+        (
+            "/v1/sanctions",
+            {**sanction_body("facebook", world.unique("d")), "review_after": bad},
+            "moderator",
+            "review_after",
+        ),
+        (
+            "/v1/tokens",
+            {"operator": "meta", "role": "auditor", "name": world.unique("t"), "expires_in": bad},
+            "admin",
+            "expires_in",
+        ),
     ]
     for path, body, role, field in bodies:
         answer = world.client.post(path, json=body, headers=world.headers[role])
@@ -117,8 +129,9 @@ def test_one_bad_row_in_a_batch_of_checks_answers_its_error_and_the_others_are_d
     ]
     headers = world.headers["platform"]
     fast = world.client.post("/v1/checks", json={"checks": checks}, headers=headers)
-    route = world.client.post("/v1/checks", json={"checks": checks},
-                              headers={**headers, "Idempotency-Key": world.unique("first-contact")})
+    route = world.client.post(
+        "/v1/checks", json={"checks": checks}, headers={**headers, "Idempotency-Key": world.unique("first-contact")}
+    )
     assert fast.status_code == route.status_code == 200
     assert fast.json() == route.json()
     results = fast.json()["results"]
@@ -127,6 +140,7 @@ def test_one_bad_row_in_a_batch_of_checks_answers_its_error_and_the_others_are_d
     problems = "https://reprieve.dev/problems/"
     assert results[1] == {**checks[1], "error": {"type": problems + "not-found", "detail": "no platform 'facebok'"}}
     assert results[3]["error"] == {
-        "type": problems + "validation", "detail": "capability: 'tweet' is not a capability of platform 'facebook'"
+        "type": problems + "validation",
+        "detail": "capability: 'tweet' is not a capability of platform 'facebook'",
     }
     assert results[4]["error"]["type"] == problems + "not-found"

@@ -72,8 +72,11 @@ def test_an_operators_auditor_verifies_the_chain_and_sees_only_its_operator(worl
     world.sanction("x")  # the latest event of the instance is another operator's
     fields = ("ok", "events", "head")
     admin, auditor = (
-        {k: v for k, v in world.client.get("/v1/audit/verify", headers=world.headers[role]).json().items()
-         if k in fields}
+        {
+            k: v
+            for k, v in world.client.get("/v1/audit/verify", headers=world.headers[role]).json().items()
+            if k in fields
+        }
         for role in ("instance-admin", "auditor")
     )
     with world.db.read() as conn:

@@ -88,8 +88,11 @@ def reserve_as_another_copy(world: World, key: str, path: str, body: Any) -> byt
     """Hold ``key`` as a copy of this request would while it runs; returns the body to send."""
     content = json.dumps(body).encode()
     idempotency.reserve_key(
-        world.db, scope=hash_secret(world.headers["moderator"]["Authorization"]), key=key,
-        fingerprint=request_fingerprint("POST", path, b"", content), now=world.clock(),
+        world.db,
+        scope=hash_secret(world.headers["moderator"]["Authorization"]),
+        key=key,
+        fingerprint=request_fingerprint("POST", path, b"", content),
+        now=world.clock(),
     )
     return content
 
@@ -128,7 +131,8 @@ def test_keys_are_forgotten_after_a_day(world: World) -> None:
 def test_malformed_keys_are_refused(world: World, key: str) -> None:
     headers = {**world.headers["moderator"], "Idempotency-Key": key}
     response = world.client.post(
-        "/v1/sanctions", json=sanction_body("facebook", "h"),
+        "/v1/sanctions",
+        json=sanction_body("facebook", "h"),
         headers={k: v.encode("utf-8") if k == "Idempotency-Key" else v for k, v in headers.items()},  # type: ignore[misc]
     )
     assert response.status_code == 422

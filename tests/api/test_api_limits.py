@@ -53,6 +53,7 @@ def test_a_body_over_the_limit_is_413(module_world: World) -> None:
 
 def test_a_chunked_body_over_the_limit_is_413(module_world: World) -> None:
     world = module_world
+
     def chunks() -> Iterator[bytes]:
         yield b'{"checks": ['
         for _ in range(DEFAULT_MAX_BODY_BYTES // 1000 + 10):
@@ -93,8 +94,9 @@ BAD_SANCTIONS: dict[str, dict[str, Any]] = {
     "not an instant": sanction_body("facebook", "a", starts_at="yesterday"),
     "huge duration": sanction_body("facebook", "a", duration="P99999999Y"),
     "duration past year 9999": sanction_body("facebook", "a", starts_at="9999-01-01T00:00:00Z", duration="P2Y"),
-    "ends before it starts": sanction_body("facebook", "a", starts_at="2024-01-02T00:00:00Z",
-                                           ends_at="2024-01-01T00:00:00Z", duration=None),
+    "ends before it starts": sanction_body(
+        "facebook", "a", starts_at="2024-01-02T00:00:00Z", ends_at="2024-01-01T00:00:00Z", duration=None
+    ),
     "restriction denying appeal": sanction_body("facebook", "a", kind="restriction", denies=["appeal"]),
     "not an object": [1, 2, 3],  # type: ignore[dict-item]
 }

@@ -77,18 +77,29 @@ def test_an_incoming_request_id_is_kept_and_logged(world: World, log_lines: LogL
 
 
 def test_a_violation_answered_by_the_fast_path_is_logged_with_its_operator(world: World, log_lines: LogLines) -> None:
-    answer = world.client.post("/v1/violations", headers={**world.headers["platform"], "X-Request-ID": "fast-1"}, json={
-        "id": "logged-1", "platform": "facebook", "account": "alice", "policy": "Violence and Incitement",
-        "severity": "moderate", "category": "STATEMENT_CATEGORY_VIOLENCE",
-    })
+    answer = world.client.post(
+        "/v1/violations",
+        headers={**world.headers["platform"], "X-Request-ID": "fast-1"},
+        json={
+            "id": "logged-1",
+            "platform": "facebook",
+            "account": "alice",
+            "policy": "Violence and Incitement",
+            "severity": "moderate",
+            "category": "STATEMENT_CATEGORY_VIOLENCE",
+        },
+    )
     assert answer.status_code == 201, answer.text
     line = access_line(log_lines(), "fast-1")
     assert (line["message"], line["route"], line["status"], line["operator"]) == (
-        "POST /v1/violations 201", "/v1/violations", 201, "meta"
+        "POST /v1/violations 201",
+        "/v1/violations",
+        201,
+        "meta",
     )
 
 
-@pytest.mark.parametrize("sent", [None, "", "has space", "x" * 129, "semi;colon", "quote\"d"])
+@pytest.mark.parametrize("sent", [None, "", "has space", "x" * 129, "semi;colon", 'quote"d'])
 def test_a_missing_or_invalid_request_id_is_replaced(world: World, log_lines: LogLines, sent: str | None) -> None:
     headers = {} if sent is None else {"X-Request-ID": sent}
     answer = world.client.get("/healthz", headers=headers)
@@ -104,14 +115,16 @@ def test_every_problem_body_carries_the_request_id(db: Database, clock: Clock, w
     with TestClient(small) as client:
         answers = {
             "401": world.client.get("/v1/sanctions"),
-            "403": world.client.post("/v1/sanctions", headers=world.headers["auditor"],
-                                     json=sanction_body("facebook", "a")),
+            "403": world.client.post(
+                "/v1/sanctions", headers=world.headers["auditor"], json=sanction_body("facebook", "a")
+            ),
             "404": world.client.get("/v1/sanctions/nope", headers=moderator),
             "404 no route": world.client.get("/v1/nowhere", headers=moderator),
             "405": world.client.delete("/v1/sanctions", headers=moderator),
             "422": world.client.post("/v1/sanctions", headers=moderator, json={"kind": "nonsense"}),
-            "422 key": world.client.post("/v1/sanctions", headers={**moderator, "Idempotency-Key": "has space"},
-                                         json={}),
+            "422 key": world.client.post(
+                "/v1/sanctions", headers={**moderator, "Idempotency-Key": "has space"}, json={}
+            ),
             "413": client.post("/v1/sanctions", headers=moderator, json=sanction_body("facebook", "a" * 200)),
         }
     for name, answer in answers.items():
@@ -122,9 +135,7 @@ def test_every_problem_body_carries_the_request_id(db: Database, clock: Clock, w
         assert int(answer.headers["content-length"]) == len(answer.content), name
 
 
-def test_an_unexpected_error_is_a_500_problem_logged_with_its_request_id(
-    world: World, log_lines: LogLines
-) -> None:
+def test_an_unexpected_error_is_a_500_problem_logged_with_its_request_id(world: World, log_lines: LogLines) -> None:
     def explode() -> None:
         raise RuntimeError("boom")
 
@@ -205,15 +216,20 @@ def test_serve_writes_json_lines_with_the_request_id(tmp_path: Any) -> None:
         port = sock.getsockname()[1]
     code = f"from reprieve.api.server import serve; serve({url!r}, '127.0.0.1', {port}, 1, log_format='json')"
     # As in many containers: the access log is buffered all the same, and flushed each turn.
-    process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               env=dict(os.environ, PYTHONUNBUFFERED="1"))
+    process = subprocess.Popen(
+        [sys.executable, "-c", code],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=dict(os.environ, PYTHONUNBUFFERED="1"),
+    )
     readers: list[threading.Thread] = []
     try:
         assert process.stdout is not None and process.stderr is not None
         access, other = _lines(process.stdout, readers), _lines(process.stderr, readers)
         _wait_for(other, lambda line: "Application startup complete" in line["message"])
         answer = httpx2.post(
-            f"http://127.0.0.1:{port}/v1/checks", timeout=10,
+            f"http://127.0.0.1:{port}/v1/checks",
+            timeout=10,
             headers={"Authorization": f"Bearer {token['token']}", "X-Request-ID": "served-1"},
             json={"checks": [{"platform": "facebook", "account": "alice", "capability": "post"}]},
         )
@@ -246,8 +262,14 @@ def test_serve_refuses_an_unknown_log_format(tmp_path: Any, capsys: pytest.Captu
 def test_an_access_line_written_directly_is_the_line_the_formatter_makes(operator: str | None) -> None:
     """``log_access`` writes past the logging calls only as configured by ``logging_config``;
     the line is the one ``JsonFormatter`` makes of the record (the time aside)."""
-    fields = {"request_id": "r-1", "method": "POST", "route": "/v1/violations", "status": 201,
-              "duration_ms": 1.25, "operator": operator}
+    fields = {
+        "request_id": "r-1",
+        "method": "POST",
+        "route": "/v1/violations",
+        "status": 201,
+        "duration_ms": 1.25,
+        "operator": operator,
+    }
     lines = []
     for direct in (True, False):
         stream = io.StringIO()
@@ -265,8 +287,17 @@ def test_an_access_line_written_directly_is_the_line_the_formatter_makes(operato
         assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$", line.pop("time"))
         lines.append((list(line), line | {"logger": None}))
     assert lines[0] == lines[1]
-    assert lines[0][0] == ["level", "logger", "message", "request_id", "method", "route", "status", "duration_ms",
-                           *(["operator"] if operator else [])]
+    assert lines[0][0] == [
+        "level",
+        "logger",
+        "message",
+        "request_id",
+        "method",
+        "route",
+        "status",
+        "duration_ms",
+        *(["operator"] if operator else []),
+    ]
 
 
 class CountedFlushes(io.StringIO):

@@ -53,8 +53,10 @@ def test_metrics_parse_and_request_counts_move_by_route_template(world: World) -
     assert "/metrics" in routes  # the scrape before this one was observed too
     # The three 404s fell in some bucket: every bucket at or above it counts them (cumulative).
     buckets = {
-        float(dict(labels)["le"]): value for labels, value in after.series(f"{DURATION}_bucket").items()
-        if dict(labels).get("route") == template and dict(labels).get("method") == "GET"
+        float(dict(labels)["le"]): value
+        for labels, value in after.series(f"{DURATION}_bucket").items()
+        if dict(labels).get("route") == template
+        and dict(labels).get("method") == "GET"
         and dict(labels).get("status") == "4xx"
     }
     assert buckets[float("inf")] == requests_of(after, "GET", template, "4xx")
@@ -121,8 +123,9 @@ def test_amnesty_progress(world: World) -> None:
     for _ in range(3):
         world.sanction("meta")
     world.sanction("x")
-    started = amnesty.start(world.db, operator="meta", reason="general amnesty", caller=Caller("mod"),
-                            now=world.clock())
+    started = amnesty.start(
+        world.db, operator="meta", reason="general amnesty", caller=Caller("mod"), now=world.clock()
+    )
     labels = {"amnesty": started["id"], "operator": "meta"}
     pending = scrape(world)
     matched = pending.series("reprieve_amnesty_matched")
@@ -139,8 +142,14 @@ def test_amnesty_progress(world: World) -> None:
 def test_outbox_depth_and_age(world: World) -> None:
     empty = scrape(world)
     assert (empty.value("reprieve_outbox_depth"), empty.value("reprieve_outbox_oldest_age_seconds")) == (0, 0)
-    webhooks.create_webhook(world.db, operator="meta", url="https://receiver.example/hook",
-                            event_types=["sanction.imposed"], actor="test", now=world.clock())
+    webhooks.create_webhook(
+        world.db,
+        operator="meta",
+        url="https://receiver.example/hook",
+        event_types=["sanction.imposed"],
+        actor="test",
+        now=world.clock(),
+    )
     world.sanction("meta")
     world.sanction("meta")
     world.sanction("x")  # another operator's: not for this endpoint

@@ -33,8 +33,15 @@ def test_every_operation_documents_its_problems(world: World) -> None:
 
 def test_bodies_carry_examples(world: World) -> None:
     schemas = document(world)["components"]["schemas"]
-    for name in ("SanctionCreate", "SanctionLift", "SanctionAmend", "ChecksRequest", "PlatformCreate",
-                 "IdentityCreate", "TokenCreate"):
+    for name in (
+        "SanctionCreate",
+        "SanctionLift",
+        "SanctionAmend",
+        "ChecksRequest",
+        "PlatformCreate",
+        "IdentityCreate",
+        "TokenCreate",
+    ):
         assert schemas[name].get("examples"), name
 
 

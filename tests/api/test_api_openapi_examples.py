@@ -58,7 +58,8 @@ def test_every_request_example_runs_against_the_demo_and_backdates_nothing(
     before = events_after(client, headers, 0)
     sanctioned_before = {
         (e["data"]["subject"]["platform"], e["data"]["subject"]["account"])
-        for e in before if e["type"] == "sanction.imposed"
+        for e in before
+        if e["type"] == "sanction.imposed"
     }
     # In the document's order (the sanction's first), but the lift last: the other examples
     # (an amendment, an appeal) need the sanction in force.

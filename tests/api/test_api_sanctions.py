@@ -20,35 +20,64 @@ def moderator(world: World) -> dict[str, str]:
 
 def test_the_trump_story_over_http(world: World) -> None:
     c, h = world.client, moderator(world)
-    linked = c.post("/v1/identities", headers=h, json={"operator": "meta", "accounts": [
-        {"platform": "facebook", "account": "DonaldTrump"}, {"platform": "instagram", "account": "realdonaldtrump"},
-    ]})
+    linked = c.post(
+        "/v1/identities",
+        headers=h,
+        json={
+            "operator": "meta",
+            "accounts": [
+                {"platform": "facebook", "account": "DonaldTrump"},
+                {"platform": "instagram", "account": "realdonaldtrump"},
+            ],
+        },
+    )
     assert linked.status_code == 201
     assert len(linked.json()["accounts"]) == 2
-    created = c.post("/v1/sanctions", headers=h, json=sanction_body(
-        "facebook", "DonaldTrump", scope=["facebook", "instagram"], starts_at="2021-01-07T00:00:00Z",
-        duration="P2Y", review_after="P2Y",
-    ))
+    created = c.post(
+        "/v1/sanctions",
+        headers=h,
+        json=sanction_body(
+            "facebook",
+            "DonaldTrump",
+            scope=["facebook", "instagram"],
+            starts_at="2021-01-07T00:00:00Z",
+            duration="P2Y",
+            review_after="P2Y",
+        ),
+    )
     assert created.status_code == 201
     sanction = created.json()
     assert sanction["ends_at"] == "2023-01-07T00:00:00Z" and sanction["review_at"] == "2023-01-07T00:00:00Z"
     assert sanction["identity"] == linked.json()["id"]
 
-    standing = c.get("/v1/platforms/instagram/accounts/realdonaldtrump/standing",
-                     params={"at": "2022-06-01T00:00:00Z"}, headers=h).json()
+    standing = c.get(
+        "/v1/platforms/instagram/accounts/realdonaldtrump/standing", params={"at": "2022-06-01T00:00:00Z"}, headers=h
+    ).json()
     assert standing["status"] == "suspended" and standing["until"] == "2023-01-07T00:00:00Z"
     assert standing["sanctions"] == [sanction["id"]] and "appeal" not in standing["denies"]
 
-    reinstated = c.post(f"/v1/sanctions/{sanction['id']}/lift", headers=h,
-                        json={"reason": "Reinstated with new guardrails", "effective_at": "2023-01-25T00:00:00Z"})
+    reinstated = c.post(
+        f"/v1/sanctions/{sanction['id']}/lift",
+        headers=h,
+        json={"reason": "Reinstated with new guardrails", "effective_at": "2023-01-25T00:00:00Z"},
+    )
     # The term ended on 2023-01-07: nothing to lift on the 25th.
     assert reinstated.status_code == 409
-    amended = c.post(f"/v1/sanctions/{sanction['id']}/amend", headers=h,
-                     json={"ends_at": "2023-01-25T00:00:00Z", "reason": "Extended until the review decides",
-                           "effective_at": "2022-12-01T00:00:00Z"})
+    amended = c.post(
+        f"/v1/sanctions/{sanction['id']}/amend",
+        headers=h,
+        json={
+            "ends_at": "2023-01-25T00:00:00Z",
+            "reason": "Extended until the review decides",
+            "effective_at": "2022-12-01T00:00:00Z",
+        },
+    )
     assert amended.status_code == 200 and amended.json()["history"][-1]["type"] == "amended"
-    lifted = c.post(f"/v1/sanctions/{sanction['id']}/lift", headers=h,
-                    json={"reason": "Reinstated with new guardrails", "effective_at": "2023-01-24T00:00:00Z"})
+    lifted = c.post(
+        f"/v1/sanctions/{sanction['id']}/lift",
+        headers=h,
+        json={"reason": "Reinstated with new guardrails", "effective_at": "2023-01-24T00:00:00Z"},
+    )
     assert lifted.status_code == 200
 
     def state_at(at: str) -> str:
@@ -56,13 +85,22 @@ def test_the_trump_story_over_http(world: World) -> None:
         return str(response.json()["state"])
 
     assert [state_at(t) for t in ("2021-01-01T00:00:00Z", "2022-01-01T00:00:00Z", "2023-02-01T00:00:00Z")] == [
-        "scheduled", "active", "lifted",
+        "scheduled",
+        "active",
+        "lifted",
     ]
-    checks = c.post("/v1/checks", headers=world.headers["platform"], json={"at": "2022-01-01T00:00:00Z", "checks": [
-        {"platform": "instagram", "account": "realdonaldtrump", "capability": "post"},
-        {"platform": "instagram", "account": "realdonaldtrump", "capability": "appeal"},
-        {"platform": "facebook", "account": "someone-else", "capability": "post"},
-    ]}).json()
+    checks = c.post(
+        "/v1/checks",
+        headers=world.headers["platform"],
+        json={
+            "at": "2022-01-01T00:00:00Z",
+            "checks": [
+                {"platform": "instagram", "account": "realdonaldtrump", "capability": "post"},
+                {"platform": "instagram", "account": "realdonaldtrump", "capability": "appeal"},
+                {"platform": "facebook", "account": "someone-else", "capability": "post"},
+            ],
+        },
+    ).json()
     assert [r["allowed"] for r in checks["results"]] == [False, True, True]
     assert checks["results"][0]["sanction"] == sanction["id"]
     verified = c.get("/v1/audit/verify", headers=world.headers["auditor"]).json()
@@ -72,11 +110,13 @@ def test_the_trump_story_over_http(world: World) -> None:
 def test_amend_tells_absent_from_null(world: World) -> None:
     sanction = world.sanction("meta")
     path = f"/v1/sanctions/{sanction['id']}/amend"
-    kept = world.client.post(path, json={"review_at": "2024-06-20T00:00:00Z", "reason": "review"},
-                             headers=moderator(world)).json()
+    kept = world.client.post(
+        path, json={"review_at": "2024-06-20T00:00:00Z", "reason": "review"}, headers=moderator(world)
+    ).json()
     assert kept["ends_at"] == sanction["ends_at"] and kept["review_at"] == "2024-06-20T00:00:00Z"
-    indefinite = world.client.post(path, json={"ends_at": None, "reason": "until further notice"},
-                                   headers=moderator(world)).json()
+    indefinite = world.client.post(
+        path, json={"ends_at": None, "reason": "until further notice"}, headers=moderator(world)
+    ).json()
     assert indefinite["ends_at"] is None and indefinite["review_at"] == "2024-06-20T00:00:00Z"
     nothing = world.client.post(path, json={"reason": "no change"}, headers=moderator(world))
     assert nothing.status_code == 422
@@ -98,17 +138,20 @@ def test_lists_page_with_a_cursor_and_filter(world: World) -> None:
         if cursor is None:
             break
     assert set(seen) == ids and len(seen) == len(ids)
-    by_category = world.client.get("/v1/sanctions", params={"category": "STATEMENT_CATEGORY_SCAMS_AND_FRAUD"},
-                                   headers=moderator(world)).json()
+    by_category = world.client.get(
+        "/v1/sanctions", params={"category": "STATEMENT_CATEGORY_SCAMS_AND_FRAUD"}, headers=moderator(world)
+    ).json()
     assert [s["id"] for s in by_category["items"]] == [warning["id"]]
     subject = warning["subject"]
-    by_account = world.client.get("/v1/sanctions", params={"account": f"{subject['platform']}/{subject['account']}"},
-                                  headers=moderator(world)).json()
+    by_account = world.client.get(
+        "/v1/sanctions", params={"account": f"{subject['platform']}/{subject['account']}"}, headers=moderator(world)
+    ).json()
     assert [s["id"] for s in by_account["items"]] == [warning["id"]]
     active = world.client.get("/v1/sanctions", params={"state": "active", "limit": 100}, headers=moderator(world))
     assert len(active.json()["items"]) == 6
-    later = world.client.get("/v1/sanctions", params={"state": "expired", "at": "2030-01-01T00:00:00Z"},
-                             headers=moderator(world))
+    later = world.client.get(
+        "/v1/sanctions", params={"state": "expired", "at": "2030-01-01T00:00:00Z"}, headers=moderator(world)
+    )
     assert len(later.json()["items"]) == 6
 
 
@@ -116,8 +159,9 @@ def test_events_page_oldest_first(world: World) -> None:
     world.sanction("meta")
     first = world.client.get("/v1/events", params={"limit": 2}, headers=world.headers["auditor"]).json()
     assert [e["seq"] for e in first["items"]] == sorted(e["seq"] for e in first["items"])
-    second = world.client.get("/v1/events", params={"limit": 2, "cursor": first["next_cursor"]},
-                              headers=world.headers["auditor"]).json()
+    second = world.client.get(
+        "/v1/events", params={"limit": 2, "cursor": first["next_cursor"]}, headers=world.headers["auditor"]
+    ).json()
     assert second["items"][0]["seq"] > first["items"][-1]["seq"]
     assert {"seq", "type", "at", "effective_at", "actor", "operator", "data", "prev_hash", "hash"} <= set(
         second["items"][0]
@@ -165,9 +209,16 @@ def test_two_concurrent_lifts_one_wins(world: World, attempt: int) -> None:
 
 def test_a_scheduled_sanction_is_cancelled_by_lifting_it_before_it_starts(world: World) -> None:
     c, h = world.client, moderator(world)
-    sanction = c.post("/v1/sanctions", headers=h, json=sanction_body(
-        "facebook", "later", starts_at="2024-07-01T00:00:00Z", duration="P30D",
-    )).json()
+    sanction = c.post(
+        "/v1/sanctions",
+        headers=h,
+        json=sanction_body(
+            "facebook",
+            "later",
+            starts_at="2024-07-01T00:00:00Z",
+            duration="P30D",
+        ),
+    ).json()
     path = f"/v1/sanctions/{sanction['id']}/lift"
     before = c.get("/v1/events", params={"limit": 1000}, headers=world.headers["auditor"]).json()["items"]
     early = c.post(path, headers=h, json={"reason": "too early", "effective_at": "2024-06-15T00:00:00Z"})

@@ -64,7 +64,8 @@ def operator_role(case: Any) -> Role:
 
 @schema.parametrize()
 @settings(
-    max_examples=max(5, settings().max_examples // 3), deadline=None,
+    max_examples=max(5, settings().max_examples // 3),
+    deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.function_scoped_fixture],
 )
 def test_api_conforms_to_its_schema(case: Any, app: FastAPI, seeded_world: World) -> None:

@@ -43,8 +43,7 @@ def running_process(
     """``running``, yielding the server's process too."""
     port = free_port()
     code = (
-        "from reprieve.api.server import serve; "
-        f"serve({database_url!r}, '127.0.0.1', {port}, {workers}, cpus={cpus!r})"
+        f"from reprieve.api.server import serve; serve({database_url!r}, '127.0.0.1', {port}, {workers}, cpus={cpus!r})"
     )
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=log)
@@ -89,9 +88,9 @@ def test_serve_answers_writes_and_reads(database_url: str, workers: int) -> None
         assert created.status_code == 201, created.text
         # Whichever worker answers, it reads the same database.
         for _ in range(2 * workers):
-            check = client.post("/v1/checks", json={"checks": [
-                {"platform": "facebook", "account": "alice", "capability": "post"}
-            ]})
+            check = client.post(
+                "/v1/checks", json={"checks": [{"platform": "facebook", "account": "alice", "capability": "post"}]}
+            )
             assert check.json()["results"][0]["allowed"] is False
         assert client.get("/v1/sanctions/nope").status_code == 404
 
@@ -185,7 +184,11 @@ def test_serve_refuses_cpus_that_are_not_there(tmp_path: Path, capsys: pytest.Ca
     ],
 )
 def test_serve_refuses_a_bad_setting_on_one_line_before_opening_anything(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, name: str, value: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+    value: str,
     message: str,
 ) -> None:
     from reprieve.cli import main

@@ -129,22 +129,19 @@ ROUTES = {
     "create-platform": Route("POST", "/v1/platforms", frozenset({IA, Role.ADMIN}), 201, _create_platform),
     "get-platform": Route("GET", "/v1/platforms/{platform}", ALL, 200, _get_platform),
     "put-account": Route(
-        "PUT", "/v1/platforms/{platform}/accounts/{account}",
-        MODERATING | {Role.PLATFORM}, 201, _put_account,
+        "PUT",
+        "/v1/platforms/{platform}/accounts/{account}",
+        MODERATING | {Role.PLATFORM},
+        201,
+        _put_account,
     ),
-    "link-identities": Route(
-        "POST", "/v1/identities", MODERATING, 201, _link
-    ),
+    "link-identities": Route("POST", "/v1/identities", MODERATING, 201, _link),
     "create-token": Route("POST", "/v1/tokens", frozenset({IA, Role.ADMIN}), 201, _create_token),
-    "revoke-token": Route(
-        "POST", "/v1/tokens/{token_id}/revoke", frozenset({IA, Role.ADMIN}), 200, _revoke_token
-    ),
+    "revoke-token": Route("POST", "/v1/tokens/{token_id}/revoke", frozenset({IA, Role.ADMIN}), 200, _revoke_token),
     "impose": Route("POST", "/v1/sanctions", MODERATING, 201, _impose),
     "list-sanctions": Route("GET", "/v1/sanctions", ALL, 200, _list_sanctions),
     "get-sanction": Route("GET", "/v1/sanctions/{sanction_id}", ALL, 200, _get_sanction),
-    "amend": Route(
-        "POST", "/v1/sanctions/{sanction_id}/amend", MODERATING, 200, _amend
-    ),
+    "amend": Route("POST", "/v1/sanctions/{sanction_id}/amend", MODERATING, 200, _amend),
     "lift": Route("POST", "/v1/sanctions/{sanction_id}/lift", MODERATING, 200, _lift),
     "standing": Route("GET", "/v1/platforms/{platform}/accounts/{account}/standing", ALL, 200, _standing),
     "checks": Route("POST", "/v1/checks", ALL, 200, _checks),
@@ -153,42 +150,42 @@ ROUTES = {
     # Due process (requests in due_process_matrix.py).
     "list-reviews": Route("GET", "/v1/reviews", ALL, 200, dp.list_reviews),
     "get-review": Route("GET", "/v1/reviews/{review_id}", ALL, 200, dp.get_review),
-    "open-review": Route(
-        "POST", "/v1/sanctions/{sanction_id}/reviews", MODERATING, 201, dp.open_review
-    ),
-    "assess": Route(
-        "POST", "/v1/reviews/{review_id}/assessments", MODERATING | {Role.REVIEWER}, 201, dp.assess
-    ),
+    "open-review": Route("POST", "/v1/sanctions/{sanction_id}/reviews", MODERATING, 201, dp.open_review),
+    "assess": Route("POST", "/v1/reviews/{review_id}/assessments", MODERATING | {Role.REVIEWER}, 201, dp.assess),
     "decide-review": Route(
-        "POST", "/v1/reviews/{review_id}/decision", MODERATING | {Role.REVIEWER}, 200,
+        "POST",
+        "/v1/reviews/{review_id}/decision",
+        MODERATING | {Role.REVIEWER},
+        200,
         dp.decide_review,
     ),
-    "file-appeal": Route(
-        "POST", "/v1/appeals", MODERATING | {Role.PLATFORM}, 201, dp.file_appeal
-    ),
+    "file-appeal": Route("POST", "/v1/appeals", MODERATING | {Role.PLATFORM}, 201, dp.file_appeal),
     "list-appeals": Route("GET", "/v1/appeals", ALL, 200, dp.list_appeals),
     "get-appeal": Route("GET", "/v1/appeals/{appeal_id}", ALL, 200, dp.get_appeal),
     "decide-appeal": Route(
-        "POST", "/v1/appeals/{appeal_id}/decision", MODERATING, 200,
+        "POST",
+        "/v1/appeals/{appeal_id}/decision",
+        MODERATING,
+        200,
         dp.decide_appeal,
     ),
-    "attach-appeal": Route(
-        "POST", "/v1/appeals/{appeal_id}/attach", MODERATING, 200, dp.attach_appeal
-    ),
+    "attach-appeal": Route("POST", "/v1/appeals/{appeal_id}/attach", MODERATING, 200, dp.attach_appeal),
     "record-dispute": Route(
-        "POST", "/v1/appeals/{appeal_id}/disputes", MODERATING, 201,
+        "POST",
+        "/v1/appeals/{appeal_id}/disputes",
+        MODERATING,
+        201,
         dp.record_dispute,
     ),
-    "record-violation": Route(
-        "POST", "/v1/violations", MODERATING | {Role.PLATFORM}, 201, dp.record_violation
-    ),
+    "record-violation": Route("POST", "/v1/violations", MODERATING | {Role.PLATFORM}, 201, dp.record_violation),
     # Amnesties (requests in operations_matrix.py): moderators and admins decide them, all may look.
-    "create-amnesty": Route(
-        "POST", "/v1/amnesties", MODERATING, 202, ops.create_amnesty
-    ),
+    "create-amnesty": Route("POST", "/v1/amnesties", MODERATING, 202, ops.create_amnesty),
     "get-amnesty": Route("GET", "/v1/amnesties/{amnesty_id}", ALL, 200, ops.get_amnesty),
     "revert-amnesty": Route(
-        "POST", "/v1/amnesties/{amnesty_id}/revert", MODERATING, 202,
+        "POST",
+        "/v1/amnesties/{amnesty_id}/revert",
+        MODERATING,
+        202,
         ops.revert_amnesty,
     ),
     # Webhooks (requests in operations_matrix.py): admins manage them, auditors may look.
@@ -207,7 +204,10 @@ ROUTES = {
         "POST", "/v1/webhooks/{webhook_id}/enable", frozenset({IA, Role.ADMIN}), 200, ops.enable_webhook
     ),
     "list-deliveries": Route(
-        "GET", "/v1/webhooks/{webhook_id}/deliveries", frozenset({IA, Role.ADMIN, Role.AUDITOR}), 200,
+        "GET",
+        "/v1/webhooks/{webhook_id}/deliveries",
+        frozenset({IA, Role.ADMIN, Role.AUDITOR}),
+        200,
         ops.list_deliveries,
     ),
     "redeliver": Route(
@@ -216,7 +216,10 @@ ROUTES = {
     "get-statement": Route("GET", "/v1/sanctions/{sanction_id}/statement", ALL, 200, ops.get_statement),
     "export-statements": Route("GET", "/v1/transparency/statements", ALL, 200, ops.export_statements),
     "submit-statements": Route(
-        "POST", "/v1/transparency/submissions", MODERATING, 202,
+        "POST",
+        "/v1/transparency/submissions",
+        MODERATING,
+        202,
         ops.submit_statements,
     ),
     "submission-counts": Route("GET", "/v1/transparency/submissions", ALL, 200, ops.submission_counts),
@@ -276,8 +279,15 @@ def _event_count(db: Database) -> int:
 def _setup_events(name: str) -> int:
     """Events the request's own setup records through the services before it is sent."""
     return {
-        "link-identities": 2, "revoke-token": 1, "get-sanction": 2, "amend": 2, "lift": 2,
-        "standing": 2, "checks": 1, **dp.SETUP_EVENTS, **ops.SETUP_EVENTS,
+        "link-identities": 2,
+        "revoke-token": 1,
+        "get-sanction": 2,
+        "amend": 2,
+        "lift": 2,
+        "standing": 2,
+        "checks": 1,
+        **dp.SETUP_EVENTS,
+        **ops.SETUP_EVENTS,
     }.get(name, 0)
 
 
@@ -314,8 +324,10 @@ def test_a_scope_reaching_another_operator_is_not_found(module_world: World) -> 
 
 def test_identities_cannot_take_another_operators_accounts(module_world: World) -> None:
     w = module_world
-    accounts = [{"platform": "facebook", "account": w.account("meta")},
-                {"platform": "twitter", "account": w.account("x")}]
+    accounts = [
+        {"platform": "facebook", "account": w.account("meta")},
+        {"platform": "twitter", "account": w.account("x")},
+    ]
     response = w.client.post(
         "/v1/identities", json={"operator": "meta", "accounts": accounts}, headers=w.headers[Role.ADMIN.value]
     )

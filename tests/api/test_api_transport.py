@@ -92,8 +92,13 @@ def served() -> Iterator[int]:
         if scope["type"] != "http":
             return
         body = b'{"ok": true}'
-        await send({"type": "http.response.start", "status": 200,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
     class Server(uvicorn.Server):
@@ -105,8 +110,11 @@ def served() -> Iterator[int]:
             finally:
                 self.ready.set()
 
-    server = Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off",
-                                   http=CoalescingHttpToolsProtocol))
+    server = Server(
+        uvicorn.Config(
+            app, host="127.0.0.1", port=0, log_level="warning", lifespan="off", http=CoalescingHttpToolsProtocol
+        )
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:

@@ -28,8 +28,9 @@ _ID = re.compile(r"\b[a-z]{3}_[0-9A-Z]{26}\b")
 @pytest.fixture
 def twins(world: World) -> World:
     for platform in TWINS:
-        catalogue.create_platform(world.db, id=platform, operator="meta", name="Twin", policy="meta",
-                                  actor="setup", now=world.clock())
+        catalogue.create_platform(
+            world.db, id=platform, operator="meta", name="Twin", policy="meta", actor="setup", now=world.clock()
+        )
     return world
 
 
@@ -56,8 +57,7 @@ def normalised(response: Any, platform: str) -> tuple[int, str | None, Any]:
     return response.status_code, response.headers.get("content-type"), body
 
 
-def both(world: World, body: dict[str, Any], *, role: str = "platform", n: int = 0,
-         **headers: str) -> tuple[Any, Any]:
+def both(world: World, body: dict[str, Any], *, role: str = "platform", n: int = 0, **headers: str) -> tuple[Any, Any]:
     """The answers to ``body`` on the first twin by the fast path and on the second by the route."""
     answers = []
     for k, platform in enumerate(TWINS):
@@ -65,20 +65,34 @@ def both(world: World, body: dict[str, Any], *, role: str = "platform", n: int =
         if k == 1:
             sent["Idempotency-Key"] = f"key-{n}"
         content = json.dumps({**body, "platform": platform} if "platform" in body else body)
-        answers.append(normalised(world.client.post("/v1/violations", content=content, headers={
-            "Content-Type": "application/json", **sent}), platform))
+        answers.append(
+            normalised(
+                world.client.post(
+                    "/v1/violations", content=content, headers={"Content-Type": "application/json", **sent}
+                ),
+                platform,
+            )
+        )
     return answers[0], answers[1]
 
 
 REPORT = {
-    "id": "v-1", "platform": "fbm", "account": "alice", "policy": "Violence and Incitement",
-    "severity": "moderate", "category": "STATEMENT_CATEGORY_VIOLENCE", "facts": "A post inciting violence.",
+    "id": "v-1",
+    "platform": "fbm",
+    "account": "alice",
+    "policy": "Violence and Incitement",
+    "severity": "moderate",
+    "category": "STATEMENT_CATEGORY_VIOLENCE",
+    "facts": "A post inciting violence.",
 }
 
 
 CONTENT = {
-    "occurred_at": "2024-05-01T00:00:00Z", "content_type": ["CONTENT_TYPE_TEXT", "CONTENT_TYPE_VIDEO"],
-    "content_date": "2024-04-30", "keywords": ["KEYWORD_INCITEMENT_VIOLENCE_HATRED"], "territorial_scope": ["FR", "DE"],
+    "occurred_at": "2024-05-01T00:00:00Z",
+    "content_type": ["CONTENT_TYPE_TEXT", "CONTENT_TYPE_VIDEO"],
+    "content_date": "2024-04-30",
+    "keywords": ["KEYWORD_INCITEMENT_VIOLENCE_HATRED"],
+    "territorial_scope": ["FR", "DE"],
 }
 
 
@@ -94,8 +108,9 @@ def test_plain_reports_are_answered_by_the_fast_path_as_the_route_answers_them(t
         dict(REPORT, id="v-6", account="erin", facts="Ünïcödé facts ✓"),
         dict(REPORT, id="v-7", account="frank", **CONTENT),  # the content, for the statement of reasons
         dict(REPORT, id="v-8", account="frank", content_type=["CONTENT_TYPE_TEXT"]),  # content_date: today
-        dict(REPORT, id="v-9", account="gus", content_type=None, content_date=None, keywords=None,
-             territorial_scope=None),
+        dict(
+            REPORT, id="v-9", account="gus", content_type=None, content_date=None, keywords=None, territorial_scope=None
+        ),
         dict(REPORT, id="v-10", account="gus", content_type=[], keywords=[], territorial_scope=[]),
     ]
     for n, body in enumerate(bodies):
@@ -105,8 +120,10 @@ def test_plain_reports_are_answered_by_the_fast_path_as_the_route_answers_them(t
     assert fast_path(w).answered == len(bodies)
     reason = both(w, dict(REPORT, id="v-7", account="frank", **CONTENT), n=50)[0][2]["sanction"]["reason"]
     assert {k: reason[k] for k in CONTENT if k != "occurred_at"} == {
-        "content_type": ["CONTENT_TYPE_TEXT", "CONTENT_TYPE_VIDEO"], "content_date": "2024-04-30",
-        "keywords": ["KEYWORD_INCITEMENT_VIOLENCE_HATRED"], "territorial_scope": ["DE", "FR"],
+        "content_type": ["CONTENT_TYPE_TEXT", "CONTENT_TYPE_VIDEO"],
+        "content_date": "2024-04-30",
+        "keywords": ["KEYWORD_INCITEMENT_VIOLENCE_HATRED"],
+        "territorial_scope": ["DE", "FR"],
     }
     strikes = [both(w, dict(REPORT, id=f"m-{n}", account="mod"), role="moderator", n=100 + n)[0] for n in range(3)]
     assert [s[2]["strike"]["count"] for s in strikes] == [1, 2, 3]
@@ -114,8 +131,9 @@ def test_plain_reports_are_answered_by_the_fast_path_as_the_route_answers_them(t
 
 def test_what_the_fast_path_is_not_sure_of_is_answered_by_the_route(twins: World) -> None:
     w = twins
-    probe = w.client.post("/v1/violations", json=dict(REPORT, id="probe", account="probe"),
-                          headers=w.headers["platform"])
+    probe = w.client.post(
+        "/v1/violations", json=dict(REPORT, id="probe", account="probe"), headers=w.headers["platform"]
+    )
     path = fast_path(w)
     assert probe.status_code == 201 and path.answered == 1
     cases: list[tuple[dict[str, Any], str, int]] = [
@@ -162,8 +180,9 @@ def test_what_the_fast_path_is_not_sure_of_is_answered_by_the_route(twins: World
         (json.dumps(REPORT).encode(), {}, 401),
         (json.dumps(REPORT).encode(), {"Authorization": "Bearer rpv_nope"}, 401),
     ]:
-        response = w.client.post("/v1/violations", content=content,
-                                 headers={"Content-Type": "application/json", **headers})
+        response = w.client.post(
+            "/v1/violations", content=content, headers={"Content-Type": "application/json", **headers}
+        )
         assert response.status_code == status
         assert response.headers["content-type"] == "application/problem+json"
     assert path.answered == 1
@@ -178,7 +197,8 @@ def test_a_platform_of_another_operator_is_404_from_both_paths(twins: World) -> 
     assert fast.headers["content-type"] == route.headers["content-type"] == "application/problem+json"
     mine = ("instance", "request_id")
     assert {k: v for k, v in fast.json().items() if k not in mine} == {
-        k: v for k, v in route.json().items() if k not in mine}
+        k: v for k, v in route.json().items() if k not in mine
+    }
     assert fast_path(w).answered == 1
 
 
@@ -194,12 +214,18 @@ def test_with_the_index_attached_the_next_check_sees_what_a_violation_imposed(db
         polls = []
         for n in range(3):
             before = follower.index.seq
-            answer = client.post("/v1/violations", headers=world.headers["platform"],
-                                 json=dict(REPORT, id=f"r-{n}", account=f"rita{n}", severity="severe"))
+            answer = client.post(
+                "/v1/violations",
+                headers=world.headers["platform"],
+                json=dict(REPORT, id=f"r-{n}", account=f"rita{n}", severity="severe"),
+            )
             assert answer.status_code == 201 and answer.json()["sanction"]["kind"] == "termination"
             polls.append(follower.index.seq > before)
-            check = client.post("/v1/checks", headers=world.headers["platform"], json={
-                "checks": [{"platform": "fbm", "account": f"rita{n}", "capability": "post"}]})
+            check = client.post(
+                "/v1/checks",
+                headers=world.headers["platform"],
+                json={"checks": [{"platform": "fbm", "account": f"rita{n}", "capability": "post"}]},
+            )
             assert check.json()["results"][0]["allowed"] is False
         assert all(polls)
         layer: Any = app.middleware_stack

@@ -24,17 +24,33 @@ def auditor(db: Database, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> Test
     members._dummy_hash.cache_clear()
     catalogue.create_operator(db, id="meta", name="Meta", actor="test", now=clock.now)
     catalogue.create_platform(db, id="facebook", operator="meta", name="Facebook", actor="test", now=clock.now)
-    members.create_member(db, email="auditor@meta.example", name="Ada", role="auditor", operator="meta",
-                          password=PASSWORD, actor="test", now=clock.now)
-    command = sanctions.ImposeSanction(subject=AccountRef.parse("facebook/bob"), kind="suspension", reason={
-        "ground": "incompatible_content", "category": "STATEMENT_CATEGORY_SCAMS_AND_FRAUD",
-        "policy": "Fraud", "explanation": "Sold counterfeit tickets"})
+    members.create_member(
+        db,
+        email="auditor@meta.example",
+        name="Ada",
+        role="auditor",
+        operator="meta",
+        password=PASSWORD,
+        actor="test",
+        now=clock.now,
+    )
+    command = sanctions.ImposeSanction(
+        subject=AccountRef.parse("facebook/bob"),
+        kind="suspension",
+        reason={
+            "ground": "incompatible_content",
+            "category": "STATEMENT_CATEGORY_SCAMS_AND_FRAUD",
+            "policy": "Fraud",
+            "explanation": "Sold counterfeit tickets",
+        },
+    )
     sanctions.impose_sanction(db, command, actor="cli:root", now=clock.now)
     client = TestClient(create_app(db, clock=clock, group_commit=False))
     token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/console/sign-in").text)
     assert token is not None
-    client.post("/console/sign-in", data={"email": "auditor@meta.example", "password": PASSWORD,
-                                          "csrf_token": token.group(1)})
+    client.post(
+        "/console/sign-in", data={"email": "auditor@meta.example", "password": PASSWORD, "csrf_token": token.group(1)}
+    )
     return client
 
 

@@ -53,11 +53,20 @@ def console(db: Database, clock: Clock) -> TestClient:
     """Operator meta with facebook (social) and a shop (app store), a moderator signed in."""
     catalogue.create_operator(db, id="meta", name="Meta", actor="test", now=clock.now)
     catalogue.create_platform(db, id="facebook", operator="meta", name="Facebook", actor="test", now=clock.now)
-    catalogue.create_platform(db, id="apps", operator="meta", name="Apps", kind="app_store", actor="test",
-                              now=clock.now)
+    catalogue.create_platform(
+        db, id="apps", operator="meta", name="Apps", kind="app_store", actor="test", now=clock.now
+    )
     for role in ("moderator", "reviewer"):
-        members.create_member(db, email=f"{role}@meta.example", name=role.title(), role=role, operator="meta",
-                              password=PASSWORD, actor="test", now=clock.now)
+        members.create_member(
+            db,
+            email=f"{role}@meta.example",
+            name=role.title(),
+            role=role,
+            operator="meta",
+            password=PASSWORD,
+            actor="test",
+            now=clock.now,
+        )
     client = TestClient(create_app(db, clock=clock, group_commit=False))
     sign_in(client, "moderator@meta.example")
     return client
@@ -70,8 +79,11 @@ def csrf(client: TestClient, path: str = "/console") -> str:
 
 
 def sign_in(client: TestClient, email: str) -> None:
-    client.post("/console/sign-in", data={"email": email, "password": PASSWORD, "csrf_token": csrf(client,
-                "/console/sign-in")}, follow_redirects=False)
+    client.post(
+        "/console/sign-in",
+        data={"email": email, "password": PASSWORD, "csrf_token": csrf(client, "/console/sign-in")},
+        follow_redirects=False,
+    )
 
 
 def count(db: Database, table: Any) -> int:
@@ -80,10 +92,21 @@ def count(db: Database, table: Any) -> int:
 
 
 def impose_form(client: TestClient, **change: str) -> dict[str, Any]:
-    return {"csrf_token": csrf(client), "confirm": "yes", "subject": "facebook/carol", "kind": "suspension",
-            "scope": "facebook", "policy": "Fraud", "ground": "incompatible_content", "category": CATEGORY,
-            "explanation": "Sold counterfeit tickets", "content_type": "CONTENT_TYPE_TEXT",
-            "content_date": "2026-01-01", "facts": "Sold 40 fake tickets on 1 January", **change}
+    return {
+        "csrf_token": csrf(client),
+        "confirm": "yes",
+        "subject": "facebook/carol",
+        "kind": "suspension",
+        "scope": "facebook",
+        "policy": "Fraud",
+        "ground": "incompatible_content",
+        "category": CATEGORY,
+        "explanation": "Sold counterfeit tickets",
+        "content_type": "CONTENT_TYPE_TEXT",
+        "content_date": "2026-01-01",
+        "facts": "Sold 40 fake tickets on 1 January",
+        **change,
+    }
 
 
 def error_summary(page: str) -> list[str]:
@@ -95,12 +118,15 @@ def error_summary(page: str) -> list[str]:
 def test_a_refused_impose_comes_back_as_typed_with_its_error_beside_the_field(
     console: TestClient, db: Database
 ) -> None:
-    answer = console.post("/console/sanctions", data=impose_form(console, duration="seven days",
-                                                                  facts="Three reports", policy="Tickets §4"))
+    answer = console.post(
+        "/console/sanctions",
+        data=impose_form(console, duration="seven days", facts="Three reports", policy="Tickets §4"),
+    )
     assert answer.status_code == 400 and count(db, tables.sanctions) == 0
     page = answer.text
-    assert error_summary(page) == ["Duration: 'seven days' is not a duration: type, for example, 7 days, "
-                                   "48 hours, 2 years or P30D"]
+    assert error_summary(page) == [
+        "Duration: 'seven days' is not a duration: type, for example, 7 days, 48 hours, 2 years or P30D"
+    ]
     assert 'href="#impose-duration"' in page and 'id="impose-duration-error"' in page
     assert 'aria-invalid="true"' in page and 'id="impose-action" open' in page
     # every typed value is kept
@@ -108,11 +134,12 @@ def test_a_refused_impose_comes_back_as_typed_with_its_error_beside_the_field(
     assert 'value="Tickets §4"' in page and ">Sold counterfeit tickets</textarea>" in page
     assert f'<option value="{CATEGORY}" selected>' in page
     # every field at fault at once, in the page's order
-    several = console.post("/console/sanctions", data=impose_form(console, duration="2 ans", facts=" ",
-                                                                   review_after="soon", content_type=""))
+    several = console.post(
+        "/console/sanctions",
+        data=impose_form(console, duration="2 ans", facts=" ", review_after="soon", content_type=""),
+    )
     assert several.status_code == 400
-    assert [line.split(":")[0] for line in error_summary(several.text)] == [
-        "Review after", "Type of content", "Facts"]
+    assert [line.split(":")[0] for line in error_summary(several.text)] == ["Review after", "Type of content", "Facts"]
     # a field's name as the page labels it, not as the code does
     missing = console.post("/console/sanctions", data=impose_form(console, duration="", ends_at="", term="other"))
     assert missing.status_code == 400
@@ -129,15 +156,22 @@ def test_an_empty_term_is_never_a_silent_indefinite_term(console: TestClient, db
     assert chosen.status_code == 303
     assert sanctions.get_sanction(db, chosen.headers["location"].split("sanction=")[1], at=clock.now)["ends_at"] is None
     # a termination has no end to choose ("Other", the form's default, with nothing typed)
-    ended = console.post("/console/sanctions", data=impose_form(console, kind="termination", subject="facebook/tom",
-                                                                term="other"), follow_redirects=False)
+    ended = console.post(
+        "/console/sanctions",
+        data=impose_form(console, kind="termination", subject="facebook/tom", term="other"),
+        follow_redirects=False,
+    )
     assert ended.status_code == 303
 
 
 def test_a_preset_or_a_duration_in_words_sets_the_end(console: TestClient, db: Database, clock: Clock) -> None:
     for given, days in (
-        ({"term": "P7D"}, {7}), ({"term": "P1Y"}, {365, 366}), ({"duration": "48 hours"}, {2}),
-        ({"duration": "1 week"}, {7}), ({"duration": "7 jours"}, {7}), ({"duration": "2 ans"}, {730, 731}),
+        ({"term": "P7D"}, {7}),
+        ({"term": "P1Y"}, {365, 366}),
+        ({"duration": "48 hours"}, {2}),
+        ({"duration": "1 week"}, {7}),
+        ({"duration": "7 jours"}, {7}),
+        ({"duration": "2 ans"}, {730, 731}),
         ({"duration": "P30D"}, {30}),
     ):
         answer = console.post("/console/sanctions", data=impose_form(console, **given), follow_redirects=False)
@@ -153,26 +187,31 @@ def transparency_instant(value: str) -> Any:
     return parse_instant(value)
 
 
-def test_denies_is_ignored_for_another_kind_than_a_restriction(
-    console: TestClient, db: Database, clock: Clock
-) -> None:
-    answer = console.post("/console/sanctions", data=impose_form(console, term="P7D", denies="post"),
-                          follow_redirects=False)
+def test_denies_is_ignored_for_another_kind_than_a_restriction(console: TestClient, db: Database, clock: Clock) -> None:
+    answer = console.post(
+        "/console/sanctions", data=impose_form(console, term="P7D", denies="post"), follow_redirects=False
+    )
     assert answer.status_code == 303
     assert sanctions.get_sanction(db, answer.headers["location"].split("sanction=")[1], at=clock.now)["denies"] == []
     page = console.get("/console/accounts/facebook/carol").text
     assert 'data-shown-for-kind="restriction"' in page  # shown by script only for a restriction
 
 
-def test_what_the_console_imposes_passes_the_transparency_database_checks(
-    console: TestClient, db: Database
-) -> None:
+def test_what_the_console_imposes_passes_the_transparency_database_checks(console: TestClient, db: Database) -> None:
     page = console.get("/console/accounts/apps/some-app").text
     assert 'value="CONTENT_TYPE_APP" checked' in page  # the default of an app store
     assert 'value="CONTENT_TYPE_TEXT" checked' in console.get("/console/accounts/facebook/carol").text
-    form = impose_form(console, term="P30D", subject="apps/some-app", scope="apps", content_type="CONTENT_TYPE_APP",
-                       content_date="2026-01-02", territorial_scope=["FR", "DE"], automated_detection="yes",
-                       automated_decision="partially")
+    form = impose_form(
+        console,
+        term="P30D",
+        subject="apps/some-app",
+        scope="apps",
+        content_type="CONTENT_TYPE_APP",
+        content_date="2026-01-02",
+        territorial_scope=["FR", "DE"],
+        automated_detection="yes",
+        automated_decision="partially",
+    )
     assert console.post("/console/sanctions", data=form, follow_redirects=False).status_code == 303
     restriction = impose_form(console, kind="restriction", denies="post", duration="7 days")
     assert console.post("/console/sanctions", data=restriction, follow_redirects=False).status_code == 303
@@ -187,29 +226,45 @@ def test_what_the_console_imposes_passes_the_transparency_database_checks(
 
 def impose_directly(db: Database, clock: Clock, subject: str) -> str:
     reason = {"ground": "incompatible_content", "category": CATEGORY, "policy": "Fraud", "explanation": "x"}
-    command = sanctions.ImposeSanction(subject=AccountRef.parse(subject), kind="suspension", reason=reason,
-                                       duration="P30D")
+    command = sanctions.ImposeSanction(
+        subject=AccountRef.parse(subject), kind="suspension", reason=reason, duration="P30D"
+    )
     return str(sanctions.impose_sanction(db, command, actor="test", now=clock.now)["id"])
 
 
 def test_amend_lift_and_review_forms_come_back_as_typed(console: TestClient, db: Database, clock: Clock) -> None:
     sanction = impose_directly(db, clock, "facebook/judy")
-    amend = console.post(f"/console/sanctions/{sanction}/amend", data={
-        "csrf_token": csrf(console), "confirm": "yes", "ends_at": "2000-01-01T00:00", "reason": "Shorter, as agreed",
-        "back": "/console/accounts/facebook/judy"})
+    amend = console.post(
+        f"/console/sanctions/{sanction}/amend",
+        data={
+            "csrf_token": csrf(console),
+            "confirm": "yes",
+            "ends_at": "2000-01-01T00:00",
+            "reason": "Shorter, as agreed",
+            "back": "/console/accounts/facebook/judy",
+        },
+    )
     assert amend.status_code == 400 and error_summary(amend.text)[0].startswith("New end (UTC): ")
     assert ">Shorter, as agreed</textarea>" in amend.text and 'value="2000-01-01T00:00"' in amend.text
     # sent from the account's page, it comes back there, its summary linking to that sanction's field
     assert "<h1>facebook/judy" in amend.text and 'href="#s1-amend-ends"' in amend.text
     assert 'id="s1-amend-ends-error"' in amend.text and 'id="s1-amend-action" open' in amend.text
     assert 'name="back" value="/console/accounts/facebook/judy"' in amend.text
-    lift = console.post(f"/console/sanctions/{sanction}/lift", data={"csrf_token": csrf(console),
-                                                                     "reason": "Appeal granted"})
+    lift = console.post(
+        f"/console/sanctions/{sanction}/lift", data={"csrf_token": csrf(console), "reason": "Appeal granted"}
+    )
     assert lift.status_code == 400 and ">Appeal granted</textarea>" in lift.text
     assert error_summary(lift.text) == ["Confirmation: tick the confirmation box to go ahead"]
     assert 'href="#lift-confirm"' in lift.text
-    review = console.post(f"/console/sanctions/{sanction}/reviews", data={
-        "csrf_token": csrf(console), "confirm": "yes", "panel": "Reviewer, Reviewer", "reason": "Has it receded?"})
+    review = console.post(
+        f"/console/sanctions/{sanction}/reviews",
+        data={
+            "csrf_token": csrf(console),
+            "confirm": "yes",
+            "panel": "Reviewer, Reviewer",
+            "reason": "Has it receded?",
+        },
+    )
     assert 400 <= review.status_code < 500 and ">Has it receded?</textarea>" in review.text
     assert 'value="Reviewer, Reviewer"' in review.text and 'id="review-action" open' in review.text
     assert count(db, tables.reviews) == 0
@@ -217,35 +272,72 @@ def test_amend_lift_and_review_forms_come_back_as_typed(console: TestClient, db:
 
 def test_review_and_appeal_decisions_come_back_as_typed(console: TestClient, db: Database, clock: Clock) -> None:
     sanction = impose_directly(db, clock, "facebook/frank")
-    opened = console.post(f"/console/sanctions/{sanction}/reviews", follow_redirects=False, data={
-        "csrf_token": csrf(console), "confirm": "yes", "panel": "Reviewer", "reason": "Has it receded?"})
+    opened = console.post(
+        f"/console/sanctions/{sanction}/reviews",
+        follow_redirects=False,
+        data={"csrf_token": csrf(console), "confirm": "yes", "panel": "Reviewer", "reason": "Has it receded?"},
+    )
     review = opened.headers["location"].split("/")[-1].split("?")[0]
     sign_in(console, "reviewer@meta.example")
-    assess = console.post(f"/console/reviews/{review}/assessments", data={
-        "csrf_token": csrf(console), "confirm": "yes", "risk": "low", "factors": "election_period", "rationale": " "})
+    assess = console.post(
+        f"/console/reviews/{review}/assessments",
+        data={
+            "csrf_token": csrf(console),
+            "confirm": "yes",
+            "risk": "low",
+            "factors": "election_period",
+            "rationale": " ",
+        },
+    )
     assert assess.status_code == 400 and error_summary(assess.text)[0].startswith("Rationale: ")
     assert 'value="election_period" checked' in assess.text and '<option value="low" selected>' in assess.text
-    decide = console.post(f"/console/reviews/{review}/decision", data={
-        "csrf_token": csrf(console), "confirm": "yes", "outcome": "reduce", "probation": "forever",
-        "rationale": "Still a risk"})
+    decide = console.post(
+        f"/console/reviews/{review}/decision",
+        data={
+            "csrf_token": csrf(console),
+            "confirm": "yes",
+            "outcome": "reduce",
+            "probation": "forever",
+            "rationale": "Still a risk",
+        },
+    )
     assert decide.status_code == 400 and error_summary(decide.text)[0].startswith("Probation: 'forever' is not")
     assert ">Still a risk</textarea>" in decide.text and 'id="decide-action" open' in decide.text
-    filed = console.post(f"/console/reviews/{review}/assessments", follow_redirects=False, data={
-        "csrf_token": csrf(console), "confirm": "yes", "risk": "low", "rationale": "Quiet since"})
+    filed = console.post(
+        f"/console/reviews/{review}/assessments",
+        follow_redirects=False,
+        data={"csrf_token": csrf(console), "confirm": "yes", "risk": "low", "rationale": "Quiet since"},
+    )
     assert filed.status_code == 303
-    decided = console.post(f"/console/reviews/{review}/decision", follow_redirects=False, data={
-        "csrf_token": csrf(console), "confirm": "yes", "outcome": "lift", "rationale": "Receded"})
+    decided = console.post(
+        f"/console/reviews/{review}/decision",
+        follow_redirects=False,
+        data={"csrf_token": csrf(console), "confirm": "yes", "outcome": "lift", "rationale": "Receded"},
+    )
     assert decided.status_code == 303, error_summary(decided.text)
     # an appeal
     sign_in(console, "moderator@meta.example")
     appeal = appeals.file_appeal(
-        db, sanction_id=impose_directly(db, clock, "facebook/gina"), kind="complaint",
-        filed_by={"relation": "subject", "name": "Gina"}, statement="Not me", channel="api", caller=Caller("test"),
+        db,
+        sanction_id=impose_directly(db, clock, "facebook/gina"),
+        kind="complaint",
+        filed_by={"relation": "subject", "name": "Gina"},
+        statement="Not me",
+        channel="api",
+        caller=Caller("test"),
         now=clock.now,
     )
-    refused = console.post(f"/console/appeals/{appeal['id']}/decision", data={
-        "csrf_token": csrf(console), "confirm": "yes", "outcome": "partially_granted", "ends_at": "1999-01-01T00:00",
-        "rationale": "Half right", "reply": "We shortened it"})
+    refused = console.post(
+        f"/console/appeals/{appeal['id']}/decision",
+        data={
+            "csrf_token": csrf(console),
+            "confirm": "yes",
+            "outcome": "partially_granted",
+            "ends_at": "1999-01-01T00:00",
+            "rationale": "Half right",
+            "reply": "We shortened it",
+        },
+    )
     assert 400 <= refused.status_code < 500 and ">We shortened it</textarea>" in refused.text
     assert ">Half right</textarea>" in refused.text
     assert error_summary(refused.text)[0].startswith("New end, for a partial grant (UTC): ")
@@ -255,8 +347,10 @@ def test_the_amnesty_filters_come_back_refused_and_from_the_preview(
     console: TestClient, db: Database, clock: Clock
 ) -> None:
     impose_directly(db, clock, "facebook/gina")
-    refused = console.get("/console/amnesties/preview?platforms=facebook&kinds=suspension&exclude_policies=Spam"
-                          "&started_before=yesterday&reason=Clean+slate")
+    refused = console.get(
+        "/console/amnesties/preview?platforms=facebook&kinds=suspension&exclude_policies=Spam"
+        "&started_before=yesterday&reason=Clean+slate"
+    )
     assert refused.status_code == 400 and error_summary(refused.text)[0].startswith("Started before (UTC): ")
     assert 'value="facebook" checked' in refused.text and 'value="suspension" checked' in refused.text
     assert ">Clean slate</textarea>" in refused.text and 'value="Spam"' in refused.text
@@ -267,16 +361,24 @@ def test_the_amnesty_filters_come_back_refused_and_from_the_preview(
     assert back
     again = console.get(html.unescape(back.group(1))).text
     assert 'value="facebook" checked' in again and ">Clean slate</textarea>" in again
-    wrong = console.post("/console/amnesties", data={"csrf_token": csrf(console), "confirm": "yes",
-                                                     "platforms": "facebook", "reason": "Clean slate",
-                                                     "typed_count": "3"})
-    assert wrong.status_code == 409 and 'value="3"' in wrong.text and error_summary(wrong.text)[0].startswith(
-        "Number of sanctions: type the number")
+    wrong = console.post(
+        "/console/amnesties",
+        data={
+            "csrf_token": csrf(console),
+            "confirm": "yes",
+            "platforms": "facebook",
+            "reason": "Clean slate",
+            "typed_count": "3",
+        },
+    )
+    assert (
+        wrong.status_code == 409
+        and 'value="3"' in wrong.text
+        and error_summary(wrong.text)[0].startswith("Number of sanctions: type the number")
+    )
 
 
-def test_the_search_box_takes_a_handle_or_a_sanction_reference(
-    console: TestClient, db: Database, clock: Clock
-) -> None:
+def test_the_search_box_takes_a_handle_or_a_sanction_reference(console: TestClient, db: Database, clock: Clock) -> None:
     sanction = impose_directly(db, clock, "facebook/DonaldTrump")
     handle = console.get("/console/accounts?q=DonaldTrump")
     assert handle.status_code == 200

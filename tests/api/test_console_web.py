@@ -23,8 +23,10 @@ from reprieve.web import security
 
 PASSWORD = "correct horse battery"
 REASON: dict[str, Any] = {
-    "ground": "incompatible_content", "category": "STATEMENT_CATEGORY_SCAMS_AND_FRAUD",
-    "policy": "Fraud", "explanation": "Sold counterfeit tickets",
+    "ground": "incompatible_content",
+    "category": "STATEMENT_CATEGORY_SCAMS_AND_FRAUD",
+    "policy": "Fraud",
+    "explanation": "Sold counterfeit tickets",
 }
 
 
@@ -42,10 +44,26 @@ def console(db: Database, clock: Clock) -> TestClient:
         catalogue.create_operator(db, id=op, name=op, actor="test", now=clock.now)
         catalogue.create_platform(db, id=platform, operator=op, name=platform, actor="test", now=clock.now)
     for role in ("moderator", "auditor", "reviewer", "admin"):
-        members.create_member(db, email=f"{role}@meta.example", name=role.title(), role=role, operator="meta",
-                              password=PASSWORD, actor="test", now=clock.now)
-    members.create_member(db, email="moderator@x.example", name="X Mod", role="moderator", operator="x",
-                          password=PASSWORD, actor="test", now=clock.now)
+        members.create_member(
+            db,
+            email=f"{role}@meta.example",
+            name=role.title(),
+            role=role,
+            operator="meta",
+            password=PASSWORD,
+            actor="test",
+            now=clock.now,
+        )
+    members.create_member(
+        db,
+        email="moderator@x.example",
+        name="X Mod",
+        role="moderator",
+        operator="x",
+        password=PASSWORD,
+        actor="test",
+        now=clock.now,
+    )
     return TestClient(create_app(db, clock=clock, group_commit=False))
 
 
@@ -62,8 +80,11 @@ def csrf(client: TestClient, path: str = "/console/sign-in") -> str:
 
 
 def sign_in(client: TestClient, email: str, password: str = PASSWORD) -> Any:
-    return client.post("/console/sign-in", data={"email": email, "password": password, "csrf_token": csrf(client)},
-                       follow_redirects=False)
+    return client.post(
+        "/console/sign-in",
+        data={"email": email, "password": password, "csrf_token": csrf(client)},
+        follow_redirects=False,
+    )
 
 
 def count(db: Database, table: Any, *where: Any) -> int:
@@ -72,8 +93,9 @@ def count(db: Database, table: Any, *where: Any) -> int:
 
 
 def test_a_page_needs_a_session_and_sign_in_opens_one(console: TestClient) -> None:
-    assert console.get("/console", follow_redirects=False).headers["location"].endswith(
-        "/console/sign-in?next=%2Fconsole")
+    assert (
+        console.get("/console", follow_redirects=False).headers["location"].endswith("/console/sign-in?next=%2Fconsole")
+    )
     answer = sign_in(console, "Moderator@Meta.example")  # e-mails are compared without case
     assert answer.status_code == 303 and answer.headers["location"] == "/console"
     session = next(c for c in answer.headers.get_list("set-cookie") if c.startswith("reprieve_session="))
@@ -125,8 +147,7 @@ def test_five_failures_start_a_back_off_that_refused_attempts_do_not_extend(cons
 
 def test_sign_out_ends_the_session(console: TestClient) -> None:
     sign_in(console, "moderator@meta.example")
-    answer = console.post("/console/sign-out", data={"csrf_token": csrf(console, "/console")},
-                          follow_redirects=False)
+    answer = console.post("/console/sign-out", data={"csrf_token": csrf(console, "/console")}, follow_redirects=False)
     assert answer.status_code == 303
     assert console.get("/console", follow_redirects=False).status_code == 303
 
@@ -143,8 +164,11 @@ def test_a_post_without_the_csrf_token_is_refused_and_changes_nothing(
     wrong = console.post(f"/console/sanctions/{sanction}/lift", data={**form, "csrf_token": "x" * 43})
     assert wrong.status_code == 403 and "security token" in wrong.text
     assert count(db, tables.events, tables.events.c.type == "sanction.lifted") == 0
-    done = console.post(f"/console/sanctions/{sanction}/lift", data={**form, "csrf_token": csrf(console, "/console")},
-                        follow_redirects=False)
+    done = console.post(
+        f"/console/sanctions/{sanction}/lift",
+        data={**form, "csrf_token": csrf(console, "/console")},
+        follow_redirects=False,
+    )
     assert done.status_code == 303
     assert count(db, tables.events, tables.events.c.type == "sanction.lifted") == 1
 
@@ -168,26 +192,48 @@ def test_roles_and_operators(
 ) -> None:
     sanction = impose(db, clock, "facebook/bob")
     sign_in(console, email)
-    form = {"csrf_token": csrf(console, "/console"), "confirm": "yes", "reason": "r", "subject": "facebook/eve",
-            "kind": "warning", "policy": "p", "explanation": "e", "category": REASON["category"],
-            "ground": "incompatible_content", "ends_at": "2030-01-01T00:00"}
+    form = {
+        "csrf_token": csrf(console, "/console"),
+        "confirm": "yes",
+        "reason": "r",
+        "subject": "facebook/eve",
+        "kind": "warning",
+        "policy": "p",
+        "explanation": "e",
+        "category": REASON["category"],
+        "ground": "incompatible_content",
+        "ends_at": "2030-01-01T00:00",
+    }
     target = path.format(sanction=sanction)
     answer = console.post(target, data=form) if method == "post" else console.get(target)
     assert answer.status_code == status
     assert answer.headers["content-type"].startswith("text/html")
-    assert count(db, tables.sanctions) == 1 and count(db, tables.events, tables.events.c.type.in_(
-        ["sanction.lifted", "sanction.amended"])) == 0
+    assert (
+        count(db, tables.sanctions) == 1
+        and count(db, tables.events, tables.events.c.type.in_(["sanction.lifted", "sanction.amended"])) == 0
+    )
 
 
 def test_a_moderator_imposes_from_the_account_page_and_the_timeline_names_her(
     console: TestClient, db: Database
 ) -> None:
     sign_in(console, "moderator@meta.example")
-    form = {"csrf_token": csrf(console, "/console"), "confirm": "yes", "subject": "facebook/carol",
-            "kind": "suspension", "duration": "P30D", "scope": "facebook", "policy": "Fraud",
-            "ground": "incompatible_content", "category": REASON["category"], "explanation": "Sold fake tickets",
-            # what the form proposes for the statement of reasons (the Transparency Database requires it)
-            "facts": "Forty reports", "content_type": "CONTENT_TYPE_TEXT", "content_date": "2024-05-01"}
+    form = {
+        "csrf_token": csrf(console, "/console"),
+        "confirm": "yes",
+        "subject": "facebook/carol",
+        "kind": "suspension",
+        "duration": "P30D",
+        "scope": "facebook",
+        "policy": "Fraud",
+        "ground": "incompatible_content",
+        "category": REASON["category"],
+        "explanation": "Sold fake tickets",
+        # what the form proposes for the statement of reasons (the Transparency Database requires it)
+        "facts": "Forty reports",
+        "content_type": "CONTENT_TYPE_TEXT",
+        "content_date": "2024-05-01",
+    }
     answer = console.post("/console/sanctions", data=form, follow_redirects=False)
     assert answer.status_code == 303 and answer.headers["location"].startswith("/console/accounts/facebook/carol")
     page = console.get(answer.headers["location"]).text
@@ -202,9 +248,17 @@ def test_bad_input_gets_a_4xx_page_and_changes_nothing(
     console: TestClient, db: Database, change: dict[str, str]
 ) -> None:
     sign_in(console, "moderator@meta.example")
-    form = {"csrf_token": csrf(console, "/console"), "confirm": "yes", "subject": "facebook/dave", "kind": "warning",
-            "policy": "p", "ground": "incompatible_content", "category": REASON["category"], "explanation": "e",
-            **change}
+    form = {
+        "csrf_token": csrf(console, "/console"),
+        "confirm": "yes",
+        "subject": "facebook/dave",
+        "kind": "warning",
+        "policy": "p",
+        "ground": "incompatible_content",
+        "category": REASON["category"],
+        "explanation": "e",
+        **change,
+    }
     answer = console.post("/console/sanctions", data=form)
     assert 400 <= answer.status_code < 500 and answer.headers["content-type"].startswith("text/html")
     assert count(db, tables.sanctions) == 0
@@ -236,23 +290,44 @@ def test_a_review_opened_assessed_and_decided_through_the_console(
 ) -> None:
     sanction = impose(db, clock, "facebook/frank")
     sign_in(console, "moderator@meta.example")
-    opened = console.post(f"/console/sanctions/{sanction}/reviews", follow_redirects=False, data={
-        "csrf_token": csrf(console, "/console"), "confirm": "yes", "panel": "Reviewer", "reason": "Has it receded?"})
+    opened = console.post(
+        f"/console/sanctions/{sanction}/reviews",
+        follow_redirects=False,
+        data={
+            "csrf_token": csrf(console, "/console"),
+            "confirm": "yes",
+            "panel": "Reviewer",
+            "reason": "Has it receded?",
+        },
+    )
     assert opened.status_code == 303
     review = opened.headers["location"].split("/")[-1].split("?")[0]
     assert 'id="assess-action"' not in console.get(f"/console/reviews/{review}").text  # not on the panel
     sign_in(console, "reviewer@meta.example")
     page = console.get(f"/console/reviews/{review}").text
     assert 'id="assess-action"' in page
-    filed = console.post(f"/console/reviews/{review}/assessments", follow_redirects=False, data={
-        "csrf_token": csrf(console, "/console"), "confirm": "yes", "risk": "low", "factors": "election_period",
-        "rationale": "Quiet since"})
+    filed = console.post(
+        f"/console/reviews/{review}/assessments",
+        follow_redirects=False,
+        data={
+            "csrf_token": csrf(console, "/console"),
+            "confirm": "yes",
+            "risk": "low",
+            "factors": "election_period",
+            "rationale": "Quiet since",
+        },
+    )
     assert filed.status_code == 303
-    again = console.post(f"/console/reviews/{review}/assessments", data={
-        "csrf_token": csrf(console, "/console"), "confirm": "yes", "risk": "low", "rationale": "twice"})
+    again = console.post(
+        f"/console/reviews/{review}/assessments",
+        data={"csrf_token": csrf(console, "/console"), "confirm": "yes", "risk": "low", "rationale": "twice"},
+    )
     assert again.status_code == 409  # once per reviewer
-    decided = console.post(f"/console/reviews/{review}/decision", follow_redirects=False, data={
-        "csrf_token": csrf(console, "/console"), "confirm": "yes", "outcome": "lift", "rationale": "Receded"})
+    decided = console.post(
+        f"/console/reviews/{review}/decision",
+        follow_redirects=False,
+        data={"csrf_token": csrf(console, "/console"), "confirm": "yes", "outcome": "lift", "rationale": "Receded"},
+    )
     assert decided.status_code == 303
     assert "Sanction lifted" in console.get(f"/console/sanctions/{sanction}").text
     assert count(db, tables.events, tables.events.c.type == "review.decided") == 1
@@ -264,8 +339,13 @@ def test_the_amnesty_wizard_refuses_a_wrongly_typed_count(console: TestClient, d
     sign_in(console, "moderator@meta.example")
     preview = console.get("/console/amnesties/preview?platforms=facebook&reason=Clean+slate")
     assert preview.status_code == 200 and 'data-confirm-count="2"' in preview.text
-    form = {"csrf_token": csrf(console, "/console"), "confirm": "yes", "platforms": "facebook",
-            "reason": "Clean slate", "typed_count": "3"}
+    form = {
+        "csrf_token": csrf(console, "/console"),
+        "confirm": "yes",
+        "platforms": "facebook",
+        "reason": "Clean slate",
+        "typed_count": "3",
+    }
     assert console.post("/console/amnesties", data=form).status_code == 409
     assert count(db, tables.events, tables.events.c.type == "amnesty.started") == 0
     assert console.get("/console/amnesties/preview?platforms=facebook").status_code == 400  # no reason
@@ -287,14 +367,28 @@ def test_the_account_page_offers_lift_and_returns_to_the_account(
     sign_in(console, "moderator@meta.example")
     page = console.get("/console/accounts/facebook/judy").text
     assert 'id="s1-lift-action"' in page and f'action="/console/sanctions/{sanction}/lift"' in page
-    lifted = console.post(f"/console/sanctions/{sanction}/lift", follow_redirects=False, data={
-        "csrf_token": csrf(console, "/console"), "confirm": "yes", "reason": "Appeal granted",
-        "back": "/console/accounts/facebook/judy"})
+    lifted = console.post(
+        f"/console/sanctions/{sanction}/lift",
+        follow_redirects=False,
+        data={
+            "csrf_token": csrf(console, "/console"),
+            "confirm": "yes",
+            "reason": "Appeal granted",
+            "back": "/console/accounts/facebook/judy",
+        },
+    )
     assert lifted.headers["location"] == "/console/accounts/facebook/judy?done=lifted"
     assert "Appeal granted" in console.get(lifted.headers["location"]).text
-    elsewhere = console.post(f"/console/sanctions/{impose(db, clock, 'facebook/judy')}/lift", follow_redirects=False,
-                             data={"csrf_token": csrf(console, "/console"), "confirm": "yes", "reason": "r",
-                                   "back": "https://evil.example/"})
+    elsewhere = console.post(
+        f"/console/sanctions/{impose(db, clock, 'facebook/judy')}/lift",
+        follow_redirects=False,
+        data={
+            "csrf_token": csrf(console, "/console"),
+            "confirm": "yes",
+            "reason": "r",
+            "back": "https://evil.example/",
+        },
+    )
     assert elsewhere.headers["location"].startswith("/console/sanctions/")
 
 
@@ -308,8 +402,14 @@ def test_the_appeal_queue_and_the_dashboard_show_the_appeals_open_at_the_instant
         sanction = impose(db, clock, f"facebook/{name}")
         clock.now = start + timedelta(days=day)
         filed[name] = appeals.file_appeal(
-            db, sanction_id=sanction, kind="complaint", filed_by={"relation": "subject", "name": "Ivan"},
-            statement=f"the {name} complaint", channel="api", caller=person, now=clock.now,
+            db,
+            sanction_id=sanction,
+            kind="complaint",
+            filed_by={"relation": "subject", "name": "Ivan"},
+            statement=f"the {name} complaint",
+            channel="api",
+            caller=person,
+            now=clock.now,
         )["id"]
     clock.now = start + timedelta(days=5)
     appeals.decide_appeal(db, filed["first"], outcome="denied", rationale="r", reply="no", caller=person, now=clock.now)
@@ -349,8 +449,10 @@ def test_an_admin_disables_a_member_from_the_members_page_and_their_session_ends
     refused = [
         console.post(f"/console/members/{target}/disable", data={"csrf_token": token}),  # no confirmation
         console.post(f"/console/members/{me}/disable", data={"csrf_token": token, "confirm": "yes"}),  # oneself
-        console.post(f"/console/members/{ids['moderator@x.example']}/disable",  # another operator's
-                     data={"csrf_token": token, "confirm": "yes"}),
+        console.post(
+            f"/console/members/{ids['moderator@x.example']}/disable",  # another operator's
+            data={"csrf_token": token, "confirm": "yes"},
+        ),
         console.post(f"/console/members/{target}/disable", data={"confirm": "yes"}),  # no CSRF token
     ]
     assert [r.status_code for r in refused] == [400, 400, 404, 403]
@@ -373,8 +475,10 @@ def test_an_admin_disables_a_member_from_the_members_page_and_their_session_ends
     refused = [
         console.post(f"/console/members/{target}/enable", data={"csrf_token": token}),  # no confirmation
         console.post(f"/console/members/{target}/enable", data={"confirm": "yes"}),  # no CSRF token
-        console.post(f"/console/members/{ids['moderator@x.example']}/enable",  # another operator's
-                     data={"csrf_token": token, "confirm": "yes"}),
+        console.post(
+            f"/console/members/{ids['moderator@x.example']}/enable",  # another operator's
+            data={"csrf_token": token, "confirm": "yes"},
+        ),
         console.post(f"/console/members/{me}/enable", data={"csrf_token": token, "confirm": "yes"}),  # not disabled
     ]
     assert [r.status_code for r in refused] == [400, 403, 404, 409]
@@ -424,19 +528,32 @@ def test_a_member_changes_their_password_in_the_console_and_their_other_sessions
     assert count(db, tables.events, tables.events.c.type == "member.password_changed") == 1
     assert sign_in(TestClient(console.app), "moderator@meta.example").status_code == 401  # the old password
     assert sign_in(TestClient(console.app), "moderator@meta.example", new).status_code == 303
-    french = console.post("/console/password?lang=fr", data={
-        "current_password": "faux", "new_password": new, "repeat_password": new, "csrf_token": token})
+    french = console.post(
+        "/console/password?lang=fr",
+        data={"current_password": "faux", "new_password": new, "repeat_password": new, "csrf_token": token},
+    )
     assert french.status_code == 400 and "Ce n’est pas votre mot de passe actuel." in french.text
 
 
 def test_a_term_that_ended_with_its_review_due_offers_only_to_open_it(
     console: TestClient, db: Database, clock: Clock
 ) -> None:
-    command = sanctions.ImposeSanction(subject=AccountRef.parse("facebook/jane"), kind="suspension", reason=REASON,
-                                       starts_at=clock.now - timedelta(days=30), duration="P7D", review_after="P7D")
+    command = sanctions.ImposeSanction(
+        subject=AccountRef.parse("facebook/jane"),
+        kind="suspension",
+        reason=REASON,
+        starts_at=clock.now - timedelta(days=30),
+        duration="P7D",
+        review_after="P7D",
+    )
     ended = str(sanctions.impose_sanction(db, command, actor="test", now=clock.now)["id"])
-    plain = sanctions.ImposeSanction(subject=AccountRef.parse("facebook/kurt"), kind="suspension", reason=REASON,
-                                     starts_at=clock.now - timedelta(days=30), duration="P7D")
+    plain = sanctions.ImposeSanction(
+        subject=AccountRef.parse("facebook/kurt"),
+        kind="suspension",
+        reason=REASON,
+        starts_at=clock.now - timedelta(days=30),
+        duration="P7D",
+    )
     expired = str(sanctions.impose_sanction(db, plain, actor="test", now=clock.now)["id"])
     sign_in(console, "moderator@meta.example")
     queue = console.get("/console/queues/reviews").text
@@ -444,7 +561,10 @@ def test_a_term_that_ended_with_its_review_due_offers_only_to_open_it(
     page = console.get(f"/console/sanctions/{ended}").text
     assert 'id="review-action"' in page and 'id="lift-action"' not in page and 'id="amend-action"' not in page
     assert 'id="review-action"' not in console.get(f"/console/sanctions/{expired}").text
-    opened = console.post(f"/console/sanctions/{ended}/reviews", follow_redirects=False, data={
-        "csrf_token": csrf(console, "/console"), "confirm": "yes", "panel": "Reviewer", "reason": "End of term"})
+    opened = console.post(
+        f"/console/sanctions/{ended}/reviews",
+        follow_redirects=False,
+        data={"csrf_token": csrf(console, "/console"), "confirm": "yes", "panel": "Reviewer", "reason": "End of term"},
+    )
     assert opened.status_code == 303
     assert ended not in console.get("/console/queues/reviews").text

@@ -27,20 +27,39 @@ def reviewer(world: World, name: str, operator: str = "meta") -> dict[str, str]:
 def test_a_review_from_due_to_decided(world: World) -> None:
     w = world
     moderator = w.headers["moderator"]
-    created = w.client.post("/v1/sanctions", headers=moderator, json={
-        "subject": {"platform": "facebook", "account": "DonaldTrump"}, "scope": ["facebook", "instagram"],
-        "kind": "suspension", "starts_at": "2024-01-01T00:00:00Z", "review_at": "2024-05-01T00:00:00Z",
-        "reason": reason(),
-    }).json()
+    created = w.client.post(
+        "/v1/sanctions",
+        headers=moderator,
+        json={
+            "subject": {"platform": "facebook", "account": "DonaldTrump"},
+            "scope": ["facebook", "instagram"],
+            "kind": "suspension",
+            "starts_at": "2024-01-01T00:00:00Z",
+            "review_at": "2024-05-01T00:00:00Z",
+            "reason": reason(),
+        },
+    ).json()
     due = w.client.get("/v1/reviews", params={"state": "due"}, headers=w.headers["auditor"]).json()
     assert [(r["sanction"], r["state"], r["id"]) for r in due["items"]] == [(created["id"], "due", None)]
-    assert w.client.get("/v1/reviews", params={"state": "due", "at": "2024-04-30T00:00:00Z"},
-                        headers=moderator).json()["items"] == []
+    assert (
+        w.client.get("/v1/reviews", params={"state": "due", "at": "2024-04-30T00:00:00Z"}, headers=moderator).json()[
+            "items"
+        ]
+        == []
+    )
     first, second = reviewer(w, "expert-1"), reviewer(w, "expert-2")
-    problem(w.client.post(f"/v1/sanctions/{created['id']}/reviews", headers=first,
-                          json={"panel": ["expert-1"], "reason": "r"}), 403, "forbidden")
-    opened = w.client.post(f"/v1/sanctions/{created['id']}/reviews", headers=moderator,
-                           json={"panel": ["expert-1", "expert-2", "expert-3"], "reason": "Has the risk receded?"})
+    problem(
+        w.client.post(
+            f"/v1/sanctions/{created['id']}/reviews", headers=first, json={"panel": ["expert-1"], "reason": "r"}
+        ),
+        403,
+        "forbidden",
+    )
+    opened = w.client.post(
+        f"/v1/sanctions/{created['id']}/reviews",
+        headers=moderator,
+        json={"panel": ["expert-1", "expert-2", "expert-3"], "reason": "Has the risk receded?"},
+    )
     assert opened.status_code == 201, opened.text
     review = opened.json()
     assert (review["state"], review["quorum"], review["due_at"]) == ("open", 2, "2024-05-01T00:00:00Z")
@@ -50,8 +69,11 @@ def test_a_review_from_due_to_decided(world: World) -> None:
     problem(w.client.post(f"{path}/assessments", headers=first, json=assess), 409, "conflict")
     problem(w.client.post(f"{path}/assessments", headers=w.headers["reviewer"], json=assess), 403, "forbidden")
     problem(w.client.post(f"{path}/assessments", headers=w.headers["platform"], json=assess), 403, "forbidden")
-    lift = {"outcome": "lift", "rationale": "The risk has receded.", "probation": {"duration": "P1Y",
-            "ladder": {"by_severity": {"low": {"kind": "suspension", "duration": "P1M"}}}}}
+    lift = {
+        "outcome": "lift",
+        "rationale": "The risk has receded.",
+        "probation": {"duration": "P1Y", "ladder": {"by_severity": {"low": {"kind": "suspension", "duration": "P1M"}}}},
+    }
     detail = problem(w.client.post(f"{path}/decision", headers=moderator, json=lift), 409, "conflict")
     assert "needs 2 assessments" in detail
     assert w.client.post(f"{path}/assessments", headers=second, json=dict(assess, risk="moderate")).status_code == 201
@@ -73,7 +95,10 @@ def test_appeals_filed_by_a_platform_decided_by_a_person(world: World) -> None:
     w = world
     sanction = w.sanction("meta", duration="P1Y")
     body = {
-        "sanction": sanction["id"], "kind": "complaint", "channel": "web", "statement": "I did nothing wrong.",
+        "sanction": sanction["id"],
+        "kind": "complaint",
+        "channel": "web",
+        "statement": "I did nothing wrong.",
         "filed_by": {"name": "Jane Roe", "email": "jane@example.com", "relation": "subject"},
     }
     filed = w.client.post("/v1/appeals", headers=w.headers["platform"], json=body)
@@ -105,27 +130,51 @@ def test_appeals_filed_by_a_platform_decided_by_a_person(world: World) -> None:
 def test_an_appeal_that_cannot_be_filed_is_422_with_the_reason(world: World) -> None:
     w = world
     old = w.sanction("meta", starts_at="2023-01-01T00:00:00Z", duration="P1Y")
-    body = {"sanction": old["id"], "kind": "complaint", "channel": "email", "statement": "s",
-            "filed_by": {"name": "Someone"}}
+    body = {
+        "sanction": old["id"],
+        "kind": "complaint",
+        "channel": "email",
+        "statement": "s",
+        "filed_by": {"name": "Someone"},
+    }
     detail = problem(w.client.post("/v1/appeals", headers=w.headers["moderator"], json=body), 422, "validation")
     assert "closed at 2023-07-01T00:00:00Z" in detail
-    detail = problem(w.client.post("/v1/appeals", headers=w.headers["moderator"],
-                                   json=dict(body, kind="reinstatement")), 422, "validation")
+    detail = problem(
+        w.client.post("/v1/appeals", headers=w.headers["moderator"], json=dict(body, kind="reinstatement")),
+        422,
+        "validation",
+    )
     assert "active" in detail
-    problem(w.client.post("/v1/appeals", headers=w.headers["moderator"],
-                          json=dict(body, received_at="2024-01-15T00:00:00Z", kind="letter")), 422, "validation")
+    problem(
+        w.client.post(
+            "/v1/appeals",
+            headers=w.headers["moderator"],
+            json=dict(body, received_at="2024-01-15T00:00:00Z", kind="letter"),
+        ),
+        422,
+        "validation",
+    )
     other = w.sanction("x")
-    problem(w.client.post("/v1/appeals", headers=w.headers["moderator"], json=dict(body, sanction=other["id"])),
-            404, "not-found")
+    problem(
+        w.client.post("/v1/appeals", headers=w.headers["moderator"], json=dict(body, sanction=other["id"])),
+        404,
+        "not-found",
+    )
 
 
 def test_violations_through_the_ladder_with_a_repeat_answered_not_recorded(world: World) -> None:
     w = world
-    catalogue.create_platform(w.db, id="threads", operator="meta", name="Threads", policy="meta",
-                              actor="setup", now=w.clock())
+    catalogue.create_platform(
+        w.db, id="threads", operator="meta", name="Threads", policy="meta", actor="setup", now=w.clock()
+    )
     report = {
-        "id": "th-1", "platform": "threads", "account": "zuck", "policy": "Spam", "severity": "low",
-        "category": "STATEMENT_CATEGORY_SCAMS_AND_FRAUD", "occurred_at": "2024-05-01T00:00:00Z",
+        "id": "th-1",
+        "platform": "threads",
+        "account": "zuck",
+        "policy": "Spam",
+        "severity": "low",
+        "category": "STATEMENT_CATEGORY_SCAMS_AND_FRAUD",
+        "occurred_at": "2024-05-01T00:00:00Z",
     }
     first = w.client.post("/v1/violations", headers=w.headers["platform"], json=report)
     assert first.status_code == 201, first.text
@@ -139,10 +188,16 @@ def test_violations_through_the_ladder_with_a_repeat_answered_not_recorded(world
     standing = w.client.get("/v1/platforms/threads/accounts/zuck/standing", headers=w.headers["platform"]).json()
     assert (standing["strikes"], standing["status"], standing["probation"]) == (2, "good", None)
     problem(w.client.post("/v1/violations", headers=w.headers["reviewer"], json=report), 403, "forbidden")
-    problem(w.client.post("/v1/violations", headers=w.headers["x-moderator"], json=dict(report, id="th-3")),
-            404, "not-found")
-    problem(w.client.post("/v1/violations", headers=w.headers["platform"], json=dict(report, severity="dire")),
-            422, "validation")
+    problem(
+        w.client.post("/v1/violations", headers=w.headers["x-moderator"], json=dict(report, id="th-3")),
+        404,
+        "not-found",
+    )
+    problem(
+        w.client.post("/v1/violations", headers=w.headers["platform"], json=dict(report, severity="dire")),
+        422,
+        "validation",
+    )
 
 
 def test_appeals_read_as_they_stood_at_an_instant(world: World) -> None:
@@ -150,7 +205,10 @@ def test_appeals_read_as_they_stood_at_an_instant(world: World) -> None:
     # In force since midnight: the letter below arrived after it (never before the decision, M11).
     sanction = w.sanction("meta", duration="P1Y", starts_at="2024-06-01T00:00:00Z")
     body = {
-        "sanction": sanction["id"], "kind": "complaint", "channel": "letter", "statement": "Wrong account.",
+        "sanction": sanction["id"],
+        "kind": "complaint",
+        "channel": "letter",
+        "statement": "Wrong account.",
         "filed_by": {"name": "Jane Roe", "email": "jane@example.com", "relation": "subject"},
         "received_at": "2024-06-01T08:00:00Z",
     }
@@ -194,11 +252,18 @@ def test_reviews_read_as_they_stood_at_an_instant(world: World) -> None:
     review = w.client.post(path, headers=moderator, json={"panel": ["expert-1"], "reason": "ad hoc"}).json()
     w.clock.advance(timedelta(days=1))  # 2024-06-02T12:00
     assess = {"risk": "high", "factors": [], "rationale": "Still at it."}
-    assert w.client.post(f"/v1/reviews/{review['id']}/assessments", headers=reviewer(w, "expert-1"),
-                         json=assess).status_code == 201
+    assert (
+        w.client.post(
+            f"/v1/reviews/{review['id']}/assessments", headers=reviewer(w, "expert-1"), json=assess
+        ).status_code
+        == 201
+    )
     w.clock.advance(timedelta(days=1))  # 2024-06-03T12:00
-    decided = w.client.post(f"/v1/reviews/{review['id']}/decision", headers=moderator,
-                            json={"outcome": "uphold", "rationale": "The risk remains."})
+    decided = w.client.post(
+        f"/v1/reviews/{review['id']}/decision",
+        headers=moderator,
+        json={"outcome": "uphold", "rationale": "The risk remains."},
+    )
     assert decided.status_code == 200, decided.text
 
     def shown(at: str | None) -> dict[str, Any]:

@@ -83,8 +83,9 @@ def ticker() -> Ticker:
 @pytest.fixture
 def client(db: Database, clock: Clock, ticker: Ticker) -> Iterator[TestClient]:
     catalogue.create_operator(db, id="meta", name="Meta Platforms", actor=SETUP, now=clock())
-    catalogue.create_platform(db, id="facebook", operator="meta", name="Facebook", policy="meta", actor=SETUP,
-                              now=clock())
+    catalogue.create_platform(
+        db, id="facebook", operator="meta", name="Facebook", policy="meta", actor=SETUP, now=clock()
+    )
     app = create_app(db, clock=clock)
     app.state.public_limits = PublicLimits.default(clock=ticker)
     with TestClient(app) as test_client:
@@ -112,8 +113,13 @@ def csrf(client: TestClient, path: str = "/appeal") -> str:
 
 def answers(sanction: str, code: str, **overrides: str) -> dict[str, str]:
     data = {
-        "sanction": sanction, "code": code, "kind": "complaint", "name": NAME, "email": EMAIL,
-        "relation": "representative", "statement": "The decision was wrong: the posts were satire.",
+        "sanction": sanction,
+        "code": code,
+        "kind": "complaint",
+        "name": NAME,
+        "email": EMAIL,
+        "relation": "representative",
+        "statement": "The decision was wrong: the posts were satire.",
         "meeting_requested": "yes",
     }
     data.update(overrides)
@@ -152,8 +158,15 @@ def test_the_statement_link_prefills_the_reference_and_every_input_has_a_label(c
     assert "Your e-mail address will not be published" in page.text
     ids = {str(a["id"]) for a in page.inputs()}
     assert ids == {
-        "appeal-sanction", "appeal-code", "appeal-kind-complaint", "appeal-kind-reinstatement", "appeal-name",
-        "appeal-email", "appeal-relation-subject", "appeal-relation-representative", "appeal-statement",
+        "appeal-sanction",
+        "appeal-code",
+        "appeal-kind-complaint",
+        "appeal-kind-reinstatement",
+        "appeal-name",
+        "appeal-email",
+        "appeal-relation-subject",
+        "appeal-relation-representative",
+        "appeal-statement",
         "appeal-meeting",
     }
     assert ids <= page.labels
@@ -187,7 +200,11 @@ def test_a_valid_appeal_is_filed_on_the_web_channel_and_confirmed_with_its_refer
         appeal = conn.execute(select(tables.appeals).where(tables.appeals.c.id == reference.group(1))).one()
         requester = conn.execute(select(tables.appeal_requesters)).one()
     assert (appeal.sanction_id, appeal.kind, appeal.channel, appeal.relation, appeal.meeting_requested) == (
-        sanction["id"], "complaint", "web", "representative", True,
+        sanction["id"],
+        "complaint",
+        "web",
+        "representative",
+        True,
     )
     assert (requester.appeal_id, requester.name, requester.email) == (appeal.id, NAME, EMAIL)
 
@@ -203,7 +220,10 @@ def test_a_reinstatement_request_by_the_subject_without_a_meeting(
     with db.read() as conn:
         appeal = conn.execute(select(tables.appeals)).one()
     assert (appeal.kind, appeal.relation, appeal.meeting_requested, appeal.deadline_at) == (
-        "reinstatement", "subject", False, None,
+        "reinstatement",
+        "subject",
+        False,
+        None,
     )
 
 
@@ -218,8 +238,13 @@ def test_an_empty_form_lists_every_error_at_the_top_and_beside_its_field_and_rec
     assert summary["role"] == "alert" and summary["tabindex"] == "-1" and "autofocus" in summary
     links, invalid = summary_and_field_errors(page)
     assert links == [
-        "#appeal-sanction", "#appeal-code", "#appeal-kind-complaint", "#appeal-statement", "#appeal-name",
-        "#appeal-email", "#appeal-relation-subject",
+        "#appeal-sanction",
+        "#appeal-code",
+        "#appeal-kind-complaint",
+        "#appeal-statement",
+        "#appeal-name",
+        "#appeal-email",
+        "#appeal-relation-subject",
     ]
     for field in ("sanction", "code", "name", "email", "statement"):
         assert f"appeal-{field}-error" in str(invalid[f"appeal-{field}"])
@@ -235,8 +260,7 @@ def test_what_was_typed_is_kept_and_a_bad_email_or_overlong_text_is_named(
 ) -> None:
     sanction = suspend(db, clock, "kept")
     before = event_count(db)
-    data = answers(sanction["id"], "ABCDE-FGHIJ", email="not-an-address", statement="x" * 20_001,
-                   name="N" * 201)
+    data = answers(sanction["id"], "ABCDE-FGHIJ", email="not-an-address", statement="x" * 20_001, name="N" * 201)
     answer = send(client, data)
     assert answer.status_code == 422
     page = Page(answer.text)
@@ -377,13 +401,20 @@ def test_the_email_appears_in_no_answer_event_log_line_or_page_but_a_moderators(
     assert filed[0]["actor"] == "public appeal form" and filed[0]["data"]["channel"] == "web"
 
     headers = {
-        role: bearer(tokens.create_token(db, name=f"t-{role.value}", role=role.value, operator="meta", actor=SETUP,
-                                         now=clock())["token"])
+        role: bearer(
+            tokens.create_token(db, name=f"t-{role.value}", role=role.value, operator="meta", actor=SETUP, now=clock())[
+                "token"
+            ]
+        )
         for role in (Role.REVIEWER, Role.AUDITOR, Role.PLATFORM, Role.MODERATOR)
     }
     for role in (Role.REVIEWER, Role.AUDITOR, Role.PLATFORM):
-        for path in ("/v1/appeals", f"/v1/appeals/{appeal_id}", "/v1/events?limit=1000",
-                     f"/v1/sanctions/{sanction['id']}"):
+        for path in (
+            "/v1/appeals",
+            f"/v1/appeals/{appeal_id}",
+            "/v1/events?limit=1000",
+            f"/v1/sanctions/{sanction['id']}",
+        ):
             seen = client.get(path, headers=headers[role])
             assert seen.status_code in (200, 403), (role, path, seen.text)
             assert EMAIL not in seen.text and NAME not in seen.text, (role, path)
@@ -401,15 +432,34 @@ def test_in_the_console_only_a_moderators_appeal_page_shows_the_email(
     answer = send(client, answers(sanction["id"], code_of(db, sanction["id"])))
     appeal_id = re.search(r'id="appeal-reference">(apl_[0-9A-Z]+)<', answer.text).group(1)  # type: ignore[union-attr]
     password = "a long enough password"
-    pages = (f"/console/appeals/{appeal_id}", "/console/queues/appeals", f"/console/sanctions/{sanction['id']}",
-             "/console/accounts/facebook/console", "/console/audit", "/console")
+    pages = (
+        f"/console/appeals/{appeal_id}",
+        "/console/queues/appeals",
+        f"/console/sanctions/{sanction['id']}",
+        "/console/accounts/facebook/console",
+        "/console/audit",
+        "/console",
+    )
     for role in ("moderator", "reviewer", "auditor"):
-        members.create_member(db, email=f"{role}@meta.example", name=f"A {role}", role=role, operator="meta",
-                              password=password, actor=SETUP, now=clock())
+        members.create_member(
+            db,
+            email=f"{role}@meta.example",
+            name=f"A {role}",
+            role=role,
+            operator="meta",
+            password=password,
+            actor=SETUP,
+            now=clock(),
+        )
         desk = TestClient(client.app)
-        signed = desk.post("/console/sign-in", data={
-            "email": f"{role}@meta.example", "password": password, "csrf_token": csrf(desk, "/console/sign-in"),
-        })
+        signed = desk.post(
+            "/console/sign-in",
+            data={
+                "email": f"{role}@meta.example",
+                "password": password,
+                "csrf_token": csrf(desk, "/console/sign-in"),
+            },
+        )
         assert signed.status_code == 200 and signed.url.path == "/console", signed.text
         for path in pages:
             seen = desk.get(path)

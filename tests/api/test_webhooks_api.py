@@ -46,8 +46,9 @@ def test_tenancy_and_roles(world: World) -> None:
     for role in ("moderator", "platform"):
         assert world.client.post("/v1/webhooks", json=HOOK, headers=world.headers[role]).status_code == 403
     assert world.client.post("/v1/webhooks", json=HOOK, headers=world.headers["instance-admin"]).status_code == 422
-    by_instance = world.client.post("/v1/webhooks", json={**HOOK, "operator": "x"},
-                                    headers=world.headers["instance-admin"])
+    by_instance = world.client.post(
+        "/v1/webhooks", json={**HOOK, "operator": "x"}, headers=world.headers["instance-admin"]
+    )
     assert by_instance.status_code == 201 and by_instance.json()["operator"] == "x"
 
 

@@ -29,7 +29,6 @@ class LiveServer:
         return f"{self.url}/console{path}"
 
 
-
 def screenshot(page: Page, name: str) -> bytes:
     """The whole page as a PNG. With ``REPRIEVE_SCREENSHOTS=1`` (``make screenshots``) it is saved
     as ``docs/console/<name>.png``, the pictures the docs show; a plain test run leaves the

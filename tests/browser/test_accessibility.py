@@ -65,7 +65,8 @@ def violations(page: Page) -> list[str]:
     found: list[dict[str, Any]] = page.evaluate(RUN_AXE)
     return [
         f"{page.url}: [{v['impact']}] {v['id']} ({v['help']}) at {', '.join(v['nodes'])}"
-        for v in found if v["impact"] in BLOCKING
+        for v in found
+        if v["impact"] in BLOCKING
     ]
 
 
@@ -74,9 +75,15 @@ def suspended_account(server: LiveServer, **term: Any) -> tuple[str, str]:
     term = term or {"duration": "P1Y"}
     account = f"a11y_{secrets.token_hex(4)}"
     command = ImposeSanction(
-        subject=AccountRef("facebook", account), kind="suspension", **term,
-        reason={"ground": "incompatible_content", "category": "STATEMENT_CATEGORY_SCAMS_AND_FRAUD",
-                "policy": "Fraud", "explanation": "Sold counterfeit tickets"},
+        subject=AccountRef("facebook", account),
+        kind="suspension",
+        **term,
+        reason={
+            "ground": "incompatible_content",
+            "category": "STATEMENT_CATEGORY_SCAMS_AND_FRAUD",
+            "policy": "Fraud",
+            "explanation": "Sold counterfeit tickets",
+        },
     )
     sanction = impose_sanction(server.db, command, actor="browser-test", now=datetime.now(UTC))
     with server.db.read() as conn:
@@ -112,12 +119,14 @@ def test_the_public_form_its_errors_confirmation_and_429_page(axe_page: Page, li
     submit(page, "#appeal-reference")
     problems += violations(page)
     # A complaint whose window has closed: imposed 400 days ago, the six months are over.
-    old, old_code = suspended_account(
-        live_server, starts_at=datetime.now(UTC) - timedelta(days=400), duration="P5Y"
-    )
+    old, old_code = suspended_account(live_server, starts_at=datetime.now(UTC) - timedelta(days=400), duration="P5Y")
     page.goto(f"{live_server.url}/appeal?sanction={old}&lang=fr")
-    for selector, value in (("#appeal-code", old_code), ("#appeal-statement", "La décision était erronée."),
-                            ("#appeal-name", "Jo Public"), ("#appeal-email", "jo@example.org")):
+    for selector, value in (
+        ("#appeal-code", old_code),
+        ("#appeal-statement", "La décision était erronée."),
+        ("#appeal-name", "Jo Public"),
+        ("#appeal-email", "jo@example.org"),
+    ):
         page.fill(selector, value)
     page.check("#appeal-kind-complaint")
     page.check("#appeal-relation-subject")
@@ -149,13 +158,22 @@ def test_every_console_page_a_moderator_reaches(axe_page: Page, live_server: Liv
     origin = urlsplit(live_server.url)
     # Links from the dashboard, and what only a GET form leads to: a page as it stood at an
     # instant, and the amnesty wizard's preview (a dry run, which changes nothing).
-    queue = [live_server.console(path) for path in (
-        "", "/queues/reviews", "/queues/appeals", "/sanctions", "/amnesties",
-        "?at=2022-06-01T00:00", "/accounts/facebook/DonaldTrump?at=2022-06-01T00:00",
-        "/amnesties/preview?kinds=suspension&reason=Accessibility+check",
-        # the search box's results, and the amnesty filters refused (shown again with their errors)
-        "/accounts?q=DonaldTrump", "/amnesties/preview?kinds=suspension&started_before=soon&reason=Check",
-    )]
+    queue = [
+        live_server.console(path)
+        for path in (
+            "",
+            "/queues/reviews",
+            "/queues/appeals",
+            "/sanctions",
+            "/amnesties",
+            "?at=2022-06-01T00:00",
+            "/accounts/facebook/DonaldTrump?at=2022-06-01T00:00",
+            "/amnesties/preview?kinds=suspension&reason=Accessibility+check",
+            # the search box's results, and the amnesty filters refused (shown again with their errors)
+            "/accounts?q=DonaldTrump",
+            "/amnesties/preview?kinds=suspension&started_before=soon&reason=Check",
+        )
+    ]
     seen_urls: set[str] = set()
     shapes: Counter[str] = Counter()
     checked: list[str] = []
@@ -187,9 +205,7 @@ def test_every_console_page_a_moderator_reaches(axe_page: Page, live_server: Liv
     assert not problems, "\n".join(problems)
 
 
-def test_the_console_forms_refused_with_their_errors_beside_the_fields(
-    axe_page: Page, live_server: LiveServer
-) -> None:
+def test_the_console_forms_refused_with_their_errors_beside_the_fields(axe_page: Page, live_server: LiveServer) -> None:
     """The impose form and a sanction's amend form, refused: each shown again as typed, with the
     error summary and the errors beside the fields."""
     page = axe_page
@@ -227,14 +243,22 @@ def test_the_audit_page_the_french_pages_and_the_404_page_an_auditor_reads(
     problems: list[str] = []
     with live_server.db.read() as conn:
         sanctions, reviews, appeals = tables.sanctions.c, tables.reviews.c, tables.appeals.c
-        sanction = conn.execute(select(sanctions.id).where(
-            sanctions.subject_platform == "facebook", sanctions.subject_account == "DonaldTrump")).scalar_one()
+        sanction = conn.execute(
+            select(sanctions.id).where(
+                sanctions.subject_platform == "facebook", sanctions.subject_account == "DonaldTrump"
+            )
+        ).scalar_one()
         review = conn.execute(select(reviews.id).where(reviews.sanction_id == sanction)).scalar_one()
         appeal = conn.execute(select(appeals.id).where(appeals.sanction_id == sanction)).scalar_one()
     for path in (
-        "/audit", "/audit?lang=fr&type=sanction.&subject=facebook/DonaldTrump&order=oldest",
-        "?lang=fr", f"/sanctions/{sanction}?lang=fr", f"/reviews/{review}?lang=fr", f"/appeals/{appeal}?lang=fr",
-        "/accounts/facebook/DonaldTrump?lang=fr", "/no-such-page?lang=fr",
+        "/audit",
+        "/audit?lang=fr&type=sanction.&subject=facebook/DonaldTrump&order=oldest",
+        "?lang=fr",
+        f"/sanctions/{sanction}?lang=fr",
+        f"/reviews/{review}?lang=fr",
+        f"/appeals/{appeal}?lang=fr",
+        "/accounts/facebook/DonaldTrump?lang=fr",
+        "/no-such-page?lang=fr",
     ):
         page.goto(live_server.console(path))
         if "/audit" in path:
@@ -262,8 +286,16 @@ def test_an_admin_disables_and_enables_a_member_on_an_accessible_members_page(
 ) -> None:
     page = axe_page
     email = f"leaver-{secrets.token_hex(4)}@meta.example"
-    members.create_member(live_server.db, email=email, name="Lee Leaver", role="reviewer", operator="meta",
-                          password=DEMO_PASSWORD, actor="test", now=datetime.now(UTC))
+    members.create_member(
+        live_server.db,
+        email=email,
+        name="Lee Leaver",
+        role="reviewer",
+        operator="meta",
+        password=DEMO_PASSWORD,
+        actor="test",
+        now=datetime.now(UTC),
+    )
     sign_in(page, live_server, "admin@meta.example")
     page.click("nav.main-nav a[href='/console/members']")
     page.wait_for_url(re.compile(r"/console/members$"))
@@ -291,8 +323,16 @@ def test_an_admin_disables_and_enables_a_member_on_an_accessible_members_page(
 def test_a_member_changes_their_password_on_an_accessible_page(axe_page: Page, live_server: LiveServer) -> None:
     page = axe_page
     email = f"changer-{secrets.token_hex(4)}@meta.example"
-    members.create_member(live_server.db, email=email, name="Cy Changer", role="auditor", operator="meta",
-                          password=DEMO_PASSWORD, actor="test", now=datetime.now(UTC))
+    members.create_member(
+        live_server.db,
+        email=email,
+        name="Cy Changer",
+        role="auditor",
+        operator="meta",
+        password=DEMO_PASSWORD,
+        actor="test",
+        now=datetime.now(UTC),
+    )
     sign_in(page, live_server, email)
     page.click("header a[href='/console/password']")
     page.wait_for_url(re.compile(r"/console/password$"))

@@ -43,7 +43,8 @@ class Watched:
         found: list[dict[str, Any]] = self.page.evaluate(RUN_AXE)
         return [
             f"{self.page.url}: [{v['impact']}] {v['id']} ({v['help']}) at {', '.join(v['nodes'])}"
-            for v in found if v["impact"] in BLOCKING
+            for v in found
+            if v["impact"] in BLOCKING
         ]
 
 
@@ -76,17 +77,17 @@ def test_docs_render_offline_under_the_strict_policy(watched: Watched, live_serv
     assert not watched.errors, watched.errors  # a CSP refusal is reported as a console error
     # An operation opens, with its example body, without leaving the page's origin either.
     page.locator("#operations-checks-run_checks_v1_checks_post .opblock-summary").click()
-    page.locator("#operations-checks-run_checks_v1_checks_post .body-param__example, "
-                 "#operations-checks-run_checks_v1_checks_post .microlight").first.wait_for()
+    page.locator(
+        "#operations-checks-run_checks_v1_checks_post .body-param__example, "
+        "#operations-checks-run_checks_v1_checks_post .microlight"
+    ).first.wait_for()
     assert all(urlsplit(url).netloc == origin for url in watched.requests)
     assert not watched.errors, watched.errors
     found = watched.violations()
     assert found == [], "\n".join(found)
 
 
-def test_the_landing_page_links_everything_in_english_and_french(
-    watched: Watched, live_server: LiveServer
-) -> None:
+def test_the_landing_page_links_everything_in_english_and_french(watched: Watched, live_server: LiveServer) -> None:
     page = watched.page
     links = {"/console", "/appeal", "/docs", "/openapi.json", "/healthz", "/readyz"}
     answer = page.goto(f"{live_server.url}/")

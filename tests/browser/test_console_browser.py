@@ -21,8 +21,10 @@ if TYPE_CHECKING:
     from playwright.sync_api import Page
 
 REASON: dict[str, Any] = {
-    "ground": "incompatible_content", "category": "STATEMENT_CATEGORY_SCAMS_AND_FRAUD",
-    "policy": "Fraud and Deception", "explanation": "Sold counterfeit tickets",
+    "ground": "incompatible_content",
+    "category": "STATEMENT_CATEGORY_SCAMS_AND_FRAUD",
+    "policy": "Fraud and Deception",
+    "explanation": "Sold counterfeit tickets",
 }
 
 
@@ -33,16 +35,33 @@ def seeded(live_server: LiveServer) -> tuple[str, str]:
     now = datetime.now(UTC)
     ids = {}
     for days, kind in ((45, "complaint"), (12, "complaint"), (2, "reinstatement")):
-        sanction = sanctions.impose_sanction(live_server.db, sanctions.ImposeSanction(
-            subject=AccountRef("facebook", f"queue-{days}"), kind="suspension", reason=REASON,
-            starts_at=now - timedelta(days=60), review_at=now - timedelta(days=days),
-        ), actor="browser-test", now=now)
-        ids[days] = (sanction["id"], appeals.file_appeal(
-            live_server.db, sanction_id=sanction["id"], kind=kind, channel="email", meeting_requested=days == 2,
-            filed_by={"name": "Queue Tester", "email": "queue@example.org", "relation": "subject"},
-            statement="The tickets were genuine.", received_at=(now - timedelta(days=days)).isoformat(),
-            caller=Caller("browser-test"), now=now,
-        )["id"])
+        sanction = sanctions.impose_sanction(
+            live_server.db,
+            sanctions.ImposeSanction(
+                subject=AccountRef("facebook", f"queue-{days}"),
+                kind="suspension",
+                reason=REASON,
+                starts_at=now - timedelta(days=60),
+                review_at=now - timedelta(days=days),
+            ),
+            actor="browser-test",
+            now=now,
+        )
+        ids[days] = (
+            sanction["id"],
+            appeals.file_appeal(
+                live_server.db,
+                sanction_id=sanction["id"],
+                kind=kind,
+                channel="email",
+                meeting_requested=days == 2,
+                filed_by={"name": "Queue Tester", "email": "queue@example.org", "relation": "subject"},
+                statement="The tickets were genuine.",
+                received_at=(now - timedelta(days=days)).isoformat(),
+                caller=Caller("browser-test"),
+                now=now,
+            )["id"],
+        )
     return ids[12]
 
 
@@ -115,8 +134,12 @@ def test_impose_a_sanction_and_see_it_in_the_account_timeline(page: Page, live_s
     assert "Sold counterfeit concert tickets" in page.inner_text(".statement-of-reasons")
     screenshot(page, "sanction")
     with live_server.db.read() as conn:
-        actors = conn.execute(select(tables.events.c.actor).where(tables.events.c.type == "sanction.imposed")
-                              .order_by(tables.events.c.seq.desc()).limit(1)).scalar_one()
+        actors = conn.execute(
+            select(tables.events.c.actor)
+            .where(tables.events.c.type == "sanction.imposed")
+            .order_by(tables.events.c.seq.desc())
+            .limit(1)
+        ).scalar_one()
     assert actors.startswith("Mia Moderator (mem_")
 
 
@@ -150,24 +173,28 @@ def test_a_post_without_csrf_token_and_a_forbidden_role_are_refused(
 ) -> None:
     due, _appeal = seeded
     sign_in(page, live_server, "moderator@meta.example")
-    refused = page.request.post(live_server.console(f"/sanctions/{due}/lift"),
-                                form={"reason": "no token", "confirm": "yes"})
+    refused = page.request.post(
+        live_server.console(f"/sanctions/{due}/lift"), form={"reason": "no token", "confirm": "yes"}
+    )
     assert refused.status == 403
     sign_in(page, live_server, "auditor@meta.example")
     page.goto(live_server.console(f"/sanctions/{due}"))
     assert page.locator("#lift-action").count() == 0  # no action offered to an auditor
     token = page.get_attribute("form.sign-out input[name=csrf_token]", "value")
     assert token
-    forbidden = page.request.post(live_server.console(f"/sanctions/{due}/lift"),
-                                  form={"reason": "auditor", "confirm": "yes", "csrf_token": token})
+    forbidden = page.request.post(
+        live_server.console(f"/sanctions/{due}/lift"), form={"reason": "auditor", "confirm": "yes", "csrf_token": token}
+    )
     assert forbidden.status == 403
     page.goto(live_server.console("/amnesties/preview?reason=x"))
     assert "may not do this" in page.inner_text("main")
     screenshot(page, "forbidden")
     with live_server.db.read() as conn:
-        lifts = conn.execute(select(func.count()).select_from(tables.events)
-                             .where(tables.events.c.type == "sanction.lifted",
-                                    tables.events.c.data.contains(due))).scalar_one()
+        lifts = conn.execute(
+            select(func.count())
+            .select_from(tables.events)
+            .where(tables.events.c.type == "sanction.lifted", tables.events.c.data.contains(due))
+        ).scalar_one()
     assert lifts == 0
 
 

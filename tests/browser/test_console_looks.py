@@ -20,18 +20,28 @@ if TYPE_CHECKING:
 PHONE = {"width": 390, "height": 844}
 #: The pages a moderator and an auditor read most, in both languages.
 MAIN_PAGES = (
-    "", "/sanctions", "/queues/reviews", "/queues/appeals", "/amnesties",
-    "/accounts/facebook/DonaldTrump", "/accounts/facebook/DonaldTrump?at=2022-06-01T00:00",
-    "/sanctions/{sanction}", "/reviews/{review}", "/appeals/{appeal}",
+    "",
+    "/sanctions",
+    "/queues/reviews",
+    "/queues/appeals",
+    "/amnesties",
+    "/accounts/facebook/DonaldTrump",
+    "/accounts/facebook/DonaldTrump?at=2022-06-01T00:00",
+    "/sanctions/{sanction}",
+    "/reviews/{review}",
+    "/appeals/{appeal}",
 )
 
 
 def story(server: LiveServer) -> dict[str, str]:
     """The ids of the demo's story: Trump's Facebook suspension, its review and the appeal."""
     with server.db.read() as conn:
-        sanction = conn.execute(select(tables.sanctions.c.id).where(
-            tables.sanctions.c.subject_platform == "facebook", tables.sanctions.c.subject_account == "DonaldTrump",
-        )).scalar_one()
+        sanction = conn.execute(
+            select(tables.sanctions.c.id).where(
+                tables.sanctions.c.subject_platform == "facebook",
+                tables.sanctions.c.subject_account == "DonaldTrump",
+            )
+        ).scalar_one()
         review = conn.execute(select(tables.reviews.c.id).where(tables.reviews.c.sanction_id == sanction)).scalar_one()
         appeal = conn.execute(select(tables.appeals.c.id).where(tables.appeals.c.sanction_id == sanction)).scalar_one()
     return {"sanction": sanction, "review": review, "appeal": appeal}
@@ -39,10 +49,27 @@ def story(server: LiveServer) -> dict[str, str]:
 
 #: The values the catalogue gives words for (``partially_granted``, ``ongoing_violence``...): none
 #: may reach a page as it is, nor a Transparency Database constant.
-VALUE_FAMILIES = ("factor", "appeal_outcome", "review_outcome", "appeal_state", "review_state", "appeal_kind",
-                  "ground", "source", "automated", "relation", "amnesty_state", "kind", "state", "status")
-RAW_VALUES = {key.split(".", 1)[1] for key in catalog("en")
-              if key.split(".", 1)[0] in VALUE_FAMILIES and "_" in key.split(".", 1)[1]}
+VALUE_FAMILIES = (
+    "factor",
+    "appeal_outcome",
+    "review_outcome",
+    "appeal_state",
+    "review_state",
+    "appeal_kind",
+    "ground",
+    "source",
+    "automated",
+    "relation",
+    "amnesty_state",
+    "kind",
+    "state",
+    "status",
+)
+RAW_VALUES = {
+    key.split(".", 1)[1]
+    for key in catalog("en")
+    if key.split(".", 1)[0] in VALUE_FAMILIES and "_" in key.split(".", 1)[1]
+}
 RAW = re.compile(
     r"STATEMENT_CATEGORY_|KEYWORD_|CONTENT_TYPE_|DECISION_GROUND_|\b(" + "|".join(sorted(RAW_VALUES)) + r")\b"
 )
@@ -146,8 +173,10 @@ def test_no_page_is_wider_than_a_phone_nor_shows_a_raw_constant(browser: Browser
 def test_timeline_links_say_what_they_point_to_and_who_filed(auditor: Page, live_server: LiveServer) -> None:
     page, ids = auditor, story(live_server)
     page.goto(live_server.console(f"/sanctions/{ids['sanction']}?lang=en"))
-    links = {a.get_attribute("href").split("?")[0]: a.inner_text()  # type: ignore[union-attr]
-             for a in page.locator("#timeline a").all()}
+    links = {
+        a.get_attribute("href").split("?")[0]: a.inner_text()  # type: ignore[union-attr]
+        for a in page.locator("#timeline a").all()
+    }
     assert links[f"/console/appeals/{ids['appeal']}"] == f"appeal {ids['appeal']} (reinstatement request)"
     assert links[f"/console/reviews/{ids['review']}"] == f"review {ids['review']}"
     timeline = page.inner_text("#timeline")

@@ -32,8 +32,9 @@ EMAIL = "avocate@cabinet.example"
 def suspended_account(server: LiveServer) -> tuple[str, str]:
     """A fresh suspension on facebook, imposed now, and its appeal code as the statement prints it."""
     account = f"appellant_{secrets.token_hex(4)}"
-    command = ImposeSanction(subject=AccountRef("facebook", account), kind="suspension", reason=dict(REASON),
-                             duration="P1Y")
+    command = ImposeSanction(
+        subject=AccountRef("facebook", account), kind="suspension", reason=dict(REASON), duration="P1Y"
+    )
     sanction = impose_sanction(server.db, command, actor="browser-test", now=datetime.now(UTC))
     with server.db.read() as conn:
         code = appeal_codes.printed(appeal_codes.code_for(conn, sanction["id"]))
@@ -86,7 +87,11 @@ def test_file_an_appeal_in_french_and_decide_it_in_the_console(page: Page, live_
     with live_server.db.read() as conn:
         appeal = conn.execute(select(tables.appeals).where(tables.appeals.c.id == reference)).one()
     assert (appeal.sanction_id, appeal.kind, appeal.channel, appeal.relation, appeal.meeting_requested) == (
-        sanction, "reinstatement", "web", "representative", True,
+        sanction,
+        "reinstatement",
+        "web",
+        "representative",
+        True,
     )
 
     # A moderator of the operator finds it in the console's queue and decides it, with a reply.

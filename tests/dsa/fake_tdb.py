@@ -56,7 +56,7 @@ def _handler(fake: FakeDatabase) -> type[BaseHTTPRequestHandler]:
             prefix = "/api/v1/statement/existing-puid/"
             if not self._authorised() or not self.path.startswith(prefix):
                 return
-            puid = self.path[len(prefix):]
+            puid = self.path[len(prefix) :]
             if puid in fake.stored:
                 self._answer(302, {"message": "statement of reason found", "puid": puid})
             else:

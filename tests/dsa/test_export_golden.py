@@ -37,9 +37,16 @@ def test_json_export_equals_the_hand_written_statements(db: Database, meta: str,
 
 
 def test_hand_written_statements_pass_the_validator() -> None:
-    for statement in json.loads(with_puids((GOLDEN / "statements.json").read_text(), {
-        "suspension": "a", "termination": "b", "restriction": "c",
-    })).values():
+    for statement in json.loads(
+        with_puids(
+            (GOLDEN / "statements.json").read_text(),
+            {
+                "suspension": "a",
+                "termination": "b",
+                "restriction": "c",
+            },
+        )
+    ).values():
         assert problems(statement) == []
 
 
@@ -58,9 +65,9 @@ def test_csv_export_equals_the_hand_written_daily_dump(db: Database, meta: str, 
 
 def test_the_period_selects_by_application_date(db: Database, meta: str, now: datetime) -> None:
     ids = impose_golden(db, now)
-    exported = "".join(transparency.export_json(
-        db, operator="meta", within=transparency.period("2024-05-01", "2024-06-01T08:30:00Z")
-    ))
+    exported = "".join(
+        transparency.export_json(db, operator="meta", within=transparency.period("2024-05-01", "2024-06-01T08:30:00Z"))
+    )
     assert [s["puid"] for s in json.loads(exported)["statements"]] == [ids["termination"]]
 
 
@@ -111,21 +118,41 @@ def test_an_amendment_that_changes_the_restriction_is_a_decision_of_its_own(
     from reprieve.store import queries
 
     reason = json.loads((GOLDEN / "sanctions.json").read_text())["suspension"]["reason"]
-    sid = impose("facebook/amended", "suspension", reason=reason, starts_at="2024-03-01T00:00:00Z",
-                 ends_at="2024-03-31T00:00:00Z")["id"]
-    extended = sanctions.amend_sanction(db, sid, reason="Repeated during the suspension.",
-                                        ends_at="2024-05-01T00:00:00Z", effective_at="2024-03-10T09:00:00Z",
-                                        actor="t", now=now)
-    sanctions.amend_sanction(db, sid, reason="Review date only.", review_at="2024-04-20T00:00:00Z",
-                             effective_at="2024-03-20T00:00:00Z", actor="t", now=now)
-    sanctions.lift_sanction(db, sid, reason="Early release.", effective_at="2024-04-15T00:00:00Z", actor="t",
-                            now=now)
+    sid = impose(
+        "facebook/amended",
+        "suspension",
+        reason=reason,
+        starts_at="2024-03-01T00:00:00Z",
+        ends_at="2024-03-31T00:00:00Z",
+    )["id"]
+    extended = sanctions.amend_sanction(
+        db,
+        sid,
+        reason="Repeated during the suspension.",
+        ends_at="2024-05-01T00:00:00Z",
+        effective_at="2024-03-10T09:00:00Z",
+        actor="t",
+        now=now,
+    )
+    sanctions.amend_sanction(
+        db,
+        sid,
+        reason="Review date only.",
+        review_at="2024-04-20T00:00:00Z",
+        effective_at="2024-03-20T00:00:00Z",
+        actor="t",
+        now=now,
+    )
+    sanctions.lift_sanction(db, sid, reason="Early release.", effective_at="2024-04-15T00:00:00Z", actor="t", now=now)
     del extended
     with db.read() as conn:
         sanction = queries.load_sanction(conn, sid)
     assert sanction is not None
-    seq = next(c.seq for c in sanction.changes if c.type.value == "amended" and c.ends_at is not None
-               and c.ends_at.day == 1 and c.ends_at.month == 5)
+    seq = next(
+        c.seq
+        for c in sanction.changes
+        if c.type.value == "amended" and c.ends_at is not None and c.ends_at.day == 1 and c.ends_at.month == 5
+    )
 
     def exported(start: str | None, end: str | None) -> list[dict[str, Any]]:
         text = "".join(transparency.export_json(db, operator="meta", within=transparency.period(start, end)))
@@ -133,7 +160,8 @@ def test_an_amendment_that_changes_the_restriction_is_a_decision_of_its_own(
 
     everything = exported(None, None)
     assert [(s["application_date"], s["end_date_account_restriction"]) for s in everything] == [
-        ("2024-03-01", "2024-03-31"), ("2024-03-10", "2024-05-01"),  # the review-only amendment and the lift: none
+        ("2024-03-01", "2024-03-31"),
+        ("2024-03-10", "2024-05-01"),  # the review-only amendment and the lift: none
     ]
     assert everything[0]["puid"] == sid and everything[1]["puid"] == f"{sid}-{seq}"
     # A period holds the decisions applied in it: the amendment of 10 March, not the creation.

@@ -14,17 +14,28 @@ from reprieve.services import appeal_codes, sanctions, transparency
 from reprieve.store.db import Database
 
 REASON = {
-    "ground": "illegal_content", "category": "STATEMENT_CATEGORY_RISK_FOR_PUBLIC_SECURITY",
-    "legal_ground": "Article 421-2-5 of the French Criminal Code", "policy": "Dangerous organisations",
-    "explanation": "Praise of an attack while it was ongoing.", "facts": "Three posts of 6 January 2021.",
-    "territorial_scope": ["FR", "BE"], "content_type": ["CONTENT_TYPE_TEXT"], "content_date": "2024-05-30",
+    "ground": "illegal_content",
+    "category": "STATEMENT_CATEGORY_RISK_FOR_PUBLIC_SECURITY",
+    "legal_ground": "Article 421-2-5 of the French Criminal Code",
+    "policy": "Dangerous organisations",
+    "explanation": "Praise of an attack while it was ongoing.",
+    "facts": "Three posts of 6 January 2021.",
+    "territorial_scope": ["FR", "BE"],
+    "content_type": ["CONTENT_TYPE_TEXT"],
+    "content_date": "2024-05-30",
 }
 
 
 @pytest.fixture
 def suspension(impose: Callable[..., dict[str, Any]], meta: str) -> dict[str, Any]:
-    return impose("facebook/sor-subject", "suspension", scope=["facebook", "instagram"], reason=dict(REASON),
-                  ends_at="2024-07-01T12:00:00Z", automated={"detection": True, "decision": "partially"})
+    return impose(
+        "facebook/sor-subject",
+        "suspension",
+        scope=["facebook", "instagram"],
+        reason=dict(REASON),
+        ends_at="2024-07-01T12:00:00Z",
+        automated={"detection": True, "decision": "partially"},
+    )
 
 
 def test_english_statement_says_what_why_and_how_to_contest(
@@ -36,7 +47,9 @@ def test_english_statement_says_what_why_and_how_to_contest(
     assert [p["name"] for p in s["scope"]] == ["Facebook", "Instagram"]
     assert s["territorial_scope"]["countries"] == ["BE", "FR"]
     assert s["duration"] == {
-        "starts_at": "2024-06-01T12:00:00Z", "ends_at": "2024-07-01T12:00:00Z", "lifted_at": None,
+        "starts_at": "2024-06-01T12:00:00Z",
+        "ends_at": "2024-07-01T12:00:00Z",
+        "lifted_at": None,
         "text": "from 1 June 2024 until 1 July 2024.",
     }
     assert s["facts"] == REASON["facts"]
@@ -64,8 +77,13 @@ def test_french_statement(db: Database, suspension: dict[str, Any], now: datetim
 def test_html_page_escapes_and_needs_no_javascript(
     db: Database, impose: Callable[..., dict[str, Any]], meta: str, now: datetime
 ) -> None:
-    sanction = impose("facebook/html-subject", "restriction", denies=["post"], duration="P7D",
-                      reason=dict(REASON, facts="<script>alert(1)</script> & more"))
+    sanction = impose(
+        "facebook/html-subject",
+        "restriction",
+        denies=["post"],
+        duration="P7D",
+        reason=dict(REASON, facts="<script>alert(1)</script> & more"),
+    )
     html = pages.render_statement(transparency.statement_of_reasons(db, sanction["id"], lang="fr", now=now))
     assert '<html lang="fr">' in html and "<script>" not in html and "&lt;script&gt;" in html
     assert "Code de recours" in html and f"/appeal?sanction={sanction['id']}" in html
@@ -105,8 +123,9 @@ def test_once_the_window_closed_the_statement_says_so(
 def test_a_lift_scheduled_later_is_announced_and_the_complaint_stays_open(
     db: Database, suspension: dict[str, Any], now: datetime
 ) -> None:
-    sanctions.lift_sanction(db, suspension["id"], reason="Early release.", effective_at="2024-06-15T00:00:00Z",
-                            actor="t", now=now)
+    sanctions.lift_sanction(
+        db, suspension["id"], reason="Early release.", effective_at="2024-06-15T00:00:00Z", actor="t", now=now
+    )
     s = transparency.statement_of_reasons(db, suspension["id"], lang="fr", now=now)
     assert s["duration"]["text"].endswith("Cette décision sera levée le 15 juin 2024.")
     assert s["redress"]["internal_complaint"]["deadline"] == "2024-12-01T12:00:00Z"

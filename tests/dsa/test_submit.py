@@ -24,17 +24,25 @@ ALL_TIME = transparency.period(None, None)
 
 def reason(i: int) -> dict[str, Any]:
     return {
-        "ground": "incompatible_content", "category": "STATEMENT_CATEGORY_SCAMS_AND_FRAUD",
-        "policy": "Spam and fake engagement", "explanation": "Automated fake engagement.",
-        "facts": f"Case {i}: 30 fake likes an hour.", "content_type": ["CONTENT_TYPE_TEXT"],
+        "ground": "incompatible_content",
+        "category": "STATEMENT_CATEGORY_SCAMS_AND_FRAUD",
+        "policy": "Spam and fake engagement",
+        "explanation": "Automated fake engagement.",
+        "facts": f"Case {i}: 30 fake likes an hour.",
+        "content_type": ["CONTENT_TYPE_TEXT"],
         "content_date": "2024-05-01",
     }
 
 
 def seed(db: Database, now: datetime, count: int) -> list[str]:
     commands = (
-        ImposeSanction(subject=AccountRef("facebook", f"spammer{i}"), kind="suspension", reason=reason(i),
-                       starts_at="2024-05-02T00:00:00Z", duration="P7D")
+        ImposeSanction(
+            subject=AccountRef("facebook", f"spammer{i}"),
+            kind="suspension",
+            reason=reason(i),
+            starts_at="2024-05-02T00:00:00Z",
+            duration="P7D",
+        )
         for i in range(count)
     )
     import_sanctions(db, commands, actor="dsa-tests", now=now)
@@ -57,8 +65,9 @@ class Sleeps:
 
 
 def client(base: str, sleep: Sleeps | None = None, transport: Transport = urllib_transport) -> Client:
-    return Client(base, TOKEN, transport=transport, sleep=sleep or Sleeps(),
-                  clock=lambda: datetime(2024, 6, 1, tzinfo=UTC))
+    return Client(
+        base, TOKEN, transport=transport, sleep=sleep or Sleeps(), clock=lambda: datetime(2024, 6, 1, tzinfo=UTC)
+    )
 
 
 def states(db: Database) -> dict[str, str]:
@@ -118,8 +127,9 @@ def test_puids_the_database_already_holds_are_accepted_not_sent_again(
 class CrashAfterSending:
     """Sends the POST, then dies before the answer is recorded (a crash between send and record)."""
 
-    def __call__(self, method: str, url: str, headers: Mapping[str, str], body: bytes | None,
-                 timeout: float) -> Response:
+    def __call__(
+        self, method: str, url: str, headers: Mapping[str, str], body: bytes | None, timeout: float
+    ) -> Response:
         answer = urllib_transport(method, url, headers, body, timeout)
         if method == "POST":
             raise KeyboardInterrupt("the process died")
@@ -132,16 +142,18 @@ def test_a_crash_between_send_and_record_sends_nothing_twice(
     fake, base = tdb
     ids = seed(db, now, 3)
     with pytest.raises(KeyboardInterrupt):
-        transparency.submit_statements(db, client(base, transport=CrashAfterSending()), operator="meta",
-                                       within=ALL_TIME)
+        transparency.submit_statements(
+            db, client(base, transport=CrashAfterSending()), operator="meta", within=ALL_TIME
+        )
     assert set(states(db).values()) == {"sending"} and sorted(fake.stored) == ids
     # Right after, the rows may belong to a run still going: nothing is sent.
     busy = transparency.submit_statements(db, client(base), operator="meta", within=ALL_TIME)
     assert busy.error is not None and "another submission" in busy.error and busy.batches == 0
     # Once they are older than a submission can last, the next run settles them with the database.
     later = datetime.now(UTC) + transparency.IN_FLIGHT + timedelta(seconds=1)
-    report = transparency.submit_statements(db, client(base), operator="meta", within=ALL_TIME,
-                                            wall_clock=lambda: later)
+    report = transparency.submit_statements(
+        db, client(base), operator="meta", within=ALL_TIME, wall_clock=lambda: later
+    )
     assert report.already_there == 3 and report.batches == 0 and report.error is None
     assert [fake.posted(i) for i in ids] == [1, 1, 1]
     assert set(states(db).values()) == {"accepted"}
@@ -154,16 +166,14 @@ def test_a_request_without_answer_is_checked_before_anything_is_sent_again(
     ids = seed(db, now, 3)
     calls = {"n": 0}
 
-    def lost_answer(method: str, url: str, headers: Mapping[str, str], body: bytes | None,
-                    timeout: float) -> Response:
+    def lost_answer(method: str, url: str, headers: Mapping[str, str], body: bytes | None, timeout: float) -> Response:
         answer = urllib_transport(method, url, headers, body, timeout)
         calls["n"] += 1
         if method == "POST" and calls["n"] == 1:
             raise TimeoutError("read timed out")
         return answer
 
-    report = transparency.submit_statements(db, client(base, transport=lost_answer), operator="meta",
-                                            within=ALL_TIME)
+    report = transparency.submit_statements(db, client(base, transport=lost_answer), operator="meta", within=ALL_TIME)
     assert report.accepted == 3 and report.error is None
     assert [fake.posted(i) for i in ids] == [1, 1, 1]
 
@@ -173,8 +183,7 @@ def test_a_refused_token_stops_the_run_and_records_nothing(
 ) -> None:
     fake, base = tdb
     seed(db, now, 2)
-    report = transparency.submit_statements(db, Client(base, "wrong", sleep=Sleeps()), operator="meta",
-                                            within=ALL_TIME)
+    report = transparency.submit_statements(db, Client(base, "wrong", sleep=Sleeps()), operator="meta", within=ALL_TIME)
     assert report.error == "HTTP 4xx" and report.status == 401  # a class and a status, never the body
     assert states(db) == {} and fake.stored == {}
 
@@ -187,8 +196,7 @@ def test_two_submissions_at_once_never_send_a_puid_twice(
     ids = seed(db, now, 3)
     inner: dict[str, Any] = {}
 
-    def meanwhile(method: str, url: str, headers: Mapping[str, str], body: bytes | None,
-                  timeout: float) -> Response:
+    def meanwhile(method: str, url: str, headers: Mapping[str, str], body: bytes | None, timeout: float) -> Response:
         if method == "POST" and "report" not in inner:  # the first run, as it POSTs: a second run starts
             inner["report"] = transparency.submit_statements(db, client(base), operator="meta", within=ALL_TIME)
         return urllib_transport(method, url, headers, body, timeout)

@@ -67,21 +67,26 @@ def test_export_streams_csv_in_the_daily_dump_layout_and_json(
     assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(answer.text)))
     assert list(rows[0]) == list(tdb.CSV_COLUMNS)
-    assert sorted(r["platform_uid"] for r in rows) == sorted(golden[k] for k in ("suspension", "termination",
-                                                                                   "restriction"))
-    data = api.get("/v1/transparency/statements", params={"from": "2024-05-01", "to": "2024-06-01"},
-                   headers=auditor).json()
+    assert sorted(r["platform_uid"] for r in rows) == sorted(
+        golden[k] for k in ("suspension", "termination", "restriction")
+    )
+    data = api.get(
+        "/v1/transparency/statements", params={"from": "2024-05-01", "to": "2024-06-01"}, headers=auditor
+    ).json()
     assert [s["puid"] for s in data["statements"]] == [golden["termination"]]
     # Another operator's token sees its own (empty) export, never Meta's.
     assert api.get("/v1/transparency/statements", headers=bearer(db, now, "auditor", "x")).json()["statements"] == []
 
 
-@pytest.mark.parametrize(("params", "field"), [
-    ({"from": "yesterday"}, "from"),
-    ({"from": "2024-06-01", "to": "2024-05-01"}, "to"),
-    ({"format": "xml"}, None),
-    ({"operator": "x"}, None),
-])
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"from": "yesterday"}, "from"),
+        ({"from": "2024-06-01", "to": "2024-05-01"}, "to"),
+        ({"format": "xml"}, None),
+        ({"operator": "x"}, None),
+    ],
+)
 def test_export_refusals(
     api: TestClient, db: Database, now: datetime, params: dict[str, str], field: str | None
 ) -> None:
@@ -115,8 +120,9 @@ def test_submission_through_the_api(api: TestClient, db: Database, now: datetime
         api.app.state.tdb = TdbSettings(base, {"REPRIEVE_TDB_TOKEN_META": TOKEN})  # type: ignore[attr-defined]
         refused = api.post("/v1/transparency/submissions", json={}, headers=bearer(db, now, "auditor"))
         assert refused.status_code == 403
-        bad = api.post("/v1/transparency/submissions", json={"endpoint": base, "token": TOKEN},
-                       headers=bearer(db, now, "admin"))
+        bad = api.post(
+            "/v1/transparency/submissions", json={"endpoint": base, "token": TOKEN}, headers=bearer(db, now, "admin")
+        )
         assert bad.status_code == 422 and bad.headers["content-type"] == PROBLEM
         requested = api.post("/v1/transparency/submissions", json={}, headers=bearer(db, now, "moderator"))
         assert requested.status_code == 202, requested.text

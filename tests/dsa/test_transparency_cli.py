@@ -29,7 +29,11 @@ def run(capsys: pytest.CaptureFixture[str], url: str, *args: str) -> tuple[int, 
 
 
 def test_statement_export_report_and_submit(
-    db: Database, database_url: str, meta: str, now: datetime, capsys: pytest.CaptureFixture[str],
+    db: Database,
+    database_url: str,
+    meta: str,
+    now: datetime,
+    capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     ids = impose_golden(db, now)
@@ -44,8 +48,20 @@ def test_statement_export_report_and_submit(
     assert code == 0 and list(next(csv.reader(io.StringIO(out)))) == list(tdb.CSV_COLUMNS)
     assert len(out.strip().split("\r\n")) == 4 and "left out 1 warnings and 0 invalid" in err
 
-    code, out, _ = run(capsys, database_url, "transparency", "report", "--operator", "meta", "--from", "2024-01-01",
-                       "--to", "2025-01-01", "--format", "csv")
+    code, out, _ = run(
+        capsys,
+        database_url,
+        "transparency",
+        "report",
+        "--operator",
+        "meta",
+        "--from",
+        "2024-01-01",
+        "--to",
+        "2025-01-01",
+        "--format",
+        "csv",
+    )
     assert code == 0 and "sanctions,total,4" in out
 
     with fake_database() as (fake, base):
@@ -60,22 +76,38 @@ def test_statement_export_report_and_submit(
         assert json.loads(out)["progress"]["skipped"] == 3 and len(fake.posts) == 1
         code, out, _ = run(capsys, database_url, "transparency", "status", "--operator", "meta")
         assert code == 0 and json.loads(out)["states"] == {"accepted": 3} and len(json.loads(out)["runs"]) == 2
-        code, out, _ = run(capsys, database_url, "transparency", "status", "--operator", "meta", "--run",
-                           done["id"])
+        code, out, _ = run(capsys, database_url, "transparency", "status", "--operator", "meta", "--run", done["id"])
         assert code == 0 and json.loads(out)["statements"] == {"accepted": 3}
 
 
-@pytest.mark.parametrize("args", [
-    ("statement", "snc_missing"),
-    ("statement", "snc_missing", "--lang", "de"),
-    ("transparency", "export", "--operator", "nobody"),
-    ("transparency", "export", "--operator", "meta", "--from", "soon"),
-    ("transparency", "report", "--operator", "meta", "--from", "2024-02-01", "--to", "2024-01-01"),
-    ("transparency", "report", "--operator", "meta", "--from", "2024-01-01", "--to", "2024-02-01", "--format", "pdf"),
-    ("transparency", "submit", "--operator", "meta"),  # off: REPRIEVE_TDB_URL is unset
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("statement", "snc_missing"),
+        ("statement", "snc_missing", "--lang", "de"),
+        ("transparency", "export", "--operator", "nobody"),
+        ("transparency", "export", "--operator", "meta", "--from", "soon"),
+        ("transparency", "report", "--operator", "meta", "--from", "2024-02-01", "--to", "2024-01-01"),
+        (
+            "transparency",
+            "report",
+            "--operator",
+            "meta",
+            "--from",
+            "2024-01-01",
+            "--to",
+            "2024-02-01",
+            "--format",
+            "pdf",
+        ),
+        ("transparency", "submit", "--operator", "meta"),  # off: REPRIEVE_TDB_URL is unset
+    ],
+)
 def test_bad_input_is_one_line_and_a_non_zero_exit(
-    database_url: str, meta: str, capsys: pytest.CaptureFixture[str], args: tuple[str, ...],
+    database_url: str,
+    meta: str,
+    capsys: pytest.CaptureFixture[str],
+    args: tuple[str, ...],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.delenv("REPRIEVE_TDB_URL", raising=False)
@@ -84,15 +116,21 @@ def test_bad_input_is_one_line_and_a_non_zero_exit(
 
 
 def test_export_to_a_file_and_bad_input_creates_none(
-    db: Database, database_url: str, meta: str, now: datetime, capsys: pytest.CaptureFixture[str],
+    db: Database,
+    database_url: str,
+    meta: str,
+    now: datetime,
+    capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
 ) -> None:
     impose_golden(db, now)
     refused = tmp_path / "refused.csv"
-    code, _, _ = run(capsys, database_url, "transparency", "export", "--operator", "meta", "--format", "xml",
-                     "-o", str(refused))
+    code, _, _ = run(
+        capsys, database_url, "transparency", "export", "--operator", "meta", "--format", "xml", "-o", str(refused)
+    )
     assert code == 1 and not refused.exists()
     written = tmp_path / "sor.json"
-    code, out, _ = run(capsys, database_url, "transparency", "export", "--operator", "meta", "--format", "json",
-                       "-o", str(written))
+    code, out, _ = run(
+        capsys, database_url, "transparency", "export", "--operator", "meta", "--format", "json", "-o", str(written)
+    )
     assert code == 0 and out == "" and len(json.loads(written.read_text())["statements"]) == 3

@@ -265,8 +265,18 @@ def test_demo_tells_the_story_and_a_second_run_changes_nothing(
 
 
 def test_a_sanction_names_the_content_it_was_about(cli: Cli) -> None:
-    created = cli.json("sanction", "create", "facebook/c", "--kind", "warning", *REASON,
-                       "--content-type", "CONTENT_TYPE_TEXT,CONTENT_TYPE_IMAGE", "--content-date", "2021-01-06")
+    created = cli.json(
+        "sanction",
+        "create",
+        "facebook/c",
+        "--kind",
+        "warning",
+        *REASON,
+        "--content-type",
+        "CONTENT_TYPE_TEXT,CONTENT_TYPE_IMAGE",
+        "--content-date",
+        "2021-01-06",
+    )
     assert created["reason"]["content_type"] == ["CONTENT_TYPE_TEXT", "CONTENT_TYPE_IMAGE"]
     assert created["reason"]["content_date"] == "2021-01-06"
     before = cli.events()

@@ -14,24 +14,66 @@ def test_an_amnesty_from_the_command_line(database_url: str, capsys: pytest.Capt
     cli.ok("operator", "create", "x", "--name", "X Corp")
     cli.ok("platform", "create", "twitter", "--operator", "x", "--name", "Twitter")
     ids = [
-        cli.json("sanction", "create", f"twitter/user{i}", "--kind", "suspension", "--duration", "P1Y",
-                 "--category", category, *REASON)["id"]
+        cli.json(
+            "sanction",
+            "create",
+            f"twitter/user{i}",
+            "--kind",
+            "suspension",
+            "--duration",
+            "P1Y",
+            "--category",
+            category,
+            *REASON,
+        )["id"]
         for i, category in enumerate(["STATEMENT_CATEGORY_SCAMS_AND_FRAUD"] * 3 + ["STATEMENT_CATEGORY_VIOLENCE"])
     ]
     events = cli.events()
-    preview = cli.json("amnesty", "create", "--operator", "x", "--kinds", "suspension,termination",
-                       "--exclude-categories", "STATEMENT_CATEGORY_VIOLENCE", "--dry-run")
+    preview = cli.json(
+        "amnesty",
+        "create",
+        "--operator",
+        "x",
+        "--kinds",
+        "suspension,termination",
+        "--exclude-categories",
+        "STATEMENT_CATEGORY_VIOLENCE",
+        "--dry-run",
+    )
     assert preview["matched"] == 3 and {s["id"] for s in preview["sample"]} == set(ids[:3])
     assert "matched: 4" in cli.ok("amnesty", "create", "--operator", "x", "--dry-run")
     assert "matched: 4" in cli.ok("amnesty", "--dry-run", "--operator", "x")  # PRODUCT.md's spelling
-    assert cli.json("amnesty", "--operator", "x", "--dry-run", "--kinds", "suspension",
-                    "--exclude-categories", "STATEMENT_CATEGORY_VIOLENCE")["matched"] == 3
+    assert (
+        cli.json(
+            "amnesty",
+            "--operator",
+            "x",
+            "--dry-run",
+            "--kinds",
+            "suspension",
+            "--exclude-categories",
+            "STATEMENT_CATEGORY_VIOLENCE",
+        )["matched"]
+        == 3
+    )
     assert "Commands" in cli.ok("amnesty", "--help")
     assert cli.events() == events
 
-    code, out, err = cli.run("amnesty", "create", "--operator", "x", "--kinds", "suspension",
-                             "--exclude-categories", "STATEMENT_CATEGORY_VIOLENCE", "--reason", "General amnesty",
-                             "--batch-size", "2", "--yes")
+    code, out, err = cli.run(
+        "amnesty",
+        "create",
+        "--operator",
+        "x",
+        "--kinds",
+        "suspension",
+        "--exclude-categories",
+        "STATEMENT_CATEGORY_VIOLENCE",
+        "--reason",
+        "General amnesty",
+        "--batch-size",
+        "2",
+        "--yes",
+    )
     assert code == 0, err
     assert "lifting [" in err and "3/3" in err  # the progress bar, on stderr
     assert "completed" in out

@@ -15,8 +15,14 @@ import pytest
 from e2e.cli_support import Cli
 from reprieve.api.observability.logs import JsonFormatter
 
-REASON = ["--category", "STATEMENT_CATEGORY_SCAMS_AND_FRAUD", "--explanation", "Sold counterfeit tickets",
-          "--policy", "Fraud and Deception"]
+REASON = [
+    "--category",
+    "STATEMENT_CATEGORY_SCAMS_AND_FRAUD",
+    "--explanation",
+    "Sold counterfeit tickets",
+    "--policy",
+    "Fraud and Deception",
+]
 
 
 @pytest.fixture
@@ -82,10 +88,20 @@ def test_bulk_commands_show_the_count_and_ask_or_need_yes(cli: Cli, monkeypatch:
 
 def test_probation_and_durations_read_as_people_write_them(cli: Cli) -> None:
     sid = cli.json("sanction", "create", "facebook/someone", "--kind", "suspension", *REASON)["id"]
-    appeal = cli.json("appeal", "file", sid, "--kind", "reinstatement", "--name", "Someone",
-                      "--statement", "Please", "--channel", "email")["id"]
-    cli.ok("appeal", "decide", appeal, "--outcome", "granted", "--rationale", "Fine", "--reply", "Back",
-           "--probation")
+    appeal = cli.json(
+        "appeal",
+        "file",
+        sid,
+        "--kind",
+        "reinstatement",
+        "--name",
+        "Someone",
+        "--statement",
+        "Please",
+        "--channel",
+        "email",
+    )["id"]
+    cli.ok("appeal", "decide", appeal, "--outcome", "granted", "--rationale", "Fine", "--reply", "Back", "--probation")
     standing = cli.json("standing", "facebook/someone")
     line = next(x for x in cli.ok("standing", "facebook/someone").splitlines() if x.startswith("probation"))
     assert f"until {standing['probation']['until'][:10]} (since {standing['probation']['since'][:10]}" in line
@@ -121,23 +137,40 @@ def test_mistakes_name_the_valid_values_and_suggest_the_near_miss(cli: Cli) -> N
     err = cli.fails(*create)
     assert err.startswith("error: --category: is required") and "STATEMENT_CATEGORY_VIOLENCE" in err
     assert "None" not in err
-    assert cli.fails("sanction", "create", "facebook/someone", "--kind", "warning", "--category",
-                     "STATEMENT_CATEGORY_VIOLENCE").startswith("error: --explanation: is required")
+    assert cli.fails(
+        "sanction", "create", "facebook/someone", "--kind", "warning", "--category", "STATEMENT_CATEGORY_VIOLENCE"
+    ).startswith("error: --explanation: is required")
     err = cli.fails(*create, "--category", "STATEMENT_CATEGORY_XYZZY")
     assert "(one of: STATEMENT_CATEGORY_ANIMAL_WELFARE, " in err
-    assert "(did you mean facebook?)" in cli.fails("sanction", "create", "facebok/someone", "--kind", "warning",
-                                                   *REASON)
-    assert "(did you mean suspension?)" in cli.fails("sanction", "create", "facebook/someone", "--kind", "suspend",
-                                                     *REASON)
-    assert "no operator 'x' (did you mean x-corp?)" in cli.fails("amnesty", "create", "--operator", "x",
-                                                                  "--dry-run")
-    assert "None" not in cli.fails("sanction", "create", "facebook/someone", "--kind", "warning", *REASON,
-                                   "--reason-json", '{"category": "STATEMENT_CATEGORY_VIOLENCE", "ground": null}')
+    assert "(did you mean facebook?)" in cli.fails(
+        "sanction", "create", "facebok/someone", "--kind", "warning", *REASON
+    )
+    assert "(did you mean suspension?)" in cli.fails(
+        "sanction", "create", "facebook/someone", "--kind", "suspend", *REASON
+    )
+    assert "no operator 'x' (did you mean x-corp?)" in cli.fails("amnesty", "create", "--operator", "x", "--dry-run")
+    assert "None" not in cli.fails(
+        "sanction",
+        "create",
+        "facebook/someone",
+        "--kind",
+        "warning",
+        *REASON,
+        "--reason-json",
+        '{"category": "STATEMENT_CATEGORY_VIOLENCE", "ground": null}',
+    )
     assert cli.events() == before
 
 
 def test_the_worker_logs_its_cycle_as_json_fields() -> None:
-    record = logging.makeLogRecord({"name": "reprieve.worker", "levelname": "INFO", "levelno": logging.INFO,
-                                    "msg": "worker cycle", "fields": {"announced": 1483, "delivered": 2}})
+    record = logging.makeLogRecord(
+        {
+            "name": "reprieve.worker",
+            "levelname": "INFO",
+            "levelno": logging.INFO,
+            "msg": "worker cycle",
+            "fields": {"announced": 1483, "delivered": 2},
+        }
+    )
     line = json.loads(JsonFormatter().format(record))
     assert line["message"] == "worker cycle" and (line["announced"], line["delivered"]) == (1483, 2)

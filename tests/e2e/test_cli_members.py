@@ -11,11 +11,23 @@ from e2e.cli_support import Cli
 PASSWORD = "correct horse battery"
 
 
-def test_member_create_at_the_command_line(database_url: str, capsys: pytest.CaptureFixture[str],
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_member_create_at_the_command_line(
+    database_url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     cli = Cli(database_url, capsys)
-    base = ("member", "create", "--email", "ann@meta.example", "--name", "Ann", "--role", "auditor",
-            "--operator", "meta", "--password-stdin")
+    base = (
+        "member",
+        "create",
+        "--email",
+        "ann@meta.example",
+        "--name",
+        "Ann",
+        "--role",
+        "auditor",
+        "--operator",
+        "meta",
+        "--password-stdin",
+    )
     monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
     assert cli.fails(*base).startswith("error: no operator 'meta'")
     cli.ok("demo", "--synthetic", "0")
@@ -29,13 +41,25 @@ def test_member_create_at_the_command_line(database_url: str, capsys: pytest.Cap
     assert "ann@meta.example" in cli.ok("member", "list", "--operator", "meta")
 
 
-def test_member_disable_at_the_command_line(database_url: str, capsys: pytest.CaptureFixture[str],
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_member_disable_at_the_command_line(
+    database_url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     cli = Cli(database_url, capsys)
     cli.ok("demo", "--synthetic", "0")
     monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
-    created = cli.json("member", "create", "--email", "leo@meta.example", "--name", "Leo", "--role", "moderator",
-                       "--operator", "meta", "--password-stdin")
+    created = cli.json(
+        "member",
+        "create",
+        "--email",
+        "leo@meta.example",
+        "--name",
+        "Leo",
+        "--role",
+        "moderator",
+        "--operator",
+        "meta",
+        "--password-stdin",
+    )
     before = cli.events()
     assert cli.fails("member", "disable", "nobody@meta.example") == "error: no member 'nobody@meta.example'\n"
     assert cli.events() == before
@@ -57,8 +81,9 @@ def test_member_disable_at_the_command_line(database_url: str, capsys: pytest.Ca
     assert listed["leo@meta.example"] is None
 
 
-def test_member_password_at_the_command_line(database_url: str, capsys: pytest.CaptureFixture[str],
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_member_password_at_the_command_line(
+    database_url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     cli = Cli(database_url, capsys)
     cli.ok("demo", "--synthetic", "0")
     before = cli.events()

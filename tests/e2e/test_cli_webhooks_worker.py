@@ -24,13 +24,33 @@ def cli(database_url: str, capsys: pytest.CaptureFixture[str]) -> Cli:
 
 
 def test_webhook_commands_and_a_worker_cycle(cli: Cli) -> None:
-    hook = cli.json("webhook", "create", "--operator", "meta", "--url", "http://127.0.0.1:9/hook",
-                    "--event-type", "sanction.imposed")
+    hook = cli.json(
+        "webhook",
+        "create",
+        "--operator",
+        "meta",
+        "--url",
+        "http://127.0.0.1:9/hook",
+        "--event-type",
+        "sanction.imposed",
+    )
     assert hook["secret"].startswith("whsec_")
     assert hook["id"] in cli.ok("webhook", "list")
-    cli.ok("sanction", "create", "facebook/alice", "--kind", "suspension", "--duration", "P30D",
-           "--category", "STATEMENT_CATEGORY_SCAMS_AND_FRAUD", "--explanation", "Counterfeit tickets",
-           "--policy", "Fraud")
+    cli.ok(
+        "sanction",
+        "create",
+        "facebook/alice",
+        "--kind",
+        "suspension",
+        "--duration",
+        "P30D",
+        "--category",
+        "STATEMENT_CATEGORY_SCAMS_AND_FRAUD",
+        "--explanation",
+        "Counterfeit tickets",
+        "--policy",
+        "Fraud",
+    )
     assert cli.json("webhook", "show", hook["id"])["deliveries"]["pending"] == 1
     report = cli.json("worker", "--once")  # port 9 refuses: the delivery is retried later
     assert report["retried"] == 1 and report["delivered"] == 0

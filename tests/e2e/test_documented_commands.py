@@ -59,8 +59,16 @@ SHELL_BLOCKS = {"sh", "bash", "shell", "console"}
 DOCUMENTED_SERVER = "http://127.0.0.1:8000"
 #: An id as the CLI prints it: a kind prefix and a ULID (``snc_01EVES70005W0PBRARG2015F16``).
 ID = re.compile(r"\b([a-z]{3})_[0-9A-HJKMNP-TV-Z]{26}\b")
-PREFIXES = {"sanction": "snc", "review": "rvw", "appeal": "apl", "amnesty": "amn", "member": "mem",
-            "webhook": "whk", "token": "tok", "identity": "idn"}
+PREFIXES = {
+    "sanction": "snc",
+    "review": "rvw",
+    "appeal": "apl",
+    "amnesty": "amn",
+    "member": "mem",
+    "webhook": "whk",
+    "token": "tok",
+    "identity": "idn",
+}
 #: Read by ``reprieve member create|password --password-stdin``.
 PASSWORD = "a documented password, long enough\n"
 
@@ -75,16 +83,25 @@ def _cli_has_yes() -> bool:
 #: Commands not run, each with why: (a pattern matched against the command as written, the reason).
 #: An entry that matches nothing fails the test, so the list stays as short as the docs need.
 NOT_RUN: list[tuple[str, str]] = [
-    (r"^make (run|serve)\b", "a server that runs until stopped; the demo it loads is this test's database, and "
-     "the server it starts is the one the curl commands here talk to (tests/e2e/test_cli_serve.py: a busy port)"),
+    (
+        r"^make (run|serve)\b",
+        "a server that runs until stopped; the demo it loads is this test's database, and "
+        "the server it starts is the one the curl commands here talk to (tests/e2e/test_cli_serve.py: a busy port)",
+    ),
     (r"^make test\b", "the whole test suite, this test included (.ci/run runs it)"),
     (r"^make browser-deps\b", "installs Debian's chromium (apt-get, as root) when it is missing"),
     (r"^(\.venv/bin/)?pytest\b", "the test suite itself"),
     (r"^(\.venv/bin/)?python3? bench/", "a benchmark: minutes and large databases (docs/benchmarks.md)"),
-    (r"^reprieve worker( --nats-url \S+)?$", "runs until stopped (Ctrl-C); `reprieve worker --once`, documented in "
-     "docs/worker.md, runs the same cycle once and is run here"),
-    (r"^reprieve transparency submit\b", "sends to the European Commission's Transparency Database "
-     "(REPRIEVE_TDB_URL): nothing leaves the machine in a test; tests/dsa/test_submit.py runs it against a fake"),
+    (
+        r"^reprieve worker( --nats-url \S+)?$",
+        "runs until stopped (Ctrl-C); `reprieve worker --once`, documented in "
+        "docs/worker.md, runs the same cycle once and is run here",
+    ),
+    (
+        r"^reprieve transparency submit\b",
+        "sends to the European Commission's Transparency Database "
+        "(REPRIEVE_TDB_URL): nothing leaves the machine in a test; tests/dsa/test_submit.py runs it against a fake",
+    ),
     # --yes arrives with the CLI change (confirmation of bulk commands); run once it is in the tree.
     (r"^reprieve amnesty (create|revert)\b.*--yes", "needs --yes, which arrives with the CLI change"),
 ]
@@ -193,10 +210,10 @@ def test_the_documents_have_commands_and_each_is_read_whole() -> None:
     texts = [c.text for c in readme]
     assert "reprieve audit verify" in texts
     create = next(c for c in readme if c.text.startswith("reprieve sanction create"))
-    assert "--explanation \"Sold counterfeit tickets\"" in create.text and "\\" not in create.text
+    assert '--explanation "Sold counterfeit tickets"' in create.text and "\\" not in create.text
     assert any(c.comment for c in readme) and all("#" not in c.text for c in readme if "'*'" not in c.text)
     assert sum(len(documented_commands(p)) for p in DOCUMENTS) > 50
-    assert _split_sequence("reprieve a <id>; reprieve b \"x; y\"") == ["reprieve a <id>", 'reprieve b "x; y"']
+    assert _split_sequence('reprieve a <id>; reprieve b "x; y"') == ["reprieve a <id>", 'reprieve b "x; y"']
     assert _comment_at("curl -H 'a #b' x  # c") == len("curl -H 'a #b' x  ")
 
 
@@ -322,8 +339,12 @@ def _run_shell(text: str, world: World, session: Session, capture: str | None = 
     if capture:  # NAME=... or export NAME=...: keep the value for the rest of the document
         script += f'\nprintf "%s" "${{{capture}}}"'
     done = subprocess.run(
-        ["bash", "-euo", "pipefail", "-c", script], cwd=world.workdir, env={**world.env, **session.env},
-        capture_output=True, text=True, timeout=120,
+        ["bash", "-euo", "pipefail", "-c", script],
+        cwd=world.workdir,
+        env={**world.env, **session.env},
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     if capture and done.returncode == 0:
         session.env[capture] = done.stdout

@@ -23,8 +23,14 @@ def history(db: Database, now: datetime) -> Callable[[int], History]:
             catalogue.create_operator(db, id=operator, name=operator.title(), actor=ACTOR, now=now)
             for platform, capabilities in platforms.items():
                 created = catalogue.create_platform(
-                    db, id=platform, operator=operator, name=platform.title(),
-                    capabilities=capabilities, policy=POLICIES.get(platform), actor=ACTOR, now=now,
+                    db,
+                    id=platform,
+                    operator=operator,
+                    name=platform.title(),
+                    capabilities=capabilities,
+                    policy=POLICIES.get(platform),
+                    actor=ACTOR,
+                    now=now,
                 )
                 h.capabilities[platform] = created["capabilities"]
                 h.operator_of[platform] = operator

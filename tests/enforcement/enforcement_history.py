@@ -94,7 +94,12 @@ class History:
         sanction = impose_sanction(
             self.db,
             ImposeSanction(
-                subject=subject, kind=kind, scope=scope, denies=denies, starts_at=starts, ends_at=ends,
+                subject=subject,
+                kind=kind,
+                scope=scope,
+                denies=denies,
+                starts_at=starts,
+                ends_at=ends,
                 reason=_reason(),
             ),
             actor=ACTOR,
@@ -115,18 +120,26 @@ class History:
             changes["denies"] = self.rng.sample(["login", "post", "message"], self.rng.randint(1, 2))
         if kind != "termination" and (not changes or self.rng.random() < 0.7):
             changes["ends_at"] = (
-                None if self.rng.random() < 0.2
-                else effective + timedelta(seconds=self.rng.randint(60, 400 * 86_400))
+                None if self.rng.random() < 0.2 else effective + timedelta(seconds=self.rng.randint(60, 400 * 86_400))
             )
         amend_sanction(
-            self.db, sanction_id, reason="amended by a test", effective_at=effective, actor=ACTOR,
-            now=self.now, **changes,  # type: ignore[arg-type]
+            self.db,
+            sanction_id,
+            reason="amended by a test",
+            effective_at=effective,
+            actor=ACTOR,
+            now=self.now,
+            **changes,  # type: ignore[arg-type]
         )
 
     def lift(self) -> None:
         lift_sanction(
-            self.db, self.rng.choice(self.sanctions), reason="lifted by a test",
-            effective_at=self.instant(-200, 200), actor=ACTOR, now=self.now,
+            self.db,
+            self.rng.choice(self.sanctions),
+            reason="lifted by a test",
+            effective_at=self.instant(-200, 200),
+            actor=ACTOR,
+            now=self.now,
         )
 
     def link(self) -> None:
@@ -143,11 +156,16 @@ class History:
         result = record_violation(
             self.db,
             RecordViolation(
-                id=f"v{self.violations}", platform=ref.platform, account=ref.account, policy="spam",
+                id=f"v{self.violations}",
+                platform=ref.platform,
+                account=ref.account,
+                policy="spam",
                 severity=self.rng.choice(("low", "moderate", "high", "severe")),
-                category="STATEMENT_CATEGORY_SCAMS_AND_FRAUD", occurred_at=self.instant(-500, 0),
+                category="STATEMENT_CATEGORY_SCAMS_AND_FRAUD",
+                occurred_at=self.instant(-500, 0),
             ),
-            caller=MODERATOR, now=self.now,
+            caller=MODERATOR,
+            now=self.now,
         )
         sanction = result.body.get("sanction")
         if sanction:
@@ -160,13 +178,24 @@ class History:
         and sometimes a probation begins."""
         sanction_id = self.rng.choice(self.sanctions)
         filed = file_appeal(
-            self.db, sanction_id=sanction_id, kind="reinstatement",
-            filed_by={"name": "Counsel", "relation": "representative"}, statement="Please reinstate.",
-            channel="letter", caller=MODERATOR, now=self.now,
+            self.db,
+            sanction_id=sanction_id,
+            kind="reinstatement",
+            filed_by={"name": "Counsel", "relation": "representative"},
+            statement="Please reinstate.",
+            channel="letter",
+            caller=MODERATOR,
+            now=self.now,
         )
         decide_appeal(
-            self.db, filed["id"], outcome="granted", rationale="Circumstances changed.", reply="Reinstated.",
-            probation={"duration": "P1Y"} if self.rng.random() < 0.5 else None, caller=MODERATOR, now=self.now,
+            self.db,
+            filed["id"],
+            outcome="granted",
+            rationale="Circumstances changed.",
+            reply="Reinstated.",
+            probation={"duration": "P1Y"} if self.rng.random() < 0.5 else None,
+            caller=MODERATOR,
+            now=self.now,
         )
 
     def register(self) -> None:

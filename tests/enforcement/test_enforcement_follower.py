@@ -229,8 +229,12 @@ def test_the_database_reads_what_each_event_touches_as_its_payload_says(
             touched = owner.get(touched)
         expected.append((event.seq, event.type, touched))
     assert {e[1] for e in expected} >= {
-        EventType.PLATFORM_CREATED, EventType.SANCTION_IMPOSED, EventType.SANCTION_LIFTED,
-        EventType.SANCTION_AMENDED, EventType.IDENTITIES_LINKED, EventType.VIOLATION_RECORDED,
+        EventType.PLATFORM_CREATED,
+        EventType.SANCTION_IMPOSED,
+        EventType.SANCTION_LIFTED,
+        EventType.SANCTION_AMENDED,
+        EventType.IDENTITIES_LINKED,
+        EventType.VIOLATION_RECORDED,
         EventType.APPEAL_DECIDED,
     }
     assert [tuple(r) for r in rows if r[1] is not None] == expected

@@ -68,8 +68,11 @@ def setting(db: Database, history: Callable[[int], History]) -> Iterator[Setting
     for _ in range(60):
         h.step()
     headers: dict[str, dict[str, str]] = {}
-    for name, role, operator in (("admin", Role.INSTANCE_ADMIN.value, None), ("meta", "platform", "meta"),
-                                 ("x", "auditor", "x")):
+    for name, role, operator in (
+        ("admin", Role.INSTANCE_ADMIN.value, None),
+        ("meta", "platform", "meta"),
+        ("x", "auditor", "x"),
+    ):
         token = create_token(db, name=name, role=role, operator=operator, actor="t", now=h.now)
         headers[name] = {"Authorization": f"Bearer {token['token']}"}
     pair = Pair(db, h.now)
@@ -80,7 +83,8 @@ def setting(db: Database, history: Callable[[int], History]) -> Iterator[Setting
 def every_check(h: History, platforms: set[str]) -> list[dict[str, str]]:
     return [
         {"platform": r.platform, "account": r.account, "capability": c}
-        for r in sorted(set(h.accounts), key=str) if r.platform in platforms
+        for r in sorted(set(h.accounts), key=str)
+        if r.platform in platforms
         for c in h.capabilities[r.platform]
     ] + [{"platform": "facebook", "account": "nobody", "capability": "post"}] * ("facebook" in platforms)
 
@@ -119,20 +123,39 @@ def test_what_the_fast_path_is_unsure_of_gets_the_routes_answer(
 
     before = pair.answered()
     refused = [
-        check(extra="x"), check(account=""), check(account="a b"), check(account="/a"), check(account="a" * 201),
-        check(account="a\tb"), check(account="a\x00b"), check(account=7), check(platform="Facebook"),
+        check(extra="x"),
+        check(account=""),
+        check(account="a b"),
+        check(account="/a"),
+        check(account="a" * 201),
+        check(account="a\tb"),
+        check(account="a\x00b"),
+        check(account=7),
+        check(platform="Facebook"),
         check(capability=""),
-        check(platform=None), {"checks": [{"platform": "facebook", "account": "a"}]}, {"checks": ["x"]},
-        {"checks": {}}, {}, [], {"checks": [], "extra": 1}, {"checks": [], "at": "yesterday"},
-        {"checks": [], "at": ""}, {"checks": [], "at": "2024-01-01T00:00:00"}, {"checks": [], "at": 5},
+        check(platform=None),
+        {"checks": [{"platform": "facebook", "account": "a"}]},
+        {"checks": ["x"]},
+        {"checks": {}},
+        {},
+        [],
+        {"checks": [], "extra": 1},
+        {"checks": [], "at": "yesterday"},
+        {"checks": [], "at": ""},
+        {"checks": [], "at": "2024-01-01T00:00:00"},
+        {"checks": [], "at": 5},
         {"checks": [check()["checks"][0]] * 10_001},
     ]
     for body in refused:
         assert pair.same(meta, body)["status"] == 422, body
     # Accepted by the route's schema: the unusual ones, and one the fast path is unsure of
     # (Python's \s holds the information separator \x1c, pydantic's does not).
-    for body in (check(account="a\u200bb"), check(account="ü" * 200), {"at": None, "checks": []},
-                 check(account="a\x1cb")):
+    for body in (
+        check(account="a\u200bb"),
+        check(account="ü" * 200),
+        {"at": None, "checks": []},
+        check(account="a\x1cb"),
+    ):
         assert pair.same(meta, body)["status"] == 200, body
     for content, content_type in ((b"{", "application/json"), (b'{"checks": []}', "text/plain")):
         pair.same({"Content-Type": content_type, **meta}, content=content)
@@ -183,7 +206,8 @@ def test_rows_that_cannot_be_answered_get_their_error_in_place_on_both_paths(set
 
 
 def test_a_revoked_token_and_an_idempotency_key_go_through_the_route(
-    db: Database, setting: Setting,
+    db: Database,
+    setting: Setting,
 ) -> None:
     pair, h, headers = setting
     token = create_token(db, name="soon-revoked", role="platform", operator="meta", actor="t", now=h.now)

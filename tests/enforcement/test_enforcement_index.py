@@ -49,9 +49,7 @@ def assert_same_answers(index: EnforcementIndex, h: History, most: int = 16) -> 
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_a_built_index_answers_as_the_database(
-    db: Database, history: Callable[[int], History], seed: int
-) -> None:
+def test_a_built_index_answers_as_the_database(db: Database, history: Callable[[int], History], seed: int) -> None:
     h = history(seed)
     for _ in range(70):
         h.step()
@@ -61,9 +59,7 @@ def test_a_built_index_answers_as_the_database(
 
 
 @pytest.mark.parametrize("seed", [4, 5])
-def test_a_followed_index_answers_as_the_database(
-    db: Database, history: Callable[[int], History], seed: int
-) -> None:
+def test_a_followed_index_answers_as_the_database(db: Database, history: Callable[[int], History], seed: int) -> None:
     h = history(seed)
     for _ in range(20):
         h.step()
@@ -77,9 +73,7 @@ def test_a_followed_index_answers_as_the_database(
         assert assert_same_answers(index, h, most=8) > 0, round_
 
 
-def test_the_hot_path_gives_the_same_decisions_as_the_checks(
-    db: Database, history: Callable[[int], History]
-) -> None:
+def test_the_hot_path_gives_the_same_decisions_as_the_checks(db: Database, history: Callable[[int], History]) -> None:
     h = history(6)
     for _ in range(60):
         h.step()
@@ -113,9 +107,11 @@ def test_a_linked_account_is_held_by_its_identity_sanctions(
     at = to_micros(now)
     assert index.check("instagram", "realDonaldTrump", "post", at)["allowed"] is True
     link_identities(
-        db, operator=meta,
+        db,
+        operator=meta,
         accounts=[AccountRef("facebook", "DonaldTrump"), AccountRef("instagram", "realDonaldTrump")],
-        actor="t", now=now,
+        actor="t",
+        now=now,
     )
     follower.poll()
     answer = index.check("instagram", "realDonaldTrump", "post", at)

@@ -57,24 +57,42 @@ class Reporter:
     counter: int = 0
 
     def report(
-        self, account: str, when: datetime, *, severity: str = "moderate", id: str | None = None,
-        now: datetime | None = None, category: str = "STATEMENT_CATEGORY_VIOLENCE",
+        self,
+        account: str,
+        when: datetime,
+        *,
+        severity: str = "moderate",
+        id: str | None = None,
+        now: datetime | None = None,
+        category: str = "STATEMENT_CATEGORY_VIOLENCE",
     ) -> dict[str, Any]:
         return self.answer(account, when, severity=severity, id=id, now=now, category=category).body
 
     def answer(
-        self, account: str, when: datetime, *, severity: str = "moderate", id: str | None = None,
-        now: datetime | None = None, category: str = "STATEMENT_CATEGORY_VIOLENCE",
+        self,
+        account: str,
+        when: datetime,
+        *,
+        severity: str = "moderate",
+        id: str | None = None,
+        now: datetime | None = None,
+        category: str = "STATEMENT_CATEGORY_VIOLENCE",
     ) -> violations.ViolationAnswer:
         self.counter += 1
         return violations.record_violation(
             self.db,
             violations.RecordViolation(
-                id=id or f"{self.platform}-v{self.counter}", platform=self.platform, account=account,
-                policy="Violence and Incitement", severity=severity, category=category,
-                facts="A post inciting violence.", occurred_at=when,
+                id=id or f"{self.platform}-v{self.counter}",
+                platform=self.platform,
+                account=account,
+                policy="Violence and Incitement",
+                severity=severity,
+                category=category,
+                facts="A post inciting violence.",
+                occurred_at=when,
             ),
-            caller=PLATFORM_CLIENT, now=now or max(when, NOW),
+            caller=PLATFORM_CLIENT,
+            now=now or max(when, NOW),
         )
 
 
@@ -91,14 +109,18 @@ def event_count(db: Database) -> int:
 
 def all_event_text(db: Database) -> str:
     with db.read() as conn:
-        return "\n".join(
-            json.dumps(e.to_dict(), ensure_ascii=False) for e in eventlog.read_events(conn, limit=100_000)
-        )
+        return "\n".join(json.dumps(e.to_dict(), ensure_ascii=False) for e in eventlog.read_events(conn, limit=100_000))
 
 
 DUE_PROCESS_TABLES = (
-    tables.reviews, tables.review_assessments, tables.appeals, tables.appeal_disputes, tables.violations,
-    tables.probations, tables.sanctions, tables.sanction_spans,
+    tables.reviews,
+    tables.review_assessments,
+    tables.appeals,
+    tables.appeal_disputes,
+    tables.violations,
+    tables.probations,
+    tables.sanctions,
+    tables.sanction_spans,
 )
 
 

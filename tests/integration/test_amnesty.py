@@ -64,6 +64,7 @@ def world(db: Database, meta: str, x_corp: str, now: datetime, impose: Callable[
         if i % 17 == 3:
             fields["starts_at"] = now + timedelta(days=3)  # scheduled: not active
         ids.append(impose(f"{platform}/user{i}", kind, **fields)["id"])
+
     def special(name: str, kind: str, i: int, **fields: Any) -> str:
         fields.setdefault("duration", None if kind == "termination" else "P30D")
         sanction_id: str = impose(name, kind, reason=reason_for(i), starts_at=now - timedelta(days=5), **fields)["id"]
@@ -73,24 +74,62 @@ def world(db: Database, meta: str, x_corp: str, now: datetime, impose: Callable[
     earlier = now - timedelta(hours=1)
     # Amended: extended; a suspension made a termination; a restriction made a suspension; one shortened
     # so that it has ended; one lifted already; one whose lift is scheduled for next week.
-    amend_sanction(db, special("facebook/amended1", "suspension", 1), reason="extended",
-                   ends_at=now + timedelta(days=400), actor="t", now=earlier)
-    amend_sanction(db, special("instagram/amended2", "suspension", 2), reason="worse", kind="termination",
-                   ends_at=None, actor="t", now=earlier)
-    amend_sanction(db, special("threads/amended3", "restriction", 3, denies=["post"]), reason="worse",
-                   kind="suspension", actor="t", now=earlier)
-    amend_sanction(db, special("threads/amended4", "suspension", 4), reason="shorter",
-                   ends_at=now - timedelta(minutes=30), actor="t", now=earlier)
+    amend_sanction(
+        db,
+        special("facebook/amended1", "suspension", 1),
+        reason="extended",
+        ends_at=now + timedelta(days=400),
+        actor="t",
+        now=earlier,
+    )
+    amend_sanction(
+        db,
+        special("instagram/amended2", "suspension", 2),
+        reason="worse",
+        kind="termination",
+        ends_at=None,
+        actor="t",
+        now=earlier,
+    )
+    amend_sanction(
+        db,
+        special("threads/amended3", "restriction", 3, denies=["post"]),
+        reason="worse",
+        kind="suspension",
+        actor="t",
+        now=earlier,
+    )
+    amend_sanction(
+        db,
+        special("threads/amended4", "suspension", 4),
+        reason="shorter",
+        ends_at=now - timedelta(minutes=30),
+        actor="t",
+        now=earlier,
+    )
     lift_sanction(db, special("facebook/lifted1", "termination", 5), reason="lifted already", actor="t", now=earlier)
-    lift_sanction(db, special("facebook/lifted2", "termination", 6, scope=["facebook", "instagram"]),
-                  reason="early release next week", effective_at=now + timedelta(days=7), actor="t", now=earlier)
+    lift_sanction(
+        db,
+        special("facebook/lifted2", "termination", 6, scope=["facebook", "instagram"]),
+        reason="early release next week",
+        effective_at=now + timedelta(days=7),
+        actor="t",
+        now=earlier,
+    )
     impose("twitter/elsewhere", "suspension", duration="P1Y", reason=reason_for(0), starts_at=now - timedelta(days=5))
     return ids
 
 
-def reference(db: Database, at: datetime, *, platforms: set[str] | None = None, kinds: set[str] | None = None,
-              started_before: datetime | None = None, categories: set[str] = frozenset(),  # type: ignore[assignment]
-              policies: set[str] = frozenset()) -> set[str]:  # type: ignore[assignment]
+def reference(
+    db: Database,
+    at: datetime,
+    *,
+    platforms: set[str] | None = None,
+    kinds: set[str] | None = None,
+    started_before: datetime | None = None,
+    categories: set[str] = frozenset(),  # type: ignore[assignment]
+    policies: set[str] = frozenset(),
+) -> set[str]:  # type: ignore[assignment]
     """The reference selection: Meta's sanctions as the service shows them at ``at``, filtered in Python."""
     with db.read() as conn:
         rows, _ = queries.list_sanction_rows(
@@ -131,8 +170,12 @@ FILTERS: list[dict[str, Any]] = [
     {"kinds": ["suspension", "termination"]},
     {"platforms": ["instagram"], "exclude_categories": ["STATEMENT_CATEGORY_SCAMS_AND_FRAUD"]},
     {"kinds": ["termination", "restriction"], "exclude_policies": ["hate", "spam"], "started_before": "2024-03-01"},
-    {"platforms": ["facebook", "threads"], "kinds": ["warning", "suspension"],
-     "exclude_categories": ["STATEMENT_CATEGORY_RISK_FOR_PUBLIC_SECURITY"], "exclude_policies": ["violence"]},
+    {
+        "platforms": ["facebook", "threads"],
+        "kinds": ["warning", "suspension"],
+        "exclude_categories": ["STATEMENT_CATEGORY_RISK_FOR_PUBLIC_SECURITY"],
+        "exclude_policies": ["violence"],
+    },
 ]
 
 
@@ -141,10 +184,15 @@ def test_an_amnesty_lifts_exactly_what_the_reference_selects(
     db: Database, world: list[str], now: datetime, given: dict[str, Any]
 ) -> None:
     expected = reference(
-        db, now, platforms=set(given.get("platforms", ())) or None, kinds=set(given.get("kinds", ())) or None,
+        db,
+        now,
+        platforms=set(given.get("platforms", ())) or None,
+        kinds=set(given.get("kinds", ())) or None,
         started_before=datetime.fromisoformat(given["started_before"] + "T00:00:00+00:00")
-        if "started_before" in given else None,
-        categories=set(given.get("exclude_categories", ())), policies=set(given.get("exclude_policies", ())),
+        if "started_before" in given
+        else None,
+        categories=set(given.get("exclude_categories", ())),
+        policies=set(given.get("exclude_policies", ())),
     )
     assert expected  # every filter here selects something, and...
     assert expected != reference(db, now) or not given  # ...each but the first leaves something out
@@ -167,7 +215,10 @@ def test_an_amnesty_lifts_exactly_what_the_reference_selects(
 
 
 def test_the_bulk_lift_leaves_the_projections_a_one_by_one_replay_makes(
-    db: Database, world: list[str], now: datetime, projections: Callable[[Database], Any],
+    db: Database,
+    world: list[str],
+    now: datetime,
+    projections: Callable[[Database], Any],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     started = amnesty.start(db, operator="meta", reason=REASON, caller=MODERATOR, now=now)
@@ -266,8 +317,11 @@ def test_a_run_stopped_by_an_error_is_failed_and_resumes_where_it_stopped(
     done = amnesty.run(db, started["id"], now=now, batch_size=6)
     assert done["state"] == "completed" and done["error"] is None
     with db.read() as conn:
-        lifts = [e for e in eventlog.read_events(conn, limit=100_000, types=["sanction.lifted"])
-                 if e.payload().get("amnesty") == started["id"]]
+        lifts = [
+            e
+            for e in eventlog.read_events(conn, limit=100_000, types=["sanction.lifted"])
+            if e.payload().get("amnesty") == started["id"]
+        ]
     assert len(lifts) == len({e.payload()["id"] for e in lifts}) == done["matched"] == done["lifted"]
     assert verify_audit_log(db).ok
 
@@ -301,8 +355,13 @@ def test_resume_unfinished_finishes_what_a_dead_process_left(db: Database, world
     assert amnesty.resume_unfinished(db, now=now) == [started["id"]]  # released on the way out: free to take
     assert amnesty.get(db, started["id"])["state"] == "completed"
     assert amnesty.progress_snapshot(db) == [
-        {"id": started["id"], "operator": "meta", "state": "completed", "matched": started["matched"],
-         "processed": started["matched"]}
+        {
+            "id": started["id"],
+            "operator": "meta",
+            "state": "completed",
+            "matched": started["matched"],
+            "processed": started["matched"],
+        }
     ]
 
 
@@ -314,8 +373,14 @@ def test_revert_reimposes_what_was_lifted_and_leaves_alone_what_changed_since(
     lifted = sorted(lifted_by(db, started["id"]))
     # Recorded after the amnesty: a lift backdated before it (the sanction had been released earlier).
     unrelated = lifted[3]
-    lift_sanction(db, unrelated, reason="released on appeal last week", effective_at=now - timedelta(hours=2),
-                  actor="t", now=now + timedelta(hours=1))
+    lift_sanction(
+        db,
+        unrelated,
+        reason="released on appeal last week",
+        effective_at=now - timedelta(hours=2),
+        actor="t",
+        now=now + timedelta(hours=1),
+    )
     later = now + timedelta(days=1)
     before_unrelated = get_sanction(db, unrelated, at=later)
     with pytest.raises(ValidationError):
@@ -331,7 +396,8 @@ def test_revert_reimposes_what_was_lifted_and_leaves_alone_what_changed_since(
     originals = {s: get_sanction(db, s, at=now - timedelta(minutes=1)) for s in lifted}
     # What had a term left: every lifted sanction but the one lifted otherwise, and those that would have ended.
     expected = {
-        s for s, view in originals.items()
+        s
+        for s, view in originals.items()
         if s != unrelated and (view["ends_at"] is None or view["ends_at"] > "2024-06-02T12:00:00Z")
     }
     assert set(pairs) == expected and len(expected) > 20
@@ -387,8 +453,7 @@ def test_bad_filters_and_other_operators_are_refused_and_change_nothing(
 
 
 def test_an_empty_amnesty_completes_at_once(db: Database, world: list[str], now: datetime) -> None:
-    started = amnesty.start(db, operator="meta", started_before="1990-01-01", reason=REASON, caller=MODERATOR,
-                            now=now)
+    started = amnesty.start(db, operator="meta", started_before="1990-01-01", reason=REASON, caller=MODERATOR, now=now)
     assert (started["state"], started["matched"]) == ("completed", 0)
     with pytest.raises(ConflictError, match="only a completed amnesty"):
         running = amnesty.start(db, operator="meta", reason=REASON, caller=MODERATOR, now=now)

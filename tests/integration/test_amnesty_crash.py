@@ -32,13 +32,17 @@ def commands(count: int) -> Iterator[ImposeSanction]:
     for i in range(count):
         kind = kinds[i % 4]
         yield ImposeSanction(
-            subject=AccountRef("facebook" if i % 3 else "instagram", f"user{i}"), kind=kind,
+            subject=AccountRef("facebook" if i % 3 else "instagram", f"user{i}"),
+            kind=kind,
             denies=["post"] if kind == "restriction" else (),
             duration=None if kind in ("termination", "warning") else "P1Y",
             starts_at="2024-05-01T00:00:00Z",
-            reason={"ground": "incompatible_content", "explanation": "spam",
-                    "category": "STATEMENT_CATEGORY_SCAMS_AND_FRAUD" if i % 10 else "STATEMENT_CATEGORY_VIOLENCE",
-                    "policy": "spam"},
+            reason={
+                "ground": "incompatible_content",
+                "explanation": "spam",
+                "category": "STATEMENT_CATEGORY_SCAMS_AND_FRAUD" if i % 10 else "STATEMENT_CATEGORY_VIOLENCE",
+                "policy": "spam",
+            },
         )
 
 
@@ -64,7 +68,9 @@ def sanction_rows(db: Database) -> dict[str, tuple[Any, ...]]:
 def cli(url: str, *args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-c", CLI, "--database-url", url, "amnesty", *args],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 
@@ -76,12 +82,30 @@ def test_an_amnesty_killed_half_way_is_resumed_to_the_state_of_an_uninterrupted_
     before = sanction_rows(db)
     with db.read() as conn:
         seq_before = eventlog.head(conn)[0]
-    process = cli(database_url, "create", "--operator", "meta", "--kinds", "suspension,termination,restriction",
-                  "--exclude-categories", "STATEMENT_CATEGORY_VIOLENCE", "--reason", "General amnesty",
-                  "--effective-at", "2024-06-01T12:00:00Z", "--batch-size", "2000", "--json", "--yes")
+    process = cli(
+        database_url,
+        "create",
+        "--operator",
+        "meta",
+        "--kinds",
+        "suspension,termination,restriction",
+        "--exclude-categories",
+        "STATEMENT_CATEGORY_VIOLENCE",
+        "--reason",
+        "General amnesty",
+        "--effective-at",
+        "2024-06-01T12:00:00Z",
+        "--batch-size",
+        "2000",
+        "--json",
+        "--yes",
+    )
     try:
-        wait_until(lambda: process.poll() is not None or processed(db) >= KILL_AFTER, timeout=300,
-                   what="the amnesty to get going")
+        wait_until(
+            lambda: process.poll() is not None or processed(db) >= KILL_AFTER,
+            timeout=300,
+            what="the amnesty to get going",
+        )
         assert process.poll() is None, process.communicate()
         process.send_signal(signal.SIGKILL)
     finally:

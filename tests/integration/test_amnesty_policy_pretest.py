@@ -24,8 +24,12 @@ POLICIES = (
 
 
 def valid_reason(*, policy: str, explanation: str) -> dict[str, Any]:
-    return {"ground": "incompatible_content", "category": "STATEMENT_CATEGORY_SCAMS_AND_FRAUD", "policy": policy,
-            "explanation": explanation}
+    return {
+        "ground": "incompatible_content",
+        "category": "STATEMENT_CATEGORY_SCAMS_AND_FRAUD",
+        "policy": policy,
+        "explanation": explanation,
+    }
 
 
 @pytest.fixture
@@ -40,13 +44,16 @@ def sanctions(meta: str, now: datetime, impose: Callable[..., dict[str, Any]]) -
     return made
 
 
-@pytest.mark.parametrize("excluded", [
-    ["spam"],
-    ["spam", "other"],
-    ['the "quoted" rule'],
-    ["Gewalt/über", "spam"],
-    ["nobody's policy"],
-])
+@pytest.mark.parametrize(
+    "excluded",
+    [
+        ["spam"],
+        ["spam", "other"],
+        ['the "quoted" rule'],
+        ["Gewalt/über", "spam"],
+        ["nobody's policy"],
+    ],
+)
 def test_excluding_policies_selects_exactly_the_others(
     db: Database, sanctions: dict[str, str], now: datetime, excluded: list[str]
 ) -> None:

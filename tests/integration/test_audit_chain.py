@@ -78,9 +78,12 @@ def test_a_modified_event_is_caught(db: Database, log: int) -> None:
             "operator_id": "x" if original["operator_id"] != "x" else "meta",
         }
         for column, value in forged.items():
-            tamper(db, lambda conn, s=seq, c=column, v=value: conn.execute(
-                update(tables.events).where(E.seq == s).values({c: v})
-            ))
+            tamper(
+                db,
+                lambda conn, s=seq, c=column, v=value: conn.execute(
+                    update(tables.events).where(E.seq == s).values({c: v})
+                ),
+            )
             result = verify_audit_log(db)
             assert (result.ok, result.first_bad) == (False, seq), (column, seq, result)
             assert result.problem is not None and "modified" in result.problem
@@ -144,9 +147,7 @@ def test_a_rechained_forgery_is_caught_by_the_head(db: Database, log: int) -> No
             digest = chain_hash(
                 prev, envelope_json(row.seq, row.type, row.at, row.effective_at, row.actor, row.operator_id, data)
             )
-            conn.execute(
-                update(tables.events).where(E.seq == row.seq).values(data=data, prev_hash=prev, hash=digest)
-            )
+            conn.execute(update(tables.events).where(E.seq == row.seq).values(data=data, prev_hash=prev, hash=digest))
             prev = digest
 
     tamper(db, rewrite)
@@ -160,12 +161,22 @@ def test_an_event_appended_behind_the_head_is_caught(db: Database, log: int) -> 
     # A well-chained event slipped in without moving the head: the head says where the log ends.
     with db.read() as conn:
         last = conn.execute(select(E.hash).where(E.seq == log)).scalar_one()
-    row = {"seq": log + 1, "type": "sanction.lifted", "at": "2024-06-01T12:00:00Z",
-           "effective_at": "2024-06-01T12:00:00Z", "actor": "mallory", "operator_id": "meta",
-           "data": '{"id":"snc_x","reason":"forged"}', "prev_hash": last}
-    row["hash"] = chain_hash(last, envelope_json(
-        row["seq"], row["type"], row["at"], row["effective_at"], row["actor"], row["operator_id"], row["data"]
-    ))
+    row = {
+        "seq": log + 1,
+        "type": "sanction.lifted",
+        "at": "2024-06-01T12:00:00Z",
+        "effective_at": "2024-06-01T12:00:00Z",
+        "actor": "mallory",
+        "operator_id": "meta",
+        "data": '{"id":"snc_x","reason":"forged"}',
+        "prev_hash": last,
+    }
+    row["hash"] = chain_hash(
+        last,
+        envelope_json(
+            row["seq"], row["type"], row["at"], row["effective_at"], row["actor"], row["operator_id"], row["data"]
+        ),
+    )
     tamper(db, lambda conn: conn.execute(tables.events.insert(), [row]))
     result = verify_audit_log(db)
     assert (result.ok, result.first_bad) == (False, log + 1)

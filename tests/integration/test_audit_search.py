@@ -68,7 +68,9 @@ def test_each_filter_is_done_in_sql(db: Database, now: datetime, story: dict[str
     on_bob = types(db, EventFilter(subject="facebook/bob_1"), newest_first=False)
     assert on_bob == ["account.registered", "sanction.imposed", "sanction.lifted"]
     assert types(db, EventFilter(subject="twitter/bob_1"), newest_first=False) == [
-        "account.registered", "sanction.imposed"]
+        "account.registered",
+        "sanction.imposed",
+    ]
     assert types(db, EventFilter(subject="facebook/bob_%")) == []
     assert types(db, EventFilter(subject="snc_none")) == []
 

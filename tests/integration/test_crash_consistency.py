@@ -58,7 +58,11 @@ def wait_until(condition: Callable[[], bool], *, timeout: float, what: str) -> N
 
 @pytest.mark.slow
 def test_a_killed_import_leaves_a_consistent_database(
-    db: Database, database_url: str, meta: str, now: datetime, impose: Callable[..., dict[str, Any]],
+    db: Database,
+    database_url: str,
+    meta: str,
+    now: datetime,
+    impose: Callable[..., dict[str, Any]],
     projections: Callable[[Database], Any],
 ) -> None:
     events_before = event_count(db)
@@ -68,16 +72,20 @@ def test_a_killed_import_leaves_a_consistent_database(
         url += ("&" if "?" in url else "?") + f"application_name={application}"
     process = subprocess.Popen(
         [sys.executable, str(IMPORTER), url, str(COUNT), str(BATCH)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         wait_until(
             lambda: process.poll() is not None or event_count(db) > events_before + KILL_AFTER_EVENTS,
-            timeout=120, what="the import to get going",
+            timeout=120,
+            what="the import to get going",
         )
         wait_until(
             lambda: process.poll() is not None or in_a_transaction(db, application),
-            timeout=30, what="the importer to be in the middle of a batch",
+            timeout=30,
+            what="the importer to be in the middle of a batch",
         )
         assert process.poll() is None, f"the importer stopped on its own: {process.communicate()}"
         os.kill(process.pid, signal.SIGKILL)

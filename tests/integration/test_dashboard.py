@@ -28,11 +28,16 @@ def test_sanctions_are_counted_in_the_months_they_started_and_were_lifted(
         "twitter/g": "2024-02-15T00:00:00Z",  # another operator's
     }
     made = {s: impose(s, "suspension", starts_at=at, now=datetime(2023, 12, 1, tzinfo=UTC)) for s, at in starts.items()}
-    lifts = {"facebook/a": "2024-02-29T23:00:00Z", "facebook/c": "2024-03-01T00:00:00Z",
-             "facebook/d": "2024-03-16T00:00:00Z", "twitter/g": "2024-03-01T00:00:00Z"}
+    lifts = {
+        "facebook/a": "2024-02-29T23:00:00Z",
+        "facebook/c": "2024-03-01T00:00:00Z",
+        "facebook/d": "2024-03-16T00:00:00Z",
+        "twitter/g": "2024-03-01T00:00:00Z",
+    }
     for subject, at in lifts.items():
-        lift_sanction(db, made[subject]["id"], reason="r", effective_at=at, actor=ACTOR,
-                      now=datetime(2024, 3, 20, tzinfo=UTC))
+        lift_sanction(
+            db, made[subject]["id"], reason="r", effective_at=at, actor=ACTOR, now=datetime(2024, 3, 20, tzinfo=UTC)
+        )
     until = datetime(2024, 3, 15, 12, tzinfo=UTC)  # facebook/d's lift is the next day
     months = monthly_activity(db, until=until, months=3, operators=["meta"])
     assert months == [

@@ -43,16 +43,24 @@ def test_the_demo_leaves_work_in_the_queues_once_and_spreads_its_lifts(db: Datab
     assert len(opened) == 1
     reviewer = next(m for m in members.list_members(db, operators=["meta"]) if m["email"] == "reviewer@meta.example")
     assessed = reviews.file_assessment(
-        db, opened[0]["id"], risk="low", factors=[], rationale="It stopped.",
-        caller=Caller("member:reviewer", names=(reviewer["name"], reviewer["id"]), role="reviewer"), now=now,
+        db,
+        opened[0]["id"],
+        risk="low",
+        factors=[],
+        rationale="It stopped.",
+        caller=Caller("member:reviewer", names=(reviewer["name"], reviewer["id"]), role="reviewer"),
+        now=now,
     )
     assert len(assessed["assessments"]) == 1
 
     # Synthetic lifts are dated while each sanction was in force, over the years, not at the load.
     with db.read() as conn:
-        lifted = [from_micros(v) for v in conn.execute(
-            select(tables.sanctions.c.lifted_at).where(tables.sanctions.c.lifted_at.is_not(None))
-        ).scalars()]
+        lifted = [
+            from_micros(v)
+            for v in conn.execute(
+                select(tables.sanctions.c.lifted_at).where(tables.sanctions.c.lifted_at.is_not(None))
+            ).scalars()
+        ]
     assert len({when.year for when in lifted}) >= 4
     assert sum(when >= loaded_at - timedelta(days=1) for when in lifted) < len(lifted) / 2
 

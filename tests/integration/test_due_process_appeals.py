@@ -33,20 +33,34 @@ EMAIL = "counsel@campaign.example"
 NAME = "Counsel for the Campaign"
 
 
-def file(db: Database, sanction: str, kind: str = "complaint", *, received: str, now: str | None = None,
-         **fields: Any) -> dict[str, Any]:
+def file(
+    db: Database, sanction: str, kind: str = "complaint", *, received: str, now: str | None = None, **fields: Any
+) -> dict[str, Any]:
     fields.setdefault("filed_by", {"name": NAME, "email": EMAIL, "relation": "representative"})
     return appeals.file_appeal(
-        db, sanction_id=sanction, kind=kind, statement=fields.pop("statement", "The decision was wrong."),
-        channel=fields.pop("channel", "web"), received_at=received, caller=MODERATOR, now=t(now or received),
+        db,
+        sanction_id=sanction,
+        kind=kind,
+        statement=fields.pop("statement", "The decision was wrong."),
+        channel=fields.pop("channel", "web"),
+        received_at=received,
+        caller=MODERATOR,
+        now=t(now or received),
         **fields,
     )
 
 
 def decide(db: Database, appeal: str, outcome: str, when: str, **fields: Any) -> dict[str, Any]:
     fields.setdefault("caller", MODERATOR)
-    return appeals.decide_appeal(db, appeal, outcome=outcome, rationale="Reviewed by a person.",
-                                 reply="Thank you for writing to us.", now=t(when), **fields)
+    return appeals.decide_appeal(
+        db,
+        appeal,
+        outcome=outcome,
+        rationale="Reviewed by a person.",
+        reply="Thank you for writing to us.",
+        now=t(when),
+        **fields,
+    )
 
 
 @pytest.fixture
@@ -77,16 +91,32 @@ def test_the_complaint_window_the_day_before_and_the_day_after_its_deadline(meta
 def test_a_later_decision_reopens_the_window(meta: Database) -> None:
     db = meta
     ban = impose(db, "facebook/bert", starts_at="2024-01-10T00:00:00Z", now=t("2024-01-10T00:00:00Z"))
-    sanctions.amend_sanction(db, ban["id"], reason="longer", ends_at="2026-01-01T00:00:00Z",
-                             effective_at="2024-03-01T00:00:00Z", actor="m", now=t("2024-03-01T00:00:00Z"))
+    sanctions.amend_sanction(
+        db,
+        ban["id"],
+        reason="longer",
+        ends_at="2026-01-01T00:00:00Z",
+        effective_at="2024-03-01T00:00:00Z",
+        actor="m",
+        now=t("2024-03-01T00:00:00Z"),
+    )
     assert file(db, ban["id"], received="2024-08-31T00:00:00Z")["deadline_at"] == "2024-09-01T00:00:00Z"
-    review = reviews.open_review(db, ban["id"], panel=["a"], reason="r", caller=MODERATOR,
-                                 now=t("2024-08-31T00:00:00Z"))
-    reviews.file_assessment(db, review["id"], risk="high", factors=[], rationale="r",
-                            caller=Caller("a", names=("a",)), now=t("2024-09-01T00:00:00Z"))
+    review = reviews.open_review(
+        db, ban["id"], panel=["a"], reason="r", caller=MODERATOR, now=t("2024-08-31T00:00:00Z")
+    )
+    reviews.file_assessment(
+        db,
+        review["id"],
+        risk="high",
+        factors=[],
+        rationale="r",
+        caller=Caller("a", names=("a",)),
+        now=t("2024-09-01T00:00:00Z"),
+    )
     # An upheld review changes nothing in the term, and still counts as a decision the user is told of.
-    reviews.decide_review(db, review["id"], outcome="uphold", rationale="r", caller=MODERATOR,
-                          now=t("2024-10-01T00:00:00Z"))
+    reviews.decide_review(
+        db, review["id"], outcome="uphold", rationale="r", caller=MODERATOR, now=t("2024-10-01T00:00:00Z")
+    )
     appeal = appeals.list_appeals(db, AppealFilter(sanction=ban["id"]))["items"][0]
     decide(db, appeal["id"], "denied", "2024-10-02T00:00:00Z")
     assert file(db, ban["id"], received="2025-03-31T00:00:00Z")["deadline_at"] == "2025-04-01T00:00:00Z"
@@ -99,18 +129,40 @@ def test_a_decision_recorded_with_an_earlier_effective_at_is_told_when_recorded(
     with pytest.raises(ValidationError, match="closed at 2024-07-10T00:00:00Z"):
         file(db, old["id"], received="2024-09-02T00:00:00Z")
     # An amendment recorded on 2024-09-01 but dated back to March is told on 2024-09-01.
-    sanctions.amend_sanction(db, old["id"], reason="longer", ends_at="2026-01-01T00:00:00Z",
-                             effective_at="2024-03-01T00:00:00Z", actor="m", now=t("2024-09-01T00:00:00Z"))
+    sanctions.amend_sanction(
+        db,
+        old["id"],
+        reason="longer",
+        ends_at="2026-01-01T00:00:00Z",
+        effective_at="2024-03-01T00:00:00Z",
+        actor="m",
+        now=t("2024-09-01T00:00:00Z"),
+    )
     assert file(db, old["id"], received="2024-09-02T00:00:00Z")["deadline_at"] == "2025-03-01T00:00:00Z"
     # A review decided on 2024-10-01 and dated back to its opening day counts from 2024-10-01.
     appeal = appeals.list_appeals(db, AppealFilter(sanction=old["id"]))["items"][0]
     decide(db, appeal["id"], "denied", "2024-09-03T00:00:00Z")
-    review = reviews.open_review(db, old["id"], panel=["a"], reason="r", caller=MODERATOR,
-                                 now=t("2024-09-05T00:00:00Z"))
-    reviews.file_assessment(db, review["id"], risk="high", factors=[], rationale="r",
-                            caller=Caller("a", names=("a",)), now=t("2024-09-06T00:00:00Z"))
-    reviews.decide_review(db, review["id"], outcome="uphold", rationale="r", caller=MODERATOR,
-                          effective_at="2024-09-05T00:00:00Z", now=t("2024-10-01T00:00:00Z"))
+    review = reviews.open_review(
+        db, old["id"], panel=["a"], reason="r", caller=MODERATOR, now=t("2024-09-05T00:00:00Z")
+    )
+    reviews.file_assessment(
+        db,
+        review["id"],
+        risk="high",
+        factors=[],
+        rationale="r",
+        caller=Caller("a", names=("a",)),
+        now=t("2024-09-06T00:00:00Z"),
+    )
+    reviews.decide_review(
+        db,
+        review["id"],
+        outcome="uphold",
+        rationale="r",
+        caller=MODERATOR,
+        effective_at="2024-09-05T00:00:00Z",
+        now=t("2024-10-01T00:00:00Z"),
+    )
     assert file(db, old["id"], received="2025-03-31T00:00:00Z")["deadline_at"] == "2025-04-01T00:00:00Z"
     statement = transparency.statement_of_reasons(db, old["id"], lang="en", now=t("2025-03-31T00:00:00Z"))
     assert "2025-04-01" in str(statement)
@@ -118,8 +170,9 @@ def test_a_decision_recorded_with_an_earlier_effective_at_is_told_when_recorded(
 
 def test_what_can_be_appealed_and_when(meta: Database) -> None:
     db = meta
-    expired = impose(db, "facebook/cleo", duration="P7D", starts_at="2024-01-01T00:00:00Z",
-                     now=t("2024-01-01T00:00:00Z"))
+    expired = impose(
+        db, "facebook/cleo", duration="P7D", starts_at="2024-01-01T00:00:00Z", now=t("2024-01-01T00:00:00Z")
+    )
     with pytest.raises(ValidationError, match=r"reinstatement request needs an active sanction.*expired"):
         file(db, expired["id"], "reinstatement", received="2024-02-01T00:00:00Z")
     # A complaint against a sanction that ran out is still admissible: its strike still counts.
@@ -135,11 +188,22 @@ def test_what_can_be_appealed_and_when(meta: Database) -> None:
     with pytest.raises(ValidationError, match="future"):
         file(db, scheduled["id"], received="2024-01-03T00:00:00Z", now="2024-01-02T00:00:00Z")
     with pytest.raises(NotFoundError):
-        appeals.file_appeal(db, sanction_id=scheduled["id"], kind="complaint", filed_by={"name": "x"},
-                            statement="s", channel="web", caller=MODERATOR, now=t("2024-01-02T00:00:00Z"),
-                            operators=["x-corp"])
-    for bad, field in [({"name": ""}, "filed_by.name"), ({"name": "x", "email": "not-an-address"}, "filed_by.email"),
-                       ({"name": "x", "relation": "lawyer"}, "filed_by.relation")]:
+        appeals.file_appeal(
+            db,
+            sanction_id=scheduled["id"],
+            kind="complaint",
+            filed_by={"name": "x"},
+            statement="s",
+            channel="web",
+            caller=MODERATOR,
+            now=t("2024-01-02T00:00:00Z"),
+            operators=["x-corp"],
+        )
+    for bad, field in [
+        ({"name": ""}, "filed_by.name"),
+        ({"name": "x", "email": "not-an-address"}, "filed_by.email"),
+        ({"name": "x", "relation": "lawyer"}, "filed_by.relation"),
+    ]:
         with pytest.raises(ValidationError) as error:
             file(db, scheduled["id"], received="2024-01-02T00:00:00Z", filed_by=bad)
         assert error.value.field == field
@@ -168,8 +232,10 @@ def test_only_a_person_decides(meta: Database, role: Role) -> None:
     with pytest.raises(ForbiddenError, match="decided by a person"):
         decide(db, appeal["id"], "granted", "2024-01-03T00:00:00Z", caller=Caller("machine", role=role))
     assert event_count(db) == before
-    assert decide(db, appeal["id"], "granted", "2024-01-03T00:00:00Z",
-                  caller=Caller("admin", role=Role.ADMIN))["state"] == "granted"
+    assert (
+        decide(db, appeal["id"], "granted", "2024-01-03T00:00:00Z", caller=Caller("admin", role=Role.ADMIN))["state"]
+        == "granted"
+    )
 
 
 def test_each_outcome_and_the_handling_time(meta: Database) -> None:
@@ -187,8 +253,15 @@ def test_each_outcome_and_the_handling_time(meta: Database) -> None:
         decide(db, appeal["id"], "partially_granted", "2024-01-03T00:00:00Z")
     with pytest.raises(ValidationError, match="only a partial grant"):
         decide(db, appeal["id"], "denied", "2024-01-03T00:00:00Z", ends_at="2024-02-01T00:00:00Z")
-    decide(db, appeal["id"], "partially_granted", "2024-01-03T00:00:00Z", kind="restriction", denies=["live"],
-           ends_at="2024-02-01T00:00:00Z")
+    decide(
+        db,
+        appeal["id"],
+        "partially_granted",
+        "2024-01-03T00:00:00Z",
+        kind="restriction",
+        denies=["live"],
+        ends_at="2024-02-01T00:00:00Z",
+    )
     amended = sanctions.get_sanction(db, partial["id"], at=t("2024-01-04T00:00:00Z"))
     assert (amended["kind"], amended["denies"], amended["ends_at"]) == ("restriction", ["live"], "2024-02-01T00:00:00Z")
 
@@ -202,8 +275,7 @@ def test_each_outcome_and_the_handling_time(meta: Database) -> None:
 
 def test_a_sanction_granted_away_before_it_starts_never_takes_effect(meta: Database) -> None:
     db = meta
-    ban = impose(db, "facebook/kurt", starts_at="2024-03-01T00:00:00Z", duration="P30D",
-                 now=t("2024-02-01T00:00:00Z"))
+    ban = impose(db, "facebook/kurt", starts_at="2024-03-01T00:00:00Z", duration="P30D", now=t("2024-02-01T00:00:00Z"))
     appeal = file(db, ban["id"], received="2024-02-02T00:00:00Z")
     decide(db, appeal["id"], "granted", "2024-02-03T00:00:00Z")
     after = sanctions.get_sanction(db, ban["id"], at=t("2024-03-02T00:00:00Z"))
@@ -235,16 +307,31 @@ def test_a_granted_complaint_takes_the_strike_away_even_after_the_sanction_ran_o
 def test_the_requesters_contact_details_never_reach_the_log(meta: Database) -> None:
     db = meta
     ban = impose(db, "facebook/DonaldTrump", starts_at="2021-01-07T00:00:00Z", now=t("2021-01-07T00:00:00Z"))
-    letter = file(db, ban["id"], "reinstatement", received="2023-01-17T00:00:00Z", now="2023-01-18T00:00:00Z",
-                  channel="letter", meeting_requested=True, statement="We ask for a meeting to discuss his prompt "
-                  "reinstatement.")
+    letter = file(
+        db,
+        ban["id"],
+        "reinstatement",
+        received="2023-01-17T00:00:00Z",
+        now="2023-01-18T00:00:00Z",
+        channel="letter",
+        meeting_requested=True,
+        statement="We ask for a meeting to discuss his prompt reinstatement.",
+    )
     assert letter["filed_by"] == {"relation": "representative", "name": NAME, "email": EMAIL}
     assert (letter["channel"], letter["meeting_requested"], letter["received_at"]) == (
-        "letter", True, "2023-01-17T00:00:00Z"
+        "letter",
+        True,
+        "2023-01-17T00:00:00Z",
     )
     decide(db, letter["id"], "granted", "2023-01-25T00:00:00Z")
-    appeals.record_dispute(db, letter["id"], body="Appeals Centre Europe", submitted_at="2023-02-01T00:00:00Z",
-                           caller=MODERATOR, now=t("2023-02-02T00:00:00Z"))
+    appeals.record_dispute(
+        db,
+        letter["id"],
+        body="Appeals Centre Europe",
+        submitted_at="2023-02-01T00:00:00Z",
+        caller=MODERATOR,
+        now=t("2023-02-02T00:00:00Z"),
+    )
     log = all_event_text(db)
     assert EMAIL not in log and NAME not in log and "counsel@" not in log
     private = appeals.get_appeal(db, letter["id"])  # without include_contact: as an auditor sees it
@@ -259,34 +346,62 @@ def test_an_appeal_before_the_panel_and_an_out_of_court_dispute(meta: Database) 
     db = meta
     ban = impose(db, "facebook/lena", review_after="P1M", now=t("2024-01-01T00:00:00Z"))
     other = impose(db, "facebook/mona", now=t("2024-01-01T00:00:00Z"))
-    review = reviews.open_review(db, ban["id"], panel=["a", "b"], reason="due", caller=MODERATOR,
-                                 now=t("2024-02-02T00:00:00Z"))
+    review = reviews.open_review(
+        db, ban["id"], panel=["a", "b"], reason="due", caller=MODERATOR, now=t("2024-02-02T00:00:00Z")
+    )
     appeal = file(db, ban["id"], "reinstatement", received="2024-02-03T00:00:00Z", meeting_requested=True)
     wrong = file(db, other["id"], received="2024-02-03T00:00:00Z")
     with pytest.raises(ValidationError, match="is of sanction"):
         appeals.attach_appeal(db, wrong["id"], review_id=review["id"], caller=MODERATOR, now=t("2024-02-04T00:00:00Z"))
-    attached = appeals.attach_appeal(db, appeal["id"], review_id=review["id"], caller=MODERATOR,
-                                     now=t("2024-02-04T00:00:00Z"))
+    attached = appeals.attach_appeal(
+        db, appeal["id"], review_id=review["id"], caller=MODERATOR, now=t("2024-02-04T00:00:00Z")
+    )
     assert attached["review"] == review["id"]
     seen = reviews.get_review(db, review["id"])
     assert seen["appeals"] == [appeal["id"]]
     assert any(e["event"] == "appeal received" and "meeting requested" in e["detail"] for e in seen["timeline"])
     decide(db, appeal["id"], "denied", "2024-02-10T00:00:00Z")
-    disputed = appeals.record_dispute(db, appeal["id"], body="User Rights ODS", submitted_at="2024-02-15T00:00:00Z",
-                                      caller=MODERATOR, now=t("2024-02-16T00:00:00Z"))
+    disputed = appeals.record_dispute(
+        db,
+        appeal["id"],
+        body="User Rights ODS",
+        submitted_at="2024-02-15T00:00:00Z",
+        caller=MODERATOR,
+        now=t("2024-02-16T00:00:00Z"),
+    )
     dispute = disputed["disputes"][0]
     assert (dispute["body"], dispute["outcome"], dispute["decided_at"]) == ("User Rights ODS", "pending", None)
     with pytest.raises(ValidationError, match="decided_at"):
-        appeals.record_dispute(db, appeal["id"], body="User Rights ODS", submitted_at="2024-02-15T00:00:00Z",
-                               outcome="settled", dispute_id=dispute["id"], caller=MODERATOR,
-                               now=t("2024-03-01T00:00:00Z"))
+        appeals.record_dispute(
+            db,
+            appeal["id"],
+            body="User Rights ODS",
+            submitted_at="2024-02-15T00:00:00Z",
+            outcome="settled",
+            dispute_id=dispute["id"],
+            caller=MODERATOR,
+            now=t("2024-03-01T00:00:00Z"),
+        )
     with pytest.raises(ForbiddenError):
-        appeals.record_dispute(db, appeal["id"], body="x", submitted_at="2024-02-15T00:00:00Z",
-                               caller=Caller("p", role=Role.PLATFORM), now=t("2024-03-01T00:00:00Z"))
+        appeals.record_dispute(
+            db,
+            appeal["id"],
+            body="x",
+            submitted_at="2024-02-15T00:00:00Z",
+            caller=Caller("p", role=Role.PLATFORM),
+            now=t("2024-03-01T00:00:00Z"),
+        )
     updated = appeals.record_dispute(
-        db, appeal["id"], body="User Rights ODS", submitted_at="2024-02-15T00:00:00Z",
-        outcome="in_favour_of_requester", decided_at="2024-03-01T00:00:00Z", summary="Reinstate.",
-        dispute_id=dispute["id"], caller=MODERATOR, now=t("2024-03-02T00:00:00Z"),
+        db,
+        appeal["id"],
+        body="User Rights ODS",
+        submitted_at="2024-02-15T00:00:00Z",
+        outcome="in_favour_of_requester",
+        decided_at="2024-03-01T00:00:00Z",
+        summary="Reinstate.",
+        dispute_id=dispute["id"],
+        caller=MODERATOR,
+        now=t("2024-03-02T00:00:00Z"),
     )
     assert [(d["id"], d["outcome"]) for d in updated["disputes"]] == [(dispute["id"], "in_favour_of_requester")]
 
@@ -295,12 +410,19 @@ def test_rebuilding_the_projections_reproduces_appeals_and_keeps_the_contacts(me
     db = meta
     for i, outcome in enumerate(("granted", "denied", None)):
         ban = impose(db, f"facebook/n{i}", now=t("2024-01-01T00:00:00Z"))
-        appeal = file(db, ban["id"], received="2024-01-02T00:00:00Z",
-                      filed_by={"name": f"N {i}", "email": f"n{i}@example.com"})
+        appeal = file(
+            db, ban["id"], received="2024-01-02T00:00:00Z", filed_by={"name": f"N {i}", "email": f"n{i}@example.com"}
+        )
         if outcome:
             decide(db, appeal["id"], outcome, "2024-01-03T00:00:00Z")
-            appeals.record_dispute(db, appeal["id"], body="ODS", submitted_at="2024-01-04T00:00:00Z",
-                                   caller=MODERATOR, now=t("2024-01-05T00:00:00Z"))
+            appeals.record_dispute(
+                db,
+                appeal["id"],
+                body="ODS",
+                submitted_at="2024-01-04T00:00:00Z",
+                caller=MODERATOR,
+                now=t("2024-01-05T00:00:00Z"),
+            )
     before = snapshot(db)
     assert len(before["appeals"]) == 3 and len(before["appeal_disputes"]) == 2
     rebuild_projections(db)

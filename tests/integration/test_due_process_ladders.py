@@ -103,8 +103,10 @@ def test_truth_social_doubles_from_48_hours_then_suspends_indefinitely(db: Datab
     answers = [ts.report("user", day(10 * i)) for i in range(7)]
     hours = [48, 96, 192, 384, 768]
     assert [term(a) for a in answers] == [
-        *[("suspension", iso(10 * i), format_instant(day(10 * i) + timedelta(hours=h)), [])
-          for i, h in enumerate(hours)],
+        *[
+            ("suspension", iso(10 * i), format_instant(day(10 * i) + timedelta(hours=h)), [])
+            for i, h in enumerate(hours)
+        ],
         ("suspension", iso(50), None, []),
         ("suspension", iso(60), None, []),
     ]
@@ -117,7 +119,9 @@ def test_parler_records_strikes_and_imposes_nothing(db: Database) -> None:
     parler = Reporter(db, "parler")
     answers = [parler.report("patriot", day(i), severity="severe") for i in range(3)]
     assert [(a["strike"]["count"], a["sanction"], a["strike"]["step"]) for a in answers] == [
-        (1, None, None), (2, None, None), (3, None, None),
+        (1, None, None),
+        (2, None, None),
+        (3, None, None),
     ]
     result = standing.get_standing(db, AccountRef("parler", "patriot"), at=day(5))
     assert (result["status"], result["strikes"]) == ("good", 3)
@@ -147,8 +151,7 @@ def test_a_repeated_violation_id_gets_the_first_answer_and_records_nothing(db: D
 
 def test_strikes_of_direct_sanctions_count_and_a_lift_takes_them_away(db: Database) -> None:
     operator_with(db, "meta", ("facebook", "meta"), ("instagram", "meta"))
-    direct = impose(db, "facebook/erin", scope=["facebook", "instagram"], duration="P7D",
-                    starts_at=day(0), now=day(0))
+    direct = impose(db, "facebook/erin", scope=["facebook", "instagram"], duration="P7D", starts_at=day(0), now=day(0))
     assert strikes(db, "facebook/erin", iso(1) or "") == 1
     # A moderator who shortens the sanction keeps its strike...
     sanctions.amend_sanction(db, direct["id"], reason="shorter", ends_at=day(3), actor="m", now=day(1))
@@ -157,8 +160,7 @@ def test_strikes_of_direct_sanctions_count_and_a_lift_takes_them_away(db: Databa
     second = Reporter(db, "facebook").report("erin", day(2))
     assert (second["strike"]["count"], term(second)) == (2, ("restriction", iso(2), iso(3), sorted(FEATURES)))
     # A lift takes the direct sanction's strike away from then on, on every platform of its scope.
-    sanctions.lift_sanction(db, direct["id"], reason="wrongly imposed", effective_at=day(2.5), actor="m",
-                            now=day(2.5))
+    sanctions.lift_sanction(db, direct["id"], reason="wrongly imposed", effective_at=day(2.5), actor="m", now=day(2.5))
     assert strikes(db, "facebook/erin", iso(2.25) or "") == 2
     assert strikes(db, "facebook/erin", iso(2.75) or "") == 1
     # Without a policy, a strike never expires; with Meta's it does after a year.
@@ -168,17 +170,34 @@ def test_strikes_of_direct_sanctions_count_and_a_lift_takes_them_away(db: Databa
 
 def test_the_probation_ladder_applies_during_probation_and_not_after(db: Database) -> None:
     operator_with(db, "meta", ("facebook", "meta"), ("instagram", "meta"))
-    ban = impose(db, "facebook/DonaldTrump", scope=["facebook", "instagram"], starts_at="2021-01-07T00:00:00Z",
-                 now=t("2021-01-07T12:00:00Z"))
+    ban = impose(
+        db,
+        "facebook/DonaldTrump",
+        scope=["facebook", "instagram"],
+        starts_at="2021-01-07T00:00:00Z",
+        now=t("2021-01-07T12:00:00Z"),
+    )
     letter = appeals.file_appeal(
-        db, sanction_id=ban["id"], kind="reinstatement",
-        filed_by={"name": "Campaign counsel", "relation": "representative"}, statement="Reinstate him.",
-        channel="letter", meeting_requested=True, received_at="2023-01-17T00:00:00Z", caller=MODERATOR,
+        db,
+        sanction_id=ban["id"],
+        kind="reinstatement",
+        filed_by={"name": "Campaign counsel", "relation": "representative"},
+        statement="Reinstate him.",
+        channel="letter",
+        meeting_requested=True,
+        received_at="2023-01-17T00:00:00Z",
+        caller=MODERATOR,
         now=t("2023-01-18T00:00:00Z"),
     )
     appeals.decide_appeal(
-        db, letter["id"], outcome="granted", rationale="The risk has receded.", reply="Reinstated with guardrails.",
-        effective_at="2023-01-25T00:00:00Z", probation={"duration": "P2Y"}, caller=MODERATOR,
+        db,
+        letter["id"],
+        outcome="granted",
+        rationale="The risk has receded.",
+        reply="Reinstated with guardrails.",
+        effective_at="2023-01-25T00:00:00Z",
+        probation={"duration": "P2Y"},
+        caller=MODERATOR,
         now=t("2023-01-25T00:00:00Z"),
     )
     during = standing.get_standing(db, AccountRef("facebook", "DonaldTrump"), at=t("2023-02-01T00:00:00Z"))
@@ -203,11 +222,23 @@ def test_a_probation_ladder_without_a_step_falls_back_to_the_standard_ladder(db:
     operator_with(db, "meta", ("facebook", "meta"))
     ban = impose(db, "facebook/frank", starts_at=day(0), now=day(0))
     complaint = appeals.file_appeal(
-        db, sanction_id=ban["id"], kind="complaint", filed_by={"name": "Frank"}, statement="Wrong.",
-        channel="web", caller=MODERATOR, now=day(1),
+        db,
+        sanction_id=ban["id"],
+        kind="complaint",
+        filed_by={"name": "Frank"},
+        statement="Wrong.",
+        channel="web",
+        caller=MODERATOR,
+        now=day(1),
     )
     appeals.decide_appeal(
-        db, complaint["id"], outcome="granted", rationale="r", reply="ok", caller=MODERATOR, now=day(2),
+        db,
+        complaint["id"],
+        outcome="granted",
+        rationale="r",
+        reply="ok",
+        caller=MODERATOR,
+        now=day(2),
         probation={"duration": "P1Y", "ladder": {"by_severity": {"severe": {"kind": "termination"}}}},
     )
     fb = Reporter(db, "facebook")
@@ -224,14 +255,22 @@ def test_bad_reports_are_refused_and_change_nothing(db: Database) -> None:
 
     def report(**changes: object) -> None:
         fields: dict[str, object] = {
-            "id": "v", "platform": "facebook", "account": "gina", "policy": "Spam", "severity": "low",
-            "category": "STATEMENT_CATEGORY_SCAMS_AND_FRAUD", "occurred_at": "2024-01-01T00:00:00Z",
+            "id": "v",
+            "platform": "facebook",
+            "account": "gina",
+            "policy": "Spam",
+            "severity": "low",
+            "category": "STATEMENT_CATEGORY_SCAMS_AND_FRAUD",
+            "occurred_at": "2024-01-01T00:00:00Z",
         }
         fields.update(changes)
         operators = fields.pop("operators", None)
         violations.record_violation(
-            db, violations.RecordViolation(**fields),  # type: ignore[arg-type]
-            caller=MODERATOR, now=NOW, operators=operators,  # type: ignore[arg-type]
+            db,
+            violations.RecordViolation(**fields),  # type: ignore[arg-type]
+            caller=MODERATOR,
+            now=NOW,
+            operators=operators,  # type: ignore[arg-type]
         )
 
     for changes, error in [
@@ -252,11 +291,18 @@ def test_rebuilding_the_projections_reproduces_violations_and_probations(db: Dat
     operator_with(db, "meta", ("facebook", "meta"), ("instagram", "meta"))
     ban = impose(db, "facebook/hank", scope=["facebook", "instagram"], starts_at=day(0), now=day(0))
     appeal = appeals.file_appeal(
-        db, sanction_id=ban["id"], kind="reinstatement", filed_by={"name": "Hank", "email": "hank@example.com"},
-        statement="Please.", channel="email", caller=MODERATOR, now=day(1),
+        db,
+        sanction_id=ban["id"],
+        kind="reinstatement",
+        filed_by={"name": "Hank", "email": "hank@example.com"},
+        statement="Please.",
+        channel="email",
+        caller=MODERATOR,
+        now=day(1),
     )
-    appeals.decide_appeal(db, appeal["id"], outcome="granted", rationale="r", reply="ok", probation={},
-                          caller=MODERATOR, now=day(2))
+    appeals.decide_appeal(
+        db, appeal["id"], outcome="granted", rationale="r", reply="ok", probation={}, caller=MODERATOR, now=day(2)
+    )
     fb = Reporter(db, "facebook")
     for i in range(4):
         fb.report("hank", day(3 + i), severity=("low", "moderate", "high", "severe")[i])

@@ -45,29 +45,49 @@ def assess(db: Database, review: str, names: tuple[str, ...], when: str, risk: s
     result: dict[str, Any] = {}
     for name in names:
         result = reviews.file_assessment(
-            db, review, risk=risk, factors=["ongoing_violence"], rationale=f"{name}: calm", caller=expert(name),
+            db,
+            review,
+            risk=risk,
+            factors=["ongoing_violence"],
+            rationale=f"{name}: calm",
+            caller=expert(name),
             now=t(when),
         )
     return result
 
 
 def opened(db: Database, sanction: str, when: str, panel: tuple[str, ...] = EXPERTS) -> str:
-    review = reviews.open_review(db, sanction, panel=list(panel), reason="Is the risk still there?",
-                                 caller=MODERATOR, now=t(when))
+    review = reviews.open_review(
+        db, sanction, panel=list(panel), reason="Is the risk still there?", caller=MODERATOR, now=t(when)
+    )
     return str(review["id"])
 
 
 def test_the_meta_story_review_due_panel_lift_with_probation_then_a_month_at_least(db: Database) -> None:
     operator_with(db, "meta", ("facebook", "meta"), ("instagram", "meta"))
     catalogue.link_identities(
-        db, operator="meta", actor="setup", now=t("2021-01-01T00:00:00Z"),
+        db,
+        operator="meta",
+        actor="setup",
+        now=t("2021-01-01T00:00:00Z"),
         accounts=[AccountRef("facebook", "DonaldTrump"), AccountRef("instagram", "realdonaldtrump")],
     )
-    ban = impose(db, "facebook/DonaldTrump", scope=["facebook", "instagram"], starts_at="2021-01-07T00:00:00Z",
-                 now=t("2021-01-07T16:00:00Z"))
-    sanctions.amend_sanction(db, ban["id"], reason="Two years, then experts assess the risk.",
-                             review_at="2023-01-07T00:00:00Z", effective_at="2021-06-04T00:00:00Z", actor="m",
-                             now=t("2021-06-04T15:00:00Z"))
+    ban = impose(
+        db,
+        "facebook/DonaldTrump",
+        scope=["facebook", "instagram"],
+        starts_at="2021-01-07T00:00:00Z",
+        now=t("2021-01-07T16:00:00Z"),
+    )
+    sanctions.amend_sanction(
+        db,
+        ban["id"],
+        reason="Two years, then experts assess the risk.",
+        review_at="2023-01-07T00:00:00Z",
+        effective_at="2021-06-04T00:00:00Z",
+        actor="m",
+        now=t("2021-06-04T15:00:00Z"),
+    )
     assert due(db, "2023-01-06T23:59:59Z") == []
     assert due(db, "2023-01-07T00:00:00Z") == [ban["id"]]
     review = opened(db, ban["id"], "2023-01-09T00:00:00Z")
@@ -76,13 +96,19 @@ def test_the_meta_story_review_due_panel_lift_with_probation_then_a_month_at_lea
     assert (shown["state"], shown["quorum"], shown["due_at"]) == ("open", 2, "2023-01-07T00:00:00Z")
     assess(db, review, EXPERTS[:1], "2023-01-12T00:00:00Z", risk="moderate")
     with pytest.raises(ConflictError, match="needs 2 assessments"):
-        reviews.decide_review(db, review, outcome="lift", rationale="early", caller=MODERATOR,
-                              now=t("2023-01-13T00:00:00Z"))
+        reviews.decide_review(
+            db, review, outcome="lift", rationale="early", caller=MODERATOR, now=t("2023-01-13T00:00:00Z")
+        )
     result = assess(db, review, EXPERTS[1:], "2023-01-16T00:00:00Z")
     assert result["risk"] == {"none": 0, "low": 2, "moderate": 1, "high": 0, "severe": 0}
     decided = reviews.decide_review(
-        db, review, outcome="lift", rationale="The risk to public safety has sufficiently receded.",
-        probation={"duration": "P2Y"}, effective_at="2023-01-25T00:00:00Z", caller=MODERATOR,
+        db,
+        review,
+        outcome="lift",
+        rationale="The risk to public safety has sufficiently receded.",
+        probation={"duration": "P2Y"},
+        effective_at="2023-01-25T00:00:00Z",
+        caller=MODERATOR,
         now=t("2023-01-25T18:00:00Z"),
     )
     assert decided["state"] == "decided" and decided["outcome"] == "lift"
@@ -107,39 +133,55 @@ def test_panel_members_assess_once_and_only_they_or_a_moderator_decide(db: Datab
     ban = impose(db, "facebook/ivan", duration="P1Y", now=t("2024-01-01T00:00:00Z"))
     review = opened(db, ban["id"], "2024-02-01T00:00:00Z")
     with pytest.raises(ForbiddenError, match="panel"):
-        reviews.file_assessment(db, review, risk="low", factors=[], rationale="x", caller=expert("outsider"),
-                                now=t("2024-02-02T00:00:00Z"))
+        reviews.file_assessment(
+            db, review, risk="low", factors=[], rationale="x", caller=expert("outsider"), now=t("2024-02-02T00:00:00Z")
+        )
     assess(db, review, ("expert-1",), "2024-02-02T00:00:00Z")
     with pytest.raises(ConflictError, match="already filed"):
         assess(db, review, ("expert-1",), "2024-02-03T00:00:00Z")
     # A token sits on a panel under the name or the id the panel lists, not under another one.
     by_id = Caller("someone", names=("renamed-token", "tok_expert-2"), role=Role.REVIEWER)
     with pytest.raises(ForbiddenError):
-        reviews.file_assessment(db, review, risk="low", factors=[], rationale="x", caller=by_id,
-                                now=t("2024-02-03T00:00:00Z"))
+        reviews.file_assessment(
+            db, review, risk="low", factors=[], rationale="x", caller=by_id, now=t("2024-02-03T00:00:00Z")
+        )
     other = impose(db, "facebook/ivan2", duration="P1Y", now=t("2024-01-01T00:00:00Z"))
     listed_by_id = opened(db, other["id"], "2024-02-01T00:00:00Z", panel=("tok_expert-2",))
-    assert reviews.file_assessment(db, listed_by_id, risk="none", factors=[], rationale="x", caller=by_id,
-                                   now=t("2024-02-03T00:00:00Z"))["assessments"][0]["reviewer"] == "tok_expert-2"
+    assert (
+        reviews.file_assessment(
+            db, listed_by_id, risk="none", factors=[], rationale="x", caller=by_id, now=t("2024-02-03T00:00:00Z")
+        )["assessments"][0]["reviewer"]
+        == "tok_expert-2"
+    )
     assess(db, review, ("expert-2",), "2024-02-03T00:00:00Z")
     with pytest.raises(ForbiddenError, match="moderator or a member"):
-        reviews.decide_review(db, review, outcome="uphold", rationale="x", caller=expert("outsider"),
-                              now=t("2024-02-04T00:00:00Z"))
-    decided = reviews.decide_review(db, review, outcome="uphold", rationale="keep it", caller=expert("expert-3"),
-                                    now=t("2024-02-04T00:00:00Z"))
+        reviews.decide_review(
+            db, review, outcome="uphold", rationale="x", caller=expert("outsider"), now=t("2024-02-04T00:00:00Z")
+        )
+    decided = reviews.decide_review(
+        db, review, outcome="uphold", rationale="keep it", caller=expert("expert-3"), now=t("2024-02-04T00:00:00Z")
+    )
     assert decided["decision"]["decided_by"] == "expert-3"
     with pytest.raises(ConflictError, match="already decided"):
         assess(db, review, ("expert-3",), "2024-02-05T00:00:00Z")
     with pytest.raises(ConflictError, match="already decided"):
-        reviews.decide_review(db, review, outcome="lift", rationale="x", caller=MODERATOR,
-                              now=t("2024-02-05T00:00:00Z"))
+        reviews.decide_review(
+            db, review, outcome="lift", rationale="x", caller=MODERATOR, now=t("2024-02-05T00:00:00Z")
+        )
 
 
 def test_panels_and_quorums_are_checked_when_a_review_opens(db: Database) -> None:
     start = t("2020-01-01T00:00:00Z")
     catalogue.create_operator(db, id="club", name="Club", actor="setup", now=start)
-    catalogue.create_platform(db, id="forum", operator="club", name="Forum", actor="setup", now=start,
-                              policy={"name": "strict", "reviews": {"quorum": 3}})
+    catalogue.create_platform(
+        db,
+        id="forum",
+        operator="club",
+        name="Forum",
+        actor="setup",
+        now=start,
+        policy={"name": "strict", "reviews": {"quorum": 3}},
+    )
     ban = impose(db, "forum/jo", now=t("2024-01-01T00:00:00Z"))
     for panel, message in [([], "at least one"), (["a", "a"], "twice"), (["a", "b"], "quorum of 3")]:
         with pytest.raises(ValidationError, match=message):
@@ -152,16 +194,24 @@ def test_panels_and_quorums_are_checked_when_a_review_opens(db: Database) -> Non
     with pytest.raises(ConflictError, match="expired"):
         opened(db, ended["id"], "2024-01-05T00:00:00Z")
     with pytest.raises(NotFoundError):
-        reviews.open_review(db, ban["id"], panel=["a"], reason="r", caller=MODERATOR, now=t("2024-01-02T00:00:00Z"),
-                            operators=["meta"])
+        reviews.open_review(
+            db, ban["id"], panel=["a"], reason="r", caller=MODERATOR, now=t("2024-01-02T00:00:00Z"), operators=["meta"]
+        )
 
 
 def _decided(db: Database, account: str, outcome: str, **fields: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     ban = impose(db, f"facebook/{account}", duration="P1Y", review_after="P6M", now=t("2024-01-01T00:00:00Z"))
     review = opened(db, ban["id"], "2024-07-02T00:00:00Z")
     assess(db, review, EXPERTS[:2], "2024-07-03T00:00:00Z")
-    decided = reviews.decide_review(db, review, outcome=outcome, rationale=f"{outcome} it", caller=MODERATOR,
-                                    now=t("2024-07-04T00:00:00Z"), **fields)
+    decided = reviews.decide_review(
+        db,
+        review,
+        outcome=outcome,
+        rationale=f"{outcome} it",
+        caller=MODERATOR,
+        now=t("2024-07-04T00:00:00Z"),
+        **fields,
+    )
     return decided, sanctions.get_sanction(db, ban["id"], at=t("2024-07-05T00:00:00Z"))
 
 
@@ -194,8 +244,11 @@ def test_each_outcome_changes_the_sanction_as_it_says(db: Database) -> None:
         ("uphold", {"probation": {"duration": "P1Y"}}, "only a decision that lifts"),
         ("lift", {"next_review_at": "2025-01-01T00:00:00Z"}, "no next review"),
         ("lift", {"effective_at": "2024-07-01T00:00:00Z"}, "after it was opened"),
-        ("lift", {"probation": {"duration": "P1Y", "ladder": {"by_strikes": [{"strikes": 1, "kind": "ban"}]}}},
-         "probation.ladder.by_strikes"),
+        (
+            "lift",
+            {"probation": {"duration": "P1Y", "ladder": {"by_strikes": [{"strikes": 1, "kind": "ban"}]}}},
+            "probation.ladder.by_strikes",
+        ),
         ("dismiss", {}, "lift, extend"),
     ],
 )
@@ -208,8 +261,9 @@ def test_a_wrong_decision_is_refused_and_changes_nothing(
     assess(db, review, EXPERTS[:2], "2024-07-03T00:00:00Z")
     before = event_count(db)
     with pytest.raises(ValidationError, match=message):
-        reviews.decide_review(db, review, outcome=outcome, rationale="r", caller=MODERATOR,
-                              now=t("2024-07-04T00:00:00Z"), **fields)
+        reviews.decide_review(
+            db, review, outcome=outcome, rationale="r", caller=MODERATOR, now=t("2024-07-04T00:00:00Z"), **fields
+        )
     assert event_count(db) == before
     assert reviews.get_review(db, review)["state"] == "open"
 
@@ -225,8 +279,9 @@ def test_two_decisions_at_once_one_wins_the_other_conflicts(db: Database) -> Non
     def decide(outcome: str) -> None:
         barrier.wait()
         try:
-            reviews.decide_review(db, review, outcome=outcome, rationale="r", caller=MODERATOR,
-                                  now=t("2024-02-03T00:00:00Z"))
+            reviews.decide_review(
+                db, review, outcome=outcome, rationale="r", caller=MODERATOR, now=t("2024-02-03T00:00:00Z")
+            )
             outcomes.append("won")
         except ConflictError:
             outcomes.append("conflict")
@@ -249,8 +304,15 @@ def test_rebuilding_the_projections_reproduces_reviews(db: Database) -> None:
         ban = impose(db, f"facebook/{account}", duration="P1Y", review_after="P1M", now=t("2024-01-01T00:00:00Z"))
         review = opened(db, ban["id"], "2024-02-02T00:00:00Z")
         assess(db, review, EXPERTS, "2024-02-03T00:00:00Z")
-        reviews.decide_review(db, review, outcome=outcome, rationale="r", caller=MODERATOR,
-                              now=t("2024-02-04T00:00:00Z"), probation={} if outcome == "lift" else None)
+        reviews.decide_review(
+            db,
+            review,
+            outcome=outcome,
+            rationale="r",
+            caller=MODERATOR,
+            now=t("2024-02-04T00:00:00Z"),
+            probation={} if outcome == "lift" else None,
+        )
     still_open = impose(db, "facebook/r", duration="P1Y", now=t("2024-01-01T00:00:00Z"))
     assess(db, opened(db, still_open["id"], "2024-02-05T00:00:00Z"), EXPERTS[:1], "2024-02-06T00:00:00Z")
     before = snapshot(db)
@@ -261,8 +323,15 @@ def test_rebuilding_the_projections_reproduces_reviews(db: Database) -> None:
 
 def _ended_awaiting_review(db: Database, account: str) -> str:
     """Two years from 2021-01-07, the review scheduled at the end of the term (Meta's announcement)."""
-    ban = impose(db, f"facebook/{account}", scope=["facebook", "instagram"], starts_at="2021-01-07T00:00:00Z",
-                 duration="P2Y", review_after="P2Y", now=t("2021-01-07T16:00:00Z"))
+    ban = impose(
+        db,
+        f"facebook/{account}",
+        scope=["facebook", "instagram"],
+        starts_at="2021-01-07T00:00:00Z",
+        duration="P2Y",
+        review_after="P2Y",
+        now=t("2021-01-07T16:00:00Z"),
+    )
     assert (ban["ends_at"], ban["review_at"]) == ("2023-01-07T00:00:00Z", "2023-01-07T00:00:00Z")
     return str(ban["id"])
 
@@ -292,8 +361,9 @@ def test_a_review_scheduled_at_the_end_of_the_term_falls_due_as_the_term_ends(db
         with pytest.raises(ConflictError, match="expired: there is nothing to review"):
             opened(db, sanction["id"], "2024-01-05T00:00:00Z")
     lifted = _ended_awaiting_review(db, "lifted-early")
-    sanctions.lift_sanction(db, lifted, reason="error", effective_at="2022-01-01T00:00:00Z", actor="m",
-                            now=t("2022-01-01T00:00:00Z"))
+    sanctions.lift_sanction(
+        db, lifted, reason="error", effective_at="2022-01-01T00:00:00Z", actor="m", now=t("2022-01-01T00:00:00Z")
+    )
     assert due(db, "2023-02-01T00:00:00Z") == []
 
 
@@ -314,8 +384,16 @@ def test_the_review_at_the_end_of_the_term_is_decided_after_it(
     review = opened(db, ban, "2023-01-09T00:00:00Z")
     assess(db, review, EXPERTS, "2023-01-16T00:00:00Z")
     index = EnforcementIndex.build(db, now=t("2023-01-20T00:00:00Z"))  # the hot path's answers, kept current
-    decided = reviews.decide_review(db, review, outcome=outcome, rationale="decided", caller=MODERATOR,
-                                    effective_at="2023-01-25T00:00:00Z", now=t("2023-01-25T18:00:00Z"), **fields)
+    decided = reviews.decide_review(
+        db,
+        review,
+        outcome=outcome,
+        rationale="decided",
+        caller=MODERATOR,
+        effective_at="2023-01-25T00:00:00Z",
+        now=t("2023-01-25T18:00:00Z"),
+        **fields,
+    )
     IndexFollower(index, db, listen=False).poll()
     for when in ("2023-01-24T23:59:59Z", "2023-01-25T00:00:00Z", "2023-12-01T00:00:00Z", "2024-01-07T00:00:00Z"):
         expected = standing.get_standing(db, AccountRef("facebook", "DonaldTrump"), at=t(when))
@@ -350,7 +428,14 @@ def test_an_ended_term_cannot_be_reduced(db: Database) -> None:
     assess(db, review, EXPERTS, "2023-01-16T00:00:00Z")
     before = event_count(db)
     with pytest.raises(ValidationError, match="must lie after the amendment takes effect"):
-        reviews.decide_review(db, review, outcome="reduce", ends_at="2022-06-01T00:00:00Z", rationale="r",
-                              caller=MODERATOR, now=t("2023-01-25T00:00:00Z"))
+        reviews.decide_review(
+            db,
+            review,
+            outcome="reduce",
+            ends_at="2022-06-01T00:00:00Z",
+            rationale="r",
+            caller=MODERATOR,
+            now=t("2023-01-25T00:00:00Z"),
+        )
     assert event_count(db) == before
     assert reviews.get_review(db, review)["state"] == "open"

@@ -38,8 +38,13 @@ def committer(db: Database) -> Iterator[GroupCommitter]:
 
 def report(id: str, account: str = "alice", platform: str = "facebook") -> violations.RecordViolation:
     return violations.RecordViolation(
-        id=id, platform=platform, account=account, policy="Violence and Incitement", severity="moderate",
-        category="STATEMENT_CATEGORY_VIOLENCE", facts="A post inciting violence.",
+        id=id,
+        platform=platform,
+        account=account,
+        policy="Violence and Incitement",
+        severity="moderate",
+        category="STATEMENT_CATEGORY_VIOLENCE",
+        facts="A post inciting violence.",
     )
 
 
@@ -109,9 +114,7 @@ def test_a_refused_command_gets_its_error_and_the_others_of_its_group_are_record
     gate = Gate(committer)
     first = submit(committer, "fb-1", "alice")
     refused = committer.submit(record_then_refuse, actor="test", now=NOW)
-    unknown = violations.submit_violation(
-        committer, report("x-1", platform="nowhere"), caller=PLATFORM_CLIENT, now=NOW
-    )
+    unknown = violations.submit_violation(committer, report("x-1", platform="nowhere"), caller=PLATFORM_CLIENT, now=NOW)
     last = submit(committer, "fb-2", "bob")
     gate.release()
 
@@ -176,19 +179,23 @@ def test_each_command_of_a_group_keeps_its_own_instant_and_actor(db: Database, c
     assert late.result(timeout=30).body["occurred_at"] == "2024-06-01T12:05:00Z"
     with db.read() as conn:
         rows = conn.execute(
-            select(tables.events.c.actor, tables.events.c.at).where(tables.events.c.type == "violation.recorded")
+            select(tables.events.c.actor, tables.events.c.at)
+            .where(tables.events.c.type == "violation.recorded")
             .order_by(tables.events.c.seq)
         ).all()
     assert [tuple(row) for row in rows] == [
-        (PLATFORM_CLIENT.actor, "2024-06-01T12:00:00Z"), ("moderator (tok_m)", "2024-06-01T12:05:00Z")
+        (PLATFORM_CLIENT.actor, "2024-06-01T12:00:00Z"),
+        ("moderator (tok_m)", "2024-06-01T12:05:00Z"),
     ]
 
 
 def test_a_bad_report_is_refused_before_it_reaches_the_writer(committer: GroupCommitter) -> None:
     with pytest.raises(ValidationError):
         violations.submit_violation(
-            committer, violations.RecordViolation(**{**_fields(report("fb-1")), "severity": "dire"}),
-            caller=PLATFORM_CLIENT, now=NOW,
+            committer,
+            violations.RecordViolation(**{**_fields(report("fb-1")), "severity": "dire"}),
+            caller=PLATFORM_CLIENT,
+            now=NOW,
         )
     assert committer.commands == 0
 

@@ -39,32 +39,55 @@ def history(db: Database, platform: str) -> None:
     """Before the batch: a ban lifted on appeal with probation (dt), a strike already (bob)."""
     ban = impose(db, f"{platform}/dt", starts_at="2024-01-01T00:00:00Z", now=NOW - timedelta(days=150))
     appeal = appeals.file_appeal(
-        db, sanction_id=ban["id"], kind="reinstatement", filed_by={"name": "Counsel", "relation": "representative"},
-        statement="Reinstate him.", channel="letter", caller=MODERATOR, now=NOW - timedelta(days=100),
+        db,
+        sanction_id=ban["id"],
+        kind="reinstatement",
+        filed_by={"name": "Counsel", "relation": "representative"},
+        statement="Reinstate him.",
+        channel="letter",
+        caller=MODERATOR,
+        now=NOW - timedelta(days=100),
     )
     appeals.decide_appeal(
-        db, appeal["id"], outcome="granted", rationale="r", reply="ok", probation={"duration": "P2Y"},
-        caller=MODERATOR, now=NOW - timedelta(days=90),
+        db,
+        appeal["id"],
+        outcome="granted",
+        rationale="r",
+        reply="ok",
+        probation={"duration": "P2Y"},
+        caller=MODERATOR,
+        now=NOW - timedelta(days=90),
     )
-    violations.record_violation(db, report(platform, "old-1", "bob"), caller=PLATFORM_CLIENT,
-                                now=NOW - timedelta(days=10))
+    violations.record_violation(
+        db, report(platform, "old-1", "bob"), caller=PLATFORM_CLIENT, now=NOW - timedelta(days=10)
+    )
 
 
 #: What some reports say of the content, which reaches the reason of the sanction they bring.
 CONTENT: dict[str, dict[str, Any]] = {
-    "v-5": {"content_type": ["CONTENT_TYPE_VIDEO", "CONTENT_TYPE_TEXT", "CONTENT_TYPE_VIDEO"],
-            "keywords": ["KEYWORD_INCITEMENT_VIOLENCE_HATRED", "KEYWORD_INCITEMENT_VIOLENCE_HATRED"],
-            "territorial_scope": ["FR", "DE", "FR"], "content_date": "2024-05-30"},
+    "v-5": {
+        "content_type": ["CONTENT_TYPE_VIDEO", "CONTENT_TYPE_TEXT", "CONTENT_TYPE_VIDEO"],
+        "keywords": ["KEYWORD_INCITEMENT_VIOLENCE_HATRED", "KEYWORD_INCITEMENT_VIOLENCE_HATRED"],
+        "territorial_scope": ["FR", "DE", "FR"],
+        "content_date": "2024-05-30",
+    },
     "w-2": {"content_type": ["CONTENT_TYPE_IMAGE"], "territorial_scope": ["IT"]},
     "v-4": {"keywords": ["KEYWORD_INCITEMENT_VIOLENCE_HATRED"], "territorial_scope": ["NL", "BE"]},
 }
 
 
-def report(platform: str, id: str, account: str, severity: str = "moderate",
-           occurred_at: str | None = None) -> violations.RecordViolation:
+def report(
+    platform: str, id: str, account: str, severity: str = "moderate", occurred_at: str | None = None
+) -> violations.RecordViolation:
     return violations.RecordViolation(
-        id=id, platform=platform, account=account, policy="Violence and Incitement", severity=severity,
-        category="STATEMENT_CATEGORY_VIOLENCE", facts="A post inciting violence.", occurred_at=occurred_at,
+        id=id,
+        platform=platform,
+        account=account,
+        policy="Violence and Incitement",
+        severity=severity,
+        category="STATEMENT_CATEGORY_VIOLENCE",
+        facts="A post inciting violence.",
+        occurred_at=occurred_at,
         **CONTENT.get(id, {}),
     )
 
@@ -88,8 +111,9 @@ REPORTS: list[tuple[str, str, str, str | None, int, Caller]] = [
 def twins(db: Database) -> Iterator[GroupCommitter]:
     for operator, platform in TWINS:
         catalogue.create_operator(db, id=operator, name="Operator", actor="setup", now=START)
-        catalogue.create_platform(db, id=platform, operator=operator, name="Platform", policy="meta",
-                                  actor="setup", now=START)
+        catalogue.create_platform(
+            db, id=platform, operator=operator, name="Platform", policy="meta", actor="setup", now=START
+        )
         history(db, platform)
     committer = GroupCommitter(db)
     try:
@@ -120,14 +144,13 @@ def events_of(db: Database, operator: str) -> list[Any]:
     with db.read() as conn:
         rows = conn.execute(
             select(e.type, e.at, e.effective_at, e.actor, e.data)
-            .where(e.operator_id == operator, e.at >= "2024-06-01T12:00:00Z").order_by(e.seq)
+            .where(e.operator_id == operator, e.at >= "2024-06-01T12:00:00Z")
+            .order_by(e.seq)
         ).all()
     return [(r.type, r.at, r.effective_at, r.actor, json.loads(r.data)) for r in rows]
 
 
-def test_a_batch_answers_and_records_exactly_what_one_at_a_time_would(
-    db: Database, twins: GroupCommitter
-) -> None:
+def test_a_batch_answers_and_records_exactly_what_one_at_a_time_would(db: Database, twins: GroupCommitter) -> None:
     (batch_operator, batched), (single_operator, single) = TWINS
     entered, release = threading.Event(), threading.Event()
 
@@ -138,8 +161,9 @@ def test_a_batch_answers_and_records_exactly_what_one_at_a_time_would(
     gate = twins.submit(hold, actor="gate", now=NOW)
     assert entered.wait(timeout=30)
     futures = [
-        violations.submit_violation(twins, report(batched, id, account, severity, occurred), caller=caller,
-                                    now=NOW + timedelta(seconds=later))
+        violations.submit_violation(
+            twins, report(batched, id, account, severity, occurred), caller=caller, now=NOW + timedelta(seconds=later)
+        )
         for id, account, severity, occurred, later, caller in REPORTS
     ]
     release.set()
@@ -149,8 +173,9 @@ def test_a_batch_answers_and_records_exactly_what_one_at_a_time_would(
     assert twins.batched == len(REPORTS) - 2  # all but the two repeats, which ran alone after the batch
 
     single_answers = [
-        violations.record_violation(db, report(single, id, account, severity, occurred), caller=caller,
-                                    now=NOW + timedelta(seconds=later))
+        violations.record_violation(
+            db, report(single, id, account, severity, occurred), caller=caller, now=NOW + timedelta(seconds=later)
+        )
         for id, account, severity, occurred, later, caller in REPORTS
     ]
 
@@ -201,8 +226,9 @@ def test_a_batch_with_a_refused_report_falls_back_to_one_savepoint_each(
     other = None if whole else twins.submit(lambda uow: "done", actor="other", now=NOW)
     good = violations.submit_violation(twins, report(batched, "g-1", "erin"), caller=PLATFORM_CLIENT, now=NOW)
     # Another operator's platform, seen by a token of this operator only: refused inside the writer.
-    hidden = violations.submit_violation(twins, report("tbook", "g-2", "erin"), caller=PLATFORM_CLIENT, now=NOW,
-                                         operators=["meta"])
+    hidden = violations.submit_violation(
+        twins, report("tbook", "g-2", "erin"), caller=PLATFORM_CLIENT, now=NOW, operators=["meta"]
+    )
     also = violations.submit_violation(twins, report(batched, "g-3", "erin"), caller=PLATFORM_CLIENT, now=NOW)
     release.set()
     gate.result(timeout=30)
@@ -215,15 +241,16 @@ def test_a_batch_with_a_refused_report_falls_back_to_one_savepoint_each(
     with pytest.raises(Exception, match="no platform"):
         hidden.result(timeout=30)
     with db.read() as conn:
-        ids = conn.execute(select(tables.violations.c.external_id).where(
-            tables.violations.c.external_id.like("g-%"))).scalars().all()
+        ids = (
+            conn.execute(select(tables.violations.c.external_id).where(tables.violations.c.external_id.like("g-%")))
+            .scalars()
+            .all()
+        )
     assert sorted(ids) == ["g-1", "g-3"]
     assert verify_audit_log(db).ok
 
 
-def test_the_standing_of_a_batch_of_accounts_is_read_as_each_one_alone(
-    db: Database, twins: GroupCommitter
-) -> None:
+def test_the_standing_of_a_batch_of_accounts_is_read_as_each_one_alone(db: Database, twins: GroupCommitter) -> None:
     """One statement for a batch's accounts reads what one per account does: a ban lifted on
     appeal with probation (dt), a strike by violation (bob), an account never seen, repeats."""
     platform = TWINS[0][1]

@@ -33,14 +33,20 @@ def meta(db: Database, now: datetime) -> str:
 
 
 def create(db: Database, now: datetime, **fields: str | None) -> dict[str, object]:
-    values: dict[str, str | None] = {"email": "mia@meta.example", "name": "Mia", "role": "moderator",
-                                     "operator": "meta", "password": PASSWORD}
+    values: dict[str, str | None] = {
+        "email": "mia@meta.example",
+        "name": "Mia",
+        "role": "moderator",
+        "operator": "meta",
+        "password": PASSWORD,
+    }
     values.update(fields)
     return members.create_member(db, actor="test", now=now, **values)  # type: ignore[arg-type]
 
 
-def test_a_member_is_stored_with_an_argon2id_hash_and_recorded_without_it(db: Database, now: datetime,
-                                                                           meta: str) -> None:
+def test_a_member_is_stored_with_an_argon2id_hash_and_recorded_without_it(
+    db: Database, now: datetime, meta: str
+) -> None:
     created = create(db, now, email="Mia@Meta.Example")
     assert created["email"] == "mia@meta.example"
     with db.read() as conn:
@@ -61,8 +67,9 @@ def test_a_member_is_stored_with_an_argon2id_hash_and_recorded_without_it(db: Da
         ({"operator": "nowhere"}, NotFoundError),
     ],
 )
-def test_bad_members_are_refused_and_nothing_is_written(db: Database, now: datetime, meta: str,
-                                                       fields: dict[str, str | None], error: type[Exception]) -> None:
+def test_bad_members_are_refused_and_nothing_is_written(
+    db: Database, now: datetime, meta: str, fields: dict[str, str | None], error: type[Exception]
+) -> None:
     with pytest.raises(error):
         create(db, now, **fields)
     assert members.list_members(db) == []

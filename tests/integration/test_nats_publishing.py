@@ -93,6 +93,7 @@ def test_events_published_once_each_with_their_seq(
     assert [p["seq"] for _, p, _ in got] == seqs
     assert [msg_id.split(".")[0] for _, _, msg_id in got] == [str(s) for s in seqs]
     assert {subject for subject, _, _ in got} == {
-        f"reprieve.{operator}.account.registered", f"reprieve.{operator}.sanction.imposed"
+        f"reprieve.{operator}.account.registered",
+        f"reprieve.{operator}.sanction.imposed",
     }
     assert all("actor" not in p for _, p, _ in got)

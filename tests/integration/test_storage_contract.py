@@ -110,43 +110,92 @@ def test_an_import_batch_is_all_or_nothing(
 
 def build_history(db: Database, now: datetime, impose: Impose, reason: dict[str, Any]) -> None:
     """A bit of everything the log can hold so far."""
-    catalogue.put_account(db, AccountRef("facebook", "DonaldTrump"), display_name="Donald J. Trump",
-                          actor=ACTOR, now=now)
-    catalogue.put_account(db, AccountRef("facebook", "DonaldTrump"), display_name="Donald Trump",
-                          actor=ACTOR, now=now)
-    ban = impose("facebook/DonaldTrump", "suspension", scope=["facebook", "instagram"],
-                 starts_at="2021-01-07T00:00:00Z", review_after="P2Y", ends_at=None)
-    amend_sanction(db, ban["id"], reason="initial period of two years", ends_at="2023-01-07T00:00:00Z",
-                   effective_at="2021-06-04T00:00:00Z", actor=ACTOR, now=now)
-    amend_sanction(db, ban["id"], reason="downgraded", kind="restriction", denies=["live", "advertise"],
-                   effective_at="2022-06-01T00:00:00Z", actor=ACTOR, now=now)
+    catalogue.put_account(
+        db, AccountRef("facebook", "DonaldTrump"), display_name="Donald J. Trump", actor=ACTOR, now=now
+    )
+    catalogue.put_account(db, AccountRef("facebook", "DonaldTrump"), display_name="Donald Trump", actor=ACTOR, now=now)
+    ban = impose(
+        "facebook/DonaldTrump",
+        "suspension",
+        scope=["facebook", "instagram"],
+        starts_at="2021-01-07T00:00:00Z",
+        review_after="P2Y",
+        ends_at=None,
+    )
+    amend_sanction(
+        db,
+        ban["id"],
+        reason="initial period of two years",
+        ends_at="2023-01-07T00:00:00Z",
+        effective_at="2021-06-04T00:00:00Z",
+        actor=ACTOR,
+        now=now,
+    )
+    amend_sanction(
+        db,
+        ban["id"],
+        reason="downgraded",
+        kind="restriction",
+        denies=["live", "advertise"],
+        effective_at="2022-06-01T00:00:00Z",
+        actor=ACTOR,
+        now=now,
+    )
     lift_sanction(db, ban["id"], reason="reinstated", effective_at="2022-12-01T00:00:00Z", actor=ACTOR, now=now)
     catalogue.link_identities(
-        db, operator="meta",
+        db,
+        operator="meta",
         accounts=[AccountRef("facebook", "DonaldTrump"), AccountRef("instagram", "realdonaldtrump")],
-        actor=ACTOR, now=now,
+        actor=ACTOR,
+        now=now,
     )
     impose("instagram/realdonaldtrump", "warning")
     impose("twitter/realDonaldTrump", "termination", starts_at="2021-01-08T00:00:00Z")
     future = impose("twitter/someone", "restriction", denies=["post"], duration="P30D")
-    lift_sanction(db, future["id"], reason="scheduled early release", effective_at=now + timedelta(days=10),
-                  actor=ACTOR, now=now)
+    lift_sanction(
+        db, future["id"], reason="scheduled early release", effective_at=now + timedelta(days=10), actor=ACTOR, now=now
+    )
     import_sanctions(
         db,
-        [ImposeSanction(subject=AccountRef("instagram", f"spam{i}"), kind="suspension", reason=reason,
-                        duration="P1Y", scope=["instagram", "facebook"]) for i in range(150)],
-        actor=ACTOR, now=now, batch_size=70,
+        [
+            ImposeSanction(
+                subject=AccountRef("instagram", f"spam{i}"),
+                kind="suspension",
+                reason=reason,
+                duration="P1Y",
+                scope=["instagram", "facebook"],
+            )
+            for i in range(150)
+        ],
+        actor=ACTOR,
+        now=now,
+        batch_size=70,
     )
 
 
 def test_rebuilding_the_projections_gives_the_same_tables(
-    db: Database, meta: str, x_corp: str, now: datetime, impose: Impose, reason: dict[str, Any],
+    db: Database,
+    meta: str,
+    x_corp: str,
+    now: datetime,
+    impose: Impose,
+    reason: dict[str, Any],
     projections: Projections,
 ) -> None:
     build_history(db, now, impose, reason)
     before = projections(db)
-    assert all(before[name] for name in ("operators", "platforms", "identities", "accounts", "sanctions",
-                                         "sanction_scope", "sanction_spans"))
+    assert all(
+        before[name]
+        for name in (
+            "operators",
+            "platforms",
+            "identities",
+            "accounts",
+            "sanctions",
+            "sanction_scope",
+            "sanction_spans",
+        )
+    )
     standing_before = get_standing(db, AccountRef("instagram", "realdonaldtrump"), at=now)
     assert rebuild_projections(db) == event_count(db)
     assert projections(db) == before
@@ -184,8 +233,10 @@ def test_linking_merges_identities_and_moves_their_sanctions(
 
     survivor = other["identity"]  # the identity of the first account named
     assert linked["id"] == survivor
-    assert linked["accounts"] == [{"platform": "facebook", "account": "DonaldTrump"},
-                                  {"platform": "instagram", "account": "realdonaldtrump"}]
+    assert linked["accounts"] == [
+        {"platform": "facebook", "account": "DonaldTrump"},
+        {"platform": "instagram", "account": "realdonaldtrump"},
+    ]
     with pytest.raises(NotFoundError):
         catalogue.get_identity(db, fb_identity)
     assert get_sanction(db, ban["id"], at=now)["identity"] == survivor
@@ -215,8 +266,9 @@ def test_linking_registers_new_accounts_and_merges_several_identities(
         assert catalogue.get_account(db, ref)["identity"] == linked["id"]
     assert get_standing(db, AccountRef("facebook", "a"), at=now)["sanctions"] == sorted([first["id"], second["id"]])
     assert get_standing(db, AccountRef("instagram", "brand-new"), at=now)["sanctions"] == [second["id"]]
-    assert get_standing(db, AccountRef("instagram", "brand-new"), at=now)["until"] == (
-        get_sanction(db, second["id"], at=now)["ends_at"]
+    assert (
+        get_standing(db, AccountRef("instagram", "brand-new"), at=now)["until"]
+        == (get_sanction(db, second["id"], at=now)["ends_at"])
     )
 
 
@@ -226,8 +278,11 @@ def test_accounts_of_two_operators_cannot_be_linked(
     before, events = projections(db), event_count(db)
     with pytest.raises(ValidationError, match="two operators"):
         catalogue.link_identities(
-            db, operator="meta", accounts=[AccountRef("facebook", "a"), AccountRef("twitter", "a")],
-            actor=ACTOR, now=now,
+            db,
+            operator="meta",
+            accounts=[AccountRef("facebook", "a"), AccountRef("twitter", "a")],
+            actor=ACTOR,
+            now=now,
         )
     assert (projections(db), event_count(db)) == (before, events)
 
@@ -277,8 +332,16 @@ def test_list_sanctions_filters_by_the_kind_in_force_at_the_instant_asked(
     db: Database, meta: str, now: datetime, impose: Impose
 ) -> None:
     sanction = impose("facebook/a", "suspension", duration="P30D")
-    amend_sanction(db, sanction["id"], reason="downgrade from day 10", kind="restriction", denies=["live"],
-                   effective_at=now + timedelta(days=10), actor=ACTOR, now=now)
+    amend_sanction(
+        db,
+        sanction["id"],
+        reason="downgrade from day 10",
+        kind="restriction",
+        denies=["live"],
+        effective_at=now + timedelta(days=10),
+        actor=ACTOR,
+        now=now,
+    )
     shown = list_sanctions(db, queries.SanctionFilter(), at=now)["items"]
     assert [item["kind"] for item in shown] == ["suspension"]
     listed = list_sanctions(db, queries.SanctionFilter(kind=SanctionKind.SUSPENSION), at=now)["items"]
@@ -299,14 +362,15 @@ def test_list_sanctions_filters_by_category(
     assert [item["id"] for item in page["items"]] == [scam["id"]]
 
 
-def test_list_sanctions_pages_with_a_cursor(
-    db: Database, meta: str, now: datetime, reason: dict[str, Any]
-) -> None:
+def test_list_sanctions_pages_with_a_cursor(db: Database, meta: str, now: datetime, reason: dict[str, Any]) -> None:
     import_sanctions(
         db,
-        [ImposeSanction(subject=AccountRef("facebook", f"u{i}"), kind="suspension", reason=reason, duration="P1D")
-         for i in range(23)],
-        actor=ACTOR, now=now,
+        [
+            ImposeSanction(subject=AccountRef("facebook", f"u{i}"), kind="suspension", reason=reason, duration="P1D")
+            for i in range(23)
+        ],
+        actor=ACTOR,
+        now=now,
     )
     seen: list[str] = []
     cursor = None
@@ -364,10 +428,12 @@ def test_concurrent_lifts_have_one_winner(
 ) -> None:
     for _ in range(3):
         sanction = impose("facebook/DonaldTrump", "suspension", duration="P2Y")
-        outcomes = race([
-            lambda i=i, s=sanction["id"]: lift_sanction(db, s, reason=f"moderator {i}", actor=f"mod{i}", now=now)
-            for i in range(moderators)
-        ])
+        outcomes = race(
+            [
+                lambda i=i, s=sanction["id"]: lift_sanction(db, s, reason=f"moderator {i}", actor=f"mod{i}", now=now)
+                for i in range(moderators)
+            ]
+        )
         kinds = sorted(kind for kind, _ in outcomes)
         assert kinds == ["ConflictError"] * (moderators - 1) + ["ok"], outcomes
         assert lifts_of(db, sanction["id"]) == 1
@@ -377,9 +443,7 @@ def test_concurrent_lifts_have_one_winner(
 
 def test_concurrent_writers_keep_one_chain(db: Database, meta: str, now: datetime, impose: Impose) -> None:
     before = event_count(db)
-    outcomes = race([
-        lambda w=w: [impose(f"facebook/writer{w}-{i}", "warning") for i in range(5)] for w in range(4)
-    ])
+    outcomes = race([lambda w=w: [impose(f"facebook/writer{w}-{i}", "warning") for i in range(5)] for w in range(4)])
     assert all(kind == "ok" for kind, _ in outcomes), outcomes
     assert event_count(db) == before + 4 * 5 * 2  # an account and a sanction each
     result = verify_audit_log(db)
@@ -391,11 +455,20 @@ def test_a_sanction_amended_while_it_is_lifted_loses_no_update(
     db: Database, meta: str, now: datetime, impose: Impose
 ) -> None:
     sanction = impose("facebook/DonaldTrump", "suspension", duration="P2Y")
-    outcomes = race([
-        lambda: lift_sanction(db, sanction["id"], reason="reinstated", actor="mod1", now=now),
-        lambda: amend_sanction(db, sanction["id"], reason="extended", ends_at=now + timedelta(days=1000),
-                               effective_at=now, actor="mod2", now=now),
-    ])
+    outcomes = race(
+        [
+            lambda: lift_sanction(db, sanction["id"], reason="reinstated", actor="mod1", now=now),
+            lambda: amend_sanction(
+                db,
+                sanction["id"],
+                reason="extended",
+                ends_at=now + timedelta(days=1000),
+                effective_at=now,
+                actor="mod2",
+                now=now,
+            ),
+        ]
+    )
     view = get_sanction(db, sanction["id"], at=now)
     lift, amendment = outcomes
     assert lift[0] == "ok"

@@ -30,8 +30,10 @@ from reprieve.store.db import Database
 
 ACTOR = "property-test"
 REASON = {
-    "ground": "incompatible_content", "category": "STATEMENT_CATEGORY_VIOLENCE",
-    "explanation": "incitement to violence", "policy": "violence",
+    "ground": "incompatible_content",
+    "category": "STATEMENT_CATEGORY_VIOLENCE",
+    "explanation": "incitement to violence",
+    "policy": "violence",
 }
 GRID_START = datetime(2024, 1, 1, tzinfo=UTC)
 GRID = 24  # creations start (and "now" falls) on whole hours 0..GRID after GRID_START
@@ -209,10 +211,7 @@ class Reference:
 
     def reaching(self, account: int) -> list[RefSanction]:
         platform = ACCOUNTS[account][0]
-        return [
-            s for s in self.sanctions
-            if self.identity(s.subject) == self.identity(account) and platform in s.scope
-        ]
+        return [s for s in self.sanctions if self.identity(s.subject) == self.identity(account) and platform in s.scope]
 
     def denied_at(self, account: int, t: datetime) -> set[str]:
         platform = ACCOUNTS[account][0]
@@ -361,8 +360,13 @@ class World:
         catalogue.create_operator(db, id=self.operator, name="Operator", actor=ACTOR, now=now)
         for platform, capabilities in zip(self.platforms, PLATFORM_CAPABILITIES, strict=True):
             catalogue.create_platform(
-                db, id=platform, operator=self.operator, name=platform, capabilities=capabilities,
-                actor=ACTOR, now=now,
+                db,
+                id=platform,
+                operator=self.operator,
+                name=platform,
+                capabilities=capabilities,
+                actor=ACTOR,
+                now=now,
             )
 
     def ref(self, account: int) -> AccountRef:
@@ -418,9 +422,15 @@ def apply(world: World, ref: Reference, command: object) -> str | None:
         expected = ref.amend(command)
         outcome, result = run(
             lambda: service.amend_sanction(
-                db, target.id, reason="amended", ends_at=ends, kind=command.kind,  # type: ignore[arg-type]
-                denies=denies, effective_at=effective if command.at is not None else None,
-                actor=ACTOR, now=now,
+                db,
+                target.id,
+                reason="amended",
+                ends_at=ends,
+                kind=command.kind,  # type: ignore[arg-type]
+                denies=denies,
+                effective_at=effective if command.at is not None else None,
+                actor=ACTOR,
+                now=now,
             )
         )
     else:
@@ -430,8 +440,12 @@ def apply(world: World, ref: Reference, command: object) -> str | None:
         expected = ref.lift(command)
         outcome, result = run(
             lambda: service.lift_sanction(
-                db, target.id, reason="lifted", effective_at=effective if command.at is not None else None,
-                actor=ACTOR, now=now,
+                db,
+                target.id,
+                reason="lifted",
+                effective_at=effective if command.at is not None else None,
+                actor=ACTOR,
+                now=now,
             )
         )
     if currently_in_test_context():
@@ -473,9 +487,7 @@ def compare_at(world: World, ref: Reference, t: datetime) -> None:
             # denies this capability) by test_a_check_names_a_sanction_that_denies_the_capability.
             assert answer["sanction"] in {sid for _, sid in want["causes"]}, context
 
-    views = service.list_sanctions(
-        world.db, queries.SanctionFilter(operator=world.operator), at=t, limit=1000
-    )["items"]
+    views = service.list_sanctions(world.db, queries.SanctionFilter(operator=world.operator), at=t, limit=1000)["items"]
     assert [view["id"] for view in views] == sorted(s.id for s in ref.sanctions)
     for view in views:
         s = next(s for s in ref.sanctions if s.id == view["id"])
@@ -579,7 +591,8 @@ def test_backdating_before_the_start_is_refused(db: Database, now: datetime, eff
         service.ImposeSanction(
             subject=world.ref(0), kind="suspension", starts_at=hour(4), duration="P1D", reason=REASON
         ),
-        actor=ACTOR, now=now,
+        actor=ACTOR,
+        now=now,
     )
     before = world.event_count()
     with pytest.raises(ValidationError) as caught:
@@ -598,7 +611,11 @@ def test_a_check_names_a_sanction_that_denies_the_capability(db: Database, now: 
 
     def restrict(capability: str, recorded: datetime) -> str:
         command = service.ImposeSanction(
-            subject=world.ref(0), kind="restriction", denies=[capability], starts_at=hour(0), duration="P1D",
+            subject=world.ref(0),
+            kind="restriction",
+            denies=[capability],
+            starts_at=hour(0),
+            duration="P1D",
             reason=REASON,
         )
         return str(service.impose_sanction(db, command, actor=ACTOR, now=recorded)["id"])

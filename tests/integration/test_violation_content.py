@@ -22,15 +22,22 @@ EVERYWHERE = transparency.period(None, None)
 
 def report(id: str, account: str = "gina", **content: Any) -> violations.RecordViolation:
     return violations.RecordViolation(
-        id=id, platform="facebook", account=account, policy="Dangerous Individuals and Organizations",
-        severity="severe", category="STATEMENT_CATEGORY_RISK_FOR_PUBLIC_SECURITY", facts="A post praising violence.",
-        occurred_at="2024-05-31T23:30:00Z", **content,
+        id=id,
+        platform="facebook",
+        account=account,
+        policy="Dangerous Individuals and Organizations",
+        severity="severe",
+        category="STATEMENT_CATEGORY_RISK_FOR_PUBLIC_SECURITY",
+        facts="A post praising violence.",
+        occurred_at="2024-05-31T23:30:00Z",
+        **content,
     )
 
 
 def exported(db: Database, sanction_id: str) -> transparency.Exported:
-    [found] = [e for e in transparency.export_decisions(db, operator="meta", within=EVERYWHERE)
-               if e.sanction_id == sanction_id]
+    [found] = [
+        e for e in transparency.export_decisions(db, operator="meta", within=EVERYWHERE) if e.sanction_id == sanction_id
+    ]
     return found
 
 
@@ -41,10 +48,18 @@ def meta(db: Database) -> Database:
 
 
 def test_the_content_of_a_violation_reaches_the_sanction_and_its_statement(meta: Database) -> None:
-    answer = violations.record_violation(meta, report(
-        "v-1", content_type=["CONTENT_TYPE_TEXT", "CONTENT_TYPE_VIDEO", "CONTENT_TYPE_TEXT"],
-        content_date="2024-05-30", keywords=["KEYWORD_INCITEMENT_VIOLENCE_HATRED"], territorial_scope=["FR", "DE"],
-    ), caller=MODERATOR, now=NOW)
+    answer = violations.record_violation(
+        meta,
+        report(
+            "v-1",
+            content_type=["CONTENT_TYPE_TEXT", "CONTENT_TYPE_VIDEO", "CONTENT_TYPE_TEXT"],
+            content_date="2024-05-30",
+            keywords=["KEYWORD_INCITEMENT_VIOLENCE_HATRED"],
+            territorial_scope=["FR", "DE"],
+        ),
+        caller=MODERATOR,
+        now=NOW,
+    )
     sanction = answer.body["sanction"]
     assert sanction["kind"] == "termination"
     reason = sanction["reason"]
@@ -66,16 +81,20 @@ def test_the_content_of_a_violation_reaches_the_sanction_and_its_statement(meta:
     assert loaded is not None and loaded.reason.content_type == ("CONTENT_TYPE_TEXT", "CONTENT_TYPE_VIDEO")
     # The statement of reasons the user gets (art. 17) names the content too.
     english = transparency.statement_of_reasons(meta, sanction["id"], lang="en", now=NOW)
-    assert english["content"] == {"types": ["CONTENT_TYPE_TEXT", "CONTENT_TYPE_VIDEO"], "date": "2024-05-30",
-                                  "text": "Text, video (of 30 May 2024)"}
+    assert english["content"] == {
+        "types": ["CONTENT_TYPE_TEXT", "CONTENT_TYPE_VIDEO"],
+        "date": "2024-05-30",
+        "text": "Text, video (of 30 May 2024)",
+    }
     assert "<dt>Content</dt><dd>Text, video (of 30 May 2024)</dd>" in render_statement(english)
     french = transparency.statement_of_reasons(meta, sanction["id"], lang="fr", now=NOW)
     assert french["content"]["text"] == "Texte, vidéo (du 30 mai 2024)"
 
 
 def test_the_content_date_defaults_to_the_date_the_violation_occurred(meta: Database) -> None:
-    answer = violations.record_violation(meta, report("v-1", content_type=["CONTENT_TYPE_IMAGE"]),
-                                         caller=MODERATOR, now=NOW)
+    answer = violations.record_violation(
+        meta, report("v-1", content_type=["CONTENT_TYPE_IMAGE"]), caller=MODERATOR, now=NOW
+    )
     statement = exported(meta, answer.body["sanction"]["id"]).statement
     assert statement is not None
     assert statement["content_date"] == "2024-05-31"  # occurred_at 2024-05-31T23:30:00Z, a UTC date
@@ -98,11 +117,14 @@ def test_without_a_content_type_the_export_refuses_the_statement_and_names_the_f
 
 
 def test_a_repeat_gets_the_first_answer_whatever_content_it_names(meta: Database) -> None:
-    first = violations.record_violation(meta, report("v-1", content_type=["CONTENT_TYPE_TEXT"]),
-                                        caller=MODERATOR, now=NOW)
+    first = violations.record_violation(
+        meta, report("v-1", content_type=["CONTENT_TYPE_TEXT"]), caller=MODERATOR, now=NOW
+    )
     before = event_count(meta)
     again = violations.record_violation(
-        meta, report("v-1", content_type=["CONTENT_TYPE_VIDEO"], content_date="2024-01-01"), caller=MODERATOR,
+        meta,
+        report("v-1", content_type=["CONTENT_TYPE_VIDEO"], content_date="2024-01-01"),
+        caller=MODERATOR,
         now=NOW + timedelta(minutes=1),
     )
     assert not again.created and again.body == first.body
@@ -114,9 +136,17 @@ def test_a_group_commit_batch_carries_the_content_as_one_at_a_time_does(meta: Da
     committer = GroupCommitter(meta)
     try:
         futures = [
-            violations.submit_violation(committer, report(
-                f"v-{n}", account=f"user{n}", content_type=["CONTENT_TYPE_AUDIO"], content_date="2024-05-01",
-            ), caller=MODERATOR, now=NOW + timedelta(seconds=n))
+            violations.submit_violation(
+                committer,
+                report(
+                    f"v-{n}",
+                    account=f"user{n}",
+                    content_type=["CONTENT_TYPE_AUDIO"],
+                    content_date="2024-05-01",
+                ),
+                caller=MODERATOR,
+                now=NOW + timedelta(seconds=n),
+            )
             for n in range(3)
         ]
         answers = [f.result(timeout=30) for f in futures]
@@ -130,22 +160,23 @@ def test_a_group_commit_batch_carries_the_content_as_one_at_a_time_does(meta: Da
         assert found.statement["content_type"] == ["CONTENT_TYPE_AUDIO"]
 
 
-@pytest.mark.parametrize(("content", "field"), [
-    ({"content_type": ["CONTENT_TYPE_OTHER"]}, "content_type"),  # needs a description a reason cannot carry
-    ({"content_type": ["CONTENT_TYPE_HOLOGRAM"]}, "content_type"),
-    ({"content_type": "CONTENT_TYPE_TEXT"}, "content_type"),
-    ({"content_type": ["CONTENT_TYPE_TEXT"] * 21}, "content_type"),
-    ({"content_date": "2024-02-30"}, "content_date"),
-    ({"content_date": "31/05/2024"}, "content_date"),
-    ({"content_date": "2024-06-01"}, "content_date"),  # after the violation
-    ({"content_date": "1999-12-31"}, "content_date"),  # before the Transparency Database's earliest
-    ({"keywords": ["KEYWORD_ELECTORAL_VIOLENCE"]}, "keywords"),  # not a v2 keyword
-    ({"keywords": ["KEYWORD_OTHER"]}, "keywords"),
-    ({"territorial_scope": ["US"]}, "territorial_scope"),
-])
-def test_bad_content_fields_are_refused_and_change_nothing(
-    meta: Database, content: dict[str, Any], field: str
-) -> None:
+@pytest.mark.parametrize(
+    ("content", "field"),
+    [
+        ({"content_type": ["CONTENT_TYPE_OTHER"]}, "content_type"),  # needs a description a reason cannot carry
+        ({"content_type": ["CONTENT_TYPE_HOLOGRAM"]}, "content_type"),
+        ({"content_type": "CONTENT_TYPE_TEXT"}, "content_type"),
+        ({"content_type": ["CONTENT_TYPE_TEXT"] * 21}, "content_type"),
+        ({"content_date": "2024-02-30"}, "content_date"),
+        ({"content_date": "31/05/2024"}, "content_date"),
+        ({"content_date": "2024-06-01"}, "content_date"),  # after the violation
+        ({"content_date": "1999-12-31"}, "content_date"),  # before the Transparency Database's earliest
+        ({"keywords": ["KEYWORD_ELECTORAL_VIOLENCE"]}, "keywords"),  # not a v2 keyword
+        ({"keywords": ["KEYWORD_OTHER"]}, "keywords"),
+        ({"territorial_scope": ["US"]}, "territorial_scope"),
+    ],
+)
+def test_bad_content_fields_are_refused_and_change_nothing(meta: Database, content: dict[str, Any], field: str) -> None:
     before = event_count(meta)
     with pytest.raises(ValidationError) as refused:
         violations.record_violation(meta, report("v-1", **content), caller=MODERATOR, now=NOW)

@@ -42,12 +42,12 @@ def test_receiver_down_then_up_gets_everything_in_order_signed(
 ) -> None:
     clock = Clock(now)
     receiver = Receiver(free_port(), "a-shared-secret-of-the-receiver", clock, fail_every=4)
-    hook = webhooks.create_webhook(db, operator="meta", url=receiver.url, event_types=["*"],
-                                   secret=receiver.secret, actor=ACTOR, now=now)
+    hook = webhooks.create_webhook(
+        db, operator="meta", url=receiver.url, event_types=["*"], secret=receiver.secret, actor=ACTOR, now=now
+    )
     for i in range(6):  # six subjects, three events each, interleaved by the worker's concurrency
         sanction = impose(f"facebook/user{i}", "suspension", duration="P30D")
-        amend_sanction(db, sanction["id"], reason="second look", ends_at=now + timedelta(days=60),
-                       actor=ACTOR, now=now)
+        amend_sanction(db, sanction["id"], reason="second look", ends_at=now + timedelta(days=60), actor=ACTOR, now=now)
         lift_sanction(db, sanction["id"], reason="appeal granted", actor=ACTOR, now=now)
     expected = meta_events(db)
     assert len(expected) >= 18
@@ -99,8 +99,15 @@ def test_backoff_covers_a_day_then_dead_letter_then_redelivery(
 ) -> None:
     clock = Clock(now)
     receiver = Receiver(free_port(), "a-shared-secret-of-the-receiver", clock)
-    hook = webhooks.create_webhook(db, operator="meta", url=receiver.url, event_types=["sanction.imposed"],
-                                   secret=receiver.secret, actor=ACTOR, now=now)
+    hook = webhooks.create_webhook(
+        db,
+        operator="meta",
+        url=receiver.url,
+        event_types=["sanction.imposed"],
+        secret=receiver.secret,
+        actor=ACTOR,
+        now=now,
+    )
     impose("facebook/alice", "suspension", duration="P30D")
     o = tables.outbox.c
     attempts_at = []
@@ -149,14 +156,25 @@ def test_payloads_carry_no_personal_data(
 ) -> None:
     clock = Clock(now)
     receiver = Receiver(free_port(), "a-shared-secret-of-the-receiver", clock)
-    webhooks.create_webhook(db, operator="meta", url=receiver.url, event_types=["*"], secret=receiver.secret,
-                            actor="Jane Moderator (tok_1)", now=now)
+    webhooks.create_webhook(
+        db,
+        operator="meta",
+        url=receiver.url,
+        event_types=["*"],
+        secret=receiver.secret,
+        actor="Jane Moderator (tok_1)",
+        now=now,
+    )
     sanction = impose("facebook/alice", "suspension", duration="P30D")
     appeals.file_appeal(
-        db, sanction_id=sanction["id"], kind="complaint",
+        db,
+        sanction_id=sanction["id"],
+        kind="complaint",
         filed_by={"name": "Alice Liddell", "email": "alice@example.org", "relation": "subject"},
-        statement="I am Alice Liddell, write to me at alice@example.org", channel="web",
-        caller=Caller(actor="Jane Moderator (tok_1)"), now=now,
+        statement="I am Alice Liddell, write to me at alice@example.org",
+        channel="web",
+        caller=Caller(actor="Jane Moderator (tok_1)"),
+        now=now,
     )
     receiver.start()
     try:

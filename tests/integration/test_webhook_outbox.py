@@ -98,8 +98,9 @@ def test_broker_gets_every_event_once_enabled(
 def test_prune_forgets_old_deliveries_only(
     db: Database, meta: str, impose: Callable[..., dict[str, Any]], now: datetime
 ) -> None:
-    webhooks.create_webhook(db, operator="meta", url="http://127.0.0.1:9/h", event_types=["sanction.imposed"],
-                            actor=ACTOR, now=now)
+    webhooks.create_webhook(
+        db, operator="meta", url="http://127.0.0.1:9/h", event_types=["sanction.imposed"], actor=ACTOR, now=now
+    )
     for name in ("a", "b", "c", "d"):
         impose(f"facebook/{name}", "suspension", duration="P30D")
     o = tables.outbox.c
@@ -109,15 +110,22 @@ def test_prune_forgets_old_deliveries_only(
         conn.execute(update(tables.outbox).where(o.id == ids[2]).values(state="dead", next_attempt_at=100))
         assert outbox.prune(conn, before_us=1_000) == 2
         assert [(r.id, r.state) for r in conn.execute(select(o.id, o.state).order_by(o.id))] == [
-            (ids[2], "dead"), (ids[3], "pending")
+            (ids[2], "dead"),
+            (ids[3], "pending"),
         ]
 
 
 def test_a_crowded_blocked_queue_does_not_starve_the_others(
     db: Database, meta: str, impose: Callable[..., dict[str, Any]], now: datetime
 ) -> None:
-    hook = webhooks.create_webhook(db, operator="meta", url="http://127.0.0.1:9/h",
-                                   event_types=["sanction.imposed", "sanction.amended"], actor=ACTOR, now=now)
+    hook = webhooks.create_webhook(
+        db,
+        operator="meta",
+        url="http://127.0.0.1:9/h",
+        event_types=["sanction.imposed", "sanction.amended"],
+        actor=ACTOR,
+        now=now,
+    )
     crowded = impose("facebook/crowded", "suspension", duration="P30D")
     for i in range(12):
         amend_sanction(db, crowded["id"], reason="again", ends_at=now + timedelta(days=31 + i), actor=ACTOR, now=now)
@@ -130,12 +138,21 @@ def test_a_crowded_blocked_queue_does_not_starve_the_others(
         assert [c.target for c in first] == [hook["id"]] * 2
         head = min(c.id for c in first)
         # Its delivery fails: the rows behind it wait as long as it does.
-        outbox.settle(conn, owner="w", now_us=now_us, delivered=[c.id for c in first if c.id != head],
-                      retries=[(head, now_us + 3_600_000_000, "HTTP 500")], dead=[])
+        outbox.settle(
+            conn,
+            owner="w",
+            now_us=now_us,
+            delivered=[c.id for c in first if c.id != head],
+            retries=[(head, now_us + 3_600_000_000, "HTTP 500")],
+            dead=[],
+        )
         behind = conn.execute(select(o.next_attempt_at).where(o.subject == f"sanction:{crowded['id']}", o.id > head))
         assert {r[0] for r in behind} == {now_us + 3_600_000_000}
-        conn.execute(update(tables.outbox).where(o.subject == f"sanction:{crowded['id']}", o.id > head)
-                     .values(next_attempt_at=now_us))  # as if queued after the failure
+        conn.execute(
+            update(tables.outbox)
+            .where(o.subject == f"sanction:{crowded['id']}", o.id > head)
+            .values(next_attempt_at=now_us)
+        )  # as if queued after the failure
     newer = impose("facebook/newer", "suspension", duration="P30D")
     with db.engine.begin() as conn:
         # Twelve rows due but behind a head that is not: the lease reads past them to the newer queue.

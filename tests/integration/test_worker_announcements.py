@@ -50,20 +50,28 @@ def story(db: Database, impose: Callable[..., dict[str, Any]], now: datetime) ->
     lift_sanction(db, lifted["id"], reason="granted", actor=ACTOR, now=now)  # lifted: it never "ends"
     long = impose("facebook/long", "suspension", duration="P1Y")
     appeal = appeals.file_appeal(
-        db, sanction_id=long["id"], kind="reinstatement", filed_by={"name": "L", "relation": "subject"},
-        statement="please", channel="letter", caller=Caller(actor=ACTOR), now=now,
+        db,
+        sanction_id=long["id"],
+        kind="reinstatement",
+        filed_by={"name": "L", "relation": "subject"},
+        statement="please",
+        channel="letter",
+        caller=Caller(actor=ACTOR),
+        now=now,
     )
     return {"scheduled": scheduled["id"], "short": short["id"], "lifted": lifted["id"], "appeal": appeal["id"]}
 
 
 def expected(ids: dict[str, str], now: datetime) -> Counter[tuple[str, str]]:
-    return Counter({
-        ("review.due", ids["short"]): 1,  # day 1
-        ("sanction.started", ids["scheduled"]): 1,  # day 2
-        ("sanction.ended", ids["short"]): 1,  # day 3
-        ("sanction.ended", ids["scheduled"]): 1,  # day 7
-        ("appeal.overdue", ids["appeal"]): 1,  # day 14
-    })
+    return Counter(
+        {
+            ("review.due", ids["short"]): 1,  # day 1
+            ("sanction.started", ids["scheduled"]): 1,  # day 2
+            ("sanction.ended", ids["short"]): 1,  # day 3
+            ("sanction.ended", ids["scheduled"]): 1,  # day 7
+            ("appeal.overdue", ids["appeal"]): 1,  # day 14
+        }
+    )
 
 
 def test_announcements_each_once_in_time_and_after_restarts(
@@ -153,11 +161,25 @@ def test_probation_ended_is_announced_once(db: Database) -> None:
     operator_with(db, "meta", ("facebook", "meta"), ("instagram", "meta"))
     ban = impose_at(db, "facebook/hank", scope=["facebook", "instagram"], starts_at=day(0), now=day(0))
     appeal = appeals.file_appeal(
-        db, sanction_id=ban["id"], kind="reinstatement", filed_by={"name": "Hank", "relation": "subject"},
-        statement="Please.", channel="email", caller=MODERATOR, now=day(1),
+        db,
+        sanction_id=ban["id"],
+        kind="reinstatement",
+        filed_by={"name": "Hank", "relation": "subject"},
+        statement="Please.",
+        channel="email",
+        caller=MODERATOR,
+        now=day(1),
     )
-    appeals.decide_appeal(db, appeal["id"], outcome="granted", rationale="r", reply="ok",
-                          probation={"duration": "P30D"}, caller=MODERATOR, now=day(2))
+    appeals.decide_appeal(
+        db,
+        appeal["id"],
+        outcome="granted",
+        rationale="r",
+        reply="ok",
+        probation={"duration": "P30D"},
+        caller=MODERATOR,
+        now=day(2),
+    )
     assert worker.announce(db, now=day(20), owner="w") == 0
     assert worker.announce(db, now=day(40), owner="w") == 1
     assert worker.announce(db, now=day(50), owner="w2") == 0  # another worker, later: made already
@@ -272,11 +294,25 @@ def test_probations_over_two_platforms_straddling_a_page_are_each_announced_once
     for name in ("hank", "ivy", "jo", "kim"):
         ban = impose_at(db, f"facebook/{name}", scope=["facebook", "instagram"], starts_at=day(0), now=day(0))
         appeal = appeals.file_appeal(
-            db, sanction_id=ban["id"], kind="reinstatement", filed_by={"name": name, "relation": "subject"},
-            statement="Please.", channel="email", caller=MODERATOR, now=day(1),
+            db,
+            sanction_id=ban["id"],
+            kind="reinstatement",
+            filed_by={"name": name, "relation": "subject"},
+            statement="Please.",
+            channel="email",
+            caller=MODERATOR,
+            now=day(1),
         )
-        appeals.decide_appeal(db, appeal["id"], outcome="granted", rationale="r", reply="ok",
-                              probation={"duration": "P30D"}, caller=MODERATOR, now=day(2))
+        appeals.decide_appeal(
+            db,
+            appeal["id"],
+            outcome="granted",
+            rationale="r",
+            reply="ok",
+            probation={"duration": "P30D"},
+            caller=MODERATOR,
+            now=day(2),
+        )
         bans.append(ban["id"])
     recorded = Recorded(monkeypatch)
     assert worker.announce_partition(db, "probation.ended", now=day(40), owner="w") == 4
@@ -292,8 +328,11 @@ def test_probations_over_two_platforms_straddling_a_page_are_each_announced_once
     p = tables.worker_partitions.c
     with db.engine.connect().execution_options(reprieve_write=True) as conn, conn.begin():
         conn.execute(tables.announcements.delete())  # as if never announced: scanned again
-        conn.execute(tables.worker_partitions.update().where(p.name == "probation.ended")
-                     .values(scanned_until=0, scanned_seq=0, owner=None, leased_until=None))
+        conn.execute(
+            tables.worker_partitions.update()
+            .where(p.name == "probation.ended")
+            .values(scanned_until=0, scanned_seq=0, owner=None, leased_until=None)
+        )
     assert worker.announce_partition(db, "probation.ended", now=day(40), owner="w") == 4
     with db.read() as conn:
         again = [json.loads(d) for d in conn.execute(select(e.data).where(e.type == "probation.ended")).scalars()]

@@ -65,8 +65,9 @@ class Receiver:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 headers = dict(self.headers.items())
                 try:
-                    payload = verify(body, headers, receiver.secret, guard=receiver.guard,
-                                     now=receiver.clock().timestamp())
+                    payload = verify(
+                        body, headers, receiver.secret, guard=receiver.guard, now=receiver.clock().timestamp()
+                    )
                 except WebhookVerificationError as exc:
                     with receiver._lock:
                         receiver.rejected.append(str(exc))
@@ -96,8 +97,9 @@ class Receiver:
             self._server = None
 
 
-def run_cycles(db: Database, clock: Clock, cycles: int, *, step: timedelta, seed: int = 7, **options: Any
-               ) -> list[CycleReport]:
+def run_cycles(
+    db: Database, clock: Clock, cycles: int, *, step: timedelta, seed: int = 7, **options: Any
+) -> list[CycleReport]:
     """``cycles`` worker cycles, the clock moved ``step`` after each."""
 
     async def go() -> list[CycleReport]:

@@ -35,8 +35,13 @@ from reprieve.services import catalogue, members
 
 OUT_OF_RANGE = ("9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+23:59")
 HUGE = (
-    "PT999999999999H", "P999999999999D", "P999999999999W", "PT99999999999999M", "PT99999999999999999999S",
-    "P99999999999M", "P" + "9" * 30 + "D",
+    "PT999999999999H",
+    "P999999999999D",
+    "P999999999999W",
+    "PT99999999999999M",
+    "PT99999999999999999999S",
+    "P99999999999M",
+    "P" + "9" * 30 + "D",
 )
 #: Text that the Transparency Database trims to nothing.
 BLANKS = ("   ", "\t\n", "\ufeff", "\u200b", "\u200c\u200d", "\u2060 ", "\xa0", " \u200b\xa0\ufeff\n")
@@ -88,15 +93,24 @@ def quick_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def fbm(world: World) -> World:
     """The world with a platform ``fbm`` of meta that has a policy (violations need one)."""
-    catalogue.create_platform(world.db, id="fbm", operator="meta", name="FB with a policy", policy="meta",
-                              actor="setup", now=world.clock())
+    catalogue.create_platform(
+        world.db, id="fbm", operator="meta", name="FB with a policy", policy="meta", actor="setup", now=world.clock()
+    )
     return world
 
 
 def console_of(world: World) -> tuple[TestClient, Callable[[], str]]:
     """A console client signed in as a moderator of meta, and a way to get a fresh CSRF token."""
-    members.create_member(world.db, email="moderator@meta.example", name="Mod", role="moderator",
-                          operator="meta", password=PASSWORD, actor="setup", now=world.clock())
+    members.create_member(
+        world.db,
+        email="moderator@meta.example",
+        name="Mod",
+        role="moderator",
+        operator="meta",
+        password=PASSWORD,
+        actor="setup",
+        now=world.clock(),
+    )
     client = world.client
 
     def csrf(path: str = "/console/sign-in") -> str:
@@ -104,21 +118,33 @@ def console_of(world: World) -> tuple[TestClient, Callable[[], str]]:
         assert found
         return found.group(1)
 
-    signed = client.post("/console/sign-in", data={"email": "moderator@meta.example", "password": PASSWORD,
-                                                   "csrf_token": csrf()}, follow_redirects=False)
+    signed = client.post(
+        "/console/sign-in",
+        data={"email": "moderator@meta.example", "password": PASSWORD, "csrf_token": csrf()},
+        follow_redirects=False,
+    )
     assert signed.status_code == 303, signed.text[:300]
     return client, lambda: csrf("/console")
 
 
 def appeal_of(world: World) -> str:
     """An open appeal against a fresh sanction on ``fbm``, whose policy has a probation ladder."""
-    imposed = world.client.post("/v1/sanctions", headers=world.headers["moderator"],
-                                json=sanction_body("fbm", world.unique("subject")))
+    imposed = world.client.post(
+        "/v1/sanctions", headers=world.headers["moderator"], json=sanction_body("fbm", world.unique("subject"))
+    )
     assert imposed.status_code == 201, imposed.text
     sanction = imposed.json()
-    filed = world.client.post("/v1/appeals", headers=world.headers["moderator"], json={
-        "sanction": sanction["id"], "kind": "reinstatement", "filed_by": {"name": "Counsel"},
-        "statement": "Please", "channel": "letter"})
+    filed = world.client.post(
+        "/v1/appeals",
+        headers=world.headers["moderator"],
+        json={
+            "sanction": sanction["id"],
+            "kind": "reinstatement",
+            "filed_by": {"name": "Counsel"},
+            "statement": "Please",
+            "channel": "letter",
+        },
+    )
     assert filed.status_code == 201, filed.text
     return str(filed.json()["id"])
 
@@ -152,37 +178,60 @@ def test_m3_an_out_of_range_instant_in_a_query_is_a_422_naming_it(world: World) 
 def test_m3_submissions_and_the_violation_fast_path_refuse_an_out_of_range_instant(fbm: World) -> None:
     world = fbm
     before = events(world)
-    sent = world.client.post("/v1/transparency/submissions", headers=world.headers["moderator"], json={
-        "from": "9999-12-31T23:59:59-23:59"})
+    sent = world.client.post(
+        "/v1/transparency/submissions", headers=world.headers["moderator"], json={"from": "9999-12-31T23:59:59-23:59"}
+    )
     refused(sent, "from")
-    report = {"id": "v-1", "platform": "fbm", "account": "alice", "policy": "Violence and Incitement",
-              "severity": "moderate", "category": "STATEMENT_CATEGORY_VIOLENCE", "facts": "A post.",
-              "occurred_at": "9999-12-31T23:59:59-23:59"}
+    report = {
+        "id": "v-1",
+        "platform": "fbm",
+        "account": "alice",
+        "policy": "Violence and Incitement",
+        "severity": "moderate",
+        "category": "STATEMENT_CATEGORY_VIOLENCE",
+        "facts": "A post.",
+        "occurred_at": "9999-12-31T23:59:59-23:59",
+    }
     for extra in ({}, {"Idempotency-Key": "k-1"}):  # the fast path, then the route
-        refused(world.client.post("/v1/violations", headers={**world.headers["platform"], **extra}, json=report),
-                "occurred_at")
+        refused(
+            world.client.post("/v1/violations", headers={**world.headers["platform"], **extra}, json=report),
+            "occurred_at",
+        )
     assert events(world) == before
 
 
 def test_m3_console_pages_and_the_impose_form_refuse_an_out_of_range_instant(world: World) -> None:
     client, csrf = console_of(world)
     world.account("meta")
-    for url in ("/console/sanctions?at=9999-12-31T23:59:59-23:59", "/console?at=0001-01-01T00:00:00%2B23:59",
-                "/console/accounts/facebook/DonaldTrump?at=9999-12-31T23:59:59-23:59"):
+    for url in (
+        "/console/sanctions?at=9999-12-31T23:59:59-23:59",
+        "/console?at=0001-01-01T00:00:00%2B23:59",
+        "/console/accounts/facebook/DonaldTrump?at=9999-12-31T23:59:59-23:59",
+    ):
         page_refused(client.get(url), "at")
     before = events(world)
-    form = {"csrf_token": csrf(), "confirm": "yes", "subject": "facebook/carol", "kind": "suspension",
-            "ground": "incompatible_content", "category": "STATEMENT_CATEGORY_SCAMS_AND_FRAUD",
-            "policy": "Fraud", "explanation": "Sold counterfeit tickets", "ends_at": "9999-12-31T23:59:59-23:59",
-            **DSA_FIELDS}
-    refused_form = client.post("/console/sanctions", data=form,
-                               headers={"Referer": "http://testserver/console/accounts/facebook/carol"})
+    form = {
+        "csrf_token": csrf(),
+        "confirm": "yes",
+        "subject": "facebook/carol",
+        "kind": "suspension",
+        "ground": "incompatible_content",
+        "category": "STATEMENT_CATEGORY_SCAMS_AND_FRAUD",
+        "policy": "Fraud",
+        "explanation": "Sold counterfeit tickets",
+        "ends_at": "9999-12-31T23:59:59-23:59",
+        **DSA_FIELDS,
+    }
+    refused_form = client.post(
+        "/console/sanctions", data=form, headers={"Referer": "http://testserver/console/accounts/facebook/carol"}
+    )
     page_refused(refused_form, "ends_at")
     # the form again, as it was filled in
     assert 'value="9999-12-31T23:59:59-23:59"' in refused_form.text
     assert ">Sold counterfeit tickets<" in refused_form.text
-    page_refused(client.post("/console/sanctions", data={**form, "ends_at": "", "duration": "PT999999999999H"}),
-                 "duration")
+    page_refused(
+        client.post("/console/sanctions", data={**form, "ends_at": "", "duration": "PT999999999999H"}), "duration"
+    )
     assert events(world) == before
 
 
@@ -206,10 +255,16 @@ def test_m4_a_huge_duration_is_a_422_naming_the_field(world: World) -> None:
 def test_m4_a_huge_probation_duration_is_refused_and_the_appeal_stays_open(fbm: World) -> None:
     world = fbm
     appeal = appeal_of(world)
-    decision = {"outcome": "granted", "rationale": "Fair", "reply": "Granted",
-                "probation": {"duration": "PT999999999999H"}}
-    refused(world.client.post(f"/v1/appeals/{appeal}/decision", headers=world.headers["moderator"], json=decision),
-            "probation.duration")
+    decision = {
+        "outcome": "granted",
+        "rationale": "Fair",
+        "reply": "Granted",
+        "probation": {"duration": "PT999999999999H"},
+    }
+    refused(
+        world.client.post(f"/v1/appeals/{appeal}/decision", headers=world.headers["moderator"], json=decision),
+        "probation.duration",
+    )
     assert world.client.get(f"/v1/appeals/{appeal}", headers=world.headers["moderator"]).json()["state"] == "open"
 
 
@@ -222,18 +277,28 @@ def _offset(minutes: int) -> str:
 
 
 INSTANTS = st.one_of(
-    st.sampled_from([*OUT_OF_RANGE, "0001-01-01T00:00:00Z", "9999-12-31T23:59:59.999999Z", "0001-01-01",
-                     "9999-12-31", "9999-12-31T23:59:59+00:00", "0001-01-01T00:00:00-00:01"]),
-    st.builds(lambda moment, offset: moment.isoformat() + _offset(offset),
-              st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31, 23, 59, 59)),
-              st.integers(-1439, 1439)),
+    st.sampled_from(
+        [
+            *OUT_OF_RANGE,
+            "0001-01-01T00:00:00Z",
+            "9999-12-31T23:59:59.999999Z",
+            "0001-01-01",
+            "9999-12-31",
+            "9999-12-31T23:59:59+00:00",
+            "0001-01-01T00:00:00-00:01",
+        ]
+    ),
+    st.builds(
+        lambda moment, offset: moment.isoformat() + _offset(offset),
+        st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31, 23, 59, 59)),
+        st.integers(-1439, 1439),
+    ),
 )
 _UNITS = ("Y", "M", "W", "D", "TH", "TM", "TS")
 DURATIONS = st.one_of(
     st.sampled_from(HUGE),
     st.builds(lambda n, unit: f"P{unit[:-1]}{n}{unit[-1]}", st.integers(0, 10**30), st.sampled_from(_UNITS)),
-    st.builds(lambda y, d, h: f"P{y}Y{d}DT{h}H", st.integers(0, 10**6), st.integers(0, 10**9),
-              st.integers(0, 10**12)),
+    st.builds(lambda y, d, h: f"P{y}Y{d}DT{h}H", st.integers(0, 10**6), st.integers(0, 10**9), st.integers(0, 10**12)),
 )
 
 #: (field, kind, how to send it) for every field of the API that takes an instant or a duration.
@@ -246,6 +311,7 @@ def _impose(field: str) -> Send:
         if field != "duration":
             body.pop("duration")  # indefinite: only the field under test decides
         return world.client.post("/v1/sanctions", headers=world.headers["moderator"], json=body)
+
     return send
 
 
@@ -255,12 +321,14 @@ def _post(path: str, role: str, body: Callable[[str], dict[str, Any]]) -> Send:
         if sent.get("sanction") == "SANCTION":
             sent["sanction"] = ids["sanction"]
         return world.client.post(path.format(**ids), headers=world.headers[role], json=sent)
+
     return send
 
 
 def _get(path: str, parameter: str, role: str = "moderator") -> Send:
     def send(world: World, ids: dict[str, str], value: str) -> Any:
         return world.client.get(path.format(**ids), headers=world.headers[role], params={parameter: value})
+
     return send
 
 
@@ -273,26 +341,95 @@ API_FIELDS: list[tuple[str, str, Send]] = [
     ("review_after", "duration", _impose("review_after")),
     ("expires_in", "duration", _post("/v1/tokens", "admin", lambda v: {**TOKEN, "expires_in": v})),
     ("expires_at", "instant", _post("/v1/tokens", "admin", lambda v: {**TOKEN, "expires_at": v})),
-    ("ends_at", "instant", _post("/v1/sanctions/{sanction}/amend", "moderator",
-                                 lambda v: {"ends_at": v, "reason": "r"})),
-    ("effective_at", "instant", _post("/v1/sanctions/{sanction}/lift", "moderator",
-                                      lambda v: {"effective_at": v, "reason": "r"})),
-    ("at", "instant", _post("/v1/checks", "platform", lambda v: {"at": v, "checks": [
-        {"platform": "facebook", "account": "a", "capability": "post"}]})),
-    ("occurred_at", "instant", _post("/v1/violations", "platform", lambda v: {
-        "id": "v-p", "platform": "fbm", "account": "alice", "policy": "Violence and Incitement",
-        "severity": "moderate", "category": "STATEMENT_CATEGORY_VIOLENCE", "facts": "A post.", "occurred_at": v})),
-    ("received_at", "instant", _post("/v1/appeals", "moderator", lambda v: {
-        "sanction": "SANCTION", "kind": "complaint", "filed_by": {"name": "N"}, "statement": "s",
-        "channel": "letter", "received_at": v})),
-    ("probation.duration", "duration", _post("/v1/appeals/{appeal}/decision", "moderator", lambda v: {
-        "outcome": "granted", "rationale": "r", "reply": "r", "probation": {"duration": v}})),
-    ("effective_at", "instant", _post("/v1/appeals/{appeal}/decision", "moderator", lambda v: {
-        "outcome": "denied", "rationale": "r", "reply": "r", "effective_at": v})),
-    ("started_before", "instant", _post("/v1/amnesties", "moderator", lambda v: {
-        "operator": "meta", "reason": "r", "dry_run": True, "filter": {"started_before": v}})),
-    ("effective_at", "instant", _post("/v1/amnesties", "moderator", lambda v: {
-        "operator": "meta", "reason": "r", "dry_run": True, "effective_at": v})),
+    (
+        "ends_at",
+        "instant",
+        _post("/v1/sanctions/{sanction}/amend", "moderator", lambda v: {"ends_at": v, "reason": "r"}),
+    ),
+    (
+        "effective_at",
+        "instant",
+        _post("/v1/sanctions/{sanction}/lift", "moderator", lambda v: {"effective_at": v, "reason": "r"}),
+    ),
+    (
+        "at",
+        "instant",
+        _post(
+            "/v1/checks",
+            "platform",
+            lambda v: {"at": v, "checks": [{"platform": "facebook", "account": "a", "capability": "post"}]},
+        ),
+    ),
+    (
+        "occurred_at",
+        "instant",
+        _post(
+            "/v1/violations",
+            "platform",
+            lambda v: {
+                "id": "v-p",
+                "platform": "fbm",
+                "account": "alice",
+                "policy": "Violence and Incitement",
+                "severity": "moderate",
+                "category": "STATEMENT_CATEGORY_VIOLENCE",
+                "facts": "A post.",
+                "occurred_at": v,
+            },
+        ),
+    ),
+    (
+        "received_at",
+        "instant",
+        _post(
+            "/v1/appeals",
+            "moderator",
+            lambda v: {
+                "sanction": "SANCTION",
+                "kind": "complaint",
+                "filed_by": {"name": "N"},
+                "statement": "s",
+                "channel": "letter",
+                "received_at": v,
+            },
+        ),
+    ),
+    (
+        "probation.duration",
+        "duration",
+        _post(
+            "/v1/appeals/{appeal}/decision",
+            "moderator",
+            lambda v: {"outcome": "granted", "rationale": "r", "reply": "r", "probation": {"duration": v}},
+        ),
+    ),
+    (
+        "effective_at",
+        "instant",
+        _post(
+            "/v1/appeals/{appeal}/decision",
+            "moderator",
+            lambda v: {"outcome": "denied", "rationale": "r", "reply": "r", "effective_at": v},
+        ),
+    ),
+    (
+        "started_before",
+        "instant",
+        _post(
+            "/v1/amnesties",
+            "moderator",
+            lambda v: {"operator": "meta", "reason": "r", "dry_run": True, "filter": {"started_before": v}},
+        ),
+    ),
+    (
+        "effective_at",
+        "instant",
+        _post(
+            "/v1/amnesties",
+            "moderator",
+            lambda v: {"operator": "meta", "reason": "r", "dry_run": True, "effective_at": v},
+        ),
+    ),
     ("at", "instant", _get("/v1/appeals/{appeal}", "at")),
     ("at", "instant", _get("/v1/reviews", "at")),
     ("from", "instant", _get("/v1/transparency/statements", "from")),
@@ -328,9 +465,15 @@ def test_property_no_extreme_instant_or_duration_is_a_5xx_on_the_console(fbm: Wo
     if not hasattr(world, "console"):
         world.console = console_of(world)  # type: ignore[attr-defined]
         world.pages = [  # type: ignore[attr-defined]
-            "/console", "/console/sanctions", "/console/accounts/facebook/x",
-            f"/console/sanctions/{world.sanction('meta')['id']}", f"/console/appeals/{appeal_of(world)}",
-            "/console/queues/reviews", "/console/queues/appeals", "/console/audit", "/console/amnesties",
+            "/console",
+            "/console/sanctions",
+            "/console/accounts/facebook/x",
+            f"/console/sanctions/{world.sanction('meta')['id']}",
+            f"/console/appeals/{appeal_of(world)}",
+            "/console/queues/reviews",
+            "/console/queues/appeals",
+            "/console/audit",
+            "/console/amnesties",
         ]
     client, csrf = world.console  # type: ignore[attr-defined]
     where = data.draw(st.sampled_from(["at", "ends_at", "duration", "review_after"]), label="field")
@@ -338,12 +481,23 @@ def test_property_no_extreme_instant_or_duration_is_a_5xx_on_the_console(fbm: Wo
     if where == "at":
         answer = client.get(data.draw(st.sampled_from(world.pages)), params={"at": value})  # type: ignore[attr-defined]
     else:
-        answer = client.post("/console/sanctions", data={
-            "csrf_token": csrf(), "confirm": "yes", "subject": "facebook/" + world.unique("s"), "kind": "suspension",
-            "ground": "incompatible_content", "category": "STATEMENT_CATEGORY_SCAMS_AND_FRAUD",
-            "policy": "Fraud", "explanation": "Fraud", **DSA_FIELDS,
-            **({} if where in ("ends_at", "duration") else {"term": "indefinite"}), where: value},
-            follow_redirects=False)
+        answer = client.post(
+            "/console/sanctions",
+            data={
+                "csrf_token": csrf(),
+                "confirm": "yes",
+                "subject": "facebook/" + world.unique("s"),
+                "kind": "suspension",
+                "ground": "incompatible_content",
+                "category": "STATEMENT_CATEGORY_SCAMS_AND_FRAUD",
+                "policy": "Fraud",
+                "explanation": "Fraud",
+                **DSA_FIELDS,
+                **({} if where in ("ends_at", "duration") else {"term": "indefinite"}),
+                where: value,
+            },
+            follow_redirects=False,
+        )
     assert answer.status_code < 500, (where, value, answer.text[:300])
     if answer.status_code == 400:
         page_refused(answer, where)
@@ -353,43 +507,132 @@ def test_property_no_extreme_instant_or_duration_is_a_5xx_on_the_console(fbm: Wo
 
 
 def _lift(world: World, text: str) -> Any:
-    return world.client.post(f"/v1/sanctions/{world.sanction('meta')['id']}/lift",
-                             headers=world.headers["moderator"], json={"reason": text})
+    return world.client.post(
+        f"/v1/sanctions/{world.sanction('meta')['id']}/lift", headers=world.headers["moderator"], json={"reason": text}
+    )
 
 
 BLANK_API: list[tuple[str, Callable[[World, str], Any]]] = [
-    ("reason.explanation", lambda w, t: w.client.post(
-        "/v1/sanctions", headers=w.headers["moderator"],
-        json=sanction_body("facebook", "bob", reason=reason(explanation=t)))),
+    (
+        "reason.explanation",
+        lambda w, t: w.client.post(
+            "/v1/sanctions",
+            headers=w.headers["moderator"],
+            json=sanction_body("facebook", "bob", reason=reason(explanation=t)),
+        ),
+    ),
     ("reason", _lift),
-    ("reason", lambda w, t: w.client.post(f"/v1/sanctions/{w.sanction('meta')['id']}/amend",
-                                          headers=w.headers["moderator"], json={"reason": t, "ends_at": None})),
-    ("reason", lambda w, t: w.client.post(f"/v1/sanctions/{w.sanction('meta')['id']}/reviews",
-                                          headers=w.headers["moderator"], json={"panel": ["a"], "reason": t})),
-    ("panel.0", lambda w, t: w.client.post(f"/v1/sanctions/{w.sanction('meta')['id']}/reviews",
-                                           headers=w.headers["moderator"], json={"panel": [t], "reason": "r"})),
-    ("statement", lambda w, t: w.client.post("/v1/appeals", headers=w.headers["moderator"], json={
-        "sanction": w.sanction("meta")["id"], "kind": "reinstatement", "filed_by": {"name": "N"}, "statement": t,
-        "channel": "letter"})),
-    ("filed_by.name", lambda w, t: w.client.post("/v1/appeals", headers=w.headers["moderator"], json={
-        "sanction": w.sanction("meta")["id"], "kind": "reinstatement", "filed_by": {"name": t}, "statement": "s",
-        "channel": "letter"})),
-    ("rationale", lambda w, t: w.client.post(f"/v1/appeals/{appeal_of(w)}/decision", headers=w.headers["moderator"],
-                                             json={"outcome": "denied", "rationale": t, "reply": "r"})),
-    ("reply", lambda w, t: w.client.post(f"/v1/appeals/{appeal_of(w)}/decision", headers=w.headers["moderator"],
-                                         json={"outcome": "denied", "rationale": "r", "reply": t})),
-    ("policy", lambda w, t: w.client.post("/v1/violations", headers=w.headers["platform"], json={
-        "id": "v-b", "platform": "fbm", "account": "alice", "policy": t, "severity": "moderate",
-        "category": "STATEMENT_CATEGORY_VIOLENCE"})),
-    ("id", lambda w, t: w.client.post("/v1/violations", headers=w.headers["platform"], json={
-        "id": t, "platform": "fbm", "account": "alice", "policy": "p", "severity": "moderate",
-        "category": "STATEMENT_CATEGORY_VIOLENCE"})),
-    ("name", lambda w, t: w.client.post("/v1/operators", headers=w.headers["instance-admin"],
-                                        json={"id": "blank", "name": t})),
-    ("name", lambda w, t: w.client.post("/v1/tokens", headers=w.headers["admin"], json={"role": "auditor",
-                                                                                         "name": t})),
-    ("reason", lambda w, t: w.client.post("/v1/amnesties", headers=w.headers["moderator"],
-                                          json={"operator": "meta", "reason": t, "dry_run": True})),
+    (
+        "reason",
+        lambda w, t: w.client.post(
+            f"/v1/sanctions/{w.sanction('meta')['id']}/amend",
+            headers=w.headers["moderator"],
+            json={"reason": t, "ends_at": None},
+        ),
+    ),
+    (
+        "reason",
+        lambda w, t: w.client.post(
+            f"/v1/sanctions/{w.sanction('meta')['id']}/reviews",
+            headers=w.headers["moderator"],
+            json={"panel": ["a"], "reason": t},
+        ),
+    ),
+    (
+        "panel.0",
+        lambda w, t: w.client.post(
+            f"/v1/sanctions/{w.sanction('meta')['id']}/reviews",
+            headers=w.headers["moderator"],
+            json={"panel": [t], "reason": "r"},
+        ),
+    ),
+    (
+        "statement",
+        lambda w, t: w.client.post(
+            "/v1/appeals",
+            headers=w.headers["moderator"],
+            json={
+                "sanction": w.sanction("meta")["id"],
+                "kind": "reinstatement",
+                "filed_by": {"name": "N"},
+                "statement": t,
+                "channel": "letter",
+            },
+        ),
+    ),
+    (
+        "filed_by.name",
+        lambda w, t: w.client.post(
+            "/v1/appeals",
+            headers=w.headers["moderator"],
+            json={
+                "sanction": w.sanction("meta")["id"],
+                "kind": "reinstatement",
+                "filed_by": {"name": t},
+                "statement": "s",
+                "channel": "letter",
+            },
+        ),
+    ),
+    (
+        "rationale",
+        lambda w, t: w.client.post(
+            f"/v1/appeals/{appeal_of(w)}/decision",
+            headers=w.headers["moderator"],
+            json={"outcome": "denied", "rationale": t, "reply": "r"},
+        ),
+    ),
+    (
+        "reply",
+        lambda w, t: w.client.post(
+            f"/v1/appeals/{appeal_of(w)}/decision",
+            headers=w.headers["moderator"],
+            json={"outcome": "denied", "rationale": "r", "reply": t},
+        ),
+    ),
+    (
+        "policy",
+        lambda w, t: w.client.post(
+            "/v1/violations",
+            headers=w.headers["platform"],
+            json={
+                "id": "v-b",
+                "platform": "fbm",
+                "account": "alice",
+                "policy": t,
+                "severity": "moderate",
+                "category": "STATEMENT_CATEGORY_VIOLENCE",
+            },
+        ),
+    ),
+    (
+        "id",
+        lambda w, t: w.client.post(
+            "/v1/violations",
+            headers=w.headers["platform"],
+            json={
+                "id": t,
+                "platform": "fbm",
+                "account": "alice",
+                "policy": "p",
+                "severity": "moderate",
+                "category": "STATEMENT_CATEGORY_VIOLENCE",
+            },
+        ),
+    ),
+    (
+        "name",
+        lambda w, t: w.client.post(
+            "/v1/operators", headers=w.headers["instance-admin"], json={"id": "blank", "name": t}
+        ),
+    ),
+    ("name", lambda w, t: w.client.post("/v1/tokens", headers=w.headers["admin"], json={"role": "auditor", "name": t})),
+    (
+        "reason",
+        lambda w, t: w.client.post(
+            "/v1/amnesties", headers=w.headers["moderator"], json={"operator": "meta", "reason": t, "dry_run": True}
+        ),
+    ),
 ]
 
 
@@ -403,25 +646,49 @@ def test_blank_text_and_nul_are_refused_by_the_console(world: World) -> None:
     client, csrf = console_of(world)
     sanction = world.sanction("meta")["id"]
     before = events(world)
-    impose = {"confirm": "yes", "subject": "facebook/carol", "kind": "suspension", "ground": "incompatible_content",
-              "category": "STATEMENT_CATEGORY_SCAMS_AND_FRAUD", "policy": "Fraud", "duration": "P30D", **DSA_FIELDS}
-    for explanation, field in (("\u200b\ufeff", "reason.explanation"), ("a\x00b", "explanation"),
-                               ("a\x07b", "explanation")):
-        page_refused(client.post("/console/sanctions", data={**impose, "csrf_token": csrf(),
-                                                             "explanation": explanation}), field)
+    impose = {
+        "confirm": "yes",
+        "subject": "facebook/carol",
+        "kind": "suspension",
+        "ground": "incompatible_content",
+        "category": "STATEMENT_CATEGORY_SCAMS_AND_FRAUD",
+        "policy": "Fraud",
+        "duration": "P30D",
+        **DSA_FIELDS,
+    }
+    for explanation, field in (
+        ("\u200b\ufeff", "reason.explanation"),
+        ("a\x00b", "explanation"),
+        ("a\x07b", "explanation"),
+    ):
+        page_refused(
+            client.post("/console/sanctions", data={**impose, "csrf_token": csrf(), "explanation": explanation}), field
+        )
     for text in ("\u2060\xa0", "a\x00b"):
-        page_refused(client.post(f"/console/sanctions/{sanction}/lift",
-                                 data={"csrf_token": csrf(), "confirm": "yes", "reason": text}), "reason")
+        page_refused(
+            client.post(
+                f"/console/sanctions/{sanction}/lift", data={"csrf_token": csrf(), "confirm": "yes", "reason": text}
+            ),
+            "reason",
+        )
     assert events(world) == before
-    done = client.post("/console/sanctions", data={**impose, "csrf_token": csrf(), "explanation": "Two\r\nlines"},
-                       follow_redirects=False)
+    done = client.post(
+        "/console/sanctions",
+        data={**impose, "csrf_token": csrf(), "explanation": "Two\r\nlines"},
+        follow_redirects=False,
+    )
     assert done.status_code == 303, done.text[:500]
 
 
 def test_the_cli_refuses_absurd_instants_durations_and_blank_text_in_one_line_and_exit_1(cli: Cli) -> None:
     reason_options = ["--category", "STATEMENT_CATEGORY_SCAMS_AND_FRAUD", "--explanation", "Fraud", "--policy", "P"]
-    for option, value in (("--ends-at", OUT_OF_RANGE[0]), ("--starts-at", OUT_OF_RANGE[1]),
-                          ("--duration", HUGE[0]), ("--duration", HUGE[-1]), ("--review-after", HUGE[1])):
+    for option, value in (
+        ("--ends-at", OUT_OF_RANGE[0]),
+        ("--starts-at", OUT_OF_RANGE[1]),
+        ("--duration", HUGE[0]),
+        ("--duration", HUGE[-1]),
+        ("--review-after", HUGE[1]),
+    ):
         err = cli.fails("sanction", "create", "facebook/bob", "--kind", "suspension", option, value, *reason_options)
         assert option.removeprefix("--").replace("-", "_") in err, err
     assert "--at" in cli.fails("standing", "facebook/bob", "--at", OUT_OF_RANGE[0])
@@ -430,8 +697,7 @@ def test_the_cli_refuses_absurd_instants_durations_and_blank_text_in_one_line_an
     for blank in ("\u200b", " \ufeff\xa0\n"):
         err = cli.fails("sanction", "create", "facebook/bob", "--kind", "suspension", "--explanation", blank, *options)
         assert "reason.explanation" in err
-    created = cli.json("sanction", "create", "facebook/bob", "--kind", "suspension", "--explanation", "Fraud",
-                       *options)
+    created = cli.json("sanction", "create", "facebook/bob", "--kind", "suspension", "--explanation", "Fraud", *options)
     assert "reason" in cli.fails("sanction", "lift", created["id"], "--reason", "\u200b ")
     assert "name" in cli.fails("operator", "create", "blank", "--name", "\ufeff")
     assert "NUL" in cli.fails("sanction", "lift", created["id"], "--reason", "a\x00b")
@@ -441,12 +707,21 @@ def test_the_cli_refuses_absurd_instants_durations_and_blank_text_in_one_line_an
 
 
 def test_blank_text_gets_the_same_answer_from_the_violation_fast_path_as_from_the_route(fbm: World) -> None:
-    report = {"id": "v-1", "platform": "fbm", "account": "alice", "policy": "Violence", "severity": "moderate",
-              "category": "STATEMENT_CATEGORY_VIOLENCE"}
+    report = {
+        "id": "v-1",
+        "platform": "fbm",
+        "account": "alice",
+        "policy": "Violence",
+        "severity": "moderate",
+        "category": "STATEMENT_CATEGORY_VIOLENCE",
+    }
     for field, value in (("policy", "\u200b\xa0"), ("id", "\ufeff"), ("facts", "a\x00b"), ("policy", "a\x01b")):
-        fast, route = (fbm.client.post("/v1/violations", headers={**fbm.headers["platform"], **extra},
-                                       json={**report, field: value})
-                       for extra in ({}, {"Idempotency-Key": f"k-{field}-{len(value)}"}))
+        fast, route = (
+            fbm.client.post(
+                "/v1/violations", headers={**fbm.headers["platform"], **extra}, json={**report, field: value}
+            )
+            for extra in ({}, {"Idempotency-Key": f"k-{field}-{len(value)}"})
+        )
         refused(fast, field)
         assert fast.json()["errors"] == route.json()["errors"], (fast.text, route.text)
 
@@ -466,12 +741,18 @@ def test_blank_facts_count_as_missing_text_is_kept_as_given_and_the_csv_export_t
     assert created.status_code == 201, created.text
     assert created.json()["reason"]["explanation"] == "Line one\r\n\tline two"
 
-    padded = reason(explanation="  Praise of violence \u200b", policy="\tDangerous people  ", facts=" Facts\n",
-                    content_type=["CONTENT_TYPE_TEXT"], content_date="2024-05-30")
+    padded = reason(
+        explanation="  Praise of violence \u200b",
+        policy="\tDangerous people  ",
+        facts=" Facts\n",
+        content_type=["CONTENT_TYPE_TEXT"],
+        content_date="2024-05-30",
+    )
     body = sanction_body("facebook", world.account("meta"), reason=padded)
     assert world.client.post("/v1/sanctions", headers=world.headers["moderator"], json=body).status_code == 201
-    answer = world.client.get("/v1/transparency/statements", params={"format": "csv"},
-                              headers=world.headers["moderator"])
+    answer = world.client.get(
+        "/v1/transparency/statements", params={"format": "csv"}, headers=world.headers["moderator"]
+    )
     assert answer.status_code == 200, answer.text[:300]
     rows = list(csv.DictReader(io.StringIO(answer.text)))
     assert rows
@@ -503,4 +784,3 @@ def cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Cli:
     c.ok("operator", "create", "meta", "--name", "Meta")
     c.ok("platform", "create", "facebook", "--operator", "meta", "--name", "Facebook")
     return c
-

@@ -20,7 +20,10 @@ from reprieve.store.db import Database
 
 def appeal(sanction: str, channel: str, received_at: str | None = None, kind: str = "complaint") -> dict[str, Any]:
     body: dict[str, Any] = {
-        "sanction": sanction, "kind": kind, "channel": channel, "statement": "It was not me.",
+        "sanction": sanction,
+        "kind": kind,
+        "channel": channel,
+        "statement": "It was not me.",
         "filed_by": {"name": "Jane Roe", "relation": "subject"},
     }
     if received_at is not None:
@@ -44,10 +47,14 @@ def test_an_appeal_cannot_be_dated_before_the_sanction_was_decided(world: World)
     w, h = world, world.headers["platform"]
     sanction = w.sanction("meta", duration="P1Y")  # imposed at the world's clock, 2024-06-01T12:00Z
     for channel in ("letter", "email", "api"):
-        refused(w.client.post("/v1/appeals", headers=h, json=appeal(sanction["id"], channel, "2019-01-01T00:00:00Z")),
-                "received_at")
-    refused(w.client.post("/v1/appeals", headers=h,
-                          json=appeal(sanction["id"], "letter", "2024-06-01T11:59:59Z")), "received_at")
+        refused(
+            w.client.post("/v1/appeals", headers=h, json=appeal(sanction["id"], channel, "2019-01-01T00:00:00Z")),
+            "received_at",
+        )
+    refused(
+        w.client.post("/v1/appeals", headers=h, json=appeal(sanction["id"], "letter", "2024-06-01T11:59:59Z")),
+        "received_at",
+    )
     assert appeals_recorded(w.db) == 0
     w.clock.advance(timedelta(days=3))
     # A letter that arrived after the decision, entered three days later: its arrival is kept.
@@ -62,21 +69,28 @@ def test_only_letters_and_emails_may_be_dated_before_they_are_recorded(world: Wo
     now = w.clock()
     for channel in ("api", "web"):
         sanction = w.sanction("meta", duration="P1Y", starts_at="2024-06-01T12:00:00Z")
-        refused(w.client.post("/v1/appeals", headers=h,
-                              json=appeal(sanction["id"], channel, format_instant(now - timedelta(hours=1)))),
-                "received_at")
+        refused(
+            w.client.post(
+                "/v1/appeals", headers=h, json=appeal(sanction["id"], channel, format_instant(now - timedelta(hours=1)))
+            ),
+            "received_at",
+        )
         # A few minutes' difference between the platform's clock and ours is no back-dating.
-        skewed = w.client.post("/v1/appeals", headers=h,
-                               json=appeal(sanction["id"], channel, format_instant(now - timedelta(minutes=2))))
+        skewed = w.client.post(
+            "/v1/appeals", headers=h, json=appeal(sanction["id"], channel, format_instant(now - timedelta(minutes=2)))
+        )
         assert skewed.status_code == 201, skewed.text
     sanction = w.sanction("meta", duration="P1Y", starts_at="2024-06-01T12:00:00Z")
     email = w.client.post("/v1/appeals", headers=h, json=appeal(sanction["id"], "email", "2024-06-03T00:00:00Z"))
     assert email.status_code == 201, email.text
     # Never in the future, whatever the channel.
     other = w.sanction("meta", duration="P1Y")
-    refused(w.client.post("/v1/appeals", headers=h,
-                          json=appeal(other["id"], "letter", format_instant(now + timedelta(minutes=1)))),
-            "received_at")
+    refused(
+        w.client.post(
+            "/v1/appeals", headers=h, json=appeal(other["id"], "letter", format_instant(now + timedelta(minutes=1)))
+        ),
+        "received_at",
+    )
 
 
 def test_a_back_dated_appeal_does_not_get_through_a_closed_window(world: World) -> None:
@@ -84,8 +98,9 @@ def test_a_back_dated_appeal_does_not_get_through_a_closed_window(world: World) 
     closed long ago; an ``api`` complaint dated 2020-02-01 is refused, and nothing is recorded."""
     w, h = world, world.headers["platform"]
     old = w.sanction("meta", duration="P100Y", starts_at="2020-01-01T00:00:00Z")
-    refused(w.client.post("/v1/appeals", headers=h, json=appeal(old["id"], "api", "2020-02-01T00:00:00Z")),
-            "received_at")
+    refused(
+        w.client.post("/v1/appeals", headers=h, json=appeal(old["id"], "api", "2020-02-01T00:00:00Z")), "received_at"
+    )
     closed = w.client.post("/v1/appeals", headers=h, json=appeal(old["id"], "api"))
     refused(closed, "kind")
     assert "window closed" in closed.json()["detail"]
@@ -99,12 +114,17 @@ def test_the_handling_time_of_the_report_cannot_be_inflated(world: World) -> Non
     """A denied appeal's handling time runs from a received_at no earlier than the decision."""
     w, h = world, world.headers["moderator"]
     sanction = w.sanction("meta", duration="P1Y")
-    refused(w.client.post("/v1/appeals", headers=h, json=appeal(sanction["id"], "letter", "2019-01-01T00:00:00Z")),
-            "received_at")
+    refused(
+        w.client.post("/v1/appeals", headers=h, json=appeal(sanction["id"], "letter", "2019-01-01T00:00:00Z")),
+        "received_at",
+    )
     filed = w.client.post("/v1/appeals", headers=h, json=appeal(sanction["id"], "letter", "2024-06-01T12:00:00Z"))
     assert filed.status_code == 201, filed.text
     w.clock.advance(timedelta(minutes=1))
-    decided = w.client.post(f"/v1/appeals/{filed.json()['id']}/decision", headers=h,
-                            json={"outcome": "denied", "rationale": "r", "reply": "r"})
+    decided = w.client.post(
+        f"/v1/appeals/{filed.json()['id']}/decision",
+        headers=h,
+        json={"outcome": "denied", "rationale": "r", "reply": "r"},
+    )
     assert decided.status_code == 200, decided.text
     assert decided.json()["decision"]["handling_seconds"] == 60

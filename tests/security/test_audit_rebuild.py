@@ -51,8 +51,14 @@ def add_what_is_not_a_projection(db: Database, operator: str) -> str:
     admin = tokens.create_token(db, name="ops-admin", role="admin", operator=operator, actor="t", now=NOW)
     tokens.create_token(db, name="root", role="instance-admin", operator=None, actor="t", now=NOW)
     members.create_member(
-        db, email=f"someone@{operator}.example", name="Some One", role="moderator", operator=operator,
-        password="a long enough password", actor="t", now=NOW,
+        db,
+        email=f"someone@{operator}.example",
+        name="Some One",
+        role="moderator",
+        operator=operator,
+        password="a long enough password",
+        actor="t",
+        now=NOW,
     )
     members.sign_in(db, email=f"someone@{operator}.example", password="a long enough password", now=NOW)
     webhooks.create_webhook(
@@ -61,7 +67,8 @@ def add_what_is_not_a_projection(db: Database, operator: str) -> str:
     worker.set_appeal_target(db, operator, "P7D", actor="t", now=NOW)
     client = TestClient(create_app(db, clock=lambda: NOW))
     answer = client.post(
-        "/v1/tokens", json={"operator": operator, "role": "platform", "name": "app"},
+        "/v1/tokens",
+        json={"operator": operator, "role": "platform", "name": "app"},
         headers={"Authorization": f"Bearer {admin['token']}", "Idempotency-Key": "k1"},
     )
     assert answer.status_code == 201, answer.text
@@ -76,7 +83,8 @@ def damage_projections(db: Database) -> None:
             select(tables.sanctions.c.id)
             .where(tables.sanctions.c.id.not_in(select(tables.reviews.c.sanction_id)))
             .where(tables.sanctions.c.id.not_in(select(tables.appeals.c.sanction_id)))
-            .order_by(tables.sanctions.c.id).limit(1)
+            .order_by(tables.sanctions.c.id)
+            .limit(1)
         ).scalar_one()
         for table in (tables.sanction_kind_periods, tables.sanction_spans, tables.sanction_scope):
             conn.execute(delete(table).where(table.c.sanction_id == victim))
@@ -93,8 +101,19 @@ def test_a_rebuild_of_the_demo_database_changes_nothing_and_repairs_projections(
     assert load_demo(db, synthetic=0)
     secret = add_what_is_not_a_projection(db, "meta")
     before = every_table(db)
-    for name in ("tokens", "members", "console_sessions", "webhook_endpoints", "worker_settings",
-                 "outbox", "idempotency_keys", "amnesties", "amnesty_targets", "appeal_requesters", "appeals"):
+    for name in (
+        "tokens",
+        "members",
+        "console_sessions",
+        "webhook_endpoints",
+        "worker_settings",
+        "outbox",
+        "idempotency_keys",
+        "amnesties",
+        "amnesty_targets",
+        "appeal_requesters",
+        "appeals",
+    ):
         assert before[name], f"the demo database should have {name}"
 
     assert rebuild_projections(db) == verify_audit_log(db).events
@@ -136,7 +155,9 @@ def test_a_rebuild_after_a_killed_writer_keeps_everything_else(db: Database, dat
     start = event_count(db)
     process = subprocess.Popen(
         [sys.executable, str(IMPORTER), database_url, "50000", "100"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         deadline = time.monotonic() + 120

@@ -67,8 +67,9 @@ def at_once(*calls: Callable[[], httpx.Response]) -> list[httpx.Response]:
 
 def impose(w: World, headers: dict[str, str]) -> dict[str, Any]:
     """A fresh suspension for a year, imposed through the API (a live write, on the app's clock)."""
-    answer = w.client.post("/v1/sanctions", headers=headers,
-                           json=sanction_body("facebook", w.unique("subject"), duration="P1Y"))
+    answer = w.client.post(
+        "/v1/sanctions", headers=headers, json=sanction_body("facebook", w.unique("subject"), duration="P1Y")
+    )
     assert answer.status_code == 201, answer.text
     result: dict[str, Any] = answer.json()
     return result
@@ -103,15 +104,17 @@ def test_every_sanction_shows_its_version_and_the_etag(world: World) -> None:
     listed = w.client.get("/v1/sanctions", headers=h, params={"account": "facebook/alice"}).json()["items"]
     assert [s["version"] for s in listed] == [version]
 
-    amended = w.client.post(f"/v1/sanctions/{sanction['id']}/amend", headers={**h, "If-Match": f'"{version}"'},
-                            json=AMEND_A)
+    amended = w.client.post(
+        f"/v1/sanctions/{sanction['id']}/amend", headers={**h, "If-Match": f'"{version}"'}, json=AMEND_A
+    )
     assert amended.status_code == 200, amended.text
     v2 = amended.json()["version"]
     assert v2 > version and amended.headers["ETag"] == f'"{v2}"'
     assert w.client.get(f"/v1/sanctions/{sanction['id']}", headers=h).headers["ETag"] == f'"{v2}"'
 
-    lifted = w.client.post(f"/v1/sanctions/{sanction['id']}/lift", headers={**h, "If-Match": f'"{v2}"'},
-                           json={"reason": "done"})
+    lifted = w.client.post(
+        f"/v1/sanctions/{sanction['id']}/lift", headers={**h, "If-Match": f'"{v2}"'}, json={"reason": "done"}
+    )
     assert lifted.status_code == 200, lifted.text
     assert lifted.json()["version"] > v2 and lifted.headers["ETag"] == f'"{lifted.json()["version"]}"'
 
@@ -120,15 +123,15 @@ def test_a_stale_if_match_is_412_with_the_current_version_and_nothing_is_written
     w, h = world, world.headers["moderator"]
     sanction = w.sanction("meta", duration="P1Y")
     seen = sanction["version"]
-    first = w.client.post(f"/v1/sanctions/{sanction['id']}/amend", headers={**h, "If-Match": f'"{seen}"'},
-                          json=AMEND_A)
+    first = w.client.post(f"/v1/sanctions/{sanction['id']}/amend", headers={**h, "If-Match": f'"{seen}"'}, json=AMEND_A)
     assert first.status_code == 200, first.text
     current = first.json()["version"]
     before = events_of(w.db, sanction["id"])
 
     for action, body in (("amend", AMEND_B), ("lift", {"reason": "too late"})):
-        stale = w.client.post(f"/v1/sanctions/{sanction['id']}/{action}", headers={**h, "If-Match": f'"{seen}"'},
-                              json=body)
+        stale = w.client.post(
+            f"/v1/sanctions/{sanction['id']}/{action}", headers={**h, "If-Match": f'"{seen}"'}, json=body
+        )
         assert stale.status_code == 412, stale.text
         assert stale.headers["content-type"].startswith("application/problem+json")
         problem = stale.json()
@@ -140,14 +143,17 @@ def test_a_stale_if_match_is_412_with_the_current_version_and_nothing_is_written
     assert (now["ends_at"], now["state"], now["version"]) == ("2031-01-01T00:00:00Z", "active", current)
 
     # ``*`` matches whatever the version; a current one, of course, too.
-    assert w.client.post(f"/v1/sanctions/{sanction['id']}/amend", headers={**h, "If-Match": " * "},
-                         json=AMEND_B).status_code == 200
+    assert (
+        w.client.post(
+            f"/v1/sanctions/{sanction['id']}/amend", headers={**h, "If-Match": " * "}, json=AMEND_B
+        ).status_code
+        == 200
+    )
 
     # A malformed If-Match is refused clearly, and writes nothing.
     before = events_of(w.db, sanction["id"])
     for value in ("12", 'W/"12"', '"abc"', '"1", "2"', '""', '"12', "**"):
-        answer = w.client.post(f"/v1/sanctions/{sanction['id']}/amend", headers={**h, "If-Match": value},
-                               json=AMEND_A)
+        answer = w.client.post(f"/v1/sanctions/{sanction['id']}/amend", headers={**h, "If-Match": value}, json=AMEND_A)
         assert answer.status_code == 422, (value, answer.text)
         assert answer.json()["errors"][0]["field"] == "If-Match"
     assert events_of(w.db, sanction["id"]) == before
@@ -160,14 +166,19 @@ def test_the_version_changes_with_a_review_decision(world: World) -> None:
     seen = sanction["version"]
     person = Caller("a moderator", ("Ann",))
     review = reviews.open_review(w.db, sanction["id"], panel=["Ann"], reason="check", caller=person, now=w.clock())
-    reviews.file_assessment(w.db, review["id"], risk="low", factors=[], rationale="r", caller=person,
-                            now=w.clock())
-    reviews.decide_review(w.db, review["id"], outcome="reduce", rationale="r", ends_at="2024-09-01T00:00:00Z",
-                          caller=person, now=w.clock())
+    reviews.file_assessment(w.db, review["id"], risk="low", factors=[], rationale="r", caller=person, now=w.clock())
+    reviews.decide_review(
+        w.db,
+        review["id"],
+        outcome="reduce",
+        rationale="r",
+        ends_at="2024-09-01T00:00:00Z",
+        caller=person,
+        now=w.clock(),
+    )
     after = w.client.get(f"/v1/sanctions/{sanction['id']}", headers=h).json()
     assert after["version"] > seen
-    stale = w.client.post(f"/v1/sanctions/{sanction['id']}/amend", headers={**h, "If-Match": f'"{seen}"'},
-                          json=AMEND_A)
+    stale = w.client.post(f"/v1/sanctions/{sanction['id']}/amend", headers={**h, "If-Match": f'"{seen}"'}, json=AMEND_A)
     assert stale.status_code == 412 and stale.json()["version"] == after["version"]
 
 
@@ -197,16 +208,26 @@ def test_an_appeal_granted_by_a_clock_behind_does_not_lift_a_lifted_sanction_aga
     """The same for the decisions that change a sanction (appeals, reviews): judged when recorded."""
     w, h = world, world.headers["moderator"]
     sanction = impose(w, h)
-    filed = w.client.post("/v1/appeals", headers=h, json={
-        "sanction": sanction["id"], "kind": "complaint", "channel": "api", "statement": "s",
-        "filed_by": {"name": "Someone"},
-    })
+    filed = w.client.post(
+        "/v1/appeals",
+        headers=h,
+        json={
+            "sanction": sanction["id"],
+            "kind": "complaint",
+            "channel": "api",
+            "statement": "s",
+            "filed_by": {"name": "Someone"},
+        },
+    )
     assert filed.status_code == 201, filed.text
     w.clock.advance(timedelta(minutes=10))
     assert w.client.post(f"/v1/sanctions/{sanction['id']}/lift", headers=h, json={"reason": "r"}).status_code == 200
     w.clock.now -= timedelta(minutes=5)
-    granted = w.client.post(f"/v1/appeals/{filed.json()['id']}/decision", headers=h,
-                            json={"outcome": "granted", "rationale": "r", "reply": "r"})
+    granted = w.client.post(
+        f"/v1/appeals/{filed.json()['id']}/decision",
+        headers=h,
+        json={"outcome": "granted", "rationale": "r", "reply": "r"},
+    )
     assert granted.status_code == 200, granted.text
     assert events_of(w.db, sanction["id"], "sanction.lifted") == 1
 
@@ -257,10 +278,12 @@ def test_two_amends_racing_with_the_version_they_read_give_200_and_412(world: Wo
         sanction = impose(w, h)
         seen = w.client.get(f"/v1/sanctions/{sanction['id']}", headers=h).headers["ETag"]
         answers = at_once(
-            partial(w.client.post, f"/v1/sanctions/{sanction['id']}/amend", headers={**h, "If-Match": seen},
-                                  json=AMEND_A),
-            partial(w.client.post, f"/v1/sanctions/{sanction['id']}/amend", headers={**h2, "If-Match": seen},
-                                  json=AMEND_B),
+            partial(
+                w.client.post, f"/v1/sanctions/{sanction['id']}/amend", headers={**h, "If-Match": seen}, json=AMEND_A
+            ),
+            partial(
+                w.client.post, f"/v1/sanctions/{sanction['id']}/amend", headers={**h2, "If-Match": seen}, json=AMEND_B
+            ),
         )
         assert sorted(a.status_code for a in answers) == [200, 412], [a.text for a in answers]
         winner = next(a.json() for a in answers if a.status_code == 200)
@@ -284,20 +307,27 @@ def test_two_processes_lifting_and_amending_at_once(database_url: str) -> None:
             tokens.create_token(db, name=f"mod{i}", role="moderator", operator="meta", actor="test", now=START)["token"]
             for i in range(2)
         ]
-        here = TestClient(create_app(db, clock=Backwards(datetime.now(UTC) + timedelta(seconds=1))),
-                          headers=bearer(secrets[1]))
-        with running(database_url, 1) as base, httpx.Client(base_url=base, headers=bearer(secrets[0]),
-                                                              timeout=30) as there:
+        here = TestClient(
+            create_app(db, clock=Backwards(datetime.now(UTC) + timedelta(seconds=1))), headers=bearer(secrets[1])
+        )
+        with (
+            running(database_url, 1) as base,
+            httpx.Client(base_url=base, headers=bearer(secrets[0]), timeout=30) as there,
+        ):
             for round_ in range(3):
                 created = there.post("/v1/sanctions", json=sanction_body("facebook", f"acct{round_}", duration="P1Y"))
                 assert created.status_code == 201, created.text
                 path = f"/v1/sanctions/{created.json()['id']}"
                 seen = {"If-Match": here.get(path).headers["ETag"]}
-                amends = at_once(partial(there.post, f"{path}/amend", headers=seen, json=AMEND_A),
-                                 partial(here.post, f"{path}/amend", headers=seen, json=AMEND_B))
+                amends = at_once(
+                    partial(there.post, f"{path}/amend", headers=seen, json=AMEND_A),
+                    partial(here.post, f"{path}/amend", headers=seen, json=AMEND_B),
+                )
                 assert sorted(x.status_code for x in amends) == [200, 412], [x.text for x in amends]
-                lifts = at_once(partial(there.post, f"{path}/lift", json={"reason": "A"}),
-                                partial(here.post, f"{path}/lift", json={"reason": "B"}))
+                lifts = at_once(
+                    partial(there.post, f"{path}/lift", json={"reason": "A"}),
+                    partial(here.post, f"{path}/lift", json={"reason": "B"}),
+                )
                 assert sorted(x.status_code for x in lifts) == [200, 409], [x.text for x in lifts]
                 history = there.get(path).json()["history"]
                 assert [c["type"] for c in history] == ["imposed", "amended", "lifted"]
@@ -320,8 +350,16 @@ def console(db: Database, clock: Any, monkeypatch: pytest.MonkeyPatch) -> TestCl
     members._dummy_hash.cache_clear()
     catalogue.create_operator(db, id="meta", name="meta", actor="test", now=clock.now)
     catalogue.create_platform(db, id="facebook", operator="meta", name="facebook", actor="test", now=clock.now)
-    members.create_member(db, email="moderator@meta.example", name="Mod", role="moderator", operator="meta",
-                          password=PASSWORD, actor="test", now=clock.now)
+    members.create_member(
+        db,
+        email="moderator@meta.example",
+        name="Mod",
+        role="moderator",
+        operator="meta",
+        password=PASSWORD,
+        actor="test",
+        now=clock.now,
+    )
     return TestClient(create_app(db, clock=clock, group_commit=False))
 
 
@@ -336,11 +374,15 @@ def test_the_console_sends_the_version_it_showed_and_keeps_what_was_typed(
     shown = re.findall(r'name="version" value="([0-9]+)"', page.text)
     assert len(shown) == 2 and len(set(shown)) == 1  # the amend form's and the lift form's
     # Another moderator amends it meanwhile.
-    sanctions.amend_sanction(db, sanction, reason="other", ends_at="2030-01-01T00:00:00Z", actor="other",
-                             now=clock)
+    sanctions.amend_sanction(db, sanction, reason="other", ends_at="2030-01-01T00:00:00Z", actor="other", now=clock)
     before = events_of(db, sanction)
-    form = {"csrf_token": csrf(console, "/console"), "confirm": "yes", "version": shown[0],
-            "ends_at": "2031-01-01T00:00", "reason": "what I typed"}
+    form = {
+        "csrf_token": csrf(console, "/console"),
+        "confirm": "yes",
+        "version": shown[0],
+        "ends_at": "2031-01-01T00:00",
+        "reason": "what I typed",
+    }
     stale = console.post(f"/console/sanctions/{sanction}/amend", data=form, follow_redirects=False)
     assert stale.status_code == 412, stale.text[:500]
     assert "changed since you opened it" in stale.text and 'id="changed-since"' in stale.text
@@ -353,8 +395,9 @@ def test_the_console_sends_the_version_it_showed_and_keeps_what_was_typed(
     assert stale_lift.status_code == 412 and ">lift it</textarea>" in stale_lift.text
     assert events_of(db, sanction) == before
     # Sent again from the page as it is now, it goes through.
-    again = console.post(f"/console/sanctions/{sanction}/amend", data={**form, "version": now_shown[0]},
-                         follow_redirects=False)
+    again = console.post(
+        f"/console/sanctions/{sanction}/amend", data={**form, "version": now_shown[0]}, follow_redirects=False
+    )
     assert again.status_code == 303, again.text[:500]
     assert events_of(db, sanction, "sanction.amended") == 2
     bad = console.post(f"/console/sanctions/{sanction}/lift", data={**lift, "version": "v1"}, follow_redirects=False)
@@ -383,18 +426,44 @@ def test_the_command_line_shows_the_version_and_amends_or_lifts_only_at_it(
 
     assert run("operator", "create", "meta", "--name", "Meta")[0] == 0
     assert run("platform", "create", "facebook", "--operator", "meta", "--name", "Facebook")[0] == 0
-    code, out, err = run("sanction", "create", "facebook/ann", "--kind", "suspension", "--duration", "P1Y",
-                         "--category", "STATEMENT_CATEGORY_SCAMS_AND_FRAUD", "--ground", "incompatible_content",
-                         "--policy", "Fraud", "--explanation", "Counterfeit tickets", "--json")
+    code, out, err = run(
+        "sanction",
+        "create",
+        "facebook/ann",
+        "--kind",
+        "suspension",
+        "--duration",
+        "P1Y",
+        "--category",
+        "STATEMENT_CATEGORY_SCAMS_AND_FRAUD",
+        "--ground",
+        "incompatible_content",
+        "--policy",
+        "Fraud",
+        "--explanation",
+        "Counterfeit tickets",
+        "--json",
+    )
     assert code == 0, err
     sanction = json.loads(out)
     code, out, _ = run("sanction", "show", sanction["id"])
     assert code == 0 and re.search(rf"version\s+{sanction['version']}\b", out), out
-    code, out, err = run("sanction", "amend", sanction["id"], "--reason", "longer", "--ends-at",
-                         "2031-01-01T00:00:00Z", "--if-version", str(sanction["version"]), "--json")
+    code, out, err = run(
+        "sanction",
+        "amend",
+        sanction["id"],
+        "--reason",
+        "longer",
+        "--ends-at",
+        "2031-01-01T00:00:00Z",
+        "--if-version",
+        str(sanction["version"]),
+        "--json",
+    )
     assert code == 0, err
-    code, out, err = run("sanction", "lift", sanction["id"], "--reason", "done", "--if-version",
-                         str(sanction["version"]))
+    code, out, err = run(
+        "sanction", "lift", sanction["id"], "--reason", "done", "--if-version", str(sanction["version"])
+    )
     assert code == 1 and out == "" and err.count("\n") == 1 and f"changed since version {sanction['version']}" in err
     code, _, err = run("sanction", "lift", sanction["id"], "--reason", "done")
     assert code == 0, err

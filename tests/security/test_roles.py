@@ -30,7 +30,12 @@ from reprieve.services.due_process import Caller
 from reprieve.store.db import Database, open_database
 
 IA, ADMIN, MODERATOR, REVIEWER, AUDITOR, PLATFORM = (
-    Role.INSTANCE_ADMIN, Role.ADMIN, Role.MODERATOR, Role.REVIEWER, Role.AUDITOR, Role.PLATFORM,
+    Role.INSTANCE_ADMIN,
+    Role.ADMIN,
+    Role.MODERATOR,
+    Role.REVIEWER,
+    Role.AUDITOR,
+    Role.PLATFORM,
 )
 #: What a moderator may do, and so the operator's admin, and the instance-admin (everything).
 MODERATE = frozenset({IA, ADMIN, MODERATOR})
@@ -68,6 +73,7 @@ TABLE: dict[str, frozenset[Role]] = {
     "events": frozenset({IA, AUDITOR}),
     "verify": frozenset({IA, AUDITOR}),
 }
+
 
 @pytest.fixture(scope="module")
 def roles_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
@@ -110,17 +116,30 @@ def test_an_admins_decisions_are_recorded_as_the_admins(roles_world: World) -> N
     admin = w.headers[ADMIN.value]
     sanction = w.sanction("meta")["id"]
     appeal = appeals.file_appeal(
-        w.db, sanction_id=sanction, kind="complaint", filed_by={"name": "Someone"}, statement="s",
-        channel="web", caller=Caller("setup"), now=w.clock(),
+        w.db,
+        sanction_id=sanction,
+        kind="complaint",
+        filed_by={"name": "Someone"},
+        statement="s",
+        channel="web",
+        caller=Caller("setup"),
+        now=w.clock(),
     )
-    decided = w.client.post(f"/v1/appeals/{appeal['id']}/decision", headers=admin,
-                            json={"outcome": "denied", "rationale": "r", "reply": "no"})
+    decided = w.client.post(
+        f"/v1/appeals/{appeal['id']}/decision",
+        headers=admin,
+        json={"outcome": "denied", "rationale": "r", "reply": "no"},
+    )
     assert decided.status_code == 200, decided.text
     lifted = w.client.post(f"/v1/sanctions/{sanction}/lift", headers=admin, json={"reason": "r"})
     assert lifted.status_code == 200, lifted.text
     events = w.client.get("/v1/events", params={"operator": "meta", "limit": 1000}, headers=w.headers[AUDITOR.value])
-    mine = [e for e in events.json()["items"] if e["type"] in ("appeal.decided", "sanction.lifted")
-            and (e["data"].get("appeal") == appeal["id"] or e["data"].get("id") in (appeal["id"], sanction))]
+    mine = [
+        e
+        for e in events.json()["items"]
+        if e["type"] in ("appeal.decided", "sanction.lifted")
+        and (e["data"].get("appeal") == appeal["id"] or e["data"].get("id") in (appeal["id"], sanction))
+    ]
     assert len(mine) == 2 and all(e["actor"].startswith("admin") for e in mine), mine
 
 
@@ -128,8 +147,10 @@ def test_an_admins_decisions_are_recorded_as_the_admins(roles_world: World) -> N
 
 PASSWORD = "correct horse battery"
 REASON: dict[str, Any] = {
-    "ground": "incompatible_content", "category": "STATEMENT_CATEGORY_SCAMS_AND_FRAUD",
-    "policy": "Fraud", "explanation": "Sold counterfeit tickets",
+    "ground": "incompatible_content",
+    "category": "STATEMENT_CATEGORY_SCAMS_AND_FRAUD",
+    "policy": "Fraud",
+    "explanation": "Sold counterfeit tickets",
 }
 
 
@@ -151,8 +172,16 @@ def console(sqlite_db: Database, clock: Clock, monkeypatch: pytest.MonkeyPatch) 
     catalogue.create_operator(db, id="meta", name="Meta", actor="test", now=clock.now)
     catalogue.create_platform(db, id="facebook", operator="meta", name="Facebook", actor="test", now=clock.now)
     for role in ("moderator", "auditor", "reviewer", "admin"):
-        members.create_member(db, email=f"{role}@meta.example", name=role.title(), role=role, operator="meta",
-                              password=PASSWORD, actor="test", now=clock.now)
+        members.create_member(
+            db,
+            email=f"{role}@meta.example",
+            name=role.title(),
+            role=role,
+            operator="meta",
+            password=PASSWORD,
+            actor="test",
+            now=clock.now,
+        )
     return TestClient(create_app(db, clock=clock, group_commit=False))
 
 
@@ -163,8 +192,9 @@ def csrf(client: TestClient, path: str = "/console") -> str:
 
 
 def impose(db: Database, clock: Clock, subject: str) -> str:
-    command = sanctions.ImposeSanction(subject=AccountRef.parse(subject), kind="suspension",
-                                       duration="P30D", reason=REASON)
+    command = sanctions.ImposeSanction(
+        subject=AccountRef.parse(subject), kind="suspension", duration="P30D", reason=REASON
+    )
     return str(sanctions.impose_sanction(db, command, actor="test", now=clock.now)["id"])
 
 
@@ -174,31 +204,62 @@ def console_requests(db: Database, clock: Clock, member_name: str) -> dict[str, 
         impose(db, clock, f"facebook/{member_name}-{clock.now.timestamp():.0f}-{i}") for i in range(5)
     )
     review = reviews.open_review(db, review_me, panel=[member_name], reason="r", caller=Caller("t"), now=clock.now)
-    appeal = appeals.file_appeal(db, sanction_id=appeal_on, kind="complaint", filed_by={"name": "Someone"},
-                                 statement="s", channel="web", caller=Caller("t"), now=clock.now)
-    sanction_form = {"confirm": "yes", "subject": f"facebook/{member_name}-new", "kind": "warning", "policy": "p",
-                     "ground": "incompatible_content", "category": REASON["category"], "explanation": "e"}
+    appeal = appeals.file_appeal(
+        db,
+        sanction_id=appeal_on,
+        kind="complaint",
+        filed_by={"name": "Someone"},
+        statement="s",
+        channel="web",
+        caller=Caller("t"),
+        now=clock.now,
+    )
+    sanction_form = {
+        "confirm": "yes",
+        "subject": f"facebook/{member_name}-new",
+        "kind": "warning",
+        "policy": "p",
+        "ground": "incompatible_content",
+        "category": REASON["category"],
+        "explanation": "e",
+    }
     return {
         "impose": ("post", "/console/sanctions", sanction_form),
-        "amend": ("post", f"/console/sanctions/{amend_me}/amend",
-                  {"confirm": "yes", "reason": "r", "ends_at": "2030-01-01T00:00"}),
+        "amend": (
+            "post",
+            f"/console/sanctions/{amend_me}/amend",
+            {"confirm": "yes", "reason": "r", "ends_at": "2030-01-01T00:00"},
+        ),
         "lift": ("post", f"/console/sanctions/{lift_me}/lift", {"confirm": "yes", "reason": "r"}),
-        "open-review": ("post", f"/console/sanctions/{open_on}/reviews",
-                        {"confirm": "yes", "panel": "someone", "reason": "r"}),
-        "assess": ("post", f"/console/reviews/{review['id']}/assessments",
-                   {"confirm": "yes", "risk": "low", "rationale": "r"}),
-        "decide-appeal": ("post", f"/console/appeals/{appeal['id']}/decision",
-                          {"outcome": "denied", "rationale": "r", "reply": "no", "confirm": "yes"}),
+        "open-review": (
+            "post",
+            f"/console/sanctions/{open_on}/reviews",
+            {"confirm": "yes", "panel": "someone", "reason": "r"},
+        ),
+        "assess": (
+            "post",
+            f"/console/reviews/{review['id']}/assessments",
+            {"confirm": "yes", "risk": "low", "rationale": "r"},
+        ),
+        "decide-appeal": (
+            "post",
+            f"/console/appeals/{appeal['id']}/decision",
+            {"outcome": "denied", "rationale": "r", "reply": "no", "confirm": "yes"},
+        ),
         "amnesty-preview": ("get", "/console/amnesties/preview?reason=x", {}),
     }
 
 
-@pytest.mark.parametrize("email", ["admin@meta.example", "moderator@meta.example",
-                                   "reviewer@meta.example", "auditor@meta.example"])
+@pytest.mark.parametrize(
+    "email", ["admin@meta.example", "moderator@meta.example", "reviewer@meta.example", "auditor@meta.example"]
+)
 def test_console_actions_by_role(console: TestClient, sqlite_db: Database, clock: Clock, email: str) -> None:
     db = sqlite_db
-    answer = console.post("/console/sign-in", data={"email": email, "password": PASSWORD, "csrf_token": csrf(
-        console, "/console/sign-in")}, follow_redirects=False)
+    answer = console.post(
+        "/console/sign-in",
+        data={"email": email, "password": PASSWORD, "csrf_token": csrf(console, "/console/sign-in")},
+        follow_redirects=False,
+    )
     assert answer.status_code == 303
     role = Role(email.split("@")[0])
     name = {"admin": "Admin", "moderator": "Moderator", "reviewer": "Reviewer", "auditor": "Auditor"}[role.value]

@@ -152,9 +152,7 @@ def test_several_keys_the_first_encrypts_all_decrypt_and_rotate_re_encrypts_unde
         assert not appeal_codes.matches(conn, sanction, code)
 
 
-def test_the_key_file_rotates_too(
-    tmp_path: Path, no_key: None, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_the_key_file_rotates_too(tmp_path: Path, no_key: None, capsys: pytest.CaptureFixture[str]) -> None:
     url = f"sqlite:///{tmp_path / 'reprieve.db'}"
     cli = Cli(url, capsys)
     cli.ok("operator", "create", "meta", "--name", "Meta")
@@ -173,9 +171,15 @@ def test_the_key_file_rotates_too(
 
 @pytest.mark.parametrize(  # SQLite keeps its key in the file beside the database: PostgreSQL alone
     "database_url",
-    [pytest.param("postgresql", marks=pytest.mark.skipif(
-        not os.environ.get("REPRIEVE_TEST_POSTGRES_URL"), reason="set REPRIEVE_TEST_POSTGRES_URL to run on PostgreSQL",
-    ))],
+    [
+        pytest.param(
+            "postgresql",
+            marks=pytest.mark.skipif(
+                not os.environ.get("REPRIEVE_TEST_POSTGRES_URL"),
+                reason="set REPRIEVE_TEST_POSTGRES_URL to run on PostgreSQL",
+            ),
+        )
+    ],
     indirect=True,
 )
 def test_postgresql_without_the_key_refuses_to_store_a_secret(
@@ -195,12 +199,16 @@ def test_postgresql_without_the_key_refuses_to_store_a_secret(
     assert statement.status_code == 409 and "REPRIEVE_SECRET_KEY" in statement.json()["detail"]
 
 
-def test_bound_values_never_reach_the_logs(
-    db: Database, meta: str, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_bound_values_never_reach_the_logs(db: Database, meta: str, caplog: pytest.LogCaptureFixture) -> None:
     email = "someone.private@example.org"
-    row = {"operator_id": meta, "email": email, "name": "A Person", "role": "moderator",
-           "password_hash": "x", "created_at": "2024-06-01T12:00:00Z"}
+    row = {
+        "operator_id": meta,
+        "email": email,
+        "name": "A Person",
+        "role": "moderator",
+        "password_hash": "x",
+        "created_at": "2024-06-01T12:00:00Z",
+    }
     with db.engine.begin() as conn:
         conn.execute(insert(tables.members).values(id="mbr_1", **row))
     with pytest.raises(IntegrityError) as caught, db.engine.begin() as conn:
@@ -237,9 +245,7 @@ def _as_before_0012(db: Database) -> bytes:
     with db.engine.begin() as conn:
         conn.execute(text("ALTER TABLE outbox_consumers ADD COLUMN fallback_key VARCHAR(64)"))
         conn.execute(text("UPDATE outbox_consumers SET fallback_key = :k"), {"k": fallback.decode()})
-        conn.execute(update(tables.webhook_endpoints).values(
-            secret=Fernet(fallback).encrypt(SECRET.encode()).decode()
-        ))
+        conn.execute(update(tables.webhook_endpoints).values(secret=Fernet(fallback).encrypt(SECRET.encode()).decode()))
         conn.execute(text("DROP TABLE appeal_code_legacy"))
     return fallback
 
@@ -253,7 +259,8 @@ def test_the_migration_moves_the_fallback_key_out_and_printed_codes_keep_working
     s, e = tables.sanctions.c, tables.events.c
     with db.read() as conn:
         creation_hash = conn.execute(
-            select(e.hash).select_from(tables.sanctions.join(tables.events, e.seq == s.created_seq))
+            select(e.hash)
+            .select_from(tables.sanctions.join(tables.events, e.seq == s.created_seq))
             .where(s.id == printed_before)
         ).scalar_one()
     old_code = appeal_codes.printed(appeal_codes.derive_legacy(creation_hash))
@@ -284,7 +291,8 @@ def test_the_migration_moves_the_fallback_key_out_and_printed_codes_keep_working
         assert appeal_codes.matches(conn, printed_before, old_code)
         assert appeal_codes.code_for(conn, printed_before) == appeal_codes.normalise(old_code)
         new_hash = conn.execute(
-            select(e.hash).select_from(tables.sanctions.join(tables.events, e.seq == s.created_seq))
+            select(e.hash)
+            .select_from(tables.sanctions.join(tables.events, e.seq == s.created_seq))
             .where(s.id == printed_after)
         ).scalar_one()
         assert not appeal_codes.matches(conn, printed_after, appeal_codes.derive_legacy(new_hash))
@@ -297,7 +305,8 @@ def test_appeal_codes_cannot_be_computed_from_the_event_log(
     s, e = tables.sanctions.c, tables.events.c
     with db.read() as conn:
         creation_hash = conn.execute(
-            select(e.hash).select_from(tables.sanctions.join(tables.events, e.seq == s.created_seq))
+            select(e.hash)
+            .select_from(tables.sanctions.join(tables.events, e.seq == s.created_seq))
             .where(s.id == sanction)
         ).scalar_one()
         code = appeal_codes.code_for(conn, sanction)

@@ -33,8 +33,16 @@ STRANGER = "203.0.113.66"
 
 
 def add_member(db: Database, clock: Clock, email: str) -> str:
-    created = members.create_member(db, email=email, name=email.partition("@")[0], role="moderator",
-                                    operator="meta", password=PASSWORD, actor=SETUP, now=clock())
+    created = members.create_member(
+        db,
+        email=email,
+        name=email.partition("@")[0],
+        role="moderator",
+        operator="meta",
+        password=PASSWORD,
+        actor=SETUP,
+        now=clock(),
+    )
     return str(created["id"])
 
 
@@ -80,8 +88,9 @@ def test_parallel_sign_ins_to_a_real_server_never_answer_500(tmp_path: Path) -> 
         catalogue.create_operator(db, id="meta", name="Meta", actor=SETUP, now=now)
         emails = [f"m{i}@meta.example" for i in range(4)]
         for email in emails:
-            members.create_member(db, email=email, name=email, role="moderator", operator="meta",
-                                  password=PASSWORD, actor=SETUP, now=now)
+            members.create_member(
+                db, email=email, name=email, role="moderator", operator="meta", password=PASSWORD, actor=SETUP, now=now
+            )
     finally:
         db.dispose()
     # Four members signing in with their right passwords, and six guesses at one of them, at once.
@@ -95,8 +104,9 @@ def test_parallel_sign_ins_to_a_real_server_never_answer_500(tmp_path: Path) -> 
         def sign_in(index: int) -> None:
             email, password = tries[index]
             start.wait()
-            answer = clients[index].post("/console/sign-in", data={
-                "email": email, "password": password, "csrf_token": tokens[index]})
+            answer = clients[index].post(
+                "/console/sign-in", data={"email": email, "password": password, "csrf_token": tokens[index]}
+            )
             statuses.append(answer.status_code)
 
         threads = [threading.Thread(target=sign_in, args=(i,)) for i in range(len(tries))]
@@ -186,13 +196,28 @@ def test_the_sign_in_back_off_holds_across_app_objects_over_one_database(world: 
 
 
 def test_the_appeal_form_filing_limit_holds_across_app_objects_and_restarts(world: World, clock: Clock) -> None:
-    sanction = impose_sanction(world.db, ImposeSanction(
-        subject=AccountRef("facebook", "limited"), kind="suspension", reason=reason(), duration="P1Y",
-    ), actor=SETUP, now=clock())
+    sanction = impose_sanction(
+        world.db,
+        ImposeSanction(
+            subject=AccountRef("facebook", "limited"),
+            kind="suspension",
+            reason=reason(),
+            duration="P1Y",
+        ),
+        actor=SETUP,
+        now=clock(),
+    )
     with world.db.read() as conn:
         code = appeal_codes.printed(appeal_codes.code_for(conn, sanction["id"]))
-    data = {"sanction": sanction["id"], "code": "WRONG-CODE0", "kind": "complaint", "name": "N",
-            "email": "n@example.org", "relation": "subject", "statement": "wrong"}
+    data = {
+        "sanction": sanction["id"],
+        "code": "WRONG-CODE0",
+        "kind": "complaint",
+        "name": "N",
+        "email": "n@example.org",
+        "relation": "subject",
+        "statement": "wrong",
+    }
     first, second = create_app(world.db, clock=clock), create_app(world.db, clock=clock)
     for app in (first, second, first, second, first):
         client = browser(app, STRANGER)
@@ -242,8 +267,9 @@ def test_failures_and_refusals_are_in_the_security_log_without_unknown_emails(wo
     attempt(stranger, "nobody@elsewhere.example", "guess")  # no member's: its e-mail is not kept
     rows = log_rows(world.db)
     assert [row["event"] for row in rows[:6]] == ["sign_in_failed"] * 5 + ["sign_in_refused"]
-    assert all(row["client"] == STRANGER and row["member_id"] == owner_id and row["email_digest"] is None
-               for row in rows[:6])
+    assert all(
+        row["client"] == STRANGER and row["member_id"] == owner_id and row["email_digest"] is None for row in rows[:6]
+    )
     assert [row["retry_after"] for row in rows[:6]] == [None] * 4 + [60, 60]
     unknown = rows[6]
     assert unknown["member_id"] is None and unknown["email_digest"]
@@ -266,9 +292,15 @@ def test_a_wrong_current_password_in_the_console_is_logged_and_counted(world: Wo
     clock.advance(timedelta(minutes=1))
     token = form_token(session, "/console/password")
     for _ in range(5):
-        answer = session.post("/console/password", data={
-            "current_password": "guess", "new_password": "a new long password", "repeat_password":
-            "a new long password", "csrf_token": token})
+        answer = session.post(
+            "/console/password",
+            data={
+                "current_password": "guess",
+                "new_password": "a new long password",
+                "repeat_password": "a new long password",
+                "csrf_token": token,
+            },
+        )
         assert answer.status_code == 400
     assert "few minutes" in answer.text
     assert [row["event"] for row in log_rows(world.db)] == ["password_failed"] * 5

@@ -40,13 +40,15 @@ SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 class Recording:
     """A transport that remembers every URL it was asked for, and may answer instead of the wire."""
 
-    def __init__(self, inner: Transport = urllib_transport, answer: Response | None = None,
-                 error: OSError | None = None) -> None:
+    def __init__(
+        self, inner: Transport = urllib_transport, answer: Response | None = None, error: OSError | None = None
+    ) -> None:
         self.inner, self.answer, self.error = inner, answer, error
         self.urls: list[str] = []
 
-    def __call__(self, method: str, url: str, headers: Mapping[str, str], body: bytes | None,
-                 timeout: float) -> Response:
+    def __call__(
+        self, method: str, url: str, headers: Mapping[str, str], body: bytes | None, timeout: float
+    ) -> Response:
         self.urls.append(url)
         if self.error is not None:
             raise self.error
@@ -76,8 +78,13 @@ def work(world: World, settings: TdbSettings, transport: Transport, sleeps: list
     """One worker cycle, and the submission it took up run to its end; how many runs it took up."""
 
     async def go() -> int:
-        async with Worker(world.db, clock=world.clock, tdb=settings, tdb_transport=transport,
-                          tdb_sleep=(sleeps.append if sleeps is not None else None)) as worker:
+        async with Worker(
+            world.db,
+            clock=world.clock,
+            tdb=settings,
+            tdb_transport=transport,
+            tdb_sleep=(sleeps.append if sleeps is not None else None),
+        ) as worker:
             taken = (await worker.cycle()).submissions
             await worker.settle()
             return taken
@@ -108,8 +115,11 @@ def test_h1_an_endpoint_or_token_in_the_body_is_refused_and_nothing_is_sent(
 ) -> None:
     fake, base = tdb
     settings = configure(world, base)
-    for body in ({"endpoint": "http://127.0.0.1:8731/v1/operators#", "token": "t"},
-                 {"endpoint": "http://127.0.0.1:8731/v1/operators#"}, {"token": "t"}):
+    for body in (
+        {"endpoint": "http://127.0.0.1:8731/v1/operators#", "token": "t"},
+        {"endpoint": "http://127.0.0.1:8731/v1/operators#"},
+        {"token": "t"},
+    ):
         answer = world.client.post(SUBMISSIONS, json=body, headers=world.headers["moderator"])
         assert answer.status_code == 422 and answer.headers["content-type"] == "application/problem+json"
     recording = Recording()
@@ -145,9 +155,13 @@ def test_h1_no_answer_body_and_no_os_error_text_is_echoed(world: World, golden: 
 @SQLITE_ONLY
 def test_a_422_keeps_its_parsed_fields_never_its_body(world: World, golden: dict[str, str]) -> None:
     settings = configure(world, "https://tdb.example/api/v1")
-    body = {"message": INTERNAL, "errors": {"statement_0": {"decision_facts": ["The decision facts field is "
-                                                                                 "required."]},
-                                            "statement_1": {"<script>": [INTERNAL]}}}
+    body = {
+        "message": INTERNAL,
+        "errors": {
+            "statement_0": {"decision_facts": ["The decision facts field is required."]},
+            "statement_1": {"<script>": [INTERNAL]},
+        },
+    }
     refused = Response(422, {}, json.dumps(body).encode())
     run = request(world)
     work(world, settings, Recording(answer=refused))
@@ -174,10 +188,22 @@ def test_m2_statements_accepted_elsewhere_are_still_sent_to_the_configured_datab
     fake, base = tdb
     puids = sorted(golden[k] for k in ("suspension", "termination", "restriction"))
     with world.db.engine.begin() as conn:  # what a submission to a fake endpoint left, before the fix
-        conn.execute(insert(tables.tdb_submissions), [
-            {"endpoint": ELSEWHERE, "puid": p, "operator_id": "meta", "sanction_id": p, "state": "accepted",
-             "attempts": 1, "errors": None, "updated_at": 0} for p in puids
-        ])
+        conn.execute(
+            insert(tables.tdb_submissions),
+            [
+                {
+                    "endpoint": ELSEWHERE,
+                    "puid": p,
+                    "operator_id": "meta",
+                    "sanction_id": p,
+                    "state": "accepted",
+                    "attempts": 1,
+                    "errors": None,
+                    "updated_at": 0,
+                }
+                for p in puids
+            ],
+        )
     settings = configure(world, base)
     run = request(world)
     recording = Recording()
@@ -196,7 +222,10 @@ def test_m2_statements_accepted_elsewhere_are_still_sent_to_the_configured_datab
 
 @SQLITE_ONLY
 def test_submission_is_off_when_the_url_is_unset(
-    world: World, golden: dict[str, str], database_url: str, capsys: pytest.CaptureFixture[str],
+    world: World,
+    golden: dict[str, str],
+    database_url: str,
+    capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     settings = configure(world, None)
@@ -212,8 +241,9 @@ def test_submission_is_off_when_the_url_is_unset(
     assert exited.value.code == 1 and out == "" and err.count("\n") == 1 and "REPRIEVE_TDB_URL" in err
 
 
-def test_tokens_are_per_operator_and_never_stored(world: World, golden: dict[str, str],
-                                                  tdb: tuple[FakeDatabase, str]) -> None:
+def test_tokens_are_per_operator_and_never_stored(
+    world: World, golden: dict[str, str], tdb: tuple[FakeDatabase, str]
+) -> None:
     fake, base = tdb
     # Two operators: the installation-wide token is not used for either.
     shared = configure(world, base, REPRIEVE_TDB_TOKEN=TOKEN)
@@ -275,24 +305,43 @@ def test_the_migration_keeps_existing_rows_and_keys_them_by_endpoint(empty_datab
     try:
         command.upgrade(alembic_config(engine), "0010")
         with engine.begin() as conn:
-            conn.execute(text(
-                "INSERT INTO tdb_submissions (puid, operator_id, sanction_id, state, attempts, errors, endpoint, "
-                "updated_at) VALUES ('p1', 'meta', 's1', 'accepted', 1, NULL, :e, 5), "
-                "('p2', 'meta', 's2', 'rejected', 2, '{\"f\": [\"m\"]}', :e, 6)"
-            ), {"e": ELSEWHERE})
+            conn.execute(
+                text(
+                    "INSERT INTO tdb_submissions (puid, operator_id, sanction_id, state, attempts, errors, endpoint, "
+                    "updated_at) VALUES ('p1', 'meta', 's1', 'accepted', 1, NULL, :e, 5), "
+                    "('p2', 'meta', 's2', 'rejected', 2, '{\"f\": [\"m\"]}', :e, 6)"
+                ),
+                {"e": ELSEWHERE},
+            )
         command.upgrade(alembic_config(engine), "head")
         db = Database(engine)
         with db.read() as conn:
-            rows = sorted(tuple(r) for r in conn.execute(select(
-                tables.tdb_submissions.c.endpoint, tables.tdb_submissions.c.puid, tables.tdb_submissions.c.state,
-                tables.tdb_submissions.c.attempts, tables.tdb_submissions.c.errors,
-            )))
+            rows = sorted(
+                tuple(r)
+                for r in conn.execute(
+                    select(
+                        tables.tdb_submissions.c.endpoint,
+                        tables.tdb_submissions.c.puid,
+                        tables.tdb_submissions.c.state,
+                        tables.tdb_submissions.c.attempts,
+                        tables.tdb_submissions.c.errors,
+                    )
+                )
+            )
         assert rows == [(ELSEWHERE, "p1", "accepted", 1, None), (ELSEWHERE, "p2", "rejected", 2, '{"f": ["m"]}')]
         with engine.begin() as conn:  # the same puid, at another database: its own row
-            conn.execute(insert(tables.tdb_submissions).values(
-                endpoint="https://tdb.example/api/v1", puid="p1", operator_id="meta", sanction_id="s1",
-                state="sending", attempts=1, errors=None, updated_at=7,
-            ))
+            conn.execute(
+                insert(tables.tdb_submissions).values(
+                    endpoint="https://tdb.example/api/v1",
+                    puid="p1",
+                    operator_id="meta",
+                    sanction_id="s1",
+                    state="sending",
+                    attempts=1,
+                    errors=None,
+                    updated_at=7,
+                )
+            )
         assert transparency.submissions(db, operator="meta", endpoint=ELSEWHERE) == {"accepted": 1, "rejected": 1}
     finally:
         engine.dispose()
@@ -301,8 +350,12 @@ def test_the_migration_keeps_existing_rows_and_keys_them_by_endpoint(empty_datab
 def test_the_settings_scheme() -> None:
     """No database: the variable names, what a shared token serves, and URLs that are refused."""
     assert token_setting("x-corp") == "REPRIEVE_TDB_TOKEN_X_CORP" and token_setting("meta") == "REPRIEVE_TDB_TOKEN_META"
-    env = {"REPRIEVE_TDB_URL": "https://tdb.example/api/v1/", "REPRIEVE_TDB_TOKEN": "shared",
-           "REPRIEVE_TDB_TOKEN_X_CORP": "x", "OTHER": "o"}
+    env = {
+        "REPRIEVE_TDB_URL": "https://tdb.example/api/v1/",
+        "REPRIEVE_TDB_TOKEN": "shared",
+        "REPRIEVE_TDB_TOKEN_X_CORP": "x",
+        "OTHER": "o",
+    }
     settings = TdbSettings.from_env(env)
     assert settings.endpoint() == "https://tdb.example/api/v1" and "OTHER" not in settings.tokens
     assert settings.token_for("meta", ["meta"]) == "shared"  # a single operator: the installation's token
@@ -311,8 +364,12 @@ def test_the_settings_scheme() -> None:
         settings.token_for("meta", ["meta", "x-corp"])  # several: each its own
     with pytest.raises(ConflictError, match="several operators"):
         settings.token_for("x-corp", ["x-corp", "x_corp"])
-    for url in ("ftp://tdb.example", "http://127.0.0.1:8731/v1/operators#", "https://u:p@tdb.example/api",
-                "https://tdb.example/api?x=1"):
+    for url in (
+        "ftp://tdb.example",
+        "http://127.0.0.1:8731/v1/operators#",
+        "https://u:p@tdb.example/api",
+        "https://tdb.example/api?x=1",
+    ):
         with pytest.raises(ConflictError, match="REPRIEVE_TDB_URL"):
             TdbSettings(url).endpoint()
     with pytest.raises(ConflictError, match="off"):

@@ -29,7 +29,8 @@ def test_unknown_revoked_and_expired_tokens_are_told_apart_only_in_the_log(
     revoked = world.token(Role.AUDITOR, "meta", name="leaked-revoked")
     assert world.client.post(f"/v1/tokens/{revoked['id']}/revoke", headers=world.headers["admin"]).status_code == 200
     expiring = world.client.post(
-        "/v1/tokens", json={"operator": "meta", "role": "auditor", "name": "leaked-expired", "expires_in": "PT1H"},
+        "/v1/tokens",
+        json={"operator": "meta", "role": "auditor", "name": "leaked-expired", "expires_in": "PT1H"},
         headers=world.headers["admin"],
     ).json()
     assert world.client.get("/v1/events", headers=bearer(expiring["token"])).status_code == 200
@@ -61,7 +62,8 @@ def revoked_at(world: World, token_id: str) -> str:
 def test_the_fast_paths_and_the_cache_say_the_same(world: World) -> None:
     """A token expired while it was remembered (the principal cache) gets the same detail."""
     expiring = world.client.post(
-        "/v1/tokens", json={"operator": "meta", "role": "platform", "name": "edge", "expires_in": "PT1M"},
+        "/v1/tokens",
+        json={"operator": "meta", "role": "platform", "name": "edge", "expires_in": "PT1M"},
         headers=world.headers["admin"],
     ).json()
     check = {"checks": [{"platform": "facebook", "account": "someone", "capability": "post"}]}

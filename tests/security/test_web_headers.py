@@ -33,11 +33,21 @@ def form_token(client: TestClient, path: str) -> str:
 
 
 def signed_in(world: World, clock: Clock, email: str) -> TestClient:
-    members.create_member(world.db, email=email, name=email, role="moderator", operator="meta", password=PASSWORD,
-                          actor=SETUP, now=clock())
+    members.create_member(
+        world.db,
+        email=email,
+        name=email,
+        role="moderator",
+        operator="meta",
+        password=PASSWORD,
+        actor=SETUP,
+        now=clock(),
+    )
     client = TestClient(world.client.app, follow_redirects=False)
-    answer = client.post("/console/sign-in", data={
-        "email": email, "password": PASSWORD, "csrf_token": form_token(client, "/console/sign-in")})
+    answer = client.post(
+        "/console/sign-in",
+        data={"email": email, "password": PASSWORD, "csrf_token": form_token(client, "/console/sign-in")},
+    )
     assert answer.status_code == 303
     return client
 
@@ -63,8 +73,9 @@ def assert_protected(answer: httpx2.Response) -> None:
 
 
 def test_the_sign_in_redirect_is_a_path_whatever_the_host_header(world: World) -> None:
-    answer = world.client.get("/console/sanctions?status=active", headers={"host": "evil.example"},
-                              follow_redirects=False)
+    answer = world.client.get(
+        "/console/sanctions?status=active", headers={"host": "evil.example"}, follow_redirects=False
+    )
     assert answer.status_code == 303
     assert answer.headers["location"] == "/console/sign-in?next=%2Fconsole%2Fsanctions%3Fstatus%3Dactive"
 
@@ -75,10 +86,12 @@ def test_the_sign_in_redirect_is_a_path_whatever_the_host_header(world: World) -
 def test_every_html_answer_of_the_app_carries_the_security_headers(world: World) -> None:
     auditor = world.headers[Role.AUDITOR.value]
     sanction = world.sanction("meta")
-    statement = world.client.get(f"/v1/sanctions/{sanction['id']}/statement", params={"format": "html"},
-                                 headers=auditor)
-    report = world.client.get("/v1/transparency/report", params={"from": "2024-01-01", "to": "2024-07-01",
-                                                                 "format": "html"}, headers=auditor)
+    statement = world.client.get(
+        f"/v1/sanctions/{sanction['id']}/statement", params={"format": "html"}, headers=auditor
+    )
+    report = world.client.get(
+        "/v1/transparency/report", params={"from": "2024-01-01", "to": "2024-07-01", "format": "html"}, headers=auditor
+    )
     for answer in (statement, report):
         assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/html")
         assert_protected(answer)
@@ -114,8 +127,12 @@ def test_a_planted_csrf_cookie_with_its_value_in_the_form_is_refused(world: Worl
     refused = victim.post("/console/password", data=dict(form, csrf_token=planted))
     assert refused.status_code == 403
     # The page's own token, from the same cookies, is accepted (the view answers: wrong password).
-    assert victim.post("/console/password", data=dict(form, csrf_token=form_token(victim, "/console/password"))
-                       ).status_code == 400
+    assert (
+        victim.post(
+            "/console/password", data=dict(form, csrf_token=form_token(victim, "/console/password"))
+        ).status_code
+        == 400
+    )
 
 
 def test_a_token_of_one_session_is_refused_in_another(world: World, clock: Clock) -> None:

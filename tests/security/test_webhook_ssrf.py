@@ -40,22 +40,56 @@ SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 #: Every spelling the red team got a 201 for, and more of the same kind.
 INTERNAL = [
-    "http://127.0.0.1:8799/internal", "http://localhost:8799/x", "http://LOCALHOST./x", "http://api.localhost/x",
-    "http://[::1]:8799/x", "http://2130706433:8799/x", "http://0.0.0.0:8799/x", "http://127.1:8799/x",
-    "http://0x7f.1/x", "http://0177.0.0.1/x", "http://017700000001/x", "http://0/x", "http://127.0.0.1./x",
-    "http://[::ffff:127.0.0.1]:8799/x", "http://[::ffff:7f00:1]/x", "http://[::127.0.0.1]/x", "http://[::]/x",
-    "http://169.254.169.254/latest/meta-data/", "http://[fe80::1]/x", "http://[fe80::1%25eth0]/x",
-    "http://127.0.0.1:22/", "http://127.0.0.1:1/", "http://10.0.0.5/x", "http://172.16.0.1/x",
-    "http://192.168.1.1/x", "http://100.64.0.1/x", "http://[fc00::1]/x", "http://[fd12:3456::1]/x",
-    "http://[fec0::1]/x", "http://224.0.0.1/x", "http://[ff02::1]/x", "http://240.0.0.1/x",
-    "http://255.255.255.255/x", "http://192.0.2.1/x", "http://[2001:db8::1]/x",
-    "http://[64:ff9b::a00:5]/x", "http://[64:ff9b::7f00:1]/x", "http://[2002:7f00:1::1]/x",
-    "http://[2002:a9fe:a9fe::1]/x", "http://1.2.3.4.5/x", "http://999.1.1.1/x",
+    "http://127.0.0.1:8799/internal",
+    "http://localhost:8799/x",
+    "http://LOCALHOST./x",
+    "http://api.localhost/x",
+    "http://[::1]:8799/x",
+    "http://2130706433:8799/x",
+    "http://0.0.0.0:8799/x",
+    "http://127.1:8799/x",
+    "http://0x7f.1/x",
+    "http://0177.0.0.1/x",
+    "http://017700000001/x",
+    "http://0/x",
+    "http://127.0.0.1./x",
+    "http://[::ffff:127.0.0.1]:8799/x",
+    "http://[::ffff:7f00:1]/x",
+    "http://[::127.0.0.1]/x",
+    "http://[::]/x",
+    "http://169.254.169.254/latest/meta-data/",
+    "http://[fe80::1]/x",
+    "http://[fe80::1%25eth0]/x",
+    "http://127.0.0.1:22/",
+    "http://127.0.0.1:1/",
+    "http://10.0.0.5/x",
+    "http://172.16.0.1/x",
+    "http://192.168.1.1/x",
+    "http://100.64.0.1/x",
+    "http://[fc00::1]/x",
+    "http://[fd12:3456::1]/x",
+    "http://[fec0::1]/x",
+    "http://224.0.0.1/x",
+    "http://[ff02::1]/x",
+    "http://240.0.0.1/x",
+    "http://255.255.255.255/x",
+    "http://192.0.2.1/x",
+    "http://[2001:db8::1]/x",
+    "http://[64:ff9b::a00:5]/x",
+    "http://[64:ff9b::7f00:1]/x",
+    "http://[2002:7f00:1::1]/x",
+    "http://[2002:a9fe:a9fe::1]/x",
+    "http://1.2.3.4.5/x",
+    "http://999.1.1.1/x",
 ]
 #: Public destinations stay accepted (NAT64 and IPv4-mapped spellings of a public address too).
 PUBLIC = [
-    "https://8.8.8.8/hook", "https://[2606:4700:4700::1111]/hook", "https://[64:ff9b::808:808]/hook",
-    "https://[::ffff:8.8.8.8]/hook", "https://[2002:808:808::1]/hook", "https://hooks.example.org/reprieve",
+    "https://8.8.8.8/hook",
+    "https://[2606:4700:4700::1111]/hook",
+    "https://[64:ff9b::808:808]/hook",
+    "https://[::ffff:8.8.8.8]/hook",
+    "https://[2002:808:808::1]/hook",
+    "https://hooks.example.org/reprieve",
 ]
 
 
@@ -64,6 +98,7 @@ def table_resolver(table: dict[str, list[str]]) -> Callable[[str, int], list[str
         if host not in table:
             raise socket.gaierror(socket.EAI_NONAME, "unknown")
         return table[host]
+
     return resolve
 
 
@@ -132,10 +167,13 @@ def _no_allow_list(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @SQLITE_ONLY
 def test_every_spelling_of_an_internal_address_is_refused_at_registration(world: World) -> None:
-    world.client.app.state.webhook_resolver = table_resolver({  # type: ignore[attr-defined]
-        "metadata.internal.net": ["169.254.169.254"], "mixed.example.net": ["93.184.216.34", "10.0.0.7"],
-        "good.example.net": ["93.184.216.34", "2606:2800:220:1:248:1893:25c8:1946"],
-    })
+    world.client.app.state.webhook_resolver = table_resolver(
+        {  # type: ignore[attr-defined]
+            "metadata.internal.net": ["169.254.169.254"],
+            "mixed.example.net": ["93.184.216.34", "10.0.0.7"],
+            "good.example.net": ["93.184.216.34", "2606:2800:220:1:248:1893:25c8:1946"],
+        }
+    )
     for url in INTERNAL:
         answer = register(world, url)
         assert answer.status_code == 422, (url, answer.text)
@@ -146,8 +184,14 @@ def test_every_spelling_of_an_internal_address_is_refused_at_registration(world:
         assert answer.status_code == 422 and "not a public address" in answer.text, answer.text
         assert "10.0.0.7" not in answer.text and "169.254" not in answer.text  # what DNS said is not echoed
     # L15: spaces and control characters (CR/LF would split a header line), and non-ASCII
-    for url in ("http://8.8.8.8:8799/a\r\nX-Injected: yes", "http://8.8.8.8/a\nb", "http://8.8.8.8/a b",
-                "http://8.8.8.8/a\tb", "http://8.8.8.8/a\x7f", "http://8.8.8.8/caf\u00e9"):
+    for url in (
+        "http://8.8.8.8:8799/a\r\nX-Injected: yes",
+        "http://8.8.8.8/a\nb",
+        "http://8.8.8.8/a b",
+        "http://8.8.8.8/a\tb",
+        "http://8.8.8.8/a\x7f",
+        "http://8.8.8.8/caf\u00e9",
+    ):
         answer = register(world, url)
         field = answer.json()["errors"][0]["field"]  # the schema's check of text, or the URL's own
         assert answer.status_code == 422 and field in ("url", "body.url"), (url, answer.text)
@@ -170,8 +214,12 @@ def test_the_cli_refuses_in_one_line_and_the_allow_list_admits_local_receivers_o
     port = free_port()
     assert register(world, f"http://127.0.0.1:{port}/hooks/reprieve").status_code == 422
     monkeypatch.setenv(ALLOW, "127.0.0.1/32, 10.0.0.0/8")
-    for refused in (f"http://127.0.0.2:{port}/x", f"http://[::1]:{port}/x", "http://192.168.1.1/x",
-                    f"http://localhost:{port}/x"):  # localhost is ::1 as well, which the list leaves out
+    for refused in (
+        f"http://127.0.0.2:{port}/x",
+        f"http://[::1]:{port}/x",
+        "http://192.168.1.1/x",
+        f"http://localhost:{port}/x",
+    ):  # localhost is ::1 as well, which the list leaves out
         assert register(world, refused).status_code == 422, refused
     assert register(world, "http://10.1.2.3/x").status_code == 201
     hook = register(world, f"http://2130706433:{port}/hooks/reprieve")  # the same address, spelt oddly
@@ -184,9 +232,29 @@ def test_the_cli_refuses_in_one_line_and_the_allow_list_admits_local_receivers_o
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="compares with glibc's inet_aton")
 def test_numeric_hosts_are_read_as_the_c_library_reads_them() -> None:
     """The odd spellings are refused because they are read exactly as the OS would read them."""
-    spellings = ["127.1", "2130706433", "0x7f.1", "0X7F.0.0.1", "0177.0.0.1", "017700000001", "0", "0x",
-                 "00000000000000000127.1", "0x00000007f.1", "1.2.65535", "1.2.65536", "1.16777215", "4294967295",
-                 "4294967296", "0400.1.1.1", "08", "0x1g", "1.2.3.4.5", "1..2", "9" * 5000]
+    spellings = [
+        "127.1",
+        "2130706433",
+        "0x7f.1",
+        "0X7F.0.0.1",
+        "0177.0.0.1",
+        "017700000001",
+        "0",
+        "0x",
+        "00000000000000000127.1",
+        "0x00000007f.1",
+        "1.2.65535",
+        "1.2.65536",
+        "1.16777215",
+        "4294967295",
+        "4294967296",
+        "0400.1.1.1",
+        "08",
+        "0x1g",
+        "1.2.3.4.5",
+        "1..2",
+        "9" * 5000,
+    ]
     for host in spellings:
         try:
             expected: object = ipaddress.IPv4Address(socket.inet_aton(host))
@@ -201,9 +269,11 @@ def test_numeric_hosts_are_read_as_the_c_library_reads_them() -> None:
 def test_dns_rebinding_is_refused_at_delivery(world: World, listener: Listener) -> None:
     """The name answered a public address when registered, and answers loopback now: the
     delivery is refused before any connection, and the listener behind loopback gets nothing."""
-    world.client.app.state.webhook_resolver = table_resolver({  # type: ignore[attr-defined]
-        "hooks.rebinding.net": ["93.184.216.34"],
-    })
+    world.client.app.state.webhook_resolver = table_resolver(
+        {  # type: ignore[attr-defined]
+            "hooks.rebinding.net": ["93.184.216.34"],
+        }
+    )
     hook = register(world, f"http://hooks.rebinding.net:{listener.port}/x").json()
     world.sanction("meta")
     for answer in (["127.0.0.1"], ["93.184.216.34", "127.0.0.1"], ["::ffff:127.0.0.1"], ["10.0.0.1"]):
@@ -222,8 +292,15 @@ def test_with_the_allow_list_a_real_delivery_goes_to_the_checked_address_not_to_
     resolved once and checked; the connection goes to that address (a second resolution would
     answer a forbidden one), and the Host header still names the host."""
     monkeypatch.setenv(ALLOW, "127.0.0.1/32")
-    hook = webhooks.create_webhook(world.db, operator="meta", url=f"http://receiver.rebind.test:{listener.port}/x",
-                                   event_types=["sanction.imposed"], actor="test", now=world.clock(), resolver=None)
+    hook = webhooks.create_webhook(
+        world.db,
+        operator="meta",
+        url=f"http://receiver.rebind.test:{listener.port}/x",
+        event_types=["sanction.imposed"],
+        actor="test",
+        now=world.clock(),
+        resolver=None,
+    )
     world.sanction("meta")
     answers = iter([["127.0.0.1"], ["10.0.0.1"]])
     calls: list[str] = []
@@ -243,8 +320,12 @@ def _self_signed(name: str, directory: Path) -> tuple[Path, Path]:
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
     now = datetime.now(UTC)
     cert = (
-        x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
-        .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(days=1))
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
         .not_valid_after(now + timedelta(days=1))
         .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
@@ -252,9 +333,9 @@ def _self_signed(name: str, directory: Path) -> tuple[Path, Path]:
     )
     cert_file, key_file = directory / "cert.pem", directory / "key.pem"
     cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ))
+    key_file.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     return cert_file, key_file
 
 
@@ -278,8 +359,14 @@ def test_over_tls_the_pinned_connection_still_names_the_host(
     listener.server.socket = server_tls.wrap_socket(listener.server.socket, server_side=True)
     client_tls = ssl.create_default_context(cafile=str(cert_file))
     try:
-        hook = webhooks.create_webhook(world.db, operator="meta", url=f"https://{name}:{listener.port}/x",
-                                       event_types=["sanction.imposed"], actor="test", now=world.clock())
+        hook = webhooks.create_webhook(
+            world.db,
+            operator="meta",
+            url=f"https://{name}:{listener.port}/x",
+            event_types=["sanction.imposed"],
+            actor="test",
+            now=world.clock(),
+        )
         world.sanction("meta")
         resolver = table_resolver({name: ["127.0.0.1"]})
         report = deliver(world, webhooks.Sender(2, 5.0, resolver=resolver, tls=client_tls))
@@ -296,9 +383,11 @@ def test_an_endpoint_registered_before_is_refused_at_delivery_with_a_class(
     hook = register(world, f"http://127.0.0.1:{listener.port}/x").json()
     crlf = register(world, "http://8.8.8.8/y").json()
     with world.db.engine.begin() as conn:  # as stored before L15 was fixed
-        conn.execute(update(tables.webhook_endpoints).where(tables.webhook_endpoints.c.id == crlf["id"]).values(
-            url=f"http://127.0.0.1:{listener.port}/a\r\nX-Injected: yes"
-        ))
+        conn.execute(
+            update(tables.webhook_endpoints)
+            .where(tables.webhook_endpoints.c.id == crlf["id"])
+            .values(url=f"http://127.0.0.1:{listener.port}/a\r\nX-Injected: yes")
+        )
     world.sanction("meta")
     monkeypatch.delenv(ALLOW)  # the installation no longer allows it
     report = deliver(world, webhooks.Sender(2, 5.0))
@@ -333,8 +422,12 @@ def test_last_error_is_a_class_never_what_the_other_side_or_the_os_said(
         silent.close()
     assert report.retried == 4
     shown = {name: last_errors(world, hook_id) for name, hook_id in hooks.items()}
-    assert shown == {"refused": ["connection refused"], "forbidden": ["HTTP 403"], "tls": ["TLS error"],
-                     "silent": ["timeout"]}
+    assert shown == {
+        "refused": ["connection refused"],
+        "forbidden": ["HTTP 403"],
+        "tls": ["TLS error"],
+        "silent": ["timeout"],
+    }
     page = world.client.get(f"/v1/webhooks/{hooks['forbidden']}/deliveries", headers=world.headers["auditor"])
     assert "secret stuff" not in page.text and "Errno" not in page.text
     # rows recorded before the classes existed hold exception text: shown as its class
@@ -346,9 +439,9 @@ def test_last_error_is_a_class_never_what_the_other_side_or_the_os_said(
         ("OSError: [Errno 113] No route to host", "delivery failed"),
     ):
         with world.db.engine.begin() as conn:
-            conn.execute(update(tables.outbox).where(tables.outbox.c.target == hooks["refused"]).values(
-                last_error=recorded
-            ))
+            conn.execute(
+                update(tables.outbox).where(tables.outbox.c.target == hooks["refused"]).values(last_error=recorded)
+            )
         assert last_errors(world, hooks["refused"]) == [shown_as]
 
 

@@ -13,8 +13,11 @@ from reprieve.domain.model import SanctionKind, SanctionState
 
 def test_a_filter_is_checked_and_survives_its_recorded_form() -> None:
     f = make_filter(
-        "x-corp", platforms=["twitter", "twitter"], kinds=["suspension", "termination"],
-        started_before="2022-11-01", exclude_categories=["STATEMENT_CATEGORY_VIOLENCE"],
+        "x-corp",
+        platforms=["twitter", "twitter"],
+        kinds=["suspension", "termination"],
+        started_before="2022-11-01",
+        exclude_categories=["STATEMENT_CATEGORY_VIOLENCE"],
         exclude_policies=["Platform manipulation and spam"],
     )
     assert f.platforms == ("twitter",)  # repeated names count once

@@ -39,11 +39,19 @@ def t(text: str) -> datetime:
 
 
 def sanction(starts: str = "2024-01-10T00:00:00Z", ends: str | None = None) -> Sanction:
-    reason = Reason.from_dict({"ground": "incompatible_content", "category": "STATEMENT_CATEGORY_VIOLENCE",
-                               "explanation": "x", "policy": "p"})
+    reason = Reason.from_dict(
+        {"ground": "incompatible_content", "category": "STATEMENT_CATEGORY_VIOLENCE", "explanation": "x", "policy": "p"}
+    )
     start = t(starts)
     return Sanction(
-        "snc_1", "meta", "idt_1", AccountRef("facebook", "a"), ("facebook",), start, reason, Automation(),
+        "snc_1",
+        "meta",
+        "idt_1",
+        AccountRef("facebook", "a"),
+        ("facebook",),
+        start,
+        reason,
+        Automation(),
         [Change(ChangeType.IMPOSED, 1, start, SanctionKind.SUSPENSION, t(ends) if ends else None)],
     )
 
@@ -118,11 +126,13 @@ def test_the_complaint_window_is_inclusive_and_clamps_month_ends() -> None:
     assert complaint_deadline(t("2024-08-31T12:00:00Z"), window) == t("2025-02-28T12:00:00Z")
     s = sanction(starts="2024-08-31T12:00:00Z")
     latest = t("2024-08-31T12:00:00Z")
-    ensure_admissible(AppealKind.COMPLAINT, s, received_at=t("2025-02-28T12:00:00Z"), latest_decision=latest,
-                      window=window)
+    ensure_admissible(
+        AppealKind.COMPLAINT, s, received_at=t("2025-02-28T12:00:00Z"), latest_decision=latest, window=window
+    )
     with pytest.raises(ValidationError, match="closed at 2025-02-28T12:00:00Z"):
-        ensure_admissible(AppealKind.COMPLAINT, s, received_at=t("2025-02-28T12:00:01Z"), latest_decision=latest,
-                          window=window)
+        ensure_admissible(
+            AppealKind.COMPLAINT, s, received_at=t("2025-02-28T12:00:01Z"), latest_decision=latest, window=window
+        )
 
 
 def test_requesters_and_deciders() -> None:

@@ -9,9 +9,16 @@ import pytest
 from reprieve.dsa import enums, labels
 
 
-@pytest.mark.parametrize("constants", [
-    enums.STATEMENT_CATEGORIES, enums.KEYWORDS, enums.DECISION_GROUNDS, enums.CONTENT_TYPES,
-], ids=["categories", "keywords", "grounds", "content types"])
+@pytest.mark.parametrize(
+    "constants",
+    [
+        enums.STATEMENT_CATEGORIES,
+        enums.KEYWORDS,
+        enums.DECISION_GROUNDS,
+        enums.CONTENT_TYPES,
+    ],
+    ids=["categories", "keywords", "grounds", "content types"],
+)
 def test_every_constant_has_a_label_in_both_languages(constants: frozenset[str]) -> None:
     for constant in constants:
         english, french = labels.label(constant, "en"), labels.label(constant, "fr")
@@ -45,13 +52,26 @@ def test_every_value_a_page_shows_has_words_in_both_catalogues() -> None:
     from reprieve.web.i18n import catalog
 
     families = {
-        "appeal_kind": AppealKind, "appeal_outcome": AppealOutcome, "appeal_state": AppealState,
-        "channel": Channel, "relation": Relation, "kind": SanctionKind, "state": SanctionState,
-        "status": Status, "review_outcome": ReviewOutcome, "review_state": ReviewState, "risk": Risk,
-        "audit.event": EventType, "audit.summary": EventType,
+        "appeal_kind": AppealKind,
+        "appeal_outcome": AppealOutcome,
+        "appeal_state": AppealState,
+        "channel": Channel,
+        "relation": Relation,
+        "kind": SanctionKind,
+        "state": SanctionState,
+        "status": Status,
+        "review_outcome": ReviewOutcome,
+        "review_state": ReviewState,
+        "risk": Risk,
+        "audit.event": EventType,
+        "audit.summary": EventType,
     }
     for lang in ("en", "fr"):
         strings = catalog(lang)
-        missing = [f"{prefix}.{value.value}" for prefix, enum in families.items() for value in enum
-                   if f"{prefix}.{value.value}" not in strings]
+        missing = [
+            f"{prefix}.{value.value}"
+            for prefix, enum in families.items()
+            for value in enum
+            if f"{prefix}.{value.value}" not in strings
+        ]
         assert missing == [], (lang, missing)

@@ -24,9 +24,7 @@ from reprieve.domain.time import END_OF_TIME, to_micros
 
 T0 = datetime(2021, 1, 7, tzinfo=UTC)
 FACEBOOK = Platform("facebook", "meta", "Facebook", PlatformKind.SOCIAL)
-INSTAGRAM = Platform(
-    "instagram", "meta", "Instagram", PlatformKind.SOCIAL, ("login", "post", "comment", "appeal")
-)
+INSTAGRAM = Platform("instagram", "meta", "Instagram", PlatformKind.SOCIAL, ("login", "post", "comment", "appeal"))
 TWITTER = Platform("twitter", "x", "Twitter", PlatformKind.SOCIAL)
 
 
@@ -57,8 +55,12 @@ def sanction(
         automated=Automation(),
         changes=[
             Change(
-                ChangeType.IMPOSED, 1, day(starts), kind,
-                None if ends is None else day(ends), tuple(denies),
+                ChangeType.IMPOSED,
+                1,
+                day(starts),
+                kind,
+                None if ends is None else day(ends),
+                tuple(denies),
             )
         ],
     )
@@ -75,8 +77,13 @@ def amend(
 ) -> Change:
     new_ends = ends if ends is UNSET or ends is None else day(ends)  # type: ignore[arg-type]
     return s.amend(
-        seq=seq, effective_at=day(effective), ends_at=new_ends, review_at=UNSET, kind=kind,  # type: ignore[arg-type]
-        denies=denies, platforms=[FACEBOOK, INSTAGRAM],
+        seq=seq,
+        effective_at=day(effective),
+        ends_at=new_ends,
+        review_at=UNSET,
+        kind=kind,  # type: ignore[arg-type]
+        denies=denies,
+        platforms=[FACEBOOK, INSTAGRAM],
     )
 
 
@@ -156,8 +163,12 @@ class TestStateAt:
         amend(s, 2, 7, ends=30)
         amend(s, 3, 5, ends=6)  # in force from day 5 until the day-7 amendment takes over
         assert [s.state_at(day(n)) for n in (5, 6, 6.5, 7, 29, 30)] == [
-            SanctionState.ACTIVE, SanctionState.EXPIRED, SanctionState.EXPIRED,
-            SanctionState.ACTIVE, SanctionState.ACTIVE, SanctionState.EXPIRED,
+            SanctionState.ACTIVE,
+            SanctionState.EXPIRED,
+            SanctionState.EXPIRED,
+            SanctionState.ACTIVE,
+            SanctionState.ACTIVE,
+            SanctionState.EXPIRED,
         ]
 
 
@@ -327,4 +338,3 @@ class TestDenials:
     def test_a_suspension_denies_everything_but_appeal(self, kind: SanctionKind) -> None:
         assert denials_on(INSTAGRAM, kind, []) == {"login", "post", "comment"}
         assert "appeal" not in denials_on(FACEBOOK, kind, [])
-

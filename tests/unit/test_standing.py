@@ -34,7 +34,10 @@ def test_a_suspension_holds_for_its_half_open_term() -> None:
     assert standing_at(spans, 9).status is Status.GOOD
     during = standing_at(spans, 10)
     assert (during.status, during.denies, during.until, during.sanctions) == (
-        Status.SUSPENDED, tuple(sorted(ALL)), 20, ("s1",),
+        Status.SUSPENDED,
+        tuple(sorted(ALL)),
+        20,
+        ("s1",),
     )
     assert standing_at(spans, 20).status is Status.GOOD
 

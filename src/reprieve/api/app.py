@@ -207,11 +207,9 @@ def create_app(
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            schema = get_openapi(
-                title=app.title, version=app.version, description=app.description, routes=app.routes
-            )
-            schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = (
-                Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+            schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+            schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = Problem.model_json_schema(
+                ref_template="#/components/schemas/{model}"
             )
             app.openapi_schema = schema
         return app.openapi_schema
@@ -223,8 +221,11 @@ def create_app(
 def app_from_settings(db: Database, settings: Settings) -> FastAPI:
     """``create_app`` over ``db`` as the ``REPRIEVE_*`` settings say."""
     return create_app(
-        db, group_commit=settings.group_commit, opentelemetry=settings.opentelemetry,
-        trusted_proxies=settings.trusted_proxies, security_log_days=settings.security_log_days,
+        db,
+        group_commit=settings.group_commit,
+        opentelemetry=settings.opentelemetry,
+        trusted_proxies=settings.trusted_proxies,
+        security_log_days=settings.security_log_days,
     )
 
 

@@ -77,9 +77,7 @@ EnforcementDep = Annotated[Enforcement, Depends(get_enforcement)]
 
 async def instant_query(
     now: Now,
-    at: Annotated[
-        Instant | None, Query(description="answer for this instant (RFC 3339); default: now")
-    ] = None,
+    at: Annotated[Instant | None, Query(description="answer for this instant (RFC 3339); default: now")] = None,
 ) -> datetime:
     return parse_instant(at, field="at") if at is not None else now
 
@@ -133,9 +131,7 @@ AsOf = Annotated[datetime | None, Depends(as_of_query)]
 
 # --- who is asking -----------------------------------------------------------------------
 
-_bearer = HTTPBearer(
-    auto_error=False, description="an API token: `Authorization: Bearer rpv_...`"
-)
+_bearer = HTTPBearer(auto_error=False, description="an API token: `Authorization: Bearer rpv_...`")
 
 
 async def current_principal(
@@ -185,9 +181,7 @@ class Tenant:
         return f"{self.principal.name[:150]} ({self.principal.token_id})"
 
     def sees(self, operator: str | None) -> bool:
-        return self.principal.is_instance_admin or (
-            operator is not None and operator == self.principal.operator
-        )
+        return self.principal.is_instance_admin or (operator is not None and operator == self.principal.operator)
 
     def require_operator(self, operator: str) -> str:
         if not self.sees(operator):
@@ -253,7 +247,8 @@ async def idempotency_key(
     key: Annotated[
         str | None,
         Header(
-            alias="Idempotency-Key", pattern=r"^[!-~]{1,255}$",
+            alias="Idempotency-Key",
+            pattern=r"^[!-~]{1,255}$",
             description="a retry with the same key and body gets the first answer again; "
             "the same key with another body gets 422",
         ),

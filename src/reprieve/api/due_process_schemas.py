@@ -149,12 +149,18 @@ class FiledBy(Schema):
 
 class AppealCreate(Schema):
     model_config = Schema.model_config | {
-        "json_schema_extra": {"examples": [{
-            "sanction": "snc_01EXAMPLE0000000000000000", "kind": "reinstatement",
-            "filed_by": {"name": "Example Counsel", "relation": "representative"},
-            "statement": "We ask for the account back and a meeting to discuss its prompt reinstatement.",
-            "meeting_requested": True, "channel": "api",
-        }]},
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "sanction": "snc_01EXAMPLE0000000000000000",
+                    "kind": "reinstatement",
+                    "filed_by": {"name": "Example Counsel", "relation": "representative"},
+                    "statement": "We ask for the account back and a meeting to discuss its prompt reinstatement.",
+                    "meeting_requested": True,
+                    "channel": "api",
+                }
+            ]
+        },
     }
 
     sanction: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
@@ -256,12 +262,20 @@ class ViolationAutomatedIn(Schema):
 
 class ViolationCreate(Schema):
     model_config = Schema.model_config | {
-        "json_schema_extra": {"examples": [{
-            "id": "fb-violation-example-1", "platform": "facebook", "account": "example-account",
-            "policy": "Spam", "severity": "low",
-            "category": "STATEMENT_CATEGORY_OTHER_VIOLATION_TC", "facts": "The same link posted 40 times in an hour.",
-            "content_type": ["CONTENT_TYPE_TEXT"],
-        }]},
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "id": "fb-violation-example-1",
+                    "platform": "facebook",
+                    "account": "example-account",
+                    "policy": "Spam",
+                    "severity": "low",
+                    "category": "STATEMENT_CATEGORY_OTHER_VIOLATION_TC",
+                    "facts": "The same link posted 40 times in an hour.",
+                    "content_type": ["CONTENT_TYPE_TEXT"],
+                }
+            ]
+        },
     }
 
     id: ExternalId = Field(description="the platform's own violation id: a repeat is answered, not recorded twice")
@@ -276,8 +290,9 @@ class ViolationCreate(Schema):
     occurred_at: Instant | None = Field(default=None, description="default now; the strike counts from then")
     automated: ViolationAutomatedIn | None = Field(default=None, description="default: as the platform policy says")
     content_type: Annotated[list[ViolationContentType], Field(max_length=20)] | None = Field(
-        default=None, description="the kinds of content at fault, for the statement of reasons; without them the "
-        "Transparency Database export refuses the statement of the sanction imposed"
+        default=None,
+        description="the kinds of content at fault, for the statement of reasons; without them the "
+        "Transparency Database export refuses the statement of the sanction imposed",
     )
     content_date: ContentDate | None = Field(
         default=None, description="the date the content was posted (UTC); default: the date of occurred_at"

@@ -35,8 +35,9 @@ from reprieve.store.db import Database
 class Enforcement:
     """Standing and checks: from memory when an index is attached, else from the database."""
 
-    def __init__(self, db: Database, *, index: EnforcementIndex | None = None,
-                 follower: IndexFollower | None = None) -> None:
+    def __init__(
+        self, db: Database, *, index: EnforcementIndex | None = None, follower: IndexFollower | None = None
+    ) -> None:
         self.db = db
         self.index = index
         self.follower = follower

@@ -136,10 +136,16 @@ class Idempotency:
         owner = hash_secret(authorization)
         fingerprint = request_fingerprint(scope["method"], scope["path"], scope.get("query_string", b""), body)
         try:
-            stored = await to_thread.run_sync(partial(
-                idempotency.reserve_key, self.db, scope=owner, key=key, fingerprint=fingerprint,
-                now=self.clock(),
-            ))
+            stored = await to_thread.run_sync(
+                partial(
+                    idempotency.reserve_key,
+                    self.db,
+                    scope=owner,
+                    key=key,
+                    fingerprint=fingerprint,
+                    now=self.clock(),
+                )
+            )
         except ReprieveError as exc:
             await problem_for(exc)(scope, receive, send)
             return
@@ -181,9 +187,7 @@ class Idempotency:
         body = b"".join(chunks).decode("utf-8", "replace")
         body = _with_request_id(_without_secrets(body, scope), content_type)
         answer = idempotency.StoredAnswer(status, content_type, body)
-        await to_thread.run_sync(partial(
-            idempotency.complete_key, self.db, scope=owner, key=key, answer=answer
-        ))
+        await to_thread.run_sync(partial(idempotency.complete_key, self.db, scope=owner, key=key, answer=answer))
 
 
 #: Where a route lists the fields of its answer that hold a secret (see ``shown_once``).

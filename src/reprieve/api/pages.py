@@ -62,7 +62,7 @@ _WORDS: dict[str, dict[str, str]] = {
     "en": {
         "title": "Reprieve",
         "lead": "Reprieve records what a platform decided against an account, answers "
-                "“may this account do X right now?”, and keeps a tamper-evident log of every change.",
+        "“may this account do X right now?”, and keeps a tamper-evident log of every change.",
         "for_people": "For people",
         "console": "The console",
         "console_hint": "for moderators, reviewers, auditors and administrators (sign-in required)",
@@ -81,7 +81,7 @@ _WORDS: dict[str, dict[str, str]] = {
     "fr": {
         "title": "Reprieve",
         "lead": "Reprieve enregistre ce qu’une plateforme a décidé contre un compte, répond à "
-                "« ce compte peut-il faire X maintenant ? » et tient un journal infalsifiable de chaque changement.",
+        "« ce compte peut-il faire X maintenant ? » et tient un journal infalsifiable de chaque changement.",
         "for_people": "Pour les personnes",
         "console": "La console",
         "console_hint": "pour les modérateurs, évaluateurs, auditeurs et administrateurs (connexion requise)",

@@ -133,8 +133,9 @@ def problem_for(exc: Exception) -> JSONResponse:
         if isinstance(exc, ValidationError) and exc.field:
             errors = [{"field": exc.field, "message": str(exc.message).removeprefix(f"{exc.field}: ")}]
         if isinstance(exc, PreconditionFailedError):  # what the caller should read again
-            return problem(status, type_, exc.message, headers={"ETag": f'"{exc.current}"'},
-                           extra={"version": exc.current})
+            return problem(
+                status, type_, exc.message, headers={"ETag": f'"{exc.current}"'}, extra={"version": exc.current}
+            )
         return problem(status, type_, exc.message, errors=errors)
     if isinstance(exc, Unauthenticated):
         return problem(401, ProblemType.UNAUTHORIZED, exc.message, headers={"WWW-Authenticate": "Bearer"})
@@ -144,13 +145,11 @@ def problem_for(exc: Exception) -> JSONResponse:
         return _invalid_request(exc)
     if isinstance(exc, StarletteHTTPException) and exc.status_code == 400:
         # FastAPI's answer to a body it cannot decode: bad input like any other, so 422.
-        return problem(422, ProblemType.VALIDATION, f"body: {exc.detail}", errors=[
-            {"field": "body", "message": str(exc.detail)}
-        ])
-    if isinstance(exc, StarletteHTTPException):
-        type_ = {404: ProblemType.NOT_FOUND, 405: ProblemType.METHOD_NOT_ALLOWED}.get(
-            exc.status_code, ProblemType.HTTP
+        return problem(
+            422, ProblemType.VALIDATION, f"body: {exc.detail}", errors=[{"field": "body", "message": str(exc.detail)}]
         )
+    if isinstance(exc, StarletteHTTPException):
+        type_ = {404: ProblemType.NOT_FOUND, 405: ProblemType.METHOD_NOT_ALLOWED}.get(exc.status_code, ProblemType.HTTP)
         return problem(exc.status_code, type_, str(exc.detail), headers=dict(exc.headers or {}))
     log.exception("unexpected error", exc_info=exc)
     return problem(500, ProblemType.INTERNAL, "an unexpected error occurred; it has been logged")
@@ -167,9 +166,12 @@ def _invalid_request(exc: RequestValidationError) -> JSONResponse:
     body = exc.body
     if isinstance(body, bytes | bytearray) and body and any(_at_body(e) for e in raw):
         # FastAPI hands a route the raw bytes only when the Content-Type is not JSON.
-        return problem(415, ProblemType.UNSUPPORTED_MEDIA_TYPE,
-                       f"the request body must be JSON: {SEND_JSON}",
-                       headers={"Accept-Post": "application/json"})
+        return problem(
+            415,
+            ProblemType.UNSUPPORTED_MEDIA_TYPE,
+            f"the request body must be JSON: {SEND_JSON}",
+            headers={"Accept-Post": "application/json"},
+        )
     for error in raw:
         if error.get("type") == "json_invalid":
             message = _json_error(error, body)
@@ -185,7 +187,7 @@ def _at_body(error: Any) -> bool:
 
 
 def _json_error(error: Any, document: Any) -> str:
-    """"the body is not valid JSON: <what> at line L column C" (FastAPI gives the offset)."""
+    """ "the body is not valid JSON: <what> at line L column C" (FastAPI gives the offset)."""
     what = str((error.get("ctx") or {}).get("error") or "JSON decode error")
     location = tuple(error.get("loc", ()))
     offset = location[1] if len(location) > 1 and isinstance(location[1], int) else None
@@ -206,8 +208,14 @@ async def _handle(_request: Request, exc: Exception) -> JSONResponse:
 
 
 def install_problem_handlers(app: FastAPI) -> None:
-    for exc_class in (ReprieveError, Unauthenticated, PayloadTooLarge, RequestValidationError,
-                      StarletteHTTPException, Exception):
+    for exc_class in (
+        ReprieveError,
+        Unauthenticated,
+        PayloadTooLarge,
+        RequestValidationError,
+        StarletteHTTPException,
+        Exception,
+    ):
         app.add_exception_handler(exc_class, _handle)
 
 

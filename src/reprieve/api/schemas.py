@@ -69,11 +69,12 @@ Facts = Annotated[str, Field(max_length=5000), NoNul]
 Code = Annotated[str, Field(max_length=100), OneLine]
 Instant = Annotated[
     str,
-    Field(min_length=1, max_length=40, json_schema_extra={"format": "date-time"},
-          examples=["2021-01-07T00:00:00Z"]),
+    Field(min_length=1, max_length=40, json_schema_extra={"format": "date-time"}, examples=["2021-01-07T00:00:00Z"]),
     NoNul,
     AfterValidator(_valid_instant),
 ]
+
+
 def _valid_duration(value: str) -> str:
     """The domain's parser, so that a bad duration is explained ("... is not an ISO 8601
     duration such as P2Y, P30D or PT48H") rather than refused by a regular expression."""
@@ -87,15 +88,21 @@ def _valid_duration(value: str) -> str:
 #: The pattern is documented (OpenAPI) but not what refuses a value: ``_valid_duration`` is.
 Duration = Annotated[
     str,
-    Field(examples=["P2Y", "P30D", "PT48H"], description="an ISO 8601 duration such as P2Y, P30D or PT48H",
-          json_schema_extra={"pattern": r"^[Pp][0-9A-Za-z]{1,38}$"}),
+    Field(
+        examples=["P2Y", "P30D", "PT48H"],
+        description="an ISO 8601 duration such as P2Y, P30D or PT48H",
+        json_schema_extra={"pattern": r"^[Pp][0-9A-Za-z]{1,38}$"},
+    ),
     AfterValidator(_valid_duration),
 ]
 ContentDate = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$", examples=["2021-01-06"])]
 Category = Annotated[
     str,
-    Field(max_length=80, json_schema_extra={"enum": sorted(CATEGORIES)},
-          examples=["STATEMENT_CATEGORY_RISK_FOR_PUBLIC_SECURITY"]),
+    Field(
+        max_length=80,
+        json_schema_extra={"enum": sorted(CATEGORIES)},
+        examples=["STATEMENT_CATEGORY_RISK_FOR_PUBLIC_SECURITY"],
+    ),
 ]
 Country = Annotated[str, Field(json_schema_extra={"enum": sorted(EEA_COUNTRIES)})]
 
@@ -152,9 +159,11 @@ class OperatorDetailOut(OperatorOut):
 class PlatformCreate(Schema):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [
-            {"id": "example-platform", "operator": "meta", "name": "Example", "kind": "social", "policy": "meta"}
-        ]},
+        json_schema_extra={
+            "examples": [
+                {"id": "example-platform", "operator": "meta", "name": "Example", "kind": "social", "policy": "meta"}
+            ]
+        },
     )
 
     id: Slug
@@ -205,10 +214,17 @@ class AccountRefOut(Out):
 class IdentityCreate(Schema):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"operator": "meta", "accounts": [
-            {"platform": "facebook", "account": "example-account"},
-            {"platform": "instagram", "account": "example-account"},
-        ]}]},
+        json_schema_extra={
+            "examples": [
+                {
+                    "operator": "meta",
+                    "accounts": [
+                        {"platform": "facebook", "account": "example-account"},
+                        {"platform": "instagram", "account": "example-account"},
+                    ],
+                }
+            ]
+        },
     )
 
     operator: Slug
@@ -342,9 +358,9 @@ class SanctionCreate(Schema):
 class SanctionAmend(Schema):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [
-            {"ends_at": "2031-01-01T00:00:00Z", "reason": "Extended after a second offence"}
-        ]},
+        json_schema_extra={
+            "examples": [{"ends_at": "2031-01-01T00:00:00Z", "reason": "Extended after a second offence"}]
+        },
     )
 
     ends_at: Instant | None = Field(
@@ -394,7 +410,7 @@ class SanctionOut(Out):
     automated: AutomatedOut
     history: list[ChangeOut]
     version: int = Field(
-        description="the seq of the last event that changed it; send it back as `If-Match: \"<version>\"` "
+        description='the seq of the last event that changed it; send it back as `If-Match: "<version>"` '
         "to amend or lift only if nothing changed since (else 412)"
     )
 
@@ -431,9 +447,9 @@ class CheckIn(Schema):
 class ChecksRequest(Schema):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"checks": [
-            {"platform": "facebook", "account": "DonaldTrump", "capability": "post"}
-        ]}]},
+        json_schema_extra={
+            "examples": [{"checks": [{"platform": "facebook", "account": "DonaldTrump", "capability": "post"}]}]
+        },
     )
 
     at: Instant | None = None
@@ -451,8 +467,10 @@ class CheckResult(Out):
 
 
 class RowErrorOut(Out):
-    type: str = Field(examples=["https://reprieve.dev/problems/not-found"],
-                      description="the problem type the same error would have as a whole request's")
+    type: str = Field(
+        examples=["https://reprieve.dev/problems/not-found"],
+        description="the problem type the same error would have as a whole request's",
+    )
     detail: str = Field(examples=["no platform 'facebok'"])
 
 

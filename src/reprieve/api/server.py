@@ -63,8 +63,14 @@ def _cpu_list(cpus: Sequence[int]) -> str:
 
 
 def serve(
-    database_url: str, host: str, port: int, workers: int, log_format: str = LogFormat.JSON,
-    *, access_log: bool = True, cpus: Sequence[int] | None = None,
+    database_url: str,
+    host: str,
+    port: int,
+    workers: int,
+    log_format: str = LogFormat.JSON,
+    *,
+    access_log: bool = True,
+    cpus: Sequence[int] | None = None,
 ) -> None:
     """Serve the API until interrupted; the database is migrated once, before any worker starts.
 
@@ -92,7 +98,12 @@ def serve(
         try:
             app = attach_index(app_from_settings(db, settings), db)
             uvicorn.run(
-                app, host=host, port=port, proxy_headers=False, log_config=log_config, access_log=False,
+                app,
+                host=host,
+                port=port,
+                proxy_headers=False,
+                log_config=log_config,
+                access_log=False,
                 http=CoalescingHttpToolsProtocol,
             )
         finally:
@@ -102,6 +113,13 @@ def serve(
     # Each worker is a fresh process that builds its own app (and engine) from the factory.
     os.environ[DATABASE_URL_ENV] = database_url
     uvicorn.run(
-        FACTORY, factory=True, host=host, port=port, workers=workers, proxy_headers=False,
-        log_config=log_config, access_log=False, http=CoalescingHttpToolsProtocol,
+        FACTORY,
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=False,
+        log_config=log_config,
+        access_log=False,
+        http=CoalescingHttpToolsProtocol,
     )

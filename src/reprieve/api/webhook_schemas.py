@@ -17,10 +17,15 @@ EventTypeName = Annotated[
 class WebhookCreate(Schema):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{
-            "operator": "meta", "url": "https://hooks.example.org/reprieve",
-            "event_types": ["sanction.imposed", "sanction.lifted", "sanction.ended"],
-        }]},
+        json_schema_extra={
+            "examples": [
+                {
+                    "operator": "meta",
+                    "url": "https://hooks.example.org/reprieve",
+                    "event_types": ["sanction.imposed", "sanction.lifted", "sanction.ended"],
+                }
+            ]
+        },
     )
 
     operator: Slug | None = Field(default=None, description="default: the token's operator")

@@ -175,7 +175,8 @@ def serve_command(
     log_format: str = typer.Option("json", help="json (one object per line) or text"),
     access_log: bool = typer.Option(True, help="a line per request on stdout"),
     cpus: str = typer.Option(
-        "", help="run only on these CPUs, e.g. 1 or 2-3 (Linux); one CPU for one process keeps the "
+        "",
+        help="run only on these CPUs, e.g. 1 or 2-3 (Linux); one CPU for one process keeps the "
         "threads that take turns under the GIL on the same caches (docs/operations.md)",
     ),
 ) -> None:

@@ -42,13 +42,25 @@ def register(app: typer.Typer) -> None:
     app.add_typer(amnesty_app, name="amnesty")
 
 
-SHOWN = ("id", "operator", "state", "effective_at", "matched", "processed", "lifted", "skipped", "rate",
-         "eta_seconds", "started_at", "finished_at", "reason", "error")
+SHOWN = (
+    "id",
+    "operator",
+    "state",
+    "effective_at",
+    "matched",
+    "processed",
+    "lifted",
+    "skipped",
+    "rate",
+    "eta_seconds",
+    "started_at",
+    "finished_at",
+    "reason",
+    "error",
+)
 BATCH = typer.Option(amnesty.BATCH_SIZE, "--batch-size", help="Sanctions per transaction")
 QUIET = typer.Option(False, "--quiet", help="No progress bar")
-YES = typer.Option(
-    False, "--yes", "-y", help="Do it without asking (needed without a terminal: in CI or a script)"
-)
+YES = typer.Option(False, "--yes", "-y", help="Do it without asking (needed without a terminal: in CI or a script)")
 
 
 class ProgressBar:
@@ -115,10 +127,15 @@ def create(
     """
     db = state(ctx).db()
     fields: dict[str, Any] = {
-        "operator": operator, "platforms": split(platforms), "kinds": split(kinds), "states": split(states),
-        "started_before": started_before, "exclude_categories": split(exclude_categories),
+        "operator": operator,
+        "platforms": split(platforms),
+        "kinds": split(kinds),
+        "states": split(states),
+        "started_before": started_before,
+        "exclude_categories": split(exclude_categories),
         "exclude_policies": [p.strip() for p in exclude_policies.split("|") if p.strip()] if exclude_policies else None,
-        "effective_at": effective_at, "now": now(),
+        "effective_at": effective_at,
+        "now": now(),
     }
     if dry_run:
         preview = amnesty.preview(db, **fields)
@@ -126,8 +143,17 @@ def create(
             emit_json(preview)
             return
         typer.echo(f"matched: {preview['matched']:,}")
-        table(preview["sample"], [("id", "id"), ("kind", "kind"), ("subject", "subject"), ("state", "state"),
-                                  ("category", "reason.category"), ("policy", "reason.policy")])
+        table(
+            preview["sample"],
+            [
+                ("id", "id"),
+                ("kind", "kind"),
+                ("subject", "subject"),
+                ("state", "state"),
+                ("category", "reason.category"),
+                ("policy", "reason.policy"),
+            ],
+        )
         return
     if reason is None:
         raise ValidationError("give --reason (or --dry-run)", field="--reason")
@@ -136,8 +162,12 @@ def create(
     started = amnesty.start(db, reason=reason, caller=caller(), **fields)
     if not as_json and not quiet:
         typer.echo(f"amnesty {started['id']}: {started['matched']:,} sanctions to lift", err=True)
-    result = started if detach else amnesty.run(
-        db, started["id"], batch_size=batch_size, on_progress=ProgressBar("lifting", not quiet and not as_json)
+    result = (
+        started
+        if detach
+        else amnesty.run(
+            db, started["id"], batch_size=batch_size, on_progress=ProgressBar("lifting", not quiet and not as_json)
+        )
     )
     _show(result, as_json)
 
@@ -155,8 +185,18 @@ def list_(ctx: typer.Context, operator: str = typer.Option(None), as_json: bool 
     if as_json:
         emit_json({"items": items, "next_cursor": None})
         return
-    table(items, [("id", "id"), ("operator", "operator"), ("state", "state"), ("matched", "matched"),
-                  ("lifted", "lifted"), ("skipped", "skipped"), ("started", "started_at")])
+    table(
+        items,
+        [
+            ("id", "id"),
+            ("operator", "operator"),
+            ("state", "state"),
+            ("matched", "matched"),
+            ("lifted", "lifted"),
+            ("skipped", "skipped"),
+            ("started", "started_at"),
+        ],
+    )
 
 
 @amnesty_app.command("resume")
@@ -198,10 +238,16 @@ def revert(
     shown = amnesty.get(db, amnesty_id)
     if shown["state"] == "completed":  # else refused below, with the reason
         lifted = shown["lifted"]
-        confirm(f"Re-impose {lifted:,} sanction{'' if lifted == 1 else 's'} lifted by {amnesty_id} "
-                f"({shown['operator']})?", yes=yes)
+        confirm(
+            f"Re-impose {lifted:,} sanction{'' if lifted == 1 else 's'} lifted by {amnesty_id} ({shown['operator']})?",
+            yes=yes,
+        )
     started = amnesty.revert(db, amnesty_id, reason=reason, caller=caller(), now=now())
-    result = started if detach else amnesty.run(
-        db, amnesty_id, batch_size=batch_size, on_progress=ProgressBar("reverting", not quiet and not as_json)
+    result = (
+        started
+        if detach
+        else amnesty.run(
+            db, amnesty_id, batch_size=batch_size, on_progress=ProgressBar("reverting", not quiet and not as_json)
+        )
     )
     _show(result, as_json)

@@ -63,6 +63,7 @@ PROBATION_LADDER = typer.Option(None, help="Probation ladder as JSON {by_strikes
 
 # --- reviews -----------------------------------------------------------------------------
 
+
 def assessed(review: dict[str, Any]) -> str:
     """``3 assessments, quorum 2`` (the column once read ``3/2``)."""
     count = len(review["assessments"])
@@ -135,8 +136,13 @@ def review_assess(
 ) -> None:
     """File a panel member's assessment of the risk (once per member)."""
     result = reviews.file_assessment(
-        state(ctx).db(), review, risk=risk, factors=split(factors), rationale=rationale,
-        caller=caller(reviewer), now=now(),
+        state(ctx).db(),
+        review,
+        risk=risk,
+        factors=split(factors),
+        rationale=rationale,
+        caller=caller(reviewer),
+        now=now(),
     )
     emit_json(result) if as_json else show_review(result)
 
@@ -158,11 +164,16 @@ def review_decide(
 ) -> None:
     """Decide a review with the panel's quorum; the sanction changes at once."""
     result = reviews.decide_review(
-        state(ctx).db(), review, outcome=outcome, rationale=rationale,
+        state(ctx).db(),
+        review,
+        outcome=outcome,
+        rationale=rationale,
         ends_at=ends_at if ends_at else UNSET,
         next_review_at=next_review_at if next_review_at else UNSET,
         probation=probation_option(probation_duration, probation_ladder_json, probation),
-        effective_at=effective_at, caller=caller(as_member), now=now,
+        effective_at=effective_at,
+        caller=caller(as_member),
+        now=now,
     )
     emit_json(result) if as_json else show_review(result)
 
@@ -178,10 +189,29 @@ def review_show(ctx: typer.Context, review: str, at: str = AS_OF, as_json: bool 
 def show_review(r: dict[str, Any]) -> None:
     probation = (r.get("decision") or {}).get("probation")
     record(
-        dict(r, risk=" ".join(f"{k}:{v}" for k, v in r["risk"].items() if v) or "-",
-             probation=probation_text(probation) if probation else None),
-        ["id", "state", "sanction", "subject", "panel", "quorum", "reason", "due_at", "opened_at", "opened_by",
-         "risk", "appeals", "outcome", "decided_at", "decision.rationale", "probation"],
+        dict(
+            r,
+            risk=" ".join(f"{k}:{v}" for k, v in r["risk"].items() if v) or "-",
+            probation=probation_text(probation) if probation else None,
+        ),
+        [
+            "id",
+            "state",
+            "sanction",
+            "subject",
+            "panel",
+            "quorum",
+            "reason",
+            "due_at",
+            "opened_at",
+            "opened_by",
+            "risk",
+            "appeals",
+            "outcome",
+            "decided_at",
+            "decision.rationale",
+            "probation",
+        ],
     )
     typer.echo("timeline:")
     table(r["timeline"], [("at", "at"), ("event", "event"), ("by", "by"), ("detail", "detail")])
@@ -213,17 +243,24 @@ def appeal_file(
     channel: str = typer.Option(..., help="web, letter, email or api"),
     meeting_requested: bool = typer.Option(False, "--meeting-requested", help="They ask for a meeting"),
     received_at: str = typer.Option(
-        None, help="When it was received (RFC 3339); default now. Only a letter or an e-mail may be dated "
+        None,
+        help="When it was received (RFC 3339); default now. Only a letter or an e-mail may be dated "
         "earlier (its arrival), never before the sanction was decided",
     ),
     as_json: bool = JSON,
 ) -> None:
     """File a complaint (within its window) or a reinstatement request (while the sanction is active)."""
     result = appeals.file_appeal(
-        state(ctx).db(), sanction_id=sanction, kind=kind,
+        state(ctx).db(),
+        sanction_id=sanction,
+        kind=kind,
         filed_by={"name": name, "email": email, "relation": relation},
-        statement=statement, channel=channel, meeting_requested=meeting_requested, received_at=received_at,
-        caller=caller(), now=now,
+        statement=statement,
+        channel=channel,
+        meeting_requested=meeting_requested,
+        received_at=received_at,
+        caller=caller(),
+        now=now,
     )
     emit_json(result) if as_json else show_appeal(result)
 
@@ -242,8 +279,9 @@ def appeal_list(
 ) -> None:
     """List appeals, as they stand or as they stood --at an instant."""
     as_of = as_of_option(at)
-    f = AppealFilter(state=state_, kind=kind, operator=operator, sanction=sanction,
-                     at=None if as_of is None else to_micros(as_of))
+    f = AppealFilter(
+        state=state_, kind=kind, operator=operator, sanction=sanction, at=None if as_of is None else to_micros(as_of)
+    )
     page = appeals.list_appeals(state(ctx).db(), f, limit=limit, cursor=cursor, include_contact=True)
     if as_json:
         emit_json(page)
@@ -254,7 +292,9 @@ def appeal_list(
 
 @appeal_app.command("attach")
 def appeal_attach(
-    ctx: typer.Context, appeal: str, review: str = typer.Option(..., help="The open review of its sanction"),
+    ctx: typer.Context,
+    appeal: str,
+    review: str = typer.Option(..., help="The open review of its sanction"),
     as_json: bool = JSON,
 ) -> None:
     """Put an appeal before the panel of its sanction's review."""
@@ -280,10 +320,18 @@ def appeal_decide(
 ) -> None:
     """Decide an appeal: granted lifts the sanction, partially_granted amends it, denied leaves it."""
     result = appeals.decide_appeal(
-        state(ctx).db(), appeal, outcome=outcome, rationale=rationale, reply=reply, effective_at=effective_at,
-        ends_at=ends_at if ends_at else UNSET, kind=kind, denies=split(denies),
+        state(ctx).db(),
+        appeal,
+        outcome=outcome,
+        rationale=rationale,
+        reply=reply,
+        effective_at=effective_at,
+        ends_at=ends_at if ends_at else UNSET,
+        kind=kind,
+        denies=split(denies),
         probation=probation_option(probation_duration, probation_ladder_json, probation),
-        caller=caller(), now=now,
+        caller=caller(),
+        now=now,
     )
     emit_json(result) if as_json else show_appeal(result)
 
@@ -304,8 +352,16 @@ def appeal_dispute(
 ) -> None:
     """Record an out-of-court dispute about an appeal, or its progress."""
     result = appeals.record_dispute(
-        state(ctx).db(), appeal, body=body, submitted_at=submitted_at, outcome=outcome, decided_at=decided_at,
-        summary=summary, dispute_id=dispute, caller=caller(), now=now(),
+        state(ctx).db(),
+        appeal,
+        body=body,
+        submitted_at=submitted_at,
+        outcome=outcome,
+        decided_at=decided_at,
+        summary=summary,
+        dispute_id=dispute,
+        caller=caller(),
+        now=now(),
     )
     emit_json(result) if as_json else show_appeal(result)
 
@@ -320,14 +376,38 @@ def appeal_show(ctx: typer.Context, appeal: str, at: str = AS_OF, as_json: bool 
 def show_appeal(a: dict[str, Any]) -> None:
     record(
         a,
-        ["id", "kind", "state", "sanction", "filed_by.relation", "filed_by.name", "filed_by.email", "channel",
-         "meeting_requested", "received_at", "deadline_at", "review", "statement", "decision.decided_at",
-         "decision.rationale", "decision.reply", "decision.handling_seconds"],
+        [
+            "id",
+            "kind",
+            "state",
+            "sanction",
+            "filed_by.relation",
+            "filed_by.name",
+            "filed_by.email",
+            "channel",
+            "meeting_requested",
+            "received_at",
+            "deadline_at",
+            "review",
+            "statement",
+            "decision.decided_at",
+            "decision.rationale",
+            "decision.reply",
+            "decision.handling_seconds",
+        ],
     )
     if a["disputes"]:
         typer.echo("disputes:")
-        table(a["disputes"], [("id", "id"), ("body", "body"), ("submitted", "submitted_at"),
-                              ("outcome", "outcome"), ("decided", "decided_at")])
+        table(
+            a["disputes"],
+            [
+                ("id", "id"),
+                ("body", "body"),
+                ("submitted", "submitted_at"),
+                ("outcome", "outcome"),
+                ("decided", "decided_at"),
+            ],
+        )
 
 
 # --- violations --------------------------------------------------------------------------
@@ -344,11 +424,14 @@ def violation_record(
     facts: str = typer.Option("", help="What happened"),
     occurred_at: str = typer.Option(None, help="RFC 3339; default now"),
     content_type: list[str] = typer.Option(
-        [], "--content-type", help="CONTENT_TYPE_... of the content at fault (repeatable); without it the "
+        [],
+        "--content-type",
+        help="CONTENT_TYPE_... of the content at fault (repeatable); without it the "
         "Transparency Database export refuses the statement of the sanction imposed",
     ),
-    content_date: str = typer.Option(None, help="YYYY-MM-DD, when the content was posted; default the date of "
-                                     "--occurred-at"),
+    content_date: str = typer.Option(
+        None, help="YYYY-MM-DD, when the content was posted; default the date of --occurred-at"
+    ),
     keyword: list[str] = typer.Option([], "--keyword", help="KEYWORD_... (repeatable)"),
     territory: list[str] = typer.Option(
         [], "--territory", help="EEA country code where the sanction applies (repeatable); default all of the EEA"
@@ -362,11 +445,21 @@ def violation_record(
     answer = violations.record_violation(
         state(ctx).db(),
         violations.RecordViolation(
-            id=id, platform=platform, account=name, policy=policy, severity=severity, category=category,
-            facts=facts, occurred_at=occurred_at, content_type=content_type or None, content_date=content_date,
-            keywords=keyword or None, territorial_scope=territory or None,
+            id=id,
+            platform=platform,
+            account=name,
+            policy=policy,
+            severity=severity,
+            category=category,
+            facts=facts,
+            occurred_at=occurred_at,
+            content_type=content_type or None,
+            content_date=content_date,
+            keywords=keyword or None,
+            territorial_scope=territory or None,
         ),
-        caller=caller(), now=now(),
+        caller=caller(),
+        now=now(),
     )
     result = answer.body
     if as_json:
@@ -378,6 +471,9 @@ def violation_record(
     sanction = result["sanction"]
     typer.echo(
         f"strike {strike['count']} ({strike['ladder']} ladder), expires {strike['expires_at'] or 'never'}; "
-        + (f"imposed {sanction['kind']} {sanction['id']} until {sanction['ends_at'] or 'no end'}"
-           if sanction else "nothing imposed")
+        + (
+            f"imposed {sanction['kind']} {sanction['id']} until {sanction['ends_at'] or 'no end'}"
+            if sanction
+            else "nothing imposed"
+        )
     )

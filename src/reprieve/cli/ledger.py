@@ -286,7 +286,9 @@ def sanction_show(ctx: typer.Context, id: str, at: str = AT, as_json: bool = JSO
 
 #: ``--if-version``: the version ``sanction show`` gave; the change is refused if the sanction changed since.
 IF_VERSION = typer.Option(
-    None, "--if-version", min=1,
+    None,
+    "--if-version",
+    min=1,
     help="Only if the sanction is still at this version (as `sanction show` gives it); else refused, nothing written",
 )
 
@@ -352,7 +354,12 @@ def sanction_lift(
 ) -> None:
     """Lift a sanction that is active at the effective instant, or cancel one that has not started."""
     result = sanctions.lift_sanction(
-        state(ctx).db(), id, reason=reason, effective_at=effective_at, actor=actor(), now=now,
+        state(ctx).db(),
+        id,
+        reason=reason,
+        effective_at=effective_at,
+        actor=actor(),
+        now=now,
         if_version=if_version,
     )
     emit_json(result) if as_json else show_sanction(result)

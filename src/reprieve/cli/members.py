@@ -34,14 +34,27 @@ def security_log_list(
     client address, on which member (or the HMAC of an e-mail that is no member's). For an
     instance admin: whoever can run this can read the database."""
     rows = security_log.entries(
-        state(ctx).db(), since=parse_instant(since, field="since") if since else None, client=client,
-        email=email, member_id=member, limit=limit,
+        state(ctx).db(),
+        since=parse_instant(since, field="since") if since else None,
+        client=client,
+        email=email,
+        member_id=member,
+        limit=limit,
     )
     if as_json:
         emit_json(rows)
     else:
-        table(rows, [("at", "at"), ("event", "event"), ("client", "client"), ("member", "member"),
-                     ("email digest", "email_digest"), ("retry after", "retry_after")])
+        table(
+            rows,
+            [
+                ("at", "at"),
+                ("event", "event"),
+                ("client", "client"),
+                ("member", "member"),
+                ("email digest", "email_digest"),
+                ("retry after", "retry_after"),
+            ],
+        )
 
 
 def read_password(from_stdin: bool) -> str:
@@ -69,8 +82,14 @@ def member_create(
     """Create a member; the password is hashed with argon2id and never shown again."""
     password = read_password(password_stdin)
     result = members.create_member(
-        state(ctx).db(), email=email, name=name, role=role, operator=operator, password=password,
-        actor=actor(), now=now(),
+        state(ctx).db(),
+        email=email,
+        name=name,
+        role=role,
+        operator=operator,
+        password=password,
+        actor=actor(),
+        now=now(),
     )
     if as_json:
         emit_json(result)
@@ -87,8 +106,17 @@ def member_list(
     if as_json:
         emit_json(rows)
     else:
-        table(rows, [("id", "id"), ("email", "email"), ("name", "name"), ("role", "role"), ("operator", "operator"),
-                     ("disabled", "disabled_at")])
+        table(
+            rows,
+            [
+                ("id", "id"),
+                ("email", "email"),
+                ("name", "name"),
+                ("role", "role"),
+                ("operator", "operator"),
+                ("disabled", "disabled_at"),
+            ],
+        )
 
 
 @member_app.command("password")

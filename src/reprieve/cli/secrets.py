@@ -18,7 +18,8 @@ def register(app: typer.Typer) -> None:
 def rotate_command(
     ctx: typer.Context,
     new_key: bool = typer.Option(
-        False, "--new-key",
+        False,
+        "--new-key",
         help="SQLite key file only: put a fresh key first in it before re-encrypting (with "
         "REPRIEVE_SECRET_KEY, put the new key first in the setting instead)",
     ),

@@ -56,7 +56,10 @@ def _statement_text(s: dict[str, Any]) -> str:
     labels = s["labels"]
     ground = s["ground"]
     lines = [
-        f"{s['title']} — {s['sanction']}", "", s["intro"], "",
+        f"{s['title']} — {s['sanction']}",
+        "",
+        s["intro"],
+        "",
         f"{labels['measure']}: {s['measure']['text']}",
         *([f"{labels['denies']}: {', '.join(s['measure']['denies_labels'])}"] if s["measure"]["denies"] else []),
         f"{labels['scope']}: {', '.join(p['name'] for p in s['scope'])}",
@@ -68,11 +71,13 @@ def _statement_text(s: dict[str, Any]) -> str:
         *([f"  {labels['legal_ground']}: {ground['legal_ground']}"] if ground["legal_ground"] else []),
         *(
             [f"  {labels['contractual_ground']}: {ground['contractual_ground']}"]
-            if ground["contractual_ground"] else []
+            if ground["contractual_ground"]
+            else []
         ),
         f"  {labels['explanation']}: {ground['explanation']}",
         f"{labels['category']}: {s['category_label']}"
-        + (f" ({', '.join(s['keyword_labels'])})" if s["keyword_labels"] else ""), "",
+        + (f" ({', '.join(s['keyword_labels'])})" if s["keyword_labels"] else ""),
+        "",
         f"{labels['redress']}:",
         f"  {labels['internal']}: {s['redress']['internal_complaint']['text']}",
         f"    {s['redress']['internal_complaint']['url']}",
@@ -102,6 +107,7 @@ def export(
     within = transparency.period(start, end)
     if format not in ("csv", "json"):
         raise ValidationError("must be csv or json", field="--format")
+
     def tell(item: dict[str, Any]) -> None:
         first = item["problems"][0]
         sys.stderr.write(f"invalid: sanction {item['sanction']}: {first['field']}: {first['message']}\n")
@@ -117,8 +123,9 @@ def export(
                 output.write(chunk)
             output.write("\n")
             return
-    sys.stderr.write(f"exported {tally.exported}, left out {tally.warnings} warnings and "
-                     f"{tally.invalid_count} invalid statements\n")
+    sys.stderr.write(
+        f"exported {tally.exported}, left out {tally.warnings} warnings and {tally.invalid_count} invalid statements\n"
+    )
 
 
 @contextmanager
@@ -155,13 +162,17 @@ def submit(
     owner = f"cli-{worker_name()}"
     if transparency.claim_run(db, owner=owner, now=now(), run_id=run["id"]) is None:
         emit_json(run)
-        sys.stderr.write(f"submission {run['id']} is left to the worker, which holds a run of {chosen}; follow it with "
-                         f"reprieve transparency status --operator {chosen} --run {run['id']}\n")
+        sys.stderr.write(
+            f"submission {run['id']} is left to the worker, which holds a run of {chosen}; follow it with "
+            f"reprieve transparency status --operator {chosen} --run {run['id']}\n"
+        )
         return
 
     def tell(progress: dict[str, Any]) -> None:
-        sys.stderr.write(f"{run['id']}: {progress['batches']} batches, {progress['accepted']} accepted, "
-                         f"{progress['already_there']} already there, {progress['rejected']} rejected\n")
+        sys.stderr.write(
+            f"{run['id']}: {progress['batches']} batches, {progress['accepted']} accepted, "
+            f"{progress['already_there']} already there, {progress['rejected']} rejected\n"
+        )
 
     done = transparency.execute_run(db, settings, run["id"], owner=owner, on_progress=tell)
     emit_json(done)
@@ -169,8 +180,10 @@ def submit(
         sys.stderr.write(f"error: {done['error']}\n")
         raise typer.Exit(1)
     if done["state"] != "done":
-        sys.stderr.write(f"error: submission {run['id']} is {done['state']}: another submission is sending "
-                         f"statements of {chosen} (not before {done['not_before']})\n")
+        sys.stderr.write(
+            f"error: submission {run['id']} is {done['state']}: another submission is sending "
+            f"statements of {chosen} (not before {done['not_before']})\n"
+        )
         raise typer.Exit(1)
 
 
@@ -189,11 +202,14 @@ def status(
         return
     settings = TdbSettings.from_env()
     endpoint = settings.endpoint() if settings.url is not None else None
-    emit_json({
-        "operator": chosen, "endpoint": endpoint,
-        "states": transparency.submissions(db, operator=chosen, endpoint=endpoint),
-        "runs": transparency.list_runs(db, operator=chosen),
-    })
+    emit_json(
+        {
+            "operator": chosen,
+            "endpoint": endpoint,
+            "states": transparency.submissions(db, operator=chosen, endpoint=endpoint),
+            "runs": transparency.list_runs(db, operator=chosen),
+        }
+    )
 
 
 @transparency_app.command("report")

@@ -30,8 +30,14 @@ def create_command(
     """Register an endpoint; its signing secret is printed this once."""
     db = state(ctx).db()
     result = webhooks.create_webhook(
-        db, operator=operator, url=url, event_types=event_types, secret=secret,
-        description=description, actor=actor(), now=now(),
+        db,
+        operator=operator,
+        url=url,
+        event_types=event_types,
+        secret=secret,
+        description=description,
+        actor=actor(),
+        now=now(),
     )
     emit_json(result) if as_json else record(result)
     warning = webhooks.secret_key_warning(db)
@@ -41,7 +47,9 @@ def create_command(
 
 @webhook_app.command("list")
 def list_command(
-    ctx: typer.Context, operator: str = typer.Option(None, "--operator"), limit: int = typer.Option(100, min=1),
+    ctx: typer.Context,
+    operator: str = typer.Option(None, "--operator"),
+    limit: int = typer.Option(100, min=1),
     as_json: bool = JSON,
 ) -> None:
     """Endpoints, with their pending, delivered and dead deliveries."""
@@ -49,8 +57,17 @@ def list_command(
     if as_json:
         emit_json(page)
         return
-    table(page["items"], [("id", "id"), ("operator", "operator"), ("state", "state"), ("url", "url"),
-                          ("pending", "deliveries.pending"), ("dead", "deliveries.dead")])
+    table(
+        page["items"],
+        [
+            ("id", "id"),
+            ("operator", "operator"),
+            ("state", "state"),
+            ("url", "url"),
+            ("pending", "deliveries.pending"),
+            ("dead", "deliveries.dead"),
+        ],
+    )
 
 
 @webhook_app.command("show")
@@ -81,17 +98,29 @@ def delete_command(ctx: typer.Context, webhook_id: str) -> None:
 
 @webhook_app.command("deliveries")
 def deliveries_command(
-    ctx: typer.Context, webhook_id: str,
+    ctx: typer.Context,
+    webhook_id: str,
     delivery_state: str = typer.Option(None, "--state", help="pending, delivered or dead (the dead letters)"),
-    limit: int = typer.Option(50, min=1, max=1000), as_json: bool = JSON,
+    limit: int = typer.Option(50, min=1, max=1000),
+    as_json: bool = JSON,
 ) -> None:
     """Deliveries of an endpoint, newest first."""
     page = webhooks.list_deliveries(state(ctx).db(), webhook_id, state=delivery_state, limit=limit)
     if as_json:
         emit_json(page)
         return
-    table(page["items"], [("id", "id"), ("seq", "seq"), ("type", "type"), ("state", "state"),
-                          ("attempts", "attempts"), ("next", "next_attempt_at"), ("error", "last_error")])
+    table(
+        page["items"],
+        [
+            ("id", "id"),
+            ("seq", "seq"),
+            ("type", "type"),
+            ("state", "state"),
+            ("attempts", "attempts"),
+            ("next", "next_attempt_at"),
+            ("error", "last_error"),
+        ],
+    )
 
 
 @webhook_app.command("redeliver")

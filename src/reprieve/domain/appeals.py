@@ -119,8 +119,7 @@ def ensure_admissible(
     if kind is AppealKind.REINSTATEMENT:
         if state is not SanctionState.ACTIVE:
             raise ValidationError(
-                f"a reinstatement request needs an active sanction; sanction {sanction.id} is {state.value} "
-                f"at {when}",
+                f"a reinstatement request needs an active sanction; sanction {sanction.id} is {state.value} at {when}",
                 field="sanction",
             )
         return

@@ -139,9 +139,7 @@ def parse_json(text: str | bytes) -> Any:
         return json.loads(text)
 
 
-def envelope_json(
-    seq: int, type_: str, at: str, effective_at: str, actor: str, operator: str | None, data: str
-) -> str:
+def envelope_json(seq: int, type_: str, at: str, effective_at: str, actor: str, operator: str | None, data: str) -> str:
     """Canonical JSON of an event, built around its already canonical payload.
 
     Equal to ``canonical_json`` of the whole event (keys in sorted order) without parsing
@@ -150,10 +148,14 @@ def envelope_json(
     return (
         envelope_head(actor, at)
         + data
-        + ',"effective_at":' + _ascii_string(effective_at)
-        + ',"operator":' + _string_or_null(operator)
-        + ',"seq":' + str(seq)
-        + ',"type":' + _ascii_string(type_)
+        + ',"effective_at":'
+        + _ascii_string(effective_at)
+        + ',"operator":'
+        + _string_or_null(operator)
+        + ',"seq":'
+        + str(seq)
+        + ',"type":'
+        + _ascii_string(type_)
         + "}"
     )
 

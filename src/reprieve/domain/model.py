@@ -107,15 +107,11 @@ def ensure_slug(value: str, *, field: str) -> str:
 def ensure_account_id(value: str, *, field: str = "account") -> str:
     """An account is named by the platform's own id: no spaces, no slash first, <= 200 chars."""
     if not isinstance(value, str) or not _ACCOUNT.match(value):
-        raise ValidationError(
-            f"{value!r} is not a valid account id (1 to 200 characters, no spaces)", field=field
-        )
+        raise ValidationError(f"{value!r} is not a valid account id (1 to 200 characters, no spaces)", field=field)
     return value
 
 
-def ensure_text(
-    value: str, *, field: str, max_length: int, required: bool = True, multiline: bool = True
-) -> str:
+def ensure_text(value: str, *, field: str, max_length: int, required: bool = True, multiline: bool = True) -> str:
     """A text given to a command (see ``reprieve.domain.text.check_text``): blank counts as
     missing, so an optional blank text comes back as ``""``; control characters are refused."""
     return check_text(value, field=field, max_length=max_length, required=required, multiline=multiline)

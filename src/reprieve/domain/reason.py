@@ -54,13 +54,13 @@ CATEGORIES = frozenset(
     )
 )
 
+
 def category_problem(value: object) -> str:
     """Why ``value`` is no category, with the category it was probably meant to be (or the list)."""
     if value is None or value == "":
         return f"is required: a Transparency Database category{did_you_mean(None, CATEGORIES)}"
-    return (
-        f"{value!r} is not a Transparency Database category"
-        + did_you_mean(value, CATEGORIES, prefix="STATEMENT_CATEGORY_")
+    return f"{value!r} is not a Transparency Database category" + did_you_mean(
+        value, CATEGORIES, prefix="STATEMENT_CATEGORY_"
     )
 
 

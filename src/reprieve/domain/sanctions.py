@@ -181,9 +181,7 @@ class Sanction:
         if lifted is not None and lifted <= t:
             return False
         term = self.term_at(t)
-        return (
-            term is not None and term.ends_at is not None and term.ends_at == term.review_at and term.review_at <= t
-        )
+        return term is not None and term.ends_at is not None and term.ends_at == term.review_at and term.review_at <= t
 
     def view_at(self, t: datetime) -> Change:
         """The term to show at ``t``: the one in force, or before it starts the one it will start with."""
@@ -218,9 +216,7 @@ class Sanction:
         """Changes apply to an active sanction; a review's decision also to one that awaits it."""
         if not self.is_active(effective_at) and not (reviewing and self.awaits_review_at(effective_at)):
             state = self.state_at(effective_at)
-            raise ConflictError(
-                f"sanction {self.id} is not active at {format_instant(effective_at)}: it is {state}"
-            )
+            raise ConflictError(f"sanction {self.id} is not active at {format_instant(effective_at)}: it is {state}")
 
     # --- changes ---------------------------------------------------------------------------
 
@@ -264,9 +260,7 @@ class Sanction:
                 f"must lie after the amendment takes effect ({format_instant(effective_at)})",
                 field="ends_at",
             )
-        change = Change(
-            ChangeType.AMENDED, seq, effective_at, new_kind, new_ends, new_denies, new_review
-        )
+        change = Change(ChangeType.AMENDED, seq, effective_at, new_kind, new_ends, new_denies, new_review)
         self.changes.append(change)
         return change
 
@@ -377,9 +371,7 @@ def ensure_term(
             field="ends_at",
         )
     if kind is SanctionKind.TERMINATION and ends_at is not None:
-        raise ValidationError(
-            "a termination is permanent: give no ends_at (or impose a suspension)", field="ends_at"
-        )
+        raise ValidationError("a termination is permanent: give no ends_at (or impose a suspension)", field="ends_at")
     if kind is SanctionKind.RESTRICTION:
         if not denies:
             raise ValidationError("a restriction must list the capabilities it denies", field="denies")
@@ -388,9 +380,7 @@ def ensure_term(
             if capability == APPEAL:
                 raise ValidationError("appeal can never be denied", field="denies")
             if capability not in offered:
-                raise ValidationError(
-                    f"{capability!r} is not a capability of any platform in scope", field="denies"
-                )
+                raise ValidationError(f"{capability!r} is not a capability of any platform in scope", field="denies")
     elif denies:
         raise ValidationError(
             f"only a restriction lists what it denies; a {kind} denies "
@@ -409,9 +399,7 @@ def ensure_scope(subject_platform: Platform, scope: Sequence[Platform]) -> None:
                 field="scope",
             )
     if subject_platform.id not in {p.id for p in scope}:
-        raise ValidationError(
-            f"must include the subject's platform {subject_platform.id!r}", field="scope"
-        )
+        raise ValidationError(f"must include the subject's platform {subject_platform.id!r}", field="scope")
 
 
 def count_strikes(marks: Iterable[tuple[int, int | None]], t: int) -> int:

@@ -44,9 +44,7 @@ def refuse_controls(value: str, *, field: str, multiline: bool = True) -> str:
     if found is not None:
         if found.group() == "\x00":
             raise ValidationError("must not contain NUL characters", field=field)
-        raise ValidationError(
-            f"must not contain control characters (U+{ord(found.group()):04X})", field=field
-        )
+        raise ValidationError(f"must not contain control characters (U+{ord(found.group()):04X})", field=field)
     return value
 
 

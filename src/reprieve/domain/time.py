@@ -67,9 +67,7 @@ def parse_instant(value: str | datetime, *, field: str = "instant") -> datetime:
     if len(text) == 10:  # a bare date
         parsed = parsed.replace(tzinfo=UTC)
     if parsed.tzinfo is None:
-        raise ValidationError(
-            f"{value!r} has no time zone offset; write it as e.g. {text}Z", field=field
-        )
+        raise ValidationError(f"{value!r} has no time zone offset; write it as e.g. {text}Z", field=field)
     try:
         return parsed.astimezone(UTC)
     except OverflowError:  # 9999-12-31T23:59:59-23:59 is past year 9999 in UTC
@@ -128,9 +126,7 @@ def parse_duration(value: str, *, field: str = "duration") -> Duration:
     """Parse an ISO 8601 duration such as P2Y, P30D or PT48H."""
     if isinstance(value, str):
         return _parse_duration_text(value, field)
-    raise ValidationError(
-        f"{value!r} is not an ISO 8601 duration such as P2Y, P30D or PT48H", field=field
-    )
+    raise ValidationError(f"{value!r} is not an ISO 8601 duration such as P2Y, P30D or PT48H", field=field)
 
 
 @lru_cache(maxsize=1024)
@@ -138,9 +134,7 @@ def _parse_duration_text(value: str, field: str) -> Duration:
     # Cached: a bulk import names the same few durations (P7D, P30D, P1Y) again and again.
     match = _DURATION.match(value.strip().upper())
     if match is None:
-        raise ValidationError(
-            f"{_shown(value)} is not an ISO 8601 duration such as P2Y, P30D or PT48H", field=field
-        )
+        raise ValidationError(f"{_shown(value)} is not an ISO 8601 duration such as P2Y, P30D or PT48H", field=field)
     too_long = ValidationError(f"{_shown(value)} is longer than any term Reprieve can hold", field=field)
     groups = match.groupdict()
     if any(v is not None and len(v.lstrip("0")) > _MAX_DIGITS for v in groups.values()):

@@ -55,7 +55,14 @@ class ReportBuilder:
     disputes: Counter[str] = field(default_factory=Counter)
 
     def add_sanction(
-        self, *, kind: str, category: str, ground: str, platform: str, detection: bool, decision: str,
+        self,
+        *,
+        kind: str,
+        category: str,
+        ground: str,
+        platform: str,
+        detection: bool,
+        decision: str,
     ) -> None:
         self.kinds[kind] += 1
         self.categories[category] += 1

@@ -77,13 +77,16 @@ _TEXT = {
         "detected_yes": "The content or conduct was detected by automated means.",
         "detected_no": "The content or conduct was not detected by automated means.",
         "indefinite": "without an end date",
-        "from": "from", "until": "until",
+        "from": "from",
+        "until": "until",
         "lifted": "This decision was lifted on",
         "lifting": "This decision will be lifted on",
         "everywhere": "the whole European Economic Area",
         "illegal": "The information was considered illegal content.",
         "incompatible": "The information was considered incompatible with our terms and conditions.",
-        "legal_ground": "Legal ground", "contractual_ground": "Contractual ground", "explanation": "Explanation",
+        "legal_ground": "Legal ground",
+        "contractual_ground": "Contractual ground",
+        "explanation": "Explanation",
         "complaint": "You can complain about this decision through our internal complaint-handling system "
         "(Article 20 DSA), free of charge, with the link and the code below.",
         "deadline": "Complaints are accepted until",
@@ -94,11 +97,22 @@ _TEXT = {
         "(Article 21 DSA). Its decision is not binding, and this does not affect your other rights.",
         "courts": "You can bring the matter before a court at any time, under the law of your Member State.",
         "denies": "Features unavailable",
-        "measure": "Measure", "scope": "Platforms", "territory": "Territorial scope", "duration": "Duration",
-        "facts": "Facts and circumstances", "automation": "Automated means", "ground": "Ground",
-        "category": "Category", "redress": "Your means of redress", "code": "Appeal code",
-        "internal": "Internal complaint", "odr": "Out-of-court settlement", "court": "Courts", "issued": "Issued",
-        "content": "Content", "content_of": "of",
+        "measure": "Measure",
+        "scope": "Platforms",
+        "territory": "Territorial scope",
+        "duration": "Duration",
+        "facts": "Facts and circumstances",
+        "automation": "Automated means",
+        "ground": "Ground",
+        "category": "Category",
+        "redress": "Your means of redress",
+        "code": "Appeal code",
+        "internal": "Internal complaint",
+        "odr": "Out-of-court settlement",
+        "court": "Courts",
+        "issued": "Issued",
+        "content": "Content",
+        "content_of": "of",
     },
     Lang.FR: {
         "title": "Exposé des motifs",
@@ -107,13 +121,15 @@ _TEXT = {
         "detected_yes": "Le contenu ou le comportement a été détecté par des moyens automatisés.",
         "detected_no": "Le contenu ou le comportement n'a pas été détecté par des moyens automatisés.",
         "indefinite": "sans date de fin",
-        "from": "du", "until": "au",
+        "from": "du",
+        "until": "au",
         "lifted": "Cette décision a été levée le",
         "lifting": "Cette décision sera levée le",
         "everywhere": "l'ensemble de l'Espace économique européen",
         "illegal": "L'information a été considérée comme un contenu illicite.",
         "incompatible": "L'information a été considérée comme incompatible avec nos conditions générales.",
-        "legal_ground": "Fondement juridique", "contractual_ground": "Fondement contractuel",
+        "legal_ground": "Fondement juridique",
+        "contractual_ground": "Fondement contractuel",
         "explanation": "Explication",
         "complaint": "Vous pouvez contester cette décision, gratuitement, par notre système interne de traitement "
         "des réclamations (article 20 du règlement), avec le lien et le code ci-dessous.",
@@ -125,12 +141,22 @@ _TEXT = {
         "(article 21 du règlement). Sa décision n'est pas contraignante et ne porte pas atteinte à vos autres droits.",
         "courts": "Vous pouvez à tout moment saisir une juridiction, selon le droit de votre État membre.",
         "denies": "Fonctions indisponibles",
-        "measure": "Mesure", "scope": "Plateformes", "territory": "Champ territorial", "duration": "Durée",
-        "facts": "Faits et circonstances", "automation": "Moyens automatisés", "ground": "Motif",
-        "category": "Catégorie", "redress": "Vos voies de recours", "code": "Code de recours",
-        "internal": "Réclamation interne", "odr": "Règlement extrajudiciaire", "court": "Juridictions",
+        "measure": "Mesure",
+        "scope": "Plateformes",
+        "territory": "Champ territorial",
+        "duration": "Durée",
+        "facts": "Faits et circonstances",
+        "automation": "Moyens automatisés",
+        "ground": "Motif",
+        "category": "Catégorie",
+        "redress": "Vos voies de recours",
+        "code": "Code de recours",
+        "internal": "Réclamation interne",
+        "odr": "Règlement extrajudiciaire",
+        "court": "Juridictions",
         "issued": "Établi le",
-        "content": "Contenu", "content_of": "du",
+        "content": "Contenu",
+        "content_of": "du",
     },
 }
 
@@ -171,9 +197,8 @@ def build_statement(sanction: Sanction, ctx: Context, lang: Lang) -> dict[str, A
             "starts_at": starts,
             "ends_at": ends,
             "lifted_at": format_instant(lifted),
-            "text": duration + (
-                f". {text['lifted' if lifted <= ctx.now else 'lifting']} {_day(lifted, lang)}." if lifted else "."
-            ),
+            "text": duration
+            + (f". {text['lifted' if lifted <= ctx.now else 'lifting']} {_day(lifted, lang)}." if lifted else "."),
         },
         "facts": reason.facts,
         "category": reason.category,
@@ -189,7 +214,8 @@ def build_statement(sanction: Sanction, ctx: Context, lang: Lang) -> dict[str, A
             "detection": sanction.automated.detection,
             "decision": sanction.automated.decision.value,
             "text": (text["detected_yes"] if sanction.automated.detection else text["detected_no"])
-            + " " + _AUTOMATED_DECISION[lang][sanction.automated.decision.value],
+            + " "
+            + _AUTOMATED_DECISION[lang][sanction.automated.decision.value],
         },
         "ground": {
             "type": reason.ground.value,
@@ -204,38 +230,98 @@ def build_statement(sanction: Sanction, ctx: Context, lang: Lang) -> dict[str, A
                 "url": ctx.appeal_url,
                 "code": ctx.appeal_code,
                 "deadline": format_instant(deadline) if complaint_open else None,
-                "text": text["complaint"] + " " + (
-                    f"{text['deadline']} {_day(deadline, lang)}." if complaint_open and deadline
-                    else text["ended"] if lifted is not None and lifted <= ctx.now else text["closed"]
+                "text": text["complaint"]
+                + " "
+                + (
+                    f"{text['deadline']} {_day(deadline, lang)}."
+                    if complaint_open and deadline
+                    else text["ended"]
+                    if lifted is not None and lifted <= ctx.now
+                    else text["closed"]
                 ),
             },
             "out_of_court": {"text": text["out_of_court"]},
             "courts": {"text": text["courts"]},
         },
-        "labels": {k: text[k] for k in (
-            "measure", "scope", "territory", "duration", "facts", "automation", "ground", "category", "redress",
-            "code", "internal", "odr", "court", "issued", "denies", "legal_ground", "contractual_ground",
-            "explanation", "content",
-        )},
+        "labels": {
+            k: text[k]
+            for k in (
+                "measure",
+                "scope",
+                "territory",
+                "duration",
+                "facts",
+                "automation",
+                "ground",
+                "category",
+                "redress",
+                "code",
+                "internal",
+                "odr",
+                "court",
+                "issued",
+                "denies",
+                "legal_ground",
+                "contractual_ground",
+                "explanation",
+                "content",
+            )
+        },
     }
 
 
 _MONTHS_FR = (
-    "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre",
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
     "décembre",
 )
 _MONTHS_EN = (
-    "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
     "December",
 )
 
 
 #: The Transparency Database's content types, in words.
 _CONTENT_TYPES = {
-    Lang.EN: {"APP": "app", "AUDIO": "audio", "IMAGE": "image", "PRODUCT": "product",
-              "SYNTHETIC_MEDIA": "synthetic media", "TEXT": "text", "VIDEO": "video", "OTHER": "other"},
-    Lang.FR: {"APP": "application", "AUDIO": "audio", "IMAGE": "image", "PRODUCT": "produit",
-              "SYNTHETIC_MEDIA": "média synthétique", "TEXT": "texte", "VIDEO": "vidéo", "OTHER": "autre"},
+    Lang.EN: {
+        "APP": "app",
+        "AUDIO": "audio",
+        "IMAGE": "image",
+        "PRODUCT": "product",
+        "SYNTHETIC_MEDIA": "synthetic media",
+        "TEXT": "text",
+        "VIDEO": "video",
+        "OTHER": "other",
+    },
+    Lang.FR: {
+        "APP": "application",
+        "AUDIO": "audio",
+        "IMAGE": "image",
+        "PRODUCT": "produit",
+        "SYNTHETIC_MEDIA": "média synthétique",
+        "TEXT": "texte",
+        "VIDEO": "vidéo",
+        "OTHER": "autre",
+    },
 }
 
 

@@ -71,8 +71,10 @@ class TdbSettings:
             )
         url = self.url
         if not url.startswith(("http://", "https://")) or any(c in url for c in "#?\r\n\t @") or len(url) > 500:
-            raise ConflictError(f"{URL_SETTING} must be an http(s) URL such as https://host/api/v1, without "
-                                "query, fragment or credentials")
+            raise ConflictError(
+                f"{URL_SETTING} must be an http(s) URL such as https://host/api/v1, without "
+                "query, fragment or credentials"
+            )
         return url.rstrip("/")
 
     def token_for(self, operator: str, operators: Sequence[str]) -> str:
@@ -83,8 +85,9 @@ class TdbSettings:
         """
         name = token_setting(operator)
         if sum(1 for o in operators if token_setting(o) == name) > 1:
-            raise ConflictError(f"{name} would serve several operators (their ids differ only by '-', '_' or "
-                                "'.'): rename one of them")
+            raise ConflictError(
+                f"{name} would serve several operators (their ids differ only by '-', '_' or '.'): rename one of them"
+            )
         token = self.tokens.get(name)
         if not token and len(operators) == 1:
             token = self.tokens.get(TOKEN_SETTING)
@@ -136,9 +139,7 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 _OPENER = urllib.request.build_opener(_NoRedirect())
 
 
-def urllib_transport(
-    method: str, url: str, headers: Mapping[str, str], body: bytes | None, timeout: float
-) -> Response:
+def urllib_transport(method: str, url: str, headers: Mapping[str, str], body: bytes | None, timeout: float) -> Response:
     request = urllib.request.Request(url, data=body, method=method, headers=dict(headers))
     try:
         with _OPENER.open(request, timeout=timeout) as answer:
@@ -214,8 +215,9 @@ class Client:
                 return _refused(answer, attempts)
             retryable = answer.status == 429 or answer.status >= 500
             if not retryable or attempts >= self.max_attempts:
-                return BatchResult(Outcome.FAILED, answer.status, attempts=attempts,
-                                   message=status_class(answer.status))
+                return BatchResult(
+                    Outcome.FAILED, answer.status, attempts=attempts, message=status_class(answer.status)
+                )
             if answer.status == 429:
                 wait = self._retry_after(answer.headers.get("retry-after"), default=delay)
             else:

@@ -37,30 +37,63 @@ BATCH_LIMIT = 100
 #: Columns of the database's daily dumps ("full" CSV): ``StatementExportTrait::headings``.
 CSV_COLUMNS = (
     "uuid",
-    "decision_visibility", "decision_visibility_other", "end_date_visibility_restriction",
-    "decision_monetary", "decision_monetary_other", "end_date_monetary_restriction",
-    "decision_provision", "end_date_service_restriction",
-    "decision_account", "end_date_account_restriction",
+    "decision_visibility",
+    "decision_visibility_other",
+    "end_date_visibility_restriction",
+    "decision_monetary",
+    "decision_monetary_other",
+    "end_date_monetary_restriction",
+    "decision_provision",
+    "end_date_service_restriction",
+    "decision_account",
+    "end_date_account_restriction",
     "account_type",
-    "decision_ground", "decision_ground_reference_url",
-    "illegal_content_legal_ground", "illegal_content_explanation",
-    "incompatible_content_ground", "incompatible_content_explanation", "incompatible_content_illegal",
-    "category", "category_addition", "category_specification", "category_specification_other",
-    "content_type", "content_type_other", "content_language", "content_date", "content_id_ean",
+    "decision_ground",
+    "decision_ground_reference_url",
+    "illegal_content_legal_ground",
+    "illegal_content_explanation",
+    "incompatible_content_ground",
+    "incompatible_content_explanation",
+    "incompatible_content_illegal",
+    "category",
+    "category_addition",
+    "category_specification",
+    "category_specification_other",
+    "content_type",
+    "content_type_other",
+    "content_language",
+    "content_date",
+    "content_id_ean",
     "territorial_scope",
     "application_date",
     "decision_facts",
-    "source_type", "source_identity",
-    "automated_detection", "automated_decision",
-    "platform_name", "platform_uid", "created_at",
+    "source_type",
+    "source_identity",
+    "automated_detection",
+    "automated_decision",
+    "platform_name",
+    "platform_uid",
+    "created_at",
 )
-_ARRAY_COLUMNS = frozenset({
-    "decision_visibility", "category_addition", "category_specification", "content_type", "territorial_scope",
-})
-_DATE_COLUMNS = frozenset({
-    "end_date_visibility_restriction", "end_date_monetary_restriction", "end_date_service_restriction",
-    "end_date_account_restriction", "content_date", "application_date",
-})
+_ARRAY_COLUMNS = frozenset(
+    {
+        "decision_visibility",
+        "category_addition",
+        "category_specification",
+        "content_type",
+        "territorial_scope",
+    }
+)
+_DATE_COLUMNS = frozenset(
+    {
+        "end_date_visibility_restriction",
+        "end_date_monetary_restriction",
+        "end_date_service_restriction",
+        "end_date_account_restriction",
+        "content_date",
+        "application_date",
+    }
+)
 #: In the dumps, dates are the database's datetime columns, printed as they are stored.
 _DUMP_TIME = " 00:00:00"
 
@@ -99,11 +132,14 @@ class Decision:
         created = next(c for c in sanction.changes if c.type is ChangeType.IMPOSED)
         assert created.kind is not None
         return cls(
-            sanction.id, created.kind.value, sanction.starts_at.date().isoformat(),
-            created.ends_at.date().isoformat() if created.ends_at else None, created.denies,
-            sanction.reason.to_dict(), sanction.automated.to_dict(),
+            sanction.id,
+            created.kind.value,
+            sanction.starts_at.date().isoformat(),
+            created.ends_at.date().isoformat() if created.ends_at else None,
+            created.denies,
+            sanction.reason.to_dict(),
+            sanction.automated.to_dict(),
         )
-
 
 
 def _is_plain_puid(sanction_id: str) -> bool:
@@ -124,8 +160,14 @@ def to_statement(d: Decision) -> dict[str, Any] | None:
 
 
 def statements_from_columns(
-    sanction_id: str, starts_at_us: int, reason_json: str | bytes, automated_json: str | bytes,
-    changes_json: str | bytes, *, start_us: int, end_us: int,
+    sanction_id: str,
+    starts_at_us: int,
+    reason_json: str | bytes,
+    automated_json: str | bytes,
+    changes_json: str | bytes,
+    *,
+    start_us: int,
+    end_us: int,
 ) -> list[tuple[str, dict[str, Any] | None]]:
     """``(puid, statement)`` of each decision on a sanction applied within ``[start_us, end_us)``,
     straight from the sanctions table's columns (the bulk export's path).
@@ -141,10 +183,20 @@ def statements_from_columns(
             return []
         created = changes[0]
         ends = created.get("ends_at")
-        return [(sanction_id, statement_of(
-            sanction_id, created["kind"], _day(starts_at_us), ends[:10] if ends else None,
-            created.get("denies") or (), orjson.loads(reason_json), orjson.loads(automated_json),
-        ))]
+        return [
+            (
+                sanction_id,
+                statement_of(
+                    sanction_id,
+                    created["kind"],
+                    _day(starts_at_us),
+                    ends[:10] if ends else None,
+                    created.get("denies") or (),
+                    orjson.loads(reason_json),
+                    orjson.loads(automated_json),
+                ),
+            )
+        ]
     terms = []
     for change in changes:
         if change["type"] == "lifted":
@@ -167,16 +219,31 @@ def statements_from_columns(
             reason, automated = orjson.loads(reason_json), orjson.loads(automated_json)
         puid = sanction_id if change["type"] == "imposed" else f"{sanction_id}-{seq}"
         ends = change.get("ends_at")
-        out.append((puid, statement_of(
-            puid, change["kind"], _day(applied), ends[:10] if ends else None, change.get("denies") or (),
-            reason, automated,
-        )))
+        out.append(
+            (
+                puid,
+                statement_of(
+                    puid,
+                    change["kind"],
+                    _day(applied),
+                    ends[:10] if ends else None,
+                    change.get("denies") or (),
+                    reason,
+                    automated,
+                ),
+            )
+        )
     return out
 
 
 def statement_of(
-    identifier: str, kind: str, starts_on: str, ends_on: str | None, denies: Iterable[str],
-    reason: Mapping[str, Any], automated: Mapping[str, Any],
+    identifier: str,
+    kind: str,
+    starts_on: str,
+    ends_on: str | None,
+    denies: Iterable[str],
+    reason: Mapping[str, Any],
+    automated: Mapping[str, Any],
 ) -> dict[str, Any] | None:
     out: dict[str, Any] = {}
     if kind == "suspension":

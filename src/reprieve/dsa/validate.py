@@ -30,8 +30,10 @@ _EARLIEST_CONTENT = date(2000, 1, 1)
 _EARLIEST_APPLICATION = date(2020, 1, 1)
 _LATEST = date(2038, 1, 1)
 _END_DATES = (
-    "end_date_visibility_restriction", "end_date_monetary_restriction",
-    "end_date_service_restriction", "end_date_account_restriction",
+    "end_date_visibility_restriction",
+    "end_date_monetary_restriction",
+    "end_date_service_restriction",
+    "end_date_account_restriction",
 )
 _ILLEGAL = "DECISION_GROUND_ILLEGAL_CONTENT"
 _INCOMPATIBLE = "DECISION_GROUND_INCOMPATIBLE_CONTENT"
@@ -64,9 +66,21 @@ def problems(statement: Mapping[str, Any]) -> list[Problem]:
 
 #: The fields whose rules look at codes only.
 _SHAPE_FIELDS = (
-    "decision_visibility", "decision_monetary", "decision_provision", "decision_account", "account_type",
-    "decision_ground", "incompatible_content_illegal", "content_type", "category", "category_addition",
-    "category_specification", "territorial_scope", "content_language", "source_type", "automated_detection",
+    "decision_visibility",
+    "decision_monetary",
+    "decision_provision",
+    "decision_account",
+    "account_type",
+    "decision_ground",
+    "incompatible_content_illegal",
+    "content_type",
+    "category",
+    "category_addition",
+    "category_specification",
+    "territorial_scope",
+    "content_language",
+    "source_type",
+    "automated_detection",
     "automated_decision",
 )
 
@@ -75,19 +89,29 @@ def _shape_key(statement: Mapping[str, Any]) -> tuple[Any, ...]:
     """The values of ``_SHAPE_FIELDS`` (lists as tuples), then the unknown fields."""
     get = statement.get
     visibility, content_type, addition, specification, territory = (
-        get("decision_visibility"), get("content_type"), get("category_addition"), get("category_specification"),
+        get("decision_visibility"),
+        get("content_type"),
+        get("category_addition"),
+        get("category_specification"),
         get("territorial_scope"),
     )
     return (
         tuple(visibility) if type(visibility) is list else visibility,
-        get("decision_monetary"), get("decision_provision"), get("decision_account"), get("account_type"),
-        get("decision_ground"), get("incompatible_content_illegal"),
+        get("decision_monetary"),
+        get("decision_provision"),
+        get("decision_account"),
+        get("account_type"),
+        get("decision_ground"),
+        get("incompatible_content_illegal"),
         tuple(content_type) if type(content_type) is list else content_type,
         get("category"),
         tuple(addition) if type(addition) is list else addition,
         tuple(specification) if type(specification) is list else specification,
         tuple(territory) if type(territory) is list else territory,
-        get("content_language"), get("source_type"), get("automated_detection"), get("automated_decision"),
+        get("content_language"),
+        get("source_type"),
+        get("automated_detection"),
+        get("automated_decision"),
         () if enums.FIELDS.issuperset(statement) else tuple(sorted(statement.keys() - enums.FIELDS)),
     )
 
@@ -108,8 +132,13 @@ def _shape_checks(statement: Mapping[str, Any]) -> list[Problem]:
     add = out.append
     get = statement.get
     if not any(get(f) for f in DECISION_FIELDS):
-        add(Problem("decision_visibility", "at least one of decision_visibility, decision_monetary, "
-                    "decision_provision or decision_account is required"))
+        add(
+            Problem(
+                "decision_visibility",
+                "at least one of decision_visibility, decision_monetary, "
+                "decision_provision or decision_account is required",
+            )
+        )
     visibility = get("decision_visibility")
     if visibility is not None:
         _enum_list(out, "decision_visibility", visibility, enums.DECISION_VISIBILITIES, required=False)
@@ -165,8 +194,9 @@ def _value_checks(statement: Mapping[str, Any]) -> list[Problem]:
     ground = get("decision_ground")
     if ground == _INCOMPATIBLE:
         _conditional(out, statement, "incompatible_content_ground", 500, "decision_ground is incompatible content")
-        _conditional(out, statement, "incompatible_content_explanation", 2000,
-                     "decision_ground is incompatible content")
+        _conditional(
+            out, statement, "incompatible_content_explanation", 2000, "decision_ground is incompatible content"
+        )
     elif ground == _ILLEGAL:
         _conditional(out, statement, "illegal_content_legal_ground", 500, "decision_ground is illegal content")
         _conditional(out, statement, "illegal_content_explanation", 2000, "decision_ground is illegal content")

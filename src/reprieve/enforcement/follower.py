@@ -47,8 +47,12 @@ _TOUCHES = {
 }
 #: The rest are skipped.
 AFFECTING = tuple(t.value for t in _TOUCHES)
-_BY_SANCTION = (EventType.SANCTION_AMENDED, EventType.SANCTION_LIFTED, EventType.APPEAL_DECIDED,
-                EventType.REVIEW_DECIDED)
+_BY_SANCTION = (
+    EventType.SANCTION_AMENDED,
+    EventType.SANCTION_LIFTED,
+    EventType.APPEAL_DECIDED,
+    EventType.REVIEW_DECIDED,
+)
 _PAGE = 1_000
 
 
@@ -90,9 +94,7 @@ _PAGE_SQL = {
 class IndexFollower:
     """Applies the log to ``index``: ``poll()`` once, or ``start()`` a thread that keeps at it."""
 
-    def __init__(
-        self, index: EnforcementIndex, db: Database, *, interval: float = 0.1, listen: bool = True
-    ) -> None:
+    def __init__(self, index: EnforcementIndex, db: Database, *, interval: float = 0.1, listen: bool = True) -> None:
         self.index = index
         self.db = db
         self.interval = interval
@@ -207,9 +209,7 @@ class IndexFollower:
         identities: set[str] = set()
         for _, type_, touched in events:
             if type_ == EventType.PLATFORM_CREATED:
-                row = conn.execute(
-                    select(tables.platforms).where(tables.platforms.c.id == touched)
-                ).one()
+                row = conn.execute(select(tables.platforms).where(tables.platforms.c.id == touched)).one()
                 self.index.add_platform(platform_from_row(row._mapping))
             elif touched is not None:  # None: a sanction that is not there (nothing to re-read)
                 identities.add(touched)
@@ -222,9 +222,7 @@ class IndexFollower:
             self._stop.clear()
             self._thread = threading.Thread(target=self._run, name="reprieve-index-follower", daemon=True)
             self._thread.start()
-            self._catch_up = threading.Thread(
-                target=self._serve_catch_up, name="reprieve-index-catch-up", daemon=True
-            )
+            self._catch_up = threading.Thread(target=self._serve_catch_up, name="reprieve-index-catch-up", daemon=True)
             self._catch_up.start()
         return self
 

@@ -49,7 +49,15 @@ class PlatformSlot:
     """What the index holds for one platform: its capabilities as bits, its accounts, its filter."""
 
     __slots__ = (
-        "_masks", "accounts", "all_mask", "bits", "filter", "filtered", "names", "platform", "strike_expiry",
+        "_masks",
+        "accounts",
+        "all_mask",
+        "bits",
+        "filter",
+        "filtered",
+        "names",
+        "platform",
+        "strike_expiry",
     )
 
     def __init__(self, platform: Platform) -> None:
@@ -163,9 +171,7 @@ class EnforcementIndex:
                 for s in entry.spans
             ]
             probation = probation_at(self.probations.get((platform, account), ()), at_us)
-            result = AccountStanding(
-                ref, entry.identity, standing_at(spans, at_us), entry.strikes_at(at_us), probation
-            )
+            result = AccountStanding(ref, entry.identity, standing_at(spans, at_us), entry.strikes_at(at_us), probation)
         return standing_view(result, from_micros(at_us))
 
     def check(
@@ -211,14 +217,18 @@ class EnforcementIndex:
         until = self._format_until
         if refused:
             return [
-                refused_row(*check, decision) if isinstance(decision, RowError)
-                else self._check_view(*check, decision)
+                refused_row(*check, decision) if isinstance(decision, RowError) else self._check_view(*check, decision)
                 for check, decision in zip(checks, decisions, strict=True)
             ]
         return [  # type: ignore[misc]  # no RowError: every decision unpacks
             {
-                "platform": platform, "account": account, "capability": capability,
-                "allowed": allowed, "status": status, "until": end if end is None else until(end), "sanction": sid,
+                "platform": platform,
+                "account": account,
+                "capability": capability,
+                "allowed": allowed,
+                "status": status,
+                "until": end if end is None else until(end),
+                "sanction": sid,
             }
             for (platform, account, capability), (allowed, status, end, sid) in zip(checks, decisions, strict=True)
         ]
@@ -276,12 +286,14 @@ class EnforcementIndex:
                     elif at_us < start or at_us >= end:
                         append(good)
                     elif denies >> bit & 1:
-                        append((
-                            False,
-                            status_of[kind],
-                            end if end < end_of_time else None,
-                            packed[sid_at[length]].decode(),
-                        ))
+                        append(
+                            (
+                                False,
+                                status_of[kind],
+                                end if end < end_of_time else None,
+                                packed[sid_at[length]].decode(),
+                            )
+                        )
                     else:
                         append(allowed_as[kind])
             except KeyError:  # not a capability of the platform
@@ -307,9 +319,7 @@ class EnforcementIndex:
 
     def _ensure_covered(self, at_us: int) -> None:
         if at_us < self.horizon:
-            raise InstantNotCovered(
-                f"the index answers from {format_instant(from_micros(self.horizon))} on"
-            )
+            raise InstantNotCovered(f"the index answers from {format_instant(from_micros(self.horizon))} on")
 
     def _visible(self, platform: str, operators: Collection[str] | None) -> PlatformSlot:
         slot = self.slots.get(platform)

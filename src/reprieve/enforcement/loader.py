@@ -71,22 +71,23 @@ UNION ALL
 SELECT 'p', p.identity_id, p.platform_id, p.id, p.sanction_id, p.starts_at, p.until, p.ladder, NULL
   FROM probations p WHERE p.until > {horizon} {p}
 """
-_SOME_SQL = """
+_SOME_SQL = (
+    """
 SELECT 'e', a.identity_id, a.platform_id, a.account_id,
        sp.sanction_id, sp.active_from, sp.active_until, sp.kind,
        CASE WHEN sp.kind = 'restriction' THEN sp.denies END
   FROM accounts a
   LEFT JOIN sanction_spans sp ON sp.identity_id = a.identity_id AND sp.platform_id = a.platform_id
  WHERE 1 = 1 {a}
-UNION ALL""" + _STRIKE_SQL
+UNION ALL"""
+    + _STRIKE_SQL
+)
 #: ``identity_id`` among the identities of the parameter ``ids``, in each driver's style: sqlite3
 #: takes them as a JSON array, psycopg as a list (an array).
 _AMONG = {"sqlite": "IN (SELECT value FROM json_each(:ids))", "postgresql": "= ANY(%(ids)s)"}
 _HORIZON = {"sqlite": ":horizon", "postgresql": "%(horizon)s"}
 #: By dialect: every row the build needs besides the entries, and every row a refresh needs.
-_ALL_STRIKES = {
-    dialect: _STRIKE_SQL.format(s="", v="", p="", horizon=horizon) for dialect, horizon in _HORIZON.items()
-}
+_ALL_STRIKES = {dialect: _STRIKE_SQL.format(s="", v="", p="", horizon=horizon) for dialect, horizon in _HORIZON.items()}
 _SOME_ROWS = {
     dialect: _SOME_SQL.format(
         **{alias: f"AND {alias}.identity_id {among}" for alias in "asvp"}, horizon=_HORIZON[dialect]
@@ -128,9 +129,7 @@ class StrikeContext:
             elif tag == "g":
                 granted[row[4]] = row[5]
             else:
-                probations.setdefault((row[1], row[2]), []).append(
-                    probation_of(row[3], row[5], row[6], row[7], row[4])
-                )
+                probations.setdefault((row[1], row[2]), []).append(probation_of(row[3], row[5], row[6], row[7], row[4]))
         return cls(
             lifted=lifted,
             granted=granted,
@@ -143,10 +142,13 @@ class StrikeContext:
         """Whether an account's only sanction makes a plain strike: never lifted, no appeal
         granted, not a violation's, no violation and no probation on its platform."""
         return (
-            sid not in self.lifted and sid not in self.granted and sid not in self.by_violation
+            sid not in self.lifted
+            and sid not in self.granted
+            and sid not in self.by_violation
             and (not self.reported or (identity, platform_id) not in self.reported)
             and (not self.probations or (identity, platform_id) not in self.probations)
         )
+
 
 #: A row of the entries query: identity, platform, account, then the span's sanction id, from,
 #: until, kind and, for a restriction, what it denies (the others deny everything but appeal).
@@ -236,8 +238,13 @@ def load_rows(
             _, platform_id, account, sid, start, end, kind, denies = group[0]
             slot = slots.get(platform_id) or _slot(conn, index, platform_id)
             if (
-                sid is not None and start <= horizon < end and kind != _WARNING and slot.strike_expiry is None
-                and sid not in lifted and sid not in granted and sid not in by_violation
+                sid is not None
+                and start <= horizon < end
+                and kind != _WARNING
+                and slot.strike_expiry is None
+                and sid not in lifted
+                and sid not in granted
+                and sid not in by_violation
                 and (plain or context.simple(current or "", platform_id, sid))
             ):
                 put(slot, account, pack_one(current or "", start, end, slot.mask_of(denies), kind_code[kind], sid, 1))

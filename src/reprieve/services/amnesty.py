@@ -120,8 +120,16 @@ def preview(
     effective = parse_instant(effective_at, field="effective_at") if effective_at is not None else now
     with db.read() as conn:
         f = _checked_filter(
-            db, conn, operator, operators, platforms=platforms, kinds=kinds, states=states,
-            started_before=started_before, exclude_categories=exclude_categories, exclude_policies=exclude_policies,
+            db,
+            conn,
+            operator,
+            operators,
+            platforms=platforms,
+            kinds=kinds,
+            states=states,
+            started_before=started_before,
+            exclude_categories=exclude_categories,
+            exclude_policies=exclude_policies,
         )
         t = to_micros(effective)
         matched = store.count_matching(conn, f, t)
@@ -151,18 +159,37 @@ def start(
     amnesty_id = new_id("amn", now)
     with UnitOfWork(db, actor=caller.actor, now=now) as uow:
         f = _checked_filter(
-            db, uow.conn, operator, operators, platforms=platforms, kinds=kinds, states=states,
-            started_before=started_before, exclude_categories=exclude_categories, exclude_policies=exclude_policies,
+            db,
+            uow.conn,
+            operator,
+            operators,
+            platforms=platforms,
+            kinds=kinds,
+            states=states,
+            started_before=started_before,
+            exclude_categories=exclude_categories,
+            exclude_policies=exclude_policies,
         )
         matched = store.freeze_targets(uow.conn, amnesty_id, f, to_micros(effective))
-        uow.record([NewEvent(
-            EventType.AMNESTY_STARTED, format_instant(effective) or "", operator,
-            {
-                "id": amnesty_id, "operator": operator, "filter": f.to_dict(), "reason": reason,
-                "effective_at": format_instant(effective), "matched": matched, "by": caller.actor,
-                "started_at": uow.at,
-            },
-        )])
+        uow.record(
+            [
+                NewEvent(
+                    EventType.AMNESTY_STARTED,
+                    format_instant(effective) or "",
+                    operator,
+                    {
+                        "id": amnesty_id,
+                        "operator": operator,
+                        "filter": f.to_dict(),
+                        "reason": reason,
+                        "effective_at": format_instant(effective),
+                        "matched": matched,
+                        "by": caller.actor,
+                        "started_at": uow.at,
+                    },
+                )
+            ]
+        )
         store.create_run(uow.conn, amnesty_id, Phase.LIFT, matched, _wall_us())
         if matched == 0:
             uow.record([_completed(amnesty_id, operator, uow.at, lifted=0, skipped=0)])
@@ -171,7 +198,9 @@ def start(
 
 def _completed(amnesty_id: str, operator: str, at: str, *, lifted: int, skipped: int) -> NewEvent:
     return NewEvent(
-        EventType.AMNESTY_COMPLETED, at, operator,
+        EventType.AMNESTY_COMPLETED,
+        at,
+        operator,
         {"id": amnesty_id, "lifted": lifted, "skipped": skipped, "finished_at": at},
     )
 
@@ -198,10 +227,16 @@ def revert(
                 f"amnesty {amnesty_id} is {state.value}: only a completed amnesty can be reverted"
                 + (" (let it finish first)" if state is AmnestyState.RUNNING else "")
             )
-        uow.record([NewEvent(
-            EventType.AMNESTY_REVERT_STARTED, uow.at, row["operator_id"],
-            {"id": amnesty_id, "reason": reason, "by": caller.actor, "started_at": uow.at},
-        )])
+        uow.record(
+            [
+                NewEvent(
+                    EventType.AMNESTY_REVERT_STARTED,
+                    uow.at,
+                    row["operator_id"],
+                    {"id": amnesty_id, "reason": reason, "by": caller.actor, "started_at": uow.at},
+                )
+            ]
+        )
         total = int(row["matched"])
         store.create_run(uow.conn, amnesty_id, Phase.REVERT, total, _wall_us())
         if total == 0:
@@ -211,7 +246,9 @@ def revert(
 
 def _reverted(amnesty_id: str, operator: str, at: str, *, restored: int, left_alone: int) -> NewEvent:
     return NewEvent(
-        EventType.AMNESTY_REVERTED, at, operator,
+        EventType.AMNESTY_REVERTED,
+        at,
+        operator,
         {"id": amnesty_id, "restored": restored, "left_alone": left_alone, "finished_at": at},
     )
 
@@ -349,24 +386,44 @@ def _lift_batch(db: Database, amnesty: dict[str, Any], owner: str, now: datetime
         targets = store.lift_batch(uow.conn, amnesty_id, current.position, upto, t)
         active = [target for target in targets if target.active]
         reason = amnesty["reason"]
-        recorded = uow.record([
-            NewEvent(EventType.SANCTION_LIFTED, effective, operator,
-                     {"id": target.sanction_id, "reason": reason, "amnesty": amnesty_id})
-            for target in active
-        ])
+        recorded = uow.record(
+            [
+                NewEvent(
+                    EventType.SANCTION_LIFTED,
+                    effective,
+                    operator,
+                    {"id": target.sanction_id, "reason": reason, "amnesty": amnesty_id},
+                )
+                for target in active
+            ]
+        )
         if recorded:
             store.record_lift_range(uow.conn, amnesty_id, recorded[0].seq, recorded[-1].seq)
         processed = upto - current.position
         skipped = processed - len(active)
         store.advance(
-            uow.conn, current, owner=owner, position=upto, processed=processed, skipped=skipped,
-            now_us=_wall_us(), lease_us=_LEASE_US,
+            uow.conn,
+            current,
+            owner=owner,
+            position=upto,
+            processed=processed,
+            skipped=skipped,
+            now_us=_wall_us(),
+            lease_us=_LEASE_US,
         )
         if upto >= current.total:
             all_skipped = current.skipped + skipped
-            uow.record([_completed(
-                amnesty_id, operator, uow.at, lifted=current.processed + processed - all_skipped, skipped=all_skipped
-            )])
+            uow.record(
+                [
+                    _completed(
+                        amnesty_id,
+                        operator,
+                        uow.at,
+                        lifted=current.processed + processed - all_skipped,
+                        skipped=all_skipped,
+                    )
+                ]
+            )
             return False
     return True
 
@@ -403,8 +460,14 @@ def _revert_batch(db: Database, amnesty: dict[str, Any], owner: str, now: dateti
         store.mark_restored(uow.conn, amnesty_id, restored)
         processed = upto - current.position
         store.advance(
-            uow.conn, current, owner=owner, position=upto, processed=processed, skipped=processed - len(restored),
-            now_us=_wall_us(), lease_us=_LEASE_US,
+            uow.conn,
+            current,
+            owner=owner,
+            position=upto,
+            processed=processed,
+            skipped=processed - len(restored),
+            now_us=_wall_us(),
+            lease_us=_LEASE_US,
         )
         if upto >= current.total:
             all_restored = store.count_restored(uow.conn, amnesty_id)
@@ -519,9 +582,7 @@ def get(
         runs = {r.phase: r for r in store.all_runs(conn, [amnesty_id])}
         reverting = row["state"] == AmnestyState.REVERTING.value
         restored = store.count_restored(conn, amnesty_id) if reverting else 0
-    return amnesty_view(
-        row, runs, now_us=to_micros(now) if now is not None else _wall_us(), restored_so_far=restored
-    )
+    return amnesty_view(row, runs, now_us=to_micros(now) if now is not None else _wall_us(), restored_so_far=restored)
 
 
 def list_amnesties(
@@ -546,10 +607,15 @@ def progress_snapshot(db: Database) -> list[dict[str, Any]]:
     result = []
     for row in rows:
         lift = runs.get(row["id"], {}).get(Phase.LIFT.value)
-        result.append({
-            "id": row["id"], "operator": row["operator_id"], "state": _state(row, runs.get(row["id"], {})).value,
-            "matched": int(row["matched"]), "processed": lift.processed if lift else int(row["matched"]),
-        })
+        result.append(
+            {
+                "id": row["id"],
+                "operator": row["operator_id"],
+                "state": _state(row, runs.get(row["id"], {})).value,
+                "matched": int(row["matched"]),
+                "processed": lift.processed if lift else int(row["matched"]),
+            }
+        )
     return result
 
 
@@ -570,9 +636,7 @@ def _pass_progress(pass_: store.RunRow | None, now_us: int) -> dict[str, Any]:
     if pass_.resumed_at is not None and pass_.resumed_from:
         since, base = pass_.resumed_at, pass_.resumed_from  # a resumed pass: its own pace since
     until = pass_.updated_at if pass_.done or pass_.claimed_by is None else now_us
-    p = progress(
-        pass_.processed - base, pass_.total - base, started_us=since, now_us=until, finished=bool(pass_.done)
-    )
+    p = progress(pass_.processed - base, pass_.total - base, started_us=since, now_us=until, finished=bool(pass_.done))
     return {"processed": pass_.processed, "rate": p.rate, "eta_seconds": p.eta_seconds}
 
 

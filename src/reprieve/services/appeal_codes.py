@@ -54,7 +54,8 @@ def _creation(conn: Connection, sanction_id: str) -> tuple[str, bool] | None:
     """The hash of the sanction's creation event, and whether its code is the legacy one."""
     s, e = tables.sanctions.c, tables.events.c
     row = conn.execute(
-        select(e.hash, s.created_seq).select_from(tables.sanctions.join(tables.events, e.seq == s.created_seq))
+        select(e.hash, s.created_seq)
+        .select_from(tables.sanctions.join(tables.events, e.seq == s.created_seq))
         .where(s.id == sanction_id)
     ).first()
     if row is None:

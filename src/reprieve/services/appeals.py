@@ -97,8 +97,11 @@ def file_appeal(
         # Only a letter's or an e-mail's date of arrival counts for the window; any other appeal is
         # judged at the instant it is recorded, whatever received_at it gives.
         ensure_admissible(
-            appeal_kind, sanction, received_at=received if via in DATED_BY_ARRIVAL else recorded,
-            latest_decision=latest, window=policy.complaint_window,
+            appeal_kind,
+            sanction,
+            received_at=received if via in DATED_BY_ARRIVAL else recorded,
+            latest_decision=latest,
+            window=policy.complaint_window,
         )
         decided = store.first_decided_at(uow.conn, sanction)
         if received < decided:
@@ -111,18 +114,37 @@ def file_appeal(
         appeal_id = new_id("apl", recorded)
         reference = new_id("rqr", recorded)
         # Personal data: beside the event, never in it (see the module docstring).
-        uow.conn.execute(insert(tables.appeal_requesters).values(
-            id=reference, appeal_id=appeal_id, name=requester.name, email=requester.email, created_at=uow.at,
-        ))
-        uow.record([NewEvent(
-            EventType.APPEAL_FILED, format_instant(received) or "", sanction.operator,
-            {
-                "id": appeal_id, "operator": sanction.operator, "sanction": sanction.id, "kind": appeal_kind.value,
-                "requester": reference, "relation": requester.relation.value, "channel": via.value,
-                "meeting_requested": meeting_requested, "statement": statement,
-                "received_at": format_instant(received), "deadline_at": format_instant(deadline),
-            },
-        )])
+        uow.conn.execute(
+            insert(tables.appeal_requesters).values(
+                id=reference,
+                appeal_id=appeal_id,
+                name=requester.name,
+                email=requester.email,
+                created_at=uow.at,
+            )
+        )
+        uow.record(
+            [
+                NewEvent(
+                    EventType.APPEAL_FILED,
+                    format_instant(received) or "",
+                    sanction.operator,
+                    {
+                        "id": appeal_id,
+                        "operator": sanction.operator,
+                        "sanction": sanction.id,
+                        "kind": appeal_kind.value,
+                        "requester": reference,
+                        "relation": requester.relation.value,
+                        "channel": via.value,
+                        "meeting_requested": meeting_requested,
+                        "statement": statement,
+                        "received_at": format_instant(received),
+                        "deadline_at": format_instant(deadline),
+                    },
+                )
+            ]
+        )
         return appeal_view(uow.conn, appeal_id, include_contact=True)
 
 
@@ -150,7 +172,12 @@ def complaint_deadline_of(db: Database, sanction_id: str, *, operators: Sequence
 
 
 def attach_appeal(
-    db: Database, appeal_id: str, *, review_id: str, caller: Caller, now: datetime,
+    db: Database,
+    appeal_id: str,
+    *,
+    review_id: str,
+    caller: Caller,
+    now: datetime,
     operators: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """Put an open appeal before the open review of its sanction, so that the panel sees it."""
@@ -170,10 +197,16 @@ def attach_appeal(
             )
         if appeal["review_id"] == review_id:
             raise ConflictError(f"appeal {appeal_id} is already attached to review {review_id}")
-        uow.record([NewEvent(
-            EventType.APPEAL_ATTACHED, uow.at, appeal["operator_id"],
-            {"id": appeal_id, "review": review_id, "sanction": appeal["sanction_id"]},
-        )])
+        uow.record(
+            [
+                NewEvent(
+                    EventType.APPEAL_ATTACHED,
+                    uow.at,
+                    appeal["operator_id"],
+                    {"id": appeal_id, "review": review_id, "sanction": appeal["sanction_id"]},
+                )
+            ]
+        )
         return appeal_view(uow.conn, appeal_id, include_contact=True)
 
 
@@ -235,8 +268,13 @@ def decide_appeal(
         elif decided is AppealOutcome.PARTIALLY_GRANTED:
             platforms = [require_platform(db, uow.conn, p) for p in sanction.scope]
             change = sanction.amend(
-                seq=seq, effective_at=effective, ends_at=new_ends, review_at=UNSET, kind=new_kind,
-                denies=denies, platforms=platforms,
+                seq=seq,
+                effective_at=effective,
+                ends_at=new_ends,
+                review_at=UNSET,
+                kind=new_kind,
+                denies=denies,
+                platforms=platforms,
             )
             changes.append(amendment_event(sanction, change, reason, origin))
         if probation is not None:
@@ -245,21 +283,30 @@ def decide_appeal(
                     f"sanction {sanction.id} is not active at {format_instant(effective)}: there is no lift to "
                     "follow with a probation"
                 )
-            event, _data = probation_event(db, uow, sanction, probation, starts_at=effective,
-                                           source=f"appeal:{appeal_id}")
+            event, _data = probation_event(
+                db, uow, sanction, probation, starts_at=effective, source=f"appeal:{appeal_id}"
+            )
             changes.append(event)
-        uow.record([
-            NewEvent(
-                EventType.APPEAL_DECIDED, format_instant(effective) or "", appeal["operator_id"],
-                {
-                    "id": appeal_id, "sanction": sanction.id, "outcome": decided.value, "rationale": rationale,
-                    "reply": reply, "decided_by": caller.label,
-                    "handling_seconds": handling_seconds(from_micros(appeal["received_at"]), uow.now),
-                    "lifted": lifted,
-                },
-            ),
-            *changes,
-        ])
+        uow.record(
+            [
+                NewEvent(
+                    EventType.APPEAL_DECIDED,
+                    format_instant(effective) or "",
+                    appeal["operator_id"],
+                    {
+                        "id": appeal_id,
+                        "sanction": sanction.id,
+                        "outcome": decided.value,
+                        "rationale": rationale,
+                        "reply": reply,
+                        "decided_by": caller.label,
+                        "handling_seconds": handling_seconds(from_micros(appeal["received_at"]), uow.now),
+                        "lifted": lifted,
+                    },
+                ),
+                *changes,
+            ]
+        )
         return appeal_view(uow.conn, appeal_id, include_contact=True)
 
 
@@ -289,27 +336,44 @@ def record_dispute(
     if decided is not None and (decided < submitted or decided > now):
         raise ValidationError("must lie between submitted_at and now", field="decided_at")
     if (result is DisputeOutcome.PENDING) != (decided is None):
-        raise ValidationError("a dispute has a decided_at exactly when its outcome is no longer pending",
-                              field="decided_at")
+        raise ValidationError(
+            "a dispute has a decided_at exactly when its outcome is no longer pending", field="decided_at"
+        )
     with UnitOfWork(db, actor=caller.actor, now=now) as uow:
         appeal = _appeal(uow.conn, appeal_id, operators)
         if dispute_id is not None:
             existing = store.dispute_row(uow.conn, dispute_id)
             if existing is None or existing["appeal_id"] != appeal_id:
                 raise NotFoundError(f"no dispute {dispute_id!r} about appeal {appeal_id}")
-        uow.record([NewEvent(
-            EventType.DISPUTE_RECORDED, uow.at, appeal["operator_id"],
-            {
-                "id": dispute_id or new_id("dsp", now), "appeal": appeal_id, "operator": appeal["operator_id"],
-                "body": body, "submitted_at": format_instant(submitted), "decided_at": format_instant(decided),
-                "outcome": result.value, "summary": summary, "update": dispute_id is not None,
-            },
-        )])
+        uow.record(
+            [
+                NewEvent(
+                    EventType.DISPUTE_RECORDED,
+                    uow.at,
+                    appeal["operator_id"],
+                    {
+                        "id": dispute_id or new_id("dsp", now),
+                        "appeal": appeal_id,
+                        "operator": appeal["operator_id"],
+                        "body": body,
+                        "submitted_at": format_instant(submitted),
+                        "decided_at": format_instant(decided),
+                        "outcome": result.value,
+                        "summary": summary,
+                        "update": dispute_id is not None,
+                    },
+                )
+            ]
+        )
         return appeal_view(uow.conn, appeal_id, include_contact=True)
 
 
 def get_appeal(
-    db: Database, appeal_id: str, *, operators: Sequence[str] | None = None, include_contact: bool = False,
+    db: Database,
+    appeal_id: str,
+    *,
+    operators: Sequence[str] | None = None,
+    include_contact: bool = False,
     at: datetime | None = None,
 ) -> dict[str, Any]:
     """An appeal as it stands, or as it stood at ``at`` (not found if received after it)."""
@@ -323,7 +387,11 @@ def get_appeal(
 
 
 def list_appeals(
-    db: Database, f: store.AppealFilter, *, limit: int = 50, cursor: str | None = None,
+    db: Database,
+    f: store.AppealFilter,
+    *,
+    limit: int = 50,
+    cursor: str | None = None,
     include_contact: bool = False,
 ) -> dict[str, Any]:
     if not 1 <= limit <= 1000:
@@ -361,8 +429,12 @@ def appeal_view(conn: Connection, appeal_id: str, *, include_contact: bool) -> d
 
 
 def _view(
-    conn: Connection, row: dict[str, Any], contact: dict[str, Any] | None, include_contact: bool,
-    *, at_us: int | None = None,
+    conn: Connection,
+    row: dict[str, Any],
+    contact: dict[str, Any] | None,
+    include_contact: bool,
+    *,
+    at_us: int | None = None,
 ) -> dict[str, Any]:
     """How the appeal looks, or looked at ``at_us`` (a decision or a dispute's outcome recorded
     as taking effect later is not shown)."""
@@ -391,13 +463,20 @@ def _view(
         "deadline_at": _instant(row["deadline_at"]),
         "review": row["review_id"],
         "decision": {
-            "outcome": row["state"], "rationale": row["rationale"], "reply": row["reply"],
-            "decided_at": _instant(row["decided_at"]), "decided_by": row["decided_by"],
+            "outcome": row["state"],
+            "rationale": row["rationale"],
+            "reply": row["reply"],
+            "decided_at": _instant(row["decided_at"]),
+            "decided_by": row["decided_by"],
             "handling_seconds": row["handling_seconds"],
-        } if decided else None,
+        }
+        if decided
+        else None,
         "disputes": [
             {
-                "id": d["id"], "body": d["body"], "submitted_at": _instant(d["submitted_at"]),
+                "id": d["id"],
+                "body": d["body"],
+                "submitted_at": _instant(d["submitted_at"]),
                 **(
                     {"decided_at": _instant(d["decided_at"]), "outcome": d["outcome"], "summary": d["summary"]}
                     if d["decided_at"] is None or by_then(d["decided_at"])

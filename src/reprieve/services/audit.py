@@ -18,9 +18,7 @@ from reprieve.store.eventlog import Verification
 from reprieve.store.projector import Applied, Projector
 
 
-def list_events(
-    db: Database, *, after: int = 0, limit: int = 100, operator: str | None = None
-) -> dict[str, Any]:
+def list_events(db: Database, *, after: int = 0, limit: int = 100, operator: str | None = None) -> dict[str, Any]:
     if not 1 <= limit <= 1000:
         raise ValidationError("must be between 1 and 1000", field="limit")
     if after < 0:
@@ -43,7 +41,11 @@ def latest_events(db: Database, *, limit: int = 100, operator: str | None = None
 
 
 def search_events(
-    db: Database, where: eventlog.EventFilter, *, cursor: int | None = None, newest_first: bool = True,
+    db: Database,
+    where: eventlog.EventFilter,
+    *,
+    cursor: int | None = None,
+    newest_first: bool = True,
     limit: int = 100,
 ) -> dict[str, Any]:
     """One page of the events matching ``where`` (the audit page's filters), newest first by
@@ -98,9 +100,7 @@ def referenced_projections() -> tuple[Table, ...]:
     return tuple(table for table in tables.PROJECTIONS if table in held)
 
 
-def rebuild_projections(
-    db: Database, *, batch: int = 5_000, on_progress: Callable[[int], None] | None = None
-) -> int:
+def rebuild_projections(db: Database, *, batch: int = 5_000, on_progress: Callable[[int], None] | None = None) -> int:
     """Recompute every projection from the whole log, in one transaction (all or nothing).
 
     Only the projections are touched: tokens, members, sessions, webhook endpoints, the outbox,
@@ -130,8 +130,9 @@ def rebuild_projections(
                 page = eventlog.replay_page(conn, after=after, limit=batch)
                 if not page:
                     break
-                projector.apply([Applied(seq, type_, effective_at, parse_json(data))
-                                 for seq, type_, effective_at, data in page])
+                projector.apply(
+                    [Applied(seq, type_, effective_at, parse_json(data)) for seq, type_, effective_at, data in page]
+                )
                 after = page[-1][0]
                 count += len(page)
                 if on_progress is not None:

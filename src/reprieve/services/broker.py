@@ -45,9 +45,9 @@ def message_id(item: outbox.Claimed) -> str:
 def enable_broker(db: Database, *, actor: str, now: datetime) -> bool:
     """Have every event from now on written to the outbox for the broker; False if it already was."""
     with UnitOfWork(db, actor=actor, now=now) as uow:
-        enabled = uow.conn.execute(
-            tables.outbox_consumers.select().where(tables.outbox_consumers.c.id == 1)
-        ).one().broker
+        enabled = (
+            uow.conn.execute(tables.outbox_consumers.select().where(tables.outbox_consumers.c.id == 1)).one().broker
+        )
         if enabled:
             return False
         outbox.bump_version(uow.conn, broker=True)
@@ -86,7 +86,12 @@ class Publisher:
 
 
 async def publish_due(
-    db: Database, publisher: Publisher, *, now: Callable[[], datetime], owner: str, limit: int = 1000,
+    db: Database,
+    publisher: Publisher,
+    *,
+    now: Callable[[], datetime],
+    owner: str,
+    limit: int = 1000,
     rng: random.Random | None = None,
 ) -> DeliveryReport:
     """One round: lease the broker's rows due, publish them (one per subject at a time), record the outcome."""
@@ -109,7 +114,9 @@ async def publish_due(
         event = public_event(item.seq, item.type, item.at, item.effective_at, item.operator, item.data)
         try:
             await js.publish(
-                subject_for(item.operator, item.type), orjson.dumps(event), stream=STREAM,
+                subject_for(item.operator, item.type),
+                orjson.dumps(event),
+                stream=STREAM,
                 headers={"Nats-Msg-Id": message_id(item), "Reprieve-Event-Seq": str(item.seq)},
             )
         except (TimeoutError, NatsError, OSError) as exc:

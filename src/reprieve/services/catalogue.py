@@ -76,8 +76,12 @@ def create_platform(
             # checks and index keys): say only that the id is taken, not by whom nor what it is.
             raise ConflictError(f"the platform id {id!r} is taken; platform ids are shared by every operator")
         data = {
-            "id": id, "operator": operator, "name": name, "kind": platform_kind.value,
-            "capabilities": list(caps), "policy": policy_object,
+            "id": id,
+            "operator": operator,
+            "name": name,
+            "kind": platform_kind.value,
+            "capabilities": list(caps),
+            "policy": policy_object,
         }
         uow.record([NewEvent(EventType.PLATFORM_CREATED, uow.at, operator, data)])
     return platform_view(Platform(id, operator, name, platform_kind, caps, policy_object))
@@ -101,8 +105,12 @@ def resolve_policy(policy: dict[str, Any] | str | None, capabilities: tuple[str,
 
 def platform_view(platform: Platform) -> dict[str, Any]:
     return {
-        "id": platform.id, "operator": platform.operator, "name": platform.name,
-        "kind": platform.kind.value, "capabilities": list(platform.capabilities), "policy": platform.policy,
+        "id": platform.id,
+        "operator": platform.operator,
+        "name": platform.name,
+        "kind": platform.kind.value,
+        "capabilities": list(platform.capabilities),
+        "policy": platform.policy,
     }
 
 
@@ -143,10 +151,15 @@ def ensure_accounts(
         known[ref] = identity
         events.append(
             NewEvent(
-                EventType.ACCOUNT_REGISTERED, uow.at, operator,
+                EventType.ACCOUNT_REGISTERED,
+                uow.at,
+                operator,
                 {
-                    "platform": ref.platform, "account": ref.account, "identity": identity,
-                    "operator": operator, "display_name": names.get(ref),
+                    "platform": ref.platform,
+                    "account": ref.account,
+                    "identity": identity,
+                    "operator": operator,
+                    "display_name": names.get(ref),
                 },
             )
         )
@@ -169,10 +182,16 @@ def put_account(
         else:
             created = False
             if display_name is not None and display_name != existing["display_name"]:
-                uow.record([NewEvent(
-                    EventType.ACCOUNT_RENAMED, uow.at, platform.operator,
-                    {"platform": ref.platform, "account": ref.account, "display_name": display_name},
-                )])
+                uow.record(
+                    [
+                        NewEvent(
+                            EventType.ACCOUNT_RENAMED,
+                            uow.at,
+                            platform.operator,
+                            {"platform": ref.platform, "account": ref.account, "display_name": display_name},
+                        )
+                    ]
+                )
     return get_account(db, ref), created
 
 
@@ -184,8 +203,11 @@ def get_account(db: Database, ref: AccountRef) -> dict[str, Any]:
             raise NotFoundError(f"no account {ref} (accounts are created on first use)")
         platform = require_platform(db, conn, ref.platform)
         return {
-            "platform": ref.platform, "account": ref.account, "display_name": row["display_name"],
-            "identity": row["identity_id"], "operator": platform.operator,
+            "platform": ref.platform,
+            "account": ref.account,
+            "display_name": row["display_name"],
+            "identity": row["identity_id"],
+            "operator": platform.operator,
         }
 
 
@@ -212,11 +234,21 @@ def link_identities(
         identities = list(dict.fromkeys(ensured.identities[ref] for ref in accounts))
         survivor, merged = identities[0], identities[1:]
         if merged:
-            uow.record([NewEvent(
-                EventType.IDENTITIES_LINKED, uow.at, operator,
-                {"identity": survivor, "merged": merged, "operator": operator,
-                 "accounts": [{"platform": r.platform, "account": r.account} for r in accounts]},
-            )])
+            uow.record(
+                [
+                    NewEvent(
+                        EventType.IDENTITIES_LINKED,
+                        uow.at,
+                        operator,
+                        {
+                            "identity": survivor,
+                            "merged": merged,
+                            "operator": operator,
+                            "accounts": [{"platform": r.platform, "account": r.account} for r in accounts],
+                        },
+                    )
+                ]
+            )
     return get_identity(db, survivor)
 
 
@@ -227,9 +259,8 @@ def get_identity(db: Database, identity_id: str) -> dict[str, Any]:
             raise NotFoundError(f"no identity {identity_id!r}")
         refs = queries.identity_accounts(conn, identity_id)
     return {
-        "id": identity_id, "operator": row["operator_id"],
+        "id": identity_id,
+        "operator": row["operator_id"],
         "accounts": [{"platform": r.platform, "account": r.account} for r in refs],
         "created_seq": row["created_seq"],
     }
-
-

@@ -173,7 +173,11 @@ def _meta_review(db: Database, sid: str) -> None:
     """January 2023: experts assess the risk, the campaign's letter is put before them, and Meta
     reinstates him with new guardrails (two years of probation with its heightened ladder)."""
     review = reviews.open_review(
-        db, sid, panel=list(EXPERTS), caller=META_MODERATOR, now=t("2023-01-09T14:00:00Z"),
+        db,
+        sid,
+        panel=list(EXPERTS),
+        caller=META_MODERATOR,
+        now=t("2023-01-09T14:00:00Z"),
         reason="Two years on: has the risk to public safety receded?",
     )
     for expert, day, factors in (
@@ -182,29 +186,50 @@ def _meta_review(db: Database, sid: str) -> None:
         (EXPERTS[2], "2023-01-18", ["election_period"]),
     ):
         reviews.file_assessment(
-            db, review["id"], risk="low", factors=factors, caller=Caller(f"meta:{expert}", names=(expert,)),
+            db,
+            review["id"],
+            risk="low",
+            factors=factors,
+            caller=Caller(f"meta:{expert}", names=(expert,)),
             rationale="No instances of violence or restrictions on assembly tied to the account since the "
-            "2022 midterms; the risk has sufficiently receded.", now=t(f"{day}T16:00:00Z"),
+            "2022 midterms; the risk has sufficiently receded.",
+            now=t(f"{day}T16:00:00Z"),
         )
     letter = appeals.file_appeal(
-        db, sanction_id=sid, kind="reinstatement", channel="letter", meeting_requested=True,
+        db,
+        sanction_id=sid,
+        kind="reinstatement",
+        channel="letter",
+        meeting_requested=True,
         filed_by={"name": "Counsel for the Trump campaign", "relation": "representative"},
         statement="We ask that Meta reinstate President Trump's accounts and for a meeting to discuss his "
         "prompt reinstatement.",
-        received_at="2023-01-17T00:00:00Z", caller=META_MODERATOR, now=t("2023-01-17T15:00:00Z"),
+        received_at="2023-01-17T00:00:00Z",
+        caller=META_MODERATOR,
+        now=t("2023-01-17T15:00:00Z"),
     )
-    appeals.attach_appeal(db, letter["id"], review_id=review["id"], caller=META_MODERATOR,
-                          now=t("2023-01-17T15:05:00Z"))
+    appeals.attach_appeal(
+        db, letter["id"], review_id=review["id"], caller=META_MODERATOR, now=t("2023-01-17T15:05:00Z")
+    )
     reviews.decide_review(
-        db, review["id"], outcome="lift", probation={"duration": "P2Y"}, caller=META_MODERATOR,
-        rationale="Reinstated with new guardrails: any new violation brings a suspension of one month to two "
-        "years.",
-        effective_at="2023-01-25T00:00:00Z", now=t("2023-01-25T18:00:00Z"),
+        db,
+        review["id"],
+        outcome="lift",
+        probation={"duration": "P2Y"},
+        caller=META_MODERATOR,
+        rationale="Reinstated with new guardrails: any new violation brings a suspension of one month to two years.",
+        effective_at="2023-01-25T00:00:00Z",
+        now=t("2023-01-25T18:00:00Z"),
     )
     appeals.decide_appeal(
-        db, letter["id"], outcome="granted", rationale="Decided with the experts' review of the suspension.",
-        reply="Mr Trump's accounts are reinstated with new guardrails.", effective_at="2023-01-25T00:00:00Z",
-        caller=META_MODERATOR, now=t("2023-01-25T18:05:00Z"),
+        db,
+        letter["id"],
+        outcome="granted",
+        rationale="Decided with the experts' review of the suspension.",
+        reply="Mr Trump's accounts are reinstated with new guardrails.",
+        effective_at="2023-01-25T00:00:00Z",
+        caller=META_MODERATOR,
+        now=t("2023-01-25T18:05:00Z"),
     )
 
 
@@ -238,8 +263,11 @@ def _twitter(db: Database) -> None:
 #: Twitter accounts suspended before the "general amnesty" of November 2022: (account, policy, category).
 _SUSPENDED_ON_TWITTER = (
     ("parody_account_2021", "Impersonation", "STATEMENT_CATEGORY_OTHER_VIOLATION_TC"),
-    ("covid_sceptic", "COVID-19 misleading information",
-     "STATEMENT_CATEGORY_NEGATIVE_EFFECTS_ON_CIVIC_DISCOURSE_OR_ELECTIONS"),
+    (
+        "covid_sceptic",
+        "COVID-19 misleading information",
+        "STATEMENT_CATEGORY_NEGATIVE_EFFECTS_ON_CIVIC_DISCOURSE_OR_ELECTIONS",
+    ),
     ("angry_commenter", "Abusive behaviour", "STATEMENT_CATEGORY_ILLEGAL_OR_HARMFUL_SPEECH"),
     ("crypto_giveaway_bot", "Platform manipulation and spam", "STATEMENT_CATEGORY_SCAMS_AND_FRAUD"),
     ("threats_account", "Violent speech", "STATEMENT_CATEGORY_VIOLENCE"),
@@ -253,21 +281,34 @@ def _twitter_amnesty(db: Database) -> None:
             db,
             f"2022-0{3 + i}-01T12:00:00Z",
             ImposeSanction(
-                subject=AccountRef("twitter", account), kind="suspension", starts_at=f"2022-0{3 + i}-01T00:00:00Z",
-                reason={"ground": "incompatible_content", "category": category, "policy": policy,
-                        "explanation": f"Repeated violations of the {policy} policy.", "source": "voluntary",
-                        "content_type": ["CONTENT_TYPE_TEXT"], "content_date": f"2022-0{3 + i}-01",
-                        "facts": f"Tweets in breach of the {policy} policy."},
+                subject=AccountRef("twitter", account),
+                kind="suspension",
+                starts_at=f"2022-0{3 + i}-01T00:00:00Z",
+                reason={
+                    "ground": "incompatible_content",
+                    "category": category,
+                    "policy": policy,
+                    "explanation": f"Repeated violations of the {policy} policy.",
+                    "source": "voluntary",
+                    "content_type": ["CONTENT_TYPE_TEXT"],
+                    "content_date": f"2022-0{3 + i}-01",
+                    "facts": f"Tweets in breach of the {policy} policy.",
+                },
             ),
             "x-corp:safety",
         )
     safety = Caller("x-corp:safety")
     started = amnesty.start(
-        db, operator="x-corp", kinds=["suspension"], exclude_categories=["STATEMENT_CATEGORY_VIOLENCE"],
+        db,
+        operator="x-corp",
+        kinds=["suspension"],
+        exclude_categories=["STATEMENT_CATEGORY_VIOLENCE"],
         exclude_policies=["Platform manipulation and spam"],
         reason="General amnesty for suspended accounts, provided they have not broken the law or engaged in "
         "egregious spam.",
-        effective_at="2022-12-08T00:00:00Z", caller=safety, now=t("2022-12-07T18:00:00Z"),
+        effective_at="2022-12-08T00:00:00Z",
+        caller=safety,
+        now=t("2022-12-07T18:00:00Z"),
     )
     amnesty.run(db, started["id"], now=t("2022-12-07T18:00:00Z"))
 
@@ -349,21 +390,66 @@ def _parler(db: Database) -> None:
 #: Violations Meta's systems report, each with what the statement of reasons needs about the
 #: content: (id, account, policy, severity, category, content types, keywords, occurred at).
 _META_VIOLATIONS: tuple[tuple[str, str, str, str, str, list[str], list[str], str], ...] = (
-    ("fb-2023-0001", "facebook/spam_pages_network", "Spam", "low", "STATEMENT_CATEGORY_SCAMS_AND_FRAUD",
-     ["CONTENT_TYPE_TEXT"], ["KEYWORD_PHISHING"], "2023-03-02T09:15:00Z"),
-    ("fb-2023-0002", "facebook/spam_pages_network", "Spam", "moderate", "STATEMENT_CATEGORY_SCAMS_AND_FRAUD",
-     ["CONTENT_TYPE_TEXT", "CONTENT_TYPE_IMAGE"], ["KEYWORD_PHISHING"], "2023-03-20T14:40:00Z"),
-    ("fb-2023-0003", "facebook/spam_pages_network", "Spam", "moderate", "STATEMENT_CATEGORY_SCAMS_AND_FRAUD",
-     ["CONTENT_TYPE_TEXT"], [], "2023-04-11T08:05:00Z"),
-    ("ig-2023-0001", "instagram/clip_reuploader", "Intellectual Property", "moderate",
-     "STATEMENT_CATEGORY_INTELLECTUAL_PROPERTY_INFRINGEMENTS", ["CONTENT_TYPE_VIDEO"],
-     ["KEYWORD_COPYRIGHT_INFRINGEMENT"], "2023-05-05T19:30:00Z"),
-    ("ig-2023-0002", "instagram/clip_reuploader", "Intellectual Property", "high",
-     "STATEMENT_CATEGORY_INTELLECTUAL_PROPERTY_INFRINGEMENTS", ["CONTENT_TYPE_VIDEO", "CONTENT_TYPE_AUDIO"],
-     ["KEYWORD_COPYRIGHT_INFRINGEMENT"], "2023-05-28T21:10:00Z"),
-    ("fb-2023-0004", "facebook/militia_recruiter", "Dangerous Individuals and Organizations", "severe",
-     "STATEMENT_CATEGORY_RISK_FOR_PUBLIC_SECURITY", ["CONTENT_TYPE_TEXT", "CONTENT_TYPE_IMAGE"],
-     ["KEYWORD_ILLEGAL_ORGANIZATIONS"], "2023-06-14T07:45:00Z"),
+    (
+        "fb-2023-0001",
+        "facebook/spam_pages_network",
+        "Spam",
+        "low",
+        "STATEMENT_CATEGORY_SCAMS_AND_FRAUD",
+        ["CONTENT_TYPE_TEXT"],
+        ["KEYWORD_PHISHING"],
+        "2023-03-02T09:15:00Z",
+    ),
+    (
+        "fb-2023-0002",
+        "facebook/spam_pages_network",
+        "Spam",
+        "moderate",
+        "STATEMENT_CATEGORY_SCAMS_AND_FRAUD",
+        ["CONTENT_TYPE_TEXT", "CONTENT_TYPE_IMAGE"],
+        ["KEYWORD_PHISHING"],
+        "2023-03-20T14:40:00Z",
+    ),
+    (
+        "fb-2023-0003",
+        "facebook/spam_pages_network",
+        "Spam",
+        "moderate",
+        "STATEMENT_CATEGORY_SCAMS_AND_FRAUD",
+        ["CONTENT_TYPE_TEXT"],
+        [],
+        "2023-04-11T08:05:00Z",
+    ),
+    (
+        "ig-2023-0001",
+        "instagram/clip_reuploader",
+        "Intellectual Property",
+        "moderate",
+        "STATEMENT_CATEGORY_INTELLECTUAL_PROPERTY_INFRINGEMENTS",
+        ["CONTENT_TYPE_VIDEO"],
+        ["KEYWORD_COPYRIGHT_INFRINGEMENT"],
+        "2023-05-05T19:30:00Z",
+    ),
+    (
+        "ig-2023-0002",
+        "instagram/clip_reuploader",
+        "Intellectual Property",
+        "high",
+        "STATEMENT_CATEGORY_INTELLECTUAL_PROPERTY_INFRINGEMENTS",
+        ["CONTENT_TYPE_VIDEO", "CONTENT_TYPE_AUDIO"],
+        ["KEYWORD_COPYRIGHT_INFRINGEMENT"],
+        "2023-05-28T21:10:00Z",
+    ),
+    (
+        "fb-2023-0004",
+        "facebook/militia_recruiter",
+        "Dangerous Individuals and Organizations",
+        "severe",
+        "STATEMENT_CATEGORY_RISK_FOR_PUBLIC_SECURITY",
+        ["CONTENT_TYPE_TEXT", "CONTENT_TYPE_IMAGE"],
+        ["KEYWORD_ILLEGAL_ORGANIZATIONS"],
+        "2023-06-14T07:45:00Z",
+    ),
 )
 
 
@@ -375,9 +461,16 @@ def _violations(db: Database) -> None:
         violations.record_violation(
             db,
             violations.RecordViolation(
-                id=vid, platform=platform, account=name, policy=policy, severity=severity, category=category,
-                facts=f"Content found in breach of the {policy} policy.", occurred_at=occurred,
-                content_type=content_type, keywords=keywords,
+                id=vid,
+                platform=platform,
+                account=name,
+                policy=policy,
+                severity=severity,
+                category=category,
+                facts=f"Content found in breach of the {policy} policy.",
+                occurred_at=occurred,
+                content_type=content_type,
+                keywords=keywords,
             ),
             caller=integrity,
             now=t(occurred) + timedelta(minutes=2),
@@ -468,7 +561,8 @@ def _synthetic_sanctions(db: Database, now: datetime) -> list[dict[str, Any]]:
     while True:
         page = sanctions.list_sanctions(db, queries.SanctionFilter(), at=now, limit=1000, cursor=cursor)
         found += [
-            s for s in page["items"]
+            s
+            for s in page["items"]
             if s["subject"]["account"].startswith("user") and s["kind"] != "warning" and s["lifted_at"] is None
         ]
         cursor = page["next_cursor"]
@@ -479,18 +573,52 @@ def _synthetic_sanctions(db: Database, now: datetime) -> list[dict[str, Any]]:
 #: Sanctions of Meta in the present, for the queues: (account, kind, policy, category, days since
 #: the start, days to the end or None, days to the review or None). Relative to the load.
 _PRESENT = (
-    ("facebook/miracle_cures_page", "suspension", "Misinformation about health",
-     "STATEMENT_CATEGORY_NEGATIVE_EFFECTS_ON_CIVIC_DISCOURSE_OR_ELECTIONS", 60, None, -1),
-    ("instagram/ticket_resale_bot", "suspension", "Fraud and Deception",
-     "STATEMENT_CATEGORY_SCAMS_AND_FRAUD", 45, 45, -1),
-    ("facebook/harassment_group_admin", "suspension", "Bullying and Harassment",
-     "STATEMENT_CATEGORY_CYBER_VIOLENCE", 40, None, -3),
-    ("facebook/satire_weekly", "restriction", "Hateful Conduct",
-     "STATEMENT_CATEGORY_ILLEGAL_OR_HARMFUL_SPEECH", 10, 20, None),
-    ("instagram/crypto_signals_vip", "termination", "Fraud and Deception",
-     "STATEMENT_CATEGORY_SCAMS_AND_FRAUD", 90, None, None),
-    ("facebook/ad_fraud_ring", "suspension", "Fraud and Deception",
-     "STATEMENT_CATEGORY_SCAMS_AND_FRAUD", -7, 37, None),
+    (
+        "facebook/miracle_cures_page",
+        "suspension",
+        "Misinformation about health",
+        "STATEMENT_CATEGORY_NEGATIVE_EFFECTS_ON_CIVIC_DISCOURSE_OR_ELECTIONS",
+        60,
+        None,
+        -1,
+    ),
+    (
+        "instagram/ticket_resale_bot",
+        "suspension",
+        "Fraud and Deception",
+        "STATEMENT_CATEGORY_SCAMS_AND_FRAUD",
+        45,
+        45,
+        -1,
+    ),
+    (
+        "facebook/harassment_group_admin",
+        "suspension",
+        "Bullying and Harassment",
+        "STATEMENT_CATEGORY_CYBER_VIOLENCE",
+        40,
+        None,
+        -3,
+    ),
+    (
+        "facebook/satire_weekly",
+        "restriction",
+        "Hateful Conduct",
+        "STATEMENT_CATEGORY_ILLEGAL_OR_HARMFUL_SPEECH",
+        10,
+        20,
+        None,
+    ),
+    (
+        "instagram/crypto_signals_vip",
+        "termination",
+        "Fraud and Deception",
+        "STATEMENT_CATEGORY_SCAMS_AND_FRAUD",
+        90,
+        None,
+        None,
+    ),
+    ("facebook/ad_fraud_ring", "suspension", "Fraud and Deception", "STATEMENT_CATEGORY_SCAMS_AND_FRAUD", -7, 37, None),
 )
 
 #: The reviewer of ``DEMO_MEMBERS`` as a panel names them (a panel names members by name or id).
@@ -510,14 +638,20 @@ def _present(db: Database, now: datetime) -> None:
         result = sanctions.impose_sanction(
             db,
             ImposeSanction(
-                subject=AccountRef(platform, name), kind=kind, starts_at=start,
+                subject=AccountRef(platform, name),
+                kind=kind,
+                starts_at=start,
                 ends_at=now + timedelta(days=until) if until is not None else None,
                 review_at=(now + timedelta(days=review)).replace(hour=9, minute=0, second=0)
-                if review is not None else None,
+                if review is not None
+                else None,
                 denies=["post", "comment", "live"] if kind == "restriction" else (),
                 reason={
-                    "ground": "incompatible_content", "category": category, "policy": policy,
-                    "explanation": f"Repeated breaches of the {policy} policy.", "source": "voluntary",
+                    "ground": "incompatible_content",
+                    "category": category,
+                    "policy": policy,
+                    "explanation": f"Repeated breaches of the {policy} policy.",
+                    "source": "voluntary",
                     "content_type": ["CONTENT_TYPE_TEXT", "CONTENT_TYPE_IMAGE"],
                     "content_date": (decided - timedelta(days=1)).date().isoformat(),
                     "facts": f"Posts found in breach of the {policy} policy.",
@@ -528,20 +662,33 @@ def _present(db: Database, now: datetime) -> None:
         )
         ids[account] = str(result["id"])
     reviews.open_review(
-        db, ids["facebook/harassment_group_admin"], panel=[DEMO_REVIEWER], caller=META_MODERATOR,
-        reason="Due for review: has the harassment stopped?", now=now - timedelta(days=2),
+        db,
+        ids["facebook/harassment_group_admin"],
+        panel=[DEMO_REVIEWER],
+        caller=META_MODERATOR,
+        reason="Due for review: has the harassment stopped?",
+        now=now - timedelta(days=2),
     )
     appeals.file_appeal(
-        db, sanction_id=ids["instagram/crypto_signals_vip"], kind="reinstatement", channel="email",
+        db,
+        sanction_id=ids["instagram/crypto_signals_vip"],
+        kind="reinstatement",
+        channel="email",
         filed_by={"name": "Sam Signals", "email": "sam@signals.example", "relation": "subject"},
         statement="I have closed the paid group and ask for my account back.",
-        received_at=now - timedelta(days=4), caller=META_MODERATOR, now=now - timedelta(days=4, hours=-2),
+        received_at=now - timedelta(days=4),
+        caller=META_MODERATOR,
+        now=now - timedelta(days=4, hours=-2),
     )
     appeals.file_appeal(
-        db, sanction_id=ids["facebook/satire_weekly"], kind="complaint", channel="web",
+        db,
+        sanction_id=ids["facebook/satire_weekly"],
+        kind="complaint",
+        channel="web",
         filed_by={"name": "Satire Weekly", "email": "editor@satire.example", "relation": "subject"},
         statement="The post was satire, not hate speech: please read it in context.",
-        caller=META_MODERATOR, now=now - timedelta(days=2),
+        caller=META_MODERATOR,
+        now=now - timedelta(days=2),
     )
 
 
@@ -611,7 +758,8 @@ def _tell_work(db: Database, echo: Callable[[str], None]) -> None:
     )["items"]
     echo(
         f"In Meta's queues now: {_count(len(due['items']), 'review')} due and {len(opened['items'])} open, "
-        f"{_count(len(waiting), 'appeal')} open" + (f" ({', '.join(kinds)})" if kinds else "")
+        f"{_count(len(waiting), 'appeal')} open"
+        + (f" ({', '.join(kinds)})" if kinds else "")
         + f", {_count(len(scheduled), 'sanction')} not started yet."
     )
 

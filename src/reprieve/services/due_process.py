@@ -72,10 +72,16 @@ def amendment_event(sanction: Sanction, change: Change, reason: str, origin: dic
     """The ``sanction.amended`` event of a decision, naming it (``{"review": id}``, ``{"appeal": id}``)."""
     assert change.kind is not None
     return NewEvent(
-        EventType.SANCTION_AMENDED, format_instant(change.effective_at) or "", sanction.operator,
+        EventType.SANCTION_AMENDED,
+        format_instant(change.effective_at) or "",
+        sanction.operator,
         {
-            "id": sanction.id, "kind": change.kind.value, "ends_at": format_instant(change.ends_at),
-            "review_at": format_instant(change.review_at), "denies": list(change.denies), "reason": reason,
+            "id": sanction.id,
+            "kind": change.kind.value,
+            "ends_at": format_instant(change.ends_at),
+            "review_at": format_instant(change.review_at),
+            "denies": list(change.denies),
+            "reason": reason,
             **origin,
         },
     )
@@ -83,7 +89,9 @@ def amendment_event(sanction: Sanction, change: Change, reason: str, origin: dic
 
 def lift_event(sanction: Sanction, effective_at: datetime, reason: str, origin: dict[str, str]) -> NewEvent:
     return NewEvent(
-        EventType.SANCTION_LIFTED, format_instant(effective_at) or "", sanction.operator,
+        EventType.SANCTION_LIFTED,
+        format_instant(effective_at) or "",
+        sanction.operator,
         {"id": sanction.id, "reason": reason, **origin},
     )
 
@@ -161,6 +169,11 @@ def probation_view(data: dict[str, Any] | None) -> dict[str, Any] | None:
     if data is None:
         return None
     return {
-        "id": data["id"], "starts_at": data["starts_at"], "until": data["until"], "scope": data["scope"],
-        "ladder": data["ladder"], "sanction": data.get("sanction"), "source": data["source"],
+        "id": data["id"],
+        "starts_at": data["starts_at"],
+        "until": data["until"],
+        "scope": data["scope"],
+        "ladder": data["ladder"],
+        "sanction": data.get("sanction"),
+        "source": data["source"],
     }

@@ -103,8 +103,13 @@ def is_public(address: IPAddress) -> bool:
         if address in _SIX_TO_FOUR and not is_public(ipaddress.IPv4Address((int(address) >> 80) & 0xFFFFFFFF)):
             return False
     return not (
-        not address.is_global or address.is_private or address.is_multicast or address.is_reserved
-        or address.is_unspecified or address.is_loopback or address.is_link_local
+        not address.is_global
+        or address.is_private
+        or address.is_multicast
+        or address.is_reserved
+        or address.is_unspecified
+        or address.is_loopback
+        or address.is_link_local
     )
 
 
@@ -219,8 +224,9 @@ def check_url(url: str, *, policy: AddressPolicy, resolver: Resolver | None, fie
     literal = literal_address(host)
     if literal is not None:
         if not policy.allows(literal):
-            raise ValidationError(f"{host} is {literal}, {hint}" if str(literal) != host else f"{host} is {hint}",
-                                  field=field)
+            raise ValidationError(
+                f"{host} is {literal}, {hint}" if str(literal) != host else f"{host} is {hint}", field=field
+            )
         return parts
     last_label = host.rstrip(".").rsplit(".", 1)[-1]
     if _NUMBER.fullmatch(last_label):
@@ -268,7 +274,13 @@ class PinnedHTTPSConnection(http.client.HTTPSConnection):
     """HTTPS to ``host`` (Host header, SNI and certificate name) at addresses checked beforehand."""
 
     def __init__(
-        self, host: str, port: int, *, addresses: Sequence[IPAddress], timeout: float, context: ssl.SSLContext,
+        self,
+        host: str,
+        port: int,
+        *,
+        addresses: Sequence[IPAddress],
+        timeout: float,
+        context: ssl.SSLContext,
     ) -> None:
         super().__init__(host, port, timeout=timeout, context=context)
         self.addresses = tuple(addresses)
@@ -304,16 +316,33 @@ def failure_class(exc: BaseException) -> str:
     return "delivery failed"
 
 
-FAILURE_CLASSES = frozenset({
-    "address not allowed", "name not resolved", "TLS error", "timeout", "connection refused", "no answer",
-    "invalid answer", "connection failed", "delivery failed", "invalid URL",
-})
+FAILURE_CLASSES = frozenset(
+    {
+        "address not allowed",
+        "name not resolved",
+        "TLS error",
+        "timeout",
+        "connection refused",
+        "no answer",
+        "invalid answer",
+        "connection failed",
+        "delivery failed",
+        "invalid URL",
+    }
+)
 _HTTP_STATUS = re.compile(r"HTTP [1-5][0-9]{2}")
 _LEGACY = (
-    ("ConnectionRefused", "connection refused"), ("Timeout", "timeout"), ("timed out", "timeout"),
-    ("RemoteDisconnected", "no answer"), ("ConnectionReset", "no answer"), ("BrokenPipe", "no answer"),
-    ("connection closed", "no answer"), ("SSL", "TLS error"), ("Certificate", "TLS error"),
-    ("gaierror", "name not resolved"), ("InvalidURL", "invalid URL"),
+    ("ConnectionRefused", "connection refused"),
+    ("Timeout", "timeout"),
+    ("timed out", "timeout"),
+    ("RemoteDisconnected", "no answer"),
+    ("ConnectionReset", "no answer"),
+    ("BrokenPipe", "no answer"),
+    ("connection closed", "no answer"),
+    ("SSL", "TLS error"),
+    ("Certificate", "TLS error"),
+    ("gaierror", "name not resolved"),
+    ("InvalidURL", "invalid URL"),
 )
 
 

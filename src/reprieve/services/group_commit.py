@@ -55,7 +55,12 @@ class _Command:
     __slots__ = ("actor", "answer", "batch", "body", "item", "now")
 
     def __init__(
-        self, body: Callable[[UnitOfWork], Any], actor: str, now: datetime, batch: Batch | None, item: Any,
+        self,
+        body: Callable[[UnitOfWork], Any],
+        actor: str,
+        now: datetime,
+        batch: Batch | None,
+        item: Any,
         answer: Answer,
     ) -> None:
         self.body = body
@@ -83,7 +88,12 @@ class GroupCommitter:
         self.batched = 0
 
     def submit(
-        self, body: Callable[[UnitOfWork], T], *, actor: str, now: datetime, batch: Batch | None = None,
+        self,
+        body: Callable[[UnitOfWork], T],
+        *,
+        actor: str,
+        now: datetime,
+        batch: Batch | None = None,
         item: Any = None,
     ) -> Future[T]:
         """``body(uow)``'s answer once committed; with ``batch``, ``batch(uow, [..., item, ...])``
@@ -93,8 +103,14 @@ class GroupCommitter:
         return future
 
     def submit_answering(
-        self, answer: Answer, body: Callable[[UnitOfWork], Any], *, actor: str, now: datetime,
-        batch: Batch | None = None, item: Any = None,
+        self,
+        answer: Answer,
+        body: Callable[[UnitOfWork], Any],
+        *,
+        actor: str,
+        now: datetime,
+        batch: Batch | None = None,
+        item: Any = None,
     ) -> None:
         """``submit``, answered by ``answer(result, error)`` in the writer's thread instead of a future."""
         self._put(_Command(body, actor, now, batch, item, answer))
@@ -188,7 +204,6 @@ class GroupCommitter:
         for command, answer in answers:
             _answer(command, answer, None)
         return []
-
 
     def _run_batch(
         self, uow: UnitOfWork, run: list[_Command], answers: list[tuple[_Command, Any]], *, whole: bool

@@ -33,9 +33,7 @@ class StoredAnswer:
     body: str
 
 
-def reserve_key(
-    db: Database, *, scope: str, key: str, fingerprint: str, now: datetime
-) -> StoredAnswer | None:
+def reserve_key(db: Database, *, scope: str, key: str, fingerprint: str, now: datetime) -> StoredAnswer | None:
     """Reserve ``key`` for a request; returns the first answer if the request was already made.
 
     Raises ValidationError if the key was used for a different request, ConflictError if the
@@ -44,15 +42,18 @@ def reserve_key(
     now_us = to_micros(now)
     for _ in range(2):  # a second round only after taking over a stale or expired key
         with db.engine.connect().execution_options(reprieve_write=True) as conn, conn.begin():
-            row = conn.execute(
-                select(tables.idempotency_keys).where(K.scope == scope, K.key == key)
-            ).first()
+            row = conn.execute(select(tables.idempotency_keys).where(K.scope == scope, K.key == key)).first()
             if row is None:
                 try:
                     with conn.begin_nested():
-                        conn.execute(insert(tables.idempotency_keys).values(
-                            scope=scope, key=key, fingerprint=fingerprint, created_at=now_us,
-                        ))
+                        conn.execute(
+                            insert(tables.idempotency_keys).values(
+                                scope=scope,
+                                key=key,
+                                fingerprint=fingerprint,
+                                created_at=now_us,
+                            )
+                        )
                 except IntegrityError:
                     continue  # inserted by a concurrent copy of this request: look again
                 return None
@@ -62,20 +63,16 @@ def reserve_key(
                 conn.execute(
                     update(tables.idempotency_keys)
                     .where(K.scope == scope, K.key == key)
-                    .values(fingerprint=fingerprint, status=None, content_type=None, body=None,
-                            created_at=now_us)
+                    .values(fingerprint=fingerprint, status=None, content_type=None, body=None, created_at=now_us)
                 )
                 return None
             if row.fingerprint != fingerprint:
                 raise ValidationError(
-                    "this Idempotency-Key was already used for a different request; "
-                    "use a new key for a new request",
+                    "this Idempotency-Key was already used for a different request; use a new key for a new request",
                     field="Idempotency-Key",
                 )
             if row.status is None:
-                raise ConflictError(
-                    "a request with this Idempotency-Key is still being processed; retry later"
-                )
+                raise ConflictError("a request with this Idempotency-Key is still being processed; retry later")
             return StoredAnswer(int(row.status), row.content_type, row.body or "")
     raise ConflictError("a request with this Idempotency-Key is still being processed; retry later")
 

@@ -131,8 +131,13 @@ class Member:
         return f"{self.name[:150]} ({self.id})"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "operator": self.operator, "email": self.email, "name": self.name,
-                "role": self.role.value}
+        return {
+            "id": self.id,
+            "operator": self.operator,
+            "email": self.email,
+            "name": self.name,
+            "role": self.role.value,
+        }
 
 
 def normalise_email(email: str) -> str:
@@ -144,7 +149,14 @@ def normalise_email(email: str) -> str:
 
 
 def create_member(
-    db: Database, *, email: str, name: str, role: str, operator: str | None, password: str, actor: str,
+    db: Database,
+    *,
+    email: str,
+    name: str,
+    role: str,
+    operator: str | None,
+    password: str,
+    actor: str,
     now: datetime,
 ) -> dict[str, Any]:
     """Create a member; ConflictError if the e-mail is taken."""
@@ -166,17 +178,36 @@ def create_member(
         taken = uow.conn.execute(select(tables.members.c.id).where(tables.members.c.email == address)).first()
         if taken is not None:
             raise ConflictError(f"a member with the e-mail {address!r} exists already")
-        uow.conn.execute(insert(tables.members).values(
-            id=member_id, operator_id=operator, email=address, name=name, role=member_role.value,
-            password_hash=password_hash, created_at=uow.at,
-        ))
+        uow.conn.execute(
+            insert(tables.members).values(
+                id=member_id,
+                operator_id=operator,
+                email=address,
+                name=name,
+                role=member_role.value,
+                password_hash=password_hash,
+                created_at=uow.at,
+            )
+        )
         # The e-mail stays out of the log, as every personal datum does; the id names the member.
-        uow.record([NewEvent(
-            EventType.MEMBER_CREATED, uow.at, operator,
-            {"id": member_id, "name": name, "role": member_role.value, "operator": operator},
-        )])
-    return {"id": member_id, "operator": operator, "email": address, "name": name, "role": member_role.value,
-            "created_at": format_instant(now)}
+        uow.record(
+            [
+                NewEvent(
+                    EventType.MEMBER_CREATED,
+                    uow.at,
+                    operator,
+                    {"id": member_id, "name": name, "role": member_role.value, "operator": operator},
+                )
+            ]
+        )
+    return {
+        "id": member_id,
+        "operator": operator,
+        "email": address,
+        "name": name,
+        "role": member_role.value,
+        "created_at": format_instant(now),
+    }
 
 
 def disable_member(
@@ -214,8 +245,15 @@ def enable_member(
 
 
 def change_password(
-    db: Database, member_id: str, *, current: str, new: str, keep_session: str | None, now: datetime,
-    client: str = NO_CLIENT, retention: timedelta = security_log.DEFAULT_RETENTION,
+    db: Database,
+    member_id: str,
+    *,
+    current: str,
+    new: str,
+    keep_session: str | None,
+    now: datetime,
+    client: str = NO_CLIENT,
+    retention: timedelta = security_log.DEFAULT_RETENTION,
 ) -> None:
     """A member changes their own password: ``current`` must be theirs (a wrong one counts as a
     failed sign-in from ``client``, toward the same back-off, so a stolen session cannot guess
@@ -231,8 +269,17 @@ def change_password(
         tag = security_log.email_digest(key, row.email)
         wait = _retry_after(conn, tag, client, now)
         if wait:
-            security_log.record(conn, key=key, at=now, event=security_log.SIGN_IN_REFUSED, client=client,
-                                member_id=row.id, email=row.email, retry_after=wait, retention=retention)
+            security_log.record(
+                conn,
+                key=key,
+                at=now,
+                event=security_log.SIGN_IN_REFUSED,
+                client=client,
+                member_id=row.id,
+                email=row.email,
+                retry_after=wait,
+                retention=retention,
+            )
         else:
             attempt = _reserve(conn, tag, client, now)
     if wait:
@@ -240,12 +287,22 @@ def change_password(
     right = _verify(row.password_hash, current)
     with _writing(db) as conn:
         if right:
-            conn.execute(update(tables.sign_in_attempts).where(tables.sign_in_attempts.c.id == attempt)
-                         .values(succeeded=1))
+            conn.execute(
+                update(tables.sign_in_attempts).where(tables.sign_in_attempts.c.id == attempt).values(succeeded=1)
+            )
         else:
             wait = _retry_after(conn, tag, client, now)
-            security_log.record(conn, key=key, at=now, event=security_log.PASSWORD_FAILED, client=client,
-                                member_id=row.id, email=row.email, retry_after=wait or None, retention=retention)
+            security_log.record(
+                conn,
+                key=key,
+                at=now,
+                event=security_log.PASSWORD_FAILED,
+                client=client,
+                member_id=row.id,
+                email=row.email,
+                retry_after=wait or None,
+                retention=retention,
+            )
     if not right:
         raise ValidationError(LOCKED if wait else NOT_YOUR_PASSWORD, field="current_password")
     kept = _digest(keep_session) if keep_session else None
@@ -277,8 +334,9 @@ def _set_password(db: Database, row: Any, password: str, *, actor: str, now: dat
     password_hash = _hasher.hash(password)  # before the transaction: argon2 takes its time
     sessions = tables.console_sessions.c
     with UnitOfWork(db, actor=actor, now=now) as uow:
-        uow.conn.execute(update(tables.members).where(tables.members.c.id == row.id)
-                         .values(password_hash=password_hash))
+        uow.conn.execute(
+            update(tables.members).where(tables.members.c.id == row.id).values(password_hash=password_hash)
+        )
         ended = sessions.member_id == row.id
         if keep is not None:
             ended = ended & (sessions.id != keep)
@@ -353,10 +411,16 @@ def _retry_after(conn: Connection, tag: str, client: str, now: datetime, limits:
     ).scalar()
     since = max(to_micros(now - limits.forget_after), last_success or 0)
     counted = (attempts.email == tag) & (attempts.succeeded == 0) & (attempts.at > since)
-    known = conn.execute(select(attempts.id).where(
-        attempts.email == tag, attempts.succeeded == 1, attempts.client == client,
-        attempts.at > to_micros(now - limits.known_for),
-    ).limit(1)).first()
+    known = conn.execute(
+        select(attempts.id)
+        .where(
+            attempts.email == tag,
+            attempts.succeeded == 1,
+            attempts.client == client,
+            attempts.at > to_micros(now - limits.known_for),
+        )
+        .limit(1)
+    ).first()
     if known is not None:
         counted = counted & (attempts.client == client)  # the owner's address: only its own failures
     failures, last = conn.execute(select(func.count(), func.max(attempts.at)).where(counted)).one()
@@ -365,8 +429,11 @@ def _retry_after(conn: Connection, tag: str, client: str, now: datetime, limits:
         waits.append(from_micros(last) + limits.backoff(failures) - now)
     window_start = to_micros(now - limits.client_window)
     nth = conn.execute(
-        select(attempts.at).where(attempts.client == client, attempts.succeeded == 0, attempts.at > window_start)
-        .order_by(attempts.at.desc()).offset(limits.client_failures - 1).limit(1)
+        select(attempts.at)
+        .where(attempts.client == client, attempts.succeeded == 0, attempts.at > window_start)
+        .order_by(attempts.at.desc())
+        .offset(limits.client_failures - 1)
+        .limit(1)
     ).scalar()
     if nth is not None:
         waits.append(from_micros(nth) + limits.client_window - now)
@@ -379,17 +446,23 @@ def _reserve(conn: Connection, tag: str, client: str, now: datetime, limits: Sig
     success if it is one), and forget what no limit needs any more. The e-mail is kept as its
     HMAC (``tag``): an address typed by mistake or by a stranger is not stored."""
     attempts = tables.sign_in_attempts
-    attempt: int = conn.execute(insert(attempts).values(
-        email=tag, at=to_micros(now), succeeded=0, client=client
-    ).returning(attempts.c.id)).scalar_one()
-    conn.execute(delete(attempts).where(attempts.c.at < to_micros(now - limits.forget_after),
-                                        attempts.c.succeeded == 0))
+    attempt: int = conn.execute(
+        insert(attempts).values(email=tag, at=to_micros(now), succeeded=0, client=client).returning(attempts.c.id)
+    ).scalar_one()
+    conn.execute(
+        delete(attempts).where(attempts.c.at < to_micros(now - limits.forget_after), attempts.c.succeeded == 0)
+    )
     conn.execute(delete(attempts).where(attempts.c.at < to_micros(now - limits.known_for)))
     return attempt
 
 
 def sign_in(
-    db: Database, *, email: str, password: str, now: datetime, client: str = NO_CLIENT,
+    db: Database,
+    *,
+    email: str,
+    password: str,
+    now: datetime,
+    client: str = NO_CLIENT,
     retention: timedelta = security_log.DEFAULT_RETENTION,
 ) -> tuple[Member, str]:
     """Check the password and open a session: the member and the session's secret (for the cookie).
@@ -407,9 +480,17 @@ def sign_in(
         row = conn.execute(select(tables.members).where(tables.members.c.email == address)).first()
         wait = _retry_after(conn, tag, client, now)
         if wait:
-            security_log.record(conn, key=key, at=now, event=security_log.SIGN_IN_REFUSED, client=client,
-                                member_id=row.id if row is not None else None, email=address,
-                                retry_after=wait, retention=retention)
+            security_log.record(
+                conn,
+                key=key,
+                at=now,
+                event=security_log.SIGN_IN_REFUSED,
+                client=client,
+                member_id=row.id if row is not None else None,
+                email=address,
+                retry_after=wait,
+                retention=retention,
+            )
         else:
             attempt = _reserve(conn, tag, client, now)
     if wait:
@@ -417,26 +498,43 @@ def sign_in(
     # Off the write lock: argon2 takes its time. The attempt is counted already.
     ok = _verify(row.password_hash if row is not None else _dummy_hash(), password)
     accepted = ok and row is not None and row.disabled_at is None
-    rehashed = (_hasher.hash(password) if accepted and row is not None and _hasher.check_needs_rehash(row.password_hash)
-                else None)
+    rehashed = (
+        _hasher.hash(password)
+        if accepted and row is not None and _hasher.check_needs_rehash(row.password_hash)
+        else None
+    )
     with _writing(db) as conn:
         if accepted and row is not None:
-            conn.execute(update(tables.sign_in_attempts).where(tables.sign_in_attempts.c.id == attempt)
-                         .values(succeeded=1))
+            conn.execute(
+                update(tables.sign_in_attempts).where(tables.sign_in_attempts.c.id == attempt).values(succeeded=1)
+            )
             conn.execute(delete(tables.console_sessions).where(tables.console_sessions.c.expires_at <= to_micros(now)))
             secret = secrets.token_urlsafe(32)
-            conn.execute(insert(tables.console_sessions).values(
-                id=_digest(secret), member_id=row.id, created_at=to_micros(now),
-                expires_at=to_micros(now + SESSION_TTL),
-            ))
+            conn.execute(
+                insert(tables.console_sessions).values(
+                    id=_digest(secret),
+                    member_id=row.id,
+                    created_at=to_micros(now),
+                    expires_at=to_micros(now + SESSION_TTL),
+                )
+            )
             if rehashed is not None:
-                conn.execute(tables.members.update().where(tables.members.c.id == row.id)
-                             .values(password_hash=rehashed))
+                conn.execute(
+                    tables.members.update().where(tables.members.c.id == row.id).values(password_hash=rehashed)
+                )
         else:
             wait = _retry_after(conn, tag, client, now)
-            security_log.record(conn, key=key, at=now, event=security_log.SIGN_IN_FAILED, client=client,
-                                member_id=row.id if row is not None else None, email=address,
-                                retry_after=wait or None, retention=retention)
+            security_log.record(
+                conn,
+                key=key,
+                at=now,
+                event=security_log.SIGN_IN_FAILED,
+                client=client,
+                member_id=row.id if row is not None else None,
+                email=address,
+                retry_after=wait or None,
+                retention=retention,
+            )
     if not accepted or row is None:
         raise SignInThrottled(wait) if wait else SignInRefused(WRONG)
     return _member(row), secret

@@ -72,15 +72,25 @@ def open_review(
         quorum = quorum_for(policy.review_quorum, len(members))
         review_at = sanction.view_at(now).review_at
         review_id = new_id("rvw", now)
-        uow.record([NewEvent(
-            EventType.REVIEW_OPENED, uow.at, sanction.operator,
-            {
-                "id": review_id, "operator": sanction.operator, "sanction": sanction.id, "panel": list(members),
-                "quorum": quorum, "reason": reason,
-                "due_at": format_instant(review_at) if review_at is not None and review_at <= now else None,
-                "opened_by": caller.label,
-            },
-        )])
+        uow.record(
+            [
+                NewEvent(
+                    EventType.REVIEW_OPENED,
+                    uow.at,
+                    sanction.operator,
+                    {
+                        "id": review_id,
+                        "operator": sanction.operator,
+                        "sanction": sanction.id,
+                        "panel": list(members),
+                        "quorum": quorum,
+                        "reason": reason,
+                        "due_at": format_instant(review_at) if review_at is not None and review_at <= now else None,
+                        "opened_by": caller.label,
+                    },
+                )
+            ]
+        )
         return review_view(uow.conn, review_id)
 
 
@@ -102,13 +112,23 @@ def file_assessment(
     with UnitOfWork(db, actor=caller.actor, now=now) as uow:
         review, _row = _load(uow.conn, review_id, operators)
         seat = review.ensure_can_assess(caller.names)
-        uow.record([NewEvent(
-            EventType.ASSESSMENT_FILED, uow.at, review.operator,
-            {
-                "review": review.id, "sanction": review.sanction, "reviewer": seat, "risk": level.value,
-                "factors": list(tags), "rationale": rationale,
-            },
-        )])
+        uow.record(
+            [
+                NewEvent(
+                    EventType.ASSESSMENT_FILED,
+                    uow.at,
+                    review.operator,
+                    {
+                        "review": review.id,
+                        "sanction": review.sanction,
+                        "reviewer": seat,
+                        "risk": level.value,
+                        "factors": list(tags),
+                        "rationale": rationale,
+                    },
+                )
+            ]
+        )
         return review_view(uow.conn, review.id)
 
 
@@ -146,8 +166,9 @@ def decide_review(
         sanction.ensure_not_before_start(effective)
         if effective < from_micros(row["opened_at"]):
             raise ValidationError("a review is decided after it was opened", field="effective_at")
-        action = plan_review_decision(decided, sanction, effective_at=effective, ends_at=new_ends,
-                                      next_review_at=next_review)
+        action = plan_review_decision(
+            decided, sanction, effective_at=effective, ends_at=new_ends, next_review_at=next_review
+        )
         origin = {"review": review.id}
         reason = decision_reason(f"Review {review.id} decided to {decided.value}", rationale)
         seq = uow.next_seq() + 1  # the review.decided event comes first
@@ -158,8 +179,14 @@ def decide_review(
         elif action.amends:
             platforms = [require_platform(db, uow.conn, p) for p in sanction.scope]
             change = sanction.amend(
-                seq=seq, effective_at=effective, ends_at=action.ends_at, review_at=action.review_at,
-                kind=action.kind, denies=None, platforms=platforms, reviewing=True,
+                seq=seq,
+                effective_at=effective,
+                ends_at=action.ends_at,
+                review_at=action.review_at,
+                kind=action.kind,
+                denies=None,
+                platforms=platforms,
+                reviewing=True,
             )
             changes.append(amendment_event(sanction, change, reason, origin))
         probation_data = None
@@ -168,20 +195,28 @@ def decide_review(
                 db, uow, sanction, probation, starts_at=effective, source=f"review:{review.id}"
             )
             changes.append(event)
-        uow.record([
-            NewEvent(
-                EventType.REVIEW_DECIDED, format_instant(effective) or "", review.operator,
-                {
-                    "id": review.id, "sanction": sanction.id, "outcome": decided.value, "rationale": rationale,
-                    "decided_by": caller.label,
-                    "ends_at": None if isinstance(new_ends, Unset) else format_instant(new_ends),
-                    "next_review_at": None if isinstance(next_review, Unset) else format_instant(next_review),
-                    "assessments": len(review.assessments), "quorum": review.quorum,
-                    "probation": probation_data["id"] if probation_data else None,
-                },
-            ),
-            *changes,
-        ])
+        uow.record(
+            [
+                NewEvent(
+                    EventType.REVIEW_DECIDED,
+                    format_instant(effective) or "",
+                    review.operator,
+                    {
+                        "id": review.id,
+                        "sanction": sanction.id,
+                        "outcome": decided.value,
+                        "rationale": rationale,
+                        "decided_by": caller.label,
+                        "ends_at": None if isinstance(new_ends, Unset) else format_instant(new_ends),
+                        "next_review_at": None if isinstance(next_review, Unset) else format_instant(next_review),
+                        "assessments": len(review.assessments),
+                        "quorum": review.quorum,
+                        "probation": probation_data["id"] if probation_data else None,
+                    },
+                ),
+                *changes,
+            ]
+        )
         return review_view(uow.conn, review.id)
 
 
@@ -198,7 +233,12 @@ def get_review(
 
 
 def list_reviews(
-    db: Database, f: store.ReviewFilter, *, at: datetime, limit: int = 50, cursor: str | None = None,
+    db: Database,
+    f: store.ReviewFilter,
+    *,
+    at: datetime,
+    limit: int = 50,
+    cursor: str | None = None,
     as_of: bool = False,
 ) -> dict[str, Any]:
     """A page of reviews; ``state=due`` lists the sanctions due for review at ``at`` instead.
@@ -253,35 +293,57 @@ def review_view(
     if decision and decision.get("probation"):
         probation_row = store.probation_row(conn, decision["probation"])
         if probation_row is not None:
-            probation = probation_view({
-                "id": probation_row["id"], "starts_at": _instant(probation_row["starts_at"]),
-                "until": _instant(probation_row["until"]), "scope": probation_row["scope"],
-                "ladder": json.loads(probation_row["ladder"]), "sanction": probation_row["sanction_id"],
-                "source": probation_row["source"],
-            })
+            probation = probation_view(
+                {
+                    "id": probation_row["id"],
+                    "starts_at": _instant(probation_row["starts_at"]),
+                    "until": _instant(probation_row["until"]),
+                    "scope": probation_row["scope"],
+                    "ladder": json.loads(probation_row["ladder"]),
+                    "sanction": probation_row["sanction_id"],
+                    "source": probation_row["source"],
+                }
+            )
     filed = [
         {
-            "reviewer": a["reviewer"], "risk": a["risk"], "factors": json.loads(a["factors"]),
-            "rationale": a["rationale"], "filed_at": _instant(a["filed_at"]),
+            "reviewer": a["reviewer"],
+            "risk": a["risk"],
+            "factors": json.loads(a["factors"]),
+            "rationale": a["rationale"],
+            "filed_at": _instant(a["filed_at"]),
         }
         for a in assessments
     ]
     timeline: list[dict[str, Any]] = [
-        {"at": _instant(row["opened_at"]), "event": "opened", "by": row["opened_by"],
-         "detail": f"panel of {len(json.loads(row['panel']))}, quorum {row['quorum']}: {row['reason']}"},
+        {
+            "at": _instant(row["opened_at"]),
+            "event": "opened",
+            "by": row["opened_by"],
+            "detail": f"panel of {len(json.loads(row['panel']))}, quorum {row['quorum']}: {row['reason']}",
+        },
     ]
     timeline += [
         {"at": a["filed_at"], "event": "assessed", "by": a["reviewer"], "detail": f"risk {a['risk']}"} for a in filed
     ]
     timeline += [
-        {"at": _instant(a["received_at"]), "event": "appeal received", "by": a["relation"],
-         "detail": f"{a['kind']} {a['id']} by {a['channel']}"
-         + (", meeting requested" if a["meeting_requested"] else "")}
+        {
+            "at": _instant(a["received_at"]),
+            "event": "appeal received",
+            "by": a["relation"],
+            "detail": f"{a['kind']} {a['id']} by {a['channel']}"
+            + (", meeting requested" if a["meeting_requested"] else ""),
+        }
         for a in appeals
     ]
     if row["state"] == ReviewState.DECIDED.value and decision is not None:
-        timeline.append({"at": _instant(row["decided_at"]), "event": "decided", "by": decision.get("decided_by"),
-                         "detail": f"{row['outcome']}: {decision.get('rationale')}"})
+        timeline.append(
+            {
+                "at": _instant(row["decided_at"]),
+                "event": "decided",
+                "by": decision.get("decided_by"),
+                "detail": f"{row['outcome']}: {decision.get('rationale')}",
+            }
+        )
     timeline.sort(key=lambda entry: entry["at"] or "")
     return {
         "id": row["id"],
@@ -300,9 +362,13 @@ def review_view(
         "appeals": [a["id"] for a in appeals],
         "outcome": row["outcome"],
         "decided_at": _instant(row["decided_at"]),
-        "decision": None if decision is None else {
-            "rationale": decision.get("rationale"), "decided_by": decision.get("decided_by"),
-            "ends_at": decision.get("ends_at"), "next_review_at": decision.get("next_review_at"),
+        "decision": None
+        if decision is None
+        else {
+            "rationale": decision.get("rationale"),
+            "decided_by": decision.get("decided_by"),
+            "ends_at": decision.get("ends_at"),
+            "next_review_at": decision.get("next_review_at"),
             "probation": probation,
         },
         "timeline": timeline,

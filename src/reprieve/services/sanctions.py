@@ -45,7 +45,11 @@ Scopes = dict[tuple[str, tuple[str, ...] | None], list[Platform]]
 
 
 def impose_sanction(
-    db: Database, command: ImposeSanction, *, actor: str, now: datetime | Clock,
+    db: Database,
+    command: ImposeSanction,
+    *,
+    actor: str,
+    now: datetime | Clock,
     operators: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """Impose one sanction; with ``operators``, platforms of any other operator do not exist.
@@ -129,7 +133,13 @@ def impose_within(db: Database, uow: UnitOfWork, commands: Sequence[ImposeSancti
 
 
 def prepare_imposed(
-    db: Database, uow: UnitOfWork, command: ImposeSanction, *, identity: str, seq: int, sanction_id: str,
+    db: Database,
+    uow: UnitOfWork,
+    command: ImposeSanction,
+    *,
+    identity: str,
+    seq: int,
+    sanction_id: str,
     scopes: Scopes,
 ) -> NewEvent:
     """The sanction.imposed event ``impose_within`` would record as event ``seq``, checked alike

@@ -65,21 +65,40 @@ def email_digest(key: bytes, address: str) -> str:
 
 
 def record(
-    conn: Connection, *, key: bytes, at: datetime, event: str, client: str, member_id: str | None, email: str,
-    retry_after: int | None = None, retention: timedelta = DEFAULT_RETENTION,
+    conn: Connection,
+    *,
+    key: bytes,
+    at: datetime,
+    event: str,
+    client: str,
+    member_id: str | None,
+    email: str,
+    retry_after: int | None = None,
+    retention: timedelta = DEFAULT_RETENTION,
 ) -> None:
     """Add a row (in the caller's transaction) and delete those older than ``retention``."""
     log = tables.security_log
-    conn.execute(insert(log).values(
-        at=to_micros(at), event=event, client=client[:64], member_id=member_id,
-        email_digest=None if member_id is not None else email_digest(key, email), retry_after=retry_after,
-    ))
+    conn.execute(
+        insert(log).values(
+            at=to_micros(at),
+            event=event,
+            client=client[:64],
+            member_id=member_id,
+            email_digest=None if member_id is not None else email_digest(key, email),
+            retry_after=retry_after,
+        )
+    )
     conn.execute(delete(log).where(log.c.at < to_micros(at - retention)))
 
 
 def entries(
-    db: Database, *, since: datetime | None = None, client: str | None = None, email: str | None = None,
-    member_id: str | None = None, limit: int = 1000,
+    db: Database,
+    *,
+    since: datetime | None = None,
+    client: str | None = None,
+    email: str | None = None,
+    member_id: str | None = None,
+    limit: int = 1000,
 ) -> list[dict[str, Any]]:
     """The log's rows, newest first, optionally only since an instant, of a client, of an e-mail
     (its member's rows and its digest's), or of a member."""
@@ -96,11 +115,19 @@ def entries(
         with db.read() as conn:
             owner = conn.execute(select(tables.members.c.id).where(tables.members.c.email == address)).scalar()
         digest = email_digest(web_key(db), address)
-        query = query.where((log.c.email_digest == digest) | (log.c.member_id == owner) if owner else
-                            log.c.email_digest == digest)
+        query = query.where(
+            (log.c.email_digest == digest) | (log.c.member_id == owner) if owner else log.c.email_digest == digest
+        )
     with db.read() as conn:
         rows = conn.execute(query).all()
-    return [{
-        "at": format_instant(from_micros(row.at)), "event": row.event, "client": row.client,
-        "member": row.member_id, "email_digest": row.email_digest, "retry_after": row.retry_after,
-    } for row in rows]
+    return [
+        {
+            "at": format_instant(from_micros(row.at)),
+            "event": row.event,
+            "client": row.client,
+            "member": row.member_id,
+            "email_digest": row.email_digest,
+            "retry_after": row.retry_after,
+        }
+        for row in rows
+    ]

@@ -141,15 +141,17 @@ def run_checks(
                 result = cache[check.ref] = account_standing(db, conn, check.ref, at_us)
             s = result.standing
             allowed = check.capability not in s.denies
-            results.append({
-                "platform": check.ref.platform,
-                "account": check.ref.account,
-                "capability": check.capability,
-                "allowed": allowed,
-                "status": s.status.value if not allowed or s.status is not Status.GOOD else Status.GOOD.value,
-                "until": None if allowed else (format_instant(from_micros(s.until)) if s.until else None),
-                "sanction": None if allowed else s.denier_of(check.capability),
-            })
+            results.append(
+                {
+                    "platform": check.ref.platform,
+                    "account": check.ref.account,
+                    "capability": check.capability,
+                    "allowed": allowed,
+                    "status": s.status.value if not allowed or s.status is not Status.GOOD else Status.GOOD.value,
+                    "until": None if allowed else (format_instant(from_micros(s.until)) if s.until else None),
+                    "sanction": None if allowed else s.denier_of(check.capability),
+                }
+            )
     return results
 
 

@@ -116,8 +116,15 @@ def principal_cache(db: Database) -> PrincipalCache:
 
 
 def create_token(
-    db: Database, *, name: str, role: str, operator: str | None, expires_in: str | None = None,
-    expires_at: str | None = None, actor: str, now: datetime,
+    db: Database,
+    *,
+    name: str,
+    role: str,
+    operator: str | None,
+    expires_in: str | None = None,
+    expires_at: str | None = None,
+    actor: str,
+    now: datetime,
 ) -> dict[str, Any]:
     """Create a token; the answer holds the secret, which is never shown again."""
     ensure_text(name, field="name", max_length=200, multiline=False)
@@ -138,18 +145,41 @@ def create_token(
     with UnitOfWork(db, actor=actor, now=now) as uow:
         if operator is not None and queries.operator_row(uow.conn, operator) is None:
             raise NotFoundError(f"no operator {operator!r}")
-        uow.conn.execute(insert(tables.tokens).values(
-            id=token_id, name=name, operator_id=operator, role=token_role.value,
-            secret_hash=hash_secret(secret), created_at=uow.at, expires_at=format_instant(expiry),
-        ))
-        uow.record([NewEvent(
-            EventType.TOKEN_CREATED, uow.at, operator,
-            {"id": token_id, "name": name, "role": token_role.value, "operator": operator,
-             "expires_at": format_instant(expiry)},
-        )])
+        uow.conn.execute(
+            insert(tables.tokens).values(
+                id=token_id,
+                name=name,
+                operator_id=operator,
+                role=token_role.value,
+                secret_hash=hash_secret(secret),
+                created_at=uow.at,
+                expires_at=format_instant(expiry),
+            )
+        )
+        uow.record(
+            [
+                NewEvent(
+                    EventType.TOKEN_CREATED,
+                    uow.at,
+                    operator,
+                    {
+                        "id": token_id,
+                        "name": name,
+                        "role": token_role.value,
+                        "operator": operator,
+                        "expires_at": format_instant(expiry),
+                    },
+                )
+            ]
+        )
     return {
-        "id": token_id, "name": name, "role": token_role.value, "operator": operator,
-        "created_at": format_instant(now), "expires_at": format_instant(expiry), "token": secret,
+        "id": token_id,
+        "name": name,
+        "role": token_role.value,
+        "operator": operator,
+        "created_at": format_instant(now),
+        "expires_at": format_instant(expiry),
+        "token": secret,
     }
 
 
@@ -173,8 +203,13 @@ def get_token(db: Database, token_id: str, *, operators: list[str] | None = None
     if row is None or (operators is not None and row.operator_id not in operators):
         raise NotFoundError(f"no token {token_id!r}")
     return {
-        "id": row.id, "name": row.name, "role": row.role, "operator": row.operator_id,
-        "created_at": row.created_at, "expires_at": row.expires_at, "revoked_at": row.revoked_at,
+        "id": row.id,
+        "name": row.name,
+        "role": row.role,
+        "operator": row.operator_id,
+        "created_at": row.created_at,
+        "expires_at": row.expires_at,
+        "revoked_at": row.revoked_at,
     }
 
 

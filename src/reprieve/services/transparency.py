@@ -46,8 +46,13 @@ from reprieve.store import queries, tables
 from reprieve.store.db import Database
 from reprieve.store.due_process import latest_decision_told_at
 
-S, V, A, D, T = (tables.sanctions.c, tables.violations.c, tables.appeals.c, tables.appeal_disputes.c,
-                 tables.tdb_submissions.c)
+S, V, A, D, T = (
+    tables.sanctions.c,
+    tables.violations.c,
+    tables.appeals.c,
+    tables.appeal_disputes.c,
+    tables.tdb_submissions.c,
+)
 _END_OF_TIME = 2**62
 _STREAM = {"stream_results": True, "yield_per": 2000}
 
@@ -68,8 +73,13 @@ def appeal_url(sanction_id: str, public_url: str | None = None) -> str:
 
 
 def statement_of_reasons(
-    db: Database, sanction_id: str, *, lang: str | None, now: datetime,
-    operators: Sequence[str] | None = None, public_url: str | None = None,
+    db: Database,
+    sanction_id: str,
+    *,
+    lang: str | None,
+    now: datetime,
+    operators: Sequence[str] | None = None,
+    public_url: str | None = None,
 ) -> dict[str, Any]:
     """The statement of reasons of a sanction (DSA art. 17) in ``lang`` (en or fr)."""
     language = sor.parse_lang(lang)
@@ -91,8 +101,11 @@ def statement_of_reasons(
         window = policy_of(subject_platform).complaint_window
         deadline = complaint_deadline(latest, window)
     context = sor.Context(
-        platform_names=names, complaint_deadline=deadline, appeal_url=appeal_url(sanction.id, public_url),
-        appeal_code=appeal_codes.printed(code), now=now,
+        platform_names=names,
+        complaint_deadline=deadline,
+        appeal_url=appeal_url(sanction.id, public_url),
+        appeal_code=appeal_codes.printed(code),
+        now=now,
     )
     return sor.build_statement(sanction, context, language)
 
@@ -160,8 +173,12 @@ class ExportTally:
             self.on_invalid(entry)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"exported": self.exported, "left_out_warnings": self.warnings, "invalid_count": self.invalid_count,
-                "invalid": self.invalid}
+        return {
+            "exported": self.exported,
+            "left_out_warnings": self.warnings,
+            "invalid_count": self.invalid_count,
+            "invalid": self.invalid,
+        }
 
 
 def require_operator(db: Database, operator: str | None, operators: Sequence[str] | None) -> str:
@@ -185,14 +202,17 @@ def export_decisions(db: Database, *, operator: str, within: Period) -> Iterator
     """
     start, end = within.start_us, within.end_us
     with db.read() as conn:
-        names = dict(conn.execute(
-            select(tables.platforms.c.id, tables.platforms.c.name).where(tables.platforms.c.operator_id == operator)
-        ).all())
+        names = dict(
+            conn.execute(
+                select(tables.platforms.c.id, tables.platforms.c.name).where(tables.platforms.c.operator_id == operator)
+            ).all()
+        )
         # Sanctions that started before the period count only if changed since (an amendment may fall in it).
         rows = conn.execution_options(**_STREAM).execute(
             select(S.id, S.subject_platform, S.starts_at, S.reason, S.automated, S.changes)
-            .where(S.operator_id == operator, S.starts_at < end,
-                   or_(S.starts_at >= start, S.updated_seq != S.created_seq))
+            .where(
+                S.operator_id == operator, S.starts_at < end, or_(S.starts_at >= start, S.updated_seq != S.created_seq)
+            )
             .order_by(S.id)
         )
         of_columns = tdb.statements_from_columns
@@ -214,10 +234,13 @@ def _tallied(items: Iterator[Exported], tally: ExportTally) -> Iterator[Exported
             tally.exported += 1
             yield item
         elif item.problems:
-            tally.refused({
-                "sanction": item.sanction_id, "puid": item.puid,
-                "problems": [p.to_dict() for p in item.problems],
-            })
+            tally.refused(
+                {
+                    "sanction": item.sanction_id,
+                    "puid": item.puid,
+                    "problems": [p.to_dict() for p in item.problems],
+                }
+            )
         else:
             tally.warnings += 1
 
@@ -271,11 +294,19 @@ class SubmitReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "endpoint": self.endpoint, "batches": self.batches, "accepted": self.accepted,
-            "already_there": self.already_there, "rejected": self.rejected, "invalid_count": self.invalid_count,
+            "endpoint": self.endpoint,
+            "batches": self.batches,
+            "accepted": self.accepted,
+            "already_there": self.already_there,
+            "rejected": self.rejected,
+            "invalid_count": self.invalid_count,
             "invalid": self.invalid,
-            "skipped": self.skipped, "unresolved": self.unresolved, "waits": self.waits, "error": self.error,
-            "status": self.status, "fields": self.fields,
+            "skipped": self.skipped,
+            "unresolved": self.unresolved,
+            "waits": self.waits,
+            "error": self.error,
+            "status": self.status,
+            "fields": self.fields,
         }
 
 
@@ -284,8 +315,14 @@ class SubmissionInterrupted(Exception):
 
 
 def submit_statements(
-    db: Database, client: Client, *, operator: str, within: Period, batch_size: int = tdb.BATCH_LIMIT,
-    wall_clock: Any = None, on_batch: Callable[[SubmitReport], None] | None = None,
+    db: Database,
+    client: Client,
+    *,
+    operator: str,
+    within: Period,
+    batch_size: int = tdb.BATCH_LIMIT,
+    wall_clock: Any = None,
+    on_batch: Callable[[SubmitReport], None] | None = None,
 ) -> SubmitReport:
     """Send every valid statement of ``operator`` not sent before to ``client.base``, in batches of at most 100.
 
@@ -338,7 +375,11 @@ class _Stop(Exception):
 
 
 def _send(
-    db: Database, client: Client, operator: str, batch: list[tuple[str, dict[str, Any]]], report: SubmitReport,
+    db: Database,
+    client: Client,
+    operator: str,
+    batch: list[tuple[str, dict[str, Any]]],
+    report: SubmitReport,
     clock: Any,
 ) -> None:
     endpoint = client.base
@@ -374,8 +415,12 @@ def _send(
 
 
 def _after_refusal(
-    db: Database, endpoint: str, batch: list[tuple[str, dict[str, Any]]], result: BatchResult,
-    report: SubmitReport, clock: Any,
+    db: Database,
+    endpoint: str,
+    batch: list[tuple[str, dict[str, Any]]],
+    result: BatchResult,
+    report: SubmitReport,
+    clock: Any,
 ) -> list[tuple[str, dict[str, Any]]]:
     """A 422: nothing was created. Statements with errors are rejected; puids the database already
     holds are accepted; the others go again, in a smaller batch."""
@@ -449,11 +494,22 @@ def _record_sending(
     at = to_micros(clock())
     try:
         with _writing(db) as conn, conn.begin():
-            conn.execute(insert(tables.tdb_submissions), [
-                {"puid": s["puid"], "operator_id": operator, "sanction_id": sid, "state": "sending", "attempts": 1,
-                 "errors": None, "endpoint": endpoint, "updated_at": at}
-                for sid, s in batch
-            ])
+            conn.execute(
+                insert(tables.tdb_submissions),
+                [
+                    {
+                        "puid": s["puid"],
+                        "operator_id": operator,
+                        "sanction_id": sid,
+                        "state": "sending",
+                        "attempts": 1,
+                        "errors": None,
+                        "endpoint": endpoint,
+                        "updated_at": at,
+                    }
+                    for sid, s in batch
+                ],
+            )
     except IntegrityError:
         # Another submission recorded one of these puids since this one started: let it finish.
         raise _Stop("another submission is sending these statements; nothing sent") from None
@@ -467,8 +523,12 @@ def _set_state(
     with _writing(db) as conn, conn.begin():
         for i in range(0, len(puids), 500):
             conn.execute(
-                update(tables.tdb_submissions).where(T.endpoint == endpoint, T.puid.in_(puids[i:i + 500])).values(
-                    state=state, updated_at=to_micros(clock()), attempts=attempts,
+                update(tables.tdb_submissions)
+                .where(T.endpoint == endpoint, T.puid.in_(puids[i : i + 500]))
+                .values(
+                    state=state,
+                    updated_at=to_micros(clock()),
+                    attempts=attempts,
                     errors=json.dumps(errors, ensure_ascii=False) if errors is not None else None,
                 )
             )
@@ -480,9 +540,11 @@ def _forget(db: Database, endpoint: str, puids: list[str]) -> None:
         return
     with _writing(db) as conn, conn.begin():
         for i in range(0, len(puids), 500):
-            conn.execute(delete(tables.tdb_submissions).where(
-                T.endpoint == endpoint, T.puid.in_(puids[i:i + 500]), T.state == "sending"
-            ))
+            conn.execute(
+                delete(tables.tdb_submissions).where(
+                    T.endpoint == endpoint, T.puid.in_(puids[i : i + 500]), T.state == "sending"
+                )
+            )
 
 
 def submissions(db: Database, *, operator: str, endpoint: str | None) -> dict[str, int]:
@@ -490,9 +552,11 @@ def submissions(db: Database, *, operator: str, endpoint: str | None) -> dict[st
     if endpoint is None:
         return {}
     with db.read() as conn:
-        return dict(conn.execute(
-            select(T.state, func.count()).where(T.endpoint == endpoint, T.operator_id == operator).group_by(T.state)
-        ).all())
+        return dict(
+            conn.execute(
+                select(T.state, func.count()).where(T.endpoint == endpoint, T.operator_id == operator).group_by(T.state)
+            ).all()
+        )
 
 
 # --- submission runs: requested by the API or the CLI, run by the worker ------------------------
@@ -506,8 +570,14 @@ _PROGRESS_SUMMED = ("batches", "accepted", "already_there", "rejected")
 
 
 def request_submission(
-    db: Database, settings: TdbSettings, *, operator: str, within: Period, batch_size: int = tdb.BATCH_LIMIT,
-    actor: str, now: datetime,
+    db: Database,
+    settings: TdbSettings,
+    *,
+    operator: str,
+    within: Period,
+    batch_size: int = tdb.BATCH_LIMIT,
+    actor: str,
+    now: datetime,
 ) -> dict[str, Any]:
     """Record a run sending ``operator``'s statements to the configured database; the worker runs it.
 
@@ -519,19 +589,36 @@ def request_submission(
     start = to_micros(within.start) if within.start else None
     end = to_micros(within.end) if within.end else None
     with _writing(db) as conn, conn.begin():
-        found = conn.execute(select(R.id).where(
-            R.operator_id == operator, R.endpoint == endpoint, R.state.in_(ACTIVE),
-            R.period_from.is_(None) if start is None else R.period_from == start,
-            R.period_to.is_(None) if end is None else R.period_to == end,
-        ).order_by(R.requested_at).limit(1)).scalar()
+        found = conn.execute(
+            select(R.id)
+            .where(
+                R.operator_id == operator,
+                R.endpoint == endpoint,
+                R.state.in_(ACTIVE),
+                R.period_from.is_(None) if start is None else R.period_from == start,
+                R.period_to.is_(None) if end is None else R.period_to == end,
+            )
+            .order_by(R.requested_at)
+            .limit(1)
+        ).scalar()
         if found is None:
             found = ids.new_id("tdbr", now)
             at = to_micros(now)
-            conn.execute(insert(tables.tdb_runs).values(
-                id=found, operator_id=operator, endpoint=endpoint, period_from=start, period_to=end,
-                batch_size=batch_size, state="queued", requested_by=actor[:200], requested_at=at,
-                progress="{}", updated_at=at,
-            ))
+            conn.execute(
+                insert(tables.tdb_runs).values(
+                    id=found,
+                    operator_id=operator,
+                    endpoint=endpoint,
+                    period_from=start,
+                    period_to=end,
+                    batch_size=batch_size,
+                    state="queued",
+                    requested_by=actor[:200],
+                    requested_at=at,
+                    progress="{}",
+                    updated_at=at,
+                )
+            )
     return get_run(db, found)
 
 
@@ -543,14 +630,14 @@ def get_run(db: Database, run_id: str, *, operators: Sequence[str] | None = None
         if row is None or (operators is not None and row.operator_id not in operators):
             raise NotFoundError(f"no submission {run_id!r}")
         where = (T.endpoint == row.endpoint, T.operator_id == row.operator_id)
-        states: dict[str, int] = dict(
-            conn.execute(select(T.state, func.count()).where(*where).group_by(T.state)).all()
-        )
+        states: dict[str, int] = dict(conn.execute(select(T.state, func.count()).where(*where).group_by(T.state)).all())
         rejected = [
             {"puid": puid, "sanction": sanction, "errors": json.loads(errors) if errors else {}}
             for puid, sanction, errors in conn.execute(
-                select(T.puid, T.sanction_id, T.errors).where(*where, T.state == "rejected")
-                .order_by(T.puid).limit(REJECTED_SHOWN)
+                select(T.puid, T.sanction_id, T.errors)
+                .where(*where, T.state == "rejected")
+                .order_by(T.puid)
+                .limit(REJECTED_SHOWN)
             )
         ]
     return {**_run_view(row), "statements": states, "rejected": rejected}
@@ -560,7 +647,9 @@ def list_runs(db: Database, *, operator: str, limit: int = 10) -> list[dict[str,
     """The operator's latest runs, newest first."""
     with db.read() as conn:
         rows = conn.execute(
-            select(tables.tdb_runs).where(R.operator_id == operator).order_by(R.requested_at.desc(), R.id.desc())
+            select(tables.tdb_runs)
+            .where(R.operator_id == operator)
+            .order_by(R.requested_at.desc(), R.id.desc())
             .limit(limit)
         ).all()
     return [_run_view(row) for row in rows]
@@ -572,12 +661,21 @@ def _instant(us: int | None) -> str | None:
 
 def _run_view(row: Any) -> dict[str, Any]:
     return {
-        "id": row.id, "operator": row.operator_id, "endpoint": row.endpoint,
-        "from": _instant(row.period_from), "to": _instant(row.period_to), "batch_size": row.batch_size,
-        "state": row.state, "requested_by": row.requested_by, "requested_at": _instant(row.requested_at),
-        "started_at": _instant(row.started_at), "finished_at": _instant(row.finished_at),
-        "not_before": _instant(row.not_before), "progress": json.loads(row.progress or "{}"),
-        "error": row.error, "status": row.status,
+        "id": row.id,
+        "operator": row.operator_id,
+        "endpoint": row.endpoint,
+        "from": _instant(row.period_from),
+        "to": _instant(row.period_to),
+        "batch_size": row.batch_size,
+        "state": row.state,
+        "requested_by": row.requested_by,
+        "requested_at": _instant(row.requested_at),
+        "started_at": _instant(row.started_at),
+        "finished_at": _instant(row.finished_at),
+        "not_before": _instant(row.not_before),
+        "progress": json.loads(row.progress or "{}"),
+        "error": row.error,
+        "status": row.status,
     }
 
 
@@ -594,17 +692,34 @@ def claim_run(db: Database, *, owner: str, now: datetime, run_id: str | None = N
         if run_id is not None:
             query = query.where(R.id == run_id)
         for found, operator, endpoint in conn.execute(query.order_by(R.requested_at, R.id).limit(20)).all():
-            held = conn.execute(select(R.id).where(
-                R.operator_id == operator, R.endpoint == endpoint, R.state == "running", R.id != found,
-                R.owner.is_not(None), R.owner != owner, R.leased_until >= now_us,
-            ).limit(1)).first()
+            held = conn.execute(
+                select(R.id)
+                .where(
+                    R.operator_id == operator,
+                    R.endpoint == endpoint,
+                    R.state == "running",
+                    R.id != found,
+                    R.owner.is_not(None),
+                    R.owner != owner,
+                    R.leased_until >= now_us,
+                )
+                .limit(1)
+            ).first()
             if held is not None:
                 continue
             # The condition again: on PostgreSQL another worker may have taken it since the select.
-            taken = conn.execute(update(tables.tdb_runs).where(R.id == found, R.state.in_(ACTIVE), free).values(
-                owner=owner, leased_until=now_us + int(RUN_LEASE.total_seconds() * 1_000_000), state="running",
-                started_at=func.coalesce(R.started_at, now_us), not_before=None, updated_at=now_us,
-            )).rowcount
+            taken = conn.execute(
+                update(tables.tdb_runs)
+                .where(R.id == found, R.state.in_(ACTIVE), free)
+                .values(
+                    owner=owner,
+                    leased_until=now_us + int(RUN_LEASE.total_seconds() * 1_000_000),
+                    state="running",
+                    started_at=func.coalesce(R.started_at, now_us),
+                    not_before=None,
+                    updated_at=now_us,
+                )
+            ).rowcount
             if taken:
                 return str(found)
     return None
@@ -617,15 +732,22 @@ def _lease_us(until: datetime) -> int:
 def _update_run(db: Database, run_id: str, holder: str, **values: Any) -> bool:
     """Change a run ``holder`` holds; False when another owner took it over (the lease ran out)."""
     with _writing(db) as conn, conn.begin():
-        return bool(conn.execute(
-            update(tables.tdb_runs).where(R.id == run_id, R.owner == holder).values(**values)
-        ).rowcount)
+        return bool(
+            conn.execute(update(tables.tdb_runs).where(R.id == run_id, R.owner == holder).values(**values)).rowcount
+        )
 
 
 def execute_run(
-    db: Database, settings: TdbSettings, run_id: str, *, owner: str, transport: Transport = urllib_transport,
-    sleep: Callable[[float], None] | None = None, clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-    stop: threading.Event | None = None, on_progress: Callable[[dict[str, Any]], None] | None = None,
+    db: Database,
+    settings: TdbSettings,
+    run_id: str,
+    *,
+    owner: str,
+    transport: Transport = urllib_transport,
+    sleep: Callable[[float], None] | None = None,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    stop: threading.Event | None = None,
+    on_progress: Callable[[dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
     """Run ``run_id`` (claimed by ``owner``) until it is done, failed, must wait, or is interrupted
     (``stop`` set, or the lease lost); its view. 429 and 5xx answers are waited out here (the wait
@@ -639,17 +761,37 @@ def execute_run(
     def merged(report: SubmitReport) -> dict[str, Any]:
         now = report.to_dict()
         summed = {k: int(base.get(k, 0)) + (len(now[k]) if k == "rejected" else now[k]) for k in _PROGRESS_SUMMED}
-        return {**summed, "skipped": report.skipped, "invalid": report.invalid_count,
-                "unresolved": report.unresolved, "waits": len(report.waits) + int(base.get("waits", 0))}
+        return {
+            **summed,
+            "skipped": report.skipped,
+            "invalid": report.invalid_count,
+            "unresolved": report.unresolved,
+            "waits": len(report.waits) + int(base.get("waits", 0)),
+        }
 
-    def finish(state: str, error: str | None, status: int | None = None, progress: dict[str, Any] | None = None,
-               not_before: datetime | None = None) -> dict[str, Any]:
+    def finish(
+        state: str,
+        error: str | None,
+        status: int | None = None,
+        progress: dict[str, Any] | None = None,
+        not_before: datetime | None = None,
+    ) -> dict[str, Any]:
         at = to_micros(clock())
         done = state in ("done", "failed")
-        _update_run(db, run_id, owner, state=state, error=error, status=status, owner=None, leased_until=None,
-                    finished_at=at if done else None, updated_at=at,
-                    not_before=to_micros(not_before) if not_before else None,
-                    **({"progress": json.dumps(progress)} if progress is not None else {}))
+        _update_run(
+            db,
+            run_id,
+            owner,
+            state=state,
+            error=error,
+            status=status,
+            owner=None,
+            leased_until=None,
+            finished_at=at if done else None,
+            updated_at=at,
+            not_before=to_micros(not_before) if not_before else None,
+            **({"progress": json.dumps(progress)} if progress is not None else {}),
+        )
         return get_run(db, run_id)
 
     try:
@@ -663,8 +805,9 @@ def execute_run(
 
     def waiting(seconds: float) -> None:
         until = clock() + timedelta(seconds=seconds)
-        if not _update_run(db, run_id, owner, leased_until=_lease_us(until), not_before=to_micros(until),
-                           updated_at=to_micros(clock())):
+        if not _update_run(
+            db, run_id, owner, leased_until=_lease_us(until), not_before=to_micros(until), updated_at=to_micros(clock())
+        ):
             raise SubmissionInterrupted("lease lost")
         if sleep is None and stop is not None:
             stop.wait(seconds)  # cut short by a stop
@@ -675,8 +818,15 @@ def execute_run(
 
     def progressed(report: SubmitReport) -> None:
         progress = merged(report)
-        if not _update_run(db, run_id, owner, progress=json.dumps(progress), leased_until=_lease_us(clock()),
-                           not_before=None, updated_at=to_micros(clock())):
+        if not _update_run(
+            db,
+            run_id,
+            owner,
+            progress=json.dumps(progress),
+            leased_until=_lease_us(clock()),
+            not_before=None,
+            updated_at=to_micros(clock()),
+        ):
             raise SubmissionInterrupted("lease lost")
         if on_progress is not None:
             on_progress(progress)
@@ -684,12 +834,21 @@ def execute_run(
             raise SubmissionInterrupted("stopping")
 
     client.sleep = waiting
-    within = Period(from_micros(row.period_from) if row.period_from is not None else None,
-                    from_micros(row.period_to) if row.period_to is not None else None)
+    within = Period(
+        from_micros(row.period_from) if row.period_from is not None else None,
+        from_micros(row.period_to) if row.period_to is not None else None,
+    )
     report = SubmitReport(endpoint=endpoint)
     try:
-        report = submit_statements(db, client, operator=row.operator_id, within=within, batch_size=row.batch_size,
-                                   wall_clock=clock, on_batch=progressed)
+        report = submit_statements(
+            db,
+            client,
+            operator=row.operator_id,
+            within=within,
+            batch_size=row.batch_size,
+            wall_clock=clock,
+            on_batch=progressed,
+        )
     except SubmissionInterrupted:
         # Handed on as it stands: the next worker (or this one, later) goes on from what is recorded.
         _update_run(db, run_id, owner, owner=None, leased_until=None, updated_at=to_micros(clock()))
@@ -703,8 +862,13 @@ def execute_run(
 
 
 def run_due(
-    db: Database, settings: TdbSettings, *, owner: str, transport: Transport = urllib_transport,
-    clock: Callable[[], datetime] = lambda: datetime.now(UTC), stop: threading.Event | None = None,
+    db: Database,
+    settings: TdbSettings,
+    *,
+    owner: str,
+    transport: Transport = urllib_transport,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    stop: threading.Event | None = None,
 ) -> dict[str, Any] | None:
     """The worker's step: claim the oldest due run and run it; its view, or None when none is due."""
     if settings.url is None:
@@ -727,16 +891,23 @@ def transparency_report(db: Database, *, operator: str, within: Period, now: dat
         # Counted as they stream by; only illegal-content suspensions are kept, for art. 23 below.
         candidates: list[tuple[str, int]] = []
         rows = conn.execution_options(**_STREAM).execute(
-            select(S.identity_id, S.subject_platform, S.starts_at, S.category, S.reason, S.automated, S.changes)
-            .where(S.operator_id == operator, S.starts_at >= start, S.starts_at < end)
+            select(S.identity_id, S.subject_platform, S.starts_at, S.category, S.reason, S.automated, S.changes).where(
+                S.operator_id == operator, S.starts_at >= start, S.starts_at < end
+            )
         )
         loads = orjson.loads
         for identity, platform, starts_at, category, reason, automated, changes in rows:
             kind = next(c["kind"] for c in loads(changes) if c["type"] == "imposed")
             ground = loads(reason)["ground"]
             auto = loads(automated)
-            builder.add_sanction(kind=kind, category=category, ground=ground, platform=platform,
-                                 detection=bool(auto.get("detection")), decision=auto.get("decision", "not_automated"))
+            builder.add_sanction(
+                kind=kind,
+                category=category,
+                ground=ground,
+                platform=platform,
+                detection=bool(auto.get("detection")),
+                decision=auto.get("decision", "not_automated"),
+            )
             if kind == "suspension" and ground == "illegal_content":
                 candidates.append((identity, starts_at))
         first_warning = _first_warnings(conn, operator, {identity for identity, _ in candidates})
@@ -748,8 +919,11 @@ def transparency_report(db: Database, *, operator: str, within: Period, now: dat
         E = tables.events.c
         for occurred, recorded in conn.execute(
             select(V.occurred_at, E.at)
-            .select_from(tables.violations.join(tables.sanctions, S.id == V.sanction_id)
-                         .join(tables.events, E.seq == S.created_seq))
+            .select_from(
+                tables.violations.join(tables.sanctions, S.id == V.sanction_id).join(
+                    tables.events, E.seq == S.created_seq
+                )
+            )
             .where(S.operator_id == operator, S.starts_at >= start, S.starts_at < end)
         ):
             builder.add_time_to_action((to_micros(parse_instant(recorded)) - occurred) // 1_000_000)
@@ -778,7 +952,7 @@ def _first_warnings(conn: Connection, operator: str, identities: set[str]) -> di
     for i in range(0, len(ids), 500):
         for identity, first in conn.execute(
             select(S.identity_id, func.min(S.starts_at))
-            .where(S.operator_id == operator, S.kind == "warning", S.identity_id.in_(ids[i:i + 500]))
+            .where(S.operator_id == operator, S.kind == "warning", S.identity_id.in_(ids[i : i + 500]))
             .group_by(S.identity_id)
         ):
             found[identity] = first

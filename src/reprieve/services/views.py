@@ -40,7 +40,12 @@ _IMPOSED = ChangeType.IMPOSED.value
 
 
 def imposed_view(
-    data: dict[str, Any], *, seq: int, at: datetime, starts: datetime | None = None, ends: datetime | None = None,
+    data: dict[str, Any],
+    *,
+    seq: int,
+    at: datetime,
+    starts: datetime | None = None,
+    ends: datetime | None = None,
 ) -> dict[str, Any]:
     """``sanction_view`` of a sanction as imposed, from its ``sanction.imposed`` event's payload
     (``data``, recorded as event ``seq``) without building the Sanction: a group commit of
@@ -72,9 +77,16 @@ def imposed_view(
         "at": format_instant(at),
         "reason": data["reason"],
         "automated": data["automated"],
-        "history": [{
-            "type": _IMPOSED, "seq": seq, "effective_at": starts_at, "kind": data["kind"], "ends_at": ends_at,
-            "denies": list(data["denies"]), "review_at": data["review_at"],
-        }],
+        "history": [
+            {
+                "type": _IMPOSED,
+                "seq": seq,
+                "effective_at": starts_at,
+                "kind": data["kind"],
+                "ends_at": ends_at,
+                "denies": list(data["denies"]),
+                "review_at": data["review_at"],
+            }
+        ],
         "version": seq,
     }

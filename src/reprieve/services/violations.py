@@ -116,17 +116,32 @@ def record_violation(
 
 @overload
 def submit_violation(
-    committer: GroupCommitter, report: RecordViolation, *, caller: Caller, now: datetime,
-    operators: Sequence[str] | None = None, answer: None = None,
+    committer: GroupCommitter,
+    report: RecordViolation,
+    *,
+    caller: Caller,
+    now: datetime,
+    operators: Sequence[str] | None = None,
+    answer: None = None,
 ) -> Future[ViolationAnswer]: ...
 @overload
 def submit_violation(
-    committer: GroupCommitter, report: RecordViolation, *, caller: Caller, now: datetime,
-    operators: Sequence[str] | None = None, answer: Answer,
+    committer: GroupCommitter,
+    report: RecordViolation,
+    *,
+    caller: Caller,
+    now: datetime,
+    operators: Sequence[str] | None = None,
+    answer: Answer,
 ) -> None: ...
 def submit_violation(
-    committer: GroupCommitter, report: RecordViolation, *, caller: Caller, now: datetime,
-    operators: Sequence[str] | None = None, answer: Answer | None = None,
+    committer: GroupCommitter,
+    report: RecordViolation,
+    *,
+    caller: Caller,
+    now: datetime,
+    operators: Sequence[str] | None = None,
+    answer: Answer | None = None,
 ) -> Future[ViolationAnswer] | None:
     """``record_violation`` as one command of a group commit: the answer is set once it is committed
     (with ``answer``: ``answer(result, error)`` is called then, in the writer's thread)."""
@@ -167,7 +182,14 @@ def check_violation(report: RecordViolation, *, now: datetime) -> CheckedViolati
         raise ValidationError("a violation cannot occur in the future", field="occurred_at")
     given_automation = Automation.from_dict(report.automated) if report.automated is not None else None
     return CheckedViolation(
-        external_id, ref, rule, severity, report.category, facts, occurred, given_automation,
+        external_id,
+        ref,
+        rule,
+        severity,
+        report.category,
+        facts,
+        occurred,
+        given_automation,
         _content(report, occurred),
     )
 
@@ -192,8 +214,7 @@ def _content(report: RecordViolation, occurred: datetime) -> dict[str, Any]:
     if day > occurred.date():
         raise ValidationError("the content cannot date from after the violation (occurred_at)", field="content_date")
     if day < _EARLIEST_CONTENT:
-        raise ValidationError("the Transparency Database takes no content older than 2000-01-01",
-                              field="content_date")
+        raise ValidationError("the Transparency Database takes no content older than 2000-01-01", field="content_date")
     content: dict[str, Any] = {"content_type": content_type, "content_date": day.isoformat()}
     if keywords:
         content["keywords"] = keywords
@@ -246,10 +267,29 @@ def record_violation_within(
         command = _ladder_command(uow.conn, checked, platform, policy, result, probation, automation, violation_id)
         sanction = impose_within(db, uow, [command])[0]
     strike = _strike(result, expiry_of(occurred_us, policy.strike_expiry))
-    uow.record([_recorded_event(checked, platform, identity, violation_id, automation, strike,
-                                sanction.id if sanction is not None else None, probation, uow.at)])
+    uow.record(
+        [
+            _recorded_event(
+                checked,
+                platform,
+                identity,
+                violation_id,
+                automation,
+                strike,
+                sanction.id if sanction is not None else None,
+                probation,
+                uow.at,
+            )
+        ]
+    )
     body = _body(
-        violation_id, external_id, ref, identity, severity.value, occurred_us, strike,
+        violation_id,
+        external_id,
+        ref,
+        identity,
+        severity.value,
+        occurred_us,
+        strike,
         probation.id if probation is not None else None,
         sanction_view(sanction, at=now) if sanction is not None else None,
     )
@@ -257,8 +297,14 @@ def record_violation_within(
 
 
 def _ladder_command(
-    conn: Connection, checked: CheckedViolation, platform: Platform, policy: Policy, result: LadderResult,
-    probation: Probation | None, automation: Automation, violation_id: str,
+    conn: Connection,
+    checked: CheckedViolation,
+    platform: Platform,
+    policy: Policy,
+    result: LadderResult,
+    probation: Probation | None,
+    automation: Automation,
+    violation_id: str,
 ) -> ImposeSanction:
     """The sanction the ladder's step imposes, from the violation's instant on."""
     assert result.step is not None
@@ -268,11 +314,19 @@ def _ladder_command(
         row = store.probation_row(conn, probation.id)
         scope = row["scope"] if row else scope
     return ImposeSanction(
-        subject=checked.ref, kind=term.kind.value, scope=scope, denies=term.denies, starts_at=checked.occurred,
+        subject=checked.ref,
+        kind=term.kind.value,
+        scope=scope,
+        denies=term.denies,
+        starts_at=checked.occurred,
         ends_at=term.ends_at,
         reason={
-            "ground": "incompatible_content", "category": checked.category, "policy": checked.rule,
-            "explanation": _explanation(platform, policy, result), "facts": checked.facts, **checked.content,
+            "ground": "incompatible_content",
+            "category": checked.category,
+            "policy": checked.rule,
+            "explanation": _explanation(platform, policy, result),
+            "facts": checked.facts,
+            **checked.content,
         },
         automated=automation.to_dict(),
         extra={"violation": violation_id},
@@ -282,13 +336,22 @@ def _ladder_command(
 def _explanation(platform: Platform, policy: Policy, result: LadderResult) -> str:
     assert result.step is not None
     step = result.step.kind.value + (f" for {result.step.duration}" if result.step.duration else "")
-    return (f"Strike {result.strikes} on {platform.id} under the {result.ladder.value} "
-            f"ladder of policy {policy.name!r}: {step}.")
+    return (
+        f"Strike {result.strikes} on {platform.id} under the {result.ladder.value} "
+        f"ladder of policy {policy.name!r}: {step}."
+    )
 
 
 def _imposed_on_platform(
-    checked: CheckedViolation, platform: Platform, policy: Policy, result: LadderResult, automation: Automation,
-    *, violation_id: str, identity: str, sanction_id: str,
+    checked: CheckedViolation,
+    platform: Platform,
+    policy: Policy,
+    result: LadderResult,
+    automation: Automation,
+    *,
+    violation_id: str,
+    identity: str,
+    sanction_id: str,
 ) -> tuple[dict[str, Any], StepTerm]:
     """The ``sanction.imposed`` payload ``prepare_imposed`` makes of ``_ladder_command``'s command
     when the sanction's scope is its platform alone (every ladder but probation's), built
@@ -301,9 +364,7 @@ def _imposed_on_platform(
     reason = {
         "ground": _INCOMPATIBLE_CONTENT,
         "category": checked.category,
-        "explanation": ensure_text(
-            _explanation(platform, policy, result), field="reason.explanation", max_length=2000
-        ),
+        "explanation": ensure_text(_explanation(platform, policy, result), field="reason.explanation", max_length=2000),
         "policy": checked.rule,
         "legal_ground": None,
         "contractual_ground": checked.rule,  # the platform's rule is the contractual ground
@@ -338,23 +399,41 @@ _VOLUNTARY = Source.VOLUNTARY.value
 
 def _strike(result: LadderResult, expires: int | None) -> dict[str, Any]:
     return {
-        "count": result.strikes, "ladder": result.ladder.value,
+        "count": result.strikes,
+        "ladder": result.ladder.value,
         "expires_at": None if expires is None else format_instant(from_micros(expires)),
         "step": result.step.to_dict() if result.step is not None else None,
     }
 
 
 def _recorded_event(
-    checked: CheckedViolation, platform: Platform, identity: str, violation_id: str, automation: Automation,
-    strike: dict[str, Any], sanction: str | None, probation: Probation | None, at: str,
+    checked: CheckedViolation,
+    platform: Platform,
+    identity: str,
+    violation_id: str,
+    automation: Automation,
+    strike: dict[str, Any],
+    sanction: str | None,
+    probation: Probation | None,
+    at: str,
 ) -> NewEvent:
     return NewEvent(
-        EventType.VIOLATION_RECORDED, format_instant(checked.occurred) or "", platform.operator,
+        EventType.VIOLATION_RECORDED,
+        format_instant(checked.occurred) or "",
+        platform.operator,
         {
-            "id": violation_id, "external_id": checked.external_id, "operator": platform.operator,
-            "platform": platform.id, "account": checked.ref.account, "identity": identity, "policy": checked.rule,
-            "severity": checked.severity.value, "category": checked.category, "facts": checked.facts,
-            "occurred_at": format_instant(checked.occurred), "automated": automation.to_dict(),
+            "id": violation_id,
+            "external_id": checked.external_id,
+            "operator": platform.operator,
+            "platform": platform.id,
+            "account": checked.ref.account,
+            "identity": identity,
+            "policy": checked.rule,
+            "severity": checked.severity.value,
+            "category": checked.category,
+            "facts": checked.facts,
+            "occurred_at": format_instant(checked.occurred),
+            "automated": automation.to_dict(),
             "strike": strike,
             "sanction": sanction,
             "probation": probation.id if probation is not None else None,
@@ -422,11 +501,20 @@ def record_violations_within(uow: UnitOfWork, items: list[PendingViolation]) -> 
         identity = identities.get(ref)
         if identity is None:
             identity = identities[ref] = next(identity_ids)
-            events.append(NewEvent(
-                EventType.ACCOUNT_REGISTERED, at, platform.operator,
-                {"platform": ref.platform, "account": ref.account, "identity": identity,
-                 "operator": platform.operator, "display_name": None},
-            ))
+            events.append(
+                NewEvent(
+                    EventType.ACCOUNT_REGISTERED,
+                    at,
+                    platform.operator,
+                    {
+                        "platform": ref.platform,
+                        "account": ref.account,
+                        "identity": identity,
+                        "operator": platform.operator,
+                        "display_name": None,
+                    },
+                )
+            )
         policy = policies[platform.id]
         rows = reads[ref]
         occurred_us = to_micros(occurred)
@@ -441,17 +529,26 @@ def record_violations_within(uow: UnitOfWork, items: list[PendingViolation]) -> 
         imposed = None
         if result.step is not None:
             if result.ladder is LadderName.PROBATION:  # the sanction's scope is the probation's
-                command = _ladder_command(
-                    conn, checked, platform, policy, result, probation, automation, violation_id
-                )
+                command = _ladder_command(conn, checked, platform, policy, result, probation, automation, violation_id)
                 imposed = prepare_imposed(
-                    db, uow, command, identity=identity, seq=seq + len(events), sanction_id=next(sanction_ids),
+                    db,
+                    uow,
+                    command,
+                    identity=identity,
+                    seq=seq + len(events),
+                    sanction_id=next(sanction_ids),
                     scopes=scopes,
                 )
                 view = imposed_view(imposed.data, seq=seq + len(events), at=now)
             else:
                 data, term = _imposed_on_platform(
-                    checked, platform, policy, result, automation, violation_id=violation_id, identity=identity,
+                    checked,
+                    platform,
+                    policy,
+                    result,
+                    automation,
+                    violation_id=violation_id,
+                    identity=identity,
                     sanction_id=next(sanction_ids),
                 )
                 imposed = NewEvent(EventType.SANCTION_IMPOSED, data["starts_at"], platform.operator, data)
@@ -462,14 +559,37 @@ def record_violations_within(uow: UnitOfWork, items: list[PendingViolation]) -> 
             StrikeMark(occurred_us, strike_end(occurred_us, expires_at=expires, voided=(None, None)))
         )
         strike = _strike(result, expires)
-        events.append(_recorded_event(checked, platform, identity, violation_id, automation, strike,
-                                      imposed.data["id"] if imposed is not None else None, probation, at))
+        events.append(
+            _recorded_event(
+                checked,
+                platform,
+                identity,
+                violation_id,
+                automation,
+                strike,
+                imposed.data["id"] if imposed is not None else None,
+                probation,
+                at,
+            )
+        )
         runs.append((item.actor, at, events))
         seq += len(events)
-        made.append((index, _body(
-            violation_id, checked.external_id, ref, identity, severity.value, occurred_us, strike,
-            probation.id if probation is not None else None, view if imposed is not None else None,
-        )))
+        made.append(
+            (
+                index,
+                _body(
+                    violation_id,
+                    checked.external_id,
+                    ref,
+                    identity,
+                    severity.value,
+                    occurred_us,
+                    strike,
+                    probation.id if probation is not None else None,
+                    view if imposed is not None else None,
+                ),
+            )
+        )
     uow.record_runs(runs, order=_BATCH_ORDER)
     for index, body in made:
         answers[index] = ViolationAnswer(body, created=True)
@@ -485,14 +605,28 @@ def _answer(uow: UnitOfWork, row: dict[str, Any]) -> dict[str, Any]:
         assert loaded is not None
         sanction = sanction_view(loaded, at=parse_instant(answer["answered_at"]))
     return _body(
-        row["id"], row["external_id"], AccountRef(row["platform_id"], row["account_id"]), row["identity_id"],
-        row["severity"], row["occurred_at"], answer["strike"], answer["probation"], sanction,
+        row["id"],
+        row["external_id"],
+        AccountRef(row["platform_id"], row["account_id"]),
+        row["identity_id"],
+        row["severity"],
+        row["occurred_at"],
+        answer["strike"],
+        answer["probation"],
+        sanction,
     )
 
 
 def _body(
-    violation_id: str, external_id: str, ref: AccountRef, identity: str, severity: str, occurred_us: int,
-    strike: dict[str, Any], probation: str | None, sanction: dict[str, Any] | None,
+    violation_id: str,
+    external_id: str,
+    ref: AccountRef,
+    identity: str,
+    severity: str,
+    occurred_us: int,
+    strike: dict[str, Any],
+    probation: str | None,
+    sanction: dict[str, Any] | None,
 ) -> dict[str, Any]:
     """``{violation, strike, sanction}``: what a platform is told."""
     return {

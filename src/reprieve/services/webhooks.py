@@ -44,13 +44,26 @@ RETRY_FOR_US = 24 * 3600 * 1_000_000
 BACKOFF_BASE_S, BACKOFF_CAP_S, BACKOFF_MIN_S = 2.0, 3600.0, 1.0
 LEASE_US = 60 * 1_000_000
 WEBHOOK_EVENTS = (
-    EventType.WEBHOOK_CREATED, EventType.WEBHOOK_DISABLED, EventType.WEBHOOK_ENABLED, EventType.WEBHOOK_DELETED,
+    EventType.WEBHOOK_CREATED,
+    EventType.WEBHOOK_DISABLED,
+    EventType.WEBHOOK_ENABLED,
+    EventType.WEBHOOK_DELETED,
 )
 #: Fields that may hold personal data (a requester's words, names, e-mails; who acted):
 #: never in a payload.
-PERSONAL_FIELDS = frozenset({
-    "statement", "reply", "requester", "filed_by", "email", "display_name", "decided_by", "opened_by", "panel",
-})
+PERSONAL_FIELDS = frozenset(
+    {
+        "statement",
+        "reply",
+        "requester",
+        "filed_by",
+        "email",
+        "display_name",
+        "decided_by",
+        "opened_by",
+        "panel",
+    }
+)
 #: Events whose ``name`` is a person's (a token or console member named after someone).
 NAMED_PEOPLE = frozenset({EventType.TOKEN_CREATED.value, EventType.MEMBER_CREATED.value})
 
@@ -118,8 +131,16 @@ def _valid_types(event_types: Sequence[str]) -> list[str]:
 
 
 def create_webhook(
-    db: Database, *, operator: str, url: str, event_types: Sequence[str], secret: str | None = None,
-    description: str = "", actor: str, now: datetime, resolver: egress.Resolver | None = egress.system_resolver,
+    db: Database,
+    *,
+    operator: str,
+    url: str,
+    event_types: Sequence[str],
+    secret: str | None = None,
+    description: str = "",
+    actor: str,
+    now: datetime,
+    resolver: egress.Resolver | None = egress.system_resolver,
 ) -> dict[str, Any]:
     """Register an endpoint; the answer holds its secret, which is never shown again.
 
@@ -137,16 +158,30 @@ def create_webhook(
     with UnitOfWork(db, actor=actor, now=now) as uow:
         if queries.operator_row(uow.conn, operator) is None:
             raise NotFoundError(f"no operator {operator!r}")
-        uow.conn.execute(insert(tables.webhook_endpoints).values(
-            id=webhook_id, operator_id=operator, url=url, event_types=json.dumps(types),
-            secret=fernet.encrypt(signing.encode()).decode(), description=description,
-            state="active", created_at=uow.at, updated_seq=uow.next_seq(),
-        ))
+        uow.conn.execute(
+            insert(tables.webhook_endpoints).values(
+                id=webhook_id,
+                operator_id=operator,
+                url=url,
+                event_types=json.dumps(types),
+                secret=fernet.encrypt(signing.encode()).decode(),
+                description=description,
+                state="active",
+                created_at=uow.at,
+                updated_seq=uow.next_seq(),
+            )
+        )
         outbox.bump_version(uow.conn)
-        uow.record([NewEvent(
-            EventType.WEBHOOK_CREATED, uow.at, operator,
-            {"id": webhook_id, "operator": operator, "url": url, "event_types": types},
-        )])
+        uow.record(
+            [
+                NewEvent(
+                    EventType.WEBHOOK_CREATED,
+                    uow.at,
+                    operator,
+                    {"id": webhook_id, "operator": operator, "url": url, "event_types": types},
+                )
+            ]
+        )
         view = _view(uow.conn, webhook_id)
     return {**view, "secret": signing}
 
@@ -162,13 +197,17 @@ def _view(conn: Connection, webhook_id: str) -> dict[str, Any]:
     row = _row(conn, webhook_id, None)
     o = tables.outbox.c
     counts: dict[str, int] = {
-        state: count for state, count in conn.execute(
-            select(o.state, func.count()).where(o.target == webhook_id).group_by(o.state)
-        )
+        state: count
+        for state, count in conn.execute(select(o.state, func.count()).where(o.target == webhook_id).group_by(o.state))
     }
     return {
-        "id": row.id, "operator": row.operator_id, "url": row.url, "event_types": json.loads(row.event_types),
-        "description": row.description, "state": row.state, "created_at": row.created_at,
+        "id": row.id,
+        "operator": row.operator_id,
+        "url": row.url,
+        "event_types": json.loads(row.event_types),
+        "description": row.description,
+        "state": row.state,
+        "created_at": row.created_at,
         "deliveries": {state: int(counts.get(state, 0)) for state in outbox.STATES},
     }
 
@@ -180,7 +219,12 @@ def get_webhook(db: Database, webhook_id: str, *, operators: list[str] | None = 
 
 
 def list_webhooks(
-    db: Database, *, operator: str | None, operators: list[str] | None, limit: int = 50, cursor: str | None = None,
+    db: Database,
+    *,
+    operator: str | None,
+    operators: list[str] | None,
+    limit: int = 50,
+    cursor: str | None = None,
 ) -> dict[str, Any]:
     w = tables.webhook_endpoints.c
     query = select(w.id).order_by(w.id).limit(limit + 1)
@@ -198,7 +242,13 @@ def list_webhooks(
 
 
 def set_webhook_state(
-    db: Database, webhook_id: str, *, active: bool, actor: str, now: datetime, operators: list[str] | None = None,
+    db: Database,
+    webhook_id: str,
+    *,
+    active: bool,
+    actor: str,
+    now: datetime,
+    operators: list[str] | None = None,
 ) -> dict[str, Any]:
     """Disable an endpoint (its pending deliveries wait, new events are not queued) or enable it again."""
     with UnitOfWork(db, actor=actor, now=now) as uow:
@@ -206,9 +256,14 @@ def set_webhook_state(
         state = "active" if active else "disabled"
         if row.state != state:
             w = tables.webhook_endpoints.c
-            uow.conn.execute(update(tables.webhook_endpoints).where(w.id == webhook_id).values(
-                state=state, updated_seq=uow.next_seq(),
-            ))
+            uow.conn.execute(
+                update(tables.webhook_endpoints)
+                .where(w.id == webhook_id)
+                .values(
+                    state=state,
+                    updated_seq=uow.next_seq(),
+                )
+            )
             outbox.bump_version(uow.conn)
             type_ = EventType.WEBHOOK_ENABLED if active else EventType.WEBHOOK_DISABLED
             uow.record([NewEvent(type_, uow.at, row.operator_id, {"id": webhook_id})])
@@ -216,7 +271,12 @@ def set_webhook_state(
 
 
 def delete_webhook(
-    db: Database, webhook_id: str, *, actor: str, now: datetime, operators: list[str] | None = None,
+    db: Database,
+    webhook_id: str,
+    *,
+    actor: str,
+    now: datetime,
+    operators: list[str] | None = None,
 ) -> None:
     """Delete an endpoint and its deliveries, pending or not."""
     with UnitOfWork(db, actor=actor, now=now) as uow:
@@ -236,10 +296,17 @@ def _delivery_view(row: Any) -> dict[str, Any]:
         return None if value is None else format_instant(from_micros(value))
 
     return {
-        "id": str(row.id), "webhook": row.target, "seq": row.seq, "type": row.type, "subject": row.subject,
-        "state": row.state, "attempts": row.attempts, "created_at": instant(row.created_at),
+        "id": str(row.id),
+        "webhook": row.target,
+        "seq": row.seq,
+        "type": row.type,
+        "subject": row.subject,
+        "state": row.state,
+        "attempts": row.attempts,
+        "created_at": instant(row.created_at),
         "next_attempt_at": instant(row.next_attempt_at) if row.state == outbox.PENDING else None,
-        "last_attempt_at": instant(row.last_attempt_at), "delivered_at": instant(row.delivered_at),
+        "last_attempt_at": instant(row.last_attempt_at),
+        "delivered_at": instant(row.delivered_at),
         "last_error": egress.shown_failure(row.last_error),
     }
 
@@ -247,14 +314,29 @@ def _delivery_view(row: Any) -> dict[str, Any]:
 def _delivery_query() -> Any:
     o, e = tables.outbox.c, tables.events.c
     return select(
-        o.id, o.target, o.seq, e.type, o.subject, o.state, o.attempts, o.created_at, o.next_attempt_at,
-        o.last_attempt_at, o.delivered_at, o.last_error,
+        o.id,
+        o.target,
+        o.seq,
+        e.type,
+        o.subject,
+        o.state,
+        o.attempts,
+        o.created_at,
+        o.next_attempt_at,
+        o.last_attempt_at,
+        o.delivered_at,
+        o.last_error,
     ).join_from(tables.outbox, tables.events, e.seq == o.seq)
 
 
 def list_deliveries(
-    db: Database, webhook_id: str, *, state: str | None = None, operators: list[str] | None = None,
-    limit: int = 50, cursor: str | None = None,
+    db: Database,
+    webhook_id: str,
+    *,
+    state: str | None = None,
+    operators: list[str] | None = None,
+    limit: int = 50,
+    cursor: str | None = None,
 ) -> dict[str, Any]:
     if state is not None and state not in outbox.STATES:
         raise ValidationError(f"one of {', '.join(outbox.STATES)}", field="state")
@@ -286,16 +368,27 @@ def _delivery_row(conn: Connection, delivery_id: str, operators: list[str] | Non
 
 
 def redeliver(
-    db: Database, delivery_id: str, *, actor: str, now: datetime, operators: list[str] | None = None,
+    db: Database,
+    delivery_id: str,
+    *,
+    actor: str,
+    now: datetime,
+    operators: list[str] | None = None,
 ) -> dict[str, Any]:
     """Deliver again (a dead one, or one delivered already), with a fresh 24 h of retries."""
     with UnitOfWork(db, actor=actor, now=now) as uow:
         row = _delivery_row(uow.conn, delivery_id, operators)
         outbox.requeue(uow.conn, row.id, now_us=to_micros(now))
-        uow.record([NewEvent(
-            EventType.WEBHOOK_REDELIVERY_REQUESTED, uow.at, row.operator_id,
-            {"id": row.target, "delivery": str(row.id), "seq": row.seq},
-        )])
+        uow.record(
+            [
+                NewEvent(
+                    EventType.WEBHOOK_REDELIVERY_REQUESTED,
+                    uow.at,
+                    row.operator_id,
+                    {"id": row.target, "delivery": str(row.id), "seq": row.seq},
+                )
+            ]
+        )
         return _delivery_view(_delivery_row(uow.conn, delivery_id, None))
 
 
@@ -316,7 +409,12 @@ def delivery_body(claimed: outbox.Claimed) -> bytes:
 
 
 def next_attempt(
-    *, now_us: int, created_at: int, attempts: int, rng: random.Random, retry_for_us: int | None = RETRY_FOR_US,
+    *,
+    now_us: int,
+    created_at: int,
+    attempts: int,
+    rng: random.Random,
+    retry_for_us: int | None = RETRY_FOR_US,
 ) -> int | None:
     """When to try again after the ``attempts``-th failure; None: dead-letter (retried for long enough)."""
     if retry_for_us is not None and now_us - created_at >= retry_for_us:
@@ -375,8 +473,13 @@ class Sender:
     MAX_ANSWER = 64 * 1024
 
     def __init__(
-        self, concurrency: int = 64, timeout: float = 10.0, *, policy: egress.AddressPolicy | None = None,
-        resolver: egress.Resolver = egress.system_resolver, tls: ssl.SSLContext | None = None,
+        self,
+        concurrency: int = 64,
+        timeout: float = 10.0,
+        *,
+        policy: egress.AddressPolicy | None = None,
+        resolver: egress.Resolver = egress.system_resolver,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self.timeout = timeout
         self.policy = policy if policy is not None else egress.AddressPolicy.from_environment()
@@ -395,9 +498,7 @@ class Sender:
     def _connection(self, scheme: str, host: str, port: int) -> http.client.HTTPConnection:
         addresses = egress.checked_addresses(host, port, policy=self.policy, resolver=self.resolver)
         if scheme == "https":
-            return egress.PinnedHTTPSConnection(
-                host, port, addresses=addresses, timeout=self.timeout, context=self.tls
-            )
+            return egress.PinnedHTTPSConnection(host, port, addresses=addresses, timeout=self.timeout, context=self.tls)
         return egress.PinnedHTTPConnection(host, port, addresses=addresses, timeout=self.timeout)
 
     def post(self, url: str, body: bytes, headers: dict[str, str]) -> str | None:
@@ -416,8 +517,8 @@ class Sender:
             return egress.failure_class(exc)
 
     def _post(self, key: tuple[str, str, int], path: str, body: bytes, headers: dict[str, str]) -> str | None:
-        connections: dict[tuple[str, str, int], http.client.HTTPConnection] = (
-            self._local.__dict__.setdefault("connections", {})
+        connections: dict[tuple[str, str, int], http.client.HTTPConnection] = self._local.__dict__.setdefault(
+            "connections", {}
         )
         reused = key in connections
         while True:
@@ -460,16 +561,20 @@ def _claim_batch(db: Database, at: datetime, owner: str, limit: int) -> _Batch |
         targets = active_endpoint_ids(conn)
         if not targets:
             return None
-        claimed = outbox.claim(
-            conn, owner=owner, now_us=to_micros(at), lease_us=LEASE_US, limit=limit, targets=targets
-        )
+        claimed = outbox.claim(conn, owner=owner, now_us=to_micros(at), lease_us=LEASE_US, limit=limit, targets=targets)
         if not claimed:
             return None
         return _Batch(claimed, _endpoints(db, conn, {c.target for c in claimed}), int(at.timestamp()))
 
 
 def _settle_batch(
-    db: Database, batch: _Batch, errors: Sequence[str | None], *, done: datetime, owner: str, rng: random.Random,
+    db: Database,
+    batch: _Batch,
+    errors: Sequence[str | None],
+    *,
+    done: datetime,
+    owner: str,
+    rng: random.Random,
 ) -> DeliveryReport:
     delivered, retries, dead = [], [], []
     done_us = to_micros(done)
@@ -488,8 +593,14 @@ def _settle_batch(
 
 
 async def deliver_due(
-    db: Database, sender: Sender, *, now: Callable[[], datetime], owner: str, limit: int = 1000,
-    rounds: int = 1, rng: random.Random | None = None,
+    db: Database,
+    sender: Sender,
+    *,
+    now: Callable[[], datetime],
+    owner: str,
+    limit: int = 1000,
+    rounds: int = 1,
+    rng: random.Random | None = None,
 ) -> DeliveryReport:
     """Up to ``rounds`` rounds of: lease up to ``limit`` deliveries due (one per subject), POST them
     concurrently, record the outcome. The next round's lease is taken while this round's POSTs
@@ -501,9 +612,12 @@ async def deliver_due(
         url, secret = batch.endpoints[item.target]
         body = delivery_body(item)
         headers = {
-            "Content-Type": "application/json", "User-Agent": "Reprieve-Webhooks/1",
-            "Reprieve-Delivery": str(item.id), "Reprieve-Event-Seq": str(item.seq),
-            "Reprieve-Event-Type": item.type, TIMESTAMP_HEADER: str(batch.timestamp),
+            "Content-Type": "application/json",
+            "User-Agent": "Reprieve-Webhooks/1",
+            "Reprieve-Delivery": str(item.id),
+            "Reprieve-Event-Seq": str(item.seq),
+            "Reprieve-Event-Type": item.type,
+            TIMESTAMP_HEADER: str(batch.timestamp),
             SIGNATURE_HEADER: sign(secret, batch.timestamp, body),
         }
         return await loop.run_in_executor(sender.pool, sender.post, url, body, headers)

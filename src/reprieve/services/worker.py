@@ -78,9 +78,16 @@ def set_appeal_target(db: Database, operator: str, target: str, *, actor: str, n
         changed = uow.conn.execute(update(tables.worker_settings).where(s.operator_id == operator).values(**values))
         if changed.rowcount == 0:
             uow.conn.execute(insert(tables.worker_settings).values(operator_id=operator, **values))
-        uow.record([NewEvent(
-            EventType.APPEAL_TARGET_SET, uow.at, operator, {"operator": operator, "appeal_target": str(duration)}
-        )])
+        uow.record(
+            [
+                NewEvent(
+                    EventType.APPEAL_TARGET_SET,
+                    uow.at,
+                    operator,
+                    {"operator": operator, "appeal_target": str(duration)},
+                )
+            ]
+        )
     return {"operator": operator, "appeal_target": str(duration)}
 
 
@@ -129,12 +136,26 @@ def _sanction_rows(
     conn: Connection, column: Any, now_us: int, since_us: int, since_seq: int, after: str, limit: int
 ) -> list[Any]:
     s = tables.sanctions.c
-    return list(conn.execute(
-        select(s.id, s.operator_id, s.subject_platform, s.subject_account, s.starts_at, s.ends_at, s.review_at,
-               s.lifted_at, s.created_seq)
-        .where(column.is_not(None), column <= now_us, or_(column > since_us, s.updated_seq > since_seq), s.id > after)
-        .order_by(s.id).limit(limit)
-    ))
+    return list(
+        conn.execute(
+            select(
+                s.id,
+                s.operator_id,
+                s.subject_platform,
+                s.subject_account,
+                s.starts_at,
+                s.ends_at,
+                s.review_at,
+                s.lifted_at,
+                s.created_seq,
+            )
+            .where(
+                column.is_not(None), column <= now_us, or_(column > since_us, s.updated_seq > since_seq), s.id > after
+            )
+            .order_by(s.id)
+            .limit(limit)
+        )
+    )
 
 
 def scan_started(conn: Connection, now_us: int, since_us: int, since_seq: int, after: str, limit: int) -> Page:
@@ -144,36 +165,61 @@ def scan_started(conn: Connection, now_us: int, since_us: int, since_seq: int, a
     seqs = sorted({r.created_seq for r in rows})
     e = tables.events.c
     for chunk in range(0, len(seqs), 1000):
-        for seq, at in conn.execute(select(e.seq, e.at).where(e.seq.in_(seqs[chunk:chunk + 1000]))):
+        for seq, at in conn.execute(select(e.seq, e.at).where(e.seq.in_(seqs[chunk : chunk + 1000]))):
             recorded[seq] = to_micros(parse_instant(at))
-    return Page([
-        Due(f"sanction.started:{r.id}", EventType.SANCTION_STARTED, r.starts_at, r.operator_id,
-            {"sanction": r.id, "subject": _subject(r), "starts_at": _iso(r.starts_at)})
-        for r in rows
-        if r.starts_at > recorded.get(r.created_seq, r.starts_at) and (r.lifted_at is None or r.lifted_at > r.starts_at)
-    ], _next_after(rows, limit))
+    return Page(
+        [
+            Due(
+                f"sanction.started:{r.id}",
+                EventType.SANCTION_STARTED,
+                r.starts_at,
+                r.operator_id,
+                {"sanction": r.id, "subject": _subject(r), "starts_at": _iso(r.starts_at)},
+            )
+            for r in rows
+            if r.starts_at > recorded.get(r.created_seq, r.starts_at)
+            and (r.lifted_at is None or r.lifted_at > r.starts_at)
+        ],
+        _next_after(rows, limit),
+    )
 
 
 def scan_ended(conn: Connection, now_us: int, since_us: int, since_seq: int, after: str, limit: int) -> Page:
     """Sanctions whose term ran out (not lifted before)."""
     rows = _sanction_rows(conn, tables.sanctions.c.ends_at, now_us, since_us, since_seq, after, limit)
-    return Page([
-        Due(f"sanction.ended:{r.id}:{r.ends_at}", EventType.SANCTION_ENDED, r.ends_at, r.operator_id,
-            {"sanction": r.id, "subject": _subject(r), "ends_at": _iso(r.ends_at)})
-        for r in rows
-        if r.starts_at < r.ends_at and (r.lifted_at is None or r.lifted_at >= r.ends_at)
-    ], _next_after(rows, limit))
+    return Page(
+        [
+            Due(
+                f"sanction.ended:{r.id}:{r.ends_at}",
+                EventType.SANCTION_ENDED,
+                r.ends_at,
+                r.operator_id,
+                {"sanction": r.id, "subject": _subject(r), "ends_at": _iso(r.ends_at)},
+            )
+            for r in rows
+            if r.starts_at < r.ends_at and (r.lifted_at is None or r.lifted_at >= r.ends_at)
+        ],
+        _next_after(rows, limit),
+    )
 
 
 def scan_reviews(conn: Connection, now_us: int, since_us: int, since_seq: int, after: str, limit: int) -> Page:
     """Sanctions whose review instant came while they were in force (the end of the term included)."""
     rows = _sanction_rows(conn, tables.sanctions.c.review_at, now_us, since_us, since_seq, after, limit)
-    return Page([
-        Due(f"review.due:{r.id}:{r.review_at}", EventType.REVIEW_DUE, r.review_at, r.operator_id,
-            {"sanction": r.id, "subject": _subject(r), "review_at": _iso(r.review_at)})
-        for r in rows
-        if (r.lifted_at is None or r.lifted_at > r.review_at) and (r.ends_at is None or r.ends_at >= r.review_at)
-    ], _next_after(rows, limit))
+    return Page(
+        [
+            Due(
+                f"review.due:{r.id}:{r.review_at}",
+                EventType.REVIEW_DUE,
+                r.review_at,
+                r.operator_id,
+                {"sanction": r.id, "subject": _subject(r), "review_at": _iso(r.review_at)},
+            )
+            for r in rows
+            if (r.lifted_at is None or r.lifted_at > r.review_at) and (r.ends_at is None or r.ends_at >= r.review_at)
+        ],
+        _next_after(rows, limit),
+    )
 
 
 def scan_appeals(conn: Connection, now_us: int, since_us: int, since_seq: int, after: str, limit: int) -> Page:
@@ -181,19 +227,33 @@ def scan_appeals(conn: Connection, now_us: int, since_us: int, since_seq: int, a
     targets = appeal_targets(conn)
     a = tables.appeals.c
     found = []
-    rows = list(conn.execute(
-        select(a.id, a.operator_id, a.sanction_id, a.kind, a.received_at)
-        .where(a.state == "open", a.received_at <= now_us, a.id > after).order_by(a.id).limit(limit)
-    ))
+    rows = list(
+        conn.execute(
+            select(a.id, a.operator_id, a.sanction_id, a.kind, a.received_at)
+            .where(a.state == "open", a.received_at <= now_us, a.id > after)
+            .order_by(a.id)
+            .limit(limit)
+        )
+    )
     for r in rows:
         target = parse_duration(targets.get(r.operator_id, DEFAULT_APPEAL_TARGET))
         due_us = to_micros(target.after(from_micros(r.received_at)))
         if due_us <= now_us:
-            found.append(Due(
-                f"appeal.overdue:{r.id}", EventType.APPEAL_OVERDUE, due_us, r.operator_id,
-                {"appeal": r.id, "sanction": r.sanction_id, "kind": r.kind, "received_at": _iso(r.received_at),
-                 "target": str(target)},
-            ))
+            found.append(
+                Due(
+                    f"appeal.overdue:{r.id}",
+                    EventType.APPEAL_OVERDUE,
+                    due_us,
+                    r.operator_id,
+                    {
+                        "appeal": r.id,
+                        "sanction": r.sanction_id,
+                        "kind": r.kind,
+                        "received_at": _iso(r.received_at),
+                        "target": str(target),
+                    },
+                )
+            )
     return Page(found, _next_after(rows, limit))
 
 
@@ -215,12 +275,25 @@ def scan_probations(conn: Connection, now_us: int, since_us: int, since_seq: int
     grouped: dict[str, tuple[Any, list[str]]] = {}
     for r in rows:
         grouped.setdefault(r.id, (r, []))[1].append(r.platform_id)
-    return Page([
-        Due(f"probation.ended:{id_}", EventType.PROBATION_ENDED, r.until, r.operator_id,
-            {"probation": id_, "identity": r.identity_id, "sanction": r.sanction_id, "platforms": platforms,
-             "until": _iso(r.until)})
-        for id_, (r, platforms) in grouped.items()
-    ], next_after)
+    return Page(
+        [
+            Due(
+                f"probation.ended:{id_}",
+                EventType.PROBATION_ENDED,
+                r.until,
+                r.operator_id,
+                {
+                    "probation": id_,
+                    "identity": r.identity_id,
+                    "sanction": r.sanction_id,
+                    "platforms": platforms,
+                    "until": _iso(r.until),
+                },
+            )
+            for id_, (r, platforms) in grouped.items()
+        ],
+        next_after,
+    )
 
 
 #: ``scan(conn, now_us, since_us, since_seq, after, limit)``: a page of what fell due, by id.
@@ -239,7 +312,7 @@ def _existing(conn: Connection, keys: list[str]) -> set[str]:
     a = tables.announcements.c
     found: set[str] = set()
     for i in range(0, len(keys), 1000):
-        found.update(r[0] for r in conn.execute(select(a.key).where(a.key.in_(keys[i:i + 1000]))))
+        found.update(r[0] for r in conn.execute(select(a.key).where(a.key.in_(keys[i : i + 1000]))))
     return found
 
 
@@ -295,14 +368,20 @@ def announce_partition(db: Database, name: str, *, now: datetime, owner: str) ->
         if page.next_after is None:
             break
         after = page.next_after
-        log.info("announcing %s: %d so far, going on after %s", name, announced, after,
-                 extra={"fields": {"partition": name, "announced": announced, "after": after}})
+        log.info(
+            "announcing %s: %d so far, going on after %s",
+            name,
+            announced,
+            after,
+            extra={"fields": {"partition": name, "announced": announced, "after": after}},
+        )
         if _take_lease(db, name, owner=owner, now_us=now_us) is None:
             return announced  # another worker took the partition over: it goes on from the watermarks
     w = tables.worker_partitions.c
     with db.engine.connect().execution_options(reprieve_write=True) as conn, conn.begin():
         conn.execute(
-            update(tables.worker_partitions).where((w.name == name) & (w.owner == owner))
+            update(tables.worker_partitions)
+            .where((w.name == name) & (w.owner == owner))
             .values(scanned_until=max(since_us, now_us), scanned_seq=max(since_seq, head_seq))
         )
     return announced
@@ -360,9 +439,18 @@ class Worker:
     """``async with Worker(db) as worker: await worker.run()``; ``await worker.cycle()`` does one round."""
 
     def __init__(
-        self, db: Database, *, clock: Callable[[], datetime] = utc_now, owner: str | None = None,
-        nats_url: str | None = None, batch: int = 1000, concurrency: int = 64, http_timeout: float = 10.0,
-        rng: random.Random | None = None, tdb: TdbSettings | None = None, tdb_transport: Transport = urllib_transport,
+        self,
+        db: Database,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        owner: str | None = None,
+        nats_url: str | None = None,
+        batch: int = 1000,
+        concurrency: int = 64,
+        http_timeout: float = 10.0,
+        rng: random.Random | None = None,
+        tdb: TdbSettings | None = None,
+        tdb_transport: Transport = urllib_transport,
         tdb_sleep: Callable[[float], None] | None = None,
     ) -> None:
         self.db = db
@@ -412,7 +500,13 @@ class Worker:
                 outbox.maintain(conn, before_us=now_us - KEEP_DELIVERED_US)
             self._pruned_at = now_us
         delivered = await webhooks.deliver_due(
-            self.db, self.sender, now=self.clock, owner=self.owner, limit=self.batch, rounds=10, rng=self.rng,
+            self.db,
+            self.sender,
+            now=self.clock,
+            owner=self.owner,
+            limit=self.batch,
+            rounds=10,
+            rng=self.rng,
         )
         report.delivered, report.retried, report.dead = delivered.delivered, delivered.retried, delivered.dead
         report.submissions = self.start_submission()
@@ -439,11 +533,21 @@ class Worker:
         def run() -> None:
             try:
                 done = transparency.execute_run(
-                    self.db, settings, run_id, owner=self.owner, transport=self.tdb_transport, clock=self.clock,
-                    sleep=self.tdb_sleep, stop=self._stop_submitting,
+                    self.db,
+                    settings,
+                    run_id,
+                    owner=self.owner,
+                    transport=self.tdb_transport,
+                    clock=self.clock,
+                    sleep=self.tdb_sleep,
+                    stop=self._stop_submitting,
                 )
-                log.info("submission %s: %s", run_id, done["state"],
-                         extra={"fields": {"run": run_id, "state": done["state"], "progress": done["progress"]}})
+                log.info(
+                    "submission %s: %s",
+                    run_id,
+                    done["state"],
+                    extra={"fields": {"run": run_id, "state": done["state"], "progress": done["progress"]}},
+                )
             except Exception:  # the run stays leased until its lease runs out, then is taken up again
                 log.exception("submission %s failed", run_id)
 

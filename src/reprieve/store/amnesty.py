@@ -119,9 +119,9 @@ def sample_rows(conn: Connection, f: AmnestyFilter, t: int, limit: int) -> list[
 
 def freeze_targets(conn: Connection, amnesty_id: str, f: AmnestyFilter, t: int) -> int:
     """Write the sanctions ``f`` matches now, in id order, as the amnesty's work list; returns how many."""
-    chosen = select(
-        literal(amnesty_id), func.row_number().over(order_by=S.id), S.id
-    ).where(matching(f, t, conn.dialect.name))
+    chosen = select(literal(amnesty_id), func.row_number().over(order_by=S.id), S.id).where(
+        matching(f, t, conn.dialect.name)
+    )
     conn.execute(insert(tables.amnesty_targets).from_select(["amnesty_id", "position", "sanction_id"], chosen))
     total = conn.execute(select(func.count()).where(AT.amnesty_id == amnesty_id)).scalar_one()
     return int(total)
@@ -150,16 +150,21 @@ class RunRow(NamedTuple):
 def create_run(conn: Connection, amnesty_id: str, phase: Phase, total: int, now_us: int) -> None:
     conn.execute(
         insert(tables.amnesty_runs).values(
-            amnesty_id=amnesty_id, phase=phase.value, position=0, total=total, processed=0, skipped=0,
-            done=1 if total == 0 else 0, started_at=now_us, updated_at=now_us,
+            amnesty_id=amnesty_id,
+            phase=phase.value,
+            position=0,
+            total=total,
+            processed=0,
+            skipped=0,
+            done=1 if total == 0 else 0,
+            started_at=now_us,
+            updated_at=now_us,
         )
     )
 
 
 def run_row(conn: Connection, amnesty_id: str, phase: Phase) -> RunRow | None:
-    row = conn.execute(
-        select(tables.amnesty_runs).where(AR.amnesty_id == amnesty_id, AR.phase == phase.value)
-    ).first()
+    row = conn.execute(select(tables.amnesty_runs).where(AR.amnesty_id == amnesty_id, AR.phase == phase.value)).first()
     return RunRow(*row) if row is not None else None
 
 
@@ -168,11 +173,16 @@ def claim(conn: Connection, amnesty_id: str, phase: Phase, owner: str, now_us: i
     result = conn.execute(
         update(tables.amnesty_runs)
         .where(
-            AR.amnesty_id == amnesty_id, AR.phase == phase.value, AR.done == 0,
+            AR.amnesty_id == amnesty_id,
+            AR.phase == phase.value,
+            AR.done == 0,
             or_(AR.claimed_by.is_(None), AR.claimed_by == owner, AR.lease_until < now_us),
         )
         .values(
-            claimed_by=owner, lease_until=now_us + lease_us, error=None, resumed_at=now_us,
+            claimed_by=owner,
+            lease_until=now_us + lease_us,
+            error=None,
+            resumed_at=now_us,
             resumed_from=AR.processed,
         )
     )
@@ -188,7 +198,10 @@ def take_over(
         update(tables.amnesty_runs)
         .where(AR.amnesty_id == amnesty_id, AR.phase == phase.value, AR.done == 0, holder)
         .values(
-            claimed_by=owner, lease_until=now_us + lease_us, error=None, resumed_at=now_us,
+            claimed_by=owner,
+            lease_until=now_us + lease_us,
+            error=None,
+            resumed_at=now_us,
             resumed_from=AR.processed,
         )
     )
@@ -204,7 +217,14 @@ def release(conn: Connection, amnesty_id: str, phase: Phase, owner: str, error: 
 
 
 def advance(
-    conn: Connection, run: RunRow, *, owner: str, position: int, processed: int, skipped: int, now_us: int,
+    conn: Connection,
+    run: RunRow,
+    *,
+    owner: str,
+    position: int,
+    processed: int,
+    skipped: int,
+    now_us: int,
     lease_us: int,
 ) -> None:
     """Move the cursor past a batch, in the batch's own transaction, and renew the lease.
@@ -216,12 +236,19 @@ def advance(
     result = conn.execute(
         update(tables.amnesty_runs)
         .where(
-            AR.amnesty_id == run.amnesty_id, AR.phase == run.phase, AR.position == run.position,
+            AR.amnesty_id == run.amnesty_id,
+            AR.phase == run.phase,
+            AR.position == run.position,
             AR.claimed_by == owner,
         )
         .values(
-            position=position, processed=AR.processed + processed, skipped=AR.skipped + skipped, done=done,
-            updated_at=now_us, lease_until=now_us + lease_us, claimed_by=None if done else owner,
+            position=position,
+            processed=AR.processed + processed,
+            skipped=AR.skipped + skipped,
+            done=done,
+            updated_at=now_us,
+            lease_until=now_us + lease_us,
+            claimed_by=None if done else owner,
         )
     )
     if result.rowcount != 1:
@@ -278,9 +305,7 @@ def record_lift_range(conn: Connection, amnesty_id: str, first_seq: int, last_se
 def revert_batch(conn: Connection, amnesty_id: str, after: int, upto: int) -> list[Any]:
     """Sanction rows of the targets in ``(after, upto]`` that the amnesty lifted and that nothing changed
     since: their last change (``updated_seq``) is one of the amnesty's lift events."""
-    ours = exists().where(
-        AL.amnesty_id == amnesty_id, AL.first_seq <= S.updated_seq, AL.last_seq >= S.updated_seq
-    )
+    ours = exists().where(AL.amnesty_id == amnesty_id, AL.first_seq <= S.updated_seq, AL.last_seq >= S.updated_seq)
     query = (
         select(tables.sanctions, AT.position)
         .select_from(tables.amnesty_targets.join(tables.sanctions, S.id == AT.sanction_id))
@@ -339,11 +364,21 @@ def amnesties_started(projector: Projector, events: list[Applied]) -> None:
         d = e.data
         conn.execute(
             insert(tables.amnesties).values(
-                id=d["id"], operator_id=d["operator"], state=AmnestyState.RUNNING.value,
-                filter=json.dumps(d["filter"], sort_keys=True), reason=d["reason"],
-                effective_at=to_micros(parse_instant(d["effective_at"])), matched=d["matched"], lifted=0,
-                skipped=None, restored=0, left_alone=None, created_by=d["by"],
-                started_at=to_micros(parse_instant(d["started_at"])), created_seq=e.seq, updated_seq=e.seq,
+                id=d["id"],
+                operator_id=d["operator"],
+                state=AmnestyState.RUNNING.value,
+                filter=json.dumps(d["filter"], sort_keys=True),
+                reason=d["reason"],
+                effective_at=to_micros(parse_instant(d["effective_at"])),
+                matched=d["matched"],
+                lifted=0,
+                skipped=None,
+                restored=0,
+                left_alone=None,
+                created_by=d["by"],
+                started_at=to_micros(parse_instant(d["started_at"])),
+                created_seq=e.seq,
+                updated_seq=e.seq,
             )
         )
 
@@ -353,9 +388,14 @@ def amnesties_completed(projector: Projector, events: list[Applied]) -> None:
     for e in events:
         d = e.data
         conn.execute(
-            update(tables.amnesties).where(AM.id == d["id"]).values(
-                state=AmnestyState.COMPLETED.value, lifted=d["lifted"], skipped=d["skipped"],
-                finished_at=to_micros(parse_instant(d["finished_at"])), updated_seq=e.seq,
+            update(tables.amnesties)
+            .where(AM.id == d["id"])
+            .values(
+                state=AmnestyState.COMPLETED.value,
+                lifted=d["lifted"],
+                skipped=d["skipped"],
+                finished_at=to_micros(parse_instant(d["finished_at"])),
+                updated_seq=e.seq,
             )
         )
 
@@ -365,9 +405,14 @@ def amnesty_reverts_started(projector: Projector, events: list[Applied]) -> None
     for e in events:
         d = e.data
         conn.execute(
-            update(tables.amnesties).where(AM.id == d["id"]).values(
-                state=AmnestyState.REVERTING.value, revert_reason=d["reason"], reverted_by=d["by"],
-                revert_started_at=to_micros(parse_instant(d["started_at"])), updated_seq=e.seq,
+            update(tables.amnesties)
+            .where(AM.id == d["id"])
+            .values(
+                state=AmnestyState.REVERTING.value,
+                revert_reason=d["reason"],
+                reverted_by=d["by"],
+                revert_started_at=to_micros(parse_instant(d["started_at"])),
+                updated_seq=e.seq,
             )
         )
 
@@ -377,9 +422,14 @@ def amnesties_reverted(projector: Projector, events: list[Applied]) -> None:
     for e in events:
         d = e.data
         conn.execute(
-            update(tables.amnesties).where(AM.id == d["id"]).values(
-                state=AmnestyState.REVERTED.value, restored=d["restored"], left_alone=d["left_alone"],
-                reverted_at=to_micros(parse_instant(d["finished_at"])), updated_seq=e.seq,
+            update(tables.amnesties)
+            .where(AM.id == d["id"])
+            .values(
+                state=AmnestyState.REVERTED.value,
+                restored=d["restored"],
+                left_alone=d["left_alone"],
+                reverted_at=to_micros(parse_instant(d["finished_at"])),
+                updated_seq=e.seq,
             )
         )
 
@@ -406,7 +456,10 @@ def apply_amnesty_lifts(conn: Connection, events: Sequence[Applied]) -> None:
             when = instants[e.effective_at] = (json.dumps(format_instant(effective)), to_micros(effective))
         text, t = when
         change = (
-            ', {"type": "lifted", "seq": ' + str(e.seq) + ', "effective_at": ' + text
+            ', {"type": "lifted", "seq": '
+            + str(e.seq)
+            + ', "effective_at": '
+            + text
             + ', "kind": null, "ends_at": null, "denies": [], "review_at": null}'
         )
         lifts.append((sanction_id, t, change, e.seq))
@@ -431,9 +484,7 @@ def _write_lifts_sqlite(conn: Connection, lifts: list[tuple[str, int, str, int]]
         " changes = substr(changes, 1, length(changes) - 1) || ?2 || ']', updated_seq = ?3 WHERE id = ?4",
         [(t, change, seq, sanction_id) for sanction_id, t, change, seq in lifts],
     )
-    conn.exec_driver_sql(
-        "DELETE FROM sanction_spans WHERE sanction_id = ? AND active_from >= ?", list(cuts.items())
-    )
+    conn.exec_driver_sql("DELETE FROM sanction_spans WHERE sanction_id = ? AND active_from >= ?", list(cuts.items()))
     conn.exec_driver_sql(
         "UPDATE sanction_spans SET active_until = ?2 WHERE sanction_id = ?1 AND active_until > ?2", list(cuts.items())
     )
@@ -471,9 +522,7 @@ def _numbers(values: Sequence[int]) -> str:
     return ",".join(map(str, values))
 
 
-def _write_lifts_postgresql(
-    conn: Connection, lifts: list[tuple[str, int, str, int]], cuts: dict[str, int]
-) -> None:
+def _write_lifts_postgresql(conn: Connection, lifts: list[tuple[str, int, str, int]], cuts: dict[str, int]) -> None:
     # One UPDATE changes a row once: a sanction lifted twice in one run (a replay) takes two rounds.
     pending = lifts
     while pending:
@@ -483,10 +532,15 @@ def _write_lifts_postgresql(
         for lift in pending:
             (later if lift[0] in seen else this_round).append(lift)
             seen.add(lift[0])
-        conn.exec_driver_sql(_LIFT_ROWS_POSTGRESQL, {
-            "ids": _joined([x[0] for x in this_round]), "ts": _numbers([x[1] for x in this_round]),
-            "changes": _SEP.join([x[2] for x in this_round]), "seqs": _numbers([x[3] for x in this_round]),
-        })
+        conn.exec_driver_sql(
+            _LIFT_ROWS_POSTGRESQL,
+            {
+                "ids": _joined([x[0] for x in this_round]),
+                "ts": _numbers([x[1] for x in this_round]),
+                "changes": _SEP.join([x[2] for x in this_round]),
+                "seqs": _numbers([x[3] for x in this_round]),
+            },
+        )
         pending = later
     arrays = {"ids": _joined(list(cuts)), "cuts": _numbers(list(cuts.values()))}
     conn.exec_driver_sql(

@@ -41,7 +41,10 @@ IN_PLACE = "reprieve_in_place"
 
 
 def _upsert_rows(
-    conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]],
+    conn: Connection,
+    table: Table,
+    columns: Sequence[str],
+    rows: Sequence[tuple[Any, ...]],
     keys: set[tuple[Any, ...]],
 ) -> None:
     insert: Any = postgresql_insert if conn.dialect.name == "postgresql" else sqlite_insert
@@ -49,7 +52,8 @@ def _upsert_rows(
     statement = insert(table)
     others = {name: statement.excluded[name] for name in columns if name not in primary}
     statement = (
-        statement.on_conflict_do_update(index_elements=primary, set_=others) if others
+        statement.on_conflict_do_update(index_elements=primary, set_=others)
+        if others
         else statement.on_conflict_do_nothing(index_elements=primary)
     )
     conn.execute(statement, [dict(zip(columns, row, strict=True)) for row in rows])
@@ -57,9 +61,7 @@ def _upsert_rows(
     keys.update(tuple(row[i] for i in at) for row in rows)
 
 
-def insert_rows(
-    conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
-) -> None:
+def insert_rows(conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
     """Insert ``rows`` (tuples in the order of ``columns``) into ``table`` in this transaction."""
     if not rows:
         return

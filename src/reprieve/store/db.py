@@ -41,9 +41,11 @@ def create_engine_for(url: str, *, pool: bool = True) -> Engine:
         engine = create_engine(
             # Compiled statements kept per connection: a group commit's multi-row inserts come in
             # a few dozen shapes per table (store.bulk), each compiled once rather than each time.
-            parsed, connect_args={"timeout": 30, "check_same_thread": False, "cached_statements": 1024},
+            parsed,
+            connect_args={"timeout": 30, "check_same_thread": False, "cached_statements": 1024},
             # Bound values (e-mails, names) stay out of error messages, hence out of the logs.
-            hide_parameters=True, **({} if pool else {"poolclass": NullPool}),
+            hide_parameters=True,
+            **({} if pool else {"poolclass": NullPool}),
         )
         _configure_sqlite(engine, path)
         return engine
@@ -137,9 +139,7 @@ class Database:
         cached = self._platforms.get(platform_id)
         if cached is not None:
             return cached
-        row = conn.execute(
-            select(tables.platforms).where(tables.platforms.c.id == platform_id)
-        ).first()
+        row = conn.execute(select(tables.platforms).where(tables.platforms.c.id == platform_id)).first()
         if row is None:
             return None
         platform = platform_from_row(row._mapping)

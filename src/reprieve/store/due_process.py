@@ -47,13 +47,19 @@ def load_review(conn: Connection, review_id: str) -> tuple[Review, dict[str, Any
     if row is None:
         return None
     assessments = [
-        Assessment(a["reviewer"], Risk(a["risk"]), tuple(json.loads(a["factors"])), a["rationale"],
-                   from_micros(a["filed_at"]))
+        Assessment(
+            a["reviewer"], Risk(a["risk"]), tuple(json.loads(a["factors"])), a["rationale"], from_micros(a["filed_at"])
+        )
         for a in assessment_rows(conn, review_id)
     ]
     review = Review(
-        id=row["id"], operator=row["operator_id"], sanction=row["sanction_id"], panel=tuple(json.loads(row["panel"])),
-        quorum=row["quorum"], state=ReviewState(row["state"]), assessments=assessments,
+        id=row["id"],
+        operator=row["operator_id"],
+        sanction=row["sanction_id"],
+        panel=tuple(json.loads(row["panel"])),
+        quorum=row["quorum"],
+        state=ReviewState(row["state"]),
+        assessments=assessments,
     )
     return review, row
 
@@ -142,7 +148,9 @@ def due_sanction_rows(
     or ended with the term the review was scheduled at the end of (``Sanction.awaits_review_at``)."""
     active = exists().where(SP.sanction_id == S.id, SP.active_from <= at_us, SP.active_until > at_us)
     awaits = and_(
-        S.ends_at.is_not(None), S.ends_at == S.review_at, S.starts_at <= at_us,
+        S.ends_at.is_not(None),
+        S.ends_at == S.review_at,
+        S.starts_at <= at_us,
         or_(S.lifted_at.is_(None), S.lifted_at > at_us),
     )
     open_review = exists().where(R.sanction_id == S.id, R.state == ReviewState.OPEN.value)
@@ -174,9 +182,7 @@ def appeal_row(conn: Connection, appeal_id: str) -> dict[str, Any] | None:
 
 
 def open_appeal_of(conn: Connection, sanction_id: str) -> str | None:
-    return conn.execute(
-        select(AP.id).where(AP.sanction_id == sanction_id, AP.state == "open")
-    ).scalar_one_or_none()
+    return conn.execute(select(AP.id).where(AP.sanction_id == sanction_id, AP.state == "open")).scalar_one_or_none()
 
 
 def appeals_of_review(conn: Connection, review_id: str) -> list[dict[str, Any]]:
@@ -326,7 +332,10 @@ def strike_marks(
         [DirectStrike(r.id, r.starts_at, r.lifted_at, granted.get(r.id)) for r in direct],
         [
             ReportedStrike(
-                r.occurred_at, r.strike_expires_at, r.sanction_id, r.lifted_at,
+                r.occurred_at,
+                r.strike_expires_at,
+                r.sanction_id,
+                r.lifted_at,
                 granted.get(r.sanction_id) if r.sanction_id else None,
             )
             for r in reported
@@ -340,15 +349,23 @@ def marks_of(
 ) -> list[StrikeMark]:
     """The strikes these sanctions and violations make, under a policy's expiry."""
     marks = [
-        StrikeMark(r.starts_at, strike_end(
-            r.starts_at, expires_at=expiry_of(r.starts_at, expire_after), voided=(r.lifted_at, r.granted_at)
-        ))
+        StrikeMark(
+            r.starts_at,
+            strike_end(
+                r.starts_at, expires_at=expiry_of(r.starts_at, expire_after), voided=(r.lifted_at, r.granted_at)
+            ),
+        )
         for r in direct
     ]
     marks.extend(
-        StrikeMark(r.occurred_at, strike_end(
-            r.occurred_at, expires_at=r.strike_expires_at, voided=(r.lifted_at, r.granted_at),
-        ))
+        StrikeMark(
+            r.occurred_at,
+            strike_end(
+                r.occurred_at,
+                expires_at=r.strike_expires_at,
+                voided=(r.lifted_at, r.granted_at),
+            ),
+        )
         for r in reported
     )
     return marks
@@ -371,8 +388,9 @@ def granted_appeal_instants(conn: Connection, sanction_ids: Sequence[str]) -> di
 
 def probations_of(conn: Connection, identity_id: str, platform_id: str) -> list[Probation]:
     rows = conn.execute(
-        select(P.id, P.starts_at, P.until, P.ladder, P.sanction_id)
-        .where(P.identity_id == identity_id, P.platform_id == platform_id)
+        select(P.id, P.starts_at, P.until, P.ladder, P.sanction_id).where(
+            P.identity_id == identity_id, P.platform_id == platform_id
+        )
     )
     return [probation_of(r.id, r.starts_at, r.until, r.ladder, r.sanction_id) for r in rows]
 

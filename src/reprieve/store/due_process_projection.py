@@ -30,16 +30,39 @@ def _json(value: Any) -> str:
 def reviews_opened(projector: Projector, events: list[Applied]) -> None:
     rows = [
         (
-            d["id"], d["operator"], d["sanction"], "open", _json(d["panel"]), d["quorum"], d["reason"],
-            _us(d.get("due_at")), _us(e.effective_at), d["opened_by"], e.seq, e.seq,
+            d["id"],
+            d["operator"],
+            d["sanction"],
+            "open",
+            _json(d["panel"]),
+            d["quorum"],
+            d["reason"],
+            _us(d.get("due_at")),
+            _us(e.effective_at),
+            d["opened_by"],
+            e.seq,
+            e.seq,
         )
         for e in events
         for d in (e.data,)
     ]
     insert_rows(
-        projector.conn, tables.reviews,
-        ("id", "operator_id", "sanction_id", "state", "panel", "quorum", "reason", "due_at", "opened_at",
-         "opened_by", "created_seq", "updated_seq"),
+        projector.conn,
+        tables.reviews,
+        (
+            "id",
+            "operator_id",
+            "sanction_id",
+            "state",
+            "panel",
+            "quorum",
+            "reason",
+            "due_at",
+            "opened_at",
+            "opened_by",
+            "created_seq",
+            "updated_seq",
+        ),
         rows,
     )
 
@@ -51,8 +74,10 @@ def assessments_filed(projector: Projector, events: list[Applied]) -> None:
         for d in (e.data,)
     ]
     insert_rows(
-        projector.conn, tables.review_assessments,
-        ("review_id", "reviewer", "risk", "factors", "rationale", "filed_at", "seq"), rows,
+        projector.conn,
+        tables.review_assessments,
+        ("review_id", "reviewer", "risk", "factors", "rationale", "filed_at", "seq"),
+        rows,
     )
     for e in events:
         projector.conn.execute(
@@ -68,7 +93,10 @@ def reviews_decided(projector: Projector, events: list[Applied]) -> None:
             update(tables.reviews)
             .where(tables.reviews.c.id == d["id"])
             .values(
-                state="decided", outcome=d["outcome"], decided_at=_us(e.effective_at), decision=_json(decision),
+                state="decided",
+                outcome=d["outcome"],
+                decided_at=_us(e.effective_at),
+                decision=_json(decision),
                 updated_seq=e.seq,
             )
         )
@@ -77,17 +105,43 @@ def reviews_decided(projector: Projector, events: list[Applied]) -> None:
 def appeals_filed(projector: Projector, events: list[Applied]) -> None:
     rows = [
         (
-            d["id"], d["operator"], d["sanction"], d["kind"], "open", d["requester"], d["relation"], d["channel"],
-            1 if d["meeting_requested"] else 0, d["statement"], _us(d["received_at"]), _us(d.get("deadline_at")),
-            e.seq, e.seq,
+            d["id"],
+            d["operator"],
+            d["sanction"],
+            d["kind"],
+            "open",
+            d["requester"],
+            d["relation"],
+            d["channel"],
+            1 if d["meeting_requested"] else 0,
+            d["statement"],
+            _us(d["received_at"]),
+            _us(d.get("deadline_at")),
+            e.seq,
+            e.seq,
         )
         for e in events
         for d in (e.data,)
     ]
     insert_rows(
-        projector.conn, tables.appeals,
-        ("id", "operator_id", "sanction_id", "kind", "state", "requester", "relation", "channel",
-         "meeting_requested", "statement", "received_at", "deadline_at", "created_seq", "updated_seq"),
+        projector.conn,
+        tables.appeals,
+        (
+            "id",
+            "operator_id",
+            "sanction_id",
+            "kind",
+            "state",
+            "requester",
+            "relation",
+            "channel",
+            "meeting_requested",
+            "statement",
+            "received_at",
+            "deadline_at",
+            "created_seq",
+            "updated_seq",
+        ),
         rows,
     )
 
@@ -108,8 +162,12 @@ def appeals_decided(projector: Projector, events: list[Applied]) -> None:
             update(tables.appeals)
             .where(tables.appeals.c.id == d["id"])
             .values(
-                state=d["outcome"], decided_at=_us(e.effective_at), decided_by=d["decided_by"],
-                rationale=d["rationale"], reply=d["reply"], handling_seconds=d["handling_seconds"],
+                state=d["outcome"],
+                decided_at=_us(e.effective_at),
+                decided_by=d["decided_by"],
+                rationale=d["rationale"],
+                reply=d["reply"],
+                handling_seconds=d["handling_seconds"],
                 updated_seq=e.seq,
             )
         )
@@ -120,8 +178,12 @@ def disputes_recorded(projector: Projector, events: list[Applied]) -> None:
     for e in events:
         d = e.data
         values = {
-            "body": d["body"], "submitted_at": _us(d["submitted_at"]), "decided_at": _us(d.get("decided_at")),
-            "outcome": d["outcome"], "summary": d.get("summary") or "", "updated_seq": e.seq,
+            "body": d["body"],
+            "submitted_at": _us(d["submitted_at"]),
+            "decided_at": _us(d.get("decided_at")),
+            "outcome": d["outcome"],
+            "summary": d.get("summary") or "",
+            "updated_seq": e.seq,
         }
         if d.get("update"):
             projector.conn.execute(update(t).where(t.c.id == d["id"]).values(**values))
@@ -137,21 +199,54 @@ def violations_recorded(projector: Projector, events: list[Applied]) -> None:
         d = e.data
         strike = d["strike"]
         answer = {
-            "strike": strike, "sanction": d.get("sanction"), "probation": d.get("probation"),
+            "strike": strike,
+            "sanction": d.get("sanction"),
+            "probation": d.get("probation"),
             "answered_at": d["answered_at"],
         }
         rows.append(
             (
-                d["id"], d["operator"], d["platform"], d["external_id"], d["account"], d["identity"], d["policy"],
-                d["severity"], d["category"], _us(d["occurred_at"]), _us(strike.get("expires_at")),
-                strike["count"], strike["ladder"], d.get("sanction"), d.get("probation"), _json(answer), e.seq,
+                d["id"],
+                d["operator"],
+                d["platform"],
+                d["external_id"],
+                d["account"],
+                d["identity"],
+                d["policy"],
+                d["severity"],
+                d["category"],
+                _us(d["occurred_at"]),
+                _us(strike.get("expires_at")),
+                strike["count"],
+                strike["ladder"],
+                d.get("sanction"),
+                d.get("probation"),
+                _json(answer),
+                e.seq,
             )
         )
     insert_rows(
-        projector.conn, tables.violations,
-        ("id", "operator_id", "platform_id", "external_id", "account_id", "identity_id", "policy", "severity",
-         "category", "occurred_at", "strike_expires_at", "strike_count", "ladder", "sanction_id", "probation_id",
-         "answer", "created_seq"),
+        projector.conn,
+        tables.violations,
+        (
+            "id",
+            "operator_id",
+            "platform_id",
+            "external_id",
+            "account_id",
+            "identity_id",
+            "policy",
+            "severity",
+            "category",
+            "occurred_at",
+            "strike_expires_at",
+            "strike_count",
+            "ladder",
+            "sanction_id",
+            "probation_id",
+            "answer",
+            "created_seq",
+        ),
         rows,
     )
 
@@ -165,13 +260,32 @@ def probations_started(projector: Projector, events: list[Applied]) -> None:
         for platform_id in d["scope"]:
             rows.append(
                 (
-                    d["id"], platform_id, d["operator"], d["identity"], starts, until, _json(d["ladder"]),
-                    d.get("sanction"), d["source"], e.seq,
+                    d["id"],
+                    platform_id,
+                    d["operator"],
+                    d["identity"],
+                    starts,
+                    until,
+                    _json(d["ladder"]),
+                    d.get("sanction"),
+                    d["source"],
+                    e.seq,
                 )
             )
     insert_rows(
-        projector.conn, tables.probations,
-        ("id", "platform_id", "operator_id", "identity_id", "starts_at", "until", "ladder", "sanction_id", "source",
-         "created_seq"),
+        projector.conn,
+        tables.probations,
+        (
+            "id",
+            "platform_id",
+            "operator_id",
+            "identity_id",
+            "starts_at",
+            "until",
+            "ladder",
+            "sanction_id",
+            "source",
+            "created_seq",
+        ),
         rows,
     )

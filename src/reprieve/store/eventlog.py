@@ -48,9 +48,7 @@ def recorded_at(conn: Connection, seq: int) -> str | None:
     return str(rows[0][0]) if rows else None
 
 
-def chain(
-    events: Sequence[NewEvent], *, head: tuple[int, str], at: str, actor: str
-) -> list[RecordedEvent]:
+def chain(events: Sequence[NewEvent], *, head: tuple[int, str], at: str, actor: str) -> list[RecordedEvent]:
     """Give each new event its seq and hash, continuing the chain from ``head``."""
     seq, prev = head
     recorded = []
@@ -72,12 +70,19 @@ def append(conn: Connection, recorded: Sequence[RecordedEvent]) -> None:
 
 
 def move_head(conn: Connection, seq: int, digest: str) -> None:
-    execute(conn, f"UPDATE chain_head SET seq = {placeholders(conn, 1)}, hash = {placeholders(conn, 1)} WHERE id = 1",
-            [seq, digest])
+    execute(
+        conn,
+        f"UPDATE chain_head SET seq = {placeholders(conn, 1)}, hash = {placeholders(conn, 1)} WHERE id = 1",
+        [seq, digest],
+    )
 
 
 def read_events(
-    conn: Connection, *, after: int = 0, limit: int = 100, operator: str | None = None,
+    conn: Connection,
+    *,
+    after: int = 0,
+    limit: int = 100,
+    operator: str | None = None,
     types: Sequence[str] | None = None,
 ) -> list[RecordedEvent]:
     e = tables.events.c
@@ -128,7 +133,11 @@ def _like_literal(text: str) -> str:
 
 
 def search_events(
-    conn: Connection, where: EventFilter, *, cursor: int | None = None, newest_first: bool = True,
+    conn: Connection,
+    where: EventFilter,
+    *,
+    cursor: int | None = None,
+    newest_first: bool = True,
     limit: int = 100,
 ) -> list[RecordedEvent]:
     """One page of the log matching ``where``, newest first (``seq`` below ``cursor``) or oldest
@@ -154,10 +163,14 @@ def search_events(
     if where.until:
         query = query.where(e.at < where.until)
     if where.subject:
-        query = query.where(or_(*(
-            and_(*(e.data.like("%" + _like_literal(part) + "%", escape="\\") for part in parts))
-            for parts in _subject_fragments(conn, where)
-        )))
+        query = query.where(
+            or_(
+                *(
+                    and_(*(e.data.like("%" + _like_literal(part) + "%", escape="\\") for part in parts))
+                    for parts in _subject_fragments(conn, where)
+                )
+            )
+        )
     if cursor is not None:
         query = query.where(e.seq < cursor if newest_first else e.seq > cursor)
     query = query.order_by(e.seq.desc() if newest_first else e.seq).limit(limit)
@@ -215,9 +228,15 @@ def count_events(conn: Connection) -> int:
 
 def _from_row(row: Any) -> RecordedEvent:
     return RecordedEvent(
-        seq=row["seq"], type=row["type"], at=row["at"], effective_at=row["effective_at"],
-        actor=row["actor"], operator=row["operator_id"], data=row["data"],
-        prev_hash=row["prev_hash"], hash=row["hash"],
+        seq=row["seq"],
+        type=row["type"],
+        at=row["at"],
+        effective_at=row["effective_at"],
+        actor=row["actor"],
+        operator=row["operator_id"],
+        data=row["data"],
+        prev_hash=row["prev_hash"],
+        hash=row["hash"],
     )
 
 
@@ -263,6 +282,7 @@ def _verify_snapshot(conn: Connection, batch: int) -> Verification:
     prev = GENESIS_HASH
     count = 0
     for event in _snapshot_events(conn, batch):
+
         def bad(problem: str, seq: int = event.seq, count: int = count, prev: str = prev) -> Verification:
             return Verification(False, count, prev, seq, problem)
 
@@ -281,7 +301,10 @@ def _verify_snapshot(conn: Connection, batch: int) -> Verification:
     if count != head_seq or prev != head_hash:
         if count < head_seq:
             return Verification(
-                False, count, prev, count + 1,
+                False,
+                count,
+                prev,
+                count + 1,
                 f"events {count + 1} to {head_seq} are missing from the end of the log",
             )
         first_bad = head_seq + 1 if count > head_seq else head_seq

@@ -154,7 +154,7 @@ def _queue_heads(conn: Connection, queues: set[tuple[str, str]]) -> dict[tuple[s
     heads: dict[tuple[str, str], int] = {}
     ordered = sorted(queues)
     for start in range(0, len(ordered), 1000):
-        chunk = ordered[start:start + 1000]
+        chunk = ordered[start : start + 1000]
         for target, subject, first in conn.execute(
             select(o.target, o.subject, func.min(o.id))
             .where(o.target.in_({t for t, _ in chunk}), o.subject.in_({s for _, s in chunk}), o.state == PENDING)
@@ -165,7 +165,13 @@ def _queue_heads(conn: Connection, queues: set[tuple[str, str]]) -> dict[tuple[s
 
 
 def claim(
-    conn: Connection, *, owner: str, now_us: int, lease_us: int, limit: int, targets: Iterable[str] | None = None,
+    conn: Connection,
+    *,
+    owner: str,
+    now_us: int,
+    lease_us: int,
+    limit: int,
+    targets: Iterable[str] | None = None,
     exclude: Iterable[str] = (),
 ) -> list[Claimed]:
     """Lease up to ``limit`` rows due now, the earliest pending one per target and subject, in
@@ -205,8 +211,19 @@ def claim(
     )
     ev = tables.events.c
     rows = conn.execute(
-        select(o.id, o.target, o.attempts, o.created_at, ev.seq, ev.type, ev.at, ev.effective_at,
-               ev.operator_id, ev.data, ev.hash)
+        select(
+            o.id,
+            o.target,
+            o.attempts,
+            o.created_at,
+            ev.seq,
+            ev.type,
+            ev.at,
+            ev.effective_at,
+            ev.operator_id,
+            ev.data,
+            ev.hash,
+        )
         .join_from(tables.outbox, tables.events, ev.seq == o.seq)
         .where(o.id.in_(ids), o.lease_owner == owner, o.leased_until == until)
         .order_by(o.id)
@@ -215,17 +232,28 @@ def claim(
 
 
 def settle(
-    conn: Connection, *, owner: str, now_us: int, delivered: Sequence[int],
-    retries: Sequence[tuple[int, int, str]], dead: Sequence[tuple[int, str]],
+    conn: Connection,
+    *,
+    owner: str,
+    now_us: int,
+    delivered: Sequence[int],
+    retries: Sequence[tuple[int, int, str]],
+    dead: Sequence[tuple[int, str]],
 ) -> None:
     """Record what became of leased rows: delivered, to retry at ``(id, next_at, error)``, or dead."""
     o = tables.outbox.c
     mine = and_(o.lease_owner == owner, o.state == PENDING)
     if delivered:
         conn.execute(
-            update(tables.outbox).where(o.id.in_(list(delivered)), mine).values(
-                state=DELIVERED, attempts=o.attempts + 1, delivered_at=now_us, last_attempt_at=now_us,
-                leased_until=None, last_error=None,
+            update(tables.outbox)
+            .where(o.id.in_(list(delivered)), mine)
+            .values(
+                state=DELIVERED,
+                attempts=o.attempts + 1,
+                delivered_at=now_us,
+                last_attempt_at=now_us,
+                leased_until=None,
+                last_error=None,
             )
         )
     for id_, next_at, error in retries:
@@ -233,23 +261,38 @@ def settle(
         if row is None:
             continue
         conn.execute(
-            update(tables.outbox).where(o.id == id_).values(
-                attempts=o.attempts + 1, next_attempt_at=next_at, last_attempt_at=now_us, leased_until=None,
+            update(tables.outbox)
+            .where(o.id == id_)
+            .values(
+                attempts=o.attempts + 1,
+                next_attempt_at=next_at,
+                last_attempt_at=now_us,
+                leased_until=None,
                 last_error=error[:500],
             )
         )
         # The rows queued behind it cannot go before it: not due before it is (so that they do
         # not fill the next leases' pages).
         conn.execute(
-            update(tables.outbox).where(
-                o.target == row.target, o.subject == row.subject, o.state == PENDING, o.id > id_,
+            update(tables.outbox)
+            .where(
+                o.target == row.target,
+                o.subject == row.subject,
+                o.state == PENDING,
+                o.id > id_,
                 o.next_attempt_at < next_at,
-            ).values(next_attempt_at=next_at)
+            )
+            .values(next_attempt_at=next_at)
         )
     for id_, error in dead:
         conn.execute(
-            update(tables.outbox).where(o.id == id_, mine).values(
-                state=DEAD, attempts=o.attempts + 1, last_attempt_at=now_us, leased_until=None,
+            update(tables.outbox)
+            .where(o.id == id_, mine)
+            .values(
+                state=DEAD,
+                attempts=o.attempts + 1,
+                last_attempt_at=now_us,
+                leased_until=None,
                 last_error=error[:500],
             )
         )
@@ -259,9 +302,16 @@ def requeue(conn: Connection, delivery_id: int, *, now_us: int) -> None:
     """Deliver a row again from now on, with a fresh retry window (manual redelivery)."""
     o = tables.outbox.c
     conn.execute(
-        update(tables.outbox).where(o.id == delivery_id).values(
-            state=PENDING, attempts=0, created_at=now_us, next_attempt_at=now_us, leased_until=None,
-            lease_owner=None, delivered_at=None,
+        update(tables.outbox)
+        .where(o.id == delivery_id)
+        .values(
+            state=PENDING,
+            attempts=0,
+            created_at=now_us,
+            next_attempt_at=now_us,
+            leased_until=None,
+            lease_owner=None,
+            delivered_at=None,
         )
     )
 

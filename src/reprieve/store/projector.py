@@ -55,9 +55,7 @@ class Projector:
     def platform(self, platform_id: str) -> Platform:
         platform = self._platforms.get(platform_id) or (self._known and self._known(platform_id))
         if platform is None:
-            row = self.conn.execute(
-                select(tables.platforms).where(tables.platforms.c.id == platform_id)
-            ).one()
+            row = self.conn.execute(select(tables.platforms).where(tables.platforms.c.id == platform_id)).one()
             platform = self._platforms[platform_id] = platform_from_row(row._mapping)
         return platform
 
@@ -70,15 +68,22 @@ class Projector:
     def platforms_created(self, events: list[Applied]) -> None:
         rows = [
             (
-                d["id"], d["operator"], d["name"], d["kind"],
-                json.dumps(d["capabilities"]), json.dumps(d["policy"], sort_keys=True), e.seq,
+                d["id"],
+                d["operator"],
+                d["name"],
+                d["kind"],
+                json.dumps(d["capabilities"]),
+                json.dumps(d["policy"], sort_keys=True),
+                e.seq,
             )
             for e in events
             for d in (e.data,)
         ]
         insert_rows(
-            self.conn, tables.platforms,
-            ("id", "operator_id", "name", "kind", "capabilities", "policy", "created_seq"), rows,
+            self.conn,
+            tables.platforms,
+            ("id", "operator_id", "name", "kind", "capabilities", "policy", "created_seq"),
+            rows,
         )
 
     def accounts_registered(self, events: list[Applied]) -> None:
@@ -91,8 +96,10 @@ class Projector:
             account_rows.append((d["platform"], d["account"], d.get("display_name"), d["identity"], e.seq))
         insert_rows(self.conn, tables.identities, ("id", "operator_id", "created_seq"), identity_rows)
         insert_rows(
-            self.conn, tables.accounts,
-            ("platform_id", "account_id", "display_name", "identity_id", "created_seq"), account_rows,
+            self.conn,
+            tables.accounts,
+            ("platform_id", "account_id", "display_name", "identity_id", "created_seq"),
+            account_rows,
         )
 
     def accounts_renamed(self, events: list[Applied]) -> None:
@@ -110,9 +117,7 @@ class Projector:
             if not merged:
                 continue
             for table in (tables.accounts, tables.sanctions, tables.sanction_spans, *due_process.IDENTITY_TABLES):
-                self.conn.execute(
-                    update(table).where(table.c.identity_id.in_(merged)).values(identity_id=survivor)
-                )
+                self.conn.execute(update(table).where(table.c.identity_id.in_(merged)).values(identity_id=survivor))
             self.conn.execute(delete(tables.identities).where(tables.identities.c.id.in_(merged)))
 
     def sanctions_imposed(self, events: list[Applied]) -> None:
@@ -130,26 +135,49 @@ class Projector:
             review = d.get("review_at")
             denies = d["denies"]
             change = {
-                "type": "imposed", "seq": e.seq, "effective_at": starts_at, "kind": kind,
-                "ends_at": ends, "denies": denies, "review_at": review,
+                "type": "imposed",
+                "seq": e.seq,
+                "effective_at": starts_at,
+                "kind": kind,
+                "ends_at": ends,
+                "denies": denies,
+                "review_at": review,
             }
             ends_us = end_to_micros(parse_instant(ends) if ends else None)
             reason = d["reason"]
             subject = d["subject"]
             sanction_rows.append(
                 (
-                    sanction_id, d["operator"], identity, subject["platform"], subject["account"], kind, starts,
+                    sanction_id,
+                    d["operator"],
+                    identity,
+                    subject["platform"],
+                    subject["account"],
+                    kind,
+                    starts,
                     None if ends is None else ends_us,
                     to_micros(parse_instant(review)) if review else None,
-                    None, reason["category"], column_json(reason), column_json(d["automated"]),
-                    _PLAIN.encode([change]), e.seq, e.seq,
+                    None,
+                    reason["category"],
+                    column_json(reason),
+                    column_json(d["automated"]),
+                    _PLAIN.encode([change]),
+                    e.seq,
+                    e.seq,
                 )
             )
             for platform_id in d["scope"]:
                 scope_rows.append((sanction_id, platform_id))
                 span_rows.append(
-                    (sanction_id, platform_id, starts, ends_us, identity, kind,
-                     self._denials_json(platform_id, kind, denies))
+                    (
+                        sanction_id,
+                        platform_id,
+                        starts,
+                        ends_us,
+                        identity,
+                        kind,
+                        self._denials_json(platform_id, kind, denies),
+                    )
                 )
         insert_rows(self.conn, tables.sanctions, _SANCTION_COLUMNS, sanction_rows)
         insert_rows(self.conn, tables.sanction_scope, ("sanction_id", "platform_id"), scope_rows)
@@ -178,9 +206,7 @@ class Projector:
 
     def _change_sanction(self, e: Applied) -> None:
         s = tables.sanctions.c
-        row = self.conn.execute(
-            select(s.id, s.identity_id, s.changes).where(s.id == e.data["id"])
-        ).one()
+        row = self.conn.execute(select(s.id, s.identity_id, s.changes).where(s.id == e.data["id"])).one()
         changes = [Change.from_dict(c) for c in json.loads(row.changes)]
         effective = parse_instant(e.effective_at)
         if e.type == EventType.SANCTION_LIFTED:
@@ -189,14 +215,16 @@ class Projector:
             d = e.data
             changes.append(
                 Change(
-                    ChangeType.AMENDED, e.seq, effective, SanctionKind(d["kind"]),
+                    ChangeType.AMENDED,
+                    e.seq,
+                    effective,
+                    SanctionKind(d["kind"]),
                     parse_instant(d["ends_at"]) if d.get("ends_at") else None,
                     tuple(d.get("denies") or ()),
                     parse_instant(d["review_at"]) if d.get("review_at") else None,
                 )
             )
-        terms = sorted((c for c in changes if c.type is not ChangeType.LIFTED),
-                       key=lambda c: (c.effective_at, c.seq))
+        terms = sorted((c for c in changes if c.type is not ChangeType.LIFTED), key=lambda c: (c.effective_at, c.seq))
         latest = terms[-1]
         lifted = lifted_at(changes)
         assert latest.kind is not None
@@ -213,22 +241,35 @@ class Projector:
             )
         )
         self.conn.execute(delete(tables.sanction_spans).where(tables.sanction_spans.c.sanction_id == row.id))
-        scope = self.conn.execute(
-            select(tables.sanction_scope.c.platform_id).where(tables.sanction_scope.c.sanction_id == row.id)
-        ).scalars().all()
+        scope = (
+            self.conn.execute(
+                select(tables.sanction_scope.c.platform_id).where(tables.sanction_scope.c.sanction_id == row.id)
+            )
+            .scalars()
+            .all()
+        )
         span_rows = []
         for span in compute_spans(row.id, changes):
             for platform_id in scope:
                 denied = denials_on(self.platform(platform_id), span.kind, span.denies)
                 span_rows.append(
-                    (row.id, platform_id, span.start, span.end, row.identity_id, span.kind.value,
-                     json.dumps(sorted(denied)))
+                    (
+                        row.id,
+                        platform_id,
+                        span.start,
+                        span.end,
+                        row.identity_id,
+                        span.kind.value,
+                        json.dumps(sorted(denied)),
+                    )
                 )
         insert_rows(self.conn, tables.sanction_spans, _SPAN_COLUMNS, span_rows)
         periods = tables.sanction_kind_periods
         self.conn.execute(delete(periods).where(periods.c.sanction_id == row.id))
         insert_rows(
-            self.conn, periods, ("sanction_id", "shown_from", "shown_until", "kind"),
+            self.conn,
+            periods,
+            ("sanction_id", "shown_from", "shown_until", "kind"),
             [(row.id, start, until, kind.value) for start, until, kind in kind_periods(changes)],
         )
 
@@ -239,12 +280,31 @@ _PLAIN = json.JSONEncoder()
 
 
 _SANCTION_COLUMNS = (
-    "id", "operator_id", "identity_id", "subject_platform", "subject_account", "kind", "starts_at",
-    "ends_at", "review_at", "lifted_at", "category", "reason", "automated", "changes",
-    "created_seq", "updated_seq",
+    "id",
+    "operator_id",
+    "identity_id",
+    "subject_platform",
+    "subject_account",
+    "kind",
+    "starts_at",
+    "ends_at",
+    "review_at",
+    "lifted_at",
+    "category",
+    "reason",
+    "automated",
+    "changes",
+    "created_seq",
+    "updated_seq",
 )
 _SPAN_COLUMNS = (
-    "sanction_id", "platform_id", "active_from", "active_until", "identity_id", "kind", "denies",
+    "sanction_id",
+    "platform_id",
+    "active_from",
+    "active_until",
+    "identity_id",
+    "kind",
+    "denies",
 )
 
 _HANDLERS: dict[str, Callable[[Projector, list[Applied]], None]] = {

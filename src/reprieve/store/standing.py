@@ -24,9 +24,7 @@ from reprieve.domain.strikes import Probation
 from reprieve.store.due_process import DirectStrike, ReportedStrike, probation_of
 from reprieve.store.raw import fetch_all
 
-_GRANTED = (
-    "(SELECT min(ap.decided_at) FROM appeals ap WHERE ap.sanction_id = {sanction} AND ap.state = 'granted')"
-)
+_GRANTED = "(SELECT min(ap.decided_at) FROM appeals ap WHERE ap.sanction_id = {sanction} AND ap.state = 'granted')"
 
 #: Columns: tag, three texts, four integers. {p} is the platform, {a} the account. Every branch
 #: starts from the identity (a scalar subquery, computed once) and reaches the rest through
@@ -99,9 +97,7 @@ SELECT a.account_id, 'p', p.id, p.sanction_id, p.ladder, p.starts_at, p."until",
 """
 #: SQLite: the rows as one JSON array, made in one step of the statement. A step lets other
 #: threads take the GIL, and a busy server's writer then waits to get it back: once, not per row.
-_MANY_AS_ONE_ROW = (
-    "SELECT json_group_array(json_array(account, tag, t1, t2, t3, i1, i2, i3, i4)) FROM ({many})"
-)
+_MANY_AS_ONE_ROW = "SELECT json_group_array(json_array(account, tag, t1, t2, t3, i1, i2, i3, i4)) FROM ({many})"
 _MANY_POSTGRESQL = _MANY.format(p="%(p)s", among="= ANY(%(accounts)s)", fence=" OFFSET 0")
 _MANY_SQLITE = _MANY_AS_ONE_ROW.format(
     many=_MANY.format(p=":p", among="IN (SELECT value FROM json_each(:accounts))", fence="")

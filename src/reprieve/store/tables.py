@@ -30,8 +30,13 @@ metadata = MetaData(
 events = Table(
     "events",
     metadata,
-    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False,
-           comment="position in the log, from 1, without gaps"),
+    Column(
+        "seq",
+        BigInteger().with_variant(Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=False,
+        comment="position in the log, from 1, without gaps",
+    ),
     Column("type", String(64), nullable=False, comment="e.g. sanction.imposed"),
     Column("at", String(32), nullable=False, comment="when it was recorded, RFC 3339"),
     Column("effective_at", String(32), nullable=False, comment="when it takes effect, RFC 3339"),
@@ -307,8 +312,20 @@ appeal_requesters = Table(
 
 #: Tables rebuilt from the log by ``rebuild_projections``, in dependency order.
 PROJECTIONS: tuple[Table, ...] = (
-    operators, platforms, identities, accounts, sanctions, sanction_scope, sanction_spans, sanction_kind_periods,
-    reviews, review_assessments, appeals, appeal_disputes, violations, probations,
+    operators,
+    platforms,
+    identities,
+    accounts,
+    sanctions,
+    sanction_scope,
+    sanction_spans,
+    sanction_kind_periods,
+    reviews,
+    review_assessments,
+    appeals,
+    appeal_disputes,
+    violations,
+    probations,
 )
 
 idempotency_keys = Table(
@@ -331,8 +348,14 @@ members = Table(
     "members",
     metadata,
     Column("id", String(40), primary_key=True),
-    Column("operator_id", String(63), ForeignKey("operators.id"), nullable=True, index=True,
-           comment="null for an instance-admin"),
+    Column(
+        "operator_id",
+        String(63),
+        ForeignKey("operators.id"),
+        nullable=True,
+        index=True,
+        comment="null for an instance-admin",
+    ),
     Column("email", String(320), nullable=False, unique=True, comment="lower-cased; the sign-in name"),
     Column("name", String(200), nullable=False),
     Column("role", String(32), nullable=False, comment="a Role value, as for tokens"),
@@ -356,8 +379,12 @@ sign_in_attempts = Table(
     "sign_in_attempts",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("email", String(320), nullable=False,
-           comment="HMAC-SHA256 of the e-mail as typed, lower-cased (plain before 0013)"),
+    Column(
+        "email",
+        String(320),
+        nullable=False,
+        comment="HMAC-SHA256 of the e-mail as typed, lower-cased (plain before 0013)",
+    ),
     Column("at", BigInteger, nullable=False, comment="µs since epoch"),
     Column("succeeded", Integer, nullable=False, comment="1 or 0"),
     Column("client", String(64), nullable=True, comment="the client address; null for attempts recorded before 0013"),
@@ -372,12 +399,20 @@ security_log = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("at", BigInteger, nullable=False, comment="µs since epoch"),
-    Column("event", String(32), nullable=False,
-           comment="sign_in_failed, sign_in_refused (back-off or client limit), password_failed"),
+    Column(
+        "event",
+        String(32),
+        nullable=False,
+        comment="sign_in_failed, sign_in_refused (back-off or client limit), password_failed",
+    ),
     Column("client", String(64), nullable=False, comment="the client address"),
     Column("member_id", String(40), nullable=True, comment="the member, when the e-mail is one"),
-    Column("email_digest", String(64), nullable=True,
-           comment="HMAC-SHA256 of an e-mail that is no member's: never the e-mail itself"),
+    Column(
+        "email_digest",
+        String(64),
+        nullable=True,
+        comment="HMAC-SHA256 of an e-mail that is no member's: never the e-mail itself",
+    ),
     Column("retry_after", Integer, nullable=True, comment="seconds, for a refusal"),
     Index("ix_security_log_at", "at"),
     comment="Failed sign-ins and refusals, outside the event log; pruned after REPRIEVE_SECURITY_LOG_DAYS.",
@@ -419,8 +454,12 @@ appeal_code_legacy = Table(
     "appeal_code_legacy",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=False, comment="always 1"),
-    Column("until_seq", BigInteger, nullable=False,
-           comment="sanctions created up to this event keep the code derived from their event's hash"),
+    Column(
+        "until_seq",
+        BigInteger,
+        nullable=False,
+        comment="sanctions created up to this event keep the code derived from their event's hash",
+    ),
     comment="Appeal codes printed before codes were keyed (migration 0012) keep working.",
 )
 
@@ -442,13 +481,22 @@ webhook_endpoints = Table(
 outbox = Table(
     "outbox",
     metadata,
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True,
-           comment="the delivery id"),
+    Column(
+        "id",
+        BigInteger().with_variant(Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+        comment="the delivery id",
+    ),
     Column("seq", BigInteger, nullable=False, comment="the event to deliver"),
     Column("target", String(40), nullable=False, comment="a webhook endpoint id, or 'nats'"),
     Column("operator_id", String(63), nullable=True),
-    Column("subject", String(300), nullable=False,
-           comment="ordering key (a sanction, an account): a later row for the same target and subject waits"),
+    Column(
+        "subject",
+        String(300),
+        nullable=False,
+        comment="ordering key (a sanction, an account): a later row for the same target and subject waits",
+    ),
     Column("state", String(16), nullable=False, comment="pending, delivered or dead"),
     Column("attempts", Integer, nullable=False),
     Column("created_at", BigInteger, nullable=False, comment="µs since epoch"),
@@ -570,8 +618,15 @@ amnesty_runs = Table(
 #: as the amnesty lifts them: the entries a batch changes (lifted_at, updated_seq) sit side by side.
 Index(
     "ix_sanctions_amnesty_match",
-    sanctions.c.operator_id, sanctions.c.id, sanctions.c.kind, sanctions.c.starts_at, sanctions.c.ends_at,
-    sanctions.c.lifted_at, sanctions.c.created_seq, sanctions.c.updated_seq, sanctions.c.category,
+    sanctions.c.operator_id,
+    sanctions.c.id,
+    sanctions.c.kind,
+    sanctions.c.starts_at,
+    sanctions.c.ends_at,
+    sanctions.c.lifted_at,
+    sanctions.c.created_seq,
+    sanctions.c.updated_seq,
+    sanctions.c.category,
 )
 
 # --- DSA transparency: statements submitted to the Transparency Database (migration 0007) -------
@@ -579,13 +634,18 @@ Index(
 tdb_submissions = Table(
     "tdb_submissions",
     metadata,
-    Column("endpoint", String(500), primary_key=True,
-           comment="the Transparency Database it was sent to (REPRIEVE_TDB_URL)"),
+    Column(
+        "endpoint", String(500), primary_key=True, comment="the Transparency Database it was sent to (REPRIEVE_TDB_URL)"
+    ),
     Column("puid", String(500), primary_key=True, comment="the statement's platform unique identifier"),
     Column("operator_id", String(63), nullable=False, index=True),
     Column("sanction_id", String(40), nullable=False, index=True),
-    Column("state", String(16), nullable=False,
-           comment="sending (written before the POST), accepted, or rejected (422 for this statement)"),
+    Column(
+        "state",
+        String(16),
+        nullable=False,
+        comment="sending (written before the POST), accepted, or rejected (422 for this statement)",
+    ),
     Column("attempts", Integer, nullable=False, comment="POSTs that carried this statement"),
     Column("errors", Text, nullable=True, comment="JSON: the database's per-field errors, when rejected"),
     Column("updated_at", BigInteger, nullable=False, comment="µs since epoch, wall clock"),

@@ -41,8 +41,9 @@ def _is_page(request: Request) -> bool:
 
 
 def error_page(request: Request, status: int, message: str) -> Response:
-    return render(request, "error.html", status_code=status, status=status, message=message,
-                  back_to_form=form_page(request))
+    return render(
+        request, "error.html", status_code=status, status=status, message=message, back_to_form=form_page(request)
+    )
 
 
 def _http_message(request: Request, exc: StarletteHTTPException) -> str:

@@ -44,8 +44,16 @@ def monthly_chart(rows: list[dict[str, Any]], names: dict[str, str] | None = Non
         x = LEFT + i * step + step * 0.1
         for offset, series in ((0.0, "imposed"), (bar_w, "lifted")):
             h = plot_h * row[series] / peak
-            bars.append(Bar(round(x + offset, 1), round(TOP + plot_h - h, 1), round(bar_w, 1), round(h, 1), series,
-                            f"{row['month']}: {row[series]} {names.get(series, series)}"))
+            bars.append(
+                Bar(
+                    round(x + offset, 1),
+                    round(TOP + plot_h - h, 1),
+                    round(bar_w, 1),
+                    round(h, 1),
+                    series,
+                    f"{row['month']}: {row[series]} {names.get(series, series)}",
+                )
+            )
         if i % every == 0:
             months.append((round(x, 1), row["month"]))
     ticks = [(round(TOP + plot_h - plot_h * f, 1), str(round(peak * f))) for f in (0, 0.5, 1)]

@@ -52,7 +52,8 @@ def summary_params(t: Translate, event: dict[str, Any]) -> dict[str, str]:
         "risk": t("risk." + _text(data.get("risk"))) if data.get("risk") else "",
         "role": t("role." + _text(data.get("role"))) if data.get("role") else "",
         "accounts": ", ".join(f"{a.get('platform')}/{a.get('account')}" for a in accounts if isinstance(a, dict))
-        if isinstance(accounts, list) else "",
+        if isinstance(accounts, list)
+        else "",
         "count": _text(data.get("lifted", data.get("matched", ""))),
     }
 

@@ -115,9 +115,14 @@ class AppealForm:
             return value if isinstance(value, str) else ""
 
         return cls(
-            sanction=text("sanction").strip(), code=text("code").strip(), kind=text("kind"),
-            name=text("name").strip(), email=text("email").strip(), relation=text("relation"),
-            statement=text("statement").replace("\r\n", "\n"), meeting_requested=text("meeting_requested") == "yes",
+            sanction=text("sanction").strip(),
+            code=text("code").strip(),
+            kind=text("kind"),
+            name=text("name").strip(),
+            email=text("email").strip(),
+            relation=text("relation"),
+            statement=text("statement").replace("\r\n", "\n"),
+            meeting_requested=text("meeting_requested") == "yes",
         )
 
     def problems(self) -> dict[str, str]:
@@ -125,8 +130,9 @@ class AppealForm:
         found: dict[str, str] = {}
         if not self.sanction:
             found["sanction"] = "public.error.sanction.required"
-        elif len(self.sanction) > SANCTION_MAX or not all(ch.isascii() and (ch.isalnum() or ch in "_-")
-                                                          for ch in self.sanction):
+        elif len(self.sanction) > SANCTION_MAX or not all(
+            ch.isascii() and (ch.isalnum() or ch in "_-") for ch in self.sanction
+        ):
             found["sanction"] = "public.error.sanction.format"
         if not self.code:
             found["code"] = "public.error.code.required"
@@ -184,8 +190,15 @@ def file_from_form(db: Database, form: AppealForm, *, now: datetime) -> Outcome:
         return Outcome(errors=[("code", "public.error.code.mismatch", {})])
     try:
         appeal = appeals.file_appeal(
-            db, sanction_id=form.sanction, kind=form.kind, filed_by=form.filed_by(), statement=form.statement,
-            channel="web", meeting_requested=form.meeting_requested, caller=PUBLIC_FORM, now=now,
+            db,
+            sanction_id=form.sanction,
+            kind=form.kind,
+            filed_by=form.filed_by(),
+            statement=form.statement,
+            channel="web",
+            meeting_requested=form.meeting_requested,
+            caller=PUBLIC_FORM,
+            now=now,
         )
     except NotFoundError:
         return Outcome(errors=[("code", "public.error.code.mismatch", {})])
@@ -219,9 +232,7 @@ def _limited(request: Request, retry_after: int) -> HTMLResponse:
     return response
 
 
-def _form_page(
-    request: Request, form: AppealForm, errors: list[FormError], *, status_code: int = 200
-) -> HTMLResponse:
+def _form_page(request: Request, form: AppealForm, errors: list[FormError], *, status_code: int = 200) -> HTMLResponse:
     by_field = {e.field: e.message for e in errors if e.field is not None}
     return render(request, "public/form.html", status_code=status_code, form=form, errors=errors, by_field=by_field)
 
@@ -245,8 +256,14 @@ def long_instant(lang: str, value: str | datetime | None) -> str:
     t = translator(lang)
     month = t(f"public.month.{moment.month}")
     day = t("public.first_day") if moment.day == 1 else str(moment.day)  # French says "1er"
-    return t("public.instant", day=day, month=month, year=str(moment.year),
-             hour=f"{moment.hour:02d}", minute=f"{moment.minute:02d}")
+    return t(
+        "public.instant",
+        day=day,
+        month=month,
+        year=str(moment.year),
+        hour=f"{moment.hour:02d}",
+        minute=f"{moment.minute:02d}",
+    )
 
 
 @router.get("", response_class=HTMLResponse)
@@ -276,6 +293,11 @@ async def file_appeal(request: Request) -> HTMLResponse:
     lang = request_language(request)
     # Only what the requester may keep: no name, no e-mail (the page may be printed or shared).
     return render(
-        request, "public/received.html", status_code=201, reference=appeal["id"], kind=appeal["kind"],
-        received=long_instant(lang, appeal["received_at"]), deadline=long_instant(lang, appeal["deadline_at"]),
+        request,
+        "public/received.html",
+        status_code=201,
+        reference=appeal["id"],
+        kind=appeal["kind"],
+        received=long_instant(lang, appeal["received_at"]),
+        deadline=long_instant(lang, appeal["deadline_at"]),
     )

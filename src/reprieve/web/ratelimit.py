@@ -86,9 +86,7 @@ class DatabaseRateLimiter:
     process). Each hit is one short write transaction, which also deletes the hits that have
     left the window."""
 
-    def __init__(
-        self, bucket: str, limit: int, window: float, *, clock: Callable[[], float] = time.time
-    ) -> None:
+    def __init__(self, bucket: str, limit: int, window: float, *, clock: Callable[[], float] = time.time) -> None:
         if limit < 1 or window <= 0:
             raise ValueError("a rate limit needs limit >= 1 and window > 0")
         self.bucket = bucket
@@ -110,8 +108,12 @@ class DatabaseRateLimiter:
             count, oldest = conn.execute(select(func.count(), func.min(hits.c.at)).where(mine)).one()
             if count >= self.limit:
                 # Allowed again when the hit ``limit`` places from the newest leaves the window.
-                nth = conn.execute(select(hits.c.at).where(mine).order_by(hits.c.at.desc())
-                                   .offset(self.limit - 1).limit(1)).scalar() or oldest
+                nth = (
+                    conn.execute(
+                        select(hits.c.at).where(mine).order_by(hits.c.at.desc()).offset(self.limit - 1).limit(1)
+                    ).scalar()
+                    or oldest
+                )
                 return Decision(False, max(1, math.ceil((nth - start) / 1_000_000)))
             conn.execute(insert(hits).values(bucket=self.bucket, key=key, at=now))
         return Decision(True)

@@ -121,9 +121,7 @@ def is_https(request: Request) -> bool:
 
 def set_cookie(response: Response, request: Request, name: str, value: str, *, max_age: int | None = None) -> None:
     """Every cookie of the console: HttpOnly, SameSite=Lax, Secure when served over https."""
-    response.set_cookie(
-        name, value, max_age=max_age, path="/", httponly=True, samesite="lax", secure=is_https(request)
-    )
+    response.set_cookie(name, value, max_age=max_age, path="/", httponly=True, samesite="lax", secure=is_https(request))
 
 
 def _nonce(request: Request) -> str:

@@ -151,18 +151,33 @@ def _json_stream(logger: logging.Logger) -> logging.StreamHandler[Any] | None:
         return None
     handler = handlers[0]
     if (
-        type(handler) is not logging.StreamHandler or type(handler.formatter) is not JsonFormatter
-        or handler.filters or handler.level > logging.INFO
+        type(handler) is not logging.StreamHandler
+        or type(handler.formatter) is not JsonFormatter
+        or handler.filters
+        or handler.level > logging.INFO
     ):
         return None
     return handler
 
 
 _ACCESS_TEMPLATE: dict[str, Any] = {
-    "name": ACCESS_LOGGER, "args": (), "levelname": "INFO", "levelno": logging.INFO,
-    "pathname": __file__, "filename": "middleware.py", "module": "middleware", "lineno": 0,
-    "funcName": "Observe", "exc_info": None, "exc_text": None, "stack_info": None,
-    "thread": None, "threadName": None, "processName": None, "process": None, "taskName": None,
+    "name": ACCESS_LOGGER,
+    "args": (),
+    "levelname": "INFO",
+    "levelno": logging.INFO,
+    "pathname": __file__,
+    "filename": "middleware.py",
+    "module": "middleware",
+    "lineno": 0,
+    "funcName": "Observe",
+    "exc_info": None,
+    "exc_text": None,
+    "stack_info": None,
+    "thread": None,
+    "threadName": None,
+    "processName": None,
+    "process": None,
+    "taskName": None,
 }
 
 

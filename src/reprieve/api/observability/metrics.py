@@ -130,9 +130,7 @@ class Registry:
             "Time to answer an HTTP request, by method, route template and status class",
             ("method", "route", "status"),
         )
-        self.checks = Counter(
-            "reprieve_checks_answered_total", "Checks answered (each check of a batch counts)"
-        )
+        self.checks = Counter("reprieve_checks_answered_total", "Checks answered (each check of a batch counts)")
 
     def render(self, families: Iterable[GaugeFamily] = ()) -> str:
         """The text exposition of every metric, followed by ``families`` (gauges read just now).
@@ -143,10 +141,14 @@ class Registry:
         out: list[str] = []
         self.http_duration.render(out)
         self.checks.render(out)
-        render_gauge(out, GaugeFamily(
-            "reprieve_process_start_time_seconds", "When this process started, in seconds since the epoch",
-            [Sample({}, self.started_at)],
-        ))
+        render_gauge(
+            out,
+            GaugeFamily(
+                "reprieve_process_start_time_seconds",
+                "When this process started, in seconds since the epoch",
+                [Sample({}, self.started_at)],
+            ),
+        )
         for family in families:
             render_gauge(out, family)
         return "\n".join(out) + "\n"

@@ -69,7 +69,11 @@ class Observe:
     """Request id, latency histogram and access log for every HTTP request (see the module)."""
 
     def __init__(
-        self, app: ASGIApp, *, db: Database | None = None, clock: Callable[[], datetime] | None = None,
+        self,
+        app: ASGIApp,
+        *,
+        db: Database | None = None,
+        clock: Callable[[], datetime] | None = None,
         registry: Registry = METRICS,
     ) -> None:
         self.app = app
@@ -105,8 +109,10 @@ class Observe:
                 headers = [*message.get("headers", ()), id_header]
                 message = {**message, "headers": headers}
                 # Problems are errors: a success is passed on without looking at its headers.
-                if status >= 400 and not head and any(
-                    n == b"content-type" and v.startswith(_PROBLEM) for n, v in headers
+                if (
+                    status >= 400
+                    and not head
+                    and any(n == b"content-type" and v.startswith(_PROBLEM) for n, v in headers)
                 ):
                     held = message
                     return
@@ -147,10 +153,18 @@ class Observe:
 
     def _log(self, scope: Scope, route: str, status: int, elapsed: float, request_id: str) -> None:
         method = scope["method"]
-        log_access(access_log, f"{method} {route} {status}", {
-            "request_id": request_id, "method": method, "route": route, "status": status,
-            "duration_ms": round(elapsed * 1000, 3), "operator": self._operator(scope),
-        })
+        log_access(
+            access_log,
+            f"{method} {route} {status}",
+            {
+                "request_id": request_id,
+                "method": method,
+                "route": route,
+                "status": status,
+                "duration_ms": round(elapsed * 1000, 3),
+                "operator": self._operator(scope),
+            },
+        )
 
     def _operator(self, scope: Scope) -> str | None:
         """The operator of the bearer token, if the request was authenticated less than a second

@@ -44,8 +44,11 @@ class IndexLag:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "in_memory": self.in_memory, "applied_seq": self.applied, "head_seq": self.head,
-            "lag_events": self.events, "lag_seconds": round(self.seconds, 3),
+            "in_memory": self.in_memory,
+            "applied_seq": self.applied,
+            "head_seq": self.head,
+            "lag_events": self.events,
+            "lag_seconds": round(self.seconds, 3),
         }
 
 
@@ -80,11 +83,12 @@ def outbox_gauges(db: Database) -> list[GaugeFamily]:
     with db.read() as conn:
         count, oldest = depth_of(conn)
     return [
-        GaugeFamily("reprieve_outbox_depth", "Webhook and broker messages not delivered yet",
-                    [Sample({}, count)]),
-        GaugeFamily("reprieve_outbox_oldest_age_seconds",
-                    "Age of the oldest message not delivered yet (0 when the outbox is empty)",
-                    [Sample({}, oldest or 0.0)]),
+        GaugeFamily("reprieve_outbox_depth", "Webhook and broker messages not delivered yet", [Sample({}, count)]),
+        GaugeFamily(
+            "reprieve_outbox_oldest_age_seconds",
+            "Age of the oldest message not delivered yet (0 when the outbox is empty)",
+            [Sample({}, oldest or 0.0)],
+        ),
     ]
 
 
@@ -101,30 +105,40 @@ def amnesty_gauges(db: Database) -> list[GaugeFamily]:
         processed.append(Sample(labels, float(row["processed"] or 0)))
     return [
         GaugeFamily("reprieve_amnesty_matched", "Sanctions an amnesty matched", matched),
-        GaugeFamily("reprieve_amnesty_processed", "Sanctions an amnesty has lifted (or re-imposed) so far",
-                    processed),
+        GaugeFamily("reprieve_amnesty_processed", "Sanctions an amnesty has lifted (or re-imposed) so far", processed),
     ]
 
 
 def index_gauges(enforcement: Enforcement, *, now: datetime) -> list[GaugeFamily]:
     lag = index_lag(enforcement, now=now)
     families = [
-        GaugeFamily("reprieve_enforcement_index_loaded",
-                    "1 when standing and checks are answered from the in-memory index, 0 from the database",
-                    [Sample({}, 1 if lag.in_memory else 0)]),
-        GaugeFamily("reprieve_enforcement_index_lag_events", "Events in the log the index has not applied yet",
-                    [Sample({}, lag.events)]),
-        GaugeFamily("reprieve_enforcement_index_lag_seconds",
-                    "Age of the oldest event in the log the index has not applied yet (0 when caught up)",
-                    [Sample({}, lag.seconds)]),
-        GaugeFamily("reprieve_event_log_head_seq", "Sequence number of the last event in the log",
-                    [Sample({}, lag.head)]),
+        GaugeFamily(
+            "reprieve_enforcement_index_loaded",
+            "1 when standing and checks are answered from the in-memory index, 0 from the database",
+            [Sample({}, 1 if lag.in_memory else 0)],
+        ),
+        GaugeFamily(
+            "reprieve_enforcement_index_lag_events",
+            "Events in the log the index has not applied yet",
+            [Sample({}, lag.events)],
+        ),
+        GaugeFamily(
+            "reprieve_enforcement_index_lag_seconds",
+            "Age of the oldest event in the log the index has not applied yet (0 when caught up)",
+            [Sample({}, lag.seconds)],
+        ),
+        GaugeFamily(
+            "reprieve_event_log_head_seq", "Sequence number of the last event in the log", [Sample({}, lag.head)]
+        ),
     ]
     if enforcement.follower is not None:
-        families.append(GaugeFamily(
-            "reprieve_enforcement_follower_errors", "Polls of the log that failed since the process started",
-            [Sample({}, enforcement.follower.errors)],
-        ))
+        families.append(
+            GaugeFamily(
+                "reprieve_enforcement_follower_errors",
+                "Polls of the log that failed since the process started",
+                [Sample({}, enforcement.follower.errors)],
+            )
+        )
     return families
 
 

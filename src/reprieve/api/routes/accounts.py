@@ -20,7 +20,8 @@ AccountPath = Annotated[str, Path(pattern=ACCOUNT_PATTERN, examples=["DonaldTrum
 
 
 @router.put(
-    "/{account:path}", response_model=AccountOut,
+    "/{account:path}",
+    response_model=AccountOut,
     responses={
         201: {"model": AccountOut, "description": "Created"},
         **problem_responses(403, 413),
@@ -28,12 +29,14 @@ AccountPath = Annotated[str, Path(pattern=ACCOUNT_PATTERN, examples=["DonaldTrum
     summary="Register an account (201) or update its display name (200)",
 )
 def put_account(
-    tenant: AccountWriter, platform: VisiblePlatform, account: AccountPath, body: AccountPut,
-    response: Response, now: Now,
+    tenant: AccountWriter,
+    platform: VisiblePlatform,
+    account: AccountPath,
+    body: AccountPut,
+    response: Response,
+    now: Now,
 ) -> dict[str, Any]:
     ref = AccountRef(platform["id"], account)
-    result, created = catalogue.put_account(
-        tenant.db, ref, display_name=body.display_name, actor=tenant.actor, now=now
-    )
+    result, created = catalogue.put_account(tenant.db, ref, display_name=body.display_name, actor=tenant.actor, now=now)
     response.status_code = 201 if created else 200
     return result

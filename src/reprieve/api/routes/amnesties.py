@@ -31,22 +31,30 @@ def _caller(tenant: Tenant) -> Caller:
 
 
 @router.post(
-    "/v1/amnesties", status_code=202, dependencies=IDEMPOTENT,
-    responses={200: {"model": AmnestyPreviewOut, "description": "the dry run"},
-               202: {"model": AmnestyAccepted, "description": "started; follow it at GET /v1/amnesties/{id}"},
-               **problem_responses(403, 404, 413)},
+    "/v1/amnesties",
+    status_code=202,
+    dependencies=IDEMPOTENT,
+    responses={
+        200: {"model": AmnestyPreviewOut, "description": "the dry run"},
+        202: {"model": AmnestyAccepted, "description": "started; follow it at GET /v1/amnesties/{id}"},
+        **problem_responses(403, 404, 413),
+    },
     summary="Lift every matching sanction of an operator (dry_run: count and sample only)",
 )
 def create_amnesty(tenant: AmnestyMaker, body: AmnestyCreate, now: Now, request: Request) -> Any:
     tenant.require_operator(body.operator)
     f = body.filter
     fields: dict[str, Any] = {
-        "operator": body.operator, "platforms": body.platforms,
+        "operator": body.operator,
+        "platforms": body.platforms,
         "kinds": [k.value for k in f.kinds] if f.kinds is not None else None,
         "states": [s.value for s in f.states] if f.states is not None else None,
-        "started_before": f.started_before, "exclude_categories": f.exclude_categories,
-        "exclude_policies": f.exclude_policies, "effective_at": body.effective_at,
-        "now": now, "operators": tenant.operators,
+        "started_before": f.started_before,
+        "exclude_categories": f.exclude_categories,
+        "exclude_policies": f.exclude_policies,
+        "effective_at": body.effective_at,
+        "now": now,
+        "operators": tenant.operators,
     }
     if body.dry_run:
         preview = amnesty.preview(tenant.db, **fields)
@@ -63,7 +71,10 @@ def get_amnesty(tenant: Reader, amnesty_id: OpaqueId) -> dict[str, Any]:
 
 
 @router.post(
-    "/v1/amnesties/{amnesty_id}/revert", status_code=202, response_model=AmnestyOut, dependencies=IDEMPOTENT,
+    "/v1/amnesties/{amnesty_id}/revert",
+    status_code=202,
+    response_model=AmnestyOut,
+    dependencies=IDEMPOTENT,
     responses=problem_responses(403, 409, 413),
     summary="Re-impose what this amnesty lifted (in the background); 409 unless it is completed",
 )

@@ -40,15 +40,26 @@ def sees_contact(tenant: Tenant) -> bool:
 
 
 @router.post(
-    "", status_code=201, response_model=AppealOut, dependencies=IDEMPOTENT,
+    "",
+    status_code=201,
+    response_model=AppealOut,
+    dependencies=IDEMPOTENT,
     responses=problem_responses(403, 409, 413),
     summary="File an appeal; 422 once a complaint's window closed, or on a sanction not active",
 )
 def file_appeal(tenant: AppealFiler, body: AppealCreate, clock: ClockDep) -> dict[str, Any]:
     result = appeals.file_appeal(
-        tenant.db, sanction_id=body.sanction, kind=body.kind.value, filed_by=body.filed_by.model_dump(mode="json"),
-        statement=body.statement, channel=body.channel.value, meeting_requested=body.meeting_requested,
-        received_at=body.received_at, caller=caller_of(tenant), now=clock, operators=tenant.operators,
+        tenant.db,
+        sanction_id=body.sanction,
+        kind=body.kind.value,
+        filed_by=body.filed_by.model_dump(mode="json"),
+        statement=body.statement,
+        channel=body.channel.value,
+        meeting_requested=body.meeting_requested,
+        received_at=body.received_at,
+        caller=caller_of(tenant),
+        now=clock,
+        operators=tenant.operators,
     )
     return result if sees_contact(tenant) else _without_contact(result)
 
@@ -65,8 +76,11 @@ def list_appeals(
     at: AsOf = None,
 ) -> dict[str, Any]:
     query = AppealFilter(
-        state=state.value if state else None, kind=kind.value if kind else None,
-        operator=tenant.operator_filter(operator), operators=tenant.operators, sanction=sanction,
+        state=state.value if state else None,
+        kind=kind.value if kind else None,
+        operator=tenant.operator_filter(operator),
+        operators=tenant.operators,
+        sanction=sanction,
         at=None if at is None else to_micros(at),
     )
     return appeals.list_appeals(tenant.db, query, limit=limit, cursor=cursor, include_contact=sees_contact(tenant))
@@ -80,7 +94,9 @@ def get_appeal(tenant: Reader, appeal_id: OpaqueId, at: AsOf = None) -> dict[str
 
 
 @router.post(
-    "/{appeal_id}/decision", response_model=AppealOut, dependencies=IDEMPOTENT,
+    "/{appeal_id}/decision",
+    response_model=AppealOut,
+    dependencies=IDEMPOTENT,
     responses=problem_responses(403, 409, 413),
     summary="Decide an appeal (a person; 403 for a platform token): granted lifts, partially_granted amends",
 )
@@ -88,17 +104,28 @@ def decide_appeal(
     tenant: AppealDecider, appeal_id: OpaqueId, body: AppealDecisionCreate, clock: ClockDep
 ) -> dict[str, Any]:
     return appeals.decide_appeal(
-        tenant.db, appeal_id, outcome=body.outcome.value, rationale=body.rationale, reply=body.reply,
-        effective_at=body.effective_at, ends_at=body.ends_at if "ends_at" in body.model_fields_set else UNSET,
-        kind=body.kind.value if body.kind else None, denies=body.denies,
+        tenant.db,
+        appeal_id,
+        outcome=body.outcome.value,
+        rationale=body.rationale,
+        reply=body.reply,
+        effective_at=body.effective_at,
+        ends_at=body.ends_at if "ends_at" in body.model_fields_set else UNSET,
+        kind=body.kind.value if body.kind else None,
+        denies=body.denies,
         probation=body.probation.model_dump(exclude_none=True) if body.probation is not None else None,
-        caller=caller_of(tenant), now=clock, operators=tenant.operators,
+        caller=caller_of(tenant),
+        now=clock,
+        operators=tenant.operators,
     )
 
 
 @router.post(
-    "/{appeal_id}/attach", response_model=AppealOut, dependencies=IDEMPOTENT,
-    responses=problem_responses(403, 409, 413), summary="Put an appeal before the open review of its sanction",
+    "/{appeal_id}/attach",
+    response_model=AppealOut,
+    dependencies=IDEMPOTENT,
+    responses=problem_responses(403, 409, 413),
+    summary="Put an appeal before the open review of its sanction",
 )
 def attach_appeal(tenant: Moderator, appeal_id: OpaqueId, body: AppealAttach, now: Now) -> dict[str, Any]:
     return appeals.attach_appeal(
@@ -107,15 +134,26 @@ def attach_appeal(tenant: Moderator, appeal_id: OpaqueId, body: AppealAttach, no
 
 
 @router.post(
-    "/{appeal_id}/disputes", status_code=201, response_model=AppealOut, dependencies=IDEMPOTENT,
+    "/{appeal_id}/disputes",
+    status_code=201,
+    response_model=AppealOut,
+    dependencies=IDEMPOTENT,
     responses=problem_responses(403, 409, 413),
     summary="Record an out-of-court dispute about an appeal (DSA art. 21), or its progress",
 )
 def record_dispute(tenant: AppealDecider, appeal_id: OpaqueId, body: DisputeCreate, now: Now) -> dict[str, Any]:
     return appeals.record_dispute(
-        tenant.db, appeal_id, body=body.body, submitted_at=body.submitted_at, outcome=body.outcome.value,
-        decided_at=body.decided_at, summary=body.summary, dispute_id=body.dispute, caller=caller_of(tenant),
-        now=now, operators=tenant.operators,
+        tenant.db,
+        appeal_id,
+        body=body.body,
+        submitted_at=body.submitted_at,
+        outcome=body.outcome.value,
+        decided_at=body.decided_at,
+        summary=body.summary,
+        dispute_id=body.dispute,
+        caller=caller_of(tenant),
+        now=now,
+        operators=tenant.operators,
     )
 
 

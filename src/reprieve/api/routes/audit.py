@@ -15,7 +15,9 @@ router = APIRouter(prefix="/v1/audit", tags=["audit"])
 
 
 @router.get(
-    "/verify", response_model=VerificationOut, responses=problem_responses(403),
+    "/verify",
+    response_model=VerificationOut,
+    responses=problem_responses(403),
     summary="Recompute the hash chain of the whole log",
     description="The whole chain is always verified. An instance admin gets the count of every "
     "event and the chain's head; an operator's auditor the count of its operator's events and "

@@ -40,11 +40,18 @@ PATH = "/v1/checks"
 
 
 @router.post(
-    "", response_model=None, dependencies=IDEMPOTENT,
-    responses={200: {"model": ChecksOut, "description": "One result per check, in order; a check that cannot be "
-                     "answered (an unknown platform, a capability the platform lacks) holds its `error` in its "
-                     "place, and the others are still decided"},
-               **problem_responses(409, 413)},
+    "",
+    response_model=None,
+    dependencies=IDEMPOTENT,
+    responses={
+        200: {
+            "model": ChecksOut,
+            "description": "One result per check, in order; a check that cannot be "
+            "answered (an unknown platform, a capability the platform lacks) holds its `error` in its "
+            "place, and the others are still decided",
+        },
+        **problem_responses(409, 413),
+    },
     summary="Answer a batch of checks, in order",
 )
 def run_checks(tenant: Reader, body: ChecksRequest, now: Now, enforcement: EnforcementDep) -> Response:
@@ -117,10 +124,13 @@ class FastChecks:
             await self.app(scope, replay(body, receive, more=False), send)
             return
         self.answered += 1
-        await send({
-            "type": "http.response.start", "status": 200,
-            "headers": [(b"content-length", str(len(content)).encode()), (b"content-type", JSON)],
-        })
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-length", str(len(content)).encode()), (b"content-type", JSON)],
+            }
+        )
         await send({"type": "http.response.body", "body": content})
 
     async def _content(self, authorization: bytes, body: bytes, scope: Scope) -> bytes:
@@ -204,4 +214,3 @@ class FastChecks:
             return None
         assert principal.operator is not None
         return [principal.operator]
-

@@ -53,7 +53,8 @@ async def readyz(request: Request, now: Now, figures: Annotated[bool, Depends(fi
     if lag.caught_up:
         return JSONResponse({"status": "ready", **shown})
     detail = (
-        f"the enforcement index is {lag.events} events ({lag.seconds:.1f} s) behind the event log" if figures
+        f"the enforcement index is {lag.events} events ({lag.seconds:.1f} s) behind the event log"
+        if figures
         else "the enforcement index is behind the event log"
     )
     answer = orjson.loads(problem(503, ProblemType.UNAVAILABLE, detail).body)
@@ -87,4 +88,3 @@ async def metrics(request: Request, db: DbDep, now: Now) -> Response:
     families = await run_in_threadpool(read_gauges, state.enforcement, db, now=now)
     # Rendered on the event loop, where the request middleware observes the histogram.
     return Response(METRICS.render(families), media_type=CONTENT_TYPE)
-

@@ -16,7 +16,10 @@ router = APIRouter(prefix="/v1/identities", tags=["identities"])
 
 
 @router.post(
-    "", status_code=201, response_model=IdentityOut, dependencies=IDEMPOTENT,
+    "",
+    status_code=201,
+    response_model=IdentityOut,
+    dependencies=IDEMPOTENT,
     responses=problem_responses(403, 409, 413),
     summary="Link accounts into one identity (merging the identities they were in)",
 )

@@ -17,8 +17,12 @@ OperatorId = Annotated[str, Path(pattern=SLUG_PATTERN, examples=["meta"])]
 
 
 @router.post(
-    "", status_code=201, response_model=OperatorOut, dependencies=IDEMPOTENT,
-    responses=problem_responses(403, 409, 413), summary="Create an operator (instance-admin)",
+    "",
+    status_code=201,
+    response_model=OperatorOut,
+    dependencies=IDEMPOTENT,
+    responses=problem_responses(403, 409, 413),
+    summary="Create an operator (instance-admin)",
 )
 def create_operator(tenant: InstanceAdmin, body: OperatorCreate, now: Now) -> dict[str, Any]:
     return catalogue.create_operator(tenant.db, id=body.id, name=body.name, actor=tenant.actor, now=now)

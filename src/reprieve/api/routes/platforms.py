@@ -15,14 +15,24 @@ router = APIRouter(prefix="/v1/platforms", tags=["platforms"])
 
 
 @router.post(
-    "", status_code=201, response_model=PlatformOut, dependencies=IDEMPOTENT,
-    responses=problem_responses(403, 409, 413), summary="Create a platform of an operator",
+    "",
+    status_code=201,
+    response_model=PlatformOut,
+    dependencies=IDEMPOTENT,
+    responses=problem_responses(403, 409, 413),
+    summary="Create a platform of an operator",
 )
 def create_platform(tenant: OperatorAdmin, body: PlatformCreate, now: Now) -> dict[str, Any]:
     return catalogue.create_platform(
-        tenant.db, id=body.id, operator=tenant.require_operator(body.operator), name=body.name,
-        kind=body.kind.value, capabilities=body.capabilities, policy=body.policy,
-        actor=tenant.actor, now=now,
+        tenant.db,
+        id=body.id,
+        operator=tenant.require_operator(body.operator),
+        name=body.name,
+        kind=body.kind.value,
+        capabilities=body.capabilities,
+        policy=body.policy,
+        actor=tenant.actor,
+        now=now,
     )
 
 

@@ -36,7 +36,9 @@ def caller_of(tenant: Tenant) -> Caller:
 
 
 @router.get(
-    "/v1/reviews", response_model=ReviewPage, responses=problem_responses(),
+    "/v1/reviews",
+    response_model=ReviewPage,
+    responses=problem_responses(),
     summary="List reviews; state=due lists the sanctions due for review at `at`",
 )
 def list_reviews(
@@ -52,9 +54,7 @@ def list_reviews(
     query = ReviewFilter(
         state=state, operator=tenant.operator_filter(operator), operators=tenant.operators, sanction=sanction
     )
-    return reviews.list_reviews(
-        tenant.db, query, at=at or now, as_of=at is not None, limit=limit, cursor=cursor
-    )
+    return reviews.list_reviews(tenant.db, query, at=at or now, as_of=at is not None, limit=limit, cursor=cursor)
 
 
 @router.get("/v1/reviews/{review_id}", response_model=ReviewOut, responses=problem_responses())
@@ -63,29 +63,50 @@ def get_review(tenant: Reader, review_id: OpaqueId, at: AsOf = None) -> dict[str
 
 
 @router.post(
-    "/v1/sanctions/{sanction_id}/reviews", status_code=201, response_model=ReviewOut, dependencies=IDEMPOTENT,
-    responses=problem_responses(403, 409, 413), summary="Open a review of a sanction (the one due, or ad hoc)",
+    "/v1/sanctions/{sanction_id}/reviews",
+    status_code=201,
+    response_model=ReviewOut,
+    dependencies=IDEMPOTENT,
+    responses=problem_responses(403, 409, 413),
+    summary="Open a review of a sanction (the one due, or ad hoc)",
 )
 def open_review(tenant: Moderator, sanction_id: OpaqueId, body: ReviewCreate, now: Now) -> dict[str, Any]:
     return reviews.open_review(
-        tenant.db, sanction_id, panel=body.panel, reason=body.reason, caller=caller_of(tenant), now=now,
+        tenant.db,
+        sanction_id,
+        panel=body.panel,
+        reason=body.reason,
+        caller=caller_of(tenant),
+        now=now,
         operators=tenant.operators,
     )
 
 
 @router.post(
-    "/v1/reviews/{review_id}/assessments", status_code=201, response_model=ReviewOut, dependencies=IDEMPOTENT,
-    responses=problem_responses(403, 409, 413), summary="File an assessment of risk (a panel member, once)",
+    "/v1/reviews/{review_id}/assessments",
+    status_code=201,
+    response_model=ReviewOut,
+    dependencies=IDEMPOTENT,
+    responses=problem_responses(403, 409, 413),
+    summary="File an assessment of risk (a panel member, once)",
 )
 def file_assessment(tenant: PanelMember, review_id: OpaqueId, body: AssessmentCreate, now: Now) -> dict[str, Any]:
     return reviews.file_assessment(
-        tenant.db, review_id, risk=body.risk.value, factors=body.factors, rationale=body.rationale,
-        caller=caller_of(tenant), now=now, operators=tenant.operators,
+        tenant.db,
+        review_id,
+        risk=body.risk.value,
+        factors=body.factors,
+        rationale=body.rationale,
+        caller=caller_of(tenant),
+        now=now,
+        operators=tenant.operators,
     )
 
 
 @router.post(
-    "/v1/reviews/{review_id}/decision", response_model=ReviewOut, dependencies=IDEMPOTENT,
+    "/v1/reviews/{review_id}/decision",
+    response_model=ReviewOut,
+    dependencies=IDEMPOTENT,
     responses=problem_responses(403, 409, 413),
     summary="Decide a review (a moderator or a panel member); 409 without the quorum's assessments",
 )
@@ -94,9 +115,15 @@ def decide_review(
 ) -> dict[str, Any]:
     given = body.model_fields_set
     return reviews.decide_review(
-        tenant.db, review_id, outcome=body.outcome.value, rationale=body.rationale,
+        tenant.db,
+        review_id,
+        outcome=body.outcome.value,
+        rationale=body.rationale,
         ends_at=body.ends_at if "ends_at" in given else UNSET,
         next_review_at=body.next_review_at if "next_review_at" in given else UNSET,
         probation=body.probation.model_dump(exclude_none=True) if body.probation is not None else None,
-        effective_at=body.effective_at, caller=caller_of(tenant), now=clock, operators=tenant.operators,
+        effective_at=body.effective_at,
+        caller=caller_of(tenant),
+        now=clock,
+        operators=tenant.operators,
     )

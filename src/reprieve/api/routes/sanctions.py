@@ -25,8 +25,12 @@ router = APIRouter(prefix="/v1/sanctions", tags=["sanctions"])
 
 
 @router.post(
-    "", status_code=201, response_model=SanctionOut, dependencies=IDEMPOTENT,
-    responses=problem_responses(403, 409, 413), summary="Impose a sanction",
+    "",
+    status_code=201,
+    response_model=SanctionOut,
+    dependencies=IDEMPOTENT,
+    responses=problem_responses(403, 409, 413),
+    summary="Impose a sanction",
 )
 def impose_sanction(tenant: Moderator, body: SanctionCreate, clock: ClockDep, response: Response) -> dict[str, Any]:
     command = sanctions.ImposeSanction(
@@ -63,8 +67,13 @@ def list_sanctions(
     cursor: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_=-]{1,200}$")] = None,
 ) -> dict[str, Any]:
     query = SanctionFilter(
-        operator=tenant.operator_filter(operator), operators=tenant.operators, platform=platform,
-        account=account, kind=kind, state=state, category=category,
+        operator=tenant.operator_filter(operator),
+        operators=tenant.operators,
+        platform=platform,
+        account=account,
+        kind=kind,
+        state=state,
+        category=category,
     )
     return sanctions.list_sanctions(tenant.db, query, at=at, limit=limit, cursor=cursor)
 
@@ -76,40 +85,71 @@ def get_sanction(tenant: Reader, sanction_id: OpaqueId, at: At, response: Respon
 
 
 @router.post(
-    "/{sanction_id}/amend", response_model=SanctionOut, dependencies=IDEMPOTENT,
-    responses=problem_responses(403, 409, 412, 413), summary="Change a sanction's term from an instant on",
+    "/{sanction_id}/amend",
+    response_model=SanctionOut,
+    dependencies=IDEMPOTENT,
+    responses=problem_responses(403, 409, 412, 413),
+    summary="Change a sanction's term from an instant on",
 )
 def amend_sanction(
-    tenant: Moderator, sanction_id: OpaqueId, body: SanctionAmend, clock: ClockDep, if_version: IfMatch,
+    tenant: Moderator,
+    sanction_id: OpaqueId,
+    body: SanctionAmend,
+    clock: ClockDep,
+    if_version: IfMatch,
     response: Response,
 ) -> dict[str, Any]:
     """With `If-Match: "<version>"`, only if the sanction has not changed since (else 412, nothing written)."""
     given = body.model_fields_set
-    return _tagged(response, sanctions.amend_sanction(
-        tenant.db, sanction_id, reason=body.reason,
-        ends_at=body.ends_at if "ends_at" in given else UNSET,
-        review_at=body.review_at if "review_at" in given else UNSET,
-        kind=body.kind.value if body.kind else None, denies=body.denies,
-        effective_at=body.effective_at, actor=tenant.actor, now=clock, operators=tenant.operators,
-        if_version=if_version,
-    ))
+    return _tagged(
+        response,
+        sanctions.amend_sanction(
+            tenant.db,
+            sanction_id,
+            reason=body.reason,
+            ends_at=body.ends_at if "ends_at" in given else UNSET,
+            review_at=body.review_at if "review_at" in given else UNSET,
+            kind=body.kind.value if body.kind else None,
+            denies=body.denies,
+            effective_at=body.effective_at,
+            actor=tenant.actor,
+            now=clock,
+            operators=tenant.operators,
+            if_version=if_version,
+        ),
+    )
 
 
 @router.post(
-    "/{sanction_id}/lift", response_model=SanctionOut, dependencies=IDEMPOTENT,
+    "/{sanction_id}/lift",
+    response_model=SanctionOut,
+    dependencies=IDEMPOTENT,
     responses=problem_responses(403, 409, 412, 413),
     summary="Lift a sanction (409 if it is not active at effective_at); one not started yet is cancelled",
 )
 def lift_sanction(
-    tenant: Moderator, sanction_id: OpaqueId, body: SanctionLift, clock: ClockDep, if_version: IfMatch,
+    tenant: Moderator,
+    sanction_id: OpaqueId,
+    body: SanctionLift,
+    clock: ClockDep,
+    if_version: IfMatch,
     response: Response,
 ) -> dict[str, Any]:
     """With `If-Match: "<version>"`, only if the sanction has not changed since (else 412, nothing written).
     Of two lifts racing, one is recorded and the other gets 409."""
-    return _tagged(response, sanctions.lift_sanction(
-        tenant.db, sanction_id, reason=body.reason, effective_at=body.effective_at,
-        actor=tenant.actor, now=clock, operators=tenant.operators, if_version=if_version,
-    ))
+    return _tagged(
+        response,
+        sanctions.lift_sanction(
+            tenant.db,
+            sanction_id,
+            reason=body.reason,
+            effective_at=body.effective_at,
+            actor=tenant.actor,
+            now=clock,
+            operators=tenant.operators,
+            if_version=if_version,
+        ),
+    )
 
 
 def _tagged(response: Response, sanction: dict[str, Any]) -> dict[str, Any]:

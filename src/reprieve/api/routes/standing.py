@@ -16,7 +16,9 @@ router = APIRouter(prefix="/v1/platforms/{platform}/accounts", tags=["standing"]
 
 
 @router.get(
-    "/{account:path}/standing", response_model=StandingOut, responses=problem_responses(),
+    "/{account:path}/standing",
+    response_model=StandingOut,
+    responses=problem_responses(),
     summary="An account's standing on a platform at an instant",
 )
 def get_standing(

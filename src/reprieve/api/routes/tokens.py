@@ -17,22 +17,35 @@ router = APIRouter(prefix="/v1/tokens", tags=["tokens"])
 
 
 @router.post(
-    "", status_code=201, response_model=TokenCreated, dependencies=[*IDEMPOTENT, shown_once("token")],
-    responses=problem_responses(403, 409, 413), summary="Create a token; its secret is shown once",
+    "",
+    status_code=201,
+    response_model=TokenCreated,
+    dependencies=[*IDEMPOTENT, shown_once("token")],
+    responses=problem_responses(403, 409, 413),
+    summary="Create a token; its secret is shown once",
 )
 def create_token(tenant: OperatorAdmin, body: TokenCreate, now: Now) -> dict[str, Any]:
     if body.role is Role.INSTANCE_ADMIN and not tenant.principal.is_instance_admin:
         raise ForbiddenError("only an instance-admin creates instance-admin tokens")
     operator = tenant.require_operator(body.operator) if body.operator is not None else None
     return tokens.create_token(
-        tenant.db, name=body.name, role=body.role.value, operator=operator,
-        expires_in=body.expires_in, expires_at=body.expires_at, actor=tenant.actor, now=now,
+        tenant.db,
+        name=body.name,
+        role=body.role.value,
+        operator=operator,
+        expires_in=body.expires_in,
+        expires_at=body.expires_at,
+        actor=tenant.actor,
+        now=now,
     )
 
 
 @router.post(
-    "/{token_id}/revoke", response_model=TokenOut, dependencies=IDEMPOTENT,
-    responses=problem_responses(403, 409, 413), summary="Revoke a token: it is refused from now on",
+    "/{token_id}/revoke",
+    response_model=TokenOut,
+    dependencies=IDEMPOTENT,
+    responses=problem_responses(403, 409, 413),
+    summary="Revoke a token: it is refused from now on",
 )
 def revoke_token(tenant: OperatorAdmin, token_id: OpaqueId, now: Now) -> dict[str, Any]:
     tokens.revoke_token(tenant.db, token_id, actor=tenant.actor, now=now, operators=tenant.operators)

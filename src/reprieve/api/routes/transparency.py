@@ -96,7 +96,10 @@ def get_statement(
     summary="Statements of reasons in the Transparency Database's v2 schema (JSON) or daily-dump layout (CSV)",
 )
 def export_statements(
-    tenant: Reader, operator: OperatorQuery = None, from_: FromQuery = None, to: ToQuery = None,
+    tenant: Reader,
+    operator: OperatorQuery = None,
+    from_: FromQuery = None,
+    to: ToQuery = None,
     format: ExportFormat = ExportFormat.JSON,
 ) -> Response:
     chosen = transparency.require_operator(tenant.db, tenant.operator_filter(operator), tenant.operators)
@@ -104,7 +107,8 @@ def export_statements(
     if format is ExportFormat.CSV:
         lines = transparency.export_csv(tenant.db, operator=chosen, within=within)
         return StreamingResponse(
-            iterate_in_threadpool(lines), media_type="text/csv; charset=utf-8",
+            iterate_in_threadpool(lines),
+            media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="sor-{chosen}.csv"'},
         )
     chunks = transparency.export_json(tenant.db, operator=chosen, within=within)
@@ -112,7 +116,9 @@ def export_statements(
 
 
 @router.post(
-    "/v1/transparency/submissions", status_code=202, dependencies=IDEMPOTENT,
+    "/v1/transparency/submissions",
+    status_code=202,
+    dependencies=IDEMPOTENT,
     responses=problem_responses(403, 409, 413),
     summary="Request a submission of the statements not sent before to the configured Transparency Database; "
     "the worker runs it (409 when submission is off: REPRIEVE_TDB_URL unset)",
@@ -121,13 +127,19 @@ def submit_statements(tenant: Submitter, body: SubmissionCreate, now: Now, reque
     chosen = transparency.require_operator(tenant.db, tenant.operator_filter(body.operator), tenant.operators)
     within = transparency.period(body.from_, body.to)
     return transparency.request_submission(
-        tenant.db, tdb_settings(request), operator=chosen, within=within, batch_size=body.batch_size,
-        actor=tenant.actor, now=now,
+        tenant.db,
+        tdb_settings(request),
+        operator=chosen,
+        within=within,
+        batch_size=body.batch_size,
+        actor=tenant.actor,
+        now=now,
     )
 
 
 @router.get(
-    "/v1/transparency/submissions", responses=problem_responses(),
+    "/v1/transparency/submissions",
+    responses=problem_responses(),
     summary="How many statements the configured Transparency Database accepted or rejected, or are in flight, "
     "and the latest submission runs",
 )
@@ -136,14 +148,16 @@ def submission_counts(tenant: Reader, request: Request, operator: OperatorQuery 
     settings = tdb_settings(request)
     endpoint = settings.endpoint() if settings.url is not None else None
     return {
-        "operator": chosen, "endpoint": endpoint,
+        "operator": chosen,
+        "endpoint": endpoint,
         "states": transparency.submissions(tenant.db, operator=chosen, endpoint=endpoint),
         "runs": transparency.list_runs(tenant.db, operator=chosen),
     }
 
 
 @router.get(
-    "/v1/transparency/submissions/{run_id}", responses=problem_responses(),
+    "/v1/transparency/submissions/{run_id}",
+    responses=problem_responses(),
     summary="A submission run's progress, and the states of its statements (the rejected ones with the "
     "database's field errors)",
 )
@@ -157,7 +171,11 @@ def get_submission(tenant: Reader, run_id: OpaqueId) -> dict[str, Any]:
     summary="The transparency report (DSA art. 15 and 24) of an operator for a period: JSON, CSV or a printable page",
 )
 def get_report(
-    tenant: Reader, now: Now, operator: OperatorQuery = None, from_: FromQuery = None, to: ToQuery = None,
+    tenant: Reader,
+    now: Now,
+    operator: OperatorQuery = None,
+    from_: FromQuery = None,
+    to: ToQuery = None,
     format: ReportFormat = ReportFormat.JSON,
 ) -> Response:
     chosen = transparency.require_operator(tenant.db, tenant.operator_filter(operator), tenant.operators)

@@ -46,7 +46,10 @@ Reporter = Annotated[Tenant, Depends(allow(Role.MODERATOR, Role.PLATFORM))]
 
 
 @router.post(
-    "", status_code=201, response_model=ViolationOut, dependencies=IDEMPOTENT,
+    "",
+    status_code=201,
+    response_model=ViolationOut,
+    dependencies=IDEMPOTENT,
     responses={
         200: {"model": ViolationOut, "description": "a violation already recorded under this id: the first answer"},
         **problem_responses(403, 409, 413),
@@ -57,10 +60,18 @@ async def record_violation(
     tenant: Reporter, body: ViolationCreate, now: Now, response: Response, committer: CommitterDep
 ) -> dict[str, Any]:
     report = violations.RecordViolation(
-        id=body.id, platform=body.platform, account=body.account, policy=body.policy,
-        severity=body.severity.value, category=body.category, facts=body.facts, occurred_at=body.occurred_at,
+        id=body.id,
+        platform=body.platform,
+        account=body.account,
+        policy=body.policy,
+        severity=body.severity.value,
+        category=body.category,
+        facts=body.facts,
+        occurred_at=body.occurred_at,
         automated=body.automated.model_dump(mode="json") if body.automated else None,
-        content_type=body.content_type, content_date=body.content_date, keywords=body.keywords,
+        content_type=body.content_type,
+        content_date=body.content_date,
+        keywords=body.keywords,
         territorial_scope=body.territorial_scope,
     )
     caller = caller_of(tenant)
@@ -159,10 +170,13 @@ class FastViolations:
         # The body is built by the service in the documented shape (the tests hold it to the
         # route's, which ViolationOut validates), so it is serialised directly.
         content = orjson.dumps(answer.body)
-        await send({
-            "type": "http.response.start", "status": 201 if answer.created else 200,
-            "headers": [(b"content-length", b"%d" % len(content)), (b"content-type", JSON)],
-        })
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 201 if answer.created else 200,
+                "headers": [(b"content-length", b"%d" % len(content)), (b"content-type", JSON)],
+            }
+        )
         await send({"type": "http.response.body", "body": content})
 
     def _committed(self, state: Any) -> CommittedWrites:
@@ -170,9 +184,7 @@ class FastViolations:
         loop = asyncio.get_running_loop()
         committed = self._answers
         if committed is None or committed.loop is not loop:
-            committed = self._answers = CommittedWrites(
-                loop, lambda: getattr(state.enforcement, "follower", None)
-            )
+            committed = self._answers = CommittedWrites(loop, lambda: getattr(state.enforcement, "follower", None))
         return committed
 
     async def _principal(self, db: Any, authorization: bytes, now: datetime) -> Principal:
@@ -209,22 +221,39 @@ def _report(body: bytes) -> violations.RecordViolation:
         raise _Unsure
     try:
         id_, platform, account, policy, severity, category = (
-            data["id"], data["platform"], data["account"], data["policy"], data["severity"], data["category"]
+            data["id"],
+            data["platform"],
+            data["account"],
+            data["policy"],
+            data["severity"],
+            data["category"],
         )
     except KeyError:
         raise _Unsure from None
     facts = data.get("facts", "")
     occurred_at = data.get("occurred_at")
     if not (
-        type(id_) is str and _EXTERNAL_ID.fullmatch(id_) and _text_ok(id_, required=True, multiline=False)
-        and type(platform) is str and _SLUG.fullmatch(platform)
-        and type(account) is str and _ACCOUNT.fullmatch(account)
-        and type(policy) is str and 0 < len(policy) <= 500 and _text_ok(policy, required=True)
-        and type(severity) is str and severity in _SEVERITIES
-        and type(category) is str and len(category) <= 80
-        and type(facts) is str and len(facts) <= 5000 and _text_ok(facts, required=False)
-        and (occurred_at is None or (type(occurred_at) is str and 0 < len(occurred_at) <= 40
-                                     and "\x00" not in occurred_at))
+        type(id_) is str
+        and _EXTERNAL_ID.fullmatch(id_)
+        and _text_ok(id_, required=True, multiline=False)
+        and type(platform) is str
+        and _SLUG.fullmatch(platform)
+        and type(account) is str
+        and _ACCOUNT.fullmatch(account)
+        and type(policy) is str
+        and 0 < len(policy) <= 500
+        and _text_ok(policy, required=True)
+        and type(severity) is str
+        and severity in _SEVERITIES
+        and type(category) is str
+        and len(category) <= 80
+        and type(facts) is str
+        and len(facts) <= 5000
+        and _text_ok(facts, required=False)
+        and (
+            occurred_at is None
+            or (type(occurred_at) is str and 0 < len(occurred_at) <= 40 and "\x00" not in occurred_at)
+        )
     ):
         raise _Unsure
     lists = [_codes(data.get(field), most, longest) for field, most, longest in _CODE_LISTS]
@@ -232,8 +261,17 @@ def _report(body: bytes) -> violations.RecordViolation:
     if content_date is not None and not (type(content_date) is str and _CONTENT_DATE.fullmatch(content_date)):
         raise _Unsure
     return violations.RecordViolation(
-        id=id_, platform=platform, account=account, policy=policy, severity=severity, category=category,
-        facts=facts, occurred_at=occurred_at, content_type=lists[0], content_date=content_date, keywords=lists[1],
+        id=id_,
+        platform=platform,
+        account=account,
+        policy=policy,
+        severity=severity,
+        category=category,
+        facts=facts,
+        occurred_at=occurred_at,
+        content_type=lists[0],
+        content_date=content_date,
+        keywords=lists[1],
         territorial_scope=lists[2],
     )
 
@@ -257,4 +295,3 @@ def _codes(value: Any, most: int, longest: int) -> list[str] | None:
         if type(item) is not str or len(item) > longest or "\x00" in item:
             raise _Unsure
     return value
-

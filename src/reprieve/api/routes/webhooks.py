@@ -44,11 +44,17 @@ class DeliveryState(StrEnum):
 
 
 @router.post(
-    "", status_code=201, response_model=WebhookCreated, dependencies=[*IDEMPOTENT, shown_once("secret")],
-    responses=problem_responses(403, 413), summary="Register an endpoint; its secret is shown once",
+    "",
+    status_code=201,
+    response_model=WebhookCreated,
+    dependencies=[*IDEMPOTENT, shown_once("secret")],
+    responses=problem_responses(403, 413),
+    summary="Register an endpoint; its secret is shown once",
 )
 def create_webhook(
-    tenant: OperatorAdmin, body: WebhookCreate, now: Now,
+    tenant: OperatorAdmin,
+    body: WebhookCreate,
+    now: Now,
     resolver: Annotated[egress.Resolver, Depends(webhook_resolver)],
 ) -> dict[str, Any]:
     if body.operator is not None:
@@ -58,15 +64,24 @@ def create_webhook(
     else:
         raise ValidationError("an instance-admin names the operator", field="operator")
     return webhooks.create_webhook(
-        tenant.db, operator=operator, url=body.url, event_types=body.event_types, secret=body.secret,
-        description=body.description, actor=tenant.actor, now=now, resolver=resolver,
+        tenant.db,
+        operator=operator,
+        url=body.url,
+        event_types=body.event_types,
+        secret=body.secret,
+        description=body.description,
+        actor=tenant.actor,
+        now=now,
+        resolver=resolver,
     )
 
 
 @router.get("", response_model=WebhookPage, responses=problem_responses(403), summary="List endpoints")
 def list_webhooks(
-    tenant: WebhookReader, operator: Annotated[str | None, Query(pattern=SLUG_PATTERN)] = None,
-    limit: Limit = 50, cursor: Cursor = None,
+    tenant: WebhookReader,
+    operator: Annotated[str | None, Query(pattern=SLUG_PATTERN)] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
 ) -> dict[str, Any]:
     return webhooks.list_webhooks(
         tenant.db, operator=tenant.operator_filter(operator), operators=tenant.operators, limit=limit, cursor=cursor
@@ -79,7 +94,9 @@ def get_webhook(tenant: WebhookReader, webhook_id: OpaqueId) -> dict[str, Any]:
 
 
 @router.delete(
-    "/{webhook_id}", status_code=204, responses=problem_responses(403),
+    "/{webhook_id}",
+    status_code=204,
+    responses=problem_responses(403),
     summary="Delete an endpoint and its deliveries",
 )
 def delete_webhook(tenant: OperatorAdmin, webhook_id: OpaqueId, now: Now) -> Response:
@@ -88,8 +105,11 @@ def delete_webhook(tenant: OperatorAdmin, webhook_id: OpaqueId, now: Now) -> Res
 
 
 @router.post(
-    "/{webhook_id}/disable", response_model=WebhookOut, dependencies=IDEMPOTENT,
-    responses=problem_responses(403, 413), summary="Disable an endpoint: its deliveries wait, nothing new is queued",
+    "/{webhook_id}/disable",
+    response_model=WebhookOut,
+    dependencies=IDEMPOTENT,
+    responses=problem_responses(403, 413),
+    summary="Disable an endpoint: its deliveries wait, nothing new is queued",
 )
 def disable_webhook(tenant: OperatorAdmin, webhook_id: OpaqueId, now: Now) -> dict[str, Any]:
     return webhooks.set_webhook_state(
@@ -98,8 +118,11 @@ def disable_webhook(tenant: OperatorAdmin, webhook_id: OpaqueId, now: Now) -> di
 
 
 @router.post(
-    "/{webhook_id}/enable", response_model=WebhookOut, dependencies=IDEMPOTENT,
-    responses=problem_responses(403, 413), summary="Enable an endpoint again",
+    "/{webhook_id}/enable",
+    response_model=WebhookOut,
+    dependencies=IDEMPOTENT,
+    responses=problem_responses(403, 413),
+    summary="Enable an endpoint again",
 )
 def enable_webhook(tenant: OperatorAdmin, webhook_id: OpaqueId, now: Now) -> dict[str, Any]:
     return webhooks.set_webhook_state(
@@ -108,22 +131,35 @@ def enable_webhook(tenant: OperatorAdmin, webhook_id: OpaqueId, now: Now) -> dic
 
 
 @router.get(
-    "/{webhook_id}/deliveries", response_model=DeliveryPage, responses=problem_responses(403),
+    "/{webhook_id}/deliveries",
+    response_model=DeliveryPage,
+    responses=problem_responses(403),
     summary="Deliveries of an endpoint, newest first; ?state=dead for the dead letters",
 )
 def list_deliveries(
-    tenant: WebhookReader, webhook_id: OpaqueId, state: DeliveryState | None = None, limit: Limit = 50,
+    tenant: WebhookReader,
+    webhook_id: OpaqueId,
+    state: DeliveryState | None = None,
+    limit: Limit = 50,
     cursor: Cursor = None,
 ) -> dict[str, Any]:
     return webhooks.list_deliveries(
-        tenant.db, webhook_id, state=state.value if state else None, operators=tenant.operators, limit=limit,
+        tenant.db,
+        webhook_id,
+        state=state.value if state else None,
+        operators=tenant.operators,
+        limit=limit,
         cursor=cursor,
     )
 
 
 @router.post(
-    "/deliveries/{delivery_id}/redeliver", status_code=202, response_model=DeliveryOut, dependencies=IDEMPOTENT,
-    responses=problem_responses(403, 413), summary="Deliver again, with a fresh 24 hours of retries",
+    "/deliveries/{delivery_id}/redeliver",
+    status_code=202,
+    response_model=DeliveryOut,
+    dependencies=IDEMPOTENT,
+    responses=problem_responses(403, 413),
+    summary="Deliver again, with a fresh 24 hours of retries",
 )
 def redeliver(tenant: OperatorAdmin, delivery_id: OpaqueId, now: Now) -> dict[str, Any]:
     return webhooks.redeliver(tenant.db, delivery_id, actor=tenant.actor, now=now, operators=tenant.operators)

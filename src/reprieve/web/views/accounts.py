@@ -67,8 +67,12 @@ def search(desk: Desk, wanted: str) -> dict[str, Any]:
                     row = queries.account_row(conn, AccountRef(platform["id"], handle))
                 except ReprieveError:  # pragma: no cover - a handle the model refuses
                     row = None
-                entry = {"platform": platform["id"], "name": platform["name"], "account": handle,
-                         "display_name": row["display_name"] if row else None}
+                entry = {
+                    "platform": platform["id"],
+                    "name": platform["name"],
+                    "account": handle,
+                    "display_name": row["display_name"] if row else None,
+                }
                 (found if row else unrecorded).append(entry)
     return {"found": found, "unrecorded": unrecorded, "valid": bool(handle and _HANDLE.match(handle))}
 
@@ -95,6 +99,7 @@ def impose_defaults(platform: dict[str, Any], today: str) -> dict[str, Any]:
     """What the impose form proposes for the DSA's fields on ``platform``: from its policy where it
     says (automation, review), else from the platform's kind (the content type); the content's
     date is ``today`` (the Transparency Database requires one)."""
+
     def part(data: Any, key: str) -> dict[str, Any]:
         found = data.get(key)
         return found if isinstance(found, dict) else {}
@@ -135,11 +140,21 @@ def render_account(
     platforms = catalogue.list_platforms(desk.db, operator)
     own = next((p for p in platforms if p["id"] == platform), {})
     return render(
-        request, "account.html", status_code=status_code, at=desk.at, ref=ref, display_name=display_name,
-        identity=identity, standings=standings,
+        request,
+        "account.html",
+        status_code=status_code,
+        at=desk.at,
+        ref=ref,
+        display_name=display_name,
+        identity=identity,
+        standings=standings,
         sanctions=sorted(found.values(), key=lambda s: s["starts_at"], reverse=True),
-        timeline=ordered(entries), platforms=platforms, choices=FORM_CHOICES,
+        timeline=ordered(entries),
+        platforms=platforms,
+        choices=FORM_CHOICES,
         capabilities=sorted({c for p in platforms for c in p["capabilities"] if c != "appeal"}),
-        may_act=desk.at is None and desk.may(Role.MODERATOR), done=request.query_params.get("done"),
-        refused=refused, defaults=impose_defaults(own, desk.now.date().isoformat()),
+        may_act=desk.at is None and desk.may(Role.MODERATOR),
+        done=request.query_params.get("done"),
+        refused=refused,
+        defaults=impose_defaults(own, desk.now.date().isoformat()),
     )

@@ -74,8 +74,15 @@ def choices(desk: Desk) -> dict[str, Any]:
 
 
 #: The filters' fields and the ids of their elements on the page (the error summary links to them).
-FILTER_FIELDS = {"operator": "a-operator", "platforms": "a-platforms", "kinds": "a-kinds", "started_before": "a-before",
-                 "exclude_categories": "a-categories", "exclude_policies": "a-policies", "reason": "a-reason"}
+FILTER_FIELDS = {
+    "operator": "a-operator",
+    "platforms": "a-platforms",
+    "kinds": "a-kinds",
+    "started_before": "a-before",
+    "exclude_categories": "a-categories",
+    "exclude_policies": "a-policies",
+    "reason": "a-reason",
+}
 CONFIRM_FIELDS = {"typed_count": "typed-count", "confirm": "amnesty-confirm-box"}
 
 
@@ -89,8 +96,16 @@ def amnesty_list(request: Request, desk: Signed) -> Response:
 
 def _amnesty_list(request: Request, desk: Desk, refused: FormState, status_code: int = 200) -> Response:
     items = amnesty.list_amnesties(desk.db, operators=desk.tenant.operators)
-    return render(request, "amnesties.html", status_code=status_code, at=desk.at, items=items, choices=choices(desk),
-                  may_act=desk.may_act_as_moderator, refused=refused)
+    return render(
+        request,
+        "amnesties.html",
+        status_code=status_code,
+        at=desk.at,
+        items=items,
+        choices=choices(desk),
+        may_act=desk.may_act_as_moderator,
+        refused=refused,
+    )
 
 
 @router.get("/amnesties/preview", name="amnesty_preview")
@@ -104,19 +119,39 @@ def amnesty_preview(request: Request, desk: ModeratorDesk) -> Response:
             raise ValidationError("say why: the reason is recorded with every lift", field="reason")
         result = amnesty.preview(desk.db, operator=operator, now=desk.now, operators=desk.tenant.operators, **chosen)
     except FORM_ERRORS as exc:
-        return refused_page(request, "amnesty", fields, exc, FILTER_FIELDS,
-                            lambda state, status: _amnesty_list(request, desk, state, status))
+        return refused_page(
+            request,
+            "amnesty",
+            fields,
+            exc,
+            FILTER_FIELDS,
+            lambda state, status: _amnesty_list(request, desk, state, status),
+        )
     return _preview_page(request, operator, reason, result, fields, EMPTY_FORM)
 
 
 def _preview_page(
-    request: Request, operator: str, reason: str, result: dict[str, Any], fields: Any, refused: FormState,
+    request: Request,
+    operator: str,
+    reason: str,
+    result: dict[str, Any],
+    fields: Any,
+    refused: FormState,
     status_code: int = 200,
 ) -> Response:
     carried = [(k, v) for k, v in fields.multi_items() if k in FILTER_FIELDS and isinstance(v, str)]
     back = "/console/amnesties?" + urlencode(carried) if carried else "/console/amnesties"
-    return render(request, "amnesty_preview.html", status_code=status_code, operator=operator, reason=reason,
-                  result=result, hidden=carried, back=back, refused=refused)
+    return render(
+        request,
+        "amnesty_preview.html",
+        status_code=status_code,
+        operator=operator,
+        reason=reason,
+        result=result,
+        hidden=carried,
+        back=back,
+        refused=refused,
+    )
 
 
 @router.post("/amnesties", name="amnesty_start")
@@ -137,12 +172,24 @@ async def amnesty_start(request: Request, desk: ModeratorDesk) -> Response:
         if isinstance(exc, ConflictError):
             exc = ValidationError(exc.message, field="typed_count")
         reason = text(form, "reason", max_length=2000)
-        return refused_page(request, "amnesty_confirm", form, exc, CONFIRM_FIELDS,
-                            lambda state, status: _preview_page(request, operator, reason, matched, form, state,
-                                                                409 if status == 400 else status))
+        return refused_page(
+            request,
+            "amnesty_confirm",
+            form,
+            exc,
+            CONFIRM_FIELDS,
+            lambda state, status: _preview_page(
+                request, operator, reason, matched, form, state, 409 if status == 400 else status
+            ),
+        )
     started = amnesty.start(
-        desk.db, operator=operator, reason=text(form, "reason", max_length=2000), caller=caller_of(desk),
-        now=desk.now, operators=desk.tenant.operators, **chosen,
+        desk.db,
+        operator=operator,
+        reason=text(form, "reason", max_length=2000),
+        caller=caller_of(desk),
+        now=desk.now,
+        operators=desk.tenant.operators,
+        **chosen,
     )
     amnesty.run_in_background(desk.db, started["id"])
     return redirect(request, f"/console/amnesties/{started['id']}")
@@ -165,7 +212,13 @@ def amnesty_progress(request: Request, desk: Signed, amnesty_id: AmnestyId) -> R
 async def amnesty_revert(request: Request, desk: ModeratorDesk, amnesty_id: AmnestyId) -> Response:
     form = await request.form()
     require_confirmation(form)
-    amnesty.revert(desk.db, amnesty_id, reason=text(form, "reason", max_length=2000), caller=caller_of(desk),
-                   now=desk.now, operators=desk.tenant.operators)
+    amnesty.revert(
+        desk.db,
+        amnesty_id,
+        reason=text(form, "reason", max_length=2000),
+        caller=caller_of(desk),
+        now=desk.now,
+        operators=desk.tenant.operators,
+    )
     amnesty.run_in_background(desk.db, amnesty_id)
     return redirect(request, f"/console/amnesties/{amnesty_id}")

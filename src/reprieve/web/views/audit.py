@@ -72,8 +72,10 @@ def audit_page(
     if last is not None and last >= date.max:
         last = None
     where = EventFilter(
-        operator=desk.tenant.operator_filter(None), type=type,
-        actor=_text(actor, "actor"), subject=_text(subject, "subject"),
+        operator=desk.tenant.operator_filter(None),
+        type=type,
+        actor=_text(actor, "actor"),
+        subject=_text(subject, "subject"),
         since=f"{first.isoformat()}T00:00:00Z" if first else "",
         until=f"{(last + timedelta(days=1)).isoformat()}T00:00:00Z" if last else "",  # "to" includes its day
     )
@@ -81,10 +83,23 @@ def audit_page(
     page = audit.search_events(desk.db, where, cursor=cursor, newest_first=newest_first, limit=PAGE)
     t = translator(request_language(request))
     events = [dict(e, summary=summarize(t, e)) for e in page["items"]]
-    filters = {"order": "" if newest_first else "oldest", "type": type, "actor": actor, "subject": subject,
-               "from": since, "to": until}
+    filters = {
+        "order": "" if newest_first else "oldest",
+        "type": type,
+        "actor": actor,
+        "subject": subject,
+        "from": since,
+        "to": until,
+    }
     return render(
-        request, "audit.html", at=desk.at, events=events, next_cursor=page["next_cursor"], cursor=cursor,
-        filters=filters, newest_first=newest_first, types=[(ty, type_label(t, ty)) for ty in TYPE_CHOICES],
+        request,
+        "audit.html",
+        at=desk.at,
+        events=events,
+        next_cursor=page["next_cursor"],
+        cursor=cursor,
+        filters=filters,
+        newest_first=newest_first,
+        types=[(ty, type_label(t, ty)) for ty in TYPE_CHOICES],
         verified=verification(desk) if verify else None,
     )

@@ -143,30 +143,65 @@ EMPTY_FORM = FormState()
 
 #: The domain's names of fields (``reason.explanation``) as the forms' fields (``explanation``).
 _FORM_FIELD = {
-    "reason.ground": "ground", "reason.category": "category", "reason.policy": "policy",
-    "reason.explanation": "explanation", "reason.facts": "facts", "reason.source": "source",
-    "reason.legal_ground": "legal_or_contractual_ground", "reason.contractual_ground": "legal_or_contractual_ground",
-    "reason.content_type": "content_type", "reason.content_date": "content_date",
-    "reason.territorial_scope": "territorial_scope", "automated.detection": "automated_detection",
-    "automated.decision": "automated_decision", "review_at": "review_after", "probation.duration": "probation",
-    "subject": "subject", "starts_at": "duration",
+    "reason.ground": "ground",
+    "reason.category": "category",
+    "reason.policy": "policy",
+    "reason.explanation": "explanation",
+    "reason.facts": "facts",
+    "reason.source": "source",
+    "reason.legal_ground": "legal_or_contractual_ground",
+    "reason.contractual_ground": "legal_or_contractual_ground",
+    "reason.content_type": "content_type",
+    "reason.content_date": "content_date",
+    "reason.territorial_scope": "territorial_scope",
+    "automated.detection": "automated_detection",
+    "automated.decision": "automated_decision",
+    "review_at": "review_after",
+    "probation.duration": "probation",
+    "subject": "subject",
+    "starts_at": "duration",
 }
 #: Each form field's label (a key of the catalogue): the messages name fields as the page does.
 FIELD_LABELS = {
-    "kind": "field.kind", "scope": "field.scope", "denies": "field.denies", "term": "form.term",
-    "duration": "form.duration", "ends_at": "form.ends_at", "review_after": "form.review_after",
-    "policy": "field.policy", "ground": "field.ground",
+    "kind": "field.kind",
+    "scope": "field.scope",
+    "denies": "field.denies",
+    "term": "form.term",
+    "duration": "form.duration",
+    "ends_at": "form.ends_at",
+    "review_after": "form.review_after",
+    "policy": "field.policy",
+    "ground": "field.ground",
     "legal_or_contractual_ground": "field.legal_or_contractual_ground",
-    "category": "field.category", "explanation": "field.explanation", "facts": "field.facts", "source": "field.source",
-    "content_type": "form.content_type", "content_date": "form.content_date",
-    "territorial_scope": "form.territorial_scope", "automated_detection": "form.automated_detection",
-    "automated_decision": "form.automated_decision", "confirm": "form.confirm", "reason": "field.reason",
-    "effective_at": "field.effective_at", "indefinite": "field.indefinite", "panel": "field.panel",
-    "risk": "field.risk", "factors": "field.factors", "rationale": "field.rationale", "outcome": "field.outcome",
-    "probation": "form.probation", "reply": "field.reply", "operator": "field.operator",
-    "platforms": "field.platforms", "kinds": "field.kinds", "started_before": "field.started_before",
-    "exclude_categories": "field.exclude_categories", "exclude_policies": "field.exclude_policies",
-    "typed_count": "form.typed_count", "subject": "field.subject", "version": "form.version",
+    "category": "field.category",
+    "explanation": "field.explanation",
+    "facts": "field.facts",
+    "source": "field.source",
+    "content_type": "form.content_type",
+    "content_date": "form.content_date",
+    "territorial_scope": "form.territorial_scope",
+    "automated_detection": "form.automated_detection",
+    "automated_decision": "form.automated_decision",
+    "confirm": "form.confirm",
+    "reason": "field.reason",
+    "effective_at": "field.effective_at",
+    "indefinite": "field.indefinite",
+    "panel": "field.panel",
+    "risk": "field.risk",
+    "factors": "field.factors",
+    "rationale": "field.rationale",
+    "outcome": "field.outcome",
+    "probation": "form.probation",
+    "reply": "field.reply",
+    "operator": "field.operator",
+    "platforms": "field.platforms",
+    "kinds": "field.kinds",
+    "started_before": "field.started_before",
+    "exclude_categories": "field.exclude_categories",
+    "exclude_policies": "field.exclude_policies",
+    "typed_count": "form.typed_count",
+    "subject": "field.subject",
+    "version": "form.version",
 }
 
 
@@ -188,8 +223,14 @@ class FormErrors(ValidationError):
 
 
 def refusal(
-    request: Request, action: str, form: Any, exc: ReprieveError, *, fields: Mapping[str, str],
-    target: str = "", labels: Mapping[str, str] | None = None,
+    request: Request,
+    action: str,
+    form: Any,
+    exc: ReprieveError,
+    *,
+    fields: Mapping[str, str],
+    target: str = "",
+    labels: Mapping[str, str] | None = None,
 ) -> tuple[FormState, int]:
     """The form ``action`` as typed in ``form`` with ``exc`` beside its field (each of them, for
     FormErrors), and the status of the page that shows it again (400 bad input, 404 a name that
@@ -211,7 +252,7 @@ def _field_error(
     name = getattr(exc, "field", None)
     message = exc.message
     if name and message.startswith(f"{name}: "):
-        message = message[len(name) + 2:]
+        message = message[len(name) + 2 :]
     shown = _FORM_FIELD.get(name, name) if name else None
     if shown is not None and shown not in fields:
         shown = next((f for f in fields if name and name.split(".")[-1] == f), None)
@@ -226,8 +267,15 @@ FORM_ERRORS = (ValidationError, NotFoundError, ConflictError)
 
 
 def refused_page(
-    request: Request, action: str, form: Any, exc: ReprieveError, fields: Mapping[str, str],
-    page: Callable[[FormState, int], Response], *, target: str = "", labels: Mapping[str, str] | None = None,
+    request: Request,
+    action: str,
+    form: Any,
+    exc: ReprieveError,
+    fields: Mapping[str, str],
+    page: Callable[[FormState, int], Response],
+    *,
+    target: str = "",
+    labels: Mapping[str, str] | None = None,
 ) -> Response:
     """The page ``page(state, status)`` again, with the refused form ``action`` filled in as typed."""
     state, status = refusal(request, action, form, exc, fields=fields, target=target, labels=labels)
@@ -235,7 +283,10 @@ def refused_page(
 
 
 def term_of(
-    form: ImmutableMultiDict[str, Any], *, presets: bool = True, duration_field: str = "duration",
+    form: ImmutableMultiDict[str, Any],
+    *,
+    presets: bool = True,
+    duration_field: str = "duration",
 ) -> tuple[Duration | None, str | None, bool]:
     """The term a form asks for: (duration, end as an RFC 3339 instant, indefinite). A preset
     (``term``: an ISO 8601 duration or ``indefinite``) or a typed duration or end, exactly one;

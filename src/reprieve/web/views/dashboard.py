@@ -36,15 +36,17 @@ def open_appeals(desk: Desk, kind: str | None = None) -> list[dict[str, Any]]:
     """The appeals open now, or at the instant the page shows (``?at=``): received by then and
     not yet decided then, even if decided since."""
     f = AppealFilter(
-        state="open", at=None if desk.at is None else to_micros(desk.at),
-        kind=kind, operator=desk.tenant.operator_filter(None), operators=desk.tenant.operators,
+        state="open",
+        at=None if desk.at is None else to_micros(desk.at),
+        kind=kind,
+        operator=desk.tenant.operator_filter(None),
+        operators=desk.tenant.operators,
     )
     return list(appeals.list_appeals(desk.db, f, limit=QUEUE_LIMIT)["items"])
 
 
 def due_reviews(desk: Desk) -> list[dict[str, Any]]:
-    f = ReviewFilter(state=ReviewState.DUE, operator=desk.tenant.operator_filter(None),
-                     operators=desk.tenant.operators)
+    f = ReviewFilter(state=ReviewState.DUE, operator=desk.tenant.operator_filter(None), operators=desk.tenant.operators)
     return list(reviews.list_reviews(desk.db, f, at=desk.instant, limit=QUEUE_LIMIT)["items"])
 
 
@@ -63,8 +65,20 @@ def dashboard_page(request: Request, desk: Signed) -> Response:
     oldest = min((a["received_at"] for a in waiting), default=None)
     activity = dashboard.monthly_activity(desk.db, until=desk.instant, months=24, operators=operators)
     return render(
-        request, "dashboard.html", at=desk.at, platforms=platforms, kinds=kinds, matrix=matrix, totals=totals,
-        due=due_reviews(desk), appeals_open=len(waiting), bands=bands, oldest_appeal=oldest,
-        chart=monthly_chart(activity, {s: translate(request_language(request), f"dashboard.{s}")
-                                       for s in ("imposed", "lifted")}), activity=activity, limit=QUEUE_LIMIT,
+        request,
+        "dashboard.html",
+        at=desk.at,
+        platforms=platforms,
+        kinds=kinds,
+        matrix=matrix,
+        totals=totals,
+        due=due_reviews(desk),
+        appeals_open=len(waiting),
+        bands=bands,
+        oldest_appeal=oldest,
+        chart=monthly_chart(
+            activity, {s: translate(request_language(request), f"dashboard.{s}") for s in ("imposed", "lifted")}
+        ),
+        activity=activity,
+        limit=QUEUE_LIMIT,
     )

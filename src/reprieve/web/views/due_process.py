@@ -40,12 +40,26 @@ FACTORS = ("ongoing_violence", "restrictions_on_assembly", "election_period", "r
 
 
 #: Each form's fields and the ids of their elements on the page (the error summary links to them).
-ASSESS_FIELDS = {"risk": "assess-risk", "factors": "assess-factors", "rationale": "assess-rationale",
-                 "confirm": "assess-confirm"}
-DECIDE_FIELDS = {"outcome": "decide-outcome", "ends_at": "decide-ends", "probation": "decide-probation",
-                 "rationale": "decide-rationale", "confirm": "decide-confirm"}
-APPEAL_FIELDS = {"outcome": "appeal-outcome-select", "ends_at": "appeal-ends", "rationale": "appeal-rationale",
-                 "reply": "appeal-reply", "confirm": "appeal-confirm"}
+ASSESS_FIELDS = {
+    "risk": "assess-risk",
+    "factors": "assess-factors",
+    "rationale": "assess-rationale",
+    "confirm": "assess-confirm",
+}
+DECIDE_FIELDS = {
+    "outcome": "decide-outcome",
+    "ends_at": "decide-ends",
+    "probation": "decide-probation",
+    "rationale": "decide-rationale",
+    "confirm": "decide-confirm",
+}
+APPEAL_FIELDS = {
+    "outcome": "appeal-outcome-select",
+    "ends_at": "appeal-ends",
+    "rationale": "appeal-rationale",
+    "reply": "appeal-reply",
+    "confirm": "appeal-confirm",
+}
 
 
 @router.get("/reviews/{review_id}", name="review")
@@ -63,11 +77,19 @@ def _review_page(
     assessed = any(a["reviewer"] in names for a in review["assessments"])
     live = desk.at is None and review["state"] == "open"
     return render(
-        request, "review.html", status_code=status_code, at=desk.at, review=review, sanction=sanction,
+        request,
+        "review.html",
+        status_code=status_code,
+        at=desk.at,
+        review=review,
+        sanction=sanction,
         may_assess=live and on_panel and not assessed and desk.may(Role.REVIEWER, Role.MODERATOR),
         may_decide=live and (desk.may(Role.MODERATOR) or (on_panel and desk.may(Role.REVIEWER))),
-        risks=[r.value for r in Risk], outcomes=[o.value for o in ReviewOutcome], factors=FACTORS,
-        done=request.query_params.get("done"), refused=refused,
+        risks=[r.value for r in Risk],
+        outcomes=[o.value for o in ReviewOutcome],
+        factors=FACTORS,
+        done=request.query_params.get("done"),
+        refused=refused,
     )
 
 
@@ -77,12 +99,24 @@ async def assess(request: Request, desk: ReviewerDesk, review_id: ObjectId) -> R
     try:
         require_confirmation(form)
         reviews.file_assessment(
-            desk.db, review_id, risk=text(form, "risk", max_length=20), factors=values(form, "factors"),
-            rationale=text(form, "rationale"), caller=caller_of(desk), now=desk.now, operators=desk.tenant.operators,
+            desk.db,
+            review_id,
+            risk=text(form, "risk", max_length=20),
+            factors=values(form, "factors"),
+            rationale=text(form, "rationale"),
+            caller=caller_of(desk),
+            now=desk.now,
+            operators=desk.tenant.operators,
         )
     except FORM_ERRORS as exc:
-        return refused_page(request, "assess", form, exc, ASSESS_FIELDS,
-                            lambda state, status: _review_page(request, desk, review_id, state, status))
+        return refused_page(
+            request,
+            "assess",
+            form,
+            exc,
+            ASSESS_FIELDS,
+            lambda state, status: _review_page(request, desk, review_id, state, status),
+        )
     return redirect(request, f"/console/reviews/{review_id}", done="assessed")
 
 
@@ -94,15 +128,26 @@ async def decide_review(request: Request, desk: ReviewerDesk, review_id: ObjectI
         ends = optional(form, "ends_at", max_length=40)
         probation = optional(form, "probation", max_length=80)
         reviews.decide_review(
-            desk.db, review_id, outcome=text(form, "outcome", max_length=20), rationale=text(form, "rationale"),
+            desk.db,
+            review_id,
+            outcome=text(form, "outcome", max_length=20),
+            rationale=text(form, "rationale"),
             ends_at=page_instant_value(ends) if ends else UNSET,
             probation={"duration": parse_duration_input(probation, field="probation").text} if probation else None,
-            caller=caller_of(desk), now=request.app.state.clock, operators=desk.tenant.operators,
+            caller=caller_of(desk),
+            now=request.app.state.clock,
+            operators=desk.tenant.operators,
         )
     except FORM_ERRORS as exc:
-        return refused_page(request, "decide", form, exc, DECIDE_FIELDS,
-                            lambda state, status: _review_page(request, desk, review_id, state, status),
-                            labels={"ends_at": "field.new_ends_at"})
+        return refused_page(
+            request,
+            "decide",
+            form,
+            exc,
+            DECIDE_FIELDS,
+            lambda state, status: _review_page(request, desk, review_id, state, status),
+            labels={"ends_at": "field.new_ends_at"},
+        )
     return redirect(request, f"/console/reviews/{review_id}", done="decided")
 
 
@@ -117,10 +162,17 @@ def _appeal_page(
     appeal = appeals.get_appeal(desk.db, appeal_id, operators=desk.tenant.operators, include_contact=sees_contact(desk))
     sanction = sanctions.get_sanction(desk.db, appeal["sanction"], at=desk.instant, operators=desk.tenant.operators)
     return render(
-        request, "appeal.html", status_code=status_code, at=desk.at, appeal=appeal, sanction=sanction,
-        show_contact=sees_contact(desk), outcomes=[o.value for o in AppealOutcome],
+        request,
+        "appeal.html",
+        status_code=status_code,
+        at=desk.at,
+        appeal=appeal,
+        sanction=sanction,
+        show_contact=sees_contact(desk),
+        outcomes=[o.value for o in AppealOutcome],
         may_decide=desk.at is None and appeal["state"] == "open" and desk.may(Role.MODERATOR),
-        done=request.query_params.get("done"), refused=refused,
+        done=request.query_params.get("done"),
+        refused=refused,
     )
 
 
@@ -131,12 +183,24 @@ async def decide_appeal(request: Request, desk: AppealDeciderDesk, appeal_id: Ob
         require_confirmation(form)
         ends = optional(form, "ends_at", max_length=40)
         appeals.decide_appeal(
-            desk.db, appeal_id, outcome=text(form, "outcome", max_length=30), rationale=text(form, "rationale"),
-            reply=text(form, "reply"), ends_at=page_instant_value(ends) if ends else UNSET,
-            caller=caller_of(desk), now=request.app.state.clock, operators=desk.tenant.operators,
+            desk.db,
+            appeal_id,
+            outcome=text(form, "outcome", max_length=30),
+            rationale=text(form, "rationale"),
+            reply=text(form, "reply"),
+            ends_at=page_instant_value(ends) if ends else UNSET,
+            caller=caller_of(desk),
+            now=request.app.state.clock,
+            operators=desk.tenant.operators,
         )
     except FORM_ERRORS as exc:
-        return refused_page(request, "appeal_decide", form, exc, APPEAL_FIELDS,
-                            lambda state, status: _appeal_page(request, desk, appeal_id, state, status),
-                            labels={"ends_at": "field.new_ends_at_partial"})
+        return refused_page(
+            request,
+            "appeal_decide",
+            form,
+            exc,
+            APPEAL_FIELDS,
+            lambda state, status: _appeal_page(request, desk, appeal_id, state, status),
+            labels={"ends_at": "field.new_ends_at_partial"},
+        )
     return redirect(request, f"/console/appeals/{appeal_id}", done="appeal_decided")

@@ -23,8 +23,15 @@ MemberId = Annotated[str, Path(pattern=r"^mem_[0-9A-Z]{26}$")]
 @router.get("/members", name="members")
 def members_page(request: Request, desk: AdminDesk) -> Response:
     rows = members.list_members(desk.db, operators=desk.tenant.operators)
-    return render(request, "members.html", at=desk.at, rows=rows, me=desk.member.id,
-                  may_act=desk.at is None, done=request.query_params.get("done"))
+    return render(
+        request,
+        "members.html",
+        at=desk.at,
+        rows=rows,
+        me=desk.member.id,
+        may_act=desk.at is None,
+        done=request.query_params.get("done"),
+    )
 
 
 @router.post("/members/{member_id}/disable", name="disable_member")

@@ -30,8 +30,13 @@ _MESSAGES = {
 
 @router.get("/password", name="password")
 def password_page(request: Request, desk: Signed) -> Response:
-    return render(request, "password.html", error=None, done=request.query_params.get("done"),
-                  min_length=members.MIN_PASSWORD_LENGTH)
+    return render(
+        request,
+        "password.html",
+        error=None,
+        done=request.query_params.get("done"),
+        min_length=members.MIN_PASSWORD_LENGTH,
+    )
 
 
 @router.post("/password")
@@ -42,16 +47,25 @@ async def change_password(request: Request, desk: Signed) -> Response:
     try:
         if new != repeat:
             raise ValidationError("the two new passwords differ", field="repeat_password")
-        await run_in_threadpool(partial(
-            members.change_password, desk.db, desk.member.id, current=current, new=new,
-            keep_session=request.cookies.get(SESSION_COOKIE), now=desk.now, client=client_address(request),
-            retention=security_log_retention(request),
-        ))
+        await run_in_threadpool(
+            partial(
+                members.change_password,
+                desk.db,
+                desk.member.id,
+                current=current,
+                new=new,
+                keep_session=request.cookies.get(SESSION_COOKIE),
+                now=desk.now,
+                client=client_address(request),
+                retention=security_log_retention(request),
+            )
+        )
     except ValidationError as exc:
         key = _MESSAGES.get((exc.field or "", exc.message.partition(": ")[2]))
         message = translate(lang, key, length=members.MIN_PASSWORD_LENGTH) if key else exc.message
-        return render(request, "password.html", status_code=400, error=message, done=None,
-                      min_length=members.MIN_PASSWORD_LENGTH)
+        return render(
+            request, "password.html", status_code=400, error=message, done=None, min_length=members.MIN_PASSWORD_LENGTH
+        )
     return redirect(request, "/console/password", done="password_changed")
 
 

@@ -28,16 +28,24 @@ def review_queue(
     state: Annotated[str, Query(pattern=r"^(due|open)$")] = "due",
     platform: Annotated[str | None, Query(pattern=f"({SLUG})|^$")] = None,
 ) -> Response:
-    f = ReviewFilter(state=ReviewState(state), operator=desk.tenant.operator_filter(None),
-                     operators=desk.tenant.operators)
+    f = ReviewFilter(
+        state=ReviewState(state), operator=desk.tenant.operator_filter(None), operators=desk.tenant.operators
+    )
     items = reviews.list_reviews(desk.db, f, at=desk.instant, limit=QUEUE_LIMIT)["items"]
     if platform:
         items = [r for r in items if r["subject"]["platform"] == platform]
     key = "due_at" if state == "due" else "opened_at"
     items.sort(key=lambda r: r.get(key) or r.get("due_at") or "")
     platforms = sorted({r["subject"]["platform"] for r in items} | ({platform} if platform else set()))
-    return render(request, "queue_reviews.html", at=desk.at, items=items, state=state, platform=platform or "",
-                  platforms=platforms)
+    return render(
+        request,
+        "queue_reviews.html",
+        at=desk.at,
+        items=items,
+        state=state,
+        platform=platform or "",
+        platforms=platforms,
+    )
 
 
 @router.get("/queues/appeals", name="appeal_queue")
@@ -53,5 +61,12 @@ def appeal_queue(
     if age:
         items = [a for a in items if a["age"] == age]
     items.sort(key=lambda a: a["received_at"])
-    return render(request, "queue_appeals.html", at=desk.at, items=items, kind=kind.value if kind else "",
-                  age=age or "", kinds=[k.value for k in AppealKind])
+    return render(
+        request,
+        "queue_appeals.html",
+        at=desk.at,
+        items=items,
+        kind=kind.value if kind else "",
+        age=age or "",
+        kinds=[k.value for k in AppealKind],
+    )

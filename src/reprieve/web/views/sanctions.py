@@ -72,17 +72,31 @@ def sanction_list(
     cursor: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_=-]{1,200}$")] = None,
 ) -> Response:
     query = SanctionFilter(
-        operator=desk.tenant.operator_filter(None), operators=desk.tenant.operators, platform=platform or None,
-        account=account or None, kind=kind, state=state, category=category or None,
+        operator=desk.tenant.operator_filter(None),
+        operators=desk.tenant.operators,
+        platform=platform or None,
+        account=account or None,
+        kind=kind,
+        state=state,
+        category=category or None,
     )
     page = sanctions.list_sanctions(desk.db, query, at=desk.instant, limit=50, cursor=cursor)
     operator = desk.tenant.operator_filter(None)
     return render(
-        request, "sanctions.html", at=desk.at, page=page, choices=FORM_CHOICES,
+        request,
+        "sanctions.html",
+        at=desk.at,
+        page=page,
+        choices=FORM_CHOICES,
         platforms=[p["id"] for p in catalogue.list_platforms(desk.db, operator)],
         states=[s.value for s in SanctionState],
-        chosen={"platform": platform or "", "account": account or "", "kind": kind.value if kind else "",
-                "state": state.value if state else "", "category": category or ""},
+        chosen={
+            "platform": platform or "",
+            "account": account or "",
+            "kind": kind.value if kind else "",
+            "state": state.value if state else "",
+            "category": category or "",
+        },
     )
 
 
@@ -96,9 +110,7 @@ def statement_for(desk: Desk, sanction_id: str, lang: str) -> dict[str, Any] | N
 
 
 @router.get("/sanctions/{sanction_id}", name="sanction")
-def sanction_page(
-    request: Request, desk: Signed, sanction_id: SanctionId
-) -> Response:
+def sanction_page(request: Request, desk: Signed, sanction_id: SanctionId) -> Response:
     return _sanction_page(request, desk, sanction_id)
 
 
@@ -110,10 +122,16 @@ def _sanction_page(
     with the sanction as it is now."""
     sanction = sanctions.get_sanction(desk.db, sanction_id, at=desk.instant, operators=desk.tenant.operators)
     return render(
-        request, "sanction.html", status_code=status_code, at=desk.at, sanction=sanction,
+        request,
+        "sanction.html",
+        status_code=status_code,
+        at=desk.at,
+        sanction=sanction,
         statement=statement_for(desk, sanction_id, request_language(request)),
-        history=ordered(sanction_entries(desk, sanction)), choices=FORM_CHOICES,
-        may_act=desk.at is None and desk.may(Role.MODERATOR), done=request.query_params.get("done"),
+        history=ordered(sanction_entries(desk, sanction)),
+        choices=FORM_CHOICES,
+        may_act=desk.at is None and desk.may(Role.MODERATOR),
+        done=request.query_params.get("done"),
         refused=refused,
     )
 
@@ -137,13 +155,25 @@ def changed_since(request: Request, desk: Desk, sanction_id: str, action: str, f
 
 #: Each form's fields and the ids of their elements on the page (the error summary links to them).
 IMPOSE_FIELDS = {  # in the page's order: the error summary lists them so
-    "kind": "impose-kind", "scope": "impose-scope", "denies": "impose-denies", "term": "impose-term",
-    "duration": "impose-duration", "ends_at": "impose-ends", "review_after": "impose-review",
-    "content_type": "impose-content-type", "content_date": "impose-content-date",
-    "territorial_scope": "impose-territory", "automated_detection": "impose-detection",
-    "automated_decision": "impose-decision", "policy": "impose-policy", "ground": "impose-ground",
-    "legal_or_contractual_ground": "impose-legal", "category": "impose-category",
-    "explanation": "impose-explanation", "facts": "impose-facts", "source": "impose-source",
+    "kind": "impose-kind",
+    "scope": "impose-scope",
+    "denies": "impose-denies",
+    "term": "impose-term",
+    "duration": "impose-duration",
+    "ends_at": "impose-ends",
+    "review_after": "impose-review",
+    "content_type": "impose-content-type",
+    "content_date": "impose-content-date",
+    "territorial_scope": "impose-territory",
+    "automated_detection": "impose-detection",
+    "automated_decision": "impose-decision",
+    "policy": "impose-policy",
+    "ground": "impose-ground",
+    "legal_or_contractual_ground": "impose-legal",
+    "category": "impose-category",
+    "explanation": "impose-explanation",
+    "facts": "impose-facts",
+    "source": "impose-source",
     "confirm": "impose-confirm",
 }
 
@@ -151,8 +181,15 @@ IMPOSE_FIELDS = {  # in the page's order: the error summary lists them so
 def action_fields(action: str, prefix: str = "") -> dict[str, str]:
     """The fields of the amend, lift and review forms of a sanction (``prefix``: of its forms on the page)."""
     names = {
-        "amend": {"ends_at": "ends", "indefinite": "indefinite", "kind": "kind", "effective_at": "effective",
-                  "reason": "reason", "confirm": "confirm", "version": "reason"},
+        "amend": {
+            "ends_at": "ends",
+            "indefinite": "indefinite",
+            "kind": "kind",
+            "effective_at": "effective",
+            "reason": "reason",
+            "confirm": "confirm",
+            "version": "reason",
+        },
         "lift": {"effective_at": "effective", "reason": "reason", "confirm": "confirm", "version": "reason"},
         "review": {"panel": "panel", "reason": "reason", "confirm": "confirm"},
     }[action]
@@ -194,8 +231,10 @@ def impose_command(form: Any) -> sanctions.ImposeSanction:
     checks.run(lambda: require_confirmation(form))
     subject = AccountRef.parse(text(form, "subject", max_length=264), field="subject")
     kind = checks.run(lambda: text(form, "kind", max_length=20), "")
-    given = any(isinstance(form.get(name), str) and form.get(name).strip() not in ("", "other")
-                for name in ("term", "duration", "ends_at"))
+    given = any(
+        isinstance(form.get(name), str) and form.get(name).strip() not in ("", "other")
+        for name in ("term", "duration", "ends_at")
+    )
     duration, ends_at = None, None
     if kind not in (SanctionKind.TERMINATION.value, SanctionKind.WARNING.value) or given:
         # a termination has no end, a warning denies nothing: no term to choose unless one is given
@@ -214,9 +253,14 @@ def impose_command(form: Any) -> sanctions.ImposeSanction:
                 checks.refuse("required for the statement of reasons (DSA art. 17)", name)
     checks.done()
     return sanctions.ImposeSanction(
-        subject=subject, kind=kind, reason=reason, scope=values(form, "scope") or None,
+        subject=subject,
+        kind=kind,
+        reason=reason,
+        scope=values(form, "scope") or None,
         denies=values(form, "denies") if kind == SanctionKind.RESTRICTION.value else (),
-        duration=duration.text if duration else None, ends_at=ends_at, review_after=review_after,
+        duration=duration.text if duration else None,
+        ends_at=ends_at,
+        review_after=review_after,
         automated=automated_of(form),
     )
 
@@ -235,11 +279,18 @@ async def impose(request: Request, desk: ModeratorDesk) -> Response:
         ref = account_of_form(form)
         if ref is None:
             raise
-        return refused_page(request, "impose", form, exc, IMPOSE_FIELDS,
-                            lambda state, status: render_account(request, desk, ref, state, status))
+        return refused_page(
+            request,
+            "impose",
+            form,
+            exc,
+            IMPOSE_FIELDS,
+            lambda state, status: render_account(request, desk, ref, state, status),
+        )
     subject = command.subject
-    return redirect(request, f"/console/accounts/{subject.platform}/{subject.account}", done="imposed",
-                    sanction=created["id"])
+    return redirect(
+        request, f"/console/accounts/{subject.platform}/{subject.account}", done="imposed", sanction=created["id"]
+    )
 
 
 def _refused_action(
@@ -263,8 +314,16 @@ def _refused_action(
             return render_account(request, desk, ref, state, status)
         return _sanction_page(request, desk, sanction_id, refused=state, status_code=status)
 
-    return refused_page(request, action, form, exc, action_fields(action), page, target=sanction_id,
-                        labels={"ends_at": "field.new_ends_at"})
+    return refused_page(
+        request,
+        action,
+        form,
+        exc,
+        action_fields(action),
+        page,
+        target=sanction_id,
+        labels={"ends_at": "field.new_ends_at"},
+    )
 
 
 @router.post("/sanctions/{sanction_id}/amend", name="amend")
@@ -279,11 +338,15 @@ async def amend(request: Request, desk: ModeratorDesk, sanction_id: SanctionId) 
         if ends and indefinite:
             raise ValidationError("give a new end or tick 'indefinite', not both", field="ends_at")
         sanctions.amend_sanction(
-            desk.db, sanction_id, reason=text(form, "reason", max_length=2000),
+            desk.db,
+            sanction_id,
+            reason=text(form, "reason", max_length=2000),
             ends_at=None if indefinite else (page_instant_value(ends) if ends else UNSET),
             kind=optional(form, "kind", max_length=20),
             effective_at=page_instant_value(optional(form, "effective_at", max_length=40)),
-            actor=desk.actor, now=request.app.state.clock, operators=desk.tenant.operators,
+            actor=desk.actor,
+            now=request.app.state.clock,
+            operators=desk.tenant.operators,
             if_version=version_of(form),
         )
     except PreconditionFailedError:
@@ -299,9 +362,13 @@ async def lift(request: Request, desk: ModeratorDesk, sanction_id: SanctionId) -
     try:
         require_confirmation(form)
         sanctions.lift_sanction(
-            desk.db, sanction_id, reason=text(form, "reason", max_length=2000),
+            desk.db,
+            sanction_id,
+            reason=text(form, "reason", max_length=2000),
             effective_at=page_instant_value(optional(form, "effective_at", max_length=40)),
-            actor=desk.actor, now=request.app.state.clock, operators=desk.tenant.operators,
+            actor=desk.actor,
+            now=request.app.state.clock,
+            operators=desk.tenant.operators,
             if_version=version_of(form),
         )
     except PreconditionFailedError:
@@ -318,8 +385,13 @@ async def open_review(request: Request, desk: ModeratorDesk, sanction_id: Sancti
         require_confirmation(form)
         panel = [trim(name) for name in text(form, "panel", max_length=2000).split(",") if not is_blank(name)]
         review = reviews.open_review(
-            desk.db, sanction_id, panel=panel, reason=text(form, "reason", max_length=2000),
-            caller=caller_of(desk), now=desk.now, operators=desk.tenant.operators,
+            desk.db,
+            sanction_id,
+            panel=panel,
+            reason=text(form, "reason", max_length=2000),
+            caller=caller_of(desk),
+            now=desk.now,
+            operators=desk.tenant.operators,
         )
     except FORM_ERRORS as exc:
         return _refused_action(request, desk, sanction_id, "review", form, exc)

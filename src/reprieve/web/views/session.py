@@ -49,10 +49,17 @@ async def sign_in(
     next: Annotated[str | None, Form(max_length=2000)] = None,
 ) -> Response:
     try:
-        _member, secret = await run_in_threadpool(partial(
-            members.sign_in, db, email=email, password=password, now=now, client=client_address(request),
-            retention=security_log_retention(request),
-        ))
+        _member, secret = await run_in_threadpool(
+            partial(
+                members.sign_in,
+                db,
+                email=email,
+                password=password,
+                now=now,
+                client=client_address(request),
+                retention=security_log_retention(request),
+            )
+        )
     except members.SignInThrottled as exc:
         # Too many failures: 429, and when to try again (the server does not sleep).
         message = translate(request_language(request), "sign_in.locked", minutes=math.ceil(exc.retry_after / 60))

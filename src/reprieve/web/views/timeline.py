@@ -35,7 +35,7 @@ class Entry:
 
     @property
     def who_key(self) -> str:
-        """"by root (command line)" for the CLI's ``cli:root``; "by {who}" for a member or a token."""
+        """ "by root (command line)" for the CLI's ``cli:root``; "by {who}" for a member or a token."""
         return "timeline.by_cli" if self.who.startswith("cli:") else "timeline.by"
 
     @property
@@ -66,36 +66,90 @@ def sanction_entries(desk: Desk, sanction: dict[str, Any]) -> list[Entry]:
             ends = format_for_page(change.get("ends_at"))
             detail = f"→ {ends}" if ends else ""
             keys += () if ends else ("timeline.no_end",)
-        entries.append(Entry(
-            change["effective_at"], change["seq"], f"timeline.{change['type']}", event["actor"] if event else "",
-            why, sanction["id"], f"/console/sanctions/{sanction['id']}", keys, detail, link_id=sanction["id"],
-        ))
+        entries.append(
+            Entry(
+                change["effective_at"],
+                change["seq"],
+                f"timeline.{change['type']}",
+                event["actor"] if event else "",
+                why,
+                sanction["id"],
+                f"/console/sanctions/{sanction['id']}",
+                keys,
+                detail,
+                link_id=sanction["id"],
+            )
+        )
     for review in reviews.list_reviews(
         desk.db, ReviewFilter(sanction=sanction["id"], operators=desk.tenant.operators), at=desk.instant, limit=100
     )["items"]:
         if review.get("opened_at"):
-            entries.append(Entry(review["opened_at"], 0, "timeline.review_opened", review.get("opened_by") or "",
-                                 review.get("reason") or "", sanction["id"], f"/console/reviews/{review['id']}",
-                                 link_key="timeline.link_review", link_id=review["id"]))
+            entries.append(
+                Entry(
+                    review["opened_at"],
+                    0,
+                    "timeline.review_opened",
+                    review.get("opened_by") or "",
+                    review.get("reason") or "",
+                    sanction["id"],
+                    f"/console/reviews/{review['id']}",
+                    link_key="timeline.link_review",
+                    link_id=review["id"],
+                )
+            )
         if review.get("decided_at"):
             outcome = (f"review_outcome.{review['outcome']}",) if review.get("outcome") else ()
-            entries.append(Entry(review["decided_at"], 0, "timeline.review_decided", review.get("decided_by") or "",
-                                 review.get("rationale") or "", sanction["id"], f"/console/reviews/{review['id']}",
-                                 outcome, link_key="timeline.link_review", link_id=review["id"]))
+            entries.append(
+                Entry(
+                    review["decided_at"],
+                    0,
+                    "timeline.review_decided",
+                    review.get("decided_by") or "",
+                    review.get("rationale") or "",
+                    sanction["id"],
+                    f"/console/reviews/{review['id']}",
+                    outcome,
+                    link_key="timeline.link_review",
+                    link_id=review["id"],
+                )
+            )
     for appeal in appeals.list_appeals(
         desk.db, AppealFilter(sanction=sanction["id"], operators=desk.tenant.operators), limit=100
     )["items"]:
-        link = {"link_key": "timeline.link_appeal", "link_id": appeal["id"],
-                "link_kind": f"appeal_kind.{appeal['kind']}"}
-        entries.append(Entry(appeal["received_at"], 0, "timeline.appeal_filed", "",
-                             appeal["statement"][:300], sanction["id"], f"/console/appeals/{appeal['id']}",
-                             (f"appeal_kind.{appeal['kind']}", f"channel.{appeal['channel']}"),
-                             relation=appeal["filed_by"]["relation"], **link))
+        link = {
+            "link_key": "timeline.link_appeal",
+            "link_id": appeal["id"],
+            "link_kind": f"appeal_kind.{appeal['kind']}",
+        }
+        entries.append(
+            Entry(
+                appeal["received_at"],
+                0,
+                "timeline.appeal_filed",
+                "",
+                appeal["statement"][:300],
+                sanction["id"],
+                f"/console/appeals/{appeal['id']}",
+                (f"appeal_kind.{appeal['kind']}", f"channel.{appeal['channel']}"),
+                relation=appeal["filed_by"]["relation"],
+                **link,
+            )
+        )
         decision = appeal.get("decision")
         if decision:
-            entries.append(Entry(decision["decided_at"], 0, "timeline.appeal_decided", decision.get("decided_by") or "",
-                                 decision.get("rationale") or "", sanction["id"], f"/console/appeals/{appeal['id']}",
-                                 (f"appeal_outcome.{decision['outcome']}",), **link))
+            entries.append(
+                Entry(
+                    decision["decided_at"],
+                    0,
+                    "timeline.appeal_decided",
+                    decision.get("decided_by") or "",
+                    decision.get("rationale") or "",
+                    sanction["id"],
+                    f"/console/appeals/{appeal['id']}",
+                    (f"appeal_outcome.{decision['outcome']}",),
+                    **link,
+                )
+            )
     return entries
 
 

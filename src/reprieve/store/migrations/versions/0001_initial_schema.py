@@ -38,9 +38,7 @@ def upgrade() -> None:
             comment="position in the log, from 1, without gaps",
         ),
         sa.Column("type", sa.String(length=64), nullable=False, comment="e.g. sanction.imposed"),
-        sa.Column(
-            "at", sa.String(length=32), nullable=False, comment="when it was recorded, RFC 3339"
-        ),
+        sa.Column("at", sa.String(length=32), nullable=False, comment="when it was recorded, RFC 3339"),
         sa.Column(
             "effective_at",
             sa.String(length=32),
@@ -59,12 +57,8 @@ def upgrade() -> None:
             nullable=True,
             comment="the operator it belongs to; null for instance-wide",
         ),
-        sa.Column(
-            "data", sa.Text(), nullable=False, comment="canonical JSON payload, exactly as hashed"
-        ),
-        sa.Column(
-            "prev_hash", sa.String(length=64), nullable=False, comment="hash of the previous event"
-        ),
+        sa.Column("data", sa.Text(), nullable=False, comment="canonical JSON payload, exactly as hashed"),
+        sa.Column("prev_hash", sa.String(length=64), nullable=False, comment="hash of the previous event"),
         sa.Column(
             "hash",
             sa.String(length=64),
@@ -90,16 +84,12 @@ def upgrade() -> None:
         sa.Column("id", sa.String(length=40), nullable=False),
         sa.Column("operator_id", sa.String(length=63), nullable=False),
         sa.Column("created_seq", sa.BigInteger(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["operator_id"], ["operators.id"], name=op.f("fk_identities_operator_id_operators")
-        ),
+        sa.ForeignKeyConstraint(["operator_id"], ["operators.id"], name=op.f("fk_identities_operator_id_operators")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_identities")),
         comment="Accounts of one operator linked together; sanctions are against identities.",
     )
     with op.batch_alter_table("identities", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_identities_operator_id"), ["operator_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_identities_operator_id"), ["operator_id"], unique=False)
 
     op.create_table(
         "platforms",
@@ -112,14 +102,10 @@ def upgrade() -> None:
             nullable=False,
             comment="social, hosting, app_store or other",
         ),
-        sa.Column(
-            "capabilities", sa.Text(), nullable=False, comment="JSON list of capability names"
-        ),
+        sa.Column("capabilities", sa.Text(), nullable=False, comment="JSON list of capability names"),
         sa.Column("policy", sa.Text(), nullable=False, comment="JSON policy object"),
         sa.Column("created_seq", sa.BigInteger(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["operator_id"], ["operators.id"], name=op.f("fk_platforms_operator_id_operators")
-        ),
+        sa.ForeignKeyConstraint(["operator_id"], ["operators.id"], name=op.f("fk_platforms_operator_id_operators")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_platforms")),
         comment="Services of an operator.",
     )
@@ -132,15 +118,11 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("operator_id", sa.String(length=63), nullable=True),
         sa.Column("role", sa.String(length=32), nullable=False),
-        sa.Column(
-            "secret_hash", sa.String(length=64), nullable=False, comment="SHA-256 of the secret"
-        ),
+        sa.Column("secret_hash", sa.String(length=64), nullable=False, comment="SHA-256 of the secret"),
         sa.Column("created_at", sa.String(length=32), nullable=False),
         sa.Column("expires_at", sa.String(length=32), nullable=True),
         sa.Column("revoked_at", sa.String(length=32), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["operator_id"], ["operators.id"], name=op.f("fk_tokens_operator_id_operators")
-        ),
+        sa.ForeignKeyConstraint(["operator_id"], ["operators.id"], name=op.f("fk_tokens_operator_id_operators")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_tokens")),
         sa.UniqueConstraint("secret_hash", name=op.f("uq_tokens_secret_hash")),
         comment="API tokens; the secret itself is never stored. Recorded by events, not rebuilt from them.",
@@ -151,18 +133,12 @@ def upgrade() -> None:
     op.create_table(
         "accounts",
         sa.Column("platform_id", sa.String(length=63), nullable=False),
-        sa.Column(
-            "account_id", sa.String(length=200), nullable=False, comment="the platform's own id"
-        ),
+        sa.Column("account_id", sa.String(length=200), nullable=False, comment="the platform's own id"),
         sa.Column("display_name", sa.String(length=200), nullable=True),
         sa.Column("identity_id", sa.String(length=40), nullable=False),
         sa.Column("created_seq", sa.BigInteger(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["identity_id"], ["identities.id"], name=op.f("fk_accounts_identity_id_identities")
-        ),
-        sa.ForeignKeyConstraint(
-            ["platform_id"], ["platforms.id"], name=op.f("fk_accounts_platform_id_platforms")
-        ),
+        sa.ForeignKeyConstraint(["identity_id"], ["identities.id"], name=op.f("fk_accounts_identity_id_identities")),
+        sa.ForeignKeyConstraint(["platform_id"], ["platforms.id"], name=op.f("fk_accounts_platform_id_platforms")),
         sa.PrimaryKeyConstraint("platform_id", "account_id", name=op.f("pk_accounts")),
         comment="Accounts, named by the platform's own id; created on first use.",
     )
@@ -184,12 +160,8 @@ def upgrade() -> None:
             nullable=True,
             comment="end of the latest term; null: indefinite",
         ),
-        sa.Column(
-            "review_at", sa.BigInteger(), nullable=True, comment="review instant of the latest term"
-        ),
-        sa.Column(
-            "lifted_at", sa.BigInteger(), nullable=True, comment="earliest lift; null: never lifted"
-        ),
+        sa.Column("review_at", sa.BigInteger(), nullable=True, comment="review instant of the latest term"),
+        sa.Column("lifted_at", sa.BigInteger(), nullable=True, comment="earliest lift; null: never lifted"),
         sa.Column(
             "category",
             sa.String(length=80),
@@ -205,24 +177,16 @@ def upgrade() -> None:
             comment="JSON list of creation, amendments and lifts",
         ),
         sa.Column("created_seq", sa.BigInteger(), nullable=False),
-        sa.Column(
-            "updated_seq", sa.BigInteger(), nullable=False, comment="event that last changed it"
-        ),
-        sa.ForeignKeyConstraint(
-            ["identity_id"], ["identities.id"], name=op.f("fk_sanctions_identity_id_identities")
-        ),
-        sa.ForeignKeyConstraint(
-            ["operator_id"], ["operators.id"], name=op.f("fk_sanctions_operator_id_operators")
-        ),
+        sa.Column("updated_seq", sa.BigInteger(), nullable=False, comment="event that last changed it"),
+        sa.ForeignKeyConstraint(["identity_id"], ["identities.id"], name=op.f("fk_sanctions_identity_id_identities")),
+        sa.ForeignKeyConstraint(["operator_id"], ["operators.id"], name=op.f("fk_sanctions_operator_id_operators")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sanctions")),
         comment="Sanctions, with their whole history of terms.",
     )
     with op.batch_alter_table("sanctions", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_sanctions_identity_id"), ["identity_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_sanctions_operator_id"), ["operator_id"], unique=False)
-        batch_op.create_index(
-            "ix_sanctions_subject", ["subject_platform", "subject_account"], unique=False
-        )
+        batch_op.create_index("ix_sanctions_subject", ["subject_platform", "subject_account"], unique=False)
 
     op.create_table(
         "sanction_scope",
@@ -238,9 +202,7 @@ def upgrade() -> None:
         comment="The platforms a sanction reaches.",
     )
     with op.batch_alter_table("sanction_scope", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_sanction_scope_platform_id"), ["platform_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_sanction_scope_platform_id"), ["platform_id"], unique=False)
 
     op.create_table(
         "sanction_spans",
@@ -270,15 +232,11 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["sanction_id"], ["sanctions.id"], name=op.f("fk_sanction_spans_sanction_id_sanctions")
         ),
-        sa.PrimaryKeyConstraint(
-            "sanction_id", "platform_id", "active_from", name=op.f("pk_sanction_spans")
-        ),
+        sa.PrimaryKeyConstraint("sanction_id", "platform_id", "active_from", name=op.f("pk_sanction_spans")),
         comment="When each sanction is active on each platform of its scope, and what it denies there.",
     )
     with op.batch_alter_table("sanction_spans", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_sanction_spans_identity_platform", ["identity_id", "platform_id"], unique=False
-        )
+        batch_op.create_index("ix_sanction_spans_identity_platform", ["identity_id", "platform_id"], unique=False)
 
     # ### end Alembic commands ###
     # The chain starts empty: seq 0, the genesis hash.

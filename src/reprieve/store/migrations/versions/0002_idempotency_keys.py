@@ -22,26 +22,30 @@ def upgrade() -> None:
     op.create_table(
         "idempotency_keys",
         sa.Column(
-            "scope", sa.String(length=64), nullable=False,
+            "scope",
+            sa.String(length=64),
+            nullable=False,
             comment="SHA-256 of the bearer secret: keys are per token",
         ),
+        sa.Column("key", sa.String(length=255), nullable=False, comment="the client's Idempotency-Key header"),
         sa.Column(
-            "key", sa.String(length=255), nullable=False, comment="the client's Idempotency-Key header"
-        ),
-        sa.Column(
-            "fingerprint", sa.String(length=64), nullable=False,
+            "fingerprint",
+            sa.String(length=64),
+            nullable=False,
             comment="SHA-256 of method, path, query and body",
         ),
         sa.Column(
-            "status", sa.Integer(), nullable=True,
+            "status",
+            sa.Integer(),
+            nullable=True,
             comment="HTTP status of the first answer; null while it runs",
         ),
-        sa.Column(
-            "content_type", sa.String(length=100), nullable=True, comment="content type of the first answer"
-        ),
+        sa.Column("content_type", sa.String(length=100), nullable=True, comment="content type of the first answer"),
         sa.Column("body", sa.Text(), nullable=True, comment="body of the first answer, replayed to retries"),
         sa.Column(
-            "created_at", sa.BigInteger(), nullable=False,
+            "created_at",
+            sa.BigInteger(),
+            nullable=False,
             comment="µs since epoch; keys are forgotten after a day",
         ),
         sa.PrimaryKeyConstraint("scope", "key", name=op.f("pk_idempotency_keys")),

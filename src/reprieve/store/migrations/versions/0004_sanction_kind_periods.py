@@ -38,7 +38,10 @@ def upgrade() -> None:
     # Sanctions amended before this table existed: derive their periods from their history.
     conn = op.get_bind()
     periods = sa.table(
-        "sanction_kind_periods", sa.column("sanction_id"), sa.column("shown_from"), sa.column("shown_until"),
+        "sanction_kind_periods",
+        sa.column("sanction_id"),
+        sa.column("shown_from"),
+        sa.column("shown_until"),
         sa.column("kind"),
     )
     rows = conn.execute(sa.text("SELECT id, changes FROM sanctions WHERE created_seq <> updated_seq"))

@@ -31,17 +31,30 @@ def upgrade() -> None:
     consumers = op.create_table(
         "outbox_consumers",
         sa.Column("id", sa.Integer(), autoincrement=False, nullable=False, comment="always 1"),
-        sa.Column("version", sa.BigInteger(), nullable=False,
-                  comment="bumped whenever an endpoint or the broker changes"),
+        sa.Column(
+            "version", sa.BigInteger(), nullable=False, comment="bumped whenever an endpoint or the broker changes"
+        ),
         sa.Column("broker", sa.Integer(), nullable=False, comment="1 once a broker (NATS) publishes every event"),
-        sa.Column("fallback_key", sa.String(length=64), nullable=False,
-                  comment="Fernet key for webhook secrets when REPRIEVE_SECRET_KEY is not set"),
+        sa.Column(
+            "fallback_key",
+            sa.String(length=64),
+            nullable=False,
+            comment="Fernet key for webhook secrets when REPRIEVE_SECRET_KEY is not set",
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox_consumers")),
         comment="Who consumes the outbox; its version lets each process cache the endpoint list.",
     )
-    op.bulk_insert(consumers, [{
-        "id": 1, "version": 1, "broker": 0, "fallback_key": base64.urlsafe_b64encode(os.urandom(32)).decode(),
-    }])
+    op.bulk_insert(
+        consumers,
+        [
+            {
+                "id": 1,
+                "version": 1,
+                "broker": 0,
+                "fallback_key": base64.urlsafe_b64encode(os.urandom(32)).decode(),
+            }
+        ],
+    )
     op.create_table(
         "webhook_endpoints",
         sa.Column("id", sa.String(length=40), nullable=False),
@@ -66,8 +79,12 @@ def upgrade() -> None:
         sa.Column("seq", sa.BigInteger(), nullable=False, comment="the event to deliver"),
         sa.Column("target", sa.String(length=40), nullable=False, comment="a webhook endpoint id, or 'nats'"),
         sa.Column("operator_id", sa.String(length=63), nullable=True),
-        sa.Column("subject", sa.String(length=300), nullable=False,
-                  comment="ordering key (a sanction, an account): a later row for the same target and subject waits"),
+        sa.Column(
+            "subject",
+            sa.String(length=300),
+            nullable=False,
+            comment="ordering key (a sanction, an account): a later row for the same target and subject waits",
+        ),
         sa.Column("state", sa.String(length=16), nullable=False, comment="pending, delivered or dead"),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.BigInteger(), nullable=False, comment="µs since epoch"),
@@ -87,12 +104,12 @@ def upgrade() -> None:
     op.create_index("ix_outbox_target_state", "outbox", ["target", "state", "id"])
     partitions = op.create_table(
         "worker_partitions",
-        sa.Column("name", sa.String(length=40), nullable=False,
-                  comment="a kind of announcement, e.g. sanction.ended"),
+        sa.Column("name", sa.String(length=40), nullable=False, comment="a kind of announcement, e.g. sanction.ended"),
         sa.Column("owner", sa.String(length=80), nullable=True, comment="the worker holding the lease"),
         sa.Column("leased_until", sa.BigInteger(), nullable=True, comment="µs"),
-        sa.Column("scanned_until", sa.BigInteger(), nullable=False,
-                  comment="µs: what fell due up to then is announced"),
+        sa.Column(
+            "scanned_until", sa.BigInteger(), nullable=False, comment="µs: what fell due up to then is announced"
+        ),
         sa.Column("scanned_seq", sa.BigInteger(), nullable=False, comment="changes up to this event are scanned"),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_worker_partitions")),
         comment="Work partitions of the worker's announcements, each leased to one worker at a time.",
@@ -108,8 +125,12 @@ def upgrade() -> None:
     op.create_table(
         "worker_settings",
         sa.Column("operator_id", sa.String(length=63), nullable=False),
-        sa.Column("appeal_target", sa.String(length=40), nullable=False,
-                  comment="ISO 8601 duration; an open appeal older is late"),
+        sa.Column(
+            "appeal_target",
+            sa.String(length=40),
+            nullable=False,
+            comment="ISO 8601 duration; an open appeal older is late",
+        ),
         sa.Column("updated_seq", sa.BigInteger(), nullable=False),
         sa.ForeignKeyConstraint(
             ["operator_id"], ["operators.id"], name=op.f("fk_worker_settings_operator_id_operators")

@@ -21,15 +21,17 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.create_table(
         "tdb_submissions",
-        sa.Column("puid", sa.String(length=500), nullable=False,
-                  comment="the statement's platform unique identifier"),
+        sa.Column("puid", sa.String(length=500), nullable=False, comment="the statement's platform unique identifier"),
         sa.Column("operator_id", sa.String(length=63), nullable=False),
         sa.Column("sanction_id", sa.String(length=40), nullable=False),
-        sa.Column("state", sa.String(length=16), nullable=False,
-                  comment="sending (written before the POST), accepted, or rejected (422 for this statement)"),
+        sa.Column(
+            "state",
+            sa.String(length=16),
+            nullable=False,
+            comment="sending (written before the POST), accepted, or rejected (422 for this statement)",
+        ),
         sa.Column("attempts", sa.Integer(), nullable=False, comment="POSTs that carried this statement"),
-        sa.Column("errors", sa.Text(), nullable=True,
-                  comment="JSON: the database's per-field errors, when rejected"),
+        sa.Column("errors", sa.Text(), nullable=True, comment="JSON: the database's per-field errors, when rejected"),
         sa.Column("endpoint", sa.String(length=500), nullable=False, comment="where it was sent"),
         sa.Column("updated_at", sa.BigInteger(), nullable=False, comment="µs since epoch, wall clock"),
         sa.PrimaryKeyConstraint("puid", name=op.f("pk_tdb_submissions")),

@@ -27,9 +27,13 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("tdb_submissions", schema=None, recreate="always") as batch_op:
         batch_op.drop_constraint("pk_tdb_submissions", type_="primary")
-        batch_op.alter_column("endpoint", existing_type=sa.String(length=500), existing_nullable=False,
-                              comment="the Transparency Database it was sent to (REPRIEVE_TDB_URL)",
-                              existing_comment="where it was sent")
+        batch_op.alter_column(
+            "endpoint",
+            existing_type=sa.String(length=500),
+            existing_nullable=False,
+            comment="the Transparency Database it was sent to (REPRIEVE_TDB_URL)",
+            existing_comment="where it was sent",
+        )
         batch_op.create_primary_key("pk_tdb_submissions", ["endpoint", "puid"])
     if op.get_bind().dialect.name != "sqlite":  # SQLite keeps no comments
         op.create_table_comment(
@@ -55,10 +59,15 @@ def upgrade() -> None:
         sa.Column("owner", sa.String(length=100), nullable=True, comment="the worker (or command) running it"),
         sa.Column("leased_until", sa.BigInteger(), nullable=True, comment="µs since epoch: the owner's lease"),
         sa.Column("not_before", sa.BigInteger(), nullable=True, comment="µs since epoch: not taken up again before"),
-        sa.Column("progress", sa.Text(), nullable=False,
-                  comment="JSON: batches, accepted, already_there, rejected, ..."),
-        sa.Column("error", sa.String(length=200), nullable=True,
-                  comment="a short class (HTTP 4xx, timeout, ...), never a body"),
+        sa.Column(
+            "progress", sa.Text(), nullable=False, comment="JSON: batches, accepted, already_there, rejected, ..."
+        ),
+        sa.Column(
+            "error",
+            sa.String(length=200),
+            nullable=True,
+            comment="a short class (HTTP 4xx, timeout, ...), never a body",
+        ),
         sa.Column("status", sa.Integer(), nullable=True, comment="the HTTP status of the answer that stopped it"),
         sa.Column("updated_at", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_tdb_runs")),

@@ -55,9 +55,7 @@ def _reencrypt(conn: sa.Connection, old: MultiFernet, new: MultiFernet) -> None:
             plain = old.decrypt(token.encode())
         except InvalidToken:
             continue  # undecryptable already (a changed REPRIEVE_SECRET_KEY): left as it was
-        conn.execute(
-            sa.update(_endpoints).where(_endpoints.c.id == id_).values(secret=new.encrypt(plain).decode())
-        )
+        conn.execute(sa.update(_endpoints).where(_endpoints.c.id == id_).values(secret=new.encrypt(plain).decode()))
 
 
 def upgrade() -> None:
@@ -77,8 +75,12 @@ def upgrade() -> None:
     legacy = op.create_table(
         "appeal_code_legacy",
         sa.Column("id", sa.Integer(), autoincrement=False, nullable=False, comment="always 1"),
-        sa.Column("until_seq", sa.BigInteger(), nullable=False,
-                  comment="sanctions created up to this event keep the code derived from their event's hash"),
+        sa.Column(
+            "until_seq",
+            sa.BigInteger(),
+            nullable=False,
+            comment="sanctions created up to this event keep the code derived from their event's hash",
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_appeal_code_legacy")),
         comment="Appeal codes printed before codes were keyed (migration 0012) keep working.",
     )
@@ -91,10 +93,15 @@ def downgrade() -> None:
     op.drop_table("appeal_code_legacy")
     fallback = Fernet.generate_key()
     with op.batch_alter_table("outbox_consumers") as batch:
-        batch.add_column(sa.Column(
-            "fallback_key", sa.String(length=64), nullable=False, server_default=fallback.decode(),
-            comment="Fernet key for webhook secrets when REPRIEVE_SECRET_KEY is not set",
-        ))
+        batch.add_column(
+            sa.Column(
+                "fallback_key",
+                sa.String(length=64),
+                nullable=False,
+                server_default=fallback.decode(),
+                comment="Fernet key for webhook secrets when REPRIEVE_SECRET_KEY is not set",
+            )
+        )
     with op.batch_alter_table("outbox_consumers") as batch:
         batch.alter_column("fallback_key", server_default=None)
     ring = keys.key_ring(conn.engine.url)

@@ -34,12 +34,18 @@ def upgrade() -> None:
     # most a day of failures) are forgotten: their e-mails would not match anyway.
     op.execute("DELETE FROM sign_in_attempts")
     with op.batch_alter_table("sign_in_attempts") as batch:
-        batch.add_column(sa.Column(
-            "client", sa.String(length=64), nullable=True,
-            comment="the client address; null for attempts recorded before 0013",
-        ))
+        batch.add_column(
+            sa.Column(
+                "client",
+                sa.String(length=64),
+                nullable=True,
+                comment="the client address; null for attempts recorded before 0013",
+            )
+        )
         batch.alter_column(
-            "email", existing_type=sa.String(length=320), existing_nullable=False,
+            "email",
+            existing_type=sa.String(length=320),
+            existing_nullable=False,
             comment="HMAC-SHA256 of the e-mail as typed, lower-cased (plain before 0013)",
             existing_comment="as typed, lower-cased",
         )
@@ -49,12 +55,20 @@ def upgrade() -> None:
         "security_log",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("at", sa.BigInteger(), nullable=False, comment="µs since epoch"),
-        sa.Column("event", sa.String(length=32), nullable=False,
-                  comment="sign_in_failed, sign_in_refused (back-off or client limit), password_failed"),
+        sa.Column(
+            "event",
+            sa.String(length=32),
+            nullable=False,
+            comment="sign_in_failed, sign_in_refused (back-off or client limit), password_failed",
+        ),
         sa.Column("client", sa.String(length=64), nullable=False, comment="the client address"),
         sa.Column("member_id", sa.String(length=40), nullable=True, comment="the member, when the e-mail is one"),
-        sa.Column("email_digest", sa.String(length=64), nullable=True,
-                  comment="HMAC-SHA256 of an e-mail that is no member's: never the e-mail itself"),
+        sa.Column(
+            "email_digest",
+            sa.String(length=64),
+            nullable=True,
+            comment="HMAC-SHA256 of an e-mail that is no member's: never the e-mail itself",
+        ),
         sa.Column("retry_after", sa.Integer(), nullable=True, comment="seconds, for a refusal"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_security_log")),
         comment="Failed sign-ins and refusals, outside the event log; pruned after REPRIEVE_SECURITY_LOG_DAYS.",
@@ -91,7 +105,9 @@ def downgrade() -> None:
     with op.batch_alter_table("sign_in_attempts") as batch:
         batch.drop_column("client")
         batch.alter_column(
-            "email", existing_type=sa.String(length=320), existing_nullable=False,
+            "email",
+            existing_type=sa.String(length=320),
+            existing_nullable=False,
             comment="as typed, lower-cased",
             existing_comment="HMAC-SHA256 of the e-mail as typed, lower-cased (plain before 0013)",
         )
