@@ -59,7 +59,6 @@ from reprieve.domain.model import ensure_text
 from reprieve.domain.sanctions import Sanction
 from reprieve.domain.time import format_instant, from_micros, parse_instant, to_micros
 from reprieve.services.due_process import Caller
-from reprieve.services.ids import new_id, new_ids
 from reprieve.services.views import sanction_view
 from reprieve.store import amnesty as store
 from reprieve.store import queries
@@ -156,7 +155,7 @@ def start(
     """Record the amnesty and freeze the sanctions it matches; ``run`` then lifts them."""
     ensure_text(reason, field="reason", max_length=2000)
     effective = parse_instant(effective_at, field="effective_at") if effective_at is not None else now
-    amnesty_id = new_id("amn", now)
+    amnesty_id = db.ids.new_id("amn", now)
     with UnitOfWork(db, actor=caller.actor, now=now) as uow:
         f = _checked_filter(
             db,
@@ -446,7 +445,7 @@ def _revert_batch(db: Database, amnesty: dict[str, Any], owner: str, now: dateti
         starts = max(now, lifted_at)
         planned = [(row.position, s, _reimposed(s, lifted_at, starts)) for row, s in zip(rows, sanctions, strict=True)]
         plans = [p for p in planned if p[2] is not None]
-        ids = new_ids("snc", now, len(plans))
+        ids = db.ids.new_ids("snc", now, len(plans))
         events = []
         restored = []
         for (position, sanction, data), new_sanction_id in zip(plans, ids, strict=True):

@@ -42,7 +42,6 @@ from reprieve.services.due_process import (
     policy_of,
     probation_event,
 )
-from reprieve.services.ids import new_id
 from reprieve.store import due_process as store
 from reprieve.store import queries, tables
 from reprieve.store.db import Database
@@ -111,8 +110,8 @@ def file_appeal(
                 field="received_at",
             )
         deadline = complaint_deadline(latest, policy.complaint_window) if appeal_kind is AppealKind.COMPLAINT else None
-        appeal_id = new_id("apl", recorded)
-        reference = new_id("rqr", recorded)
+        appeal_id = db.ids.new_id("apl", recorded)
+        reference = db.ids.new_id("rqr", recorded)
         # Personal data: beside the event, never in it (see the module docstring).
         uow.conn.execute(
             insert(tables.appeal_requesters).values(
@@ -352,7 +351,7 @@ def record_dispute(
                     uow.at,
                     appeal["operator_id"],
                     {
-                        "id": dispute_id or new_id("dsp", now),
+                        "id": dispute_id or db.ids.new_id("dsp", now),
                         "appeal": appeal_id,
                         "operator": appeal["operator_id"],
                         "body": body,

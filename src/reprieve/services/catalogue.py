@@ -21,7 +21,6 @@ from reprieve.domain.model import (
 )
 from reprieve.domain.policy import policy_from_data
 from reprieve.policies import shipped_policy_data
-from reprieve.services.ids import new_ids
 from reprieve.store import queries
 from reprieve.store.db import Database
 from reprieve.store.uow import UnitOfWork
@@ -146,7 +145,7 @@ def ensure_accounts(
     created = [ref for ref in unique if ref not in known]
     names = display_names or {}
     events = []
-    for ref, identity in zip(created, new_ids("idt", uow.now, len(created)), strict=True):
+    for ref, identity in zip(created, db.ids.new_ids("idt", uow.now, len(created)), strict=True):
         operator = require_platform(db, uow.conn, ref.platform).operator
         known[ref] = identity
         events.append(

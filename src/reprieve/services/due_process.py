@@ -18,7 +18,6 @@ from reprieve.domain.policy import Policy, ladder_from_data, policy_from_data
 from reprieve.domain.sanctions import Change, Sanction
 from reprieve.domain.time import format_instant, parse_duration, parse_instant
 from reprieve.services.catalogue import require_platform
-from reprieve.services.ids import new_id
 from reprieve.store import queries
 from reprieve.store.db import Database
 from reprieve.store.uow import UnitOfWork
@@ -147,7 +146,7 @@ def probation_event(
         raise ValidationError("a probation ladder needs at least one step", field="probation.ladder")
     until = duration.after(starts_at, field="probation.duration")
     data = {
-        "id": new_id("prb", uow.now),
+        "id": db.ids.new_id("prb", uow.now),
         "operator": sanction.operator,
         "identity": sanction.identity,
         "scope": list(sanction.scope),

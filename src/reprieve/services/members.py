@@ -42,7 +42,6 @@ from reprieve.domain.events import EventType, NewEvent
 from reprieve.domain.model import Role, ensure_text, parse_enum
 from reprieve.domain.time import format_instant, from_micros, to_micros
 from reprieve.services import security_log
-from reprieve.services.ids import new_id
 from reprieve.services.tokens import Principal
 from reprieve.store import queries, tables
 from reprieve.store.db import Database
@@ -171,7 +170,7 @@ def create_member(
         raise ValidationError(f"a {member_role} belongs to an operator", field="operator")
     _check_new_password(password, field="password")
     password_hash = _hasher.hash(password)
-    member_id = new_id("mem", now)
+    member_id = db.ids.new_id("mem", now)
     with UnitOfWork(db, actor=actor, now=now) as uow:
         if operator is not None and queries.operator_row(uow.conn, operator) is None:
             raise NotFoundError(f"no operator {operator!r}")

@@ -40,7 +40,6 @@ from reprieve.services.due_process import (
     probation_event,
     probation_view,
 )
-from reprieve.services.ids import new_id
 from reprieve.store import due_process as store
 from reprieve.store import queries
 from reprieve.store.db import Database
@@ -71,7 +70,7 @@ def open_review(
         policy = policy_of(require_platform(db, uow.conn, sanction.subject.platform))
         quorum = quorum_for(policy.review_quorum, len(members))
         review_at = sanction.view_at(now).review_at
-        review_id = new_id("rvw", now)
+        review_id = db.ids.new_id("rvw", now)
         uow.record(
             [
                 NewEvent(

@@ -15,7 +15,6 @@ from reprieve.domain.reason import Automation, Reason
 from reprieve.domain.sanctions import UNSET, Change, ChangeType, Sanction, Unset, ensure_scope, ensure_term
 from reprieve.domain.time import format_instant, parse_duration, parse_instant, to_micros
 from reprieve.services.catalogue import ensure_accounts, require_platform
-from reprieve.services.ids import new_ids
 from reprieve.services.views import sanction_view
 from reprieve.store import queries
 from reprieve.store.db import Database
@@ -107,7 +106,7 @@ def _impose(
     """Check and record ``commands``; returns the sanctions, unless ``keep`` is false (a bulk import)."""
     ensured = ensure_accounts(db, uow, [_checked_subject(db, uow, c.subject) for c in commands])
     identities = ensured.identities
-    ids = new_ids("snc", uow.now, len(commands))
+    ids = db.ids.new_ids("snc", uow.now, len(commands))
     scopes: Scopes = {}
     sanctions: list[Sanction] = []
     events: list[NewEvent] = []

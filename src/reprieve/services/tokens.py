@@ -19,7 +19,6 @@ from reprieve.domain.errors import ConflictError, ForbiddenError, NotFoundError,
 from reprieve.domain.events import EventType, NewEvent
 from reprieve.domain.model import Role, ensure_text, parse_enum
 from reprieve.domain.time import format_instant, parse_duration, parse_instant
-from reprieve.services.ids import new_id
 from reprieve.store import queries, tables
 from reprieve.store.db import Database
 from reprieve.store.uow import UnitOfWork
@@ -141,7 +140,7 @@ def create_token(
         if expiry <= now:
             raise ValidationError("must lie in the future", field="expires_at")
     secret = PREFIX + secrets.token_urlsafe(32)
-    token_id = new_id("tok", now)
+    token_id = db.ids.new_id("tok", now)
     with UnitOfWork(db, actor=actor, now=now) as uow:
         if operator is not None and queries.operator_row(uow.conn, operator) is None:
             raise NotFoundError(f"no operator {operator!r}")

@@ -40,7 +40,7 @@ from reprieve.dsa.submit import (
     urllib_transport,
 )
 from reprieve.dsa.validate import Problem, problems
-from reprieve.services import appeal_codes, ids
+from reprieve.services import appeal_codes
 from reprieve.services.due_process import policy_of
 from reprieve.store import queries, tables
 from reprieve.store.db import Database
@@ -602,7 +602,7 @@ def request_submission(
             .limit(1)
         ).scalar()
         if found is None:
-            found = ids.new_id("tdbr", now)
+            found = db.ids.new_id("tdbr", now)
             at = to_micros(now)
             conn.execute(
                 insert(tables.tdb_runs).values(

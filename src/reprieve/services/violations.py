@@ -46,7 +46,6 @@ from reprieve.dsa.enums import CONTENT_TYPES, EEA_SET, KEYWORDS
 from reprieve.services.catalogue import ensure_accounts, require_platform
 from reprieve.services.due_process import Caller, policy_of
 from reprieve.services.group_commit import ALONE, Answer, GroupCommitter
-from reprieve.services.ids import new_id, new_ids
 from reprieve.services.sanctions import ImposeSanction, Scopes, impose_within, prepare_imposed
 from reprieve.services.views import imposed_view, sanction_view
 from reprieve.store import due_process as store
@@ -261,7 +260,7 @@ def record_violation_within(
         policy.ladder, strikes_before=count_strikes(marks, occurred_us), severity=severity, probation=probation
     )
     automation = given_automation or Automation(policy.automated_detection, policy.automated_decision)
-    violation_id = new_id("vio", now)
+    violation_id = db.ids.new_id("vio", now)
     sanction = None
     if result.step is not None:
         command = _ladder_command(uow.conn, checked, platform, policy, result, probation, automation, violation_id)
@@ -486,7 +485,7 @@ def record_violations_within(uow: UnitOfWork, items: list[PendingViolation]) -> 
     # Ids made once for the batch (at its first instant: they sort in the order they are used).
     first = items[todo[0]].now if todo else uow.now
     identity_ids, violation_ids, sanction_ids = (
-        iter(new_ids(prefix, first, len(todo))) for prefix in ("idt", "vio", "snc")
+        iter(db.ids.new_ids(prefix, first, len(todo))) for prefix in ("idt", "vio", "snc")
     )
     runs: list[tuple[str, str, list[NewEvent]]] = []
     made: list[tuple[int, dict[str, Any]]] = []

@@ -32,7 +32,6 @@ from reprieve.domain.errors import NotFoundError, StorageError, ValidationError
 from reprieve.domain.events import EventType, NewEvent, parse_json
 from reprieve.domain.time import format_instant, from_micros, to_micros
 from reprieve.services import egress
-from reprieve.services.ids import new_id
 from reprieve.store import keys, outbox, queries, tables
 from reprieve.store.db import Database
 from reprieve.store.uow import UnitOfWork
@@ -154,7 +153,7 @@ def create_webhook(
         raise ValidationError("at most 500 characters", field="description")
     fernet = keys.require_key_ring(db.engine.url).fernet()  # refused before anything is written
     signing = secret if secret is not None else SECRET_PREFIX + secrets.token_urlsafe(32)
-    webhook_id = new_id("whk", now)
+    webhook_id = db.ids.new_id("whk", now)
     with UnitOfWork(db, actor=actor, now=now) as uow:
         if queries.operator_row(uow.conn, operator) is None:
             raise NotFoundError(f"no operator {operator!r}")
