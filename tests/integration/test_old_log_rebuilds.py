@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 from old_log import load_events, projections
-from reprieve.domain.events import EVENT_CLASSES, EVENT_TYPES, SanctionAmended, canonical_json, parse_event, parse_json
 
+from reprieve.domain.events import EVENT_CLASSES, EVENT_TYPES, SanctionAmended, canonical_json, parse_event, parse_json
 from reprieve.services.audit import rebuild_projections, verify_audit_log
 from reprieve.store.db import Database
 

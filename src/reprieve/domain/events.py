@@ -9,10 +9,10 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from enum import StrEnum
-from json.encoder import encode_basestring, encode_basestring_ascii
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
+from enum import StrEnum
+from json.encoder import encode_basestring, encode_basestring_ascii
 from types import MappingProxyType
 from typing import Any, NamedTuple, TypeVar
 
