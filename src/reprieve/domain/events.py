@@ -244,7 +244,7 @@ def _read(cls: Any, payload: Mapping[str, Any]) -> list[Any]:
             values.append(payload[name])
         elif name in defaults:
             default = defaults[name]
-            values.append(list(default) if isinstance(default, list) else default)
+            values.append(list(default) if isinstance(default, tuple) else default)
         else:
             raise KeyError(f"{EVENT_TYPES[cls]} payload without {name!r}")
     known = set(fields)
@@ -421,7 +421,7 @@ class SanctionAmended(NamedTuple):
     kind: str
     ends_at: str | None = None
     review_at: str | None = None
-    denies: list[str] = []
+    denies: Sequence[str] = ()  #: read as a list: a payload holds lists
     reason: str = ""
     extra: Mapping[str, Any] = NO_EXTRA
 
