@@ -54,7 +54,16 @@ from reprieve.domain.amnesty import (
     progress,
 )
 from reprieve.domain.errors import ConflictError, NotFoundError, ValidationError
-from reprieve.domain.events import EventType, NewEvent, parse_json
+from reprieve.domain.events import (
+    AmnestyCompleted,
+    AmnestyReverted,
+    AmnestyRevertStarted,
+    AmnestyStarted,
+    NewEvent,
+    SanctionImposed,
+    SanctionLifted,
+    parse_json,
+)
 from reprieve.domain.model import ensure_text
 from reprieve.domain.sanctions import Sanction
 from reprieve.domain.time import format_instant, from_micros, parse_instant, to_micros
@@ -172,20 +181,19 @@ def start(
         matched = store.freeze_targets(uow.conn, amnesty_id, f, to_micros(effective))
         uow.record(
             [
-                NewEvent(
-                    EventType.AMNESTY_STARTED,
+                NewEvent.of(
+                    AmnestyStarted(
+                        id=amnesty_id,
+                        operator=operator,
+                        filter=f.to_dict(),
+                        reason=reason,
+                        effective_at=format_instant(effective),
+                        matched=matched,
+                        by=caller.actor,
+                        started_at=uow.at,
+                    ),
                     format_instant(effective) or "",
                     operator,
-                    {
-                        "id": amnesty_id,
-                        "operator": operator,
-                        "filter": f.to_dict(),
-                        "reason": reason,
-                        "effective_at": format_instant(effective),
-                        "matched": matched,
-                        "by": caller.actor,
-                        "started_at": uow.at,
-                    },
                 )
             ]
         )
@@ -196,12 +204,7 @@ def start(
 
 
 def _completed(amnesty_id: str, operator: str, at: str, *, lifted: int, skipped: int) -> NewEvent:
-    return NewEvent(
-        EventType.AMNESTY_COMPLETED,
-        at,
-        operator,
-        {"id": amnesty_id, "lifted": lifted, "skipped": skipped, "finished_at": at},
-    )
+    return NewEvent.of(AmnestyCompleted(id=amnesty_id, lifted=lifted, skipped=skipped, finished_at=at), at, operator)
 
 
 # --- revert ------------------------------------------------------------------------------
@@ -228,11 +231,10 @@ def revert(
             )
         uow.record(
             [
-                NewEvent(
-                    EventType.AMNESTY_REVERT_STARTED,
+                NewEvent.of(
+                    AmnestyRevertStarted(id=amnesty_id, reason=reason, by=caller.actor, started_at=uow.at),
                     uow.at,
                     row["operator_id"],
-                    {"id": amnesty_id, "reason": reason, "by": caller.actor, "started_at": uow.at},
                 )
             ]
         )
@@ -244,11 +246,8 @@ def revert(
 
 
 def _reverted(amnesty_id: str, operator: str, at: str, *, restored: int, left_alone: int) -> NewEvent:
-    return NewEvent(
-        EventType.AMNESTY_REVERTED,
-        at,
-        operator,
-        {"id": amnesty_id, "restored": restored, "left_alone": left_alone, "finished_at": at},
+    return NewEvent.of(
+        AmnestyReverted(id=amnesty_id, restored=restored, left_alone=left_alone, finished_at=at), at, operator
     )
 
 
@@ -385,14 +384,10 @@ def _lift_batch(db: Database, amnesty: dict[str, Any], owner: str, now: datetime
         targets = store.lift_batch(uow.conn, amnesty_id, current.position, upto, t)
         active = [target for target in targets if target.active]
         reason = amnesty["reason"]
+        origin = {"amnesty": amnesty_id}
         recorded = uow.record(
             [
-                NewEvent(
-                    EventType.SANCTION_LIFTED,
-                    effective,
-                    operator,
-                    {"id": target.sanction_id, "reason": reason, "amnesty": amnesty_id},
-                )
+                NewEvent.of(SanctionLifted(id=target.sanction_id, reason=reason, extra=origin), effective, operator)
                 for target in active
             ]
         )
@@ -448,12 +443,12 @@ def _revert_batch(db: Database, amnesty: dict[str, Any], owner: str, now: dateti
         ids = db.ids.new_ids("snc", now, len(plans))
         events = []
         restored = []
-        for (position, sanction, data), new_sanction_id in zip(plans, ids, strict=True):
-            assert data is not None
-            data["id"] = new_sanction_id
-            data["amnesty_revert"] = amnesty_id
-            data["reimposes"] = sanction.id
-            events.append(NewEvent(EventType.SANCTION_IMPOSED, data["starts_at"], operator, data))
+        for (position, sanction, imposed), new_sanction_id in zip(plans, ids, strict=True):
+            assert imposed is not None
+            imposed = imposed._replace(
+                id=new_sanction_id, extra={"amnesty_revert": amnesty_id, "reimposes": sanction.id}
+            )
+            events.append(NewEvent.of(imposed, imposed.starts_at, operator))
             restored.append((position, new_sanction_id))
         uow.record(events)
         store.mark_restored(uow.conn, amnesty_id, restored)
@@ -476,7 +471,7 @@ def _revert_batch(db: Database, amnesty: dict[str, Any], owner: str, now: dateti
     return True
 
 
-def _reimposed(sanction: Sanction, lifted_at: datetime, starts: datetime) -> dict[str, Any] | None:
+def _reimposed(sanction: Sanction, lifted_at: datetime, starts: datetime) -> SanctionImposed | None:
     """The sanction.imposed payload putting back what the lift at ``lifted_at`` took away, from
     ``starts`` on: the same subject, identity, scope, kind, denials and reason, for what was left of
     its term; None if that term would have ended by then."""
@@ -486,19 +481,20 @@ def _reimposed(sanction: Sanction, lifted_at: datetime, starts: datetime) -> dic
     if term.ends_at is not None and term.ends_at <= starts:
         return None
     review_at = term.review_at if term.review_at is not None and term.review_at > starts else None
-    return {
-        "operator": sanction.operator,
-        "identity": sanction.identity,
-        "subject": {"platform": sanction.subject.platform, "account": sanction.subject.account},
-        "scope": list(sanction.scope),
-        "kind": term.kind.value,
-        "denies": list(term.denies),
-        "starts_at": format_instant(starts),
-        "ends_at": format_instant(term.ends_at),
-        "review_at": format_instant(review_at),
-        "reason": sanction.reason.to_dict(),
-        "automated": sanction.automated.to_dict(),
-    }
+    return SanctionImposed.of(
+        id="",  # given once the batch's ids are made
+        operator=sanction.operator,
+        identity=sanction.identity,
+        subject=sanction.subject,
+        scope=sanction.scope,
+        kind=term.kind.value,
+        denies=term.denies,
+        starts_at=starts,
+        ends_at=term.ends_at,
+        review_at=review_at,
+        reason=sanction.reason.to_dict(),
+        automated=sanction.automated.to_dict(),
+    )
 
 
 def resume_unfinished(db: Database, *, now: datetime | None = None) -> list[str]:

@@ -20,7 +20,7 @@ from nats.errors import Error as NatsError
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError as StreamNotFound
 
-from reprieve.domain.events import EventType, NewEvent
+from reprieve.domain.events import BrokerEnabled, NewEvent
 from reprieve.domain.time import to_micros
 from reprieve.services.webhooks import DeliveryReport, next_attempt, public_event
 from reprieve.store import outbox, tables
@@ -51,7 +51,7 @@ def enable_broker(db: Database, *, actor: str, now: datetime) -> bool:
         if enabled:
             return False
         outbox.bump_version(uow.conn, broker=True)
-        uow.record([NewEvent(EventType.BROKER_ENABLED, uow.at, None, {"kind": "nats"})])
+        uow.record([NewEvent.of(BrokerEnabled(kind="nats"), uow.at, None)])
     return True
 
 

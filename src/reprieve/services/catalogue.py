@@ -8,7 +8,14 @@ from datetime import datetime
 from typing import Any
 
 from reprieve.domain.errors import ConflictError, NotFoundError, ValidationError
-from reprieve.domain.events import EventType, NewEvent
+from reprieve.domain.events import (
+    AccountRegistered,
+    AccountRenamed,
+    EventType,
+    IdentitiesLinked,
+    NewEvent,
+    OperatorCreated,
+)
 from reprieve.domain.model import (
     DEFAULT_CAPABILITIES,
     AccountRef,
@@ -32,7 +39,7 @@ def create_operator(db: Database, *, id: str, name: str, actor: str, now: dateti
     with UnitOfWork(db, actor=actor, now=now) as uow:
         if queries.operator_row(uow.conn, id) is not None:
             raise ConflictError(f"operator {id!r} already exists")
-        uow.record([NewEvent(EventType.OPERATOR_CREATED, uow.at, id, {"id": id, "name": name})])
+        uow.record([NewEvent.of(OperatorCreated(id=id, name=name), uow.at, id)])
     return {"id": id, "name": name}
 
 
@@ -149,17 +156,16 @@ def ensure_accounts(
         operator = require_platform(db, uow.conn, ref.platform).operator
         known[ref] = identity
         events.append(
-            NewEvent(
-                EventType.ACCOUNT_REGISTERED,
+            NewEvent.of(
+                AccountRegistered(
+                    platform=ref.platform,
+                    account=ref.account,
+                    identity=identity,
+                    operator=operator,
+                    display_name=names.get(ref),
+                ),
                 uow.at,
                 operator,
-                {
-                    "platform": ref.platform,
-                    "account": ref.account,
-                    "identity": identity,
-                    "operator": operator,
-                    "display_name": names.get(ref),
-                },
             )
         )
     uow.record(events)
@@ -183,11 +189,10 @@ def put_account(
             if display_name is not None and display_name != existing["display_name"]:
                 uow.record(
                     [
-                        NewEvent(
-                            EventType.ACCOUNT_RENAMED,
+                        NewEvent.of(
+                            AccountRenamed(platform=ref.platform, account=ref.account, display_name=display_name),
                             uow.at,
                             platform.operator,
-                            {"platform": ref.platform, "account": ref.account, "display_name": display_name},
                         )
                     ]
                 )
@@ -235,16 +240,15 @@ def link_identities(
         if merged:
             uow.record(
                 [
-                    NewEvent(
-                        EventType.IDENTITIES_LINKED,
+                    NewEvent.of(
+                        IdentitiesLinked(
+                            identity=survivor,
+                            merged=merged,
+                            operator=operator,
+                            accounts=[{"platform": r.platform, "account": r.account} for r in accounts],
+                        ),
                         uow.at,
                         operator,
-                        {
-                            "identity": survivor,
-                            "merged": merged,
-                            "operator": operator,
-                            "accounts": [{"platform": r.platform, "account": r.account} for r in accounts],
-                        },
                     )
                 ]
             )

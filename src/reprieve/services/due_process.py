@@ -12,7 +12,7 @@ from typing import Any
 
 from reprieve.domain import roles
 from reprieve.domain.errors import NotFoundError, ValidationError
-from reprieve.domain.events import EventType, NewEvent
+from reprieve.domain.events import EventType, NewEvent, SanctionAmended, SanctionLifted
 from reprieve.domain.model import Platform, Role
 from reprieve.domain.policy import Policy, ladder_from_data, policy_from_data
 from reprieve.domain.sanctions import Change, Sanction
@@ -70,28 +70,26 @@ def load_sanction(uow: UnitOfWork, sanction_id: str, operators: Sequence[str] | 
 def amendment_event(sanction: Sanction, change: Change, reason: str, origin: dict[str, str]) -> NewEvent:
     """The ``sanction.amended`` event of a decision, naming it (``{"review": id}``, ``{"appeal": id}``)."""
     assert change.kind is not None
-    return NewEvent(
-        EventType.SANCTION_AMENDED,
+    return NewEvent.of(
+        SanctionAmended(
+            id=sanction.id,
+            kind=change.kind.value,
+            ends_at=format_instant(change.ends_at),
+            review_at=format_instant(change.review_at),
+            denies=list(change.denies),
+            reason=reason,
+            extra=origin,
+        ),
         format_instant(change.effective_at) or "",
         sanction.operator,
-        {
-            "id": sanction.id,
-            "kind": change.kind.value,
-            "ends_at": format_instant(change.ends_at),
-            "review_at": format_instant(change.review_at),
-            "denies": list(change.denies),
-            "reason": reason,
-            **origin,
-        },
     )
 
 
 def lift_event(sanction: Sanction, effective_at: datetime, reason: str, origin: dict[str, str]) -> NewEvent:
-    return NewEvent(
-        EventType.SANCTION_LIFTED,
+    return NewEvent.of(
+        SanctionLifted(id=sanction.id, reason=reason, extra=origin),
         format_instant(effective_at) or "",
         sanction.operator,
-        {"id": sanction.id, "reason": reason, **origin},
     )
 
 

@@ -38,7 +38,13 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import Connection, delete, func, insert, select, text, update
 
 from reprieve.domain.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
-from reprieve.domain.events import EventType, NewEvent
+from reprieve.domain.events import (
+    MemberCreated,
+    MemberDisabled,
+    MemberEnabled,
+    MemberPasswordChanged,
+    NewEvent,
+)
 from reprieve.domain.model import Role, ensure_text, parse_enum
 from reprieve.domain.time import format_instant, from_micros, to_micros
 from reprieve.services import security_log
@@ -191,11 +197,8 @@ def create_member(
         # The e-mail stays out of the log, as every personal datum does; the id names the member.
         uow.record(
             [
-                NewEvent(
-                    EventType.MEMBER_CREATED,
-                    uow.at,
-                    operator,
-                    {"id": member_id, "name": name, "role": member_role.value, "operator": operator},
+                NewEvent.of(
+                    MemberCreated(id=member_id, name=name, role=member_role.value, operator=operator), uow.at, operator
                 )
             ]
         )
@@ -222,7 +225,7 @@ def disable_member(
             raise ConflictError(f"member {row.id} was disabled at {row.disabled_at}")
         uow.conn.execute(update(tables.members).where(m.id == row.id).values(disabled_at=uow.at))
         uow.conn.execute(delete(tables.console_sessions).where(tables.console_sessions.c.member_id == row.id))
-        uow.record([NewEvent(EventType.MEMBER_DISABLED, uow.at, row.operator_id, {"id": row.id})])
+        uow.record([NewEvent.of(MemberDisabled(id=row.id), uow.at, row.operator_id)])
     return {**_member(row).to_dict(), "disabled_at": format_instant(now)}
 
 
@@ -239,7 +242,7 @@ def enable_member(
         if row.disabled_at is None:
             raise ConflictError(f"member {row.id} is not disabled")
         uow.conn.execute(update(tables.members).where(m.id == row.id).values(disabled_at=None))
-        uow.record([NewEvent(EventType.MEMBER_ENABLED, uow.at, row.operator_id, {"id": row.id})])
+        uow.record([NewEvent.of(MemberEnabled(id=row.id), uow.at, row.operator_id)])
     return {**_member(row).to_dict(), "disabled_at": None}
 
 
@@ -341,7 +344,7 @@ def _set_password(db: Database, row: Any, password: str, *, actor: str, now: dat
             ended = ended & (sessions.id != keep)
         uow.conn.execute(delete(tables.console_sessions).where(ended))
         # The hash stays out of the log, as at creation; the id names the member.
-        uow.record([NewEvent(EventType.MEMBER_PASSWORD_CHANGED, uow.at, row.operator_id, {"id": row.id})])
+        uow.record([NewEvent.of(MemberPasswordChanged(id=row.id), uow.at, row.operator_id)])
 
 
 def _named_member(conn: Any, member: str, operators: Sequence[str] | None) -> Any:

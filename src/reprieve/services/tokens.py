@@ -16,7 +16,7 @@ from weakref import WeakKeyDictionary
 from sqlalchemy import insert, select, update
 
 from reprieve.domain.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
-from reprieve.domain.events import EventType, NewEvent
+from reprieve.domain.events import NewEvent, TokenCreated, TokenRevoked
 from reprieve.domain.model import Role, ensure_text, parse_enum
 from reprieve.domain.time import format_instant, parse_duration, parse_instant
 from reprieve.store import queries, tables
@@ -157,17 +157,16 @@ def create_token(
         )
         uow.record(
             [
-                NewEvent(
-                    EventType.TOKEN_CREATED,
+                NewEvent.of(
+                    TokenCreated(
+                        id=token_id,
+                        name=name,
+                        role=token_role.value,
+                        operator=operator,
+                        expires_at=format_instant(expiry),
+                    ),
                     uow.at,
                     operator,
-                    {
-                        "id": token_id,
-                        "name": name,
-                        "role": token_role.value,
-                        "operator": operator,
-                        "expires_at": format_instant(expiry),
-                    },
                 )
             ]
         )
@@ -190,7 +189,7 @@ def revoke_token(db: Database, token_id: str, *, actor: str, now: datetime, oper
         if row.revoked_at is not None:
             raise ConflictError(f"token {token_id!r} is already revoked")
         uow.conn.execute(update(tables.tokens).where(tables.tokens.c.id == token_id).values(revoked_at=uow.at))
-        uow.record([NewEvent(EventType.TOKEN_REVOKED, uow.at, row.operator_id, {"id": token_id})])
+        uow.record([NewEvent.of(TokenRevoked(id=token_id), uow.at, row.operator_id)])
     for cache in list(_caches.values()):
         cache.forget(token_id)
 

@@ -29,7 +29,14 @@ from cryptography.fernet import InvalidToken, MultiFernet
 from sqlalchemy import Connection, delete, func, insert, select, update
 
 from reprieve.domain.errors import NotFoundError, StorageError, ValidationError
-from reprieve.domain.events import EventType, NewEvent, parse_json
+from reprieve.domain.events import (
+    EventType,
+    NewEvent,
+    WebhookCreated,
+    WebhookDeleted,
+    WebhookRedeliveryRequested,
+    parse_json,
+)
 from reprieve.domain.time import format_instant, from_micros, to_micros
 from reprieve.services import egress
 from reprieve.store import keys, outbox, queries, tables
@@ -173,11 +180,8 @@ def create_webhook(
         outbox.bump_version(uow.conn)
         uow.record(
             [
-                NewEvent(
-                    EventType.WEBHOOK_CREATED,
-                    uow.at,
-                    operator,
-                    {"id": webhook_id, "operator": operator, "url": url, "event_types": types},
+                NewEvent.of(
+                    WebhookCreated(id=webhook_id, operator=operator, url=url, event_types=types), uow.at, operator
                 )
             ]
         )
@@ -283,7 +287,7 @@ def delete_webhook(
         uow.conn.execute(delete(tables.outbox).where(tables.outbox.c.target == webhook_id))
         uow.conn.execute(delete(tables.webhook_endpoints).where(tables.webhook_endpoints.c.id == webhook_id))
         outbox.bump_version(uow.conn)
-        uow.record([NewEvent(EventType.WEBHOOK_DELETED, uow.at, row.operator_id, {"id": webhook_id})])
+        uow.record([NewEvent.of(WebhookDeleted(id=webhook_id), uow.at, row.operator_id)])
     _secrets.pop(db, None)
 
 
@@ -380,11 +384,10 @@ def redeliver(
         outbox.requeue(uow.conn, row.id, now_us=to_micros(now))
         uow.record(
             [
-                NewEvent(
-                    EventType.WEBHOOK_REDELIVERY_REQUESTED,
+                NewEvent.of(
+                    WebhookRedeliveryRequested(id=row.target, delivery=str(row.id), seq=row.seq),
                     uow.at,
                     row.operator_id,
-                    {"id": row.target, "delivery": str(row.id), "seq": row.seq},
                 )
             ]
         )

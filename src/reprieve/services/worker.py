@@ -31,7 +31,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import Connection, and_, insert, or_, select, update
 
 from reprieve.domain.errors import NotFoundError
-from reprieve.domain.events import EventType, NewEvent
+from reprieve.domain.events import AppealTargetSet, EventType, NewEvent
 from reprieve.domain.time import format_instant, from_micros, parse_duration, parse_instant, to_micros
 from reprieve.dsa.submit import TdbSettings, Transport, urllib_transport
 from reprieve.services import broker, transparency, webhooks
@@ -78,16 +78,7 @@ def set_appeal_target(db: Database, operator: str, target: str, *, actor: str, n
         changed = uow.conn.execute(update(tables.worker_settings).where(s.operator_id == operator).values(**values))
         if changed.rowcount == 0:
             uow.conn.execute(insert(tables.worker_settings).values(operator_id=operator, **values))
-        uow.record(
-            [
-                NewEvent(
-                    EventType.APPEAL_TARGET_SET,
-                    uow.at,
-                    operator,
-                    {"operator": operator, "appeal_target": str(duration)},
-                )
-            ]
-        )
+        uow.record([NewEvent.of(AppealTargetSet(operator=operator, appeal_target=str(duration)), uow.at, operator)])
     return {"operator": operator, "appeal_target": str(duration)}
 
 
