@@ -11,10 +11,10 @@ from reprieve.domain.errors import ConflictError, NotFoundError, ValidationError
 from reprieve.domain.events import (
     AccountRegistered,
     AccountRenamed,
-    EventType,
     IdentitiesLinked,
     NewEvent,
     OperatorCreated,
+    PlatformCreated,
 )
 from reprieve.domain.model import (
     DEFAULT_CAPABILITIES,
@@ -81,15 +81,10 @@ def create_platform(
             # Platform ids are one namespace for the whole installation (they are the public names in
             # checks and index keys): say only that the id is taken, not by whom nor what it is.
             raise ConflictError(f"the platform id {id!r} is taken; platform ids are shared by every operator")
-        data = {
-            "id": id,
-            "operator": operator,
-            "name": name,
-            "kind": platform_kind.value,
-            "capabilities": list(caps),
-            "policy": policy_object,
-        }
-        uow.record([NewEvent(EventType.PLATFORM_CREATED, uow.at, operator, data)])
+        created = PlatformCreated(
+            id=id, operator=operator, name=name, kind=platform_kind.value, capabilities=list(caps), policy=policy_object
+        )
+        uow.record([NewEvent.of(created, uow.at, operator)])
     return platform_view(Platform(id, operator, name, platform_kind, caps, policy_object))
 
 

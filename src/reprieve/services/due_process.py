@@ -12,7 +12,7 @@ from typing import Any
 
 from reprieve.domain import roles
 from reprieve.domain.errors import NotFoundError, ValidationError
-from reprieve.domain.events import EventType, NewEvent, SanctionAmended, SanctionLifted
+from reprieve.domain.events import NewEvent, ProbationStarted, SanctionAmended, SanctionLifted
 from reprieve.domain.model import Platform, Role
 from reprieve.domain.policy import Policy, ladder_from_data, policy_from_data
 from reprieve.domain.sanctions import Change, Sanction
@@ -155,7 +155,7 @@ def probation_event(
         "sanction": sanction.id,
         "source": source,
     }
-    return NewEvent(EventType.PROBATION_STARTED, format_instant(starts_at) or "", sanction.operator, data), data
+    return NewEvent.of(ProbationStarted(**data), format_instant(starts_at) or "", sanction.operator), data
 
 
 def optional_instant(value: str | datetime | None, field: str) -> datetime | None:

@@ -34,6 +34,8 @@ from reprieve.domain.events import (
     NewEvent,
     WebhookCreated,
     WebhookDeleted,
+    WebhookDisabled,
+    WebhookEnabled,
     WebhookRedeliveryRequested,
     parse_json,
 )
@@ -268,8 +270,8 @@ def set_webhook_state(
                 )
             )
             outbox.bump_version(uow.conn)
-            type_ = EventType.WEBHOOK_ENABLED if active else EventType.WEBHOOK_DISABLED
-            uow.record([NewEvent(type_, uow.at, row.operator_id, {"id": webhook_id})])
+            changed = WebhookEnabled(webhook_id) if active else WebhookDisabled(webhook_id)
+            uow.record([NewEvent.of(changed, uow.at, row.operator_id)])
         return _view(uow.conn, webhook_id)
 
 
