@@ -78,12 +78,13 @@ class NewEvent(NamedTuple):
     type: EventType
     effective_at: str
     operator: str | None
-    data: dict[str, Any]
+    data: dict[str, Any]  #: the payload, as it is hashed: ``event.to_payload()``
+    event: Event  #: what the projector applies
 
     @classmethod
     def of(cls, event: Event, effective_at: str, operator: str | None) -> NewEvent:
         """The envelope of ``event``, taking effect at ``effective_at``, belonging to ``operator``."""
-        return cls(EVENT_TYPES[type(event)], effective_at, operator, event.to_payload())
+        return cls(EVENT_TYPES[type(event)], effective_at, operator, event.to_payload(), event)
 
 
 class RecordedEvent(NamedTuple):
@@ -650,8 +651,8 @@ class ProbationStarted(NamedTuple):
     operator: str
     identity: str
     scope: list[str]
-    starts_at: str | None
-    until: str | None
+    starts_at: str
+    until: str
     duration: str
     ladder: dict[str, Any]
     sanction: str | None = None
@@ -672,7 +673,7 @@ class AmnestyStarted(NamedTuple):
     operator: str
     filter: dict[str, Any]
     reason: str
-    effective_at: str | None
+    effective_at: str
     matched: int
     by: str
     started_at: str

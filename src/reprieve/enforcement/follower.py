@@ -20,7 +20,22 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from reprieve.domain.events import EventType
+from reprieve.domain.events import (
+    EVENT_CLASSES,
+    EVENT_TYPES,
+    AccountRegistered,
+    AppealDecided,
+    Event,
+    EventType,
+    IdentitiesLinked,
+    PlatformCreated,
+    ProbationStarted,
+    ReviewDecided,
+    SanctionAmended,
+    SanctionImposed,
+    SanctionLifted,
+    ViolationRecorded,
+)
 from reprieve.enforcement.index import EnforcementIndex
 from reprieve.enforcement.loader import Row, driver_rows, refresh_identities
 from reprieve.store import tables
@@ -31,28 +46,26 @@ log = logging.getLogger(__name__)
 #: The channel the unit of work notifies on PostgreSQL after each commit that records events.
 CHANNEL = "reprieve_events"
 
-#: Events that can change a standing, its strikes or its probations, each with the key of its
-#: payload that names what it touches: an identity, a sanction, or (for a platform) its id.
-_TOUCHES = {
-    EventType.PLATFORM_CREATED: "id",
-    EventType.ACCOUNT_REGISTERED: "identity",
-    EventType.IDENTITIES_LINKED: "identity",
-    EventType.SANCTION_IMPOSED: "identity",
-    EventType.VIOLATION_RECORDED: "identity",
-    EventType.PROBATION_STARTED: "identity",
-    EventType.SANCTION_AMENDED: "id",
-    EventType.SANCTION_LIFTED: "id",
-    EventType.APPEAL_DECIDED: "sanction",  # a granted appeal voids the sanction's strike
-    EventType.REVIEW_DECIDED: "sanction",
+#: The event classes that can change a standing, its strikes or its probations, each with its
+#: field that names what it touches: an identity, a sanction, or (for a platform) its id.
+_TOUCHED_BY: dict[type[Event], str] = {
+    PlatformCreated: "id",
+    AccountRegistered: "identity",
+    IdentitiesLinked: "identity",
+    SanctionImposed: "identity",
+    ViolationRecorded: "identity",
+    ProbationStarted: "identity",
+    SanctionAmended: "id",
+    SanctionLifted: "id",
+    AppealDecided: "sanction",  # a granted appeal voids the sanction's strike
+    ReviewDecided: "sanction",
 }
+assert all(field in cls._fields for cls, field in _TOUCHED_BY.items())
+#: The same by recorded type: the database reads the field from the payloads (see ``_page_sql``).
+_TOUCHES = {EVENT_TYPES[cls]: field for cls, field in _TOUCHED_BY.items()}
 #: The rest are skipped.
 AFFECTING = tuple(t.value for t in _TOUCHES)
-_BY_SANCTION = (
-    EventType.SANCTION_AMENDED,
-    EventType.SANCTION_LIFTED,
-    EventType.APPEAL_DECIDED,
-    EventType.REVIEW_DECIDED,
-)
+_BY_SANCTION = tuple(EVENT_TYPES[cls] for cls in (SanctionAmended, SanctionLifted, AppealDecided, ReviewDecided))
 _PAGE = 1_000
 
 
@@ -208,7 +221,7 @@ class IndexFollower:
     def _apply(self, conn: Connection, events: list[Row]) -> None:
         identities: set[str] = set()
         for _, type_, touched in events:
-            if type_ == EventType.PLATFORM_CREATED:
+            if EVENT_CLASSES[type_] is PlatformCreated:
                 row = conn.execute(select(tables.platforms).where(tables.platforms.c.id == touched)).one()
                 self.index.add_platform(platform_from_row(row._mapping))
             elif touched is not None:  # None: a sanction that is not there (nothing to re-read)

@@ -187,7 +187,7 @@ def start(
                         operator=operator,
                         filter=f.to_dict(),
                         reason=reason,
-                        effective_at=format_instant(effective),
+                        effective_at=format_instant(effective) or "",
                         matched=matched,
                         by=caller.actor,
                         started_at=uow.at,

@@ -10,7 +10,7 @@ from sqlalchemy import Connection, Table, delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from reprieve.domain.errors import StorageError, ValidationError
-from reprieve.domain.events import parse_json
+from reprieve.domain.events import parse_event, parse_json
 from reprieve.store import eventlog, tables
 from reprieve.store.bulk import IN_PLACE, secondary_indexes_set_aside
 from reprieve.store.db import Database
@@ -131,7 +131,11 @@ def rebuild_projections(db: Database, *, batch: int = 5_000, on_progress: Callab
                 if not page:
                     break
                 projector.apply(
-                    [Applied(seq, type_, effective_at, parse_json(data)) for seq, type_, effective_at, data in page]
+                    # Each payload read into its class once, whichever version of it the log holds.
+                    [
+                        Applied(seq, effective_at, parse_event(type_, parse_json(data)))
+                        for seq, type_, effective_at, data in page
+                    ]
                 )
                 after = page[-1][0]
                 count += len(page)

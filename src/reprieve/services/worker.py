@@ -31,7 +31,15 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import Connection, and_, insert, or_, select, update
 
 from reprieve.domain.errors import NotFoundError
-from reprieve.domain.events import AppealTargetSet, EventType, NewEvent
+from reprieve.domain.events import (
+    AppealOverdue,
+    AppealTargetSet,
+    NewEvent,
+    ProbationEnded,
+    ReviewDue,
+    SanctionEnded,
+    SanctionStarted,
+)
 from reprieve.domain.time import format_instant, from_micros, parse_duration, parse_instant, to_micros
 from reprieve.dsa.submit import TdbSettings, Transport, urllib_transport
 from reprieve.services import broker, transparency, webhooks
@@ -92,10 +100,9 @@ def appeal_targets(conn: Connection) -> dict[str, str]:
 
 class Due(NamedTuple):
     key: str
-    type: EventType
     effective_us: int
     operator: str
-    data: dict[str, Any]
+    event: SanctionStarted | SanctionEnded | ReviewDue | AppealOverdue | ProbationEnded
 
 
 class Page(NamedTuple):
@@ -162,10 +169,9 @@ def scan_started(conn: Connection, now_us: int, since_us: int, since_seq: int, a
         [
             Due(
                 f"sanction.started:{r.id}",
-                EventType.SANCTION_STARTED,
                 r.starts_at,
                 r.operator_id,
-                {"sanction": r.id, "subject": _subject(r), "starts_at": _iso(r.starts_at)},
+                SanctionStarted(r.id, _subject(r), _iso(r.starts_at)),
             )
             for r in rows
             if r.starts_at > recorded.get(r.created_seq, r.starts_at)
@@ -182,10 +188,9 @@ def scan_ended(conn: Connection, now_us: int, since_us: int, since_seq: int, aft
         [
             Due(
                 f"sanction.ended:{r.id}:{r.ends_at}",
-                EventType.SANCTION_ENDED,
                 r.ends_at,
                 r.operator_id,
-                {"sanction": r.id, "subject": _subject(r), "ends_at": _iso(r.ends_at)},
+                SanctionEnded(r.id, _subject(r), _iso(r.ends_at)),
             )
             for r in rows
             if r.starts_at < r.ends_at and (r.lifted_at is None or r.lifted_at >= r.ends_at)
@@ -201,10 +206,9 @@ def scan_reviews(conn: Connection, now_us: int, since_us: int, since_seq: int, a
         [
             Due(
                 f"review.due:{r.id}:{r.review_at}",
-                EventType.REVIEW_DUE,
                 r.review_at,
                 r.operator_id,
-                {"sanction": r.id, "subject": _subject(r), "review_at": _iso(r.review_at)},
+                ReviewDue(r.id, _subject(r), _iso(r.review_at)),
             )
             for r in rows
             if (r.lifted_at is None or r.lifted_at > r.review_at) and (r.ends_at is None or r.ends_at >= r.review_at)
@@ -233,16 +237,9 @@ def scan_appeals(conn: Connection, now_us: int, since_us: int, since_seq: int, a
             found.append(
                 Due(
                     f"appeal.overdue:{r.id}",
-                    EventType.APPEAL_OVERDUE,
                     due_us,
                     r.operator_id,
-                    {
-                        "appeal": r.id,
-                        "sanction": r.sanction_id,
-                        "kind": r.kind,
-                        "received_at": _iso(r.received_at),
-                        "target": str(target),
-                    },
+                    AppealOverdue(r.id, r.sanction_id, r.kind, _iso(r.received_at), str(target)),
                 )
             )
     return Page(found, _next_after(rows, limit))
@@ -270,16 +267,9 @@ def scan_probations(conn: Connection, now_us: int, since_us: int, since_seq: int
         [
             Due(
                 f"probation.ended:{id_}",
-                EventType.PROBATION_ENDED,
                 r.until,
                 r.operator_id,
-                {
-                    "probation": id_,
-                    "identity": r.identity_id,
-                    "sanction": r.sanction_id,
-                    "platforms": platforms,
-                    "until": _iso(r.until),
-                },
+                ProbationEnded(id_, r.identity_id, r.sanction_id, platforms, _iso(r.until)),
             )
             for id_, (r, platforms) in grouped.items()
         ],
@@ -386,7 +376,7 @@ def _record(db: Database, dues: list[Due], *, now: datetime) -> int:
         fresh = sorted((d for d in dues if d.key not in seen), key=lambda d: (d.effective_us, d.key))
         if not fresh:
             return 0
-        recorded = uow.record([NewEvent(d.type, _iso(d.effective_us), d.operator, d.data) for d in fresh])
+        recorded = uow.record([NewEvent.of(d.event, _iso(d.effective_us), d.operator) for d in fresh])
         uow.conn.execute(
             insert(tables.announcements), [{"key": d.key, "seq": r.seq} for d, r in zip(fresh, recorded, strict=True)]
         )
