@@ -8,7 +8,15 @@ from pathlib import Path
 
 from old_log import load_events, projections
 
-from reprieve.domain.events import EVENT_CLASSES, EVENT_TYPES, SanctionAmended, canonical_json, parse_event, parse_json
+from reprieve.domain.events import (
+    EVENT_CLASSES,
+    EVENT_TYPES,
+    SanctionAmended,
+    UnknownEvent,
+    canonical_json,
+    parse_event,
+    parse_json,
+)
 from reprieve.services.audit import rebuild_projections, verify_audit_log
 from reprieve.store.db import Database
 
@@ -42,3 +50,8 @@ def test_a_payload_of_an_older_shape_is_read_with_defaults_and_its_unknown_keys_
     assert isinstance(amended, SanctionAmended)
     assert (amended.ends_at, amended.denies, amended.review_at, dict(amended.extra)) == (None, [], None, {"legacy": 1})
     assert amended.to_payload() == {**old, "ends_at": None, "denies": [], "review_at": None}
+
+
+def test_an_event_of_a_type_this_code_does_not_know_is_read_as_it_is() -> None:
+    event = parse_event("sanction.frobnicated", {"id": "snc_1"})
+    assert isinstance(event, UnknownEvent) and event.to_payload() == {"id": "snc_1"}

@@ -966,6 +966,17 @@ class BrokerEnabled(NamedTuple):
         return cls(*_read(cls, payload))
 
 
+class UnknownEvent(NamedTuple):
+    """An event of a type this code does not know (written by a newer version): read as it is,
+    applied to nothing, as the projector did with types it had no handler for."""
+
+    type: str
+    payload: Mapping[str, Any]
+
+    def to_payload(self) -> dict[str, Any]:
+        return dict(self.payload)
+
+
 #: Any typed event.
 Event = (
     OperatorCreated
@@ -1007,10 +1018,14 @@ Event = (
     | WebhookDeleted
     | WebhookRedeliveryRequested
     | BrokerEnabled
+    | UnknownEvent
 )
 
 
 def parse_event(type_: str, payload: Mapping[str, Any]) -> Event:
     """The typed event of a recorded ``type_`` and payload, of whichever version it was written in."""
-    event: Event = EVENT_CLASSES[type_].from_payload(payload)
+    known = EVENT_CLASSES.get(type_)
+    if known is None:
+        return UnknownEvent(type_, payload)
+    event: Event = known.from_payload(payload)
     return event

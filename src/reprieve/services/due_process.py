@@ -12,7 +12,7 @@ from typing import Any
 
 from reprieve.domain import roles
 from reprieve.domain.errors import NotFoundError, ValidationError
-from reprieve.domain.events import NewEvent, ProbationStarted, SanctionAmended, SanctionLifted
+from reprieve.domain.events import NewEvent, ProbationStarted
 from reprieve.domain.model import Platform, Role
 from reprieve.domain.policy import Policy, ladder_from_data, policy_from_data
 from reprieve.domain.sanctions import Change, Sanction
@@ -69,28 +69,13 @@ def load_sanction(uow: UnitOfWork, sanction_id: str, operators: Sequence[str] | 
 
 def amendment_event(sanction: Sanction, change: Change, reason: str, origin: dict[str, str]) -> NewEvent:
     """The ``sanction.amended`` event of a decision, naming it (``{"review": id}``, ``{"appeal": id}``)."""
-    assert change.kind is not None
-    return NewEvent.of(
-        SanctionAmended(
-            id=sanction.id,
-            kind=change.kind.value,
-            ends_at=format_instant(change.ends_at),
-            review_at=format_instant(change.review_at),
-            denies=list(change.denies),
-            reason=reason,
-            extra=origin,
-        ),
-        format_instant(change.effective_at) or "",
-        sanction.operator,
-    )
+    event = sanction.amended_event(change, reason=reason, origin=origin)
+    return NewEvent.of(event, format_instant(change.effective_at) or "", sanction.operator)
 
 
 def lift_event(sanction: Sanction, effective_at: datetime, reason: str, origin: dict[str, str]) -> NewEvent:
-    return NewEvent.of(
-        SanctionLifted(id=sanction.id, reason=reason, extra=origin),
-        format_instant(effective_at) or "",
-        sanction.operator,
-    )
+    event = sanction.lifted_event(reason=reason, origin=origin)
+    return NewEvent.of(event, format_instant(effective_at) or "", sanction.operator)
 
 
 def decision_reason(what: str, rationale: str) -> str:

@@ -9,7 +9,7 @@ from itertools import islice
 from typing import Any
 
 from reprieve.domain.errors import NotFoundError, ValidationError
-from reprieve.domain.events import NewEvent, SanctionAmended, SanctionImposed, SanctionLifted
+from reprieve.domain.events import NewEvent, SanctionImposed
 from reprieve.domain.model import AccountRef, Platform, SanctionKind, ensure_slug, ensure_text, parse_enum
 from reprieve.domain.reason import Automation, Reason
 from reprieve.domain.sanctions import UNSET, Change, ChangeType, Sanction, Unset, ensure_scope, ensure_term
@@ -293,14 +293,7 @@ def amend_sanction(
         uow.record(
             [
                 NewEvent.of(
-                    SanctionAmended(
-                        id=sanction.id,
-                        kind=change.kind.value,
-                        ends_at=format_instant(change.ends_at),
-                        review_at=format_instant(change.review_at),
-                        denies=list(change.denies),
-                        reason=reason,
-                    ),
+                    sanction.amended_event(change, reason=reason),
                     format_instant(effective) or "",
                     sanction.operator,
                 )
@@ -337,11 +330,7 @@ def lift_sanction(
         )
         sanction.lift(seq=uow.next_seq(), effective_at=effective)
         uow.record(
-            [
-                NewEvent.of(
-                    SanctionLifted(id=sanction.id, reason=reason), format_instant(effective) or "", sanction.operator
-                )
-            ]
+            [NewEvent.of(sanction.lifted_event(reason=reason), format_instant(effective) or "", sanction.operator)]
         )
     return sanction_view(sanction, at=uow.now)
 
