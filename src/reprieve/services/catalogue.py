@@ -152,13 +152,7 @@ def ensure_accounts(
         known[ref] = identity
         events.append(
             NewEvent.of(
-                AccountRegistered(
-                    platform=ref.platform,
-                    account=ref.account,
-                    identity=identity,
-                    operator=operator,
-                    display_name=names.get(ref),
-                ),
+                AccountRegistered(ref.platform, ref.account, identity, operator, names.get(ref)),
                 uow.at,
                 operator,
             )

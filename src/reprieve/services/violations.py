@@ -501,13 +501,7 @@ def record_violations_within(uow: UnitOfWork, items: list[PendingViolation]) -> 
             identity = identities[ref] = next(identity_ids)
             events.append(
                 NewEvent.of(
-                    AccountRegistered(
-                        platform=ref.platform,
-                        account=ref.account,
-                        identity=identity,
-                        operator=platform.operator,
-                        display_name=None,
-                    ),
+                    AccountRegistered(ref.platform, ref.account, identity, platform.operator),
                     at,
                     platform.operator,
                 )

@@ -105,11 +105,11 @@ class Projector:
     def accounts_registered(self, events: list[Applied[AccountRegistered]]) -> None:
         identity_rows = []
         account_rows = []
-        for e in events:
-            d = e.event
-            if not d.extra or d.extra.get("new_identity", True):
-                identity_rows.append((d.identity, d.operator, e.seq))
-            account_rows.append((d.platform, d.account, d.display_name, d.identity, e.seq))
+        for seq, _, event in events:
+            platform, account, identity, operator, display_name, extra = event
+            if not extra or extra.get("new_identity", True):
+                identity_rows.append((identity, operator, seq))
+            account_rows.append((platform, account, display_name, identity, seq))
         insert_rows(self.conn, tables.identities, ("id", "operator_id", "created_seq"), identity_rows)
         insert_rows(
             self.conn,
@@ -141,15 +141,23 @@ class Projector:
         scope_rows = []
         span_rows = []
         for e in events:
-            d = e.event
-            sanction_id = d.id
-            identity = d.identity
-            kind = d.kind
-            starts_at = d.starts_at
+            # Unpacked at once: a bulk import projects one per sanction.
+            (
+                sanction_id,
+                operator,
+                identity,
+                subject,
+                scope,
+                kind,
+                denies,
+                starts_at,
+                ends,
+                review,
+                reason,
+                automated,
+                _,
+            ) = e.event
             starts = to_micros(parse_instant(starts_at))
-            ends = d.ends_at
-            review = d.review_at
-            denies = d.denies
             change = {
                 "type": "imposed",
                 "seq": e.seq,
@@ -160,12 +168,10 @@ class Projector:
                 "review_at": review,
             }
             ends_us = end_to_micros(parse_instant(ends) if ends else None)
-            reason = d.reason
-            subject = d.subject
             sanction_rows.append(
                 (
                     sanction_id,
-                    d.operator,
+                    operator,
                     identity,
                     subject["platform"],
                     subject["account"],
@@ -176,13 +182,13 @@ class Projector:
                     None,
                     reason["category"],
                     column_json(reason),
-                    column_json(d.automated),
+                    column_json(automated),
                     _PLAIN.encode([change]),
                     e.seq,
                     e.seq,
                 )
             )
-            for platform_id in d.scope:
+            for platform_id in scope:
                 scope_rows.append((sanction_id, platform_id))
                 span_rows.append(
                     (
@@ -208,7 +214,7 @@ class Projector:
             text = self._denials[key] = json.dumps(sorted(denied))
         return text
 
-    def sanctions_amended(self, events: list[Applied[SanctionAmended]]) -> None:
+    def sanctions_changed(self, events: list[Applied[SanctionAmended | SanctionLifted]]) -> None:
         for e in events:
             self._change_sanction(e)
 
@@ -218,8 +224,7 @@ class Projector:
             if by_amnesty:
                 amnesty_projection.apply_amnesty_lifts(self.conn, list(run))
             else:
-                for e in run:
-                    self._change_sanction(e)
+                self.sanctions_changed(list(run))
 
     def _change_sanction(self, e: Applied[SanctionAmended | SanctionLifted]) -> None:
         s = tables.sanctions.c
@@ -332,7 +337,7 @@ HANDLERS: dict[type[Event], Handler] = {
     AccountRenamed: Projector.accounts_renamed,
     IdentitiesLinked: Projector.identities_linked,
     SanctionImposed: Projector.sanctions_imposed,
-    SanctionAmended: Projector.sanctions_amended,
+    SanctionAmended: Projector.sanctions_changed,
     SanctionLifted: Projector.sanctions_lifted,
     **due_process.HANDLERS,
     **amnesty_projection.HANDLERS,
