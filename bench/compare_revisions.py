@@ -26,8 +26,10 @@ the run's start instant T0, and a platform token.
    copy of that side's database, warms it up, then sends a fixed number of single checks
    (``POST /v1/checks`` with one row) and of violations (``POST /v1/violations``, group commit on)
    over keep-alive connections (``bench/http_client.py``). Printed: each pair, the median of the
-   per-pair ratios after/before of the time per request (above 1: the after side is slower), and
-   their spread (lowest to highest ratio) as the noise of this measure on this machine.
+   per-pair ratios after/before (above 1: the after side is slower) of the wall time per request
+   and of the server's CPU time per request (from /proc; less moved than the wall clock by other
+   processes on a shared machine), and their spread (lowest to highest ratio) as the noise of
+   these measures on this machine.
 
 The drivers call only entry points that both sides have and that the refactor of issue 19 keeps
 (``store.db.open_database``, ``services.catalogue``, ``services.sanctions``, ``services.tokens``,
@@ -435,12 +437,18 @@ def callgrind(sides: Sequence[Side], t0: datetime, sizes: Sizes, seed: int) -> d
 class Measured:
     requests: int
     seconds: float
+    server_cpu: float = 0.0  #: CPU seconds of the server process (all its threads) meanwhile
     latencies_ms: list[float] = field(default_factory=list)
     failures: dict[int, int] = field(default_factory=dict)
 
     @property
     def per_second(self) -> float:
         return self.requests / self.seconds
+
+    @property
+    def cpu_us(self) -> float:
+        """The server's CPU time per request, in microseconds."""
+        return self.server_cpu / self.requests * 1e6
 
     @property
     def p50(self) -> float:
@@ -468,9 +476,17 @@ def placement() -> tuple[Callable[[], None] | None, str]:
     return pin, f"server on CPU {server}, load generator on CPU {','.join(map(str, client))}"
 
 
-async def drive(port: int, token: str, path: str, bodies: Sequence[bytes], concurrency: int, ok: int) -> Measured:
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time so far of process ``pid``, all its threads (from /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def drive(
+    port: int, server: int, token: str, path: str, bodies: Sequence[bytes], concurrency: int, ok: int
+) -> Measured:
     """Send every one of ``bodies`` over ``concurrency`` keep-alive connections, each sending its
-    next request when its answer has arrived."""
+    next request when its answer has arrived; with the wall time and the server's CPU time."""
     import asyncio
 
     from http_client import Connection
@@ -490,13 +506,14 @@ async def drive(port: int, token: str, path: str, bodies: Sequence[bytes], concu
                     say(f"  first failure on {path}: {status} {answer[:300]!r}")
                 result.failures[status] = result.failures.get(status, 0) + 1
 
-    started = clock()
+    started, cpu = clock(), cpu_seconds(server)
     try:
         await asyncio.gather(*(worker(conn) for conn in connections))
     finally:
         for conn in connections:
             conn.close()
     result.seconds = clock() - started
+    result.server_cpu = cpu_seconds(server) - cpu
     return result
 
 
@@ -530,11 +547,14 @@ def serve_and_measure(
 
     async def load() -> tuple[Measured, Measured]:
         await wait_until_up(port, server, log.read_text, timeout=300)
-        await drive(port, token, "/v1/checks", check_bodies[:500], sizes.check_concurrency, 200)
-        await drive(port, token, "/v1/violations", violation_bodies("warm", 200), sizes.violation_concurrency, 201)
-        checks = await drive(port, token, "/v1/checks", check_bodies, sizes.check_concurrency, 200)
+        await drive(port, server.pid, token, "/v1/checks", check_bodies[:500], sizes.check_concurrency, 200)
+        await drive(
+            port, server.pid, token, "/v1/violations", violation_bodies("warm", 200), sizes.violation_concurrency, 201
+        )
+        checks = await drive(port, server.pid, token, "/v1/checks", check_bodies, sizes.check_concurrency, 200)
         violations = await drive(
             port,
+            server.pid,
             token,
             "/v1/violations",
             violation_bodies(f"p{pair}", sizes.http_violations),
@@ -546,7 +566,7 @@ def serve_and_measure(
     try:
         return uvloop.run(load())
     finally:
-        server.send_signal(signal.SIGINT)
+        server.terminate()  # uvicorn stops gracefully on SIGTERM
         try:
             server.wait(timeout=30)
         except subprocess.TimeoutExpired:
@@ -567,7 +587,7 @@ def http_pairs(sides: Sequence[Side], sizes: Sizes, seed: int) -> tuple[list[lis
     check_bodies = [
         json.dumps({"checks": [{"platform": p, "account": a, "capability": c}]}).encode() for p, a, c in triples
     ]
-    ratios: list[list[float]] = [[], []]
+    ratios: list[list[float]] = [[], [], [], []]  # checks, violations: wall, then server CPU
     clean = True
     for pair in range(sizes.pairs):
         order = list(sides) if pair % 2 == 0 else list(reversed(sides))
@@ -577,10 +597,13 @@ def http_pairs(sides: Sequence[Side], sizes: Sizes, seed: int) -> tuple[list[lis
             before, after = got["before"][k], got["after"][k]
             clean = clean and not before.failures and not after.failures
             ratio = before.per_second / after.per_second  # time per request, after / before
+            cpu_ratio = after.cpu_us / before.cpu_us
             ratios[k].append(ratio)
+            ratios[k + 2].append(cpu_ratio)
             line.append(
-                f"{label} {before.per_second:,.0f} -> {after.per_second:,.0f} req/s "
-                f"(p50 {before.p50:.2f} -> {after.p50:.2f} ms) x{ratio:.3f}"
+                f"{label} {before.per_second:,.0f} -> {after.per_second:,.0f} req/s x{ratio:.3f}"
+                f" (p50 {before.p50:.2f} -> {after.p50:.2f} ms; server CPU {before.cpu_us:,.0f} ->"
+                f" {after.cpu_us:,.0f} us/req x{cpu_ratio:.3f})"
             )
         say(f"pair {pair + 1} ({order[0].name} first): " + "; ".join(line))
     return ratios, clean
@@ -622,6 +645,10 @@ def main() -> None:
     if args.only != "http" and shutil.which("valgrind") is None:
         raise SystemExit("valgrind is not installed (apt-get install valgrind), or use --only http")
 
+    # Stopped by Ctrl-C or SIGTERM, the servers are stopped and the checkouts removed (finally:
+    # below); a shell's background job would otherwise ignore SIGINT.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     started = time.perf_counter()
     # The start instant, to the second: the data of both sides is made for it.
     t0 = datetime.now(UTC).replace(microsecond=0)
@@ -679,10 +706,16 @@ def main() -> None:
             say("")
             ratios, clean = http_pairs(sides, sizes, args.seed)
             ok = ok and clean
-            say(f"\n## HTTP, {sizes.pairs} pairs ({time.perf_counter() - phase:.0f} s): time per request, after/before")
-            for label, values in zip(("single checks", "violations"), ratios, strict=True):
+            say(f"\n## HTTP, {sizes.pairs} pairs ({time.perf_counter() - phase:.0f} s): after/before, per request")
+            labels = (
+                "single checks, wall time",
+                "violations, wall time",
+                "single checks, server CPU",
+                "violations, server CPU",
+            )
+            for label, values in zip(labels, ratios, strict=True):
                 say(
-                    f"{label:<14} median {statistics.median(values):.3f}; "
+                    f"{label:<26} median {statistics.median(values):.3f}; "
                     f"spread (noise) {min(values):.3f} to {max(values):.3f}"
                 )
             if not clean:
