@@ -696,11 +696,11 @@ def main() -> None:
             phase = time.perf_counter()
             counts = callgrind(sides, t0, sizes, args.seed)
             say(f"\n## instructions per operation (callgrind, both sides at once, {time.perf_counter() - phase:.0f} s)")
-            say(f"{'workload':<58} {'before':>14} {'after':>14} {'after/before':>12}")
+            say(f"{'workload':<70} {'before':>14} {'after':>14} {'after/before':>12}")
             for k, (label, operations, unit) in enumerate(WORKLOADS):
                 n = operations(sizes)
                 before, after = counts["before"][k] / n, counts["after"][k] / n
-                say(f"{label + ', ' + unit:<58} {before:>14,.0f} {after:>14,.0f} {after / before:>12.4f}")
+                say(f"{label + ', ' + unit:<70} {before:>14,.0f} {after:>14,.0f} {after / before:>12.4f}")
         if args.only != "callgrind":
             phase = time.perf_counter()
             say("")
