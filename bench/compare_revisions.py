@@ -62,7 +62,6 @@ from typing import Any
 
 HERE = Path(__file__).resolve()
 REPO = HERE.parents[1]
-SIDES = ("before", "after")
 #: Same-length directory names, so that no path the two sides hash or format differs in length.
 SIDE_DIRS = {"before": "old", "after": "new"}
 OPERATOR = "meta"
@@ -103,7 +102,9 @@ def import_first(name: str, *modules: str) -> Any:
     for module in modules:
         try:
             found = importlib.import_module(module)
-        except ModuleNotFoundError:
+        except ModuleNotFoundError as exc:
+            if exc.name is None or not (module + ".").startswith(exc.name + "."):
+                raise  # the module exists but something it imports does not: say so
             continue
         if hasattr(found, name):
             return getattr(found, name)
