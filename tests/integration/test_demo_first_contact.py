@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
+from reprieve.demo import load_demo
 from reprieve.domain.model import SanctionState
 from reprieve.domain.reviews import ReviewState
 from reprieve.domain.time import from_micros, parse_instant
 from reprieve.services import appeals, members, reviews, sanctions
-from reprieve.services.demo import load_demo
 from reprieve.services.due_process import Caller
 from reprieve.store import eventlog, queries, tables
 from reprieve.store.db import Database

@@ -19,10 +19,11 @@ from sqlalchemy import select
 from webhook_support import Clock, run_cycles
 
 from reprieve.domain.time import format_instant
-from reprieve.services import appeals, worker
+from reprieve.runtime import worker
+from reprieve.runtime.worker import Worker
+from reprieve.services import appeals
 from reprieve.services.due_process import Caller
 from reprieve.services.sanctions import lift_sanction
-from reprieve.services.worker import Worker
 from reprieve.store import tables
 from reprieve.store.db import Database, open_database
 

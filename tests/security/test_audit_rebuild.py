@@ -24,10 +24,11 @@ from sqlalchemy import delete, select, update
 
 from e2e.cli_support import Cli
 from reprieve.api.app import create_app
+from reprieve.demo import DEMO_PASSWORD, load_demo
 from reprieve.domain.errors import StorageError
-from reprieve.services import catalogue, members, tokens, webhooks, worker
+from reprieve.runtime import worker
+from reprieve.services import catalogue, members, tokens, webhooks
 from reprieve.services.audit import rebuild_projections, verify_audit_log
-from reprieve.services.demo import DEMO_PASSWORD, load_demo
 from reprieve.store import eventlog, tables
 from reprieve.store.db import Database
 

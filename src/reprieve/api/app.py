@@ -45,8 +45,8 @@ from reprieve.api.routes import (
 )
 from reprieve.api.schemas import Problem
 from reprieve.config import Settings, load_settings, parse_networks
+from reprieve.runtime.group_commit import GroupCommitter
 from reprieve.services import amnesty
-from reprieve.services.group_commit import GroupCommitter
 from reprieve.store.db import Database, open_database
 
 #: Every resource of the API, in the order the docs list them. The due-process issues add
@@ -156,7 +156,7 @@ def create_app(
 ) -> FastAPI:
     """The API over ``db``; ``clock`` says what time it is (tests pass a fixed one).
 
-    ``group_commit``: concurrent violations share one transaction (see ``services.group_commit``).
+    ``group_commit``: concurrent violations share one transaction (see ``runtime.group_commit``).
     ``opentelemetry``: FastAPI's own OpenTelemetry instrumentation (``TELEMETRY_OFF`` if not).
     ``trusted_proxies``: the proxies whose ``X-Forwarded-For`` names the client (comma-separated
     addresses or CIDRs); ``security_log_days``: how long the security log keeps its rows.

@@ -28,8 +28,8 @@ from reprieve.domain.errors import ForbiddenError, NotFoundError, ValidationErro
 from reprieve.domain.model import Role
 from reprieve.domain.roles import admitted as roles_admitted
 from reprieve.domain.time import parse_instant
+from reprieve.runtime.group_commit import GroupCommitter
 from reprieve.services import catalogue
-from reprieve.services.group_commit import GroupCommitter
 from reprieve.services.tokens import Principal, authenticate, remembered_principal
 from reprieve.store.db import Database
 from reprieve.store.uow import Clock

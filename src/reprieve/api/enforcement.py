@@ -27,7 +27,7 @@ from reprieve.domain.model import AccountRef
 from reprieve.domain.time import to_micros
 from reprieve.enforcement.follower import IndexFollower
 from reprieve.enforcement.index import EnforcementIndex
-from reprieve.services.group_commit import Answer
+from reprieve.runtime.group_commit import Answer
 from reprieve.services.standing import Check, RowError, get_standing, run_checks
 from reprieve.store.db import Database
 

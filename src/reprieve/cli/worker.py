@@ -12,8 +12,8 @@ import typer
 from reprieve.cli.context import JSON, actor, now, state
 from reprieve.cli.output import duration_text, emit_json, record
 from reprieve.domain.errors import ValidationError
+from reprieve.runtime import worker as service
 from reprieve.services import webhooks
-from reprieve.services import worker as service
 
 worker_app = typer.Typer(
     help="The worker: announces what time has done (starts, ends, reviews due, overdue appeals, probation "

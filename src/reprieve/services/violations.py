@@ -43,9 +43,9 @@ from reprieve.domain.strikes import (
 )
 from reprieve.domain.time import format_instant, from_micros, parse_instant, to_micros
 from reprieve.dsa.enums import CONTENT_TYPES, EEA_SET, KEYWORDS
+from reprieve.runtime.group_commit import ALONE, Answer, GroupCommitter
 from reprieve.services.catalogue import ensure_accounts, require_platform
 from reprieve.services.due_process import Caller, policy_of
-from reprieve.services.group_commit import ALONE, Answer, GroupCommitter
 from reprieve.services.ids import new_id, new_ids
 from reprieve.services.sanctions import ImposeSanction, Scopes, impose_within, prepare_imposed
 from reprieve.services.views import imposed_view, sanction_view

@@ -35,8 +35,8 @@ from reprieve.domain.model import Role
 from reprieve.domain.policy import Severity
 from reprieve.domain.roles import admitted
 from reprieve.domain.text import check_text
+from reprieve.runtime.group_commit import GroupCommitter
 from reprieve.services import violations
-from reprieve.services.group_commit import GroupCommitter
 from reprieve.services.tokens import Principal, authenticate, remembered_principal
 
 router = APIRouter(prefix="/v1/violations", tags=["violations"])

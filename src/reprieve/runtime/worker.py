@@ -34,7 +34,8 @@ from reprieve.domain.errors import NotFoundError
 from reprieve.domain.events import EventType, NewEvent
 from reprieve.domain.time import format_instant, from_micros, parse_duration, parse_instant, to_micros
 from reprieve.dsa.submit import TdbSettings, Transport, urllib_transport
-from reprieve.services import broker, transparency, webhooks
+from reprieve.runtime import broker
+from reprieve.services import transparency, webhooks
 from reprieve.store import eventlog, outbox, queries, tables
 from reprieve.store.db import Database
 from reprieve.store.uow import UnitOfWork
