@@ -19,6 +19,7 @@ from typing import Any
 from reprieve.domain.model import AccountRef, SanctionState
 from reprieve.domain.reviews import ReviewState
 from reprieve.domain.time import parse_instant, to_micros
+from reprieve.runtime import amnesty as amnesty_runner
 from reprieve.services import amnesty, appeals, catalogue, members, reviews, sanctions, violations
 from reprieve.services.due_process import Caller
 from reprieve.services.sanctions import ImposeSanction
@@ -310,7 +311,7 @@ def _twitter_amnesty(db: Database) -> None:
         caller=safety,
         now=t("2022-12-07T18:00:00Z"),
     )
-    amnesty.run(db, started["id"], now=t("2022-12-07T18:00:00Z"))
+    amnesty_runner.run(db, started["id"], now=t("2022-12-07T18:00:00Z"))
 
 
 def _parler(db: Database) -> None:

@@ -45,8 +45,8 @@ from reprieve.api.routes import (
 )
 from reprieve.api.schemas import Problem
 from reprieve.config import Settings, load_settings, parse_networks
+from reprieve.runtime import amnesty as amnesty_runner
 from reprieve.runtime.group_commit import GroupCommitter
-from reprieve.services import amnesty
 from reprieve.store.db import Database, open_database
 
 #: Every resource of the API, in the order the docs list them. The due-process issues add
@@ -165,7 +165,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        amnesty.resume_in_background(db)  # what a stopped server left half-way goes on (docs/amnesty.md)
+        amnesty_runner.resume_in_background(db)  # what a stopped server left half-way goes on (docs/amnesty.md)
         yield
         if committer is not None:
             # Answers what was submitted before stopping; off the loop, as it may wait for a commit.

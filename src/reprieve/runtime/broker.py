@@ -22,7 +22,7 @@ from nats.js.errors import NotFoundError as StreamNotFound
 
 from reprieve.domain.events import EventType, NewEvent
 from reprieve.domain.time import to_micros
-from reprieve.services.webhooks import DeliveryReport, next_attempt, public_event
+from reprieve.runtime.webhooks import DeliveryReport, next_attempt, public_event
 from reprieve.store import outbox, tables
 from reprieve.store.db import Database
 from reprieve.store.uow import UnitOfWork

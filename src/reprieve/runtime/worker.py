@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import importlib
 import logging
 import os
 import random
@@ -34,8 +33,8 @@ from reprieve.domain.errors import NotFoundError
 from reprieve.domain.events import EventType, NewEvent
 from reprieve.domain.time import format_instant, from_micros, parse_duration, parse_instant, to_micros
 from reprieve.dsa.submit import TdbSettings, Transport, urllib_transport
-from reprieve.runtime import broker
-from reprieve.services import transparency, webhooks
+from reprieve.runtime import amnesty, broker, webhooks
+from reprieve.services import transparency
 from reprieve.store import eventlog, outbox, queries, tables
 from reprieve.store.db import Database
 from reprieve.store.uow import UnitOfWork
@@ -408,14 +407,8 @@ def announce(db: Database, *, now: datetime, owner: str) -> int:
 
 
 def resume_amnesties(db: Database, *, now: datetime) -> None:
-    """``reprieve.services.amnesty.resume_unfinished``, if this installation has it."""
-    try:
-        module = importlib.import_module("reprieve.services.amnesty")
-    except ImportError:
-        return
-    resume = getattr(module, "resume_unfinished", None)
-    if resume is not None:
-        resume(db, now=now)
+    """Run to their end the amnesty passes nobody is working on (``runtime.amnesty.resume_unfinished``)."""
+    amnesty.resume_unfinished(db, now=now)
 
 
 # --- the loop ----------------------------------------------------------------------------
