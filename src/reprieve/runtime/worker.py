@@ -29,20 +29,19 @@ from typing import Any, NamedTuple
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import Connection, and_, insert, or_, select, update
 
-from reprieve.domain.errors import NotFoundError
 from reprieve.domain.events import EventType, NewEvent
 from reprieve.domain.time import format_instant, from_micros, parse_duration, parse_instant, to_micros
 from reprieve.dsa.submit import TdbSettings, Transport, urllib_transport
 from reprieve.runtime import amnesty, broker, webhooks
-from reprieve.services import transparency
-from reprieve.store import eventlog, outbox, queries, tables
+from reprieve.services import appeal_targets, publishing, transparency
+from reprieve.services.appeal_targets import DEFAULT_APPEAL_TARGET
+from reprieve.store import eventlog, outbox, tables
 from reprieve.store.db import Database
 from reprieve.store.uow import UnitOfWork
 
 log = logging.getLogger("reprieve.worker")
 
 ACTOR = "worker"
-DEFAULT_APPEAL_TARGET = "P14D"
 LEASE_US = 60 * 1_000_000
 #: Delivered outbox rows are kept this long (the delivery history the API lists), then forgotten.
 KEEP_DELIVERED_US = 7 * 24 * 3600 * 1_000_000
@@ -62,38 +61,6 @@ def utc_now() -> datetime:
 
 def worker_name() -> str:
     return f"{socket.gethostname()[:40]}-{os.getpid()}-{secrets.token_hex(3)}"
-
-
-# --- operator settings -------------------------------------------------------------------
-
-
-def set_appeal_target(db: Database, operator: str, target: str, *, actor: str, now: datetime) -> dict[str, Any]:
-    """Set how long an appeal may wait before the worker announces it overdue (default P14D)."""
-    duration = parse_duration(target, field="appeal_target")
-    with UnitOfWork(db, actor=actor, now=now) as uow:
-        if queries.operator_row(uow.conn, operator) is None:
-            raise NotFoundError(f"no operator {operator!r}")
-        s = tables.worker_settings.c
-        values = {"appeal_target": str(duration), "updated_seq": uow.next_seq()}
-        changed = uow.conn.execute(update(tables.worker_settings).where(s.operator_id == operator).values(**values))
-        if changed.rowcount == 0:
-            uow.conn.execute(insert(tables.worker_settings).values(operator_id=operator, **values))
-        uow.record(
-            [
-                NewEvent(
-                    EventType.APPEAL_TARGET_SET,
-                    uow.at,
-                    operator,
-                    {"operator": operator, "appeal_target": str(duration)},
-                )
-            ]
-        )
-    return {"operator": operator, "appeal_target": str(duration)}
-
-
-def appeal_targets(conn: Connection) -> dict[str, str]:
-    s = tables.worker_settings.c
-    return {row.operator_id: row.appeal_target for row in conn.execute(select(s.operator_id, s.appeal_target))}
 
 
 # --- what fell due -----------------------------------------------------------------------
@@ -224,7 +191,7 @@ def scan_reviews(conn: Connection, now_us: int, since_us: int, since_seq: int, a
 
 def scan_appeals(conn: Connection, now_us: int, since_us: int, since_seq: int, after: str, limit: int) -> Page:
     """Open appeals older than their operator's target. Open appeals are few: all are looked at."""
-    targets = appeal_targets(conn)
+    targets = appeal_targets.appeal_targets(conn)
     a = tables.appeals.c
     found = []
     rows = list(
@@ -467,7 +434,7 @@ class Worker:
     async def __aenter__(self) -> Worker:
         self.sender = webhooks.Sender(self.concurrency, self.http_timeout)
         if self.publisher is not None:
-            broker.enable_broker(self.db, actor=ACTOR, now=self.clock())
+            publishing.enable_broker(self.db, actor=ACTOR, now=self.clock())
         return self
 
     async def __aexit__(self, *exc: object) -> None:

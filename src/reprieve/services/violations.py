@@ -43,8 +43,8 @@ from reprieve.domain.strikes import (
 )
 from reprieve.domain.time import format_instant, from_micros, parse_instant, to_micros
 from reprieve.dsa.enums import CONTENT_TYPES, EEA_SET, KEYWORDS
-from reprieve.runtime.group_commit import ALONE, Answer, GroupCommitter
 from reprieve.services.catalogue import ensure_accounts, require_platform
+from reprieve.services.committing import ALONE, Answer, Committer
 from reprieve.services.due_process import Caller, policy_of
 from reprieve.services.ids import new_id, new_ids
 from reprieve.services.sanctions import ImposeSanction, Scopes, impose_within, prepare_imposed
@@ -116,7 +116,7 @@ def record_violation(
 
 @overload
 def submit_violation(
-    committer: GroupCommitter,
+    committer: Committer,
     report: RecordViolation,
     *,
     caller: Caller,
@@ -126,7 +126,7 @@ def submit_violation(
 ) -> Future[ViolationAnswer]: ...
 @overload
 def submit_violation(
-    committer: GroupCommitter,
+    committer: Committer,
     report: RecordViolation,
     *,
     caller: Caller,
@@ -135,7 +135,7 @@ def submit_violation(
     answer: Answer,
 ) -> None: ...
 def submit_violation(
-    committer: GroupCommitter,
+    committer: Committer,
     report: RecordViolation,
     *,
     caller: Caller,
