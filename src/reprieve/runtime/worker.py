@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import Connection, and_, insert, or_, select, update
 
 from reprieve.domain.events import EventType, NewEvent
@@ -46,13 +45,6 @@ LEASE_US = 60 * 1_000_000
 #: Delivered outbox rows are kept this long (the delivery history the API lists), then forgotten.
 KEEP_DELIVERED_US = 7 * 24 * 3600 * 1_000_000
 PRUNE_EVERY_US = 60 * 1_000_000
-
-
-class WorkerSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="REPRIEVE_", extra="ignore")
-
-    #: ``nats://127.0.0.1:4222``: publish every event to NATS JetStream too.
-    nats_url: str | None = None
 
 
 def utc_now() -> datetime:

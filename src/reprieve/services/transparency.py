@@ -20,10 +20,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
-from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import Connection, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from reprieve.config import PublicSettings
 from reprieve.domain.appeals import complaint_deadline
 from reprieve.domain.errors import ConflictError, NotFoundError, ValidationError
 from reprieve.domain.time import format_instant, from_micros, parse_instant, to_micros
@@ -55,13 +55,6 @@ S, V, A, D, T = (
 )
 _END_OF_TIME = 2**62
 _STREAM = {"stream_results": True, "yield_per": 2000}
-
-
-class PublicSettings(BaseSettings):
-    """Where users reach this installation: the appeal link of a statement points there."""
-
-    model_config = SettingsConfigDict(env_prefix="REPRIEVE_", extra="ignore")
-    public_url: str = "http://127.0.0.1:8000"
 
 
 def appeal_url(sanction_id: str, public_url: str | None = None) -> str:
