@@ -15,6 +15,7 @@ import pytest
 
 from reprieve.domain.errors import ConflictError, NotFoundError, ValidationError
 from reprieve.domain.events import EventType
+from reprieve.domain.filters import SanctionFilter
 from reprieve.domain.model import AccountRef
 from reprieve.runtime import amnesty as amnesty_runner
 from reprieve.services import amnesty
@@ -133,9 +134,7 @@ def reference(
 ) -> set[str]:  # type: ignore[assignment]
     """The reference selection: Meta's sanctions as the service shows them at ``at``, filtered in Python."""
     with db.read() as conn:
-        rows, _ = queries.list_sanction_rows(
-            conn, queries.SanctionFilter(operator="meta"), at_us=0, limit=10_000, cursor=None
-        )
+        rows, _ = queries.list_sanction_rows(conn, SanctionFilter(operator="meta"), at_us=0, limit=10_000, cursor=None)
         sanctions = queries.load_sanctions(conn, rows)
     chosen = set()
     for s in sanctions:

@@ -23,7 +23,7 @@ from reprieve.api.middleware import DEFAULT_MAX_BODY_BYTES, BodyLimit, Idempoten
 from reprieve.api.observability import install_observability
 from reprieve.api.observability.middleware import Observe
 from reprieve.api.pages import mount_pages
-from reprieve.api.problems import install_problem_handlers
+from reprieve.api.problems import install_problem_handlers, problem_for
 from reprieve.api.routes import (
     accounts,
     amnesties,
@@ -192,7 +192,7 @@ def create_app(
         app.include_router(module.router)
     from reprieve.web.app import mount_console  # the console's pages, under /console and /appeal
 
-    mount_console(app)
+    mount_console(app, problem_for=problem_for)
     mount_pages(app)  # / and /docs
     # Added last, runs first: an oversized body is refused before its key is looked up.
     app.add_middleware(Idempotency, db=db, clock=clock)

@@ -28,7 +28,9 @@ from reprieve.domain.appeals import (
 )
 from reprieve.domain.errors import ConflictError, NotFoundError, ValidationError
 from reprieve.domain.events import EventType, NewEvent
+from reprieve.domain.filters import AppealFilter
 from reprieve.domain.model import SanctionKind, SanctionState, ensure_text, parse_enum
+from reprieve.domain.policy import policy_of
 from reprieve.domain.reviews import ReviewState
 from reprieve.domain.sanctions import UNSET, Unset
 from reprieve.domain.time import format_instant, from_micros, parse_instant, to_micros
@@ -39,7 +41,6 @@ from reprieve.services.due_process import (
     decision_reason,
     lift_event,
     load_sanction,
-    policy_of,
     probation_event,
 )
 from reprieve.services.ids import new_id
@@ -388,7 +389,7 @@ def get_appeal(
 
 def list_appeals(
     db: Database,
-    f: store.AppealFilter,
+    f: AppealFilter,
     *,
     limit: int = 50,
     cursor: str | None = None,

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from reprieve.domain.errors import StorageError, ValidationError
 from reprieve.domain.events import parse_json
+from reprieve.domain.filters import EventFilter
 from reprieve.store import eventlog, tables
 from reprieve.store.bulk import IN_PLACE, secondary_indexes_set_aside
 from reprieve.store.db import Database
@@ -42,7 +43,7 @@ def latest_events(db: Database, *, limit: int = 100, operator: str | None = None
 
 def search_events(
     db: Database,
-    where: eventlog.EventFilter,
+    where: EventFilter,
     *,
     cursor: int | None = None,
     newest_first: bool = True,

@@ -15,7 +15,9 @@ from sqlalchemy import Connection
 
 from reprieve.domain.errors import ConflictError, NotFoundError, ValidationError
 from reprieve.domain.events import EventType, NewEvent
+from reprieve.domain.filters import ReviewFilter
 from reprieve.domain.model import SanctionState, ensure_text, parse_enum
+from reprieve.domain.policy import policy_of
 from reprieve.domain.reviews import (
     Review,
     ReviewOutcome,
@@ -36,7 +38,6 @@ from reprieve.services.due_process import (
     decision_reason,
     lift_event,
     load_sanction,
-    policy_of,
     probation_event,
     probation_view,
 )
@@ -234,7 +235,7 @@ def get_review(
 
 def list_reviews(
     db: Database,
-    f: store.ReviewFilter,
+    f: ReviewFilter,
     *,
     at: datetime,
     limit: int = 50,

@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from reprieve.config import PublicSettings
 from reprieve.domain.appeals import complaint_deadline
 from reprieve.domain.errors import ConflictError, NotFoundError, ValidationError
+from reprieve.domain.policy import policy_of
 from reprieve.domain.time import format_instant, from_micros, parse_instant, to_micros
 from reprieve.dsa import statement as sor
 from reprieve.dsa import tdb
@@ -41,7 +42,6 @@ from reprieve.dsa.submit import (
 )
 from reprieve.dsa.validate import Problem, problems
 from reprieve.services import appeal_codes, ids
-from reprieve.services.due_process import policy_of
 from reprieve.store import queries, tables
 from reprieve.store.db import Database
 from reprieve.store.due_process import latest_decision_told_at

@@ -25,7 +25,7 @@ from sqlalchemy import Connection
 from reprieve.domain.errors import NotFoundError, ValidationError
 from reprieve.domain.events import EventType, NewEvent
 from reprieve.domain.model import AccountRef, Platform, ensure_text, parse_enum
-from reprieve.domain.policy import Policy, Severity
+from reprieve.domain.policy import Policy, Severity, policy_of
 from reprieve.domain.reason import CATEGORIES, Automation, Ground, Source, category_problem
 from reprieve.domain.sanctions import ensure_term
 from reprieve.domain.strikes import (
@@ -45,7 +45,7 @@ from reprieve.domain.time import format_instant, from_micros, parse_instant, to_
 from reprieve.dsa.enums import CONTENT_TYPES, EEA_SET, KEYWORDS
 from reprieve.services.catalogue import ensure_accounts, require_platform
 from reprieve.services.committing import ALONE, Answer, Committer
-from reprieve.services.due_process import Caller, policy_of
+from reprieve.services.due_process import Caller
 from reprieve.services.ids import new_id, new_ids
 from reprieve.services.sanctions import ImposeSanction, Scopes, impose_within, prepare_imposed
 from reprieve.services.views import imposed_view, sanction_view

@@ -5,12 +5,12 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, and_, exists, func, or_, select
 
 from reprieve.domain.errors import ValidationError
+from reprieve.domain.filters import SanctionFilter
 from reprieve.domain.model import AccountRef, SanctionKind, SanctionState
 from reprieve.domain.reason import Automation, Reason
 from reprieve.domain.sanctions import Change, Sanction
@@ -155,17 +155,6 @@ def strike_marks(conn: Connection, identity_id: str, platform_id: str) -> list[t
         .where(S.identity_id == identity_id, SC.platform_id == platform_id)
     )
     return [(r.starts_at, r.lifted_at) for r in rows]
-
-
-@dataclass(frozen=True, slots=True)
-class SanctionFilter:
-    operator: str | None = None
-    operators: Sequence[str] | None = None  #: what the caller may see; None: everything
-    platform: str | None = None
-    account: str | None = None
-    kind: SanctionKind | None = None
-    state: SanctionState | None = None
-    category: str | None = None
 
 
 def encode_cursor(value: str) -> str:

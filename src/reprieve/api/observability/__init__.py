@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from reprieve.api.observability.metrics import METRICS, record_checks
 from reprieve.api.observability.middleware import Observe
 from reprieve.config import ObservabilitySettings
-from reprieve.store.db import Database
+from reprieve.services import Database
 
 __all__ = ["METRICS", "ObservabilitySettings", "install_observability", "record_checks"]
 

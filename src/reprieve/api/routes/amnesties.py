@@ -14,9 +14,10 @@ from reprieve.api.amnesty_schemas import (
     AmnestyPreviewOut,
     AmnestyRevertCreate,
 )
-from reprieve.api.deps import IDEMPOTENT, Now, OpaqueId, Reader, Tenant, allow
+from reprieve.api.deps import IDEMPOTENT, OpaqueId, Reader, allow
 from reprieve.api.problems import problem_responses
 from reprieve.domain.model import Role
+from reprieve.http.deps import Now, Tenant
 from reprieve.runtime import amnesty as amnesty_runner
 from reprieve.services import amnesty
 from reprieve.services.due_process import Caller
