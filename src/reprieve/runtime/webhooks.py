@@ -23,14 +23,15 @@ from urllib.parse import urlsplit
 
 import orjson
 from cryptography.fernet import InvalidToken
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from reprieve.domain.errors import StorageError
 from reprieve.domain.events import EventType, parse_json
 from reprieve.domain.time import to_micros
 from reprieve.services import egress
 from reprieve.services.webhooks import decrypted_secrets, fernet_of
-from reprieve.store import outbox, tables
+from reprieve.store import outbox
+from reprieve.store import webhooks as store
 from reprieve.store.db import Database
 from reprieve.webhooks_verify import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 
@@ -106,8 +107,7 @@ def _endpoints(db: Database, conn: Connection, ids: set[str]) -> dict[str, tuple
     missing = ids - known.keys()
     if missing:
         fernet = fernet_of(conn)
-        w = tables.webhook_endpoints.c
-        for id_, url, token in conn.execute(select(w.id, w.url, w.secret).where(w.id.in_(sorted(missing)))):
+        for id_, url, token in store.endpoint_secrets(conn, missing):
             try:
                 known[id_] = (url, fernet.decrypt(token.encode()).decode())
             except InvalidToken:
@@ -119,8 +119,7 @@ def _endpoints(db: Database, conn: Connection, ids: set[str]) -> dict[str, tuple
 
 
 def active_endpoint_ids(conn: Connection) -> list[str]:
-    w = tables.webhook_endpoints.c
-    return [row[0] for row in conn.execute(select(w.id).where(w.state == "active"))]
+    return store.active_endpoint_ids(conn)
 
 
 class Sender:

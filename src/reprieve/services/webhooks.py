@@ -11,14 +11,15 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from cryptography.fernet import InvalidToken, MultiFernet
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection
 
 from reprieve.domain.errors import NotFoundError, StorageError, ValidationError
 from reprieve.domain.events import EventType, NewEvent
 from reprieve.domain.time import format_instant, from_micros, to_micros
 from reprieve.services import egress
 from reprieve.services.ids import new_id
-from reprieve.store import keys, outbox, queries, tables
+from reprieve.store import keys, outbox, queries
+from reprieve.store import webhooks as store
 from reprieve.store.db import Database
 from reprieve.store.uow import UnitOfWork
 
@@ -41,8 +42,8 @@ def secret_key_warning(db: Database) -> str | None:
     if keys.key_ring(db.engine.url) is not None:
         return None
     with db.read() as conn:
-        endpoint = conn.execute(select(tables.webhook_endpoints.c.id).limit(1)).first()
-    return SECRET_KEY_WARNING if endpoint is not None else None
+        stored = store.any_endpoint(conn)
+    return SECRET_KEY_WARNING if stored else None
 
 
 #: ``id -> (url, secret)`` of endpoints, by database, as delivery decrypted them (forgotten on delete).
@@ -59,20 +60,18 @@ def rotate_secrets(db: Database, *, new_key: bool = False) -> int:
     the key file first, if ``new_key``); how many were re-encrypted."""
     if new_key:
         keys.add_key(db.engine.url)
-    w = tables.webhook_endpoints.c
-    with db.engine.connect().execution_options(reprieve_write=True) as conn, conn.begin():
-        fernet = fernet_of(conn)
-        rows = conn.execute(select(w.id, w.secret)).all()
-        for id_, token in rows:
-            try:
-                fresh = fernet.rotate(token.encode())
-            except InvalidToken:
-                raise StorageError(
-                    f"cannot decrypt the secret of webhook {id_}: no key of the key ring "
-                    f"({keys.ENV} or the key file) is the one it was stored under; nothing was changed"
-                ) from None
-            conn.execute(update(tables.webhook_endpoints).where(w.id == id_).values(secret=fresh.decode()))
-    return len(rows)
+    fernet = keys.require_key_ring(db.engine.url, create=False).fernet()
+
+    def rotate(id_: str, token: str) -> str:
+        try:
+            return fernet.rotate(token.encode()).decode()
+        except InvalidToken:
+            raise StorageError(
+                f"cannot decrypt the secret of webhook {id_}: no key of the key ring "
+                f"({keys.ENV} or the key file) is the one it was stored under; nothing was changed"
+            ) from None
+
+    return store.rotate_secrets(db, rotate)
 
 
 # --- endpoints ---------------------------------------------------------------------------
@@ -123,18 +122,17 @@ def create_webhook(
     with UnitOfWork(db, actor=actor, now=now) as uow:
         if queries.operator_row(uow.conn, operator) is None:
             raise NotFoundError(f"no operator {operator!r}")
-        uow.conn.execute(
-            insert(tables.webhook_endpoints).values(
-                id=webhook_id,
-                operator_id=operator,
-                url=url,
-                event_types=json.dumps(types),
-                secret=fernet.encrypt(signing.encode()).decode(),
-                description=description,
-                state="active",
-                created_at=uow.at,
-                updated_seq=uow.next_seq(),
-            )
+        store.insert_endpoint(
+            uow.conn,
+            id=webhook_id,
+            operator_id=operator,
+            url=url,
+            event_types=json.dumps(types),
+            secret=fernet.encrypt(signing.encode()).decode(),
+            description=description,
+            state="active",
+            created_at=uow.at,
+            updated_seq=uow.next_seq(),
         )
         outbox.bump_version(uow.conn)
         uow.record(
@@ -152,7 +150,7 @@ def create_webhook(
 
 
 def _row(conn: Connection, webhook_id: str, operators: list[str] | None) -> Any:
-    row = conn.execute(select(tables.webhook_endpoints).where(tables.webhook_endpoints.c.id == webhook_id)).first()
+    row = store.endpoint_row(conn, webhook_id)
     if row is None or (operators is not None and row.operator_id not in operators):
         raise NotFoundError(f"no webhook {webhook_id!r}")
     return row
@@ -160,11 +158,7 @@ def _row(conn: Connection, webhook_id: str, operators: list[str] | None) -> Any:
 
 def _view(conn: Connection, webhook_id: str) -> dict[str, Any]:
     row = _row(conn, webhook_id, None)
-    o = tables.outbox.c
-    counts: dict[str, int] = {
-        state: count
-        for state, count in conn.execute(select(o.state, func.count()).where(o.target == webhook_id).group_by(o.state))
-    }
+    counts = store.delivery_counts(conn, webhook_id)
     return {
         "id": row.id,
         "operator": row.operator_id,
@@ -191,16 +185,9 @@ def list_webhooks(
     limit: int = 50,
     cursor: str | None = None,
 ) -> dict[str, Any]:
-    w = tables.webhook_endpoints.c
-    query = select(w.id).order_by(w.id).limit(limit + 1)
-    if operator is not None:
-        query = query.where(w.operator_id == operator)
-    if operators is not None:
-        query = query.where(w.operator_id.in_(operators))
-    if cursor is not None:
-        query = query.where(w.id > queries.decode_cursor(cursor))
+    after = queries.decode_cursor(cursor) if cursor is not None else None
     with db.read() as conn:
-        ids = [row[0] for row in conn.execute(query)]
+        ids = store.endpoint_ids(conn, operator=operator, operators=operators, after=after, limit=limit + 1)
         items = [_view(conn, id_) for id_ in ids[:limit]]
     more = len(ids) > limit
     return {"items": items, "next_cursor": queries.encode_cursor(ids[limit - 1]) if more else None}
@@ -220,15 +207,7 @@ def set_webhook_state(
         row = _row(uow.conn, webhook_id, operators)
         state = "active" if active else "disabled"
         if row.state != state:
-            w = tables.webhook_endpoints.c
-            uow.conn.execute(
-                update(tables.webhook_endpoints)
-                .where(w.id == webhook_id)
-                .values(
-                    state=state,
-                    updated_seq=uow.next_seq(),
-                )
-            )
+            store.set_endpoint_state(uow.conn, webhook_id, state, updated_seq=uow.next_seq())
             outbox.bump_version(uow.conn)
             type_ = EventType.WEBHOOK_ENABLED if active else EventType.WEBHOOK_DISABLED
             uow.record([NewEvent(type_, uow.at, row.operator_id, {"id": webhook_id})])
@@ -246,8 +225,7 @@ def delete_webhook(
     """Delete an endpoint and its deliveries, pending or not."""
     with UnitOfWork(db, actor=actor, now=now) as uow:
         row = _row(uow.conn, webhook_id, operators)
-        uow.conn.execute(delete(tables.outbox).where(tables.outbox.c.target == webhook_id))
-        uow.conn.execute(delete(tables.webhook_endpoints).where(tables.webhook_endpoints.c.id == webhook_id))
+        store.delete_endpoint(uow.conn, webhook_id)
         outbox.bump_version(uow.conn)
         uow.record([NewEvent(EventType.WEBHOOK_DELETED, uow.at, row.operator_id, {"id": webhook_id})])
     decrypted_secrets.pop(db, None)
@@ -276,24 +254,6 @@ def _delivery_view(row: Any) -> dict[str, Any]:
     }
 
 
-def _delivery_query() -> Any:
-    o, e = tables.outbox.c, tables.events.c
-    return select(
-        o.id,
-        o.target,
-        o.seq,
-        e.type,
-        o.subject,
-        o.state,
-        o.attempts,
-        o.created_at,
-        o.next_attempt_at,
-        o.last_attempt_at,
-        o.delivered_at,
-        o.last_error,
-    ).join_from(tables.outbox, tables.events, e.seq == o.seq)
-
-
 def list_deliveries(
     db: Database,
     webhook_id: str,
@@ -305,18 +265,15 @@ def list_deliveries(
 ) -> dict[str, Any]:
     if state is not None and state not in outbox.STATES:
         raise ValidationError(f"one of {', '.join(outbox.STATES)}", field="state")
-    o = tables.outbox.c
-    query = _delivery_query().where(o.target == webhook_id).order_by(o.id.desc()).limit(limit + 1)
-    if state is not None:
-        query = query.where(o.state == state)
+    before = None
     if cursor is not None:
         after = queries.decode_cursor(cursor)
         if not after.isdigit():
             raise ValidationError("is not a cursor this server gave out", field="cursor")
-        query = query.where(o.id < int(after))
+        before = int(after)
     with db.read() as conn:
         _row(conn, webhook_id, operators)
-        rows = list(conn.execute(query))
+        rows = store.delivery_rows(conn, webhook_id, state=state, before=before, limit=limit + 1)
     items = [_delivery_view(r) for r in rows[:limit]]
     more = len(rows) > limit
     return {"items": items, "next_cursor": queries.encode_cursor(str(rows[limit - 1].id)) if more else None}
@@ -325,8 +282,7 @@ def list_deliveries(
 def _delivery_row(conn: Connection, delivery_id: str, operators: list[str] | None) -> Any:
     if not delivery_id.isdigit() or len(delivery_id) > 18:
         raise NotFoundError(f"no delivery {delivery_id!r}")
-    o = tables.outbox.c
-    row = conn.execute(_delivery_query().add_columns(o.operator_id).where(o.id == int(delivery_id))).first()
+    row = store.delivery_row(conn, int(delivery_id))
     if row is None or row.target == outbox.BROKER or (operators is not None and row.operator_id not in operators):
         raise NotFoundError(f"no delivery {delivery_id!r}")
     return row
