@@ -24,14 +24,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from reprieve.domain.strikes import Probation, expiry_of, strike_end
 from reprieve.domain.time import END_OF_TIME, to_micros
 from reprieve.enforcement.entries import KIND_CODE, PackedSpan, pack, pack_one
 from reprieve.enforcement.index import EnforcementIndex, PlatformSlot
-from reprieve.store import eventlog, tables
-from reprieve.store.db import Database, platform_from_row
+from reprieve.store import eventlog, queries
+from reprieve.store.db import Database
 from reprieve.store.due_process import probation_of
 
 _KIND_CODE = {kind.value: code for kind, code in KIND_CODE.items()}
@@ -161,7 +161,7 @@ def build_index(db: Database, *, now: datetime) -> EnforcementIndex:
         # The head first: the projections read next are at least as recent, and the
         # follower re-reads whatever the events after it touched.
         seq, _ = eventlog.head(conn)
-        platforms = [platform_from_row(r._mapping) for r in conn.execute(select(tables.platforms))]
+        platforms = queries.all_platforms(conn)
         index = EnforcementIndex(horizon=to_micros(now), seq=seq, platforms=platforms)
         context = StrikeContext.of_rows(driver_rows(conn, _ALL_STRIKES, {"horizon": index.horizon}))
         # What the build keeps (bytes and strings) is never in a reference cycle, and what it
@@ -405,6 +405,5 @@ def _offer(batches: queue.Queue[Any], item: Any, stop: threading.Event) -> None:
 def _slot(conn: Connection, index: EnforcementIndex, platform_id: str) -> PlatformSlot:
     slot = index.slots.get(platform_id)
     if slot is None:
-        row = conn.execute(select(tables.platforms).where(tables.platforms.c.id == platform_id)).one()
-        slot = index.add_platform(platform_from_row(row._mapping))
+        slot = index.add_platform(queries.existing_platform(conn, platform_id))
     return slot

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection
 
 from reprieve.domain.errors import NotFoundError
 from reprieve.domain.events import EventType, NewEvent
 from reprieve.domain.time import parse_duration
-from reprieve.store import queries, tables
+from reprieve.store import queries
+from reprieve.store import worker as store
 from reprieve.store.db import Database
 from reprieve.store.uow import UnitOfWork
 
@@ -23,11 +24,7 @@ def set_appeal_target(db: Database, operator: str, target: str, *, actor: str, n
     with UnitOfWork(db, actor=actor, now=now) as uow:
         if queries.operator_row(uow.conn, operator) is None:
             raise NotFoundError(f"no operator {operator!r}")
-        s = tables.worker_settings.c
-        values = {"appeal_target": str(duration), "updated_seq": uow.next_seq()}
-        changed = uow.conn.execute(update(tables.worker_settings).where(s.operator_id == operator).values(**values))
-        if changed.rowcount == 0:
-            uow.conn.execute(insert(tables.worker_settings).values(operator_id=operator, **values))
+        store.set_appeal_target(uow.conn, operator, str(duration), updated_seq=uow.next_seq())
         uow.record(
             [
                 NewEvent(
@@ -42,5 +39,4 @@ def set_appeal_target(db: Database, operator: str, target: str, *, actor: str, n
 
 
 def appeal_targets(conn: Connection) -> dict[str, str]:
-    s = tables.worker_settings.c
-    return {row.operator_id: row.appeal_target for row in conn.execute(select(s.operator_id, s.appeal_target))}
+    return store.appeal_targets(conn)

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, insert
+from sqlalchemy import Connection
 
 from reprieve.domain.appeals import (
     AppealKind,
@@ -45,7 +45,7 @@ from reprieve.services.due_process import (
 )
 from reprieve.services.ids import new_id
 from reprieve.store import due_process as store
-from reprieve.store import queries, tables
+from reprieve.store import queries
 from reprieve.store.db import Database
 from reprieve.store.uow import Clock, UnitOfWork
 
@@ -115,14 +115,13 @@ def file_appeal(
         appeal_id = new_id("apl", recorded)
         reference = new_id("rqr", recorded)
         # Personal data: beside the event, never in it (see the module docstring).
-        uow.conn.execute(
-            insert(tables.appeal_requesters).values(
-                id=reference,
-                appeal_id=appeal_id,
-                name=requester.name,
-                email=requester.email,
-                created_at=uow.at,
-            )
+        store.insert_requester(
+            uow.conn,
+            id=reference,
+            appeal_id=appeal_id,
+            name=requester.name,
+            email=requester.email,
+            created_at=uow.at,
         )
         uow.record(
             [

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from reprieve.domain.events import EventType, NewEvent
-from reprieve.store import outbox, tables
+from reprieve.store import outbox
 from reprieve.store.db import Database
 from reprieve.store.uow import UnitOfWork
 
@@ -13,10 +13,7 @@ from reprieve.store.uow import UnitOfWork
 def enable_broker(db: Database, *, actor: str, now: datetime) -> bool:
     """Have every event from now on written to the outbox for the broker; False if it already was."""
     with UnitOfWork(db, actor=actor, now=now) as uow:
-        enabled = (
-            uow.conn.execute(tables.outbox_consumers.select().where(tables.outbox_consumers.c.id == 1)).one().broker
-        )
-        if enabled:
+        if outbox.broker_enabled(uow.conn):
             return False
         outbox.bump_version(uow.conn, broker=True)
         uow.record([NewEvent(EventType.BROKER_ENABLED, uow.at, None, {"kind": "nats"})])

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, and_, exists, func, not_, or_, select
+from sqlalchemy import Connection, and_, exists, func, insert, not_, or_, select
 
 from reprieve.domain.filters import AppealFilter, ReviewFilter
 from reprieve.domain.policy import ladder_from_data
@@ -388,3 +388,8 @@ def probation_row(conn: Connection, probation_id: str) -> dict[str, Any] | None:
     first = rows[0]
     first["scope"] = sorted(r["platform_id"] for r in rows)
     return first
+
+
+def insert_requester(conn: Connection, **values: Any) -> None:
+    """Keep who filed an appeal (personal data: beside the event, never in it)."""
+    conn.execute(insert(tables.appeal_requesters).values(**values))

@@ -11,12 +11,13 @@ from sqlalchemy import Connection, and_, exists, func, or_, select
 
 from reprieve.domain.errors import ValidationError
 from reprieve.domain.filters import SanctionFilter
-from reprieve.domain.model import AccountRef, SanctionKind, SanctionState
+from reprieve.domain.model import AccountRef, Platform, SanctionKind, SanctionState
 from reprieve.domain.reason import Automation, Reason
 from reprieve.domain.sanctions import Change, Sanction
 from reprieve.domain.standing import ResolvedSpan
 from reprieve.domain.time import from_micros
 from reprieve.store import tables
+from reprieve.store.db import platform_from_row
 
 S = tables.sanctions.c
 SP = tables.sanction_spans.c
@@ -226,3 +227,14 @@ def list_sanction_rows(
 
 def count_rows(conn: Connection, table: Any) -> int:
     return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+
+
+def all_platforms(conn: Connection) -> list[Platform]:
+    """Every platform, as the model holds it."""
+    return [platform_from_row(r._mapping) for r in conn.execute(select(tables.platforms))]
+
+
+def existing_platform(conn: Connection, platform_id: str) -> Platform:
+    """A platform known to exist (``NoResultFound`` if it does not)."""
+    row = conn.execute(select(tables.platforms).where(tables.platforms.c.id == platform_id)).one()
+    return platform_from_row(row._mapping)

@@ -1,5 +1,6 @@
 """The worker's reads and writes: what fell due (sanctions, appeals, probations), the
-announcements made, and the leases and watermarks of its work partitions (``worker_partitions``)."""
+announcements made, the leases and watermarks of its work partitions (``worker_partitions``)
+and the operators' appeal targets (``worker_settings``)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,21 @@ from reprieve.store.db import Database
 
 #: Keys or seqs per ``IN (...)``: well under every backend's limit of bound parameters.
 _CHUNK = 1000
+
+
+W = tables.worker_settings.c
+
+
+def set_appeal_target(conn: Connection, operator: str, appeal_target: str, *, updated_seq: int) -> None:
+    values = {"appeal_target": appeal_target, "updated_seq": updated_seq}
+    changed = conn.execute(update(tables.worker_settings).where(W.operator_id == operator).values(**values))
+    if changed.rowcount == 0:
+        conn.execute(insert(tables.worker_settings).values(operator_id=operator, **values))
+
+
+def appeal_targets(conn: Connection) -> dict[str, str]:
+    """Each operator's appeal target that is set."""
+    return {row.operator_id: row.appeal_target for row in conn.execute(select(W.operator_id, W.appeal_target))}
 
 
 def sanction_rows(
