@@ -22,9 +22,10 @@ from sqlalchemy import Connection
 
 from reprieve.domain.events import EventType
 from reprieve.enforcement.index import EnforcementIndex
-from reprieve.enforcement.loader import Row, driver_rows, refresh_identities
+from reprieve.enforcement.loader import Row, refresh_identities
 from reprieve.store import queries
 from reprieve.store.db import Database
+from reprieve.store.enforcement import driver_rows
 
 log = logging.getLogger(__name__)
 
