@@ -23,7 +23,6 @@ from urllib.parse import urlsplit
 
 import orjson
 from cryptography.fernet import InvalidToken
-from sqlalchemy import Connection
 
 from reprieve.domain.errors import StorageError
 from reprieve.domain.events import EventType, parse_json
@@ -32,6 +31,7 @@ from reprieve.services import egress
 from reprieve.services.webhooks import decrypted_secrets, fernet_of
 from reprieve.store import outbox
 from reprieve.store import webhooks as store
+from reprieve.store.connection import Connection
 from reprieve.store.db import Database
 from reprieve.webhooks_verify import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 

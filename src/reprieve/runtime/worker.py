@@ -26,8 +26,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection
-
 from reprieve.domain.events import EventType, NewEvent
 from reprieve.domain.time import format_instant, from_micros, parse_duration, parse_instant, to_micros
 from reprieve.dsa.submit import TdbSettings, Transport, urllib_transport
@@ -36,6 +34,7 @@ from reprieve.services import appeal_targets, publishing, transparency
 from reprieve.services.appeal_targets import DEFAULT_APPEAL_TARGET
 from reprieve.store import eventlog
 from reprieve.store import worker as store
+from reprieve.store.connection import Connection
 from reprieve.store.db import Database
 from reprieve.store.uow import UnitOfWork
 

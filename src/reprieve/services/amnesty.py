@@ -20,8 +20,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection
-
 from reprieve.domain.amnesty import (
     SAMPLE_SIZE,
     AmnestyFilter,
@@ -40,6 +38,7 @@ from reprieve.services.ids import new_id, new_ids
 from reprieve.services.views import sanction_view
 from reprieve.store import amnesty as store
 from reprieve.store import queries
+from reprieve.store.connection import Connection
 from reprieve.store.db import Database
 from reprieve.store.uow import UnitOfWork
 

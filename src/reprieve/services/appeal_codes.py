@@ -17,11 +17,10 @@ import base64
 import hashlib
 import hmac
 
-from sqlalchemy import Connection
-
 from reprieve.domain.errors import NotFoundError
 from reprieve.store import appeal_codes as store
 from reprieve.store import keys
+from reprieve.store.connection import Connection
 
 _PREFIX = b"reprieve appeal code\x00"
 LENGTH = 10

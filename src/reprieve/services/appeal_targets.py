@@ -5,13 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection
-
 from reprieve.domain.errors import NotFoundError
 from reprieve.domain.events import EventType, NewEvent
 from reprieve.domain.time import parse_duration
 from reprieve.store import queries
 from reprieve.store import worker as store
+from reprieve.store.connection import Connection
 from reprieve.store.db import Database
 from reprieve.store.uow import UnitOfWork
 

@@ -12,8 +12,6 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection
-
 from reprieve.domain.appeals import (
     AppealKind,
     AppealOutcome,
@@ -46,6 +44,7 @@ from reprieve.services.due_process import (
 from reprieve.services.ids import new_id
 from reprieve.store import due_process as store
 from reprieve.store import queries
+from reprieve.store.connection import Connection
 from reprieve.store.db import Database
 from reprieve.store.uow import Clock, UnitOfWork
 

@@ -6,14 +6,13 @@ from collections.abc import Callable
 from contextlib import nullcontext
 from typing import Any
 
-from sqlalchemy import Table
-
 from reprieve.domain.errors import ValidationError
 from reprieve.domain.events import parse_json
 from reprieve.domain.filters import EventFilter
 from reprieve.store import audit as store
 from reprieve.store import eventlog, tables
 from reprieve.store.bulk import IN_PLACE, secondary_indexes_set_aside
+from reprieve.store.connection import Table
 from reprieve.store.db import Database
 from reprieve.store.eventlog import Verification
 from reprieve.store.projector import Applied, Projector

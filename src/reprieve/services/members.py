@@ -34,7 +34,6 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import Connection
 
 from reprieve.domain.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
 from reprieve.domain.events import EventType, NewEvent
@@ -45,6 +44,7 @@ from reprieve.services.ids import new_id
 from reprieve.services.tokens import Principal
 from reprieve.store import members as store
 from reprieve.store import queries
+from reprieve.store.connection import Connection
 from reprieve.store.db import Database
 from reprieve.store.uow import UnitOfWork
 

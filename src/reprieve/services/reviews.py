@@ -11,8 +11,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection
-
 from reprieve.domain.errors import ConflictError, NotFoundError, ValidationError
 from reprieve.domain.events import EventType, NewEvent
 from reprieve.domain.filters import ReviewFilter
@@ -44,6 +42,7 @@ from reprieve.services.due_process import (
 from reprieve.services.ids import new_id
 from reprieve.store import due_process as store
 from reprieve.store import queries
+from reprieve.store.connection import Connection
 from reprieve.store.db import Database
 from reprieve.store.uow import Clock, UnitOfWork
 

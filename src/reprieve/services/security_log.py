@@ -20,10 +20,9 @@ import weakref
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection
-
 from reprieve.domain.time import format_instant, from_micros, to_micros
 from reprieve.store import security_log as store
+from reprieve.store.connection import Connection
 from reprieve.store.db import Database
 
 SIGN_IN_FAILED = "sign_in_failed"

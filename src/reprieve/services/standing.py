@@ -10,8 +10,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection
-
 from reprieve.domain.checks import (
     MAX_CHECKS,
     AccountStanding,
@@ -27,6 +25,7 @@ from reprieve.domain.strikes import count_strikes, probation_at
 from reprieve.domain.time import format_instant, from_micros, to_micros
 from reprieve.services.catalogue import require_platform
 from reprieve.store import due_process
+from reprieve.store.connection import Connection
 from reprieve.store.db import Database
 from reprieve.store.standing import standing_rows
 

@@ -20,8 +20,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, overload
 
-from sqlalchemy import Connection
-
 from reprieve.domain.errors import NotFoundError, ValidationError
 from reprieve.domain.events import EventType, NewEvent
 from reprieve.domain.model import AccountRef, Platform, ensure_text, parse_enum
@@ -51,6 +49,7 @@ from reprieve.services.sanctions import ImposeSanction, Scopes, impose_within, p
 from reprieve.services.views import imposed_view, sanction_view
 from reprieve.store import due_process as store
 from reprieve.store import queries
+from reprieve.store.connection import Connection
 from reprieve.store.db import Database
 from reprieve.store.standing import StandingRows, standing_rows, standing_rows_of
 from reprieve.store.uow import UnitOfWork

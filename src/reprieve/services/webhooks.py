@@ -11,7 +11,6 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from cryptography.fernet import InvalidToken, MultiFernet
-from sqlalchemy import Connection
 
 from reprieve.domain.errors import NotFoundError, StorageError, ValidationError
 from reprieve.domain.events import EventType, NewEvent
@@ -20,6 +19,7 @@ from reprieve.services import egress
 from reprieve.services.ids import new_id
 from reprieve.store import keys, outbox, queries
 from reprieve.store import webhooks as store
+from reprieve.store.connection import Connection
 from reprieve.store.db import Database
 from reprieve.store.uow import UnitOfWork
 
