@@ -59,9 +59,10 @@ screenshots: $(DEV_STAMP) browser-deps ## Refresh the console's pictures in docs
 test-fast: $(DEV_STAMP) ## Run the tests, skipping the slow ones
 	$(BIN)/pytest -q -n auto --dist worksteal -m "not slow"
 
-lint: $(DEV_STAMP) ## ruff: the linter, and the formatter in check mode
+lint: $(DEV_STAMP) ## ruff (the linter, the formatter in check mode) and the import directions (.importlinter)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	$(BIN)/lint-imports --no-cache
 
 typecheck: $(DEV_STAMP) ## mypy --strict on src/
 	$(BIN)/mypy

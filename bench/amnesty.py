@@ -38,6 +38,7 @@ from harness import (
 )
 
 from reprieve.domain.model import AccountRef
+from reprieve.runtime import amnesty as amnesty_runner
 from reprieve.services import amnesty
 from reprieve.services.audit import verify_audit_log
 from reprieve.services.catalogue import create_operator, create_platform
@@ -142,7 +143,7 @@ def child(url: str) -> None:
                 flush=True,
             )
 
-    done = amnesty.run(db, begun["id"], now=NOW, on_progress=report)
+    done = amnesty_runner.run(db, begun["id"], now=NOW, on_progress=report)
     figures["seconds"] = time.perf_counter() - started
     figures["cpu_seconds"] = _cpu_seconds() - cpu
     figures["lifted"] = done["lifted"]

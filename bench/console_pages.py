@@ -23,7 +23,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from reprieve.api.app import create_app
-from reprieve.services.demo import DEMO_PASSWORD, load_demo
+from reprieve.demo import DEMO_PASSWORD, load_demo
 from reprieve.services.tokens import create_token
 from reprieve.store.db import open_database
 

@@ -37,11 +37,11 @@ from enforcement_common import (
 )
 from sqlalchemy import func, select
 
+from reprieve.domain.checks import Check
 from reprieve.domain.model import DEFAULT_CAPABILITIES, AccountRef
 from reprieve.domain.time import to_micros
 from reprieve.enforcement import EnforcementIndex
 from reprieve.services.sanctions import ImposeSanction, import_sanctions
-from reprieve.services.standing import Check
 from reprieve.store import tables
 from reprieve.store.db import Database, open_database
 

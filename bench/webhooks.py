@@ -22,6 +22,7 @@ import time
 
 from harness import NOW, OPERATOR, create_catalogue, header, max_rss_mib, parse, parser, populate, say, scratch_database
 
+from reprieve.runtime import webhooks as delivery
 from reprieve.services import webhooks
 from reprieve.store import outbox
 from reprieve.store.db import Database
@@ -71,7 +72,7 @@ def start_receiver(port: int) -> subprocess.Popen[bytes]:
 
 async def plain_posts(url: str, bodies: list[bytes]) -> float:
     """Seconds to POST ``bodies`` signed, with the worker's sender and concurrency: the baseline."""
-    sender = webhooks.Sender(CONCURRENCY)
+    sender = delivery.Sender(CONCURRENCY)
     loop = asyncio.get_running_loop()
     try:
 
@@ -95,14 +96,14 @@ async def plain_posts(url: str, bodies: list[bytes]) -> float:
 
 async def drain(db: Database) -> tuple[int, float]:
     """Deliver everything pending as the worker does; (deliveries, seconds)."""
-    sender = webhooks.Sender(CONCURRENCY)
+    sender = delivery.Sender(CONCURRENCY)
     done = 0
     try:
         started = time.perf_counter()
         with db.engine.begin() as conn:  # as the worker does on its first cycle, then once a minute
             outbox.maintain(conn, before_us=0)
         while True:
-            report = await webhooks.deliver_due(db, sender, now=lambda: NOW, owner="bench", limit=1000, rounds=100)
+            report = await delivery.deliver_due(db, sender, now=lambda: NOW, owner="bench", limit=1000, rounds=100)
             if report.attempted == 0:
                 break
             if report.retried or report.dead:

@@ -1,4 +1,5 @@
-"""Settings, read from the environment (``REPRIEVE_*``) when asked for, never at import."""
+"""Settings, read from the environment (``REPRIEVE_*``) when asked for, never at import: the
+installation's (``Settings``), and the few read apart by what uses them."""
 
 from __future__ import annotations
 
@@ -39,6 +40,45 @@ class Settings(BaseSettings):
         if not 1 <= value <= 3650:
             raise ValueError("must be a number of days from 1 to 3650")
         return value
+
+
+# Settings read on their own, where they are used: a bad value in one stops only what reads it.
+
+
+class PublicSettings(BaseSettings):
+    """Where users reach this installation: the appeal link of a statement points there."""
+
+    model_config = SettingsConfigDict(env_prefix="REPRIEVE_", extra="ignore")
+    public_url: str = "http://127.0.0.1:8000"
+
+
+class EgressSettings(BaseSettings):
+    """Where webhooks may be delivered inside the installation's own network (``services.egress``)."""
+
+    model_config = SettingsConfigDict(env_prefix="REPRIEVE_", extra="ignore")
+
+    #: Comma-separated CIDRs an installation delivers to inside its own network
+    #: (``127.0.0.1/32,10.0.0.0/8``); unset: public addresses only.
+    webhook_allow_networks: str | None = None
+
+
+class ObservabilitySettings(BaseSettings):
+    """Who may read ``/metrics`` besides instance admins (``api.observability``)."""
+
+    model_config = SettingsConfigDict(env_prefix="REPRIEVE_", extra="ignore")
+
+    #: A secret that may read ``/metrics`` and nothing else (for Prometheus's ``authorization``);
+    #: unset: only instance-admin tokens may.
+    metrics_token: str | None = None
+
+
+class WorkerSettings(BaseSettings):
+    """The worker's broker (``reprieve worker --nats-url`` reads the same variable)."""
+
+    model_config = SettingsConfigDict(env_prefix="REPRIEVE_", extra="ignore")
+
+    #: ``nats://127.0.0.1:4222``: publish every event to NATS JetStream too.
+    nats_url: str | None = None
 
 
 def parse_networks(text: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from api_support import World, reason
 
-from reprieve.services import amnesty
+from reprieve.runtime import amnesty as amnesty_runner
 from reprieve.store import eventlog
 
 PROBLEM = "application/problem+json"
@@ -44,7 +44,7 @@ def test_dry_run_then_real_run_then_revert(world: World) -> None:
     assert started.status_code == 202, started.text
     accepted = started.json()
     assert accepted["matched"] == 25 and accepted["state"] in ("running", "completed")
-    assert amnesty.join_background(60)
+    assert amnesty_runner.join_background(60)
     shown = world.client.get(f"/v1/amnesties/{accepted['id']}", headers=world.headers["auditor"]).json()
     assert (shown["state"], shown["processed"], shown["lifted"], shown["skipped"]) == ("completed", 25, 25, 0)
     assert shown["finished_at"] is not None and shown["eta_seconds"] == 0
@@ -68,7 +68,7 @@ def test_dry_run_then_real_run_then_revert(world: World) -> None:
         f"/v1/amnesties/{accepted['id']}/revert", json={"reason": "A mistake"}, headers=moderator
     )
     assert reverted.status_code == 202, reverted.text
-    assert amnesty.join_background(60)
+    assert amnesty_runner.join_background(60)
     shown = world.client.get(f"/v1/amnesties/{accepted['id']}", headers=moderator).json()
     assert shown["state"] == "reverted" and shown["revert"]["restored"] == 25
     again = world.client.post(f"/v1/amnesties/{accepted['id']}/revert", json={"reason": "again"}, headers=moderator)

@@ -16,6 +16,7 @@ from reprieve.api.observability import probes
 from reprieve.api.observability.metrics import GaugeFamily
 from reprieve.enforcement.follower import IndexFollower
 from reprieve.enforcement.index import EnforcementIndex
+from reprieve.runtime import amnesty as amnesty_runner
 from reprieve.services import amnesty, webhooks
 from reprieve.services.due_process import Caller
 from reprieve.store.db import Database
@@ -133,7 +134,7 @@ def test_amnesty_progress(world: World) -> None:
     assert list(matched.values()) == [3]
     assert list(pending.series("reprieve_amnesty_processed").values()) == [0]
 
-    amnesty.run(world.db, started["id"], now=world.clock())
+    amnesty_runner.run(world.db, started["id"], now=world.clock())
     done = scrape(world)
     assert list(done.series("reprieve_amnesty_matched").values()) == [3]
     assert list(done.series("reprieve_amnesty_processed").values()) == [3]

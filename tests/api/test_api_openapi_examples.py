@@ -13,9 +13,9 @@ from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
 from reprieve.api.app import create_app
+from reprieve.demo import load_demo
 from reprieve.domain.time import parse_instant
 from reprieve.services import members
-from reprieve.services.demo import load_demo
 from reprieve.services.tokens import create_token
 from reprieve.store.db import open_database
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from reprieve.services.demo import DEMO_PASSWORD
+from reprieve.demo import DEMO_PASSWORD
 from reprieve.store.db import Database
 
 if TYPE_CHECKING:

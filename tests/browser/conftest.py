@@ -1,7 +1,7 @@
 """The browser tests' fixtures: a live server over the demo data and a headless Chromium.
 
 ``live_server`` (one per module): ``reprieve``'s app under uvicorn in a thread, on a free port,
-over a fresh SQLite database holding the demo story and its members (``services.demo``); it is
+over a fresh SQLite database holding the demo story and its members (``reprieve.demo``); it is
 handed out once uvicorn has said it started. ``browser`` (one per session): Debian's
 ``chromium`` driven by Playwright, headless. ``page``: a fresh context and page for one test.
 ``screenshot(page, name)`` takes a PNG of the page; ``make screenshots`` saves them in ``docs/console``.
@@ -23,7 +23,7 @@ from browser_support import CHROMIUM_ARGS, TIMEOUT_MS, LiveServer
 from e2e.live_server import uvicorn_server
 from reprieve.api.app import create_app
 from reprieve.api.enforcement import attach_index
-from reprieve.services.demo import load_demo
+from reprieve.demo import load_demo
 from reprieve.store.db import open_database
 
 if TYPE_CHECKING:

@@ -22,9 +22,9 @@ import pytest
 from browser_support import TIMEOUT_MS, LiveServer, screenshot, sign_in
 from sqlalchemy import select
 
+from reprieve.demo import DEMO_PASSWORD
 from reprieve.domain.model import AccountRef
 from reprieve.services import appeal_codes, members
-from reprieve.services.demo import DEMO_PASSWORD
 from reprieve.services.sanctions import ImposeSanction, impose_sanction
 from reprieve.store import tables
 

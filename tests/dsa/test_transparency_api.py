@@ -18,8 +18,8 @@ from fastapi.testclient import TestClient
 from reprieve.api.app import create_app
 from reprieve.dsa import tdb
 from reprieve.dsa.submit import TdbSettings
+from reprieve.runtime.worker import Worker
 from reprieve.services import tokens
-from reprieve.services.worker import Worker
 from reprieve.store.db import Database
 
 PROBLEM = "application/problem+json"

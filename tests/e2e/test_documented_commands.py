@@ -49,7 +49,7 @@ import pytest
 
 from e2e.live_server import uvicorn_server
 from reprieve.cli import main
-from reprieve.services.demo import load_demo
+from reprieve.demo import load_demo
 from reprieve.store.db import open_database
 
 REPO = Path(__file__).resolve().parents[2]

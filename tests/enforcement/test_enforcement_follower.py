@@ -19,11 +19,11 @@ from reprieve.domain.model import AccountRef
 from reprieve.domain.time import to_micros
 from reprieve.enforcement import EnforcementIndex, IndexFollower
 from reprieve.enforcement import follower as follower_module
-from reprieve.enforcement.loader import driver_rows
 from reprieve.services import catalogue
 from reprieve.services.sanctions import ImposeSanction, impose_sanction, lift_sanction
 from reprieve.store import eventlog, tables
 from reprieve.store.db import Database, open_database
+from reprieve.store.enforcement import driver_rows
 
 REASON = {
     "ground": "incompatible_content",

@@ -10,11 +10,12 @@ import pytest
 from enforcement_history import History
 from sqlalchemy import select
 
+from reprieve.domain.checks import MAX_CHECKS, Check
 from reprieve.domain.errors import NotFoundError, ReprieveError, ValidationError
 from reprieve.domain.model import AccountRef
 from reprieve.domain.time import END_OF_TIME, from_micros, to_micros
 from reprieve.enforcement import EnforcementIndex, IndexFollower, InstantNotCovered
-from reprieve.services.standing import MAX_CHECKS, Check, get_standing, run_checks
+from reprieve.services.standing import get_standing, run_checks
 from reprieve.store import tables
 from reprieve.store.db import Database
 

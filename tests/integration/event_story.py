@@ -3,7 +3,9 @@
 With a ``SequentialIds`` source its log is the same bytes on every run and backend: the head
 hash pins the canonical JSON of every event kind (``test_head_hash_pinned.py``). It only calls
 services that existed before the events were typed, so the same story made the old database
-of ``fixtures/old_log`` (``test_old_log_rebuilds.py``).
+of ``fixtures/old_log`` (``test_old_log_rebuilds.py``), with the code of 0c85d44 (where the
+amnesty runner, the worker's ``announce``, ``enable_broker`` and ``set_appeal_target`` were
+still in ``services.amnesty``, ``services.worker``, ``services.broker`` and ``services.worker``).
 
 Left out: webhook.redelivery_requested (its delivery id comes from the outbox, not the log), and
 the secrets of tokens and webhooks, which the log never holds anyway.
@@ -15,18 +17,20 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from reprieve.domain.model import AccountRef
+from reprieve.runtime import amnesty as amnesty_runner
+from reprieve.runtime import worker
 from reprieve.services import (
     amnesty,
+    appeal_targets,
     appeals,
-    broker,
     catalogue,
     members,
+    publishing,
     reviews,
     sanctions,
     tokens,
     violations,
     webhooks,
-    worker,
 )
 from reprieve.services.due_process import Caller
 from reprieve.services.sanctions import ImposeSanction
@@ -246,9 +250,9 @@ def tell(db: Database) -> None:
     started = amnesty.start(
         db, operator="x", kinds=["suspension"], reason="General amnesty", caller=x_safety, now=t("2021-07-01T00:00:00Z")
     )
-    amnesty.run(db, started["id"], now=t("2021-07-01T00:00:00Z"))
+    amnesty_runner.run(db, started["id"], now=t("2021-07-01T00:00:00Z"))
     amnesty.revert(db, started["id"], reason="Undone", caller=x_safety, now=t("2021-07-02T00:00:00Z"))
-    amnesty.run(db, started["id"], now=t("2021-07-02T00:00:00Z"))
+    amnesty_runner.run(db, started["id"], now=t("2021-07-02T00:00:00Z"))
 
     # The console, tokens, webhooks, the broker and the worker's settings: recorded, not projected.
     member = members.create_member(
@@ -283,8 +287,8 @@ def tell(db: Database) -> None:
     webhooks.set_webhook_state(db, hook["id"], active=False, actor=ACTOR, now=t("2021-08-08T00:00:00Z"))
     webhooks.set_webhook_state(db, hook["id"], active=True, actor=ACTOR, now=t("2021-08-09T00:00:00Z"))
     webhooks.delete_webhook(db, hook["id"], actor=ACTOR, now=t("2021-08-10T00:00:00Z"))
-    broker.enable_broker(db, actor=ACTOR, now=t("2021-08-11T00:00:00Z"))
-    worker.set_appeal_target(db, "meta", "P7D", actor=ACTOR, now=t("2021-08-12T00:00:00Z"))
+    publishing.enable_broker(db, actor=ACTOR, now=t("2021-08-11T00:00:00Z"))
+    appeal_targets.set_appeal_target(db, "meta", "P7D", actor=ACTOR, now=t("2021-08-12T00:00:00Z"))
     # A sanction that starts later, comes up for review and is appealed, for the worker to announce.
     scheduled = sanctions.impose_sanction(
         db,

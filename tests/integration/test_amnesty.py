@@ -15,7 +15,9 @@ import pytest
 
 from reprieve.domain.errors import ConflictError, NotFoundError, ValidationError
 from reprieve.domain.events import EventType, SanctionLifted
+from reprieve.domain.filters import SanctionFilter
 from reprieve.domain.model import AccountRef
+from reprieve.runtime import amnesty as amnesty_runner
 from reprieve.services import amnesty
 from reprieve.services.audit import rebuild_projections, verify_audit_log
 from reprieve.services.catalogue import create_platform
@@ -132,9 +134,7 @@ def reference(
 ) -> set[str]:  # type: ignore[assignment]
     """The reference selection: Meta's sanctions as the service shows them at ``at``, filtered in Python."""
     with db.read() as conn:
-        rows, _ = queries.list_sanction_rows(
-            conn, queries.SanctionFilter(operator="meta"), at_us=0, limit=10_000, cursor=None
-        )
+        rows, _ = queries.list_sanction_rows(conn, SanctionFilter(operator="meta"), at_us=0, limit=10_000, cursor=None)
         sanctions = queries.load_sanctions(conn, rows)
     chosen = set()
     for s in sanctions:
@@ -204,7 +204,7 @@ def test_an_amnesty_lifts_exactly_what_the_reference_selects(
 
     started = amnesty.start(db, operator="meta", reason=REASON, caller=MODERATOR, now=now, **given)
     assert started["state"] == "running" and started["matched"] == len(expected)
-    done = amnesty.run(db, started["id"], now=now, batch_size=7)
+    done = amnesty_runner.run(db, started["id"], now=now, batch_size=7)
     assert done["state"] == "completed"
     assert (done["processed"], done["lifted"], done["skipped"]) == (len(expected), len(expected), 0)
     assert lifted_by(db, started["id"]) == expected
@@ -222,7 +222,7 @@ def test_the_bulk_lift_leaves_the_projections_a_one_by_one_replay_makes(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     started = amnesty.start(db, operator="meta", reason=REASON, caller=MODERATOR, now=now)
-    amnesty.run(db, started["id"], now=now, batch_size=9)
+    amnesty_runner.run(db, started["id"], now=now, batch_size=9)
     assert len(lifted_by(db, started["id"])) > 30
     live = projections(db)
     # The same log replayed with every lift applied one at a time, by the projector's general path.
@@ -252,7 +252,7 @@ def test_the_amnesty_events_are_one_start_one_lift_per_sanction_and_one_end(
 ) -> None:
     first = event_count(db)
     started = amnesty.start(db, operator="meta", kinds=["termination"], reason=REASON, caller=MODERATOR, now=now)
-    amnesty.run(db, started["id"], now=now, batch_size=4)
+    amnesty_runner.run(db, started["id"], now=now, batch_size=4)
     with db.read() as conn:
         events = eventlog.read_events(conn, after=first, limit=1000)
     types = [e.type for e in events]
@@ -279,7 +279,7 @@ def test_a_target_no_longer_active_when_its_batch_comes_is_skipped_and_other_wri
             assert writes_done.wait(30)
 
     def work() -> None:
-        outcome["result"] = amnesty.run(db, started["id"], now=now, batch_size=5, on_progress=progress)
+        outcome["result"] = amnesty_runner.run(db, started["id"], now=now, batch_size=5, on_progress=progress)
 
     runner = threading.Thread(target=work)
     runner.start()
@@ -310,11 +310,11 @@ def test_a_run_stopped_by_an_error_is_failed_and_resumes_where_it_stopped(
             raise RuntimeError("the machine fell over")
 
     with pytest.raises(RuntimeError):
-        amnesty.run(db, started["id"], now=now, batch_size=6, on_progress=crash)
+        amnesty_runner.run(db, started["id"], now=now, batch_size=6, on_progress=crash)
     failed = amnesty.get(db, started["id"])
     assert failed["state"] == "failed" and "fell over" in failed["error"] and failed["processed"] == 12
-    assert amnesty.resume_unfinished(db, now=now) == []  # a failed pass waits for someone to look at it
-    done = amnesty.run(db, started["id"], now=now, batch_size=6)
+    assert amnesty_runner.resume_unfinished(db, now=now) == []  # a failed pass waits for someone to look at it
+    done = amnesty_runner.run(db, started["id"], now=now, batch_size=6)
     assert done["state"] == "completed" and done["error"] is None
     with db.read() as conn:
         lifts = [
@@ -328,17 +328,17 @@ def test_a_run_stopped_by_an_error_is_failed_and_resumes_where_it_stopped(
 
 def test_a_pass_held_by_a_live_process_is_not_taken_over(db: Database, world: list[str], now: datetime) -> None:
     started = amnesty.start(db, operator="meta", reason=REASON, caller=MODERATOR, now=now)
-    holder = amnesty.new_owner()  # this very process: alive
+    holder = amnesty_runner.new_owner()  # this very process: alive
     seen = []
 
     def other_process_tries(view: dict[str, Any]) -> None:
         if not seen:
             seen.append(view)
             with pytest.raises(ConflictError, match="being processed"):
-                amnesty.run(db, started["id"], now=now)
-            assert amnesty.resume_unfinished(db, now=now) == []
+                amnesty_runner.run(db, started["id"], now=now)
+            assert amnesty_runner.resume_unfinished(db, now=now) == []
 
-    done = amnesty.run(db, started["id"], now=now, batch_size=10, owner=holder, on_progress=other_process_tries)
+    done = amnesty_runner.run(db, started["id"], now=now, batch_size=10, owner=holder, on_progress=other_process_tries)
     assert seen and done["state"] == "completed"
 
 
@@ -350,9 +350,9 @@ def test_resume_unfinished_finishes_what_a_dead_process_left(db: Database, world
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        amnesty.run(db, started["id"], now=now, batch_size=10, owner=dead, on_progress=die)
+        amnesty_runner.run(db, started["id"], now=now, batch_size=10, owner=dead, on_progress=die)
     assert amnesty.get(db, started["id"])["state"] == "running"
-    assert amnesty.resume_unfinished(db, now=now) == [started["id"]]  # released on the way out: free to take
+    assert amnesty_runner.resume_unfinished(db, now=now) == [started["id"]]  # released on the way out: free to take
     assert amnesty.get(db, started["id"])["state"] == "completed"
     assert amnesty.progress_snapshot(db) == [
         {
@@ -369,7 +369,7 @@ def test_revert_reimposes_what_was_lifted_and_leaves_alone_what_changed_since(
     db: Database, world: list[str], now: datetime
 ) -> None:
     started = amnesty.start(db, operator="meta", reason=REASON, caller=MODERATOR, now=now)
-    amnesty.run(db, started["id"], now=now, batch_size=8)
+    amnesty_runner.run(db, started["id"], now=now, batch_size=8)
     lifted = sorted(lifted_by(db, started["id"]))
     # Recorded after the amnesty: a lift backdated before it (the sanction had been released earlier).
     unrelated = lifted[3]
@@ -387,7 +387,7 @@ def test_revert_reimposes_what_was_lifted_and_leaves_alone_what_changed_since(
         amnesty.revert(db, started["id"], reason="", caller=MODERATOR, now=later)
     reverting = amnesty.revert(db, started["id"], reason="The amnesty was a mistake", caller=MODERATOR, now=later)
     assert reverting["state"] == "reverting"
-    done = amnesty.run(db, started["id"], now=later, batch_size=7)
+    done = amnesty_runner.run(db, started["id"], now=later, batch_size=7)
     assert done["state"] == "reverted"
     with db.read() as conn:
         from reprieve.store import amnesty as amnesty_store

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from reprieve.runtime import amnesty as amnesty_runner
 from reprieve.services import amnesty
 from reprieve.services.due_process import Caller
 from reprieve.store.db import Database
@@ -62,5 +63,5 @@ def test_excluding_policies_selects_exactly_the_others(
     assert preview["matched"] == len(expected)
     assert {s["id"] for s in preview["sample"]} == expected
     started = amnesty.start(db, operator="meta", reason="r", caller=Caller("m"), now=now, exclude_policies=excluded)
-    done = amnesty.run(db, started["id"], now=now)
+    done = amnesty_runner.run(db, started["id"], now=now)
     assert done["lifted"] == len(expected)

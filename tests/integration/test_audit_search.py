@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 
+from reprieve.domain.filters import EventFilter
 from reprieve.services import catalogue
 from reprieve.services.audit import search_events
 from reprieve.services.sanctions import lift_sanction
 from reprieve.store import eventlog
 from reprieve.store.db import Database
-from reprieve.store.eventlog import EventFilter
 
 Impose = Callable[..., dict[str, Any]]
 

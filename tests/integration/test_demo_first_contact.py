@@ -7,15 +7,15 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
+from reprieve.demo import load_demo
+from reprieve.domain.filters import AppealFilter, ReviewFilter, SanctionFilter
 from reprieve.domain.model import SanctionState
 from reprieve.domain.reviews import ReviewState
 from reprieve.domain.time import from_micros, parse_instant
 from reprieve.services import appeals, members, reviews, sanctions
-from reprieve.services.demo import load_demo
 from reprieve.services.due_process import Caller
-from reprieve.store import eventlog, queries, tables
+from reprieve.store import eventlog, tables
 from reprieve.store.db import Database
-from reprieve.store.due_process import AppealFilter, ReviewFilter
 
 
 def test_the_demo_leaves_work_in_the_queues_once_and_spreads_its_lifts(db: Database) -> None:
@@ -32,9 +32,9 @@ def test_the_demo_leaves_work_in_the_queues_once_and_spreads_its_lifts(db: Datab
     assert sorted(a["kind"] for a in waiting) == ["complaint", "reinstatement"]
     assert all(loaded_at - parse_instant(a["received_at"]) < timedelta(days=7) for a in waiting)
 
-    scheduled = sanctions.list_sanctions(
-        db, queries.SanctionFilter(operator="meta", state=SanctionState.SCHEDULED), at=now
-    )["items"]
+    scheduled = sanctions.list_sanctions(db, SanctionFilter(operator="meta", state=SanctionState.SCHEDULED), at=now)[
+        "items"
+    ]
     assert len(scheduled) == 1
     assert timedelta(days=6) < parse_instant(scheduled[0]["starts_at"]) - loaded_at < timedelta(days=8)
 

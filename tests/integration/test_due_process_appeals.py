@@ -21,13 +21,13 @@ from due_process_support import (
 from sqlalchemy import select
 
 from reprieve.domain.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
+from reprieve.domain.filters import AppealFilter
 from reprieve.domain.model import AccountRef, Role
 from reprieve.services import appeals, reviews, sanctions, standing, transparency
 from reprieve.services.audit import rebuild_projections
 from reprieve.services.due_process import Caller
 from reprieve.store import tables
 from reprieve.store.db import Database
-from reprieve.store.due_process import AppealFilter
 
 EMAIL = "counsel@campaign.example"
 NAME = "Counsel for the Campaign"

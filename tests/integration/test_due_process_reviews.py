@@ -19,6 +19,7 @@ from due_process_support import (
 )
 
 from reprieve.domain.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
+from reprieve.domain.filters import ReviewFilter
 from reprieve.domain.model import AccountRef, Role
 from reprieve.domain.reviews import ReviewState
 from reprieve.domain.time import to_micros
@@ -27,7 +28,6 @@ from reprieve.services import catalogue, reviews, sanctions, standing
 from reprieve.services.audit import rebuild_projections
 from reprieve.services.due_process import Caller
 from reprieve.store.db import Database
-from reprieve.store.due_process import ReviewFilter
 
 EXPERTS = ("expert-1", "expert-2", "expert-3")
 

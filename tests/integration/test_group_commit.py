@@ -17,10 +17,10 @@ from due_process_support import NOW, PLATFORM_CLIENT, event_count, operator_with
 from sqlalchemy import func, select
 
 from reprieve.domain.errors import ConflictError, NotFoundError, ValidationError
+from reprieve.runtime.group_commit import GroupCommitter
 from reprieve.services import violations
 from reprieve.services.audit import verify_audit_log
 from reprieve.services.due_process import Caller
-from reprieve.services.group_commit import GroupCommitter
 from reprieve.store import tables
 from reprieve.store.db import Database
 from reprieve.store.uow import UnitOfWork

@@ -16,8 +16,8 @@ from nats.aio.client import Client as NATS
 from sqlalchemy import select, update
 from webhook_support import Clock, run_cycles
 
+from reprieve.runtime.broker import STREAM
 from reprieve.services import catalogue
-from reprieve.services.broker import STREAM
 from reprieve.store import outbox, tables
 from reprieve.store.db import Database
 

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
+from reprieve.domain.filters import SanctionFilter
 from reprieve.services.sanctions import list_sanctions
-from reprieve.store import queries
 from reprieve.store.db import Database
 
 
@@ -48,7 +48,7 @@ def test_an_accounts_sanctions_are_found_through_the_account_index(
 ) -> None:
     """Without statistics SQLite would walk every sanction of the operator in id order."""
     with statements(db) as seen:
-        list_sanctions(db, queries.SanctionFilter(account=account, **visible), at=now, limit=50)
+        list_sanctions(db, SanctionFilter(account=account, **visible), at=now, limit=50)
     [(sql, parameters)] = [(s, p) for s, p in seen if "FROM sanctions" in s]
     with db.engine.connect() as conn:
         plan = [row[3] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", parameters)]

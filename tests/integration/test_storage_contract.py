@@ -12,6 +12,7 @@ import pytest
 
 from reprieve.domain.errors import NotFoundError, ValidationError
 from reprieve.domain.events import EventType, NewEvent, OperatorCreated
+from reprieve.domain.filters import SanctionFilter
 from reprieve.domain.model import AccountRef, SanctionKind, SanctionState
 from reprieve.services import catalogue
 from reprieve.services.audit import rebuild_projections, verify_audit_log
@@ -302,7 +303,7 @@ def test_list_sanctions_filters_and_pages(db: Database, meta: str, x_corp: str, 
     lift_sanction(db, created["lifted"]["id"], reason="error", actor=ACTOR, now=now)
 
     def ids(at: datetime = now, **f: Any) -> set[str]:
-        page = list_sanctions(db, queries.SanctionFilter(**f), at=at, limit=1000)
+        page = list_sanctions(db, SanctionFilter(**f), at=at, limit=1000)
         assert page["next_cursor"] is None
         return {item["id"] for item in page["items"]}
 
@@ -342,14 +343,14 @@ def test_list_sanctions_filters_by_the_kind_in_force_at_the_instant_asked(
         actor=ACTOR,
         now=now,
     )
-    shown = list_sanctions(db, queries.SanctionFilter(), at=now)["items"]
+    shown = list_sanctions(db, SanctionFilter(), at=now)["items"]
     assert [item["kind"] for item in shown] == ["suspension"]
-    listed = list_sanctions(db, queries.SanctionFilter(kind=SanctionKind.SUSPENSION), at=now)["items"]
+    listed = list_sanctions(db, SanctionFilter(kind=SanctionKind.SUSPENSION), at=now)["items"]
     assert [item["id"] for item in listed] == [sanction["id"]]
-    assert list_sanctions(db, queries.SanctionFilter(kind=SanctionKind.RESTRICTION), at=now)["items"] == []
+    assert list_sanctions(db, SanctionFilter(kind=SanctionKind.RESTRICTION), at=now)["items"] == []
     later = now + timedelta(days=15)
-    assert list_sanctions(db, queries.SanctionFilter(kind=SanctionKind.SUSPENSION), at=later)["items"] == []
-    listed = list_sanctions(db, queries.SanctionFilter(kind=SanctionKind.RESTRICTION), at=later)["items"]
+    assert list_sanctions(db, SanctionFilter(kind=SanctionKind.SUSPENSION), at=later)["items"] == []
+    listed = list_sanctions(db, SanctionFilter(kind=SanctionKind.RESTRICTION), at=later)["items"]
     assert [(item["id"], item["kind"]) for item in listed] == [(sanction["id"], "restriction")]
 
 
@@ -358,7 +359,7 @@ def test_list_sanctions_filters_by_category(
 ) -> None:
     scam = impose("facebook/a", "suspension", reason={**reason, "category": "STATEMENT_CATEGORY_SCAMS_AND_FRAUD"})
     impose("facebook/b", "suspension", reason={**reason, "category": "STATEMENT_CATEGORY_VIOLENCE"})
-    page = list_sanctions(db, queries.SanctionFilter(category="STATEMENT_CATEGORY_SCAMS_AND_FRAUD"), at=now)
+    page = list_sanctions(db, SanctionFilter(category="STATEMENT_CATEGORY_SCAMS_AND_FRAUD"), at=now)
     assert [item["id"] for item in page["items"]] == [scam["id"]]
 
 
@@ -376,7 +377,7 @@ def test_list_sanctions_pages_with_a_cursor(db: Database, meta: str, now: dateti
     cursor = None
     pages = 0
     while True:
-        page = list_sanctions(db, queries.SanctionFilter(operator="meta"), at=now, limit=5, cursor=cursor)
+        page = list_sanctions(db, SanctionFilter(operator="meta"), at=now, limit=5, cursor=cursor)
         seen.extend(item["id"] for item in page["items"])
         pages += 1
         cursor = page["next_cursor"]
@@ -386,16 +387,16 @@ def test_list_sanctions_pages_with_a_cursor(db: Database, meta: str, now: dateti
     assert pages == 5
     assert len(seen) == 23 == len(set(seen))
     assert seen == sorted(seen)
-    everything = list_sanctions(db, queries.SanctionFilter(), at=now, limit=1000)["items"]
+    everything = list_sanctions(db, SanctionFilter(), at=now, limit=1000)["items"]
     assert seen == [item["id"] for item in everything]
-    exact = list_sanctions(db, queries.SanctionFilter(), at=now, limit=23)
+    exact = list_sanctions(db, SanctionFilter(), at=now, limit=23)
     assert exact["next_cursor"] is None  # no empty last page
 
 
 @pytest.mark.parametrize(("limit", "cursor"), [(0, None), (1001, None), (10, "!!not a cursor!!")])
 def test_list_sanctions_refuses_bad_paging(db: Database, now: datetime, limit: int, cursor: str | None) -> None:
     with pytest.raises(ValidationError):
-        list_sanctions(db, queries.SanctionFilter(), at=now, limit=limit, cursor=cursor)
+        list_sanctions(db, SanctionFilter(), at=now, limit=limit, cursor=cursor)
 
 
 # --- concurrency ------------------------------------------------------------------------------------

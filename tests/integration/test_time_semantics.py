@@ -20,12 +20,13 @@ from hypothesis import HealthCheck, currently_in_test_context, given, note, sett
 from hypothesis import strategies as st
 
 from reprieve.domain.errors import ConflictError, ValidationError
+from reprieve.domain.filters import SanctionFilter
 from reprieve.domain.model import AccountRef, SanctionState
 from reprieve.domain.sanctions import UNSET
 from reprieve.domain.time import format_instant
 from reprieve.services import catalogue, standing
 from reprieve.services import sanctions as service
-from reprieve.store import eventlog, queries
+from reprieve.store import eventlog
 from reprieve.store.db import Database
 
 ACTOR = "property-test"
@@ -487,7 +488,7 @@ def compare_at(world: World, ref: Reference, t: datetime) -> None:
             # denies this capability) by test_a_check_names_a_sanction_that_denies_the_capability.
             assert answer["sanction"] in {sid for _, sid in want["causes"]}, context
 
-    views = service.list_sanctions(world.db, queries.SanctionFilter(operator=world.operator), at=t, limit=1000)["items"]
+    views = service.list_sanctions(world.db, SanctionFilter(operator=world.operator), at=t, limit=1000)["items"]
     assert [view["id"] for view in views] == sorted(s.id for s in ref.sanctions)
     for view in views:
         s = next(s for s in ref.sanctions if s.id == view["id"])
@@ -498,9 +499,7 @@ def compare_at(world: World, ref: Reference, t: datetime) -> None:
         assert set(view["denies"]) == set(term.denies), context
 
     for state in SanctionState:
-        page = service.list_sanctions(
-            world.db, queries.SanctionFilter(operator=world.operator, state=state), at=t, limit=1000
-        )
+        page = service.list_sanctions(world.db, SanctionFilter(operator=world.operator, state=state), at=t, limit=1000)
         listed = {item["id"] for item in page["items"]}
         assert listed == {s.id for s in ref.sanctions if s.state(t) == state}, (state, format_instant(t))
 

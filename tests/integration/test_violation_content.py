@@ -12,8 +12,8 @@ from due_process_support import MODERATOR, NOW, event_count, operator_with
 
 from reprieve.domain.errors import ValidationError
 from reprieve.dsa.pages import render_statement
+from reprieve.runtime.group_commit import GroupCommitter
 from reprieve.services import transparency, violations
-from reprieve.services.group_commit import GroupCommitter
 from reprieve.store import queries
 from reprieve.store.db import Database
 

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from webhook_support import Clock, Receiver, free_port, run_cycles
 
 from reprieve.domain.model import AccountRef
+from reprieve.runtime import webhooks as delivery
 from reprieve.services import appeals, webhooks
 from reprieve.services.due_process import Caller
 from reprieve.services.sanctions import amend_sanction, lift_sanction
@@ -143,12 +144,12 @@ def test_backoff_covers_a_day_then_dead_letter_then_redelivery(
 def test_backoff_is_exponential_with_full_jitter() -> None:
     rng = random.Random(1)
     delays = [
-        [(webhooks.next_attempt(now_us=0, created_at=0, attempts=n, rng=rng) or 0) / 1e6 for _ in range(200)]
+        [(delivery.next_attempt(now_us=0, created_at=0, attempts=n, rng=rng) or 0) / 1e6 for _ in range(200)]
         for n in (1, 4, 8, 20)
     ]
     assert max(delays[0]) <= 2 and max(delays[1]) <= 16 and max(delays[2]) <= 256 and max(delays[3]) <= 3600
     assert min(delays[3]) < 600 < max(delays[3])  # full jitter: spread over the whole window
-    assert webhooks.next_attempt(now_us=24 * 3600 * 10**6, created_at=0, attempts=30, rng=rng) is None
+    assert delivery.next_attempt(now_us=24 * 3600 * 10**6, created_at=0, attempts=30, rng=rng) is None
 
 
 def test_payloads_carry_no_personal_data(

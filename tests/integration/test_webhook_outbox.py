@@ -12,7 +12,7 @@ from webhook_support import Clock, free_port, run_cycles
 
 from reprieve.domain.time import to_micros
 from reprieve.services import webhooks
-from reprieve.services.broker import enable_broker
+from reprieve.services.publishing import enable_broker
 from reprieve.services.sanctions import amend_sanction, lift_sanction
 from reprieve.store import eventlog, outbox, tables
 from reprieve.store.db import Database, open_database

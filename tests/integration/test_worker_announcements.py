@@ -19,10 +19,11 @@ from sqlalchemy import select
 from webhook_support import Clock, run_cycles
 
 from reprieve.domain.time import format_instant
-from reprieve.services import appeals, worker
+from reprieve.runtime import worker
+from reprieve.runtime.worker import Worker
+from reprieve.services import appeal_targets, appeals
 from reprieve.services.due_process import Caller
 from reprieve.services.sanctions import lift_sanction
-from reprieve.services.worker import Worker
 from reprieve.store import tables
 from reprieve.store.db import Database, open_database
 
@@ -149,7 +150,7 @@ def test_appeal_target_is_an_operator_setting(
     db: Database, meta: str, impose: Callable[..., dict[str, Any]], now: datetime
 ) -> None:
     ids = story(db, impose, now)
-    worker.set_appeal_target(db, "meta", "P3D", actor=ACTOR, now=now)
+    appeal_targets.set_appeal_target(db, "meta", "P3D", actor=ACTOR, now=now)
     worker.announce(db, now=now + timedelta(days=2), owner="w")
     assert ("appeal.overdue", ids["appeal"]) not in {(t, s) for t, s, _ in announcements(db)}
     worker.announce(db, now=now + timedelta(days=3, seconds=1), owner="w")

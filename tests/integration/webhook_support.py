@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from reprieve.services.worker import CycleReport, Worker
+from reprieve.runtime.worker import CycleReport, Worker
 from reprieve.store.db import Database
 from reprieve.webhooks_verify import ReplayGuard, WebhookVerificationError, verify
 

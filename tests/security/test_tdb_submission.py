@@ -24,8 +24,8 @@ from sqlalchemy import insert, select, text
 from reprieve.cli import main
 from reprieve.domain.errors import ConflictError
 from reprieve.dsa.submit import Response, TdbSettings, Transport, token_setting, urllib_transport
+from reprieve.runtime.worker import Worker
 from reprieve.services import transparency
-from reprieve.services.worker import Worker
 from reprieve.store import tables
 from reprieve.store.db import Database, create_engine_for
 from reprieve.store.migrate import alembic_config

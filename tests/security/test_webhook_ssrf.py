@@ -30,6 +30,7 @@ from cryptography.x509.oid import NameOID
 from sqlalchemy import update
 from webhook_support import free_port
 
+from reprieve.runtime import webhooks as delivery
 from reprieve.services import egress, webhooks
 from reprieve.store import tables
 from reprieve.webhooks_verify import ReplayGuard, WebhookVerificationError, sign, verify
@@ -107,9 +108,9 @@ def register(world: World, url: str) -> Any:
     return world.client.post("/v1/webhooks", json=body, headers=world.headers["admin"])
 
 
-def deliver(world: World, sender: webhooks.Sender) -> webhooks.DeliveryReport:
+def deliver(world: World, sender: delivery.Sender) -> delivery.DeliveryReport:
     try:
-        return asyncio.run(webhooks.deliver_due(world.db, sender, now=world.clock, owner="test"))
+        return asyncio.run(delivery.deliver_due(world.db, sender, now=world.clock, owner="test"))
     finally:
         sender.close()
 
@@ -277,7 +278,7 @@ def test_dns_rebinding_is_refused_at_delivery(world: World, listener: Listener) 
     hook = register(world, f"http://hooks.rebinding.net:{listener.port}/x").json()
     world.sanction("meta")
     for answer in (["127.0.0.1"], ["93.184.216.34", "127.0.0.1"], ["::ffff:127.0.0.1"], ["10.0.0.1"]):
-        sender = webhooks.Sender(2, 5.0, resolver=table_resolver({"hooks.rebinding.net": answer}))
+        sender = delivery.Sender(2, 5.0, resolver=table_resolver({"hooks.rebinding.net": answer}))
         report = deliver(world, sender)
         assert report.retried == 1 and listener.hosts == []
         assert last_errors(world, hook["id"]) == ["address not allowed"]
@@ -309,7 +310,7 @@ def test_with_the_allow_list_a_real_delivery_goes_to_the_checked_address_not_to_
         calls.append(host)
         return next(answers)
 
-    report = deliver(world, webhooks.Sender(2, 5.0, resolver=rebinding))
+    report = deliver(world, delivery.Sender(2, 5.0, resolver=rebinding))
     assert report.delivered == 1 and calls == ["receiver.rebind.test"]
     assert listener.hosts == [f"receiver.rebind.test:{listener.port}"]
     assert last_errors(world, hook["id"]) == [None]
@@ -369,7 +370,7 @@ def test_over_tls_the_pinned_connection_still_names_the_host(
         )
         world.sanction("meta")
         resolver = table_resolver({name: ["127.0.0.1"]})
-        report = deliver(world, webhooks.Sender(2, 5.0, resolver=resolver, tls=client_tls))
+        report = deliver(world, delivery.Sender(2, 5.0, resolver=resolver, tls=client_tls))
     finally:
         listener.close()
     assert report.delivered == 1 and sni == [name] and listener.hosts == [f"{name}:{listener.port}"]
@@ -390,7 +391,7 @@ def test_an_endpoint_registered_before_is_refused_at_delivery_with_a_class(
         )
     world.sanction("meta")
     monkeypatch.delenv(ALLOW)  # the installation no longer allows it
-    report = deliver(world, webhooks.Sender(2, 5.0))
+    report = deliver(world, delivery.Sender(2, 5.0))
     assert report.retried == 2 and listener.hosts == []
     assert last_errors(world, hook["id"]) == ["address not allowed"]
     assert last_errors(world, crlf["id"]) == ["invalid URL"]
@@ -416,7 +417,7 @@ def test_last_error_is_a_class_never_what_the_other_side_or_the_os_said(
         }
         hooks = {name: register(world, url).json()["id"] for name, url in urls.items()}
         world.sanction("meta")
-        report = deliver(world, webhooks.Sender(8, 0.3))
+        report = deliver(world, delivery.Sender(8, 0.3))
     finally:
         chatty.close()
         silent.close()

@@ -23,7 +23,7 @@ from reprieve.api.middleware import DEFAULT_MAX_BODY_BYTES, BodyLimit, Idempoten
 from reprieve.api.observability import install_observability
 from reprieve.api.observability.middleware import Observe
 from reprieve.api.pages import mount_pages
-from reprieve.api.problems import install_problem_handlers
+from reprieve.api.problems import install_problem_handlers, problem_for
 from reprieve.api.routes import (
     accounts,
     amnesties,
@@ -45,8 +45,8 @@ from reprieve.api.routes import (
 )
 from reprieve.api.schemas import Problem
 from reprieve.config import Settings, load_settings, parse_networks
-from reprieve.services import amnesty
-from reprieve.services.group_commit import GroupCommitter
+from reprieve.runtime import amnesty as amnesty_runner
+from reprieve.runtime.group_commit import GroupCommitter
 from reprieve.store.db import Database, open_database
 
 #: Every resource of the API, in the order the docs list them. The due-process issues add
@@ -156,7 +156,7 @@ def create_app(
 ) -> FastAPI:
     """The API over ``db``; ``clock`` says what time it is (tests pass a fixed one).
 
-    ``group_commit``: concurrent violations share one transaction (see ``services.group_commit``).
+    ``group_commit``: concurrent violations share one transaction (see ``runtime.group_commit``).
     ``opentelemetry``: FastAPI's own OpenTelemetry instrumentation (``TELEMETRY_OFF`` if not).
     ``trusted_proxies``: the proxies whose ``X-Forwarded-For`` names the client (comma-separated
     addresses or CIDRs); ``security_log_days``: how long the security log keeps its rows.
@@ -165,7 +165,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        amnesty.resume_in_background(db)  # what a stopped server left half-way goes on (docs/amnesty.md)
+        amnesty_runner.resume_in_background(db)  # what a stopped server left half-way goes on (docs/amnesty.md)
         yield
         if committer is not None:
             # Answers what was submitted before stopping; off the loop, as it may wait for a commit.
@@ -192,7 +192,7 @@ def create_app(
         app.include_router(module.router)
     from reprieve.web.app import mount_console  # the console's pages, under /console and /appeal
 
-    mount_console(app)
+    mount_console(app, problem_for=problem_for)
     mount_pages(app)  # / and /docs
     # Added last, runs first: an oversized body is refused before its key is looked up.
     app.add_middleware(Idempotency, db=db, clock=clock)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from typing import Annotated, Any
@@ -24,30 +23,18 @@ from reprieve.api.enforcement import Enforcement
 from reprieve.api.middleware import SECRET_FIELDS
 from reprieve.api.problems import Unauthenticated
 from reprieve.api.schemas import ACCOUNT_PATH_PATTERN, SLUG_PATTERN, Instant
-from reprieve.domain.errors import ForbiddenError, NotFoundError, ValidationError
+from reprieve.domain.errors import ForbiddenError, ValidationError
 from reprieve.domain.model import Role
 from reprieve.domain.roles import admitted as roles_admitted
 from reprieve.domain.time import parse_instant
-from reprieve.services import catalogue
-from reprieve.services.group_commit import GroupCommitter
+from reprieve.http.deps import DbDep, Now, Tenant
+from reprieve.runtime.group_commit import GroupCommitter
+from reprieve.services import Clock, Database
 from reprieve.services.tokens import Principal, authenticate, remembered_principal
-from reprieve.store.db import Database
-from reprieve.store.uow import Clock
 
 # --- the database, the clock, the enforcement answers ------------------------------------
 # Dependencies that do no I/O are ``async``: FastAPI runs them on the event loop instead of
 # sending each to the thread pool, which costs more than they do.
-
-
-async def get_db(request: Request) -> Database:
-    db: Database = request.app.state.db
-    return db
-
-
-async def get_now(request: Request) -> datetime:
-    """The instant this request is handled at: one reading of the app's clock per request."""
-    clock: Callable[[], datetime] = request.app.state.clock
-    return clock()
 
 
 async def get_clock(request: Request) -> Clock:
@@ -68,9 +55,7 @@ async def get_committer(request: Request) -> GroupCommitter | None:
     return committer
 
 
-DbDep = Annotated[Database, Depends(get_db)]
 CommitterDep = Annotated[GroupCommitter | None, Depends(get_committer)]
-Now = Annotated[datetime, Depends(get_now)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
 EnforcementDep = Annotated[Enforcement, Depends(get_enforcement)]
 
@@ -158,47 +143,6 @@ async def current_principal(
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 # --- what they may see -------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Tenant:
-    """A principal and the operators it may see: every one (instance-admin) or its own."""
-
-    principal: Principal
-    db: Database
-
-    @property
-    def operators(self) -> list[str] | None:
-        """The ``operators=`` restriction the services take; None: no restriction."""
-        if self.principal.is_instance_admin:
-            return None
-        assert self.principal.operator is not None
-        return [self.principal.operator]
-
-    @property
-    def actor(self) -> str:
-        """How the event log names who acted: the token's name and id."""
-        return f"{self.principal.name[:150]} ({self.principal.token_id})"
-
-    def sees(self, operator: str | None) -> bool:
-        return self.principal.is_instance_admin or (operator is not None and operator == self.principal.operator)
-
-    def require_operator(self, operator: str) -> str:
-        if not self.sees(operator):
-            raise NotFoundError(f"no operator {operator!r}")
-        return operator
-
-    def require_platform(self, platform_id: str) -> dict[str, Any]:
-        platform = catalogue.get_platform(self.db, platform_id)
-        if not self.sees(platform["operator"]):
-            raise NotFoundError(f"no platform {platform_id!r}")
-        return platform
-
-    def operator_filter(self, requested: str | None) -> str | None:
-        """The operator a list is restricted to: the one asked for if visible, else the token's."""
-        if requested is not None:
-            return self.require_operator(requested)
-        return self.principal.operator
 
 
 def allow(*roles: Role) -> Callable[[Principal, Database], Awaitable[Tenant]]:

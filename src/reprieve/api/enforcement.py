@@ -22,14 +22,15 @@ from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from reprieve.domain.checks import Check, RowError
 from reprieve.domain.errors import NotFoundError
 from reprieve.domain.model import AccountRef
 from reprieve.domain.time import to_micros
 from reprieve.enforcement.follower import IndexFollower
 from reprieve.enforcement.index import EnforcementIndex
-from reprieve.services.group_commit import Answer
-from reprieve.services.standing import Check, RowError, get_standing, run_checks
-from reprieve.store.db import Database
+from reprieve.runtime.group_commit import Answer
+from reprieve.services import Database
+from reprieve.services.standing import get_standing, run_checks
 
 
 class Enforcement:

@@ -23,9 +23,8 @@ from reprieve.api.fast_path import replay
 from reprieve.api.observability.logs import REQUEST_ID
 from reprieve.api.problems import PROBLEM_JSON, PayloadTooLarge, problem_for
 from reprieve.domain.errors import ForbiddenError, ReprieveError, ValidationError
-from reprieve.services import idempotency
+from reprieve.services import Database, idempotency
 from reprieve.services.tokens import authenticate, hash_secret
-from reprieve.store.db import Database
 
 log = logging.getLogger(__name__)
 

@@ -159,7 +159,7 @@ def token_revoke(ctx: typer.Context, id: str) -> None:
 def demo_command(ctx: typer.Context, synthetic: int = typer.Option(3000, help="Synthetic sanctions to add")) -> None:
     """Load the demo story (Meta, Twitter, Parler, Truth Social, with their real dates, and some
     synthetic sanctions), its console members, and show it. Running it again changes nothing."""
-    from reprieve.services.demo import load_demo, tell_story
+    from reprieve.demo import load_demo, tell_story
 
     loaded = load_demo(state(ctx).db(), synthetic=synthetic, progress=lambda m: typer.echo(m, err=True))
     if not loaded:

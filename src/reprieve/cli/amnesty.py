@@ -13,6 +13,7 @@ from reprieve.cli.context import JSON, now, state
 from reprieve.cli.due_process import caller, split
 from reprieve.cli.output import confirm, emit_json, record, table
 from reprieve.domain.errors import ValidationError
+from reprieve.runtime import amnesty as amnesty_runner
 from reprieve.services import amnesty
 
 try:  # recent Typer releases carry their own copy of click (as in cli/__init__.py)
@@ -58,7 +59,7 @@ SHOWN = (
     "reason",
     "error",
 )
-BATCH = typer.Option(amnesty.BATCH_SIZE, "--batch-size", help="Sanctions per transaction")
+BATCH = typer.Option(amnesty_runner.BATCH_SIZE, "--batch-size", help="Sanctions per transaction")
 QUIET = typer.Option(False, "--quiet", help="No progress bar")
 YES = typer.Option(False, "--yes", "-y", help="Do it without asking (needed without a terminal: in CI or a script)")
 
@@ -165,7 +166,7 @@ def create(
     result = (
         started
         if detach
-        else amnesty.run(
+        else amnesty_runner.run(
             db, started["id"], batch_size=batch_size, on_progress=ProgressBar("lifting", not quiet and not as_json)
         )
     )
@@ -210,10 +211,10 @@ def resume(
     """Continue an amnesty (or its revert) that was stopped: after the last batch that committed."""
     db = state(ctx).db()
     if amnesty_id is None:
-        finished = amnesty.resume_unfinished(db)
+        finished = amnesty_runner.resume_unfinished(db)
         emit_json({"resumed": finished}) if as_json else typer.echo(f"resumed: {', '.join(finished) or '(none)'}")
         return
-    result = amnesty.run(
+    result = amnesty_runner.run(
         db, amnesty_id, batch_size=batch_size, on_progress=ProgressBar("resuming", not quiet and not as_json)
     )
     _show(result, as_json)
@@ -246,7 +247,7 @@ def revert(
     result = (
         started
         if detach
-        else amnesty.run(
+        else amnesty_runner.run(
             db, amnesty_id, batch_size=batch_size, on_progress=ProgressBar("reverting", not quiet and not as_json)
         )
     )

@@ -10,13 +10,13 @@ import typer
 from reprieve.cli.context import AS_OF, AT, CURSOR, JSON, actor, as_of_option, at_option, next_page_hint, now, state
 from reprieve.cli.output import emit_json, probation_text, record, table
 from reprieve.domain.errors import ValidationError
+from reprieve.domain.filters import AppealFilter, ReviewFilter
 from reprieve.domain.model import parse_enum
 from reprieve.domain.reviews import ReviewState
 from reprieve.domain.sanctions import UNSET
 from reprieve.domain.time import to_micros
 from reprieve.services import appeals, reviews, violations
 from reprieve.services.due_process import Caller
-from reprieve.store.due_process import AppealFilter, ReviewFilter
 
 review_app = typer.Typer(
     help="Reviews of sanctions by a panel: list, open, assess, decide, show.", no_args_is_help=True

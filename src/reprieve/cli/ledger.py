@@ -13,12 +13,13 @@ from sqlalchemy.exc import OperationalError
 
 from reprieve.cli.context import AT, CURSOR, JSON, actor, at_option, near_miss, next_page_hint, now, state
 from reprieve.cli.output import emit_json, fail, policy_text, probation_text, record, table
+from reprieve.domain.checks import Check
 from reprieve.domain.errors import ReprieveError, ValidationError
+from reprieve.domain.filters import SanctionFilter
 from reprieve.domain.model import AccountRef, SanctionKind, SanctionState, parse_enum
 from reprieve.domain.reason import category_problem
 from reprieve.domain.sanctions import UNSET
 from reprieve.services import catalogue, sanctions, standing
-from reprieve.store.queries import SanctionFilter
 
 operator_app = typer.Typer(help="Operators: organisations that run platforms.", no_args_is_help=True)
 platform_app = typer.Typer(help="Platforms: the services of an operator.", no_args_is_help=True)
@@ -477,7 +478,7 @@ def check_command(
     """May this account do this, at this instant? Exit status: 0 allowed, 1 denied, 2 error (the
     check could not be answered: a malformed account, an unknown platform or capability)."""
     try:
-        check = standing.Check(AccountRef.parse(account), capability)
+        check = Check(AccountRef.parse(account), capability)
         result = standing.run_checks(state(ctx).db(), [check], at=at_option(at))[0]
     except ReprieveError as exc:
         fail(exc.message + near_miss(exc.message), CHECK_ERROR)

@@ -17,8 +17,8 @@ from reprieve.domain.errors import ValidationError
 from reprieve.dsa import pages, tdb
 from reprieve.dsa.report import csv_rows
 from reprieve.dsa.submit import TdbSettings
+from reprieve.runtime.worker import worker_name
 from reprieve.services import transparency
-from reprieve.services.worker import worker_name
 
 transparency_app = typer.Typer(
     help="DSA transparency: export statements to the Transparency Database, submit them, report.",

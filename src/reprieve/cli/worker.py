@@ -12,8 +12,8 @@ import typer
 from reprieve.cli.context import JSON, actor, now, state
 from reprieve.cli.output import duration_text, emit_json, record
 from reprieve.domain.errors import ValidationError
-from reprieve.services import webhooks
-from reprieve.services import worker as service
+from reprieve.runtime import worker as service
+from reprieve.services import appeal_targets, webhooks
 
 worker_app = typer.Typer(
     help="The worker: announces what time has done (starts, ends, reviews due, overdue appeals, probation "
@@ -88,7 +88,7 @@ def appeal_target_command(
     as_json: bool = JSON,
 ) -> None:
     """Set how long an appeal may stay open before the worker announces it overdue."""
-    result = service.set_appeal_target(state(ctx).db(), operator, target, actor=actor(), now=now())
+    result = appeal_targets.set_appeal_target(state(ctx).db(), operator, target, actor=actor(), now=now())
     if as_json:
         emit_json(result)
     else:

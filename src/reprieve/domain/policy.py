@@ -4,13 +4,15 @@ each error naming the key at fault (``ladder.by_strikes[2].duration``)."""
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from reprieve.domain.errors import ValidationError
-from reprieve.domain.model import APPEAL, SanctionKind, parse_enum
+from reprieve.domain.model import APPEAL, Platform, SanctionKind, parse_enum
 from reprieve.domain.reason import AutomatedDecision
 from reprieve.domain.time import Duration, parse_duration
 
@@ -215,3 +217,16 @@ def _step(item: dict[str, Any], path: str, capabilities: tuple[str, ...] | None)
         if capabilities is not None and capability not in capabilities:
             raise ValidationError(f"{capability!r} is not a capability of the platform", field=f"{path}.denies")
     return Step(kind, duration, denies)
+
+
+def policy_of(platform: Platform) -> Policy:
+    """The platform's policy, parsed once per distinct policy (an empty one imposes nothing)."""
+    return _parsed(json.dumps(platform.policy, sort_keys=True))
+
+
+@lru_cache(maxsize=256)
+def _parsed(text: str) -> Policy:
+    # Not checked against the platform's capabilities here: a shipped policy is stored as it is,
+    # and a ladder step that denies what a platform lacks is refused when it would be imposed.
+    data = json.loads(text) or {"name": "none"}
+    return policy_from_data(data)

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from reprieve.domain.events import (
     EVENT_CLASSES,
@@ -37,9 +37,10 @@ from reprieve.domain.events import (
     ViolationRecorded,
 )
 from reprieve.enforcement.index import EnforcementIndex
-from reprieve.enforcement.loader import Row, driver_rows, refresh_identities
-from reprieve.store import tables
-from reprieve.store.db import Database, platform_from_row
+from reprieve.enforcement.loader import Row, refresh_identities
+from reprieve.store import queries
+from reprieve.store.db import Database
+from reprieve.store.enforcement import driver_rows
 
 log = logging.getLogger(__name__)
 
@@ -222,8 +223,7 @@ class IndexFollower:
         identities: set[str] = set()
         for _, type_, touched in events:
             if EVENT_CLASSES[type_] is PlatformCreated:
-                row = conn.execute(select(tables.platforms).where(tables.platforms.c.id == touched)).one()
-                self.index.add_platform(platform_from_row(row._mapping))
+                self.index.add_platform(queries.existing_platform(conn, touched))
             elif touched is not None:  # None: a sanction that is not there (nothing to re-read)
                 identities.add(touched)
         refresh_identities(conn, self.index, sorted(identities))

@@ -18,14 +18,14 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
+from reprieve.domain.checks import MAX_CHECKS, AccountStanding, Check, RowError, refused_row, standing_view
 from reprieve.domain.errors import NotFoundError, ReprieveError, ValidationError
 from reprieve.domain.model import APPEAL, AccountRef, Platform, ensure_slug
+from reprieve.domain.policy import policy_of
 from reprieve.domain.standing import ResolvedSpan, run_ends_after, standing_at
 from reprieve.domain.strikes import Probation, probation_at
 from reprieve.domain.time import END_OF_TIME, Duration, format_instant, from_micros
 from reprieve.enforcement.entries import HEAD, KIND_OF_CODE, STATUS_OF_CODE, PackedSpan, unpack
-from reprieve.services.due_process import policy_of
-from reprieve.services.standing import MAX_CHECKS, AccountStanding, Check, RowError, refused_row, standing_view
 from reprieve.store.db import Database
 
 #: ``(allowed, status, until µs or None, sanction id or None)``: the answer to one check.

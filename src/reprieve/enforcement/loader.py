@@ -15,7 +15,6 @@ their accounts up to date.
 from __future__ import annotations
 
 import gc
-import json
 import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -24,76 +23,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from reprieve.domain.strikes import Probation, expiry_of, strike_end
 from reprieve.domain.time import END_OF_TIME, to_micros
 from reprieve.enforcement.entries import KIND_CODE, PackedSpan, pack, pack_one
 from reprieve.enforcement.index import EnforcementIndex, PlatformSlot
-from reprieve.store import eventlog, tables
-from reprieve.store.db import Database, platform_from_row
+from reprieve.store import enforcement as store
+from reprieve.store import eventlog, queries
+from reprieve.store.db import Database
 from reprieve.store.due_process import probation_of
 
 _KIND_CODE = {kind.value: code for kind, code in KIND_CODE.items()}
 _WARNING = "warning"
 _CHUNK = 500
-
-_ENTRIES_SQL = """
-SELECT a.identity_id, a.platform_id, a.account_id,
-       sp.sanction_id, sp.active_from, sp.active_until, sp.kind,
-       CASE WHEN sp.kind = 'restriction' THEN sp.denies END
-  FROM accounts a
-  LEFT JOIN sanction_spans sp ON sp.identity_id = a.identity_id AND sp.platform_id = a.platform_id
-{where}
- ORDER BY a.identity_id
-"""
-_ALL_ENTRIES = _ENTRIES_SQL.format(where="")
-#: What strikes and probations depend on besides the spans (reprieve.domain.strikes), as rows of
-#: one shape, tagged: lifts (l), granted appeals (g), sanctions a violation imposed (b),
-#: violations (r) and probations (p). Columns: tag, identity, platform, a text, sanction id, two
-#: integers, two texts; the entries query's rows take the same shape (e), so that a refresh is
-#: one statement. For a refresh, each is filtered on the identity of its sanction, violation,
-#: probation or account ({s}, {v}, {p}, {a}).
-_STRIKE_SQL = """
-SELECT 'l', CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), s.id, s.lifted_at,
-       CAST(NULL AS BIGINT), CAST(NULL AS TEXT), CAST(NULL AS TEXT)
-  FROM sanctions s WHERE s.lifted_at IS NOT NULL {s}
-UNION ALL
-SELECT 'g', NULL, NULL, NULL, ap.sanction_id, MIN(ap.decided_at), NULL, NULL, NULL
-  FROM appeals ap JOIN sanctions s ON s.id = ap.sanction_id WHERE ap.state = 'granted' {s} GROUP BY ap.sanction_id
-UNION ALL
-SELECT 'b', NULL, NULL, NULL, v.sanction_id, NULL, NULL, NULL, NULL
-  FROM violations v JOIN sanctions s ON s.id = v.sanction_id WHERE 1 = 1 {s}
-UNION ALL
-SELECT 'r', v.identity_id, v.platform_id, NULL, v.sanction_id, v.occurred_at, v.strike_expires_at, NULL, NULL
-  FROM violations v WHERE 1 = 1 {v}
-UNION ALL
-SELECT 'p', p.identity_id, p.platform_id, p.id, p.sanction_id, p.starts_at, p.until, p.ladder, NULL
-  FROM probations p WHERE p.until > {horizon} {p}
-"""
-_SOME_SQL = (
-    """
-SELECT 'e', a.identity_id, a.platform_id, a.account_id,
-       sp.sanction_id, sp.active_from, sp.active_until, sp.kind,
-       CASE WHEN sp.kind = 'restriction' THEN sp.denies END
-  FROM accounts a
-  LEFT JOIN sanction_spans sp ON sp.identity_id = a.identity_id AND sp.platform_id = a.platform_id
- WHERE 1 = 1 {a}
-UNION ALL"""
-    + _STRIKE_SQL
-)
-#: ``identity_id`` among the identities of the parameter ``ids``, in each driver's style: sqlite3
-#: takes them as a JSON array, psycopg as a list (an array).
-_AMONG = {"sqlite": "IN (SELECT value FROM json_each(:ids))", "postgresql": "= ANY(%(ids)s)"}
-_HORIZON = {"sqlite": ":horizon", "postgresql": "%(horizon)s"}
-#: By dialect: every row the build needs besides the entries, and every row a refresh needs.
-_ALL_STRIKES = {dialect: _STRIKE_SQL.format(s="", v="", p="", horizon=horizon) for dialect, horizon in _HORIZON.items()}
-_SOME_ROWS = {
-    dialect: _SOME_SQL.format(
-        **{alias: f"AND {alias}.identity_id {among}" for alias in "asvp"}, horizon=_HORIZON[dialect]
-    )
-    for dialect, among in _AMONG.items()
-}
 
 
 @dataclass(slots=True)
@@ -108,7 +51,7 @@ class StrikeContext:
 
     @classmethod
     def of_rows(cls, rows: Iterable[Sequence[Any]], entries: list[Row] | None = None) -> StrikeContext:
-        """The context of tagged rows (``_STRIKE_SQL``); rows of the entries query (tag e), in
+        """The context of tagged rows (``store.enforcement``); rows of the entries query (tag e), in
         a refresh, are appended to ``entries`` without their tag."""
         lifted: dict[str, int] = {}
         granted: dict[str, int] = {}
@@ -161,9 +104,9 @@ def build_index(db: Database, *, now: datetime) -> EnforcementIndex:
         # The head first: the projections read next are at least as recent, and the
         # follower re-reads whatever the events after it touched.
         seq, _ = eventlog.head(conn)
-        platforms = [platform_from_row(r._mapping) for r in conn.execute(select(tables.platforms))]
+        platforms = queries.all_platforms(conn)
         index = EnforcementIndex(horizon=to_micros(now), seq=seq, platforms=platforms)
-        context = StrikeContext.of_rows(driver_rows(conn, _ALL_STRIKES, {"horizon": index.horizon}))
+        context = StrikeContext.of_rows(store.strike_rows(conn, index.horizon))
         # What the build keeps (bytes and strings) is never in a reference cycle, and what it
         # drops is freed by reference counting: collections would only rescan rows in flight.
         collecting = gc.isenabled()
@@ -182,28 +125,11 @@ def build_index(db: Database, *, now: datetime) -> EnforcementIndex:
 def refresh_identities(conn: Connection, index: EnforcementIndex, identities: Sequence[str]) -> None:
     """Re-read the entries of every account of ``identities``: one statement per 500 identities."""
     unique = sorted(set(identities))
-    sqlite = conn.dialect.name == "sqlite"
     for i in range(0, len(unique), _CHUNK):
-        ids = unique[i : i + _CHUNK]
-        params = {"horizon": index.horizon, "ids": json.dumps(ids) if sqlite else ids}
         entries: list[Row] = []
-        context = StrikeContext.of_rows(driver_rows(conn, _SOME_ROWS, params), entries)
+        context = StrikeContext.of_rows(store.identity_rows(conn, index.horizon, unique[i : i + _CHUNK]), entries)
         entries.sort(key=_identity_of)  # grouped by identity, as load_rows takes them
         load_rows(conn, index, entries, context, put=PlatformSlot.put)
-
-
-def driver_rows(conn: Connection, statements: dict[str, str], params: dict[str, Any]) -> list[Row]:
-    """The rows of the dialect's statement (sqlite3: named parameters; psycopg: pyformat), on
-    the driver's own cursor in ``conn``'s transaction: without the per-statement work of
-    SQLAlchemy's results, which costs more than the follower's small reads."""
-    raw: Any = conn.connection.dbapi_connection
-    cursor = raw.cursor()
-    try:
-        cursor.execute(statements[conn.dialect.name], params)
-        rows: list[Row] = cursor.fetchall()
-    finally:
-        cursor.close()
-    return rows
 
 
 def _identity_of(row: Row) -> Any:
@@ -347,22 +273,9 @@ def _put_unfiltered(slot: PlatformSlot, account: str, entry: bytes) -> None:
 
 @contextmanager
 def _raw_rows(conn: Connection, horizon: int) -> Iterator[Iterable[Row]]:
-    """The whole entries query on the driver's own cursor (server-side on PostgreSQL): a
-    million rows go through without SQLAlchemy's per-row work."""
-    raw: Any = conn.connection.dbapi_connection
-    if conn.dialect.name == "postgresql":
-        # Both tables have an index on identity: merging them in that order costs no sort and
-        # no hash table of a million rows, which the planner's estimates tend to prefer.
-        raw.execute("SET LOCAL enable_hashjoin = off")
-        raw.execute("SET LOCAL enable_sort = off")
-        cursor = raw.cursor(name="reprieve_enforcement_build", binary=True)
-    else:
-        cursor = raw.cursor()
-    cursor.execute(_ALL_ENTRIES)
-    try:
+    """The whole entries query, its rows fetched ahead by a thread (``_prefetched``)."""
+    with store.entries_cursor(conn) as cursor:
         yield _prefetched(cursor)
-    finally:
-        cursor.close()
 
 
 def _prefetched(cursor: Any, size: int = 20_000) -> Iterator[Row]:
@@ -405,6 +318,5 @@ def _offer(batches: queue.Queue[Any], item: Any, stop: threading.Event) -> None:
 def _slot(conn: Connection, index: EnforcementIndex, platform_id: str) -> PlatformSlot:
     slot = index.slots.get(platform_id)
     if slot is None:
-        row = conn.execute(select(tables.platforms).where(tables.platforms.c.id == platform_id)).one()
-        slot = index.add_platform(platform_from_row(row._mapping))
+        slot = index.add_platform(queries.existing_platform(conn, platform_id))
     return slot

@@ -1,49 +1,24 @@
 """Amnesties: a bulk lift that can be previewed, watched, resumed after a crash, and reverted.
 
-Public interface, kept stable for the API, the CLI, the console, the worker and ``/metrics``:
-
-    preview(db, *, operator, platforms=None, kinds=None, states=None, started_before=None,
-            exclude_categories=None, exclude_policies=None, effective_at=None, now, operators=None)
-        -> {"matched": int, "sample": [sanction, ...]}          (changes nothing)
-    start(db, *, operator, reason, <the filter, as preview>, effective_at=None, caller, now, operators=None)
-        -> amnesty                      (records amnesty.started and freezes the matched set; lifts nothing yet)
-    run(db, amnesty_id, *, now=None, clock=None, batch_size=BATCH_SIZE, on_progress=None) -> amnesty
-        processes the pending pass (lifts, or a revert's re-impositions) to its end, one transaction per
-        batch; safe to call again after a crash: it continues after the last committed batch
-    get(db, amnesty_id, *, operators=None, now=None) -> amnesty
-    list_amnesties(db, *, operator=None, operators=None) -> [amnesty, ...]
-    revert(db, amnesty_id, *, reason, caller, now, operators=None) -> amnesty
-        (records amnesty.revert_started; ``run`` then re-imposes what the amnesty lifted)
-    resume_unfinished(db, *, now=None) -> [amnesty id, ...]
-        claims every pass left unfinished (its lease expired, or its process is gone) and runs it
-    run_in_background(db, amnesty_id, *, clock=None) / resume_in_background(db) / join_background(timeout)
-    progress_snapshot(db) -> [{"id", "operator", "state", "matched", "processed"}, ...]
+The use cases: ``preview`` (changes nothing), ``start`` (records amnesty.started and freezes the
+matched set; lifts nothing yet), ``revert`` (records amnesty.revert_started), ``get``,
+``list_amnesties`` and ``progress_snapshot``; and one batch of a pass, ``lift_batch`` or
+``revert_batch``, each in one transaction. ``runtime.amnesty`` runs the passes batch by batch:
+its leases, process checks and threads.
 
 ``operators`` restricts what the caller may see (None: everything), as in the other services;
 another operator's amnesty is "not found". An amnesty dict holds: id, operator, state (running,
 completed, reverting, reverted, failed), filter, reason, effective_at, matched, processed, lifted,
 skipped, rate (per s), eta_seconds, started_at, finished_at, created_by, error, revert (null, or
 reason, by, started_at, finished_at, processed, restored, left_alone, rate, eta_seconds).
-
-Each pass holds a lease (``claimed_by``/``lease_until``) renewed by every batch, and every batch
-moves the cursor only if it still holds it: two processes never work on one amnesty at once.
-A lease whose process is gone (same machine, pid no longer alive) is taken over at once;
-otherwise it is taken over once it expires.
 """
 
 from __future__ import annotations
 
-import logging
-import os
-import socket
-import threading
 import time
-import uuid
-from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
-
-from sqlalchemy import Connection
 
 from reprieve.domain.amnesty import (
     SAMPLE_SIZE,
@@ -71,27 +46,17 @@ from reprieve.services.due_process import Caller
 from reprieve.services.views import sanction_view
 from reprieve.store import amnesty as store
 from reprieve.store import queries
+from reprieve.store.connection import Connection
 from reprieve.store.db import Database
 from reprieve.store.uow import UnitOfWork
 
-log = logging.getLogger(__name__)
-
-#: Targets per transaction: large enough to amortise the statements, small enough that other
-#: writers wait at most a fraction of a second between two batches.
-BATCH_SIZE = 10_000
 #: How long a pass stays claimed without a batch committing (renewed by every batch).
 LEASE_SECONDS = 60
-_LEASE_US = LEASE_SECONDS * 1_000_000
-
-ProgressCallback = Callable[[dict[str, Any]], None]
+LEASE_US = LEASE_SECONDS * 1_000_000
 
 
-def _wall_us() -> int:
+def wall_us() -> int:
     return int(time.time() * 1_000_000)
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 # --- preview and start -------------------------------------------------------------------
@@ -197,7 +162,7 @@ def start(
                 )
             ]
         )
-        store.create_run(uow.conn, amnesty_id, Phase.LIFT, matched, _wall_us())
+        store.create_run(uow.conn, amnesty_id, Phase.LIFT, matched, wall_us())
         if matched == 0:
             uow.record([_completed(amnesty_id, operator, uow.at, lifted=0, skipped=0)])
     return get(db, amnesty_id)
@@ -222,7 +187,7 @@ def revert(
     """Start re-imposing what a completed amnesty lifted; ``run`` does it, batch by batch."""
     ensure_text(reason, field="reason", max_length=2000)
     with UnitOfWork(db, actor=caller.actor, now=now) as uow:
-        row = _visible_row(uow.conn, amnesty_id, operators)
+        row = visible_row(uow.conn, amnesty_id, operators)
         state = AmnestyState(row["state"])
         if state is not AmnestyState.COMPLETED:
             raise ConflictError(
@@ -239,7 +204,7 @@ def revert(
             ]
         )
         total = int(row["matched"])
-        store.create_run(uow.conn, amnesty_id, Phase.REVERT, total, _wall_us())
+        store.create_run(uow.conn, amnesty_id, Phase.REVERT, total, wall_us())
         if total == 0:
             uow.record([_reverted(amnesty_id, row["operator_id"], uow.at, restored=0, left_alone=0)])
     return get(db, amnesty_id)
@@ -251,125 +216,10 @@ def _reverted(amnesty_id: str, operator: str, at: str, *, restored: int, left_al
     )
 
 
-# --- running the passes ------------------------------------------------------------------
+# --- one batch of a pass (the runner, ``runtime.amnesty``, calls these) -------------------
 
 
-def new_owner() -> str:
-    """How a lease names this process: host, pid, and a token of this attempt."""
-    return f"{socket.gethostname()}/{os.getpid()}/{uuid.uuid4().hex[:8]}"
-
-
-def _owner_is_gone(owner: str | None) -> bool:
-    """True if ``owner`` was a process of this machine that no longer runs."""
-    if owner is None:
-        return True
-    host, _, rest = owner.partition("/")
-    pid_text = rest.partition("/")[0]
-    if host != socket.gethostname() or not pid_text.isdigit():
-        return False
-    pid = int(pid_text)
-    if pid == os.getpid():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return _is_zombie(pid)
-
-
-def _is_zombie(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
-    except (OSError, IndexError):
-        return False
-
-
-def _write(db: Database) -> Any:
-    return db.engine.connect().execution_options(reprieve_write=True)
-
-
-def _claim(db: Database, amnesty_id: str, phase: Phase, owner: str) -> store.RunRow:
-    """Take the pass, or raise ConflictError naming the live process that holds it."""
-    with _write(db) as conn, conn.begin():
-        run_row = store.run_row(conn, amnesty_id, phase)
-        if run_row is None:
-            raise NotFoundError(f"amnesty {amnesty_id} has no {phase.value} pass")
-        if run_row.done:
-            return run_row
-        now_us = _wall_us()
-        if store.claim(conn, amnesty_id, phase, owner, now_us, _LEASE_US):
-            claimed = store.run_row(conn, amnesty_id, phase)
-            assert claimed is not None
-            return claimed
-        if _owner_is_gone(run_row.claimed_by):  # killed: its lease need not run out
-            taken = store.take_over(conn, amnesty_id, phase, run_row.claimed_by, owner, now_us, _LEASE_US)
-            if taken:
-                claimed = store.run_row(conn, amnesty_id, phase)
-                assert claimed is not None
-                return claimed
-    raise ConflictError(
-        f"amnesty {amnesty_id} is being processed by {run_row.claimed_by} "
-        f"(lease until {format_instant(from_micros(run_row.lease_until or 0))})"
-    )
-
-
-def run(
-    db: Database,
-    amnesty_id: str,
-    *,
-    now: datetime | None = None,
-    clock: Callable[[], datetime] | None = None,
-    batch_size: int = BATCH_SIZE,
-    on_progress: ProgressCallback | None = None,
-    owner: str | None = None,
-) -> dict[str, Any]:
-    """Process the amnesty's pending pass to its end, then return it.
-
-    Events are recorded at ``now`` if given, else at ``clock()`` (default: the wall clock) for each
-    batch. Raises ConflictError if another live process holds the pass.
-    """
-    if batch_size < 1:
-        raise ValidationError("must be at least 1", field="batch_size")
-    with db.read() as conn:
-        row = _visible_row(conn, amnesty_id, None)
-    state = AmnestyState(row["state"])
-    if state not in (AmnestyState.RUNNING, AmnestyState.REVERTING):
-        return get(db, amnesty_id)
-    phase = Phase.LIFT if state is AmnestyState.RUNNING else Phase.REVERT
-    me = owner or new_owner()
-    claimed = _claim(db, amnesty_id, phase, me)
-    instant: Callable[[], datetime] = (lambda: now) if now is not None else (clock or _utc_now)
-    try:
-        if not claimed.done:
-            step = _lift_batch if phase is Phase.LIFT else _revert_batch
-            while step(db, row, me, instant(), batch_size):
-                if on_progress is not None:
-                    on_progress(get(db, amnesty_id))
-    except store.LeaseLost:
-        log.warning("amnesty %s: lease lost; another process continues it", amnesty_id)
-        raise ConflictError(f"amnesty {amnesty_id}: another process took over its {phase.value} pass") from None
-    except KeyboardInterrupt:
-        _release(db, amnesty_id, phase, me, None)
-        raise
-    except Exception as exc:
-        log.exception("amnesty %s: %s pass failed", amnesty_id, phase.value)
-        _release(db, amnesty_id, phase, me, f"{type(exc).__name__}: {exc}"[:2000])
-        raise
-    result = get(db, amnesty_id)
-    if on_progress is not None:
-        on_progress(result)
-    return result
-
-
-def _release(db: Database, amnesty_id: str, phase: Phase, owner: str, error: str | None) -> None:
-    with _write(db) as conn, conn.begin():
-        store.release(conn, amnesty_id, phase, owner, error)
-
-
-def _lift_batch(db: Database, amnesty: dict[str, Any], owner: str, now: datetime, size: int) -> bool:
+def lift_batch(db: Database, amnesty: dict[str, Any], owner: str, now: datetime, size: int) -> bool:
     """Lift the next batch in one transaction; False once the pass is over."""
     amnesty_id, operator = amnesty["id"], amnesty["operator_id"]
     t = int(amnesty["effective_at"])
@@ -402,8 +252,8 @@ def _lift_batch(db: Database, amnesty: dict[str, Any], owner: str, now: datetime
             position=upto,
             processed=processed,
             skipped=skipped,
-            now_us=_wall_us(),
-            lease_us=_LEASE_US,
+            now_us=wall_us(),
+            lease_us=LEASE_US,
         )
         if upto >= current.total:
             all_skipped = current.skipped + skipped
@@ -422,7 +272,7 @@ def _lift_batch(db: Database, amnesty: dict[str, Any], owner: str, now: datetime
     return True
 
 
-def _revert_batch(db: Database, amnesty: dict[str, Any], owner: str, now: datetime, size: int) -> bool:
+def revert_batch(db: Database, amnesty: dict[str, Any], owner: str, now: datetime, size: int) -> bool:
     """Re-impose the next batch of what the amnesty lifted, in one transaction; False once over."""
     amnesty_id, operator = amnesty["id"], amnesty["operator_id"]
     lifted_at = from_micros(int(amnesty["effective_at"]))
@@ -460,8 +310,8 @@ def _revert_batch(db: Database, amnesty: dict[str, Any], owner: str, now: dateti
             position=upto,
             processed=processed,
             skipped=processed - len(restored),
-            now_us=_wall_us(),
-            lease_us=_LEASE_US,
+            now_us=wall_us(),
+            lease_us=LEASE_US,
         )
         if upto >= current.total:
             all_restored = store.count_restored(uow.conn, amnesty_id)
@@ -497,71 +347,10 @@ def _reimposed(sanction: Sanction, lifted_at: datetime, starts: datetime) -> San
     )
 
 
-def resume_unfinished(db: Database, *, now: datetime | None = None) -> list[str]:
-    """Run to their end the passes nobody is working on (after a crash or a restart); returns the
-    ids of the amnesties it finished. A pass another live process holds is left to it."""
-    with db.read() as conn:
-        candidates = store.unfinished_runs(conn, _wall_us())
-        dead = [r for r in store.all_runs(conn) if not r.done and r.error is None and _owner_is_gone(r.claimed_by)]
-    finished = []
-    for amnesty_id in dict.fromkeys([r.amnesty_id for r in candidates] + [r.amnesty_id for r in dead]):
-        try:
-            run(db, amnesty_id, now=now)
-        except ConflictError:
-            continue  # another process got it first
-        finished.append(amnesty_id)
-    return finished
-
-
-# --- background runs (the API server) ----------------------------------------------------
-
-_background: list[threading.Thread] = []
-_background_lock = threading.Lock()
-
-
-def run_in_background(
-    db: Database, amnesty_id: str | None = None, *, clock: Callable[[], datetime] | None = None
-) -> threading.Thread:
-    """Run one amnesty's pending pass (or, with no id, every unfinished one) in a daemon thread."""
-
-    def work() -> None:
-        try:
-            if amnesty_id is None:
-                resume_unfinished(db)
-            else:
-                run(db, amnesty_id, clock=clock)
-        except ConflictError as exc:
-            log.info("amnesty: %s", exc.message)
-        except Exception:  # logged by run(), and recorded as the pass's error
-            log.debug("amnesty %s stopped", amnesty_id, exc_info=True)
-
-    thread = threading.Thread(target=work, name=f"amnesty-{amnesty_id or 'resume'}", daemon=True)
-    with _background_lock:
-        _background[:] = [t for t in _background if t.is_alive()]
-        _background.append(thread)
-    thread.start()
-    return thread
-
-
-def resume_in_background(db: Database) -> threading.Thread:
-    """At server start-up: continue, in the background, the amnesties a stopped process left."""
-    return run_in_background(db)
-
-
-def join_background(timeout: float | None = None) -> bool:
-    """Wait for the background runs started so far; True if they all ended."""
-    deadline = None if timeout is None else time.monotonic() + timeout
-    with _background_lock:
-        threads = list(_background)
-    for thread in threads:
-        thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
-    return not any(t.is_alive() for t in threads)
-
-
 # --- reading -----------------------------------------------------------------------------
 
 
-def _visible_row(conn: Connection, amnesty_id: str, operators: Sequence[str] | None) -> dict[str, Any]:
+def visible_row(conn: Connection, amnesty_id: str, operators: Sequence[str] | None) -> dict[str, Any]:
     row = store.amnesty_row(conn, amnesty_id)
     if row is None or (operators is not None and row["operator_id"] not in operators):
         raise NotFoundError(f"no amnesty {amnesty_id!r}")
@@ -573,11 +362,11 @@ def get(
 ) -> dict[str, Any]:
     """An amnesty with its progress."""
     with db.read() as conn:
-        row = _visible_row(conn, amnesty_id, operators)
+        row = visible_row(conn, amnesty_id, operators)
         runs = {r.phase: r for r in store.all_runs(conn, [amnesty_id])}
         reverting = row["state"] == AmnestyState.REVERTING.value
         restored = store.count_restored(conn, amnesty_id) if reverting else 0
-    return amnesty_view(row, runs, now_us=to_micros(now) if now is not None else _wall_us(), restored_so_far=restored)
+    return amnesty_view(row, runs, now_us=to_micros(now) if now is not None else wall_us(), restored_so_far=restored)
 
 
 def list_amnesties(
@@ -588,7 +377,7 @@ def list_amnesties(
         runs: dict[str, dict[str, store.RunRow]] = {}
         for r in store.all_runs(conn, [row["id"] for row in rows]):
             runs.setdefault(r.amnesty_id, {})[r.phase] = r
-    now_us = _wall_us()
+    now_us = wall_us()
     return [amnesty_view(row, runs.get(row["id"], {}), now_us=now_us) for row in rows]
 
 

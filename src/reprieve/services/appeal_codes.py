@@ -17,10 +17,10 @@ import base64
 import hashlib
 import hmac
 
-from sqlalchemy import Connection, select
-
 from reprieve.domain.errors import NotFoundError
-from reprieve.store import keys, tables
+from reprieve.store import appeal_codes as store
+from reprieve.store import keys
+from reprieve.store.connection import Connection
 
 _PREFIX = b"reprieve appeal code\x00"
 LENGTH = 10
@@ -52,18 +52,12 @@ def normalise(typed: str) -> str:
 
 def _creation(conn: Connection, sanction_id: str) -> tuple[str, bool] | None:
     """The hash of the sanction's creation event, and whether its code is the legacy one."""
-    s, e = tables.sanctions.c, tables.events.c
-    row = conn.execute(
-        select(e.hash, s.created_seq)
-        .select_from(tables.sanctions.join(tables.events, e.seq == s.created_seq))
-        .where(s.id == sanction_id)
-    ).first()
-    if row is None:
+    found = store.sanction_creation(conn, sanction_id)
+    if found is None:
         return None
-    until = conn.execute(
-        select(tables.appeal_code_legacy.c.until_seq).where(tables.appeal_code_legacy.c.id == 1)
-    ).scalar()
-    return str(row.hash), until is not None and row.created_seq <= until
+    hash_, created_seq = found
+    until = store.legacy_appeal_codes_until(conn)
+    return hash_, until is not None and created_seq <= until
 
 
 def code_for(conn: Connection, sanction_id: str) -> str:

@@ -12,8 +12,6 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, insert
-
 from reprieve.domain.appeals import (
     AppealKind,
     AppealOutcome,
@@ -28,7 +26,9 @@ from reprieve.domain.appeals import (
 )
 from reprieve.domain.errors import ConflictError, NotFoundError, ValidationError
 from reprieve.domain.events import AppealAttached, AppealDecided, AppealFiled, DisputeRecorded, NewEvent
+from reprieve.domain.filters import AppealFilter
 from reprieve.domain.model import SanctionKind, SanctionState, ensure_text, parse_enum
+from reprieve.domain.policy import policy_of
 from reprieve.domain.reviews import ReviewState
 from reprieve.domain.sanctions import UNSET, Unset
 from reprieve.domain.time import format_instant, from_micros, parse_instant, to_micros
@@ -39,11 +39,11 @@ from reprieve.services.due_process import (
     decision_reason,
     lift_event,
     load_sanction,
-    policy_of,
     probation_event,
 )
 from reprieve.store import due_process as store
-from reprieve.store import queries, tables
+from reprieve.store import queries
+from reprieve.store.connection import Connection
 from reprieve.store.db import Database
 from reprieve.store.uow import Clock, UnitOfWork
 
@@ -113,14 +113,13 @@ def file_appeal(
         appeal_id = db.ids.new_id("apl", recorded)
         reference = db.ids.new_id("rqr", recorded)
         # Personal data: beside the event, never in it (see the module docstring).
-        uow.conn.execute(
-            insert(tables.appeal_requesters).values(
-                id=reference,
-                appeal_id=appeal_id,
-                name=requester.name,
-                email=requester.email,
-                created_at=uow.at,
-            )
+        store.insert_requester(
+            uow.conn,
+            id=reference,
+            appeal_id=appeal_id,
+            name=requester.name,
+            email=requester.email,
+            created_at=uow.at,
         )
         uow.record(
             [
@@ -383,7 +382,7 @@ def get_appeal(
 
 def list_appeals(
     db: Database,
-    f: store.AppealFilter,
+    f: AppealFilter,
     *,
     limit: int = 50,
     cursor: str | None = None,

@@ -6,13 +6,13 @@ from collections.abc import Callable
 from contextlib import nullcontext
 from typing import Any
 
-from sqlalchemy import Connection, Table, delete, func, select
-from sqlalchemy.exc import IntegrityError
-
-from reprieve.domain.errors import StorageError, ValidationError
+from reprieve.domain.errors import ValidationError
 from reprieve.domain.events import parse_event, parse_json
+from reprieve.domain.filters import EventFilter
+from reprieve.store import audit as store
 from reprieve.store import eventlog, tables
 from reprieve.store.bulk import IN_PLACE, secondary_indexes_set_aside
+from reprieve.store.connection import Table
 from reprieve.store.db import Database
 from reprieve.store.eventlog import Verification
 from reprieve.store.projector import Applied, Projector
@@ -42,7 +42,7 @@ def latest_events(db: Database, *, limit: int = 100, operator: str | None = None
 
 def search_events(
     db: Database,
-    where: eventlog.EventFilter,
+    where: EventFilter,
     *,
     cursor: int | None = None,
     newest_first: bool = True,
@@ -70,12 +70,8 @@ def verify_audit_log_for(db: Database, operator: str) -> Verification:
     latest one as the head (empty if it has none). Nothing of other operators but ``ok`` and,
     when the chain is broken, where."""
     whole = eventlog.verify_chain(db.engine)
-    e = tables.events.c
     with db.read() as conn:
-        count = int(conn.execute(select(func.count()).where(e.operator_id == operator)).scalar_one())
-        head = conn.execute(
-            select(e.hash).where(e.operator_id == operator).order_by(e.seq.desc()).limit(1)
-        ).scalar_one_or_none()
+        count, head = store.operator_events(conn, operator)
     return Verification(whole.ok, count, head or "", whole.first_bad, whole.problem)
 
 
@@ -118,7 +114,7 @@ def rebuild_projections(db: Database, *, batch: int = 5_000, on_progress: Callab
         eventlog.lock_head(conn)
         for table in reversed(tables.PROJECTIONS):
             if table not in in_place:
-                conn.execute(delete(table))
+                store.empty(conn, table)
         conn.execution_options(**{IN_PLACE: replayed})
         projector = Projector(conn)
         # On SQLite, readers keep seeing the last committed projections whatever this transaction
@@ -143,21 +139,6 @@ def rebuild_projections(db: Database, *, batch: int = 5_000, on_progress: Callab
                     on_progress(count)
         conn.execution_options(**{IN_PLACE: None})
         for table in reversed(in_place):
-            _remove_unreplayed(conn, table, replayed[table.name])
+            store.remove_unreplayed(conn, table, replayed[table.name])
     db._platforms.clear()
     return count
-
-
-def _remove_unreplayed(conn: Connection, table: Table, replayed: set[tuple[Any, ...]]) -> None:
-    """Delete the rows of ``table`` (rebuilt in place) that the log did not create."""
-    primary = list(table.primary_key.columns)
-    stale = [tuple(row) for row in conn.execute(select(*primary)) if tuple(row) not in replayed]
-    for key in stale:
-        try:
-            with conn.begin_nested():
-                conn.execute(delete(table).where(*(c == v for c, v in zip(primary, key, strict=True))))
-        except IntegrityError:
-            raise StorageError(
-                f"row {'/'.join(map(str, key))!r} of {table.name} is created by no event of the log, "
-                "but rows of other tables (tokens, members...) refer to it: nothing was rebuilt"
-            ) from None

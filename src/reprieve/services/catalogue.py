@@ -204,6 +204,13 @@ def get_account(db: Database, ref: AccountRef) -> dict[str, Any]:
         }
 
 
+def recorded_accounts(db: Database, refs: Sequence[AccountRef]) -> dict[AccountRef, dict[str, Any]]:
+    """The rows of the accounts among ``refs`` that are recorded (the others are absent)."""
+    with db.read() as conn:
+        rows = {ref: queries.account_row(conn, ref) for ref in refs}
+    return {ref: row for ref, row in rows.items() if row is not None}
+
+
 def link_identities(
     db: Database, *, operator: str, accounts: Sequence[AccountRef], actor: str, now: datetime
 ) -> dict[str, Any]:

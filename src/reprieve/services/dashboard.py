@@ -10,13 +10,9 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import case, func, select
-
 from reprieve.domain.time import to_micros
-from reprieve.store import tables
+from reprieve.store import dashboard as store
 from reprieve.store.db import Database
-
-S, SP = tables.sanctions, tables.sanction_spans
 
 
 def active_by_kind_and_platform(
@@ -24,18 +20,9 @@ def active_by_kind_and_platform(
 ) -> list[dict[str, Any]]:
     """``[{platform, kind, count}]``: sanctions active at ``at`` on each platform of their scope (the
     spans of one sanction on one platform do not overlap: one row each)."""
-    t = to_micros(at)
-    query = (
-        select(SP.c.platform_id, SP.c.kind, func.count())
-        .join(S, S.c.id == SP.c.sanction_id)
-        .where(SP.c.active_from <= t, SP.c.active_until > t)
-        .group_by(SP.c.platform_id, SP.c.kind)
-        .order_by(SP.c.platform_id, SP.c.kind)
-    )
-    if operators is not None:
-        query = query.where(S.c.operator_id.in_(operators))
     with db.read() as conn:
-        return [{"platform": p, "kind": k, "count": int(n)} for p, k, n in conn.execute(query)]
+        rows = store.active_by_kind_and_platform(conn, to_micros(at), operators)
+    return [{"platform": p, "kind": k, "count": n} for p, k, n in rows]
 
 
 #: Month indexes (year * 12 + month - 1) of January 0001 and December 9999, the first and last a datetime holds.
@@ -60,18 +47,10 @@ def monthly_activity(
     counted by the instant each sanction started and was (first) lifted, up to ``until``."""
     bounds = month_starts(until, months)
     edges = [to_micros(b) for b in bounds[1:-1]] + [to_micros(until) + 1]  # each month's end, the last cut at until
-
-    def by_month(column: Any) -> Any:
-        """How many sanctions have ``column`` in each month (by its index; months without any are absent)."""
-        month = case(*[(column < edge, i) for i, edge in enumerate(edges)]).label("month")
-        query = select(month, func.count()).where(column >= to_micros(bounds[0]), column < edges[-1])
-        if operators is not None:
-            query = query.where(S.c.operator_id.in_(operators))
-        return query.group_by(month)
-
+    first = to_micros(bounds[0])
     with db.read() as conn:
-        imposed: dict[int, int] = {month: n for month, n in conn.execute(by_month(S.c.starts_at))}
-        lifted: dict[int, int] = {month: n for month, n in conn.execute(by_month(S.c.lifted_at))}
+        imposed = store.by_month(conn, "starts_at", first=first, edges=edges, operators=operators)
+        lifted = store.by_month(conn, "lifted_at", first=first, edges=edges, operators=operators)
     return [
         {"month": start.strftime("%Y-%m"), "imposed": int(imposed.get(i, 0)), "lifted": int(lifted.get(i, 0))}
         for i, start in enumerate(bounds[:-1])

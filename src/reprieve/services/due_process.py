@@ -3,18 +3,16 @@ changes a decision records, and the probation a lifting decision may start."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
 from reprieve.domain import roles
 from reprieve.domain.errors import NotFoundError, ValidationError
 from reprieve.domain.events import NewEvent, ProbationStarted
-from reprieve.domain.model import Platform, Role
-from reprieve.domain.policy import Policy, ladder_from_data, policy_from_data
+from reprieve.domain.model import Role
+from reprieve.domain.policy import ladder_from_data, policy_of
 from reprieve.domain.sanctions import Change, Sanction
 from reprieve.domain.time import format_instant, parse_duration, parse_instant
 from reprieve.services.catalogue import require_platform
@@ -45,19 +43,6 @@ class Caller:
     def label(self) -> str:
         """How decisions name who took them (first panel name, else the actor)."""
         return self.names[0] if self.names else self.actor
-
-
-def policy_of(platform: Platform) -> Policy:
-    """The platform's policy, parsed once per distinct policy (an empty one imposes nothing)."""
-    return _parsed(json.dumps(platform.policy, sort_keys=True))
-
-
-@lru_cache(maxsize=256)
-def _parsed(text: str) -> Policy:
-    # Not checked against the platform's capabilities here: a shipped policy is stored as it is,
-    # and a ladder step that denies what a platform lacks is refused when it would be imposed.
-    data = json.loads(text) or {"name": "none"}
-    return policy_from_data(data)
 
 
 def load_sanction(uow: UnitOfWork, sanction_id: str, operators: Sequence[str] | None) -> Sanction:

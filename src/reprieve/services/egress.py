@@ -24,8 +24,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from urllib.parse import SplitResult, urlsplit
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
-
+from reprieve.config import EgressSettings
 from reprieve.domain.errors import ValidationError
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -48,14 +47,6 @@ _NUMBER = re.compile(r"(0x[0-9a-f]*|[0-9]+)", re.IGNORECASE)
 
 class AddressNotAllowed(Exception):
     """A destination resolved to an address outside what the installation allows."""
-
-
-class EgressSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="REPRIEVE_", extra="ignore")
-
-    #: Comma-separated CIDRs an installation delivers to inside its own network
-    #: (``127.0.0.1/32,10.0.0.0/8``); unset: public addresses only.
-    webhook_allow_networks: str | None = None
 
 
 @dataclass(frozen=True)

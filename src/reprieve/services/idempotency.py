@@ -10,20 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
-
 from reprieve.domain.errors import ConflictError, ValidationError
 from reprieve.domain.time import to_micros
-from reprieve.store import tables
+from reprieve.store import idempotency as store
 from reprieve.store.db import Database
 
 #: How long a first answer is kept for retries.
 KEY_LIFETIME = timedelta(hours=24)
 #: A reservation this old belongs to a request that died with its process: it may be taken over.
 ABANDONED_AFTER = timedelta(minutes=5)
-
-K = tables.idempotency_keys.c
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,30 +36,16 @@ def reserve_key(db: Database, *, scope: str, key: str, fingerprint: str, now: da
     """
     now_us = to_micros(now)
     for _ in range(2):  # a second round only after taking over a stale or expired key
-        with db.engine.connect().execution_options(reprieve_write=True) as conn, conn.begin():
-            row = conn.execute(select(tables.idempotency_keys).where(K.scope == scope, K.key == key)).first()
+        with store.writing(db) as conn:
+            row = store.key_row(conn, scope, key)
             if row is None:
-                try:
-                    with conn.begin_nested():
-                        conn.execute(
-                            insert(tables.idempotency_keys).values(
-                                scope=scope,
-                                key=key,
-                                fingerprint=fingerprint,
-                                created_at=now_us,
-                            )
-                        )
-                except IntegrityError:
+                if not store.insert_key(conn, scope=scope, key=key, fingerprint=fingerprint, created_at=now_us):
                     continue  # inserted by a concurrent copy of this request: look again
                 return None
             expired = row.created_at <= now_us - to_micros_delta(KEY_LIFETIME)
             abandoned = row.status is None and row.created_at <= now_us - to_micros_delta(ABANDONED_AFTER)
             if expired or abandoned:
-                conn.execute(
-                    update(tables.idempotency_keys)
-                    .where(K.scope == scope, K.key == key)
-                    .values(fingerprint=fingerprint, status=None, content_type=None, body=None, created_at=now_us)
-                )
+                store.take_over_key(conn, scope=scope, key=key, fingerprint=fingerprint, created_at=now_us)
                 return None
             if row.fingerprint != fingerprint:
                 raise ValidationError(
@@ -79,27 +60,21 @@ def reserve_key(db: Database, *, scope: str, key: str, fingerprint: str, now: da
 
 def complete_key(db: Database, *, scope: str, key: str, answer: StoredAnswer) -> None:
     """Keep the first answer to the request that reserved ``key``."""
-    with db.engine.connect().execution_options(reprieve_write=True) as conn, conn.begin():
-        conn.execute(
-            update(tables.idempotency_keys)
-            .where(K.scope == scope, K.key == key)
-            .values(status=answer.status, content_type=answer.content_type, body=answer.body)
-        )
+    store.complete_key(
+        db, scope=scope, key=key, status=answer.status, content_type=answer.content_type, body=answer.body
+    )
 
 
 def release_key(db: Database, *, scope: str, key: str) -> None:
     """Forget a reservation, so that a retry runs the request again (after a server error)."""
-    with db.engine.connect().execution_options(reprieve_write=True) as conn, conn.begin():
-        conn.execute(delete(tables.idempotency_keys).where(K.scope == scope, K.key == key))
+    store.release_key(db, scope=scope, key=key)
 
 
 def forget_expired_keys(db: Database, *, now: datetime) -> int:
     """Delete the keys older than ``KEY_LIFETIME``; returns how many. The ``Idempotency``
     middleware calls it at most once a minute."""
     cutoff = to_micros(now) - to_micros_delta(KEY_LIFETIME)
-    with db.engine.connect().execution_options(reprieve_write=True) as conn, conn.begin():
-        result = conn.execute(delete(tables.idempotency_keys).where(K.created_at <= cutoff))
-    return int(result.rowcount)
+    return store.forget_keys(db, created_until=cutoff)
 
 
 def to_micros_delta(delta: timedelta) -> int:

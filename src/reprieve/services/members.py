@@ -26,8 +26,7 @@ from __future__ import annotations
 import hashlib
 import math
 import secrets
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -35,7 +34,6 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import Connection, delete, func, insert, select, text, update
 
 from reprieve.domain.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
 from reprieve.domain.events import (
@@ -49,7 +47,9 @@ from reprieve.domain.model import Role, ensure_text, parse_enum
 from reprieve.domain.time import format_instant, from_micros, to_micros
 from reprieve.services import security_log
 from reprieve.services.tokens import Principal
-from reprieve.store import queries, tables
+from reprieve.store import members as store
+from reprieve.store import queries
+from reprieve.store.connection import Connection
 from reprieve.store.db import Database
 from reprieve.store.uow import UnitOfWork
 
@@ -180,19 +180,17 @@ def create_member(
     with UnitOfWork(db, actor=actor, now=now) as uow:
         if operator is not None and queries.operator_row(uow.conn, operator) is None:
             raise NotFoundError(f"no operator {operator!r}")
-        taken = uow.conn.execute(select(tables.members.c.id).where(tables.members.c.email == address)).first()
-        if taken is not None:
+        if store.email_taken(uow.conn, address):
             raise ConflictError(f"a member with the e-mail {address!r} exists already")
-        uow.conn.execute(
-            insert(tables.members).values(
-                id=member_id,
-                operator_id=operator,
-                email=address,
-                name=name,
-                role=member_role.value,
-                password_hash=password_hash,
-                created_at=uow.at,
-            )
+        store.insert_member(
+            uow.conn,
+            id=member_id,
+            operator_id=operator,
+            email=address,
+            name=name,
+            role=member_role.value,
+            password_hash=password_hash,
+            created_at=uow.at,
         )
         # The e-mail stays out of the log, as every personal datum does; the id names the member.
         uow.record(
@@ -218,13 +216,12 @@ def disable_member(
     """Disable a member, named by id or e-mail, from now on: their sessions end and they can no
     longer sign in (offboarding). NotFoundError if there is none (among ``operators``'
     members), ConflictError if already disabled. The member's name stays on what they did."""
-    m = tables.members.c
     with UnitOfWork(db, actor=actor, now=now) as uow:
         row = _named_member(uow.conn, member, operators)
         if row.disabled_at is not None:
             raise ConflictError(f"member {row.id} was disabled at {row.disabled_at}")
-        uow.conn.execute(update(tables.members).where(m.id == row.id).values(disabled_at=uow.at))
-        uow.conn.execute(delete(tables.console_sessions).where(tables.console_sessions.c.member_id == row.id))
+        store.set_disabled(uow.conn, row.id, uow.at)
+        store.end_sessions(uow.conn, row.id)
         uow.record([NewEvent.of(MemberDisabled(id=row.id), uow.at, row.operator_id)])
     return {**_member(row).to_dict(), "disabled_at": format_instant(now)}
 
@@ -236,12 +233,11 @@ def enable_member(
     disabled by mistake): they may sign in again with their password; no session of theirs
     comes back. NotFoundError if there is none (among ``operators``' members), ConflictError if
     the member is not disabled."""
-    m = tables.members.c
     with UnitOfWork(db, actor=actor, now=now) as uow:
         row = _named_member(uow.conn, member, operators)
         if row.disabled_at is None:
             raise ConflictError(f"member {row.id} is not disabled")
-        uow.conn.execute(update(tables.members).where(m.id == row.id).values(disabled_at=None))
+        store.set_disabled(uow.conn, row.id, None)
         uow.record([NewEvent.of(MemberEnabled(id=row.id), uow.at, row.operator_id)])
     return {**_member(row).to_dict(), "disabled_at": None}
 
@@ -264,8 +260,8 @@ def change_password(
     ``new_password`` (too short)."""
     _check_new_password(new, field="new_password")
     key = security_log.web_key(db)
-    with _writing(db) as conn:
-        row = conn.execute(select(tables.members).where(tables.members.c.id == member_id)).first()
+    with store.signing_in(db) as conn:
+        row = store.member_by_id(conn, member_id)
         if row is None or row.disabled_at is not None:
             raise NotFoundError(f"no member {member_id!r}")
         tag = security_log.email_digest(key, row.email)
@@ -287,11 +283,9 @@ def change_password(
     if wait:
         raise ValidationError(LOCKED, field="current_password")
     right = _verify(row.password_hash, current)
-    with _writing(db) as conn:
+    with store.signing_in(db) as conn:
         if right:
-            conn.execute(
-                update(tables.sign_in_attempts).where(tables.sign_in_attempts.c.id == attempt).values(succeeded=1)
-            )
+            store.attempt_succeeded(conn, attempt)
         else:
             wait = _retry_after(conn, tag, client, now)
             security_log.record(
@@ -334,24 +328,16 @@ def _check_new_password(password: str, *, field: str) -> None:
 
 def _set_password(db: Database, row: Any, password: str, *, actor: str, now: datetime, keep: str | None) -> None:
     password_hash = _hasher.hash(password)  # before the transaction: argon2 takes its time
-    sessions = tables.console_sessions.c
     with UnitOfWork(db, actor=actor, now=now) as uow:
-        uow.conn.execute(
-            update(tables.members).where(tables.members.c.id == row.id).values(password_hash=password_hash)
-        )
-        ended = sessions.member_id == row.id
-        if keep is not None:
-            ended = ended & (sessions.id != keep)
-        uow.conn.execute(delete(tables.console_sessions).where(ended))
+        store.set_password_hash(uow.conn, row.id, password_hash)
+        store.end_sessions(uow.conn, row.id, keep=keep)
         # The hash stays out of the log, as at creation; the id names the member.
         uow.record([NewEvent.of(MemberPasswordChanged(id=row.id), uow.at, row.operator_id)])
 
 
 def _named_member(conn: Any, member: str, operators: Sequence[str] | None) -> Any:
     """The row of the member named by id or e-mail (NotFoundError if none, among ``operators``')."""
-    m = tables.members.c
-    named = m.email == normalise_email(member) if "@" in member else m.id == member
-    row = conn.execute(select(tables.members).where(named)).first()
+    row = store.member_by_email(conn, normalise_email(member)) if "@" in member else store.member_by_id(conn, member)
     if row is None or (operators is not None and row.operator_id not in operators):
         raise NotFoundError(f"no member {member!r}")
     return row
@@ -363,33 +349,17 @@ def _member(row: Any) -> Member:
 
 def get_member(db: Database, member_id: str) -> Member:
     with db.read() as conn:
-        row = conn.execute(select(tables.members).where(tables.members.c.id == member_id)).first()
+        row = store.member_by_id(conn, member_id)
     if row is None:
         raise NotFoundError(f"no member {member_id!r}")
     return _member(row)
 
 
 def list_members(db: Database, *, operators: list[str] | None = None) -> list[dict[str, Any]]:
-    query = select(tables.members).order_by(tables.members.c.email)
-    if operators is not None:
-        query = query.where(tables.members.c.operator_id.in_(operators))
     with db.read() as conn:
-        return [{**_member(row).to_dict(), "disabled_at": row.disabled_at} for row in conn.execute(query)]
-
-
-#: On PostgreSQL, sign-ins take this transaction-scoped advisory lock, as SQLite's BEGIN IMMEDIATE
-#: serialises them: the count an attempt is checked against includes every attempt before it.
-_SIGN_IN_LOCK = 0x5245_5052_5349_474E & 0x7FFF_FFFF_FFFF_FFFF
-
-
-@contextmanager
-def _writing(db: Database) -> Iterator[Connection]:
-    """A short write transaction that holds the write lock from its start (``BEGIN IMMEDIATE`` on
-    SQLite, which then waits out other writers instead of failing with "database is locked")."""
-    with db.engine.connect().execution_options(reprieve_write=True) as conn, conn.begin():
-        if db.dialect == "postgresql":
-            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SIGN_IN_LOCK})
-        yield conn
+        return [
+            {**_member(row).to_dict(), "disabled_at": row.disabled_at} for row in store.member_rows(conn, operators)
+        ]
 
 
 def locked_until(db: Database, email: str, *, now: datetime, client: str = NO_CLIENT) -> datetime | None:
@@ -407,36 +377,15 @@ def _seconds(delta: timedelta) -> int:
 def _retry_after(conn: Connection, tag: str, client: str, now: datetime, limits: SignInLimits = LIMITS) -> int:
     """Seconds before ``client`` may try the e-mail whose HMAC is ``tag`` (0: now): the e-mail's
     back-off, or the client's limit across e-mails, whichever ends later."""
-    attempts = tables.sign_in_attempts.c
-    last_success = conn.execute(
-        select(func.max(attempts.at)).where(attempts.email == tag, attempts.succeeded == 1)
-    ).scalar()
-    since = max(to_micros(now - limits.forget_after), last_success or 0)
-    counted = (attempts.email == tag) & (attempts.succeeded == 0) & (attempts.at > since)
-    known = conn.execute(
-        select(attempts.id)
-        .where(
-            attempts.email == tag,
-            attempts.succeeded == 1,
-            attempts.client == client,
-            attempts.at > to_micros(now - limits.known_for),
-        )
-        .limit(1)
-    ).first()
-    if known is not None:
-        counted = counted & (attempts.client == client)  # the owner's address: only its own failures
-    failures, last = conn.execute(select(func.count(), func.max(attempts.at)).where(counted)).one()
+    since = max(to_micros(now - limits.forget_after), store.last_success(conn, tag) or 0)
+    known = store.signed_in_from(conn, tag, client, since_us=to_micros(now - limits.known_for))
+    # The owner's address (known): only its own failures count.
+    failures, last = store.failures(conn, tag, since_us=since, client=client if known else None)
     waits = [timedelta(0)]
-    if failures >= limits.free_failures:
+    if failures >= limits.free_failures and last is not None:
         waits.append(from_micros(last) + limits.backoff(failures) - now)
     window_start = to_micros(now - limits.client_window)
-    nth = conn.execute(
-        select(attempts.at)
-        .where(attempts.client == client, attempts.succeeded == 0, attempts.at > window_start)
-        .order_by(attempts.at.desc())
-        .offset(limits.client_failures - 1)
-        .limit(1)
-    ).scalar()
+    nth = store.nth_client_failure(conn, client, since_us=window_start, nth=limits.client_failures)
     if nth is not None:
         waits.append(from_micros(nth) + limits.client_window - now)
     longest = max(waits)
@@ -447,15 +396,14 @@ def _reserve(conn: Connection, tag: str, client: str, now: datetime, limits: Sig
     """Record an attempt as a failure before its password is checked (``sign_in`` marks it a
     success if it is one), and forget what no limit needs any more. The e-mail is kept as its
     HMAC (``tag``): an address typed by mistake or by a stranger is not stored."""
-    attempts = tables.sign_in_attempts
-    attempt: int = conn.execute(
-        insert(attempts).values(email=tag, at=to_micros(now), succeeded=0, client=client).returning(attempts.c.id)
-    ).scalar_one()
-    conn.execute(
-        delete(attempts).where(attempts.c.at < to_micros(now - limits.forget_after), attempts.c.succeeded == 0)
+    return store.reserve_attempt(
+        conn,
+        tag,
+        client,
+        now_us=to_micros(now),
+        failed_before_us=to_micros(now - limits.forget_after),
+        before_us=to_micros(now - limits.known_for),
     )
-    conn.execute(delete(attempts).where(attempts.c.at < to_micros(now - limits.known_for)))
-    return attempt
 
 
 def sign_in(
@@ -478,8 +426,8 @@ def sign_in(
     client = client[:64]
     key = security_log.web_key(db)
     tag = security_log.email_digest(key, address)
-    with _writing(db) as conn:
-        row = conn.execute(select(tables.members).where(tables.members.c.email == address)).first()
+    with store.signing_in(db) as conn:
+        row = store.member_by_email(conn, address)
         wait = _retry_after(conn, tag, client, now)
         if wait:
             security_log.record(
@@ -505,25 +453,15 @@ def sign_in(
         if accepted and row is not None and _hasher.check_needs_rehash(row.password_hash)
         else None
     )
-    with _writing(db) as conn:
+    with store.signing_in(db) as conn:
         if accepted and row is not None:
-            conn.execute(
-                update(tables.sign_in_attempts).where(tables.sign_in_attempts.c.id == attempt).values(succeeded=1)
-            )
-            conn.execute(delete(tables.console_sessions).where(tables.console_sessions.c.expires_at <= to_micros(now)))
+            store.attempt_succeeded(conn, attempt)
             secret = secrets.token_urlsafe(32)
-            conn.execute(
-                insert(tables.console_sessions).values(
-                    id=_digest(secret),
-                    member_id=row.id,
-                    created_at=to_micros(now),
-                    expires_at=to_micros(now + SESSION_TTL),
-                )
+            store.open_session(
+                conn, _digest(secret), row.id, now_us=to_micros(now), expires_us=to_micros(now + SESSION_TTL)
             )
             if rehashed is not None:
-                conn.execute(
-                    tables.members.update().where(tables.members.c.id == row.id).values(password_hash=rehashed)
-                )
+                store.set_password_hash(conn, row.id, rehashed)
         else:
             wait = _retry_after(conn, tag, client, now)
             security_log.record(
@@ -557,13 +495,8 @@ def session_member(db: Database, secret: str, *, now: datetime) -> Member | None
     """The member a session cookie stands for; None if unknown, expired, or the member disabled."""
     if not secret or len(secret) > 100:
         return None
-    sessions, members = tables.console_sessions, tables.members
     with db.read() as conn:
-        row = conn.execute(
-            select(members, sessions.c.expires_at)
-            .join(sessions, sessions.c.member_id == members.c.id)
-            .where(sessions.c.id == _digest(secret))
-        ).first()
+        row = store.session_row(conn, _digest(secret))
     if row is None or row.expires_at <= to_micros(now) or row.disabled_at is not None:
         return None
     return _member(row)
@@ -571,5 +504,4 @@ def session_member(db: Database, secret: str, *, now: datetime) -> Member | None
 
 def sign_out(db: Database, secret: str) -> None:
     """End the session (nothing happens for an unknown one)."""
-    with db.engine.connect().execution_options(reprieve_write=True) as conn, conn.begin():
-        conn.execute(delete(tables.console_sessions).where(tables.console_sessions.c.id == _digest(secret)))
+    store.end_session(db, _digest(secret))

@@ -11,11 +11,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection
-
 from reprieve.domain.errors import ConflictError, NotFoundError, ValidationError
 from reprieve.domain.events import AssessmentFiled, NewEvent, ReviewDecided, ReviewOpened
+from reprieve.domain.filters import ReviewFilter
 from reprieve.domain.model import SanctionState, ensure_text, parse_enum
+from reprieve.domain.policy import policy_of
 from reprieve.domain.reviews import (
     Review,
     ReviewOutcome,
@@ -36,12 +36,12 @@ from reprieve.services.due_process import (
     decision_reason,
     lift_event,
     load_sanction,
-    policy_of,
     probation_event,
     probation_view,
 )
 from reprieve.store import due_process as store
 from reprieve.store import queries
+from reprieve.store.connection import Connection
 from reprieve.store.db import Database
 from reprieve.store.uow import Clock, UnitOfWork
 
@@ -230,7 +230,7 @@ def get_review(
 
 def list_reviews(
     db: Database,
-    f: store.ReviewFilter,
+    f: ReviewFilter,
     *,
     at: datetime,
     limit: int = 50,

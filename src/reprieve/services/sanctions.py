@@ -10,6 +10,7 @@ from typing import Any
 
 from reprieve.domain.errors import NotFoundError, ValidationError
 from reprieve.domain.events import NewEvent, SanctionImposed
+from reprieve.domain.filters import SanctionFilter
 from reprieve.domain.model import AccountRef, Platform, SanctionKind, ensure_slug, ensure_text, parse_enum
 from reprieve.domain.reason import Automation, Reason
 from reprieve.domain.sanctions import UNSET, Change, ChangeType, Sanction, Unset, ensure_scope, ensure_term
@@ -350,7 +351,7 @@ def get_sanction(
 
 
 def list_sanctions(
-    db: Database, f: queries.SanctionFilter, *, at: datetime, limit: int = 50, cursor: str | None = None
+    db: Database, f: SanctionFilter, *, at: datetime, limit: int = 50, cursor: str | None = None
 ) -> dict[str, Any]:
     """A page of sanctions matching ``f`` at ``at``: ``{items, next_cursor}``."""
     if not 1 <= limit <= 1000:

@@ -20,11 +20,9 @@ import weakref
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select
-from sqlalchemy.exc import IntegrityError
-
 from reprieve.domain.time import format_instant, from_micros, to_micros
-from reprieve.store import tables
+from reprieve.store import security_log as store
+from reprieve.store.connection import Connection
 from reprieve.store.db import Database
 
 SIGN_IN_FAILED = "sign_in_failed"
@@ -42,17 +40,9 @@ def web_key(db: Database) -> bytes:
     key = _keys.get(db)
     if key is not None:
         return key
-    w = tables.web_secrets
     for _ in range(2):
-        value = secrets.token_hex(32)
-        try:
-            with db.engine.connect().execution_options(reprieve_write=True) as conn, conn.begin():
-                stored = conn.execute(select(w.c.value).where(w.c.name == "web")).scalar()
-                if stored is None:
-                    conn.execute(insert(w).values(name="web", value=value))
-                else:
-                    value = stored
-        except IntegrityError:  # another process made it first (PostgreSQL): read theirs
+        value = store.web_secret(db, secrets.token_hex(32))
+        if value is None:  # another process made it first (PostgreSQL): read theirs
             continue
         key = _keys[db] = bytes.fromhex(value)
         return key
@@ -77,18 +67,16 @@ def record(
     retention: timedelta = DEFAULT_RETENTION,
 ) -> None:
     """Add a row (in the caller's transaction) and delete those older than ``retention``."""
-    log = tables.security_log
-    conn.execute(
-        insert(log).values(
-            at=to_micros(at),
-            event=event,
-            client=client[:64],
-            member_id=member_id,
-            email_digest=None if member_id is not None else email_digest(key, email),
-            retry_after=retry_after,
-        )
+    store.add_entry(
+        conn,
+        forget_before_us=to_micros(at - retention),
+        at=to_micros(at),
+        event=event,
+        client=client[:64],
+        member_id=member_id,
+        email_digest=None if member_id is not None else email_digest(key, email),
+        retry_after=retry_after,
     )
-    conn.execute(delete(log).where(log.c.at < to_micros(at - retention)))
 
 
 def entries(
@@ -102,24 +90,22 @@ def entries(
 ) -> list[dict[str, Any]]:
     """The log's rows, newest first, optionally only since an instant, of a client, of an e-mail
     (its member's rows and its digest's), or of a member."""
-    log = tables.security_log
-    query = select(log).order_by(log.c.at.desc(), log.c.id.desc()).limit(limit)
-    if since is not None:
-        query = query.where(log.c.at >= to_micros(since))
-    if client is not None:
-        query = query.where(log.c.client == client)
-    if member_id is not None:
-        query = query.where(log.c.member_id == member_id)
+    digest = owner = None
     if email is not None:
         address = email.strip().lower()
         with db.read() as conn:
-            owner = conn.execute(select(tables.members.c.id).where(tables.members.c.email == address)).scalar()
+            owner = store.member_with_email(conn, address)
         digest = email_digest(web_key(db), address)
-        query = query.where(
-            (log.c.email_digest == digest) | (log.c.member_id == owner) if owner else log.c.email_digest == digest
-        )
     with db.read() as conn:
-        rows = conn.execute(query).all()
+        rows = store.entry_rows(
+            conn,
+            since_us=to_micros(since) if since is not None else None,
+            client=client,
+            member_id=member_id,
+            digest=digest,
+            owner=owner,
+            limit=limit,
+        )
     return [
         {
             "at": format_instant(from_micros(row.at)),

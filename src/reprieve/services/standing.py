@@ -7,33 +7,27 @@ reference answers, and the ones for any past or future instant.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection
-
+from reprieve.domain.checks import (
+    MAX_CHECKS,
+    AccountStanding,
+    Check,
+    refused_row,
+    standing_view,
+)
 from reprieve.domain.errors import NotFoundError, ReprieveError, ValidationError
 from reprieve.domain.model import AccountRef, Status, ensure_slug
-from reprieve.domain.standing import Standing, standing_at
-from reprieve.domain.strikes import Probation, count_strikes, probation_at
+from reprieve.domain.policy import policy_of
+from reprieve.domain.standing import standing_at
+from reprieve.domain.strikes import count_strikes, probation_at
 from reprieve.domain.time import format_instant, from_micros, to_micros
 from reprieve.services.catalogue import require_platform
-from reprieve.services.due_process import policy_of
 from reprieve.store import due_process
+from reprieve.store.connection import Connection
 from reprieve.store.db import Database
 from reprieve.store.standing import standing_rows
-
-MAX_CHECKS = 10_000
-
-
-@dataclass(frozen=True, slots=True)
-class AccountStanding:
-    ref: AccountRef
-    identity: str | None
-    standing: Standing
-    strikes: int
-    probation: Probation | None = None
 
 
 def account_standing(db: Database, conn: Connection, ref: AccountRef, at_us: int) -> AccountStanding:
@@ -47,60 +41,12 @@ def account_standing(db: Database, conn: Connection, ref: AccountRef, at_us: int
     return AccountStanding(ref, rows.identity, standing_at(rows.spans, at_us), count_strikes(marks, at_us), probation)
 
 
-def standing_view(result: AccountStanding, at: datetime) -> dict[str, Any]:
-    s = result.standing
-    return {
-        "platform": result.ref.platform,
-        "account": result.ref.account,
-        "identity": result.identity,
-        "at": format_instant(at),
-        "status": s.status.value,
-        "denies": list(s.denies),
-        "until": format_instant(from_micros(s.until)) if s.until is not None else None,
-        "sanctions": list(s.sanctions),
-        "strikes": result.strikes,
-        "probation": probation_view(result.probation),
-    }
-
-
-def probation_view(probation: Probation | None) -> dict[str, Any] | None:
-    """The probation in force: since when, until when, the ladder that applies, the sanction it follows."""
-    if probation is None:
-        return None
-    return {
-        "id": probation.id,
-        "since": format_instant(from_micros(probation.start)),
-        "until": format_instant(from_micros(probation.until)),
-        "ladder": probation.ladder_data,
-        "sanction": probation.sanction,
-    }
-
-
 def get_standing(
     db: Database, ref: AccountRef, *, at: datetime, operators: Sequence[str] | None = None
 ) -> dict[str, Any]:
     with db.read_one() as conn:  # one statement (store.standing), once the platform is known
         _visible(db, conn, ref.platform, operators)
         return standing_view(account_standing(db, conn, ref, to_micros(at)), at)
-
-
-@dataclass(frozen=True, slots=True)
-class Check:
-    ref: AccountRef
-    capability: str
-
-
-@dataclass(frozen=True, slots=True)
-class RowError:
-    """What answers a check that cannot be answered (an unknown platform, a capability the
-    platform lacks), in its place in the batch: the error's class and message."""
-
-    error: type[ReprieveError]
-    message: str
-
-    @classmethod
-    def of(cls, error: ReprieveError) -> RowError:
-        return cls(type(error), error.message)
 
 
 def run_checks(
@@ -153,12 +99,6 @@ def run_checks(
                 }
             )
     return results
-
-
-def refused_row(platform: str, account: str, capability: str, error: ReprieveError | RowError) -> dict[str, Any]:
-    """A check's answer in a batch when it cannot be answered (see ``run_checks``)."""
-    row_error = error if isinstance(error, RowError) else RowError.of(error)
-    return {"platform": platform, "account": account, "capability": capability, "error": row_error}
 
 
 def _visible(db: Database, conn: Connection, platform_id: str, operators: Sequence[str] | None) -> Any:

@@ -13,13 +13,12 @@ from datetime import datetime
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import insert, select, update
-
 from reprieve.domain.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
 from reprieve.domain.events import NewEvent, TokenCreated, TokenRevoked
 from reprieve.domain.model import Role, ensure_text, parse_enum
 from reprieve.domain.time import format_instant, parse_duration, parse_instant
-from reprieve.store import queries, tables
+from reprieve.store import queries
+from reprieve.store import tokens as store
 from reprieve.store.db import Database
 from reprieve.store.uow import UnitOfWork
 
@@ -144,16 +143,15 @@ def create_token(
     with UnitOfWork(db, actor=actor, now=now) as uow:
         if operator is not None and queries.operator_row(uow.conn, operator) is None:
             raise NotFoundError(f"no operator {operator!r}")
-        uow.conn.execute(
-            insert(tables.tokens).values(
-                id=token_id,
-                name=name,
-                operator_id=operator,
-                role=token_role.value,
-                secret_hash=hash_secret(secret),
-                created_at=uow.at,
-                expires_at=format_instant(expiry),
-            )
+        store.insert_token(
+            uow.conn,
+            id=token_id,
+            name=name,
+            operator_id=operator,
+            role=token_role.value,
+            secret_hash=hash_secret(secret),
+            created_at=uow.at,
+            expires_at=format_instant(expiry),
         )
         uow.record(
             [
@@ -183,12 +181,12 @@ def create_token(
 
 def revoke_token(db: Database, token_id: str, *, actor: str, now: datetime, operators: list[str] | None = None) -> None:
     with UnitOfWork(db, actor=actor, now=now) as uow:
-        row = uow.conn.execute(select(tables.tokens).where(tables.tokens.c.id == token_id)).first()
+        row = store.token_row(uow.conn, token_id)
         if row is None or (operators is not None and row.operator_id not in operators):
             raise NotFoundError(f"no token {token_id!r}")
         if row.revoked_at is not None:
             raise ConflictError(f"token {token_id!r} is already revoked")
-        uow.conn.execute(update(tables.tokens).where(tables.tokens.c.id == token_id).values(revoked_at=uow.at))
+        store.set_revoked(uow.conn, token_id, uow.at)
         uow.record([NewEvent.of(TokenRevoked(id=token_id), uow.at, row.operator_id)])
     for cache in list(_caches.values()):
         cache.forget(token_id)
@@ -197,7 +195,7 @@ def revoke_token(db: Database, token_id: str, *, actor: str, now: datetime, oper
 def get_token(db: Database, token_id: str, *, operators: list[str] | None = None) -> dict[str, Any]:
     """A token as listed to its admins: never its secret, which is not stored anyway."""
     with db.read() as conn:
-        row = conn.execute(select(tables.tokens).where(tables.tokens.c.id == token_id)).first()
+        row = store.token_row(conn, token_id)
     if row is None or (operators is not None and row.operator_id not in operators):
         raise NotFoundError(f"no token {token_id!r}")
     return {
@@ -222,7 +220,7 @@ def authenticate(db: Database, secret: str, *, now: datetime) -> Principal:
     ``PrincipalCache``); ForbiddenError(``REFUSED``) if it is unknown, revoked or expired, the reason logged."""
     digest = hash_secret(secret)
     with db.read() as conn:
-        row = conn.execute(select(tables.tokens).where(tables.tokens.c.secret_hash == digest)).first()
+        row = store.token_by_secret_hash(conn, digest)
     if row is None or not hmac.compare_digest(row.secret_hash, digest):
         raise refused("unknown")
     if row.revoked_at is not None:

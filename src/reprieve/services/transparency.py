@@ -20,12 +20,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
-from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy import Connection, delete, func, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
 
+from reprieve.config import PublicSettings
 from reprieve.domain.appeals import complaint_deadline
 from reprieve.domain.errors import ConflictError, NotFoundError, ValidationError
+from reprieve.domain.policy import policy_of
 from reprieve.domain.time import format_instant, from_micros, parse_instant, to_micros
 from reprieve.dsa import statement as sor
 from reprieve.dsa import tdb
@@ -41,27 +40,12 @@ from reprieve.dsa.submit import (
 )
 from reprieve.dsa.validate import Problem, problems
 from reprieve.services import appeal_codes
-from reprieve.services.due_process import policy_of
-from reprieve.store import queries, tables
+from reprieve.store import queries
+from reprieve.store import transparency as store
 from reprieve.store.db import Database
 from reprieve.store.due_process import latest_decision_told_at
 
-S, V, A, D, T = (
-    tables.sanctions.c,
-    tables.violations.c,
-    tables.appeals.c,
-    tables.appeal_disputes.c,
-    tables.tdb_submissions.c,
-)
 _END_OF_TIME = 2**62
-_STREAM = {"stream_results": True, "yield_per": 2000}
-
-
-class PublicSettings(BaseSettings):
-    """Where users reach this installation: the appeal link of a statement points there."""
-
-    model_config = SettingsConfigDict(env_prefix="REPRIEVE_", extra="ignore")
-    public_url: str = "http://127.0.0.1:8000"
 
 
 def appeal_url(sanction_id: str, public_url: str | None = None) -> str:
@@ -202,19 +186,8 @@ def export_decisions(db: Database, *, operator: str, within: Period) -> Iterator
     """
     start, end = within.start_us, within.end_us
     with db.read() as conn:
-        names = dict(
-            conn.execute(
-                select(tables.platforms.c.id, tables.platforms.c.name).where(tables.platforms.c.operator_id == operator)
-            ).all()
-        )
-        # Sanctions that started before the period count only if changed since (an amendment may fall in it).
-        rows = conn.execution_options(**_STREAM).execute(
-            select(S.id, S.subject_platform, S.starts_at, S.reason, S.automated, S.changes)
-            .where(
-                S.operator_id == operator, S.starts_at < end, or_(S.starts_at >= start, S.updated_seq != S.created_seq)
-            )
-            .order_by(S.id)
-        )
+        names = store.platform_names(conn, operator)
+        rows = store.decision_rows(conn, operator, start, end)
         of_columns = tdb.statements_from_columns
         for sanction_id, platform_id, starts_at, reason, automated, changes in rows:
             name = names.get(platform_id, platform_id)
@@ -342,7 +315,7 @@ def submit_statements(
         report.waits = list(client.waits)
         return report
     with db.read() as conn:
-        known = set(conn.execute(select(T.puid).where(T.endpoint == endpoint, T.operator_id == operator)).scalars())
+        known = store.submitted_puids(conn, endpoint, operator)
     tally = ExportTally()
 
     def unsent() -> Iterator[tuple[str, dict[str, Any]]]:
@@ -459,9 +432,7 @@ def _reconcile(db: Database, client: Client, operator: str, report: SubmitReport
     endpoint = client.base
     fresh_after = to_micros(clock() - IN_FLIGHT)
     with db.read() as conn:
-        sending = conn.execute(
-            select(T.puid, T.updated_at).where(T.endpoint == endpoint, T.operator_id == operator, T.state == "sending")
-        ).all()
+        sending = store.sending(conn, endpoint, operator)
     in_flight = [updated for _, updated in sending if updated > fresh_after]
     if in_flight:
         report.retry_at = from_micros(max(in_flight)) + IN_FLIGHT
@@ -483,36 +454,29 @@ def _reconcile(db: Database, client: Client, operator: str, report: SubmitReport
     return None
 
 
-def _writing(db: Database) -> Any:
-    """A write transaction that takes the write lock first (SQLite: BEGIN IMMEDIATE)."""
-    return db.engine.connect().execution_options(reprieve_write=True)
-
-
 def _record_sending(
     db: Database, operator: str, endpoint: str, batch: list[tuple[str, dict[str, Any]]], clock: Any
 ) -> None:
     at = to_micros(clock())
-    try:
-        with _writing(db) as conn, conn.begin():
-            conn.execute(
-                insert(tables.tdb_submissions),
-                [
-                    {
-                        "puid": s["puid"],
-                        "operator_id": operator,
-                        "sanction_id": sid,
-                        "state": "sending",
-                        "attempts": 1,
-                        "errors": None,
-                        "endpoint": endpoint,
-                        "updated_at": at,
-                    }
-                    for sid, s in batch
-                ],
-            )
-    except IntegrityError:
+    recorded = store.record_sending(
+        db,
+        [
+            {
+                "puid": s["puid"],
+                "operator_id": operator,
+                "sanction_id": sid,
+                "state": "sending",
+                "attempts": 1,
+                "errors": None,
+                "endpoint": endpoint,
+                "updated_at": at,
+            }
+            for sid, s in batch
+        ],
+    )
+    if not recorded:
         # Another submission recorded one of these puids since this one started: let it finish.
-        raise _Stop("another submission is sending these statements; nothing sent") from None
+        raise _Stop("another submission is sending these statements; nothing sent")
 
 
 def _set_state(
@@ -520,31 +484,22 @@ def _set_state(
 ) -> None:
     if not puids:
         return
-    with _writing(db) as conn, conn.begin():
-        for i in range(0, len(puids), 500):
-            conn.execute(
-                update(tables.tdb_submissions)
-                .where(T.endpoint == endpoint, T.puid.in_(puids[i : i + 500]))
-                .values(
-                    state=state,
-                    updated_at=to_micros(clock()),
-                    attempts=attempts,
-                    errors=json.dumps(errors, ensure_ascii=False) if errors is not None else None,
-                )
-            )
+    store.set_submission_state(
+        db,
+        endpoint,
+        puids,
+        state=state,
+        now_us=lambda: to_micros(clock()),
+        attempts=attempts,
+        errors=json.dumps(errors, ensure_ascii=False) if errors is not None else None,
+    )
 
 
 def _forget(db: Database, endpoint: str, puids: list[str]) -> None:
     """Drop ``sending`` rows of statements the database did not create: they may be sent again."""
     if not puids:
         return
-    with _writing(db) as conn, conn.begin():
-        for i in range(0, len(puids), 500):
-            conn.execute(
-                delete(tables.tdb_submissions).where(
-                    T.endpoint == endpoint, T.puid.in_(puids[i : i + 500]), T.state == "sending"
-                )
-            )
+    store.forget_sending(db, endpoint, puids)
 
 
 def submissions(db: Database, *, operator: str, endpoint: str | None) -> dict[str, int]:
@@ -552,16 +507,11 @@ def submissions(db: Database, *, operator: str, endpoint: str | None) -> dict[st
     if endpoint is None:
         return {}
     with db.read() as conn:
-        return dict(
-            conn.execute(
-                select(T.state, func.count()).where(T.endpoint == endpoint, T.operator_id == operator).group_by(T.state)
-            ).all()
-        )
+        return store.submission_counts(conn, endpoint, operator)
 
 
 # --- submission runs: requested by the API or the CLI, run by the worker ------------------------
 
-R = tables.tdb_runs.c
 #: A run's owner holds it this long after each batch (or after each wait it announces).
 RUN_LEASE = timedelta(minutes=5)
 ACTIVE = ("queued", "running")
@@ -588,36 +538,24 @@ def request_submission(
         raise ValidationError(f"must be 1 to {tdb.BATCH_LIMIT}", field="batch_size")
     start = to_micros(within.start) if within.start else None
     end = to_micros(within.end) if within.end else None
-    with _writing(db) as conn, conn.begin():
-        found = conn.execute(
-            select(R.id)
-            .where(
-                R.operator_id == operator,
-                R.endpoint == endpoint,
-                R.state.in_(ACTIVE),
-                R.period_from.is_(None) if start is None else R.period_from == start,
-                R.period_to.is_(None) if end is None else R.period_to == end,
-            )
-            .order_by(R.requested_at)
-            .limit(1)
-        ).scalar()
+    with store.writing(db) as conn:
+        found = store.active_run(conn, operator, endpoint, start, end, ACTIVE)
         if found is None:
             found = db.ids.new_id("tdbr", now)
             at = to_micros(now)
-            conn.execute(
-                insert(tables.tdb_runs).values(
-                    id=found,
-                    operator_id=operator,
-                    endpoint=endpoint,
-                    period_from=start,
-                    period_to=end,
-                    batch_size=batch_size,
-                    state="queued",
-                    requested_by=actor[:200],
-                    requested_at=at,
-                    progress="{}",
-                    updated_at=at,
-                )
+            store.insert_run(
+                conn,
+                id=found,
+                operator_id=operator,
+                endpoint=endpoint,
+                period_from=start,
+                period_to=end,
+                batch_size=batch_size,
+                state="queued",
+                requested_by=actor[:200],
+                requested_at=at,
+                progress="{}",
+                updated_at=at,
             )
     return get_run(db, found)
 
@@ -626,19 +564,13 @@ def get_run(db: Database, run_id: str, *, operators: Sequence[str] | None = None
     """A run's progress and the states of the operator's statements at its database (the rejected
     ones with the database's errors, the first ``REJECTED_SHOWN``)."""
     with db.read() as conn:
-        row = conn.execute(select(tables.tdb_runs).where(R.id == run_id)).first()
+        row = store.run_row(conn, run_id)
         if row is None or (operators is not None and row.operator_id not in operators):
             raise NotFoundError(f"no submission {run_id!r}")
-        where = (T.endpoint == row.endpoint, T.operator_id == row.operator_id)
-        states: dict[str, int] = dict(conn.execute(select(T.state, func.count()).where(*where).group_by(T.state)).all())
+        states = store.submission_counts(conn, row.endpoint, row.operator_id)
         rejected = [
             {"puid": puid, "sanction": sanction, "errors": json.loads(errors) if errors else {}}
-            for puid, sanction, errors in conn.execute(
-                select(T.puid, T.sanction_id, T.errors)
-                .where(*where, T.state == "rejected")
-                .order_by(T.puid)
-                .limit(REJECTED_SHOWN)
-            )
+            for puid, sanction, errors in store.rejected(conn, row.endpoint, row.operator_id, limit=REJECTED_SHOWN)
         ]
     return {**_run_view(row), "statements": states, "rejected": rejected}
 
@@ -646,12 +578,7 @@ def get_run(db: Database, run_id: str, *, operators: Sequence[str] | None = None
 def list_runs(db: Database, *, operator: str, limit: int = 10) -> list[dict[str, Any]]:
     """The operator's latest runs, newest first."""
     with db.read() as conn:
-        rows = conn.execute(
-            select(tables.tdb_runs)
-            .where(R.operator_id == operator)
-            .order_by(R.requested_at.desc(), R.id.desc())
-            .limit(limit)
-        ).all()
+        rows = store.run_rows(conn, operator, limit=limit)
     return [_run_view(row) for row in rows]
 
 
@@ -683,46 +610,14 @@ def claim_run(db: Database, *, owner: str, now: datetime, run_id: str | None = N
     """Take a run that is due (queued, or running with an expired lease), oldest first, and lease it
     to ``owner``; its id, or None. A run waits while another run of the same operator and database
     is held by someone else, so that one run at a time sends an operator's statements."""
-    now_us = to_micros(now)
-    free = or_(R.owner.is_(None), R.owner == owner, R.leased_until < now_us)
-    with _writing(db) as conn, conn.begin():
-        query = select(R.id, R.operator_id, R.endpoint).where(
-            R.state.in_(ACTIVE), or_(R.not_before.is_(None), R.not_before <= now_us), free
-        )
-        if run_id is not None:
-            query = query.where(R.id == run_id)
-        for found, operator, endpoint in conn.execute(query.order_by(R.requested_at, R.id).limit(20)).all():
-            held = conn.execute(
-                select(R.id)
-                .where(
-                    R.operator_id == operator,
-                    R.endpoint == endpoint,
-                    R.state == "running",
-                    R.id != found,
-                    R.owner.is_not(None),
-                    R.owner != owner,
-                    R.leased_until >= now_us,
-                )
-                .limit(1)
-            ).first()
-            if held is not None:
-                continue
-            # The condition again: on PostgreSQL another worker may have taken it since the select.
-            taken = conn.execute(
-                update(tables.tdb_runs)
-                .where(R.id == found, R.state.in_(ACTIVE), free)
-                .values(
-                    owner=owner,
-                    leased_until=now_us + int(RUN_LEASE.total_seconds() * 1_000_000),
-                    state="running",
-                    started_at=func.coalesce(R.started_at, now_us),
-                    not_before=None,
-                    updated_at=now_us,
-                )
-            ).rowcount
-            if taken:
-                return str(found)
-    return None
+    return store.claim_run(
+        db,
+        owner=owner,
+        now_us=to_micros(now),
+        lease_us=int(RUN_LEASE.total_seconds() * 1_000_000),
+        states=ACTIVE,
+        run_id=run_id,
+    )
 
 
 def _lease_us(until: datetime) -> int:
@@ -731,10 +626,7 @@ def _lease_us(until: datetime) -> int:
 
 def _update_run(db: Database, run_id: str, holder: str, **values: Any) -> bool:
     """Change a run ``holder`` holds; False when another owner took it over (the lease ran out)."""
-    with _writing(db) as conn, conn.begin():
-        return bool(
-            conn.execute(update(tables.tdb_runs).where(R.id == run_id, R.owner == holder).values(**values)).rowcount
-        )
+    return store.update_run(db, run_id, holder, **values)
 
 
 def execute_run(
@@ -754,8 +646,8 @@ def execute_run(
     is announced in the run's ``not_before`` and its lease extended) with ``sleep``, by default
     ``stop.wait`` (a stop cuts the wait short) or ``time.sleep``."""
     with db.read() as conn:
-        row = conn.execute(select(tables.tdb_runs).where(R.id == run_id)).one()
-        operators = list(conn.execute(select(tables.operators.c.id)).scalars())
+        row = store.existing_run_row(conn, run_id)
+        operators = store.operator_ids(conn)
     base = json.loads(row.progress or "{}")
 
     def merged(report: SubmitReport) -> dict[str, Any]:
@@ -890,11 +782,7 @@ def transparency_report(db: Database, *, operator: str, within: Period, now: dat
     with db.read() as conn:
         # Counted as they stream by; only illegal-content suspensions are kept, for art. 23 below.
         candidates: list[tuple[str, int]] = []
-        rows = conn.execution_options(**_STREAM).execute(
-            select(S.identity_id, S.subject_platform, S.starts_at, S.category, S.reason, S.automated, S.changes).where(
-                S.operator_id == operator, S.starts_at >= start, S.starts_at < end
-            )
-        )
+        rows = store.report_sanction_rows(conn, operator, start, end)
         loads = orjson.loads
         for identity, platform, starts_at, category, reason, automated, changes in rows:
             kind = next(c["kind"] for c in loads(changes) if c["type"] == "imposed")
@@ -910,50 +798,18 @@ def transparency_report(db: Database, *, operator: str, within: Period, now: dat
             )
             if kind == "suspension" and ground == "illegal_content":
                 candidates.append((identity, starts_at))
-        first_warning = _first_warnings(conn, operator, {identity for identity, _ in candidates})
+        first_warning = store.first_warnings(conn, operator, {identity for identity, _ in candidates})
         builder.art23 = sum(
             1 for identity, starts_at in candidates if identity in first_warning and first_warning[identity] < starts_at
         )
         # The action is taken when the sanction is recorded (its creation event), not at its starts_at,
         # which a ladder backdates to the violation itself.
-        E = tables.events.c
-        for occurred, recorded in conn.execute(
-            select(V.occurred_at, E.at)
-            .select_from(
-                tables.violations.join(tables.sanctions, S.id == V.sanction_id).join(
-                    tables.events, E.seq == S.created_seq
-                )
-            )
-            .where(S.operator_id == operator, S.starts_at >= start, S.starts_at < end)
-        ):
+        for occurred, recorded in store.violations_recorded(conn, operator, start, end):
             builder.add_time_to_action((to_micros(parse_instant(recorded)) - occurred) // 1_000_000)
-        for (kind,) in conn.execute(
-            select(A.kind).where(A.operator_id == operator, A.received_at >= start, A.received_at < end)
-        ):
+        for kind in store.appeal_kinds_received(conn, operator, start, end):
             builder.add_appeal_received(kind)
-        for state, seconds in conn.execute(
-            select(A.state, A.handling_seconds).where(
-                A.operator_id == operator, A.decided_at >= start, A.decided_at < end, A.state != "open"
-            )
-        ):
+        for state, seconds in store.appeals_decided(conn, operator, start, end):
             builder.add_appeal_decided(state, seconds or 0)
-        for (outcome,) in conn.execute(
-            select(D.outcome).where(D.operator_id == operator, D.submitted_at >= start, D.submitted_at < end)
-        ):
+        for outcome in store.dispute_outcomes(conn, operator, start, end):
             builder.add_dispute(outcome)
     return builder.result(format_instant(now) or "")
-
-
-def _first_warnings(conn: Connection, operator: str, identities: set[str]) -> dict[str, int]:
-    """The start of each identity's first warning (kind as imposed is read from ``sanctions.kind``:
-    a warning is never amended into another kind by the ladders)."""
-    found: dict[str, int] = {}
-    ids = sorted(identities)
-    for i in range(0, len(ids), 500):
-        for identity, first in conn.execute(
-            select(S.identity_id, func.min(S.starts_at))
-            .where(S.operator_id == operator, S.kind == "warning", S.identity_id.in_(ids[i : i + 500]))
-            .group_by(S.identity_id)
-        ):
-            found[identity] = first
-    return found

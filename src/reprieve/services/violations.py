@@ -20,12 +20,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, overload
 
-from sqlalchemy import Connection
-
 from reprieve.domain.errors import NotFoundError, ValidationError
 from reprieve.domain.events import AccountRegistered, EventType, NewEvent, SanctionImposed, ViolationRecorded
 from reprieve.domain.model import AccountRef, Platform, ensure_text, parse_enum
-from reprieve.domain.policy import Policy, Severity
+from reprieve.domain.policy import Policy, Severity, policy_of
 from reprieve.domain.reason import CATEGORIES, Automation, Ground, Source, category_problem
 from reprieve.domain.sanctions import ensure_term
 from reprieve.domain.strikes import (
@@ -44,12 +42,13 @@ from reprieve.domain.strikes import (
 from reprieve.domain.time import format_instant, from_micros, parse_instant, to_micros
 from reprieve.dsa.enums import CONTENT_TYPES, EEA_SET, KEYWORDS
 from reprieve.services.catalogue import ensure_accounts, require_platform
-from reprieve.services.due_process import Caller, policy_of
-from reprieve.services.group_commit import ALONE, Answer, GroupCommitter
+from reprieve.services.committing import ALONE, Answer, Committer
+from reprieve.services.due_process import Caller
 from reprieve.services.sanctions import ImposeSanction, Scopes, impose_within, prepare_imposed
 from reprieve.services.views import imposed_view, sanction_view
 from reprieve.store import due_process as store
 from reprieve.store import queries
+from reprieve.store.connection import Connection
 from reprieve.store.db import Database
 from reprieve.store.standing import StandingRows, standing_rows, standing_rows_of
 from reprieve.store.uow import UnitOfWork
@@ -115,7 +114,7 @@ def record_violation(
 
 @overload
 def submit_violation(
-    committer: GroupCommitter,
+    committer: Committer,
     report: RecordViolation,
     *,
     caller: Caller,
@@ -125,7 +124,7 @@ def submit_violation(
 ) -> Future[ViolationAnswer]: ...
 @overload
 def submit_violation(
-    committer: GroupCommitter,
+    committer: Committer,
     report: RecordViolation,
     *,
     caller: Caller,
@@ -134,7 +133,7 @@ def submit_violation(
     answer: Answer,
 ) -> None: ...
 def submit_violation(
-    committer: GroupCommitter,
+    committer: Committer,
     report: RecordViolation,
     *,
     caller: Caller,

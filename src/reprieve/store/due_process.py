@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, and_, exists, func, not_, or_, select
+from sqlalchemy import Connection, and_, exists, func, insert, not_, or_, select
 
+from reprieve.domain.filters import AppealFilter, ReviewFilter
 from reprieve.domain.policy import ladder_from_data
 from reprieve.domain.reviews import Assessment, Review, ReviewState, Risk
 from reprieve.domain.sanctions import ChangeType, Sanction
@@ -104,14 +104,6 @@ def first_decided_at(conn: Connection, sanction: Sanction) -> datetime:
 
 def reviews_of(conn: Connection, sanction_id: str) -> list[str]:
     return list(conn.execute(select(R.id).where(R.sanction_id == sanction_id).order_by(R.id)).scalars())
-
-
-@dataclass(frozen=True, slots=True)
-class ReviewFilter:
-    state: ReviewState | None = None
-    operator: str | None = None
-    operators: Sequence[str] | None = None  #: what the caller may see; None: everything
-    sanction: str | None = None
 
 
 def list_review_rows(
@@ -215,18 +207,6 @@ def dispute_row(conn: Connection, dispute_id: str) -> dict[str, Any] | None:
     t = tables.appeal_disputes
     row = conn.execute(select(t).where(t.c.id == dispute_id)).first()
     return dict(row._mapping) if row else None
-
-
-@dataclass(frozen=True, slots=True)
-class AppealFilter:
-    state: str | None = None
-    kind: str | None = None
-    operator: str | None = None
-    operators: Sequence[str] | None = None
-    sanction: str | None = None
-    #: As they stood at this instant (µs): received by then; ``state`` is the state then (open:
-    #: not decided by then, whatever since; an outcome: decided so by then).
-    at: int | None = None
 
 
 def list_appeal_rows(
@@ -408,3 +388,8 @@ def probation_row(conn: Connection, probation_id: str) -> dict[str, Any] | None:
     first = rows[0]
     first["scope"] = sorted(r["platform_id"] for r in rows)
     return first
+
+
+def insert_requester(conn: Connection, **values: Any) -> None:
+    """Keep who filed an appeal (personal data: beside the event, never in it)."""
+    conn.execute(insert(tables.appeal_requesters).values(**values))

@@ -18,6 +18,7 @@ from reprieve.domain.events import (
     chain_hash,
     envelope_json,
 )
+from reprieve.domain.filters import EventFilter
 from reprieve.store import outbox, tables
 from reprieve.store.bulk import insert_rows
 from reprieve.store.raw import execute, fetch_all, placeholders
@@ -101,25 +102,6 @@ def read_latest_events(conn: Connection, *, limit: int = 100, operator: str | No
     if operator is not None:
         query = query.where(e.operator_id == operator)
     return [_from_row(row._mapping) for row in conn.execute(query)]
-
-
-@dataclass(frozen=True, slots=True)
-class EventFilter:
-    """What the audit page asks of the log: every field optional, all of them must hold.
-
-    ``type`` is a prefix (``sanction.`` or ``sanction.imposed``); ``actor`` a case-insensitive
-    part of the actor; ``subject`` an id the events carry (``snc_…``, ``rvw_…``, ``apl_…``,
-    ``idt_…``...) or an account as ``platform/account`` (its registration, and every event naming
-    one of its sanctions); ``since``/``until`` bound when the event was recorded (``at``, RFC 3339,
-    ``until`` excluded).
-    """
-
-    operator: str | None = None
-    type: str = ""
-    actor: str = ""
-    subject: str = ""
-    since: str = ""
-    until: str = ""
 
 
 _TYPES = tuple(t.value for t in EventType)

@@ -332,3 +332,8 @@ def maintain(conn: Connection, *, before_us: int) -> int:
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql("ANALYZE outbox")
     return pruned
+
+
+def broker_enabled(conn: Connection) -> bool:
+    """Whether every event is written to the outbox for the broker too."""
+    return bool(conn.execute(tables.outbox_consumers.select().where(tables.outbox_consumers.c.id == 1)).one().broker)

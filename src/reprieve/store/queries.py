@@ -5,18 +5,19 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, and_, exists, func, or_, select
 
 from reprieve.domain.errors import ValidationError
-from reprieve.domain.model import AccountRef, SanctionKind, SanctionState
+from reprieve.domain.filters import SanctionFilter
+from reprieve.domain.model import AccountRef, Platform, SanctionKind, SanctionState
 from reprieve.domain.reason import Automation, Reason
 from reprieve.domain.sanctions import Change, Sanction
 from reprieve.domain.standing import ResolvedSpan
 from reprieve.domain.time import from_micros
 from reprieve.store import tables
+from reprieve.store.db import platform_from_row
 
 S = tables.sanctions.c
 SP = tables.sanction_spans.c
@@ -157,17 +158,6 @@ def strike_marks(conn: Connection, identity_id: str, platform_id: str) -> list[t
     return [(r.starts_at, r.lifted_at) for r in rows]
 
 
-@dataclass(frozen=True, slots=True)
-class SanctionFilter:
-    operator: str | None = None
-    operators: Sequence[str] | None = None  #: what the caller may see; None: everything
-    platform: str | None = None
-    account: str | None = None
-    kind: SanctionKind | None = None
-    state: SanctionState | None = None
-    category: str | None = None
-
-
 def encode_cursor(value: str) -> str:
     return base64.urlsafe_b64encode(value.encode()).decode().rstrip("=")
 
@@ -237,3 +227,14 @@ def list_sanction_rows(
 
 def count_rows(conn: Connection, table: Any) -> int:
     return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+
+
+def all_platforms(conn: Connection) -> list[Platform]:
+    """Every platform, as the model holds it."""
+    return [platform_from_row(r._mapping) for r in conn.execute(select(tables.platforms))]
+
+
+def existing_platform(conn: Connection, platform_id: str) -> Platform:
+    """A platform known to exist (``NoResultFound`` if it does not)."""
+    row = conn.execute(select(tables.platforms).where(tables.platforms.c.id == platform_id)).one()
+    return platform_from_row(row._mapping)

@@ -1,12 +1,13 @@
 """The console (``/console``) and the public pages (``/appeal``) mounted into the API's app.
 
-``mount_console(app)`` adds the routers of ``CONSOLE_ROUTERS``, the vendored static files, the
+``mount_console(app, problem_for=...)`` adds the routers of ``CONSOLE_ROUTERS``, the vendored static files, the
 security headers and the HTML error pages. The API's JSON routes are untouched: errors under
 ``/console`` and ``/appeal`` are answered as pages, everywhere else as problem+json.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from http import HTTPStatus
 from importlib import resources
 from pathlib import Path
@@ -18,7 +19,6 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import RedirectResponse, Response
 
-from reprieve.api.problems import problem_for
 from reprieve.domain.errors import ConflictError, ForbiddenError, NotFoundError, ReprieveError, ValidationError
 from reprieve.web import public, views
 from reprieve.web.auth import RoleRefused, SignInRequired
@@ -71,8 +71,9 @@ def form_page(request: Request) -> str | None:
     return path + (f"?{referer.query}" if referer.query else "")
 
 
-def mount_console(app: FastAPI) -> None:
-    """Serve the console and the public pages from ``app``."""
+def mount_console(app: FastAPI, *, problem_for: Callable[[Exception], Response]) -> None:
+    """Serve the console and the public pages from ``app``; ``problem_for`` answers an error
+    outside them (the API's problem+json)."""
     app.mount(STATIC_PREFIX, StaticFiles(directory=static_directory()), name="console-static")
     for router in CONSOLE_ROUTERS:
         app.include_router(router, include_in_schema=False)

@@ -18,12 +18,12 @@ from typing import Annotated
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
-from reprieve.api.deps import DbDep, Now, Tenant
 from reprieve.domain.model import Role
 from reprieve.domain.roles import admitted as roles_admitted
 from reprieve.domain.roles import may
+from reprieve.http.deps import DbDep, Now, Tenant
+from reprieve.services import Database
 from reprieve.services.members import Member, session_member
-from reprieve.store.db import Database
 from reprieve.web.rendering import page_instant
 from reprieve.web.security import SESSION_COOKIE as SESSION_COOKIE
 

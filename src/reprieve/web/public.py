@@ -32,9 +32,8 @@ from reprieve.domain.appeals import AppealKind, Relation, Requester
 from reprieve.domain.errors import ConflictError, NotFoundError, ValidationError
 from reprieve.domain.text import is_blank
 from reprieve.domain.time import format_instant, parse_instant
-from reprieve.services import appeal_codes, appeals
+from reprieve.services import Database, appeal_codes, appeals
 from reprieve.services.due_process import Caller
-from reprieve.store.db import Database
 from reprieve.web.i18n import request_language, translator
 from reprieve.web.ratelimit import DatabaseRateLimiter, RateLimiter
 from reprieve.web.rendering import render

@@ -16,20 +16,10 @@ import threading
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
-from dataclasses import dataclass
 
-from sqlalchemy import Connection, delete, func, insert, select, text
+from reprieve.services.ratelimit import DatabaseRateLimiter, Decision
 
-from reprieve.store import tables
-from reprieve.store.db import Database
-
-
-@dataclass(frozen=True, slots=True)
-class Decision:
-    """Whether a hit is allowed, and if not, after how many whole seconds it would be."""
-
-    allowed: bool
-    retry_after: int = 0
+__all__ = ["DatabaseRateLimiter", "Decision", "RateLimiter"]
 
 
 class RateLimiter:
@@ -78,53 +68,3 @@ class RateLimiter:
         """Forget every key (for a test, or an operator who lifted a block by hand)."""
         with self._lock:
             self._hits.clear()
-
-
-class DatabaseRateLimiter:
-    """``limit`` hits per key in any ``window`` seconds, counted in ``rate_limit_hits`` under
-    ``bucket``. ``clock`` returns seconds since the epoch (wall time: the count outlives the
-    process). Each hit is one short write transaction, which also deletes the hits that have
-    left the window."""
-
-    def __init__(self, bucket: str, limit: int, window: float, *, clock: Callable[[], float] = time.time) -> None:
-        if limit < 1 or window <= 0:
-            raise ValueError("a rate limit needs limit >= 1 and window > 0")
-        self.bucket = bucket
-        self.limit = limit
-        self.window = window
-        self.clock = clock
-
-    def hit(self, db: Database, key: str) -> Decision:
-        """Count a hit of ``key`` if the limit allows it (blocking: call it off the event loop)."""
-        hits = tables.rate_limit_hits
-        now = round(self.clock() * 1_000_000)
-        start = now - round(self.window * 1_000_000)
-        key = key[:128]
-        with db.engine.connect().execution_options(reprieve_write=True) as conn, conn.begin():
-            _lock(conn, db)
-            mine = (hits.c.bucket == self.bucket) & (hits.c.key == key)
-            # Every key's hits that left the window go: the table holds one window's worth.
-            conn.execute(delete(hits).where(hits.c.bucket == self.bucket, hits.c.at <= start))
-            count, oldest = conn.execute(select(func.count(), func.min(hits.c.at)).where(mine)).one()
-            if count >= self.limit:
-                # Allowed again when the hit ``limit`` places from the newest leaves the window.
-                nth = (
-                    conn.execute(
-                        select(hits.c.at).where(mine).order_by(hits.c.at.desc()).offset(self.limit - 1).limit(1)
-                    ).scalar()
-                    or oldest
-                )
-                return Decision(False, max(1, math.ceil((nth - start) / 1_000_000)))
-            conn.execute(insert(hits).values(bucket=self.bucket, key=key, at=now))
-        return Decision(True)
-
-    def reset(self, db: Database) -> None:
-        """Forget every key of this limit."""
-        with db.engine.connect().execution_options(reprieve_write=True) as conn, conn.begin():
-            conn.execute(delete(tables.rate_limit_hits).where(tables.rate_limit_hits.c.bucket == self.bucket))
-
-
-def _lock(conn: Connection, db: Database) -> None:
-    """On PostgreSQL, serialise the limit's transactions (SQLite's BEGIN IMMEDIATE does already)."""
-    if db.dialect == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": 0x5245_5052_4C49_4D54})

@@ -34,8 +34,8 @@ from typing import Any, TypeVar
 from starlette.requests import Request
 from starlette.responses import Response
 
+from reprieve.config import PublicSettings
 from reprieve.services import security_log
-from reprieve.services.transparency import PublicSettings
 
 R = TypeVar("R", bound=Response)
 

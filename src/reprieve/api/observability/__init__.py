@@ -10,21 +10,13 @@ from collections.abc import Callable
 from datetime import datetime
 
 from fastapi import FastAPI
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from reprieve.api.observability.metrics import METRICS, record_checks
 from reprieve.api.observability.middleware import Observe
-from reprieve.store.db import Database
+from reprieve.config import ObservabilitySettings
+from reprieve.services import Database
 
 __all__ = ["METRICS", "ObservabilitySettings", "install_observability", "record_checks"]
-
-
-class ObservabilitySettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="REPRIEVE_", extra="ignore")
-
-    #: A secret that may read ``/metrics`` and nothing else (for Prometheus's ``authorization``);
-    #: unset: only instance-admin tokens may.
-    metrics_token: str | None = None
 
 
 def install_observability(

@@ -27,8 +27,8 @@ from reprieve.api.observability.logs import (
 from reprieve.api.observability.metrics import METRICS, Registry
 from reprieve.api.problems import PROBLEM_JSON, problem_for
 from reprieve.domain.errors import ForbiddenError
+from reprieve.services import Database
 from reprieve.services.tokens import remembered_principal
-from reprieve.store.db import Database
 
 #: The route label of a request no route matched: raw paths would make a label per URL.
 UNMATCHED = "<unmatched>"

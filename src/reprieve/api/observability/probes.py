@@ -14,8 +14,7 @@ from typing import Any
 from reprieve.api.enforcement import Enforcement
 from reprieve.api.observability.metrics import GaugeFamily, Sample
 from reprieve.domain.time import parse_instant
-from reprieve.store import eventlog
-from reprieve.store.db import Database
+from reprieve.services import Database, operations
 
 log = logging.getLogger(__name__)
 
@@ -56,14 +55,12 @@ def index_lag(enforcement: Enforcement, *, now: datetime) -> IndexLag:
     """Compare the index with the log's head (one or two primary-key reads)."""
     index = enforcement.index
     applied = index.seq if index is not None else None  # read once: the follower moves it
-    with enforcement.db.read() as conn:
-        head, _ = eventlog.head(conn)
-        if applied is None:
-            return IndexLag(False, head, head, 0.0)
-        if head <= applied:
-            return IndexLag(True, applied, head, 0.0)
-        oldest = eventlog.read_events(conn, after=applied, limit=1)
-    seconds = (now - parse_instant(oldest[0].at)).total_seconds() if oldest else 0.0
+    head, oldest_at = operations.log_head(enforcement.db, after=applied)
+    if applied is None:
+        return IndexLag(False, head, head, 0.0)
+    if head <= applied:
+        return IndexLag(True, applied, head, 0.0)
+    seconds = (now - parse_instant(oldest_at)).total_seconds() if oldest_at else 0.0
     return IndexLag(True, applied, head, max(0.0, seconds))
 
 
@@ -76,12 +73,7 @@ def _optional(module: str) -> ModuleType | None:
 
 
 def outbox_gauges(db: Database) -> list[GaugeFamily]:
-    outbox = _optional("reprieve.store.outbox")
-    depth_of: Callable[..., tuple[int, float | None]] | None = getattr(outbox, "depth", None)
-    if depth_of is None:
-        return []
-    with db.read() as conn:
-        count, oldest = depth_of(conn)
+    count, oldest = operations.outbox_depth(db)
     return [
         GaugeFamily("reprieve_outbox_depth", "Webhook and broker messages not delivered yet", [Sample({}, count)]),
         GaugeFamily(

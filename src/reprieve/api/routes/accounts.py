@@ -6,10 +6,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Response
 
-from reprieve.api.deps import AccountWriter, Now, VisiblePlatform
+from reprieve.api.deps import AccountWriter, VisiblePlatform
 from reprieve.api.problems import problem_responses
 from reprieve.api.schemas import ACCOUNT_PATTERN, AccountOut, AccountPut
 from reprieve.domain.model import AccountRef
+from reprieve.http.deps import Now
 from reprieve.services import catalogue
 
 router = APIRouter(prefix="/v1/platforms/{platform}/accounts", tags=["accounts"])

@@ -14,9 +14,11 @@ from reprieve.api.amnesty_schemas import (
     AmnestyPreviewOut,
     AmnestyRevertCreate,
 )
-from reprieve.api.deps import IDEMPOTENT, Now, OpaqueId, Reader, Tenant, allow
+from reprieve.api.deps import IDEMPOTENT, OpaqueId, Reader, allow
 from reprieve.api.problems import problem_responses
 from reprieve.domain.model import Role
+from reprieve.http.deps import Now, Tenant
+from reprieve.runtime import amnesty as amnesty_runner
 from reprieve.services import amnesty
 from reprieve.services.due_process import Caller
 
@@ -61,7 +63,7 @@ def create_amnesty(tenant: AmnestyMaker, body: AmnestyCreate, now: Now, request:
         return JSONResponse(AmnestyPreviewOut.model_validate(preview).model_dump(mode="json"), status_code=200)
     started = amnesty.start(tenant.db, reason=body.reason, caller=_caller(tenant), **fields)
     if started["state"] == "running":
-        amnesty.run_in_background(tenant.db, started["id"], clock=request.app.state.clock)
+        amnesty_runner.run_in_background(tenant.db, started["id"], clock=request.app.state.clock)
     return AmnestyAccepted.model_validate(started).model_dump(mode="json")
 
 
@@ -85,5 +87,5 @@ def revert_amnesty(
         tenant.db, amnesty_id, reason=body.reason, caller=_caller(tenant), now=now, operators=tenant.operators
     )
     if result["state"] == "reverting":
-        amnesty.run_in_background(tenant.db, amnesty_id, clock=request.app.state.clock)
+        amnesty_runner.run_in_background(tenant.db, amnesty_id, clock=request.app.state.clock)
     return result

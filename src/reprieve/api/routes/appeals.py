@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from reprieve.api.deps import IDEMPOTENT, AsOf, ClockDep, Moderator, Now, OpaqueId, Reader, Tenant, allow
+from reprieve.api.deps import IDEMPOTENT, AsOf, ClockDep, Moderator, OpaqueId, Reader, allow
 from reprieve.api.due_process_schemas import (
     AppealAttach,
     AppealCreate,
@@ -20,11 +20,12 @@ from reprieve.api.problems import problem_responses
 from reprieve.api.routes.reviews import caller_of
 from reprieve.api.schemas import SLUG_PATTERN
 from reprieve.domain.appeals import HUMAN_DECIDERS, AppealKind, AppealState
+from reprieve.domain.filters import AppealFilter
 from reprieve.domain.model import Role
 from reprieve.domain.sanctions import UNSET
 from reprieve.domain.time import to_micros
+from reprieve.http.deps import Now, Tenant
 from reprieve.services import appeals
-from reprieve.store.due_process import AppealFilter
 
 router = APIRouter(prefix="/v1/appeals", tags=["appeals"])
 

@@ -21,7 +21,7 @@ from fastapi import APIRouter, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from reprieve.api.deps import IDEMPOTENT, EnforcementDep, Now, Reader
+from reprieve.api.deps import IDEMPOTENT, EnforcementDep, Reader
 from reprieve.api.enforcement import Enforcement, unknown_platforms
 from reprieve.api.fast_path import JSON, eligible_authorization, read_or_hand_over, replay
 from reprieve.api.middleware import DEFAULT_MAX_BODY_BYTES
@@ -29,10 +29,11 @@ from reprieve.api.observability.metrics import record_checks
 from reprieve.api.observability.middleware import OPERATOR
 from reprieve.api.problems import problem_responses, problem_type_of
 from reprieve.api.schemas import ACCOUNT_PATTERN, SLUG_PATTERN, ChecksOut, ChecksRequest
+from reprieve.domain.checks import MAX_CHECKS, Check, RowError
 from reprieve.domain.errors import ForbiddenError, ReprieveError
 from reprieve.domain.model import AccountRef
 from reprieve.domain.time import format_instant, parse_instant, to_micros
-from reprieve.services.standing import MAX_CHECKS, Check, RowError
+from reprieve.http.deps import Now
 from reprieve.services.tokens import Principal, authenticate, remembered_principal
 
 router = APIRouter(prefix="/v1/checks", tags=["checks"])

@@ -14,12 +14,13 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials
 from starlette.concurrency import run_in_threadpool
 
-from reprieve.api.deps import DbDep, Now, current_principal
+from reprieve.api.deps import current_principal
 from reprieve.api.enforcement import Enforcement
 from reprieve.api.observability.metrics import CONTENT_TYPE, METRICS
 from reprieve.api.observability.probes import index_lag, read_gauges
 from reprieve.api.problems import PROBLEM_JSON, ProblemType, Unauthenticated, problem
 from reprieve.domain.errors import ForbiddenError
+from reprieve.http.deps import DbDep, Now
 
 router = APIRouter(tags=["operations"], include_in_schema=False)
 

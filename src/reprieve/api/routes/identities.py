@@ -6,10 +6,11 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from reprieve.api.deps import IDEMPOTENT, IdentityLinker, Now
+from reprieve.api.deps import IDEMPOTENT, IdentityLinker
 from reprieve.api.problems import problem_responses
 from reprieve.api.schemas import IdentityCreate, IdentityOut
 from reprieve.domain.model import AccountRef
+from reprieve.http.deps import Now
 from reprieve.services import catalogue
 
 router = APIRouter(prefix="/v1/identities", tags=["identities"])

@@ -6,9 +6,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 
-from reprieve.api.deps import IDEMPOTENT, InstanceAdmin, Now, Reader
+from reprieve.api.deps import IDEMPOTENT, InstanceAdmin, Reader
 from reprieve.api.problems import problem_responses
 from reprieve.api.schemas import SLUG_PATTERN, OperatorCreate, OperatorDetailOut, OperatorOut
+from reprieve.http.deps import Now
 from reprieve.services import catalogue
 
 router = APIRouter(prefix="/v1/operators", tags=["operators"])

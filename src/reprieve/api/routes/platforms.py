@@ -6,9 +6,10 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from reprieve.api.deps import IDEMPOTENT, Now, OperatorAdmin, VisiblePlatform
+from reprieve.api.deps import IDEMPOTENT, OperatorAdmin, VisiblePlatform
 from reprieve.api.problems import problem_responses
 from reprieve.api.schemas import PlatformCreate, PlatformOut
+from reprieve.http.deps import Now
 from reprieve.services import catalogue
 
 router = APIRouter(prefix="/v1/platforms", tags=["platforms"])

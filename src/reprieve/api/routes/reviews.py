@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from reprieve.api.deps import IDEMPOTENT, AsOf, ClockDep, Moderator, Now, OpaqueId, Reader, Tenant, allow
+from reprieve.api.deps import IDEMPOTENT, AsOf, ClockDep, Moderator, OpaqueId, Reader, allow
 from reprieve.api.due_process_schemas import (
     AssessmentCreate,
     ReviewCreate,
@@ -16,12 +16,13 @@ from reprieve.api.due_process_schemas import (
 )
 from reprieve.api.problems import problem_responses
 from reprieve.api.schemas import SLUG_PATTERN
+from reprieve.domain.filters import ReviewFilter
 from reprieve.domain.model import Role
 from reprieve.domain.reviews import ReviewState
 from reprieve.domain.sanctions import UNSET
+from reprieve.http.deps import Now, Tenant
 from reprieve.services import reviews
 from reprieve.services.due_process import Caller
-from reprieve.store.due_process import ReviewFilter
 
 router = APIRouter(tags=["reviews"])
 

@@ -16,10 +16,10 @@ from reprieve.api.schemas import (
     SanctionOut,
     SanctionPage,
 )
+from reprieve.domain.filters import SanctionFilter
 from reprieve.domain.model import AccountRef, SanctionKind, SanctionState
 from reprieve.domain.sanctions import UNSET
 from reprieve.services import sanctions
-from reprieve.store.queries import SanctionFilter
 
 router = APIRouter(prefix="/v1/sanctions", tags=["sanctions"])
 

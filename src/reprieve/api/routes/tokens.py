@@ -6,11 +6,12 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from reprieve.api.deps import IDEMPOTENT, Now, OpaqueId, OperatorAdmin, shown_once
+from reprieve.api.deps import IDEMPOTENT, OpaqueId, OperatorAdmin, shown_once
 from reprieve.api.problems import problem_responses
 from reprieve.api.schemas import TokenCreate, TokenCreated, TokenOut
 from reprieve.domain.errors import ForbiddenError
 from reprieve.domain.model import Role
+from reprieve.http.deps import Now
 from reprieve.services import tokens
 
 router = APIRouter(prefix="/v1/tokens", tags=["tokens"])

@@ -11,13 +11,14 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingRes
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import iterate_in_threadpool
 
-from reprieve.api.deps import IDEMPOTENT, Now, OpaqueId, Reader, Tenant, allow
+from reprieve.api.deps import IDEMPOTENT, OpaqueId, Reader, allow
 from reprieve.api.problems import problem_responses
 from reprieve.api.schemas import SLUG_PATTERN
 from reprieve.domain.model import Role
 from reprieve.dsa import pages, tdb
 from reprieve.dsa.report import csv_rows
 from reprieve.dsa.submit import TdbSettings
+from reprieve.http.deps import Now, Tenant
 from reprieve.services import transparency
 
 router = APIRouter(tags=["transparency"])

@@ -22,7 +22,7 @@ from fastapi import APIRouter, Depends, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from reprieve.api.deps import IDEMPOTENT, CommitterDep, Now, Tenant, allow
+from reprieve.api.deps import IDEMPOTENT, CommitterDep, allow
 from reprieve.api.due_process_schemas import ViolationCreate, ViolationOut
 from reprieve.api.enforcement import CommittedWrites
 from reprieve.api.fast_path import JSON, eligible_authorization, read_or_hand_over, replay
@@ -35,8 +35,9 @@ from reprieve.domain.model import Role
 from reprieve.domain.policy import Severity
 from reprieve.domain.roles import admitted
 from reprieve.domain.text import check_text
+from reprieve.http.deps import Now, Tenant
+from reprieve.runtime.group_commit import GroupCommitter
 from reprieve.services import violations
-from reprieve.services.group_commit import GroupCommitter
 from reprieve.services.tokens import Principal, authenticate, remembered_principal
 
 router = APIRouter(prefix="/v1/violations", tags=["violations"])

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from reprieve.api.deps import IDEMPOTENT, Now, OpaqueId, OperatorAdmin, Tenant, allow, shown_once
+from reprieve.api.deps import IDEMPOTENT, OpaqueId, OperatorAdmin, allow, shown_once
 from reprieve.api.problems import problem_responses
 from reprieve.api.schemas import SLUG_PATTERN
 from reprieve.api.webhook_schemas import (
@@ -20,6 +20,7 @@ from reprieve.api.webhook_schemas import (
 )
 from reprieve.domain.errors import ValidationError
 from reprieve.domain.model import Role
+from reprieve.http.deps import Now, Tenant
 from reprieve.services import egress, webhooks
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])

@@ -10,10 +10,9 @@ from fastapi import Path, Query, Request
 from starlette.responses import Response
 
 from reprieve.domain.errors import NotFoundError, ReprieveError
+from reprieve.domain.filters import SanctionFilter
 from reprieve.domain.model import AccountRef, Role
 from reprieve.services import catalogue, sanctions, standing
-from reprieve.store import queries
-from reprieve.store.queries import SanctionFilter
 from reprieve.web.auth import Desk, Signed
 from reprieve.web.rendering import render
 from reprieve.web.views.common import EMPTY_FORM, FormState, redirect, text
@@ -61,19 +60,23 @@ def search(desk: Desk, wanted: str) -> dict[str, Any]:
     found: list[dict[str, Any]] = []
     unrecorded: list[dict[str, Any]] = []
     if handle and _HANDLE.match(handle):
-        with desk.db.read() as conn:
-            for platform in platforms:
-                try:
-                    row = queries.account_row(conn, AccountRef(platform["id"], handle))
-                except ReprieveError:  # pragma: no cover - a handle the model refuses
-                    row = None
-                entry = {
-                    "platform": platform["id"],
-                    "name": platform["name"],
-                    "account": handle,
-                    "display_name": row["display_name"] if row else None,
-                }
-                (found if row else unrecorded).append(entry)
+        refs: dict[str, AccountRef | None] = {}
+        for platform in platforms:
+            try:
+                refs[platform["id"]] = AccountRef(platform["id"], handle)
+            except ReprieveError:  # pragma: no cover - a handle the model refuses
+                refs[platform["id"]] = None
+        recorded = catalogue.recorded_accounts(desk.db, [ref for ref in refs.values() if ref is not None])
+        for platform in platforms:
+            ref = refs[platform["id"]]
+            row = recorded.get(ref) if ref is not None else None
+            entry = {
+                "platform": platform["id"],
+                "name": platform["name"],
+                "account": handle,
+                "display_name": row["display_name"] if row else None,
+            }
+            (found if row else unrecorded).append(entry)
     return {"found": found, "unrecorded": unrecorded, "valid": bool(handle and _HANDLE.match(handle))}
 
 

@@ -1,6 +1,6 @@
 """The amnesty wizard: filters, then the preview (count and sample), then confirmation by typing
 the count, then a live progress bar (htmx polls the progress fragment), then the result with a
-revert button. The work runs in the background (``services.amnesty.run_in_background``)."""
+revert button. The work runs in the background (``runtime.amnesty.run_in_background``)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from reprieve.domain.errors import ConflictError, ValidationError
 from reprieve.domain.model import SanctionKind
 from reprieve.domain.reason import CATEGORIES
 from reprieve.domain.text import is_blank, trim
+from reprieve.runtime import amnesty as amnesty_runner
 from reprieve.services import amnesty, catalogue
 from reprieve.web.auth import Desk, ModeratorDesk, Signed
 from reprieve.web.rendering import render
@@ -191,7 +192,7 @@ async def amnesty_start(request: Request, desk: ModeratorDesk) -> Response:
         operators=desk.tenant.operators,
         **chosen,
     )
-    amnesty.run_in_background(desk.db, started["id"])
+    amnesty_runner.run_in_background(desk.db, started["id"])
     return redirect(request, f"/console/amnesties/{started['id']}")
 
 
@@ -220,5 +221,5 @@ async def amnesty_revert(request: Request, desk: ModeratorDesk, amnesty_id: Amne
         now=desk.now,
         operators=desk.tenant.operators,
     )
-    amnesty.run_in_background(desk.db, amnesty_id)
+    amnesty_runner.run_in_background(desk.db, amnesty_id)
     return redirect(request, f"/console/amnesties/{amnesty_id}")

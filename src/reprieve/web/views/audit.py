@@ -10,8 +10,8 @@ from starlette.responses import Response
 
 from reprieve.domain.errors import ValidationError
 from reprieve.domain.events import EventType
+from reprieve.domain.filters import EventFilter
 from reprieve.services import audit
-from reprieve.store.eventlog import EventFilter
 from reprieve.web.auth import AuditorDesk, Desk
 from reprieve.web.event_summary import summarize
 from reprieve.web.i18n import Translate, request_language, translator

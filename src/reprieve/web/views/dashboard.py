@@ -9,11 +9,11 @@ from typing import Any
 from fastapi import Request
 from starlette.responses import Response
 
+from reprieve.domain.filters import AppealFilter, ReviewFilter
 from reprieve.domain.model import SanctionKind
 from reprieve.domain.reviews import ReviewState
 from reprieve.domain.time import parse_instant, to_micros
 from reprieve.services import appeals, dashboard, reviews
-from reprieve.store.due_process import AppealFilter, ReviewFilter
 from reprieve.web.auth import Desk, Signed
 from reprieve.web.chart import monthly_chart
 from reprieve.web.i18n import request_language, translate

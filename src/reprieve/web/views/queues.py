@@ -9,9 +9,9 @@ from fastapi import Query, Request
 from starlette.responses import Response
 
 from reprieve.domain.appeals import AppealKind
+from reprieve.domain.filters import ReviewFilter
 from reprieve.domain.reviews import ReviewState
 from reprieve.services import reviews
-from reprieve.store.due_process import ReviewFilter
 from reprieve.web.auth import Signed
 from reprieve.web.rendering import render
 from reprieve.web.views.dashboard import QUEUE_LIMIT, age_band, open_appeals

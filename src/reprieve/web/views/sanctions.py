@@ -10,6 +10,7 @@ from fastapi import Path, Query, Request
 from starlette.responses import Response
 
 from reprieve.domain.errors import PreconditionFailedError, ReprieveError, ValidationError
+from reprieve.domain.filters import SanctionFilter
 from reprieve.domain.model import AccountRef, Role, SanctionKind, SanctionState
 from reprieve.domain.reason import CATEGORIES, AutomatedDecision, Ground, Source
 from reprieve.domain.sanctions import UNSET
@@ -17,7 +18,6 @@ from reprieve.domain.text import is_blank, trim
 from reprieve.domain.time import parse_duration_input
 from reprieve.dsa import enums as dsa_enums
 from reprieve.services import catalogue, reviews, sanctions, transparency
-from reprieve.store.queries import SanctionFilter
 from reprieve.web.auth import Desk, ModeratorDesk, Signed
 from reprieve.web.i18n import request_language
 from reprieve.web.rendering import render

@@ -10,7 +10,7 @@ from fastapi import Form, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
-from reprieve.api.deps import DbDep, Now
+from reprieve.http.deps import DbDep, Now
 from reprieve.services import members
 from reprieve.web.auth import SESSION_COOKIE, Signed
 from reprieve.web.i18n import request_language, translate

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from reprieve.domain.filters import AppealFilter, ReviewFilter
 from reprieve.services import appeals, audit, reviews
-from reprieve.store.due_process import AppealFilter, ReviewFilter
 from reprieve.web.auth import Desk
 from reprieve.web.rendering import format_for_page
 

@@ -30,8 +30,11 @@ from functools import partial
 from typing import Any, TypeVar
 
 from reprieve.domain.errors import ReprieveError, StorageError
+from reprieve.services.committing import ALONE, Answer, Batch
 from reprieve.store.db import Database
 from reprieve.store.uow import UnitOfWork
+
+__all__ = ["ALONE", "Answer", "Batch", "GroupCommitter"]
 
 T = TypeVar("T")
 
@@ -41,14 +44,6 @@ logger = logging.getLogger(__name__)
 MAX_GROUP = 256
 #: An idle writer thread ends after this long; the next command starts another.
 IDLE_SECONDS = 2.0
-#: What a batch answers for an item it leaves to be run alone, after the batch, by its own body.
-ALONE: Any = object()
-
-#: ``batch(uow, items) -> answers``: several commands of one kind at once, an answer (or ALONE) per item.
-Batch = Callable[[UnitOfWork, list[Any]], list[Any]]
-#: ``answer(result, error)``: called once per command, in the writer's thread, after its commit
-#: (``error`` None) or its refusal or failure (``result`` None). It must not block.
-Answer = Callable[[Any, BaseException | None], object]
 
 
 class _Command:

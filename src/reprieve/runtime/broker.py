@@ -20,12 +20,10 @@ from nats.errors import Error as NatsError
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError as StreamNotFound
 
-from reprieve.domain.events import BrokerEnabled, NewEvent
 from reprieve.domain.time import to_micros
-from reprieve.services.webhooks import DeliveryReport, next_attempt, public_event
-from reprieve.store import outbox, tables
+from reprieve.runtime.webhooks import DeliveryReport, next_attempt, public_event
+from reprieve.store import outbox
 from reprieve.store.db import Database
-from reprieve.store.uow import UnitOfWork
 
 STREAM = "REPRIEVE"
 SUBJECTS = "reprieve.>"
@@ -40,19 +38,6 @@ def message_id(item: outbox.Claimed) -> str:
     """``<seq>.<start of the event's hash>``: the same for every publication of one event, and,
     unlike the seq alone, distinct between two installations (or test databases) sharing a stream."""
     return f"{item.seq}.{item.hash[:16]}"
-
-
-def enable_broker(db: Database, *, actor: str, now: datetime) -> bool:
-    """Have every event from now on written to the outbox for the broker; False if it already was."""
-    with UnitOfWork(db, actor=actor, now=now) as uow:
-        enabled = (
-            uow.conn.execute(tables.outbox_consumers.select().where(tables.outbox_consumers.c.id == 1)).one().broker
-        )
-        if enabled:
-            return False
-        outbox.bump_version(uow.conn, broker=True)
-        uow.record([NewEvent.of(BrokerEnabled(kind="nats"), uow.at, None)])
-    return True
 
 
 class Publisher:

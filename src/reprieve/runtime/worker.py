@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import importlib
 import logging
 import os
 import random
@@ -27,41 +26,25 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy import Connection, and_, insert, or_, select, update
-
-from reprieve.domain.errors import NotFoundError
-from reprieve.domain.events import (
-    AppealOverdue,
-    AppealTargetSet,
-    NewEvent,
-    ProbationEnded,
-    ReviewDue,
-    SanctionEnded,
-    SanctionStarted,
-)
+from reprieve.domain.events import AppealOverdue, NewEvent, ProbationEnded, ReviewDue, SanctionEnded, SanctionStarted
 from reprieve.domain.time import format_instant, from_micros, parse_duration, parse_instant, to_micros
 from reprieve.dsa.submit import TdbSettings, Transport, urllib_transport
-from reprieve.services import broker, transparency, webhooks
-from reprieve.store import eventlog, outbox, queries, tables
+from reprieve.runtime import amnesty, broker, webhooks
+from reprieve.services import appeal_targets, publishing, transparency
+from reprieve.services.appeal_targets import DEFAULT_APPEAL_TARGET
+from reprieve.store import eventlog
+from reprieve.store import worker as store
+from reprieve.store.connection import Connection
 from reprieve.store.db import Database
 from reprieve.store.uow import UnitOfWork
 
 log = logging.getLogger("reprieve.worker")
 
 ACTOR = "worker"
-DEFAULT_APPEAL_TARGET = "P14D"
 LEASE_US = 60 * 1_000_000
 #: Delivered outbox rows are kept this long (the delivery history the API lists), then forgotten.
 KEEP_DELIVERED_US = 7 * 24 * 3600 * 1_000_000
 PRUNE_EVERY_US = 60 * 1_000_000
-
-
-class WorkerSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="REPRIEVE_", extra="ignore")
-
-    #: ``nats://127.0.0.1:4222``: publish every event to NATS JetStream too.
-    nats_url: str | None = None
 
 
 def utc_now() -> datetime:
@@ -70,29 +53,6 @@ def utc_now() -> datetime:
 
 def worker_name() -> str:
     return f"{socket.gethostname()[:40]}-{os.getpid()}-{secrets.token_hex(3)}"
-
-
-# --- operator settings -------------------------------------------------------------------
-
-
-def set_appeal_target(db: Database, operator: str, target: str, *, actor: str, now: datetime) -> dict[str, Any]:
-    """Set how long an appeal may wait before the worker announces it overdue (default P14D)."""
-    duration = parse_duration(target, field="appeal_target")
-    with UnitOfWork(db, actor=actor, now=now) as uow:
-        if queries.operator_row(uow.conn, operator) is None:
-            raise NotFoundError(f"no operator {operator!r}")
-        s = tables.worker_settings.c
-        values = {"appeal_target": str(duration), "updated_seq": uow.next_seq()}
-        changed = uow.conn.execute(update(tables.worker_settings).where(s.operator_id == operator).values(**values))
-        if changed.rowcount == 0:
-            uow.conn.execute(insert(tables.worker_settings).values(operator_id=operator, **values))
-        uow.record([NewEvent.of(AppealTargetSet(operator=operator, appeal_target=str(duration)), uow.at, operator)])
-    return {"operator": operator, "appeal_target": str(duration)}
-
-
-def appeal_targets(conn: Connection) -> dict[str, str]:
-    s = tables.worker_settings.c
-    return {row.operator_id: row.appeal_target for row in conn.execute(select(s.operator_id, s.appeal_target))}
 
 
 # --- what fell due -----------------------------------------------------------------------
@@ -130,41 +90,11 @@ def _next_after(rows: list[Any], limit: int) -> str | None:
     return str(rows[-1].id) if len(rows) >= limit else None
 
 
-def _sanction_rows(
-    conn: Connection, column: Any, now_us: int, since_us: int, since_seq: int, after: str, limit: int
-) -> list[Any]:
-    s = tables.sanctions.c
-    return list(
-        conn.execute(
-            select(
-                s.id,
-                s.operator_id,
-                s.subject_platform,
-                s.subject_account,
-                s.starts_at,
-                s.ends_at,
-                s.review_at,
-                s.lifted_at,
-                s.created_seq,
-            )
-            .where(
-                column.is_not(None), column <= now_us, or_(column > since_us, s.updated_seq > since_seq), s.id > after
-            )
-            .order_by(s.id)
-            .limit(limit)
-        )
-    )
-
-
 def scan_started(conn: Connection, now_us: int, since_us: int, since_seq: int, after: str, limit: int) -> Page:
     """Sanctions recorded before their start (scheduled) whose start has come, unless lifted before."""
-    rows = _sanction_rows(conn, tables.sanctions.c.starts_at, now_us, since_us, since_seq, after, limit)
-    recorded: dict[int, int] = {}
+    rows = store.sanction_rows(conn, "starts_at", now_us, since_us, since_seq, after, limit)
     seqs = sorted({r.created_seq for r in rows})
-    e = tables.events.c
-    for chunk in range(0, len(seqs), 1000):
-        for seq, at in conn.execute(select(e.seq, e.at).where(e.seq.in_(seqs[chunk : chunk + 1000]))):
-            recorded[seq] = to_micros(parse_instant(at))
+    recorded = {seq: to_micros(parse_instant(at)) for seq, at in store.recorded_at(conn, seqs).items()}
     return Page(
         [
             Due(
@@ -183,7 +113,7 @@ def scan_started(conn: Connection, now_us: int, since_us: int, since_seq: int, a
 
 def scan_ended(conn: Connection, now_us: int, since_us: int, since_seq: int, after: str, limit: int) -> Page:
     """Sanctions whose term ran out (not lifted before)."""
-    rows = _sanction_rows(conn, tables.sanctions.c.ends_at, now_us, since_us, since_seq, after, limit)
+    rows = store.sanction_rows(conn, "ends_at", now_us, since_us, since_seq, after, limit)
     return Page(
         [
             Due(
@@ -201,7 +131,7 @@ def scan_ended(conn: Connection, now_us: int, since_us: int, since_seq: int, aft
 
 def scan_reviews(conn: Connection, now_us: int, since_us: int, since_seq: int, after: str, limit: int) -> Page:
     """Sanctions whose review instant came while they were in force (the end of the term included)."""
-    rows = _sanction_rows(conn, tables.sanctions.c.review_at, now_us, since_us, since_seq, after, limit)
+    rows = store.sanction_rows(conn, "review_at", now_us, since_us, since_seq, after, limit)
     return Page(
         [
             Due(
@@ -219,17 +149,9 @@ def scan_reviews(conn: Connection, now_us: int, since_us: int, since_seq: int, a
 
 def scan_appeals(conn: Connection, now_us: int, since_us: int, since_seq: int, after: str, limit: int) -> Page:
     """Open appeals older than their operator's target. Open appeals are few: all are looked at."""
-    targets = appeal_targets(conn)
-    a = tables.appeals.c
+    targets = appeal_targets.appeal_targets(conn)
     found = []
-    rows = list(
-        conn.execute(
-            select(a.id, a.operator_id, a.sanction_id, a.kind, a.received_at)
-            .where(a.state == "open", a.received_at <= now_us, a.id > after)
-            .order_by(a.id)
-            .limit(limit)
-        )
-    )
+    rows = store.open_appeal_rows(conn, now_us, after, limit)
     for r in rows:
         target = parse_duration(targets.get(r.operator_id, DEFAULT_APPEAL_TARGET))
         due_us = to_micros(target.after(from_micros(r.received_at)))
@@ -247,19 +169,7 @@ def scan_appeals(conn: Connection, now_us: int, since_us: int, since_seq: int, a
 
 def scan_probations(conn: Connection, now_us: int, since_us: int, since_seq: int, after: str, limit: int) -> Page:
     """Probations whose period is over (one announcement per probation, naming its platforms)."""
-    p = tables.probations.c
-    due = and_(p.until <= now_us, or_(p.until > since_us, p.created_seq > since_seq))
-    columns = (p.id, p.platform_id, p.operator_id, p.identity_id, p.until, p.sanction_id)
-    rows = list(conn.execute(select(*columns).where(due, p.id > after).order_by(p.id, p.platform_id).limit(limit)))
-    next_after = None
-    if len(rows) >= limit:  # a row a platform: the last probation may go on in the next page
-        last = rows[-1].id
-        kept = [r for r in rows if r.id != last]
-        if kept:
-            rows, next_after = kept, str(kept[-1].id)
-        else:  # one probation fills the page: all of its platforms, then on
-            rows = list(conn.execute(select(*columns).where(due, p.id == last).order_by(p.platform_id)))
-            next_after = str(last)
+    rows, next_after = store.ended_probation_rows(conn, now_us, since_us, since_seq, after, limit)
     grouped: dict[str, tuple[Any, list[str]]] = {}
     for r in rows:
         grouped.setdefault(r.id, (r, []))[1].append(r.platform_id)
@@ -289,33 +199,8 @@ PARTITIONS: dict[str, Scanner] = {
 }
 
 
-def _existing(conn: Connection, keys: list[str]) -> set[str]:
-    a = tables.announcements.c
-    found: set[str] = set()
-    for i in range(0, len(keys), 1000):
-        found.update(r[0] for r in conn.execute(select(a.key).where(a.key.in_(keys[i : i + 1000]))))
-    return found
-
-
-def _take_lease(db: Database, name: str, *, owner: str, now_us: int) -> tuple[int, int] | None:
-    """Lease partition ``name`` (or renew ours); its watermarks, or None if another worker holds it."""
-    w = tables.worker_partitions.c
-    with db.engine.connect().execution_options(reprieve_write=True) as conn, conn.begin():
-        taken = conn.execute(
-            update(tables.worker_partitions)
-            .where(w.name == name, or_(w.owner.is_(None), w.owner == owner, w.leased_until < now_us))
-            .values(owner=owner, leased_until=now_us + LEASE_US)
-        ).rowcount
-        if not taken:
-            return None
-        row = conn.execute(select(w.scanned_until, w.scanned_seq).where(w.name == name)).one()
-        return int(row.scanned_until), int(row.scanned_seq)
-
-
 def release_leases(db: Database, *, owner: str) -> None:
-    w = tables.worker_partitions.c
-    with db.engine.connect().execution_options(reprieve_write=True) as conn, conn.begin():
-        conn.execute(update(tables.worker_partitions).where(w.owner == owner).values(owner=None, leased_until=None))
+    store.release_leases(db, owner=owner)
 
 
 def announce_partition(db: Database, name: str, *, now: datetime, owner: str) -> int:
@@ -327,7 +212,7 @@ def announce_partition(db: Database, name: str, *, now: datetime, owner: str) ->
     announcement's key is recorded with it, and the next run skips what is there. The
     partition's watermarks move once the whole scan is done."""
     now_us = to_micros(now)
-    marks = _take_lease(db, name, owner=owner, now_us=now_us)
+    marks = store.take_lease(db, name, owner=owner, now_us=now_us, lease_us=LEASE_US)
     if marks is None:
         return 0
     since_us, since_seq = marks
@@ -342,7 +227,7 @@ def announce_partition(db: Database, name: str, *, now: datetime, owner: str) ->
             page = scan(conn, now_us, since_us, since_seq, after, PAGE)
             dues = page.dues
             if dues:
-                seen = _existing(conn, [d.key for d in dues])
+                seen = store.announced(conn, [d.key for d in dues])
                 dues = [d for d in dues if d.key not in seen]
         if dues:
             announced += _record(db, dues, now=now)
@@ -356,15 +241,11 @@ def announce_partition(db: Database, name: str, *, now: datetime, owner: str) ->
             after,
             extra={"fields": {"partition": name, "announced": announced, "after": after}},
         )
-        if _take_lease(db, name, owner=owner, now_us=now_us) is None:
+        if store.take_lease(db, name, owner=owner, now_us=now_us, lease_us=LEASE_US) is None:
             return announced  # another worker took the partition over: it goes on from the watermarks
-    w = tables.worker_partitions.c
-    with db.engine.connect().execution_options(reprieve_write=True) as conn, conn.begin():
-        conn.execute(
-            update(tables.worker_partitions)
-            .where((w.name == name) & (w.owner == owner))
-            .values(scanned_until=max(since_us, now_us), scanned_seq=max(since_seq, head_seq))
-        )
+    store.move_watermarks(
+        db, name, owner=owner, scanned_until=max(since_us, now_us), scanned_seq=max(since_seq, head_seq)
+    )
     return announced
 
 
@@ -372,14 +253,12 @@ def _record(db: Database, dues: list[Due], *, now: datetime) -> int:
     """Record the announcements of ``dues`` not made yet, in one transaction; how many."""
     with UnitOfWork(db, actor=ACTOR, now=now) as uow:
         # Under the chain head's lock: a key seen here cannot be written by anyone else meanwhile.
-        seen = _existing(uow.conn, [d.key for d in dues])
+        seen = store.announced(uow.conn, [d.key for d in dues])
         fresh = sorted((d for d in dues if d.key not in seen), key=lambda d: (d.effective_us, d.key))
         if not fresh:
             return 0
         recorded = uow.record([NewEvent.of(d.event, _iso(d.effective_us), d.operator) for d in fresh])
-        uow.conn.execute(
-            insert(tables.announcements), [{"key": d.key, "seq": r.seq} for d, r in zip(fresh, recorded, strict=True)]
-        )
+        store.record_announcements(uow.conn, [(d.key, r.seq) for d, r in zip(fresh, recorded, strict=True)])
     return len(fresh)
 
 
@@ -388,14 +267,8 @@ def announce(db: Database, *, now: datetime, owner: str) -> int:
 
 
 def resume_amnesties(db: Database, *, now: datetime) -> None:
-    """``reprieve.services.amnesty.resume_unfinished``, if this installation has it."""
-    try:
-        module = importlib.import_module("reprieve.services.amnesty")
-    except ImportError:
-        return
-    resume = getattr(module, "resume_unfinished", None)
-    if resume is not None:
-        resume(db, now=now)
+    """Run to their end the amnesty passes nobody is working on (``runtime.amnesty.resume_unfinished``)."""
+    amnesty.resume_unfinished(db, now=now)
 
 
 # --- the loop ----------------------------------------------------------------------------
@@ -454,7 +327,7 @@ class Worker:
     async def __aenter__(self) -> Worker:
         self.sender = webhooks.Sender(self.concurrency, self.http_timeout)
         if self.publisher is not None:
-            broker.enable_broker(self.db, actor=ACTOR, now=self.clock())
+            publishing.enable_broker(self.db, actor=ACTOR, now=self.clock())
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -477,8 +350,7 @@ class Worker:
         report.announced = announce(self.db, now=now, owner=self.owner)
         now_us = to_micros(now)
         if now_us - self._pruned_at >= PRUNE_EVERY_US:
-            with self.db.engine.connect().execution_options(reprieve_write=True) as conn, conn.begin():
-                outbox.maintain(conn, before_us=now_us - KEEP_DELIVERED_US)
+            store.prune_outbox(self.db, before_us=now_us - KEEP_DELIVERED_US)
             self._pruned_at = now_us
         delivered = await webhooks.deliver_due(
             self.db,

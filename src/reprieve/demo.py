@@ -16,16 +16,15 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from reprieve.domain.filters import AppealFilter, ReviewFilter, SanctionFilter
 from reprieve.domain.model import AccountRef, SanctionState
 from reprieve.domain.reviews import ReviewState
 from reprieve.domain.time import parse_instant, to_micros
-from reprieve.services import amnesty, appeals, catalogue, members, reviews, sanctions, violations
+from reprieve.runtime import amnesty as amnesty_runner
+from reprieve.services import Database, amnesty, appeals, catalogue, members, reviews, sanctions, violations
 from reprieve.services.due_process import Caller
 from reprieve.services.sanctions import ImposeSanction
 from reprieve.services.standing import get_standing
-from reprieve.store import queries
-from reprieve.store.db import Database
-from reprieve.store.due_process import AppealFilter, ReviewFilter
 
 ACTOR = "demo"
 SOCIAL = ["login", "post", "comment", "message", "react", "live", "advertise", "monetize", "appeal"]
@@ -83,9 +82,8 @@ def t(text: str) -> datetime:
 
 def load_demo(db: Database, *, synthetic: int = 3000, progress: Callable[[str], None] = lambda _: None) -> bool:
     """Load the story; returns False (and changes nothing) if it is already there."""
-    with db.read() as conn:
-        if queries.operator_row(conn, "meta") is not None:
-            return False
+    if any(operator["id"] == "meta" for operator in catalogue.list_operators(db)):
+        return False
     start = t("2020-12-01T00:00:00Z")
     for op_id, name in OPERATORS:
         catalogue.create_operator(db, id=op_id, name=name, actor=ACTOR, now=start)
@@ -310,7 +308,7 @@ def _twitter_amnesty(db: Database) -> None:
         caller=safety,
         now=t("2022-12-07T18:00:00Z"),
     )
-    amnesty.run(db, started["id"], now=t("2022-12-07T18:00:00Z"))
+    amnesty_runner.run(db, started["id"], now=t("2022-12-07T18:00:00Z"))
 
 
 def _parler(db: Database) -> None:
@@ -559,7 +557,7 @@ def _synthetic_sanctions(db: Database, now: datetime) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
     cursor: str | None = None
     while True:
-        page = sanctions.list_sanctions(db, queries.SanctionFilter(), at=now, limit=1000, cursor=cursor)
+        page = sanctions.list_sanctions(db, SanctionFilter(), at=now, limit=1000, cursor=cursor)
         found += [
             s
             for s in page["items"]
@@ -754,7 +752,7 @@ def _tell_work(db: Database, echo: Callable[[str], None]) -> None:
     waiting = appeals.list_appeals(db, AppealFilter(state="open", operator="meta"), limit=1000)["items"]
     kinds = sorted({a["kind"] for a in waiting})
     scheduled = sanctions.list_sanctions(
-        db, queries.SanctionFilter(operator="meta", state=SanctionState.SCHEDULED), at=now, limit=1000
+        db, SanctionFilter(operator="meta", state=SanctionState.SCHEDULED), at=now, limit=1000
     )["items"]
     echo(
         f"In Meta's queues now: {_count(len(due['items']), 'review')} due and {len(opened['items'])} open, "

@@ -1,0 +1,285 @@
+"""The Transparency Database's reads and writes: the decisions an export streams, the statements
+sent (``tdb_submissions``), the submission runs (``tdb_runs``) and the report's figures."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from reprieve.store import tables
+from reprieve.store.db import Database
+
+S, V, A, D, T, R = (
+    tables.sanctions.c,
+    tables.violations.c,
+    tables.appeals.c,
+    tables.appeal_disputes.c,
+    tables.tdb_submissions.c,
+    tables.tdb_runs.c,
+)
+#: Rows read in chunks from one read transaction, never all at once.
+_STREAM = {"stream_results": True, "yield_per": 2000}
+#: Puids per ``IN (...)``.
+_CHUNK = 500
+
+
+@contextmanager
+def writing(db: Database) -> Iterator[Connection]:
+    """A write transaction that takes the write lock first (SQLite: BEGIN IMMEDIATE)."""
+    with db.engine.connect().execution_options(reprieve_write=True) as conn, conn.begin():
+        yield conn
+
+
+# --- the export ----------------------------------------------------------------------------
+
+
+def platform_names(conn: Connection, operator: str) -> dict[str, str]:
+    query = select(tables.platforms.c.id, tables.platforms.c.name).where(tables.platforms.c.operator_id == operator)
+    return dict(conn.execute(query).all())
+
+
+def decision_rows(conn: Connection, operator: str, start: int, end: int) -> Iterable[Any]:
+    """``(id, platform, starts_at, reason, automated, changes)`` of the operator's sanctions that may
+    hold a decision applied in ``[start, end)``, by id, streamed. Sanctions that started before
+    the period count only if changed since (an amendment may fall in it)."""
+    return conn.execution_options(**_STREAM).execute(
+        select(S.id, S.subject_platform, S.starts_at, S.reason, S.automated, S.changes)
+        .where(S.operator_id == operator, S.starts_at < end, or_(S.starts_at >= start, S.updated_seq != S.created_seq))
+        .order_by(S.id)
+    )
+
+
+# --- the statements sent -------------------------------------------------------------------
+
+
+def submitted_puids(conn: Connection, endpoint: str, operator: str) -> set[str]:
+    return set(conn.execute(select(T.puid).where(T.endpoint == endpoint, T.operator_id == operator)).scalars())
+
+
+def sending(conn: Connection, endpoint: str, operator: str) -> list[tuple[str, int]]:
+    """``(puid, updated_at)`` of the operator's statements still ``sending`` to ``endpoint``."""
+    query = select(T.puid, T.updated_at).where(T.endpoint == endpoint, T.operator_id == operator, T.state == "sending")
+    return [(puid, updated) for puid, updated in conn.execute(query).all()]
+
+
+def record_sending(db: Database, rows: list[dict[str, Any]]) -> bool:
+    """Record statements as ``sending``; False (and nothing recorded) if one of their puids is
+    recorded already."""
+    try:
+        with writing(db) as conn:
+            conn.execute(insert(tables.tdb_submissions), rows)
+    except IntegrityError:
+        return False
+    return True
+
+
+def set_submission_state(
+    db: Database,
+    endpoint: str,
+    puids: Sequence[str],
+    *,
+    state: str,
+    now_us: Callable[[], int],
+    attempts: int,
+    errors: str | None,
+) -> None:
+    """Set the state of the statements ``puids`` sent to ``endpoint`` (at ``now_us()``, read per chunk)."""
+    with writing(db) as conn:
+        for i in range(0, len(puids), _CHUNK):
+            conn.execute(
+                update(tables.tdb_submissions)
+                .where(T.endpoint == endpoint, T.puid.in_(puids[i : i + _CHUNK]))
+                .values(state=state, updated_at=now_us(), attempts=attempts, errors=errors)
+            )
+
+
+def forget_sending(db: Database, endpoint: str, puids: Sequence[str]) -> None:
+    """Drop the ``sending`` rows of ``puids``: they may be sent again."""
+    with writing(db) as conn:
+        for i in range(0, len(puids), _CHUNK):
+            conn.execute(
+                delete(tables.tdb_submissions).where(
+                    T.endpoint == endpoint, T.puid.in_(puids[i : i + _CHUNK]), T.state == "sending"
+                )
+            )
+
+
+def submission_counts(conn: Connection, endpoint: str, operator: str) -> dict[str, int]:
+    """How many of the operator's statements are in each state at ``endpoint``."""
+    query = select(T.state, func.count()).where(T.endpoint == endpoint, T.operator_id == operator).group_by(T.state)
+    return dict(conn.execute(query).all())
+
+
+def rejected(conn: Connection, endpoint: str, operator: str, *, limit: int) -> list[tuple[str, str, str | None]]:
+    """``(puid, sanction, errors)`` of the first ``limit`` statements ``endpoint`` rejected, by puid."""
+    query = (
+        select(T.puid, T.sanction_id, T.errors)
+        .where(T.endpoint == endpoint, T.operator_id == operator, T.state == "rejected")
+        .order_by(T.puid)
+        .limit(limit)
+    )
+    return [(puid, sanction, errors) for puid, sanction, errors in conn.execute(query)]
+
+
+# --- submission runs -----------------------------------------------------------------------
+
+
+def active_run(
+    conn: Connection, operator: str, endpoint: str, start: int | None, end: int | None, states: Sequence[str]
+) -> str | None:
+    """The oldest run in ``states`` of the operator, database and period, if any."""
+    found: str | None = conn.execute(
+        select(R.id)
+        .where(
+            R.operator_id == operator,
+            R.endpoint == endpoint,
+            R.state.in_(states),
+            R.period_from.is_(None) if start is None else R.period_from == start,
+            R.period_to.is_(None) if end is None else R.period_to == end,
+        )
+        .order_by(R.requested_at)
+        .limit(1)
+    ).scalar()
+    return found
+
+
+def insert_run(conn: Connection, **values: Any) -> None:
+    conn.execute(insert(tables.tdb_runs).values(**values))
+
+
+def run_row(conn: Connection, run_id: str) -> Any:
+    """The run's row, or None."""
+    return conn.execute(select(tables.tdb_runs).where(R.id == run_id)).first()
+
+
+def existing_run_row(conn: Connection, run_id: str) -> Any:
+    """The row of a run known to exist (``NoResultFound`` if it does not)."""
+    return conn.execute(select(tables.tdb_runs).where(R.id == run_id)).one()
+
+
+def run_rows(conn: Connection, operator: str, *, limit: int) -> list[Any]:
+    """The operator's latest runs, newest first."""
+    query = select(tables.tdb_runs).where(R.operator_id == operator).order_by(R.requested_at.desc(), R.id.desc())
+    return list(conn.execute(query.limit(limit)).all())
+
+
+def claim_run(
+    db: Database, *, owner: str, now_us: int, lease_us: int, states: Sequence[str], run_id: str | None
+) -> str | None:
+    """Lease to ``owner`` the oldest due run (in ``states``, not waiting, not leased by another)
+    whose operator and database no other owner's run holds; its id, or None."""
+    free = or_(R.owner.is_(None), R.owner == owner, R.leased_until < now_us)
+    with writing(db) as conn:
+        query = select(R.id, R.operator_id, R.endpoint).where(
+            R.state.in_(states), or_(R.not_before.is_(None), R.not_before <= now_us), free
+        )
+        if run_id is not None:
+            query = query.where(R.id == run_id)
+        for found, operator, endpoint in conn.execute(query.order_by(R.requested_at, R.id).limit(20)).all():
+            held = conn.execute(
+                select(R.id)
+                .where(
+                    R.operator_id == operator,
+                    R.endpoint == endpoint,
+                    R.state == "running",
+                    R.id != found,
+                    R.owner.is_not(None),
+                    R.owner != owner,
+                    R.leased_until >= now_us,
+                )
+                .limit(1)
+            ).first()
+            if held is not None:
+                continue
+            # The condition again: on PostgreSQL another worker may have taken it since the select.
+            taken = conn.execute(
+                update(tables.tdb_runs)
+                .where(R.id == found, R.state.in_(states), free)
+                .values(
+                    owner=owner,
+                    leased_until=now_us + lease_us,
+                    state="running",
+                    started_at=func.coalesce(R.started_at, now_us),
+                    not_before=None,
+                    updated_at=now_us,
+                )
+            ).rowcount
+            if taken:
+                return str(found)
+    return None
+
+
+def update_run(db: Database, run_id: str, holder: str, **values: Any) -> bool:
+    """Change a run ``holder`` holds; False when another owner took it over."""
+    with writing(db) as conn:
+        return bool(
+            conn.execute(update(tables.tdb_runs).where(R.id == run_id, R.owner == holder).values(**values)).rowcount
+        )
+
+
+def operator_ids(conn: Connection) -> list[str]:
+    return list(conn.execute(select(tables.operators.c.id)).scalars())
+
+
+# --- the transparency report ---------------------------------------------------------------
+
+
+def report_sanction_rows(conn: Connection, operator: str, start: int, end: int) -> Iterable[Any]:
+    """``(identity, platform, starts_at, category, reason, automated, changes)`` of the operator's
+    sanctions starting in ``[start, end)``, streamed."""
+    return conn.execution_options(**_STREAM).execute(
+        select(S.identity_id, S.subject_platform, S.starts_at, S.category, S.reason, S.automated, S.changes).where(
+            S.operator_id == operator, S.starts_at >= start, S.starts_at < end
+        )
+    )
+
+
+def violations_recorded(conn: Connection, operator: str, start: int, end: int) -> list[tuple[int, str]]:
+    """``(occurred_at, at)``: when each violation behind a sanction starting in ``[start, end)``
+    occurred, and when its sanction was recorded (its creation event's ``at``)."""
+    E = tables.events.c
+    query = (
+        select(V.occurred_at, E.at)
+        .select_from(
+            tables.violations.join(tables.sanctions, S.id == V.sanction_id).join(tables.events, E.seq == S.created_seq)
+        )
+        .where(S.operator_id == operator, S.starts_at >= start, S.starts_at < end)
+    )
+    return [(occurred, recorded) for occurred, recorded in conn.execute(query)]
+
+
+def appeal_kinds_received(conn: Connection, operator: str, start: int, end: int) -> list[str]:
+    query = select(A.kind).where(A.operator_id == operator, A.received_at >= start, A.received_at < end)
+    return [kind for (kind,) in conn.execute(query)]
+
+
+def appeals_decided(conn: Connection, operator: str, start: int, end: int) -> list[tuple[str, int | None]]:
+    """``(state, handling_seconds)`` of the appeals decided in ``[start, end)``."""
+    query = select(A.state, A.handling_seconds).where(
+        A.operator_id == operator, A.decided_at >= start, A.decided_at < end, A.state != "open"
+    )
+    return [(state, seconds) for state, seconds in conn.execute(query)]
+
+
+def dispute_outcomes(conn: Connection, operator: str, start: int, end: int) -> list[str]:
+    query = select(D.outcome).where(D.operator_id == operator, D.submitted_at >= start, D.submitted_at < end)
+    return [outcome for (outcome,) in conn.execute(query)]
+
+
+def first_warnings(conn: Connection, operator: str, identities: set[str]) -> dict[str, int]:
+    """The start of each identity's first warning (kind as imposed is read from ``sanctions.kind``:
+    a warning is never amended into another kind by the ladders)."""
+    found: dict[str, int] = {}
+    ids = sorted(identities)
+    for i in range(0, len(ids), _CHUNK):
+        for identity, first in conn.execute(
+            select(S.identity_id, func.min(S.starts_at))
+            .where(S.operator_id == operator, S.kind == "warning", S.identity_id.in_(ids[i : i + _CHUNK]))
+            .group_by(S.identity_id)
+        ):
+            found[identity] = first
+    return found
