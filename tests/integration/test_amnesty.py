@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from reprieve.domain.errors import ConflictError, NotFoundError, ValidationError
-from reprieve.domain.events import EventType
+from reprieve.domain.events import EventType, SanctionLifted
 from reprieve.domain.filters import SanctionFilter
 from reprieve.domain.model import AccountRef
 from reprieve.runtime import amnesty as amnesty_runner
@@ -226,9 +226,9 @@ def test_the_bulk_lift_leaves_the_projections_a_one_by_one_replay_makes(
     assert len(lifted_by(db, started["id"])) > 30
     live = projections(db)
     # The same log replayed with every lift applied one at a time, by the projector's general path.
-    one_by_one = dict(projector._HANDLERS)
-    one_by_one[EventType.SANCTION_LIFTED] = projector.Projector.sanctions_changed
-    monkeypatch.setattr(projector, "_HANDLERS", one_by_one)
+    one_by_one = dict(projector.HANDLERS)
+    one_by_one[SanctionLifted] = projector.Projector.sanctions_changed
+    monkeypatch.setattr(projector, "HANDLERS", one_by_one)
     rebuild_projections(db)
     replayed = projections(db)
     assert replayed == live

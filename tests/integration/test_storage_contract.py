@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from reprieve.domain.errors import NotFoundError, ValidationError
-from reprieve.domain.events import EventType, NewEvent
+from reprieve.domain.events import EventType, NewEvent, OperatorCreated
 from reprieve.domain.filters import SanctionFilter
 from reprieve.domain.model import AccountRef, SanctionKind, SanctionState
 from reprieve.services import catalogue
@@ -57,7 +57,7 @@ def test_a_unit_of_work_that_fails_leaves_nothing(db: Database, now: datetime, p
     with db.read() as conn:
         head = eventlog.head(conn)
     with pytest.raises(Boom), UnitOfWork(db, actor=ACTOR, now=now) as uow:
-        uow.record([NewEvent(EventType.OPERATOR_CREATED, uow.at, "meta", {"id": "meta", "name": "Meta"})])
+        uow.record([NewEvent.of(OperatorCreated("meta", "Meta"), uow.at, "meta")])
         assert queries.operator_row(uow.conn, "meta") is not None  # projected, within
         raise Boom
     assert projections(db) == before

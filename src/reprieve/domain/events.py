@@ -9,11 +9,17 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 from enum import StrEnum
 from json.encoder import encode_basestring, encode_basestring_ascii
-from typing import Any, NamedTuple
+from types import MappingProxyType
+from typing import Any, NamedTuple, TypeVar
 
 import orjson
+
+from reprieve.domain.model import AccountRef
+from reprieve.domain.time import format_instant
 
 GENESIS_HASH = "0" * 64
 
@@ -66,12 +72,19 @@ class EventType(StrEnum):
 
 
 class NewEvent(NamedTuple):
-    """An event a service has decided on, not yet given its place in the log."""
+    """An event a service has decided on, not yet given its place in the log: the envelope of a
+    typed event's payload (``NewEvent.of``)."""
 
     type: EventType
     effective_at: str
     operator: str | None
-    data: dict[str, Any]
+    data: dict[str, Any]  #: the payload, as it is hashed: ``event.to_payload()``
+    event: Event  #: what the projector applies
+
+    @classmethod
+    def of(cls, event: Event, effective_at: str, operator: str | None) -> NewEvent:
+        """The envelope of ``event``, taking effect at ``effective_at``, belonging to ``operator``."""
+        return tuple.__new__(cls, (EVENT_TYPES[type(event)], effective_at, operator, event.to_payload(), event))
 
 
 class RecordedEvent(NamedTuple):
@@ -177,3 +190,878 @@ def _string_or_null(value: str | None) -> str:
 
 def chain_hash(prev_hash: str, envelope: str) -> str:
     return hashlib.sha256((prev_hash + envelope).encode()).hexdigest()
+
+
+# --- typed events ------------------------------------------------------------------------
+#
+# One frozen class per event type: its fields are the keys of its payload, in the canonical JSON
+# exactly as before the classes existed (``to_payload``). ``extra`` holds the keys a payload has
+# beyond the fields: where a sanction or a change comes from (``{"violation": id}``,
+# ``{"amnesty": id}``, ``{"review": id}``...), and whatever keys older code wrote that this code
+# does not know, kept so that a payload read and written again is the same. Named tuples, not
+# dataclasses: a bulk import makes millions of them.
+
+#: No keys beyond the fields (shared: an event's ``extra`` is never changed in place).
+NO_EXTRA: Mapping[str, Any] = MappingProxyType({})
+
+_E = TypeVar("_E")
+
+#: Each event class's type and payload version, and each type's class.
+EVENT_TYPES: dict[type[Any], EventType] = {}
+PAYLOAD_VERSIONS: dict[type[Any], int] = {}
+EVENT_CLASSES: dict[str, type[Any]] = {}
+
+
+def _event(type_: EventType, version: int = 1) -> Callable[[type[_E]], type[_E]]:
+    """Register an event class as the one of ``type_``, whose payloads are at ``version``."""
+
+    def register(cls: type[_E]) -> type[_E]:
+        EVENT_TYPES[cls] = type_
+        PAYLOAD_VERSIONS[cls] = version
+        EVENT_CLASSES[type_.value] = cls
+        return cls
+
+    return register
+
+
+def _payload(event: tuple[Any, ...], fields: tuple[str, ...]) -> dict[str, Any]:
+    """The payload of ``event``: its fields (but ``extra``, the last) by name, then ``extra``."""
+    data = dict(zip(fields, event, strict=False))
+    extra = event[-1]
+    if extra:
+        data.update(extra)
+    return data
+
+
+def _read(cls: Any, payload: Mapping[str, Any]) -> list[Any]:
+    """The values of ``cls``'s fields in a payload of any shape it has had: the keys it lacks
+    take the fields' defaults (a missing key without one is an error), and the keys it does not
+    know are kept, in ``extra`` (the last)."""
+    fields: tuple[str, ...] = cls._fields[:-1]
+    defaults: dict[str, Any] = cls._field_defaults
+    values = []
+    for name in fields:
+        if name in payload:
+            values.append(payload[name])
+        elif name in defaults:
+            default = defaults[name]
+            values.append(list(default) if isinstance(default, tuple) else default)
+        else:
+            raise KeyError(f"{EVENT_TYPES[cls]} payload without {name!r}")
+    known = set(fields)
+    extra = {k: v for k, v in payload.items() if k not in known}
+    values.append(MappingProxyType(extra) if extra else NO_EXTRA)
+    return values
+
+
+@_event(EventType.OPERATOR_CREATED)
+class OperatorCreated(NamedTuple):
+    id: str
+    name: str
+    extra: Mapping[str, Any] = NO_EXTRA
+
+    def to_payload(self) -> dict[str, Any]:
+        return _payload(self, self._fields[:-1])
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> OperatorCreated:
+        return cls(*_read(cls, payload))
+
+
+@_event(EventType.PLATFORM_CREATED)
+class PlatformCreated(NamedTuple):
+    id: str
+    operator: str
+    name: str
+    kind: str
+    capabilities: list[str]
+    policy: dict[str, Any]
+    extra: Mapping[str, Any] = NO_EXTRA
+
+    def to_payload(self) -> dict[str, Any]:
+        return _payload(self, self._fields[:-1])
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> PlatformCreated:
+        return cls(*_read(cls, payload))
+
+
+@_event(EventType.ACCOUNT_REGISTERED)
+class AccountRegistered(NamedTuple):
+    platform: str
+    account: str
+    identity: str
+    operator: str
+    display_name: str | None = None
+    extra: Mapping[str, Any] = NO_EXTRA
+
+    def to_payload(self) -> dict[str, Any]:
+        # Written out, as the hot paths' payloads are: one per new account of a bulk import.
+        platform, account, identity, operator, display_name, extra = self
+        data = {
+            "platform": platform,
+            "account": account,
+            "identity": identity,
+            "operator": operator,
+            "display_name": display_name,
+        }
+        if extra:
+            data.update(extra)
+        return data
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> AccountRegistered:
+        return cls(*_read(cls, payload))
+
+
+@_event(EventType.ACCOUNT_RENAMED)
+class AccountRenamed(NamedTuple):
+    platform: str
+    account: str
+    display_name: str | None
+    extra: Mapping[str, Any] = NO_EXTRA
+
+    def to_payload(self) -> dict[str, Any]:
+        return _payload(self, self._fields[:-1])
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> AccountRenamed:
+        return cls(*_read(cls, payload))
+
+
+@_event(EventType.IDENTITIES_LINKED)
+class IdentitiesLinked(NamedTuple):
+    identity: str
+    merged: list[str]
+    operator: str
+    accounts: list[dict[str, str]]
+    extra: Mapping[str, Any] = NO_EXTRA
+
+    def to_payload(self) -> dict[str, Any]:
+        return _payload(self, self._fields[:-1])
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> IdentitiesLinked:
+        return cls(*_read(cls, payload))
+
+
+@_event(EventType.SANCTION_IMPOSED)
+class SanctionImposed(NamedTuple):
+    """A sanction imposed: on whom (``subject``, ``identity``), where (``scope``), its first term
+    (``kind``, ``denies``, ``starts_at``, ``ends_at``, ``review_at``), why (``reason``, the DSA
+    statement's fields) and how (``automated``); ``extra``: where it comes from (a violation, an
+    amnesty's revert...)."""
+
+    id: str
+    operator: str
+    identity: str
+    subject: dict[str, str]
+    scope: list[str]
+    kind: str
+    denies: list[str]
+    starts_at: str
+    ends_at: str | None
+    review_at: str | None
+    reason: dict[str, Any]
+    automated: dict[str, Any]
+    extra: Mapping[str, Any] = NO_EXTRA
+
+    @classmethod
+    def of(
+        cls,
+        *,
+        id: str,
+        operator: str,
+        identity: str,
+        subject: AccountRef,
+        scope: Sequence[str],
+        kind: str,
+        denies: Sequence[str],
+        starts_at: datetime,
+        ends_at: datetime | None,
+        review_at: datetime | None,
+        reason: dict[str, Any],
+        automated: dict[str, Any],
+        origin: Mapping[str, Any] | None = None,
+    ) -> SanctionImposed:
+        """The one way a sanction.imposed event is made: by an imposition, a ladder, a revert."""
+        # tuple.__new__: the generated __new__ binds thirteen arguments by name, once per sanction.
+        return tuple.__new__(
+            cls,
+            (
+                id,
+                operator,
+                identity,
+                {"platform": subject.platform, "account": subject.account},
+                list(scope),
+                kind,
+                list(denies),
+                format_instant(starts_at) or "",
+                format_instant(ends_at),
+                format_instant(review_at),
+                reason,
+                automated,
+                origin or NO_EXTRA,
+            ),
+        )
+
+    def to_payload(self) -> dict[str, Any]:
+        # Written out: the bulk paths make one per sanction.
+        data = {
+            "id": self.id,
+            "operator": self.operator,
+            "identity": self.identity,
+            "subject": self.subject,
+            "scope": self.scope,
+            "kind": self.kind,
+            "denies": self.denies,
+            "starts_at": self.starts_at,
+            "ends_at": self.ends_at,
+            "review_at": self.review_at,
+            "reason": self.reason,
+            "automated": self.automated,
+        }
+        if self.extra:
+            data.update(self.extra)
+        return data
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> SanctionImposed:
+        # review_at: absent from the payloads of the first versions (a sanction without a review).
+        return cls(*_read(cls, payload if "review_at" in payload else {**payload, "review_at": None}))
+
+
+@_event(EventType.SANCTION_AMENDED)
+class SanctionAmended(NamedTuple):
+    id: str
+    kind: str
+    ends_at: str | None = None
+    review_at: str | None = None
+    denies: Sequence[str] = ()  #: read as a list: a payload holds lists
+    reason: str = ""
+    extra: Mapping[str, Any] = NO_EXTRA
+
+    def to_payload(self) -> dict[str, Any]:
+        return _payload(self, self._fields[:-1])
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> SanctionAmended:
+        return cls(*_read(cls, payload))
+
+
+@_event(EventType.SANCTION_LIFTED)
+class SanctionLifted(NamedTuple):
+    id: str
+    reason: str = ""
+    extra: Mapping[str, Any] = NO_EXTRA
+
+    def to_payload(self) -> dict[str, Any]:
+        return _payload(self, self._fields[:-1])
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> SanctionLifted:
+        return cls(*_read(cls, payload))
+
+
+@_event(EventType.TOKEN_CREATED)
+class TokenCreated(NamedTuple):
+    id: str
+    name: str
+    role: str
+    operator: str | None
+    expires_at: str | None = None
+    extra: Mapping[str, Any] = NO_EXTRA
+
+    def to_payload(self) -> dict[str, Any]:
+        return _payload(self, self._fields[:-1])
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> TokenCreated:
+        return cls(*_read(cls, payload))
+
+
+@_event(EventType.TOKEN_REVOKED)
+class TokenRevoked(NamedTuple):
+    id: str
+    extra: Mapping[str, Any] = NO_EXTRA
+
+    def to_payload(self) -> dict[str, Any]:
+        return _payload(self, self._fields[:-1])
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> TokenRevoked:
+        return cls(*_read(cls, payload))
+
+
+@_event(EventType.REVIEW_OPENED)
+class ReviewOpened(NamedTuple):
+    id: str
+    operator: str
+    sanction: str
+    panel: list[str]
+    quorum: int
+    reason: str
+    due_at: str | None = None
+    opened_by: str | None = None
+    extra: Mapping[str, Any] = NO_EXTRA
+
+    def to_payload(self) -> dict[str, Any]:
+        return _payload(self, self._fields[:-1])
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> ReviewOpened:
+        return cls(*_read(cls, payload))
+
+
+@_event(EventType.ASSESSMENT_FILED)
+class AssessmentFiled(NamedTuple):
+    review: str
+    sanction: str
+    reviewer: str
+    risk: str
+    factors: list[str]
+    rationale: str
+    extra: Mapping[str, Any] = NO_EXTRA
+
+    def to_payload(self) -> dict[str, Any]:
+        return _payload(self, self._fields[:-1])
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> AssessmentFiled:
+        return cls(*_read(cls, payload))
+
+
+@_event(EventType.REVIEW_DECIDED)
+class ReviewDecided(NamedTuple):
+    id: str
+    sanction: str
+    outcome: str
+    rationale: str
+    decided_by: str | None = None
+    ends_at: str | None = None
+    next_review_at: str | None = None
+    assessments: int = 0
+    quorum: int = 0
+    probation: str | None = None
+    extra: Mapping[str, Any] = NO_EXTRA
+
+    def to_payload(self) -> dict[str, Any]:
+        return _payload(self, self._fields[:-1])
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> ReviewDecided:
+        return cls(*_read(cls, payload))
+
+
+@_event(EventType.APPEAL_FILED)
+class AppealFiled(NamedTuple):
+    id: str
+    operator: str
+    sanction: str
+    kind: str
+    requester: str
+    relation: str
+    channel: str
+    meeting_requested: bool
+    statement: str
+    received_at: str | None
+    deadline_at: str | None
+    extra: Mapping[str, Any] = NO_EXTRA
+
+    def to_payload(self) -> dict[str, Any]:
+        return _payload(self, self._fields[:-1])
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> AppealFiled:
+        return cls(*_read(cls, payload))
+
+
+@_event(EventType.APPEAL_ATTACHED)
+class AppealAttached(NamedTuple):
+    id: str
+    review: str
+    sanction: str
+    extra: Mapping[str, Any] = NO_EXTRA
+
+    def to_payload(self) -> dict[str, Any]:
+        return _payload(self, self._fields[:-1])
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> AppealAttached:
+        return cls(*_read(cls, payload))
+
+
+@_event(EventType.APPEAL_DECIDED)
+class AppealDecided(NamedTuple):
+    id: str
+    sanction: str
+    outcome: str
+    rationale: str
+    reply: str
+    decided_by: str | None = None
+    handling_seconds: int | None = None
+    lifted: bool = False
+    extra: Mapping[str, Any] = NO_EXTRA
+
+    def to_payload(self) -> dict[str, Any]:
+        return _payload(self, self._fields[:-1])
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> AppealDecided:
+        return cls(*_read(cls, payload))
+
+
+@_event(EventType.DISPUTE_RECORDED)
+class DisputeRecorded(NamedTuple):
+    id: str
+    appeal: str
+    operator: str
+    body: str
+    submitted_at: str | None
+    decided_at: str | None = None
+    outcome: str = "pending"
+    summary: str = ""
+    update: bool = False
+    extra: Mapping[str, Any] = NO_EXTRA
+
+    def to_payload(self) -> dict[str, Any]:
+        return _payload(self, self._fields[:-1])
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> DisputeRecorded:
+        return cls(*_read(cls, payload))
+
+
+@_event(EventType.VIOLATION_RECORDED)
+class ViolationRecorded(NamedTuple):
+    id: str
+    external_id: str
+    operator: str
+    platform: str
+    account: str
+    identity: str
+    policy: str
+    severity: str
+    category: str
+    facts: str
+    occurred_at: str | None
+    automated: dict[str, Any]
+    strike: dict[str, Any]
+    sanction: str | None = None
+    probation: str | None = None
+    answered_at: str | None = None
+    extra: Mapping[str, Any] = NO_EXTRA
+
+    def to_payload(self) -> dict[str, Any]:
+        # Written out: a group commit of violations makes one per violation.
+        data = {
+            "id": self[0],
+            "external_id": self[1],
+            "operator": self[2],
+            "platform": self[3],
+            "account": self[4],
+            "identity": self[5],
+            "policy": self[6],
+            "severity": self[7],
+            "category": self[8],
+            "facts": self[9],
+            "occurred_at": self[10],
+            "automated": self[11],
+            "strike": self[12],
+            "sanction": self[13],
+            "probation": self[14],
+            "answered_at": self[15],
+        }
+        if self[16]:
+            data.update(self[16])
+        return data
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> ViolationRecorded:
+        return cls(*_read(cls, payload))
+
+
+@_event(EventType.PROBATION_STARTED)
+class ProbationStarted(NamedTuple):
+    id: str
+    operator: str
+    identity: str
+    scope: list[str]
+    starts_at: str
+    until: str
+    duration: str
+    ladder: dict[str, Any]
+    sanction: str | None = None
+    source: str = ""
+    extra: Mapping[str, Any] = NO_EXTRA
+
+    def to_payload(self) -> dict[str, Any]:
+        return _payload(self, self._fields[:-1])
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> ProbationStarted:
+        return cls(*_read(cls, payload))
+
+
+@_event(EventType.AMNESTY_STARTED)
+class AmnestyStarted(NamedTuple):
+    id: str
+    operator: str
+    filter: dict[str, Any]
+    reason: str
+    effective_at: str
+    matched: int
+    by: str
+    started_at: str
+    extra: Mapping[str, Any] = NO_EXTRA
+
+    def to_payload(self) -> dict[str, Any]:
+        return _payload(self, self._fields[:-1])
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> AmnestyStarted:
+        return cls(*_read(cls, payload))
+
+
+@_event(EventType.AMNESTY_COMPLETED)
+class AmnestyCompleted(NamedTuple):
+    id: str
+    lifted: int
+    skipped: int
+    finished_at: str
+    extra: Mapping[str, Any] = NO_EXTRA
+
+    def to_payload(self) -> dict[str, Any]:
+        return _payload(self, self._fields[:-1])
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> AmnestyCompleted:
+        return cls(*_read(cls, payload))
+
+
+@_event(EventType.AMNESTY_REVERT_STARTED)
+class AmnestyRevertStarted(NamedTuple):
+    id: str
+    reason: str
+    by: str
+    started_at: str
+    extra: Mapping[str, Any] = NO_EXTRA
+
+    def to_payload(self) -> dict[str, Any]:
+        return _payload(self, self._fields[:-1])
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> AmnestyRevertStarted:
+        return cls(*_read(cls, payload))
+
+
+@_event(EventType.AMNESTY_REVERTED)
+class AmnestyReverted(NamedTuple):
+    id: str
+    restored: int
+    left_alone: int
+    finished_at: str
+    extra: Mapping[str, Any] = NO_EXTRA
+
+    def to_payload(self) -> dict[str, Any]:
+        return _payload(self, self._fields[:-1])
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> AmnestyReverted:
+        return cls(*_read(cls, payload))
+
+
+@_event(EventType.MEMBER_CREATED)
+class MemberCreated(NamedTuple):
+    id: str
+    name: str
+    role: str
+    operator: str | None
+    extra: Mapping[str, Any] = NO_EXTRA
+
+    def to_payload(self) -> dict[str, Any]:
+        return _payload(self, self._fields[:-1])
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> MemberCreated:
+        return cls(*_read(cls, payload))
+
+
+@_event(EventType.MEMBER_DISABLED)
+class MemberDisabled(NamedTuple):
+    id: str
+    extra: Mapping[str, Any] = NO_EXTRA
+
+    def to_payload(self) -> dict[str, Any]:
+        return _payload(self, self._fields[:-1])
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> MemberDisabled:
+        return cls(*_read(cls, payload))
+
+
+@_event(EventType.MEMBER_ENABLED)
+class MemberEnabled(NamedTuple):
+    id: str
+    extra: Mapping[str, Any] = NO_EXTRA
+
+    def to_payload(self) -> dict[str, Any]:
+        return _payload(self, self._fields[:-1])
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> MemberEnabled:
+        return cls(*_read(cls, payload))
+
+
+@_event(EventType.MEMBER_PASSWORD_CHANGED)
+class MemberPasswordChanged(NamedTuple):
+    id: str
+    extra: Mapping[str, Any] = NO_EXTRA
+
+    def to_payload(self) -> dict[str, Any]:
+        return _payload(self, self._fields[:-1])
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> MemberPasswordChanged:
+        return cls(*_read(cls, payload))
+
+
+@_event(EventType.SANCTION_STARTED)
+class SanctionStarted(NamedTuple):
+    sanction: str
+    subject: dict[str, str]
+    starts_at: str | None
+    extra: Mapping[str, Any] = NO_EXTRA
+
+    def to_payload(self) -> dict[str, Any]:
+        return _payload(self, self._fields[:-1])
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> SanctionStarted:
+        return cls(*_read(cls, payload))
+
+
+@_event(EventType.SANCTION_ENDED)
+class SanctionEnded(NamedTuple):
+    sanction: str
+    subject: dict[str, str]
+    ends_at: str | None
+    extra: Mapping[str, Any] = NO_EXTRA
+
+    def to_payload(self) -> dict[str, Any]:
+        return _payload(self, self._fields[:-1])
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> SanctionEnded:
+        return cls(*_read(cls, payload))
+
+
+@_event(EventType.REVIEW_DUE)
+class ReviewDue(NamedTuple):
+    sanction: str
+    subject: dict[str, str]
+    review_at: str | None
+    extra: Mapping[str, Any] = NO_EXTRA
+
+    def to_payload(self) -> dict[str, Any]:
+        return _payload(self, self._fields[:-1])
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> ReviewDue:
+        return cls(*_read(cls, payload))
+
+
+@_event(EventType.APPEAL_OVERDUE)
+class AppealOverdue(NamedTuple):
+    appeal: str
+    sanction: str
+    kind: str
+    received_at: str | None
+    target: str
+    extra: Mapping[str, Any] = NO_EXTRA
+
+    def to_payload(self) -> dict[str, Any]:
+        return _payload(self, self._fields[:-1])
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> AppealOverdue:
+        return cls(*_read(cls, payload))
+
+
+@_event(EventType.PROBATION_ENDED)
+class ProbationEnded(NamedTuple):
+    probation: str
+    identity: str
+    sanction: str | None
+    platforms: list[str]
+    until: str | None
+    extra: Mapping[str, Any] = NO_EXTRA
+
+    def to_payload(self) -> dict[str, Any]:
+        return _payload(self, self._fields[:-1])
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> ProbationEnded:
+        return cls(*_read(cls, payload))
+
+
+@_event(EventType.APPEAL_TARGET_SET)
+class AppealTargetSet(NamedTuple):
+    operator: str
+    appeal_target: str
+    extra: Mapping[str, Any] = NO_EXTRA
+
+    def to_payload(self) -> dict[str, Any]:
+        return _payload(self, self._fields[:-1])
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> AppealTargetSet:
+        return cls(*_read(cls, payload))
+
+
+@_event(EventType.WEBHOOK_CREATED)
+class WebhookCreated(NamedTuple):
+    id: str
+    operator: str
+    url: str
+    event_types: list[str]
+    extra: Mapping[str, Any] = NO_EXTRA
+
+    def to_payload(self) -> dict[str, Any]:
+        return _payload(self, self._fields[:-1])
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> WebhookCreated:
+        return cls(*_read(cls, payload))
+
+
+@_event(EventType.WEBHOOK_DISABLED)
+class WebhookDisabled(NamedTuple):
+    id: str
+    extra: Mapping[str, Any] = NO_EXTRA
+
+    def to_payload(self) -> dict[str, Any]:
+        return _payload(self, self._fields[:-1])
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> WebhookDisabled:
+        return cls(*_read(cls, payload))
+
+
+@_event(EventType.WEBHOOK_ENABLED)
+class WebhookEnabled(NamedTuple):
+    id: str
+    extra: Mapping[str, Any] = NO_EXTRA
+
+    def to_payload(self) -> dict[str, Any]:
+        return _payload(self, self._fields[:-1])
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> WebhookEnabled:
+        return cls(*_read(cls, payload))
+
+
+@_event(EventType.WEBHOOK_DELETED)
+class WebhookDeleted(NamedTuple):
+    id: str
+    extra: Mapping[str, Any] = NO_EXTRA
+
+    def to_payload(self) -> dict[str, Any]:
+        return _payload(self, self._fields[:-1])
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> WebhookDeleted:
+        return cls(*_read(cls, payload))
+
+
+@_event(EventType.WEBHOOK_REDELIVERY_REQUESTED)
+class WebhookRedeliveryRequested(NamedTuple):
+    id: str
+    delivery: str
+    seq: int
+    extra: Mapping[str, Any] = NO_EXTRA
+
+    def to_payload(self) -> dict[str, Any]:
+        return _payload(self, self._fields[:-1])
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> WebhookRedeliveryRequested:
+        return cls(*_read(cls, payload))
+
+
+@_event(EventType.BROKER_ENABLED)
+class BrokerEnabled(NamedTuple):
+    kind: str
+    extra: Mapping[str, Any] = NO_EXTRA
+
+    def to_payload(self) -> dict[str, Any]:
+        return _payload(self, self._fields[:-1])
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> BrokerEnabled:
+        return cls(*_read(cls, payload))
+
+
+class UnknownEvent(NamedTuple):
+    """An event of a type this code does not know (written by a newer version): read as it is,
+    applied to nothing, as the projector did with types it had no handler for."""
+
+    type: str
+    payload: Mapping[str, Any]
+
+    def to_payload(self) -> dict[str, Any]:
+        return dict(self.payload)
+
+
+#: Any typed event.
+Event = (
+    OperatorCreated
+    | PlatformCreated
+    | AccountRegistered
+    | AccountRenamed
+    | IdentitiesLinked
+    | SanctionImposed
+    | SanctionAmended
+    | SanctionLifted
+    | TokenCreated
+    | TokenRevoked
+    | ReviewOpened
+    | AssessmentFiled
+    | ReviewDecided
+    | AppealFiled
+    | AppealAttached
+    | AppealDecided
+    | DisputeRecorded
+    | ViolationRecorded
+    | ProbationStarted
+    | AmnestyStarted
+    | AmnestyCompleted
+    | AmnestyRevertStarted
+    | AmnestyReverted
+    | MemberCreated
+    | MemberDisabled
+    | MemberEnabled
+    | MemberPasswordChanged
+    | SanctionStarted
+    | SanctionEnded
+    | ReviewDue
+    | AppealOverdue
+    | ProbationEnded
+    | AppealTargetSet
+    | WebhookCreated
+    | WebhookDisabled
+    | WebhookEnabled
+    | WebhookDeleted
+    | WebhookRedeliveryRequested
+    | BrokerEnabled
+    | UnknownEvent
+)
+
+
+def parse_event(type_: str, payload: Mapping[str, Any]) -> Event:
+    """The typed event of a recorded ``type_`` and payload, of whichever version it was written in."""
+    known = EVENT_CLASSES.get(type_)
+    if known is None:
+        return UnknownEvent(type_, payload)
+    event: Event = known.from_payload(payload)
+    return event

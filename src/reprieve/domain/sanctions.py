@@ -12,7 +12,7 @@ the kind and denials in force in each: the form the projections and the index st
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
@@ -20,6 +20,7 @@ from functools import lru_cache
 from typing import Any
 
 from reprieve.domain.errors import ConflictError, PreconditionFailedError, ValidationError
+from reprieve.domain.events import NO_EXTRA, SanctionAmended, SanctionLifted
 from reprieve.domain.model import (
     APPEAL,
     AccountRef,
@@ -270,6 +271,24 @@ class Sanction:
         change = Change(ChangeType.LIFTED, seq, effective_at)
         self.changes.append(change)
         return change
+
+    def amended_event(self, change: Change, *, reason: str, origin: Mapping[str, str] | None = None) -> SanctionAmended:
+        """The ``sanction.amended`` event of ``change`` (which ``amend`` returned), naming what made
+        it in ``origin`` if anything did (``{"review": id}``, ``{"appeal": id}``)."""
+        assert change.kind is not None
+        return SanctionAmended(
+            self.id,
+            change.kind.value,
+            format_instant(change.ends_at),
+            format_instant(change.review_at),
+            list(change.denies),
+            reason,
+            origin or NO_EXTRA,
+        )
+
+    def lifted_event(self, *, reason: str, origin: Mapping[str, str] | None = None) -> SanctionLifted:
+        """The ``sanction.lifted`` event of a lift (``lift``), naming what made it in ``origin``."""
+        return SanctionLifted(self.id, reason, origin or NO_EXTRA)
 
 
 class Unset:

@@ -20,7 +20,22 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from reprieve.domain.events import EventType
+from reprieve.domain.events import (
+    EVENT_CLASSES,
+    EVENT_TYPES,
+    AccountRegistered,
+    AppealDecided,
+    Event,
+    EventType,
+    IdentitiesLinked,
+    PlatformCreated,
+    ProbationStarted,
+    ReviewDecided,
+    SanctionAmended,
+    SanctionImposed,
+    SanctionLifted,
+    ViolationRecorded,
+)
 from reprieve.enforcement.index import EnforcementIndex
 from reprieve.enforcement.loader import Row, refresh_identities
 from reprieve.store import queries
@@ -32,28 +47,26 @@ log = logging.getLogger(__name__)
 #: The channel the unit of work notifies on PostgreSQL after each commit that records events.
 CHANNEL = "reprieve_events"
 
-#: Events that can change a standing, its strikes or its probations, each with the key of its
-#: payload that names what it touches: an identity, a sanction, or (for a platform) its id.
-_TOUCHES = {
-    EventType.PLATFORM_CREATED: "id",
-    EventType.ACCOUNT_REGISTERED: "identity",
-    EventType.IDENTITIES_LINKED: "identity",
-    EventType.SANCTION_IMPOSED: "identity",
-    EventType.VIOLATION_RECORDED: "identity",
-    EventType.PROBATION_STARTED: "identity",
-    EventType.SANCTION_AMENDED: "id",
-    EventType.SANCTION_LIFTED: "id",
-    EventType.APPEAL_DECIDED: "sanction",  # a granted appeal voids the sanction's strike
-    EventType.REVIEW_DECIDED: "sanction",
+#: The event classes that can change a standing, its strikes or its probations, each with its
+#: field that names what it touches: an identity, a sanction, or (for a platform) its id.
+_TOUCHED_BY: dict[type[Event], str] = {
+    PlatformCreated: "id",
+    AccountRegistered: "identity",
+    IdentitiesLinked: "identity",
+    SanctionImposed: "identity",
+    ViolationRecorded: "identity",
+    ProbationStarted: "identity",
+    SanctionAmended: "id",
+    SanctionLifted: "id",
+    AppealDecided: "sanction",  # a granted appeal voids the sanction's strike
+    ReviewDecided: "sanction",
 }
+assert all(field in cls._fields for cls, field in _TOUCHED_BY.items())
+#: The same by recorded type: the database reads the field from the payloads (see ``_page_sql``).
+_TOUCHES = {EVENT_TYPES[cls]: field for cls, field in _TOUCHED_BY.items()}
 #: The rest are skipped.
 AFFECTING = tuple(t.value for t in _TOUCHES)
-_BY_SANCTION = (
-    EventType.SANCTION_AMENDED,
-    EventType.SANCTION_LIFTED,
-    EventType.APPEAL_DECIDED,
-    EventType.REVIEW_DECIDED,
-)
+_BY_SANCTION = tuple(EVENT_TYPES[cls] for cls in (SanctionAmended, SanctionLifted, AppealDecided, ReviewDecided))
 _PAGE = 1_000
 
 
@@ -209,7 +222,7 @@ class IndexFollower:
     def _apply(self, conn: Connection, events: list[Row]) -> None:
         identities: set[str] = set()
         for _, type_, touched in events:
-            if type_ == EventType.PLATFORM_CREATED:
+            if EVENT_CLASSES[type_] is PlatformCreated:
                 self.index.add_platform(queries.existing_platform(conn, touched))
             elif touched is not None:  # None: a sanction that is not there (nothing to re-read)
                 identities.add(touched)

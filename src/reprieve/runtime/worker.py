@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-from reprieve.domain.events import EventType, NewEvent
+from reprieve.domain.events import AppealOverdue, NewEvent, ProbationEnded, ReviewDue, SanctionEnded, SanctionStarted
 from reprieve.domain.time import format_instant, from_micros, parse_duration, parse_instant, to_micros
 from reprieve.dsa.submit import TdbSettings, Transport, urllib_transport
 from reprieve.runtime import amnesty, broker, webhooks
@@ -60,10 +60,9 @@ def worker_name() -> str:
 
 class Due(NamedTuple):
     key: str
-    type: EventType
     effective_us: int
     operator: str
-    data: dict[str, Any]
+    event: SanctionStarted | SanctionEnded | ReviewDue | AppealOverdue | ProbationEnded
 
 
 class Page(NamedTuple):
@@ -100,10 +99,9 @@ def scan_started(conn: Connection, now_us: int, since_us: int, since_seq: int, a
         [
             Due(
                 f"sanction.started:{r.id}",
-                EventType.SANCTION_STARTED,
                 r.starts_at,
                 r.operator_id,
-                {"sanction": r.id, "subject": _subject(r), "starts_at": _iso(r.starts_at)},
+                SanctionStarted(r.id, _subject(r), _iso(r.starts_at)),
             )
             for r in rows
             if r.starts_at > recorded.get(r.created_seq, r.starts_at)
@@ -120,10 +118,9 @@ def scan_ended(conn: Connection, now_us: int, since_us: int, since_seq: int, aft
         [
             Due(
                 f"sanction.ended:{r.id}:{r.ends_at}",
-                EventType.SANCTION_ENDED,
                 r.ends_at,
                 r.operator_id,
-                {"sanction": r.id, "subject": _subject(r), "ends_at": _iso(r.ends_at)},
+                SanctionEnded(r.id, _subject(r), _iso(r.ends_at)),
             )
             for r in rows
             if r.starts_at < r.ends_at and (r.lifted_at is None or r.lifted_at >= r.ends_at)
@@ -139,10 +136,9 @@ def scan_reviews(conn: Connection, now_us: int, since_us: int, since_seq: int, a
         [
             Due(
                 f"review.due:{r.id}:{r.review_at}",
-                EventType.REVIEW_DUE,
                 r.review_at,
                 r.operator_id,
-                {"sanction": r.id, "subject": _subject(r), "review_at": _iso(r.review_at)},
+                ReviewDue(r.id, _subject(r), _iso(r.review_at)),
             )
             for r in rows
             if (r.lifted_at is None or r.lifted_at > r.review_at) and (r.ends_at is None or r.ends_at >= r.review_at)
@@ -163,16 +159,9 @@ def scan_appeals(conn: Connection, now_us: int, since_us: int, since_seq: int, a
             found.append(
                 Due(
                     f"appeal.overdue:{r.id}",
-                    EventType.APPEAL_OVERDUE,
                     due_us,
                     r.operator_id,
-                    {
-                        "appeal": r.id,
-                        "sanction": r.sanction_id,
-                        "kind": r.kind,
-                        "received_at": _iso(r.received_at),
-                        "target": str(target),
-                    },
+                    AppealOverdue(r.id, r.sanction_id, r.kind, _iso(r.received_at), str(target)),
                 )
             )
     return Page(found, _next_after(rows, limit))
@@ -188,16 +177,9 @@ def scan_probations(conn: Connection, now_us: int, since_us: int, since_seq: int
         [
             Due(
                 f"probation.ended:{id_}",
-                EventType.PROBATION_ENDED,
                 r.until,
                 r.operator_id,
-                {
-                    "probation": id_,
-                    "identity": r.identity_id,
-                    "sanction": r.sanction_id,
-                    "platforms": platforms,
-                    "until": _iso(r.until),
-                },
+                ProbationEnded(id_, r.identity_id, r.sanction_id, platforms, _iso(r.until)),
             )
             for id_, (r, platforms) in grouped.items()
         ],
@@ -275,7 +257,7 @@ def _record(db: Database, dues: list[Due], *, now: datetime) -> int:
         fresh = sorted((d for d in dues if d.key not in seen), key=lambda d: (d.effective_us, d.key))
         if not fresh:
             return 0
-        recorded = uow.record([NewEvent(d.type, _iso(d.effective_us), d.operator, d.data) for d in fresh])
+        recorded = uow.record([NewEvent.of(d.event, _iso(d.effective_us), d.operator) for d in fresh])
         store.record_announcements(uow.conn, [(d.key, r.seq) for d, r in zip(fresh, recorded, strict=True)])
     return len(fresh)
 

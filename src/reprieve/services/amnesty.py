@@ -29,12 +29,20 @@ from reprieve.domain.amnesty import (
     progress,
 )
 from reprieve.domain.errors import ConflictError, NotFoundError, ValidationError
-from reprieve.domain.events import EventType, NewEvent, parse_json
+from reprieve.domain.events import (
+    AmnestyCompleted,
+    AmnestyReverted,
+    AmnestyRevertStarted,
+    AmnestyStarted,
+    NewEvent,
+    SanctionImposed,
+    SanctionLifted,
+    parse_json,
+)
 from reprieve.domain.model import ensure_text
 from reprieve.domain.sanctions import Sanction
 from reprieve.domain.time import format_instant, from_micros, parse_instant, to_micros
 from reprieve.services.due_process import Caller
-from reprieve.services.ids import new_id, new_ids
 from reprieve.services.views import sanction_view
 from reprieve.store import amnesty as store
 from reprieve.store import queries
@@ -121,7 +129,7 @@ def start(
     """Record the amnesty and freeze the sanctions it matches; ``run`` then lifts them."""
     ensure_text(reason, field="reason", max_length=2000)
     effective = parse_instant(effective_at, field="effective_at") if effective_at is not None else now
-    amnesty_id = new_id("amn", now)
+    amnesty_id = db.ids.new_id("amn", now)
     with UnitOfWork(db, actor=caller.actor, now=now) as uow:
         f = _checked_filter(
             db,
@@ -138,20 +146,19 @@ def start(
         matched = store.freeze_targets(uow.conn, amnesty_id, f, to_micros(effective))
         uow.record(
             [
-                NewEvent(
-                    EventType.AMNESTY_STARTED,
+                NewEvent.of(
+                    AmnestyStarted(
+                        id=amnesty_id,
+                        operator=operator,
+                        filter=f.to_dict(),
+                        reason=reason,
+                        effective_at=format_instant(effective) or "",
+                        matched=matched,
+                        by=caller.actor,
+                        started_at=uow.at,
+                    ),
                     format_instant(effective) or "",
                     operator,
-                    {
-                        "id": amnesty_id,
-                        "operator": operator,
-                        "filter": f.to_dict(),
-                        "reason": reason,
-                        "effective_at": format_instant(effective),
-                        "matched": matched,
-                        "by": caller.actor,
-                        "started_at": uow.at,
-                    },
                 )
             ]
         )
@@ -162,12 +169,7 @@ def start(
 
 
 def _completed(amnesty_id: str, operator: str, at: str, *, lifted: int, skipped: int) -> NewEvent:
-    return NewEvent(
-        EventType.AMNESTY_COMPLETED,
-        at,
-        operator,
-        {"id": amnesty_id, "lifted": lifted, "skipped": skipped, "finished_at": at},
-    )
+    return NewEvent.of(AmnestyCompleted(id=amnesty_id, lifted=lifted, skipped=skipped, finished_at=at), at, operator)
 
 
 # --- revert ------------------------------------------------------------------------------
@@ -194,11 +196,10 @@ def revert(
             )
         uow.record(
             [
-                NewEvent(
-                    EventType.AMNESTY_REVERT_STARTED,
+                NewEvent.of(
+                    AmnestyRevertStarted(id=amnesty_id, reason=reason, by=caller.actor, started_at=uow.at),
                     uow.at,
                     row["operator_id"],
-                    {"id": amnesty_id, "reason": reason, "by": caller.actor, "started_at": uow.at},
                 )
             ]
         )
@@ -210,11 +211,8 @@ def revert(
 
 
 def _reverted(amnesty_id: str, operator: str, at: str, *, restored: int, left_alone: int) -> NewEvent:
-    return NewEvent(
-        EventType.AMNESTY_REVERTED,
-        at,
-        operator,
-        {"id": amnesty_id, "restored": restored, "left_alone": left_alone, "finished_at": at},
+    return NewEvent.of(
+        AmnestyReverted(id=amnesty_id, restored=restored, left_alone=left_alone, finished_at=at), at, operator
     )
 
 
@@ -236,14 +234,10 @@ def lift_batch(db: Database, amnesty: dict[str, Any], owner: str, now: datetime,
         targets = store.lift_batch(uow.conn, amnesty_id, current.position, upto, t)
         active = [target for target in targets if target.active]
         reason = amnesty["reason"]
+        origin = {"amnesty": amnesty_id}
         recorded = uow.record(
             [
-                NewEvent(
-                    EventType.SANCTION_LIFTED,
-                    effective,
-                    operator,
-                    {"id": target.sanction_id, "reason": reason, "amnesty": amnesty_id},
-                )
+                NewEvent.of(SanctionLifted(id=target.sanction_id, reason=reason, extra=origin), effective, operator)
                 for target in active
             ]
         )
@@ -296,15 +290,15 @@ def revert_batch(db: Database, amnesty: dict[str, Any], owner: str, now: datetim
         starts = max(now, lifted_at)
         planned = [(row.position, s, _reimposed(s, lifted_at, starts)) for row, s in zip(rows, sanctions, strict=True)]
         plans = [p for p in planned if p[2] is not None]
-        ids = new_ids("snc", now, len(plans))
+        ids = db.ids.new_ids("snc", now, len(plans))
         events = []
         restored = []
-        for (position, sanction, data), new_sanction_id in zip(plans, ids, strict=True):
-            assert data is not None
-            data["id"] = new_sanction_id
-            data["amnesty_revert"] = amnesty_id
-            data["reimposes"] = sanction.id
-            events.append(NewEvent(EventType.SANCTION_IMPOSED, data["starts_at"], operator, data))
+        for (position, sanction, imposed), new_sanction_id in zip(plans, ids, strict=True):
+            assert imposed is not None
+            imposed = imposed._replace(
+                id=new_sanction_id, extra={"amnesty_revert": amnesty_id, "reimposes": sanction.id}
+            )
+            events.append(NewEvent.of(imposed, imposed.starts_at, operator))
             restored.append((position, new_sanction_id))
         uow.record(events)
         store.mark_restored(uow.conn, amnesty_id, restored)
@@ -327,7 +321,7 @@ def revert_batch(db: Database, amnesty: dict[str, Any], owner: str, now: datetim
     return True
 
 
-def _reimposed(sanction: Sanction, lifted_at: datetime, starts: datetime) -> dict[str, Any] | None:
+def _reimposed(sanction: Sanction, lifted_at: datetime, starts: datetime) -> SanctionImposed | None:
     """The sanction.imposed payload putting back what the lift at ``lifted_at`` took away, from
     ``starts`` on: the same subject, identity, scope, kind, denials and reason, for what was left of
     its term; None if that term would have ended by then."""
@@ -337,19 +331,20 @@ def _reimposed(sanction: Sanction, lifted_at: datetime, starts: datetime) -> dic
     if term.ends_at is not None and term.ends_at <= starts:
         return None
     review_at = term.review_at if term.review_at is not None and term.review_at > starts else None
-    return {
-        "operator": sanction.operator,
-        "identity": sanction.identity,
-        "subject": {"platform": sanction.subject.platform, "account": sanction.subject.account},
-        "scope": list(sanction.scope),
-        "kind": term.kind.value,
-        "denies": list(term.denies),
-        "starts_at": format_instant(starts),
-        "ends_at": format_instant(term.ends_at),
-        "review_at": format_instant(review_at),
-        "reason": sanction.reason.to_dict(),
-        "automated": sanction.automated.to_dict(),
-    }
+    return SanctionImposed.of(
+        id="",  # given once the batch's ids are made
+        operator=sanction.operator,
+        identity=sanction.identity,
+        subject=sanction.subject,
+        scope=sanction.scope,
+        kind=term.kind.value,
+        denies=term.denies,
+        starts_at=starts,
+        ends_at=term.ends_at,
+        review_at=review_at,
+        reason=sanction.reason.to_dict(),
+        automated=sanction.automated.to_dict(),
+    )
 
 
 # --- reading -----------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from reprieve.domain.errors import NotFoundError
-from reprieve.domain.events import EventType, NewEvent
+from reprieve.domain.events import AppealTargetSet, NewEvent
 from reprieve.domain.time import parse_duration
 from reprieve.store import queries
 from reprieve.store import worker as store
@@ -24,16 +24,7 @@ def set_appeal_target(db: Database, operator: str, target: str, *, actor: str, n
         if queries.operator_row(uow.conn, operator) is None:
             raise NotFoundError(f"no operator {operator!r}")
         store.set_appeal_target(uow.conn, operator, str(duration), updated_seq=uow.next_seq())
-        uow.record(
-            [
-                NewEvent(
-                    EventType.APPEAL_TARGET_SET,
-                    uow.at,
-                    operator,
-                    {"operator": operator, "appeal_target": str(duration)},
-                )
-            ]
-        )
+        uow.record([NewEvent.of(AppealTargetSet(operator=operator, appeal_target=str(duration)), uow.at, operator)])
     return {"operator": operator, "appeal_target": str(duration)}
 
 

@@ -25,7 +25,7 @@ from reprieve.domain.appeals import (
     handling_seconds,
 )
 from reprieve.domain.errors import ConflictError, NotFoundError, ValidationError
-from reprieve.domain.events import EventType, NewEvent
+from reprieve.domain.events import AppealAttached, AppealDecided, AppealFiled, DisputeRecorded, NewEvent
 from reprieve.domain.filters import AppealFilter
 from reprieve.domain.model import SanctionKind, SanctionState, ensure_text, parse_enum
 from reprieve.domain.policy import policy_of
@@ -41,7 +41,6 @@ from reprieve.services.due_process import (
     load_sanction,
     probation_event,
 )
-from reprieve.services.ids import new_id
 from reprieve.store import due_process as store
 from reprieve.store import queries
 from reprieve.store.connection import Connection
@@ -111,8 +110,8 @@ def file_appeal(
                 field="received_at",
             )
         deadline = complaint_deadline(latest, policy.complaint_window) if appeal_kind is AppealKind.COMPLAINT else None
-        appeal_id = new_id("apl", recorded)
-        reference = new_id("rqr", recorded)
+        appeal_id = db.ids.new_id("apl", recorded)
+        reference = db.ids.new_id("rqr", recorded)
         # Personal data: beside the event, never in it (see the module docstring).
         store.insert_requester(
             uow.conn,
@@ -124,23 +123,22 @@ def file_appeal(
         )
         uow.record(
             [
-                NewEvent(
-                    EventType.APPEAL_FILED,
+                NewEvent.of(
+                    AppealFiled(
+                        id=appeal_id,
+                        operator=sanction.operator,
+                        sanction=sanction.id,
+                        kind=appeal_kind.value,
+                        requester=reference,
+                        relation=requester.relation.value,
+                        channel=via.value,
+                        meeting_requested=meeting_requested,
+                        statement=statement,
+                        received_at=format_instant(received),
+                        deadline_at=format_instant(deadline),
+                    ),
                     format_instant(received) or "",
                     sanction.operator,
-                    {
-                        "id": appeal_id,
-                        "operator": sanction.operator,
-                        "sanction": sanction.id,
-                        "kind": appeal_kind.value,
-                        "requester": reference,
-                        "relation": requester.relation.value,
-                        "channel": via.value,
-                        "meeting_requested": meeting_requested,
-                        "statement": statement,
-                        "received_at": format_instant(received),
-                        "deadline_at": format_instant(deadline),
-                    },
                 )
             ]
         )
@@ -198,11 +196,10 @@ def attach_appeal(
             raise ConflictError(f"appeal {appeal_id} is already attached to review {review_id}")
         uow.record(
             [
-                NewEvent(
-                    EventType.APPEAL_ATTACHED,
+                NewEvent.of(
+                    AppealAttached(id=appeal_id, review=review_id, sanction=appeal["sanction_id"]),
                     uow.at,
                     appeal["operator_id"],
-                    {"id": appeal_id, "review": review_id, "sanction": appeal["sanction_id"]},
                 )
             ]
         )
@@ -288,20 +285,19 @@ def decide_appeal(
             changes.append(event)
         uow.record(
             [
-                NewEvent(
-                    EventType.APPEAL_DECIDED,
+                NewEvent.of(
+                    AppealDecided(
+                        id=appeal_id,
+                        sanction=sanction.id,
+                        outcome=decided.value,
+                        rationale=rationale,
+                        reply=reply,
+                        decided_by=caller.label,
+                        handling_seconds=handling_seconds(from_micros(appeal["received_at"]), uow.now),
+                        lifted=lifted,
+                    ),
                     format_instant(effective) or "",
                     appeal["operator_id"],
-                    {
-                        "id": appeal_id,
-                        "sanction": sanction.id,
-                        "outcome": decided.value,
-                        "rationale": rationale,
-                        "reply": reply,
-                        "decided_by": caller.label,
-                        "handling_seconds": handling_seconds(from_micros(appeal["received_at"]), uow.now),
-                        "lifted": lifted,
-                    },
                 ),
                 *changes,
             ]
@@ -346,21 +342,20 @@ def record_dispute(
                 raise NotFoundError(f"no dispute {dispute_id!r} about appeal {appeal_id}")
         uow.record(
             [
-                NewEvent(
-                    EventType.DISPUTE_RECORDED,
+                NewEvent.of(
+                    DisputeRecorded(
+                        id=dispute_id or db.ids.new_id("dsp", now),
+                        appeal=appeal_id,
+                        operator=appeal["operator_id"],
+                        body=body,
+                        submitted_at=format_instant(submitted),
+                        decided_at=format_instant(decided),
+                        outcome=result.value,
+                        summary=summary,
+                        update=dispute_id is not None,
+                    ),
                     uow.at,
                     appeal["operator_id"],
-                    {
-                        "id": dispute_id or new_id("dsp", now),
-                        "appeal": appeal_id,
-                        "operator": appeal["operator_id"],
-                        "body": body,
-                        "submitted_at": format_instant(submitted),
-                        "decided_at": format_instant(decided),
-                        "outcome": result.value,
-                        "summary": summary,
-                        "update": dispute_id is not None,
-                    },
                 )
             ]
         )

@@ -7,7 +7,7 @@ from contextlib import nullcontext
 from typing import Any
 
 from reprieve.domain.errors import ValidationError
-from reprieve.domain.events import parse_json
+from reprieve.domain.events import parse_event, parse_json
 from reprieve.domain.filters import EventFilter
 from reprieve.store import audit as store
 from reprieve.store import eventlog, tables
@@ -127,7 +127,11 @@ def rebuild_projections(db: Database, *, batch: int = 5_000, on_progress: Callab
                 if not page:
                     break
                 projector.apply(
-                    [Applied(seq, type_, effective_at, parse_json(data)) for seq, type_, effective_at, data in page]
+                    # Each payload read into its class once, whichever version of it the log holds.
+                    [
+                        Applied(seq, effective_at, parse_event(type_, parse_json(data)))
+                        for seq, type_, effective_at, data in page
+                    ]
                 )
                 after = page[-1][0]
                 count += len(page)

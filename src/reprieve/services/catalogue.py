@@ -8,7 +8,14 @@ from datetime import datetime
 from typing import Any
 
 from reprieve.domain.errors import ConflictError, NotFoundError, ValidationError
-from reprieve.domain.events import EventType, NewEvent
+from reprieve.domain.events import (
+    AccountRegistered,
+    AccountRenamed,
+    IdentitiesLinked,
+    NewEvent,
+    OperatorCreated,
+    PlatformCreated,
+)
 from reprieve.domain.model import (
     DEFAULT_CAPABILITIES,
     AccountRef,
@@ -21,7 +28,6 @@ from reprieve.domain.model import (
 )
 from reprieve.domain.policy import policy_from_data
 from reprieve.policies import shipped_policy_data
-from reprieve.services.ids import new_ids
 from reprieve.store import queries
 from reprieve.store.db import Database
 from reprieve.store.uow import UnitOfWork
@@ -33,7 +39,7 @@ def create_operator(db: Database, *, id: str, name: str, actor: str, now: dateti
     with UnitOfWork(db, actor=actor, now=now) as uow:
         if queries.operator_row(uow.conn, id) is not None:
             raise ConflictError(f"operator {id!r} already exists")
-        uow.record([NewEvent(EventType.OPERATOR_CREATED, uow.at, id, {"id": id, "name": name})])
+        uow.record([NewEvent.of(OperatorCreated(id=id, name=name), uow.at, id)])
     return {"id": id, "name": name}
 
 
@@ -75,15 +81,10 @@ def create_platform(
             # Platform ids are one namespace for the whole installation (they are the public names in
             # checks and index keys): say only that the id is taken, not by whom nor what it is.
             raise ConflictError(f"the platform id {id!r} is taken; platform ids are shared by every operator")
-        data = {
-            "id": id,
-            "operator": operator,
-            "name": name,
-            "kind": platform_kind.value,
-            "capabilities": list(caps),
-            "policy": policy_object,
-        }
-        uow.record([NewEvent(EventType.PLATFORM_CREATED, uow.at, operator, data)])
+        created = PlatformCreated(
+            id=id, operator=operator, name=name, kind=platform_kind.value, capabilities=list(caps), policy=policy_object
+        )
+        uow.record([NewEvent.of(created, uow.at, operator)])
     return platform_view(Platform(id, operator, name, platform_kind, caps, policy_object))
 
 
@@ -146,21 +147,14 @@ def ensure_accounts(
     created = [ref for ref in unique if ref not in known]
     names = display_names or {}
     events = []
-    for ref, identity in zip(created, new_ids("idt", uow.now, len(created)), strict=True):
+    for ref, identity in zip(created, db.ids.new_ids("idt", uow.now, len(created)), strict=True):
         operator = require_platform(db, uow.conn, ref.platform).operator
         known[ref] = identity
         events.append(
-            NewEvent(
-                EventType.ACCOUNT_REGISTERED,
+            NewEvent.of(
+                AccountRegistered(ref.platform, ref.account, identity, operator, names.get(ref)),
                 uow.at,
                 operator,
-                {
-                    "platform": ref.platform,
-                    "account": ref.account,
-                    "identity": identity,
-                    "operator": operator,
-                    "display_name": names.get(ref),
-                },
             )
         )
     uow.record(events)
@@ -184,11 +178,10 @@ def put_account(
             if display_name is not None and display_name != existing["display_name"]:
                 uow.record(
                     [
-                        NewEvent(
-                            EventType.ACCOUNT_RENAMED,
+                        NewEvent.of(
+                            AccountRenamed(platform=ref.platform, account=ref.account, display_name=display_name),
                             uow.at,
                             platform.operator,
-                            {"platform": ref.platform, "account": ref.account, "display_name": display_name},
                         )
                     ]
                 )
@@ -243,16 +236,15 @@ def link_identities(
         if merged:
             uow.record(
                 [
-                    NewEvent(
-                        EventType.IDENTITIES_LINKED,
+                    NewEvent.of(
+                        IdentitiesLinked(
+                            identity=survivor,
+                            merged=merged,
+                            operator=operator,
+                            accounts=[{"platform": r.platform, "account": r.account} for r in accounts],
+                        ),
                         uow.at,
                         operator,
-                        {
-                            "identity": survivor,
-                            "merged": merged,
-                            "operator": operator,
-                            "accounts": [{"platform": r.platform, "account": r.account} for r in accounts],
-                        },
                     )
                 ]
             )

@@ -10,13 +10,12 @@ from typing import Any
 
 from reprieve.domain import roles
 from reprieve.domain.errors import NotFoundError, ValidationError
-from reprieve.domain.events import EventType, NewEvent
+from reprieve.domain.events import NewEvent, ProbationStarted
 from reprieve.domain.model import Role
 from reprieve.domain.policy import ladder_from_data, policy_of
 from reprieve.domain.sanctions import Change, Sanction
 from reprieve.domain.time import format_instant, parse_duration, parse_instant
 from reprieve.services.catalogue import require_platform
-from reprieve.services.ids import new_id
 from reprieve.store import queries
 from reprieve.store.db import Database
 from reprieve.store.uow import UnitOfWork
@@ -55,30 +54,13 @@ def load_sanction(uow: UnitOfWork, sanction_id: str, operators: Sequence[str] | 
 
 def amendment_event(sanction: Sanction, change: Change, reason: str, origin: dict[str, str]) -> NewEvent:
     """The ``sanction.amended`` event of a decision, naming it (``{"review": id}``, ``{"appeal": id}``)."""
-    assert change.kind is not None
-    return NewEvent(
-        EventType.SANCTION_AMENDED,
-        format_instant(change.effective_at) or "",
-        sanction.operator,
-        {
-            "id": sanction.id,
-            "kind": change.kind.value,
-            "ends_at": format_instant(change.ends_at),
-            "review_at": format_instant(change.review_at),
-            "denies": list(change.denies),
-            "reason": reason,
-            **origin,
-        },
-    )
+    event = sanction.amended_event(change, reason=reason, origin=origin)
+    return NewEvent.of(event, format_instant(change.effective_at) or "", sanction.operator)
 
 
 def lift_event(sanction: Sanction, effective_at: datetime, reason: str, origin: dict[str, str]) -> NewEvent:
-    return NewEvent(
-        EventType.SANCTION_LIFTED,
-        format_instant(effective_at) or "",
-        sanction.operator,
-        {"id": sanction.id, "reason": reason, **origin},
-    )
+    event = sanction.lifted_event(reason=reason, origin=origin)
+    return NewEvent.of(event, format_instant(effective_at) or "", sanction.operator)
 
 
 def decision_reason(what: str, rationale: str) -> str:
@@ -132,7 +114,7 @@ def probation_event(
         raise ValidationError("a probation ladder needs at least one step", field="probation.ladder")
     until = duration.after(starts_at, field="probation.duration")
     data = {
-        "id": new_id("prb", uow.now),
+        "id": db.ids.new_id("prb", uow.now),
         "operator": sanction.operator,
         "identity": sanction.identity,
         "scope": list(sanction.scope),
@@ -143,7 +125,7 @@ def probation_event(
         "sanction": sanction.id,
         "source": source,
     }
-    return NewEvent(EventType.PROBATION_STARTED, format_instant(starts_at) or "", sanction.operator, data), data
+    return NewEvent.of(ProbationStarted(**data), format_instant(starts_at) or "", sanction.operator), data
 
 
 def optional_instant(value: str | datetime | None, field: str) -> datetime | None:

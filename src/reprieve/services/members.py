@@ -36,11 +36,16 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from reprieve.domain.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
-from reprieve.domain.events import EventType, NewEvent
+from reprieve.domain.events import (
+    MemberCreated,
+    MemberDisabled,
+    MemberEnabled,
+    MemberPasswordChanged,
+    NewEvent,
+)
 from reprieve.domain.model import Role, ensure_text, parse_enum
 from reprieve.domain.time import format_instant, from_micros, to_micros
 from reprieve.services import security_log
-from reprieve.services.ids import new_id
 from reprieve.services.tokens import Principal
 from reprieve.store import members as store
 from reprieve.store import queries
@@ -171,7 +176,7 @@ def create_member(
         raise ValidationError(f"a {member_role} belongs to an operator", field="operator")
     _check_new_password(password, field="password")
     password_hash = _hasher.hash(password)
-    member_id = new_id("mem", now)
+    member_id = db.ids.new_id("mem", now)
     with UnitOfWork(db, actor=actor, now=now) as uow:
         if operator is not None and queries.operator_row(uow.conn, operator) is None:
             raise NotFoundError(f"no operator {operator!r}")
@@ -190,11 +195,8 @@ def create_member(
         # The e-mail stays out of the log, as every personal datum does; the id names the member.
         uow.record(
             [
-                NewEvent(
-                    EventType.MEMBER_CREATED,
-                    uow.at,
-                    operator,
-                    {"id": member_id, "name": name, "role": member_role.value, "operator": operator},
+                NewEvent.of(
+                    MemberCreated(id=member_id, name=name, role=member_role.value, operator=operator), uow.at, operator
                 )
             ]
         )
@@ -220,7 +222,7 @@ def disable_member(
             raise ConflictError(f"member {row.id} was disabled at {row.disabled_at}")
         store.set_disabled(uow.conn, row.id, uow.at)
         store.end_sessions(uow.conn, row.id)
-        uow.record([NewEvent(EventType.MEMBER_DISABLED, uow.at, row.operator_id, {"id": row.id})])
+        uow.record([NewEvent.of(MemberDisabled(id=row.id), uow.at, row.operator_id)])
     return {**_member(row).to_dict(), "disabled_at": format_instant(now)}
 
 
@@ -236,7 +238,7 @@ def enable_member(
         if row.disabled_at is None:
             raise ConflictError(f"member {row.id} is not disabled")
         store.set_disabled(uow.conn, row.id, None)
-        uow.record([NewEvent(EventType.MEMBER_ENABLED, uow.at, row.operator_id, {"id": row.id})])
+        uow.record([NewEvent.of(MemberEnabled(id=row.id), uow.at, row.operator_id)])
     return {**_member(row).to_dict(), "disabled_at": None}
 
 
@@ -330,7 +332,7 @@ def _set_password(db: Database, row: Any, password: str, *, actor: str, now: dat
         store.set_password_hash(uow.conn, row.id, password_hash)
         store.end_sessions(uow.conn, row.id, keep=keep)
         # The hash stays out of the log, as at creation; the id names the member.
-        uow.record([NewEvent(EventType.MEMBER_PASSWORD_CHANGED, uow.at, row.operator_id, {"id": row.id})])
+        uow.record([NewEvent.of(MemberPasswordChanged(id=row.id), uow.at, row.operator_id)])
 
 
 def _named_member(conn: Any, member: str, operators: Sequence[str] | None) -> Any:

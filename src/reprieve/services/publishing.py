@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from reprieve.domain.events import EventType, NewEvent
+from reprieve.domain.events import BrokerEnabled, NewEvent
 from reprieve.store import outbox
 from reprieve.store.db import Database
 from reprieve.store.uow import UnitOfWork
@@ -16,5 +16,5 @@ def enable_broker(db: Database, *, actor: str, now: datetime) -> bool:
         if outbox.broker_enabled(uow.conn):
             return False
         outbox.bump_version(uow.conn, broker=True)
-        uow.record([NewEvent(EventType.BROKER_ENABLED, uow.at, None, {"kind": "nats"})])
+        uow.record([NewEvent.of(BrokerEnabled(kind="nats"), uow.at, None)])
     return True

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from reprieve.domain.errors import ConflictError, NotFoundError, ValidationError
-from reprieve.domain.events import EventType, NewEvent
+from reprieve.domain.events import AssessmentFiled, NewEvent, ReviewDecided, ReviewOpened
 from reprieve.domain.filters import ReviewFilter
 from reprieve.domain.model import SanctionState, ensure_text, parse_enum
 from reprieve.domain.policy import policy_of
@@ -39,7 +39,6 @@ from reprieve.services.due_process import (
     probation_event,
     probation_view,
 )
-from reprieve.services.ids import new_id
 from reprieve.store import due_process as store
 from reprieve.store import queries
 from reprieve.store.connection import Connection
@@ -71,23 +70,22 @@ def open_review(
         policy = policy_of(require_platform(db, uow.conn, sanction.subject.platform))
         quorum = quorum_for(policy.review_quorum, len(members))
         review_at = sanction.view_at(now).review_at
-        review_id = new_id("rvw", now)
+        review_id = db.ids.new_id("rvw", now)
         uow.record(
             [
-                NewEvent(
-                    EventType.REVIEW_OPENED,
+                NewEvent.of(
+                    ReviewOpened(
+                        id=review_id,
+                        operator=sanction.operator,
+                        sanction=sanction.id,
+                        panel=list(members),
+                        quorum=quorum,
+                        reason=reason,
+                        due_at=format_instant(review_at) if review_at is not None and review_at <= now else None,
+                        opened_by=caller.label,
+                    ),
                     uow.at,
                     sanction.operator,
-                    {
-                        "id": review_id,
-                        "operator": sanction.operator,
-                        "sanction": sanction.id,
-                        "panel": list(members),
-                        "quorum": quorum,
-                        "reason": reason,
-                        "due_at": format_instant(review_at) if review_at is not None and review_at <= now else None,
-                        "opened_by": caller.label,
-                    },
                 )
             ]
         )
@@ -114,18 +112,17 @@ def file_assessment(
         seat = review.ensure_can_assess(caller.names)
         uow.record(
             [
-                NewEvent(
-                    EventType.ASSESSMENT_FILED,
+                NewEvent.of(
+                    AssessmentFiled(
+                        review=review.id,
+                        sanction=review.sanction,
+                        reviewer=seat,
+                        risk=level.value,
+                        factors=list(tags),
+                        rationale=rationale,
+                    ),
                     uow.at,
                     review.operator,
-                    {
-                        "review": review.id,
-                        "sanction": review.sanction,
-                        "reviewer": seat,
-                        "risk": level.value,
-                        "factors": list(tags),
-                        "rationale": rationale,
-                    },
                 )
             ]
         )
@@ -197,22 +194,21 @@ def decide_review(
             changes.append(event)
         uow.record(
             [
-                NewEvent(
-                    EventType.REVIEW_DECIDED,
+                NewEvent.of(
+                    ReviewDecided(
+                        id=review.id,
+                        sanction=sanction.id,
+                        outcome=decided.value,
+                        rationale=rationale,
+                        decided_by=caller.label,
+                        ends_at=None if isinstance(new_ends, Unset) else format_instant(new_ends),
+                        next_review_at=None if isinstance(next_review, Unset) else format_instant(next_review),
+                        assessments=len(review.assessments),
+                        quorum=review.quorum,
+                        probation=probation_data["id"] if probation_data else None,
+                    ),
                     format_instant(effective) or "",
                     review.operator,
-                    {
-                        "id": review.id,
-                        "sanction": sanction.id,
-                        "outcome": decided.value,
-                        "rationale": rationale,
-                        "decided_by": caller.label,
-                        "ends_at": None if isinstance(new_ends, Unset) else format_instant(new_ends),
-                        "next_review_at": None if isinstance(next_review, Unset) else format_instant(next_review),
-                        "assessments": len(review.assessments),
-                        "quorum": review.quorum,
-                        "probation": probation_data["id"] if probation_data else None,
-                    },
                 ),
                 *changes,
             ]

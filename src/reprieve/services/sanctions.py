@@ -9,14 +9,13 @@ from itertools import islice
 from typing import Any
 
 from reprieve.domain.errors import NotFoundError, ValidationError
-from reprieve.domain.events import EventType, NewEvent
+from reprieve.domain.events import NewEvent, SanctionImposed
 from reprieve.domain.filters import SanctionFilter
 from reprieve.domain.model import AccountRef, Platform, SanctionKind, ensure_slug, ensure_text, parse_enum
 from reprieve.domain.reason import Automation, Reason
 from reprieve.domain.sanctions import UNSET, Change, ChangeType, Sanction, Unset, ensure_scope, ensure_term
 from reprieve.domain.time import format_instant, parse_duration, parse_instant, to_micros
 from reprieve.services.catalogue import ensure_accounts, require_platform
-from reprieve.services.ids import new_ids
 from reprieve.services.views import sanction_view
 from reprieve.store import queries
 from reprieve.store.db import Database
@@ -108,21 +107,21 @@ def _impose(
     """Check and record ``commands``; returns the sanctions, unless ``keep`` is false (a bulk import)."""
     ensured = ensure_accounts(db, uow, [_checked_subject(db, uow, c.subject) for c in commands])
     identities = ensured.identities
-    ids = new_ids("snc", uow.now, len(commands))
+    ids = db.ids.new_ids("snc", uow.now, len(commands))
     scopes: Scopes = {}
     sanctions: list[Sanction] = []
     events: list[NewEvent] = []
     seq = uow.next_seq()
     for index, command in enumerate(commands):
         try:
-            data = _prepare(
+            imposed = _prepare(
                 db, uow, command, identities[command.subject], seq, ids[index], scopes, sanctions if keep else None
             )
         except ValidationError as exc:
             if len(commands) > 1:
                 raise ValidationError(f"sanction #{offset + index + 1}: {exc.message}") from None
             raise
-        events.append(NewEvent(EventType.SANCTION_IMPOSED, data["starts_at"], data["operator"], data))
+        events.append(NewEvent.of(imposed, imposed.starts_at, imposed.operator))
         seq += 1
     uow.record(events)
     return sanctions
@@ -149,8 +148,8 @@ def prepare_imposed(
     event). ``starts_at`` must be given. ``scopes``: the scopes the caller's earlier commands
     had checked (a dict the caller keeps for its batch: each is checked once)."""
     assert command.starts_at is not None, "prepare_imposed: the instant of the batch's command is its own"
-    data = _prepare(db, uow, command, identity, seq, sanction_id, scopes, None)
-    return NewEvent(EventType.SANCTION_IMPOSED, data["starts_at"], data["operator"], data)
+    imposed = _prepare(db, uow, command, identity, seq, sanction_id, scopes, None)
+    return NewEvent.of(imposed, imposed.starts_at, imposed.operator)
 
 
 def _checked_subject(db: Database, uow: UnitOfWork, subject: AccountRef) -> AccountRef:
@@ -167,7 +166,7 @@ def _prepare(
     sanction_id: str,
     scopes: Scopes,
     sanctions: list[Sanction] | None,
-) -> dict[str, Any]:
+) -> SanctionImposed:
     """The payload of the sanction.imposed event; the Sanction itself is added to ``sanctions``."""
     subject_platform = require_platform(db, uow.conn, c.subject.platform)
     # A bulk import names the same few scopes again and again: each is checked once per batch.
@@ -210,23 +209,21 @@ def _prepare(
                 changes=[Change(ChangeType.IMPOSED, seq, starts_at, kind, ends_at, denies, review_at)],
             )
         )
-    data = {
-        "id": sanction_id,
-        "operator": subject_platform.operator,
-        "identity": identity,
-        "subject": {"platform": c.subject.platform, "account": c.subject.account},
-        "scope": list(scope_ids),
-        "kind": kind.value,
-        "denies": list(denies),
-        "starts_at": format_instant(starts_at),
-        "ends_at": format_instant(ends_at),
-        "review_at": format_instant(review_at),
-        "reason": reason.to_dict(),
-        "automated": automated.to_dict(),
-    }
-    if c.extra:  # where the sanction comes from, e.g. {"violation": id} for a ladder's
-        data.update(c.extra)
-    return data
+    return SanctionImposed.of(
+        id=sanction_id,
+        operator=subject_platform.operator,
+        identity=identity,
+        subject=c.subject,
+        scope=scope_ids,
+        kind=kind.value,
+        denies=denies,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        review_at=review_at,
+        reason=reason.to_dict(),
+        automated=automated.to_dict(),
+        origin=c.extra,  # where the sanction comes from, e.g. {"violation": id} for a ladder's
+    )
 
 
 def _checked_scope(
@@ -296,18 +293,10 @@ def amend_sanction(
         assert change.kind is not None
         uow.record(
             [
-                NewEvent(
-                    EventType.SANCTION_AMENDED,
+                NewEvent.of(
+                    sanction.amended_event(change, reason=reason),
                     format_instant(effective) or "",
                     sanction.operator,
-                    {
-                        "id": sanction.id,
-                        "kind": change.kind.value,
-                        "ends_at": format_instant(change.ends_at),
-                        "review_at": format_instant(change.review_at),
-                        "denies": list(change.denies),
-                        "reason": reason,
-                    },
                 )
             ]
         )
@@ -342,14 +331,7 @@ def lift_sanction(
         )
         sanction.lift(seq=uow.next_seq(), effective_at=effective)
         uow.record(
-            [
-                NewEvent(
-                    EventType.SANCTION_LIFTED,
-                    format_instant(effective) or "",
-                    sanction.operator,
-                    {"id": sanction.id, "reason": reason},
-                )
-            ]
+            [NewEvent.of(sanction.lifted_event(reason=reason), format_instant(effective) or "", sanction.operator)]
         )
     return sanction_view(sanction, at=uow.now)
 

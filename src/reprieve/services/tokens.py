@@ -14,10 +14,9 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from reprieve.domain.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
-from reprieve.domain.events import EventType, NewEvent
+from reprieve.domain.events import NewEvent, TokenCreated, TokenRevoked
 from reprieve.domain.model import Role, ensure_text, parse_enum
 from reprieve.domain.time import format_instant, parse_duration, parse_instant
-from reprieve.services.ids import new_id
 from reprieve.store import queries
 from reprieve.store import tokens as store
 from reprieve.store.db import Database
@@ -140,7 +139,7 @@ def create_token(
         if expiry <= now:
             raise ValidationError("must lie in the future", field="expires_at")
     secret = PREFIX + secrets.token_urlsafe(32)
-    token_id = new_id("tok", now)
+    token_id = db.ids.new_id("tok", now)
     with UnitOfWork(db, actor=actor, now=now) as uow:
         if operator is not None and queries.operator_row(uow.conn, operator) is None:
             raise NotFoundError(f"no operator {operator!r}")
@@ -156,17 +155,16 @@ def create_token(
         )
         uow.record(
             [
-                NewEvent(
-                    EventType.TOKEN_CREATED,
+                NewEvent.of(
+                    TokenCreated(
+                        id=token_id,
+                        name=name,
+                        role=token_role.value,
+                        operator=operator,
+                        expires_at=format_instant(expiry),
+                    ),
                     uow.at,
                     operator,
-                    {
-                        "id": token_id,
-                        "name": name,
-                        "role": token_role.value,
-                        "operator": operator,
-                        "expires_at": format_instant(expiry),
-                    },
                 )
             ]
         )
@@ -189,7 +187,7 @@ def revoke_token(db: Database, token_id: str, *, actor: str, now: datetime, oper
         if row.revoked_at is not None:
             raise ConflictError(f"token {token_id!r} is already revoked")
         store.set_revoked(uow.conn, token_id, uow.at)
-        uow.record([NewEvent(EventType.TOKEN_REVOKED, uow.at, row.operator_id, {"id": token_id})])
+        uow.record([NewEvent.of(TokenRevoked(id=token_id), uow.at, row.operator_id)])
     for cache in list(_caches.values()):
         cache.forget(token_id)
 

@@ -39,7 +39,7 @@ from reprieve.dsa.submit import (
     urllib_transport,
 )
 from reprieve.dsa.validate import Problem, problems
-from reprieve.services import appeal_codes, ids
+from reprieve.services import appeal_codes
 from reprieve.store import queries
 from reprieve.store import transparency as store
 from reprieve.store.db import Database
@@ -541,7 +541,7 @@ def request_submission(
     with store.writing(db) as conn:
         found = store.active_run(conn, operator, endpoint, start, end, ACTIVE)
         if found is None:
-            found = ids.new_id("tdbr", now)
+            found = db.ids.new_id("tdbr", now)
             at = to_micros(now)
             store.insert_run(
                 conn,

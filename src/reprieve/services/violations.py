@@ -21,7 +21,7 @@ from datetime import date, datetime
 from typing import Any, overload
 
 from reprieve.domain.errors import NotFoundError, ValidationError
-from reprieve.domain.events import EventType, NewEvent
+from reprieve.domain.events import AccountRegistered, EventType, NewEvent, SanctionImposed, ViolationRecorded
 from reprieve.domain.model import AccountRef, Platform, ensure_text, parse_enum
 from reprieve.domain.policy import Policy, Severity, policy_of
 from reprieve.domain.reason import CATEGORIES, Automation, Ground, Source, category_problem
@@ -44,7 +44,6 @@ from reprieve.dsa.enums import CONTENT_TYPES, EEA_SET, KEYWORDS
 from reprieve.services.catalogue import ensure_accounts, require_platform
 from reprieve.services.committing import ALONE, Answer, Committer
 from reprieve.services.due_process import Caller
-from reprieve.services.ids import new_id, new_ids
 from reprieve.services.sanctions import ImposeSanction, Scopes, impose_within, prepare_imposed
 from reprieve.services.views import imposed_view, sanction_view
 from reprieve.store import due_process as store
@@ -260,7 +259,7 @@ def record_violation_within(
         policy.ladder, strikes_before=count_strikes(marks, occurred_us), severity=severity, probation=probation
     )
     automation = given_automation or Automation(policy.automated_detection, policy.automated_decision)
-    violation_id = new_id("vio", now)
+    violation_id = db.ids.new_id("vio", now)
     sanction = None
     if result.step is not None:
         command = _ladder_command(uow.conn, checked, platform, policy, result, probation, automation, violation_id)
@@ -351,7 +350,7 @@ def _imposed_on_platform(
     violation_id: str,
     identity: str,
     sanction_id: str,
-) -> tuple[dict[str, Any], StepTerm]:
+) -> tuple[SanctionImposed, StepTerm]:
     """The ``sanction.imposed`` payload ``prepare_imposed`` makes of ``_ladder_command``'s command
     when the sanction's scope is its platform alone (every ladder but probation's), built
     directly: the command's fields are checked already (``check_violation``, the policy), so
@@ -374,22 +373,22 @@ def _imposed_on_platform(
         "content_type": list(content["content_type"]),
         "content_date": content["content_date"],
     }
-    data = {
-        "id": sanction_id,
-        "operator": platform.operator,
-        "identity": identity,
-        "subject": {"platform": checked.ref.platform, "account": checked.ref.account},
-        "scope": [platform.id],
-        "kind": term.kind.value,
-        "denies": list(dict.fromkeys(term.denies)),
-        "starts_at": format_instant(term.starts_at),
-        "ends_at": format_instant(term.ends_at),
-        "review_at": None,
-        "reason": reason,
-        "automated": automation.to_dict(),
-        "violation": violation_id,
-    }
-    return data, term
+    imposed = SanctionImposed.of(
+        id=sanction_id,
+        operator=platform.operator,
+        identity=identity,
+        subject=checked.ref,
+        scope=(platform.id,),
+        kind=term.kind.value,
+        denies=list(dict.fromkeys(term.denies)),
+        starts_at=term.starts_at,
+        ends_at=term.ends_at,
+        review_at=None,
+        reason=reason,
+        automated=automation.to_dict(),
+        origin={"violation": violation_id},
+    )
+    return imposed, term
 
 
 _INCOMPATIBLE_CONTENT = Ground.INCOMPATIBLE_CONTENT.value
@@ -416,28 +415,27 @@ def _recorded_event(
     probation: Probation | None,
     at: str,
 ) -> NewEvent:
-    return NewEvent(
-        EventType.VIOLATION_RECORDED,
+    return NewEvent.of(
+        ViolationRecorded(
+            id=violation_id,
+            external_id=checked.external_id,
+            operator=platform.operator,
+            platform=platform.id,
+            account=checked.ref.account,
+            identity=identity,
+            policy=checked.rule,
+            severity=checked.severity.value,
+            category=checked.category,
+            facts=checked.facts,
+            occurred_at=format_instant(checked.occurred),
+            automated=automation.to_dict(),
+            strike=strike,
+            sanction=sanction,
+            probation=probation.id if probation is not None else None,
+            answered_at=at,
+        ),
         format_instant(checked.occurred) or "",
         platform.operator,
-        {
-            "id": violation_id,
-            "external_id": checked.external_id,
-            "operator": platform.operator,
-            "platform": platform.id,
-            "account": checked.ref.account,
-            "identity": identity,
-            "policy": checked.rule,
-            "severity": checked.severity.value,
-            "category": checked.category,
-            "facts": checked.facts,
-            "occurred_at": format_instant(checked.occurred),
-            "automated": automation.to_dict(),
-            "strike": strike,
-            "sanction": sanction,
-            "probation": probation.id if probation is not None else None,
-            "answered_at": at,
-        },
     )
 
 
@@ -485,7 +483,7 @@ def record_violations_within(uow: UnitOfWork, items: list[PendingViolation]) -> 
     # Ids made once for the batch (at its first instant: they sort in the order they are used).
     first = items[todo[0]].now if todo else uow.now
     identity_ids, violation_ids, sanction_ids = (
-        iter(new_ids(prefix, first, len(todo))) for prefix in ("idt", "vio", "snc")
+        iter(db.ids.new_ids(prefix, first, len(todo))) for prefix in ("idt", "vio", "snc")
     )
     runs: list[tuple[str, str, list[NewEvent]]] = []
     made: list[tuple[int, dict[str, Any]]] = []
@@ -501,17 +499,10 @@ def record_violations_within(uow: UnitOfWork, items: list[PendingViolation]) -> 
         if identity is None:
             identity = identities[ref] = next(identity_ids)
             events.append(
-                NewEvent(
-                    EventType.ACCOUNT_REGISTERED,
+                NewEvent.of(
+                    AccountRegistered(ref.platform, ref.account, identity, platform.operator),
                     at,
                     platform.operator,
-                    {
-                        "platform": ref.platform,
-                        "account": ref.account,
-                        "identity": identity,
-                        "operator": platform.operator,
-                        "display_name": None,
-                    },
                 )
             )
         policy = policies[platform.id]
@@ -540,7 +531,7 @@ def record_violations_within(uow: UnitOfWork, items: list[PendingViolation]) -> 
                 )
                 view = imposed_view(imposed.data, seq=seq + len(events), at=now)
             else:
-                data, term = _imposed_on_platform(
+                event, term = _imposed_on_platform(
                     checked,
                     platform,
                     policy,
@@ -550,8 +541,10 @@ def record_violations_within(uow: UnitOfWork, items: list[PendingViolation]) -> 
                     identity=identity,
                     sanction_id=next(sanction_ids),
                 )
-                imposed = NewEvent(EventType.SANCTION_IMPOSED, data["starts_at"], platform.operator, data)
-                view = imposed_view(data, seq=seq + len(events), at=now, starts=term.starts_at, ends=term.ends_at)
+                imposed = NewEvent.of(event, event.starts_at, platform.operator)
+                view = imposed_view(
+                    imposed.data, seq=seq + len(events), at=now, starts=term.starts_at, ends=term.ends_at
+                )
             events.append(imposed)
         expires = expiry_of(occurred_us, policy.strike_expiry)
         added.setdefault((identity, platform.id), []).append(

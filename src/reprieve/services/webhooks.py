@@ -13,10 +13,17 @@ from weakref import WeakKeyDictionary
 from cryptography.fernet import InvalidToken, MultiFernet
 
 from reprieve.domain.errors import NotFoundError, StorageError, ValidationError
-from reprieve.domain.events import EventType, NewEvent
+from reprieve.domain.events import (
+    EventType,
+    NewEvent,
+    WebhookCreated,
+    WebhookDeleted,
+    WebhookDisabled,
+    WebhookEnabled,
+    WebhookRedeliveryRequested,
+)
 from reprieve.domain.time import format_instant, from_micros, to_micros
 from reprieve.services import egress
-from reprieve.services.ids import new_id
 from reprieve.store import keys, outbox, queries
 from reprieve.store import webhooks as store
 from reprieve.store.connection import Connection
@@ -118,7 +125,7 @@ def create_webhook(
         raise ValidationError("at most 500 characters", field="description")
     fernet = keys.require_key_ring(db.engine.url).fernet()  # refused before anything is written
     signing = secret if secret is not None else SECRET_PREFIX + secrets.token_urlsafe(32)
-    webhook_id = new_id("whk", now)
+    webhook_id = db.ids.new_id("whk", now)
     with UnitOfWork(db, actor=actor, now=now) as uow:
         if queries.operator_row(uow.conn, operator) is None:
             raise NotFoundError(f"no operator {operator!r}")
@@ -137,11 +144,8 @@ def create_webhook(
         outbox.bump_version(uow.conn)
         uow.record(
             [
-                NewEvent(
-                    EventType.WEBHOOK_CREATED,
-                    uow.at,
-                    operator,
-                    {"id": webhook_id, "operator": operator, "url": url, "event_types": types},
+                NewEvent.of(
+                    WebhookCreated(id=webhook_id, operator=operator, url=url, event_types=types), uow.at, operator
                 )
             ]
         )
@@ -209,8 +213,8 @@ def set_webhook_state(
         if row.state != state:
             store.set_endpoint_state(uow.conn, webhook_id, state, updated_seq=uow.next_seq())
             outbox.bump_version(uow.conn)
-            type_ = EventType.WEBHOOK_ENABLED if active else EventType.WEBHOOK_DISABLED
-            uow.record([NewEvent(type_, uow.at, row.operator_id, {"id": webhook_id})])
+            changed = WebhookEnabled(webhook_id) if active else WebhookDisabled(webhook_id)
+            uow.record([NewEvent.of(changed, uow.at, row.operator_id)])
         return _view(uow.conn, webhook_id)
 
 
@@ -227,7 +231,7 @@ def delete_webhook(
         row = _row(uow.conn, webhook_id, operators)
         store.delete_endpoint(uow.conn, webhook_id)
         outbox.bump_version(uow.conn)
-        uow.record([NewEvent(EventType.WEBHOOK_DELETED, uow.at, row.operator_id, {"id": webhook_id})])
+        uow.record([NewEvent.of(WebhookDeleted(id=webhook_id), uow.at, row.operator_id)])
     decrypted_secrets.pop(db, None)
 
 
@@ -302,11 +306,10 @@ def redeliver(
         outbox.requeue(uow.conn, row.id, now_us=to_micros(now))
         uow.record(
             [
-                NewEvent(
-                    EventType.WEBHOOK_REDELIVERY_REQUESTED,
+                NewEvent.of(
+                    WebhookRedeliveryRequested(id=row.target, delivery=str(row.id), seq=row.seq),
                     uow.at,
                     row.operator_id,
-                    {"id": row.target, "delivery": str(row.id), "seq": row.seq},
                 )
             ]
         )

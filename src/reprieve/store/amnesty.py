@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import (
@@ -31,12 +31,18 @@ from sqlalchemy import (
 )
 
 from reprieve.domain.amnesty import AmnestyFilter, AmnestyState, Phase
-from reprieve.domain.events import EventType
+from reprieve.domain.events import (
+    AmnestyCompleted,
+    AmnestyReverted,
+    AmnestyRevertStarted,
+    AmnestyStarted,
+    SanctionLifted,
+)
 from reprieve.domain.time import format_instant, parse_instant, to_micros
 from reprieve.store import tables
 
 if TYPE_CHECKING:  # the projector imports this module for its handlers
-    from reprieve.store.projector import Applied, Projector
+    from reprieve.store.projector import Applied, Handler, Projector
 
 S = tables.sanctions.c
 SP = tables.sanction_spans.c
@@ -358,83 +364,83 @@ def amnesty_rows(conn: Connection, operator: str | None = None) -> list[dict[str
 # --- the projection ----------------------------------------------------------------------
 
 
-def amnesties_started(projector: Projector, events: list[Applied]) -> None:
+def amnesties_started(projector: Projector, events: list[Applied[AmnestyStarted]]) -> None:
     conn = projector.conn
     for e in events:
-        d = e.data
+        d = e.event
         conn.execute(
             insert(tables.amnesties).values(
-                id=d["id"],
-                operator_id=d["operator"],
+                id=d.id,
+                operator_id=d.operator,
                 state=AmnestyState.RUNNING.value,
-                filter=json.dumps(d["filter"], sort_keys=True),
-                reason=d["reason"],
-                effective_at=to_micros(parse_instant(d["effective_at"])),
-                matched=d["matched"],
+                filter=json.dumps(d.filter, sort_keys=True),
+                reason=d.reason,
+                effective_at=to_micros(parse_instant(d.effective_at)),
+                matched=d.matched,
                 lifted=0,
                 skipped=None,
                 restored=0,
                 left_alone=None,
-                created_by=d["by"],
-                started_at=to_micros(parse_instant(d["started_at"])),
+                created_by=d.by,
+                started_at=to_micros(parse_instant(d.started_at)),
                 created_seq=e.seq,
                 updated_seq=e.seq,
             )
         )
 
 
-def amnesties_completed(projector: Projector, events: list[Applied]) -> None:
+def amnesties_completed(projector: Projector, events: list[Applied[AmnestyCompleted]]) -> None:
     conn = projector.conn
     for e in events:
-        d = e.data
+        d = e.event
         conn.execute(
             update(tables.amnesties)
-            .where(AM.id == d["id"])
+            .where(AM.id == d.id)
             .values(
                 state=AmnestyState.COMPLETED.value,
-                lifted=d["lifted"],
-                skipped=d["skipped"],
-                finished_at=to_micros(parse_instant(d["finished_at"])),
+                lifted=d.lifted,
+                skipped=d.skipped,
+                finished_at=to_micros(parse_instant(d.finished_at)),
                 updated_seq=e.seq,
             )
         )
 
 
-def amnesty_reverts_started(projector: Projector, events: list[Applied]) -> None:
+def amnesty_reverts_started(projector: Projector, events: list[Applied[AmnestyRevertStarted]]) -> None:
     conn = projector.conn
     for e in events:
-        d = e.data
+        d = e.event
         conn.execute(
             update(tables.amnesties)
-            .where(AM.id == d["id"])
+            .where(AM.id == d.id)
             .values(
                 state=AmnestyState.REVERTING.value,
-                revert_reason=d["reason"],
-                reverted_by=d["by"],
-                revert_started_at=to_micros(parse_instant(d["started_at"])),
+                revert_reason=d.reason,
+                reverted_by=d.by,
+                revert_started_at=to_micros(parse_instant(d.started_at)),
                 updated_seq=e.seq,
             )
         )
 
 
-def amnesties_reverted(projector: Projector, events: list[Applied]) -> None:
+def amnesties_reverted(projector: Projector, events: list[Applied[AmnestyReverted]]) -> None:
     conn = projector.conn
     for e in events:
-        d = e.data
+        d = e.event
         conn.execute(
             update(tables.amnesties)
-            .where(AM.id == d["id"])
+            .where(AM.id == d.id)
             .values(
                 state=AmnestyState.REVERTED.value,
-                restored=d["restored"],
-                left_alone=d["left_alone"],
-                reverted_at=to_micros(parse_instant(d["finished_at"])),
+                restored=d.restored,
+                left_alone=d.left_alone,
+                reverted_at=to_micros(parse_instant(d.finished_at)),
                 updated_seq=e.seq,
             )
         )
 
 
-def apply_amnesty_lifts(conn: Connection, events: Sequence[Applied]) -> None:
+def apply_amnesty_lifts(conn: Connection, events: Sequence[Applied[SanctionLifted]]) -> None:
     """Project a run of ``sanction.lifted`` events that name an amnesty, set-based.
 
     Equal, row for row, to applying them one by one through ``Projector.sanctions_changed``:
@@ -449,7 +455,7 @@ def apply_amnesty_lifts(conn: Connection, events: Sequence[Applied]) -> None:
     lifts: list[tuple[str, int, str, int]] = []  # (id, t, ', ' + the change as JSON, seq)
     cuts: dict[str, int] = {}
     for e in events:
-        sanction_id = e.data["id"]
+        sanction_id = e.event.id
         when = instants.get(e.effective_at)
         if when is None:
             effective = parse_instant(e.effective_at)
@@ -469,7 +475,7 @@ def apply_amnesty_lifts(conn: Connection, events: Sequence[Applied]) -> None:
         _write_lifts_postgresql(conn, lifts, cuts)
     else:
         _write_lifts_sqlite(conn, lifts, cuts)
-    counts = Counter(e.data["amnesty"] for e in events)
+    counts = Counter(e.event.extra["amnesty"] for e in events)
     last = events[-1].seq
     for amnesty_id, count in counts.items():
         conn.execute(
@@ -556,9 +562,9 @@ def _write_lifts_postgresql(conn: Connection, lifts: list[tuple[str, int, str, i
 
 
 #: Handlers of the amnesty's own events, for ``reprieve.store.projector``.
-HANDLERS: dict[str, Callable[[Projector, list[Applied]], None]] = {
-    EventType.AMNESTY_STARTED: amnesties_started,
-    EventType.AMNESTY_COMPLETED: amnesties_completed,
-    EventType.AMNESTY_REVERT_STARTED: amnesty_reverts_started,
-    EventType.AMNESTY_REVERTED: amnesties_reverted,
+HANDLERS: dict[type[Any], Handler] = {
+    AmnestyStarted: amnesties_started,
+    AmnestyCompleted: amnesties_completed,
+    AmnestyRevertStarted: amnesty_reverts_started,
+    AmnestyReverted: amnesties_reverted,
 }

@@ -14,6 +14,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.pool import NullPool
 
 from reprieve.domain.errors import StorageError
+from reprieve.domain.ids import RANDOM_IDS, IdSource
 from reprieve.domain.model import Platform, PlatformKind
 from reprieve.store import tables
 from reprieve.store.keys import sqlite_path
@@ -111,8 +112,10 @@ def _configure_sqlite(engine: Engine, path: Path | None) -> None:
 class Database:
     """An engine plus what is cheap to remember about the data: platforms never change."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, ids: IdSource = RANDOM_IDS) -> None:
         self.engine = engine
+        #: Where the ids of new things come from (tests give a ``SequentialIds``).
+        self.ids = ids
         self._platforms: dict[str, Platform] = {}
 
     @property
@@ -167,8 +170,8 @@ def platform_from_row(row: Any) -> Platform:
     )
 
 
-def open_database(url: str, *, migrate: bool = True, pool: bool = True) -> Database:
-    """Open (and on first use, create and migrate) the database at ``url``."""
+def open_database(url: str, *, migrate: bool = True, pool: bool = True, ids: IdSource = RANDOM_IDS) -> Database:
+    """Open (and on first use, create and migrate) the database at ``url``; new ids from ``ids``."""
     engine = create_engine_for(url, pool=pool)
     if migrate:
         from reprieve.store.migrate import upgrade_if_needed
@@ -178,4 +181,4 @@ def open_database(url: str, *, migrate: bool = True, pool: bool = True) -> Datab
         except OperationalError as exc:
             engine.dispose()
             raise StorageError(f"cannot open the database: {exc.orig}") from None
-    return Database(engine)
+    return Database(engine, ids=ids)

@@ -8,12 +8,23 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import update
 
+from reprieve.domain.events import (
+    AppealAttached,
+    AppealDecided,
+    AppealFiled,
+    AssessmentFiled,
+    DisputeRecorded,
+    ProbationStarted,
+    ReviewDecided,
+    ReviewOpened,
+    ViolationRecorded,
+)
 from reprieve.domain.time import end_to_micros, parse_instant, to_micros
 from reprieve.store import tables
 from reprieve.store.bulk import column_json, insert_rows
 
 if TYPE_CHECKING:
-    from reprieve.store.projector import Applied, Projector
+    from reprieve.store.projector import Applied, Handler, Projector
 
 #: Tables whose rows name an identity: merged with the identities (see ``identities_linked``).
 IDENTITY_TABLES = (tables.violations, tables.probations)
@@ -27,24 +38,24 @@ def _json(value: Any) -> str:
     return column_json(value)
 
 
-def reviews_opened(projector: Projector, events: list[Applied]) -> None:
+def reviews_opened(projector: Projector, events: list[Applied[ReviewOpened]]) -> None:
     rows = [
         (
-            d["id"],
-            d["operator"],
-            d["sanction"],
+            d.id,
+            d.operator,
+            d.sanction,
             "open",
-            _json(d["panel"]),
-            d["quorum"],
-            d["reason"],
-            _us(d.get("due_at")),
+            _json(d.panel),
+            d.quorum,
+            d.reason,
+            _us(d.due_at),
             _us(e.effective_at),
-            d["opened_by"],
+            d.opened_by,
             e.seq,
             e.seq,
         )
         for e in events
-        for d in (e.data,)
+        for d in (e.event,)
     ]
     insert_rows(
         projector.conn,
@@ -67,11 +78,11 @@ def reviews_opened(projector: Projector, events: list[Applied]) -> None:
     )
 
 
-def assessments_filed(projector: Projector, events: list[Applied]) -> None:
+def assessments_filed(projector: Projector, events: list[Applied[AssessmentFiled]]) -> None:
     rows = [
-        (d["review"], d["reviewer"], d["risk"], _json(d["factors"]), d["rationale"], _us(e.effective_at), e.seq)
+        (d.review, d.reviewer, d.risk, _json(d.factors), d.rationale, _us(e.effective_at), e.seq)
         for e in events
-        for d in (e.data,)
+        for d in (e.event,)
     ]
     insert_rows(
         projector.conn,
@@ -81,20 +92,26 @@ def assessments_filed(projector: Projector, events: list[Applied]) -> None:
     )
     for e in events:
         projector.conn.execute(
-            update(tables.reviews).where(tables.reviews.c.id == e.data["review"]).values(updated_seq=e.seq)
+            update(tables.reviews).where(tables.reviews.c.id == e.event.review).values(updated_seq=e.seq)
         )
 
 
-def reviews_decided(projector: Projector, events: list[Applied]) -> None:
+def reviews_decided(projector: Projector, events: list[Applied[ReviewDecided]]) -> None:
     for e in events:
-        d = e.data
-        decision = {k: d.get(k) for k in ("rationale", "decided_by", "ends_at", "next_review_at", "probation")}
+        d = e.event
+        decision = {
+            "rationale": d.rationale,
+            "decided_by": d.decided_by,
+            "ends_at": d.ends_at,
+            "next_review_at": d.next_review_at,
+            "probation": d.probation,
+        }
         projector.conn.execute(
             update(tables.reviews)
-            .where(tables.reviews.c.id == d["id"])
+            .where(tables.reviews.c.id == d.id)
             .values(
                 state="decided",
-                outcome=d["outcome"],
+                outcome=d.outcome,
                 decided_at=_us(e.effective_at),
                 decision=_json(decision),
                 updated_seq=e.seq,
@@ -102,26 +119,26 @@ def reviews_decided(projector: Projector, events: list[Applied]) -> None:
         )
 
 
-def appeals_filed(projector: Projector, events: list[Applied]) -> None:
+def appeals_filed(projector: Projector, events: list[Applied[AppealFiled]]) -> None:
     rows = [
         (
-            d["id"],
-            d["operator"],
-            d["sanction"],
-            d["kind"],
+            d.id,
+            d.operator,
+            d.sanction,
+            d.kind,
             "open",
-            d["requester"],
-            d["relation"],
-            d["channel"],
-            1 if d["meeting_requested"] else 0,
-            d["statement"],
-            _us(d["received_at"]),
-            _us(d.get("deadline_at")),
+            d.requester,
+            d.relation,
+            d.channel,
+            1 if d.meeting_requested else 0,
+            d.statement,
+            _us(d.received_at),
+            _us(d.deadline_at),
             e.seq,
             e.seq,
         )
         for e in events
-        for d in (e.data,)
+        for d in (e.event,)
     ]
     insert_rows(
         projector.conn,
@@ -146,81 +163,79 @@ def appeals_filed(projector: Projector, events: list[Applied]) -> None:
     )
 
 
-def appeals_attached(projector: Projector, events: list[Applied]) -> None:
+def appeals_attached(projector: Projector, events: list[Applied[AppealAttached]]) -> None:
     for e in events:
         projector.conn.execute(
             update(tables.appeals)
-            .where(tables.appeals.c.id == e.data["id"])
-            .values(review_id=e.data["review"], updated_seq=e.seq)
+            .where(tables.appeals.c.id == e.event.id)
+            .values(review_id=e.event.review, updated_seq=e.seq)
         )
 
 
-def appeals_decided(projector: Projector, events: list[Applied]) -> None:
+def appeals_decided(projector: Projector, events: list[Applied[AppealDecided]]) -> None:
     for e in events:
-        d = e.data
+        d = e.event
         projector.conn.execute(
             update(tables.appeals)
-            .where(tables.appeals.c.id == d["id"])
+            .where(tables.appeals.c.id == d.id)
             .values(
-                state=d["outcome"],
+                state=d.outcome,
                 decided_at=_us(e.effective_at),
-                decided_by=d["decided_by"],
-                rationale=d["rationale"],
-                reply=d["reply"],
-                handling_seconds=d["handling_seconds"],
+                decided_by=d.decided_by,
+                rationale=d.rationale,
+                reply=d.reply,
+                handling_seconds=d.handling_seconds,
                 updated_seq=e.seq,
             )
         )
 
 
-def disputes_recorded(projector: Projector, events: list[Applied]) -> None:
+def disputes_recorded(projector: Projector, events: list[Applied[DisputeRecorded]]) -> None:
     t = tables.appeal_disputes
     for e in events:
-        d = e.data
+        d = e.event
         values = {
-            "body": d["body"],
-            "submitted_at": _us(d["submitted_at"]),
-            "decided_at": _us(d.get("decided_at")),
-            "outcome": d["outcome"],
-            "summary": d.get("summary") or "",
+            "body": d.body,
+            "submitted_at": _us(d.submitted_at),
+            "decided_at": _us(d.decided_at),
+            "outcome": d.outcome,
+            "summary": d.summary or "",
             "updated_seq": e.seq,
         }
-        if d.get("update"):
-            projector.conn.execute(update(t).where(t.c.id == d["id"]).values(**values))
+        if d.update:
+            projector.conn.execute(update(t).where(t.c.id == d.id).values(**values))
         else:
-            projector.conn.execute(
-                t.insert().values(id=d["id"], appeal_id=d["appeal"], operator_id=d["operator"], **values)
-            )
+            projector.conn.execute(t.insert().values(id=d.id, appeal_id=d.appeal, operator_id=d.operator, **values))
 
 
-def violations_recorded(projector: Projector, events: list[Applied]) -> None:
+def violations_recorded(projector: Projector, events: list[Applied[ViolationRecorded]]) -> None:
     rows = []
     for e in events:
-        d = e.data
-        strike = d["strike"]
+        d = e.event
+        strike = d.strike
         answer = {
             "strike": strike,
-            "sanction": d.get("sanction"),
-            "probation": d.get("probation"),
-            "answered_at": d["answered_at"],
+            "sanction": d.sanction,
+            "probation": d.probation,
+            "answered_at": d.answered_at,
         }
         rows.append(
             (
-                d["id"],
-                d["operator"],
-                d["platform"],
-                d["external_id"],
-                d["account"],
-                d["identity"],
-                d["policy"],
-                d["severity"],
-                d["category"],
-                _us(d["occurred_at"]),
+                d.id,
+                d.operator,
+                d.platform,
+                d.external_id,
+                d.account,
+                d.identity,
+                d.policy,
+                d.severity,
+                d.category,
+                _us(d.occurred_at),
                 _us(strike.get("expires_at")),
                 strike["count"],
                 strike["ladder"],
-                d.get("sanction"),
-                d.get("probation"),
+                d.sanction,
+                d.probation,
                 _json(answer),
                 e.seq,
             )
@@ -251,24 +266,24 @@ def violations_recorded(projector: Projector, events: list[Applied]) -> None:
     )
 
 
-def probations_started(projector: Projector, events: list[Applied]) -> None:
+def probations_started(projector: Projector, events: list[Applied[ProbationStarted]]) -> None:
     rows = []
     for e in events:
-        d = e.data
-        starts = _us(d["starts_at"])
-        until = end_to_micros(parse_instant(d["until"]))
-        for platform_id in d["scope"]:
+        d = e.event
+        starts = _us(d.starts_at)
+        until = end_to_micros(parse_instant(d.until))
+        for platform_id in d.scope:
             rows.append(
                 (
-                    d["id"],
+                    d.id,
                     platform_id,
-                    d["operator"],
-                    d["identity"],
+                    d.operator,
+                    d.identity,
                     starts,
                     until,
-                    _json(d["ladder"]),
-                    d.get("sanction"),
-                    d["source"],
+                    _json(d.ladder),
+                    d.sanction,
+                    d.source,
                     e.seq,
                 )
             )
@@ -289,3 +304,17 @@ def probations_started(projector: Projector, events: list[Applied]) -> None:
         ),
         rows,
     )
+
+
+#: The handlers of the due-process events, for ``reprieve.store.projector``.
+HANDLERS: dict[type[Any], Handler] = {
+    ReviewOpened: reviews_opened,
+    AssessmentFiled: assessments_filed,
+    ReviewDecided: reviews_decided,
+    AppealFiled: appeals_filed,
+    AppealAttached: appeals_attached,
+    AppealDecided: appeals_decided,
+    DisputeRecorded: disputes_recorded,
+    ViolationRecorded: violations_recorded,
+    ProbationStarted: probations_started,
+}

@@ -1,7 +1,8 @@
 """Projections: the tables derived from the event log, and the one code path that updates them.
 
 Live writes and ``rebuild_projections`` both go through ``apply``, so the projections are by
-construction a fold of the log. Runs of the same event type are applied in bulk.
+construction a fold of the log. Each event is applied by the handler of its class; runs of the
+same class are applied in bulk.
 """
 
 from __future__ import annotations
@@ -9,11 +10,21 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from itertools import groupby
-from typing import Any, NamedTuple
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from sqlalchemy import Connection, delete, select, update
 
-from reprieve.domain.events import EventType
+from reprieve.domain.events import (
+    AccountRegistered,
+    AccountRenamed,
+    Event,
+    IdentitiesLinked,
+    OperatorCreated,
+    PlatformCreated,
+    SanctionAmended,
+    SanctionImposed,
+    SanctionLifted,
+)
 from reprieve.domain.model import Platform, SanctionKind
 from reprieve.domain.sanctions import Change, ChangeType, compute_spans, denials_on, kind_periods, lifted_at
 from reprieve.domain.time import end_to_micros, parse_instant, to_micros
@@ -23,17 +34,22 @@ from reprieve.store import tables
 from reprieve.store.bulk import column_json, insert_rows
 from reprieve.store.db import platform_from_row
 
+E = TypeVar("E", bound=Event, covariant=True)
 
-class Applied(NamedTuple):
-    """What the projector needs of an event: its place, its instant, its payload.
+
+class Applied(NamedTuple, Generic[E]):
+    """What the projector needs of an event: its place, its instant, the typed event.
 
     A named tuple rather than a dataclass: one is made per event, and tuples are made faster.
     """
 
     seq: int
-    type: str
     effective_at: str
-    data: dict[str, Any]
+    event: E
+
+
+#: A handler: applies a run of events of one class, in log order.
+Handler = Callable[["Projector", list[Applied[Any]]], None]
 
 
 class Projector:
@@ -46,10 +62,10 @@ class Projector:
         self._platforms: dict[str, Platform] = {}
         self._denials: dict[tuple[str, ...], str] = {}
 
-    def apply(self, events: Sequence[Applied]) -> None:
-        for type_, run in groupby(events, key=lambda e: e.type):
-            handler = _HANDLERS.get(type_)
-            if handler is not None:
+    def apply(self, events: Sequence[Applied[Event]]) -> None:
+        for class_, run in groupby(events, key=lambda e: type(e.event)):
+            handler = HANDLERS.get(class_)
+            if handler is not None:  # the events projected nowhere (tokens, members, webhooks...)
                 handler(self, list(run))
 
     def platform(self, platform_id: str) -> Platform:
@@ -61,23 +77,23 @@ class Projector:
 
     # --- handlers ------------------------------------------------------------------------
 
-    def operators_created(self, events: list[Applied]) -> None:
-        rows = [(e.data["id"], e.data["name"], e.seq) for e in events]
+    def operators_created(self, events: list[Applied[OperatorCreated]]) -> None:
+        rows = [(e.event.id, e.event.name, e.seq) for e in events]
         insert_rows(self.conn, tables.operators, ("id", "name", "created_seq"), rows)
 
-    def platforms_created(self, events: list[Applied]) -> None:
+    def platforms_created(self, events: list[Applied[PlatformCreated]]) -> None:
         rows = [
             (
-                d["id"],
-                d["operator"],
-                d["name"],
-                d["kind"],
-                json.dumps(d["capabilities"]),
-                json.dumps(d["policy"], sort_keys=True),
+                d.id,
+                d.operator,
+                d.name,
+                d.kind,
+                json.dumps(d.capabilities),
+                json.dumps(d.policy, sort_keys=True),
                 e.seq,
             )
             for e in events
-            for d in (e.data,)
+            for d in (e.event,)
         ]
         insert_rows(
             self.conn,
@@ -86,14 +102,14 @@ class Projector:
             rows,
         )
 
-    def accounts_registered(self, events: list[Applied]) -> None:
+    def accounts_registered(self, events: list[Applied[AccountRegistered]]) -> None:
         identity_rows = []
         account_rows = []
-        for e in events:
-            d = e.data
-            if d.get("new_identity", True):
-                identity_rows.append((d["identity"], d["operator"], e.seq))
-            account_rows.append((d["platform"], d["account"], d.get("display_name"), d["identity"], e.seq))
+        for seq, _, event in events:
+            platform, account, identity, operator, display_name, extra = event
+            if not extra or extra.get("new_identity", True):
+                identity_rows.append((identity, operator, seq))
+            account_rows.append((platform, account, display_name, identity, seq))
         insert_rows(self.conn, tables.identities, ("id", "operator_id", "created_seq"), identity_rows)
         insert_rows(
             self.conn,
@@ -102,38 +118,46 @@ class Projector:
             account_rows,
         )
 
-    def accounts_renamed(self, events: list[Applied]) -> None:
+    def accounts_renamed(self, events: list[Applied[AccountRenamed]]) -> None:
         for e in events:
             a = tables.accounts.c
             self.conn.execute(
                 update(tables.accounts)
-                .where(a.platform_id == e.data["platform"], a.account_id == e.data["account"])
-                .values(display_name=e.data["display_name"])
+                .where(a.platform_id == e.event.platform, a.account_id == e.event.account)
+                .values(display_name=e.event.display_name)
             )
 
-    def identities_linked(self, events: list[Applied]) -> None:
+    def identities_linked(self, events: list[Applied[IdentitiesLinked]]) -> None:
         for e in events:
-            survivor, merged = e.data["identity"], e.data["merged"]
+            survivor, merged = e.event.identity, e.event.merged
             if not merged:
                 continue
             for table in (tables.accounts, tables.sanctions, tables.sanction_spans, *due_process.IDENTITY_TABLES):
                 self.conn.execute(update(table).where(table.c.identity_id.in_(merged)).values(identity_id=survivor))
             self.conn.execute(delete(tables.identities).where(tables.identities.c.id.in_(merged)))
 
-    def sanctions_imposed(self, events: list[Applied]) -> None:
+    def sanctions_imposed(self, events: list[Applied[SanctionImposed]]) -> None:
         sanction_rows = []
         scope_rows = []
         span_rows = []
         for e in events:
-            d = e.data
-            sanction_id = d["id"]
-            identity = d["identity"]
-            kind = d["kind"]
-            starts_at = d["starts_at"]
+            # Unpacked at once: a bulk import projects one per sanction.
+            (
+                sanction_id,
+                operator,
+                identity,
+                subject,
+                scope,
+                kind,
+                denies,
+                starts_at,
+                ends,
+                review,
+                reason,
+                automated,
+                _,
+            ) = e.event
             starts = to_micros(parse_instant(starts_at))
-            ends = d["ends_at"]
-            review = d.get("review_at")
-            denies = d["denies"]
             change = {
                 "type": "imposed",
                 "seq": e.seq,
@@ -144,12 +168,10 @@ class Projector:
                 "review_at": review,
             }
             ends_us = end_to_micros(parse_instant(ends) if ends else None)
-            reason = d["reason"]
-            subject = d["subject"]
             sanction_rows.append(
                 (
                     sanction_id,
-                    d["operator"],
+                    operator,
                     identity,
                     subject["platform"],
                     subject["account"],
@@ -160,13 +182,13 @@ class Projector:
                     None,
                     reason["category"],
                     column_json(reason),
-                    column_json(d["automated"]),
+                    column_json(automated),
                     _PLAIN.encode([change]),
                     e.seq,
                     e.seq,
                 )
             )
-            for platform_id in d["scope"]:
+            for platform_id in scope:
                 scope_rows.append((sanction_id, platform_id))
                 span_rows.append(
                     (
@@ -192,36 +214,36 @@ class Projector:
             text = self._denials[key] = json.dumps(sorted(denied))
         return text
 
-    def sanctions_changed(self, events: list[Applied]) -> None:
+    def sanctions_changed(self, events: list[Applied[SanctionAmended | SanctionLifted]]) -> None:
         for e in events:
             self._change_sanction(e)
 
-    def sanctions_lifted(self, events: list[Applied]) -> None:
+    def sanctions_lifted(self, events: list[Applied[SanctionLifted]]) -> None:
         # An amnesty's lifts come by the thousand: applied set-based, to the same rows.
-        for by_amnesty, run in groupby(events, key=lambda e: "amnesty" in e.data):
+        for by_amnesty, run in groupby(events, key=lambda e: "amnesty" in e.event.extra):
             if by_amnesty:
                 amnesty_projection.apply_amnesty_lifts(self.conn, list(run))
             else:
                 self.sanctions_changed(list(run))
 
-    def _change_sanction(self, e: Applied) -> None:
+    def _change_sanction(self, e: Applied[SanctionAmended | SanctionLifted]) -> None:
         s = tables.sanctions.c
-        row = self.conn.execute(select(s.id, s.identity_id, s.changes).where(s.id == e.data["id"])).one()
+        row = self.conn.execute(select(s.id, s.identity_id, s.changes).where(s.id == e.event.id)).one()
         changes = [Change.from_dict(c) for c in json.loads(row.changes)]
         effective = parse_instant(e.effective_at)
-        if e.type == EventType.SANCTION_LIFTED:
+        d = e.event
+        if isinstance(d, SanctionLifted):
             changes.append(Change(ChangeType.LIFTED, e.seq, effective))
         else:
-            d = e.data
             changes.append(
                 Change(
                     ChangeType.AMENDED,
                     e.seq,
                     effective,
-                    SanctionKind(d["kind"]),
-                    parse_instant(d["ends_at"]) if d.get("ends_at") else None,
-                    tuple(d.get("denies") or ()),
-                    parse_instant(d["review_at"]) if d.get("review_at") else None,
+                    SanctionKind(d.kind),
+                    parse_instant(d.ends_at) if d.ends_at else None,
+                    tuple(d.denies or ()),
+                    parse_instant(d.review_at) if d.review_at else None,
                 )
             )
         terms = sorted((c for c in changes if c.type is not ChangeType.LIFTED), key=lambda c: (c.effective_at, c.seq))
@@ -307,23 +329,16 @@ _SPAN_COLUMNS = (
     "denies",
 )
 
-_HANDLERS: dict[str, Callable[[Projector, list[Applied]], None]] = {
-    EventType.OPERATOR_CREATED: Projector.operators_created,
-    EventType.PLATFORM_CREATED: Projector.platforms_created,
-    EventType.ACCOUNT_REGISTERED: Projector.accounts_registered,
-    EventType.ACCOUNT_RENAMED: Projector.accounts_renamed,
-    EventType.IDENTITIES_LINKED: Projector.identities_linked,
-    EventType.SANCTION_IMPOSED: Projector.sanctions_imposed,
-    EventType.SANCTION_AMENDED: Projector.sanctions_changed,
-    EventType.SANCTION_LIFTED: Projector.sanctions_lifted,
-    EventType.REVIEW_OPENED: due_process.reviews_opened,
-    EventType.ASSESSMENT_FILED: due_process.assessments_filed,
-    EventType.REVIEW_DECIDED: due_process.reviews_decided,
-    EventType.APPEAL_FILED: due_process.appeals_filed,
-    EventType.APPEAL_ATTACHED: due_process.appeals_attached,
-    EventType.APPEAL_DECIDED: due_process.appeals_decided,
-    EventType.DISPUTE_RECORDED: due_process.disputes_recorded,
-    EventType.VIOLATION_RECORDED: due_process.violations_recorded,
-    EventType.PROBATION_STARTED: due_process.probations_started,
+#: The handler of each projected event class; the other classes are recorded, not projected.
+HANDLERS: dict[type[Event], Handler] = {
+    OperatorCreated: Projector.operators_created,
+    PlatformCreated: Projector.platforms_created,
+    AccountRegistered: Projector.accounts_registered,
+    AccountRenamed: Projector.accounts_renamed,
+    IdentitiesLinked: Projector.identities_linked,
+    SanctionImposed: Projector.sanctions_imposed,
+    SanctionAmended: Projector.sanctions_changed,
+    SanctionLifted: Projector.sanctions_lifted,
+    **due_process.HANDLERS,
     **amnesty_projection.HANDLERS,
 }

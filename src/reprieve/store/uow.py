@@ -20,7 +20,7 @@ from types import TracebackType
 
 from sqlalchemy import Connection
 
-from reprieve.domain.events import NewEvent, RecordedEvent
+from reprieve.domain.events import EVENT_CLASSES, Event, NewEvent, RecordedEvent
 from reprieve.domain.time import format_instant, parse_instant
 from reprieve.store import eventlog, raw
 from reprieve.store.db import Database
@@ -116,9 +116,7 @@ class UnitOfWork:
             return []
         recorded = eventlog.chain(events, head=self._head, at=self.at, actor=self.actor)
         eventlog.append(self._conn, recorded)
-        self.projector.apply(
-            [Applied(r.seq, r.type, r.effective_at, e.data) for r, e in zip(recorded, events, strict=True)]
-        )
+        self.projector.apply([Applied(r.seq, r.effective_at, e.event) for r, e in zip(recorded, events, strict=True)])
         self._head = (recorded[-1].seq, recorded[-1].hash)
         self.recorded_count += len(recorded)
         self.last_event = recorded[-1]
@@ -133,21 +131,21 @@ class UnitOfWork:
         caller may ask only of event types whose projections are independent of one another.
         """
         recorded: list[RecordedEvent] = []
-        applied: list[Applied] = []
+        applied: list[Applied[Event]] = []
         head = self._head
         for actor, at, events in runs:
             if not events:
                 continue
             chained = eventlog.chain(events, head=head, at=at, actor=actor)
             recorded.extend(chained)
-            applied.extend(Applied(r.seq, r.type, r.effective_at, e.data) for r, e in zip(chained, events, strict=True))
+            applied.extend(Applied(r.seq, r.effective_at, e.event) for r, e in zip(chained, events, strict=True))
             head = (chained[-1].seq, chained[-1].hash)
         if not recorded:
             return recorded
-        rank = {type_: i for i, type_ in enumerate(order)}
-        assert all(a.type in rank for a in applied), "record_runs: an event type outside ``order``"
+        rank = {EVENT_CLASSES[type_]: i for i, type_ in enumerate(order)}
+        assert all(type(a.event) in rank for a in applied), "record_runs: an event type outside ``order``"
         eventlog.append(self._conn, recorded)
-        self.projector.apply(sorted(applied, key=lambda a: rank[a.type]))  # sorted() is stable: seq order kept
+        self.projector.apply(sorted(applied, key=lambda a: rank[type(a.event)]))  # sorted(): stable, seq order kept
         self._head = head
         self.recorded_count += len(recorded)
         self.last_event = recorded[-1]

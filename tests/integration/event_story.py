@@ -1,0 +1,317 @@
+"""A fixed story that records an event of every type the services write, at fixed instants.
+
+With a ``SequentialIds`` source its log is the same bytes on every run and backend: the head
+hash pins the canonical JSON of every event kind (``test_head_hash_pinned.py``). It only calls
+services that existed before the events were typed, so the same story made the old database
+of ``fixtures/old_log`` (``test_old_log_rebuilds.py``), with the code of 0c85d44 (where the
+amnesty runner, the worker's ``announce``, ``enable_broker`` and ``set_appeal_target`` were
+still in ``services.amnesty``, ``services.worker``, ``services.broker`` and ``services.worker``).
+
+Left out: webhook.redelivery_requested (its delivery id comes from the outbox, not the log), and
+the secrets of tokens and webhooks, which the log never holds anyway.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from reprieve.domain.model import AccountRef
+from reprieve.runtime import amnesty as amnesty_runner
+from reprieve.runtime import worker
+from reprieve.services import (
+    amnesty,
+    appeal_targets,
+    appeals,
+    catalogue,
+    members,
+    publishing,
+    reviews,
+    sanctions,
+    tokens,
+    violations,
+    webhooks,
+)
+from reprieve.services.due_process import Caller
+from reprieve.services.sanctions import ImposeSanction
+from reprieve.store.db import Database
+
+ACTOR = "story"
+MODERATOR = Caller("meta:moderator")
+
+
+def t(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def reason(**overrides: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "ground": "incompatible_content",
+        "category": "STATEMENT_CATEGORY_RISK_FOR_PUBLIC_SECURITY",
+        "policy": "Dangerous individuals and organisations",
+        "explanation": "Praise of ongoing violence on the platform",
+        "facts": "Posts of 2021-01-06",
+        "content_type": ["CONTENT_TYPE_TEXT"],
+        "source": "voluntary",
+    }
+    base.update(overrides)
+    return base
+
+
+def tell(db: Database) -> None:
+    """Record the story in ``db`` (migrated, empty)."""
+    start = t("2021-01-01T00:00:00Z")
+    catalogue.create_operator(db, id="meta", name="Meta Platforms", actor=ACTOR, now=start)
+    catalogue.create_operator(db, id="x", name="X Corp", actor=ACTOR, now=start)
+    catalogue.create_platform(
+        db, id="facebook", operator="meta", name="Facebook", policy="meta", actor=ACTOR, now=start
+    )
+    catalogue.create_platform(db, id="instagram", operator="meta", name="Instagram", actor=ACTOR, now=start)
+    catalogue.create_platform(db, id="twitter", operator="x", name="Twitter", actor=ACTOR, now=start)
+    alice_fb, alice_ig = AccountRef("facebook", "alice"), AccountRef("instagram", "alice")
+    catalogue.put_account(db, alice_fb, display_name="Alice", actor=ACTOR, now=start)
+    catalogue.put_account(db, alice_fb, display_name="Alice A.", actor=ACTOR, now=start + timedelta(hours=1))
+    catalogue.put_account(db, alice_ig, actor=ACTOR, now=start + timedelta(hours=1))
+    catalogue.link_identities(
+        db, operator="meta", accounts=[alice_fb, alice_ig], actor=ACTOR, now=start + timedelta(hours=2)
+    )
+
+    # A suspension, amended, reviewed (with assessments), appealed, and lifted on review with probation.
+    suspended = sanctions.impose_sanction(
+        db,
+        ImposeSanction(
+            subject=alice_fb, scope=["facebook", "instagram"], kind="suspension", reason=reason(), duration="P30D"
+        ),
+        actor="meta:moderator",
+        now=t("2021-01-07T16:00:00Z"),
+    )["id"]
+    sanctions.amend_sanction(
+        db,
+        suspended,
+        reason="Two years, with a review",
+        ends_at="2023-01-07T00:00:00Z",
+        review_at="2022-12-07T00:00:00Z",
+        effective_at="2021-01-08T00:00:00Z",
+        actor="meta:moderator",
+        now=t("2021-01-08T10:00:00Z"),
+    )
+    review = reviews.open_review(
+        db,
+        suspended,
+        panel=["expert-a", "expert-b"],
+        caller=MODERATOR,
+        now=t("2021-02-01T10:00:00Z"),
+        reason="Has it receded?",
+    )
+    for expert, day in (("expert-a", "2021-02-02"), ("expert-b", "2021-02-03")):
+        reviews.file_assessment(
+            db,
+            review["id"],
+            risk="low",
+            factors=["election_period"],
+            caller=Caller(f"meta:{expert}", names=(expert,)),
+            rationale="The risk has receded.",
+            now=t(f"{day}T10:00:00Z"),
+        )
+    letter = appeals.file_appeal(
+        db,
+        sanction_id=suspended,
+        kind="reinstatement",
+        channel="letter",
+        filed_by={"name": "Counsel", "relation": "representative"},
+        statement="Please reinstate.",
+        received_at="2021-02-04T00:00:00Z",
+        caller=MODERATOR,
+        now=t("2021-02-04T10:00:00Z"),
+    )
+    appeals.attach_appeal(db, letter["id"], review_id=review["id"], caller=MODERATOR, now=t("2021-02-04T10:05:00Z"))
+    reviews.decide_review(
+        db,
+        review["id"],
+        outcome="lift",
+        probation={"duration": "P1Y"},
+        caller=MODERATOR,
+        rationale="Reinstated on probation.",
+        effective_at="2021-02-05T00:00:00Z",
+        now=t("2021-02-05T10:00:00Z"),
+    )
+    appeals.decide_appeal(
+        db,
+        letter["id"],
+        outcome="granted",
+        rationale="Decided with the review.",
+        reply="Reinstated.",
+        effective_at="2021-02-05T00:00:00Z",
+        caller=MODERATOR,
+        now=t("2021-02-05T10:05:00Z"),
+    )
+    dispute = appeals.record_dispute(
+        db,
+        letter["id"],
+        body="An ODS body",
+        submitted_at="2021-02-06T00:00:00Z",
+        caller=MODERATOR,
+        now=t("2021-02-06T10:00:00Z"),
+    )
+    appeals.record_dispute(
+        db,
+        letter["id"],
+        body="An ODS body",
+        submitted_at="2021-02-06T00:00:00Z",
+        outcome="in_favour_of_platform",
+        decided_at="2021-02-07T00:00:00Z",
+        summary="Upheld.",
+        dispute_id=dispute["disputes"][0]["id"],
+        caller=MODERATOR,
+        now=t("2021-02-07T10:00:00Z"),
+    )
+
+    # A ban, lifted; a warning; an appeal denied.
+    banned = sanctions.impose_sanction(
+        db,
+        ImposeSanction(
+            subject=AccountRef("twitter", "bob"),
+            kind="termination",
+            reason=reason(category="STATEMENT_CATEGORY_VIOLENCE"),
+        ),
+        actor="x:safety",
+        now=t("2021-01-08T23:00:00Z"),
+    )["id"]
+    sanctions.lift_sanction(db, banned, reason="Amnesty", actor="x:safety", now=t("2021-03-01T00:00:00Z"))
+    warned = sanctions.impose_sanction(
+        db,
+        ImposeSanction(
+            subject=AccountRef("facebook", "carol"),
+            kind="warning",
+            reason=reason(category="STATEMENT_CATEGORY_SCAMS_AND_FRAUD"),
+        ),
+        actor="meta:moderator",
+        now=t("2021-03-02T00:00:00Z"),
+    )["id"]
+    denied = appeals.file_appeal(
+        db,
+        sanction_id=warned,
+        kind="complaint",
+        channel="web",
+        filed_by={"name": "Carol", "relation": "subject"},
+        statement="Not spam.",
+        caller=MODERATOR,
+        now=t("2021-03-03T00:00:00Z"),
+    )
+    appeals.decide_appeal(
+        db,
+        denied["id"],
+        outcome="denied",
+        rationale="It was spam.",
+        reply="Kept.",
+        caller=MODERATOR,
+        now=t("2021-03-04T00:00:00Z"),
+    )
+
+    # Violations through Meta's ladder (the single path), then a bulk import.
+    for i, (severity, when) in enumerate(
+        (("low", "2021-04-01T09:00:00Z"), ("moderate", "2021-04-02T09:00:00Z"), ("severe", "2021-04-03T09:00:00Z"))
+    ):
+        violations.record_violation(
+            db,
+            violations.RecordViolation(
+                id=f"fb-{i}",
+                platform="facebook",
+                account="dave",
+                policy="Spam",
+                severity=severity,
+                category="STATEMENT_CATEGORY_SCAMS_AND_FRAUD",
+                facts="Spam.",
+                occurred_at=when,
+                content_type=["CONTENT_TYPE_TEXT"],
+                keywords=["KEYWORD_PHISHING"],
+            ),
+            caller=Caller("meta:integrity"),
+            now=t(when) + timedelta(minutes=2),
+        )
+    sanctions.import_sanctions(
+        db,
+        (
+            ImposeSanction(
+                subject=AccountRef("twitter", f"user{i}"),
+                kind="suspension",
+                starts_at=f"2021-05-0{i + 1}T00:00:00Z",
+                reason=reason(category="STATEMENT_CATEGORY_ILLEGAL_OR_HARMFUL_SPEECH", policy="Abuse"),
+            )
+            for i in range(4)
+        ),
+        actor="x:import",
+        now=t("2021-06-01T00:00:00Z"),
+        batch_size=3,
+    )
+
+    # An amnesty of Twitter's suspensions, then its revert.
+    x_safety = Caller("x:safety")
+    started = amnesty.start(
+        db, operator="x", kinds=["suspension"], reason="General amnesty", caller=x_safety, now=t("2021-07-01T00:00:00Z")
+    )
+    amnesty_runner.run(db, started["id"], now=t("2021-07-01T00:00:00Z"))
+    amnesty.revert(db, started["id"], reason="Undone", caller=x_safety, now=t("2021-07-02T00:00:00Z"))
+    amnesty_runner.run(db, started["id"], now=t("2021-07-02T00:00:00Z"))
+
+    # The console, tokens, webhooks, the broker and the worker's settings: recorded, not projected.
+    member = members.create_member(
+        db,
+        email="mia@meta.example",
+        name="Mia",
+        role="moderator",
+        operator="meta",
+        password="a long passphrase 1",
+        actor=ACTOR,
+        now=t("2021-08-01T00:00:00Z"),
+    )
+    members.disable_member(db, member["id"], actor=ACTOR, now=t("2021-08-02T00:00:00Z"))
+    members.enable_member(db, member["id"], actor=ACTOR, now=t("2021-08-03T00:00:00Z"))
+    members.reset_password(
+        db, member["id"], password="another long passphrase 2", actor=ACTOR, now=t("2021-08-04T00:00:00Z")
+    )
+    token = tokens.create_token(
+        db, name="ci", role="moderator", operator="meta", expires_in="P90D", actor=ACTOR, now=t("2021-08-05T00:00:00Z")
+    )
+    tokens.revoke_token(db, token["id"], actor=ACTOR, now=t("2021-08-06T00:00:00Z"))
+    hook = webhooks.create_webhook(
+        db,
+        operator="meta",
+        url="https://hooks.example/reprieve",
+        event_types=["sanction.imposed"],
+        secret="a fixed secret of the story",
+        actor=ACTOR,
+        now=t("2021-08-07T00:00:00Z"),
+        resolver=None,
+    )
+    webhooks.set_webhook_state(db, hook["id"], active=False, actor=ACTOR, now=t("2021-08-08T00:00:00Z"))
+    webhooks.set_webhook_state(db, hook["id"], active=True, actor=ACTOR, now=t("2021-08-09T00:00:00Z"))
+    webhooks.delete_webhook(db, hook["id"], actor=ACTOR, now=t("2021-08-10T00:00:00Z"))
+    publishing.enable_broker(db, actor=ACTOR, now=t("2021-08-11T00:00:00Z"))
+    appeal_targets.set_appeal_target(db, "meta", "P7D", actor=ACTOR, now=t("2021-08-12T00:00:00Z"))
+    # A sanction that starts later, comes up for review and is appealed, for the worker to announce.
+    scheduled = sanctions.impose_sanction(
+        db,
+        ImposeSanction(
+            subject=AccountRef("instagram", "erin"),
+            kind="suspension",
+            reason=reason(),
+            starts_at="2021-09-01T00:00:00Z",
+            duration="P10D",
+            review_at="2021-09-05T00:00:00Z",
+        ),
+        actor="meta:moderator",
+        now=t("2021-08-13T00:00:00Z"),
+    )["id"]
+    appeals.file_appeal(
+        db,
+        sanction_id=scheduled,
+        kind="complaint",
+        channel="email",
+        filed_by={"name": "Erin", "relation": "subject"},
+        statement="Too harsh.",
+        caller=MODERATOR,
+        now=t("2021-09-02T00:00:00Z"),
+    )
+    # What time has done by 2023: sanctions started and ended, reviews due, appeals overdue, probations over.
+    worker.announce(db, now=t("2023-06-01T00:00:00Z"), owner="story")
