@@ -266,7 +266,7 @@ def long_instant(lang: str, value: str | datetime | None) -> str:
 
 
 @router.get("", response_class=HTMLResponse)
-async def appeal_form(request: Request) -> HTMLResponse:
+def appeal_form(request: Request) -> HTMLResponse:
     """The empty form; ``?sanction=`` (the statement's link) fills in the reference."""
     decision = limits_of(request).pages.hit(client_address(request))
     if not decision.allowed:

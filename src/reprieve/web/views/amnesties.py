@@ -23,6 +23,7 @@ from reprieve.web.rendering import render
 from reprieve.web.views.common import (
     EMPTY_FORM,
     FORM_ERRORS,
+    FormDep,
     FormState,
     caller_of,
     page_instant_value,
@@ -156,8 +157,7 @@ def _preview_page(
 
 
 @router.post("/amnesties", name="amnesty_start")
-async def amnesty_start(request: Request, desk: ModeratorDesk) -> Response:
-    form = await request.form()
+def amnesty_start(request: Request, desk: ModeratorDesk, form: FormDep) -> Response:
     operator = operator_of(desk, form)
     chosen = filter_of(form)
     matched = amnesty.preview(desk.db, operator=operator, now=desk.now, operators=desk.tenant.operators, **chosen)
@@ -210,8 +210,7 @@ def amnesty_progress(request: Request, desk: Signed, amnesty_id: AmnestyId) -> R
 
 
 @router.post("/amnesties/{amnesty_id}/revert", name="amnesty_revert")
-async def amnesty_revert(request: Request, desk: ModeratorDesk, amnesty_id: AmnestyId) -> Response:
-    form = await request.form()
+def amnesty_revert(request: Request, desk: ModeratorDesk, amnesty_id: AmnestyId, form: FormDep) -> Response:
     require_confirmation(form)
     amnesty.revert(
         desk.db,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
+from fastapi import Depends
 from starlette.datastructures import FormData, ImmutableMultiDict
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -33,7 +34,14 @@ def sees_contact(desk: Desk) -> bool:
 
 
 async def form_of(request: Request) -> FormData:
+    """The posted form, read on the event loop (reading waits on the client, not on the
+    database); as a dependency (``FormDep``) it lets a handler be a plain function, which FastAPI
+    runs in its thread pool so that the database calls never block the loop."""
     return await request.form()
+
+
+#: A handler's posted form: ``def handler(request: Request, desk: ..., form: FormDep)``.
+FormDep = Annotated[FormData, Depends(form_of)]
 
 
 def text(form: ImmutableMultiDict[str, Any], name: str, *, max_length: int = 10_000, multiline: bool = True) -> str:

@@ -19,9 +19,9 @@ from reprieve.web.rendering import render
 from reprieve.web.views.common import (
     EMPTY_FORM,
     FORM_ERRORS,
+    FormDep,
     FormState,
     caller_of,
-    form_of,
     optional,
     page_instant_value,
     redirect,
@@ -94,8 +94,7 @@ def _review_page(
 
 
 @router.post("/reviews/{review_id}/assessments", name="assess")
-async def assess(request: Request, desk: ReviewerDesk, review_id: ObjectId) -> Response:
-    form = await form_of(request)
+def assess(request: Request, desk: ReviewerDesk, review_id: ObjectId, form: FormDep) -> Response:
     try:
         require_confirmation(form)
         reviews.file_assessment(
@@ -121,8 +120,7 @@ async def assess(request: Request, desk: ReviewerDesk, review_id: ObjectId) -> R
 
 
 @router.post("/reviews/{review_id}/decision", name="decide_review")
-async def decide_review(request: Request, desk: ReviewerDesk, review_id: ObjectId) -> Response:
-    form = await form_of(request)
+def decide_review(request: Request, desk: ReviewerDesk, review_id: ObjectId, form: FormDep) -> Response:
     try:
         require_confirmation(form)
         ends = optional(form, "ends_at", max_length=40)
@@ -177,8 +175,7 @@ def _appeal_page(
 
 
 @router.post("/appeals/{appeal_id}/decision", name="decide_appeal")
-async def decide_appeal(request: Request, desk: AppealDeciderDesk, appeal_id: ObjectId) -> Response:
-    form = await form_of(request)
+def decide_appeal(request: Request, desk: AppealDeciderDesk, appeal_id: ObjectId, form: FormDep) -> Response:
     try:
         require_confirmation(form)
         ends = optional(form, "ends_at", max_length=40)

@@ -12,7 +12,7 @@ from reprieve.domain.errors import ValidationError
 from reprieve.services import members
 from reprieve.web.auth import AdminDesk
 from reprieve.web.rendering import render
-from reprieve.web.views.common import form_of, redirect, require_confirmation
+from reprieve.web.views.common import FormDep, redirect, require_confirmation
 from reprieve.web.views.routing import console_router
 
 router = console_router()
@@ -35,8 +35,7 @@ def members_page(request: Request, desk: AdminDesk) -> Response:
 
 
 @router.post("/members/{member_id}/disable", name="disable_member")
-async def disable(request: Request, desk: AdminDesk, member_id: MemberId) -> Response:
-    form = await form_of(request)
+def disable(request: Request, desk: AdminDesk, member_id: MemberId, form: FormDep) -> Response:
     require_confirmation(form)
     if member_id == desk.member.id:
         raise ValidationError("you cannot disable yourself: ask another admin", field="member")
@@ -45,8 +44,7 @@ async def disable(request: Request, desk: AdminDesk, member_id: MemberId) -> Res
 
 
 @router.post("/members/{member_id}/enable", name="enable_member")
-async def enable(request: Request, desk: AdminDesk, member_id: MemberId) -> Response:
-    form = await form_of(request)
+def enable(request: Request, desk: AdminDesk, member_id: MemberId, form: FormDep) -> Response:
     require_confirmation(form)
     members.enable_member(desk.db, member_id, actor=desk.actor, now=desk.now, operators=desk.tenant.operators)
     return redirect(request, "/console/members", done="member_enabled")

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from functools import partial
-
 from fastapi import Request
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from reprieve.domain.errors import ValidationError
@@ -14,7 +11,7 @@ from reprieve.web.auth import SESSION_COOKIE, Signed
 from reprieve.web.i18n import request_language, translate
 from reprieve.web.rendering import render
 from reprieve.web.security import client_address, security_log_retention
-from reprieve.web.views.common import form_of, redirect
+from reprieve.web.views.common import FormDep, redirect
 from reprieve.web.views.routing import console_router
 
 router = console_router()
@@ -40,25 +37,21 @@ def password_page(request: Request, desk: Signed) -> Response:
 
 
 @router.post("/password")
-async def change_password(request: Request, desk: Signed) -> Response:
-    form = await form_of(request)
+def change_password(request: Request, desk: Signed, form: FormDep) -> Response:
     current, new, repeat = (_field(form.get(name)) for name in ("current_password", "new_password", "repeat_password"))
     lang = request_language(request)
     try:
         if new != repeat:
             raise ValidationError("the two new passwords differ", field="repeat_password")
-        await run_in_threadpool(
-            partial(
-                members.change_password,
-                desk.db,
-                desk.member.id,
-                current=current,
-                new=new,
-                keep_session=request.cookies.get(SESSION_COOKIE),
-                now=desk.now,
-                client=client_address(request),
-                retention=security_log_retention(request),
-            )
+        members.change_password(
+            desk.db,
+            desk.member.id,
+            current=current,
+            new=new,
+            keep_session=request.cookies.get(SESSION_COOKIE),
+            now=desk.now,
+            client=client_address(request),
+            retention=security_log_retention(request),
         )
     except ValidationError as exc:
         key = _MESSAGES.get((exc.field or "", exc.message.partition(": ")[2]))

@@ -25,10 +25,10 @@ from reprieve.web.views.common import (
     EMPTY_FORM,
     FORM_ERRORS,
     Checks,
+    FormDep,
     FormState,
     back_or,
     caller_of,
-    form_of,
     optional,
     page_instant_value,
     redirect,
@@ -266,8 +266,7 @@ def impose_command(form: Any) -> sanctions.ImposeSanction:
 
 
 @router.post("/sanctions", name="impose")
-async def impose(request: Request, desk: ModeratorDesk) -> Response:
-    form = await form_of(request)
+def impose(request: Request, desk: ModeratorDesk, form: FormDep) -> Response:
     try:
         command = impose_command(form)
         created = sanctions.impose_sanction(
@@ -327,8 +326,7 @@ def _refused_action(
 
 
 @router.post("/sanctions/{sanction_id}/amend", name="amend")
-async def amend(request: Request, desk: ModeratorDesk, sanction_id: SanctionId) -> Response:
-    form = await form_of(request)
+def amend(request: Request, desk: ModeratorDesk, sanction_id: SanctionId, form: FormDep) -> Response:
     try:
         require_confirmation(form)
         ends = text(form, "ends_at", max_length=40)
@@ -357,8 +355,7 @@ async def amend(request: Request, desk: ModeratorDesk, sanction_id: SanctionId) 
 
 
 @router.post("/sanctions/{sanction_id}/lift", name="lift")
-async def lift(request: Request, desk: ModeratorDesk, sanction_id: SanctionId) -> Response:
-    form = await form_of(request)
+def lift(request: Request, desk: ModeratorDesk, sanction_id: SanctionId, form: FormDep) -> Response:
     try:
         require_confirmation(form)
         sanctions.lift_sanction(
@@ -379,8 +376,7 @@ async def lift(request: Request, desk: ModeratorDesk, sanction_id: SanctionId) -
 
 
 @router.post("/sanctions/{sanction_id}/reviews", name="open_review")
-async def open_review(request: Request, desk: ModeratorDesk, sanction_id: SanctionId) -> Response:
-    form = await form_of(request)
+def open_review(request: Request, desk: ModeratorDesk, sanction_id: SanctionId, form: FormDep) -> Response:
     try:
         require_confirmation(form)
         panel = [trim(name) for name in text(form, "panel", max_length=2000).split(",") if not is_blank(name)]
