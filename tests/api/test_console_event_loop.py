@@ -108,33 +108,37 @@ def test_a_form_post_waiting_on_the_database_leaves_the_server_answering(
     postgres_console: tuple[str, Database, str],
 ) -> None:
     base, db, sanction = postgres_console
-    client = httpx.Client(base_url=base, timeout=60)
-    signed = client.post(
-        "/console/sign-in",
-        data={"email": "moderator@meta.example", "password": PASSWORD, "csrf_token": _csrf(client, "/console/sign-in")},
-    )
-    assert signed.status_code in (200, 303)
-    form = {"reason": "appeal granted", "confirm": "yes", "csrf_token": _csrf(client, "/console")}
-    # Another transaction holds the head of the log: the lift waits for it inside its handler.
-    holder = psycopg.connect(_libpq(db))
-    holder.execute("SELECT seq FROM chain_head WHERE id = 1 FOR UPDATE")
-    outcome: dict[str, Any] = {}
-    post = threading.Thread(
-        target=lambda: outcome.update(lift=client.post(f"/console/sanctions/{sanction}/lift", data=form)),
-    )
-    post.start()
-    try:
-        _wait_for_a_lock_waiter(db)
-        # The server answers while the lift waits: were the handler blocking the loop, this
-        # request would time out (the lock is only released below).
+    with httpx.Client(base_url=base, timeout=60) as client:
+        signed = client.post(
+            "/console/sign-in",
+            data={
+                "email": "moderator@meta.example",
+                "password": PASSWORD,
+                "csrf_token": _csrf(client, "/console/sign-in"),
+            },
+        )
+        assert signed.status_code in (200, 303)
+        form = {"reason": "appeal granted", "confirm": "yes", "csrf_token": _csrf(client, "/console")}
+        # Another transaction holds the head of the log: the lift waits for it inside its handler.
+        holder = psycopg.connect(_libpq(db))
+        holder.execute("SELECT seq FROM chain_head WHERE id = 1 FOR UPDATE")
+        outcome: dict[str, Any] = {}
+        post = threading.Thread(
+            target=lambda: outcome.update(lift=client.post(f"/console/sanctions/{sanction}/lift", data=form)),
+        )
+        post.start()
         try:
-            outcome["probe"] = httpx.get(f"{base}/healthz", timeout=10).status_code
-        except httpx.TimeoutException:
-            outcome["probe"] = "timed out"
-    finally:
-        holder.rollback()
-        holder.close()
-        post.join(timeout=60)
+            _wait_for_a_lock_waiter(db)
+            # The server answers while the lift waits: were the handler blocking the loop, this
+            # request would time out (the lock is only released below).
+            try:
+                outcome["probe"] = httpx.get(f"{base}/healthz", timeout=10).status_code
+            except httpx.TimeoutException:
+                outcome["probe"] = "timed out"
+        finally:
+            holder.rollback()
+            holder.close()
+            post.join(timeout=60)
     assert outcome["probe"] == 200
     assert outcome["lift"].status_code == 303 and "done=lifted" in outcome["lift"].headers["location"]
 
