@@ -1,10 +1,11 @@
 """The browser tests' fixtures: a live server over the demo data and a headless Chromium.
 
 ``live_server`` (one per module): ``reprieve``'s app under uvicorn in a thread, on a free port,
-over a fresh SQLite database holding the demo story and its members (``reprieve.demo``); it is
-handed out once uvicorn has said it started. ``browser`` (one per session): Debian's
-``chromium`` driven by Playwright, headless. ``page``: a fresh context and page for one test.
-``screenshot(page, name)`` takes a PNG of the page; ``make screenshots`` saves them in ``docs/console``.
+over a fresh SQLite database holding the demo story and its members (``reprieve.demo``: loaded
+once per test process, copied for each module); it is handed out once uvicorn has said it
+started. ``browser`` (one per module): Debian's ``chromium`` driven by Playwright, headless.
+``page``: a fresh context and page for one test. ``screenshot(page, name)`` takes a PNG of the
+page; ``make screenshots`` saves them in ``docs/console``.
 
 Nothing is installed from here: ``make test`` installs Playwright (the dev extras) and Debian's
 ``chromium``; without them these tests are skipped with the reason.
@@ -15,6 +16,7 @@ from __future__ import annotations
 import shutil
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -30,11 +32,26 @@ if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    path = tmp_path_factory.mktemp("console") / "reprieve.db"
+@pytest.fixture(scope="session")
+def demo_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file holding the demo, loaded once per test process: each module's live server
+    gets a copy of it (loading the demo takes seconds, copying the file milliseconds)."""
+    path = tmp_path_factory.mktemp("demo") / "reprieve.db"
     db = open_database(f"sqlite:///{path}")
-    load_demo(db, synthetic=300)
+    try:
+        load_demo(db, synthetic=300)
+    finally:
+        db.dispose()  # the last close checkpoints the WAL away: the file is the whole database
+    assert not path.with_name("reprieve.db-wal").exists()
+    return path
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory, demo_database: Path) -> Iterator[LiveServer]:
+    path = tmp_path_factory.mktemp("console") / "reprieve.db"
+    shutil.copyfile(demo_database, path)
+    path.chmod(0o600)  # as a database the application creates
+    db = open_database(f"sqlite:///{path}")
     server = uvicorn_server(attach_index(create_app(db), db))
     thread = threading.Thread(target=server.run, name="live-server", daemon=True)
     thread.start()

@@ -1,6 +1,11 @@
-"""An amnesty of 200,000 sanctions killed with SIGKILL half-way, then resumed by a new process:
-the end state is that of an uninterrupted run (each target lifted once, nothing else touched, the
-projections a fold of the log) and the chain verifies."""
+"""An amnesty killed with SIGKILL mid-run, then resumed by a new process: the end state is that of
+an uninterrupted run (each target lifted once, nothing else touched, the projections a fold of the
+log) and the chain verifies.
+
+The size here is what proves that, no more: enough small batches for the kill to land inside the
+run, with batches committed before it and batches to go after it. How an amnesty holds up at scale
+(hundreds of thousands to a million sanctions) is a benchmark's question: ``bench/amnesty.py``.
+"""
 
 from __future__ import annotations
 
@@ -22,8 +27,11 @@ from reprieve.services.sanctions import ImposeSanction, import_sanctions
 from reprieve.store import eventlog, tables
 from reprieve.store.db import Database
 
-COUNT = 200_000
-KILL_AFTER = 30_000  # targets processed when the process is killed
+COUNT = 20_000  # 13,000 of them match the amnesty
+BATCH = 50  # targets per transaction: 260 batches
+# Targets processed when the process is killed: 80 batches committed and 180 to go, a second or
+# more of work on either backend, against a poll every 10 ms.
+KILL_AFTER = 4_000
 CLI = "import sys; from reprieve.cli import main; main(sys.argv[1:])"
 
 
@@ -96,7 +104,7 @@ def test_an_amnesty_killed_half_way_is_resumed_to_the_state_of_an_uninterrupted_
         "--effective-at",
         "2024-06-01T12:00:00Z",
         "--batch-size",
-        "2000",
+        str(BATCH),
         "--json",
         "--yes",
     )
@@ -114,10 +122,10 @@ def test_an_amnesty_killed_half_way_is_resumed_to_the_state_of_an_uninterrupted_
         process.communicate(timeout=30)  # reaps it and closes its pipes
     assert process.returncode == -signal.SIGKILL
     stopped_at = processed(db)
-    assert KILL_AFTER <= stopped_at < COUNT
     with db.read() as conn:
         amnesty_id = conn.execute(select(tables.amnesties.c.id)).scalar_one()
         matched = conn.execute(select(tables.amnesties.c.matched)).scalar_one()
+    assert KILL_AFTER <= stopped_at < matched  # killed with batches done and batches to go
     assert verify_audit_log(db).ok  # consistent even half-way
 
     resumed = cli(database_url, "resume", amnesty_id, "--json")

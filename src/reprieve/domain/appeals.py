@@ -147,3 +147,29 @@ def ensure_human_decider(role: Role | None) -> None:
 def handling_seconds(received_at: datetime, decided_at: datetime) -> int:
     """How long the appeal waited for its decision, in whole seconds (never negative)."""
     return max(0, int((decided_at - received_at).total_seconds()))
+
+
+def ensure_decision_fits(outcome: AppealOutcome, *, amends: bool, probation: bool) -> None:
+    """Raise ValidationError unless the decision's fields fit its outcome: a partial grant says how
+    the sanction changes (``amends``) and nothing else amends it; only a grant, which lifts the
+    sanction, sets a probation."""
+    if outcome is AppealOutcome.PARTIALLY_GRANTED and not amends:
+        raise ValidationError("a partial grant says how the sanction changes: ends_at, kind or denies")
+    if outcome is not AppealOutcome.PARTIALLY_GRANTED and amends:
+        raise ValidationError("only a partial grant amends the sanction (ends_at, kind, denies)")
+    if probation and outcome is not AppealOutcome.GRANTED:
+        raise ValidationError("only a granted appeal, which lifts the sanction, sets a probation", field="probation")
+
+
+def grant_lifts_at(outcome: AppealOutcome, sanction: Sanction, effective_at: datetime) -> datetime | None:
+    """When deciding ``outcome`` at ``effective_at`` lifts ``sanction``, or None if it lifts nothing.
+
+    A grant lifts a sanction that is active or scheduled then; one granted away before it starts
+    is lifted at its start, so it never takes effect. A grant on a sanction that ran out or was
+    lifted lifts nothing (it still takes the strike away); the other outcomes never lift.
+    """
+    if outcome is not AppealOutcome.GRANTED:
+        return None
+    if sanction.state_at(effective_at) not in (SanctionState.ACTIVE, SanctionState.SCHEDULED):
+        return None
+    return max(effective_at, sanction.starts_at)

@@ -21,13 +21,15 @@ from reprieve.domain.appeals import (
     Requester,
     complaint_deadline,
     ensure_admissible,
+    ensure_decision_fits,
     ensure_human_decider,
+    grant_lifts_at,
     handling_seconds,
 )
 from reprieve.domain.errors import ConflictError, NotFoundError, ValidationError
 from reprieve.domain.events import AppealAttached, AppealDecided, AppealFiled, DisputeRecorded, NewEvent
 from reprieve.domain.filters import AppealFilter
-from reprieve.domain.model import SanctionKind, SanctionState, ensure_text, parse_enum
+from reprieve.domain.model import SanctionKind, ensure_text, parse_enum
 from reprieve.domain.policy import policy_of
 from reprieve.domain.reviews import ReviewState
 from reprieve.domain.sanctions import UNSET, Unset
@@ -235,12 +237,7 @@ def decide_appeal(
     new_ends = ends_at if isinstance(ends_at, Unset) or ends_at is None else parse_instant(ends_at, field="ends_at")
     new_kind = parse_enum(SanctionKind, kind, field="kind") if kind is not None else None
     amends = not isinstance(new_ends, Unset) or new_kind is not None or denies is not None
-    if decided is AppealOutcome.PARTIALLY_GRANTED and not amends:
-        raise ValidationError("a partial grant says how the sanction changes: ends_at, kind or denies")
-    if decided is not AppealOutcome.PARTIALLY_GRANTED and amends:
-        raise ValidationError("only a partial grant amends the sanction (ends_at, kind, denies)")
-    if probation is not None and decided is not AppealOutcome.GRANTED:
-        raise ValidationError("only a granted appeal, which lifts the sanction, sets a probation", field="probation")
+    ensure_decision_fits(decided, amends=amends, probation=probation is not None)
     with UnitOfWork(db, actor=caller.actor, now=now) as uow:
         effective = given if given is not None else uow.now  # a clock is read under the write lock
         appeal = _appeal(uow.conn, appeal_id, operators)
@@ -254,10 +251,8 @@ def decide_appeal(
         seq = uow.next_seq() + 1  # the appeal.decided event comes first
         changes: list[NewEvent] = []
         lifted = False
-        state = sanction.state_at(effective)
-        if decided is AppealOutcome.GRANTED and state in (SanctionState.ACTIVE, SanctionState.SCHEDULED):
-            # A sanction granted away before it starts is lifted at its start: it never takes effect.
-            lift_at = max(effective, sanction.starts_at)
+        lift_at = grant_lifts_at(decided, sanction, effective)
+        if lift_at is not None:
             sanction.lift(seq=seq, effective_at=lift_at)
             changes.append(lift_event(sanction, lift_at, reason, origin))
             lifted = True
