@@ -55,7 +55,8 @@ def chain(events: Sequence[NewEvent], *, head: tuple[int, str], at: str, actor: 
     recorded = []
     for event in events:
         seq += 1
-        type_ = event.type.value
+        # _value_, not value: the enum property is two Python calls, once per event of a bulk import.
+        type_: str = event.type._value_
         data = canonical_json(event.data)
         envelope = envelope_json(seq, type_, at, event.effective_at, actor, event.operator, data)
         digest = chain_hash(prev, envelope)
