@@ -406,23 +406,38 @@ class SanctionImposed(NamedTuple):
         )
 
     def to_payload(self) -> dict[str, Any]:
-        # Written out: the bulk paths make one per sanction.
+        # Written out, the fields unpacked at once: the bulk paths make one per sanction.
+        (
+            id,
+            operator,
+            identity,
+            subject,
+            scope,
+            kind,
+            denies,
+            starts_at,
+            ends_at,
+            review_at,
+            reason,
+            automated,
+            extra,
+        ) = self
         data = {
-            "id": self.id,
-            "operator": self.operator,
-            "identity": self.identity,
-            "subject": self.subject,
-            "scope": self.scope,
-            "kind": self.kind,
-            "denies": self.denies,
-            "starts_at": self.starts_at,
-            "ends_at": self.ends_at,
-            "review_at": self.review_at,
-            "reason": self.reason,
-            "automated": self.automated,
+            "id": id,
+            "operator": operator,
+            "identity": identity,
+            "subject": subject,
+            "scope": scope,
+            "kind": kind,
+            "denies": denies,
+            "starts_at": starts_at,
+            "ends_at": ends_at,
+            "review_at": review_at,
+            "reason": reason,
+            "automated": automated,
         }
-        if self.extra:
-            data.update(self.extra)
+        if extra:
+            data.update(extra)
         return data
 
     @classmethod

@@ -125,7 +125,9 @@ class Automation:
         return cls(detection, decision)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"detection": self.detection, "decision": self.decision.value}
+        # _value_, not value (here and in Reason.to_dict): the enum property costs two Python calls
+        # (3.11), once per sanction of a bulk import.
+        return {"detection": self.detection, "decision": self.decision._value_}
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,7 +223,7 @@ class Reason:
     def to_dict(self) -> dict[str, Any]:
         # Written out rather than dataclasses.asdict, which deep-copies and costs ten times more.
         return {
-            "ground": self.ground.value,
+            "ground": self.ground._value_,
             "category": self.category,
             "explanation": self.explanation,
             "policy": self.policy,
@@ -229,7 +231,7 @@ class Reason:
             "contractual_ground": self.contractual_ground,
             "keywords": list(self.keywords),
             "facts": self.facts,
-            "source": self.source.value,
+            "source": self.source._value_,
             "territorial_scope": list(self.territorial_scope),
             "content_type": list(self.content_type),
             "content_date": self.content_date,

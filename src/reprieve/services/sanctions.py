@@ -215,7 +215,7 @@ def _prepare(
         identity=identity,
         subject=c.subject,
         scope=scope_ids,
-        kind=kind.value,
+        kind=kind._value_,  # not .value, two Python calls (3.11), once per sanction of an import
         denies=denies,
         starts_at=starts_at,
         ends_at=ends_at,

@@ -21,7 +21,14 @@ from datetime import date, datetime
 from typing import Any, overload
 
 from reprieve.domain.errors import NotFoundError, ValidationError
-from reprieve.domain.events import AccountRegistered, EventType, NewEvent, SanctionImposed, ViolationRecorded
+from reprieve.domain.events import (
+    NO_EXTRA,
+    AccountRegistered,
+    EventType,
+    NewEvent,
+    SanctionImposed,
+    ViolationRecorded,
+)
 from reprieve.domain.model import AccountRef, Platform, ensure_text, parse_enum
 from reprieve.domain.policy import Policy, Severity, policy_of
 from reprieve.domain.reason import CATEGORIES, Automation, Ground, Source, category_problem
@@ -415,25 +422,34 @@ def _recorded_event(
     probation: Probation | None,
     at: str,
 ) -> NewEvent:
-    return NewEvent.of(
-        ViolationRecorded(
-            id=violation_id,
-            external_id=checked.external_id,
-            operator=platform.operator,
-            platform=platform.id,
-            account=checked.ref.account,
-            identity=identity,
-            policy=checked.rule,
-            severity=checked.severity.value,
-            category=checked.category,
-            facts=checked.facts,
-            occurred_at=format_instant(checked.occurred),
-            automated=automation.to_dict(),
-            strike=strike,
-            sanction=sanction,
-            probation=probation.id if probation is not None else None,
-            answered_at=at,
+    # tuple.__new__ with the fields in their order (id, external_id, operator, platform, account,
+    # identity, policy, severity, category, facts, occurred_at, automated, strike, sanction,
+    # probation, answered_at, extra): the generated __new__ binding sixteen keywords is one
+    # Python call per violation.
+    recorded = tuple.__new__(
+        ViolationRecorded,
+        (
+            violation_id,
+            checked.external_id,
+            platform.operator,
+            platform.id,
+            checked.ref.account,
+            identity,
+            checked.rule,
+            checked.severity._value_,
+            checked.category,
+            checked.facts,
+            format_instant(checked.occurred),
+            automation.to_dict(),
+            strike,
+            sanction,
+            probation.id if probation is not None else None,
+            at,
+            NO_EXTRA,
         ),
+    )
+    return NewEvent.of(
+        recorded,
         format_instant(checked.occurred) or "",
         platform.operator,
     )

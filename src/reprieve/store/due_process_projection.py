@@ -210,34 +210,52 @@ def disputes_recorded(projector: Projector, events: list[Applied[DisputeRecorded
 
 def violations_recorded(projector: Projector, events: list[Applied[ViolationRecorded]]) -> None:
     rows = []
-    for e in events:
-        d = e.event
-        strike = d.strike
+    for seq, _, event in events:
+        # Unpacked at once: a named tuple's fields read by name are a descriptor call each (3.11).
+        (
+            id,
+            external_id,
+            operator,
+            platform,
+            account,
+            identity,
+            policy,
+            severity,
+            category,
+            _facts,
+            occurred_at,
+            _automated,
+            strike,
+            sanction,
+            probation,
+            answered_at,
+            _extra,
+        ) = event
         answer = {
             "strike": strike,
-            "sanction": d.sanction,
-            "probation": d.probation,
-            "answered_at": d.answered_at,
+            "sanction": sanction,
+            "probation": probation,
+            "answered_at": answered_at,
         }
         rows.append(
             (
-                d.id,
-                d.operator,
-                d.platform,
-                d.external_id,
-                d.account,
-                d.identity,
-                d.policy,
-                d.severity,
-                d.category,
-                _us(d.occurred_at),
+                id,
+                operator,
+                platform,
+                external_id,
+                account,
+                identity,
+                policy,
+                severity,
+                category,
+                _us(occurred_at),
                 _us(strike.get("expires_at")),
                 strike["count"],
                 strike["ladder"],
-                d.sanction,
-                d.probation,
+                sanction,
+                probation,
                 _json(answer),
-                e.seq,
+                seq,
             )
         )
     insert_rows(

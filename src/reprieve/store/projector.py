@@ -140,8 +140,9 @@ class Projector:
         sanction_rows = []
         scope_rows = []
         span_rows = []
-        for e in events:
-            # Unpacked at once: a bulk import projects one per sanction.
+        for seq, _, event in events:
+            # Unpacked at once (a named tuple's fields read by name are a descriptor call each on
+            # 3.11): a bulk import projects one per sanction.
             (
                 sanction_id,
                 operator,
@@ -155,12 +156,12 @@ class Projector:
                 review,
                 reason,
                 automated,
-                _,
-            ) = e.event
+                _extra,
+            ) = event
             starts = to_micros(parse_instant(starts_at))
             change = {
                 "type": "imposed",
-                "seq": e.seq,
+                "seq": seq,
                 "effective_at": starts_at,
                 "kind": kind,
                 "ends_at": ends,
@@ -184,8 +185,8 @@ class Projector:
                     column_json(reason),
                     column_json(automated),
                     _PLAIN.encode([change]),
-                    e.seq,
-                    e.seq,
+                    seq,
+                    seq,
                 )
             )
             for platform_id in scope:

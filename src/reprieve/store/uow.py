@@ -116,7 +116,10 @@ class UnitOfWork:
             return []
         recorded = eventlog.chain(events, head=self._head, at=self.at, actor=self.actor)
         eventlog.append(self._conn, recorded)
-        self.projector.apply([Applied(r.seq, r.effective_at, e.event) for r, e in zip(recorded, events, strict=True)])
+        # tuple.__new__: Applied's generated __new__ would be one more Python call per event.
+        self.projector.apply(
+            [tuple.__new__(Applied, (r.seq, r.effective_at, e.event)) for r, e in zip(recorded, events, strict=True)]
+        )
         self._head = (recorded[-1].seq, recorded[-1].hash)
         self.recorded_count += len(recorded)
         self.last_event = recorded[-1]
