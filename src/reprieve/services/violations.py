@@ -32,13 +32,12 @@ from reprieve.domain.strikes import (
     LadderResult,
     Probation,
     StepTerm,
-    StrikeMark,
     count_strikes,
     evaluate_ladder,
     expiry_of,
     probation_at,
     step_term,
-    strike_end,
+    strikes_made,
 )
 from reprieve.domain.time import format_instant, from_micros, parse_instant, to_micros
 from reprieve.dsa.enums import CONTENT_TYPES, EEA_SET, KEYWORDS
@@ -487,7 +486,7 @@ class _Batch:
         self.reads = reads
         self.identities = {ref: rows.identity for ref, rows in reads.items() if rows.identity is not None}
         #: Strikes recorded earlier in this batch, by (identity, platform): the reads above miss them.
-        self.added: dict[tuple[str, str], list[StrikeMark]] = {}
+        self.added: dict[tuple[str, str], list[tuple[int, int]]] = {}
         self.seq = uow.next_seq()
         self.scopes: Scopes = {}
         # Ids made at the batch's first instant, as many of each kind as it has reports.
@@ -513,8 +512,9 @@ class _Batch:
             )
             events.append(imposed)
         expires = expiry_of(occurred_us, policy.strike_expiry)
-        self.added.setdefault((identity, platform.id), []).append(
-            StrikeMark(occurred_us, strike_end(occurred_us, expires_at=expires, voided=(None, None)))
+        # The strike this violation makes: its sanction, if any, is neither lifted nor appealed yet.
+        self.added.setdefault((identity, platform.id), []).extend(
+            strikes_made((), ((occurred_us, expires, None, None),), policy.strike_expiry)
         )
         strike = _strike(result, expires)
         sanction_id = imposed.data["id"] if imposed is not None else None
