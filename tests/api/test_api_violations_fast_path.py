@@ -17,7 +17,7 @@ from starlette.testclient import TestClient
 
 from reprieve.api.app import create_app
 from reprieve.api.enforcement import attach_index
-from reprieve.api.routes.violations import FastViolations
+from reprieve.api.fast.violations import FastViolations
 from reprieve.services import catalogue
 from reprieve.store.db import Database
 
@@ -235,8 +235,8 @@ def test_with_the_index_attached_the_next_check_sees_what_a_violation_imposed(db
 
 
 def test_observe_and_the_fast_paths_stand_in_front_of_fastapis_own_layers(world: World) -> None:
+    from reprieve.api.fast.checks import FastChecks
     from reprieve.api.observability.middleware import Observe
-    from reprieve.api.routes.checks import FastChecks
 
     world.client.get("/healthz")  # the stack is built at the first request
     stack: Any = world.client.app.middleware_stack  # type: ignore[attr-defined]

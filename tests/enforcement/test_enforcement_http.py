@@ -15,7 +15,7 @@ from starlette.testclient import TestClient
 
 from reprieve.api.app import create_app
 from reprieve.api.enforcement import attach_index
-from reprieve.api.routes.checks import FastChecks
+from reprieve.api.fast.checks import FastChecks
 from reprieve.domain.model import Role
 from reprieve.domain.time import format_instant
 from reprieve.services.tokens import create_token, revoke_token

@@ -29,6 +29,7 @@ from reprieve.domain.strikes import (
     probation_at,
     step_term,
     strike_end,
+    strikes_made,
 )
 from reprieve.domain.time import END_OF_TIME, parse_duration, to_micros
 from reprieve.policies import shipped_policy
@@ -65,6 +66,25 @@ def test_a_strike_counts_from_its_start_until_it_expires_or_is_voided() -> None:
     leap_day = to_micros(t("2024-02-29T00:00:00Z"))
     assert expiry_of(leap_day, parse_duration("P1Y")) == to_micros(t("2025-02-28T00:00:00Z"))
     assert expiry_of(0, None) is None
+
+
+def test_sanctions_and_violations_make_strikes_by_one_rule() -> None:
+    """Direct sanctions expire under the policy; violations keep the expiry they were recorded
+    with; a lift or a granted appeal voids either from then."""
+    year = parse_duration("P1Y")
+    start = to_micros(t("2024-01-01T00:00:00Z"))
+    expiry = expiry_of(start, year)
+    assert expiry is not None
+    direct = [(start, None, None), (start, start + 5, None), (start, None, start + 7)]
+    reported = [(start, None, None, None), (start, start + 9, None, None), (start, None, start + 3, start + 4)]
+    assert strikes_made(direct, reported, year) == [
+        (start, expiry),
+        (start, start + 5),
+        (start, start + 7),
+        (start, END_OF_TIME),
+        (start, start + 9),
+        (start, start + 3),
+    ]
 
 
 def test_probation_picks_the_latest_in_force_and_its_ladder_falls_back_to_the_standard_one() -> None:

@@ -19,6 +19,7 @@ from reprieve.domain.sanctions import (
     denials_on,
     ensure_scope,
     ensure_term,
+    state_of,
 )
 from reprieve.domain.time import END_OF_TIME, to_micros
 
@@ -109,6 +110,22 @@ class TestStateAt:
         assert s.state_at(day(4)) is SanctionState.LIFTED
         assert s.state_at(day(20)) is SanctionState.LIFTED
         assert s.lifted_at == day(4)
+
+    def test_the_state_is_the_pure_rule_over_the_term_in_force(self) -> None:
+        """``state_at`` is ``state_of`` over the start, the end of the term in force, and the lift."""
+        assert state_of(day(0), day(10), day(-1), lifted=day(-2)) is SanctionState.SCHEDULED
+        assert state_of(day(0), day(10), day(4), lifted=day(4)) is SanctionState.LIFTED
+        assert state_of(day(0), day(10), day(10)) is SanctionState.EXPIRED
+        assert state_of(day(0), None, day(100_000)) is SanctionState.ACTIVE
+        s = sanction(ends=10)
+        s.amend(
+            seq=2, effective_at=day(2), ends_at=day(30), review_at=UNSET, kind=None, denies=None, platforms=[FACEBOOK]
+        )
+        s.lift(seq=3, effective_at=day(25))
+        for t in (day(-1), day(5), day(12), day(25), day(40)):
+            term = s.term_at(t)
+            ends = term.ends_at if term is not None else None
+            assert s.state_at(t) is state_of(day(0), ends, t, lifted=day(25))
 
     def test_a_future_lift_schedules_an_early_release(self) -> None:
         s = sanction(SanctionKind.TERMINATION, ends=None)

@@ -19,6 +19,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from reprieve import __version__
 from reprieve.api.enforcement import Enforcement, attach_index
+from reprieve.api.fast.checks import FastChecks
+from reprieve.api.fast.violations import FastViolations
 from reprieve.api.middleware import DEFAULT_MAX_BODY_BYTES, BodyLimit, Idempotency
 from reprieve.api.observability import install_observability
 from reprieve.api.observability.middleware import Observe
@@ -86,7 +88,7 @@ right now?", and keeps a tamper-evident log of every change.
 
 
 #: The middleware that may stand in front of FastAPI's own layers (see ``ReprieveAPI``).
-FRONT: frozenset[object] = frozenset({Observe, checks.FastChecks, violations.FastViolations})
+FRONT: frozenset[object] = frozenset({Observe, FastChecks, FastViolations})
 
 
 #: FastAPI's own OpenTelemetry (spans, metrics and logs of each request), off: Reprieve has its
@@ -198,9 +200,9 @@ def create_app(
     app.add_middleware(Idempotency, db=db, clock=clock)
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     # Answers plain POST /v1/violations itself (orjson, straight to the group commit).
-    app.add_middleware(violations.FastViolations, max_body_bytes=max_body_bytes)
+    app.add_middleware(FastViolations, max_body_bytes=max_body_bytes)
     # Outermost: answers plain POST /v1/checks itself, hands everything else to the above.
-    app.add_middleware(checks.FastChecks, max_body_bytes=max_body_bytes)
+    app.add_middleware(FastChecks, max_body_bytes=max_body_bytes)
     # Around everything: request id, latency histogram and access log (api/observability).
     # These three stand in front of FastAPI's own layers (ReprieveAPI).
     install_observability(app, db=db, clock=clock)

@@ -38,11 +38,23 @@ LongText = Annotated[str, Field(min_length=1, max_length=10_000), NoNul, NotBlan
 Statement = Annotated[str, Field(min_length=1, max_length=20_000), NoNul, NotBlank]
 Tag = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$", examples=["ongoing_violence"])]
 Member = Annotated[str, Field(min_length=1, max_length=200), OneLine, NotBlank]
-ExternalId = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^\S(.*\S)?$"), OneLine, NotBlank]
-ViolationContentType = Annotated[
-    str, Field(max_length=40, json_schema_extra={"enum": sorted(VIOLATION_CONTENT_TYPES)}), NoNul
+#: Limits of a violation's fields, which the fast path (``api.fast.violations``) admits alike.
+EXTERNAL_ID_MAX_LENGTH = 200
+POLICY_MAX_LENGTH = 500
+#: The code lists of a violation: (field, most items, longest item).
+VIOLATION_CODE_LISTS = (("content_type", 20, 40), ("keywords", 20, 80), ("territorial_scope", 40, 2))
+_CODE_LIMITS = {field: (most, longest) for field, most, longest in VIOLATION_CODE_LISTS}
+ExternalId = Annotated[
+    str, Field(min_length=1, max_length=EXTERNAL_ID_MAX_LENGTH, pattern=r"^\S(.*\S)?$"), OneLine, NotBlank
 ]
-ViolationKeyword = Annotated[str, Field(max_length=80, json_schema_extra={"enum": sorted(VIOLATION_KEYWORDS)}), NoNul]
+ViolationContentType = Annotated[
+    str,
+    Field(max_length=_CODE_LIMITS["content_type"][1], json_schema_extra={"enum": sorted(VIOLATION_CONTENT_TYPES)}),
+    NoNul,
+]
+ViolationKeyword = Annotated[
+    str, Field(max_length=_CODE_LIMITS["keywords"][1], json_schema_extra={"enum": sorted(VIOLATION_KEYWORDS)}), NoNul
+]
 
 # --- reviews -----------------------------------------------------------------------------
 
@@ -281,7 +293,7 @@ class ViolationCreate(Schema):
     id: ExternalId = Field(description="the platform's own violation id: a repeat is answered, not recorded twice")
     platform: Slug
     account: AccountId
-    policy: Annotated[str, Field(min_length=1, max_length=500), NoNul, NotBlank] = Field(
+    policy: Annotated[str, Field(min_length=1, max_length=POLICY_MAX_LENGTH), NoNul, NotBlank] = Field(
         description="the platform's rule that was broken"
     )
     severity: Severity
@@ -289,18 +301,20 @@ class ViolationCreate(Schema):
     facts: Facts = ""
     occurred_at: Instant | None = Field(default=None, description="default now; the strike counts from then")
     automated: ViolationAutomatedIn | None = Field(default=None, description="default: as the platform policy says")
-    content_type: Annotated[list[ViolationContentType], Field(max_length=20)] | None = Field(
-        default=None,
-        description="the kinds of content at fault, for the statement of reasons; without them the "
-        "Transparency Database export refuses the statement of the sanction imposed",
+    content_type: Annotated[list[ViolationContentType], Field(max_length=_CODE_LIMITS["content_type"][0])] | None = (
+        Field(
+            default=None,
+            description="the kinds of content at fault, for the statement of reasons; without them the "
+            "Transparency Database export refuses the statement of the sanction imposed",
+        )
     )
     content_date: ContentDate | None = Field(
         default=None, description="the date the content was posted (UTC); default: the date of occurred_at"
     )
-    keywords: Annotated[list[ViolationKeyword], Field(max_length=20)] | None = Field(
+    keywords: Annotated[list[ViolationKeyword], Field(max_length=_CODE_LIMITS["keywords"][0])] | None = Field(
         default=None, description="the category's v2 KEYWORD_... codes (the statement's category_specification)"
     )
-    territorial_scope: Annotated[list[Country], Field(max_length=40)] | None = Field(
+    territorial_scope: Annotated[list[Country], Field(max_length=_CODE_LIMITS["territorial_scope"][0])] | None = Field(
         default=None, description="EEA countries where the sanction applies; default: all of the EEA"
     )
 

@@ -19,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from reprieve.api.fast_path import replay
+from reprieve.api.fast.common import replay
 from reprieve.api.observability.logs import REQUEST_ID
 from reprieve.api.problems import PROBLEM_JSON, PayloadTooLarge, problem_for
 from reprieve.domain.errors import ForbiddenError, ReprieveError, ValidationError

@@ -25,6 +25,10 @@ SLUG_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,62}$"
 ACCOUNT_PATTERN = r"^[^\s/\x00][^\s\x00]{0,199}$"
 ACCOUNT_PATH_PATTERN = r"^[^\s/\x00][^\s/\x00]{0,199}$"
 OPAQUE_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+#: The longest instant, facts and category a request may carry (the fast paths admit the same).
+INSTANT_MAX_LENGTH = 40
+FACTS_MAX_LENGTH = 5000
+CATEGORY_MAX_LENGTH = 80
 
 
 def _text_rule(*, required: bool, multiline: bool) -> AfterValidator:
@@ -65,11 +69,16 @@ Name = Annotated[str, Field(min_length=1, max_length=200), OneLine, NotBlank]
 ShortText = Annotated[str, Field(max_length=200), OneLine]
 GroundText = Annotated[str, Field(max_length=500), NoNul]
 Explanation = Annotated[str, Field(min_length=1, max_length=2000), NoNul, NotBlank]
-Facts = Annotated[str, Field(max_length=5000), NoNul]
+Facts = Annotated[str, Field(max_length=FACTS_MAX_LENGTH), NoNul]
 Code = Annotated[str, Field(max_length=100), OneLine]
 Instant = Annotated[
     str,
-    Field(min_length=1, max_length=40, json_schema_extra={"format": "date-time"}, examples=["2021-01-07T00:00:00Z"]),
+    Field(
+        min_length=1,
+        max_length=INSTANT_MAX_LENGTH,
+        json_schema_extra={"format": "date-time"},
+        examples=["2021-01-07T00:00:00Z"],
+    ),
     NoNul,
     AfterValidator(_valid_instant),
 ]
@@ -99,7 +108,7 @@ ContentDate = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$", examples=["20
 Category = Annotated[
     str,
     Field(
-        max_length=80,
+        max_length=CATEGORY_MAX_LENGTH,
         json_schema_extra={"enum": sorted(CATEGORIES)},
         examples=["STATEMENT_CATEGORY_RISK_FOR_PUBLIC_SECURITY"],
     ),

@@ -100,6 +100,18 @@ def denials_on(platform: Platform, kind: SanctionKind, denies: Iterable[str]) ->
     return platform.all_denials()
 
 
+def state_of(starts: datetime, ends: datetime | None, at: datetime, *, lifted: datetime | None = None) -> SanctionState:
+    """A sanction's state at ``at``: scheduled before ``starts``, lifted from ``lifted``, expired
+    from ``ends`` (the end of the term in force at ``at``; None: open-ended), active otherwise."""
+    if at < starts:
+        return SanctionState.SCHEDULED
+    if lifted is not None and lifted <= at:
+        return SanctionState.LIFTED
+    if ends is not None and at >= ends:
+        return SanctionState.EXPIRED
+    return SanctionState.ACTIVE
+
+
 @dataclass(slots=True)
 class Sanction:
     """A decision against an identity, with the full history of its term."""
@@ -151,21 +163,15 @@ class Sanction:
         return self.terms()[-1]
 
     def is_active(self, t: datetime) -> bool:
-        term = self.term_at(t)
-        if term is None or t < self.starts_at:
-            return False
-        if term.ends_at is not None and t >= term.ends_at:
-            return False
-        lifted = self.lifted_at
-        return lifted is None or t < lifted
+        return self.state_at(t) is SanctionState.ACTIVE
 
     def state_at(self, t: datetime) -> SanctionState:
         if t < self.starts_at:
             return SanctionState.SCHEDULED
-        lifted = self.lifted_at
-        if lifted is not None and lifted <= t:
-            return SanctionState.LIFTED
-        return SanctionState.ACTIVE if self.is_active(t) else SanctionState.EXPIRED
+        term = self.term_at(t)
+        if term is None:  # none in force after its start: only a history that breaks the model
+            return SanctionState.EXPIRED
+        return state_of(self.starts_at, term.ends_at, t, lifted=self.lifted_at)
 
     def awaits_review_at(self, t: datetime) -> bool:
         """Ended with its term, whose review was scheduled at that end and is due by ``t``.

@@ -72,6 +72,30 @@ def expiry_of(start: int, expire_after: Duration | None) -> int | None:
         return None
 
 
+def strikes_made(
+    direct: Iterable[tuple[int, int | None, int | None]],
+    reported: Iterable[tuple[int, int | None, int | None, int | None]],
+    expire_after: Duration | None,
+) -> list[tuple[int, int]]:
+    """The strikes, as ``(start, end)`` marks (µs), that these sanctions and violations make under a
+    policy's expiry: the one rule of the store's reads and of the enforcement index.
+
+    ``direct``: ``(starts_at, lifted_at, granted_at)`` of each sanction imposed directly (not by a
+    violation's ladder); its strike expires under the policy. ``reported``: ``(occurred_at,
+    strike_expires_at, lifted_at, granted_at)`` of each violation, the last two those of the
+    sanction its ladder imposed. A lift or a granted appeal (its first grant) voids a strike from then.
+    """
+    marks = [
+        (start, strike_end(start, expires_at=expiry_of(start, expire_after), voided=(lifted, granted)))
+        for start, lifted, granted in direct
+    ]
+    marks.extend(
+        (occurred, strike_end(occurred, expires_at=expires, voided=(lifted, granted)))
+        for occurred, expires, lifted, granted in reported
+    )
+    return marks
+
+
 def count_strikes(marks: Iterable[StrikeMark | tuple[int, int]], t: int) -> int:
     """How many strikes count at ``t``."""
     total = 0

@@ -25,7 +25,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from reprieve.domain.strikes import Probation, expiry_of, strike_end
+from reprieve.domain.strikes import Probation, strikes_made
 from reprieve.domain.time import END_OF_TIME, to_micros
 from reprieve.enforcement.entries import KIND_CODE, PackedSpan, pack, pack_one
 from reprieve.enforcement.index import EnforcementIndex, PlatformSlot
@@ -238,17 +238,16 @@ def _entry(slot: PlatformSlot, identity: str, rows: list[Row], context: StrikeCo
             live.append(PackedSpan(start, end, mask_of(denies), _KIND_CODE[kind], sid))
     if len(live) > 1:
         live.sort(key=_span_order)
-    # The marks of store.due_process.marks_of, made without its records: a refresh makes one
-    # per violation of the identities it reads.
-    lifted, granted, by_violation, expiry = context.lifted, context.granted, context.by_violation, slot.strike_expiry
-    ends = [
-        (start, strike_end(start, expires_at=expiry_of(start, expiry), voided=(lifted.get(sid), granted.get(sid))))
-        for sid, start in starts.items()
-        if sid not in by_violation
-    ]
-    ends.extend(
-        (occurred, strike_end(occurred, expires_at=expires, voided=(lifted.get(sid), granted.get(sid)) if sid else ()))
-        for occurred, expires, sid in context.reported.get((identity, slot.platform.id), ())
+    # The rule of store.due_process.marks_of, over plain tuples rather than its records: a
+    # refresh makes one per violation of the identities it reads.
+    lifted, granted, by_violation = context.lifted, context.granted, context.by_violation
+    ends = strikes_made(
+        ((start, lifted.get(sid), granted.get(sid)) for sid, start in starts.items() if sid not in by_violation),
+        (
+            (occurred, expires, lifted.get(sid), granted.get(sid)) if sid else (occurred, expires, None, None)
+            for occurred, expires, sid in context.reported.get((identity, slot.platform.id), ())
+        ),
+        slot.strike_expiry,
     )
     constant = 0
     varying: list[tuple[int, int]] = []

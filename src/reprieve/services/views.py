@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from reprieve.domain.model import SanctionState
-from reprieve.domain.sanctions import ChangeType, Sanction
+from reprieve.domain.sanctions import ChangeType, Sanction, state_of
 from reprieve.domain.time import format_instant, parse_instant
 
 
@@ -35,7 +34,6 @@ def sanction_view(sanction: Sanction, *, at: datetime) -> dict[str, Any]:
     }
 
 
-_SCHEDULED, _ACTIVE, _EXPIRED = SanctionState.SCHEDULED.value, SanctionState.ACTIVE.value, SanctionState.EXPIRED.value
 _IMPOSED = ChangeType.IMPOSED.value
 
 
@@ -55,12 +53,6 @@ def imposed_view(
     if starts is None:
         starts = parse_instant(starts_at)
         ends = parse_instant(ends_at) if ends_at is not None else None
-    if at < starts:
-        state = _SCHEDULED
-    elif ends is not None and at >= ends:
-        state = _EXPIRED
-    else:
-        state = _ACTIVE
     return {
         "id": data["id"],
         "operator": data["operator"],
@@ -73,7 +65,7 @@ def imposed_view(
         "ends_at": ends_at,
         "review_at": data["review_at"],
         "lifted_at": None,
-        "state": state,
+        "state": state_of(starts, ends, at).value,
         "at": format_instant(at),
         "reason": data["reason"],
         "automated": data["automated"],

@@ -14,7 +14,7 @@ guessed: the statement of such a sanction is refused by the transparency export,
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -29,6 +29,7 @@ from reprieve.domain.events import (
     SanctionImposed,
     ViolationRecorded,
 )
+from reprieve.domain.ids import IdSource
 from reprieve.domain.model import AccountRef, Platform, ensure_text, parse_enum
 from reprieve.domain.policy import Policy, Severity, policy_of
 from reprieve.domain.reason import CATEGORIES, Automation, Ground, Source, category_problem
@@ -38,26 +39,25 @@ from reprieve.domain.strikes import (
     LadderResult,
     Probation,
     StepTerm,
-    StrikeMark,
     count_strikes,
     evaluate_ladder,
     expiry_of,
     probation_at,
     step_term,
-    strike_end,
+    strikes_made,
 )
 from reprieve.domain.time import format_instant, from_micros, parse_instant, to_micros
 from reprieve.dsa.enums import CONTENT_TYPES, EEA_SET, KEYWORDS
-from reprieve.services.catalogue import ensure_accounts, require_platform
+from reprieve.services.catalogue import require_platform
 from reprieve.services.committing import ALONE, Answer, Committer
 from reprieve.services.due_process import Caller
-from reprieve.services.sanctions import ImposeSanction, Scopes, impose_within, prepare_imposed
+from reprieve.services.sanctions import ImposeSanction, Scopes, prepare_imposed
 from reprieve.services.views import imposed_view, sanction_view
 from reprieve.store import due_process as store
 from reprieve.store import queries
 from reprieve.store.connection import Connection
 from reprieve.store.db import Database
-from reprieve.store.standing import StandingRows, standing_rows, standing_rows_of
+from reprieve.store.standing import StandingRows, standing_rows_of
 from reprieve.store.uow import UnitOfWork
 
 
@@ -246,59 +246,15 @@ def _codes(values: Sequence[str] | None, allowed: frozenset[str], field: str, ex
 def record_violation_within(
     db: Database, uow: UnitOfWork, checked: CheckedViolation, *, operators: Sequence[str] | None = None
 ) -> ViolationAnswer:
-    """``record_violation``'s body, inside ``uow`` (its own, or one command of a group commit)."""
-    now, external_id, ref, severity = uow.now, checked.external_id, checked.ref, checked.severity
-    occurred, given_automation = checked.occurred, checked.automation
-    platform = require_platform(db, uow.conn, ref.platform)
-    if operators is not None and platform.operator not in operators:
-        raise NotFoundError(f"no platform {ref.platform!r}")
-    earlier = store.violation_by_external_id(uow.conn, platform.id, external_id)
-    if earlier is not None:
+    """``record_violation``'s body, inside ``uow`` (its own, or one command of a group commit):
+    the batch of one, or the first answer again for a report already recorded."""
+    answer = record_violations_within(uow, [PendingViolation(checked, uow.actor, uow.now, operators)])[0]
+    if answer is ALONE:
+        earlier = store.violation_by_external_id(uow.conn, checked.ref.platform, checked.external_id)
+        assert earlier is not None
         return ViolationAnswer(_answer(uow, earlier), created=False)
-    policy = policy_of(platform)
-    # One read for the account's identity, strikes and probations (as standing reads them).
-    rows = standing_rows(uow.conn, platform.id, ref.account)
-    identity = rows.identity or ensure_accounts(db, uow, [ref]).identities[ref]
-    occurred_us = to_micros(occurred)
-    marks = store.marks_of(rows.direct, rows.reported, policy.strike_expiry)
-    probation = probation_at(rows.probations, occurred_us)
-    result = evaluate_ladder(
-        policy.ladder, strikes_before=count_strikes(marks, occurred_us), severity=severity, probation=probation
-    )
-    automation = given_automation or Automation(policy.automated_detection, policy.automated_decision)
-    violation_id = db.ids.new_id("vio", now)
-    sanction = None
-    if result.step is not None:
-        command = _ladder_command(uow.conn, checked, platform, policy, result, probation, automation, violation_id)
-        sanction = impose_within(db, uow, [command])[0]
-    strike = _strike(result, expiry_of(occurred_us, policy.strike_expiry))
-    uow.record(
-        [
-            _recorded_event(
-                checked,
-                platform,
-                identity,
-                violation_id,
-                automation,
-                strike,
-                sanction.id if sanction is not None else None,
-                probation,
-                uow.at,
-            )
-        ]
-    )
-    body = _body(
-        violation_id,
-        external_id,
-        ref,
-        identity,
-        severity.value,
-        occurred_us,
-        strike,
-        probation.id if probation is not None else None,
-        sanction_view(sanction, at=now) if sanction is not None else None,
-    )
-    return ViolationAnswer(body, created=True)
+    assert isinstance(answer, ViolationAnswer)
+    return answer
 
 
 def _ladder_command(
@@ -460,13 +416,32 @@ _BATCH_ORDER = (EventType.ACCOUNT_REGISTERED, EventType.SANCTION_IMPOSED, EventT
 
 
 def record_violations_within(uow: UnitOfWork, items: list[PendingViolation]) -> list[Any]:
-    """Many violations at once, inside ``uow``: the answers ``record_violation_within`` would give
-    them one after the other, in order, with the same events, made with one read per account
-    and one insert per table. A report already recorded, or repeated within the batch, is
-    answered ``ALONE`` (the group committer runs it alone, after the batch, and it sees it).
-    Raises like ``record_violation_within``; the caller then undoes the whole batch."""
-    db, conn = uow.db, uow.conn
+    """Many violations at once, inside ``uow``: the answers they would get one after the other,
+    in order, with the same events, made with one read per account and one insert per table.
+    A report already recorded, or repeated within the batch, is answered ``ALONE`` (the group
+    committer runs it alone, after the batch, and it sees it). Raises if any report is refused;
+    the caller then undoes the whole batch."""
+    platforms = _platforms_seen(uow, items)
+    todo = _not_yet_recorded(uow.conn, items)
     answers: list[Any] = [ALONE] * len(items)
+    if not todo:
+        return answers
+    reads = _standing_of(uow.conn, [items[i].checked.ref for i in todo])
+    batch = _Batch(uow, platforms, reads, first=items[todo[0]].now, reports=len(todo))
+    runs: list[tuple[str, str, list[NewEvent]]] = []
+    for index in todo:
+        item = items[index]
+        at = format_instant(item.now) or ""
+        events, body = batch.record(item.checked, item.now, at)
+        runs.append((item.actor, at, events))
+        answers[index] = ViolationAnswer(body, created=True)
+    uow.record_runs(runs, order=_BATCH_ORDER)
+    return answers
+
+
+def _platforms_seen(uow: UnitOfWork, items: list[PendingViolation]) -> dict[str, Platform]:
+    """The reports' platforms, each checked to be seen by the report's sender (NotFoundError if not)."""
+    db, conn = uow.db, uow.conn
     platforms: dict[str, Platform] = {}
     for item in items:
         ref = item.checked.ref
@@ -474,7 +449,11 @@ def record_violations_within(uow: UnitOfWork, items: list[PendingViolation]) -> 
         if item.operators is not None and platform.operator not in item.operators:
             raise NotFoundError(f"no platform {ref.platform!r}")
         platforms[ref.platform] = platform
-    policies = {platform_id: policy_of(platform) for platform_id, platform in platforms.items()}
+    return platforms
+
+
+def _not_yet_recorded(conn: Connection, items: list[PendingViolation]) -> list[int]:
+    """The indexes of the reports recorded neither before nor earlier in the batch."""
     recorded = store.recorded_external_ids(conn, [(i.checked.ref.platform, i.checked.external_id) for i in items])
     todo = []
     for index, item in enumerate(items):
@@ -482,126 +461,166 @@ def record_violations_within(uow: UnitOfWork, items: list[PendingViolation]) -> 
         if key not in recorded:
             recorded.add(key)
             todo.append(index)
-    # One read for every account of the batch, per platform.
+    return todo
+
+
+def _standing_of(conn: Connection, refs: list[AccountRef]) -> dict[AccountRef, StandingRows]:
+    """The identity, strikes and probations of each account (as standing reads them): one read per platform."""
     by_platform: dict[str, list[str]] = {}
-    for index in todo:
-        ref = items[index].checked.ref
+    for ref in refs:
         by_platform.setdefault(ref.platform, []).append(ref.account)
-    reads: dict[AccountRef, StandingRows] = {
+    return {
         AccountRef(platform_id, account): rows
         for platform_id, accounts in by_platform.items()
         for account, rows in standing_rows_of(conn, platform_id, accounts).items()
     }
-    identities = {ref: rows.identity for ref, rows in reads.items() if rows.identity is not None}
-    #: Strikes recorded earlier in this batch, by (identity, platform): the reads above miss them.
-    added: dict[tuple[str, str], list[StrikeMark]] = {}
-    seq = uow.next_seq()
-    # Ids made once for the batch (at its first instant: they sort in the order they are used).
-    first = items[todo[0]].now if todo else uow.now
-    identity_ids, violation_ids, sanction_ids = (
-        iter(db.ids.new_ids(prefix, first, len(todo))) for prefix in ("idt", "vio", "snc")
-    )
-    runs: list[tuple[str, str, list[NewEvent]]] = []
-    made: list[tuple[int, dict[str, Any]]] = []
-    scopes: Scopes = {}
-    for index in todo:
-        item = items[index]
-        checked, now = item.checked, item.now
-        at = format_instant(now) or ""
-        ref, severity, occurred = checked.ref, checked.severity, checked.occurred
-        platform = platforms[ref.platform]
-        events: list[NewEvent] = []
-        identity = identities.get(ref)
-        if identity is None:
-            identity = identities[ref] = next(identity_ids)
-            events.append(
-                NewEvent.of(
-                    AccountRegistered(ref.platform, ref.account, identity, platform.operator),
-                    at,
-                    platform.operator,
-                )
-            )
-        policy = policies[platform.id]
-        rows = reads[ref]
-        occurred_us = to_micros(occurred)
-        marks = store.marks_of(rows.direct, rows.reported, policy.strike_expiry)
-        marks.extend(added.get((identity, platform.id), ()))
-        probation = probation_at(rows.probations, occurred_us)
-        result = evaluate_ladder(
-            policy.ladder, strikes_before=count_strikes(marks, occurred_us), severity=severity, probation=probation
+
+
+def _ids_on_first_use(ids: IdSource, prefix: str, now: datetime, count: int) -> Iterator[str]:
+    """``count`` ids for ``now``, made at the first ``next``: a batch makes each kind in one run
+    (they sort in the order they are used), and a batch of one makes the ids a lone report
+    would, in the same order (none for an identity or a sanction it does not need)."""
+    yield from ids.new_ids(prefix, now, count)
+
+
+class _Batch:
+    """What the reports of a batch share as each is recorded in turn: their platforms, the
+    accounts' standing read before the batch, the strikes added since, the ids and the seqs."""
+
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        platforms: dict[str, Platform],
+        reads: dict[AccountRef, StandingRows],
+        *,
+        first: datetime,
+        reports: int,
+    ) -> None:
+        self.uow = uow
+        self.platforms = platforms
+        self.policies = {platform_id: policy_of(platform) for platform_id, platform in platforms.items()}
+        self.reads = reads
+        self.identities = {ref: rows.identity for ref, rows in reads.items() if rows.identity is not None}
+        #: Strikes recorded earlier in this batch, by (identity, platform): the reads above miss them.
+        self.added: dict[tuple[str, str], list[tuple[int, int]]] = {}
+        self.seq = uow.next_seq()
+        self.scopes: Scopes = {}
+        # Ids made at the batch's first instant, as many of each kind as it has reports.
+        self.identity_ids, self.violation_ids, self.sanction_ids = (
+            _ids_on_first_use(uow.db.ids, prefix, first, reports) for prefix in ("idt", "vio", "snc")
         )
+
+    def record(self, checked: CheckedViolation, now: datetime, at: str) -> tuple[list[NewEvent], dict[str, Any]]:
+        """The events of one report, and its answer; the seq and strikes move on past it."""
+        ref = checked.ref
+        platform = self.platforms[ref.platform]
+        policy = self.policies[platform.id]
+        events: list[NewEvent] = []
+        identity = self._identity(ref, platform, at, events)
+        occurred_us = to_micros(checked.occurred)
+        probation, result = self._ladder(checked, identity, platform, policy, occurred_us)
         automation = checked.automation or Automation(policy.automated_detection, policy.automated_decision)
-        violation_id = next(violation_ids)
-        imposed = None
+        violation_id = next(self.violation_ids)
+        imposed, view = None, None
         if result.step is not None:
-            if result.ladder is LadderName.PROBATION:  # the sanction's scope is the probation's
-                command = _ladder_command(conn, checked, platform, policy, result, probation, automation, violation_id)
-                imposed = prepare_imposed(
-                    db,
-                    uow,
-                    command,
-                    identity=identity,
-                    seq=seq + len(events),
-                    sanction_id=next(sanction_ids),
-                    scopes=scopes,
-                )
-                view = imposed_view(imposed.data, seq=seq + len(events), at=now)
-            else:
-                event, term = _imposed_on_platform(
-                    checked,
-                    platform,
-                    policy,
-                    result,
-                    automation,
-                    violation_id=violation_id,
-                    identity=identity,
-                    sanction_id=next(sanction_ids),
-                )
-                imposed = NewEvent.of(event, event.starts_at, platform.operator)
-                view = imposed_view(
-                    imposed.data, seq=seq + len(events), at=now, starts=term.starts_at, ends=term.ends_at
-                )
+            imposed, view = self._sanction(
+                checked, identity, platform, policy, result, probation, automation, violation_id, now, len(events)
+            )
             events.append(imposed)
         expires = expiry_of(occurred_us, policy.strike_expiry)
-        added.setdefault((identity, platform.id), []).append(
-            StrikeMark(occurred_us, strike_end(occurred_us, expires_at=expires, voided=(None, None)))
+        # The strike this violation makes: its sanction, if any, is neither lifted nor appealed yet.
+        self.added.setdefault((identity, platform.id), []).extend(
+            strikes_made((), ((occurred_us, expires, None, None),), policy.strike_expiry)
         )
         strike = _strike(result, expires)
+        sanction_id = imposed.data["id"] if imposed is not None else None
         events.append(
-            _recorded_event(
-                checked,
-                platform,
-                identity,
-                violation_id,
-                automation,
-                strike,
-                imposed.data["id"] if imposed is not None else None,
-                probation,
-                at,
-            )
+            _recorded_event(checked, platform, identity, violation_id, automation, strike, sanction_id, probation, at)
         )
-        runs.append((item.actor, at, events))
-        seq += len(events)
-        made.append(
-            (
-                index,
-                _body(
-                    violation_id,
-                    checked.external_id,
-                    ref,
-                    identity,
-                    severity.value,
-                    occurred_us,
-                    strike,
-                    probation.id if probation is not None else None,
-                    view if imposed is not None else None,
-                ),
-            )
+        self.seq += len(events)
+        body = _body(
+            violation_id,
+            checked.external_id,
+            ref,
+            identity,
+            checked.severity.value,
+            occurred_us,
+            strike,
+            probation.id if probation is not None else None,
+            view,
         )
-    uow.record_runs(runs, order=_BATCH_ORDER)
-    for index, body in made:
-        answers[index] = ViolationAnswer(body, created=True)
-    return answers
+        return events, body
+
+    def _identity(self, ref: AccountRef, platform: Platform, at: str, events: list[NewEvent]) -> str:
+        """The account's identity; a new account is registered first, in an identity of its own."""
+        identity = self.identities.get(ref)
+        if identity is None:
+            identity = self.identities[ref] = next(self.identity_ids)
+            events.append(
+                NewEvent.of(
+                    AccountRegistered(ref.platform, ref.account, identity, platform.operator), at, platform.operator
+                )
+            )
+        return identity
+
+    def _ladder(
+        self, checked: CheckedViolation, identity: str, platform: Platform, policy: Policy, occurred_us: int
+    ) -> tuple[Probation | None, LadderResult]:
+        """The probation the account is on when the violation occurred, and the ladder's answer
+        to the strikes it had then (those recorded earlier in the batch included)."""
+        rows = self.reads[checked.ref]
+        marks = store.marks_of(rows.direct, rows.reported, policy.strike_expiry)
+        marks.extend(self.added.get((identity, platform.id), ()))
+        probation = probation_at(rows.probations, occurred_us)
+        result = evaluate_ladder(
+            policy.ladder,
+            strikes_before=count_strikes(marks, occurred_us),
+            severity=checked.severity,
+            probation=probation,
+        )
+        return probation, result
+
+    def _sanction(
+        self,
+        checked: CheckedViolation,
+        identity: str,
+        platform: Platform,
+        policy: Policy,
+        result: LadderResult,
+        probation: Probation | None,
+        automation: Automation,
+        violation_id: str,
+        now: datetime,
+        offset: int,
+    ) -> tuple[NewEvent, dict[str, Any]]:
+        """The ``sanction.imposed`` event of the ladder's step, recorded as the report's event
+        ``offset``, and the sanction's view at ``now``."""
+        seq = self.seq + offset
+        if result.ladder is LadderName.PROBATION:  # the sanction's scope is the probation's
+            uow = self.uow
+            command = _ladder_command(uow.conn, checked, platform, policy, result, probation, automation, violation_id)
+            imposed = prepare_imposed(
+                uow.db,
+                uow,
+                command,
+                identity=identity,
+                seq=seq,
+                sanction_id=next(self.sanction_ids),
+                scopes=self.scopes,
+            )
+            return imposed, imposed_view(imposed.data, seq=seq, at=now)
+        event, term = _imposed_on_platform(
+            checked,
+            platform,
+            policy,
+            result,
+            automation,
+            violation_id=violation_id,
+            identity=identity,
+            sanction_id=next(self.sanction_ids),
+        )
+        imposed = NewEvent.of(event, event.starts_at, platform.operator)
+        return imposed, imposed_view(imposed.data, seq=seq, at=now, starts=term.starts_at, ends=term.ends_at)
 
 
 def _answer(uow: UnitOfWork, row: dict[str, Any]) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from reprieve.domain.filters import AppealFilter, ReviewFilter
 from reprieve.domain.policy import ladder_from_data
 from reprieve.domain.reviews import Assessment, Review, ReviewState, Risk
 from reprieve.domain.sanctions import ChangeType, Sanction
-from reprieve.domain.strikes import Probation, StrikeMark, expiry_of, strike_end
+from reprieve.domain.strikes import Probation, strikes_made
 from reprieve.domain.time import Duration, from_micros, parse_instant
 from reprieve.store import tables
 from reprieve.store.queries import decode_cursor, encode_cursor
@@ -293,7 +293,7 @@ class ReportedStrike(NamedTuple):
 
 def strike_marks(
     conn: Connection, identity_id: str, platform_id: str, expire_after: Duration | None
-) -> list[StrikeMark]:
+) -> list[tuple[int, int]]:
     """Every strike of an identity on a platform, by the rule of ``reprieve.domain.strikes``."""
     by_violation = exists().where(V.sanction_id == S.id)
     direct = conn.execute(
@@ -326,29 +326,13 @@ def strike_marks(
 
 def marks_of(
     direct: Iterable[DirectStrike], reported: Iterable[ReportedStrike], expire_after: Duration | None
-) -> list[StrikeMark]:
-    """The strikes these sanctions and violations make, under a policy's expiry."""
-    marks = [
-        StrikeMark(
-            r.starts_at,
-            strike_end(
-                r.starts_at, expires_at=expiry_of(r.starts_at, expire_after), voided=(r.lifted_at, r.granted_at)
-            ),
-        )
-        for r in direct
-    ]
-    marks.extend(
-        StrikeMark(
-            r.occurred_at,
-            strike_end(
-                r.occurred_at,
-                expires_at=r.strike_expires_at,
-                voided=(r.lifted_at, r.granted_at),
-            ),
-        )
-        for r in reported
+) -> list[tuple[int, int]]:
+    """The strikes these sanctions and violations make, under a policy's expiry (``strikes_made``)."""
+    return strikes_made(
+        ((r.starts_at, r.lifted_at, r.granted_at) for r in direct),
+        ((r.occurred_at, r.strike_expires_at, r.lifted_at, r.granted_at) for r in reported),
+        expire_after,
     )
-    return marks
 
 
 def granted_appeal_instants(conn: Connection, sanction_ids: Sequence[str]) -> dict[str, int]:

@@ -50,7 +50,7 @@ def route_template(scope: Scope) -> str | None:
 
 def static_route(scope: Scope) -> str | None:
     """The path, if a route of the app has exactly this path: for a request answered by a
-    middleware before routing (``routes.checks.FastChecks``)."""
+    middleware before routing (``fast.checks.FastChecks``)."""
     path = scope["path"]
     if "{" in path:
         return None

@@ -1,0 +1,165 @@
+"""``FastChecks``: ``POST /v1/checks`` answered before FastAPI's machinery, as the route would.
+
+It reads the body with orjson, admits it only if the route's schema (``ChecksRequest``)
+certainly would (its patterns and limits, shared with ``api.schemas``), authenticates as the
+route does, and decides the batch from ``(platform, account, capability)`` tuples with the
+route's own ``answer``. Whenever it is not sure, it hands the request, body included, to the
+full application, so every error is the route's own problem+json.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable
+from datetime import datetime
+from typing import Any
+
+import orjson
+from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from reprieve.api.enforcement import Enforcement, unknown_platforms
+from reprieve.api.fast.common import JSON, eligible_authorization, read_or_hand_over, replay
+from reprieve.api.middleware import DEFAULT_MAX_BODY_BYTES
+from reprieve.api.observability.middleware import OPERATOR
+from reprieve.api.routes.checks import PATH, answer
+from reprieve.api.schemas import ACCOUNT_PATTERN, INSTANT_MAX_LENGTH, SLUG_PATTERN
+from reprieve.domain.checks import MAX_CHECKS, Check
+from reprieve.domain.errors import ForbiddenError, ReprieveError
+from reprieve.domain.model import AccountRef
+from reprieve.domain.time import parse_instant, to_micros
+from reprieve.services.tokens import Principal, authenticate, remembered_principal
+
+_SLUG = re.compile(SLUG_PATTERN.removeprefix("^").removesuffix("$"))
+#: ACCOUNT_PATTERN over accounts joined by newlines. Python's ``\s`` holds every character
+#: that pydantic's (Rust's) does, and more: what this admits, the route's schema admits.
+_ACCOUNT = ACCOUNT_PATTERN.removeprefix("^").removesuffix("$")
+_ACCOUNTS = re.compile(f"{_ACCOUNT}(?:\\n{_ACCOUNT})*")
+_CHECK_KEYS = 3
+_MAX_SLUGS = 4096
+
+
+class _Unsure(Exception):
+    """The fast path cannot answer this request exactly as the route would: hand it over."""
+
+
+class FastChecks:
+    """``POST /v1/checks`` without FastAPI's dependency solving and pydantic parsing; every
+    other request, and every check request it is not sure of, goes to ``app`` unchanged."""
+
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+        #: Platform and capability ids that matched the slug pattern (few, asked again and again).
+        self._slugs: set[str] = set()
+        self.answered = 0  #: requests answered here rather than by the route
+
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        # Not a coroutine itself (as FastViolations): no frame for the request's task to pass through.
+        if scope["type"] != "http" or scope["path"] != PATH or scope["method"] != "POST":
+            return self.app(scope, receive, send)
+        authorization = eligible_authorization(scope, self.max_body_bytes)
+        if authorization is None:
+            return self.app(scope, receive, send)
+        return self._answer(authorization, scope, receive, send)
+
+    async def _answer(self, authorization: bytes, scope: Scope, receive: Receive, send: Send) -> None:
+        body = await read_or_hand_over(self.app, self.max_body_bytes, scope, receive, send)
+        if body is None:
+            return
+        try:
+            content = await self._content(authorization, body, scope)
+        except _Unsure:
+            await self.app(scope, replay(body, receive, more=False), send)
+            return
+        self.answered += 1
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-length", str(len(content)).encode()), (b"content-type", JSON)],
+            }
+        )
+        await send({"type": "http.response.body", "body": content})
+
+    async def _content(self, authorization: bytes, body: bytes, scope: Scope) -> bytes:
+        """The answer's body, or ``_Unsure``."""
+        try:
+            data = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            raise _Unsure from None
+        triples, at_text = self._parse(data)
+        state = scope["app"].state
+        now: datetime = state.clock()
+        operators = await self._operators(state.db, authorization, now)
+        scope[OPERATOR] = None if operators is None else operators[0]
+        try:
+            at = now if at_text is None else parse_instant(at_text, field="at")
+            enforcement: Enforcement = state.enforcement
+            index = enforcement.index
+            at_us = to_micros(at)
+            refused: list[int] = []
+            if index is not None and index.covers(at_us):
+                decisions = index.decide_many(triples, at_us, operators=operators, refused=refused)
+                if unknown_platforms(decisions, refused):
+                    raise _Unsure  # a platform newer than the index, perhaps: the route asks the database
+                results = index.views(triples, decisions, refused)
+            else:
+                checks = [Check(AccountRef(p, a), c) for p, a, c in triples]
+                results = await run_in_threadpool(enforcement.checks, checks, at=at, operators=operators)
+        except (ReprieveError, OverflowError, ValueError):
+            raise _Unsure from None  # the route reports it (or asks the database)
+        return answer(at, results)
+
+    def _parse(self, data: Any) -> tuple[list[tuple[str, str, str]], str | None]:
+        """The checks and ``at`` of a body ``ChecksRequest`` certainly accepts; else ``_Unsure``."""
+        if type(data) is not dict or type(checks := data.get("checks")) is not list:
+            raise _Unsure
+        at = data.get("at")
+        if len(data) != 1 + ("at" in data) or len(checks) > MAX_CHECKS:
+            raise _Unsure
+        if at is not None and (type(at) is not str or not 0 < len(at) <= INSTANT_MAX_LENGTH or "\x00" in at):
+            raise _Unsure
+        try:
+            # Every check has the three fields (or KeyError, TypeError), so a total of three
+            # keys a check means no check has another.
+            triples = [(c["platform"], c["account"], c["capability"]) for c in checks]
+            if sum(map(len, checks)) != _CHECK_KEYS * len(checks):
+                raise _Unsure
+            if triples:
+                platforms, accounts, capabilities = zip(*triples, strict=True)
+                slugs = self._slugs
+                for value in {*platforms, *capabilities}.difference(slugs):
+                    self._learn(value)
+                # ACCOUNT_PATTERN on every account at once: none can hold the separator.
+                if not _ACCOUNTS.fullmatch("\n".join(accounts)):
+                    raise _Unsure
+        except (KeyError, TypeError):  # a field missing, an id that is not a string
+            raise _Unsure from None
+        return triples, at
+
+    def _learn(self, value: Any) -> None:
+        """Remember ``value`` as a valid slug, or raise ``_Unsure``."""
+        if type(value) is not str or not _SLUG.fullmatch(value):
+            raise _Unsure
+        if len(self._slugs) >= _MAX_SLUGS:
+            self._slugs.clear()
+        self._slugs.add(value)
+
+    async def _operators(self, db: Any, authorization: bytes, now: datetime) -> list[str] | None:
+        """The ``operators=`` of the route's ``Tenant``: ``deps.current_principal`` and
+        ``Reader`` (every role) on the raw header; ``_Unsure`` for what the route refuses."""
+        scheme, _, secret = authorization.decode("latin-1").partition(" ")
+        secret = secret.strip()
+        if not secret or scheme.lower() != "bearer":
+            raise _Unsure
+        try:
+            principal: Principal | None = remembered_principal(db, secret, now=now)
+            if principal is None:
+                principal = await run_in_threadpool(authenticate, db, secret, now=now)
+        except ForbiddenError:
+            raise _Unsure from None
+        if principal.is_instance_admin:
+            return None
+        assert principal.operator is not None
+        return [principal.operator]
