@@ -4,17 +4,16 @@ changes a decision records, and the probation a lifting decision may start."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from reprieve.domain import roles
 from reprieve.domain.errors import NotFoundError, ValidationError
 from reprieve.domain.events import NewEvent, ProbationStarted
-from reprieve.domain.model import Role
 from reprieve.domain.policy import ladder_from_data, policy_of
 from reprieve.domain.sanctions import Change, Sanction
 from reprieve.domain.time import format_instant, parse_duration, parse_instant
+from reprieve.services.callers import Caller as Caller  # where due process took it from
 from reprieve.services.catalogue import require_platform
 from reprieve.store import queries
 from reprieve.store.db import Database
@@ -22,27 +21,6 @@ from reprieve.store.uow import UnitOfWork
 
 #: Roles that count as a moderator for reviews (``domain.roles``): they open them and may decide any.
 MODERATING = roles.MODERATING
-
-
-@dataclass(frozen=True, slots=True)
-class Caller:
-    """Who acts: how the log names them, how a panel may name them, and their role.
-
-    ``role`` None is a person at the command line of the installation, trusted as a moderator.
-    """
-
-    actor: str
-    names: tuple[str, ...] = ()
-    role: Role | None = None
-
-    @property
-    def is_moderator(self) -> bool:
-        return self.role is None or self.role in MODERATING
-
-    @property
-    def label(self) -> str:
-        """How decisions name who took them (first panel name, else the actor)."""
-        return self.names[0] if self.names else self.actor
 
 
 def load_sanction(uow: UnitOfWork, sanction_id: str, operators: Sequence[str] | None) -> Sanction:

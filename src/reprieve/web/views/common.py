@@ -24,8 +24,7 @@ from reprieve.web.security import apply_cookies
 
 def caller_of(desk: Desk) -> Caller:
     """How due process sees a member: by name or id on a panel, with the member's role (as a token)."""
-    member = desk.member
-    return Caller(desk.actor, names=(member.name, member.id), role=member.role)
+    return desk.caller
 
 
 def sees_contact(desk: Desk) -> bool:

@@ -1,0 +1,70 @@
+"""Who calls a use case, when, and which operators they may see: one ``Caller`` per request,
+built by the API's tenant, the console's desk or the command line."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import TypeVar
+
+from reprieve.domain import roles
+from reprieve.domain.errors import NotFoundError
+from reprieve.domain.model import Role
+from reprieve.store.uow import Clock as Clock  # the edges take it from here
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who acts (how the log names them, how a panel may name them, their role), when, and
+    which operators they may see.
+
+    ``role`` None is a person at the command line of the installation, trusted as a moderator.
+    ``now``: an instant or a clock (read once the write lock is held, ``UnitOfWork``); None where
+    the use case is given its instant otherwise. ``operators`` None: every operator.
+    """
+
+    actor: str
+    names: tuple[str, ...] = ()
+    role: Role | None = None
+    now: datetime | Clock | None = None
+    operators: tuple[str, ...] | None = None
+
+    @property
+    def is_moderator(self) -> bool:
+        return self.role is None or self.role in roles.MODERATING
+
+    @property
+    def label(self) -> str:
+        """How decisions name who took them (first panel name, else the actor)."""
+        return self.names[0] if self.names else self.actor
+
+    @property
+    def clock(self) -> datetime | Clock:
+        """``now``, which a use case that records events needs."""
+        if self.now is None:
+            raise TypeError(f"caller {self.actor!r} has no instant: give Caller(now=...)")
+        return self.now
+
+    def at(self, now: datetime | Clock) -> Caller:
+        """The same caller acting at ``now``."""
+        return replace(self, now=now)
+
+    def sees(self, operator: str | None) -> bool:
+        return self.operators is None or (operator is not None and operator in self.operators)
+
+    def ensure_sees(self, operator: str | None, what: str, id: str) -> None:
+        """NotFoundError ``no <what> '<id>'`` unless the caller may see ``operator``'s records."""
+        if not self.sees(operator):
+            raise NotFoundError(f"no {what} {id!r}")
+
+    def visible(self, rows: Iterable[T], operator_of: str = "operator") -> list[T]:
+        """The rows (dicts with an operator, or objects with one) the caller may see."""
+        return [r for r in rows if self.sees(r[operator_of] if isinstance(r, dict) else getattr(r, operator_of))]
+
+
+def caller_of(actor: str, now: datetime | Clock, operators: Sequence[str] | None = None) -> Caller:
+    """A caller from the arguments use cases took before ``Caller`` (the benches' old calls)."""
+    return Caller(actor, now=now, operators=tuple(operators) if operators is not None else None)
