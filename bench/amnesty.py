@@ -41,8 +41,8 @@ from reprieve.domain.model import AccountRef
 from reprieve.runtime import amnesty as amnesty_runner
 from reprieve.services import amnesty
 from reprieve.services.audit import verify_audit_log
+from reprieve.services.callers import Caller
 from reprieve.services.catalogue import create_operator, create_platform
-from reprieve.services.due_process import Caller
 from reprieve.services.sanctions import ImposeSanction, import_sanctions, lift_sanction
 from reprieve.store import eventlog
 
@@ -96,7 +96,7 @@ def baseline_rate(db: object) -> float:
         )
     started = time.perf_counter()
     for sanction_id in ids:
-        lift_sanction(db, sanction_id, reason="one by one", actor=ACTOR, now=NOW)
+        lift_sanction(db, sanction_id, reason="one by one", caller=Caller(ACTOR, now=NOW))
     return len(ids) / (time.perf_counter() - started)
 
 

@@ -22,7 +22,7 @@ from reprieve.domain.reviews import ReviewState
 from reprieve.domain.time import parse_instant, to_micros
 from reprieve.runtime import amnesty as amnesty_runner
 from reprieve.services import Database, amnesty, appeals, catalogue, members, reviews, sanctions, violations
-from reprieve.services.due_process import Caller
+from reprieve.services.callers import Caller
 from reprieve.services.sanctions import ImposeSanction
 from reprieve.services.standing import get_standing
 
@@ -114,7 +114,7 @@ def load_demo(db: Database, *, synthetic: int = 3000, progress: Callable[[str], 
 
 
 def _impose(db: Database, when: str, command: ImposeSanction, actor: str) -> str:
-    result = sanctions.impose_sanction(db, command, actor=actor, now=t(when))
+    result = sanctions.impose_sanction(db, command, caller=Caller(actor, now=t(when)))
     return str(result["id"])
 
 
@@ -145,8 +145,7 @@ def _meta(db: Database) -> None:
         ends_at="2023-01-07T00:00:00Z",
         review_at="2023-01-07T00:00:00Z",
         effective_at="2021-06-04T00:00:00Z",
-        actor="meta:trust-and-safety",
-        now=t("2021-06-04T15:00:00Z"),
+        caller=Caller("meta:trust-and-safety", now=t("2021-06-04T15:00:00Z")),
     )
     # The two years ran out while the experts were still assessing the risk: the suspension was
     # kept in force until the decision, which a lift can only act on while the sanction is active.
@@ -156,8 +155,7 @@ def _meta(db: Database) -> None:
         reason="Two-year term reached; the suspension stays in force while experts assess the risk to public safety.",
         ends_at=None,
         effective_at="2023-01-06T00:00:00Z",
-        actor="meta:trust-and-safety",
-        now=t("2023-01-06T00:00:00Z"),
+        caller=Caller("meta:trust-and-safety", now=t("2023-01-06T00:00:00Z")),
     )
     _meta_review(db, sid)
 
@@ -253,8 +251,7 @@ def _twitter(db: Database) -> None:
         sid,
         reason="General amnesty for suspended accounts, except for law-breaking and egregious spam.",
         effective_at="2022-11-19T00:00:00Z",
-        actor="x-corp:safety",
-        now=t("2022-11-19T23:00:00Z"),
+        caller=Caller("x-corp:safety", now=t("2022-11-19T23:00:00Z")),
     )
 
 
@@ -357,8 +354,7 @@ def _parler(db: Database) -> None:
         apple,
         reason="Back on the App Store with improved content moderation.",
         effective_at="2021-05-17T00:00:00Z",
-        actor="apple:app-review",
-        now=t("2021-05-17T12:00:00Z"),
+        caller=Caller("apple:app-review", now=t("2021-05-17T12:00:00Z")),
     )
     google = _impose(
         db,
@@ -380,8 +376,7 @@ def _parler(db: Database) -> None:
         google,
         reason="Back on Google Play with moderation meeting the policy.",
         effective_at="2022-09-02T00:00:00Z",
-        actor="google:play-policy",
-        now=t("2022-09-02T12:00:00Z"),
+        caller=Caller("google:play-policy", now=t("2022-09-02T12:00:00Z")),
     )
 
 
@@ -547,8 +542,7 @@ def _synthetic(db: Database, count: int) -> None:
             item["id"],
             reason="Appeal granted: the content did not break the rule.",
             effective_at=start + (end - start) * rng.uniform(0.1, 0.9),
-            actor="demo:synthetic",
-            now=now,
+            caller=Caller("demo:synthetic", now=now),
         )
 
 
@@ -655,8 +649,7 @@ def _present(db: Database, now: datetime) -> None:
                     "facts": f"Posts found in breach of the {policy} policy.",
                 },
             ),
-            actor="meta:trust-and-safety",
-            now=decided,
+            caller=Caller("meta:trust-and-safety", now=decided),
         )
         ids[account] = str(result["id"])
     reviews.open_review(

@@ -7,7 +7,7 @@ import httpx2 as httpx
 from api_support import World
 
 from reprieve.services import appeals, reviews, tokens
-from reprieve.services.due_process import Caller
+from reprieve.services.callers import Caller
 
 SETUP = Caller("api-test-setup")
 

@@ -10,7 +10,7 @@ from api_support import SETUP, World
 from reprieve.dsa.submit import TdbSettings
 from reprieve.runtime import amnesty as amnesty_runner
 from reprieve.services import amnesty, transparency, webhooks
-from reprieve.services.due_process import Caller
+from reprieve.services.callers import Caller
 
 #: Events each request's own setup records.
 SETUP_EVENTS = {

@@ -13,6 +13,7 @@ from starlette.testclient import TestClient
 from reprieve.api.app import create_app
 from reprieve.api.enforcement import Enforcement, attach_index
 from reprieve.domain.model import AccountRef
+from reprieve.services.callers import Caller
 from reprieve.services.sanctions import ImposeSanction, impose_sanction
 from reprieve.store.db import Database
 
@@ -54,8 +55,7 @@ def test_checks_come_from_the_index_and_see_writes_at_once(db: Database, clock: 
                 duration="P1D",
                 reason=sanction_body("facebook", "x")["reason"],
             ),
-            actor="another-process",
-            now=clock(),
+            caller=Caller("another-process", now=clock()),
         )
         deadline = time.monotonic() + 5
         while check(client, moderator, "elsewhere")["allowed"] and time.monotonic() < deadline:

@@ -18,7 +18,7 @@ from reprieve.enforcement.follower import IndexFollower
 from reprieve.enforcement.index import EnforcementIndex
 from reprieve.runtime import amnesty as amnesty_runner
 from reprieve.services import amnesty, webhooks
-from reprieve.services.due_process import Caller
+from reprieve.services.callers import Caller
 from reprieve.store.db import Database
 
 DURATION = "reprieve_http_request_duration_seconds"

@@ -24,7 +24,7 @@ from reprieve.api.app import create_app
 from reprieve.domain.model import AccountRef
 from reprieve.dsa.validate import problems
 from reprieve.services import appeals, catalogue, members, sanctions, transparency
-from reprieve.services.due_process import Caller
+from reprieve.services.callers import Caller
 from reprieve.store import tables
 from reprieve.store.db import Database, open_database
 
@@ -229,7 +229,7 @@ def impose_directly(db: Database, clock: Clock, subject: str) -> str:
     command = sanctions.ImposeSanction(
         subject=AccountRef.parse(subject), kind="suspension", reason=reason, duration="P30D"
     )
-    return str(sanctions.impose_sanction(db, command, actor="test", now=clock.now)["id"])
+    return str(sanctions.impose_sanction(db, command, caller=Caller("test", now=clock.now))["id"])
 
 
 def test_amend_lift_and_review_forms_come_back_as_typed(console: TestClient, db: Database, clock: Clock) -> None:

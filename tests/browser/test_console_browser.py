@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from reprieve.domain.model import AccountRef
 from reprieve.services import appeals, sanctions
-from reprieve.services.due_process import Caller
+from reprieve.services.callers import Caller
 from reprieve.store import tables
 
 if TYPE_CHECKING:
@@ -44,8 +44,7 @@ def seeded(live_server: LiveServer) -> tuple[str, str]:
                 starts_at=now - timedelta(days=60),
                 review_at=now - timedelta(days=days),
             ),
-            actor="browser-test",
-            now=now,
+            caller=Caller("browser-test", now=now),
         )
         ids[days] = (
             sanction["id"],

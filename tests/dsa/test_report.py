@@ -17,7 +17,7 @@ from reprieve.domain.model import AccountRef
 from reprieve.domain.time import parse_instant
 from reprieve.dsa import pages
 from reprieve.services import appeals, catalogue, sanctions, transparency, violations
-from reprieve.services.due_process import Caller
+from reprieve.services.callers import Caller
 from reprieve.services.sanctions import ImposeSanction, impose_sanction
 from reprieve.store.db import Database
 
@@ -62,7 +62,7 @@ def impose(
         automated=automated,
         **fields,
     )
-    return str(impose_sanction(db, command, actor=ACTOR, now=now)["id"])
+    return str(impose_sanction(db, command, caller=Caller(ACTOR, now=now))["id"])
 
 
 @pytest.fixture

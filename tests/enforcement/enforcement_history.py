@@ -10,7 +10,7 @@ from reprieve.domain.errors import ConflictError, ValidationError
 from reprieve.domain.model import AccountRef
 from reprieve.services import catalogue
 from reprieve.services.appeals import decide_appeal, file_appeal
-from reprieve.services.due_process import Caller
+from reprieve.services.callers import Caller
 from reprieve.services.sanctions import (
     ImposeSanction,
     amend_sanction,
@@ -102,8 +102,7 @@ class History:
                 ends_at=ends,
                 reason=_reason(),
             ),
-            actor=ACTOR,
-            now=self.now,
+            caller=Caller(ACTOR, now=self.now),
         )
         self.sanctions.append(sanction["id"])
         if subject not in self.accounts:
@@ -127,8 +126,7 @@ class History:
             sanction_id,
             reason="amended by a test",
             effective_at=effective,
-            actor=ACTOR,
-            now=self.now,
+            caller=Caller(ACTOR, now=self.now),
             **changes,  # type: ignore[arg-type]
         )
 
@@ -138,8 +136,7 @@ class History:
             self.rng.choice(self.sanctions),
             reason="lifted by a test",
             effective_at=self.instant(-200, 200),
-            actor=ACTOR,
-            now=self.now,
+            caller=Caller(ACTOR, now=self.now),
         )
 
     def link(self) -> None:

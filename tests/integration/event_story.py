@@ -32,7 +32,7 @@ from reprieve.services import (
     violations,
     webhooks,
 )
-from reprieve.services.due_process import Caller
+from reprieve.services.callers import Caller
 from reprieve.services.sanctions import ImposeSanction
 from reprieve.store.db import Database
 
@@ -82,8 +82,7 @@ def tell(db: Database) -> None:
         ImposeSanction(
             subject=alice_fb, scope=["facebook", "instagram"], kind="suspension", reason=reason(), duration="P30D"
         ),
-        actor="meta:moderator",
-        now=t("2021-01-07T16:00:00Z"),
+        caller=Caller("meta:moderator", now=t("2021-01-07T16:00:00Z")),
     )["id"]
     sanctions.amend_sanction(
         db,
@@ -92,8 +91,7 @@ def tell(db: Database) -> None:
         ends_at="2023-01-07T00:00:00Z",
         review_at="2022-12-07T00:00:00Z",
         effective_at="2021-01-08T00:00:00Z",
-        actor="meta:moderator",
-        now=t("2021-01-08T10:00:00Z"),
+        caller=Caller("meta:moderator", now=t("2021-01-08T10:00:00Z")),
     )
     review = reviews.open_review(
         db,
@@ -174,10 +172,9 @@ def tell(db: Database) -> None:
             kind="termination",
             reason=reason(category="STATEMENT_CATEGORY_VIOLENCE"),
         ),
-        actor="x:safety",
-        now=t("2021-01-08T23:00:00Z"),
+        caller=Caller("x:safety", now=t("2021-01-08T23:00:00Z")),
     )["id"]
-    sanctions.lift_sanction(db, banned, reason="Amnesty", actor="x:safety", now=t("2021-03-01T00:00:00Z"))
+    sanctions.lift_sanction(db, banned, reason="Amnesty", caller=Caller("x:safety", now=t("2021-03-01T00:00:00Z")))
     warned = sanctions.impose_sanction(
         db,
         ImposeSanction(
@@ -185,8 +182,7 @@ def tell(db: Database) -> None:
             kind="warning",
             reason=reason(category="STATEMENT_CATEGORY_SCAMS_AND_FRAUD"),
         ),
-        actor="meta:moderator",
-        now=t("2021-03-02T00:00:00Z"),
+        caller=Caller("meta:moderator", now=t("2021-03-02T00:00:00Z")),
     )["id"]
     denied = appeals.file_appeal(
         db,
@@ -265,10 +261,10 @@ def tell(db: Database) -> None:
         actor=ACTOR,
         now=t("2021-08-01T00:00:00Z"),
     )
-    members.disable_member(db, member["id"], actor=ACTOR, now=t("2021-08-02T00:00:00Z"))
-    members.enable_member(db, member["id"], actor=ACTOR, now=t("2021-08-03T00:00:00Z"))
+    members.disable_member(db, member["id"], caller=Caller(ACTOR, now=t("2021-08-02T00:00:00Z")))
+    members.enable_member(db, member["id"], caller=Caller(ACTOR, now=t("2021-08-03T00:00:00Z")))
     members.reset_password(
-        db, member["id"], password="another long passphrase 2", actor=ACTOR, now=t("2021-08-04T00:00:00Z")
+        db, member["id"], password="another long passphrase 2", caller=Caller(ACTOR, now=t("2021-08-04T00:00:00Z"))
     )
     token = tokens.create_token(
         db, name="ci", role="moderator", operator="meta", expires_in="P90D", actor=ACTOR, now=t("2021-08-05T00:00:00Z")
@@ -300,8 +296,7 @@ def tell(db: Database) -> None:
             duration="P10D",
             review_at="2021-09-05T00:00:00Z",
         ),
-        actor="meta:moderator",
-        now=t("2021-08-13T00:00:00Z"),
+        caller=Caller("meta:moderator", now=t("2021-08-13T00:00:00Z")),
     )["id"]
     appeals.file_appeal(
         db,

@@ -20,8 +20,8 @@ from reprieve.domain.model import AccountRef
 from reprieve.runtime import amnesty as amnesty_runner
 from reprieve.services import amnesty
 from reprieve.services.audit import rebuild_projections, verify_audit_log
+from reprieve.services.callers import Caller
 from reprieve.services.catalogue import create_platform
-from reprieve.services.due_process import Caller
 from reprieve.services.sanctions import amend_sanction, get_sanction, lift_sanction
 from reprieve.services.standing import get_standing
 from reprieve.store import eventlog, projector, queries
@@ -81,8 +81,7 @@ def world(db: Database, meta: str, x_corp: str, now: datetime, impose: Callable[
         special("facebook/amended1", "suspension", 1),
         reason="extended",
         ends_at=now + timedelta(days=400),
-        actor="t",
-        now=earlier,
+        caller=Caller("t", now=earlier),
     )
     amend_sanction(
         db,
@@ -90,33 +89,31 @@ def world(db: Database, meta: str, x_corp: str, now: datetime, impose: Callable[
         reason="worse",
         kind="termination",
         ends_at=None,
-        actor="t",
-        now=earlier,
+        caller=Caller("t", now=earlier),
     )
     amend_sanction(
         db,
         special("threads/amended3", "restriction", 3, denies=["post"]),
         reason="worse",
         kind="suspension",
-        actor="t",
-        now=earlier,
+        caller=Caller("t", now=earlier),
     )
     amend_sanction(
         db,
         special("threads/amended4", "suspension", 4),
         reason="shorter",
         ends_at=now - timedelta(minutes=30),
-        actor="t",
-        now=earlier,
+        caller=Caller("t", now=earlier),
     )
-    lift_sanction(db, special("facebook/lifted1", "termination", 5), reason="lifted already", actor="t", now=earlier)
+    lift_sanction(
+        db, special("facebook/lifted1", "termination", 5), reason="lifted already", caller=Caller("t", now=earlier)
+    )
     lift_sanction(
         db,
         special("facebook/lifted2", "termination", 6, scope=["facebook", "instagram"]),
         reason="early release next week",
         effective_at=now + timedelta(days=7),
-        actor="t",
-        now=earlier,
+        caller=Caller("t", now=earlier),
     )
     impose("twitter/elsewhere", "suspension", duration="P1Y", reason=reason_for(0), starts_at=now - timedelta(days=5))
     return ids
@@ -286,7 +283,7 @@ def test_a_target_no_longer_active_when_its_batch_comes_is_skipped_and_other_wri
     try:
         assert first_batch_done.wait(30)
         # While the amnesty is half-way: another moderator lifts one of its targets, a new sanction is imposed.
-        lift_sanction(db, last, reason="released on appeal", actor="t", now=now)
+        lift_sanction(db, last, reason="released on appeal", caller=Caller("t", now=now))
         fresh = impose("facebook/newcomer", "suspension", duration="P30D")
     finally:
         writes_done.set()
@@ -378,8 +375,7 @@ def test_revert_reimposes_what_was_lifted_and_leaves_alone_what_changed_since(
         unrelated,
         reason="released on appeal last week",
         effective_at=now - timedelta(hours=2),
-        actor="t",
-        now=now + timedelta(hours=1),
+        caller=Caller("t", now=now + timedelta(hours=1)),
     )
     later = now + timedelta(days=1)
     before_unrelated = get_sanction(db, unrelated, at=later)

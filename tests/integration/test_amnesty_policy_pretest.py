@@ -12,7 +12,7 @@ import pytest
 
 from reprieve.runtime import amnesty as amnesty_runner
 from reprieve.services import amnesty
-from reprieve.services.due_process import Caller
+from reprieve.services.callers import Caller
 from reprieve.store.db import Database
 
 POLICIES = (

@@ -13,7 +13,7 @@ from reprieve.domain.model import SanctionState
 from reprieve.domain.reviews import ReviewState
 from reprieve.domain.time import from_micros, parse_instant
 from reprieve.services import appeals, members, reviews, sanctions
-from reprieve.services.due_process import Caller
+from reprieve.services.callers import Caller
 from reprieve.store import eventlog, tables
 from reprieve.store.db import Database
 

@@ -25,7 +25,7 @@ from reprieve.domain.filters import AppealFilter
 from reprieve.domain.model import AccountRef, Role
 from reprieve.services import appeals, reviews, sanctions, standing, transparency
 from reprieve.services.audit import rebuild_projections
-from reprieve.services.due_process import Caller
+from reprieve.services.callers import Caller
 from reprieve.store import tables
 from reprieve.store.db import Database
 
@@ -97,8 +97,7 @@ def test_a_later_decision_reopens_the_window(meta: Database) -> None:
         reason="longer",
         ends_at="2026-01-01T00:00:00Z",
         effective_at="2024-03-01T00:00:00Z",
-        actor="m",
-        now=t("2024-03-01T00:00:00Z"),
+        caller=Caller("m", now=t("2024-03-01T00:00:00Z")),
     )
     assert file(db, ban["id"], received="2024-08-31T00:00:00Z")["deadline_at"] == "2024-09-01T00:00:00Z"
     review = reviews.open_review(
@@ -135,8 +134,7 @@ def test_a_decision_recorded_with_an_earlier_effective_at_is_told_when_recorded(
         reason="longer",
         ends_at="2026-01-01T00:00:00Z",
         effective_at="2024-03-01T00:00:00Z",
-        actor="m",
-        now=t("2024-09-01T00:00:00Z"),
+        caller=Caller("m", now=t("2024-09-01T00:00:00Z")),
     )
     assert file(db, old["id"], received="2024-09-02T00:00:00Z")["deadline_at"] == "2025-03-01T00:00:00Z"
     # A review decided on 2024-10-01 and dated back to its opening day counts from 2024-10-01.
@@ -178,7 +176,7 @@ def test_what_can_be_appealed_and_when(meta: Database) -> None:
     # A complaint against a sanction that ran out is still admissible: its strike still counts.
     assert file(db, expired["id"], received="2024-02-01T00:00:00Z")["state"] == "open"
     lifted = impose(db, "facebook/dora", now=t("2024-01-01T00:00:00Z"))
-    sanctions.lift_sanction(db, lifted["id"], reason="done", actor="m", now=t("2024-01-02T00:00:00Z"))
+    sanctions.lift_sanction(db, lifted["id"], reason="done", caller=Caller("m", now=t("2024-01-02T00:00:00Z")))
     for kind in ("complaint", "reinstatement"):
         with pytest.raises(ValidationError, match="lifted"):
             file(db, lifted["id"], kind, received="2024-01-03T00:00:00Z")

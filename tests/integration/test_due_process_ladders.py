@@ -23,6 +23,7 @@ from reprieve.domain.model import AccountRef
 from reprieve.domain.time import format_instant
 from reprieve.services import appeals, sanctions, standing, violations
 from reprieve.services.audit import rebuild_projections, verify_audit_log
+from reprieve.services.callers import Caller
 from reprieve.store.db import Database
 
 CONTENT = ["post", "comment", "message", "react", "live", "advertise", "monetize"]
@@ -154,13 +155,15 @@ def test_strikes_of_direct_sanctions_count_and_a_lift_takes_them_away(db: Databa
     direct = impose(db, "facebook/erin", scope=["facebook", "instagram"], duration="P7D", starts_at=day(0), now=day(0))
     assert strikes(db, "facebook/erin", iso(1) or "") == 1
     # A moderator who shortens the sanction keeps its strike...
-    sanctions.amend_sanction(db, direct["id"], reason="shorter", ends_at=day(3), actor="m", now=day(1))
+    sanctions.amend_sanction(db, direct["id"], reason="shorter", ends_at=day(3), caller=Caller("m", now=day(1)))
     assert strikes(db, "facebook/erin", iso(2) or "") == 1
     # ...and the next violation climbs the ladder from it.
     second = Reporter(db, "facebook").report("erin", day(2))
     assert (second["strike"]["count"], term(second)) == (2, ("restriction", iso(2), iso(3), sorted(FEATURES)))
     # A lift takes the direct sanction's strike away from then on, on every platform of its scope.
-    sanctions.lift_sanction(db, direct["id"], reason="wrongly imposed", effective_at=day(2.5), actor="m", now=day(2.5))
+    sanctions.lift_sanction(
+        db, direct["id"], reason="wrongly imposed", effective_at=day(2.5), caller=Caller("m", now=day(2.5))
+    )
     assert strikes(db, "facebook/erin", iso(2.25) or "") == 2
     assert strikes(db, "facebook/erin", iso(2.75) or "") == 1
     # Without a policy, a strike never expires; with Meta's it does after a year.

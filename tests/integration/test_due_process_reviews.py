@@ -26,7 +26,7 @@ from reprieve.domain.time import to_micros
 from reprieve.enforcement import EnforcementIndex, IndexFollower
 from reprieve.services import catalogue, reviews, sanctions, standing
 from reprieve.services.audit import rebuild_projections
-from reprieve.services.due_process import Caller
+from reprieve.services.callers import Caller
 from reprieve.store.db import Database
 
 EXPERTS = ("expert-1", "expert-2", "expert-3")
@@ -85,8 +85,7 @@ def test_the_meta_story_review_due_panel_lift_with_probation_then_a_month_at_lea
         reason="Two years, then experts assess the risk.",
         review_at="2023-01-07T00:00:00Z",
         effective_at="2021-06-04T00:00:00Z",
-        actor="m",
-        now=t("2021-06-04T15:00:00Z"),
+        caller=Caller("m", now=t("2021-06-04T15:00:00Z")),
     )
     assert due(db, "2023-01-06T23:59:59Z") == []
     assert due(db, "2023-01-07T00:00:00Z") == [ban["id"]]
@@ -362,7 +361,11 @@ def test_a_review_scheduled_at_the_end_of_the_term_falls_due_as_the_term_ends(db
             opened(db, sanction["id"], "2024-01-05T00:00:00Z")
     lifted = _ended_awaiting_review(db, "lifted-early")
     sanctions.lift_sanction(
-        db, lifted, reason="error", effective_at="2022-01-01T00:00:00Z", actor="m", now=t("2022-01-01T00:00:00Z")
+        db,
+        lifted,
+        reason="error",
+        effective_at="2022-01-01T00:00:00Z",
+        caller=Caller("m", now=t("2022-01-01T00:00:00Z")),
     )
     assert due(db, "2023-02-01T00:00:00Z") == []
 

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from reprieve.runtime.group_commit import GroupCommitter
 from reprieve.services import appeals, catalogue, violations
 from reprieve.services.audit import rebuild_projections, verify_audit_log
-from reprieve.services.due_process import Caller
+from reprieve.services.callers import Caller
 from reprieve.services.views import imposed_view, sanction_view
 from reprieve.store import queries, tables
 from reprieve.store.db import Database

@@ -29,7 +29,7 @@ from reprieve.api.app import create_app
 from reprieve.domain.model import Role
 from reprieve.domain.time import parse_instant
 from reprieve.services import catalogue, members, reviews, sanctions, tokens
-from reprieve.services.due_process import Caller
+from reprieve.services.callers import Caller
 from reprieve.store import tables
 from reprieve.store.db import Database, open_database
 
@@ -374,7 +374,9 @@ def test_the_console_sends_the_version_it_showed_and_keeps_what_was_typed(
     shown = re.findall(r'name="version" value="([0-9]+)"', page.text)
     assert len(shown) == 2 and len(set(shown)) == 1  # the amend form's and the lift form's
     # Another moderator amends it meanwhile.
-    sanctions.amend_sanction(db, sanction, reason="other", ends_at="2030-01-01T00:00:00Z", actor="other", now=clock)
+    sanctions.amend_sanction(
+        db, sanction, reason="other", ends_at="2030-01-01T00:00:00Z", caller=Caller("other", now=clock)
+    )
     before = events_of(db, sanction)
     form = {
         "csrf_token": csrf(console, "/console"),

@@ -26,7 +26,7 @@ from fastapi.testclient import TestClient
 from reprieve.api.app import create_app
 from reprieve.domain.model import AccountRef, Role
 from reprieve.services import appeals, catalogue, members, reviews, sanctions
-from reprieve.services.due_process import Caller
+from reprieve.services.callers import Caller
 from reprieve.store.db import Database, open_database
 
 IA, ADMIN, MODERATOR, REVIEWER, AUDITOR, PLATFORM = (
@@ -195,7 +195,7 @@ def impose(db: Database, clock: Clock, subject: str) -> str:
     command = sanctions.ImposeSanction(
         subject=AccountRef.parse(subject), kind="suspension", duration="P30D", reason=REASON
     )
-    return str(sanctions.impose_sanction(db, command, actor="test", now=clock.now)["id"])
+    return str(sanctions.impose_sanction(db, command, caller=Caller("test", now=clock.now))["id"])
 
 
 def console_requests(db: Database, clock: Clock, member_name: str) -> dict[str, tuple[str, str, dict[str, str]]]:

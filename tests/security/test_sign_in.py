@@ -22,6 +22,7 @@ from test_api_server import running
 from reprieve.api.app import create_app
 from reprieve.domain.model import AccountRef
 from reprieve.services import appeal_codes, catalogue, members, security_log
+from reprieve.services.callers import Caller
 from reprieve.services.sanctions import ImposeSanction, impose_sanction
 from reprieve.store import tables
 from reprieve.store.db import Database, open_database
@@ -204,8 +205,7 @@ def test_the_appeal_form_filing_limit_holds_across_app_objects_and_restarts(worl
             reason=reason(),
             duration="P1Y",
         ),
-        actor=SETUP,
-        now=clock(),
+        caller=Caller(SETUP, now=clock()),
     )
     with world.db.read() as conn:
         code = appeal_codes.printed(appeal_codes.code_for(conn, sanction["id"]))

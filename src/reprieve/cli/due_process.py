@@ -16,7 +16,7 @@ from reprieve.domain.reviews import ReviewState
 from reprieve.domain.sanctions import UNSET
 from reprieve.domain.time import to_micros
 from reprieve.services import appeals, reviews, violations
-from reprieve.services.due_process import Caller
+from reprieve.services.callers import Caller
 
 review_app = typer.Typer(
     help="Reviews of sanctions by a panel: list, open, assess, decide, show.", no_args_is_help=True

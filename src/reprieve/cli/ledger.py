@@ -20,6 +20,7 @@ from reprieve.domain.model import AccountRef, SanctionKind, SanctionState, parse
 from reprieve.domain.reason import category_problem
 from reprieve.domain.sanctions import UNSET
 from reprieve.services import catalogue, sanctions, standing
+from reprieve.services.callers import Caller
 
 operator_app = typer.Typer(help="Operators: organisations that run platforms.", no_args_is_help=True)
 platform_app = typer.Typer(help="Platforms: the services of an operator.", no_args_is_help=True)
@@ -243,7 +244,7 @@ def sanction_create(
         review_after=review_after,
         automated={"detection": automated_detection, "decision": automated_decision},
     )
-    result = sanctions.impose_sanction(state(ctx).db(), command, actor=actor(), now=now)
+    result = sanctions.impose_sanction(state(ctx).db(), command, caller=Caller(actor(), now=now))
     emit_json(result) if as_json else show_sanction(result)
 
 
@@ -333,8 +334,7 @@ def sanction_amend(
         kind=kind,
         denies=split(denies),
         effective_at=effective_at,
-        actor=actor(),
-        now=now,
+        caller=Caller(actor(), now=now),
         if_version=if_version,
     )
     emit_json(result) if as_json else show_sanction(result)
@@ -359,8 +359,7 @@ def sanction_lift(
         id,
         reason=reason,
         effective_at=effective_at,
-        actor=actor(),
-        now=now,
+        caller=Caller(actor(), now=now),
         if_version=if_version,
     )
     emit_json(result) if as_json else show_sanction(result)

@@ -57,13 +57,12 @@ class Tenant:
     def caller(self, now: datetime | Clock) -> Caller:
         """The principal as the use cases take it, acting at ``now`` (an instant or a clock); on a
         review panel by its name or id."""
-        operators = self.operators
         return Caller(
             self.actor,
             names=(self.principal.name, self.principal.token_id),
             role=self.principal.role,
             now=now,
-            operators=tuple(operators) if operators is not None else None,
+            operators=self.operators,
         )
 
     def sees(self, operator: str | None) -> bool:

@@ -42,7 +42,7 @@ from reprieve.domain.events import (
 from reprieve.domain.model import ensure_text
 from reprieve.domain.sanctions import Sanction
 from reprieve.domain.time import format_instant, from_micros, parse_instant, to_micros
-from reprieve.services.due_process import Caller
+from reprieve.services.callers import Caller
 from reprieve.services.views import sanction_view
 from reprieve.store import amnesty as store
 from reprieve.store import queries

@@ -12,8 +12,10 @@ from reprieve.domain import roles
 from reprieve.domain.errors import NotFoundError
 from reprieve.domain.model import Role
 from reprieve.store.uow import Clock as Clock  # the edges take it from here
+from reprieve.store.uow import instant_of
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +32,11 @@ class Caller:
     names: tuple[str, ...] = ()
     role: Role | None = None
     now: datetime | Clock | None = None
-    operators: tuple[str, ...] | None = None
+    operators: Sequence[str] | None = None
+
+    def __post_init__(self) -> None:
+        if self.operators is not None and not isinstance(self.operators, tuple):
+            object.__setattr__(self, "operators", tuple(self.operators))  # frozen: one copy, immutable
 
     @property
     def is_moderator(self) -> bool:
@@ -48,6 +54,11 @@ class Caller:
             raise TypeError(f"caller {self.actor!r} has no instant: give Caller(now=...)")
         return self.now
 
+    @property
+    def instant(self) -> datetime:
+        """``now`` as an instant (a clock read now)."""
+        return instant_of(self.clock)
+
     def at(self, now: datetime | Clock) -> Caller:
         """The same caller acting at ``now``."""
         return replace(self, now=now)
@@ -60,6 +71,13 @@ class Caller:
         if not self.sees(operator):
             raise NotFoundError(f"no {what} {id!r}")
 
+    def seen(self, record: R | None, what: str, id: str, operator: str = "operator") -> R:
+        """``record`` if there is one and the caller may see its operator (attribute ``operator``),
+        else NotFoundError ``no <what> '<id>'``: another operator's record does not exist."""
+        if record is None or not self.sees(getattr(record, operator)):
+            raise NotFoundError(f"no {what} {id!r}")
+        return record
+
     def visible(self, rows: Iterable[T], operator_of: str = "operator") -> list[T]:
         """The rows (dicts with an operator, or objects with one) the caller may see."""
         return [r for r in rows if self.sees(r[operator_of] if isinstance(r, dict) else getattr(r, operator_of))]
@@ -67,4 +85,4 @@ class Caller:
 
 def caller_of(actor: str, now: datetime | Clock, operators: Sequence[str] | None = None) -> Caller:
     """A caller from the arguments use cases took before ``Caller`` (the benches' old calls)."""
-    return Caller(actor, now=now, operators=tuple(operators) if operators is not None else None)
+    return Caller(actor, now=now, operators=operators)

@@ -15,11 +15,12 @@ from reprieve.domain.model import AccountRef, Platform, SanctionKind, ensure_slu
 from reprieve.domain.reason import Automation, Reason
 from reprieve.domain.sanctions import UNSET, Change, ChangeType, Sanction, Unset, ensure_scope, ensure_term
 from reprieve.domain.time import format_instant, parse_duration, parse_instant, to_micros
+from reprieve.services.callers import Caller
 from reprieve.services.catalogue import ensure_accounts, require_platform
 from reprieve.services.views import sanction_view
 from reprieve.store import queries
 from reprieve.store.db import Database
-from reprieve.store.uow import Clock, UnitOfWork
+from reprieve.store.uow import UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,18 +49,14 @@ def impose_sanction(
     db: Database,
     command: ImposeSanction,
     *,
-    actor: str,
-    now: datetime | Clock,
-    operators: Sequence[str] | None = None,
+    caller: Caller,
 ) -> dict[str, Any]:
-    """Impose one sanction; with ``operators``, platforms of any other operator do not exist.
-    ``now``: an instant or a clock, read once the write lock is held (``UnitOfWork``)."""
-    with UnitOfWork(db, actor=actor, now=now) as uow:
-        if operators is not None:
+    """Impose one sanction; platforms of operators the caller may not see do not exist.
+    ``caller.now``: an instant or a clock, read once the write lock is held (``UnitOfWork``)."""
+    with UnitOfWork(db, actor=caller.actor, now=caller.clock) as uow:
+        if caller.operators is not None:
             for platform_id in [command.subject.platform, *(command.scope or ())]:
-                platform = db.platform(uow.conn, platform_id)
-                if platform is None or platform.operator not in operators:
-                    raise NotFoundError(f"no platform {platform_id!r}")
+                caller.seen(db.platform(uow.conn, platform_id), "platform", platform_id)
         sanction = _impose(db, uow, [command])[0]
     return sanction_view(sanction, at=uow.now)
 
@@ -237,11 +234,8 @@ def _checked_scope(
     return scope
 
 
-def _load(db: Database, uow: UnitOfWork, sanction_id: str, operators: Sequence[str] | None) -> Sanction:
-    sanction = queries.load_sanction(uow.conn, sanction_id)
-    if sanction is None or (operators is not None and sanction.operator not in operators):
-        raise NotFoundError(f"no sanction {sanction_id!r}")
-    return sanction
+def _load(db: Database, uow: UnitOfWork, sanction_id: str, caller: Caller) -> Sanction:
+    return caller.seen(queries.load_sanction(uow.conn, sanction_id), "sanction", sanction_id)
 
 
 def amend_sanction(
@@ -254,14 +248,12 @@ def amend_sanction(
     kind: str | None = None,
     denies: Sequence[str] | None = None,
     effective_at: str | datetime | None = None,
-    actor: str,
-    now: datetime | Clock,
-    operators: Sequence[str] | None = None,
+    caller: Caller,
     if_version: int | None = None,
 ) -> dict[str, Any]:
     """Change a sanction's term from ``effective_at`` on (default: now).
 
-    ``now``: an instant or a clock, read once the write lock is held, so that the change is
+    ``caller.now``: an instant or a clock, read once the write lock is held, so that the change is
     judged against the sanction as it stands then. ``if_version``: the version the caller saw
     (``If-Match``); PreconditionFailedError (412) and nothing written if it changed since.
     """
@@ -276,8 +268,8 @@ def amend_sanction(
     new_kind = parse_enum(SanctionKind, kind, field="kind") if kind is not None else None
     if isinstance(new_ends, Unset) and isinstance(new_review, Unset) and new_kind is None and denies is None:
         raise ValidationError("an amendment must change ends_at, review_at, kind or denies")
-    with UnitOfWork(db, actor=actor, now=now) as uow:
-        sanction = _load(db, uow, sanction_id, operators)
+    with UnitOfWork(db, actor=caller.actor, now=caller.clock) as uow:
+        sanction = _load(db, uow, sanction_id, caller)
         sanction.ensure_version(if_version)
         effective = given if given is not None else uow.now
         platforms = _scope_platforms(db, uow, sanction)
@@ -309,21 +301,19 @@ def lift_sanction(
     *,
     reason: str,
     effective_at: str | datetime | None = None,
-    actor: str,
-    now: datetime | Clock,
-    operators: Sequence[str] | None = None,
+    caller: Caller,
     if_version: int | None = None,
 ) -> dict[str, Any]:
     """End a sanction early, from ``effective_at`` on (default: now; a future instant schedules it).
 
     A sanction that has not started yet is cancelled by default: lifted from its start, it never
-    takes effect. ``now`` and ``if_version`` as for ``amend_sanction``: of two lifts racing, the
+    takes effect. ``caller.now`` and ``if_version`` as for ``amend_sanction``: of two lifts racing, the
     second sees the sanction lifted at the instant it is recorded, and gets ConflictError (409).
     """
     ensure_text(reason, field="reason", max_length=2000)
     given = parse_instant(effective_at, field="effective_at") if effective_at is not None else None
-    with UnitOfWork(db, actor=actor, now=now) as uow:
-        sanction = _load(db, uow, sanction_id, operators)
+    with UnitOfWork(db, actor=caller.actor, now=caller.clock) as uow:
+        sanction = _load(db, uow, sanction_id, caller)
         sanction.ensure_version(if_version)
         effective = given if given is not None else max(uow.now, sanction.starts_at)
         sanction.ensure_not_before_start(
@@ -340,12 +330,11 @@ def _scope_platforms(db: Database, uow: UnitOfWork, sanction: Sanction) -> list[
     return [require_platform(db, uow.conn, p) for p in sanction.scope]
 
 
-def get_sanction(
-    db: Database, sanction_id: str, *, at: datetime, operators: Sequence[str] | None = None
-) -> dict[str, Any]:
+def get_sanction(db: Database, sanction_id: str, *, at: datetime, caller: Caller | None = None) -> dict[str, Any]:
+    """The sanction as it stands at ``at``; caller None: the installation, which sees every operator."""
     with db.read() as conn:
         sanction = queries.load_sanction(conn, sanction_id)
-    if sanction is None or (operators is not None and sanction.operator not in operators):
+    if sanction is None or (caller is not None and not caller.sees(sanction.operator)):
         raise NotFoundError(f"no sanction {sanction_id!r}")
     return sanction_view(sanction, at=at)
 

@@ -33,7 +33,7 @@ from reprieve.domain.errors import ConflictError, NotFoundError, ValidationError
 from reprieve.domain.text import is_blank
 from reprieve.domain.time import format_instant, parse_instant
 from reprieve.services import Database, appeal_codes, appeals
-from reprieve.services.due_process import Caller
+from reprieve.services.callers import Caller
 from reprieve.web.i18n import request_language, translator
 from reprieve.web.ratelimit import DatabaseRateLimiter, RateLimiter
 from reprieve.web.rendering import render

@@ -20,7 +20,7 @@ from reprieve.domain.model import Role
 from reprieve.http.deps import Now, Tenant
 from reprieve.runtime import amnesty as amnesty_runner
 from reprieve.services import amnesty
-from reprieve.services.due_process import Caller
+from reprieve.services.callers import Caller
 
 router = APIRouter(tags=["amnesties"])
 

@@ -22,7 +22,7 @@ from reprieve.domain.reviews import ReviewState
 from reprieve.domain.sanctions import UNSET
 from reprieve.http.deps import Now, Tenant
 from reprieve.services import reviews
-from reprieve.services.due_process import Caller
+from reprieve.services.callers import Caller
 
 router = APIRouter(tags=["reviews"])
 

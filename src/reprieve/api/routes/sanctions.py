@@ -46,7 +46,7 @@ def impose_sanction(tenant: Moderator, body: SanctionCreate, clock: ClockDep, re
         review_after=body.review_after,
         automated=body.automated.model_dump(mode="json") if body.automated else None,
     )
-    created = sanctions.impose_sanction(tenant.db, command, actor=tenant.actor, now=clock, operators=tenant.operators)
+    created = sanctions.impose_sanction(tenant.db, command, caller=tenant.caller(clock))
     return _tagged(response, created)
 
 
@@ -81,7 +81,7 @@ def list_sanctions(
 @router.get("/{sanction_id}", response_model=SanctionOut, responses=problem_responses())
 def get_sanction(tenant: Reader, sanction_id: OpaqueId, at: At, response: Response) -> dict[str, Any]:
     """The sanction as it stands at `at`; its `version` is also the `ETag`."""
-    return _tagged(response, sanctions.get_sanction(tenant.db, sanction_id, at=at, operators=tenant.operators))
+    return _tagged(response, sanctions.get_sanction(tenant.db, sanction_id, at=at, caller=tenant.caller(at)))
 
 
 @router.post(
@@ -112,9 +112,7 @@ def amend_sanction(
             kind=body.kind.value if body.kind else None,
             denies=body.denies,
             effective_at=body.effective_at,
-            actor=tenant.actor,
-            now=clock,
-            operators=tenant.operators,
+            caller=tenant.caller(clock),
             if_version=if_version,
         ),
     )
@@ -144,9 +142,7 @@ def lift_sanction(
             sanction_id,
             reason=body.reason,
             effective_at=body.effective_at,
-            actor=tenant.actor,
-            now=clock,
-            operators=tenant.operators,
+            caller=tenant.caller(clock),
             if_version=if_version,
         ),
     )

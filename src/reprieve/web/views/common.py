@@ -16,7 +16,7 @@ from reprieve.domain.errors import ConflictError, NotFoundError, ReprieveError, 
 from reprieve.domain.model import Role
 from reprieve.domain.text import is_blank, refuse_controls, trim
 from reprieve.domain.time import Duration, parse_duration_input
-from reprieve.services.due_process import Caller
+from reprieve.services.callers import Caller
 from reprieve.web.auth import Desk
 from reprieve.web.i18n import request_language, translate
 from reprieve.web.security import apply_cookies

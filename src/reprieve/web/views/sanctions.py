@@ -120,7 +120,7 @@ def _sanction_page(
     """The sanction's page; ``refused``: an action refused, shown again as typed with its error
     beside its field, or, when the sanction changed since the page showed it (``changed_since``),
     with the sanction as it is now."""
-    sanction = sanctions.get_sanction(desk.db, sanction_id, at=desk.instant, operators=desk.tenant.operators)
+    sanction = sanctions.get_sanction(desk.db, sanction_id, at=desk.instant, caller=desk.caller)
     return render(
         request,
         "sanction.html",
@@ -269,9 +269,7 @@ def impose_command(form: Any) -> sanctions.ImposeSanction:
 def impose(request: Request, desk: ModeratorDesk, form: FormDep) -> Response:
     try:
         command = impose_command(form)
-        created = sanctions.impose_sanction(
-            desk.db, command, actor=desk.actor, now=desk.now, operators=desk.tenant.operators
-        )
+        created = sanctions.impose_sanction(desk.db, command, caller=desk.caller)
     except FORM_ERRORS as exc:
         from reprieve.web.views.accounts import account_of_form, render_account  # accounts imports this module
 
@@ -342,9 +340,7 @@ def amend(request: Request, desk: ModeratorDesk, sanction_id: SanctionId, form: 
             ends_at=None if indefinite else (page_instant_value(ends) if ends else UNSET),
             kind=optional(form, "kind", max_length=20),
             effective_at=page_instant_value(optional(form, "effective_at", max_length=40)),
-            actor=desk.actor,
-            now=request.app.state.clock,
-            operators=desk.tenant.operators,
+            caller=desk.caller.at(request.app.state.clock),
             if_version=version_of(form),
         )
     except PreconditionFailedError:
@@ -363,9 +359,7 @@ def lift(request: Request, desk: ModeratorDesk, sanction_id: SanctionId, form: F
             sanction_id,
             reason=text(form, "reason", max_length=2000),
             effective_at=page_instant_value(optional(form, "effective_at", max_length=40)),
-            actor=desk.actor,
-            now=request.app.state.clock,
-            operators=desk.tenant.operators,
+            caller=desk.caller.at(request.app.state.clock),
             if_version=version_of(form),
         )
     except PreconditionFailedError:
