@@ -172,8 +172,7 @@ def _meta_review(db: Database, sid: str) -> None:
         db,
         sid,
         panel=list(EXPERTS),
-        caller=META_MODERATOR,
-        now=t("2023-01-09T14:00:00Z"),
+        caller=META_MODERATOR.at(t("2023-01-09T14:00:00Z")),
         reason="Two years on: has the risk to public safety receded?",
     )
     for expert, day, factors in (
@@ -186,10 +185,9 @@ def _meta_review(db: Database, sid: str) -> None:
             review["id"],
             risk="low",
             factors=factors,
-            caller=Caller(f"meta:{expert}", names=(expert,)),
+            caller=Caller(f"meta:{expert}", names=(expert,), now=t(f"{day}T16:00:00Z")),
             rationale="No instances of violence or restrictions on assembly tied to the account since the "
             "2022 midterms; the risk has sufficiently receded.",
-            now=t(f"{day}T16:00:00Z"),
         )
     letter = appeals.file_appeal(
         db,
@@ -201,21 +199,17 @@ def _meta_review(db: Database, sid: str) -> None:
         statement="We ask that Meta reinstate President Trump's accounts and for a meeting to discuss his "
         "prompt reinstatement.",
         received_at="2023-01-17T00:00:00Z",
-        caller=META_MODERATOR,
-        now=t("2023-01-17T15:00:00Z"),
+        caller=META_MODERATOR.at(t("2023-01-17T15:00:00Z")),
     )
-    appeals.attach_appeal(
-        db, letter["id"], review_id=review["id"], caller=META_MODERATOR, now=t("2023-01-17T15:05:00Z")
-    )
+    appeals.attach_appeal(db, letter["id"], review_id=review["id"], caller=META_MODERATOR.at(t("2023-01-17T15:05:00Z")))
     reviews.decide_review(
         db,
         review["id"],
         outcome="lift",
         probation={"duration": "P2Y"},
-        caller=META_MODERATOR,
+        caller=META_MODERATOR.at(t("2023-01-25T18:00:00Z")),
         rationale="Reinstated with new guardrails: any new violation brings a suspension of one month to two years.",
         effective_at="2023-01-25T00:00:00Z",
-        now=t("2023-01-25T18:00:00Z"),
     )
     appeals.decide_appeal(
         db,
@@ -224,8 +218,7 @@ def _meta_review(db: Database, sid: str) -> None:
         rationale="Decided with the experts' review of the suspension.",
         reply="Mr Trump's accounts are reinstated with new guardrails.",
         effective_at="2023-01-25T00:00:00Z",
-        caller=META_MODERATOR,
-        now=t("2023-01-25T18:05:00Z"),
+        caller=META_MODERATOR.at(t("2023-01-25T18:05:00Z")),
     )
 
 
@@ -656,9 +649,8 @@ def _present(db: Database, now: datetime) -> None:
         db,
         ids["facebook/harassment_group_admin"],
         panel=[DEMO_REVIEWER],
-        caller=META_MODERATOR,
+        caller=META_MODERATOR.at(now - timedelta(days=2)),
         reason="Due for review: has the harassment stopped?",
-        now=now - timedelta(days=2),
     )
     appeals.file_appeal(
         db,
@@ -668,8 +660,7 @@ def _present(db: Database, now: datetime) -> None:
         filed_by={"name": "Sam Signals", "email": "sam@signals.example", "relation": "subject"},
         statement="I have closed the paid group and ask for my account back.",
         received_at=now - timedelta(days=4),
-        caller=META_MODERATOR,
-        now=now - timedelta(days=4, hours=-2),
+        caller=META_MODERATOR.at(now - timedelta(days=4, hours=-2)),
     )
     appeals.file_appeal(
         db,
@@ -678,8 +669,7 @@ def _present(db: Database, now: datetime) -> None:
         channel="web",
         filed_by={"name": "Satire Weekly", "email": "editor@satire.example", "relation": "subject"},
         statement="The post was satire, not hate speech: please read it in context.",
-        caller=META_MODERATOR,
-        now=now - timedelta(days=2),
+        caller=META_MODERATOR.at(now - timedelta(days=2)),
     )
 
 

@@ -324,8 +324,7 @@ def test_review_and_appeal_decisions_come_back_as_typed(console: TestClient, db:
         filed_by={"relation": "subject", "name": "Gina"},
         statement="Not me",
         channel="api",
-        caller=Caller("test"),
-        now=clock.now,
+        caller=Caller("test", now=clock.now),
     )
     refused = console.post(
         f"/console/appeals/{appeal['id']}/decision",

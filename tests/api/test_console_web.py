@@ -408,11 +408,10 @@ def test_the_appeal_queue_and_the_dashboard_show_the_appeals_open_at_the_instant
             filed_by={"relation": "subject", "name": "Ivan"},
             statement=f"the {name} complaint",
             channel="api",
-            caller=person,
-            now=clock.now,
+            caller=person.at(clock.now),
         )["id"]
     clock.now = start + timedelta(days=5)
-    appeals.decide_appeal(db, filed["first"], outcome="denied", rationale="r", reply="no", caller=person, now=clock.now)
+    appeals.decide_appeal(db, filed["first"], outcome="denied", rationale="r", reply="no", caller=person.at(clock.now))
     clock.now = start + timedelta(days=6)
     sign_in(console, "moderator@meta.example")
 

@@ -57,8 +57,7 @@ def seeded(live_server: LiveServer) -> tuple[str, str]:
                 filed_by={"name": "Queue Tester", "email": "queue@example.org", "relation": "subject"},
                 statement="The tickets were genuine.",
                 received_at=(now - timedelta(days=days)).isoformat(),
-                caller=Caller("browser-test"),
-                now=now,
+                caller=Caller("browser-test", now=now),
             )["id"],
         )
     return ids[12]

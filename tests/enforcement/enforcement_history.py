@@ -181,8 +181,7 @@ class History:
             filed_by={"name": "Counsel", "relation": "representative"},
             statement="Please reinstate.",
             channel="letter",
-            caller=MODERATOR,
-            now=self.now,
+            caller=MODERATOR.at(self.now),
         )
         decide_appeal(
             self.db,
@@ -191,8 +190,7 @@ class History:
             rationale="Circumstances changed.",
             reply="Reinstated.",
             probation={"duration": "P1Y"} if self.rng.random() < 0.5 else None,
-            caller=MODERATOR,
-            now=self.now,
+            caller=MODERATOR.at(self.now),
         )
 
     def register(self) -> None:

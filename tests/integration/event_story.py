@@ -97,8 +97,7 @@ def tell(db: Database) -> None:
         db,
         suspended,
         panel=["expert-a", "expert-b"],
-        caller=MODERATOR,
-        now=t("2021-02-01T10:00:00Z"),
+        caller=MODERATOR.at(t("2021-02-01T10:00:00Z")),
         reason="Has it receded?",
     )
     for expert, day in (("expert-a", "2021-02-02"), ("expert-b", "2021-02-03")):
@@ -107,9 +106,8 @@ def tell(db: Database) -> None:
             review["id"],
             risk="low",
             factors=["election_period"],
-            caller=Caller(f"meta:{expert}", names=(expert,)),
+            caller=Caller(f"meta:{expert}", names=(expert,), now=t(f"{day}T10:00:00Z")),
             rationale="The risk has receded.",
-            now=t(f"{day}T10:00:00Z"),
         )
     letter = appeals.file_appeal(
         db,
@@ -119,19 +117,17 @@ def tell(db: Database) -> None:
         filed_by={"name": "Counsel", "relation": "representative"},
         statement="Please reinstate.",
         received_at="2021-02-04T00:00:00Z",
-        caller=MODERATOR,
-        now=t("2021-02-04T10:00:00Z"),
+        caller=MODERATOR.at(t("2021-02-04T10:00:00Z")),
     )
-    appeals.attach_appeal(db, letter["id"], review_id=review["id"], caller=MODERATOR, now=t("2021-02-04T10:05:00Z"))
+    appeals.attach_appeal(db, letter["id"], review_id=review["id"], caller=MODERATOR.at(t("2021-02-04T10:05:00Z")))
     reviews.decide_review(
         db,
         review["id"],
         outcome="lift",
         probation={"duration": "P1Y"},
-        caller=MODERATOR,
+        caller=MODERATOR.at(t("2021-02-05T10:00:00Z")),
         rationale="Reinstated on probation.",
         effective_at="2021-02-05T00:00:00Z",
-        now=t("2021-02-05T10:00:00Z"),
     )
     appeals.decide_appeal(
         db,
@@ -140,16 +136,14 @@ def tell(db: Database) -> None:
         rationale="Decided with the review.",
         reply="Reinstated.",
         effective_at="2021-02-05T00:00:00Z",
-        caller=MODERATOR,
-        now=t("2021-02-05T10:05:00Z"),
+        caller=MODERATOR.at(t("2021-02-05T10:05:00Z")),
     )
     dispute = appeals.record_dispute(
         db,
         letter["id"],
         body="An ODS body",
         submitted_at="2021-02-06T00:00:00Z",
-        caller=MODERATOR,
-        now=t("2021-02-06T10:00:00Z"),
+        caller=MODERATOR.at(t("2021-02-06T10:00:00Z")),
     )
     appeals.record_dispute(
         db,
@@ -160,8 +154,7 @@ def tell(db: Database) -> None:
         decided_at="2021-02-07T00:00:00Z",
         summary="Upheld.",
         dispute_id=dispute["disputes"][0]["id"],
-        caller=MODERATOR,
-        now=t("2021-02-07T10:00:00Z"),
+        caller=MODERATOR.at(t("2021-02-07T10:00:00Z")),
     )
 
     # A ban, lifted; a warning; an appeal denied.
@@ -191,8 +184,7 @@ def tell(db: Database) -> None:
         channel="web",
         filed_by={"name": "Carol", "relation": "subject"},
         statement="Not spam.",
-        caller=MODERATOR,
-        now=t("2021-03-03T00:00:00Z"),
+        caller=MODERATOR.at(t("2021-03-03T00:00:00Z")),
     )
     appeals.decide_appeal(
         db,
@@ -200,8 +192,7 @@ def tell(db: Database) -> None:
         outcome="denied",
         rationale="It was spam.",
         reply="Kept.",
-        caller=MODERATOR,
-        now=t("2021-03-04T00:00:00Z"),
+        caller=MODERATOR.at(t("2021-03-04T00:00:00Z")),
     )
 
     # Violations through Meta's ladder (the single path), then a bulk import.
@@ -269,7 +260,7 @@ def tell(db: Database) -> None:
     token = tokens.create_token(
         db, name="ci", role="moderator", operator="meta", expires_in="P90D", actor=ACTOR, now=t("2021-08-05T00:00:00Z")
     )
-    tokens.revoke_token(db, token["id"], actor=ACTOR, now=t("2021-08-06T00:00:00Z"))
+    tokens.revoke_token(db, token["id"], caller=Caller(ACTOR, now=t("2021-08-06T00:00:00Z")))
     hook = webhooks.create_webhook(
         db,
         operator="meta",
@@ -280,9 +271,9 @@ def tell(db: Database) -> None:
         now=t("2021-08-07T00:00:00Z"),
         resolver=None,
     )
-    webhooks.set_webhook_state(db, hook["id"], active=False, actor=ACTOR, now=t("2021-08-08T00:00:00Z"))
-    webhooks.set_webhook_state(db, hook["id"], active=True, actor=ACTOR, now=t("2021-08-09T00:00:00Z"))
-    webhooks.delete_webhook(db, hook["id"], actor=ACTOR, now=t("2021-08-10T00:00:00Z"))
+    webhooks.set_webhook_state(db, hook["id"], active=False, caller=Caller(ACTOR, now=t("2021-08-08T00:00:00Z")))
+    webhooks.set_webhook_state(db, hook["id"], active=True, caller=Caller(ACTOR, now=t("2021-08-09T00:00:00Z")))
+    webhooks.delete_webhook(db, hook["id"], caller=Caller(ACTOR, now=t("2021-08-10T00:00:00Z")))
     publishing.enable_broker(db, actor=ACTOR, now=t("2021-08-11T00:00:00Z"))
     appeal_targets.set_appeal_target(db, "meta", "P7D", actor=ACTOR, now=t("2021-08-12T00:00:00Z"))
     # A sanction that starts later, comes up for review and is appealed, for the worker to announce.
@@ -305,8 +296,7 @@ def tell(db: Database) -> None:
         channel="email",
         filed_by={"name": "Erin", "relation": "subject"},
         statement="Too harsh.",
-        caller=MODERATOR,
-        now=t("2021-09-02T00:00:00Z"),
+        caller=MODERATOR.at(t("2021-09-02T00:00:00Z")),
     )
     # What time has done by 2023: sanctions started and ended, reviews due, appeals overdue, probations over.
     worker.announce(db, now=t("2023-06-01T00:00:00Z"), owner="story")

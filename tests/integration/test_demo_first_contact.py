@@ -48,8 +48,7 @@ def test_the_demo_leaves_work_in_the_queues_once_and_spreads_its_lifts(db: Datab
         risk="low",
         factors=[],
         rationale="It stopped.",
-        caller=Caller("member:reviewer", names=(reviewer["name"], reviewer["id"]), role="reviewer"),
-        now=now,
+        caller=Caller("member:reviewer", names=(reviewer["name"], reviewer["id"]), role="reviewer", now=now),
     )
     assert len(assessed["assessments"]) == 1
 

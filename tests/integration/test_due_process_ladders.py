@@ -189,8 +189,7 @@ def test_the_probation_ladder_applies_during_probation_and_not_after(db: Databas
         channel="letter",
         meeting_requested=True,
         received_at="2023-01-17T00:00:00Z",
-        caller=MODERATOR,
-        now=t("2023-01-18T00:00:00Z"),
+        caller=MODERATOR.at(t("2023-01-18T00:00:00Z")),
     )
     appeals.decide_appeal(
         db,
@@ -200,8 +199,7 @@ def test_the_probation_ladder_applies_during_probation_and_not_after(db: Databas
         reply="Reinstated with guardrails.",
         effective_at="2023-01-25T00:00:00Z",
         probation={"duration": "P2Y"},
-        caller=MODERATOR,
-        now=t("2023-01-25T00:00:00Z"),
+        caller=MODERATOR.at(t("2023-01-25T00:00:00Z")),
     )
     during = standing.get_standing(db, AccountRef("facebook", "DonaldTrump"), at=t("2023-02-01T00:00:00Z"))
     assert during["status"] == "good"
@@ -231,8 +229,7 @@ def test_a_probation_ladder_without_a_step_falls_back_to_the_standard_ladder(db:
         filed_by={"name": "Frank"},
         statement="Wrong.",
         channel="web",
-        caller=MODERATOR,
-        now=day(1),
+        caller=MODERATOR.at(day(1)),
     )
     appeals.decide_appeal(
         db,
@@ -240,8 +237,7 @@ def test_a_probation_ladder_without_a_step_falls_back_to_the_standard_ladder(db:
         outcome="granted",
         rationale="r",
         reply="ok",
-        caller=MODERATOR,
-        now=day(2),
+        caller=MODERATOR.at(day(2)),
         probation={"duration": "P1Y", "ladder": {"by_severity": {"severe": {"kind": "termination"}}}},
     )
     fb = Reporter(db, "facebook")
@@ -300,11 +296,10 @@ def test_rebuilding_the_projections_reproduces_violations_and_probations(db: Dat
         filed_by={"name": "Hank", "email": "hank@example.com"},
         statement="Please.",
         channel="email",
-        caller=MODERATOR,
-        now=day(1),
+        caller=MODERATOR.at(day(1)),
     )
     appeals.decide_appeal(
-        db, appeal["id"], outcome="granted", rationale="r", reply="ok", probation={}, caller=MODERATOR, now=day(2)
+        db, appeal["id"], outcome="granted", rationale="r", reply="ok", probation={}, caller=MODERATOR.at(day(2))
     )
     fb = Reporter(db, "facebook")
     for i in range(4):

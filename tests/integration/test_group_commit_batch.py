@@ -45,8 +45,7 @@ def history(db: Database, platform: str) -> None:
         filed_by={"name": "Counsel", "relation": "representative"},
         statement="Reinstate him.",
         channel="letter",
-        caller=MODERATOR,
-        now=NOW - timedelta(days=100),
+        caller=MODERATOR.at(NOW - timedelta(days=100)),
     )
     appeals.decide_appeal(
         db,
@@ -55,8 +54,7 @@ def history(db: Database, platform: str) -> None:
         rationale="r",
         reply="ok",
         probation={"duration": "P2Y"},
-        caller=MODERATOR,
-        now=NOW - timedelta(days=90),
+        caller=MODERATOR.at(NOW - timedelta(days=90)),
     )
     violations.record_violation(
         db, report(platform, "old-1", "bob"), caller=PLATFORM_CLIENT, now=NOW - timedelta(days=10)

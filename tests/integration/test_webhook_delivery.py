@@ -133,7 +133,7 @@ def test_backoff_covers_a_day_then_dead_letter_then_redelivery(
     assert len(dead) == 1 and dead[0]["last_error"] and dead[0]["type"] == "sanction.imposed"
     receiver.start()
     try:
-        redelivered = webhooks.redeliver(db, dead[0]["id"], actor=ACTOR, now=clock())
+        redelivered = webhooks.redeliver(db, dead[0]["id"], caller=Caller(ACTOR, now=clock()))
         assert redelivered["state"] == "pending"
         run_cycles(db, clock, 1, step=timedelta(0))
     finally:
@@ -176,8 +176,7 @@ def test_payloads_carry_no_personal_data(
         filed_by={"name": "Alice Liddell", "email": "alice@example.org", "relation": "subject"},
         statement="I am Alice Liddell, write to me at alice@example.org",
         channel="web",
-        caller=Caller(actor="Jane Moderator (tok_1)"),
-        now=now,
+        caller=Caller(actor="Jane Moderator (tok_1)", now=now),
     )
     receiver.start()
     try:

@@ -72,7 +72,7 @@ def test_a_new_endpoint_is_seen_by_a_process_that_cached_the_list(
         other.dispose()
     impose("facebook/bob", "suspension", duration="P30D")
     assert [r[1] for r in outbox_rows(db)] == [hook["id"]]
-    webhooks.set_webhook_state(db, hook["id"], active=False, actor=ACTOR, now=now)
+    webhooks.set_webhook_state(db, hook["id"], active=False, caller=Caller(ACTOR, now=now))
     impose("facebook/carol", "suspension", duration="P30D")
     assert len(outbox_rows(db)) == 1  # disabled: nothing more queued
 

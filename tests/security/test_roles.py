@@ -122,8 +122,7 @@ def test_an_admins_decisions_are_recorded_as_the_admins(roles_world: World) -> N
         filed_by={"name": "Someone"},
         statement="s",
         channel="web",
-        caller=Caller("setup"),
-        now=w.clock(),
+        caller=Caller("setup", now=w.clock()),
     )
     decided = w.client.post(
         f"/v1/appeals/{appeal['id']}/decision",
@@ -203,7 +202,7 @@ def console_requests(db: Database, clock: Clock, member_name: str) -> dict[str, 
     lift_me, amend_me, review_me, appeal_on, open_on = (
         impose(db, clock, f"facebook/{member_name}-{clock.now.timestamp():.0f}-{i}") for i in range(5)
     )
-    review = reviews.open_review(db, review_me, panel=[member_name], reason="r", caller=Caller("t"), now=clock.now)
+    review = reviews.open_review(db, review_me, panel=[member_name], reason="r", caller=Caller("t", now=clock.now))
     appeal = appeals.file_appeal(
         db,
         sanction_id=appeal_on,
@@ -211,8 +210,7 @@ def console_requests(db: Database, clock: Clock, member_name: str) -> dict[str, 
         filed_by={"name": "Someone"},
         statement="s",
         channel="web",
-        caller=Caller("t"),
-        now=clock.now,
+        caller=Caller("t", now=clock.now),
     )
     sanction_form = {
         "confirm": "yes",

@@ -54,9 +54,9 @@ class Tenant:
         """How the event log names who acted: the token's name and id."""
         return f"{self.principal.name[:150]} ({self.principal.token_id})"
 
-    def caller(self, now: datetime | Clock) -> Caller:
-        """The principal as the use cases take it, acting at ``now`` (an instant or a clock); on a
-        review panel by its name or id."""
+    def caller(self, now: datetime | Clock | None = None) -> Caller:
+        """The principal as the use cases take it, acting at ``now`` (an instant or a clock; a
+        read needs none); on a review panel by its name or id."""
         return Caller(
             self.actor,
             names=(self.principal.name, self.principal.token_id),

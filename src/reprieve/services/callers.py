@@ -3,7 +3,7 @@ built by the API's tenant, the console's desk or the command line."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TypeVar
@@ -63,6 +63,10 @@ class Caller:
         """The same caller acting at ``now``."""
         return replace(self, now=now)
 
+    def among(self, operators: Sequence[str] | None) -> Caller:
+        """The same caller seeing only ``operators`` (None: every one)."""
+        return replace(self, operators=operators)
+
     def sees(self, operator: str | None) -> bool:
         return self.operators is None or (operator is not None and operator in self.operators)
 
@@ -72,15 +76,16 @@ class Caller:
             raise NotFoundError(f"no {what} {id!r}")
 
     def seen(self, record: R | None, what: str, id: str, operator: str = "operator") -> R:
-        """``record`` if there is one and the caller may see its operator (attribute ``operator``),
+        """``record`` if there is one and the caller may see its operator (attribute or key ``operator``),
         else NotFoundError ``no <what> '<id>'``: another operator's record does not exist."""
-        if record is None or not self.sees(getattr(record, operator)):
+        owner = record[operator] if isinstance(record, Mapping) else getattr(record, operator, None)
+        if record is None or not self.sees(owner):
             raise NotFoundError(f"no {what} {id!r}")
         return record
 
     def visible(self, rows: Iterable[T], operator_of: str = "operator") -> list[T]:
         """The rows (dicts with an operator, or objects with one) the caller may see."""
-        return [r for r in rows if self.sees(r[operator_of] if isinstance(r, dict) else getattr(r, operator_of))]
+        return [r for r in rows if self.sees(r[operator_of] if isinstance(r, Mapping) else getattr(r, operator_of))]
 
 
 def caller_of(actor: str, now: datetime | Clock, operators: Sequence[str] | None = None) -> Caller:

@@ -3,7 +3,6 @@ changes a decision records, and the probation a lifting decision may start."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -23,9 +22,10 @@ from reprieve.store.uow import UnitOfWork
 MODERATING = roles.MODERATING
 
 
-def load_sanction(uow: UnitOfWork, sanction_id: str, operators: Sequence[str] | None) -> Sanction:
+def load_sanction(uow: UnitOfWork, sanction_id: str, caller: Caller | None) -> Sanction:
+    """The sanction; NotFoundError if none the caller sees (None: every operator's)."""
     sanction = queries.load_sanction(uow.conn, sanction_id)
-    if sanction is None or (operators is not None and sanction.operator not in operators):
+    if sanction is None or (caller is not None and not caller.sees(sanction.operator)):
         raise NotFoundError(f"no sanction {sanction_id!r}")
     return sanction
 

@@ -196,8 +196,7 @@ def file_from_form(db: Database, form: AppealForm, *, now: datetime) -> Outcome:
             statement=form.statement,
             channel="web",
             meeting_requested=form.meeting_requested,
-            caller=PUBLIC_FORM,
-            now=now,
+            caller=PUBLIC_FORM.at(now),
         )
     except NotFoundError:
         return Outcome(errors=[("code", "public.error.code.mismatch", {})])

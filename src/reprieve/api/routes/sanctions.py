@@ -81,7 +81,7 @@ def list_sanctions(
 @router.get("/{sanction_id}", response_model=SanctionOut, responses=problem_responses())
 def get_sanction(tenant: Reader, sanction_id: OpaqueId, at: At, response: Response) -> dict[str, Any]:
     """The sanction as it stands at `at`; its `version` is also the `ETag`."""
-    return _tagged(response, sanctions.get_sanction(tenant.db, sanction_id, at=at, caller=tenant.caller(at)))
+    return _tagged(response, sanctions.get_sanction(tenant.db, sanction_id, at=at, caller=tenant.caller()))
 
 
 @router.post(

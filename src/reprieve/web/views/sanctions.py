@@ -28,7 +28,6 @@ from reprieve.web.views.common import (
     FormDep,
     FormState,
     back_or,
-    caller_of,
     optional,
     page_instant_value,
     redirect,
@@ -379,9 +378,7 @@ def open_review(request: Request, desk: ModeratorDesk, sanction_id: SanctionId, 
             sanction_id,
             panel=panel,
             reason=text(form, "reason", max_length=2000),
-            caller=caller_of(desk),
-            now=desk.now,
-            operators=desk.tenant.operators,
+            caller=desk.caller,
         )
     except FORM_ERRORS as exc:
         return _refused_action(request, desk, sanction_id, "review", form, exc)
