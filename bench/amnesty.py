@@ -37,6 +37,7 @@ from harness import (
     scratch_database,
 )
 
+from reprieve.domain.amnesty import make_filter
 from reprieve.domain.model import AccountRef
 from reprieve.runtime import amnesty as amnesty_runner
 from reprieve.services import amnesty
@@ -113,7 +114,7 @@ def child(url: str) -> None:
     figures: dict[str, float] = {}
     cpu = _cpu_seconds()
     started = time.perf_counter()
-    preview = amnesty.preview(db, operator=OPERATOR, now=NOW)
+    preview = amnesty.preview(db, make_filter(OPERATOR), caller=Caller("test", now=NOW))
     figures["dry_run_seconds"] = time.perf_counter() - started
     figures["dry_run_cpu_seconds"] = _cpu_seconds() - cpu
     print(
@@ -124,11 +125,13 @@ def child(url: str) -> None:
     )
     figures["matched"] = preview["matched"]
     started = time.perf_counter()
-    figures["matched_with_exclusions"] = amnesty.preview(db, operator=OPERATOR, now=NOW, **EXCLUSIONS)["matched"]
+    figures["matched_with_exclusions"] = amnesty.preview(
+        db, make_filter(OPERATOR, **EXCLUSIONS), caller=Caller("test", now=NOW)
+    )["matched"]
     figures["dry_run_exclusions_seconds"] = time.perf_counter() - started
     cpu = _cpu_seconds()
     started = time.perf_counter()
-    begun = amnesty.start(db, operator=OPERATOR, reason="General amnesty", caller=Caller("bench"), now=NOW)
+    begun = amnesty.start(db, make_filter(OPERATOR), reason="General amnesty", caller=Caller("bench").at(NOW))
     figures["start_seconds"] = time.perf_counter() - started
     last = [time.perf_counter()]
 

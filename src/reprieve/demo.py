@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from reprieve.domain.amnesty import make_filter
 from reprieve.domain.filters import AppealFilter, ReviewFilter, SanctionFilter
 from reprieve.domain.model import AccountRef, SanctionState
 from reprieve.domain.reviews import ReviewState
@@ -288,15 +289,16 @@ def _twitter_amnesty(db: Database) -> None:
     safety = Caller("x-corp:safety")
     started = amnesty.start(
         db,
-        operator="x-corp",
-        kinds=["suspension"],
-        exclude_categories=["STATEMENT_CATEGORY_VIOLENCE"],
-        exclude_policies=["Platform manipulation and spam"],
+        make_filter(
+            "x-corp",
+            kinds=["suspension"],
+            exclude_categories=["STATEMENT_CATEGORY_VIOLENCE"],
+            exclude_policies=["Platform manipulation and spam"],
+        ),
         reason="General amnesty for suspended accounts, provided they have not broken the law or engaged in "
         "egregious spam.",
-        effective_at="2022-12-08T00:00:00Z",
-        caller=safety,
-        now=t("2022-12-07T18:00:00Z"),
+        effective_at=t("2022-12-08T00:00:00Z"),
+        caller=safety.at(t("2022-12-07T18:00:00Z")),
     )
     amnesty_runner.run(db, started["id"], now=t("2022-12-07T18:00:00Z"))
 

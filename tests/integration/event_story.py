@@ -16,6 +16,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from reprieve.domain.amnesty import make_filter
 from reprieve.domain.model import AccountRef
 from reprieve.runtime import amnesty as amnesty_runner
 from reprieve.runtime import worker
@@ -235,10 +236,13 @@ def tell(db: Database) -> None:
     # An amnesty of Twitter's suspensions, then its revert.
     x_safety = Caller("x:safety")
     started = amnesty.start(
-        db, operator="x", kinds=["suspension"], reason="General amnesty", caller=x_safety, now=t("2021-07-01T00:00:00Z")
+        db,
+        make_filter("x", kinds=["suspension"]),
+        reason="General amnesty",
+        caller=x_safety.at(t("2021-07-01T00:00:00Z")),
     )
     amnesty_runner.run(db, started["id"], now=t("2021-07-01T00:00:00Z"))
-    amnesty.revert(db, started["id"], reason="Undone", caller=x_safety, now=t("2021-07-02T00:00:00Z"))
+    amnesty.revert(db, started["id"], reason="Undone", caller=x_safety.at(t("2021-07-02T00:00:00Z")))
     amnesty_runner.run(db, started["id"], now=t("2021-07-02T00:00:00Z"))
 
     # The console, tokens, webhooks, the broker and the worker's settings: recorded, not projected.
