@@ -110,7 +110,9 @@ def test_unknown_language_or_sanction_is_refused(db: Database, suspension: dict[
     with pytest.raises(NotFoundError):
         transparency.statement_of_reasons(db, "snc_nope", lang="en", now=now)
     with pytest.raises(NotFoundError):
-        transparency.statement_of_reasons(db, suspension["id"], lang="en", now=now, operators=["x"])
+        transparency.statement_of_reasons(
+            db, suspension["id"], lang="en", now=now, caller=Caller("test", operators=["x"])
+        )
 
 
 def test_once_the_window_closed_the_statement_says_so(

@@ -101,9 +101,7 @@ def sanction_list(
 
 def statement_for(desk: Desk, sanction_id: str, lang: str) -> dict[str, Any] | None:
     try:
-        return transparency.statement_of_reasons(
-            desk.db, sanction_id, lang=lang, now=desk.instant, operators=desk.tenant.operators
-        )
+        return transparency.statement_of_reasons(desk.db, sanction_id, lang=lang, now=desk.instant, caller=desk.caller)
     except ReprieveError:
         return None
 
