@@ -81,7 +81,7 @@ def baseline_rate(db: object) -> float:
     import_sanctions(
         db,
         (
-            ImposeSanction(AccountRef("baseline-social", f"b{i}"), "termination", reason, starts_at="2025-01-01")
+            ImposeSanction.parse(AccountRef("baseline-social", f"b{i}"), "termination", reason, starts_at="2025-01-01")
             for i in range(BASELINE)
         ),
         actor=ACTOR,

@@ -169,7 +169,7 @@ def checks_app(directory: str, *, observed: bool, db: Any = None) -> tuple[Any, 
         catalogue.create_platform(db, id="facebook", operator="meta", name="Facebook", actor="bench", now=NOW)
         impose_sanction(
             db,
-            ImposeSanction(
+            ImposeSanction.parse(
                 subject=AccountRef("facebook", "alice"),
                 kind="suspension",
                 duration="P30D",

@@ -128,7 +128,7 @@ def impose(db: Database, now: datetime) -> Callable[..., dict[str, Any]]:
     def impose_(subject: str, kind: str, **fields: Any) -> dict[str, Any]:
         fields.setdefault("reason", valid_reason())
         when = fields.pop("now", now)
-        command = ImposeSanction(subject=AccountRef.parse(subject), kind=kind, **fields)
+        command = ImposeSanction.parse(subject=AccountRef.parse(subject), kind=kind, **fields)
         return impose_sanction(db, command, caller=Caller(ACTOR, now=when))
 
     return impose_

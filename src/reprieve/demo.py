@@ -123,7 +123,7 @@ def _meta(db: Database) -> None:
     sid = _impose(
         db,
         "2021-01-07T16:00:00Z",
-        ImposeSanction(
+        ImposeSanction.parse(
             subject=TRUMP_FB,
             scope=["facebook", "instagram"],
             kind="suspension",
@@ -227,7 +227,7 @@ def _twitter(db: Database) -> None:
     sid = _impose(
         db,
         "2021-01-08T23:00:00Z",
-        ImposeSanction(
+        ImposeSanction.parse(
             subject=TRUMP_TW,
             kind="termination",
             starts_at="2021-01-08T00:00:00Z",
@@ -269,7 +269,7 @@ def _twitter_amnesty(db: Database) -> None:
         _impose(
             db,
             f"2022-0{3 + i}-01T12:00:00Z",
-            ImposeSanction(
+            ImposeSanction.parse(
                 subject=AccountRef("twitter", account),
                 kind="suspension",
                 starts_at=f"2022-0{3 + i}-01T00:00:00Z",
@@ -316,7 +316,7 @@ def _parler(db: Database) -> None:
     _impose(
         db,
         "2021-01-10T23:59:00Z",
-        ImposeSanction(
+        ImposeSanction.parse(
             subject=PARLER_AWS,
             kind="termination",
             starts_at="2021-01-11T00:00:00Z",
@@ -332,7 +332,7 @@ def _parler(db: Database) -> None:
     apple = _impose(
         db,
         "2021-01-09T23:00:00Z",
-        ImposeSanction(
+        ImposeSanction.parse(
             subject=PARLER_APPLE,
             kind="suspension",
             starts_at="2021-01-09T00:00:00Z",
@@ -354,7 +354,7 @@ def _parler(db: Database) -> None:
     google = _impose(
         db,
         "2021-01-08T23:00:00Z",
-        ImposeSanction(
+        ImposeSanction.parse(
             subject=PARLER_GOOGLE,
             kind="suspension",
             starts_at="2021-01-08T00:00:00Z",
@@ -497,7 +497,7 @@ def _synthetic(db: Database, count: int) -> None:
             scope = [platform]
             if platform in ("facebook", "instagram") and rng.random() < 0.3:
                 scope = ["facebook", "instagram"]
-            yield ImposeSanction(
+            yield ImposeSanction.parse(
                 subject=AccountRef(platform, f"user{rng.randrange(10**7):07d}"),
                 scope=scope,
                 kind=kind,
@@ -624,7 +624,7 @@ def _present(db: Database, now: datetime) -> None:
         platform, _, name = account.partition("/")
         result = sanctions.impose_sanction(
             db,
-            ImposeSanction(
+            ImposeSanction.parse(
                 subject=AccountRef(platform, name),
                 kind=kind,
                 starts_at=start,

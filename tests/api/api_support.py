@@ -98,7 +98,7 @@ class World:
         platform = self.PLATFORM[operator]
         fields.setdefault("reason", reason())
         fields.setdefault("duration", "P30D")
-        command = ImposeSanction(
+        command = ImposeSanction.parse(
             subject=AccountRef(platform, self.unique("subject")),
             kind=fields.pop("kind", "suspension"),
             **fields,

@@ -49,7 +49,7 @@ def test_checks_come_from_the_index_and_see_writes_at_once(db: Database, clock: 
         # A write made elsewhere (another process, the CLI) reaches the index through the log.
         elsewhere = impose_sanction(
             db,
-            ImposeSanction(
+            ImposeSanction.parse(
                 subject=AccountRef("facebook", "elsewhere"),
                 kind="suspension",
                 duration="P1D",

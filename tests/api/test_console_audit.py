@@ -35,7 +35,7 @@ def auditor(db: Database, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> Test
         actor="test",
         now=clock.now,
     )
-    command = sanctions.ImposeSanction(
+    command = sanctions.ImposeSanction.parse(
         subject=AccountRef.parse("facebook/bob"),
         kind="suspension",
         reason={

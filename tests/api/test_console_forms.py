@@ -226,7 +226,7 @@ def test_what_the_console_imposes_passes_the_transparency_database_checks(consol
 
 def impose_directly(db: Database, clock: Clock, subject: str) -> str:
     reason = {"ground": "incompatible_content", "category": CATEGORY, "policy": "Fraud", "explanation": "x"}
-    command = sanctions.ImposeSanction(
+    command = sanctions.ImposeSanction.parse(
         subject=AccountRef.parse(subject), kind="suspension", reason=reason, duration="P30D"
     )
     return str(sanctions.impose_sanction(db, command, caller=Caller("test", now=clock.now))["id"])

@@ -68,7 +68,7 @@ def console(db: Database, clock: Clock) -> TestClient:
 
 
 def impose(db: Database, clock: Clock, subject: str) -> str:
-    command = sanctions.ImposeSanction(subject=AccountRef.parse(subject), kind="suspension", reason=REASON)
+    command = sanctions.ImposeSanction.parse(subject=AccountRef.parse(subject), kind="suspension", reason=REASON)
     return str(sanctions.impose_sanction(db, command, caller=Caller("test", now=clock.now))["id"])
 
 
@@ -537,7 +537,7 @@ def test_a_member_changes_their_password_in_the_console_and_their_other_sessions
 def test_a_term_that_ended_with_its_review_due_offers_only_to_open_it(
     console: TestClient, db: Database, clock: Clock
 ) -> None:
-    command = sanctions.ImposeSanction(
+    command = sanctions.ImposeSanction.parse(
         subject=AccountRef.parse("facebook/jane"),
         kind="suspension",
         reason=REASON,
@@ -546,7 +546,7 @@ def test_a_term_that_ended_with_its_review_due_offers_only_to_open_it(
         review_after="P7D",
     )
     ended = str(sanctions.impose_sanction(db, command, caller=Caller("test", now=clock.now))["id"])
-    plain = sanctions.ImposeSanction(
+    plain = sanctions.ImposeSanction.parse(
         subject=AccountRef.parse("facebook/kurt"),
         kind="suspension",
         reason=REASON,

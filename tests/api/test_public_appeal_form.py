@@ -95,7 +95,9 @@ def client(db: Database, clock: Clock, ticker: Ticker) -> Iterator[TestClient]:
 
 def suspend(db: Database, clock: Clock, account: str, **fields: Any) -> dict[str, Any]:
     fields.setdefault("duration", "P2Y")
-    command = ImposeSanction(subject=AccountRef("facebook", account), kind="suspension", reason=reason(), **fields)
+    command = ImposeSanction.parse(
+        subject=AccountRef("facebook", account), kind="suspension", reason=reason(), **fields
+    )
     return impose_sanction(db, command, caller=Caller(SETUP, now=clock()))
 
 

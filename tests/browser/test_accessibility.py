@@ -75,7 +75,7 @@ def suspended_account(server: LiveServer, **term: Any) -> tuple[str, str]:
     """A suspension of a fresh account (a year from now, unless ``term`` says otherwise), and its code."""
     term = term or {"duration": "P1Y"}
     account = f"a11y_{secrets.token_hex(4)}"
-    command = ImposeSanction(
+    command = ImposeSanction.parse(
         subject=AccountRef("facebook", account),
         kind="suspension",
         **term,

@@ -37,7 +37,7 @@ def seeded(live_server: LiveServer) -> tuple[str, str]:
     for days, kind in ((45, "complaint"), (12, "complaint"), (2, "reinstatement")):
         sanction = sanctions.impose_sanction(
             live_server.db,
-            sanctions.ImposeSanction(
+            sanctions.ImposeSanction.parse(
                 subject=AccountRef("facebook", f"queue-{days}"),
                 kind="suspension",
                 reason=REASON,

@@ -33,7 +33,7 @@ EMAIL = "avocate@cabinet.example"
 def suspended_account(server: LiveServer) -> tuple[str, str]:
     """A fresh suspension on facebook, imposed now, and its appeal code as the statement prints it."""
     account = f"appellant_{secrets.token_hex(4)}"
-    command = ImposeSanction(
+    command = ImposeSanction.parse(
         subject=AccountRef("facebook", account), kind="suspension", reason=dict(REASON), duration="P1Y"
     )
     sanction = impose_sanction(server.db, command, caller=Caller("browser-test", now=datetime.now(UTC)))

@@ -27,7 +27,7 @@ def impose_golden(db: Database, now: datetime) -> dict[str, str]:
     for name, spec in golden_sanctions().items():
         spec = dict(spec)
         subject = AccountRef.parse(spec.pop("subject"))
-        result = impose_sanction(db, ImposeSanction(subject=subject, **spec), caller=Caller(ACTOR, now=now))
+        result = impose_sanction(db, ImposeSanction.parse(subject=subject, **spec), caller=Caller(ACTOR, now=now))
         ids[name] = str(result["id"])
     return ids
 

@@ -54,7 +54,7 @@ def impose(
     automated: dict[str, Any] | None = None,
     **fields: Any,
 ) -> str:
-    command = ImposeSanction(
+    command = ImposeSanction.parse(
         subject=AccountRef.parse(subject),
         kind=kind,
         starts_at=starts,

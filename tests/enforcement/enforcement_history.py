@@ -93,7 +93,7 @@ class History:
             ends = (starts or self.now) + timedelta(seconds=self.rng.randint(3_600, 500 * 86_400))
         sanction = impose_sanction(
             self.db,
-            ImposeSanction(
+            ImposeSanction.parse(
                 subject=subject,
                 kind=kind,
                 scope=scope,

@@ -56,7 +56,9 @@ def other(database_url: str) -> Iterator[Database]:
 def suspend(db: Database, account: str, now: datetime) -> str:
     sanction = impose_sanction(
         db,
-        ImposeSanction(subject=AccountRef("facebook", account), kind="suspension", duration="P30D", reason=REASON),
+        ImposeSanction.parse(
+            subject=AccountRef("facebook", account), kind="suspension", duration="P30D", reason=REASON
+        ),
         caller=Caller("writer", now=now),
     )
     return str(sanction["id"])
@@ -107,7 +109,7 @@ def test_a_write_in_another_process_is_seen(database_url: str, db: Database, met
         db = open_database({database_url!r})
         impose_sanction(
             db,
-            ImposeSanction(subject=AccountRef("facebook", "bob"), kind="termination", reason={REASON!r}),
+            ImposeSanction.parse(subject=AccountRef("facebook", "bob"), kind="termination", reason={REASON!r}),
             caller=Caller("another-process", now=datetime.fromisoformat({now.isoformat()!r})),
         )
         """

@@ -98,7 +98,7 @@ class Reporter:
 
 def impose(db: Database, subject: str, kind: str = "suspension", *, now: datetime, **fields: Any) -> dict[str, Any]:
     fields.setdefault("reason", dict(REASON))
-    command = ImposeSanction(subject=AccountRef.parse(subject), kind=kind, **fields)
+    command = ImposeSanction.parse(subject=AccountRef.parse(subject), kind=kind, **fields)
     return impose_sanction(db, command, caller=Caller(SETUP, now=now))
 
 

@@ -80,7 +80,7 @@ def tell(db: Database) -> None:
     # A suspension, amended, reviewed (with assessments), appealed, and lifted on review with probation.
     suspended = sanctions.impose_sanction(
         db,
-        ImposeSanction(
+        ImposeSanction.parse(
             subject=alice_fb, scope=["facebook", "instagram"], kind="suspension", reason=reason(), duration="P30D"
         ),
         caller=Caller("meta:moderator", now=t("2021-01-07T16:00:00Z")),
@@ -161,7 +161,7 @@ def tell(db: Database) -> None:
     # A ban, lifted; a warning; an appeal denied.
     banned = sanctions.impose_sanction(
         db,
-        ImposeSanction(
+        ImposeSanction.parse(
             subject=AccountRef("twitter", "bob"),
             kind="termination",
             reason=reason(category="STATEMENT_CATEGORY_VIOLENCE"),
@@ -171,7 +171,7 @@ def tell(db: Database) -> None:
     sanctions.lift_sanction(db, banned, reason="Amnesty", caller=Caller("x:safety", now=t("2021-03-01T00:00:00Z")))
     warned = sanctions.impose_sanction(
         db,
-        ImposeSanction(
+        ImposeSanction.parse(
             subject=AccountRef("facebook", "carol"),
             kind="warning",
             reason=reason(category="STATEMENT_CATEGORY_SCAMS_AND_FRAUD"),
@@ -220,7 +220,7 @@ def tell(db: Database) -> None:
     sanctions.import_sanctions(
         db,
         (
-            ImposeSanction(
+            ImposeSanction.parse(
                 subject=AccountRef("twitter", f"user{i}"),
                 kind="suspension",
                 starts_at=f"2021-05-0{i + 1}T00:00:00Z",
@@ -283,7 +283,7 @@ def tell(db: Database) -> None:
     # A sanction that starts later, comes up for review and is appealed, for the worker to announce.
     scheduled = sanctions.impose_sanction(
         db,
-        ImposeSanction(
+        ImposeSanction.parse(
             subject=AccountRef("instagram", "erin"),
             kind="suspension",
             reason=reason(),

@@ -92,10 +92,12 @@ def test_an_import_batch_is_all_or_nothing(
     db: Database, meta: str, now: datetime, reason: dict[str, Any], projections: Projections
 ) -> None:
     commands = [
-        ImposeSanction(subject=AccountRef("facebook", f"user{i}"), kind="suspension", reason=reason, duration="P7D")
+        ImposeSanction.parse(
+            subject=AccountRef("facebook", f"user{i}"), kind="suspension", reason=reason, duration="P7D"
+        )
         for i in range(7)
     ]
-    commands[5] = ImposeSanction(
+    commands[5] = ImposeSanction.parse(
         subject=AccountRef("facebook", "user5"), kind="termination", reason=reason, duration="P7D"
     )
     with pytest.raises(ValidationError, match="sanction #6"):
@@ -164,7 +166,7 @@ def build_history(db: Database, now: datetime, impose: Impose, reason: dict[str,
     import_sanctions(
         db,
         [
-            ImposeSanction(
+            ImposeSanction.parse(
                 subject=AccountRef("instagram", f"spam{i}"),
                 kind="suspension",
                 reason=reason,
@@ -371,7 +373,9 @@ def test_list_sanctions_pages_with_a_cursor(db: Database, meta: str, now: dateti
     import_sanctions(
         db,
         [
-            ImposeSanction(subject=AccountRef("facebook", f"u{i}"), kind="suspension", reason=reason, duration="P1D")
+            ImposeSanction.parse(
+                subject=AccountRef("facebook", f"u{i}"), kind="suspension", reason=reason, duration="P1D"
+            )
             for i in range(23)
         ],
         actor=ACTOR,

@@ -396,7 +396,7 @@ def apply(world: World, ref: Reference, command: object) -> str | None:
     if isinstance(command, Create):
         expected = ref.create(command)
         starts, ends = creation_term(command, now)
-        request = service.ImposeSanction(
+        request = service.ImposeSanction.parse(
             subject=world.ref(command.subject),
             kind=command.kind,
             reason=REASON,
@@ -586,7 +586,7 @@ def test_backdating_before_the_start_is_refused(db: Database, now: datetime, eff
     world = World(db, now)
     created = service.impose_sanction(
         db,
-        service.ImposeSanction(
+        service.ImposeSanction.parse(
             subject=world.ref(0), kind="suspension", starts_at=hour(4), duration="P1D", reason=REASON
         ),
         caller=Caller(ACTOR, now=now),
@@ -609,7 +609,7 @@ def test_a_check_names_a_sanction_that_denies_the_capability(db: Database, now: 
     world = World(db, now)
 
     def restrict(capability: str, recorded: datetime) -> str:
-        command = service.ImposeSanction(
+        command = service.ImposeSanction.parse(
             subject=world.ref(0),
             kind="restriction",
             denies=[capability],

@@ -191,7 +191,7 @@ def csrf(client: TestClient, path: str = "/console") -> str:
 
 
 def impose(db: Database, clock: Clock, subject: str) -> str:
-    command = sanctions.ImposeSanction(
+    command = sanctions.ImposeSanction.parse(
         subject=AccountRef.parse(subject), kind="suspension", duration="P30D", reason=REASON
     )
     return str(sanctions.impose_sanction(db, command, caller=Caller("test", now=clock.now))["id"])

@@ -199,7 +199,7 @@ def test_the_sign_in_back_off_holds_across_app_objects_over_one_database(world: 
 def test_the_appeal_form_filing_limit_holds_across_app_objects_and_restarts(world: World, clock: Clock) -> None:
     sanction = impose_sanction(
         world.db,
-        ImposeSanction(
+        ImposeSanction.parse(
             subject=AccountRef("facebook", "limited"),
             kind="suspension",
             reason=reason(),

@@ -24,7 +24,7 @@ from reprieve.domain.errors import NotFoundError, ValidationError
 from reprieve.domain.events import AccountRegistered, EventType, NewEvent, SanctionImposed, ViolationRecorded
 from reprieve.domain.model import AccountRef, Platform, ensure_text, parse_enum
 from reprieve.domain.policy import Policy, Severity, policy_of
-from reprieve.domain.reason import CATEGORIES, Automation, Ground, Source, category_problem
+from reprieve.domain.reason import CATEGORIES, Automation, Ground, Reason, Source, category_problem
 from reprieve.domain.sanctions import ensure_term
 from reprieve.domain.strikes import (
     LadderName,
@@ -313,20 +313,22 @@ def _ladder_command(
         scope = row["scope"] if row else scope
     return ImposeSanction(
         subject=checked.ref,
-        kind=term.kind.value,
+        kind=term.kind,
         scope=scope,
         denies=term.denies,
         starts_at=checked.occurred,
         ends_at=term.ends_at,
-        reason={
-            "ground": "incompatible_content",
-            "category": checked.category,
-            "policy": checked.rule,
-            "explanation": _explanation(platform, policy, result),
-            "facts": checked.facts,
-            **checked.content,
-        },
-        automated=automation.to_dict(),
+        reason=Reason.from_dict(
+            {
+                "ground": "incompatible_content",
+                "category": checked.category,
+                "policy": checked.rule,
+                "explanation": _explanation(platform, policy, result),
+                "facts": checked.facts,
+                **checked.content,
+            }
+        ),
+        automated=automation,
         extra={"violation": violation_id},
     )
 

@@ -17,7 +17,7 @@ from reprieve.api.schemas import (
     SanctionPage,
 )
 from reprieve.domain.filters import SanctionFilter
-from reprieve.domain.model import AccountRef, SanctionKind, SanctionState
+from reprieve.domain.model import SanctionKind, SanctionState
 from reprieve.domain.sanctions import UNSET
 from reprieve.services import sanctions
 
@@ -33,20 +33,7 @@ router = APIRouter(prefix="/v1/sanctions", tags=["sanctions"])
     summary="Impose a sanction",
 )
 def impose_sanction(tenant: Moderator, body: SanctionCreate, clock: ClockDep, response: Response) -> dict[str, Any]:
-    command = sanctions.ImposeSanction(
-        subject=AccountRef(body.subject.platform, body.subject.account),
-        kind=body.kind.value,
-        reason=body.reason.model_dump(exclude_none=True, mode="json"),
-        scope=body.scope,
-        denies=body.denies or (),
-        starts_at=body.starts_at,
-        ends_at=body.ends_at,
-        duration=body.duration,
-        review_at=body.review_at,
-        review_after=body.review_after,
-        automated=body.automated.model_dump(mode="json") if body.automated else None,
-    )
-    created = sanctions.impose_sanction(tenant.db, command, caller=tenant.caller(clock))
+    created = sanctions.impose_sanction(tenant.db, body.to_command(), caller=tenant.caller(clock))
     return _tagged(response, created)
 
 

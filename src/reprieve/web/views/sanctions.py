@@ -249,13 +249,13 @@ def impose_command(form: Any) -> sanctions.ImposeSanction:
             if not reason.get(name):
                 checks.refuse("required for the statement of reasons (DSA art. 17)", name)
     checks.done()
-    return sanctions.ImposeSanction(
+    return sanctions.ImposeSanction.parse(
         subject=subject,
         kind=kind,
         reason=reason,
         scope=values(form, "scope") or None,
         denies=values(form, "denies") if kind == SanctionKind.RESTRICTION.value else (),
-        duration=duration.text if duration else None,
+        duration=duration,
         ends_at=ends_at,
         review_after=review_after,
         automated=automated_of(form),
