@@ -20,16 +20,11 @@ from reprieve.domain.model import Role
 from reprieve.http.deps import Now, Tenant
 from reprieve.runtime import amnesty as amnesty_runner
 from reprieve.services import amnesty
-from reprieve.services.callers import Caller
 
 router = APIRouter(tags=["amnesties"])
 
 #: Moderators decide amnesties; the operator's admins may too.
 AmnestyMaker = Annotated[Tenant, Depends(allow(Role.MODERATOR))]
-
-
-def _caller(tenant: Tenant) -> Caller:
-    return Caller(tenant.actor, names=(tenant.principal.name,), role=tenant.principal.role)
 
 
 @router.post(
