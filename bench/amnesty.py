@@ -114,7 +114,7 @@ def child(url: str) -> None:
     figures: dict[str, float] = {}
     cpu = _cpu_seconds()
     started = time.perf_counter()
-    preview = amnesty.preview(db, make_filter(OPERATOR), caller=Caller("test", now=NOW))
+    preview = amnesty.preview(db, make_filter(OPERATOR), caller=Caller("bench", now=NOW))
     figures["dry_run_seconds"] = time.perf_counter() - started
     figures["dry_run_cpu_seconds"] = _cpu_seconds() - cpu
     print(
@@ -126,7 +126,7 @@ def child(url: str) -> None:
     figures["matched"] = preview["matched"]
     started = time.perf_counter()
     figures["matched_with_exclusions"] = amnesty.preview(
-        db, make_filter(OPERATOR, **EXCLUSIONS), caller=Caller("test", now=NOW)
+        db, make_filter(OPERATOR, **EXCLUSIONS), caller=Caller("bench", now=NOW)
     )["matched"]
     figures["dry_run_exclusions_seconds"] = time.perf_counter() - started
     cpu = _cpu_seconds()
