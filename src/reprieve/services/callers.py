@@ -86,8 +86,3 @@ class Caller:
     def visible(self, rows: Iterable[T], operator_of: str = "operator") -> list[T]:
         """The rows (dicts with an operator, or objects with one) the caller may see."""
         return [r for r in rows if self.sees(r[operator_of] if isinstance(r, Mapping) else getattr(r, operator_of))]
-
-
-def caller_of(actor: str, now: datetime | Clock, operators: Sequence[str] | None = None) -> Caller:
-    """A caller from the arguments use cases took before ``Caller`` (the benches' old calls)."""
-    return Caller(actor, now=now, operators=operators)
