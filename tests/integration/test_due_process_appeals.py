@@ -50,14 +50,14 @@ def file(
 
 
 def decide(db: Database, appeal: str, outcome: str, when: str, **fields: Any) -> dict[str, Any]:
-    fields.setdefault("caller", MODERATOR)
+    caller = fields.pop("caller", MODERATOR)
     return appeals.decide_appeal(
         db,
         appeal,
         outcome=outcome,
         rationale="Reviewed by a person.",
         reply="Thank you for writing to us.",
-        now=t(when),
+        caller=caller.at(t(when)),
         **fields,
     )
 
