@@ -37,12 +37,13 @@ from harness import (
     scratch_database,
 )
 
+from reprieve.domain.amnesty import make_filter
 from reprieve.domain.model import AccountRef
 from reprieve.runtime import amnesty as amnesty_runner
 from reprieve.services import amnesty
 from reprieve.services.audit import verify_audit_log
+from reprieve.services.callers import Caller
 from reprieve.services.catalogue import create_operator, create_platform
-from reprieve.services.due_process import Caller
 from reprieve.services.sanctions import ImposeSanction, import_sanctions, lift_sanction
 from reprieve.store import eventlog
 
@@ -80,7 +81,7 @@ def baseline_rate(db: object) -> float:
     import_sanctions(
         db,
         (
-            ImposeSanction(AccountRef("baseline-social", f"b{i}"), "termination", reason, starts_at="2025-01-01")
+            ImposeSanction.parse(AccountRef("baseline-social", f"b{i}"), "termination", reason, starts_at="2025-01-01")
             for i in range(BASELINE)
         ),
         actor=ACTOR,
@@ -96,7 +97,7 @@ def baseline_rate(db: object) -> float:
         )
     started = time.perf_counter()
     for sanction_id in ids:
-        lift_sanction(db, sanction_id, reason="one by one", actor=ACTOR, now=NOW)
+        lift_sanction(db, sanction_id, reason="one by one", caller=Caller(ACTOR, now=NOW))
     return len(ids) / (time.perf_counter() - started)
 
 
@@ -113,7 +114,7 @@ def child(url: str) -> None:
     figures: dict[str, float] = {}
     cpu = _cpu_seconds()
     started = time.perf_counter()
-    preview = amnesty.preview(db, operator=OPERATOR, now=NOW)
+    preview = amnesty.preview(db, make_filter(OPERATOR), caller=Caller("bench", now=NOW))
     figures["dry_run_seconds"] = time.perf_counter() - started
     figures["dry_run_cpu_seconds"] = _cpu_seconds() - cpu
     print(
@@ -124,11 +125,13 @@ def child(url: str) -> None:
     )
     figures["matched"] = preview["matched"]
     started = time.perf_counter()
-    figures["matched_with_exclusions"] = amnesty.preview(db, operator=OPERATOR, now=NOW, **EXCLUSIONS)["matched"]
+    figures["matched_with_exclusions"] = amnesty.preview(
+        db, make_filter(OPERATOR, **EXCLUSIONS), caller=Caller("bench", now=NOW)
+    )["matched"]
     figures["dry_run_exclusions_seconds"] = time.perf_counter() - started
     cpu = _cpu_seconds()
     started = time.perf_counter()
-    begun = amnesty.start(db, operator=OPERATOR, reason="General amnesty", caller=Caller("bench"), now=NOW)
+    begun = amnesty.start(db, make_filter(OPERATOR), reason="General amnesty", caller=Caller("bench").at(NOW))
     figures["start_seconds"] = time.perf_counter() - started
     last = [time.perf_counter()]
 

@@ -111,6 +111,11 @@ def import_first(name: str, *modules: str) -> Any:
     raise ImportError(f"{name} is in none of {', '.join(modules)}")
 
 
+def parsed(command: Any) -> Any:
+    """A command's ``parse`` (the edge's builder from JSON-like values), or the command itself."""
+    return getattr(command, "parse", command)
+
+
 def reprieve_api() -> dict[str, Any]:
     """The entry points the drivers call, each from where it lives on this side."""
     return {
@@ -118,7 +123,8 @@ def reprieve_api() -> dict[str, Any]:
         "create_operator": import_first("create_operator", "reprieve.services.catalogue"),
         "create_platform": import_first("create_platform", "reprieve.services.catalogue"),
         "create_token": import_first("create_token", "reprieve.services.tokens"),
-        "ImposeSanction": import_first("ImposeSanction", "reprieve.services.sanctions"),
+        # Typed since issue 20: built from strings by ``parse`` where it has one.
+        "ImposeSanction": parsed(import_first("ImposeSanction", "reprieve.services.sanctions")),
         "import_sanctions": import_first("import_sanctions", "reprieve.services.sanctions"),
         "AccountRef": import_first("AccountRef", "reprieve.domain.model"),
         "RecordViolation": import_first("RecordViolation", "reprieve.services.violations"),

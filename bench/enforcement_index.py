@@ -77,7 +77,7 @@ def active_commands(
             kind, ends_at = "suspension", ends if rand() < 0.9 else None
         else:
             kind, ends_at = "termination", None
-        yield ImposeSanction(
+        yield ImposeSanction.parse(
             subject=AccountRef(platform, account),
             kind=kind,
             reason=dict(templates[int(rand() * len(templates))]),

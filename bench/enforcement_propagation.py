@@ -32,7 +32,7 @@ now = datetime.fromisoformat(sys.argv[3])
 reason = {"ground": "incompatible_content", "category": "STATEMENT_CATEGORY_SCAMS_AND_FRAUD",
           "policy": "spam", "explanation": "Propagation benchmark", "facts": "none"}
 for i in range(int(sys.argv[2])):
-    impose_sanction(db, ImposeSanction(subject=AccountRef("facebook", f"p{i}"), kind="suspension",
+    impose_sanction(db, ImposeSanction.parse(subject=AccountRef("facebook", f"p{i}"), kind="suspension",
                     duration="P7D", reason=reason), actor="writer", now=now)
     print(i, time.time(), flush=True)
     time.sleep(random.uniform(0.002, 0.05))

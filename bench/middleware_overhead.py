@@ -39,6 +39,7 @@ from reprieve.api.observability.middleware import Observe
 from reprieve.domain.model import AccountRef
 from reprieve.enforcement.index import EnforcementIndex
 from reprieve.services import catalogue, tokens
+from reprieve.services.callers import Caller
 from reprieve.services.sanctions import ImposeSanction, impose_sanction
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -168,7 +169,7 @@ def checks_app(directory: str, *, observed: bool, db: Any = None) -> tuple[Any, 
         catalogue.create_platform(db, id="facebook", operator="meta", name="Facebook", actor="bench", now=NOW)
         impose_sanction(
             db,
-            ImposeSanction(
+            ImposeSanction.parse(
                 subject=AccountRef("facebook", "alice"),
                 kind="suspension",
                 duration="P30D",
@@ -179,8 +180,7 @@ def checks_app(directory: str, *, observed: bool, db: Any = None) -> tuple[Any, 
                     "explanation": "e",
                 },
             ),
-            actor="bench",
-            now=NOW,
+            caller=Caller("bench", now=NOW),
         )
     secret = tokens.create_token(db, name="p", role="platform", operator="meta", actor="bench", now=NOW)["token"]
     index = EnforcementIndex.build(db, now=NOW)

@@ -20,6 +20,7 @@ from hypothesis import settings
 from database_templates import BACKENDS, POSTGRES_URL, Templates, postgres_schema
 from reprieve.domain.model import AccountRef
 from reprieve.services import catalogue
+from reprieve.services.callers import Caller
 from reprieve.services.sanctions import ImposeSanction, impose_sanction
 from reprieve.store.db import Database, open_database
 
@@ -127,8 +128,8 @@ def impose(db: Database, now: datetime) -> Callable[..., dict[str, Any]]:
     def impose_(subject: str, kind: str, **fields: Any) -> dict[str, Any]:
         fields.setdefault("reason", valid_reason())
         when = fields.pop("now", now)
-        command = ImposeSanction(subject=AccountRef.parse(subject), kind=kind, **fields)
-        return impose_sanction(db, command, actor=ACTOR, now=when)
+        command = ImposeSanction.parse(subject=AccountRef.parse(subject), kind=kind, **fields)
+        return impose_sanction(db, command, caller=Caller(ACTOR, now=when))
 
     return impose_
 

@@ -213,7 +213,7 @@ def commands(count: int, seed: int) -> Iterator[ImposeSanction]:
             kind = "termination"
         reason = dict(reasons[i & 1023])
         reason["facts"] = f"Case {i}: {1 + i % 37} items reported and reviewed, all removed."
-        yield ImposeSanction(
+        yield ImposeSanction.parse(
             subject=AccountRef(subject_platform, account),
             kind=kind,
             reason=reason,

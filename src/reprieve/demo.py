@@ -16,13 +16,14 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from reprieve.domain.amnesty import make_filter
 from reprieve.domain.filters import AppealFilter, ReviewFilter, SanctionFilter
 from reprieve.domain.model import AccountRef, SanctionState
 from reprieve.domain.reviews import ReviewState
 from reprieve.domain.time import parse_instant, to_micros
 from reprieve.runtime import amnesty as amnesty_runner
 from reprieve.services import Database, amnesty, appeals, catalogue, members, reviews, sanctions, violations
-from reprieve.services.due_process import Caller
+from reprieve.services.callers import Caller
 from reprieve.services.sanctions import ImposeSanction
 from reprieve.services.standing import get_standing
 
@@ -114,7 +115,7 @@ def load_demo(db: Database, *, synthetic: int = 3000, progress: Callable[[str], 
 
 
 def _impose(db: Database, when: str, command: ImposeSanction, actor: str) -> str:
-    result = sanctions.impose_sanction(db, command, actor=actor, now=t(when))
+    result = sanctions.impose_sanction(db, command, caller=Caller(actor, now=t(when)))
     return str(result["id"])
 
 
@@ -122,7 +123,7 @@ def _meta(db: Database) -> None:
     sid = _impose(
         db,
         "2021-01-07T16:00:00Z",
-        ImposeSanction(
+        ImposeSanction.parse(
             subject=TRUMP_FB,
             scope=["facebook", "instagram"],
             kind="suspension",
@@ -145,8 +146,7 @@ def _meta(db: Database) -> None:
         ends_at="2023-01-07T00:00:00Z",
         review_at="2023-01-07T00:00:00Z",
         effective_at="2021-06-04T00:00:00Z",
-        actor="meta:trust-and-safety",
-        now=t("2021-06-04T15:00:00Z"),
+        caller=Caller("meta:trust-and-safety", now=t("2021-06-04T15:00:00Z")),
     )
     # The two years ran out while the experts were still assessing the risk: the suspension was
     # kept in force until the decision, which a lift can only act on while the sanction is active.
@@ -156,8 +156,7 @@ def _meta(db: Database) -> None:
         reason="Two-year term reached; the suspension stays in force while experts assess the risk to public safety.",
         ends_at=None,
         effective_at="2023-01-06T00:00:00Z",
-        actor="meta:trust-and-safety",
-        now=t("2023-01-06T00:00:00Z"),
+        caller=Caller("meta:trust-and-safety", now=t("2023-01-06T00:00:00Z")),
     )
     _meta_review(db, sid)
 
@@ -174,8 +173,7 @@ def _meta_review(db: Database, sid: str) -> None:
         db,
         sid,
         panel=list(EXPERTS),
-        caller=META_MODERATOR,
-        now=t("2023-01-09T14:00:00Z"),
+        caller=META_MODERATOR.at(t("2023-01-09T14:00:00Z")),
         reason="Two years on: has the risk to public safety receded?",
     )
     for expert, day, factors in (
@@ -188,10 +186,9 @@ def _meta_review(db: Database, sid: str) -> None:
             review["id"],
             risk="low",
             factors=factors,
-            caller=Caller(f"meta:{expert}", names=(expert,)),
+            caller=Caller(f"meta:{expert}", names=(expert,), now=t(f"{day}T16:00:00Z")),
             rationale="No instances of violence or restrictions on assembly tied to the account since the "
             "2022 midterms; the risk has sufficiently receded.",
-            now=t(f"{day}T16:00:00Z"),
         )
     letter = appeals.file_appeal(
         db,
@@ -203,21 +200,17 @@ def _meta_review(db: Database, sid: str) -> None:
         statement="We ask that Meta reinstate President Trump's accounts and for a meeting to discuss his "
         "prompt reinstatement.",
         received_at="2023-01-17T00:00:00Z",
-        caller=META_MODERATOR,
-        now=t("2023-01-17T15:00:00Z"),
+        caller=META_MODERATOR.at(t("2023-01-17T15:00:00Z")),
     )
-    appeals.attach_appeal(
-        db, letter["id"], review_id=review["id"], caller=META_MODERATOR, now=t("2023-01-17T15:05:00Z")
-    )
+    appeals.attach_appeal(db, letter["id"], review_id=review["id"], caller=META_MODERATOR.at(t("2023-01-17T15:05:00Z")))
     reviews.decide_review(
         db,
         review["id"],
         outcome="lift",
         probation={"duration": "P2Y"},
-        caller=META_MODERATOR,
+        caller=META_MODERATOR.at(t("2023-01-25T18:00:00Z")),
         rationale="Reinstated with new guardrails: any new violation brings a suspension of one month to two years.",
         effective_at="2023-01-25T00:00:00Z",
-        now=t("2023-01-25T18:00:00Z"),
     )
     appeals.decide_appeal(
         db,
@@ -226,8 +219,7 @@ def _meta_review(db: Database, sid: str) -> None:
         rationale="Decided with the experts' review of the suspension.",
         reply="Mr Trump's accounts are reinstated with new guardrails.",
         effective_at="2023-01-25T00:00:00Z",
-        caller=META_MODERATOR,
-        now=t("2023-01-25T18:05:00Z"),
+        caller=META_MODERATOR.at(t("2023-01-25T18:05:00Z")),
     )
 
 
@@ -235,7 +227,7 @@ def _twitter(db: Database) -> None:
     sid = _impose(
         db,
         "2021-01-08T23:00:00Z",
-        ImposeSanction(
+        ImposeSanction.parse(
             subject=TRUMP_TW,
             kind="termination",
             starts_at="2021-01-08T00:00:00Z",
@@ -253,8 +245,7 @@ def _twitter(db: Database) -> None:
         sid,
         reason="General amnesty for suspended accounts, except for law-breaking and egregious spam.",
         effective_at="2022-11-19T00:00:00Z",
-        actor="x-corp:safety",
-        now=t("2022-11-19T23:00:00Z"),
+        caller=Caller("x-corp:safety", now=t("2022-11-19T23:00:00Z")),
     )
 
 
@@ -278,7 +269,7 @@ def _twitter_amnesty(db: Database) -> None:
         _impose(
             db,
             f"2022-0{3 + i}-01T12:00:00Z",
-            ImposeSanction(
+            ImposeSanction.parse(
                 subject=AccountRef("twitter", account),
                 kind="suspension",
                 starts_at=f"2022-0{3 + i}-01T00:00:00Z",
@@ -298,15 +289,16 @@ def _twitter_amnesty(db: Database) -> None:
     safety = Caller("x-corp:safety")
     started = amnesty.start(
         db,
-        operator="x-corp",
-        kinds=["suspension"],
-        exclude_categories=["STATEMENT_CATEGORY_VIOLENCE"],
-        exclude_policies=["Platform manipulation and spam"],
+        make_filter(
+            "x-corp",
+            kinds=["suspension"],
+            exclude_categories=["STATEMENT_CATEGORY_VIOLENCE"],
+            exclude_policies=["Platform manipulation and spam"],
+        ),
         reason="General amnesty for suspended accounts, provided they have not broken the law or engaged in "
         "egregious spam.",
-        effective_at="2022-12-08T00:00:00Z",
-        caller=safety,
-        now=t("2022-12-07T18:00:00Z"),
+        effective_at=t("2022-12-08T00:00:00Z"),
+        caller=safety.at(t("2022-12-07T18:00:00Z")),
     )
     amnesty_runner.run(db, started["id"], now=t("2022-12-07T18:00:00Z"))
 
@@ -324,7 +316,7 @@ def _parler(db: Database) -> None:
     _impose(
         db,
         "2021-01-10T23:59:00Z",
-        ImposeSanction(
+        ImposeSanction.parse(
             subject=PARLER_AWS,
             kind="termination",
             starts_at="2021-01-11T00:00:00Z",
@@ -340,7 +332,7 @@ def _parler(db: Database) -> None:
     apple = _impose(
         db,
         "2021-01-09T23:00:00Z",
-        ImposeSanction(
+        ImposeSanction.parse(
             subject=PARLER_APPLE,
             kind="suspension",
             starts_at="2021-01-09T00:00:00Z",
@@ -357,13 +349,12 @@ def _parler(db: Database) -> None:
         apple,
         reason="Back on the App Store with improved content moderation.",
         effective_at="2021-05-17T00:00:00Z",
-        actor="apple:app-review",
-        now=t("2021-05-17T12:00:00Z"),
+        caller=Caller("apple:app-review", now=t("2021-05-17T12:00:00Z")),
     )
     google = _impose(
         db,
         "2021-01-08T23:00:00Z",
-        ImposeSanction(
+        ImposeSanction.parse(
             subject=PARLER_GOOGLE,
             kind="suspension",
             starts_at="2021-01-08T00:00:00Z",
@@ -380,8 +371,7 @@ def _parler(db: Database) -> None:
         google,
         reason="Back on Google Play with moderation meeting the policy.",
         effective_at="2022-09-02T00:00:00Z",
-        actor="google:play-policy",
-        now=t("2022-09-02T12:00:00Z"),
+        caller=Caller("google:play-policy", now=t("2022-09-02T12:00:00Z")),
     )
 
 
@@ -507,7 +497,7 @@ def _synthetic(db: Database, count: int) -> None:
             scope = [platform]
             if platform in ("facebook", "instagram") and rng.random() < 0.3:
                 scope = ["facebook", "instagram"]
-            yield ImposeSanction(
+            yield ImposeSanction.parse(
                 subject=AccountRef(platform, f"user{rng.randrange(10**7):07d}"),
                 scope=scope,
                 kind=kind,
@@ -547,8 +537,7 @@ def _synthetic(db: Database, count: int) -> None:
             item["id"],
             reason="Appeal granted: the content did not break the rule.",
             effective_at=start + (end - start) * rng.uniform(0.1, 0.9),
-            actor="demo:synthetic",
-            now=now,
+            caller=Caller("demo:synthetic", now=now),
         )
 
 
@@ -635,7 +624,7 @@ def _present(db: Database, now: datetime) -> None:
         platform, _, name = account.partition("/")
         result = sanctions.impose_sanction(
             db,
-            ImposeSanction(
+            ImposeSanction.parse(
                 subject=AccountRef(platform, name),
                 kind=kind,
                 starts_at=start,
@@ -655,17 +644,15 @@ def _present(db: Database, now: datetime) -> None:
                     "facts": f"Posts found in breach of the {policy} policy.",
                 },
             ),
-            actor="meta:trust-and-safety",
-            now=decided,
+            caller=Caller("meta:trust-and-safety", now=decided),
         )
         ids[account] = str(result["id"])
     reviews.open_review(
         db,
         ids["facebook/harassment_group_admin"],
         panel=[DEMO_REVIEWER],
-        caller=META_MODERATOR,
+        caller=META_MODERATOR.at(now - timedelta(days=2)),
         reason="Due for review: has the harassment stopped?",
-        now=now - timedelta(days=2),
     )
     appeals.file_appeal(
         db,
@@ -675,8 +662,7 @@ def _present(db: Database, now: datetime) -> None:
         filed_by={"name": "Sam Signals", "email": "sam@signals.example", "relation": "subject"},
         statement="I have closed the paid group and ask for my account back.",
         received_at=now - timedelta(days=4),
-        caller=META_MODERATOR,
-        now=now - timedelta(days=4, hours=-2),
+        caller=META_MODERATOR.at(now - timedelta(days=4, hours=-2)),
     )
     appeals.file_appeal(
         db,
@@ -685,8 +671,7 @@ def _present(db: Database, now: datetime) -> None:
         channel="web",
         filed_by={"name": "Satire Weekly", "email": "editor@satire.example", "relation": "subject"},
         statement="The post was satire, not hate speech: please read it in context.",
-        caller=META_MODERATOR,
-        now=now - timedelta(days=2),
+        caller=META_MODERATOR.at(now - timedelta(days=2)),
     )
 
 

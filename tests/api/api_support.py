@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from reprieve.api.app import create_app
 from reprieve.domain.model import AccountRef, Role
 from reprieve.services import catalogue, tokens
+from reprieve.services.callers import Caller
 from reprieve.services.sanctions import ImposeSanction, impose_sanction
 from reprieve.store.db import Database
 
@@ -97,12 +98,12 @@ class World:
         platform = self.PLATFORM[operator]
         fields.setdefault("reason", reason())
         fields.setdefault("duration", "P30D")
-        command = ImposeSanction(
+        command = ImposeSanction.parse(
             subject=AccountRef(platform, self.unique("subject")),
             kind=fields.pop("kind", "suspension"),
             **fields,
         )
-        return impose_sanction(self.db, command, actor=SETUP, now=self.clock())
+        return impose_sanction(self.db, command, caller=Caller(SETUP, now=self.clock()))
 
 
 def build_world(db: Database, clock: Clock) -> World:

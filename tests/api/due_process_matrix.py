@@ -7,7 +7,7 @@ import httpx2 as httpx
 from api_support import World
 
 from reprieve.services import appeals, reviews, tokens
-from reprieve.services.due_process import Caller
+from reprieve.services.callers import Caller
 
 SETUP = Caller("api-test-setup")
 
@@ -32,7 +32,7 @@ def _name(w: World, h: dict[str, str]) -> str:
 
 def _review(w: World, target: str, panel: list[str]) -> tuple[str, str]:
     sanction = w.sanction(target)["id"]
-    review = reviews.open_review(w.db, sanction, panel=panel, reason="r", caller=SETUP, now=w.clock())
+    review = reviews.open_review(w.db, sanction, panel=panel, reason="r", caller=SETUP.at(w.clock()))
     return sanction, str(review["id"])
 
 
@@ -44,8 +44,7 @@ def _appeal(w: World, sanction: str) -> str:
         filed_by={"name": "Someone"},
         statement="s",
         channel="web",
-        caller=SETUP,
-        now=w.clock(),
+        caller=SETUP.at(w.clock()),
     )
     return str(appeal["id"])
 
@@ -73,7 +72,7 @@ def decide_review(w: World, h: dict[str, str], target: str) -> httpx.Response:
     name = _name(w, h)
     review = _review(w, target, [name])[1]
     reviews.file_assessment(
-        w.db, review, risk="low", factors=[], rationale="r", caller=Caller(name, names=(name,)), now=w.clock()
+        w.db, review, risk="low", factors=[], rationale="r", caller=Caller(name, names=(name,), now=w.clock())
     )
     return w.client.post(f"/v1/reviews/{review}/decision", json={"outcome": "uphold", "rationale": "r"}, headers=h)
 

@@ -7,10 +7,11 @@ from __future__ import annotations
 import httpx2 as httpx
 from api_support import SETUP, World
 
+from reprieve.domain.amnesty import make_filter
 from reprieve.dsa.submit import TdbSettings
 from reprieve.runtime import amnesty as amnesty_runner
 from reprieve.services import amnesty, transparency, webhooks
-from reprieve.services.due_process import Caller
+from reprieve.services.callers import Caller
 
 #: Events each request's own setup records.
 SETUP_EVENTS = {
@@ -125,11 +126,9 @@ def _amnesty(w: World, target: str) -> str:
     """A completed amnesty of ``target`` that lifted nothing (2 events: started, completed)."""
     started = amnesty.start(
         w.db,
-        operator=target,
+        make_filter(target, started_before=NOTHING["started_before"]),
         reason="r",
-        started_before=NOTHING["started_before"],
-        caller=Caller(SETUP),
-        now=w.clock(),
+        caller=Caller(SETUP).at(w.clock()),
     )
     return str(amnesty_runner.run(w.db, started["id"], now=w.clock())["id"])
 

@@ -14,6 +14,7 @@ from api_support import SETUP, World, bearer
 
 from reprieve.domain.model import Role
 from reprieve.services import tokens
+from reprieve.services.callers import Caller
 
 CHECK = {"checks": [{"platform": "facebook", "account": "a", "capability": "post"}]}
 
@@ -56,7 +57,7 @@ def test_a_token_revoked_through_the_service_in_this_process_is_refused_at_once(
     created = world.token(Role.PLATFORM, "meta")
     headers = bearer(created["token"])
     assert status(world, headers) == 200
-    tokens.revoke_token(world.db, created["id"], actor=SETUP, now=world.clock())
+    tokens.revoke_token(world.db, created["id"], caller=Caller(SETUP, now=world.clock()))
     assert status(world, headers) == 401
 
 

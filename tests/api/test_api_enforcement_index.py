@@ -13,6 +13,7 @@ from starlette.testclient import TestClient
 from reprieve.api.app import create_app
 from reprieve.api.enforcement import Enforcement, attach_index
 from reprieve.domain.model import AccountRef
+from reprieve.services.callers import Caller
 from reprieve.services.sanctions import ImposeSanction, impose_sanction
 from reprieve.store.db import Database
 
@@ -48,14 +49,13 @@ def test_checks_come_from_the_index_and_see_writes_at_once(db: Database, clock: 
         # A write made elsewhere (another process, the CLI) reaches the index through the log.
         elsewhere = impose_sanction(
             db,
-            ImposeSanction(
+            ImposeSanction.parse(
                 subject=AccountRef("facebook", "elsewhere"),
                 kind="suspension",
                 duration="P1D",
                 reason=sanction_body("facebook", "x")["reason"],
             ),
-            actor="another-process",
-            now=clock(),
+            caller=Caller("another-process", now=clock()),
         )
         deadline = time.monotonic() + 5
         while check(client, moderator, "elsewhere")["allowed"] and time.monotonic() < deadline:

@@ -14,6 +14,7 @@ from reprieve.api.app import create_app
 from reprieve.api.middleware import request_fingerprint
 from reprieve.domain.model import Role
 from reprieve.services import idempotency, tokens
+from reprieve.services.callers import Caller
 from reprieve.services.tokens import hash_secret
 from reprieve.store import eventlog
 
@@ -182,7 +183,7 @@ def test_a_revoked_token_gets_no_replay(world: World) -> None:
     headers = {"Authorization": f"Bearer {created['token']}", "Idempotency-Key": "before-revocation"}
     body = sanction_body("facebook", "judy")
     assert world.client.post("/v1/sanctions", json=body, headers=headers).status_code == 201
-    tokens.revoke_token(world.db, created["id"], actor="test", now=world.clock())
+    tokens.revoke_token(world.db, created["id"], caller=Caller("test", now=world.clock()))
     response = world.client.post("/v1/sanctions", json=body, headers=headers)
     assert response.status_code == 401
     assert "idempotent-replayed" not in response.headers

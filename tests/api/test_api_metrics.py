@@ -14,11 +14,12 @@ from reprieve.api.app import create_app
 from reprieve.api.enforcement import Enforcement
 from reprieve.api.observability import probes
 from reprieve.api.observability.metrics import GaugeFamily
+from reprieve.domain.amnesty import make_filter
 from reprieve.enforcement.follower import IndexFollower
 from reprieve.enforcement.index import EnforcementIndex
 from reprieve.runtime import amnesty as amnesty_runner
 from reprieve.services import amnesty, webhooks
-from reprieve.services.due_process import Caller
+from reprieve.services.callers import Caller
 from reprieve.store.db import Database
 
 DURATION = "reprieve_http_request_duration_seconds"
@@ -125,7 +126,7 @@ def test_amnesty_progress(world: World) -> None:
         world.sanction("meta")
     world.sanction("x")
     started = amnesty.start(
-        world.db, operator="meta", reason="general amnesty", caller=Caller("mod"), now=world.clock()
+        world.db, make_filter("meta"), reason="general amnesty", caller=Caller("mod").at(world.clock())
     )
     labels = {"amnesty": started["id"], "operator": "meta"}
     pending = scrape(world)

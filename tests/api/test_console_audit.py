@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from reprieve.api.app import create_app
 from reprieve.domain.model import AccountRef
 from reprieve.services import catalogue, members, sanctions
+from reprieve.services.callers import Caller
 from reprieve.store.db import Database
 
 PASSWORD = "correct horse battery"
@@ -34,7 +35,7 @@ def auditor(db: Database, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> Test
         actor="test",
         now=clock.now,
     )
-    command = sanctions.ImposeSanction(
+    command = sanctions.ImposeSanction.parse(
         subject=AccountRef.parse("facebook/bob"),
         kind="suspension",
         reason={
@@ -44,7 +45,7 @@ def auditor(db: Database, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> Test
             "explanation": "Sold counterfeit tickets",
         },
     )
-    sanctions.impose_sanction(db, command, actor="cli:root", now=clock.now)
+    sanctions.impose_sanction(db, command, caller=Caller("cli:root", now=clock.now))
     client = TestClient(create_app(db, clock=clock, group_commit=False))
     token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/console/sign-in").text)
     assert token is not None

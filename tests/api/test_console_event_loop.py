@@ -21,6 +21,7 @@ from e2e.live_server import uvicorn_server
 from reprieve.api.app import create_app
 from reprieve.domain.model import AccountRef
 from reprieve.services import catalogue, members, sanctions
+from reprieve.services.callers import Caller
 from reprieve.store.db import Database, open_database
 
 PASSWORD = "correct horse battery"
@@ -81,8 +82,10 @@ def postgres_console(templates: Templates, monkeypatch: pytest.MonkeyPatch) -> I
         actor="test",
         now=clock.now,
     )
-    command = sanctions.ImposeSanction(subject=AccountRef.parse("facebook/alice"), kind="suspension", reason=REASON)
-    sanction = str(sanctions.impose_sanction(db, command, actor="test", now=clock.now)["id"])
+    command = sanctions.ImposeSanction.parse(
+        subject=AccountRef.parse("facebook/alice"), kind="suspension", reason=REASON
+    )
+    sanction = str(sanctions.impose_sanction(db, command, caller=Caller("test", now=clock.now))["id"])
     server = uvicorn_server(create_app(db, clock=clock, group_commit=False))
     thread = threading.Thread(target=server.run, name="live-server", daemon=True)
     thread.start()

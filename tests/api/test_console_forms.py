@@ -24,7 +24,7 @@ from reprieve.api.app import create_app
 from reprieve.domain.model import AccountRef
 from reprieve.dsa.validate import problems
 from reprieve.services import appeals, catalogue, members, sanctions, transparency
-from reprieve.services.due_process import Caller
+from reprieve.services.callers import Caller
 from reprieve.store import tables
 from reprieve.store.db import Database, open_database
 
@@ -226,10 +226,10 @@ def test_what_the_console_imposes_passes_the_transparency_database_checks(consol
 
 def impose_directly(db: Database, clock: Clock, subject: str) -> str:
     reason = {"ground": "incompatible_content", "category": CATEGORY, "policy": "Fraud", "explanation": "x"}
-    command = sanctions.ImposeSanction(
+    command = sanctions.ImposeSanction.parse(
         subject=AccountRef.parse(subject), kind="suspension", reason=reason, duration="P30D"
     )
-    return str(sanctions.impose_sanction(db, command, actor="test", now=clock.now)["id"])
+    return str(sanctions.impose_sanction(db, command, caller=Caller("test", now=clock.now))["id"])
 
 
 def test_amend_lift_and_review_forms_come_back_as_typed(console: TestClient, db: Database, clock: Clock) -> None:
@@ -324,8 +324,7 @@ def test_review_and_appeal_decisions_come_back_as_typed(console: TestClient, db:
         filed_by={"relation": "subject", "name": "Gina"},
         statement="Not me",
         channel="api",
-        caller=Caller("test"),
-        now=clock.now,
+        caller=Caller("test", now=clock.now),
     )
     refused = console.post(
         f"/console/appeals/{appeal['id']}/decision",

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from reprieve.api.app import create_app
 from reprieve.domain.model import AccountRef
 from reprieve.services import appeals, catalogue, members, sanctions
-from reprieve.services.due_process import Caller
+from reprieve.services.callers import Caller
 from reprieve.store import tables
 from reprieve.store.db import Database
 from reprieve.web import security
@@ -68,8 +68,8 @@ def console(db: Database, clock: Clock) -> TestClient:
 
 
 def impose(db: Database, clock: Clock, subject: str) -> str:
-    command = sanctions.ImposeSanction(subject=AccountRef.parse(subject), kind="suspension", reason=REASON)
-    return str(sanctions.impose_sanction(db, command, actor="test", now=clock.now)["id"])
+    command = sanctions.ImposeSanction.parse(subject=AccountRef.parse(subject), kind="suspension", reason=REASON)
+    return str(sanctions.impose_sanction(db, command, caller=Caller("test", now=clock.now))["id"])
 
 
 def csrf(client: TestClient, path: str = "/console/sign-in") -> str:
@@ -408,11 +408,10 @@ def test_the_appeal_queue_and_the_dashboard_show_the_appeals_open_at_the_instant
             filed_by={"relation": "subject", "name": "Ivan"},
             statement=f"the {name} complaint",
             channel="api",
-            caller=person,
-            now=clock.now,
+            caller=person.at(clock.now),
         )["id"]
     clock.now = start + timedelta(days=5)
-    appeals.decide_appeal(db, filed["first"], outcome="denied", rationale="r", reply="no", caller=person, now=clock.now)
+    appeals.decide_appeal(db, filed["first"], outcome="denied", rationale="r", reply="no", caller=person.at(clock.now))
     clock.now = start + timedelta(days=6)
     sign_in(console, "moderator@meta.example")
 
@@ -538,7 +537,7 @@ def test_a_member_changes_their_password_in_the_console_and_their_other_sessions
 def test_a_term_that_ended_with_its_review_due_offers_only_to_open_it(
     console: TestClient, db: Database, clock: Clock
 ) -> None:
-    command = sanctions.ImposeSanction(
+    command = sanctions.ImposeSanction.parse(
         subject=AccountRef.parse("facebook/jane"),
         kind="suspension",
         reason=REASON,
@@ -546,15 +545,15 @@ def test_a_term_that_ended_with_its_review_due_offers_only_to_open_it(
         duration="P7D",
         review_after="P7D",
     )
-    ended = str(sanctions.impose_sanction(db, command, actor="test", now=clock.now)["id"])
-    plain = sanctions.ImposeSanction(
+    ended = str(sanctions.impose_sanction(db, command, caller=Caller("test", now=clock.now))["id"])
+    plain = sanctions.ImposeSanction.parse(
         subject=AccountRef.parse("facebook/kurt"),
         kind="suspension",
         reason=REASON,
         starts_at=clock.now - timedelta(days=30),
         duration="P7D",
     )
-    expired = str(sanctions.impose_sanction(db, plain, actor="test", now=clock.now)["id"])
+    expired = str(sanctions.impose_sanction(db, plain, caller=Caller("test", now=clock.now))["id"])
     sign_in(console, "moderator@meta.example")
     queue = console.get("/console/queues/reviews").text
     assert ended in queue and expired not in queue

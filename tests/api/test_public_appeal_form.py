@@ -21,6 +21,7 @@ from sqlalchemy import select
 from reprieve.api.app import create_app
 from reprieve.domain.model import AccountRef, Role
 from reprieve.services import appeal_codes, catalogue, members, tokens
+from reprieve.services.callers import Caller
 from reprieve.services.sanctions import ImposeSanction, impose_sanction
 from reprieve.store import eventlog, tables
 from reprieve.store.db import Database
@@ -94,8 +95,10 @@ def client(db: Database, clock: Clock, ticker: Ticker) -> Iterator[TestClient]:
 
 def suspend(db: Database, clock: Clock, account: str, **fields: Any) -> dict[str, Any]:
     fields.setdefault("duration", "P2Y")
-    command = ImposeSanction(subject=AccountRef("facebook", account), kind="suspension", reason=reason(), **fields)
-    return impose_sanction(db, command, actor=SETUP, now=clock())
+    command = ImposeSanction.parse(
+        subject=AccountRef("facebook", account), kind="suspension", reason=reason(), **fields
+    )
+    return impose_sanction(db, command, caller=Caller(SETUP, now=clock()))
 
 
 def code_of(db: Database, sanction_id: str) -> str:

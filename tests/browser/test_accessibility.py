@@ -25,6 +25,7 @@ from sqlalchemy import select
 from reprieve.demo import DEMO_PASSWORD
 from reprieve.domain.model import AccountRef
 from reprieve.services import appeal_codes, members
+from reprieve.services.callers import Caller
 from reprieve.services.sanctions import ImposeSanction, impose_sanction
 from reprieve.store import tables
 
@@ -74,7 +75,7 @@ def suspended_account(server: LiveServer, **term: Any) -> tuple[str, str]:
     """A suspension of a fresh account (a year from now, unless ``term`` says otherwise), and its code."""
     term = term or {"duration": "P1Y"}
     account = f"a11y_{secrets.token_hex(4)}"
-    command = ImposeSanction(
+    command = ImposeSanction.parse(
         subject=AccountRef("facebook", account),
         kind="suspension",
         **term,
@@ -85,7 +86,7 @@ def suspended_account(server: LiveServer, **term: Any) -> tuple[str, str]:
             "explanation": "Sold counterfeit tickets",
         },
     )
-    sanction = impose_sanction(server.db, command, actor="browser-test", now=datetime.now(UTC))
+    sanction = impose_sanction(server.db, command, caller=Caller("browser-test", now=datetime.now(UTC)))
     with server.db.read() as conn:
         return sanction["id"], appeal_codes.printed(appeal_codes.code_for(conn, sanction["id"]))
 

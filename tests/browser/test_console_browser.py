@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from reprieve.domain.model import AccountRef
 from reprieve.services import appeals, sanctions
-from reprieve.services.due_process import Caller
+from reprieve.services.callers import Caller
 from reprieve.store import tables
 
 if TYPE_CHECKING:
@@ -37,15 +37,14 @@ def seeded(live_server: LiveServer) -> tuple[str, str]:
     for days, kind in ((45, "complaint"), (12, "complaint"), (2, "reinstatement")):
         sanction = sanctions.impose_sanction(
             live_server.db,
-            sanctions.ImposeSanction(
+            sanctions.ImposeSanction.parse(
                 subject=AccountRef("facebook", f"queue-{days}"),
                 kind="suspension",
                 reason=REASON,
                 starts_at=now - timedelta(days=60),
                 review_at=now - timedelta(days=days),
             ),
-            actor="browser-test",
-            now=now,
+            caller=Caller("browser-test", now=now),
         )
         ids[days] = (
             sanction["id"],
@@ -58,8 +57,7 @@ def seeded(live_server: LiveServer) -> tuple[str, str]:
                 filed_by={"name": "Queue Tester", "email": "queue@example.org", "relation": "subject"},
                 statement="The tickets were genuine.",
                 received_at=(now - timedelta(days=days)).isoformat(),
-                caller=Caller("browser-test"),
-                now=now,
+                caller=Caller("browser-test", now=now),
             )["id"],
         )
     return ids[12]

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from reprieve.domain.model import AccountRef
 from reprieve.services import appeal_codes
+from reprieve.services.callers import Caller
 from reprieve.services.sanctions import ImposeSanction, impose_sanction
 from reprieve.store import tables
 
@@ -32,10 +33,10 @@ EMAIL = "avocate@cabinet.example"
 def suspended_account(server: LiveServer) -> tuple[str, str]:
     """A fresh suspension on facebook, imposed now, and its appeal code as the statement prints it."""
     account = f"appellant_{secrets.token_hex(4)}"
-    command = ImposeSanction(
+    command = ImposeSanction.parse(
         subject=AccountRef("facebook", account), kind="suspension", reason=dict(REASON), duration="P1Y"
     )
-    sanction = impose_sanction(server.db, command, actor="browser-test", now=datetime.now(UTC))
+    sanction = impose_sanction(server.db, command, caller=Caller("browser-test", now=datetime.now(UTC)))
     with server.db.read() as conn:
         code = appeal_codes.printed(appeal_codes.code_for(conn, sanction["id"]))
     return sanction["id"], code

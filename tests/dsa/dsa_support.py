@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from reprieve.domain.model import AccountRef
+from reprieve.services.callers import Caller
 from reprieve.services.sanctions import ImposeSanction, impose_sanction
 from reprieve.store.db import Database
 
@@ -26,7 +27,7 @@ def impose_golden(db: Database, now: datetime) -> dict[str, str]:
     for name, spec in golden_sanctions().items():
         spec = dict(spec)
         subject = AccountRef.parse(spec.pop("subject"))
-        result = impose_sanction(db, ImposeSanction(subject=subject, **spec), actor=ACTOR, now=now)
+        result = impose_sanction(db, ImposeSanction.parse(subject=subject, **spec), caller=Caller(ACTOR, now=now))
         ids[name] = str(result["id"])
     return ids
 

@@ -15,6 +15,7 @@ from dsa_support import GOLDEN, impose_golden, with_puids
 from reprieve.dsa import tdb
 from reprieve.dsa.validate import problems
 from reprieve.services import transparency
+from reprieve.services.callers import Caller
 from reprieve.store.db import Database
 
 
@@ -131,8 +132,7 @@ def test_an_amendment_that_changes_the_restriction_is_a_decision_of_its_own(
         reason="Repeated during the suspension.",
         ends_at="2024-05-01T00:00:00Z",
         effective_at="2024-03-10T09:00:00Z",
-        actor="t",
-        now=now,
+        caller=Caller("t", now=now),
     )
     sanctions.amend_sanction(
         db,
@@ -140,10 +140,11 @@ def test_an_amendment_that_changes_the_restriction_is_a_decision_of_its_own(
         reason="Review date only.",
         review_at="2024-04-20T00:00:00Z",
         effective_at="2024-03-20T00:00:00Z",
-        actor="t",
-        now=now,
+        caller=Caller("t", now=now),
     )
-    sanctions.lift_sanction(db, sid, reason="Early release.", effective_at="2024-04-15T00:00:00Z", actor="t", now=now)
+    sanctions.lift_sanction(
+        db, sid, reason="Early release.", effective_at="2024-04-15T00:00:00Z", caller=Caller("t", now=now)
+    )
     del extended
     with db.read() as conn:
         sanction = queries.load_sanction(conn, sid)

@@ -17,7 +17,7 @@ from reprieve.domain.model import AccountRef
 from reprieve.domain.time import parse_instant
 from reprieve.dsa import pages
 from reprieve.services import appeals, catalogue, sanctions, transparency, violations
-from reprieve.services.due_process import Caller
+from reprieve.services.callers import Caller
 from reprieve.services.sanctions import ImposeSanction, impose_sanction
 from reprieve.store.db import Database
 
@@ -54,7 +54,7 @@ def impose(
     automated: dict[str, Any] | None = None,
     **fields: Any,
 ) -> str:
-    command = ImposeSanction(
+    command = ImposeSanction.parse(
         subject=AccountRef.parse(subject),
         kind=kind,
         starts_at=starts,
@@ -62,7 +62,7 @@ def impose(
         automated=automated,
         **fields,
     )
-    return str(impose_sanction(db, command, actor=ACTOR, now=now)["id"])
+    return str(impose_sanction(db, command, caller=Caller(ACTOR, now=now))["id"])
 
 
 @pytest.fixture
@@ -118,8 +118,7 @@ def seeded(db: Database, meta: str, x_corp: str, now: datetime) -> dict[str, Any
             filed_by=REQUESTER,
             statement="Please look again.",
             channel="web",
-            caller=PERSON,
-            now=t(at),
+            caller=PERSON.at(t(at)),
         )["id"]
 
     def decide(key: str, outcome: str, at: str, **fields: Any) -> None:
@@ -129,8 +128,7 @@ def seeded(db: Database, meta: str, x_corp: str, now: datetime) -> dict[str, Any
             outcome=outcome,
             rationale="Looked again.",
             reply="Answer.",
-            caller=PERSON,
-            now=t(at),
+            caller=PERSON.at(t(at)),
             **fields,
         )
 
@@ -184,8 +182,7 @@ def seeded(db: Database, meta: str, x_corp: str, now: datetime) -> dict[str, Any
         appeal_ids["a1"],
         body="User Rights",
         submitted_at="2024-02-20T00:00:00Z",
-        caller=PERSON,
-        now=t("2024-02-20T00:00:00Z"),
+        caller=PERSON.at(t("2024-02-20T00:00:00Z")),
     )
     sanction(
         "s2",
@@ -217,8 +214,7 @@ def seeded(db: Database, meta: str, x_corp: str, now: datetime) -> dict[str, Any
         outcome="in_favour_of_platform",
         decided_at="2024-05-10T00:00:00Z",
         summary="Upheld by the body.",
-        caller=PERSON,
-        now=t("2024-05-10T00:00:00Z"),
+        caller=PERSON.at(t("2024-05-10T00:00:00Z")),
     )
     sanction(
         "s6",

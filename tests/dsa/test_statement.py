@@ -11,6 +11,7 @@ import pytest
 from reprieve.domain.errors import NotFoundError, ValidationError
 from reprieve.dsa import pages
 from reprieve.services import appeal_codes, sanctions, transparency
+from reprieve.services.callers import Caller
 from reprieve.store.db import Database
 
 REASON = {
@@ -95,7 +96,7 @@ def test_html_page_escapes_and_needs_no_javascript(
 def test_a_lifted_sanction_has_no_complaint_deadline_left(
     db: Database, suspension: dict[str, Any], now: datetime
 ) -> None:
-    sanctions.lift_sanction(db, suspension["id"], reason="Reinstated.", actor="t", now=now)
+    sanctions.lift_sanction(db, suspension["id"], reason="Reinstated.", caller=Caller("t", now=now))
     s = transparency.statement_of_reasons(db, suspension["id"], lang="en", now=now)
     assert s["duration"]["lifted_at"] == "2024-06-01T12:00:00Z"
     assert s["redress"]["internal_complaint"]["deadline"] is None
@@ -109,7 +110,9 @@ def test_unknown_language_or_sanction_is_refused(db: Database, suspension: dict[
     with pytest.raises(NotFoundError):
         transparency.statement_of_reasons(db, "snc_nope", lang="en", now=now)
     with pytest.raises(NotFoundError):
-        transparency.statement_of_reasons(db, suspension["id"], lang="en", now=now, operators=["x"])
+        transparency.statement_of_reasons(
+            db, suspension["id"], lang="en", now=now, caller=Caller("test", operators=["x"])
+        )
 
 
 def test_once_the_window_closed_the_statement_says_so(
@@ -124,7 +127,7 @@ def test_a_lift_scheduled_later_is_announced_and_the_complaint_stays_open(
     db: Database, suspension: dict[str, Any], now: datetime
 ) -> None:
     sanctions.lift_sanction(
-        db, suspension["id"], reason="Early release.", effective_at="2024-06-15T00:00:00Z", actor="t", now=now
+        db, suspension["id"], reason="Early release.", effective_at="2024-06-15T00:00:00Z", caller=Caller("t", now=now)
     )
     s = transparency.statement_of_reasons(db, suspension["id"], lang="fr", now=now)
     assert s["duration"]["text"].endswith("Cette décision sera levée le 15 juin 2024.")

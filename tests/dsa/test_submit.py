@@ -36,7 +36,7 @@ def reason(i: int) -> dict[str, Any]:
 
 def seed(db: Database, now: datetime, count: int) -> list[str]:
     commands = (
-        ImposeSanction(
+        ImposeSanction.parse(
             subject=AccountRef("facebook", f"spammer{i}"),
             kind="suspension",
             reason=reason(i),

@@ -10,7 +10,7 @@ from reprieve.domain.errors import ConflictError, ValidationError
 from reprieve.domain.model import AccountRef
 from reprieve.services import catalogue
 from reprieve.services.appeals import decide_appeal, file_appeal
-from reprieve.services.due_process import Caller
+from reprieve.services.callers import Caller
 from reprieve.services.sanctions import (
     ImposeSanction,
     amend_sanction,
@@ -93,7 +93,7 @@ class History:
             ends = (starts or self.now) + timedelta(seconds=self.rng.randint(3_600, 500 * 86_400))
         sanction = impose_sanction(
             self.db,
-            ImposeSanction(
+            ImposeSanction.parse(
                 subject=subject,
                 kind=kind,
                 scope=scope,
@@ -102,8 +102,7 @@ class History:
                 ends_at=ends,
                 reason=_reason(),
             ),
-            actor=ACTOR,
-            now=self.now,
+            caller=Caller(ACTOR, now=self.now),
         )
         self.sanctions.append(sanction["id"])
         if subject not in self.accounts:
@@ -127,8 +126,7 @@ class History:
             sanction_id,
             reason="amended by a test",
             effective_at=effective,
-            actor=ACTOR,
-            now=self.now,
+            caller=Caller(ACTOR, now=self.now),
             **changes,  # type: ignore[arg-type]
         )
 
@@ -138,8 +136,7 @@ class History:
             self.rng.choice(self.sanctions),
             reason="lifted by a test",
             effective_at=self.instant(-200, 200),
-            actor=ACTOR,
-            now=self.now,
+            caller=Caller(ACTOR, now=self.now),
         )
 
     def link(self) -> None:
@@ -184,8 +181,7 @@ class History:
             filed_by={"name": "Counsel", "relation": "representative"},
             statement="Please reinstate.",
             channel="letter",
-            caller=MODERATOR,
-            now=self.now,
+            caller=MODERATOR.at(self.now),
         )
         decide_appeal(
             self.db,
@@ -194,8 +190,7 @@ class History:
             rationale="Circumstances changed.",
             reply="Reinstated.",
             probation={"duration": "P1Y"} if self.rng.random() < 0.5 else None,
-            caller=MODERATOR,
-            now=self.now,
+            caller=MODERATOR.at(self.now),
         )
 
     def register(self) -> None:

@@ -20,6 +20,7 @@ from reprieve.domain.time import to_micros
 from reprieve.enforcement import EnforcementIndex, IndexFollower
 from reprieve.enforcement import follower as follower_module
 from reprieve.services import catalogue
+from reprieve.services.callers import Caller
 from reprieve.services.sanctions import ImposeSanction, impose_sanction, lift_sanction
 from reprieve.store import eventlog, tables
 from reprieve.store.db import Database, open_database
@@ -55,9 +56,10 @@ def other(database_url: str) -> Iterator[Database]:
 def suspend(db: Database, account: str, now: datetime) -> str:
     sanction = impose_sanction(
         db,
-        ImposeSanction(subject=AccountRef("facebook", account), kind="suspension", duration="P30D", reason=REASON),
-        actor="writer",
-        now=now,
+        ImposeSanction.parse(
+            subject=AccountRef("facebook", account), kind="suspension", duration="P30D", reason=REASON
+        ),
+        caller=Caller("writer", now=now),
     )
     return str(sanction["id"])
 
@@ -76,7 +78,7 @@ def test_polling_applies_everything_up_to_the_head(
     catalogue.create_operator(db, id="meta", name="Meta", actor="t", now=now)
     catalogue.create_platform(db, id="facebook", operator="meta", name="Facebook", actor="t", now=now)
     sanctions = [suspend(db, f"user{i}", now) for i in range(3)]
-    lift_sanction(db, sanctions[1], reason="error", actor="t", now=now)
+    lift_sanction(db, sanctions[1], reason="error", caller=Caller("t", now=now))
     assert follower.poll() == 1 + 2 * 3 + 1  # platform, accounts and sanctions, lift
     with db.read() as conn:
         head, _ = eventlog.head(conn)
@@ -101,14 +103,14 @@ def test_a_write_in_another_process_is_seen(database_url: str, db: Database, met
         f"""
         from datetime import datetime
         from reprieve.domain.model import AccountRef
+        from reprieve.services.callers import Caller
         from reprieve.services.sanctions import ImposeSanction, impose_sanction
         from reprieve.store.db import open_database
         db = open_database({database_url!r})
         impose_sanction(
             db,
-            ImposeSanction(subject=AccountRef("facebook", "bob"), kind="termination", reason={REASON!r}),
-            actor="another-process",
-            now=datetime.fromisoformat({now.isoformat()!r}),
+            ImposeSanction.parse(subject=AccountRef("facebook", "bob"), kind="termination", reason={REASON!r}),
+            caller=Caller("another-process", now=datetime.fromisoformat({now.isoformat()!r})),
         )
         """
     )

@@ -18,6 +18,7 @@ from reprieve.api.enforcement import attach_index
 from reprieve.api.fast.checks import FastChecks
 from reprieve.domain.model import Role
 from reprieve.domain.time import format_instant
+from reprieve.services.callers import Caller
 from reprieve.services.tokens import create_token, revoke_token
 from reprieve.store.db import Database
 
@@ -213,7 +214,7 @@ def test_a_revoked_token_and_an_idempotency_key_go_through_the_route(
     token = create_token(db, name="soon-revoked", role="platform", operator="meta", actor="t", now=h.now)
     auth = {"Authorization": f"Bearer {token['token']}"}
     assert pair.same(auth, {"checks": []})["status"] == 200
-    revoke_token(db, token["id"], actor="t", now=h.now)
+    revoke_token(db, token["id"], caller=Caller("t", now=h.now))
     before = pair.answered()
     assert pair.same(auth, {"checks": []})["status"] == 401
     body = {"checks": [{"platform": "facebook", "account": "user1", "capability": "post"}]}

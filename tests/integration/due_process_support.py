@@ -13,7 +13,7 @@ from sqlalchemy import select
 from reprieve.domain.model import AccountRef
 from reprieve.domain.time import parse_instant
 from reprieve.services import catalogue, violations
-from reprieve.services.due_process import Caller
+from reprieve.services.callers import Caller
 from reprieve.services.sanctions import ImposeSanction, impose_sanction
 from reprieve.store import eventlog, tables
 from reprieve.store.db import Database
@@ -98,8 +98,8 @@ class Reporter:
 
 def impose(db: Database, subject: str, kind: str = "suspension", *, now: datetime, **fields: Any) -> dict[str, Any]:
     fields.setdefault("reason", dict(REASON))
-    command = ImposeSanction(subject=AccountRef.parse(subject), kind=kind, **fields)
-    return impose_sanction(db, command, actor=SETUP, now=now)
+    command = ImposeSanction.parse(subject=AccountRef.parse(subject), kind=kind, **fields)
+    return impose_sanction(db, command, caller=Caller(SETUP, now=now))
 
 
 def event_count(db: Database) -> int:

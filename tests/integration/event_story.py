@@ -16,6 +16,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from reprieve.domain.amnesty import make_filter
 from reprieve.domain.model import AccountRef
 from reprieve.runtime import amnesty as amnesty_runner
 from reprieve.runtime import worker
@@ -32,7 +33,7 @@ from reprieve.services import (
     violations,
     webhooks,
 )
-from reprieve.services.due_process import Caller
+from reprieve.services.callers import Caller
 from reprieve.services.sanctions import ImposeSanction
 from reprieve.store.db import Database
 
@@ -79,11 +80,10 @@ def tell(db: Database) -> None:
     # A suspension, amended, reviewed (with assessments), appealed, and lifted on review with probation.
     suspended = sanctions.impose_sanction(
         db,
-        ImposeSanction(
+        ImposeSanction.parse(
             subject=alice_fb, scope=["facebook", "instagram"], kind="suspension", reason=reason(), duration="P30D"
         ),
-        actor="meta:moderator",
-        now=t("2021-01-07T16:00:00Z"),
+        caller=Caller("meta:moderator", now=t("2021-01-07T16:00:00Z")),
     )["id"]
     sanctions.amend_sanction(
         db,
@@ -92,15 +92,13 @@ def tell(db: Database) -> None:
         ends_at="2023-01-07T00:00:00Z",
         review_at="2022-12-07T00:00:00Z",
         effective_at="2021-01-08T00:00:00Z",
-        actor="meta:moderator",
-        now=t("2021-01-08T10:00:00Z"),
+        caller=Caller("meta:moderator", now=t("2021-01-08T10:00:00Z")),
     )
     review = reviews.open_review(
         db,
         suspended,
         panel=["expert-a", "expert-b"],
-        caller=MODERATOR,
-        now=t("2021-02-01T10:00:00Z"),
+        caller=MODERATOR.at(t("2021-02-01T10:00:00Z")),
         reason="Has it receded?",
     )
     for expert, day in (("expert-a", "2021-02-02"), ("expert-b", "2021-02-03")):
@@ -109,9 +107,8 @@ def tell(db: Database) -> None:
             review["id"],
             risk="low",
             factors=["election_period"],
-            caller=Caller(f"meta:{expert}", names=(expert,)),
+            caller=Caller(f"meta:{expert}", names=(expert,), now=t(f"{day}T10:00:00Z")),
             rationale="The risk has receded.",
-            now=t(f"{day}T10:00:00Z"),
         )
     letter = appeals.file_appeal(
         db,
@@ -121,19 +118,17 @@ def tell(db: Database) -> None:
         filed_by={"name": "Counsel", "relation": "representative"},
         statement="Please reinstate.",
         received_at="2021-02-04T00:00:00Z",
-        caller=MODERATOR,
-        now=t("2021-02-04T10:00:00Z"),
+        caller=MODERATOR.at(t("2021-02-04T10:00:00Z")),
     )
-    appeals.attach_appeal(db, letter["id"], review_id=review["id"], caller=MODERATOR, now=t("2021-02-04T10:05:00Z"))
+    appeals.attach_appeal(db, letter["id"], review_id=review["id"], caller=MODERATOR.at(t("2021-02-04T10:05:00Z")))
     reviews.decide_review(
         db,
         review["id"],
         outcome="lift",
         probation={"duration": "P1Y"},
-        caller=MODERATOR,
+        caller=MODERATOR.at(t("2021-02-05T10:00:00Z")),
         rationale="Reinstated on probation.",
         effective_at="2021-02-05T00:00:00Z",
-        now=t("2021-02-05T10:00:00Z"),
     )
     appeals.decide_appeal(
         db,
@@ -142,16 +137,14 @@ def tell(db: Database) -> None:
         rationale="Decided with the review.",
         reply="Reinstated.",
         effective_at="2021-02-05T00:00:00Z",
-        caller=MODERATOR,
-        now=t("2021-02-05T10:05:00Z"),
+        caller=MODERATOR.at(t("2021-02-05T10:05:00Z")),
     )
     dispute = appeals.record_dispute(
         db,
         letter["id"],
         body="An ODS body",
         submitted_at="2021-02-06T00:00:00Z",
-        caller=MODERATOR,
-        now=t("2021-02-06T10:00:00Z"),
+        caller=MODERATOR.at(t("2021-02-06T10:00:00Z")),
     )
     appeals.record_dispute(
         db,
@@ -162,31 +155,28 @@ def tell(db: Database) -> None:
         decided_at="2021-02-07T00:00:00Z",
         summary="Upheld.",
         dispute_id=dispute["disputes"][0]["id"],
-        caller=MODERATOR,
-        now=t("2021-02-07T10:00:00Z"),
+        caller=MODERATOR.at(t("2021-02-07T10:00:00Z")),
     )
 
     # A ban, lifted; a warning; an appeal denied.
     banned = sanctions.impose_sanction(
         db,
-        ImposeSanction(
+        ImposeSanction.parse(
             subject=AccountRef("twitter", "bob"),
             kind="termination",
             reason=reason(category="STATEMENT_CATEGORY_VIOLENCE"),
         ),
-        actor="x:safety",
-        now=t("2021-01-08T23:00:00Z"),
+        caller=Caller("x:safety", now=t("2021-01-08T23:00:00Z")),
     )["id"]
-    sanctions.lift_sanction(db, banned, reason="Amnesty", actor="x:safety", now=t("2021-03-01T00:00:00Z"))
+    sanctions.lift_sanction(db, banned, reason="Amnesty", caller=Caller("x:safety", now=t("2021-03-01T00:00:00Z")))
     warned = sanctions.impose_sanction(
         db,
-        ImposeSanction(
+        ImposeSanction.parse(
             subject=AccountRef("facebook", "carol"),
             kind="warning",
             reason=reason(category="STATEMENT_CATEGORY_SCAMS_AND_FRAUD"),
         ),
-        actor="meta:moderator",
-        now=t("2021-03-02T00:00:00Z"),
+        caller=Caller("meta:moderator", now=t("2021-03-02T00:00:00Z")),
     )["id"]
     denied = appeals.file_appeal(
         db,
@@ -195,8 +185,7 @@ def tell(db: Database) -> None:
         channel="web",
         filed_by={"name": "Carol", "relation": "subject"},
         statement="Not spam.",
-        caller=MODERATOR,
-        now=t("2021-03-03T00:00:00Z"),
+        caller=MODERATOR.at(t("2021-03-03T00:00:00Z")),
     )
     appeals.decide_appeal(
         db,
@@ -204,8 +193,7 @@ def tell(db: Database) -> None:
         outcome="denied",
         rationale="It was spam.",
         reply="Kept.",
-        caller=MODERATOR,
-        now=t("2021-03-04T00:00:00Z"),
+        caller=MODERATOR.at(t("2021-03-04T00:00:00Z")),
     )
 
     # Violations through Meta's ladder (the single path), then a bulk import.
@@ -232,7 +220,7 @@ def tell(db: Database) -> None:
     sanctions.import_sanctions(
         db,
         (
-            ImposeSanction(
+            ImposeSanction.parse(
                 subject=AccountRef("twitter", f"user{i}"),
                 kind="suspension",
                 starts_at=f"2021-05-0{i + 1}T00:00:00Z",
@@ -248,10 +236,13 @@ def tell(db: Database) -> None:
     # An amnesty of Twitter's suspensions, then its revert.
     x_safety = Caller("x:safety")
     started = amnesty.start(
-        db, operator="x", kinds=["suspension"], reason="General amnesty", caller=x_safety, now=t("2021-07-01T00:00:00Z")
+        db,
+        make_filter("x", kinds=["suspension"]),
+        reason="General amnesty",
+        caller=x_safety.at(t("2021-07-01T00:00:00Z")),
     )
     amnesty_runner.run(db, started["id"], now=t("2021-07-01T00:00:00Z"))
-    amnesty.revert(db, started["id"], reason="Undone", caller=x_safety, now=t("2021-07-02T00:00:00Z"))
+    amnesty.revert(db, started["id"], reason="Undone", caller=x_safety.at(t("2021-07-02T00:00:00Z")))
     amnesty_runner.run(db, started["id"], now=t("2021-07-02T00:00:00Z"))
 
     # The console, tokens, webhooks, the broker and the worker's settings: recorded, not projected.
@@ -265,15 +256,15 @@ def tell(db: Database) -> None:
         actor=ACTOR,
         now=t("2021-08-01T00:00:00Z"),
     )
-    members.disable_member(db, member["id"], actor=ACTOR, now=t("2021-08-02T00:00:00Z"))
-    members.enable_member(db, member["id"], actor=ACTOR, now=t("2021-08-03T00:00:00Z"))
+    members.disable_member(db, member["id"], caller=Caller(ACTOR, now=t("2021-08-02T00:00:00Z")))
+    members.enable_member(db, member["id"], caller=Caller(ACTOR, now=t("2021-08-03T00:00:00Z")))
     members.reset_password(
-        db, member["id"], password="another long passphrase 2", actor=ACTOR, now=t("2021-08-04T00:00:00Z")
+        db, member["id"], password="another long passphrase 2", caller=Caller(ACTOR, now=t("2021-08-04T00:00:00Z"))
     )
     token = tokens.create_token(
         db, name="ci", role="moderator", operator="meta", expires_in="P90D", actor=ACTOR, now=t("2021-08-05T00:00:00Z")
     )
-    tokens.revoke_token(db, token["id"], actor=ACTOR, now=t("2021-08-06T00:00:00Z"))
+    tokens.revoke_token(db, token["id"], caller=Caller(ACTOR, now=t("2021-08-06T00:00:00Z")))
     hook = webhooks.create_webhook(
         db,
         operator="meta",
@@ -284,15 +275,15 @@ def tell(db: Database) -> None:
         now=t("2021-08-07T00:00:00Z"),
         resolver=None,
     )
-    webhooks.set_webhook_state(db, hook["id"], active=False, actor=ACTOR, now=t("2021-08-08T00:00:00Z"))
-    webhooks.set_webhook_state(db, hook["id"], active=True, actor=ACTOR, now=t("2021-08-09T00:00:00Z"))
-    webhooks.delete_webhook(db, hook["id"], actor=ACTOR, now=t("2021-08-10T00:00:00Z"))
+    webhooks.set_webhook_state(db, hook["id"], active=False, caller=Caller(ACTOR, now=t("2021-08-08T00:00:00Z")))
+    webhooks.set_webhook_state(db, hook["id"], active=True, caller=Caller(ACTOR, now=t("2021-08-09T00:00:00Z")))
+    webhooks.delete_webhook(db, hook["id"], caller=Caller(ACTOR, now=t("2021-08-10T00:00:00Z")))
     publishing.enable_broker(db, actor=ACTOR, now=t("2021-08-11T00:00:00Z"))
     appeal_targets.set_appeal_target(db, "meta", "P7D", actor=ACTOR, now=t("2021-08-12T00:00:00Z"))
     # A sanction that starts later, comes up for review and is appealed, for the worker to announce.
     scheduled = sanctions.impose_sanction(
         db,
-        ImposeSanction(
+        ImposeSanction.parse(
             subject=AccountRef("instagram", "erin"),
             kind="suspension",
             reason=reason(),
@@ -300,8 +291,7 @@ def tell(db: Database) -> None:
             duration="P10D",
             review_at="2021-09-05T00:00:00Z",
         ),
-        actor="meta:moderator",
-        now=t("2021-08-13T00:00:00Z"),
+        caller=Caller("meta:moderator", now=t("2021-08-13T00:00:00Z")),
     )["id"]
     appeals.file_appeal(
         db,
@@ -310,8 +300,7 @@ def tell(db: Database) -> None:
         channel="email",
         filed_by={"name": "Erin", "relation": "subject"},
         statement="Too harsh.",
-        caller=MODERATOR,
-        now=t("2021-09-02T00:00:00Z"),
+        caller=MODERATOR.at(t("2021-09-02T00:00:00Z")),
     )
     # What time has done by 2023: sanctions started and ended, reviews due, appeals overdue, probations over.
     worker.announce(db, now=t("2023-06-01T00:00:00Z"), owner="story")

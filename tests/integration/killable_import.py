@@ -27,7 +27,7 @@ def commands(count: int) -> Iterator[ImposeSanction]:
     kinds = ("suspension", "restriction", "warning", "termination")
     for i in range(count):
         kind = kinds[i % len(kinds)]
-        yield ImposeSanction(
+        yield ImposeSanction.parse(
             subject=AccountRef("facebook", f"spammer{i}"),
             kind=kind,
             scope=["facebook", "instagram"] if i % 3 == 0 else None,

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from reprieve.domain.amnesty import make_filter, parse_amnesty
 from reprieve.domain.errors import ConflictError, NotFoundError, ValidationError
 from reprieve.domain.events import EventType, SanctionLifted
 from reprieve.domain.filters import SanctionFilter
@@ -20,8 +21,8 @@ from reprieve.domain.model import AccountRef
 from reprieve.runtime import amnesty as amnesty_runner
 from reprieve.services import amnesty
 from reprieve.services.audit import rebuild_projections, verify_audit_log
+from reprieve.services.callers import Caller
 from reprieve.services.catalogue import create_platform
-from reprieve.services.due_process import Caller
 from reprieve.services.sanctions import amend_sanction, get_sanction, lift_sanction
 from reprieve.services.standing import get_standing
 from reprieve.store import eventlog, projector, queries
@@ -81,8 +82,7 @@ def world(db: Database, meta: str, x_corp: str, now: datetime, impose: Callable[
         special("facebook/amended1", "suspension", 1),
         reason="extended",
         ends_at=now + timedelta(days=400),
-        actor="t",
-        now=earlier,
+        caller=Caller("t", now=earlier),
     )
     amend_sanction(
         db,
@@ -90,33 +90,31 @@ def world(db: Database, meta: str, x_corp: str, now: datetime, impose: Callable[
         reason="worse",
         kind="termination",
         ends_at=None,
-        actor="t",
-        now=earlier,
+        caller=Caller("t", now=earlier),
     )
     amend_sanction(
         db,
         special("threads/amended3", "restriction", 3, denies=["post"]),
         reason="worse",
         kind="suspension",
-        actor="t",
-        now=earlier,
+        caller=Caller("t", now=earlier),
     )
     amend_sanction(
         db,
         special("threads/amended4", "suspension", 4),
         reason="shorter",
         ends_at=now - timedelta(minutes=30),
-        actor="t",
-        now=earlier,
+        caller=Caller("t", now=earlier),
     )
-    lift_sanction(db, special("facebook/lifted1", "termination", 5), reason="lifted already", actor="t", now=earlier)
+    lift_sanction(
+        db, special("facebook/lifted1", "termination", 5), reason="lifted already", caller=Caller("t", now=earlier)
+    )
     lift_sanction(
         db,
         special("facebook/lifted2", "termination", 6, scope=["facebook", "instagram"]),
         reason="early release next week",
         effective_at=now + timedelta(days=7),
-        actor="t",
-        now=earlier,
+        caller=Caller("t", now=earlier),
     )
     impose("twitter/elsewhere", "suspension", duration="P1Y", reason=reason_for(0), starts_at=now - timedelta(days=5))
     return ids
@@ -197,12 +195,12 @@ def test_an_amnesty_lifts_exactly_what_the_reference_selects(
     assert expected  # every filter here selects something, and...
     assert expected != reference(db, now) or not given  # ...each but the first leaves something out
 
-    preview = amnesty.preview(db, operator="meta", now=now, **given)
+    preview = amnesty.preview(db, make_filter("meta", **given), caller=Caller("test", now=now))
     assert preview["matched"] == len(expected)
     assert {s["id"] for s in preview["sample"]} <= expected
     assert len(preview["sample"]) == min(20, len(expected))
 
-    started = amnesty.start(db, operator="meta", reason=REASON, caller=MODERATOR, now=now, **given)
+    started = amnesty.start(db, make_filter("meta", **given), reason=REASON, caller=MODERATOR.at(now))
     assert started["state"] == "running" and started["matched"] == len(expected)
     done = amnesty_runner.run(db, started["id"], now=now, batch_size=7)
     assert done["state"] == "completed"
@@ -221,7 +219,7 @@ def test_the_bulk_lift_leaves_the_projections_a_one_by_one_replay_makes(
     projections: Callable[[Database], Any],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    started = amnesty.start(db, operator="meta", reason=REASON, caller=MODERATOR, now=now)
+    started = amnesty.start(db, make_filter("meta"), reason=REASON, caller=MODERATOR.at(now))
     amnesty_runner.run(db, started["id"], now=now, batch_size=9)
     assert len(lifted_by(db, started["id"])) > 30
     live = projections(db)
@@ -241,7 +239,7 @@ def test_a_dry_run_changes_nothing(
     db: Database, world: list[str], now: datetime, projections: Callable[[Database], Any]
 ) -> None:
     before, events = projections(db), event_count(db)
-    result = amnesty.preview(db, operator="meta", kinds=["suspension"], now=now)
+    result = amnesty.preview(db, make_filter("meta", kinds=["suspension"]), caller=Caller("test", now=now))
     assert result["matched"] > 0
     assert projections(db) == before and event_count(db) == events
     assert amnesty.list_amnesties(db) == []
@@ -251,7 +249,7 @@ def test_the_amnesty_events_are_one_start_one_lift_per_sanction_and_one_end(
     db: Database, world: list[str], now: datetime
 ) -> None:
     first = event_count(db)
-    started = amnesty.start(db, operator="meta", kinds=["termination"], reason=REASON, caller=MODERATOR, now=now)
+    started = amnesty.start(db, make_filter("meta", kinds=["termination"]), reason=REASON, caller=MODERATOR.at(now))
     amnesty_runner.run(db, started["id"], now=now, batch_size=4)
     with db.read() as conn:
         events = eventlog.read_events(conn, after=first, limit=1000)
@@ -267,7 +265,7 @@ def test_the_amnesty_events_are_one_start_one_lift_per_sanction_and_one_end(
 def test_a_target_no_longer_active_when_its_batch_comes_is_skipped_and_other_writes_go_on(
     db: Database, world: list[str], now: datetime, impose: Callable[..., dict[str, Any]]
 ) -> None:
-    started = amnesty.start(db, operator="meta", reason=REASON, caller=MODERATOR, now=now)
+    started = amnesty.start(db, make_filter("meta"), reason=REASON, caller=MODERATOR.at(now))
     targets = sorted(reference(db, now))
     last = targets[-1]
     first_batch_done, writes_done = threading.Event(), threading.Event()
@@ -286,7 +284,7 @@ def test_a_target_no_longer_active_when_its_batch_comes_is_skipped_and_other_wri
     try:
         assert first_batch_done.wait(30)
         # While the amnesty is half-way: another moderator lifts one of its targets, a new sanction is imposed.
-        lift_sanction(db, last, reason="released on appeal", actor="t", now=now)
+        lift_sanction(db, last, reason="released on appeal", caller=Caller("t", now=now))
         fresh = impose("facebook/newcomer", "suspension", duration="P30D")
     finally:
         writes_done.set()
@@ -301,7 +299,7 @@ def test_a_target_no_longer_active_when_its_batch_comes_is_skipped_and_other_wri
 def test_a_run_stopped_by_an_error_is_failed_and_resumes_where_it_stopped(
     db: Database, world: list[str], now: datetime
 ) -> None:
-    started = amnesty.start(db, operator="meta", reason=REASON, caller=MODERATOR, now=now)
+    started = amnesty.start(db, make_filter("meta"), reason=REASON, caller=MODERATOR.at(now))
     batches = []
 
     def crash(view: dict[str, Any]) -> None:
@@ -327,7 +325,7 @@ def test_a_run_stopped_by_an_error_is_failed_and_resumes_where_it_stopped(
 
 
 def test_a_pass_held_by_a_live_process_is_not_taken_over(db: Database, world: list[str], now: datetime) -> None:
-    started = amnesty.start(db, operator="meta", reason=REASON, caller=MODERATOR, now=now)
+    started = amnesty.start(db, make_filter("meta"), reason=REASON, caller=MODERATOR.at(now))
     holder = amnesty_runner.new_owner()  # this very process: alive
     seen = []
 
@@ -343,7 +341,7 @@ def test_a_pass_held_by_a_live_process_is_not_taken_over(db: Database, world: li
 
 
 def test_resume_unfinished_finishes_what_a_dead_process_left(db: Database, world: list[str], now: datetime) -> None:
-    started = amnesty.start(db, operator="meta", reason=REASON, caller=MODERATOR, now=now)
+    started = amnesty.start(db, make_filter("meta"), reason=REASON, caller=MODERATOR.at(now))
     dead = "no-such-host/1/dead"
 
     def die(view: dict[str, Any]) -> None:
@@ -368,7 +366,7 @@ def test_resume_unfinished_finishes_what_a_dead_process_left(db: Database, world
 def test_revert_reimposes_what_was_lifted_and_leaves_alone_what_changed_since(
     db: Database, world: list[str], now: datetime
 ) -> None:
-    started = amnesty.start(db, operator="meta", reason=REASON, caller=MODERATOR, now=now)
+    started = amnesty.start(db, make_filter("meta"), reason=REASON, caller=MODERATOR.at(now))
     amnesty_runner.run(db, started["id"], now=now, batch_size=8)
     lifted = sorted(lifted_by(db, started["id"]))
     # Recorded after the amnesty: a lift backdated before it (the sanction had been released earlier).
@@ -378,14 +376,13 @@ def test_revert_reimposes_what_was_lifted_and_leaves_alone_what_changed_since(
         unrelated,
         reason="released on appeal last week",
         effective_at=now - timedelta(hours=2),
-        actor="t",
-        now=now + timedelta(hours=1),
+        caller=Caller("t", now=now + timedelta(hours=1)),
     )
     later = now + timedelta(days=1)
     before_unrelated = get_sanction(db, unrelated, at=later)
     with pytest.raises(ValidationError):
-        amnesty.revert(db, started["id"], reason="", caller=MODERATOR, now=later)
-    reverting = amnesty.revert(db, started["id"], reason="The amnesty was a mistake", caller=MODERATOR, now=later)
+        amnesty.revert(db, started["id"], reason="", caller=MODERATOR.at(later))
+    reverting = amnesty.revert(db, started["id"], reason="The amnesty was a mistake", caller=MODERATOR.at(later))
     assert reverting["state"] == "reverting"
     done = amnesty_runner.run(db, started["id"], now=later, batch_size=7)
     assert done["state"] == "reverted"
@@ -416,7 +413,7 @@ def test_revert_reimposes_what_was_lifted_and_leaves_alone_what_changed_since(
     standing = get_standing(db, AccountRef(subject["platform"], subject["account"]), at=later)
     assert pairs[some] in standing["sanctions"] and standing["status"] in ("suspended", "terminated")
     with pytest.raises(ConflictError):
-        amnesty.revert(db, started["id"], reason="twice", caller=MODERATOR, now=later)
+        amnesty.revert(db, started["id"], reason="twice", caller=MODERATOR.at(later))
     assert verify_audit_log(db).ok
 
 
@@ -435,26 +432,30 @@ def test_bad_filters_and_other_operators_are_refused_and_change_nothing(
     ]
     for error, fields in bad:
         with pytest.raises(error):
-            amnesty.preview(db, operator="meta", now=now, **fields)
+            f, effective_at = parse_amnesty("meta", **fields)
+            amnesty.preview(db, f, effective_at=effective_at, caller=Caller("test", now=now))
         with pytest.raises(error):
-            amnesty.start(db, operator="meta", reason=REASON, caller=MODERATOR, now=now, **fields)
+            f, effective_at = parse_amnesty("meta", **fields)
+            amnesty.start(db, f, reason=REASON, effective_at=effective_at, caller=MODERATOR.at(now))
     with pytest.raises(NotFoundError):
-        amnesty.start(db, operator="meta", reason=REASON, caller=MODERATOR, now=now, operators=["x"])
+        amnesty.start(db, make_filter("meta"), reason=REASON, caller=MODERATOR.at(now).among(["x"]))
     with pytest.raises(NotFoundError):
-        amnesty.preview(db, operator="nobody", now=now)
+        amnesty.preview(db, make_filter("nobody"), caller=Caller("test", now=now))
     with pytest.raises(ValidationError):
-        amnesty.start(db, operator="meta", reason=" ", caller=MODERATOR, now=now)
+        amnesty.start(db, make_filter("meta"), reason=" ", caller=MODERATOR.at(now))
     assert projections(db) == before and event_count(db) == events
-    started = amnesty.start(db, operator="x", reason=REASON, caller=MODERATOR, now=now)
+    started = amnesty.start(db, make_filter("x"), reason=REASON, caller=MODERATOR.at(now))
     with pytest.raises(NotFoundError):
-        amnesty.get(db, started["id"], operators=["meta"])
+        amnesty.get(db, started["id"], caller=Caller("test", operators=["meta"]))
     with pytest.raises(NotFoundError):
-        amnesty.revert(db, started["id"], reason="no", caller=MODERATOR, now=now, operators=["meta"])
+        amnesty.revert(db, started["id"], reason="no", caller=MODERATOR.at(now).among(["meta"]))
 
 
 def test_an_empty_amnesty_completes_at_once(db: Database, world: list[str], now: datetime) -> None:
-    started = amnesty.start(db, operator="meta", started_before="1990-01-01", reason=REASON, caller=MODERATOR, now=now)
+    started = amnesty.start(
+        db, make_filter("meta", started_before="1990-01-01"), reason=REASON, caller=MODERATOR.at(now)
+    )
     assert (started["state"], started["matched"]) == ("completed", 0)
     with pytest.raises(ConflictError, match="only a completed amnesty"):
-        running = amnesty.start(db, operator="meta", reason=REASON, caller=MODERATOR, now=now)
-        amnesty.revert(db, running["id"], reason="too early", caller=MODERATOR, now=now)
+        running = amnesty.start(db, make_filter("meta"), reason=REASON, caller=MODERATOR.at(now))
+        amnesty.revert(db, running["id"], reason="too early", caller=MODERATOR.at(now))

@@ -39,7 +39,7 @@ def commands(count: int) -> Iterator[ImposeSanction]:
     kinds = ("suspension", "termination", "restriction", "warning")
     for i in range(count):
         kind = kinds[i % 4]
-        yield ImposeSanction(
+        yield ImposeSanction.parse(
             subject=AccountRef("facebook" if i % 3 else "instagram", f"user{i}"),
             kind=kind,
             denies=["post"] if kind == "restriction" else (),

@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 
+from reprieve.domain.amnesty import make_filter
 from reprieve.runtime import amnesty as amnesty_runner
 from reprieve.services import amnesty
-from reprieve.services.due_process import Caller
+from reprieve.services.callers import Caller
 from reprieve.store.db import Database
 
 POLICIES = (
@@ -59,9 +60,9 @@ def test_excluding_policies_selects_exactly_the_others(
     db: Database, sanctions: dict[str, str], now: datetime, excluded: list[str]
 ) -> None:
     expected = {sid for key, sid in sanctions.items() if (key if key != "decoy" else "other") not in excluded}
-    preview = amnesty.preview(db, operator="meta", now=now, exclude_policies=excluded)
+    preview = amnesty.preview(db, make_filter("meta", exclude_policies=excluded), caller=Caller("test", now=now))
     assert preview["matched"] == len(expected)
     assert {s["id"] for s in preview["sample"]} == expected
-    started = amnesty.start(db, operator="meta", reason="r", caller=Caller("m"), now=now, exclude_policies=excluded)
+    started = amnesty.start(db, make_filter("meta", exclude_policies=excluded), reason="r", caller=Caller("m").at(now))
     done = amnesty_runner.run(db, started["id"], now=now)
     assert done["lifted"] == len(expected)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from reprieve.services.callers import Caller
 from reprieve.services.dashboard import monthly_activity
 from reprieve.services.sanctions import lift_sanction
 from reprieve.store.db import Database
@@ -36,7 +37,11 @@ def test_sanctions_are_counted_in_the_months_they_started_and_were_lifted(
     }
     for subject, at in lifts.items():
         lift_sanction(
-            db, made[subject]["id"], reason="r", effective_at=at, actor=ACTOR, now=datetime(2024, 3, 20, tzinfo=UTC)
+            db,
+            made[subject]["id"],
+            reason="r",
+            effective_at=at,
+            caller=Caller(ACTOR, now=datetime(2024, 3, 20, tzinfo=UTC)),
         )
     until = datetime(2024, 3, 15, 12, tzinfo=UTC)  # facebook/d's lift is the next day
     months = monthly_activity(db, until=until, months=3, operators=["meta"])

@@ -13,7 +13,7 @@ from reprieve.domain.model import SanctionState
 from reprieve.domain.reviews import ReviewState
 from reprieve.domain.time import from_micros, parse_instant
 from reprieve.services import appeals, members, reviews, sanctions
-from reprieve.services.due_process import Caller
+from reprieve.services.callers import Caller
 from reprieve.store import eventlog, tables
 from reprieve.store.db import Database
 
@@ -48,8 +48,7 @@ def test_the_demo_leaves_work_in_the_queues_once_and_spreads_its_lifts(db: Datab
         risk="low",
         factors=[],
         rationale="It stopped.",
-        caller=Caller("member:reviewer", names=(reviewer["name"], reviewer["id"]), role="reviewer"),
-        now=now,
+        caller=Caller("member:reviewer", names=(reviewer["name"], reviewer["id"]), role="reviewer", now=now),
     )
     assert len(assessed["assessments"]) == 1
 

@@ -25,7 +25,7 @@ from reprieve.domain.filters import AppealFilter
 from reprieve.domain.model import AccountRef, Role
 from reprieve.services import appeals, reviews, sanctions, standing, transparency
 from reprieve.services.audit import rebuild_projections
-from reprieve.services.due_process import Caller
+from reprieve.services.callers import Caller
 from reprieve.store import tables
 from reprieve.store.db import Database
 
@@ -44,21 +44,20 @@ def file(
         statement=fields.pop("statement", "The decision was wrong."),
         channel=fields.pop("channel", "web"),
         received_at=received,
-        caller=MODERATOR,
-        now=t(now or received),
+        caller=MODERATOR.at(t(now or received)),
         **fields,
     )
 
 
 def decide(db: Database, appeal: str, outcome: str, when: str, **fields: Any) -> dict[str, Any]:
-    fields.setdefault("caller", MODERATOR)
+    caller = fields.pop("caller", MODERATOR)
     return appeals.decide_appeal(
         db,
         appeal,
         outcome=outcome,
         rationale="Reviewed by a person.",
         reply="Thank you for writing to us.",
-        now=t(when),
+        caller=caller.at(t(when)),
         **fields,
     )
 
@@ -97,25 +96,21 @@ def test_a_later_decision_reopens_the_window(meta: Database) -> None:
         reason="longer",
         ends_at="2026-01-01T00:00:00Z",
         effective_at="2024-03-01T00:00:00Z",
-        actor="m",
-        now=t("2024-03-01T00:00:00Z"),
+        caller=Caller("m", now=t("2024-03-01T00:00:00Z")),
     )
     assert file(db, ban["id"], received="2024-08-31T00:00:00Z")["deadline_at"] == "2024-09-01T00:00:00Z"
-    review = reviews.open_review(
-        db, ban["id"], panel=["a"], reason="r", caller=MODERATOR, now=t("2024-08-31T00:00:00Z")
-    )
+    review = reviews.open_review(db, ban["id"], panel=["a"], reason="r", caller=MODERATOR.at(t("2024-08-31T00:00:00Z")))
     reviews.file_assessment(
         db,
         review["id"],
         risk="high",
         factors=[],
         rationale="r",
-        caller=Caller("a", names=("a",)),
-        now=t("2024-09-01T00:00:00Z"),
+        caller=Caller("a", names=("a",), now=t("2024-09-01T00:00:00Z")),
     )
     # An upheld review changes nothing in the term, and still counts as a decision the user is told of.
     reviews.decide_review(
-        db, review["id"], outcome="uphold", rationale="r", caller=MODERATOR, now=t("2024-10-01T00:00:00Z")
+        db, review["id"], outcome="uphold", rationale="r", caller=MODERATOR.at(t("2024-10-01T00:00:00Z"))
     )
     appeal = appeals.list_appeals(db, AppealFilter(sanction=ban["id"]))["items"][0]
     decide(db, appeal["id"], "denied", "2024-10-02T00:00:00Z")
@@ -135,33 +130,28 @@ def test_a_decision_recorded_with_an_earlier_effective_at_is_told_when_recorded(
         reason="longer",
         ends_at="2026-01-01T00:00:00Z",
         effective_at="2024-03-01T00:00:00Z",
-        actor="m",
-        now=t("2024-09-01T00:00:00Z"),
+        caller=Caller("m", now=t("2024-09-01T00:00:00Z")),
     )
     assert file(db, old["id"], received="2024-09-02T00:00:00Z")["deadline_at"] == "2025-03-01T00:00:00Z"
     # A review decided on 2024-10-01 and dated back to its opening day counts from 2024-10-01.
     appeal = appeals.list_appeals(db, AppealFilter(sanction=old["id"]))["items"][0]
     decide(db, appeal["id"], "denied", "2024-09-03T00:00:00Z")
-    review = reviews.open_review(
-        db, old["id"], panel=["a"], reason="r", caller=MODERATOR, now=t("2024-09-05T00:00:00Z")
-    )
+    review = reviews.open_review(db, old["id"], panel=["a"], reason="r", caller=MODERATOR.at(t("2024-09-05T00:00:00Z")))
     reviews.file_assessment(
         db,
         review["id"],
         risk="high",
         factors=[],
         rationale="r",
-        caller=Caller("a", names=("a",)),
-        now=t("2024-09-06T00:00:00Z"),
+        caller=Caller("a", names=("a",), now=t("2024-09-06T00:00:00Z")),
     )
     reviews.decide_review(
         db,
         review["id"],
         outcome="uphold",
         rationale="r",
-        caller=MODERATOR,
+        caller=MODERATOR.at(t("2024-10-01T00:00:00Z")),
         effective_at="2024-09-05T00:00:00Z",
-        now=t("2024-10-01T00:00:00Z"),
     )
     assert file(db, old["id"], received="2025-03-31T00:00:00Z")["deadline_at"] == "2025-04-01T00:00:00Z"
     statement = transparency.statement_of_reasons(db, old["id"], lang="en", now=t("2025-03-31T00:00:00Z"))
@@ -178,7 +168,7 @@ def test_what_can_be_appealed_and_when(meta: Database) -> None:
     # A complaint against a sanction that ran out is still admissible: its strike still counts.
     assert file(db, expired["id"], received="2024-02-01T00:00:00Z")["state"] == "open"
     lifted = impose(db, "facebook/dora", now=t("2024-01-01T00:00:00Z"))
-    sanctions.lift_sanction(db, lifted["id"], reason="done", actor="m", now=t("2024-01-02T00:00:00Z"))
+    sanctions.lift_sanction(db, lifted["id"], reason="done", caller=Caller("m", now=t("2024-01-02T00:00:00Z")))
     for kind in ("complaint", "reinstatement"):
         with pytest.raises(ValidationError, match="lifted"):
             file(db, lifted["id"], kind, received="2024-01-03T00:00:00Z")
@@ -195,9 +185,7 @@ def test_what_can_be_appealed_and_when(meta: Database) -> None:
             filed_by={"name": "x"},
             statement="s",
             channel="web",
-            caller=MODERATOR,
-            now=t("2024-01-02T00:00:00Z"),
-            operators=["x-corp"],
+            caller=MODERATOR.at(t("2024-01-02T00:00:00Z")).among(["x-corp"]),
         )
     for bad, field in [
         ({"name": ""}, "filed_by.name"),
@@ -329,8 +317,7 @@ def test_the_requesters_contact_details_never_reach_the_log(meta: Database) -> N
         letter["id"],
         body="Appeals Centre Europe",
         submitted_at="2023-02-01T00:00:00Z",
-        caller=MODERATOR,
-        now=t("2023-02-02T00:00:00Z"),
+        caller=MODERATOR.at(t("2023-02-02T00:00:00Z")),
     )
     log = all_event_text(db)
     assert EMAIL not in log and NAME not in log and "counsel@" not in log
@@ -347,14 +334,14 @@ def test_an_appeal_before_the_panel_and_an_out_of_court_dispute(meta: Database) 
     ban = impose(db, "facebook/lena", review_after="P1M", now=t("2024-01-01T00:00:00Z"))
     other = impose(db, "facebook/mona", now=t("2024-01-01T00:00:00Z"))
     review = reviews.open_review(
-        db, ban["id"], panel=["a", "b"], reason="due", caller=MODERATOR, now=t("2024-02-02T00:00:00Z")
+        db, ban["id"], panel=["a", "b"], reason="due", caller=MODERATOR.at(t("2024-02-02T00:00:00Z"))
     )
     appeal = file(db, ban["id"], "reinstatement", received="2024-02-03T00:00:00Z", meeting_requested=True)
     wrong = file(db, other["id"], received="2024-02-03T00:00:00Z")
     with pytest.raises(ValidationError, match="is of sanction"):
-        appeals.attach_appeal(db, wrong["id"], review_id=review["id"], caller=MODERATOR, now=t("2024-02-04T00:00:00Z"))
+        appeals.attach_appeal(db, wrong["id"], review_id=review["id"], caller=MODERATOR.at(t("2024-02-04T00:00:00Z")))
     attached = appeals.attach_appeal(
-        db, appeal["id"], review_id=review["id"], caller=MODERATOR, now=t("2024-02-04T00:00:00Z")
+        db, appeal["id"], review_id=review["id"], caller=MODERATOR.at(t("2024-02-04T00:00:00Z"))
     )
     assert attached["review"] == review["id"]
     seen = reviews.get_review(db, review["id"])
@@ -366,8 +353,7 @@ def test_an_appeal_before_the_panel_and_an_out_of_court_dispute(meta: Database) 
         appeal["id"],
         body="User Rights ODS",
         submitted_at="2024-02-15T00:00:00Z",
-        caller=MODERATOR,
-        now=t("2024-02-16T00:00:00Z"),
+        caller=MODERATOR.at(t("2024-02-16T00:00:00Z")),
     )
     dispute = disputed["disputes"][0]
     assert (dispute["body"], dispute["outcome"], dispute["decided_at"]) == ("User Rights ODS", "pending", None)
@@ -379,8 +365,7 @@ def test_an_appeal_before_the_panel_and_an_out_of_court_dispute(meta: Database) 
             submitted_at="2024-02-15T00:00:00Z",
             outcome="settled",
             dispute_id=dispute["id"],
-            caller=MODERATOR,
-            now=t("2024-03-01T00:00:00Z"),
+            caller=MODERATOR.at(t("2024-03-01T00:00:00Z")),
         )
     with pytest.raises(ForbiddenError):
         appeals.record_dispute(
@@ -388,8 +373,7 @@ def test_an_appeal_before_the_panel_and_an_out_of_court_dispute(meta: Database) 
             appeal["id"],
             body="x",
             submitted_at="2024-02-15T00:00:00Z",
-            caller=Caller("p", role=Role.PLATFORM),
-            now=t("2024-03-01T00:00:00Z"),
+            caller=Caller("p", role=Role.PLATFORM, now=t("2024-03-01T00:00:00Z")),
         )
     updated = appeals.record_dispute(
         db,
@@ -400,8 +384,7 @@ def test_an_appeal_before_the_panel_and_an_out_of_court_dispute(meta: Database) 
         decided_at="2024-03-01T00:00:00Z",
         summary="Reinstate.",
         dispute_id=dispute["id"],
-        caller=MODERATOR,
-        now=t("2024-03-02T00:00:00Z"),
+        caller=MODERATOR.at(t("2024-03-02T00:00:00Z")),
     )
     assert [(d["id"], d["outcome"]) for d in updated["disputes"]] == [(dispute["id"], "in_favour_of_requester")]
 
@@ -420,8 +403,7 @@ def test_rebuilding_the_projections_reproduces_appeals_and_keeps_the_contacts(me
                 appeal["id"],
                 body="ODS",
                 submitted_at="2024-01-04T00:00:00Z",
-                caller=MODERATOR,
-                now=t("2024-01-05T00:00:00Z"),
+                caller=MODERATOR.at(t("2024-01-05T00:00:00Z")),
             )
     before = snapshot(db)
     assert len(before["appeals"]) == 3 and len(before["appeal_disputes"]) == 2

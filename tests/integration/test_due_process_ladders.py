@@ -23,6 +23,7 @@ from reprieve.domain.model import AccountRef
 from reprieve.domain.time import format_instant
 from reprieve.services import appeals, sanctions, standing, violations
 from reprieve.services.audit import rebuild_projections, verify_audit_log
+from reprieve.services.callers import Caller
 from reprieve.store.db import Database
 
 CONTENT = ["post", "comment", "message", "react", "live", "advertise", "monetize"]
@@ -154,13 +155,15 @@ def test_strikes_of_direct_sanctions_count_and_a_lift_takes_them_away(db: Databa
     direct = impose(db, "facebook/erin", scope=["facebook", "instagram"], duration="P7D", starts_at=day(0), now=day(0))
     assert strikes(db, "facebook/erin", iso(1) or "") == 1
     # A moderator who shortens the sanction keeps its strike...
-    sanctions.amend_sanction(db, direct["id"], reason="shorter", ends_at=day(3), actor="m", now=day(1))
+    sanctions.amend_sanction(db, direct["id"], reason="shorter", ends_at=day(3), caller=Caller("m", now=day(1)))
     assert strikes(db, "facebook/erin", iso(2) or "") == 1
     # ...and the next violation climbs the ladder from it.
     second = Reporter(db, "facebook").report("erin", day(2))
     assert (second["strike"]["count"], term(second)) == (2, ("restriction", iso(2), iso(3), sorted(FEATURES)))
     # A lift takes the direct sanction's strike away from then on, on every platform of its scope.
-    sanctions.lift_sanction(db, direct["id"], reason="wrongly imposed", effective_at=day(2.5), actor="m", now=day(2.5))
+    sanctions.lift_sanction(
+        db, direct["id"], reason="wrongly imposed", effective_at=day(2.5), caller=Caller("m", now=day(2.5))
+    )
     assert strikes(db, "facebook/erin", iso(2.25) or "") == 2
     assert strikes(db, "facebook/erin", iso(2.75) or "") == 1
     # Without a policy, a strike never expires; with Meta's it does after a year.
@@ -186,8 +189,7 @@ def test_the_probation_ladder_applies_during_probation_and_not_after(db: Databas
         channel="letter",
         meeting_requested=True,
         received_at="2023-01-17T00:00:00Z",
-        caller=MODERATOR,
-        now=t("2023-01-18T00:00:00Z"),
+        caller=MODERATOR.at(t("2023-01-18T00:00:00Z")),
     )
     appeals.decide_appeal(
         db,
@@ -197,8 +199,7 @@ def test_the_probation_ladder_applies_during_probation_and_not_after(db: Databas
         reply="Reinstated with guardrails.",
         effective_at="2023-01-25T00:00:00Z",
         probation={"duration": "P2Y"},
-        caller=MODERATOR,
-        now=t("2023-01-25T00:00:00Z"),
+        caller=MODERATOR.at(t("2023-01-25T00:00:00Z")),
     )
     during = standing.get_standing(db, AccountRef("facebook", "DonaldTrump"), at=t("2023-02-01T00:00:00Z"))
     assert during["status"] == "good"
@@ -228,8 +229,7 @@ def test_a_probation_ladder_without_a_step_falls_back_to_the_standard_ladder(db:
         filed_by={"name": "Frank"},
         statement="Wrong.",
         channel="web",
-        caller=MODERATOR,
-        now=day(1),
+        caller=MODERATOR.at(day(1)),
     )
     appeals.decide_appeal(
         db,
@@ -237,8 +237,7 @@ def test_a_probation_ladder_without_a_step_falls_back_to_the_standard_ladder(db:
         outcome="granted",
         rationale="r",
         reply="ok",
-        caller=MODERATOR,
-        now=day(2),
+        caller=MODERATOR.at(day(2)),
         probation={"duration": "P1Y", "ladder": {"by_severity": {"severe": {"kind": "termination"}}}},
     )
     fb = Reporter(db, "facebook")
@@ -297,11 +296,10 @@ def test_rebuilding_the_projections_reproduces_violations_and_probations(db: Dat
         filed_by={"name": "Hank", "email": "hank@example.com"},
         statement="Please.",
         channel="email",
-        caller=MODERATOR,
-        now=day(1),
+        caller=MODERATOR.at(day(1)),
     )
     appeals.decide_appeal(
-        db, appeal["id"], outcome="granted", rationale="r", reply="ok", probation={}, caller=MODERATOR, now=day(2)
+        db, appeal["id"], outcome="granted", rationale="r", reply="ok", probation={}, caller=MODERATOR.at(day(2))
     )
     fb = Reporter(db, "facebook")
     for i in range(4):

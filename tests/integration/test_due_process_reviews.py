@@ -26,7 +26,7 @@ from reprieve.domain.time import to_micros
 from reprieve.enforcement import EnforcementIndex, IndexFollower
 from reprieve.services import catalogue, reviews, sanctions, standing
 from reprieve.services.audit import rebuild_projections
-from reprieve.services.due_process import Caller
+from reprieve.services.callers import Caller
 from reprieve.store.db import Database
 
 EXPERTS = ("expert-1", "expert-2", "expert-3")
@@ -50,15 +50,14 @@ def assess(db: Database, review: str, names: tuple[str, ...], when: str, risk: s
             risk=risk,
             factors=["ongoing_violence"],
             rationale=f"{name}: calm",
-            caller=expert(name),
-            now=t(when),
+            caller=expert(name).at(t(when)),
         )
     return result
 
 
 def opened(db: Database, sanction: str, when: str, panel: tuple[str, ...] = EXPERTS) -> str:
     review = reviews.open_review(
-        db, sanction, panel=list(panel), reason="Is the risk still there?", caller=MODERATOR, now=t(when)
+        db, sanction, panel=list(panel), reason="Is the risk still there?", caller=MODERATOR.at(t(when))
     )
     return str(review["id"])
 
@@ -85,8 +84,7 @@ def test_the_meta_story_review_due_panel_lift_with_probation_then_a_month_at_lea
         reason="Two years, then experts assess the risk.",
         review_at="2023-01-07T00:00:00Z",
         effective_at="2021-06-04T00:00:00Z",
-        actor="m",
-        now=t("2021-06-04T15:00:00Z"),
+        caller=Caller("m", now=t("2021-06-04T15:00:00Z")),
     )
     assert due(db, "2023-01-06T23:59:59Z") == []
     assert due(db, "2023-01-07T00:00:00Z") == [ban["id"]]
@@ -97,7 +95,7 @@ def test_the_meta_story_review_due_panel_lift_with_probation_then_a_month_at_lea
     assess(db, review, EXPERTS[:1], "2023-01-12T00:00:00Z", risk="moderate")
     with pytest.raises(ConflictError, match="needs 2 assessments"):
         reviews.decide_review(
-            db, review, outcome="lift", rationale="early", caller=MODERATOR, now=t("2023-01-13T00:00:00Z")
+            db, review, outcome="lift", rationale="early", caller=MODERATOR.at(t("2023-01-13T00:00:00Z"))
         )
     result = assess(db, review, EXPERTS[1:], "2023-01-16T00:00:00Z")
     assert result["risk"] == {"none": 0, "low": 2, "moderate": 1, "high": 0, "severe": 0}
@@ -108,8 +106,7 @@ def test_the_meta_story_review_due_panel_lift_with_probation_then_a_month_at_lea
         rationale="The risk to public safety has sufficiently receded.",
         probation={"duration": "P2Y"},
         effective_at="2023-01-25T00:00:00Z",
-        caller=MODERATOR,
-        now=t("2023-01-25T18:00:00Z"),
+        caller=MODERATOR.at(t("2023-01-25T18:00:00Z")),
     )
     assert decided["state"] == "decided" and decided["outcome"] == "lift"
     assert decided["decision"]["probation"]["until"] == "2025-01-25T00:00:00Z"
@@ -134,7 +131,7 @@ def test_panel_members_assess_once_and_only_they_or_a_moderator_decide(db: Datab
     review = opened(db, ban["id"], "2024-02-01T00:00:00Z")
     with pytest.raises(ForbiddenError, match="panel"):
         reviews.file_assessment(
-            db, review, risk="low", factors=[], rationale="x", caller=expert("outsider"), now=t("2024-02-02T00:00:00Z")
+            db, review, risk="low", factors=[], rationale="x", caller=expert("outsider").at(t("2024-02-02T00:00:00Z"))
         )
     assess(db, review, ("expert-1",), "2024-02-02T00:00:00Z")
     with pytest.raises(ConflictError, match="already filed"):
@@ -143,31 +140,29 @@ def test_panel_members_assess_once_and_only_they_or_a_moderator_decide(db: Datab
     by_id = Caller("someone", names=("renamed-token", "tok_expert-2"), role=Role.REVIEWER)
     with pytest.raises(ForbiddenError):
         reviews.file_assessment(
-            db, review, risk="low", factors=[], rationale="x", caller=by_id, now=t("2024-02-03T00:00:00Z")
+            db, review, risk="low", factors=[], rationale="x", caller=by_id.at(t("2024-02-03T00:00:00Z"))
         )
     other = impose(db, "facebook/ivan2", duration="P1Y", now=t("2024-01-01T00:00:00Z"))
     listed_by_id = opened(db, other["id"], "2024-02-01T00:00:00Z", panel=("tok_expert-2",))
     assert (
         reviews.file_assessment(
-            db, listed_by_id, risk="none", factors=[], rationale="x", caller=by_id, now=t("2024-02-03T00:00:00Z")
+            db, listed_by_id, risk="none", factors=[], rationale="x", caller=by_id.at(t("2024-02-03T00:00:00Z"))
         )["assessments"][0]["reviewer"]
         == "tok_expert-2"
     )
     assess(db, review, ("expert-2",), "2024-02-03T00:00:00Z")
     with pytest.raises(ForbiddenError, match="moderator or a member"):
         reviews.decide_review(
-            db, review, outcome="uphold", rationale="x", caller=expert("outsider"), now=t("2024-02-04T00:00:00Z")
+            db, review, outcome="uphold", rationale="x", caller=expert("outsider").at(t("2024-02-04T00:00:00Z"))
         )
     decided = reviews.decide_review(
-        db, review, outcome="uphold", rationale="keep it", caller=expert("expert-3"), now=t("2024-02-04T00:00:00Z")
+        db, review, outcome="uphold", rationale="keep it", caller=expert("expert-3").at(t("2024-02-04T00:00:00Z"))
     )
     assert decided["decision"]["decided_by"] == "expert-3"
     with pytest.raises(ConflictError, match="already decided"):
         assess(db, review, ("expert-3",), "2024-02-05T00:00:00Z")
     with pytest.raises(ConflictError, match="already decided"):
-        reviews.decide_review(
-            db, review, outcome="lift", rationale="x", caller=MODERATOR, now=t("2024-02-05T00:00:00Z")
-        )
+        reviews.decide_review(db, review, outcome="lift", rationale="x", caller=MODERATOR.at(t("2024-02-05T00:00:00Z")))
 
 
 def test_panels_and_quorums_are_checked_when_a_review_opens(db: Database) -> None:
@@ -185,7 +180,7 @@ def test_panels_and_quorums_are_checked_when_a_review_opens(db: Database) -> Non
     ban = impose(db, "forum/jo", now=t("2024-01-01T00:00:00Z"))
     for panel, message in [([], "at least one"), (["a", "a"], "twice"), (["a", "b"], "quorum of 3")]:
         with pytest.raises(ValidationError, match=message):
-            reviews.open_review(db, ban["id"], panel=panel, reason="r", caller=MODERATOR, now=t("2024-01-02T00:00:00Z"))
+            reviews.open_review(db, ban["id"], panel=panel, reason="r", caller=MODERATOR.at(t("2024-01-02T00:00:00Z")))
     review = opened(db, ban["id"], "2024-01-02T00:00:00Z", panel=("a", "b", "c", "d"))
     assert reviews.get_review(db, review)["quorum"] == 3
     with pytest.raises(ConflictError, match="already under review"):
@@ -195,7 +190,7 @@ def test_panels_and_quorums_are_checked_when_a_review_opens(db: Database) -> Non
         opened(db, ended["id"], "2024-01-05T00:00:00Z")
     with pytest.raises(NotFoundError):
         reviews.open_review(
-            db, ban["id"], panel=["a"], reason="r", caller=MODERATOR, now=t("2024-01-02T00:00:00Z"), operators=["meta"]
+            db, ban["id"], panel=["a"], reason="r", caller=MODERATOR.at(t("2024-01-02T00:00:00Z")).among(["meta"])
         )
 
 
@@ -208,8 +203,7 @@ def _decided(db: Database, account: str, outcome: str, **fields: Any) -> tuple[d
         review,
         outcome=outcome,
         rationale=f"{outcome} it",
-        caller=MODERATOR,
-        now=t("2024-07-04T00:00:00Z"),
+        caller=MODERATOR.at(t("2024-07-04T00:00:00Z")),
         **fields,
     )
     return decided, sanctions.get_sanction(db, ban["id"], at=t("2024-07-05T00:00:00Z"))
@@ -262,7 +256,7 @@ def test_a_wrong_decision_is_refused_and_changes_nothing(
     before = event_count(db)
     with pytest.raises(ValidationError, match=message):
         reviews.decide_review(
-            db, review, outcome=outcome, rationale="r", caller=MODERATOR, now=t("2024-07-04T00:00:00Z"), **fields
+            db, review, outcome=outcome, rationale="r", caller=MODERATOR.at(t("2024-07-04T00:00:00Z")), **fields
         )
     assert event_count(db) == before
     assert reviews.get_review(db, review)["state"] == "open"
@@ -280,7 +274,7 @@ def test_two_decisions_at_once_one_wins_the_other_conflicts(db: Database) -> Non
         barrier.wait()
         try:
             reviews.decide_review(
-                db, review, outcome=outcome, rationale="r", caller=MODERATOR, now=t("2024-02-03T00:00:00Z")
+                db, review, outcome=outcome, rationale="r", caller=MODERATOR.at(t("2024-02-03T00:00:00Z"))
             )
             outcomes.append("won")
         except ConflictError:
@@ -309,8 +303,7 @@ def test_rebuilding_the_projections_reproduces_reviews(db: Database) -> None:
             review,
             outcome=outcome,
             rationale="r",
-            caller=MODERATOR,
-            now=t("2024-02-04T00:00:00Z"),
+            caller=MODERATOR.at(t("2024-02-04T00:00:00Z")),
             probation={} if outcome == "lift" else None,
         )
     still_open = impose(db, "facebook/r", duration="P1Y", now=t("2024-01-01T00:00:00Z"))
@@ -362,7 +355,11 @@ def test_a_review_scheduled_at_the_end_of_the_term_falls_due_as_the_term_ends(db
             opened(db, sanction["id"], "2024-01-05T00:00:00Z")
     lifted = _ended_awaiting_review(db, "lifted-early")
     sanctions.lift_sanction(
-        db, lifted, reason="error", effective_at="2022-01-01T00:00:00Z", actor="m", now=t("2022-01-01T00:00:00Z")
+        db,
+        lifted,
+        reason="error",
+        effective_at="2022-01-01T00:00:00Z",
+        caller=Caller("m", now=t("2022-01-01T00:00:00Z")),
     )
     assert due(db, "2023-02-01T00:00:00Z") == []
 
@@ -389,9 +386,8 @@ def test_the_review_at_the_end_of_the_term_is_decided_after_it(
         review,
         outcome=outcome,
         rationale="decided",
-        caller=MODERATOR,
+        caller=MODERATOR.at(t("2023-01-25T18:00:00Z")),
         effective_at="2023-01-25T00:00:00Z",
-        now=t("2023-01-25T18:00:00Z"),
         **fields,
     )
     IndexFollower(index, db, listen=False).poll()
@@ -434,8 +430,7 @@ def test_an_ended_term_cannot_be_reduced(db: Database) -> None:
             outcome="reduce",
             ends_at="2022-06-01T00:00:00Z",
             rationale="r",
-            caller=MODERATOR,
-            now=t("2023-01-25T00:00:00Z"),
+            caller=MODERATOR.at(t("2023-01-25T00:00:00Z")),
         )
     assert event_count(db) == before
     assert reviews.get_review(db, review)["state"] == "open"

@@ -20,7 +20,7 @@ from reprieve.domain.errors import ConflictError, NotFoundError, ValidationError
 from reprieve.runtime.group_commit import GroupCommitter
 from reprieve.services import violations
 from reprieve.services.audit import verify_audit_log
-from reprieve.services.due_process import Caller
+from reprieve.services.callers import Caller
 from reprieve.store import tables
 from reprieve.store.db import Database
 from reprieve.store.uow import UnitOfWork

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from reprieve.runtime.group_commit import GroupCommitter
 from reprieve.services import appeals, catalogue, violations
 from reprieve.services.audit import rebuild_projections, verify_audit_log
-from reprieve.services.due_process import Caller
+from reprieve.services.callers import Caller
 from reprieve.services.views import imposed_view, sanction_view
 from reprieve.store import queries, tables
 from reprieve.store.db import Database
@@ -45,8 +45,7 @@ def history(db: Database, platform: str) -> None:
         filed_by={"name": "Counsel", "relation": "representative"},
         statement="Reinstate him.",
         channel="letter",
-        caller=MODERATOR,
-        now=NOW - timedelta(days=100),
+        caller=MODERATOR.at(NOW - timedelta(days=100)),
     )
     appeals.decide_appeal(
         db,
@@ -55,8 +54,7 @@ def history(db: Database, platform: str) -> None:
         rationale="r",
         reply="ok",
         probation={"duration": "P2Y"},
-        caller=MODERATOR,
-        now=NOW - timedelta(days=90),
+        caller=MODERATOR.at(NOW - timedelta(days=90)),
     )
     violations.record_violation(
         db, report(platform, "old-1", "bob"), caller=PLATFORM_CLIENT, now=NOW - timedelta(days=10)

@@ -14,6 +14,7 @@ from reprieve.domain.errors import ConflictError, NotFoundError, ValidationError
 from reprieve.domain.model import Role
 from reprieve.domain.time import format_instant
 from reprieve.services import catalogue, members
+from reprieve.services.callers import Caller
 from reprieve.store import eventlog, tables
 from reprieve.store.db import Database
 
@@ -145,7 +146,7 @@ def test_a_disabled_member_loses_every_session_and_cannot_sign_in(db: Database, 
     with db.read() as conn:
         before = eventlog.count_events(conn)
     later = now + timedelta(minutes=5)
-    disabled = members.disable_member(db, "MIA@meta.example", actor="admin", now=later)
+    disabled = members.disable_member(db, "MIA@meta.example", caller=Caller("admin", now=later))
     assert disabled["id"] == created["id"] and disabled["disabled_at"] == format_instant(later)
     assert members.session_member(db, first, now=later) is None
     assert members.session_member(db, second, now=later) is None
@@ -166,12 +167,12 @@ def test_disabling_names_a_member_of_ones_own_operator_once(db: Database, now: d
     with db.read() as conn:
         before = eventlog.count_events(conn)
     with pytest.raises(NotFoundError):
-        members.disable_member(db, "nobody@meta.example", actor="admin", now=now)
+        members.disable_member(db, "nobody@meta.example", caller=Caller("admin", now=now))
     with pytest.raises(NotFoundError):  # another operator's admin does not see Meta's members
-        members.disable_member(db, str(created["id"]), actor="admin", now=now, operators=["x"])
-    members.disable_member(db, str(created["id"]), actor="admin", now=now)
+        members.disable_member(db, str(created["id"]), caller=Caller("admin", now=now, operators=["x"]))
+    members.disable_member(db, str(created["id"]), caller=Caller("admin", now=now))
     with pytest.raises(ConflictError, match="was disabled at"):
-        members.disable_member(db, str(created["id"]), actor="admin", now=now)
+        members.disable_member(db, str(created["id"]), caller=Caller("admin", now=now))
     with db.read() as conn:
         assert eventlog.count_events(conn) == before + 1
 
@@ -182,20 +183,22 @@ def test_a_disabled_member_enabled_again_signs_in_with_their_password_and_no_old
     created = create(db, now)
     _, old = members.sign_in(db, email="mia@meta.example", password=PASSWORD, now=now)
     later = now + timedelta(minutes=5)
-    members.disable_member(db, "mia@meta.example", actor="admin", now=later)
+    members.disable_member(db, "mia@meta.example", caller=Caller("admin", now=later))
     with db.read() as conn:
         before = eventlog.count_events(conn)
     with pytest.raises(NotFoundError):  # another operator's admin does not see Meta's members
-        members.enable_member(db, str(created["id"]), actor="admin", now=later, operators=["x"])
+        members.enable_member(db, str(created["id"]), caller=Caller("admin", now=later, operators=["x"]))
     with pytest.raises(NotFoundError):
-        members.enable_member(db, "nobody@meta.example", actor="admin", now=later)
-    enabled = members.enable_member(db, "MIA@meta.example", actor="second admin", now=later, operators=["meta"])
+        members.enable_member(db, "nobody@meta.example", caller=Caller("admin", now=later))
+    enabled = members.enable_member(
+        db, "MIA@meta.example", caller=Caller("second admin", now=later, operators=["meta"])
+    )
     assert enabled["id"] == created["id"] and enabled["disabled_at"] is None
     assert members.session_member(db, old, now=later) is None  # the session ended with the disabling
     member, fresh = members.sign_in(db, email="mia@meta.example", password=PASSWORD, now=later)
     assert member.id == created["id"] and members.session_member(db, fresh, now=later) is not None
     with pytest.raises(ConflictError, match="is not disabled"):
-        members.enable_member(db, str(created["id"]), actor="admin", now=later)
+        members.enable_member(db, str(created["id"]), caller=Caller("admin", now=later))
     with db.read() as conn:
         recorded = eventlog.read_events(conn, after=before, limit=10)
     assert [(e.type, e.actor, json.loads(e.data)) for e in recorded] == [
@@ -253,11 +256,13 @@ def test_an_admin_resets_a_forgotten_password_and_every_session_ends(db: Databas
     created = create(db, now)
     _, session = members.sign_in(db, email="mia@meta.example", password=PASSWORD, now=now)
     with pytest.raises(NotFoundError):  # another operator's admin does not see Meta's members
-        members.reset_password(db, "mia@meta.example", password=NEW_PASSWORD, actor="admin", now=now, operators=["x"])
+        members.reset_password(
+            db, "mia@meta.example", password=NEW_PASSWORD, caller=Caller("admin", now=now, operators=["x"])
+        )
     with pytest.raises(ValidationError, match="password: must be at least"):
-        members.reset_password(db, "mia@meta.example", password="short", actor="admin", now=now)
+        members.reset_password(db, "mia@meta.example", password="short", caller=Caller("admin", now=now))
     assert members.session_member(db, session, now=now) is not None
-    reset = members.reset_password(db, "MIA@meta.example", password=NEW_PASSWORD, actor="admin", now=now)
+    reset = members.reset_password(db, "MIA@meta.example", password=NEW_PASSWORD, caller=Caller("admin", now=now))
     assert reset["id"] == created["id"] and reset["password_changed_at"] == format_instant(now)
     assert members.session_member(db, session, now=now) is None
     assert members.sign_in(db, email="mia@meta.example", password=NEW_PASSWORD, now=now)[0].id == created["id"]

@@ -16,6 +16,7 @@ from reprieve.domain.filters import SanctionFilter
 from reprieve.domain.model import AccountRef, SanctionKind, SanctionState
 from reprieve.services import catalogue
 from reprieve.services.audit import rebuild_projections, verify_audit_log
+from reprieve.services.callers import Caller
 from reprieve.services.sanctions import (
     ImposeSanction,
     amend_sanction,
@@ -91,10 +92,12 @@ def test_an_import_batch_is_all_or_nothing(
     db: Database, meta: str, now: datetime, reason: dict[str, Any], projections: Projections
 ) -> None:
     commands = [
-        ImposeSanction(subject=AccountRef("facebook", f"user{i}"), kind="suspension", reason=reason, duration="P7D")
+        ImposeSanction.parse(
+            subject=AccountRef("facebook", f"user{i}"), kind="suspension", reason=reason, duration="P7D"
+        )
         for i in range(7)
     ]
-    commands[5] = ImposeSanction(
+    commands[5] = ImposeSanction.parse(
         subject=AccountRef("facebook", "user5"), kind="termination", reason=reason, duration="P7D"
     )
     with pytest.raises(ValidationError, match="sanction #6"):
@@ -129,8 +132,7 @@ def build_history(db: Database, now: datetime, impose: Impose, reason: dict[str,
         reason="initial period of two years",
         ends_at="2023-01-07T00:00:00Z",
         effective_at="2021-06-04T00:00:00Z",
-        actor=ACTOR,
-        now=now,
+        caller=Caller(ACTOR, now=now),
     )
     amend_sanction(
         db,
@@ -139,10 +141,11 @@ def build_history(db: Database, now: datetime, impose: Impose, reason: dict[str,
         kind="restriction",
         denies=["live", "advertise"],
         effective_at="2022-06-01T00:00:00Z",
-        actor=ACTOR,
-        now=now,
+        caller=Caller(ACTOR, now=now),
     )
-    lift_sanction(db, ban["id"], reason="reinstated", effective_at="2022-12-01T00:00:00Z", actor=ACTOR, now=now)
+    lift_sanction(
+        db, ban["id"], reason="reinstated", effective_at="2022-12-01T00:00:00Z", caller=Caller(ACTOR, now=now)
+    )
     catalogue.link_identities(
         db,
         operator="meta",
@@ -154,12 +157,16 @@ def build_history(db: Database, now: datetime, impose: Impose, reason: dict[str,
     impose("twitter/realDonaldTrump", "termination", starts_at="2021-01-08T00:00:00Z")
     future = impose("twitter/someone", "restriction", denies=["post"], duration="P30D")
     lift_sanction(
-        db, future["id"], reason="scheduled early release", effective_at=now + timedelta(days=10), actor=ACTOR, now=now
+        db,
+        future["id"],
+        reason="scheduled early release",
+        effective_at=now + timedelta(days=10),
+        caller=Caller(ACTOR, now=now),
     )
     import_sanctions(
         db,
         [
-            ImposeSanction(
+            ImposeSanction.parse(
                 subject=AccountRef("instagram", f"spam{i}"),
                 kind="suspension",
                 reason=reason,
@@ -300,7 +307,7 @@ def test_list_sanctions_filters_and_pages(db: Database, meta: str, x_corp: str, 
         "lifted": impose("facebook/d", "termination", starts_at=now - day),
         "twitter": impose("twitter/e", "suspension", duration="P7D"),
     }
-    lift_sanction(db, created["lifted"]["id"], reason="error", actor=ACTOR, now=now)
+    lift_sanction(db, created["lifted"]["id"], reason="error", caller=Caller(ACTOR, now=now))
 
     def ids(at: datetime = now, **f: Any) -> set[str]:
         page = list_sanctions(db, SanctionFilter(**f), at=at, limit=1000)
@@ -340,8 +347,7 @@ def test_list_sanctions_filters_by_the_kind_in_force_at_the_instant_asked(
         kind="restriction",
         denies=["live"],
         effective_at=now + timedelta(days=10),
-        actor=ACTOR,
-        now=now,
+        caller=Caller(ACTOR, now=now),
     )
     shown = list_sanctions(db, SanctionFilter(), at=now)["items"]
     assert [item["kind"] for item in shown] == ["suspension"]
@@ -367,7 +373,9 @@ def test_list_sanctions_pages_with_a_cursor(db: Database, meta: str, now: dateti
     import_sanctions(
         db,
         [
-            ImposeSanction(subject=AccountRef("facebook", f"u{i}"), kind="suspension", reason=reason, duration="P1D")
+            ImposeSanction.parse(
+                subject=AccountRef("facebook", f"u{i}"), kind="suspension", reason=reason, duration="P1D"
+            )
             for i in range(23)
         ],
         actor=ACTOR,
@@ -431,7 +439,9 @@ def test_concurrent_lifts_have_one_winner(
         sanction = impose("facebook/DonaldTrump", "suspension", duration="P2Y")
         outcomes = race(
             [
-                lambda i=i, s=sanction["id"]: lift_sanction(db, s, reason=f"moderator {i}", actor=f"mod{i}", now=now)
+                lambda i=i, s=sanction["id"]: lift_sanction(
+                    db, s, reason=f"moderator {i}", caller=Caller(f"mod{i}", now=now)
+                )
                 for i in range(moderators)
             ]
         )
@@ -458,15 +468,14 @@ def test_a_sanction_amended_while_it_is_lifted_loses_no_update(
     sanction = impose("facebook/DonaldTrump", "suspension", duration="P2Y")
     outcomes = race(
         [
-            lambda: lift_sanction(db, sanction["id"], reason="reinstated", actor="mod1", now=now),
+            lambda: lift_sanction(db, sanction["id"], reason="reinstated", caller=Caller("mod1", now=now)),
             lambda: amend_sanction(
                 db,
                 sanction["id"],
                 reason="extended",
                 ends_at=now + timedelta(days=1000),
                 effective_at=now,
-                actor="mod2",
-                now=now,
+                caller=Caller("mod2", now=now),
             ),
         ]
     )

@@ -26,6 +26,7 @@ from reprieve.domain.sanctions import UNSET
 from reprieve.domain.time import format_instant
 from reprieve.services import catalogue, standing
 from reprieve.services import sanctions as service
+from reprieve.services.callers import Caller
 from reprieve.store import eventlog
 from reprieve.store.db import Database
 
@@ -395,7 +396,7 @@ def apply(world: World, ref: Reference, command: object) -> str | None:
     if isinstance(command, Create):
         expected = ref.create(command)
         starts, ends = creation_term(command, now)
-        request = service.ImposeSanction(
+        request = service.ImposeSanction.parse(
             subject=world.ref(command.subject),
             kind=command.kind,
             reason=REASON,
@@ -404,7 +405,7 @@ def apply(world: World, ref: Reference, command: object) -> str | None:
             starts_at=starts if command.starts is not None else None,
             ends_at=ends,
         )
-        outcome, result = run(lambda: service.impose_sanction(db, request, actor=ACTOR, now=now))
+        outcome, result = run(lambda: service.impose_sanction(db, request, caller=Caller(ACTOR, now=now)))
         if outcome == "ok":
             ref.record_creation(command, result["id"])
     elif isinstance(command, Link):
@@ -430,8 +431,7 @@ def apply(world: World, ref: Reference, command: object) -> str | None:
                 kind=command.kind,  # type: ignore[arg-type]
                 denies=denies,
                 effective_at=effective if command.at is not None else None,
-                actor=ACTOR,
-                now=now,
+                caller=Caller(ACTOR, now=now),
             )
         )
     else:
@@ -445,8 +445,7 @@ def apply(world: World, ref: Reference, command: object) -> str | None:
                 target.id,
                 reason="lifted",
                 effective_at=effective if command.at is not None else None,
-                actor=ACTOR,
-                now=now,
+                caller=Caller(ACTOR, now=now),
             )
         )
     if currently_in_test_context():
@@ -587,19 +586,20 @@ def test_backdating_before_the_start_is_refused(db: Database, now: datetime, eff
     world = World(db, now)
     created = service.impose_sanction(
         db,
-        service.ImposeSanction(
+        service.ImposeSanction.parse(
             subject=world.ref(0), kind="suspension", starts_at=hour(4), duration="P1D", reason=REASON
         ),
-        actor=ACTOR,
-        now=now,
+        caller=Caller(ACTOR, now=now),
     )
     before = world.event_count()
     with pytest.raises(ValidationError) as caught:
-        service.lift_sanction(db, created["id"], reason="r", effective_at=hour(effective), actor=ACTOR, now=now)
+        service.lift_sanction(
+            db, created["id"], reason="r", effective_at=hour(effective), caller=Caller(ACTOR, now=now)
+        )
     assert caught.value.field == "effective_at"
     with pytest.raises(ValidationError):
         service.amend_sanction(
-            db, created["id"], reason="r", ends_at=hour(30), effective_at=hour(effective), actor=ACTOR, now=now
+            db, created["id"], reason="r", ends_at=hour(30), effective_at=hour(effective), caller=Caller(ACTOR, now=now)
         )
     assert world.event_count() == before
     assert service.get_sanction(db, created["id"], at=hour(10))["history"] == created["history"]
@@ -609,7 +609,7 @@ def test_a_check_names_a_sanction_that_denies_the_capability(db: Database, now: 
     world = World(db, now)
 
     def restrict(capability: str, recorded: datetime) -> str:
-        command = service.ImposeSanction(
+        command = service.ImposeSanction.parse(
             subject=world.ref(0),
             kind="restriction",
             denies=[capability],
@@ -617,7 +617,7 @@ def test_a_check_names_a_sanction_that_denies_the_capability(db: Database, now: 
             duration="P1D",
             reason=REASON,
         )
-        return str(service.impose_sanction(db, command, actor=ACTOR, now=recorded)["id"])
+        return str(service.impose_sanction(db, command, caller=Caller(ACTOR, now=recorded))["id"])
 
     live = restrict("live", now)
     post = restrict("post", now + timedelta(seconds=1))  # ids sort by creation: live's comes first

@@ -16,7 +16,7 @@ from webhook_support import Clock, Receiver, free_port, run_cycles
 from reprieve.domain.model import AccountRef
 from reprieve.runtime import webhooks as delivery
 from reprieve.services import appeals, webhooks
-from reprieve.services.due_process import Caller
+from reprieve.services.callers import Caller
 from reprieve.services.sanctions import amend_sanction, lift_sanction
 from reprieve.store import outbox, tables
 from reprieve.store.db import Database
@@ -48,8 +48,10 @@ def test_receiver_down_then_up_gets_everything_in_order_signed(
     )
     for i in range(6):  # six subjects, three events each, interleaved by the worker's concurrency
         sanction = impose(f"facebook/user{i}", "suspension", duration="P30D")
-        amend_sanction(db, sanction["id"], reason="second look", ends_at=now + timedelta(days=60), actor=ACTOR, now=now)
-        lift_sanction(db, sanction["id"], reason="appeal granted", actor=ACTOR, now=now)
+        amend_sanction(
+            db, sanction["id"], reason="second look", ends_at=now + timedelta(days=60), caller=Caller(ACTOR, now=now)
+        )
+        lift_sanction(db, sanction["id"], reason="appeal granted", caller=Caller(ACTOR, now=now))
     expected = meta_events(db)
     assert len(expected) >= 18
 
@@ -131,7 +133,7 @@ def test_backoff_covers_a_day_then_dead_letter_then_redelivery(
     assert len(dead) == 1 and dead[0]["last_error"] and dead[0]["type"] == "sanction.imposed"
     receiver.start()
     try:
-        redelivered = webhooks.redeliver(db, dead[0]["id"], actor=ACTOR, now=clock())
+        redelivered = webhooks.redeliver(db, dead[0]["id"], caller=Caller(ACTOR, now=clock()))
         assert redelivered["state"] == "pending"
         run_cycles(db, clock, 1, step=timedelta(0))
     finally:
@@ -174,8 +176,7 @@ def test_payloads_carry_no_personal_data(
         filed_by={"name": "Alice Liddell", "email": "alice@example.org", "relation": "subject"},
         statement="I am Alice Liddell, write to me at alice@example.org",
         channel="web",
-        caller=Caller(actor="Jane Moderator (tok_1)"),
-        now=now,
+        caller=Caller(actor="Jane Moderator (tok_1)", now=now),
     )
     receiver.start()
     try:

@@ -12,6 +12,7 @@ from webhook_support import Clock, free_port, run_cycles
 
 from reprieve.domain.time import to_micros
 from reprieve.services import webhooks
+from reprieve.services.callers import Caller
 from reprieve.services.publishing import enable_broker
 from reprieve.services.sanctions import amend_sanction, lift_sanction
 from reprieve.store import eventlog, outbox, tables
@@ -48,7 +49,7 @@ def test_rows_only_for_matching_endpoints_of_the_operator(
     assert hook["secret"].startswith("whsec_")
     sanction = impose("facebook/alice", "suspension", duration="P30D")
     impose("twitter/bob", "suspension", duration="P30D")  # another operator: not for meta's endpoint
-    lift_sanction(db, sanction["id"], reason="appeal granted", actor=ACTOR, now=now)  # a type not asked for
+    lift_sanction(db, sanction["id"], reason="appeal granted", caller=Caller(ACTOR, now=now))  # a type not asked for
     rows = outbox_rows(db)
     assert len(rows) == 1
     assert rows[0][1] == hook["id"] and rows[0][2] == f"sanction:{sanction['id']}"
@@ -71,7 +72,7 @@ def test_a_new_endpoint_is_seen_by_a_process_that_cached_the_list(
         other.dispose()
     impose("facebook/bob", "suspension", duration="P30D")
     assert [r[1] for r in outbox_rows(db)] == [hook["id"]]
-    webhooks.set_webhook_state(db, hook["id"], active=False, actor=ACTOR, now=now)
+    webhooks.set_webhook_state(db, hook["id"], active=False, caller=Caller(ACTOR, now=now))
     impose("facebook/carol", "suspension", duration="P30D")
     assert len(outbox_rows(db)) == 1  # disabled: nothing more queued
 
@@ -128,7 +129,9 @@ def test_a_crowded_blocked_queue_does_not_starve_the_others(
     )
     crowded = impose("facebook/crowded", "suspension", duration="P30D")
     for i in range(12):
-        amend_sanction(db, crowded["id"], reason="again", ends_at=now + timedelta(days=31 + i), actor=ACTOR, now=now)
+        amend_sanction(
+            db, crowded["id"], reason="again", ends_at=now + timedelta(days=31 + i), caller=Caller(ACTOR, now=now)
+        )
     other = impose("facebook/other", "suspension", duration="P30D")
     o = tables.outbox.c
     now_us = to_micros(now)

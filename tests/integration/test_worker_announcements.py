@@ -22,7 +22,7 @@ from reprieve.domain.time import format_instant
 from reprieve.runtime import worker
 from reprieve.runtime.worker import Worker
 from reprieve.services import appeal_targets, appeals
-from reprieve.services.due_process import Caller
+from reprieve.services.callers import Caller
 from reprieve.services.sanctions import lift_sanction
 from reprieve.store import tables
 from reprieve.store.db import Database, open_database
@@ -48,7 +48,7 @@ def story(db: Database, impose: Callable[..., dict[str, Any]], now: datetime) ->
     scheduled = impose("facebook/sched", "suspension", starts_at=now + timedelta(days=2), duration="P5D")
     short = impose("facebook/short", "suspension", duration="P3D", review_at=now + timedelta(days=1))
     lifted = impose("facebook/lifted", "suspension", duration="P3D")
-    lift_sanction(db, lifted["id"], reason="granted", actor=ACTOR, now=now)  # lifted: it never "ends"
+    lift_sanction(db, lifted["id"], reason="granted", caller=Caller(ACTOR, now=now))  # lifted: it never "ends"
     long = impose("facebook/long", "suspension", duration="P1Y")
     appeal = appeals.file_appeal(
         db,
@@ -57,8 +57,7 @@ def story(db: Database, impose: Callable[..., dict[str, Any]], now: datetime) ->
         filed_by={"name": "L", "relation": "subject"},
         statement="please",
         channel="letter",
-        caller=Caller(actor=ACTOR),
-        now=now,
+        caller=Caller(actor=ACTOR, now=now),
     )
     return {"scheduled": scheduled["id"], "short": short["id"], "lifted": lifted["id"], "appeal": appeal["id"]}
 
@@ -168,8 +167,7 @@ def test_probation_ended_is_announced_once(db: Database) -> None:
         filed_by={"name": "Hank", "relation": "subject"},
         statement="Please.",
         channel="email",
-        caller=MODERATOR,
-        now=day(1),
+        caller=MODERATOR.at(day(1)),
     )
     appeals.decide_appeal(
         db,
@@ -178,8 +176,7 @@ def test_probation_ended_is_announced_once(db: Database) -> None:
         rationale="r",
         reply="ok",
         probation={"duration": "P30D"},
-        caller=MODERATOR,
-        now=day(2),
+        caller=MODERATOR.at(day(2)),
     )
     assert worker.announce(db, now=day(20), owner="w") == 0
     assert worker.announce(db, now=day(40), owner="w") == 1
@@ -301,8 +298,7 @@ def test_probations_over_two_platforms_straddling_a_page_are_each_announced_once
             filed_by={"name": name, "relation": "subject"},
             statement="Please.",
             channel="email",
-            caller=MODERATOR,
-            now=day(1),
+            caller=MODERATOR.at(day(1)),
         )
         appeals.decide_appeal(
             db,
@@ -311,8 +307,7 @@ def test_probations_over_two_platforms_straddling_a_page_are_each_announced_once
             rationale="r",
             reply="ok",
             probation={"duration": "P30D"},
-            caller=MODERATOR,
-            now=day(2),
+            caller=MODERATOR.at(day(2)),
         )
         bans.append(ban["id"])
     recorded = Recorded(monkeypatch)

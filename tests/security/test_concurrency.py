@@ -29,7 +29,7 @@ from reprieve.api.app import create_app
 from reprieve.domain.model import Role
 from reprieve.domain.time import parse_instant
 from reprieve.services import catalogue, members, reviews, sanctions, tokens
-from reprieve.services.due_process import Caller
+from reprieve.services.callers import Caller
 from reprieve.store import tables
 from reprieve.store.db import Database, open_database
 
@@ -165,16 +165,15 @@ def test_the_version_changes_with_a_review_decision(world: World) -> None:
     sanction = w.sanction("meta", duration="P1Y")
     seen = sanction["version"]
     person = Caller("a moderator", ("Ann",))
-    review = reviews.open_review(w.db, sanction["id"], panel=["Ann"], reason="check", caller=person, now=w.clock())
-    reviews.file_assessment(w.db, review["id"], risk="low", factors=[], rationale="r", caller=person, now=w.clock())
+    review = reviews.open_review(w.db, sanction["id"], panel=["Ann"], reason="check", caller=person.at(w.clock()))
+    reviews.file_assessment(w.db, review["id"], risk="low", factors=[], rationale="r", caller=person.at(w.clock()))
     reviews.decide_review(
         w.db,
         review["id"],
         outcome="reduce",
         rationale="r",
         ends_at="2024-09-01T00:00:00Z",
-        caller=person,
-        now=w.clock(),
+        caller=person.at(w.clock()),
     )
     after = w.client.get(f"/v1/sanctions/{sanction['id']}", headers=h).json()
     assert after["version"] > seen
@@ -374,7 +373,9 @@ def test_the_console_sends_the_version_it_showed_and_keeps_what_was_typed(
     shown = re.findall(r'name="version" value="([0-9]+)"', page.text)
     assert len(shown) == 2 and len(set(shown)) == 1  # the amend form's and the lift form's
     # Another moderator amends it meanwhile.
-    sanctions.amend_sanction(db, sanction, reason="other", ends_at="2030-01-01T00:00:00Z", actor="other", now=clock)
+    sanctions.amend_sanction(
+        db, sanction, reason="other", ends_at="2030-01-01T00:00:00Z", caller=Caller("other", now=clock)
+    )
     before = events_of(db, sanction)
     form = {
         "csrf_token": csrf(console, "/console"),

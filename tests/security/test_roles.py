@@ -26,7 +26,7 @@ from fastapi.testclient import TestClient
 from reprieve.api.app import create_app
 from reprieve.domain.model import AccountRef, Role
 from reprieve.services import appeals, catalogue, members, reviews, sanctions
-from reprieve.services.due_process import Caller
+from reprieve.services.callers import Caller
 from reprieve.store.db import Database, open_database
 
 IA, ADMIN, MODERATOR, REVIEWER, AUDITOR, PLATFORM = (
@@ -122,8 +122,7 @@ def test_an_admins_decisions_are_recorded_as_the_admins(roles_world: World) -> N
         filed_by={"name": "Someone"},
         statement="s",
         channel="web",
-        caller=Caller("setup"),
-        now=w.clock(),
+        caller=Caller("setup", now=w.clock()),
     )
     decided = w.client.post(
         f"/v1/appeals/{appeal['id']}/decision",
@@ -192,10 +191,10 @@ def csrf(client: TestClient, path: str = "/console") -> str:
 
 
 def impose(db: Database, clock: Clock, subject: str) -> str:
-    command = sanctions.ImposeSanction(
+    command = sanctions.ImposeSanction.parse(
         subject=AccountRef.parse(subject), kind="suspension", duration="P30D", reason=REASON
     )
-    return str(sanctions.impose_sanction(db, command, actor="test", now=clock.now)["id"])
+    return str(sanctions.impose_sanction(db, command, caller=Caller("test", now=clock.now))["id"])
 
 
 def console_requests(db: Database, clock: Clock, member_name: str) -> dict[str, tuple[str, str, dict[str, str]]]:
@@ -203,7 +202,7 @@ def console_requests(db: Database, clock: Clock, member_name: str) -> dict[str, 
     lift_me, amend_me, review_me, appeal_on, open_on = (
         impose(db, clock, f"facebook/{member_name}-{clock.now.timestamp():.0f}-{i}") for i in range(5)
     )
-    review = reviews.open_review(db, review_me, panel=[member_name], reason="r", caller=Caller("t"), now=clock.now)
+    review = reviews.open_review(db, review_me, panel=[member_name], reason="r", caller=Caller("t", now=clock.now))
     appeal = appeals.file_appeal(
         db,
         sanction_id=appeal_on,
@@ -211,8 +210,7 @@ def console_requests(db: Database, clock: Clock, member_name: str) -> dict[str, 
         filed_by={"name": "Someone"},
         statement="s",
         channel="web",
-        caller=Caller("t"),
-        now=clock.now,
+        caller=Caller("t", now=clock.now),
     )
     sanction_form = {
         "confirm": "yes",

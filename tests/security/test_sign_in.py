@@ -22,6 +22,7 @@ from test_api_server import running
 from reprieve.api.app import create_app
 from reprieve.domain.model import AccountRef
 from reprieve.services import appeal_codes, catalogue, members, security_log
+from reprieve.services.callers import Caller
 from reprieve.services.sanctions import ImposeSanction, impose_sanction
 from reprieve.store import tables
 from reprieve.store.db import Database, open_database
@@ -198,14 +199,13 @@ def test_the_sign_in_back_off_holds_across_app_objects_over_one_database(world: 
 def test_the_appeal_form_filing_limit_holds_across_app_objects_and_restarts(world: World, clock: Clock) -> None:
     sanction = impose_sanction(
         world.db,
-        ImposeSanction(
+        ImposeSanction.parse(
             subject=AccountRef("facebook", "limited"),
             kind="suspension",
             reason=reason(),
             duration="P1Y",
         ),
-        actor=SETUP,
-        now=clock(),
+        caller=Caller(SETUP, now=clock()),
     )
     with world.db.read() as conn:
         code = appeal_codes.printed(appeal_codes.code_for(conn, sanction["id"]))

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from pydantic import Field
 
 from reprieve.api.schemas import Category, Explanation, Instant, NoNul, NotBlank, Out, SanctionOut, Schema, Slug
-from reprieve.domain.amnesty import MAX_LIST, AmnestyState
+from reprieve.domain.amnesty import MAX_LIST, AmnestyFilter, AmnestyState, parse_amnesty
 from reprieve.domain.model import SanctionKind, SanctionState
 
 Policy = Annotated[str, Field(min_length=1, max_length=500), NoNul, NotBlank]
@@ -38,6 +39,20 @@ class AmnestyCreate(Schema):
     reason: Explanation = Field(examples=["General amnesty: suspended accounts are reinstated"])
     dry_run: bool = Field(default=False, description="only count, and show a sample of 20; changes nothing")
     effective_at: Instant | None = Field(default=None, description="when the lifts take effect; default: now")
+
+    def to_filter(self) -> tuple[AmnestyFilter, datetime | None]:
+        """The amnesty's filter and effective instant, parsed once (``domain.amnesty.parse_amnesty``)."""
+        f = self.filter
+        return parse_amnesty(
+            self.operator,
+            platforms=self.platforms,
+            kinds=[k.value for k in f.kinds] if f.kinds is not None else None,
+            states=[s.value for s in f.states] if f.states is not None else None,
+            started_before=f.started_before,
+            exclude_categories=f.exclude_categories,
+            exclude_policies=f.exclude_policies,
+            effective_at=self.effective_at,
+        )
 
 
 class AmnestyRevertCreate(Schema):

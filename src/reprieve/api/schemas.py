@@ -12,10 +12,11 @@ from typing import Annotated, Any, Generic, TypeVar
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from reprieve.domain.errors import ValidationError as DomainValidationError
-from reprieve.domain.model import PlatformKind, Role, SanctionKind, SanctionState, Status
+from reprieve.domain.model import AccountRef, PlatformKind, Role, SanctionKind, SanctionState, Status
 from reprieve.domain.reason import CATEGORIES, EEA_COUNTRIES, AutomatedDecision, Ground, Source
 from reprieve.domain.text import check_text
 from reprieve.domain.time import parse_duration, parse_instant
+from reprieve.services.sanctions import ImposeSanction
 
 # --- building blocks ---------------------------------------------------------------------
 
@@ -362,6 +363,22 @@ class SanctionCreate(Schema):
     review_after: Duration | None = None
     reason: ReasonIn
     automated: AutomatedIn | None = None
+
+    def to_command(self) -> ImposeSanction:
+        """The use case's command, parsed once (``ImposeSanction.parse``)."""
+        return ImposeSanction.parse(
+            subject=AccountRef(self.subject.platform, self.subject.account),
+            kind=self.kind,
+            reason=self.reason.model_dump(exclude_none=True, mode="json"),
+            scope=self.scope,
+            denies=self.denies or (),
+            starts_at=self.starts_at,
+            ends_at=self.ends_at,
+            duration=self.duration,
+            review_at=self.review_at,
+            review_after=self.review_after,
+            automated=self.automated.model_dump(mode="json") if self.automated else None,
+        )
 
 
 class SanctionAmend(Schema):

@@ -11,6 +11,7 @@ from reprieve.cli.context import JSON, actor, next_page_hint, now, state
 from reprieve.cli.output import emit_json, record, table
 from reprieve.domain.errors import ConflictError, ValidationError
 from reprieve.services import audit, tokens, webhooks
+from reprieve.services.callers import Caller
 from reprieve.store import tables
 from reprieve.store.db import create_engine_for
 from reprieve.store.migrate import current_revision, head_revision, upgrade_if_needed
@@ -152,7 +153,7 @@ def token_create(
 @token_app.command("revoke")
 def token_revoke(ctx: typer.Context, id: str) -> None:
     """Revoke a token at once."""
-    tokens.revoke_token(state(ctx).db(), id, actor=actor(), now=now())
+    tokens.revoke_token(state(ctx).db(), id, caller=Caller(actor(), now=now()))
     typer.echo(f"revoked {id}")
 
 

@@ -12,6 +12,7 @@ from typer.core import TyperGroup
 from reprieve.cli.context import JSON, now, state
 from reprieve.cli.due_process import caller, split
 from reprieve.cli.output import confirm, emit_json, record, table
+from reprieve.domain.amnesty import parse_amnesty
 from reprieve.domain.errors import ValidationError
 from reprieve.runtime import amnesty as amnesty_runner
 from reprieve.services import amnesty
@@ -127,19 +128,21 @@ def create(
     terminal it needs --yes.
     """
     db = state(ctx).db()
-    fields: dict[str, Any] = {
-        "operator": operator,
-        "platforms": split(platforms),
-        "kinds": split(kinds),
-        "states": split(states),
-        "started_before": started_before,
-        "exclude_categories": split(exclude_categories),
-        "exclude_policies": [p.strip() for p in exclude_policies.split("|") if p.strip()] if exclude_policies else None,
-        "effective_at": effective_at,
-        "now": now(),
-    }
+    if not dry_run and reason is None:
+        raise ValidationError("give --reason (or --dry-run)", field="--reason")
+    f, effective = parse_amnesty(
+        operator,
+        platforms=split(platforms),
+        kinds=split(kinds),
+        states=split(states),
+        started_before=started_before,
+        exclude_categories=split(exclude_categories),
+        exclude_policies=[p.strip() for p in exclude_policies.split("|") if p.strip()] if exclude_policies else None,
+        effective_at=effective_at,
+    )
+    at = caller().at(now())
     if dry_run:
-        preview = amnesty.preview(db, **fields)
+        preview = amnesty.preview(db, f, effective_at=effective, caller=at)
         if as_json:
             emit_json(preview)
             return
@@ -156,11 +159,9 @@ def create(
             ],
         )
         return
-    if reason is None:
-        raise ValidationError("give --reason (or --dry-run)", field="--reason")
-    matched = amnesty.preview(db, **fields)["matched"]
+    matched = amnesty.preview(db, f, effective_at=effective, caller=at)["matched"]
     confirm(f"Lift {matched:,} sanction{'' if matched == 1 else 's'} of {operator}?", yes=yes)
-    started = amnesty.start(db, reason=reason, caller=caller(), **fields)
+    started = amnesty.start(db, f, reason=reason, effective_at=effective, caller=at)
     if not as_json and not quiet:
         typer.echo(f"amnesty {started['id']}: {started['matched']:,} sanctions to lift", err=True)
     result = (
@@ -243,7 +244,7 @@ def revert(
             f"Re-impose {lifted:,} sanction{'' if lifted == 1 else 's'} lifted by {amnesty_id} ({shown['operator']})?",
             yes=yes,
         )
-    started = amnesty.revert(db, amnesty_id, reason=reason, caller=caller(), now=now())
+    started = amnesty.revert(db, amnesty_id, reason=reason, caller=caller().at(now()))
     result = (
         started
         if detach

@@ -16,7 +16,7 @@ from reprieve.domain.reviews import ReviewState
 from reprieve.domain.sanctions import UNSET
 from reprieve.domain.time import to_micros
 from reprieve.services import appeals, reviews, violations
-from reprieve.services.due_process import Caller
+from reprieve.services.callers import Caller
 
 review_app = typer.Typer(
     help="Reviews of sanctions by a panel: list, open, assess, decide, show.", no_args_is_help=True
@@ -119,7 +119,7 @@ def review_open(
 ) -> None:
     """Open a review of an active sanction (the one due, or an ad-hoc one)."""
     result = reviews.open_review(
-        state(ctx).db(), sanction, panel=split(panel) or [], reason=reason, caller=caller(), now=now()
+        state(ctx).db(), sanction, panel=split(panel) or [], reason=reason, caller=caller().at(now())
     )
     emit_json(result) if as_json else show_review(result)
 
@@ -141,8 +141,7 @@ def review_assess(
         risk=risk,
         factors=split(factors),
         rationale=rationale,
-        caller=caller(reviewer),
-        now=now(),
+        caller=caller(reviewer).at(now()),
     )
     emit_json(result) if as_json else show_review(result)
 
@@ -172,8 +171,7 @@ def review_decide(
         next_review_at=next_review_at if next_review_at else UNSET,
         probation=probation_option(probation_duration, probation_ladder_json, probation),
         effective_at=effective_at,
-        caller=caller(as_member),
-        now=now,
+        caller=caller(as_member).at(now),
     )
     emit_json(result) if as_json else show_review(result)
 
@@ -259,8 +257,7 @@ def appeal_file(
         channel=channel,
         meeting_requested=meeting_requested,
         received_at=received_at,
-        caller=caller(),
-        now=now,
+        caller=caller().at(now),
     )
     emit_json(result) if as_json else show_appeal(result)
 
@@ -298,7 +295,7 @@ def appeal_attach(
     as_json: bool = JSON,
 ) -> None:
     """Put an appeal before the panel of its sanction's review."""
-    result = appeals.attach_appeal(state(ctx).db(), appeal, review_id=review, caller=caller(), now=now())
+    result = appeals.attach_appeal(state(ctx).db(), appeal, review_id=review, caller=caller().at(now()))
     emit_json(result) if as_json else show_appeal(result)
 
 
@@ -330,8 +327,7 @@ def appeal_decide(
         kind=kind,
         denies=split(denies),
         probation=probation_option(probation_duration, probation_ladder_json, probation),
-        caller=caller(),
-        now=now,
+        caller=caller().at(now),
     )
     emit_json(result) if as_json else show_appeal(result)
 
@@ -360,8 +356,7 @@ def appeal_dispute(
         decided_at=decided_at,
         summary=summary,
         dispute_id=dispute,
-        caller=caller(),
-        now=now(),
+        caller=caller().at(now()),
     )
     emit_json(result) if as_json else show_appeal(result)
 

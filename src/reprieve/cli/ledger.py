@@ -20,6 +20,7 @@ from reprieve.domain.model import AccountRef, SanctionKind, SanctionState, parse
 from reprieve.domain.reason import category_problem
 from reprieve.domain.sanctions import UNSET
 from reprieve.services import catalogue, sanctions, standing
+from reprieve.services.callers import Caller
 
 operator_app = typer.Typer(help="Operators: organisations that run platforms.", no_args_is_help=True)
 platform_app = typer.Typer(help="Platforms: the services of an operator.", no_args_is_help=True)
@@ -230,7 +231,7 @@ def sanction_create(
             }.items()
             if v is not None
         }
-    command = sanctions.ImposeSanction(
+    command = sanctions.ImposeSanction.parse(
         subject=AccountRef.parse(subject),
         kind=kind,
         reason=reason,
@@ -243,7 +244,7 @@ def sanction_create(
         review_after=review_after,
         automated={"detection": automated_detection, "decision": automated_decision},
     )
-    result = sanctions.impose_sanction(state(ctx).db(), command, actor=actor(), now=now)
+    result = sanctions.impose_sanction(state(ctx).db(), command, caller=Caller(actor(), now=now))
     emit_json(result) if as_json else show_sanction(result)
 
 
@@ -333,8 +334,7 @@ def sanction_amend(
         kind=kind,
         denies=split(denies),
         effective_at=effective_at,
-        actor=actor(),
-        now=now,
+        caller=Caller(actor(), now=now),
         if_version=if_version,
     )
     emit_json(result) if as_json else show_sanction(result)
@@ -359,8 +359,7 @@ def sanction_lift(
         id,
         reason=reason,
         effective_at=effective_at,
-        actor=actor(),
-        now=now,
+        caller=Caller(actor(), now=now),
         if_version=if_version,
     )
     emit_json(result) if as_json else show_sanction(result)
@@ -377,9 +376,11 @@ def sanction_import(
     def commands() -> Iterator[sanctions.ImposeSanction]:
         stream = sys.stdin if str(path) == "-" else path.open(encoding="utf-8")
         with stream:
+            ordinal = 0
             for number, line in enumerate(stream, 1):
                 if line.strip():
-                    yield sanction_from_json(line, number)
+                    ordinal += 1
+                    yield sanction_from_json(line, number, ordinal)
 
     def progress(done: int) -> None:
         typer.echo(f"imported {done}", err=True)
@@ -392,25 +393,25 @@ def sanction_import(
     typer.echo(f"{total} sanctions imported")
 
 
-def sanction_from_json(line: str, number: int) -> sanctions.ImposeSanction:
+def sanction_from_json(line: str, number: int, ordinal: int) -> sanctions.ImposeSanction:
+    """The command on line ``number``, the ``ordinal``-th sanction of the file; a value it cannot
+    parse is named as the import names the sanction it refuses (``sanction #<ordinal>: ...``)."""
     try:
         body = json.loads(line)
         subject = body["subject"]
-        return sanctions.ImposeSanction(
-            subject=AccountRef.parse(f"{subject['platform']}/{subject['account']}"),
-            kind=body["kind"],
-            reason=body["reason"],
-            scope=body.get("scope"),
-            denies=body.get("denies") or (),
-            starts_at=body.get("starts_at"),
-            ends_at=body.get("ends_at"),
-            duration=body.get("duration"),
-            review_at=body.get("review_at"),
-            review_after=body.get("review_after"),
-            automated=body.get("automated"),
-        )
+        ref = AccountRef.parse(f"{subject['platform']}/{subject['account']}")
+        kind, reason = body["kind"], body["reason"]
+        given = {
+            "scope": body.get("scope"),
+            "denies": body.get("denies") or (),
+            **{k: body.get(k) for k in ("starts_at", "ends_at", "duration", "review_at", "review_after", "automated")},
+        }
     except (json.JSONDecodeError, KeyError, TypeError) as exc:
         raise ValidationError(f"line {number} is not a sanction: {exc}") from None
+    try:
+        return sanctions.ImposeSanction.parse(ref, kind, reason, **given)
+    except ValidationError as exc:
+        raise ValidationError(f"sanction #{ordinal}: {exc.message}") from None
 
 
 def show_sanction(s: dict[str, Any]) -> None:

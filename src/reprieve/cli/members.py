@@ -12,6 +12,7 @@ from reprieve.cli.output import emit_json, record, table
 from reprieve.domain.errors import ValidationError
 from reprieve.domain.time import parse_instant
 from reprieve.services import members, security_log
+from reprieve.services.callers import Caller
 
 member_app = typer.Typer(help="Members of an operator, who sign in to the console.", no_args_is_help=True)
 
@@ -129,7 +130,7 @@ def member_password(
     """Set a member's password (forgotten, or known to someone else): every session of theirs ends.
     Members change their own in the console (Password, at the top of each page)."""
     password = read_password(password_stdin)
-    result = members.reset_password(state(ctx).db(), member, password=password, actor=actor(), now=now())
+    result = members.reset_password(state(ctx).db(), member, password=password, caller=Caller(actor(), now=now()))
     _show(result, as_json, "password_changed_at")
 
 
@@ -140,7 +141,7 @@ def member_enable(
     as_json: bool = JSON,
 ) -> None:
     """Enable a disabled member again: they may sign in with their password."""
-    _show(members.enable_member(state(ctx).db(), member, actor=actor(), now=now()), as_json, "disabled_at")
+    _show(members.enable_member(state(ctx).db(), member, caller=Caller(actor(), now=now())), as_json, "disabled_at")
 
 
 @member_app.command("disable")
@@ -151,7 +152,7 @@ def member_disable(
 ) -> None:
     """Disable a member (someone who left): their sessions end at once and they can no longer
     sign in. What they did keeps their name."""
-    _show(members.disable_member(state(ctx).db(), member, actor=actor(), now=now()), as_json, "disabled_at")
+    _show(members.disable_member(state(ctx).db(), member, caller=Caller(actor(), now=now())), as_json, "disabled_at")
 
 
 def _show(member: dict[str, Any], as_json: bool, changed: str) -> None:

@@ -19,6 +19,7 @@ from reprieve.dsa.report import csv_rows
 from reprieve.dsa.submit import TdbSettings
 from reprieve.runtime.worker import worker_name
 from reprieve.services import transparency
+from reprieve.services.callers import Caller
 
 transparency_app = typer.Typer(
     help="DSA transparency: export statements to the Transparency Database, submit them, report.",
@@ -198,7 +199,7 @@ def status(
     db = state(ctx).db()
     chosen = transparency.require_operator(db, operator, None)
     if run is not None:
-        emit_json(transparency.get_run(db, run, operators=[chosen]))
+        emit_json(transparency.get_run(db, run, caller=Caller(actor(), operators=[chosen])))
         return
     settings = TdbSettings.from_env()
     endpoint = settings.endpoint() if settings.url is not None else None

@@ -7,6 +7,7 @@ import typer
 from reprieve.cli.context import JSON, actor, now, state
 from reprieve.cli.output import emit_json, record, table
 from reprieve.services import webhooks
+from reprieve.services.callers import Caller
 
 webhook_app = typer.Typer(help="Webhook endpoints and their deliveries.", no_args_is_help=True)
 
@@ -79,20 +80,20 @@ def show_command(ctx: typer.Context, webhook_id: str, as_json: bool = JSON) -> N
 @webhook_app.command("disable")
 def disable_command(ctx: typer.Context, webhook_id: str, as_json: bool = JSON) -> None:
     """Pending deliveries wait and nothing new is queued until it is enabled again."""
-    result = webhooks.set_webhook_state(state(ctx).db(), webhook_id, active=False, actor=actor(), now=now())
+    result = webhooks.set_webhook_state(state(ctx).db(), webhook_id, active=False, caller=Caller(actor(), now=now()))
     emit_json(result) if as_json else record(result)
 
 
 @webhook_app.command("enable")
 def enable_command(ctx: typer.Context, webhook_id: str, as_json: bool = JSON) -> None:
-    result = webhooks.set_webhook_state(state(ctx).db(), webhook_id, active=True, actor=actor(), now=now())
+    result = webhooks.set_webhook_state(state(ctx).db(), webhook_id, active=True, caller=Caller(actor(), now=now()))
     emit_json(result) if as_json else record(result)
 
 
 @webhook_app.command("delete")
 def delete_command(ctx: typer.Context, webhook_id: str) -> None:
     """Delete an endpoint and its deliveries."""
-    webhooks.delete_webhook(state(ctx).db(), webhook_id, actor=actor(), now=now())
+    webhooks.delete_webhook(state(ctx).db(), webhook_id, caller=Caller(actor(), now=now()))
     typer.echo(f"deleted {webhook_id}")
 
 
@@ -126,5 +127,5 @@ def deliveries_command(
 @webhook_app.command("redeliver")
 def redeliver_command(ctx: typer.Context, delivery_id: str, as_json: bool = JSON) -> None:
     """Deliver again (a dead letter, or one delivered already), with a fresh 24 hours of retries."""
-    result = webhooks.redeliver(state(ctx).db(), delivery_id, actor=actor(), now=now())
+    result = webhooks.redeliver(state(ctx).db(), delivery_id, caller=Caller(actor(), now=now()))
     emit_json(result) if as_json else record(result)

@@ -118,6 +118,15 @@ def make_filter(
     return AmnestyFilter(operator, platform_ids, kind_values, state_values, before, categories, policies)
 
 
+def parse_amnesty(
+    operator: str, *, effective_at: str | datetime | None = None, **filter_fields: Any
+) -> tuple[AmnestyFilter, datetime | None]:
+    """What an edge (a route, a form, the command line) was asked for, parsed once: the filter
+    (``make_filter``'s fields) and the instant the lifts take effect (None: when recorded)."""
+    effective = parse_instant(effective_at, field="effective_at") if effective_at is not None else None
+    return make_filter(operator, **filter_fields), effective
+
+
 def _listed(values: Sequence[str] | None, field: str) -> list[str]:
     if values is None:
         return []

@@ -12,6 +12,7 @@ from fastapi import Depends, Request
 
 from reprieve.domain.errors import NotFoundError
 from reprieve.services import Database, catalogue
+from reprieve.services.callers import Caller, Clock
 from reprieve.services.tokens import Principal
 
 # Dependencies that do no I/O are ``async``: FastAPI runs them on the event loop instead of
@@ -52,6 +53,17 @@ class Tenant:
     def actor(self) -> str:
         """How the event log names who acted: the token's name and id."""
         return f"{self.principal.name[:150]} ({self.principal.token_id})"
+
+    def caller(self, now: datetime | Clock | None = None) -> Caller:
+        """The principal as the use cases take it, acting at ``now`` (an instant or a clock; a
+        read needs none); on a review panel by its name or id."""
+        return Caller(
+            self.actor,
+            names=(self.principal.name, self.principal.token_id),
+            role=self.principal.role,
+            now=now,
+            operators=self.operators,
+        )
 
     def sees(self, operator: str | None) -> bool:
         return self.principal.is_instance_admin or (operator is not None and operator == self.principal.operator)

@@ -6,8 +6,8 @@ matched set; lifts nothing yet), ``revert`` (records amnesty.revert_started), ``
 ``revert_batch``, each in one transaction. ``runtime.amnesty`` runs the passes batch by batch:
 its leases, process checks and threads.
 
-``operators`` restricts what the caller may see (None: everything), as in the other services;
-another operator's amnesty is "not found". An amnesty dict holds: id, operator, state (running,
+The ``Caller`` says what the caller may see (its ``operators``; None: everything), as in the
+other services; another operator's amnesty is "not found". An amnesty dict holds: id, operator, state (running,
 completed, reverting, reverted, failed), filter, reason, effective_at, matched, processed, lifted,
 skipped, rate (per s), eta_seconds, started_at, finished_at, created_by, error, revert (null, or
 reason, by, started_at, finished_at, processed, restored, left_alone, rate, eta_seconds).
@@ -16,7 +16,6 @@ reason, by, started_at, finished_at, processed, restored, left_alone, rate, eta_
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -25,7 +24,6 @@ from reprieve.domain.amnesty import (
     AmnestyFilter,
     AmnestyState,
     Phase,
-    make_filter,
     progress,
 )
 from reprieve.domain.errors import ConflictError, NotFoundError, ValidationError
@@ -41,8 +39,8 @@ from reprieve.domain.events import (
 )
 from reprieve.domain.model import ensure_text
 from reprieve.domain.sanctions import Sanction
-from reprieve.domain.time import format_instant, from_micros, parse_instant, to_micros
-from reprieve.services.due_process import Caller
+from reprieve.domain.time import format_instant, from_micros, to_micros
+from reprieve.services.callers import Caller
 from reprieve.services.views import sanction_view
 from reprieve.store import amnesty as store
 from reprieve.store import queries
@@ -62,11 +60,10 @@ def wall_us() -> int:
 # --- preview and start -------------------------------------------------------------------
 
 
-def _checked_filter(
-    db: Database, conn: Connection, operator: str, operators: Sequence[str] | None, **fields: Any
-) -> AmnestyFilter:
-    f = make_filter(operator, **fields)
-    if (operators is not None and operator not in operators) or queries.operator_row(conn, operator) is None:
+def _checked_filter(db: Database, conn: Connection, f: AmnestyFilter, caller: Caller) -> AmnestyFilter:
+    """``f`` if the caller sees its operator and the operator has its platforms."""
+    operator = f.operator
+    if not caller.sees(operator) or queries.operator_row(conn, operator) is None:
         raise NotFoundError(f"no operator {operator!r}")
     for platform_id in f.platforms:
         platform = db.platform(conn, platform_id)
@@ -75,35 +72,12 @@ def _checked_filter(
     return f
 
 
-def preview(
-    db: Database,
-    *,
-    operator: str,
-    platforms: Sequence[str] | None = None,
-    kinds: Sequence[str] | None = None,
-    states: Sequence[str] | None = None,
-    started_before: str | datetime | None = None,
-    exclude_categories: Sequence[str] | None = None,
-    exclude_policies: Sequence[str] | None = None,
-    effective_at: str | datetime | None = None,
-    now: datetime,
-    operators: Sequence[str] | None = None,
-) -> dict[str, Any]:
-    """A dry run: how many sanctions the amnesty would lift at ``effective_at``, and the first 20."""
-    effective = parse_instant(effective_at, field="effective_at") if effective_at is not None else now
+def preview(db: Database, f: AmnestyFilter, *, effective_at: datetime | None = None, caller: Caller) -> dict[str, Any]:
+    """A dry run: how many sanctions the amnesty would lift at ``effective_at`` (default: the
+    caller's now), and the first 20. ``f`` and ``effective_at`` as ``parse_amnesty`` makes them."""
+    effective = effective_at if effective_at is not None else caller.instant
     with db.read() as conn:
-        f = _checked_filter(
-            db,
-            conn,
-            operator,
-            operators,
-            platforms=platforms,
-            kinds=kinds,
-            states=states,
-            started_before=started_before,
-            exclude_categories=exclude_categories,
-            exclude_policies=exclude_policies,
-        )
+        f = _checked_filter(db, conn, f, caller)
         t = to_micros(effective)
         matched = store.count_matching(conn, f, t)
         sample = queries.load_sanctions(conn, store.sample_rows(conn, f, t, SAMPLE_SIZE))
@@ -112,37 +86,20 @@ def preview(
 
 def start(
     db: Database,
+    f: AmnestyFilter,
     *,
-    operator: str,
     reason: str,
-    platforms: Sequence[str] | None = None,
-    kinds: Sequence[str] | None = None,
-    states: Sequence[str] | None = None,
-    started_before: str | datetime | None = None,
-    exclude_categories: Sequence[str] | None = None,
-    exclude_policies: Sequence[str] | None = None,
-    effective_at: str | datetime | None = None,
+    effective_at: datetime | None = None,
     caller: Caller,
-    now: datetime,
-    operators: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """Record the amnesty and freeze the sanctions it matches; ``run`` then lifts them."""
     ensure_text(reason, field="reason", max_length=2000)
-    effective = parse_instant(effective_at, field="effective_at") if effective_at is not None else now
+    now = caller.instant
+    effective = effective_at if effective_at is not None else now
     amnesty_id = db.ids.new_id("amn", now)
+    operator = f.operator
     with UnitOfWork(db, actor=caller.actor, now=now) as uow:
-        f = _checked_filter(
-            db,
-            uow.conn,
-            operator,
-            operators,
-            platforms=platforms,
-            kinds=kinds,
-            states=states,
-            started_before=started_before,
-            exclude_categories=exclude_categories,
-            exclude_policies=exclude_policies,
-        )
+        f = _checked_filter(db, uow.conn, f, caller)
         matched = store.freeze_targets(uow.conn, amnesty_id, f, to_micros(effective))
         uow.record(
             [
@@ -181,13 +138,11 @@ def revert(
     *,
     reason: str,
     caller: Caller,
-    now: datetime,
-    operators: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """Start re-imposing what a completed amnesty lifted; ``run`` does it, batch by batch."""
     ensure_text(reason, field="reason", max_length=2000)
-    with UnitOfWork(db, actor=caller.actor, now=now) as uow:
-        row = visible_row(uow.conn, amnesty_id, operators)
+    with UnitOfWork(db, actor=caller.actor, now=caller.instant) as uow:
+        row = visible_row(uow.conn, amnesty_id, caller)
         state = AmnestyState(row["state"])
         if state is not AmnestyState.COMPLETED:
             raise ConflictError(
@@ -350,30 +305,29 @@ def _reimposed(sanction: Sanction, lifted_at: datetime, starts: datetime) -> San
 # --- reading -----------------------------------------------------------------------------
 
 
-def visible_row(conn: Connection, amnesty_id: str, operators: Sequence[str] | None) -> dict[str, Any]:
+def visible_row(conn: Connection, amnesty_id: str, caller: Caller | None) -> dict[str, Any]:
+    """The amnesty's row; NotFoundError if none the caller sees (None: every operator's)."""
     row = store.amnesty_row(conn, amnesty_id)
-    if row is None or (operators is not None and row["operator_id"] not in operators):
+    if row is None or (caller is not None and not caller.sees(row["operator_id"])):
         raise NotFoundError(f"no amnesty {amnesty_id!r}")
     return row
 
 
-def get(
-    db: Database, amnesty_id: str, *, operators: Sequence[str] | None = None, now: datetime | None = None
-) -> dict[str, Any]:
-    """An amnesty with its progress."""
+def get(db: Database, amnesty_id: str, *, caller: Caller | None = None, now: datetime | None = None) -> dict[str, Any]:
+    """An amnesty with its progress; caller None: the installation, which sees every operator's."""
     with db.read() as conn:
-        row = visible_row(conn, amnesty_id, operators)
+        row = visible_row(conn, amnesty_id, caller)
         runs = {r.phase: r for r in store.all_runs(conn, [amnesty_id])}
         reverting = row["state"] == AmnestyState.REVERTING.value
         restored = store.count_restored(conn, amnesty_id) if reverting else 0
     return amnesty_view(row, runs, now_us=to_micros(now) if now is not None else wall_us(), restored_so_far=restored)
 
 
-def list_amnesties(
-    db: Database, *, operator: str | None = None, operators: Sequence[str] | None = None
-) -> list[dict[str, Any]]:
+def list_amnesties(db: Database, *, operator: str | None = None, caller: Caller | None = None) -> list[dict[str, Any]]:
+    """Amnesties (of ``operator``, if given) the caller sees (None: every operator's)."""
     with db.read() as conn:
-        rows = [r for r in store.amnesty_rows(conn, operator) if operators is None or r["operator_id"] in operators]
+        rows = store.amnesty_rows(conn, operator)
+        rows = caller.visible(rows, "operator_id") if caller is not None else rows
         runs: dict[str, dict[str, store.RunRow]] = {}
         for r in store.all_runs(conn, [row["id"] for row in rows]):
             runs.setdefault(r.amnesty_id, {})[r.phase] = r

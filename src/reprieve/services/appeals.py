@@ -47,7 +47,7 @@ from reprieve.store import due_process as store
 from reprieve.store import queries
 from reprieve.store.connection import Connection
 from reprieve.store.db import Database
-from reprieve.store.uow import Clock, UnitOfWork
+from reprieve.store.uow import UnitOfWork
 
 #: The channels whose appeals are dated by when they arrived, which may be before they are
 #: entered: a letter's postmark, an e-mail's date. Any other appeal (the API, the public form)
@@ -69,8 +69,6 @@ def file_appeal(
     meeting_requested: bool = False,
     received_at: str | datetime | None = None,
     caller: Caller,
-    now: datetime | Clock,
-    operators: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """File an appeal; ValidationError (422) when it is not admissible, ConflictError if one is open.
 
@@ -85,11 +83,11 @@ def file_appeal(
     if not isinstance(meeting_requested, bool):
         raise ValidationError("must be true or false", field="meeting_requested")
     given = parse_instant(received_at, field="received_at") if received_at is not None else None
-    with UnitOfWork(db, actor=caller.actor, now=now) as uow:
+    with UnitOfWork(db, actor=caller.actor, now=caller.clock) as uow:
         recorded = uow.now  # read once the write lock is held
         received = given if given is not None else recorded
         _ensure_received(received, via, recorded=recorded)
-        sanction = load_sanction(uow, sanction_id, operators)
+        sanction = load_sanction(uow, sanction_id, caller)
         open_appeal = store.open_appeal_of(uow.conn, sanction.id)
         if open_appeal is not None:
             raise ConflictError(f"sanction {sanction.id} already has an open appeal ({open_appeal})")
@@ -160,11 +158,11 @@ def _ensure_received(received: datetime, via: Channel, *, recorded: datetime) ->
         )
 
 
-def complaint_deadline_of(db: Database, sanction_id: str, *, operators: Sequence[str] | None = None) -> datetime:
+def complaint_deadline_of(db: Database, sanction_id: str, *, caller: Caller | None = None) -> datetime:
     """The last instant a complaint about the sanction can be received (for a form to tell the user)."""
     with db.read() as conn:
         sanction = queries.load_sanction(conn, sanction_id)
-        if sanction is None or (operators is not None and sanction.operator not in operators):
+        if sanction is None or (caller is not None and not caller.sees(sanction.operator)):
             raise NotFoundError(f"no sanction {sanction_id!r}")
         policy = policy_of(require_platform(db, conn, sanction.subject.platform))
         return complaint_deadline(store.latest_decision_told_at(conn, sanction), policy.complaint_window)
@@ -176,12 +174,10 @@ def attach_appeal(
     *,
     review_id: str,
     caller: Caller,
-    now: datetime,
-    operators: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """Put an open appeal before the open review of its sanction, so that the panel sees it."""
-    with UnitOfWork(db, actor=caller.actor, now=now) as uow:
-        appeal = _appeal(uow.conn, appeal_id, operators)
+    with UnitOfWork(db, actor=caller.actor, now=caller.clock) as uow:
+        appeal = _appeal(uow.conn, appeal_id, caller)
         review = store.review_row(uow.conn, review_id)
         if review is None or review["operator_id"] != appeal["operator_id"]:
             raise NotFoundError(f"no review {review_id!r}")
@@ -221,8 +217,6 @@ def decide_appeal(
     denies: Sequence[str] | None = None,
     probation: dict[str, Any] | None = None,
     caller: Caller,
-    now: datetime | Clock,
-    operators: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """Decide an open appeal, by a person: granted lifts the sanction, partially_granted amends it.
 
@@ -238,9 +232,9 @@ def decide_appeal(
     new_kind = parse_enum(SanctionKind, kind, field="kind") if kind is not None else None
     amends = not isinstance(new_ends, Unset) or new_kind is not None or denies is not None
     ensure_decision_fits(decided, amends=amends, probation=probation is not None)
-    with UnitOfWork(db, actor=caller.actor, now=now) as uow:
+    with UnitOfWork(db, actor=caller.actor, now=caller.clock) as uow:
         effective = given if given is not None else uow.now  # a clock is read under the write lock
-        appeal = _appeal(uow.conn, appeal_id, operators)
+        appeal = _appeal(uow.conn, appeal_id, caller)
         if appeal["state"] != AppealState.OPEN.value:
             raise ConflictError(f"appeal {appeal_id} is already decided: {appeal['state']}")
         if effective < from_micros(appeal["received_at"]):
@@ -311,8 +305,6 @@ def record_dispute(
     summary: str = "",
     dispute_id: str | None = None,
     caller: Caller,
-    now: datetime,
-    operators: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """Record an out-of-court dispute about an appeal (DSA art. 21), or, with ``dispute_id``, its progress."""
     ensure_human_decider(caller.role)
@@ -321,6 +313,7 @@ def record_dispute(
     result = parse_enum(DisputeOutcome, outcome, field="outcome")
     submitted = parse_instant(submitted_at, field="submitted_at")
     decided = parse_instant(decided_at, field="decided_at") if decided_at is not None else None
+    now = caller.instant
     if submitted > now:
         raise ValidationError("lies in the future", field="submitted_at")
     if decided is not None and (decided < submitted or decided > now):
@@ -330,7 +323,7 @@ def record_dispute(
             "a dispute has a decided_at exactly when its outcome is no longer pending", field="decided_at"
         )
     with UnitOfWork(db, actor=caller.actor, now=now) as uow:
-        appeal = _appeal(uow.conn, appeal_id, operators)
+        appeal = _appeal(uow.conn, appeal_id, caller)
         if dispute_id is not None:
             existing = store.dispute_row(uow.conn, dispute_id)
             if existing is None or existing["appeal_id"] != appeal_id:
@@ -361,13 +354,14 @@ def get_appeal(
     db: Database,
     appeal_id: str,
     *,
-    operators: Sequence[str] | None = None,
+    caller: Caller | None = None,
     include_contact: bool = False,
     at: datetime | None = None,
 ) -> dict[str, Any]:
-    """An appeal as it stands, or as it stood at ``at`` (not found if received after it)."""
+    """An appeal as it stands, or as it stood at ``at`` (not found if received after it);
+    caller None: the installation, which sees every operator's."""
     with db.read() as conn:
-        row = _appeal(conn, appeal_id, operators)
+        row = _appeal(conn, appeal_id, caller)
         at_us = None if at is None else to_micros(at)
         if at_us is not None and row["received_at"] > at_us:
             raise NotFoundError(f"appeal {appeal_id} was received after {format_instant(at)}")
@@ -396,9 +390,9 @@ def list_appeals(
     return {"items": items, "next_cursor": next_cursor}
 
 
-def _appeal(conn: Connection, appeal_id: str, operators: Sequence[str] | None) -> dict[str, Any]:
+def _appeal(conn: Connection, appeal_id: str, caller: Caller | None) -> dict[str, Any]:
     row = store.appeal_row(conn, appeal_id)
-    if row is None or (operators is not None and row["operator_id"] not in operators):
+    if row is None or (caller is not None and not caller.sees(row["operator_id"])):
         raise NotFoundError(f"no appeal {appeal_id!r}")
     return row
 

@@ -3,18 +3,16 @@ changes a decision records, and the probation a lifting decision may start."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from reprieve.domain import roles
 from reprieve.domain.errors import NotFoundError, ValidationError
 from reprieve.domain.events import NewEvent, ProbationStarted
-from reprieve.domain.model import Role
 from reprieve.domain.policy import ladder_from_data, policy_of
 from reprieve.domain.sanctions import Change, Sanction
 from reprieve.domain.time import format_instant, parse_duration, parse_instant
+from reprieve.services.callers import Caller as Caller  # where due process took it from
 from reprieve.services.catalogue import require_platform
 from reprieve.store import queries
 from reprieve.store.db import Database
@@ -24,30 +22,10 @@ from reprieve.store.uow import UnitOfWork
 MODERATING = roles.MODERATING
 
 
-@dataclass(frozen=True, slots=True)
-class Caller:
-    """Who acts: how the log names them, how a panel may name them, and their role.
-
-    ``role`` None is a person at the command line of the installation, trusted as a moderator.
-    """
-
-    actor: str
-    names: tuple[str, ...] = ()
-    role: Role | None = None
-
-    @property
-    def is_moderator(self) -> bool:
-        return self.role is None or self.role in MODERATING
-
-    @property
-    def label(self) -> str:
-        """How decisions name who took them (first panel name, else the actor)."""
-        return self.names[0] if self.names else self.actor
-
-
-def load_sanction(uow: UnitOfWork, sanction_id: str, operators: Sequence[str] | None) -> Sanction:
+def load_sanction(uow: UnitOfWork, sanction_id: str, caller: Caller | None) -> Sanction:
+    """The sanction; NotFoundError if none the caller sees (None: every operator's)."""
     sanction = queries.load_sanction(uow.conn, sanction_id)
-    if sanction is None or (operators is not None and sanction.operator not in operators):
+    if sanction is None or (caller is not None and not caller.sees(sanction.operator)):
         raise NotFoundError(f"no sanction {sanction_id!r}")
     return sanction
 

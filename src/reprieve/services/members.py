@@ -26,7 +26,6 @@ from __future__ import annotations
 import hashlib
 import math
 import secrets
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -46,6 +45,7 @@ from reprieve.domain.events import (
 from reprieve.domain.model import Role, ensure_text, parse_enum
 from reprieve.domain.time import format_instant, from_micros, to_micros
 from reprieve.services import security_log
+from reprieve.services.callers import Caller
 from reprieve.services.tokens import Principal
 from reprieve.store import members as store
 from reprieve.store import queries
@@ -210,14 +210,13 @@ def create_member(
     }
 
 
-def disable_member(
-    db: Database, member: str, *, actor: str, now: datetime, operators: Sequence[str] | None = None
-) -> dict[str, Any]:
+def disable_member(db: Database, member: str, *, caller: Caller) -> dict[str, Any]:
     """Disable a member, named by id or e-mail, from now on: their sessions end and they can no
-    longer sign in (offboarding). NotFoundError if there is none (among ``operators``'
-    members), ConflictError if already disabled. The member's name stays on what they did."""
-    with UnitOfWork(db, actor=actor, now=now) as uow:
-        row = _named_member(uow.conn, member, operators)
+    longer sign in (offboarding). NotFoundError if there is none (among the members the
+    caller sees), ConflictError if already disabled. The member's name stays on what they did."""
+    now = caller.instant
+    with UnitOfWork(db, actor=caller.actor, now=now) as uow:
+        row = _named_member(uow.conn, member, caller)
         if row.disabled_at is not None:
             raise ConflictError(f"member {row.id} was disabled at {row.disabled_at}")
         store.set_disabled(uow.conn, row.id, uow.at)
@@ -226,15 +225,13 @@ def disable_member(
     return {**_member(row).to_dict(), "disabled_at": format_instant(now)}
 
 
-def enable_member(
-    db: Database, member: str, *, actor: str, now: datetime, operators: Sequence[str] | None = None
-) -> dict[str, Any]:
+def enable_member(db: Database, member: str, *, caller: Caller) -> dict[str, Any]:
     """Enable a disabled member again, named by id or e-mail (someone who came back, or was
     disabled by mistake): they may sign in again with their password; no session of theirs
-    comes back. NotFoundError if there is none (among ``operators``' members), ConflictError if
+    comes back. NotFoundError if there is none (among the members the caller sees), ConflictError if
     the member is not disabled."""
-    with UnitOfWork(db, actor=actor, now=now) as uow:
-        row = _named_member(uow.conn, member, operators)
+    with UnitOfWork(db, actor=caller.actor, now=caller.instant) as uow:
+        row = _named_member(uow.conn, member, caller)
         if row.disabled_at is None:
             raise ConflictError(f"member {row.id} is not disabled")
         store.set_disabled(uow.conn, row.id, None)
@@ -305,16 +302,15 @@ def change_password(
     _set_password(db, row, new, actor=_member(row).actor, now=now, keep=kept)
 
 
-def reset_password(
-    db: Database, member: str, *, password: str, actor: str, now: datetime, operators: Sequence[str] | None = None
-) -> dict[str, Any]:
+def reset_password(db: Database, member: str, *, password: str, caller: Caller) -> dict[str, Any]:
     """Set a member's password for them (forgotten, or thought known to someone else), named by
     id or e-mail: every session of theirs ends. NotFoundError if there is none (among
-    ``operators``' members)."""
+    members the caller sees)."""
     _check_new_password(password, field="password")
+    now = caller.instant
     with db.read() as conn:
-        row = _named_member(conn, member, operators)
-    _set_password(db, row, password, actor=actor, now=now, keep=None)
+        row = _named_member(conn, member, caller)
+    _set_password(db, row, password, actor=caller.actor, now=now, keep=None)
     return {**_member(row).to_dict(), "password_changed_at": format_instant(now)}
 
 
@@ -335,12 +331,10 @@ def _set_password(db: Database, row: Any, password: str, *, actor: str, now: dat
         uow.record([NewEvent.of(MemberPasswordChanged(id=row.id), uow.at, row.operator_id)])
 
 
-def _named_member(conn: Any, member: str, operators: Sequence[str] | None) -> Any:
-    """The row of the member named by id or e-mail (NotFoundError if none, among ``operators``')."""
+def _named_member(conn: Any, member: str, caller: Caller) -> Any:
+    """The row of the member named by id or e-mail (NotFoundError if none the caller sees)."""
     row = store.member_by_email(conn, normalise_email(member)) if "@" in member else store.member_by_id(conn, member)
-    if row is None or (operators is not None and row.operator_id not in operators):
-        raise NotFoundError(f"no member {member!r}")
-    return row
+    return caller.seen(row, "member", member, operator="operator_id")
 
 
 def _member(row: Any) -> Member:

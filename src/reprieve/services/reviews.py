@@ -43,7 +43,7 @@ from reprieve.store import due_process as store
 from reprieve.store import queries
 from reprieve.store.connection import Connection
 from reprieve.store.db import Database
-from reprieve.store.uow import Clock, UnitOfWork
+from reprieve.store.uow import UnitOfWork
 
 
 def open_review(
@@ -53,15 +53,14 @@ def open_review(
     panel: Sequence[str],
     reason: str,
     caller: Caller,
-    now: datetime,
-    operators: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """Open a review of an active sanction (the one that fell due at its ``review_at``, or an ad-hoc
     one), or of one whose term ended with the review scheduled at its end (``awaits_review_at``)."""
     members = ensure_panel(list(panel))
     ensure_text(reason, field="reason", max_length=2000)
+    now = caller.instant
     with UnitOfWork(db, actor=caller.actor, now=now) as uow:
-        sanction = load_sanction(uow, sanction_id, operators)
+        sanction = load_sanction(uow, sanction_id, caller)
         if sanction.state_at(now) is not SanctionState.ACTIVE and not sanction.awaits_review_at(now):
             raise ConflictError(f"sanction {sanction.id} is {sanction.state_at(now).value}: there is nothing to review")
         existing = store.open_review_of(uow.conn, sanction.id)
@@ -100,15 +99,14 @@ def file_assessment(
     factors: Sequence[str] | None,
     rationale: str,
     caller: Caller,
-    now: datetime,
-    operators: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """A panel member's assessment of the risk; once per member, while the review is open."""
     level = parse_enum(Risk, risk, field="risk")
     tags = ensure_factors(list(factors) if factors is not None else None)
     ensure_text(rationale, field="rationale", max_length=10_000)
+    now = caller.instant
     with UnitOfWork(db, actor=caller.actor, now=now) as uow:
-        review, _row = _load(uow.conn, review_id, operators)
+        review, _row = _load(uow.conn, review_id, caller)
         seat = review.ensure_can_assess(caller.names)
         uow.record(
             [
@@ -140,8 +138,6 @@ def decide_review(
     probation: dict[str, Any] | None = None,
     effective_at: str | datetime | None = None,
     caller: Caller,
-    now: datetime | Clock,
-    operators: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """Decide a review with the panel's quorum; the sanction changes in the same transaction."""
     decided = parse_enum(ReviewOutcome, outcome, field="outcome")
@@ -155,9 +151,9 @@ def decide_review(
     )
     if probation is not None:
         ensure_outcome_allows_probation(decided)
-    with UnitOfWork(db, actor=caller.actor, now=now) as uow:
+    with UnitOfWork(db, actor=caller.actor, now=caller.clock) as uow:
         effective = given if given is not None else uow.now  # a clock is read under the write lock
-        review, row = _load(uow.conn, review_id, operators)
+        review, row = _load(uow.conn, review_id, caller)
         review.ensure_can_decide(caller.names, is_moderator=caller.is_moderator)
         sanction = load_sanction(uow, review.sanction, None)
         sanction.ensure_not_before_start(effective)
@@ -217,11 +213,12 @@ def decide_review(
 
 
 def get_review(
-    db: Database, review_id: str, *, operators: Sequence[str] | None = None, at: datetime | None = None
+    db: Database, review_id: str, *, caller: Caller | None = None, at: datetime | None = None
 ) -> dict[str, Any]:
-    """A review as it stands, or as it stood at ``at`` (not found if opened after it)."""
+    """A review as it stands, or as it stood at ``at`` (not found if opened after it); caller
+    None: the installation, which sees every operator's."""
     with db.read() as conn:
-        _, row = _load(conn, review_id, operators)
+        _, row = _load(conn, review_id, caller)
         at_us = None if at is None else to_micros(at)
         if at_us is not None and row["opened_at"] > at_us:
             raise NotFoundError(f"review {review_id} was opened after {format_instant(at)}")
@@ -254,9 +251,9 @@ def list_reviews(
     return {"items": items, "next_cursor": next_cursor}
 
 
-def _load(conn: Connection, review_id: str, operators: Sequence[str] | None) -> tuple[Review, dict[str, Any]]:
+def _load(conn: Connection, review_id: str, caller: Caller | None) -> tuple[Review, dict[str, Any]]:
     found = store.load_review(conn, review_id)
-    if found is None or (operators is not None and found[0].operator not in operators):
+    if found is None or (caller is not None and not caller.sees(found[0].operator)):
         raise NotFoundError(f"no review {review_id!r}")
     return found
 

@@ -14,30 +14,83 @@ from reprieve.domain.filters import SanctionFilter
 from reprieve.domain.model import AccountRef, Platform, SanctionKind, ensure_slug, ensure_text, parse_enum
 from reprieve.domain.reason import Automation, Reason
 from reprieve.domain.sanctions import UNSET, Change, ChangeType, Sanction, Unset, ensure_scope, ensure_term
-from reprieve.domain.time import format_instant, parse_duration, parse_instant, to_micros
+from reprieve.domain.time import Duration, format_instant, parse_duration, parse_instant, to_micros
+from reprieve.services.callers import Caller
 from reprieve.services.catalogue import ensure_accounts, require_platform
 from reprieve.services.views import sanction_view
 from reprieve.store import queries
 from reprieve.store.db import Database
-from reprieve.store.uow import Clock, UnitOfWork
+from reprieve.store.uow import UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)
 class ImposeSanction:
-    """What a moderator asks for; instants and durations still as given, checked on use."""
+    """What a moderator asks for, parsed (``parse``): the term's instants, durations and the
+    sanction's kind and reason as domain types; checked against the catalogue on use."""
 
     subject: AccountRef
-    kind: str
-    reason: dict[str, Any]
+    kind: SanctionKind
+    reason: Reason
     scope: Sequence[str] | None = None
     denies: Sequence[str] = ()
-    starts_at: str | datetime | None = None
-    ends_at: str | datetime | None = None
-    duration: str | None = None
-    review_at: str | datetime | None = None
-    review_after: str | None = None
-    automated: dict[str, Any] | None = None
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    duration: Duration | None = None
+    review_at: datetime | None = None
+    review_after: Duration | None = None
+    automated: Automation = field(default_factory=Automation)
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def parse(
+        cls,
+        subject: AccountRef,
+        kind: str | SanctionKind,
+        reason: dict[str, Any] | Reason,
+        *,
+        scope: Sequence[str] | None = None,
+        denies: Sequence[str] = (),
+        starts_at: str | datetime | None = None,
+        ends_at: str | datetime | None = None,
+        duration: str | Duration | None = None,
+        review_at: str | datetime | None = None,
+        review_after: str | Duration | None = None,
+        automated: dict[str, Any] | Automation | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> ImposeSanction:
+        """The command from what an edge was given (JSON-like values), parsed once: ValidationError
+        naming the field, in the order the fields were always checked."""
+        parsed_kind = parse_enum(SanctionKind, kind, field="kind")
+        parsed_reason = reason if isinstance(reason, Reason) else Reason.from_dict(reason)
+        parsed_automated = automated if isinstance(automated, Automation) else Automation.from_dict(automated)
+        starts = parse_instant(starts_at, field="starts_at") if starts_at is not None else None
+        if ends_at is not None and duration is not None:
+            raise ValidationError("give ends_at or duration, not both", field="ends_at")
+        ends = parse_instant(ends_at, field="ends_at") if ends_at is not None else None
+        lasts = _duration(duration, field="duration")
+        if review_at is not None and review_after is not None:
+            raise ValidationError("give review_at or review_after, not both", field="review_at")
+        review = parse_instant(review_at, field="review_at") if review_at is not None else None
+        return cls(
+            subject=subject,
+            kind=parsed_kind,
+            reason=parsed_reason,
+            scope=scope,
+            denies=denies,
+            starts_at=starts,
+            ends_at=ends,
+            duration=lasts,
+            review_at=review,
+            review_after=_duration(review_after, field="review_after"),
+            automated=parsed_automated,
+            extra=extra if extra is not None else {},
+        )
+
+
+def _duration(value: str | Duration | None, *, field: str) -> Duration | None:
+    if value is None or isinstance(value, Duration):
+        return value
+    return parse_duration(value, field=field)
 
 
 #: Scopes already checked, by (subject's platform, scope asked for): ``_prepare``'s cache.
@@ -48,18 +101,14 @@ def impose_sanction(
     db: Database,
     command: ImposeSanction,
     *,
-    actor: str,
-    now: datetime | Clock,
-    operators: Sequence[str] | None = None,
+    caller: Caller,
 ) -> dict[str, Any]:
-    """Impose one sanction; with ``operators``, platforms of any other operator do not exist.
-    ``now``: an instant or a clock, read once the write lock is held (``UnitOfWork``)."""
-    with UnitOfWork(db, actor=actor, now=now) as uow:
-        if operators is not None:
+    """Impose one sanction; platforms of operators the caller may not see do not exist.
+    ``caller.now``: an instant or a clock, read once the write lock is held (``UnitOfWork``)."""
+    with UnitOfWork(db, actor=caller.actor, now=caller.clock) as uow:
+        if caller.operators is not None:
             for platform_id in [command.subject.platform, *(command.scope or ())]:
-                platform = db.platform(uow.conn, platform_id)
-                if platform is None or platform.operator not in operators:
-                    raise NotFoundError(f"no platform {platform_id!r}")
+                caller.seen(db.platform(uow.conn, platform_id), "platform", platform_id)
         sanction = _impose(db, uow, [command])[0]
     return sanction_view(sanction, at=uow.now)
 
@@ -174,24 +223,14 @@ def _prepare(
     scope = scopes.get(scope_key)
     if scope is None:
         scope = scopes[scope_key] = _checked_scope(db, uow, subject_platform, c.scope)
-    kind = parse_enum(SanctionKind, c.kind, field="kind")
-    reason = Reason.from_dict(c.reason)
-    automated = Automation.from_dict(c.automated)
-    starts_at = parse_instant(c.starts_at, field="starts_at") if c.starts_at is not None else uow.now
-    if c.ends_at is not None and c.duration is not None:
-        raise ValidationError("give ends_at or duration, not both", field="ends_at")
-    ends_at = None
-    if c.ends_at is not None:
-        ends_at = parse_instant(c.ends_at, field="ends_at")
-    elif c.duration is not None:
-        ends_at = parse_duration(c.duration, field="duration").after(starts_at, field="duration")
-    if c.review_at is not None and c.review_after is not None:
-        raise ValidationError("give review_at or review_after, not both", field="review_at")
-    review_at = None
-    if c.review_at is not None:
-        review_at = parse_instant(c.review_at, field="review_at")
-    elif c.review_after is not None:
-        review_at = parse_duration(c.review_after, field="review_after").after(starts_at, field="review_after")
+    kind, reason, automated = c.kind, c.reason, c.automated
+    starts_at = c.starts_at if c.starts_at is not None else uow.now
+    ends_at = c.ends_at
+    if ends_at is None and c.duration is not None:
+        ends_at = c.duration.after(starts_at, field="duration")
+    review_at = c.review_at
+    if review_at is None and c.review_after is not None:
+        review_at = c.review_after.after(starts_at, field="review_after")
     denies = tuple(dict.fromkeys(c.denies))
     ensure_term(kind, starts_at, ends_at, denies, scope)
     scope_ids = tuple(p.id for p in scope)
@@ -237,11 +276,8 @@ def _checked_scope(
     return scope
 
 
-def _load(db: Database, uow: UnitOfWork, sanction_id: str, operators: Sequence[str] | None) -> Sanction:
-    sanction = queries.load_sanction(uow.conn, sanction_id)
-    if sanction is None or (operators is not None and sanction.operator not in operators):
-        raise NotFoundError(f"no sanction {sanction_id!r}")
-    return sanction
+def _load(db: Database, uow: UnitOfWork, sanction_id: str, caller: Caller) -> Sanction:
+    return caller.seen(queries.load_sanction(uow.conn, sanction_id), "sanction", sanction_id)
 
 
 def amend_sanction(
@@ -254,14 +290,12 @@ def amend_sanction(
     kind: str | None = None,
     denies: Sequence[str] | None = None,
     effective_at: str | datetime | None = None,
-    actor: str,
-    now: datetime | Clock,
-    operators: Sequence[str] | None = None,
+    caller: Caller,
     if_version: int | None = None,
 ) -> dict[str, Any]:
     """Change a sanction's term from ``effective_at`` on (default: now).
 
-    ``now``: an instant or a clock, read once the write lock is held, so that the change is
+    ``caller.now``: an instant or a clock, read once the write lock is held, so that the change is
     judged against the sanction as it stands then. ``if_version``: the version the caller saw
     (``If-Match``); PreconditionFailedError (412) and nothing written if it changed since.
     """
@@ -276,8 +310,8 @@ def amend_sanction(
     new_kind = parse_enum(SanctionKind, kind, field="kind") if kind is not None else None
     if isinstance(new_ends, Unset) and isinstance(new_review, Unset) and new_kind is None and denies is None:
         raise ValidationError("an amendment must change ends_at, review_at, kind or denies")
-    with UnitOfWork(db, actor=actor, now=now) as uow:
-        sanction = _load(db, uow, sanction_id, operators)
+    with UnitOfWork(db, actor=caller.actor, now=caller.clock) as uow:
+        sanction = _load(db, uow, sanction_id, caller)
         sanction.ensure_version(if_version)
         effective = given if given is not None else uow.now
         platforms = _scope_platforms(db, uow, sanction)
@@ -309,21 +343,19 @@ def lift_sanction(
     *,
     reason: str,
     effective_at: str | datetime | None = None,
-    actor: str,
-    now: datetime | Clock,
-    operators: Sequence[str] | None = None,
+    caller: Caller,
     if_version: int | None = None,
 ) -> dict[str, Any]:
     """End a sanction early, from ``effective_at`` on (default: now; a future instant schedules it).
 
     A sanction that has not started yet is cancelled by default: lifted from its start, it never
-    takes effect. ``now`` and ``if_version`` as for ``amend_sanction``: of two lifts racing, the
+    takes effect. ``caller.now`` and ``if_version`` as for ``amend_sanction``: of two lifts racing, the
     second sees the sanction lifted at the instant it is recorded, and gets ConflictError (409).
     """
     ensure_text(reason, field="reason", max_length=2000)
     given = parse_instant(effective_at, field="effective_at") if effective_at is not None else None
-    with UnitOfWork(db, actor=actor, now=now) as uow:
-        sanction = _load(db, uow, sanction_id, operators)
+    with UnitOfWork(db, actor=caller.actor, now=caller.clock) as uow:
+        sanction = _load(db, uow, sanction_id, caller)
         sanction.ensure_version(if_version)
         effective = given if given is not None else max(uow.now, sanction.starts_at)
         sanction.ensure_not_before_start(
@@ -340,12 +372,11 @@ def _scope_platforms(db: Database, uow: UnitOfWork, sanction: Sanction) -> list[
     return [require_platform(db, uow.conn, p) for p in sanction.scope]
 
 
-def get_sanction(
-    db: Database, sanction_id: str, *, at: datetime, operators: Sequence[str] | None = None
-) -> dict[str, Any]:
+def get_sanction(db: Database, sanction_id: str, *, at: datetime, caller: Caller | None = None) -> dict[str, Any]:
+    """The sanction as it stands at ``at``; caller None: the installation, which sees every operator."""
     with db.read() as conn:
         sanction = queries.load_sanction(conn, sanction_id)
-    if sanction is None or (operators is not None and sanction.operator not in operators):
+    if sanction is None or (caller is not None and not caller.sees(sanction.operator)):
         raise NotFoundError(f"no sanction {sanction_id!r}")
     return sanction_view(sanction, at=at)
 

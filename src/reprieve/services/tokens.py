@@ -17,6 +17,7 @@ from reprieve.domain.errors import ConflictError, ForbiddenError, NotFoundError,
 from reprieve.domain.events import NewEvent, TokenCreated, TokenRevoked
 from reprieve.domain.model import Role, ensure_text, parse_enum
 from reprieve.domain.time import format_instant, parse_duration, parse_instant
+from reprieve.services.callers import Caller
 from reprieve.store import queries
 from reprieve.store import tokens as store
 from reprieve.store.db import Database
@@ -179,11 +180,9 @@ def create_token(
     }
 
 
-def revoke_token(db: Database, token_id: str, *, actor: str, now: datetime, operators: list[str] | None = None) -> None:
-    with UnitOfWork(db, actor=actor, now=now) as uow:
-        row = store.token_row(uow.conn, token_id)
-        if row is None or (operators is not None and row.operator_id not in operators):
-            raise NotFoundError(f"no token {token_id!r}")
+def revoke_token(db: Database, token_id: str, *, caller: Caller) -> None:
+    with UnitOfWork(db, actor=caller.actor, now=caller.clock) as uow:
+        row = caller.seen(store.token_row(uow.conn, token_id), "token", token_id, operator="operator_id")
         if row.revoked_at is not None:
             raise ConflictError(f"token {token_id!r} is already revoked")
         store.set_revoked(uow.conn, token_id, uow.at)
@@ -192,11 +191,12 @@ def revoke_token(db: Database, token_id: str, *, actor: str, now: datetime, oper
         cache.forget(token_id)
 
 
-def get_token(db: Database, token_id: str, *, operators: list[str] | None = None) -> dict[str, Any]:
-    """A token as listed to its admins: never its secret, which is not stored anyway."""
+def get_token(db: Database, token_id: str, *, caller: Caller | None = None) -> dict[str, Any]:
+    """A token as listed to its admins: never its secret, which is not stored anyway; caller
+    None: the installation, which sees every operator's."""
     with db.read() as conn:
         row = store.token_row(conn, token_id)
-    if row is None or (operators is not None and row.operator_id not in operators):
+    if row is None or (caller is not None and not caller.sees(row.operator_id)):
         raise NotFoundError(f"no token {token_id!r}")
     return {
         "id": row.id,

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -40,6 +40,7 @@ from reprieve.dsa.submit import (
 )
 from reprieve.dsa.validate import Problem, problems
 from reprieve.services import appeal_codes
+from reprieve.services.callers import Caller
 from reprieve.store import queries
 from reprieve.store import transparency as store
 from reprieve.store.db import Database
@@ -62,14 +63,15 @@ def statement_of_reasons(
     *,
     lang: str | None,
     now: datetime,
-    operators: Sequence[str] | None = None,
+    caller: Caller | None = None,
     public_url: str | None = None,
 ) -> dict[str, Any]:
-    """The statement of reasons of a sanction (DSA art. 17) in ``lang`` (en or fr)."""
+    """The statement of reasons of a sanction (DSA art. 17) in ``lang`` (en or fr), as it stands
+    at ``now``; caller None: the installation, which sees every operator's."""
     language = sor.parse_lang(lang)
     with db.read() as conn:
         sanction = queries.load_sanction(conn, sanction_id)
-        if sanction is None or (operators is not None and sanction.operator not in operators):
+        if sanction is None or (caller is not None and not caller.sees(sanction.operator)):
             raise NotFoundError(f"no sanction {sanction_id!r}")
         names: dict[str, str] = {}
         for platform_id in (sanction.subject.platform, *sanction.scope):
@@ -165,12 +167,14 @@ class ExportTally:
         }
 
 
-def require_operator(db: Database, operator: str | None, operators: Sequence[str] | None) -> str:
+def require_operator(db: Database, operator: str | None, caller: Caller | None) -> str:
+    """``operator``, or the caller's only one; NotFoundError if the caller does not see it."""
+    operators = caller.operators if caller is not None else None
     if operator is None:
         if operators is not None and len(operators) == 1:
             return operators[0]
         raise ValidationError("name the operator whose statements are wanted", field="operator")
-    if operators is not None and operator not in operators:
+    if caller is not None and not caller.sees(operator):
         raise NotFoundError(f"no operator {operator!r}")
     with db.read() as conn:
         if queries.operator_row(conn, operator) is None:
@@ -560,12 +564,12 @@ def request_submission(
     return get_run(db, found)
 
 
-def get_run(db: Database, run_id: str, *, operators: Sequence[str] | None = None) -> dict[str, Any]:
+def get_run(db: Database, run_id: str, *, caller: Caller | None = None) -> dict[str, Any]:
     """A run's progress and the states of the operator's statements at its database (the rejected
     ones with the database's errors, the first ``REJECTED_SHOWN``)."""
     with db.read() as conn:
         row = store.run_row(conn, run_id)
-        if row is None or (operators is not None and row.operator_id not in operators):
+        if row is None or (caller is not None and not caller.sees(row.operator_id)):
             raise NotFoundError(f"no submission {run_id!r}")
         states = store.submission_counts(conn, row.endpoint, row.operator_id)
         rejected = [

@@ -32,7 +32,7 @@ from reprieve.domain.events import (
 from reprieve.domain.ids import IdSource
 from reprieve.domain.model import AccountRef, Platform, ensure_text, parse_enum
 from reprieve.domain.policy import Policy, Severity, policy_of
-from reprieve.domain.reason import CATEGORIES, Automation, Ground, Source, category_problem
+from reprieve.domain.reason import CATEGORIES, Automation, Ground, Reason, Source, category_problem
 from reprieve.domain.sanctions import ensure_term
 from reprieve.domain.strikes import (
     LadderName,
@@ -48,9 +48,9 @@ from reprieve.domain.strikes import (
 )
 from reprieve.domain.time import format_instant, from_micros, parse_instant, to_micros
 from reprieve.dsa.enums import CONTENT_TYPES, EEA_SET, KEYWORDS
+from reprieve.services.callers import Caller
 from reprieve.services.catalogue import require_platform
 from reprieve.services.committing import ALONE, Answer, Committer
-from reprieve.services.due_process import Caller
 from reprieve.services.sanctions import ImposeSanction, Scopes, prepare_imposed
 from reprieve.services.views import imposed_view, sanction_view
 from reprieve.store import due_process as store
@@ -276,20 +276,22 @@ def _ladder_command(
         scope = row["scope"] if row else scope
     return ImposeSanction(
         subject=checked.ref,
-        kind=term.kind.value,
+        kind=term.kind,
         scope=scope,
         denies=term.denies,
         starts_at=checked.occurred,
         ends_at=term.ends_at,
-        reason={
-            "ground": "incompatible_content",
-            "category": checked.category,
-            "policy": checked.rule,
-            "explanation": _explanation(platform, policy, result),
-            "facts": checked.facts,
-            **checked.content,
-        },
-        automated=automation.to_dict(),
+        reason=Reason.from_dict(
+            {
+                "ground": "incompatible_content",
+                "category": checked.category,
+                "policy": checked.rule,
+                "explanation": _explanation(platform, policy, result),
+                "facts": checked.facts,
+                **checked.content,
+            }
+        ),
+        automated=automation,
         extra={"violation": violation_id},
     )
 

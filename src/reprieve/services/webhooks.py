@@ -24,6 +24,7 @@ from reprieve.domain.events import (
 )
 from reprieve.domain.time import format_instant, from_micros, to_micros
 from reprieve.services import egress
+from reprieve.services.callers import Caller
 from reprieve.store import keys, outbox, queries
 from reprieve.store import webhooks as store
 from reprieve.store.connection import Connection
@@ -153,9 +154,10 @@ def create_webhook(
     return {**view, "secret": signing}
 
 
-def _row(conn: Connection, webhook_id: str, operators: list[str] | None) -> Any:
+def _row(conn: Connection, webhook_id: str, caller: Caller | None) -> Any:
+    """The endpoint's row; NotFoundError if none the caller sees (None: the installation, every one)."""
     row = store.endpoint_row(conn, webhook_id)
-    if row is None or (operators is not None and row.operator_id not in operators):
+    if row is None or (caller is not None and not caller.sees(row.operator_id)):
         raise NotFoundError(f"no webhook {webhook_id!r}")
     return row
 
@@ -175,9 +177,9 @@ def _view(conn: Connection, webhook_id: str) -> dict[str, Any]:
     }
 
 
-def get_webhook(db: Database, webhook_id: str, *, operators: list[str] | None = None) -> dict[str, Any]:
+def get_webhook(db: Database, webhook_id: str, *, caller: Caller | None = None) -> dict[str, Any]:
     with db.read() as conn:
-        _row(conn, webhook_id, operators)
+        _row(conn, webhook_id, caller)
         return _view(conn, webhook_id)
 
 
@@ -202,13 +204,11 @@ def set_webhook_state(
     webhook_id: str,
     *,
     active: bool,
-    actor: str,
-    now: datetime,
-    operators: list[str] | None = None,
+    caller: Caller,
 ) -> dict[str, Any]:
     """Disable an endpoint (its pending deliveries wait, new events are not queued) or enable it again."""
-    with UnitOfWork(db, actor=actor, now=now) as uow:
-        row = _row(uow.conn, webhook_id, operators)
+    with UnitOfWork(db, actor=caller.actor, now=caller.clock) as uow:
+        row = _row(uow.conn, webhook_id, caller)
         state = "active" if active else "disabled"
         if row.state != state:
             store.set_endpoint_state(uow.conn, webhook_id, state, updated_seq=uow.next_seq())
@@ -222,13 +222,11 @@ def delete_webhook(
     db: Database,
     webhook_id: str,
     *,
-    actor: str,
-    now: datetime,
-    operators: list[str] | None = None,
+    caller: Caller,
 ) -> None:
     """Delete an endpoint and its deliveries, pending or not."""
-    with UnitOfWork(db, actor=actor, now=now) as uow:
-        row = _row(uow.conn, webhook_id, operators)
+    with UnitOfWork(db, actor=caller.actor, now=caller.clock) as uow:
+        row = _row(uow.conn, webhook_id, caller)
         store.delete_endpoint(uow.conn, webhook_id)
         outbox.bump_version(uow.conn)
         uow.record([NewEvent.of(WebhookDeleted(id=webhook_id), uow.at, row.operator_id)])
@@ -263,7 +261,7 @@ def list_deliveries(
     webhook_id: str,
     *,
     state: str | None = None,
-    operators: list[str] | None = None,
+    caller: Caller | None = None,
     limit: int = 50,
     cursor: str | None = None,
 ) -> dict[str, Any]:
@@ -276,18 +274,18 @@ def list_deliveries(
             raise ValidationError("is not a cursor this server gave out", field="cursor")
         before = int(after)
     with db.read() as conn:
-        _row(conn, webhook_id, operators)
+        _row(conn, webhook_id, caller)
         rows = store.delivery_rows(conn, webhook_id, state=state, before=before, limit=limit + 1)
     items = [_delivery_view(r) for r in rows[:limit]]
     more = len(rows) > limit
     return {"items": items, "next_cursor": queries.encode_cursor(str(rows[limit - 1].id)) if more else None}
 
 
-def _delivery_row(conn: Connection, delivery_id: str, operators: list[str] | None) -> Any:
+def _delivery_row(conn: Connection, delivery_id: str, caller: Caller | None) -> Any:
     if not delivery_id.isdigit() or len(delivery_id) > 18:
         raise NotFoundError(f"no delivery {delivery_id!r}")
     row = store.delivery_row(conn, int(delivery_id))
-    if row is None or row.target == outbox.BROKER or (operators is not None and row.operator_id not in operators):
+    if row is None or row.target == outbox.BROKER or (caller is not None and not caller.sees(row.operator_id)):
         raise NotFoundError(f"no delivery {delivery_id!r}")
     return row
 
@@ -296,13 +294,12 @@ def redeliver(
     db: Database,
     delivery_id: str,
     *,
-    actor: str,
-    now: datetime,
-    operators: list[str] | None = None,
+    caller: Caller,
 ) -> dict[str, Any]:
     """Deliver again (a dead one, or one delivered already), with a fresh 24 h of retries."""
-    with UnitOfWork(db, actor=actor, now=now) as uow:
-        row = _delivery_row(uow.conn, delivery_id, operators)
+    now = caller.instant
+    with UnitOfWork(db, actor=caller.actor, now=now) as uow:
+        row = _delivery_row(uow.conn, delivery_id, caller)
         outbox.requeue(uow.conn, row.id, now_us=to_micros(now))
         uow.record(
             [

@@ -10,7 +10,7 @@ Another role: a 403 page, before anything is looked up or changed.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
 from typing import Annotated
@@ -23,6 +23,7 @@ from reprieve.domain.roles import admitted as roles_admitted
 from reprieve.domain.roles import may
 from reprieve.http.deps import DbDep, Now, Tenant
 from reprieve.services import Database
+from reprieve.services.callers import Caller
 from reprieve.services.members import Member, session_member
 from reprieve.web.rendering import page_instant
 from reprieve.web.security import SESSION_COOKIE as SESSION_COOKIE
@@ -61,6 +62,13 @@ class Desk:
     def instant(self) -> datetime:
         """The instant reads answer for: ``?at=`` or now."""
         return self.at or self.now
+
+    @property
+    def caller(self) -> Caller:
+        """The member as the use cases take it, acting now; by name or id on a panel
+        (``caller.at(clock)`` for a write read at the clock)."""
+        member = self.member
+        return replace(self.tenant.caller(self.now), actor=self.actor, names=(member.name, member.id), role=member.role)
 
     def may(self, *roles: Role) -> bool:
         """Whether the member may do what ``roles`` are for (``domain.roles``, as on the API)."""

@@ -33,7 +33,7 @@ from reprieve.domain.errors import ConflictError, NotFoundError, ValidationError
 from reprieve.domain.text import is_blank
 from reprieve.domain.time import format_instant, parse_instant
 from reprieve.services import Database, appeal_codes, appeals
-from reprieve.services.due_process import Caller
+from reprieve.services.callers import Caller
 from reprieve.web.i18n import request_language, translator
 from reprieve.web.ratelimit import DatabaseRateLimiter, RateLimiter
 from reprieve.web.rendering import render
@@ -196,8 +196,7 @@ def file_from_form(db: Database, form: AppealForm, *, now: datetime) -> Outcome:
             statement=form.statement,
             channel="web",
             meeting_requested=form.meeting_requested,
-            caller=PUBLIC_FORM,
-            now=now,
+            caller=PUBLIC_FORM.at(now),
         )
     except NotFoundError:
         return Outcome(errors=[("code", "public.error.code.mismatch", {})])

@@ -20,16 +20,11 @@ from reprieve.domain.model import Role
 from reprieve.http.deps import Now, Tenant
 from reprieve.runtime import amnesty as amnesty_runner
 from reprieve.services import amnesty
-from reprieve.services.due_process import Caller
 
 router = APIRouter(tags=["amnesties"])
 
 #: Moderators decide amnesties; the operator's admins may too.
 AmnestyMaker = Annotated[Tenant, Depends(allow(Role.MODERATOR))]
-
-
-def _caller(tenant: Tenant) -> Caller:
-    return Caller(tenant.actor, names=(tenant.principal.name,), role=tenant.principal.role)
 
 
 @router.post(
@@ -45,23 +40,12 @@ def _caller(tenant: Tenant) -> Caller:
 )
 def create_amnesty(tenant: AmnestyMaker, body: AmnestyCreate, now: Now, request: Request) -> Any:
     tenant.require_operator(body.operator)
-    f = body.filter
-    fields: dict[str, Any] = {
-        "operator": body.operator,
-        "platforms": body.platforms,
-        "kinds": [k.value for k in f.kinds] if f.kinds is not None else None,
-        "states": [s.value for s in f.states] if f.states is not None else None,
-        "started_before": f.started_before,
-        "exclude_categories": f.exclude_categories,
-        "exclude_policies": f.exclude_policies,
-        "effective_at": body.effective_at,
-        "now": now,
-        "operators": tenant.operators,
-    }
+    f, effective_at = body.to_filter()
+    caller = tenant.caller(now)
     if body.dry_run:
-        preview = amnesty.preview(tenant.db, **fields)
+        preview = amnesty.preview(tenant.db, f, effective_at=effective_at, caller=caller)
         return JSONResponse(AmnestyPreviewOut.model_validate(preview).model_dump(mode="json"), status_code=200)
-    started = amnesty.start(tenant.db, reason=body.reason, caller=_caller(tenant), **fields)
+    started = amnesty.start(tenant.db, f, reason=body.reason, effective_at=effective_at, caller=caller)
     if started["state"] == "running":
         amnesty_runner.run_in_background(tenant.db, started["id"], clock=request.app.state.clock)
     return AmnestyAccepted.model_validate(started).model_dump(mode="json")
@@ -69,7 +53,7 @@ def create_amnesty(tenant: AmnestyMaker, body: AmnestyCreate, now: Now, request:
 
 @router.get("/v1/amnesties/{amnesty_id}", response_model=AmnestyOut, responses=problem_responses())
 def get_amnesty(tenant: Reader, amnesty_id: OpaqueId) -> dict[str, Any]:
-    return amnesty.get(tenant.db, amnesty_id, operators=tenant.operators)
+    return amnesty.get(tenant.db, amnesty_id, caller=tenant.caller())
 
 
 @router.post(
@@ -83,9 +67,7 @@ def get_amnesty(tenant: Reader, amnesty_id: OpaqueId) -> dict[str, Any]:
 def revert_amnesty(
     tenant: AmnestyMaker, amnesty_id: OpaqueId, body: AmnestyRevertCreate, now: Now, request: Request
 ) -> dict[str, Any]:
-    result = amnesty.revert(
-        tenant.db, amnesty_id, reason=body.reason, caller=_caller(tenant), now=now, operators=tenant.operators
-    )
+    result = amnesty.revert(tenant.db, amnesty_id, reason=body.reason, caller=tenant.caller(now))
     if result["state"] == "reverting":
         amnesty_runner.run_in_background(tenant.db, amnesty_id, clock=request.app.state.clock)
     return result

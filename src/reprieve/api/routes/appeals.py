@@ -17,7 +17,6 @@ from reprieve.api.due_process_schemas import (
     DisputeCreate,
 )
 from reprieve.api.problems import problem_responses
-from reprieve.api.routes.reviews import caller_of
 from reprieve.api.schemas import SLUG_PATTERN
 from reprieve.domain.appeals import HUMAN_DECIDERS, AppealKind, AppealState
 from reprieve.domain.filters import AppealFilter
@@ -58,9 +57,7 @@ def file_appeal(tenant: AppealFiler, body: AppealCreate, clock: ClockDep) -> dic
         channel=body.channel.value,
         meeting_requested=body.meeting_requested,
         received_at=body.received_at,
-        caller=caller_of(tenant),
-        now=clock,
-        operators=tenant.operators,
+        caller=tenant.caller(clock),
     )
     return result if sees_contact(tenant) else _without_contact(result)
 
@@ -89,9 +86,7 @@ def list_appeals(
 
 @router.get("/{appeal_id}", response_model=AppealOut, responses=problem_responses())
 def get_appeal(tenant: Reader, appeal_id: OpaqueId, at: AsOf = None) -> dict[str, Any]:
-    return appeals.get_appeal(
-        tenant.db, appeal_id, operators=tenant.operators, include_contact=sees_contact(tenant), at=at
-    )
+    return appeals.get_appeal(tenant.db, appeal_id, caller=tenant.caller(), include_contact=sees_contact(tenant), at=at)
 
 
 @router.post(
@@ -115,9 +110,7 @@ def decide_appeal(
         kind=body.kind.value if body.kind else None,
         denies=body.denies,
         probation=body.probation.model_dump(exclude_none=True) if body.probation is not None else None,
-        caller=caller_of(tenant),
-        now=clock,
-        operators=tenant.operators,
+        caller=tenant.caller(clock),
     )
 
 
@@ -129,9 +122,7 @@ def decide_appeal(
     summary="Put an appeal before the open review of its sanction",
 )
 def attach_appeal(tenant: Moderator, appeal_id: OpaqueId, body: AppealAttach, now: Now) -> dict[str, Any]:
-    return appeals.attach_appeal(
-        tenant.db, appeal_id, review_id=body.review, caller=caller_of(tenant), now=now, operators=tenant.operators
-    )
+    return appeals.attach_appeal(tenant.db, appeal_id, review_id=body.review, caller=tenant.caller(now))
 
 
 @router.post(
@@ -152,9 +143,7 @@ def record_dispute(tenant: AppealDecider, appeal_id: OpaqueId, body: DisputeCrea
         decided_at=body.decided_at,
         summary=body.summary,
         dispute_id=body.dispute,
-        caller=caller_of(tenant),
-        now=now,
-        operators=tenant.operators,
+        caller=tenant.caller(now),
     )
 
 

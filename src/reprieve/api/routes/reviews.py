@@ -22,7 +22,7 @@ from reprieve.domain.reviews import ReviewState
 from reprieve.domain.sanctions import UNSET
 from reprieve.http.deps import Now, Tenant
 from reprieve.services import reviews
-from reprieve.services.due_process import Caller
+from reprieve.services.callers import Caller
 
 router = APIRouter(tags=["reviews"])
 
@@ -60,7 +60,7 @@ def list_reviews(
 
 @router.get("/v1/reviews/{review_id}", response_model=ReviewOut, responses=problem_responses())
 def get_review(tenant: Reader, review_id: OpaqueId, at: AsOf = None) -> dict[str, Any]:
-    return reviews.get_review(tenant.db, review_id, operators=tenant.operators, at=at)
+    return reviews.get_review(tenant.db, review_id, caller=tenant.caller(), at=at)
 
 
 @router.post(
@@ -77,9 +77,7 @@ def open_review(tenant: Moderator, sanction_id: OpaqueId, body: ReviewCreate, no
         sanction_id,
         panel=body.panel,
         reason=body.reason,
-        caller=caller_of(tenant),
-        now=now,
-        operators=tenant.operators,
+        caller=tenant.caller(now),
     )
 
 
@@ -98,9 +96,7 @@ def file_assessment(tenant: PanelMember, review_id: OpaqueId, body: AssessmentCr
         risk=body.risk.value,
         factors=body.factors,
         rationale=body.rationale,
-        caller=caller_of(tenant),
-        now=now,
-        operators=tenant.operators,
+        caller=tenant.caller(now),
     )
 
 
@@ -124,7 +120,5 @@ def decide_review(
         next_review_at=body.next_review_at if "next_review_at" in given else UNSET,
         probation=body.probation.model_dump(exclude_none=True) if body.probation is not None else None,
         effective_at=body.effective_at,
-        caller=caller_of(tenant),
-        now=clock,
-        operators=tenant.operators,
+        caller=tenant.caller(clock),
     )

@@ -17,7 +17,7 @@ from reprieve.api.schemas import (
     SanctionPage,
 )
 from reprieve.domain.filters import SanctionFilter
-from reprieve.domain.model import AccountRef, SanctionKind, SanctionState
+from reprieve.domain.model import SanctionKind, SanctionState
 from reprieve.domain.sanctions import UNSET
 from reprieve.services import sanctions
 
@@ -33,20 +33,7 @@ router = APIRouter(prefix="/v1/sanctions", tags=["sanctions"])
     summary="Impose a sanction",
 )
 def impose_sanction(tenant: Moderator, body: SanctionCreate, clock: ClockDep, response: Response) -> dict[str, Any]:
-    command = sanctions.ImposeSanction(
-        subject=AccountRef(body.subject.platform, body.subject.account),
-        kind=body.kind.value,
-        reason=body.reason.model_dump(exclude_none=True, mode="json"),
-        scope=body.scope,
-        denies=body.denies or (),
-        starts_at=body.starts_at,
-        ends_at=body.ends_at,
-        duration=body.duration,
-        review_at=body.review_at,
-        review_after=body.review_after,
-        automated=body.automated.model_dump(mode="json") if body.automated else None,
-    )
-    created = sanctions.impose_sanction(tenant.db, command, actor=tenant.actor, now=clock, operators=tenant.operators)
+    created = sanctions.impose_sanction(tenant.db, body.to_command(), caller=tenant.caller(clock))
     return _tagged(response, created)
 
 
@@ -81,7 +68,7 @@ def list_sanctions(
 @router.get("/{sanction_id}", response_model=SanctionOut, responses=problem_responses())
 def get_sanction(tenant: Reader, sanction_id: OpaqueId, at: At, response: Response) -> dict[str, Any]:
     """The sanction as it stands at `at`; its `version` is also the `ETag`."""
-    return _tagged(response, sanctions.get_sanction(tenant.db, sanction_id, at=at, operators=tenant.operators))
+    return _tagged(response, sanctions.get_sanction(tenant.db, sanction_id, at=at, caller=tenant.caller()))
 
 
 @router.post(
@@ -112,9 +99,7 @@ def amend_sanction(
             kind=body.kind.value if body.kind else None,
             denies=body.denies,
             effective_at=body.effective_at,
-            actor=tenant.actor,
-            now=clock,
-            operators=tenant.operators,
+            caller=tenant.caller(clock),
             if_version=if_version,
         ),
     )
@@ -144,9 +129,7 @@ def lift_sanction(
             sanction_id,
             reason=body.reason,
             effective_at=body.effective_at,
-            actor=tenant.actor,
-            now=clock,
-            operators=tenant.operators,
+            caller=tenant.caller(clock),
             if_version=if_version,
         ),
     )

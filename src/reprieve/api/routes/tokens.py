@@ -49,5 +49,5 @@ def create_token(tenant: OperatorAdmin, body: TokenCreate, now: Now) -> dict[str
     summary="Revoke a token: it is refused from now on",
 )
 def revoke_token(tenant: OperatorAdmin, token_id: OpaqueId, now: Now) -> dict[str, Any]:
-    tokens.revoke_token(tenant.db, token_id, actor=tenant.actor, now=now, operators=tenant.operators)
+    tokens.revoke_token(tenant.db, token_id, caller=tenant.caller(now))
     return tokens.get_token(tenant.db, token_id)

@@ -84,7 +84,7 @@ def get_statement(
     tenant: Reader, sanction_id: OpaqueId, now: Now, lang: Lang = Lang.EN, format: PageFormat = PageFormat.JSON
 ) -> Response:
     statement = transparency.statement_of_reasons(
-        tenant.db, sanction_id, lang=lang.value, now=now, operators=tenant.operators
+        tenant.db, sanction_id, lang=lang.value, now=now, caller=tenant.caller()
     )
     if format is PageFormat.HTML:
         return HTMLResponse(pages.render_statement(statement))
@@ -103,7 +103,7 @@ def export_statements(
     to: ToQuery = None,
     format: ExportFormat = ExportFormat.JSON,
 ) -> Response:
-    chosen = transparency.require_operator(tenant.db, tenant.operator_filter(operator), tenant.operators)
+    chosen = transparency.require_operator(tenant.db, tenant.operator_filter(operator), tenant.caller())
     within = transparency.period(from_, to)
     if format is ExportFormat.CSV:
         lines = transparency.export_csv(tenant.db, operator=chosen, within=within)
@@ -125,7 +125,7 @@ def export_statements(
     "the worker runs it (409 when submission is off: REPRIEVE_TDB_URL unset)",
 )
 def submit_statements(tenant: Submitter, body: SubmissionCreate, now: Now, request: Request) -> dict[str, Any]:
-    chosen = transparency.require_operator(tenant.db, tenant.operator_filter(body.operator), tenant.operators)
+    chosen = transparency.require_operator(tenant.db, tenant.operator_filter(body.operator), tenant.caller())
     within = transparency.period(body.from_, body.to)
     return transparency.request_submission(
         tenant.db,
@@ -145,7 +145,7 @@ def submit_statements(tenant: Submitter, body: SubmissionCreate, now: Now, reque
     "and the latest submission runs",
 )
 def submission_counts(tenant: Reader, request: Request, operator: OperatorQuery = None) -> dict[str, Any]:
-    chosen = transparency.require_operator(tenant.db, tenant.operator_filter(operator), tenant.operators)
+    chosen = transparency.require_operator(tenant.db, tenant.operator_filter(operator), tenant.caller())
     settings = tdb_settings(request)
     endpoint = settings.endpoint() if settings.url is not None else None
     return {
@@ -163,7 +163,7 @@ def submission_counts(tenant: Reader, request: Request, operator: OperatorQuery 
     "database's field errors)",
 )
 def get_submission(tenant: Reader, run_id: OpaqueId) -> dict[str, Any]:
-    return transparency.get_run(tenant.db, run_id, operators=tenant.operators)
+    return transparency.get_run(tenant.db, run_id, caller=tenant.caller())
 
 
 @router.get(
@@ -179,7 +179,7 @@ def get_report(
     to: ToQuery = None,
     format: ReportFormat = ReportFormat.JSON,
 ) -> Response:
-    chosen = transparency.require_operator(tenant.db, tenant.operator_filter(operator), tenant.operators)
+    chosen = transparency.require_operator(tenant.db, tenant.operator_filter(operator), tenant.caller())
     within = transparency.period(from_, to, required=True)
     report = transparency.transparency_report(tenant.db, operator=chosen, within=within, now=now)
     if format is ReportFormat.HTML:

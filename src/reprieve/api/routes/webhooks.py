@@ -91,7 +91,7 @@ def list_webhooks(
 
 @router.get("/{webhook_id}", response_model=WebhookOut, responses=problem_responses(403))
 def get_webhook(tenant: WebhookReader, webhook_id: OpaqueId) -> dict[str, Any]:
-    return webhooks.get_webhook(tenant.db, webhook_id, operators=tenant.operators)
+    return webhooks.get_webhook(tenant.db, webhook_id, caller=tenant.caller())
 
 
 @router.delete(
@@ -101,7 +101,7 @@ def get_webhook(tenant: WebhookReader, webhook_id: OpaqueId) -> dict[str, Any]:
     summary="Delete an endpoint and its deliveries",
 )
 def delete_webhook(tenant: OperatorAdmin, webhook_id: OpaqueId, now: Now) -> Response:
-    webhooks.delete_webhook(tenant.db, webhook_id, actor=tenant.actor, now=now, operators=tenant.operators)
+    webhooks.delete_webhook(tenant.db, webhook_id, caller=tenant.caller(now))
     return Response(status_code=204)
 
 
@@ -113,9 +113,7 @@ def delete_webhook(tenant: OperatorAdmin, webhook_id: OpaqueId, now: Now) -> Res
     summary="Disable an endpoint: its deliveries wait, nothing new is queued",
 )
 def disable_webhook(tenant: OperatorAdmin, webhook_id: OpaqueId, now: Now) -> dict[str, Any]:
-    return webhooks.set_webhook_state(
-        tenant.db, webhook_id, active=False, actor=tenant.actor, now=now, operators=tenant.operators
-    )
+    return webhooks.set_webhook_state(tenant.db, webhook_id, active=False, caller=tenant.caller(now))
 
 
 @router.post(
@@ -126,9 +124,7 @@ def disable_webhook(tenant: OperatorAdmin, webhook_id: OpaqueId, now: Now) -> di
     summary="Enable an endpoint again",
 )
 def enable_webhook(tenant: OperatorAdmin, webhook_id: OpaqueId, now: Now) -> dict[str, Any]:
-    return webhooks.set_webhook_state(
-        tenant.db, webhook_id, active=True, actor=tenant.actor, now=now, operators=tenant.operators
-    )
+    return webhooks.set_webhook_state(tenant.db, webhook_id, active=True, caller=tenant.caller(now))
 
 
 @router.get(
@@ -148,7 +144,7 @@ def list_deliveries(
         tenant.db,
         webhook_id,
         state=state.value if state else None,
-        operators=tenant.operators,
+        caller=tenant.caller(),
         limit=limit,
         cursor=cursor,
     )
@@ -163,4 +159,4 @@ def list_deliveries(
     summary="Deliver again, with a fresh 24 hours of retries",
 )
 def redeliver(tenant: OperatorAdmin, delivery_id: OpaqueId, now: Now) -> dict[str, Any]:
-    return webhooks.redeliver(tenant.db, delivery_id, actor=tenant.actor, now=now, operators=tenant.operators)
+    return webhooks.redeliver(tenant.db, delivery_id, caller=tenant.caller(now))

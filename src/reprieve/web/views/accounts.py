@@ -44,7 +44,7 @@ def find_account(request: Request, desk: Signed, q: Annotated[str, Query(max_len
             return redirect(request, f"/console/accounts/{ref.platform}/{ref.account}", at=at)
     elif wanted and _SANCTION_ID.match(wanted):
         try:
-            sanctions.get_sanction(desk.db, wanted, at=desk.instant, operators=desk.tenant.operators)
+            sanctions.get_sanction(desk.db, wanted, at=desk.instant, caller=desk.caller)
         except ReprieveError:
             pass
         else:

@@ -11,7 +11,7 @@ from fastapi import Path, Request
 from starlette.datastructures import ImmutableMultiDict
 from starlette.responses import Response
 
-from reprieve.domain.amnesty import AmnestyState
+from reprieve.domain.amnesty import AmnestyState, make_filter
 from reprieve.domain.errors import ConflictError, ValidationError
 from reprieve.domain.model import SanctionKind
 from reprieve.domain.reason import CATEGORIES
@@ -25,7 +25,6 @@ from reprieve.web.views.common import (
     FORM_ERRORS,
     FormDep,
     FormState,
-    caller_of,
     page_instant_value,
     redirect,
     refused_page,
@@ -97,7 +96,7 @@ def amnesty_list(request: Request, desk: Signed) -> Response:
 
 
 def _amnesty_list(request: Request, desk: Desk, refused: FormState, status_code: int = 200) -> Response:
-    items = amnesty.list_amnesties(desk.db, operators=desk.tenant.operators)
+    items = amnesty.list_amnesties(desk.db, caller=desk.caller)
     return render(
         request,
         "amnesties.html",
@@ -119,7 +118,7 @@ def amnesty_preview(request: Request, desk: ModeratorDesk) -> Response:
         reason = text(fields, "reason", max_length=2000)
         if not reason:
             raise ValidationError("say why: the reason is recorded with every lift", field="reason")
-        result = amnesty.preview(desk.db, operator=operator, now=desk.now, operators=desk.tenant.operators, **chosen)
+        result = amnesty.preview(desk.db, make_filter(operator, **chosen), caller=desk.caller)
     except FORM_ERRORS as exc:
         return refused_page(
             request,
@@ -159,8 +158,8 @@ def _preview_page(
 @router.post("/amnesties", name="amnesty_start")
 def amnesty_start(request: Request, desk: ModeratorDesk, form: FormDep) -> Response:
     operator = operator_of(desk, form)
-    chosen = filter_of(form)
-    matched = amnesty.preview(desk.db, operator=operator, now=desk.now, operators=desk.tenant.operators, **chosen)
+    f = make_filter(operator, **filter_of(form))
+    matched = amnesty.preview(desk.db, f, caller=desk.caller)
     try:
         require_confirmation(form)
         typed = text(form, "typed_count", max_length=20)
@@ -183,29 +182,21 @@ def amnesty_start(request: Request, desk: ModeratorDesk, form: FormDep) -> Respo
                 request, operator, reason, matched, form, state, 409 if status == 400 else status
             ),
         )
-    started = amnesty.start(
-        desk.db,
-        operator=operator,
-        reason=text(form, "reason", max_length=2000),
-        caller=caller_of(desk),
-        now=desk.now,
-        operators=desk.tenant.operators,
-        **chosen,
-    )
+    started = amnesty.start(desk.db, f, reason=text(form, "reason", max_length=2000), caller=desk.caller)
     amnesty_runner.run_in_background(desk.db, started["id"])
     return redirect(request, f"/console/amnesties/{started['id']}")
 
 
 @router.get("/amnesties/{amnesty_id}", name="amnesty")
 def amnesty_page(request: Request, desk: Signed, amnesty_id: AmnestyId) -> Response:
-    item = amnesty.get(desk.db, amnesty_id, operators=desk.tenant.operators)
+    item = amnesty.get(desk.db, amnesty_id, caller=desk.caller)
     return render(request, "amnesty.html", item=item, moving=MOVING, may_act=desk.may_act_as_moderator)
 
 
 @router.get("/amnesties/{amnesty_id}/progress", name="amnesty_progress")
 def amnesty_progress(request: Request, desk: Signed, amnesty_id: AmnestyId) -> Response:
     """The progress fragment the page polls while the amnesty runs (and stops polling once done)."""
-    item = amnesty.get(desk.db, amnesty_id, operators=desk.tenant.operators)
+    item = amnesty.get(desk.db, amnesty_id, caller=desk.caller)
     return render(request, "_amnesty_progress.html", item=item, moving=MOVING, may_act=desk.may_act_as_moderator)
 
 
@@ -216,9 +207,7 @@ def amnesty_revert(request: Request, desk: ModeratorDesk, amnesty_id: AmnestyId,
         desk.db,
         amnesty_id,
         reason=text(form, "reason", max_length=2000),
-        caller=caller_of(desk),
-        now=desk.now,
-        operators=desk.tenant.operators,
+        caller=desk.caller,
     )
     amnesty_runner.run_in_background(desk.db, amnesty_id)
     return redirect(request, f"/console/amnesties/{amnesty_id}")

@@ -16,16 +16,9 @@ from reprieve.domain.errors import ConflictError, NotFoundError, ReprieveError, 
 from reprieve.domain.model import Role
 from reprieve.domain.text import is_blank, refuse_controls, trim
 from reprieve.domain.time import Duration, parse_duration_input
-from reprieve.services.due_process import Caller
 from reprieve.web.auth import Desk
 from reprieve.web.i18n import request_language, translate
 from reprieve.web.security import apply_cookies
-
-
-def caller_of(desk: Desk) -> Caller:
-    """How due process sees a member: by name or id on a panel, with the member's role (as a token)."""
-    member = desk.member
-    return Caller(desk.actor, names=(member.name, member.id), role=member.role)
 
 
 def sees_contact(desk: Desk) -> bool:

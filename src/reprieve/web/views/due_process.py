@@ -21,7 +21,6 @@ from reprieve.web.views.common import (
     FORM_ERRORS,
     FormDep,
     FormState,
-    caller_of,
     optional,
     page_instant_value,
     redirect,
@@ -70,8 +69,8 @@ def review_page(request: Request, desk: Signed, review_id: ObjectId) -> Response
 def _review_page(
     request: Request, desk: Desk, review_id: str, refused: FormState = EMPTY_FORM, status_code: int = 200
 ) -> Response:
-    review = reviews.get_review(desk.db, review_id, operators=desk.tenant.operators)
-    sanction = sanctions.get_sanction(desk.db, review["sanction"], at=desk.instant, operators=desk.tenant.operators)
+    review = reviews.get_review(desk.db, review_id, caller=desk.caller)
+    sanction = sanctions.get_sanction(desk.db, review["sanction"], at=desk.instant, caller=desk.caller)
     names = {desk.member.name, desk.member.id}
     on_panel = bool(names & set(review["panel"]))
     assessed = any(a["reviewer"] in names for a in review["assessments"])
@@ -103,9 +102,7 @@ def assess(request: Request, desk: ReviewerDesk, review_id: ObjectId, form: Form
             risk=text(form, "risk", max_length=20),
             factors=values(form, "factors"),
             rationale=text(form, "rationale"),
-            caller=caller_of(desk),
-            now=desk.now,
-            operators=desk.tenant.operators,
+            caller=desk.caller,
         )
     except FORM_ERRORS as exc:
         return refused_page(
@@ -132,9 +129,7 @@ def decide_review(request: Request, desk: ReviewerDesk, review_id: ObjectId, for
             rationale=text(form, "rationale"),
             ends_at=page_instant_value(ends) if ends else UNSET,
             probation={"duration": parse_duration_input(probation, field="probation").text} if probation else None,
-            caller=caller_of(desk),
-            now=request.app.state.clock,
-            operators=desk.tenant.operators,
+            caller=desk.caller.at(request.app.state.clock),
         )
     except FORM_ERRORS as exc:
         return refused_page(
@@ -157,8 +152,8 @@ def appeal_page(request: Request, desk: Signed, appeal_id: ObjectId) -> Response
 def _appeal_page(
     request: Request, desk: Desk, appeal_id: str, refused: FormState = EMPTY_FORM, status_code: int = 200
 ) -> Response:
-    appeal = appeals.get_appeal(desk.db, appeal_id, operators=desk.tenant.operators, include_contact=sees_contact(desk))
-    sanction = sanctions.get_sanction(desk.db, appeal["sanction"], at=desk.instant, operators=desk.tenant.operators)
+    appeal = appeals.get_appeal(desk.db, appeal_id, caller=desk.caller, include_contact=sees_contact(desk))
+    sanction = sanctions.get_sanction(desk.db, appeal["sanction"], at=desk.instant, caller=desk.caller)
     return render(
         request,
         "appeal.html",
@@ -186,9 +181,7 @@ def decide_appeal(request: Request, desk: AppealDeciderDesk, appeal_id: ObjectId
             rationale=text(form, "rationale"),
             reply=text(form, "reply"),
             ends_at=page_instant_value(ends) if ends else UNSET,
-            caller=caller_of(desk),
-            now=request.app.state.clock,
-            operators=desk.tenant.operators,
+            caller=desk.caller.at(request.app.state.clock),
         )
     except FORM_ERRORS as exc:
         return refused_page(

@@ -39,12 +39,12 @@ def disable(request: Request, desk: AdminDesk, member_id: MemberId, form: FormDe
     require_confirmation(form)
     if member_id == desk.member.id:
         raise ValidationError("you cannot disable yourself: ask another admin", field="member")
-    members.disable_member(desk.db, member_id, actor=desk.actor, now=desk.now, operators=desk.tenant.operators)
+    members.disable_member(desk.db, member_id, caller=desk.caller)
     return redirect(request, "/console/members", done="member_disabled")
 
 
 @router.post("/members/{member_id}/enable", name="enable_member")
 def enable(request: Request, desk: AdminDesk, member_id: MemberId, form: FormDep) -> Response:
     require_confirmation(form)
-    members.enable_member(desk.db, member_id, actor=desk.actor, now=desk.now, operators=desk.tenant.operators)
+    members.enable_member(desk.db, member_id, caller=desk.caller)
     return redirect(request, "/console/members", done="member_enabled")

@@ -28,7 +28,6 @@ from reprieve.web.views.common import (
     FormDep,
     FormState,
     back_or,
-    caller_of,
     optional,
     page_instant_value,
     redirect,
@@ -102,9 +101,7 @@ def sanction_list(
 
 def statement_for(desk: Desk, sanction_id: str, lang: str) -> dict[str, Any] | None:
     try:
-        return transparency.statement_of_reasons(
-            desk.db, sanction_id, lang=lang, now=desk.instant, operators=desk.tenant.operators
-        )
+        return transparency.statement_of_reasons(desk.db, sanction_id, lang=lang, now=desk.instant, caller=desk.caller)
     except ReprieveError:
         return None
 
@@ -120,7 +117,7 @@ def _sanction_page(
     """The sanction's page; ``refused``: an action refused, shown again as typed with its error
     beside its field, or, when the sanction changed since the page showed it (``changed_since``),
     with the sanction as it is now."""
-    sanction = sanctions.get_sanction(desk.db, sanction_id, at=desk.instant, operators=desk.tenant.operators)
+    sanction = sanctions.get_sanction(desk.db, sanction_id, at=desk.instant, caller=desk.caller)
     return render(
         request,
         "sanction.html",
@@ -252,13 +249,13 @@ def impose_command(form: Any) -> sanctions.ImposeSanction:
             if not reason.get(name):
                 checks.refuse("required for the statement of reasons (DSA art. 17)", name)
     checks.done()
-    return sanctions.ImposeSanction(
+    return sanctions.ImposeSanction.parse(
         subject=subject,
         kind=kind,
         reason=reason,
         scope=values(form, "scope") or None,
         denies=values(form, "denies") if kind == SanctionKind.RESTRICTION.value else (),
-        duration=duration.text if duration else None,
+        duration=duration,
         ends_at=ends_at,
         review_after=review_after,
         automated=automated_of(form),
@@ -269,9 +266,7 @@ def impose_command(form: Any) -> sanctions.ImposeSanction:
 def impose(request: Request, desk: ModeratorDesk, form: FormDep) -> Response:
     try:
         command = impose_command(form)
-        created = sanctions.impose_sanction(
-            desk.db, command, actor=desk.actor, now=desk.now, operators=desk.tenant.operators
-        )
+        created = sanctions.impose_sanction(desk.db, command, caller=desk.caller)
     except FORM_ERRORS as exc:
         from reprieve.web.views.accounts import account_of_form, render_account  # accounts imports this module
 
@@ -342,9 +337,7 @@ def amend(request: Request, desk: ModeratorDesk, sanction_id: SanctionId, form: 
             ends_at=None if indefinite else (page_instant_value(ends) if ends else UNSET),
             kind=optional(form, "kind", max_length=20),
             effective_at=page_instant_value(optional(form, "effective_at", max_length=40)),
-            actor=desk.actor,
-            now=request.app.state.clock,
-            operators=desk.tenant.operators,
+            caller=desk.caller.at(request.app.state.clock),
             if_version=version_of(form),
         )
     except PreconditionFailedError:
@@ -363,9 +356,7 @@ def lift(request: Request, desk: ModeratorDesk, sanction_id: SanctionId, form: F
             sanction_id,
             reason=text(form, "reason", max_length=2000),
             effective_at=page_instant_value(optional(form, "effective_at", max_length=40)),
-            actor=desk.actor,
-            now=request.app.state.clock,
-            operators=desk.tenant.operators,
+            caller=desk.caller.at(request.app.state.clock),
             if_version=version_of(form),
         )
     except PreconditionFailedError:
@@ -385,9 +376,7 @@ def open_review(request: Request, desk: ModeratorDesk, sanction_id: SanctionId, 
             sanction_id,
             panel=panel,
             reason=text(form, "reason", max_length=2000),
-            caller=caller_of(desk),
-            now=desk.now,
-            operators=desk.tenant.operators,
+            caller=desk.caller,
         )
     except FORM_ERRORS as exc:
         return _refused_action(request, desk, sanction_id, "review", form, exc)
