@@ -51,10 +51,18 @@ def db(tmp_path: Path) -> Iterator[Database]:
 @pytest.fixture
 def console(db: Database, clock: Clock) -> TestClient:
     """Operator meta with facebook (social) and a shop (app store), a moderator signed in."""
-    catalogue.create_operator(db, id="meta", name="Meta", actor="test", now=clock.now)
-    catalogue.create_platform(db, id="facebook", operator="meta", name="Facebook", actor="test", now=clock.now)
+    catalogue.create_operator(
+        db, catalogue.CreateOperator.parse(id="meta", name="Meta"), caller=Caller("test", now=clock.now)
+    )
     catalogue.create_platform(
-        db, id="apps", operator="meta", name="Apps", kind="app_store", actor="test", now=clock.now
+        db,
+        catalogue.CreatePlatform.parse(id="facebook", operator="meta", name="Facebook"),
+        caller=Caller("test", now=clock.now),
+    )
+    catalogue.create_platform(
+        db,
+        catalogue.CreatePlatform.parse(id="apps", operator="meta", name="Apps", kind="app_store"),
+        caller=Caller("test", now=clock.now),
     )
     for role in ("moderator", "reviewer"):
         members.create_member(

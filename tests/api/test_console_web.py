@@ -41,8 +41,14 @@ def quick_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
 def console(db: Database, clock: Clock) -> TestClient:
     """Operators meta (facebook) and x (twitter), a member of each role, a sanction on each side."""
     for op, platform in (("meta", "facebook"), ("x", "twitter")):
-        catalogue.create_operator(db, id=op, name=op, actor="test", now=clock.now)
-        catalogue.create_platform(db, id=platform, operator=op, name=platform, actor="test", now=clock.now)
+        catalogue.create_operator(
+            db, catalogue.CreateOperator.parse(id=op, name=op), caller=Caller("test", now=clock.now)
+        )
+        catalogue.create_platform(
+            db,
+            catalogue.CreatePlatform.parse(id=platform, operator=op, name=platform),
+            caller=Caller("test", now=clock.now),
+        )
     for role in ("moderator", "auditor", "reviewer", "admin"):
         members.create_member(
             db,

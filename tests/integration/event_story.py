@@ -62,19 +62,41 @@ def reason(**overrides: Any) -> dict[str, Any]:
 def tell(db: Database) -> None:
     """Record the story in ``db`` (migrated, empty)."""
     start = t("2021-01-01T00:00:00Z")
-    catalogue.create_operator(db, id="meta", name="Meta Platforms", actor=ACTOR, now=start)
-    catalogue.create_operator(db, id="x", name="X Corp", actor=ACTOR, now=start)
-    catalogue.create_platform(
-        db, id="facebook", operator="meta", name="Facebook", policy="meta", actor=ACTOR, now=start
+    catalogue.create_operator(
+        db, catalogue.CreateOperator.parse(id="meta", name="Meta Platforms"), caller=Caller(ACTOR, now=start)
     )
-    catalogue.create_platform(db, id="instagram", operator="meta", name="Instagram", actor=ACTOR, now=start)
-    catalogue.create_platform(db, id="twitter", operator="x", name="Twitter", actor=ACTOR, now=start)
+    catalogue.create_operator(
+        db, catalogue.CreateOperator.parse(id="x", name="X Corp"), caller=Caller(ACTOR, now=start)
+    )
+    catalogue.create_platform(
+        db,
+        catalogue.CreatePlatform.parse(id="facebook", operator="meta", name="Facebook", policy="meta"),
+        caller=Caller(ACTOR, now=start),
+    )
+    catalogue.create_platform(
+        db,
+        catalogue.CreatePlatform.parse(id="instagram", operator="meta", name="Instagram"),
+        caller=Caller(ACTOR, now=start),
+    )
+    catalogue.create_platform(
+        db, catalogue.CreatePlatform.parse(id="twitter", operator="x", name="Twitter"), caller=Caller(ACTOR, now=start)
+    )
     alice_fb, alice_ig = AccountRef("facebook", "alice"), AccountRef("instagram", "alice")
-    catalogue.put_account(db, alice_fb, display_name="Alice", actor=ACTOR, now=start)
-    catalogue.put_account(db, alice_fb, display_name="Alice A.", actor=ACTOR, now=start + timedelta(hours=1))
-    catalogue.put_account(db, alice_ig, actor=ACTOR, now=start + timedelta(hours=1))
+    catalogue.put_account(
+        db, catalogue.PutAccount.parse(alice_fb, display_name="Alice"), caller=Caller(ACTOR, now=start)
+    )
+    catalogue.put_account(
+        db,
+        catalogue.PutAccount.parse(alice_fb, display_name="Alice A."),
+        caller=Caller(ACTOR, now=start + timedelta(hours=1)),
+    )
+    catalogue.put_account(
+        db, catalogue.PutAccount.parse(alice_ig), caller=Caller(ACTOR, now=start + timedelta(hours=1))
+    )
     catalogue.link_identities(
-        db, operator="meta", accounts=[alice_fb, alice_ig], actor=ACTOR, now=start + timedelta(hours=2)
+        db,
+        catalogue.LinkIdentities.parse(operator="meta", accounts=[alice_fb, alice_ig]),
+        caller=Caller(ACTOR, now=start + timedelta(hours=2)),
     )
 
     # A suspension, amended, reviewed (with assessments), appealed, and lifted on review with probation.
@@ -262,9 +284,11 @@ def tell(db: Database) -> None:
         db, member["id"], password="another long passphrase 2", caller=Caller(ACTOR, now=t("2021-08-04T00:00:00Z"))
     )
     token = tokens.create_token(
-        db, name="ci", role="moderator", operator="meta", expires_in="P90D", actor=ACTOR, now=t("2021-08-05T00:00:00Z")
+        db,
+        tokens.CreateToken.parse(name="ci", role="moderator", operator="meta", expires_in="P90D"),
+        caller=Caller(ACTOR, now=t("2021-08-05T00:00:00Z")),
     )
-    tokens.revoke_token(db, token["id"], caller=Caller(ACTOR, now=t("2021-08-06T00:00:00Z")))
+    tokens.revoke_token(db, token.id, caller=Caller(ACTOR, now=t("2021-08-06T00:00:00Z")))
     hook = webhooks.create_webhook(
         db,
         operator="meta",

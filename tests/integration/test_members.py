@@ -29,7 +29,9 @@ def quick_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def meta(db: Database, now: datetime) -> str:
-    catalogue.create_operator(db, id="meta", name="Meta", actor="test", now=now)
+    catalogue.create_operator(
+        db, catalogue.CreateOperator.parse(id="meta", name="Meta"), caller=Caller("test", now=now)
+    )
     return "meta"
 
 

@@ -86,7 +86,9 @@ def test_parallel_sign_ins_to_a_real_server_never_answer_500(tmp_path: Path) -> 
     db = open_database(url)
     try:
         now = Clock()()
-        catalogue.create_operator(db, id="meta", name="Meta", actor=SETUP, now=now)
+        catalogue.create_operator(
+            db, catalogue.CreateOperator.parse(id="meta", name="Meta"), caller=Caller(SETUP, now=now)
+        )
         emails = [f"m{i}@meta.example" for i in range(4)]
         for email in emails:
             members.create_member(
@@ -315,7 +317,9 @@ def test_an_instance_admin_reads_the_security_log_from_the_command_line(
     db = open_database(database_url)
     try:
         clock = Clock()
-        catalogue.create_operator(db, id="meta", name="Meta", actor=SETUP, now=clock())
+        catalogue.create_operator(
+            db, catalogue.CreateOperator.parse(id="meta", name="Meta"), caller=Caller(SETUP, now=clock())
+        )
         owner_id = add_member(db, clock, OWNER)
         for email in (OWNER, "stranger@elsewhere.example"):
             with pytest.raises(members.SignInRefused):
