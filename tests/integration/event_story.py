@@ -291,17 +291,18 @@ def tell(db: Database) -> None:
     tokens.revoke_token(db, token.id, caller=Caller(ACTOR, now=t("2021-08-06T00:00:00Z")))
     hook = webhooks.create_webhook(
         db,
-        operator="meta",
-        url="https://hooks.example/reprieve",
-        event_types=["sanction.imposed"],
-        secret="a fixed secret of the story",
-        actor=ACTOR,
-        now=t("2021-08-07T00:00:00Z"),
+        webhooks.CreateWebhook(
+            operator="meta",
+            url="https://hooks.example/reprieve",
+            event_types=["sanction.imposed"],
+            secret="a fixed secret of the story",
+        ),
+        caller=Caller(ACTOR, now=t("2021-08-07T00:00:00Z")),
         resolver=None,
     )
-    webhooks.set_webhook_state(db, hook["id"], active=False, caller=Caller(ACTOR, now=t("2021-08-08T00:00:00Z")))
-    webhooks.set_webhook_state(db, hook["id"], active=True, caller=Caller(ACTOR, now=t("2021-08-09T00:00:00Z")))
-    webhooks.delete_webhook(db, hook["id"], caller=Caller(ACTOR, now=t("2021-08-10T00:00:00Z")))
+    webhooks.set_webhook_state(db, hook.id, active=False, caller=Caller(ACTOR, now=t("2021-08-08T00:00:00Z")))
+    webhooks.set_webhook_state(db, hook.id, active=True, caller=Caller(ACTOR, now=t("2021-08-09T00:00:00Z")))
+    webhooks.delete_webhook(db, hook.id, caller=Caller(ACTOR, now=t("2021-08-10T00:00:00Z")))
     publishing.enable_broker(db, actor=ACTOR, now=t("2021-08-11T00:00:00Z"))
     appeal_targets.set_appeal_target(db, "meta", "P7D", actor=ACTOR, now=t("2021-08-12T00:00:00Z"))
     # A sanction that starts later, comes up for review and is appealed, for the worker to announce.

@@ -67,7 +67,9 @@ def add_what_is_not_a_projection(db: Database, operator: str) -> str:
     )
     members.sign_in(db, email=f"someone@{operator}.example", password="a long enough password", now=NOW)
     webhooks.create_webhook(
-        db, operator=operator, url="https://hooks.example.org/reprieve", event_types=["*"], actor="t", now=NOW
+        db,
+        webhooks.CreateWebhook(operator=operator, url="https://hooks.example.org/reprieve", event_types=["*"]),
+        caller=Caller("t", now=NOW),
     )
     appeal_targets.set_appeal_target(db, operator, "P7D", actor="t", now=NOW)
     client = TestClient(create_app(db, clock=lambda: NOW))
