@@ -100,7 +100,9 @@ def load_demo(db: Database, *, synthetic: int = 3000, progress: Callable[[str], 
         )
     for email, name, role, op_id in DEMO_MEMBERS:
         members.create_member(
-            db, email=email, name=name, role=role, operator=op_id, password=DEMO_PASSWORD, actor=ACTOR, now=start
+            db,
+            members.CreateMember.parse(email=email, name=name, role=role, operator=op_id, password=DEMO_PASSWORD),
+            caller=Caller(ACTOR, now=start),
         )
     catalogue.put_account(
         db, catalogue.PutAccount.parse(TRUMP_FB, display_name="Donald J. Trump"), caller=Caller(ACTOR, now=start)

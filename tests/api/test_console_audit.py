@@ -33,13 +33,10 @@ def auditor(db: Database, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> Test
     )
     members.create_member(
         db,
-        email="auditor@meta.example",
-        name="Ada",
-        role="auditor",
-        operator="meta",
-        password=PASSWORD,
-        actor="test",
-        now=clock.now,
+        members.CreateMember.parse(
+            email="auditor@meta.example", name="Ada", role="auditor", operator="meta", password=PASSWORD
+        ),
+        caller=Caller("test", now=clock.now),
     )
     command = sanctions.ImposeSanction.parse(
         subject=AccountRef.parse("facebook/bob"),

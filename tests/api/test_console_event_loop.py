@@ -80,13 +80,10 @@ def postgres_console(templates: Templates, monkeypatch: pytest.MonkeyPatch) -> I
     )
     members.create_member(
         db,
-        email="moderator@meta.example",
-        name="Moderator",
-        role="moderator",
-        operator="meta",
-        password=PASSWORD,
-        actor="test",
-        now=clock.now,
+        members.CreateMember.parse(
+            email="moderator@meta.example", name="Moderator", role="moderator", operator="meta", password=PASSWORD
+        ),
+        caller=Caller("test", now=clock.now),
     )
     command = sanctions.ImposeSanction.parse(
         subject=AccountRef.parse("facebook/alice"), kind="suspension", reason=REASON

@@ -67,13 +67,10 @@ def console(db: Database, clock: Clock) -> TestClient:
     for role in ("moderator", "reviewer"):
         members.create_member(
             db,
-            email=f"{role}@meta.example",
-            name=role.title(),
-            role=role,
-            operator="meta",
-            password=PASSWORD,
-            actor="test",
-            now=clock.now,
+            members.CreateMember.parse(
+                email=f"{role}@meta.example", name=role.title(), role=role, operator="meta", password=PASSWORD
+            ),
+            caller=Caller("test", now=clock.now),
         )
     client = TestClient(create_app(db, clock=clock, group_commit=False))
     sign_in(client, "moderator@meta.example")

@@ -52,23 +52,17 @@ def console(db: Database, clock: Clock) -> TestClient:
     for role in ("moderator", "auditor", "reviewer", "admin"):
         members.create_member(
             db,
-            email=f"{role}@meta.example",
-            name=role.title(),
-            role=role,
-            operator="meta",
-            password=PASSWORD,
-            actor="test",
-            now=clock.now,
+            members.CreateMember.parse(
+                email=f"{role}@meta.example", name=role.title(), role=role, operator="meta", password=PASSWORD
+            ),
+            caller=Caller("test", now=clock.now),
         )
     members.create_member(
         db,
-        email="moderator@x.example",
-        name="X Mod",
-        role="moderator",
-        operator="x",
-        password=PASSWORD,
-        actor="test",
-        now=clock.now,
+        members.CreateMember.parse(
+            email="moderator@x.example", name="X Mod", role="moderator", operator="x", password=PASSWORD
+        ),
+        caller=Caller("test", now=clock.now),
     )
     return TestClient(create_app(db, clock=clock, group_commit=False))
 

@@ -452,13 +452,10 @@ def test_in_the_console_only_a_moderators_appeal_page_shows_the_email(
     for role in ("moderator", "reviewer", "auditor"):
         members.create_member(
             db,
-            email=f"{role}@meta.example",
-            name=f"A {role}",
-            role=role,
-            operator="meta",
-            password=password,
-            actor=SETUP,
-            now=clock(),
+            members.CreateMember.parse(
+                email=f"{role}@meta.example", name=f"A {role}", role=role, operator="meta", password=password
+            ),
+            caller=Caller(SETUP, now=clock()),
         )
         desk = TestClient(client.app)
         signed = desk.post(

@@ -270,18 +270,15 @@ def tell(db: Database) -> None:
     # The console, tokens, webhooks, the broker and the worker's settings: recorded, not projected.
     member = members.create_member(
         db,
-        email="mia@meta.example",
-        name="Mia",
-        role="moderator",
-        operator="meta",
-        password="a long passphrase 1",
-        actor=ACTOR,
-        now=t("2021-08-01T00:00:00Z"),
+        members.CreateMember.parse(
+            email="mia@meta.example", name="Mia", role="moderator", operator="meta", password="a long passphrase 1"
+        ),
+        caller=Caller(ACTOR, now=t("2021-08-01T00:00:00Z")),
     )
-    members.disable_member(db, member["id"], caller=Caller(ACTOR, now=t("2021-08-02T00:00:00Z")))
-    members.enable_member(db, member["id"], caller=Caller(ACTOR, now=t("2021-08-03T00:00:00Z")))
+    members.disable_member(db, member.id, caller=Caller(ACTOR, now=t("2021-08-02T00:00:00Z")))
+    members.enable_member(db, member.id, caller=Caller(ACTOR, now=t("2021-08-03T00:00:00Z")))
     members.reset_password(
-        db, member["id"], password="another long passphrase 2", caller=Caller(ACTOR, now=t("2021-08-04T00:00:00Z"))
+        db, member.id, password="another long passphrase 2", caller=Caller(ACTOR, now=t("2021-08-04T00:00:00Z"))
     )
     token = tokens.create_token(
         db,

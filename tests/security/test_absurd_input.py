@@ -106,13 +106,10 @@ def console_of(world: World) -> tuple[TestClient, Callable[[], str]]:
     """A console client signed in as a moderator of meta, and a way to get a fresh CSRF token."""
     members.create_member(
         world.db,
-        email="moderator@meta.example",
-        name="Mod",
-        role="moderator",
-        operator="meta",
-        password=PASSWORD,
-        actor="setup",
-        now=world.clock(),
+        members.CreateMember.parse(
+            email="moderator@meta.example", name="Mod", role="moderator", operator="meta", password=PASSWORD
+        ),
+        caller=Caller("setup", now=world.clock()),
     )
     client = world.client
 

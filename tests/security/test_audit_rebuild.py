@@ -57,13 +57,14 @@ def add_what_is_not_a_projection(db: Database, operator: str) -> str:
     )
     members.create_member(
         db,
-        email=f"someone@{operator}.example",
-        name="Some One",
-        role="moderator",
-        operator=operator,
-        password="a long enough password",
-        actor="t",
-        now=NOW,
+        members.CreateMember.parse(
+            email=f"someone@{operator}.example",
+            name="Some One",
+            role="moderator",
+            operator=operator,
+            password="a long enough password",
+        ),
+        caller=Caller("t", now=NOW),
     )
     members.sign_in(db, email=f"someone@{operator}.example", password="a long enough password", now=NOW)
     webhooks.create_webhook(

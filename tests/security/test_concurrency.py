@@ -367,13 +367,10 @@ def console(db: Database, clock: Any, monkeypatch: pytest.MonkeyPatch) -> TestCl
     )
     members.create_member(
         db,
-        email="moderator@meta.example",
-        name="Mod",
-        role="moderator",
-        operator="meta",
-        password=PASSWORD,
-        actor="test",
-        now=clock.now,
+        members.CreateMember.parse(
+            email="moderator@meta.example", name="Mod", role="moderator", operator="meta", password=PASSWORD
+        ),
+        caller=Caller("test", now=clock.now),
     )
     return TestClient(create_app(db, clock=clock, group_commit=False))
 

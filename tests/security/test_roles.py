@@ -179,13 +179,10 @@ def console(sqlite_db: Database, clock: Clock, monkeypatch: pytest.MonkeyPatch) 
     for role in ("moderator", "auditor", "reviewer", "admin"):
         members.create_member(
             db,
-            email=f"{role}@meta.example",
-            name=role.title(),
-            role=role,
-            operator="meta",
-            password=PASSWORD,
-            actor="test",
-            now=clock.now,
+            members.CreateMember.parse(
+                email=f"{role}@meta.example", name=role.title(), role=role, operator="meta", password=PASSWORD
+            ),
+            caller=Caller("test", now=clock.now),
         )
     return TestClient(create_app(db, clock=clock, group_commit=False))
 

@@ -36,15 +36,12 @@ STRANGER = "203.0.113.66"
 def add_member(db: Database, clock: Clock, email: str) -> str:
     created = members.create_member(
         db,
-        email=email,
-        name=email.partition("@")[0],
-        role="moderator",
-        operator="meta",
-        password=PASSWORD,
-        actor=SETUP,
-        now=clock(),
+        members.CreateMember.parse(
+            email=email, name=email.partition("@")[0], role="moderator", operator="meta", password=PASSWORD
+        ),
+        caller=Caller(SETUP, now=clock()),
     )
-    return str(created["id"])
+    return created.id
 
 
 def browser(app: FastAPI, address: str) -> TestClient:
@@ -92,7 +89,11 @@ def test_parallel_sign_ins_to_a_real_server_never_answer_500(tmp_path: Path) -> 
         emails = [f"m{i}@meta.example" for i in range(4)]
         for email in emails:
             members.create_member(
-                db, email=email, name=email, role="moderator", operator="meta", password=PASSWORD, actor=SETUP, now=now
+                db,
+                members.CreateMember.parse(
+                    email=email, name=email, role="moderator", operator="meta", password=PASSWORD
+                ),
+                caller=Caller(SETUP, now=now),
             )
     finally:
         db.dispose()
