@@ -349,11 +349,17 @@ def get_account(db: Database, ref: AccountRef) -> AccountView:
         return AccountView(ref, row["display_name"], row["identity_id"], platform.operator)
 
 
-def recorded_accounts(db: Database, refs: Sequence[AccountRef]) -> dict[AccountRef, dict[str, Any]]:
-    """The rows of the accounts among ``refs`` that are recorded (the others are absent)."""
+def recorded_accounts(db: Database, refs: Sequence[AccountRef]) -> dict[AccountRef, AccountView]:
+    """The accounts among ``refs`` that are recorded (the others are absent)."""
     with db.read() as conn:
         rows = {ref: queries.account_row(conn, ref) for ref in refs}
-    return {ref: row for ref, row in rows.items() if row is not None}
+        return {
+            ref: AccountView(
+                ref, row["display_name"], row["identity_id"], require_platform(db, conn, ref.platform).operator
+            )
+            for ref, row in rows.items()
+            if row is not None
+        }
 
 
 def link_identities(db: Database, command: LinkIdentities, *, caller: Caller) -> IdentityView:

@@ -74,7 +74,7 @@ def search(desk: Desk, wanted: str) -> dict[str, Any]:
                 "platform": platform.id,
                 "name": platform.name,
                 "account": handle,
-                "display_name": row["display_name"] if row else None,
+                "display_name": row.display_name if row else None,
             }
             (found if row else unrecorded).append(entry)
     return {"found": found, "unrecorded": unrecorded, "valid": bool(handle and _HANDLE.match(handle))}
