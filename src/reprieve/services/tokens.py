@@ -8,7 +8,7 @@ import logging
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -148,7 +148,7 @@ class CreatedTokenView:
     operator: str | None
     created_at: datetime
     expires_at: datetime | None
-    secret: str
+    secret: str = field(repr=False)  # never in a log line
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -145,7 +145,7 @@ class CreatedWebhookView:
     """An endpoint just registered, with its signing secret: the one answer that shows it."""
 
     webhook: WebhookView
-    secret: str
+    secret: str = field(repr=False)  # never in a log line
 
     @property
     def id(self) -> str:
