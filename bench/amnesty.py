@@ -43,7 +43,7 @@ from reprieve.runtime import amnesty as amnesty_runner
 from reprieve.services import amnesty
 from reprieve.services.audit import verify_audit_log
 from reprieve.services.callers import Caller
-from reprieve.services.catalogue import create_operator, create_platform
+from reprieve.services.catalogue import CreateOperator, CreatePlatform, create_operator, create_platform
 from reprieve.services.sanctions import ImposeSanction, import_sanctions, lift_sanction
 from reprieve.store import eventlog
 
@@ -69,8 +69,12 @@ def baseline_rate(db: object) -> float:
     from reprieve.store.db import Database
 
     assert isinstance(db, Database)
-    create_operator(db, id="baseline", name="Baseline", actor=ACTOR, now=NOW)
-    create_platform(db, id="baseline-social", operator="baseline", name="Baseline", actor=ACTOR, now=NOW)
+    create_operator(db, CreateOperator.parse(id="baseline", name="Baseline"), caller=Caller(ACTOR, now=NOW))
+    create_platform(
+        db,
+        CreatePlatform.parse(id="baseline-social", operator="baseline", name="Baseline"),
+        caller=Caller(ACTOR, now=NOW),
+    )
     reason = {
         "ground": "incompatible_content",
         "category": "STATEMENT_CATEGORY_SCAMS_AND_FRAUD",

@@ -197,15 +197,30 @@ def prepare(directory: Path, t0: datetime, sanctions: int, seed: int) -> None:
     """This side's database: the catalogue, ``sanctions`` active at ``t0``, and a platform token."""
     api = reprieve_api()
     db = api["open_database"](f"sqlite:///{directory}/bench.db")
-    api["create_operator"](db, id=OPERATOR, name="Meta Platforms", actor=ACTOR, now=t0)
-    for platform in PLATFORMS:
-        api["create_platform"](
-            db, id=platform, operator=OPERATOR, name=platform.title(), policy="meta", actor=ACTOR, now=t0
-        )
+    catalogue = importlib.import_module("reprieve.services.catalogue")
+    if hasattr(catalogue, "CreateOperator"):  # since issue 20: a parsed command and a Caller
+        caller = api["Caller"](ACTOR, now=t0)
+        api["create_operator"](db, catalogue.CreateOperator.parse(id=OPERATOR, name="Meta Platforms"), caller=caller)
+        for platform in PLATFORMS:
+            command = catalogue.CreatePlatform.parse(
+                id=platform, operator=OPERATOR, name=platform.title(), policy="meta"
+            )
+            api["create_platform"](db, command, caller=caller)
+    else:
+        api["create_operator"](db, id=OPERATOR, name="Meta Platforms", actor=ACTOR, now=t0)
+        for platform in PLATFORMS:
+            api["create_platform"](
+                db, id=platform, operator=OPERATOR, name=platform.title(), policy="meta", actor=ACTOR, now=t0
+            )
     api["import_sanctions"](db, active_commands(api, sanctions, seed, t0), actor=ACTOR, now=t0)
-    token = api["create_token"](
-        db, name="compare", role="platform", operator=OPERATOR, expires_in="P1D", actor=ACTOR, now=t0
-    )["token"]
+    token_module = importlib.import_module("reprieve.services.tokens")
+    if hasattr(token_module, "CreateToken"):  # since issue 20: a parsed command, a Caller, a view
+        command = token_module.CreateToken.parse(name="compare", role="platform", operator=OPERATOR, expires_in="P1D")
+        token = api["create_token"](db, command, caller=api["Caller"](ACTOR, now=t0)).secret
+    else:
+        token = api["create_token"](
+            db, name="compare", role="platform", operator=OPERATOR, expires_in="P1D", actor=ACTOR, now=t0
+        )["token"]
     db.dispose()
     (directory / "token").write_text(token)
 

@@ -24,7 +24,8 @@ from fastapi.testclient import TestClient
 
 from reprieve.api.app import create_app
 from reprieve.demo import DEMO_PASSWORD, load_demo
-from reprieve.services.tokens import create_token
+from reprieve.services.callers import Caller
+from reprieve.services.tokens import CreateToken, create_token
 from reprieve.store.db import open_database
 
 PAGES = (
@@ -72,9 +73,11 @@ def main() -> None:
         started = time.perf_counter()
         load_demo(db, synthetic=synthetic)
         print(f"demo + {synthetic:,} synthetic sanctions loaded in {time.perf_counter() - started:.1f} s")
-        token = create_token(db, name="bench", role="moderator", operator="meta", actor="bench", now=datetime.now(UTC))[
-            "token"
-        ]
+        token = create_token(
+            db,
+            CreateToken.parse(name="bench", role="moderator", operator="meta"),
+            caller=Caller("bench", now=datetime.now(UTC)),
+        ).secret
         app = create_app(db)
         client = signed_in(TestClient(app), "moderator@meta.example")
         auditor = signed_in(TestClient(app), "auditor@meta.example")

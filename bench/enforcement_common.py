@@ -16,7 +16,8 @@ from datetime import UTC, datetime
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from reprieve.services.catalogue import create_operator, create_platform
+from reprieve.services.callers import Caller
+from reprieve.services.catalogue import CreateOperator, CreatePlatform, create_operator, create_platform
 from reprieve.store.db import Database, normalise_url, open_database
 
 #: The instant the benchmarks pretend it is.
@@ -105,9 +106,13 @@ def scratch_database(backend: str, postgres_url: str, *, keep: bool = False) -> 
 
 
 def create_catalogue(db: Database) -> None:
-    create_operator(db, id=OPERATOR, name="Meta Platforms", actor=ACTOR, now=NOW)
+    create_operator(db, CreateOperator.parse(id=OPERATOR, name="Meta Platforms"), caller=Caller(ACTOR, now=NOW))
     for platform_id in PLATFORMS:
-        create_platform(db, id=platform_id, operator=OPERATOR, name=platform_id.title(), actor=ACTOR, now=NOW)
+        create_platform(
+            db,
+            CreatePlatform.parse(id=platform_id, operator=OPERATOR, name=platform_id.title()),
+            caller=Caller(ACTOR, now=NOW),
+        )
 
 
 _CATEGORIES = (

@@ -22,6 +22,7 @@ from harness import DEFAULT_POSTGRES, header, parser, say, scratch_database
 
 from reprieve.enforcement import EnforcementIndex, IndexFollower
 from reprieve.services import catalogue, violations
+from reprieve.services.callers import Caller
 from reprieve.store.db import Database
 from reprieve.store.uow import UnitOfWork
 
@@ -45,8 +46,14 @@ def main() -> None:
 
 def run(db: Database, *, batches: int, batch: int, accounts: int) -> None:
     start = datetime.now(UTC)
-    catalogue.create_operator(db, id="meta", name="Meta", actor=ACTOR, now=start)
-    catalogue.create_platform(db, id=PLATFORM, operator="meta", name="Facebook", policy="meta", actor=ACTOR, now=start)
+    catalogue.create_operator(
+        db, catalogue.CreateOperator.parse(id="meta", name="Meta"), caller=Caller(ACTOR, now=start)
+    )
+    catalogue.create_platform(
+        db,
+        catalogue.CreatePlatform.parse(id=PLATFORM, operator="meta", name="Facebook", policy="meta"),
+        caller=Caller(ACTOR, now=start),
+    )
     index = EnforcementIndex.build(db, now=start)
     follower = IndexFollower(index, db)
     follower.poll()

@@ -47,7 +47,8 @@ from http_client import Connection, wait_until_up
 from sqlalchemy import text
 
 from reprieve.domain.time import format_instant, to_micros
-from reprieve.services.tokens import create_token
+from reprieve.services.callers import Caller
+from reprieve.services.tokens import CreateToken, create_token
 from reprieve.store.db import Database, open_database
 
 TARGET_BATCH_CHECKS = 300_000
@@ -272,8 +273,10 @@ def measure(db: Database, url: str, args: Any, seconds: float) -> bool:
         sanctions = int(conn.execute(text("SELECT count(*) FROM sanctions")).scalar_one())
     now = datetime.now(UTC)
     token = create_token(
-        db, name="http-checks-bench", role="platform", operator=OPERATOR, expires_in="P1D", actor=ACTOR, now=now
-    )["token"]
+        db,
+        CreateToken.parse(name="http-checks-bench", role="platform", operator=OPERATOR, expires_in="P1D"),
+        caller=Caller(ACTOR, now=now),
+    ).secret
     sanctioned = sanctioned_sample(db, 200_000, args.seed)
     checks = workload(sanctioned, 400_000 if not args.quick else 100_000, 0.1, args.seed)
     batch_bodies = bodies_for(checks, BATCH, None)

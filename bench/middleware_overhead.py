@@ -165,8 +165,14 @@ def checks_app(directory: str, *, observed: bool, db: Any = None) -> tuple[Any, 
 
     if db is None:
         db = open_database(f"sqlite:///{directory}/bench.db")
-        catalogue.create_operator(db, id="meta", name="Meta", actor="bench", now=NOW)
-        catalogue.create_platform(db, id="facebook", operator="meta", name="Facebook", actor="bench", now=NOW)
+        catalogue.create_operator(
+            db, catalogue.CreateOperator.parse(id="meta", name="Meta"), caller=Caller("bench", now=NOW)
+        )
+        catalogue.create_platform(
+            db,
+            catalogue.CreatePlatform.parse(id="facebook", operator="meta", name="Facebook"),
+            caller=Caller("bench", now=NOW),
+        )
         impose_sanction(
             db,
             ImposeSanction.parse(
@@ -182,7 +188,9 @@ def checks_app(directory: str, *, observed: bool, db: Any = None) -> tuple[Any, 
             ),
             caller=Caller("bench", now=NOW),
         )
-    secret = tokens.create_token(db, name="p", role="platform", operator="meta", actor="bench", now=NOW)["token"]
+    secret = tokens.create_token(
+        db, tokens.CreateToken.parse(name="p", role="platform", operator="meta"), caller=Caller("bench", now=NOW)
+    ).secret
     index = EnforcementIndex.build(db, now=NOW)
     app = create_app(db, clock=lambda: NOW, enforcement=Enforcement(db, index=index), group_commit=False)
     if not observed:

@@ -24,6 +24,7 @@ from harness import NOW, OPERATOR, create_catalogue, header, max_rss_mib, parse,
 
 from reprieve.runtime import webhooks as delivery
 from reprieve.services import webhooks
+from reprieve.services.callers import Caller
 from reprieve.store import outbox
 from reprieve.store.db import Database
 from reprieve.webhooks_verify import sign
@@ -131,7 +132,9 @@ def main() -> None:
         create_catalogue(db)
         alone = populate(db, args.count, args.seed)
         webhooks.create_webhook(
-            db, operator=OPERATOR, url=url, event_types=["*"], secret=SECRET, actor="bench", now=NOW
+            db,
+            webhooks.CreateWebhook(operator=OPERATOR, url=url, event_types=["*"], secret=SECRET),
+            caller=Caller("bench", now=NOW),
         )
         with_hook = populate(db, args.count, args.seed, first=args.count)
         rate_alone, rate_hook = alone.sanctions / alone.seconds, with_hook.sanctions / with_hook.seconds

@@ -107,17 +107,23 @@ def reason() -> dict[str, Any]:
 @pytest.fixture
 def meta(db: Database, now: datetime) -> str:
     """Operator ``meta`` with platforms ``facebook`` and ``instagram``."""
-    catalogue.create_operator(db, id="meta", name="Meta Platforms", actor=ACTOR, now=now)
+    catalogue.create_operator(
+        db, catalogue.CreateOperator.parse(id="meta", name="Meta Platforms"), caller=Caller(ACTOR, now=now)
+    )
     for platform, name in (("facebook", "Facebook"), ("instagram", "Instagram")):
-        catalogue.create_platform(db, id=platform, operator="meta", name=name, actor=ACTOR, now=now)
+        catalogue.create_platform(
+            db, catalogue.CreatePlatform.parse(id=platform, operator="meta", name=name), caller=Caller(ACTOR, now=now)
+        )
     return "meta"
 
 
 @pytest.fixture
 def x_corp(db: Database, now: datetime) -> str:
     """Operator ``x`` with platform ``twitter``."""
-    catalogue.create_operator(db, id="x", name="X Corp", actor=ACTOR, now=now)
-    catalogue.create_platform(db, id="twitter", operator="x", name="Twitter", actor=ACTOR, now=now)
+    catalogue.create_operator(db, catalogue.CreateOperator.parse(id="x", name="X Corp"), caller=Caller(ACTOR, now=now))
+    catalogue.create_platform(
+        db, catalogue.CreatePlatform.parse(id="twitter", operator="x", name="Twitter"), caller=Caller(ACTOR, now=now)
+    )
     return "x"
 
 

@@ -83,29 +83,49 @@ def t(text: str) -> datetime:
 
 def load_demo(db: Database, *, synthetic: int = 3000, progress: Callable[[str], None] = lambda _: None) -> bool:
     """Load the story; returns False (and changes nothing) if it is already there."""
-    if any(operator["id"] == "meta" for operator in catalogue.list_operators(db)):
+    if any(operator.id == "meta" for operator in catalogue.list_operators(db)):
         return False
     start = t("2020-12-01T00:00:00Z")
     for op_id, name in OPERATORS:
-        catalogue.create_operator(db, id=op_id, name=name, actor=ACTOR, now=start)
+        catalogue.create_operator(
+            db, catalogue.CreateOperator.parse(id=op_id, name=name), caller=Caller(ACTOR, now=start)
+        )
     for pid, op_id, name, kind, caps, policy in PLATFORMS:
         catalogue.create_platform(
-            db, id=pid, operator=op_id, name=name, kind=kind, capabilities=caps, policy=policy, actor=ACTOR, now=start
+            db,
+            catalogue.CreatePlatform.parse(
+                id=pid, operator=op_id, name=name, kind=kind, capabilities=caps, policy=policy
+            ),
+            caller=Caller(ACTOR, now=start),
         )
     for email, name, role, op_id in DEMO_MEMBERS:
         members.create_member(
-            db, email=email, name=name, role=role, operator=op_id, password=DEMO_PASSWORD, actor=ACTOR, now=start
+            db,
+            members.CreateMember.parse(email=email, name=name, role=role, operator=op_id, password=DEMO_PASSWORD),
+            caller=Caller(ACTOR, now=start),
         )
-    catalogue.put_account(db, TRUMP_FB, display_name="Donald J. Trump", actor=ACTOR, now=start)
-    catalogue.put_account(db, TRUMP_IG, display_name="Donald J. Trump", actor=ACTOR, now=start)
-    catalogue.link_identities(db, operator="meta", accounts=[TRUMP_FB, TRUMP_IG], actor=ACTOR, now=start)
+    catalogue.put_account(
+        db, catalogue.PutAccount.parse(TRUMP_FB, display_name="Donald J. Trump"), caller=Caller(ACTOR, now=start)
+    )
+    catalogue.put_account(
+        db, catalogue.PutAccount.parse(TRUMP_IG, display_name="Donald J. Trump"), caller=Caller(ACTOR, now=start)
+    )
+    catalogue.link_identities(
+        db,
+        catalogue.LinkIdentities.parse(operator="meta", accounts=[TRUMP_FB, TRUMP_IG]),
+        caller=Caller(ACTOR, now=start),
+    )
     progress("story: Meta, Twitter, Parler and its providers")
     _meta(db)
     _twitter(db)
     _twitter_amnesty(db)
     _parler(db)
     _violations(db)
-    catalogue.put_account(db, TRUMP_TS, display_name="Donald J. Trump", actor=ACTOR, now=t("2022-02-21T00:00:00Z"))
+    catalogue.put_account(
+        db,
+        catalogue.PutAccount.parse(TRUMP_TS, display_name="Donald J. Trump"),
+        caller=Caller(ACTOR, now=t("2022-02-21T00:00:00Z")),
+    )
     progress("work left in the queues: reviews due, an open review, open appeals, a sanction starting next week")
     _present(db, datetime.now(UTC).replace(microsecond=0))
     if synthetic:

@@ -80,17 +80,18 @@ class World:
     def token(self, role: Role, operator: str | None = "meta", name: str | None = None) -> dict[str, Any]:
         return tokens.create_token(
             self.db,
-            name=name or self.unique(role.value),
-            role=role.value,
-            operator=operator,
-            actor=SETUP,
-            now=self.clock(),
-        )
+            tokens.CreateToken.parse(name=name or self.unique(role.value), role=role.value, operator=operator),
+            caller=Caller(SETUP, now=self.clock()),
+        ).to_json()
 
     def account(self, operator: str) -> str:
         """A fresh account on the operator's main platform."""
         account = self.unique("acct")
-        catalogue.put_account(self.db, AccountRef(self.PLATFORM[operator], account), actor=SETUP, now=self.clock())
+        catalogue.put_account(
+            self.db,
+            catalogue.PutAccount.parse(AccountRef(self.PLATFORM[operator], account)),
+            caller=Caller(SETUP, now=self.clock()),
+        )
         return account
 
     def sanction(self, operator: str, **fields: Any) -> dict[str, Any]:
@@ -109,11 +110,23 @@ class World:
 def build_world(db: Database, clock: Clock) -> World:
     world = World(db, clock, TestClient(create_app(db, clock=clock)))
     now = clock()
-    catalogue.create_operator(db, id="meta", name="Meta Platforms", actor=SETUP, now=now)
-    catalogue.create_platform(db, id="facebook", operator="meta", name="Facebook", actor=SETUP, now=now)
-    catalogue.create_platform(db, id="instagram", operator="meta", name="Instagram", actor=SETUP, now=now)
-    catalogue.create_operator(db, id="x", name="X Corp", actor=SETUP, now=now)
-    catalogue.create_platform(db, id="twitter", operator="x", name="Twitter", actor=SETUP, now=now)
+    catalogue.create_operator(
+        db, catalogue.CreateOperator.parse(id="meta", name="Meta Platforms"), caller=Caller(SETUP, now=now)
+    )
+    catalogue.create_platform(
+        db,
+        catalogue.CreatePlatform.parse(id="facebook", operator="meta", name="Facebook"),
+        caller=Caller(SETUP, now=now),
+    )
+    catalogue.create_platform(
+        db,
+        catalogue.CreatePlatform.parse(id="instagram", operator="meta", name="Instagram"),
+        caller=Caller(SETUP, now=now),
+    )
+    catalogue.create_operator(db, catalogue.CreateOperator.parse(id="x", name="X Corp"), caller=Caller(SETUP, now=now))
+    catalogue.create_platform(
+        db, catalogue.CreatePlatform.parse(id="twitter", operator="x", name="Twitter"), caller=Caller(SETUP, now=now)
+    )
     world.headers[Role.INSTANCE_ADMIN.value] = bearer(world.token(Role.INSTANCE_ADMIN, None)["token"])
     for role in OPERATOR_ROLES:
         world.headers[role.value] = bearer(world.token(role, "meta")["token"])

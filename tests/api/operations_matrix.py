@@ -29,9 +29,11 @@ SETUP_EVENTS = {
 
 def _webhook(w: World, target: str) -> str:
     hook = webhooks.create_webhook(
-        w.db, operator=target, url="http://127.0.0.1:9/hook", event_types=["*"], actor=SETUP, now=w.clock()
+        w.db,
+        webhooks.CreateWebhook(operator=target, url="http://127.0.0.1:9/hook", event_types=["*"]),
+        caller=Caller(SETUP, now=w.clock()),
     )
-    return str(hook["id"])
+    return str(hook.id)
 
 
 def create_webhook(w: World, h: dict[str, str], target: str) -> httpx.Response:
@@ -66,7 +68,7 @@ def list_deliveries(w: World, h: dict[str, str], target: str) -> httpx.Response:
 def redeliver(w: World, h: dict[str, str], target: str) -> httpx.Response:
     hook = _webhook(w, target)
     w.sanction(target)  # queues a delivery of its events to the endpoint
-    delivery = webhooks.list_deliveries(w.db, hook, limit=1)["items"][0]["id"]
+    delivery = webhooks.list_deliveries(w.db, hook, limit=1).items[0].id
     return w.client.post(f"/v1/webhooks/deliveries/{delivery}/redeliver", headers=h)
 
 

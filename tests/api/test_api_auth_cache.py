@@ -90,9 +90,11 @@ def test_a_token_revoked_by_another_process_is_refused_within_a_second(
 
 def test_a_remembered_token_is_refused_once_it_expires(world: World, ticks: Ticks) -> None:
     created = tokens.create_token(
-        world.db, name="short", role="platform", operator="meta", expires_in="PT1H", actor=SETUP, now=world.clock()
+        world.db,
+        tokens.CreateToken.parse(name="short", role="platform", operator="meta", expires_in="PT1H"),
+        caller=Caller(SETUP, now=world.clock()),
     )
-    headers = bearer(created["token"])
+    headers = bearer(created.secret)
     assert status(world, headers) == 200
     world.clock.advance(timedelta(minutes=59, seconds=59))
     assert status(world, headers) == 200

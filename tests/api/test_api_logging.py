@@ -32,6 +32,7 @@ from reprieve.api.observability.logs import (
     logging_config,
 )
 from reprieve.services import catalogue, tokens
+from reprieve.services.callers import Caller
 from reprieve.store.db import Database, open_database
 
 LogLines = Callable[[], list[dict[str, Any]]]
@@ -206,9 +207,17 @@ def test_serve_writes_json_lines_with_the_request_id(tmp_path: Any) -> None:
     url = f"sqlite:///{tmp_path / 'serve.db'}"
     db = open_database(url)
     try:
-        catalogue.create_operator(db, id="meta", name="Meta", actor="test", now=START)
-        catalogue.create_platform(db, id="facebook", operator="meta", name="Facebook", actor="test", now=START)
-        token = tokens.create_token(db, name="p", role="platform", operator="meta", actor="test", now=START)
+        catalogue.create_operator(
+            db, catalogue.CreateOperator.parse(id="meta", name="Meta"), caller=Caller("test", now=START)
+        )
+        catalogue.create_platform(
+            db,
+            catalogue.CreatePlatform.parse(id="facebook", operator="meta", name="Facebook"),
+            caller=Caller("test", now=START),
+        )
+        token = tokens.create_token(
+            db, tokens.CreateToken.parse(name="p", role="platform", operator="meta"), caller=Caller("test", now=START)
+        )
     finally:
         db.dispose()
     with socket.socket() as sock:
@@ -230,7 +239,7 @@ def test_serve_writes_json_lines_with_the_request_id(tmp_path: Any) -> None:
         answer = httpx2.post(
             f"http://127.0.0.1:{port}/v1/checks",
             timeout=10,
-            headers={"Authorization": f"Bearer {token['token']}", "X-Request-ID": "served-1"},
+            headers={"Authorization": f"Bearer {token.secret}", "X-Request-ID": "served-1"},
             json={"checks": [{"platform": "facebook", "account": "alice", "capability": "post"}]},
         )
         assert answer.status_code == 200 and answer.headers["x-request-id"] == "served-1"

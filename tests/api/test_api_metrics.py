@@ -146,11 +146,8 @@ def test_outbox_depth_and_age(world: World) -> None:
     assert (empty.value("reprieve_outbox_depth"), empty.value("reprieve_outbox_oldest_age_seconds")) == (0, 0)
     webhooks.create_webhook(
         world.db,
-        operator="meta",
-        url="https://receiver.example/hook",
-        event_types=["sanction.imposed"],
-        actor="test",
-        now=world.clock(),
+        webhooks.CreateWebhook(operator="meta", url="https://receiver.example/hook", event_types=["sanction.imposed"]),
+        caller=Caller("test", now=world.clock()),
     )
     world.sanction("meta")
     world.sanction("meta")

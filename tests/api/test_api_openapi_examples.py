@@ -16,7 +16,8 @@ from reprieve.api.app import create_app
 from reprieve.demo import load_demo
 from reprieve.domain.time import parse_instant
 from reprieve.services import members
-from reprieve.services.tokens import create_token
+from reprieve.services.callers import Caller
+from reprieve.services.tokens import CreateToken, create_token
 from reprieve.store.db import open_database
 
 NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
@@ -53,8 +54,10 @@ def test_every_request_example_runs_against_the_demo_and_backdates_nothing(
     db = open_database(f"sqlite:///{tmp_path / 'demo.db'}")
     load_demo(db, synthetic=0)
     client = TestClient(create_app(db, clock=lambda: NOW))
-    token = create_token(db, name="examples", role="instance-admin", operator=None, actor="test", now=NOW)
-    headers = {"Authorization": f"Bearer {token['token']}"}
+    token = create_token(
+        db, CreateToken.parse(name="examples", role="instance-admin", operator=None), caller=Caller("test", now=NOW)
+    )
+    headers = {"Authorization": f"Bearer {token.secret}"}
     before = events_after(client, headers, 0)
     sanctioned_before = {
         (e["data"]["subject"]["platform"], e["data"]["subject"]["account"])

@@ -19,6 +19,7 @@ from api_support import START, sanction_body
 
 from reprieve.domain.errors import ValidationError
 from reprieve.services import catalogue, tokens
+from reprieve.services.callers import Caller
 from reprieve.store.db import open_database
 
 
@@ -77,12 +78,22 @@ def _wait_until_up(base: str, process: subprocess.Popen[bytes], log: IO[bytes]) 
 def test_serve_answers_writes_and_reads(database_url: str, workers: int) -> None:
     db = open_database(database_url)
     try:
-        catalogue.create_operator(db, id="meta", name="Meta", actor="test", now=START)
-        catalogue.create_platform(db, id="facebook", operator="meta", name="Facebook", actor="test", now=START)
-        token = tokens.create_token(db, name="mod", role="moderator", operator="meta", actor="test", now=START)
+        catalogue.create_operator(
+            db, catalogue.CreateOperator.parse(id="meta", name="Meta"), caller=Caller("test", now=START)
+        )
+        catalogue.create_platform(
+            db,
+            catalogue.CreatePlatform.parse(id="facebook", operator="meta", name="Facebook"),
+            caller=Caller("test", now=START),
+        )
+        token = tokens.create_token(
+            db,
+            tokens.CreateToken.parse(name="mod", role="moderator", operator="meta"),
+            caller=Caller("test", now=START),
+        )
     finally:
         db.dispose()
-    headers = {"Authorization": f"Bearer {token['token']}"}
+    headers = {"Authorization": f"Bearer {token.secret}"}
     with running(database_url, workers) as base, httpx2.Client(base_url=base, headers=headers, timeout=10) as client:
         created = client.post("/v1/sanctions", json=sanction_body("facebook", "alice", duration="P1000Y"))
         assert created.status_code == 201, created.text

@@ -19,6 +19,7 @@ from reprieve.api.app import create_app
 from reprieve.api.enforcement import attach_index
 from reprieve.api.fast.violations import FastViolations
 from reprieve.services import catalogue
+from reprieve.services.callers import Caller
 from reprieve.store.db import Database
 
 TWINS = ("fbm", "igm")
@@ -29,7 +30,9 @@ _ID = re.compile(r"\b[a-z]{3}_[0-9A-Z]{26}\b")
 def twins(world: World) -> World:
     for platform in TWINS:
         catalogue.create_platform(
-            world.db, id=platform, operator="meta", name="Twin", policy="meta", actor="setup", now=world.clock()
+            world.db,
+            catalogue.CreatePlatform.parse(id=platform, operator="meta", name="Twin", policy="meta"),
+            caller=Caller("setup", now=world.clock()),
         )
     return world
 
@@ -206,7 +209,11 @@ def test_with_the_index_attached_the_next_check_sees_what_a_violation_imposed(db
     """Read your own writes: the fast path answers only once the enforcement index has applied
     the violation, as ``CatchUpAfterWrites`` does for the routes."""
     world = build_world(db, clock)
-    catalogue.create_platform(db, id="fbm", operator="meta", name="Twin", policy="meta", actor="setup", now=clock())
+    catalogue.create_platform(
+        db,
+        catalogue.CreatePlatform.parse(id="fbm", operator="meta", name="Twin", policy="meta"),
+        caller=Caller("setup", now=clock()),
+    )
     app = attach_index(create_app(db, clock=clock), db)
     with TestClient(app) as client:
         follower = app.state.enforcement.follower

@@ -23,17 +23,20 @@ PASSWORD = "correct horse battery"
 def auditor(db: Database, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> TestClient:
     monkeypatch.setattr(members, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
     members._dummy_hash.cache_clear()
-    catalogue.create_operator(db, id="meta", name="Meta", actor="test", now=clock.now)
-    catalogue.create_platform(db, id="facebook", operator="meta", name="Facebook", actor="test", now=clock.now)
+    catalogue.create_operator(
+        db, catalogue.CreateOperator.parse(id="meta", name="Meta"), caller=Caller("test", now=clock.now)
+    )
+    catalogue.create_platform(
+        db,
+        catalogue.CreatePlatform.parse(id="facebook", operator="meta", name="Facebook"),
+        caller=Caller("test", now=clock.now),
+    )
     members.create_member(
         db,
-        email="auditor@meta.example",
-        name="Ada",
-        role="auditor",
-        operator="meta",
-        password=PASSWORD,
-        actor="test",
-        now=clock.now,
+        members.CreateMember.parse(
+            email="auditor@meta.example", name="Ada", role="auditor", operator="meta", password=PASSWORD
+        ),
+        caller=Caller("test", now=clock.now),
     )
     command = sanctions.ImposeSanction.parse(
         subject=AccountRef.parse("facebook/bob"),

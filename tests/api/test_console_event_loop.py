@@ -70,17 +70,20 @@ def postgres_console(templates: Templates, monkeypatch: pytest.MonkeyPatch) -> I
     url = next(copies)
     db = open_database(url)
     clock = Clock()
-    catalogue.create_operator(db, id="meta", name="Meta", actor="test", now=clock.now)
-    catalogue.create_platform(db, id="facebook", operator="meta", name="Facebook", actor="test", now=clock.now)
+    catalogue.create_operator(
+        db, catalogue.CreateOperator.parse(id="meta", name="Meta"), caller=Caller("test", now=clock.now)
+    )
+    catalogue.create_platform(
+        db,
+        catalogue.CreatePlatform.parse(id="facebook", operator="meta", name="Facebook"),
+        caller=Caller("test", now=clock.now),
+    )
     members.create_member(
         db,
-        email="moderator@meta.example",
-        name="Moderator",
-        role="moderator",
-        operator="meta",
-        password=PASSWORD,
-        actor="test",
-        now=clock.now,
+        members.CreateMember.parse(
+            email="moderator@meta.example", name="Moderator", role="moderator", operator="meta", password=PASSWORD
+        ),
+        caller=Caller("test", now=clock.now),
     )
     command = sanctions.ImposeSanction.parse(
         subject=AccountRef.parse("facebook/alice"), kind="suspension", reason=REASON

@@ -51,21 +51,26 @@ def db(tmp_path: Path) -> Iterator[Database]:
 @pytest.fixture
 def console(db: Database, clock: Clock) -> TestClient:
     """Operator meta with facebook (social) and a shop (app store), a moderator signed in."""
-    catalogue.create_operator(db, id="meta", name="Meta", actor="test", now=clock.now)
-    catalogue.create_platform(db, id="facebook", operator="meta", name="Facebook", actor="test", now=clock.now)
+    catalogue.create_operator(
+        db, catalogue.CreateOperator.parse(id="meta", name="Meta"), caller=Caller("test", now=clock.now)
+    )
     catalogue.create_platform(
-        db, id="apps", operator="meta", name="Apps", kind="app_store", actor="test", now=clock.now
+        db,
+        catalogue.CreatePlatform.parse(id="facebook", operator="meta", name="Facebook"),
+        caller=Caller("test", now=clock.now),
+    )
+    catalogue.create_platform(
+        db,
+        catalogue.CreatePlatform.parse(id="apps", operator="meta", name="Apps", kind="app_store"),
+        caller=Caller("test", now=clock.now),
     )
     for role in ("moderator", "reviewer"):
         members.create_member(
             db,
-            email=f"{role}@meta.example",
-            name=role.title(),
-            role=role,
-            operator="meta",
-            password=PASSWORD,
-            actor="test",
-            now=clock.now,
+            members.CreateMember.parse(
+                email=f"{role}@meta.example", name=role.title(), role=role, operator="meta", password=PASSWORD
+            ),
+            caller=Caller("test", now=clock.now),
         )
     client = TestClient(create_app(db, clock=clock, group_commit=False))
     sign_in(client, "moderator@meta.example")

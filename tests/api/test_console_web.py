@@ -41,28 +41,28 @@ def quick_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
 def console(db: Database, clock: Clock) -> TestClient:
     """Operators meta (facebook) and x (twitter), a member of each role, a sanction on each side."""
     for op, platform in (("meta", "facebook"), ("x", "twitter")):
-        catalogue.create_operator(db, id=op, name=op, actor="test", now=clock.now)
-        catalogue.create_platform(db, id=platform, operator=op, name=platform, actor="test", now=clock.now)
+        catalogue.create_operator(
+            db, catalogue.CreateOperator.parse(id=op, name=op), caller=Caller("test", now=clock.now)
+        )
+        catalogue.create_platform(
+            db,
+            catalogue.CreatePlatform.parse(id=platform, operator=op, name=platform),
+            caller=Caller("test", now=clock.now),
+        )
     for role in ("moderator", "auditor", "reviewer", "admin"):
         members.create_member(
             db,
-            email=f"{role}@meta.example",
-            name=role.title(),
-            role=role,
-            operator="meta",
-            password=PASSWORD,
-            actor="test",
-            now=clock.now,
+            members.CreateMember.parse(
+                email=f"{role}@meta.example", name=role.title(), role=role, operator="meta", password=PASSWORD
+            ),
+            caller=Caller("test", now=clock.now),
         )
     members.create_member(
         db,
-        email="moderator@x.example",
-        name="X Mod",
-        role="moderator",
-        operator="x",
-        password=PASSWORD,
-        actor="test",
-        now=clock.now,
+        members.CreateMember.parse(
+            email="moderator@x.example", name="X Mod", role="moderator", operator="x", password=PASSWORD
+        ),
+        caller=Caller("test", now=clock.now),
     )
     return TestClient(create_app(db, clock=clock, group_commit=False))
 

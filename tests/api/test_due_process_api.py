@@ -9,6 +9,7 @@ from api_support import World, bearer, reason
 
 from reprieve.domain.model import Role
 from reprieve.services import catalogue
+from reprieve.services.callers import Caller
 
 PROBLEM = "https://reprieve.dev/problems/"
 
@@ -165,7 +166,9 @@ def test_an_appeal_that_cannot_be_filed_is_422_with_the_reason(world: World) -> 
 def test_violations_through_the_ladder_with_a_repeat_answered_not_recorded(world: World) -> None:
     w = world
     catalogue.create_platform(
-        w.db, id="threads", operator="meta", name="Threads", policy="meta", actor="setup", now=w.clock()
+        w.db,
+        catalogue.CreatePlatform.parse(id="threads", operator="meta", name="Threads", policy="meta"),
+        caller=Caller("setup", now=w.clock()),
     )
     report = {
         "id": "th-1",

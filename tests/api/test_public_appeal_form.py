@@ -83,9 +83,13 @@ def ticker() -> Ticker:
 
 @pytest.fixture
 def client(db: Database, clock: Clock, ticker: Ticker) -> Iterator[TestClient]:
-    catalogue.create_operator(db, id="meta", name="Meta Platforms", actor=SETUP, now=clock())
+    catalogue.create_operator(
+        db, catalogue.CreateOperator.parse(id="meta", name="Meta Platforms"), caller=Caller(SETUP, now=clock())
+    )
     catalogue.create_platform(
-        db, id="facebook", operator="meta", name="Facebook", policy="meta", actor=SETUP, now=clock()
+        db,
+        catalogue.CreatePlatform.parse(id="facebook", operator="meta", name="Facebook", policy="meta"),
+        caller=Caller(SETUP, now=clock()),
     )
     app = create_app(db, clock=clock)
     app.state.public_limits = PublicLimits.default(clock=ticker)
@@ -405,9 +409,11 @@ def test_the_email_appears_in_no_answer_event_log_line_or_page_but_a_moderators(
 
     headers = {
         role: bearer(
-            tokens.create_token(db, name=f"t-{role.value}", role=role.value, operator="meta", actor=SETUP, now=clock())[
-                "token"
-            ]
+            tokens.create_token(
+                db,
+                tokens.CreateToken.parse(name=f"t-{role.value}", role=role.value, operator="meta"),
+                caller=Caller(SETUP, now=clock()),
+            ).secret
         )
         for role in (Role.REVIEWER, Role.AUDITOR, Role.PLATFORM, Role.MODERATOR)
     }
@@ -446,13 +452,10 @@ def test_in_the_console_only_a_moderators_appeal_page_shows_the_email(
     for role in ("moderator", "reviewer", "auditor"):
         members.create_member(
             db,
-            email=f"{role}@meta.example",
-            name=f"A {role}",
-            role=role,
-            operator="meta",
-            password=password,
-            actor=SETUP,
-            now=clock(),
+            members.CreateMember.parse(
+                email=f"{role}@meta.example", name=f"A {role}", role=role, operator="meta", password=password
+            ),
+            caller=Caller(SETUP, now=clock()),
         )
         desk = TestClient(client.app)
         signed = desk.post(

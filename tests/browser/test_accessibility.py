@@ -289,13 +289,10 @@ def test_an_admin_disables_and_enables_a_member_on_an_accessible_members_page(
     email = f"leaver-{secrets.token_hex(4)}@meta.example"
     members.create_member(
         live_server.db,
-        email=email,
-        name="Lee Leaver",
-        role="reviewer",
-        operator="meta",
-        password=DEMO_PASSWORD,
-        actor="test",
-        now=datetime.now(UTC),
+        members.CreateMember.parse(
+            email=email, name="Lee Leaver", role="reviewer", operator="meta", password=DEMO_PASSWORD
+        ),
+        caller=Caller("test", now=datetime.now(UTC)),
     )
     sign_in(page, live_server, "admin@meta.example")
     page.click("nav.main-nav a[href='/console/members']")
@@ -326,13 +323,10 @@ def test_a_member_changes_their_password_on_an_accessible_page(axe_page: Page, l
     email = f"changer-{secrets.token_hex(4)}@meta.example"
     members.create_member(
         live_server.db,
-        email=email,
-        name="Cy Changer",
-        role="auditor",
-        operator="meta",
-        password=DEMO_PASSWORD,
-        actor="test",
-        now=datetime.now(UTC),
+        members.CreateMember.parse(
+            email=email, name="Cy Changer", role="auditor", operator="meta", password=DEMO_PASSWORD
+        ),
+        caller=Caller("test", now=datetime.now(UTC)),
     )
     sign_in(page, live_server, email)
     page.click("header a[href='/console/password']")

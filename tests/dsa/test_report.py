@@ -71,7 +71,9 @@ def seeded(db: Database, meta: str, x_corp: str, now: datetime) -> dict[str, Any
     an appeal's handling time runs until its decision is recorded)."""
     t = parse_instant
     catalogue.create_platform(
-        db, id="threads", operator="meta", name="Threads", policy="meta", actor=ACTOR, now=t("2023-12-01T00:00:00Z")
+        db,
+        catalogue.CreatePlatform.parse(id="threads", operator="meta", name="Threads", policy="meta"),
+        caller=Caller(ACTOR, now=t("2023-12-01T00:00:00Z")),
     )
     ids: dict[str, str] = {}
     laddered: list[tuple[str, str]] = []

@@ -20,6 +20,7 @@ from reprieve.dsa import tdb
 from reprieve.dsa.submit import TdbSettings
 from reprieve.runtime.worker import Worker
 from reprieve.services import tokens
+from reprieve.services.callers import Caller
 from reprieve.store.db import Database
 
 PROBLEM = "application/problem+json"
@@ -32,8 +33,12 @@ def api(db: Database, meta: str, x_corp: str, now: datetime) -> Iterator[TestCli
 
 
 def bearer(db: Database, now: datetime, role: str, operator: str | None = "meta") -> dict[str, str]:
-    made = tokens.create_token(db, name=f"dsa-{role}-{operator}", role=role, operator=operator, actor="t", now=now)
-    return {"Authorization": f"Bearer {made['token']}"}
+    made = tokens.create_token(
+        db,
+        tokens.CreateToken.parse(name=f"dsa-{role}-{operator}", role=role, operator=operator),
+        caller=Caller("t", now=now),
+    )
+    return {"Authorization": f"Bearer {made.secret}"}
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import pytest
 from enforcement_history import ACTOR, CATALOGUE, POLICIES, History
 
 from reprieve.services import catalogue
+from reprieve.services.callers import Caller
 from reprieve.store.db import Database
 
 
@@ -20,19 +21,22 @@ def history(db: Database, now: datetime) -> Callable[[int], History]:
     def make(seed: int) -> History:
         h = History(db, random.Random(seed), now)
         for operator, platforms in CATALOGUE.items():
-            catalogue.create_operator(db, id=operator, name=operator.title(), actor=ACTOR, now=now)
+            catalogue.create_operator(
+                db, catalogue.CreateOperator.parse(id=operator, name=operator.title()), caller=Caller(ACTOR, now=now)
+            )
             for platform, capabilities in platforms.items():
                 created = catalogue.create_platform(
                     db,
-                    id=platform,
-                    operator=operator,
-                    name=platform.title(),
-                    capabilities=capabilities,
-                    policy=POLICIES.get(platform),
-                    actor=ACTOR,
-                    now=now,
+                    catalogue.CreatePlatform.parse(
+                        id=platform,
+                        operator=operator,
+                        name=platform.title(),
+                        capabilities=capabilities,
+                        policy=POLICIES.get(platform),
+                    ),
+                    caller=Caller(ACTOR, now=now),
                 )
-                h.capabilities[platform] = created["capabilities"]
+                h.capabilities[platform] = list(created.capabilities)
                 h.operator_of[platform] = operator
         return h
 

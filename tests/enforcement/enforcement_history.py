@@ -143,7 +143,11 @@ class History:
         operator = self.rng.choice(sorted(CATALOGUE))
         platforms = sorted(CATALOGUE[operator])
         refs = list({self.account(self.rng.choice(platforms)) for _ in range(self.rng.randint(2, 3))})
-        catalogue.link_identities(self.db, operator=operator, accounts=refs, actor=ACTOR, now=self.now)
+        catalogue.link_identities(
+            self.db,
+            catalogue.LinkIdentities.parse(operator=operator, accounts=refs),
+            caller=Caller(ACTOR, now=self.now),
+        )
         self.accounts.extend(r for r in refs if r not in self.accounts)
 
     def violate(self) -> None:
@@ -195,7 +199,7 @@ class History:
 
     def register(self) -> None:
         ref = self.account()
-        catalogue.put_account(self.db, ref, actor=ACTOR, now=self.now)
+        catalogue.put_account(self.db, catalogue.PutAccount.parse(ref), caller=Caller(ACTOR, now=self.now))
         if ref not in self.accounts:
             self.accounts.append(ref)
 

@@ -75,8 +75,10 @@ def test_polling_applies_everything_up_to_the_head(
     follower = IndexFollower(index, db)
     assert follower.staleness == float("inf")
     monkeypatch.setattr(follower_module, "_PAGE", 2)  # several pages per poll
-    catalogue.create_operator(db, id="meta", name="Meta", actor="t", now=now)
-    catalogue.create_platform(db, id="facebook", operator="meta", name="Facebook", actor="t", now=now)
+    catalogue.create_operator(db, catalogue.CreateOperator.parse(id="meta", name="Meta"), caller=Caller("t", now=now))
+    catalogue.create_platform(
+        db, catalogue.CreatePlatform.parse(id="facebook", operator="meta", name="Facebook"), caller=Caller("t", now=now)
+    )
     sanctions = [suspend(db, f"user{i}", now) for i in range(3)]
     lift_sanction(db, sanctions[1], reason="error", caller=Caller("t", now=now))
     assert follower.poll() == 1 + 2 * 3 + 1  # platform, accounts and sanctions, lift
@@ -161,8 +163,10 @@ def test_writers_waiting_together_share_one_poll_of_the_thread(db: Database, oth
     and then sees what was committed before it asked; waiters still there at stop are let go."""
     import threading
 
-    catalogue.create_operator(db, id="meta", name="Meta", actor="t", now=now)
-    catalogue.create_platform(db, id="facebook", operator="meta", name="Facebook", actor="t", now=now)
+    catalogue.create_operator(db, catalogue.CreateOperator.parse(id="meta", name="Meta"), caller=Caller("t", now=now))
+    catalogue.create_platform(
+        db, catalogue.CreatePlatform.parse(id="facebook", operator="meta", name="Facebook"), caller=Caller("t", now=now)
+    )
     index = EnforcementIndex.build(db, now=now)
     # Only a wake() makes it poll again (no LISTEN: NOTIFYs would wake it too).
     follower = IndexFollower(index, db, interval=3600, listen=False)

@@ -19,7 +19,7 @@ from reprieve.api.fast.checks import FastChecks
 from reprieve.domain.model import Role
 from reprieve.domain.time import format_instant
 from reprieve.services.callers import Caller
-from reprieve.services.tokens import create_token, revoke_token
+from reprieve.services.tokens import CreateToken, create_token, revoke_token
 from reprieve.store.db import Database
 
 
@@ -74,8 +74,10 @@ def setting(db: Database, history: Callable[[int], History]) -> Iterator[Setting
         ("meta", "platform", "meta"),
         ("x", "auditor", "x"),
     ):
-        token = create_token(db, name=name, role=role, operator=operator, actor="t", now=h.now)
-        headers[name] = {"Authorization": f"Bearer {token['token']}"}
+        token = create_token(
+            db, CreateToken.parse(name=name, role=role, operator=operator), caller=Caller("t", now=h.now)
+        )
+        headers[name] = {"Authorization": f"Bearer {token.secret}"}
     pair = Pair(db, h.now)
     with pair.fast, pair.slow:
         yield pair, h, headers
@@ -211,10 +213,12 @@ def test_a_revoked_token_and_an_idempotency_key_go_through_the_route(
     setting: Setting,
 ) -> None:
     pair, h, headers = setting
-    token = create_token(db, name="soon-revoked", role="platform", operator="meta", actor="t", now=h.now)
-    auth = {"Authorization": f"Bearer {token['token']}"}
+    token = create_token(
+        db, CreateToken.parse(name="soon-revoked", role="platform", operator="meta"), caller=Caller("t", now=h.now)
+    )
+    auth = {"Authorization": f"Bearer {token.secret}"}
     assert pair.same(auth, {"checks": []})["status"] == 200
-    revoke_token(db, token["id"], caller=Caller("t", now=h.now))
+    revoke_token(db, token.id, caller=Caller("t", now=h.now))
     before = pair.answered()
     assert pair.same(auth, {"checks": []})["status"] == 401
     body = {"checks": [{"platform": "facebook", "account": "user1", "capability": "post"}]}

@@ -15,6 +15,8 @@ from reprieve.domain.errors import NotFoundError, ReprieveError, ValidationError
 from reprieve.domain.model import AccountRef
 from reprieve.domain.time import END_OF_TIME, from_micros, to_micros
 from reprieve.enforcement import EnforcementIndex, IndexFollower, InstantNotCovered
+from reprieve.services.callers import Caller
+from reprieve.services.catalogue import LinkIdentities
 from reprieve.services.standing import get_standing, run_checks
 from reprieve.store import tables
 from reprieve.store.db import Database
@@ -109,10 +111,10 @@ def test_a_linked_account_is_held_by_its_identity_sanctions(
     assert index.check("instagram", "realDonaldTrump", "post", at)["allowed"] is True
     link_identities(
         db,
-        operator=meta,
-        accounts=[AccountRef("facebook", "DonaldTrump"), AccountRef("instagram", "realDonaldTrump")],
-        actor="t",
-        now=now,
+        LinkIdentities.parse(
+            operator=meta, accounts=[AccountRef("facebook", "DonaldTrump"), AccountRef("instagram", "realDonaldTrump")]
+        ),
+        caller=Caller("t", now=now),
     )
     follower.poll()
     answer = index.check("instagram", "realDonaldTrump", "post", at)

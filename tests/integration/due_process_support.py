@@ -41,10 +41,14 @@ def day(n: float, start: str = "2023-01-01T00:00:00Z") -> datetime:
 def operator_with(db: Database, operator: str, *platforms: tuple[str, str | None]) -> None:
     """An operator and its platforms, each with a shipped policy (or none)."""
     start = t("2020-01-01T00:00:00Z")
-    catalogue.create_operator(db, id=operator, name=operator.title(), actor=SETUP, now=start)
+    catalogue.create_operator(
+        db, catalogue.CreateOperator.parse(id=operator, name=operator.title()), caller=Caller(SETUP, now=start)
+    )
     for platform, policy in platforms:
         catalogue.create_platform(
-            db, id=platform, operator=operator, name=platform.title(), policy=policy, actor=SETUP, now=start
+            db,
+            catalogue.CreatePlatform.parse(id=platform, operator=operator, name=platform.title(), policy=policy),
+            caller=Caller(SETUP, now=start),
         )
 
 

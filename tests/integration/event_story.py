@@ -62,19 +62,41 @@ def reason(**overrides: Any) -> dict[str, Any]:
 def tell(db: Database) -> None:
     """Record the story in ``db`` (migrated, empty)."""
     start = t("2021-01-01T00:00:00Z")
-    catalogue.create_operator(db, id="meta", name="Meta Platforms", actor=ACTOR, now=start)
-    catalogue.create_operator(db, id="x", name="X Corp", actor=ACTOR, now=start)
-    catalogue.create_platform(
-        db, id="facebook", operator="meta", name="Facebook", policy="meta", actor=ACTOR, now=start
+    catalogue.create_operator(
+        db, catalogue.CreateOperator.parse(id="meta", name="Meta Platforms"), caller=Caller(ACTOR, now=start)
     )
-    catalogue.create_platform(db, id="instagram", operator="meta", name="Instagram", actor=ACTOR, now=start)
-    catalogue.create_platform(db, id="twitter", operator="x", name="Twitter", actor=ACTOR, now=start)
+    catalogue.create_operator(
+        db, catalogue.CreateOperator.parse(id="x", name="X Corp"), caller=Caller(ACTOR, now=start)
+    )
+    catalogue.create_platform(
+        db,
+        catalogue.CreatePlatform.parse(id="facebook", operator="meta", name="Facebook", policy="meta"),
+        caller=Caller(ACTOR, now=start),
+    )
+    catalogue.create_platform(
+        db,
+        catalogue.CreatePlatform.parse(id="instagram", operator="meta", name="Instagram"),
+        caller=Caller(ACTOR, now=start),
+    )
+    catalogue.create_platform(
+        db, catalogue.CreatePlatform.parse(id="twitter", operator="x", name="Twitter"), caller=Caller(ACTOR, now=start)
+    )
     alice_fb, alice_ig = AccountRef("facebook", "alice"), AccountRef("instagram", "alice")
-    catalogue.put_account(db, alice_fb, display_name="Alice", actor=ACTOR, now=start)
-    catalogue.put_account(db, alice_fb, display_name="Alice A.", actor=ACTOR, now=start + timedelta(hours=1))
-    catalogue.put_account(db, alice_ig, actor=ACTOR, now=start + timedelta(hours=1))
+    catalogue.put_account(
+        db, catalogue.PutAccount.parse(alice_fb, display_name="Alice"), caller=Caller(ACTOR, now=start)
+    )
+    catalogue.put_account(
+        db,
+        catalogue.PutAccount.parse(alice_fb, display_name="Alice A."),
+        caller=Caller(ACTOR, now=start + timedelta(hours=1)),
+    )
+    catalogue.put_account(
+        db, catalogue.PutAccount.parse(alice_ig), caller=Caller(ACTOR, now=start + timedelta(hours=1))
+    )
     catalogue.link_identities(
-        db, operator="meta", accounts=[alice_fb, alice_ig], actor=ACTOR, now=start + timedelta(hours=2)
+        db,
+        catalogue.LinkIdentities.parse(operator="meta", accounts=[alice_fb, alice_ig]),
+        caller=Caller(ACTOR, now=start + timedelta(hours=2)),
     )
 
     # A suspension, amended, reviewed (with assessments), appealed, and lifted on review with probation.
@@ -248,36 +270,36 @@ def tell(db: Database) -> None:
     # The console, tokens, webhooks, the broker and the worker's settings: recorded, not projected.
     member = members.create_member(
         db,
-        email="mia@meta.example",
-        name="Mia",
-        role="moderator",
-        operator="meta",
-        password="a long passphrase 1",
-        actor=ACTOR,
-        now=t("2021-08-01T00:00:00Z"),
+        members.CreateMember.parse(
+            email="mia@meta.example", name="Mia", role="moderator", operator="meta", password="a long passphrase 1"
+        ),
+        caller=Caller(ACTOR, now=t("2021-08-01T00:00:00Z")),
     )
-    members.disable_member(db, member["id"], caller=Caller(ACTOR, now=t("2021-08-02T00:00:00Z")))
-    members.enable_member(db, member["id"], caller=Caller(ACTOR, now=t("2021-08-03T00:00:00Z")))
+    members.disable_member(db, member.id, caller=Caller(ACTOR, now=t("2021-08-02T00:00:00Z")))
+    members.enable_member(db, member.id, caller=Caller(ACTOR, now=t("2021-08-03T00:00:00Z")))
     members.reset_password(
-        db, member["id"], password="another long passphrase 2", caller=Caller(ACTOR, now=t("2021-08-04T00:00:00Z"))
+        db, member.id, password="another long passphrase 2", caller=Caller(ACTOR, now=t("2021-08-04T00:00:00Z"))
     )
     token = tokens.create_token(
-        db, name="ci", role="moderator", operator="meta", expires_in="P90D", actor=ACTOR, now=t("2021-08-05T00:00:00Z")
+        db,
+        tokens.CreateToken.parse(name="ci", role="moderator", operator="meta", expires_in="P90D"),
+        caller=Caller(ACTOR, now=t("2021-08-05T00:00:00Z")),
     )
-    tokens.revoke_token(db, token["id"], caller=Caller(ACTOR, now=t("2021-08-06T00:00:00Z")))
+    tokens.revoke_token(db, token.id, caller=Caller(ACTOR, now=t("2021-08-06T00:00:00Z")))
     hook = webhooks.create_webhook(
         db,
-        operator="meta",
-        url="https://hooks.example/reprieve",
-        event_types=["sanction.imposed"],
-        secret="a fixed secret of the story",
-        actor=ACTOR,
-        now=t("2021-08-07T00:00:00Z"),
+        webhooks.CreateWebhook(
+            operator="meta",
+            url="https://hooks.example/reprieve",
+            event_types=["sanction.imposed"],
+            secret="a fixed secret of the story",
+        ),
+        caller=Caller(ACTOR, now=t("2021-08-07T00:00:00Z")),
         resolver=None,
     )
-    webhooks.set_webhook_state(db, hook["id"], active=False, caller=Caller(ACTOR, now=t("2021-08-08T00:00:00Z")))
-    webhooks.set_webhook_state(db, hook["id"], active=True, caller=Caller(ACTOR, now=t("2021-08-09T00:00:00Z")))
-    webhooks.delete_webhook(db, hook["id"], caller=Caller(ACTOR, now=t("2021-08-10T00:00:00Z")))
+    webhooks.set_webhook_state(db, hook.id, active=False, caller=Caller(ACTOR, now=t("2021-08-08T00:00:00Z")))
+    webhooks.set_webhook_state(db, hook.id, active=True, caller=Caller(ACTOR, now=t("2021-08-09T00:00:00Z")))
+    webhooks.delete_webhook(db, hook.id, caller=Caller(ACTOR, now=t("2021-08-10T00:00:00Z")))
     publishing.enable_broker(db, actor=ACTOR, now=t("2021-08-11T00:00:00Z"))
     appeal_targets.set_appeal_target(db, "meta", "P7D", actor=ACTOR, now=t("2021-08-12T00:00:00Z"))
     # A sanction that starts later, comes up for review and is appealed, for the worker to announce.

@@ -22,7 +22,7 @@ from reprieve.runtime import amnesty as amnesty_runner
 from reprieve.services import amnesty
 from reprieve.services.audit import rebuild_projections, verify_audit_log
 from reprieve.services.callers import Caller
-from reprieve.services.catalogue import create_platform
+from reprieve.services.catalogue import CreatePlatform, create_platform
 from reprieve.services.sanctions import amend_sanction, get_sanction, lift_sanction
 from reprieve.services.standing import get_standing
 from reprieve.store import eventlog, projector, queries
@@ -51,7 +51,9 @@ def reason_for(i: int) -> dict[str, Any]:
 def world(db: Database, meta: str, x_corp: str, now: datetime, impose: Callable[..., dict[str, Any]]) -> list[str]:
     """A mixed set of Meta's sanctions (and one of X's): every kind, one or two platforms, expired,
     scheduled, lifted, amended (term and kind), lifted in the future; returns Meta's sanction ids."""
-    create_platform(db, id="threads", operator="meta", name="Threads", actor="t", now=now)
+    create_platform(
+        db, CreatePlatform.parse(id="threads", operator="meta", name="Threads"), caller=Caller("t", now=now)
+    )
     ids = []
     for i in range(60):
         kind = ("warning", "restriction", "suspension", "termination")[i % 4]

@@ -28,7 +28,9 @@ def story(db: Database, now: datetime, meta: str, x_corp: str, impose: Impose) -
     carol = impose("facebook/carol", "warning")["id"]
     lift_sanction(db, bob, reason="mistake", caller=Caller("mod:Alice", now=now + timedelta(days=1)))
     tw = impose("twitter/bob_1", "suspension", now=now + timedelta(days=2))["id"]
-    catalogue.create_operator(db, id="late", name="Late", actor="root", now=now + timedelta(days=3))
+    catalogue.create_operator(
+        db, catalogue.CreateOperator.parse(id="late", name="Late"), caller=Caller("root", now=now + timedelta(days=3))
+    )
     return {"bob": bob, "carol": carol, "tw": tw}
 
 

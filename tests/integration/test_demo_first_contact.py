@@ -41,14 +41,15 @@ def test_the_demo_leaves_work_in_the_queues_once_and_spreads_its_lifts(db: Datab
     # The open review's panel names the demo's reviewer as the console does (name or id): they assess it.
     opened = reviews.list_reviews(db, ReviewFilter(state=ReviewState.OPEN, operator="meta"), at=now)["items"]
     assert len(opened) == 1
-    reviewer = next(m for m in members.list_members(db, operators=["meta"]) if m["email"] == "reviewer@meta.example")
+    listed = members.list_members(db, caller=Caller("test", operators=["meta"]))
+    reviewer = next(m for m in listed if m.email == "reviewer@meta.example")
     assessed = reviews.file_assessment(
         db,
         opened[0]["id"],
         risk="low",
         factors=[],
         rationale="It stopped.",
-        caller=Caller("member:reviewer", names=(reviewer["name"], reviewer["id"]), role="reviewer", now=now),
+        caller=Caller("member:reviewer", names=(reviewer.name, reviewer.id), role="reviewer", now=now),
     )
     assert len(assessed["assessments"]) == 1
 

@@ -66,10 +66,11 @@ def test_the_meta_story_review_due_panel_lift_with_probation_then_a_month_at_lea
     operator_with(db, "meta", ("facebook", "meta"), ("instagram", "meta"))
     catalogue.link_identities(
         db,
-        operator="meta",
-        actor="setup",
-        now=t("2021-01-01T00:00:00Z"),
-        accounts=[AccountRef("facebook", "DonaldTrump"), AccountRef("instagram", "realdonaldtrump")],
+        catalogue.LinkIdentities.parse(
+            operator="meta",
+            accounts=[AccountRef("facebook", "DonaldTrump"), AccountRef("instagram", "realdonaldtrump")],
+        ),
+        caller=Caller("setup", now=t("2021-01-01T00:00:00Z")),
     )
     ban = impose(
         db,
@@ -167,15 +168,15 @@ def test_panel_members_assess_once_and_only_they_or_a_moderator_decide(db: Datab
 
 def test_panels_and_quorums_are_checked_when_a_review_opens(db: Database) -> None:
     start = t("2020-01-01T00:00:00Z")
-    catalogue.create_operator(db, id="club", name="Club", actor="setup", now=start)
+    catalogue.create_operator(
+        db, catalogue.CreateOperator.parse(id="club", name="Club"), caller=Caller("setup", now=start)
+    )
     catalogue.create_platform(
         db,
-        id="forum",
-        operator="club",
-        name="Forum",
-        actor="setup",
-        now=start,
-        policy={"name": "strict", "reviews": {"quorum": 3}},
+        catalogue.CreatePlatform.parse(
+            id="forum", operator="club", name="Forum", policy={"name": "strict", "reviews": {"quorum": 3}}
+        ),
+        caller=Caller("setup", now=start),
     )
     ban = impose(db, "forum/jo", now=t("2024-01-01T00:00:00Z"))
     for panel, message in [([], "at least one"), (["a", "a"], "twice"), (["a", "b"], "quorum of 3")]:

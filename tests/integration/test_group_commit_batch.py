@@ -108,9 +108,13 @@ REPORTS: list[tuple[str, str, str, str | None, int, Caller]] = [
 @pytest.fixture
 def twins(db: Database) -> Iterator[GroupCommitter]:
     for operator, platform in TWINS:
-        catalogue.create_operator(db, id=operator, name="Operator", actor="setup", now=START)
+        catalogue.create_operator(
+            db, catalogue.CreateOperator.parse(id=operator, name="Operator"), caller=Caller("setup", now=START)
+        )
         catalogue.create_platform(
-            db, id=platform, operator=operator, name="Platform", policy="meta", actor="setup", now=START
+            db,
+            catalogue.CreatePlatform.parse(id=platform, operator=operator, name="Platform", policy="meta"),
+            caller=Caller("setup", now=START),
         )
         history(db, platform)
     committer = GroupCommitter(db)
@@ -268,8 +272,14 @@ def test_the_standing_of_a_batch_of_accounts_is_read_as_each_one_alone(db: Datab
 def test_a_sanction_as_imposed_is_viewed_from_its_event_as_from_the_sanction(db: Database) -> None:
     """``imposed_view`` (a batch's answer) shows what ``sanction_view`` shows of the sanction
     loaded back, before it starts, while it runs, at and after its end, for every kind of term."""
-    catalogue.create_operator(db, id="meta", name="Meta", actor="setup", now=START)
-    catalogue.create_platform(db, id="facebook", operator="meta", name="Facebook", actor="setup", now=START)
+    catalogue.create_operator(
+        db, catalogue.CreateOperator.parse(id="meta", name="Meta"), caller=Caller("setup", now=START)
+    )
+    catalogue.create_platform(
+        db,
+        catalogue.CreatePlatform.parse(id="facebook", operator="meta", name="Facebook"),
+        caller=Caller("setup", now=START),
+    )
     start = NOW + timedelta(days=1)
     terms = [
         {"kind": "suspension", "ends_at": start + timedelta(days=7), "review_at": start + timedelta(days=3)},

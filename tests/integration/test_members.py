@@ -29,11 +29,13 @@ def quick_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def meta(db: Database, now: datetime) -> str:
-    catalogue.create_operator(db, id="meta", name="Meta", actor="test", now=now)
+    catalogue.create_operator(
+        db, catalogue.CreateOperator.parse(id="meta", name="Meta"), caller=Caller("test", now=now)
+    )
     return "meta"
 
 
-def create(db: Database, now: datetime, **fields: str | None) -> dict[str, object]:
+def create(db: Database, now: datetime, **fields: str | None) -> members.CreatedMemberView:
     values: dict[str, str | None] = {
         "email": "mia@meta.example",
         "name": "Mia",
@@ -42,14 +44,14 @@ def create(db: Database, now: datetime, **fields: str | None) -> dict[str, objec
         "password": PASSWORD,
     }
     values.update(fields)
-    return members.create_member(db, actor="test", now=now, **values)  # type: ignore[arg-type]
+    return members.create_member(db, members.CreateMember.parse(**values), caller=Caller("test", now=now))  # type: ignore[arg-type]
 
 
 def test_a_member_is_stored_with_an_argon2id_hash_and_recorded_without_it(
     db: Database, now: datetime, meta: str
 ) -> None:
     created = create(db, now, email="Mia@Meta.Example")
-    assert created["email"] == "mia@meta.example"
+    assert created.email == "mia@meta.example"
     with db.read() as conn:
         row = conn.execute(select(tables.members)).one()
         event = conn.execute(select(tables.events).where(tables.events.c.type == "member.created")).one()
@@ -73,7 +75,7 @@ def test_bad_members_are_refused_and_nothing_is_written(
 ) -> None:
     with pytest.raises(error):
         create(db, now, **fields)
-    assert members.list_members(db) == []
+    assert members.list_members(db, caller=Caller("test")) == []
 
 
 def test_an_e_mail_is_taken_once(db: Database, now: datetime, meta: str) -> None:
@@ -147,7 +149,7 @@ def test_a_disabled_member_loses_every_session_and_cannot_sign_in(db: Database, 
         before = eventlog.count_events(conn)
     later = now + timedelta(minutes=5)
     disabled = members.disable_member(db, "MIA@meta.example", caller=Caller("admin", now=later))
-    assert disabled["id"] == created["id"] and disabled["disabled_at"] == format_instant(later)
+    assert disabled.id == created.id and disabled.disabled_at == later
     assert members.session_member(db, first, now=later) is None
     assert members.session_member(db, second, now=later) is None
     assert members.session_member(db, other, now=later) is not None  # the others' go on
@@ -156,9 +158,9 @@ def test_a_disabled_member_loses_every_session_and_cannot_sign_in(db: Database, 
     with db.read() as conn:
         recorded = eventlog.read_events(conn, after=before, limit=10)
     assert [(e.type, e.actor, json.loads(e.data)) for e in recorded] == [
-        ("member.disabled", "admin", {"id": created["id"]})
+        ("member.disabled", "admin", {"id": created.id})
     ]
-    listed = {m["email"]: m["disabled_at"] for m in members.list_members(db)}
+    listed = {m.email: format_instant(m.disabled_at) for m in members.list_members(db, caller=Caller("test"))}
     assert listed == {"mia@meta.example": format_instant(later), "max@meta.example": None}
 
 
@@ -169,10 +171,10 @@ def test_disabling_names_a_member_of_ones_own_operator_once(db: Database, now: d
     with pytest.raises(NotFoundError):
         members.disable_member(db, "nobody@meta.example", caller=Caller("admin", now=now))
     with pytest.raises(NotFoundError):  # another operator's admin does not see Meta's members
-        members.disable_member(db, str(created["id"]), caller=Caller("admin", now=now, operators=["x"]))
-    members.disable_member(db, str(created["id"]), caller=Caller("admin", now=now))
+        members.disable_member(db, created.id, caller=Caller("admin", now=now, operators=["x"]))
+    members.disable_member(db, created.id, caller=Caller("admin", now=now))
     with pytest.raises(ConflictError, match="was disabled at"):
-        members.disable_member(db, str(created["id"]), caller=Caller("admin", now=now))
+        members.disable_member(db, created.id, caller=Caller("admin", now=now))
     with db.read() as conn:
         assert eventlog.count_events(conn) == before + 1
 
@@ -187,24 +189,26 @@ def test_a_disabled_member_enabled_again_signs_in_with_their_password_and_no_old
     with db.read() as conn:
         before = eventlog.count_events(conn)
     with pytest.raises(NotFoundError):  # another operator's admin does not see Meta's members
-        members.enable_member(db, str(created["id"]), caller=Caller("admin", now=later, operators=["x"]))
+        members.enable_member(db, created.id, caller=Caller("admin", now=later, operators=["x"]))
     with pytest.raises(NotFoundError):
         members.enable_member(db, "nobody@meta.example", caller=Caller("admin", now=later))
     enabled = members.enable_member(
         db, "MIA@meta.example", caller=Caller("second admin", now=later, operators=["meta"])
     )
-    assert enabled["id"] == created["id"] and enabled["disabled_at"] is None
+    assert enabled.id == created.id and enabled.disabled_at is None
     assert members.session_member(db, old, now=later) is None  # the session ended with the disabling
     member, fresh = members.sign_in(db, email="mia@meta.example", password=PASSWORD, now=later)
-    assert member.id == created["id"] and members.session_member(db, fresh, now=later) is not None
+    assert member.id == created.id and members.session_member(db, fresh, now=later) is not None
     with pytest.raises(ConflictError, match="is not disabled"):
-        members.enable_member(db, str(created["id"]), caller=Caller("admin", now=later))
+        members.enable_member(db, created.id, caller=Caller("admin", now=later))
     with db.read() as conn:
         recorded = eventlog.read_events(conn, after=before, limit=10)
     assert [(e.type, e.actor, json.loads(e.data)) for e in recorded] == [
-        ("member.enabled", "second admin", {"id": created["id"]})
+        ("member.enabled", "second admin", {"id": created.id})
     ]
-    assert {m["email"]: m["disabled_at"] for m in members.list_members(db)} == {"mia@meta.example": None}
+    assert {m.email: format_instant(m.disabled_at) for m in members.list_members(db, caller=Caller("test"))} == {
+        "mia@meta.example": None
+    }
 
 
 NEW_PASSWORD = "a longer new passphrase"
@@ -212,7 +216,7 @@ NEW_PASSWORD = "a longer new passphrase"
 
 def test_a_member_changes_their_password_and_every_other_session_ends(db: Database, now: datetime, meta: str) -> None:
     created = create(db, now)
-    member_id = str(created["id"])
+    member_id = created.id
     _, this = members.sign_in(db, email="mia@meta.example", password=PASSWORD, now=now)
     _, other = members.sign_in(db, email="mia@meta.example", password=PASSWORD, now=now)
     with db.read() as conn:
@@ -240,7 +244,7 @@ def test_a_member_changes_their_password_and_every_other_session_ends(db: Databa
 def test_guessing_the_current_password_counts_toward_the_sign_in_lock_out(
     db: Database, now: datetime, meta: str
 ) -> None:
-    member_id = str(create(db, now)["id"])
+    member_id = create(db, now).id
     for _ in range(members.MAX_FAILURES):
         with pytest.raises(ValidationError, match="current_password"):
             members.change_password(db, member_id, current="guess", new=NEW_PASSWORD, keep_session=None, now=now)
@@ -263,6 +267,6 @@ def test_an_admin_resets_a_forgotten_password_and_every_session_ends(db: Databas
         members.reset_password(db, "mia@meta.example", password="short", caller=Caller("admin", now=now))
     assert members.session_member(db, session, now=now) is not None
     reset = members.reset_password(db, "MIA@meta.example", password=NEW_PASSWORD, caller=Caller("admin", now=now))
-    assert reset["id"] == created["id"] and reset["password_changed_at"] == format_instant(now)
+    assert reset.id == created.id and reset.password_changed_at == now
     assert members.session_member(db, session, now=now) is None
-    assert members.sign_in(db, email="mia@meta.example", password=NEW_PASSWORD, now=now)[0].id == created["id"]
+    assert members.sign_in(db, email="mia@meta.example", password=NEW_PASSWORD, now=now)[0].id == created.id

@@ -18,6 +18,7 @@ from webhook_support import Clock, run_cycles
 
 from reprieve.runtime.broker import STREAM
 from reprieve.services import catalogue
+from reprieve.services.callers import Caller
 from reprieve.store import outbox, tables
 from reprieve.store.db import Database
 
@@ -68,8 +69,14 @@ def test_events_published_once_each_with_their_seq(
     db: Database, impose: Callable[..., dict[str, Any]], now: datetime
 ) -> None:
     operator = f"nt{secrets.token_hex(4)}"  # the stream outlives the test: subjects of our own
-    catalogue.create_operator(db, id=operator, name="NATS test", actor=ACTOR, now=now)
-    catalogue.create_platform(db, id=f"{operator}-p", operator=operator, name="P", actor=ACTOR, now=now)
+    catalogue.create_operator(
+        db, catalogue.CreateOperator.parse(id=operator, name="NATS test"), caller=Caller(ACTOR, now=now)
+    )
+    catalogue.create_platform(
+        db,
+        catalogue.CreatePlatform.parse(id=f"{operator}-p", operator=operator, name="P"),
+        caller=Caller(ACTOR, now=now),
+    )
     clock = Clock(now)
     run_cycles(db, clock, 1, step=timedelta(0), nats_url=NATS_URL)  # enables the broker
     for i in range(5):

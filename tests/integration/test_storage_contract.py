@@ -115,9 +115,15 @@ def test_an_import_batch_is_all_or_nothing(
 def build_history(db: Database, now: datetime, impose: Impose, reason: dict[str, Any]) -> None:
     """A bit of everything the log can hold so far."""
     catalogue.put_account(
-        db, AccountRef("facebook", "DonaldTrump"), display_name="Donald J. Trump", actor=ACTOR, now=now
+        db,
+        catalogue.PutAccount.parse(AccountRef("facebook", "DonaldTrump"), display_name="Donald J. Trump"),
+        caller=Caller(ACTOR, now=now),
     )
-    catalogue.put_account(db, AccountRef("facebook", "DonaldTrump"), display_name="Donald Trump", actor=ACTOR, now=now)
+    catalogue.put_account(
+        db,
+        catalogue.PutAccount.parse(AccountRef("facebook", "DonaldTrump"), display_name="Donald Trump"),
+        caller=Caller(ACTOR, now=now),
+    )
     ban = impose(
         "facebook/DonaldTrump",
         "suspension",
@@ -148,10 +154,11 @@ def build_history(db: Database, now: datetime, impose: Impose, reason: dict[str,
     )
     catalogue.link_identities(
         db,
-        operator="meta",
-        accounts=[AccountRef("facebook", "DonaldTrump"), AccountRef("instagram", "realdonaldtrump")],
-        actor=ACTOR,
-        now=now,
+        catalogue.LinkIdentities.parse(
+            operator="meta",
+            accounts=[AccountRef("facebook", "DonaldTrump"), AccountRef("instagram", "realdonaldtrump")],
+        ),
+        caller=Caller(ACTOR, now=now),
     )
     impose("instagram/realdonaldtrump", "warning")
     impose("twitter/realDonaldTrump", "termination", starts_at="2021-01-08T00:00:00Z")
@@ -237,11 +244,13 @@ def test_linking_merges_identities_and_moves_their_sanctions(
     fb_identity = ban["identity"]
     assert get_standing(db, ig, at=now)["status"] == "restricted"  # not yet reached by the ban
 
-    linked = catalogue.link_identities(db, operator="meta", accounts=[ig, fb], actor=ACTOR, now=now)
+    linked = catalogue.link_identities(
+        db, catalogue.LinkIdentities.parse(operator="meta", accounts=[ig, fb]), caller=Caller(ACTOR, now=now)
+    )
 
     survivor = other["identity"]  # the identity of the first account named
-    assert linked["id"] == survivor
-    assert linked["accounts"] == [
+    assert linked.id == survivor
+    assert linked.to_json()["accounts"] == [
         {"platform": "facebook", "account": "DonaldTrump"},
         {"platform": "instagram", "account": "realdonaldtrump"},
     ]
@@ -258,7 +267,12 @@ def test_linking_merges_identities_and_moves_their_sanctions(
     assert on_facebook["strikes"] == 1
 
     events = event_count(db)
-    assert catalogue.link_identities(db, operator="meta", accounts=[fb, ig], actor=ACTOR, now=now)["id"] == survivor
+    assert (
+        catalogue.link_identities(
+            db, catalogue.LinkIdentities.parse(operator="meta", accounts=[fb, ig]), caller=Caller(ACTOR, now=now)
+        ).id
+        == survivor
+    )
     assert event_count(db) == events  # already linked: nothing to record
 
 
@@ -268,10 +282,12 @@ def test_linking_registers_new_accounts_and_merges_several_identities(
     first = impose("facebook/a", "suspension", duration="P1D")
     second = impose("facebook/b", "suspension", scope=["facebook", "instagram"], duration="P2D")
     refs = [AccountRef("instagram", "brand-new"), AccountRef("facebook", "a"), AccountRef("facebook", "b")]
-    linked = catalogue.link_identities(db, operator="meta", accounts=refs, actor=ACTOR, now=now)
-    assert len(linked["accounts"]) == 3
+    linked = catalogue.link_identities(
+        db, catalogue.LinkIdentities.parse(operator="meta", accounts=refs), caller=Caller(ACTOR, now=now)
+    )
+    assert len(linked.accounts) == 3
     for ref in refs:
-        assert catalogue.get_account(db, ref)["identity"] == linked["id"]
+        assert catalogue.get_account(db, ref).identity == linked.id
     assert get_standing(db, AccountRef("facebook", "a"), at=now)["sanctions"] == sorted([first["id"], second["id"]])
     assert get_standing(db, AccountRef("instagram", "brand-new"), at=now)["sanctions"] == [second["id"]]
     assert (
@@ -287,10 +303,10 @@ def test_accounts_of_two_operators_cannot_be_linked(
     with pytest.raises(ValidationError, match="two operators"):
         catalogue.link_identities(
             db,
-            operator="meta",
-            accounts=[AccountRef("facebook", "a"), AccountRef("twitter", "a")],
-            actor=ACTOR,
-            now=now,
+            catalogue.LinkIdentities.parse(
+                operator="meta", accounts=[AccountRef("facebook", "a"), AccountRef("twitter", "a")]
+            ),
+            caller=Caller(ACTOR, now=now),
         )
     assert (projections(db), event_count(db)) == (before, events)
 

@@ -359,16 +359,16 @@ class World:
         n = next(_namespaces)
         self.operator = f"op{n}"
         self.platforms = [f"fb{n}", f"ig{n}", f"sm{n}"]
-        catalogue.create_operator(db, id=self.operator, name="Operator", actor=ACTOR, now=now)
+        catalogue.create_operator(
+            db, catalogue.CreateOperator.parse(id=self.operator, name="Operator"), caller=Caller(ACTOR, now=now)
+        )
         for platform, capabilities in zip(self.platforms, PLATFORM_CAPABILITIES, strict=True):
             catalogue.create_platform(
                 db,
-                id=platform,
-                operator=self.operator,
-                name=platform,
-                capabilities=capabilities,
-                actor=ACTOR,
-                now=now,
+                catalogue.CreatePlatform.parse(
+                    id=platform, operator=self.operator, name=platform, capabilities=capabilities
+                ),
+                caller=Caller(ACTOR, now=now),
             )
 
     def ref(self, account: int) -> AccountRef:
@@ -412,7 +412,11 @@ def apply(world: World, ref: Reference, command: object) -> str | None:
         expected = ref.link(command.first, command.second)
         refs = [world.ref(command.first), world.ref(command.second)]
         outcome, result = run(
-            lambda: catalogue.link_identities(db, operator=world.operator, accounts=refs, actor=ACTOR, now=now)
+            lambda: catalogue.link_identities(
+                db,
+                catalogue.LinkIdentities.parse(operator=world.operator, accounts=refs),
+                caller=Caller(ACTOR, now=now),
+            )
         )
     elif not ref.sanctions:
         return None  # nothing to amend or lift yet

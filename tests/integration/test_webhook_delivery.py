@@ -44,7 +44,9 @@ def test_receiver_down_then_up_gets_everything_in_order_signed(
     clock = Clock(now)
     receiver = Receiver(free_port(), "a-shared-secret-of-the-receiver", clock, fail_every=4)
     hook = webhooks.create_webhook(
-        db, operator="meta", url=receiver.url, event_types=["*"], secret=receiver.secret, actor=ACTOR, now=now
+        db,
+        webhooks.CreateWebhook(operator="meta", url=receiver.url, event_types=["*"], secret=receiver.secret),
+        caller=Caller(ACTOR, now=now),
     )
     for i in range(6):  # six subjects, three events each, interleaved by the worker's concurrency
         sanction = impose(f"facebook/user{i}", "suspension", duration="P30D")
@@ -79,7 +81,7 @@ def test_receiver_down_then_up_gets_everything_in_order_signed(
         by_subject.setdefault(subject_of[seq], []).append(seq)
     for subject, seqs in by_subject.items():
         assert seqs == sorted(seqs), f"{subject} out of order: {seqs}"
-    assert webhooks.get_webhook(db, hook["id"])["deliveries"]["delivered"] == len(expected)
+    assert webhooks.get_webhook(db, hook.id).deliveries.delivered == len(expected)
 
     # What the documented verification refuses: a tampered body, a replay, a stale message.
     body, headers = receiver.raw[0]
@@ -104,12 +106,10 @@ def test_backoff_covers_a_day_then_dead_letter_then_redelivery(
     receiver = Receiver(free_port(), "a-shared-secret-of-the-receiver", clock)
     hook = webhooks.create_webhook(
         db,
-        operator="meta",
-        url=receiver.url,
-        event_types=["sanction.imposed"],
-        secret=receiver.secret,
-        actor=ACTOR,
-        now=now,
+        webhooks.CreateWebhook(
+            operator="meta", url=receiver.url, event_types=["sanction.imposed"], secret=receiver.secret
+        ),
+        caller=Caller(ACTOR, now=now),
     )
     impose("facebook/alice", "suspension", duration="P30D")
     o = tables.outbox.c
@@ -129,18 +129,18 @@ def test_backoff_covers_a_day_then_dead_letter_then_redelivery(
     gaps = [b - a for a, b in itertools.pairwise(attempts_at)]
     assert max(gaps) <= 3600 * 1_000_000 and len(attempts_at) > 20  # capped at an hour: many attempts
 
-    dead = webhooks.list_deliveries(db, hook["id"], state="dead")["items"]
-    assert len(dead) == 1 and dead[0]["last_error"] and dead[0]["type"] == "sanction.imposed"
+    dead = webhooks.list_deliveries(db, hook.id, state="dead").items
+    assert len(dead) == 1 and dead[0].last_error and dead[0].type == "sanction.imposed"
     receiver.start()
     try:
-        redelivered = webhooks.redeliver(db, dead[0]["id"], caller=Caller(ACTOR, now=clock()))
-        assert redelivered["state"] == "pending"
+        redelivered = webhooks.redeliver(db, dead[0].id, caller=Caller(ACTOR, now=clock()))
+        assert redelivered.state == "pending"
         run_cycles(db, clock, 1, step=timedelta(0))
     finally:
         receiver.stop()
     assert [p["event"]["type"] for p in receiver.accepted] == ["sanction.imposed"]
-    assert webhooks.list_deliveries(db, hook["id"], state="dead")["items"] == []
-    assert webhooks.list_deliveries(db, hook["id"], state="delivered")["items"][0]["id"] == dead[0]["id"]
+    assert webhooks.list_deliveries(db, hook.id, state="dead").items == ()
+    assert webhooks.list_deliveries(db, hook.id, state="delivered").items[0].id == dead[0].id
 
 
 def test_backoff_is_exponential_with_full_jitter() -> None:
@@ -161,12 +161,8 @@ def test_payloads_carry_no_personal_data(
     receiver = Receiver(free_port(), "a-shared-secret-of-the-receiver", clock)
     webhooks.create_webhook(
         db,
-        operator="meta",
-        url=receiver.url,
-        event_types=["*"],
-        secret=receiver.secret,
-        actor="Jane Moderator (tok_1)",
-        now=now,
+        webhooks.CreateWebhook(operator="meta", url=receiver.url, event_types=["*"], secret=receiver.secret),
+        caller=Caller("Jane Moderator (tok_1)", now=now),
     )
     sanction = impose("facebook/alice", "suspension", duration="P30D")
     appeals.file_appeal(

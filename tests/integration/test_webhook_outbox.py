@@ -44,15 +44,17 @@ def test_rows_only_for_matching_endpoints_of_the_operator(
     db: Database, meta: str, x_corp: str, impose: Callable[..., dict[str, Any]], now: datetime
 ) -> None:
     hook = webhooks.create_webhook(
-        db, operator="meta", url="http://127.0.0.1:9/h", event_types=["sanction.imposed"], actor=ACTOR, now=now
+        db,
+        webhooks.CreateWebhook(operator="meta", url="http://127.0.0.1:9/h", event_types=["sanction.imposed"]),
+        caller=Caller(ACTOR, now=now),
     )
-    assert hook["secret"].startswith("whsec_")
+    assert hook.secret.startswith("whsec_")
     sanction = impose("facebook/alice", "suspension", duration="P30D")
     impose("twitter/bob", "suspension", duration="P30D")  # another operator: not for meta's endpoint
     lift_sanction(db, sanction["id"], reason="appeal granted", caller=Caller(ACTOR, now=now))  # a type not asked for
     rows = outbox_rows(db)
     assert len(rows) == 1
-    assert rows[0][1] == hook["id"] and rows[0][2] == f"sanction:{sanction['id']}"
+    assert rows[0][1] == hook.id and rows[0][2] == f"sanction:{sanction['id']}"
     with db.read() as conn:
         assert conn.execute(select(tables.events.c.type).where(tables.events.c.seq == rows[0][0])).scalar_one() == (
             "sanction.imposed"
@@ -66,13 +68,15 @@ def test_a_new_endpoint_is_seen_by_a_process_that_cached_the_list(
     other = open_database(database_url)  # another process: its own engine
     try:
         hook = webhooks.create_webhook(
-            other, operator="meta", url="http://127.0.0.1:9/h", event_types=["sanction.imposed"], actor=ACTOR, now=now
+            other,
+            webhooks.CreateWebhook(operator="meta", url="http://127.0.0.1:9/h", event_types=["sanction.imposed"]),
+            caller=Caller(ACTOR, now=now),
         )
     finally:
         other.dispose()
     impose("facebook/bob", "suspension", duration="P30D")
-    assert [r[1] for r in outbox_rows(db)] == [hook["id"]]
-    webhooks.set_webhook_state(db, hook["id"], active=False, caller=Caller(ACTOR, now=now))
+    assert [r[1] for r in outbox_rows(db)] == [hook.id]
+    webhooks.set_webhook_state(db, hook.id, active=False, caller=Caller(ACTOR, now=now))
     impose("facebook/carol", "suspension", duration="P30D")
     assert len(outbox_rows(db)) == 1  # disabled: nothing more queued
 
@@ -100,7 +104,9 @@ def test_prune_forgets_old_deliveries_only(
     db: Database, meta: str, impose: Callable[..., dict[str, Any]], now: datetime
 ) -> None:
     webhooks.create_webhook(
-        db, operator="meta", url="http://127.0.0.1:9/h", event_types=["sanction.imposed"], actor=ACTOR, now=now
+        db,
+        webhooks.CreateWebhook(operator="meta", url="http://127.0.0.1:9/h", event_types=["sanction.imposed"]),
+        caller=Caller(ACTOR, now=now),
     )
     for name in ("a", "b", "c", "d"):
         impose(f"facebook/{name}", "suspension", duration="P30D")
@@ -121,11 +127,10 @@ def test_a_crowded_blocked_queue_does_not_starve_the_others(
 ) -> None:
     hook = webhooks.create_webhook(
         db,
-        operator="meta",
-        url="http://127.0.0.1:9/h",
-        event_types=["sanction.imposed", "sanction.amended"],
-        actor=ACTOR,
-        now=now,
+        webhooks.CreateWebhook(
+            operator="meta", url="http://127.0.0.1:9/h", event_types=["sanction.imposed", "sanction.amended"]
+        ),
+        caller=Caller(ACTOR, now=now),
     )
     crowded = impose("facebook/crowded", "suspension", duration="P30D")
     for i in range(12):
@@ -136,9 +141,9 @@ def test_a_crowded_blocked_queue_does_not_starve_the_others(
     o = tables.outbox.c
     now_us = to_micros(now)
     with db.engine.begin() as conn:
-        first = outbox.claim(conn, owner="w", now_us=now_us, lease_us=10, limit=4, targets=[hook["id"]])
+        first = outbox.claim(conn, owner="w", now_us=now_us, lease_us=10, limit=4, targets=[hook.id])
         # One row per queue: the crowded sanction's first event, and the other's.
-        assert [c.target for c in first] == [hook["id"]] * 2
+        assert [c.target for c in first] == [hook.id] * 2
         head = min(c.id for c in first)
         # Its delivery fails: the rows behind it wait as long as it does.
         outbox.settle(
@@ -159,7 +164,7 @@ def test_a_crowded_blocked_queue_does_not_starve_the_others(
     newer = impose("facebook/newer", "suspension", duration="P30D")
     with db.engine.begin() as conn:
         # Twelve rows due but behind a head that is not: the lease reads past them to the newer queue.
-        found = outbox.claim(conn, owner="w", now_us=now_us + 20, lease_us=10, limit=4, targets=[hook["id"]])
+        found = outbox.claim(conn, owner="w", now_us=now_us + 20, lease_us=10, limit=4, targets=[hook.id])
         subjects = conn.execute(select(o.subject).where(o.id.in_([c.id for c in found]))).scalars().all()
         assert subjects == [f"sanction:{newer['id']}"]
     assert other["id"] != newer["id"]

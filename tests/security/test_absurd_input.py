@@ -32,6 +32,7 @@ from reprieve.domain.errors import ValidationError
 from reprieve.domain.reason import Reason
 from reprieve.domain.text import is_blank, trim
 from reprieve.services import catalogue, members
+from reprieve.services.callers import Caller
 
 OUT_OF_RANGE = ("9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+23:59")
 HUGE = (
@@ -94,7 +95,9 @@ def quick_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
 def fbm(world: World) -> World:
     """The world with a platform ``fbm`` of meta that has a policy (violations need one)."""
     catalogue.create_platform(
-        world.db, id="fbm", operator="meta", name="FB with a policy", policy="meta", actor="setup", now=world.clock()
+        world.db,
+        catalogue.CreatePlatform.parse(id="fbm", operator="meta", name="FB with a policy", policy="meta"),
+        caller=Caller("setup", now=world.clock()),
     )
     return world
 
@@ -103,13 +106,10 @@ def console_of(world: World) -> tuple[TestClient, Callable[[], str]]:
     """A console client signed in as a moderator of meta, and a way to get a fresh CSRF token."""
     members.create_member(
         world.db,
-        email="moderator@meta.example",
-        name="Mod",
-        role="moderator",
-        operator="meta",
-        password=PASSWORD,
-        actor="setup",
-        now=world.clock(),
+        members.CreateMember.parse(
+            email="moderator@meta.example", name="Mod", role="moderator", operator="meta", password=PASSWORD
+        ),
+        caller=Caller("setup", now=world.clock()),
     )
     client = world.client
 

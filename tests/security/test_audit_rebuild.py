@@ -28,6 +28,7 @@ from reprieve.demo import DEMO_PASSWORD, load_demo
 from reprieve.domain.errors import StorageError
 from reprieve.services import appeal_targets, catalogue, members, tokens, webhooks
 from reprieve.services.audit import rebuild_projections, verify_audit_log
+from reprieve.services.callers import Caller
 from reprieve.store import eventlog, tables
 from reprieve.store.db import Database
 
@@ -48,31 +49,38 @@ def every_table(db: Database) -> Snapshot:
 def add_what_is_not_a_projection(db: Database, operator: str) -> str:
     """A token, a member with a console session, a webhook endpoint (and so outbox rows), worker
     settings, an idempotency key: the rows that point to projections without being one."""
-    admin = tokens.create_token(db, name="ops-admin", role="admin", operator=operator, actor="t", now=NOW)
-    tokens.create_token(db, name="root", role="instance-admin", operator=None, actor="t", now=NOW)
+    admin = tokens.create_token(
+        db, tokens.CreateToken.parse(name="ops-admin", role="admin", operator=operator), caller=Caller("t", now=NOW)
+    )
+    tokens.create_token(
+        db, tokens.CreateToken.parse(name="root", role="instance-admin", operator=None), caller=Caller("t", now=NOW)
+    )
     members.create_member(
         db,
-        email=f"someone@{operator}.example",
-        name="Some One",
-        role="moderator",
-        operator=operator,
-        password="a long enough password",
-        actor="t",
-        now=NOW,
+        members.CreateMember.parse(
+            email=f"someone@{operator}.example",
+            name="Some One",
+            role="moderator",
+            operator=operator,
+            password="a long enough password",
+        ),
+        caller=Caller("t", now=NOW),
     )
     members.sign_in(db, email=f"someone@{operator}.example", password="a long enough password", now=NOW)
     webhooks.create_webhook(
-        db, operator=operator, url="https://hooks.example.org/reprieve", event_types=["*"], actor="t", now=NOW
+        db,
+        webhooks.CreateWebhook(operator=operator, url="https://hooks.example.org/reprieve", event_types=["*"]),
+        caller=Caller("t", now=NOW),
     )
     appeal_targets.set_appeal_target(db, operator, "P7D", actor="t", now=NOW)
     client = TestClient(create_app(db, clock=lambda: NOW))
     answer = client.post(
         "/v1/tokens",
         json={"operator": operator, "role": "platform", "name": "app"},
-        headers={"Authorization": f"Bearer {admin['token']}", "Idempotency-Key": "k1"},
+        headers={"Authorization": f"Bearer {admin.secret}", "Idempotency-Key": "k1"},
     )
     assert answer.status_code == 201, answer.text
-    return str(admin["token"])
+    return str(admin.secret)
 
 
 def damage_projections(db: Database) -> None:
@@ -131,10 +139,12 @@ def test_a_rebuild_of_the_demo_database_changes_nothing_and_repairs_projections(
 
 
 def test_an_operator_the_log_does_not_know_stops_the_rebuild_and_changes_nothing(db: Database) -> None:
-    catalogue.create_operator(db, id="meta", name="Meta", actor="t", now=NOW)
+    catalogue.create_operator(db, catalogue.CreateOperator.parse(id="meta", name="Meta"), caller=Caller("t", now=NOW))
     with db.engine.begin() as conn:  # a row no event created, that a token points to
         conn.execute(tables.operators.insert().values(id="ghost", name="Ghost", created_seq=0))
-    tokens.create_token(db, name="g", role="admin", operator="ghost", actor="t", now=NOW)
+    tokens.create_token(
+        db, tokens.CreateToken.parse(name="g", role="admin", operator="ghost"), caller=Caller("t", now=NOW)
+    )
     before = every_table(db)
     with pytest.raises(StorageError, match="row 'ghost' of operators is created by no event"):
         rebuild_projections(db)
@@ -148,9 +158,13 @@ def event_count(db: Database) -> int:
 
 @pytest.mark.slow
 def test_a_rebuild_after_a_killed_writer_keeps_everything_else(db: Database, database_url: str) -> None:
-    catalogue.create_operator(db, id="meta", name="Meta", actor="t", now=NOW)
+    catalogue.create_operator(db, catalogue.CreateOperator.parse(id="meta", name="Meta"), caller=Caller("t", now=NOW))
     for platform in ("facebook", "instagram"):
-        catalogue.create_platform(db, id=platform, operator="meta", name=platform.title(), actor="t", now=NOW)
+        catalogue.create_platform(
+            db,
+            catalogue.CreatePlatform.parse(id=platform, operator="meta", name=platform.title()),
+            caller=Caller("t", now=NOW),
+        )
     add_what_is_not_a_projection(db, "meta")
     start = event_count(db)
     process = subprocess.Popen(

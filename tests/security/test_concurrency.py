@@ -300,10 +300,20 @@ def test_two_processes_lifting_and_amending_at_once(database_url: str) -> None:
 
     db = open_database(database_url)
     try:
-        catalogue.create_operator(db, id="meta", name="Meta", actor="test", now=START)
-        catalogue.create_platform(db, id="facebook", operator="meta", name="Facebook", actor="test", now=START)
+        catalogue.create_operator(
+            db, catalogue.CreateOperator.parse(id="meta", name="Meta"), caller=Caller("test", now=START)
+        )
+        catalogue.create_platform(
+            db,
+            catalogue.CreatePlatform.parse(id="facebook", operator="meta", name="Facebook"),
+            caller=Caller("test", now=START),
+        )
         secrets = [
-            tokens.create_token(db, name=f"mod{i}", role="moderator", operator="meta", actor="test", now=START)["token"]
+            tokens.create_token(
+                db,
+                tokens.CreateToken.parse(name=f"mod{i}", role="moderator", operator="meta"),
+                caller=Caller("test", now=START),
+            ).secret
             for i in range(2)
         ]
         here = TestClient(
@@ -347,17 +357,20 @@ def console(db: Database, clock: Any, monkeypatch: pytest.MonkeyPatch) -> TestCl
 
     monkeypatch.setattr(members, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
     members._dummy_hash.cache_clear()
-    catalogue.create_operator(db, id="meta", name="meta", actor="test", now=clock.now)
-    catalogue.create_platform(db, id="facebook", operator="meta", name="facebook", actor="test", now=clock.now)
+    catalogue.create_operator(
+        db, catalogue.CreateOperator.parse(id="meta", name="meta"), caller=Caller("test", now=clock.now)
+    )
+    catalogue.create_platform(
+        db,
+        catalogue.CreatePlatform.parse(id="facebook", operator="meta", name="facebook"),
+        caller=Caller("test", now=clock.now),
+    )
     members.create_member(
         db,
-        email="moderator@meta.example",
-        name="Mod",
-        role="moderator",
-        operator="meta",
-        password=PASSWORD,
-        actor="test",
-        now=clock.now,
+        members.CreateMember.parse(
+            email="moderator@meta.example", name="Mod", role="moderator", operator="meta", password=PASSWORD
+        ),
+        caller=Caller("test", now=clock.now),
     )
     return TestClient(create_app(db, clock=clock, group_commit=False))
 

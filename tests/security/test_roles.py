@@ -168,18 +168,21 @@ def console(sqlite_db: Database, clock: Clock, monkeypatch: pytest.MonkeyPatch) 
     db = sqlite_db
     monkeypatch.setattr(members, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
     members._dummy_hash.cache_clear()
-    catalogue.create_operator(db, id="meta", name="Meta", actor="test", now=clock.now)
-    catalogue.create_platform(db, id="facebook", operator="meta", name="Facebook", actor="test", now=clock.now)
+    catalogue.create_operator(
+        db, catalogue.CreateOperator.parse(id="meta", name="Meta"), caller=Caller("test", now=clock.now)
+    )
+    catalogue.create_platform(
+        db,
+        catalogue.CreatePlatform.parse(id="facebook", operator="meta", name="Facebook"),
+        caller=Caller("test", now=clock.now),
+    )
     for role in ("moderator", "auditor", "reviewer", "admin"):
         members.create_member(
             db,
-            email=f"{role}@meta.example",
-            name=role.title(),
-            role=role,
-            operator="meta",
-            password=PASSWORD,
-            actor="test",
-            now=clock.now,
+            members.CreateMember.parse(
+                email=f"{role}@meta.example", name=role.title(), role=role, operator="meta", password=PASSWORD
+            ),
+            caller=Caller("test", now=clock.now),
         )
     return TestClient(create_app(db, clock=clock, group_commit=False))
 

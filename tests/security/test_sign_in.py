@@ -36,15 +36,12 @@ STRANGER = "203.0.113.66"
 def add_member(db: Database, clock: Clock, email: str) -> str:
     created = members.create_member(
         db,
-        email=email,
-        name=email.partition("@")[0],
-        role="moderator",
-        operator="meta",
-        password=PASSWORD,
-        actor=SETUP,
-        now=clock(),
+        members.CreateMember.parse(
+            email=email, name=email.partition("@")[0], role="moderator", operator="meta", password=PASSWORD
+        ),
+        caller=Caller(SETUP, now=clock()),
     )
-    return str(created["id"])
+    return created.id
 
 
 def browser(app: FastAPI, address: str) -> TestClient:
@@ -86,11 +83,17 @@ def test_parallel_sign_ins_to_a_real_server_never_answer_500(tmp_path: Path) -> 
     db = open_database(url)
     try:
         now = Clock()()
-        catalogue.create_operator(db, id="meta", name="Meta", actor=SETUP, now=now)
+        catalogue.create_operator(
+            db, catalogue.CreateOperator.parse(id="meta", name="Meta"), caller=Caller(SETUP, now=now)
+        )
         emails = [f"m{i}@meta.example" for i in range(4)]
         for email in emails:
             members.create_member(
-                db, email=email, name=email, role="moderator", operator="meta", password=PASSWORD, actor=SETUP, now=now
+                db,
+                members.CreateMember.parse(
+                    email=email, name=email, role="moderator", operator="meta", password=PASSWORD
+                ),
+                caller=Caller(SETUP, now=now),
             )
     finally:
         db.dispose()
@@ -315,7 +318,9 @@ def test_an_instance_admin_reads_the_security_log_from_the_command_line(
     db = open_database(database_url)
     try:
         clock = Clock()
-        catalogue.create_operator(db, id="meta", name="Meta", actor=SETUP, now=clock())
+        catalogue.create_operator(
+            db, catalogue.CreateOperator.parse(id="meta", name="Meta"), caller=Caller(SETUP, now=clock())
+        )
         owner_id = add_member(db, clock, OWNER)
         for email in (OWNER, "stranger@elsewhere.example"):
             with pytest.raises(members.SignInRefused):

@@ -56,7 +56,7 @@ def test_unknown_revoked_and_expired_tokens_are_told_apart_only_in_the_log(
 def revoked_at(world: World, token_id: str) -> str:
     from reprieve.services.tokens import get_token
 
-    return str(get_token(world.db, token_id)["revoked_at"])
+    return str(get_token(world.db, token_id).to_json()["revoked_at"])
 
 
 def test_the_fast_paths_and_the_cache_say_the_same(world: World) -> None:

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from reprieve.domain.model import Role
 from reprieve.services import members
+from reprieve.services.callers import Caller
 
 PASSWORD = "correct horse battery staple"
 
@@ -35,13 +36,8 @@ def form_token(client: TestClient, path: str) -> str:
 def signed_in(world: World, clock: Clock, email: str) -> TestClient:
     members.create_member(
         world.db,
-        email=email,
-        name=email,
-        role="moderator",
-        operator="meta",
-        password=PASSWORD,
-        actor=SETUP,
-        now=clock(),
+        members.CreateMember.parse(email=email, name=email, role="moderator", operator="meta", password=PASSWORD),
+        caller=Caller(SETUP, now=clock()),
     )
     client = TestClient(world.client.app, follow_redirects=False)
     answer = client.post(

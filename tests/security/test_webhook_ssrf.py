@@ -32,6 +32,7 @@ from webhook_support import free_port
 
 from reprieve.runtime import webhooks as delivery
 from reprieve.services import egress, webhooks
+from reprieve.services.callers import Caller
 from reprieve.store import tables
 from reprieve.webhooks_verify import ReplayGuard, WebhookVerificationError, sign, verify
 
@@ -295,11 +296,10 @@ def test_with_the_allow_list_a_real_delivery_goes_to_the_checked_address_not_to_
     monkeypatch.setenv(ALLOW, "127.0.0.1/32")
     hook = webhooks.create_webhook(
         world.db,
-        operator="meta",
-        url=f"http://receiver.rebind.test:{listener.port}/x",
-        event_types=["sanction.imposed"],
-        actor="test",
-        now=world.clock(),
+        webhooks.CreateWebhook(
+            operator="meta", url=f"http://receiver.rebind.test:{listener.port}/x", event_types=["sanction.imposed"]
+        ),
+        caller=Caller("test", now=world.clock()),
         resolver=None,
     )
     world.sanction("meta")
@@ -313,7 +313,7 @@ def test_with_the_allow_list_a_real_delivery_goes_to_the_checked_address_not_to_
     report = deliver(world, delivery.Sender(2, 5.0, resolver=rebinding))
     assert report.delivered == 1 and calls == ["receiver.rebind.test"]
     assert listener.hosts == [f"receiver.rebind.test:{listener.port}"]
-    assert last_errors(world, hook["id"]) == [None]
+    assert last_errors(world, hook.id) == [None]
 
 
 def _self_signed(name: str, directory: Path) -> tuple[Path, Path]:
@@ -362,11 +362,10 @@ def test_over_tls_the_pinned_connection_still_names_the_host(
     try:
         hook = webhooks.create_webhook(
             world.db,
-            operator="meta",
-            url=f"https://{name}:{listener.port}/x",
-            event_types=["sanction.imposed"],
-            actor="test",
-            now=world.clock(),
+            webhooks.CreateWebhook(
+                operator="meta", url=f"https://{name}:{listener.port}/x", event_types=["sanction.imposed"]
+            ),
+            caller=Caller("test", now=world.clock()),
         )
         world.sanction("meta")
         resolver = table_resolver({name: ["127.0.0.1"]})
@@ -374,7 +373,7 @@ def test_over_tls_the_pinned_connection_still_names_the_host(
     finally:
         listener.close()
     assert report.delivered == 1 and sni == [name] and listener.hosts == [f"{name}:{listener.port}"]
-    assert last_errors(world, hook["id"]) == [None]
+    assert last_errors(world, hook.id) == [None]
 
 
 def test_an_endpoint_registered_before_is_refused_at_delivery_with_a_class(

@@ -30,6 +30,7 @@ from reprieve.domain.time import parse_instant
 from reprieve.http.deps import DbDep, Now, Tenant
 from reprieve.runtime.group_commit import GroupCommitter
 from reprieve.services import Clock, Database
+from reprieve.services.catalogue import PlatformView
 from reprieve.services.tokens import Principal, authenticate, remembered_principal
 
 # --- the database, the clock, the enforcement answers ------------------------------------
@@ -179,12 +180,12 @@ AccountInPath = Annotated[str, Path(pattern=ACCOUNT_PATH_PATTERN, examples=["Don
 OpaqueId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 
 
-def visible_platform(platform: PlatformId, tenant: Reader) -> dict[str, Any]:
+def visible_platform(platform: PlatformId, tenant: Reader) -> PlatformView:
     return tenant.require_platform(platform)
 
 
 #: The platform named by ``{platform}`` in the path; 404 if it is another operator's.
-VisiblePlatform = Annotated[dict[str, Any], Depends(visible_platform)]
+VisiblePlatform = Annotated[PlatformView, Depends(visible_platform)]
 
 
 async def idempotency_key(

@@ -16,7 +16,9 @@ from reprieve.domain.model import AccountRef, PlatformKind, Role, SanctionKind, 
 from reprieve.domain.reason import CATEGORIES, EEA_COUNTRIES, AutomatedDecision, Ground, Source
 from reprieve.domain.text import check_text
 from reprieve.domain.time import parse_duration, parse_instant
+from reprieve.services.catalogue import CreateOperator, CreatePlatform, LinkIdentities, PutAccount
 from reprieve.services.sanctions import ImposeSanction
+from reprieve.services.tokens import CreateToken
 
 # --- building blocks ---------------------------------------------------------------------
 
@@ -156,6 +158,9 @@ class OperatorCreate(Schema):
     id: Slug = Field(examples=["meta"])
     name: Name = Field(examples=["Meta Platforms"])
 
+    def to_command(self) -> CreateOperator:
+        return CreateOperator.parse(id=self.id, name=self.name)
+
 
 class OperatorOut(Out):
     id: str
@@ -186,6 +191,17 @@ class PlatformCreate(Schema):
         description="the name of a shipped policy (meta, youtube, truth-social, parler) or a policy object",
     )
 
+    def to_command(self) -> CreatePlatform:
+        """The use case's command, its capabilities and policy checked (``CreatePlatform.parse``)."""
+        return CreatePlatform.parse(
+            id=self.id,
+            operator=self.operator,
+            name=self.name,
+            kind=self.kind,
+            capabilities=self.capabilities,
+            policy=self.policy,
+        )
+
 
 class PlatformOut(Out):
     id: str
@@ -201,6 +217,10 @@ class PlatformOut(Out):
 
 class AccountPut(Schema):
     display_name: ShortText | None = Field(default=None, examples=["Donald J. Trump"])
+
+    def to_command(self, ref: AccountRef) -> PutAccount:
+        """The use case's command for the account named in the path."""
+        return PutAccount.parse(ref, display_name=self.display_name)
 
 
 class AccountOut(Out):
@@ -240,6 +260,11 @@ class IdentityCreate(Schema):
     operator: Slug
     accounts: Annotated[list[AccountRefIn], Field(min_length=1, max_length=1000)]
 
+    def to_command(self) -> LinkIdentities:
+        return LinkIdentities.parse(
+            operator=self.operator, accounts=[AccountRef(a.platform, a.account) for a in self.accounts]
+        )
+
 
 class IdentityOut(Out):
     id: str
@@ -261,6 +286,16 @@ class TokenCreate(Schema):
     name: Name
     expires_in: Duration | None = None
     expires_at: Instant | None = None
+
+    def to_command(self) -> CreateToken:
+        """The use case's command, parsed once (``CreateToken.parse``)."""
+        return CreateToken.parse(
+            name=self.name,
+            role=self.role,
+            operator=self.operator,
+            expires_in=self.expires_in,
+            expires_at=self.expires_at,
+        )
 
 
 class TokenOut(Out):

@@ -8,6 +8,7 @@ from pydantic import ConfigDict, Field
 
 from reprieve.api.schemas import NoNul, Out, Page, Schema, Slug
 from reprieve.domain.events import EventType
+from reprieve.services.webhooks import CreateWebhook
 
 EventTypeName = Annotated[
     str, Field(max_length=64, json_schema_extra={"enum": ["*", *sorted(t.value for t in EventType)]}), NoNul
@@ -37,6 +38,9 @@ class WebhookCreate(Schema):
         default=None, description="the signing secret; default: one is generated and shown once"
     )
     description: Annotated[str, Field(max_length=500), NoNul] = ""
+
+    def to_command(self) -> CreateWebhook:
+        return CreateWebhook(self.operator, self.url, tuple(self.event_types), self.secret, self.description)
 
 
 class DeliveryCounts(Out):

@@ -133,15 +133,8 @@ def token_create(
         role, name = "instance-admin", name or "instance-admin"
     if not role:
         raise ValidationError("give --role and --operator, or --instance-admin")
-    result = tokens.create_token(
-        state(ctx).db(),
-        name=name or role,
-        role=role,
-        operator=operator,
-        expires_in=expires_in,
-        actor=actor(),
-        now=now(),
-    )
+    command = tokens.CreateToken.parse(name=name or role, role=role, operator=operator, expires_in=expires_in)
+    result = tokens.create_token(state(ctx).db(), command, caller=Caller(actor(), now=now())).to_json()
     if as_json:
         emit_json(result)
     else:

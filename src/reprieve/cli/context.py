@@ -70,9 +70,9 @@ def near_miss(message: str) -> str:
     db = OPENED[-1]
     try:
         if what == "platform":
-            names = [p["id"] for p in catalogue.list_platforms(db, None)]
+            names = [p.id for p in catalogue.list_platforms(db, None)]
         else:
-            names = [o["id"] for o in catalogue.list_operators(db)]
+            names = [o.id for o in catalogue.list_operators(db)]
     except (ReprieveError, OperationalError):
         return ""
     return did_you_mean(name, names, listed=len(names) <= 12)

@@ -21,6 +21,7 @@ from reprieve.domain.reason import category_problem
 from reprieve.domain.sanctions import UNSET
 from reprieve.services import catalogue, sanctions, standing
 from reprieve.services.callers import Caller
+from reprieve.services.viewing import json_list
 
 operator_app = typer.Typer(help="Operators: organisations that run platforms.", no_args_is_help=True)
 platform_app = typer.Typer(help="Platforms: the services of an operator.", no_args_is_help=True)
@@ -62,21 +63,22 @@ def operator_create(
     ctx: typer.Context, id: str, name: str = typer.Option(..., help="Display name"), as_json: bool = JSON
 ) -> None:
     """Create an operator."""
-    result = catalogue.create_operator(state(ctx).db(), id=id, name=name, actor=actor(), now=now())
+    command = catalogue.CreateOperator.parse(id=id, name=name)
+    result = catalogue.create_operator(state(ctx).db(), command, caller=Caller(actor(), now=now())).to_json()
     emit_json(result) if as_json else record(result)
 
 
 @operator_app.command("show")
 def operator_show(ctx: typer.Context, id: str, as_json: bool = JSON) -> None:
     """Show an operator and its platforms."""
-    result = catalogue.get_operator(state(ctx).db(), id)
+    result = catalogue.get_operator(state(ctx).db(), id).to_json()
     emit_json(result) if as_json else record(result)
 
 
 @operator_app.command("list")
 def operator_list(ctx: typer.Context, as_json: bool = JSON) -> None:
     """List operators."""
-    result = catalogue.list_operators(state(ctx).db())
+    result = json_list(catalogue.list_operators(state(ctx).db()))
     emit_json(result) if as_json else table(result, [("id", "id"), ("name", "name")])
 
 
@@ -95,31 +97,24 @@ def platform_create(
     as_json: bool = JSON,
 ) -> None:
     """Create a platform of an operator."""
-    result = catalogue.create_platform(
-        state(ctx).db(),
-        id=id,
-        operator=operator,
-        name=name,
-        kind=kind,
-        capabilities=split(capabilities),
-        policy=policy,
-        actor=actor(),
-        now=now(),
+    command = catalogue.CreatePlatform.parse(
+        id=id, operator=operator, name=name, kind=kind, capabilities=split(capabilities), policy=policy
     )
+    result = catalogue.create_platform(state(ctx).db(), command, caller=Caller(actor(), now=now())).to_json()
     emit_json(result) if as_json else record(dict(result, policy=policy_text(result.get("policy"))))
 
 
 @platform_app.command("show")
 def platform_show(ctx: typer.Context, id: str, as_json: bool = JSON) -> None:
     """Show a platform."""
-    result = catalogue.get_platform(state(ctx).db(), id)
+    result = catalogue.get_platform(state(ctx).db(), id).to_json()
     emit_json(result) if as_json else record(dict(result, policy=policy_text(result.get("policy"))))
 
 
 @platform_app.command("list")
 def platform_list(ctx: typer.Context, operator: str = typer.Option(None), as_json: bool = JSON) -> None:
     """List platforms."""
-    result = catalogue.list_platforms(state(ctx).db(), operator)
+    result = json_list(catalogue.list_platforms(state(ctx).db(), operator))
     cols = [("id", "id"), ("operator", "operator"), ("kind", "kind"), ("name", "name")]
     emit_json(result) if as_json else table(result, cols)
 
@@ -135,9 +130,8 @@ def account_put(
     as_json: bool = JSON,
 ) -> None:
     """Create an account (or update its display name)."""
-    result, _ = catalogue.put_account(
-        state(ctx).db(), AccountRef.parse(account), display_name=display_name, actor=actor(), now=now()
-    )
+    command = catalogue.PutAccount.parse(AccountRef.parse(account), display_name=display_name)
+    result = catalogue.put_account(state(ctx).db(), command, caller=Caller(actor(), now=now()))[0].to_json()
     emit_json(result) if as_json else record(result)
 
 
@@ -146,7 +140,7 @@ def account_show(
     ctx: typer.Context, account: str = typer.Argument(..., help="platform/account"), as_json: bool = JSON
 ) -> None:
     """Show an account and its identity."""
-    result = catalogue.get_account(state(ctx).db(), AccountRef.parse(account))
+    result = catalogue.get_account(state(ctx).db(), AccountRef.parse(account)).to_json()
     emit_json(result) if as_json else record(result)
 
 
@@ -158,15 +152,15 @@ def identity_link(
     as_json: bool = JSON,
 ) -> None:
     """Link accounts into one identity (merging the identities they were in)."""
-    refs = [AccountRef.parse(a) for a in accounts]
-    result = catalogue.link_identities(state(ctx).db(), operator=operator, accounts=refs, actor=actor(), now=now())
+    command = catalogue.LinkIdentities.parse(operator=operator, accounts=[AccountRef.parse(a) for a in accounts])
+    result = catalogue.link_identities(state(ctx).db(), command, caller=Caller(actor(), now=now())).to_json()
     emit_json(result) if as_json else record(result)
 
 
 @identity_app.command("show")
 def identity_show(ctx: typer.Context, id: str, as_json: bool = JSON) -> None:
     """Show an identity and its accounts."""
-    result = catalogue.get_identity(state(ctx).db(), id)
+    result = catalogue.get_identity(state(ctx).db(), id).to_json()
     emit_json(result) if as_json else record(result)
 
 

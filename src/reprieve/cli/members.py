@@ -13,6 +13,7 @@ from reprieve.domain.errors import ValidationError
 from reprieve.domain.time import parse_instant
 from reprieve.services import members, security_log
 from reprieve.services.callers import Caller
+from reprieve.services.viewing import json_list
 
 member_app = typer.Typer(help="Members of an operator, who sign in to the console.", no_args_is_help=True)
 
@@ -82,16 +83,8 @@ def member_create(
 ) -> None:
     """Create a member; the password is hashed with argon2id and never shown again."""
     password = read_password(password_stdin)
-    result = members.create_member(
-        state(ctx).db(),
-        email=email,
-        name=name,
-        role=role,
-        operator=operator,
-        password=password,
-        actor=actor(),
-        now=now(),
-    )
+    command = members.CreateMember.parse(email=email, name=name, role=role, operator=operator, password=password)
+    result = members.create_member(state(ctx).db(), command, caller=Caller(actor(), now=now())).to_json()
     if as_json:
         emit_json(result)
     else:
@@ -103,7 +96,8 @@ def member_list(
     ctx: typer.Context, operator: str = typer.Option(None, help="Only this operator's"), as_json: bool = JSON
 ) -> None:
     """List members (never their password hashes)."""
-    rows = members.list_members(state(ctx).db(), operators=[operator] if operator else None)
+    caller = Caller(actor()).among([operator] if operator else None)
+    rows = json_list(members.list_members(state(ctx).db(), caller=caller))
     if as_json:
         emit_json(rows)
     else:
@@ -131,7 +125,7 @@ def member_password(
     Members change their own in the console (Password, at the top of each page)."""
     password = read_password(password_stdin)
     result = members.reset_password(state(ctx).db(), member, password=password, caller=Caller(actor(), now=now()))
-    _show(result, as_json, "password_changed_at")
+    _show(result.to_json(), as_json, "password_changed_at")
 
 
 @member_app.command("enable")
@@ -141,7 +135,8 @@ def member_enable(
     as_json: bool = JSON,
 ) -> None:
     """Enable a disabled member again: they may sign in with their password."""
-    _show(members.enable_member(state(ctx).db(), member, caller=Caller(actor(), now=now())), as_json, "disabled_at")
+    enabled = members.enable_member(state(ctx).db(), member, caller=Caller(actor(), now=now()))
+    _show(enabled.to_json(), as_json, "disabled_at")
 
 
 @member_app.command("disable")
@@ -152,7 +147,8 @@ def member_disable(
 ) -> None:
     """Disable a member (someone who left): their sessions end at once and they can no longer
     sign in. What they did keeps their name."""
-    _show(members.disable_member(state(ctx).db(), member, caller=Caller(actor(), now=now())), as_json, "disabled_at")
+    disabled = members.disable_member(state(ctx).db(), member, caller=Caller(actor(), now=now()))
+    _show(disabled.to_json(), as_json, "disabled_at")
 
 
 def _show(member: dict[str, Any], as_json: bool, changed: str) -> None:

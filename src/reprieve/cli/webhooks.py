@@ -30,16 +30,8 @@ def create_command(
 ) -> None:
     """Register an endpoint; its signing secret is printed this once."""
     db = state(ctx).db()
-    result = webhooks.create_webhook(
-        db,
-        operator=operator,
-        url=url,
-        event_types=event_types,
-        secret=secret,
-        description=description,
-        actor=actor(),
-        now=now(),
-    )
+    command = webhooks.CreateWebhook(operator, url, tuple(event_types), secret, description)
+    result = webhooks.create_webhook(db, command, caller=Caller(actor(), now=now())).to_json()
     emit_json(result) if as_json else record(result)
     warning = webhooks.secret_key_warning(db)
     if warning:
@@ -54,7 +46,7 @@ def list_command(
     as_json: bool = JSON,
 ) -> None:
     """Endpoints, with their pending, delivered and dead deliveries."""
-    page = webhooks.list_webhooks(state(ctx).db(), operator=operator, operators=None, limit=limit)
+    page = webhooks.list_webhooks(state(ctx).db(), operator=operator, caller=Caller(actor()), limit=limit).to_json()
     if as_json:
         emit_json(page)
         return
@@ -73,20 +65,22 @@ def list_command(
 
 @webhook_app.command("show")
 def show_command(ctx: typer.Context, webhook_id: str, as_json: bool = JSON) -> None:
-    result = webhooks.get_webhook(state(ctx).db(), webhook_id)
+    result = webhooks.get_webhook(state(ctx).db(), webhook_id).to_json()
     emit_json(result) if as_json else record(result)
 
 
 @webhook_app.command("disable")
 def disable_command(ctx: typer.Context, webhook_id: str, as_json: bool = JSON) -> None:
     """Pending deliveries wait and nothing new is queued until it is enabled again."""
-    result = webhooks.set_webhook_state(state(ctx).db(), webhook_id, active=False, caller=Caller(actor(), now=now()))
+    caller = Caller(actor(), now=now())
+    result = webhooks.set_webhook_state(state(ctx).db(), webhook_id, active=False, caller=caller).to_json()
     emit_json(result) if as_json else record(result)
 
 
 @webhook_app.command("enable")
 def enable_command(ctx: typer.Context, webhook_id: str, as_json: bool = JSON) -> None:
-    result = webhooks.set_webhook_state(state(ctx).db(), webhook_id, active=True, caller=Caller(actor(), now=now()))
+    caller = Caller(actor(), now=now())
+    result = webhooks.set_webhook_state(state(ctx).db(), webhook_id, active=True, caller=caller).to_json()
     emit_json(result) if as_json else record(result)
 
 
@@ -106,7 +100,7 @@ def deliveries_command(
     as_json: bool = JSON,
 ) -> None:
     """Deliveries of an endpoint, newest first."""
-    page = webhooks.list_deliveries(state(ctx).db(), webhook_id, state=delivery_state, limit=limit)
+    page = webhooks.list_deliveries(state(ctx).db(), webhook_id, state=delivery_state, limit=limit).to_json()
     if as_json:
         emit_json(page)
         return
@@ -127,5 +121,5 @@ def deliveries_command(
 @webhook_app.command("redeliver")
 def redeliver_command(ctx: typer.Context, delivery_id: str, as_json: bool = JSON) -> None:
     """Deliver again (a dead letter, or one delivered already), with a fresh 24 hours of retries."""
-    result = webhooks.redeliver(state(ctx).db(), delivery_id, caller=Caller(actor(), now=now()))
+    result = webhooks.redeliver(state(ctx).db(), delivery_id, caller=Caller(actor(), now=now())).to_json()
     emit_json(result) if as_json else record(result)

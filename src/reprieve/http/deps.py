@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Request
 
@@ -73,11 +73,8 @@ class Tenant:
             raise NotFoundError(f"no operator {operator!r}")
         return operator
 
-    def require_platform(self, platform_id: str) -> dict[str, Any]:
-        platform = catalogue.get_platform(self.db, platform_id)
-        if not self.sees(platform["operator"]):
-            raise NotFoundError(f"no platform {platform_id!r}")
-        return platform
+    def require_platform(self, platform_id: str) -> catalogue.PlatformView:
+        return catalogue.get_platform(self.db, platform_id, caller=self.caller())
 
     def operator_filter(self, requested: str | None) -> str | None:
         """The operator a list is restricted to: the one asked for if visible, else the token's."""

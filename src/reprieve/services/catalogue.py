@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from reprieve.domain.errors import ConflictError, NotFoundError, ValidationError
@@ -28,64 +27,224 @@ from reprieve.domain.model import (
 )
 from reprieve.domain.policy import policy_from_data
 from reprieve.policies import shipped_policy_data
+from reprieve.services.callers import Caller
 from reprieve.store import queries
 from reprieve.store.db import Database
 from reprieve.store.uow import UnitOfWork
 
-
-def create_operator(db: Database, *, id: str, name: str, actor: str, now: datetime) -> dict[str, Any]:
-    ensure_slug(id, field="id")
-    ensure_text(name, field="name", max_length=200, multiline=False)
-    with UnitOfWork(db, actor=actor, now=now) as uow:
-        if queries.operator_row(uow.conn, id) is not None:
-            raise ConflictError(f"operator {id!r} already exists")
-        uow.record([NewEvent.of(OperatorCreated(id=id, name=name), uow.at, id)])
-    return {"id": id, "name": name}
+# --- views ---------------------------------------------------------------------------------
 
 
-def get_operator(db: Database, operator_id: str) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class OperatorView:
+    id: str
+    name: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name}
+
+
+@dataclass(frozen=True, slots=True)
+class OperatorDetailView:
+    """An operator and the ids of its platforms."""
+
+    id: str
+    name: str
+    platforms: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "platforms": list(self.platforms)}
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformView:
+    id: str
+    operator: str
+    name: str
+    kind: PlatformKind
+    capabilities: tuple[str, ...]
+    policy: dict[str, Any]
+
+    @classmethod
+    def of(cls, platform: Platform) -> PlatformView:
+        return cls(platform.id, platform.operator, platform.name, platform.kind, platform.capabilities, platform.policy)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "operator": self.operator,
+            "name": self.name,
+            "kind": self.kind.value,
+            "capabilities": list(self.capabilities),
+            "policy": self.policy,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class AccountView:
+    """A recorded account: its display name, its identity and its platform's operator."""
+
+    ref: AccountRef
+    display_name: str | None
+    identity: str
+    operator: str
+
+    @property
+    def platform(self) -> str:
+        return self.ref.platform
+
+    @property
+    def account(self) -> str:
+        return self.ref.account
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "platform": self.ref.platform,
+            "account": self.ref.account,
+            "display_name": self.display_name,
+            "identity": self.identity,
+            "operator": self.operator,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityView:
+    """Accounts of one operator linked together; ``created_seq``: the log position it began at."""
+
+    id: str
+    operator: str
+    accounts: tuple[AccountRef, ...]
+    created_seq: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "operator": self.operator,
+            "accounts": [{"platform": r.platform, "account": r.account} for r in self.accounts],
+            "created_seq": self.created_seq,
+        }
+
+
+# --- commands ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CreateOperator:
+    id: str
+    name: str
+
+    @classmethod
+    def parse(cls, *, id: str, name: str) -> CreateOperator:
+        ensure_slug(id, field="id")
+        ensure_text(name, field="name", max_length=200, multiline=False)
+        return cls(id, name)
+
+
+@dataclass(frozen=True, slots=True)
+class CreatePlatform:
+    """A platform to create, its kind, capabilities and policy parsed (``parse``)."""
+
+    id: str
+    operator: str
+    name: str
+    kind: PlatformKind
+    capabilities: tuple[str, ...]
+    policy: dict[str, Any]
+
+    @classmethod
+    def parse(
+        cls,
+        *,
+        id: str,
+        operator: str,
+        name: str,
+        kind: str | PlatformKind = PlatformKind.SOCIAL,
+        capabilities: Sequence[str] | None = None,
+        policy: dict[str, Any] | str | None = None,
+    ) -> CreatePlatform:
+        """ValidationError naming the field, in the order the fields were always checked."""
+        ensure_slug(id, field="id")
+        ensure_text(name, field="name", max_length=200, multiline=False)
+        platform_kind = parse_enum(PlatformKind, kind, field="kind")
+        caps = ensure_capabilities(list(capabilities) if capabilities is not None else list(DEFAULT_CAPABILITIES))
+        return cls(id, operator, name, platform_kind, caps, resolve_policy(policy, caps))
+
+
+@dataclass(frozen=True, slots=True)
+class PutAccount:
+    ref: AccountRef
+    display_name: str | None = None
+
+    @classmethod
+    def parse(cls, ref: AccountRef, *, display_name: str | None = None) -> PutAccount:
+        if display_name is not None:
+            ensure_text(display_name, field="display_name", max_length=200, required=False, multiline=False)
+        return cls(ref, display_name)
+
+
+@dataclass(frozen=True, slots=True)
+class LinkIdentities:
+    operator: str
+    accounts: tuple[AccountRef, ...]
+
+    @classmethod
+    def parse(cls, *, operator: str, accounts: Sequence[AccountRef]) -> LinkIdentities:
+        if len(accounts) < 1:
+            raise ValidationError("give at least one account", field="accounts")
+        if len(accounts) > 1000:
+            raise ValidationError("at most 1000 accounts at once", field="accounts")
+        return cls(operator, tuple(accounts))
+
+
+# --- use cases -----------------------------------------------------------------------------
+
+
+def create_operator(db: Database, command: CreateOperator, *, caller: Caller) -> OperatorView:
+    with UnitOfWork(db, actor=caller.actor, now=caller.clock) as uow:
+        if queries.operator_row(uow.conn, command.id) is not None:
+            raise ConflictError(f"operator {command.id!r} already exists")
+        uow.record([NewEvent.of(OperatorCreated(id=command.id, name=command.name), uow.at, command.id)])
+    return OperatorView(command.id, command.name)
+
+
+def get_operator(db: Database, operator_id: str, *, caller: Caller | None = None) -> OperatorDetailView:
+    """The operator; one the caller may not see does not exist."""
+    if caller is not None:
+        caller.ensure_sees(operator_id, "operator", operator_id)
     with db.read() as conn:
         row = queries.operator_row(conn, operator_id)
         if row is None:
             raise NotFoundError(f"no operator {operator_id!r}")
         platforms = queries.list_platform_ids(conn, operator_id)
-    return {"id": row["id"], "name": row["name"], "platforms": platforms}
+    return OperatorDetailView(row["id"], row["name"], tuple(platforms))
 
 
-def list_operators(db: Database) -> list[dict[str, Any]]:
+def list_operators(db: Database) -> list[OperatorView]:
     with db.read() as conn:
-        return [{"id": r["id"], "name": r["name"]} for r in queries.list_operators(conn)]
+        return [OperatorView(r["id"], r["name"]) for r in queries.list_operators(conn)]
 
 
-def create_platform(
-    db: Database,
-    *,
-    id: str,
-    operator: str,
-    name: str,
-    kind: str = "social",
-    capabilities: Sequence[str] | None = None,
-    policy: dict[str, Any] | str | None = None,
-    actor: str,
-    now: datetime,
-) -> dict[str, Any]:
-    ensure_slug(id, field="id")
-    ensure_text(name, field="name", max_length=200, multiline=False)
-    platform_kind = parse_enum(PlatformKind, kind, field="kind")
-    caps = ensure_capabilities(list(capabilities) if capabilities is not None else list(DEFAULT_CAPABILITIES))
-    policy_object = resolve_policy(policy, caps)
-    with UnitOfWork(db, actor=actor, now=now) as uow:
+def create_platform(db: Database, command: CreatePlatform, *, caller: Caller) -> PlatformView:
+    """Create a platform of an operator the caller may see (another operator does not exist)."""
+    operator = command.operator
+    caller.ensure_sees(operator, "operator", operator)
+    with UnitOfWork(db, actor=caller.actor, now=caller.clock) as uow:
         if queries.operator_row(uow.conn, operator) is None:
             raise NotFoundError(f"no operator {operator!r}")
-        if db.platform(uow.conn, id) is not None:
+        if db.platform(uow.conn, command.id) is not None:
             # Platform ids are one namespace for the whole installation (they are the public names in
             # checks and index keys): say only that the id is taken, not by whom nor what it is.
-            raise ConflictError(f"the platform id {id!r} is taken; platform ids are shared by every operator")
+            raise ConflictError(f"the platform id {command.id!r} is taken; platform ids are shared by every operator")
         created = PlatformCreated(
-            id=id, operator=operator, name=name, kind=platform_kind.value, capabilities=list(caps), policy=policy_object
+            id=command.id,
+            operator=operator,
+            name=command.name,
+            kind=command.kind.value,
+            capabilities=list(command.capabilities),
+            policy=command.policy,
         )
         uow.record([NewEvent.of(created, uow.at, operator)])
-    return platform_view(Platform(id, operator, name, platform_kind, caps, policy_object))
+    return PlatformView(command.id, operator, command.name, command.kind, command.capabilities, command.policy)
 
 
 def resolve_policy(policy: dict[str, Any] | str | None, capabilities: tuple[str, ...]) -> dict[str, Any]:
@@ -104,25 +263,18 @@ def resolve_policy(policy: dict[str, Any] | str | None, capabilities: tuple[str,
     return policy
 
 
-def platform_view(platform: Platform) -> dict[str, Any]:
-    return {
-        "id": platform.id,
-        "operator": platform.operator,
-        "name": platform.name,
-        "kind": platform.kind.value,
-        "capabilities": list(platform.capabilities),
-        "policy": platform.policy,
-    }
-
-
-def get_platform(db: Database, platform_id: str) -> dict[str, Any]:
+def get_platform(db: Database, platform_id: str, *, caller: Caller | None = None) -> PlatformView:
+    """The platform; one of an operator the caller may not see does not exist."""
     with db.read() as conn:
-        return platform_view(require_platform(db, conn, platform_id))
+        platform = require_platform(db, conn, platform_id)
+    if caller is not None:
+        caller.ensure_sees(platform.operator, "platform", platform_id)
+    return PlatformView.of(platform)
 
 
-def list_platforms(db: Database, operator: str | None = None) -> list[dict[str, Any]]:
+def list_platforms(db: Database, operator: str | None = None) -> list[PlatformView]:
     with db.read() as conn:
-        return [platform_view(require_platform(db, conn, p)) for p in queries.list_platform_ids(conn, operator)]
+        return [PlatformView.of(require_platform(db, conn, p)) for p in queries.list_platform_ids(conn, operator)]
 
 
 def require_platform(db: Database, conn: Any, platform_id: str) -> Platform:
@@ -161,14 +313,13 @@ def ensure_accounts(
     return EnsuredAccounts(known, created)
 
 
-def put_account(
-    db: Database, ref: AccountRef, *, display_name: str | None = None, actor: str, now: datetime
-) -> tuple[dict[str, Any], bool]:
-    """Create the account, or update its display name; returns (account, created)."""
-    if display_name is not None:
-        ensure_text(display_name, field="display_name", max_length=200, required=False, multiline=False)
-    with UnitOfWork(db, actor=actor, now=now) as uow:
+def put_account(db: Database, command: PutAccount, *, caller: Caller) -> tuple[AccountView, bool]:
+    """Create the account, or update its display name; returns (account, created). A platform of
+    an operator the caller may not see does not exist."""
+    ref, display_name = command.ref, command.display_name
+    with UnitOfWork(db, actor=caller.actor, now=caller.clock) as uow:
         platform = require_platform(db, uow.conn, ref.platform)
+        caller.ensure_sees(platform.operator, "platform", ref.platform)
         existing = queries.account_row(uow.conn, ref)
         if existing is None:
             ensure_accounts(db, uow, [ref], display_names={ref: display_name} if display_name else None)
@@ -188,38 +339,37 @@ def put_account(
     return get_account(db, ref), created
 
 
-def get_account(db: Database, ref: AccountRef) -> dict[str, Any]:
+def get_account(db: Database, ref: AccountRef) -> AccountView:
     with db.read() as conn:
         row = queries.account_row(conn, ref)
         if row is None:
             require_platform(db, conn, ref.platform)
             raise NotFoundError(f"no account {ref} (accounts are created on first use)")
         platform = require_platform(db, conn, ref.platform)
+        return AccountView(ref, row["display_name"], row["identity_id"], platform.operator)
+
+
+def recorded_accounts(db: Database, refs: Sequence[AccountRef]) -> dict[AccountRef, AccountView]:
+    """The accounts among ``refs`` that are recorded (the others are absent)."""
+    with db.read() as conn:
+        rows = {ref: queries.account_row(conn, ref) for ref in refs}
         return {
-            "platform": ref.platform,
-            "account": ref.account,
-            "display_name": row["display_name"],
-            "identity": row["identity_id"],
-            "operator": platform.operator,
+            ref: AccountView(
+                ref, row["display_name"], row["identity_id"], require_platform(db, conn, ref.platform).operator
+            )
+            for ref, row in rows.items()
+            if row is not None
         }
 
 
-def recorded_accounts(db: Database, refs: Sequence[AccountRef]) -> dict[AccountRef, dict[str, Any]]:
-    """The rows of the accounts among ``refs`` that are recorded (the others are absent)."""
-    with db.read() as conn:
-        rows = {ref: queries.account_row(conn, ref) for ref in refs}
-    return {ref: row for ref, row in rows.items() if row is not None}
-
-
-def link_identities(
-    db: Database, *, operator: str, accounts: Sequence[AccountRef], actor: str, now: datetime
-) -> dict[str, Any]:
-    """Link accounts of one operator into one identity, merging the identities they were in."""
-    if len(accounts) < 1:
-        raise ValidationError("give at least one account", field="accounts")
-    if len(accounts) > 1000:
-        raise ValidationError("at most 1000 accounts at once", field="accounts")
-    with UnitOfWork(db, actor=actor, now=now) as uow:
+def link_identities(db: Database, command: LinkIdentities, *, caller: Caller) -> IdentityView:
+    """Link accounts of one operator into one identity, merging the identities they were in.
+    An operator, or a platform of one, the caller may not see does not exist."""
+    operator, accounts = command.operator, command.accounts
+    caller.ensure_sees(operator, "operator", operator)
+    with UnitOfWork(db, actor=caller.actor, now=caller.clock) as uow:
+        for platform_id in dict.fromkeys(ref.platform for ref in accounts):
+            caller.ensure_sees(require_platform(db, uow.conn, platform_id).operator, "platform", platform_id)
         if queries.operator_row(uow.conn, operator) is None:
             raise NotFoundError(f"no operator {operator!r}")
         for ref in accounts:
@@ -251,15 +401,10 @@ def link_identities(
     return get_identity(db, survivor)
 
 
-def get_identity(db: Database, identity_id: str) -> dict[str, Any]:
+def get_identity(db: Database, identity_id: str) -> IdentityView:
     with db.read() as conn:
         row = queries.identity_row(conn, identity_id)
         if row is None:
             raise NotFoundError(f"no identity {identity_id!r}")
         refs = queries.identity_accounts(conn, identity_id)
-    return {
-        "id": identity_id,
-        "operator": row["operator_id"],
-        "accounts": [{"platform": r.platform, "account": r.account} for r in refs],
-        "created_seq": row["created_seq"],
-    }
+    return IdentityView(identity_id, row["operator_id"], tuple(refs), row["created_seq"])

@@ -26,7 +26,7 @@ from __future__ import annotations
 import hashlib
 import math
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
@@ -43,7 +43,7 @@ from reprieve.domain.events import (
     NewEvent,
 )
 from reprieve.domain.model import Role, ensure_text, parse_enum
-from reprieve.domain.time import format_instant, from_micros, to_micros
+from reprieve.domain.time import format_instant, from_micros, parse_instant, to_micros
 from reprieve.services import security_log
 from reprieve.services.callers import Caller
 from reprieve.services.tokens import Principal
@@ -135,15 +135,6 @@ class Member:
         """How the event log names the member: name and id, as it names a token."""
         return f"{self.name[:150]} ({self.id})"
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "operator": self.operator,
-            "email": self.email,
-            "name": self.name,
-            "role": self.role.value,
-        }
-
 
 def normalise_email(email: str) -> str:
     value = ensure_text(email, field="email", max_length=320).strip().lower()
@@ -153,42 +144,116 @@ def normalise_email(email: str) -> str:
     return value
 
 
-def create_member(
-    db: Database,
-    *,
-    email: str,
-    name: str,
-    role: str,
-    operator: str | None,
-    password: str,
-    actor: str,
-    now: datetime,
-) -> dict[str, Any]:
-    """Create a member; ConflictError if the e-mail is taken."""
-    address = normalise_email(email)
-    ensure_text(name, field="name", max_length=200, multiline=False)
-    member_role = parse_enum(Role, role, field="role")
-    if member_role not in MEMBER_ROLES:
-        raise ValidationError(f"a member cannot have the role {member_role.value!r}", field="role")
-    if member_role is Role.INSTANCE_ADMIN and operator is not None:
-        raise ValidationError("an instance-admin belongs to no operator", field="operator")
-    if member_role is not Role.INSTANCE_ADMIN and operator is None:
-        raise ValidationError(f"a {member_role} belongs to an operator", field="operator")
-    _check_new_password(password, field="password")
-    password_hash = _hasher.hash(password)
+@dataclass(frozen=True, slots=True)
+class MemberView:
+    """A member as listed to admins (never the password hash); ``disabled_at`` None: active."""
+
+    id: str
+    operator: str | None
+    email: str
+    name: str
+    role: Role
+    disabled_at: datetime | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "operator": self.operator,
+            "email": self.email,
+            "name": self.name,
+            "role": self.role.value,
+            "disabled_at": format_instant(self.disabled_at),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedMemberView:
+    id: str
+    operator: str | None
+    email: str
+    name: str
+    role: Role
+    created_at: datetime
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "operator": self.operator,
+            "email": self.email,
+            "name": self.name,
+            "role": self.role.value,
+            "created_at": format_instant(self.created_at),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class PasswordResetView:
+    """A member whose password an admin set, and when."""
+
+    id: str
+    operator: str | None
+    email: str
+    name: str
+    role: Role
+    password_changed_at: datetime
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "operator": self.operator,
+            "email": self.email,
+            "name": self.name,
+            "role": self.role.value,
+            "password_changed_at": format_instant(self.password_changed_at),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class CreateMember:
+    """A member to create, parsed (``parse``): the e-mail normalised, the role checked."""
+
+    email: str
+    name: str
+    role: Role
+    operator: str | None
+    password: str = field(repr=False)
+
+    @classmethod
+    def parse(cls, *, email: str, name: str, role: str | Role, operator: str | None, password: str) -> CreateMember:
+        """ValidationError naming the field, in the order the fields were always checked."""
+        address = normalise_email(email)
+        ensure_text(name, field="name", max_length=200, multiline=False)
+        member_role = parse_enum(Role, role, field="role")
+        if member_role not in MEMBER_ROLES:
+            raise ValidationError(f"a member cannot have the role {member_role.value!r}", field="role")
+        if member_role is Role.INSTANCE_ADMIN and operator is not None:
+            raise ValidationError("an instance-admin belongs to no operator", field="operator")
+        if member_role is not Role.INSTANCE_ADMIN and operator is None:
+            raise ValidationError(f"a {member_role} belongs to an operator", field="operator")
+        _check_new_password(password, field="password")
+        return cls(address, name, member_role, operator, password)
+
+
+def create_member(db: Database, command: CreateMember, *, caller: Caller) -> CreatedMemberView:
+    """Create a member of an operator the caller sees; ConflictError if the e-mail is taken."""
+    operator = command.operator
+    if operator is not None:
+        caller.ensure_sees(operator, "operator", operator)
+    password_hash = _hasher.hash(command.password)
+    now = caller.instant
     member_id = db.ids.new_id("mem", now)
-    with UnitOfWork(db, actor=actor, now=now) as uow:
+    with UnitOfWork(db, actor=caller.actor, now=now) as uow:
         if operator is not None and queries.operator_row(uow.conn, operator) is None:
             raise NotFoundError(f"no operator {operator!r}")
-        if store.email_taken(uow.conn, address):
-            raise ConflictError(f"a member with the e-mail {address!r} exists already")
+        if store.email_taken(uow.conn, command.email):
+            raise ConflictError(f"a member with the e-mail {command.email!r} exists already")
         store.insert_member(
             uow.conn,
             id=member_id,
             operator_id=operator,
-            email=address,
-            name=name,
-            role=member_role.value,
+            email=command.email,
+            name=command.name,
+            role=command.role.value,
             password_hash=password_hash,
             created_at=uow.at,
         )
@@ -196,21 +261,16 @@ def create_member(
         uow.record(
             [
                 NewEvent.of(
-                    MemberCreated(id=member_id, name=name, role=member_role.value, operator=operator), uow.at, operator
+                    MemberCreated(id=member_id, name=command.name, role=command.role.value, operator=operator),
+                    uow.at,
+                    operator,
                 )
             ]
         )
-    return {
-        "id": member_id,
-        "operator": operator,
-        "email": address,
-        "name": name,
-        "role": member_role.value,
-        "created_at": format_instant(now),
-    }
+    return CreatedMemberView(member_id, operator, command.email, command.name, command.role, now)
 
 
-def disable_member(db: Database, member: str, *, caller: Caller) -> dict[str, Any]:
+def disable_member(db: Database, member: str, *, caller: Caller) -> MemberView:
     """Disable a member, named by id or e-mail, from now on: their sessions end and they can no
     longer sign in (offboarding). NotFoundError if there is none (among the members the
     caller sees), ConflictError if already disabled. The member's name stays on what they did."""
@@ -222,10 +282,10 @@ def disable_member(db: Database, member: str, *, caller: Caller) -> dict[str, An
         store.set_disabled(uow.conn, row.id, uow.at)
         store.end_sessions(uow.conn, row.id)
         uow.record([NewEvent.of(MemberDisabled(id=row.id), uow.at, row.operator_id)])
-    return {**_member(row).to_dict(), "disabled_at": format_instant(now)}
+    return _member_view(row, disabled_at=now)
 
 
-def enable_member(db: Database, member: str, *, caller: Caller) -> dict[str, Any]:
+def enable_member(db: Database, member: str, *, caller: Caller) -> MemberView:
     """Enable a disabled member again, named by id or e-mail (someone who came back, or was
     disabled by mistake): they may sign in again with their password; no session of theirs
     comes back. NotFoundError if there is none (among the members the caller sees), ConflictError if
@@ -236,7 +296,11 @@ def enable_member(db: Database, member: str, *, caller: Caller) -> dict[str, Any
             raise ConflictError(f"member {row.id} is not disabled")
         store.set_disabled(uow.conn, row.id, None)
         uow.record([NewEvent.of(MemberEnabled(id=row.id), uow.at, row.operator_id)])
-    return {**_member(row).to_dict(), "disabled_at": None}
+    return _member_view(row, disabled_at=None)
+
+
+def _member_view(row: Any, *, disabled_at: datetime | None) -> MemberView:
+    return MemberView(row.id, row.operator_id, row.email, row.name, Role(row.role), disabled_at)
 
 
 def change_password(
@@ -302,7 +366,7 @@ def change_password(
     _set_password(db, row, new, actor=_member(row).actor, now=now, keep=kept)
 
 
-def reset_password(db: Database, member: str, *, password: str, caller: Caller) -> dict[str, Any]:
+def reset_password(db: Database, member: str, *, password: str, caller: Caller) -> PasswordResetView:
     """Set a member's password for them (forgotten, or thought known to someone else), named by
     id or e-mail: every session of theirs ends. NotFoundError if there is none (among
     members the caller sees)."""
@@ -311,7 +375,7 @@ def reset_password(db: Database, member: str, *, password: str, caller: Caller) 
     with db.read() as conn:
         row = _named_member(conn, member, caller)
     _set_password(db, row, password, actor=caller.actor, now=now, keep=None)
-    return {**_member(row).to_dict(), "password_changed_at": format_instant(now)}
+    return PasswordResetView(row.id, row.operator_id, row.email, row.name, Role(row.role), now)
 
 
 def _check_new_password(password: str, *, field: str) -> None:
@@ -349,10 +413,13 @@ def get_member(db: Database, member_id: str) -> Member:
     return _member(row)
 
 
-def list_members(db: Database, *, operators: list[str] | None = None) -> list[dict[str, Any]]:
+def list_members(db: Database, *, caller: Caller) -> list[MemberView]:
+    """The members of the operators the caller sees."""
+    operators = list(caller.operators) if caller.operators is not None else None
     with db.read() as conn:
         return [
-            {**_member(row).to_dict(), "disabled_at": row.disabled_at} for row in store.member_rows(conn, operators)
+            _member_view(row, disabled_at=parse_instant(row.disabled_at) if row.disabled_at else None)
+            for row in store.member_rows(conn, operators)
         ]
 
 

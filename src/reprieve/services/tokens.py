@@ -8,7 +8,7 @@ import logging
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -16,7 +16,7 @@ from weakref import WeakKeyDictionary
 from reprieve.domain.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
 from reprieve.domain.events import NewEvent, TokenCreated, TokenRevoked
 from reprieve.domain.model import Role, ensure_text, parse_enum
-from reprieve.domain.time import format_instant, parse_duration, parse_instant
+from reprieve.domain.time import Duration, format_instant, parse_duration, parse_instant
 from reprieve.services.callers import Caller
 from reprieve.store import queries
 from reprieve.store import tokens as store
@@ -114,42 +114,115 @@ def principal_cache(db: Database) -> PrincipalCache:
     return cache
 
 
-def create_token(
-    db: Database,
-    *,
-    name: str,
-    role: str,
-    operator: str | None,
-    expires_in: str | None = None,
-    expires_at: str | None = None,
-    actor: str,
-    now: datetime,
-) -> dict[str, Any]:
-    """Create a token; the answer holds the secret, which is never shown again."""
-    ensure_text(name, field="name", max_length=200, multiline=False)
-    token_role = parse_enum(Role, role, field="role")
-    if token_role is Role.INSTANCE_ADMIN and operator is not None:
-        raise ValidationError("an instance-admin token belongs to no operator", field="operator")
-    if token_role is not Role.INSTANCE_ADMIN and operator is None:
-        raise ValidationError(f"a {token_role} token belongs to an operator", field="operator")
+@dataclass(frozen=True, slots=True)
+class TokenView:
+    """A token as listed to its admins: never its secret, which is not stored anyway."""
+
+    id: str
+    name: str
+    role: Role
+    operator: str | None
+    created_at: datetime | None
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "role": self.role.value,
+            "operator": self.operator,
+            "created_at": format_instant(self.created_at),
+            "expires_at": format_instant(self.expires_at),
+            "revoked_at": format_instant(self.revoked_at),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedTokenView:
+    """A token just created, with its secret: the one answer that shows it."""
+
+    id: str
+    name: str
+    role: Role
+    operator: str | None
+    created_at: datetime
+    expires_at: datetime | None
+    secret: str = field(repr=False)  # never in a log line
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "role": self.role.value,
+            "operator": self.operator,
+            "created_at": format_instant(self.created_at),
+            "expires_at": format_instant(self.expires_at),
+            "token": self.secret,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class CreateToken:
+    """A token to create, parsed (``parse``); ``expires_in`` wins over ``expires_at``."""
+
+    name: str
+    role: Role
+    operator: str | None
+    expires_in: Duration | None = None
+    expires_at: datetime | None = None
+
+    @classmethod
+    def parse(
+        cls,
+        *,
+        name: str,
+        role: str | Role,
+        operator: str | None,
+        expires_in: str | Duration | None = None,
+        expires_at: str | datetime | None = None,
+    ) -> CreateToken:
+        """ValidationError naming the field, in the order the fields were always checked."""
+        ensure_text(name, field="name", max_length=200, multiline=False)
+        token_role = parse_enum(Role, role, field="role")
+        if token_role is Role.INSTANCE_ADMIN and operator is not None:
+            raise ValidationError("an instance-admin token belongs to no operator", field="operator")
+        if token_role is not Role.INSTANCE_ADMIN and operator is None:
+            raise ValidationError(f"a {token_role} token belongs to an operator", field="operator")
+        lasts = parse_duration(expires_in, field="expires_in") if isinstance(expires_in, str) else expires_in
+        until = None
+        if lasts is None and expires_at is not None:
+            until = parse_instant(expires_at, field="expires_at")
+        return cls(name, token_role, operator, lasts, until)
+
+
+def create_token(db: Database, command: CreateToken, *, caller: Caller) -> CreatedTokenView:
+    """Create a token; the answer holds the secret, which is never shown again. Only a caller who
+    sees every operator creates an instance-admin token; another operator does not exist."""
+    if command.role is Role.INSTANCE_ADMIN and caller.operators is not None:
+        raise ForbiddenError("only an instance-admin creates instance-admin tokens")
+    operator = command.operator
+    if operator is not None:
+        caller.ensure_sees(operator, "operator", operator)
+    now = caller.instant
     expiry = None
-    if expires_in is not None:
-        expiry = parse_duration(expires_in, field="expires_in").after(now, field="expires_in")
-    elif expires_at is not None:
-        expiry = parse_instant(expires_at, field="expires_at")
+    if command.expires_in is not None:
+        expiry = command.expires_in.after(now, field="expires_in")
+    elif command.expires_at is not None:
+        expiry = command.expires_at
         if expiry <= now:
             raise ValidationError("must lie in the future", field="expires_at")
     secret = PREFIX + secrets.token_urlsafe(32)
     token_id = db.ids.new_id("tok", now)
-    with UnitOfWork(db, actor=actor, now=now) as uow:
+    with UnitOfWork(db, actor=caller.actor, now=now) as uow:
         if operator is not None and queries.operator_row(uow.conn, operator) is None:
             raise NotFoundError(f"no operator {operator!r}")
         store.insert_token(
             uow.conn,
             id=token_id,
-            name=name,
+            name=command.name,
             operator_id=operator,
-            role=token_role.value,
+            role=command.role.value,
             secret_hash=hash_secret(secret),
             created_at=uow.at,
             expires_at=format_instant(expiry),
@@ -159,8 +232,8 @@ def create_token(
                 NewEvent.of(
                     TokenCreated(
                         id=token_id,
-                        name=name,
-                        role=token_role.value,
+                        name=command.name,
+                        role=command.role.value,
                         operator=operator,
                         expires_at=format_instant(expiry),
                     ),
@@ -169,15 +242,7 @@ def create_token(
                 )
             ]
         )
-    return {
-        "id": token_id,
-        "name": name,
-        "role": token_role.value,
-        "operator": operator,
-        "created_at": format_instant(now),
-        "expires_at": format_instant(expiry),
-        "token": secret,
-    }
+    return CreatedTokenView(token_id, command.name, command.role, operator, now, expiry, secret)
 
 
 def revoke_token(db: Database, token_id: str, *, caller: Caller) -> None:
@@ -191,22 +256,25 @@ def revoke_token(db: Database, token_id: str, *, caller: Caller) -> None:
         cache.forget(token_id)
 
 
-def get_token(db: Database, token_id: str, *, caller: Caller | None = None) -> dict[str, Any]:
-    """A token as listed to its admins: never its secret, which is not stored anyway; caller
-    None: the installation, which sees every operator's."""
+def get_token(db: Database, token_id: str, *, caller: Caller | None = None) -> TokenView:
+    """A token as listed to its admins; caller None: the installation, which sees every operator's."""
     with db.read() as conn:
         row = store.token_row(conn, token_id)
     if row is None or (caller is not None and not caller.sees(row.operator_id)):
         raise NotFoundError(f"no token {token_id!r}")
-    return {
-        "id": row.id,
-        "name": row.name,
-        "role": row.role,
-        "operator": row.operator_id,
-        "created_at": row.created_at,
-        "expires_at": row.expires_at,
-        "revoked_at": row.revoked_at,
-    }
+    return TokenView(
+        row.id,
+        row.name,
+        Role(row.role),
+        row.operator_id,
+        _instant(row.created_at),
+        _instant(row.expires_at),
+        _instant(row.revoked_at),
+    )
+
+
+def _instant(stored: str | None) -> datetime | None:
+    return parse_instant(stored) if stored is not None else None
 
 
 def remembered_principal(db: Database, secret: str, *, now: datetime) -> Principal | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -22,9 +23,10 @@ from reprieve.domain.events import (
     WebhookEnabled,
     WebhookRedeliveryRequested,
 )
-from reprieve.domain.time import format_instant, from_micros, to_micros
+from reprieve.domain.time import format_instant, from_micros, parse_instant, to_micros
 from reprieve.services import egress
 from reprieve.services.callers import Caller
+from reprieve.services.viewing import Page
 from reprieve.store import keys, outbox, queries
 from reprieve.store import webhooks as store
 from reprieve.store.connection import Connection
@@ -102,32 +104,99 @@ def _valid_types(event_types: Sequence[str]) -> list[str]:
     return sorted(set(event_types))
 
 
+@dataclass(frozen=True, slots=True)
+class DeliveryCounts:
+    pending: int
+    delivered: int
+    dead: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {outbox.PENDING: self.pending, outbox.DELIVERED: self.delivered, outbox.DEAD: self.dead}
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookView:
+    """An endpoint as its admins see it (never its secret) and how many of its deliveries are in each state."""
+
+    id: str
+    operator: str
+    url: str
+    event_types: tuple[str, ...]
+    description: str
+    state: str
+    created_at: datetime
+    deliveries: DeliveryCounts
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "operator": self.operator,
+            "url": self.url,
+            "event_types": list(self.event_types),
+            "description": self.description,
+            "state": self.state,
+            "created_at": format_instant(self.created_at),
+            "deliveries": self.deliveries.to_json(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedWebhookView:
+    """An endpoint just registered, with its signing secret: the one answer that shows it."""
+
+    webhook: WebhookView
+    secret: str = field(repr=False)  # never in a log line
+
+    @property
+    def id(self) -> str:
+        return self.webhook.id
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.webhook.to_json(), "secret": self.secret}
+
+
+@dataclass(frozen=True, slots=True)
+class CreateWebhook:
+    """An endpoint to register; ``operator`` None: the caller's own (a caller of one operator)."""
+
+    operator: str | None
+    url: str
+    event_types: Sequence[str]
+    secret: str | None = None
+    description: str = ""
+
+
 def create_webhook(
     db: Database,
+    command: CreateWebhook,
     *,
-    operator: str,
-    url: str,
-    event_types: Sequence[str],
-    secret: str | None = None,
-    description: str = "",
-    actor: str,
-    now: datetime,
+    caller: Caller,
     resolver: egress.Resolver | None = egress.system_resolver,
-) -> dict[str, Any]:
-    """Register an endpoint; the answer holds its secret, which is never shown again.
+) -> CreatedWebhookView:
+    """Register an endpoint of an operator the caller sees; the answer holds its secret, which is
+    never shown again.
 
     ``resolver`` resolves the URL's host name to check its addresses (``None``: not resolved
     here; each delivery checks them anyway)."""
+    operator = command.operator
+    if operator is not None:
+        caller.ensure_sees(operator, "operator", operator)
+    elif caller.operators is not None and len(caller.operators) == 1:
+        operator = caller.operators[0]
+    else:
+        raise ValidationError("an instance-admin names the operator", field="operator")
+    url, secret, description = command.url, command.secret, command.description
     _valid_url(url, resolver)
-    types = _valid_types(event_types)
+    types = _valid_types(command.event_types)
     if secret is not None and not 16 <= len(secret) <= 200:
         raise ValidationError("between 16 and 200 characters", field="secret")
     if len(description) > 500:
         raise ValidationError("at most 500 characters", field="description")
     fernet = keys.require_key_ring(db.engine.url).fernet()  # refused before anything is written
     signing = secret if secret is not None else SECRET_PREFIX + secrets.token_urlsafe(32)
+    now = caller.instant
     webhook_id = db.ids.new_id("whk", now)
-    with UnitOfWork(db, actor=actor, now=now) as uow:
+    with UnitOfWork(db, actor=caller.actor, now=now) as uow:
         if queries.operator_row(uow.conn, operator) is None:
             raise NotFoundError(f"no operator {operator!r}")
         store.insert_endpoint(
@@ -151,7 +220,7 @@ def create_webhook(
             ]
         )
         view = _view(uow.conn, webhook_id)
-    return {**view, "secret": signing}
+    return CreatedWebhookView(view, signing)
 
 
 def _row(conn: Connection, webhook_id: str, caller: Caller | None) -> Any:
@@ -162,22 +231,22 @@ def _row(conn: Connection, webhook_id: str, caller: Caller | None) -> Any:
     return row
 
 
-def _view(conn: Connection, webhook_id: str) -> dict[str, Any]:
+def _view(conn: Connection, webhook_id: str) -> WebhookView:
     row = _row(conn, webhook_id, None)
     counts = store.delivery_counts(conn, webhook_id)
-    return {
-        "id": row.id,
-        "operator": row.operator_id,
-        "url": row.url,
-        "event_types": json.loads(row.event_types),
-        "description": row.description,
-        "state": row.state,
-        "created_at": row.created_at,
-        "deliveries": {state: int(counts.get(state, 0)) for state in outbox.STATES},
-    }
+    return WebhookView(
+        row.id,
+        row.operator_id,
+        row.url,
+        tuple(json.loads(row.event_types)),
+        row.description,
+        row.state,
+        parse_instant(row.created_at),
+        DeliveryCounts(*(int(counts.get(state, 0)) for state in outbox.STATES)),
+    )
 
 
-def get_webhook(db: Database, webhook_id: str, *, caller: Caller | None = None) -> dict[str, Any]:
+def get_webhook(db: Database, webhook_id: str, *, caller: Caller | None = None) -> WebhookView:
     with db.read() as conn:
         _row(conn, webhook_id, caller)
         return _view(conn, webhook_id)
@@ -187,16 +256,18 @@ def list_webhooks(
     db: Database,
     *,
     operator: str | None,
-    operators: list[str] | None,
+    caller: Caller,
     limit: int = 50,
     cursor: str | None = None,
-) -> dict[str, Any]:
+) -> Page[WebhookView]:
+    """The endpoints of ``operator`` (None: every one) among those the caller sees, by id."""
     after = queries.decode_cursor(cursor) if cursor is not None else None
+    operators = list(caller.operators) if caller.operators is not None else None
     with db.read() as conn:
         ids = store.endpoint_ids(conn, operator=operator, operators=operators, after=after, limit=limit + 1)
-        items = [_view(conn, id_) for id_ in ids[:limit]]
+        items = tuple(_view(conn, id_) for id_ in ids[:limit])
     more = len(ids) > limit
-    return {"items": items, "next_cursor": queries.encode_cursor(ids[limit - 1]) if more else None}
+    return Page(items, queries.encode_cursor(ids[limit - 1]) if more else None)
 
 
 def set_webhook_state(
@@ -205,7 +276,7 @@ def set_webhook_state(
     *,
     active: bool,
     caller: Caller,
-) -> dict[str, Any]:
+) -> WebhookView:
     """Disable an endpoint (its pending deliveries wait, new events are not queued) or enable it again."""
     with UnitOfWork(db, actor=caller.actor, now=caller.clock) as uow:
         row = _row(uow.conn, webhook_id, caller)
@@ -236,24 +307,58 @@ def delete_webhook(
 # --- deliveries --------------------------------------------------------------------------
 
 
-def _delivery_view(row: Any) -> dict[str, Any]:
-    def instant(value: int | None) -> str | None:
-        return None if value is None else format_instant(from_micros(value))
+@dataclass(frozen=True, slots=True)
+class DeliveryView:
+    """One delivery of an event to an endpoint; ``next_attempt_at`` only while it is pending."""
 
-    return {
-        "id": str(row.id),
-        "webhook": row.target,
-        "seq": row.seq,
-        "type": row.type,
-        "subject": row.subject,
-        "state": row.state,
-        "attempts": row.attempts,
-        "created_at": instant(row.created_at),
-        "next_attempt_at": instant(row.next_attempt_at) if row.state == outbox.PENDING else None,
-        "last_attempt_at": instant(row.last_attempt_at),
-        "delivered_at": instant(row.delivered_at),
-        "last_error": egress.shown_failure(row.last_error),
-    }
+    id: str
+    webhook: str
+    seq: int
+    type: str
+    subject: str
+    state: str
+    attempts: int
+    created_at: datetime | None
+    next_attempt_at: datetime | None
+    last_attempt_at: datetime | None
+    delivered_at: datetime | None
+    last_error: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "webhook": self.webhook,
+            "seq": self.seq,
+            "type": self.type,
+            "subject": self.subject,
+            "state": self.state,
+            "attempts": self.attempts,
+            "created_at": format_instant(self.created_at),
+            "next_attempt_at": format_instant(self.next_attempt_at),
+            "last_attempt_at": format_instant(self.last_attempt_at),
+            "delivered_at": format_instant(self.delivered_at),
+            "last_error": self.last_error,
+        }
+
+
+def _delivery_view(row: Any) -> DeliveryView:
+    def instant(value: int | None) -> datetime | None:
+        return None if value is None else from_micros(value)
+
+    return DeliveryView(
+        str(row.id),
+        row.target,
+        row.seq,
+        row.type,
+        row.subject,
+        row.state,
+        row.attempts,
+        instant(row.created_at),
+        instant(row.next_attempt_at) if row.state == outbox.PENDING else None,
+        instant(row.last_attempt_at),
+        instant(row.delivered_at),
+        egress.shown_failure(row.last_error),
+    )
 
 
 def list_deliveries(
@@ -264,7 +369,7 @@ def list_deliveries(
     caller: Caller | None = None,
     limit: int = 50,
     cursor: str | None = None,
-) -> dict[str, Any]:
+) -> Page[DeliveryView]:
     if state is not None and state not in outbox.STATES:
         raise ValidationError(f"one of {', '.join(outbox.STATES)}", field="state")
     before = None
@@ -276,9 +381,9 @@ def list_deliveries(
     with db.read() as conn:
         _row(conn, webhook_id, caller)
         rows = store.delivery_rows(conn, webhook_id, state=state, before=before, limit=limit + 1)
-    items = [_delivery_view(r) for r in rows[:limit]]
+    items = tuple(_delivery_view(r) for r in rows[:limit])
     more = len(rows) > limit
-    return {"items": items, "next_cursor": queries.encode_cursor(str(rows[limit - 1].id)) if more else None}
+    return Page(items, queries.encode_cursor(str(rows[limit - 1].id)) if more else None)
 
 
 def _delivery_row(conn: Connection, delivery_id: str, caller: Caller | None) -> Any:
@@ -295,7 +400,7 @@ def redeliver(
     delivery_id: str,
     *,
     caller: Caller,
-) -> dict[str, Any]:
+) -> DeliveryView:
     """Deliver again (a dead one, or one delivered already), with a fresh 24 h of retries."""
     now = caller.instant
     with UnitOfWork(db, actor=caller.actor, now=now) as uow:

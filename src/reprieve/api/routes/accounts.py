@@ -37,7 +37,7 @@ def put_account(
     response: Response,
     now: Now,
 ) -> dict[str, Any]:
-    ref = AccountRef(platform["id"], account)
-    result, created = catalogue.put_account(tenant.db, ref, display_name=body.display_name, actor=tenant.actor, now=now)
+    command = body.to_command(AccountRef(platform.id, account))
+    result, created = catalogue.put_account(tenant.db, command, caller=tenant.caller(now))
     response.status_code = 201 if created else 200
-    return result
+    return result.to_json()

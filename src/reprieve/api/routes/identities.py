@@ -9,7 +9,6 @@ from fastapi import APIRouter
 from reprieve.api.deps import IDEMPOTENT, IdentityLinker
 from reprieve.api.problems import problem_responses
 from reprieve.api.schemas import IdentityCreate, IdentityOut
-from reprieve.domain.model import AccountRef
 from reprieve.http.deps import Now
 from reprieve.services import catalogue
 
@@ -25,8 +24,4 @@ router = APIRouter(prefix="/v1/identities", tags=["identities"])
     summary="Link accounts into one identity (merging the identities they were in)",
 )
 def link_identities(tenant: IdentityLinker, body: IdentityCreate, now: Now) -> dict[str, Any]:
-    operator = tenant.require_operator(body.operator)
-    for platform_id in dict.fromkeys(a.platform for a in body.accounts):
-        tenant.require_platform(platform_id)
-    refs = [AccountRef(a.platform, a.account) for a in body.accounts]
-    return catalogue.link_identities(tenant.db, operator=operator, accounts=refs, actor=tenant.actor, now=now)
+    return catalogue.link_identities(tenant.db, body.to_command(), caller=tenant.caller(now)).to_json()

@@ -26,9 +26,9 @@ OperatorId = Annotated[str, Path(pattern=SLUG_PATTERN, examples=["meta"])]
     summary="Create an operator (instance-admin)",
 )
 def create_operator(tenant: InstanceAdmin, body: OperatorCreate, now: Now) -> dict[str, Any]:
-    return catalogue.create_operator(tenant.db, id=body.id, name=body.name, actor=tenant.actor, now=now)
+    return catalogue.create_operator(tenant.db, body.to_command(), caller=tenant.caller(now)).to_json()
 
 
 @router.get("/{operator}", response_model=OperatorDetailOut, responses=problem_responses())
 def get_operator(tenant: Reader, operator: OperatorId) -> dict[str, Any]:
-    return catalogue.get_operator(tenant.db, tenant.require_operator(operator))
+    return catalogue.get_operator(tenant.db, operator, caller=tenant.caller()).to_json()

@@ -24,19 +24,9 @@ router = APIRouter(prefix="/v1/platforms", tags=["platforms"])
     summary="Create a platform of an operator",
 )
 def create_platform(tenant: OperatorAdmin, body: PlatformCreate, now: Now) -> dict[str, Any]:
-    return catalogue.create_platform(
-        tenant.db,
-        id=body.id,
-        operator=tenant.require_operator(body.operator),
-        name=body.name,
-        kind=body.kind.value,
-        capabilities=body.capabilities,
-        policy=body.policy,
-        actor=tenant.actor,
-        now=now,
-    )
+    return catalogue.create_platform(tenant.db, body.to_command(), caller=tenant.caller(now)).to_json()
 
 
 @router.get("/{platform}", response_model=PlatformOut, responses=problem_responses())
 def get_platform(platform: VisiblePlatform) -> dict[str, Any]:
-    return platform
+    return platform.to_json()

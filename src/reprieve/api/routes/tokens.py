@@ -9,8 +9,6 @@ from fastapi import APIRouter
 from reprieve.api.deps import IDEMPOTENT, OpaqueId, OperatorAdmin, shown_once
 from reprieve.api.problems import problem_responses
 from reprieve.api.schemas import TokenCreate, TokenCreated, TokenOut
-from reprieve.domain.errors import ForbiddenError
-from reprieve.domain.model import Role
 from reprieve.http.deps import Now
 from reprieve.services import tokens
 
@@ -26,19 +24,7 @@ router = APIRouter(prefix="/v1/tokens", tags=["tokens"])
     summary="Create a token; its secret is shown once",
 )
 def create_token(tenant: OperatorAdmin, body: TokenCreate, now: Now) -> dict[str, Any]:
-    if body.role is Role.INSTANCE_ADMIN and not tenant.principal.is_instance_admin:
-        raise ForbiddenError("only an instance-admin creates instance-admin tokens")
-    operator = tenant.require_operator(body.operator) if body.operator is not None else None
-    return tokens.create_token(
-        tenant.db,
-        name=body.name,
-        role=body.role.value,
-        operator=operator,
-        expires_in=body.expires_in,
-        expires_at=body.expires_at,
-        actor=tenant.actor,
-        now=now,
-    )
+    return tokens.create_token(tenant.db, body.to_command(), caller=tenant.caller(now)).to_json()
 
 
 @router.post(
@@ -50,4 +36,4 @@ def create_token(tenant: OperatorAdmin, body: TokenCreate, now: Now) -> dict[str
 )
 def revoke_token(tenant: OperatorAdmin, token_id: OpaqueId, now: Now) -> dict[str, Any]:
     tokens.revoke_token(tenant.db, token_id, caller=tenant.caller(now))
-    return tokens.get_token(tenant.db, token_id)
+    return tokens.get_token(tenant.db, token_id).to_json()

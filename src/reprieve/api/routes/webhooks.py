@@ -18,7 +18,6 @@ from reprieve.api.webhook_schemas import (
     WebhookOut,
     WebhookPage,
 )
-from reprieve.domain.errors import ValidationError
 from reprieve.domain.model import Role
 from reprieve.http.deps import Now, Tenant
 from reprieve.services import egress, webhooks
@@ -58,23 +57,8 @@ def create_webhook(
     now: Now,
     resolver: Annotated[egress.Resolver, Depends(webhook_resolver)],
 ) -> dict[str, Any]:
-    if body.operator is not None:
-        operator = tenant.require_operator(body.operator)
-    elif tenant.principal.operator is not None:
-        operator = tenant.principal.operator
-    else:
-        raise ValidationError("an instance-admin names the operator", field="operator")
-    return webhooks.create_webhook(
-        tenant.db,
-        operator=operator,
-        url=body.url,
-        event_types=body.event_types,
-        secret=body.secret,
-        description=body.description,
-        actor=tenant.actor,
-        now=now,
-        resolver=resolver,
-    )
+    created = webhooks.create_webhook(tenant.db, body.to_command(), caller=tenant.caller(now), resolver=resolver)
+    return created.to_json()
 
 
 @router.get("", response_model=WebhookPage, responses=problem_responses(403), summary="List endpoints")
@@ -84,14 +68,15 @@ def list_webhooks(
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> dict[str, Any]:
-    return webhooks.list_webhooks(
-        tenant.db, operator=tenant.operator_filter(operator), operators=tenant.operators, limit=limit, cursor=cursor
+    page = webhooks.list_webhooks(
+        tenant.db, operator=tenant.operator_filter(operator), caller=tenant.caller(), limit=limit, cursor=cursor
     )
+    return page.to_json()
 
 
 @router.get("/{webhook_id}", response_model=WebhookOut, responses=problem_responses(403))
 def get_webhook(tenant: WebhookReader, webhook_id: OpaqueId) -> dict[str, Any]:
-    return webhooks.get_webhook(tenant.db, webhook_id, caller=tenant.caller())
+    return webhooks.get_webhook(tenant.db, webhook_id, caller=tenant.caller()).to_json()
 
 
 @router.delete(
@@ -113,7 +98,7 @@ def delete_webhook(tenant: OperatorAdmin, webhook_id: OpaqueId, now: Now) -> Res
     summary="Disable an endpoint: its deliveries wait, nothing new is queued",
 )
 def disable_webhook(tenant: OperatorAdmin, webhook_id: OpaqueId, now: Now) -> dict[str, Any]:
-    return webhooks.set_webhook_state(tenant.db, webhook_id, active=False, caller=tenant.caller(now))
+    return webhooks.set_webhook_state(tenant.db, webhook_id, active=False, caller=tenant.caller(now)).to_json()
 
 
 @router.post(
@@ -124,7 +109,7 @@ def disable_webhook(tenant: OperatorAdmin, webhook_id: OpaqueId, now: Now) -> di
     summary="Enable an endpoint again",
 )
 def enable_webhook(tenant: OperatorAdmin, webhook_id: OpaqueId, now: Now) -> dict[str, Any]:
-    return webhooks.set_webhook_state(tenant.db, webhook_id, active=True, caller=tenant.caller(now))
+    return webhooks.set_webhook_state(tenant.db, webhook_id, active=True, caller=tenant.caller(now)).to_json()
 
 
 @router.get(
@@ -147,7 +132,7 @@ def list_deliveries(
         caller=tenant.caller(),
         limit=limit,
         cursor=cursor,
-    )
+    ).to_json()
 
 
 @router.post(
@@ -159,4 +144,4 @@ def list_deliveries(
     summary="Deliver again, with a fresh 24 hours of retries",
 )
 def redeliver(tenant: OperatorAdmin, delivery_id: OpaqueId, now: Now) -> dict[str, Any]:
-    return webhooks.redeliver(tenant.db, delivery_id, caller=tenant.caller(now))
+    return webhooks.redeliver(tenant.db, delivery_id, caller=tenant.caller(now)).to_json()

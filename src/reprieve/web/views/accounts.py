@@ -63,18 +63,18 @@ def search(desk: Desk, wanted: str) -> dict[str, Any]:
         refs: dict[str, AccountRef | None] = {}
         for platform in platforms:
             try:
-                refs[platform["id"]] = AccountRef(platform["id"], handle)
+                refs[platform.id] = AccountRef(platform.id, handle)
             except ReprieveError:  # pragma: no cover - a handle the model refuses
-                refs[platform["id"]] = None
+                refs[platform.id] = None
         recorded = catalogue.recorded_accounts(desk.db, [ref for ref in refs.values() if ref is not None])
         for platform in platforms:
-            ref = refs[platform["id"]]
+            ref = refs[platform.id]
             row = recorded.get(ref) if ref is not None else None
             entry = {
-                "platform": platform["id"],
-                "name": platform["name"],
+                "platform": platform.id,
+                "name": platform.name,
                 "account": handle,
-                "display_name": row["display_name"] if row else None,
+                "display_name": row.display_name if row else None,
             }
             (found if row else unrecorded).append(entry)
     return {"found": found, "unrecorded": unrecorded, "valid": bool(handle and _HANDLE.match(handle))}
@@ -124,11 +124,11 @@ def render_account(
 ) -> Response:
     """The account's page; ``refused``: the impose form refused, shown again as typed."""
     platform = ref.platform
-    operator = desk.tenant.require_platform(platform)["operator"]
+    operator = desk.tenant.require_platform(platform).operator
     try:
         row = catalogue.get_account(desk.db, ref)
-        identity = catalogue.get_identity(desk.db, row["identity"])
-        display_name = row.get("display_name")
+        identity = catalogue.get_identity(desk.db, row.identity).to_json()
+        display_name = row.display_name
     except NotFoundError:  # never registered: in good standing, nothing recorded yet
         identity = {"id": None, "operator": operator, "accounts": [{"platform": platform, "account": ref.account}]}
         display_name = None
@@ -141,7 +141,7 @@ def render_account(
             found[item["id"]] = item
     entries = [entry for item in found.values() for entry in sanction_entries(desk, item)]
     platforms = catalogue.list_platforms(desk.db, operator)
-    own = next((p for p in platforms if p["id"] == platform), {})
+    own = next((p.to_json() for p in platforms if p.id == platform), {})
     return render(
         request,
         "account.html",
@@ -155,7 +155,7 @@ def render_account(
         timeline=ordered(entries),
         platforms=platforms,
         choices=FORM_CHOICES,
-        capabilities=sorted({c for p in platforms for c in p["capabilities"] if c != "appeal"}),
+        capabilities=sorted({c for p in platforms for c in p.capabilities if c != "appeal"}),
         may_act=desk.at is None and desk.may(Role.MODERATOR),
         done=request.query_params.get("done"),
         refused=refused,

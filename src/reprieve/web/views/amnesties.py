@@ -68,7 +68,7 @@ def choices(desk: Desk) -> dict[str, Any]:
     operator = desk.tenant.operator_filter(None)
     return {
         "platforms": catalogue.list_platforms(desk.db, operator),
-        "operators": [o["id"] for o in catalogue.list_operators(desk.db)] if operator is None else [operator],
+        "operators": [o.id for o in catalogue.list_operators(desk.db)] if operator is None else [operator],
         "kinds": [kind.value for kind in SanctionKind],
         "categories": sorted(CATEGORIES),
     }

@@ -22,7 +22,7 @@ MemberId = Annotated[str, Path(pattern=r"^mem_[0-9A-Z]{26}$")]
 
 @router.get("/members", name="members")
 def members_page(request: Request, desk: AdminDesk) -> Response:
-    rows = members.list_members(desk.db, operators=desk.tenant.operators)
+    rows = members.list_members(desk.db, caller=desk.caller)
     return render(
         request,
         "members.html",

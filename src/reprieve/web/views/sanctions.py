@@ -87,7 +87,7 @@ def sanction_list(
         at=desk.at,
         page=page,
         choices=FORM_CHOICES,
-        platforms=[p["id"] for p in catalogue.list_platforms(desk.db, operator)],
+        platforms=[p.id for p in catalogue.list_platforms(desk.db, operator)],
         states=[s.value for s in SanctionState],
         chosen={
             "platform": platform or "",
