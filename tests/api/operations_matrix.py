@@ -130,7 +130,7 @@ def _amnesty(w: World, target: str) -> str:
         reason="r",
         caller=Caller(SETUP).at(w.clock()),
     )
-    return str(amnesty_runner.run(w.db, started["id"], now=w.clock())["id"])
+    return str(amnesty_runner.run(w.db, started.id, now=w.clock()).id)
 
 
 def create_amnesty(w: World, h: dict[str, str], target: str) -> httpx.Response:
