@@ -106,10 +106,9 @@ def get_submission(w: World, h: dict[str, str], target: str) -> httpx.Response:
         w.client.app.state.tdb,
         operator=target,
         within=transparency.period(None, None),
-        actor=SETUP,
-        now=w.clock(),
+        caller=Caller(SETUP, now=w.clock()),
     )
-    return w.client.get(f"/v1/transparency/submissions/{run['id']}", headers=h)
+    return w.client.get(f"/v1/transparency/submissions/{run.run.id}", headers=h)
 
 
 def transparency_report(w: World, h: dict[str, str], target: str) -> httpx.Response:

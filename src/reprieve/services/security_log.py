@@ -33,6 +33,7 @@ EVENTS = (SIGN_IN_FAILED, SIGN_IN_REFUSED, PASSWORD_FAILED)
 
 DEFAULT_RETENTION = timedelta(days=90)
 
+
 @dataclass(frozen=True, slots=True)
 class SecurityEntry:
     """A row of the security log: when, what, from which client, on which member (or the digest

@@ -15,6 +15,7 @@ from reprieve.api.deps import IDEMPOTENT, OpaqueId, Reader, allow
 from reprieve.api.problems import problem_responses
 from reprieve.api.schemas import SLUG_PATTERN
 from reprieve.domain.model import Role
+from reprieve.domain.periods import period
 from reprieve.dsa import pages, tdb
 from reprieve.dsa.report import csv_rows
 from reprieve.dsa.submit import TdbSettings
@@ -104,7 +105,7 @@ def export_statements(
     format: ExportFormat = ExportFormat.JSON,
 ) -> Response:
     chosen = transparency.require_operator(tenant.db, tenant.operator_filter(operator), tenant.caller())
-    within = transparency.period(from_, to)
+    within = period(from_, to)
     if format is ExportFormat.CSV:
         lines = transparency.export_csv(tenant.db, operator=chosen, within=within)
         return StreamingResponse(
@@ -126,16 +127,15 @@ def export_statements(
 )
 def submit_statements(tenant: Submitter, body: SubmissionCreate, now: Now, request: Request) -> dict[str, Any]:
     chosen = transparency.require_operator(tenant.db, tenant.operator_filter(body.operator), tenant.caller())
-    within = transparency.period(body.from_, body.to)
+    within = period(body.from_, body.to)
     return transparency.request_submission(
         tenant.db,
         tdb_settings(request),
         operator=chosen,
         within=within,
         batch_size=body.batch_size,
-        actor=tenant.actor,
-        now=now,
-    )
+        caller=tenant.caller(now),
+    ).to_json()
 
 
 @router.get(
@@ -148,12 +148,7 @@ def submission_counts(tenant: Reader, request: Request, operator: OperatorQuery 
     chosen = transparency.require_operator(tenant.db, tenant.operator_filter(operator), tenant.caller())
     settings = tdb_settings(request)
     endpoint = settings.endpoint() if settings.url is not None else None
-    return {
-        "operator": chosen,
-        "endpoint": endpoint,
-        "states": transparency.submissions(tenant.db, operator=chosen, endpoint=endpoint),
-        "runs": transparency.list_runs(tenant.db, operator=chosen),
-    }
+    return transparency.submission_status(tenant.db, operator=chosen, endpoint=endpoint).to_json()
 
 
 @router.get(
@@ -163,7 +158,7 @@ def submission_counts(tenant: Reader, request: Request, operator: OperatorQuery 
     "database's field errors)",
 )
 def get_submission(tenant: Reader, run_id: OpaqueId) -> dict[str, Any]:
-    return transparency.get_run(tenant.db, run_id, caller=tenant.caller())
+    return transparency.get_run(tenant.db, run_id, caller=tenant.caller()).to_json()
 
 
 @router.get(
@@ -180,7 +175,7 @@ def get_report(
     format: ReportFormat = ReportFormat.JSON,
 ) -> Response:
     chosen = transparency.require_operator(tenant.db, tenant.operator_filter(operator), tenant.caller())
-    within = transparency.period(from_, to, required=True)
+    within = period(from_, to, required=True)
     report = transparency.transparency_report(tenant.db, operator=chosen, within=within, now=now)
     if format is ReportFormat.HTML:
         return HTMLResponse(pages.render_report(report))
