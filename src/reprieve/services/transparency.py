@@ -140,13 +140,14 @@ class ExportTally:
 
 
 def require_operator(db: Database, operator: str | None, caller: Caller | None) -> str:
-    """``operator``, or the caller's only one; NotFoundError if the caller does not see it."""
+    """``operator``, or the caller's only one; NotFoundError if the caller does not see it (or
+    there is no such operator). caller None: the installation, which sees every operator."""
     operators = caller.operators if caller is not None else None
     if operator is None:
-        if operators is not None and len(operators) == 1:
-            return operators[0]
-        raise ValidationError("name the operator whose statements are wanted", field="operator")
-    if caller is not None and not caller.sees(operator):
+        if operators is None or len(operators) != 1:
+            raise ValidationError("name the operator whose statements are wanted", field="operator")
+        operator = operators[0]
+    elif caller is not None and not caller.sees(operator):
         raise NotFoundError(f"no operator {operator!r}")
     with db.read() as conn:
         if queries.operator_row(conn, operator) is None:

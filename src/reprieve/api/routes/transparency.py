@@ -104,7 +104,7 @@ def export_statements(
     to: ToQuery = None,
     format: ExportFormat = ExportFormat.JSON,
 ) -> Response:
-    chosen = transparency.require_operator(tenant.db, tenant.operator_filter(operator), tenant.caller())
+    chosen = transparency.require_operator(tenant.db, operator, tenant.caller())
     within = period(from_, to)
     if format is ExportFormat.CSV:
         lines = transparency.export_csv(tenant.db, operator=chosen, within=within)
@@ -126,7 +126,7 @@ def export_statements(
     "the worker runs it (409 when submission is off: REPRIEVE_TDB_URL unset)",
 )
 def submit_statements(tenant: Submitter, body: SubmissionCreate, now: Now, request: Request) -> dict[str, Any]:
-    chosen = transparency.require_operator(tenant.db, tenant.operator_filter(body.operator), tenant.caller())
+    chosen = transparency.require_operator(tenant.db, body.operator, tenant.caller())
     within = period(body.from_, body.to)
     return transparency.request_submission(
         tenant.db,
@@ -145,7 +145,7 @@ def submit_statements(tenant: Submitter, body: SubmissionCreate, now: Now, reque
     "and the latest submission runs",
 )
 def submission_counts(tenant: Reader, request: Request, operator: OperatorQuery = None) -> dict[str, Any]:
-    chosen = transparency.require_operator(tenant.db, tenant.operator_filter(operator), tenant.caller())
+    chosen = transparency.require_operator(tenant.db, operator, tenant.caller())
     settings = tdb_settings(request)
     endpoint = settings.endpoint() if settings.url is not None else None
     return transparency.submission_status(tenant.db, operator=chosen, endpoint=endpoint).to_json()
@@ -174,7 +174,7 @@ def get_report(
     to: ToQuery = None,
     format: ReportFormat = ReportFormat.JSON,
 ) -> Response:
-    chosen = transparency.require_operator(tenant.db, tenant.operator_filter(operator), tenant.caller())
+    chosen = transparency.require_operator(tenant.db, operator, tenant.caller())
     within = period(from_, to, required=True)
     report = transparency.transparency_report(tenant.db, operator=chosen, within=within, now=now)
     if format is ReportFormat.HTML:
