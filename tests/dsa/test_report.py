@@ -16,6 +16,7 @@ import pytest
 from reprieve.domain.model import AccountRef
 from reprieve.domain.time import parse_instant
 from reprieve.dsa import pages
+from reprieve.dsa.statement import Lang
 from reprieve.services import appeals, catalogue, sanctions, transparency, violations
 from reprieve.services.callers import Caller
 from reprieve.services.sanctions import ImposeSanction, impose_sanction
@@ -302,7 +303,7 @@ def test_no_personal_data_in_any_export_or_report(db: Database, seeded: dict[str
     ]
     for sid in seeded["ids"].values():
         for lang in ("en", "fr"):
-            statement = transparency.statement_of_reasons(db, sid, lang=lang, now=now)
+            statement = transparency.statement_of_reasons(db, sid, language=Lang(lang), caller=Caller("test", now=now))
             texts += [json.dumps(statement, ensure_ascii=False), pages.render_statement(statement)]
     assert any("STATEMENT_CATEGORY_VIOLENCE" in t for t in texts)  # the texts are not empty
     for text in texts:

@@ -18,6 +18,7 @@ from reprieve.domain.periods import period
 from reprieve.domain.time import format_instant
 from reprieve.dsa import pages, tdb
 from reprieve.dsa.report import csv_rows
+from reprieve.dsa.statement import parse_lang
 from reprieve.dsa.submit import TdbSettings
 from reprieve.runtime.worker import worker_name
 from reprieve.services import transparency
@@ -46,7 +47,10 @@ def statement(
     as_json: bool = typer.Option(False, "--json", help="Print JSON"),
 ) -> None:
     """The statement of reasons of a sanction (DSA art. 17), as sent to the user."""
-    s = transparency.statement_of_reasons(state(ctx).db(), sanction, lang=lang, now=now())
+    language = parse_lang(lang)
+    s = transparency.statement_of_reasons(
+        state(ctx).db(), sanction, language=language, caller=Caller(actor(), now=now())
+    )
     if html:
         typer.echo(pages.render_statement(s))
     elif as_json:

@@ -61,18 +61,15 @@ def statement_of_reasons(
     db: Database,
     sanction_id: str,
     *,
-    lang: str | None,
-    now: datetime,
-    caller: Caller | None = None,
+    language: sor.Lang,
+    caller: Caller,
     public_url: str | None = None,
 ) -> dict[str, Any]:
-    """The statement of reasons of a sanction (DSA art. 17) in ``lang`` (en or fr), as it stands
-    at ``now``; caller None: the installation, which sees every operator's."""
-    language = sor.parse_lang(lang)
+    """The statement of reasons of a sanction (DSA art. 17) in ``language``, as it stands at the
+    caller's instant (a document, ``dsa.statement``), if the caller sees its operator."""
+    now = caller.instant
     with db.read() as conn:
-        sanction = queries.load_sanction(conn, sanction_id)
-        if sanction is None or (caller is not None and not caller.sees(sanction.operator)):
-            raise NotFoundError(f"no sanction {sanction_id!r}")
+        sanction = caller.seen(queries.load_sanction(conn, sanction_id), "sanction", sanction_id)
         names: dict[str, str] = {}
         for platform_id in (sanction.subject.platform, *sanction.scope):
             platform = db.platform(conn, platform_id)

@@ -18,6 +18,7 @@ from reprieve.domain.model import Role
 from reprieve.domain.periods import period
 from reprieve.dsa import pages, tdb
 from reprieve.dsa.report import csv_rows
+from reprieve.dsa.statement import parse_lang as statement_language
 from reprieve.dsa.submit import TdbSettings
 from reprieve.http.deps import Now, Tenant
 from reprieve.services import transparency
@@ -85,7 +86,7 @@ def get_statement(
     tenant: Reader, sanction_id: OpaqueId, now: Now, lang: Lang = Lang.EN, format: PageFormat = PageFormat.JSON
 ) -> Response:
     statement = transparency.statement_of_reasons(
-        tenant.db, sanction_id, lang=lang.value, now=now, caller=tenant.caller()
+        tenant.db, sanction_id, language=statement_language(lang.value), caller=tenant.caller(now)
     )
     if format is PageFormat.HTML:
         return HTMLResponse(pages.render_statement(statement))
