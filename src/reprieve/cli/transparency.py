@@ -227,7 +227,9 @@ def report(
         raise ValidationError("must be json, csv or html", field="--format")
     db = state(ctx).db()
     chosen = transparency.require_operator(db, operator, None)
-    figures = transparency.transparency_report(db, operator=chosen, within=period(start, end, required=True), now=now())
+    figures = transparency.transparency_report(
+        db, operator=chosen, within=period(start, end, required=True), caller=Caller(actor(), now=now())
+    )
     if format == "html":
         typer.echo(pages.render_report(figures))
     elif format == "csv":

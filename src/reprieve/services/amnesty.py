@@ -419,14 +419,14 @@ def visible_row(conn: Connection, amnesty_id: str, caller: Caller | None) -> dic
     return row
 
 
-def get(db: Database, amnesty_id: str, *, caller: Caller | None = None, now: datetime | None = None) -> AmnestyView:
+def get(db: Database, amnesty_id: str, *, caller: Caller | None = None) -> AmnestyView:
     """An amnesty with its progress; caller None: the installation, which sees every operator's."""
     with db.read() as conn:
         row = visible_row(conn, amnesty_id, caller)
         runs = {r.phase: r for r in store.all_runs(conn, [amnesty_id])}
         reverting = row["state"] == AmnestyState.REVERTING.value
         restored = store.count_restored(conn, amnesty_id) if reverting else 0
-    return amnesty_view(row, runs, now_us=to_micros(now) if now is not None else wall_us(), restored_so_far=restored)
+    return amnesty_view(row, runs, now_us=wall_us(), restored_so_far=restored)
 
 
 def list_amnesties(db: Database, *, operator: str | None = None, caller: Caller | None = None) -> list[AmnestyView]:

@@ -849,8 +849,11 @@ def run_due(
 # --- the transparency report ---------------------------------------------------------------
 
 
-def transparency_report(db: Database, *, operator: str, within: Period, now: datetime) -> dict[str, Any]:
-    """DSA art. 15/24 figures of ``operator`` for the period (see ``reprieve.dsa.report``)."""
+def transparency_report(db: Database, *, operator: str, within: Period, caller: Caller) -> dict[str, Any]:
+    """DSA art. 15/24 figures of ``operator`` for the period, as of the caller's instant (a document,
+    ``reprieve.dsa.report``); NotFoundError if the caller does not see the operator."""
+    caller.ensure_sees(operator, "operator", operator)
+    now = caller.instant
     start, end = within.start_us, within.end_us
     label = within.label()
     builder = ReportBuilder(operator, label[0], label[1])

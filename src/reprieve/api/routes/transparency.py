@@ -177,7 +177,7 @@ def get_report(
 ) -> Response:
     chosen = transparency.require_operator(tenant.db, operator, tenant.caller())
     within = period(from_, to, required=True)
-    report = transparency.transparency_report(tenant.db, operator=chosen, within=within, now=now)
+    report = transparency.transparency_report(tenant.db, operator=chosen, within=within, caller=tenant.caller(now))
     if format is ReportFormat.HTML:
         return HTMLResponse(pages.render_report(report))
     if format is ReportFormat.CSV:
