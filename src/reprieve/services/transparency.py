@@ -495,8 +495,7 @@ class SubmissionRun:
     id: str
     operator: str
     endpoint: str
-    start: datetime | None  #: ``from`` on the wire
-    end: datetime | None  #: ``to`` on the wire
+    within: Period  #: ``from`` and ``to`` on the wire
     batch_size: int
     state: str  #: queued, running, done, failed
     requested_by: str
@@ -513,8 +512,8 @@ class SubmissionRun:
             "id": self.id,
             "operator": self.operator,
             "endpoint": self.endpoint,
-            "from": format_instant(self.start),
-            "to": format_instant(self.end),
+            "from": format_instant(self.within.start),
+            "to": format_instant(self.within.end),
             "batch_size": self.batch_size,
             "state": self.state,
             "requested_by": self.requested_by,
@@ -666,8 +665,7 @@ def _run_view(row: Any) -> SubmissionRun:
         id=row.id,
         operator=row.operator_id,
         endpoint=row.endpoint,
-        start=_instant(row.period_from),
-        end=_instant(row.period_to),
+        within=Period(_instant(row.period_from), _instant(row.period_to)),
         batch_size=row.batch_size,
         state=row.state,
         requested_by=row.requested_by,
