@@ -127,11 +127,11 @@ def child(url: str) -> None:
         file=sys.stderr,
         flush=True,
     )
-    figures["matched"] = preview["matched"]
+    figures["matched"] = preview.matched
     started = time.perf_counter()
     figures["matched_with_exclusions"] = amnesty.preview(
         db, make_filter(OPERATOR, **EXCLUSIONS), caller=Caller("bench", now=NOW)
-    )["matched"]
+    ).matched
     figures["dry_run_exclusions_seconds"] = time.perf_counter() - started
     cpu = _cpu_seconds()
     started = time.perf_counter()
@@ -139,21 +139,21 @@ def child(url: str) -> None:
     figures["start_seconds"] = time.perf_counter() - started
     last = [time.perf_counter()]
 
-    def report(view: dict[str, object]) -> None:
+    def report(view: amnesty.AmnestyView) -> None:
         moment = time.perf_counter()
         if moment - last[0] >= 5:
             last[0] = moment
             rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             print(
-                f"  {view['processed']:>10,} processed ({view['rate']}/s, max RSS {rss:,.0f} MiB)",
+                f"  {view.processed:>10,} processed ({view.rate}/s, max RSS {rss:,.0f} MiB)",
                 file=sys.stderr,
                 flush=True,
             )
 
-    done = amnesty_runner.run(db, begun["id"], now=NOW, on_progress=report)
+    done = amnesty_runner.run(db, begun.id, now=NOW, on_progress=report)
     figures["seconds"] = time.perf_counter() - started
     figures["cpu_seconds"] = _cpu_seconds() - cpu
-    figures["lifted"] = done["lifted"]
+    figures["lifted"] = done.lifted
     figures["rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     db.dispose()
     print(json.dumps(figures), flush=True)

@@ -320,7 +320,7 @@ def _twitter_amnesty(db: Database) -> None:
         effective_at=t("2022-12-08T00:00:00Z"),
         caller=safety.at(t("2022-12-07T18:00:00Z")),
     )
-    amnesty_runner.run(db, started["id"], now=t("2022-12-07T18:00:00Z"))
+    amnesty_runner.run(db, started.id, now=t("2022-12-07T18:00:00Z"))
 
 
 def _parler(db: Database) -> None:

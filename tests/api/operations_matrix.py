@@ -108,10 +108,9 @@ def get_submission(w: World, h: dict[str, str], target: str) -> httpx.Response:
         w.client.app.state.tdb,
         operator=target,
         within=transparency.period(None, None),
-        actor=SETUP,
-        now=w.clock(),
+        caller=Caller(SETUP, now=w.clock()),
     )
-    return w.client.get(f"/v1/transparency/submissions/{run['id']}", headers=h)
+    return w.client.get(f"/v1/transparency/submissions/{run.run.id}", headers=h)
 
 
 def transparency_report(w: World, h: dict[str, str], target: str) -> httpx.Response:
@@ -132,7 +131,7 @@ def _amnesty(w: World, target: str) -> str:
         reason="r",
         caller=Caller(SETUP).at(w.clock()),
     )
-    return str(amnesty_runner.run(w.db, started["id"], now=w.clock())["id"])
+    return str(amnesty_runner.run(w.db, started.id, now=w.clock()).id)
 
 
 def create_amnesty(w: World, h: dict[str, str], target: str) -> httpx.Response:

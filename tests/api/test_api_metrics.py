@@ -128,14 +128,14 @@ def test_amnesty_progress(world: World) -> None:
     started = amnesty.start(
         world.db, make_filter("meta"), reason="general amnesty", caller=Caller("mod").at(world.clock())
     )
-    labels = {"amnesty": started["id"], "operator": "meta"}
+    labels = {"amnesty": started.id, "operator": "meta"}
     pending = scrape(world)
     matched = pending.series("reprieve_amnesty_matched")
     assert [dict(k) for k in matched] == [{**labels, "state": dict(next(iter(matched)))["state"]}]
     assert list(matched.values()) == [3]
     assert list(pending.series("reprieve_amnesty_processed").values()) == [0]
 
-    amnesty_runner.run(world.db, started["id"], now=world.clock())
+    amnesty_runner.run(world.db, started.id, now=world.clock())
     done = scrape(world)
     assert list(done.series("reprieve_amnesty_matched").values()) == [3]
     assert list(done.series("reprieve_amnesty_processed").values()) == [3]

@@ -201,8 +201,8 @@ def test_two_concurrent_lifts_one_wins(world: World, attempt: int) -> None:
     assert sorted(a.status_code for a in answers) == [200, 409]
     loser = next(a for a in answers if a.status_code == 409)
     assert loser.json()["type"] == "https://reprieve.dev/problems/conflict"
-    events = audit.list_events(world.db, limit=1000)["items"]
-    lifts = [e for e in events if e["type"] == "sanction.lifted" and e["data"]["id"] == sanction["id"]]
+    events = audit.list_events(world.db, limit=1000).items
+    lifts = [e for e in events if e.type == "sanction.lifted" and e.data["id"] == sanction["id"]]
     assert len(lifts) == 1
     assert audit.verify_audit_log(world.db).ok
 

@@ -16,6 +16,7 @@ import pytest
 from reprieve.domain.model import AccountRef
 from reprieve.domain.time import parse_instant
 from reprieve.dsa import pages
+from reprieve.dsa.statement import Lang
 from reprieve.services import appeals, catalogue, sanctions, transparency, violations
 from reprieve.services.callers import Caller
 from reprieve.services.sanctions import ImposeSanction, impose_sanction
@@ -244,7 +245,9 @@ def seeded(db: Database, meta: str, x_corp: str, now: datetime) -> dict[str, Any
 
 
 def test_report_figures_equal_an_independent_count(db: Database, seeded: dict[str, Any], now: datetime) -> None:
-    report = transparency.transparency_report(db, operator="meta", within=transparency.period(*PERIOD), now=now)
+    report = transparency.transparency_report(
+        db, operator="meta", within=transparency.period(*PERIOD), caller=Caller("test", now=now)
+    )
     # Independently: read each sanction the test made through the ordinary read path and count.
     start, end = parse_instant(PERIOD[0]), parse_instant(PERIOD[1])
     views = [sanctions.get_sanction(db, sid, at=now) for sid in seeded["ids"].values()]
@@ -279,7 +282,9 @@ def test_report_figures_equal_an_independent_count(db: Database, seeded: dict[st
 
 
 def test_report_as_csv_and_printable_page(db: Database, seeded: dict[str, Any], now: datetime) -> None:
-    report = transparency.transparency_report(db, operator="meta", within=transparency.period(*PERIOD), now=now)
+    report = transparency.transparency_report(
+        db, operator="meta", within=transparency.period(*PERIOD), caller=Caller("test", now=now)
+    )
     html = pages.render_report(report)
     assert "<svg" in html and "<script" not in html
     assert html.count("<rect") == sum(
@@ -295,7 +300,7 @@ def test_report_as_csv_and_printable_page(db: Database, seeded: dict[str, Any], 
 
 def test_no_personal_data_in_any_export_or_report(db: Database, seeded: dict[str, Any], now: datetime) -> None:
     within = transparency.period(*PERIOD)
-    report = transparency.transparency_report(db, operator="meta", within=within, now=now)
+    report = transparency.transparency_report(db, operator="meta", within=within, caller=Caller("test", now=now))
     texts = [
         json.dumps(report, ensure_ascii=False),
         pages.render_report(report),
@@ -304,7 +309,7 @@ def test_no_personal_data_in_any_export_or_report(db: Database, seeded: dict[str
     ]
     for sid in seeded["ids"].values():
         for lang in ("en", "fr"):
-            statement = transparency.statement_of_reasons(db, sid, lang=lang, now=now)
+            statement = transparency.statement_of_reasons(db, sid, language=Lang(lang), caller=Caller("test", now=now))
             texts += [json.dumps(statement, ensure_ascii=False), pages.render_statement(statement)]
     assert any("STATEMENT_CATEGORY_VIOLENCE" in t for t in texts)  # the texts are not empty
     for text in texts:
@@ -316,7 +321,9 @@ def test_the_report_csv_lists_every_figure(db: Database, seeded: dict[str, Any],
     from reprieve.dsa.report import csv_rows
     from reprieve.dsa.tdb import csv_lines
 
-    report = transparency.transparency_report(db, operator="meta", within=transparency.period(*PERIOD), now=now)
+    report = transparency.transparency_report(
+        db, operator="meta", within=transparency.period(*PERIOD), caller=Caller("test", now=now)
+    )
     rows = list(csv.reader(io.StringIO("".join(csv_lines(csv_rows(report))))))
     assert ["sanctions", "total", "9"] in rows
     assert ["appeals", "reversed", "2"] in rows

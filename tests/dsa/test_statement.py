@@ -10,6 +10,7 @@ import pytest
 
 from reprieve.domain.errors import NotFoundError, ValidationError
 from reprieve.dsa import pages
+from reprieve.dsa.statement import Lang, parse_lang
 from reprieve.services import appeal_codes, sanctions, transparency
 from reprieve.services.callers import Caller
 from reprieve.store.db import Database
@@ -43,7 +44,7 @@ def test_english_statement_says_what_why_and_how_to_contest(
     db: Database, suspension: dict[str, Any], now: datetime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("REPRIEVE_PUBLIC_URL", "https://appeals.example.eu/")
-    s = transparency.statement_of_reasons(db, suspension["id"], lang="en", now=now)
+    s = transparency.statement_of_reasons(db, suspension["id"], language=Lang.EN, caller=Caller("test", now=now))
     assert s["measure"]["kind"] == "suspension" and "suspension" in s["measure"]["text"].lower()
     assert [p["name"] for p in s["scope"]] == ["Facebook", "Instagram"]
     assert s["territorial_scope"]["countries"] == ["BE", "FR"]
@@ -68,7 +69,7 @@ def test_english_statement_says_what_why_and_how_to_contest(
 
 
 def test_french_statement(db: Database, suspension: dict[str, Any], now: datetime) -> None:
-    s = transparency.statement_of_reasons(db, suspension["id"], lang="fr", now=now)
+    s = transparency.statement_of_reasons(db, suspension["id"], language=Lang.FR, caller=Caller("test", now=now))
     assert s["title"] == "Exposé des motifs"
     assert s["duration"]["text"] == "du 1er juin 2024 au 1er juillet 2024."  # French says "1er" for the first
     assert "1er décembre 2024" in s["redress"]["internal_complaint"]["text"]
@@ -85,7 +86,9 @@ def test_html_page_escapes_and_needs_no_javascript(
         duration="P7D",
         reason=dict(REASON, facts="<script>alert(1)</script> & more"),
     )
-    html = pages.render_statement(transparency.statement_of_reasons(db, sanction["id"], lang="fr", now=now))
+    html = pages.render_statement(
+        transparency.statement_of_reasons(db, sanction["id"], language=Lang.FR, caller=Caller("test", now=now))
+    )
     assert '<html lang="fr">' in html and "<script>" not in html and "&lt;script&gt;" in html
     assert "Code de recours" in html and f"/appeal?sanction={sanction['id']}" in html
     assert "Fonctions indisponibles: publication" in html  # the capability in words
@@ -97,7 +100,7 @@ def test_a_lifted_sanction_has_no_complaint_deadline_left(
     db: Database, suspension: dict[str, Any], now: datetime
 ) -> None:
     sanctions.lift_sanction(db, suspension["id"], reason="Reinstated.", caller=Caller("t", now=now))
-    s = transparency.statement_of_reasons(db, suspension["id"], lang="en", now=now)
+    s = transparency.statement_of_reasons(db, suspension["id"], language=Lang.EN, caller=Caller("test", now=now))
     assert s["duration"]["lifted_at"] == "2024-06-01T12:00:00Z"
     assert s["redress"]["internal_complaint"]["deadline"] is None
     assert "has been lifted" in s["redress"]["internal_complaint"]["text"]
@@ -105,13 +108,13 @@ def test_a_lifted_sanction_has_no_complaint_deadline_left(
 
 def test_unknown_language_or_sanction_is_refused(db: Database, suspension: dict[str, Any], now: datetime) -> None:
     with pytest.raises(ValidationError) as refused:
-        transparency.statement_of_reasons(db, suspension["id"], lang="de", now=now)
+        parse_lang("de")  # at the edge, before the use case
     assert refused.value.field == "lang"
     with pytest.raises(NotFoundError):
-        transparency.statement_of_reasons(db, "snc_nope", lang="en", now=now)
+        transparency.statement_of_reasons(db, "snc_nope", language=Lang.EN, caller=Caller("test", now=now))
     with pytest.raises(NotFoundError):
         transparency.statement_of_reasons(
-            db, suspension["id"], lang="en", now=now, caller=Caller("test", operators=["x"])
+            db, suspension["id"], language=Lang.EN, caller=Caller("test", now=now, operators=["x"])
         )
 
 
@@ -119,7 +122,8 @@ def test_once_the_window_closed_the_statement_says_so(
     db: Database, impose: Callable[..., dict[str, Any]], meta: str, now: datetime
 ) -> None:
     old = impose("facebook/old-subject", "suspension", reason=dict(REASON), now=datetime(2023, 1, 1, tzinfo=UTC))
-    complaint = transparency.statement_of_reasons(db, old["id"], lang="en", now=now)["redress"]["internal_complaint"]
+    statement = transparency.statement_of_reasons(db, old["id"], language=Lang.EN, caller=Caller("test", now=now))
+    complaint = statement["redress"]["internal_complaint"]
     assert complaint["deadline"] is None and "window has closed" in complaint["text"]
 
 
@@ -129,6 +133,6 @@ def test_a_lift_scheduled_later_is_announced_and_the_complaint_stays_open(
     sanctions.lift_sanction(
         db, suspension["id"], reason="Early release.", effective_at="2024-06-15T00:00:00Z", caller=Caller("t", now=now)
     )
-    s = transparency.statement_of_reasons(db, suspension["id"], lang="fr", now=now)
+    s = transparency.statement_of_reasons(db, suspension["id"], language=Lang.FR, caller=Caller("test", now=now))
     assert s["duration"]["text"].endswith("Cette décision sera levée le 15 juin 2024.")
     assert s["redress"]["internal_complaint"]["deadline"] == "2024-12-01T12:00:00Z"

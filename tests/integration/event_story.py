@@ -263,9 +263,9 @@ def tell(db: Database) -> None:
         reason="General amnesty",
         caller=x_safety.at(t("2021-07-01T00:00:00Z")),
     )
-    amnesty_runner.run(db, started["id"], now=t("2021-07-01T00:00:00Z"))
-    amnesty.revert(db, started["id"], reason="Undone", caller=x_safety.at(t("2021-07-02T00:00:00Z")))
-    amnesty_runner.run(db, started["id"], now=t("2021-07-02T00:00:00Z"))
+    amnesty_runner.run(db, started.id, now=t("2021-07-01T00:00:00Z"))
+    amnesty.revert(db, started.id, reason="Undone", caller=x_safety.at(t("2021-07-02T00:00:00Z")))
+    amnesty_runner.run(db, started.id, now=t("2021-07-02T00:00:00Z"))
 
     # The console, tokens, webhooks, the broker and the worker's settings: recorded, not projected.
     member = members.create_member(

@@ -198,16 +198,16 @@ def test_an_amnesty_lifts_exactly_what_the_reference_selects(
     assert expected != reference(db, now) or not given  # ...each but the first leaves something out
 
     preview = amnesty.preview(db, make_filter("meta", **given), caller=Caller("test", now=now))
-    assert preview["matched"] == len(expected)
-    assert {s["id"] for s in preview["sample"]} <= expected
-    assert len(preview["sample"]) == min(20, len(expected))
+    assert preview.matched == len(expected)
+    assert {s["id"] for s in preview.sample} <= expected
+    assert len(preview.sample) == min(20, len(expected))
 
     started = amnesty.start(db, make_filter("meta", **given), reason=REASON, caller=MODERATOR.at(now))
-    assert started["state"] == "running" and started["matched"] == len(expected)
-    done = amnesty_runner.run(db, started["id"], now=now, batch_size=7)
-    assert done["state"] == "completed"
-    assert (done["processed"], done["lifted"], done["skipped"]) == (len(expected), len(expected), 0)
-    assert lifted_by(db, started["id"]) == expected
+    assert started.state == "running" and started.matched == len(expected)
+    done = amnesty_runner.run(db, started.id, now=now, batch_size=7)
+    assert done.state == "completed"
+    assert (done.processed, done.lifted, done.skipped) == (len(expected), len(expected), 0)
+    assert lifted_by(db, started.id) == expected
     for sanction_id in expected:
         assert get_sanction(db, sanction_id, at=now)["state"] == "lifted"
     assert reference(db, now, **({"kinds": set(given["kinds"])} if "kinds" in given else {})).isdisjoint(expected)
@@ -222,8 +222,8 @@ def test_the_bulk_lift_leaves_the_projections_a_one_by_one_replay_makes(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     started = amnesty.start(db, make_filter("meta"), reason=REASON, caller=MODERATOR.at(now))
-    amnesty_runner.run(db, started["id"], now=now, batch_size=9)
-    assert len(lifted_by(db, started["id"])) > 30
+    amnesty_runner.run(db, started.id, now=now, batch_size=9)
+    assert len(lifted_by(db, started.id)) > 30
     live = projections(db)
     # The same log replayed with every lift applied one at a time, by the projector's general path.
     one_by_one = dict(projector.HANDLERS)
@@ -242,7 +242,7 @@ def test_a_dry_run_changes_nothing(
 ) -> None:
     before, events = projections(db), event_count(db)
     result = amnesty.preview(db, make_filter("meta", kinds=["suspension"]), caller=Caller("test", now=now))
-    assert result["matched"] > 0
+    assert result.matched > 0
     assert projections(db) == before and event_count(db) == events
     assert amnesty.list_amnesties(db) == []
 
@@ -252,16 +252,16 @@ def test_the_amnesty_events_are_one_start_one_lift_per_sanction_and_one_end(
 ) -> None:
     first = event_count(db)
     started = amnesty.start(db, make_filter("meta", kinds=["termination"]), reason=REASON, caller=MODERATOR.at(now))
-    amnesty_runner.run(db, started["id"], now=now, batch_size=4)
+    amnesty_runner.run(db, started.id, now=now, batch_size=4)
     with db.read() as conn:
         events = eventlog.read_events(conn, after=first, limit=1000)
     types = [e.type for e in events]
-    assert types == ["amnesty.started"] + ["sanction.lifted"] * started["matched"] + ["amnesty.completed"]
+    assert types == ["amnesty.started"] + ["sanction.lifted"] * started.matched + ["amnesty.completed"]
     head = events[0].payload()
-    assert head["filter"]["kinds"] == ["termination"] and head["matched"] == started["matched"]
+    assert head["filter"]["kinds"] == ["termination"] and head["matched"] == started.matched
     assert head["reason"] == REASON and head["effective_at"] == "2024-06-01T12:00:00Z"
-    assert all(e.payload()["amnesty"] == started["id"] for e in events[1:-1])
-    assert events[-1].payload()["lifted"] == started["matched"]
+    assert all(e.payload()["amnesty"] == started.id for e in events[1:-1])
+    assert events[-1].payload()["lifted"] == started.matched
 
 
 def test_a_target_no_longer_active_when_its_batch_comes_is_skipped_and_other_writes_go_on(
@@ -273,13 +273,13 @@ def test_a_target_no_longer_active_when_its_batch_comes_is_skipped_and_other_wri
     first_batch_done, writes_done = threading.Event(), threading.Event()
     outcome: dict[str, Any] = {}
 
-    def progress(view: dict[str, Any]) -> None:
+    def progress(view: amnesty.AmnestyView) -> None:
         if not first_batch_done.is_set():
             first_batch_done.set()
             assert writes_done.wait(30)
 
     def work() -> None:
-        outcome["result"] = amnesty_runner.run(db, started["id"], now=now, batch_size=5, on_progress=progress)
+        outcome["result"] = amnesty_runner.run(db, started.id, now=now, batch_size=5, on_progress=progress)
 
     runner = threading.Thread(target=work)
     runner.start()
@@ -292,9 +292,9 @@ def test_a_target_no_longer_active_when_its_batch_comes_is_skipped_and_other_wri
         writes_done.set()
         runner.join(60)
     result = outcome["result"]
-    assert result["state"] == "completed"
-    assert (result["lifted"], result["skipped"]) == (len(targets) - 1, 1)
-    assert last not in lifted_by(db, started["id"])
+    assert result.state == "completed"
+    assert (result.lifted, result.skipped) == (len(targets) - 1, 1)
+    assert last not in lifted_by(db, started.id)
     assert get_sanction(db, fresh["id"], at=now)["state"] == "active"  # imposed after the start: not a target
 
 
@@ -304,25 +304,25 @@ def test_a_run_stopped_by_an_error_is_failed_and_resumes_where_it_stopped(
     started = amnesty.start(db, make_filter("meta"), reason=REASON, caller=MODERATOR.at(now))
     batches = []
 
-    def crash(view: dict[str, Any]) -> None:
-        batches.append(view["processed"])
+    def crash(view: amnesty.AmnestyView) -> None:
+        batches.append(view.processed)
         if len(batches) == 2:
             raise RuntimeError("the machine fell over")
 
     with pytest.raises(RuntimeError):
-        amnesty_runner.run(db, started["id"], now=now, batch_size=6, on_progress=crash)
-    failed = amnesty.get(db, started["id"])
-    assert failed["state"] == "failed" and "fell over" in failed["error"] and failed["processed"] == 12
+        amnesty_runner.run(db, started.id, now=now, batch_size=6, on_progress=crash)
+    failed = amnesty.get(db, started.id)
+    assert failed.state == "failed" and "fell over" in failed.error and failed.processed == 12
     assert amnesty_runner.resume_unfinished(db, now=now) == []  # a failed pass waits for someone to look at it
-    done = amnesty_runner.run(db, started["id"], now=now, batch_size=6)
-    assert done["state"] == "completed" and done["error"] is None
+    done = amnesty_runner.run(db, started.id, now=now, batch_size=6)
+    assert done.state == "completed" and done.error is None
     with db.read() as conn:
         lifts = [
             e
             for e in eventlog.read_events(conn, limit=100_000, types=["sanction.lifted"])
-            if e.payload().get("amnesty") == started["id"]
+            if e.payload().get("amnesty") == started.id
         ]
-    assert len(lifts) == len({e.payload()["id"] for e in lifts}) == done["matched"] == done["lifted"]
+    assert len(lifts) == len({e.payload()["id"] for e in lifts}) == done.matched == done.lifted
     assert verify_audit_log(db).ok
 
 
@@ -331,36 +331,36 @@ def test_a_pass_held_by_a_live_process_is_not_taken_over(db: Database, world: li
     holder = amnesty_runner.new_owner()  # this very process: alive
     seen = []
 
-    def other_process_tries(view: dict[str, Any]) -> None:
+    def other_process_tries(view: amnesty.AmnestyView) -> None:
         if not seen:
             seen.append(view)
             with pytest.raises(ConflictError, match="being processed"):
-                amnesty_runner.run(db, started["id"], now=now)
+                amnesty_runner.run(db, started.id, now=now)
             assert amnesty_runner.resume_unfinished(db, now=now) == []
 
-    done = amnesty_runner.run(db, started["id"], now=now, batch_size=10, owner=holder, on_progress=other_process_tries)
-    assert seen and done["state"] == "completed"
+    done = amnesty_runner.run(db, started.id, now=now, batch_size=10, owner=holder, on_progress=other_process_tries)
+    assert seen and done.state == "completed"
 
 
 def test_resume_unfinished_finishes_what_a_dead_process_left(db: Database, world: list[str], now: datetime) -> None:
     started = amnesty.start(db, make_filter("meta"), reason=REASON, caller=MODERATOR.at(now))
     dead = "no-such-host/1/dead"
 
-    def die(view: dict[str, Any]) -> None:
+    def die(view: amnesty.AmnestyView) -> None:
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        amnesty_runner.run(db, started["id"], now=now, batch_size=10, owner=dead, on_progress=die)
-    assert amnesty.get(db, started["id"])["state"] == "running"
-    assert amnesty_runner.resume_unfinished(db, now=now) == [started["id"]]  # released on the way out: free to take
-    assert amnesty.get(db, started["id"])["state"] == "completed"
-    assert amnesty.progress_snapshot(db) == [
+        amnesty_runner.run(db, started.id, now=now, batch_size=10, owner=dead, on_progress=die)
+    assert amnesty.get(db, started.id).state == "running"
+    assert amnesty_runner.resume_unfinished(db, now=now) == [started.id]  # released on the way out: free to take
+    assert amnesty.get(db, started.id).state == "completed"
+    assert [p.to_json() for p in amnesty.progress_snapshot(db)] == [
         {
-            "id": started["id"],
+            "id": started.id,
             "operator": "meta",
             "state": "completed",
-            "matched": started["matched"],
-            "processed": started["matched"],
+            "matched": started.matched,
+            "processed": started.matched,
         }
     ]
 
@@ -369,8 +369,8 @@ def test_revert_reimposes_what_was_lifted_and_leaves_alone_what_changed_since(
     db: Database, world: list[str], now: datetime
 ) -> None:
     started = amnesty.start(db, make_filter("meta"), reason=REASON, caller=MODERATOR.at(now))
-    amnesty_runner.run(db, started["id"], now=now, batch_size=8)
-    lifted = sorted(lifted_by(db, started["id"]))
+    amnesty_runner.run(db, started.id, now=now, batch_size=8)
+    lifted = sorted(lifted_by(db, started.id))
     # Recorded after the amnesty: a lift backdated before it (the sanction had been released earlier).
     unrelated = lifted[3]
     lift_sanction(
@@ -383,15 +383,15 @@ def test_revert_reimposes_what_was_lifted_and_leaves_alone_what_changed_since(
     later = now + timedelta(days=1)
     before_unrelated = get_sanction(db, unrelated, at=later)
     with pytest.raises(ValidationError):
-        amnesty.revert(db, started["id"], reason="", caller=MODERATOR.at(later))
-    reverting = amnesty.revert(db, started["id"], reason="The amnesty was a mistake", caller=MODERATOR.at(later))
-    assert reverting["state"] == "reverting"
-    done = amnesty_runner.run(db, started["id"], now=later, batch_size=7)
-    assert done["state"] == "reverted"
+        amnesty.revert(db, started.id, reason="", caller=MODERATOR.at(later))
+    reverting = amnesty.revert(db, started.id, reason="The amnesty was a mistake", caller=MODERATOR.at(later))
+    assert reverting.state == "reverting"
+    done = amnesty_runner.run(db, started.id, now=later, batch_size=7)
+    assert done.state == "reverted"
     with db.read() as conn:
         from reprieve.store import amnesty as amnesty_store
 
-        pairs = dict(amnesty_store.restored_ids(conn, started["id"]))
+        pairs = dict(amnesty_store.restored_ids(conn, started.id))
     originals = {s: get_sanction(db, s, at=now - timedelta(minutes=1)) for s in lifted}
     # What had a term left: every lifted sanction but the one lifted otherwise, and those that would have ended.
     expected = {
@@ -400,8 +400,8 @@ def test_revert_reimposes_what_was_lifted_and_leaves_alone_what_changed_since(
         if s != unrelated and (view["ends_at"] is None or view["ends_at"] > "2024-06-02T12:00:00Z")
     }
     assert set(pairs) == expected and len(expected) > 20
-    assert done["revert"]["restored"] == len(expected)
-    assert done["revert"]["left_alone"] == len(lifted) - len(expected)
+    assert done.revert.restored == len(expected)
+    assert done.revert.left_alone == len(lifted) - len(expected)
     for original, new in pairs.items():
         old, fresh = originals[original], get_sanction(db, new, at=later)
         assert fresh["state"] == "active" and fresh["starts_at"] == "2024-06-02T12:00:00Z"
@@ -415,7 +415,7 @@ def test_revert_reimposes_what_was_lifted_and_leaves_alone_what_changed_since(
     standing = get_standing(db, AccountRef(subject["platform"], subject["account"]), at=later)
     assert pairs[some] in standing["sanctions"] and standing["status"] in ("suspended", "terminated")
     with pytest.raises(ConflictError):
-        amnesty.revert(db, started["id"], reason="twice", caller=MODERATOR.at(later))
+        amnesty.revert(db, started.id, reason="twice", caller=MODERATOR.at(later))
     assert verify_audit_log(db).ok
 
 
@@ -448,16 +448,16 @@ def test_bad_filters_and_other_operators_are_refused_and_change_nothing(
     assert projections(db) == before and event_count(db) == events
     started = amnesty.start(db, make_filter("x"), reason=REASON, caller=MODERATOR.at(now))
     with pytest.raises(NotFoundError):
-        amnesty.get(db, started["id"], caller=Caller("test", operators=["meta"]))
+        amnesty.get(db, started.id, caller=Caller("test", operators=["meta"]))
     with pytest.raises(NotFoundError):
-        amnesty.revert(db, started["id"], reason="no", caller=MODERATOR.at(now).among(["meta"]))
+        amnesty.revert(db, started.id, reason="no", caller=MODERATOR.at(now).among(["meta"]))
 
 
 def test_an_empty_amnesty_completes_at_once(db: Database, world: list[str], now: datetime) -> None:
     started = amnesty.start(
         db, make_filter("meta", started_before="1990-01-01"), reason=REASON, caller=MODERATOR.at(now)
     )
-    assert (started["state"], started["matched"]) == ("completed", 0)
+    assert (started.state, started.matched) == ("completed", 0)
     with pytest.raises(ConflictError, match="only a completed amnesty"):
         running = amnesty.start(db, make_filter("meta"), reason=REASON, caller=MODERATOR.at(now))
-        amnesty.revert(db, running["id"], reason="too early", caller=MODERATOR.at(now))
+        amnesty.revert(db, running.id, reason="too early", caller=MODERATOR.at(now))

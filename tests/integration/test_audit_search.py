@@ -51,11 +51,12 @@ def test_newest_first_by_default_oldest_first_on_request_and_the_cursor_pages_bo
     assert every == sorted(every) and len(every) > 8
     assert seqs(db, EventFilter(), limit=1000) == every[::-1]
     first = search_events(db, EventFilter(), limit=3)
-    assert [e["seq"] for e in first["items"]] == every[::-1][:3]
-    second = seqs(db, EventFilter(), cursor=first["next_cursor"], limit=3)
+    assert [e.seq for e in first.items] == every[::-1][:3]
+    assert isinstance(first.next_cursor, int)
+    second = seqs(db, EventFilter(), cursor=first.next_cursor, limit=3)
     assert second == every[::-1][3:6]
     assert seqs(db, EventFilter(), cursor=every[2], newest_first=False, limit=2) == every[3:5]
-    assert search_events(db, EventFilter(), limit=1000)["next_cursor"] is None
+    assert search_events(db, EventFilter(), limit=1000).next_cursor is None
 
 
 def test_each_filter_is_done_in_sql(db: Database, now: datetime, story: dict[str, str]) -> None:

@@ -44,16 +44,21 @@ def test_sanctions_are_counted_in_the_months_they_started_and_were_lifted(
             caller=Caller(ACTOR, now=datetime(2024, 3, 20, tzinfo=UTC)),
         )
     until = datetime(2024, 3, 15, 12, tzinfo=UTC)  # facebook/d's lift is the next day
-    months = monthly_activity(db, until=until, months=3, operators=["meta"])
-    assert months == [
+    months = monthly_activity(db, until=until, months=3, caller=Caller(ACTOR, operators=["meta"]))
+    assert [m.to_json() for m in months] == [
         {"month": "2024-01", "imposed": 2, "lifted": 0},
         {"month": "2024-02", "imposed": 1, "lifted": 1},
         {"month": "2024-03", "imposed": 1, "lifted": 1},
     ]
-    everyone = monthly_activity(db, until=until, months=3)
-    assert [(m["imposed"], m["lifted"]) for m in everyone] == [(2, 0), (2, 1), (1, 2)]
-    assert monthly_activity(db, until=until, months=3, operators=[]) == [
+    everyone = monthly_activity(db, until=until, months=3, caller=Caller(ACTOR))
+    assert [(m.imposed, m.lifted) for m in everyone] == [(2, 0), (2, 1), (1, 2)]
+    assert [m.to_json() for m in monthly_activity(db, until=until, months=3, caller=Caller(ACTOR, operators=[]))] == [
         {"month": m, "imposed": 0, "lifted": 0} for m in ("2024-01", "2024-02", "2024-03")
     ]
-    later = monthly_activity(db, until=datetime(2024, 4, 1, tzinfo=UTC), months=2, operators=["meta"])
-    assert later == [{"month": "2024-03", "imposed": 2, "lifted": 2}, {"month": "2024-04", "imposed": 0, "lifted": 0}]
+    later = monthly_activity(
+        db, until=datetime(2024, 4, 1, tzinfo=UTC), months=2, caller=Caller(ACTOR, operators=["meta"])
+    )
+    assert [m.to_json() for m in later] == [
+        {"month": "2024-03", "imposed": 2, "lifted": 2},
+        {"month": "2024-04", "imposed": 0, "lifted": 0},
+    ]

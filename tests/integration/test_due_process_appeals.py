@@ -23,6 +23,7 @@ from sqlalchemy import select
 from reprieve.domain.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
 from reprieve.domain.filters import AppealFilter
 from reprieve.domain.model import AccountRef, Role
+from reprieve.dsa.statement import Lang
 from reprieve.services import appeals, reviews, sanctions, standing, transparency
 from reprieve.services.audit import rebuild_projections
 from reprieve.services.callers import Caller
@@ -154,7 +155,9 @@ def test_a_decision_recorded_with_an_earlier_effective_at_is_told_when_recorded(
         effective_at="2024-09-05T00:00:00Z",
     )
     assert file(db, old["id"], received="2025-03-31T00:00:00Z")["deadline_at"] == "2025-04-01T00:00:00Z"
-    statement = transparency.statement_of_reasons(db, old["id"], lang="en", now=t("2025-03-31T00:00:00Z"))
+    statement = transparency.statement_of_reasons(
+        db, old["id"], language=Lang.EN, caller=Caller("test", now=t("2025-03-31T00:00:00Z"))
+    )
     assert "2025-04-01" in str(statement)
 
 

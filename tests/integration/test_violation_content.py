@@ -12,8 +12,10 @@ from due_process_support import MODERATOR, NOW, event_count, operator_with
 
 from reprieve.domain.errors import ValidationError
 from reprieve.dsa.pages import render_statement
+from reprieve.dsa.statement import Lang
 from reprieve.runtime.group_commit import GroupCommitter
 from reprieve.services import transparency, violations
+from reprieve.services.callers import Caller
 from reprieve.store import queries
 from reprieve.store.db import Database
 
@@ -80,14 +82,14 @@ def test_the_content_of_a_violation_reaches_the_sanction_and_its_statement(meta:
         loaded = queries.load_sanction(conn, sanction["id"])
     assert loaded is not None and loaded.reason.content_type == ("CONTENT_TYPE_TEXT", "CONTENT_TYPE_VIDEO")
     # The statement of reasons the user gets (art. 17) names the content too.
-    english = transparency.statement_of_reasons(meta, sanction["id"], lang="en", now=NOW)
+    english = transparency.statement_of_reasons(meta, sanction["id"], language=Lang.EN, caller=Caller("test", now=NOW))
     assert english["content"] == {
         "types": ["CONTENT_TYPE_TEXT", "CONTENT_TYPE_VIDEO"],
         "date": "2024-05-30",
         "text": "Text, video (of 30 May 2024)",
     }
     assert "<dt>Content</dt><dd>Text, video (of 30 May 2024)</dd>" in render_statement(english)
-    french = transparency.statement_of_reasons(meta, sanction["id"], lang="fr", now=NOW)
+    french = transparency.statement_of_reasons(meta, sanction["id"], language=Lang.FR, caller=Caller("test", now=NOW))
     assert french["content"]["text"] == "Texte, vidéo (du 30 mai 2024)"
 
 
@@ -106,9 +108,10 @@ def test_without_a_content_type_the_export_refuses_the_statement_and_names_the_f
     sanction = answer.body["sanction"]
     assert sanction["reason"]["content_type"] == []
     assert sanction["reason"]["content_date"] == "2024-05-31"
-    assert transparency.statement_of_reasons(meta, sanction["id"], lang="en", now=NOW)["content"]["text"] == (
-        "31 May 2024"
+    statement = transparency.statement_of_reasons(
+        meta, sanction["id"], language=Lang.EN, caller=Caller("test", now=NOW)
     )
+    assert statement["content"]["text"] == "31 May 2024"
     found = exported(meta, sanction["id"])
     assert found.statement is None
     assert [(p.field, p.message) for p in found.problems] == [

@@ -280,7 +280,7 @@ def test_failures_and_refusals_are_in_the_security_log_without_unknown_emails(wo
     with world.db.read() as conn:  # nor in what the back-off counts
         assert "nobody" not in repr(conn.execute(select(tables.sign_in_attempts)).all())
     found = security_log.entries(world.db, email="Nobody@Elsewhere.example")
-    assert [entry["email_digest"] for entry in found] == [unknown["email_digest"]]
+    assert [entry.email_digest for entry in found] == [unknown["email_digest"]]
     assert len(security_log.entries(world.db, email=OWNER)) == 6
     # Kept for the retention (90 days by default), then pruned as new rows come.
     clock.advance(timedelta(days=91))

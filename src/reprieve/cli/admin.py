@@ -61,10 +61,11 @@ def events_command(
         page = audit.latest_events(db, limit=limit, operator=operator)
     else:
         page = audit.list_events(db, after=start or 0, limit=limit, operator=operator)
+    shown = page.to_json()
     if as_json:
-        emit_json(page)
+        emit_json(shown)
         return
-    rows = [dict(e, subject=_subject_of(e["data"])) for e in page["items"]]
+    rows = [dict(e, subject=_subject_of(e["data"])) for e in shown["items"]]
     table(
         rows,
         [
@@ -77,7 +78,7 @@ def events_command(
             ("about", "subject"),
         ],
     )
-    next_page_hint(page)
+    next_page_hint(shown)
 
 
 def _subject_of(data: dict[str, object]) -> str:
@@ -94,7 +95,7 @@ def audit_verify(ctx: typer.Context, as_json: bool = JSON) -> None:
     """Recompute the hash chain; exits 1 and names the first bad event if it does not check out."""
     result = audit.verify_audit_log(state(ctx).db())
     if as_json:
-        emit_json(result.to_dict())
+        emit_json(result.to_json())
     elif result.ok:
         typer.echo(f"ok: {result.events} events, head {result.head}")
     else:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import Any
 
 import typer
 from typer.core import TyperGroup
@@ -12,10 +11,11 @@ from typer.core import TyperGroup
 from reprieve.cli.context import JSON, now, state
 from reprieve.cli.due_process import caller, split
 from reprieve.cli.output import confirm, emit_json, record, table
-from reprieve.domain.amnesty import parse_amnesty
+from reprieve.domain.amnesty import AmnestyState, parse_amnesty
 from reprieve.domain.errors import ValidationError
 from reprieve.runtime import amnesty as amnesty_runner
 from reprieve.services import amnesty
+from reprieve.services.viewing import json_list
 
 try:  # recent Typer releases carry their own copy of click (as in cli/__init__.py)
     from typer._click import Context as ClickContext
@@ -74,31 +74,34 @@ class ProgressBar:
         self.tty = sys.stderr.isatty()
         self.last = 0.0
 
-    def __call__(self, view: dict[str, Any]) -> None:
+    def __call__(self, view: amnesty.AmnestyView) -> None:
         if not self.enabled:
             return
-        revert = view.get("revert")
-        part = revert if view["state"] in ("reverting", "reverted") and revert else view
-        done, total = part["processed"], view["matched"]
-        final = view["state"] in ("completed", "reverted", "failed")
+        revert = view.revert
+        part: amnesty.AmnestyView | amnesty.RevertView = (
+            revert if view.state in (AmnestyState.REVERTING, AmnestyState.REVERTED) and revert else view
+        )
+        done, total = part.processed, view.matched
+        final = view.state in (AmnestyState.COMPLETED, AmnestyState.REVERTED, AmnestyState.FAILED)
         moment = time.monotonic()
         if not (self.tty or final or moment - self.last >= 2):
             return
         self.last = moment
         width = 30
         filled = width * done // total if total else width
-        rate = f"{part['rate']:,.0f}/s" if part.get("rate") else "-/s"
-        eta = f"eta {part['eta_seconds']:,.0f} s" if part.get("eta_seconds") is not None else ""
+        rate = f"{part.rate:,.0f}/s" if part.rate else "-/s"
+        eta = f"eta {part.eta_seconds:,.0f} s" if part.eta_seconds is not None else ""
         line = f"{self.label} [{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,} {rate} {eta}".rstrip()
         sys.stderr.write(("\r" + line + ("\n" if final else "")) if self.tty else line + "\n")
         sys.stderr.flush()
 
 
-def _show(result: dict[str, Any], as_json: bool) -> None:
+def _show(view: amnesty.AmnestyView, as_json: bool) -> None:
+    result = view.to_json()
     if as_json:
         emit_json(result)
         return
-    revert = result.get("revert")
+    revert = result["revert"]
     keys = [*SHOWN, *(f"revert.{k}" for k in revert)] if revert else list(SHOWN)
     record(result, keys)
 
@@ -144,11 +147,11 @@ def create(
     if dry_run:
         preview = amnesty.preview(db, f, effective_at=effective, caller=at)
         if as_json:
-            emit_json(preview)
+            emit_json(preview.to_json())
             return
-        typer.echo(f"matched: {preview['matched']:,}")
+        typer.echo(f"matched: {preview.matched:,}")
         table(
-            preview["sample"],
+            preview.sample,
             [
                 ("id", "id"),
                 ("kind", "kind"),
@@ -159,16 +162,16 @@ def create(
             ],
         )
         return
-    matched = amnesty.preview(db, f, effective_at=effective, caller=at)["matched"]
+    matched = amnesty.preview(db, f, effective_at=effective, caller=at).matched
     confirm(f"Lift {matched:,} sanction{'' if matched == 1 else 's'} of {operator}?", yes=yes)
     started = amnesty.start(db, f, reason=reason, effective_at=effective, caller=at)
     if not as_json and not quiet:
-        typer.echo(f"amnesty {started['id']}: {started['matched']:,} sanctions to lift", err=True)
+        typer.echo(f"amnesty {started.id}: {started.matched:,} sanctions to lift", err=True)
     result = (
         started
         if detach
         else amnesty_runner.run(
-            db, started["id"], batch_size=batch_size, on_progress=ProgressBar("lifting", not quiet and not as_json)
+            db, started.id, batch_size=batch_size, on_progress=ProgressBar("lifting", not quiet and not as_json)
         )
     )
     _show(result, as_json)
@@ -183,7 +186,7 @@ def show(ctx: typer.Context, amnesty_id: str = typer.Argument(...), as_json: boo
 @amnesty_app.command("list")
 def list_(ctx: typer.Context, operator: str = typer.Option(None), as_json: bool = JSON) -> None:
     """Every amnesty, oldest first."""
-    items = amnesty.list_amnesties(state(ctx).db(), operator=operator)
+    items = json_list(amnesty.list_amnesties(state(ctx).db(), operator=operator))
     if as_json:
         emit_json({"items": items, "next_cursor": None})
         return
@@ -238,10 +241,10 @@ def revert(
     """
     db = state(ctx).db()
     shown = amnesty.get(db, amnesty_id)
-    if shown["state"] == "completed":  # else refused below, with the reason
-        lifted = shown["lifted"]
+    if shown.state is AmnestyState.COMPLETED:  # else refused below, with the reason
+        lifted = shown.lifted
         confirm(
-            f"Re-impose {lifted:,} sanction{'' if lifted == 1 else 's'} lifted by {amnesty_id} ({shown['operator']})?",
+            f"Re-impose {lifted:,} sanction{'' if lifted == 1 else 's'} lifted by {amnesty_id} ({shown.operator})?",
             yes=yes,
         )
     started = amnesty.revert(db, amnesty_id, reason=reason, caller=caller().at(now()))

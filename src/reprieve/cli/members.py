@@ -35,7 +35,7 @@ def security_log_list(
     """Failed console sign-ins and refused attempts (back-off, per-client limit): when, from which
     client address, on which member (or the HMAC of an e-mail that is no member's). For an
     instance admin: whoever can run this can read the database."""
-    rows = security_log.entries(
+    entries = security_log.entries(
         state(ctx).db(),
         since=parse_instant(since, field="since") if since else None,
         client=client,
@@ -43,6 +43,7 @@ def security_log_list(
         member_id=member,
         limit=limit,
     )
+    rows = json_list(entries)
     if as_json:
         emit_json(rows)
     else:

@@ -14,8 +14,11 @@ import typer
 from reprieve.cli.context import actor, now, state
 from reprieve.cli.output import emit_json
 from reprieve.domain.errors import ValidationError
+from reprieve.domain.periods import period
+from reprieve.domain.time import format_instant
 from reprieve.dsa import pages, tdb
 from reprieve.dsa.report import csv_rows
+from reprieve.dsa.statement import parse_lang
 from reprieve.dsa.submit import TdbSettings
 from reprieve.runtime.worker import worker_name
 from reprieve.services import transparency
@@ -44,7 +47,10 @@ def statement(
     as_json: bool = typer.Option(False, "--json", help="Print JSON"),
 ) -> None:
     """The statement of reasons of a sanction (DSA art. 17), as sent to the user."""
-    s = transparency.statement_of_reasons(state(ctx).db(), sanction, lang=lang, now=now())
+    language = parse_lang(lang)
+    s = transparency.statement_of_reasons(
+        state(ctx).db(), sanction, language=language, caller=Caller(actor(), now=now())
+    )
     if html:
         typer.echo(pages.render_statement(s))
     elif as_json:
@@ -105,7 +111,7 @@ def export(
     """
     db = state(ctx).db()
     chosen = transparency.require_operator(db, operator, None)
-    within = transparency.period(start, end)
+    within = period(start, end)
     if format not in ("csv", "json"):
         raise ValidationError("must be csv or json", field="--format")
 
@@ -155,35 +161,37 @@ def submit(
     """
     db = state(ctx).db()
     chosen = transparency.require_operator(db, operator, None)
-    within = transparency.period(start, end)
+    within = period(start, end)
     settings = TdbSettings.from_env()
-    run = transparency.request_submission(
-        db, settings, operator=chosen, within=within, batch_size=batch_size, actor=actor(), now=now()
+    requested = transparency.request_submission(
+        db, settings, operator=chosen, within=within, batch_size=batch_size, caller=Caller(actor(), now=now())
     )
+    run_id = requested.run.id
     owner = f"cli-{worker_name()}"
-    if transparency.claim_run(db, owner=owner, now=now(), run_id=run["id"]) is None:
-        emit_json(run)
+    if transparency.claim_run(db, owner=owner, now=now(), run_id=run_id) is None:
+        emit_json(requested.to_json())
         sys.stderr.write(
-            f"submission {run['id']} is left to the worker, which holds a run of {chosen}; follow it with "
-            f"reprieve transparency status --operator {chosen} --run {run['id']}\n"
+            f"submission {run_id} is left to the worker, which holds a run of {chosen}; follow it with "
+            f"reprieve transparency status --operator {chosen} --run {run_id}\n"
         )
         return
 
     def tell(progress: dict[str, Any]) -> None:
         sys.stderr.write(
-            f"{run['id']}: {progress['batches']} batches, {progress['accepted']} accepted, "
+            f"{run_id}: {progress['batches']} batches, {progress['accepted']} accepted, "
             f"{progress['already_there']} already there, {progress['rejected']} rejected\n"
         )
 
-    done = transparency.execute_run(db, settings, run["id"], owner=owner, on_progress=tell)
-    emit_json(done)
-    if done["state"] == "failed":
-        sys.stderr.write(f"error: {done['error']}\n")
+    done = transparency.execute_run(db, settings, run_id, owner=owner, on_progress=tell)
+    emit_json(done.to_json())
+    ended = done.run
+    if ended.state == "failed":
+        sys.stderr.write(f"error: {ended.error}\n")
         raise typer.Exit(1)
-    if done["state"] != "done":
+    if ended.state != "done":
         sys.stderr.write(
-            f"error: submission {run['id']} is {done['state']}: another submission is sending "
-            f"statements of {chosen} (not before {done['not_before']})\n"
+            f"error: submission {run_id} is {ended.state}: another submission is sending "
+            f"statements of {chosen} (not before {format_instant(ended.not_before)})\n"
         )
         raise typer.Exit(1)
 
@@ -199,18 +207,11 @@ def status(
     db = state(ctx).db()
     chosen = transparency.require_operator(db, operator, None)
     if run is not None:
-        emit_json(transparency.get_run(db, run, caller=Caller(actor(), operators=[chosen])))
+        emit_json(transparency.get_run(db, run, caller=Caller(actor(), operators=[chosen])).to_json())
         return
     settings = TdbSettings.from_env()
     endpoint = settings.endpoint() if settings.url is not None else None
-    emit_json(
-        {
-            "operator": chosen,
-            "endpoint": endpoint,
-            "states": transparency.submissions(db, operator=chosen, endpoint=endpoint),
-            "runs": transparency.list_runs(db, operator=chosen),
-        }
-    )
+    emit_json(transparency.submission_status(db, operator=chosen, endpoint=endpoint).to_json())
 
 
 @transparency_app.command("report")
@@ -227,7 +228,7 @@ def report(
     db = state(ctx).db()
     chosen = transparency.require_operator(db, operator, None)
     figures = transparency.transparency_report(
-        db, operator=chosen, within=transparency.period(start, end, required=True), now=now()
+        db, operator=chosen, within=period(start, end, required=True), caller=Caller(actor(), now=now())
     )
     if format == "html":
         typer.echo(pages.render_report(figures))

@@ -25,6 +25,7 @@ from reprieve.domain.errors import ConflictError, NotFoundError, ValidationError
 from reprieve.domain.time import format_instant, from_micros
 from reprieve.services.amnesty import (
     LEASE_US,
+    AmnestyView,
     get,
     lift_batch,
     revert_batch,
@@ -40,7 +41,7 @@ log = logging.getLogger(__name__)
 #: writers wait at most a fraction of a second between two batches.
 BATCH_SIZE = 10_000
 
-ProgressCallback = Callable[[dict[str, Any]], None]
+ProgressCallback = Callable[[AmnestyView], None]
 
 
 def _utc_now() -> datetime:
@@ -121,7 +122,7 @@ def run(
     batch_size: int = BATCH_SIZE,
     on_progress: ProgressCallback | None = None,
     owner: str | None = None,
-) -> dict[str, Any]:
+) -> AmnestyView:
     """Process the amnesty's pending pass to its end, then return it.
 
     Events are recorded at ``now`` if given, else at ``clock()`` (default: the wall clock) for each

@@ -398,8 +398,8 @@ class Worker:
                 log.info(
                     "submission %s: %s",
                     run_id,
-                    done["state"],
-                    extra={"fields": {"run": run_id, "state": done["state"], "progress": done["progress"]}},
+                    done.run.state,
+                    extra={"fields": {"run": run_id, "state": done.run.state, "progress": dict(done.run.progress)}},
                 )
             except Exception:  # the run stays leased until its lease runs out, then is taken up again
                 log.exception("submission %s failed", run_id)

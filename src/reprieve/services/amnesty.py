@@ -7,15 +7,15 @@ matched set; lifts nothing yet), ``revert`` (records amnesty.revert_started), ``
 its leases, process checks and threads.
 
 The ``Caller`` says what the caller may see (its ``operators``; None: everything), as in the
-other services; another operator's amnesty is "not found". An amnesty dict holds: id, operator, state (running,
-completed, reverting, reverted, failed), filter, reason, effective_at, matched, processed, lifted,
-skipped, rate (per s), eta_seconds, started_at, finished_at, created_by, error, revert (null, or
-reason, by, started_at, finished_at, processed, restored, left_alone, rate, eta_seconds).
+other services; another operator's amnesty is "not found". They return views: ``AmnestyView``
+(with its ``RevertView``), ``AmnestyPreview`` and ``AmnestyProgress``.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -53,6 +53,112 @@ LEASE_SECONDS = 60
 LEASE_US = LEASE_SECONDS * 1_000_000
 
 
+# --- the views ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RevertView:
+    """The revert of an amnesty: who started it, why, and how far it is."""
+
+    reason: str
+    by: str | None
+    started_at: datetime
+    finished_at: datetime | None
+    processed: int
+    restored: int
+    left_alone: int | None  #: lifted ones left alone (changed since); set at the end
+    rate: float | None
+    eta_seconds: float | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "reason": self.reason,
+            "by": self.by,
+            "started_at": format_instant(self.started_at),
+            "finished_at": format_instant(self.finished_at),
+            "processed": self.processed,
+            "restored": self.restored,
+            "left_alone": self.left_alone,
+            "rate": self.rate,
+            "eta_seconds": self.eta_seconds,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class AmnestyView:
+    """An amnesty with its progress (rate: targets processed per second), and its revert if any."""
+
+    id: str
+    operator: str
+    state: AmnestyState
+    filter: Mapping[str, Any]  #: as recorded in amnesty.started
+    reason: str
+    effective_at: datetime
+    matched: int
+    processed: int
+    lifted: int
+    skipped: int
+    rate: float | None
+    eta_seconds: float | None
+    started_at: datetime
+    finished_at: datetime | None
+    created_by: str
+    error: str | None
+    revert: RevertView | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "operator": self.operator,
+            "state": self.state.value,
+            "filter": dict(self.filter),
+            "reason": self.reason,
+            "effective_at": format_instant(self.effective_at),
+            "matched": self.matched,
+            "processed": self.processed,
+            "lifted": self.lifted,
+            "skipped": self.skipped,
+            "rate": self.rate,
+            "eta_seconds": self.eta_seconds,
+            "started_at": format_instant(self.started_at),
+            "finished_at": format_instant(self.finished_at),
+            "created_by": self.created_by,
+            "error": self.error,
+            "revert": self.revert.to_json() if self.revert is not None else None,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class AmnestyPreview:
+    """A dry run: how many sanctions an amnesty would lift, and the first of them."""
+
+    matched: int
+    sample: tuple[dict[str, Any], ...]  #: sanction views, at the amnesty's effective instant
+
+    def to_json(self) -> dict[str, Any]:
+        return {"matched": self.matched, "sample": list(self.sample)}
+
+
+@dataclass(frozen=True, slots=True)
+class AmnestyProgress:
+    """An amnesty's state and progress, as ``/metrics`` shows them."""
+
+    id: str
+    operator: str
+    state: AmnestyState
+    matched: int
+    processed: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "operator": self.operator,
+            "state": self.state.value,
+            "matched": self.matched,
+            "processed": self.processed,
+        }
+
+
 def wall_us() -> int:
     return int(time.time() * 1_000_000)
 
@@ -72,7 +178,7 @@ def _checked_filter(db: Database, conn: Connection, f: AmnestyFilter, caller: Ca
     return f
 
 
-def preview(db: Database, f: AmnestyFilter, *, effective_at: datetime | None = None, caller: Caller) -> dict[str, Any]:
+def preview(db: Database, f: AmnestyFilter, *, effective_at: datetime | None = None, caller: Caller) -> AmnestyPreview:
     """A dry run: how many sanctions the amnesty would lift at ``effective_at`` (default: the
     caller's now), and the first 20. ``f`` and ``effective_at`` as ``parse_amnesty`` makes them."""
     effective = effective_at if effective_at is not None else caller.instant
@@ -81,7 +187,7 @@ def preview(db: Database, f: AmnestyFilter, *, effective_at: datetime | None = N
         t = to_micros(effective)
         matched = store.count_matching(conn, f, t)
         sample = queries.load_sanctions(conn, store.sample_rows(conn, f, t, SAMPLE_SIZE))
-    return {"matched": matched, "sample": [sanction_view(s, at=effective) for s in sample]}
+    return AmnestyPreview(matched, tuple(sanction_view(s, at=effective) for s in sample))
 
 
 def start(
@@ -91,7 +197,7 @@ def start(
     reason: str,
     effective_at: datetime | None = None,
     caller: Caller,
-) -> dict[str, Any]:
+) -> AmnestyView:
     """Record the amnesty and freeze the sanctions it matches; ``run`` then lifts them."""
     ensure_text(reason, field="reason", max_length=2000)
     now = caller.instant
@@ -138,7 +244,7 @@ def revert(
     *,
     reason: str,
     caller: Caller,
-) -> dict[str, Any]:
+) -> AmnestyView:
     """Start re-imposing what a completed amnesty lifted; ``run`` does it, batch by batch."""
     ensure_text(reason, field="reason", max_length=2000)
     with UnitOfWork(db, actor=caller.actor, now=caller.instant) as uow:
@@ -313,17 +419,17 @@ def visible_row(conn: Connection, amnesty_id: str, caller: Caller | None) -> dic
     return row
 
 
-def get(db: Database, amnesty_id: str, *, caller: Caller | None = None, now: datetime | None = None) -> dict[str, Any]:
+def get(db: Database, amnesty_id: str, *, caller: Caller | None = None) -> AmnestyView:
     """An amnesty with its progress; caller None: the installation, which sees every operator's."""
     with db.read() as conn:
         row = visible_row(conn, amnesty_id, caller)
         runs = {r.phase: r for r in store.all_runs(conn, [amnesty_id])}
         reverting = row["state"] == AmnestyState.REVERTING.value
         restored = store.count_restored(conn, amnesty_id) if reverting else 0
-    return amnesty_view(row, runs, now_us=to_micros(now) if now is not None else wall_us(), restored_so_far=restored)
+    return amnesty_view(row, runs, now_us=wall_us(), restored_so_far=restored)
 
 
-def list_amnesties(db: Database, *, operator: str | None = None, caller: Caller | None = None) -> list[dict[str, Any]]:
+def list_amnesties(db: Database, *, operator: str | None = None, caller: Caller | None = None) -> list[AmnestyView]:
     """Amnesties (of ``operator``, if given) the caller sees (None: every operator's)."""
     with db.read() as conn:
         rows = store.amnesty_rows(conn, operator)
@@ -335,7 +441,7 @@ def list_amnesties(db: Database, *, operator: str | None = None, caller: Caller 
     return [amnesty_view(row, runs.get(row["id"], {}), now_us=now_us) for row in rows]
 
 
-def progress_snapshot(db: Database) -> list[dict[str, Any]]:
+def progress_snapshot(db: Database) -> list[AmnestyProgress]:
     """For ``/metrics``: every amnesty's state and progress, cheaply."""
     with db.read() as conn:
         rows = store.amnesty_rows(conn)
@@ -346,13 +452,13 @@ def progress_snapshot(db: Database) -> list[dict[str, Any]]:
     for row in rows:
         lift = runs.get(row["id"], {}).get(Phase.LIFT.value)
         result.append(
-            {
-                "id": row["id"],
-                "operator": row["operator_id"],
-                "state": _state(row, runs.get(row["id"], {})).value,
-                "matched": int(row["matched"]),
-                "processed": lift.processed if lift else int(row["matched"]),
-            }
+            AmnestyProgress(
+                id=row["id"],
+                operator=row["operator_id"],
+                state=_state(row, runs.get(row["id"], {})),
+                matched=int(row["matched"]),
+                processed=lift.processed if lift else int(row["matched"]),
+            )
         )
     return result
 
@@ -380,45 +486,45 @@ def _pass_progress(pass_: store.RunRow | None, now_us: int) -> dict[str, Any]:
 
 def amnesty_view(
     row: dict[str, Any], runs: dict[str, store.RunRow], *, now_us: int, restored_so_far: int = 0
-) -> dict[str, Any]:
+) -> AmnestyView:
     lift = runs.get(Phase.LIFT.value)
     lift_progress = _pass_progress(lift, now_us)
     state = _state(row, runs)
-    lifted = int(row["lifted"])
-    view: dict[str, Any] = {
-        "id": row["id"],
-        "operator": row["operator_id"],
-        "state": state.value,
-        "filter": parse_json(row["filter"]),
-        "reason": row["reason"],
-        "effective_at": format_instant(from_micros(row["effective_at"])),
-        "matched": int(row["matched"]),
-        "processed": lift_progress["processed"] if lift else int(row["matched"]),
-        "lifted": lifted,
-        "skipped": int(row["skipped"]) if row["skipped"] is not None else (lift.skipped if lift else 0),
-        "rate": lift_progress["rate"],
-        "eta_seconds": lift_progress["eta_seconds"],
-        "started_at": format_instant(from_micros(row["started_at"])),
-        "finished_at": format_instant(from_micros(row["finished_at"])) if row["finished_at"] is not None else None,
-        "created_by": row["created_by"],
-        "error": None,
-        "revert": None,
-    }
+    error = None
     for pass_ in runs.values():
         if pass_.error and state is AmnestyState.FAILED:
-            view["error"] = pass_.error
+            error = pass_.error
+    revert = None
     if row["revert_started_at"] is not None:
         back = runs.get(Phase.REVERT.value)
         back_progress = _pass_progress(back, now_us)
-        view["revert"] = {
-            "reason": row["revert_reason"],
-            "by": row["reverted_by"],
-            "started_at": format_instant(from_micros(row["revert_started_at"])),
-            "finished_at": format_instant(from_micros(row["reverted_at"])) if row["reverted_at"] is not None else None,
-            "processed": back_progress["processed"],
-            "restored": int(row["restored"]) if row["reverted_at"] is not None else restored_so_far,
-            "left_alone": int(row["left_alone"]) if row["left_alone"] is not None else None,
-            "rate": back_progress["rate"],
-            "eta_seconds": back_progress["eta_seconds"],
-        }
-    return view
+        revert = RevertView(
+            reason=row["revert_reason"],
+            by=row["reverted_by"],
+            started_at=from_micros(row["revert_started_at"]),
+            finished_at=from_micros(row["reverted_at"]) if row["reverted_at"] is not None else None,
+            processed=back_progress["processed"],
+            restored=int(row["restored"]) if row["reverted_at"] is not None else restored_so_far,
+            left_alone=int(row["left_alone"]) if row["left_alone"] is not None else None,
+            rate=back_progress["rate"],
+            eta_seconds=back_progress["eta_seconds"],
+        )
+    return AmnestyView(
+        id=row["id"],
+        operator=row["operator_id"],
+        state=state,
+        filter=parse_json(row["filter"]),
+        reason=row["reason"],
+        effective_at=from_micros(row["effective_at"]),
+        matched=int(row["matched"]),
+        processed=lift_progress["processed"] if lift else int(row["matched"]),
+        lifted=int(row["lifted"]),
+        skipped=int(row["skipped"]) if row["skipped"] is not None else (lift.skipped if lift else 0),
+        rate=lift_progress["rate"],
+        eta_seconds=lift_progress["eta_seconds"],
+        started_at=from_micros(row["started_at"]),
+        finished_at=from_micros(row["finished_at"]) if row["finished_at"] is not None else None,
+        created_by=row["created_by"],
+        error=error,
+        revert=revert,
+    )

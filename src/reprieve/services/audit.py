@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import nullcontext
+from dataclasses import dataclass, replace
 from typing import Any
 
 from reprieve.domain.errors import ValidationError
-from reprieve.domain.events import parse_event, parse_json
+from reprieve.domain.events import RecordedEvent, parse_event, parse_json
 from reprieve.domain.filters import EventFilter
+from reprieve.services.callers import Caller
+from reprieve.services.viewing import Page
 from reprieve.store import audit as store
 from reprieve.store import eventlog, tables
 from reprieve.store.bulk import IN_PLACE, secondary_indexes_set_aside
@@ -18,61 +21,153 @@ from reprieve.store.eventlog import Verification
 from reprieve.store.projector import Applied, Projector
 
 
-def list_events(db: Database, *, after: int = 0, limit: int = 100, operator: str | None = None) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class EventView:
+    """An event of the log as it was hashed into the chain: ``at`` and ``effective_at`` are the
+    log's own text (hashed, so never reformatted), ``data`` its payload."""
+
+    seq: int
+    type: str
+    at: str
+    effective_at: str
+    actor: str
+    operator: str | None
+    data: Mapping[str, Any]
+    prev_hash: str
+    hash: str
+
+    @classmethod
+    def of(cls, event: RecordedEvent) -> EventView:
+        return cls(
+            event.seq,
+            event.type,
+            event.at,
+            event.effective_at,
+            event.actor,
+            event.operator,
+            event.payload(),
+            event.prev_hash,
+            event.hash,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "type": self.type,
+            "at": self.at,
+            "effective_at": self.effective_at,
+            "actor": self.actor,
+            "operator": self.operator,
+            "data": dict(self.data),
+            "prev_hash": self.prev_hash,
+            "hash": self.hash,
+        }
+
+
+#: One page of the log.
+AuditPage = Page[EventView]
+
+
+@dataclass(frozen=True, slots=True)
+class ChainCheck:
+    """The hash chain recomputed: ``events`` counted and its ``head``; where it breaks, if it does
+    (``first_bad`` and ``problem``, only then on the wire)."""
+
+    ok: bool
+    events: int
+    head: str
+    first_bad: int | None = None
+    problem: str | None = None
+
+    @classmethod
+    def of(cls, verified: Verification) -> ChainCheck:
+        return cls(verified.ok, verified.events, verified.head, verified.first_bad, verified.problem)
+
+    def to_json(self) -> dict[str, Any]:
+        result: dict[str, Any] = {"ok": self.ok, "events": self.events, "head": self.head}
+        if not self.ok:
+            result["first_bad_seq"] = self.first_bad
+            result["problem"] = self.problem
+        return result
+
+
+def _check_limit(limit: int) -> None:
     if not 1 <= limit <= 1000:
         raise ValidationError("must be between 1 and 1000", field="limit")
+
+
+def _operator_seen(caller: Caller | None, operator: str | None) -> str | None:
+    """The operator a read of the log is restricted to: ``operator`` if the caller sees it, else
+    the caller's own; None: every operator's (caller None: the installation)."""
+    if caller is None:
+        return operator
+    if operator is not None:
+        caller.ensure_sees(operator, "operator", operator)
+        return operator
+    if caller.operators is None:
+        return None
+    if len(caller.operators) != 1:
+        raise ValidationError("name the operator whose events are wanted", field="operator")
+    return caller.operators[0]
+
+
+def list_events(
+    db: Database, *, after: int = 0, limit: int = 100, operator: str | None = None, caller: Caller | None = None
+) -> AuditPage:
+    """Events after seq ``after``, oldest first, of ``operator`` (if given) among those the caller sees."""
+    _check_limit(limit)
     if after < 0:
         raise ValidationError("must be 0 or more", field="after")
+    operator = _operator_seen(caller, operator)
     with db.read() as conn:
         page = eventlog.read_events(conn, after=after, limit=limit, operator=operator)
-    return {
-        "items": [e.to_dict() for e in page],
-        "next_cursor": str(page[-1].seq) if len(page) == limit else None,
-    }
+    return Page(tuple(EventView.of(e) for e in page), str(page[-1].seq) if len(page) == limit else None)
 
 
-def latest_events(db: Database, *, limit: int = 100, operator: str | None = None) -> dict[str, Any]:
-    """The ``limit`` newest events (of ``operator``), newest first; no next page."""
-    if not 1 <= limit <= 1000:
-        raise ValidationError("must be between 1 and 1000", field="limit")
+def latest_events(
+    db: Database, *, limit: int = 100, operator: str | None = None, caller: Caller | None = None
+) -> AuditPage:
+    """The ``limit`` newest events (of ``operator``, among those the caller sees), newest first; no next page."""
+    _check_limit(limit)
+    operator = _operator_seen(caller, operator)
     with db.read() as conn:
         page = eventlog.read_latest_events(conn, limit=limit, operator=operator)
-    return {"items": [e.to_dict() for e in page], "next_cursor": None}
+    return Page(tuple(EventView.of(e) for e in page), None)
 
 
 def search_events(
     db: Database,
     where: EventFilter,
     *,
+    caller: Caller | None = None,
     cursor: int | None = None,
     newest_first: bool = True,
     limit: int = 100,
-) -> dict[str, Any]:
-    """One page of the events matching ``where`` (the audit page's filters), newest first by
-    default; ``next_cursor`` is the seq to pass as ``cursor`` for the next page, None at the end."""
-    if not 1 <= limit <= 1000:
-        raise ValidationError("must be between 1 and 1000", field="limit")
+) -> AuditPage:
+    """One page of the events matching ``where`` (the audit page's filters) among those the caller
+    sees, newest first by default; ``next_cursor`` is the seq to pass as ``cursor`` for the next
+    page, None at the end."""
+    _check_limit(limit)
+    where = replace(where, operator=_operator_seen(caller, where.operator))
     with db.read() as conn:
         page = eventlog.search_events(conn, where, cursor=cursor, newest_first=newest_first, limit=limit)
-    return {
-        "items": [e.to_dict() for e in page],
-        "next_cursor": page[-1].seq if len(page) == limit else None,
-    }
+    return Page(tuple(EventView.of(e) for e in page), page[-1].seq if len(page) == limit else None)
 
 
-def verify_audit_log(db: Database) -> Verification:
-    return eventlog.verify_chain(db.engine)
-
-
-def verify_audit_log_for(db: Database, operator: str) -> Verification:
-    """The whole chain verified (one operator's events are only as sound as the chain holding
-    them), reported as that operator sees it: the count of its own events, and the hash of its
-    latest one as the head (empty if it has none). Nothing of other operators but ``ok`` and,
-    when the chain is broken, where."""
+def verify_audit_log(db: Database, *, caller: Caller | None = None) -> ChainCheck:
+    """The whole chain recomputed. A caller who sees one operator (an operator's auditor) gets it
+    as that operator sees it: the count of its own events, and the hash of its latest one as the
+    head (empty if it has none); nothing of other operators but ``ok`` and, when the chain is
+    broken, where (one operator's events are only as sound as the chain holding them).
+    caller None, or one who sees every operator: the count of every event and the chain's head."""
     whole = eventlog.verify_chain(db.engine)
+    if caller is None or caller.operators is None:
+        return ChainCheck.of(whole)
+    operator = _operator_seen(caller, None)
+    assert operator is not None
     with db.read() as conn:
         count, head = store.operator_events(conn, operator)
-    return Verification(whole.ok, count, head or "", whole.first_bad, whole.problem)
+    return ChainCheck(whole.ok, count, head or "", whole.first_bad, whole.problem)
 
 
 def referenced_projections() -> tuple[Table, ...]:

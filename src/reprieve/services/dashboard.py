@@ -6,23 +6,47 @@ caller's operators, so that the dashboard costs the same with a thousand sanctio
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from reprieve.domain.model import SanctionKind
 from reprieve.domain.time import to_micros
+from reprieve.services.callers import Caller
 from reprieve.store import dashboard as store
 from reprieve.store.db import Database
 
 
-def active_by_kind_and_platform(
-    db: Database, *, at: datetime, operators: Sequence[str] | None = None
-) -> list[dict[str, Any]]:
-    """``[{platform, kind, count}]``: sanctions active at ``at`` on each platform of their scope (the
-    spans of one sanction on one platform do not overlap: one row each)."""
+@dataclass(frozen=True, slots=True)
+class ActiveCount:
+    """How many sanctions of a kind are active on a platform."""
+
+    platform: str
+    kind: SanctionKind
+    count: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"platform": self.platform, "kind": self.kind.value, "count": self.count}
+
+
+@dataclass(frozen=True, slots=True)
+class MonthActivity:
+    """How many sanctions started, and how many were lifted, in a calendar month (``2021-01``)."""
+
+    month: str
+    imposed: int
+    lifted: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"month": self.month, "imposed": self.imposed, "lifted": self.lifted}
+
+
+def active_by_kind_and_platform(db: Database, *, at: datetime, caller: Caller) -> list[ActiveCount]:
+    """The sanctions of the operators the caller sees active at ``at``, by platform of their scope
+    and kind (the spans of one sanction on one platform do not overlap: one row each)."""
     with db.read() as conn:
-        rows = store.active_by_kind_and_platform(conn, to_micros(at), operators)
-    return [{"platform": p, "kind": k, "count": n} for p, k, n in rows]
+        rows = store.active_by_kind_and_platform(conn, to_micros(at), caller.operators)
+    return [ActiveCount(p, SanctionKind(k), int(n)) for p, k, n in rows]
 
 
 #: Month indexes (year * 12 + month - 1) of January 0001 and December 9999, the first and last a datetime holds.
@@ -40,11 +64,10 @@ def month_starts(until: datetime, months: int) -> list[datetime]:
     ]
 
 
-def monthly_activity(
-    db: Database, *, until: datetime, months: int = 24, operators: Sequence[str] | None = None
-) -> list[dict[str, Any]]:
-    """``[{month: "2021-01", imposed, lifted}]`` for the ``months`` months up to ``until``'s,
-    counted by the instant each sanction started and was (first) lifted, up to ``until``."""
+def monthly_activity(db: Database, *, until: datetime, months: int = 24, caller: Caller) -> list[MonthActivity]:
+    """The ``months`` months up to ``until``'s, with the sanctions of the operators the caller sees
+    counted by the instant each started and was (first) lifted, up to ``until``."""
+    operators = caller.operators
     bounds = month_starts(until, months)
     edges = [to_micros(b) for b in bounds[1:-1]] + [to_micros(until) + 1]  # each month's end, the last cut at until
     first = to_micros(bounds[0])
@@ -52,6 +75,6 @@ def monthly_activity(
         imposed = store.by_month(conn, "starts_at", first=first, edges=edges, operators=operators)
         lifted = store.by_month(conn, "lifted_at", first=first, edges=edges, operators=operators)
     return [
-        {"month": start.strftime("%Y-%m"), "imposed": int(imposed.get(i, 0)), "lifted": int(lifted.get(i, 0))}
+        MonthActivity(start.strftime("%Y-%m"), int(imposed.get(i, 0)), int(lifted.get(i, 0)))
         for i, start in enumerate(bounds[:-1])
     ]

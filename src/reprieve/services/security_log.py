@@ -17,6 +17,7 @@ import hashlib
 import hmac
 import secrets
 import weakref
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -31,6 +32,30 @@ PASSWORD_FAILED = "password_failed"
 EVENTS = (SIGN_IN_FAILED, SIGN_IN_REFUSED, PASSWORD_FAILED)
 
 DEFAULT_RETENTION = timedelta(days=90)
+
+
+@dataclass(frozen=True, slots=True)
+class SecurityEntry:
+    """A row of the security log: when, what, from which client, on which member (or the digest
+    of an e-mail that is no member's), and the back-off it was told to wait, if any."""
+
+    at: datetime
+    event: str  #: one of ``EVENTS``
+    client: str
+    member: str | None
+    email_digest: str | None
+    retry_after: int | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "at": format_instant(self.at),
+            "event": self.event,
+            "client": self.client,
+            "member": self.member,
+            "email_digest": self.email_digest,
+            "retry_after": self.retry_after,
+        }
+
 
 _keys: weakref.WeakKeyDictionary[Database, bytes] = weakref.WeakKeyDictionary()
 
@@ -87,7 +112,7 @@ def entries(
     email: str | None = None,
     member_id: str | None = None,
     limit: int = 1000,
-) -> list[dict[str, Any]]:
+) -> list[SecurityEntry]:
     """The log's rows, newest first, optionally only since an instant, of a client, of an e-mail
     (its member's rows and its digest's), or of a member."""
     digest = owner = None
@@ -107,13 +132,6 @@ def entries(
             limit=limit,
         )
     return [
-        {
-            "at": format_instant(from_micros(row.at)),
-            "event": row.event,
-            "client": row.client,
-            "member": row.member_id,
-            "email_digest": row.email_digest,
-            "retry_after": row.retry_after,
-        }
+        SecurityEntry(from_micros(row.at), row.event, row.client, row.member_id, row.email_digest, row.retry_after)
         for row in rows
     ]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -24,6 +24,8 @@ import orjson
 from reprieve.config import PublicSettings
 from reprieve.domain.appeals import complaint_deadline
 from reprieve.domain.errors import ConflictError, NotFoundError, ValidationError
+from reprieve.domain.periods import Period as Period  # the edges parse it (``period``)
+from reprieve.domain.periods import period as period
 from reprieve.domain.policy import policy_of
 from reprieve.domain.time import format_instant, from_micros, parse_instant, to_micros
 from reprieve.dsa import statement as sor
@@ -46,8 +48,6 @@ from reprieve.store import transparency as store
 from reprieve.store.db import Database
 from reprieve.store.due_process import latest_decision_told_at
 
-_END_OF_TIME = 2**62
-
 
 def appeal_url(sanction_id: str, public_url: str | None = None) -> str:
     base = (public_url or PublicSettings().public_url).rstrip("/")
@@ -61,18 +61,15 @@ def statement_of_reasons(
     db: Database,
     sanction_id: str,
     *,
-    lang: str | None,
-    now: datetime,
-    caller: Caller | None = None,
+    language: sor.Lang,
+    caller: Caller,
     public_url: str | None = None,
 ) -> dict[str, Any]:
-    """The statement of reasons of a sanction (DSA art. 17) in ``lang`` (en or fr), as it stands
-    at ``now``; caller None: the installation, which sees every operator's."""
-    language = sor.parse_lang(lang)
+    """The statement of reasons of a sanction (DSA art. 17) in ``language``, as it stands at the
+    caller's instant (a document, ``dsa.statement``), if the caller sees its operator."""
+    now = caller.instant
     with db.read() as conn:
-        sanction = queries.load_sanction(conn, sanction_id)
-        if sanction is None or (caller is not None and not caller.sees(sanction.operator)):
-            raise NotFoundError(f"no sanction {sanction_id!r}")
+        sanction = caller.seen(queries.load_sanction(conn, sanction_id), "sanction", sanction_id)
         names: dict[str, str] = {}
         for platform_id in (sanction.subject.platform, *sanction.scope):
             platform = db.platform(conn, platform_id)
@@ -97,34 +94,6 @@ def statement_of_reasons(
 
 
 # --- the Transparency Database export ------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Period:
-    start: datetime | None
-    end: datetime | None
-
-    @property
-    def start_us(self) -> int:
-        return to_micros(self.start) if self.start else -_END_OF_TIME
-
-    @property
-    def end_us(self) -> int:
-        return to_micros(self.end) if self.end else _END_OF_TIME
-
-    def label(self) -> tuple[str, str]:
-        return format_instant(self.start) or "", format_instant(self.end) or ""
-
-
-def period(start: str | datetime | None, end: str | datetime | None, *, required: bool = False) -> Period:
-    """``from <= t < to``; dates are read as midnight UTC."""
-    if required and (start is None or end is None):
-        raise ValidationError("a period needs both from and to", field="from" if start is None else "to")
-    begin = parse_instant(start, field="from") if start is not None else None
-    finish = parse_instant(end, field="to") if end is not None else None
-    if begin is not None and finish is not None and finish <= begin:
-        raise ValidationError("must be after from", field="to")
-    return Period(begin, finish)
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,13 +137,14 @@ class ExportTally:
 
 
 def require_operator(db: Database, operator: str | None, caller: Caller | None) -> str:
-    """``operator``, or the caller's only one; NotFoundError if the caller does not see it."""
+    """``operator``, or the caller's only one; NotFoundError if the caller does not see it (or
+    there is no such operator). caller None: the installation, which sees every operator."""
     operators = caller.operators if caller is not None else None
     if operator is None:
-        if operators is not None and len(operators) == 1:
-            return operators[0]
-        raise ValidationError("name the operator whose statements are wanted", field="operator")
-    if caller is not None and not caller.sees(operator):
+        if operators is None or len(operators) != 1:
+            raise ValidationError("name the operator whose statements are wanted", field="operator")
+        operator = operators[0]
+    elif caller is not None and not caller.sees(operator):
         raise NotFoundError(f"no operator {operator!r}")
     with db.read() as conn:
         if queries.operator_row(conn, operator) is None:
@@ -516,6 +486,95 @@ def submissions(db: Database, *, operator: str, endpoint: str | None) -> dict[st
 
 # --- submission runs: requested by the API or the CLI, run by the worker ------------------------
 
+
+@dataclass(frozen=True, slots=True)
+class SubmissionRun:
+    """A submission run: which operator's statements, sent where, for which period, how far it got
+    (``progress``: batches, accepted, already_there, rejected, skipped, invalid, unresolved, waits)."""
+
+    id: str
+    operator: str
+    endpoint: str
+    within: Period  #: ``from`` and ``to`` on the wire
+    batch_size: int
+    state: str  #: queued, running, done, failed
+    requested_by: str
+    requested_at: datetime | None
+    started_at: datetime | None
+    finished_at: datetime | None
+    not_before: datetime | None  #: waiting (a 429 or 5xx, or another run sending): not taken up before
+    progress: Mapping[str, Any]
+    error: str | None
+    status: int | None  #: the HTTP status of the answer that stopped it
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "operator": self.operator,
+            "endpoint": self.endpoint,
+            "from": format_instant(self.within.start),
+            "to": format_instant(self.within.end),
+            "batch_size": self.batch_size,
+            "state": self.state,
+            "requested_by": self.requested_by,
+            "requested_at": format_instant(self.requested_at),
+            "started_at": format_instant(self.started_at),
+            "finished_at": format_instant(self.finished_at),
+            "not_before": format_instant(self.not_before),
+            "progress": dict(self.progress),
+            "error": self.error,
+            "status": self.status,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class RejectedStatement:
+    """A statement the database refused, with its errors (by field)."""
+
+    puid: str
+    sanction: str
+    errors: Mapping[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"puid": self.puid, "sanction": self.sanction, "errors": dict(self.errors)}
+
+
+@dataclass(frozen=True, slots=True)
+class SubmissionRunDetail:
+    """A run, and the states of its operator's statements at its database (how many in each state,
+    and the first ``REJECTED_SHOWN`` rejected ones)."""
+
+    run: SubmissionRun
+    statements: Mapping[str, int]
+    rejected: tuple[RejectedStatement, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            **self.run.to_json(),
+            "statements": dict(self.statements),
+            "rejected": [r.to_json() for r in self.rejected],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SubmissionStatus:
+    """An operator's statements at the configured database (endpoint None: submission is off):
+    how many in each state, and its latest runs."""
+
+    operator: str
+    endpoint: str | None
+    states: Mapping[str, int]
+    runs: tuple[SubmissionRun, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "operator": self.operator,
+            "endpoint": self.endpoint,
+            "states": dict(self.states),
+            "runs": [run.to_json() for run in self.runs],
+        }
+
+
 #: A run's owner holds it this long after each batch (or after each wait it announces).
 RUN_LEASE = timedelta(minutes=5)
 ACTIVE = ("queued", "running")
@@ -530,9 +589,8 @@ def request_submission(
     operator: str,
     within: Period,
     batch_size: int = tdb.BATCH_LIMIT,
-    actor: str,
-    now: datetime,
-) -> dict[str, Any]:
+    caller: Caller,
+) -> SubmissionRunDetail:
     """Record a run sending ``operator``'s statements to the configured database; the worker runs it.
 
     ConflictError when submission is off (``REPRIEVE_TDB_URL`` unset). A run already queued or
@@ -542,6 +600,7 @@ def request_submission(
         raise ValidationError(f"must be 1 to {tdb.BATCH_LIMIT}", field="batch_size")
     start = to_micros(within.start) if within.start else None
     end = to_micros(within.end) if within.end else None
+    now = caller.instant
     with store.writing(db) as conn:
         found = store.active_run(conn, operator, endpoint, start, end, ACTIVE)
         if found is None:
@@ -556,7 +615,7 @@ def request_submission(
                 period_to=end,
                 batch_size=batch_size,
                 state="queued",
-                requested_by=actor[:200],
+                requested_by=caller.actor[:200],
                 requested_at=at,
                 progress="{}",
                 updated_at=at,
@@ -564,7 +623,7 @@ def request_submission(
     return get_run(db, found)
 
 
-def get_run(db: Database, run_id: str, *, caller: Caller | None = None) -> dict[str, Any]:
+def get_run(db: Database, run_id: str, *, caller: Caller | None = None) -> SubmissionRunDetail:
     """A run's progress and the states of the operator's statements at its database (the rejected
     ones with the database's errors, the first ``REJECTED_SHOWN``)."""
     with db.read() as conn:
@@ -572,42 +631,52 @@ def get_run(db: Database, run_id: str, *, caller: Caller | None = None) -> dict[
         if row is None or (caller is not None and not caller.sees(row.operator_id)):
             raise NotFoundError(f"no submission {run_id!r}")
         states = store.submission_counts(conn, row.endpoint, row.operator_id)
-        rejected = [
-            {"puid": puid, "sanction": sanction, "errors": json.loads(errors) if errors else {}}
+        rejected = tuple(
+            RejectedStatement(puid, sanction, json.loads(errors) if errors else {})
             for puid, sanction, errors in store.rejected(conn, row.endpoint, row.operator_id, limit=REJECTED_SHOWN)
-        ]
-    return {**_run_view(row), "statements": states, "rejected": rejected}
+        )
+    return SubmissionRunDetail(_run_view(row), states, rejected)
 
 
-def list_runs(db: Database, *, operator: str, limit: int = 10) -> list[dict[str, Any]]:
+def list_runs(db: Database, *, operator: str, limit: int = 10) -> list[SubmissionRun]:
     """The operator's latest runs, newest first."""
     with db.read() as conn:
         rows = store.run_rows(conn, operator, limit=limit)
     return [_run_view(row) for row in rows]
 
 
-def _instant(us: int | None) -> str | None:
-    return format_instant(from_micros(us)) if us is not None else None
+def submission_status(db: Database, *, operator: str, endpoint: str | None) -> SubmissionStatus:
+    """How many of ``operator``'s statements are in each state at ``endpoint`` (None: submission
+    is off), and its latest runs."""
+    return SubmissionStatus(
+        operator,
+        endpoint,
+        submissions(db, operator=operator, endpoint=endpoint),
+        tuple(list_runs(db, operator=operator)),
+    )
 
 
-def _run_view(row: Any) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "operator": row.operator_id,
-        "endpoint": row.endpoint,
-        "from": _instant(row.period_from),
-        "to": _instant(row.period_to),
-        "batch_size": row.batch_size,
-        "state": row.state,
-        "requested_by": row.requested_by,
-        "requested_at": _instant(row.requested_at),
-        "started_at": _instant(row.started_at),
-        "finished_at": _instant(row.finished_at),
-        "not_before": _instant(row.not_before),
-        "progress": json.loads(row.progress or "{}"),
-        "error": row.error,
-        "status": row.status,
-    }
+def _instant(us: int | None) -> datetime | None:
+    return from_micros(us) if us is not None else None
+
+
+def _run_view(row: Any) -> SubmissionRun:
+    return SubmissionRun(
+        id=row.id,
+        operator=row.operator_id,
+        endpoint=row.endpoint,
+        within=Period(_instant(row.period_from), _instant(row.period_to)),
+        batch_size=row.batch_size,
+        state=row.state,
+        requested_by=row.requested_by,
+        requested_at=_instant(row.requested_at),
+        started_at=_instant(row.started_at),
+        finished_at=_instant(row.finished_at),
+        not_before=_instant(row.not_before),
+        progress=json.loads(row.progress or "{}"),
+        error=row.error,
+        status=row.status,
+    )
 
 
 def claim_run(db: Database, *, owner: str, now: datetime, run_id: str | None = None) -> str | None:
@@ -644,7 +713,7 @@ def execute_run(
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     stop: threading.Event | None = None,
     on_progress: Callable[[dict[str, Any]], None] | None = None,
-) -> dict[str, Any]:
+) -> SubmissionRunDetail:
     """Run ``run_id`` (claimed by ``owner``) until it is done, failed, must wait, or is interrupted
     (``stop`` set, or the lease lost); its view. 429 and 5xx answers are waited out here (the wait
     is announced in the run's ``not_before`` and its lease extended) with ``sleep``, by default
@@ -671,7 +740,7 @@ def execute_run(
         status: int | None = None,
         progress: dict[str, Any] | None = None,
         not_before: datetime | None = None,
-    ) -> dict[str, Any]:
+    ) -> SubmissionRunDetail:
         at = to_micros(clock())
         done = state in ("done", "failed")
         _update_run(
@@ -765,7 +834,7 @@ def run_due(
     transport: Transport = urllib_transport,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     stop: threading.Event | None = None,
-) -> dict[str, Any] | None:
+) -> SubmissionRunDetail | None:
     """The worker's step: claim the oldest due run and run it; its view, or None when none is due."""
     if settings.url is None:
         return None
@@ -778,8 +847,11 @@ def run_due(
 # --- the transparency report ---------------------------------------------------------------
 
 
-def transparency_report(db: Database, *, operator: str, within: Period, now: datetime) -> dict[str, Any]:
-    """DSA art. 15/24 figures of ``operator`` for the period (see ``reprieve.dsa.report``)."""
+def transparency_report(db: Database, *, operator: str, within: Period, caller: Caller) -> dict[str, Any]:
+    """DSA art. 15/24 figures of ``operator`` for the period, as of the caller's instant (a document,
+    ``reprieve.dsa.report``); NotFoundError if the caller does not see the operator."""
+    caller.ensure_sees(operator, "operator", operator)
+    now = caller.instant
     start, end = within.start_us, within.end_us
     label = within.label()
     builder = ReportBuilder(operator, label[0], label[1])

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+
+from reprieve.services.dashboard import MonthActivity
 
 WIDTH, HEIGHT = 720, 220
 LEFT, BOTTOM, TOP = 36, 28, 10
@@ -29,11 +31,11 @@ class Chart:
     baseline: float
 
 
-def monthly_chart(rows: list[dict[str, Any]], names: dict[str, str] | None = None) -> Chart:
+def monthly_chart(rows: Sequence[MonthActivity], names: dict[str, str] | None = None) -> Chart:
     """Two bars per month (imposed, lifted), scaled to the busiest month; ``names`` says each
     series in the page's language, for the bars' titles."""
     names = names or {}
-    peak = max([1, *(max(r["imposed"], r["lifted"]) for r in rows)])
+    peak = max([1, *(max(r.imposed, r.lifted) for r in rows)])
     plot_w, plot_h = WIDTH - LEFT - 8, HEIGHT - BOTTOM - TOP
     step = plot_w / max(1, len(rows))
     bar_w = max(1.0, step * 0.4)
@@ -42,8 +44,8 @@ def monthly_chart(rows: list[dict[str, Any]], names: dict[str, str] | None = Non
     every = max(1, len(rows) // 8)
     for i, row in enumerate(rows):
         x = LEFT + i * step + step * 0.1
-        for offset, series in ((0.0, "imposed"), (bar_w, "lifted")):
-            h = plot_h * row[series] / peak
+        for offset, series, count in ((0.0, "imposed", row.imposed), (bar_w, "lifted", row.lifted)):
+            h = plot_h * count / peak
             bars.append(
                 Bar(
                     round(x + offset, 1),
@@ -51,10 +53,10 @@ def monthly_chart(rows: list[dict[str, Any]], names: dict[str, str] | None = Non
                     round(bar_w, 1),
                     round(h, 1),
                     series,
-                    f"{row['month']}: {row[series]} {names.get(series, series)}",
+                    f"{row.month}: {count} {names.get(series, series)}",
                 )
             )
         if i % every == 0:
-            months.append((round(x, 1), row["month"]))
+            months.append((round(x, 1), row.month))
     ticks = [(round(TOP + plot_h - plot_h * f, 1), str(round(peak * f))) for f in (0, 0.5, 1)]
     return Chart(WIDTH, HEIGHT, bars, ticks, months, TOP + plot_h)

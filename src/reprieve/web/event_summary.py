@@ -9,8 +9,10 @@ of them always present (empty when the event has no such field). A type without 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from reprieve.services.audit import EventView
 from reprieve.web.i18n import Translate, catalog
 
 
@@ -18,7 +20,7 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _subject(data: dict[str, Any]) -> str:
+def _subject(data: Mapping[str, Any]) -> str:
     """``platform/account`` of the event's subject or account, if it names one."""
     subject = data.get("subject")
     if isinstance(subject, dict):
@@ -28,18 +30,18 @@ def _subject(data: dict[str, Any]) -> str:
     return ""
 
 
-def summary_params(t: Translate, event: dict[str, Any]) -> dict[str, str]:
-    """The words a sentence may use, from ``event`` (as ``RecordedEvent.to_dict`` gives it)."""
-    data = event["data"] if isinstance(event.get("data"), dict) else {}
+def summary_params(t: Translate, event: EventView) -> dict[str, str]:
+    """The words a sentence may use, from ``event``."""
+    data = event.data
     kind = _text(data.get("kind"))
     ends = _text(data.get("ends_at"))
     outcome = _text(data.get("outcome"))
-    outcome_key = ("review_outcome." if event["type"].startswith("review.") else "appeal_outcome.") + outcome
-    kind_key = ("appeal_kind." if event["type"].startswith("appeal.") else "kind.") + kind
+    outcome_key = ("review_outcome." if event.type.startswith("review.") else "appeal_outcome.") + outcome
+    kind_key = ("appeal_kind." if event.type.startswith("appeal.") else "kind.") + kind
     accounts = data.get("accounts")
     return {
-        "actor": _text(event.get("actor")),
-        "type": _text(event.get("type")),
+        "actor": _text(event.actor),
+        "type": _text(event.type),
         "id": _text(data.get("id")),
         "name": _text(data.get("name")),
         "sanction": _text(data.get("sanction")),
@@ -58,9 +60,9 @@ def summary_params(t: Translate, event: dict[str, Any]) -> dict[str, str]:
     }
 
 
-def summarize(t: Translate, event: dict[str, Any]) -> str:
+def summarize(t: Translate, event: EventView) -> str:
     """The event in one sentence of ``t``'s language."""
-    key = "audit.summary." + event["type"]
+    key = "audit.summary." + event.type
     if key not in catalog("en"):
         key = "audit.summary.other"
     return t(key, **summary_params(t, event))

@@ -86,12 +86,13 @@ def outbox_gauges(db: Database) -> list[GaugeFamily]:
 
 def amnesty_gauges(db: Database) -> list[GaugeFamily]:
     amnesty = _optional("reprieve.services.amnesty")
-    snapshot: Callable[[Database], list[dict[str, Any]]] | None = getattr(amnesty, "progress_snapshot", None)
+    snapshot: Callable[[Database], list[Any]] | None = getattr(amnesty, "progress_snapshot", None)
     if snapshot is None:
         return []
     matched: list[Sample] = []
     processed: list[Sample] = []
-    for row in snapshot(db):
+    for view in snapshot(db):
+        row = view.to_json()
         labels = {"amnesty": str(row["id"]), "operator": str(row["operator"]), "state": str(row["state"])}
         matched.append(Sample(labels, float(row["matched"] or 0)))
         processed.append(Sample(labels, float(row["processed"] or 0)))

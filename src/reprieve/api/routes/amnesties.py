@@ -16,6 +16,7 @@ from reprieve.api.amnesty_schemas import (
 )
 from reprieve.api.deps import IDEMPOTENT, OpaqueId, Reader, allow
 from reprieve.api.problems import problem_responses
+from reprieve.domain.amnesty import AmnestyState
 from reprieve.domain.model import Role
 from reprieve.http.deps import Now, Tenant
 from reprieve.runtime import amnesty as amnesty_runner
@@ -44,16 +45,18 @@ def create_amnesty(tenant: AmnestyMaker, body: AmnestyCreate, now: Now, request:
     caller = tenant.caller(now)
     if body.dry_run:
         preview = amnesty.preview(tenant.db, f, effective_at=effective_at, caller=caller)
-        return JSONResponse(AmnestyPreviewOut.model_validate(preview).model_dump(mode="json"), status_code=200)
+        return JSONResponse(
+            AmnestyPreviewOut.model_validate(preview.to_json()).model_dump(mode="json"), status_code=200
+        )
     started = amnesty.start(tenant.db, f, reason=body.reason, effective_at=effective_at, caller=caller)
-    if started["state"] == "running":
-        amnesty_runner.run_in_background(tenant.db, started["id"], clock=request.app.state.clock)
-    return AmnestyAccepted.model_validate(started).model_dump(mode="json")
+    if started.state is AmnestyState.RUNNING:
+        amnesty_runner.run_in_background(tenant.db, started.id, clock=request.app.state.clock)
+    return AmnestyAccepted.model_validate(started.to_json()).model_dump(mode="json")
 
 
 @router.get("/v1/amnesties/{amnesty_id}", response_model=AmnestyOut, responses=problem_responses())
 def get_amnesty(tenant: Reader, amnesty_id: OpaqueId) -> dict[str, Any]:
-    return amnesty.get(tenant.db, amnesty_id, caller=tenant.caller())
+    return amnesty.get(tenant.db, amnesty_id, caller=tenant.caller()).to_json()
 
 
 @router.post(
@@ -68,6 +71,6 @@ def revert_amnesty(
     tenant: AmnestyMaker, amnesty_id: OpaqueId, body: AmnestyRevertCreate, now: Now, request: Request
 ) -> dict[str, Any]:
     result = amnesty.revert(tenant.db, amnesty_id, reason=body.reason, caller=tenant.caller(now))
-    if result["state"] == "reverting":
+    if result.state is AmnestyState.REVERTING:
         amnesty_runner.run_in_background(tenant.db, amnesty_id, clock=request.app.state.clock)
-    return result
+    return result.to_json()

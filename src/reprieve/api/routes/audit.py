@@ -24,6 +24,4 @@ router = APIRouter(prefix="/v1/audit", tags=["audit"])
     "the hash of the latest of them (empty if none).",
 )
 def verify_audit_log(tenant: Auditor) -> dict[str, Any]:
-    if tenant.principal.operator is None:
-        return audit.verify_audit_log(tenant.db).to_dict()
-    return audit.verify_audit_log_for(tenant.db, tenant.principal.operator).to_dict()
+    return audit.verify_audit_log(tenant.db, caller=tenant.caller()).to_json()

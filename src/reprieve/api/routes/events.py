@@ -25,4 +25,4 @@ def list_events(
     operator: Annotated[str | None, Query(pattern=SLUG_PATTERN)] = None,
 ) -> dict[str, Any]:
     start = int(cursor) if cursor is not None else after
-    return audit.list_events(tenant.db, after=start, limit=limit, operator=tenant.operator_filter(operator))
+    return audit.list_events(tenant.db, after=start, limit=limit, operator=operator, caller=tenant.caller()).to_json()

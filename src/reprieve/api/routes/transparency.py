@@ -15,8 +15,10 @@ from reprieve.api.deps import IDEMPOTENT, OpaqueId, Reader, allow
 from reprieve.api.problems import problem_responses
 from reprieve.api.schemas import SLUG_PATTERN
 from reprieve.domain.model import Role
+from reprieve.domain.periods import period
 from reprieve.dsa import pages, tdb
 from reprieve.dsa.report import csv_rows
+from reprieve.dsa.statement import parse_lang as statement_language
 from reprieve.dsa.submit import TdbSettings
 from reprieve.http.deps import Now, Tenant
 from reprieve.services import transparency
@@ -84,7 +86,7 @@ def get_statement(
     tenant: Reader, sanction_id: OpaqueId, now: Now, lang: Lang = Lang.EN, format: PageFormat = PageFormat.JSON
 ) -> Response:
     statement = transparency.statement_of_reasons(
-        tenant.db, sanction_id, lang=lang.value, now=now, caller=tenant.caller()
+        tenant.db, sanction_id, language=statement_language(lang.value), caller=tenant.caller(now)
     )
     if format is PageFormat.HTML:
         return HTMLResponse(pages.render_statement(statement))
@@ -103,8 +105,8 @@ def export_statements(
     to: ToQuery = None,
     format: ExportFormat = ExportFormat.JSON,
 ) -> Response:
-    chosen = transparency.require_operator(tenant.db, tenant.operator_filter(operator), tenant.caller())
-    within = transparency.period(from_, to)
+    chosen = transparency.require_operator(tenant.db, operator, tenant.caller())
+    within = period(from_, to)
     if format is ExportFormat.CSV:
         lines = transparency.export_csv(tenant.db, operator=chosen, within=within)
         return StreamingResponse(
@@ -125,17 +127,16 @@ def export_statements(
     "the worker runs it (409 when submission is off: REPRIEVE_TDB_URL unset)",
 )
 def submit_statements(tenant: Submitter, body: SubmissionCreate, now: Now, request: Request) -> dict[str, Any]:
-    chosen = transparency.require_operator(tenant.db, tenant.operator_filter(body.operator), tenant.caller())
-    within = transparency.period(body.from_, body.to)
+    chosen = transparency.require_operator(tenant.db, body.operator, tenant.caller())
+    within = period(body.from_, body.to)
     return transparency.request_submission(
         tenant.db,
         tdb_settings(request),
         operator=chosen,
         within=within,
         batch_size=body.batch_size,
-        actor=tenant.actor,
-        now=now,
-    )
+        caller=tenant.caller(now),
+    ).to_json()
 
 
 @router.get(
@@ -145,15 +146,10 @@ def submit_statements(tenant: Submitter, body: SubmissionCreate, now: Now, reque
     "and the latest submission runs",
 )
 def submission_counts(tenant: Reader, request: Request, operator: OperatorQuery = None) -> dict[str, Any]:
-    chosen = transparency.require_operator(tenant.db, tenant.operator_filter(operator), tenant.caller())
+    chosen = transparency.require_operator(tenant.db, operator, tenant.caller())
     settings = tdb_settings(request)
     endpoint = settings.endpoint() if settings.url is not None else None
-    return {
-        "operator": chosen,
-        "endpoint": endpoint,
-        "states": transparency.submissions(tenant.db, operator=chosen, endpoint=endpoint),
-        "runs": transparency.list_runs(tenant.db, operator=chosen),
-    }
+    return transparency.submission_status(tenant.db, operator=chosen, endpoint=endpoint).to_json()
 
 
 @router.get(
@@ -163,7 +159,7 @@ def submission_counts(tenant: Reader, request: Request, operator: OperatorQuery 
     "database's field errors)",
 )
 def get_submission(tenant: Reader, run_id: OpaqueId) -> dict[str, Any]:
-    return transparency.get_run(tenant.db, run_id, caller=tenant.caller())
+    return transparency.get_run(tenant.db, run_id, caller=tenant.caller()).to_json()
 
 
 @router.get(
@@ -179,9 +175,9 @@ def get_report(
     to: ToQuery = None,
     format: ReportFormat = ReportFormat.JSON,
 ) -> Response:
-    chosen = transparency.require_operator(tenant.db, tenant.operator_filter(operator), tenant.caller())
-    within = transparency.period(from_, to, required=True)
-    report = transparency.transparency_report(tenant.db, operator=chosen, within=within, now=now)
+    chosen = transparency.require_operator(tenant.db, operator, tenant.caller())
+    within = period(from_, to, required=True)
+    report = transparency.transparency_report(tenant.db, operator=chosen, within=within, caller=tenant.caller(now))
     if format is ReportFormat.HTML:
         return HTMLResponse(pages.render_report(report))
     if format is ReportFormat.CSV:

@@ -135,7 +135,7 @@ def _preview_page(
     request: Request,
     operator: str,
     reason: str,
-    result: dict[str, Any],
+    result: amnesty.AmnestyPreview,
     fields: Any,
     refused: FormState,
     status_code: int = 200,
@@ -163,9 +163,9 @@ def amnesty_start(request: Request, desk: ModeratorDesk, form: FormDep) -> Respo
     try:
         require_confirmation(form)
         typed = text(form, "typed_count", max_length=20)
-        if typed != str(matched["matched"]):
+        if typed != str(matched.matched):
             raise ConflictError(
-                f"type the number of sanctions to lift ({matched['matched']}) to confirm; "
+                f"type the number of sanctions to lift ({matched.matched}) to confirm; "
                 "if it changed since the preview, look at the preview again"
             )
     except FORM_ERRORS as exc:
@@ -183,8 +183,8 @@ def amnesty_start(request: Request, desk: ModeratorDesk, form: FormDep) -> Respo
             ),
         )
     started = amnesty.start(desk.db, f, reason=text(form, "reason", max_length=2000), caller=desk.caller)
-    amnesty_runner.run_in_background(desk.db, started["id"])
-    return redirect(request, f"/console/amnesties/{started['id']}")
+    amnesty_runner.run_in_background(desk.db, started.id)
+    return redirect(request, f"/console/amnesties/{started.id}")
 
 
 @router.get("/amnesties/{amnesty_id}", name="amnesty")

@@ -28,7 +28,7 @@ TYPE_CHOICES = (*sorted({t.value.split(".")[0] + "." for t in EventType}), *sort
 def verification(desk: Desk) -> dict[str, Any]:
     """The whole chain recomputed; a member of one operator learns whether it holds and where it
     breaks, not the size or head of a log that holds other operators' events."""
-    result = audit.verify_audit_log(desk.db).to_dict()
+    result = audit.verify_audit_log(desk.db).to_json()
     if desk.tenant.operators is not None:
         result = {key: value for key, value in result.items() if key not in ("events", "head")}
     return result
@@ -72,7 +72,6 @@ def audit_page(
     if last is not None and last >= date.max:
         last = None
     where = EventFilter(
-        operator=desk.tenant.operator_filter(None),
         type=type,
         actor=_text(actor, "actor"),
         subject=_text(subject, "subject"),
@@ -80,9 +79,9 @@ def audit_page(
         until=f"{(last + timedelta(days=1)).isoformat()}T00:00:00Z" if last else "",  # "to" includes its day
     )
     newest_first = order != "oldest"
-    page = audit.search_events(desk.db, where, cursor=cursor, newest_first=newest_first, limit=PAGE)
+    page = audit.search_events(desk.db, where, caller=desk.caller, cursor=cursor, newest_first=newest_first, limit=PAGE)
     t = translator(request_language(request))
-    events = [dict(e, summary=summarize(t, e)) for e in page["items"]]
+    events = [(e, summarize(t, e)) for e in page.items]
     filters = {
         "order": "" if newest_first else "oldest",
         "type": type,
@@ -96,7 +95,7 @@ def audit_page(
         "audit.html",
         at=desk.at,
         events=events,
-        next_cursor=page["next_cursor"],
+        next_cursor=page.next_cursor,
         cursor=cursor,
         filters=filters,
         newest_first=newest_first,

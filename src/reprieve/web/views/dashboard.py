@@ -52,18 +52,17 @@ def due_reviews(desk: Desk) -> list[dict[str, Any]]:
 
 @router.get("", name="dashboard")
 def dashboard_page(request: Request, desk: Signed) -> Response:
-    operators = desk.tenant.operators
-    active = dashboard.active_by_kind_and_platform(desk.db, at=desk.instant, operators=operators)
-    platforms = sorted({row["platform"] for row in active})
+    active = dashboard.active_by_kind_and_platform(desk.db, at=desk.instant, caller=desk.caller)
+    platforms = sorted({row.platform for row in active})
     kinds = [kind.value for kind in SanctionKind]
-    matrix = {(row["platform"], row["kind"]): row["count"] for row in active}
+    matrix = {(row.platform, row.kind.value): row.count for row in active}
     totals = {kind: sum(matrix.get((p, kind), 0) for p in platforms) for kind in kinds}
     waiting = open_appeals(desk)
     bands = {"fresh": 0, "old": 0, "late": 0}
     for appeal in waiting:
         bands[age_band(appeal["received_at"], desk.instant)] += 1
     oldest = min((a["received_at"] for a in waiting), default=None)
-    activity = dashboard.monthly_activity(desk.db, until=desk.instant, months=24, operators=operators)
+    activity = dashboard.monthly_activity(desk.db, until=desk.instant, months=24, caller=desk.caller)
     return render(
         request,
         "dashboard.html",

@@ -17,6 +17,7 @@ from reprieve.domain.sanctions import UNSET
 from reprieve.domain.text import is_blank, trim
 from reprieve.domain.time import parse_duration_input
 from reprieve.dsa import enums as dsa_enums
+from reprieve.dsa.statement import parse_lang
 from reprieve.services import catalogue, reviews, sanctions, transparency
 from reprieve.web.auth import Desk, ModeratorDesk, Signed
 from reprieve.web.i18n import request_language
@@ -101,7 +102,10 @@ def sanction_list(
 
 def statement_for(desk: Desk, sanction_id: str, lang: str) -> dict[str, Any] | None:
     try:
-        return transparency.statement_of_reasons(desk.db, sanction_id, lang=lang, now=desk.instant, caller=desk.caller)
+        language = parse_lang(lang)
+        return transparency.statement_of_reasons(
+            desk.db, sanction_id, language=language, caller=desk.caller.at(desk.instant)
+        )
     except ReprieveError:
         return None
 

@@ -43,18 +43,17 @@ class Entry:
         return self.who.removeprefix("cli:")
 
 
-def logged_event(desk: Desk, seq: int) -> dict[str, Any] | None:
+def logged_event(desk: Desk, seq: int) -> audit.EventView | None:
     """The event ``seq`` of the log as the member's operator sees it (None if it is another's)."""
-    page = audit.list_events(desk.db, after=seq - 1, limit=1, operator=desk.tenant.operator_filter(None))
-    items: list[dict[str, Any]] = page["items"]
-    return items[0] if items and items[0]["seq"] == seq else None
+    items = audit.list_events(desk.db, after=seq - 1, limit=1, caller=desk.caller).items
+    return items[0] if items and items[0].seq == seq else None
 
 
 def sanction_entries(desk: Desk, sanction: dict[str, Any]) -> list[Entry]:
     entries = []
     for change in sanction["history"]:
         event = logged_event(desk, change["seq"])
-        data = event["data"] if event else {}
+        data = event.data if event else {}
         reason = data.get("reason")
         if isinstance(reason, dict):  # an imposition's reason is the DSA record; others say why in words
             reason = reason.get("explanation") or reason.get("policy")
@@ -71,7 +70,7 @@ def sanction_entries(desk: Desk, sanction: dict[str, Any]) -> list[Entry]:
                 change["effective_at"],
                 change["seq"],
                 f"timeline.{change['type']}",
-                event["actor"] if event else "",
+                event.actor if event else "",
                 why,
                 sanction["id"],
                 f"/console/sanctions/{sanction['id']}",
