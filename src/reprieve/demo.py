@@ -184,41 +184,50 @@ def _meta_review(db: Database, sid: str) -> None:
         reviews.file_assessment(
             db,
             review["id"],
-            risk="low",
-            factors=factors,
+            reviews.FileAssessment.parse(
+                risk="low",
+                factors=factors,
+                rationale="No instances of violence or restrictions on assembly tied to the account since the "
+                "2022 midterms; the risk has sufficiently receded.",
+            ),
             caller=Caller(f"meta:{expert}", names=(expert,), now=t(f"{day}T16:00:00Z")),
-            rationale="No instances of violence or restrictions on assembly tied to the account since the "
-            "2022 midterms; the risk has sufficiently receded.",
         )
     letter = appeals.file_appeal(
         db,
-        sanction_id=sid,
-        kind="reinstatement",
-        channel="letter",
-        meeting_requested=True,
-        filed_by={"name": "Counsel for the Trump campaign", "relation": "representative"},
-        statement="We ask that Meta reinstate President Trump's accounts and for a meeting to discuss his "
-        "prompt reinstatement.",
-        received_at="2023-01-17T00:00:00Z",
+        appeals.FileAppeal.parse(
+            sanction_id=sid,
+            kind="reinstatement",
+            channel="letter",
+            meeting_requested=True,
+            filed_by={"name": "Counsel for the Trump campaign", "relation": "representative"},
+            statement="We ask that Meta reinstate President Trump's accounts and for a meeting to discuss his "
+            "prompt reinstatement.",
+            received_at="2023-01-17T00:00:00Z",
+        ),
         caller=META_MODERATOR.at(t("2023-01-17T15:00:00Z")),
     )
     appeals.attach_appeal(db, letter["id"], review_id=review["id"], caller=META_MODERATOR.at(t("2023-01-17T15:05:00Z")))
     reviews.decide_review(
         db,
         review["id"],
-        outcome="lift",
-        probation={"duration": "P2Y"},
+        reviews.DecideReview.parse(
+            outcome="lift",
+            probation={"duration": "P2Y"},
+            rationale="Reinstated with new guardrails: any new violation brings a suspension of one month to "
+            "two years.",
+            effective_at="2023-01-25T00:00:00Z",
+        ),
         caller=META_MODERATOR.at(t("2023-01-25T18:00:00Z")),
-        rationale="Reinstated with new guardrails: any new violation brings a suspension of one month to two years.",
-        effective_at="2023-01-25T00:00:00Z",
     )
     appeals.decide_appeal(
         db,
         letter["id"],
-        outcome="granted",
-        rationale="Decided with the experts' review of the suspension.",
-        reply="Mr Trump's accounts are reinstated with new guardrails.",
-        effective_at="2023-01-25T00:00:00Z",
+        appeals.DecideAppeal.parse(
+            outcome="granted",
+            rationale="Decided with the experts' review of the suspension.",
+            reply="Mr Trump's accounts are reinstated with new guardrails.",
+            effective_at="2023-01-25T00:00:00Z",
+        ),
         caller=META_MODERATOR.at(t("2023-01-25T18:05:00Z")),
     )
 
@@ -656,21 +665,25 @@ def _present(db: Database, now: datetime) -> None:
     )
     appeals.file_appeal(
         db,
-        sanction_id=ids["instagram/crypto_signals_vip"],
-        kind="reinstatement",
-        channel="email",
-        filed_by={"name": "Sam Signals", "email": "sam@signals.example", "relation": "subject"},
-        statement="I have closed the paid group and ask for my account back.",
-        received_at=now - timedelta(days=4),
+        appeals.FileAppeal.parse(
+            sanction_id=ids["instagram/crypto_signals_vip"],
+            kind="reinstatement",
+            channel="email",
+            filed_by={"name": "Sam Signals", "email": "sam@signals.example", "relation": "subject"},
+            statement="I have closed the paid group and ask for my account back.",
+            received_at=now - timedelta(days=4),
+        ),
         caller=META_MODERATOR.at(now - timedelta(days=4, hours=-2)),
     )
     appeals.file_appeal(
         db,
-        sanction_id=ids["facebook/satire_weekly"],
-        kind="complaint",
-        channel="web",
-        filed_by={"name": "Satire Weekly", "email": "editor@satire.example", "relation": "subject"},
-        statement="The post was satire, not hate speech: please read it in context.",
+        appeals.FileAppeal.parse(
+            sanction_id=ids["facebook/satire_weekly"],
+            kind="complaint",
+            channel="web",
+            filed_by={"name": "Satire Weekly", "email": "editor@satire.example", "relation": "subject"},
+            statement="The post was satire, not hate speech: please read it in context.",
+        ),
         caller=META_MODERATOR.at(now - timedelta(days=2)),
     )
 

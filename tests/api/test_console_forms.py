@@ -319,11 +319,13 @@ def test_review_and_appeal_decisions_come_back_as_typed(console: TestClient, db:
     sign_in(console, "moderator@meta.example")
     appeal = appeals.file_appeal(
         db,
-        sanction_id=impose_directly(db, clock, "facebook/gina"),
-        kind="complaint",
-        filed_by={"relation": "subject", "name": "Gina"},
-        statement="Not me",
-        channel="api",
+        appeals.FileAppeal.parse(
+            sanction_id=impose_directly(db, clock, "facebook/gina"),
+            kind="complaint",
+            filed_by={"relation": "subject", "name": "Gina"},
+            statement="Not me",
+            channel="api",
+        ),
         caller=Caller("test", now=clock.now),
     )
     refused = console.post(

@@ -105,56 +105,61 @@ def tell(db: Database) -> None:
         reviews.file_assessment(
             db,
             review["id"],
-            risk="low",
-            factors=["election_period"],
+            reviews.FileAssessment.parse(risk="low", factors=["election_period"], rationale="The risk has receded."),
             caller=Caller(f"meta:{expert}", names=(expert,), now=t(f"{day}T10:00:00Z")),
-            rationale="The risk has receded.",
         )
     letter = appeals.file_appeal(
         db,
-        sanction_id=suspended,
-        kind="reinstatement",
-        channel="letter",
-        filed_by={"name": "Counsel", "relation": "representative"},
-        statement="Please reinstate.",
-        received_at="2021-02-04T00:00:00Z",
+        appeals.FileAppeal.parse(
+            sanction_id=suspended,
+            kind="reinstatement",
+            channel="letter",
+            filed_by={"name": "Counsel", "relation": "representative"},
+            statement="Please reinstate.",
+            received_at="2021-02-04T00:00:00Z",
+        ),
         caller=MODERATOR.at(t("2021-02-04T10:00:00Z")),
     )
     appeals.attach_appeal(db, letter["id"], review_id=review["id"], caller=MODERATOR.at(t("2021-02-04T10:05:00Z")))
     reviews.decide_review(
         db,
         review["id"],
-        outcome="lift",
-        probation={"duration": "P1Y"},
+        reviews.DecideReview.parse(
+            outcome="lift",
+            probation={"duration": "P1Y"},
+            rationale="Reinstated on probation.",
+            effective_at="2021-02-05T00:00:00Z",
+        ),
         caller=MODERATOR.at(t("2021-02-05T10:00:00Z")),
-        rationale="Reinstated on probation.",
-        effective_at="2021-02-05T00:00:00Z",
     )
     appeals.decide_appeal(
         db,
         letter["id"],
-        outcome="granted",
-        rationale="Decided with the review.",
-        reply="Reinstated.",
-        effective_at="2021-02-05T00:00:00Z",
+        appeals.DecideAppeal.parse(
+            outcome="granted",
+            rationale="Decided with the review.",
+            reply="Reinstated.",
+            effective_at="2021-02-05T00:00:00Z",
+        ),
         caller=MODERATOR.at(t("2021-02-05T10:05:00Z")),
     )
     dispute = appeals.record_dispute(
         db,
         letter["id"],
-        body="An ODS body",
-        submitted_at="2021-02-06T00:00:00Z",
+        appeals.RecordDispute.parse(body="An ODS body", submitted_at="2021-02-06T00:00:00Z"),
         caller=MODERATOR.at(t("2021-02-06T10:00:00Z")),
     )
     appeals.record_dispute(
         db,
         letter["id"],
-        body="An ODS body",
-        submitted_at="2021-02-06T00:00:00Z",
-        outcome="in_favour_of_platform",
-        decided_at="2021-02-07T00:00:00Z",
-        summary="Upheld.",
-        dispute_id=dispute["disputes"][0]["id"],
+        appeals.RecordDispute.parse(
+            body="An ODS body",
+            submitted_at="2021-02-06T00:00:00Z",
+            outcome="in_favour_of_platform",
+            decided_at="2021-02-07T00:00:00Z",
+            summary="Upheld.",
+            dispute_id=dispute["disputes"][0]["id"],
+        ),
         caller=MODERATOR.at(t("2021-02-07T10:00:00Z")),
     )
 
@@ -180,19 +185,19 @@ def tell(db: Database) -> None:
     )["id"]
     denied = appeals.file_appeal(
         db,
-        sanction_id=warned,
-        kind="complaint",
-        channel="web",
-        filed_by={"name": "Carol", "relation": "subject"},
-        statement="Not spam.",
+        appeals.FileAppeal.parse(
+            sanction_id=warned,
+            kind="complaint",
+            channel="web",
+            filed_by={"name": "Carol", "relation": "subject"},
+            statement="Not spam.",
+        ),
         caller=MODERATOR.at(t("2021-03-03T00:00:00Z")),
     )
     appeals.decide_appeal(
         db,
         denied["id"],
-        outcome="denied",
-        rationale="It was spam.",
-        reply="Kept.",
+        appeals.DecideAppeal.parse(outcome="denied", rationale="It was spam.", reply="Kept."),
         caller=MODERATOR.at(t("2021-03-04T00:00:00Z")),
     )
 
@@ -295,11 +300,13 @@ def tell(db: Database) -> None:
     )["id"]
     appeals.file_appeal(
         db,
-        sanction_id=scheduled,
-        kind="complaint",
-        channel="email",
-        filed_by={"name": "Erin", "relation": "subject"},
-        statement="Too harsh.",
+        appeals.FileAppeal.parse(
+            sanction_id=scheduled,
+            kind="complaint",
+            channel="email",
+            filed_by={"name": "Erin", "relation": "subject"},
+            statement="Too harsh.",
+        ),
         caller=MODERATOR.at(t("2021-09-02T00:00:00Z")),
     )
     # What time has done by 2023: sanctions started and ended, reviews due, appeals overdue, probations over.

@@ -45,9 +45,7 @@ def test_the_demo_leaves_work_in_the_queues_once_and_spreads_its_lifts(db: Datab
     assessed = reviews.file_assessment(
         db,
         opened[0]["id"],
-        risk="low",
-        factors=[],
-        rationale="It stopped.",
+        reviews.FileAssessment.parse(risk="low", factors=[], rationale="It stopped."),
         caller=Caller("member:reviewer", names=(reviewer["name"], reviewer["id"]), role="reviewer", now=now),
     )
     assert len(assessed["assessments"]) == 1

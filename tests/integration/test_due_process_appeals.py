@@ -39,13 +39,15 @@ def file(
     fields.setdefault("filed_by", {"name": NAME, "email": EMAIL, "relation": "representative"})
     return appeals.file_appeal(
         db,
-        sanction_id=sanction,
-        kind=kind,
-        statement=fields.pop("statement", "The decision was wrong."),
-        channel=fields.pop("channel", "web"),
-        received_at=received,
+        appeals.FileAppeal.parse(
+            sanction_id=sanction,
+            kind=kind,
+            statement=fields.pop("statement", "The decision was wrong."),
+            channel=fields.pop("channel", "web"),
+            received_at=received,
+            **fields,
+        ),
         caller=MODERATOR.at(t(now or received)),
-        **fields,
     )
 
 
@@ -54,11 +56,10 @@ def decide(db: Database, appeal: str, outcome: str, when: str, **fields: Any) ->
     return appeals.decide_appeal(
         db,
         appeal,
-        outcome=outcome,
-        rationale="Reviewed by a person.",
-        reply="Thank you for writing to us.",
+        appeals.DecideAppeal.parse(
+            outcome=outcome, rationale="Reviewed by a person.", reply="Thank you for writing to us.", **fields
+        ),
         caller=caller.at(t(when)),
-        **fields,
     )
 
 
@@ -103,14 +104,15 @@ def test_a_later_decision_reopens_the_window(meta: Database) -> None:
     reviews.file_assessment(
         db,
         review["id"],
-        risk="high",
-        factors=[],
-        rationale="r",
+        reviews.FileAssessment.parse(risk="high", factors=[], rationale="r"),
         caller=Caller("a", names=("a",), now=t("2024-09-01T00:00:00Z")),
     )
     # An upheld review changes nothing in the term, and still counts as a decision the user is told of.
     reviews.decide_review(
-        db, review["id"], outcome="uphold", rationale="r", caller=MODERATOR.at(t("2024-10-01T00:00:00Z"))
+        db,
+        review["id"],
+        reviews.DecideReview.parse(outcome="uphold", rationale="r"),
+        caller=MODERATOR.at(t("2024-10-01T00:00:00Z")),
     )
     appeal = appeals.list_appeals(db, AppealFilter(sanction=ban["id"]))["items"][0]
     decide(db, appeal["id"], "denied", "2024-10-02T00:00:00Z")
@@ -140,18 +142,14 @@ def test_a_decision_recorded_with_an_earlier_effective_at_is_told_when_recorded(
     reviews.file_assessment(
         db,
         review["id"],
-        risk="high",
-        factors=[],
-        rationale="r",
+        reviews.FileAssessment.parse(risk="high", factors=[], rationale="r"),
         caller=Caller("a", names=("a",), now=t("2024-09-06T00:00:00Z")),
     )
     reviews.decide_review(
         db,
         review["id"],
-        outcome="uphold",
-        rationale="r",
+        reviews.DecideReview.parse(outcome="uphold", rationale="r", effective_at="2024-09-05T00:00:00Z"),
         caller=MODERATOR.at(t("2024-10-01T00:00:00Z")),
-        effective_at="2024-09-05T00:00:00Z",
     )
     assert file(db, old["id"], received="2025-03-31T00:00:00Z")["deadline_at"] == "2025-04-01T00:00:00Z"
     statement = transparency.statement_of_reasons(db, old["id"], lang="en", now=t("2025-03-31T00:00:00Z"))
@@ -180,11 +178,9 @@ def test_what_can_be_appealed_and_when(meta: Database) -> None:
     with pytest.raises(NotFoundError):
         appeals.file_appeal(
             db,
-            sanction_id=scheduled["id"],
-            kind="complaint",
-            filed_by={"name": "x"},
-            statement="s",
-            channel="web",
+            appeals.FileAppeal.parse(
+                sanction_id=scheduled["id"], kind="complaint", filed_by={"name": "x"}, statement="s", channel="web"
+            ),
             caller=MODERATOR.at(t("2024-01-02T00:00:00Z")).among(["x-corp"]),
         )
     for bad, field in [
@@ -315,8 +311,7 @@ def test_the_requesters_contact_details_never_reach_the_log(meta: Database) -> N
     appeals.record_dispute(
         db,
         letter["id"],
-        body="Appeals Centre Europe",
-        submitted_at="2023-02-01T00:00:00Z",
+        appeals.RecordDispute.parse(body="Appeals Centre Europe", submitted_at="2023-02-01T00:00:00Z"),
         caller=MODERATOR.at(t("2023-02-02T00:00:00Z")),
     )
     log = all_event_text(db)
@@ -351,8 +346,7 @@ def test_an_appeal_before_the_panel_and_an_out_of_court_dispute(meta: Database) 
     disputed = appeals.record_dispute(
         db,
         appeal["id"],
-        body="User Rights ODS",
-        submitted_at="2024-02-15T00:00:00Z",
+        appeals.RecordDispute.parse(body="User Rights ODS", submitted_at="2024-02-15T00:00:00Z"),
         caller=MODERATOR.at(t("2024-02-16T00:00:00Z")),
     )
     dispute = disputed["disputes"][0]
@@ -361,29 +355,29 @@ def test_an_appeal_before_the_panel_and_an_out_of_court_dispute(meta: Database) 
         appeals.record_dispute(
             db,
             appeal["id"],
-            body="User Rights ODS",
-            submitted_at="2024-02-15T00:00:00Z",
-            outcome="settled",
-            dispute_id=dispute["id"],
+            appeals.RecordDispute.parse(
+                body="User Rights ODS", submitted_at="2024-02-15T00:00:00Z", outcome="settled", dispute_id=dispute["id"]
+            ),
             caller=MODERATOR.at(t("2024-03-01T00:00:00Z")),
         )
     with pytest.raises(ForbiddenError):
         appeals.record_dispute(
             db,
             appeal["id"],
-            body="x",
-            submitted_at="2024-02-15T00:00:00Z",
+            appeals.RecordDispute.parse(body="x", submitted_at="2024-02-15T00:00:00Z"),
             caller=Caller("p", role=Role.PLATFORM, now=t("2024-03-01T00:00:00Z")),
         )
     updated = appeals.record_dispute(
         db,
         appeal["id"],
-        body="User Rights ODS",
-        submitted_at="2024-02-15T00:00:00Z",
-        outcome="in_favour_of_requester",
-        decided_at="2024-03-01T00:00:00Z",
-        summary="Reinstate.",
-        dispute_id=dispute["id"],
+        appeals.RecordDispute.parse(
+            body="User Rights ODS",
+            submitted_at="2024-02-15T00:00:00Z",
+            outcome="in_favour_of_requester",
+            decided_at="2024-03-01T00:00:00Z",
+            summary="Reinstate.",
+            dispute_id=dispute["id"],
+        ),
         caller=MODERATOR.at(t("2024-03-02T00:00:00Z")),
     )
     assert [(d["id"], d["outcome"]) for d in updated["disputes"]] == [(dispute["id"], "in_favour_of_requester")]
@@ -401,8 +395,7 @@ def test_rebuilding_the_projections_reproduces_appeals_and_keeps_the_contacts(me
             appeals.record_dispute(
                 db,
                 appeal["id"],
-                body="ODS",
-                submitted_at="2024-01-04T00:00:00Z",
+                appeals.RecordDispute.parse(body="ODS", submitted_at="2024-01-04T00:00:00Z"),
                 caller=MODERATOR.at(t("2024-01-05T00:00:00Z")),
             )
     before = snapshot(db)

@@ -52,11 +52,13 @@ def story(db: Database, impose: Callable[..., dict[str, Any]], now: datetime) ->
     long = impose("facebook/long", "suspension", duration="P1Y")
     appeal = appeals.file_appeal(
         db,
-        sanction_id=long["id"],
-        kind="reinstatement",
-        filed_by={"name": "L", "relation": "subject"},
-        statement="please",
-        channel="letter",
+        appeals.FileAppeal.parse(
+            sanction_id=long["id"],
+            kind="reinstatement",
+            filed_by={"name": "L", "relation": "subject"},
+            statement="please",
+            channel="letter",
+        ),
         caller=Caller(actor=ACTOR, now=now),
     )
     return {"scheduled": scheduled["id"], "short": short["id"], "lifted": lifted["id"], "appeal": appeal["id"]}
@@ -162,20 +164,19 @@ def test_probation_ended_is_announced_once(db: Database) -> None:
     ban = impose_at(db, "facebook/hank", scope=["facebook", "instagram"], starts_at=day(0), now=day(0))
     appeal = appeals.file_appeal(
         db,
-        sanction_id=ban["id"],
-        kind="reinstatement",
-        filed_by={"name": "Hank", "relation": "subject"},
-        statement="Please.",
-        channel="email",
+        appeals.FileAppeal.parse(
+            sanction_id=ban["id"],
+            kind="reinstatement",
+            filed_by={"name": "Hank", "relation": "subject"},
+            statement="Please.",
+            channel="email",
+        ),
         caller=MODERATOR.at(day(1)),
     )
     appeals.decide_appeal(
         db,
         appeal["id"],
-        outcome="granted",
-        rationale="r",
-        reply="ok",
-        probation={"duration": "P30D"},
+        appeals.DecideAppeal.parse(outcome="granted", rationale="r", reply="ok", probation={"duration": "P30D"}),
         caller=MODERATOR.at(day(2)),
     )
     assert worker.announce(db, now=day(20), owner="w") == 0
@@ -293,20 +294,19 @@ def test_probations_over_two_platforms_straddling_a_page_are_each_announced_once
         ban = impose_at(db, f"facebook/{name}", scope=["facebook", "instagram"], starts_at=day(0), now=day(0))
         appeal = appeals.file_appeal(
             db,
-            sanction_id=ban["id"],
-            kind="reinstatement",
-            filed_by={"name": name, "relation": "subject"},
-            statement="Please.",
-            channel="email",
+            appeals.FileAppeal.parse(
+                sanction_id=ban["id"],
+                kind="reinstatement",
+                filed_by={"name": name, "relation": "subject"},
+                statement="Please.",
+                channel="email",
+            ),
             caller=MODERATOR.at(day(1)),
         )
         appeals.decide_appeal(
             db,
             appeal["id"],
-            outcome="granted",
-            rationale="r",
-            reply="ok",
-            probation={"duration": "P30D"},
+            appeals.DecideAppeal.parse(outcome="granted", rationale="r", reply="ok", probation={"duration": "P30D"}),
             caller=MODERATOR.at(day(2)),
         )
         bans.append(ban["id"])

@@ -117,11 +117,9 @@ def test_an_admins_decisions_are_recorded_as_the_admins(roles_world: World) -> N
     sanction = w.sanction("meta")["id"]
     appeal = appeals.file_appeal(
         w.db,
-        sanction_id=sanction,
-        kind="complaint",
-        filed_by={"name": "Someone"},
-        statement="s",
-        channel="web",
+        appeals.FileAppeal.parse(
+            sanction_id=sanction, kind="complaint", filed_by={"name": "Someone"}, statement="s", channel="web"
+        ),
         caller=Caller("setup", now=w.clock()),
     )
     decided = w.client.post(
@@ -205,11 +203,9 @@ def console_requests(db: Database, clock: Clock, member_name: str) -> dict[str, 
     review = reviews.open_review(db, review_me, panel=[member_name], reason="r", caller=Caller("t", now=clock.now))
     appeal = appeals.file_appeal(
         db,
-        sanction_id=appeal_on,
-        kind="complaint",
-        filed_by={"name": "Someone"},
-        statement="s",
-        channel="web",
+        appeals.FileAppeal.parse(
+            sanction_id=appeal_on, kind="complaint", filed_by={"name": "Someone"}, statement="s", channel="web"
+        ),
         caller=Caller("t", now=clock.now),
     )
     sanction_form = {

@@ -9,6 +9,7 @@ to the operator's moderators and admins, and nowhere else.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -37,6 +38,7 @@ from reprieve.domain.time import format_instant, from_micros, parse_instant, to_
 from reprieve.services.catalogue import require_platform
 from reprieve.services.due_process import (
     Caller,
+    ProbationRequest,
     amendment_event,
     decision_reason,
     lift_event,
@@ -58,36 +60,56 @@ DATED_BY_ARRIVAL = frozenset({Channel.LETTER, Channel.EMAIL})
 CLOCK_SKEW = timedelta(minutes=5)
 
 
-def file_appeal(
-    db: Database,
-    *,
-    sanction_id: str,
-    kind: str,
-    filed_by: dict[str, Any],
-    statement: str,
-    channel: str,
-    meeting_requested: bool = False,
-    received_at: str | datetime | None = None,
-    caller: Caller,
-) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class FileAppeal:
+    """An appeal to file, parsed (``parse``): its kind and channel as enums, the requester checked,
+    ``received_at`` as an instant (None: when it is recorded)."""
+
+    sanction_id: str
+    kind: AppealKind
+    requester: Requester
+    statement: str
+    channel: Channel
+    meeting_requested: bool = False
+    received_at: datetime | None = None
+
+    @classmethod
+    def parse(
+        cls,
+        *,
+        sanction_id: str,
+        kind: str | AppealKind,
+        filed_by: dict[str, Any] | Requester,
+        statement: str,
+        channel: str | Channel,
+        meeting_requested: bool = False,
+        received_at: str | datetime | None = None,
+    ) -> FileAppeal:
+        """The command from what an edge was given, parsed once: ValidationError naming the field."""
+        appeal_kind = parse_enum(AppealKind, kind, field="kind")
+        via = parse_enum(Channel, channel, field="channel")
+        requester = filed_by if isinstance(filed_by, Requester) else Requester.parse(filed_by)
+        ensure_text(statement, field="statement", max_length=20_000)
+        if not isinstance(meeting_requested, bool):
+            raise ValidationError("must be true or false", field="meeting_requested")
+        given = parse_instant(received_at, field="received_at") if received_at is not None else None
+        return cls(sanction_id, appeal_kind, requester, statement, via, meeting_requested, given)
+
+
+def file_appeal(db: Database, command: FileAppeal, *, caller: Caller) -> dict[str, Any]:
     """File an appeal; ValidationError (422) when it is not admissible, ConflictError if one is open.
 
     ``received_at`` (default: when it is recorded) lies between the sanction's decision and the
     recording; only a letter or an e-mail may be dated before its recording (``DATED_BY_ARRIVAL``),
     and only theirs counts for the complaint window: any other appeal is judged when recorded.
     """
-    appeal_kind = parse_enum(AppealKind, kind, field="kind")
-    via = parse_enum(Channel, channel, field="channel")
-    requester = Requester.parse(filed_by)
-    ensure_text(statement, field="statement", max_length=20_000)
-    if not isinstance(meeting_requested, bool):
-        raise ValidationError("must be true or false", field="meeting_requested")
-    given = parse_instant(received_at, field="received_at") if received_at is not None else None
+    appeal_kind, via, requester = command.kind, command.channel, command.requester
+    given = command.received_at
     with UnitOfWork(db, actor=caller.actor, now=caller.clock) as uow:
         recorded = uow.now  # read once the write lock is held
         received = given if given is not None else recorded
         _ensure_received(received, via, recorded=recorded)
-        sanction = load_sanction(uow, sanction_id, caller)
+        sanction = load_sanction(uow, command.sanction_id, caller)
         open_appeal = store.open_appeal_of(uow.conn, sanction.id)
         if open_appeal is not None:
             raise ConflictError(f"sanction {sanction.id} already has an open appeal ({open_appeal})")
@@ -132,8 +154,8 @@ def file_appeal(
                         requester=reference,
                         relation=requester.relation.value,
                         channel=via.value,
-                        meeting_requested=meeting_requested,
-                        statement=statement,
+                        meeting_requested=command.meeting_requested,
+                        statement=command.statement,
                         received_at=format_instant(received),
                         deadline_at=format_instant(deadline),
                     ),
@@ -204,32 +226,60 @@ def attach_appeal(
         return appeal_view(uow.conn, appeal_id, include_contact=True)
 
 
-def decide_appeal(
-    db: Database,
-    appeal_id: str,
-    *,
-    outcome: str,
-    rationale: str,
-    reply: str,
-    effective_at: str | datetime | None = None,
-    ends_at: str | datetime | Unset | None = UNSET,
-    kind: str | None = None,
-    denies: Sequence[str] | None = None,
-    probation: dict[str, Any] | None = None,
-    caller: Caller,
-) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class DecideAppeal:
+    """A decision on an appeal, parsed (``parse``). ``ends_at`` (UNSET: kept), ``kind`` and
+    ``denies`` say how a partial grant amends the sanction; ``probation`` follows a grant's lift."""
+
+    outcome: AppealOutcome
+    rationale: str
+    reply: str
+    effective_at: datetime | None = None
+    ends_at: datetime | Unset | None = UNSET
+    kind: SanctionKind | None = None
+    denies: Sequence[str] | None = None
+    probation: ProbationRequest | None = None
+
+    @classmethod
+    def parse(
+        cls,
+        *,
+        outcome: str | AppealOutcome,
+        rationale: str,
+        reply: str,
+        effective_at: str | datetime | None = None,
+        ends_at: str | datetime | Unset | None = UNSET,
+        kind: str | SanctionKind | None = None,
+        denies: Sequence[str] | None = None,
+        probation: dict[str, Any] | ProbationRequest | None = None,
+    ) -> DecideAppeal:
+        """The command from what an edge was given, parsed once: ValidationError naming the field."""
+        decided = parse_enum(AppealOutcome, outcome, field="outcome")
+        ensure_text(rationale, field="rationale", max_length=10_000)
+        ensure_text(reply, field="reply", max_length=20_000)
+        given = parse_instant(effective_at, field="effective_at") if effective_at is not None else None
+        new_ends = ends_at if isinstance(ends_at, Unset) or ends_at is None else parse_instant(ends_at, field="ends_at")
+        new_kind = parse_enum(SanctionKind, kind, field="kind") if kind is not None else None
+        return cls(
+            decided,
+            rationale,
+            reply,
+            given,
+            new_ends,
+            new_kind,
+            denies,
+            None if probation is None else ProbationRequest.parse(probation),
+        )
+
+
+def decide_appeal(db: Database, appeal_id: str, command: DecideAppeal, *, caller: Caller) -> dict[str, Any]:
     """Decide an open appeal, by a person: granted lifts the sanction, partially_granted amends it.
 
     A grant on a sanction that has already run out lifts nothing, but still takes its strike away.
-    ``ends_at``, ``kind`` and ``denies`` say how a partial grant amends the sanction.
     """
     ensure_human_decider(caller.role)
-    decided = parse_enum(AppealOutcome, outcome, field="outcome")
-    ensure_text(rationale, field="rationale", max_length=10_000)
-    ensure_text(reply, field="reply", max_length=20_000)
-    given = parse_instant(effective_at, field="effective_at") if effective_at is not None else None
-    new_ends = ends_at if isinstance(ends_at, Unset) or ends_at is None else parse_instant(ends_at, field="ends_at")
-    new_kind = parse_enum(SanctionKind, kind, field="kind") if kind is not None else None
+    decided, rationale, reply, given = command.outcome, command.rationale, command.reply, command.effective_at
+    new_ends, new_kind, denies, probation = command.ends_at, command.kind, command.denies, command.probation
     amends = not isinstance(new_ends, Unset) or new_kind is not None or denies is not None
     ensure_decision_fits(decided, amends=amends, probation=probation is not None)
     with UnitOfWork(db, actor=caller.actor, now=caller.clock) as uow:
@@ -294,25 +344,42 @@ def decide_appeal(
         return appeal_view(uow.conn, appeal_id, include_contact=True)
 
 
-def record_dispute(
-    db: Database,
-    appeal_id: str,
-    *,
-    body: str,
-    submitted_at: str | datetime,
-    outcome: str = DisputeOutcome.PENDING.value,
-    decided_at: str | datetime | None = None,
-    summary: str = "",
-    dispute_id: str | None = None,
-    caller: Caller,
-) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class RecordDispute:
+    """An out-of-court dispute about an appeal, or (``dispute_id``) its progress, parsed (``parse``)."""
+
+    body: str
+    submitted_at: datetime
+    outcome: DisputeOutcome = DisputeOutcome.PENDING
+    decided_at: datetime | None = None
+    summary: str = ""
+    dispute_id: str | None = None
+
+    @classmethod
+    def parse(
+        cls,
+        *,
+        body: str,
+        submitted_at: str | datetime,
+        outcome: str | DisputeOutcome = DisputeOutcome.PENDING,
+        decided_at: str | datetime | None = None,
+        summary: str = "",
+        dispute_id: str | None = None,
+    ) -> RecordDispute:
+        """The command from what an edge was given, parsed once: ValidationError naming the field."""
+        ensure_text(body, field="body", max_length=300)
+        ensure_text(summary, field="summary", max_length=10_000, required=False)
+        result = parse_enum(DisputeOutcome, outcome, field="outcome")
+        submitted = parse_instant(submitted_at, field="submitted_at")
+        decided = parse_instant(decided_at, field="decided_at") if decided_at is not None else None
+        return cls(body, submitted, result, decided, summary, dispute_id)
+
+
+def record_dispute(db: Database, appeal_id: str, command: RecordDispute, *, caller: Caller) -> dict[str, Any]:
     """Record an out-of-court dispute about an appeal (DSA art. 21), or, with ``dispute_id``, its progress."""
     ensure_human_decider(caller.role)
-    ensure_text(body, field="body", max_length=300)
-    ensure_text(summary, field="summary", max_length=10_000, required=False)
-    result = parse_enum(DisputeOutcome, outcome, field="outcome")
-    submitted = parse_instant(submitted_at, field="submitted_at")
-    decided = parse_instant(decided_at, field="decided_at") if decided_at is not None else None
+    body, result, summary, dispute_id = command.body, command.outcome, command.summary, command.dispute_id
+    submitted, decided = command.submitted_at, command.decided_at
     now = caller.instant
     if submitted > now:
         raise ValidationError("lies in the future", field="submitted_at")

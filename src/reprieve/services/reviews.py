@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -32,12 +33,13 @@ from reprieve.domain.time import format_instant, from_micros, parse_instant, to_
 from reprieve.services.catalogue import require_platform
 from reprieve.services.due_process import (
     Caller,
+    ProbationRequest,
+    ProbationView,
     amendment_event,
     decision_reason,
     lift_event,
     load_sanction,
     probation_event,
-    probation_view,
 )
 from reprieve.store import due_process as store
 from reprieve.store import queries
@@ -91,19 +93,26 @@ def open_review(
         return review_view(uow.conn, review_id)
 
 
-def file_assessment(
-    db: Database,
-    review_id: str,
-    *,
-    risk: str,
-    factors: Sequence[str] | None,
-    rationale: str,
-    caller: Caller,
-) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class FileAssessment:
+    """A panel member's assessment, parsed (``parse``): the risk as an enum, the factors checked."""
+
+    risk: Risk
+    factors: tuple[str, ...]
+    rationale: str
+
+    @classmethod
+    def parse(cls, *, risk: str | Risk, factors: Sequence[str] | None, rationale: str) -> FileAssessment:
+        """The command from what an edge was given, parsed once: ValidationError naming the field."""
+        level = parse_enum(Risk, risk, field="risk")
+        tags = ensure_factors(list(factors) if factors is not None else None)
+        ensure_text(rationale, field="rationale", max_length=10_000)
+        return cls(level, tags, rationale)
+
+
+def file_assessment(db: Database, review_id: str, command: FileAssessment, *, caller: Caller) -> dict[str, Any]:
     """A panel member's assessment of the risk; once per member, while the review is open."""
-    level = parse_enum(Risk, risk, field="risk")
-    tags = ensure_factors(list(factors) if factors is not None else None)
-    ensure_text(rationale, field="rationale", max_length=10_000)
+    level, tags, rationale = command.risk, command.factors, command.rationale
     now = caller.instant
     with UnitOfWork(db, actor=caller.actor, now=now) as uow:
         review, _row = _load(uow.conn, review_id, caller)
@@ -127,28 +136,53 @@ def file_assessment(
         return review_view(uow.conn, review.id)
 
 
-def decide_review(
-    db: Database,
-    review_id: str,
-    *,
-    outcome: str,
-    rationale: str,
-    ends_at: str | datetime | Unset | None = UNSET,
-    next_review_at: str | datetime | Unset | None = UNSET,
-    probation: dict[str, Any] | None = None,
-    effective_at: str | datetime | None = None,
-    caller: Caller,
-) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class DecideReview:
+    """A review's decision, parsed (``parse``). ``ends_at`` and ``next_review_at``: UNSET keeps
+    them; ``probation`` follows a lift; ``effective_at`` None: when it is recorded."""
+
+    outcome: ReviewOutcome
+    rationale: str
+    ends_at: datetime | Unset | None = UNSET
+    next_review_at: datetime | Unset | None = UNSET
+    probation: ProbationRequest | None = None
+    effective_at: datetime | None = None
+
+    @classmethod
+    def parse(
+        cls,
+        *,
+        outcome: str | ReviewOutcome,
+        rationale: str,
+        ends_at: str | datetime | Unset | None = UNSET,
+        next_review_at: str | datetime | Unset | None = UNSET,
+        probation: dict[str, Any] | ProbationRequest | None = None,
+        effective_at: str | datetime | None = None,
+    ) -> DecideReview:
+        """The command from what an edge was given, parsed once: ValidationError naming the field."""
+        decided = parse_enum(ReviewOutcome, outcome, field="outcome")
+        ensure_text(rationale, field="rationale", max_length=10_000)
+        given = parse_instant(effective_at, field="effective_at") if effective_at is not None else None
+        new_ends = ends_at if isinstance(ends_at, Unset) or ends_at is None else parse_instant(ends_at, field="ends_at")
+        next_review = (
+            next_review_at
+            if isinstance(next_review_at, Unset) or next_review_at is None
+            else parse_instant(next_review_at, field="next_review_at")
+        )
+        return cls(
+            decided,
+            rationale,
+            new_ends,
+            next_review,
+            None if probation is None else ProbationRequest.parse(probation),
+            given,
+        )
+
+
+def decide_review(db: Database, review_id: str, command: DecideReview, *, caller: Caller) -> dict[str, Any]:
     """Decide a review with the panel's quorum; the sanction changes in the same transaction."""
-    decided = parse_enum(ReviewOutcome, outcome, field="outcome")
-    ensure_text(rationale, field="rationale", max_length=10_000)
-    given = parse_instant(effective_at, field="effective_at") if effective_at is not None else None
-    new_ends = ends_at if isinstance(ends_at, Unset) or ends_at is None else parse_instant(ends_at, field="ends_at")
-    next_review = (
-        next_review_at
-        if isinstance(next_review_at, Unset) or next_review_at is None
-        else parse_instant(next_review_at, field="next_review_at")
-    )
+    decided, rationale, given, probation = command.outcome, command.rationale, command.effective_at, command.probation
+    new_ends, next_review = command.ends_at, command.next_review_at
     if probation is not None:
         ensure_outcome_allows_probation(decided)
     with UnitOfWork(db, actor=caller.actor, now=caller.clock) as uow:
@@ -286,17 +320,15 @@ def review_view(
     if decision and decision.get("probation"):
         probation_row = store.probation_row(conn, decision["probation"])
         if probation_row is not None:
-            probation = probation_view(
-                {
-                    "id": probation_row["id"],
-                    "starts_at": _instant(probation_row["starts_at"]),
-                    "until": _instant(probation_row["until"]),
-                    "scope": probation_row["scope"],
-                    "ladder": json.loads(probation_row["ladder"]),
-                    "sanction": probation_row["sanction_id"],
-                    "source": probation_row["source"],
-                }
-            )
+            probation = ProbationView(
+                id=probation_row["id"],
+                starts_at=from_micros(probation_row["starts_at"]),
+                until=from_micros(probation_row["until"]),
+                scope=tuple(probation_row["scope"]),
+                ladder=json.loads(probation_row["ladder"]),
+                sanction=probation_row["sanction_id"],
+                source=probation_row["source"],
+            ).to_json()
     filed = [
         {
             "reviewer": a["reviewer"],

@@ -19,7 +19,6 @@ from reprieve.api.schemas import SLUG_PATTERN
 from reprieve.domain.filters import ReviewFilter
 from reprieve.domain.model import Role
 from reprieve.domain.reviews import ReviewState
-from reprieve.domain.sanctions import UNSET
 from reprieve.http.deps import Now, Tenant
 from reprieve.services import reviews
 from reprieve.services.callers import Caller
@@ -90,14 +89,7 @@ def open_review(tenant: Moderator, sanction_id: OpaqueId, body: ReviewCreate, no
     summary="File an assessment of risk (a panel member, once)",
 )
 def file_assessment(tenant: PanelMember, review_id: OpaqueId, body: AssessmentCreate, now: Now) -> dict[str, Any]:
-    return reviews.file_assessment(
-        tenant.db,
-        review_id,
-        risk=body.risk.value,
-        factors=body.factors,
-        rationale=body.rationale,
-        caller=tenant.caller(now),
-    )
+    return reviews.file_assessment(tenant.db, review_id, body.to_command(), caller=tenant.caller(now))
 
 
 @router.post(
@@ -110,15 +102,4 @@ def file_assessment(tenant: PanelMember, review_id: OpaqueId, body: AssessmentCr
 def decide_review(
     tenant: PanelMember, review_id: OpaqueId, body: ReviewDecisionCreate, clock: ClockDep
 ) -> dict[str, Any]:
-    given = body.model_fields_set
-    return reviews.decide_review(
-        tenant.db,
-        review_id,
-        outcome=body.outcome.value,
-        rationale=body.rationale,
-        ends_at=body.ends_at if "ends_at" in given else UNSET,
-        next_review_at=body.next_review_at if "next_review_at" in given else UNSET,
-        probation=body.probation.model_dump(exclude_none=True) if body.probation is not None else None,
-        effective_at=body.effective_at,
-        caller=tenant.caller(clock),
-    )
+    return reviews.decide_review(tenant.db, review_id, body.to_command(), caller=tenant.caller(clock))

@@ -14,6 +14,7 @@ from reprieve.domain.reviews import ReviewOutcome, Risk
 from reprieve.domain.sanctions import UNSET
 from reprieve.domain.time import parse_duration_input
 from reprieve.services import appeals, reviews, sanctions
+from reprieve.services.due_process import ProbationRequest
 from reprieve.web.auth import AppealDeciderDesk, Desk, ReviewerDesk, Signed
 from reprieve.web.rendering import render
 from reprieve.web.views.common import (
@@ -96,14 +97,10 @@ def _review_page(
 def assess(request: Request, desk: ReviewerDesk, review_id: ObjectId, form: FormDep) -> Response:
     try:
         require_confirmation(form)
-        reviews.file_assessment(
-            desk.db,
-            review_id,
-            risk=text(form, "risk", max_length=20),
-            factors=values(form, "factors"),
-            rationale=text(form, "rationale"),
-            caller=desk.caller,
+        command = reviews.FileAssessment.parse(
+            risk=text(form, "risk", max_length=20), factors=values(form, "factors"), rationale=text(form, "rationale")
         )
+        reviews.file_assessment(desk.db, review_id, command, caller=desk.caller)
     except FORM_ERRORS as exc:
         return refused_page(
             request,
@@ -122,15 +119,13 @@ def decide_review(request: Request, desk: ReviewerDesk, review_id: ObjectId, for
         require_confirmation(form)
         ends = optional(form, "ends_at", max_length=40)
         probation = optional(form, "probation", max_length=80)
-        reviews.decide_review(
-            desk.db,
-            review_id,
+        decision = reviews.DecideReview.parse(
             outcome=text(form, "outcome", max_length=20),
             rationale=text(form, "rationale"),
             ends_at=page_instant_value(ends) if ends else UNSET,
-            probation={"duration": parse_duration_input(probation, field="probation").text} if probation else None,
-            caller=desk.caller.at(request.app.state.clock),
+            probation=ProbationRequest(parse_duration_input(probation, field="probation")) if probation else None,
         )
+        reviews.decide_review(desk.db, review_id, decision, caller=desk.caller.at(request.app.state.clock))
     except FORM_ERRORS as exc:
         return refused_page(
             request,
@@ -174,15 +169,13 @@ def decide_appeal(request: Request, desk: AppealDeciderDesk, appeal_id: ObjectId
     try:
         require_confirmation(form)
         ends = optional(form, "ends_at", max_length=40)
-        appeals.decide_appeal(
-            desk.db,
-            appeal_id,
+        decision = appeals.DecideAppeal.parse(
             outcome=text(form, "outcome", max_length=30),
             rationale=text(form, "rationale"),
             reply=text(form, "reply"),
             ends_at=page_instant_value(ends) if ends else UNSET,
-            caller=desk.caller.at(request.app.state.clock),
         )
+        appeals.decide_appeal(desk.db, appeal_id, decision, caller=desk.caller.at(request.app.state.clock))
     except FORM_ERRORS as exc:
         return refused_page(
             request,
