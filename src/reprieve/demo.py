@@ -20,7 +20,7 @@ from reprieve.domain.amnesty import make_filter
 from reprieve.domain.filters import AppealFilter, ReviewFilter, SanctionFilter
 from reprieve.domain.model import AccountRef, SanctionState
 from reprieve.domain.reviews import ReviewState
-from reprieve.domain.time import parse_instant, to_micros
+from reprieve.domain.time import format_instant, parse_instant, to_micros
 from reprieve.runtime import amnesty as amnesty_runner
 from reprieve.services import Database, amnesty, appeals, catalogue, members, reviews, sanctions, violations
 from reprieve.services.callers import Caller
@@ -206,7 +206,7 @@ def _meta_review(db: Database, sid: str) -> None:
         ),
         caller=META_MODERATOR.at(t("2023-01-17T15:00:00Z")),
     )
-    appeals.attach_appeal(db, letter["id"], review_id=review["id"], caller=META_MODERATOR.at(t("2023-01-17T15:05:00Z")))
+    appeals.attach_appeal(db, letter.id, review_id=review["id"], caller=META_MODERATOR.at(t("2023-01-17T15:05:00Z")))
     reviews.decide_review(
         db,
         review["id"],
@@ -221,7 +221,7 @@ def _meta_review(db: Database, sid: str) -> None:
     )
     appeals.decide_appeal(
         db,
-        letter["id"],
+        letter.id,
         appeals.DecideAppeal.parse(
             outcome="granted",
             rationale="Decided with the experts' review of the suspension.",
@@ -747,8 +747,8 @@ def _tell_work(db: Database, echo: Callable[[str], None]) -> None:
     now = datetime.now(UTC)
     due = reviews.list_reviews(db, ReviewFilter(state=ReviewState.DUE, operator="meta"), at=now, limit=1000)
     opened = reviews.list_reviews(db, ReviewFilter(state=ReviewState.OPEN, operator="meta"), at=now, limit=1000)
-    waiting = appeals.list_appeals(db, AppealFilter(state="open", operator="meta"), limit=1000)["items"]
-    kinds = sorted({a["kind"] for a in waiting})
+    waiting = appeals.list_appeals(db, AppealFilter(state="open", operator="meta"), limit=1000).items
+    kinds = sorted({a.kind.value for a in waiting})
     scheduled = sanctions.list_sanctions(
         db, SanctionFilter(operator="meta", state=SanctionState.SCHEDULED), at=now, limit=1000
     )["items"]
@@ -778,9 +778,9 @@ def _tell_due_process(db: Database, echo: Callable[[str], None]) -> None:
             + (f", with probation until {probation['until'][:10]}" if probation else "")
         )
     story = appeals.list_appeals(db, AppealFilter(operator="meta", kind="reinstatement", at=to_micros(t("2023-02-01"))))
-    for appeal in story["items"]:
-        meeting = ", meeting requested" if appeal["meeting_requested"] else ""
+    for appeal in story.items:
+        meeting = ", meeting requested" if appeal.meeting_requested else ""
         echo(
-            f"Reinstatement request by a {appeal['filed_by']['relation']} ({appeal['channel']}, received "
-            f"{(appeal['received_at'] or '')[:10]}{meeting}): {appeal['state']}"
+            f"Reinstatement request by a {appeal.filed_by.relation.value} ({appeal.channel.value}, received "
+            f"{(format_instant(appeal.received_at) or '')[:10]}{meeting}): {appeal.state.value}"
         )

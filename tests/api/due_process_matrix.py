@@ -44,7 +44,7 @@ def _appeal(w: World, sanction: str) -> str:
         ),
         caller=SETUP.at(w.clock()),
     )
-    return str(appeal["id"])
+    return str(appeal.id)
 
 
 def list_reviews(w: World, h: dict[str, str], target: str) -> httpx.Response:

@@ -329,7 +329,7 @@ def test_review_and_appeal_decisions_come_back_as_typed(console: TestClient, db:
         caller=Caller("test", now=clock.now),
     )
     refused = console.post(
-        f"/console/appeals/{appeal['id']}/decision",
+        f"/console/appeals/{appeal.id}/decision",
         data={
             "csrf_token": csrf(console),
             "confirm": "yes",

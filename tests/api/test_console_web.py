@@ -411,7 +411,7 @@ def test_the_appeal_queue_and_the_dashboard_show_the_appeals_open_at_the_instant
                 channel="api",
             ),
             caller=person.at(clock.now),
-        )["id"]
+        ).id
     clock.now = start + timedelta(days=5)
     appeals.decide_appeal(
         db,

@@ -60,7 +60,7 @@ def seeded(live_server: LiveServer) -> tuple[str, str]:
                     received_at=(now - timedelta(days=days)).isoformat(),
                 ),
                 caller=Caller("browser-test", now=now),
-            )["id"],
+            ).id,
         )
     return ids[12]
 

@@ -117,7 +117,7 @@ def seeded(db: Database, meta: str, x_corp: str, now: datetime) -> dict[str, Any
                 sanction_id=ids[target], kind=kind, filed_by=REQUESTER, statement="Please look again.", channel="web"
             ),
             caller=PERSON.at(t(at)),
-        )["id"]
+        ).id
 
     def decide(key: str, outcome: str, at: str, **fields: Any) -> None:
         appeals.decide_appeal(

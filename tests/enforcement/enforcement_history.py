@@ -187,7 +187,7 @@ class History:
         )
         decide_appeal(
             self.db,
-            filed["id"],
+            filed.id,
             DecideAppeal.parse(
                 outcome="granted",
                 rationale="Circumstances changed.",

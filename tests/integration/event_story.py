@@ -120,7 +120,7 @@ def tell(db: Database) -> None:
         ),
         caller=MODERATOR.at(t("2021-02-04T10:00:00Z")),
     )
-    appeals.attach_appeal(db, letter["id"], review_id=review["id"], caller=MODERATOR.at(t("2021-02-04T10:05:00Z")))
+    appeals.attach_appeal(db, letter.id, review_id=review["id"], caller=MODERATOR.at(t("2021-02-04T10:05:00Z")))
     reviews.decide_review(
         db,
         review["id"],
@@ -134,7 +134,7 @@ def tell(db: Database) -> None:
     )
     appeals.decide_appeal(
         db,
-        letter["id"],
+        letter.id,
         appeals.DecideAppeal.parse(
             outcome="granted",
             rationale="Decided with the review.",
@@ -145,20 +145,20 @@ def tell(db: Database) -> None:
     )
     dispute = appeals.record_dispute(
         db,
-        letter["id"],
+        letter.id,
         appeals.RecordDispute.parse(body="An ODS body", submitted_at="2021-02-06T00:00:00Z"),
         caller=MODERATOR.at(t("2021-02-06T10:00:00Z")),
     )
     appeals.record_dispute(
         db,
-        letter["id"],
+        letter.id,
         appeals.RecordDispute.parse(
             body="An ODS body",
             submitted_at="2021-02-06T00:00:00Z",
             outcome="in_favour_of_platform",
             decided_at="2021-02-07T00:00:00Z",
             summary="Upheld.",
-            dispute_id=dispute["disputes"][0]["id"],
+            dispute_id=dispute.disputes[0].id,
         ),
         caller=MODERATOR.at(t("2021-02-07T10:00:00Z")),
     )
@@ -196,7 +196,7 @@ def tell(db: Database) -> None:
     )
     appeals.decide_appeal(
         db,
-        denied["id"],
+        denied.id,
         appeals.DecideAppeal.parse(outcome="denied", rationale="It was spam.", reply="Kept."),
         caller=MODERATOR.at(t("2021-03-04T00:00:00Z")),
     )

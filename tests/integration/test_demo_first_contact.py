@@ -28,9 +28,9 @@ def test_the_demo_leaves_work_in_the_queues_once_and_spreads_its_lifts(db: Datab
     for review in due:  # fell due yesterday
         assert timedelta(hours=12) < loaded_at - parse_instant(review["due_at"]) < timedelta(days=2)
 
-    waiting = appeals.list_appeals(db, AppealFilter(state="open", operator="meta"))["items"]
-    assert sorted(a["kind"] for a in waiting) == ["complaint", "reinstatement"]
-    assert all(loaded_at - parse_instant(a["received_at"]) < timedelta(days=7) for a in waiting)
+    waiting = appeals.list_appeals(db, AppealFilter(state="open", operator="meta")).items
+    assert sorted(a.kind for a in waiting) == ["complaint", "reinstatement"]
+    assert all(loaded_at - a.received_at < timedelta(days=7) for a in waiting)
 
     scheduled = sanctions.list_sanctions(db, SanctionFilter(operator="meta", state=SanctionState.SCHEDULED), at=now)[
         "items"

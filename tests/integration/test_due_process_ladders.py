@@ -195,7 +195,7 @@ def test_the_probation_ladder_applies_during_probation_and_not_after(db: Databas
     )
     appeals.decide_appeal(
         db,
-        letter["id"],
+        letter.id,
         appeals.DecideAppeal.parse(
             outcome="granted",
             rationale="The risk has receded.",
@@ -235,7 +235,7 @@ def test_a_probation_ladder_without_a_step_falls_back_to_the_standard_ladder(db:
     )
     appeals.decide_appeal(
         db,
-        complaint["id"],
+        complaint.id,
         appeals.DecideAppeal.parse(
             outcome="granted",
             rationale="r",
@@ -306,7 +306,7 @@ def test_rebuilding_the_projections_reproduces_violations_and_probations(db: Dat
     )
     appeals.decide_appeal(
         db,
-        appeal["id"],
+        appeal.id,
         appeals.DecideAppeal.parse(outcome="granted", rationale="r", reply="ok", probation={}),
         caller=MODERATOR.at(day(2)),
     )

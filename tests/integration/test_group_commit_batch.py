@@ -51,7 +51,7 @@ def history(db: Database, platform: str) -> None:
     )
     appeals.decide_appeal(
         db,
-        appeal["id"],
+        appeal.id,
         appeals.DecideAppeal.parse(outcome="granted", rationale="r", reply="ok", probation={"duration": "P2Y"}),
         caller=MODERATOR.at(NOW - timedelta(days=90)),
     )

@@ -61,7 +61,7 @@ def story(db: Database, impose: Callable[..., dict[str, Any]], now: datetime) ->
         ),
         caller=Caller(actor=ACTOR, now=now),
     )
-    return {"scheduled": scheduled["id"], "short": short["id"], "lifted": lifted["id"], "appeal": appeal["id"]}
+    return {"scheduled": scheduled["id"], "short": short["id"], "lifted": lifted["id"], "appeal": appeal.id}
 
 
 def expected(ids: dict[str, str], now: datetime) -> Counter[tuple[str, str]]:
@@ -175,7 +175,7 @@ def test_probation_ended_is_announced_once(db: Database) -> None:
     )
     appeals.decide_appeal(
         db,
-        appeal["id"],
+        appeal.id,
         appeals.DecideAppeal.parse(outcome="granted", rationale="r", reply="ok", probation={"duration": "P30D"}),
         caller=MODERATOR.at(day(2)),
     )
@@ -305,7 +305,7 @@ def test_probations_over_two_platforms_straddling_a_page_are_each_announced_once
         )
         appeals.decide_appeal(
             db,
-            appeal["id"],
+            appeal.id,
             appeals.DecideAppeal.parse(outcome="granted", rationale="r", reply="ok", probation={"duration": "P30D"}),
             caller=MODERATOR.at(day(2)),
         )

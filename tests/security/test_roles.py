@@ -123,7 +123,7 @@ def test_an_admins_decisions_are_recorded_as_the_admins(roles_world: World) -> N
         caller=Caller("setup", now=w.clock()),
     )
     decided = w.client.post(
-        f"/v1/appeals/{appeal['id']}/decision",
+        f"/v1/appeals/{appeal.id}/decision",
         headers=admin,
         json={"outcome": "denied", "rationale": "r", "reply": "no"},
     )
@@ -135,7 +135,7 @@ def test_an_admins_decisions_are_recorded_as_the_admins(roles_world: World) -> N
         e
         for e in events.json()["items"]
         if e["type"] in ("appeal.decided", "sanction.lifted")
-        and (e["data"].get("appeal") == appeal["id"] or e["data"].get("id") in (appeal["id"], sanction))
+        and (e["data"].get("appeal") == appeal.id or e["data"].get("id") in (appeal.id, sanction))
     ]
     assert len(mine) == 2 and all(e["actor"].startswith("admin") for e in mine), mine
 
@@ -237,7 +237,7 @@ def console_requests(db: Database, clock: Clock, member_name: str) -> dict[str, 
         ),
         "decide-appeal": (
             "post",
-            f"/console/appeals/{appeal['id']}/decision",
+            f"/console/appeals/{appeal.id}/decision",
             {"outcome": "denied", "rationale": "r", "reply": "no", "confirm": "yes"},
         ),
         "amnesty-preview": ("get", "/console/amnesties/preview?reason=x", {}),

@@ -250,7 +250,7 @@ def appeal_file(
         meeting_requested=meeting_requested,
         received_at=received_at,
     )
-    result = appeals.file_appeal(state(ctx).db(), command, caller=caller().at(now))
+    result = appeals.file_appeal(state(ctx).db(), command, caller=caller().at(now)).to_json()
     emit_json(result) if as_json else show_appeal(result)
 
 
@@ -271,7 +271,7 @@ def appeal_list(
     f = AppealFilter(
         state=state_, kind=kind, operator=operator, sanction=sanction, at=None if as_of is None else to_micros(as_of)
     )
-    page = appeals.list_appeals(state(ctx).db(), f, limit=limit, cursor=cursor, include_contact=True)
+    page = appeals.list_appeals(state(ctx).db(), f, limit=limit, cursor=cursor, include_contact=True).to_json()
     if as_json:
         emit_json(page)
         return
@@ -287,7 +287,7 @@ def appeal_attach(
     as_json: bool = JSON,
 ) -> None:
     """Put an appeal before the panel of its sanction's review."""
-    result = appeals.attach_appeal(state(ctx).db(), appeal, review_id=review, caller=caller().at(now()))
+    result = appeals.attach_appeal(state(ctx).db(), appeal, review_id=review, caller=caller().at(now())).to_json()
     emit_json(result) if as_json else show_appeal(result)
 
 
@@ -318,7 +318,7 @@ def appeal_decide(
         denies=split(denies),
         probation=probation_option(probation_duration, probation_ladder_json, probation),
     )
-    result = appeals.decide_appeal(state(ctx).db(), appeal, command, caller=caller().at(now))
+    result = appeals.decide_appeal(state(ctx).db(), appeal, command, caller=caller().at(now)).to_json()
     emit_json(result) if as_json else show_appeal(result)
 
 
@@ -345,14 +345,14 @@ def appeal_dispute(
         summary=summary,
         dispute_id=dispute,
     )
-    result = appeals.record_dispute(state(ctx).db(), appeal, command, caller=caller().at(now()))
+    result = appeals.record_dispute(state(ctx).db(), appeal, command, caller=caller().at(now())).to_json()
     emit_json(result) if as_json else show_appeal(result)
 
 
 @appeal_app.command("show")
 def appeal_show(ctx: typer.Context, appeal: str, at: str = AS_OF, as_json: bool = JSON) -> None:
     """Show an appeal, its decision and disputes, as it stands or as it stood --at an instant."""
-    result = appeals.get_appeal(state(ctx).db(), appeal, include_contact=True, at=as_of_option(at))
+    result = appeals.get_appeal(state(ctx).db(), appeal, include_contact=True, at=as_of_option(at)).to_json()
     emit_json(result) if as_json else show_appeal(result)
 
 

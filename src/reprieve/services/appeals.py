@@ -9,7 +9,7 @@ to the operator's moderators and admins, and nowhere else.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,6 +19,7 @@ from reprieve.domain.appeals import (
     AppealState,
     Channel,
     DisputeOutcome,
+    Relation,
     Requester,
     complaint_deadline,
     ensure_admissible,
@@ -45,6 +46,7 @@ from reprieve.services.due_process import (
     load_sanction,
     probation_event,
 )
+from reprieve.services.viewing import Page
 from reprieve.store import due_process as store
 from reprieve.store import queries
 from reprieve.store.connection import Connection
@@ -58,6 +60,105 @@ DATED_BY_ARRIVAL = frozenset({Channel.LETTER, Channel.EMAIL})
 #: How far before its recording an appeal of another channel may still say it was received:
 #: the clocks of a platform's machine and of this installation may disagree by that much.
 CLOCK_SKEW = timedelta(minutes=5)
+
+
+# --- how an appeal looks -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FiledByView:
+    """Who filed: the relation, and (for the operator's moderators only) the name and e-mail."""
+
+    relation: Relation
+    name: str | None = None
+    email: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"relation": self.relation.value, "name": self.name, "email": self.email}
+
+
+@dataclass(frozen=True, slots=True)
+class AppealDecisionView:
+    outcome: AppealState
+    rationale: str | None
+    reply: str | None
+    decided_at: datetime | None
+    decided_by: str | None
+    handling_seconds: int | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "outcome": self.outcome.value,
+            "rationale": self.rationale,
+            "reply": self.reply,
+            "decided_at": format_instant(self.decided_at),
+            "decided_by": self.decided_by,
+            "handling_seconds": self.handling_seconds,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class DisputeView:
+    """An out-of-court dispute about an appeal, with its outcome once decided."""
+
+    id: str
+    body: str
+    submitted_at: datetime | None
+    decided_at: datetime | None
+    outcome: DisputeOutcome
+    summary: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "body": self.body,
+            "submitted_at": format_instant(self.submitted_at),
+            "decided_at": format_instant(self.decided_at),
+            "outcome": self.outcome.value,
+            "summary": self.summary,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class AppealView:
+    """An appeal as it stands (or stood): what was asked, its decision, its disputes."""
+
+    id: str
+    operator: str
+    sanction: str
+    kind: AppealKind
+    state: AppealState
+    filed_by: FiledByView
+    channel: Channel
+    meeting_requested: bool
+    statement: str
+    received_at: datetime
+    deadline_at: datetime | None
+    review: str | None
+    decision: AppealDecisionView | None
+    disputes: tuple[DisputeView, ...]
+
+    def without_contact(self) -> AppealView:
+        """The same appeal without the requester's name and e-mail (personal data)."""
+        return replace(self, filed_by=replace(self.filed_by, name=None, email=None))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "operator": self.operator,
+            "sanction": self.sanction,
+            "kind": self.kind.value,
+            "state": self.state.value,
+            "filed_by": self.filed_by.to_json(),
+            "channel": self.channel.value,
+            "meeting_requested": self.meeting_requested,
+            "statement": self.statement,
+            "received_at": format_instant(self.received_at),
+            "deadline_at": format_instant(self.deadline_at),
+            "review": self.review,
+            "decision": None if self.decision is None else self.decision.to_json(),
+            "disputes": [d.to_json() for d in self.disputes],
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +197,7 @@ class FileAppeal:
         return cls(sanction_id, appeal_kind, requester, statement, via, meeting_requested, given)
 
 
-def file_appeal(db: Database, command: FileAppeal, *, caller: Caller) -> dict[str, Any]:
+def file_appeal(db: Database, command: FileAppeal, *, caller: Caller) -> AppealView:
     """File an appeal; ValidationError (422) when it is not admissible, ConflictError if one is open.
 
     ``received_at`` (default: when it is recorded) lies between the sanction's decision and the
@@ -196,7 +297,7 @@ def attach_appeal(
     *,
     review_id: str,
     caller: Caller,
-) -> dict[str, Any]:
+) -> AppealView:
     """Put an open appeal before the open review of its sanction, so that the panel sees it."""
     with UnitOfWork(db, actor=caller.actor, now=caller.clock) as uow:
         appeal = _appeal(uow.conn, appeal_id, caller)
@@ -272,7 +373,7 @@ class DecideAppeal:
         )
 
 
-def decide_appeal(db: Database, appeal_id: str, command: DecideAppeal, *, caller: Caller) -> dict[str, Any]:
+def decide_appeal(db: Database, appeal_id: str, command: DecideAppeal, *, caller: Caller) -> AppealView:
     """Decide an open appeal, by a person: granted lifts the sanction, partially_granted amends it.
 
     A grant on a sanction that has already run out lifts nothing, but still takes its strike away.
@@ -375,7 +476,7 @@ class RecordDispute:
         return cls(body, submitted, result, decided, summary, dispute_id)
 
 
-def record_dispute(db: Database, appeal_id: str, command: RecordDispute, *, caller: Caller) -> dict[str, Any]:
+def record_dispute(db: Database, appeal_id: str, command: RecordDispute, *, caller: Caller) -> AppealView:
     """Record an out-of-court dispute about an appeal (DSA art. 21), or, with ``dispute_id``, its progress."""
     ensure_human_decider(caller.role)
     body, result, summary, dispute_id = command.body, command.outcome, command.summary, command.dispute_id
@@ -424,7 +525,7 @@ def get_appeal(
     caller: Caller | None = None,
     include_contact: bool = False,
     at: datetime | None = None,
-) -> dict[str, Any]:
+) -> AppealView:
     """An appeal as it stands, or as it stood at ``at`` (not found if received after it);
     caller None: the installation, which sees every operator's."""
     with db.read() as conn:
@@ -443,7 +544,7 @@ def list_appeals(
     limit: int = 50,
     cursor: str | None = None,
     include_contact: bool = False,
-) -> dict[str, Any]:
+) -> Page[AppealView]:
     if not 1 <= limit <= 1000:
         raise ValidationError("must be between 1 and 1000", field="limit")
     if f.state is not None:
@@ -454,7 +555,7 @@ def list_appeals(
         rows, next_cursor = store.list_appeal_rows(conn, f, limit=limit, cursor=cursor)
         contacts = store.requester_rows(conn, [r["requester"] for r in rows]) if include_contact else {}
         items = [_view(conn, r, contacts.get(r["requester"]), include_contact, at_us=f.at) for r in rows]
-    return {"items": items, "next_cursor": next_cursor}
+    return Page(tuple(items), next_cursor)
 
 
 def _appeal(conn: Connection, appeal_id: str, caller: Caller | None) -> dict[str, Any]:
@@ -464,14 +565,14 @@ def _appeal(conn: Connection, appeal_id: str, caller: Caller | None) -> dict[str
     return row
 
 
-# --- how an appeal looks -----------------------------------------------------------------
+# --- building the view -------------------------------------------------------------------
 
 
-def _instant(value: int | None) -> str | None:
-    return None if value is None else format_instant(from_micros(value))
+def _instant(value: int | None) -> datetime | None:
+    return None if value is None else from_micros(value)
 
 
-def appeal_view(conn: Connection, appeal_id: str, *, include_contact: bool) -> dict[str, Any]:
+def appeal_view(conn: Connection, appeal_id: str, *, include_contact: bool) -> AppealView:
     row = store.appeal_row(conn, appeal_id)
     assert row is not None
     contact = store.requester_row(conn, row["requester"]) if include_contact else None
@@ -485,7 +586,7 @@ def _view(
     include_contact: bool,
     *,
     at_us: int | None = None,
-) -> dict[str, Any]:
+) -> AppealView:
     """How the appeal looks, or looked at ``at_us`` (a decision or a dispute's outcome recorded
     as taking effect later is not shown)."""
 
@@ -494,45 +595,54 @@ def _view(
 
     decided = row["state"] != AppealState.OPEN.value and by_then(row["decided_at"])
     disputes = [d for d in store.dispute_rows(conn, row["id"]) if at_us is None or d["submitted_at"] <= at_us]
-    return {
-        "id": row["id"],
-        "operator": row["operator_id"],
-        "sanction": row["sanction_id"],
-        "kind": row["kind"],
-        "state": row["state"] if decided else AppealState.OPEN.value,
-        "filed_by": {
-            "relation": row["relation"],
+    state = AppealState(row["state"])
+    shown = include_contact and contact
+    return AppealView(
+        id=row["id"],
+        operator=row["operator_id"],
+        sanction=row["sanction_id"],
+        kind=AppealKind(row["kind"]),
+        state=state if decided else AppealState.OPEN,
+        filed_by=FiledByView(
+            relation=Relation(row["relation"]),
             # Personal data, for the operator's moderators only (see the module docstring).
-            "name": contact["name"] if include_contact and contact else None,
-            "email": contact["email"] if include_contact and contact else None,
-        },
-        "channel": row["channel"],
-        "meeting_requested": bool(row["meeting_requested"]),
-        "statement": row["statement"],
-        "received_at": _instant(row["received_at"]),
-        "deadline_at": _instant(row["deadline_at"]),
-        "review": row["review_id"],
-        "decision": {
-            "outcome": row["state"],
-            "rationale": row["rationale"],
-            "reply": row["reply"],
-            "decided_at": _instant(row["decided_at"]),
-            "decided_by": row["decided_by"],
-            "handling_seconds": row["handling_seconds"],
-        }
+            name=contact["name"] if shown and contact else None,
+            email=contact["email"] if shown and contact else None,
+        ),
+        channel=Channel(row["channel"]),
+        meeting_requested=bool(row["meeting_requested"]),
+        statement=row["statement"],
+        received_at=from_micros(row["received_at"]),
+        deadline_at=_instant(row["deadline_at"]),
+        review=row["review_id"],
+        decision=AppealDecisionView(
+            outcome=state,
+            rationale=row["rationale"],
+            reply=row["reply"],
+            decided_at=_instant(row["decided_at"]),
+            decided_by=row["decided_by"],
+            handling_seconds=row["handling_seconds"],
+        )
         if decided
         else None,
-        "disputes": [
-            {
-                "id": d["id"],
-                "body": d["body"],
-                "submitted_at": _instant(d["submitted_at"]),
-                **(
-                    {"decided_at": _instant(d["decided_at"]), "outcome": d["outcome"], "summary": d["summary"]}
-                    if d["decided_at"] is None or by_then(d["decided_at"])
-                    else {"decided_at": None, "outcome": DisputeOutcome.PENDING.value, "summary": ""}
-                ),
-            }
+        disputes=tuple(
+            DisputeView(
+                id=d["id"],
+                body=d["body"],
+                submitted_at=_instant(d["submitted_at"]),
+                decided_at=_instant(d["decided_at"]),
+                outcome=DisputeOutcome(d["outcome"]),
+                summary=d["summary"],
+            )
+            if d["decided_at"] is None or by_then(d["decided_at"])
+            else DisputeView(
+                id=d["id"],
+                body=d["body"],
+                submitted_at=_instant(d["submitted_at"]),
+                decided_at=None,
+                outcome=DisputeOutcome.PENDING,
+                summary="",
+            )
             for d in disputes
-        ],
-    }
+        ),
+    )

@@ -174,7 +174,7 @@ RawError = tuple[str | None, str, dict[str, str]]
 class Outcome:
     """What filing gave: the appeal, or the errors to show."""
 
-    appeal: dict[str, Any] | None = None
+    appeal: appeals.AppealView | None = None
     errors: list[RawError] = field(default_factory=list)
 
 
@@ -293,8 +293,8 @@ async def file_appeal(request: Request) -> HTMLResponse:
         request,
         "public/received.html",
         status_code=201,
-        reference=appeal["id"],
-        kind=appeal["kind"],
-        received=long_instant(lang, appeal["received_at"]),
-        deadline=long_instant(lang, appeal["deadline_at"]),
+        reference=appeal.id,
+        kind=appeal.kind,
+        received=long_instant(lang, appeal.received_at),
+        deadline=long_instant(lang, appeal.deadline_at),
     )

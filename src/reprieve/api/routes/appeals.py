@@ -48,7 +48,7 @@ def sees_contact(tenant: Tenant) -> bool:
 )
 def file_appeal(tenant: AppealFiler, body: AppealCreate, clock: ClockDep) -> dict[str, Any]:
     result = appeals.file_appeal(tenant.db, body.to_command(), caller=tenant.caller(clock))
-    return result if sees_contact(tenant) else _without_contact(result)
+    return (result if sees_contact(tenant) else result.without_contact()).to_json()
 
 
 @router.get("", response_model=AppealPage, responses=problem_responses(), summary="List appeals")
@@ -70,12 +70,16 @@ def list_appeals(
         sanction=sanction,
         at=None if at is None else to_micros(at),
     )
-    return appeals.list_appeals(tenant.db, query, limit=limit, cursor=cursor, include_contact=sees_contact(tenant))
+    page = appeals.list_appeals(tenant.db, query, limit=limit, cursor=cursor, include_contact=sees_contact(tenant))
+    return page.to_json()
 
 
 @router.get("/{appeal_id}", response_model=AppealOut, responses=problem_responses())
 def get_appeal(tenant: Reader, appeal_id: OpaqueId, at: AsOf = None) -> dict[str, Any]:
-    return appeals.get_appeal(tenant.db, appeal_id, caller=tenant.caller(), include_contact=sees_contact(tenant), at=at)
+    found = appeals.get_appeal(
+        tenant.db, appeal_id, caller=tenant.caller(), include_contact=sees_contact(tenant), at=at
+    )
+    return found.to_json()
 
 
 @router.post(
@@ -88,7 +92,7 @@ def get_appeal(tenant: Reader, appeal_id: OpaqueId, at: AsOf = None) -> dict[str
 def decide_appeal(
     tenant: AppealDecider, appeal_id: OpaqueId, body: AppealDecisionCreate, clock: ClockDep
 ) -> dict[str, Any]:
-    return appeals.decide_appeal(tenant.db, appeal_id, body.to_command(), caller=tenant.caller(clock))
+    return appeals.decide_appeal(tenant.db, appeal_id, body.to_command(), caller=tenant.caller(clock)).to_json()
 
 
 @router.post(
@@ -99,7 +103,7 @@ def decide_appeal(
     summary="Put an appeal before the open review of its sanction",
 )
 def attach_appeal(tenant: Moderator, appeal_id: OpaqueId, body: AppealAttach, now: Now) -> dict[str, Any]:
-    return appeals.attach_appeal(tenant.db, appeal_id, review_id=body.review, caller=tenant.caller(now))
+    return appeals.attach_appeal(tenant.db, appeal_id, review_id=body.review, caller=tenant.caller(now)).to_json()
 
 
 @router.post(
@@ -111,8 +115,4 @@ def attach_appeal(tenant: Moderator, appeal_id: OpaqueId, body: AppealAttach, no
     summary="Record an out-of-court dispute about an appeal (DSA art. 21), or its progress",
 )
 def record_dispute(tenant: AppealDecider, appeal_id: OpaqueId, body: DisputeCreate, now: Now) -> dict[str, Any]:
-    return appeals.record_dispute(tenant.db, appeal_id, body.to_command(), caller=tenant.caller(now))
-
-
-def _without_contact(appeal: dict[str, Any]) -> dict[str, Any]:
-    return dict(appeal, filed_by=dict(appeal["filed_by"], name=None, email=None))
+    return appeals.record_dispute(tenant.db, appeal_id, body.to_command(), caller=tenant.caller(now)).to_json()

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Path, Request
 from starlette.responses import Response
 
-from reprieve.domain.appeals import AppealOutcome
+from reprieve.domain.appeals import AppealOutcome, AppealState
 from reprieve.domain.model import Role
 from reprieve.domain.reviews import ReviewOutcome, Risk
 from reprieve.domain.sanctions import UNSET
@@ -148,7 +148,7 @@ def _appeal_page(
     request: Request, desk: Desk, appeal_id: str, refused: FormState = EMPTY_FORM, status_code: int = 200
 ) -> Response:
     appeal = appeals.get_appeal(desk.db, appeal_id, caller=desk.caller, include_contact=sees_contact(desk))
-    sanction = sanctions.get_sanction(desk.db, appeal["sanction"], at=desk.instant, caller=desk.caller)
+    sanction = sanctions.get_sanction(desk.db, appeal.sanction, at=desk.instant, caller=desk.caller)
     return render(
         request,
         "appeal.html",
@@ -158,7 +158,7 @@ def _appeal_page(
         sanction=sanction,
         show_contact=sees_contact(desk),
         outcomes=[o.value for o in AppealOutcome],
-        may_decide=desk.at is None and appeal["state"] == "open" and desk.may(Role.MODERATOR),
+        may_decide=desk.at is None and appeal.state is AppealState.OPEN and desk.may(Role.MODERATOR),
         done=request.query_params.get("done"),
         refused=refused,
     )

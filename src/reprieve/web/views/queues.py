@@ -11,6 +11,7 @@ from starlette.responses import Response
 from reprieve.domain.appeals import AppealKind
 from reprieve.domain.filters import ReviewFilter
 from reprieve.domain.reviews import ReviewState
+from reprieve.domain.time import format_instant
 from reprieve.services import reviews
 from reprieve.web.auth import Signed
 from reprieve.web.rendering import render
@@ -56,16 +57,16 @@ def appeal_queue(
     age: Annotated[str | None, Query(pattern=r"^(fresh|old|late)?$")] = None,
 ) -> Response:
     items = open_appeals(desk, kind.value if kind else None)
-    for item in items:
-        item["age"] = age_band(item["received_at"], desk.instant)
+    ages = {a.id: age_band(a.received_at, desk.instant) for a in items}
     if age:
-        items = [a for a in items if a["age"] == age]
-    items.sort(key=lambda a: a["received_at"])
+        items = [a for a in items if ages[a.id] == age]
+    items.sort(key=lambda a: format_instant(a.received_at) or "")  # as written, as the queue always sorted
     return render(
         request,
         "queue_appeals.html",
         at=desk.at,
         items=items,
+        ages=ages,
         kind=kind.value if kind else "",
         age=age or "",
         kinds=[k.value for k in AppealKind],

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reprieve.domain.filters import AppealFilter, ReviewFilter
+from reprieve.domain.time import format_instant
 from reprieve.services import appeals, audit, reviews
 from reprieve.web.auth import Desk
 from reprieve.web.rendering import format_for_page
@@ -115,38 +116,38 @@ def sanction_entries(desk: Desk, sanction: dict[str, Any]) -> list[Entry]:
             )
     for appeal in appeals.list_appeals(
         desk.db, AppealFilter(sanction=sanction["id"], operators=desk.tenant.operators), limit=100
-    )["items"]:
+    ).items:
         link = {
             "link_key": "timeline.link_appeal",
-            "link_id": appeal["id"],
-            "link_kind": f"appeal_kind.{appeal['kind']}",
+            "link_id": appeal.id,
+            "link_kind": f"appeal_kind.{appeal.kind.value}",
         }
         entries.append(
             Entry(
-                appeal["received_at"],
+                format_instant(appeal.received_at) or "",
                 0,
                 "timeline.appeal_filed",
                 "",
-                appeal["statement"][:300],
+                appeal.statement[:300],
                 sanction["id"],
-                f"/console/appeals/{appeal['id']}",
-                (f"appeal_kind.{appeal['kind']}", f"channel.{appeal['channel']}"),
-                relation=appeal["filed_by"]["relation"],
+                f"/console/appeals/{appeal.id}",
+                (f"appeal_kind.{appeal.kind.value}", f"channel.{appeal.channel.value}"),
+                relation=appeal.filed_by.relation.value,
                 **link,
             )
         )
-        decision = appeal.get("decision")
+        decision = appeal.decision
         if decision:
             entries.append(
                 Entry(
-                    decision["decided_at"],
+                    format_instant(decision.decided_at) or "",
                     0,
                     "timeline.appeal_decided",
-                    decision.get("decided_by") or "",
-                    decision.get("rationale") or "",
+                    decision.decided_by or "",
+                    decision.rationale or "",
                     sanction["id"],
-                    f"/console/appeals/{appeal['id']}",
-                    (f"appeal_outcome.{decision['outcome']}",),
+                    f"/console/appeals/{appeal.id}",
+                    (f"appeal_outcome.{decision.outcome.value}",),
                     **link,
                 )
             )
