@@ -183,7 +183,7 @@ def _meta_review(db: Database, sid: str) -> None:
     ):
         reviews.file_assessment(
             db,
-            review["id"],
+            review.id,
             reviews.FileAssessment.parse(
                 risk="low",
                 factors=factors,
@@ -206,10 +206,10 @@ def _meta_review(db: Database, sid: str) -> None:
         ),
         caller=META_MODERATOR.at(t("2023-01-17T15:00:00Z")),
     )
-    appeals.attach_appeal(db, letter.id, review_id=review["id"], caller=META_MODERATOR.at(t("2023-01-17T15:05:00Z")))
+    appeals.attach_appeal(db, letter.id, review_id=review.id, caller=META_MODERATOR.at(t("2023-01-17T15:05:00Z")))
     reviews.decide_review(
         db,
-        review["id"],
+        review.id,
         reviews.DecideReview.parse(
             outcome="lift",
             probation={"duration": "P2Y"},
@@ -753,7 +753,7 @@ def _tell_work(db: Database, echo: Callable[[str], None]) -> None:
         db, SanctionFilter(operator="meta", state=SanctionState.SCHEDULED), at=now, limit=1000
     )["items"]
     echo(
-        f"In Meta's queues now: {_count(len(due['items']), 'review')} due and {len(opened['items'])} open, "
+        f"In Meta's queues now: {_count(len(due.items), 'review')} due and {len(opened.items)} open, "
         f"{_count(len(waiting), 'appeal')} open"
         + (f" ({', '.join(kinds)})" if kinds else "")
         + f", {_count(len(scheduled), 'sanction')} not started yet."
@@ -768,8 +768,8 @@ def _tell_due_process(db: Database, echo: Callable[[str], None]) -> None:
     """Meta's expert review of January 2023 and the campaign's letter, as recorded."""
     decided = reviews.list_reviews(
         db, ReviewFilter(state=ReviewState.DECIDED, operator="meta"), at=t("2023-02-01T00:00:00Z")
-    )["items"]
-    for review in decided:
+    ).items
+    for review in (r.to_json() for r in decided):
         risks = ", ".join(f"{n} {risk}" for risk, n in review["risk"].items() if n)
         probation = (review["decision"] or {}).get("probation")
         echo(

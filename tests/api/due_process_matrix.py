@@ -33,7 +33,7 @@ def _name(w: World, h: dict[str, str]) -> str:
 def _review(w: World, target: str, panel: list[str]) -> tuple[str, str]:
     sanction = w.sanction(target)["id"]
     review = reviews.open_review(w.db, sanction, panel=panel, reason="r", caller=SETUP.at(w.clock()))
-    return sanction, str(review["id"])
+    return sanction, str(review.id)
 
 
 def _appeal(w: World, sanction: str) -> str:

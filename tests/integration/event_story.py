@@ -104,7 +104,7 @@ def tell(db: Database) -> None:
     for expert, day in (("expert-a", "2021-02-02"), ("expert-b", "2021-02-03")):
         reviews.file_assessment(
             db,
-            review["id"],
+            review.id,
             reviews.FileAssessment.parse(risk="low", factors=["election_period"], rationale="The risk has receded."),
             caller=Caller(f"meta:{expert}", names=(expert,), now=t(f"{day}T10:00:00Z")),
         )
@@ -120,10 +120,10 @@ def tell(db: Database) -> None:
         ),
         caller=MODERATOR.at(t("2021-02-04T10:00:00Z")),
     )
-    appeals.attach_appeal(db, letter.id, review_id=review["id"], caller=MODERATOR.at(t("2021-02-04T10:05:00Z")))
+    appeals.attach_appeal(db, letter.id, review_id=review.id, caller=MODERATOR.at(t("2021-02-04T10:05:00Z")))
     reviews.decide_review(
         db,
-        review["id"],
+        review.id,
         reviews.DecideReview.parse(
             outcome="lift",
             probation={"duration": "P1Y"},

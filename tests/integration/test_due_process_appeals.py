@@ -103,14 +103,14 @@ def test_a_later_decision_reopens_the_window(meta: Database) -> None:
     review = reviews.open_review(db, ban["id"], panel=["a"], reason="r", caller=MODERATOR.at(t("2024-08-31T00:00:00Z")))
     reviews.file_assessment(
         db,
-        review["id"],
+        review.id,
         reviews.FileAssessment.parse(risk="high", factors=[], rationale="r"),
         caller=Caller("a", names=("a",), now=t("2024-09-01T00:00:00Z")),
     )
     # An upheld review changes nothing in the term, and still counts as a decision the user is told of.
     reviews.decide_review(
         db,
-        review["id"],
+        review.id,
         reviews.DecideReview.parse(outcome="uphold", rationale="r"),
         caller=MODERATOR.at(t("2024-10-01T00:00:00Z")),
     )
@@ -141,13 +141,13 @@ def test_a_decision_recorded_with_an_earlier_effective_at_is_told_when_recorded(
     review = reviews.open_review(db, old["id"], panel=["a"], reason="r", caller=MODERATOR.at(t("2024-09-05T00:00:00Z")))
     reviews.file_assessment(
         db,
-        review["id"],
+        review.id,
         reviews.FileAssessment.parse(risk="high", factors=[], rationale="r"),
         caller=Caller("a", names=("a",), now=t("2024-09-06T00:00:00Z")),
     )
     reviews.decide_review(
         db,
-        review["id"],
+        review.id,
         reviews.DecideReview.parse(outcome="uphold", rationale="r", effective_at="2024-09-05T00:00:00Z"),
         caller=MODERATOR.at(t("2024-10-01T00:00:00Z")),
     )
@@ -334,14 +334,12 @@ def test_an_appeal_before_the_panel_and_an_out_of_court_dispute(meta: Database) 
     appeal = file(db, ban["id"], "reinstatement", received="2024-02-03T00:00:00Z", meeting_requested=True)
     wrong = file(db, other["id"], received="2024-02-03T00:00:00Z")
     with pytest.raises(ValidationError, match="is of sanction"):
-        appeals.attach_appeal(db, wrong.id, review_id=review["id"], caller=MODERATOR.at(t("2024-02-04T00:00:00Z")))
-    attached = appeals.attach_appeal(
-        db, appeal.id, review_id=review["id"], caller=MODERATOR.at(t("2024-02-04T00:00:00Z"))
-    )
-    assert attached.review == review["id"]
-    seen = reviews.get_review(db, review["id"])
-    assert seen["appeals"] == [appeal.id]
-    assert any(e["event"] == "appeal received" and "meeting requested" in e["detail"] for e in seen["timeline"])
+        appeals.attach_appeal(db, wrong.id, review_id=review.id, caller=MODERATOR.at(t("2024-02-04T00:00:00Z")))
+    attached = appeals.attach_appeal(db, appeal.id, review_id=review.id, caller=MODERATOR.at(t("2024-02-04T00:00:00Z")))
+    assert attached.review == review.id
+    seen = reviews.get_review(db, review.id)
+    assert seen.appeals == (appeal.id,)
+    assert any(e.event == "appeal received" and "meeting requested" in e.detail for e in seen.timeline)
     decide(db, appeal.id, "denied", "2024-02-10T00:00:00Z")
     disputed = appeals.record_dispute(
         db,

@@ -232,7 +232,7 @@ def console_requests(db: Database, clock: Clock, member_name: str) -> dict[str, 
         ),
         "assess": (
             "post",
-            f"/console/reviews/{review['id']}/assessments",
+            f"/console/reviews/{review.id}/assessments",
             {"confirm": "yes", "risk": "low", "rationale": "r"},
         ),
         "decide-appeal": (

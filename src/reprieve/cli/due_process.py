@@ -102,7 +102,9 @@ def review_list(
         operator=operator,
         sanction=sanction,
     )
-    page = reviews.list_reviews(state(ctx).db(), f, at=at_option(at), as_of=bool(at), limit=limit, cursor=cursor)
+    page = reviews.list_reviews(
+        state(ctx).db(), f, at=at_option(at), as_of=bool(at), limit=limit, cursor=cursor
+    ).to_json()
     if as_json:
         emit_json(page)
         return
@@ -121,7 +123,7 @@ def review_open(
     """Open a review of an active sanction (the one due, or an ad-hoc one)."""
     result = reviews.open_review(
         state(ctx).db(), sanction, panel=split(panel) or [], reason=reason, caller=caller().at(now())
-    )
+    ).to_json()
     emit_json(result) if as_json else show_review(result)
 
 
@@ -137,7 +139,7 @@ def review_assess(
 ) -> None:
     """File a panel member's assessment of the risk (once per member)."""
     command = reviews.FileAssessment.parse(risk=risk, factors=split(factors), rationale=rationale)
-    result = reviews.file_assessment(state(ctx).db(), review, command, caller=caller(reviewer).at(now()))
+    result = reviews.file_assessment(state(ctx).db(), review, command, caller=caller(reviewer).at(now())).to_json()
     emit_json(result) if as_json else show_review(result)
 
 
@@ -165,7 +167,7 @@ def review_decide(
         probation=probation_option(probation_duration, probation_ladder_json, probation),
         effective_at=effective_at,
     )
-    result = reviews.decide_review(state(ctx).db(), review, command, caller=caller(as_member).at(now))
+    result = reviews.decide_review(state(ctx).db(), review, command, caller=caller(as_member).at(now)).to_json()
     emit_json(result) if as_json else show_review(result)
 
 
@@ -173,7 +175,7 @@ def review_decide(
 def review_show(ctx: typer.Context, review: str, at: str = AS_OF, as_json: bool = JSON) -> None:
     """Show a review: its panel, assessments, attached appeals, decision and timeline (as it
     stood --at an instant, if given)."""
-    result = reviews.get_review(state(ctx).db(), review, at=as_of_option(at))
+    result = reviews.get_review(state(ctx).db(), review, at=as_of_option(at)).to_json()
     emit_json(result) if as_json else show_review(result)
 
 

@@ -4,7 +4,6 @@ and sanctions imposed and lifted month by month, as they stood at the page's ins
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from fastapi import Request
 from starlette.responses import Response
@@ -45,9 +44,9 @@ def open_appeals(desk: Desk, kind: str | None = None) -> list[appeals.AppealView
     return list(appeals.list_appeals(desk.db, f, limit=QUEUE_LIMIT).items)
 
 
-def due_reviews(desk: Desk) -> list[dict[str, Any]]:
+def due_reviews(desk: Desk) -> list[reviews.ReviewView | reviews.DueReviewView]:
     f = ReviewFilter(state=ReviewState.DUE, operator=desk.tenant.operator_filter(None), operators=desk.tenant.operators)
-    return list(reviews.list_reviews(desk.db, f, at=desk.instant, limit=QUEUE_LIMIT)["items"])
+    return list(reviews.list_reviews(desk.db, f, at=desk.instant, limit=QUEUE_LIMIT).items)
 
 
 @router.get("", name="dashboard")

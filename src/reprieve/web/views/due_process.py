@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from reprieve.domain.appeals import AppealOutcome, AppealState
 from reprieve.domain.model import Role
-from reprieve.domain.reviews import ReviewOutcome, Risk
+from reprieve.domain.reviews import ReviewOutcome, ReviewState, Risk
 from reprieve.domain.sanctions import UNSET
 from reprieve.domain.time import parse_duration_input
 from reprieve.services import appeals, reviews, sanctions
@@ -71,11 +71,11 @@ def _review_page(
     request: Request, desk: Desk, review_id: str, refused: FormState = EMPTY_FORM, status_code: int = 200
 ) -> Response:
     review = reviews.get_review(desk.db, review_id, caller=desk.caller)
-    sanction = sanctions.get_sanction(desk.db, review["sanction"], at=desk.instant, caller=desk.caller)
+    sanction = sanctions.get_sanction(desk.db, review.sanction, at=desk.instant, caller=desk.caller)
     names = {desk.member.name, desk.member.id}
-    on_panel = bool(names & set(review["panel"]))
-    assessed = any(a["reviewer"] in names for a in review["assessments"])
-    live = desk.at is None and review["state"] == "open"
+    on_panel = bool(names & set(review.panel))
+    assessed = any(a.reviewer in names for a in review.assessments)
+    live = desk.at is None and review.state is ReviewState.OPEN
     return render(
         request,
         "review.html",

@@ -32,12 +32,13 @@ def review_queue(
     f = ReviewFilter(
         state=ReviewState(state), operator=desk.tenant.operator_filter(None), operators=desk.tenant.operators
     )
-    items = reviews.list_reviews(desk.db, f, at=desk.instant, limit=QUEUE_LIMIT)["items"]
+    items = list(reviews.list_reviews(desk.db, f, at=desk.instant, limit=QUEUE_LIMIT).items)
     if platform:
-        items = [r for r in items if r["subject"]["platform"] == platform]
-    key = "due_at" if state == "due" else "opened_at"
-    items.sort(key=lambda r: r.get(key) or r.get("due_at") or "")
-    platforms = sorted({r["subject"]["platform"] for r in items} | ({platform} if platform else set()))
+        items = [r for r in items if r.subject.platform == platform]
+    due = state == "due"
+    # By the instants as written (RFC 3339), as the queue always sorted.
+    items.sort(key=lambda r: format_instant(r.due_at if due else r.opened_at) or format_instant(r.due_at) or "")
+    platforms = sorted({r.subject.platform for r in items} | ({platform} if platform else set()))
     return render(
         request,
         "queue_reviews.html",
