@@ -18,7 +18,7 @@ from due_process_support import impose as impose_at
 from sqlalchemy import select
 from webhook_support import Clock, run_cycles
 
-from reprieve.domain.time import format_instant
+from reprieve.domain.time import format_instant, parse_duration
 from reprieve.runtime import worker
 from reprieve.runtime.worker import Worker
 from reprieve.services import appeal_targets, appeals
@@ -151,7 +151,7 @@ def test_appeal_target_is_an_operator_setting(
     db: Database, meta: str, impose: Callable[..., dict[str, Any]], now: datetime
 ) -> None:
     ids = story(db, impose, now)
-    appeal_targets.set_appeal_target(db, "meta", "P3D", actor=ACTOR, now=now)
+    appeal_targets.set_appeal_target(db, "meta", parse_duration("P3D"), caller=Caller(ACTOR, now=now))
     worker.announce(db, now=now + timedelta(days=2), owner="w")
     assert ("appeal.overdue", ids["appeal"]) not in {(t, s) for t, s, _ in announcements(db)}
     worker.announce(db, now=now + timedelta(days=3, seconds=1), owner="w")
