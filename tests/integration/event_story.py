@@ -18,6 +18,7 @@ from typing import Any
 
 from reprieve.domain.amnesty import make_filter
 from reprieve.domain.model import AccountRef
+from reprieve.domain.time import parse_duration
 from reprieve.runtime import amnesty as amnesty_runner
 from reprieve.runtime import worker
 from reprieve.services import (
@@ -284,7 +285,9 @@ def tell(db: Database) -> None:
     webhooks.set_webhook_state(db, hook["id"], active=True, caller=Caller(ACTOR, now=t("2021-08-09T00:00:00Z")))
     webhooks.delete_webhook(db, hook["id"], caller=Caller(ACTOR, now=t("2021-08-10T00:00:00Z")))
     publishing.enable_broker(db, actor=ACTOR, now=t("2021-08-11T00:00:00Z"))
-    appeal_targets.set_appeal_target(db, "meta", "P7D", actor=ACTOR, now=t("2021-08-12T00:00:00Z"))
+    appeal_targets.set_appeal_target(
+        db, "meta", parse_duration("P7D"), caller=Caller(ACTOR, now=t("2021-08-12T00:00:00Z"))
+    )
     # A sanction that starts later, comes up for review and is appealed, for the worker to announce.
     scheduled = sanctions.impose_sanction(
         db,
