@@ -20,7 +20,7 @@ from reprieve.domain.amnesty import make_filter
 from reprieve.domain.filters import AppealFilter, ReviewFilter, SanctionFilter
 from reprieve.domain.model import AccountRef, SanctionState
 from reprieve.domain.reviews import ReviewState
-from reprieve.domain.time import parse_instant, to_micros
+from reprieve.domain.time import format_instant, parse_instant, to_micros
 from reprieve.runtime import amnesty as amnesty_runner
 from reprieve.services import Database, amnesty, appeals, catalogue, members, reviews, sanctions, violations
 from reprieve.services.callers import Caller
@@ -203,42 +203,51 @@ def _meta_review(db: Database, sid: str) -> None:
     ):
         reviews.file_assessment(
             db,
-            review["id"],
-            risk="low",
-            factors=factors,
+            review.id,
+            reviews.FileAssessment.parse(
+                risk="low",
+                factors=factors,
+                rationale="No instances of violence or restrictions on assembly tied to the account since the "
+                "2022 midterms; the risk has sufficiently receded.",
+            ),
             caller=Caller(f"meta:{expert}", names=(expert,), now=t(f"{day}T16:00:00Z")),
-            rationale="No instances of violence or restrictions on assembly tied to the account since the "
-            "2022 midterms; the risk has sufficiently receded.",
         )
     letter = appeals.file_appeal(
         db,
-        sanction_id=sid,
-        kind="reinstatement",
-        channel="letter",
-        meeting_requested=True,
-        filed_by={"name": "Counsel for the Trump campaign", "relation": "representative"},
-        statement="We ask that Meta reinstate President Trump's accounts and for a meeting to discuss his "
-        "prompt reinstatement.",
-        received_at="2023-01-17T00:00:00Z",
+        appeals.FileAppeal.parse(
+            sanction_id=sid,
+            kind="reinstatement",
+            channel="letter",
+            meeting_requested=True,
+            filed_by={"name": "Counsel for the Trump campaign", "relation": "representative"},
+            statement="We ask that Meta reinstate President Trump's accounts and for a meeting to discuss his "
+            "prompt reinstatement.",
+            received_at="2023-01-17T00:00:00Z",
+        ),
         caller=META_MODERATOR.at(t("2023-01-17T15:00:00Z")),
     )
-    appeals.attach_appeal(db, letter["id"], review_id=review["id"], caller=META_MODERATOR.at(t("2023-01-17T15:05:00Z")))
+    appeals.attach_appeal(db, letter.id, review_id=review.id, caller=META_MODERATOR.at(t("2023-01-17T15:05:00Z")))
     reviews.decide_review(
         db,
-        review["id"],
-        outcome="lift",
-        probation={"duration": "P2Y"},
+        review.id,
+        reviews.DecideReview.parse(
+            outcome="lift",
+            probation={"duration": "P2Y"},
+            rationale="Reinstated with new guardrails: any new violation brings a suspension of one month to "
+            "two years.",
+            effective_at="2023-01-25T00:00:00Z",
+        ),
         caller=META_MODERATOR.at(t("2023-01-25T18:00:00Z")),
-        rationale="Reinstated with new guardrails: any new violation brings a suspension of one month to two years.",
-        effective_at="2023-01-25T00:00:00Z",
     )
     appeals.decide_appeal(
         db,
-        letter["id"],
-        outcome="granted",
-        rationale="Decided with the experts' review of the suspension.",
-        reply="Mr Trump's accounts are reinstated with new guardrails.",
-        effective_at="2023-01-25T00:00:00Z",
+        letter.id,
+        appeals.DecideAppeal.parse(
+            outcome="granted",
+            rationale="Decided with the experts' review of the suspension.",
+            reply="Mr Trump's accounts are reinstated with new guardrails.",
+            effective_at="2023-01-25T00:00:00Z",
+        ),
         caller=META_MODERATOR.at(t("2023-01-25T18:05:00Z")),
     )
 
@@ -676,21 +685,25 @@ def _present(db: Database, now: datetime) -> None:
     )
     appeals.file_appeal(
         db,
-        sanction_id=ids["instagram/crypto_signals_vip"],
-        kind="reinstatement",
-        channel="email",
-        filed_by={"name": "Sam Signals", "email": "sam@signals.example", "relation": "subject"},
-        statement="I have closed the paid group and ask for my account back.",
-        received_at=now - timedelta(days=4),
+        appeals.FileAppeal.parse(
+            sanction_id=ids["instagram/crypto_signals_vip"],
+            kind="reinstatement",
+            channel="email",
+            filed_by={"name": "Sam Signals", "email": "sam@signals.example", "relation": "subject"},
+            statement="I have closed the paid group and ask for my account back.",
+            received_at=now - timedelta(days=4),
+        ),
         caller=META_MODERATOR.at(now - timedelta(days=4, hours=-2)),
     )
     appeals.file_appeal(
         db,
-        sanction_id=ids["facebook/satire_weekly"],
-        kind="complaint",
-        channel="web",
-        filed_by={"name": "Satire Weekly", "email": "editor@satire.example", "relation": "subject"},
-        statement="The post was satire, not hate speech: please read it in context.",
+        appeals.FileAppeal.parse(
+            sanction_id=ids["facebook/satire_weekly"],
+            kind="complaint",
+            channel="web",
+            filed_by={"name": "Satire Weekly", "email": "editor@satire.example", "relation": "subject"},
+            statement="The post was satire, not hate speech: please read it in context.",
+        ),
         caller=META_MODERATOR.at(now - timedelta(days=2)),
     )
 
@@ -754,13 +767,13 @@ def _tell_work(db: Database, echo: Callable[[str], None]) -> None:
     now = datetime.now(UTC)
     due = reviews.list_reviews(db, ReviewFilter(state=ReviewState.DUE, operator="meta"), at=now, limit=1000)
     opened = reviews.list_reviews(db, ReviewFilter(state=ReviewState.OPEN, operator="meta"), at=now, limit=1000)
-    waiting = appeals.list_appeals(db, AppealFilter(state="open", operator="meta"), limit=1000)["items"]
-    kinds = sorted({a["kind"] for a in waiting})
+    waiting = appeals.list_appeals(db, AppealFilter(state="open", operator="meta"), limit=1000).items
+    kinds = sorted({a.kind.value for a in waiting})
     scheduled = sanctions.list_sanctions(
         db, SanctionFilter(operator="meta", state=SanctionState.SCHEDULED), at=now, limit=1000
     )["items"]
     echo(
-        f"In Meta's queues now: {_count(len(due['items']), 'review')} due and {len(opened['items'])} open, "
+        f"In Meta's queues now: {_count(len(due.items), 'review')} due and {len(opened.items)} open, "
         f"{_count(len(waiting), 'appeal')} open"
         + (f" ({', '.join(kinds)})" if kinds else "")
         + f", {_count(len(scheduled), 'sanction')} not started yet."
@@ -775,8 +788,8 @@ def _tell_due_process(db: Database, echo: Callable[[str], None]) -> None:
     """Meta's expert review of January 2023 and the campaign's letter, as recorded."""
     decided = reviews.list_reviews(
         db, ReviewFilter(state=ReviewState.DECIDED, operator="meta"), at=t("2023-02-01T00:00:00Z")
-    )["items"]
-    for review in decided:
+    ).items
+    for review in (r.to_json() for r in decided):
         risks = ", ".join(f"{n} {risk}" for risk, n in review["risk"].items() if n)
         probation = (review["decision"] or {}).get("probation")
         echo(
@@ -785,9 +798,9 @@ def _tell_due_process(db: Database, echo: Callable[[str], None]) -> None:
             + (f", with probation until {probation['until'][:10]}" if probation else "")
         )
     story = appeals.list_appeals(db, AppealFilter(operator="meta", kind="reinstatement", at=to_micros(t("2023-02-01"))))
-    for appeal in story["items"]:
-        meeting = ", meeting requested" if appeal["meeting_requested"] else ""
+    for appeal in story.items:
+        meeting = ", meeting requested" if appeal.meeting_requested else ""
         echo(
-            f"Reinstatement request by a {appeal['filed_by']['relation']} ({appeal['channel']}, received "
-            f"{(appeal['received_at'] or '')[:10]}{meeting}): {appeal['state']}"
+            f"Reinstatement request by a {appeal.filed_by.relation.value} ({appeal.channel.value}, received "
+            f"{(format_instant(appeal.received_at) or '')[:10]}{meeting}): {appeal.state.value}"
         )

@@ -33,20 +33,18 @@ def _name(w: World, h: dict[str, str]) -> str:
 def _review(w: World, target: str, panel: list[str]) -> tuple[str, str]:
     sanction = w.sanction(target)["id"]
     review = reviews.open_review(w.db, sanction, panel=panel, reason="r", caller=SETUP.at(w.clock()))
-    return sanction, str(review["id"])
+    return sanction, str(review.id)
 
 
 def _appeal(w: World, sanction: str) -> str:
     appeal = appeals.file_appeal(
         w.db,
-        sanction_id=sanction,
-        kind="complaint",
-        filed_by={"name": "Someone"},
-        statement="s",
-        channel="web",
+        appeals.FileAppeal.parse(
+            sanction_id=sanction, kind="complaint", filed_by={"name": "Someone"}, statement="s", channel="web"
+        ),
         caller=SETUP.at(w.clock()),
     )
-    return str(appeal["id"])
+    return str(appeal.id)
 
 
 def list_reviews(w: World, h: dict[str, str], target: str) -> httpx.Response:
@@ -72,7 +70,10 @@ def decide_review(w: World, h: dict[str, str], target: str) -> httpx.Response:
     name = _name(w, h)
     review = _review(w, target, [name])[1]
     reviews.file_assessment(
-        w.db, review, risk="low", factors=[], rationale="r", caller=Caller(name, names=(name,), now=w.clock())
+        w.db,
+        review,
+        reviews.FileAssessment.parse(risk="low", factors=[], rationale="r"),
+        caller=Caller(name, names=(name,), now=w.clock()),
     )
     return w.client.post(f"/v1/reviews/{review}/decision", json={"outcome": "uphold", "rationale": "r"}, headers=h)
 

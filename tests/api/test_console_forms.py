@@ -324,15 +324,17 @@ def test_review_and_appeal_decisions_come_back_as_typed(console: TestClient, db:
     sign_in(console, "moderator@meta.example")
     appeal = appeals.file_appeal(
         db,
-        sanction_id=impose_directly(db, clock, "facebook/gina"),
-        kind="complaint",
-        filed_by={"relation": "subject", "name": "Gina"},
-        statement="Not me",
-        channel="api",
+        appeals.FileAppeal.parse(
+            sanction_id=impose_directly(db, clock, "facebook/gina"),
+            kind="complaint",
+            filed_by={"relation": "subject", "name": "Gina"},
+            statement="Not me",
+            channel="api",
+        ),
         caller=Caller("test", now=clock.now),
     )
     refused = console.post(
-        f"/console/appeals/{appeal['id']}/decision",
+        f"/console/appeals/{appeal.id}/decision",
         data={
             "csrf_token": csrf(console),
             "confirm": "yes",

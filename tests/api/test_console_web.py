@@ -403,15 +403,22 @@ def test_the_appeal_queue_and_the_dashboard_show_the_appeals_open_at_the_instant
         clock.now = start + timedelta(days=day)
         filed[name] = appeals.file_appeal(
             db,
-            sanction_id=sanction,
-            kind="complaint",
-            filed_by={"relation": "subject", "name": "Ivan"},
-            statement=f"the {name} complaint",
-            channel="api",
+            appeals.FileAppeal.parse(
+                sanction_id=sanction,
+                kind="complaint",
+                filed_by={"relation": "subject", "name": "Ivan"},
+                statement=f"the {name} complaint",
+                channel="api",
+            ),
             caller=person.at(clock.now),
-        )["id"]
+        ).id
     clock.now = start + timedelta(days=5)
-    appeals.decide_appeal(db, filed["first"], outcome="denied", rationale="r", reply="no", caller=person.at(clock.now))
+    appeals.decide_appeal(
+        db,
+        filed["first"],
+        appeals.DecideAppeal.parse(outcome="denied", rationale="r", reply="no"),
+        caller=person.at(clock.now),
+    )
     clock.now = start + timedelta(days=6)
     sign_in(console, "moderator@meta.example")
 

@@ -50,15 +50,17 @@ def seeded(live_server: LiveServer) -> tuple[str, str]:
             sanction["id"],
             appeals.file_appeal(
                 live_server.db,
-                sanction_id=sanction["id"],
-                kind=kind,
-                channel="email",
-                meeting_requested=days == 2,
-                filed_by={"name": "Queue Tester", "email": "queue@example.org", "relation": "subject"},
-                statement="The tickets were genuine.",
-                received_at=(now - timedelta(days=days)).isoformat(),
+                appeals.FileAppeal.parse(
+                    sanction_id=sanction["id"],
+                    kind=kind,
+                    channel="email",
+                    meeting_requested=days == 2,
+                    filed_by={"name": "Queue Tester", "email": "queue@example.org", "relation": "subject"},
+                    statement="The tickets were genuine.",
+                    received_at=(now - timedelta(days=days)).isoformat(),
+                ),
                 caller=Caller("browser-test", now=now),
-            )["id"],
+            ).id,
         )
     return ids[12]
 

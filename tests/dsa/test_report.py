@@ -116,23 +116,18 @@ def seeded(db: Database, meta: str, x_corp: str, now: datetime) -> dict[str, Any
     def appeal(key: str, target: str, kind: str, at: str) -> None:
         appeal_ids[key] = appeals.file_appeal(
             db,
-            sanction_id=ids[target],
-            kind=kind,
-            filed_by=REQUESTER,
-            statement="Please look again.",
-            channel="web",
+            appeals.FileAppeal.parse(
+                sanction_id=ids[target], kind=kind, filed_by=REQUESTER, statement="Please look again.", channel="web"
+            ),
             caller=PERSON.at(t(at)),
-        )["id"]
+        ).id
 
     def decide(key: str, outcome: str, at: str, **fields: Any) -> None:
         appeals.decide_appeal(
             db,
             appeal_ids[key],
-            outcome=outcome,
-            rationale="Looked again.",
-            reply="Answer.",
+            appeals.DecideAppeal.parse(outcome=outcome, rationale="Looked again.", reply="Answer.", **fields),
             caller=PERSON.at(t(at)),
-            **fields,
         )
 
     # Outside the period (its end is excluded), or another operator's: never counted.
@@ -183,8 +178,7 @@ def seeded(db: Database, meta: str, x_corp: str, now: datetime) -> dict[str, Any
     appeals.record_dispute(
         db,
         appeal_ids["a1"],
-        body="User Rights",
-        submitted_at="2024-02-20T00:00:00Z",
+        appeals.RecordDispute.parse(body="User Rights", submitted_at="2024-02-20T00:00:00Z"),
         caller=PERSON.at(t("2024-02-20T00:00:00Z")),
     )
     sanction(
@@ -212,11 +206,13 @@ def seeded(db: Database, meta: str, x_corp: str, now: datetime) -> dict[str, Any
     appeals.record_dispute(
         db,
         appeal_ids["a2"],
-        body="Appeal Centre Europe",
-        submitted_at="2024-04-10T00:00:00Z",
-        outcome="in_favour_of_platform",
-        decided_at="2024-05-10T00:00:00Z",
-        summary="Upheld by the body.",
+        appeals.RecordDispute.parse(
+            body="Appeal Centre Europe",
+            submitted_at="2024-04-10T00:00:00Z",
+            outcome="in_favour_of_platform",
+            decided_at="2024-05-10T00:00:00Z",
+            summary="Upheld by the body.",
+        ),
         caller=PERSON.at(t("2024-05-10T00:00:00Z")),
     )
     sanction(

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from reprieve.domain.errors import ConflictError, ValidationError
 from reprieve.domain.model import AccountRef
 from reprieve.services import catalogue
-from reprieve.services.appeals import decide_appeal, file_appeal
+from reprieve.services.appeals import DecideAppeal, FileAppeal, decide_appeal, file_appeal
 from reprieve.services.callers import Caller
 from reprieve.services.sanctions import (
     ImposeSanction,
@@ -180,20 +180,24 @@ class History:
         sanction_id = self.rng.choice(self.sanctions)
         filed = file_appeal(
             self.db,
-            sanction_id=sanction_id,
-            kind="reinstatement",
-            filed_by={"name": "Counsel", "relation": "representative"},
-            statement="Please reinstate.",
-            channel="letter",
+            FileAppeal.parse(
+                sanction_id=sanction_id,
+                kind="reinstatement",
+                filed_by={"name": "Counsel", "relation": "representative"},
+                statement="Please reinstate.",
+                channel="letter",
+            ),
             caller=MODERATOR.at(self.now),
         )
         decide_appeal(
             self.db,
-            filed["id"],
-            outcome="granted",
-            rationale="Circumstances changed.",
-            reply="Reinstated.",
-            probation={"duration": "P1Y"} if self.rng.random() < 0.5 else None,
+            filed.id,
+            DecideAppeal.parse(
+                outcome="granted",
+                rationale="Circumstances changed.",
+                reply="Reinstated.",
+                probation={"duration": "P1Y"} if self.rng.random() < 0.5 else None,
+            ),
             caller=MODERATOR.at(self.now),
         )
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from reprieve.domain.amnesty import make_filter
 from reprieve.domain.model import AccountRef
+from reprieve.domain.time import parse_duration
 from reprieve.runtime import amnesty as amnesty_runner
 from reprieve.runtime import worker
 from reprieve.services import (
@@ -126,57 +127,62 @@ def tell(db: Database) -> None:
     for expert, day in (("expert-a", "2021-02-02"), ("expert-b", "2021-02-03")):
         reviews.file_assessment(
             db,
-            review["id"],
-            risk="low",
-            factors=["election_period"],
+            review.id,
+            reviews.FileAssessment.parse(risk="low", factors=["election_period"], rationale="The risk has receded."),
             caller=Caller(f"meta:{expert}", names=(expert,), now=t(f"{day}T10:00:00Z")),
-            rationale="The risk has receded.",
         )
     letter = appeals.file_appeal(
         db,
-        sanction_id=suspended,
-        kind="reinstatement",
-        channel="letter",
-        filed_by={"name": "Counsel", "relation": "representative"},
-        statement="Please reinstate.",
-        received_at="2021-02-04T00:00:00Z",
+        appeals.FileAppeal.parse(
+            sanction_id=suspended,
+            kind="reinstatement",
+            channel="letter",
+            filed_by={"name": "Counsel", "relation": "representative"},
+            statement="Please reinstate.",
+            received_at="2021-02-04T00:00:00Z",
+        ),
         caller=MODERATOR.at(t("2021-02-04T10:00:00Z")),
     )
-    appeals.attach_appeal(db, letter["id"], review_id=review["id"], caller=MODERATOR.at(t("2021-02-04T10:05:00Z")))
+    appeals.attach_appeal(db, letter.id, review_id=review.id, caller=MODERATOR.at(t("2021-02-04T10:05:00Z")))
     reviews.decide_review(
         db,
-        review["id"],
-        outcome="lift",
-        probation={"duration": "P1Y"},
+        review.id,
+        reviews.DecideReview.parse(
+            outcome="lift",
+            probation={"duration": "P1Y"},
+            rationale="Reinstated on probation.",
+            effective_at="2021-02-05T00:00:00Z",
+        ),
         caller=MODERATOR.at(t("2021-02-05T10:00:00Z")),
-        rationale="Reinstated on probation.",
-        effective_at="2021-02-05T00:00:00Z",
     )
     appeals.decide_appeal(
         db,
-        letter["id"],
-        outcome="granted",
-        rationale="Decided with the review.",
-        reply="Reinstated.",
-        effective_at="2021-02-05T00:00:00Z",
+        letter.id,
+        appeals.DecideAppeal.parse(
+            outcome="granted",
+            rationale="Decided with the review.",
+            reply="Reinstated.",
+            effective_at="2021-02-05T00:00:00Z",
+        ),
         caller=MODERATOR.at(t("2021-02-05T10:05:00Z")),
     )
     dispute = appeals.record_dispute(
         db,
-        letter["id"],
-        body="An ODS body",
-        submitted_at="2021-02-06T00:00:00Z",
+        letter.id,
+        appeals.RecordDispute.parse(body="An ODS body", submitted_at="2021-02-06T00:00:00Z"),
         caller=MODERATOR.at(t("2021-02-06T10:00:00Z")),
     )
     appeals.record_dispute(
         db,
-        letter["id"],
-        body="An ODS body",
-        submitted_at="2021-02-06T00:00:00Z",
-        outcome="in_favour_of_platform",
-        decided_at="2021-02-07T00:00:00Z",
-        summary="Upheld.",
-        dispute_id=dispute["disputes"][0]["id"],
+        letter.id,
+        appeals.RecordDispute.parse(
+            body="An ODS body",
+            submitted_at="2021-02-06T00:00:00Z",
+            outcome="in_favour_of_platform",
+            decided_at="2021-02-07T00:00:00Z",
+            summary="Upheld.",
+            dispute_id=dispute.disputes[0].id,
+        ),
         caller=MODERATOR.at(t("2021-02-07T10:00:00Z")),
     )
 
@@ -202,19 +208,19 @@ def tell(db: Database) -> None:
     )["id"]
     denied = appeals.file_appeal(
         db,
-        sanction_id=warned,
-        kind="complaint",
-        channel="web",
-        filed_by={"name": "Carol", "relation": "subject"},
-        statement="Not spam.",
+        appeals.FileAppeal.parse(
+            sanction_id=warned,
+            kind="complaint",
+            channel="web",
+            filed_by={"name": "Carol", "relation": "subject"},
+            statement="Not spam.",
+        ),
         caller=MODERATOR.at(t("2021-03-03T00:00:00Z")),
     )
     appeals.decide_appeal(
         db,
-        denied["id"],
-        outcome="denied",
-        rationale="It was spam.",
-        reply="Kept.",
+        denied.id,
+        appeals.DecideAppeal.parse(outcome="denied", rationale="It was spam.", reply="Kept."),
         caller=MODERATOR.at(t("2021-03-04T00:00:00Z")),
     )
 
@@ -301,7 +307,9 @@ def tell(db: Database) -> None:
     webhooks.set_webhook_state(db, hook.id, active=True, caller=Caller(ACTOR, now=t("2021-08-09T00:00:00Z")))
     webhooks.delete_webhook(db, hook.id, caller=Caller(ACTOR, now=t("2021-08-10T00:00:00Z")))
     publishing.enable_broker(db, actor=ACTOR, now=t("2021-08-11T00:00:00Z"))
-    appeal_targets.set_appeal_target(db, "meta", "P7D", actor=ACTOR, now=t("2021-08-12T00:00:00Z"))
+    appeal_targets.set_appeal_target(
+        db, "meta", parse_duration("P7D"), caller=Caller(ACTOR, now=t("2021-08-12T00:00:00Z"))
+    )
     # A sanction that starts later, comes up for review and is appealed, for the worker to announce.
     scheduled = sanctions.impose_sanction(
         db,
@@ -317,11 +325,13 @@ def tell(db: Database) -> None:
     )["id"]
     appeals.file_appeal(
         db,
-        sanction_id=scheduled,
-        kind="complaint",
-        channel="email",
-        filed_by={"name": "Erin", "relation": "subject"},
-        statement="Too harsh.",
+        appeals.FileAppeal.parse(
+            sanction_id=scheduled,
+            kind="complaint",
+            channel="email",
+            filed_by={"name": "Erin", "relation": "subject"},
+            statement="Too harsh.",
+        ),
         caller=MODERATOR.at(t("2021-09-02T00:00:00Z")),
     )
     # What time has done by 2023: sanctions started and ended, reviews due, appeals overdue, probations over.

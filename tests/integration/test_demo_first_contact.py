@@ -23,14 +23,14 @@ def test_the_demo_leaves_work_in_the_queues_once_and_spreads_its_lifts(db: Datab
     assert load_demo(db, synthetic=300)
     now = datetime.now(UTC)
 
-    due = reviews.list_reviews(db, ReviewFilter(state=ReviewState.DUE, operator="meta"), at=now)["items"]
+    due = reviews.list_reviews(db, ReviewFilter(state=ReviewState.DUE, operator="meta"), at=now).items
     assert len(due) == 2
     for review in due:  # fell due yesterday
-        assert timedelta(hours=12) < loaded_at - parse_instant(review["due_at"]) < timedelta(days=2)
+        assert review.due_at is not None and timedelta(hours=12) < loaded_at - review.due_at < timedelta(days=2)
 
-    waiting = appeals.list_appeals(db, AppealFilter(state="open", operator="meta"))["items"]
-    assert sorted(a["kind"] for a in waiting) == ["complaint", "reinstatement"]
-    assert all(loaded_at - parse_instant(a["received_at"]) < timedelta(days=7) for a in waiting)
+    waiting = appeals.list_appeals(db, AppealFilter(state="open", operator="meta")).items
+    assert sorted(a.kind for a in waiting) == ["complaint", "reinstatement"]
+    assert all(loaded_at - a.received_at < timedelta(days=7) for a in waiting)
 
     scheduled = sanctions.list_sanctions(db, SanctionFilter(operator="meta", state=SanctionState.SCHEDULED), at=now)[
         "items"
@@ -39,19 +39,17 @@ def test_the_demo_leaves_work_in_the_queues_once_and_spreads_its_lifts(db: Datab
     assert timedelta(days=6) < parse_instant(scheduled[0]["starts_at"]) - loaded_at < timedelta(days=8)
 
     # The open review's panel names the demo's reviewer as the console does (name or id): they assess it.
-    opened = reviews.list_reviews(db, ReviewFilter(state=ReviewState.OPEN, operator="meta"), at=now)["items"]
+    opened = reviews.list_reviews(db, ReviewFilter(state=ReviewState.OPEN, operator="meta"), at=now).items
     assert len(opened) == 1
     listed = members.list_members(db, caller=Caller("test", operators=["meta"]))
     reviewer = next(m for m in listed if m.email == "reviewer@meta.example")
     assessed = reviews.file_assessment(
         db,
-        opened[0]["id"],
-        risk="low",
-        factors=[],
-        rationale="It stopped.",
+        str(opened[0].id),
+        reviews.FileAssessment.parse(risk="low", factors=[], rationale="It stopped."),
         caller=Caller("member:reviewer", names=(reviewer.name, reviewer.id), role="reviewer", now=now),
     )
-    assert len(assessed["assessments"]) == 1
+    assert len(assessed.assessments) == 1
 
     # Synthetic lifts are dated while each sanction was in force, over the years, not at the load.
     with db.read() as conn:

@@ -182,23 +182,27 @@ def test_the_probation_ladder_applies_during_probation_and_not_after(db: Databas
     )
     letter = appeals.file_appeal(
         db,
-        sanction_id=ban["id"],
-        kind="reinstatement",
-        filed_by={"name": "Campaign counsel", "relation": "representative"},
-        statement="Reinstate him.",
-        channel="letter",
-        meeting_requested=True,
-        received_at="2023-01-17T00:00:00Z",
+        appeals.FileAppeal.parse(
+            sanction_id=ban["id"],
+            kind="reinstatement",
+            filed_by={"name": "Campaign counsel", "relation": "representative"},
+            statement="Reinstate him.",
+            channel="letter",
+            meeting_requested=True,
+            received_at="2023-01-17T00:00:00Z",
+        ),
         caller=MODERATOR.at(t("2023-01-18T00:00:00Z")),
     )
     appeals.decide_appeal(
         db,
-        letter["id"],
-        outcome="granted",
-        rationale="The risk has receded.",
-        reply="Reinstated with guardrails.",
-        effective_at="2023-01-25T00:00:00Z",
-        probation={"duration": "P2Y"},
+        letter.id,
+        appeals.DecideAppeal.parse(
+            outcome="granted",
+            rationale="The risk has receded.",
+            reply="Reinstated with guardrails.",
+            effective_at="2023-01-25T00:00:00Z",
+            probation={"duration": "P2Y"},
+        ),
         caller=MODERATOR.at(t("2023-01-25T00:00:00Z")),
     )
     during = standing.get_standing(db, AccountRef("facebook", "DonaldTrump"), at=t("2023-02-01T00:00:00Z"))
@@ -224,21 +228,21 @@ def test_a_probation_ladder_without_a_step_falls_back_to_the_standard_ladder(db:
     ban = impose(db, "facebook/frank", starts_at=day(0), now=day(0))
     complaint = appeals.file_appeal(
         db,
-        sanction_id=ban["id"],
-        kind="complaint",
-        filed_by={"name": "Frank"},
-        statement="Wrong.",
-        channel="web",
+        appeals.FileAppeal.parse(
+            sanction_id=ban["id"], kind="complaint", filed_by={"name": "Frank"}, statement="Wrong.", channel="web"
+        ),
         caller=MODERATOR.at(day(1)),
     )
     appeals.decide_appeal(
         db,
-        complaint["id"],
-        outcome="granted",
-        rationale="r",
-        reply="ok",
+        complaint.id,
+        appeals.DecideAppeal.parse(
+            outcome="granted",
+            rationale="r",
+            reply="ok",
+            probation={"duration": "P1Y", "ladder": {"by_severity": {"severe": {"kind": "termination"}}}},
+        ),
         caller=MODERATOR.at(day(2)),
-        probation={"duration": "P1Y", "ladder": {"by_severity": {"severe": {"kind": "termination"}}}},
     )
     fb = Reporter(db, "facebook")
     low = fb.report("frank", day(3), severity="low")
@@ -291,15 +295,20 @@ def test_rebuilding_the_projections_reproduces_violations_and_probations(db: Dat
     ban = impose(db, "facebook/hank", scope=["facebook", "instagram"], starts_at=day(0), now=day(0))
     appeal = appeals.file_appeal(
         db,
-        sanction_id=ban["id"],
-        kind="reinstatement",
-        filed_by={"name": "Hank", "email": "hank@example.com"},
-        statement="Please.",
-        channel="email",
+        appeals.FileAppeal.parse(
+            sanction_id=ban["id"],
+            kind="reinstatement",
+            filed_by={"name": "Hank", "email": "hank@example.com"},
+            statement="Please.",
+            channel="email",
+        ),
         caller=MODERATOR.at(day(1)),
     )
     appeals.decide_appeal(
-        db, appeal["id"], outcome="granted", rationale="r", reply="ok", probation={}, caller=MODERATOR.at(day(2))
+        db,
+        appeal.id,
+        appeals.DecideAppeal.parse(outcome="granted", rationale="r", reply="ok", probation={}),
+        caller=MODERATOR.at(day(2)),
     )
     fb = Reporter(db, "facebook")
     for i in range(4):

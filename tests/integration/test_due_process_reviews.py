@@ -38,20 +38,19 @@ def expert(name: str) -> Caller:
 
 def due(db: Database, when: str) -> list[str]:
     page = reviews.list_reviews(db, ReviewFilter(state=ReviewState.DUE), at=t(when))
-    return [item["sanction"] for item in page["items"]]
+    return [item.sanction for item in page.items]
 
 
-def assess(db: Database, review: str, names: tuple[str, ...], when: str, risk: str = "low") -> dict[str, Any]:
-    result: dict[str, Any] = {}
+def assess(db: Database, review: str, names: tuple[str, ...], when: str, risk: str = "low") -> reviews.ReviewView:
+    result = None
     for name in names:
         result = reviews.file_assessment(
             db,
             review,
-            risk=risk,
-            factors=["ongoing_violence"],
-            rationale=f"{name}: calm",
+            reviews.FileAssessment.parse(risk=risk, factors=["ongoing_violence"], rationale=f"{name}: calm"),
             caller=expert(name).at(t(when)),
         )
+    assert result is not None
     return result
 
 
@@ -59,7 +58,7 @@ def opened(db: Database, sanction: str, when: str, panel: tuple[str, ...] = EXPE
     review = reviews.open_review(
         db, sanction, panel=list(panel), reason="Is the risk still there?", caller=MODERATOR.at(t(when))
     )
-    return str(review["id"])
+    return review.id
 
 
 def test_the_meta_story_review_due_panel_lift_with_probation_then_a_month_at_least(db: Database) -> None:
@@ -92,26 +91,32 @@ def test_the_meta_story_review_due_panel_lift_with_probation_then_a_month_at_lea
     review = opened(db, ban["id"], "2023-01-09T00:00:00Z")
     assert due(db, "2023-01-10T00:00:00Z") == []  # open now, no longer merely due
     shown = reviews.get_review(db, review)
-    assert (shown["state"], shown["quorum"], shown["due_at"]) == ("open", 2, "2023-01-07T00:00:00Z")
+    assert (shown.state, shown.quorum, shown.due_at) == ("open", 2, t("2023-01-07T00:00:00Z"))
     assess(db, review, EXPERTS[:1], "2023-01-12T00:00:00Z", risk="moderate")
     with pytest.raises(ConflictError, match="needs 2 assessments"):
         reviews.decide_review(
-            db, review, outcome="lift", rationale="early", caller=MODERATOR.at(t("2023-01-13T00:00:00Z"))
+            db,
+            review,
+            reviews.DecideReview.parse(outcome="lift", rationale="early"),
+            caller=MODERATOR.at(t("2023-01-13T00:00:00Z")),
         )
     result = assess(db, review, EXPERTS[1:], "2023-01-16T00:00:00Z")
-    assert result["risk"] == {"none": 0, "low": 2, "moderate": 1, "high": 0, "severe": 0}
+    assert result.risk == {"none": 0, "low": 2, "moderate": 1, "high": 0, "severe": 0}
     decided = reviews.decide_review(
         db,
         review,
-        outcome="lift",
-        rationale="The risk to public safety has sufficiently receded.",
-        probation={"duration": "P2Y"},
-        effective_at="2023-01-25T00:00:00Z",
+        reviews.DecideReview.parse(
+            outcome="lift",
+            rationale="The risk to public safety has sufficiently receded.",
+            probation={"duration": "P2Y"},
+            effective_at="2023-01-25T00:00:00Z",
+        ),
         caller=MODERATOR.at(t("2023-01-25T18:00:00Z")),
     )
-    assert decided["state"] == "decided" and decided["outcome"] == "lift"
-    assert decided["decision"]["probation"]["until"] == "2025-01-25T00:00:00Z"
-    assert [e["event"] for e in decided["timeline"]] == ["opened", "assessed", "assessed", "assessed", "decided"]
+    assert decided.state == "decided" and decided.outcome == "lift"
+    assert decided.decision is not None and decided.decision.probation is not None
+    assert decided.decision.probation.until == t("2025-01-25T00:00:00Z")
+    assert [e.event for e in decided.timeline] == ["opened", "assessed", "assessed", "assessed", "decided"]
     lifted = sanctions.get_sanction(db, ban["id"], at=t("2023-02-01T00:00:00Z"))
     assert (lifted["state"], lifted["lifted_at"]) == ("lifted", "2023-01-25T00:00:00Z")
     assert f'"review":"{review}"' in all_event_text(db).replace(" ", "")  # the lift names the review
@@ -132,7 +137,10 @@ def test_panel_members_assess_once_and_only_they_or_a_moderator_decide(db: Datab
     review = opened(db, ban["id"], "2024-02-01T00:00:00Z")
     with pytest.raises(ForbiddenError, match="panel"):
         reviews.file_assessment(
-            db, review, risk="low", factors=[], rationale="x", caller=expert("outsider").at(t("2024-02-02T00:00:00Z"))
+            db,
+            review,
+            reviews.FileAssessment.parse(risk="low", factors=[], rationale="x"),
+            caller=expert("outsider").at(t("2024-02-02T00:00:00Z")),
         )
     assess(db, review, ("expert-1",), "2024-02-02T00:00:00Z")
     with pytest.raises(ConflictError, match="already filed"):
@@ -141,29 +149,48 @@ def test_panel_members_assess_once_and_only_they_or_a_moderator_decide(db: Datab
     by_id = Caller("someone", names=("renamed-token", "tok_expert-2"), role=Role.REVIEWER)
     with pytest.raises(ForbiddenError):
         reviews.file_assessment(
-            db, review, risk="low", factors=[], rationale="x", caller=by_id.at(t("2024-02-03T00:00:00Z"))
+            db,
+            review,
+            reviews.FileAssessment.parse(risk="low", factors=[], rationale="x"),
+            caller=by_id.at(t("2024-02-03T00:00:00Z")),
         )
     other = impose(db, "facebook/ivan2", duration="P1Y", now=t("2024-01-01T00:00:00Z"))
     listed_by_id = opened(db, other["id"], "2024-02-01T00:00:00Z", panel=("tok_expert-2",))
     assert (
         reviews.file_assessment(
-            db, listed_by_id, risk="none", factors=[], rationale="x", caller=by_id.at(t("2024-02-03T00:00:00Z"))
-        )["assessments"][0]["reviewer"]
+            db,
+            listed_by_id,
+            reviews.FileAssessment.parse(risk="none", factors=[], rationale="x"),
+            caller=by_id.at(t("2024-02-03T00:00:00Z")),
+        )
+        .assessments[0]
+        .reviewer
         == "tok_expert-2"
     )
     assess(db, review, ("expert-2",), "2024-02-03T00:00:00Z")
     with pytest.raises(ForbiddenError, match="moderator or a member"):
         reviews.decide_review(
-            db, review, outcome="uphold", rationale="x", caller=expert("outsider").at(t("2024-02-04T00:00:00Z"))
+            db,
+            review,
+            reviews.DecideReview.parse(outcome="uphold", rationale="x"),
+            caller=expert("outsider").at(t("2024-02-04T00:00:00Z")),
         )
     decided = reviews.decide_review(
-        db, review, outcome="uphold", rationale="keep it", caller=expert("expert-3").at(t("2024-02-04T00:00:00Z"))
+        db,
+        review,
+        reviews.DecideReview.parse(outcome="uphold", rationale="keep it"),
+        caller=expert("expert-3").at(t("2024-02-04T00:00:00Z")),
     )
-    assert decided["decision"]["decided_by"] == "expert-3"
+    assert decided.decision is not None and decided.decision.decided_by == "expert-3"
     with pytest.raises(ConflictError, match="already decided"):
         assess(db, review, ("expert-3",), "2024-02-05T00:00:00Z")
     with pytest.raises(ConflictError, match="already decided"):
-        reviews.decide_review(db, review, outcome="lift", rationale="x", caller=MODERATOR.at(t("2024-02-05T00:00:00Z")))
+        reviews.decide_review(
+            db,
+            review,
+            reviews.DecideReview.parse(outcome="lift", rationale="x"),
+            caller=MODERATOR.at(t("2024-02-05T00:00:00Z")),
+        )
 
 
 def test_panels_and_quorums_are_checked_when_a_review_opens(db: Database) -> None:
@@ -183,7 +210,7 @@ def test_panels_and_quorums_are_checked_when_a_review_opens(db: Database) -> Non
         with pytest.raises(ValidationError, match=message):
             reviews.open_review(db, ban["id"], panel=panel, reason="r", caller=MODERATOR.at(t("2024-01-02T00:00:00Z")))
     review = opened(db, ban["id"], "2024-01-02T00:00:00Z", panel=("a", "b", "c", "d"))
-    assert reviews.get_review(db, review)["quorum"] == 3
+    assert reviews.get_review(db, review).quorum == 3
     with pytest.raises(ConflictError, match="already under review"):
         opened(db, ban["id"], "2024-01-03T00:00:00Z")
     ended = impose(db, "forum/kim", duration="P1D", now=t("2024-01-01T00:00:00Z"))
@@ -202,10 +229,8 @@ def _decided(db: Database, account: str, outcome: str, **fields: Any) -> tuple[d
     decided = reviews.decide_review(
         db,
         review,
-        outcome=outcome,
-        rationale=f"{outcome} it",
+        reviews.DecideReview.parse(outcome=outcome, rationale=f"{outcome} it", **fields),
         caller=MODERATOR.at(t("2024-07-04T00:00:00Z")),
-        **fields,
     )
     return decided, sanctions.get_sanction(db, ban["id"], at=t("2024-07-05T00:00:00Z"))
 
@@ -257,10 +282,13 @@ def test_a_wrong_decision_is_refused_and_changes_nothing(
     before = event_count(db)
     with pytest.raises(ValidationError, match=message):
         reviews.decide_review(
-            db, review, outcome=outcome, rationale="r", caller=MODERATOR.at(t("2024-07-04T00:00:00Z")), **fields
+            db,
+            review,
+            reviews.DecideReview.parse(outcome=outcome, rationale="r", **fields),
+            caller=MODERATOR.at(t("2024-07-04T00:00:00Z")),
         )
     assert event_count(db) == before
-    assert reviews.get_review(db, review)["state"] == "open"
+    assert reviews.get_review(db, review).state == "open"
 
 
 def test_two_decisions_at_once_one_wins_the_other_conflicts(db: Database) -> None:
@@ -275,7 +303,10 @@ def test_two_decisions_at_once_one_wins_the_other_conflicts(db: Database) -> Non
         barrier.wait()
         try:
             reviews.decide_review(
-                db, review, outcome=outcome, rationale="r", caller=MODERATOR.at(t("2024-02-03T00:00:00Z"))
+                db,
+                review,
+                reviews.DecideReview.parse(outcome=outcome, rationale="r"),
+                caller=MODERATOR.at(t("2024-02-03T00:00:00Z")),
             )
             outcomes.append("won")
         except ConflictError:
@@ -289,8 +320,8 @@ def test_two_decisions_at_once_one_wins_the_other_conflicts(db: Database) -> Non
     assert sorted(outcomes) == ["conflict", "won"]
     final = sanctions.get_sanction(db, ban["id"], at=t("2024-02-04T00:00:00Z"))
     decided = reviews.get_review(db, review)
-    assert (final["state"] == "lifted") == (decided["outcome"] == "lift")
-    assert (final["kind"] == "termination") == (decided["outcome"] == "terminate")
+    assert (final["state"] == "lifted") == (decided.outcome == "lift")
+    assert (final["kind"] == "termination") == (decided.outcome == "terminate")
 
 
 def test_rebuilding_the_projections_reproduces_reviews(db: Database) -> None:
@@ -302,10 +333,8 @@ def test_rebuilding_the_projections_reproduces_reviews(db: Database) -> None:
         reviews.decide_review(
             db,
             review,
-            outcome=outcome,
-            rationale="r",
+            reviews.DecideReview.parse(outcome=outcome, rationale="r", probation={} if outcome == "lift" else None),
             caller=MODERATOR.at(t("2024-02-04T00:00:00Z")),
-            probation={} if outcome == "lift" else None,
         )
     still_open = impose(db, "facebook/r", duration="P1Y", now=t("2024-01-01T00:00:00Z"))
     assess(db, opened(db, still_open["id"], "2024-02-05T00:00:00Z"), EXPERTS[:1], "2024-02-06T00:00:00Z")
@@ -344,7 +373,7 @@ def test_a_review_scheduled_at_the_end_of_the_term_falls_due_as_the_term_ends(db
     assert not _suspended(db, "DonaldTrump", "2023-01-07T00:00:00Z")
     assert due(db, "2023-01-07T00:00:00Z") == due(db, "2024-06-01T00:00:00Z") == [ban]
     review = opened(db, ban, "2023-01-09T00:00:00Z")
-    assert reviews.get_review(db, review)["due_at"] == "2023-01-07T00:00:00Z"
+    assert reviews.get_review(db, review).due_at == t("2023-01-07T00:00:00Z")
     assert due(db, "2023-01-10T00:00:00Z") == []
     # A sanction that simply ended, its review long done or never set, has nothing to review.
     ended = impose(db, "facebook/kim", duration="P1D", review_after="PT12H", now=t("2024-01-01T00:00:00Z"))
@@ -385,17 +414,14 @@ def test_the_review_at_the_end_of_the_term_is_decided_after_it(
     decided = reviews.decide_review(
         db,
         review,
-        outcome=outcome,
-        rationale="decided",
+        reviews.DecideReview.parse(outcome=outcome, rationale="decided", effective_at="2023-01-25T00:00:00Z", **fields),
         caller=MODERATOR.at(t("2023-01-25T18:00:00Z")),
-        effective_at="2023-01-25T00:00:00Z",
-        **fields,
     )
     IndexFollower(index, db, listen=False).poll()
     for when in ("2023-01-24T23:59:59Z", "2023-01-25T00:00:00Z", "2023-12-01T00:00:00Z", "2024-01-07T00:00:00Z"):
         expected = standing.get_standing(db, AccountRef("facebook", "DonaldTrump"), at=t(when))
         assert index.standing("facebook", "DonaldTrump", to_micros(t(when))) == expected, when
-    assert (decided["state"], decided["outcome"]) == ("decided", outcome)
+    assert (decided.state, decided.outcome) == ("decided", outcome)
     after = sanctions.get_sanction(db, ban, at=t("2023-02-01T00:00:00Z"))
     assert after["state"] == state
     # Between the end of the term and the decision the account was free: nothing is backdated.
@@ -404,7 +430,8 @@ def test_the_review_at_the_end_of_the_term_is_decided_after_it(
     assert due(db, "2023-06-01T00:00:00Z") == []
     if outcome == "lift":
         assert after["lifted_at"] == "2023-01-25T00:00:00Z"
-        assert decided["decision"]["probation"]["until"] == "2025-01-25T00:00:00Z"
+        assert decided.decision is not None and decided.decision.probation is not None
+        assert decided.decision.probation.until == t("2025-01-25T00:00:00Z")
     if outcome == "extend":
         assert (after["ends_at"], after["review_at"]) == ("2024-01-07T00:00:00Z", "2023-12-01T00:00:00Z")
         assert not _suspended(db, "DonaldTrump", "2024-01-07T00:00:00Z")
@@ -428,10 +455,8 @@ def test_an_ended_term_cannot_be_reduced(db: Database) -> None:
         reviews.decide_review(
             db,
             review,
-            outcome="reduce",
-            ends_at="2022-06-01T00:00:00Z",
-            rationale="r",
+            reviews.DecideReview.parse(outcome="reduce", ends_at="2022-06-01T00:00:00Z", rationale="r"),
             caller=MODERATOR.at(t("2023-01-25T00:00:00Z")),
         )
     assert event_count(db) == before
-    assert reviews.get_review(db, review)["state"] == "open"
+    assert reviews.get_review(db, review).state == "open"

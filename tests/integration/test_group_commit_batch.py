@@ -40,20 +40,19 @@ def history(db: Database, platform: str) -> None:
     ban = impose(db, f"{platform}/dt", starts_at="2024-01-01T00:00:00Z", now=NOW - timedelta(days=150))
     appeal = appeals.file_appeal(
         db,
-        sanction_id=ban["id"],
-        kind="reinstatement",
-        filed_by={"name": "Counsel", "relation": "representative"},
-        statement="Reinstate him.",
-        channel="letter",
+        appeals.FileAppeal.parse(
+            sanction_id=ban["id"],
+            kind="reinstatement",
+            filed_by={"name": "Counsel", "relation": "representative"},
+            statement="Reinstate him.",
+            channel="letter",
+        ),
         caller=MODERATOR.at(NOW - timedelta(days=100)),
     )
     appeals.decide_appeal(
         db,
-        appeal["id"],
-        outcome="granted",
-        rationale="r",
-        reply="ok",
-        probation={"duration": "P2Y"},
+        appeal.id,
+        appeals.DecideAppeal.parse(outcome="granted", rationale="r", reply="ok", probation={"duration": "P2Y"}),
         caller=MODERATOR.at(NOW - timedelta(days=90)),
     )
     violations.record_violation(

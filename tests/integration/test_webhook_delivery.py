@@ -167,11 +167,13 @@ def test_payloads_carry_no_personal_data(
     sanction = impose("facebook/alice", "suspension", duration="P30D")
     appeals.file_appeal(
         db,
-        sanction_id=sanction["id"],
-        kind="complaint",
-        filed_by={"name": "Alice Liddell", "email": "alice@example.org", "relation": "subject"},
-        statement="I am Alice Liddell, write to me at alice@example.org",
-        channel="web",
+        appeals.FileAppeal.parse(
+            sanction_id=sanction["id"],
+            kind="complaint",
+            filed_by={"name": "Alice Liddell", "email": "alice@example.org", "relation": "subject"},
+            statement="I am Alice Liddell, write to me at alice@example.org",
+            channel="web",
+        ),
         caller=Caller(actor="Jane Moderator (tok_1)", now=now),
     )
     receiver.start()

@@ -18,7 +18,7 @@ from due_process_support import impose as impose_at
 from sqlalchemy import select
 from webhook_support import Clock, run_cycles
 
-from reprieve.domain.time import format_instant
+from reprieve.domain.time import format_instant, parse_duration
 from reprieve.runtime import worker
 from reprieve.runtime.worker import Worker
 from reprieve.services import appeal_targets, appeals
@@ -52,14 +52,16 @@ def story(db: Database, impose: Callable[..., dict[str, Any]], now: datetime) ->
     long = impose("facebook/long", "suspension", duration="P1Y")
     appeal = appeals.file_appeal(
         db,
-        sanction_id=long["id"],
-        kind="reinstatement",
-        filed_by={"name": "L", "relation": "subject"},
-        statement="please",
-        channel="letter",
+        appeals.FileAppeal.parse(
+            sanction_id=long["id"],
+            kind="reinstatement",
+            filed_by={"name": "L", "relation": "subject"},
+            statement="please",
+            channel="letter",
+        ),
         caller=Caller(actor=ACTOR, now=now),
     )
-    return {"scheduled": scheduled["id"], "short": short["id"], "lifted": lifted["id"], "appeal": appeal["id"]}
+    return {"scheduled": scheduled["id"], "short": short["id"], "lifted": lifted["id"], "appeal": appeal.id}
 
 
 def expected(ids: dict[str, str], now: datetime) -> Counter[tuple[str, str]]:
@@ -149,7 +151,7 @@ def test_appeal_target_is_an_operator_setting(
     db: Database, meta: str, impose: Callable[..., dict[str, Any]], now: datetime
 ) -> None:
     ids = story(db, impose, now)
-    appeal_targets.set_appeal_target(db, "meta", "P3D", actor=ACTOR, now=now)
+    appeal_targets.set_appeal_target(db, "meta", parse_duration("P3D"), caller=Caller(ACTOR, now=now))
     worker.announce(db, now=now + timedelta(days=2), owner="w")
     assert ("appeal.overdue", ids["appeal"]) not in {(t, s) for t, s, _ in announcements(db)}
     worker.announce(db, now=now + timedelta(days=3, seconds=1), owner="w")
@@ -162,20 +164,19 @@ def test_probation_ended_is_announced_once(db: Database) -> None:
     ban = impose_at(db, "facebook/hank", scope=["facebook", "instagram"], starts_at=day(0), now=day(0))
     appeal = appeals.file_appeal(
         db,
-        sanction_id=ban["id"],
-        kind="reinstatement",
-        filed_by={"name": "Hank", "relation": "subject"},
-        statement="Please.",
-        channel="email",
+        appeals.FileAppeal.parse(
+            sanction_id=ban["id"],
+            kind="reinstatement",
+            filed_by={"name": "Hank", "relation": "subject"},
+            statement="Please.",
+            channel="email",
+        ),
         caller=MODERATOR.at(day(1)),
     )
     appeals.decide_appeal(
         db,
-        appeal["id"],
-        outcome="granted",
-        rationale="r",
-        reply="ok",
-        probation={"duration": "P30D"},
+        appeal.id,
+        appeals.DecideAppeal.parse(outcome="granted", rationale="r", reply="ok", probation={"duration": "P30D"}),
         caller=MODERATOR.at(day(2)),
     )
     assert worker.announce(db, now=day(20), owner="w") == 0
@@ -293,20 +294,19 @@ def test_probations_over_two_platforms_straddling_a_page_are_each_announced_once
         ban = impose_at(db, f"facebook/{name}", scope=["facebook", "instagram"], starts_at=day(0), now=day(0))
         appeal = appeals.file_appeal(
             db,
-            sanction_id=ban["id"],
-            kind="reinstatement",
-            filed_by={"name": name, "relation": "subject"},
-            statement="Please.",
-            channel="email",
+            appeals.FileAppeal.parse(
+                sanction_id=ban["id"],
+                kind="reinstatement",
+                filed_by={"name": name, "relation": "subject"},
+                statement="Please.",
+                channel="email",
+            ),
             caller=MODERATOR.at(day(1)),
         )
         appeals.decide_appeal(
             db,
-            appeal["id"],
-            outcome="granted",
-            rationale="r",
-            reply="ok",
-            probation={"duration": "P30D"},
+            appeal.id,
+            appeals.DecideAppeal.parse(outcome="granted", rationale="r", reply="ok", probation={"duration": "P30D"}),
             caller=MODERATOR.at(day(2)),
         )
         bans.append(ban["id"])

@@ -26,6 +26,7 @@ from e2e.cli_support import Cli
 from reprieve.api.app import create_app
 from reprieve.demo import DEMO_PASSWORD, load_demo
 from reprieve.domain.errors import StorageError
+from reprieve.domain.time import parse_duration
 from reprieve.services import appeal_targets, catalogue, members, tokens, webhooks
 from reprieve.services.audit import rebuild_projections, verify_audit_log
 from reprieve.services.callers import Caller
@@ -72,7 +73,7 @@ def add_what_is_not_a_projection(db: Database, operator: str) -> str:
         webhooks.CreateWebhook(operator=operator, url="https://hooks.example.org/reprieve", event_types=["*"]),
         caller=Caller("t", now=NOW),
     )
-    appeal_targets.set_appeal_target(db, operator, "P7D", actor="t", now=NOW)
+    appeal_targets.set_appeal_target(db, operator, parse_duration("P7D"), caller=Caller("t", now=NOW))
     client = TestClient(create_app(db, clock=lambda: NOW))
     answer = client.post(
         "/v1/tokens",

@@ -166,13 +166,16 @@ def test_the_version_changes_with_a_review_decision(world: World) -> None:
     seen = sanction["version"]
     person = Caller("a moderator", ("Ann",))
     review = reviews.open_review(w.db, sanction["id"], panel=["Ann"], reason="check", caller=person.at(w.clock()))
-    reviews.file_assessment(w.db, review["id"], risk="low", factors=[], rationale="r", caller=person.at(w.clock()))
+    reviews.file_assessment(
+        w.db,
+        review.id,
+        reviews.FileAssessment.parse(risk="low", factors=[], rationale="r"),
+        caller=person.at(w.clock()),
+    )
     reviews.decide_review(
         w.db,
-        review["id"],
-        outcome="reduce",
-        rationale="r",
-        ends_at="2024-09-01T00:00:00Z",
+        review.id,
+        reviews.DecideReview.parse(outcome="reduce", rationale="r", ends_at="2024-09-01T00:00:00Z"),
         caller=person.at(w.clock()),
     )
     after = w.client.get(f"/v1/sanctions/{sanction['id']}", headers=h).json()

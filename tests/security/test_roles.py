@@ -117,15 +117,13 @@ def test_an_admins_decisions_are_recorded_as_the_admins(roles_world: World) -> N
     sanction = w.sanction("meta")["id"]
     appeal = appeals.file_appeal(
         w.db,
-        sanction_id=sanction,
-        kind="complaint",
-        filed_by={"name": "Someone"},
-        statement="s",
-        channel="web",
+        appeals.FileAppeal.parse(
+            sanction_id=sanction, kind="complaint", filed_by={"name": "Someone"}, statement="s", channel="web"
+        ),
         caller=Caller("setup", now=w.clock()),
     )
     decided = w.client.post(
-        f"/v1/appeals/{appeal['id']}/decision",
+        f"/v1/appeals/{appeal.id}/decision",
         headers=admin,
         json={"outcome": "denied", "rationale": "r", "reply": "no"},
     )
@@ -137,7 +135,7 @@ def test_an_admins_decisions_are_recorded_as_the_admins(roles_world: World) -> N
         e
         for e in events.json()["items"]
         if e["type"] in ("appeal.decided", "sanction.lifted")
-        and (e["data"].get("appeal") == appeal["id"] or e["data"].get("id") in (appeal["id"], sanction))
+        and (e["data"].get("appeal") == appeal.id or e["data"].get("id") in (appeal.id, sanction))
     ]
     assert len(mine) == 2 and all(e["actor"].startswith("admin") for e in mine), mine
 
@@ -208,11 +206,9 @@ def console_requests(db: Database, clock: Clock, member_name: str) -> dict[str, 
     review = reviews.open_review(db, review_me, panel=[member_name], reason="r", caller=Caller("t", now=clock.now))
     appeal = appeals.file_appeal(
         db,
-        sanction_id=appeal_on,
-        kind="complaint",
-        filed_by={"name": "Someone"},
-        statement="s",
-        channel="web",
+        appeals.FileAppeal.parse(
+            sanction_id=appeal_on, kind="complaint", filed_by={"name": "Someone"}, statement="s", channel="web"
+        ),
         caller=Caller("t", now=clock.now),
     )
     sanction_form = {
@@ -239,12 +235,12 @@ def console_requests(db: Database, clock: Clock, member_name: str) -> dict[str, 
         ),
         "assess": (
             "post",
-            f"/console/reviews/{review['id']}/assessments",
+            f"/console/reviews/{review.id}/assessments",
             {"confirm": "yes", "risk": "low", "rationale": "r"},
         ),
         "decide-appeal": (
             "post",
-            f"/console/appeals/{appeal['id']}/decision",
+            f"/console/appeals/{appeal.id}/decision",
             {"outcome": "denied", "rationale": "r", "reply": "no", "confirm": "yes"},
         ),
         "amnesty-preview": ("get", "/console/amnesties/preview?reason=x", {}),

@@ -32,6 +32,10 @@ from reprieve.domain.model import SanctionKind
 from reprieve.domain.policy import Severity
 from reprieve.domain.reason import AutomatedDecision
 from reprieve.domain.reviews import ReviewOutcome, ReviewState, Risk
+from reprieve.domain.sanctions import UNSET
+from reprieve.services.appeals import DecideAppeal, FileAppeal, RecordDispute
+from reprieve.services.due_process import ProbationRequest
+from reprieve.services.reviews import DecideReview, FileAssessment
 from reprieve.services.violations import VIOLATION_CONTENT_TYPES, VIOLATION_KEYWORDS
 
 LongText = Annotated[str, Field(min_length=1, max_length=10_000), NoNul, NotBlank]
@@ -73,12 +77,19 @@ class AssessmentCreate(Schema):
     )
     rationale: LongText
 
+    def to_command(self) -> FileAssessment:
+        """The use case's command, parsed once (``FileAssessment.parse``)."""
+        return FileAssessment.parse(risk=self.risk, factors=self.factors, rationale=self.rationale)
+
 
 class ProbationIn(Schema):
     duration: Duration | None = Field(default=None, description="default: the platform policy's probation.duration")
     ladder: dict[str, Any] | None = Field(
         default=None, description="{by_strikes?, by_severity?}; default: the platform policy's probation ladder"
     )
+
+    def to_request(self) -> ProbationRequest:
+        return ProbationRequest.parse(self.model_dump(exclude_none=True))
 
 
 class ReviewDecisionCreate(Schema):
@@ -88,6 +99,18 @@ class ReviewDecisionCreate(Schema):
     probation: ProbationIn | None = Field(default=None, description="only when the outcome is lift")
     rationale: LongText
     effective_at: Instant | None = None
+
+    def to_command(self) -> DecideReview:
+        """The use case's command, parsed once (``DecideReview.parse``); an absent end keeps it."""
+        given = self.model_fields_set
+        return DecideReview.parse(
+            outcome=self.outcome,
+            rationale=self.rationale,
+            ends_at=self.ends_at if "ends_at" in given else UNSET,
+            next_review_at=self.next_review_at if "next_review_at" in given else UNSET,
+            probation=self.probation.to_request() if self.probation is not None else None,
+            effective_at=self.effective_at,
+        )
 
 
 class AssessmentOut(Out):
@@ -188,6 +211,18 @@ class AppealCreate(Schema):
         "window); any other channel at most 5 minutes before (clock skew), and is judged when recorded",
     )
 
+    def to_command(self) -> FileAppeal:
+        """The use case's command, parsed once (``FileAppeal.parse``)."""
+        return FileAppeal.parse(
+            sanction_id=self.sanction,
+            kind=self.kind,
+            filed_by=self.filed_by.model_dump(mode="json"),
+            statement=self.statement,
+            channel=self.channel,
+            meeting_requested=self.meeting_requested,
+            received_at=self.received_at,
+        )
+
 
 class AppealDecisionCreate(Schema):
     outcome: AppealOutcome
@@ -200,6 +235,19 @@ class AppealDecisionCreate(Schema):
         default=None, description="partially_granted: what a restriction denies"
     )
     probation: ProbationIn | None = Field(default=None, description="only when granted")
+
+    def to_command(self) -> DecideAppeal:
+        """The use case's command, parsed once (``DecideAppeal.parse``); an absent end keeps it."""
+        return DecideAppeal.parse(
+            outcome=self.outcome,
+            rationale=self.rationale,
+            reply=self.reply,
+            effective_at=self.effective_at,
+            ends_at=self.ends_at if "ends_at" in self.model_fields_set else UNSET,
+            kind=self.kind,
+            denies=self.denies,
+            probation=self.probation.to_request() if self.probation is not None else None,
+        )
 
 
 class AppealAttach(Schema):
@@ -217,6 +265,17 @@ class DisputeCreate(Schema):
     dispute: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")] | None = Field(
         default=None, description="update this dispute instead of recording a new one"
     )
+
+    def to_command(self) -> RecordDispute:
+        """The use case's command, parsed once (``RecordDispute.parse``)."""
+        return RecordDispute.parse(
+            body=self.body,
+            submitted_at=self.submitted_at,
+            outcome=self.outcome,
+            decided_at=self.decided_at,
+            summary=self.summary,
+            dispute_id=self.dispute,
+        )
 
 
 class FiledByOut(Out):

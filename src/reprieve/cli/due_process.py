@@ -17,6 +17,7 @@ from reprieve.domain.sanctions import UNSET
 from reprieve.domain.time import to_micros
 from reprieve.services import appeals, reviews, violations
 from reprieve.services.callers import Caller
+from reprieve.services.due_process import ProbationRequest
 
 review_app = typer.Typer(
     help="Reviews of sanctions by a panel: list, open, assess, decide, show.", no_args_is_help=True
@@ -43,7 +44,7 @@ def caller(as_member: str | None = None) -> Caller:
     return Caller(actor(), names=(as_member,) if as_member else ())
 
 
-def probation_option(duration: str | None, ladder_json: str | None, wanted: bool) -> dict[str, Any] | None:
+def probation_option(duration: str | None, ladder_json: str | None, wanted: bool) -> ProbationRequest | None:
     if not (duration or ladder_json or wanted):
         return None
     request: dict[str, Any] = {}
@@ -54,7 +55,7 @@ def probation_option(duration: str | None, ladder_json: str | None, wanted: bool
             request["ladder"] = json.loads(ladder_json)
         except json.JSONDecodeError as exc:
             raise ValidationError(f"is not JSON: {exc.msg}", field="--probation-ladder-json") from None
-    return request
+    return ProbationRequest.parse(request)
 
 
 PROBATION = typer.Option(False, "--probation", help="Start the platform policy's probation after the lift")
@@ -101,7 +102,9 @@ def review_list(
         operator=operator,
         sanction=sanction,
     )
-    page = reviews.list_reviews(state(ctx).db(), f, at=at_option(at), as_of=bool(at), limit=limit, cursor=cursor)
+    page = reviews.list_reviews(
+        state(ctx).db(), f, at=at_option(at), as_of=bool(at), limit=limit, cursor=cursor
+    ).to_json()
     if as_json:
         emit_json(page)
         return
@@ -120,7 +123,7 @@ def review_open(
     """Open a review of an active sanction (the one due, or an ad-hoc one)."""
     result = reviews.open_review(
         state(ctx).db(), sanction, panel=split(panel) or [], reason=reason, caller=caller().at(now())
-    )
+    ).to_json()
     emit_json(result) if as_json else show_review(result)
 
 
@@ -135,14 +138,8 @@ def review_assess(
     as_json: bool = JSON,
 ) -> None:
     """File a panel member's assessment of the risk (once per member)."""
-    result = reviews.file_assessment(
-        state(ctx).db(),
-        review,
-        risk=risk,
-        factors=split(factors),
-        rationale=rationale,
-        caller=caller(reviewer).at(now()),
-    )
+    command = reviews.FileAssessment.parse(risk=risk, factors=split(factors), rationale=rationale)
+    result = reviews.file_assessment(state(ctx).db(), review, command, caller=caller(reviewer).at(now())).to_json()
     emit_json(result) if as_json else show_review(result)
 
 
@@ -162,17 +159,15 @@ def review_decide(
     as_json: bool = JSON,
 ) -> None:
     """Decide a review with the panel's quorum; the sanction changes at once."""
-    result = reviews.decide_review(
-        state(ctx).db(),
-        review,
+    command = reviews.DecideReview.parse(
         outcome=outcome,
         rationale=rationale,
         ends_at=ends_at if ends_at else UNSET,
         next_review_at=next_review_at if next_review_at else UNSET,
         probation=probation_option(probation_duration, probation_ladder_json, probation),
         effective_at=effective_at,
-        caller=caller(as_member).at(now),
     )
+    result = reviews.decide_review(state(ctx).db(), review, command, caller=caller(as_member).at(now)).to_json()
     emit_json(result) if as_json else show_review(result)
 
 
@@ -180,7 +175,7 @@ def review_decide(
 def review_show(ctx: typer.Context, review: str, at: str = AS_OF, as_json: bool = JSON) -> None:
     """Show a review: its panel, assessments, attached appeals, decision and timeline (as it
     stood --at an instant, if given)."""
-    result = reviews.get_review(state(ctx).db(), review, at=as_of_option(at))
+    result = reviews.get_review(state(ctx).db(), review, at=as_of_option(at)).to_json()
     emit_json(result) if as_json else show_review(result)
 
 
@@ -248,8 +243,7 @@ def appeal_file(
     as_json: bool = JSON,
 ) -> None:
     """File a complaint (within its window) or a reinstatement request (while the sanction is active)."""
-    result = appeals.file_appeal(
-        state(ctx).db(),
+    command = appeals.FileAppeal.parse(
         sanction_id=sanction,
         kind=kind,
         filed_by={"name": name, "email": email, "relation": relation},
@@ -257,8 +251,8 @@ def appeal_file(
         channel=channel,
         meeting_requested=meeting_requested,
         received_at=received_at,
-        caller=caller().at(now),
     )
+    result = appeals.file_appeal(state(ctx).db(), command, caller=caller().at(now)).to_json()
     emit_json(result) if as_json else show_appeal(result)
 
 
@@ -279,7 +273,7 @@ def appeal_list(
     f = AppealFilter(
         state=state_, kind=kind, operator=operator, sanction=sanction, at=None if as_of is None else to_micros(as_of)
     )
-    page = appeals.list_appeals(state(ctx).db(), f, limit=limit, cursor=cursor, include_contact=True)
+    page = appeals.list_appeals(state(ctx).db(), f, limit=limit, cursor=cursor, include_contact=True).to_json()
     if as_json:
         emit_json(page)
         return
@@ -295,7 +289,7 @@ def appeal_attach(
     as_json: bool = JSON,
 ) -> None:
     """Put an appeal before the panel of its sanction's review."""
-    result = appeals.attach_appeal(state(ctx).db(), appeal, review_id=review, caller=caller().at(now()))
+    result = appeals.attach_appeal(state(ctx).db(), appeal, review_id=review, caller=caller().at(now())).to_json()
     emit_json(result) if as_json else show_appeal(result)
 
 
@@ -316,9 +310,7 @@ def appeal_decide(
     as_json: bool = JSON,
 ) -> None:
     """Decide an appeal: granted lifts the sanction, partially_granted amends it, denied leaves it."""
-    result = appeals.decide_appeal(
-        state(ctx).db(),
-        appeal,
+    command = appeals.DecideAppeal.parse(
         outcome=outcome,
         rationale=rationale,
         reply=reply,
@@ -327,8 +319,8 @@ def appeal_decide(
         kind=kind,
         denies=split(denies),
         probation=probation_option(probation_duration, probation_ladder_json, probation),
-        caller=caller().at(now),
     )
+    result = appeals.decide_appeal(state(ctx).db(), appeal, command, caller=caller().at(now)).to_json()
     emit_json(result) if as_json else show_appeal(result)
 
 
@@ -347,24 +339,22 @@ def appeal_dispute(
     as_json: bool = JSON,
 ) -> None:
     """Record an out-of-court dispute about an appeal, or its progress."""
-    result = appeals.record_dispute(
-        state(ctx).db(),
-        appeal,
+    command = appeals.RecordDispute.parse(
         body=body,
         submitted_at=submitted_at,
         outcome=outcome,
         decided_at=decided_at,
         summary=summary,
         dispute_id=dispute,
-        caller=caller().at(now()),
     )
+    result = appeals.record_dispute(state(ctx).db(), appeal, command, caller=caller().at(now())).to_json()
     emit_json(result) if as_json else show_appeal(result)
 
 
 @appeal_app.command("show")
 def appeal_show(ctx: typer.Context, appeal: str, at: str = AS_OF, as_json: bool = JSON) -> None:
     """Show an appeal, its decision and disputes, as it stands or as it stood --at an instant."""
-    result = appeals.get_appeal(state(ctx).db(), appeal, include_contact=True, at=as_of_option(at))
+    result = appeals.get_appeal(state(ctx).db(), appeal, include_contact=True, at=as_of_option(at)).to_json()
     emit_json(result) if as_json else show_appeal(result)
 
 

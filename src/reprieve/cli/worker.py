@@ -12,8 +12,10 @@ import typer
 from reprieve.cli.context import JSON, actor, now, state
 from reprieve.cli.output import duration_text, emit_json, record
 from reprieve.domain.errors import ValidationError
+from reprieve.domain.time import parse_duration
 from reprieve.runtime import worker as service
 from reprieve.services import appeal_targets, webhooks
+from reprieve.services.callers import Caller
 
 worker_app = typer.Typer(
     help="The worker: announces what time has done (starts, ends, reviews due, overdue appeals, probation "
@@ -88,7 +90,10 @@ def appeal_target_command(
     as_json: bool = JSON,
 ) -> None:
     """Set how long an appeal may stay open before the worker announces it overdue."""
-    result = appeal_targets.set_appeal_target(state(ctx).db(), operator, target, actor=actor(), now=now())
+    duration = parse_duration(target, field="appeal_target")
+    result = appeal_targets.set_appeal_target(
+        state(ctx).db(), operator, duration, caller=Caller(actor(), now=now())
+    ).to_json()
     if as_json:
         emit_json(result)
     else:

@@ -9,6 +9,7 @@ to the operator's moderators and admins, and nowhere else.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,6 +19,7 @@ from reprieve.domain.appeals import (
     AppealState,
     Channel,
     DisputeOutcome,
+    Relation,
     Requester,
     complaint_deadline,
     ensure_admissible,
@@ -37,12 +39,14 @@ from reprieve.domain.time import format_instant, from_micros, parse_instant, to_
 from reprieve.services.catalogue import require_platform
 from reprieve.services.due_process import (
     Caller,
+    ProbationRequest,
     amendment_event,
     decision_reason,
     lift_event,
     load_sanction,
     probation_event,
 )
+from reprieve.services.viewing import Page
 from reprieve.store import due_process as store
 from reprieve.store import queries
 from reprieve.store.connection import Connection
@@ -58,36 +62,155 @@ DATED_BY_ARRIVAL = frozenset({Channel.LETTER, Channel.EMAIL})
 CLOCK_SKEW = timedelta(minutes=5)
 
 
-def file_appeal(
-    db: Database,
-    *,
-    sanction_id: str,
-    kind: str,
-    filed_by: dict[str, Any],
-    statement: str,
-    channel: str,
-    meeting_requested: bool = False,
-    received_at: str | datetime | None = None,
-    caller: Caller,
-) -> dict[str, Any]:
+# --- how an appeal looks -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FiledByView:
+    """Who filed: the relation, and (for the operator's moderators only) the name and e-mail."""
+
+    relation: Relation
+    name: str | None = None
+    email: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"relation": self.relation.value, "name": self.name, "email": self.email}
+
+
+@dataclass(frozen=True, slots=True)
+class AppealDecisionView:
+    outcome: AppealState
+    rationale: str | None
+    reply: str | None
+    decided_at: datetime | None
+    decided_by: str | None
+    handling_seconds: int | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "outcome": self.outcome.value,
+            "rationale": self.rationale,
+            "reply": self.reply,
+            "decided_at": format_instant(self.decided_at),
+            "decided_by": self.decided_by,
+            "handling_seconds": self.handling_seconds,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class DisputeView:
+    """An out-of-court dispute about an appeal, with its outcome once decided."""
+
+    id: str
+    body: str
+    submitted_at: datetime | None
+    decided_at: datetime | None
+    outcome: DisputeOutcome
+    summary: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "body": self.body,
+            "submitted_at": format_instant(self.submitted_at),
+            "decided_at": format_instant(self.decided_at),
+            "outcome": self.outcome.value,
+            "summary": self.summary,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class AppealView:
+    """An appeal as it stands (or stood): what was asked, its decision, its disputes."""
+
+    id: str
+    operator: str
+    sanction: str
+    kind: AppealKind
+    state: AppealState
+    filed_by: FiledByView
+    channel: Channel
+    meeting_requested: bool
+    statement: str
+    received_at: datetime
+    deadline_at: datetime | None
+    review: str | None
+    decision: AppealDecisionView | None
+    disputes: tuple[DisputeView, ...]
+
+    def without_contact(self) -> AppealView:
+        """The same appeal without the requester's name and e-mail (personal data)."""
+        return replace(self, filed_by=replace(self.filed_by, name=None, email=None))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "operator": self.operator,
+            "sanction": self.sanction,
+            "kind": self.kind.value,
+            "state": self.state.value,
+            "filed_by": self.filed_by.to_json(),
+            "channel": self.channel.value,
+            "meeting_requested": self.meeting_requested,
+            "statement": self.statement,
+            "received_at": format_instant(self.received_at),
+            "deadline_at": format_instant(self.deadline_at),
+            "review": self.review,
+            "decision": None if self.decision is None else self.decision.to_json(),
+            "disputes": [d.to_json() for d in self.disputes],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class FileAppeal:
+    """An appeal to file, parsed (``parse``): its kind and channel as enums, the requester checked,
+    ``received_at`` as an instant (None: when it is recorded)."""
+
+    sanction_id: str
+    kind: AppealKind
+    requester: Requester
+    statement: str
+    channel: Channel
+    meeting_requested: bool = False
+    received_at: datetime | None = None
+
+    @classmethod
+    def parse(
+        cls,
+        *,
+        sanction_id: str,
+        kind: str | AppealKind,
+        filed_by: dict[str, Any] | Requester,
+        statement: str,
+        channel: str | Channel,
+        meeting_requested: bool = False,
+        received_at: str | datetime | None = None,
+    ) -> FileAppeal:
+        """The command from what an edge was given, parsed once: ValidationError naming the field."""
+        appeal_kind = parse_enum(AppealKind, kind, field="kind")
+        via = parse_enum(Channel, channel, field="channel")
+        requester = filed_by if isinstance(filed_by, Requester) else Requester.parse(filed_by)
+        ensure_text(statement, field="statement", max_length=20_000)
+        if not isinstance(meeting_requested, bool):
+            raise ValidationError("must be true or false", field="meeting_requested")
+        given = parse_instant(received_at, field="received_at") if received_at is not None else None
+        return cls(sanction_id, appeal_kind, requester, statement, via, meeting_requested, given)
+
+
+def file_appeal(db: Database, command: FileAppeal, *, caller: Caller) -> AppealView:
     """File an appeal; ValidationError (422) when it is not admissible, ConflictError if one is open.
 
     ``received_at`` (default: when it is recorded) lies between the sanction's decision and the
     recording; only a letter or an e-mail may be dated before its recording (``DATED_BY_ARRIVAL``),
     and only theirs counts for the complaint window: any other appeal is judged when recorded.
     """
-    appeal_kind = parse_enum(AppealKind, kind, field="kind")
-    via = parse_enum(Channel, channel, field="channel")
-    requester = Requester.parse(filed_by)
-    ensure_text(statement, field="statement", max_length=20_000)
-    if not isinstance(meeting_requested, bool):
-        raise ValidationError("must be true or false", field="meeting_requested")
-    given = parse_instant(received_at, field="received_at") if received_at is not None else None
+    appeal_kind, via, requester = command.kind, command.channel, command.requester
+    given = command.received_at
     with UnitOfWork(db, actor=caller.actor, now=caller.clock) as uow:
         recorded = uow.now  # read once the write lock is held
         received = given if given is not None else recorded
         _ensure_received(received, via, recorded=recorded)
-        sanction = load_sanction(uow, sanction_id, caller)
+        sanction = load_sanction(uow, command.sanction_id, caller)
         open_appeal = store.open_appeal_of(uow.conn, sanction.id)
         if open_appeal is not None:
             raise ConflictError(f"sanction {sanction.id} already has an open appeal ({open_appeal})")
@@ -132,8 +255,8 @@ def file_appeal(
                         requester=reference,
                         relation=requester.relation.value,
                         channel=via.value,
-                        meeting_requested=meeting_requested,
-                        statement=statement,
+                        meeting_requested=command.meeting_requested,
+                        statement=command.statement,
                         received_at=format_instant(received),
                         deadline_at=format_instant(deadline),
                     ),
@@ -174,7 +297,7 @@ def attach_appeal(
     *,
     review_id: str,
     caller: Caller,
-) -> dict[str, Any]:
+) -> AppealView:
     """Put an open appeal before the open review of its sanction, so that the panel sees it."""
     with UnitOfWork(db, actor=caller.actor, now=caller.clock) as uow:
         appeal = _appeal(uow.conn, appeal_id, caller)
@@ -204,32 +327,60 @@ def attach_appeal(
         return appeal_view(uow.conn, appeal_id, include_contact=True)
 
 
-def decide_appeal(
-    db: Database,
-    appeal_id: str,
-    *,
-    outcome: str,
-    rationale: str,
-    reply: str,
-    effective_at: str | datetime | None = None,
-    ends_at: str | datetime | Unset | None = UNSET,
-    kind: str | None = None,
-    denies: Sequence[str] | None = None,
-    probation: dict[str, Any] | None = None,
-    caller: Caller,
-) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class DecideAppeal:
+    """A decision on an appeal, parsed (``parse``). ``ends_at`` (UNSET: kept), ``kind`` and
+    ``denies`` say how a partial grant amends the sanction; ``probation`` follows a grant's lift."""
+
+    outcome: AppealOutcome
+    rationale: str
+    reply: str
+    effective_at: datetime | None = None
+    ends_at: datetime | Unset | None = UNSET
+    kind: SanctionKind | None = None
+    denies: Sequence[str] | None = None
+    probation: ProbationRequest | None = None
+
+    @classmethod
+    def parse(
+        cls,
+        *,
+        outcome: str | AppealOutcome,
+        rationale: str,
+        reply: str,
+        effective_at: str | datetime | None = None,
+        ends_at: str | datetime | Unset | None = UNSET,
+        kind: str | SanctionKind | None = None,
+        denies: Sequence[str] | None = None,
+        probation: dict[str, Any] | ProbationRequest | None = None,
+    ) -> DecideAppeal:
+        """The command from what an edge was given, parsed once: ValidationError naming the field."""
+        decided = parse_enum(AppealOutcome, outcome, field="outcome")
+        ensure_text(rationale, field="rationale", max_length=10_000)
+        ensure_text(reply, field="reply", max_length=20_000)
+        given = parse_instant(effective_at, field="effective_at") if effective_at is not None else None
+        new_ends = ends_at if isinstance(ends_at, Unset) or ends_at is None else parse_instant(ends_at, field="ends_at")
+        new_kind = parse_enum(SanctionKind, kind, field="kind") if kind is not None else None
+        return cls(
+            decided,
+            rationale,
+            reply,
+            given,
+            new_ends,
+            new_kind,
+            denies,
+            None if probation is None else ProbationRequest.parse(probation),
+        )
+
+
+def decide_appeal(db: Database, appeal_id: str, command: DecideAppeal, *, caller: Caller) -> AppealView:
     """Decide an open appeal, by a person: granted lifts the sanction, partially_granted amends it.
 
     A grant on a sanction that has already run out lifts nothing, but still takes its strike away.
-    ``ends_at``, ``kind`` and ``denies`` say how a partial grant amends the sanction.
     """
     ensure_human_decider(caller.role)
-    decided = parse_enum(AppealOutcome, outcome, field="outcome")
-    ensure_text(rationale, field="rationale", max_length=10_000)
-    ensure_text(reply, field="reply", max_length=20_000)
-    given = parse_instant(effective_at, field="effective_at") if effective_at is not None else None
-    new_ends = ends_at if isinstance(ends_at, Unset) or ends_at is None else parse_instant(ends_at, field="ends_at")
-    new_kind = parse_enum(SanctionKind, kind, field="kind") if kind is not None else None
+    decided, rationale, reply, given = command.outcome, command.rationale, command.reply, command.effective_at
+    new_ends, new_kind, denies, probation = command.ends_at, command.kind, command.denies, command.probation
     amends = not isinstance(new_ends, Unset) or new_kind is not None or denies is not None
     ensure_decision_fits(decided, amends=amends, probation=probation is not None)
     with UnitOfWork(db, actor=caller.actor, now=caller.clock) as uow:
@@ -294,25 +445,42 @@ def decide_appeal(
         return appeal_view(uow.conn, appeal_id, include_contact=True)
 
 
-def record_dispute(
-    db: Database,
-    appeal_id: str,
-    *,
-    body: str,
-    submitted_at: str | datetime,
-    outcome: str = DisputeOutcome.PENDING.value,
-    decided_at: str | datetime | None = None,
-    summary: str = "",
-    dispute_id: str | None = None,
-    caller: Caller,
-) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class RecordDispute:
+    """An out-of-court dispute about an appeal, or (``dispute_id``) its progress, parsed (``parse``)."""
+
+    body: str
+    submitted_at: datetime
+    outcome: DisputeOutcome = DisputeOutcome.PENDING
+    decided_at: datetime | None = None
+    summary: str = ""
+    dispute_id: str | None = None
+
+    @classmethod
+    def parse(
+        cls,
+        *,
+        body: str,
+        submitted_at: str | datetime,
+        outcome: str | DisputeOutcome = DisputeOutcome.PENDING,
+        decided_at: str | datetime | None = None,
+        summary: str = "",
+        dispute_id: str | None = None,
+    ) -> RecordDispute:
+        """The command from what an edge was given, parsed once: ValidationError naming the field."""
+        ensure_text(body, field="body", max_length=300)
+        ensure_text(summary, field="summary", max_length=10_000, required=False)
+        result = parse_enum(DisputeOutcome, outcome, field="outcome")
+        submitted = parse_instant(submitted_at, field="submitted_at")
+        decided = parse_instant(decided_at, field="decided_at") if decided_at is not None else None
+        return cls(body, submitted, result, decided, summary, dispute_id)
+
+
+def record_dispute(db: Database, appeal_id: str, command: RecordDispute, *, caller: Caller) -> AppealView:
     """Record an out-of-court dispute about an appeal (DSA art. 21), or, with ``dispute_id``, its progress."""
     ensure_human_decider(caller.role)
-    ensure_text(body, field="body", max_length=300)
-    ensure_text(summary, field="summary", max_length=10_000, required=False)
-    result = parse_enum(DisputeOutcome, outcome, field="outcome")
-    submitted = parse_instant(submitted_at, field="submitted_at")
-    decided = parse_instant(decided_at, field="decided_at") if decided_at is not None else None
+    body, result, summary, dispute_id = command.body, command.outcome, command.summary, command.dispute_id
+    submitted, decided = command.submitted_at, command.decided_at
     now = caller.instant
     if submitted > now:
         raise ValidationError("lies in the future", field="submitted_at")
@@ -357,7 +525,7 @@ def get_appeal(
     caller: Caller | None = None,
     include_contact: bool = False,
     at: datetime | None = None,
-) -> dict[str, Any]:
+) -> AppealView:
     """An appeal as it stands, or as it stood at ``at`` (not found if received after it);
     caller None: the installation, which sees every operator's."""
     with db.read() as conn:
@@ -376,7 +544,7 @@ def list_appeals(
     limit: int = 50,
     cursor: str | None = None,
     include_contact: bool = False,
-) -> dict[str, Any]:
+) -> Page[AppealView]:
     if not 1 <= limit <= 1000:
         raise ValidationError("must be between 1 and 1000", field="limit")
     if f.state is not None:
@@ -387,7 +555,7 @@ def list_appeals(
         rows, next_cursor = store.list_appeal_rows(conn, f, limit=limit, cursor=cursor)
         contacts = store.requester_rows(conn, [r["requester"] for r in rows]) if include_contact else {}
         items = [_view(conn, r, contacts.get(r["requester"]), include_contact, at_us=f.at) for r in rows]
-    return {"items": items, "next_cursor": next_cursor}
+    return Page(tuple(items), next_cursor)
 
 
 def _appeal(conn: Connection, appeal_id: str, caller: Caller | None) -> dict[str, Any]:
@@ -397,14 +565,14 @@ def _appeal(conn: Connection, appeal_id: str, caller: Caller | None) -> dict[str
     return row
 
 
-# --- how an appeal looks -----------------------------------------------------------------
+# --- building the view -------------------------------------------------------------------
 
 
-def _instant(value: int | None) -> str | None:
-    return None if value is None else format_instant(from_micros(value))
+def _instant(value: int | None) -> datetime | None:
+    return None if value is None else from_micros(value)
 
 
-def appeal_view(conn: Connection, appeal_id: str, *, include_contact: bool) -> dict[str, Any]:
+def appeal_view(conn: Connection, appeal_id: str, *, include_contact: bool) -> AppealView:
     row = store.appeal_row(conn, appeal_id)
     assert row is not None
     contact = store.requester_row(conn, row["requester"]) if include_contact else None
@@ -418,7 +586,7 @@ def _view(
     include_contact: bool,
     *,
     at_us: int | None = None,
-) -> dict[str, Any]:
+) -> AppealView:
     """How the appeal looks, or looked at ``at_us`` (a decision or a dispute's outcome recorded
     as taking effect later is not shown)."""
 
@@ -427,45 +595,54 @@ def _view(
 
     decided = row["state"] != AppealState.OPEN.value and by_then(row["decided_at"])
     disputes = [d for d in store.dispute_rows(conn, row["id"]) if at_us is None or d["submitted_at"] <= at_us]
-    return {
-        "id": row["id"],
-        "operator": row["operator_id"],
-        "sanction": row["sanction_id"],
-        "kind": row["kind"],
-        "state": row["state"] if decided else AppealState.OPEN.value,
-        "filed_by": {
-            "relation": row["relation"],
+    state = AppealState(row["state"])
+    shown = include_contact and contact
+    return AppealView(
+        id=row["id"],
+        operator=row["operator_id"],
+        sanction=row["sanction_id"],
+        kind=AppealKind(row["kind"]),
+        state=state if decided else AppealState.OPEN,
+        filed_by=FiledByView(
+            relation=Relation(row["relation"]),
             # Personal data, for the operator's moderators only (see the module docstring).
-            "name": contact["name"] if include_contact and contact else None,
-            "email": contact["email"] if include_contact and contact else None,
-        },
-        "channel": row["channel"],
-        "meeting_requested": bool(row["meeting_requested"]),
-        "statement": row["statement"],
-        "received_at": _instant(row["received_at"]),
-        "deadline_at": _instant(row["deadline_at"]),
-        "review": row["review_id"],
-        "decision": {
-            "outcome": row["state"],
-            "rationale": row["rationale"],
-            "reply": row["reply"],
-            "decided_at": _instant(row["decided_at"]),
-            "decided_by": row["decided_by"],
-            "handling_seconds": row["handling_seconds"],
-        }
+            name=contact["name"] if shown and contact else None,
+            email=contact["email"] if shown and contact else None,
+        ),
+        channel=Channel(row["channel"]),
+        meeting_requested=bool(row["meeting_requested"]),
+        statement=row["statement"],
+        received_at=from_micros(row["received_at"]),
+        deadline_at=_instant(row["deadline_at"]),
+        review=row["review_id"],
+        decision=AppealDecisionView(
+            outcome=state,
+            rationale=row["rationale"],
+            reply=row["reply"],
+            decided_at=_instant(row["decided_at"]),
+            decided_by=row["decided_by"],
+            handling_seconds=row["handling_seconds"],
+        )
         if decided
         else None,
-        "disputes": [
-            {
-                "id": d["id"],
-                "body": d["body"],
-                "submitted_at": _instant(d["submitted_at"]),
-                **(
-                    {"decided_at": _instant(d["decided_at"]), "outcome": d["outcome"], "summary": d["summary"]}
-                    if d["decided_at"] is None or by_then(d["decided_at"])
-                    else {"decided_at": None, "outcome": DisputeOutcome.PENDING.value, "summary": ""}
-                ),
-            }
+        disputes=tuple(
+            DisputeView(
+                id=d["id"],
+                body=d["body"],
+                submitted_at=_instant(d["submitted_at"]),
+                decided_at=_instant(d["decided_at"]),
+                outcome=DisputeOutcome(d["outcome"]),
+                summary=d["summary"],
+            )
+            if d["decided_at"] is None or by_then(d["decided_at"])
+            else DisputeView(
+                id=d["id"],
+                body=d["body"],
+                submitted_at=_instant(d["submitted_at"]),
+                decided_at=None,
+                outcome=DisputeOutcome.PENDING,
+                summary="",
+            )
             for d in disputes
-        ],
-    }
+        ),
+    )

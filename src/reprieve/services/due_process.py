@@ -3,6 +3,7 @@ changes a decision records, and the probation a lifting decision may start."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -11,7 +12,7 @@ from reprieve.domain.errors import NotFoundError, ValidationError
 from reprieve.domain.events import NewEvent, ProbationStarted
 from reprieve.domain.policy import ladder_from_data, policy_of
 from reprieve.domain.sanctions import Change, Sanction
-from reprieve.domain.time import format_instant, parse_duration, parse_instant
+from reprieve.domain.time import Duration, format_instant, parse_duration
 from reprieve.services.callers import Caller as Caller  # where due process took it from
 from reprieve.services.catalogue import require_platform
 from reprieve.store import queries
@@ -47,37 +48,55 @@ def decision_reason(what: str, rationale: str) -> str:
     return text if len(text) <= 2000 else text[:1999] + "…"
 
 
+@dataclass(frozen=True, slots=True)
+class ProbationRequest:
+    """The probation a lifting decision asks for; None fields default to the subject platform's
+    policy (``probation.duration``, ``probation.ladder``)."""
+
+    duration: Duration | None = None
+    ladder: dict[str, Any] | None = None
+
+    @classmethod
+    def parse(cls, data: object) -> ProbationRequest:
+        """From ``{duration?, ladder?}`` as an edge was given it (JSON-like), parsed once."""
+        if isinstance(data, ProbationRequest):
+            return data
+        if not isinstance(data, dict):
+            raise ValidationError("must be an object {duration, ladder?}", field="probation")
+        unknown = set(data) - {"duration", "ladder"}
+        if unknown:
+            raise ValidationError(f"unknown field {sorted(unknown)[0]!r}", field="probation")
+        duration = data.get("duration")
+        return cls(
+            duration=duration
+            if duration is None or isinstance(duration, Duration)
+            else parse_duration(duration, field="probation.duration"),
+            ladder=data.get("ladder"),
+        )
+
+
 def probation_event(
     db: Database,
     uow: UnitOfWork,
     sanction: Sanction,
-    request: object,
+    request: ProbationRequest,
     *,
     starts_at: datetime,
     source: str,
 ) -> tuple[NewEvent, dict[str, Any]]:
-    """A ``probation.started`` event for ``request`` (``{duration?, ladder?}``) after lifting ``sanction``.
+    """A ``probation.started`` event for ``request`` after lifting ``sanction``.
 
     Both default to the subject platform's policy (``probation.duration``, ``probation.ladder``).
     The probation covers the sanction's scope, from ``starts_at``.
     """
-    if not isinstance(request, dict):
-        raise ValidationError("must be an object {duration, ladder?}", field="probation")
-    unknown = set(request) - {"duration", "ladder"}
-    if unknown:
-        raise ValidationError(f"unknown field {sorted(unknown)[0]!r}", field="probation")
     platform = require_platform(db, uow.conn, sanction.subject.platform)
     policy = policy_of(platform)
-    duration = (
-        parse_duration(request["duration"], field="probation.duration")
-        if request.get("duration") is not None
-        else policy.probation_duration
-    )
+    duration = request.duration if request.duration is not None else policy.probation_duration
     if duration is None:
         raise ValidationError(
             f"give a duration: the policy of platform {platform.id!r} sets none", field="probation.duration"
         )
-    ladder_data = request.get("ladder")
+    ladder_data = request.ladder
     if ladder_data is None:
         probation_policy = platform.policy.get("probation") if isinstance(platform.policy, dict) else None
         ladder_data = probation_policy.get("ladder") if isinstance(probation_policy, dict) else None
@@ -91,7 +110,7 @@ def probation_event(
     if ladder.is_empty:
         raise ValidationError("a probation ladder needs at least one step", field="probation.ladder")
     until = duration.after(starts_at, field="probation.duration")
-    data = {
+    data: dict[str, Any] = {
         "id": db.ids.new_id("prb", uow.now),
         "operator": sanction.operator,
         "identity": sanction.identity,
@@ -106,19 +125,25 @@ def probation_event(
     return NewEvent.of(ProbationStarted(**data), format_instant(starts_at) or "", sanction.operator), data
 
 
-def optional_instant(value: str | datetime | None, field: str) -> datetime | None:
-    return None if value is None else parse_instant(value, field=field)
+@dataclass(frozen=True, slots=True)
+class ProbationView:
+    """A probation a decision started."""
 
+    id: str
+    starts_at: datetime
+    until: datetime
+    scope: tuple[str, ...]
+    ladder: dict[str, Any]
+    sanction: str | None
+    source: str
 
-def probation_view(data: dict[str, Any] | None) -> dict[str, Any] | None:
-    if data is None:
-        return None
-    return {
-        "id": data["id"],
-        "starts_at": data["starts_at"],
-        "until": data["until"],
-        "scope": data["scope"],
-        "ladder": data["ladder"],
-        "sanction": data.get("sanction"),
-        "source": data["source"],
-    }
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "starts_at": format_instant(self.starts_at),
+            "until": format_instant(self.until),
+            "scope": list(self.scope),
+            "ladder": self.ladder,
+            "sanction": self.sanction,
+            "source": self.source,
+        }

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from reprieve.domain.errors import ConflictError, NotFoundError, ValidationError
 from reprieve.domain.events import AssessmentFiled, NewEvent, ReviewDecided, ReviewOpened
 from reprieve.domain.filters import ReviewFilter
-from reprieve.domain.model import SanctionState, ensure_text, parse_enum
+from reprieve.domain.model import AccountRef, SanctionState, ensure_text, parse_enum
 from reprieve.domain.policy import policy_of
 from reprieve.domain.reviews import (
     Review,
@@ -32,18 +33,163 @@ from reprieve.domain.time import format_instant, from_micros, parse_instant, to_
 from reprieve.services.catalogue import require_platform
 from reprieve.services.due_process import (
     Caller,
+    ProbationRequest,
+    ProbationView,
     amendment_event,
     decision_reason,
     lift_event,
     load_sanction,
     probation_event,
-    probation_view,
 )
+from reprieve.services.viewing import Page
 from reprieve.store import due_process as store
 from reprieve.store import queries
 from reprieve.store.connection import Connection
 from reprieve.store.db import Database
 from reprieve.store.uow import UnitOfWork
+
+# --- how a review looks ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AssessmentView:
+    """A panel member's assessment of the risk."""
+
+    reviewer: str
+    risk: Risk
+    factors: tuple[str, ...]
+    rationale: str
+    filed_at: datetime | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "reviewer": self.reviewer,
+            "risk": self.risk.value,
+            "factors": list(self.factors),
+            "rationale": self.rationale,
+            "filed_at": format_instant(self.filed_at),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntryView:
+    """One line of a review's timeline: opened, assessed, appeal received, decided."""
+
+    at: datetime | None
+    event: str
+    by: str | None
+    detail: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"at": format_instant(self.at), "event": self.event, "by": self.by, "detail": self.detail}
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewDecisionView:
+    """What a review decided; ``ends_at`` and ``next_review_at`` as the decision recorded them."""
+
+    rationale: str | None
+    decided_by: str | None
+    ends_at: str | None
+    next_review_at: str | None
+    probation: ProbationView | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rationale": self.rationale,
+            "decided_by": self.decided_by,
+            "ends_at": self.ends_at,
+            "next_review_at": self.next_review_at,
+            "probation": None if self.probation is None else self.probation.to_json(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewView:
+    """A review with its panel, assessments, attached appeals, decision and timeline."""
+
+    id: str
+    operator: str
+    sanction: str
+    subject: AccountRef
+    state: ReviewState
+    panel: tuple[str, ...]
+    quorum: int | None
+    reason: str | None
+    due_at: datetime | None
+    opened_at: datetime | None
+    opened_by: str | None
+    assessments: tuple[AssessmentView, ...]
+    appeals: tuple[str, ...]
+    outcome: ReviewOutcome | None
+    decided_at: datetime | None
+    decision: ReviewDecisionView | None
+    timeline: tuple[TimelineEntryView, ...]
+
+    @property
+    def risk(self) -> dict[str, int]:
+        """How many reviewers assessed each level of risk."""
+        return {risk.value: sum(1 for a in self.assessments if a.risk is risk) for risk in Risk}
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "operator": self.operator,
+            "sanction": self.sanction,
+            "subject": {"platform": self.subject.platform, "account": self.subject.account},
+            "state": self.state.value,
+            "panel": list(self.panel),
+            "quorum": self.quorum,
+            "reason": self.reason,
+            "due_at": format_instant(self.due_at),
+            "opened_at": format_instant(self.opened_at),
+            "opened_by": self.opened_by,
+            "assessments": [a.to_json() for a in self.assessments],
+            "risk": self.risk,
+            "appeals": list(self.appeals),
+            "outcome": None if self.outcome is None else self.outcome.value,
+            "decided_at": format_instant(self.decided_at),
+            "decision": None if self.decision is None else self.decision.to_json(),
+            "timeline": [entry.to_json() for entry in self.timeline],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class DueReviewView:
+    """A sanction due for review (``state=due`` of the list), shaped on the wire as a review that
+    is not open yet: no id, no panel, nothing assessed."""
+
+    operator: str
+    sanction: str
+    subject: AccountRef
+    due_at: datetime | None
+    id: None = None
+    state: ReviewState = ReviewState.DUE
+    panel: tuple[str, ...] = ()
+    reason: None = None
+    opened_at: None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": None,
+            "operator": self.operator,
+            "sanction": self.sanction,
+            "subject": {"platform": self.subject.platform, "account": self.subject.account},
+            "state": self.state.value,
+            "panel": [],
+            "quorum": None,
+            "reason": None,
+            "due_at": format_instant(self.due_at),
+            "opened_at": None,
+            "opened_by": None,
+            "assessments": [],
+            "risk": {risk.value: 0 for risk in Risk},
+            "appeals": [],
+            "outcome": None,
+            "decided_at": None,
+            "decision": None,
+            "timeline": [],
+        }
 
 
 def open_review(
@@ -53,7 +199,7 @@ def open_review(
     panel: Sequence[str],
     reason: str,
     caller: Caller,
-) -> dict[str, Any]:
+) -> ReviewView:
     """Open a review of an active sanction (the one that fell due at its ``review_at``, or an ad-hoc
     one), or of one whose term ended with the review scheduled at its end (``awaits_review_at``)."""
     members = ensure_panel(list(panel))
@@ -91,19 +237,26 @@ def open_review(
         return review_view(uow.conn, review_id)
 
 
-def file_assessment(
-    db: Database,
-    review_id: str,
-    *,
-    risk: str,
-    factors: Sequence[str] | None,
-    rationale: str,
-    caller: Caller,
-) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class FileAssessment:
+    """A panel member's assessment, parsed (``parse``): the risk as an enum, the factors checked."""
+
+    risk: Risk
+    factors: tuple[str, ...]
+    rationale: str
+
+    @classmethod
+    def parse(cls, *, risk: str | Risk, factors: Sequence[str] | None, rationale: str) -> FileAssessment:
+        """The command from what an edge was given, parsed once: ValidationError naming the field."""
+        level = parse_enum(Risk, risk, field="risk")
+        tags = ensure_factors(list(factors) if factors is not None else None)
+        ensure_text(rationale, field="rationale", max_length=10_000)
+        return cls(level, tags, rationale)
+
+
+def file_assessment(db: Database, review_id: str, command: FileAssessment, *, caller: Caller) -> ReviewView:
     """A panel member's assessment of the risk; once per member, while the review is open."""
-    level = parse_enum(Risk, risk, field="risk")
-    tags = ensure_factors(list(factors) if factors is not None else None)
-    ensure_text(rationale, field="rationale", max_length=10_000)
+    level, tags, rationale = command.risk, command.factors, command.rationale
     now = caller.instant
     with UnitOfWork(db, actor=caller.actor, now=now) as uow:
         review, _row = _load(uow.conn, review_id, caller)
@@ -127,28 +280,53 @@ def file_assessment(
         return review_view(uow.conn, review.id)
 
 
-def decide_review(
-    db: Database,
-    review_id: str,
-    *,
-    outcome: str,
-    rationale: str,
-    ends_at: str | datetime | Unset | None = UNSET,
-    next_review_at: str | datetime | Unset | None = UNSET,
-    probation: dict[str, Any] | None = None,
-    effective_at: str | datetime | None = None,
-    caller: Caller,
-) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class DecideReview:
+    """A review's decision, parsed (``parse``). ``ends_at`` and ``next_review_at``: UNSET keeps
+    them; ``probation`` follows a lift; ``effective_at`` None: when it is recorded."""
+
+    outcome: ReviewOutcome
+    rationale: str
+    ends_at: datetime | Unset | None = UNSET
+    next_review_at: datetime | Unset | None = UNSET
+    probation: ProbationRequest | None = None
+    effective_at: datetime | None = None
+
+    @classmethod
+    def parse(
+        cls,
+        *,
+        outcome: str | ReviewOutcome,
+        rationale: str,
+        ends_at: str | datetime | Unset | None = UNSET,
+        next_review_at: str | datetime | Unset | None = UNSET,
+        probation: dict[str, Any] | ProbationRequest | None = None,
+        effective_at: str | datetime | None = None,
+    ) -> DecideReview:
+        """The command from what an edge was given, parsed once: ValidationError naming the field."""
+        decided = parse_enum(ReviewOutcome, outcome, field="outcome")
+        ensure_text(rationale, field="rationale", max_length=10_000)
+        given = parse_instant(effective_at, field="effective_at") if effective_at is not None else None
+        new_ends = ends_at if isinstance(ends_at, Unset) or ends_at is None else parse_instant(ends_at, field="ends_at")
+        next_review = (
+            next_review_at
+            if isinstance(next_review_at, Unset) or next_review_at is None
+            else parse_instant(next_review_at, field="next_review_at")
+        )
+        return cls(
+            decided,
+            rationale,
+            new_ends,
+            next_review,
+            None if probation is None else ProbationRequest.parse(probation),
+            given,
+        )
+
+
+def decide_review(db: Database, review_id: str, command: DecideReview, *, caller: Caller) -> ReviewView:
     """Decide a review with the panel's quorum; the sanction changes in the same transaction."""
-    decided = parse_enum(ReviewOutcome, outcome, field="outcome")
-    ensure_text(rationale, field="rationale", max_length=10_000)
-    given = parse_instant(effective_at, field="effective_at") if effective_at is not None else None
-    new_ends = ends_at if isinstance(ends_at, Unset) or ends_at is None else parse_instant(ends_at, field="ends_at")
-    next_review = (
-        next_review_at
-        if isinstance(next_review_at, Unset) or next_review_at is None
-        else parse_instant(next_review_at, field="next_review_at")
-    )
+    decided, rationale, given, probation = command.outcome, command.rationale, command.effective_at, command.probation
+    new_ends, next_review = command.ends_at, command.next_review_at
     if probation is not None:
         ensure_outcome_allows_probation(decided)
     with UnitOfWork(db, actor=caller.actor, now=caller.clock) as uow:
@@ -212,9 +390,7 @@ def decide_review(
         return review_view(uow.conn, review.id)
 
 
-def get_review(
-    db: Database, review_id: str, *, caller: Caller | None = None, at: datetime | None = None
-) -> dict[str, Any]:
+def get_review(db: Database, review_id: str, *, caller: Caller | None = None, at: datetime | None = None) -> ReviewView:
     """A review as it stands, or as it stood at ``at`` (not found if opened after it); caller
     None: the installation, which sees every operator's."""
     with db.read() as conn:
@@ -233,7 +409,7 @@ def list_reviews(
     limit: int = 50,
     cursor: str | None = None,
     as_of: bool = False,
-) -> dict[str, Any]:
+) -> Page[ReviewView | DueReviewView]:
     """A page of reviews; ``state=due`` lists the sanctions due for review at ``at`` instead.
 
     Open and decided reviews are listed as they stand, or with ``as_of`` as they stood at ``at``:
@@ -243,12 +419,12 @@ def list_reviews(
     with db.read() as conn:
         if f.state is ReviewState.DUE:
             rows, next_cursor = store.due_sanction_rows(conn, f, at_us=to_micros(at), limit=limit, cursor=cursor)
-            items = [due_view(s, at) for s in queries.load_sanctions(conn, rows)]
+            items: list[ReviewView | DueReviewView] = [due_view(s, at) for s in queries.load_sanctions(conn, rows)]
         else:
             at_us = to_micros(at) if as_of else None
             review_rows, next_cursor = store.list_review_rows(conn, f, limit=limit, cursor=cursor, at_us=at_us)
             items = [review_view(conn, r["id"], row=r, at_us=at_us) for r in review_rows]
-    return {"items": items, "next_cursor": next_cursor}
+    return Page(tuple(items), next_cursor)
 
 
 def _load(conn: Connection, review_id: str, caller: Caller | None) -> tuple[Review, dict[str, Any]]:
@@ -258,16 +434,16 @@ def _load(conn: Connection, review_id: str, caller: Caller | None) -> tuple[Revi
     return found
 
 
-# --- how a review looks -----------------------------------------------------------------
+# --- building the view -------------------------------------------------------------------
 
 
-def _instant(value: int | None) -> str | None:
-    return None if value is None else format_instant(from_micros(value))
+def _instant(value: int | None) -> datetime | None:
+    return None if value is None else from_micros(value)
 
 
 def review_view(
     conn: Connection, review_id: str, *, row: dict[str, Any] | None = None, at_us: int | None = None
-) -> dict[str, Any]:
+) -> ReviewView:
     """A review with its panel, assessments, attached appeals, decision and timeline; as it stood
     at ``at_us`` if given (open if decided later, with what was filed and received by then)."""
     row = row or store.review_row(conn, review_id)
@@ -286,108 +462,88 @@ def review_view(
     if decision and decision.get("probation"):
         probation_row = store.probation_row(conn, decision["probation"])
         if probation_row is not None:
-            probation = probation_view(
-                {
-                    "id": probation_row["id"],
-                    "starts_at": _instant(probation_row["starts_at"]),
-                    "until": _instant(probation_row["until"]),
-                    "scope": probation_row["scope"],
-                    "ladder": json.loads(probation_row["ladder"]),
-                    "sanction": probation_row["sanction_id"],
-                    "source": probation_row["source"],
-                }
+            probation = ProbationView(
+                id=probation_row["id"],
+                starts_at=from_micros(probation_row["starts_at"]),
+                until=from_micros(probation_row["until"]),
+                scope=tuple(probation_row["scope"]),
+                ladder=json.loads(probation_row["ladder"]),
+                sanction=probation_row["sanction_id"],
+                source=probation_row["source"],
             )
-    filed = [
-        {
-            "reviewer": a["reviewer"],
-            "risk": a["risk"],
-            "factors": json.loads(a["factors"]),
-            "rationale": a["rationale"],
-            "filed_at": _instant(a["filed_at"]),
-        }
+    filed = tuple(
+        AssessmentView(
+            reviewer=a["reviewer"],
+            risk=Risk(a["risk"]),
+            factors=tuple(json.loads(a["factors"])),
+            rationale=a["rationale"],
+            filed_at=_instant(a["filed_at"]),
+        )
         for a in assessments
+    )
+    timeline = [
+        TimelineEntryView(
+            _instant(row["opened_at"]),
+            "opened",
+            row["opened_by"],
+            f"panel of {len(json.loads(row['panel']))}, quorum {row['quorum']}: {row['reason']}",
+        ),
     ]
-    timeline: list[dict[str, Any]] = [
-        {
-            "at": _instant(row["opened_at"]),
-            "event": "opened",
-            "by": row["opened_by"],
-            "detail": f"panel of {len(json.loads(row['panel']))}, quorum {row['quorum']}: {row['reason']}",
-        },
-    ]
+    timeline += [TimelineEntryView(a.filed_at, "assessed", a.reviewer, f"risk {a.risk.value}") for a in filed]
     timeline += [
-        {"at": a["filed_at"], "event": "assessed", "by": a["reviewer"], "detail": f"risk {a['risk']}"} for a in filed
-    ]
-    timeline += [
-        {
-            "at": _instant(a["received_at"]),
-            "event": "appeal received",
-            "by": a["relation"],
-            "detail": f"{a['kind']} {a['id']} by {a['channel']}"
-            + (", meeting requested" if a["meeting_requested"] else ""),
-        }
+        TimelineEntryView(
+            _instant(a["received_at"]),
+            "appeal received",
+            a["relation"],
+            f"{a['kind']} {a['id']} by {a['channel']}" + (", meeting requested" if a["meeting_requested"] else ""),
+        )
         for a in appeals
     ]
     if row["state"] == ReviewState.DECIDED.value and decision is not None:
         timeline.append(
-            {
-                "at": _instant(row["decided_at"]),
-                "event": "decided",
-                "by": decision.get("decided_by"),
-                "detail": f"{row['outcome']}: {decision.get('rationale')}",
-            }
+            TimelineEntryView(
+                _instant(row["decided_at"]),
+                "decided",
+                decision.get("decided_by"),
+                f"{row['outcome']}: {decision.get('rationale')}",
+            )
         )
-    timeline.sort(key=lambda entry: entry["at"] or "")
-    return {
-        "id": row["id"],
-        "operator": row["operator_id"],
-        "sanction": row["sanction_id"],
-        "subject": {"platform": sanction.subject.platform, "account": sanction.subject.account},
-        "state": row["state"],
-        "panel": json.loads(row["panel"]),
-        "quorum": row["quorum"],
-        "reason": row["reason"],
-        "due_at": _instant(row["due_at"]),
-        "opened_at": _instant(row["opened_at"]),
-        "opened_by": row["opened_by"],
-        "assessments": filed,
-        "risk": {risk.value: sum(1 for a in filed if a["risk"] == risk.value) for risk in Risk},
-        "appeals": [a["id"] for a in appeals],
-        "outcome": row["outcome"],
-        "decided_at": _instant(row["decided_at"]),
-        "decision": None
+    # In the order of the instants as written (RFC 3339), as the timeline always was.
+    timeline.sort(key=lambda entry: format_instant(entry.at) or "")
+    return ReviewView(
+        id=row["id"],
+        operator=row["operator_id"],
+        sanction=row["sanction_id"],
+        subject=AccountRef(sanction.subject.platform, sanction.subject.account),
+        state=ReviewState(row["state"]),
+        panel=tuple(json.loads(row["panel"])),
+        quorum=row["quorum"],
+        reason=row["reason"],
+        due_at=_instant(row["due_at"]),
+        opened_at=_instant(row["opened_at"]),
+        opened_by=row["opened_by"],
+        assessments=filed,
+        appeals=tuple(a["id"] for a in appeals),
+        outcome=None if row["outcome"] is None else ReviewOutcome(row["outcome"]),
+        decided_at=_instant(row["decided_at"]),
+        decision=None
         if decision is None
-        else {
-            "rationale": decision.get("rationale"),
-            "decided_by": decision.get("decided_by"),
-            "ends_at": decision.get("ends_at"),
-            "next_review_at": decision.get("next_review_at"),
-            "probation": probation,
-        },
-        "timeline": timeline,
-    }
+        else ReviewDecisionView(
+            rationale=decision.get("rationale"),
+            decided_by=decision.get("decided_by"),
+            ends_at=decision.get("ends_at"),
+            next_review_at=decision.get("next_review_at"),
+            probation=probation,
+        ),
+        timeline=tuple(timeline),
+    )
 
 
-def due_view(sanction: Any, at: datetime) -> dict[str, Any]:
+def due_view(sanction: Any, at: datetime) -> DueReviewView:
     """A sanction due for review, shaped as a review that is not open yet."""
-    term = sanction.view_at(at)
-    return {
-        "id": None,
-        "operator": sanction.operator,
-        "sanction": sanction.id,
-        "subject": {"platform": sanction.subject.platform, "account": sanction.subject.account},
-        "state": ReviewState.DUE.value,
-        "panel": [],
-        "quorum": None,
-        "reason": None,
-        "due_at": format_instant(term.review_at),
-        "opened_at": None,
-        "opened_by": None,
-        "assessments": [],
-        "risk": {risk.value: 0 for risk in Risk},
-        "appeals": [],
-        "outcome": None,
-        "decided_at": None,
-        "decision": None,
-        "timeline": [],
-    }
+    return DueReviewView(
+        operator=sanction.operator,
+        sanction=sanction.id,
+        subject=AccountRef(sanction.subject.platform, sanction.subject.account),
+        due_at=sanction.view_at(at).review_at,
+    )

@@ -28,7 +28,7 @@ from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse
 
-from reprieve.domain.appeals import AppealKind, Relation, Requester
+from reprieve.domain.appeals import AppealKind, Channel, Relation, Requester
 from reprieve.domain.errors import ConflictError, NotFoundError, ValidationError
 from reprieve.domain.text import is_blank
 from reprieve.domain.time import format_instant, parse_instant
@@ -174,7 +174,7 @@ RawError = tuple[str | None, str, dict[str, str]]
 class Outcome:
     """What filing gave: the appeal, or the errors to show."""
 
-    appeal: dict[str, Any] | None = None
+    appeal: appeals.AppealView | None = None
     errors: list[RawError] = field(default_factory=list)
 
 
@@ -188,16 +188,15 @@ def file_from_form(db: Database, form: AppealForm, *, now: datetime) -> Outcome:
     if not known:
         return Outcome(errors=[("code", "public.error.code.mismatch", {})])
     try:
-        appeal = appeals.file_appeal(
-            db,
+        command = appeals.FileAppeal.parse(
             sanction_id=form.sanction,
             kind=form.kind,
             filed_by=form.filed_by(),
             statement=form.statement,
-            channel="web",
+            channel=Channel.WEB,
             meeting_requested=form.meeting_requested,
-            caller=PUBLIC_FORM.at(now),
         )
+        appeal = appeals.file_appeal(db, command, caller=PUBLIC_FORM.at(now))
     except NotFoundError:
         return Outcome(errors=[("code", "public.error.code.mismatch", {})])
     except ConflictError:
@@ -294,8 +293,8 @@ async def file_appeal(request: Request) -> HTMLResponse:
         request,
         "public/received.html",
         status_code=201,
-        reference=appeal["id"],
-        kind=appeal["kind"],
-        received=long_instant(lang, appeal["received_at"]),
-        deadline=long_instant(lang, appeal["deadline_at"]),
+        reference=appeal.id,
+        kind=appeal.kind,
+        received=long_instant(lang, appeal.received_at),
+        deadline=long_instant(lang, appeal.deadline_at),
     )

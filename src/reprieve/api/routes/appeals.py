@@ -21,7 +21,6 @@ from reprieve.api.schemas import SLUG_PATTERN
 from reprieve.domain.appeals import HUMAN_DECIDERS, AppealKind, AppealState
 from reprieve.domain.filters import AppealFilter
 from reprieve.domain.model import Role
-from reprieve.domain.sanctions import UNSET
 from reprieve.domain.time import to_micros
 from reprieve.http.deps import Now, Tenant
 from reprieve.services import appeals
@@ -48,18 +47,8 @@ def sees_contact(tenant: Tenant) -> bool:
     summary="File an appeal; 422 once a complaint's window closed, or on a sanction not active",
 )
 def file_appeal(tenant: AppealFiler, body: AppealCreate, clock: ClockDep) -> dict[str, Any]:
-    result = appeals.file_appeal(
-        tenant.db,
-        sanction_id=body.sanction,
-        kind=body.kind.value,
-        filed_by=body.filed_by.model_dump(mode="json"),
-        statement=body.statement,
-        channel=body.channel.value,
-        meeting_requested=body.meeting_requested,
-        received_at=body.received_at,
-        caller=tenant.caller(clock),
-    )
-    return result if sees_contact(tenant) else _without_contact(result)
+    result = appeals.file_appeal(tenant.db, body.to_command(), caller=tenant.caller(clock))
+    return (result if sees_contact(tenant) else result.without_contact()).to_json()
 
 
 @router.get("", response_model=AppealPage, responses=problem_responses(), summary="List appeals")
@@ -81,12 +70,16 @@ def list_appeals(
         sanction=sanction,
         at=None if at is None else to_micros(at),
     )
-    return appeals.list_appeals(tenant.db, query, limit=limit, cursor=cursor, include_contact=sees_contact(tenant))
+    page = appeals.list_appeals(tenant.db, query, limit=limit, cursor=cursor, include_contact=sees_contact(tenant))
+    return page.to_json()
 
 
 @router.get("/{appeal_id}", response_model=AppealOut, responses=problem_responses())
 def get_appeal(tenant: Reader, appeal_id: OpaqueId, at: AsOf = None) -> dict[str, Any]:
-    return appeals.get_appeal(tenant.db, appeal_id, caller=tenant.caller(), include_contact=sees_contact(tenant), at=at)
+    found = appeals.get_appeal(
+        tenant.db, appeal_id, caller=tenant.caller(), include_contact=sees_contact(tenant), at=at
+    )
+    return found.to_json()
 
 
 @router.post(
@@ -99,19 +92,7 @@ def get_appeal(tenant: Reader, appeal_id: OpaqueId, at: AsOf = None) -> dict[str
 def decide_appeal(
     tenant: AppealDecider, appeal_id: OpaqueId, body: AppealDecisionCreate, clock: ClockDep
 ) -> dict[str, Any]:
-    return appeals.decide_appeal(
-        tenant.db,
-        appeal_id,
-        outcome=body.outcome.value,
-        rationale=body.rationale,
-        reply=body.reply,
-        effective_at=body.effective_at,
-        ends_at=body.ends_at if "ends_at" in body.model_fields_set else UNSET,
-        kind=body.kind.value if body.kind else None,
-        denies=body.denies,
-        probation=body.probation.model_dump(exclude_none=True) if body.probation is not None else None,
-        caller=tenant.caller(clock),
-    )
+    return appeals.decide_appeal(tenant.db, appeal_id, body.to_command(), caller=tenant.caller(clock)).to_json()
 
 
 @router.post(
@@ -122,7 +103,7 @@ def decide_appeal(
     summary="Put an appeal before the open review of its sanction",
 )
 def attach_appeal(tenant: Moderator, appeal_id: OpaqueId, body: AppealAttach, now: Now) -> dict[str, Any]:
-    return appeals.attach_appeal(tenant.db, appeal_id, review_id=body.review, caller=tenant.caller(now))
+    return appeals.attach_appeal(tenant.db, appeal_id, review_id=body.review, caller=tenant.caller(now)).to_json()
 
 
 @router.post(
@@ -134,18 +115,4 @@ def attach_appeal(tenant: Moderator, appeal_id: OpaqueId, body: AppealAttach, no
     summary="Record an out-of-court dispute about an appeal (DSA art. 21), or its progress",
 )
 def record_dispute(tenant: AppealDecider, appeal_id: OpaqueId, body: DisputeCreate, now: Now) -> dict[str, Any]:
-    return appeals.record_dispute(
-        tenant.db,
-        appeal_id,
-        body=body.body,
-        submitted_at=body.submitted_at,
-        outcome=body.outcome.value,
-        decided_at=body.decided_at,
-        summary=body.summary,
-        dispute_id=body.dispute,
-        caller=tenant.caller(now),
-    )
-
-
-def _without_contact(appeal: dict[str, Any]) -> dict[str, Any]:
-    return dict(appeal, filed_by=dict(appeal["filed_by"], name=None, email=None))
+    return appeals.record_dispute(tenant.db, appeal_id, body.to_command(), caller=tenant.caller(now)).to_json()

@@ -19,7 +19,6 @@ from reprieve.api.schemas import SLUG_PATTERN
 from reprieve.domain.filters import ReviewFilter
 from reprieve.domain.model import Role
 from reprieve.domain.reviews import ReviewState
-from reprieve.domain.sanctions import UNSET
 from reprieve.http.deps import Now, Tenant
 from reprieve.services import reviews
 from reprieve.services.callers import Caller
@@ -55,12 +54,13 @@ def list_reviews(
     query = ReviewFilter(
         state=state, operator=tenant.operator_filter(operator), operators=tenant.operators, sanction=sanction
     )
-    return reviews.list_reviews(tenant.db, query, at=at or now, as_of=at is not None, limit=limit, cursor=cursor)
+    page = reviews.list_reviews(tenant.db, query, at=at or now, as_of=at is not None, limit=limit, cursor=cursor)
+    return page.to_json()
 
 
 @router.get("/v1/reviews/{review_id}", response_model=ReviewOut, responses=problem_responses())
 def get_review(tenant: Reader, review_id: OpaqueId, at: AsOf = None) -> dict[str, Any]:
-    return reviews.get_review(tenant.db, review_id, caller=tenant.caller(), at=at)
+    return reviews.get_review(tenant.db, review_id, caller=tenant.caller(), at=at).to_json()
 
 
 @router.post(
@@ -78,7 +78,7 @@ def open_review(tenant: Moderator, sanction_id: OpaqueId, body: ReviewCreate, no
         panel=body.panel,
         reason=body.reason,
         caller=tenant.caller(now),
-    )
+    ).to_json()
 
 
 @router.post(
@@ -90,14 +90,7 @@ def open_review(tenant: Moderator, sanction_id: OpaqueId, body: ReviewCreate, no
     summary="File an assessment of risk (a panel member, once)",
 )
 def file_assessment(tenant: PanelMember, review_id: OpaqueId, body: AssessmentCreate, now: Now) -> dict[str, Any]:
-    return reviews.file_assessment(
-        tenant.db,
-        review_id,
-        risk=body.risk.value,
-        factors=body.factors,
-        rationale=body.rationale,
-        caller=tenant.caller(now),
-    )
+    return reviews.file_assessment(tenant.db, review_id, body.to_command(), caller=tenant.caller(now)).to_json()
 
 
 @router.post(
@@ -110,15 +103,4 @@ def file_assessment(tenant: PanelMember, review_id: OpaqueId, body: AssessmentCr
 def decide_review(
     tenant: PanelMember, review_id: OpaqueId, body: ReviewDecisionCreate, clock: ClockDep
 ) -> dict[str, Any]:
-    given = body.model_fields_set
-    return reviews.decide_review(
-        tenant.db,
-        review_id,
-        outcome=body.outcome.value,
-        rationale=body.rationale,
-        ends_at=body.ends_at if "ends_at" in given else UNSET,
-        next_review_at=body.next_review_at if "next_review_at" in given else UNSET,
-        probation=body.probation.model_dump(exclude_none=True) if body.probation is not None else None,
-        effective_at=body.effective_at,
-        caller=tenant.caller(clock),
-    )
+    return reviews.decide_review(tenant.db, review_id, body.to_command(), caller=tenant.caller(clock)).to_json()

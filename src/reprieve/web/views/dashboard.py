@@ -4,7 +4,6 @@ and sanctions imposed and lifted month by month, as they stood at the page's ins
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from fastapi import Request
 from starlette.responses import Response
@@ -12,7 +11,7 @@ from starlette.responses import Response
 from reprieve.domain.filters import AppealFilter, ReviewFilter
 from reprieve.domain.model import SanctionKind
 from reprieve.domain.reviews import ReviewState
-from reprieve.domain.time import parse_instant, to_micros
+from reprieve.domain.time import format_instant, to_micros
 from reprieve.services import appeals, dashboard, reviews
 from reprieve.web.auth import Desk, Signed
 from reprieve.web.chart import monthly_chart
@@ -27,12 +26,12 @@ AGE_BANDS = (7, 30)
 QUEUE_LIMIT = 1000
 
 
-def age_band(received_at: str, now: datetime) -> str:
-    days = (now - parse_instant(received_at)).total_seconds() / 86400
+def age_band(received_at: datetime, now: datetime) -> str:
+    days = (now - received_at).total_seconds() / 86400
     return "fresh" if days < AGE_BANDS[0] else "old" if days < AGE_BANDS[1] else "late"
 
 
-def open_appeals(desk: Desk, kind: str | None = None) -> list[dict[str, Any]]:
+def open_appeals(desk: Desk, kind: str | None = None) -> list[appeals.AppealView]:
     """The appeals open now, or at the instant the page shows (``?at=``): received by then and
     not yet decided then, even if decided since."""
     f = AppealFilter(
@@ -42,12 +41,12 @@ def open_appeals(desk: Desk, kind: str | None = None) -> list[dict[str, Any]]:
         operator=desk.tenant.operator_filter(None),
         operators=desk.tenant.operators,
     )
-    return list(appeals.list_appeals(desk.db, f, limit=QUEUE_LIMIT)["items"])
+    return list(appeals.list_appeals(desk.db, f, limit=QUEUE_LIMIT).items)
 
 
-def due_reviews(desk: Desk) -> list[dict[str, Any]]:
+def due_reviews(desk: Desk) -> list[reviews.ReviewView | reviews.DueReviewView]:
     f = ReviewFilter(state=ReviewState.DUE, operator=desk.tenant.operator_filter(None), operators=desk.tenant.operators)
-    return list(reviews.list_reviews(desk.db, f, at=desk.instant, limit=QUEUE_LIMIT)["items"])
+    return list(reviews.list_reviews(desk.db, f, at=desk.instant, limit=QUEUE_LIMIT).items)
 
 
 @router.get("", name="dashboard")
@@ -60,8 +59,9 @@ def dashboard_page(request: Request, desk: Signed) -> Response:
     waiting = open_appeals(desk)
     bands = {"fresh": 0, "old": 0, "late": 0}
     for appeal in waiting:
-        bands[age_band(appeal["received_at"], desk.instant)] += 1
-    oldest = min((a["received_at"] for a in waiting), default=None)
+        bands[age_band(appeal.received_at, desk.instant)] += 1
+    # As the page always chose it: the least of the instants as written (RFC 3339).
+    oldest = min((format_instant(a.received_at) or "" for a in waiting), default=None)
     activity = dashboard.monthly_activity(desk.db, until=desk.instant, months=24, caller=desk.caller)
     return render(
         request,

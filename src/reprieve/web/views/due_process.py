@@ -8,12 +8,13 @@ from typing import Annotated
 from fastapi import Path, Request
 from starlette.responses import Response
 
-from reprieve.domain.appeals import AppealOutcome
+from reprieve.domain.appeals import AppealOutcome, AppealState
 from reprieve.domain.model import Role
-from reprieve.domain.reviews import ReviewOutcome, Risk
+from reprieve.domain.reviews import ReviewOutcome, ReviewState, Risk
 from reprieve.domain.sanctions import UNSET
 from reprieve.domain.time import parse_duration_input
 from reprieve.services import appeals, reviews, sanctions
+from reprieve.services.due_process import ProbationRequest
 from reprieve.web.auth import AppealDeciderDesk, Desk, ReviewerDesk, Signed
 from reprieve.web.rendering import render
 from reprieve.web.views.common import (
@@ -70,11 +71,11 @@ def _review_page(
     request: Request, desk: Desk, review_id: str, refused: FormState = EMPTY_FORM, status_code: int = 200
 ) -> Response:
     review = reviews.get_review(desk.db, review_id, caller=desk.caller)
-    sanction = sanctions.get_sanction(desk.db, review["sanction"], at=desk.instant, caller=desk.caller)
+    sanction = sanctions.get_sanction(desk.db, review.sanction, at=desk.instant, caller=desk.caller)
     names = {desk.member.name, desk.member.id}
-    on_panel = bool(names & set(review["panel"]))
-    assessed = any(a["reviewer"] in names for a in review["assessments"])
-    live = desk.at is None and review["state"] == "open"
+    on_panel = bool(names & set(review.panel))
+    assessed = any(a.reviewer in names for a in review.assessments)
+    live = desk.at is None and review.state is ReviewState.OPEN
     return render(
         request,
         "review.html",
@@ -96,14 +97,10 @@ def _review_page(
 def assess(request: Request, desk: ReviewerDesk, review_id: ObjectId, form: FormDep) -> Response:
     try:
         require_confirmation(form)
-        reviews.file_assessment(
-            desk.db,
-            review_id,
-            risk=text(form, "risk", max_length=20),
-            factors=values(form, "factors"),
-            rationale=text(form, "rationale"),
-            caller=desk.caller,
+        command = reviews.FileAssessment.parse(
+            risk=text(form, "risk", max_length=20), factors=values(form, "factors"), rationale=text(form, "rationale")
         )
+        reviews.file_assessment(desk.db, review_id, command, caller=desk.caller)
     except FORM_ERRORS as exc:
         return refused_page(
             request,
@@ -122,15 +119,13 @@ def decide_review(request: Request, desk: ReviewerDesk, review_id: ObjectId, for
         require_confirmation(form)
         ends = optional(form, "ends_at", max_length=40)
         probation = optional(form, "probation", max_length=80)
-        reviews.decide_review(
-            desk.db,
-            review_id,
+        decision = reviews.DecideReview.parse(
             outcome=text(form, "outcome", max_length=20),
             rationale=text(form, "rationale"),
             ends_at=page_instant_value(ends) if ends else UNSET,
-            probation={"duration": parse_duration_input(probation, field="probation").text} if probation else None,
-            caller=desk.caller.at(request.app.state.clock),
+            probation=ProbationRequest(parse_duration_input(probation, field="probation")) if probation else None,
         )
+        reviews.decide_review(desk.db, review_id, decision, caller=desk.caller.at(request.app.state.clock))
     except FORM_ERRORS as exc:
         return refused_page(
             request,
@@ -153,7 +148,7 @@ def _appeal_page(
     request: Request, desk: Desk, appeal_id: str, refused: FormState = EMPTY_FORM, status_code: int = 200
 ) -> Response:
     appeal = appeals.get_appeal(desk.db, appeal_id, caller=desk.caller, include_contact=sees_contact(desk))
-    sanction = sanctions.get_sanction(desk.db, appeal["sanction"], at=desk.instant, caller=desk.caller)
+    sanction = sanctions.get_sanction(desk.db, appeal.sanction, at=desk.instant, caller=desk.caller)
     return render(
         request,
         "appeal.html",
@@ -163,7 +158,7 @@ def _appeal_page(
         sanction=sanction,
         show_contact=sees_contact(desk),
         outcomes=[o.value for o in AppealOutcome],
-        may_decide=desk.at is None and appeal["state"] == "open" and desk.may(Role.MODERATOR),
+        may_decide=desk.at is None and appeal.state is AppealState.OPEN and desk.may(Role.MODERATOR),
         done=request.query_params.get("done"),
         refused=refused,
     )
@@ -174,15 +169,13 @@ def decide_appeal(request: Request, desk: AppealDeciderDesk, appeal_id: ObjectId
     try:
         require_confirmation(form)
         ends = optional(form, "ends_at", max_length=40)
-        appeals.decide_appeal(
-            desk.db,
-            appeal_id,
+        decision = appeals.DecideAppeal.parse(
             outcome=text(form, "outcome", max_length=30),
             rationale=text(form, "rationale"),
             reply=text(form, "reply"),
             ends_at=page_instant_value(ends) if ends else UNSET,
-            caller=desk.caller.at(request.app.state.clock),
         )
+        appeals.decide_appeal(desk.db, appeal_id, decision, caller=desk.caller.at(request.app.state.clock))
     except FORM_ERRORS as exc:
         return refused_page(
             request,

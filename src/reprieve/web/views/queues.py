@@ -11,6 +11,7 @@ from starlette.responses import Response
 from reprieve.domain.appeals import AppealKind
 from reprieve.domain.filters import ReviewFilter
 from reprieve.domain.reviews import ReviewState
+from reprieve.domain.time import format_instant
 from reprieve.services import reviews
 from reprieve.web.auth import Signed
 from reprieve.web.rendering import render
@@ -31,12 +32,13 @@ def review_queue(
     f = ReviewFilter(
         state=ReviewState(state), operator=desk.tenant.operator_filter(None), operators=desk.tenant.operators
     )
-    items = reviews.list_reviews(desk.db, f, at=desk.instant, limit=QUEUE_LIMIT)["items"]
+    items = list(reviews.list_reviews(desk.db, f, at=desk.instant, limit=QUEUE_LIMIT).items)
     if platform:
-        items = [r for r in items if r["subject"]["platform"] == platform]
-    key = "due_at" if state == "due" else "opened_at"
-    items.sort(key=lambda r: r.get(key) or r.get("due_at") or "")
-    platforms = sorted({r["subject"]["platform"] for r in items} | ({platform} if platform else set()))
+        items = [r for r in items if r.subject.platform == platform]
+    due = state == "due"
+    # By the instants as written (RFC 3339), as the queue always sorted.
+    items.sort(key=lambda r: format_instant(r.due_at if due else r.opened_at) or format_instant(r.due_at) or "")
+    platforms = sorted({r.subject.platform for r in items} | ({platform} if platform else set()))
     return render(
         request,
         "queue_reviews.html",
@@ -56,16 +58,16 @@ def appeal_queue(
     age: Annotated[str | None, Query(pattern=r"^(fresh|old|late)?$")] = None,
 ) -> Response:
     items = open_appeals(desk, kind.value if kind else None)
-    for item in items:
-        item["age"] = age_band(item["received_at"], desk.instant)
+    ages = {a.id: age_band(a.received_at, desk.instant) for a in items}
     if age:
-        items = [a for a in items if a["age"] == age]
-    items.sort(key=lambda a: a["received_at"])
+        items = [a for a in items if ages[a.id] == age]
+    items.sort(key=lambda a: format_instant(a.received_at) or "")  # as written, as the queue always sorted
     return render(
         request,
         "queue_appeals.html",
         at=desk.at,
         items=items,
+        ages=ages,
         kind=kind.value if kind else "",
         age=age or "",
         kinds=[k.value for k in AppealKind],

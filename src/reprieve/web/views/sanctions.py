@@ -384,4 +384,4 @@ def open_review(request: Request, desk: ModeratorDesk, sanction_id: SanctionId, 
         )
     except FORM_ERRORS as exc:
         return _refused_action(request, desk, sanction_id, "review", form, exc)
-    return redirect(request, f"/console/reviews/{review['id']}", done="opened")
+    return redirect(request, f"/console/reviews/{review.id}", done="opened")

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reprieve.domain.filters import AppealFilter, ReviewFilter
+from reprieve.domain.time import format_instant
 from reprieve.services import appeals, audit, reviews
 from reprieve.web.auth import Desk
 from reprieve.web.rendering import format_for_page
@@ -81,71 +82,75 @@ def sanction_entries(desk: Desk, sanction: dict[str, Any]) -> list[Entry]:
         )
     for review in reviews.list_reviews(
         desk.db, ReviewFilter(sanction=sanction["id"], operators=desk.tenant.operators), at=desk.instant, limit=100
-    )["items"]:
-        if review.get("opened_at"):
+    ).items:
+        if not isinstance(review, reviews.ReviewView):  # only open and decided reviews are listed here
+            continue
+        if review.opened_at is not None:
             entries.append(
                 Entry(
-                    review["opened_at"],
+                    format_instant(review.opened_at) or "",
                     0,
                     "timeline.review_opened",
-                    review.get("opened_by") or "",
-                    review.get("reason") or "",
+                    review.opened_by or "",
+                    review.reason or "",
                     sanction["id"],
-                    f"/console/reviews/{review['id']}",
+                    f"/console/reviews/{review.id}",
                     link_key="timeline.link_review",
-                    link_id=review["id"],
+                    link_id=review.id,
                 )
             )
-        if review.get("decided_at"):
-            outcome = (f"review_outcome.{review['outcome']}",) if review.get("outcome") else ()
+        if review.decided_at is not None:
+            outcome = (f"review_outcome.{review.outcome.value}",) if review.outcome else ()
             entries.append(
                 Entry(
-                    review["decided_at"],
+                    format_instant(review.decided_at) or "",
                     0,
                     "timeline.review_decided",
-                    review.get("decided_by") or "",
-                    review.get("rationale") or "",
+                    # Neither who decided nor why: the line never showed them (they are in the
+                    # review's decision, which this line did not read).
+                    "",
+                    "",
                     sanction["id"],
-                    f"/console/reviews/{review['id']}",
+                    f"/console/reviews/{review.id}",
                     outcome,
                     link_key="timeline.link_review",
-                    link_id=review["id"],
+                    link_id=review.id,
                 )
             )
     for appeal in appeals.list_appeals(
         desk.db, AppealFilter(sanction=sanction["id"], operators=desk.tenant.operators), limit=100
-    )["items"]:
+    ).items:
         link = {
             "link_key": "timeline.link_appeal",
-            "link_id": appeal["id"],
-            "link_kind": f"appeal_kind.{appeal['kind']}",
+            "link_id": appeal.id,
+            "link_kind": f"appeal_kind.{appeal.kind.value}",
         }
         entries.append(
             Entry(
-                appeal["received_at"],
+                format_instant(appeal.received_at) or "",
                 0,
                 "timeline.appeal_filed",
                 "",
-                appeal["statement"][:300],
+                appeal.statement[:300],
                 sanction["id"],
-                f"/console/appeals/{appeal['id']}",
-                (f"appeal_kind.{appeal['kind']}", f"channel.{appeal['channel']}"),
-                relation=appeal["filed_by"]["relation"],
+                f"/console/appeals/{appeal.id}",
+                (f"appeal_kind.{appeal.kind.value}", f"channel.{appeal.channel.value}"),
+                relation=appeal.filed_by.relation.value,
                 **link,
             )
         )
-        decision = appeal.get("decision")
+        decision = appeal.decision
         if decision:
             entries.append(
                 Entry(
-                    decision["decided_at"],
+                    format_instant(decision.decided_at) or "",
                     0,
                     "timeline.appeal_decided",
-                    decision.get("decided_by") or "",
-                    decision.get("rationale") or "",
+                    decision.decided_by or "",
+                    decision.rationale or "",
                     sanction["id"],
-                    f"/console/appeals/{appeal['id']}",
-                    (f"appeal_outcome.{decision['outcome']}",),
+                    f"/console/appeals/{appeal.id}",
+                    (f"appeal_outcome.{decision.outcome.value}",),
                     **link,
                 )
             )
