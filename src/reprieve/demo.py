@@ -141,11 +141,13 @@ def _meta(db: Database) -> None:
     sanctions.amend_sanction(
         db,
         sid,
-        reason="Following the Oversight Board: a time-bound suspension of two years from the initial "
-        "suspension, after which experts will assess whether the risk to public safety has receded.",
-        ends_at="2023-01-07T00:00:00Z",
-        review_at="2023-01-07T00:00:00Z",
-        effective_at="2021-06-04T00:00:00Z",
+        sanctions.AmendSanction.parse(
+            reason="Following the Oversight Board: a time-bound suspension of two years from the initial "
+            "suspension, after which experts will assess whether the risk to public safety has receded.",
+            ends_at="2023-01-07T00:00:00Z",
+            review_at="2023-01-07T00:00:00Z",
+            effective_at="2021-06-04T00:00:00Z",
+        ),
         caller=Caller("meta:trust-and-safety", now=t("2021-06-04T15:00:00Z")),
     )
     # The two years ran out while the experts were still assessing the risk: the suspension was
@@ -153,9 +155,12 @@ def _meta(db: Database) -> None:
     sanctions.amend_sanction(
         db,
         sid,
-        reason="Two-year term reached; the suspension stays in force while experts assess the risk to public safety.",
-        ends_at=None,
-        effective_at="2023-01-06T00:00:00Z",
+        sanctions.AmendSanction.parse(
+            reason="Two-year term reached; the suspension stays in force while experts assess the risk to "
+            "public safety.",
+            ends_at=None,
+            effective_at="2023-01-06T00:00:00Z",
+        ),
         caller=Caller("meta:trust-and-safety", now=t("2023-01-06T00:00:00Z")),
     )
     _meta_review(db, sid)
@@ -243,8 +248,10 @@ def _twitter(db: Database) -> None:
     sanctions.lift_sanction(
         db,
         sid,
-        reason="General amnesty for suspended accounts, except for law-breaking and egregious spam.",
-        effective_at="2022-11-19T00:00:00Z",
+        sanctions.LiftSanction.parse(
+            reason="General amnesty for suspended accounts, except for law-breaking and egregious spam.",
+            effective_at="2022-11-19T00:00:00Z",
+        ),
         caller=Caller("x-corp:safety", now=t("2022-11-19T23:00:00Z")),
     )
 
@@ -347,8 +354,9 @@ def _parler(db: Database) -> None:
     sanctions.lift_sanction(
         db,
         apple,
-        reason="Back on the App Store with improved content moderation.",
-        effective_at="2021-05-17T00:00:00Z",
+        sanctions.LiftSanction.parse(
+            reason="Back on the App Store with improved content moderation.", effective_at="2021-05-17T00:00:00Z"
+        ),
         caller=Caller("apple:app-review", now=t("2021-05-17T12:00:00Z")),
     )
     google = _impose(
@@ -369,8 +377,9 @@ def _parler(db: Database) -> None:
     sanctions.lift_sanction(
         db,
         google,
-        reason="Back on Google Play with moderation meeting the policy.",
-        effective_at="2022-09-02T00:00:00Z",
+        sanctions.LiftSanction.parse(
+            reason="Back on Google Play with moderation meeting the policy.", effective_at="2022-09-02T00:00:00Z"
+        ),
         caller=Caller("google:play-policy", now=t("2022-09-02T12:00:00Z")),
     )
 
@@ -448,7 +457,7 @@ def _violations(db: Database) -> None:
         platform, _, name = account.partition("/")
         violations.record_violation(
             db,
-            violations.RecordViolation(
+            violations.RecordViolation.parse(
                 id=vid,
                 platform=platform,
                 account=name,
@@ -460,8 +469,7 @@ def _violations(db: Database) -> None:
                 content_type=content_type,
                 keywords=keywords,
             ),
-            caller=integrity,
-            now=t(occurred) + timedelta(minutes=2),
+            caller=integrity.at(t(occurred) + timedelta(minutes=2)),
         )
 
 
@@ -523,7 +531,7 @@ def _synthetic(db: Database, count: int) -> None:
                 },
             )
 
-    sanctions.import_sanctions(db, commands(), actor="demo:synthetic", now=now, batch_size=5000)
+    sanctions.import_sanctions(db, commands(), caller=Caller("demo:synthetic", now=now), batch_size=5000)
     # Lift one in thirty, the way appeals and reviews do, each while it was in force: so that every
     # state shows up in lists, and lifts are spread over the years as impositions are.
     imported = _synthetic_sanctions(db, now)
@@ -535,8 +543,10 @@ def _synthetic(db: Database, count: int) -> None:
         sanctions.lift_sanction(
             db,
             item["id"],
-            reason="Appeal granted: the content did not break the rule.",
-            effective_at=start + (end - start) * rng.uniform(0.1, 0.9),
+            sanctions.LiftSanction.parse(
+                reason="Appeal granted: the content did not break the rule.",
+                effective_at=start + (end - start) * rng.uniform(0.1, 0.9),
+            ),
             caller=Caller("demo:synthetic", now=now),
         )
 

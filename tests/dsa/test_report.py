@@ -94,7 +94,7 @@ def seeded(db: Database, meta: str, x_corp: str, now: datetime) -> dict[str, Any
     def violation(external: str, account: str, severity: str, occurred: str, recorded: str) -> None:
         answer = violations.record_violation(
             db,
-            violations.RecordViolation(
+            violations.RecordViolation.parse(
                 id=external,
                 platform="threads",
                 account=account,
@@ -104,8 +104,7 @@ def seeded(db: Database, meta: str, x_corp: str, now: datetime) -> dict[str, Any
                 facts="Reported post.",
                 occurred_at=occurred,
             ),
-            caller=PERSON,
-            now=t(recorded),
+            caller=PERSON.at(t(recorded)),
         )
         if answer.body.get("sanction"):
             laddered.append((occurred, str(answer.body["sanction"]["id"])))

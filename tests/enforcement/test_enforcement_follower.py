@@ -21,7 +21,7 @@ from reprieve.enforcement import EnforcementIndex, IndexFollower
 from reprieve.enforcement import follower as follower_module
 from reprieve.services import catalogue
 from reprieve.services.callers import Caller
-from reprieve.services.sanctions import ImposeSanction, impose_sanction, lift_sanction
+from reprieve.services.sanctions import ImposeSanction, LiftSanction, impose_sanction, lift_sanction
 from reprieve.store import eventlog, tables
 from reprieve.store.db import Database, open_database
 from reprieve.store.enforcement import driver_rows
@@ -78,7 +78,7 @@ def test_polling_applies_everything_up_to_the_head(
     catalogue.create_operator(db, id="meta", name="Meta", actor="t", now=now)
     catalogue.create_platform(db, id="facebook", operator="meta", name="Facebook", actor="t", now=now)
     sanctions = [suspend(db, f"user{i}", now) for i in range(3)]
-    lift_sanction(db, sanctions[1], reason="error", caller=Caller("t", now=now))
+    lift_sanction(db, sanctions[1], LiftSanction.parse(reason="error"), caller=Caller("t", now=now))
     assert follower.poll() == 1 + 2 * 3 + 1  # platform, accounts and sanctions, lift
     with db.read() as conn:
         head, _ = eventlog.head(conn)

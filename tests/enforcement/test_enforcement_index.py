@@ -15,6 +15,7 @@ from reprieve.domain.errors import NotFoundError, ReprieveError, ValidationError
 from reprieve.domain.model import AccountRef
 from reprieve.domain.time import END_OF_TIME, from_micros, to_micros
 from reprieve.enforcement import EnforcementIndex, IndexFollower, InstantNotCovered
+from reprieve.services.callers import Caller
 from reprieve.services.standing import get_standing, run_checks
 from reprieve.store import tables
 from reprieve.store.db import Database
@@ -132,7 +133,7 @@ def test_errors_are_the_database_errors(db: Database, meta: str, x_corp: str, no
     ]
     for checks in cases:
         with pytest.raises(ReprieveError) as from_db:
-            run_checks(db, checks, at=now, operators=["meta"])
+            run_checks(db, checks, at=now, caller=Caller("t", operators=["meta"]))
         with pytest.raises(type(from_db.value)) as from_index:
             index.check_many(checks, at_us, operators=["meta"])
         assert from_index.value.message == from_db.value.message

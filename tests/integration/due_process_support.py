@@ -81,7 +81,7 @@ class Reporter:
         self.counter += 1
         return violations.record_violation(
             self.db,
-            violations.RecordViolation(
+            violations.RecordViolation.parse(
                 id=id or f"{self.platform}-v{self.counter}",
                 platform=self.platform,
                 account=account,
@@ -91,8 +91,7 @@ class Reporter:
                 facts="A post inciting violence.",
                 occurred_at=when,
             ),
-            caller=PLATFORM_CLIENT,
-            now=now or max(when, NOW),
+            caller=PLATFORM_CLIENT.at(now or max(when, NOW)),
         )
 
 

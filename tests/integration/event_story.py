@@ -88,10 +88,12 @@ def tell(db: Database) -> None:
     sanctions.amend_sanction(
         db,
         suspended,
-        reason="Two years, with a review",
-        ends_at="2023-01-07T00:00:00Z",
-        review_at="2022-12-07T00:00:00Z",
-        effective_at="2021-01-08T00:00:00Z",
+        sanctions.AmendSanction.parse(
+            reason="Two years, with a review",
+            ends_at="2023-01-07T00:00:00Z",
+            review_at="2022-12-07T00:00:00Z",
+            effective_at="2021-01-08T00:00:00Z",
+        ),
         caller=Caller("meta:moderator", now=t("2021-01-08T10:00:00Z")),
     )
     review = reviews.open_review(
@@ -168,7 +170,12 @@ def tell(db: Database) -> None:
         ),
         caller=Caller("x:safety", now=t("2021-01-08T23:00:00Z")),
     )["id"]
-    sanctions.lift_sanction(db, banned, reason="Amnesty", caller=Caller("x:safety", now=t("2021-03-01T00:00:00Z")))
+    sanctions.lift_sanction(
+        db,
+        banned,
+        sanctions.LiftSanction.parse(reason="Amnesty"),
+        caller=Caller("x:safety", now=t("2021-03-01T00:00:00Z")),
+    )
     warned = sanctions.impose_sanction(
         db,
         ImposeSanction.parse(
@@ -202,7 +209,7 @@ def tell(db: Database) -> None:
     ):
         violations.record_violation(
             db,
-            violations.RecordViolation(
+            violations.RecordViolation.parse(
                 id=f"fb-{i}",
                 platform="facebook",
                 account="dave",
@@ -214,8 +221,7 @@ def tell(db: Database) -> None:
                 content_type=["CONTENT_TYPE_TEXT"],
                 keywords=["KEYWORD_PHISHING"],
             ),
-            caller=Caller("meta:integrity"),
-            now=t(when) + timedelta(minutes=2),
+            caller=Caller("meta:integrity").at(t(when) + timedelta(minutes=2)),
         )
     sanctions.import_sanctions(
         db,
@@ -228,8 +234,7 @@ def tell(db: Database) -> None:
             )
             for i in range(4)
         ),
-        actor="x:import",
-        now=t("2021-06-01T00:00:00Z"),
+        caller=Caller("x:import", now=t("2021-06-01T00:00:00Z")),
         batch_size=3,
     )
 

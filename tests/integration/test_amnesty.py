@@ -23,7 +23,7 @@ from reprieve.services import amnesty
 from reprieve.services.audit import rebuild_projections, verify_audit_log
 from reprieve.services.callers import Caller
 from reprieve.services.catalogue import create_platform
-from reprieve.services.sanctions import amend_sanction, get_sanction, lift_sanction
+from reprieve.services.sanctions import AmendSanction, LiftSanction, amend_sanction, get_sanction, lift_sanction
 from reprieve.services.standing import get_standing
 from reprieve.store import eventlog, projector, queries
 from reprieve.store.db import Database
@@ -80,40 +80,37 @@ def world(db: Database, meta: str, x_corp: str, now: datetime, impose: Callable[
     amend_sanction(
         db,
         special("facebook/amended1", "suspension", 1),
-        reason="extended",
-        ends_at=now + timedelta(days=400),
+        AmendSanction.parse(reason="extended", ends_at=now + timedelta(days=400)),
         caller=Caller("t", now=earlier),
     )
     amend_sanction(
         db,
         special("instagram/amended2", "suspension", 2),
-        reason="worse",
-        kind="termination",
-        ends_at=None,
+        AmendSanction.parse(reason="worse", kind="termination", ends_at=None),
         caller=Caller("t", now=earlier),
     )
     amend_sanction(
         db,
         special("threads/amended3", "restriction", 3, denies=["post"]),
-        reason="worse",
-        kind="suspension",
+        AmendSanction.parse(reason="worse", kind="suspension"),
         caller=Caller("t", now=earlier),
     )
     amend_sanction(
         db,
         special("threads/amended4", "suspension", 4),
-        reason="shorter",
-        ends_at=now - timedelta(minutes=30),
+        AmendSanction.parse(reason="shorter", ends_at=now - timedelta(minutes=30)),
         caller=Caller("t", now=earlier),
     )
     lift_sanction(
-        db, special("facebook/lifted1", "termination", 5), reason="lifted already", caller=Caller("t", now=earlier)
+        db,
+        special("facebook/lifted1", "termination", 5),
+        LiftSanction.parse(reason="lifted already"),
+        caller=Caller("t", now=earlier),
     )
     lift_sanction(
         db,
         special("facebook/lifted2", "termination", 6, scope=["facebook", "instagram"]),
-        reason="early release next week",
-        effective_at=now + timedelta(days=7),
+        LiftSanction.parse(reason="early release next week", effective_at=now + timedelta(days=7)),
         caller=Caller("t", now=earlier),
     )
     impose("twitter/elsewhere", "suspension", duration="P1Y", reason=reason_for(0), starts_at=now - timedelta(days=5))
@@ -284,7 +281,7 @@ def test_a_target_no_longer_active_when_its_batch_comes_is_skipped_and_other_wri
     try:
         assert first_batch_done.wait(30)
         # While the amnesty is half-way: another moderator lifts one of its targets, a new sanction is imposed.
-        lift_sanction(db, last, reason="released on appeal", caller=Caller("t", now=now))
+        lift_sanction(db, last, LiftSanction.parse(reason="released on appeal"), caller=Caller("t", now=now))
         fresh = impose("facebook/newcomer", "suspension", duration="P30D")
     finally:
         writes_done.set()
@@ -374,8 +371,7 @@ def test_revert_reimposes_what_was_lifted_and_leaves_alone_what_changed_since(
     lift_sanction(
         db,
         unrelated,
-        reason="released on appeal last week",
-        effective_at=now - timedelta(hours=2),
+        LiftSanction.parse(reason="released on appeal last week", effective_at=now - timedelta(hours=2)),
         caller=Caller("t", now=now + timedelta(hours=1)),
     )
     later = now + timedelta(days=1)

@@ -93,9 +93,9 @@ def test_a_later_decision_reopens_the_window(meta: Database) -> None:
     sanctions.amend_sanction(
         db,
         ban["id"],
-        reason="longer",
-        ends_at="2026-01-01T00:00:00Z",
-        effective_at="2024-03-01T00:00:00Z",
+        sanctions.AmendSanction.parse(
+            reason="longer", ends_at="2026-01-01T00:00:00Z", effective_at="2024-03-01T00:00:00Z"
+        ),
         caller=Caller("m", now=t("2024-03-01T00:00:00Z")),
     )
     assert file(db, ban["id"], received="2024-08-31T00:00:00Z")["deadline_at"] == "2024-09-01T00:00:00Z"
@@ -127,9 +127,9 @@ def test_a_decision_recorded_with_an_earlier_effective_at_is_told_when_recorded(
     sanctions.amend_sanction(
         db,
         old["id"],
-        reason="longer",
-        ends_at="2026-01-01T00:00:00Z",
-        effective_at="2024-03-01T00:00:00Z",
+        sanctions.AmendSanction.parse(
+            reason="longer", ends_at="2026-01-01T00:00:00Z", effective_at="2024-03-01T00:00:00Z"
+        ),
         caller=Caller("m", now=t("2024-09-01T00:00:00Z")),
     )
     assert file(db, old["id"], received="2024-09-02T00:00:00Z")["deadline_at"] == "2025-03-01T00:00:00Z"
@@ -168,7 +168,9 @@ def test_what_can_be_appealed_and_when(meta: Database) -> None:
     # A complaint against a sanction that ran out is still admissible: its strike still counts.
     assert file(db, expired["id"], received="2024-02-01T00:00:00Z")["state"] == "open"
     lifted = impose(db, "facebook/dora", now=t("2024-01-01T00:00:00Z"))
-    sanctions.lift_sanction(db, lifted["id"], reason="done", caller=Caller("m", now=t("2024-01-02T00:00:00Z")))
+    sanctions.lift_sanction(
+        db, lifted["id"], sanctions.LiftSanction.parse(reason="done"), caller=Caller("m", now=t("2024-01-02T00:00:00Z"))
+    )
     for kind in ("complaint", "reinstatement"):
         with pytest.raises(ValidationError, match="lifted"):
             file(db, lifted["id"], kind, received="2024-01-03T00:00:00Z")

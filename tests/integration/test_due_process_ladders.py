@@ -155,14 +155,22 @@ def test_strikes_of_direct_sanctions_count_and_a_lift_takes_them_away(db: Databa
     direct = impose(db, "facebook/erin", scope=["facebook", "instagram"], duration="P7D", starts_at=day(0), now=day(0))
     assert strikes(db, "facebook/erin", iso(1) or "") == 1
     # A moderator who shortens the sanction keeps its strike...
-    sanctions.amend_sanction(db, direct["id"], reason="shorter", ends_at=day(3), caller=Caller("m", now=day(1)))
+    sanctions.amend_sanction(
+        db,
+        direct["id"],
+        sanctions.AmendSanction.parse(reason="shorter", ends_at=day(3)),
+        caller=Caller("m", now=day(1)),
+    )
     assert strikes(db, "facebook/erin", iso(2) or "") == 1
     # ...and the next violation climbs the ladder from it.
     second = Reporter(db, "facebook").report("erin", day(2))
     assert (second["strike"]["count"], term(second)) == (2, ("restriction", iso(2), iso(3), sorted(FEATURES)))
     # A lift takes the direct sanction's strike away from then on, on every platform of its scope.
     sanctions.lift_sanction(
-        db, direct["id"], reason="wrongly imposed", effective_at=day(2.5), caller=Caller("m", now=day(2.5))
+        db,
+        direct["id"],
+        sanctions.LiftSanction.parse(reason="wrongly imposed", effective_at=day(2.5)),
+        caller=Caller("m", now=day(2.5)),
     )
     assert strikes(db, "facebook/erin", iso(2.25) or "") == 2
     assert strikes(db, "facebook/erin", iso(2.75) or "") == 1
@@ -265,11 +273,7 @@ def test_bad_reports_are_refused_and_change_nothing(db: Database) -> None:
         fields.update(changes)
         operators = fields.pop("operators", None)
         violations.record_violation(
-            db,
-            violations.RecordViolation(**fields),  # type: ignore[arg-type]
-            caller=MODERATOR,
-            now=NOW,
-            operators=operators,  # type: ignore[arg-type]
+            db, violations.RecordViolation.parse(**fields), caller=MODERATOR.at(NOW).among(operators)
         )
 
     for changes, error in [

@@ -81,9 +81,11 @@ def test_the_meta_story_review_due_panel_lift_with_probation_then_a_month_at_lea
     sanctions.amend_sanction(
         db,
         ban["id"],
-        reason="Two years, then experts assess the risk.",
-        review_at="2023-01-07T00:00:00Z",
-        effective_at="2021-06-04T00:00:00Z",
+        sanctions.AmendSanction.parse(
+            reason="Two years, then experts assess the risk.",
+            review_at="2023-01-07T00:00:00Z",
+            effective_at="2021-06-04T00:00:00Z",
+        ),
         caller=Caller("m", now=t("2021-06-04T15:00:00Z")),
     )
     assert due(db, "2023-01-06T23:59:59Z") == []
@@ -357,8 +359,7 @@ def test_a_review_scheduled_at_the_end_of_the_term_falls_due_as_the_term_ends(db
     sanctions.lift_sanction(
         db,
         lifted,
-        reason="error",
-        effective_at="2022-01-01T00:00:00Z",
+        sanctions.LiftSanction.parse(reason="error", effective_at="2022-01-01T00:00:00Z"),
         caller=Caller("m", now=t("2022-01-01T00:00:00Z")),
     )
     assert due(db, "2023-02-01T00:00:00Z") == []

@@ -18,7 +18,9 @@ from reprieve.services import catalogue
 from reprieve.services.audit import rebuild_projections, verify_audit_log
 from reprieve.services.callers import Caller
 from reprieve.services.sanctions import (
+    AmendSanction,
     ImposeSanction,
+    LiftSanction,
     amend_sanction,
     get_sanction,
     import_sanctions,
@@ -101,7 +103,7 @@ def test_an_import_batch_is_all_or_nothing(
         subject=AccountRef("facebook", "user5"), kind="termination", reason=reason, duration="P7D"
     )
     with pytest.raises(ValidationError, match="sanction #6"):
-        import_sanctions(db, commands, actor=ACTOR, now=now, batch_size=3)
+        import_sanctions(db, commands, caller=Caller(ACTOR, now=now), batch_size=3)
     # The first batch (users 0-2) stands; the second (3-5) left nothing behind, not even accounts.
     registered = {row[1] for row in projections(db)["accounts"]}
     assert registered == {"user0", "user1", "user2"}
@@ -129,22 +131,24 @@ def build_history(db: Database, now: datetime, impose: Impose, reason: dict[str,
     amend_sanction(
         db,
         ban["id"],
-        reason="initial period of two years",
-        ends_at="2023-01-07T00:00:00Z",
-        effective_at="2021-06-04T00:00:00Z",
+        AmendSanction.parse(
+            reason="initial period of two years", ends_at="2023-01-07T00:00:00Z", effective_at="2021-06-04T00:00:00Z"
+        ),
         caller=Caller(ACTOR, now=now),
     )
     amend_sanction(
         db,
         ban["id"],
-        reason="downgraded",
-        kind="restriction",
-        denies=["live", "advertise"],
-        effective_at="2022-06-01T00:00:00Z",
+        AmendSanction.parse(
+            reason="downgraded", kind="restriction", denies=["live", "advertise"], effective_at="2022-06-01T00:00:00Z"
+        ),
         caller=Caller(ACTOR, now=now),
     )
     lift_sanction(
-        db, ban["id"], reason="reinstated", effective_at="2022-12-01T00:00:00Z", caller=Caller(ACTOR, now=now)
+        db,
+        ban["id"],
+        LiftSanction.parse(reason="reinstated", effective_at="2022-12-01T00:00:00Z"),
+        caller=Caller(ACTOR, now=now),
     )
     catalogue.link_identities(
         db,
@@ -159,8 +163,7 @@ def build_history(db: Database, now: datetime, impose: Impose, reason: dict[str,
     lift_sanction(
         db,
         future["id"],
-        reason="scheduled early release",
-        effective_at=now + timedelta(days=10),
+        LiftSanction.parse(reason="scheduled early release", effective_at=now + timedelta(days=10)),
         caller=Caller(ACTOR, now=now),
     )
     import_sanctions(
@@ -175,8 +178,7 @@ def build_history(db: Database, now: datetime, impose: Impose, reason: dict[str,
             )
             for i in range(150)
         ],
-        actor=ACTOR,
-        now=now,
+        caller=Caller(ACTOR, now=now),
         batch_size=70,
     )
 
@@ -307,7 +309,7 @@ def test_list_sanctions_filters_and_pages(db: Database, meta: str, x_corp: str, 
         "lifted": impose("facebook/d", "termination", starts_at=now - day),
         "twitter": impose("twitter/e", "suspension", duration="P7D"),
     }
-    lift_sanction(db, created["lifted"]["id"], reason="error", caller=Caller(ACTOR, now=now))
+    lift_sanction(db, created["lifted"]["id"], LiftSanction.parse(reason="error"), caller=Caller(ACTOR, now=now))
 
     def ids(at: datetime = now, **f: Any) -> set[str]:
         page = list_sanctions(db, SanctionFilter(**f), at=at, limit=1000)
@@ -343,10 +345,9 @@ def test_list_sanctions_filters_by_the_kind_in_force_at_the_instant_asked(
     amend_sanction(
         db,
         sanction["id"],
-        reason="downgrade from day 10",
-        kind="restriction",
-        denies=["live"],
-        effective_at=now + timedelta(days=10),
+        AmendSanction.parse(
+            reason="downgrade from day 10", kind="restriction", denies=["live"], effective_at=now + timedelta(days=10)
+        ),
         caller=Caller(ACTOR, now=now),
     )
     shown = list_sanctions(db, SanctionFilter(), at=now)["items"]
@@ -378,8 +379,7 @@ def test_list_sanctions_pages_with_a_cursor(db: Database, meta: str, now: dateti
             )
             for i in range(23)
         ],
-        actor=ACTOR,
-        now=now,
+        caller=Caller(ACTOR, now=now),
     )
     seen: list[str] = []
     cursor = None
@@ -440,7 +440,7 @@ def test_concurrent_lifts_have_one_winner(
         outcomes = race(
             [
                 lambda i=i, s=sanction["id"]: lift_sanction(
-                    db, s, reason=f"moderator {i}", caller=Caller(f"mod{i}", now=now)
+                    db, s, LiftSanction.parse(reason=f"moderator {i}"), caller=Caller(f"mod{i}", now=now)
                 )
                 for i in range(moderators)
             ]
@@ -468,13 +468,13 @@ def test_a_sanction_amended_while_it_is_lifted_loses_no_update(
     sanction = impose("facebook/DonaldTrump", "suspension", duration="P2Y")
     outcomes = race(
         [
-            lambda: lift_sanction(db, sanction["id"], reason="reinstated", caller=Caller("mod1", now=now)),
+            lambda: lift_sanction(
+                db, sanction["id"], LiftSanction.parse(reason="reinstated"), caller=Caller("mod1", now=now)
+            ),
             lambda: amend_sanction(
                 db,
                 sanction["id"],
-                reason="extended",
-                ends_at=now + timedelta(days=1000),
-                effective_at=now,
+                AmendSanction.parse(reason="extended", ends_at=now + timedelta(days=1000), effective_at=now),
                 caller=Caller("mod2", now=now),
             ),
         ]

@@ -426,11 +426,13 @@ def apply(world: World, ref: Reference, command: object) -> str | None:
             lambda: service.amend_sanction(
                 db,
                 target.id,
-                reason="amended",
-                ends_at=ends,
-                kind=command.kind,  # type: ignore[arg-type]
-                denies=denies,
-                effective_at=effective if command.at is not None else None,
+                service.AmendSanction.parse(
+                    reason="amended",
+                    ends_at=ends,
+                    kind=command.kind,
+                    denies=denies,
+                    effective_at=effective if command.at is not None else None,
+                ),
                 caller=Caller(ACTOR, now=now),
             )
         )
@@ -443,8 +445,7 @@ def apply(world: World, ref: Reference, command: object) -> str | None:
             lambda: service.lift_sanction(
                 db,
                 target.id,
-                reason="lifted",
-                effective_at=effective if command.at is not None else None,
+                service.LiftSanction.parse(reason="lifted", effective_at=effective if command.at is not None else None),
                 caller=Caller(ACTOR, now=now),
             )
         )
@@ -594,12 +595,18 @@ def test_backdating_before_the_start_is_refused(db: Database, now: datetime, eff
     before = world.event_count()
     with pytest.raises(ValidationError) as caught:
         service.lift_sanction(
-            db, created["id"], reason="r", effective_at=hour(effective), caller=Caller(ACTOR, now=now)
+            db,
+            created["id"],
+            service.LiftSanction.parse(reason="r", effective_at=hour(effective)),
+            caller=Caller(ACTOR, now=now),
         )
     assert caught.value.field == "effective_at"
     with pytest.raises(ValidationError):
         service.amend_sanction(
-            db, created["id"], reason="r", ends_at=hour(30), effective_at=hour(effective), caller=Caller(ACTOR, now=now)
+            db,
+            created["id"],
+            service.AmendSanction.parse(reason="r", ends_at=hour(30), effective_at=hour(effective)),
+            caller=Caller(ACTOR, now=now),
         )
     assert world.event_count() == before
     assert service.get_sanction(db, created["id"], at=hour(10))["history"] == created["history"]

@@ -325,18 +325,15 @@ def sanction_amend(
 
         start = sanctions.get_sanction(db, id, at=now())["starts_at"]
         new_ends = parse_duration(duration, field="--duration").after(parse_instant(start), field="--duration")
-    result = sanctions.amend_sanction(
-        db,
-        id,
+    command = sanctions.AmendSanction.parse(
         reason=reason,
         ends_at=new_ends,
         review_at=review_at if review_at else UNSET,
         kind=kind,
         denies=split(denies),
         effective_at=effective_at,
-        caller=Caller(actor(), now=now),
-        if_version=if_version,
     )
+    result = sanctions.amend_sanction(db, id, command, caller=Caller(actor(), now=now), if_version=if_version)
     emit_json(result) if as_json else show_sanction(result)
 
 
@@ -354,13 +351,9 @@ def sanction_lift(
     as_json: bool = JSON,
 ) -> None:
     """Lift a sanction that is active at the effective instant, or cancel one that has not started."""
+    command = sanctions.LiftSanction.parse(reason=reason, effective_at=effective_at)
     result = sanctions.lift_sanction(
-        state(ctx).db(),
-        id,
-        reason=reason,
-        effective_at=effective_at,
-        caller=Caller(actor(), now=now),
-        if_version=if_version,
+        state(ctx).db(), id, command, caller=Caller(actor(), now=now), if_version=if_version
     )
     emit_json(result) if as_json else show_sanction(result)
 
@@ -388,7 +381,7 @@ def sanction_import(
     if str(path) != "-" and not path.is_file():
         raise ValidationError(f"no file {str(path)!r}", field="path")
     total = sanctions.import_sanctions(
-        state(ctx).db(), commands(), actor=actor(), now=now(), batch_size=batch_size, on_batch=progress
+        state(ctx).db(), commands(), caller=Caller(actor(), now=now()), batch_size=batch_size, on_batch=progress
     )
     typer.echo(f"{total} sanctions imported")
 
@@ -462,7 +455,7 @@ def standing_command(
     as_json: bool = JSON,
 ) -> None:
     """The standing of an account on its platform at an instant."""
-    result = standing.get_standing(state(ctx).db(), AccountRef.parse(account), at=at_option(at))
+    result = standing.get_standing(state(ctx).db(), AccountRef.parse(account), at=at_option(at), caller=Caller(actor()))
     if as_json:
         emit_json(result)
     else:
@@ -480,7 +473,7 @@ def check_command(
     check could not be answered: a malformed account, an unknown platform or capability)."""
     try:
         check = Check(AccountRef.parse(account), capability)
-        result = standing.run_checks(state(ctx).db(), [check], at=at_option(at))[0]
+        result = standing.run_checks(state(ctx).db(), [check], at=at_option(at), caller=Caller(actor()))[0]
     except ReprieveError as exc:
         fail(exc.message + near_miss(exc.message), CHECK_ERROR)
     except OperationalError as exc:

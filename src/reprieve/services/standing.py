@@ -18,11 +18,12 @@ from reprieve.domain.checks import (
     standing_view,
 )
 from reprieve.domain.errors import NotFoundError, ReprieveError, ValidationError
-from reprieve.domain.model import AccountRef, Status, ensure_slug
+from reprieve.domain.model import AccountRef, Platform, Status, ensure_slug
 from reprieve.domain.policy import policy_of
 from reprieve.domain.standing import standing_at
 from reprieve.domain.strikes import count_strikes, probation_at
 from reprieve.domain.time import format_instant, from_micros, to_micros
+from reprieve.services.callers import Caller
 from reprieve.services.catalogue import require_platform
 from reprieve.store import due_process
 from reprieve.store.connection import Connection
@@ -41,11 +42,10 @@ def account_standing(db: Database, conn: Connection, ref: AccountRef, at_us: int
     return AccountStanding(ref, rows.identity, standing_at(rows.spans, at_us), count_strikes(marks, at_us), probation)
 
 
-def get_standing(
-    db: Database, ref: AccountRef, *, at: datetime, operators: Sequence[str] | None = None
-) -> dict[str, Any]:
+def get_standing(db: Database, ref: AccountRef, *, at: datetime, caller: Caller | None = None) -> dict[str, Any]:
+    """The account's standing at ``at``; caller None: the installation, which sees every operator."""
     with db.read_one() as conn:  # one statement (store.standing), once the platform is known
-        _visible(db, conn, ref.platform, operators)
+        _visible(db, conn, ref.platform, caller)
         return standing_view(account_standing(db, conn, ref, to_micros(at)), at)
 
 
@@ -54,10 +54,11 @@ def run_checks(
     checks: Sequence[Check],
     *,
     at: datetime,
-    operators: Sequence[str] | None = None,
+    caller: Caller | None = None,
     refused: list[int] | None = None,
 ) -> list[dict[str, Any]]:
-    """``{allowed, status, until, sanction}`` for each check, in order.
+    """``{allowed, status, until, sanction}`` for each check, in order, on the platforms of the
+    operators ``caller`` sees (None: the installation, which sees every operator).
 
     A check that cannot be answered raises its error; or, given a ``refused`` list, is answered
     ``{platform, account, capability, error: RowError}`` in its place, its position added to
@@ -71,7 +72,7 @@ def run_checks(
         for check in checks:
             try:
                 ensure_slug(check.capability, field="capability")
-                platform = _visible(db, conn, check.ref.platform, operators)
+                platform = _visible(db, conn, check.ref.platform, caller)
                 if check.capability not in platform.capabilities:
                     raise ValidationError(
                         f"{check.capability!r} is not a capability of platform {platform.id!r}", field="capability"
@@ -101,8 +102,8 @@ def run_checks(
     return results
 
 
-def _visible(db: Database, conn: Connection, platform_id: str, operators: Sequence[str] | None) -> Any:
+def _visible(db: Database, conn: Connection, platform_id: str, caller: Caller | None) -> Platform:
     platform = db.platform(conn, platform_id)
-    if platform is None or (operators is not None and platform.operator not in operators):
+    if platform is None or (caller is not None and not caller.sees(platform.operator)):
         raise NotFoundError(f"no platform {platform_id!r}")
     return platform

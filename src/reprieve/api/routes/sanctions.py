@@ -18,7 +18,6 @@ from reprieve.api.schemas import (
 )
 from reprieve.domain.filters import SanctionFilter
 from reprieve.domain.model import SanctionKind, SanctionState
-from reprieve.domain.sanctions import UNSET
 from reprieve.services import sanctions
 
 router = APIRouter(prefix="/v1/sanctions", tags=["sanctions"])
@@ -87,22 +86,10 @@ def amend_sanction(
     response: Response,
 ) -> dict[str, Any]:
     """With `If-Match: "<version>"`, only if the sanction has not changed since (else 412, nothing written)."""
-    given = body.model_fields_set
-    return _tagged(
-        response,
-        sanctions.amend_sanction(
-            tenant.db,
-            sanction_id,
-            reason=body.reason,
-            ends_at=body.ends_at if "ends_at" in given else UNSET,
-            review_at=body.review_at if "review_at" in given else UNSET,
-            kind=body.kind.value if body.kind else None,
-            denies=body.denies,
-            effective_at=body.effective_at,
-            caller=tenant.caller(clock),
-            if_version=if_version,
-        ),
+    amended = sanctions.amend_sanction(
+        tenant.db, sanction_id, body.to_command(), caller=tenant.caller(clock), if_version=if_version
     )
+    return _tagged(response, amended)
 
 
 @router.post(
@@ -122,17 +109,10 @@ def lift_sanction(
 ) -> dict[str, Any]:
     """With `If-Match: "<version>"`, only if the sanction has not changed since (else 412, nothing written).
     Of two lifts racing, one is recorded and the other gets 409."""
-    return _tagged(
-        response,
-        sanctions.lift_sanction(
-            tenant.db,
-            sanction_id,
-            reason=body.reason,
-            effective_at=body.effective_at,
-            caller=tenant.caller(clock),
-            if_version=if_version,
-        ),
+    lifted = sanctions.lift_sanction(
+        tenant.db, sanction_id, body.to_command(), caller=tenant.caller(clock), if_version=if_version
     )
+    return _tagged(response, lifted)
 
 
 def _tagged(response: Response, sanction: dict[str, Any]) -> dict[str, Any]:
