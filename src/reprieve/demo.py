@@ -18,7 +18,7 @@ from typing import Any
 
 from reprieve.domain.amnesty import make_filter
 from reprieve.domain.filters import AppealFilter, ReviewFilter, SanctionFilter
-from reprieve.domain.model import AccountRef, SanctionState
+from reprieve.domain.model import AccountRef, SanctionKind, SanctionState
 from reprieve.domain.reviews import ReviewState
 from reprieve.domain.time import parse_instant, to_micros
 from reprieve.runtime import amnesty as amnesty_runner
@@ -115,8 +115,7 @@ def load_demo(db: Database, *, synthetic: int = 3000, progress: Callable[[str], 
 
 
 def _impose(db: Database, when: str, command: ImposeSanction, actor: str) -> str:
-    result = sanctions.impose_sanction(db, command, caller=Caller(actor, now=t(when)))
-    return str(result["id"])
+    return sanctions.impose_sanction(db, command, caller=Caller(actor, now=t(when))).id
 
 
 def _meta(db: Database) -> None:
@@ -558,11 +557,11 @@ def _synthetic_sanctions(db: Database, now: datetime) -> list[dict[str, Any]]:
     while True:
         page = sanctions.list_sanctions(db, SanctionFilter(), at=now, limit=1000, cursor=cursor)
         found += [
-            s
-            for s in page["items"]
-            if s["subject"]["account"].startswith("user") and s["kind"] != "warning" and s["lifted_at"] is None
+            s.to_json()
+            for s in page.items
+            if s.subject.account.startswith("user") and s.kind is not SanctionKind.WARNING and s.lifted_at is None
         ]
-        cursor = page["next_cursor"]
+        cursor = str(page.next_cursor) if page.next_cursor else None
         if not cursor:
             return found
 
@@ -656,7 +655,7 @@ def _present(db: Database, now: datetime) -> None:
             ),
             caller=Caller("meta:trust-and-safety", now=decided),
         )
-        ids[account] = str(result["id"])
+        ids[account] = result.id
     reviews.open_review(
         db,
         ids["facebook/harassment_group_admin"],
@@ -748,7 +747,7 @@ def _tell_work(db: Database, echo: Callable[[str], None]) -> None:
     kinds = sorted({a["kind"] for a in waiting})
     scheduled = sanctions.list_sanctions(
         db, SanctionFilter(operator="meta", state=SanctionState.SCHEDULED), at=now, limit=1000
-    )["items"]
+    ).items
     echo(
         f"In Meta's queues now: {_count(len(due['items']), 'review')} due and {len(opened['items'])} open, "
         f"{_count(len(waiting), 'appeal')} open"

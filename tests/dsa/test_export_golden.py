@@ -135,7 +135,7 @@ def test_an_amendment_that_changes_the_restriction_is_a_decision_of_its_own(
             effective_at="2024-03-10T09:00:00Z",
         ),
         caller=Caller("t", now=now),
-    )
+    ).to_json()
     sanctions.amend_sanction(
         db,
         sid,

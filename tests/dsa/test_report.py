@@ -62,7 +62,7 @@ def impose(
         automated=automated,
         **fields,
     )
-    return str(impose_sanction(db, command, caller=Caller(ACTOR, now=now))["id"])
+    return impose_sanction(db, command, caller=Caller(ACTOR, now=now)).id
 
 
 @pytest.fixture
@@ -244,7 +244,7 @@ def test_report_figures_equal_an_independent_count(db: Database, seeded: dict[st
     report = transparency.transparency_report(db, operator="meta", within=transparency.period(*PERIOD), now=now)
     # Independently: read each sanction the test made through the ordinary read path and count.
     start, end = parse_instant(PERIOD[0]), parse_instant(PERIOD[1])
-    views = [sanctions.get_sanction(db, sid, at=now) for sid in seeded["ids"].values()]
+    views = [sanctions.get_sanction(db, sid, at=now).to_json() for sid in seeded["ids"].values()]
     inside = [v for v in views if start <= parse_instant(v["starts_at"]) < end]
     imposed_kind = {v["id"]: v["changes"][0]["kind"] if "changes" in v else v["kind"] for v in inside}
     figures = report["sanctions"]

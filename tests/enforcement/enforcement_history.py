@@ -105,7 +105,7 @@ class History:
                 reason=_reason(),
             ),
             caller=Caller(ACTOR, now=self.now),
-        )
+        ).to_json()
         self.sanctions.append(sanction["id"])
         if subject not in self.accounts:
             self.accounts.append(subject)

@@ -60,7 +60,7 @@ def suspend(db: Database, account: str, now: datetime) -> str:
             subject=AccountRef("facebook", account), kind="suspension", duration="P30D", reason=REASON
         ),
         caller=Caller("writer", now=now),
-    )
+    ).to_json()
     return str(sanction["id"])
 
 

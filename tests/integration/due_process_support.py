@@ -98,7 +98,7 @@ class Reporter:
 def impose(db: Database, subject: str, kind: str = "suspension", *, now: datetime, **fields: Any) -> dict[str, Any]:
     fields.setdefault("reason", dict(REASON))
     command = ImposeSanction.parse(subject=AccountRef.parse(subject), kind=kind, **fields)
-    return impose_sanction(db, command, caller=Caller(SETUP, now=now))
+    return impose_sanction(db, command, caller=Caller(SETUP, now=now)).to_json()  # the wire form
 
 
 def event_count(db: Database) -> int:

@@ -84,7 +84,7 @@ def tell(db: Database) -> None:
             subject=alice_fb, scope=["facebook", "instagram"], kind="suspension", reason=reason(), duration="P30D"
         ),
         caller=Caller("meta:moderator", now=t("2021-01-07T16:00:00Z")),
-    )["id"]
+    ).to_json()["id"]
     sanctions.amend_sanction(
         db,
         suspended,
@@ -169,7 +169,7 @@ def tell(db: Database) -> None:
             reason=reason(category="STATEMENT_CATEGORY_VIOLENCE"),
         ),
         caller=Caller("x:safety", now=t("2021-01-08T23:00:00Z")),
-    )["id"]
+    ).to_json()["id"]
     sanctions.lift_sanction(
         db,
         banned,
@@ -184,7 +184,7 @@ def tell(db: Database) -> None:
             reason=reason(category="STATEMENT_CATEGORY_SCAMS_AND_FRAUD"),
         ),
         caller=Caller("meta:moderator", now=t("2021-03-02T00:00:00Z")),
-    )["id"]
+    ).to_json()["id"]
     denied = appeals.file_appeal(
         db,
         sanction_id=warned,
@@ -297,7 +297,7 @@ def tell(db: Database) -> None:
             review_at="2021-09-05T00:00:00Z",
         ),
         caller=Caller("meta:moderator", now=t("2021-08-13T00:00:00Z")),
-    )["id"]
+    ).to_json()["id"]
     appeals.file_appeal(
         db,
         sanction_id=scheduled,

@@ -204,7 +204,7 @@ def test_an_amnesty_lifts_exactly_what_the_reference_selects(
     assert (done["processed"], done["lifted"], done["skipped"]) == (len(expected), len(expected), 0)
     assert lifted_by(db, started["id"]) == expected
     for sanction_id in expected:
-        assert get_sanction(db, sanction_id, at=now)["state"] == "lifted"
+        assert get_sanction(db, sanction_id, at=now).to_json()["state"] == "lifted"
     assert reference(db, now, **({"kinds": set(given["kinds"])} if "kinds" in given else {})).isdisjoint(expected)
     assert verify_audit_log(db).ok
 
@@ -290,7 +290,7 @@ def test_a_target_no_longer_active_when_its_batch_comes_is_skipped_and_other_wri
     assert result["state"] == "completed"
     assert (result["lifted"], result["skipped"]) == (len(targets) - 1, 1)
     assert last not in lifted_by(db, started["id"])
-    assert get_sanction(db, fresh["id"], at=now)["state"] == "active"  # imposed after the start: not a target
+    assert get_sanction(db, fresh["id"], at=now).to_json()["state"] == "active"  # imposed after the start: not a target
 
 
 def test_a_run_stopped_by_an_error_is_failed_and_resumes_where_it_stopped(
@@ -375,7 +375,7 @@ def test_revert_reimposes_what_was_lifted_and_leaves_alone_what_changed_since(
         caller=Caller("t", now=now + timedelta(hours=1)),
     )
     later = now + timedelta(days=1)
-    before_unrelated = get_sanction(db, unrelated, at=later)
+    before_unrelated = get_sanction(db, unrelated, at=later).to_json()
     with pytest.raises(ValidationError):
         amnesty.revert(db, started["id"], reason="", caller=MODERATOR.at(later))
     reverting = amnesty.revert(db, started["id"], reason="The amnesty was a mistake", caller=MODERATOR.at(later))
@@ -386,7 +386,7 @@ def test_revert_reimposes_what_was_lifted_and_leaves_alone_what_changed_since(
         from reprieve.store import amnesty as amnesty_store
 
         pairs = dict(amnesty_store.restored_ids(conn, started["id"]))
-    originals = {s: get_sanction(db, s, at=now - timedelta(minutes=1)) for s in lifted}
+    originals = {s: get_sanction(db, s, at=now - timedelta(minutes=1)).to_json() for s in lifted}
     # What had a term left: every lifted sanction but the one lifted otherwise, and those that would have ended.
     expected = {
         s
@@ -397,11 +397,11 @@ def test_revert_reimposes_what_was_lifted_and_leaves_alone_what_changed_since(
     assert done["revert"]["restored"] == len(expected)
     assert done["revert"]["left_alone"] == len(lifted) - len(expected)
     for original, new in pairs.items():
-        old, fresh = originals[original], get_sanction(db, new, at=later)
+        old, fresh = originals[original], get_sanction(db, new, at=later).to_json()
         assert fresh["state"] == "active" and fresh["starts_at"] == "2024-06-02T12:00:00Z"
         for key in ("kind", "denies", "scope", "subject", "reason", "ends_at", "automated"):
             assert fresh[key] == old[key], key
-    assert get_sanction(db, unrelated, at=later) == before_unrelated  # left alone
+    assert get_sanction(db, unrelated, at=later).to_json() == before_unrelated  # left alone
     assert unrelated not in pairs
     # The subject of a re-imposed sanction is sanctioned again.
     some = next(o for o in pairs if originals[o]["kind"] in ("suspension", "termination"))

@@ -234,7 +234,7 @@ def test_each_outcome_and_the_handling_time(meta: Database) -> None:
     appeal = file(db, granted["id"], received="2024-01-02T00:00:00Z")
     result = decide(db, appeal["id"], "granted", "2024-01-03T06:00:00Z")
     assert result["decision"]["handling_seconds"] == 30 * 3600
-    assert sanctions.get_sanction(db, granted["id"], at=t("2024-01-04T00:00:00Z"))["state"] == "lifted"
+    assert sanctions.get_sanction(db, granted["id"], at=t("2024-01-04T00:00:00Z")).to_json()["state"] == "lifted"
     assert f'"appeal":"{appeal["id"]}"' in all_event_text(db).replace(" ", "")
 
     partial = impose(db, "facebook/iris", duration="P1Y", now=t("2024-01-01T00:00:00Z"))
@@ -252,13 +252,13 @@ def test_each_outcome_and_the_handling_time(meta: Database) -> None:
         denies=["live"],
         ends_at="2024-02-01T00:00:00Z",
     )
-    amended = sanctions.get_sanction(db, partial["id"], at=t("2024-01-04T00:00:00Z"))
+    amended = sanctions.get_sanction(db, partial["id"], at=t("2024-01-04T00:00:00Z")).to_json()
     assert (amended["kind"], amended["denies"], amended["ends_at"]) == ("restriction", ["live"], "2024-02-01T00:00:00Z")
 
     denied = impose(db, "facebook/jack", now=t("2024-01-01T00:00:00Z"))
     appeal = file(db, denied["id"], received="2024-01-02T00:00:00Z")
     assert decide(db, appeal["id"], "denied", "2024-01-03T00:00:00Z")["state"] == "denied"
-    assert sanctions.get_sanction(db, denied["id"], at=t("2024-01-04T00:00:00Z"))["state"] == "active"
+    assert sanctions.get_sanction(db, denied["id"], at=t("2024-01-04T00:00:00Z")).to_json()["state"] == "active"
     listed = appeals.list_appeals(db, AppealFilter(state="denied"))["items"]
     assert [a["id"] for a in listed] == [appeal["id"]]
 
@@ -268,7 +268,7 @@ def test_a_sanction_granted_away_before_it_starts_never_takes_effect(meta: Datab
     ban = impose(db, "facebook/kurt", starts_at="2024-03-01T00:00:00Z", duration="P30D", now=t("2024-02-01T00:00:00Z"))
     appeal = file(db, ban["id"], received="2024-02-02T00:00:00Z")
     decide(db, appeal["id"], "granted", "2024-02-03T00:00:00Z")
-    after = sanctions.get_sanction(db, ban["id"], at=t("2024-03-02T00:00:00Z"))
+    after = sanctions.get_sanction(db, ban["id"], at=t("2024-03-02T00:00:00Z")).to_json()
     assert (after["state"], after["lifted_at"]) == ("lifted", "2024-03-01T00:00:00Z")
     result = standing.get_standing(db, AccountRef("facebook", "kurt"), at=t("2024-03-02T00:00:00Z"))
     assert (result["status"], result["strikes"]) == ("good", 0)
@@ -286,7 +286,10 @@ def test_a_granted_complaint_takes_the_strike_away_even_after_the_sanction_ran_o
     appeal = file(db, restriction["sanction"]["id"], received="2024-01-20T00:00:00Z")
     result = decide(db, appeal["id"], "granted", "2024-01-21T00:00:00Z")
     assert result["state"] == "granted"
-    assert sanctions.get_sanction(db, restriction["sanction"]["id"], at=t("2024-02-01T00:00:00Z"))["state"] == "expired"
+    assert (
+        sanctions.get_sanction(db, restriction["sanction"]["id"], at=t("2024-02-01T00:00:00Z")).to_json()["state"]
+        == "expired"
+    )
     after = standing.get_standing(db, AccountRef("facebook", "kate"), at=t("2024-02-01T00:00:00Z"))["strikes"]
     assert after == 3
     before_grant = standing.get_standing(db, AccountRef("facebook", "kate"), at=t("2024-01-20T00:00:00Z"))["strikes"]

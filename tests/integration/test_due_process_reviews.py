@@ -113,7 +113,7 @@ def test_the_meta_story_review_due_panel_lift_with_probation_then_a_month_at_lea
     assert decided["state"] == "decided" and decided["outcome"] == "lift"
     assert decided["decision"]["probation"]["until"] == "2025-01-25T00:00:00Z"
     assert [e["event"] for e in decided["timeline"]] == ["opened", "assessed", "assessed", "assessed", "decided"]
-    lifted = sanctions.get_sanction(db, ban["id"], at=t("2023-02-01T00:00:00Z"))
+    lifted = sanctions.get_sanction(db, ban["id"], at=t("2023-02-01T00:00:00Z")).to_json()
     assert (lifted["state"], lifted["lifted_at"]) == ("lifted", "2023-01-25T00:00:00Z")
     assert f'"review":"{review}"' in all_event_text(db).replace(" ", "")  # the lift names the review
     for ref in (AccountRef("facebook", "DonaldTrump"), AccountRef("instagram", "realdonaldtrump")):
@@ -208,7 +208,7 @@ def _decided(db: Database, account: str, outcome: str, **fields: Any) -> tuple[d
         caller=MODERATOR.at(t("2024-07-04T00:00:00Z")),
         **fields,
     )
-    return decided, sanctions.get_sanction(db, ban["id"], at=t("2024-07-05T00:00:00Z"))
+    return decided, sanctions.get_sanction(db, ban["id"], at=t("2024-07-05T00:00:00Z")).to_json()
 
 
 def test_each_outcome_changes_the_sanction_as_it_says(db: Database) -> None:
@@ -288,7 +288,7 @@ def test_two_decisions_at_once_one_wins_the_other_conflicts(db: Database) -> Non
     for thread in threads:
         thread.join()
     assert sorted(outcomes) == ["conflict", "won"]
-    final = sanctions.get_sanction(db, ban["id"], at=t("2024-02-04T00:00:00Z"))
+    final = sanctions.get_sanction(db, ban["id"], at=t("2024-02-04T00:00:00Z")).to_json()
     decided = reviews.get_review(db, review)
     assert (final["state"] == "lifted") == (decided["outcome"] == "lift")
     assert (final["kind"] == "termination") == (decided["outcome"] == "terminate")
@@ -396,7 +396,7 @@ def test_the_review_at_the_end_of_the_term_is_decided_after_it(
         expected = standing.get_standing(db, AccountRef("facebook", "DonaldTrump"), at=t(when))
         assert index.standing("facebook", "DonaldTrump", to_micros(t(when))) == expected, when
     assert (decided["state"], decided["outcome"]) == ("decided", outcome)
-    after = sanctions.get_sanction(db, ban, at=t("2023-02-01T00:00:00Z"))
+    after = sanctions.get_sanction(db, ban, at=t("2023-02-01T00:00:00Z")).to_json()
     assert after["state"] == state
     # Between the end of the term and the decision the account was free: nothing is backdated.
     assert not _suspended(db, "DonaldTrump", "2023-01-24T23:59:59Z")

@@ -289,4 +289,7 @@ def test_a_sanction_as_imposed_is_viewed_from_its_event_as_from_the_sanction(db:
         ends = sanction.changes[0].ends_at
         instants = [NOW, start, start + timedelta(days=2), *([ends, ends + timedelta(seconds=1)] if ends else [])]
         for at in instants:
-            assert imposed_view(json.loads(data), seq=seq, at=at) == sanction_view(sanction, at=at), (term, at)
+            assert imposed_view(json.loads(data), seq=seq, at=at) == sanction_view(sanction, at=at).to_json(), (
+                term,
+                at,
+            )

@@ -249,7 +249,7 @@ def test_linking_merges_identities_and_moves_their_sanctions(
     ]
     with pytest.raises(NotFoundError):
         catalogue.get_identity(db, fb_identity)
-    assert get_sanction(db, ban["id"], at=now)["identity"] == survivor
+    assert get_sanction(db, ban["id"], at=now).to_json()["identity"] == survivor
     on_instagram = get_standing(db, ig, at=now)
     assert on_instagram["status"] == "suspended"
     assert on_instagram["identity"] == survivor
@@ -278,7 +278,7 @@ def test_linking_registers_new_accounts_and_merges_several_identities(
     assert get_standing(db, AccountRef("instagram", "brand-new"), at=now)["sanctions"] == [second["id"]]
     assert (
         get_standing(db, AccountRef("instagram", "brand-new"), at=now)["until"]
-        == (get_sanction(db, second["id"], at=now)["ends_at"])
+        == (get_sanction(db, second["id"], at=now).to_json()["ends_at"])
     )
 
 
@@ -312,7 +312,7 @@ def test_list_sanctions_filters_and_pages(db: Database, meta: str, x_corp: str, 
     lift_sanction(db, created["lifted"]["id"], LiftSanction.parse(reason="error"), caller=Caller(ACTOR, now=now))
 
     def ids(at: datetime = now, **f: Any) -> set[str]:
-        page = list_sanctions(db, SanctionFilter(**f), at=at, limit=1000)
+        page = list_sanctions(db, SanctionFilter(**f), at=at, limit=1000).to_json()
         assert page["next_cursor"] is None
         return {item["id"] for item in page["items"]}
 
@@ -350,14 +350,14 @@ def test_list_sanctions_filters_by_the_kind_in_force_at_the_instant_asked(
         ),
         caller=Caller(ACTOR, now=now),
     )
-    shown = list_sanctions(db, SanctionFilter(), at=now)["items"]
+    shown = list_sanctions(db, SanctionFilter(), at=now).to_json()["items"]
     assert [item["kind"] for item in shown] == ["suspension"]
-    listed = list_sanctions(db, SanctionFilter(kind=SanctionKind.SUSPENSION), at=now)["items"]
+    listed = list_sanctions(db, SanctionFilter(kind=SanctionKind.SUSPENSION), at=now).to_json()["items"]
     assert [item["id"] for item in listed] == [sanction["id"]]
-    assert list_sanctions(db, SanctionFilter(kind=SanctionKind.RESTRICTION), at=now)["items"] == []
+    assert list_sanctions(db, SanctionFilter(kind=SanctionKind.RESTRICTION), at=now).to_json()["items"] == []
     later = now + timedelta(days=15)
-    assert list_sanctions(db, SanctionFilter(kind=SanctionKind.SUSPENSION), at=later)["items"] == []
-    listed = list_sanctions(db, SanctionFilter(kind=SanctionKind.RESTRICTION), at=later)["items"]
+    assert list_sanctions(db, SanctionFilter(kind=SanctionKind.SUSPENSION), at=later).to_json()["items"] == []
+    listed = list_sanctions(db, SanctionFilter(kind=SanctionKind.RESTRICTION), at=later).to_json()["items"]
     assert [(item["id"], item["kind"]) for item in listed] == [(sanction["id"], "restriction")]
 
 
@@ -366,7 +366,7 @@ def test_list_sanctions_filters_by_category(
 ) -> None:
     scam = impose("facebook/a", "suspension", reason={**reason, "category": "STATEMENT_CATEGORY_SCAMS_AND_FRAUD"})
     impose("facebook/b", "suspension", reason={**reason, "category": "STATEMENT_CATEGORY_VIOLENCE"})
-    page = list_sanctions(db, SanctionFilter(category="STATEMENT_CATEGORY_SCAMS_AND_FRAUD"), at=now)
+    page = list_sanctions(db, SanctionFilter(category="STATEMENT_CATEGORY_SCAMS_AND_FRAUD"), at=now).to_json()
     assert [item["id"] for item in page["items"]] == [scam["id"]]
 
 
@@ -385,7 +385,7 @@ def test_list_sanctions_pages_with_a_cursor(db: Database, meta: str, now: dateti
     cursor = None
     pages = 0
     while True:
-        page = list_sanctions(db, SanctionFilter(operator="meta"), at=now, limit=5, cursor=cursor)
+        page = list_sanctions(db, SanctionFilter(operator="meta"), at=now, limit=5, cursor=cursor).to_json()
         seen.extend(item["id"] for item in page["items"])
         pages += 1
         cursor = page["next_cursor"]
@@ -395,9 +395,9 @@ def test_list_sanctions_pages_with_a_cursor(db: Database, meta: str, now: dateti
     assert pages == 5
     assert len(seen) == 23 == len(set(seen))
     assert seen == sorted(seen)
-    everything = list_sanctions(db, SanctionFilter(), at=now, limit=1000)["items"]
+    everything = list_sanctions(db, SanctionFilter(), at=now, limit=1000).to_json()["items"]
     assert seen == [item["id"] for item in everything]
-    exact = list_sanctions(db, SanctionFilter(), at=now, limit=23)
+    exact = list_sanctions(db, SanctionFilter(), at=now, limit=23).to_json()
     assert exact["next_cursor"] is None  # no empty last page
 
 
@@ -448,7 +448,7 @@ def test_concurrent_lifts_have_one_winner(
         kinds = sorted(kind for kind, _ in outcomes)
         assert kinds == ["ConflictError"] * (moderators - 1) + ["ok"], outcomes
         assert lifts_of(db, sanction["id"]) == 1
-        assert get_sanction(db, sanction["id"], at=now)["state"] == "lifted"
+        assert get_sanction(db, sanction["id"], at=now).to_json()["state"] == "lifted"
     assert verify_audit_log(db).ok
 
 
@@ -479,7 +479,7 @@ def test_a_sanction_amended_while_it_is_lifted_loses_no_update(
             ),
         ]
     )
-    view = get_sanction(db, sanction["id"], at=now)
+    view = get_sanction(db, sanction["id"], at=now).to_json()
     lift, amendment = outcomes
     assert lift[0] == "ok"
     # The amendment either came first (then both stand) or found the sanction lifted (409).

@@ -407,7 +407,7 @@ def apply(world: World, ref: Reference, command: object) -> str | None:
         )
         outcome, result = run(lambda: service.impose_sanction(db, request, caller=Caller(ACTOR, now=now)))
         if outcome == "ok":
-            ref.record_creation(command, result["id"])
+            ref.record_creation(command, result.id)
     elif isinstance(command, Link):
         expected = ref.link(command.first, command.second)
         refs = [world.ref(command.first), world.ref(command.second)]
@@ -488,7 +488,9 @@ def compare_at(world: World, ref: Reference, t: datetime) -> None:
             # denies this capability) by test_a_check_names_a_sanction_that_denies_the_capability.
             assert answer["sanction"] in {sid for _, sid in want["causes"]}, context
 
-    views = service.list_sanctions(world.db, SanctionFilter(operator=world.operator), at=t, limit=1000)["items"]
+    views = service.list_sanctions(world.db, SanctionFilter(operator=world.operator), at=t, limit=1000).to_json()[
+        "items"
+    ]
     assert [view["id"] for view in views] == sorted(s.id for s in ref.sanctions)
     for view in views:
         s = next(s for s in ref.sanctions if s.id == view["id"])
@@ -499,7 +501,9 @@ def compare_at(world: World, ref: Reference, t: datetime) -> None:
         assert set(view["denies"]) == set(term.denies), context
 
     for state in SanctionState:
-        page = service.list_sanctions(world.db, SanctionFilter(operator=world.operator, state=state), at=t, limit=1000)
+        page = service.list_sanctions(
+            world.db, SanctionFilter(operator=world.operator, state=state), at=t, limit=1000
+        ).to_json()
         listed = {item["id"] for item in page["items"]}
         assert listed == {s.id for s in ref.sanctions if s.state(t) == state}, (state, format_instant(t))
 
@@ -591,7 +595,7 @@ def test_backdating_before_the_start_is_refused(db: Database, now: datetime, eff
             subject=world.ref(0), kind="suspension", starts_at=hour(4), duration="P1D", reason=REASON
         ),
         caller=Caller(ACTOR, now=now),
-    )
+    ).to_json()
     before = world.event_count()
     with pytest.raises(ValidationError) as caught:
         service.lift_sanction(
@@ -609,7 +613,7 @@ def test_backdating_before_the_start_is_refused(db: Database, now: datetime, eff
             caller=Caller(ACTOR, now=now),
         )
     assert world.event_count() == before
-    assert service.get_sanction(db, created["id"], at=hour(10))["history"] == created["history"]
+    assert service.get_sanction(db, created["id"], at=hour(10)).to_json()["history"] == created["history"]
 
 
 def test_a_check_names_a_sanction_that_denies_the_capability(db: Database, now: datetime) -> None:
@@ -624,7 +628,7 @@ def test_a_check_names_a_sanction_that_denies_the_capability(db: Database, now: 
             duration="P1D",
             reason=REASON,
         )
-        return str(service.impose_sanction(db, command, caller=Caller(ACTOR, now=recorded))["id"])
+        return str(service.impose_sanction(db, command, caller=Caller(ACTOR, now=recorded)).to_json()["id"])
 
     live = restrict("live", now)
     post = restrict("post", now + timedelta(seconds=1))  # ids sort by creation: live's comes first

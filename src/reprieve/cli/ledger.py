@@ -21,6 +21,7 @@ from reprieve.domain.reason import category_problem
 from reprieve.domain.sanctions import UNSET
 from reprieve.services import catalogue, sanctions, standing
 from reprieve.services.callers import Caller
+from reprieve.services.views import SanctionView
 
 operator_app = typer.Typer(help="Operators: organisations that run platforms.", no_args_is_help=True)
 platform_app = typer.Typer(help="Platforms: the services of an operator.", no_args_is_help=True)
@@ -245,7 +246,7 @@ def sanction_create(
         automated={"detection": automated_detection, "decision": automated_decision},
     )
     result = sanctions.impose_sanction(state(ctx).db(), command, caller=Caller(actor(), now=now))
-    emit_json(result) if as_json else show_sanction(result)
+    emit_json(result.to_json()) if as_json else show_sanction(result)
 
 
 @sanction_app.command("list")
@@ -272,18 +273,19 @@ def sanction_list(
         category=category,
     )
     page = sanctions.list_sanctions(state(ctx).db(), f, at=at_option(at), limit=limit, cursor=cursor)
+    listed = page.to_json()
     if as_json:
-        emit_json(page)
+        emit_json(listed)
         return
-    table(page["items"], SANCTION_COLUMNS)
-    next_page_hint(page)
+    table(listed["items"], SANCTION_COLUMNS)
+    next_page_hint(listed)
 
 
 @sanction_app.command("show")
 def sanction_show(ctx: typer.Context, id: str, at: str = AT, as_json: bool = JSON) -> None:
     """Show a sanction as it stands at an instant, with its history."""
     result = sanctions.get_sanction(state(ctx).db(), id, at=at_option(at))
-    emit_json(result) if as_json else show_sanction(result)
+    emit_json(result.to_json()) if as_json else show_sanction(result)
 
 
 #: ``--if-version``: the version ``sanction show`` gave; the change is refused if the sanction changed since.
@@ -321,10 +323,10 @@ def sanction_amend(
     elif ends_at:
         new_ends = ends_at
     elif duration:
-        from reprieve.domain.time import parse_duration, parse_instant
+        from reprieve.domain.time import parse_duration
 
-        start = sanctions.get_sanction(db, id, at=now())["starts_at"]
-        new_ends = parse_duration(duration, field="--duration").after(parse_instant(start), field="--duration")
+        start = sanctions.get_sanction(db, id, at=now()).starts_at
+        new_ends = parse_duration(duration, field="--duration").after(start, field="--duration")
     command = sanctions.AmendSanction.parse(
         reason=reason,
         ends_at=new_ends,
@@ -334,7 +336,7 @@ def sanction_amend(
         effective_at=effective_at,
     )
     result = sanctions.amend_sanction(db, id, command, caller=Caller(actor(), now=now), if_version=if_version)
-    emit_json(result) if as_json else show_sanction(result)
+    emit_json(result.to_json()) if as_json else show_sanction(result)
 
 
 @sanction_app.command("lift")
@@ -355,7 +357,7 @@ def sanction_lift(
     result = sanctions.lift_sanction(
         state(ctx).db(), id, command, caller=Caller(actor(), now=now), if_version=if_version
     )
-    emit_json(result) if as_json else show_sanction(result)
+    emit_json(result.to_json()) if as_json else show_sanction(result)
 
 
 @sanction_app.command("import")
@@ -407,7 +409,9 @@ def sanction_from_json(line: str, number: int, ordinal: int) -> sanctions.Impose
         raise ValidationError(f"sanction #{ordinal}: {exc.message}") from None
 
 
-def show_sanction(s: dict[str, Any]) -> None:
+def show_sanction(view: SanctionView) -> None:
+    """The sanction as a record (its wire form's fields, as ``--json`` gives them) and its history."""
+    s = view.to_json()
     record(
         s,
         [

@@ -81,7 +81,7 @@ def preview(db: Database, f: AmnestyFilter, *, effective_at: datetime | None = N
         t = to_micros(effective)
         matched = store.count_matching(conn, f, t)
         sample = queries.load_sanctions(conn, store.sample_rows(conn, f, t, SAMPLE_SIZE))
-    return {"matched": matched, "sample": [sanction_view(s, at=effective) for s in sample]}
+    return {"matched": matched, "sample": [sanction_view(s, at=effective).to_json() for s in sample]}
 
 
 def start(

@@ -17,7 +17,8 @@ from reprieve.domain.sanctions import UNSET, Change, ChangeType, Sanction, Unset
 from reprieve.domain.time import Duration, format_instant, parse_duration, parse_instant, to_micros
 from reprieve.services.callers import Caller
 from reprieve.services.catalogue import ensure_accounts, require_platform
-from reprieve.services.views import sanction_view
+from reprieve.services.viewing import Page
+from reprieve.services.views import SanctionView, sanction_view
 from reprieve.store import queries
 from reprieve.store.db import Database
 from reprieve.store.uow import UnitOfWork
@@ -102,7 +103,7 @@ def impose_sanction(
     command: ImposeSanction,
     *,
     caller: Caller,
-) -> dict[str, Any]:
+) -> SanctionView:
     """Impose one sanction; platforms of operators the caller may not see do not exist.
     ``caller.now``: an instant or a clock, read once the write lock is held (``UnitOfWork``)."""
     with UnitOfWork(db, actor=caller.actor, now=caller.clock) as uow:
@@ -326,7 +327,7 @@ def amend_sanction(
     *,
     caller: Caller,
     if_version: int | None = None,
-) -> dict[str, Any]:
+) -> SanctionView:
     """Change a sanction's term from ``command.effective_at`` on (default: now).
 
     ``caller.now``: an instant or a clock, read once the write lock is held, so that the change is
@@ -380,7 +381,7 @@ def lift_sanction(
     *,
     caller: Caller,
     if_version: int | None = None,
-) -> dict[str, Any]:
+) -> SanctionView:
     """End a sanction early, from ``command.effective_at`` on (default: now; a future instant schedules it).
 
     A sanction that has not started yet is cancelled by default: lifted from its start, it never
@@ -406,7 +407,7 @@ def _scope_platforms(db: Database, uow: UnitOfWork, sanction: Sanction) -> list[
     return [require_platform(db, uow.conn, p) for p in sanction.scope]
 
 
-def get_sanction(db: Database, sanction_id: str, *, at: datetime, caller: Caller | None = None) -> dict[str, Any]:
+def get_sanction(db: Database, sanction_id: str, *, at: datetime, caller: Caller | None = None) -> SanctionView:
     """The sanction as it stands at ``at``; caller None: the installation, which sees every operator."""
     with db.read() as conn:
         sanction = queries.load_sanction(conn, sanction_id)
@@ -417,11 +418,11 @@ def get_sanction(db: Database, sanction_id: str, *, at: datetime, caller: Caller
 
 def list_sanctions(
     db: Database, f: SanctionFilter, *, at: datetime, limit: int = 50, cursor: str | None = None
-) -> dict[str, Any]:
-    """A page of sanctions matching ``f`` at ``at``: ``{items, next_cursor}``."""
+) -> Page[SanctionView]:
+    """A page of sanctions matching ``f`` at ``at``."""
     if not 1 <= limit <= 1000:
         raise ValidationError("must be between 1 and 1000", field="limit")
     with db.read() as conn:
         rows, next_cursor = queries.list_sanction_rows(conn, f, at_us=to_micros(at), limit=limit, cursor=cursor)
         sanctions = queries.load_sanctions(conn, rows)
-    return {"items": [sanction_view(s, at=at) for s in sanctions], "next_cursor": next_cursor}
+    return Page(tuple(sanction_view(s, at=at) for s in sanctions), next_cursor)

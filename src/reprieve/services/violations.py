@@ -655,7 +655,7 @@ def _answer(uow: UnitOfWork, row: dict[str, Any]) -> dict[str, Any]:
     if row["sanction_id"]:
         loaded = queries.load_sanction(uow.conn, row["sanction_id"])
         assert loaded is not None
-        sanction = sanction_view(loaded, at=parse_instant(answer["answered_at"]))
+        sanction = sanction_view(loaded, at=parse_instant(answer["answered_at"])).to_json()
     return _body(
         row["id"],
         row["external_id"],

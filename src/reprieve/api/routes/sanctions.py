@@ -19,6 +19,7 @@ from reprieve.api.schemas import (
 from reprieve.domain.filters import SanctionFilter
 from reprieve.domain.model import SanctionKind, SanctionState
 from reprieve.services import sanctions
+from reprieve.services.views import SanctionView
 
 router = APIRouter(prefix="/v1/sanctions", tags=["sanctions"])
 
@@ -61,7 +62,7 @@ def list_sanctions(
         state=state,
         category=category,
     )
-    return sanctions.list_sanctions(tenant.db, query, at=at, limit=limit, cursor=cursor)
+    return sanctions.list_sanctions(tenant.db, query, at=at, limit=limit, cursor=cursor).to_json()
 
 
 @router.get("/{sanction_id}", response_model=SanctionOut, responses=problem_responses())
@@ -115,7 +116,7 @@ def lift_sanction(
     return _tagged(response, lifted)
 
 
-def _tagged(response: Response, sanction: dict[str, Any]) -> dict[str, Any]:
-    """The sanction, its version given as the answer's ``ETag`` too."""
-    response.headers["ETag"] = f'"{sanction["version"]}"'
-    return sanction
+def _tagged(response: Response, sanction: SanctionView) -> dict[str, Any]:
+    """The sanction's wire form, its version given as the answer's ``ETag`` too."""
+    response.headers["ETag"] = f'"{sanction.version}"'
+    return sanction.to_json()

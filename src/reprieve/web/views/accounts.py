@@ -137,8 +137,8 @@ def render_account(
     found: dict[str, dict[str, object]] = {}
     for r in refs:
         query = SanctionFilter(operators=desk.tenant.operators, account=str(r))
-        for item in sanctions.list_sanctions(desk.db, query, at=desk.instant, limit=200)["items"]:
-            found[item["id"]] = item
+        for view in sanctions.list_sanctions(desk.db, query, at=desk.instant, limit=200).items:
+            found[view.id] = view.to_json()  # the page shows the wire form, as it always did
     entries = [entry for item in found.values() for entry in sanction_entries(desk, item)]
     platforms = catalogue.list_platforms(desk.db, operator)
     own = next((p for p in platforms if p["id"] == platform), {})

@@ -70,7 +70,7 @@ def _review_page(
     request: Request, desk: Desk, review_id: str, refused: FormState = EMPTY_FORM, status_code: int = 200
 ) -> Response:
     review = reviews.get_review(desk.db, review_id, caller=desk.caller)
-    sanction = sanctions.get_sanction(desk.db, review["sanction"], at=desk.instant, caller=desk.caller)
+    sanction = sanctions.get_sanction(desk.db, review["sanction"], at=desk.instant, caller=desk.caller).to_json()
     names = {desk.member.name, desk.member.id}
     on_panel = bool(names & set(review["panel"]))
     assessed = any(a["reviewer"] in names for a in review["assessments"])
@@ -153,7 +153,7 @@ def _appeal_page(
     request: Request, desk: Desk, appeal_id: str, refused: FormState = EMPTY_FORM, status_code: int = 200
 ) -> Response:
     appeal = appeals.get_appeal(desk.db, appeal_id, caller=desk.caller, include_contact=sees_contact(desk))
-    sanction = sanctions.get_sanction(desk.db, appeal["sanction"], at=desk.instant, caller=desk.caller)
+    sanction = sanctions.get_sanction(desk.db, appeal["sanction"], at=desk.instant, caller=desk.caller).to_json()
     return render(
         request,
         "appeal.html",

@@ -117,7 +117,8 @@ def _sanction_page(
     """The sanction's page; ``refused``: an action refused, shown again as typed with its error
     beside its field, or, when the sanction changed since the page showed it (``changed_since``),
     with the sanction as it is now."""
-    sanction = sanctions.get_sanction(desk.db, sanction_id, at=desk.instant, caller=desk.caller)
+    # The page shows the wire form (its instants as the API writes them), as it always did.
+    sanction = sanctions.get_sanction(desk.db, sanction_id, at=desk.instant, caller=desk.caller).to_json()
     return render(
         request,
         "sanction.html",
@@ -283,7 +284,7 @@ def impose(request: Request, desk: ModeratorDesk, form: FormDep) -> Response:
         )
     subject = command.subject
     return redirect(
-        request, f"/console/accounts/{subject.platform}/{subject.account}", done="imposed", sanction=created["id"]
+        request, f"/console/accounts/{subject.platform}/{subject.account}", done="imposed", sanction=created.id
     )
 
 
