@@ -713,7 +713,7 @@ def tell_story(db: Database, echo: Callable[[str], None], *, synthetic: int | No
     for ref in refs:
         cells = []
         for when, _ in STORY_INSTANTS:
-            cells.append(get_standing(db, ref, at=t(when))["status"].ljust(10))
+            cells.append(get_standing(db, ref, at=t(when)).status.value.ljust(10))
         echo(str(ref).ljust(width) + "  " + "  ".join(cells))
     echo("")
     _tell_due_process(db, echo)

@@ -406,7 +406,7 @@ def test_revert_reimposes_what_was_lifted_and_leaves_alone_what_changed_since(
     # The subject of a re-imposed sanction is sanctioned again.
     some = next(o for o in pairs if originals[o]["kind"] in ("suspension", "termination"))
     subject = originals[some]["subject"]
-    standing = get_standing(db, AccountRef(subject["platform"], subject["account"]), at=later)
+    standing = get_standing(db, AccountRef(subject["platform"], subject["account"]), at=later).to_json()
     assert pairs[some] in standing["sanctions"] and standing["status"] in ("suspended", "terminated")
     with pytest.raises(ConflictError):
         amnesty.revert(db, started["id"], reason="twice", caller=MODERATOR.at(later))

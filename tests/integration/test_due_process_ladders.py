@@ -31,7 +31,7 @@ FEATURES = ["live", "advertise", "monetize"]
 
 
 def strikes(db: Database, account: str, when: str) -> int:
-    return int(standing.get_standing(db, AccountRef.parse(account), at=t(when))["strikes"])
+    return int(standing.get_standing(db, AccountRef.parse(account), at=t(when)).to_json()["strikes"])
 
 
 def term(answer: dict[str, object]) -> tuple[object, ...] | None:
@@ -91,7 +91,7 @@ def test_youtube_third_strike_within_90_days_terminates_and_strikes_expire_after
         ("restriction", iso(20), iso(34), ["live", "post"]),
         ("termination", iso(30), None, []),
     ]
-    assert standing.get_standing(db, AccountRef("youtube", "channel"), at=day(31))["status"] == "terminated"
+    assert standing.get_standing(db, AccountRef("youtube", "channel"), at=day(31)).to_json()["status"] == "terminated"
     # Spread out: at day 100 the strikes of days 0 and 10 have expired (the latter at that instant).
     spread = [yt.report("slow", day(i)) for i in (0, 10, 20, 100)]
     assert [a["strike"]["count"] for a in spread] == [1, 2, 3, 2]
@@ -124,7 +124,7 @@ def test_parler_records_strikes_and_imposes_nothing(db: Database) -> None:
         (2, None, None),
         (3, None, None),
     ]
-    result = standing.get_standing(db, AccountRef("parler", "patriot"), at=day(5))
+    result = standing.get_standing(db, AccountRef("parler", "patriot"), at=day(5)).to_json()
     assert (result["status"], result["strikes"]) == ("good", 3)
 
 
@@ -209,7 +209,7 @@ def test_the_probation_ladder_applies_during_probation_and_not_after(db: Databas
         probation={"duration": "P2Y"},
         caller=MODERATOR.at(t("2023-01-25T00:00:00Z")),
     )
-    during = standing.get_standing(db, AccountRef("facebook", "DonaldTrump"), at=t("2023-02-01T00:00:00Z"))
+    during = standing.get_standing(db, AccountRef("facebook", "DonaldTrump"), at=t("2023-02-01T00:00:00Z")).to_json()
     assert during["status"] == "good"
     assert during["probation"]["until"] == "2025-01-25T00:00:00Z"
     assert during["strikes"] == 0  # the lifted ban's strike went with it
@@ -220,7 +220,7 @@ def test_the_probation_ladder_applies_during_probation_and_not_after(db: Databas
     assert low["sanction"]["scope"] == ["facebook", "instagram"]  # the probation's scope
     severe = fb.report("DonaldTrump", t("2024-06-01T00:00:00Z"), severity="severe")
     assert term(severe) == ("suspension", "2024-06-01T00:00:00Z", "2026-06-01T00:00:00Z", [])
-    after = standing.get_standing(db, AccountRef("facebook", "DonaldTrump"), at=t("2025-01-25T00:00:00Z"))
+    after = standing.get_standing(db, AccountRef("facebook", "DonaldTrump"), at=t("2025-01-25T00:00:00Z")).to_json()
     assert after["probation"] is None
     late = fb.report("DonaldTrump", t("2026-07-01T00:00:00Z"), severity="low", now=t("2026-07-01T00:00:00Z"))
     assert late["strike"]["ladder"] == "standard"

@@ -117,13 +117,15 @@ def test_the_meta_story_review_due_panel_lift_with_probation_then_a_month_at_lea
     assert (lifted["state"], lifted["lifted_at"]) == ("lifted", "2023-01-25T00:00:00Z")
     assert f'"review":"{review}"' in all_event_text(db).replace(" ", "")  # the lift names the review
     for ref in (AccountRef("facebook", "DonaldTrump"), AccountRef("instagram", "realdonaldtrump")):
-        now_standing = standing.get_standing(db, ref, at=t("2023-02-01T00:00:00Z"))
+        now_standing = standing.get_standing(db, ref, at=t("2023-02-01T00:00:00Z")).to_json()
         assert now_standing["status"] == "good" and now_standing["probation"] is not None
     new = Reporter(db, "facebook").report("DonaldTrump", t("2023-03-01T00:00:00Z"), severity="low")
     suspension = new["sanction"]
     assert suspension["kind"] == "suspension" and new["strike"]["ladder"] == "probation"
     assert t(suspension["ends_at"]) >= t("2023-04-01T00:00:00Z")
-    on_instagram = standing.get_standing(db, AccountRef("instagram", "realdonaldtrump"), at=t("2023-03-15T00:00:00Z"))
+    on_instagram = standing.get_standing(
+        db, AccountRef("instagram", "realdonaldtrump"), at=t("2023-03-15T00:00:00Z")
+    ).to_json()
     assert on_instagram["status"] == "suspended"
 
 
@@ -332,7 +334,7 @@ def _ended_awaiting_review(db: Database, account: str) -> str:
 
 
 def _suspended(db: Database, account: str, when: str) -> bool:
-    status = standing.get_standing(db, AccountRef("facebook", account), at=t(when))["status"]
+    status = standing.get_standing(db, AccountRef("facebook", account), at=t(when)).to_json()["status"]
     return status in {"suspended", "terminated"}
 
 
@@ -393,7 +395,7 @@ def test_the_review_at_the_end_of_the_term_is_decided_after_it(
     )
     IndexFollower(index, db, listen=False).poll()
     for when in ("2023-01-24T23:59:59Z", "2023-01-25T00:00:00Z", "2023-12-01T00:00:00Z", "2024-01-07T00:00:00Z"):
-        expected = standing.get_standing(db, AccountRef("facebook", "DonaldTrump"), at=t(when))
+        expected = standing.get_standing(db, AccountRef("facebook", "DonaldTrump"), at=t(when)).to_json()
         assert index.standing("facebook", "DonaldTrump", to_micros(t(when))) == expected, when
     assert (decided["state"], decided["outcome"]) == ("decided", outcome)
     after = sanctions.get_sanction(db, ban, at=t("2023-02-01T00:00:00Z")).to_json()

@@ -206,12 +206,12 @@ def test_rebuilding_the_projections_gives_the_same_tables(
             "sanction_spans",
         )
     )
-    standing_before = get_standing(db, AccountRef("instagram", "realdonaldtrump"), at=now)
+    standing_before = get_standing(db, AccountRef("instagram", "realdonaldtrump"), at=now).to_json()
     assert rebuild_projections(db) == event_count(db)
     assert projections(db) == before
     assert rebuild_projections(db, batch=7) == event_count(db)  # replay in small pages too
     assert projections(db) == before
-    assert get_standing(db, AccountRef("instagram", "realdonaldtrump"), at=now) == standing_before
+    assert get_standing(db, AccountRef("instagram", "realdonaldtrump"), at=now).to_json() == standing_before
 
 
 def test_a_rebuild_undoes_a_projection_changed_behind_the_log(
@@ -221,10 +221,10 @@ def test_a_rebuild_undoes_a_projection_changed_behind_the_log(
     before = projections(db)
     with db.engine.begin() as conn:
         conn.execute(queries.tables.sanction_spans.delete())
-    assert get_standing(db, AccountRef("facebook", "someone"), at=now)["status"] == "good"
+    assert get_standing(db, AccountRef("facebook", "someone"), at=now).to_json()["status"] == "good"
     rebuild_projections(db)
     assert projections(db) == before
-    assert get_standing(db, AccountRef("facebook", "someone"), at=now)["sanctions"] == [sanction["id"]]
+    assert get_standing(db, AccountRef("facebook", "someone"), at=now).to_json()["sanctions"] == [sanction["id"]]
 
 
 # --- identities -------------------------------------------------------------------------------------
@@ -237,7 +237,7 @@ def test_linking_merges_identities_and_moves_their_sanctions(
     ban = impose(str(fb), "suspension", scope=["facebook", "instagram"], duration="P2Y")
     other = impose(str(ig), "restriction", denies=["live"], duration="P30D")  # instagram only
     fb_identity = ban["identity"]
-    assert get_standing(db, ig, at=now)["status"] == "restricted"  # not yet reached by the ban
+    assert get_standing(db, ig, at=now).to_json()["status"] == "restricted"  # not yet reached by the ban
 
     linked = catalogue.link_identities(db, operator="meta", accounts=[ig, fb], actor=ACTOR, now=now)
 
@@ -250,12 +250,12 @@ def test_linking_merges_identities_and_moves_their_sanctions(
     with pytest.raises(NotFoundError):
         catalogue.get_identity(db, fb_identity)
     assert get_sanction(db, ban["id"], at=now).to_json()["identity"] == survivor
-    on_instagram = get_standing(db, ig, at=now)
+    on_instagram = get_standing(db, ig, at=now).to_json()
     assert on_instagram["status"] == "suspended"
     assert on_instagram["identity"] == survivor
     assert on_instagram["sanctions"] == [ban["id"], other["id"]]
     assert on_instagram["strikes"] == 2
-    on_facebook = get_standing(db, fb, at=now)
+    on_facebook = get_standing(db, fb, at=now).to_json()
     assert on_facebook["sanctions"] == [ban["id"]]  # the restriction's scope is instagram only
     assert on_facebook["strikes"] == 1
 
@@ -274,10 +274,12 @@ def test_linking_registers_new_accounts_and_merges_several_identities(
     assert len(linked["accounts"]) == 3
     for ref in refs:
         assert catalogue.get_account(db, ref)["identity"] == linked["id"]
-    assert get_standing(db, AccountRef("facebook", "a"), at=now)["sanctions"] == sorted([first["id"], second["id"]])
-    assert get_standing(db, AccountRef("instagram", "brand-new"), at=now)["sanctions"] == [second["id"]]
+    assert get_standing(db, AccountRef("facebook", "a"), at=now).to_json()["sanctions"] == sorted(
+        [first["id"], second["id"]]
+    )
+    assert get_standing(db, AccountRef("instagram", "brand-new"), at=now).to_json()["sanctions"] == [second["id"]]
     assert (
-        get_standing(db, AccountRef("instagram", "brand-new"), at=now)["until"]
+        get_standing(db, AccountRef("instagram", "brand-new"), at=now).to_json()["until"]
         == (get_sanction(db, second["id"], at=now).to_json()["ends_at"])
     )
 

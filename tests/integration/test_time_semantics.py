@@ -458,7 +458,7 @@ def apply(world: World, ref: Reference, command: object) -> str | None:
 def compare_at(world: World, ref: Reference, t: datetime) -> None:
     """Standing of every account, state and term of every sanction, and lists by state, at ``t``."""
     for account in range(len(ACCOUNTS)):
-        got = standing.get_standing(world.db, world.ref(account), at=t)
+        got = standing.get_standing(world.db, world.ref(account), at=t).to_json()
         want = ref.standing(account, t)
         context = f"{world.ref(account)} at {format_instant(t)}: {got}"
         assert got["status"] == want["status"], context
@@ -476,7 +476,8 @@ def compare_at(world: World, ref: Reference, t: datetime) -> None:
         for account in range(len(ACCOUNTS))
         for capability in PLATFORM_CAPABILITIES[ACCOUNTS[account][0]][:6]
     ]
-    for check, answer in zip(checks, standing.run_checks(world.db, checks, at=t), strict=True):
+    answers = [view.to_json() for view in standing.run_checks(world.db, checks, at=t)]  # as the API gives them
+    for check, answer in zip(checks, answers, strict=True):
         account = next(a for a in range(len(ACCOUNTS)) if world.ref(a) == check.ref)
         want = ref.standing(account, t)
         context = f"{check} at {format_instant(t)}: {answer}"
@@ -632,7 +633,8 @@ def test_a_check_names_a_sanction_that_denies_the_capability(db: Database, now: 
 
     live = restrict("live", now)
     post = restrict("post", now + timedelta(seconds=1))  # ids sort by creation: live's comes first
-    [answer] = standing.run_checks(db, [standing.Check(world.ref(0), "post")], at=hour(1))
+    [view] = standing.run_checks(db, [standing.Check(world.ref(0), "post")], at=hour(1))
+    answer = view.to_json()
     assert (answer["allowed"], answer["status"]) == (False, "restricted")
-    assert sorted(standing.get_standing(db, world.ref(0), at=hour(1))["sanctions"]) == sorted([live, post])
+    assert sorted(standing.get_standing(db, world.ref(0), at=hour(1)).to_json()["sanctions"]) == sorted([live, post])
     assert answer["sanction"] == post

@@ -70,7 +70,7 @@ class Enforcement:
                 return index.standing(ref.platform, ref.account, at_us, operators=caller.operators)
             except NotFoundError:
                 pass  # a platform newer than the follower's last poll: the database knows it
-        return get_standing(self.db, ref, at=at, caller=caller)
+        return get_standing(self.db, ref, at=at, caller=caller).to_json()
 
     def checks(self, checks: Sequence[Check], *, at: datetime, caller: Caller) -> list[dict[str, Any]]:
         """Each check's answer, in order; a check that cannot be answered (an unknown platform, a
@@ -84,7 +84,7 @@ class Enforcement:
             if not unknown_platforms(results, refused):
                 return results
             # a platform newer than the follower's last poll: the database knows it
-        return run_checks(self.db, checks, at=at, caller=caller, refused=[])
+        return [view.to_json() for view in run_checks(self.db, checks, at=at, caller=caller, refused=[])]
 
 
 def unknown_platforms(answers: Sequence[dict[str, Any] | Any], refused: Sequence[int]) -> bool:

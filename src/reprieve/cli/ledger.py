@@ -459,7 +459,9 @@ def standing_command(
     as_json: bool = JSON,
 ) -> None:
     """The standing of an account on its platform at an instant."""
-    result = standing.get_standing(state(ctx).db(), AccountRef.parse(account), at=at_option(at), caller=Caller(actor()))
+    result = standing.get_standing(
+        state(ctx).db(), AccountRef.parse(account), at=at_option(at), caller=Caller(actor())
+    ).to_json()
     if as_json:
         emit_json(result)
     else:
@@ -477,7 +479,7 @@ def check_command(
     check could not be answered: a malformed account, an unknown platform or capability)."""
     try:
         check = Check(AccountRef.parse(account), capability)
-        result = standing.run_checks(state(ctx).db(), [check], at=at_option(at), caller=Caller(actor()))[0]
+        result = standing.run_checks(state(ctx).db(), [check], at=at_option(at), caller=Caller(actor()))[0].to_json()
     except ReprieveError as exc:
         fail(exc.message + near_miss(exc.message), CHECK_ERROR)
     except OperationalError as exc:

@@ -133,7 +133,8 @@ def render_account(
         identity = {"id": None, "operator": operator, "accounts": [{"platform": platform, "account": ref.account}]}
         display_name = None
     refs = [AccountRef(a["platform"], a["account"]) for a in identity["accounts"]]
-    standings = [standing.get_standing(desk.db, r, at=desk.instant, caller=desk.caller) for r in refs]
+    # The page shows the wire form (its instants as the API writes them), as it always did.
+    standings = [standing.get_standing(desk.db, r, at=desk.instant, caller=desk.caller).to_json() for r in refs]
     found: dict[str, dict[str, object]] = {}
     for r in refs:
         query = SanctionFilter(operators=desk.tenant.operators, account=str(r))
