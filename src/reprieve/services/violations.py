@@ -127,11 +127,47 @@ class RecordViolation:
 
 
 @dataclass(frozen=True, slots=True)
+class ViolationView:
+    """What a platform is told of its report: the violation, the strike it made (as its
+    ``violation.recorded`` event holds it), the probation it fell in, and the sanction the ladder
+    imposed (its wire form: a batch writes it from the ``sanction.imposed`` event, ``imposed_view``)."""
+
+    id: str
+    violation: str  #: the platform's own violation id
+    ref: AccountRef
+    identity: str
+    severity: Severity
+    occurred_at: datetime
+    strike: dict[str, Any]
+    probation: str | None
+    sanction: dict[str, Any] | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "violation": self.violation,
+            "platform": self.ref.platform,
+            "account": self.ref.account,
+            "identity": self.identity,
+            "severity": self.severity._value_,
+            "occurred_at": format_instant(self.occurred_at),
+            "strike": self.strike,
+            "probation": self.probation,
+            "sanction": self.sanction,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class ViolationAnswer:
     """The ladder's result, and whether it was recorded now (False: a repeat of an earlier report)."""
 
-    body: dict[str, Any]
+    view: ViolationView
     created: bool
+
+    @property
+    def body(self) -> dict[str, Any]:
+        """The answer's wire form (``view.to_json()``): what the API and the CLI send."""
+        return self.view.to_json()
 
 
 @dataclass(frozen=True, slots=True)
@@ -535,7 +571,7 @@ class _Batch:
             _ids_on_first_use(uow.db.ids, prefix, first, reports) for prefix in ("idt", "vio", "snc")
         )
 
-    def record(self, checked: CheckedViolation, now: datetime, at: str) -> tuple[list[NewEvent], dict[str, Any]]:
+    def record(self, checked: CheckedViolation, now: datetime, at: str) -> tuple[list[NewEvent], ViolationView]:
         """The events of one report, and its answer; the seq and strikes move on past it."""
         ref = checked.ref
         platform = self.platforms[ref.platform]
@@ -563,13 +599,13 @@ class _Batch:
             _recorded_event(checked, platform, identity, violation_id, automation, strike, sanction_id, probation, at)
         )
         self.seq += len(events)
-        body = _body(
+        body = ViolationView(
             violation_id,
             checked.external_id,
             ref,
             identity,
-            checked.severity.value,
-            occurred_us,
+            checked.severity,
+            checked.occurred,
             strike,
             probation.id if probation is not None else None,
             view,
@@ -648,7 +684,7 @@ class _Batch:
         return imposed, imposed_view(imposed.data, seq=seq, at=now, starts=term.starts_at, ends=term.ends_at)
 
 
-def _answer(uow: UnitOfWork, row: dict[str, Any]) -> dict[str, Any]:
+def _answer(uow: UnitOfWork, row: dict[str, Any]) -> ViolationView:
     """The first answer again, for a repeat: the sanction as it stood when it was first given."""
     answer = json.loads(row["answer"])
     sanction = None
@@ -656,40 +692,14 @@ def _answer(uow: UnitOfWork, row: dict[str, Any]) -> dict[str, Any]:
         loaded = queries.load_sanction(uow.conn, row["sanction_id"])
         assert loaded is not None
         sanction = sanction_view(loaded, at=parse_instant(answer["answered_at"])).to_json()
-    return _body(
+    return ViolationView(
         row["id"],
         row["external_id"],
         AccountRef(row["platform_id"], row["account_id"]),
         row["identity_id"],
-        row["severity"],
-        row["occurred_at"],
+        Severity(row["severity"]),
+        from_micros(row["occurred_at"]),
         answer["strike"],
         answer["probation"],
         sanction,
     )
-
-
-def _body(
-    violation_id: str,
-    external_id: str,
-    ref: AccountRef,
-    identity: str,
-    severity: str,
-    occurred_us: int,
-    strike: dict[str, Any],
-    probation: str | None,
-    sanction: dict[str, Any] | None,
-) -> dict[str, Any]:
-    """``{violation, strike, sanction}``: what a platform is told."""
-    return {
-        "id": violation_id,
-        "violation": external_id,
-        "platform": ref.platform,
-        "account": ref.account,
-        "identity": identity,
-        "severity": severity,
-        "occurred_at": format_instant(from_micros(occurred_us)),
-        "strike": strike,
-        "probation": probation,
-        "sanction": sanction,
-    }

@@ -112,7 +112,7 @@ class FastViolations:
             await problem_for(exc)(scope, receive, send)
             return
         self.answered += 1
-        # The body is built by the service in the documented shape (the tests hold it to the
+        # The body is the service's view in the documented shape (the tests hold it to the
         # route's, which ViolationOut validates), so it is serialised directly.
         content = orjson.dumps(answer.body)
         await send(
