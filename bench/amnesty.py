@@ -44,7 +44,7 @@ from reprieve.services import amnesty
 from reprieve.services.audit import verify_audit_log
 from reprieve.services.callers import Caller
 from reprieve.services.catalogue import CreateOperator, CreatePlatform, create_operator, create_platform
-from reprieve.services.sanctions import ImposeSanction, import_sanctions, lift_sanction
+from reprieve.services.sanctions import ImposeSanction, LiftSanction, import_sanctions, lift_sanction
 from reprieve.store import eventlog
 
 TARGET_SECONDS = 60.0
@@ -88,8 +88,7 @@ def baseline_rate(db: object) -> float:
             ImposeSanction.parse(AccountRef("baseline-social", f"b{i}"), "termination", reason, starts_at="2025-01-01")
             for i in range(BASELINE)
         ),
-        actor=ACTOR,
-        now=NOW,
+        caller=Caller(ACTOR, now=NOW),
     )
     with db.read() as conn:
         from sqlalchemy import select
@@ -101,7 +100,7 @@ def baseline_rate(db: object) -> float:
         )
     started = time.perf_counter()
     for sanction_id in ids:
-        lift_sanction(db, sanction_id, reason="one by one", caller=Caller(ACTOR, now=NOW))
+        lift_sanction(db, sanction_id, LiftSanction.parse(reason="one by one"), caller=Caller(ACTOR, now=NOW))
     return len(ids) / (time.perf_counter() - started)
 
 
@@ -171,7 +170,10 @@ def main() -> None:
         create_catalogue(db)
         seeded = time.perf_counter()
         import_sanctions(
-            db, indefinite(args.count, args.seed), actor=ACTOR, now=NOW, on_batch=progress_printer(args.count, "seeded")
+            db,
+            indefinite(args.count, args.seed),
+            caller=Caller(ACTOR, now=NOW),
+            on_batch=progress_printer(args.count, "seeded"),
         )
         say(f"seeded: {args.count:,} sanctions in {time.perf_counter() - seeded:.1f} s (bulk import, not measured)")
         if db.dialect == "postgresql":

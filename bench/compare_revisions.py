@@ -42,6 +42,7 @@ from __future__ import annotations
 import argparse
 import gc
 import importlib
+import inspect
 import json
 import os
 import random
@@ -127,12 +128,19 @@ def reprieve_api() -> dict[str, Any]:
         "ImposeSanction": parsed(import_first("ImposeSanction", "reprieve.services.sanctions")),
         "import_sanctions": import_first("import_sanctions", "reprieve.services.sanctions"),
         "AccountRef": import_first("AccountRef", "reprieve.domain.model"),
-        "RecordViolation": import_first("RecordViolation", "reprieve.services.violations"),
+        "RecordViolation": parsed(import_first("RecordViolation", "reprieve.services.violations")),
         "record_violation": import_first("record_violation", "reprieve.services.violations"),
         # Caller may leave due_process as the use cases' inputs get their own module (issue 19, part 2).
         "Caller": import_first("Caller", "reprieve.services.callers", "reprieve.services.due_process"),
         "EnforcementIndex": import_first("EnforcementIndex", "reprieve.enforcement"),
     }
+
+
+def import_as(api: dict[str, Any], db: Any, commands: Any, *, now: datetime, **options: Any) -> Any:
+    """``import_sanctions`` as this side takes it: one ``Caller`` since issue 20, ``actor=`` and ``now=`` before."""
+    if "caller" in inspect.signature(api["import_sanctions"]).parameters:
+        return api["import_sanctions"](db, commands, caller=api["Caller"](ACTOR, now=now), **options)
+    return api["import_sanctions"](db, commands, actor=ACTOR, now=now, **options)
 
 
 def check_own_code() -> str:
@@ -212,7 +220,7 @@ def prepare(directory: Path, t0: datetime, sanctions: int, seed: int) -> None:
             api["create_platform"](
                 db, id=platform, operator=OPERATOR, name=platform.title(), policy="meta", actor=ACTOR, now=t0
             )
-    api["import_sanctions"](db, active_commands(api, sanctions, seed, t0), actor=ACTOR, now=t0)
+    import_as(api, db, active_commands(api, sanctions, seed, t0), now=t0)
     token_module = importlib.import_module("reprieve.services.tokens")
     if hasattr(token_module, "CreateToken"):  # since issue 20: a parsed command, a Caller, a view
         command = token_module.CreateToken.parse(name="compare", role="platform", operator=OPERATOR, expires_in="P1D")
@@ -282,13 +290,22 @@ def measure_in_process(database: Path, t0: datetime, sizes: dict[str, int], seed
 
     caller = api["Caller"](actor=ACTOR)
     accounts = max(1, sizes["violations"] // 3)
+    # The instant is the caller's since issue 20 (``record_violation(db, report, caller=...)``).
+    takes_now = "now" in inspect.signature(api["record_violation"]).parameters
 
     def violations(prefix: str, count: int) -> Callable[[], None]:
         reports = [api["RecordViolation"](**violation_fields(prefix, n, accounts)) for n in range(count)]
+        instants = [t0 + timedelta(seconds=n) for n in range(count)]
+        callers = [caller] * count if takes_now else [caller.at(instant) for instant in instants]
 
         def run() -> None:
-            for n, report in enumerate(reports):
-                api["record_violation"](db, report, caller=caller, now=t0 + timedelta(seconds=n))
+            record = api["record_violation"]
+            if takes_now:
+                for report, instant in zip(reports, instants, strict=True):
+                    record(db, report, caller=caller, now=instant)
+            else:
+                for report, each in zip(reports, callers, strict=True):
+                    record(db, report, caller=each)
 
         return run
 
@@ -300,7 +317,7 @@ def measure_in_process(database: Path, t0: datetime, sizes: dict[str, int], seed
 
         def run() -> None:
             for chunk in chunks:
-                api["import_sanctions"](db, chunk, actor=ACTOR, now=t0, batch_size=IMPORT_BATCH)
+                import_as(api, db, chunk, now=t0, batch_size=IMPORT_BATCH)
 
         return run
 

@@ -41,6 +41,7 @@ from reprieve.domain.checks import Check
 from reprieve.domain.model import DEFAULT_CAPABILITIES, AccountRef
 from reprieve.domain.time import to_micros
 from reprieve.enforcement import EnforcementIndex
+from reprieve.services.callers import Caller
 from reprieve.services.sanctions import ImposeSanction, import_sanctions
 from reprieve.store import tables
 from reprieve.store.db import Database, open_database
@@ -99,7 +100,7 @@ def populate(
             elapsed = time.perf_counter() - started
             say(f"  {done:>10,} imposed in {elapsed:,.0f} s ({done / elapsed:,.0f}/s)")
 
-    import_sanctions(db, active_commands(count, seed, now, min_left), actor=ACTOR, now=now, on_batch=progress)
+    import_sanctions(db, active_commands(count, seed, now, min_left), caller=Caller(ACTOR, now=now), on_batch=progress)
     if db.dialect == "postgresql":
         with db.engine.connect() as conn:
             conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE")

@@ -93,7 +93,7 @@ def record(db: Database, numbers: range, accounts: int) -> None:
     items = [
         violations.PendingViolation(
             violations.check_violation(
-                violations.RecordViolation(
+                violations.RecordViolation.parse(
                     id=f"v-{n}",
                     platform=PLATFORM,
                     account=f"acct-{n % accounts}",

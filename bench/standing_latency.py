@@ -55,7 +55,7 @@ def main() -> None:
             elapsed = clock() - started
             if i >= WARM_UP:  # the first ones fill the connection pool and the platform cache
                 timings.append(elapsed * 1000)
-                statuses[standing["status"]] = statuses.get(standing["status"], 0) + 1
+                statuses[standing.status.value] = statuses.get(standing.status.value, 0) + 1
         report(timings, statuses)
 
 

@@ -135,7 +135,7 @@ def impose(db: Database, now: datetime) -> Callable[..., dict[str, Any]]:
         fields.setdefault("reason", valid_reason())
         when = fields.pop("now", now)
         command = ImposeSanction.parse(subject=AccountRef.parse(subject), kind=kind, **fields)
-        return impose_sanction(db, command, caller=Caller(ACTOR, now=when))
+        return impose_sanction(db, command, caller=Caller(ACTOR, now=when)).to_json()  # the wire form
 
     return impose_
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from reprieve.domain.amnesty import make_filter
 from reprieve.domain.filters import AppealFilter, ReviewFilter, SanctionFilter
-from reprieve.domain.model import AccountRef, SanctionState
+from reprieve.domain.model import AccountRef, SanctionKind, SanctionState
 from reprieve.domain.reviews import ReviewState
 from reprieve.domain.time import format_instant, parse_instant, to_micros
 from reprieve.runtime import amnesty as amnesty_runner
@@ -135,8 +135,7 @@ def load_demo(db: Database, *, synthetic: int = 3000, progress: Callable[[str], 
 
 
 def _impose(db: Database, when: str, command: ImposeSanction, actor: str) -> str:
-    result = sanctions.impose_sanction(db, command, caller=Caller(actor, now=t(when)))
-    return str(result["id"])
+    return sanctions.impose_sanction(db, command, caller=Caller(actor, now=t(when))).id
 
 
 def _meta(db: Database) -> None:
@@ -161,11 +160,13 @@ def _meta(db: Database) -> None:
     sanctions.amend_sanction(
         db,
         sid,
-        reason="Following the Oversight Board: a time-bound suspension of two years from the initial "
-        "suspension, after which experts will assess whether the risk to public safety has receded.",
-        ends_at="2023-01-07T00:00:00Z",
-        review_at="2023-01-07T00:00:00Z",
-        effective_at="2021-06-04T00:00:00Z",
+        sanctions.AmendSanction.parse(
+            reason="Following the Oversight Board: a time-bound suspension of two years from the initial "
+            "suspension, after which experts will assess whether the risk to public safety has receded.",
+            ends_at="2023-01-07T00:00:00Z",
+            review_at="2023-01-07T00:00:00Z",
+            effective_at="2021-06-04T00:00:00Z",
+        ),
         caller=Caller("meta:trust-and-safety", now=t("2021-06-04T15:00:00Z")),
     )
     # The two years ran out while the experts were still assessing the risk: the suspension was
@@ -173,9 +174,12 @@ def _meta(db: Database) -> None:
     sanctions.amend_sanction(
         db,
         sid,
-        reason="Two-year term reached; the suspension stays in force while experts assess the risk to public safety.",
-        ends_at=None,
-        effective_at="2023-01-06T00:00:00Z",
+        sanctions.AmendSanction.parse(
+            reason="Two-year term reached; the suspension stays in force while experts assess the risk to "
+            "public safety.",
+            ends_at=None,
+            effective_at="2023-01-06T00:00:00Z",
+        ),
         caller=Caller("meta:trust-and-safety", now=t("2023-01-06T00:00:00Z")),
     )
     _meta_review(db, sid)
@@ -272,8 +276,10 @@ def _twitter(db: Database) -> None:
     sanctions.lift_sanction(
         db,
         sid,
-        reason="General amnesty for suspended accounts, except for law-breaking and egregious spam.",
-        effective_at="2022-11-19T00:00:00Z",
+        sanctions.LiftSanction.parse(
+            reason="General amnesty for suspended accounts, except for law-breaking and egregious spam.",
+            effective_at="2022-11-19T00:00:00Z",
+        ),
         caller=Caller("x-corp:safety", now=t("2022-11-19T23:00:00Z")),
     )
 
@@ -376,8 +382,9 @@ def _parler(db: Database) -> None:
     sanctions.lift_sanction(
         db,
         apple,
-        reason="Back on the App Store with improved content moderation.",
-        effective_at="2021-05-17T00:00:00Z",
+        sanctions.LiftSanction.parse(
+            reason="Back on the App Store with improved content moderation.", effective_at="2021-05-17T00:00:00Z"
+        ),
         caller=Caller("apple:app-review", now=t("2021-05-17T12:00:00Z")),
     )
     google = _impose(
@@ -398,8 +405,9 @@ def _parler(db: Database) -> None:
     sanctions.lift_sanction(
         db,
         google,
-        reason="Back on Google Play with moderation meeting the policy.",
-        effective_at="2022-09-02T00:00:00Z",
+        sanctions.LiftSanction.parse(
+            reason="Back on Google Play with moderation meeting the policy.", effective_at="2022-09-02T00:00:00Z"
+        ),
         caller=Caller("google:play-policy", now=t("2022-09-02T12:00:00Z")),
     )
 
@@ -477,7 +485,7 @@ def _violations(db: Database) -> None:
         platform, _, name = account.partition("/")
         violations.record_violation(
             db,
-            violations.RecordViolation(
+            violations.RecordViolation.parse(
                 id=vid,
                 platform=platform,
                 account=name,
@@ -489,8 +497,7 @@ def _violations(db: Database) -> None:
                 content_type=content_type,
                 keywords=keywords,
             ),
-            caller=integrity,
-            now=t(occurred) + timedelta(minutes=2),
+            caller=integrity.at(t(occurred) + timedelta(minutes=2)),
         )
 
 
@@ -552,7 +559,7 @@ def _synthetic(db: Database, count: int) -> None:
                 },
             )
 
-    sanctions.import_sanctions(db, commands(), actor="demo:synthetic", now=now, batch_size=5000)
+    sanctions.import_sanctions(db, commands(), caller=Caller("demo:synthetic", now=now), batch_size=5000)
     # Lift one in thirty, the way appeals and reviews do, each while it was in force: so that every
     # state shows up in lists, and lifts are spread over the years as impositions are.
     imported = _synthetic_sanctions(db, now)
@@ -564,8 +571,10 @@ def _synthetic(db: Database, count: int) -> None:
         sanctions.lift_sanction(
             db,
             item["id"],
-            reason="Appeal granted: the content did not break the rule.",
-            effective_at=start + (end - start) * rng.uniform(0.1, 0.9),
+            sanctions.LiftSanction.parse(
+                reason="Appeal granted: the content did not break the rule.",
+                effective_at=start + (end - start) * rng.uniform(0.1, 0.9),
+            ),
             caller=Caller("demo:synthetic", now=now),
         )
 
@@ -577,11 +586,11 @@ def _synthetic_sanctions(db: Database, now: datetime) -> list[dict[str, Any]]:
     while True:
         page = sanctions.list_sanctions(db, SanctionFilter(), at=now, limit=1000, cursor=cursor)
         found += [
-            s
-            for s in page["items"]
-            if s["subject"]["account"].startswith("user") and s["kind"] != "warning" and s["lifted_at"] is None
+            s.to_json()
+            for s in page.items
+            if s.subject.account.startswith("user") and s.kind is not SanctionKind.WARNING and s.lifted_at is None
         ]
-        cursor = page["next_cursor"]
+        cursor = str(page.next_cursor) if page.next_cursor else None
         if not cursor:
             return found
 
@@ -675,7 +684,7 @@ def _present(db: Database, now: datetime) -> None:
             ),
             caller=Caller("meta:trust-and-safety", now=decided),
         )
-        ids[account] = str(result["id"])
+        ids[account] = result.id
     reviews.open_review(
         db,
         ids["facebook/harassment_group_admin"],
@@ -737,7 +746,7 @@ def tell_story(db: Database, echo: Callable[[str], None], *, synthetic: int | No
     for ref in refs:
         cells = []
         for when, _ in STORY_INSTANTS:
-            cells.append(get_standing(db, ref, at=t(when))["status"].ljust(10))
+            cells.append(get_standing(db, ref, at=t(when)).status.value.ljust(10))
         echo(str(ref).ljust(width) + "  " + "  ".join(cells))
     echo("")
     _tell_due_process(db, echo)
@@ -771,7 +780,7 @@ def _tell_work(db: Database, echo: Callable[[str], None]) -> None:
     kinds = sorted({a.kind.value for a in waiting})
     scheduled = sanctions.list_sanctions(
         db, SanctionFilter(operator="meta", state=SanctionState.SCHEDULED), at=now, limit=1000
-    )["items"]
+    ).items
     echo(
         f"In Meta's queues now: {_count(len(due.items), 'review')} due and {len(opened.items)} open, "
         f"{_count(len(waiting), 'appeal')} open"

@@ -104,7 +104,7 @@ class World:
             kind=fields.pop("kind", "suspension"),
             **fields,
         )
-        return impose_sanction(self.db, command, caller=Caller(SETUP, now=self.clock()))
+        return impose_sanction(self.db, command, caller=Caller(SETUP, now=self.clock())).to_json()  # the wire form
 
 
 def build_world(db: Database, clock: Clock) -> World:

@@ -56,7 +56,7 @@ def test_checks_come_from_the_index_and_see_writes_at_once(db: Database, clock: 
                 reason=sanction_body("facebook", "x")["reason"],
             ),
             caller=Caller("another-process", now=clock()),
-        )
+        ).to_json()
         deadline = time.monotonic() + 5
         while check(client, moderator, "elsewhere")["allowed"] and time.monotonic() < deadline:
             enforcement.follower.wake()

@@ -88,7 +88,7 @@ def postgres_console(templates: Templates, monkeypatch: pytest.MonkeyPatch) -> I
     command = sanctions.ImposeSanction.parse(
         subject=AccountRef.parse("facebook/alice"), kind="suspension", reason=REASON
     )
-    sanction = str(sanctions.impose_sanction(db, command, caller=Caller("test", now=clock.now))["id"])
+    sanction = str(sanctions.impose_sanction(db, command, caller=Caller("test", now=clock.now)).to_json()["id"])
     server = uvicorn_server(create_app(db, clock=clock, group_commit=False))
     thread = threading.Thread(target=server.run, name="live-server", daemon=True)
     thread.start()

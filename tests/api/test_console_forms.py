@@ -159,7 +159,10 @@ def test_an_empty_term_is_never_a_silent_indefinite_term(console: TestClient, db
     assert refused.status_code == 400 and count(db, tables.sanctions) == 0
     chosen = console.post("/console/sanctions", data=impose_form(console, term="indefinite"), follow_redirects=False)
     assert chosen.status_code == 303
-    assert sanctions.get_sanction(db, chosen.headers["location"].split("sanction=")[1], at=clock.now)["ends_at"] is None
+    assert (
+        sanctions.get_sanction(db, chosen.headers["location"].split("sanction=")[1], at=clock.now).to_json()["ends_at"]
+        is None
+    )
     # a termination has no end to choose ("Other", the form's default, with nothing typed)
     ended = console.post(
         "/console/sanctions",
@@ -181,7 +184,7 @@ def test_a_preset_or_a_duration_in_words_sets_the_end(console: TestClient, db: D
     ):
         answer = console.post("/console/sanctions", data=impose_form(console, **given), follow_redirects=False)
         assert answer.status_code == 303, error_summary(answer.text)
-        sanction = sanctions.get_sanction(db, answer.headers["location"].split("sanction=")[1], at=clock.now)
+        sanction = sanctions.get_sanction(db, answer.headers["location"].split("sanction=")[1], at=clock.now).to_json()
         term = transparency_instant(sanction["ends_at"]) - transparency_instant(sanction["starts_at"])
         assert term.days in days and not term.seconds, (given, term)
 
@@ -197,7 +200,10 @@ def test_denies_is_ignored_for_another_kind_than_a_restriction(console: TestClie
         "/console/sanctions", data=impose_form(console, term="P7D", denies="post"), follow_redirects=False
     )
     assert answer.status_code == 303
-    assert sanctions.get_sanction(db, answer.headers["location"].split("sanction=")[1], at=clock.now)["denies"] == []
+    assert (
+        sanctions.get_sanction(db, answer.headers["location"].split("sanction=")[1], at=clock.now).to_json()["denies"]
+        == []
+    )
     page = console.get("/console/accounts/facebook/carol").text
     assert 'data-shown-for-kind="restriction"' in page  # shown by script only for a restriction
 
@@ -234,7 +240,7 @@ def impose_directly(db: Database, clock: Clock, subject: str) -> str:
     command = sanctions.ImposeSanction.parse(
         subject=AccountRef.parse(subject), kind="suspension", reason=reason, duration="P30D"
     )
-    return str(sanctions.impose_sanction(db, command, caller=Caller("test", now=clock.now))["id"])
+    return str(sanctions.impose_sanction(db, command, caller=Caller("test", now=clock.now)).to_json()["id"])
 
 
 def test_amend_lift_and_review_forms_come_back_as_typed(console: TestClient, db: Database, clock: Clock) -> None:

@@ -69,7 +69,7 @@ def console(db: Database, clock: Clock) -> TestClient:
 
 def impose(db: Database, clock: Clock, subject: str) -> str:
     command = sanctions.ImposeSanction.parse(subject=AccountRef.parse(subject), kind="suspension", reason=REASON)
-    return str(sanctions.impose_sanction(db, command, caller=Caller("test", now=clock.now))["id"])
+    return str(sanctions.impose_sanction(db, command, caller=Caller("test", now=clock.now)).to_json()["id"])
 
 
 def csrf(client: TestClient, path: str = "/console/sign-in") -> str:
@@ -552,7 +552,7 @@ def test_a_term_that_ended_with_its_review_due_offers_only_to_open_it(
         duration="P7D",
         review_after="P7D",
     )
-    ended = str(sanctions.impose_sanction(db, command, caller=Caller("test", now=clock.now))["id"])
+    ended = str(sanctions.impose_sanction(db, command, caller=Caller("test", now=clock.now)).to_json()["id"])
     plain = sanctions.ImposeSanction.parse(
         subject=AccountRef.parse("facebook/kurt"),
         kind="suspension",
@@ -560,7 +560,7 @@ def test_a_term_that_ended_with_its_review_due_offers_only_to_open_it(
         starts_at=clock.now - timedelta(days=30),
         duration="P7D",
     )
-    expired = str(sanctions.impose_sanction(db, plain, caller=Caller("test", now=clock.now))["id"])
+    expired = str(sanctions.impose_sanction(db, plain, caller=Caller("test", now=clock.now)).to_json()["id"])
     sign_in(console, "moderator@meta.example")
     queue = console.get("/console/queues/reviews").text
     assert ended in queue and expired not in queue

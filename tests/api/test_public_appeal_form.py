@@ -102,7 +102,7 @@ def suspend(db: Database, clock: Clock, account: str, **fields: Any) -> dict[str
     command = ImposeSanction.parse(
         subject=AccountRef("facebook", account), kind="suspension", reason=reason(), **fields
     )
-    return impose_sanction(db, command, caller=Caller(SETUP, now=clock()))
+    return impose_sanction(db, command, caller=Caller(SETUP, now=clock())).to_json()
 
 
 def code_of(db: Database, sanction_id: str) -> str:

@@ -86,7 +86,7 @@ def suspended_account(server: LiveServer, **term: Any) -> tuple[str, str]:
             "explanation": "Sold counterfeit tickets",
         },
     )
-    sanction = impose_sanction(server.db, command, caller=Caller("browser-test", now=datetime.now(UTC)))
+    sanction = impose_sanction(server.db, command, caller=Caller("browser-test", now=datetime.now(UTC))).to_json()
     with server.db.read() as conn:
         return sanction["id"], appeal_codes.printed(appeal_codes.code_for(conn, sanction["id"]))
 

@@ -45,7 +45,7 @@ def seeded(live_server: LiveServer) -> tuple[str, str]:
                 review_at=now - timedelta(days=days),
             ),
             caller=Caller("browser-test", now=now),
-        )
+        ).to_json()
         ids[days] = (
             sanction["id"],
             appeals.file_appeal(

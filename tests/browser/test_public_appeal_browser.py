@@ -36,7 +36,7 @@ def suspended_account(server: LiveServer) -> tuple[str, str]:
     command = ImposeSanction.parse(
         subject=AccountRef("facebook", account), kind="suspension", reason=dict(REASON), duration="P1Y"
     )
-    sanction = impose_sanction(server.db, command, caller=Caller("browser-test", now=datetime.now(UTC)))
+    sanction = impose_sanction(server.db, command, caller=Caller("browser-test", now=datetime.now(UTC))).to_json()
     with server.db.read() as conn:
         code = appeal_codes.printed(appeal_codes.code_for(conn, sanction["id"]))
     return sanction["id"], code

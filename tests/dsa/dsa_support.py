@@ -28,7 +28,7 @@ def impose_golden(db: Database, now: datetime) -> dict[str, str]:
         spec = dict(spec)
         subject = AccountRef.parse(spec.pop("subject"))
         result = impose_sanction(db, ImposeSanction.parse(subject=subject, **spec), caller=Caller(ACTOR, now=now))
-        ids[name] = str(result["id"])
+        ids[name] = result.id
     return ids
 
 

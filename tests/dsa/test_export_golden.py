@@ -129,21 +129,26 @@ def test_an_amendment_that_changes_the_restriction_is_a_decision_of_its_own(
     extended = sanctions.amend_sanction(
         db,
         sid,
-        reason="Repeated during the suspension.",
-        ends_at="2024-05-01T00:00:00Z",
-        effective_at="2024-03-10T09:00:00Z",
+        sanctions.AmendSanction.parse(
+            reason="Repeated during the suspension.",
+            ends_at="2024-05-01T00:00:00Z",
+            effective_at="2024-03-10T09:00:00Z",
+        ),
         caller=Caller("t", now=now),
-    )
+    ).to_json()
     sanctions.amend_sanction(
         db,
         sid,
-        reason="Review date only.",
-        review_at="2024-04-20T00:00:00Z",
-        effective_at="2024-03-20T00:00:00Z",
+        sanctions.AmendSanction.parse(
+            reason="Review date only.", review_at="2024-04-20T00:00:00Z", effective_at="2024-03-20T00:00:00Z"
+        ),
         caller=Caller("t", now=now),
     )
     sanctions.lift_sanction(
-        db, sid, reason="Early release.", effective_at="2024-04-15T00:00:00Z", caller=Caller("t", now=now)
+        db,
+        sid,
+        sanctions.LiftSanction.parse(reason="Early release.", effective_at="2024-04-15T00:00:00Z"),
+        caller=Caller("t", now=now),
     )
     del extended
     with db.read() as conn:

@@ -63,7 +63,7 @@ def impose(
         automated=automated,
         **fields,
     )
-    return str(impose_sanction(db, command, caller=Caller(ACTOR, now=now))["id"])
+    return impose_sanction(db, command, caller=Caller(ACTOR, now=now)).id
 
 
 @pytest.fixture
@@ -97,7 +97,7 @@ def seeded(db: Database, meta: str, x_corp: str, now: datetime) -> dict[str, Any
     def violation(external: str, account: str, severity: str, occurred: str, recorded: str) -> None:
         answer = violations.record_violation(
             db,
-            violations.RecordViolation(
+            violations.RecordViolation.parse(
                 id=external,
                 platform="threads",
                 account=account,
@@ -107,8 +107,7 @@ def seeded(db: Database, meta: str, x_corp: str, now: datetime) -> dict[str, Any
                 facts="Reported post.",
                 occurred_at=occurred,
             ),
-            caller=PERSON,
-            now=t(recorded),
+            caller=PERSON.at(t(recorded)),
         )
         if answer.body.get("sanction"):
             laddered.append((occurred, str(answer.body["sanction"]["id"])))
@@ -246,7 +245,7 @@ def test_report_figures_equal_an_independent_count(db: Database, seeded: dict[st
     )
     # Independently: read each sanction the test made through the ordinary read path and count.
     start, end = parse_instant(PERIOD[0]), parse_instant(PERIOD[1])
-    views = [sanctions.get_sanction(db, sid, at=now) for sid in seeded["ids"].values()]
+    views = [sanctions.get_sanction(db, sid, at=now).to_json() for sid in seeded["ids"].values()]
     inside = [v for v in views if start <= parse_instant(v["starts_at"]) < end]
     imposed_kind = {v["id"]: v["changes"][0]["kind"] if "changes" in v else v["kind"] for v in inside}
     figures = report["sanctions"]

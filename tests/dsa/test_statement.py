@@ -99,7 +99,9 @@ def test_html_page_escapes_and_needs_no_javascript(
 def test_a_lifted_sanction_has_no_complaint_deadline_left(
     db: Database, suspension: dict[str, Any], now: datetime
 ) -> None:
-    sanctions.lift_sanction(db, suspension["id"], reason="Reinstated.", caller=Caller("t", now=now))
+    sanctions.lift_sanction(
+        db, suspension["id"], sanctions.LiftSanction.parse(reason="Reinstated."), caller=Caller("t", now=now)
+    )
     s = transparency.statement_of_reasons(db, suspension["id"], language=Lang.EN, caller=Caller("test", now=now))
     assert s["duration"]["lifted_at"] == "2024-06-01T12:00:00Z"
     assert s["redress"]["internal_complaint"]["deadline"] is None
@@ -131,7 +133,10 @@ def test_a_lift_scheduled_later_is_announced_and_the_complaint_stays_open(
     db: Database, suspension: dict[str, Any], now: datetime
 ) -> None:
     sanctions.lift_sanction(
-        db, suspension["id"], reason="Early release.", effective_at="2024-06-15T00:00:00Z", caller=Caller("t", now=now)
+        db,
+        suspension["id"],
+        sanctions.LiftSanction.parse(reason="Early release.", effective_at="2024-06-15T00:00:00Z"),
+        caller=Caller("t", now=now),
     )
     s = transparency.statement_of_reasons(db, suspension["id"], language=Lang.FR, caller=Caller("test", now=now))
     assert s["duration"]["text"].endswith("Cette décision sera levée le 15 juin 2024.")

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from reprieve.domain.model import AccountRef
 from reprieve.dsa.submit import Client, Response, Transport, urllib_transport
 from reprieve.services import transparency
+from reprieve.services.callers import Caller
 from reprieve.services.sanctions import ImposeSanction, import_sanctions
 from reprieve.store import tables
 from reprieve.store.db import Database
@@ -45,7 +46,7 @@ def seed(db: Database, now: datetime, count: int) -> list[str]:
         )
         for i in range(count)
     )
-    import_sanctions(db, commands, actor="dsa-tests", now=now)
+    import_sanctions(db, commands, caller=Caller("dsa-tests", now=now))
     with db.read() as conn:
         return sorted(conn.execute(select(tables.sanctions.c.id)).scalars())
 

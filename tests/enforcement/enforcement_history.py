@@ -12,7 +12,9 @@ from reprieve.services import catalogue
 from reprieve.services.appeals import DecideAppeal, FileAppeal, decide_appeal, file_appeal
 from reprieve.services.callers import Caller
 from reprieve.services.sanctions import (
+    AmendSanction,
     ImposeSanction,
+    LiftSanction,
     amend_sanction,
     impose_sanction,
     lift_sanction,
@@ -103,7 +105,7 @@ class History:
                 reason=_reason(),
             ),
             caller=Caller(ACTOR, now=self.now),
-        )
+        ).to_json()
         self.sanctions.append(sanction["id"])
         if subject not in self.accounts:
             self.accounts.append(subject)
@@ -124,18 +126,15 @@ class History:
         amend_sanction(
             self.db,
             sanction_id,
-            reason="amended by a test",
-            effective_at=effective,
+            AmendSanction.parse(reason="amended by a test", effective_at=effective, **changes),  # type: ignore[arg-type]
             caller=Caller(ACTOR, now=self.now),
-            **changes,  # type: ignore[arg-type]
         )
 
     def lift(self) -> None:
         lift_sanction(
             self.db,
             self.rng.choice(self.sanctions),
-            reason="lifted by a test",
-            effective_at=self.instant(-200, 200),
+            LiftSanction.parse(reason="lifted by a test", effective_at=self.instant(-200, 200)),
             caller=Caller(ACTOR, now=self.now),
         )
 
@@ -156,7 +155,7 @@ class History:
         self.violations += 1
         result = record_violation(
             self.db,
-            RecordViolation(
+            RecordViolation.parse(
                 id=f"v{self.violations}",
                 platform=ref.platform,
                 account=ref.account,
@@ -165,8 +164,7 @@ class History:
                 category="STATEMENT_CATEGORY_SCAMS_AND_FRAUD",
                 occurred_at=self.instant(-500, 0),
             ),
-            caller=MODERATOR,
-            now=self.now,
+            caller=MODERATOR.at(self.now),
         )
         sanction = result.body.get("sanction")
         if sanction:

@@ -21,7 +21,7 @@ from reprieve.enforcement import EnforcementIndex, IndexFollower
 from reprieve.enforcement import follower as follower_module
 from reprieve.services import catalogue
 from reprieve.services.callers import Caller
-from reprieve.services.sanctions import ImposeSanction, impose_sanction, lift_sanction
+from reprieve.services.sanctions import ImposeSanction, LiftSanction, impose_sanction, lift_sanction
 from reprieve.store import eventlog, tables
 from reprieve.store.db import Database, open_database
 from reprieve.store.enforcement import driver_rows
@@ -60,7 +60,7 @@ def suspend(db: Database, account: str, now: datetime) -> str:
             subject=AccountRef("facebook", account), kind="suspension", duration="P30D", reason=REASON
         ),
         caller=Caller("writer", now=now),
-    )
+    ).to_json()
     return str(sanction["id"])
 
 
@@ -80,7 +80,7 @@ def test_polling_applies_everything_up_to_the_head(
         db, catalogue.CreatePlatform.parse(id="facebook", operator="meta", name="Facebook"), caller=Caller("t", now=now)
     )
     sanctions = [suspend(db, f"user{i}", now) for i in range(3)]
-    lift_sanction(db, sanctions[1], reason="error", caller=Caller("t", now=now))
+    lift_sanction(db, sanctions[1], LiftSanction.parse(reason="error"), caller=Caller("t", now=now))
     assert follower.poll() == 1 + 2 * 3 + 1  # platform, accounts and sanctions, lift
     with db.read() as conn:
         head, _ = eventlog.head(conn)

@@ -44,9 +44,12 @@ def assert_same_answers(index: EnforcementIndex, h: History, most: int = 16) -> 
     for at_us in instants(h.db, h.now, most):
         at = from_micros(at_us)
         for ref in refs:
-            assert index.standing(ref.platform, ref.account, at_us) == get_standing(h.db, ref, at=at), (ref, at)
+            assert index.standing(ref.platform, ref.account, at_us) == get_standing(h.db, ref, at=at).to_json(), (
+                ref,
+                at,
+            )
         checks = [Check(ref, c) for ref in refs for c in h.capabilities[ref.platform]]
-        assert index.check_many(checks, at_us) == run_checks(h.db, checks, at=at), at
+        assert index.check_many(checks, at_us) == [v.to_json() for v in run_checks(h.db, checks, at=at)], at
         compared += len(checks)
     return compared
 
@@ -134,7 +137,7 @@ def test_errors_are_the_database_errors(db: Database, meta: str, x_corp: str, no
     ]
     for checks in cases:
         with pytest.raises(ReprieveError) as from_db:
-            run_checks(db, checks, at=now, operators=["meta"])
+            run_checks(db, checks, at=now, caller=Caller("t", operators=["meta"]))
         with pytest.raises(type(from_db.value)) as from_index:
             index.check_many(checks, at_us, operators=["meta"])
         assert from_index.value.message == from_db.value.message

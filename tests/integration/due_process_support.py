@@ -85,7 +85,7 @@ class Reporter:
         self.counter += 1
         return violations.record_violation(
             self.db,
-            violations.RecordViolation(
+            violations.RecordViolation.parse(
                 id=id or f"{self.platform}-v{self.counter}",
                 platform=self.platform,
                 account=account,
@@ -95,15 +95,14 @@ class Reporter:
                 facts="A post inciting violence.",
                 occurred_at=when,
             ),
-            caller=PLATFORM_CLIENT,
-            now=now or max(when, NOW),
+            caller=PLATFORM_CLIENT.at(now or max(when, NOW)),
         )
 
 
 def impose(db: Database, subject: str, kind: str = "suspension", *, now: datetime, **fields: Any) -> dict[str, Any]:
     fields.setdefault("reason", dict(REASON))
     command = ImposeSanction.parse(subject=AccountRef.parse(subject), kind=kind, **fields)
-    return impose_sanction(db, command, caller=Caller(SETUP, now=now))
+    return impose_sanction(db, command, caller=Caller(SETUP, now=now)).to_json()  # the wire form
 
 
 def event_count(db: Database) -> int:

@@ -107,14 +107,16 @@ def tell(db: Database) -> None:
             subject=alice_fb, scope=["facebook", "instagram"], kind="suspension", reason=reason(), duration="P30D"
         ),
         caller=Caller("meta:moderator", now=t("2021-01-07T16:00:00Z")),
-    )["id"]
+    ).to_json()["id"]
     sanctions.amend_sanction(
         db,
         suspended,
-        reason="Two years, with a review",
-        ends_at="2023-01-07T00:00:00Z",
-        review_at="2022-12-07T00:00:00Z",
-        effective_at="2021-01-08T00:00:00Z",
+        sanctions.AmendSanction.parse(
+            reason="Two years, with a review",
+            ends_at="2023-01-07T00:00:00Z",
+            review_at="2022-12-07T00:00:00Z",
+            effective_at="2021-01-08T00:00:00Z",
+        ),
         caller=Caller("meta:moderator", now=t("2021-01-08T10:00:00Z")),
     )
     review = reviews.open_review(
@@ -195,8 +197,13 @@ def tell(db: Database) -> None:
             reason=reason(category="STATEMENT_CATEGORY_VIOLENCE"),
         ),
         caller=Caller("x:safety", now=t("2021-01-08T23:00:00Z")),
-    )["id"]
-    sanctions.lift_sanction(db, banned, reason="Amnesty", caller=Caller("x:safety", now=t("2021-03-01T00:00:00Z")))
+    ).to_json()["id"]
+    sanctions.lift_sanction(
+        db,
+        banned,
+        sanctions.LiftSanction.parse(reason="Amnesty"),
+        caller=Caller("x:safety", now=t("2021-03-01T00:00:00Z")),
+    )
     warned = sanctions.impose_sanction(
         db,
         ImposeSanction.parse(
@@ -205,7 +212,7 @@ def tell(db: Database) -> None:
             reason=reason(category="STATEMENT_CATEGORY_SCAMS_AND_FRAUD"),
         ),
         caller=Caller("meta:moderator", now=t("2021-03-02T00:00:00Z")),
-    )["id"]
+    ).to_json()["id"]
     denied = appeals.file_appeal(
         db,
         appeals.FileAppeal.parse(
@@ -230,7 +237,7 @@ def tell(db: Database) -> None:
     ):
         violations.record_violation(
             db,
-            violations.RecordViolation(
+            violations.RecordViolation.parse(
                 id=f"fb-{i}",
                 platform="facebook",
                 account="dave",
@@ -242,8 +249,7 @@ def tell(db: Database) -> None:
                 content_type=["CONTENT_TYPE_TEXT"],
                 keywords=["KEYWORD_PHISHING"],
             ),
-            caller=Caller("meta:integrity"),
-            now=t(when) + timedelta(minutes=2),
+            caller=Caller("meta:integrity").at(t(when) + timedelta(minutes=2)),
         )
     sanctions.import_sanctions(
         db,
@@ -256,8 +262,7 @@ def tell(db: Database) -> None:
             )
             for i in range(4)
         ),
-        actor="x:import",
-        now=t("2021-06-01T00:00:00Z"),
+        caller=Caller("x:import", now=t("2021-06-01T00:00:00Z")),
         batch_size=3,
     )
 
@@ -322,7 +327,7 @@ def tell(db: Database) -> None:
             review_at="2021-09-05T00:00:00Z",
         ),
         caller=Caller("meta:moderator", now=t("2021-08-13T00:00:00Z")),
-    )["id"]
+    ).to_json()["id"]
     appeals.file_appeal(
         db,
         appeals.FileAppeal.parse(

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from reprieve.domain.model import AccountRef
+from reprieve.services.callers import Caller
 from reprieve.services.sanctions import ImposeSanction, import_sanctions
 from reprieve.store.db import open_database
 
@@ -45,7 +46,9 @@ def main() -> None:
     def acknowledge(total: int) -> None:
         print(total, flush=True)
 
-    import_sanctions(db, commands(count), actor="importer", now=now, batch_size=batch_size, on_batch=acknowledge)
+    import_sanctions(
+        db, commands(count), caller=Caller("importer", now=now), batch_size=batch_size, on_batch=acknowledge
+    )
     print("done", flush=True)
 
 

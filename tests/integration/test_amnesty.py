@@ -23,7 +23,7 @@ from reprieve.services import amnesty
 from reprieve.services.audit import rebuild_projections, verify_audit_log
 from reprieve.services.callers import Caller
 from reprieve.services.catalogue import CreatePlatform, create_platform
-from reprieve.services.sanctions import amend_sanction, get_sanction, lift_sanction
+from reprieve.services.sanctions import AmendSanction, LiftSanction, amend_sanction, get_sanction, lift_sanction
 from reprieve.services.standing import get_standing
 from reprieve.store import eventlog, projector, queries
 from reprieve.store.db import Database
@@ -82,40 +82,37 @@ def world(db: Database, meta: str, x_corp: str, now: datetime, impose: Callable[
     amend_sanction(
         db,
         special("facebook/amended1", "suspension", 1),
-        reason="extended",
-        ends_at=now + timedelta(days=400),
+        AmendSanction.parse(reason="extended", ends_at=now + timedelta(days=400)),
         caller=Caller("t", now=earlier),
     )
     amend_sanction(
         db,
         special("instagram/amended2", "suspension", 2),
-        reason="worse",
-        kind="termination",
-        ends_at=None,
+        AmendSanction.parse(reason="worse", kind="termination", ends_at=None),
         caller=Caller("t", now=earlier),
     )
     amend_sanction(
         db,
         special("threads/amended3", "restriction", 3, denies=["post"]),
-        reason="worse",
-        kind="suspension",
+        AmendSanction.parse(reason="worse", kind="suspension"),
         caller=Caller("t", now=earlier),
     )
     amend_sanction(
         db,
         special("threads/amended4", "suspension", 4),
-        reason="shorter",
-        ends_at=now - timedelta(minutes=30),
+        AmendSanction.parse(reason="shorter", ends_at=now - timedelta(minutes=30)),
         caller=Caller("t", now=earlier),
     )
     lift_sanction(
-        db, special("facebook/lifted1", "termination", 5), reason="lifted already", caller=Caller("t", now=earlier)
+        db,
+        special("facebook/lifted1", "termination", 5),
+        LiftSanction.parse(reason="lifted already"),
+        caller=Caller("t", now=earlier),
     )
     lift_sanction(
         db,
         special("facebook/lifted2", "termination", 6, scope=["facebook", "instagram"]),
-        reason="early release next week",
-        effective_at=now + timedelta(days=7),
+        LiftSanction.parse(reason="early release next week", effective_at=now + timedelta(days=7)),
         caller=Caller("t", now=earlier),
     )
     impose("twitter/elsewhere", "suspension", duration="P1Y", reason=reason_for(0), starts_at=now - timedelta(days=5))
@@ -209,7 +206,7 @@ def test_an_amnesty_lifts_exactly_what_the_reference_selects(
     assert (done.processed, done.lifted, done.skipped) == (len(expected), len(expected), 0)
     assert lifted_by(db, started.id) == expected
     for sanction_id in expected:
-        assert get_sanction(db, sanction_id, at=now)["state"] == "lifted"
+        assert get_sanction(db, sanction_id, at=now).to_json()["state"] == "lifted"
     assert reference(db, now, **({"kinds": set(given["kinds"])} if "kinds" in given else {})).isdisjoint(expected)
     assert verify_audit_log(db).ok
 
@@ -286,7 +283,7 @@ def test_a_target_no_longer_active_when_its_batch_comes_is_skipped_and_other_wri
     try:
         assert first_batch_done.wait(30)
         # While the amnesty is half-way: another moderator lifts one of its targets, a new sanction is imposed.
-        lift_sanction(db, last, reason="released on appeal", caller=Caller("t", now=now))
+        lift_sanction(db, last, LiftSanction.parse(reason="released on appeal"), caller=Caller("t", now=now))
         fresh = impose("facebook/newcomer", "suspension", duration="P30D")
     finally:
         writes_done.set()
@@ -295,7 +292,7 @@ def test_a_target_no_longer_active_when_its_batch_comes_is_skipped_and_other_wri
     assert result.state == "completed"
     assert (result.lifted, result.skipped) == (len(targets) - 1, 1)
     assert last not in lifted_by(db, started.id)
-    assert get_sanction(db, fresh["id"], at=now)["state"] == "active"  # imposed after the start: not a target
+    assert get_sanction(db, fresh["id"], at=now).to_json()["state"] == "active"  # imposed after the start: not a target
 
 
 def test_a_run_stopped_by_an_error_is_failed_and_resumes_where_it_stopped(
@@ -376,12 +373,11 @@ def test_revert_reimposes_what_was_lifted_and_leaves_alone_what_changed_since(
     lift_sanction(
         db,
         unrelated,
-        reason="released on appeal last week",
-        effective_at=now - timedelta(hours=2),
+        LiftSanction.parse(reason="released on appeal last week", effective_at=now - timedelta(hours=2)),
         caller=Caller("t", now=now + timedelta(hours=1)),
     )
     later = now + timedelta(days=1)
-    before_unrelated = get_sanction(db, unrelated, at=later)
+    before_unrelated = get_sanction(db, unrelated, at=later).to_json()
     with pytest.raises(ValidationError):
         amnesty.revert(db, started.id, reason="", caller=MODERATOR.at(later))
     reverting = amnesty.revert(db, started.id, reason="The amnesty was a mistake", caller=MODERATOR.at(later))
@@ -403,16 +399,16 @@ def test_revert_reimposes_what_was_lifted_and_leaves_alone_what_changed_since(
     assert done.revert.restored == len(expected)
     assert done.revert.left_alone == len(lifted) - len(expected)
     for original, new in pairs.items():
-        old, fresh = originals[original], get_sanction(db, new, at=later)
+        old, fresh = originals[original], get_sanction(db, new, at=later).to_json()
         assert fresh["state"] == "active" and fresh["starts_at"] == "2024-06-02T12:00:00Z"
         for key in ("kind", "denies", "scope", "subject", "reason", "ends_at", "automated"):
             assert fresh[key] == old[key], key
-    assert get_sanction(db, unrelated, at=later) == before_unrelated  # left alone
+    assert get_sanction(db, unrelated, at=later).to_json() == before_unrelated  # left alone
     assert unrelated not in pairs
     # The subject of a re-imposed sanction is sanctioned again.
     some = next(o for o in pairs if originals[o]["kind"] in ("suspension", "termination"))
     subject = originals[some]["subject"]
-    standing = get_standing(db, AccountRef(subject["platform"], subject["account"]), at=later)
+    standing = get_standing(db, AccountRef(subject["platform"], subject["account"]), at=later).to_json()
     assert pairs[some] in standing["sanctions"] and standing["status"] in ("suspended", "terminated")
     with pytest.raises(ConflictError):
         amnesty.revert(db, started.id, reason="twice", caller=MODERATOR.at(later))

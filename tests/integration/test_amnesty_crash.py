@@ -23,6 +23,7 @@ from sqlalchemy import select
 
 from reprieve.domain.model import AccountRef
 from reprieve.services.audit import rebuild_projections, verify_audit_log
+from reprieve.services.callers import Caller
 from reprieve.services.sanctions import ImposeSanction, import_sanctions
 from reprieve.store import eventlog, tables
 from reprieve.store.db import Database
@@ -86,7 +87,7 @@ def cli(url: str, *args: str) -> subprocess.Popen[str]:
 def test_an_amnesty_killed_half_way_is_resumed_to_the_state_of_an_uninterrupted_run(
     db: Database, database_url: str, meta: str, now: datetime, projections: Callable[[Database], Any]
 ) -> None:
-    import_sanctions(db, commands(COUNT), actor="importer", now=now, batch_size=20_000)
+    import_sanctions(db, commands(COUNT), caller=Caller("importer", now=now), batch_size=20_000)
     before = sanction_rows(db)
     with db.read() as conn:
         seq_before = eventlog.head(conn)[0]

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, delete, select, update
 from reprieve.domain.events import GENESIS_HASH, chain_hash, envelope_json
 from reprieve.services.audit import verify_audit_log
 from reprieve.services.callers import Caller
-from reprieve.services.sanctions import lift_sanction
+from reprieve.services.sanctions import LiftSanction, lift_sanction
 from reprieve.store import tables
 from reprieve.store.db import Database
 
@@ -28,7 +28,9 @@ def log(db: Database, meta: str, impose: Callable[..., dict[str, Any]], now: dat
     first = impose("facebook/DonaldTrump", "suspension", scope=["facebook", "instagram"], duration="P2Y")
     impose("instagram/realdonaldtrump", "restriction", denies=["live"], duration="P30D")
     impose("facebook/someone", "warning")
-    lift_sanction(db, first["id"], reason="reinstated with guardrails", caller=Caller("test", now=now))
+    lift_sanction(
+        db, first["id"], LiftSanction.parse(reason="reinstated with guardrails"), caller=Caller("test", now=now)
+    )
     result = verify_audit_log(db)
     assert result.ok, result
     return result.events

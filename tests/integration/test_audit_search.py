@@ -14,7 +14,7 @@ from reprieve.domain.filters import EventFilter
 from reprieve.services import catalogue
 from reprieve.services.audit import search_events
 from reprieve.services.callers import Caller
-from reprieve.services.sanctions import lift_sanction
+from reprieve.services.sanctions import LiftSanction, lift_sanction
 from reprieve.store import eventlog
 from reprieve.store.db import Database
 
@@ -26,7 +26,9 @@ def story(db: Database, now: datetime, meta: str, x_corp: str, impose: Impose) -
     """Two sanctions on facebook (one lifted a day later by ``mod:alice``), one on twitter."""
     bob = impose("facebook/bob_1", "suspension")["id"]
     carol = impose("facebook/carol", "warning")["id"]
-    lift_sanction(db, bob, reason="mistake", caller=Caller("mod:Alice", now=now + timedelta(days=1)))
+    lift_sanction(
+        db, bob, LiftSanction.parse(reason="mistake"), caller=Caller("mod:Alice", now=now + timedelta(days=1))
+    )
     tw = impose("twitter/bob_1", "suspension", now=now + timedelta(days=2))["id"]
     catalogue.create_operator(
         db, catalogue.CreateOperator.parse(id="late", name="Late"), caller=Caller("root", now=now + timedelta(days=3))

@@ -119,5 +119,5 @@ def test_a_killed_import_leaves_a_consistent_database(
     # And the log goes on from where it stopped.
     after = impose("facebook/spammer0", "suspension", duration="P1D")
     assert verify_audit_log(db).ok
-    standing = get_standing(db, AccountRef("facebook", "spammer0"), at=now)
+    standing = get_standing(db, AccountRef("facebook", "spammer0"), at=now).to_json()
     assert after["id"] in standing["sanctions"]

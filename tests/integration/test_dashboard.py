@@ -9,7 +9,7 @@ from typing import Any
 
 from reprieve.services.callers import Caller
 from reprieve.services.dashboard import monthly_activity
-from reprieve.services.sanctions import lift_sanction
+from reprieve.services.sanctions import LiftSanction, lift_sanction
 from reprieve.store.db import Database
 
 Impose = Callable[..., dict[str, Any]]
@@ -39,8 +39,7 @@ def test_sanctions_are_counted_in_the_months_they_started_and_were_lifted(
         lift_sanction(
             db,
             made[subject]["id"],
-            reason="r",
-            effective_at=at,
+            LiftSanction.parse(reason="r", effective_at=at),
             caller=Caller(ACTOR, now=datetime(2024, 3, 20, tzinfo=UTC)),
         )
     until = datetime(2024, 3, 15, 12, tzinfo=UTC)  # facebook/d's lift is the next day

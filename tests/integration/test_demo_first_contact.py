@@ -32,9 +32,9 @@ def test_the_demo_leaves_work_in_the_queues_once_and_spreads_its_lifts(db: Datab
     assert sorted(a.kind for a in waiting) == ["complaint", "reinstatement"]
     assert all(loaded_at - a.received_at < timedelta(days=7) for a in waiting)
 
-    scheduled = sanctions.list_sanctions(db, SanctionFilter(operator="meta", state=SanctionState.SCHEDULED), at=now)[
-        "items"
-    ]
+    scheduled = sanctions.list_sanctions(
+        db, SanctionFilter(operator="meta", state=SanctionState.SCHEDULED), at=now
+    ).to_json()["items"]
     assert len(scheduled) == 1
     assert timedelta(days=6) < parse_instant(scheduled[0]["starts_at"]) - loaded_at < timedelta(days=8)
 

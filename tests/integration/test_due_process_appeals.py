@@ -95,9 +95,9 @@ def test_a_later_decision_reopens_the_window(meta: Database) -> None:
     sanctions.amend_sanction(
         db,
         ban["id"],
-        reason="longer",
-        ends_at="2026-01-01T00:00:00Z",
-        effective_at="2024-03-01T00:00:00Z",
+        sanctions.AmendSanction.parse(
+            reason="longer", ends_at="2026-01-01T00:00:00Z", effective_at="2024-03-01T00:00:00Z"
+        ),
         caller=Caller("m", now=t("2024-03-01T00:00:00Z")),
     )
     assert file(db, ban["id"], received="2024-08-31T00:00:00Z").deadline_at == t("2024-09-01T00:00:00Z")
@@ -130,9 +130,9 @@ def test_a_decision_recorded_with_an_earlier_effective_at_is_told_when_recorded(
     sanctions.amend_sanction(
         db,
         old["id"],
-        reason="longer",
-        ends_at="2026-01-01T00:00:00Z",
-        effective_at="2024-03-01T00:00:00Z",
+        sanctions.AmendSanction.parse(
+            reason="longer", ends_at="2026-01-01T00:00:00Z", effective_at="2024-03-01T00:00:00Z"
+        ),
         caller=Caller("m", now=t("2024-09-01T00:00:00Z")),
     )
     assert file(db, old["id"], received="2024-09-02T00:00:00Z").deadline_at == t("2025-03-01T00:00:00Z")
@@ -169,7 +169,9 @@ def test_what_can_be_appealed_and_when(meta: Database) -> None:
     # A complaint against a sanction that ran out is still admissible: its strike still counts.
     assert file(db, expired["id"], received="2024-02-01T00:00:00Z").state == "open"
     lifted = impose(db, "facebook/dora", now=t("2024-01-01T00:00:00Z"))
-    sanctions.lift_sanction(db, lifted["id"], reason="done", caller=Caller("m", now=t("2024-01-02T00:00:00Z")))
+    sanctions.lift_sanction(
+        db, lifted["id"], sanctions.LiftSanction.parse(reason="done"), caller=Caller("m", now=t("2024-01-02T00:00:00Z"))
+    )
     for kind in ("complaint", "reinstatement"):
         with pytest.raises(ValidationError, match="lifted"):
             file(db, lifted["id"], kind, received="2024-01-03T00:00:00Z")
@@ -231,7 +233,7 @@ def test_each_outcome_and_the_handling_time(meta: Database) -> None:
     appeal = file(db, granted["id"], received="2024-01-02T00:00:00Z")
     result = decide(db, appeal.id, "granted", "2024-01-03T06:00:00Z")
     assert result.decision is not None and result.decision.handling_seconds == 30 * 3600
-    assert sanctions.get_sanction(db, granted["id"], at=t("2024-01-04T00:00:00Z"))["state"] == "lifted"
+    assert sanctions.get_sanction(db, granted["id"], at=t("2024-01-04T00:00:00Z")).to_json()["state"] == "lifted"
     assert f'"appeal":"{appeal.id}"' in all_event_text(db).replace(" ", "")
 
     partial = impose(db, "facebook/iris", duration="P1Y", now=t("2024-01-01T00:00:00Z"))
@@ -249,13 +251,13 @@ def test_each_outcome_and_the_handling_time(meta: Database) -> None:
         denies=["live"],
         ends_at="2024-02-01T00:00:00Z",
     )
-    amended = sanctions.get_sanction(db, partial["id"], at=t("2024-01-04T00:00:00Z"))
+    amended = sanctions.get_sanction(db, partial["id"], at=t("2024-01-04T00:00:00Z")).to_json()
     assert (amended["kind"], amended["denies"], amended["ends_at"]) == ("restriction", ["live"], "2024-02-01T00:00:00Z")
 
     denied = impose(db, "facebook/jack", now=t("2024-01-01T00:00:00Z"))
     appeal = file(db, denied["id"], received="2024-01-02T00:00:00Z")
     assert decide(db, appeal.id, "denied", "2024-01-03T00:00:00Z").state == "denied"
-    assert sanctions.get_sanction(db, denied["id"], at=t("2024-01-04T00:00:00Z"))["state"] == "active"
+    assert sanctions.get_sanction(db, denied["id"], at=t("2024-01-04T00:00:00Z")).to_json()["state"] == "active"
     listed = appeals.list_appeals(db, AppealFilter(state="denied")).items
     assert [a.id for a in listed] == [appeal.id]
 
@@ -267,7 +269,7 @@ def test_a_sanction_granted_away_before_it_starts_never_takes_effect(meta: Datab
     decide(db, appeal.id, "granted", "2024-02-03T00:00:00Z")
     after = sanctions.get_sanction(db, ban["id"], at=t("2024-03-02T00:00:00Z"))
     assert (after["state"], after["lifted_at"]) == ("lifted", "2024-03-01T00:00:00Z")
-    result = standing.get_standing(db, AccountRef("facebook", "kurt"), at=t("2024-03-02T00:00:00Z"))
+    result = standing.get_standing(db, AccountRef("facebook", "kurt"), at=t("2024-03-02T00:00:00Z")).to_json()
     assert (result["status"], result["strikes"]) == ("good", 0)
 
 
@@ -278,15 +280,20 @@ def test_a_granted_complaint_takes_the_strike_away_even_after_the_sanction_ran_o
         Reporter(db, "facebook").report("kate", day(i, "2024-01-01T00:00:00Z"), id=f"other-{i}")
     restriction = Reporter(db, "facebook").report("kate", day(3, "2024-01-01T00:00:00Z"), id="fourth")
     assert restriction["sanction"]["ends_at"] == "2024-01-05T00:00:00Z"  # a day's restriction
-    count = standing.get_standing(db, AccountRef("facebook", "kate"), at=t("2024-02-01T00:00:00Z"))["strikes"]
+    count = standing.get_standing(db, AccountRef("facebook", "kate"), at=t("2024-02-01T00:00:00Z")).to_json()["strikes"]
     assert count == 4
     appeal = file(db, restriction["sanction"]["id"], received="2024-01-20T00:00:00Z")
     result = decide(db, appeal.id, "granted", "2024-01-21T00:00:00Z")
     assert result.state == "granted"
-    assert sanctions.get_sanction(db, restriction["sanction"]["id"], at=t("2024-02-01T00:00:00Z"))["state"] == "expired"
-    after = standing.get_standing(db, AccountRef("facebook", "kate"), at=t("2024-02-01T00:00:00Z"))["strikes"]
+    assert (
+        sanctions.get_sanction(db, restriction["sanction"]["id"], at=t("2024-02-01T00:00:00Z")).to_json()["state"]
+        == "expired"
+    )
+    after = standing.get_standing(db, AccountRef("facebook", "kate"), at=t("2024-02-01T00:00:00Z")).to_json()["strikes"]
     assert after == 3
-    before_grant = standing.get_standing(db, AccountRef("facebook", "kate"), at=t("2024-01-20T00:00:00Z"))["strikes"]
+    before_grant = standing.get_standing(db, AccountRef("facebook", "kate"), at=t("2024-01-20T00:00:00Z")).to_json()[
+        "strikes"
+    ]
     assert before_grant == 4  # computed: the strike counted until the grant took effect
     assert answer["strike"]["count"] == 1
 

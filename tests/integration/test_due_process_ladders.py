@@ -31,7 +31,7 @@ FEATURES = ["live", "advertise", "monetize"]
 
 
 def strikes(db: Database, account: str, when: str) -> int:
-    return int(standing.get_standing(db, AccountRef.parse(account), at=t(when))["strikes"])
+    return int(standing.get_standing(db, AccountRef.parse(account), at=t(when)).to_json()["strikes"])
 
 
 def term(answer: dict[str, object]) -> tuple[object, ...] | None:
@@ -91,7 +91,7 @@ def test_youtube_third_strike_within_90_days_terminates_and_strikes_expire_after
         ("restriction", iso(20), iso(34), ["live", "post"]),
         ("termination", iso(30), None, []),
     ]
-    assert standing.get_standing(db, AccountRef("youtube", "channel"), at=day(31))["status"] == "terminated"
+    assert standing.get_standing(db, AccountRef("youtube", "channel"), at=day(31)).to_json()["status"] == "terminated"
     # Spread out: at day 100 the strikes of days 0 and 10 have expired (the latter at that instant).
     spread = [yt.report("slow", day(i)) for i in (0, 10, 20, 100)]
     assert [a["strike"]["count"] for a in spread] == [1, 2, 3, 2]
@@ -124,7 +124,7 @@ def test_parler_records_strikes_and_imposes_nothing(db: Database) -> None:
         (2, None, None),
         (3, None, None),
     ]
-    result = standing.get_standing(db, AccountRef("parler", "patriot"), at=day(5))
+    result = standing.get_standing(db, AccountRef("parler", "patriot"), at=day(5)).to_json()
     assert (result["status"], result["strikes"]) == ("good", 3)
 
 
@@ -155,14 +155,22 @@ def test_strikes_of_direct_sanctions_count_and_a_lift_takes_them_away(db: Databa
     direct = impose(db, "facebook/erin", scope=["facebook", "instagram"], duration="P7D", starts_at=day(0), now=day(0))
     assert strikes(db, "facebook/erin", iso(1) or "") == 1
     # A moderator who shortens the sanction keeps its strike...
-    sanctions.amend_sanction(db, direct["id"], reason="shorter", ends_at=day(3), caller=Caller("m", now=day(1)))
+    sanctions.amend_sanction(
+        db,
+        direct["id"],
+        sanctions.AmendSanction.parse(reason="shorter", ends_at=day(3)),
+        caller=Caller("m", now=day(1)),
+    )
     assert strikes(db, "facebook/erin", iso(2) or "") == 1
     # ...and the next violation climbs the ladder from it.
     second = Reporter(db, "facebook").report("erin", day(2))
     assert (second["strike"]["count"], term(second)) == (2, ("restriction", iso(2), iso(3), sorted(FEATURES)))
     # A lift takes the direct sanction's strike away from then on, on every platform of its scope.
     sanctions.lift_sanction(
-        db, direct["id"], reason="wrongly imposed", effective_at=day(2.5), caller=Caller("m", now=day(2.5))
+        db,
+        direct["id"],
+        sanctions.LiftSanction.parse(reason="wrongly imposed", effective_at=day(2.5)),
+        caller=Caller("m", now=day(2.5)),
     )
     assert strikes(db, "facebook/erin", iso(2.25) or "") == 2
     assert strikes(db, "facebook/erin", iso(2.75) or "") == 1
@@ -205,7 +213,7 @@ def test_the_probation_ladder_applies_during_probation_and_not_after(db: Databas
         ),
         caller=MODERATOR.at(t("2023-01-25T00:00:00Z")),
     )
-    during = standing.get_standing(db, AccountRef("facebook", "DonaldTrump"), at=t("2023-02-01T00:00:00Z"))
+    during = standing.get_standing(db, AccountRef("facebook", "DonaldTrump"), at=t("2023-02-01T00:00:00Z")).to_json()
     assert during["status"] == "good"
     assert during["probation"]["until"] == "2025-01-25T00:00:00Z"
     assert during["strikes"] == 0  # the lifted ban's strike went with it
@@ -216,7 +224,7 @@ def test_the_probation_ladder_applies_during_probation_and_not_after(db: Databas
     assert low["sanction"]["scope"] == ["facebook", "instagram"]  # the probation's scope
     severe = fb.report("DonaldTrump", t("2024-06-01T00:00:00Z"), severity="severe")
     assert term(severe) == ("suspension", "2024-06-01T00:00:00Z", "2026-06-01T00:00:00Z", [])
-    after = standing.get_standing(db, AccountRef("facebook", "DonaldTrump"), at=t("2025-01-25T00:00:00Z"))
+    after = standing.get_standing(db, AccountRef("facebook", "DonaldTrump"), at=t("2025-01-25T00:00:00Z")).to_json()
     assert after["probation"] is None
     late = fb.report("DonaldTrump", t("2026-07-01T00:00:00Z"), severity="low", now=t("2026-07-01T00:00:00Z"))
     assert late["strike"]["ladder"] == "standard"
@@ -269,11 +277,7 @@ def test_bad_reports_are_refused_and_change_nothing(db: Database) -> None:
         fields.update(changes)
         operators = fields.pop("operators", None)
         violations.record_violation(
-            db,
-            violations.RecordViolation(**fields),  # type: ignore[arg-type]
-            caller=MODERATOR,
-            now=NOW,
-            operators=operators,  # type: ignore[arg-type]
+            db, violations.RecordViolation.parse(**fields), caller=MODERATOR.at(NOW).among(operators)
         )
 
     for changes, error in [

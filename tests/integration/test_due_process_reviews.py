@@ -81,9 +81,11 @@ def test_the_meta_story_review_due_panel_lift_with_probation_then_a_month_at_lea
     sanctions.amend_sanction(
         db,
         ban["id"],
-        reason="Two years, then experts assess the risk.",
-        review_at="2023-01-07T00:00:00Z",
-        effective_at="2021-06-04T00:00:00Z",
+        sanctions.AmendSanction.parse(
+            reason="Two years, then experts assess the risk.",
+            review_at="2023-01-07T00:00:00Z",
+            effective_at="2021-06-04T00:00:00Z",
+        ),
         caller=Caller("m", now=t("2021-06-04T15:00:00Z")),
     )
     assert due(db, "2023-01-06T23:59:59Z") == []
@@ -121,13 +123,15 @@ def test_the_meta_story_review_due_panel_lift_with_probation_then_a_month_at_lea
     assert (lifted["state"], lifted["lifted_at"]) == ("lifted", "2023-01-25T00:00:00Z")
     assert f'"review":"{review}"' in all_event_text(db).replace(" ", "")  # the lift names the review
     for ref in (AccountRef("facebook", "DonaldTrump"), AccountRef("instagram", "realdonaldtrump")):
-        now_standing = standing.get_standing(db, ref, at=t("2023-02-01T00:00:00Z"))
+        now_standing = standing.get_standing(db, ref, at=t("2023-02-01T00:00:00Z")).to_json()
         assert now_standing["status"] == "good" and now_standing["probation"] is not None
     new = Reporter(db, "facebook").report("DonaldTrump", t("2023-03-01T00:00:00Z"), severity="low")
     suspension = new["sanction"]
     assert suspension["kind"] == "suspension" and new["strike"]["ladder"] == "probation"
     assert t(suspension["ends_at"]) >= t("2023-04-01T00:00:00Z")
-    on_instagram = standing.get_standing(db, AccountRef("instagram", "realdonaldtrump"), at=t("2023-03-15T00:00:00Z"))
+    on_instagram = standing.get_standing(
+        db, AccountRef("instagram", "realdonaldtrump"), at=t("2023-03-15T00:00:00Z")
+    ).to_json()
     assert on_instagram["status"] == "suspended"
 
 
@@ -232,7 +236,7 @@ def _decided(db: Database, account: str, outcome: str, **fields: Any) -> tuple[d
         reviews.DecideReview.parse(outcome=outcome, rationale=f"{outcome} it", **fields),
         caller=MODERATOR.at(t("2024-07-04T00:00:00Z")),
     )
-    return decided, sanctions.get_sanction(db, ban["id"], at=t("2024-07-05T00:00:00Z"))
+    return decided, sanctions.get_sanction(db, ban["id"], at=t("2024-07-05T00:00:00Z")).to_json()
 
 
 def test_each_outcome_changes_the_sanction_as_it_says(db: Database) -> None:
@@ -318,7 +322,7 @@ def test_two_decisions_at_once_one_wins_the_other_conflicts(db: Database) -> Non
     for thread in threads:
         thread.join()
     assert sorted(outcomes) == ["conflict", "won"]
-    final = sanctions.get_sanction(db, ban["id"], at=t("2024-02-04T00:00:00Z"))
+    final = sanctions.get_sanction(db, ban["id"], at=t("2024-02-04T00:00:00Z")).to_json()
     decided = reviews.get_review(db, review)
     assert (final["state"] == "lifted") == (decided.outcome == "lift")
     assert (final["kind"] == "termination") == (decided.outcome == "terminate")
@@ -360,7 +364,7 @@ def _ended_awaiting_review(db: Database, account: str) -> str:
 
 
 def _suspended(db: Database, account: str, when: str) -> bool:
-    status = standing.get_standing(db, AccountRef("facebook", account), at=t(when))["status"]
+    status = standing.get_standing(db, AccountRef("facebook", account), at=t(when)).to_json()["status"]
     return status in {"suspended", "terminated"}
 
 
@@ -387,8 +391,7 @@ def test_a_review_scheduled_at_the_end_of_the_term_falls_due_as_the_term_ends(db
     sanctions.lift_sanction(
         db,
         lifted,
-        reason="error",
-        effective_at="2022-01-01T00:00:00Z",
+        sanctions.LiftSanction.parse(reason="error", effective_at="2022-01-01T00:00:00Z"),
         caller=Caller("m", now=t("2022-01-01T00:00:00Z")),
     )
     assert due(db, "2023-02-01T00:00:00Z") == []
@@ -419,7 +422,7 @@ def test_the_review_at_the_end_of_the_term_is_decided_after_it(
     )
     IndexFollower(index, db, listen=False).poll()
     for when in ("2023-01-24T23:59:59Z", "2023-01-25T00:00:00Z", "2023-12-01T00:00:00Z", "2024-01-07T00:00:00Z"):
-        expected = standing.get_standing(db, AccountRef("facebook", "DonaldTrump"), at=t(when))
+        expected = standing.get_standing(db, AccountRef("facebook", "DonaldTrump"), at=t(when)).to_json()
         assert index.standing("facebook", "DonaldTrump", to_micros(t(when))) == expected, when
     assert (decided.state, decided.outcome) == ("decided", outcome)
     after = sanctions.get_sanction(db, ban, at=t("2023-02-01T00:00:00Z"))

@@ -36,20 +36,18 @@ def committer(db: Database) -> Iterator[GroupCommitter]:
         committer.close()
 
 
-def report(id: str, account: str = "alice", platform: str = "facebook") -> violations.RecordViolation:
-    return violations.RecordViolation(
-        id=id,
-        platform=platform,
-        account=account,
-        policy="Violence and Incitement",
-        severity="moderate",
-        category="STATEMENT_CATEGORY_VIOLENCE",
-        facts="A post inciting violence.",
-    )
+def report(id: str, account: str = "alice", platform: str = "facebook", **changes: Any) -> violations.RecordViolation:
+    fields: dict[str, Any] = {
+        "policy": "Violence and Incitement",
+        "severity": "moderate",
+        "category": "STATEMENT_CATEGORY_VIOLENCE",
+        "facts": "A post inciting violence.",
+    }
+    return violations.RecordViolation.parse(id=id, platform=platform, account=account, **{**fields, **changes})
 
 
 def submit(committer: GroupCommitter, id: str, account: str = "alice") -> Future[violations.ViolationAnswer]:
-    return violations.submit_violation(committer, report(id, account), caller=PLATFORM_CLIENT, now=NOW)
+    return violations.submit_violation(committer, report(id, account), caller=PLATFORM_CLIENT.at(NOW))
 
 
 class Gate:
@@ -107,14 +105,14 @@ def test_a_refused_command_gets_its_error_and_the_others_of_its_group_are_record
 ) -> None:
     def record_then_refuse(uow: UnitOfWork) -> None:
         checked = violations.check_violation(report("fb-refused", "carol"), now=NOW)
-        violations.record_violation_within(db, uow, checked)
+        violations.record_violation_within(db, uow, checked, caller=PLATFORM_CLIENT)
         raise ConflictError("refused after writing: its savepoint undoes the violation")
 
     events_before = event_count(db)
     gate = Gate(committer)
     first = submit(committer, "fb-1", "alice")
     refused = committer.submit(record_then_refuse, actor="test", now=NOW)
-    unknown = violations.submit_violation(committer, report("x-1", platform="nowhere"), caller=PLATFORM_CLIENT, now=NOW)
+    unknown = violations.submit_violation(committer, report("x-1", platform="nowhere"), caller=PLATFORM_CLIENT.at(NOW))
     last = submit(committer, "fb-2", "bob")
     gate.release()
 
@@ -172,7 +170,7 @@ def test_each_command_of_a_group_keeps_its_own_instant_and_actor(db: Database, c
     moderator = Caller("moderator (tok_m)")
     gate = Gate(committer)
     early = submit(committer, "fb-1", "alice")
-    late = violations.submit_violation(committer, report("fb-2", "bob"), caller=moderator, now=later)
+    late = violations.submit_violation(committer, report("fb-2", "bob"), caller=moderator.at(later))
     gate.release()
 
     assert early.result(timeout=30).body["occurred_at"] == "2024-06-01T12:00:00Z"
@@ -190,12 +188,11 @@ def test_each_command_of_a_group_keeps_its_own_instant_and_actor(db: Database, c
 
 
 def test_a_bad_report_is_refused_before_it_reaches_the_writer(committer: GroupCommitter) -> None:
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError):  # parsed at the edge
+        violations.submit_violation(committer, report("fb-1", severity="dire"), caller=PLATFORM_CLIENT.at(NOW))
+    with pytest.raises(ValidationError):  # judged against the instant it arrives, before the writer
         violations.submit_violation(
-            committer,
-            violations.RecordViolation(**{**_fields(report("fb-1")), "severity": "dire"}),
-            caller=PLATFORM_CLIENT,
-            now=NOW,
+            committer, report("fb-2", occurred_at=NOW + timedelta(hours=1)), caller=PLATFORM_CLIENT.at(NOW)
         )
     assert committer.commands == 0
 
@@ -213,10 +210,6 @@ def test_closing_answers_what_was_submitted_and_a_later_command_starts_the_write
     assert pending.done() and pending.result().created
     assert submit(committer, "fb-2").result(timeout=30).created
     assert violation_count(db) == 2
-
-
-def _fields(r: violations.RecordViolation) -> dict[str, Any]:
-    return {name: getattr(r, name) for name in r.__slots__}
 
 
 class Answers:
@@ -248,7 +241,7 @@ def test_commands_answered_through_a_function_get_their_answer_after_their_commi
     gate = Gate(committer)
     for name, platform in (("fb-1", "facebook"), ("x-1", "nowhere"), ("fb-2", "facebook")):
         violations.submit_violation(
-            committer, report(name, platform=platform), caller=PLATFORM_CLIENT, now=NOW, answer=answers.to(name)
+            committer, report(name, platform=platform), caller=PLATFORM_CLIENT.at(NOW), answer=answers.to(name)
         )
     assert answers.given == {}
     gate.release()
@@ -269,8 +262,8 @@ def test_an_answer_function_that_fails_is_logged_and_the_rest_of_its_group_is_an
 
     answers = Answers(db)
     gate = Gate(committer)
-    violations.submit_violation(committer, report("fb-1"), caller=PLATFORM_CLIENT, now=NOW, answer=broken)
-    violations.submit_violation(committer, report("fb-2"), caller=PLATFORM_CLIENT, now=NOW, answer=answers.to("fb-2"))
+    violations.submit_violation(committer, report("fb-1"), caller=PLATFORM_CLIENT.at(NOW), answer=broken)
+    violations.submit_violation(committer, report("fb-2"), caller=PLATFORM_CLIENT.at(NOW), answer=answers.to("fb-2"))
     gate.release()
     answers.wait_for(1)
 
@@ -282,7 +275,7 @@ def test_an_answer_function_that_fails_is_logged_and_the_rest_of_its_group_is_an
 def test_closing_answers_what_was_submitted_with_an_answer_function(db: Database, committer: GroupCommitter) -> None:
     answers = Answers(db)
     gate = Gate(committer)
-    violations.submit_violation(committer, report("fb-1"), caller=PLATFORM_CLIENT, now=NOW, answer=answers.to("fb-1"))
+    violations.submit_violation(committer, report("fb-1"), caller=PLATFORM_CLIENT.at(NOW), answer=answers.to("fb-1"))
     closing = threading.Thread(target=committer.close)
     closing.start()
     gate.release()

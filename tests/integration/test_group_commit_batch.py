@@ -56,7 +56,7 @@ def history(db: Database, platform: str) -> None:
         caller=MODERATOR.at(NOW - timedelta(days=90)),
     )
     violations.record_violation(
-        db, report(platform, "old-1", "bob"), caller=PLATFORM_CLIENT, now=NOW - timedelta(days=10)
+        db, report(platform, "old-1", "bob"), caller=PLATFORM_CLIENT.at(NOW - timedelta(days=10))
     )
 
 
@@ -76,7 +76,7 @@ CONTENT: dict[str, dict[str, Any]] = {
 def report(
     platform: str, id: str, account: str, severity: str = "moderate", occurred_at: str | None = None
 ) -> violations.RecordViolation:
-    return violations.RecordViolation(
+    return violations.RecordViolation.parse(
         id=id,
         platform=platform,
         account=account,
@@ -163,7 +163,7 @@ def test_a_batch_answers_and_records_exactly_what_one_at_a_time_would(db: Databa
     assert entered.wait(timeout=30)
     futures = [
         violations.submit_violation(
-            twins, report(batched, id, account, severity, occurred), caller=caller, now=NOW + timedelta(seconds=later)
+            twins, report(batched, id, account, severity, occurred), caller=caller.at(NOW + timedelta(seconds=later))
         )
         for id, account, severity, occurred, later, caller in REPORTS
     ]
@@ -175,7 +175,7 @@ def test_a_batch_answers_and_records_exactly_what_one_at_a_time_would(db: Databa
 
     single_answers = [
         violations.record_violation(
-            db, report(single, id, account, severity, occurred), caller=caller, now=NOW + timedelta(seconds=later)
+            db, report(single, id, account, severity, occurred), caller=caller.at(NOW + timedelta(seconds=later))
         )
         for id, account, severity, occurred, later, caller in REPORTS
     ]
@@ -225,12 +225,12 @@ def test_a_batch_with_a_refused_report_falls_back_to_one_savepoint_each(
     gate = twins.submit(hold, actor="gate", now=NOW)
     assert entered.wait(timeout=30)
     other = None if whole else twins.submit(lambda uow: "done", actor="other", now=NOW)
-    good = violations.submit_violation(twins, report(batched, "g-1", "erin"), caller=PLATFORM_CLIENT, now=NOW)
+    good = violations.submit_violation(twins, report(batched, "g-1", "erin"), caller=PLATFORM_CLIENT.at(NOW))
     # Another operator's platform, seen by a token of this operator only: refused inside the writer.
     hidden = violations.submit_violation(
-        twins, report("tbook", "g-2", "erin"), caller=PLATFORM_CLIENT, now=NOW, operators=["meta"]
+        twins, report("tbook", "g-2", "erin"), caller=PLATFORM_CLIENT.at(NOW).among(["meta"])
     )
-    also = violations.submit_violation(twins, report(batched, "g-3", "erin"), caller=PLATFORM_CLIENT, now=NOW)
+    also = violations.submit_violation(twins, report(batched, "g-3", "erin"), caller=PLATFORM_CLIENT.at(NOW))
     release.set()
     gate.result(timeout=30)
 
@@ -255,7 +255,7 @@ def test_the_standing_of_a_batch_of_accounts_is_read_as_each_one_alone(db: Datab
     """One statement for a batch's accounts reads what one per account does: a ban lifted on
     appeal with probation (dt), a strike by violation (bob), an account never seen, repeats."""
     platform = TWINS[0][1]
-    violations.record_violation(db, report(platform, "v-x", "bob"), caller=PLATFORM_CLIENT, now=NOW)
+    violations.record_violation(db, report(platform, "v-x", "bob"), caller=PLATFORM_CLIENT.at(NOW))
     impose(db, f"{platform}/carol", starts_at="2024-05-01T00:00:00Z", now=NOW)
     accounts = ["dt", "bob", "nobody", "carol", "dt"]
     with db.read() as conn:
@@ -298,4 +298,7 @@ def test_a_sanction_as_imposed_is_viewed_from_its_event_as_from_the_sanction(db:
         ends = sanction.changes[0].ends_at
         instants = [NOW, start, start + timedelta(days=2), *([ends, ends + timedelta(seconds=1)] if ends else [])]
         for at in instants:
-            assert imposed_view(json.loads(data), seq=seq, at=at) == sanction_view(sanction, at=at), (term, at)
+            assert imposed_view(json.loads(data), seq=seq, at=at) == sanction_view(sanction, at=at).to_json(), (
+                term,
+                at,
+            )

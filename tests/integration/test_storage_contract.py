@@ -18,7 +18,9 @@ from reprieve.services import catalogue
 from reprieve.services.audit import rebuild_projections, verify_audit_log
 from reprieve.services.callers import Caller
 from reprieve.services.sanctions import (
+    AmendSanction,
     ImposeSanction,
+    LiftSanction,
     amend_sanction,
     get_sanction,
     import_sanctions,
@@ -101,7 +103,7 @@ def test_an_import_batch_is_all_or_nothing(
         subject=AccountRef("facebook", "user5"), kind="termination", reason=reason, duration="P7D"
     )
     with pytest.raises(ValidationError, match="sanction #6"):
-        import_sanctions(db, commands, actor=ACTOR, now=now, batch_size=3)
+        import_sanctions(db, commands, caller=Caller(ACTOR, now=now), batch_size=3)
     # The first batch (users 0-2) stands; the second (3-5) left nothing behind, not even accounts.
     registered = {row[1] for row in projections(db)["accounts"]}
     assert registered == {"user0", "user1", "user2"}
@@ -135,22 +137,24 @@ def build_history(db: Database, now: datetime, impose: Impose, reason: dict[str,
     amend_sanction(
         db,
         ban["id"],
-        reason="initial period of two years",
-        ends_at="2023-01-07T00:00:00Z",
-        effective_at="2021-06-04T00:00:00Z",
+        AmendSanction.parse(
+            reason="initial period of two years", ends_at="2023-01-07T00:00:00Z", effective_at="2021-06-04T00:00:00Z"
+        ),
         caller=Caller(ACTOR, now=now),
     )
     amend_sanction(
         db,
         ban["id"],
-        reason="downgraded",
-        kind="restriction",
-        denies=["live", "advertise"],
-        effective_at="2022-06-01T00:00:00Z",
+        AmendSanction.parse(
+            reason="downgraded", kind="restriction", denies=["live", "advertise"], effective_at="2022-06-01T00:00:00Z"
+        ),
         caller=Caller(ACTOR, now=now),
     )
     lift_sanction(
-        db, ban["id"], reason="reinstated", effective_at="2022-12-01T00:00:00Z", caller=Caller(ACTOR, now=now)
+        db,
+        ban["id"],
+        LiftSanction.parse(reason="reinstated", effective_at="2022-12-01T00:00:00Z"),
+        caller=Caller(ACTOR, now=now),
     )
     catalogue.link_identities(
         db,
@@ -166,8 +170,7 @@ def build_history(db: Database, now: datetime, impose: Impose, reason: dict[str,
     lift_sanction(
         db,
         future["id"],
-        reason="scheduled early release",
-        effective_at=now + timedelta(days=10),
+        LiftSanction.parse(reason="scheduled early release", effective_at=now + timedelta(days=10)),
         caller=Caller(ACTOR, now=now),
     )
     import_sanctions(
@@ -182,8 +185,7 @@ def build_history(db: Database, now: datetime, impose: Impose, reason: dict[str,
             )
             for i in range(150)
         ],
-        actor=ACTOR,
-        now=now,
+        caller=Caller(ACTOR, now=now),
         batch_size=70,
     )
 
@@ -211,12 +213,12 @@ def test_rebuilding_the_projections_gives_the_same_tables(
             "sanction_spans",
         )
     )
-    standing_before = get_standing(db, AccountRef("instagram", "realdonaldtrump"), at=now)
+    standing_before = get_standing(db, AccountRef("instagram", "realdonaldtrump"), at=now).to_json()
     assert rebuild_projections(db) == event_count(db)
     assert projections(db) == before
     assert rebuild_projections(db, batch=7) == event_count(db)  # replay in small pages too
     assert projections(db) == before
-    assert get_standing(db, AccountRef("instagram", "realdonaldtrump"), at=now) == standing_before
+    assert get_standing(db, AccountRef("instagram", "realdonaldtrump"), at=now).to_json() == standing_before
 
 
 def test_a_rebuild_undoes_a_projection_changed_behind_the_log(
@@ -226,10 +228,10 @@ def test_a_rebuild_undoes_a_projection_changed_behind_the_log(
     before = projections(db)
     with db.engine.begin() as conn:
         conn.execute(queries.tables.sanction_spans.delete())
-    assert get_standing(db, AccountRef("facebook", "someone"), at=now)["status"] == "good"
+    assert get_standing(db, AccountRef("facebook", "someone"), at=now).to_json()["status"] == "good"
     rebuild_projections(db)
     assert projections(db) == before
-    assert get_standing(db, AccountRef("facebook", "someone"), at=now)["sanctions"] == [sanction["id"]]
+    assert get_standing(db, AccountRef("facebook", "someone"), at=now).to_json()["sanctions"] == [sanction["id"]]
 
 
 # --- identities -------------------------------------------------------------------------------------
@@ -242,7 +244,7 @@ def test_linking_merges_identities_and_moves_their_sanctions(
     ban = impose(str(fb), "suspension", scope=["facebook", "instagram"], duration="P2Y")
     other = impose(str(ig), "restriction", denies=["live"], duration="P30D")  # instagram only
     fb_identity = ban["identity"]
-    assert get_standing(db, ig, at=now)["status"] == "restricted"  # not yet reached by the ban
+    assert get_standing(db, ig, at=now).to_json()["status"] == "restricted"  # not yet reached by the ban
 
     linked = catalogue.link_identities(
         db, catalogue.LinkIdentities.parse(operator="meta", accounts=[ig, fb]), caller=Caller(ACTOR, now=now)
@@ -256,13 +258,13 @@ def test_linking_merges_identities_and_moves_their_sanctions(
     ]
     with pytest.raises(NotFoundError):
         catalogue.get_identity(db, fb_identity)
-    assert get_sanction(db, ban["id"], at=now)["identity"] == survivor
-    on_instagram = get_standing(db, ig, at=now)
+    assert get_sanction(db, ban["id"], at=now).to_json()["identity"] == survivor
+    on_instagram = get_standing(db, ig, at=now).to_json()
     assert on_instagram["status"] == "suspended"
     assert on_instagram["identity"] == survivor
     assert on_instagram["sanctions"] == [ban["id"], other["id"]]
     assert on_instagram["strikes"] == 2
-    on_facebook = get_standing(db, fb, at=now)
+    on_facebook = get_standing(db, fb, at=now).to_json()
     assert on_facebook["sanctions"] == [ban["id"]]  # the restriction's scope is instagram only
     assert on_facebook["strikes"] == 1
 
@@ -288,11 +290,13 @@ def test_linking_registers_new_accounts_and_merges_several_identities(
     assert len(linked.accounts) == 3
     for ref in refs:
         assert catalogue.get_account(db, ref).identity == linked.id
-    assert get_standing(db, AccountRef("facebook", "a"), at=now)["sanctions"] == sorted([first["id"], second["id"]])
-    assert get_standing(db, AccountRef("instagram", "brand-new"), at=now)["sanctions"] == [second["id"]]
+    assert get_standing(db, AccountRef("facebook", "a"), at=now).to_json()["sanctions"] == sorted(
+        [first["id"], second["id"]]
+    )
+    assert get_standing(db, AccountRef("instagram", "brand-new"), at=now).to_json()["sanctions"] == [second["id"]]
     assert (
-        get_standing(db, AccountRef("instagram", "brand-new"), at=now)["until"]
-        == (get_sanction(db, second["id"], at=now)["ends_at"])
+        get_standing(db, AccountRef("instagram", "brand-new"), at=now).to_json()["until"]
+        == (get_sanction(db, second["id"], at=now).to_json()["ends_at"])
     )
 
 
@@ -323,10 +327,10 @@ def test_list_sanctions_filters_and_pages(db: Database, meta: str, x_corp: str, 
         "lifted": impose("facebook/d", "termination", starts_at=now - day),
         "twitter": impose("twitter/e", "suspension", duration="P7D"),
     }
-    lift_sanction(db, created["lifted"]["id"], reason="error", caller=Caller(ACTOR, now=now))
+    lift_sanction(db, created["lifted"]["id"], LiftSanction.parse(reason="error"), caller=Caller(ACTOR, now=now))
 
     def ids(at: datetime = now, **f: Any) -> set[str]:
-        page = list_sanctions(db, SanctionFilter(**f), at=at, limit=1000)
+        page = list_sanctions(db, SanctionFilter(**f), at=at, limit=1000).to_json()
         assert page["next_cursor"] is None
         return {item["id"] for item in page["items"]}
 
@@ -359,20 +363,19 @@ def test_list_sanctions_filters_by_the_kind_in_force_at_the_instant_asked(
     amend_sanction(
         db,
         sanction["id"],
-        reason="downgrade from day 10",
-        kind="restriction",
-        denies=["live"],
-        effective_at=now + timedelta(days=10),
+        AmendSanction.parse(
+            reason="downgrade from day 10", kind="restriction", denies=["live"], effective_at=now + timedelta(days=10)
+        ),
         caller=Caller(ACTOR, now=now),
     )
-    shown = list_sanctions(db, SanctionFilter(), at=now)["items"]
+    shown = list_sanctions(db, SanctionFilter(), at=now).to_json()["items"]
     assert [item["kind"] for item in shown] == ["suspension"]
-    listed = list_sanctions(db, SanctionFilter(kind=SanctionKind.SUSPENSION), at=now)["items"]
+    listed = list_sanctions(db, SanctionFilter(kind=SanctionKind.SUSPENSION), at=now).to_json()["items"]
     assert [item["id"] for item in listed] == [sanction["id"]]
-    assert list_sanctions(db, SanctionFilter(kind=SanctionKind.RESTRICTION), at=now)["items"] == []
+    assert list_sanctions(db, SanctionFilter(kind=SanctionKind.RESTRICTION), at=now).to_json()["items"] == []
     later = now + timedelta(days=15)
-    assert list_sanctions(db, SanctionFilter(kind=SanctionKind.SUSPENSION), at=later)["items"] == []
-    listed = list_sanctions(db, SanctionFilter(kind=SanctionKind.RESTRICTION), at=later)["items"]
+    assert list_sanctions(db, SanctionFilter(kind=SanctionKind.SUSPENSION), at=later).to_json()["items"] == []
+    listed = list_sanctions(db, SanctionFilter(kind=SanctionKind.RESTRICTION), at=later).to_json()["items"]
     assert [(item["id"], item["kind"]) for item in listed] == [(sanction["id"], "restriction")]
 
 
@@ -381,7 +384,7 @@ def test_list_sanctions_filters_by_category(
 ) -> None:
     scam = impose("facebook/a", "suspension", reason={**reason, "category": "STATEMENT_CATEGORY_SCAMS_AND_FRAUD"})
     impose("facebook/b", "suspension", reason={**reason, "category": "STATEMENT_CATEGORY_VIOLENCE"})
-    page = list_sanctions(db, SanctionFilter(category="STATEMENT_CATEGORY_SCAMS_AND_FRAUD"), at=now)
+    page = list_sanctions(db, SanctionFilter(category="STATEMENT_CATEGORY_SCAMS_AND_FRAUD"), at=now).to_json()
     assert [item["id"] for item in page["items"]] == [scam["id"]]
 
 
@@ -394,14 +397,13 @@ def test_list_sanctions_pages_with_a_cursor(db: Database, meta: str, now: dateti
             )
             for i in range(23)
         ],
-        actor=ACTOR,
-        now=now,
+        caller=Caller(ACTOR, now=now),
     )
     seen: list[str] = []
     cursor = None
     pages = 0
     while True:
-        page = list_sanctions(db, SanctionFilter(operator="meta"), at=now, limit=5, cursor=cursor)
+        page = list_sanctions(db, SanctionFilter(operator="meta"), at=now, limit=5, cursor=cursor).to_json()
         seen.extend(item["id"] for item in page["items"])
         pages += 1
         cursor = page["next_cursor"]
@@ -411,9 +413,9 @@ def test_list_sanctions_pages_with_a_cursor(db: Database, meta: str, now: dateti
     assert pages == 5
     assert len(seen) == 23 == len(set(seen))
     assert seen == sorted(seen)
-    everything = list_sanctions(db, SanctionFilter(), at=now, limit=1000)["items"]
+    everything = list_sanctions(db, SanctionFilter(), at=now, limit=1000).to_json()["items"]
     assert seen == [item["id"] for item in everything]
-    exact = list_sanctions(db, SanctionFilter(), at=now, limit=23)
+    exact = list_sanctions(db, SanctionFilter(), at=now, limit=23).to_json()
     assert exact["next_cursor"] is None  # no empty last page
 
 
@@ -456,7 +458,7 @@ def test_concurrent_lifts_have_one_winner(
         outcomes = race(
             [
                 lambda i=i, s=sanction["id"]: lift_sanction(
-                    db, s, reason=f"moderator {i}", caller=Caller(f"mod{i}", now=now)
+                    db, s, LiftSanction.parse(reason=f"moderator {i}"), caller=Caller(f"mod{i}", now=now)
                 )
                 for i in range(moderators)
             ]
@@ -464,7 +466,7 @@ def test_concurrent_lifts_have_one_winner(
         kinds = sorted(kind for kind, _ in outcomes)
         assert kinds == ["ConflictError"] * (moderators - 1) + ["ok"], outcomes
         assert lifts_of(db, sanction["id"]) == 1
-        assert get_sanction(db, sanction["id"], at=now)["state"] == "lifted"
+        assert get_sanction(db, sanction["id"], at=now).to_json()["state"] == "lifted"
     assert verify_audit_log(db).ok
 
 
@@ -484,18 +486,18 @@ def test_a_sanction_amended_while_it_is_lifted_loses_no_update(
     sanction = impose("facebook/DonaldTrump", "suspension", duration="P2Y")
     outcomes = race(
         [
-            lambda: lift_sanction(db, sanction["id"], reason="reinstated", caller=Caller("mod1", now=now)),
+            lambda: lift_sanction(
+                db, sanction["id"], LiftSanction.parse(reason="reinstated"), caller=Caller("mod1", now=now)
+            ),
             lambda: amend_sanction(
                 db,
                 sanction["id"],
-                reason="extended",
-                ends_at=now + timedelta(days=1000),
-                effective_at=now,
+                AmendSanction.parse(reason="extended", ends_at=now + timedelta(days=1000), effective_at=now),
                 caller=Caller("mod2", now=now),
             ),
         ]
     )
-    view = get_sanction(db, sanction["id"], at=now)
+    view = get_sanction(db, sanction["id"], at=now).to_json()
     lift, amendment = outcomes
     assert lift[0] == "ok"
     # The amendment either came first (then both stand) or found the sanction lifted (409).

@@ -407,7 +407,7 @@ def apply(world: World, ref: Reference, command: object) -> str | None:
         )
         outcome, result = run(lambda: service.impose_sanction(db, request, caller=Caller(ACTOR, now=now)))
         if outcome == "ok":
-            ref.record_creation(command, result["id"])
+            ref.record_creation(command, result.id)
     elif isinstance(command, Link):
         expected = ref.link(command.first, command.second)
         refs = [world.ref(command.first), world.ref(command.second)]
@@ -430,11 +430,13 @@ def apply(world: World, ref: Reference, command: object) -> str | None:
             lambda: service.amend_sanction(
                 db,
                 target.id,
-                reason="amended",
-                ends_at=ends,
-                kind=command.kind,  # type: ignore[arg-type]
-                denies=denies,
-                effective_at=effective if command.at is not None else None,
+                service.AmendSanction.parse(
+                    reason="amended",
+                    ends_at=ends,
+                    kind=command.kind,
+                    denies=denies,
+                    effective_at=effective if command.at is not None else None,
+                ),
                 caller=Caller(ACTOR, now=now),
             )
         )
@@ -447,8 +449,7 @@ def apply(world: World, ref: Reference, command: object) -> str | None:
             lambda: service.lift_sanction(
                 db,
                 target.id,
-                reason="lifted",
-                effective_at=effective if command.at is not None else None,
+                service.LiftSanction.parse(reason="lifted", effective_at=effective if command.at is not None else None),
                 caller=Caller(ACTOR, now=now),
             )
         )
@@ -461,7 +462,7 @@ def apply(world: World, ref: Reference, command: object) -> str | None:
 def compare_at(world: World, ref: Reference, t: datetime) -> None:
     """Standing of every account, state and term of every sanction, and lists by state, at ``t``."""
     for account in range(len(ACCOUNTS)):
-        got = standing.get_standing(world.db, world.ref(account), at=t)
+        got = standing.get_standing(world.db, world.ref(account), at=t).to_json()
         want = ref.standing(account, t)
         context = f"{world.ref(account)} at {format_instant(t)}: {got}"
         assert got["status"] == want["status"], context
@@ -479,7 +480,8 @@ def compare_at(world: World, ref: Reference, t: datetime) -> None:
         for account in range(len(ACCOUNTS))
         for capability in PLATFORM_CAPABILITIES[ACCOUNTS[account][0]][:6]
     ]
-    for check, answer in zip(checks, standing.run_checks(world.db, checks, at=t), strict=True):
+    answers = [view.to_json() for view in standing.run_checks(world.db, checks, at=t)]  # as the API gives them
+    for check, answer in zip(checks, answers, strict=True):
         account = next(a for a in range(len(ACCOUNTS)) if world.ref(a) == check.ref)
         want = ref.standing(account, t)
         context = f"{check} at {format_instant(t)}: {answer}"
@@ -491,7 +493,9 @@ def compare_at(world: World, ref: Reference, t: datetime) -> None:
             # denies this capability) by test_a_check_names_a_sanction_that_denies_the_capability.
             assert answer["sanction"] in {sid for _, sid in want["causes"]}, context
 
-    views = service.list_sanctions(world.db, SanctionFilter(operator=world.operator), at=t, limit=1000)["items"]
+    views = service.list_sanctions(world.db, SanctionFilter(operator=world.operator), at=t, limit=1000).to_json()[
+        "items"
+    ]
     assert [view["id"] for view in views] == sorted(s.id for s in ref.sanctions)
     for view in views:
         s = next(s for s in ref.sanctions if s.id == view["id"])
@@ -502,7 +506,9 @@ def compare_at(world: World, ref: Reference, t: datetime) -> None:
         assert set(view["denies"]) == set(term.denies), context
 
     for state in SanctionState:
-        page = service.list_sanctions(world.db, SanctionFilter(operator=world.operator, state=state), at=t, limit=1000)
+        page = service.list_sanctions(
+            world.db, SanctionFilter(operator=world.operator, state=state), at=t, limit=1000
+        ).to_json()
         listed = {item["id"] for item in page["items"]}
         assert listed == {s.id for s in ref.sanctions if s.state(t) == state}, (state, format_instant(t))
 
@@ -594,19 +600,25 @@ def test_backdating_before_the_start_is_refused(db: Database, now: datetime, eff
             subject=world.ref(0), kind="suspension", starts_at=hour(4), duration="P1D", reason=REASON
         ),
         caller=Caller(ACTOR, now=now),
-    )
+    ).to_json()
     before = world.event_count()
     with pytest.raises(ValidationError) as caught:
         service.lift_sanction(
-            db, created["id"], reason="r", effective_at=hour(effective), caller=Caller(ACTOR, now=now)
+            db,
+            created["id"],
+            service.LiftSanction.parse(reason="r", effective_at=hour(effective)),
+            caller=Caller(ACTOR, now=now),
         )
     assert caught.value.field == "effective_at"
     with pytest.raises(ValidationError):
         service.amend_sanction(
-            db, created["id"], reason="r", ends_at=hour(30), effective_at=hour(effective), caller=Caller(ACTOR, now=now)
+            db,
+            created["id"],
+            service.AmendSanction.parse(reason="r", ends_at=hour(30), effective_at=hour(effective)),
+            caller=Caller(ACTOR, now=now),
         )
     assert world.event_count() == before
-    assert service.get_sanction(db, created["id"], at=hour(10))["history"] == created["history"]
+    assert service.get_sanction(db, created["id"], at=hour(10)).to_json()["history"] == created["history"]
 
 
 def test_a_check_names_a_sanction_that_denies_the_capability(db: Database, now: datetime) -> None:
@@ -621,11 +633,12 @@ def test_a_check_names_a_sanction_that_denies_the_capability(db: Database, now: 
             duration="P1D",
             reason=REASON,
         )
-        return str(service.impose_sanction(db, command, caller=Caller(ACTOR, now=recorded))["id"])
+        return str(service.impose_sanction(db, command, caller=Caller(ACTOR, now=recorded)).to_json()["id"])
 
     live = restrict("live", now)
     post = restrict("post", now + timedelta(seconds=1))  # ids sort by creation: live's comes first
-    [answer] = standing.run_checks(db, [standing.Check(world.ref(0), "post")], at=hour(1))
+    [view] = standing.run_checks(db, [standing.Check(world.ref(0), "post")], at=hour(1))
+    answer = view.to_json()
     assert (answer["allowed"], answer["status"]) == (False, "restricted")
-    assert sorted(standing.get_standing(db, world.ref(0), at=hour(1))["sanctions"]) == sorted([live, post])
+    assert sorted(standing.get_standing(db, world.ref(0), at=hour(1)).to_json()["sanctions"]) == sorted([live, post])
     assert answer["sanction"] == post

@@ -23,7 +23,7 @@ EVERYWHERE = transparency.period(None, None)
 
 
 def report(id: str, account: str = "gina", **content: Any) -> violations.RecordViolation:
-    return violations.RecordViolation(
+    return violations.RecordViolation.parse(
         id=id,
         platform="facebook",
         account=account,
@@ -59,8 +59,7 @@ def test_the_content_of_a_violation_reaches_the_sanction_and_its_statement(meta:
             keywords=["KEYWORD_INCITEMENT_VIOLENCE_HATRED"],
             territorial_scope=["FR", "DE"],
         ),
-        caller=MODERATOR,
-        now=NOW,
+        caller=MODERATOR.at(NOW),
     )
     sanction = answer.body["sanction"]
     assert sanction["kind"] == "termination"
@@ -95,7 +94,7 @@ def test_the_content_of_a_violation_reaches_the_sanction_and_its_statement(meta:
 
 def test_the_content_date_defaults_to_the_date_the_violation_occurred(meta: Database) -> None:
     answer = violations.record_violation(
-        meta, report("v-1", content_type=["CONTENT_TYPE_IMAGE"]), caller=MODERATOR, now=NOW
+        meta, report("v-1", content_type=["CONTENT_TYPE_IMAGE"]), caller=MODERATOR.at(NOW)
     )
     statement = exported(meta, answer.body["sanction"]["id"]).statement
     assert statement is not None
@@ -104,7 +103,7 @@ def test_the_content_date_defaults_to_the_date_the_violation_occurred(meta: Data
 
 
 def test_without_a_content_type_the_export_refuses_the_statement_and_names_the_field(meta: Database) -> None:
-    answer = violations.record_violation(meta, report("v-1"), caller=MODERATOR, now=NOW)
+    answer = violations.record_violation(meta, report("v-1"), caller=MODERATOR.at(NOW))
     sanction = answer.body["sanction"]
     assert sanction["reason"]["content_type"] == []
     assert sanction["reason"]["content_date"] == "2024-05-31"
@@ -121,14 +120,13 @@ def test_without_a_content_type_the_export_refuses_the_statement_and_names_the_f
 
 def test_a_repeat_gets_the_first_answer_whatever_content_it_names(meta: Database) -> None:
     first = violations.record_violation(
-        meta, report("v-1", content_type=["CONTENT_TYPE_TEXT"]), caller=MODERATOR, now=NOW
+        meta, report("v-1", content_type=["CONTENT_TYPE_TEXT"]), caller=MODERATOR.at(NOW)
     )
     before = event_count(meta)
     again = violations.record_violation(
         meta,
         report("v-1", content_type=["CONTENT_TYPE_VIDEO"], content_date="2024-01-01"),
-        caller=MODERATOR,
-        now=NOW + timedelta(minutes=1),
+        caller=MODERATOR.at(NOW + timedelta(minutes=1)),
     )
     assert not again.created and again.body == first.body
     assert again.body["sanction"]["reason"]["content_type"] == ["CONTENT_TYPE_TEXT"]
@@ -147,8 +145,7 @@ def test_a_group_commit_batch_carries_the_content_as_one_at_a_time_does(meta: Da
                     content_type=["CONTENT_TYPE_AUDIO"],
                     content_date="2024-05-01",
                 ),
-                caller=MODERATOR,
-                now=NOW + timedelta(seconds=n),
+                caller=MODERATOR.at(NOW + timedelta(seconds=n)),
             )
             for n in range(3)
         ]
@@ -182,6 +179,6 @@ def test_a_group_commit_batch_carries_the_content_as_one_at_a_time_does(meta: Da
 def test_bad_content_fields_are_refused_and_change_nothing(meta: Database, content: dict[str, Any], field: str) -> None:
     before = event_count(meta)
     with pytest.raises(ValidationError) as refused:
-        violations.record_violation(meta, report("v-1", **content), caller=MODERATOR, now=NOW)
+        violations.record_violation(meta, report("v-1", **content), caller=MODERATOR.at(NOW))
     assert refused.value.field == field
     assert event_count(meta) == before

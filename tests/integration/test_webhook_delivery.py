@@ -17,7 +17,7 @@ from reprieve.domain.model import AccountRef
 from reprieve.runtime import webhooks as delivery
 from reprieve.services import appeals, webhooks
 from reprieve.services.callers import Caller
-from reprieve.services.sanctions import amend_sanction, lift_sanction
+from reprieve.services.sanctions import AmendSanction, LiftSanction, amend_sanction, lift_sanction
 from reprieve.store import outbox, tables
 from reprieve.store.db import Database
 from reprieve.webhooks_verify import ReplayGuard, WebhookVerificationError, verify
@@ -51,9 +51,12 @@ def test_receiver_down_then_up_gets_everything_in_order_signed(
     for i in range(6):  # six subjects, three events each, interleaved by the worker's concurrency
         sanction = impose(f"facebook/user{i}", "suspension", duration="P30D")
         amend_sanction(
-            db, sanction["id"], reason="second look", ends_at=now + timedelta(days=60), caller=Caller(ACTOR, now=now)
+            db,
+            sanction["id"],
+            AmendSanction.parse(reason="second look", ends_at=now + timedelta(days=60)),
+            caller=Caller(ACTOR, now=now),
         )
-        lift_sanction(db, sanction["id"], reason="appeal granted", caller=Caller(ACTOR, now=now))
+        lift_sanction(db, sanction["id"], LiftSanction.parse(reason="appeal granted"), caller=Caller(ACTOR, now=now))
     expected = meta_events(db)
     assert len(expected) >= 18
 

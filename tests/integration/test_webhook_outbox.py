@@ -14,7 +14,7 @@ from reprieve.domain.time import to_micros
 from reprieve.services import webhooks
 from reprieve.services.callers import Caller
 from reprieve.services.publishing import enable_broker
-from reprieve.services.sanctions import amend_sanction, lift_sanction
+from reprieve.services.sanctions import AmendSanction, LiftSanction, amend_sanction, lift_sanction
 from reprieve.store import eventlog, outbox, tables
 from reprieve.store.db import Database, open_database
 
@@ -51,7 +51,9 @@ def test_rows_only_for_matching_endpoints_of_the_operator(
     assert hook.secret.startswith("whsec_")
     sanction = impose("facebook/alice", "suspension", duration="P30D")
     impose("twitter/bob", "suspension", duration="P30D")  # another operator: not for meta's endpoint
-    lift_sanction(db, sanction["id"], reason="appeal granted", caller=Caller(ACTOR, now=now))  # a type not asked for
+    lift_sanction(
+        db, sanction["id"], LiftSanction.parse(reason="appeal granted"), caller=Caller(ACTOR, now=now)
+    )  # a type not asked for
     rows = outbox_rows(db)
     assert len(rows) == 1
     assert rows[0][1] == hook.id and rows[0][2] == f"sanction:{sanction['id']}"
@@ -135,7 +137,10 @@ def test_a_crowded_blocked_queue_does_not_starve_the_others(
     crowded = impose("facebook/crowded", "suspension", duration="P30D")
     for i in range(12):
         amend_sanction(
-            db, crowded["id"], reason="again", ends_at=now + timedelta(days=31 + i), caller=Caller(ACTOR, now=now)
+            db,
+            crowded["id"],
+            AmendSanction.parse(reason="again", ends_at=now + timedelta(days=31 + i)),
+            caller=Caller(ACTOR, now=now),
         )
     other = impose("facebook/other", "suspension", duration="P30D")
     o = tables.outbox.c

@@ -23,7 +23,7 @@ from reprieve.runtime import worker
 from reprieve.runtime.worker import Worker
 from reprieve.services import appeal_targets, appeals
 from reprieve.services.callers import Caller
-from reprieve.services.sanctions import lift_sanction
+from reprieve.services.sanctions import LiftSanction, lift_sanction
 from reprieve.store import tables
 from reprieve.store.db import Database, open_database
 
@@ -48,7 +48,9 @@ def story(db: Database, impose: Callable[..., dict[str, Any]], now: datetime) ->
     scheduled = impose("facebook/sched", "suspension", starts_at=now + timedelta(days=2), duration="P5D")
     short = impose("facebook/short", "suspension", duration="P3D", review_at=now + timedelta(days=1))
     lifted = impose("facebook/lifted", "suspension", duration="P3D")
-    lift_sanction(db, lifted["id"], reason="granted", caller=Caller(ACTOR, now=now))  # lifted: it never "ends"
+    lift_sanction(
+        db, lifted["id"], LiftSanction.parse(reason="granted"), caller=Caller(ACTOR, now=now)
+    )  # lifted: it never "ends"
     long = impose("facebook/long", "suspension", duration="P1Y")
     appeal = appeals.file_appeal(
         db,

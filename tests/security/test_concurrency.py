@@ -390,7 +390,10 @@ def test_the_console_sends_the_version_it_showed_and_keeps_what_was_typed(
     assert len(shown) == 2 and len(set(shown)) == 1  # the amend form's and the lift form's
     # Another moderator amends it meanwhile.
     sanctions.amend_sanction(
-        db, sanction, reason="other", ends_at="2030-01-01T00:00:00Z", caller=Caller("other", now=clock)
+        db,
+        sanction,
+        sanctions.AmendSanction.parse(reason="other", ends_at="2030-01-01T00:00:00Z"),
+        caller=Caller("other", now=clock),
     )
     before = events_of(db, sanction)
     form = {

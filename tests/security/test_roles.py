@@ -195,7 +195,7 @@ def impose(db: Database, clock: Clock, subject: str) -> str:
     command = sanctions.ImposeSanction.parse(
         subject=AccountRef.parse(subject), kind="suspension", duration="P30D", reason=REASON
     )
-    return str(sanctions.impose_sanction(db, command, caller=Caller("test", now=clock.now))["id"])
+    return str(sanctions.impose_sanction(db, command, caller=Caller("test", now=clock.now)).to_json()["id"])
 
 
 def console_requests(db: Database, clock: Clock, member_name: str) -> dict[str, tuple[str, str, dict[str, str]]]:

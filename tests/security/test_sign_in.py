@@ -209,7 +209,7 @@ def test_the_appeal_form_filing_limit_holds_across_app_objects_and_restarts(worl
             duration="P1Y",
         ),
         caller=Caller(SETUP, now=clock()),
-    )
+    ).to_json()
     with world.db.read() as conn:
         code = appeal_codes.printed(appeal_codes.code_for(conn, sanction["id"]))
     data = {

@@ -36,7 +36,7 @@ from reprieve.domain.sanctions import UNSET
 from reprieve.services.appeals import DecideAppeal, FileAppeal, RecordDispute
 from reprieve.services.due_process import ProbationRequest
 from reprieve.services.reviews import DecideReview, FileAssessment
-from reprieve.services.violations import VIOLATION_CONTENT_TYPES, VIOLATION_KEYWORDS
+from reprieve.services.violations import VIOLATION_CONTENT_TYPES, VIOLATION_KEYWORDS, RecordViolation
 
 LongText = Annotated[str, Field(min_length=1, max_length=10_000), NoNul, NotBlank]
 Statement = Annotated[str, Field(min_length=1, max_length=20_000), NoNul, NotBlank]
@@ -376,6 +376,24 @@ class ViolationCreate(Schema):
     territorial_scope: Annotated[list[Country], Field(max_length=_CODE_LIMITS["territorial_scope"][0])] | None = Field(
         default=None, description="EEA countries where the sanction applies; default: all of the EEA"
     )
+
+    def to_command(self) -> RecordViolation:
+        """The use case's command, parsed once (``RecordViolation.parse``)."""
+        return RecordViolation.parse(
+            id=self.id,
+            platform=self.platform,
+            account=self.account,
+            policy=self.policy,
+            severity=self.severity,
+            category=self.category,
+            facts=self.facts,
+            occurred_at=self.occurred_at,
+            automated=self.automated.model_dump(mode="json") if self.automated else None,
+            content_type=self.content_type,
+            content_date=self.content_date,
+            keywords=self.keywords,
+            territorial_scope=self.territorial_scope,
+        )
 
 
 class StepOut(Out):

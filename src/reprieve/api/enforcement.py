@@ -30,6 +30,7 @@ from reprieve.enforcement.follower import IndexFollower
 from reprieve.enforcement.index import EnforcementIndex
 from reprieve.runtime.group_commit import Answer
 from reprieve.services import Database
+from reprieve.services.callers import Caller
 from reprieve.services.standing import get_standing, run_checks
 
 
@@ -60,28 +61,30 @@ class Enforcement:
             return self.index, at_us
         return None
 
-    def standing(self, ref: AccountRef, *, at: datetime, operators: Sequence[str] | None) -> dict[str, Any]:
+    def standing(self, ref: AccountRef, *, at: datetime, caller: Caller) -> dict[str, Any]:
+        """The account's standing at ``at``, on a platform of an operator ``caller`` sees."""
         found = self._index_for(at)
         if found is not None:
             index, at_us = found
             try:
-                return index.standing(ref.platform, ref.account, at_us, operators=operators)
+                return index.standing(ref.platform, ref.account, at_us, operators=caller.operators)
             except NotFoundError:
                 pass  # a platform newer than the follower's last poll: the database knows it
-        return get_standing(self.db, ref, at=at, operators=operators)
+        return get_standing(self.db, ref, at=at, caller=caller).to_json()
 
-    def checks(self, checks: Sequence[Check], *, at: datetime, operators: Sequence[str] | None) -> list[dict[str, Any]]:
+    def checks(self, checks: Sequence[Check], *, at: datetime, caller: Caller) -> list[dict[str, Any]]:
         """Each check's answer, in order; a check that cannot be answered (an unknown platform, a
-        capability the platform lacks) is answered with its error in its place (``RowError``)."""
+        capability the platform lacks, one of an operator ``caller`` does not see) is answered
+        with its error in its place (``RowError``)."""
         found = self._index_for(at)
         if found is not None:
             index, at_us = found
             refused: list[int] = []
-            results = index.check_many(checks, at_us, operators=operators, refused=refused)
+            results = index.check_many(checks, at_us, operators=caller.operators, refused=refused)
             if not unknown_platforms(results, refused):
                 return results
             # a platform newer than the follower's last poll: the database knows it
-        return run_checks(self.db, checks, at=at, operators=operators, refused=[])
+        return [view.to_json() for view in run_checks(self.db, checks, at=at, caller=caller, refused=[])]
 
 
 def unknown_platforms(answers: Sequence[dict[str, Any] | Any], refused: Sequence[int]) -> bool:

@@ -14,10 +14,11 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from reprieve.domain.errors import ValidationError as DomainValidationError
 from reprieve.domain.model import AccountRef, PlatformKind, Role, SanctionKind, SanctionState, Status
 from reprieve.domain.reason import CATEGORIES, EEA_COUNTRIES, AutomatedDecision, Ground, Source
+from reprieve.domain.sanctions import UNSET
 from reprieve.domain.text import check_text
 from reprieve.domain.time import parse_duration, parse_instant
 from reprieve.services.catalogue import CreateOperator, CreatePlatform, LinkIdentities, PutAccount
-from reprieve.services.sanctions import ImposeSanction
+from reprieve.services.sanctions import AmendSanction, ImposeSanction, LiftSanction
 from reprieve.services.tokens import CreateToken
 
 # --- building blocks ---------------------------------------------------------------------
@@ -433,6 +434,18 @@ class SanctionAmend(Schema):
     reason: Explanation
     effective_at: Instant | None = None
 
+    def to_command(self) -> AmendSanction:
+        """The use case's command, parsed once (``AmendSanction.parse``); a field not given is kept."""
+        given = self.model_fields_set
+        return AmendSanction.parse(
+            reason=self.reason,
+            ends_at=self.ends_at if "ends_at" in given else UNSET,
+            review_at=self.review_at if "review_at" in given else UNSET,
+            kind=self.kind,
+            denies=self.denies,
+            effective_at=self.effective_at,
+        )
+
 
 class SanctionLift(Schema):
     model_config = ConfigDict(
@@ -441,6 +454,10 @@ class SanctionLift(Schema):
 
     reason: Explanation
     effective_at: Instant | None = None
+
+    def to_command(self) -> LiftSanction:
+        """The use case's command, parsed once (``LiftSanction.parse``)."""
+        return LiftSanction.parse(reason=self.reason, effective_at=self.effective_at)
 
 
 class ChangeOut(Out):

@@ -151,7 +151,7 @@ def create(
             return
         typer.echo(f"matched: {preview.matched:,}")
         table(
-            preview.sample,
+            [s.to_json() for s in preview.sample],
             [
                 ("id", "id"),
                 ("kind", "kind"),

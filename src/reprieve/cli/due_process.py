@@ -429,7 +429,7 @@ def violation_record(
         raise ValidationError(f"{account!r} should be written platform/account", field="account")
     answer = violations.record_violation(
         state(ctx).db(),
-        violations.RecordViolation(
+        violations.RecordViolation.parse(
             id=id,
             platform=platform,
             account=name,
@@ -443,8 +443,7 @@ def violation_record(
             keywords=keyword or None,
             territorial_scope=territory or None,
         ),
-        caller=caller(),
-        now=now(),
+        caller=caller().at(now()),
     )
     result = answer.body
     if as_json:

@@ -22,6 +22,7 @@ from reprieve.domain.sanctions import UNSET
 from reprieve.services import catalogue, sanctions, standing
 from reprieve.services.callers import Caller
 from reprieve.services.viewing import json_list
+from reprieve.services.views import SanctionView
 
 operator_app = typer.Typer(help="Operators: organisations that run platforms.", no_args_is_help=True)
 platform_app = typer.Typer(help="Platforms: the services of an operator.", no_args_is_help=True)
@@ -239,7 +240,7 @@ def sanction_create(
         automated={"detection": automated_detection, "decision": automated_decision},
     )
     result = sanctions.impose_sanction(state(ctx).db(), command, caller=Caller(actor(), now=now))
-    emit_json(result) if as_json else show_sanction(result)
+    emit_json(result.to_json()) if as_json else show_sanction(result)
 
 
 @sanction_app.command("list")
@@ -266,18 +267,19 @@ def sanction_list(
         category=category,
     )
     page = sanctions.list_sanctions(state(ctx).db(), f, at=at_option(at), limit=limit, cursor=cursor)
+    listed = page.to_json()
     if as_json:
-        emit_json(page)
+        emit_json(listed)
         return
-    table(page["items"], SANCTION_COLUMNS)
-    next_page_hint(page)
+    table(listed["items"], SANCTION_COLUMNS)
+    next_page_hint(listed)
 
 
 @sanction_app.command("show")
 def sanction_show(ctx: typer.Context, id: str, at: str = AT, as_json: bool = JSON) -> None:
     """Show a sanction as it stands at an instant, with its history."""
     result = sanctions.get_sanction(state(ctx).db(), id, at=at_option(at))
-    emit_json(result) if as_json else show_sanction(result)
+    emit_json(result.to_json()) if as_json else show_sanction(result)
 
 
 #: ``--if-version``: the version ``sanction show`` gave; the change is refused if the sanction changed since.
@@ -315,23 +317,20 @@ def sanction_amend(
     elif ends_at:
         new_ends = ends_at
     elif duration:
-        from reprieve.domain.time import parse_duration, parse_instant
+        from reprieve.domain.time import parse_duration
 
-        start = sanctions.get_sanction(db, id, at=now())["starts_at"]
-        new_ends = parse_duration(duration, field="--duration").after(parse_instant(start), field="--duration")
-    result = sanctions.amend_sanction(
-        db,
-        id,
+        start = sanctions.get_sanction(db, id, at=now()).starts_at
+        new_ends = parse_duration(duration, field="--duration").after(start, field="--duration")
+    command = sanctions.AmendSanction.parse(
         reason=reason,
         ends_at=new_ends,
         review_at=review_at if review_at else UNSET,
         kind=kind,
         denies=split(denies),
         effective_at=effective_at,
-        caller=Caller(actor(), now=now),
-        if_version=if_version,
     )
-    emit_json(result) if as_json else show_sanction(result)
+    result = sanctions.amend_sanction(db, id, command, caller=Caller(actor(), now=now), if_version=if_version)
+    emit_json(result.to_json()) if as_json else show_sanction(result)
 
 
 @sanction_app.command("lift")
@@ -348,15 +347,11 @@ def sanction_lift(
     as_json: bool = JSON,
 ) -> None:
     """Lift a sanction that is active at the effective instant, or cancel one that has not started."""
+    command = sanctions.LiftSanction.parse(reason=reason, effective_at=effective_at)
     result = sanctions.lift_sanction(
-        state(ctx).db(),
-        id,
-        reason=reason,
-        effective_at=effective_at,
-        caller=Caller(actor(), now=now),
-        if_version=if_version,
+        state(ctx).db(), id, command, caller=Caller(actor(), now=now), if_version=if_version
     )
-    emit_json(result) if as_json else show_sanction(result)
+    emit_json(result.to_json()) if as_json else show_sanction(result)
 
 
 @sanction_app.command("import")
@@ -382,7 +377,7 @@ def sanction_import(
     if str(path) != "-" and not path.is_file():
         raise ValidationError(f"no file {str(path)!r}", field="path")
     total = sanctions.import_sanctions(
-        state(ctx).db(), commands(), actor=actor(), now=now(), batch_size=batch_size, on_batch=progress
+        state(ctx).db(), commands(), caller=Caller(actor(), now=now()), batch_size=batch_size, on_batch=progress
     )
     typer.echo(f"{total} sanctions imported")
 
@@ -408,7 +403,9 @@ def sanction_from_json(line: str, number: int, ordinal: int) -> sanctions.Impose
         raise ValidationError(f"sanction #{ordinal}: {exc.message}") from None
 
 
-def show_sanction(s: dict[str, Any]) -> None:
+def show_sanction(view: SanctionView) -> None:
+    """The sanction as a record (its wire form's fields, as ``--json`` gives them) and its history."""
+    s = view.to_json()
     record(
         s,
         [
@@ -456,7 +453,9 @@ def standing_command(
     as_json: bool = JSON,
 ) -> None:
     """The standing of an account on its platform at an instant."""
-    result = standing.get_standing(state(ctx).db(), AccountRef.parse(account), at=at_option(at))
+    result = standing.get_standing(
+        state(ctx).db(), AccountRef.parse(account), at=at_option(at), caller=Caller(actor())
+    ).to_json()
     if as_json:
         emit_json(result)
     else:
@@ -474,7 +473,7 @@ def check_command(
     check could not be answered: a malformed account, an unknown platform or capability)."""
     try:
         check = Check(AccountRef.parse(account), capability)
-        result = standing.run_checks(state(ctx).db(), [check], at=at_option(at))[0]
+        result = standing.run_checks(state(ctx).db(), [check], at=at_option(at), caller=Caller(actor()))[0].to_json()
     except ReprieveError as exc:
         fail(exc.message + near_miss(exc.message), CHECK_ERROR)
     except OperationalError as exc:

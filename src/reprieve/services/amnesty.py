@@ -41,7 +41,7 @@ from reprieve.domain.model import ensure_text
 from reprieve.domain.sanctions import Sanction
 from reprieve.domain.time import format_instant, from_micros, to_micros
 from reprieve.services.callers import Caller
-from reprieve.services.views import sanction_view
+from reprieve.services.views import SanctionView, sanction_view
 from reprieve.store import amnesty as store
 from reprieve.store import queries
 from reprieve.store.connection import Connection
@@ -133,10 +133,10 @@ class AmnestyPreview:
     """A dry run: how many sanctions an amnesty would lift, and the first of them."""
 
     matched: int
-    sample: tuple[dict[str, Any], ...]  #: sanction views, at the amnesty's effective instant
+    sample: tuple[SanctionView, ...]  #: at the amnesty's effective instant
 
     def to_json(self) -> dict[str, Any]:
-        return {"matched": self.matched, "sample": list(self.sample)}
+        return {"matched": self.matched, "sample": [s.to_json() for s in self.sample]}
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,8 @@ from reprieve.domain.sanctions import UNSET, Change, ChangeType, Sanction, Unset
 from reprieve.domain.time import Duration, format_instant, parse_duration, parse_instant, to_micros
 from reprieve.services.callers import Caller
 from reprieve.services.catalogue import ensure_accounts, require_platform
-from reprieve.services.views import sanction_view
+from reprieve.services.viewing import Page
+from reprieve.services.views import SanctionView, sanction_view
 from reprieve.store import queries
 from reprieve.store.db import Database
 from reprieve.store.uow import UnitOfWork
@@ -102,7 +103,7 @@ def impose_sanction(
     command: ImposeSanction,
     *,
     caller: Caller,
-) -> dict[str, Any]:
+) -> SanctionView:
     """Impose one sanction; platforms of operators the caller may not see do not exist.
     ``caller.now``: an instant or a clock, read once the write lock is held (``UnitOfWork``)."""
     with UnitOfWork(db, actor=caller.actor, now=caller.clock) as uow:
@@ -121,15 +122,16 @@ def import_sanctions(
     db: Database,
     commands: Iterable[ImposeSanction],
     *,
-    actor: str,
-    now: datetime,
+    caller: Caller,
     batch_size: int = 10_000,
     on_batch: Any = None,
 ) -> int:
     """Impose many sanctions, ``batch_size`` per transaction; returns how many were imposed.
 
     Each batch is all-or-nothing: a bad command rolls back its batch, and the error names it.
+    ``caller.now``: the instant of every batch (a clock is read once, here).
     """
+    actor, now = caller.actor, caller.instant
     total = 0
     size = max(1, batch_size)
     pending = iter(commands)
@@ -280,55 +282,77 @@ def _load(db: Database, uow: UnitOfWork, sanction_id: str, caller: Caller) -> Sa
     return caller.seen(queries.load_sanction(uow.conn, sanction_id), "sanction", sanction_id)
 
 
+@dataclass(frozen=True, slots=True)
+class AmendSanction:
+    """A change of a sanction's term, parsed (``parse``): UNSET keeps a field, None clears it."""
+
+    reason: str
+    ends_at: datetime | Unset | None = UNSET
+    review_at: datetime | Unset | None = UNSET
+    kind: SanctionKind | None = None
+    denies: Sequence[str] | None = None
+    effective_at: datetime | None = None  #: default: now
+
+    @classmethod
+    def parse(
+        cls,
+        *,
+        reason: str,
+        ends_at: str | datetime | Unset | None = UNSET,
+        review_at: str | datetime | Unset | None = UNSET,
+        kind: str | SanctionKind | None = None,
+        denies: Sequence[str] | None = None,
+        effective_at: str | datetime | None = None,
+    ) -> AmendSanction:
+        """The command from what an edge was given, parsed once: ValidationError naming the field,
+        in the order the fields were always checked."""
+        ensure_text(reason, field="reason", max_length=2000)
+        given = parse_instant(effective_at, field="effective_at") if effective_at is not None else None
+        new_ends = _instant_or_kept(ends_at, field="ends_at")
+        new_review = _instant_or_kept(review_at, field="review_at")
+        new_kind = parse_enum(SanctionKind, kind, field="kind") if kind is not None else None
+        if isinstance(new_ends, Unset) and isinstance(new_review, Unset) and new_kind is None and denies is None:
+            raise ValidationError("an amendment must change ends_at, review_at, kind or denies")
+        return cls(reason, new_ends, new_review, new_kind, tuple(denies) if denies is not None else None, given)
+
+
+def _instant_or_kept(value: str | datetime | Unset | None, *, field: str) -> datetime | Unset | None:
+    return value if isinstance(value, Unset) or value is None else parse_instant(value, field=field)
+
+
 def amend_sanction(
     db: Database,
     sanction_id: str,
+    command: AmendSanction,
     *,
-    reason: str,
-    ends_at: str | datetime | Unset | None = UNSET,
-    review_at: str | datetime | Unset | None = UNSET,
-    kind: str | None = None,
-    denies: Sequence[str] | None = None,
-    effective_at: str | datetime | None = None,
     caller: Caller,
     if_version: int | None = None,
-) -> dict[str, Any]:
-    """Change a sanction's term from ``effective_at`` on (default: now).
+) -> SanctionView:
+    """Change a sanction's term from ``command.effective_at`` on (default: now).
 
     ``caller.now``: an instant or a clock, read once the write lock is held, so that the change is
     judged against the sanction as it stands then. ``if_version``: the version the caller saw
     (``If-Match``); PreconditionFailedError (412) and nothing written if it changed since.
     """
-    ensure_text(reason, field="reason", max_length=2000)
-    given = parse_instant(effective_at, field="effective_at") if effective_at is not None else None
-    new_ends: datetime | Unset | None = (
-        ends_at if isinstance(ends_at, Unset) or ends_at is None else parse_instant(ends_at, field="ends_at")
-    )
-    new_review: datetime | Unset | None = (
-        review_at if isinstance(review_at, Unset) or review_at is None else parse_instant(review_at, field="review_at")
-    )
-    new_kind = parse_enum(SanctionKind, kind, field="kind") if kind is not None else None
-    if isinstance(new_ends, Unset) and isinstance(new_review, Unset) and new_kind is None and denies is None:
-        raise ValidationError("an amendment must change ends_at, review_at, kind or denies")
     with UnitOfWork(db, actor=caller.actor, now=caller.clock) as uow:
         sanction = _load(db, uow, sanction_id, caller)
         sanction.ensure_version(if_version)
-        effective = given if given is not None else uow.now
+        effective = command.effective_at if command.effective_at is not None else uow.now
         platforms = _scope_platforms(db, uow, sanction)
         change = sanction.amend(
             seq=uow.next_seq(),
             effective_at=effective,
-            ends_at=new_ends,
-            review_at=new_review,
-            kind=new_kind,
-            denies=denies,
+            ends_at=command.ends_at,
+            review_at=command.review_at,
+            kind=command.kind,
+            denies=command.denies,
             platforms=platforms,
         )
         assert change.kind is not None
         uow.record(
             [
                 NewEvent.of(
-                    sanction.amended_event(change, reason=reason),
+                    sanction.amended_event(change, reason=command.reason),
                     format_instant(effective) or "",
                     sanction.operator,
                 )
@@ -337,23 +361,34 @@ def amend_sanction(
     return sanction_view(sanction, at=uow.now)
 
 
+@dataclass(frozen=True, slots=True)
+class LiftSanction:
+    """An early end of a sanction, parsed (``parse``)."""
+
+    reason: str
+    effective_at: datetime | None = None  #: default: now (a sanction not started yet: its start)
+
+    @classmethod
+    def parse(cls, *, reason: str, effective_at: str | datetime | None = None) -> LiftSanction:
+        ensure_text(reason, field="reason", max_length=2000)
+        return cls(reason, parse_instant(effective_at, field="effective_at") if effective_at is not None else None)
+
+
 def lift_sanction(
     db: Database,
     sanction_id: str,
+    command: LiftSanction,
     *,
-    reason: str,
-    effective_at: str | datetime | None = None,
     caller: Caller,
     if_version: int | None = None,
-) -> dict[str, Any]:
-    """End a sanction early, from ``effective_at`` on (default: now; a future instant schedules it).
+) -> SanctionView:
+    """End a sanction early, from ``command.effective_at`` on (default: now; a future instant schedules it).
 
     A sanction that has not started yet is cancelled by default: lifted from its start, it never
     takes effect. ``caller.now`` and ``if_version`` as for ``amend_sanction``: of two lifts racing, the
     second sees the sanction lifted at the instant it is recorded, and gets ConflictError (409).
     """
-    ensure_text(reason, field="reason", max_length=2000)
-    given = parse_instant(effective_at, field="effective_at") if effective_at is not None else None
+    given, reason = command.effective_at, command.reason
     with UnitOfWork(db, actor=caller.actor, now=caller.clock) as uow:
         sanction = _load(db, uow, sanction_id, caller)
         sanction.ensure_version(if_version)
@@ -372,7 +407,7 @@ def _scope_platforms(db: Database, uow: UnitOfWork, sanction: Sanction) -> list[
     return [require_platform(db, uow.conn, p) for p in sanction.scope]
 
 
-def get_sanction(db: Database, sanction_id: str, *, at: datetime, caller: Caller | None = None) -> dict[str, Any]:
+def get_sanction(db: Database, sanction_id: str, *, at: datetime, caller: Caller | None = None) -> SanctionView:
     """The sanction as it stands at ``at``; caller None: the installation, which sees every operator."""
     with db.read() as conn:
         sanction = queries.load_sanction(conn, sanction_id)
@@ -383,11 +418,11 @@ def get_sanction(db: Database, sanction_id: str, *, at: datetime, caller: Caller
 
 def list_sanctions(
     db: Database, f: SanctionFilter, *, at: datetime, limit: int = 50, cursor: str | None = None
-) -> dict[str, Any]:
-    """A page of sanctions matching ``f`` at ``at``: ``{items, next_cursor}``."""
+) -> Page[SanctionView]:
+    """A page of sanctions matching ``f`` at ``at``."""
     if not 1 <= limit <= 1000:
         raise ValidationError("must be between 1 and 1000", field="limit")
     with db.read() as conn:
         rows, next_cursor = queries.list_sanction_rows(conn, f, at_us=to_micros(at), limit=limit, cursor=cursor)
         sanctions = queries.load_sanctions(conn, rows)
-    return {"items": [sanction_view(s, at=at) for s in sanctions], "next_cursor": next_cursor}
+    return Page(tuple(sanction_view(s, at=at) for s in sanctions), next_cursor)

@@ -7,6 +7,7 @@ reference answers, and the ones for any past or future instant.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -14,20 +15,92 @@ from reprieve.domain.checks import (
     MAX_CHECKS,
     AccountStanding,
     Check,
-    refused_row,
+    RowError,
     standing_view,
 )
 from reprieve.domain.errors import NotFoundError, ReprieveError, ValidationError
-from reprieve.domain.model import AccountRef, Status, ensure_slug
+from reprieve.domain.model import AccountRef, Platform, Status, ensure_slug
 from reprieve.domain.policy import policy_of
 from reprieve.domain.standing import standing_at
-from reprieve.domain.strikes import count_strikes, probation_at
+from reprieve.domain.strikes import Probation, count_strikes, probation_at
 from reprieve.domain.time import format_instant, from_micros, to_micros
+from reprieve.services.callers import Caller
 from reprieve.services.catalogue import require_platform
 from reprieve.store import due_process
 from reprieve.store.connection import Connection
 from reprieve.store.db import Database
 from reprieve.store.standing import standing_rows
+
+
+@dataclass(frozen=True, slots=True)
+class StandingView:
+    """An account's standing on its platform at ``at`` (the domain's ``AccountStanding``)."""
+
+    standing: AccountStanding
+    at: datetime
+
+    @property
+    def ref(self) -> AccountRef:
+        return self.standing.ref
+
+    @property
+    def identity(self) -> str | None:
+        return self.standing.identity
+
+    @property
+    def status(self) -> Status:
+        return self.standing.standing.status
+
+    @property
+    def denies(self) -> tuple[str, ...]:
+        return tuple(self.standing.standing.denies)
+
+    @property
+    def until(self) -> datetime | None:
+        until = self.standing.standing.until
+        return from_micros(until) if until is not None else None
+
+    @property
+    def sanctions(self) -> tuple[str, ...]:
+        return tuple(self.standing.standing.sanctions)
+
+    @property
+    def strikes(self) -> int:
+        return self.standing.strikes
+
+    @property
+    def probation(self) -> Probation | None:
+        return self.standing.probation
+
+    def to_json(self) -> dict[str, Any]:
+        return standing_view(self.standing, self.at)  # the one wire form, the index's too
+
+
+@dataclass(frozen=True, slots=True)
+class CheckView:
+    """A check's answer: allowed or not, the account's status, until when and by which sanction
+    it is denied; or, for a check that could not be answered in a batch, its ``error``."""
+
+    check: Check
+    allowed: bool | None = None
+    status: Status | None = None
+    until: datetime | None = None
+    sanction: str | None = None
+    error: RowError | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        ref, capability = self.check.ref, self.check.capability
+        if self.error is not None:
+            return {"platform": ref.platform, "account": ref.account, "capability": capability, "error": self.error}
+        return {
+            "platform": ref.platform,
+            "account": ref.account,
+            "capability": capability,
+            "allowed": self.allowed,
+            "status": self.status.value if self.status is not None else None,
+            "until": format_instant(self.until),
+            "sanction": self.sanction,
+        }
 
 
 def account_standing(db: Database, conn: Connection, ref: AccountRef, at_us: int) -> AccountStanding:
@@ -41,12 +114,11 @@ def account_standing(db: Database, conn: Connection, ref: AccountRef, at_us: int
     return AccountStanding(ref, rows.identity, standing_at(rows.spans, at_us), count_strikes(marks, at_us), probation)
 
 
-def get_standing(
-    db: Database, ref: AccountRef, *, at: datetime, operators: Sequence[str] | None = None
-) -> dict[str, Any]:
+def get_standing(db: Database, ref: AccountRef, *, at: datetime, caller: Caller | None = None) -> StandingView:
+    """The account's standing at ``at``; caller None: the installation, which sees every operator."""
     with db.read_one() as conn:  # one statement (store.standing), once the platform is known
-        _visible(db, conn, ref.platform, operators)
-        return standing_view(account_standing(db, conn, ref, to_micros(at)), at)
+        _visible(db, conn, ref.platform, caller)
+        return StandingView(account_standing(db, conn, ref, to_micros(at)), at)
 
 
 def run_checks(
@@ -54,24 +126,25 @@ def run_checks(
     checks: Sequence[Check],
     *,
     at: datetime,
-    operators: Sequence[str] | None = None,
+    caller: Caller | None = None,
     refused: list[int] | None = None,
-) -> list[dict[str, Any]]:
-    """``{allowed, status, until, sanction}`` for each check, in order.
+) -> list[CheckView]:
+    """The answer to each check, in order, on the platforms of the
+    operators ``caller`` sees (None: the installation, which sees every operator).
 
     A check that cannot be answered raises its error; or, given a ``refused`` list, is answered
-    ``{platform, account, capability, error: RowError}`` in its place, its position added to
+    a view holding its ``error`` (``RowError``) in its place, its position added to
     ``refused``, and the others are still decided."""
     if len(checks) > MAX_CHECKS:
         raise ValidationError(f"at most {MAX_CHECKS} checks per request", field="checks")
     at_us = to_micros(at)
-    results: list[dict[str, Any]] = []
+    results: list[CheckView] = []
     cache: dict[AccountRef, AccountStanding] = {}
     with db.read() as conn:
         for check in checks:
             try:
                 ensure_slug(check.capability, field="capability")
-                platform = _visible(db, conn, check.ref.platform, operators)
+                platform = _visible(db, conn, check.ref.platform, caller)
                 if check.capability not in platform.capabilities:
                     raise ValidationError(
                         f"{check.capability!r} is not a capability of platform {platform.id!r}", field="capability"
@@ -80,7 +153,7 @@ def run_checks(
                 if refused is None:
                     raise
                 refused.append(len(results))
-                results.append(refused_row(check.ref.platform, check.ref.account, check.capability, error))
+                results.append(CheckView(check, error=RowError.of(error)))
                 continue
             result = cache.get(check.ref)
             if result is None:
@@ -88,21 +161,19 @@ def run_checks(
             s = result.standing
             allowed = check.capability not in s.denies
             results.append(
-                {
-                    "platform": check.ref.platform,
-                    "account": check.ref.account,
-                    "capability": check.capability,
-                    "allowed": allowed,
-                    "status": s.status.value if not allowed or s.status is not Status.GOOD else Status.GOOD.value,
-                    "until": None if allowed else (format_instant(from_micros(s.until)) if s.until else None),
-                    "sanction": None if allowed else s.denier_of(check.capability),
-                }
+                CheckView(
+                    check,
+                    allowed,
+                    s.status if not allowed or s.status is not Status.GOOD else Status.GOOD,
+                    None if allowed else (from_micros(s.until) if s.until else None),
+                    None if allowed else s.denier_of(check.capability),
+                )
             )
     return results
 
 
-def _visible(db: Database, conn: Connection, platform_id: str, operators: Sequence[str] | None) -> Any:
+def _visible(db: Database, conn: Connection, platform_id: str, caller: Caller | None) -> Platform:
     platform = db.platform(conn, platform_id)
-    if platform is None or (operators is not None and platform.operator not in operators):
+    if platform is None or (caller is not None and not caller.sees(platform.operator)):
         raise NotFoundError(f"no platform {platform_id!r}")
     return platform

@@ -1,37 +1,86 @@
-"""How sanctions, standings and checks look on the wire (API JSON and CLI --json alike)."""
+"""What the sanctions' use cases return (``SanctionView``), and the wire dict of a sanction
+imposed by a batch of violations, written from its event (``imposed_view``)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from reprieve.domain.sanctions import ChangeType, Sanction, state_of
+from reprieve.domain.model import AccountRef, SanctionKind, SanctionState
+from reprieve.domain.reason import Automation, Reason
+from reprieve.domain.sanctions import Change, ChangeType, Sanction, state_of
 from reprieve.domain.time import format_instant, parse_instant
 
 
-def sanction_view(sanction: Sanction, *, at: datetime) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class SanctionView:
+    """A sanction as it stands at ``at``: its term in force then (or, before it starts, the one it
+    starts with), its state, and its history (the domain's ``Change`` of each event, by seq)."""
+
+    id: str
+    operator: str
+    identity: str
+    subject: AccountRef
+    scope: tuple[str, ...]
+    kind: SanctionKind
+    denies: tuple[str, ...]
+    starts_at: datetime
+    ends_at: datetime | None
+    review_at: datetime | None
+    lifted_at: datetime | None
+    state: SanctionState
+    at: datetime
+    reason: Reason
+    automated: Automation
+    history: tuple[Change, ...]
+    version: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "operator": self.operator,
+            "identity": self.identity,
+            "subject": {"platform": self.subject.platform, "account": self.subject.account},
+            "scope": list(self.scope),
+            "kind": self.kind.value,
+            "denies": list(self.denies),
+            "starts_at": format_instant(self.starts_at),
+            "ends_at": format_instant(self.ends_at),
+            "review_at": format_instant(self.review_at),
+            "lifted_at": format_instant(self.lifted_at),
+            "state": self.state.value,
+            "at": format_instant(self.at),
+            "reason": self.reason.to_dict(),
+            "automated": self.automated.to_dict(),
+            "history": [c.to_dict() for c in self.history],
+            "version": self.version,
+        }
+
+
+def sanction_view(sanction: Sanction, *, at: datetime) -> SanctionView:
     """A sanction as it stands at ``at``: its term in force then, and its state."""
     term = sanction.view_at(at)
     assert term.kind is not None
-    return {
-        "id": sanction.id,
-        "operator": sanction.operator,
-        "identity": sanction.identity,
-        "subject": {"platform": sanction.subject.platform, "account": sanction.subject.account},
-        "scope": list(sanction.scope),
-        "kind": term.kind.value,
-        "denies": list(term.denies),
-        "starts_at": format_instant(sanction.starts_at),
-        "ends_at": format_instant(term.ends_at),
-        "review_at": format_instant(term.review_at),
-        "lifted_at": format_instant(sanction.lifted_at),
-        "state": sanction.state_at(at).value,
-        "at": format_instant(at),
-        "reason": sanction.reason.to_dict(),
-        "automated": sanction.automated.to_dict(),
-        "history": [c.to_dict() for c in sorted(sanction.changes, key=lambda c: c.seq)],
-        "version": sanction.version,
-    }
+    return SanctionView(
+        id=sanction.id,
+        operator=sanction.operator,
+        identity=sanction.identity,
+        subject=sanction.subject,
+        scope=tuple(sanction.scope),
+        kind=term.kind,
+        denies=tuple(term.denies),
+        starts_at=sanction.starts_at,
+        ends_at=term.ends_at,
+        review_at=term.review_at,
+        lifted_at=sanction.lifted_at,
+        state=sanction.state_at(at),
+        at=at,
+        reason=sanction.reason,
+        automated=sanction.automated,
+        history=tuple(sorted(sanction.changes, key=lambda c: c.seq)),
+        version=sanction.version,
+    )
 
 
 _IMPOSED = ChangeType.IMPOSED.value
@@ -45,10 +94,12 @@ def imposed_view(
     starts: datetime | None = None,
     ends: datetime | None = None,
 ) -> dict[str, Any]:
-    """``sanction_view`` of a sanction as imposed, from its ``sanction.imposed`` event's payload
-    (``data``, recorded as event ``seq``) without building the Sanction: a group commit of
-    violations answers hundreds a second with one. Its only term is the one imposed, never lifted.
-    ``starts`` and ``ends``: its ``starts_at`` and ``ends_at`` as instants, if the caller has them."""
+    """``sanction_view(...).to_json()`` of a sanction as imposed, from its ``sanction.imposed``
+    event's payload (``data``, recorded as event ``seq``) without building the Sanction: a group
+    commit of violations answers hundreds a second with one, so it writes the wire dict directly
+    rather than a ``SanctionView`` (whose reason would be parsed again from the payload). Its only
+    term is the one imposed, never lifted. ``starts`` and ``ends``: its ``starts_at`` and
+    ``ends_at`` as instants, if the caller has them."""
     starts_at, ends_at = data["starts_at"], data["ends_at"]
     if starts is None:
         starts = parse_instant(starts_at)

@@ -63,29 +63,111 @@ from reprieve.store.uow import UnitOfWork
 
 @dataclass(frozen=True, slots=True)
 class RecordViolation:
-    """A platform's report, as given; checked on use."""
+    """A platform's report, parsed (``parse``): what is judged against the instant it arrives
+    (``occurred_at`` in the future, the content's date after it) is judged on use."""
 
     id: str  #: the platform's own violation id
-    platform: str
-    account: str
+    ref: AccountRef
     policy: str  #: the platform's rule that was broken
-    severity: str
+    severity: Severity
     category: str
     facts: str = ""
-    occurred_at: str | datetime | None = None
-    automated: dict[str, Any] | None = None
-    content_type: Sequence[str] | None = None  #: CONTENT_TYPE_... codes; none: the statement cannot be exported
-    content_date: str | date | None = None  #: default: the date of ``occurred_at``
-    keywords: Sequence[str] | None = None  #: KEYWORD_... codes (the statement's category_specification)
-    territorial_scope: Sequence[str] | None = None  #: EEA country codes; none: all of the EEA
+    occurred_at: datetime | None = None  #: default: now
+    automated: Automation | None = None  #: default: as the platform's policy says
+    content_type: tuple[str, ...] = ()  #: CONTENT_TYPE_... codes; none: the statement cannot be exported
+    content_date: date | None = None  #: default: the date of ``occurred_at``
+    keywords: tuple[str, ...] = ()  #: KEYWORD_... codes (the statement's category_specification)
+    territorial_scope: tuple[str, ...] = ()  #: EEA country codes; none: all of the EEA
+
+    @classmethod
+    def parse(
+        cls,
+        *,
+        id: str,
+        platform: str,
+        account: str,
+        policy: str,
+        severity: str | Severity,
+        category: str,
+        facts: str = "",
+        occurred_at: str | datetime | None = None,
+        automated: dict[str, Any] | Automation | None = None,
+        content_type: Sequence[str] | None = None,
+        content_date: str | date | None = None,
+        keywords: Sequence[str] | None = None,
+        territorial_scope: Sequence[str] | None = None,
+    ) -> RecordViolation:
+        """The report from what an edge was given (JSON-like values), parsed once: ValidationError
+        naming the field, in the order the fields were always checked."""
+        external_id = ensure_text(id, field="id", max_length=200).strip()
+        ref = AccountRef.parse(f"{platform}/{account}", field="account")
+        rule = ensure_text(policy, field="policy", max_length=500)
+        parsed_severity = parse_enum(Severity, severity, field="severity")
+        if category not in CATEGORIES:
+            raise ValidationError(category_problem(category), field="category")
+        checked_facts = ensure_text(facts, field="facts", max_length=5000, required=False)  # blank: none
+        occurred = parse_instant(occurred_at, field="occurred_at") if occurred_at is not None else None
+        automation = (
+            automated if automated is None or isinstance(automated, Automation) else Automation.from_dict(automated)
+        )
+        return cls(
+            external_id,
+            ref,
+            rule,
+            parsed_severity,
+            category,
+            checked_facts,
+            occurred,
+            automation,
+            _codes(content_type, VIOLATION_CONTENT_TYPES, "content_type", "CONTENT_TYPE_..."),
+            _content_date(content_date),
+            _codes(keywords, VIOLATION_KEYWORDS, "keywords", "KEYWORD_..."),
+            _codes(territorial_scope, EEA_SET, "territorial_scope", "EEA country"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ViolationView:
+    """What a platform is told of its report: the violation, the strike it made (as its
+    ``violation.recorded`` event holds it), the probation it fell in, and the sanction the ladder
+    imposed (its wire form: a batch writes it from the ``sanction.imposed`` event, ``imposed_view``)."""
+
+    id: str
+    violation: str  #: the platform's own violation id
+    ref: AccountRef
+    identity: str
+    severity: Severity
+    occurred_at: datetime
+    strike: dict[str, Any]
+    probation: str | None
+    sanction: dict[str, Any] | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "violation": self.violation,
+            "platform": self.ref.platform,
+            "account": self.ref.account,
+            "identity": self.identity,
+            "severity": self.severity._value_,
+            "occurred_at": format_instant(self.occurred_at),
+            "strike": self.strike,
+            "probation": self.probation,
+            "sanction": self.sanction,
+        }
 
 
 @dataclass(frozen=True, slots=True)
 class ViolationAnswer:
     """The ladder's result, and whether it was recorded now (False: a repeat of an earlier report)."""
 
-    body: dict[str, Any]
+    view: ViolationView
     created: bool
+
+    @property
+    def body(self) -> dict[str, Any]:
+        """The answer's wire form (``view.to_json()``): what the API and the CLI send."""
+        return self.view.to_json()
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,57 +192,39 @@ VIOLATION_CONTENT_TYPES = CONTENT_TYPES - {"CONTENT_TYPE_OTHER"}
 VIOLATION_KEYWORDS = KEYWORDS - {"KEYWORD_OTHER"}
 
 
-def record_violation(
-    db: Database, report: RecordViolation, *, caller: Caller, now: datetime, operators: Sequence[str] | None = None
-) -> ViolationAnswer:
-    """Record a violation and its strike, and impose what the ladder says, in one transaction."""
+def record_violation(db: Database, report: RecordViolation, *, caller: Caller) -> ViolationAnswer:
+    """Record a violation and its strike, and impose what the ladder says, in one transaction;
+    at ``caller.now``, on a platform of an operator ``caller`` sees."""
+    now = caller.instant
     checked = check_violation(report, now=now)
     with UnitOfWork(db, actor=caller.actor, now=now) as uow:
-        return record_violation_within(db, uow, checked, operators=operators)
+        return record_violation_within(db, uow, checked, caller=caller)
 
 
 @overload
 def submit_violation(
-    committer: Committer,
-    report: RecordViolation,
-    *,
-    caller: Caller,
-    now: datetime,
-    operators: Sequence[str] | None = None,
-    answer: None = None,
+    committer: Committer, report: RecordViolation, *, caller: Caller, answer: None = None
 ) -> Future[ViolationAnswer]: ...
 @overload
+def submit_violation(committer: Committer, report: RecordViolation, *, caller: Caller, answer: Answer) -> None: ...
 def submit_violation(
-    committer: Committer,
-    report: RecordViolation,
-    *,
-    caller: Caller,
-    now: datetime,
-    operators: Sequence[str] | None = None,
-    answer: Answer,
-) -> None: ...
-def submit_violation(
-    committer: Committer,
-    report: RecordViolation,
-    *,
-    caller: Caller,
-    now: datetime,
-    operators: Sequence[str] | None = None,
-    answer: Answer | None = None,
+    committer: Committer, report: RecordViolation, *, caller: Caller, answer: Answer | None = None
 ) -> Future[ViolationAnswer] | None:
     """``record_violation`` as one command of a group commit: the answer is set once it is committed
     (with ``answer``: ``answer(result, error)`` is called then, in the writer's thread)."""
+    now = caller.instant
     checked = check_violation(report, now=now)
     db = committer.db
 
     def body(uow: UnitOfWork) -> ViolationAnswer:
-        return record_violation_within(db, uow, checked, operators=operators)
+        return record_violation_within(db, uow, checked, caller=caller)
 
-    item = PendingViolation(checked, caller.actor, now, operators)
+    actor = caller.actor
+    item = PendingViolation(checked, actor, now, caller.operators)
     if answer is not None:
-        committer.submit_answering(answer, body, actor=caller.actor, now=now, batch=record_violations_within, item=item)
+        committer.submit_answering(answer, body, actor=actor, now=now, batch=record_violations_within, item=item)
         return None
-    return committer.submit(body, actor=caller.actor, now=now, batch=record_violations_within, item=item)
+    return committer.submit(body, actor=actor, now=now, batch=record_violations_within, item=item)
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,40 +238,41 @@ class PendingViolation:
 
 
 def check_violation(report: RecordViolation, *, now: datetime) -> CheckedViolation:
-    """The report's fields, checked before any transaction is opened (ValidationError if bad)."""
-    external_id = ensure_text(report.id, field="id", max_length=200).strip()
-    ref = AccountRef.parse(f"{report.platform}/{report.account}", field="account")
-    rule = ensure_text(report.policy, field="policy", max_length=500)
-    severity = parse_enum(Severity, report.severity, field="severity")
-    if report.category not in CATEGORIES:
-        raise ValidationError(category_problem(report.category), field="category")
-    facts = ensure_text(report.facts, field="facts", max_length=5000, required=False)  # blank: none
-    occurred = parse_instant(report.occurred_at, field="occurred_at") if report.occurred_at is not None else now
+    """The report judged against ``now``, before any transaction is opened (ValidationError if
+    it occurred in the future, or its content dates from after it)."""
+    occurred = report.occurred_at if report.occurred_at is not None else now
     if occurred > now:
         raise ValidationError("a violation cannot occur in the future", field="occurred_at")
-    given_automation = Automation.from_dict(report.automated) if report.automated is not None else None
     return CheckedViolation(
-        external_id,
-        ref,
-        rule,
-        severity,
+        report.id,
+        report.ref,
+        report.policy,
+        report.severity,
         report.category,
-        facts,
+        report.facts,
         occurred,
-        given_automation,
+        report.automated,
         _content(report, occurred),
     )
 
 
 def _content(report: RecordViolation, occurred: datetime) -> dict[str, Any]:
-    """The report's content fields, checked, as the reason takes them."""
-    content_type = _codes(report.content_type, VIOLATION_CONTENT_TYPES, "content_type", "CONTENT_TYPE_...")
-    keywords = _codes(report.keywords, VIOLATION_KEYWORDS, "keywords", "KEYWORD_...")
-    territory = _codes(report.territorial_scope, EEA_SET, "territorial_scope", "EEA country")
-    given = report.content_date
+    """The report's content fields, as the reason takes them."""
+    day = report.content_date if report.content_date is not None else occurred.date()
+    if day > occurred.date():
+        raise ValidationError("the content cannot date from after the violation (occurred_at)", field="content_date")
+    content: dict[str, Any] = {"content_type": list(report.content_type), "content_date": day.isoformat()}
+    if report.keywords:
+        content["keywords"] = list(report.keywords)
+    if report.territorial_scope:
+        content["territorial_scope"] = list(report.territorial_scope)
+    return content
+
+
+def _content_date(given: str | date | None) -> date | None:
     if given is None:
-        day = occurred.date()
-    elif isinstance(given, date) and not isinstance(given, datetime):
+        return None
+    if isinstance(given, date) and not isinstance(given, datetime):
         day = given
     else:
         try:
@@ -216,39 +281,33 @@ def _content(report: RecordViolation, occurred: datetime) -> dict[str, Any]:
             day = date.fromisoformat(given)
         except ValueError:
             raise ValidationError(f"{given!r} is not a date such as 2021-01-06", field="content_date") from None
-    if day > occurred.date():
-        raise ValidationError("the content cannot date from after the violation (occurred_at)", field="content_date")
     if day < _EARLIEST_CONTENT:
         raise ValidationError("the Transparency Database takes no content older than 2000-01-01", field="content_date")
-    content: dict[str, Any] = {"content_type": content_type, "content_date": day.isoformat()}
-    if keywords:
-        content["keywords"] = keywords
-    if territory:
-        content["territorial_scope"] = territory
-    return content
+    return day
 
 
 _EARLIEST_CONTENT = date(2000, 1, 1)
 
 
-def _codes(values: Sequence[str] | None, allowed: frozenset[str], field: str, example: str) -> list[str]:
+def _codes(values: Sequence[str] | None, allowed: frozenset[str], field: str, example: str) -> tuple[str, ...]:
     if values is None:
-        return []
+        return ()
     if isinstance(values, str) or not isinstance(values, Sequence) or len(values) > 20:
         raise ValidationError(f"must be a list of at most 20 {example} codes", field=field)
     for value in values:
         if not isinstance(value, str) or value not in allowed:
             listed = f"one of {', '.join(sorted(allowed))}" if len(allowed) <= 10 else f"a v2 {example} code"
             raise ValidationError(f"{value!r} is not {listed}", field=field)
-    return list(dict.fromkeys(values))
+    return tuple(dict.fromkeys(values))
 
 
 def record_violation_within(
-    db: Database, uow: UnitOfWork, checked: CheckedViolation, *, operators: Sequence[str] | None = None
+    db: Database, uow: UnitOfWork, checked: CheckedViolation, *, caller: Caller
 ) -> ViolationAnswer:
     """``record_violation``'s body, inside ``uow`` (its own, or one command of a group commit):
-    the batch of one, or the first answer again for a report already recorded."""
-    answer = record_violations_within(uow, [PendingViolation(checked, uow.actor, uow.now, operators)])[0]
+    the batch of one, or the first answer again for a report already recorded. ``uow`` says who
+    acts and when; ``caller`` which operators' platforms they may report on."""
+    answer = record_violations_within(uow, [PendingViolation(checked, uow.actor, uow.now, caller.operators)])[0]
     if answer is ALONE:
         earlier = store.violation_by_external_id(uow.conn, checked.ref.platform, checked.external_id)
         assert earlier is not None
@@ -512,7 +571,7 @@ class _Batch:
             _ids_on_first_use(uow.db.ids, prefix, first, reports) for prefix in ("idt", "vio", "snc")
         )
 
-    def record(self, checked: CheckedViolation, now: datetime, at: str) -> tuple[list[NewEvent], dict[str, Any]]:
+    def record(self, checked: CheckedViolation, now: datetime, at: str) -> tuple[list[NewEvent], ViolationView]:
         """The events of one report, and its answer; the seq and strikes move on past it."""
         ref = checked.ref
         platform = self.platforms[ref.platform]
@@ -540,13 +599,13 @@ class _Batch:
             _recorded_event(checked, platform, identity, violation_id, automation, strike, sanction_id, probation, at)
         )
         self.seq += len(events)
-        body = _body(
+        body = ViolationView(
             violation_id,
             checked.external_id,
             ref,
             identity,
-            checked.severity.value,
-            occurred_us,
+            checked.severity,
+            checked.occurred,
             strike,
             probation.id if probation is not None else None,
             view,
@@ -625,48 +684,22 @@ class _Batch:
         return imposed, imposed_view(imposed.data, seq=seq, at=now, starts=term.starts_at, ends=term.ends_at)
 
 
-def _answer(uow: UnitOfWork, row: dict[str, Any]) -> dict[str, Any]:
+def _answer(uow: UnitOfWork, row: dict[str, Any]) -> ViolationView:
     """The first answer again, for a repeat: the sanction as it stood when it was first given."""
     answer = json.loads(row["answer"])
     sanction = None
     if row["sanction_id"]:
         loaded = queries.load_sanction(uow.conn, row["sanction_id"])
         assert loaded is not None
-        sanction = sanction_view(loaded, at=parse_instant(answer["answered_at"]))
-    return _body(
+        sanction = sanction_view(loaded, at=parse_instant(answer["answered_at"])).to_json()
+    return ViolationView(
         row["id"],
         row["external_id"],
         AccountRef(row["platform_id"], row["account_id"]),
         row["identity_id"],
-        row["severity"],
-        row["occurred_at"],
+        Severity(row["severity"]),
+        from_micros(row["occurred_at"]),
         answer["strike"],
         answer["probation"],
         sanction,
     )
-
-
-def _body(
-    violation_id: str,
-    external_id: str,
-    ref: AccountRef,
-    identity: str,
-    severity: str,
-    occurred_us: int,
-    strike: dict[str, Any],
-    probation: str | None,
-    sanction: dict[str, Any] | None,
-) -> dict[str, Any]:
-    """``{violation, strike, sanction}``: what a platform is told."""
-    return {
-        "id": violation_id,
-        "violation": external_id,
-        "platform": ref.platform,
-        "account": ref.account,
-        "identity": identity,
-        "severity": severity,
-        "occurred_at": format_instant(from_micros(occurred_us)),
-        "strike": strike,
-        "probation": probation,
-        "sanction": sanction,
-    }

@@ -28,6 +28,7 @@ from reprieve.domain.checks import MAX_CHECKS, Check
 from reprieve.domain.errors import ForbiddenError, ReprieveError
 from reprieve.domain.model import AccountRef
 from reprieve.domain.time import parse_instant, to_micros
+from reprieve.http.deps import Tenant
 from reprieve.services.tokens import Principal, authenticate, remembered_principal
 
 _SLUG = re.compile(SLUG_PATTERN.removeprefix("^").removesuffix("$"))
@@ -91,7 +92,8 @@ class FastChecks:
         triples, at_text = self._parse(data)
         state = scope["app"].state
         now: datetime = state.clock()
-        operators = await self._operators(state.db, authorization, now)
+        tenant = Tenant(await self._principal(state.db, authorization, now), state.db)
+        operators = tenant.operators
         scope[OPERATOR] = None if operators is None else operators[0]
         try:
             at = now if at_text is None else parse_instant(at_text, field="at")
@@ -106,7 +108,7 @@ class FastChecks:
                 results = index.views(triples, decisions, refused)
             else:
                 checks = [Check(AccountRef(p, a), c) for p, a, c in triples]
-                results = await run_in_threadpool(enforcement.checks, checks, at=at, operators=operators)
+                results = await run_in_threadpool(enforcement.checks, checks, at=at, caller=tenant.caller())
         except (ReprieveError, OverflowError, ValueError):
             raise _Unsure from None  # the route reports it (or asks the database)
         return answer(at, results)
@@ -146,9 +148,9 @@ class FastChecks:
             self._slugs.clear()
         self._slugs.add(value)
 
-    async def _operators(self, db: Any, authorization: bytes, now: datetime) -> list[str] | None:
-        """The ``operators=`` of the route's ``Tenant``: ``deps.current_principal`` and
-        ``Reader`` (every role) on the raw header; ``_Unsure`` for what the route refuses."""
+    async def _principal(self, db: Any, authorization: bytes, now: datetime) -> Principal:
+        """The principal of the route's ``Tenant``: ``deps.current_principal`` and ``Reader``
+        (every role) on the raw header; ``_Unsure`` for what the route refuses."""
         scheme, _, secret = authorization.decode("latin-1").partition(" ")
         secret = secret.strip()
         if not secret or scheme.lower() != "bearer":
@@ -159,7 +161,4 @@ class FastChecks:
                 principal = await run_in_threadpool(authenticate, db, secret, now=now)
         except ForbiddenError:
             raise _Unsure from None
-        if principal.is_instance_admin:
-            return None
-        assert principal.operator is not None
-        return [principal.operator]
+        return principal

@@ -30,7 +30,6 @@ from reprieve.api.fast.common import JSON, eligible_authorization, read_or_hand_
 from reprieve.api.middleware import DEFAULT_MAX_BODY_BYTES
 from reprieve.api.observability.middleware import OPERATOR
 from reprieve.api.problems import problem_for
-from reprieve.api.routes.reviews import caller_of
 from reprieve.api.routes.violations import PATH, REPORTER_ROLES
 from reprieve.api.schemas import CATEGORY_MAX_LENGTH, FACTS_MAX_LENGTH, INSTANT_MAX_LENGTH, SLUG_PATTERN
 from reprieve.domain.errors import ForbiddenError, ReprieveError, ValidationError
@@ -102,9 +101,7 @@ class FastViolations:
             # Read your own writes, as CatchUpAfterWrites promises for the routes (this path
             # answers before them): a success comes once the index holds it.
             committed, answered = self._committed(state).expect()
-            violations.submit_violation(
-                committer, report, caller=caller_of(tenant), now=now, operators=tenant.operators, answer=answered
-            )
+            violations.submit_violation(committer, report, caller=tenant.caller(now), answer=answered)
         except (_Unsure, ReprieveError):
             await self.app(scope, replay(body, receive, more=False), send)
             return
@@ -115,7 +112,7 @@ class FastViolations:
             await problem_for(exc)(scope, receive, send)
             return
         self.answered += 1
-        # The body is built by the service in the documented shape (the tests hold it to the
+        # The body is the service's view in the documented shape (the tests hold it to the
         # route's, which ViolationOut validates), so it is serialised directly.
         content = orjson.dumps(answer.body)
         await send(
@@ -208,7 +205,9 @@ def _report(body: bytes) -> violations.RecordViolation:
     content_date = data.get("content_date")
     if content_date is not None and not (type(content_date) is str and _CONTENT_DATE.fullmatch(content_date)):
         raise _Unsure
-    return violations.RecordViolation(
+    # The route's schema would accept it: what it parses, the service's own parsing checks alike
+    # (a refusal is handed over to the route, which refuses it with the same error).
+    return violations.RecordViolation.parse(
         id=id_,
         platform=platform,
         account=account,

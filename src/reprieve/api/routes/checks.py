@@ -46,7 +46,7 @@ PATH = "/v1/checks"
 def run_checks(tenant: Reader, body: ChecksRequest, now: Now, enforcement: EnforcementDep) -> Response:
     at = parse_instant(body.at, field="at") if body.at is not None else now
     checks = [Check(AccountRef(c.platform, c.account), c.capability) for c in body.checks]
-    results = enforcement.checks(checks, at=at, operators=tenant.operators)
+    results = enforcement.checks(checks, at=at, caller=tenant.caller())
     return Response(answer(at, results), media_type="application/json")
 
 

@@ -18,8 +18,8 @@ from reprieve.api.schemas import (
 )
 from reprieve.domain.filters import SanctionFilter
 from reprieve.domain.model import SanctionKind, SanctionState
-from reprieve.domain.sanctions import UNSET
 from reprieve.services import sanctions
+from reprieve.services.views import SanctionView
 
 router = APIRouter(prefix="/v1/sanctions", tags=["sanctions"])
 
@@ -62,7 +62,7 @@ def list_sanctions(
         state=state,
         category=category,
     )
-    return sanctions.list_sanctions(tenant.db, query, at=at, limit=limit, cursor=cursor)
+    return sanctions.list_sanctions(tenant.db, query, at=at, limit=limit, cursor=cursor).to_json()
 
 
 @router.get("/{sanction_id}", response_model=SanctionOut, responses=problem_responses())
@@ -87,22 +87,10 @@ def amend_sanction(
     response: Response,
 ) -> dict[str, Any]:
     """With `If-Match: "<version>"`, only if the sanction has not changed since (else 412, nothing written)."""
-    given = body.model_fields_set
-    return _tagged(
-        response,
-        sanctions.amend_sanction(
-            tenant.db,
-            sanction_id,
-            reason=body.reason,
-            ends_at=body.ends_at if "ends_at" in given else UNSET,
-            review_at=body.review_at if "review_at" in given else UNSET,
-            kind=body.kind.value if body.kind else None,
-            denies=body.denies,
-            effective_at=body.effective_at,
-            caller=tenant.caller(clock),
-            if_version=if_version,
-        ),
+    amended = sanctions.amend_sanction(
+        tenant.db, sanction_id, body.to_command(), caller=tenant.caller(clock), if_version=if_version
     )
+    return _tagged(response, amended)
 
 
 @router.post(
@@ -122,20 +110,13 @@ def lift_sanction(
 ) -> dict[str, Any]:
     """With `If-Match: "<version>"`, only if the sanction has not changed since (else 412, nothing written).
     Of two lifts racing, one is recorded and the other gets 409."""
-    return _tagged(
-        response,
-        sanctions.lift_sanction(
-            tenant.db,
-            sanction_id,
-            reason=body.reason,
-            effective_at=body.effective_at,
-            caller=tenant.caller(clock),
-            if_version=if_version,
-        ),
+    lifted = sanctions.lift_sanction(
+        tenant.db, sanction_id, body.to_command(), caller=tenant.caller(clock), if_version=if_version
     )
+    return _tagged(response, lifted)
 
 
-def _tagged(response: Response, sanction: dict[str, Any]) -> dict[str, Any]:
-    """The sanction, its version given as the answer's ``ETag`` too."""
-    response.headers["ETag"] = f'"{sanction["version"]}"'
-    return sanction
+def _tagged(response: Response, sanction: SanctionView) -> dict[str, Any]:
+    """The sanction's wire form, its version given as the answer's ``ETag`` too."""
+    response.headers["ETag"] = f'"{sanction.version}"'
+    return sanction.to_json()

@@ -24,4 +24,4 @@ router = APIRouter(prefix="/v1/platforms/{platform}/accounts", tags=["standing"]
 def get_standing(
     tenant: Reader, platform: PlatformId, account: AccountPath, at: At, enforcement: EnforcementDep
 ) -> dict[str, Any]:
-    return enforcement.standing(AccountRef(platform, account), at=at, operators=tenant.operators)
+    return enforcement.standing(AccountRef(platform, account), at=at, caller=tenant.caller())

@@ -17,7 +17,6 @@ from starlette.concurrency import run_in_threadpool
 from reprieve.api.deps import IDEMPOTENT, CommitterDep, allow
 from reprieve.api.due_process_schemas import ViolationCreate, ViolationOut
 from reprieve.api.problems import problem_responses
-from reprieve.api.routes.reviews import caller_of
 from reprieve.domain.model import Role
 from reprieve.http.deps import Now, Tenant
 from reprieve.services import violations
@@ -44,31 +43,13 @@ Reporter = Annotated[Tenant, Depends(allow(*REPORTER_ROLES))]
 async def record_violation(
     tenant: Reporter, body: ViolationCreate, now: Now, response: Response, committer: CommitterDep
 ) -> dict[str, Any]:
-    report = violations.RecordViolation(
-        id=body.id,
-        platform=body.platform,
-        account=body.account,
-        policy=body.policy,
-        severity=body.severity.value,
-        category=body.category,
-        facts=body.facts,
-        occurred_at=body.occurred_at,
-        automated=body.automated.model_dump(mode="json") if body.automated else None,
-        content_type=body.content_type,
-        content_date=body.content_date,
-        keywords=body.keywords,
-        territorial_scope=body.territorial_scope,
-    )
-    caller = caller_of(tenant)
+    report = body.to_command()
+    caller = tenant.caller(now)
     if committer is None:
-        answer = await run_in_threadpool(
-            violations.record_violation, tenant.db, report, caller=caller, now=now, operators=tenant.operators
-        )
+        answer = await run_in_threadpool(violations.record_violation, tenant.db, report, caller=caller)
     else:
         # Awaited, not waited on: the event loop serves other requests while the group commits.
-        answer = await asyncio.wrap_future(
-            violations.submit_violation(committer, report, caller=caller, now=now, operators=tenant.operators)
-        )
+        answer = await asyncio.wrap_future(violations.submit_violation(committer, report, caller=caller))
     if not answer.created:
         response.status_code = 200
     return answer.body

@@ -133,12 +133,13 @@ def render_account(
         identity = {"id": None, "operator": operator, "accounts": [{"platform": platform, "account": ref.account}]}
         display_name = None
     refs = [AccountRef(a["platform"], a["account"]) for a in identity["accounts"]]
-    standings = [standing.get_standing(desk.db, r, at=desk.instant, operators=desk.tenant.operators) for r in refs]
+    # The page shows the wire form (its instants as the API writes them), as it always did.
+    standings = [standing.get_standing(desk.db, r, at=desk.instant, caller=desk.caller).to_json() for r in refs]
     found: dict[str, dict[str, object]] = {}
     for r in refs:
         query = SanctionFilter(operators=desk.tenant.operators, account=str(r))
-        for item in sanctions.list_sanctions(desk.db, query, at=desk.instant, limit=200)["items"]:
-            found[item["id"]] = item
+        for view in sanctions.list_sanctions(desk.db, query, at=desk.instant, limit=200).items:
+            found[view.id] = view.to_json()  # the page shows the wire form, as it always did
     entries = [entry for item in found.values() for entry in sanction_entries(desk, item)]
     platforms = catalogue.list_platforms(desk.db, operator)
     own = next((p.to_json() for p in platforms if p.id == platform), {})

@@ -121,7 +121,8 @@ def _sanction_page(
     """The sanction's page; ``refused``: an action refused, shown again as typed with its error
     beside its field, or, when the sanction changed since the page showed it (``changed_since``),
     with the sanction as it is now."""
-    sanction = sanctions.get_sanction(desk.db, sanction_id, at=desk.instant, caller=desk.caller)
+    # The page shows the wire form (its instants as the API writes them), as it always did.
+    sanction = sanctions.get_sanction(desk.db, sanction_id, at=desk.instant, caller=desk.caller).to_json()
     return render(
         request,
         "sanction.html",
@@ -287,7 +288,7 @@ def impose(request: Request, desk: ModeratorDesk, form: FormDep) -> Response:
         )
     subject = command.subject
     return redirect(
-        request, f"/console/accounts/{subject.platform}/{subject.account}", done="imposed", sanction=created["id"]
+        request, f"/console/accounts/{subject.platform}/{subject.account}", done="imposed", sanction=created.id
     )
 
 
@@ -334,15 +335,14 @@ def amend(request: Request, desk: ModeratorDesk, sanction_id: SanctionId, form: 
             raise ValidationError("give a new end, tick 'indefinite', or choose another kind", field="ends_at")
         if ends and indefinite:
             raise ValidationError("give a new end or tick 'indefinite', not both", field="ends_at")
-        sanctions.amend_sanction(
-            desk.db,
-            sanction_id,
+        command = sanctions.AmendSanction.parse(
             reason=text(form, "reason", max_length=2000),
             ends_at=None if indefinite else (page_instant_value(ends) if ends else UNSET),
             kind=optional(form, "kind", max_length=20),
             effective_at=page_instant_value(optional(form, "effective_at", max_length=40)),
-            caller=desk.caller.at(request.app.state.clock),
-            if_version=version_of(form),
+        )
+        sanctions.amend_sanction(
+            desk.db, sanction_id, command, caller=desk.caller.at(request.app.state.clock), if_version=version_of(form)
         )
     except PreconditionFailedError:
         return changed_since(request, desk, sanction_id, "amend", form)
@@ -355,13 +355,12 @@ def amend(request: Request, desk: ModeratorDesk, sanction_id: SanctionId, form: 
 def lift(request: Request, desk: ModeratorDesk, sanction_id: SanctionId, form: FormDep) -> Response:
     try:
         require_confirmation(form)
-        sanctions.lift_sanction(
-            desk.db,
-            sanction_id,
+        command = sanctions.LiftSanction.parse(
             reason=text(form, "reason", max_length=2000),
             effective_at=page_instant_value(optional(form, "effective_at", max_length=40)),
-            caller=desk.caller.at(request.app.state.clock),
-            if_version=version_of(form),
+        )
+        sanctions.lift_sanction(
+            desk.db, sanction_id, command, caller=desk.caller.at(request.app.state.clock), if_version=version_of(form)
         )
     except PreconditionFailedError:
         return changed_since(request, desk, sanction_id, "lift", form)
