@@ -196,7 +196,7 @@ def test_an_amnesty_lifts_exactly_what_the_reference_selects(
 
     preview = amnesty.preview(db, make_filter("meta", **given), caller=Caller("test", now=now))
     assert preview.matched == len(expected)
-    assert {s["id"] for s in preview.sample} <= expected
+    assert {s.id for s in preview.sample} <= expected
     assert len(preview.sample) == min(20, len(expected))
 
     started = amnesty.start(db, make_filter("meta", **given), reason=REASON, caller=MODERATOR.at(now))
@@ -388,7 +388,7 @@ def test_revert_reimposes_what_was_lifted_and_leaves_alone_what_changed_since(
         from reprieve.store import amnesty as amnesty_store
 
         pairs = dict(amnesty_store.restored_ids(conn, started.id))
-    originals = {s: get_sanction(db, s, at=now - timedelta(minutes=1)) for s in lifted}
+    originals = {s: get_sanction(db, s, at=now - timedelta(minutes=1)).to_json() for s in lifted}
     # What had a term left: every lifted sanction but the one lifted otherwise, and those that would have ended.
     expected = {
         s

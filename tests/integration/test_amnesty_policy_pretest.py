@@ -62,7 +62,7 @@ def test_excluding_policies_selects_exactly_the_others(
     expected = {sid for key, sid in sanctions.items() if (key if key != "decoy" else "other") not in excluded}
     preview = amnesty.preview(db, make_filter("meta", exclude_policies=excluded), caller=Caller("test", now=now))
     assert preview.matched == len(expected)
-    assert {s["id"] for s in preview.sample} == expected
+    assert {s.id for s in preview.sample} == expected
     started = amnesty.start(db, make_filter("meta", exclude_policies=excluded), reason="r", caller=Caller("m").at(now))
     done = amnesty_runner.run(db, started.id, now=now)
     assert done.lifted == len(expected)

@@ -119,7 +119,7 @@ def test_the_meta_story_review_due_panel_lift_with_probation_then_a_month_at_lea
     assert decided.decision is not None and decided.decision.probation is not None
     assert decided.decision.probation.until == t("2025-01-25T00:00:00Z")
     assert [e.event for e in decided.timeline] == ["opened", "assessed", "assessed", "assessed", "decided"]
-    lifted = sanctions.get_sanction(db, ban["id"], at=t("2023-02-01T00:00:00Z"))
+    lifted = sanctions.get_sanction(db, ban["id"], at=t("2023-02-01T00:00:00Z")).to_json()
     assert (lifted["state"], lifted["lifted_at"]) == ("lifted", "2023-01-25T00:00:00Z")
     assert f'"review":"{review}"' in all_event_text(db).replace(" ", "")  # the lift names the review
     for ref in (AccountRef("facebook", "DonaldTrump"), AccountRef("instagram", "realdonaldtrump")):
@@ -425,7 +425,7 @@ def test_the_review_at_the_end_of_the_term_is_decided_after_it(
         expected = standing.get_standing(db, AccountRef("facebook", "DonaldTrump"), at=t(when)).to_json()
         assert index.standing("facebook", "DonaldTrump", to_micros(t(when))) == expected, when
     assert (decided.state, decided.outcome) == ("decided", outcome)
-    after = sanctions.get_sanction(db, ban, at=t("2023-02-01T00:00:00Z"))
+    after = sanctions.get_sanction(db, ban, at=t("2023-02-01T00:00:00Z")).to_json()
     assert after["state"] == state
     # Between the end of the term and the decision the account was free: nothing is backdated.
     assert not _suspended(db, "DonaldTrump", "2023-01-24T23:59:59Z")
