@@ -13,7 +13,7 @@ from reprieve.domain.events import NewEvent, ProbationStarted
 from reprieve.domain.policy import ladder_from_data, policy_of
 from reprieve.domain.sanctions import Change, Sanction
 from reprieve.domain.time import Duration, format_instant, parse_duration
-from reprieve.services.callers import Caller as Caller  # where due process took it from
+from reprieve.services.callers import Caller
 from reprieve.services.catalogue import require_platform
 from reprieve.store import queries
 from reprieve.store.db import Database
