@@ -36,9 +36,9 @@ from reprieve.domain.policy import policy_of
 from reprieve.domain.reviews import ReviewState
 from reprieve.domain.sanctions import UNSET, Unset
 from reprieve.domain.time import format_instant, from_micros, parse_instant, to_micros
+from reprieve.services.callers import Caller
 from reprieve.services.catalogue import require_platform
 from reprieve.services.due_process import (
-    Caller,
     ProbationRequest,
     amendment_event,
     decision_reason,

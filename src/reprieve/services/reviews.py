@@ -30,9 +30,9 @@ from reprieve.domain.reviews import (
 )
 from reprieve.domain.sanctions import UNSET, Unset
 from reprieve.domain.time import format_instant, from_micros, parse_instant, to_micros
+from reprieve.services.callers import Caller
 from reprieve.services.catalogue import require_platform
 from reprieve.services.due_process import (
-    Caller,
     ProbationRequest,
     ProbationView,
     amendment_event,
