@@ -13,6 +13,7 @@ from reprieve.domain.errors import NotFoundError, ReprieveError
 from reprieve.domain.filters import SanctionFilter
 from reprieve.domain.model import AccountRef, Role
 from reprieve.services import catalogue, sanctions, standing
+from reprieve.services.views import SanctionView
 from reprieve.web.auth import Desk, Signed
 from reprieve.web.rendering import render
 from reprieve.web.views.common import EMPTY_FORM, FormState, redirect, text
@@ -135,11 +136,11 @@ def render_account(
     refs = [AccountRef(a["platform"], a["account"]) for a in identity["accounts"]]
     # The page shows the wire form (its instants as the API writes them), as it always did.
     standings = [standing.get_standing(desk.db, r, at=desk.instant, caller=desk.caller).to_json() for r in refs]
-    found: dict[str, dict[str, object]] = {}
+    found: dict[str, SanctionView] = {}
     for r in refs:
         query = SanctionFilter(operators=desk.tenant.operators, account=str(r))
         for view in sanctions.list_sanctions(desk.db, query, at=desk.instant, limit=200).items:
-            found[view.id] = view.to_json()  # the page shows the wire form, as it always did
+            found[view.id] = view
     entries = [entry for item in found.values() for entry in sanction_entries(desk, item)]
     platforms = catalogue.list_platforms(desk.db, operator)
     own = next((p.to_json() for p in platforms if p.id == platform), {})
@@ -152,7 +153,7 @@ def render_account(
         display_name=display_name,
         identity=identity,
         standings=standings,
-        sanctions=sorted(found.values(), key=lambda s: s["starts_at"], reverse=True),
+        sanctions=sorted(found.values(), key=lambda s: s.starts_at, reverse=True),
         timeline=ordered(entries),
         platforms=platforms,
         choices=FORM_CHOICES,
