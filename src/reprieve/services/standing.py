@@ -72,6 +72,12 @@ class StandingView:
     def probation(self) -> Probation | None:
         return self.standing.probation
 
+    @property
+    def probation_until(self) -> datetime | None:
+        """When the probation in force ends (None: none is)."""
+        probation = self.standing.probation
+        return from_micros(probation.until) if probation is not None else None
+
     def to_json(self) -> dict[str, Any]:
         return standing_view(self.standing, self.at)  # the one wire form, the index's too
 

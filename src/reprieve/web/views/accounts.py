@@ -11,8 +11,10 @@ from starlette.responses import Response
 
 from reprieve.domain.errors import NotFoundError, ReprieveError
 from reprieve.domain.filters import SanctionFilter
-from reprieve.domain.model import AccountRef, Role
+from reprieve.domain.model import AccountRef, PlatformKind, Role
 from reprieve.services import catalogue, sanctions, standing
+from reprieve.services.catalogue import PlatformView
+from reprieve.services.views import SanctionView
 from reprieve.web.auth import Desk, Signed
 from reprieve.web.rendering import render
 from reprieve.web.views.common import EMPTY_FORM, FormState, redirect, text
@@ -98,7 +100,7 @@ def account_page(
     return render_account(request, desk, AccountRef(platform, account))
 
 
-def impose_defaults(platform: dict[str, Any], today: str) -> dict[str, Any]:
+def impose_defaults(platform: PlatformView | None, today: str) -> dict[str, Any]:
     """What the impose form proposes for the DSA's fields on ``platform``: from its policy where it
     says (automation, review), else from the platform's kind (the content type); the content's
     date is ``today`` (the Transparency Database requires one)."""
@@ -107,9 +109,10 @@ def impose_defaults(platform: dict[str, Any], today: str) -> dict[str, Any]:
         found = data.get(key)
         return found if isinstance(found, dict) else {}
 
-    policy = part(platform, "policy")
+    policy = platform.policy if platform is not None else {}
     automated, reviews = part(policy, "automated"), part(policy, "reviews")
-    content = {"app_store": "CONTENT_TYPE_APP"}.get(str(platform.get("kind")), "CONTENT_TYPE_TEXT")
+    app_store = platform is not None and platform.kind is PlatformKind.APP_STORE
+    content = "CONTENT_TYPE_APP" if app_store else "CONTENT_TYPE_TEXT"
     return {
         "content_type": [content],
         "content_date": today,
@@ -125,24 +128,23 @@ def render_account(
     """The account's page; ``refused``: the impose form refused, shown again as typed."""
     platform = ref.platform
     operator = desk.tenant.require_platform(platform).operator
+    identity: catalogue.IdentityView | None
     try:
         row = catalogue.get_account(desk.db, ref)
-        identity = catalogue.get_identity(desk.db, row.identity).to_json()
+        identity = catalogue.get_identity(desk.db, row.identity)
         display_name = row.display_name
     except NotFoundError:  # never registered: in good standing, nothing recorded yet
-        identity = {"id": None, "operator": operator, "accounts": [{"platform": platform, "account": ref.account}]}
-        display_name = None
-    refs = [AccountRef(a["platform"], a["account"]) for a in identity["accounts"]]
-    # The page shows the wire form (its instants as the API writes them), as it always did.
-    standings = [standing.get_standing(desk.db, r, at=desk.instant, caller=desk.caller).to_json() for r in refs]
-    found: dict[str, dict[str, object]] = {}
+        identity, display_name = None, None
+    refs = list(identity.accounts) if identity is not None else [ref]
+    standings = [standing.get_standing(desk.db, r, at=desk.instant, caller=desk.caller) for r in refs]
+    found: dict[str, SanctionView] = {}
     for r in refs:
         query = SanctionFilter(operators=desk.tenant.operators, account=str(r))
         for view in sanctions.list_sanctions(desk.db, query, at=desk.instant, limit=200).items:
-            found[view.id] = view.to_json()  # the page shows the wire form, as it always did
+            found[view.id] = view
     entries = [entry for item in found.values() for entry in sanction_entries(desk, item)]
     platforms = catalogue.list_platforms(desk.db, operator)
-    own = next((p.to_json() for p in platforms if p.id == platform), {})
+    own = next((p for p in platforms if p.id == platform), None)
     return render(
         request,
         "account.html",
@@ -151,8 +153,9 @@ def render_account(
         ref=ref,
         display_name=display_name,
         identity=identity,
+        operator=operator,
         standings=standings,
-        sanctions=sorted(found.values(), key=lambda s: s["starts_at"], reverse=True),
+        sanctions=sorted(found.values(), key=lambda s: s.starts_at, reverse=True),
         timeline=ordered(entries),
         platforms=platforms,
         choices=FORM_CHOICES,

@@ -121,8 +121,7 @@ def _sanction_page(
     """The sanction's page; ``refused``: an action refused, shown again as typed with its error
     beside its field, or, when the sanction changed since the page showed it (``changed_since``),
     with the sanction as it is now."""
-    # The page shows the wire form (its instants as the API writes them), as it always did.
-    sanction = sanctions.get_sanction(desk.db, sanction_id, at=desk.instant, caller=desk.caller).to_json()
+    sanction = sanctions.get_sanction(desk.db, sanction_id, at=desk.instant, caller=desk.caller)
     return render(
         request,
         "sanction.html",

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from reprieve.domain.filters import AppealFilter, ReviewFilter
+from reprieve.domain.sanctions import ChangeType
 from reprieve.domain.time import format_instant
 from reprieve.services import appeals, audit, reviews
+from reprieve.services.views import SanctionView
 from reprieve.web.auth import Desk
 from reprieve.web.rendering import format_for_page
 
@@ -50,10 +51,10 @@ def logged_event(desk: Desk, seq: int) -> audit.EventView | None:
     return items[0] if items and items[0].seq == seq else None
 
 
-def sanction_entries(desk: Desk, sanction: dict[str, Any]) -> list[Entry]:
+def sanction_entries(desk: Desk, sanction: SanctionView) -> list[Entry]:
     entries = []
-    for change in sanction["history"]:
-        event = logged_event(desk, change["seq"])
+    for change in sanction.history:
+        event = logged_event(desk, change.seq)
         data = event.data if event else {}
         reason = data.get("reason")
         if isinstance(reason, dict):  # an imposition's reason is the DSA record; others say why in words
@@ -61,27 +62,27 @@ def sanction_entries(desk: Desk, sanction: dict[str, Any]) -> list[Entry]:
         why = str(reason or "")
         keys: tuple[str, ...] = ()
         detail = ""
-        if change["type"] != "lifted":
-            keys = (f"kind.{change['kind']}",) if change.get("kind") else ()
-            ends = format_for_page(change.get("ends_at"))
+        if change.type is not ChangeType.LIFTED:
+            keys = (f"kind.{change.kind.value}",) if change.kind else ()
+            ends = format_for_page(change.ends_at)
             detail = f"→ {ends}" if ends else ""
             keys += () if ends else ("timeline.no_end",)
         entries.append(
             Entry(
-                change["effective_at"],
-                change["seq"],
-                f"timeline.{change['type']}",
+                format_instant(change.effective_at) or "",
+                change.seq,
+                f"timeline.{change.type.value}",
                 event.actor if event else "",
                 why,
-                sanction["id"],
-                f"/console/sanctions/{sanction['id']}",
+                sanction.id,
+                f"/console/sanctions/{sanction.id}",
                 keys,
                 detail,
-                link_id=sanction["id"],
+                link_id=sanction.id,
             )
         )
     for review in reviews.list_reviews(
-        desk.db, ReviewFilter(sanction=sanction["id"], operators=desk.tenant.operators), at=desk.instant, limit=100
+        desk.db, ReviewFilter(sanction=sanction.id, operators=desk.tenant.operators), at=desk.instant, limit=100
     ).items:
         if not isinstance(review, reviews.ReviewView):  # only open and decided reviews are listed here
             continue
@@ -93,7 +94,7 @@ def sanction_entries(desk: Desk, sanction: dict[str, Any]) -> list[Entry]:
                     "timeline.review_opened",
                     review.opened_by or "",
                     review.reason or "",
-                    sanction["id"],
+                    sanction.id,
                     f"/console/reviews/{review.id}",
                     link_key="timeline.link_review",
                     link_id=review.id,
@@ -110,7 +111,7 @@ def sanction_entries(desk: Desk, sanction: dict[str, Any]) -> list[Entry]:
                     # review's decision, which this line did not read).
                     "",
                     "",
-                    sanction["id"],
+                    sanction.id,
                     f"/console/reviews/{review.id}",
                     outcome,
                     link_key="timeline.link_review",
@@ -118,7 +119,7 @@ def sanction_entries(desk: Desk, sanction: dict[str, Any]) -> list[Entry]:
                 )
             )
     for appeal in appeals.list_appeals(
-        desk.db, AppealFilter(sanction=sanction["id"], operators=desk.tenant.operators), limit=100
+        desk.db, AppealFilter(sanction=sanction.id, operators=desk.tenant.operators), limit=100
     ).items:
         link = {
             "link_key": "timeline.link_appeal",
@@ -132,7 +133,7 @@ def sanction_entries(desk: Desk, sanction: dict[str, Any]) -> list[Entry]:
                 "timeline.appeal_filed",
                 "",
                 appeal.statement[:300],
-                sanction["id"],
+                sanction.id,
                 f"/console/appeals/{appeal.id}",
                 (f"appeal_kind.{appeal.kind.value}", f"channel.{appeal.channel.value}"),
                 relation=appeal.filed_by.relation.value,
@@ -148,7 +149,7 @@ def sanction_entries(desk: Desk, sanction: dict[str, Any]) -> list[Entry]:
                     "timeline.appeal_decided",
                     decision.decided_by or "",
                     decision.rationale or "",
-                    sanction["id"],
+                    sanction.id,
                     f"/console/appeals/{appeal.id}",
                     (f"appeal_outcome.{decision.outcome.value}",),
                     **link,
