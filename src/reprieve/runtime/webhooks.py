@@ -24,8 +24,9 @@ from urllib.parse import urlsplit
 import orjson
 from cryptography.fernet import InvalidToken
 
+from reprieve.domain import events
 from reprieve.domain.errors import StorageError
-from reprieve.domain.events import EventType, parse_json
+from reprieve.domain.events import EVENT_CLASSES, EventType, parse_json
 from reprieve.domain.time import to_micros
 from reprieve.services import egress
 from reprieve.services.webhooks import decrypted_secrets, fernet_of
@@ -65,6 +66,9 @@ def public_event(seq: int, type_: str, at: str, effective_at: str, operator: str
     """An event as webhooks and the broker show it: no actor, no field that may hold personal data."""
     payload = parse_json(data)
     strip = PERSONAL_FIELDS | {"name"} if type_ in NAMED_PEOPLE else PERSONAL_FIELDS
+    declared = EVENT_CLASSES.get(type_)
+    if declared is not None:
+        strip = strip | events.PERSONAL_FIELDS[declared]  # what each event class declares
     clean = {k: v for k, v in payload.items() if k not in strip}
     return {"seq": seq, "type": type_, "at": at, "effective_at": effective_at, "operator": operator, "data": clean}
 
