@@ -45,7 +45,7 @@ from reprieve.domain.events import (
 from reprieve.domain.model import Role, ensure_text, parse_enum
 from reprieve.domain.time import format_instant, from_micros, parse_instant, to_micros
 from reprieve.services import security_log
-from reprieve.services.callers import Caller
+from reprieve.services.callers import Caller, member_actor
 from reprieve.services.tokens import Principal
 from reprieve.store import members as store
 from reprieve.store import queries
@@ -132,8 +132,8 @@ class Member:
 
     @property
     def actor(self) -> str:
-        """How the event log names the member: name and id, as it names a token."""
-        return f"{self.name[:150]} ({self.id})"
+        """How the event log names the member: by id only (``member:<id>``), as it names a token."""
+        return member_actor(self.id)
 
 
 def normalise_email(email: str) -> str:

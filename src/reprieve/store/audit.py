@@ -39,3 +39,8 @@ def remove_unreplayed(conn: Connection, table: Table, replayed: set[tuple[Any, .
                 f"row {'/'.join(map(str, key))!r} of {table.name} is created by no event of the log, "
                 "but rows of other tables (tokens, members...) refer to it: nothing was rebuilt"
             ) from None
+
+
+def names_of(conn: Connection, table: Table, ids: list[str]) -> list[tuple[str, str]]:
+    """``(id, name)`` of the rows of ``table`` (members or tokens) with these ids."""
+    return [(r[0], r[1]) for r in conn.execute(select(table.c.id, table.c.name).where(table.c.id.in_(ids)))]

@@ -72,7 +72,7 @@ def sanction_entries(desk: Desk, sanction: SanctionView) -> list[Entry]:
                 format_instant(change.effective_at) or "",
                 change.seq,
                 f"timeline.{change.type.value}",
-                event.actor if event else "",
+                event.actor_name if event else "",
                 why,
                 sanction.id,
                 f"/console/sanctions/{sanction.id}",
