@@ -16,8 +16,10 @@ from reprieve.store import tables
 from reprieve.store.db import Database
 
 #: The story's head. Changed on purpose by issue 21 (new events name who acted by id only: the
-#: worker is ``system:worker``, the public form ``system:public-form``); it must not change otherwise.
-HEAD = "565bf935314f4209fdd1b976634f3d72ff7f991af85ac7eeb362e72bb5f0fd77"
+#: worker is ``system:worker``, the public form ``system:public-form``; decisions, reviews and
+#: assessments name their actor, an assessment its panel seat by position, a token or member its
+#: id); it must not change otherwise.
+HEAD = "160dfd9956c25ef79f051bf78b16e7c2c011ff676747dd4f5743f73ee5862d01"
 EVENTS = 78
 #: What the story leaves out: a redelivery names a delivery of the outbox.
 NOT_TOLD = {EventType.WEBHOOK_REDELIVERY_REQUESTED}

@@ -76,8 +76,9 @@ class Caller:
 
     @property
     def label(self) -> str:
-        """How decisions name who took them (first panel name, else the actor)."""
-        return self.names[0] if self.names else self.actor
+        """How decisions name who took them in new events: the actor, by id only (issue 21: a
+        name is personal data, resolved outside the chain). Old events named the first panel name."""
+        return self.actor
 
     @property
     def clock(self) -> datetime | Clock:

@@ -257,11 +257,12 @@ def create_member(db: Database, command: CreateMember, *, caller: Caller) -> Cre
             password_hash=password_hash,
             created_at=uow.at,
         )
-        # The e-mail stays out of the log, as every personal datum does; the id names the member.
+        # The e-mail and the name stay out of the log (in the members table), as every personal
+        # datum does; the id names the member (``name`` too, since issue 21; older events: the name).
         uow.record(
             [
                 NewEvent.of(
-                    MemberCreated(id=member_id, name=command.name, role=command.role.value, operator=operator),
+                    MemberCreated(id=member_id, name=member_id, role=command.role.value, operator=operator),
                     uow.at,
                     operator,
                 )
