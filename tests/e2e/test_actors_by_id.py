@@ -16,7 +16,8 @@ from sqlalchemy import select
 
 from e2e.cli_support import Cli
 from reprieve.api.app import create_app
-from reprieve.services import members
+from reprieve.domain.filters import EventFilter
+from reprieve.services import audit, members
 from reprieve.store import tables
 from reprieve.store.db import open_database
 
@@ -162,6 +163,9 @@ def test_no_new_event_names_a_member_or_a_token_and_readers_still_see_names(
         sign_in(auditing, "audit@meta.example")
         page = auditing.get("/console/audit").text
         assert MEMBER in page and TOKEN in page
+        # and its filter finds who acted by a part of their name
+        found = audit.search_events(db, EventFilter(actor="zebulon")).items
+        assert found and {e.actor for e in found} == {f"member:{moderator['id']}", f"cli:member:{moderator['id']}"}
         # the console names who decided the review, by name
         assert TOKEN in console.get(f"/console/reviews/{review['id']}").text
     finally:

@@ -99,6 +99,12 @@ def actor_names(conn: Connection, actors: Iterable[str]) -> dict[str, str]:
     return names
 
 
+def actors_named(conn: Connection, part: str) -> tuple[str, ...]:
+    """The actors (``member:<id>``, ``cli:member:<id>``, ``token:<id>``) whose name holds ``part``."""
+    found = [a for m in store.ids_named(conn, tables.members, part) for a in (f"member:{m}", f"cli:member:{m}")]
+    return tuple(found + [f"token:{t}" for t in store.ids_named(conn, tables.tokens, part)])
+
+
 def resolve_actors(db: Database, actors: Iterable[str]) -> dict[str, str]:
     """``actor_names`` in a read of its own."""
     with db.read() as conn:
@@ -189,6 +195,8 @@ def search_events(
     _check_limit(limit)
     where = replace(where, operator=_operator_seen(caller, where.operator))
     with db.read() as conn:
+        if where.actor:  # new events name members and tokens by id: a name asked for matches them too
+            where = replace(where, actors=actors_named(conn, where.actor))
         page = eventlog.search_events(conn, where, cursor=cursor, newest_first=newest_first, limit=limit)
         views = _views(conn, page)
     return Page(views, page[-1].seq if len(page) == limit else None)
