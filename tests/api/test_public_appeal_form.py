@@ -405,7 +405,7 @@ def test_the_email_appears_in_no_answer_event_log_line_or_page_but_a_moderators(
         events = [e.to_dict() for e in eventlog.read_events(conn, limit=10_000)]
     assert EMAIL not in json.dumps(events) and NAME not in json.dumps(events)
     filed = [e for e in events if e["type"] == "appeal.filed"]
-    assert filed[0]["actor"] == "public appeal form" and filed[0]["data"]["channel"] == "web"
+    assert filed[0]["actor"] == "system:public-form" and filed[0]["data"]["channel"] == "web"
 
     headers = {
         role: bearer(

@@ -126,7 +126,7 @@ def test_impose_a_sanction_and_see_it_in_the_account_timeline(page: Page, live_s
     assert abs(until.replace(tzinfo=UTC) - (datetime.now(UTC) + timedelta(days=7))) < timedelta(hours=1)
     timeline = page.inner_text("#timeline")
     assert "Sanction imposed" in timeline and "Sold counterfeit concert tickets to 40 users" in timeline
-    assert "Mia Moderator" in timeline  # who: the member, as the log names her
+    assert "Mia Moderator" in timeline  # who: the member, by name (the log names her by id)
     assert "suspended" in page.inner_text("#standing")
     screenshot(page, "account")
     page.click("#account-sanctions a[href*='/console/sanctions/snc_']")
@@ -140,7 +140,7 @@ def test_impose_a_sanction_and_see_it_in_the_account_timeline(page: Page, live_s
             .order_by(tables.events.c.seq.desc())
             .limit(1)
         ).scalar_one()
-    assert actors.startswith("Mia Moderator (mem_")
+    assert actors.startswith("member:mem_")  # issue 21: by id only, never by name
 
 
 def test_run_an_amnesty_through_the_wizard_and_watch_it_finish(page: Page, live_server: LiveServer) -> None:

@@ -185,7 +185,8 @@ def test_panel_members_assess_once_and_only_they_or_a_moderator_decide(db: Datab
         reviews.DecideReview.parse(outcome="uphold", rationale="keep it"),
         caller=expert("expert-3").at(t("2024-02-04T00:00:00Z")),
     )
-    assert decided.decision is not None and decided.decision.decided_by == "expert-3"
+    # the decision names who took it as the log names them (the actor, by id since issue 21)
+    assert decided.decision is not None and decided.decision.decided_by == "expert-3 (tok_expert-3)"
     with pytest.raises(ConflictError, match="already decided"):
         assess(db, review, ("expert-3",), "2024-02-05T00:00:00Z")
     with pytest.raises(ConflictError, match="already decided"):

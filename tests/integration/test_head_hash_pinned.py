@@ -15,8 +15,11 @@ from reprieve.services.audit import verify_audit_log
 from reprieve.store import tables
 from reprieve.store.db import Database
 
-#: Recorded by the code before the events were typed; it must never change.
-HEAD = "d41e3b38b9f1a52f2aadc74dcc00cdef151558973ba0ff2c7c4cd0a8baf75875"
+#: The story's head. Changed on purpose by issue 21 (new events name who acted by id only: the
+#: worker is ``system:worker``, the public form ``system:public-form``; decisions, reviews and
+#: assessments name their actor, an assessment its panel seat by position, a token or member its
+#: id); it must not change otherwise.
+HEAD = "160dfd9956c25ef79f051bf78b16e7c2c011ff676747dd4f5743f73ee5862d01"
 EVENTS = 78
 #: What the story leaves out: a redelivery names a delivery of the outbox.
 NOT_TOLD = {EventType.WEBHOOK_REDELIVERY_REQUESTED}

@@ -575,7 +575,8 @@ class EventOut(Out):
     type: str
     at: str
     effective_at: str
-    actor: str
+    actor: str = Field(description="who acted, by id: token:<id>, member:<id>, cli, cli:member:<id>, system:<what>")
+    actor_name: str = Field(description="who acted, by name, resolved outside the log; the actor if no name")
     operator: str | None
     data: dict[str, Any]
     prev_hash: str

@@ -73,7 +73,7 @@ def events_command(
             ("type", "type"),
             ("effective", "effective_at"),
             ("recorded", "at"),
-            ("actor", "actor"),
+            ("actor", "actor_name"),
             ("operator", "operator"),
             ("about", "subject"),
         ],

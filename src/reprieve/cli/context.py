@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -15,6 +14,7 @@ from reprieve.domain.errors import ReprieveError
 from reprieve.domain.suggest import did_you_mean
 from reprieve.domain.time import parse_instant
 from reprieve.services import catalogue
+from reprieve.services.callers import CLI_ACTOR
 from reprieve.store.db import Database, open_database
 
 app = typer.Typer(
@@ -99,10 +99,9 @@ def as_of_option(value: str | None) -> datetime | None:
 
 
 def actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "cli"
+    """How the event log names a person at the command line: ``cli``, never their OS login (which
+    may name them); see ``services.callers``."""
+    return CLI_ACTOR
 
 
 JSON = typer.Option(False, "--json", help="Print JSON instead of a table.")

@@ -16,7 +16,7 @@ from reprieve.domain.reviews import ReviewState
 from reprieve.domain.sanctions import UNSET
 from reprieve.domain.time import to_micros
 from reprieve.services import appeals, reviews, violations
-from reprieve.services.callers import Caller
+from reprieve.services.callers import Caller, cli_actor, is_member_id
 from reprieve.services.due_process import ProbationRequest
 
 review_app = typer.Typer(
@@ -40,8 +40,12 @@ def split(value: str | None) -> list[str] | None:
 
 
 def caller(as_member: str | None = None) -> Caller:
-    """A person at the command line: trusted as a moderator; ``--as`` names their seat on a panel."""
-    return Caller(actor(), names=(as_member,) if as_member else ())
+    """A person at the command line: trusted as a moderator; ``--as`` names their seat on a panel.
+    The log names them ``cli``, or ``cli:member:<id>`` when ``--as`` is a member id (a free-text
+    panel entry is not recorded as the actor: it may be a name)."""
+    if not as_member:
+        return Caller(actor())
+    return Caller(cli_actor(as_member) if is_member_id(as_member) else actor(), names=(as_member,))
 
 
 def probation_option(duration: str | None, ladder_json: str | None, wanted: bool) -> ProbationRequest | None:

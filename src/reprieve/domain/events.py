@@ -491,7 +491,7 @@ class SanctionLifted(NamedTuple):
 @_event(EventType.TOKEN_CREATED, personal=("name",))
 class TokenCreated(NamedTuple):
     id: str
-    name: str
+    name: str  #: the token id since issue 21 (the name is in the tokens table); older events: the name
     role: str
     operator: str | None
     expires_at: str | None = None
@@ -542,14 +542,16 @@ class ReviewOpened(NamedTuple):
 class AssessmentFiled(NamedTuple):
     review: str
     sanction: str
-    reviewer: str
+    reviewer: str  #: who filed it: the actor, by id (older events: the panel entry)
     risk: str
     factors: list[str]
     rationale: str
+    seat: int | None = None  #: the panel entry filed from, by position (older events: None, ``reviewer`` is it)
     extra: Mapping[str, Any] = NO_EXTRA
 
     def to_payload(self) -> dict[str, Any]:
-        return _payload(self, self._fields[:-1])
+        # an older event has no seat: its payload is written back as it was (same bytes, same hash)
+        return _payload(self, self._fields[:-1] if self.seat is not None else self._fields[:-2])
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> AssessmentFiled:
@@ -799,7 +801,7 @@ class AmnestyReverted(NamedTuple):
 @_event(EventType.MEMBER_CREATED, personal=("name",))
 class MemberCreated(NamedTuple):
     id: str
-    name: str
+    name: str  #: the member id since issue 21 (the name is in the members table); older events: the name
     role: str
     operator: str | None
     extra: Mapping[str, Any] = NO_EXTRA

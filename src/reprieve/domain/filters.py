@@ -55,6 +55,8 @@ class EventFilter:
     operator: str | None = None
     type: str = ""
     actor: str = ""
+    #: actors (``member:<id>``...) that ``actor`` names by name, resolved outside the log: they match too
+    actors: tuple[str, ...] = ()
     subject: str = ""
     since: str = ""
     until: str = ""

@@ -12,7 +12,7 @@ from fastapi import Depends, Request
 
 from reprieve.domain.errors import NotFoundError
 from reprieve.services import Database, catalogue
-from reprieve.services.callers import Caller, Clock
+from reprieve.services.callers import Caller, Clock, token_actor
 from reprieve.services.tokens import Principal
 
 # Dependencies that do no I/O are ``async``: FastAPI runs them on the event loop instead of
@@ -51,8 +51,8 @@ class Tenant:
 
     @property
     def actor(self) -> str:
-        """How the event log names who acted: the token's name and id."""
-        return f"{self.principal.name[:150]} ({self.principal.token_id})"
+        """How the event log names who acted: the token, by id only (``token:<id>``)."""
+        return token_actor(self.principal.token_id)
 
     def caller(self, now: datetime | Clock | None = None) -> Caller:
         """The principal as the use cases take it, acting at ``now`` (an instant or a clock; a

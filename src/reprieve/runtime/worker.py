@@ -32,6 +32,7 @@ from reprieve.dsa.submit import TdbSettings, Transport, urllib_transport
 from reprieve.runtime import amnesty, broker, webhooks
 from reprieve.services import appeal_targets, publishing, transparency
 from reprieve.services.appeal_targets import DEFAULT_APPEAL_TARGET
+from reprieve.services.callers import WORKER_ACTOR
 from reprieve.store import eventlog
 from reprieve.store import worker as store
 from reprieve.store.connection import Connection
@@ -40,7 +41,7 @@ from reprieve.store.uow import UnitOfWork
 
 log = logging.getLogger("reprieve.worker")
 
-ACTOR = "worker"
+ACTOR = WORKER_ACTOR
 LEASE_US = 60 * 1_000_000
 #: Delivered outbox rows are kept this long (the delivery history the API lists), then forgotten.
 KEEP_DELIVERED_US = 7 * 24 * 3600 * 1_000_000

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from typing import Any
@@ -15,7 +15,7 @@ from reprieve.services.viewing import Page
 from reprieve.store import audit as store
 from reprieve.store import eventlog, tables
 from reprieve.store.bulk import IN_PLACE, secondary_indexes_set_aside
-from reprieve.store.connection import Table
+from reprieve.store.connection import Connection, Table
 from reprieve.store.db import Database
 from reprieve.store.eventlog import Verification
 from reprieve.store.projector import Applied, Projector
@@ -35,9 +35,12 @@ class EventView:
     data: Mapping[str, Any]
     prev_hash: str
     hash: str
+    #: who acted, by name, resolved outside the chain (``actor_names``); the actor as it is when
+    #: it names no member or token (an old event's, the worker's)
+    actor_name: str = ""
 
     @classmethod
-    def of(cls, event: RecordedEvent) -> EventView:
+    def of(cls, event: RecordedEvent, names: Mapping[str, str] | None = None) -> EventView:
         return cls(
             event.seq,
             event.type,
@@ -48,6 +51,7 @@ class EventView:
             event.payload(),
             event.prev_hash,
             event.hash,
+            (names or {}).get(event.actor, event.actor),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -57,6 +61,7 @@ class EventView:
             "at": self.at,
             "effective_at": self.effective_at,
             "actor": self.actor,
+            "actor_name": self.actor_name,
             "operator": self.operator,
             "data": dict(self.data),
             "prev_hash": self.prev_hash,
@@ -66,6 +71,44 @@ class EventView:
 
 #: One page of the log.
 AuditPage = Page[EventView]
+
+
+def _views(conn: Connection, events: Sequence[RecordedEvent]) -> tuple[EventView, ...]:
+    names = actor_names(conn, {e.actor for e in events})
+    return tuple(EventView.of(e, names) for e in events)
+
+
+def actor_names(conn: Connection, actors: Iterable[str]) -> dict[str, str]:
+    """The name of each actor that is a member or a token (``member:<id>``, ``cli:member:<id>``,
+    ``token:<id>``), read from the members and tokens tables, outside the chain. Actors that
+    name neither (old events' "name (id)", ``cli``, ``system:...``) are left out: shown as they are."""
+    members: dict[str, list[str]] = {}
+    tokens: dict[str, list[str]] = {}
+    for actor in actors:
+        kind, _, rest = actor.rpartition(":")
+        if kind in ("member", "cli:member"):
+            members.setdefault(rest, []).append(actor)
+        elif kind == "token":
+            tokens.setdefault(rest, []).append(actor)
+    names: dict[str, str] = {}
+    for table, wanted in ((tables.members, members), (tables.tokens, tokens)):
+        if wanted:
+            for id_, name in store.names_of(conn, table, list(wanted)):
+                for actor in wanted[id_]:
+                    names[actor] = f"cli:{name}" if actor.startswith("cli:") else name
+    return names
+
+
+def actors_named(conn: Connection, part: str) -> tuple[str, ...]:
+    """The actors (``member:<id>``, ``cli:member:<id>``, ``token:<id>``) whose name holds ``part``."""
+    found = [a for m in store.ids_named(conn, tables.members, part) for a in (f"member:{m}", f"cli:member:{m}")]
+    return tuple(found + [f"token:{t}" for t in store.ids_named(conn, tables.tokens, part)])
+
+
+def resolve_actors(db: Database, actors: Iterable[str]) -> dict[str, str]:
+    """``actor_names`` in a read of its own."""
+    with db.read() as conn:
+        return actor_names(conn, actors)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +164,8 @@ def list_events(
     operator = _operator_seen(caller, operator)
     with db.read() as conn:
         page = eventlog.read_events(conn, after=after, limit=limit, operator=operator)
-    return Page(tuple(EventView.of(e) for e in page), str(page[-1].seq) if len(page) == limit else None)
+        views = _views(conn, page)
+    return Page(views, str(page[-1].seq) if len(page) == limit else None)
 
 
 def latest_events(
@@ -132,7 +176,8 @@ def latest_events(
     operator = _operator_seen(caller, operator)
     with db.read() as conn:
         page = eventlog.read_latest_events(conn, limit=limit, operator=operator)
-    return Page(tuple(EventView.of(e) for e in page), None)
+        views = _views(conn, page)
+    return Page(views, None)
 
 
 def search_events(
@@ -150,8 +195,11 @@ def search_events(
     _check_limit(limit)
     where = replace(where, operator=_operator_seen(caller, where.operator))
     with db.read() as conn:
+        if where.actor:  # new events name members and tokens by id: a name asked for matches them too
+            where = replace(where, actors=actors_named(conn, where.actor))
         page = eventlog.search_events(conn, where, cursor=cursor, newest_first=newest_first, limit=limit)
-    return Page(tuple(EventView.of(e) for e in page), page[-1].seq if len(page) == limit else None)
+        views = _views(conn, page)
+    return Page(views, page[-1].seq if len(page) == limit else None)
 
 
 def verify_audit_log(db: Database, *, caller: Caller | None = None) -> ChainCheck:

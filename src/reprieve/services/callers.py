@@ -3,6 +3,7 @@ built by the API's tenant, the console's desk or the command line."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -16,6 +17,37 @@ from reprieve.store.uow import instant_of
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+# How the event log names who acted (the envelope's ``actor``): by id only, never by name (issue 21).
+# Names are resolved outside the chain, where people read them (``resolve_actors``).
+#: A person at the installation's command line: the OS login is not recorded (it may name them);
+#: ``cli:member:<id>`` when ``--as`` names them by a member id.
+CLI_ACTOR = "cli"
+_MEMBER_ID = re.compile(r"mem_[0-9A-HJKMNP-TV-Z]{26}")
+#: The background worker (expiries, reviews due, deliveries).
+WORKER_ACTOR = "system:worker"
+#: The public appeal form: the requester is not a member; who they are lives outside the chain.
+PUBLIC_FORM_ACTOR = "system:public-form"
+
+
+def token_actor(token_id: str) -> str:
+    """An API token, by its id."""
+    return f"token:{token_id}"
+
+
+def member_actor(member_id: str) -> str:
+    """A console member, by their id."""
+    return f"member:{member_id}"
+
+
+def is_member_id(value: str) -> bool:
+    """Whether ``value`` has the shape of a member id (``mem_`` and a ULID)."""
+    return _MEMBER_ID.fullmatch(value) is not None
+
+
+def cli_actor(member_id: str | None = None) -> str:
+    """A person at the command line, by the member id ``--as`` gave, if any."""
+    return f"{CLI_ACTOR}:member:{member_id}" if member_id else CLI_ACTOR
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,8 +76,9 @@ class Caller:
 
     @property
     def label(self) -> str:
-        """How decisions name who took them (first panel name, else the actor)."""
-        return self.names[0] if self.names else self.actor
+        """How decisions name who took them in new events: the actor, by id only (issue 21: a
+        name is personal data, resolved outside the chain). Old events named the first panel name."""
+        return self.actor
 
     @property
     def clock(self) -> datetime | Clock:

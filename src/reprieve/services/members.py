@@ -45,7 +45,7 @@ from reprieve.domain.events import (
 from reprieve.domain.model import Role, ensure_text, parse_enum
 from reprieve.domain.time import format_instant, from_micros, parse_instant, to_micros
 from reprieve.services import security_log
-from reprieve.services.callers import Caller
+from reprieve.services.callers import Caller, member_actor
 from reprieve.services.tokens import Principal
 from reprieve.store import members as store
 from reprieve.store import queries
@@ -132,8 +132,8 @@ class Member:
 
     @property
     def actor(self) -> str:
-        """How the event log names the member: name and id, as it names a token."""
-        return f"{self.name[:150]} ({self.id})"
+        """How the event log names the member: by id only (``member:<id>``), as it names a token."""
+        return member_actor(self.id)
 
 
 def normalise_email(email: str) -> str:
@@ -257,11 +257,12 @@ def create_member(db: Database, command: CreateMember, *, caller: Caller) -> Cre
             password_hash=password_hash,
             created_at=uow.at,
         )
-        # The e-mail stays out of the log, as every personal datum does; the id names the member.
+        # The e-mail and the name stay out of the log (in the members table), as every personal
+        # datum does; the id names the member (``name`` too, since issue 21; older events: the name).
         uow.record(
             [
                 NewEvent.of(
-                    MemberCreated(id=member_id, name=command.name, role=command.role.value, operator=operator),
+                    MemberCreated(id=member_id, name=member_id, role=command.role.value, operator=operator),
                     uow.at,
                     operator,
                 )

@@ -267,7 +267,8 @@ def file_assessment(db: Database, review_id: str, command: FileAssessment, *, ca
                     AssessmentFiled(
                         review=review.id,
                         sanction=review.sanction,
-                        reviewer=seat,
+                        reviewer=caller.actor,
+                        seat=review.panel.index(seat),
                         risk=level.value,
                         factors=list(tags),
                         rationale=rationale,

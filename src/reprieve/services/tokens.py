@@ -232,7 +232,7 @@ def create_token(db: Database, command: CreateToken, *, caller: Caller) -> Creat
                 NewEvent.of(
                     TokenCreated(
                         id=token_id,
-                        name=command.name,
+                        name=token_id,  # issue 21: the name stays in the tokens table, out of the chain
                         role=command.role.value,
                         operator=operator,
                         expires_at=format_instant(expiry),

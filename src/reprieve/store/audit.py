@@ -39,3 +39,15 @@ def remove_unreplayed(conn: Connection, table: Table, replayed: set[tuple[Any, .
                 f"row {'/'.join(map(str, key))!r} of {table.name} is created by no event of the log, "
                 "but rows of other tables (tokens, members...) refer to it: nothing was rebuilt"
             ) from None
+
+
+def ids_named(conn: Connection, table: Table, part: str, limit: int = 100) -> list[str]:
+    """The ids of the rows of ``table`` (members or tokens) whose name holds ``part`` (any case)."""
+    like = "%" + part.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    query = select(table.c.id).where(func.lower(table.c.name).like(like, escape="\\")).order_by(table.c.id)
+    return [r[0] for r in conn.execute(query.limit(limit))]
+
+
+def names_of(conn: Connection, table: Table, ids: list[str]) -> list[tuple[str, str]]:
+    """``(id, name)`` of the rows of ``table`` (members or tokens) with these ids."""
+    return [(r[0], r[1]) for r in conn.execute(select(table.c.id, table.c.name).where(table.c.id.in_(ids)))]

@@ -4,9 +4,10 @@ and in ``rebuild_projections`` alike, so that these tables are a fold of the log
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from reprieve.domain.events import (
     AppealAttached,
@@ -79,8 +80,29 @@ def reviews_opened(projector: Projector, events: list[Applied[ReviewOpened]]) ->
 
 
 def assessments_filed(projector: Projector, events: list[Applied[AssessmentFiled]]) -> None:
+    # The row keeps the panel entry that filed it: a new event names it by position (``seat``; its
+    # ``reviewer`` is who acted, by id), an older one by the entry itself.
+    seated = {e.event.review for e in events if e.event.seat is not None}
+    panels = (
+        {
+            id_: json.loads(panel)
+            for id_, panel in projector.conn.execute(
+                select(tables.reviews.c.id, tables.reviews.c.panel).where(tables.reviews.c.id.in_(sorted(seated)))
+            )
+        }
+        if seated
+        else {}
+    )
     rows = [
-        (d.review, d.reviewer, d.risk, _json(d.factors), d.rationale, _us(e.effective_at), e.seq)
+        (
+            d.review,
+            d.reviewer if d.seat is None else panels[d.review][d.seat],
+            d.risk,
+            _json(d.factors),
+            d.rationale,
+            _us(e.effective_at),
+            e.seq,
+        )
         for e in events
         for d in (e.event,)
     ]

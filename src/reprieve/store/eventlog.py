@@ -143,7 +143,8 @@ def search_events(
         # The known types it begins (and itself, exactly): an IN list that ix_events_operator_type_seq answers.
         query = query.where(e.type.in_(sorted({t for t in _TYPES if t.startswith(where.type)} | {where.type})))
     if where.actor:
-        query = query.where(func.lower(e.actor).like("%" + _like_literal(where.actor.lower()) + "%", escape="\\"))
+        part = func.lower(e.actor).like("%" + _like_literal(where.actor.lower()) + "%", escape="\\")
+        query = query.where(or_(part, e.actor.in_(where.actors)) if where.actors else part)
     if where.since:
         query = query.where(e.at >= where.since)
     if where.until:

@@ -40,7 +40,7 @@ def summary_params(t: Translate, event: EventView) -> dict[str, str]:
     kind_key = ("appeal_kind." if event.type.startswith("appeal.") else "kind.") + kind
     accounts = data.get("accounts")
     return {
-        "actor": _text(event.actor),
+        "actor": _text(event.actor_name or event.actor),
         "type": _text(event.type),
         "id": _text(data.get("id")),
         "name": _text(data.get("name")),

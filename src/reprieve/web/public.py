@@ -33,7 +33,7 @@ from reprieve.domain.errors import ConflictError, NotFoundError, ValidationError
 from reprieve.domain.text import is_blank
 from reprieve.domain.time import format_instant, parse_instant
 from reprieve.services import Database, appeal_codes, appeals
-from reprieve.services.callers import Caller
+from reprieve.services.callers import PUBLIC_FORM_ACTOR, Caller
 from reprieve.web.i18n import request_language, translator
 from reprieve.web.ratelimit import DatabaseRateLimiter, RateLimiter
 from reprieve.web.rendering import render
@@ -43,7 +43,7 @@ from reprieve.web.views.routing import public_router
 router = public_router("/appeal")
 
 #: How the event log names who filed through the form: never the requester (personal data).
-PUBLIC_FORM = Caller("public appeal form")
+PUBLIC_FORM = Caller(PUBLIC_FORM_ACTOR)
 
 #: The form's fields in page order: the error summary lists them in this order.
 FIELDS = ("sanction", "code", "kind", "statement", "name", "email", "relation")

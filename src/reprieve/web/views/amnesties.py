@@ -17,7 +17,7 @@ from reprieve.domain.model import SanctionKind
 from reprieve.domain.reason import CATEGORIES
 from reprieve.domain.text import is_blank, trim
 from reprieve.runtime import amnesty as amnesty_runner
-from reprieve.services import amnesty, catalogue
+from reprieve.services import amnesty, audit, catalogue
 from reprieve.web.auth import Desk, ModeratorDesk, Signed
 from reprieve.web.rendering import render
 from reprieve.web.views.common import (
@@ -190,7 +190,8 @@ def amnesty_start(request: Request, desk: ModeratorDesk, form: FormDep) -> Respo
 @router.get("/amnesties/{amnesty_id}", name="amnesty")
 def amnesty_page(request: Request, desk: Signed, amnesty_id: AmnestyId) -> Response:
     item = amnesty.get(desk.db, amnesty_id, caller=desk.caller)
-    return render(request, "amnesty.html", item=item, moving=MOVING, may_act=desk.may_act_as_moderator)
+    names = audit.resolve_actors(desk.db, [item.created_by])
+    return render(request, "amnesty.html", item=item, names=names, moving=MOVING, may_act=desk.may_act_as_moderator)
 
 
 @router.get("/amnesties/{amnesty_id}/progress", name="amnesty_progress")

@@ -13,7 +13,7 @@ from reprieve.domain.model import Role
 from reprieve.domain.reviews import ReviewOutcome, ReviewState, Risk
 from reprieve.domain.sanctions import UNSET
 from reprieve.domain.time import parse_duration_input
-from reprieve.services import appeals, reviews, sanctions
+from reprieve.services import appeals, audit, reviews, sanctions
 from reprieve.services.due_process import ProbationRequest
 from reprieve.web.auth import AppealDeciderDesk, Desk, ReviewerDesk, Signed
 from reprieve.web.rendering import render
@@ -83,6 +83,7 @@ def _review_page(
         at=desk.at,
         review=review,
         sanction=sanction,
+        names=audit.resolve_actors(desk.db, [review.opened_by or ""]),
         may_assess=live and on_panel and not assessed and desk.may(Role.REVIEWER, Role.MODERATOR),
         may_decide=live and (desk.may(Role.MODERATOR) or (on_panel and desk.may(Role.REVIEWER))),
         risks=[r.value for r in Risk],
@@ -156,6 +157,7 @@ def _appeal_page(
         at=desk.at,
         appeal=appeal,
         sanction=sanction,
+        names=audit.resolve_actors(desk.db, [appeal.decision.decided_by or ""] if appeal.decision else []),
         show_contact=sees_contact(desk),
         outcomes=[o.value for o in AppealOutcome],
         may_decide=desk.at is None and appeal.state is AppealState.OPEN and desk.may(Role.MODERATOR),

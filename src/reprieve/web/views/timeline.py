@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from reprieve.domain.filters import AppealFilter, ReviewFilter
 from reprieve.domain.sanctions import ChangeType
@@ -72,7 +72,7 @@ def sanction_entries(desk: Desk, sanction: SanctionView) -> list[Entry]:
                 format_instant(change.effective_at) or "",
                 change.seq,
                 f"timeline.{change.type.value}",
-                event.actor if event else "",
+                event.actor_name if event else "",
                 why,
                 sanction.id,
                 f"/console/sanctions/{sanction.id}",
@@ -155,7 +155,9 @@ def sanction_entries(desk: Desk, sanction: SanctionView) -> list[Entry]:
                     **link,
                 )
             )
-    return entries
+    # reviews' and appeals' deciders are recorded by id (issue 21): named here, outside the chain
+    names = audit.resolve_actors(desk.db, {e.who for e in entries})
+    return [replace(e, who=names[e.who]) if e.who in names else e for e in entries]
 
 
 def ordered(entries: list[Entry]) -> list[Entry]:
