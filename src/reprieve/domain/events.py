@@ -19,6 +19,7 @@ from typing import Any, NamedTuple, TypeVar
 import orjson
 
 from reprieve.domain.model import AccountRef
+from reprieve.domain.personal import PersonalRef, ref_in, ref_out
 from reprieve.domain.time import format_instant
 
 GENESIS_HASH = "0" * 64
@@ -588,17 +589,21 @@ class AppealFiled(NamedTuple):
     relation: str
     channel: str
     meeting_requested: bool
-    statement: str
+    #: The text in events written before issue 21; a reference to ``personal_data`` since.
+    statement: str | PersonalRef
     received_at: str | None
     deadline_at: str | None
     extra: Mapping[str, Any] = NO_EXTRA
 
     def to_payload(self) -> dict[str, Any]:
-        return _payload(self, self._fields[:-1])
+        data = _payload(self, self._fields[:-1])
+        data["statement"] = ref_out(self.statement)
+        return data
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> AppealFiled:
-        return cls(*_read(cls, payload))
+        event = cls(*_read(cls, payload))
+        return event._replace(statement=ref_in(event.statement))
 
 
 @_event(EventType.APPEAL_ATTACHED)

@@ -48,7 +48,7 @@ from reprieve.services.due_process import (
 )
 from reprieve.services.viewing import Page
 from reprieve.store import due_process as store
-from reprieve.store import queries
+from reprieve.store import personal, queries
 from reprieve.store.connection import Connection
 from reprieve.store.db import Database
 from reprieve.store.uow import UnitOfWork
@@ -131,12 +131,15 @@ class AppealView:
     filed_by: FiledByView
     channel: Channel
     meeting_requested: bool
-    statement: str
+    #: The requester's text; None once erased (``statement_erased``): the wire's ``statement`` is
+    #: then null, never a placeholder.
+    statement: str | None
     received_at: datetime
     deadline_at: datetime | None
     review: str | None
     decision: AppealDecisionView | None
     disputes: tuple[DisputeView, ...]
+    statement_erased: bool = False
 
     def without_contact(self) -> AppealView:
         """The same appeal without the requester's name and e-mail (personal data)."""
@@ -244,6 +247,15 @@ def file_appeal(db: Database, command: FileAppeal, *, caller: Caller) -> AppealV
             email=requester.email,
             created_at=uow.at,
         )
+        statement = personal.put(
+            db,
+            uow.conn,
+            operator=sanction.operator,
+            kind="appeal.statement",
+            subject=reference,
+            value=command.statement,
+            now=recorded,
+        )
         uow.record(
             [
                 NewEvent.of(
@@ -256,7 +268,7 @@ def file_appeal(db: Database, command: FileAppeal, *, caller: Caller) -> AppealV
                         relation=requester.relation.value,
                         channel=via.value,
                         meeting_requested=command.meeting_requested,
-                        statement=command.statement,
+                        statement=statement,
                         received_at=format_instant(received),
                         deadline_at=format_instant(deadline),
                     ),
@@ -568,6 +580,17 @@ def _appeal(conn: Connection, appeal_id: str, caller: Caller | None) -> dict[str
 # --- building the view -------------------------------------------------------------------
 
 
+def _personal(text: str | None, ref: str | None, texts: dict[str, personal.PersonalText]) -> tuple[str | None, bool]:
+    """The text a projection's column holds (an old event's) or its reference resolves to, and
+    whether it was erased (then the text is None)."""
+    if ref is None:
+        return text, False
+    found = texts.get(ref)
+    if found is None or found.value is None:
+        return None, True
+    return found.value, False
+
+
 def _instant(value: int | None) -> datetime | None:
     return None if value is None else from_micros(value)
 
@@ -597,6 +620,8 @@ def _view(
     disputes = [d for d in store.dispute_rows(conn, row["id"]) if at_us is None or d["submitted_at"] <= at_us]
     state = AppealState(row["state"])
     shown = include_contact and contact
+    texts = personal.read_many(conn, [row["statement_ref"]])
+    statement, statement_erased = _personal(row["statement"], row["statement_ref"], texts)
     return AppealView(
         id=row["id"],
         operator=row["operator_id"],
@@ -611,7 +636,8 @@ def _view(
         ),
         channel=Channel(row["channel"]),
         meeting_requested=bool(row["meeting_requested"]),
-        statement=row["statement"],
+        statement=statement,
+        statement_erased=statement_erased,
         received_at=from_micros(row["received_at"]),
         deadline_at=_instant(row["deadline_at"]),
         review=row["review_id"],

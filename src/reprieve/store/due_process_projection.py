@@ -19,6 +19,7 @@ from reprieve.domain.events import (
     ReviewOpened,
     ViolationRecorded,
 )
+from reprieve.domain.personal import ref_id, text_of
 from reprieve.domain.time import end_to_micros, parse_instant, to_micros
 from reprieve.store import tables
 from reprieve.store.bulk import column_json, insert_rows
@@ -131,7 +132,8 @@ def appeals_filed(projector: Projector, events: list[Applied[AppealFiled]]) -> N
             d.relation,
             d.channel,
             1 if d.meeting_requested else 0,
-            d.statement,
+            text_of(d.statement) or "",
+            ref_id(d.statement),
             _us(d.received_at),
             _us(d.deadline_at),
             e.seq,
@@ -154,6 +156,7 @@ def appeals_filed(projector: Projector, events: list[Applied[AppealFiled]]) -> N
             "channel",
             "meeting_requested",
             "statement",
+            "statement_ref",
             "received_at",
             "deadline_at",
             "created_seq",

@@ -1,0 +1,117 @@
+"""Personal data out of the chain (issue 21): the texts people write or are written (an appeal's
+statement) sit in ``personal_data``, the events carry ``{"ref": ...}``; after the store blanks
+them, the API and the console say they were erased, the chain verifies and a rebuild changes
+nothing. On SQLite and PostgreSQL (the ``db`` fixture)."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+from api_support import World
+from argon2 import PasswordHasher
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from reprieve.domain.time import to_micros
+from reprieve.services import members
+from reprieve.services.audit import rebuild_projections, verify_audit_log
+from reprieve.services.callers import Caller
+from reprieve.store import personal, tables
+from reprieve.store.db import Database
+
+STATEMENT = "My cat walked on the keyboard; statement-7f3a of a real person."
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(autouse=True)
+def quick_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(members, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    members._dummy_hash.cache_clear()
+
+
+def event_data(db: Database) -> str:
+    with db.read() as conn:
+        return "\n".join(conn.execute(select(tables.events.c.data)).scalars())
+
+
+def projections(db: Database) -> dict[str, list[Any]]:
+    with db.read() as conn:
+        return {
+            t.name: sorted(json.dumps(list(r), default=str) for r in conn.execute(select(t)))
+            for t in tables.PROJECTIONS
+        }
+
+
+def console_of(world: World) -> TestClient:
+    members.create_member(
+        world.db,
+        members.CreateMember.parse(
+            email="moderator@meta.example", name="Moderator", role="moderator", operator="meta", password=PASSWORD
+        ),
+        caller=Caller("test", now=world.clock()),
+    )
+    desk = TestClient(world.client.app)
+    page = desk.get("/console/sign-in")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token, page.text[:300]
+    signed = desk.post(
+        "/console/sign-in",
+        data={"email": "moderator@meta.example", "password": PASSWORD, "csrf_token": token.group(1)},
+    )
+    assert signed.status_code == 200, signed.text
+    return desk
+
+
+def erase(db: Database, subject: str, now_us: int) -> list[personal.PersonalText]:
+    with db.engine.begin() as conn:
+        return personal.erase_subject(conn, operator="meta", subject=subject, now_us=now_us, by="admin-1")
+
+
+def test_an_appeals_statement_is_referenced_shown_and_erased(world: World) -> None:
+    w = world
+    sanction = w.sanction("meta", duration="P1Y")
+    body = {
+        "sanction": sanction["id"],
+        "kind": "complaint",
+        "channel": "web",
+        "statement": STATEMENT,
+        "filed_by": {"name": "Jane Roe", "email": "jane@example.com", "relation": "subject"},
+    }
+    filed = w.client.post("/v1/appeals", headers=w.headers["platform"], json=body)
+    assert filed.status_code == 201, filed.text
+    appeal = filed.json()
+    assert appeal["statement"] == STATEMENT
+    # The log holds a reference, never the text nor its hash.
+    log = event_data(w.db)
+    assert STATEMENT not in log and personal.sha256_of(STATEMENT) not in log
+    assert re.search(r'"statement":\{"ref":"pd_[0-9A-Z]{26}"\}', log)
+    assert w.client.get(f"/v1/appeals/{appeal['id']}", headers=w.headers["moderator"]).json()["statement"] == STATEMENT
+    desk = console_of(w)
+    assert STATEMENT.split(";")[0] in desk.get(f"/console/appeals/{appeal['id']}").text
+
+    with w.db.read() as conn:
+        requester = conn.execute(
+            select(tables.appeals.c.requester).where(tables.appeals.c.id == appeal["id"])
+        ).scalar_one()
+    before = projections(w.db)
+    erased = erase(w.db, requester, to_micros(w.clock()))
+    assert [(e.kind, e.value, e.sha256, e.erased) for e in erased] == [
+        ("appeal.statement", None, personal.sha256_of(STATEMENT), True)
+    ]
+    assert erase(w.db, requester, to_micros(w.clock())) == []  # nothing left to blank
+
+    shown = w.client.get(f"/v1/appeals/{appeal['id']}", headers=w.headers["moderator"]).json()
+    assert shown["statement"] is None
+    listed = w.client.get("/v1/appeals", headers=w.headers["auditor"]).json()["items"]
+    assert [a["statement"] for a in listed] == [None]
+    page = desk.get(f"/console/appeals/{appeal['id']}").text
+    assert "Erased (personal data)" in page and STATEMENT.split(";")[0] not in page
+    with w.db.read() as conn:
+        assert STATEMENT not in json.dumps([list(r) for r in conn.execute(select(tables.personal_data))], default=str)
+
+    assert verify_audit_log(w.db).ok
+    rebuild_projections(w.db)
+    assert projections(w.db) == before
