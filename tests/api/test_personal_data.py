@@ -23,6 +23,7 @@ from reprieve.store import personal, tables
 from reprieve.store.db import Database
 
 STATEMENT = "My cat walked on the keyboard; statement-7f3a of a real person."
+REPLY = "Dear Jane, reply-91c2: we restored your account."
 PASSWORD = "correct horse battery"
 
 
@@ -70,7 +71,7 @@ def erase(db: Database, subject: str, now_us: int) -> list[personal.PersonalText
         return personal.erase_subject(conn, operator="meta", subject=subject, now_us=now_us, by="admin-1")
 
 
-def test_an_appeals_statement_is_referenced_shown_and_erased(world: World) -> None:
+def test_an_appeals_statement_and_reply_are_referenced_shown_and_erased(world: World) -> None:
     w = world
     sanction = w.sanction("meta", duration="P1Y")
     body = {
@@ -89,8 +90,19 @@ def test_an_appeals_statement_is_referenced_shown_and_erased(world: World) -> No
     assert STATEMENT not in log and personal.sha256_of(STATEMENT) not in log
     assert re.search(r'"statement":\{"ref":"pd_[0-9A-Z]{26}"\}', log)
     assert w.client.get(f"/v1/appeals/{appeal['id']}", headers=w.headers["moderator"]).json()["statement"] == STATEMENT
+    decision = {"outcome": "granted", "rationale": "The post broke no rule.", "reply": REPLY}
+    decided = w.client.post(f"/v1/appeals/{appeal['id']}/decision", headers=w.headers["moderator"], json=decision)
+    assert decided.status_code == 200, decided.text
+    assert decided.json()["decision"]["reply"] == REPLY
+    log = event_data(w.db)
+    assert REPLY not in log and personal.sha256_of(REPLY) not in log
+    assert re.search(r'"reply":\{"ref":"pd_[0-9A-Z]{26}"\}', log)
+    assert (
+        w.client.get(f"/v1/appeals/{appeal['id']}", headers=w.headers["auditor"]).json()["decision"]["reply"] == REPLY
+    )
     desk = console_of(w)
-    assert STATEMENT.split(";")[0] in desk.get(f"/console/appeals/{appeal['id']}").text
+    page = desk.get(f"/console/appeals/{appeal['id']}").text
+    assert STATEMENT.split(";")[0] in page and REPLY.split(",")[0] in page
 
     with w.db.read() as conn:
         requester = conn.execute(
@@ -98,19 +110,23 @@ def test_an_appeals_statement_is_referenced_shown_and_erased(world: World) -> No
         ).scalar_one()
     before = projections(w.db)
     erased = erase(w.db, requester, to_micros(w.clock()))
-    assert [(e.kind, e.value, e.sha256, e.erased) for e in erased] == [
-        ("appeal.statement", None, personal.sha256_of(STATEMENT), True)
+    assert sorted((e.kind, e.value, e.sha256, e.erased) for e in erased) == [
+        ("appeal.reply", None, personal.sha256_of(REPLY), True),
+        ("appeal.statement", None, personal.sha256_of(STATEMENT), True),
     ]
     assert erase(w.db, requester, to_micros(w.clock())) == []  # nothing left to blank
 
     shown = w.client.get(f"/v1/appeals/{appeal['id']}", headers=w.headers["moderator"]).json()
-    assert shown["statement"] is None
+    assert shown["statement"] is None and shown["decision"]["reply"] is None
+    assert shown["decision"]["rationale"] == "The post broke no rule."  # the operator's reasons are kept
     listed = w.client.get("/v1/appeals", headers=w.headers["auditor"]).json()["items"]
     assert [a["statement"] for a in listed] == [None]
     page = desk.get(f"/console/appeals/{appeal['id']}").text
-    assert "Erased (personal data)" in page and STATEMENT.split(";")[0] not in page
+    assert page.count("Erased (personal data)") == 2
+    assert STATEMENT.split(";")[0] not in page and REPLY.split(",")[0] not in page
     with w.db.read() as conn:
-        assert STATEMENT not in json.dumps([list(r) for r in conn.execute(select(tables.personal_data))], default=str)
+        stored = json.dumps([list(r) for r in conn.execute(select(tables.personal_data))], default=str)
+    assert STATEMENT not in stored and REPLY not in stored
 
     assert verify_audit_log(w.db).ok
     rebuild_projections(w.db)

@@ -627,18 +627,22 @@ class AppealDecided(NamedTuple):
     sanction: str
     outcome: str
     rationale: str
-    reply: str
+    #: The text in events written before issue 21; a reference to ``personal_data`` since.
+    reply: str | PersonalRef
     decided_by: str | None = None
     handling_seconds: int | None = None
     lifted: bool = False
     extra: Mapping[str, Any] = NO_EXTRA
 
     def to_payload(self) -> dict[str, Any]:
-        return _payload(self, self._fields[:-1])
+        data = _payload(self, self._fields[:-1])
+        data["reply"] = ref_out(self.reply)
+        return data
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> AppealDecided:
-        return cls(*_read(cls, payload))
+        event = cls(*_read(cls, payload))
+        return event._replace(reply=ref_in(event.reply))
 
 
 @_event(EventType.DISPUTE_RECORDED, personal=("body", "summary"))

@@ -81,10 +81,12 @@ class FiledByView:
 class AppealDecisionView:
     outcome: AppealState
     rationale: str | None
+    #: The answer sent to the requester; None once erased (``reply_erased``): null on the wire.
     reply: str | None
     decided_at: datetime | None
     decided_by: str | None
     handling_seconds: int | None
+    reply_erased: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -435,6 +437,15 @@ def decide_appeal(db: Database, appeal_id: str, command: DecideAppeal, *, caller
                 db, uow, sanction, probation, starts_at=effective, source=f"appeal:{appeal_id}"
             )
             changes.append(event)
+        reply_ref = personal.put(
+            db,
+            uow.conn,
+            operator=appeal["operator_id"],
+            kind="appeal.reply",
+            subject=appeal["requester"],
+            value=reply,
+            now=uow.now,
+        )
         uow.record(
             [
                 NewEvent.of(
@@ -443,7 +454,7 @@ def decide_appeal(db: Database, appeal_id: str, command: DecideAppeal, *, caller
                         sanction=sanction.id,
                         outcome=decided.value,
                         rationale=rationale,
-                        reply=reply,
+                        reply=reply_ref,
                         decided_by=caller.label,
                         handling_seconds=handling_seconds(from_micros(appeal["received_at"]), uow.now),
                         lifted=lifted,
@@ -620,8 +631,9 @@ def _view(
     disputes = [d for d in store.dispute_rows(conn, row["id"]) if at_us is None or d["submitted_at"] <= at_us]
     state = AppealState(row["state"])
     shown = include_contact and contact
-    texts = personal.read_many(conn, [row["statement_ref"]])
+    texts = personal.read_many(conn, [row["statement_ref"], row["reply_ref"]])
     statement, statement_erased = _personal(row["statement"], row["statement_ref"], texts)
+    reply, reply_erased = _personal(row["reply"], row["reply_ref"], texts)
     return AppealView(
         id=row["id"],
         operator=row["operator_id"],
@@ -644,7 +656,8 @@ def _view(
         decision=AppealDecisionView(
             outcome=state,
             rationale=row["rationale"],
-            reply=row["reply"],
+            reply=reply,
+            reply_erased=reply_erased,
             decided_at=_instant(row["decided_at"]),
             decided_by=row["decided_by"],
             handling_seconds=row["handling_seconds"],

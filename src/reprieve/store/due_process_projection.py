@@ -186,7 +186,8 @@ def appeals_decided(projector: Projector, events: list[Applied[AppealDecided]]) 
                 decided_at=_us(e.effective_at),
                 decided_by=d.decided_by,
                 rationale=d.rationale,
-                reply=d.reply,
+                reply=text_of(d.reply),
+                reply_ref=ref_id(d.reply),
                 handling_seconds=d.handling_seconds,
                 updated_seq=e.seq,
             )
