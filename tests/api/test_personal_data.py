@@ -24,6 +24,8 @@ from reprieve.store.db import Database
 
 STATEMENT = "My cat walked on the keyboard; statement-7f3a of a real person."
 REPLY = "Dear Jane, reply-91c2: we restored your account."
+BODY = "Settlement body 4d1e"
+SUMMARY = "Summary 88aa: the body found for Jane Roe."
 PASSWORD = "correct horse battery"
 
 
@@ -100,6 +102,20 @@ def test_an_appeals_statement_and_reply_are_referenced_shown_and_erased(world: W
     assert (
         w.client.get(f"/v1/appeals/{appeal['id']}", headers=w.headers["auditor"]).json()["decision"]["reply"] == REPLY
     )
+    dispute = {
+        "body": BODY,
+        "submitted_at": "2024-06-01T12:00:00Z",
+        "decided_at": "2024-06-01T12:00:00Z",
+        "outcome": "in_favour_of_requester",
+        "summary": SUMMARY,
+    }
+    recorded = w.client.post(f"/v1/appeals/{appeal['id']}/disputes", headers=w.headers["admin"], json=dispute)
+    assert recorded.status_code == 201, recorded.text
+    assert [(d["body"], d["summary"]) for d in recorded.json()["disputes"]] == [(BODY, SUMMARY)]
+    log = event_data(w.db)
+    for text in (BODY, SUMMARY):
+        assert text not in log and personal.sha256_of(text) not in log
+    assert re.search(r'"body":\{"ref":"pd_[0-9A-Z]{26}"\}.*"summary":\{"ref":"pd_[0-9A-Z]{26}"\}', log)
     desk = console_of(w)
     page = desk.get(f"/console/appeals/{appeal['id']}").text
     assert STATEMENT.split(";")[0] in page and REPLY.split(",")[0] in page
@@ -113,12 +129,17 @@ def test_an_appeals_statement_and_reply_are_referenced_shown_and_erased(world: W
     assert sorted((e.kind, e.value, e.sha256, e.erased) for e in erased) == [
         ("appeal.reply", None, personal.sha256_of(REPLY), True),
         ("appeal.statement", None, personal.sha256_of(STATEMENT), True),
+        ("dispute.body", None, personal.sha256_of(BODY), True),
+        ("dispute.summary", None, personal.sha256_of(SUMMARY), True),
     ]
     assert erase(w.db, requester, to_micros(w.clock())) == []  # nothing left to blank
 
     shown = w.client.get(f"/v1/appeals/{appeal['id']}", headers=w.headers["moderator"]).json()
     assert shown["statement"] is None and shown["decision"]["reply"] is None
     assert shown["decision"]["rationale"] == "The post broke no rule."  # the operator's reasons are kept
+    assert [(d["body"], d["summary"], d["outcome"]) for d in shown["disputes"]] == [
+        (None, None, "in_favour_of_requester")
+    ]
     listed = w.client.get("/v1/appeals", headers=w.headers["auditor"]).json()["items"]
     assert [a["statement"] for a in listed] == [None]
     page = desk.get(f"/console/appeals/{appeal['id']}").text
@@ -126,7 +147,7 @@ def test_an_appeals_statement_and_reply_are_referenced_shown_and_erased(world: W
     assert STATEMENT.split(";")[0] not in page and REPLY.split(",")[0] not in page
     with w.db.read() as conn:
         stored = json.dumps([list(r) for r in conn.execute(select(tables.personal_data))], default=str)
-    assert STATEMENT not in stored and REPLY not in stored
+    assert all(text not in stored for text in (STATEMENT, REPLY, BODY, SUMMARY))
 
     assert verify_audit_log(w.db).ok
     rebuild_projections(w.db)

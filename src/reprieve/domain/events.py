@@ -650,20 +650,26 @@ class DisputeRecorded(NamedTuple):
     id: str
     appeal: str
     operator: str
-    body: str
+    #: The texts in events written before issue 21; references to ``personal_data`` since (an
+    #: empty summary stays "").
+    body: str | PersonalRef
     submitted_at: str | None
     decided_at: str | None = None
     outcome: str = "pending"
-    summary: str = ""
+    summary: str | PersonalRef = ""
     update: bool = False
     extra: Mapping[str, Any] = NO_EXTRA
 
     def to_payload(self) -> dict[str, Any]:
-        return _payload(self, self._fields[:-1])
+        data = _payload(self, self._fields[:-1])
+        data["body"] = ref_out(self.body)
+        data["summary"] = ref_out(self.summary)
+        return data
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> DisputeRecorded:
-        return cls(*_read(cls, payload))
+        event = cls(*_read(cls, payload))
+        return event._replace(body=ref_in(event.body), summary=ref_in(event.summary))
 
 
 @_event(EventType.VIOLATION_RECORDED)

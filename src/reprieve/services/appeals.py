@@ -32,6 +32,7 @@ from reprieve.domain.errors import ConflictError, NotFoundError, ValidationError
 from reprieve.domain.events import AppealAttached, AppealDecided, AppealFiled, DisputeRecorded, NewEvent
 from reprieve.domain.filters import AppealFilter
 from reprieve.domain.model import SanctionKind, ensure_text, parse_enum
+from reprieve.domain.personal import PersonalRef
 from reprieve.domain.policy import policy_of
 from reprieve.domain.reviews import ReviewState
 from reprieve.domain.sanctions import UNSET, Unset
@@ -104,11 +105,15 @@ class DisputeView:
     """An out-of-court dispute about an appeal, with its outcome once decided."""
 
     id: str
-    body: str
+    #: The settlement body and the summary; None once erased (``body_erased``, ``summary_erased``):
+    #: null on the wire.
+    body: str | None
     submitted_at: datetime | None
     decided_at: datetime | None
     outcome: DisputeOutcome
-    summary: str
+    summary: str | None
+    body_erased: bool = False
+    summary_erased: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -519,6 +524,18 @@ def record_dispute(db: Database, appeal_id: str, command: RecordDispute, *, call
             existing = store.dispute_row(uow.conn, dispute_id)
             if existing is None or existing["appeal_id"] != appeal_id:
                 raise NotFoundError(f"no dispute {dispute_id!r} about appeal {appeal_id}")
+
+        def keep(kind: str, value: str) -> PersonalRef:
+            return personal.put(
+                db,
+                uow.conn,
+                operator=appeal["operator_id"],
+                kind=kind,
+                subject=appeal["requester"],
+                value=value,
+                now=now,
+            )
+
         uow.record(
             [
                 NewEvent.of(
@@ -526,11 +543,12 @@ def record_dispute(db: Database, appeal_id: str, command: RecordDispute, *, call
                         id=dispute_id or db.ids.new_id("dsp", now),
                         appeal=appeal_id,
                         operator=appeal["operator_id"],
-                        body=body,
+                        body=keep("dispute.body", body),
                         submitted_at=format_instant(submitted),
                         decided_at=format_instant(decided),
                         outcome=result.value,
-                        summary=summary,
+                        # An empty summary says nothing of anyone: no row for it.
+                        summary=keep("dispute.summary", summary) if summary else "",
                         update=dispute_id is not None,
                     ),
                     uow.at,
@@ -602,6 +620,22 @@ def _personal(text: str | None, ref: str | None, texts: dict[str, personal.Perso
     return found.value, False
 
 
+def _dispute(d: dict[str, Any], texts: dict[str, personal.PersonalText], *, shown: bool) -> DisputeView:
+    """A dispute's view; ``shown`` False: as it stood before its outcome took effect (pending)."""
+    body, body_erased = _personal(d["body"], d["body_ref"], texts)
+    summary, summary_erased = _personal(d["summary"], d["summary_ref"], texts) if shown else ("", False)
+    return DisputeView(
+        id=d["id"],
+        body=body,
+        submitted_at=_instant(d["submitted_at"]),
+        decided_at=_instant(d["decided_at"]) if shown else None,
+        outcome=DisputeOutcome(d["outcome"]) if shown else DisputeOutcome.PENDING,
+        summary=summary,
+        body_erased=body_erased,
+        summary_erased=summary_erased,
+    )
+
+
 def _instant(value: int | None) -> datetime | None:
     return None if value is None else from_micros(value)
 
@@ -631,7 +665,9 @@ def _view(
     disputes = [d for d in store.dispute_rows(conn, row["id"]) if at_us is None or d["submitted_at"] <= at_us]
     state = AppealState(row["state"])
     shown = include_contact and contact
-    texts = personal.read_many(conn, [row["statement_ref"], row["reply_ref"]])
+    refs = [row["statement_ref"], row["reply_ref"]]
+    refs += [r for d in disputes for r in (d["body_ref"], d["summary_ref"])]
+    texts = personal.read_many(conn, refs)
     statement, statement_erased = _personal(row["statement"], row["statement_ref"], texts)
     reply, reply_erased = _personal(row["reply"], row["reply_ref"], texts)
     return AppealView(
@@ -664,24 +700,5 @@ def _view(
         )
         if decided
         else None,
-        disputes=tuple(
-            DisputeView(
-                id=d["id"],
-                body=d["body"],
-                submitted_at=_instant(d["submitted_at"]),
-                decided_at=_instant(d["decided_at"]),
-                outcome=DisputeOutcome(d["outcome"]),
-                summary=d["summary"],
-            )
-            if d["decided_at"] is None or by_then(d["decided_at"])
-            else DisputeView(
-                id=d["id"],
-                body=d["body"],
-                submitted_at=_instant(d["submitted_at"]),
-                decided_at=None,
-                outcome=DisputeOutcome.PENDING,
-                summary="",
-            )
-            for d in disputes
-        ),
+        disputes=tuple(_dispute(d, texts, shown=d["decided_at"] is None or by_then(d["decided_at"])) for d in disputes),
     )

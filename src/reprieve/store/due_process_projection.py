@@ -199,11 +199,13 @@ def disputes_recorded(projector: Projector, events: list[Applied[DisputeRecorded
     for e in events:
         d = e.event
         values = {
-            "body": d.body,
+            "body": text_of(d.body) or "",
+            "body_ref": ref_id(d.body),
             "submitted_at": _us(d.submitted_at),
             "decided_at": _us(d.decided_at),
             "outcome": d.outcome,
-            "summary": d.summary or "",
+            "summary": text_of(d.summary) or "",
+            "summary_ref": ref_id(d.summary),
             "updated_seq": e.seq,
         }
         if d.update:
