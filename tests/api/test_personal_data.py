@@ -152,3 +152,37 @@ def test_an_appeals_statement_and_reply_are_referenced_shown_and_erased(world: W
     assert verify_audit_log(w.db).ok
     rebuild_projections(w.db)
     assert projections(w.db) == before
+
+
+def test_a_display_name_is_referenced_shown_and_erased(world: World) -> None:
+    w = world
+    path = "/v1/platforms/facebook/accounts/jroe"
+    first, renamed = "Jane Roe 5b0c", "Jane R. 6e2d"
+    created = w.client.put(path, json={"display_name": first}, headers=w.headers["platform"])
+    assert (created.status_code, created.json()["display_name"]) == (201, first)
+    unnamed = w.client.put("/v1/platforms/facebook/accounts/anon", json={}, headers=w.headers["platform"])
+    assert (unnamed.status_code, unnamed.json()["display_name"]) == (201, None)
+    assert w.client.put(path, json={"display_name": first}, headers=w.headers["platform"]).status_code == 200
+    again = w.client.put(path, json={"display_name": renamed}, headers=w.headers["platform"])
+    assert (again.status_code, again.json()["display_name"]) == (200, renamed)
+    log = event_data(w.db)
+    for text in (first, renamed):
+        assert text not in log and personal.sha256_of(text) not in log
+    assert len(re.findall(r'"display_name":\{"ref":"pd_[0-9A-Z]{26}"\}', log)) == 2  # registered, renamed
+    assert '"account":"anon","display_name":null' in log  # no name, no row
+    with w.db.read() as conn:
+        kinds = conn.execute(select(tables.personal_data.c.kind, tables.personal_data.c.subject)).all()
+    assert sorted(kinds) == [("account.display_name", "facebook/jroe")] * 2
+    desk = console_of(w)
+    assert renamed in desk.get("/console/accounts/facebook/jroe").text
+
+    before = projections(w.db)
+    erased = erase(w.db, "facebook/jroe", to_micros(w.clock()))
+    assert sorted(e.sha256 for e in erased) == sorted(personal.sha256_of(t) for t in (first, renamed))
+    read = w.client.put(path, json={}, headers=w.headers["platform"])  # the API reads an account so
+    assert (read.status_code, read.json()["display_name"]) == (200, None)
+    page = desk.get("/console/accounts/facebook/jroe").text
+    assert renamed not in page and first not in page and "Erased (personal data)" in page
+    assert verify_audit_log(w.db).ok
+    rebuild_projections(w.db)
+    assert projections(w.db) == before

@@ -303,7 +303,8 @@ class AccountRegistered(NamedTuple):
     account: str
     identity: str
     operator: str
-    display_name: str | None = None
+    #: None, or the text in events written before issue 21, or a reference to ``personal_data``.
+    display_name: str | PersonalRef | None = None
     extra: Mapping[str, Any] = NO_EXTRA
 
     def to_payload(self) -> dict[str, Any]:
@@ -314,7 +315,8 @@ class AccountRegistered(NamedTuple):
             "account": account,
             "identity": identity,
             "operator": operator,
-            "display_name": display_name,
+            # Usually None; a name is a reference to personal_data since issue 21, text before.
+            "display_name": display_name if display_name is None else ref_out(display_name),
         }
         if extra:
             data.update(extra)
@@ -322,22 +324,28 @@ class AccountRegistered(NamedTuple):
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> AccountRegistered:
-        return cls(*_read(cls, payload))
+        event = cls(*_read(cls, payload))
+        name = event.display_name
+        return event if name is None or type(name) is str else event._replace(display_name=ref_in(name))
 
 
 @_event(EventType.ACCOUNT_RENAMED, personal=("display_name",))
 class AccountRenamed(NamedTuple):
     platform: str
     account: str
-    display_name: str | None
+    #: The text in events written before issue 21; a reference to ``personal_data`` since.
+    display_name: str | PersonalRef | None
     extra: Mapping[str, Any] = NO_EXTRA
 
     def to_payload(self) -> dict[str, Any]:
-        return _payload(self, self._fields[:-1])
+        data = _payload(self, self._fields[:-1])
+        data["display_name"] = ref_out(self.display_name)
+        return data
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> AccountRenamed:
-        return cls(*_read(cls, payload))
+        event = cls(*_read(cls, payload))
+        return event._replace(display_name=ref_in(event.display_name))
 
 
 @_event(EventType.IDENTITIES_LINKED)

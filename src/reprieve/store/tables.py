@@ -324,7 +324,7 @@ personal_data = Table(
     Column("id", String(40), primary_key=True, comment='the reference events carry: {"ref": id}'),
     Column("operator_id", String(63), nullable=False),
     Column("kind", String(40), nullable=False, comment="e.g. appeal.statement, appeal.reply, account.display_name"),
-    Column("subject", String(240), nullable=False, comment="what an erasure names: a requester reference, an account"),
+    Column("subject", String(300), nullable=False, comment="what an erasure names: a requester reference, an account"),
     Column("value", Text, nullable=True, comment="the text; null once erased"),
     Column("sha256", String(64), nullable=False, comment="SHA-256 of the text, kept after erasure"),
     Column("created_at", BigInteger, nullable=False, comment="µs"),

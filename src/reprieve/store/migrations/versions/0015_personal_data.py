@@ -45,7 +45,7 @@ def upgrade() -> None:
         ),
         sa.Column(
             "subject",
-            sa.String(length=240),
+            sa.String(length=300),
             nullable=False,
             comment="what an erasure names: a requester reference, an account",
         ),
