@@ -472,3 +472,25 @@ def test_in_the_console_only_a_moderators_appeal_page_shows_the_email(
             assert seen.status_code in (200, 403), (role, path, seen.status_code)
             shown = EMAIL in seen.text
             assert shown == (role == "moderator" and path == pages[0]), (role, path)
+
+
+def test_the_statement_from_the_form_is_kept_beside_the_log_and_read_back(
+    client: TestClient, db: Database, clock: Clock
+) -> None:
+    statement = "Statement 3c9e: I wrote about my neighbour, not about anyone here."
+    sanction = suspend(db, clock, "statement")
+    answer = send(client, answers(sanction["id"], code_of(db, sanction["id"]), statement=statement))
+    assert answer.status_code == 201, answer.text
+    appeal_id = re.search(r'id="appeal-reference">(apl_[0-9A-Z]+)<', answer.text).group(1)  # type: ignore[union-attr]
+    with db.read() as conn:
+        data = "\n".join(conn.execute(select(tables.events.c.data)).scalars())
+        kept = conn.execute(select(tables.personal_data.c.kind, tables.personal_data.c.value)).all()
+    assert statement not in data and ("appeal.statement", statement) in kept
+    moderator = bearer(
+        tokens.create_token(
+            db,
+            tokens.CreateToken.parse(name="t-mod", role="moderator", operator="meta"),
+            caller=Caller(SETUP, now=clock()),
+        ).secret
+    )
+    assert client.get(f"/v1/appeals/{appeal_id}", headers=moderator).json()["statement"] == statement

@@ -113,5 +113,10 @@ def test_file_an_appeal_in_french_and_decide_it_in_the_console(page: Page, live_
     with live_server.db.read() as conn:
         decided = conn.execute(select(tables.appeals).where(tables.appeals.c.id == reference)).one()
         lifted = conn.execute(select(tables.sanctions.c.lifted_at).where(tables.sanctions.c.id == sanction)).one()
-    assert decided.state == "granted" and decided.reply == "Votre recours est accepté : le compte est rétabli."
+        pd = tables.personal_data.c
+        reply = conn.execute(
+            select(pd.value).where(pd.id == decided.reply_ref)
+        ).scalar_one()  # issue 21: beside the log
+    assert decided.state == "granted" and decided.reply is None
+    assert reply == "Votre recours est accepté : le compte est rétabli."
     assert lifted[0] is not None

@@ -21,11 +21,25 @@ from reprieve.store.db import Database, open_database
 _EVENT_COLUMNS = ("seq", "type", "at", "effective_at", "actor", "operator_id", "data", "prev_hash", "hash")
 
 
+#: Columns added after the fixture was made: issue 21's references into ``personal_data``, which
+#: only new events fill. ``projections`` checks that they are all null and leaves them out.
+LATER_COLUMNS: dict[str, tuple[str, ...]] = {
+    "appeals": ("statement_ref", "reply_ref"),
+    "appeal_disputes": ("body_ref", "summary_ref"),
+    "accounts": ("display_name_ref",),
+}
+
+
 def projections(conn: Connection) -> dict[str, list[Any]]:
     """Every row of every projection, each table's rows in a fixed order, as JSON would hold them."""
     dumped: dict[str, list[Any]] = {}
     for table in tables.PROJECTIONS:
-        rows = [json.loads(json.dumps(list(row), default=str)) for row in conn.execute(select(table))]
+        later = LATER_COLUMNS.get(table.name, ())
+        for name in later:
+            filled = conn.execute(select(table.c[name]).where(table.c[name].is_not(None))).first()
+            assert filled is None, f"an old log filled {table.name}.{name}"
+        columns = [c for c in table.c if c.name not in later]
+        rows = [json.loads(json.dumps(list(row), default=str)) for row in conn.execute(select(*columns))]
         dumped[table.name] = sorted(rows, key=lambda r: json.dumps(r, sort_keys=True))
     return dumped
 

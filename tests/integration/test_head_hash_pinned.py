@@ -15,11 +15,12 @@ from reprieve.services.audit import verify_audit_log
 from reprieve.store import tables
 from reprieve.store.db import Database
 
-#: The story's head. Changed on purpose by issue 21 (new events name who acted by id only: the
+#: The story's head. Changed on purpose by issue 21 only: new events name who acted by id (the
 #: worker is ``system:worker``, the public form ``system:public-form``; decisions, reviews and
 #: assessments name their actor, an assessment its panel seat by position, a token or member its
-#: id); it must not change otherwise.
-HEAD = "160dfd9956c25ef79f051bf78b16e7c2c011ff676747dd4f5743f73ee5862d01"
+#: id), and carry references into ``personal_data`` (``{"ref": ...}``) for an appeal's statement
+#: and reply, a dispute's texts and a display name. It must not change otherwise.
+HEAD = "37eaf0737db3fb57b246fc721a6c1163d1cc366f38448881025420e31aa3d1a2"
 EVENTS = 78
 #: What the story leaves out: a redelivery names a delivery of the outbox.
 NOT_TOLD = {EventType.WEBHOOK_REDELIVERY_REQUESTED}

@@ -287,7 +287,7 @@ class FiledByOut(Out):
 class AppealDecisionOut(Out):
     outcome: AppealState
     rationale: str | None
-    reply: str | None
+    reply: str | None = Field(description="the answer sent to the requester; null once erased (personal data)")
     decided_at: str | None
     decided_by: str | None
     handling_seconds: int | None
@@ -295,11 +295,11 @@ class AppealDecisionOut(Out):
 
 class DisputeOut(Out):
     id: str
-    body: str
+    body: str | None = Field(description="the settlement body; null once erased (personal data)")
     submitted_at: str | None
     decided_at: str | None
     outcome: DisputeOutcome
-    summary: str
+    summary: str | None = Field(description="null once erased (personal data)")
 
 
 class AppealOut(Out):
@@ -311,7 +311,7 @@ class AppealOut(Out):
     filed_by: FiledByOut
     channel: Channel
     meeting_requested: bool
-    statement: str
+    statement: str | None = Field(description="the requester's text; null once erased (personal data)")
     received_at: str | None
     deadline_at: str | None = Field(description="a complaint's window closes then")
     review: str | None

@@ -19,6 +19,7 @@ from typing import Any, NamedTuple, TypeVar
 import orjson
 
 from reprieve.domain.model import AccountRef
+from reprieve.domain.personal import PersonalRef, ref_in, ref_out
 from reprieve.domain.time import format_instant
 
 GENESIS_HASH = "0" * 64
@@ -302,7 +303,8 @@ class AccountRegistered(NamedTuple):
     account: str
     identity: str
     operator: str
-    display_name: str | None = None
+    #: None, or the text in events written before issue 21, or a reference to ``personal_data``.
+    display_name: str | PersonalRef | None = None
     extra: Mapping[str, Any] = NO_EXTRA
 
     def to_payload(self) -> dict[str, Any]:
@@ -313,7 +315,8 @@ class AccountRegistered(NamedTuple):
             "account": account,
             "identity": identity,
             "operator": operator,
-            "display_name": display_name,
+            # Usually None; a name is a reference to personal_data since issue 21, text before.
+            "display_name": display_name if display_name is None else ref_out(display_name),
         }
         if extra:
             data.update(extra)
@@ -321,22 +324,28 @@ class AccountRegistered(NamedTuple):
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> AccountRegistered:
-        return cls(*_read(cls, payload))
+        event = cls(*_read(cls, payload))
+        name = event.display_name
+        return event if name is None or type(name) is str else event._replace(display_name=ref_in(name))
 
 
 @_event(EventType.ACCOUNT_RENAMED, personal=("display_name",))
 class AccountRenamed(NamedTuple):
     platform: str
     account: str
-    display_name: str | None
+    #: The text in events written before issue 21; a reference to ``personal_data`` since.
+    display_name: str | PersonalRef | None
     extra: Mapping[str, Any] = NO_EXTRA
 
     def to_payload(self) -> dict[str, Any]:
-        return _payload(self, self._fields[:-1])
+        data = _payload(self, self._fields[:-1])
+        data["display_name"] = ref_out(self.display_name)
+        return data
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> AccountRenamed:
-        return cls(*_read(cls, payload))
+        event = cls(*_read(cls, payload))
+        return event._replace(display_name=ref_in(event.display_name))
 
 
 @_event(EventType.IDENTITIES_LINKED)
@@ -590,17 +599,21 @@ class AppealFiled(NamedTuple):
     relation: str
     channel: str
     meeting_requested: bool
-    statement: str
+    #: The text in events written before issue 21; a reference to ``personal_data`` since.
+    statement: str | PersonalRef
     received_at: str | None
     deadline_at: str | None
     extra: Mapping[str, Any] = NO_EXTRA
 
     def to_payload(self) -> dict[str, Any]:
-        return _payload(self, self._fields[:-1])
+        data = _payload(self, self._fields[:-1])
+        data["statement"] = ref_out(self.statement)
+        return data
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> AppealFiled:
-        return cls(*_read(cls, payload))
+        event = cls(*_read(cls, payload))
+        return event._replace(statement=ref_in(event.statement))
 
 
 @_event(EventType.APPEAL_ATTACHED)
@@ -624,18 +637,22 @@ class AppealDecided(NamedTuple):
     sanction: str
     outcome: str
     rationale: str
-    reply: str
+    #: The text in events written before issue 21; a reference to ``personal_data`` since.
+    reply: str | PersonalRef
     decided_by: str | None = None
     handling_seconds: int | None = None
     lifted: bool = False
     extra: Mapping[str, Any] = NO_EXTRA
 
     def to_payload(self) -> dict[str, Any]:
-        return _payload(self, self._fields[:-1])
+        data = _payload(self, self._fields[:-1])
+        data["reply"] = ref_out(self.reply)
+        return data
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> AppealDecided:
-        return cls(*_read(cls, payload))
+        event = cls(*_read(cls, payload))
+        return event._replace(reply=ref_in(event.reply))
 
 
 @_event(EventType.DISPUTE_RECORDED, personal=("body", "summary"))
@@ -643,20 +660,26 @@ class DisputeRecorded(NamedTuple):
     id: str
     appeal: str
     operator: str
-    body: str
+    #: The texts in events written before issue 21; references to ``personal_data`` since (an
+    #: empty summary stays "").
+    body: str | PersonalRef
     submitted_at: str | None
     decided_at: str | None = None
     outcome: str = "pending"
-    summary: str = ""
+    summary: str | PersonalRef = ""
     update: bool = False
     extra: Mapping[str, Any] = NO_EXTRA
 
     def to_payload(self) -> dict[str, Any]:
-        return _payload(self, self._fields[:-1])
+        data = _payload(self, self._fields[:-1])
+        data["body"] = ref_out(self.body)
+        data["summary"] = ref_out(self.summary)
+        return data
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> DisputeRecorded:
-        return cls(*_read(cls, payload))
+        event = cls(*_read(cls, payload))
+        return event._replace(body=ref_in(event.body), summary=ref_in(event.summary))
 
 
 @_event(EventType.VIOLATION_RECORDED)

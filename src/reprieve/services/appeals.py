@@ -32,6 +32,7 @@ from reprieve.domain.errors import ConflictError, NotFoundError, ValidationError
 from reprieve.domain.events import AppealAttached, AppealDecided, AppealFiled, DisputeRecorded, NewEvent
 from reprieve.domain.filters import AppealFilter
 from reprieve.domain.model import SanctionKind, ensure_text, parse_enum
+from reprieve.domain.personal import PersonalRef
 from reprieve.domain.policy import policy_of
 from reprieve.domain.reviews import ReviewState
 from reprieve.domain.sanctions import UNSET, Unset
@@ -48,7 +49,7 @@ from reprieve.services.due_process import (
 )
 from reprieve.services.viewing import Page
 from reprieve.store import due_process as store
-from reprieve.store import queries
+from reprieve.store import personal, queries
 from reprieve.store.connection import Connection
 from reprieve.store.db import Database
 from reprieve.store.uow import UnitOfWork
@@ -81,10 +82,12 @@ class FiledByView:
 class AppealDecisionView:
     outcome: AppealState
     rationale: str | None
+    #: The answer sent to the requester; None once erased (``reply_erased``): null on the wire.
     reply: str | None
     decided_at: datetime | None
     decided_by: str | None
     handling_seconds: int | None
+    reply_erased: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -102,11 +105,15 @@ class DisputeView:
     """An out-of-court dispute about an appeal, with its outcome once decided."""
 
     id: str
-    body: str
+    #: The settlement body and the summary; None once erased (``body_erased``, ``summary_erased``):
+    #: null on the wire.
+    body: str | None
     submitted_at: datetime | None
     decided_at: datetime | None
     outcome: DisputeOutcome
-    summary: str
+    summary: str | None
+    body_erased: bool = False
+    summary_erased: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -131,12 +138,15 @@ class AppealView:
     filed_by: FiledByView
     channel: Channel
     meeting_requested: bool
-    statement: str
+    #: The requester's text; None once erased (``statement_erased``): the wire's ``statement`` is
+    #: then null, never a placeholder.
+    statement: str | None
     received_at: datetime
     deadline_at: datetime | None
     review: str | None
     decision: AppealDecisionView | None
     disputes: tuple[DisputeView, ...]
+    statement_erased: bool = False
 
     def without_contact(self) -> AppealView:
         """The same appeal without the requester's name and e-mail (personal data)."""
@@ -244,6 +254,15 @@ def file_appeal(db: Database, command: FileAppeal, *, caller: Caller) -> AppealV
             email=requester.email,
             created_at=uow.at,
         )
+        statement = personal.put(
+            db,
+            uow.conn,
+            operator=sanction.operator,
+            kind="appeal.statement",
+            subject=reference,
+            value=command.statement,
+            now=recorded,
+        )
         uow.record(
             [
                 NewEvent.of(
@@ -256,7 +275,7 @@ def file_appeal(db: Database, command: FileAppeal, *, caller: Caller) -> AppealV
                         relation=requester.relation.value,
                         channel=via.value,
                         meeting_requested=command.meeting_requested,
-                        statement=command.statement,
+                        statement=statement,
                         received_at=format_instant(received),
                         deadline_at=format_instant(deadline),
                     ),
@@ -423,6 +442,15 @@ def decide_appeal(db: Database, appeal_id: str, command: DecideAppeal, *, caller
                 db, uow, sanction, probation, starts_at=effective, source=f"appeal:{appeal_id}"
             )
             changes.append(event)
+        reply_ref = personal.put(
+            db,
+            uow.conn,
+            operator=appeal["operator_id"],
+            kind="appeal.reply",
+            subject=appeal["requester"],
+            value=reply,
+            now=uow.now,
+        )
         uow.record(
             [
                 NewEvent.of(
@@ -431,7 +459,7 @@ def decide_appeal(db: Database, appeal_id: str, command: DecideAppeal, *, caller
                         sanction=sanction.id,
                         outcome=decided.value,
                         rationale=rationale,
-                        reply=reply,
+                        reply=reply_ref,
                         decided_by=caller.label,
                         handling_seconds=handling_seconds(from_micros(appeal["received_at"]), uow.now),
                         lifted=lifted,
@@ -496,6 +524,18 @@ def record_dispute(db: Database, appeal_id: str, command: RecordDispute, *, call
             existing = store.dispute_row(uow.conn, dispute_id)
             if existing is None or existing["appeal_id"] != appeal_id:
                 raise NotFoundError(f"no dispute {dispute_id!r} about appeal {appeal_id}")
+
+        def keep(kind: str, value: str) -> PersonalRef:
+            return personal.put(
+                db,
+                uow.conn,
+                operator=appeal["operator_id"],
+                kind=kind,
+                subject=appeal["requester"],
+                value=value,
+                now=now,
+            )
+
         uow.record(
             [
                 NewEvent.of(
@@ -503,11 +543,12 @@ def record_dispute(db: Database, appeal_id: str, command: RecordDispute, *, call
                         id=dispute_id or db.ids.new_id("dsp", now),
                         appeal=appeal_id,
                         operator=appeal["operator_id"],
-                        body=body,
+                        body=keep("dispute.body", body),
                         submitted_at=format_instant(submitted),
                         decided_at=format_instant(decided),
                         outcome=result.value,
-                        summary=summary,
+                        # An empty summary says nothing of anyone: no row for it.
+                        summary=keep("dispute.summary", summary) if summary else "",
                         update=dispute_id is not None,
                     ),
                     uow.at,
@@ -568,6 +609,33 @@ def _appeal(conn: Connection, appeal_id: str, caller: Caller | None) -> dict[str
 # --- building the view -------------------------------------------------------------------
 
 
+def _personal(text: str | None, ref: str | None, texts: dict[str, personal.PersonalText]) -> tuple[str | None, bool]:
+    """The text a projection's column holds (an old event's) or its reference resolves to, and
+    whether it was erased (then the text is None)."""
+    if ref is None:
+        return text, False
+    found = texts.get(ref)
+    if found is None or found.value is None:
+        return None, True
+    return found.value, False
+
+
+def _dispute(d: dict[str, Any], texts: dict[str, personal.PersonalText], *, shown: bool) -> DisputeView:
+    """A dispute's view; ``shown`` False: as it stood before its outcome took effect (pending)."""
+    body, body_erased = _personal(d["body"], d["body_ref"], texts)
+    summary, summary_erased = _personal(d["summary"], d["summary_ref"], texts) if shown else ("", False)
+    return DisputeView(
+        id=d["id"],
+        body=body,
+        submitted_at=_instant(d["submitted_at"]),
+        decided_at=_instant(d["decided_at"]) if shown else None,
+        outcome=DisputeOutcome(d["outcome"]) if shown else DisputeOutcome.PENDING,
+        summary=summary,
+        body_erased=body_erased,
+        summary_erased=summary_erased,
+    )
+
+
 def _instant(value: int | None) -> datetime | None:
     return None if value is None else from_micros(value)
 
@@ -597,6 +665,11 @@ def _view(
     disputes = [d for d in store.dispute_rows(conn, row["id"]) if at_us is None or d["submitted_at"] <= at_us]
     state = AppealState(row["state"])
     shown = include_contact and contact
+    refs = [row["statement_ref"], row["reply_ref"]]
+    refs += [r for d in disputes for r in (d["body_ref"], d["summary_ref"])]
+    texts = personal.read_many(conn, refs)
+    statement, statement_erased = _personal(row["statement"], row["statement_ref"], texts)
+    reply, reply_erased = _personal(row["reply"], row["reply_ref"], texts)
     return AppealView(
         id=row["id"],
         operator=row["operator_id"],
@@ -611,38 +684,21 @@ def _view(
         ),
         channel=Channel(row["channel"]),
         meeting_requested=bool(row["meeting_requested"]),
-        statement=row["statement"],
+        statement=statement,
+        statement_erased=statement_erased,
         received_at=from_micros(row["received_at"]),
         deadline_at=_instant(row["deadline_at"]),
         review=row["review_id"],
         decision=AppealDecisionView(
             outcome=state,
             rationale=row["rationale"],
-            reply=row["reply"],
+            reply=reply,
+            reply_erased=reply_erased,
             decided_at=_instant(row["decided_at"]),
             decided_by=row["decided_by"],
             handling_seconds=row["handling_seconds"],
         )
         if decided
         else None,
-        disputes=tuple(
-            DisputeView(
-                id=d["id"],
-                body=d["body"],
-                submitted_at=_instant(d["submitted_at"]),
-                decided_at=_instant(d["decided_at"]),
-                outcome=DisputeOutcome(d["outcome"]),
-                summary=d["summary"],
-            )
-            if d["decided_at"] is None or by_then(d["decided_at"])
-            else DisputeView(
-                id=d["id"],
-                body=d["body"],
-                submitted_at=_instant(d["submitted_at"]),
-                decided_at=None,
-                outcome=DisputeOutcome.PENDING,
-                summary="",
-            )
-            for d in disputes
-        ),
+        disputes=tuple(_dispute(d, texts, shown=d["decided_at"] is None or by_then(d["decided_at"])) for d in disputes),
     )

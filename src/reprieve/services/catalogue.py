@@ -25,10 +25,12 @@ from reprieve.domain.model import (
     ensure_text,
     parse_enum,
 )
+from reprieve.domain.personal import PersonalRef
 from reprieve.domain.policy import policy_from_data
 from reprieve.policies import shipped_policy_data
 from reprieve.services.callers import Caller
-from reprieve.store import queries
+from reprieve.store import personal, queries
+from reprieve.store.connection import Connection
 from reprieve.store.db import Database
 from reprieve.store.uow import UnitOfWork
 
@@ -85,9 +87,11 @@ class AccountView:
     """A recorded account: its display name, its identity and its platform's operator."""
 
     ref: AccountRef
+    #: None when the account has none, or once erased (``display_name_erased``): null on the wire.
     display_name: str | None
     identity: str
     operator: str
+    display_name_erased: bool = False
 
     @property
     def platform(self) -> str:
@@ -302,9 +306,16 @@ def ensure_accounts(
     for ref, identity in zip(created, db.ids.new_ids("idt", uow.now, len(created)), strict=True):
         operator = require_platform(db, uow.conn, ref.platform).operator
         known[ref] = identity
+        name = names.get(ref)
         events.append(
             NewEvent.of(
-                AccountRegistered(ref.platform, ref.account, identity, operator, names.get(ref)),
+                AccountRegistered(
+                    ref.platform,
+                    ref.account,
+                    identity,
+                    operator,
+                    None if name is None else _keep(db, uow, operator, ref, name),
+                ),
                 uow.at,
                 operator,
             )
@@ -326,11 +337,12 @@ def put_account(db: Database, command: PutAccount, *, caller: Caller) -> tuple[A
             created = True
         else:
             created = False
-            if display_name is not None and display_name != existing["display_name"]:
+            if display_name is not None and display_name != _display_name(uow.conn, existing)[0]:
+                kept = _keep(db, uow, platform.operator, ref, display_name)
                 uow.record(
                     [
                         NewEvent.of(
-                            AccountRenamed(platform=ref.platform, account=ref.account, display_name=display_name),
+                            AccountRenamed(platform=ref.platform, account=ref.account, display_name=kept),
                             uow.at,
                             platform.operator,
                         )
@@ -346,20 +358,38 @@ def get_account(db: Database, ref: AccountRef) -> AccountView:
             require_platform(db, conn, ref.platform)
             raise NotFoundError(f"no account {ref} (accounts are created on first use)")
         platform = require_platform(db, conn, ref.platform)
-        return AccountView(ref, row["display_name"], row["identity_id"], platform.operator)
+        name, erased = _display_name(conn, row)
+        return AccountView(ref, name, row["identity_id"], platform.operator, erased)
 
 
 def recorded_accounts(db: Database, refs: Sequence[AccountRef]) -> dict[AccountRef, AccountView]:
     """The accounts among ``refs`` that are recorded (the others are absent)."""
     with db.read() as conn:
         rows = {ref: queries.account_row(conn, ref) for ref in refs}
-        return {
-            ref: AccountView(
-                ref, row["display_name"], row["identity_id"], require_platform(db, conn, ref.platform).operator
-            )
-            for ref, row in rows.items()
-            if row is not None
-        }
+        found = {}
+        for ref, row in rows.items():
+            if row is not None:
+                name, erased = _display_name(conn, row)
+                operator = require_platform(db, conn, ref.platform).operator
+                found[ref] = AccountView(ref, name, row["identity_id"], operator, erased)
+        return found
+
+
+def _keep(db: Database, uow: UnitOfWork, operator: str, ref: AccountRef, name: str) -> PersonalRef:
+    """Keep an account's display name outside the chain; the reference its event carries."""
+    return personal.put(
+        db, uow.conn, operator=operator, kind="account.display_name", subject=str(ref), value=name, now=uow.now
+    )
+
+
+def _display_name(conn: Connection, row: Any) -> tuple[str | None, bool]:
+    """An account row's display name (an old event's text, or its reference resolved) and whether
+    it was erased."""
+    ref = row["display_name_ref"]
+    if ref is None:
+        return row["display_name"], False
+    found = personal.read_many(conn, [ref]).get(ref)
+    return (None, True) if found is None or found.value is None else (found.value, False)
 
 
 def link_identities(db: Database, command: LinkIdentities, *, caller: Caller) -> IdentityView:

@@ -20,6 +20,7 @@ from reprieve.domain.events import (
     ReviewOpened,
     ViolationRecorded,
 )
+from reprieve.domain.personal import ref_id, text_of
 from reprieve.domain.time import end_to_micros, parse_instant, to_micros
 from reprieve.store import tables
 from reprieve.store.bulk import column_json, insert_rows
@@ -153,7 +154,8 @@ def appeals_filed(projector: Projector, events: list[Applied[AppealFiled]]) -> N
             d.relation,
             d.channel,
             1 if d.meeting_requested else 0,
-            d.statement,
+            text_of(d.statement) or "",
+            ref_id(d.statement),
             _us(d.received_at),
             _us(d.deadline_at),
             e.seq,
@@ -176,6 +178,7 @@ def appeals_filed(projector: Projector, events: list[Applied[AppealFiled]]) -> N
             "channel",
             "meeting_requested",
             "statement",
+            "statement_ref",
             "received_at",
             "deadline_at",
             "created_seq",
@@ -205,7 +208,8 @@ def appeals_decided(projector: Projector, events: list[Applied[AppealDecided]]) 
                 decided_at=_us(e.effective_at),
                 decided_by=d.decided_by,
                 rationale=d.rationale,
-                reply=d.reply,
+                reply=text_of(d.reply),
+                reply_ref=ref_id(d.reply),
                 handling_seconds=d.handling_seconds,
                 updated_seq=e.seq,
             )
@@ -217,11 +221,13 @@ def disputes_recorded(projector: Projector, events: list[Applied[DisputeRecorded
     for e in events:
         d = e.event
         values = {
-            "body": d.body,
+            "body": text_of(d.body) or "",
+            "body_ref": ref_id(d.body),
             "submitted_at": _us(d.submitted_at),
             "decided_at": _us(d.decided_at),
             "outcome": d.outcome,
-            "summary": d.summary or "",
+            "summary": text_of(d.summary) or "",
+            "summary_ref": ref_id(d.summary),
             "updated_seq": e.seq,
         }
         if d.update:

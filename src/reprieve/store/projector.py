@@ -26,6 +26,7 @@ from reprieve.domain.events import (
     SanctionLifted,
 )
 from reprieve.domain.model import Platform, SanctionKind
+from reprieve.domain.personal import ref_id, text_of
 from reprieve.domain.sanctions import Change, ChangeType, compute_spans, denials_on, kind_periods, lifted_at
 from reprieve.domain.time import end_to_micros, parse_instant, to_micros
 from reprieve.store import amnesty as amnesty_projection
@@ -104,17 +105,20 @@ class Projector:
 
     def accounts_registered(self, events: list[Applied[AccountRegistered]]) -> None:
         identity_rows = []
-        account_rows = []
+        account_rows: list[tuple[str, str, str | None, str | None, str, int]] = []
         for seq, _, event in events:
             platform, account, identity, operator, display_name, extra = event
             if not extra or extra.get("new_identity", True):
                 identity_rows.append((identity, operator, seq))
-            account_rows.append((platform, account, display_name, identity, seq))
+            if display_name is None or type(display_name) is str:  # no name, or an old event's text
+                account_rows.append((platform, account, display_name, None, identity, seq))
+            else:  # a reference to personal_data
+                account_rows.append((platform, account, None, ref_id(display_name), identity, seq))
         insert_rows(self.conn, tables.identities, ("id", "operator_id", "created_seq"), identity_rows)
         insert_rows(
             self.conn,
             tables.accounts,
-            ("platform_id", "account_id", "display_name", "identity_id", "created_seq"),
+            ("platform_id", "account_id", "display_name", "display_name_ref", "identity_id", "created_seq"),
             account_rows,
         )
 
@@ -124,7 +128,7 @@ class Projector:
             self.conn.execute(
                 update(tables.accounts)
                 .where(a.platform_id == e.event.platform, a.account_id == e.event.account)
-                .values(display_name=e.event.display_name)
+                .values(display_name=text_of(e.event.display_name), display_name_ref=ref_id(e.event.display_name))
             )
 
     def identities_linked(self, events: list[Applied[IdentitiesLinked]]) -> None:

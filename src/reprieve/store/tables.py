@@ -18,6 +18,9 @@ from sqlalchemy import (
     Text,
 )
 
+#: The comment of a projection's reference into ``personal_data`` (issue 21).
+_REF = "reference into personal_data (new events); else the text column holds an old event's text"
+
 metadata = MetaData(
     naming_convention={
         "ix": "ix_%(column_0_label)s",
@@ -98,6 +101,7 @@ accounts = Table(
     Column("platform_id", String(63), ForeignKey("platforms.id"), primary_key=True),
     Column("account_id", String(200), primary_key=True, comment="the platform's own id"),
     Column("display_name", String(200), nullable=True),
+    Column("display_name_ref", String(40), nullable=True, comment=_REF),
     Column("identity_id", String(40), ForeignKey("identities.id"), nullable=False, index=True),
     Column("created_seq", BigInteger, nullable=False),
     comment="Accounts, named by the platform's own id; created on first use.",
@@ -227,6 +231,7 @@ appeals = Table(
     Column("channel", String(16), nullable=False, comment="web, letter, email or api"),
     Column("meeting_requested", Integer, nullable=False, comment="1 if the requester asks for a meeting"),
     Column("statement", Text, nullable=False),
+    Column("statement_ref", String(40), nullable=True, comment=_REF),
     Column("received_at", BigInteger, nullable=False, comment="µs; may be backdated for letters"),
     Column("deadline_at", BigInteger, nullable=True, comment="a complaint's window closed then, µs"),
     Column("review_id", String(40), nullable=True, comment="the review it was attached to"),
@@ -234,6 +239,7 @@ appeals = Table(
     Column("decided_by", String(200), nullable=True),
     Column("rationale", Text, nullable=True),
     Column("reply", Text, nullable=True, comment="the answer sent to the requester"),
+    Column("reply_ref", String(40), nullable=True, comment=_REF),
     Column("handling_seconds", BigInteger, nullable=True, comment="from received_at to the decision"),
     Column("created_seq", BigInteger, nullable=False),
     Column("updated_seq", BigInteger, nullable=False),
@@ -252,6 +258,8 @@ appeal_disputes = Table(
     Column("decided_at", BigInteger, nullable=True, comment="µs"),
     Column("outcome", String(32), nullable=False, comment="pending, in_favour_of_requester, ..."),
     Column("summary", Text, nullable=False),
+    Column("body_ref", String(40), nullable=True, comment=_REF),
+    Column("summary_ref", String(40), nullable=True, comment=_REF),
     Column("updated_seq", BigInteger, nullable=False),
     comment="Out-of-court disputes (DSA art. 21) about appeals.",
 )
@@ -307,6 +315,23 @@ appeal_requesters = Table(
     Column("email", String(320), nullable=True),
     Column("created_at", String(32), nullable=False),
     comment="Personal data of appeal requesters: never in the event log, exports, webhooks or logs. "
+    "Written beside the event that references it; not rebuilt from the log.",
+)
+
+personal_data = Table(
+    "personal_data",
+    metadata,
+    Column("id", String(40), primary_key=True, comment='the reference events carry: {"ref": id}'),
+    Column("operator_id", String(63), nullable=False),
+    Column("kind", String(40), nullable=False, comment="e.g. appeal.statement, appeal.reply, account.display_name"),
+    Column("subject", String(300), nullable=False, comment="what an erasure names: a requester reference, an account"),
+    Column("value", Text, nullable=True, comment="the text; null once erased"),
+    Column("sha256", String(64), nullable=False, comment="SHA-256 of the text, kept after erasure"),
+    Column("created_at", BigInteger, nullable=False, comment="µs"),
+    Column("erased_at", BigInteger, nullable=True, comment="µs; null: not erased"),
+    Column("erased_by", String(200), nullable=True),
+    Index("ix_personal_data_operator_subject", "operator_id", "subject"),
+    comment="Personal data referenced by events, outside the chain: blanked on erasure, its hash kept. "
     "Written beside the event that references it; not rebuilt from the log.",
 )
 

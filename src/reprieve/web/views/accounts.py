@@ -132,9 +132,9 @@ def render_account(
     try:
         row = catalogue.get_account(desk.db, ref)
         identity = catalogue.get_identity(desk.db, row.identity)
-        display_name = row.display_name
+        display_name, display_name_erased = row.display_name, row.display_name_erased
     except NotFoundError:  # never registered: in good standing, nothing recorded yet
-        identity, display_name = None, None
+        identity, display_name, display_name_erased = None, None, False
     refs = list(identity.accounts) if identity is not None else [ref]
     standings = [standing.get_standing(desk.db, r, at=desk.instant, caller=desk.caller) for r in refs]
     found: dict[str, SanctionView] = {}
@@ -152,6 +152,7 @@ def render_account(
         at=desk.at,
         ref=ref,
         display_name=display_name,
+        display_name_erased=display_name_erased,
         identity=identity,
         operator=operator,
         standings=standings,

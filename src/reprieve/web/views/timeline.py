@@ -132,7 +132,7 @@ def sanction_entries(desk: Desk, sanction: SanctionView) -> list[Entry]:
                 0,
                 "timeline.appeal_filed",
                 "",
-                appeal.statement[:300],
+                (appeal.statement or "")[:300],
                 sanction.id,
                 f"/console/appeals/{appeal.id}",
                 (f"appeal_kind.{appeal.kind.value}", f"channel.{appeal.channel.value}"),

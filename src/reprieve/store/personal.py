@@ -1,0 +1,101 @@
+"""The personal-data table: texts events reference by ``{"ref": id}``, outside the chain.
+
+``put`` writes one in the caller's transaction (the unit of work that records the event which
+references it); ``read_many`` resolves references; ``erase_subject`` blanks every text of a
+subject, keeping its SHA-256, its kind and when and by whom it was erased.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+
+from reprieve.domain.personal import PREFIX, PersonalRef
+from reprieve.domain.time import to_micros
+from reprieve.store import tables
+from reprieve.store.connection import Connection
+from reprieve.store.db import Database
+
+
+@dataclass(frozen=True, slots=True)
+class PersonalText:
+    """One row: the text, or None once erased (``erased`` then says so)."""
+
+    id: str
+    kind: str
+    subject: str
+    value: str | None
+    sha256: str
+    erased: bool
+
+
+def sha256_of(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def put(
+    db: Database,
+    conn: Connection,
+    *,
+    operator: str,
+    kind: str,
+    subject: str,
+    value: str,
+    now: datetime,
+) -> PersonalRef:
+    """Keep ``value`` and answer the reference the event will carry."""
+    ref = db.ids.new_id(PREFIX, now)
+    conn.execute(
+        tables.personal_data.insert().values(
+            id=ref,
+            operator_id=operator,
+            kind=kind,
+            subject=subject,
+            value=value,
+            sha256=sha256_of(value),
+            created_at=to_micros(now),
+        )
+    )
+    return PersonalRef(ref)
+
+
+def read_many(conn: Connection, ids: Iterable[str | None]) -> dict[str, PersonalText]:
+    """The rows of ``ids`` (None and unknown ids are left out), by id."""
+    wanted = sorted({i for i in ids if i})
+    if not wanted:
+        return {}
+    t = tables.personal_data
+    found: dict[str, PersonalText] = {}
+    for start in range(0, len(wanted), 500):
+        for row in conn.execute(select(t).where(t.c.id.in_(wanted[start : start + 500]))).mappings():
+            found[row["id"]] = PersonalText(
+                id=row["id"],
+                kind=row["kind"],
+                subject=row["subject"],
+                value=row["value"],
+                sha256=row["sha256"],
+                erased=row["erased_at"] is not None,
+            )
+    return found
+
+
+def erase_subject(conn: Connection, *, operator: str, subject: str, now_us: int, by: str) -> list[PersonalText]:
+    """Blank every text of ``subject`` within ``operator`` not yet erased; answer what was blanked
+    (with its value None, its hash and kind kept)."""
+    t = tables.personal_data
+    rows = list(
+        conn.execute(
+            select(t.c.id, t.c.kind, t.c.sha256).where(
+                t.c.operator_id == operator, t.c.subject == subject, t.c.erased_at.is_(None)
+            )
+        ).mappings()
+    )
+    if rows:
+        conn.execute(
+            update(t).where(t.c.id.in_([r["id"] for r in rows])).values(value=None, erased_at=now_us, erased_by=by)
+        )
+    return [PersonalText(r["id"], r["kind"], subject, None, r["sha256"], True) for r in rows]
