@@ -10,7 +10,7 @@ from typing import Any
 from reprieve.domain.errors import ValidationError
 from reprieve.domain.events import RecordedEvent, parse_event, parse_json
 from reprieve.domain.filters import EventFilter
-from reprieve.services.callers import Caller
+from reprieve.services.callers import Caller, cli_actor, member_actor, token_actor
 from reprieve.services.viewing import Page
 from reprieve.store import audit as store
 from reprieve.store import eventlog, tables
@@ -101,8 +101,8 @@ def actor_names(conn: Connection, actors: Iterable[str]) -> dict[str, str]:
 
 def actors_named(conn: Connection, part: str) -> tuple[str, ...]:
     """The actors (``member:<id>``, ``cli:member:<id>``, ``token:<id>``) whose name holds ``part``."""
-    found = [a for m in store.ids_named(conn, tables.members, part) for a in (f"member:{m}", f"cli:member:{m}")]
-    return tuple(found + [f"token:{t}" for t in store.ids_named(conn, tables.tokens, part)])
+    found = [a for m in store.ids_named(conn, tables.members, part) for a in (member_actor(m), cli_actor(m))]
+    return tuple(found + [token_actor(t) for t in store.ids_named(conn, tables.tokens, part)])
 
 
 def resolve_actors(db: Database, actors: Iterable[str]) -> dict[str, str]:
