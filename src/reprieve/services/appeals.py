@@ -609,21 +609,10 @@ def _appeal(conn: Connection, appeal_id: str, caller: Caller | None) -> dict[str
 # --- building the view -------------------------------------------------------------------
 
 
-def _personal(text: str | None, ref: str | None, texts: dict[str, personal.PersonalText]) -> tuple[str | None, bool]:
-    """The text a projection's column holds (an old event's) or its reference resolves to, and
-    whether it was erased (then the text is None)."""
-    if ref is None:
-        return text, False
-    found = texts.get(ref)
-    if found is None or found.value is None:
-        return None, True
-    return found.value, False
-
-
 def _dispute(d: dict[str, Any], texts: dict[str, personal.PersonalText], *, shown: bool) -> DisputeView:
     """A dispute's view; ``shown`` False: as it stood before its outcome took effect (pending)."""
-    body, body_erased = _personal(d["body"], d["body_ref"], texts)
-    summary, summary_erased = _personal(d["summary"], d["summary_ref"], texts) if shown else ("", False)
+    body, body_erased = personal.resolved(d["body"], d["body_ref"], texts)
+    summary, summary_erased = personal.resolved(d["summary"], d["summary_ref"], texts) if shown else ("", False)
     return DisputeView(
         id=d["id"],
         body=body,
@@ -668,8 +657,8 @@ def _view(
     refs = [row["statement_ref"], row["reply_ref"]]
     refs += [r for d in disputes for r in (d["body_ref"], d["summary_ref"])]
     texts = personal.read_many(conn, refs)
-    statement, statement_erased = _personal(row["statement"], row["statement_ref"], texts)
-    reply, reply_erased = _personal(row["reply"], row["reply_ref"], texts)
+    statement, statement_erased = personal.resolved(row["statement"], row["statement_ref"], texts)
+    reply, reply_erased = personal.resolved(row["reply"], row["reply_ref"], texts)
     return AppealView(
         id=row["id"],
         operator=row["operator_id"],

@@ -366,10 +366,11 @@ def recorded_accounts(db: Database, refs: Sequence[AccountRef]) -> dict[AccountR
     """The accounts among ``refs`` that are recorded (the others are absent)."""
     with db.read() as conn:
         rows = {ref: queries.account_row(conn, ref) for ref in refs}
+        texts = personal.read_many(conn, [row["display_name_ref"] for row in rows.values() if row is not None])
         found = {}
         for ref, row in rows.items():
             if row is not None:
-                name, erased = _display_name(conn, row)
+                name, erased = personal.resolved(row["display_name"], row["display_name_ref"], texts)
                 operator = require_platform(db, conn, ref.platform).operator
                 found[ref] = AccountView(ref, name, row["identity_id"], operator, erased)
         return found
@@ -386,10 +387,7 @@ def _display_name(conn: Connection, row: Any) -> tuple[str | None, bool]:
     """An account row's display name (an old event's text, or its reference resolved) and whether
     it was erased."""
     ref = row["display_name_ref"]
-    if ref is None:
-        return row["display_name"], False
-    found = personal.read_many(conn, [ref]).get(ref)
-    return (None, True) if found is None or found.value is None else (found.value, False)
+    return personal.resolved(row["display_name"], ref, personal.read_many(conn, [ref]))
 
 
 def link_identities(db: Database, command: LinkIdentities, *, caller: Caller) -> IdentityView:

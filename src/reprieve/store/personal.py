@@ -8,7 +8,7 @@ subject, keeping its SHA-256, its kind and when and by whom it was erased.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -81,6 +81,17 @@ def read_many(conn: Connection, ids: Iterable[str | None]) -> dict[str, Personal
                 erased=row["erased_at"] is not None,
             )
     return found
+
+
+def resolved(text: str | None, ref: str | None, texts: Mapping[str, PersonalText]) -> tuple[str | None, bool]:
+    """The text a projection's column holds (an old event's) or its reference ``ref`` resolves to
+    among ``texts`` (``read_many``), and whether it was erased (then the text is None)."""
+    if ref is None:
+        return text, False
+    found = texts.get(ref)
+    if found is None or found.value is None:
+        return None, True
+    return found.value, False
 
 
 def erase_subject(conn: Connection, *, operator: str, subject: str, now_us: int, by: str) -> list[PersonalText]:
