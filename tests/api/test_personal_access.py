@@ -111,3 +111,34 @@ def test_rows_older_than_the_retention_are_deleted_as_new_ones_are_written(world
     w.clock.advance(timedelta(days=31))
     assert client.get(f"/v1/appeals/{second['id']}", headers=moderator).status_code == 200
     assert [r["appeal_id"] for r in accesses(w)] == [second["id"]]
+
+
+def test_a_page_of_appeals_reads_as_each_appeal_does_disputes_and_texts_included(world: World) -> None:
+    """The list reads the disputes and the personal texts of a whole page at once: each item is
+    the appeal as its own read shows it."""
+    w = world
+    appeals = [file(w) for _ in range(3)]
+    for i, appeal in enumerate(appeals[:2]):
+        decided = w.client.post(
+            f"/v1/appeals/{appeal['id']}/decision",
+            headers=w.headers["moderator"],
+            json={"outcome": "denied", "rationale": "Broken rule.", "reply": f"Reply {i}."},
+        )
+        assert decided.status_code == 200, decided.text
+        w.clock.advance(timedelta(hours=1))
+        for n in range(i + 1):
+            recorded = w.client.post(
+                f"/v1/appeals/{appeal['id']}/disputes",
+                headers=w.headers["moderator"],
+                json={"body": f"Body {i}.{n}", "submitted_at": w.clock().isoformat(), "summary": f"Summary {n}"},
+            )
+            assert recorded.status_code == 201, recorded.text
+    listed = w.client.get("/v1/appeals", params={"limit": 2}, headers=w.headers["auditor"]).json()
+    rest = w.client.get(
+        "/v1/appeals", params={"limit": 2, "cursor": listed["next_cursor"]}, headers=w.headers["auditor"]
+    ).json()
+    items = listed["items"] + rest["items"]
+    assert sorted(a["id"] for a in items) == sorted(a["id"] for a in appeals)
+    assert sum(len(a["disputes"]) for a in items) == 3
+    for item in items:
+        assert item == w.client.get(f"/v1/appeals/{item['id']}", headers=w.headers["auditor"]).json()
