@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     trusted_proxies: str = ""
     #: How long failed sign-ins and refusals stay in the security log (``reprieve security-log``).
     security_log_days: int = 90
+    #: How long the access log of personal data keeps its rows (who was shown a requester's e-mail).
+    access_log_days: int = 365
 
     @field_validator("trusted_proxies")
     @classmethod
@@ -34,7 +36,7 @@ class Settings(BaseSettings):
         parse_networks(value)
         return value
 
-    @field_validator("security_log_days")
+    @field_validator("security_log_days", "access_log_days")
     @classmethod
     def _days(cls, value: int) -> int:
         if not 1 <= value <= 3650:

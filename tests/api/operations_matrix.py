@@ -149,3 +149,10 @@ def revert_amnesty(w: World, h: dict[str, str], target: str) -> httpx.Response:
     response = w.client.post(f"/v1/amnesties/{_amnesty(w, target)}/revert", json={"reason": "r"}, headers=h)
     amnesty_runner.join_background()
     return response
+
+
+# --- the access log of personal data (issue 21) ----------------------------------------------
+
+
+def personal_access(w: World, h: dict[str, str], target: str) -> httpx.Response:
+    return w.client.get("/v1/personal-access", params={"operator": target}, headers=h)

@@ -225,6 +225,8 @@ ROUTES = {
     "submission-counts": Route("GET", "/v1/transparency/submissions", ALL, 200, ops.submission_counts),
     "get-submission": Route("GET", "/v1/transparency/submissions/{run_id}", ALL, 200, ops.get_submission),
     "transparency-report": Route("GET", "/v1/transparency/report", ALL, 200, ops.transparency_report),
+    # Who was shown a requester's e-mail: the operator's admins.
+    "personal-access": Route("GET", "/v1/personal-access", frozenset({IA, Role.ADMIN}), 200, ops.personal_access),
 }
 
 

@@ -434,7 +434,7 @@ def test_the_email_appears_in_no_answer_event_log_line_or_page_but_a_moderators(
     assert moderator["filed_by"] == {"relation": "representative", "name": NAME, "email": EMAIL}
 
 
-def test_in_the_console_only_a_moderators_appeal_page_shows_the_email(
+def test_in_the_console_the_email_is_shown_only_to_a_moderator_who_reveals_it_and_that_is_recorded(
     client: TestClient, db: Database, clock: Clock
 ) -> None:
     sanction = suspend(db, clock, "console")
@@ -449,14 +449,15 @@ def test_in_the_console_only_a_moderators_appeal_page_shows_the_email(
         "/console/audit",
         "/console",
     )
+    ids = {}
     for role in ("moderator", "reviewer", "auditor"):
-        members.create_member(
+        ids[role] = members.create_member(
             db,
             members.CreateMember.parse(
                 email=f"{role}@meta.example", name=f"A {role}", role=role, operator="meta", password=password
             ),
             caller=Caller(SETUP, now=clock()),
-        )
+        ).id
         desk = TestClient(client.app)
         signed = desk.post(
             "/console/sign-in",
@@ -470,8 +471,20 @@ def test_in_the_console_only_a_moderators_appeal_page_shows_the_email(
         for path in pages:
             seen = desk.get(path)
             assert seen.status_code in (200, 403), (role, path, seen.status_code)
-            shown = EMAIL in seen.text
-            assert shown == (role == "moderator" and path == pages[0]), (role, path)
+            assert EMAIL not in seen.text, (role, path)  # behind the button, for everyone
+            assert (NAME in seen.text) == (role == "moderator" and path == pages[0]), (role, path)
+        revealed = desk.post(f"/console/appeals/{appeal_id}/reveal", data={"csrf_token": csrf(desk, "/console")})
+        assert revealed.status_code == (200 if role == "moderator" else 403), (role, revealed.status_code)
+        assert (EMAIL in revealed.text) == (role == "moderator"), role
+        without_token = desk.post(f"/console/appeals/{appeal_id}/reveal", data={})
+        assert without_token.status_code == 403 and EMAIL not in without_token.text
+    with db.read() as conn:
+        rows = conn.execute(select(tables.personal_data_access)).mappings().all()
+        requester = conn.execute(select(tables.appeals.c.requester).where(tables.appeals.c.id == appeal_id)).scalar()
+    assert [(r["actor"], r["via"], r["appeal_id"], r["subject"], r["fields"], r["operator_id"]) for r in rows] == [
+        (f"member:{ids['moderator']}", "console", appeal_id, requester, "email", "meta")
+    ]
+    assert EMAIL not in json.dumps([dict(r) for r in rows])
 
 
 def test_the_statement_from_the_form_is_kept_beside_the_log_and_read_back(

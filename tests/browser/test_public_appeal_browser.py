@@ -101,7 +101,17 @@ def test_file_an_appeal_in_french_and_decide_it_in_the_console(page: Page, live_
     page.goto(live_server.console("/queues/appeals?kind=reinstatement"))
     page.click(f"#appeal-queue a[href*='{reference}']")
     page.wait_for_url(re.compile(rf"/console/appeals/{reference}"))
-    assert page.inner_text("#requester-email") == EMAIL  # the moderator sees whom to answer
+    # The e-mail is behind a button: clicking it shows whom to answer, and records who saw it.
+    assert EMAIL not in page.content() and page.inner_text("#requester-name") == "Maître Camille Durand"
+    page.click("#reveal-email")
+    page.wait_for_selector("#requester-email")
+    assert page.inner_text("#requester-email") == EMAIL
+    with live_server.db.read() as conn:
+        m = tables.members.c
+        moderator = conn.execute(select(m.id).where(m.email == "moderator@meta.example")).scalar_one()
+        a = tables.personal_data_access.c
+        access = conn.execute(select(a.actor, a.via, a.fields).where(a.appeal_id == reference)).all()
+    assert [tuple(row) for row in access] == [(f"member:{moderator}", "console", "email")]
     page.select_option("#appeal-outcome-select", "granted")
     page.fill("#appeal-rationale", "The account is now run by a team with a moderation policy.")
     page.fill("#appeal-reply", "Votre recours est accepté : le compte est rétabli.")

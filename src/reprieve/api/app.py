@@ -36,6 +36,7 @@ from reprieve.api.routes import (
     health,
     identities,
     operators,
+    personal_access,
     platforms,
     reviews,
     sanctions,
@@ -71,6 +72,7 @@ ROUTE_MODULES: tuple[ModuleType, ...] = (
     health,
     amnesties,
     webhooks,
+    personal_access,
 )
 
 DESCRIPTION = """\
@@ -155,13 +157,15 @@ def create_app(
     opentelemetry: bool = False,
     trusted_proxies: str = "",
     security_log_days: int = 90,
+    access_log_days: int = 365,
 ) -> FastAPI:
     """The API over ``db``; ``clock`` says what time it is (tests pass a fixed one).
 
     ``group_commit``: concurrent violations share one transaction (see ``runtime.group_commit``).
     ``opentelemetry``: FastAPI's own OpenTelemetry instrumentation (``TELEMETRY_OFF`` if not).
     ``trusted_proxies``: the proxies whose ``X-Forwarded-For`` names the client (comma-separated
-    addresses or CIDRs); ``security_log_days``: how long the security log keeps its rows.
+    addresses or CIDRs); ``security_log_days``: how long the security log keeps its rows;
+    ``access_log_days``: how long the access log of personal data keeps its rows.
     """
     committer = GroupCommitter(db) if group_commit else None
 
@@ -189,6 +193,7 @@ def create_app(
     app.state.enforcement = enforcement or Enforcement(db)
     app.state.trusted_proxies = parse_networks(trusted_proxies)
     app.state.security_log_days = security_log_days
+    app.state.access_log_days = access_log_days
     install_problem_handlers(app)
     for module in ROUTE_MODULES:
         app.include_router(module.router)
@@ -228,6 +233,7 @@ def app_from_settings(db: Database, settings: Settings) -> FastAPI:
         opentelemetry=settings.opentelemetry,
         trusted_proxies=settings.trusted_proxies,
         security_log_days=settings.security_log_days,
+        access_log_days=settings.access_log_days,
     )
 
 

@@ -11,7 +11,7 @@ from reprieve.cli.context import JSON, actor, now, state
 from reprieve.cli.output import emit_json, record, table
 from reprieve.domain.errors import ValidationError
 from reprieve.domain.time import parse_instant
-from reprieve.services import members, security_log
+from reprieve.services import access_log, members, security_log
 from reprieve.services.callers import Caller
 from reprieve.services.viewing import json_list
 
@@ -21,6 +21,7 @@ member_app = typer.Typer(help="Members of an operator, who sign in to the consol
 def register(app: typer.Typer) -> None:
     app.add_typer(member_app, name="member")
     app.command("security-log")(security_log_list)
+    app.command("access-log")(access_log_list)
 
 
 def security_log_list(
@@ -158,3 +159,38 @@ def _show(member: dict[str, Any], as_json: bool, changed: str) -> None:
         emit_json(member)
     else:
         record(member, ["id", "email", "name", "role", "operator", changed])
+
+
+def access_log_list(
+    ctx: typer.Context,
+    operator: str = typer.Option(None, help="Only this operator's appeals"),
+    appeal: str = typer.Option(None, help="Only this appeal (apl_...)"),
+    since: str = typer.Option(None, help="Only rows at or after this instant (RFC 3339)"),
+    limit: int = typer.Option(100, min=1, max=10_000, help="At most this many rows, newest first"),
+    as_json: bool = JSON,
+) -> None:
+    """Who was shown a requester's e-mail (the console's "Reveal e-mail", the API's read of one
+    appeal): when, by which member or token, of which appeal and requester."""
+    entries = access_log.entries(
+        state(ctx).db(),
+        operators=[operator] if operator else None,
+        appeal_id=appeal,
+        since=parse_instant(since, field="since") if since else None,
+        limit=limit,
+    )
+    rows = json_list(entries)
+    if as_json:
+        emit_json(rows)
+    else:
+        table(
+            rows,
+            [
+                ("at", "at"),
+                ("operator", "operator"),
+                ("actor", "actor"),
+                ("via", "via"),
+                ("appeal", "appeal"),
+                ("requester", "requester"),
+                ("fields", "fields"),
+            ],
+        )

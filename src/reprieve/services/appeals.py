@@ -3,7 +3,8 @@ record an out-of-court dispute about it.
 
 The requester's name and e-mail are personal data: they go to ``appeal_requesters`` in the same
 transaction as the ``appeal.filed`` event, which carries only a reference to them. They are shown
-to the operator's moderators and admins, and nowhere else.
+to the operator's moderators and admins, and nowhere else; the e-mail only when one of them asks
+to see it (``reveal_email``), which is recorded in the access log (``services.access_log``).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from reprieve.domain.appeals import (
     grant_lifts_at,
     handling_seconds,
 )
-from reprieve.domain.errors import ConflictError, NotFoundError, ValidationError
+from reprieve.domain.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
 from reprieve.domain.events import AppealAttached, AppealDecided, AppealFiled, DisputeRecorded, NewEvent
 from reprieve.domain.filters import AppealFilter
 from reprieve.domain.model import SanctionKind, ensure_text, parse_enum
@@ -37,6 +38,7 @@ from reprieve.domain.policy import policy_of
 from reprieve.domain.reviews import ReviewState
 from reprieve.domain.sanctions import UNSET, Unset
 from reprieve.domain.time import format_instant, from_micros, parse_instant, to_micros
+from reprieve.services import access_log
 from reprieve.services.callers import Caller
 from reprieve.services.catalogue import require_platform
 from reprieve.services.due_process import (
@@ -151,6 +153,10 @@ class AppealView:
     def without_contact(self) -> AppealView:
         """The same appeal without the requester's name and e-mail (personal data)."""
         return replace(self, filed_by=replace(self.filed_by, name=None, email=None))
+
+    def without_email(self) -> AppealView:
+        """The same appeal without the requester's e-mail: shown only when asked for (``reveal_email``)."""
+        return replace(self, filed_by=replace(self.filed_by, email=None))
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -570,12 +576,50 @@ def get_appeal(
     """An appeal as it stands, or as it stood at ``at`` (not found if received after it);
     caller None: the installation, which sees every operator's."""
     with db.read() as conn:
-        row = _appeal(conn, appeal_id, caller)
-        at_us = None if at is None else to_micros(at)
-        if at_us is not None and row["received_at"] > at_us:
-            raise NotFoundError(f"appeal {appeal_id} was received after {format_instant(at)}")
-        contact = store.requester_row(conn, row["requester"]) if include_contact else None
-        return _view(conn, row, contact, include_contact, at_us=at_us)
+        return _read_appeal(conn, appeal_id, caller, include_contact=include_contact, at=at)[1]
+
+
+def reveal_email(
+    db: Database,
+    appeal_id: str,
+    *,
+    caller: Caller,
+    via: str,
+    at: datetime | None = None,
+    retention: timedelta = access_log.DEFAULT_RETENTION,
+) -> AppealView:
+    """An appeal with its requester's name and e-mail, for a moderator or an admin who asked to
+    see the e-mail (the console's button, the API's read of one appeal); when there is an e-mail
+    to show, who saw it, when, of which appeal, is recorded in the access log (``via``: console,
+    api, cli). ForbiddenError for any other role."""
+    if not caller.is_moderator:
+        raise ForbiddenError("only the operator's moderators and admins see a requester's e-mail")
+    with db.read() as conn:
+        row, view = _read_appeal(conn, appeal_id, caller, include_contact=True, at=at)
+    if view.filed_by.email is not None:
+        access_log.record_access(
+            db,
+            at=caller.instant,
+            operator=view.operator,
+            actor=caller.actor,
+            via=via,
+            appeal_id=view.id,
+            requester=row["requester"],
+            fields=("email",),
+            retention=retention,
+        )
+    return view
+
+
+def _read_appeal(
+    conn: Connection, appeal_id: str, caller: Caller | None, *, include_contact: bool, at: datetime | None
+) -> tuple[dict[str, Any], AppealView]:
+    row = _appeal(conn, appeal_id, caller)
+    at_us = None if at is None else to_micros(at)
+    if at_us is not None and row["received_at"] > at_us:
+        raise NotFoundError(f"appeal {appeal_id} was received after {format_instant(at)}")
+    contact = store.requester_row(conn, row["requester"]) if include_contact else None
+    return row, _view(conn, row, contact, include_contact, at_us=at_us)
 
 
 def list_appeals(
@@ -595,7 +639,7 @@ def list_appeals(
     with db.read() as conn:
         rows, next_cursor = store.list_appeal_rows(conn, f, limit=limit, cursor=cursor)
         contacts = store.requester_rows(conn, [r["requester"] for r in rows]) if include_contact else {}
-        items = [_view(conn, r, contacts.get(r["requester"]), include_contact, at_us=f.at) for r in rows]
+        items = _views(conn, rows, contacts, include_contact, at_us=f.at)
     return Page(tuple(items), next_cursor)
 
 
@@ -644,6 +688,42 @@ def _view(
     *,
     at_us: int | None = None,
 ) -> AppealView:
+    """How the appeal looks, or looked at ``at_us``."""
+    contacts = {row["requester"]: contact} if contact else {}
+    return _views(conn, [row], contacts, include_contact, at_us=at_us)[0]
+
+
+def _views(
+    conn: Connection,
+    rows: Sequence[dict[str, Any]],
+    contacts: dict[str, dict[str, Any]],
+    include_contact: bool,
+    *,
+    at_us: int | None = None,
+) -> list[AppealView]:
+    """How the appeals look, or looked at ``at_us``: one query for the disputes of them all, one
+    for their personal texts."""
+    disputes = store.dispute_rows_of(conn, [r["id"] for r in rows])
+    for appeal_id, found in disputes.items():
+        disputes[appeal_id] = [d for d in found if at_us is None or d["submitted_at"] <= at_us]
+    refs = [r for row in rows for r in (row["statement_ref"], row["reply_ref"])]
+    refs += [r for found in disputes.values() for d in found for r in (d["body_ref"], d["summary_ref"])]
+    texts = personal.read_many(conn, refs)
+    return [
+        _build(row, contacts.get(row["requester"]), include_contact, disputes[row["id"]], texts, at_us=at_us)
+        for row in rows
+    ]
+
+
+def _build(
+    row: dict[str, Any],
+    contact: dict[str, Any] | None,
+    include_contact: bool,
+    disputes: list[dict[str, Any]],
+    texts: dict[str, personal.PersonalText],
+    *,
+    at_us: int | None,
+) -> AppealView:
     """How the appeal looks, or looked at ``at_us`` (a decision or a dispute's outcome recorded
     as taking effect later is not shown)."""
 
@@ -651,12 +731,8 @@ def _view(
         return instant is not None and (at_us is None or instant <= at_us)
 
     decided = row["state"] != AppealState.OPEN.value and by_then(row["decided_at"])
-    disputes = [d for d in store.dispute_rows(conn, row["id"]) if at_us is None or d["submitted_at"] <= at_us]
     state = AppealState(row["state"])
     shown = include_contact and contact
-    refs = [row["statement_ref"], row["reply_ref"]]
-    refs += [r for d in disputes for r in (d["body_ref"], d["summary_ref"])]
-    texts = personal.read_many(conn, refs)
     statement, statement_erased = personal.resolved(row["statement"], row["statement_ref"], texts)
     reply, reply_erased = personal.resolved(row["reply"], row["reply_ref"], texts)
     return AppealView(

@@ -21,6 +21,12 @@ from sqlalchemy import (
 #: The comment of a projection's reference into ``personal_data`` (issue 21).
 _REF = "reference into personal_data (new events); else the text column holds an old event's text"
 
+#: The comment of ``events.actor`` (issue 21, migration 0018): who acted, by id only.
+ACTOR_COMMENT = (
+    "who did it, by id: token:<id>, member:<id>, cli, cli:member:<id>, system:worker, system:public-form "
+    "(older events: a token or member name)"
+)
+
 metadata = MetaData(
     naming_convention={
         "ix": "ix_%(column_0_label)s",
@@ -43,7 +49,7 @@ events = Table(
     Column("type", String(64), nullable=False, comment="e.g. sanction.imposed"),
     Column("at", String(32), nullable=False, comment="when it was recorded, RFC 3339"),
     Column("effective_at", String(32), nullable=False, comment="when it takes effect, RFC 3339"),
-    Column("actor", String(200), nullable=False, comment="who did it: a token or member name"),
+    Column("actor", String(200), nullable=False, comment=ACTOR_COMMENT),
     Column("operator_id", String(63), nullable=True, comment="the operator it belongs to; null for instance-wide"),
     Column("data", Text, nullable=False, comment="canonical JSON payload, exactly as hashed"),
     Column("prev_hash", String(64), nullable=False, comment="hash of the previous event"),
@@ -441,6 +447,23 @@ security_log = Table(
     Column("retry_after", Integer, nullable=True, comment="seconds, for a refusal"),
     Index("ix_security_log_at", "at"),
     comment="Failed sign-ins and refusals, outside the event log; pruned after REPRIEVE_SECURITY_LOG_DAYS.",
+)
+
+personal_data_access = Table(
+    "personal_data_access",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", BigInteger, nullable=False, comment="µs since epoch"),
+    Column("operator_id", String(63), nullable=False),
+    Column("actor", String(200), nullable=False, comment="who read it: member:<id>, token:<id>, cli, cli:member:<id>"),
+    Column("via", String(16), nullable=False, comment="console, api or cli"),
+    Column("appeal_id", String(40), nullable=False),
+    Column("subject", String(40), nullable=False, comment="the requester's reference (appeal_requesters.id)"),
+    Column("fields", String(100), nullable=False, comment="what was shown, comma-separated: email"),
+    Index("ix_personal_data_access_at", "at"),
+    Index("ix_personal_data_access_operator_at", "operator_id", "at"),
+    comment="Who was shown a requester's e-mail, when, of which appeal; outside the event log, "
+    "pruned after REPRIEVE_ACCESS_LOG_DAYS.",
 )
 
 rate_limit_hits = Table(

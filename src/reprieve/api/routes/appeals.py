@@ -3,9 +3,10 @@ a person, and the out-of-court disputes about them."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 
 from reprieve.api.deps import IDEMPOTENT, AsOf, ClockDep, Moderator, OpaqueId, Reader, allow
 from reprieve.api.due_process_schemas import (
@@ -23,7 +24,7 @@ from reprieve.domain.filters import AppealFilter
 from reprieve.domain.model import Role
 from reprieve.domain.time import to_micros
 from reprieve.http.deps import Now, Tenant
-from reprieve.services import appeals
+from reprieve.services import access_log, appeals
 
 router = APIRouter(prefix="/v1/appeals", tags=["appeals"])
 
@@ -34,8 +35,14 @@ AppealDecider = Annotated[Tenant, Depends(allow(Role.MODERATOR))]
 
 
 def sees_contact(tenant: Tenant) -> bool:
-    """The requester's name and e-mail are for the people who answer them."""
+    """The requester's name and e-mail are for the people who answer them: the name in every
+    answer to them, the e-mail only in a read of one appeal, which the access log records."""
     return tenant.principal.role in HUMAN_DECIDERS
+
+
+def access_log_retention(request: Request) -> timedelta:
+    """How long the access log of personal data keeps its rows (``app.state.access_log_days``)."""
+    return timedelta(days=getattr(request.app.state, "access_log_days", 365))
 
 
 @router.post(
@@ -71,15 +78,26 @@ def list_appeals(
         at=None if at is None else to_micros(at),
     )
     page = appeals.list_appeals(tenant.db, query, limit=limit, cursor=cursor, include_contact=sees_contact(tenant))
-    return page.to_json()
+    return {**page.to_json(), "items": [a.without_email().to_json() for a in page.items]}
 
 
-@router.get("/{appeal_id}", response_model=AppealOut, responses=problem_responses())
-def get_appeal(tenant: Reader, appeal_id: OpaqueId, at: AsOf = None) -> dict[str, Any]:
-    found = appeals.get_appeal(
-        tenant.db, appeal_id, caller=tenant.caller(), include_contact=sees_contact(tenant), at=at
-    )
-    return found.to_json()
+@router.get(
+    "/{appeal_id}",
+    response_model=AppealOut,
+    responses=problem_responses(),
+    summary="An appeal; to a moderator or an admin with the requester's e-mail, a read the access log records",
+)
+def get_appeal(tenant: Reader, appeal_id: OpaqueId, request: Request, now: Now, at: AsOf = None) -> dict[str, Any]:
+    if sees_contact(tenant):
+        return appeals.reveal_email(
+            tenant.db,
+            appeal_id,
+            caller=tenant.caller(now),
+            via=access_log.API,
+            at=at,
+            retention=access_log_retention(request),
+        ).to_json()
+    return appeals.get_appeal(tenant.db, appeal_id, caller=tenant.caller(), at=at).to_json()
 
 
 @router.post(
@@ -92,7 +110,11 @@ def get_appeal(tenant: Reader, appeal_id: OpaqueId, at: AsOf = None) -> dict[str
 def decide_appeal(
     tenant: AppealDecider, appeal_id: OpaqueId, body: AppealDecisionCreate, clock: ClockDep
 ) -> dict[str, Any]:
-    return appeals.decide_appeal(tenant.db, appeal_id, body.to_command(), caller=tenant.caller(clock)).to_json()
+    return (
+        appeals.decide_appeal(tenant.db, appeal_id, body.to_command(), caller=tenant.caller(clock))
+        .without_email()
+        .to_json()
+    )
 
 
 @router.post(
@@ -103,7 +125,11 @@ def decide_appeal(
     summary="Put an appeal before the open review of its sanction",
 )
 def attach_appeal(tenant: Moderator, appeal_id: OpaqueId, body: AppealAttach, now: Now) -> dict[str, Any]:
-    return appeals.attach_appeal(tenant.db, appeal_id, review_id=body.review, caller=tenant.caller(now)).to_json()
+    return (
+        appeals.attach_appeal(tenant.db, appeal_id, review_id=body.review, caller=tenant.caller(now))
+        .without_email()
+        .to_json()
+    )
 
 
 @router.post(
@@ -115,4 +141,8 @@ def attach_appeal(tenant: Moderator, appeal_id: OpaqueId, body: AppealAttach, no
     summary="Record an out-of-court dispute about an appeal (DSA art. 21), or its progress",
 )
 def record_dispute(tenant: AppealDecider, appeal_id: OpaqueId, body: DisputeCreate, now: Now) -> dict[str, Any]:
-    return appeals.record_dispute(tenant.db, appeal_id, body.to_command(), caller=tenant.caller(now)).to_json()
+    return (
+        appeals.record_dispute(tenant.db, appeal_id, body.to_command(), caller=tenant.caller(now))
+        .without_email()
+        .to_json()
+    )

@@ -1,8 +1,10 @@
 """A review (its panel, the assessment form, the decision form) and an appeal (the requester's
-contact for moderators and admins only, the decision form with its reply)."""
+name for moderators and admins only, the e-mail behind a recorded "Reveal e-mail" button, the
+decision form with its reply)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Path, Request
@@ -13,7 +15,7 @@ from reprieve.domain.model import Role
 from reprieve.domain.reviews import ReviewOutcome, ReviewState, Risk
 from reprieve.domain.sanctions import UNSET
 from reprieve.domain.time import parse_duration_input
-from reprieve.services import appeals, audit, reviews, sanctions
+from reprieve.services import access_log, appeals, audit, reviews, sanctions
 from reprieve.services.due_process import ProbationRequest
 from reprieve.web.auth import AppealDeciderDesk, Desk, ReviewerDesk, Signed
 from reprieve.web.rendering import render
@@ -145,20 +147,44 @@ def appeal_page(request: Request, desk: Signed, appeal_id: ObjectId) -> Response
     return _appeal_page(request, desk, appeal_id)
 
 
+@router.post("/appeals/{appeal_id}/reveal", name="reveal_email")
+def reveal_email(request: Request, desk: AppealDeciderDesk, appeal_id: ObjectId) -> Response:
+    """The requester's e-mail, shown on the page this answers; the access log records who saw it."""
+    appeal = appeals.reveal_email(
+        desk.db,
+        appeal_id,
+        caller=desk.caller.at(request.app.state.clock),
+        via=access_log.CONSOLE,
+        retention=timedelta(days=getattr(request.app.state, "access_log_days", 365)),
+    )
+    return _appeal_page(request, desk, appeal_id, revealed=appeal)
+
+
 def _appeal_page(
-    request: Request, desk: Desk, appeal_id: str, refused: FormState = EMPTY_FORM, status_code: int = 200
+    request: Request,
+    desk: Desk,
+    appeal_id: str,
+    refused: FormState = EMPTY_FORM,
+    status_code: int = 200,
+    revealed: appeals.AppealView | None = None,
 ) -> Response:
-    appeal = appeals.get_appeal(desk.db, appeal_id, caller=desk.caller, include_contact=sees_contact(desk))
+    """The appeal's page; its requester's e-mail only once ``revealed`` (the view ``reveal_email`` gave)."""
+    if revealed is not None:
+        appeal = revealed
+    else:
+        appeal = appeals.get_appeal(desk.db, appeal_id, caller=desk.caller, include_contact=sees_contact(desk))
     sanction = sanctions.get_sanction(desk.db, appeal.sanction, at=desk.instant, caller=desk.caller)
     return render(
         request,
         "appeal.html",
         status_code=status_code,
         at=desk.at,
-        appeal=appeal,
+        appeal=appeal if revealed is not None else appeal.without_email(),
         sanction=sanction,
         names=audit.resolve_actors(desk.db, [appeal.decision.decided_by or ""] if appeal.decision else []),
         show_contact=sees_contact(desk),
+        has_email=appeal.filed_by.email is not None,
+        revealed=revealed is not None,
         outcomes=[o.value for o in AppealOutcome],
         may_decide=desk.at is None and appeal.state is AppealState.OPEN and desk.may(Role.MODERATOR),
         done=request.query_params.get("done"),
