@@ -36,6 +36,7 @@ from reprieve.api.routes import (
     health,
     identities,
     operators,
+    people,
     platforms,
     reviews,
     sanctions,
@@ -71,6 +72,7 @@ ROUTE_MODULES: tuple[ModuleType, ...] = (
     health,
     amnesties,
     webhooks,
+    people,
 )
 
 DESCRIPTION = """\
