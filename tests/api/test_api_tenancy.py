@@ -123,6 +123,11 @@ def _verify(w: World, h: dict[str, str], target: str) -> httpx.Response:
     return w.client.get("/v1/audit/verify", headers=h)
 
 
+def _erase_person(w: World, h: dict[str, str], target: str) -> httpx.Response:
+    account = f"{w.PLATFORM[target]}/{w.account(target)}"  # no display name: nothing to erase, no event
+    return w.client.post("/v1/people/erase", json={"operator": target, "account": account}, headers=h)
+
+
 ROUTES = {
     "create-operator": Route("POST", "/v1/operators", frozenset({IA}), 201, _operator_id, scoped=False),
     "get-operator": Route("GET", "/v1/operators/{operator}", ALL, 200, _get_operator),
@@ -225,6 +230,7 @@ ROUTES = {
     "submission-counts": Route("GET", "/v1/transparency/submissions", ALL, 200, ops.submission_counts),
     "get-submission": Route("GET", "/v1/transparency/submissions/{run_id}", ALL, 200, ops.get_submission),
     "transparency-report": Route("GET", "/v1/transparency/report", ALL, 200, ops.transparency_report),
+    "erase-person": Route("POST", "/v1/people/erase", frozenset({IA, Role.ADMIN}), 200, _erase_person),
 }
 
 
@@ -286,6 +292,7 @@ def _setup_events(name: str) -> int:
         "lift": 2,
         "standing": 2,
         "checks": 1,
+        "erase-person": 1,
         **dp.SETUP_EVENTS,
         **ops.SETUP_EVENTS,
     }.get(name, 0)

@@ -13,12 +13,15 @@ class ErasureCreate(Schema):
 
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"operator": "meta", "email": "jane@example.com"}]},
+        json_schema_extra={"examples": [{"operator": "meta", "account": "facebook/satire_weekly"}]},
     )
 
     operator: Slug = Field(examples=["meta"])
     email: str | None = Field(
-        default=None, max_length=320, description="every appeal requester of the operator with this e-mail"
+        default=None,
+        max_length=320,
+        description="every appeal requester of the operator with this e-mail",
+        examples=["jane@example.com"],
     )
     reference: str | None = Field(
         default=None,
