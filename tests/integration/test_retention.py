@@ -68,6 +68,9 @@ def test_the_worker_purges_closed_cases_past_the_retention_and_no_other(
     [report] = run_cycles(db, Clock(day(240)), 1, step=timedelta(0))
     assert report.purged == 1
     assert shown(db, old) == (None, None, None)
+    view = appeals.get_appeal(db, old, include_contact=True)
+    assert view.statement_erased and view.decision is not None and view.decision.reply_erased
+    assert view.filed_by.email is None
     assert shown(db, recent) == ("Statement recent", "Reply recent", "Name recent")
     assert shown(db, still_open) == ("Statement open", None, "Name open")
     [(actor, payload)] = erasures(db)
