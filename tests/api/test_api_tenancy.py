@@ -123,6 +123,11 @@ def _verify(w: World, h: dict[str, str], target: str) -> httpx.Response:
     return w.client.get("/v1/audit/verify", headers=h)
 
 
+def _erase_person(w: World, h: dict[str, str], target: str) -> httpx.Response:
+    account = f"{w.PLATFORM[target]}/{w.account(target)}"  # no display name: nothing to erase, no event
+    return w.client.post("/v1/people/erase", json={"operator": target, "account": account}, headers=h)
+
+
 ROUTES = {
     "create-operator": Route("POST", "/v1/operators", frozenset({IA}), 201, _operator_id, scoped=False),
     "get-operator": Route("GET", "/v1/operators/{operator}", ALL, 200, _get_operator),
@@ -227,6 +232,7 @@ ROUTES = {
     "transparency-report": Route("GET", "/v1/transparency/report", ALL, 200, ops.transparency_report),
     # Who was shown a requester's e-mail: the operator's admins.
     "personal-access": Route("GET", "/v1/personal-access", frozenset({IA, Role.ADMIN}), 200, ops.personal_access),
+    "erase-person": Route("POST", "/v1/people/erase", frozenset({IA, Role.ADMIN}), 200, _erase_person),
 }
 
 
@@ -288,6 +294,7 @@ def _setup_events(name: str) -> int:
         "lift": 2,
         "standing": 2,
         "checks": 1,
+        "erase-person": 1,
         **dp.SETUP_EVENTS,
         **ops.SETUP_EVENTS,
     }.get(name, 0)

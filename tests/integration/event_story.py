@@ -27,6 +27,7 @@ from reprieve.services import (
     appeals,
     catalogue,
     members,
+    people,
     publishing,
     reviews,
     sanctions,
@@ -341,3 +342,10 @@ def tell(db: Database) -> None:
     )
     # What time has done by 2023: sanctions started and ended, reviews due, appeals overdue, probations over.
     worker.announce(db, now=t("2023-06-01T00:00:00Z"), owner="story")
+    # Personal data (issue 21): an operator's retention period, and an erasure recorded without the data.
+    people.set_retention(db, "meta", parse_duration("P1Y"), caller=Caller(ACTOR, now=t("2023-06-02T00:00:00Z")))
+    people.erase_person(
+        db,
+        people.ErasePerson.parse(operator="meta", account="facebook/alice"),
+        caller=Caller(ACTOR, now=t("2023-06-03T00:00:00Z")),
+    )

@@ -19,9 +19,10 @@ from reprieve.store.db import Database
 #: worker is ``system:worker``, the public form ``system:public-form``; decisions, reviews and
 #: assessments name their actor, an assessment its panel seat by position, a token or member its
 #: id), and carry references into ``personal_data`` (``{"ref": ...}``) for an appeal's statement
-#: and reply, a dispute's texts and a display name. It must not change otherwise.
-HEAD = "37eaf0737db3fb57b246fc721a6c1163d1cc366f38448881025420e31aa3d1a2"
-EVENTS = 78
+#: and reply, a dispute's texts and a display name; the story ends with a retention period set and
+#: an erasure (``retention.set``, ``person.erased``). It must not change otherwise.
+HEAD = "a0f254684d0eac110524182db826cf1a4dacadba3157c13c4e37f9a54b55f3d3"
+EVENTS = 80
 #: What the story leaves out: a redelivery names a delivery of the outbox.
 NOT_TOLD = {EventType.WEBHOOK_REDELIVERY_REQUESTED}
 

@@ -69,6 +69,7 @@ TABLE: dict[str, frozenset[Role]] = {
     "revert-amnesty": MODERATE,
     "submit-statements": MODERATE,
     "checks": frozenset(Role),  # a POST, but a read
+    "erase-person": MANAGE,  # GDPR art. 17: the operator's admin (issue 21)
     # Reads kept to one role: the audit log is the auditor's (not the admin's: see domain/roles.py).
     "events": frozenset({IA, AUDITOR}),
     "verify": frozenset({IA, AUDITOR}),

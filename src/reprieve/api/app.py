@@ -37,6 +37,7 @@ from reprieve.api.routes import (
     identities,
     operators,
     personal_access,
+    people,
     platforms,
     reviews,
     sanctions,
@@ -73,6 +74,7 @@ ROUTE_MODULES: tuple[ModuleType, ...] = (
     amnesties,
     webhooks,
     personal_access,
+    people,
 )
 
 DESCRIPTION = """\

@@ -16,6 +16,7 @@ from sqlalchemy.exc import OperationalError
 
 from reprieve.cli import admin, amnesty, due_process, ledger, transparency
 from reprieve.cli import members as member_commands
+from reprieve.cli import people as people_commands
 from reprieve.cli import secrets as secret_commands
 from reprieve.cli import webhooks as webhook_commands
 from reprieve.cli import worker as worker_commands
@@ -38,6 +39,7 @@ amnesty.register(app)
 worker_commands.register(app)
 webhook_commands.register(app)
 secret_commands.register(app)
+people_commands.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -67,6 +67,9 @@ class EventType(StrEnum):
     WEBHOOK_DELETED = "webhook.deleted"
     WEBHOOK_REDELIVERY_REQUESTED = "webhook.redelivery_requested"
     BROKER_ENABLED = "broker.enabled"
+    # Personal data (issue 21): recorded, not projected; the data itself is never in them.
+    PERSON_ERASED = "person.erased"
+    RETENTION_SET = "retention.set"
 
 
 # Named tuples rather than dataclasses: a bulk import makes millions of them, three times faster.
@@ -1052,6 +1055,45 @@ class BrokerEnabled(NamedTuple):
         return cls(*_read(cls, payload))
 
 
+@_event(EventType.PERSON_ERASED, personal=("requesters", "references"))
+class PersonErased(NamedTuple):
+    """Personal data of one person within one operator was blanked beside the log (on request, or
+    by the retention period): which references, of which kinds, how many; never the data. The
+    envelope's actor says who did it. Projected nowhere: the projections hold no personal data."""
+
+    operator: str
+    cause: str  #: ``request`` (an admin asked) or ``retention`` (the worker purged a closed case)
+    requesters: list[str]  #: appeal requester references (``rqr_...``) blanked
+    references: list[str]  #: personal-data references (``pd_...``) blanked
+    accounts: list[str]  #: accounts (``platform/account``) whose display names were blanked
+    kinds: list[str]  #: the kinds of what was blanked (``appeal.statement``, ``requester.contact``...)
+    total: int  #: how many things were blanked
+    extra: Mapping[str, Any] = NO_EXTRA
+
+    def to_payload(self) -> dict[str, Any]:
+        return _payload(self, self._fields[:-1])
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> PersonErased:
+        return cls(*_read(cls, payload))
+
+
+@_event(EventType.RETENTION_SET)
+class RetentionSet(NamedTuple):
+    """How long an operator keeps the personal data of a closed case (None: the default)."""
+
+    operator: str
+    retention: str | None
+    extra: Mapping[str, Any] = NO_EXTRA
+
+    def to_payload(self) -> dict[str, Any]:
+        return _payload(self, self._fields[:-1])
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> RetentionSet:
+        return cls(*_read(cls, payload))
+
+
 class UnknownEvent(NamedTuple):
     """An event of a type this code does not know (written by a newer version): read as it is,
     applied to nothing, as the projector did with types it had no handler for."""
@@ -1104,6 +1146,8 @@ Event = (
     | WebhookDeleted
     | WebhookRedeliveryRequested
     | BrokerEnabled
+    | PersonErased
+    | RetentionSet
     | UnknownEvent
 )
 

@@ -30,7 +30,7 @@ from reprieve.domain.events import AppealOverdue, NewEvent, ProbationEnded, Revi
 from reprieve.domain.time import format_instant, from_micros, parse_duration, parse_instant, to_micros
 from reprieve.dsa.submit import TdbSettings, Transport, urllib_transport
 from reprieve.runtime import amnesty, broker, webhooks
-from reprieve.services import appeal_targets, publishing, transparency
+from reprieve.services import appeal_targets, people, publishing, transparency
 from reprieve.services.appeal_targets import DEFAULT_APPEAL_TARGET
 from reprieve.services.callers import WORKER_ACTOR
 from reprieve.store import eventlog
@@ -46,6 +46,8 @@ LEASE_US = 60 * 1_000_000
 #: Delivered outbox rows are kept this long (the delivery history the API lists), then forgotten.
 KEEP_DELIVERED_US = 7 * 24 * 3600 * 1_000_000
 PRUNE_EVERY_US = 60 * 1_000_000
+#: How often the personal data of closed cases past their operator's retention is purged.
+PURGE_EVERY_US = 60 * 1_000_000
 
 
 def utc_now() -> datetime:
@@ -284,6 +286,7 @@ class CycleReport:
     published: int = 0
     publish_retried: int = 0
     submissions: int = 0  #: Transparency Database submission runs taken up (run in the background)
+    purged: int = 0  #: people whose closed cases' personal data the retention period purged
 
     @property
     def busy(self) -> bool:
@@ -318,6 +321,7 @@ class Worker:
         self.publisher = broker.Publisher(nats_url) if nats_url else None
         self.sender: webhooks.Sender | None = None
         self._pruned_at = 0
+        self._purged_at = 0
         #: None: read from the environment at each cycle (``REPRIEVE_TDB_URL``, ``REPRIEVE_TDB_TOKEN_*``).
         self.tdb = tdb
         self.tdb_transport = tdb_transport
@@ -353,6 +357,12 @@ class Worker:
         if now_us - self._pruned_at >= PRUNE_EVERY_US:
             store.prune_outbox(self.db, before_us=now_us - KEEP_DELIVERED_US)
             self._pruned_at = now_us
+        if now_us - self._purged_at >= PURGE_EVERY_US:
+            try:
+                report.purged = people.purge_closed_cases(self.db, now=now)
+            except Exception:  # a failed purge is tried again at the next pass; deliveries go on
+                log.exception("purging closed cases' personal data failed")
+            self._purged_at = now_us
         delivered = await webhooks.deliver_due(
             self.db,
             self.sender,

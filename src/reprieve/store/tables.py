@@ -317,9 +317,13 @@ appeal_requesters = Table(
     metadata,
     Column("id", String(40), primary_key=True, comment="the reference the events carry"),
     Column("appeal_id", String(40), nullable=False, index=True),
-    Column("name", String(200), nullable=False),
+    Column("name", String(200), nullable=True, comment="null once erased"),
     Column("email", String(320), nullable=True),
     Column("created_at", String(32), nullable=False),
+    Column("name_sha256", String(64), nullable=True, comment="SHA-256 of the name, once erased"),
+    Column("email_sha256", String(64), nullable=True, comment="SHA-256 of the e-mail, once erased"),
+    Column("erased_at", BigInteger, nullable=True, comment="µs; null: not erased"),
+    Column("erased_by", String(200), nullable=True, comment="the actor, by id"),
     comment="Personal data of appeal requesters: never in the event log, exports, webhooks or logs. "
     "Written beside the event that references it; not rebuilt from the log.",
 )
@@ -584,9 +588,16 @@ worker_settings = Table(
     "worker_settings",
     metadata,
     Column("operator_id", String(63), ForeignKey("operators.id"), primary_key=True),
-    Column("appeal_target", String(40), nullable=False, comment="ISO 8601 duration; an open appeal older is late"),
+    Column("appeal_target", String(40), nullable=True, comment="ISO 8601 duration; an open appeal older is late"),
     Column("updated_seq", BigInteger, nullable=False),
-    comment="Operator settings of the worker; without a row the appeal target is P14D.",
+    Column(
+        "retention",
+        String(40),
+        nullable=True,
+        comment="ISO 8601 duration: closed cases' personal data is purged that long after; null: default",
+    ),
+    comment="Operator settings of the worker; without a value the appeal target is P14D, the retention "
+    "the longest complaint window of the operator's platforms.",
 )
 
 # --- amnesties (issue 5): bulk lifts that can be previewed, resumed and reverted -----------

@@ -28,7 +28,22 @@ def set_appeal_target(conn: Connection, operator: str, appeal_target: str, *, up
 
 def appeal_targets(conn: Connection) -> dict[str, str]:
     """Each operator's appeal target that is set."""
-    return {row.operator_id: row.appeal_target for row in conn.execute(select(W.operator_id, W.appeal_target))}
+    rows = conn.execute(select(W.operator_id, W.appeal_target).where(W.appeal_target.is_not(None)))
+    return {row.operator_id: row.appeal_target for row in rows}
+
+
+def set_retention(conn: Connection, operator: str, retention: str | None, *, updated_seq: int) -> None:
+    """Set (None: reset to the default) how long after a case closed its personal data is kept."""
+    values = {"retention": retention, "updated_seq": updated_seq}
+    changed = conn.execute(update(tables.worker_settings).where(W.operator_id == operator).values(**values))
+    if changed.rowcount == 0:
+        conn.execute(insert(tables.worker_settings).values(operator_id=operator, **values))
+
+
+def retentions(conn: Connection) -> dict[str, str]:
+    """Each operator's retention period that is set."""
+    rows = conn.execute(select(W.operator_id, W.retention).where(W.retention.is_not(None)))
+    return {row.operator_id: row.retention for row in rows}
 
 
 def sanction_rows(
