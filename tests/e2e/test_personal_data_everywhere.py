@@ -3,13 +3,15 @@ public appeal form, the API, the console), are found where personal data lives b
 (``personal_data``, ``appeal_requesters``, the cached answer of an ``Idempotency-Key``) and
 nowhere else: not in the event log, the webhook outbox as it would be sent, any export, or the
 logs. Each seeding step is a function of its own, so that the erasure's test can seed the same
-way, erase (``POST /v1/people/erase``), and assert that the person is found nowhere.
+way, erase (``POST /v1/people/erase``), and assert that the person is found nowhere; the second
+test does that.
 
 Both backends (the ``db`` fixture).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Iterator
@@ -19,13 +21,16 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from personal_search import exports, places
 from reprieve.api.app import create_app
 from reprieve.domain.model import AccountRef
 from reprieve.services import appeal_codes, catalogue, members, tokens
+from reprieve.services.audit import rebuild_projections, verify_audit_log
 from reprieve.services.callers import Caller
 from reprieve.services.sanctions import ImposeSanction, impose_sanction
+from reprieve.store import tables
 from reprieve.store.db import Database
 
 SETUP = "test-suite"
@@ -260,3 +265,71 @@ def test_a_persons_data_lives_beside_the_log_and_nowhere_else(
     assert len([p for p in found[person.text] if p.startswith("table:personal_data.value[")]) == 4
     assert any(p.startswith("table:idempotency_keys.body[") for p in found[person.email])
     assert len([p for p in found[person.email] if p.startswith("table:appeal_requesters.email[")]) == 2
+
+
+# --- and after the person asks to be erased --------------------------------------------------
+
+
+def _projections(db: Database) -> dict[str, list[str]]:
+    with db.read() as conn:
+        return {
+            t.name: sorted(json.dumps(list(r), default=str) for r in conn.execute(select(t)))
+            for t in tables.PROJECTIONS
+        }
+
+
+def _erase(w: Installation, **key: str) -> Any:
+    return w.client.post("/v1/people/erase", headers=w.headers["admin"], json={"operator": "meta", **key})
+
+
+def test_once_erased_a_person_is_found_nowhere_and_the_log_still_verifies(
+    installation: Installation, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    w, person = installation, Person()
+    with caplog.at_level(logging.DEBUG):
+        seeded = seed_everywhere(w, person)
+        form_appeal = seeded["appeals"][0]
+
+        # The form's appeal is still open: the erasure is refused, names it, and changes nothing.
+        before = _projections(w.db)
+        refused = _erase(w, email=person.email)
+        assert refused.status_code == 409, refused.text
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        assert form_appeal in refused.json()["detail"]
+        assert _projections(w.db) == before
+
+        decided = w.client.post(
+            f"/v1/appeals/{form_appeal}/decision",
+            headers=w.headers["moderator"],
+            json={"outcome": "denied", "rationale": "The post broke the spam rule.", "reply": "It stands."},
+        )
+        assert decided.status_code == 200, decided.text
+
+        # While the decisions can still be contested, what they owe is kept, and the answer says until when.
+        first = _erase(w, email=person.email)
+        assert first.status_code == 200, first.text
+        assert first.json()["erased"] and first.json()["kept"]
+        assert all(k["why"] and k["until"] for k in first.json()["kept"])
+
+        # Once the complaint windows have run, the rest goes; the display name is erased by account.
+        w.clock.advance(timedelta(days=400))
+        rest = _erase(w, email=person.email)
+        assert rest.status_code == 200, rest.text
+        assert rest.json()["kept"] == []
+        named = _erase(w, account="facebook/seeded_b")
+        assert named.status_code == 200 and named.json()["erased"], named.text
+
+        found = found_everywhere(w, person.needles, seeded, caplog, "")
+    captured = capsys.readouterr()
+    assert {n: found[n] for n in person.needles} == {n: [] for n in person.needles}
+    for needle in person.needles:
+        assert needle not in captured.out + captured.err, needle
+
+    # The chain is whole, and a rebuild from it gives the projections as they are.
+    assert verify_audit_log(w.db).ok
+    after = _projections(w.db)
+    rebuild_projections(w.db)
+    assert _projections(w.db) == after
+    for appeal in seeded["appeals"]:
+        read = w.client.get(f"/v1/appeals/{appeal}", headers=w.headers["moderator"]).json()
+        assert read["statement"] is None and read["filed_by"]["name"] is None and read["filed_by"]["email"] is None
