@@ -19,11 +19,13 @@ from reprieve.store.db import Database
 #: worker is ``system:worker``, the public form ``system:public-form``; decisions, reviews and
 #: assessments name their actor, an assessment its panel seat by position, a token or member its
 #: id), and carry references into ``personal_data`` (``{"ref": ...}``) for an appeal's statement
-#: and reply, a dispute's texts and a display name. It must not change otherwise.
-HEAD = "37eaf0737db3fb57b246fc721a6c1163d1cc366f38448881025420e31aa3d1a2"
+#: and reply, a dispute's texts, a display name and each entry of a review's panel. It must not
+#: change otherwise.
+HEAD = "c940b15f95760f45fe216297b36d351f8c0c6eae46a65f8f3f8c8a70ce856e90"
 EVENTS = 78
-#: What the story leaves out: a redelivery names a delivery of the outbox.
-NOT_TOLD = {EventType.WEBHOOK_REDELIVERY_REQUESTED}
+#: What the story leaves out: a redelivery names a delivery of the outbox; the cut-over's
+#: checkpoint is made only for a log with events older than issue 21 (tests/integration/test_cut_over.py).
+NOT_TOLD = {EventType.WEBHOOK_REDELIVERY_REQUESTED, EventType.LOG_CHECKPOINTED}
 
 
 def test_the_story_has_the_pinned_head_hash(db: Database) -> None:

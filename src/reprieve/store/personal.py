@@ -14,7 +14,7 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
-from reprieve.domain.personal import PREFIX, PersonalRef
+from reprieve.domain.personal import ERASED_NAME, PREFIX, PersonalRef, ref_text_id
 from reprieve.domain.time import to_micros
 from reprieve.store import tables
 from reprieve.store.connection import Connection
@@ -92,6 +92,14 @@ def resolved(text: str | None, ref: str | None, texts: Mapping[str, PersonalText
     if found is None or found.value is None:
         return None, True
     return found.value, False
+
+
+def names_of(conn: Connection, values: Iterable[str]) -> dict[str, str]:
+    """What each ``ref:pd_...`` among ``values`` reads as: its text, or ``ERASED_NAME`` once
+    erased (or unknown). Other values are left out: they read as they are."""
+    wanted = {v: i for v in values if (i := ref_text_id(v)) is not None}
+    texts = read_many(conn, wanted.values())
+    return {v: (found.value if (found := texts.get(i)) and found.value is not None else ERASED_NAME) for v, i in wanted.items()}
 
 
 def erase_subject(conn: Connection, *, operator: str, subject: str, now_us: int, by: str) -> list[PersonalText]:
