@@ -48,7 +48,15 @@ def put(
     now: datetime,
 ) -> PersonalRef:
     """Keep ``value`` and answer the reference the event will carry."""
-    ref = db.ids.new_id(PREFIX, now)
+    return insert(
+        conn, ref=db.ids.new_id(PREFIX, now), operator=operator, kind=kind, subject=subject, value=value, now=now
+    )
+
+
+def insert(
+    conn: Connection, *, ref: str, operator: str, kind: str, subject: str, value: str, now: datetime
+) -> PersonalRef:
+    """Keep ``value`` under the reference ``ref`` (a new id of ``PREFIX``)."""
     conn.execute(
         tables.personal_data.insert().values(
             id=ref,
@@ -99,7 +107,10 @@ def names_of(conn: Connection, values: Iterable[str]) -> dict[str, str]:
     erased (or unknown). Other values are left out: they read as they are."""
     wanted = {v: i for v in values if (i := ref_text_id(v)) is not None}
     texts = read_many(conn, wanted.values())
-    return {v: (found.value if (found := texts.get(i)) and found.value is not None else ERASED_NAME) for v, i in wanted.items()}
+    return {
+        v: (found.value if (found := texts.get(i)) and found.value is not None else ERASED_NAME)
+        for v, i in wanted.items()
+    }
 
 
 def erase_subject(conn: Connection, *, operator: str, subject: str, now_us: int, by: str) -> list[PersonalText]:

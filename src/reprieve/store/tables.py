@@ -342,7 +342,9 @@ log_checkpoints = Table(
     Column("head_seq", BigInteger, nullable=False, comment="the last event of the prefix it proves"),
     Column("head_hash", String(64), nullable=False, comment="that event's stored hash"),
     Column("rewritten", BigInteger, nullable=False, comment="events of the prefix whose personal fields were moved"),
-    Column("digest", String(64), nullable=False, comment="running SHA-256 over the prefix as stored after the cut-over"),
+    Column(
+        "digest", String(64), nullable=False, comment="running SHA-256 over the prefix as stored after the cut-over"
+    ),
     Column("signature", String(64), nullable=False, comment="HMAC-SHA-256 of the above under the checkpoint key"),
     Column("at", String(40), nullable=False, comment="when the cut-over ran (the event's at)"),
     comment="The cut-over's checkpoint (issue 21): proves the events whose personal data was moved out of "

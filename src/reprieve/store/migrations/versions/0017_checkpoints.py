@@ -26,7 +26,9 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.create_table(
         "log_checkpoints",
-        sa.Column("event_seq", sa.BigInteger(), autoincrement=False, nullable=False, comment="the log.checkpointed event"),
+        sa.Column(
+            "event_seq", sa.BigInteger(), autoincrement=False, nullable=False, comment="the log.checkpointed event"
+        ),
         sa.Column("head_seq", sa.BigInteger(), nullable=False, comment="the last event of the prefix it proves"),
         sa.Column("head_hash", sa.String(length=64), nullable=False, comment="that event's stored hash"),
         sa.Column(
