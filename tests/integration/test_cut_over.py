@@ -26,7 +26,7 @@ from reprieve.services.audit import (
     verify_audit_log,
 )
 from reprieve.store import cutover, personal, tables
-from reprieve.store.db import Database
+from reprieve.store.db import Database, open_database
 
 FIXTURE = Path(__file__).parent / "fixtures" / "old_log"
 NOW = datetime(2026, 12, 6, 23, 0, tzinfo=UTC)
@@ -274,3 +274,35 @@ def test_a_fresh_log_has_nothing_to_cut_over(db: Database) -> None:
 
 def test_a_panel_reference_reads_back_as_a_name() -> None:
     assert ref_text_id("ref:pd_01") == "pd_01" and ref_text_id("expert-a") is None
+
+
+def test_the_command_line_cut_over(database_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from e2e.cli_support import Cli
+
+    cli = Cli(database_url, capsys)
+    assert cli.ok("audit", "cut-over") == "nothing to cut over: none of the 0 events holds personal data\n"
+    db = open_database(database_url)
+    try:
+        count = _loaded(db)
+    finally:
+        db.dispose()
+    code, out, err = cli.run("audit", "cut-over", "--dry-run")
+    assert (
+        code == 0
+        and out.startswith("would move ")
+        and out.endswith(f"of the {count} events (dry run: nothing changed)\n")
+    )
+    assert f"read {count} events" in err
+    assert cli.events() == count
+    out = cli.ok("audit", "cut-over")
+    assert out.startswith("moved ") and f"recorded as event {count + 1}; projections rebuilt" in out
+    verified = cli.ok("audit", "verify").splitlines()
+    assert verified[0].startswith(f"ok: {count + 1} events") and verified[1].startswith(
+        f"events 1 to {count} are proven by the checkpoint of "
+    )
+    assert cli.json("audit", "verify")["checkpoint"]["events"] == count
+    assert (
+        cli.ok("audit", "cut-over")
+        == f"nothing to cut over: the cut-over already ran (checkpoint: event {count + 1})\n"
+    )
+    assert cli.events() == count + 1

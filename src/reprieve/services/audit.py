@@ -380,7 +380,7 @@ def cut_over(
                 head_seq=head_seq,
                 now=now,
                 batch=batch,
-                on_progress=None if on_progress is None else lambda seq: on_progress("moved", seq),
+                on_progress=None if on_progress is None else lambda seq: on_progress("read", seq),
             )
             if rewritten.events == 0 or dry_run:
                 return CutOverResult(head_seq, rewritten.events, rewritten.moved, None, None, dry_run)
