@@ -11,6 +11,7 @@ from typing import Any
 from reprieve.domain.errors import ValidationError
 from reprieve.domain.events import LogCheckpointed, NewEvent, RecordedEvent, parse_event, parse_json
 from reprieve.domain.filters import EventFilter
+from reprieve.domain.personal import REF_TEXT
 from reprieve.domain.time import format_instant
 from reprieve.services.callers import CLI_ACTOR, Caller, cli_actor, member_actor, token_actor
 from reprieve.services.viewing import Page
@@ -106,9 +107,12 @@ def actor_names(conn: Connection, actors: Iterable[str]) -> dict[str, str]:
 
 
 def actors_named(conn: Connection, part: str) -> tuple[str, ...]:
-    """The actors (``member:<id>``, ``cli:member:<id>``, ``token:<id>``) whose name holds ``part``."""
+    """The actors (``member:<id>``, ``cli:member:<id>``, ``token:<id>``, and ``ref:pd_...`` for a
+    name the cut-over moved) whose name holds ``part``."""
     found = [a for m in store.ids_named(conn, tables.members, part) for a in (member_actor(m), cli_actor(m))]
-    return tuple(found + [token_actor(t) for t in store.ids_named(conn, tables.tokens, part)])
+    found += [token_actor(t) for t in store.ids_named(conn, tables.tokens, part)]
+    # An old event's name the cut-over moved out of the chain: its actor is ``ref:pd_...``.
+    return tuple(found + [REF_TEXT + ref for ref in store.moved_names(conn, part)])
 
 
 def resolve_actors(db: Database, actors: Iterable[str]) -> dict[str, str]:
