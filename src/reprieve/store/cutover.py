@@ -107,7 +107,9 @@ def _events(conn: Connection, where: Any, limit: int | None = None) -> list[Reco
 
 def checkpoint_events(conn: Connection) -> list[RecordedEvent]:
     """The ``log.checkpointed`` events (one, once the cut-over ran)."""
-    return _events(conn, tables.events.c.type == EventType.LOG_CHECKPOINTED.value)
+    e = tables.events.c
+    # It belongs to no operator: ix_events_operator_type_seq finds it without reading the log.
+    return _events(conn, e.operator_id.is_(None) & (e.type == EventType.LOG_CHECKPOINTED.value))
 
 
 def save_checkpoint(conn: Connection, row: Checkpoint) -> None:
