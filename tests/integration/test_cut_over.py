@@ -99,7 +99,10 @@ def _codes_and_puids(db: Database) -> tuple[dict[str, str], str]:
 
 def _raw_events(db: Database) -> list[tuple[str, str]]:
     with db.read() as conn:
-        return [(r.actor, r.data) for r in conn.execute(select(tables.events.c.actor, tables.events.c.data))]
+        return [
+            (r.actor, r.data)
+            for r in conn.execute(select(tables.events.c.actor, tables.events.c.data).order_by(tables.events.c.seq))
+        ]
 
 
 def test_the_cut_over_moves_every_old_text_and_name_and_keeps_hashes_codes_and_reads(db: Database) -> None:
