@@ -87,6 +87,9 @@ NOT_PERSONAL: dict[str, str] = {
 NOT_PERSONAL_BY_TYPE: dict[tuple[str, str], str] = {
     ("operator.created", "name"): "an organisation's name",
     ("platform.created", "name"): "a service's name",
+    ("log.checkpointed", "head_hash"): "a SHA-256 of the log's old head",
+    ("log.checkpointed", "digest"): "a SHA-256 over the rewritten prefix",
+    ("log.checkpointed", "signature"): "an HMAC of the checkpoint",
 }
 #: Fields that are not text (flags, counts).
 NOT_TEXT: set[object] = {bool, int, bool | None, int | None}

@@ -98,10 +98,45 @@ def audit_verify(ctx: typer.Context, as_json: bool = JSON) -> None:
         emit_json(result.to_json())
     elif result.ok:
         typer.echo(f"ok: {result.events} events, head {result.head}")
+        if result.proof:
+            typer.echo(f"{result.proof} (reprieve audit cut-over); the events after it recomputed")
     else:
         typer.echo(f"FAILED at event {result.first_bad}: {result.problem}", err=True)
     if not result.ok:
         raise SystemExit(1)
+
+
+@audit_app.command("cut-over")
+def audit_cut_over(
+    ctx: typer.Context,
+    dry_run: bool = typer.Option(False, "--dry-run", help="Say what it would move, and change nothing"),
+    as_json: bool = JSON,
+) -> None:
+    """Move the personal data of events recorded before issue 21 out of the chain, once: their
+    texts and names go to personal_data, the events keep their hashes, and a signed checkpoint
+    proves them (docs/privacy.md, "Histories already chained"). Back up the database first."""
+    result = audit.cut_over(
+        state(ctx).db(),
+        now=now(),
+        dry_run=dry_run,
+        on_progress=lambda what, n: typer.echo(f"{what} {n} events", err=True),
+    )
+    if as_json:
+        emit_json(result.to_json())
+    elif result.already is not None:
+        typer.echo(f"nothing to cut over: the cut-over already ran (checkpoint: event {result.already})")
+    elif result.events == 0:
+        typer.echo(f"nothing to cut over: none of the {result.head} events holds personal data")
+    elif result.dry_run:
+        typer.echo(
+            f"would move {result.moved} texts and names out of {result.events} of the {result.head} events "
+            "(dry run: nothing changed)"
+        )
+    else:
+        typer.echo(
+            f"moved {result.moved} texts and names out of {result.events} of the {result.head} events; "
+            f"checkpoint of {result.at} recorded as event {result.checkpoint_seq}; projections rebuilt"
+        )
 
 
 @audit_app.command("rebuild")

@@ -70,6 +70,8 @@ class EventType(StrEnum):
     # Personal data (issue 21): recorded, not projected; the data itself is never in them.
     PERSON_ERASED = "person.erased"
     RETENTION_SET = "retention.set"
+    # The cut-over of a history already chained (issue 21): recorded, not projected.
+    LOG_CHECKPOINTED = "log.checkpointed"
 
 
 # Named tuples rather than dataclasses: a bulk import makes millions of them, three times faster.
@@ -535,7 +537,9 @@ class ReviewOpened(NamedTuple):
     id: str
     operator: str
     sanction: str
-    panel: list[str]
+    #: each entry a reference to ``personal_data`` (kind ``review.panel``) since issue 21; older
+    #: events: the name or id the moderator typed
+    panel: list[str | PersonalRef]
     quorum: int
     reason: str
     due_at: str | None = None
@@ -543,11 +547,14 @@ class ReviewOpened(NamedTuple):
     extra: Mapping[str, Any] = NO_EXTRA
 
     def to_payload(self) -> dict[str, Any]:
-        return _payload(self, self._fields[:-1])
+        data = _payload(self, self._fields[:-1])
+        data["panel"] = [ref_out(entry) for entry in self.panel]
+        return data
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> ReviewOpened:
-        return cls(*_read(cls, payload))
+        event = cls(*_read(cls, payload))
+        return event._replace(panel=[ref_in(entry) for entry in event.panel])
 
 
 @_event(EventType.ASSESSMENT_FILED, personal=("reviewer",))
@@ -1094,6 +1101,26 @@ class RetentionSet(NamedTuple):
         return cls(*_read(cls, payload))
 
 
+@_event(EventType.LOG_CHECKPOINTED)
+class LogCheckpointed(NamedTuple):
+    """``reprieve audit cut-over`` moved the personal data of the events up to ``head_seq`` out of
+    the chain; their stored hashes stay, and ``digest`` (signed) proves them as they now are."""
+
+    head_seq: int
+    head_hash: str
+    rewritten: int
+    digest: str
+    signature: str
+    extra: Mapping[str, Any] = NO_EXTRA
+
+    def to_payload(self) -> dict[str, Any]:
+        return _payload(self, self._fields[:-1])
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> LogCheckpointed:
+        return cls(*_read(cls, payload))
+
+
 class UnknownEvent(NamedTuple):
     """An event of a type this code does not know (written by a newer version): read as it is,
     applied to nothing, as the projector did with types it had no handler for."""
@@ -1148,6 +1175,7 @@ Event = (
     | BrokerEnabled
     | PersonErased
     | RetentionSet
+    | LogCheckpointed
     | UnknownEvent
 )
 

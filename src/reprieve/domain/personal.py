@@ -15,6 +15,16 @@ from typing import Any
 
 #: The prefix of a personal-data reference.
 PREFIX = "pd"
+#: How a reference reads where a field holds an actor or a name as a string (an event's ``actor``
+#: and staff fields after ``reprieve audit cut-over``, a review's panel in its projection):
+#: ``ref:pd_...``, resolved outside the chain.
+REF_TEXT = "ref:"
+#: The kind of a review panel's entry (its subject: ``review:<id>``).
+PANEL_KIND = "review.panel"
+#: The kind of a staff name an old event held, moved by the cut-over (its subject: ``actor:<its id>``).
+ACTOR_NAME_KIND = "actor.name"
+#: What a resolved name reads as once its text was erased.
+ERASED_NAME = "(erased)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,3 +57,15 @@ def ref_id(value: Any) -> str | None:
 def text_of(value: Any) -> str | None:
     """The text an old event carries in the field, or None when it holds a reference."""
     return None if type(value) is PersonalRef else value
+
+
+def ref_text(value: Any) -> Any:
+    """A string field's value: ``ref:<id>`` for a reference, else as is."""
+    return REF_TEXT + value.id if type(value) is PersonalRef else value
+
+
+def ref_text_id(value: object) -> str | None:
+    """The reference's id a ``ref:pd_...`` string names, or None for any other value."""
+    if isinstance(value, str) and value.startswith(REF_TEXT + PREFIX + "_"):
+        return value[len(REF_TEXT) :]
+    return None

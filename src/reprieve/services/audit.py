@@ -5,15 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from reprieve.domain.errors import ValidationError
-from reprieve.domain.events import RecordedEvent, parse_event, parse_json
+from reprieve.domain.events import LogCheckpointed, NewEvent, RecordedEvent, parse_event, parse_json
 from reprieve.domain.filters import EventFilter
-from reprieve.services.callers import Caller, cli_actor, member_actor, token_actor
+from reprieve.domain.personal import REF_TEXT
+from reprieve.domain.time import format_instant
+from reprieve.services.callers import CLI_ACTOR, Caller, cli_actor, member_actor, token_actor
 from reprieve.services.viewing import Page
 from reprieve.store import audit as store
-from reprieve.store import eventlog, tables
+from reprieve.store import cutover, eventlog, keys, personal, tables
 from reprieve.store.bulk import IN_PLACE, secondary_indexes_set_aside
 from reprieve.store.connection import Connection, Table
 from reprieve.store.db import Database
@@ -80,17 +83,21 @@ def _views(conn: Connection, events: Sequence[RecordedEvent]) -> tuple[EventView
 
 def actor_names(conn: Connection, actors: Iterable[str]) -> dict[str, str]:
     """The name of each actor that is a member or a token (``member:<id>``, ``cli:member:<id>``,
-    ``token:<id>``), read from the members and tokens tables, outside the chain. Actors that
-    name neither (old events' "name (id)", ``cli``, ``system:...``) are left out: shown as they are."""
+    ``token:<id>``), read from the members and tokens tables, or a name the cut-over moved out of
+    an old event (``ref:pd_...``, read from ``personal_data``; erased: ``(erased)``), outside the
+    chain. Actors that name none (``cli``, ``system:...``, an old event's name before the
+    cut-over) are left out: shown as they are."""
+    actors = set(actors)
     members: dict[str, list[str]] = {}
     tokens: dict[str, list[str]] = {}
+    # An old event's name, moved out of the chain by the cut-over (``ref:pd_...``).
+    names: dict[str, str] = personal.names_of(conn, actors)
     for actor in actors:
         kind, _, rest = actor.rpartition(":")
         if kind in ("member", "cli:member"):
             members.setdefault(rest, []).append(actor)
         elif kind == "token":
             tokens.setdefault(rest, []).append(actor)
-    names: dict[str, str] = {}
     for table, wanted in ((tables.members, members), (tables.tokens, tokens)):
         if wanted:
             for id_, name in store.names_of(conn, table, list(wanted)):
@@ -100,9 +107,12 @@ def actor_names(conn: Connection, actors: Iterable[str]) -> dict[str, str]:
 
 
 def actors_named(conn: Connection, part: str) -> tuple[str, ...]:
-    """The actors (``member:<id>``, ``cli:member:<id>``, ``token:<id>``) whose name holds ``part``."""
+    """The actors (``member:<id>``, ``cli:member:<id>``, ``token:<id>``, and ``ref:pd_...`` for a
+    name the cut-over moved) whose name holds ``part``."""
     found = [a for m in store.ids_named(conn, tables.members, part) for a in (member_actor(m), cli_actor(m))]
-    return tuple(found + [token_actor(t) for t in store.ids_named(conn, tables.tokens, part)])
+    found += [token_actor(t) for t in store.ids_named(conn, tables.tokens, part)]
+    # An old event's name the cut-over moved out of the chain: its actor is ``ref:pd_...``.
+    return tuple(found + [REF_TEXT + ref for ref in store.moved_names(conn, part)])
 
 
 def resolve_actors(db: Database, actors: Iterable[str]) -> dict[str, str]:
@@ -121,13 +131,35 @@ class ChainCheck:
     head: str
     first_bad: int | None = None
     problem: str | None = None
+    #: the events 1 to ``proven`` are proven by the cut-over's signed checkpoint made ``proven_at``
+    #: (``reprieve audit cut-over``), not by recomputing their hashes; 0 without one
+    proven: int = 0
+    proven_at: str | None = None
 
     @classmethod
     def of(cls, verified: Verification) -> ChainCheck:
-        return cls(verified.ok, verified.events, verified.head, verified.first_bad, verified.problem)
+        proof = verified.checkpoint
+        return cls(
+            verified.ok,
+            verified.events,
+            verified.head,
+            verified.first_bad,
+            verified.problem,
+            proof.head_seq if proof else 0,
+            proof.at if proof else None,
+        )
+
+    @property
+    def proof(self) -> str | None:
+        """How the prefix is proven, in a sentence; None without a checkpoint."""
+        if not self.proven:
+            return None
+        return f"events 1 to {self.proven} are proven by the checkpoint of {self.proven_at}"
 
     def to_json(self) -> dict[str, Any]:
         result: dict[str, Any] = {"ok": self.ok, "events": self.events, "head": self.head}
+        if self.proven:
+            result["checkpoint"] = {"events": self.proven, "at": self.proven_at}
         if not self.ok:
             result["first_bad_seq"] = self.first_bad
             result["problem"] = self.problem
@@ -215,7 +247,8 @@ def verify_audit_log(db: Database, *, caller: Caller | None = None) -> ChainChec
     assert operator is not None
     with db.read() as conn:
         count, head = store.operator_events(conn, operator)
-    return ChainCheck(whole.ok, count, head or "", whole.first_bad, whole.problem)
+    checked = ChainCheck.of(whole)
+    return replace(checked, events=count, head=head or "")
 
 
 def referenced_projections() -> tuple[Table, ...]:
@@ -250,38 +283,142 @@ def rebuild_projections(db: Database, *, batch: int = 5_000, on_progress: Callab
     is still referenced (a token of an operator the log does not know), nothing is changed and
     ``StorageError`` says which.
     """
+    with db.engine.connect().execution_options(reprieve_write=True) as conn, conn.begin():
+        eventlog.lock_head(conn)
+        count = _replay_projections(conn, db.dialect, batch=batch, on_progress=on_progress)
+    db._platforms.clear()
+    return count
+
+
+def _replay_projections(
+    conn: Connection, dialect: str, *, batch: int, on_progress: Callable[[int], None] | None
+) -> int:
+    """``rebuild_projections`` in the caller's transaction, which holds the head's lock."""
     count = 0
     in_place = referenced_projections()
     replayed: dict[str, set[tuple[Any, ...]]] = {table.name: set() for table in in_place}
-    with db.engine.connect().execution_options(reprieve_write=True) as conn, conn.begin():
-        eventlog.lock_head(conn)
-        for table in reversed(tables.PROJECTIONS):
-            if table not in in_place:
-                store.empty(conn, table)
-        conn.execution_options(**{IN_PLACE: replayed})
-        projector = Projector(conn)
-        # On SQLite, readers keep seeing the last committed projections whatever this transaction
-        # does, so their indexes can be built once at the end; on PostgreSQL dropping them would
-        # lock readers out until the rebuild commits.
-        with secondary_indexes_set_aside(conn, tables.PROJECTIONS) if db.dialect == "sqlite" else nullcontext():
-            after = 0
-            while True:
-                page = eventlog.replay_page(conn, after=after, limit=batch)
-                if not page:
-                    break
-                projector.apply(
-                    # Each payload read into its class once, whichever version of it the log holds.
-                    [
-                        Applied(seq, effective_at, parse_event(type_, parse_json(data)))
-                        for seq, type_, effective_at, data in page
-                    ]
-                )
-                after = page[-1][0]
-                count += len(page)
-                if on_progress is not None:
-                    on_progress(count)
-        conn.execution_options(**{IN_PLACE: None})
-        for table in reversed(in_place):
-            store.remove_unreplayed(conn, table, replayed[table.name])
-    db._platforms.clear()
+    for table in reversed(tables.PROJECTIONS):
+        if table not in in_place:
+            store.empty(conn, table)
+    conn.execution_options(**{IN_PLACE: replayed})
+    projector = Projector(conn)
+    # On SQLite, readers keep seeing the last committed projections whatever this transaction
+    # does, so their indexes can be built once at the end; on PostgreSQL dropping them would
+    # lock readers out until the rebuild commits.
+    with secondary_indexes_set_aside(conn, tables.PROJECTIONS) if dialect == "sqlite" else nullcontext():
+        after = 0
+        while True:
+            page = eventlog.replay_page(conn, after=after, limit=batch)
+            if not page:
+                break
+            projector.apply(
+                # Each payload read into its class once, whichever version of it the log holds.
+                [
+                    Applied(seq, effective_at, parse_event(type_, parse_json(data)))
+                    for seq, type_, effective_at, data in page
+                ]
+            )
+            after = page[-1][0]
+            count += len(page)
+            if on_progress is not None:
+                on_progress(count)
+    conn.execution_options(**{IN_PLACE: None})
+    for table in reversed(in_place):
+        store.remove_unreplayed(conn, table, replayed[table.name])
     return count
+
+
+@dataclass(frozen=True, slots=True)
+class CutOverResult:
+    """What ``cut_over`` did (or, ``dry_run``, would do): ``events`` of the prefix 1 to ``head``
+    rewritten, ``moved`` texts and names put in ``personal_data``, the checkpoint's event (None:
+    nothing to cut over, or a dry run)."""
+
+    head: int
+    events: int
+    moved: int
+    checkpoint_seq: int | None
+    at: str | None
+    dry_run: bool
+    #: the cut-over had already run: its checkpoint's event
+    already: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "head": self.head,
+            "events": self.events,
+            "moved": self.moved,
+            "checkpoint_seq": self.checkpoint_seq,
+            "at": self.at,
+            "dry_run": self.dry_run,
+            "already": self.already,
+        }
+
+
+def cut_over(
+    db: Database,
+    *,
+    now: datetime,
+    dry_run: bool = False,
+    batch: int = 5_000,
+    on_progress: Callable[[str, int], None] | None = None,
+) -> CutOverResult:
+    """The one-time cut-over of a history already chained (issue 21): in one transaction under
+    the head's lock, move the personal texts and names of every event up to the head into
+    ``personal_data`` (``store.cutover``), sign a checkpoint of the prefix, keep it in
+    ``log_checkpoints`` and chain it in a ``log.checkpointed`` event, and rebuild the projections
+    so that they hold references as new events' do. Stored hashes never change. Nothing to do
+    (no such event, or the cut-over already ran): nothing is written. ``dry_run``: all of it is
+    done and rolled back."""
+    ring = keys.require_key_ring(db.engine.url) if not dry_run else None
+    with db.engine.connect().execution_options(reprieve_write=True) as conn:
+        transaction = conn.begin()
+        try:
+            head_seq, head_hash = eventlog.lock_head(conn)
+            done = cutover.checkpoint(conn)
+            if done is not None:
+                return CutOverResult(head_seq, 0, 0, None, None, dry_run, already=done.event_seq)
+            rewritten = cutover.rewrite_prefix(
+                db,
+                conn,
+                head_seq=head_seq,
+                now=now,
+                batch=batch,
+                on_progress=None if on_progress is None else lambda seq: on_progress("read", seq),
+            )
+            if rewritten.events == 0 or dry_run:
+                return CutOverResult(head_seq, rewritten.events, rewritten.moved, None, None, dry_run)
+            assert ring is not None
+            at = format_instant(now)
+            assert at is not None
+            facts = (head_seq, head_hash, rewritten.events, rewritten.digest, at)
+            event = LogCheckpointed(
+                head_seq=head_seq,
+                head_hash=head_hash,
+                rewritten=rewritten.events,
+                digest=rewritten.digest,
+                signature=cutover.sign(ring.checkpoint_keys()[0], *facts),
+            )
+            recorded = eventlog.chain(
+                [NewEvent.of(event, at, None)], head=(head_seq, head_hash), at=at, actor=CLI_ACTOR
+            )
+            eventlog.append(conn, recorded)
+            eventlog.move_head(conn, recorded[-1].seq, recorded[-1].hash)
+            cutover.save_checkpoint(
+                conn,
+                cutover.Checkpoint(
+                    recorded[-1].seq, head_seq, head_hash, rewritten.events, rewritten.digest, event.signature, at
+                ),
+            )
+            _replay_projections(
+                conn,
+                db.dialect,
+                batch=batch,
+                on_progress=None if on_progress is None else lambda n: on_progress("replayed", n),
+            )
+            transaction.commit()
+        finally:
+            if transaction.is_active:
+                transaction.rollback()
+    db._platforms.clear()
+    return CutOverResult(head_seq, rewritten.events, rewritten.moved, recorded[-1].seq, at, dry_run)

@@ -16,6 +16,7 @@ from reprieve.domain.errors import ConflictError, NotFoundError, ValidationError
 from reprieve.domain.events import AssessmentFiled, NewEvent, ReviewDecided, ReviewOpened
 from reprieve.domain.filters import ReviewFilter
 from reprieve.domain.model import AccountRef, SanctionState, ensure_text, parse_enum
+from reprieve.domain.personal import PANEL_KIND
 from reprieve.domain.policy import policy_of
 from reprieve.domain.reviews import (
     Review,
@@ -43,7 +44,7 @@ from reprieve.services.due_process import (
 )
 from reprieve.services.viewing import Page
 from reprieve.store import due_process as store
-from reprieve.store import queries
+from reprieve.store import personal, queries
 from reprieve.store.connection import Connection
 from reprieve.store.db import Database
 from reprieve.store.uow import UnitOfWork
@@ -216,6 +217,19 @@ def open_review(
         quorum = quorum_for(policy.review_quorum, len(members))
         review_at = sanction.view_at(now).review_at
         review_id = db.ids.new_id("rvw", now)
+        # Each name or id typed goes to personal_data, the event carries its reference (issue 21).
+        refs = [
+            personal.put(
+                db,
+                uow.conn,
+                operator=sanction.operator,
+                kind=PANEL_KIND,
+                subject=f"review:{review_id}",
+                value=member,
+                now=now,
+            )
+            for member in members
+        ]
         uow.record(
             [
                 NewEvent.of(
@@ -223,7 +237,7 @@ def open_review(
                         id=review_id,
                         operator=sanction.operator,
                         sanction=sanction.id,
-                        panel=list(members),
+                        panel=list(refs),
                         quorum=quorum,
                         reason=reason,
                         due_at=format_instant(review_at) if review_at is not None and review_at <= now else None,
@@ -472,9 +486,12 @@ def review_view(
                 sanction=probation_row["sanction_id"],
                 source=probation_row["source"],
             )
+    panel = json.loads(row["panel"])
+    # The panel's entries and who filed each assessment, resolved outside the chain (issue 21).
+    names = personal.names_of(conn, [*panel, *(a["reviewer"] for a in assessments)])
     filed = tuple(
         AssessmentView(
-            reviewer=a["reviewer"],
+            reviewer=names.get(a["reviewer"], a["reviewer"]),
             risk=Risk(a["risk"]),
             factors=tuple(json.loads(a["factors"])),
             rationale=a["rationale"],
@@ -517,7 +534,7 @@ def review_view(
         sanction=row["sanction_id"],
         subject=AccountRef(sanction.subject.platform, sanction.subject.account),
         state=ReviewState(row["state"]),
-        panel=tuple(json.loads(row["panel"])),
+        panel=tuple(names.get(entry, entry) for entry in panel),
         quorum=row["quorum"],
         reason=row["reason"],
         due_at=_instant(row["due_at"]),

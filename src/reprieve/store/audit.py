@@ -8,6 +8,7 @@ from sqlalchemy import Connection, Table, delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from reprieve.domain.errors import StorageError
+from reprieve.domain.personal import ACTOR_NAME_KIND
 from reprieve.store import tables
 
 E = tables.events.c
@@ -51,3 +52,12 @@ def ids_named(conn: Connection, table: Table, part: str, limit: int = 100) -> li
 def names_of(conn: Connection, table: Table, ids: list[str]) -> list[tuple[str, str]]:
     """``(id, name)`` of the rows of ``table`` (members or tokens) with these ids."""
     return [(r[0], r[1]) for r in conn.execute(select(table.c.id, table.c.name).where(table.c.id.in_(ids)))]
+
+
+def moved_names(conn: Connection, part: str, limit: int = 100) -> list[str]:
+    """The references of the staff names the cut-over moved (``personal_data`` of kind
+    ``actor.name``, not erased) that hold ``part`` (any case)."""
+    t = tables.personal_data
+    like = "%" + part.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    query = select(t.c.id).where(t.c.kind == ACTOR_NAME_KIND, func.lower(t.c.value).like(like, escape="\\"))
+    return [r[0] for r in conn.execute(query.order_by(t.c.id).limit(limit))]

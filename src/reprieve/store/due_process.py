@@ -15,7 +15,7 @@ from reprieve.domain.reviews import Assessment, Review, ReviewState, Risk
 from reprieve.domain.sanctions import ChangeType, Sanction
 from reprieve.domain.strikes import Probation, strikes_made
 from reprieve.domain.time import Duration, from_micros, parse_instant
-from reprieve.store import tables
+from reprieve.store import personal, tables
 from reprieve.store.queries import decode_cursor, encode_cursor
 from reprieve.store.raw import fetch_all
 
@@ -46,17 +46,25 @@ def load_review(conn: Connection, review_id: str) -> tuple[Review, dict[str, Any
     row = review_row(conn, review_id)
     if row is None:
         return None
+    rows = assessment_rows(conn, review_id)
+    panel = json.loads(row["panel"])
+    names = personal.names_of(conn, [*panel, *(a["reviewer"] for a in rows)])
     assessments = [
         Assessment(
-            a["reviewer"], Risk(a["risk"]), tuple(json.loads(a["factors"])), a["rationale"], from_micros(a["filed_at"])
+            names.get(a["reviewer"], a["reviewer"]),
+            Risk(a["risk"]),
+            tuple(json.loads(a["factors"])),
+            a["rationale"],
+            from_micros(a["filed_at"]),
         )
-        for a in assessment_rows(conn, review_id)
+        for a in rows
     ]
     review = Review(
         id=row["id"],
         operator=row["operator_id"],
         sanction=row["sanction_id"],
-        panel=tuple(json.loads(row["panel"])),
+        # The panel's names, resolved outside the chain (an erased one matches nobody).
+        panel=tuple(names.get(entry, entry) for entry in panel),
         quorum=row["quorum"],
         state=ReviewState(row["state"]),
         assessments=assessments,

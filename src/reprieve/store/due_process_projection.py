@@ -20,7 +20,7 @@ from reprieve.domain.events import (
     ReviewOpened,
     ViolationRecorded,
 )
-from reprieve.domain.personal import ref_id, text_of
+from reprieve.domain.personal import ref_id, ref_text, text_of
 from reprieve.domain.time import end_to_micros, parse_instant, to_micros
 from reprieve.store import tables
 from reprieve.store.bulk import column_json, insert_rows
@@ -47,7 +47,8 @@ def reviews_opened(projector: Projector, events: list[Applied[ReviewOpened]]) ->
             d.operator,
             d.sanction,
             "open",
-            _json(d.panel),
+            # Each entry as text or, since issue 21, ``ref:pd_...`` (resolved where it is read).
+            _json([ref_text(entry) for entry in d.panel]),
             d.quorum,
             d.reason,
             _us(d.due_at),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +20,7 @@ from reprieve.domain.events import (
     envelope_json,
 )
 from reprieve.domain.filters import EventFilter
-from reprieve.store import outbox, tables
+from reprieve.store import cutover, keys, outbox, tables
 from reprieve.store.bulk import insert_rows
 from reprieve.store.raw import execute, fetch_all, placeholders
 
@@ -236,9 +237,13 @@ class Verification:
     head: str
     first_bad: int | None = None
     problem: str | None = None
+    #: the checkpoint that proves the events up to its ``head_seq`` (``reprieve audit cut-over``)
+    checkpoint: cutover.Checkpoint | None = None
 
     def to_dict(self) -> dict[str, Any]:
         result: dict[str, Any] = {"ok": self.ok, "events": self.events, "head": self.head}
+        if self.checkpoint is not None:
+            result["checkpoint"] = {"events": self.checkpoint.head_seq, "at": self.checkpoint.at}
         if not self.ok:
             result["first_bad_seq"] = self.first_bad
             result["problem"] = self.problem
@@ -263,25 +268,82 @@ def _snapshot_events(conn: Connection, batch: int) -> Iterator[RecordedEvent]:
         after = page[-1].seq
 
 
+def _checkpoint_problem(
+    conn: Connection, found: cutover.Checkpoint | None, events: Sequence[RecordedEvent]
+) -> tuple[int, str] | None:
+    """Where and why the cut-over's checkpoint does not hold (its row against its chained event,
+    and its signature), or None."""
+    if found is None:
+        return events[0].seq, f"event {events[0].seq} is a checkpoint that log_checkpoints does not hold"
+    named = [e for e in events if e.seq == found.event_seq]
+    if not named or len(events) != 1:
+        return found.event_seq, f"the checkpoint names event {found.event_seq}, which is not the log's one checkpoint"
+    event = named[0]
+    facts = (found.head_seq, found.head_hash, found.rewritten, found.digest, found.signature, found.at)
+    data = event.payload()
+    chained = (
+        data.get("head_seq"),
+        data.get("head_hash"),
+        data.get("rewritten"),
+        data.get("digest"),
+        data.get("signature"),
+        event.at,
+    )
+    if facts != chained:
+        return event.seq, f"the checkpoint in log_checkpoints does not match its event {event.seq}"
+    ring = keys.key_ring(conn.engine.url)
+    if ring is None or not ring.keys:
+        return (
+            event.seq,
+            f"no key to check the signature of the checkpoint of event {event.seq}: "
+            f"{keys.ENV} or the key file is missing",
+        )
+    if not cutover.signature_checks(ring.checkpoint_keys(), found.signature, *facts[:4], found.at):
+        return (
+            event.seq,
+            f"the signature of the checkpoint of event {event.seq} does not check under this installation's keys",
+        )
+    return None
+
+
 def _verify_snapshot(conn: Connection, batch: int) -> Verification:
     head_seq, head_hash = head(conn)
+    proof = cutover.checkpoint(conn)
+    proof_events = cutover.checkpoint_events(conn) if proof is not None or head_seq else []
+    if proof is not None or proof_events:
+        problem = _checkpoint_problem(conn, proof, proof_events)
+        if problem is not None:
+            return Verification(False, 0, GENESIS_HASH, problem[0], problem[1], proof)
+    # Events up to the checkpoint's head are proven by its digest (their content no longer
+    # recomputes to their stored hashes: the cut-over moved their personal data out); their links
+    # are still checked. The events after it recompute as ever.
+    proven = proof.head_seq if proof is not None else 0
+    digest = hashlib.sha256()
     expected_seq = 1
     prev = GENESIS_HASH
     count = 0
     for event in _snapshot_events(conn, batch):
 
         def bad(problem: str, seq: int = event.seq, count: int = count, prev: str = prev) -> Verification:
-            return Verification(False, count, prev, seq, problem)
+            return Verification(False, count, prev, seq, problem, proof)
 
         if event.seq != expected_seq:
             return bad(f"event {expected_seq} is missing (the next one is {event.seq})", expected_seq)
         if event.prev_hash != prev:
             return bad(f"event {event.seq} does not link to the event before it")
-        envelope = envelope_json(
-            event.seq, event.type, event.at, event.effective_at, event.actor, event.operator, event.data
-        )
-        if chain_hash(prev, envelope) != event.hash:
-            return bad(f"event {event.seq} was modified: its content does not match its hash")
+        if event.seq <= proven:
+            digest.update(cutover.prefix_line(event))
+            if event.seq == proven and (event.hash != proof.head_hash or digest.hexdigest() != proof.digest):  # type: ignore[union-attr]
+                return bad(
+                    f"events 1 to {proven} do not match the checkpoint of {proof.at}: one was modified",  # type: ignore[union-attr]
+                    1,
+                )
+        else:
+            envelope = envelope_json(
+                event.seq, event.type, event.at, event.effective_at, event.actor, event.operator, event.data
+            )
+            if chain_hash(prev, envelope) != event.hash:
+                return bad(f"event {event.seq} was modified: its content does not match its hash")
         prev = event.hash
         expected_seq += 1
         count += 1
@@ -293,7 +355,8 @@ def _verify_snapshot(conn: Connection, batch: int) -> Verification:
                 prev,
                 count + 1,
                 f"events {count + 1} to {head_seq} are missing from the end of the log",
+                proof,
             )
         first_bad = head_seq + 1 if count > head_seq else head_seq
-        return Verification(False, count, prev, first_bad, "the log does not end where its head says")
-    return Verification(True, count, prev)
+        return Verification(False, count, prev, first_bad, "the log does not end where its head says", proof)
+    return Verification(True, count, prev, checkpoint=proof)

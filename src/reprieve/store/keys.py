@@ -30,6 +30,7 @@ from reprieve.domain.errors import ConflictError
 ENV = "REPRIEVE_SECRET_KEY"
 KEY_FILE_SUFFIX = ".key"
 _APPEAL_CODES = b"reprieve appeal codes v2"
+_CHECKPOINTS = b"reprieve log checkpoints v1"
 #: A database in memory lives as long as the process: so does its key.
 _MEMORY_KEY = Fernet.generate_key()
 
@@ -60,6 +61,13 @@ class KeyRing:
         as long as the key they were printed under stays listed)."""
         return tuple(
             hmac.new(base64.urlsafe_b64decode(key), _APPEAL_CODES, hashlib.sha256).digest() for key in self.keys
+        )
+
+    def checkpoint_keys(self) -> tuple[bytes, ...]:
+        """The HMAC keys that sign the log's checkpoints (``reprieve audit cut-over``), newest
+        first: a checkpoint checks as long as the key it was signed under stays listed."""
+        return tuple(
+            hmac.new(base64.urlsafe_b64decode(key), _CHECKPOINTS, hashlib.sha256).digest() for key in self.keys
         )
 
 

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
-from reprieve.domain.personal import PREFIX, PersonalRef
+from reprieve.domain.personal import ERASED_NAME, PREFIX, PersonalRef, ref_text_id
 from reprieve.domain.time import to_micros
 from reprieve.store import tables
 from reprieve.store.connection import Connection
@@ -48,7 +48,15 @@ def put(
     now: datetime,
 ) -> PersonalRef:
     """Keep ``value`` and answer the reference the event will carry."""
-    ref = db.ids.new_id(PREFIX, now)
+    return insert(
+        conn, ref=db.ids.new_id(PREFIX, now), operator=operator, kind=kind, subject=subject, value=value, now=now
+    )
+
+
+def insert(
+    conn: Connection, *, ref: str, operator: str, kind: str, subject: str, value: str, now: datetime
+) -> PersonalRef:
+    """Keep ``value`` under the reference ``ref`` (a new id of ``PREFIX``)."""
     conn.execute(
         tables.personal_data.insert().values(
             id=ref,
@@ -92,6 +100,17 @@ def resolved(text: str | None, ref: str | None, texts: Mapping[str, PersonalText
     if found is None or found.value is None:
         return None, True
     return found.value, False
+
+
+def names_of(conn: Connection, values: Iterable[str]) -> dict[str, str]:
+    """What each ``ref:pd_...`` among ``values`` reads as: its text, or ``ERASED_NAME`` once
+    erased (or unknown). Other values are left out: they read as they are."""
+    wanted = {v: i for v in values if (i := ref_text_id(v)) is not None}
+    texts = read_many(conn, wanted.values())
+    return {
+        v: (found.value if (found := texts.get(i)) and found.value is not None else ERASED_NAME)
+        for v, i in wanted.items()
+    }
 
 
 def erase_subject(conn: Connection, *, operator: str, subject: str, now_us: int, by: str) -> list[PersonalText]:

@@ -345,6 +345,23 @@ personal_data = Table(
     "Written beside the event that references it; not rebuilt from the log.",
 )
 
+log_checkpoints = Table(
+    "log_checkpoints",
+    metadata,
+    Column("event_seq", BigInteger, primary_key=True, autoincrement=False, comment="the log.checkpointed event"),
+    Column("head_seq", BigInteger, nullable=False, comment="the last event of the prefix it proves"),
+    Column("head_hash", String(64), nullable=False, comment="that event's stored hash"),
+    Column("rewritten", BigInteger, nullable=False, comment="events of the prefix whose personal fields were moved"),
+    Column(
+        "digest", String(64), nullable=False, comment="running SHA-256 over the prefix as stored after the cut-over"
+    ),
+    Column("signature", String(64), nullable=False, comment="HMAC-SHA-256 of the above under the checkpoint key"),
+    Column("at", String(40), nullable=False, comment="when the cut-over ran (the event's at)"),
+    comment="The cut-over's checkpoint (issue 21): proves the events whose personal data was moved out of "
+    "the chain; the same facts are chained in its log.checkpointed event.",
+)
+
+
 #: Tables rebuilt from the log by ``rebuild_projections``, in dependency order.
 PROJECTIONS: tuple[Table, ...] = (
     operators,

@@ -1,7 +1,7 @@
 """access to personal data is logged: the personal_data_access table; events.actor says actors are ids
 
 Revision ID: 0018
-Revises: 0015
+Revises: 0017
 Create Date: 2026-12-06
 
 Issue 21, item 5: revealing a requester's e-mail (the console's button, the API's single-appeal
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0018"
-down_revision: str | None = "0016"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
