@@ -479,7 +479,9 @@ class ChangeOut(Out):
     ends_at: str | None
     denies: list[str]
     review_at: str | None
-    hold_until_review: bool = Field(default=False, description="present (true) only on a term held until its review")
+    hold_until_review: bool = Field(
+        default=False, description="the term is held in force after ends_at until its review"
+    )
 
 
 class SanctionOut(Out):

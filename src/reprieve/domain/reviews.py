@@ -215,7 +215,7 @@ def plan_review_decision(
     if outcome is ReviewOutcome.TERMINATE:
         return SanctionAction(kind=SanctionKind.TERMINATION, ends_at=None, review_at=review, hold_until_review=release)
     if held and review is None:  # uphold, and no review left to hold it to
-        over = current_end is not None and current_end <= effective_at
+        over = current_end is None or current_end <= effective_at
         return SanctionAction(ends_at=effective_at if over else UNSET, review_at=review, hold_until_review=False)
     return SanctionAction(review_at=review)  # uphold
 

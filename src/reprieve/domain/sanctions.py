@@ -65,7 +65,7 @@ class Change:
         return None if self.hold_until_review else self.ends_at
 
     def to_dict(self) -> dict[str, Any]:
-        data = {
+        return {
             "type": self.type.value,
             "seq": self.seq,
             "effective_at": format_instant(self.effective_at),
@@ -73,10 +73,8 @@ class Change:
             "ends_at": format_instant(self.ends_at),
             "denies": list(self.denies),
             "review_at": format_instant(self.review_at),
+            "hold_until_review": self.hold_until_review,
         }
-        if self.hold_until_review:  # only when set: the history of every other term as it always was
-            data["hold_until_review"] = True
-        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Change:

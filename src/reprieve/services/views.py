@@ -121,9 +121,8 @@ def imposed_view(
         "ends_at": ends_at,
         "denies": list(data["denies"]),
         "review_at": data["review_at"],
+        "hold_until_review": hold,
     }
-    if hold:
-        history["hold_until_review"] = True
     held_past = hold and ends is not None and ends <= at
     return {
         "id": data["id"],

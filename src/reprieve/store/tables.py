@@ -123,12 +123,7 @@ sanctions = Table(
     Column("subject_account", String(200), nullable=False),
     Column("kind", String(16), nullable=False, comment="kind of the latest term"),
     Column("starts_at", BigInteger, nullable=False, comment="µs since epoch"),
-    Column(
-        "ends_at",
-        BigInteger,
-        nullable=True,
-        comment="end of the latest term; null: indefinite, or held until its review",
-    ),
+    Column("ends_at", BigInteger, nullable=True, comment="end of the latest term; null: indefinite"),
     Column("review_at", BigInteger, nullable=True, comment="review instant of the latest term"),
     Column("lifted_at", BigInteger, nullable=True, comment="earliest lift; null: never lifted"),
     Column("category", String(80), nullable=False, comment="STATEMENT_CATEGORY_* of the reason"),
