@@ -76,6 +76,14 @@ class Change:
             "hold_until_review": self.hold_until_review,
         }
 
+    def to_stored(self) -> dict[str, Any]:
+        """``to_dict`` as ``sanctions.changes`` keeps it: ``hold_until_review`` only when set, so
+        that every other history is stored (and rebuilt from an old log) as it always was."""
+        data = self.to_dict()
+        if not self.hold_until_review:
+            del data["hold_until_review"]
+        return data
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Change:
         return cls(

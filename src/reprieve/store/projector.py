@@ -268,7 +268,7 @@ class Projector:
                 ends_at=None if latest.end is None else to_micros(latest.end),
                 review_at=None if latest.review_at is None else to_micros(latest.review_at),
                 lifted_at=None if lifted is None else to_micros(lifted),
-                changes=json.dumps([c.to_dict() for c in changes]),
+                changes=json.dumps([c.to_stored() for c in changes]),
                 updated_seq=e.seq,
             )
         )
