@@ -165,22 +165,12 @@ def _meta(db: Database) -> None:
             "suspension, after which experts will assess whether the risk to public safety has receded.",
             ends_at="2023-01-07T00:00:00Z",
             review_at="2023-01-07T00:00:00Z",
+            # The two years end when they end, and the suspension stays in force until the experts'
+            # review is decided: nothing announces its end meanwhile (PRODUCT.md section 8).
+            hold_until_review=True,
             effective_at="2021-06-04T00:00:00Z",
         ),
         caller=Caller("meta:trust-and-safety", now=t("2021-06-04T15:00:00Z")),
-    )
-    # The two years ran out while the experts were still assessing the risk: the suspension was
-    # kept in force until the decision, which a lift can only act on while the sanction is active.
-    sanctions.amend_sanction(
-        db,
-        sid,
-        sanctions.AmendSanction.parse(
-            reason="Two-year term reached; the suspension stays in force while experts assess the risk to "
-            "public safety.",
-            ends_at=None,
-            effective_at="2023-01-06T00:00:00Z",
-        ),
-        caller=Caller("meta:trust-and-safety", now=t("2023-01-06T00:00:00Z")),
     )
     _meta_review(db, sid)
 

@@ -3,6 +3,7 @@ revert, roles, tenancy, and bad input as problem+json that changes nothing."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -32,6 +33,7 @@ def test_dry_run_then_real_run_then_revert(world: World) -> None:
     other = world.sanction("x")
     moderator = world.headers["moderator"]
     request = body(filter={"kinds": ["suspension"], "exclude_categories": ["STATEMENT_CATEGORY_SCAMS_AND_FRAUD"]})
+    world.clock.advance(timedelta(minutes=1))  # in force a minute: lifted, not cancelled at their start
 
     before = events(world)
     dry = world.client.post("/v1/amnesties", json={**request, "dry_run": True}, headers=moderator)

@@ -229,8 +229,10 @@ def test_a_scheduled_sanction_is_cancelled_by_lifting_it_before_it_starts(world:
     assert after == before
     cancelled = c.post(path, headers=h, json={"reason": "Decided in error"})
     assert cancelled.status_code == 200 and cancelled.json()["lifted_at"] == "2024-07-01T00:00:00Z"
-    for at in ("2024-07-01T00:00:00Z", "2024-07-15T00:00:00Z"):
+    # It never took effect: cancelled (issue 22: not "lifted", nor "scheduled" before its start).
+    assert cancelled.json()["state"] == "cancelled"
+    for at in ("2024-06-15T00:00:00Z", "2024-07-01T00:00:00Z", "2024-07-15T00:00:00Z"):
         standing = c.get("/v1/platforms/facebook/accounts/later/standing", params={"at": at}, headers=h).json()
         assert standing["status"] == "good", at
         state = c.get(f"/v1/sanctions/{sanction['id']}", params={"at": at}, headers=h).json()["state"]
-        assert state == "lifted", at
+        assert state == "cancelled", at

@@ -3,6 +3,7 @@ bad input, languages, security headers. On SQLite and PostgreSQL (the ``db`` fix
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import timedelta
 from typing import Any
@@ -575,3 +576,58 @@ def test_a_term_that_ended_with_its_review_due_offers_only_to_open_it(
     )
     assert opened.status_code == 303
     assert ended not in console.get("/console/queues/reviews").text
+
+
+def test_a_cancelled_sanction_shows_cancelled_and_offers_no_amend_nor_lift(
+    console: TestClient, db: Database, clock: Clock
+) -> None:
+    command = sanctions.ImposeSanction.parse(
+        subject=AccountRef.parse("facebook/lena"),
+        kind="suspension",
+        reason=REASON,
+        starts_at=clock.now + timedelta(days=7),
+        duration="P7D",
+    )
+    sid = sanctions.impose_sanction(db, command, caller=Caller("test", now=clock.now)).id
+    sign_in(console, "moderator@meta.example")
+    assert 'id="amend-action"' in console.get(f"/console/sanctions/{sid}").text  # scheduled: it may be amended
+    sanctions.lift_sanction(
+        db, sid, sanctions.LiftSanction.parse(reason="in error"), caller=Caller("test", now=clock.now)
+    )
+    page = console.get(f"/console/sanctions/{sid}").text
+    assert 'state-cancelled">cancelled<' in page
+    assert 'id="amend-action"' not in page and 'id="lift-action"' not in page
+    assert 'id="s1-amend-action"' not in console.get("/console/accounts/facebook/lena").text
+
+
+def test_a_held_term_shows_it_and_the_amend_form_releases_it(console: TestClient, db: Database, clock: Clock) -> None:
+    command = sanctions.ImposeSanction.parse(
+        subject=AccountRef.parse("facebook/mona"),
+        kind="suspension",
+        reason=REASON,
+        duration="P7D",
+        review_after="P7D",
+        hold_until_review=True,
+    )
+    sid = sanctions.impose_sanction(db, command, caller=Caller("test", now=clock.now)).id
+    sign_in(console, "moderator@meta.example")
+    page = console.get(f"/console/sanctions/{sid}").text
+    assert 'id="held-until-review"' in page and "held until its review" in page
+    assert re.search(r'name="hold_until_review" value="yes" checked', page)
+    assert "maintenue jusqu'à son réexamen" in html.unescape(console.get(f"/console/sanctions/{sid}?lang=fr").text)
+    console.get("/console?lang=en")
+    released = console.post(
+        f"/console/sanctions/{sid}/amend",
+        follow_redirects=False,
+        data={
+            "csrf_token": csrf(console, "/console"),
+            "confirm": "yes",
+            "reason": "The review is not needed to end it",
+            "hold_shown": "yes",
+            "version": str(sanctions.get_sanction(db, sid, at=clock.now).version),
+        },
+    )
+    assert released.status_code == 303, released.text
+    shown = sanctions.get_sanction(db, sid, at=clock.now)
+    assert not shown.hold_until_review and shown.ends_at is not None
+    assert 'id="held-until-review"' not in console.get(f"/console/sanctions/{sid}").text

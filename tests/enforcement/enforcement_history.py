@@ -93,6 +93,8 @@ class History:
         ends = None
         if kind != "termination" and self.rng.random() < 0.8:
             ends = (starts or self.now) + timedelta(seconds=self.rng.randint(3_600, 500 * 86_400))
+        # Some terms are held until their review (issue 22): in force after their end until decided.
+        held = ends is not None and self.rng.random() < 0.2
         sanction = impose_sanction(
             self.db,
             ImposeSanction.parse(
@@ -102,6 +104,8 @@ class History:
                 denies=denies,
                 starts_at=starts,
                 ends_at=ends,
+                review_at=ends if held else None,
+                hold_until_review=held,
                 reason=_reason(),
             ),
             caller=Caller(ACTOR, now=self.now),
@@ -123,6 +127,11 @@ class History:
             changes["ends_at"] = (
                 None if self.rng.random() < 0.2 else effective + timedelta(seconds=self.rng.randint(60, 400 * 86_400))
             )
+        if self.rng.random() < 0.15:  # hold the term until a review, or release it
+            hold = self.rng.random() < 0.7
+            changes["hold_until_review"] = hold
+            if hold:
+                changes["review_at"] = effective + timedelta(seconds=self.rng.randint(60, 400 * 86_400))
         amend_sanction(
             self.db,
             sanction_id,

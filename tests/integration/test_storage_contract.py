@@ -454,7 +454,8 @@ def test_concurrent_lifts_have_one_winner(
     db: Database, meta: str, now: datetime, impose: Impose, moderators: int
 ) -> None:
     for _ in range(3):
-        sanction = impose("facebook/DonaldTrump", "suspension", duration="P2Y")
+        # started an hour ago: lifted now, not cancelled (a lift at its very start would cancel it)
+        sanction = impose("facebook/DonaldTrump", "suspension", duration="P2Y", starts_at=now - timedelta(hours=1))
         outcomes = race(
             [
                 lambda i=i, s=sanction["id"]: lift_sanction(

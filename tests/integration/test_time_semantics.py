@@ -95,6 +95,8 @@ class RefSanction:
         )
 
     def state(self, t: datetime) -> str:
+        if any(lift <= self.starts for lift in self.lifts):
+            return "cancelled"  # lifted at or before its start: it never took effect (issue 22)
         if t < self.starts:
             return "scheduled"
         if any(lift <= t for lift in self.lifts):
@@ -169,7 +171,9 @@ class Reference:
         if op.kind is None and op.ends is UNSET and op.denies is None:
             return "validation"  # an amendment must change something
         s = self.sanctions[op.target % len(self.sanctions)]
-        effective = effective_instant(s.starts, op.at, self.now)
+        sent = effective = effective_instant(s.starts, op.at, self.now)
+        if op.at is None:
+            effective = max(effective, s.starts)  # one not started yet: amended from its start (issue 22)
         if effective < s.starts:
             return "validation"
         if not s.active(effective):
@@ -179,7 +183,7 @@ class Reference:
         kind = op.kind or current.kind
         ends: Any = current.ends
         if op.ends is not UNSET:
-            ends = amended_ends(op, effective)
+            ends = amended_ends(op, sent)  # as the command gave it, from the instant it was sent
         elif kind == "termination":
             ends = None  # a termination is permanent unless the amendment says otherwise
         if kind == "restriction":

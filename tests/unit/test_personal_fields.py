@@ -53,6 +53,7 @@ NOT_PERSONAL: dict[str, str] = {
     "scope": "platform ids",
     "event_types": "event type names",
     "automated": "codes and flags",
+    "hold_until_review": "a flag: the term is held until its review (issue 22)",
     "filter": "an amnesty's filter: codes, ids, instants",
     "duration": "an ISO 8601 duration",
     "target": "an ISO 8601 duration",

@@ -113,7 +113,10 @@ class TestStateAt:
 
     def test_the_state_is_the_pure_rule_over_the_term_in_force(self) -> None:
         """``state_at`` is ``state_of`` over the start, the end of the term in force, and the lift."""
-        assert state_of(day(0), day(10), day(-1), lifted=day(-2)) is SanctionState.SCHEDULED
+        # lifted at or before its start: cancelled, whenever it is asked about (issue 22)
+        assert state_of(day(0), day(10), day(-1), lifted=day(-2)) is SanctionState.CANCELLED
+        assert state_of(day(0), day(10), day(-1), lifted=day(0)) is SanctionState.CANCELLED
+        assert state_of(day(0), day(10), day(-1)) is SanctionState.SCHEDULED
         assert state_of(day(0), day(10), day(4), lifted=day(4)) is SanctionState.LIFTED
         assert state_of(day(0), day(10), day(10)) is SanctionState.EXPIRED
         assert state_of(day(0), None, day(100_000)) is SanctionState.ACTIVE

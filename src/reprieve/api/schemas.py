@@ -397,6 +397,10 @@ class SanctionCreate(Schema):
     duration: Duration | None = None
     review_at: Instant | None = None
     review_after: Duration | None = None
+    hold_until_review: bool = Field(
+        default=False,
+        description="keep it in force after ends_at until its review is decided; needs review_at or review_after",
+    )
     reason: ReasonIn
     automated: AutomatedIn | None = None
 
@@ -414,6 +418,7 @@ class SanctionCreate(Schema):
             review_at=self.review_at,
             review_after=self.review_after,
             automated=self.automated.model_dump(mode="json") if self.automated else None,
+            hold_until_review=self.hold_until_review,
         )
 
 
@@ -431,8 +436,13 @@ class SanctionAmend(Schema):
     review_at: Instant | None = Field(default=None, description="null removes the review; absent keeps it")
     kind: SanctionKind | None = None
     denies: Annotated[list[Slug], Field(max_length=64)] | None = None
+    hold_until_review: bool | None = Field(
+        default=None, description="keep it in force after ends_at until its review is decided; absent keeps it"
+    )
     reason: Explanation
-    effective_at: Instant | None = None
+    effective_at: Instant | None = Field(
+        default=None, description="default: now; for a sanction that has not started yet, its start"
+    )
 
     def to_command(self) -> AmendSanction:
         """The use case's command, parsed once (``AmendSanction.parse``); a field not given is kept."""
@@ -444,6 +454,7 @@ class SanctionAmend(Schema):
             kind=self.kind,
             denies=self.denies,
             effective_at=self.effective_at,
+            hold_until_review=self.hold_until_review,
         )
 
 
@@ -468,6 +479,9 @@ class ChangeOut(Out):
     ends_at: str | None
     denies: list[str]
     review_at: str | None
+    hold_until_review: bool = Field(
+        default=False, description="the term is held in force after ends_at until its review"
+    )
 
 
 class SanctionOut(Out):
@@ -491,6 +505,8 @@ class SanctionOut(Out):
         description='the seq of the last event that changed it; send it back as `If-Match: "<version>"` '
         "to amend or lift only if nothing changed since (else 412)"
     )
+    hold_until_review: bool = Field(description="the term is held in force after ends_at until its review is decided")
+    pending_review: bool = Field(description="at `at`: held past its ends_at, its review not decided yet")
 
 
 class SanctionPage(Page[SanctionOut]):

@@ -180,6 +180,9 @@ def sanction_create(
     duration: str = typer.Option(None, help="ISO 8601, e.g. P2Y, P30D, PT48H"),
     review_at: str = typer.Option(None),
     review_after: str = typer.Option(None, help="ISO 8601"),
+    hold_until_review: bool = typer.Option(
+        False, "--hold-until-review", help="Keep it in force after its end until its review is decided (needs a review)"
+    ),
     category: str = typer.Option(None, help="STATEMENT_CATEGORY_..."),
     ground: str = typer.Option("incompatible_content", help="illegal_content or incompatible_content"),
     explanation: str = typer.Option(None),
@@ -238,6 +241,7 @@ def sanction_create(
         review_at=review_at,
         review_after=review_after,
         automated={"detection": automated_detection, "decision": automated_decision},
+        hold_until_review=hold_until_review,
     )
     result = sanctions.impose_sanction(state(ctx).db(), command, caller=Caller(actor(), now=now))
     emit_json(result.to_json()) if as_json else show_sanction(result)
@@ -250,7 +254,7 @@ def sanction_list(
     platform: str = typer.Option(None),
     account: str = typer.Option(None, help="platform/account or account"),
     kind: str = typer.Option(None),
-    state_: str = typer.Option(None, "--state", help="scheduled, active, expired, lifted"),
+    state_: str = typer.Option(None, "--state", help="scheduled, active, expired, lifted, cancelled"),
     category: str = typer.Option(None),
     at: str = AT,
     limit: int = typer.Option(50, help="1 to 1000"),
@@ -302,7 +306,12 @@ def sanction_amend(
     review_at: str = typer.Option(None),
     kind: str = typer.Option(None),
     denies: str = typer.Option(None),
-    effective_at: str = typer.Option(None, help="Default now"),
+    hold_until_review: bool = typer.Option(
+        None,
+        "--hold-until-review/--no-hold-until-review",
+        help="Hold it in force after its end until its review is decided, or release the hold; default: kept",
+    ),
+    effective_at: str = typer.Option(None, help="Default now (a sanction not started yet: its start)"),
     if_version: int = IF_VERSION,
     as_json: bool = JSON,
 ) -> None:
@@ -328,6 +337,7 @@ def sanction_amend(
         kind=kind,
         denies=split(denies),
         effective_at=effective_at,
+        hold_until_review=UNSET if hold_until_review is None else hold_until_review,
     )
     result = sanctions.amend_sanction(db, id, command, caller=Caller(actor(), now=now), if_version=if_version)
     emit_json(result.to_json()) if as_json else show_sanction(result)
@@ -420,6 +430,8 @@ def show_sanction(view: SanctionView) -> None:
             "starts_at",
             "ends_at",
             "review_at",
+            "hold_until_review",
+            "pending_review",
             "lifted_at",
             "at",
             "version",

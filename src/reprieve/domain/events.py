@@ -388,6 +388,8 @@ class SanctionImposed(NamedTuple):
     review_at: str | None
     reason: dict[str, Any]
     automated: dict[str, Any]
+    #: In the payload only when true (PRODUCT.md section 8): every other payload as it always was.
+    hold_until_review: bool = False
     extra: Mapping[str, Any] = NO_EXTRA
 
     @classmethod
@@ -407,6 +409,7 @@ class SanctionImposed(NamedTuple):
         reason: dict[str, Any],
         automated: dict[str, Any],
         origin: Mapping[str, Any] | None = None,
+        hold_until_review: bool = False,
     ) -> SanctionImposed:
         """The one way a sanction.imposed event is made: by an imposition, a ladder, a revert."""
         # tuple.__new__: the generated __new__ binds thirteen arguments by name, once per sanction.
@@ -425,6 +428,7 @@ class SanctionImposed(NamedTuple):
                 format_instant(review_at),
                 reason,
                 automated,
+                hold_until_review,
                 origin or NO_EXTRA,
             ),
         )
@@ -444,9 +448,10 @@ class SanctionImposed(NamedTuple):
             review_at,
             reason,
             automated,
+            hold,
             extra,
         ) = self
-        data = {
+        data: dict[str, Any] = {
             "id": id,
             "operator": operator,
             "identity": identity,
@@ -460,6 +465,8 @@ class SanctionImposed(NamedTuple):
             "reason": reason,
             "automated": automated,
         }
+        if hold:
+            data["hold_until_review"] = True
         if extra:
             data.update(extra)
         return data
@@ -478,10 +485,15 @@ class SanctionAmended(NamedTuple):
     review_at: str | None = None
     denies: Sequence[str] = ()  #: read as a list: a payload holds lists
     reason: str = ""
+    #: In the payload only when true (PRODUCT.md section 8): every other payload as it always was.
+    hold_until_review: bool = False
     extra: Mapping[str, Any] = NO_EXTRA
 
     def to_payload(self) -> dict[str, Any]:
-        return _payload(self, self._fields[:-1])
+        data = _payload(self, self._fields[:-1])
+        if not data["hold_until_review"]:
+            del data["hold_until_review"]
+        return data
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> SanctionAmended:

@@ -83,6 +83,8 @@ class SanctionState(StrEnum):
     ACTIVE = "active"
     EXPIRED = "expired"
     LIFTED = "lifted"
+    #: lifted at or before its start: it never took effect (PRODUCT.md section 8, issue 22)
+    CANCELLED = "cancelled"
 
 
 class Role(StrEnum):

@@ -147,11 +147,15 @@ class SanctionAction:
     kind: SanctionKind | None = None
     ends_at: datetime | Unset | None = UNSET
     review_at: datetime | Unset | None = UNSET
+    hold_until_review: bool | Unset = UNSET  #: UNSET keeps the term's
 
     @property
     def amends(self) -> bool:
         return not self.lift and (
-            self.kind is not None or not isinstance(self.ends_at, Unset) or not isinstance(self.review_at, Unset)
+            self.kind is not None
+            or not isinstance(self.ends_at, Unset)
+            or not isinstance(self.review_at, Unset)
+            or not isinstance(self.hold_until_review, Unset)
         )
 
 
@@ -167,6 +171,11 @@ def plan_review_decision(
 
     Whatever the outcome, the review that fell due is done: unless ``next_review_at`` names the
     next one, a ``review_at`` at or before the decision is cleared (a later one is kept).
+
+    A term held until its review (``hold_until_review``, PRODUCT.md section 8): lift ends it;
+    extend, reduce and terminate set a new term, no longer held; uphold with ``next_review_at``
+    holds it to that review; uphold without ends it at the decision (or at its ``ends_at`` if
+    that is still to come), no longer held.
     """
     if not isinstance(next_review_at, Unset) and next_review_at is not None and next_review_at <= effective_at:
         raise ValidationError("must lie after the decision takes effect", field="next_review_at")
@@ -177,6 +186,8 @@ def plan_review_decision(
         return SanctionAction(lift=True)
     term = sanction.term_at(effective_at) or sanction.latest
     current_end = term.ends_at
+    held = term.hold_until_review
+    release: bool | Unset = False if held else UNSET
     review: datetime | Unset | None = next_review_at
     if isinstance(review, Unset) and term.review_at is not None and term.review_at <= effective_at:
         review = None
@@ -191,7 +202,7 @@ def plan_review_decision(
             raise ValidationError(
                 f"must lie after the current end ({format_instant(current_end)}) to extend it", field="ends_at"
             )
-        return SanctionAction(ends_at=ends_at, review_at=review)
+        return SanctionAction(ends_at=ends_at, review_at=review, hold_until_review=release)
     if outcome is ReviewOutcome.REDUCE:
         if isinstance(ends_at, Unset) or ends_at is None:
             raise ValidationError("a reduction gives the new, earlier ends_at", field="ends_at")
@@ -199,10 +210,13 @@ def plan_review_decision(
             raise ValidationError(
                 f"must lie before the current end ({format_instant(current_end)}) to reduce it", field="ends_at"
             )
-        return SanctionAction(ends_at=ends_at, review_at=review)
+        return SanctionAction(ends_at=ends_at, review_at=review, hold_until_review=release)
     _no_end(outcome, ends_at)
     if outcome is ReviewOutcome.TERMINATE:
-        return SanctionAction(kind=SanctionKind.TERMINATION, ends_at=None, review_at=review)
+        return SanctionAction(kind=SanctionKind.TERMINATION, ends_at=None, review_at=review, hold_until_review=release)
+    if held and review is None:  # uphold, and no review left to hold it to
+        over = current_end is None or current_end <= effective_at
+        return SanctionAction(ends_at=effective_at if over else UNSET, review_at=review, hold_until_review=False)
     return SanctionAction(review_at=review)  # uphold
 
 

@@ -55,6 +55,14 @@ class Change:
     ends_at: datetime | None = None
     denies: tuple[str, ...] = ()
     review_at: datetime | None = None
+    #: Kept in force after ``ends_at`` until its review is decided (PRODUCT.md section 8).
+    hold_until_review: bool = False
+
+    @property
+    def end(self) -> datetime | None:
+        """When this term stops the sanction: ``ends_at``, or None (not known) while it is held
+        until its review, whose decision sets the end with a new term or a lift."""
+        return None if self.hold_until_review else self.ends_at
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -65,7 +73,16 @@ class Change:
             "ends_at": format_instant(self.ends_at),
             "denies": list(self.denies),
             "review_at": format_instant(self.review_at),
+            "hold_until_review": self.hold_until_review,
         }
+
+    def to_stored(self) -> dict[str, Any]:
+        """``to_dict`` as ``sanctions.changes`` keeps it: ``hold_until_review`` only when set, so
+        that every other history is stored (and rebuilt from an old log) as it always was."""
+        data = self.to_dict()
+        if not self.hold_until_review:
+            del data["hold_until_review"]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Change:
@@ -77,6 +94,7 @@ class Change:
             ends_at=parse_instant(data["ends_at"]) if data.get("ends_at") else None,
             denies=tuple(data.get("denies") or ()),
             review_at=parse_instant(data["review_at"]) if data.get("review_at") else None,
+            hold_until_review=bool(data.get("hold_until_review")),
         )
 
 
@@ -100,9 +118,29 @@ def denials_on(platform: Platform, kind: SanctionKind, denies: Iterable[str]) ->
     return platform.all_denials()
 
 
+class Unset:
+    """Marks a field that an amendment leaves as it is (``None`` means "no end")."""
+
+    _instance: Unset | None = None
+
+    def __new__(cls) -> Unset:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET = Unset()
+
+
 def state_of(starts: datetime, ends: datetime | None, at: datetime, *, lifted: datetime | None = None) -> SanctionState:
-    """A sanction's state at ``at``: scheduled before ``starts``, lifted from ``lifted``, expired
-    from ``ends`` (the end of the term in force at ``at``; None: open-ended), active otherwise."""
+    """A sanction's state at ``at``: cancelled if lifted at or before ``starts`` (it never takes
+    effect), scheduled before ``starts``, lifted from ``lifted``, expired from ``ends`` (the end of
+    the term in force at ``at``; None: open-ended or held until its review), active otherwise."""
+    if lifted is not None and lifted <= starts:
+        return SanctionState.CANCELLED
     if at < starts:
         return SanctionState.SCHEDULED
     if lifted is not None and lifted <= at:
@@ -166,12 +204,26 @@ class Sanction:
         return self.state_at(t) is SanctionState.ACTIVE
 
     def state_at(self, t: datetime) -> SanctionState:
+        lifted = self.lifted_at
+        if lifted is not None and lifted <= self.starts_at:
+            return SanctionState.CANCELLED
         if t < self.starts_at:
             return SanctionState.SCHEDULED
         term = self.term_at(t)
         if term is None:  # none in force after its start: only a history that breaks the model
             return SanctionState.EXPIRED
-        return state_of(self.starts_at, term.ends_at, t, lifted=self.lifted_at)
+        return state_of(self.starts_at, term.end, t, lifted=lifted)
+
+    def pending_review_at(self, t: datetime) -> bool:
+        """Held past its ``ends_at`` at ``t`` (``hold_until_review``), its review not yet decided."""
+        term = self.term_at(t)
+        return (
+            term is not None
+            and term.hold_until_review
+            and term.ends_at is not None
+            and term.ends_at <= t
+            and self.is_active(t)
+        )
 
     def awaits_review_at(self, t: datetime) -> bool:
         """Ended with its term, whose review was scheduled at that end and is due by ``t``.
@@ -238,12 +290,15 @@ class Sanction:
         denies: Sequence[str] | None,
         platforms: Sequence[Platform],
         reviewing: bool = False,
+        hold_until_review: bool | Unset = UNSET,
     ) -> Change:
         """Record an amendment effective at ``effective_at``; returns the new term.
 
         ``reviewing``: a review's decision, which may also amend a sanction that awaits it
         (``awaits_review_at``): a new end or kind is a new term from ``effective_at``; the same
-        end (an upheld sanction) only settles its review.
+        end (an upheld sanction) only settles its review; and it may end a held term at the
+        decision itself (``ends_at == effective_at``, the hold released).
+        ``hold_until_review``: UNSET keeps the current term's.
         """
         self.ensure_not_before_start(effective_at)
         self.ensure_active_at(effective_at, reviewing=reviewing)
@@ -255,6 +310,9 @@ class Sanction:
         if new_kind is SanctionKind.TERMINATION and isinstance(ends_at, Unset):
             new_ends = None  # a termination is permanent unless said otherwise
         new_review = current.review_at if isinstance(review_at, Unset) else review_at
+        new_hold = current.hold_until_review if isinstance(hold_until_review, Unset) else hold_until_review
+        ensure_hold(new_hold, new_review)
+        released = reviewing and current.hold_until_review and not new_hold and new_ends == effective_at
         if new_kind is SanctionKind.RESTRICTION:
             new_denies = tuple(denies) if denies is not None else current.denies
         else:
@@ -262,12 +320,13 @@ class Sanction:
                 raise ValidationError("only a restriction lists what it denies", field="denies")
             new_denies = ()
         ensure_term(new_kind, self.starts_at, new_ends, new_denies, platforms)
-        if new_ends is not None and new_ends <= effective_at and not settles_only:
+        # A held term may keep an end already past: it is the hold, not the end, that stops it.
+        if new_ends is not None and new_ends <= effective_at and not (settles_only or released or new_hold):
             raise ValidationError(
                 f"must lie after the amendment takes effect ({format_instant(effective_at)})",
                 field="ends_at",
             )
-        change = Change(ChangeType.AMENDED, seq, effective_at, new_kind, new_ends, new_denies, new_review)
+        change = Change(ChangeType.AMENDED, seq, effective_at, new_kind, new_ends, new_denies, new_review, new_hold)
         self.changes.append(change)
         return change
 
@@ -289,29 +348,13 @@ class Sanction:
             format_instant(change.review_at),
             list(change.denies),
             reason,
+            change.hold_until_review,
             origin or NO_EXTRA,
         )
 
     def lifted_event(self, *, reason: str, origin: Mapping[str, str] | None = None) -> SanctionLifted:
         """The ``sanction.lifted`` event of a lift (``lift``), naming what made it in ``origin``."""
         return SanctionLifted(self.id, reason, origin or NO_EXTRA)
-
-
-class Unset:
-    """Marks a field that an amendment leaves as it is (``None`` means "no end")."""
-
-    _instance: Unset | None = None
-
-    def __new__(cls) -> Unset:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "UNSET"
-
-
-UNSET = Unset()
 
 
 def lifted_at(changes: Iterable[Change]) -> datetime | None:
@@ -333,7 +376,7 @@ def compute_spans(sanction_id: str, changes: Sequence[Change]) -> list[Span]:
     for i, start in enumerate(breakpoints):
         following = breakpoints[i + 1] if i + 1 < len(breakpoints) else END_OF_TIME
         term = _in_force(terms, start)
-        end = min(following, end_to_micros(term.ends_at), limit)
+        end = min(following, end_to_micros(term.end), limit)
         if end <= start:
             continue
         assert term.kind is not None
@@ -411,6 +454,15 @@ def ensure_term(
             f"only a restriction lists what it denies; a {kind} denies "
             + ("nothing" if kind is SanctionKind.WARNING else "everything but appeal"),
             field="denies",
+        )
+
+
+def ensure_hold(hold_until_review: bool, review_at: datetime | None) -> None:
+    """A term held until its review needs that review (PRODUCT.md section 8)."""
+    if hold_until_review and review_at is None:
+        raise ValidationError(
+            "hold_until_review keeps the sanction in force until its review is decided: give a review_at",
+            field="review_at",
         )
 
 

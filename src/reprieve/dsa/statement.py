@@ -79,6 +79,7 @@ _TEXT = {
         "indefinite": "without an end date",
         "from": "from",
         "until": "until",
+        "held": ", and after that until its review is decided",
         "lifted": "This decision was lifted on",
         "lifting": "This decision will be lifted on",
         "everywhere": "the whole European Economic Area",
@@ -123,6 +124,7 @@ _TEXT = {
         "indefinite": "sans date de fin",
         "from": "du",
         "until": "au",
+        "held": ", puis jusqu'à la décision de son réexamen",
         "lifted": "Cette décision a été levée le",
         "lifting": "Cette décision sera levée le",
         "everywhere": "l'ensemble de l'Espace économique européen",
@@ -171,6 +173,8 @@ def build_statement(sanction: Sanction, ctx: Context, lang: Lang) -> dict[str, A
     duration = f"{text['from']} {_day(sanction.starts_at, lang)} " + (
         f"{text['until']} {_day(term.ends_at, lang)}" if term.ends_at else text["indefinite"]
     )
+    if term.hold_until_review and term.ends_at:  # no end announced while held (PRODUCT.md section 8)
+        duration += text["held"]
     lifted = sanction.lifted_at
     territory = list(reason.territorial_scope)
     illegal = reason.ground.value == "illegal_content"

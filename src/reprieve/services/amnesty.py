@@ -389,9 +389,13 @@ def _reimposed(sanction: Sanction, lifted_at: datetime, starts: datetime) -> San
     term = sanction.term_at(lifted_at)
     if term is None or term.kind is None:
         return None
-    if term.ends_at is not None and term.ends_at <= starts:
-        return None
-    review_at = term.review_at if term.review_at is not None and term.review_at > starts else None
+    held = term.hold_until_review  # in force past its end until its review, which is still owed
+    ends_at = term.ends_at
+    if ends_at is not None and ends_at <= starts:
+        if not held:
+            return None
+        ends_at = None  # held past its end: in force until the review decides
+    review_at = term.review_at if term.review_at is not None and (held or term.review_at > starts) else None
     return SanctionImposed.of(
         id="",  # given once the batch's ids are made
         operator=sanction.operator,
@@ -401,10 +405,11 @@ def _reimposed(sanction: Sanction, lifted_at: datetime, starts: datetime) -> San
         kind=term.kind.value,
         denies=term.denies,
         starts_at=starts,
-        ends_at=term.ends_at,
+        ends_at=ends_at,
         review_at=review_at,
         reason=sanction.reason.to_dict(),
         automated=sanction.automated.to_dict(),
+        hold_until_review=held,
     )
 
 

@@ -373,6 +373,7 @@ def decide_review(db: Database, review_id: str, command: DecideReview, *, caller
                 denies=None,
                 platforms=platforms,
                 reviewing=True,
+                hold_until_review=action.hold_until_review,
             )
             changes.append(amendment_event(sanction, change, reason, origin))
         probation_data = None

@@ -13,7 +13,16 @@ from reprieve.domain.events import NewEvent, SanctionImposed
 from reprieve.domain.filters import SanctionFilter
 from reprieve.domain.model import AccountRef, Platform, SanctionKind, ensure_slug, ensure_text, parse_enum
 from reprieve.domain.reason import Automation, Reason
-from reprieve.domain.sanctions import UNSET, Change, ChangeType, Sanction, Unset, ensure_scope, ensure_term
+from reprieve.domain.sanctions import (
+    UNSET,
+    Change,
+    ChangeType,
+    Sanction,
+    Unset,
+    ensure_hold,
+    ensure_scope,
+    ensure_term,
+)
 from reprieve.domain.time import Duration, format_instant, parse_duration, parse_instant, to_micros
 from reprieve.services.callers import Caller
 from reprieve.services.catalogue import ensure_accounts, require_platform
@@ -41,6 +50,7 @@ class ImposeSanction:
     review_after: Duration | None = None
     automated: Automation = field(default_factory=Automation)
     extra: dict[str, Any] = field(default_factory=dict)
+    hold_until_review: bool = False  #: in force after ``ends_at`` until its review is decided
 
     @classmethod
     def parse(
@@ -58,6 +68,7 @@ class ImposeSanction:
         review_after: str | Duration | None = None,
         automated: dict[str, Any] | Automation | None = None,
         extra: dict[str, Any] | None = None,
+        hold_until_review: bool = False,
     ) -> ImposeSanction:
         """The command from what an edge was given (JSON-like values), parsed once: ValidationError
         naming the field, in the order the fields were always checked."""
@@ -85,7 +96,14 @@ class ImposeSanction:
             review_after=_duration(review_after, field="review_after"),
             automated=parsed_automated,
             extra=extra if extra is not None else {},
+            hold_until_review=_flag(hold_until_review, field="hold_until_review"),
         )
+
+
+def _flag(value: object, *, field: str) -> bool:
+    if not isinstance(value, bool):
+        raise ValidationError("must be true or false", field=field)
+    return value
 
 
 def _duration(value: str | Duration | None, *, field: str) -> Duration | None:
@@ -235,6 +253,7 @@ def _prepare(
         review_at = c.review_after.after(starts_at, field="review_after")
     denies = tuple(dict.fromkeys(c.denies))
     ensure_term(kind, starts_at, ends_at, denies, scope)
+    ensure_hold(c.hold_until_review, review_at)
     scope_ids = tuple(p.id for p in scope)
     if sanctions is not None:
         sanctions.append(
@@ -247,7 +266,9 @@ def _prepare(
                 starts_at=starts_at,
                 reason=reason,
                 automated=automated,
-                changes=[Change(ChangeType.IMPOSED, seq, starts_at, kind, ends_at, denies, review_at)],
+                changes=[
+                    Change(ChangeType.IMPOSED, seq, starts_at, kind, ends_at, denies, review_at, c.hold_until_review)
+                ],
             )
         )
     return SanctionImposed.of(
@@ -264,6 +285,7 @@ def _prepare(
         reason=reason.to_dict(),
         automated=automated.to_dict(),
         origin=c.extra,  # where the sanction comes from, e.g. {"violation": id} for a ladder's
+        hold_until_review=c.hold_until_review,
     )
 
 
@@ -291,7 +313,8 @@ class AmendSanction:
     review_at: datetime | Unset | None = UNSET
     kind: SanctionKind | None = None
     denies: Sequence[str] | None = None
-    effective_at: datetime | None = None  #: default: now
+    effective_at: datetime | None = None  #: default: now (a sanction not started yet: its start)
+    hold_until_review: bool | Unset = UNSET  #: UNSET keeps the term's
 
     @classmethod
     def parse(
@@ -303,6 +326,7 @@ class AmendSanction:
         kind: str | SanctionKind | None = None,
         denies: Sequence[str] | None = None,
         effective_at: str | datetime | None = None,
+        hold_until_review: bool | Unset | None = UNSET,
     ) -> AmendSanction:
         """The command from what an edge was given, parsed once: ValidationError naming the field,
         in the order the fields were always checked."""
@@ -311,9 +335,20 @@ class AmendSanction:
         new_ends = _instant_or_kept(ends_at, field="ends_at")
         new_review = _instant_or_kept(review_at, field="review_at")
         new_kind = parse_enum(SanctionKind, kind, field="kind") if kind is not None else None
-        if isinstance(new_ends, Unset) and isinstance(new_review, Unset) and new_kind is None and denies is None:
-            raise ValidationError("an amendment must change ends_at, review_at, kind or denies")
-        return cls(reason, new_ends, new_review, new_kind, tuple(denies) if denies is not None else None, given)
+        hold = (
+            UNSET
+            if isinstance(hold_until_review, Unset) or hold_until_review is None
+            else _flag(hold_until_review, field="hold_until_review")
+        )
+        if (
+            isinstance(new_ends, Unset)
+            and isinstance(new_review, Unset)
+            and new_kind is None
+            and denies is None
+            and isinstance(hold, Unset)
+        ):
+            raise ValidationError("an amendment must change ends_at, review_at, kind, denies or hold_until_review")
+        return cls(reason, new_ends, new_review, new_kind, tuple(denies) if denies is not None else None, given, hold)
 
 
 def _instant_or_kept(value: str | datetime | Unset | None, *, field: str) -> datetime | Unset | None:
@@ -328,7 +363,8 @@ def amend_sanction(
     caller: Caller,
     if_version: int | None = None,
 ) -> SanctionView:
-    """Change a sanction's term from ``command.effective_at`` on (default: now).
+    """Change a sanction's term from ``command.effective_at`` on (default: now; a sanction not
+    started yet: its start, as a lift).
 
     ``caller.now``: an instant or a clock, read once the write lock is held, so that the change is
     judged against the sanction as it stands then. ``if_version``: the version the caller saw
@@ -337,7 +373,7 @@ def amend_sanction(
     with UnitOfWork(db, actor=caller.actor, now=caller.clock) as uow:
         sanction = _load(db, uow, sanction_id, caller)
         sanction.ensure_version(if_version)
-        effective = command.effective_at if command.effective_at is not None else uow.now
+        effective = command.effective_at if command.effective_at is not None else max(uow.now, sanction.starts_at)
         platforms = _scope_platforms(db, uow, sanction)
         change = sanction.amend(
             seq=uow.next_seq(),
@@ -347,6 +383,7 @@ def amend_sanction(
             kind=command.kind,
             denies=command.denies,
             platforms=platforms,
+            hold_until_review=command.hold_until_review,
         )
         assert change.kind is not None
         uow.record(

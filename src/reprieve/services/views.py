@@ -35,6 +35,10 @@ class SanctionView:
     automated: Automation
     history: tuple[Change, ...]
     version: int
+    #: The term is held until its review (PRODUCT.md section 8); ``pending_review``: held past its
+    #: ``ends_at`` at ``at``, the review not decided yet.
+    hold_until_review: bool = False
+    pending_review: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -55,6 +59,8 @@ class SanctionView:
             "automated": self.automated.to_dict(),
             "history": [c.to_dict() for c in self.history],
             "version": self.version,
+            "hold_until_review": self.hold_until_review,
+            "pending_review": self.pending_review,
         }
 
 
@@ -80,6 +86,8 @@ def sanction_view(sanction: Sanction, *, at: datetime) -> SanctionView:
         automated=sanction.automated,
         history=tuple(sorted(sanction.changes, key=lambda c: c.seq)),
         version=sanction.version,
+        hold_until_review=term.hold_until_review,
+        pending_review=sanction.pending_review_at(at),
     )
 
 
@@ -101,9 +109,21 @@ def imposed_view(
     term is the one imposed, never lifted. ``starts`` and ``ends``: its ``starts_at`` and
     ``ends_at`` as instants, if the caller has them."""
     starts_at, ends_at = data["starts_at"], data["ends_at"]
+    hold = bool(data.get("hold_until_review"))
     if starts is None:
         starts = parse_instant(starts_at)
         ends = parse_instant(ends_at) if ends_at is not None else None
+    history = {
+        "type": _IMPOSED,
+        "seq": seq,
+        "effective_at": starts_at,
+        "kind": data["kind"],
+        "ends_at": ends_at,
+        "denies": list(data["denies"]),
+        "review_at": data["review_at"],
+        "hold_until_review": hold,
+    }
+    held_past = hold and ends is not None and ends <= at
     return {
         "id": data["id"],
         "operator": data["operator"],
@@ -116,20 +136,12 @@ def imposed_view(
         "ends_at": ends_at,
         "review_at": data["review_at"],
         "lifted_at": None,
-        "state": state_of(starts, ends, at).value,
+        "state": state_of(starts, None if hold else ends, at).value,
         "at": format_instant(at),
         "reason": data["reason"],
         "automated": data["automated"],
-        "history": [
-            {
-                "type": _IMPOSED,
-                "seq": seq,
-                "effective_at": starts_at,
-                "kind": data["kind"],
-                "ends_at": ends_at,
-                "denies": list(data["denies"]),
-                "review_at": data["review_at"],
-            }
-        ],
+        "history": [history],
         "version": seq,
+        "hold_until_review": hold,
+        "pending_review": held_past and starts <= at,
     }

@@ -160,6 +160,7 @@ class Projector:
                 review,
                 reason,
                 automated,
+                hold,
                 _extra,
             ) = event
             starts = to_micros(parse_instant(starts_at))
@@ -172,7 +173,9 @@ class Projector:
                 "denies": denies,
                 "review_at": review,
             }
-            ends_us = end_to_micros(parse_instant(ends) if ends else None)
+            if hold:  # held until its review: no end is known until the decision (PRODUCT.md section 8)
+                change["hold_until_review"] = True
+            ends_us = end_to_micros(parse_instant(ends) if ends and not hold else None)
             sanction_rows.append(
                 (
                     sanction_id,
@@ -182,7 +185,7 @@ class Projector:
                     subject["account"],
                     kind,
                     starts,
-                    None if ends is None else ends_us,
+                    None if ends is None or hold else ends_us,
                     to_micros(parse_instant(review)) if review else None,
                     None,
                     reason["category"],
@@ -249,6 +252,7 @@ class Projector:
                     parse_instant(d.ends_at) if d.ends_at else None,
                     tuple(d.denies or ()),
                     parse_instant(d.review_at) if d.review_at else None,
+                    bool(d.hold_until_review),
                 )
             )
         terms = sorted((c for c in changes if c.type is not ChangeType.LIFTED), key=lambda c: (c.effective_at, c.seq))
@@ -260,10 +264,11 @@ class Projector:
             .where(s.id == row.id)
             .values(
                 kind=latest.kind.value,
-                ends_at=None if latest.ends_at is None else to_micros(latest.ends_at),
+                # The end the worker announces: none while held until its review (PRODUCT.md section 8).
+                ends_at=None if latest.end is None else to_micros(latest.end),
                 review_at=None if latest.review_at is None else to_micros(latest.review_at),
                 lifted_at=None if lifted is None else to_micros(lifted),
-                changes=json.dumps([c.to_dict() for c in changes]),
+                changes=json.dumps([c.to_stored() for c in changes]),
                 updated_seq=e.seq,
             )
         )

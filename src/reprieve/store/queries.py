@@ -210,9 +210,11 @@ def list_sanction_rows(
         query = query.where(S.category == f.category)
     if f.state:
         active_now = exists().where(SP.sanction_id == S.id, SP.active_from <= at_us, SP.active_until > at_us)
-        lifted = and_(S.lifted_at.is_not(None), S.lifted_at <= at_us)
+        cancelled = and_(S.lifted_at.is_not(None), S.lifted_at <= S.starts_at)
+        lifted = and_(S.lifted_at.is_not(None), S.lifted_at <= at_us, S.lifted_at > S.starts_at)
         condition = {
-            SanctionState.SCHEDULED: S.starts_at > at_us,
+            SanctionState.SCHEDULED: and_(S.starts_at > at_us, ~cancelled),
+            SanctionState.CANCELLED: cancelled,
             SanctionState.LIFTED: lifted,
             SanctionState.ACTIVE: active_now,
             SanctionState.EXPIRED: and_(

@@ -187,6 +187,7 @@ FIELD_LABELS = {
     "reason": "field.reason",
     "effective_at": "field.effective_at",
     "indefinite": "field.indefinite",
+    "hold_until_review": "field.hold_until_review",
     "panel": "field.panel",
     "risk": "field.risk",
     "factors": "field.factors",

@@ -13,7 +13,7 @@ from reprieve.domain.errors import PreconditionFailedError, ReprieveError, Valid
 from reprieve.domain.filters import SanctionFilter
 from reprieve.domain.model import AccountRef, Role, SanctionKind, SanctionState
 from reprieve.domain.reason import CATEGORIES, AutomatedDecision, Ground, Source
-from reprieve.domain.sanctions import UNSET
+from reprieve.domain.sanctions import UNSET, Unset
 from reprieve.domain.text import is_blank, trim
 from reprieve.domain.time import parse_duration_input
 from reprieve.dsa import enums as dsa_enums
@@ -163,6 +163,7 @@ IMPOSE_FIELDS = {  # in the page's order: the error summary lists them so
     "duration": "impose-duration",
     "ends_at": "impose-ends",
     "review_after": "impose-review",
+    "hold_until_review": "impose-hold",
     "content_type": "impose-content-type",
     "content_date": "impose-content-date",
     "territorial_scope": "impose-territory",
@@ -185,6 +186,7 @@ def action_fields(action: str, prefix: str = "") -> dict[str, str]:
         "amend": {
             "ends_at": "ends",
             "indefinite": "indefinite",
+            "hold_until_review": "hold",
             "kind": "kind",
             "effective_at": "effective",
             "reason": "reason",
@@ -263,6 +265,7 @@ def impose_command(form: Any) -> sanctions.ImposeSanction:
         ends_at=ends_at,
         review_after=review_after,
         automated=automated_of(form),
+        hold_until_review=form.get("hold_until_review") == "yes",
     )
 
 
@@ -330,8 +333,13 @@ def amend(request: Request, desk: ModeratorDesk, sanction_id: SanctionId, form: 
         require_confirmation(form)
         ends = text(form, "ends_at", max_length=40)
         indefinite = form.get("indefinite") == "yes"
-        if not ends and not indefinite and not text(form, "kind", max_length=20):
-            raise ValidationError("give a new end, tick 'indefinite', or choose another kind", field="ends_at")
+        # The hold box as sent against the hold as the page showed it: a change only if it was changed.
+        held = form.get("hold_until_review") == "yes"
+        hold: bool | Unset = held if "hold_shown" in form and held != (form.get("hold_shown") == "yes") else UNSET
+        if not ends and not indefinite and not text(form, "kind", max_length=20) and isinstance(hold, Unset):
+            raise ValidationError(
+                "give a new end, tick 'indefinite', choose another kind, or change the hold", field="ends_at"
+            )
         if ends and indefinite:
             raise ValidationError("give a new end or tick 'indefinite', not both", field="ends_at")
         command = sanctions.AmendSanction.parse(
@@ -339,6 +347,7 @@ def amend(request: Request, desk: ModeratorDesk, sanction_id: SanctionId, form: 
             ends_at=None if indefinite else (page_instant_value(ends) if ends else UNSET),
             kind=optional(form, "kind", max_length=20),
             effective_at=page_instant_value(optional(form, "effective_at", max_length=40)),
+            hold_until_review=hold,
         )
         sanctions.amend_sanction(
             desk.db, sanction_id, command, caller=desk.caller.at(request.app.state.clock), if_version=version_of(form)
