@@ -226,6 +226,15 @@ def test_the_demo_in_2022_tells_the_2022_story(demo_console: TestClient) -> None
     # Links keep the reading: a sanction's page from this one is also "as we know it now".
     assert "known=now" in later
 
+    # The sanction's own page, and its statement of reasons: the end announced then.
+    found = re.search(r'href="(/console/sanctions/snc_[A-Za-z0-9]+)', page)
+    assert found is not None
+    sanction_page = demo_console.get(f"{found.group(1)}?at=2022-06-01T00:00").text
+    assert "2023-01-07" in sanction_page or "7 January 2023" in sanction_page
+    assert "2023-01-25" not in sanction_page and "25 January 2023" not in sanction_page
+    sanction_now = demo_console.get(f"{found.group(1)}?at=2022-06-01T00:00&known=now").text
+    assert "2023-01-25" in sanction_now or "25 January 2023" in sanction_now
+
     french = demo_console.get("/console/accounts/facebook/DonaldTrump?at=2022-06-01T00:00&lang=fr").text
     assert "tel qu'on le connaissait alors" in french.replace("&#39;", "'")
 

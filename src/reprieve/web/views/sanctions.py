@@ -104,7 +104,7 @@ def statement_for(desk: Desk, sanction_id: str, lang: str) -> dict[str, Any] | N
     try:
         language = parse_lang(lang)
         return transparency.statement_of_reasons(
-            desk.db, sanction_id, language=language, caller=desk.caller.at(desk.instant)
+            desk.db, sanction_id, language=language, caller=desk.caller.at(desk.instant), as_of=desk.as_of
         )
     except ReprieveError:
         return None
