@@ -358,8 +358,12 @@ def test_a_page_shown_at_an_earlier_instant_offers_no_action(console: TestClient
     sign_in(console, "moderator@meta.example")
     assert 'id="lift-action"' in console.get(f"/console/sanctions/{sanction}").text
     earlier = (clock.now - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
-    past = console.get(f"/console/sanctions/{sanction}?at={earlier}").text
+    # As it stood then (at = as_of, PRODUCT.md section 8): recorded since, the sanction was not known.
+    assert console.get(f"/console/sanctions/{sanction}?at={earlier}").status_code == 404
+    # As we know it now: scheduled then, and nothing to do on a past page.
+    past = console.get(f"/console/sanctions/{sanction}?at={earlier}&known=now").text
     assert 'id="lift-action"' not in past and "as it stood at" in past and "scheduled" in past
+    assert "as we know it now" in past
 
 
 def test_the_account_page_offers_lift_and_returns_to_the_account(

@@ -284,3 +284,27 @@ def test_a_sanction_names_the_content_it_was_about(cli: Cli) -> None:
     assert "content_date" in err
     cli.fails("sanction", "create", "facebook/d", "--kind", "warning", *REASON, "--content-type", "TEXT")
     assert cli.events() == before
+
+
+def test_reads_as_known_at_an_instant_with_as_of(cli: Cli) -> None:
+    """``--as-of``: what Reprieve knew then, from the events recorded by then (issue 22)."""
+    created = cli.json(
+        "sanction", "create", "facebook/someone", "--kind", "suspension", "--starts-at", "2021-01-07T00:00:00Z", *REASON
+    )
+    sid = created["id"]
+    before = "2021-01-08T00:00:00Z"  # in force then, but recorded only now
+    assert cli.json("sanction", "show", sid, "--at", before)["state"] == "active"
+    assert cli.fails("sanction", "show", sid, "--at", before, "--as-of", before).startswith(
+        f"error: no sanction '{sid}'"
+    )
+    assert cli.json("sanction", "list", "--account", "facebook/someone", "--as-of", before)["items"] == []
+    assert cli.json("standing", "facebook/someone", "--at", before)["status"] == "suspended"
+    assert cli.json("standing", "facebook/someone", "--at", before, "--as-of", before)["status"] == "good"
+    assert cli.json("appeal", "list", "--as-of", before)["items"] == []
+    assert cli.json("review", "list", "--as-of", before)["items"] == []
+    events = cli.events()
+    assert "--as-of" in cli.fails("sanction", "show", sid, "--as-of", "yesterday")
+    assert "in the future" in cli.fails("standing", "facebook/someone", "--as-of", "2999-01-01T00:00:00Z")
+    code, out, err = cli.run("check", "facebook/someone", "post", "--as-of", "2999-01-01T00:00:00Z")
+    assert code == 2 and out == "" and "in the future" in err and err.count("\n") == 1
+    assert cli.events() == events  # a refused read changes nothing

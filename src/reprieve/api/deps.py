@@ -104,7 +104,7 @@ IfMatch = Annotated[int | None, Depends(if_match)]
 At = Annotated[datetime, Depends(instant_query)]
 
 
-async def as_of_query(
+async def at_if_given_query(
     at: Annotated[
         Instant | None, Query(description="as it stood at this instant (RFC 3339); default: as it stands")
     ] = None,
@@ -112,7 +112,36 @@ async def as_of_query(
     return parse_instant(at, field="at") if at is not None else None
 
 
-#: ``?at=`` on a read of records that change (appeals, reviews): as they stood then; None: as they stand.
+#: ``?at=`` on a read of records that change (appeals, reviews): as they stood then, in the
+#: world (valid time); None: as they stand.
+AtIfGiven = Annotated[datetime | None, Depends(at_if_given_query)]
+
+
+async def as_of_query(
+    now: Now,
+    as_of: Annotated[
+        Instant | None,
+        Query(
+            description="as Reprieve knew it at this instant (RFC 3339), from the events recorded by then; "
+            "default: now. Not in the future (422)"
+        ),
+    ] = None,
+) -> datetime | None:
+    return record_instant(as_of, now=now)
+
+
+def record_instant(value: str | None, *, now: datetime) -> datetime | None:
+    """``as_of`` (record time, PRODUCT.md section 8) as an instant; None for now (or no value).
+    A future ``as_of`` is refused: what will be recorded by then is not known yet."""
+    if value is None:
+        return None
+    as_of = parse_instant(value, field="as_of")
+    if as_of > now:
+        raise ValidationError(f"{value} is in the future: as_of is when Reprieve knew it, at most now", field="as_of")
+    return None if as_of == now else as_of
+
+
+#: ``?as_of=``: the recording instant a read answers for (None: now, from every event).
 AsOf = Annotated[datetime | None, Depends(as_of_query)]
 
 # --- who is asking -----------------------------------------------------------------------

@@ -61,8 +61,13 @@ class Enforcement:
             return self.index, at_us
         return None
 
-    def standing(self, ref: AccountRef, *, at: datetime, caller: Caller) -> dict[str, Any]:
-        """The account's standing at ``at``, on a platform of an operator ``caller`` sees."""
+    def standing(
+        self, ref: AccountRef, *, at: datetime, caller: Caller, as_of: datetime | None = None
+    ) -> dict[str, Any]:
+        """The account's standing at ``at``, on a platform of an operator ``caller`` sees; a past
+        ``as_of`` is read from the database (the index knows only the present)."""
+        if as_of is not None:
+            return get_standing(self.db, ref, at=at, caller=caller, as_of=as_of).to_json()
         found = self._index_for(at)
         if found is not None:
             index, at_us = found
@@ -72,11 +77,13 @@ class Enforcement:
                 pass  # a platform newer than the follower's last poll: the database knows it
         return get_standing(self.db, ref, at=at, caller=caller).to_json()
 
-    def checks(self, checks: Sequence[Check], *, at: datetime, caller: Caller) -> list[dict[str, Any]]:
+    def checks(
+        self, checks: Sequence[Check], *, at: datetime, caller: Caller, as_of: datetime | None = None
+    ) -> list[dict[str, Any]]:
         """Each check's answer, in order; a check that cannot be answered (an unknown platform, a
         capability the platform lacks, one of an operator ``caller`` does not see) is answered
-        with its error in its place (``RowError``)."""
-        found = self._index_for(at)
+        with its error in its place (``RowError``). A past ``as_of``: from the database."""
+        found = self._index_for(at) if as_of is None else None
         if found is not None:
             index, at_us = found
             refused: list[int] = []
@@ -84,7 +91,8 @@ class Enforcement:
             if not unknown_platforms(results, refused):
                 return results
             # a platform newer than the follower's last poll: the database knows it
-        return [view.to_json() for view in run_checks(self.db, checks, at=at, caller=caller, refused=[])]
+        views = run_checks(self.db, checks, at=at, caller=caller, refused=[], as_of=as_of)
+        return [view.to_json() for view in views]
 
 
 def unknown_platforms(answers: Sequence[dict[str, Any] | Any], refused: Sequence[int]) -> bool:

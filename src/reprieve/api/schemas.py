@@ -547,6 +547,8 @@ class ChecksRequest(Schema):
     )
 
     at: Instant | None = None
+    #: record time (PRODUCT.md section 8): as known then, from the events recorded by then
+    as_of: Instant | None = None
     checks: Annotated[list[CheckIn], Field(max_length=MAX_CHECKS)]
 
 

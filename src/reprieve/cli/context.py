@@ -10,7 +10,7 @@ import typer
 from sqlalchemy.exc import OperationalError
 
 from reprieve.config import load_settings
-from reprieve.domain.errors import ReprieveError
+from reprieve.domain.errors import ReprieveError, ValidationError
 from reprieve.domain.suggest import did_you_mean
 from reprieve.domain.time import parse_instant
 from reprieve.services import catalogue
@@ -93,9 +93,22 @@ def at_option(value: str | None) -> datetime:
     return parse_instant(value, field="--at") if value else now()
 
 
-def as_of_option(value: str | None) -> datetime | None:
+def at_if_given_option(value: str | None) -> datetime | None:
     """``--at`` on a read of records that change (appeals, reviews): as they stood then; None: now."""
     return parse_instant(value, field="--at") if value else None
+
+
+def as_of_option(value: str | None) -> datetime | None:
+    """``--as-of`` (record time, PRODUCT.md section 8): as Reprieve knew it then, from the events
+    recorded by then; None: now. Not in the future: what will be recorded by then is not known."""
+    if not value:
+        return None
+    as_of = parse_instant(value, field="--as-of")
+    if as_of > now():
+        raise ValidationError(
+            f"{value} is in the future: --as-of is when Reprieve knew it, at most now", field="--as-of"
+        )
+    return as_of
 
 
 def actor() -> str:
@@ -106,7 +119,12 @@ def actor() -> str:
 
 JSON = typer.Option(False, "--json", help="Print JSON instead of a table.")
 AT = typer.Option(None, "--at", help="Answer for this instant (RFC 3339); default now.")
-AS_OF = typer.Option(None, "--at", help="As it stood at this instant (RFC 3339); default as it stands.")
+AT_IF_GIVEN = typer.Option(None, "--at", help="As it stood at this instant (RFC 3339); default as it stands.")
+AS_OF = typer.Option(
+    None,
+    "--as-of",
+    help="As Reprieve knew it at this instant, from the events recorded by then (RFC 3339); default now.",
+)
 
 #: One pagination flag everywhere: ``--cursor`` takes the ``next_cursor`` a page printed.
 CURSOR = typer.Option(None, "--cursor", help="The next page: the cursor the previous page printed")

@@ -7,7 +7,20 @@ from typing import Any
 
 import typer
 
-from reprieve.cli.context import AS_OF, AT, CURSOR, JSON, actor, as_of_option, at_option, next_page_hint, now, state
+from reprieve.cli.context import (
+    AS_OF,
+    AT,
+    AT_IF_GIVEN,
+    CURSOR,
+    JSON,
+    actor,
+    as_of_option,
+    at_if_given_option,
+    at_option,
+    next_page_hint,
+    now,
+    state,
+)
 from reprieve.cli.output import emit_json, probation_text, record, table
 from reprieve.domain.errors import ValidationError
 from reprieve.domain.filters import AppealFilter, ReviewFilter
@@ -95,6 +108,7 @@ def review_list(
     operator: str = typer.Option(None),
     sanction: str = typer.Option(None),
     at: str = AT,
+    as_of: str = AS_OF,
     limit: int = typer.Option(50, help="1 to 1000"),
     cursor: str = CURSOR,
     as_json: bool = JSON,
@@ -107,7 +121,7 @@ def review_list(
         sanction=sanction,
     )
     page = reviews.list_reviews(
-        state(ctx).db(), f, at=at_option(at), as_of=bool(at), limit=limit, cursor=cursor
+        state(ctx).db(), f, at=at_option(at), stood=bool(at), as_of=as_of_option(as_of), limit=limit, cursor=cursor
     ).to_json()
     if as_json:
         emit_json(page)
@@ -176,10 +190,12 @@ def review_decide(
 
 
 @review_app.command("show")
-def review_show(ctx: typer.Context, review: str, at: str = AS_OF, as_json: bool = JSON) -> None:
+def review_show(
+    ctx: typer.Context, review: str, at: str = AT_IF_GIVEN, as_of: str = AS_OF, as_json: bool = JSON
+) -> None:
     """Show a review: its panel, assessments, attached appeals, decision and timeline (as it
-    stood --at an instant, if given)."""
-    result = reviews.get_review(state(ctx).db(), review, at=as_of_option(at)).to_json()
+    stood --at an instant, if given; as known --as-of an instant, if given)."""
+    result = reviews.get_review(state(ctx).db(), review, at=at_if_given_option(at), as_of=as_of_option(as_of)).to_json()
     emit_json(result) if as_json else show_review(result)
 
 
@@ -269,15 +285,18 @@ def appeal_list(
     sanction: str = typer.Option(None),
     limit: int = typer.Option(50, help="1 to 1000"),
     cursor: str = CURSOR,
-    at: str = AS_OF,
+    at: str = AT_IF_GIVEN,
+    as_of: str = AS_OF,
     as_json: bool = JSON,
 ) -> None:
-    """List appeals, as they stand or as they stood --at an instant."""
-    as_of = as_of_option(at)
+    """List appeals, as they stand or as they stood --at an instant (as known --as-of one)."""
+    stood = at_if_given_option(at)
     f = AppealFilter(
-        state=state_, kind=kind, operator=operator, sanction=sanction, at=None if as_of is None else to_micros(as_of)
+        state=state_, kind=kind, operator=operator, sanction=sanction, at=None if stood is None else to_micros(stood)
     )
-    page = appeals.list_appeals(state(ctx).db(), f, limit=limit, cursor=cursor, include_contact=True).to_json()
+    page = appeals.list_appeals(
+        state(ctx).db(), f, limit=limit, cursor=cursor, include_contact=True, as_of=as_of_option(as_of)
+    ).to_json()
     if as_json:
         emit_json(page)
         return
@@ -356,9 +375,14 @@ def appeal_dispute(
 
 
 @appeal_app.command("show")
-def appeal_show(ctx: typer.Context, appeal: str, at: str = AS_OF, as_json: bool = JSON) -> None:
-    """Show an appeal, its decision and disputes, as it stands or as it stood --at an instant."""
-    result = appeals.get_appeal(state(ctx).db(), appeal, include_contact=True, at=as_of_option(at)).to_json()
+def appeal_show(
+    ctx: typer.Context, appeal: str, at: str = AT_IF_GIVEN, as_of: str = AS_OF, as_json: bool = JSON
+) -> None:
+    """Show an appeal, its decision and disputes, as it stands or as it stood --at an instant
+    (as known --as-of one)."""
+    result = appeals.get_appeal(
+        state(ctx).db(), appeal, include_contact=True, at=at_if_given_option(at), as_of=as_of_option(as_of)
+    ).to_json()
     emit_json(result) if as_json else show_appeal(result)
 
 

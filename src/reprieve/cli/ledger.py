@@ -11,7 +11,19 @@ from typing import Any
 import typer
 from sqlalchemy.exc import OperationalError
 
-from reprieve.cli.context import AT, CURSOR, JSON, actor, at_option, near_miss, next_page_hint, now, state
+from reprieve.cli.context import (
+    AS_OF,
+    AT,
+    CURSOR,
+    JSON,
+    actor,
+    as_of_option,
+    at_option,
+    near_miss,
+    next_page_hint,
+    now,
+    state,
+)
 from reprieve.cli.output import emit_json, fail, policy_text, probation_text, record, table
 from reprieve.domain.checks import Check
 from reprieve.domain.errors import ReprieveError, ValidationError
@@ -257,6 +269,7 @@ def sanction_list(
     state_: str = typer.Option(None, "--state", help="scheduled, active, expired, lifted, cancelled"),
     category: str = typer.Option(None),
     at: str = AT,
+    as_of: str = AS_OF,
     limit: int = typer.Option(50, help="1 to 1000"),
     cursor: str = CURSOR,
     as_json: bool = JSON,
@@ -270,7 +283,9 @@ def sanction_list(
         state=parse_enum(SanctionState, state_, field="--state") if state_ else None,
         category=category,
     )
-    page = sanctions.list_sanctions(state(ctx).db(), f, at=at_option(at), limit=limit, cursor=cursor)
+    page = sanctions.list_sanctions(
+        state(ctx).db(), f, at=at_option(at), limit=limit, cursor=cursor, as_of=as_of_option(as_of)
+    )
     listed = page.to_json()
     if as_json:
         emit_json(listed)
@@ -280,9 +295,9 @@ def sanction_list(
 
 
 @sanction_app.command("show")
-def sanction_show(ctx: typer.Context, id: str, at: str = AT, as_json: bool = JSON) -> None:
-    """Show a sanction as it stands at an instant, with its history."""
-    result = sanctions.get_sanction(state(ctx).db(), id, at=at_option(at))
+def sanction_show(ctx: typer.Context, id: str, at: str = AT, as_of: str = AS_OF, as_json: bool = JSON) -> None:
+    """Show a sanction as it stands at an instant, with its history (as known --as-of an instant)."""
+    result = sanctions.get_sanction(state(ctx).db(), id, at=at_option(at), as_of=as_of_option(as_of))
     emit_json(result.to_json()) if as_json else show_sanction(result)
 
 
@@ -462,11 +477,12 @@ def standing_command(
     ctx: typer.Context,
     account: str = typer.Argument(..., help="platform/account"),
     at: str = AT,
+    as_of: str = AS_OF,
     as_json: bool = JSON,
 ) -> None:
-    """The standing of an account on its platform at an instant."""
+    """The standing of an account on its platform at an instant (as known --as-of an instant)."""
     result = standing.get_standing(
-        state(ctx).db(), AccountRef.parse(account), at=at_option(at), caller=Caller(actor())
+        state(ctx).db(), AccountRef.parse(account), at=at_option(at), caller=Caller(actor()), as_of=as_of_option(as_of)
     ).to_json()
     if as_json:
         emit_json(result)
@@ -479,13 +495,16 @@ def check_command(
     account: str = typer.Argument(..., help="platform/account"),
     capability: str = typer.Argument(..., help="e.g. post, login, live"),
     at: str = AT,
+    as_of: str = AS_OF,
     as_json: bool = JSON,
 ) -> None:
     """May this account do this, at this instant? Exit status: 0 allowed, 1 denied, 2 error (the
     check could not be answered: a malformed account, an unknown platform or capability)."""
     try:
         check = Check(AccountRef.parse(account), capability)
-        result = standing.run_checks(state(ctx).db(), [check], at=at_option(at), caller=Caller(actor()))[0].to_json()
+        result = standing.run_checks(
+            state(ctx).db(), [check], at=at_option(at), caller=Caller(actor()), as_of=as_of_option(as_of)
+        )[0].to_json()
     except ReprieveError as exc:
         fail(exc.message + near_miss(exc.message), CHECK_ERROR)
     except OperationalError as exc:

@@ -13,6 +13,7 @@ the kind and denials in force in each: the form the projections and the index st
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
@@ -488,3 +489,15 @@ def count_strikes(marks: Iterable[tuple[int, int | None]], t: int) -> int:
 def _offered(capabilities: tuple[tuple[str, ...], ...]) -> frozenset[str]:
     """Every capability of some platforms (cached: a ladder's restrictions ask again and again)."""
     return frozenset(c for listed in capabilities for c in listed)
+
+
+def known_by(sanction: Sanction, recorded: AbstractSet[int]) -> Sanction | None:
+    """The sanction as the events ``recorded`` (by seq) made it (PRODUCT.md section 8, record
+    time): only its changes among them, its term, ``until`` and state recomputed from those by
+    the rules above; None if its creation is not among them."""
+    changes = [c for c in sanction.changes if c.seq in recorded]
+    if not any(c.type is ChangeType.IMPOSED for c in changes):
+        return None
+    if len(changes) == len(sanction.changes):
+        return sanction
+    return replace(sanction, changes=changes)

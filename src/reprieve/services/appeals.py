@@ -52,6 +52,7 @@ from reprieve.services.due_process import (
 from reprieve.services.viewing import Page
 from reprieve.store import due_process as store
 from reprieve.store import personal, queries
+from reprieve.store.asof import Known, known_as_of
 from reprieve.store.connection import Connection
 from reprieve.store.db import Database
 from reprieve.store.uow import UnitOfWork
@@ -572,11 +573,13 @@ def get_appeal(
     caller: Caller | None = None,
     include_contact: bool = False,
     at: datetime | None = None,
+    as_of: datetime | None = None,
 ) -> AppealView:
-    """An appeal as it stands, or as it stood at ``at`` (not found if received after it);
+    """An appeal as it stands, or as it stood at ``at`` (not found if received after it), as
+    Reprieve knew it ``as_of`` (not found if recorded after it; None: now);
     caller None: the installation, which sees every operator's."""
     with db.read() as conn:
-        return _read_appeal(conn, appeal_id, caller, include_contact=include_contact, at=at)[1]
+        return _read_appeal(conn, appeal_id, caller, include_contact=include_contact, at=at, as_of=as_of)[1]
 
 
 def reveal_email(
@@ -586,6 +589,7 @@ def reveal_email(
     caller: Caller,
     via: str,
     at: datetime | None = None,
+    as_of: datetime | None = None,
     retention: timedelta = access_log.DEFAULT_RETENTION,
 ) -> AppealView:
     """An appeal with its requester's name and e-mail, for a moderator or an admin who asked to
@@ -595,7 +599,7 @@ def reveal_email(
     if not caller.is_moderator:
         raise ForbiddenError("only the operator's moderators and admins see a requester's e-mail")
     with db.read() as conn:
-        row, view = _read_appeal(conn, appeal_id, caller, include_contact=True, at=at)
+        row, view = _read_appeal(conn, appeal_id, caller, include_contact=True, at=at, as_of=as_of)
     if view.filed_by.email is not None:
         access_log.record_access(
             db,
@@ -612,14 +616,23 @@ def reveal_email(
 
 
 def _read_appeal(
-    conn: Connection, appeal_id: str, caller: Caller | None, *, include_contact: bool, at: datetime | None
+    conn: Connection,
+    appeal_id: str,
+    caller: Caller | None,
+    *,
+    include_contact: bool,
+    at: datetime | None,
+    as_of: datetime | None = None,
 ) -> tuple[dict[str, Any], AppealView]:
     row = _appeal(conn, appeal_id, caller)
     at_us = None if at is None else to_micros(at)
     if at_us is not None and row["received_at"] > at_us:
         raise NotFoundError(f"appeal {appeal_id} was received after {format_instant(at)}")
+    known = None if as_of is None else known_as_of(conn, as_of)
+    if known is not None and row["created_seq"] not in known.of(conn, [row["created_seq"]]):
+        raise NotFoundError(f"appeal {appeal_id} was recorded after {format_instant(as_of)}")
     contact = store.requester_row(conn, row["requester"]) if include_contact else None
-    return row, _view(conn, row, contact, include_contact, at_us=at_us)
+    return row, _view(conn, row, contact, include_contact, at_us=at_us, known=known)
 
 
 def list_appeals(
@@ -629,7 +642,9 @@ def list_appeals(
     limit: int = 50,
     cursor: str | None = None,
     include_contact: bool = False,
+    as_of: datetime | None = None,
 ) -> Page[AppealView]:
+    """A page of appeals matching ``f``; ``as_of``: as Reprieve knew them then (None: now)."""
     if not 1 <= limit <= 1000:
         raise ValidationError("must be between 1 and 1000", field="limit")
     if f.state is not None:
@@ -637,9 +652,11 @@ def list_appeals(
     if f.kind is not None:
         parse_enum(AppealKind, f.kind, field="kind")
     with db.read() as conn:
-        rows, next_cursor = store.list_appeal_rows(conn, f, limit=limit, cursor=cursor)
+        known = None if as_of is None else known_as_of(conn, as_of)
+        recorded = None if known is None else known.sql
+        rows, next_cursor = store.list_appeal_rows(conn, f, limit=limit, cursor=cursor, recorded=recorded)
         contacts = store.requester_rows(conn, [r["requester"] for r in rows]) if include_contact else {}
-        items = _views(conn, rows, contacts, include_contact, at_us=f.at)
+        items = _views(conn, rows, contacts, include_contact, at_us=f.at, known=known)
     return Page(tuple(items), next_cursor)
 
 
@@ -687,10 +704,11 @@ def _view(
     include_contact: bool,
     *,
     at_us: int | None = None,
+    known: Known | None = None,
 ) -> AppealView:
-    """How the appeal looks, or looked at ``at_us``."""
+    """How the appeal looks, or looked at ``at_us`` (as known by a past ``as_of``: ``known``)."""
     contacts = {row["requester"]: contact} if contact else {}
-    return _views(conn, [row], contacts, include_contact, at_us=at_us)[0]
+    return _views(conn, [row], contacts, include_contact, at_us=at_us, known=known)[0]
 
 
 def _views(
@@ -700,17 +718,34 @@ def _views(
     include_contact: bool,
     *,
     at_us: int | None = None,
+    known: Known | None = None,
 ) -> list[AppealView]:
     """How the appeals look, or looked at ``at_us``: one query for the disputes of them all, one
     for their personal texts."""
     disputes = store.dispute_rows_of(conn, [r["id"] for r in rows])
+    recorded: frozenset[int] | None = None
+    if known is not None:
+        seqs = [r["updated_seq"] for r in rows] + [d["updated_seq"] for found in disputes.values() for d in found]
+        recorded = known.of(conn, seqs)
     for appeal_id, found in disputes.items():
-        disputes[appeal_id] = [d for d in found if at_us is None or d["submitted_at"] <= at_us]
+        disputes[appeal_id] = [
+            d
+            for d in found
+            if (at_us is None or d["submitted_at"] <= at_us) and (recorded is None or d["updated_seq"] in recorded)
+        ]
     refs = [r for row in rows for r in (row["statement_ref"], row["reply_ref"])]
     refs += [r for found in disputes.values() for d in found for r in (d["body_ref"], d["summary_ref"])]
     texts = personal.read_many(conn, refs)
     return [
-        _build(row, contacts.get(row["requester"]), include_contact, disputes[row["id"]], texts, at_us=at_us)
+        _build(
+            row,
+            contacts.get(row["requester"]),
+            include_contact,
+            disputes[row["id"]],
+            texts,
+            at_us=at_us,
+            known=recorded is None or row["updated_seq"] in recorded,
+        )
         for row in rows
     ]
 
@@ -723,14 +758,16 @@ def _build(
     texts: dict[str, personal.PersonalText],
     *,
     at_us: int | None,
+    known: bool = True,
 ) -> AppealView:
     """How the appeal looks, or looked at ``at_us`` (a decision or a dispute's outcome recorded
-    as taking effect later is not shown)."""
+    as taking effect later is not shown); ``known`` False: its last change (its decision) was
+    recorded after the ``as_of`` read, which shows it open."""
 
     def by_then(instant: int | None) -> bool:
         return instant is not None and (at_us is None or instant <= at_us)
 
-    decided = row["state"] != AppealState.OPEN.value and by_then(row["decided_at"])
+    decided = known and row["state"] != AppealState.OPEN.value and by_then(row["decided_at"])
     state = AppealState(row["state"])
     shown = include_contact and contact
     statement, statement_erased = personal.resolved(row["statement"], row["statement_ref"], texts)

@@ -45,6 +45,7 @@ from reprieve.services.due_process import (
 from reprieve.services.viewing import Page
 from reprieve.store import due_process as store
 from reprieve.store import personal, queries
+from reprieve.store.asof import Known, known_as_of
 from reprieve.store.connection import Connection
 from reprieve.store.db import Database
 from reprieve.store.uow import UnitOfWork
@@ -406,15 +407,26 @@ def decide_review(db: Database, review_id: str, command: DecideReview, *, caller
         return review_view(uow.conn, review.id)
 
 
-def get_review(db: Database, review_id: str, *, caller: Caller | None = None, at: datetime | None = None) -> ReviewView:
-    """A review as it stands, or as it stood at ``at`` (not found if opened after it); caller
-    None: the installation, which sees every operator's."""
+def get_review(
+    db: Database,
+    review_id: str,
+    *,
+    caller: Caller | None = None,
+    at: datetime | None = None,
+    as_of: datetime | None = None,
+) -> ReviewView:
+    """A review as it stands, or as it stood at ``at`` (not found if opened after it), as Reprieve
+    knew it ``as_of`` (not found if recorded after it; None: now); caller None: the
+    installation, which sees every operator's."""
     with db.read() as conn:
         _, row = _load(conn, review_id, caller)
         at_us = None if at is None else to_micros(at)
         if at_us is not None and row["opened_at"] > at_us:
             raise NotFoundError(f"review {review_id} was opened after {format_instant(at)}")
-        return review_view(conn, review_id, row=row, at_us=at_us)
+        known = None if as_of is None else known_as_of(conn, as_of)
+        if known is not None and row["created_seq"] not in known.of(conn, [row["created_seq"]]):
+            raise NotFoundError(f"review {review_id} was recorded after {format_instant(as_of)}")
+        return review_view(conn, review_id, row=row, at_us=at_us, known=known)
 
 
 def list_reviews(
@@ -424,12 +436,14 @@ def list_reviews(
     at: datetime,
     limit: int = 50,
     cursor: str | None = None,
-    as_of: bool = False,
+    stood: bool = False,
+    as_of: datetime | None = None,
 ) -> Page[ReviewView | DueReviewView]:
     """A page of reviews; ``state=due`` lists the sanctions due for review at ``at`` instead.
 
-    Open and decided reviews are listed as they stand, or with ``as_of`` as they stood at ``at``:
-    opened by then, and open then if decided later."""
+    Open and decided reviews are listed as they stand, or with ``stood`` as they stood at ``at``:
+    opened by then, and open then if decided later; ``as_of``: as Reprieve knew them then
+    (recorded by then, decided if the decision was). Due reviews are today's knowledge."""
     if not 1 <= limit <= 1000:
         raise ValidationError("must be between 1 and 1000", field="limit")
     with db.read() as conn:
@@ -437,9 +451,12 @@ def list_reviews(
             rows, next_cursor = store.due_sanction_rows(conn, f, at_us=to_micros(at), limit=limit, cursor=cursor)
             items: list[ReviewView | DueReviewView] = [due_view(s, at) for s in queries.load_sanctions(conn, rows)]
         else:
-            at_us = to_micros(at) if as_of else None
-            review_rows, next_cursor = store.list_review_rows(conn, f, limit=limit, cursor=cursor, at_us=at_us)
-            items = [review_view(conn, r["id"], row=r, at_us=at_us) for r in review_rows]
+            at_us = to_micros(at) if stood else None
+            known = None if as_of is None else known_as_of(conn, as_of)
+            review_rows, next_cursor = store.list_review_rows(
+                conn, f, limit=limit, cursor=cursor, at_us=at_us, recorded=None if known is None else known.sql
+            )
+            items = [review_view(conn, r["id"], row=r, at_us=at_us, known=known) for r in review_rows]
     return Page(tuple(items), next_cursor)
 
 
@@ -458,7 +475,12 @@ def _instant(value: int | None) -> datetime | None:
 
 
 def review_view(
-    conn: Connection, review_id: str, *, row: dict[str, Any] | None = None, at_us: int | None = None
+    conn: Connection,
+    review_id: str,
+    *,
+    row: dict[str, Any] | None = None,
+    at_us: int | None = None,
+    known: Known | None = None,
 ) -> ReviewView:
     """A review with its panel, assessments, attached appeals, decision and timeline; as it stood
     at ``at_us`` if given (open if decided later, with what was filed and received by then)."""
@@ -468,6 +490,13 @@ def review_view(
     assert sanction is not None
     assessments = store.assessment_rows(conn, review_id)
     appeals = store.appeals_of_review(conn, review_id)
+    if known is not None:
+        seqs = [a["seq"] for a in assessments] + [a["created_seq"] for a in appeals] + [row["updated_seq"]]
+        recorded = known.of(conn, seqs)
+        assessments = [a for a in assessments if a["seq"] in recorded]
+        appeals = [a for a in appeals if a["created_seq"] in recorded]
+        if row["updated_seq"] not in recorded and row["decided_at"] is not None:
+            row = {**row, "state": ReviewState.OPEN.value, "outcome": None, "decided_at": None, "decision": None}
     if at_us is not None:
         assessments = [a for a in assessments if a["filed_at"] <= at_us]
         appeals = [a for a in appeals if a["received_at"] <= at_us]

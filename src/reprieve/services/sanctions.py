@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import islice
 from typing import Any
@@ -29,6 +29,7 @@ from reprieve.services.catalogue import ensure_accounts, require_platform
 from reprieve.services.viewing import Page
 from reprieve.services.views import SanctionView, sanction_view
 from reprieve.store import queries
+from reprieve.store.asof import known_as_of, sanction_as_of, sanctions_as_of
 from reprieve.store.db import Database
 from reprieve.store.uow import UnitOfWork
 
@@ -444,22 +445,68 @@ def _scope_platforms(db: Database, uow: UnitOfWork, sanction: Sanction) -> list[
     return [require_platform(db, uow.conn, p) for p in sanction.scope]
 
 
-def get_sanction(db: Database, sanction_id: str, *, at: datetime, caller: Caller | None = None) -> SanctionView:
-    """The sanction as it stands at ``at``; caller None: the installation, which sees every operator."""
+def get_sanction(
+    db: Database, sanction_id: str, *, at: datetime, caller: Caller | None = None, as_of: datetime | None = None
+) -> SanctionView:
+    """The sanction as it stands at ``at``; caller None: the installation, which sees every operator.
+    ``as_of``: as the events recorded by then knew it (not found if created later); None: now."""
     with db.read() as conn:
         sanction = queries.load_sanction(conn, sanction_id)
+        if sanction is not None and as_of is not None:
+            sanction = sanction_as_of(conn, sanction, known_as_of(conn, as_of))
     if sanction is None or (caller is not None and not caller.sees(sanction.operator)):
         raise NotFoundError(f"no sanction {sanction_id!r}")
     return sanction_view(sanction, at=at)
 
 
 def list_sanctions(
-    db: Database, f: SanctionFilter, *, at: datetime, limit: int = 50, cursor: str | None = None
+    db: Database,
+    f: SanctionFilter,
+    *,
+    at: datetime,
+    limit: int = 50,
+    cursor: str | None = None,
+    as_of: datetime | None = None,
 ) -> Page[SanctionView]:
-    """A page of sanctions matching ``f`` at ``at``."""
+    """A page of sanctions matching ``f`` at ``at``; ``as_of``: as the events recorded by then
+    knew them (those created later are absent, the others' terms and states as then known)."""
     if not 1 <= limit <= 1000:
         raise ValidationError("must be between 1 and 1000", field="limit")
+    if as_of is not None:
+        return _list_known_by(db, f, at=at, limit=limit, cursor=cursor, as_of=as_of)
     with db.read() as conn:
         rows, next_cursor = queries.list_sanction_rows(conn, f, at_us=to_micros(at), limit=limit, cursor=cursor)
         sanctions = queries.load_sanctions(conn, rows)
     return Page(tuple(sanction_view(s, at=at) for s in sanctions), next_cursor)
+
+
+def _list_known_by(
+    db: Database, f: SanctionFilter, *, at: datetime, limit: int, cursor: str | None, as_of: datetime
+) -> Page[SanctionView]:
+    """``list_sanctions`` as of a past recording instant. The kind and state the projections hold
+    are today's knowledge: the rows are read without those two filters, each sanction is taken
+    back to what was known by then, and the filters are applied to that, page after page of
+    rows until the answer's page is full."""
+    unfiltered = replace(f, kind=None, state=None)
+    found: list[SanctionView] = []
+    next_cursor = cursor
+    with db.read() as conn:
+        known = known_as_of(conn, as_of)
+        while True:
+            rows, next_cursor = queries.list_sanction_rows(
+                conn, unfiltered, at_us=to_micros(at), limit=limit, cursor=next_cursor, created=known.sql
+            )
+            loaded = queries.load_sanctions(conn, rows)
+            as_known = sanctions_as_of(conn, loaded, known)
+            for sanction in loaded:
+                then = as_known.get(sanction.id)
+                if then is None:
+                    continue
+                view = sanction_view(then, at=at)
+                if (f.kind is None or view.kind is f.kind) and (f.state is None or view.state is f.state):
+                    found.append(view)
+                if len(found) == limit:
+                    more = rows[-1].id != sanction.id or next_cursor is not None
+                    return Page(tuple(found), queries.encode_cursor(sanction.id) if more else None)
+            if next_cursor is None:
+                return Page(tuple(found), None)

@@ -27,6 +27,7 @@ from reprieve.domain.time import format_instant, from_micros, to_micros
 from reprieve.services.callers import Caller
 from reprieve.services.catalogue import require_platform
 from reprieve.store import due_process
+from reprieve.store.asof import Known, known_as_of, standing_rows_as_of
 from reprieve.store.connection import Connection
 from reprieve.store.db import Database
 from reprieve.store.standing import standing_rows
@@ -109,9 +110,15 @@ class CheckView:
         }
 
 
-def account_standing(db: Database, conn: Connection, ref: AccountRef, at_us: int) -> AccountStanding:
+def account_standing(
+    db: Database, conn: Connection, ref: AccountRef, at_us: int, *, known: Known | None = None
+) -> AccountStanding:
+    """``known``: as the events recorded by a past ``as_of`` made it; None: now."""
     platform = require_platform(db, conn, ref.platform)
-    rows = standing_rows(conn, ref.platform, ref.account)
+    if known is None:
+        rows = standing_rows(conn, ref.platform, ref.account)
+    else:
+        rows = standing_rows_as_of(conn, platform, ref.account, known)
     if rows.identity is None:  # never sanctioned, never registered: in good standing
         return AccountStanding(ref, None, standing_at([], at_us), 0)
     # Strikes and probation follow the rule of reprieve.domain.strikes.
@@ -120,8 +127,16 @@ def account_standing(db: Database, conn: Connection, ref: AccountRef, at_us: int
     return AccountStanding(ref, rows.identity, standing_at(rows.spans, at_us), count_strikes(marks, at_us), probation)
 
 
-def get_standing(db: Database, ref: AccountRef, *, at: datetime, caller: Caller | None = None) -> StandingView:
-    """The account's standing at ``at``; caller None: the installation, which sees every operator."""
+def get_standing(
+    db: Database, ref: AccountRef, *, at: datetime, caller: Caller | None = None, as_of: datetime | None = None
+) -> StandingView:
+    """The account's standing at ``at``; caller None: the installation, which sees every operator.
+    ``as_of``: as the events recorded by then knew it (None: now)."""
+    if as_of is not None:
+        with db.read() as conn:
+            _visible(db, conn, ref.platform, caller)
+            standing = account_standing(db, conn, ref, to_micros(at), known=known_as_of(conn, as_of))
+        return StandingView(standing, at)
     with db.read_one() as conn:  # one statement (store.standing), once the platform is known
         _visible(db, conn, ref.platform, caller)
         return StandingView(account_standing(db, conn, ref, to_micros(at)), at)
@@ -134,6 +149,7 @@ def run_checks(
     at: datetime,
     caller: Caller | None = None,
     refused: list[int] | None = None,
+    as_of: datetime | None = None,
 ) -> list[CheckView]:
     """The answer to each check, in order, on the platforms of the
     operators ``caller`` sees (None: the installation, which sees every operator).
@@ -147,6 +163,7 @@ def run_checks(
     results: list[CheckView] = []
     cache: dict[AccountRef, AccountStanding] = {}
     with db.read() as conn:
+        known = known_as_of(conn, as_of) if as_of is not None else None
         for check in checks:
             try:
                 ensure_slug(check.capability, field="capability")
@@ -163,7 +180,7 @@ def run_checks(
                 continue
             result = cache.get(check.ref)
             if result is None:
-                result = cache[check.ref] = account_standing(db, conn, check.ref, at_us)
+                result = cache[check.ref] = account_standing(db, conn, check.ref, at_us, known=known)
             s = result.standing
             allowed = check.capability not in s.denies
             results.append(

@@ -45,6 +45,7 @@ from reprieve.services import appeal_codes
 from reprieve.services.callers import Caller
 from reprieve.store import queries
 from reprieve.store import transparency as store
+from reprieve.store.asof import known_as_of, sanction_as_of
 from reprieve.store.db import Database
 from reprieve.store.due_process import latest_decision_told_at
 
@@ -64,12 +65,17 @@ def statement_of_reasons(
     language: sor.Lang,
     caller: Caller,
     public_url: str | None = None,
+    as_of: datetime | None = None,
 ) -> dict[str, Any]:
     """The statement of reasons of a sanction (DSA art. 17) in ``language``, as it stands at the
-    caller's instant (a document, ``dsa.statement``), if the caller sees its operator."""
+    caller's instant (a document, ``dsa.statement``), if the caller sees its operator; ``as_of``:
+    from the sanction's changes recorded by then (not found if it was recorded later)."""
     now = caller.instant
     with db.read() as conn:
         sanction = caller.seen(queries.load_sanction(conn, sanction_id), "sanction", sanction_id)
+        if as_of is not None:
+            known = sanction_as_of(conn, sanction, known_as_of(conn, as_of))
+            sanction = caller.seen(known, "sanction", sanction_id)
         names: dict[str, str] = {}
         for platform_id in (sanction.subject.platform, *sanction.scope):
             platform = db.platform(conn, platform_id)

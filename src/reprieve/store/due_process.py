@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, and_, exists, func, insert, not_, or_, select
+from sqlalchemy import ColumnElement, Connection, and_, exists, func, insert, not_, or_, select
 
 from reprieve.domain.filters import AppealFilter, ReviewFilter
 from reprieve.domain.policy import ladder_from_data
@@ -115,21 +115,34 @@ def reviews_of(conn: Connection, sanction_id: str) -> list[str]:
 
 
 def list_review_rows(
-    conn: Connection, f: ReviewFilter, *, limit: int, cursor: str | None, at_us: int | None = None
+    conn: Connection,
+    f: ReviewFilter,
+    *,
+    limit: int,
+    cursor: str | None,
+    at_us: int | None = None,
+    recorded: Callable[[Any], ColumnElement[bool]] | None = None,
 ) -> tuple[list[dict[str, Any]], str | None]:
     """Open or decided reviews (both when ``f.state`` is None), by id; with ``at_us``, those opened
-    by then, in the state they had then."""
+    by then, in the state they had then; with ``recorded`` (a condition on a seq: recorded by a
+    past ``as_of``), those recorded by then, decided only if the decision was (``updated_seq``)."""
     query = select(tables.reviews).order_by(R.id).limit(limit + 1)
     if cursor:
         query = query.where(R.id > decode_cursor(cursor))
+    if recorded is not None:
+        query = query.where(recorded(R.created_seq))
     if at_us is not None:
         query = query.where(R.opened_at <= at_us)
-        if f.state is ReviewState.OPEN:
-            query = query.where(or_(R.decided_at.is_(None), R.decided_at > at_us))
-        elif f.state is ReviewState.DECIDED:
-            query = query.where(R.state == f.state.value, R.decided_at <= at_us)
-    elif f.state is not None:
-        query = query.where(R.state == f.state.value)
+    if at_us is None and recorded is None:
+        if f.state is not None:
+            query = query.where(R.state == f.state.value)
+    elif f.state in (ReviewState.OPEN, ReviewState.DECIDED):
+        decided = [R.state == ReviewState.DECIDED.value, R.decided_at.is_not(None)]
+        if at_us is not None:
+            decided.append(R.decided_at <= at_us)
+        if recorded is not None:
+            decided.append(recorded(R.updated_seq))
+        query = query.where(not_(and_(*decided)) if f.state is ReviewState.OPEN else and_(*decided))
     if f.operator:
         query = query.where(R.operator_id == f.operator)
     if f.operators is not None:
@@ -230,19 +243,33 @@ def dispute_row(conn: Connection, dispute_id: str) -> dict[str, Any] | None:
 
 
 def list_appeal_rows(
-    conn: Connection, f: AppealFilter, *, limit: int, cursor: str | None
+    conn: Connection,
+    f: AppealFilter,
+    *,
+    limit: int,
+    cursor: str | None,
+    recorded: Callable[[Any], ColumnElement[bool]] | None = None,
 ) -> tuple[list[dict[str, Any]], str | None]:
+    """Appeals matching ``f``, by id. ``recorded``: a condition on a seq, recorded by a past
+    ``as_of`` (``store.asof.Known.sql``): those filed by then, decided if the decision was."""
     query = select(tables.appeals).order_by(AP.id).limit(limit + 1)
     if cursor:
         query = query.where(AP.id > decode_cursor(cursor))
+    if recorded is not None:
+        query = query.where(recorded(AP.created_seq))
     if f.at is not None:
         query = query.where(AP.received_at <= f.at)
-        if f.state == "open":
-            query = query.where(or_(AP.decided_at.is_(None), AP.decided_at > f.at))
-        elif f.state:
-            query = query.where(AP.state == f.state, AP.decided_at <= f.at)
+    if f.at is None and recorded is None:
+        if f.state:
+            query = query.where(AP.state == f.state)
     elif f.state:
-        query = query.where(AP.state == f.state)
+        decided = [AP.state != "open", AP.decided_at.is_not(None)]
+        if f.at is not None:
+            decided.append(AP.decided_at <= f.at)
+        if recorded is not None:
+            decided.append(recorded(AP.updated_seq))
+        shown = not_(and_(*decided)) if f.state == "open" else and_(AP.state == f.state, *decided)
+        query = query.where(shown)
     if f.kind:
         query = query.where(AP.kind == f.kind)
     if f.operator:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, Connection, and_, exists, func, or_, select
 
 from reprieve.domain.errors import ValidationError
 from reprieve.domain.filters import SanctionFilter
@@ -173,10 +173,20 @@ def decode_cursor(cursor: str) -> str:
 
 
 def list_sanction_rows(
-    conn: Connection, f: SanctionFilter, *, at_us: int, limit: int, cursor: str | None
+    conn: Connection,
+    f: SanctionFilter,
+    *,
+    at_us: int,
+    limit: int,
+    cursor: str | None,
+    created: Callable[[Any], ColumnElement[bool]] | None = None,
 ) -> tuple[list[Any], str | None]:
-    """Sanctions matching ``f`` at ``at_us``, by id; returns the page and the next cursor."""
+    """Sanctions matching ``f`` at ``at_us``, by id; returns the page and the next cursor.
+    ``created``: a condition on ``created_seq`` (a read as of a past recording instant:
+    ``store.asof.Known.sql``)."""
     query = select(tables.sanctions).order_by(S.id).limit(limit + 1)
+    if created is not None:
+        query = query.where(created(S.created_seq))
     if cursor:
         query = query.where(S.id > decode_cursor(cursor))
     # SQLite keeps no statistics: when both could serve, it prefers the operator's index (in id

@@ -58,6 +58,8 @@ events = Table(
     # The audit page's filters by type and by recording day (migration 0014).
     Index("ix_events_operator_type_seq", "operator_id", "type", "seq"),
     Index("ix_events_operator_at", "operator_id", "at"),
+    # Reads as of a recording instant: the log's prefix recorded by then (migration 0020).
+    Index("ix_events_at_seq", "at", "seq"),
     comment="The append-only, hash-chained audit log. Every other table is derived from it.",
 )
 

@@ -25,7 +25,7 @@ from reprieve.http.deps import DbDep, Now, Tenant
 from reprieve.services import Database
 from reprieve.services.callers import Caller
 from reprieve.services.members import Member, session_member
-from reprieve.web.rendering import page_instant
+from reprieve.web.rendering import KNOWN, KNOWN_NOW, page_instant
 from reprieve.web.security import SESSION_COOKIE as SESSION_COOKIE
 
 
@@ -49,6 +49,8 @@ class Desk:
     tenant: Tenant
     now: datetime
     at: datetime | None
+    #: ``?known=now``: the page shows ``at`` as we know it now, rather than as it stood then
+    known_now: bool = False
 
     @property
     def db(self) -> Database:
@@ -62,6 +64,14 @@ class Desk:
     def instant(self) -> datetime:
         """The instant reads answer for: ``?at=`` or now."""
         return self.at or self.now
+
+    @property
+    def as_of(self) -> datetime | None:
+        """The recording instant reads answer for (PRODUCT.md section 8): "as it stood on T" is
+        ``at = as_of = T``; with ``?known=now``, or for an instant to come, now (None)."""
+        if self.at is None or self.known_now or self.at >= self.now:
+            return None
+        return self.at
 
     @property
     def caller(self) -> Caller:
@@ -101,7 +111,8 @@ def desk(*roles: Role) -> Callable[..., Awaitable[Desk]]:
     ) -> Desk:
         if member.role not in admitted:
             raise RoleRefused(member.role)
-        return Desk(member, Tenant(member.principal, db), now, page_instant(request))
+        known_now = request.query_params.get(KNOWN) == KNOWN_NOW
+        return Desk(member, Tenant(member.principal, db), now, page_instant(request), known_now)
 
     return dependency
 

@@ -60,6 +60,12 @@ def parse_page_instant(text: str | None) -> datetime | None:
     return parse_instant(value, field="at")
 
 
+#: ``?known=now`` beside ``?at=``: the page shows that instant as we know it now (record time:
+#: every event), rather than as it stood then (only the events recorded by then).
+KNOWN = "known"
+KNOWN_NOW = "now"
+
+
 def page_instant(request: Request) -> datetime | None:
     """The instant of ``?at=``; a malformed one is a ValidationError (a 400 page)."""
     try:
@@ -89,10 +95,21 @@ def render(request: Request, template: str, *, status_code: int = 200, **context
         except ValidationError:
             at = None
 
+    known_now = at is not None and request.query_params.get(KNOWN) == KNOWN_NOW
+
     def url(path: str, **query: Any) -> str:
         if at is not None and "at" not in query:
             query["at"] = at.strftime("%Y-%m-%dT%H:%M")
+            if known_now and KNOWN not in query:
+                query[KNOWN] = KNOWN_NOW
         return _with_query(path, query)
+
+    def switch_url() -> str:
+        """This page with the other reading of ``at``: as it stood then, or as we know it now."""
+        params = {k: v for k, v in request.query_params.items() if k != KNOWN}
+        if not known_now:
+            params[KNOWN] = KNOWN_NOW
+        return _with_query(request.url.path, params)
 
     def lang_url(code: str) -> str:
         params = dict(request.query_params)
@@ -113,6 +130,8 @@ def render(request: Request, template: str, *, status_code: int = 200, **context
         "member": getattr(request.state, "member", None),
         "at": at,
         "at_value": at.strftime("%Y-%m-%dT%H:%M") if at is not None else "",
+        "known_now": known_now,
+        "switch_url": switch_url,
         "url": url,
         "static": lambda name: f"{STATIC_PREFIX}/{name}",
         "path": request.url.path,

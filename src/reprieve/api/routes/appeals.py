@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from reprieve.api.deps import IDEMPOTENT, AsOf, ClockDep, Moderator, OpaqueId, Reader, allow
+from reprieve.api.deps import IDEMPOTENT, AsOf, AtIfGiven, ClockDep, Moderator, OpaqueId, Reader, allow
 from reprieve.api.due_process_schemas import (
     AppealAttach,
     AppealCreate,
@@ -67,7 +67,8 @@ def list_appeals(
     sanction: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_-]{1,64}$")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
     cursor: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_=-]{1,200}$")] = None,
-    at: AsOf = None,
+    at: AtIfGiven = None,
+    as_of: AsOf = None,
 ) -> dict[str, Any]:
     query = AppealFilter(
         state=state.value if state else None,
@@ -77,7 +78,9 @@ def list_appeals(
         sanction=sanction,
         at=None if at is None else to_micros(at),
     )
-    page = appeals.list_appeals(tenant.db, query, limit=limit, cursor=cursor, include_contact=sees_contact(tenant))
+    page = appeals.list_appeals(
+        tenant.db, query, limit=limit, cursor=cursor, include_contact=sees_contact(tenant), as_of=as_of
+    )
     return {**page.to_json(), "items": [a.without_email().to_json() for a in page.items]}
 
 
@@ -87,7 +90,9 @@ def list_appeals(
     responses=problem_responses(),
     summary="An appeal; to a moderator or an admin with the requester's e-mail, a read the access log records",
 )
-def get_appeal(tenant: Reader, appeal_id: OpaqueId, request: Request, now: Now, at: AsOf = None) -> dict[str, Any]:
+def get_appeal(
+    tenant: Reader, appeal_id: OpaqueId, request: Request, now: Now, at: AtIfGiven = None, as_of: AsOf = None
+) -> dict[str, Any]:
     if sees_contact(tenant):
         return appeals.reveal_email(
             tenant.db,
@@ -95,9 +100,10 @@ def get_appeal(tenant: Reader, appeal_id: OpaqueId, request: Request, now: Now, 
             caller=tenant.caller(now),
             via=access_log.API,
             at=at,
+            as_of=as_of,
             retention=access_log_retention(request),
         ).to_json()
-    return appeals.get_appeal(tenant.db, appeal_id, caller=tenant.caller(), at=at).to_json()
+    return appeals.get_appeal(tenant.db, appeal_id, caller=tenant.caller(), at=at, as_of=as_of).to_json()
 
 
 @router.post(

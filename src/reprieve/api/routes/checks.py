@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 from fastapi import APIRouter, Response
 
-from reprieve.api.deps import IDEMPOTENT, EnforcementDep, Reader
+from reprieve.api.deps import IDEMPOTENT, EnforcementDep, Reader, record_instant
 from reprieve.api.observability.metrics import record_checks
 from reprieve.api.problems import problem_responses, problem_type_of
 from reprieve.api.schemas import ChecksOut, ChecksRequest
@@ -45,8 +45,9 @@ PATH = "/v1/checks"
 )
 def run_checks(tenant: Reader, body: ChecksRequest, now: Now, enforcement: EnforcementDep) -> Response:
     at = parse_instant(body.at, field="at") if body.at is not None else now
+    as_of = record_instant(body.as_of, now=now)
     checks = [Check(AccountRef(c.platform, c.account), c.capability) for c in body.checks]
-    results = enforcement.checks(checks, at=at, caller=tenant.caller())
+    results = enforcement.checks(checks, at=at, caller=tenant.caller(), as_of=as_of)
     return Response(answer(at, results), media_type="application/json")
 
 

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from reprieve.api.deps import IDEMPOTENT, AsOf, ClockDep, Moderator, OpaqueId, Reader, allow
+from reprieve.api.deps import IDEMPOTENT, AsOf, AtIfGiven, ClockDep, Moderator, OpaqueId, Reader, allow
 from reprieve.api.due_process_schemas import (
     AssessmentCreate,
     ReviewCreate,
@@ -44,7 +44,8 @@ def caller_of(tenant: Tenant) -> Caller:
 def list_reviews(
     tenant: Reader,
     now: Now,
-    at: AsOf,
+    at: AtIfGiven,
+    as_of: AsOf,
     state: Annotated[ReviewState | None, Query(description="default: open and decided")] = None,
     operator: Annotated[str | None, Query(pattern=SLUG_PATTERN)] = None,
     sanction: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_-]{1,64}$")] = None,
@@ -54,13 +55,15 @@ def list_reviews(
     query = ReviewFilter(
         state=state, operator=tenant.operator_filter(operator), operators=tenant.operators, sanction=sanction
     )
-    page = reviews.list_reviews(tenant.db, query, at=at or now, as_of=at is not None, limit=limit, cursor=cursor)
+    page = reviews.list_reviews(
+        tenant.db, query, at=at or now, stood=at is not None, as_of=as_of, limit=limit, cursor=cursor
+    )
     return page.to_json()
 
 
 @router.get("/v1/reviews/{review_id}", response_model=ReviewOut, responses=problem_responses())
-def get_review(tenant: Reader, review_id: OpaqueId, at: AsOf = None) -> dict[str, Any]:
-    return reviews.get_review(tenant.db, review_id, caller=tenant.caller(), at=at).to_json()
+def get_review(tenant: Reader, review_id: OpaqueId, at: AtIfGiven = None, as_of: AsOf = None) -> dict[str, Any]:
+    return reviews.get_review(tenant.db, review_id, caller=tenant.caller(), at=at, as_of=as_of).to_json()
 
 
 @router.post(

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
-from reprieve.api.deps import IDEMPOTENT, At, ClockDep, IfMatch, Moderator, OpaqueId, Reader
+from reprieve.api.deps import IDEMPOTENT, AsOf, At, ClockDep, IfMatch, Moderator, OpaqueId, Reader
 from reprieve.api.problems import problem_responses
 from reprieve.api.schemas import (
     SLUG_PATTERN,
@@ -41,6 +41,7 @@ def impose_sanction(tenant: Moderator, body: SanctionCreate, clock: ClockDep, re
 def list_sanctions(
     tenant: Reader,
     at: At,
+    as_of: AsOf,
     operator: Annotated[str | None, Query(pattern=SLUG_PATTERN)] = None,
     platform: Annotated[str | None, Query(pattern=SLUG_PATTERN, description="in the scope")] = None,
     account: Annotated[
@@ -62,13 +63,15 @@ def list_sanctions(
         state=state,
         category=category,
     )
-    return sanctions.list_sanctions(tenant.db, query, at=at, limit=limit, cursor=cursor).to_json()
+    return sanctions.list_sanctions(tenant.db, query, at=at, limit=limit, cursor=cursor, as_of=as_of).to_json()
 
 
 @router.get("/{sanction_id}", response_model=SanctionOut, responses=problem_responses())
-def get_sanction(tenant: Reader, sanction_id: OpaqueId, at: At, response: Response) -> dict[str, Any]:
-    """The sanction as it stands at `at`; its `version` is also the `ETag`."""
-    return _tagged(response, sanctions.get_sanction(tenant.db, sanction_id, at=at, caller=tenant.caller()))
+def get_sanction(tenant: Reader, sanction_id: OpaqueId, at: At, as_of: AsOf, response: Response) -> dict[str, Any]:
+    """The sanction as it stands at `at`, as known `as_of` (from the events recorded by then: a
+    sanction created later is 404); its `version` is also the `ETag`."""
+    found = sanctions.get_sanction(tenant.db, sanction_id, at=at, caller=tenant.caller(), as_of=as_of)
+    return _tagged(response, found)
 
 
 @router.post(

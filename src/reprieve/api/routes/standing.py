@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from reprieve.api.deps import At, EnforcementDep, PlatformId, Reader
+from reprieve.api.deps import AsOf, At, EnforcementDep, PlatformId, Reader
 from reprieve.api.problems import problem_responses
 from reprieve.api.routes.accounts import AccountPath
 from reprieve.api.schemas import StandingOut
@@ -22,6 +22,8 @@ router = APIRouter(prefix="/v1/platforms/{platform}/accounts", tags=["standing"]
     summary="An account's standing on a platform at an instant",
 )
 def get_standing(
-    tenant: Reader, platform: PlatformId, account: AccountPath, at: At, enforcement: EnforcementDep
+    tenant: Reader, platform: PlatformId, account: AccountPath, at: At, as_of: AsOf, enforcement: EnforcementDep
 ) -> dict[str, Any]:
-    return enforcement.standing(AccountRef(platform, account), at=at, caller=tenant.caller())
+    """At `at`, as known `as_of` (default now: the enforcement index; a past `as_of`: the
+    database, from the events recorded by then)."""
+    return enforcement.standing(AccountRef(platform, account), at=at, caller=tenant.caller(), as_of=as_of)

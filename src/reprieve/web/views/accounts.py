@@ -46,7 +46,7 @@ def find_account(request: Request, desk: Signed, q: Annotated[str, Query(max_len
             return redirect(request, f"/console/accounts/{ref.platform}/{ref.account}", at=at)
     elif wanted and _SANCTION_ID.match(wanted):
         try:
-            sanctions.get_sanction(desk.db, wanted, at=desk.instant, caller=desk.caller)
+            sanctions.get_sanction(desk.db, wanted, at=desk.instant, caller=desk.caller, as_of=desk.as_of)
         except ReprieveError:
             pass
         else:
@@ -136,11 +136,11 @@ def render_account(
     except NotFoundError:  # never registered: in good standing, nothing recorded yet
         identity, display_name, display_name_erased = None, None, False
     refs = list(identity.accounts) if identity is not None else [ref]
-    standings = [standing.get_standing(desk.db, r, at=desk.instant, caller=desk.caller) for r in refs]
+    standings = [standing.get_standing(desk.db, r, at=desk.instant, caller=desk.caller, as_of=desk.as_of) for r in refs]
     found: dict[str, SanctionView] = {}
     for r in refs:
         query = SanctionFilter(operators=desk.tenant.operators, account=str(r))
-        for view in sanctions.list_sanctions(desk.db, query, at=desk.instant, limit=200).items:
+        for view in sanctions.list_sanctions(desk.db, query, at=desk.instant, limit=200, as_of=desk.as_of).items:
             found[view.id] = view
     entries = [entry for item in found.values() for entry in sanction_entries(desk, item)]
     platforms = catalogue.list_platforms(desk.db, operator)

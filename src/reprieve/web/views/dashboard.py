@@ -41,12 +41,12 @@ def open_appeals(desk: Desk, kind: str | None = None) -> list[appeals.AppealView
         operator=desk.tenant.operator_filter(None),
         operators=desk.tenant.operators,
     )
-    return list(appeals.list_appeals(desk.db, f, limit=QUEUE_LIMIT).items)
+    return list(appeals.list_appeals(desk.db, f, limit=QUEUE_LIMIT, as_of=desk.as_of).items)
 
 
 def due_reviews(desk: Desk) -> list[reviews.ReviewView | reviews.DueReviewView]:
     f = ReviewFilter(state=ReviewState.DUE, operator=desk.tenant.operator_filter(None), operators=desk.tenant.operators)
-    return list(reviews.list_reviews(desk.db, f, at=desk.instant, limit=QUEUE_LIMIT).items)
+    return list(reviews.list_reviews(desk.db, f, at=desk.instant, limit=QUEUE_LIMIT, as_of=desk.as_of).items)
 
 
 @router.get("", name="dashboard")

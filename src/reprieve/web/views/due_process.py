@@ -72,8 +72,8 @@ def review_page(request: Request, desk: Signed, review_id: ObjectId) -> Response
 def _review_page(
     request: Request, desk: Desk, review_id: str, refused: FormState = EMPTY_FORM, status_code: int = 200
 ) -> Response:
-    review = reviews.get_review(desk.db, review_id, caller=desk.caller)
-    sanction = sanctions.get_sanction(desk.db, review.sanction, at=desk.instant, caller=desk.caller)
+    review = reviews.get_review(desk.db, review_id, caller=desk.caller, as_of=desk.as_of)
+    sanction = sanctions.get_sanction(desk.db, review.sanction, at=desk.instant, caller=desk.caller, as_of=desk.as_of)
     names = {desk.member.name, desk.member.id}
     on_panel = bool(names & set(review.panel))
     assessed = any(a.reviewer in names for a in review.assessments)
@@ -172,8 +172,10 @@ def _appeal_page(
     if revealed is not None:
         appeal = revealed
     else:
-        appeal = appeals.get_appeal(desk.db, appeal_id, caller=desk.caller, include_contact=sees_contact(desk))
-    sanction = sanctions.get_sanction(desk.db, appeal.sanction, at=desk.instant, caller=desk.caller)
+        appeal = appeals.get_appeal(
+            desk.db, appeal_id, caller=desk.caller, include_contact=sees_contact(desk), as_of=desk.as_of
+        )
+    sanction = sanctions.get_sanction(desk.db, appeal.sanction, at=desk.instant, caller=desk.caller, as_of=desk.as_of)
     return render(
         request,
         "appeal.html",

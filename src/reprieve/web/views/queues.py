@@ -32,7 +32,7 @@ def review_queue(
     f = ReviewFilter(
         state=ReviewState(state), operator=desk.tenant.operator_filter(None), operators=desk.tenant.operators
     )
-    items = list(reviews.list_reviews(desk.db, f, at=desk.instant, limit=QUEUE_LIMIT).items)
+    items = list(reviews.list_reviews(desk.db, f, at=desk.instant, limit=QUEUE_LIMIT, as_of=desk.as_of).items)
     if platform:
         items = [r for r in items if r.subject.platform == platform]
     due = state == "due"

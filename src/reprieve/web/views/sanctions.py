@@ -80,7 +80,7 @@ def sanction_list(
         state=state,
         category=category or None,
     )
-    page = sanctions.list_sanctions(desk.db, query, at=desk.instant, limit=50, cursor=cursor)
+    page = sanctions.list_sanctions(desk.db, query, at=desk.instant, limit=50, cursor=cursor, as_of=desk.as_of)
     operator = desk.tenant.operator_filter(None)
     return render(
         request,
@@ -104,7 +104,7 @@ def statement_for(desk: Desk, sanction_id: str, lang: str) -> dict[str, Any] | N
     try:
         language = parse_lang(lang)
         return transparency.statement_of_reasons(
-            desk.db, sanction_id, language=language, caller=desk.caller.at(desk.instant)
+            desk.db, sanction_id, language=language, caller=desk.caller.at(desk.instant), as_of=desk.as_of
         )
     except ReprieveError:
         return None
@@ -121,7 +121,7 @@ def _sanction_page(
     """The sanction's page; ``refused``: an action refused, shown again as typed with its error
     beside its field, or, when the sanction changed since the page showed it (``changed_since``),
     with the sanction as it is now."""
-    sanction = sanctions.get_sanction(desk.db, sanction_id, at=desk.instant, caller=desk.caller)
+    sanction = sanctions.get_sanction(desk.db, sanction_id, at=desk.instant, caller=desk.caller, as_of=desk.as_of)
     return render(
         request,
         "sanction.html",

@@ -52,6 +52,8 @@ def logged_event(desk: Desk, seq: int) -> audit.EventView | None:
 
 
 def sanction_entries(desk: Desk, sanction: SanctionView) -> list[Entry]:
+    """The sanction's timeline as the page reads it: its history as known ``desk.as_of`` (the
+    ``SanctionView`` was read so), with the reviews and appeals recorded by then."""
     entries = []
     for change in sanction.history:
         event = logged_event(desk, change.seq)
@@ -82,7 +84,11 @@ def sanction_entries(desk: Desk, sanction: SanctionView) -> list[Entry]:
             )
         )
     for review in reviews.list_reviews(
-        desk.db, ReviewFilter(sanction=sanction.id, operators=desk.tenant.operators), at=desk.instant, limit=100
+        desk.db,
+        ReviewFilter(sanction=sanction.id, operators=desk.tenant.operators),
+        at=desk.instant,
+        limit=100,
+        as_of=desk.as_of,
     ).items:
         if not isinstance(review, reviews.ReviewView):  # only open and decided reviews are listed here
             continue
@@ -119,7 +125,7 @@ def sanction_entries(desk: Desk, sanction: SanctionView) -> list[Entry]:
                 )
             )
     for appeal in appeals.list_appeals(
-        desk.db, AppealFilter(sanction=sanction.id, operators=desk.tenant.operators), limit=100
+        desk.db, AppealFilter(sanction=sanction.id, operators=desk.tenant.operators), limit=100, as_of=desk.as_of
     ).items:
         link = {
             "link_key": "timeline.link_appeal",
