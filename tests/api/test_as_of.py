@@ -240,14 +240,18 @@ def test_the_demo_in_2022_tells_the_2022_story(demo_console: TestClient) -> None
 
 
 def test_the_demo_standing_in_2022_as_then_known(db: Database) -> None:
-    """The API and the services: in June 2022 the term ran to 2023-01-07; only in January 2023
-    did it become "until 25 January 2023"."""
+    """The API and the services: in June 2022 the term ran to 2023-01-07 and was held until its
+    review (so the standing named no end); only in January 2023 did it become "until 25 January
+    2023"."""
     from reprieve.domain.model import AccountRef
-    from reprieve.services import standing
+    from reprieve.services import sanctions, standing
 
     assert load_demo(db, synthetic=0)
     june = parse_instant("2022-06-01T00:00:00Z")
     ref = AccountRef.parse("instagram/realdonaldtrump")
     then = standing.get_standing(db, ref, at=june, as_of=june, caller=Caller("test")).to_json()
     now = standing.get_standing(db, ref, at=june, caller=Caller("test")).to_json()
-    assert then["until"] == "2023-01-07T00:00:00Z" and now["until"] == "2023-01-25T00:00:00Z"
+    assert then["until"] is None and now["until"] == "2023-01-25T00:00:00Z"
+    (held,) = then["sanctions"]
+    known = sanctions.get_sanction(db, held, at=june, caller=Caller("test"), as_of=june).to_json()
+    assert known["ends_at"] == "2023-01-07T00:00:00Z" and known["hold_until_review"] is True
