@@ -6,19 +6,22 @@ and any tampering with the prefix, the checkpoint or its signature is caught."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from old_log import load_events
 from sqlalchemy import select, text, update
 
+from reprieve.api.app import create_app
 from reprieve.domain.events import EVENT_CLASSES, PERSONAL_FIELDS
 from reprieve.domain.filters import EventFilter
 from reprieve.domain.model import AccountRef
 from reprieve.domain.personal import ERASED_NAME, ref_text_id
-from reprieve.services import appeal_codes, appeals, catalogue, reviews, transparency
+from reprieve.services import appeal_codes, appeals, catalogue, members, reviews, transparency
 from reprieve.services.audit import (
     cut_over,
     list_events,
@@ -27,6 +30,7 @@ from reprieve.services.audit import (
     search_events,
     verify_audit_log,
 )
+from reprieve.services.callers import Caller
 from reprieve.store import cutover, personal, tables
 from reprieve.store.db import Database, open_database
 
@@ -315,3 +319,28 @@ def test_the_command_line_cut_over(database_url: str, capsys: pytest.CaptureFixt
         == f"nothing to cut over: the cut-over already ran (checkpoint: event {count + 1})\n"
     )
     assert cli.events() == count + 1
+
+
+def test_the_consoles_audit_page_says_the_oldest_events_are_proven_by_the_checkpoint(db: Database) -> None:
+    """An auditor who verifies the chain in the console reads that the prefix is proven by the
+    cut-over's checkpoint, with its date (and not the size of a log that holds other operators')."""
+    _checkpointed(db)
+    password = "a long enough password"
+    members.create_member(
+        db,
+        members.CreateMember.parse(
+            email="auditor@meta.example", name="Au Ditor", role="auditor", operator="meta", password=password
+        ),
+        caller=Caller("test", now=NOW),
+    )
+    client = TestClient(create_app(db, clock=lambda: NOW))
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/console/sign-in").text)
+    assert token is not None
+    signed = client.post(
+        "/console/sign-in",
+        data={"email": "auditor@meta.example", "password": password, "csrf_token": token.group(1)},
+    )
+    assert signed.status_code == 200, signed.text[:300]
+    page = client.get("/console/audit?verify=1").text
+    assert "The hash chain is intact." in page
+    assert "The oldest events are proven by the signed checkpoint of 2026-12-06T23:00:00" in page
