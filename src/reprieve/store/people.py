@@ -17,7 +17,6 @@ from reprieve.store.personal import sha256_of
 
 R = tables.appeal_requesters.c
 A = tables.appeals.c
-D = tables.appeal_disputes.c
 P = tables.personal_data.c
 K = tables.idempotency_keys.c
 
@@ -60,13 +59,6 @@ def appeals_of(conn: Connection, appeal_ids: Sequence[str]) -> list[dict[str, An
     return [dict(r._mapping) for r in rows]
 
 
-def disputes_of(conn: Connection, appeal_ids: Sequence[str]) -> list[dict[str, Any]]:
-    if not appeal_ids:
-        return []
-    columns = (D.id, D.appeal_id, D.outcome, D.decided_at, D.body, D.body_ref, D.summary, D.summary_ref)
-    return [dict(r._mapping) for r in conn.execute(select(*columns).where(D.appeal_id.in_(list(appeal_ids))))]
-
-
 def unerased_texts(conn: Connection, operator: str, subjects: Sequence[str]) -> list[dict[str, Any]]:
     """The personal-data rows of ``subjects`` within ``operator`` not yet erased, with their text."""
     if not subjects:
@@ -77,16 +69,6 @@ def unerased_texts(conn: Connection, operator: str, subjects: Sequence[str]) -> 
         .order_by(P.id)
     )
     return [dict(r._mapping) for r in rows]
-
-
-def erase_texts(conn: Connection, ids: Collection[str], *, now_us: int, by: str) -> None:
-    """Blank the personal-data rows ``ids``, keeping their SHA-256, kind and subject."""
-    if ids:
-        conn.execute(
-            update(tables.personal_data)
-            .where(P.id.in_(sorted(ids)), P.erased_at.is_(None))
-            .values(value=None, erased_at=now_us, erased_by=by)
-        )
 
 
 def erase_requester(conn: Connection, reference: str, *, now_us: int, by: str) -> None:

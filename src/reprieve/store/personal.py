@@ -124,8 +124,18 @@ def erase_subject(conn: Connection, *, operator: str, subject: str, now_us: int,
             )
         ).mappings()
     )
-    if rows:
-        conn.execute(
-            update(t).where(t.c.id.in_([r["id"] for r in rows])).values(value=None, erased_at=now_us, erased_by=by)
-        )
+    erase_ids(conn, [r["id"] for r in rows], now_us=now_us, by=by)
     return [PersonalText(r["id"], r["kind"], subject, None, r["sha256"], True) for r in rows]
+
+
+def erase_ids(conn: Connection, ids: Iterable[str], *, now_us: int, by: str) -> None:
+    """Blank the rows ``ids`` not yet erased, keeping their SHA-256, kind and subject, and when
+    and by whom: the one blanking of personal data (``erase_subject``, the erasure's use case)."""
+    wanted = sorted(set(ids))
+    t = tables.personal_data
+    for start in range(0, len(wanted), 500):
+        conn.execute(
+            update(t)
+            .where(t.c.id.in_(wanted[start : start + 500]), t.c.erased_at.is_(None))
+            .values(value=None, erased_at=now_us, erased_by=by)
+        )
