@@ -602,7 +602,7 @@ def _synthetic(db: Database, count: int) -> None:
             scope = [platform]
             if platform in ("facebook", "instagram") and rng.random() < 0.3:
                 scope = ["facebook", "instagram"]
-            yield ImposeSanction.parse(
+            command = ImposeSanction.parse(
                 subject=AccountRef(platform, f"user{rng.randrange(10**7):07d}"),
                 scope=scope,
                 kind=kind,
@@ -627,6 +627,8 @@ def _synthetic(db: Database, count: int) -> None:
                     "decision": rng.choice(["not_automated", "partially", "fully"]),
                 },
             )
+            # History: its user was informed when it started (``reprieve sanction import --informed-at-start``).
+            yield sanctions.imported_command(command, None, informed_at_start=True)
 
     sanctions.import_sanctions(db, commands(), caller=Caller("demo:synthetic", now=now), batch_size=5000)
     # Lift one in thirty, the way appeals and reviews do, each while it was in force: so that every

@@ -12,6 +12,7 @@ is judged against the state as it is at the instant it is recorded. A caller wri
 says when each thing happened in the world with the events' own instants (``effective_at``, a
 creation's ``starts_at``), not with the recording instant.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
