@@ -466,6 +466,8 @@ def show_sanction(view: SanctionView) -> None:
             "reason.ground",
             "reason.policy",
             "reason.explanation",
+            # Imported history: when its user was informed, and the platform's own statement.
+            *(["imported.informed_at", "imported.statement.reference"] if s["imported"] else []),
         ],
     )
     typer.echo("history:")
