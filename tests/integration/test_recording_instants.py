@@ -15,13 +15,15 @@ import pytest
 from due_process_support import NOW, PLATFORM_CLIENT, SETUP, impose, operator_with
 from sqlalchemy import select
 
+from reprieve.domain.events import NO_EXTRA, NewEvent, OperatorCreated
 from reprieve.domain.model import AccountRef
 from reprieve.domain.time import format_instant, parse_instant
 from reprieve.runtime.group_commit import GroupCommitter
 from reprieve.services import sanctions, violations
+from reprieve.services.audit import verify_audit_log
 from reprieve.services.callers import Caller
 from reprieve.services.sanctions import ImposeSanction
-from reprieve.store import tables
+from reprieve.store import eventlog, tables
 from reprieve.store.asof import known_as_of, seq_as_of
 from reprieve.store.db import Database
 from reprieve.store.uow import UnitOfWork
@@ -166,3 +168,24 @@ def _report(vid: str, account: str) -> violations.RecordViolation:
         facts="A post inciting violence.",
         occurred_at=format_instant(NOW - timedelta(hours=1)),
     )
+
+
+def test_verify_counts_the_events_of_an_old_log_recorded_out_of_order(meta: Database) -> None:
+    """A log written before instants were raised (an event stamped earlier than one before it,
+    appended here as a writer of then did) still verifies, and says how many go backwards."""
+    impose(meta, "facebook/alice", duration="P7D", now=NOW)
+    assert verify_audit_log(meta).out_of_order == 0
+    with meta.engine.begin() as conn:
+        head = eventlog.lock_head(conn)
+        event = OperatorCreated("old", "Old", NO_EXTRA)
+        recorded = eventlog.chain(
+            [NewEvent.of(event, "2020-01-01T00:00:00Z", "old")], head=head, at="2020-01-01T00:00:00Z", actor="old"
+        )
+        eventlog.append(conn, recorded)
+        eventlog.move_head(conn, recorded[-1].seq, recorded[-1].hash)
+    checked = verify_audit_log(meta)
+    assert checked.ok and checked.out_of_order == 1
+    assert checked.to_json()["out_of_order"] == 1
+    # What was recorded by the head of then: the prefix up to the last event stamped by then.
+    with meta.read() as conn:
+        assert seq_as_of(conn, NOW) == recorded[-1].seq - 1
