@@ -456,6 +456,7 @@ _IMPORT_EXAMPLE: dict[str, Any] = {
     "sanctions": [
         {
             **{k: v for k, v in _SANCTION_EXAMPLE.items() if k != "review_after"},
+            "subject": {"platform": "facebook", "account": "example-imported-account"},
             "starts_at": "2023-03-01T09:00:00Z",
             "informed_at": "2023-03-01T09:05:00Z",
             "statement": {"reference": "tdb:example-statement-0001", "issued_at": "2023-03-01T09:00:00Z"},
