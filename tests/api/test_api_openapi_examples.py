@@ -23,7 +23,6 @@ from reprieve.services.tokens import CreateToken, create_token
 from reprieve.store.db import open_database
 
 
-
 def request_examples(doc: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
     """(method, path, example body) for every operation whose body schema has an example."""
     schemas = doc["components"]["schemas"]
