@@ -87,6 +87,11 @@ def _impose(w: World, h: dict[str, str], target: str) -> httpx.Response:
     return w.client.post("/v1/sanctions", json=sanction_body(w.PLATFORM[target], w.unique("s")), headers=h)
 
 
+def _import(w: World, h: dict[str, str], target: str) -> httpx.Response:
+    row = sanction_body(w.PLATFORM[target], w.unique("s"), starts_at="2024-05-01T00:00:00Z")
+    return w.client.post("/v1/imports", json={"sanctions": [row], "informed_at_start": True}, headers=h)
+
+
 def _list_sanctions(w: World, h: dict[str, str], target: str) -> httpx.Response:
     return w.client.get("/v1/sanctions", params={"operator": target}, headers=h)
 
@@ -144,6 +149,7 @@ ROUTES = {
     "create-token": Route("POST", "/v1/tokens", frozenset({IA, Role.ADMIN}), 201, _create_token),
     "revoke-token": Route("POST", "/v1/tokens/{token_id}/revoke", frozenset({IA, Role.ADMIN}), 200, _revoke_token),
     "impose": Route("POST", "/v1/sanctions", MODERATING, 201, _impose),
+    "import": Route("POST", "/v1/imports", frozenset({IA, Role.ADMIN, Role.PLATFORM}), 201, _import),
     "list-sanctions": Route("GET", "/v1/sanctions", ALL, 200, _list_sanctions),
     "get-sanction": Route("GET", "/v1/sanctions/{sanction_id}", ALL, 200, _get_sanction),
     "amend": Route("POST", "/v1/sanctions/{sanction_id}/amend", MODERATING, 200, _amend),

@@ -255,3 +255,49 @@ def test_the_demo_standing_in_2022_as_then_known(db: Database) -> None:
     (held,) = then["sanctions"]
     known = sanctions.get_sanction(db, held, at=june, caller=Caller("test"), as_of=june).to_json()
     assert known["ends_at"] == "2023-01-07T00:00:00Z" and known["hold_until_review"] is True
+
+
+def test_the_demo_is_recorded_in_the_order_of_its_story(db: Database) -> None:
+    """The demo tells its operators' steps in the order of their instants (issue 22): its log's
+    recording instants never go backwards, each step is recorded at its own instant (none raised
+    to a later one's), and as of T it holds exactly what its story had recorded by T."""
+    from sqlalchemy import select
+
+    from reprieve.domain.filters import SanctionFilter
+    from reprieve.domain.model import AccountRef
+    from reprieve.services import sanctions, standing
+    from reprieve.store import tables
+
+    assert load_demo(db, synthetic=30)
+    e = tables.events.c
+    with db.read() as conn:
+        log = conn.execute(select(e.seq, e.type, e.at, e.actor).order_by(e.seq)).all()
+    instants = [parse_instant(at) for _seq, _type, at, _actor in log]
+    assert instants == sorted(instants)
+    told = {(type_, at, actor) for _seq, type_, at, actor in log}
+    for step in (
+        ("sanction.imposed", "2021-01-07T16:00:00Z", "meta:trust-and-safety"),
+        ("sanction.imposed", "2021-01-08T23:00:00Z", "x-corp:safety"),  # Twitter, after Meta's
+        ("sanction.imposed", "2021-01-10T23:59:00Z", "amazon:trust-and-safety"),
+        ("sanction.lifted", "2021-05-17T12:00:00Z", "apple:app-review"),
+        ("sanction.amended", "2021-06-04T15:00:00Z", "meta:trust-and-safety"),
+        ("sanction.lifted", "2022-11-19T23:00:00Z", "x-corp:safety"),
+        ("appeal.filed", "2023-01-17T15:00:00Z", "meta:trust-and-safety"),  # between the experts' assessments
+        ("assessment.filed", "2023-01-18T16:00:00Z", "meta:elections-expert"),
+        ("review.decided", "2023-01-25T18:00:00Z", "meta:trust-and-safety"),
+        ("violation.recorded", "2023-06-14T07:47:00Z", "meta:integrity"),
+    ):
+        assert step in told, step
+    # As of 1 June 2022: the suspensions of March to May known, June's (recorded at noon) and July's not yet.
+    june = parse_instant("2022-06-01T00:00:00Z")
+    test = Caller("test")
+    for account, known in (
+        ("parody_account_2021", True),
+        ("angry_commenter", True),
+        ("crypto_giveaway_bot", False),
+        ("threats_account", False),
+    ):
+        listed = sanctions.list_sanctions(db, SanctionFilter(account=f"twitter/{account}"), at=june, as_of=june).items
+        assert bool(listed) is known, account
+    then = standing.get_standing(db, AccountRef.parse("twitter/realDonaldTrump"), at=june, as_of=june, caller=test)
+    assert then.to_json()["status"] == "terminated" and then.to_json()["until"] is None  # the amnesty came later

@@ -14,11 +14,17 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from reprieve.domain.errors import ValidationError as DomainValidationError
 from reprieve.domain.model import AccountRef, PlatformKind, Role, SanctionKind, SanctionState, Status
 from reprieve.domain.reason import CATEGORIES, EEA_COUNTRIES, AutomatedDecision, Ground, Source
-from reprieve.domain.sanctions import UNSET
+from reprieve.domain.sanctions import STATEMENT_REFERENCE, UNSET
 from reprieve.domain.text import check_text
 from reprieve.domain.time import parse_duration, parse_instant
 from reprieve.services.catalogue import CreateOperator, CreatePlatform, LinkIdentities, PutAccount
-from reprieve.services.sanctions import AmendSanction, ImposeSanction, LiftSanction
+from reprieve.services.sanctions import (
+    MAX_IMPORT_ROWS,
+    AmendSanction,
+    ImposeSanction,
+    LiftSanction,
+    imported_command,
+)
 from reprieve.services.tokens import CreateToken
 
 # --- building blocks ---------------------------------------------------------------------
@@ -422,6 +428,74 @@ class SanctionCreate(Schema):
         )
 
 
+class ImportedStatementIn(Schema):
+    """The statement of reasons the platform itself issued (recorded instead of issuing one)."""
+
+    reference: str = Field(
+        pattern=f"^{STATEMENT_REFERENCE.pattern}$",
+        description="the platform's own reference of its statement (an id or a URL, no spaces)",
+        examples=["tdb:example-statement-0001"],
+    )
+    issued_at: Instant
+
+
+class ImportRow(SanctionCreate):
+    """A sanction decided before Reprieve: the create body, with when its user was informed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    informed_at: Instant | None = Field(
+        default=None,
+        description="when the platform informed the user; never before starts_at nor in the future; "
+        "required unless the import says `informed_at_start`",
+    )
+    statement: ImportedStatementIn | None = None
+
+
+_IMPORT_EXAMPLE: dict[str, Any] = {
+    "sanctions": [
+        {
+            **{k: v for k, v in _SANCTION_EXAMPLE.items() if k != "review_after"},
+            "subject": {"platform": "facebook", "account": "example-imported-account"},
+            "starts_at": "2023-03-01T09:00:00Z",
+            "informed_at": "2023-03-01T09:05:00Z",
+            "statement": {"reference": "tdb:example-statement-0001", "issued_at": "2023-03-01T09:00:00Z"},
+        }
+    ],
+    "informed_at_start": False,
+}
+
+
+class ImportCreate(Schema):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_IMPORT_EXAMPLE]})
+
+    sanctions: list[ImportRow] = Field(min_length=1, max_length=MAX_IMPORT_ROWS)
+    informed_at_start: bool = Field(
+        default=False, description="a row without informed_at says its user was informed at its starts_at"
+    )
+
+    def to_commands(self) -> list[ImposeSanction]:
+        """The use case's commands, parsed once; a row refused is named by its position."""
+        commands = []
+        for number, row in enumerate(self.sanctions, 1):
+            try:
+                commands.append(
+                    imported_command(
+                        row.to_command(),
+                        row.informed_at,
+                        row.statement.model_dump() if row.statement else None,
+                        informed_at_start=self.informed_at_start,
+                    )
+                )
+            except DomainValidationError as exc:
+                raise DomainValidationError(f"sanction #{number}: {exc.message}") from None
+        return commands
+
+
+class ImportOut(Out):
+    imported: int = Field(description="sanctions recorded: all the rows (an import is all or nothing)")
+
+
 class SanctionAmend(Schema):
     model_config = ConfigDict(
         extra="forbid",
@@ -471,6 +545,16 @@ class SanctionLift(Schema):
         return LiftSanction.parse(reason=self.reason, effective_at=self.effective_at)
 
 
+class ImportedStatementOut(Out):
+    reference: str
+    issued_at: str
+
+
+class ImportedOut(Out):
+    informed_at: str
+    statement: ImportedStatementOut | None
+
+
 class ChangeOut(Out):
     type: str
     seq: int
@@ -507,6 +591,9 @@ class SanctionOut(Out):
     )
     hold_until_review: bool = Field(description="the term is held in force after ends_at until its review is decided")
     pending_review: bool = Field(description="at `at`: held past its ends_at, its review not decided yet")
+    imported: ImportedOut | None = Field(
+        default=None, description="an imported sanction: when its user was informed, and the platform's statement"
+    )
 
 
 class SanctionPage(Page[SanctionOut]):

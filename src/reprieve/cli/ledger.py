@@ -382,10 +382,17 @@ def sanction_lift(
 @sanction_app.command("import")
 def sanction_import(
     ctx: typer.Context,
-    path: Path = typer.Argument(..., help="JSON Lines, one sanction per line (the API's create body); - for stdin"),
+    path: Path = typer.Argument(
+        ...,
+        help="JSON Lines, one sanction per line (the API's create body, with informed_at and, if the platform "
+        "issued one, its statement {reference, issued_at}); - for stdin",
+    ),
     batch_size: int = typer.Option(10_000, min=1, max=100_000),
+    informed_at_start: bool = typer.Option(
+        False, "--informed-at-start", help="a line without informed_at: its user was informed at its starts_at"
+    ),
 ) -> None:
-    """Import many sanctions (history included: starts_at may lie in the past)."""
+    """Import history: sanctions decided before, each with when its user was informed (informed_at)."""
 
     def commands() -> Iterator[sanctions.ImposeSanction]:
         stream = sys.stdin if str(path) == "-" else path.open(encoding="utf-8")
@@ -394,7 +401,7 @@ def sanction_import(
             for number, line in enumerate(stream, 1):
                 if line.strip():
                     ordinal += 1
-                    yield sanction_from_json(line, number, ordinal)
+                    yield sanction_from_json(line, number, ordinal, informed_at_start=informed_at_start)
 
     def progress(done: int) -> None:
         typer.echo(f"imported {done}", err=True)
@@ -407,9 +414,12 @@ def sanction_import(
     typer.echo(f"{total} sanctions imported")
 
 
-def sanction_from_json(line: str, number: int, ordinal: int) -> sanctions.ImposeSanction:
-    """The command on line ``number``, the ``ordinal``-th sanction of the file; a value it cannot
-    parse is named as the import names the sanction it refuses (``sanction #<ordinal>: ...``)."""
+def sanction_from_json(
+    line: str, number: int, ordinal: int, *, informed_at_start: bool = False
+) -> sanctions.ImposeSanction:
+    """The command on line ``number``, the ``ordinal``-th sanction of the file, with when its user
+    was informed (``sanctions.imported_command``); a value it cannot parse is named as the import
+    names the sanction it refuses (``sanction #<ordinal>: ...``)."""
     try:
         body = json.loads(line)
         subject = body["subject"]
@@ -420,10 +430,12 @@ def sanction_from_json(line: str, number: int, ordinal: int) -> sanctions.Impose
             "denies": body.get("denies") or (),
             **{k: body.get(k) for k in ("starts_at", "ends_at", "duration", "review_at", "review_after", "automated")},
         }
-    except (json.JSONDecodeError, KeyError, TypeError) as exc:
+        informed_at, statement = body.get("informed_at"), body.get("statement")
+    except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
         raise ValidationError(f"line {number} is not a sanction: {exc}") from None
     try:
-        return sanctions.ImposeSanction.parse(ref, kind, reason, **given)
+        command = sanctions.ImposeSanction.parse(ref, kind, reason, **given)
+        return sanctions.imported_command(command, informed_at, statement, informed_at_start=informed_at_start)
     except ValidationError as exc:
         raise ValidationError(f"sanction #{ordinal}: {exc.message}") from None
 
@@ -454,6 +466,8 @@ def show_sanction(view: SanctionView) -> None:
             "reason.ground",
             "reason.policy",
             "reason.explanation",
+            # Imported history: when its user was informed, and the platform's own statement.
+            *(["imported.informed_at", "imported.statement.reference"] if s["imported"] else []),
         ],
     )
     typer.echo("history:")

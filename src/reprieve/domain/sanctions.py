@@ -12,6 +12,7 @@ the kind and denials in force in each: the form the projections and the index st
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
@@ -45,6 +46,65 @@ class ChangeType(StrEnum):
     LIFTED = "lifted"
 
 
+#: A platform's own reference for a statement of reasons it issued (an id or a URL): no spaces,
+#: so that no prose (and no personal data) reaches the hash-chained log through it.
+STATEMENT_REFERENCE = re.compile(r"[A-Za-z0-9._:/#?=&%+@~-]{1,300}")
+
+
+@dataclass(frozen=True, slots=True)
+class Imported:
+    """What an import says of a sanction decided before it reached Reprieve (PRODUCT.md section
+    8): when the platform informed its user (``informed_at``), and the platform's own statement
+    of reasons (``statement``: its reference, issued at ``statement_issued_at``), recorded instead
+    of issuing one."""
+
+    informed_at: datetime
+    statement: str | None = None
+    statement_issued_at: datetime | None = None
+
+    @classmethod
+    def parse(cls, informed_at: str | datetime, statement: Mapping[str, Any] | None = None) -> Imported:
+        """From an edge's values (``statement``: ``{"reference", "issued_at"}``): ValidationError naming the field."""
+        informed = parse_instant(informed_at, field="informed_at")
+        if statement is None:
+            return cls(informed)
+        if not isinstance(statement, Mapping) or set(statement) != {"reference", "issued_at"}:
+            raise ValidationError("give the platform's statement as {reference, issued_at}", field="statement")
+        reference = statement["reference"]
+        if not isinstance(reference, str) or STATEMENT_REFERENCE.fullmatch(reference) is None:
+            raise ValidationError(
+                "must be the platform's reference of its statement (an id or a URL, no spaces)",
+                field="statement.reference",
+            )
+        return cls(informed, reference, parse_instant(statement["issued_at"], field="statement.issued_at"))
+
+    def ensure_within(self, starts_at: datetime, now: datetime) -> None:
+        """The user was informed, and the statement issued, between the decision and now."""
+        for instant, name in ((self.informed_at, "informed_at"), (self.statement_issued_at, "statement.issued_at")):
+            if instant is None:
+                continue
+            if instant > now:
+                raise ValidationError("lies in the future", field=name)
+            if instant < starts_at:
+                raise ValidationError("lies before the decision (the sanction's starts_at)", field=name)
+
+    def to_dict(self) -> dict[str, Any]:
+        statement = None
+        if self.statement is not None:
+            statement = {"reference": self.statement, "issued_at": format_instant(self.statement_issued_at)}
+        return {"informed_at": format_instant(self.informed_at), "statement": statement}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Imported:
+        statement = data.get("statement") or {}
+        issued = statement.get("issued_at")
+        return cls(
+            parse_instant(data["informed_at"]),
+            statement.get("reference"),
+            parse_instant(issued) if issued else None,
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class Change:
     """One recorded change of a sanction: its creation, an amendment, or a lift."""
@@ -58,6 +118,8 @@ class Change:
     review_at: datetime | None = None
     #: Kept in force after ``ends_at`` until its review is decided (PRODUCT.md section 8).
     hold_until_review: bool = False
+    #: The creation of an imported sanction: when its user was informed (PRODUCT.md section 8).
+    imported: Imported | None = None
 
     @property
     def end(self) -> datetime | None:
@@ -83,6 +145,8 @@ class Change:
         data = self.to_dict()
         if not self.hold_until_review:
             del data["hold_until_review"]
+        if self.imported is not None:
+            data["imported"] = self.imported.to_dict()
         return data
 
     @classmethod
@@ -96,6 +160,7 @@ class Change:
             denies=tuple(data.get("denies") or ()),
             review_at=parse_instant(data["review_at"]) if data.get("review_at") else None,
             hold_until_review=bool(data.get("hold_until_review")),
+            imported=Imported.from_dict(data["imported"]) if data.get("imported") else None,
         )
 
 
@@ -166,6 +231,11 @@ class Sanction:
     changes: list[Change] = field(default_factory=list)
 
     # --- reading the history -------------------------------------------------------------
+
+    @property
+    def imported(self) -> Imported | None:
+        """What its import said of it (None: imposed through Reprieve)."""
+        return next((c.imported for c in self.changes if c.type is ChangeType.IMPOSED), None)
 
     def terms(self) -> list[Change]:
         """Creation and amendments, in effective order (ties: recorded last comes last)."""

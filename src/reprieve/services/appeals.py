@@ -526,6 +526,7 @@ def record_dispute(db: Database, appeal_id: str, command: RecordDispute, *, call
             "a dispute has a decided_at exactly when its outcome is no longer pending", field="decided_at"
         )
     with UnitOfWork(db, actor=caller.actor, now=now) as uow:
+        now = uow.now
         appeal = _appeal(uow.conn, appeal_id, caller)
         if dispute_id is not None:
             existing = store.dispute_row(uow.conn, dispute_id)

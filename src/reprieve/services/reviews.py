@@ -206,8 +206,8 @@ def open_review(
     one), or of one whose term ended with the review scheduled at its end (``awaits_review_at``)."""
     members = ensure_panel(list(panel))
     ensure_text(reason, field="reason", max_length=2000)
-    now = caller.instant
-    with UnitOfWork(db, actor=caller.actor, now=now) as uow:
+    with UnitOfWork(db, actor=caller.actor, now=caller.clock) as uow:
+        now = uow.now
         sanction = load_sanction(uow, sanction_id, caller)
         if sanction.state_at(now) is not SanctionState.ACTIVE and not sanction.awaits_review_at(now):
             raise ConflictError(f"sanction {sanction.id} is {sanction.state_at(now).value}: there is nothing to review")
@@ -272,8 +272,7 @@ class FileAssessment:
 def file_assessment(db: Database, review_id: str, command: FileAssessment, *, caller: Caller) -> ReviewView:
     """A panel member's assessment of the risk; once per member, while the review is open."""
     level, tags, rationale = command.risk, command.factors, command.rationale
-    now = caller.instant
-    with UnitOfWork(db, actor=caller.actor, now=now) as uow:
+    with UnitOfWork(db, actor=caller.actor, now=caller.clock) as uow:
         review, _row = _load(uow.conn, review_id, caller)
         seat = review.ensure_can_assess(caller.names)
         uow.record(

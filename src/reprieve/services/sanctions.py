@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import islice
@@ -17,6 +17,7 @@ from reprieve.domain.sanctions import (
     UNSET,
     Change,
     ChangeType,
+    Imported,
     Sanction,
     Unset,
     ensure_hold,
@@ -52,6 +53,8 @@ class ImposeSanction:
     automated: Automation = field(default_factory=Automation)
     extra: dict[str, Any] = field(default_factory=dict)
     hold_until_review: bool = False  #: in force after ``ends_at`` until its review is decided
+    #: An imported sanction's word on when its user was informed (``import_sanctions``).
+    imported: Imported | None = None
 
     @classmethod
     def parse(
@@ -135,6 +138,41 @@ def impose_sanction(
 
 #: Sanctions checked and recorded together inside one transaction of an import.
 IMPORT_CHUNK = 1000
+#: Rows of history one ``POST /v1/imports`` takes at most: one transaction, all or nothing.
+MAX_IMPORT_ROWS = 1000
+
+
+def imported_command(
+    command: ImposeSanction,
+    informed_at: str | datetime | None,
+    statement: Mapping[str, Any] | None = None,
+    *,
+    informed_at_start: bool = False,
+) -> ImposeSanction:
+    """A row of imported history: ``command`` with when the platform informed its user
+    (``informed_at``, required; with ``informed_at_start``, a row without one says its user was
+    informed when the sanction started) and the platform's own statement (``{reference,
+    issued_at}``), recorded instead of issuing one (PRODUCT.md section 8)."""
+    if informed_at is None:
+        if not informed_at_start:
+            raise ValidationError(
+                "required: when the platform informed the user (or import with the default: informed at starts_at)",
+                field="informed_at",
+            )
+        if command.starts_at is None:
+            raise ValidationError("informed at its start: give starts_at, or informed_at", field="informed_at")
+        informed_at = command.starts_at
+    return replace(command, imported=Imported.parse(informed_at, statement))
+
+
+def import_history(db: Database, rows: Sequence[ImposeSanction], *, caller: Caller) -> int:
+    """``POST /v1/imports``: at most ``MAX_IMPORT_ROWS`` rows of history (``imported_command``),
+    imported in one transaction by ``import_sanctions``: all of them, or none (the error names
+    the row). Returns how many."""
+    if not rows or len(rows) > MAX_IMPORT_ROWS:
+        raise ValidationError(f"give 1 to {MAX_IMPORT_ROWS} sanctions", field="sanctions")
+    assert all(row.imported is not None for row in rows), "import_history: every row says when its user was informed"
+    return import_sanctions(db, rows, caller=caller, batch_size=len(rows))
 
 
 def import_sanctions(
@@ -148,9 +186,13 @@ def import_sanctions(
     """Impose many sanctions, ``batch_size`` per transaction; returns how many were imposed.
 
     Each batch is all-or-nothing: a bad command rolls back its batch, and the error names it.
-    ``caller.now``: the instant of every batch (a clock is read once, here).
+    ``caller.now``: the instant of every batch (a clock is read once, here). A command that says
+    when its user was informed (``imported``: history, PRODUCT.md section 8) has it recorded; the
+    edges require it (``reprieve sanction import``, ``POST /v1/imports``). Platforms of operators
+    the caller may not see do not exist.
     """
     actor, now = caller.actor, caller.instant
+    seen: set[str] = set()
     total = 0
     size = max(1, batch_size)
     pending = iter(commands)
@@ -161,6 +203,8 @@ def import_sanctions(
             # A batch is taken in chunks, each checked, chained and projected in turn: what a chunk
             # makes stays in the processor's caches, where a whole batch per step would not.
             while chunk:
+                if caller.operators is not None:
+                    _ensure_platforms_seen(db, uow, caller, chunk, seen)
                 _impose(db, uow, chunk, offset=total + done, keep=False)
                 done += len(chunk)
                 chunk = list(islice(pending, min(IMPORT_CHUNK, size - done)))
@@ -169,6 +213,17 @@ def import_sanctions(
             on_batch(total)
         chunk = list(islice(pending, min(IMPORT_CHUNK, size)))
     return total
+
+
+def _ensure_platforms_seen(
+    db: Database, uow: UnitOfWork, caller: Caller, commands: Sequence[ImposeSanction], seen: set[str]
+) -> None:
+    """NotFoundError for a platform of the commands of an operator the caller may not see (``seen``: checked ones)."""
+    for command in commands:
+        for platform_id in [command.subject.platform, *(command.scope or ())]:
+            if platform_id not in seen:
+                caller.seen(db.platform(uow.conn, platform_id), "platform", platform_id)
+                seen.add(platform_id)
 
 
 def _impose(
@@ -256,6 +311,10 @@ def _prepare(
     ensure_term(kind, starts_at, ends_at, denies, scope)
     ensure_hold(c.hold_until_review, review_at)
     scope_ids = tuple(p.id for p in scope)
+    origin = c.extra  # where the sanction comes from, e.g. {"violation": id} for a ladder's
+    if c.imported is not None:
+        c.imported.ensure_within(starts_at, uow.now)
+        origin = {**origin, "imported": c.imported.to_dict()}
     if sanctions is not None:
         sanctions.append(
             Sanction(
@@ -268,7 +327,17 @@ def _prepare(
                 reason=reason,
                 automated=automated,
                 changes=[
-                    Change(ChangeType.IMPOSED, seq, starts_at, kind, ends_at, denies, review_at, c.hold_until_review)
+                    Change(
+                        ChangeType.IMPOSED,
+                        seq,
+                        starts_at,
+                        kind,
+                        ends_at,
+                        denies,
+                        review_at,
+                        c.hold_until_review,
+                        c.imported,
+                    )
                 ],
             )
         )
@@ -285,7 +354,7 @@ def _prepare(
         review_at=review_at,
         reason=reason.to_dict(),
         automated=automated.to_dict(),
-        origin=c.extra,  # where the sanction comes from, e.g. {"violation": id} for a ladder's
+        origin=origin,
         hold_until_review=c.hold_until_review,
     )
 

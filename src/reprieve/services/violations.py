@@ -490,10 +490,13 @@ def record_violations_within(uow: UnitOfWork, items: list[PendingViolation]) -> 
     reads = _standing_of(uow.conn, [items[i].checked.ref for i in todo])
     batch = _Batch(uow, platforms, reads, first=items[todo[0]].now, reports=len(todo))
     runs: list[tuple[str, str, list[NewEvent]]] = []
+    now = uow.stamp(items[todo[0]].now)
     for index in todo:
         item = items[index]
-        at = format_instant(item.now) or ""
-        events, body = batch.record(item.checked, item.now, at)
+        # Recorded at its instant, never before the one before it (PRODUCT.md section 8).
+        now = max(now, uow.stamp(item.now))
+        at = format_instant(now) or ""
+        events, body = batch.record(item.checked, now, at)
         runs.append((item.actor, at, events))
         answers[index] = ViolationAnswer(body, created=True)
     uow.record_runs(runs, order=_BATCH_ORDER)

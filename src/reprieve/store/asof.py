@@ -1,20 +1,20 @@
 """Record time (PRODUCT.md section 8): which events were recorded by an instant.
 
-Every event is stamped with its recording instant (``events.at``). Since the hardening issue a
-clock's reading is taken after the write lock and never before the head's, so that "recorded
-by T" is a prefix of the log; but an instant given as it is (the demo's story, told operator by
-operator, an import, a test's fixed clock) is recorded as given, and a log may hold events out
-of that order. ``Known`` therefore answers for each event by its own ``events.at``: an event is
-known ``as_of`` T iff it was recorded at or before T, whatever its position. In a log whose
-instants never go backwards that is exactly the prefix ``seq <= S(T)`` (``seq_as_of``).
+Every event is stamped with its recording instant (``events.at``), and those instants never go
+backwards along the log (``store.uow``: an instant earlier than the head's is raised to it). "Recorded
+by T" is therefore a prefix of the log, ``seq <= S(T)`` (``seq_as_of``, found once by the index
+``ix_events_at_seq``): a read as of T is the present read restricted to that prefix, with no look-up
+of each event.
 
-Each test is a look-up of an event by its primary key (``seq``) beside the row that names it
-(a sanction's changes, an appeal's ``created_seq``...): an indexed read, never a replay.
+A log written before recording instants were raised (given instants were then taken as they were:
+the demo told operator by operator, a history imported out of order) may hold events whose instant
+is earlier than one before them; ``reprieve audit verify`` says so. Such a log is read by its
+prefix too: S(T) is the last event recorded by T, so an event before it recorded after T (out of
+order) counts as known, and one after it recorded before T does not (docs/time.md).
 
 ``events.at`` holds RFC 3339 text whose microseconds are omitted when zero, so its text order
 is its time order except within one second (``...:07Z`` sorts after ``...:07.5Z``): the events
-of T's own second (found by ``ix_events_at_seq``, migration 0020) are compared as instants,
-every earlier second by its text.
+of T's own second are compared as instants, every earlier second by its text.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Connection, exists, func, or_, select
+from sqlalchemy import ColumnElement, Connection, exists, func, select
 
 from reprieve.domain.model import Platform
 from reprieve.domain.sanctions import Sanction, denials_on, known_by
@@ -44,55 +44,49 @@ V = tables.violations.c
 P = tables.probations.c
 AP = tables.appeals.c
 
-_BEFORE = "SELECT seq FROM events WHERE at < {p} ORDER BY at DESC, seq DESC LIMIT 1"
+_BEFORE = "SELECT at FROM events WHERE at < {p} ORDER BY at DESC, seq DESC LIMIT 1"
 _SAME_SECOND = "SELECT seq, at FROM events WHERE at >= {p} AND at < {q} ORDER BY at, seq"
 _STYLE = {"sqlite": (":p", ":q"), "postgresql": ("%(p)s", "%(q)s")}
 
 
 @dataclass(frozen=True, slots=True)
 class Known:
-    """The events recorded by an instant ``as_of``: those of an earlier second, and
-    ``same_second`` (the seqs of its own second recorded at or before it)."""
+    """The events recorded by an instant ``as_of``: the log's first ``seq`` events."""
 
     as_of: datetime
-    second: str  #: ``YYYY-MM-DDTHH:MM:SS`` of ``as_of``, the prefix of every instant of that second
-    same_second: frozenset[int]
+    seq: int  #: S(as_of): the last event recorded at or before ``as_of`` (0: none was)
 
     def sql(self, seq: Any) -> ColumnElement[bool]:
         """A condition on a row: the event ``seq`` (a column) was recorded by ``as_of``."""
-        recorded = E.at < self.second
-        if self.same_second:
-            recorded = or_(recorded, E.seq.in_(sorted(self.same_second)))
-        return exists().where(E.seq == seq, recorded)
+        return cast("ColumnElement[bool]", seq <= self.seq)
 
     def of(self, conn: Connection, seqs: Iterable[int]) -> frozenset[int]:
-        """Those of ``seqs`` recorded by ``as_of`` (one look-up by primary key per 500)."""
-        wanted = sorted(set(seqs))
-        found: set[int] = set()
-        for i in range(0, len(wanted), 500):
-            chunk = wanted[i : i + 500]
-            rows = conn.execute(select(E.seq, E.at).where(E.seq.in_(chunk)))
-            found.update(seq for seq, at in rows if at < self.second or seq in self.same_second)
-        return frozenset(found)
+        """Those of ``seqs`` recorded by ``as_of`` (``conn``: unused, the prefix needs no read)."""
+        return frozenset(s for s in seqs if s <= self.seq)
 
 
 def known_as_of(conn: Connection, as_of: datetime) -> Known:
     """What was recorded by ``as_of``."""
-    second = (format_instant(as_of) or "")[:19]
-    p, q = _STYLE[conn.dialect.name]
-    rows = fetch_all(conn, _SAME_SECOND.format(p=p, q=q), {"p": second, "q": second + "~"})
-    return Known(as_of, second, frozenset(int(seq) for seq, at in rows if parse_instant(at) <= as_of))
+    return Known(as_of, seq_as_of(conn, as_of))
 
 
 def seq_as_of(conn: Connection, as_of: datetime) -> int:
-    """S(as_of): the greatest seq recorded at or before ``as_of`` (0: nothing was), in a log whose
-    recording instants never go backwards (then "recorded by as_of" is ``seq <= S``)."""
-    known = known_as_of(conn, as_of)
-    if known.same_second:
-        return max(known.same_second)
-    p, _ = _STYLE[conn.dialect.name]
-    rows = fetch_all(conn, _BEFORE.format(p=p), {"p": known.second})
-    return int(rows[0][0]) if rows else 0
+    """S(as_of): the greatest seq recorded at or before ``as_of`` (0: nothing was); the events
+    recorded by ``as_of`` are ``seq <= S`` (the module docstring)."""
+    second = (format_instant(as_of) or "")[:19]
+    p, q = _STYLE[conn.dialect.name]
+    rows = fetch_all(conn, _SAME_SECOND.format(p=p, q=q), {"p": second, "q": second + "~"})
+    same_second = [int(seq) for seq, at in rows if parse_instant(at) <= as_of]
+    if same_second:
+        return max(same_second)
+    rows = fetch_all(conn, _BEFORE.format(p=p), {"p": second})
+    if not rows:
+        return 0
+    # The last second before as_of's, whose events are all known: the last of them by seq (its
+    # text order is not its time order, see above).
+    before = str(rows[0][0])[:19]
+    rows = fetch_all(conn, _SAME_SECOND.format(p=p, q=q), {"p": before, "q": before + "~"})
+    return max(int(seq) for seq, _at in rows)
 
 
 def sanction_as_of(conn: Connection, sanction: Sanction, known: Known) -> Sanction | None:
@@ -113,8 +107,8 @@ def sanctions_as_of(conn: Connection, sanctions: Iterable[Sanction], known: Know
 
 
 def standing_rows_as_of(conn: Connection, platform: Platform, account_id: str, known: Known) -> StandingRows:
-    """``store.standing.standing_rows`` as the log's first ``seq`` events knew them: an indexed
-    read, not a replay. The account's sanctions (by identity, ``sanctions.identity_id``) created
+    """``store.standing.standing_rows`` as the log's first ``known.seq`` events knew them: an
+    indexed read, not a replay. The account's sanctions (by identity, ``sanctions.identity_id``) created
     by ``seq`` are taken back to their changes recorded by then and their spans computed from
     those; violations and probations count if created by ``seq``; a granted appeal if its row
     last changed by then. Identity links are today's (PRODUCT.md section 8, item 3: not yet)."""

@@ -161,7 +161,7 @@ class Projector:
                 reason,
                 automated,
                 hold,
-                _extra,
+                extra,
             ) = event
             starts = to_micros(parse_instant(starts_at))
             change = {
@@ -175,6 +175,8 @@ class Projector:
             }
             if hold:  # held until its review: no end is known until the decision (PRODUCT.md section 8)
                 change["hold_until_review"] = True
+            if "imported" in extra:  # when its user was informed, as its import said
+                change["imported"] = extra["imported"]
             ends_us = end_to_micros(parse_instant(ends) if ends and not hold else None)
             sanction_rows.append(
                 (
