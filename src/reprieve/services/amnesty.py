@@ -26,6 +26,7 @@ from reprieve.domain.amnesty import (
     Phase,
     progress,
 )
+from reprieve.domain.backdating import backdating_reason, parse_backdated_reason
 from reprieve.domain.errors import ConflictError, NotFoundError, ValidationError
 from reprieve.domain.events import (
     AmnestyCompleted,
@@ -40,6 +41,7 @@ from reprieve.domain.events import (
 from reprieve.domain.model import ensure_text
 from reprieve.domain.sanctions import Sanction
 from reprieve.domain.time import format_instant, from_micros, to_micros
+from reprieve.services.backdating import keep_backdated_reason
 from reprieve.services.callers import Caller
 from reprieve.services.views import SanctionView, sanction_view
 from reprieve.store import amnesty as store
@@ -196,16 +198,21 @@ def start(
     *,
     reason: str,
     effective_at: datetime | None = None,
+    backdated_reason: str | None = None,
     caller: Caller,
 ) -> AmnestyView:
-    """Record the amnesty and freeze the sanctions it matches; ``run`` then lifts them."""
+    """Record the amnesty and freeze the sanctions it matches; ``run`` then lifts them. An
+    ``effective_at`` more than 24 hours before now needs ``backdated_reason`` (PRODUCT.md section 8)."""
     ensure_text(reason, field="reason", max_length=2000)
+    given_why = parse_backdated_reason(backdated_reason)
     now = caller.instant
     effective = effective_at if effective_at is not None else now
     amnesty_id = db.ids.new_id("amn", now)
     operator = f.operator
     with UnitOfWork(db, actor=caller.actor, now=now) as uow:
         f = _checked_filter(db, uow.conn, f, caller)
+        why = backdating_reason(effective, uow.now, given_why, field="effective_at")
+        backdated = keep_backdated_reason(uow, operator=operator, subject=f"amnesty:{amnesty_id}", reason=why)
         matched = store.freeze_targets(uow.conn, amnesty_id, f, to_micros(effective))
         uow.record(
             [
@@ -219,6 +226,7 @@ def start(
                         matched=matched,
                         by=caller.actor,
                         started_at=uow.at,
+                        backdated_reason=backdated,
                     ),
                     format_instant(effective) or "",
                     operator,

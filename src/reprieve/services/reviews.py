@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from reprieve.domain.backdating import backdating_reason, parse_backdated_reason
 from reprieve.domain.errors import ConflictError, NotFoundError, ValidationError
 from reprieve.domain.events import AssessmentFiled, NewEvent, ReviewDecided, ReviewOpened
 from reprieve.domain.filters import ReviewFilter
@@ -31,6 +32,7 @@ from reprieve.domain.reviews import (
 )
 from reprieve.domain.sanctions import UNSET, Unset
 from reprieve.domain.time import format_instant, from_micros, parse_instant, to_micros
+from reprieve.services.backdating import keep_backdated_reason
 from reprieve.services.callers import Caller
 from reprieve.services.catalogue import require_platform
 from reprieve.services.due_process import (
@@ -307,6 +309,8 @@ class DecideReview:
     next_review_at: datetime | Unset | None = UNSET
     probation: ProbationRequest | None = None
     effective_at: datetime | None = None
+    #: Why it takes effect more than 24 hours before it is recorded; ignored if it does not.
+    backdated_reason: str | None = None
 
     @classmethod
     def parse(
@@ -318,6 +322,7 @@ class DecideReview:
         next_review_at: str | datetime | Unset | None = UNSET,
         probation: dict[str, Any] | ProbationRequest | None = None,
         effective_at: str | datetime | None = None,
+        backdated_reason: str | None = None,
     ) -> DecideReview:
         """The command from what an edge was given, parsed once: ValidationError naming the field."""
         decided = parse_enum(ReviewOutcome, outcome, field="outcome")
@@ -336,6 +341,7 @@ class DecideReview:
             next_review,
             None if probation is None else ProbationRequest.parse(probation),
             given,
+            parse_backdated_reason(backdated_reason),
         )
 
 
@@ -353,16 +359,18 @@ def decide_review(db: Database, review_id: str, command: DecideReview, *, caller
         sanction.ensure_not_before_start(effective)
         if effective < from_micros(row["opened_at"]):
             raise ValidationError("a review is decided after it was opened", field="effective_at")
+        why = backdating_reason(effective, uow.now, command.backdated_reason, field="effective_at")
         action = plan_review_decision(
             decided, sanction, effective_at=effective, ends_at=new_ends, next_review_at=next_review
         )
+        backdated = keep_backdated_reason(uow, operator=review.operator, subject=f"review:{review.id}", reason=why)
         origin = {"review": review.id}
         reason = decision_reason(f"Review {review.id} decided to {decided.value}", rationale)
         seq = uow.next_seq() + 1  # the review.decided event comes first
         changes: list[NewEvent] = []
         if action.lift:
             sanction.lift(seq=seq, effective_at=effective, reviewing=True)
-            changes.append(lift_event(sanction, effective, reason, origin))
+            changes.append(lift_event(sanction, effective, reason, origin, backdated))
         elif action.amends:
             platforms = [require_platform(db, uow.conn, p) for p in sanction.scope]
             change = sanction.amend(
@@ -376,7 +384,7 @@ def decide_review(db: Database, review_id: str, command: DecideReview, *, caller
                 reviewing=True,
                 hold_until_review=action.hold_until_review,
             )
-            changes.append(amendment_event(sanction, change, reason, origin))
+            changes.append(amendment_event(sanction, change, reason, origin, backdated))
         probation_data = None
         if probation is not None:
             event, probation_data = probation_event(
@@ -397,6 +405,7 @@ def decide_review(db: Database, review_id: str, command: DecideReview, *, caller
                         assessments=len(review.assessments),
                         quorum=review.quorum,
                         probation=probation_data["id"] if probation_data else None,
+                        backdated_reason=backdated,
                     ),
                     format_instant(effective) or "",
                     review.operator,
