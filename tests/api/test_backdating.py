@@ -137,6 +137,7 @@ def test_a_review_decision_backdated_needs_a_reason(world: World) -> None:
     decided = w.client.post(f"{path}/decision", headers=expert, json={**decision, "backdated_reason": WHY})
     assert decided.status_code == 200, decided.text
     assert {"ref"} == set(_events(w, "review.decided")[-1]["data"]["backdated_reason"])
+    assert (decided.json()["decision"]["backdated"], decided.json()["decision"]["backdated_reason"]) == (True, WHY)
     history = w.client.get(f"/v1/sanctions/{sid}", headers=w.headers["moderator"]).json()["history"]
     assert (history[-1]["type"], history[-1]["backdated"], history[-1]["backdated_reason"]) == ("lifted", True, WHY)
 
@@ -152,6 +153,8 @@ def test_an_amnesty_backdated_needs_a_reason(world: World) -> None:
     assert started.status_code == 202, started.text
     assert {"ref"} == set(_events(w, "amnesty.started")[-1]["data"]["backdated_reason"])
     assert WHY not in _log_text(w)
+    shown = w.client.get(f"/v1/amnesties/{started.json()['id']}", headers=w.headers["auditor"]).json()
+    assert (shown["backdated"], shown["backdated_reason"]) == (True, WHY)
 
 
 def test_the_statement_of_reasons_says_the_decision_was_backdated_and_gives_its_date(world: World) -> None:

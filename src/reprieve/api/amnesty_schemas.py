@@ -113,3 +113,5 @@ class AmnestyOut(Out):
     created_by: str
     error: str | None
     revert: AmnestyRevertOut | None
+    backdated: bool = Field(default=False, description="effective more than 24 hours before it was recorded")
+    backdated_reason: str | None = Field(default=None, description="why it was backdated; null once erased")

@@ -140,6 +140,8 @@ class ReviewDecisionOut(Out):
     ends_at: str | None
     next_review_at: str | None
     probation: ProbationOut | None
+    backdated: bool = Field(default=False, description="it took effect more than 24 hours before it was recorded")
+    backdated_reason: str | None = Field(default=None, description="why it was backdated; null once erased")
 
 
 class TimelineEntry(Out):

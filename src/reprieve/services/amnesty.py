@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -26,7 +26,7 @@ from reprieve.domain.amnesty import (
     Phase,
     progress,
 )
-from reprieve.domain.backdating import backdating_reason, parse_backdated_reason
+from reprieve.domain.backdating import REASON_KIND, backdating_reason, parse_backdated_reason
 from reprieve.domain.errors import ConflictError, NotFoundError, ValidationError
 from reprieve.domain.events import (
     AmnestyCompleted,
@@ -45,7 +45,7 @@ from reprieve.services.backdating import keep_backdated_reason
 from reprieve.services.callers import Caller
 from reprieve.services.views import SanctionView, sanction_view
 from reprieve.store import amnesty as store
-from reprieve.store import queries
+from reprieve.store import personal, queries
 from reprieve.store.connection import Connection
 from reprieve.store.db import Database
 from reprieve.store.uow import UnitOfWork
@@ -107,6 +107,9 @@ class AmnestyView:
     created_by: str
     error: str | None
     revert: RevertView | None
+    #: Effective more than 24 hours before it was recorded (PRODUCT.md section 8), and why (None once erased).
+    backdated: bool = False
+    backdated_reason: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -127,6 +130,8 @@ class AmnestyView:
             "created_by": self.created_by,
             "error": self.error,
             "revert": self.revert.to_json() if self.revert is not None else None,
+            "backdated": self.backdated,
+            "backdated_reason": self.backdated_reason,
         }
 
 
@@ -439,7 +444,14 @@ def get(db: Database, amnesty_id: str, *, caller: Caller | None = None) -> Amnes
         runs = {r.phase: r for r in store.all_runs(conn, [amnesty_id])}
         reverting = row["state"] == AmnestyState.REVERTING.value
         restored = store.count_restored(conn, amnesty_id) if reverting else 0
-    return amnesty_view(row, runs, now_us=wall_us(), restored_so_far=restored)
+        view = amnesty_view(row, runs, now_us=wall_us(), restored_so_far=restored)
+        return _with_backdating(conn, view)
+
+
+def _with_backdating(conn: Connection, view: AmnestyView) -> AmnestyView:
+    """``view``, marked backdated with its reason if it was (PRODUCT.md section 8)."""
+    kept = personal.text_of_subject(conn, operator=view.operator, subject=f"amnesty:{view.id}", kind=REASON_KIND)
+    return view if kept is None else replace(view, backdated=True, backdated_reason=kept.value)
 
 
 def list_amnesties(db: Database, *, operator: str | None = None, caller: Caller | None = None) -> list[AmnestyView]:
@@ -450,8 +462,8 @@ def list_amnesties(db: Database, *, operator: str | None = None, caller: Caller 
         runs: dict[str, dict[str, store.RunRow]] = {}
         for r in store.all_runs(conn, [row["id"] for row in rows]):
             runs.setdefault(r.amnesty_id, {})[r.phase] = r
-    now_us = wall_us()
-    return [amnesty_view(row, runs.get(row["id"], {}), now_us=now_us) for row in rows]
+        now_us = wall_us()
+        return [_with_backdating(conn, amnesty_view(row, runs.get(row["id"], {}), now_us=now_us)) for row in rows]
 
 
 def progress_snapshot(db: Database) -> list[AmnestyProgress]:

@@ -97,6 +97,10 @@ class ReviewDecisionView:
     ends_at: str | None
     next_review_at: str | None
     probation: ProbationView | None
+    #: Taking effect more than 24 hours before it was recorded (PRODUCT.md section 8), and why
+    #: (None once erased).
+    backdated: bool = False
+    backdated_reason: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -105,6 +109,8 @@ class ReviewDecisionView:
             "ends_at": self.ends_at,
             "next_review_at": self.next_review_at,
             "probation": None if self.probation is None else self.probation.to_json(),
+            "backdated": self.backdated,
+            "backdated_reason": self.backdated_reason,
         }
 
 
@@ -525,6 +531,8 @@ def review_view(
                 sanction=probation_row["sanction_id"],
                 source=probation_row["source"],
             )
+    backdated_ref = decision.get("backdated_ref") if decision else None
+    backdated_text = personal.read_many(conn, [backdated_ref]).get(backdated_ref or "")
     panel = json.loads(row["panel"])
     # The panel's entries and who filed each assessment, resolved outside the chain (issue 21).
     names = personal.names_of(conn, [*panel, *(a["reviewer"] for a in assessments)])
@@ -591,6 +599,8 @@ def review_view(
             ends_at=decision.get("ends_at"),
             next_review_at=decision.get("next_review_at"),
             probation=probation,
+            backdated=backdated_ref is not None,
+            backdated_reason=backdated_text.value if backdated_text is not None else None,
         ),
         timeline=tuple(timeline),
     )
