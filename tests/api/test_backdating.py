@@ -210,3 +210,34 @@ def test_the_openapi_examples_do_not_backdate(world: World) -> None:
         for example in schema[name].get("examples", []):
             assert "starts_at" not in example and "effective_at" not in example, name
     assert "backdated_reason" in schema["SanctionCreate"]["properties"]
+
+
+def test_an_appeal_decision_backdated_needs_a_reason(world: World) -> None:
+    w = world
+    sid = _impose(w, "appealed", starts_at=_ago(w, timedelta(days=10)), backdated_reason=WHY).json()["id"]
+    filed = w.client.post(
+        "/v1/appeals",
+        headers=w.headers["moderator"],
+        json={
+            "sanction": sid,
+            "kind": "complaint",
+            "filed_by": {"name": "Carol", "relation": "subject"},
+            "statement": "It was satire.",
+            "channel": "email",
+            "received_at": _ago(w, timedelta(days=6)),
+        },
+    )
+    assert filed.status_code == 201, filed.text
+    path = f"/v1/appeals/{filed.json()['id']}/decision"
+    decision = {
+        "outcome": "granted",
+        "rationale": "Satire.",
+        "reply": "Reinstated.",
+        "effective_at": _ago(w, timedelta(days=4)),
+    }
+    _refused_as_backdated(w.client.post(path, headers=w.headers["moderator"], json=decision), "4 days")
+    decided = w.client.post(path, headers=w.headers["moderator"], json={**decision, "backdated_reason": WHY})
+    assert decided.status_code == 200, decided.text
+    assert {"ref"} == set(_events(w, "appeal.decided")[-1]["data"]["backdated_reason"])
+    history = w.client.get(f"/v1/sanctions/{sid}", headers=w.headers["moderator"]).json()["history"]
+    assert (history[-1]["type"], history[-1]["backdated"], history[-1]["backdated_reason"]) == ("lifted", True, WHY)

@@ -240,6 +240,7 @@ class AppealDecisionCreate(Schema):
         default=None, description="partially_granted: what a restriction denies"
     )
     probation: ProbationIn | None = Field(default=None, description="only when granted")
+    backdated_reason: Explanation | None = Field(default=None, description=BACKDATED_REASON)
 
     def to_command(self) -> DecideAppeal:
         """The use case's command, parsed once (``DecideAppeal.parse``); an absent end keeps it."""
@@ -252,6 +253,7 @@ class AppealDecisionCreate(Schema):
             kind=self.kind,
             denies=self.denies,
             probation=self.probation.to_request() if self.probation is not None else None,
+            backdated_reason=self.backdated_reason,
         )
 
 

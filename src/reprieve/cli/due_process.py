@@ -333,6 +333,7 @@ def appeal_decide(
     probation: bool = PROBATION,
     probation_duration: str = PROBATION_DURATION,
     probation_ladder_json: str = PROBATION_LADDER,
+    backdated_reason: str = BACKDATED_REASON,
     as_json: bool = JSON,
 ) -> None:
     """Decide an appeal: granted lifts the sanction, partially_granted amends it, denied leaves it."""
@@ -345,6 +346,7 @@ def appeal_decide(
         kind=kind,
         denies=split(denies),
         probation=probation_option(probation_duration, probation_ladder_json, probation),
+        backdated_reason=backdated_reason,
     )
     result = appeals.decide_appeal(state(ctx).db(), appeal, command, caller=caller().at(now)).to_json()
     emit_json(result) if as_json else show_appeal(result)

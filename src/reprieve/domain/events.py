@@ -692,7 +692,7 @@ class AppealAttached(NamedTuple):
         return cls(*_read(cls, payload))
 
 
-@_event(EventType.APPEAL_DECIDED, personal=("reply", "decided_by"))
+@_event(EventType.APPEAL_DECIDED, personal=("reply", "decided_by", "backdated_reason"))
 class AppealDecided(NamedTuple):
     id: str
     sanction: str
@@ -703,16 +703,18 @@ class AppealDecided(NamedTuple):
     decided_by: str | None = None
     handling_seconds: int | None = None
     lifted: bool = False
+    #: A backdated decision's reason, by reference to ``personal_data``; in the payload only when set.
+    backdated_reason: PersonalRef | None = None
     extra: Mapping[str, Any] = NO_EXTRA
 
     def to_payload(self) -> dict[str, Any]:
-        data = _payload(self, self._fields[:-1])
+        data = _backdated_out(_payload(self, self._fields[:-1]))
         data["reply"] = ref_out(self.reply)
         return data
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> AppealDecided:
-        event = cls(*_read(cls, payload))
+        event = _backdated_in(cls(*_read(cls, payload)))
         return event._replace(reply=ref_in(event.reply))
 
 
