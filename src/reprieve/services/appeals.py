@@ -422,20 +422,16 @@ def decide_appeal(db: Database, appeal_id: str, command: DecideAppeal, *, caller
             raise ConflictError(f"appeal {appeal_id} is already decided: {appeal['state']}")
         if effective < from_micros(appeal["received_at"]):
             raise ValidationError("an appeal is decided after it was received", field="effective_at")
-        why = backdating_reason(effective, uow.now, command.backdated_reason, field="effective_at")
         sanction = load_sanction(uow, appeal["sanction_id"], None)
-        backdated = keep_backdated_reason(
-            uow, operator=appeal["operator_id"], subject=f"appeal:{appeal_id}", reason=why
-        )
         origin = {"appeal": appeal_id}
         reason = decision_reason(f"Appeal {appeal_id} {decided.value.replace('_', ' ')}", rationale)
         seq = uow.next_seq() + 1  # the appeal.decided event comes first
         changes: list[NewEvent] = []
         lifted = False
         lift_at = grant_lifts_at(decided, sanction, effective)
+        change = None
         if lift_at is not None:
             sanction.lift(seq=seq, effective_at=lift_at)
-            changes.append(lift_event(sanction, lift_at, reason, origin, backdated))
             lifted = True
         elif decided is AppealOutcome.PARTIALLY_GRANTED:
             platforms = [require_platform(db, uow.conn, p) for p in sanction.scope]
@@ -448,6 +444,14 @@ def decide_appeal(db: Database, appeal_id: str, command: DecideAppeal, *, caller
                 denies=denies,
                 platforms=platforms,
             )
+        # After the model's own rules, whose errors say more about a decision that cannot be made at all.
+        why = backdating_reason(effective, uow.now, command.backdated_reason, field="effective_at")
+        backdated = keep_backdated_reason(
+            uow, operator=appeal["operator_id"], subject=f"appeal:{appeal_id}", reason=why
+        )
+        if lift_at is not None:
+            changes.append(lift_event(sanction, lift_at, reason, origin, backdated))
+        elif change is not None:
             changes.append(amendment_event(sanction, change, reason, origin, backdated))
         if probation is not None:
             if not lifted:

@@ -30,7 +30,7 @@ from reprieve.domain.reviews import (
     plan_review_decision,
     quorum_for,
 )
-from reprieve.domain.sanctions import UNSET, Unset
+from reprieve.domain.sanctions import UNSET, Change, ChangeType, Unset
 from reprieve.domain.time import format_instant, from_micros, parse_instant, to_micros
 from reprieve.services.backdating import keep_backdated_reason
 from reprieve.services.callers import Caller
@@ -365,18 +365,15 @@ def decide_review(db: Database, review_id: str, command: DecideReview, *, caller
         sanction.ensure_not_before_start(effective)
         if effective < from_micros(row["opened_at"]):
             raise ValidationError("a review is decided after it was opened", field="effective_at")
-        why = backdating_reason(effective, uow.now, command.backdated_reason, field="effective_at")
         action = plan_review_decision(
             decided, sanction, effective_at=effective, ends_at=new_ends, next_review_at=next_review
         )
-        backdated = keep_backdated_reason(uow, operator=review.operator, subject=f"review:{review.id}", reason=why)
         origin = {"review": review.id}
         reason = decision_reason(f"Review {review.id} decided to {decided.value}", rationale)
         seq = uow.next_seq() + 1  # the review.decided event comes first
-        changes: list[NewEvent] = []
+        change: Change | None = None
         if action.lift:
-            sanction.lift(seq=seq, effective_at=effective, reviewing=True)
-            changes.append(lift_event(sanction, effective, reason, origin, backdated))
+            change = sanction.lift(seq=seq, effective_at=effective, reviewing=True)
         elif action.amends:
             platforms = [require_platform(db, uow.conn, p) for p in sanction.scope]
             change = sanction.amend(
@@ -390,6 +387,13 @@ def decide_review(db: Database, review_id: str, command: DecideReview, *, caller
                 reviewing=True,
                 hold_until_review=action.hold_until_review,
             )
+        # After the model's own rules, whose errors say more about a decision that cannot be made at all.
+        why = backdating_reason(effective, uow.now, command.backdated_reason, field="effective_at")
+        backdated = keep_backdated_reason(uow, operator=review.operator, subject=f"review:{review.id}", reason=why)
+        changes: list[NewEvent] = []
+        if change is not None and change.type is ChangeType.LIFTED:
+            changes.append(lift_event(sanction, effective, reason, origin, backdated))
+        elif change is not None:
             changes.append(amendment_event(sanction, change, reason, origin, backdated))
         probation_data = None
         if probation is not None:

@@ -434,7 +434,6 @@ def amend_sanction(
         sanction = _load(db, uow, sanction_id, caller)
         sanction.ensure_version(if_version)
         effective = command.effective_at if command.effective_at is not None else max(uow.now, sanction.starts_at)
-        why = backdating_reason(effective, uow.now, command.backdated_reason, field="effective_at")
         platforms = _scope_platforms(db, uow, sanction)
         change = sanction.amend(
             seq=uow.next_seq(),
@@ -447,6 +446,8 @@ def amend_sanction(
             hold_until_review=command.hold_until_review,
         )
         assert change.kind is not None
+        # After the model's own rules, whose errors say more about a change that cannot be made at all.
+        why = backdating_reason(effective, uow.now, command.backdated_reason, field="effective_at")
         backdated = keep_backdated_reason(
             uow, operator=sanction.operator, subject=f"sanction:{sanction.id}", reason=why
         )
@@ -516,8 +517,9 @@ def lift_sanction(
         sanction.ensure_not_before_start(
             effective, hint="to cancel it before it starts, lift it at its start or without effective_at"
         )
-        why = backdating_reason(effective, uow.now, command.backdated_reason, field="effective_at")
         change = sanction.lift(seq=uow.next_seq(), effective_at=effective)
+        # After the model's own rules, whose errors say more about a lift that cannot be made at all.
+        why = backdating_reason(effective, uow.now, command.backdated_reason, field="effective_at")
         backdated = keep_backdated_reason(
             uow, operator=sanction.operator, subject=f"sanction:{sanction.id}", reason=why
         )
