@@ -574,7 +574,9 @@ def review_view(
                 _instant(row["decided_at"]),
                 "decided",
                 decision.get("decided_by"),
-                f"{row['outcome']}: {decision.get('rationale')}",
+                f"{row['outcome']}: {decision.get('rationale')}"
+                # A backdated decision says so, and why (PRODUCT.md section 8).
+                + (f" (backdated: {backdated_text.value or ''})" if backdated_text is not None else ""),
             )
         )
     # In the order of the instants as written (RFC 3339), as the timeline always was.
