@@ -645,6 +645,8 @@ def _synthetic(db: Database, count: int) -> None:
             sanctions.LiftSanction.parse(
                 reason="Appeal granted: the content did not break the rule.",
                 effective_at=start + (end - start) * rng.uniform(0.1, 0.9),
+                # Synthetic history, lifted while it was in force: recorded now, backdated (PRODUCT.md section 8).
+                backdated_reason="Synthetic history: the appeal was granted while the sanction was in force.",
             ),
             caller=Caller("demo:synthetic", now=now),
         )

@@ -43,6 +43,7 @@ def test_the_trump_story_over_http(world: World) -> None:
             starts_at="2021-01-07T00:00:00Z",
             duration="P2Y",
             review_after="P2Y",
+            backdated_reason="Test history, entered after the fact.",
         ),
     )
     assert created.status_code == 201
@@ -70,13 +71,18 @@ def test_the_trump_story_over_http(world: World) -> None:
             "ends_at": "2023-01-25T00:00:00Z",
             "reason": "Extended until the review decides",
             "effective_at": "2022-12-01T00:00:00Z",
+            "backdated_reason": "Test history, entered after the fact.",
         },
     )
     assert amended.status_code == 200 and amended.json()["history"][-1]["type"] == "amended"
     lifted = c.post(
         f"/v1/sanctions/{sanction['id']}/lift",
         headers=h,
-        json={"reason": "Reinstated with new guardrails", "effective_at": "2023-01-24T00:00:00Z"},
+        json={
+            "reason": "Reinstated with new guardrails",
+            "effective_at": "2023-01-24T00:00:00Z",
+            "backdated_reason": "Test history, entered after the fact.",
+        },
     )
     assert lifted.status_code == 200
 

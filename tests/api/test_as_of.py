@@ -97,7 +97,12 @@ def test_hindsight_an_amended_sanction_as_known_before_its_amendment(world: Worl
     amended = w.client.post(
         f"/v1/sanctions/{sid}/amend",
         headers=h,
-        json={"reason": "longer", "ends_at": "2025-06-01T00:00:00Z", "effective_at": "2024-06-05T00:00:00Z"},
+        json={
+            "reason": "longer",
+            "ends_at": "2025-06-01T00:00:00Z",
+            "effective_at": "2024-06-05T00:00:00Z",
+            "backdated_reason": "Decided on the 5th, entered on the 11th.",
+        },
     )
     assert amended.status_code == 200, amended.text
     then, day = "2024-06-05T12:00:00Z", "2024-06-08T00:00:00Z"

@@ -558,6 +558,7 @@ def test_a_term_that_ended_with_its_review_due_offers_only_to_open_it(
         starts_at=clock.now - timedelta(days=30),
         duration="P7D",
         review_after="P7D",
+        backdated_reason="Test history, entered after the fact.",
     )
     ended = str(sanctions.impose_sanction(db, command, caller=Caller("test", now=clock.now)).to_json()["id"])
     plain = sanctions.ImposeSanction.parse(
@@ -566,6 +567,7 @@ def test_a_term_that_ended_with_its_review_due_offers_only_to_open_it(
         reason=REASON,
         starts_at=clock.now - timedelta(days=30),
         duration="P7D",
+        backdated_reason="Test history, entered after the fact.",
     )
     expired = str(sanctions.impose_sanction(db, plain, caller=Caller("test", now=clock.now)).to_json()["id"])
     sign_in(console, "moderator@meta.example")
@@ -592,6 +594,7 @@ def test_a_cancelled_sanction_shows_cancelled_and_offers_no_amend_nor_lift(
         reason=REASON,
         starts_at=clock.now + timedelta(days=7),
         duration="P7D",
+        backdated_reason="Test history, entered after the fact.",
     )
     sid = sanctions.impose_sanction(db, command, caller=Caller("test", now=clock.now)).id
     sign_in(console, "moderator@meta.example")

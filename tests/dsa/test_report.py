@@ -61,6 +61,7 @@ def impose(
         starts_at=starts,
         reason=reason(ground, category),
         automated=automated,
+        backdated_reason="Report history, entered after the fact.",  # starts long before ``now``
         **fields,
     )
     return impose_sanction(db, command, caller=Caller(ACTOR, now=now)).id

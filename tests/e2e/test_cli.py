@@ -40,6 +40,8 @@ def test_a_sanction_told_from_creation_to_lift(cli: Cli) -> None:
         "facebook,instagram",
         "--starts-at",
         "2021-01-07T00:00:00Z",
+        "--backdated-reason",
+        "Test history, entered after the fact.",
         *REASON,
     )
     sid = created["id"]
@@ -54,6 +56,8 @@ def test_a_sanction_told_from_creation_to_lift(cli: Cli) -> None:
         "2023-01-07T00:00:00Z",
         "--effective-at",
         "2021-06-04T00:00:00Z",
+        "--backdated-reason",
+        "Test history, entered after the fact.",
     )
     assert amended["history"][-1]["ends_at"] == "2023-01-07T00:00:00Z"
 
@@ -81,8 +85,20 @@ def test_a_sanction_told_from_creation_to_lift(cli: Cli) -> None:
         "--indefinite",
         "--effective-at",
         "2023-01-06T00:00:00Z",
+        "--backdated-reason",
+        "Test history, entered after the fact.",
     )
-    lifted = cli.json("sanction", "lift", sid, "--reason", "reinstated", "--effective-at", "2023-01-25T00:00:00Z")
+    lifted = cli.json(
+        "sanction",
+        "lift",
+        sid,
+        "--reason",
+        "reinstated",
+        "--effective-at",
+        "2023-01-25T00:00:00Z",
+        "--backdated-reason",
+        "Test history, entered after the fact.",
+    )
     assert lifted["lifted_at"] == "2023-01-25T00:00:00Z"
     assert (
         cli.json("standing", "facebook/DonaldTrump", "--at", "2023-01-20T00:00:00Z")["until"] == "2023-01-25T00:00:00Z"
@@ -132,6 +148,8 @@ BAD_INPUTS = {
         "suspension",
         "--starts-at",
         "2021-01-07T00:00:00Z",
+        "--backdated-reason",
+        "Test history, entered after the fact.",
         "--ends-at",
         "2021-01-01T00:00:00Z",
         *REASON,
@@ -211,6 +229,8 @@ def test_lifting_a_sanction_that_is_not_active_is_refused(cli: Cli) -> None:
         "suspension",
         "--starts-at",
         "2021-01-01T00:00:00Z",
+        "--backdated-reason",
+        "Test history, entered after the fact.",
         "--duration",
         "P7D",
         *REASON,
@@ -219,7 +239,15 @@ def test_lifting_a_sanction_that_is_not_active_is_refused(cli: Cli) -> None:
     code, _, err = cli.run("sanction", "lift", sid, "--reason", "too late")
     assert code == 1 and "not active" in err and "expired" in err
     code, _, err = cli.run(
-        "sanction", "lift", sid, "--reason", "before it began", "--effective-at", "2020-12-01T00:00:00Z"
+        "sanction",
+        "lift",
+        sid,
+        "--reason",
+        "before it began",
+        "--effective-at",
+        "2020-12-01T00:00:00Z",
+        "--backdated-reason",
+        "Test history, entered after the fact.",
     )
     assert code == 1 and "before the sanction starts" in err
     assert cli.events() == before
@@ -289,7 +317,16 @@ def test_a_sanction_names_the_content_it_was_about(cli: Cli) -> None:
 def test_reads_as_known_at_an_instant_with_as_of(cli: Cli) -> None:
     """``--as-of``: what Reprieve knew then, from the events recorded by then (issue 22)."""
     created = cli.json(
-        "sanction", "create", "facebook/someone", "--kind", "suspension", "--starts-at", "2021-01-07T00:00:00Z", *REASON
+        "sanction",
+        "create",
+        "facebook/someone",
+        "--kind",
+        "suspension",
+        "--starts-at",
+        "2021-01-07T00:00:00Z",
+        "--backdated-reason",
+        "Test history, entered after the fact.",
+        *REASON,
     )
     sid = created["id"]
     before = "2021-01-08T00:00:00Z"  # in force then, but recorded only now

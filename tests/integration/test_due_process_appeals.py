@@ -96,7 +96,10 @@ def test_a_later_decision_reopens_the_window(meta: Database) -> None:
         db,
         ban["id"],
         sanctions.AmendSanction.parse(
-            reason="longer", ends_at="2026-01-01T00:00:00Z", effective_at="2024-03-01T00:00:00Z"
+            reason="longer",
+            ends_at="2026-01-01T00:00:00Z",
+            effective_at="2024-03-01T00:00:00Z",
+            backdated_reason="Test history, entered after the fact.",
         ),
         caller=Caller("m", now=t("2024-03-01T00:00:00Z")),
     )
@@ -131,7 +134,10 @@ def test_a_decision_recorded_with_an_earlier_effective_at_is_told_when_recorded(
         db,
         old["id"],
         sanctions.AmendSanction.parse(
-            reason="longer", ends_at="2026-01-01T00:00:00Z", effective_at="2024-03-01T00:00:00Z"
+            reason="longer",
+            ends_at="2026-01-01T00:00:00Z",
+            effective_at="2024-03-01T00:00:00Z",
+            backdated_reason="Test history, entered after the fact.",
         ),
         caller=Caller("m", now=t("2024-09-01T00:00:00Z")),
     )
@@ -149,7 +155,12 @@ def test_a_decision_recorded_with_an_earlier_effective_at_is_told_when_recorded(
     reviews.decide_review(
         db,
         review.id,
-        reviews.DecideReview.parse(outcome="uphold", rationale="r", effective_at="2024-09-05T00:00:00Z"),
+        reviews.DecideReview.parse(
+            outcome="uphold",
+            rationale="r",
+            effective_at="2024-09-05T00:00:00Z",
+            backdated_reason="Test history, entered after the fact.",
+        ),
         caller=MODERATOR.at(t("2024-10-01T00:00:00Z")),
     )
     assert file(db, old["id"], received="2025-03-31T00:00:00Z").deadline_at == t("2025-04-01T00:00:00Z")

@@ -423,6 +423,7 @@ def apply(world: World, ref: Reference, command: object) -> str | None:
             denies=sorted(command.denies),
             starts_at=starts if command.starts is not None else None,
             ends_at=ends,
+            backdated_reason="Test history, entered after the fact.",
         )
         outcome, result = run(lambda: service.impose_sanction(db, request, caller=Caller(ACTOR, now=now)))
         if outcome == "ok":
@@ -455,6 +456,7 @@ def apply(world: World, ref: Reference, command: object) -> str | None:
                     kind=command.kind,
                     denies=denies,
                     effective_at=effective if command.at is not None else None,
+                    backdated_reason="Test history, entered after the fact.",
                 ),
                 caller=Caller(ACTOR, now=now),
             )
@@ -468,7 +470,11 @@ def apply(world: World, ref: Reference, command: object) -> str | None:
             lambda: service.lift_sanction(
                 db,
                 target.id,
-                service.LiftSanction.parse(reason="lifted", effective_at=effective if command.at is not None else None),
+                service.LiftSanction.parse(
+                    reason="lifted",
+                    effective_at=effective if command.at is not None else None,
+                    backdated_reason="Test history, entered after the fact.",
+                ),
                 caller=Caller(ACTOR, now=now),
             )
         )
@@ -625,7 +631,12 @@ def test_backdating_before_the_start_is_refused(db: Database, now: datetime, eff
     created = service.impose_sanction(
         db,
         service.ImposeSanction.parse(
-            subject=world.ref(0), kind="suspension", starts_at=hour(4), duration="P1D", reason=REASON
+            subject=world.ref(0),
+            kind="suspension",
+            starts_at=hour(4),
+            duration="P1D",
+            reason=REASON,
+            backdated_reason="Test history, entered after the fact.",
         ),
         caller=Caller(ACTOR, now=now),
     ).to_json()
@@ -634,7 +645,9 @@ def test_backdating_before_the_start_is_refused(db: Database, now: datetime, eff
         service.lift_sanction(
             db,
             created["id"],
-            service.LiftSanction.parse(reason="r", effective_at=hour(effective)),
+            service.LiftSanction.parse(
+                reason="r", effective_at=hour(effective), backdated_reason="Test history, entered after the fact."
+            ),
             caller=Caller(ACTOR, now=now),
         )
     assert caught.value.field == "effective_at"
@@ -642,7 +655,12 @@ def test_backdating_before_the_start_is_refused(db: Database, now: datetime, eff
         service.amend_sanction(
             db,
             created["id"],
-            service.AmendSanction.parse(reason="r", ends_at=hour(30), effective_at=hour(effective)),
+            service.AmendSanction.parse(
+                reason="r",
+                ends_at=hour(30),
+                effective_at=hour(effective),
+                backdated_reason="Test history, entered after the fact.",
+            ),
             caller=Caller(ACTOR, now=now),
         )
     assert world.event_count() == before
@@ -660,6 +678,7 @@ def test_a_check_names_a_sanction_that_denies_the_capability(db: Database, now: 
             starts_at=hour(0),
             duration="P1D",
             reason=REASON,
+            backdated_reason="Test history, entered after the fact.",
         )
         return str(service.impose_sanction(db, command, caller=Caller(ACTOR, now=recorded)).to_json()["id"])
 

@@ -80,6 +80,11 @@ ShortText = Annotated[str, Field(max_length=200), OneLine]
 GroundText = Annotated[str, Field(max_length=500), NoNul]
 Explanation = Annotated[str, Field(min_length=1, max_length=2000), NoNul, NotBlank]
 Facts = Annotated[str, Field(max_length=FACTS_MAX_LENGTH), NoNul]
+#: The description of every decision's ``backdated_reason`` (PRODUCT.md section 8).
+BACKDATED_REASON = (
+    "why the decision takes effect more than 24 hours before it is recorded: required then (422 otherwise); "
+    "ignored when it is not backdated"
+)
 Code = Annotated[str, Field(max_length=100), OneLine]
 Instant = Annotated[
     str,
@@ -409,6 +414,7 @@ class SanctionCreate(Schema):
     )
     reason: ReasonIn
     automated: AutomatedIn | None = None
+    backdated_reason: Explanation | None = Field(default=None, description=BACKDATED_REASON)
 
     def to_command(self) -> ImposeSanction:
         """The use case's command, parsed once (``ImposeSanction.parse``)."""
@@ -425,6 +431,7 @@ class SanctionCreate(Schema):
             review_after=self.review_after,
             automated=self.automated.model_dump(mode="json") if self.automated else None,
             hold_until_review=self.hold_until_review,
+            backdated_reason=self.backdated_reason,
         )
 
 
@@ -517,6 +524,7 @@ class SanctionAmend(Schema):
     effective_at: Instant | None = Field(
         default=None, description="default: now; for a sanction that has not started yet, its start"
     )
+    backdated_reason: Explanation | None = Field(default=None, description=BACKDATED_REASON)
 
     def to_command(self) -> AmendSanction:
         """The use case's command, parsed once (``AmendSanction.parse``); a field not given is kept."""
@@ -529,6 +537,7 @@ class SanctionAmend(Schema):
             denies=self.denies,
             effective_at=self.effective_at,
             hold_until_review=self.hold_until_review,
+            backdated_reason=self.backdated_reason,
         )
 
 
@@ -539,10 +548,13 @@ class SanctionLift(Schema):
 
     reason: Explanation
     effective_at: Instant | None = None
+    backdated_reason: Explanation | None = Field(default=None, description=BACKDATED_REASON)
 
     def to_command(self) -> LiftSanction:
         """The use case's command, parsed once (``LiftSanction.parse``)."""
-        return LiftSanction.parse(reason=self.reason, effective_at=self.effective_at)
+        return LiftSanction.parse(
+            reason=self.reason, effective_at=self.effective_at, backdated_reason=self.backdated_reason
+        )
 
 
 class ImportedStatementOut(Out):
@@ -566,6 +578,10 @@ class ChangeOut(Out):
     hold_until_review: bool = Field(
         default=False, description="the term is held in force after ends_at until its review"
     )
+    backdated: bool = Field(
+        default=False, description="it takes effect more than 24 hours before it was recorded (PRODUCT.md section 8)"
+    )
+    backdated_reason: str | None = Field(default=None, description="why it was backdated; null once erased")
 
 
 class SanctionOut(Out):

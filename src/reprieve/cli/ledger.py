@@ -14,6 +14,7 @@ from sqlalchemy.exc import OperationalError
 from reprieve.cli.context import (
     AS_OF,
     AT,
+    BACKDATED_REASON,
     CURSOR,
     JSON,
     actor,
@@ -210,9 +211,11 @@ def sanction_create(
     reason_json: str = typer.Option(None, help="The whole reason as JSON (overrides the reason options)"),
     automated_detection: bool = typer.Option(False),
     automated_decision: str = typer.Option("not_automated"),
+    backdated_reason: str = BACKDATED_REASON,
     as_json: bool = JSON,
 ) -> None:
-    """Impose a sanction on an account's identity."""
+    """Impose a sanction on an account's identity (a --starts-at more than 24 hours ago needs
+    --backdated-reason; `sanction import` writes history)."""
     if reason_json:
         try:
             reason: dict[str, Any] = json.loads(reason_json)
@@ -254,6 +257,7 @@ def sanction_create(
         review_after=review_after,
         automated={"detection": automated_detection, "decision": automated_decision},
         hold_until_review=hold_until_review,
+        backdated_reason=backdated_reason,
     )
     result = sanctions.impose_sanction(state(ctx).db(), command, caller=Caller(actor(), now=now))
     emit_json(result.to_json()) if as_json else show_sanction(result)
@@ -327,6 +331,7 @@ def sanction_amend(
         help="Hold it in force after its end until its review is decided, or release the hold; default: kept",
     ),
     effective_at: str = typer.Option(None, help="Default now (a sanction not started yet: its start)"),
+    backdated_reason: str = BACKDATED_REASON,
     if_version: int = IF_VERSION,
     as_json: bool = JSON,
 ) -> None:
@@ -353,6 +358,7 @@ def sanction_amend(
         denies=split(denies),
         effective_at=effective_at,
         hold_until_review=UNSET if hold_until_review is None else hold_until_review,
+        backdated_reason=backdated_reason,
     )
     result = sanctions.amend_sanction(db, id, command, caller=Caller(actor(), now=now), if_version=if_version)
     emit_json(result.to_json()) if as_json else show_sanction(result)
@@ -368,11 +374,12 @@ def sanction_lift(
         help="Default now (for a sanction not started yet: its start, which cancels it); a future instant "
         "schedules the lift",
     ),
+    backdated_reason: str = BACKDATED_REASON,
     if_version: int = IF_VERSION,
     as_json: bool = JSON,
 ) -> None:
     """Lift a sanction that is active at the effective instant, or cancel one that has not started."""
-    command = sanctions.LiftSanction.parse(reason=reason, effective_at=effective_at)
+    command = sanctions.LiftSanction.parse(reason=reason, effective_at=effective_at, backdated_reason=backdated_reason)
     result = sanctions.lift_sanction(
         state(ctx).db(), id, command, caller=Caller(actor(), now=now), if_version=if_version
     )
@@ -480,6 +487,7 @@ def show_sanction(view: SanctionView) -> None:
             ("kind", "kind"),
             ("ends", "ends_at"),
             ("review", "review_at"),
+            ("backdated", "backdated_reason"),
         ],
     )
 

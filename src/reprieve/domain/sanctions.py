@@ -30,6 +30,7 @@ from reprieve.domain.model import (
     SanctionKind,
     SanctionState,
 )
+from reprieve.domain.personal import PersonalRef
 from reprieve.domain.reason import Automation, Reason
 from reprieve.domain.time import (
     END_OF_TIME,
@@ -120,6 +121,17 @@ class Change:
     hold_until_review: bool = False
     #: The creation of an imported sanction: when its user was informed (PRODUCT.md section 8).
     imported: Imported | None = None
+    #: Backdated (PRODUCT.md section 8): the ``personal_data`` id of its reason, stored with the
+    #: change; the reason's text and the instant it was recorded are filled in when it is read
+    #: (``store.queries.load_sanction``), never stored here.
+    backdated_ref: str | None = None
+    backdated_reason: str | None = None
+    recorded_at: datetime | None = None
+
+    @property
+    def backdated(self) -> bool:
+        """Taking effect more than 24 hours before it was recorded, with a reason said why."""
+        return self.backdated_ref is not None
 
     @property
     def end(self) -> datetime | None:
@@ -137,16 +149,22 @@ class Change:
             "denies": list(self.denies),
             "review_at": format_instant(self.review_at),
             "hold_until_review": self.hold_until_review,
+            "backdated": self.backdated,
+            "backdated_reason": self.backdated_reason,
         }
 
     def to_stored(self) -> dict[str, Any]:
-        """``to_dict`` as ``sanctions.changes`` keeps it: ``hold_until_review`` only when set, so
-        that every other history is stored (and rebuilt from an old log) as it always was."""
+        """``to_dict`` as ``sanctions.changes`` keeps it: ``hold_until_review`` and the backdated
+        reason's reference only when set, so that every other history is stored (and rebuilt from
+        an old log) as it always was."""
         data = self.to_dict()
+        del data["backdated"], data["backdated_reason"]
         if not self.hold_until_review:
             del data["hold_until_review"]
         if self.imported is not None:
             data["imported"] = self.imported.to_dict()
+        if self.backdated_ref is not None:
+            data["backdated_ref"] = self.backdated_ref
         return data
 
     @classmethod
@@ -161,6 +179,7 @@ class Change:
             review_at=parse_instant(data["review_at"]) if data.get("review_at") else None,
             hold_until_review=bool(data.get("hold_until_review")),
             imported=Imported.from_dict(data["imported"]) if data.get("imported") else None,
+            backdated_ref=data.get("backdated_ref"),
         )
 
 
@@ -408,9 +427,17 @@ class Sanction:
         self.changes.append(change)
         return change
 
-    def amended_event(self, change: Change, *, reason: str, origin: Mapping[str, str] | None = None) -> SanctionAmended:
+    def amended_event(
+        self,
+        change: Change,
+        *,
+        reason: str,
+        origin: Mapping[str, str] | None = None,
+        backdated_reason: PersonalRef | None = None,
+    ) -> SanctionAmended:
         """The ``sanction.amended`` event of ``change`` (which ``amend`` returned), naming what made
-        it in ``origin`` if anything did (``{"review": id}``, ``{"appeal": id}``)."""
+        it in ``origin`` if anything did (``{"review": id}``, ``{"appeal": id}``), and the reason
+        it is backdated, if it is."""
         assert change.kind is not None
         return SanctionAmended(
             self.id,
@@ -420,12 +447,15 @@ class Sanction:
             list(change.denies),
             reason,
             change.hold_until_review,
+            backdated_reason,
             origin or NO_EXTRA,
         )
 
-    def lifted_event(self, *, reason: str, origin: Mapping[str, str] | None = None) -> SanctionLifted:
+    def lifted_event(
+        self, *, reason: str, origin: Mapping[str, str] | None = None, backdated_reason: PersonalRef | None = None
+    ) -> SanctionLifted:
         """The ``sanction.lifted`` event of a lift (``lift``), naming what made it in ``origin``."""
-        return SanctionLifted(self.id, reason, origin or NO_EXTRA)
+        return SanctionLifted(self.id, reason, backdated_reason, origin or NO_EXTRA)
 
 
 def lifted_at(changes: Iterable[Change]) -> datetime | None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from reprieve.domain.backdating import backdating_reason, parse_backdated_reason
 from reprieve.domain.errors import ConflictError, NotFoundError, ValidationError
 from reprieve.domain.events import AssessmentFiled, NewEvent, ReviewDecided, ReviewOpened
 from reprieve.domain.filters import ReviewFilter
@@ -29,8 +30,9 @@ from reprieve.domain.reviews import (
     plan_review_decision,
     quorum_for,
 )
-from reprieve.domain.sanctions import UNSET, Unset
+from reprieve.domain.sanctions import UNSET, Change, ChangeType, Unset
 from reprieve.domain.time import format_instant, from_micros, parse_instant, to_micros
+from reprieve.services.backdating import keep_backdated_reason
 from reprieve.services.callers import Caller
 from reprieve.services.catalogue import require_platform
 from reprieve.services.due_process import (
@@ -95,6 +97,10 @@ class ReviewDecisionView:
     ends_at: str | None
     next_review_at: str | None
     probation: ProbationView | None
+    #: Taking effect more than 24 hours before it was recorded (PRODUCT.md section 8), and why
+    #: (None once erased).
+    backdated: bool = False
+    backdated_reason: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -103,6 +109,8 @@ class ReviewDecisionView:
             "ends_at": self.ends_at,
             "next_review_at": self.next_review_at,
             "probation": None if self.probation is None else self.probation.to_json(),
+            "backdated": self.backdated,
+            "backdated_reason": self.backdated_reason,
         }
 
 
@@ -306,6 +314,8 @@ class DecideReview:
     next_review_at: datetime | Unset | None = UNSET
     probation: ProbationRequest | None = None
     effective_at: datetime | None = None
+    #: Why it takes effect more than 24 hours before it is recorded; ignored if it does not.
+    backdated_reason: str | None = None
 
     @classmethod
     def parse(
@@ -317,6 +327,7 @@ class DecideReview:
         next_review_at: str | datetime | Unset | None = UNSET,
         probation: dict[str, Any] | ProbationRequest | None = None,
         effective_at: str | datetime | None = None,
+        backdated_reason: str | None = None,
     ) -> DecideReview:
         """The command from what an edge was given, parsed once: ValidationError naming the field."""
         decided = parse_enum(ReviewOutcome, outcome, field="outcome")
@@ -335,6 +346,7 @@ class DecideReview:
             next_review,
             None if probation is None else ProbationRequest.parse(probation),
             given,
+            parse_backdated_reason(backdated_reason),
         )
 
 
@@ -358,10 +370,9 @@ def decide_review(db: Database, review_id: str, command: DecideReview, *, caller
         origin = {"review": review.id}
         reason = decision_reason(f"Review {review.id} decided to {decided.value}", rationale)
         seq = uow.next_seq() + 1  # the review.decided event comes first
-        changes: list[NewEvent] = []
+        change: Change | None = None
         if action.lift:
-            sanction.lift(seq=seq, effective_at=effective, reviewing=True)
-            changes.append(lift_event(sanction, effective, reason, origin))
+            change = sanction.lift(seq=seq, effective_at=effective, reviewing=True)
         elif action.amends:
             platforms = [require_platform(db, uow.conn, p) for p in sanction.scope]
             change = sanction.amend(
@@ -375,7 +386,14 @@ def decide_review(db: Database, review_id: str, command: DecideReview, *, caller
                 reviewing=True,
                 hold_until_review=action.hold_until_review,
             )
-            changes.append(amendment_event(sanction, change, reason, origin))
+        # After the model's own rules, whose errors say more about a decision that cannot be made at all.
+        why = backdating_reason(effective, uow.now, command.backdated_reason, field="effective_at")
+        backdated = keep_backdated_reason(uow, operator=review.operator, subject=f"review:{review.id}", reason=why)
+        changes: list[NewEvent] = []
+        if change is not None and change.type is ChangeType.LIFTED:
+            changes.append(lift_event(sanction, effective, reason, origin, backdated))
+        elif change is not None:
+            changes.append(amendment_event(sanction, change, reason, origin, backdated))
         probation_data = None
         if probation is not None:
             event, probation_data = probation_event(
@@ -396,6 +414,7 @@ def decide_review(db: Database, review_id: str, command: DecideReview, *, caller
                         assessments=len(review.assessments),
                         quorum=review.quorum,
                         probation=probation_data["id"] if probation_data else None,
+                        backdated_reason=backdated,
                     ),
                     format_instant(effective) or "",
                     review.operator,
@@ -515,6 +534,8 @@ def review_view(
                 sanction=probation_row["sanction_id"],
                 source=probation_row["source"],
             )
+    backdated_ref = decision.get("backdated_ref") if decision else None
+    backdated_text = personal.read_many(conn, [backdated_ref]).get(backdated_ref or "")
     panel = json.loads(row["panel"])
     # The panel's entries and who filed each assessment, resolved outside the chain (issue 21).
     names = personal.names_of(conn, [*panel, *(a["reviewer"] for a in assessments)])
@@ -552,7 +573,9 @@ def review_view(
                 _instant(row["decided_at"]),
                 "decided",
                 decision.get("decided_by"),
-                f"{row['outcome']}: {decision.get('rationale')}",
+                f"{row['outcome']}: {decision.get('rationale')}"
+                # A backdated decision says so, and why (PRODUCT.md section 8).
+                + (f" (backdated: {backdated_text.value or ''})" if backdated_text is not None else ""),
             )
         )
     # In the order of the instants as written (RFC 3339), as the timeline always was.
@@ -581,6 +604,8 @@ def review_view(
             ends_at=decision.get("ends_at"),
             next_review_at=decision.get("next_review_at"),
             probation=probation,
+            backdated=backdated_ref is not None,
+            backdated_reason=backdated_text.value if backdated_text is not None else None,
         ),
         timeline=tuple(timeline),
     )

@@ -126,6 +126,8 @@ def imposed_view(
         "denies": list(data["denies"]),
         "review_at": data["review_at"],
         "hold_until_review": hold,
+        "backdated": False,  # a violation's sanction starts when it occurred: a reported fact
+        "backdated_reason": None,
     }
     held_past = hold and ends is not None and ends <= at
     return {

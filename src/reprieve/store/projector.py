@@ -161,6 +161,7 @@ class Projector:
                 reason,
                 automated,
                 hold,
+                backdated,
                 extra,
             ) = event
             starts = to_micros(parse_instant(starts_at))
@@ -177,6 +178,8 @@ class Projector:
                 change["hold_until_review"] = True
             if "imported" in extra:  # when its user was informed, as its import said
                 change["imported"] = extra["imported"]
+            if backdated is not None:  # its reason's reference (PRODUCT.md section 8)
+                change["backdated_ref"] = ref_id(backdated)
             ends_us = end_to_micros(parse_instant(ends) if ends and not hold else None)
             sanction_rows.append(
                 (
@@ -242,8 +245,9 @@ class Projector:
         changes = [Change.from_dict(c) for c in json.loads(row.changes)]
         effective = parse_instant(e.effective_at)
         d = e.event
+        backdated = ref_id(d.backdated_reason)
         if isinstance(d, SanctionLifted):
-            changes.append(Change(ChangeType.LIFTED, e.seq, effective))
+            changes.append(Change(ChangeType.LIFTED, e.seq, effective, backdated_ref=backdated))
         else:
             changes.append(
                 Change(
@@ -255,6 +259,7 @@ class Projector:
                     tuple(d.denies or ()),
                     parse_instant(d.review_at) if d.review_at else None,
                     bool(d.hold_until_review),
+                    backdated_ref=backdated,
                 )
             )
         terms = sorted((c for c in changes if c.type is not ChangeType.LIFTED), key=lambda c: (c.effective_at, c.seq))
