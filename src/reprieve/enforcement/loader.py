@@ -105,7 +105,9 @@ def build_index(db: Database, *, now: datetime) -> EnforcementIndex:
         # follower re-reads whatever the events after it touched.
         seq, _ = eventlog.head(conn)
         platforms = queries.all_platforms(conn)
-        index = EnforcementIndex(horizon=to_micros(now), seq=seq, platforms=platforms)
+        # Not before the last identity link: the index holds identities as they are now.
+        horizon = max(to_micros(now), store.last_link(conn) or 0)
+        index = EnforcementIndex(horizon=horizon, seq=seq, platforms=platforms)
         context = StrikeContext.of_rows(store.strike_rows(conn, index.horizon))
         # What the build keeps (bytes and strings) is never in a reference cycle, and what it
         # drops is freed by reference counting: collections would only rescan rows in flight.

@@ -117,8 +117,10 @@ def account_standing(
     platform = require_platform(db, conn, ref.platform)
     if known is None:
         rows = standing_rows(conn, ref.platform, ref.account)
+        if rows.last_link is not None and at_us < rows.last_link:  # before a link: not the identity of now
+            rows = standing_rows_as_of(conn, platform, ref.account, None, at_us)
     else:
-        rows = standing_rows_as_of(conn, platform, ref.account, known)
+        rows = standing_rows_as_of(conn, platform, ref.account, known, at_us)
     if rows.identity is None:  # never sanctioned, never registered: in good standing
         return AccountStanding(ref, None, standing_at([], at_us), 0)
     # Strikes and probation follow the rule of reprieve.domain.strikes.
