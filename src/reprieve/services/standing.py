@@ -27,8 +27,7 @@ from reprieve.domain.strikes import Probation, count_strikes, probation_at
 from reprieve.domain.time import format_instant, from_micros, to_micros
 from reprieve.services.callers import Caller
 from reprieve.services.catalogue import require_platform
-from reprieve.store import due_process
-from reprieve.store import queries
+from reprieve.store import due_process, queries
 from reprieve.store.asof import Known, known_as_of, sanctions_as_of, standing_rows_as_of
 from reprieve.store.connection import Connection
 from reprieve.store.db import Database
