@@ -306,3 +306,31 @@ def test_the_demo_is_recorded_in_the_order_of_its_story(db: Database) -> None:
         assert bool(listed) is known, account
     then = standing.get_standing(db, AccountRef.parse("twitter/realDonaldTrump"), at=june, as_of=june, caller=test)
     assert then.to_json()["status"] == "terminated" and then.to_json()["until"] is None  # the amnesty came later
+
+
+def test_the_demo_account_page_says_until_its_review_while_held(demo_console: TestClient) -> None:
+    """Meta's term ended on 2023-01-07 and was held until the experts' review (decided on the
+    25th): on the 10th as it stood then, the page says "until its review" (issue 22 item 5)."""
+    page = demo_console.get("/console/accounts/facebook/DonaldTrump?at=2023-01-10T00:00")
+    assert page.status_code == 200
+    assert "until its review" in page.text and "as it was known then" in page.text
+    french = demo_console.get("/console/accounts/facebook/DonaldTrump?at=2023-01-10T00:00&lang=fr").text
+    assert "jusqu'à son réexamen" in french.replace("&#39;", "'")
+    # In June 2022 the term had not ended yet: no review awaited.
+    assert "until its review" not in demo_console.get("/console/accounts/facebook/DonaldTrump?at=2022-06-01T00:00").text
+
+
+def test_the_demo_standing_is_pending_review_in_january_2023(db: Database) -> None:
+    from reprieve.domain.model import AccountRef
+    from reprieve.services import standing
+
+    assert load_demo(db, synthetic=0)
+    day = parse_instant("2023-01-10T00:00:00Z")
+    ref = AccountRef.parse("facebook/DonaldTrump")
+    then = standing.get_standing(db, ref, at=day, as_of=day, caller=Caller("test")).to_json()
+    now = standing.get_standing(db, ref, at=day, caller=Caller("test")).to_json()
+    assert (then["until"], then["pending_review"]) == (None, True)
+    # As we know it now, the review lifted it on the 25th: still waiting for it on the 10th.
+    assert (now["until"], now["pending_review"]) == ("2023-01-25T00:00:00Z", True)
+    after = standing.get_standing(db, ref, at=parse_instant("2023-02-01T00:00:00Z"), caller=Caller("test")).to_json()
+    assert after["pending_review"] is False

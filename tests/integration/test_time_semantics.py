@@ -154,16 +154,25 @@ class Reference:
     def __init__(self, now: datetime) -> None:
         self.now = now
         self.sanctions: list[RefSanction] = []
-        self.parent = list(range(len(ACCOUNTS)))
+        #: Identity links, each with the instant it takes effect: when it is recorded (PRODUCT.md
+        #: section 8: a standing at an instant uses the links in force then).
+        self.links: list[tuple[int, int, datetime]] = []
         self.order = 0
 
-    def identity(self, account: int) -> int:
-        while self.parent[account] != account:
-            account = self.parent[account]
-        return account
+    def identity(self, account: int, t: datetime) -> int:
+        """The smallest account linked with ``account`` by the links in force at ``t``."""
+        group = {account}
+        grown = True
+        while grown:
+            grown = False
+            for first, second, at in self.links:
+                if at <= t and (first in group) != (second in group):
+                    group |= {first, second}
+                    grown = True
+        return min(group)
 
     def link(self, first: int, second: int) -> str:
-        self.parent[self.identity(second)] = self.identity(first)
+        self.links.append((first, second, self.now))
         return "ok"
 
     def create(self, op: Create) -> str:
@@ -230,14 +239,16 @@ class Reference:
 
     # --- reading --------------------------------------------------------------------------
 
-    def reaching(self, account: int) -> list[RefSanction]:
+    def reaching(self, account: int, linked_at: datetime) -> list[RefSanction]:
+        """The sanctions reaching ``account`` through the links in force at ``linked_at``."""
         platform = ACCOUNTS[account][0]
-        return [s for s in self.sanctions if self.identity(s.subject) == self.identity(account) and platform in s.scope]
+        mine = self.identity(account, linked_at)
+        return [s for s in self.sanctions if self.identity(s.subject, linked_at) == mine and platform in s.scope]
 
-    def denied_at(self, account: int, t: datetime) -> set[str]:
+    def denied_at(self, account: int, t: datetime, linked_at: datetime) -> set[str]:
         platform = ACCOUNTS[account][0]
         denied: set[str] = set()
-        for s in self.reaching(account):
+        for s in self.reaching(account, linked_at):
             if s.active(t):
                 term = s.term_at(t)
                 assert term is not None
@@ -245,7 +256,7 @@ class Reference:
         return denied
 
     def standing(self, account: int, t: datetime) -> dict[str, Any]:
-        reaching = self.reaching(account)
+        reaching = self.reaching(account, t)  # the links in force at t, for every instant after it too
         causes = []  # (severity, id) of the active sanctions that are not warnings
         for s in reaching:
             term = s.term_at(t)
@@ -253,11 +264,11 @@ class Reference:
                 causes.append((SEVERITY[term.kind], s.id))
         worst = max((severity for severity, _ in causes), default=0)
         status = next((STATUS_OF[k] for k in STATUS_OF if SEVERITY[k] == worst), "good")
-        denied = self.denied_at(account, t)
+        denied = self.denied_at(account, t, t)
         until = None
         if denied:
             later = sorted(i for s in reaching for i in s.instants() if i > t)
-            until = next((i for i in later if not self.denied_at(account, i)), None)
+            until = next((i for i in later if not self.denied_at(account, i, t)), None)
         # Each sanction imposed directly is a strike from its start until it is lifted (these
         # platforms have no policy, so strikes never expire; see reprieve.domain.strikes).
         strikes = sum(1 for s in reaching if s.starts <= t and not any(lift <= t for lift in s.lifts))
@@ -608,7 +619,10 @@ def test_a_refused_command_records_nothing(db: Database, now: datetime) -> None:
 def test_each_accepted_change_records_one_event(db: Database, now: datetime) -> None:
     world = World(db, now)
     ref = Reference(now)
+    # Linked from hour 0 (a link takes effect when it is recorded, PRODUCT.md section 8).
+    world.now = ref.now = hour(0)
     apply(world, ref, Link(0, 1))
+    world.now = ref.now = now
     for command, outcome in (
         (Create(0, frozenset({0, 1}), "suspension", frozenset(), 4, 10), "ok"),
         (Amend(0, 1, None, 19, None), "ok"),  # from hour 5, ends at hour 24

@@ -627,6 +627,9 @@ class StandingOut(Out):
     status: Status
     denies: list[str]
     until: str | None
+    pending_review: bool = Field(
+        description="in force past its term's end, held until its review is decided: `until` is then null"
+    )
     sanctions: list[str]
     strikes: int
     probation: dict[str, Any] | None

@@ -172,9 +172,9 @@ def identity_link(
 
 
 @identity_app.command("show")
-def identity_show(ctx: typer.Context, id: str, as_json: bool = JSON) -> None:
-    """Show an identity and its accounts."""
-    result = catalogue.get_identity(state(ctx).db(), id).to_json()
+def identity_show(ctx: typer.Context, id: str, as_of: str = AS_OF, as_json: bool = JSON) -> None:
+    """Show an identity and its accounts (as known --as-of an instant: with the links made by then)."""
+    result = catalogue.get_identity(state(ctx).db(), id, as_of=as_of_option(as_of)).to_json()
     emit_json(result) if as_json else record(result)
 
 

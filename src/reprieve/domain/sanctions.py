@@ -464,6 +464,14 @@ def lifted_at(changes: Iterable[Change]) -> datetime | None:
     return min(lifts) if lifts else None
 
 
+def held_past_its_end(sanctions: Iterable[Sanction], ids: Iterable[str], t: datetime) -> bool:
+    """Whether any of the sanctions ``ids`` (among ``sanctions``, by id) is in force at ``t`` past
+    its term's end, held until its review (``Sanction.pending_review_at``): a standing's
+    ``pending_review``."""
+    by_id = {s.id: s for s in sanctions}
+    return any(by_id[i].pending_review_at(t) for i in ids if i in by_id)
+
+
 def compute_spans(sanction_id: str, changes: Sequence[Change]) -> list[Span]:
     """When a sanction with this history is active, and as what (PRODUCT.md section 3)."""
     terms = sorted(

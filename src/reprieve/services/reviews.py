@@ -30,7 +30,7 @@ from reprieve.domain.reviews import (
     plan_review_decision,
     quorum_for,
 )
-from reprieve.domain.sanctions import UNSET, Change, ChangeType, Unset
+from reprieve.domain.sanctions import UNSET, Change, ChangeType, Sanction, Unset
 from reprieve.domain.time import format_instant, from_micros, parse_instant, to_micros
 from reprieve.services.backdating import keep_backdated_reason
 from reprieve.services.callers import Caller
@@ -47,7 +47,7 @@ from reprieve.services.due_process import (
 from reprieve.services.viewing import Page
 from reprieve.store import due_process as store
 from reprieve.store import personal, queries
-from reprieve.store.asof import Known, known_as_of
+from reprieve.store.asof import Known, known_as_of, sanctions_as_of
 from reprieve.store.connection import Connection
 from reprieve.store.db import Database
 from reprieve.store.uow import UnitOfWork
@@ -461,13 +461,17 @@ def list_reviews(
 
     Open and decided reviews are listed as they stand, or with ``stood`` as they stood at ``at``:
     opened by then, and open then if decided later; ``as_of``: as Reprieve knew them then
-    (recorded by then, decided if the decision was). Due reviews are today's knowledge."""
+    (recorded by then, decided if the decision was); due reviews then as the sanctions and
+    reviews recorded by then made them."""
     if not 1 <= limit <= 1000:
         raise ValidationError("must be between 1 and 1000", field="limit")
     with db.read() as conn:
-        if f.state is ReviewState.DUE:
+        if f.state is ReviewState.DUE and as_of is not None:
+            due, next_cursor = _due_as_of(conn, f, at, known_as_of(conn, as_of), limit, cursor)
+            items: list[ReviewView | DueReviewView] = [due_view(s, at) for s in due]
+        elif f.state is ReviewState.DUE:
             rows, next_cursor = store.due_sanction_rows(conn, f, at_us=to_micros(at), limit=limit, cursor=cursor)
-            items: list[ReviewView | DueReviewView] = [due_view(s, at) for s in queries.load_sanctions(conn, rows)]
+            items = [due_view(s, at) for s in queries.load_sanctions(conn, rows)]
         else:
             at_us = to_micros(at) if stood else None
             known = None if as_of is None else known_as_of(conn, as_of)
@@ -476,6 +480,28 @@ def list_reviews(
             )
             items = [review_view(conn, r["id"], row=r, at_us=at_us, known=known) for r in review_rows]
     return Page(tuple(items), next_cursor)
+
+
+def _due_as_of(
+    conn: Connection, f: ReviewFilter, at: datetime, known: Known, limit: int, cursor: str | None
+) -> tuple[list[Sanction], str | None]:
+    """The sanctions due for review at ``at`` as the events recorded by ``known.as_of`` made them:
+    the store's candidates taken back to then, kept if their review then was due by ``at`` and
+    they were in force then or ended with the term it was scheduled at the end of."""
+    at_us, after = to_micros(at), queries.decode_cursor(cursor) if cursor else None
+    due: list[Sanction] = []
+    while len(due) <= limit:
+        rows = store.due_candidate_rows(conn, f, at_us=at_us, recorded=known.sql, limit=500, after=after)
+        if not rows:
+            break
+        after = rows[-1].id
+        then = sanctions_as_of(conn, queries.load_sanctions(conn, rows), known)
+        for sanction in (then[row.id] for row in rows if row.id in then):
+            review_at = sanction.view_at(at).review_at
+            if review_at is not None and review_at <= at and (sanction.is_active(at) or sanction.awaits_review_at(at)):
+                due.append(sanction)
+    next_cursor = queries.encode_cursor(due[limit - 1].id) if len(due) > limit else None
+    return due[:limit], next_cursor
 
 
 def _load(conn: Connection, review_id: str, caller: Caller | None) -> tuple[Review, dict[str, Any]]:

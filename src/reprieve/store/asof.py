@@ -24,14 +24,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Connection, exists, func, select
+from sqlalchemy import ColumnElement, Connection, and_, exists, func, or_, select, true
 
-from reprieve.domain.model import Platform
+from reprieve.domain.model import AccountRef, Platform
 from reprieve.domain.sanctions import Sanction, denials_on, known_by
 from reprieve.domain.standing import ResolvedSpan
 from reprieve.domain.time import format_instant, parse_instant, to_micros
 from reprieve.store import tables
 from reprieve.store.due_process import DirectStrike, ReportedStrike, probation_of
+from reprieve.store.links import identity_now, link_history
 from reprieve.store.queries import sanction_from_row
 from reprieve.store.raw import fetch_all
 from reprieve.store.standing import StandingRows
@@ -106,13 +107,17 @@ def sanctions_as_of(conn: Connection, sanctions: Iterable[Sanction], known: Know
     return found
 
 
-def standing_rows_as_of(conn: Connection, platform: Platform, account_id: str, known: Known) -> StandingRows:
-    """``store.standing.standing_rows`` as the log's first ``known.seq`` events knew them: an
-    indexed read, not a replay. The account's sanctions (by identity, ``sanctions.identity_id``) created
-    by ``seq`` are taken back to their changes recorded by then and their spans computed from
-    those; violations and probations count if created by ``seq``; a granted appeal if its row
-    last changed by then. Identity links are today's (PRODUCT.md section 8, item 3: not yet)."""
-    seq_known = known.sql
+def standing_rows_as_of(
+    conn: Connection, platform: Platform, account_id: str, known: Known | None, at_us: int
+) -> StandingRows:
+    """``store.standing.standing_rows`` as the events recorded by ``known.as_of`` knew them (None:
+    every event), with the identity links in force at ``at_us``: an indexed read, not a replay.
+    The account's sanctions (by identity) created by then are taken back to their changes
+    recorded by then and their spans computed from those; violations and probations count if
+    created by then; a granted appeal if its row last changed by then. Of the account's identity
+    now, only what concerns the accounts linked with it at ``at_us`` (``store.links``) counts:
+    the sanctions of their subjects, their violations, the probations after those sanctions."""
+    seq_known = known.sql if known is not None else _always
     result = StandingRows()
     identity = conn.execute(
         select(A.identity_id).where(A.platform_id == platform.id, A.account_id == account_id, seq_known(A.created_seq))
@@ -120,14 +125,29 @@ def standing_rows_as_of(conn: Connection, platform: Platform, account_id: str, k
     if identity is None:
         return result
     result.identity = identity
+    members: list[AccountRef] | None = None
+    linked = _linked_then(conn, identity, AccountRef(platform.id, account_id), known, at_us)
+    if linked is not None:
+        result.identity, members = linked
     in_scope = exists().where(SC.sanction_id == S.id, SC.platform_id == platform.id)
-    rows = conn.execute(select(tables.sanctions).where(S.identity_id == identity, seq_known(S.created_seq), in_scope))
-    sanctions = sanctions_as_of(conn, (sanction_from_row(row._mapping) for row in rows), known)
+    of_members = _subject_among(members) if members is not None else true()
+    rows = conn.execute(
+        select(tables.sanctions).where(S.identity_id == identity, seq_known(S.created_seq), in_scope, of_members)
+    )
+    sanctions = (
+        sanctions_as_of(conn, (sanction_from_row(row._mapping) for row in rows), known)
+        if known is not None
+        else {s.id: s for s in (sanction_from_row(row._mapping) for row in rows)}
+    )
     granted = _granted_by(conn, list(sanctions), known)
+    here = [ref.account for ref in members if ref.platform == platform.id] if members is not None else None
     violations = list(
         conn.execute(
             select(V.sanction_id, V.occurred_at, V.strike_expires_at).where(
-                V.identity_id == identity, V.platform_id == platform.id, seq_known(V.created_seq)
+                V.identity_id == identity,
+                V.platform_id == platform.id,
+                seq_known(V.created_seq),
+                V.account_id.in_(here) if here is not None else true(),
             )
         )
     )
@@ -153,7 +173,10 @@ def standing_rows_as_of(conn: Connection, platform: Platform, account_id: str, k
         )
     for p in conn.execute(
         select(P.id, P.starts_at, P.until, P.ladder, P.sanction_id).where(
-            P.identity_id == identity, P.platform_id == platform.id, seq_known(P.created_seq)
+            P.identity_id == identity,
+            P.platform_id == platform.id,
+            seq_known(P.created_seq),
+            _probation_of_members(members) if members is not None else true(),
         )
     ):
         result.probations.append(probation_of(p.id, p.starts_at, p.until, p.ladder, p.sanction_id))
@@ -165,12 +188,79 @@ def _lifted(sanction: Sanction) -> int | None:
     return to_micros(lifted) if lifted is not None else None
 
 
-def _granted_by(conn: Connection, sanction_ids: list[str], known: Known) -> dict[str, int]:
+def _always(seq: Any) -> ColumnElement[bool]:
+    return true()
+
+
+def _linked_then(
+    conn: Connection, identity: str, ref: AccountRef, known: Known | None, at_us: int
+) -> tuple[str, list[AccountRef]] | None:
+    """The identity ``ref`` was in at ``at_us`` as known then, and the accounts in it; None when
+    every link of its identity now was in force and known (its identity now is the answer)."""
+    history = link_history(conn, identity)
+    if not history.moves:
+        return None
+    recorded = known.of(conn, history.seqs()) if known is not None else None
+    if history.all_in_force(at_us, recorded):
+        return None
+    accounts = [
+        AccountRef(p, a) for p, a in conn.execute(select(A.platform_id, A.account_id).where(A.identity_id == identity))
+    ]
+    then = history.identities_then(accounts, at_us, recorded)
+    return then[ref], [other for other in accounts if then[other] == then[ref]]
+
+
+def _subject_among(members: list[AccountRef]) -> ColumnElement[bool]:
+    return or_(*(and_(S.subject_platform == m.platform, S.subject_account == m.account) for m in members))
+
+
+def _probation_of_members(members: list[AccountRef]) -> ColumnElement[bool]:
+    """A probation follows the sanction whose lift began it: of the members' subjects."""
+    theirs = select(S.id).where(_subject_among(members))
+    return or_(P.sanction_id.is_(None), P.sanction_id.in_(theirs))
+
+
+def _granted_by(conn: Connection, sanction_ids: list[str], known: Known | None) -> dict[str, int]:
     if not sanction_ids:
         return {}
+    recorded = known.sql(AP.updated_seq) if known is not None else true()
     rows = conn.execute(
         select(AP.sanction_id, func.min(AP.decided_at))
-        .where(AP.sanction_id.in_(sanction_ids), AP.state == "granted", known.sql(AP.updated_seq))
+        .where(AP.sanction_id.in_(sanction_ids), AP.state == "granted", recorded)
         .group_by(AP.sanction_id)
     )
     return {r[0]: int(r[1]) for r in rows if r[1] is not None}
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityThen:
+    """An identity as the events recorded by an instant knew it, with the links then."""
+
+    id: str
+    operator: str
+    accounts: tuple[AccountRef, ...]
+    created_seq: int
+
+
+def identity_as_of(conn: Connection, identity_id: str, known: Known) -> IdentityThen | None:
+    """The identity ``identity_id`` (one now, or one a later link merged away) and its accounts
+    at ``known.as_of`` as known then (a link takes effect when it is recorded); None if it had
+    no account yet."""
+    now = identity_now(conn, identity_id)
+    if now is None:
+        return None
+    row = conn.execute(select(tables.identities).where(tables.identities.c.id == now)).one()
+    history = link_history(conn, now)
+    recorded = known.of(conn, history.seqs())
+    accounts = {
+        AccountRef(r.platform_id, r.account_id): r.created_seq
+        for r in conn.execute(
+            select(A.platform_id, A.account_id, A.created_seq).where(A.identity_id == now, known.sql(A.created_seq))
+        )
+    }
+    then = history.identities_then(accounts, to_micros(known.as_of), recorded)
+    members = sorted((ref for ref in accounts if then[ref] == identity_id), key=lambda r: (r.platform, r.account))
+    if not members:
+        return None
+    created = row.created_seq if now == identity_id else min(accounts[ref] for ref in members)
+    return IdentityThen(identity_id, row.operator_id, tuple(members), created)

@@ -136,7 +136,35 @@ class Projector:
             survivor, merged = e.event.identity, e.event.merged
             if not merged:
                 continue
-            for table in (tables.accounts, tables.sanctions, tables.sanction_spans, *due_process.IDENTITY_TABLES):
+            # The history first (PRODUCT.md section 8: links in both clocks): which accounts this
+            # link moved, from which identity, and when; the rows below then forget it.
+            a = tables.accounts.c
+            moved = list(
+                self.conn.execute(select(a.platform_id, a.account_id, a.identity_id).where(a.identity_id.in_(merged)))
+            )
+            effective = to_micros(parse_instant(e.effective_at))
+            insert_rows(
+                self.conn,
+                tables.identity_links,
+                (
+                    "seq",
+                    "platform_id",
+                    "account_id",
+                    "operator_id",
+                    "from_identity",
+                    "to_identity",
+                    "identity_id",
+                    "effective_at",
+                ),
+                [(e.seq, p, acc, e.event.operator, was, survivor, survivor, effective) for p, acc, was in moved],
+            )
+            for table in (
+                tables.accounts,
+                tables.sanctions,
+                tables.sanction_spans,
+                tables.identity_links,
+                *due_process.IDENTITY_TABLES,
+            ):
                 self.conn.execute(update(table).where(table.c.identity_id.in_(merged)).values(identity_id=survivor))
             self.conn.execute(delete(tables.identities).where(tables.identities.c.id.in_(merged)))
 

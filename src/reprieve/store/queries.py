@@ -274,3 +274,16 @@ def existing_platform(conn: Connection, platform_id: str) -> Platform:
     """A platform known to exist (``NoResultFound`` if it does not)."""
     row = conn.execute(select(tables.platforms).where(tables.platforms.c.id == platform_id)).one()
     return platform_from_row(row._mapping)
+
+
+def held_sanctions(
+    conn: Connection, identities: Sequence[str] | None = None, *, ids: Sequence[str] | None = None
+) -> list[Sanction]:
+    """The sanctions with a term held until its review (``hold_until_review``, rare), of
+    ``identities`` or among ``ids`` (None: all), to say when one is past its end."""
+    query = select(tables.sanctions).where(S.changes.like("%hold_until_review%"))
+    if identities is not None:
+        query = query.where(S.identity_id.in_(list(identities)))
+    if ids is not None:
+        query = query.where(S.id.in_(list(ids)))
+    return load_sanctions(conn, list(conn.execute(query)))

@@ -3,7 +3,8 @@
 A standing is asked for on every check that misses the enforcement index and on every read of
 ``/standing``: one round trip instead of six keeps it within a millisecond. The statement is
 the union of the account's identity, the spans reaching it, its strikes (sanctions imposed
-directly, violations reported) with the first granted appeal of each, and its probations,
+directly, violations reported) with the first granted appeal of each, its probations, and when
+its identity's links took effect (a standing before one is read by ``store.asof``),
 tagged by kind and padded to one shape; the rules applied to them are those of
 ``reprieve.store.due_process`` and ``reprieve.domain``.
 """
@@ -56,6 +57,10 @@ UNION ALL
 SELECT 'p', p.id, p.sanction_id, p.ladder, p.starts_at, p."until", NULL, NULL
   FROM probations p
  WHERE p.identity_id = (SELECT identity_id FROM a) AND p.platform_id = {{p}}
+UNION ALL
+SELECT 'l', NULL, NULL, NULL, l.effective_at, NULL, NULL, NULL
+  FROM identity_links l
+ WHERE l.identity_id = (SELECT identity_id FROM a)
 """
 #: The statement in each driver's parameter style (sqlite3: named; psycopg: pyformat).
 _BY_DIALECT = {
@@ -115,6 +120,9 @@ class StandingRows:
     direct: list[DirectStrike] = field(default_factory=list)
     reported: list[ReportedStrike] = field(default_factory=list)
     probations: list[Probation] = field(default_factory=list)
+    #: When the last link of its identity took effect (µs; None: never linked). A standing
+    #: before it is not the identity's now (``store.asof.standing_rows_as_of`` reads it).
+    last_link: int | None = None
 
 
 def standing_rows(conn: Connection, platform_id: str, account_id: str) -> StandingRows:
@@ -158,5 +166,7 @@ def _add(result: StandingRows, row: Sequence[Any], denials: dict[str, frozenset[
         result.reported.append(ReportedStrike(i1, i2, t1, i3, i4))
     elif tag == "p":
         result.probations.append(probation_of(t1, i1, i2, t3, t2))
+    elif tag == "l":
+        result.last_link = i1 if result.last_link is None else max(result.last_link, i1)
     else:
         result.identity = t1
