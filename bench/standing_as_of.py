@@ -68,7 +68,7 @@ def main() -> None:
     header(args, f"{what}; lookups: {args.lookups:,}")
     rng = random.Random(args.seed)
     with scratch_database(args.backend, args.postgres_url) as db:
-        create_catalogue(db)
+        create_catalogue(db, now=FIRST_RECORDED - timedelta(days=1))  # before the history
         started = time.perf_counter()
         generated = commands(args.count, args.seed)
         per_batch = -(-args.count // BATCHES)

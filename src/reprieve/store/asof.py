@@ -29,7 +29,7 @@ from sqlalchemy import ColumnElement, Connection, and_, exists, func, or_, selec
 from reprieve.domain.model import AccountRef, Platform
 from reprieve.domain.sanctions import Sanction, denials_on, known_by
 from reprieve.domain.standing import ResolvedSpan
-from reprieve.domain.time import format_instant, parse_instant, to_micros
+from reprieve.domain.time import format_instant, to_micros
 from reprieve.store import tables
 from reprieve.store.due_process import DirectStrike, ReportedStrike, probation_of
 from reprieve.store.links import identity_now, link_history
@@ -46,8 +46,11 @@ P = tables.probations.c
 AP = tables.appeals.c
 
 _BEFORE = "SELECT at FROM events WHERE at < {p} ORDER BY at DESC, seq DESC LIMIT 1"
-_SAME_SECOND = "SELECT seq, at FROM events WHERE at >= {p} AND at < {q} ORDER BY at, seq"
+_MAX_IN = "SELECT max(seq) FROM events WHERE at >= {p} AND at < {q}"
+_MAX_AT = "SELECT max(seq) FROM events WHERE at = {p}"
+_MAX_AT_OR_UPTO = "SELECT max(seq) FROM events WHERE at = {p} OR (at >= {q} AND at <= {r})"
 _STYLE = {"sqlite": (":p", ":q"), "postgresql": ("%(p)s", "%(q)s")}
+_STYLE3 = {"sqlite": (":p", ":q", ":r"), "postgresql": ("%(p)s", "%(q)s", "%(r)s")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,21 +76,32 @@ def known_as_of(conn: Connection, as_of: datetime) -> Known:
 
 def seq_as_of(conn: Connection, as_of: datetime) -> int:
     """S(as_of): the greatest seq recorded at or before ``as_of`` (0: nothing was); the events
-    recorded by ``as_of`` are ``seq <= S`` (the module docstring)."""
-    second = (format_instant(as_of) or "")[:19]
-    p, q = _STYLE[conn.dialect.name]
-    rows = fetch_all(conn, _SAME_SECOND.format(p=p, q=q), {"p": second, "q": second + "~"})
-    same_second = [int(seq) for seq, at in rows if parse_instant(at) <= as_of]
-    if same_second:
-        return max(same_second)
-    rows = fetch_all(conn, _BEFORE.format(p=p), {"p": second})
+    recorded by ``as_of`` are ``seq <= S`` (the module docstring).
+
+    Two aggregates on ``ix_events_at_seq``, whatever the number of events in one second (a bulk
+    import records thousands at one instant): the last known event of ``as_of``'s own second;
+    if none, the last event of the last second before it."""
+    text = format_instant(as_of) or ""
+    second = text[:19]
+    p, q, r = _STYLE3[conn.dialect.name]
+    # Of as_of's second: the event at its whole second ("...SSZ"), and those with a fraction of
+    # six digits up to as_of's own (equal lengths: their text order is their time order).
+    upto = f"{second}.{as_of.microsecond:06d}Z" if as_of.microsecond else None
+    if upto is None:
+        rows = fetch_all(conn, _MAX_AT.format(p=p), {"p": second + "Z"})
+    else:
+        rows = fetch_all(conn, _MAX_AT_OR_UPTO.format(p=p, q=q, r=r), {"p": second + "Z", "q": second + ".", "r": upto})
+    if rows and rows[0][0] is not None:
+        return int(rows[0][0])
+    p2, q2 = _STYLE[conn.dialect.name]
+    rows = fetch_all(conn, _BEFORE.format(p=p2), {"p": second})
     if not rows:
         return 0
     # The last second before as_of's, whose events are all known: the last of them by seq (its
     # text order is not its time order, see above).
     before = str(rows[0][0])[:19]
-    rows = fetch_all(conn, _SAME_SECOND.format(p=p, q=q), {"p": before, "q": before + "~"})
-    return max(int(seq) for seq, _at in rows)
+    rows = fetch_all(conn, _MAX_IN.format(p=p2, q=q2), {"p": before, "q": before + "~"})
+    return int(rows[0][0])
 
 
 def sanction_as_of(conn: Connection, sanction: Sanction, known: Known) -> Sanction | None:
@@ -107,6 +121,100 @@ def sanctions_as_of(conn: Connection, sanctions: Iterable[Sanction], known: Know
     return found
 
 
+#: What a standing as of a past instant reads, in one statement (``_by_prefix``), as
+#: ``store.standing`` reads the present: the account's identity if it was registered by S (:s),
+#: whether any link ever moved an account of that identity (then ``standing_rows_as_of`` takes
+#: the links into account, a rare and longer path), its sanctions in the platform's scope
+#: created by S with their changes (taken back to S in Python) and the first appeal granted by S,
+#: and whether a violation recorded by S imposed them; its violations and probations by S.
+_PREFIX = """
+WITH a AS (SELECT identity_id FROM accounts WHERE platform_id = {p} AND account_id = {a} AND created_seq <= {s})
+SELECT 'i', a.identity_id, CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT),
+       CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT),
+       (SELECT 1 FROM identity_links l WHERE l.identity_id = a.identity_id{limit})
+  FROM a
+UNION ALL
+SELECT 's', s.id, s.operator_id, s.subject_platform, s.subject_account, s.reason, s.automated, s.changes,
+       s.starts_at,
+       (SELECT min(ap.decided_at) FROM appeals ap
+         WHERE ap.sanction_id = s.id AND ap.state = 'granted' AND ap.updated_seq <= {s}),
+       NULL,
+       (SELECT 1 FROM violations v WHERE v.sanction_id = s.id AND v.created_seq <= {s}{limit})
+  FROM sanctions s
+ WHERE s.identity_id = (SELECT identity_id FROM a) AND s.created_seq <= {s}
+   AND EXISTS (SELECT 1 FROM sanction_scope sc WHERE sc.sanction_id = s.id AND sc.platform_id = {p}{fence})
+UNION ALL
+SELECT 'v', v.sanction_id, NULL, NULL, NULL, NULL, NULL, NULL, v.occurred_at, v.strike_expires_at, NULL, NULL
+  FROM violations v
+ WHERE v.identity_id = (SELECT identity_id FROM a) AND v.platform_id = {p} AND v.created_seq <= {s}
+UNION ALL
+SELECT 'p', p.id, p.sanction_id, p.ladder, NULL, NULL, NULL, NULL, p.starts_at, p."until", NULL, NULL
+  FROM probations p
+ WHERE p.identity_id = (SELECT identity_id FROM a) AND p.platform_id = {p} AND p.created_seq <= {s}
+"""
+_PREFIX_BY_DIALECT = {
+    "sqlite": _PREFIX.format(p=":p", a=":a", s=":s", fence="", limit=" LIMIT 1"),
+    "postgresql": _PREFIX.format(p="%(p)s", a="%(a)s", s="%(s)s", fence=" OFFSET 0", limit=" LIMIT 1"),
+}
+
+
+def _by_prefix(conn: Connection, platform: Platform, account_id: str, known: Known) -> StandingRows | None:
+    """``standing_rows_as_of`` in one statement, for an identity no link ever changed (None: one did)."""
+    rows = fetch_all(conn, _PREFIX_BY_DIALECT[conn.dialect.name], {"p": platform.id, "a": account_id, "s": known.seq})
+    result = StandingRows()
+    sanctions: dict[str, Sanction] = {}
+    granted: dict[str, int] = {}
+    by_violation: set[str] = set()
+    violations = []
+    for tag, t1, t2, t3, t4, t5, t6, t7, i1, i2, _i3, flag in rows:
+        if tag == "i":
+            if flag is not None:
+                return None  # linked once: the links in force at the instant asked about decide
+            result.identity = t1
+        elif tag == "s":
+            row = {
+                "id": t1,
+                "operator_id": t2,
+                "identity_id": result.identity,
+                "subject_platform": t3,
+                "subject_account": t4,
+                "starts_at": i1,
+                "reason": t5,
+                "automated": t6,
+                "changes": t7,
+            }
+            sanction = sanction_from_row(row)
+            as_known = known_by(sanction, known.of(conn, (c.seq for c in sanction.changes)))
+            if as_known is not None:
+                sanctions[t1] = as_known
+                if i2 is not None:
+                    granted[t1] = int(i2)
+                if flag is not None:
+                    by_violation.add(t1)
+        elif tag == "v":
+            violations.append((t1, i1, i2))
+            if t1 is not None:
+                by_violation.add(t1)
+        else:
+            result.probations.append(probation_of(t1, i1, i2, t3, t2))
+    if result.identity is None:
+        return result
+    for sanction in sanctions.values():
+        for span in sanction.spans():
+            denies = denials_on(platform, span.kind, span.denies)
+            result.spans.append(ResolvedSpan(sanction.id, span.start, span.end, span.kind, denies))
+        if sanction.id not in by_violation:
+            result.direct.append(
+                DirectStrike(sanction.id, to_micros(sanction.starts_at), _lifted(sanction), granted.get(sanction.id))
+            )
+    for sanction_id, occurred, expires in violations:
+        imposed = sanctions.get(sanction_id) if sanction_id else None
+        lifted = _lifted(imposed) if imposed is not None else None
+        result.reported.append(ReportedStrike(occurred, expires, sanction_id, lifted, granted.get(sanction_id or "")))
+    result.known = sanctions
+    return result
+
+
 def standing_rows_as_of(
     conn: Connection, platform: Platform, account_id: str, known: Known | None, at_us: int
 ) -> StandingRows:
@@ -117,6 +225,10 @@ def standing_rows_as_of(
     created by then; a granted appeal if its row last changed by then. Of the account's identity
     now, only what concerns the accounts linked with it at ``at_us`` (``store.links``) counts:
     the sanctions of their subjects, their violations, the probations after those sanctions."""
+    if known is not None:
+        fast = _by_prefix(conn, platform, account_id, known)
+        if fast is not None:
+            return fast
     seq_known = known.sql if known is not None else _always
     result = StandingRows()
     identity = conn.execute(

@@ -20,6 +20,7 @@ import orjson
 from sqlalchemy import Connection
 
 from reprieve.domain.model import SanctionKind
+from reprieve.domain.sanctions import Sanction
 from reprieve.domain.standing import ResolvedSpan
 from reprieve.domain.strikes import Probation
 from reprieve.store.due_process import DirectStrike, ReportedStrike, probation_of
@@ -123,6 +124,8 @@ class StandingRows:
     #: When the last link of its identity took effect (µs; None: never linked). A standing
     #: before it is not the identity's now (``store.asof.standing_rows_as_of`` reads it).
     last_link: int | None = None
+    #: As of a past instant (``store.asof``): the sanctions read, as known then, by id (None: not read).
+    known: dict[str, Sanction] | None = None
 
 
 def standing_rows(conn: Connection, platform_id: str, account_id: str) -> StandingRows:
