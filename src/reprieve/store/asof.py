@@ -45,12 +45,15 @@ V = tables.violations.c
 P = tables.probations.c
 AP = tables.appeals.c
 
-_BEFORE = "SELECT at FROM events WHERE at < {p} ORDER BY at DESC, seq DESC LIMIT 1"
-_MAX_IN = "SELECT max(seq) FROM events WHERE at >= {p} AND at < {q}"
-_MAX_AT = "SELECT max(seq) FROM events WHERE at = {p}"
-_MAX_AT_OR_UPTO = "SELECT max(seq) FROM events WHERE at = {p} OR (at >= {q} AND at <= {r})"
-_STYLE = {"sqlite": (":p", ":q"), "postgresql": ("%(p)s", "%(q)s")}
-_STYLE3 = {"sqlite": (":p", ":q", ":r"), "postgresql": ("%(p)s", "%(q)s", "%(r)s")}
+
+def _styled(statement: str) -> dict[str, str]:
+    return {"sqlite": statement.format(p=":p", q=":q"), "postgresql": statement.format(p="%(p)s", q="%(q)s")}
+
+
+#: The last event of a range of instants (by text), of one instant, and the instant of the last before one.
+_LAST_BETWEEN = _styled("SELECT seq FROM events WHERE at >= {p} AND at <= {q} ORDER BY at DESC, seq DESC LIMIT 1")
+_LAST_AT = _styled("SELECT seq FROM events WHERE at = {p} ORDER BY seq DESC LIMIT 1")
+_BEFORE = _styled("SELECT at FROM events WHERE at < {p} ORDER BY at DESC, seq DESC LIMIT 1")
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,30 +81,33 @@ def seq_as_of(conn: Connection, as_of: datetime) -> int:
     """S(as_of): the greatest seq recorded at or before ``as_of`` (0: nothing was); the events
     recorded by ``as_of`` are ``seq <= S`` (the module docstring).
 
-    Two aggregates on ``ix_events_at_seq``, whatever the number of events in one second (a bulk
-    import records thousands at one instant): the last known event of ``as_of``'s own second;
-    if none, the last event of the last second before it."""
-    text = format_instant(as_of) or ""
-    second = text[:19]
-    p, q, r = _STYLE3[conn.dialect.name]
-    # Of as_of's second: the event at its whole second ("...SSZ"), and those with a fraction of
-    # six digits up to as_of's own (equal lengths: their text order is their time order).
-    upto = f"{second}.{as_of.microsecond:06d}Z" if as_of.microsecond else None
-    if upto is None:
-        rows = fetch_all(conn, _MAX_AT.format(p=p), {"p": second + "Z"})
-    else:
-        rows = fetch_all(conn, _MAX_AT_OR_UPTO.format(p=p, q=q, r=r), {"p": second + "Z", "q": second + ".", "r": upto})
-    if rows and rows[0][0] is not None:
-        return int(rows[0][0])
-    p2, q2 = _STYLE[conn.dialect.name]
-    rows = fetch_all(conn, _BEFORE.format(p=p2), {"p": second})
-    if not rows:
+    A few look-ups of one row each on ``ix_events_at_seq`` (at, seq), whatever the number of
+    events recorded in one second (a bulk import records a batch at one instant). Within a second
+    the instants with a fraction (six digits: their text order is their time order) come after
+    the whole second's ("...SSZ"), so the last event of a second is the last with a fraction if
+    there is one, else the last at the whole second."""
+    second = (format_instant(as_of) or "")[:19]
+    style = conn.dialect.name
+    if as_of.microsecond:  # as_of's own second, up to as_of
+        found = _one(conn, _LAST_BETWEEN[style], {"p": second + ".", "q": f"{second}.{as_of.microsecond:06d}Z"})
+        if found is not None:
+            return int(found)
+    found = _one(conn, _LAST_AT[style], {"p": second + "Z"})
+    if found is not None:
+        return int(found)
+    before = _one(conn, _BEFORE[style], {"p": second})
+    if before is None:
         return 0
-    # The last second before as_of's, whose events are all known: the last of them by seq (its
-    # text order is not its time order, see above).
-    before = str(rows[0][0])[:19]
-    rows = fetch_all(conn, _MAX_IN.format(p=p2, q=q2), {"p": before, "q": before + "~"})
-    return int(rows[0][0])
+    last = str(before)[:19]  # the last second before as_of's: every event of it is known
+    found = _one(conn, _LAST_BETWEEN[style], {"p": last + ".", "q": last + ".~"})
+    if found is None:
+        found = _one(conn, _LAST_AT[style], {"p": last + "Z"})
+    return int(found) if found is not None else 0
+
+
+def _one(conn: Connection, statement: str, parameters: dict[str, Any]) -> Any:
+    rows = fetch_all(conn, statement, parameters)
+    return rows[0][0] if rows else None
 
 
 def sanction_as_of(conn: Connection, sanction: Sanction, known: Known) -> Sanction | None:
