@@ -133,9 +133,8 @@ def account_standing(
     marks = due_process.marks_of(rows.direct, rows.reported, policy_of(platform).strike_expiry)
     probation = probation_at(rows.probations, at_us)
     standing = standing_at(rows.spans, at_us)
-    pending = bool(standing.sanctions) and held_past_its_end(
-        _held(conn, standing.sanctions, known), standing.sanctions, from_micros(at_us)
-    )
+    held = [i for i in standing.sanctions if i in rows.held]
+    pending = bool(held) and held_past_its_end(_held(conn, held, known), held, from_micros(at_us))
     return AccountStanding(ref, rows.identity, standing, count_strikes(marks, at_us), probation, pending)
 
 
