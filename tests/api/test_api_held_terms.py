@@ -218,5 +218,8 @@ def test_standing_says_pending_review_while_held_past_its_end(world: World) -> N
     _decide(w, sid, "extend", ends_at=_in(w, 10))
     decided = _standing(w, "pending", _in(w, 1))
     assert decided["pending_review"] is False and decided["until"] == _in(w, 10)
+    # Past its end and before the decision, as we know it now: it was waiting for its review.
+    waiting = _standing(w, "pending", _in(w, -3))
+    assert (waiting["pending_review"], waiting["until"]) == (True, _in(w, 10))
     index = EnforcementIndex.build(w.db, now=w.clock())
     assert index.standing("facebook", "pending", to_micros(parse_instant(_in(w, 1)))) == decided

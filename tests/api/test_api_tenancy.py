@@ -19,7 +19,9 @@ import pytest
 from api_support import World, reason, sanction_body
 
 from reprieve.api.app import create_app
-from reprieve.domain.model import Role
+from reprieve.domain.model import AccountRef, Role
+from reprieve.services import catalogue
+from reprieve.services.callers import Caller
 from reprieve.store import eventlog
 from reprieve.store.db import Database
 
@@ -71,6 +73,14 @@ def _link(w: World, h: dict[str, str], target: str) -> httpx.Response:
     platform = w.PLATFORM[target]
     accounts = [{"platform": platform, "account": w.account(target)} for _ in range(2)]
     return w.client.post("/v1/identities", json={"operator": target, "accounts": accounts}, headers=h)
+
+
+def _get_identity(w: World, h: dict[str, str], target: str) -> httpx.Response:
+    platform = w.PLATFORM[target]
+    refs = [AccountRef(platform, w.account(target)) for _ in range(2)]
+    command = catalogue.LinkIdentities.parse(operator=target, accounts=refs)
+    identity = catalogue.link_identities(w.db, command, caller=Caller("setup", now=w.clock())).id
+    return w.client.get(f"/v1/identities/{identity}", headers=h)
 
 
 def _create_token(w: World, h: dict[str, str], target: str) -> httpx.Response:
@@ -146,6 +156,7 @@ ROUTES = {
         _put_account,
     ),
     "link-identities": Route("POST", "/v1/identities", MODERATING, 201, _link),
+    "get-identity": Route("GET", "/v1/identities/{identity_id}", ALL, 200, _get_identity),
     "create-token": Route("POST", "/v1/tokens", frozenset({IA, Role.ADMIN}), 201, _create_token),
     "revoke-token": Route("POST", "/v1/tokens/{token_id}/revoke", frozenset({IA, Role.ADMIN}), 200, _revoke_token),
     "impose": Route("POST", "/v1/sanctions", MODERATING, 201, _impose),
@@ -294,6 +305,7 @@ def _setup_events(name: str) -> int:
     """Events the request's own setup records through the services before it is sent."""
     return {
         "link-identities": 2,
+        "get-identity": 3,
         "revoke-token": 1,
         "get-sanction": 2,
         "amend": 2,

@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 
 from reprieve.api.app import create_app
 from reprieve.demo import DEMO_PASSWORD, load_demo
+from reprieve.domain.errors import NotFoundError
 from reprieve.domain.time import parse_instant
 from reprieve.services import members
 from reprieve.services.callers import Caller
@@ -334,3 +335,23 @@ def test_the_demo_standing_is_pending_review_in_january_2023(db: Database) -> No
     assert (now["until"], now["pending_review"]) == ("2023-01-25T00:00:00Z", True)
     after = standing.get_standing(db, ref, at=parse_instant("2023-02-01T00:00:00Z"), caller=Caller("test")).to_json()
     assert after["pending_review"] is False
+
+
+def test_the_demo_instagram_account_follows_the_link_recorded_in_december_2020(db: Database) -> None:
+    """The demo links Trump's Facebook and Instagram accounts on 2020-12-01, before Meta's
+    suspension reaching both: Instagram is suspended through the link in 2021, as it stood then
+    and as we know it now; before the link was recorded, the identity did not exist yet."""
+    from reprieve.domain.model import AccountRef
+    from reprieve.services import catalogue, standing
+
+    assert load_demo(db, synthetic=0)
+    day = parse_instant("2021-06-01T00:00:00Z")
+    ref = AccountRef.parse("instagram/realdonaldtrump")
+    then = standing.get_standing(db, ref, at=day, as_of=day, caller=Caller("test")).to_json()
+    now = standing.get_standing(db, ref, at=day, caller=Caller("test")).to_json()
+    assert then["status"] == now["status"] == "suspended" and then["sanctions"] == now["sanctions"]
+    identity = catalogue.get_account(db, ref).identity
+    linked = catalogue.get_identity(db, identity, as_of=day)
+    assert [str(r) for r in linked.accounts] == ["facebook/DonaldTrump", "instagram/realdonaldtrump"]
+    with pytest.raises(NotFoundError):
+        catalogue.get_identity(db, identity, as_of=parse_instant("2020-11-30T00:00:00Z"))

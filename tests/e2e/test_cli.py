@@ -61,7 +61,10 @@ def test_a_sanction_told_from_creation_to_lift(cli: Cli) -> None:
     )
     assert amended["history"][-1]["ends_at"] == "2023-01-07T00:00:00Z"
 
-    standing = cli.json("standing", "instagram/realdonaldtrump", "--at", "2022-06-01T00:00:00Z")
+    # The link was recorded today: in 2022 it was not in force (PRODUCT.md section 8), so the
+    # sanction of the Facebook account did not reach the Instagram one then.
+    assert cli.json("standing", "instagram/realdonaldtrump", "--at", "2022-06-01T00:00:00Z")["status"] == "good"
+    standing = cli.json("standing", "facebook/DonaldTrump", "--at", "2022-06-01T00:00:00Z")
     assert standing["status"] == "suspended"
     assert standing["until"] == "2023-01-07T00:00:00Z"
     assert "appeal" not in standing["denies"] and "post" in standing["denies"]
@@ -345,3 +348,16 @@ def test_reads_as_known_at_an_instant_with_as_of(cli: Cli) -> None:
     code, out, err = cli.run("check", "facebook/someone", "post", "--as-of", "2999-01-01T00:00:00Z")
     assert code == 2 and out == "" and "in the future" in err and err.count("\n") == 1
     assert cli.events() == events  # a refused read changes nothing
+
+
+def test_identity_show_as_known_at_an_instant(cli: Cli) -> None:
+    """``identity show --as-of``: the accounts linked in it by then (issue 22 item 3)."""
+    identity = cli.json("identity", "link", "--operator", "meta", "facebook/linked", "instagram/linked")
+    shown = cli.json("identity", "show", identity["id"])
+    assert [a["platform"] for a in shown["accounts"]] == ["facebook", "instagram"]
+    events = cli.events()
+    assert cli.fails("identity", "show", identity["id"], "--as-of", "2000-01-01T00:00:00Z").startswith(
+        f"error: no identity '{identity['id']}'"
+    )
+    assert "--as-of" in cli.fails("identity", "show", identity["id"], "--as-of", "yesterday")
+    assert cli.events() == events

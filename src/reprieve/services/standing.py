@@ -133,12 +133,13 @@ def account_standing(
     marks = due_process.marks_of(rows.direct, rows.reported, policy_of(platform).strike_expiry)
     probation = probation_at(rows.probations, at_us)
     standing = standing_at(rows.spans, at_us)
-    if standing.sanctions and rows.known is not None:  # read as known then, with their holds
-        pending = held_past_its_end(rows.known.values(), standing.sanctions, from_micros(at_us))
-    else:
+    if rows.known is not None:  # read as known then (store.asof), with their holds
         pending = bool(standing.sanctions) and held_past_its_end(
-            _held(conn, standing.sanctions, known), standing.sanctions, from_micros(at_us)
+            rows.known.values(), standing.sanctions, from_micros(at_us)
         )
+    else:
+        held = [i for i in standing.sanctions if i in rows.held]
+        pending = bool(held) and held_past_its_end(_held(conn, held, known), held, from_micros(at_us))
     return AccountStanding(ref, rows.identity, standing, count_strikes(marks, at_us), probation, pending)
 
 

@@ -276,6 +276,8 @@ def standing_rows_as_of(
         ).scalars()
     )
     for sanction in sanctions.values():
+        if any(c.hold_until_review for c in sanction.changes):
+            result.held.add(sanction.id)
         for span in sanction.spans():
             denies = denials_on(platform, span.kind, span.denies)
             result.spans.append(ResolvedSpan(sanction.id, span.start, span.end, span.kind, denies))

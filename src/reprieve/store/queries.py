@@ -279,11 +279,14 @@ def existing_platform(conn: Connection, platform_id: str) -> Platform:
 def held_sanctions(
     conn: Connection, identities: Sequence[str] | None = None, *, ids: Sequence[str] | None = None
 ) -> list[Sanction]:
-    """The sanctions with a term held until its review (``hold_until_review``, rare), of
-    ``identities`` or among ``ids`` (None: all), to say when one is past its end."""
-    query = select(tables.sanctions).where(S.changes.like("%hold_until_review%"))
+    """The sanctions with a term held until its review (``hold_until_review``, rare), among
+    ``ids``; or, for the enforcement index, those whose latest term has a review, of
+    ``identities`` (None: of all), to say when one is past its end."""
+    # By primary key: any term of theirs, past ones too. For the index, which answers from now
+    # on: a held term in force now or later has a review (``ensure_hold``), and so has the latest
+    # term: the partial index of ``review_at`` finds them.
+    among = S.id.in_(list(ids)) if ids is not None else S.review_at.is_not(None)
+    query = select(tables.sanctions).where(among, S.changes.like("%hold_until_review%"))
     if identities is not None:
         query = query.where(S.identity_id.in_(list(identities)))
-    if ids is not None:
-        query = query.where(S.id.in_(list(ids)))
     return load_sanctions(conn, list(conn.execute(query)))

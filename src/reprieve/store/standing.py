@@ -3,8 +3,9 @@
 A standing is asked for on every check that misses the enforcement index and on every read of
 ``/standing``: one round trip instead of six keeps it within a millisecond. The statement is
 the union of the account's identity, the spans reaching it, its strikes (sanctions imposed
-directly, violations reported) with the first granted appeal of each, its probations, and when
-its identity's links took effect (a standing before one is read by ``store.asof``),
+directly, violations reported) with the first granted appeal of each, its probations, which of
+its sanctions are held until their review, and when its identity's links took effect (a
+standing before one is read by ``store.asof``),
 tagged by kind and padded to one shape; the rules applied to them are those of
 ``reprieve.store.due_process`` and ``reprieve.domain``.
 """
@@ -39,7 +40,8 @@ SELECT 'i', a.identity_id, CAST(NULL AS TEXT), CAST(NULL AS TEXT),
        CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT)
   FROM a
 UNION ALL
-SELECT 's', sp.sanction_id, sp.kind, sp.denies, sp.active_from, sp.active_until, NULL, NULL
+SELECT 's', sp.sanction_id, sp.kind, sp.denies, sp.active_from, sp.active_until,
+       (SELECT 1 FROM sanctions s WHERE s.id = sp.sanction_id AND s.changes LIKE {{held}}{{fence}}), NULL
   FROM sanction_spans sp
  WHERE sp.identity_id = (SELECT identity_id FROM a) AND sp.platform_id = {{p}}
 UNION ALL
@@ -65,8 +67,8 @@ SELECT 'l', NULL, NULL, NULL, l.effective_at, NULL, NULL, NULL
 """
 #: The statement in each driver's parameter style (sqlite3: named; psycopg: pyformat).
 _BY_DIALECT = {
-    "sqlite": _STATEMENT.format(p=":p", a=":a", fence=""),
-    "postgresql": _STATEMENT.format(p="%(p)s", a="%(a)s", fence=" OFFSET 0"),
+    "sqlite": _STATEMENT.format(p=":p", a=":a", fence="", held="'%hold_until_review%'"),
+    "postgresql": _STATEMENT.format(p="%(p)s", a="%(a)s", fence=" OFFSET 0", held="'%%hold_until_review%%'"),
 }
 
 
@@ -121,6 +123,8 @@ class StandingRows:
     direct: list[DirectStrike] = field(default_factory=list)
     reported: list[ReportedStrike] = field(default_factory=list)
     probations: list[Probation] = field(default_factory=list)
+    #: The sanctions among the spans' with a term held until its review (``pending_review``).
+    held: set[str] = field(default_factory=set)
     #: When the last link of its identity took effect (µs; None: never linked). A standing
     #: before it is not the identity's now (``store.asof.standing_rows_as_of`` reads it).
     last_link: int | None = None
@@ -163,6 +167,8 @@ def _add(result: StandingRows, row: Sequence[Any], denials: dict[str, frozenset[
         if denies is None:
             denies = denials[t3] = frozenset(json.loads(t3))
         result.spans.append(ResolvedSpan(t1, i1, i2, SanctionKind(t2), denies))
+        if i3:
+            result.held.add(t1)
     elif tag == "d":
         result.direct.append(DirectStrike(t1, i1, i2, i3))
     elif tag == "v":

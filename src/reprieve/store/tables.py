@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
 
 #: The comment of a projection's reference into ``personal_data`` (issue 21).
@@ -154,6 +155,14 @@ sanctions = Table(
     # An account's sanctions, in id order (the order of every list): by account alone (any
     # platform of the scope) or by platform and account (migration 0010).
     Index("ix_sanctions_account", "subject_account", "subject_platform", "id"),
+    # The few sanctions with a review: those due, and those held until it (the enforcement
+    # index's build reads them instead of scanning the table; migration 0023).
+    Index(
+        "ix_sanctions_review_at",
+        "review_at",
+        sqlite_where=text("review_at IS NOT NULL"),
+        postgresql_where=text("review_at IS NOT NULL"),
+    ),
     comment="Sanctions, with their whole history of terms.",
     postgresql_with={"fillfactor": 85},  # room for a lift's new row version on its page (migration 0009)
 )
