@@ -242,7 +242,11 @@ def check_violation(report: RecordViolation, *, now: datetime) -> CheckedViolati
     it occurred in the future, or its content dates from after it)."""
     occurred = report.occurred_at if report.occurred_at is not None else now
     if occurred > now:
-        raise ValidationError("a violation cannot occur in the future", field="occurred_at")
+        raise ValidationError(
+            f"{format_instant(occurred)} is after the report is received ({format_instant(now)}): "
+            "a violation cannot occur in the future (a reported fact needs no reason, but is never ahead of now)",
+            field="occurred_at",
+        )
     return CheckedViolation(
         report.id,
         report.ref,
