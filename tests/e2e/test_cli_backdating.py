@@ -77,6 +77,7 @@ def test_an_import_is_history_and_needs_no_reason(cli: Cli, tmp_path: Path) -> N
         "kind": "suspension",
         "starts_at": "2020-01-01T00:00:00Z",
         "duration": "P30D",
+        "informed_at": "2020-01-01T00:00:00Z",  # an import says when its user was informed
         "reason": {
             "ground": "incompatible_content",
             "category": "STATEMENT_CATEGORY_SCAMS_AND_FRAUD",

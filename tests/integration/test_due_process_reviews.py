@@ -409,7 +409,10 @@ def test_a_review_scheduled_at_the_end_of_the_term_falls_due_as_the_term_ends(db
     sanctions.lift_sanction(
         db,
         lifted,
-        sanctions.LiftSanction.parse(reason="error", effective_at="2022-01-01T00:00:00Z"),
+        # Recorded after the 2024 sanctions above (the log's instants never go back): backdated.
+        sanctions.LiftSanction.parse(
+            reason="error", effective_at="2022-01-01T00:00:00Z", backdated_reason="an error found in the 2022 files"
+        ),
         caller=Caller("m", now=t("2022-01-01T00:00:00Z")),
     )
     assert due(db, "2023-02-01T00:00:00Z") == []

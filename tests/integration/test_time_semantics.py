@@ -617,9 +617,10 @@ def test_a_refused_command_records_nothing(db: Database, now: datetime) -> None:
 
 
 def test_each_accepted_change_records_one_event(db: Database, now: datetime) -> None:
-    world = World(db, now)
+    # The catalogue made and the accounts linked at hour 0 (a link takes effect when it is
+    # recorded, PRODUCT.md section 8; and nothing is recorded before what is already in the log).
+    world = World(db, hour(0))
     ref = Reference(now)
-    # Linked from hour 0 (a link takes effect when it is recorded, PRODUCT.md section 8).
     world.now = ref.now = hour(0)
     apply(world, ref, Link(0, 1))
     world.now = ref.now = now
