@@ -130,19 +130,21 @@ def scratch_database(backend: str, postgres_url: str) -> Iterator[Database]:
         admin.dispose()
 
 
-def create_catalogue(db: Database) -> None:
+def create_catalogue(db: Database, *, now: datetime = NOW) -> None:
+    """The operator and its platforms, recorded at ``now`` (a history recorded later never
+    goes before it: recording instants never go backwards along the log)."""
     from reprieve.services import catalogue
 
     # A parsed command and a Caller since issue 20; an older revision's use cases take keywords
     # (bench/compare_revisions.py runs both).
     if not hasattr(catalogue, "CreateOperator"):
-        create_operator(db, id=OPERATOR, name="Meta Platforms", actor=ACTOR, now=NOW)  # type: ignore[call-arg]
+        create_operator(db, id=OPERATOR, name="Meta Platforms", actor=ACTOR, now=now)  # type: ignore[call-arg]
         for platform_id in PLATFORMS:
-            create_platform(db, id=platform_id, operator=OPERATOR, name=platform_id.capitalize(), actor=ACTOR, now=NOW)  # type: ignore[call-arg]
+            create_platform(db, id=platform_id, operator=OPERATOR, name=platform_id.capitalize(), actor=ACTOR, now=now)  # type: ignore[call-arg]
         return
     from reprieve.services.callers import Caller
 
-    caller = Caller(ACTOR, now=NOW)
+    caller = Caller(ACTOR, now=now)
     create_operator(db, catalogue.CreateOperator.parse(id=OPERATOR, name="Meta Platforms"), caller=caller)
     for platform_id in PLATFORMS:
         command = catalogue.CreatePlatform.parse(id=platform_id, operator=OPERATOR, name=platform_id.capitalize())

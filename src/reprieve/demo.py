@@ -11,8 +11,9 @@ sanctions make lists look real.
 
 from __future__ import annotations
 
+import heapq
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -116,29 +117,65 @@ def load_demo(db: Database, *, synthetic: int = 3000, progress: Callable[[str], 
         caller=Caller(ACTOR, now=start),
     )
     progress("story: Meta, Twitter, Parler and its providers")
-    _meta(db)
-    _twitter(db)
-    _twitter_amnesty(db)
-    _parler(db)
-    _violations(db)
-    catalogue.put_account(
-        db,
-        catalogue.PutAccount.parse(TRUMP_TS, display_name="Donald J. Trump"),
-        caller=Caller(ACTOR, now=t("2022-02-21T00:00:00Z")),
+    meta: dict[str, str] = {}
+    _tell(
+        [
+            _meta(db, meta),
+            _meta_letter(db, meta),
+            _twitter(db),
+            _twitter_amnesty(db),
+            *_parler(db),
+            _violations(db),
+            _truth_social(db),
+        ]
     )
     progress("work left in the queues: reviews due, an open review, open appeals, a sanction starting next week")
-    _present(db, datetime.now(UTC).replace(microsecond=0))
+    _tell(_present(db, datetime.now(UTC).replace(microsecond=0)))
     if synthetic:
         progress(f"adding {synthetic} synthetic sanctions")
         _synthetic(db, synthetic)
     return True
 
 
+#: A strand of the story (one operator's, one account's): a generator that yields the recording
+#: instant of its next step, and records that step when resumed.
+Strand = Iterator[datetime]
+
+
+def _tell(strands: Iterable[Strand]) -> None:
+    """Record the strands' steps in the order of their recording instants across strands (the
+    earlier strand first at equal instants): the log's recording instants never go backwards, and
+    the demo as of T holds exactly what its story had recorded by T (PRODUCT.md section 8)."""
+    due: list[tuple[datetime, int, Strand]] = []
+
+    def resume(order: int, strand: Strand) -> None:
+        when = next(strand, None)  # records the step due, if any, and says when the next one is
+        if when is not None:
+            heapq.heappush(due, (when, order, strand))
+
+    for order, strand in enumerate(strands):
+        resume(order, strand)
+    while due:
+        _when, order, strand = heapq.heappop(due)
+        resume(order, strand)
+
+
+def _truth_social(db: Database) -> Strand:
+    yield t("2022-02-21T00:00:00Z")
+    catalogue.put_account(
+        db,
+        catalogue.PutAccount.parse(TRUMP_TS, display_name="Donald J. Trump"),
+        caller=Caller(ACTOR, now=t("2022-02-21T00:00:00Z")),
+    )
+
+
 def _impose(db: Database, when: str, command: ImposeSanction, actor: str) -> str:
     return sanctions.impose_sanction(db, command, caller=Caller(actor, now=t(when))).id
 
 
-def _meta(db: Database) -> None:
+def _meta(db: Database, meta: dict[str, str]) -> Strand:
+    """Meta's decisions on Trump's accounts; ``meta``: the ids its strands share (``_meta_letter``)."""
+    yield t("2021-01-07T16:00:00Z")
     sid = _impose(
         db,
         "2021-01-07T16:00:00Z",
@@ -157,6 +194,8 @@ def _meta(db: Database) -> None:
         ),
         "meta:trust-and-safety",
     )
+    meta["sanction"] = sid
+    yield t("2021-06-04T15:00:00Z")
     sanctions.amend_sanction(
         db,
         sid,
@@ -172,7 +211,7 @@ def _meta(db: Database) -> None:
         ),
         caller=Caller("meta:trust-and-safety", now=t("2021-06-04T15:00:00Z")),
     )
-    _meta_review(db, sid)
+    yield from _meta_review(db, sid, meta)
 
 
 #: Meta's experts, as a review panel names them (token names of reviewers).
@@ -180,9 +219,11 @@ EXPERTS = ("public-safety-expert", "civil-unrest-expert", "elections-expert")
 META_MODERATOR = Caller("meta:trust-and-safety")
 
 
-def _meta_review(db: Database, sid: str) -> None:
-    """January 2023: experts assess the risk, the campaign's letter is put before them, and Meta
-    reinstates him with new guardrails (two years of probation with its heightened ladder)."""
+def _meta_review(db: Database, sid: str, meta: dict[str, str]) -> Strand:
+    """January 2023: experts assess the risk, the campaign's letter is put before them
+    (``_meta_letter``), and Meta reinstates him with new guardrails (two years of probation with
+    its heightened ladder)."""
+    yield t("2023-01-09T14:00:00Z")
     review = reviews.open_review(
         db,
         sid,
@@ -190,11 +231,13 @@ def _meta_review(db: Database, sid: str) -> None:
         caller=META_MODERATOR.at(t("2023-01-09T14:00:00Z")),
         reason="Two years on: has the risk to public safety receded?",
     )
+    meta["review"] = review.id
     for expert, day, factors in (
         (EXPERTS[0], "2023-01-12", ["ongoing_violence", "restrictions_on_assembly"]),
         (EXPERTS[1], "2023-01-13", ["ongoing_violence", "restrictions_on_assembly"]),
         (EXPERTS[2], "2023-01-18", ["election_period"]),
     ):
+        yield t(f"{day}T16:00:00Z")
         reviews.file_assessment(
             db,
             review.id,
@@ -206,21 +249,7 @@ def _meta_review(db: Database, sid: str) -> None:
             ),
             caller=Caller(f"meta:{expert}", names=(expert,), now=t(f"{day}T16:00:00Z")),
         )
-    letter = appeals.file_appeal(
-        db,
-        appeals.FileAppeal.parse(
-            sanction_id=sid,
-            kind="reinstatement",
-            channel="letter",
-            meeting_requested=True,
-            filed_by={"name": "Counsel for the Trump campaign", "relation": "representative"},
-            statement="We ask that Meta reinstate President Trump's accounts and for a meeting to discuss his "
-            "prompt reinstatement.",
-            received_at="2023-01-17T00:00:00Z",
-        ),
-        caller=META_MODERATOR.at(t("2023-01-17T15:00:00Z")),
-    )
-    appeals.attach_appeal(db, letter.id, review_id=review.id, caller=META_MODERATOR.at(t("2023-01-17T15:05:00Z")))
+    yield t("2023-01-25T18:00:00Z")
     reviews.decide_review(
         db,
         review.id,
@@ -233,9 +262,10 @@ def _meta_review(db: Database, sid: str) -> None:
         ),
         caller=META_MODERATOR.at(t("2023-01-25T18:00:00Z")),
     )
+    yield t("2023-01-25T18:05:00Z")
     appeals.decide_appeal(
         db,
-        letter.id,
+        meta["letter"],
         appeals.DecideAppeal.parse(
             outcome="granted",
             rationale="Decided with the experts' review of the suspension.",
@@ -246,7 +276,30 @@ def _meta_review(db: Database, sid: str) -> None:
     )
 
 
-def _twitter(db: Database) -> None:
+def _meta_letter(db: Database, meta: dict[str, str]) -> Strand:
+    """The campaign's letter of 17 January 2023, put before the experts' review (``_meta_review``)."""
+    yield t("2023-01-17T15:00:00Z")
+    letter = appeals.file_appeal(
+        db,
+        appeals.FileAppeal.parse(
+            sanction_id=meta["sanction"],
+            kind="reinstatement",
+            channel="letter",
+            meeting_requested=True,
+            filed_by={"name": "Counsel for the Trump campaign", "relation": "representative"},
+            statement="We ask that Meta reinstate President Trump's accounts and for a meeting to discuss his "
+            "prompt reinstatement.",
+            received_at="2023-01-17T00:00:00Z",
+        ),
+        caller=META_MODERATOR.at(t("2023-01-17T15:00:00Z")),
+    )
+    meta["letter"] = letter.id
+    yield t("2023-01-17T15:05:00Z")
+    appeals.attach_appeal(db, letter.id, review_id=meta["review"], caller=META_MODERATOR.at(t("2023-01-17T15:05:00Z")))
+
+
+def _twitter(db: Database) -> Strand:
+    yield t("2021-01-08T23:00:00Z")
     sid = _impose(
         db,
         "2021-01-08T23:00:00Z",
@@ -263,6 +316,7 @@ def _twitter(db: Database) -> None:
         ),
         "x-corp:safety",
     )
+    yield t("2022-11-19T23:00:00Z")
     sanctions.lift_sanction(
         db,
         sid,
@@ -288,9 +342,10 @@ _SUSPENDED_ON_TWITTER = (
 )
 
 
-def _twitter_amnesty(db: Database) -> None:
+def _twitter_amnesty(db: Database) -> Strand:
     """Musk's "general amnesty": every suspended account back, except law-breaking and egregious spam."""
     for i, (account, policy, category) in enumerate(_SUSPENDED_ON_TWITTER):
+        yield t(f"2022-0{3 + i}-01T12:00:00Z")
         _impose(
             db,
             f"2022-0{3 + i}-01T12:00:00Z",
@@ -312,6 +367,7 @@ def _twitter_amnesty(db: Database) -> None:
             "x-corp:safety",
         )
     safety = Caller("x-corp:safety")
+    yield t("2022-12-07T18:00:00Z")
     started = amnesty.start(
         db,
         make_filter(
@@ -328,16 +384,26 @@ def _twitter_amnesty(db: Database) -> None:
     amnesty_runner.run(db, started.id, now=t("2022-12-07T18:00:00Z"))
 
 
-def _parler(db: Database) -> None:
-    hosting = {
-        "ground": "incompatible_content",
-        "category": "STATEMENT_CATEGORY_VIOLENCE",
-        "source": "other_notification",
-        # The service itself (an app, and what it hosts), as it stood after the riot.
-        "content_type": ["CONTENT_TYPE_APP"],
-        "content_date": "2021-01-08",
-        "facts": "Posts calling for violence after the riot at the Capitol stayed up for days.",
-    }
+def _parler(db: Database) -> list[Strand]:
+    """Amazon, Apple and Google cut Parler off, each on its own day; Apple and Google let it back."""
+    return [_parler_aws(db), _parler_apple(db), _parler_google(db)]
+
+
+#: Why Parler's providers cut it off: the service itself (an app, and what it hosts).
+_PARLER_HOSTING = {
+    "ground": "incompatible_content",
+    "category": "STATEMENT_CATEGORY_VIOLENCE",
+    "source": "other_notification",
+    # The service itself (an app, and what it hosts), as it stood after the riot.
+    "content_type": ["CONTENT_TYPE_APP"],
+    "content_date": "2021-01-08",
+    "facts": "Posts calling for violence after the riot at the Capitol stayed up for days.",
+}
+
+
+def _parler_aws(db: Database) -> Strand:
+    hosting = _PARLER_HOSTING
+    yield t("2021-01-10T23:59:00Z")
     _impose(
         db,
         "2021-01-10T23:59:00Z",
@@ -354,6 +420,11 @@ def _parler(db: Database) -> None:
         ),
         "amazon:trust-and-safety",
     )
+
+
+def _parler_apple(db: Database) -> Strand:
+    hosting = _PARLER_HOSTING
+    yield t("2021-01-09T23:00:00Z")
     apple = _impose(
         db,
         "2021-01-09T23:00:00Z",
@@ -369,6 +440,7 @@ def _parler(db: Database) -> None:
         ),
         "apple:app-review",
     )
+    yield t("2021-05-17T12:00:00Z")
     sanctions.lift_sanction(
         db,
         apple,
@@ -377,6 +449,11 @@ def _parler(db: Database) -> None:
         ),
         caller=Caller("apple:app-review", now=t("2021-05-17T12:00:00Z")),
     )
+
+
+def _parler_google(db: Database) -> Strand:
+    hosting = _PARLER_HOSTING
+    yield t("2021-01-08T23:00:00Z")
     google = _impose(
         db,
         "2021-01-08T23:00:00Z",
@@ -392,6 +469,7 @@ def _parler(db: Database) -> None:
         ),
         "google:play-policy",
     )
+    yield t("2022-09-02T12:00:00Z")
     sanctions.lift_sanction(
         db,
         google,
@@ -468,11 +546,12 @@ _META_VIOLATIONS: tuple[tuple[str, str, str, str, str, list[str], list[str], str
 )
 
 
-def _violations(db: Database) -> None:
+def _violations(db: Database) -> Strand:
     """Violations through Meta's ladder: a warning, then feature limits, then a termination."""
     integrity = Caller("meta:integrity")
     for vid, account, policy, severity, category, content_type, keywords, occurred in _META_VIOLATIONS:
         platform, _, name = account.partition("/")
+        yield t(occurred) + timedelta(minutes=2)
         violations.record_violation(
             db,
             violations.RecordViolation.parse(
@@ -523,7 +602,7 @@ def _synthetic(db: Database, count: int) -> None:
             scope = [platform]
             if platform in ("facebook", "instagram") and rng.random() < 0.3:
                 scope = ["facebook", "instagram"]
-            yield ImposeSanction.parse(
+            command = ImposeSanction.parse(
                 subject=AccountRef(platform, f"user{rng.randrange(10**7):07d}"),
                 scope=scope,
                 kind=kind,
@@ -548,6 +627,8 @@ def _synthetic(db: Database, count: int) -> None:
                     "decision": rng.choice(["not_automated", "partially", "fully"]),
                 },
             )
+            # History: its user was informed when it started (``reprieve sanction import --informed-at-start``).
+            yield sanctions.imported_command(command, None, informed_at_start=True)
 
     sanctions.import_sanctions(db, commands(), caller=Caller("demo:synthetic", now=now), batch_size=5000)
     # Lift one in thirty, the way appeals and reviews do, each while it was in force: so that every
@@ -564,6 +645,8 @@ def _synthetic(db: Database, count: int) -> None:
             sanctions.LiftSanction.parse(
                 reason="Appeal granted: the content did not break the rule.",
                 effective_at=start + (end - start) * rng.uniform(0.1, 0.9),
+                # Synthetic history, lifted while it was in force: recorded now, backdated (PRODUCT.md section 8).
+                backdated_reason="Synthetic history: the appeal was granted while the sanction was in force.",
             ),
             caller=Caller("demo:synthetic", now=now),
         )
@@ -640,41 +723,67 @@ _PRESENT = (
 DEMO_REVIEWER = "Rémi Reviewer"
 
 
-def _present(db: Database, now: datetime) -> None:
+def _present(db: Database, now: datetime) -> list[Strand]:
     """Work left to do at load time, for ``moderator@meta.example`` and ``reviewer@meta.example``:
     two sanctions whose review fell due yesterday, a review open before a panel of the demo's
     reviewer, a complaint and a reinstatement request filed this week, and a sanction starting next
-    week. Created with the story, once: a second ``reprieve demo`` changes nothing."""
+    week. Created with the story, once: a second ``reprieve demo`` changes nothing. Strands told
+    in the order of their instants (``_tell``); a later one finds the sanctions of earlier ones in
+    ``ids``."""
     ids: dict[str, str] = {}
-    for account, kind, policy, category, since, until, review in _PRESENT:
-        start = now - timedelta(days=since)
-        decided = min(start, now - timedelta(hours=1))
-        platform, _, name = account.partition("/")
-        result = sanctions.impose_sanction(
-            db,
-            ImposeSanction.parse(
-                subject=AccountRef(platform, name),
-                kind=kind,
-                starts_at=start,
-                ends_at=now + timedelta(days=until) if until is not None else None,
-                review_at=(now + timedelta(days=review)).replace(hour=9, minute=0, second=0)
-                if review is not None
-                else None,
-                denies=["post", "comment", "live"] if kind == "restriction" else (),
-                reason={
-                    "ground": "incompatible_content",
-                    "category": category,
-                    "policy": policy,
-                    "explanation": f"Repeated breaches of the {policy} policy.",
-                    "source": "voluntary",
-                    "content_type": ["CONTENT_TYPE_TEXT", "CONTENT_TYPE_IMAGE"],
-                    "content_date": (decided - timedelta(days=1)).date().isoformat(),
-                    "facts": f"Posts found in breach of the {policy} policy.",
-                },
-            ),
-            caller=Caller("meta:trust-and-safety", now=decided),
-        )
-        ids[account] = result.id
+    return [
+        *(_present_sanction(db, now, ids, *present) for present in _PRESENT),
+        _present_review(db, now, ids),
+        _present_reinstatement(db, now, ids),
+        _present_complaint(db, now, ids),
+    ]
+
+
+def _present_sanction(
+    db: Database,
+    now: datetime,
+    ids: dict[str, str],
+    account: str,
+    kind: str,
+    policy: str,
+    category: str,
+    since: int,
+    until: int | None,
+    review: int | None,
+) -> Strand:
+    start = now - timedelta(days=since)
+    decided = min(start, now - timedelta(hours=1))
+    platform, _, name = account.partition("/")
+    yield decided
+    result = sanctions.impose_sanction(
+        db,
+        ImposeSanction.parse(
+            subject=AccountRef(platform, name),
+            kind=kind,
+            starts_at=start,
+            ends_at=now + timedelta(days=until) if until is not None else None,
+            review_at=(now + timedelta(days=review)).replace(hour=9, minute=0, second=0)
+            if review is not None
+            else None,
+            denies=["post", "comment", "live"] if kind == "restriction" else (),
+            reason={
+                "ground": "incompatible_content",
+                "category": category,
+                "policy": policy,
+                "explanation": f"Repeated breaches of the {policy} policy.",
+                "source": "voluntary",
+                "content_type": ["CONTENT_TYPE_TEXT", "CONTENT_TYPE_IMAGE"],
+                "content_date": (decided - timedelta(days=1)).date().isoformat(),
+                "facts": f"Posts found in breach of the {policy} policy.",
+            },
+        ),
+        caller=Caller("meta:trust-and-safety", now=decided),
+    )
+    ids[account] = result.id
+
+
+def _present_review(db: Database, now: datetime, ids: dict[str, str]) -> Strand:
+    yield now - timedelta(days=2)
     reviews.open_review(
         db,
         ids["facebook/harassment_group_admin"],
@@ -682,6 +791,10 @@ def _present(db: Database, now: datetime) -> None:
         caller=META_MODERATOR.at(now - timedelta(days=2)),
         reason="Due for review: has the harassment stopped?",
     )
+
+
+def _present_reinstatement(db: Database, now: datetime, ids: dict[str, str]) -> Strand:
+    yield now - timedelta(days=4, hours=-2)
     appeals.file_appeal(
         db,
         appeals.FileAppeal.parse(
@@ -694,6 +807,10 @@ def _present(db: Database, now: datetime) -> None:
         ),
         caller=META_MODERATOR.at(now - timedelta(days=4, hours=-2)),
     )
+
+
+def _present_complaint(db: Database, now: datetime, ids: dict[str, str]) -> Strand:
+    yield now - timedelta(days=2)
     appeals.file_appeal(
         db,
         appeals.FileAppeal.parse(

@@ -99,6 +99,8 @@ class World:
         platform = self.PLATFORM[operator]
         fields.setdefault("reason", reason())
         fields.setdefault("duration", "P30D")
+        if "starts_at" in fields:  # history written after the fact: backdated (PRODUCT.md section 8)
+            fields.setdefault("backdated_reason", "Test history, entered after the fact.")
         command = ImposeSanction.parse(
             subject=AccountRef(platform, self.unique("subject")),
             kind=fields.pop("kind", "suspension"),

@@ -186,3 +186,40 @@ def test_an_amendment_of_a_sanction_not_started_takes_effect_at_its_start(world:
     assert body["history"][-1]["effective_at"] == later["starts_at"]
     assert (body["state"], body["ends_at"]) == ("scheduled", _in(w, 90))
     assert _standing(w, "soon", _in(w, 50))["until"] == _in(w, 90)
+
+
+def test_standing_says_pending_review_while_held_past_its_end(world: World) -> None:
+    """``until: null`` and ``pending_review: true`` while the term is held past its end; false
+    before its end, once the review is decided, and as known before the hold was recorded; the
+    index says the same as the database."""
+    from reprieve.domain.time import parse_instant, to_micros
+    from reprieve.enforcement import EnforcementIndex
+
+    w = world
+    recorded = format_instant(w.clock()) or ""
+    sid = _held(w, "pending")["id"]
+    before, after = _standing(w, "pending", _in(w, 5)), _standing(w, "pending", _in(w, 20))
+    assert (before["until"], before["pending_review"]) == (None, False)
+    assert (after["until"], after["pending_review"], after["sanctions"]) == (None, True, [sid])
+    # The index, built now, answers the same for any instant from now on.
+    index = EnforcementIndex.build(w.db, now=w.clock())
+    for at in (_in(w, 5), _in(w, 20)):
+        from_index = index.standing("facebook", "pending", to_micros(parse_instant(at)))
+        assert from_index == _standing(w, "pending", at), at
+    # As known before the sanction was recorded: nothing to wait for.
+    path = "/v1/platforms/facebook/accounts/pending/standing"
+    earlier = w.client.get(path, params={"at": _in(w, 20), "as_of": _in(w, -1)}, headers=w.headers["moderator"]).json()
+    assert (earlier["status"], earlier["pending_review"]) == ("good", False)
+    assert recorded  # as known when it was recorded: held, pending after its end
+    then = w.client.get(path, params={"at": _in(w, 20), "as_of": recorded}, headers=w.headers["moderator"]).json()
+    assert then["pending_review"] is True
+    # Reviewed on day 15 (upheld with a new end): no longer pending, the end known again.
+    w.clock.advance(timedelta(days=15))
+    _decide(w, sid, "extend", ends_at=_in(w, 10))
+    decided = _standing(w, "pending", _in(w, 1))
+    assert decided["pending_review"] is False and decided["until"] == _in(w, 10)
+    # Past its end and before the decision, as we know it now: it was waiting for its review.
+    waiting = _standing(w, "pending", _in(w, -3))
+    assert (waiting["pending_review"], waiting["until"]) == (True, _in(w, 10))
+    index = EnforcementIndex.build(w.db, now=w.clock())
+    assert index.standing("facebook", "pending", to_micros(parse_instant(_in(w, 1)))) == decided

@@ -1,6 +1,8 @@
 """The request examples of the OpenAPI document (what Swagger UI's "Try it out" sends) are safe to
 send as they are to the demo: each one runs, and none backdates anything or duplicates one of
-the demo's sanctions (a newcomer once created a second, backdated Trump suspension this way)."""
+the demo's sanctions (a newcomer once created a second, backdated Trump suspension this way),
+but the import's, which is history (backdated by nature, PRODUCT.md section 8): its sanctions say
+when their user was informed."""
 
 from __future__ import annotations
 
@@ -19,8 +21,6 @@ from reprieve.services import members
 from reprieve.services.callers import Caller
 from reprieve.services.tokens import CreateToken, create_token
 from reprieve.store.db import open_database
-
-NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
 
 
 def request_examples(doc: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
@@ -53,9 +53,12 @@ def test_every_request_example_runs_against_the_demo_and_backdates_nothing(
     monkeypatch.setattr(members, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
     db = open_database(f"sqlite:///{tmp_path / 'demo.db'}")
     load_demo(db, synthetic=0)
-    client = TestClient(create_app(db, clock=lambda: NOW))
+    # Read once, after the demo: its present (recorded relative to the real clock) comes before it,
+    # as the log's recording instants never go backwards.
+    now = datetime.now(UTC).replace(microsecond=0)
+    client = TestClient(create_app(db, clock=lambda: now))
     token = create_token(
-        db, CreateToken.parse(name="examples", role="instance-admin", operator=None), caller=Caller("test", now=NOW)
+        db, CreateToken.parse(name="examples", role="instance-admin", operator=None), caller=Caller("test", now=now)
     )
     headers = {"Authorization": f"Bearer {token.secret}"}
     before = events_after(client, headers, 0)
@@ -87,12 +90,17 @@ def test_every_request_example_runs_against_the_demo_and_backdates_nothing(
             sanction = answer.json()
             sanction_id = sanction["id"]
             assert (sanction["subject"]["platform"], sanction["subject"]["account"]) not in sanctioned_before
-            assert parse_instant(sanction["starts_at"]) == NOW  # starts now: no backdating
+            assert parse_instant(sanction["starts_at"]) == now  # starts now: no backdating
     assert sanction_id is not None and f"/v1/sanctions/{sanction_id}/lift" in answers
     written = events_after(client, headers, before[-1]["seq"])
     assert written
+    assert answers["/v1/imports"] == 201
     for event in written:
-        assert parse_instant(event["effective_at"]) >= NOW, event  # nothing takes effect in the past
+        if event["type"] == "sanction.imposed" and event["data"].get("imported"):
+            # History: in the past, saying when its user was informed, of an account the demo never sanctioned.
+            assert parse_instant(event["data"]["imported"]["informed_at"]) <= now, event
+        else:
+            assert parse_instant(event["effective_at"]) >= now, event  # nothing takes effect in the past
         if event["type"] == "sanction.imposed":
             subject = event["data"]["subject"]
             assert (subject["platform"], subject["account"]) not in sanctioned_before, event

@@ -43,6 +43,7 @@ def test_the_trump_story_over_http(world: World) -> None:
             starts_at="2021-01-07T00:00:00Z",
             duration="P2Y",
             review_after="P2Y",
+            backdated_reason="Test history, entered after the fact.",
         ),
     )
     assert created.status_code == 201
@@ -51,10 +52,16 @@ def test_the_trump_story_over_http(world: World) -> None:
     assert sanction["identity"] == linked.json()["id"]
 
     standing = c.get(
-        "/v1/platforms/instagram/accounts/realdonaldtrump/standing", params={"at": "2022-06-01T00:00:00Z"}, headers=h
+        "/v1/platforms/facebook/accounts/DonaldTrump/standing", params={"at": "2022-06-01T00:00:00Z"}, headers=h
     ).json()
     assert standing["status"] == "suspended" and standing["until"] == "2023-01-07T00:00:00Z"
     assert standing["sanctions"] == [sanction["id"]] and "appeal" not in standing["denies"]
+    # The link was recorded now (2024): in 2022 it was not in force, so the sanction of the
+    # Facebook account did not reach the Instagram one then (PRODUCT.md section 8, issue 22).
+    instagram = c.get(
+        "/v1/platforms/instagram/accounts/realdonaldtrump/standing", params={"at": "2022-06-01T00:00:00Z"}, headers=h
+    ).json()
+    assert (instagram["status"], instagram["sanctions"]) == ("good", [])
 
     reinstated = c.post(
         f"/v1/sanctions/{sanction['id']}/lift",
@@ -70,13 +77,18 @@ def test_the_trump_story_over_http(world: World) -> None:
             "ends_at": "2023-01-25T00:00:00Z",
             "reason": "Extended until the review decides",
             "effective_at": "2022-12-01T00:00:00Z",
+            "backdated_reason": "Test history, entered after the fact.",
         },
     )
     assert amended.status_code == 200 and amended.json()["history"][-1]["type"] == "amended"
     lifted = c.post(
         f"/v1/sanctions/{sanction['id']}/lift",
         headers=h,
-        json={"reason": "Reinstated with new guardrails", "effective_at": "2023-01-24T00:00:00Z"},
+        json={
+            "reason": "Reinstated with new guardrails",
+            "effective_at": "2023-01-24T00:00:00Z",
+            "backdated_reason": "Test history, entered after the fact.",
+        },
     )
     assert lifted.status_code == 200
 
@@ -95,13 +107,14 @@ def test_the_trump_story_over_http(world: World) -> None:
         json={
             "at": "2022-01-01T00:00:00Z",
             "checks": [
-                {"platform": "instagram", "account": "realdonaldtrump", "capability": "post"},
-                {"platform": "instagram", "account": "realdonaldtrump", "capability": "appeal"},
+                {"platform": "facebook", "account": "DonaldTrump", "capability": "post"},
+                {"platform": "facebook", "account": "DonaldTrump", "capability": "appeal"},
                 {"platform": "facebook", "account": "someone-else", "capability": "post"},
+                {"platform": "instagram", "account": "realdonaldtrump", "capability": "post"},  # linked later
             ],
         },
     ).json()
-    assert [r["allowed"] for r in checks["results"]] == [False, True, True]
+    assert [r["allowed"] for r in checks["results"]] == [False, True, True, True]
     assert checks["results"][0]["sanction"] == sanction["id"]
     verified = c.get("/v1/audit/verify", headers=world.headers["auditor"]).json()
     assert verified["ok"] is True and verified["events"] > 0

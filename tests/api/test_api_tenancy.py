@@ -19,7 +19,9 @@ import pytest
 from api_support import World, reason, sanction_body
 
 from reprieve.api.app import create_app
-from reprieve.domain.model import Role
+from reprieve.domain.model import AccountRef, Role
+from reprieve.services import catalogue
+from reprieve.services.callers import Caller
 from reprieve.store import eventlog
 from reprieve.store.db import Database
 
@@ -73,6 +75,14 @@ def _link(w: World, h: dict[str, str], target: str) -> httpx.Response:
     return w.client.post("/v1/identities", json={"operator": target, "accounts": accounts}, headers=h)
 
 
+def _get_identity(w: World, h: dict[str, str], target: str) -> httpx.Response:
+    platform = w.PLATFORM[target]
+    refs = [AccountRef(platform, w.account(target)) for _ in range(2)]
+    command = catalogue.LinkIdentities.parse(operator=target, accounts=refs)
+    identity = catalogue.link_identities(w.db, command, caller=Caller("setup", now=w.clock())).id
+    return w.client.get(f"/v1/identities/{identity}", headers=h)
+
+
 def _create_token(w: World, h: dict[str, str], target: str) -> httpx.Response:
     body = {"operator": target, "role": "moderator", "name": w.unique("tok")}
     return w.client.post("/v1/tokens", json=body, headers=h)
@@ -85,6 +95,11 @@ def _revoke_token(w: World, h: dict[str, str], target: str) -> httpx.Response:
 
 def _impose(w: World, h: dict[str, str], target: str) -> httpx.Response:
     return w.client.post("/v1/sanctions", json=sanction_body(w.PLATFORM[target], w.unique("s")), headers=h)
+
+
+def _import(w: World, h: dict[str, str], target: str) -> httpx.Response:
+    row = sanction_body(w.PLATFORM[target], w.unique("s"), starts_at="2024-05-01T00:00:00Z")
+    return w.client.post("/v1/imports", json={"sanctions": [row], "informed_at_start": True}, headers=h)
 
 
 def _list_sanctions(w: World, h: dict[str, str], target: str) -> httpx.Response:
@@ -141,9 +156,11 @@ ROUTES = {
         _put_account,
     ),
     "link-identities": Route("POST", "/v1/identities", MODERATING, 201, _link),
+    "get-identity": Route("GET", "/v1/identities/{identity_id}", ALL, 200, _get_identity),
     "create-token": Route("POST", "/v1/tokens", frozenset({IA, Role.ADMIN}), 201, _create_token),
     "revoke-token": Route("POST", "/v1/tokens/{token_id}/revoke", frozenset({IA, Role.ADMIN}), 200, _revoke_token),
     "impose": Route("POST", "/v1/sanctions", MODERATING, 201, _impose),
+    "import": Route("POST", "/v1/imports", frozenset({IA, Role.ADMIN, Role.PLATFORM}), 201, _import),
     "list-sanctions": Route("GET", "/v1/sanctions", ALL, 200, _list_sanctions),
     "get-sanction": Route("GET", "/v1/sanctions/{sanction_id}", ALL, 200, _get_sanction),
     "amend": Route("POST", "/v1/sanctions/{sanction_id}/amend", MODERATING, 200, _amend),
@@ -288,6 +305,7 @@ def _setup_events(name: str) -> int:
     """Events the request's own setup records through the services before it is sent."""
     return {
         "link-identities": 2,
+        "get-identity": 3,
         "revoke-token": 1,
         "get-sanction": 2,
         "amend": 2,

@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 
 from reprieve.api.app import create_app
 from reprieve.demo import DEMO_PASSWORD, load_demo
+from reprieve.domain.errors import NotFoundError
 from reprieve.domain.time import parse_instant
 from reprieve.services import members
 from reprieve.services.callers import Caller
@@ -97,7 +98,12 @@ def test_hindsight_an_amended_sanction_as_known_before_its_amendment(world: Worl
     amended = w.client.post(
         f"/v1/sanctions/{sid}/amend",
         headers=h,
-        json={"reason": "longer", "ends_at": "2025-06-01T00:00:00Z", "effective_at": "2024-06-05T00:00:00Z"},
+        json={
+            "reason": "longer",
+            "ends_at": "2025-06-01T00:00:00Z",
+            "effective_at": "2024-06-05T00:00:00Z",
+            "backdated_reason": "Decided on the 5th, entered on the 11th.",
+        },
     )
     assert amended.status_code == 200, amended.text
     then, day = "2024-06-05T12:00:00Z", "2024-06-08T00:00:00Z"
@@ -255,3 +261,97 @@ def test_the_demo_standing_in_2022_as_then_known(db: Database) -> None:
     (held,) = then["sanctions"]
     known = sanctions.get_sanction(db, held, at=june, caller=Caller("test"), as_of=june).to_json()
     assert known["ends_at"] == "2023-01-07T00:00:00Z" and known["hold_until_review"] is True
+
+
+def test_the_demo_is_recorded_in_the_order_of_its_story(db: Database) -> None:
+    """The demo tells its operators' steps in the order of their instants (issue 22): its log's
+    recording instants never go backwards, each step is recorded at its own instant (none raised
+    to a later one's), and as of T it holds exactly what its story had recorded by T."""
+    from sqlalchemy import select
+
+    from reprieve.domain.filters import SanctionFilter
+    from reprieve.domain.model import AccountRef
+    from reprieve.services import sanctions, standing
+    from reprieve.store import tables
+
+    assert load_demo(db, synthetic=30)
+    e = tables.events.c
+    with db.read() as conn:
+        log = conn.execute(select(e.seq, e.type, e.at, e.actor).order_by(e.seq)).all()
+    instants = [parse_instant(at) for _seq, _type, at, _actor in log]
+    assert instants == sorted(instants)
+    told = {(type_, at, actor) for _seq, type_, at, actor in log}
+    for step in (
+        ("sanction.imposed", "2021-01-07T16:00:00Z", "meta:trust-and-safety"),
+        ("sanction.imposed", "2021-01-08T23:00:00Z", "x-corp:safety"),  # Twitter, after Meta's
+        ("sanction.imposed", "2021-01-10T23:59:00Z", "amazon:trust-and-safety"),
+        ("sanction.lifted", "2021-05-17T12:00:00Z", "apple:app-review"),
+        ("sanction.amended", "2021-06-04T15:00:00Z", "meta:trust-and-safety"),
+        ("sanction.lifted", "2022-11-19T23:00:00Z", "x-corp:safety"),
+        ("appeal.filed", "2023-01-17T15:00:00Z", "meta:trust-and-safety"),  # between the experts' assessments
+        ("assessment.filed", "2023-01-18T16:00:00Z", "meta:elections-expert"),
+        ("review.decided", "2023-01-25T18:00:00Z", "meta:trust-and-safety"),
+        ("violation.recorded", "2023-06-14T07:47:00Z", "meta:integrity"),
+    ):
+        assert step in told, step
+    # As of 1 June 2022: the suspensions of March to May known, June's (recorded at noon) and July's not yet.
+    june = parse_instant("2022-06-01T00:00:00Z")
+    test = Caller("test")
+    for account, known in (
+        ("parody_account_2021", True),
+        ("angry_commenter", True),
+        ("crypto_giveaway_bot", False),
+        ("threats_account", False),
+    ):
+        listed = sanctions.list_sanctions(db, SanctionFilter(account=f"twitter/{account}"), at=june, as_of=june).items
+        assert bool(listed) is known, account
+    then = standing.get_standing(db, AccountRef.parse("twitter/realDonaldTrump"), at=june, as_of=june, caller=test)
+    assert then.to_json()["status"] == "terminated" and then.to_json()["until"] is None  # the amnesty came later
+
+
+def test_the_demo_account_page_says_until_its_review_while_held(demo_console: TestClient) -> None:
+    """Meta's term ended on 2023-01-07 and was held until the experts' review (decided on the
+    25th): on the 10th as it stood then, the page says "until its review" (issue 22 item 5)."""
+    page = demo_console.get("/console/accounts/facebook/DonaldTrump?at=2023-01-10T00:00")
+    assert page.status_code == 200
+    assert "until its review" in page.text and "as it was known then" in page.text
+    french = demo_console.get("/console/accounts/facebook/DonaldTrump?at=2023-01-10T00:00&lang=fr").text
+    assert "jusqu'à son réexamen" in french.replace("&#39;", "'")
+    # In June 2022 the term had not ended yet: no review awaited.
+    assert "until its review" not in demo_console.get("/console/accounts/facebook/DonaldTrump?at=2022-06-01T00:00").text
+
+
+def test_the_demo_standing_is_pending_review_in_january_2023(db: Database) -> None:
+    from reprieve.domain.model import AccountRef
+    from reprieve.services import standing
+
+    assert load_demo(db, synthetic=0)
+    day = parse_instant("2023-01-10T00:00:00Z")
+    ref = AccountRef.parse("facebook/DonaldTrump")
+    then = standing.get_standing(db, ref, at=day, as_of=day, caller=Caller("test")).to_json()
+    now = standing.get_standing(db, ref, at=day, caller=Caller("test")).to_json()
+    assert (then["until"], then["pending_review"]) == (None, True)
+    # As we know it now, the review lifted it on the 25th: still waiting for it on the 10th.
+    assert (now["until"], now["pending_review"]) == ("2023-01-25T00:00:00Z", True)
+    after = standing.get_standing(db, ref, at=parse_instant("2023-02-01T00:00:00Z"), caller=Caller("test")).to_json()
+    assert after["pending_review"] is False
+
+
+def test_the_demo_instagram_account_follows_the_link_recorded_in_december_2020(db: Database) -> None:
+    """The demo links Trump's Facebook and Instagram accounts on 2020-12-01, before Meta's
+    suspension reaching both: Instagram is suspended through the link in 2021, as it stood then
+    and as we know it now; before the link was recorded, the identity did not exist yet."""
+    from reprieve.domain.model import AccountRef
+    from reprieve.services import catalogue, standing
+
+    assert load_demo(db, synthetic=0)
+    day = parse_instant("2021-06-01T00:00:00Z")
+    ref = AccountRef.parse("instagram/realdonaldtrump")
+    then = standing.get_standing(db, ref, at=day, as_of=day, caller=Caller("test")).to_json()
+    now = standing.get_standing(db, ref, at=day, caller=Caller("test")).to_json()
+    assert then["status"] == now["status"] == "suspended" and then["sanctions"] == now["sanctions"]
+    identity = catalogue.get_account(db, ref).identity
+    linked = catalogue.get_identity(db, identity, as_of=day)
+    assert [str(r) for r in linked.accounts] == ["facebook/DonaldTrump", "instagram/realdonaldtrump"]
+    with pytest.raises(NotFoundError):
+        catalogue.get_identity(db, identity, as_of=parse_instant("2020-11-30T00:00:00Z"))

@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from reprieve.api.app import create_app
+from reprieve.domain.filters import SanctionFilter
 from reprieve.domain.model import AccountRef
 from reprieve.services import appeals, catalogue, members, sanctions
 from reprieve.services.callers import Caller
@@ -557,6 +558,7 @@ def test_a_term_that_ended_with_its_review_due_offers_only_to_open_it(
         starts_at=clock.now - timedelta(days=30),
         duration="P7D",
         review_after="P7D",
+        backdated_reason="Test history, entered after the fact.",
     )
     ended = str(sanctions.impose_sanction(db, command, caller=Caller("test", now=clock.now)).to_json()["id"])
     plain = sanctions.ImposeSanction.parse(
@@ -565,6 +567,7 @@ def test_a_term_that_ended_with_its_review_due_offers_only_to_open_it(
         reason=REASON,
         starts_at=clock.now - timedelta(days=30),
         duration="P7D",
+        backdated_reason="Test history, entered after the fact.",
     )
     expired = str(sanctions.impose_sanction(db, plain, caller=Caller("test", now=clock.now)).to_json()["id"])
     sign_in(console, "moderator@meta.example")
@@ -591,6 +594,7 @@ def test_a_cancelled_sanction_shows_cancelled_and_offers_no_amend_nor_lift(
         reason=REASON,
         starts_at=clock.now + timedelta(days=7),
         duration="P7D",
+        backdated_reason="Test history, entered after the fact.",
     )
     sid = sanctions.impose_sanction(db, command, caller=Caller("test", now=clock.now)).id
     sign_in(console, "moderator@meta.example")
@@ -635,3 +639,20 @@ def test_a_held_term_shows_it_and_the_amend_form_releases_it(console: TestClient
     shown = sanctions.get_sanction(db, sid, at=clock.now)
     assert not shown.hold_until_review and shown.ends_at is not None
     assert 'id="held-until-review"' not in console.get(f"/console/sanctions/{sid}").text
+
+
+def test_an_imported_sanction_shows_when_its_user_was_informed(console: TestClient, db: Database, clock: Clock) -> None:
+    """PRODUCT.md section 8: imported history says when the user was informed, and the platform's statement."""
+    row = sanctions.ImposeSanction.parse(
+        subject=AccountRef.parse("facebook/imported"), kind="suspension", reason=REASON, starts_at="2023-03-01"
+    )
+    statement = {"reference": "tdb:example-0042", "issued_at": "2023-03-01T08:00:00Z"}
+    command = sanctions.imported_command(row, "2023-03-01T09:30:00Z", statement)
+    assert sanctions.import_sanctions(db, [command], caller=Caller("test", now=clock.now)) == 1
+    imposed = impose(db, clock, "facebook/not-imported")
+    assert sign_in(console, "auditor@meta.example").status_code == 303
+    (found,) = sanctions.list_sanctions(db, SanctionFilter(account="facebook/imported"), at=clock.now).items
+    page = console.get(f"/console/sanctions/{found.id}").text
+    assert 'id="informed-at"' in page and "2023-03-01" in page and "09:30" in page
+    assert "tdb:example-0042" in page
+    assert 'id="informed-at"' not in console.get(f"/console/sanctions/{imposed}").text

@@ -36,6 +36,7 @@ def test_a_review_from_due_to_decided(world: World) -> None:
             "scope": ["facebook", "instagram"],
             "kind": "suspension",
             "starts_at": "2024-01-01T00:00:00Z",
+            "backdated_reason": "Test history, entered after the fact.",
             "review_at": "2024-05-01T00:00:00Z",
             "reason": reason(),
         },

@@ -43,6 +43,7 @@ def seeded(live_server: LiveServer) -> tuple[str, str]:
                 reason=REASON,
                 starts_at=now - timedelta(days=60),
                 review_at=now - timedelta(days=days),
+                backdated_reason="Test history, entered after the fact.",
             ),
             caller=Caller("browser-test", now=now),
         ).to_json()
@@ -141,6 +142,41 @@ def test_impose_a_sanction_and_see_it_in_the_account_timeline(page: Page, live_s
             .limit(1)
         ).scalar_one()
     assert actors.startswith("member:mem_")  # issue 21: by id only, never by name
+
+
+def test_a_backdated_lift_asks_why_and_the_timeline_says_so(page: Page, live_server: LiveServer) -> None:
+    """Issue 22 item 4: a lift taking effect three days ago is refused until the form says why,
+    the error beside the "Why backdated" field; then the timeline marks it backdated, with why."""
+    now = datetime.now(UTC)
+    sid = sanctions.impose_sanction(
+        live_server.db,
+        sanctions.ImposeSanction.parse(
+            subject=AccountRef("facebook", "late-lift"),
+            kind="suspension",
+            reason=REASON,
+            duration="P30D",
+            starts_at=now - timedelta(days=10),
+            backdated_reason="Test history, entered after the fact.",
+        ),
+        caller=Caller("browser-test", now=now),
+    ).id
+    sign_in(page, live_server, "moderator@meta.example")
+    page.goto(live_server.console(f"/sanctions/{sid}"))
+    page.click("#lift-action summary")
+    page.fill("#lift-effective", (now - timedelta(days=3)).strftime("%Y-%m-%dT%H:%M"))
+    page.fill("#lift-reason", "Appeal granted at the hearing")
+    page.check("#lift-confirm")
+    page.click("#lift-action button[type=submit]")
+    page.wait_for_selector("#lift-backdated-error")
+    assert "backdated by" in page.inner_text("#lift-backdated-error")
+    assert page.input_value("#lift-reason") == "Appeal granted at the hearing"  # what was typed is kept
+    page.fill("#lift-backdated", "The hearing was on Friday; the minutes came in today.")
+    page.check("#lift-confirm")
+    page.click("#lift-action button[type=submit]")
+    page.wait_for_selector("#notice")
+    timeline = page.inner_text("#timeline")
+    assert "backdated" in timeline and "The hearing was on Friday; the minutes came in today." in timeline
+    assert page.locator("#backdated").is_visible()
 
 
 def test_run_an_amnesty_through_the_wizard_and_watch_it_finish(page: Page, live_server: LiveServer) -> None:

@@ -27,6 +27,8 @@ def impose_golden(db: Database, now: datetime) -> dict[str, str]:
     for name, spec in golden_sanctions().items():
         spec = dict(spec)
         subject = AccountRef.parse(spec.pop("subject"))
+        # the golden decisions start long before the tests' clock: backdated (PRODUCT.md section 8)
+        spec.setdefault("backdated_reason", "Golden history, entered after the fact.")
         result = impose_sanction(db, ImposeSanction.parse(subject=subject, **spec), caller=Caller(ACTOR, now=now))
         ids[name] = result.id
     return ids

@@ -133,6 +133,7 @@ def test_an_amendment_that_changes_the_restriction_is_a_decision_of_its_own(
             reason="Repeated during the suspension.",
             ends_at="2024-05-01T00:00:00Z",
             effective_at="2024-03-10T09:00:00Z",
+            backdated_reason="Test history, entered after the fact.",
         ),
         caller=Caller("t", now=now),
     ).to_json()
@@ -140,14 +141,21 @@ def test_an_amendment_that_changes_the_restriction_is_a_decision_of_its_own(
         db,
         sid,
         sanctions.AmendSanction.parse(
-            reason="Review date only.", review_at="2024-04-20T00:00:00Z", effective_at="2024-03-20T00:00:00Z"
+            reason="Review date only.",
+            review_at="2024-04-20T00:00:00Z",
+            effective_at="2024-03-20T00:00:00Z",
+            backdated_reason="Test history, entered after the fact.",
         ),
         caller=Caller("t", now=now),
     )
     sanctions.lift_sanction(
         db,
         sid,
-        sanctions.LiftSanction.parse(reason="Early release.", effective_at="2024-04-15T00:00:00Z"),
+        sanctions.LiftSanction.parse(
+            reason="Early release.",
+            effective_at="2024-04-15T00:00:00Z",
+            backdated_reason="Test history, entered after the fact.",
+        ),
         caller=Caller("t", now=now),
     )
     del extended

@@ -61,9 +61,44 @@ def impose(
         starts_at=starts,
         reason=reason(ground, category),
         automated=automated,
+        backdated_reason="Report history, entered after the fact.",  # starts long before ``now``
         **fields,
     )
     return impose_sanction(db, command, caller=Caller(ACTOR, now=now)).id
+
+
+#: The operators exist before the seed's first instant: it tells its story from 2023-12-01 on, and
+#: the log's recording instants never go backwards (PRODUCT.md section 8).
+CATALOGUE_AT = parse_instant("2023-12-01T00:00:00Z")
+
+
+@pytest.fixture
+def meta(db: Database) -> str:
+    """Operator ``meta`` with platforms ``facebook`` and ``instagram``, before the seed."""
+    catalogue.create_operator(
+        db, catalogue.CreateOperator.parse(id="meta", name="Meta Platforms"), caller=Caller(ACTOR, now=CATALOGUE_AT)
+    )
+    for platform, name in (("facebook", "Facebook"), ("instagram", "Instagram")):
+        catalogue.create_platform(
+            db,
+            catalogue.CreatePlatform.parse(id=platform, operator="meta", name=name),
+            caller=Caller(ACTOR, now=CATALOGUE_AT),
+        )
+    return "meta"
+
+
+@pytest.fixture
+def x_corp(db: Database) -> str:
+    """Operator ``x`` with platform ``twitter``, before the seed."""
+    catalogue.create_operator(
+        db, catalogue.CreateOperator.parse(id="x", name="X Corp"), caller=Caller(ACTOR, now=CATALOGUE_AT)
+    )
+    catalogue.create_platform(
+        db,
+        catalogue.CreatePlatform.parse(id="twitter", operator="x", name="Twitter"),
+        caller=Caller(ACTOR, now=CATALOGUE_AT),
+    )
+    return "x"
 
 
 @pytest.fixture
@@ -202,6 +237,18 @@ def seeded(db: Database, meta: str, x_corp: str, now: datetime) -> dict[str, Any
     )
     appeal("a2", "s3", "complaint", "2024-04-02T00:00:00Z")
     decide("a2", "denied", "2024-04-03T12:00:00Z")  # 1.5 days
+    sanction(
+        "s6",
+        "facebook/acct-erin-7f3",
+        "suspension",
+        "2024-04-15T00:00:00Z",
+        "illegal_content",
+        "STATEMENT_CATEGORY_ILLEGAL_OR_HARMFUL_SPEECH",
+    )
+    appeal("a4", "s6", "reinstatement", "2024-05-01T00:00:00Z")
+    violation("v1", "acct-gina-7f3", "severe", "2024-05-01T00:00:00Z", "2024-05-01T06:00:00Z")
+    decide("a4", "partially_granted", "2024-05-03T00:00:00Z", ends_at="2024-06-30T00:00:00Z")  # 2 days
+    # Recorded on 2024-05-10, in the order of the seed's instants.
     appeals.record_dispute(
         db,
         appeal_ids["a2"],
@@ -214,17 +261,6 @@ def seeded(db: Database, meta: str, x_corp: str, now: datetime) -> dict[str, Any
         ),
         caller=PERSON.at(t("2024-05-10T00:00:00Z")),
     )
-    sanction(
-        "s6",
-        "facebook/acct-erin-7f3",
-        "suspension",
-        "2024-04-15T00:00:00Z",
-        "illegal_content",
-        "STATEMENT_CATEGORY_ILLEGAL_OR_HARMFUL_SPEECH",
-    )
-    appeal("a4", "s6", "reinstatement", "2024-05-01T00:00:00Z")
-    violation("v1", "acct-gina-7f3", "severe", "2024-05-01T00:00:00Z", "2024-05-01T06:00:00Z")
-    decide("a4", "partially_granted", "2024-05-03T00:00:00Z", ends_at="2024-06-30T00:00:00Z")  # 2 days
     violation("v2", "acct-hank-7f3", "low", "2024-05-10T06:00:00Z", "2024-05-11T06:00:00Z")
     violation("v3", "acct-hank-7f3", "low", "2024-05-20T00:00:00Z", "2024-05-20T00:30:00Z")
     sanction(

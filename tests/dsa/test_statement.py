@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -123,7 +123,9 @@ def test_unknown_language_or_sanction_is_refused(db: Database, suspension: dict[
 def test_once_the_window_closed_the_statement_says_so(
     db: Database, impose: Callable[..., dict[str, Any]], meta: str, now: datetime
 ) -> None:
-    old = impose("facebook/old-subject", "suspension", reason=dict(REASON), now=datetime(2023, 1, 1, tzinfo=UTC))
+    # Recorded after the catalogue (the log's instants never go backwards), taking effect in 2023:
+    # a creation is told from when it took effect (store.due_process.latest_decision_told_at).
+    old = impose("facebook/old-subject", "suspension", reason=dict(REASON), starts_at="2023-01-01T00:00:00Z")
     statement = transparency.statement_of_reasons(db, old["id"], language=Lang.EN, caller=Caller("test", now=now))
     complaint = statement["redress"]["internal_complaint"]
     assert complaint["deadline"] is None and "window has closed" in complaint["text"]

@@ -27,6 +27,8 @@ def test_a_review_an_appeal_and_violations_from_the_command_line(
         "suspension",
         "--starts-at",
         "2024-01-01T00:00:00Z",
+        "--backdated-reason",
+        "Test history, entered after the fact.",
         "--review-at",
         "2024-02-01T00:00:00Z",
         *REASON,

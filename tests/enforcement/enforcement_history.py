@@ -107,6 +107,7 @@ class History:
                 review_at=ends if held else None,
                 hold_until_review=held,
                 reason=_reason(),
+                backdated_reason="Test history, entered after the fact.",
             ),
             caller=Caller(ACTOR, now=self.now),
         ).to_json()
@@ -135,7 +136,12 @@ class History:
         amend_sanction(
             self.db,
             sanction_id,
-            AmendSanction.parse(reason="amended by a test", effective_at=effective, **changes),  # type: ignore[arg-type]
+            AmendSanction.parse(
+                reason="amended by a test",
+                effective_at=effective,
+                **changes,
+                backdated_reason="Test history, entered after the fact.",
+            ),  # type: ignore[arg-type]
             caller=Caller(ACTOR, now=self.now),
         )
 
@@ -143,7 +149,11 @@ class History:
         lift_sanction(
             self.db,
             self.rng.choice(self.sanctions),
-            LiftSanction.parse(reason="lifted by a test", effective_at=self.instant(-200, 200)),
+            LiftSanction.parse(
+                reason="lifted by a test",
+                effective_at=self.instant(-200, 200),
+                backdated_reason="Test history, entered after the fact.",
+            ),
             caller=Caller(ACTOR, now=self.now),
         )
 

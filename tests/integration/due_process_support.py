@@ -101,6 +101,8 @@ class Reporter:
 
 def impose(db: Database, subject: str, kind: str = "suspension", *, now: datetime, **fields: Any) -> dict[str, Any]:
     fields.setdefault("reason", dict(REASON))
+    if "starts_at" in fields:  # history written after the fact: backdated (PRODUCT.md section 8)
+        fields.setdefault("backdated_reason", "Test history, entered after the fact.")
     command = ImposeSanction.parse(subject=AccountRef.parse(subject), kind=kind, **fields)
     return impose_sanction(db, command, caller=Caller(SETUP, now=now)).to_json()  # the wire form
 

@@ -76,44 +76,45 @@ def world(db: Database, meta: str, x_corp: str, now: datetime, impose: Callable[
         ids.append(sanction_id)
         return sanction_id
 
+    # Recorded now (the log's instants never go backwards), each taking effect an hour ago.
     earlier = now - timedelta(hours=1)
     # Amended: extended; a suspension made a termination; a restriction made a suspension; one shortened
     # so that it has ended; one lifted already; one whose lift is scheduled for next week.
     amend_sanction(
         db,
         special("facebook/amended1", "suspension", 1),
-        AmendSanction.parse(reason="extended", ends_at=now + timedelta(days=400)),
-        caller=Caller("t", now=earlier),
+        AmendSanction.parse(reason="extended", ends_at=now + timedelta(days=400), effective_at=earlier),
+        caller=Caller("t", now=now),
     )
     amend_sanction(
         db,
         special("instagram/amended2", "suspension", 2),
-        AmendSanction.parse(reason="worse", kind="termination", ends_at=None),
-        caller=Caller("t", now=earlier),
+        AmendSanction.parse(reason="worse", kind="termination", ends_at=None, effective_at=earlier),
+        caller=Caller("t", now=now),
     )
     amend_sanction(
         db,
         special("threads/amended3", "restriction", 3, denies=["post"]),
-        AmendSanction.parse(reason="worse", kind="suspension"),
-        caller=Caller("t", now=earlier),
+        AmendSanction.parse(reason="worse", kind="suspension", effective_at=earlier),
+        caller=Caller("t", now=now),
     )
     amend_sanction(
         db,
         special("threads/amended4", "suspension", 4),
-        AmendSanction.parse(reason="shorter", ends_at=now - timedelta(minutes=30)),
-        caller=Caller("t", now=earlier),
+        AmendSanction.parse(reason="shorter", ends_at=now - timedelta(minutes=30), effective_at=earlier),
+        caller=Caller("t", now=now),
     )
     lift_sanction(
         db,
         special("facebook/lifted1", "termination", 5),
-        LiftSanction.parse(reason="lifted already"),
-        caller=Caller("t", now=earlier),
+        LiftSanction.parse(reason="lifted already", effective_at=earlier),
+        caller=Caller("t", now=now),
     )
     lift_sanction(
         db,
         special("facebook/lifted2", "termination", 6, scope=["facebook", "instagram"]),
         LiftSanction.parse(reason="early release next week", effective_at=now + timedelta(days=7)),
-        caller=Caller("t", now=earlier),
+        caller=Caller("t", now=now),
     )
     impose("twitter/elsewhere", "suspension", duration="P1Y", reason=reason_for(0), starts_at=now - timedelta(days=5))
     return ids

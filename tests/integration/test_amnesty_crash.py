@@ -104,6 +104,8 @@ def test_an_amnesty_killed_half_way_is_resumed_to_the_state_of_an_uninterrupted_
         "General amnesty",
         "--effective-at",
         "2024-06-01T12:00:00Z",
+        "--backdated-reason",
+        "Test history: the amnesty took effect on the tests' clock, long past.",
         "--batch-size",
         str(BATCH),
         "--json",

@@ -39,7 +39,7 @@ def test_sanctions_are_counted_in_the_months_they_started_and_were_lifted(
         lift_sanction(
             db,
             made[subject]["id"],
-            LiftSanction.parse(reason="r", effective_at=at),
+            LiftSanction.parse(reason="r", effective_at=at, backdated_reason="Test history, entered after the fact."),
             caller=Caller(ACTOR, now=datetime(2024, 3, 20, tzinfo=UTC)),
         )
     until = datetime(2024, 3, 15, 12, tzinfo=UTC)  # facebook/d's lift is the next day

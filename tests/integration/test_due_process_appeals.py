@@ -83,8 +83,8 @@ def test_the_complaint_window_the_day_before_and_the_day_after_its_deadline(meta
     # The very last instant of the window still counts; one second later does not.
     at_deadline = file(db, ban["id"], received="2024-07-10T00:00:00Z", now="2024-07-12T00:00:00Z", channel="letter")
     decide(db, at_deadline.id, "denied", "2024-07-12T00:00:00Z")
-    with pytest.raises(ValidationError, match="closed"):
-        file(db, ban["id"], received="2024-07-10T00:00:01Z")
+    with pytest.raises(ValidationError, match="closed"):  # received then, recorded after the one above
+        file(db, ban["id"], received="2024-07-10T00:00:01Z", now="2024-07-12T00:00:00Z", channel="letter")
     # A reinstatement request has no window: any time while the sanction is active.
     assert file(db, ban["id"], "reinstatement", received="2025-03-01T00:00:00Z").deadline_at is None
 
@@ -96,7 +96,10 @@ def test_a_later_decision_reopens_the_window(meta: Database) -> None:
         db,
         ban["id"],
         sanctions.AmendSanction.parse(
-            reason="longer", ends_at="2026-01-01T00:00:00Z", effective_at="2024-03-01T00:00:00Z"
+            reason="longer",
+            ends_at="2026-01-01T00:00:00Z",
+            effective_at="2024-03-01T00:00:00Z",
+            backdated_reason="Test history, entered after the fact.",
         ),
         caller=Caller("m", now=t("2024-03-01T00:00:00Z")),
     )
@@ -131,7 +134,10 @@ def test_a_decision_recorded_with_an_earlier_effective_at_is_told_when_recorded(
         db,
         old["id"],
         sanctions.AmendSanction.parse(
-            reason="longer", ends_at="2026-01-01T00:00:00Z", effective_at="2024-03-01T00:00:00Z"
+            reason="longer",
+            ends_at="2026-01-01T00:00:00Z",
+            effective_at="2024-03-01T00:00:00Z",
+            backdated_reason="Test history, entered after the fact.",
         ),
         caller=Caller("m", now=t("2024-09-01T00:00:00Z")),
     )
@@ -149,7 +155,12 @@ def test_a_decision_recorded_with_an_earlier_effective_at_is_told_when_recorded(
     reviews.decide_review(
         db,
         review.id,
-        reviews.DecideReview.parse(outcome="uphold", rationale="r", effective_at="2024-09-05T00:00:00Z"),
+        reviews.DecideReview.parse(
+            outcome="uphold",
+            rationale="r",
+            effective_at="2024-09-05T00:00:00Z",
+            backdated_reason="Test history, entered after the fact.",
+        ),
         caller=MODERATOR.at(t("2024-10-01T00:00:00Z")),
     )
     assert file(db, old["id"], received="2025-03-31T00:00:00Z").deadline_at == t("2025-04-01T00:00:00Z")
@@ -161,13 +172,6 @@ def test_a_decision_recorded_with_an_earlier_effective_at_is_told_when_recorded(
 
 def test_what_can_be_appealed_and_when(meta: Database) -> None:
     db = meta
-    expired = impose(
-        db, "facebook/cleo", duration="P7D", starts_at="2024-01-01T00:00:00Z", now=t("2024-01-01T00:00:00Z")
-    )
-    with pytest.raises(ValidationError, match=r"reinstatement request needs an active sanction.*expired"):
-        file(db, expired["id"], "reinstatement", received="2024-02-01T00:00:00Z")
-    # A complaint against a sanction that ran out is still admissible: its strike still counts.
-    assert file(db, expired["id"], received="2024-02-01T00:00:00Z").state == "open"
     lifted = impose(db, "facebook/dora", now=t("2024-01-01T00:00:00Z"))
     sanctions.lift_sanction(
         db, lifted["id"], sanctions.LiftSanction.parse(reason="done"), caller=Caller("m", now=t("2024-01-02T00:00:00Z"))
@@ -196,6 +200,14 @@ def test_what_can_be_appealed_and_when(meta: Database) -> None:
         with pytest.raises(ValidationError) as error:
             file(db, scheduled["id"], received="2024-01-02T00:00:00Z", filed_by=bad)
         assert error.value.field == field
+    # Recorded after the others (the log's instants never go backwards), from 1 January on.
+    expired = impose(
+        db, "facebook/cleo", duration="P7D", starts_at="2024-01-01T00:00:00Z", now=t("2024-01-03T00:00:00Z")
+    )
+    with pytest.raises(ValidationError, match=r"reinstatement request needs an active sanction.*expired"):
+        file(db, expired["id"], "reinstatement", received="2024-02-01T00:00:00Z")
+    # A complaint against a sanction that ran out is still admissible: its strike still counts.
+    assert file(db, expired["id"], received="2024-02-01T00:00:00Z").state == "open"
 
 
 def test_one_open_appeal_per_sanction(meta: Database) -> None:
@@ -236,28 +248,29 @@ def test_each_outcome_and_the_handling_time(meta: Database) -> None:
     assert sanctions.get_sanction(db, granted["id"], at=t("2024-01-04T00:00:00Z")).to_json()["state"] == "lifted"
     assert f'"appeal":"{appeal.id}"' in all_event_text(db).replace(" ", "")
 
-    partial = impose(db, "facebook/iris", duration="P1Y", now=t("2024-01-01T00:00:00Z"))
-    appeal = file(db, partial["id"], received="2024-01-02T00:00:00Z")
+    # Ten days later, and the next ten days after (the log is told in order).
+    partial = impose(db, "facebook/iris", duration="P1Y", now=t("2024-01-11T00:00:00Z"))
+    appeal = file(db, partial["id"], received="2024-01-12T00:00:00Z")
     with pytest.raises(ValidationError, match="says how the sanction changes"):
-        decide(db, appeal.id, "partially_granted", "2024-01-03T00:00:00Z")
+        decide(db, appeal.id, "partially_granted", "2024-01-13T00:00:00Z")
     with pytest.raises(ValidationError, match="only a partial grant"):
-        decide(db, appeal.id, "denied", "2024-01-03T00:00:00Z", ends_at="2024-02-01T00:00:00Z")
+        decide(db, appeal.id, "denied", "2024-01-13T00:00:00Z", ends_at="2024-02-01T00:00:00Z")
     decide(
         db,
         appeal.id,
         "partially_granted",
-        "2024-01-03T00:00:00Z",
+        "2024-01-13T00:00:00Z",
         kind="restriction",
         denies=["live"],
         ends_at="2024-02-01T00:00:00Z",
     )
-    amended = sanctions.get_sanction(db, partial["id"], at=t("2024-01-04T00:00:00Z")).to_json()
+    amended = sanctions.get_sanction(db, partial["id"], at=t("2024-01-14T00:00:00Z")).to_json()
     assert (amended["kind"], amended["denies"], amended["ends_at"]) == ("restriction", ["live"], "2024-02-01T00:00:00Z")
 
-    denied = impose(db, "facebook/jack", now=t("2024-01-01T00:00:00Z"))
-    appeal = file(db, denied["id"], received="2024-01-02T00:00:00Z")
-    assert decide(db, appeal.id, "denied", "2024-01-03T00:00:00Z").state == "denied"
-    assert sanctions.get_sanction(db, denied["id"], at=t("2024-01-04T00:00:00Z")).to_json()["state"] == "active"
+    denied = impose(db, "facebook/jack", now=t("2024-01-21T00:00:00Z"))
+    appeal = file(db, denied["id"], received="2024-01-22T00:00:00Z")
+    assert decide(db, appeal.id, "denied", "2024-01-23T00:00:00Z").state == "denied"
+    assert sanctions.get_sanction(db, denied["id"], at=t("2024-01-24T00:00:00Z")).to_json()["state"] == "active"
     listed = appeals.list_appeals(db, AppealFilter(state="denied")).items
     assert [a.id for a in listed] == [appeal.id]
 
@@ -275,10 +288,14 @@ def test_a_sanction_granted_away_before_it_starts_never_takes_effect(meta: Datab
 
 def test_a_granted_complaint_takes_the_strike_away_even_after_the_sanction_ran_out(meta: Database) -> None:
     db = meta
-    answer = Reporter(db, "facebook").report("kate", day(0, "2024-01-01T00:00:00Z"), severity="moderate")
+    # Each report recorded when it occurred, before the complaint of 20 January (the log's order).
+    first = day(0, "2024-01-01T00:00:00Z")
+    answer = Reporter(db, "facebook").report("kate", first, severity="moderate", now=first)
     for i in (1, 2):
-        Reporter(db, "facebook").report("kate", day(i, "2024-01-01T00:00:00Z"), id=f"other-{i}")
-    restriction = Reporter(db, "facebook").report("kate", day(3, "2024-01-01T00:00:00Z"), id="fourth")
+        when = day(i, "2024-01-01T00:00:00Z")
+        Reporter(db, "facebook").report("kate", when, id=f"other-{i}", now=when)
+    fourth = day(3, "2024-01-01T00:00:00Z")
+    restriction = Reporter(db, "facebook").report("kate", fourth, id="fourth", now=fourth)
     assert restriction["sanction"]["ends_at"] == "2024-01-05T00:00:00Z"  # a day's restriction
     count = standing.get_standing(db, AccountRef("facebook", "kate"), at=t("2024-02-01T00:00:00Z")).to_json()["strikes"]
     assert count == 4
@@ -394,17 +411,18 @@ def test_an_appeal_before_the_panel_and_an_out_of_court_dispute(meta: Database) 
 def test_rebuilding_the_projections_reproduces_appeals_and_keeps_the_contacts(meta: Database) -> None:
     db = meta
     for i, outcome in enumerate(("granted", "denied", None)):
-        ban = impose(db, f"facebook/n{i}", now=t("2024-01-01T00:00:00Z"))
+        month = f"2024-0{i + 1}"  # one after the other: the log's instants never go backwards
+        ban = impose(db, f"facebook/n{i}", now=t(f"{month}-01T00:00:00Z"))
         appeal = file(
-            db, ban["id"], received="2024-01-02T00:00:00Z", filed_by={"name": f"N {i}", "email": f"n{i}@example.com"}
+            db, ban["id"], received=f"{month}-02T00:00:00Z", filed_by={"name": f"N {i}", "email": f"n{i}@example.com"}
         )
         if outcome:
-            decide(db, appeal.id, outcome, "2024-01-03T00:00:00Z")
+            decide(db, appeal.id, outcome, f"{month}-03T00:00:00Z")
             appeals.record_dispute(
                 db,
                 appeal.id,
-                appeals.RecordDispute.parse(body="ODS", submitted_at="2024-01-04T00:00:00Z"),
-                caller=MODERATOR.at(t("2024-01-05T00:00:00Z")),
+                appeals.RecordDispute.parse(body="ODS", submitted_at=f"{month}-04T00:00:00Z"),
+                caller=MODERATOR.at(t(f"{month}-05T00:00:00Z")),
             )
     before = snapshot(db)
     assert len(before["appeals"]) == 3 and len(before["appeal_disputes"]) == 2

@@ -169,7 +169,11 @@ def test_strikes_of_direct_sanctions_count_and_a_lift_takes_them_away(db: Databa
     sanctions.lift_sanction(
         db,
         direct["id"],
-        sanctions.LiftSanction.parse(reason="wrongly imposed", effective_at=day(2.5)),
+        # Recorded after the violations reported before it (the log's instants never go back),
+        # it takes effect at day 2.5: backdated, with its reason.
+        sanctions.LiftSanction.parse(
+            reason="wrongly imposed", effective_at=day(2.5), backdated_reason="decided on day 2.5, entered later"
+        ),
         caller=Caller("m", now=day(2.5)),
     )
     assert strikes(db, "facebook/erin", iso(2.25) or "") == 2

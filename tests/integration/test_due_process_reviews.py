@@ -227,30 +227,47 @@ def test_panels_and_quorums_are_checked_when_a_review_opens(db: Database) -> Non
         )
 
 
-def _decided(db: Database, account: str, outcome: str, **fields: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-    ban = impose(db, f"facebook/{account}", duration="P1Y", review_after="P6M", now=t("2024-01-01T00:00:00Z"))
-    review = opened(db, ban["id"], "2024-07-02T00:00:00Z")
-    assess(db, review, EXPERTS[:2], "2024-07-03T00:00:00Z")
-    decided = reviews.decide_review(
-        db,
-        review,
-        reviews.DecideReview.parse(outcome=outcome, rationale=f"{outcome} it", **fields),
-        caller=MODERATOR.at(t("2024-07-04T00:00:00Z")),
-    )
-    return decided, sanctions.get_sanction(db, ban["id"], at=t("2024-07-05T00:00:00Z")).to_json()
+def _decided(db: Database, outcomes: dict[str, tuple[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
+    """Each account's sanction (imposed on 2024-01-01) reviewed and decided with its outcome; told
+    step by step across them (opened on 07-02, assessed on 07-03, decided on 07-04), in the order
+    of their instants, as the log's never go backwards. The sanctions as they stand on 07-05."""
+    bans = {
+        account: impose(db, f"facebook/{account}", duration="P1Y", review_after="P6M", now=t("2024-01-01T00:00:00Z"))
+        for account in outcomes
+    }
+    opened_reviews = {account: opened(db, ban["id"], "2024-07-02T00:00:00Z") for account, ban in bans.items()}
+    for review in opened_reviews.values():
+        assess(db, review, EXPERTS[:2], "2024-07-03T00:00:00Z")
+    for account, (outcome, fields) in outcomes.items():
+        reviews.decide_review(
+            db,
+            opened_reviews[account],
+            reviews.DecideReview.parse(outcome=outcome, rationale=f"{outcome} it", **fields),
+            caller=MODERATOR.at(t("2024-07-04T00:00:00Z")),
+        )
+    return {
+        account: sanctions.get_sanction(db, ban["id"], at=t("2024-07-05T00:00:00Z")).to_json()
+        for account, ban in bans.items()
+    }
 
 
 def test_each_outcome_changes_the_sanction_as_it_says(db: Database) -> None:
     operator_with(db, "meta", ("facebook", "meta"))
-    _, lifted = _decided(db, "l", "lift")
+    decided = _decided(
+        db,
+        {
+            "l": ("lift", {}),
+            "e": ("extend", {"ends_at": "2025-06-01T00:00:00Z", "next_review_at": "2025-03-01T00:00:00Z"}),
+            "u": ("uphold", {}),
+            "t": ("terminate", {}),
+            "r": ("reduce", {"ends_at": "2024-08-01T00:00:00Z"}),
+        },
+    )
+    lifted, extended, upheld, terminated, reduced = (decided[a] for a in "leutr")
     assert lifted["state"] == "lifted"
-    _, extended = _decided(db, "e", "extend", ends_at="2025-06-01T00:00:00Z", next_review_at="2025-03-01T00:00:00Z")
     assert (extended["ends_at"], extended["review_at"]) == ("2025-06-01T00:00:00Z", "2025-03-01T00:00:00Z")
-    _, upheld = _decided(db, "u", "uphold")
     assert (upheld["ends_at"], upheld["review_at"], upheld["state"]) == ("2025-01-01T00:00:00Z", None, "active")
-    _, terminated = _decided(db, "t", "terminate")
     assert (terminated["kind"], terminated["ends_at"]) == ("termination", None)
-    _, reduced = _decided(db, "r", "reduce", ends_at="2024-08-01T00:00:00Z")
     assert reduced["ends_at"] == "2024-08-01T00:00:00Z"
     history = [(c["type"], c["effective_at"]) for c in reduced["history"]]
     assert history[-1] == ("amended", "2024-07-04T00:00:00Z")
@@ -392,7 +409,10 @@ def test_a_review_scheduled_at_the_end_of_the_term_falls_due_as_the_term_ends(db
     sanctions.lift_sanction(
         db,
         lifted,
-        sanctions.LiftSanction.parse(reason="error", effective_at="2022-01-01T00:00:00Z"),
+        # Recorded after the 2024 sanctions above (the log's instants never go back): backdated.
+        sanctions.LiftSanction.parse(
+            reason="error", effective_at="2022-01-01T00:00:00Z", backdated_reason="an error found in the 2022 files"
+        ),
         caller=Caller("m", now=t("2022-01-01T00:00:00Z")),
     )
     assert due(db, "2023-02-01T00:00:00Z") == []

@@ -20,9 +20,11 @@ from reprieve.store.db import Database
 #: assessments name their actor, an assessment its panel seat by position, a token or member its
 #: id), and carry references into ``personal_data`` (``{"ref": ...}``) for an appeal's statement
 #: and reply, a dispute's texts, a display name and each entry of a review's panel; the story ends
-#: with a retention period set and an erasure (``retention.set``, ``person.erased``). It must not
-#: change otherwise.
-HEAD = "fbc468f33cc6aed780a4b99fa9cdb788d4aafbfb16e3a4011e7fa0bae1eae633"
+#: with a retention period set and an erasure (``retention.set``, ``person.erased``). Changed on
+#: purpose by issue 22 (recording instants never go backwards, PRODUCT.md section 8): the story's
+#: Twitter ban, told at 2021-01-08T23:00 after Meta's events of February 2021, is recorded at the
+#: head's instant (2021-02-07T10:00:00Z), where it also starts. It must not change otherwise.
+HEAD = "253633f5f3ba94299a9288a8ad2d71434a11d194604f7acbd4833dfd8e766aec"
 EVENTS = 80
 #: What the story leaves out: a redelivery names a delivery of the outbox; the cut-over's
 #: checkpoint is made only for a log with events older than issue 21 (tests/integration/test_cut_over.py).

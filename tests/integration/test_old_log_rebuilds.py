@@ -3,10 +3,12 @@ projections that code made (``fixtures/old_log``, made by ``old_log.py`` from ``
 
 from __future__ import annotations
 
+import importlib
 import json
 from pathlib import Path
 
 from old_log import load_events, projections
+from sqlalchemy import delete
 
 from reprieve.domain.events import (
     EVENT_CLASSES,
@@ -18,6 +20,7 @@ from reprieve.domain.events import (
     parse_json,
 )
 from reprieve.services.audit import rebuild_projections, verify_audit_log
+from reprieve.store import tables
 from reprieve.store.db import Database
 
 FIXTURE = Path(__file__).parent / "fixtures" / "old_log"
@@ -30,7 +33,33 @@ def test_an_old_log_verifies_and_rebuilds_the_same_projections(db: Database) -> 
     assert rebuild_projections(db) == count
     with db.read() as conn:
         rebuilt = projections(conn)
+    # Projections added since (issue 22: the history of identity links) are rebuilt from the
+    # old events too; the others are exactly those the old code made.
+    links = rebuilt.pop("identity_links")
     assert rebuilt == json.loads((FIXTURE / "projections.json").read_text())
+    assert links == LINKS
+    # Migration 0023 fills the history of a database upgraded with links in its log the same way.
+    migration = importlib.import_module("reprieve.store.migrations.versions.0023_identity_links")
+    with db.engine.begin() as conn:
+        conn.execute(delete(tables.identity_links))
+        migration._fill(conn)
+    with db.read() as conn:
+        assert projections(conn)["identity_links"] == LINKS
+
+
+#: The one link of the old log (instagram/alice into facebook/alice's identity), as rebuilt.
+LINKS = [
+    [
+        9,
+        "instagram",
+        "alice",
+        "meta",
+        "idt_01ETXQAQM0BE15RA7XDBX9T5R5",
+        "idt_01ETXKWW003AKEZDTZ58R4SHR7",
+        "idt_01ETXKWW003AKEZDTZ58R4SHR7",
+        1609466400000000,
+    ]
+]
 
 
 #: Event types added after the old log was written (issue 21: erasure, retention, the cut-over).

@@ -138,7 +138,10 @@ def build_history(db: Database, now: datetime, impose: Impose, reason: dict[str,
         db,
         ban["id"],
         AmendSanction.parse(
-            reason="initial period of two years", ends_at="2023-01-07T00:00:00Z", effective_at="2021-06-04T00:00:00Z"
+            reason="initial period of two years",
+            ends_at="2023-01-07T00:00:00Z",
+            effective_at="2021-06-04T00:00:00Z",
+            backdated_reason="Test history, entered after the fact.",
         ),
         caller=Caller(ACTOR, now=now),
     )
@@ -146,14 +149,22 @@ def build_history(db: Database, now: datetime, impose: Impose, reason: dict[str,
         db,
         ban["id"],
         AmendSanction.parse(
-            reason="downgraded", kind="restriction", denies=["live", "advertise"], effective_at="2022-06-01T00:00:00Z"
+            reason="downgraded",
+            kind="restriction",
+            denies=["live", "advertise"],
+            effective_at="2022-06-01T00:00:00Z",
+            backdated_reason="Test history, entered after the fact.",
         ),
         caller=Caller(ACTOR, now=now),
     )
     lift_sanction(
         db,
         ban["id"],
-        LiftSanction.parse(reason="reinstated", effective_at="2022-12-01T00:00:00Z"),
+        LiftSanction.parse(
+            reason="reinstated",
+            effective_at="2022-12-01T00:00:00Z",
+            backdated_reason="Test history, entered after the fact.",
+        ),
         caller=Caller(ACTOR, now=now),
     )
     catalogue.link_identities(
@@ -170,7 +181,11 @@ def build_history(db: Database, now: datetime, impose: Impose, reason: dict[str,
     lift_sanction(
         db,
         future["id"],
-        LiftSanction.parse(reason="scheduled early release", effective_at=now + timedelta(days=10)),
+        LiftSanction.parse(
+            reason="scheduled early release",
+            effective_at=now + timedelta(days=10),
+            backdated_reason="Test history, entered after the fact.",
+        ),
         caller=Caller(ACTOR, now=now),
     )
     import_sanctions(
@@ -364,7 +379,11 @@ def test_list_sanctions_filters_by_the_kind_in_force_at_the_instant_asked(
         db,
         sanction["id"],
         AmendSanction.parse(
-            reason="downgrade from day 10", kind="restriction", denies=["live"], effective_at=now + timedelta(days=10)
+            reason="downgrade from day 10",
+            kind="restriction",
+            denies=["live"],
+            effective_at=now + timedelta(days=10),
+            backdated_reason="Test history, entered after the fact.",
         ),
         caller=Caller(ACTOR, now=now),
     )
@@ -493,7 +512,12 @@ def test_a_sanction_amended_while_it_is_lifted_loses_no_update(
             lambda: amend_sanction(
                 db,
                 sanction["id"],
-                AmendSanction.parse(reason="extended", ends_at=now + timedelta(days=1000), effective_at=now),
+                AmendSanction.parse(
+                    reason="extended",
+                    ends_at=now + timedelta(days=1000),
+                    effective_at=now,
+                    backdated_reason="Test history, entered after the fact.",
+                ),
                 caller=Caller("mod2", now=now),
             ),
         ]

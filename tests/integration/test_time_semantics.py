@@ -23,7 +23,7 @@ from reprieve.domain.errors import ConflictError, ValidationError
 from reprieve.domain.filters import SanctionFilter
 from reprieve.domain.model import AccountRef, SanctionState
 from reprieve.domain.sanctions import UNSET
-from reprieve.domain.time import format_instant
+from reprieve.domain.time import format_instant, parse_instant
 from reprieve.services import catalogue, standing
 from reprieve.services import sanctions as service
 from reprieve.services.callers import Caller
@@ -55,8 +55,23 @@ CAPABILITY_POOL = ("post", "live", "login", "comment", "post", "live", "login", 
 _namespaces = itertools.count()
 
 
+#: Where hour 0 falls: GRID_START, or, for an example of the property test after others in the
+#: same database, a later day: the log's recording instants never go backwards (PRODUCT.md
+#: section 8), so each example's story comes after the last one's; its answers are the same, shifted.
+_epoch = [GRID_START]
+
+
 def hour(k: float) -> datetime:
-    return GRID_START + timedelta(hours=k)
+    return _epoch[0] + timedelta(hours=k)
+
+
+def next_epoch(db: Database) -> datetime:
+    """A day boundary after everything recorded so far: hour 0 of the next example."""
+    with db.read() as conn:
+        at = eventlog.recorded_at(conn, eventlog.head(conn)[0])
+    if at is None:
+        return GRID_START
+    return max(GRID_START, parse_instant(at).replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=2))
 
 
 # --- the reference: PRODUCT.md section 3, read literally ---------------------------------------
@@ -139,16 +154,25 @@ class Reference:
     def __init__(self, now: datetime) -> None:
         self.now = now
         self.sanctions: list[RefSanction] = []
-        self.parent = list(range(len(ACCOUNTS)))
+        #: Identity links, each with the instant it takes effect: when it is recorded (PRODUCT.md
+        #: section 8: a standing at an instant uses the links in force then).
+        self.links: list[tuple[int, int, datetime]] = []
         self.order = 0
 
-    def identity(self, account: int) -> int:
-        while self.parent[account] != account:
-            account = self.parent[account]
-        return account
+    def identity(self, account: int, t: datetime) -> int:
+        """The smallest account linked with ``account`` by the links in force at ``t``."""
+        group = {account}
+        grown = True
+        while grown:
+            grown = False
+            for first, second, at in self.links:
+                if at <= t and (first in group) != (second in group):
+                    group |= {first, second}
+                    grown = True
+        return min(group)
 
     def link(self, first: int, second: int) -> str:
-        self.parent[self.identity(second)] = self.identity(first)
+        self.links.append((first, second, self.now))
         return "ok"
 
     def create(self, op: Create) -> str:
@@ -215,14 +239,16 @@ class Reference:
 
     # --- reading --------------------------------------------------------------------------
 
-    def reaching(self, account: int) -> list[RefSanction]:
+    def reaching(self, account: int, linked_at: datetime) -> list[RefSanction]:
+        """The sanctions reaching ``account`` through the links in force at ``linked_at``."""
         platform = ACCOUNTS[account][0]
-        return [s for s in self.sanctions if self.identity(s.subject) == self.identity(account) and platform in s.scope]
+        mine = self.identity(account, linked_at)
+        return [s for s in self.sanctions if self.identity(s.subject, linked_at) == mine and platform in s.scope]
 
-    def denied_at(self, account: int, t: datetime) -> set[str]:
+    def denied_at(self, account: int, t: datetime, linked_at: datetime) -> set[str]:
         platform = ACCOUNTS[account][0]
         denied: set[str] = set()
-        for s in self.reaching(account):
+        for s in self.reaching(account, linked_at):
             if s.active(t):
                 term = s.term_at(t)
                 assert term is not None
@@ -230,7 +256,7 @@ class Reference:
         return denied
 
     def standing(self, account: int, t: datetime) -> dict[str, Any]:
-        reaching = self.reaching(account)
+        reaching = self.reaching(account, t)  # the links in force at t, for every instant after it too
         causes = []  # (severity, id) of the active sanctions that are not warnings
         for s in reaching:
             term = s.term_at(t)
@@ -238,11 +264,11 @@ class Reference:
                 causes.append((SEVERITY[term.kind], s.id))
         worst = max((severity for severity, _ in causes), default=0)
         status = next((STATUS_OF[k] for k in STATUS_OF if SEVERITY[k] == worst), "good")
-        denied = self.denied_at(account, t)
+        denied = self.denied_at(account, t, t)
         until = None
         if denied:
             later = sorted(i for s in reaching for i in s.instants() if i > t)
-            until = next((i for i in later if not self.denied_at(account, i)), None)
+            until = next((i for i in later if not self.denied_at(account, i, t)), None)
         # Each sanction imposed directly is a strike from its start until it is lifted (these
         # platforms have no policy, so strikes never expire; see reprieve.domain.strikes).
         strikes = sum(1 for s in reaching if s.starts <= t and not any(lift <= t for lift in s.lifts))
@@ -408,6 +434,7 @@ def apply(world: World, ref: Reference, command: object) -> str | None:
             denies=sorted(command.denies),
             starts_at=starts if command.starts is not None else None,
             ends_at=ends,
+            backdated_reason="Test history, entered after the fact.",
         )
         outcome, result = run(lambda: service.impose_sanction(db, request, caller=Caller(ACTOR, now=now)))
         if outcome == "ok":
@@ -440,6 +467,7 @@ def apply(world: World, ref: Reference, command: object) -> str | None:
                     kind=command.kind,
                     denies=denies,
                     effective_at=effective if command.at is not None else None,
+                    backdated_reason="Test history, entered after the fact.",
                 ),
                 caller=Caller(ACTOR, now=now),
             )
@@ -453,7 +481,11 @@ def apply(world: World, ref: Reference, command: object) -> str | None:
             lambda: service.lift_sanction(
                 db,
                 target.id,
-                service.LiftSanction.parse(reason="lifted", effective_at=effective if command.at is not None else None),
+                service.LiftSanction.parse(
+                    reason="lifted",
+                    effective_at=effective if command.at is not None else None,
+                    backdated_reason="Test history, entered after the fact.",
+                ),
                 caller=Caller(ACTOR, now=now),
             )
         )
@@ -519,7 +551,7 @@ def compare_at(world: World, ref: Reference, t: datetime) -> None:
 
 def interesting_instants(ref: Reference, now: datetime) -> list[datetime]:
     """Where the answers change, and around: every recorded instant, and now."""
-    found = {now, GRID_START}
+    found = {now, hour(0)}
     for s in ref.sanctions:
         found |= s.instants()
     return sorted(found)
@@ -531,7 +563,16 @@ def test_services_agree_with_the_reference(
     db: Database, now_hour: int, script: list[object], data: st.DataObject
 ) -> None:
     # The database is shared by the examples of one test run (a fresh one for each would cost
-    # a migration each); every example works in its own operator, platforms and accounts.
+    # a migration each); every example works in its own operator, platforms and accounts, and in
+    # its own days, after the last example's (``_epoch``).
+    _epoch[0] = next_epoch(db)
+    try:
+        check_example(db, now_hour, script, data)
+    finally:
+        _epoch[0] = GRID_START
+
+
+def check_example(db: Database, now_hour: int, script: list[object], data: st.DataObject) -> None:
     now = hour(now_hour)
     world = World(db, now)
     ref = Reference(now)
@@ -576,9 +617,13 @@ def test_a_refused_command_records_nothing(db: Database, now: datetime) -> None:
 
 
 def test_each_accepted_change_records_one_event(db: Database, now: datetime) -> None:
-    world = World(db, now)
+    # The catalogue made and the accounts linked at hour 0 (a link takes effect when it is
+    # recorded, PRODUCT.md section 8; and nothing is recorded before what is already in the log).
+    world = World(db, hour(0))
     ref = Reference(now)
+    world.now = ref.now = hour(0)
     apply(world, ref, Link(0, 1))
+    world.now = ref.now = now
     for command, outcome in (
         (Create(0, frozenset({0, 1}), "suspension", frozenset(), 4, 10), "ok"),
         (Amend(0, 1, None, 19, None), "ok"),  # from hour 5, ends at hour 24
@@ -601,7 +646,12 @@ def test_backdating_before_the_start_is_refused(db: Database, now: datetime, eff
     created = service.impose_sanction(
         db,
         service.ImposeSanction.parse(
-            subject=world.ref(0), kind="suspension", starts_at=hour(4), duration="P1D", reason=REASON
+            subject=world.ref(0),
+            kind="suspension",
+            starts_at=hour(4),
+            duration="P1D",
+            reason=REASON,
+            backdated_reason="Test history, entered after the fact.",
         ),
         caller=Caller(ACTOR, now=now),
     ).to_json()
@@ -610,7 +660,9 @@ def test_backdating_before_the_start_is_refused(db: Database, now: datetime, eff
         service.lift_sanction(
             db,
             created["id"],
-            service.LiftSanction.parse(reason="r", effective_at=hour(effective)),
+            service.LiftSanction.parse(
+                reason="r", effective_at=hour(effective), backdated_reason="Test history, entered after the fact."
+            ),
             caller=Caller(ACTOR, now=now),
         )
     assert caught.value.field == "effective_at"
@@ -618,7 +670,12 @@ def test_backdating_before_the_start_is_refused(db: Database, now: datetime, eff
         service.amend_sanction(
             db,
             created["id"],
-            service.AmendSanction.parse(reason="r", ends_at=hour(30), effective_at=hour(effective)),
+            service.AmendSanction.parse(
+                reason="r",
+                ends_at=hour(30),
+                effective_at=hour(effective),
+                backdated_reason="Test history, entered after the fact.",
+            ),
             caller=Caller(ACTOR, now=now),
         )
     assert world.event_count() == before
@@ -636,6 +693,7 @@ def test_a_check_names_a_sanction_that_denies_the_capability(db: Database, now: 
             starts_at=hour(0),
             duration="P1D",
             reason=REASON,
+            backdated_reason="Test history, entered after the fact.",
         )
         return str(service.impose_sanction(db, command, caller=Caller(ACTOR, now=recorded)).to_json()["id"])
 

@@ -55,6 +55,8 @@ TABLE: dict[str, frozenset[Role]] = {
     "put-account": MODERATE | {PLATFORM},  # accounts: the catalogue's people and the platforms' machines
     "link-identities": MODERATE,
     "impose": MODERATE,
+    # History (backdated by nature, PRODUCT.md section 8): the platform's machines and the admin, not a moderator.
+    "import": MANAGE | {PLATFORM},
     "amend": MODERATE,
     "lift": MODERATE,
     "open-review": MODERATE,

@@ -7,7 +7,18 @@ from typing import Annotated
 
 from pydantic import Field
 
-from reprieve.api.schemas import Category, Explanation, Instant, NoNul, NotBlank, Out, SanctionOut, Schema, Slug
+from reprieve.api.schemas import (
+    BACKDATED_REASON,
+    Category,
+    Explanation,
+    Instant,
+    NoNul,
+    NotBlank,
+    Out,
+    SanctionOut,
+    Schema,
+    Slug,
+)
 from reprieve.domain.amnesty import MAX_LIST, AmnestyFilter, AmnestyState, parse_amnesty
 from reprieve.domain.model import SanctionKind, SanctionState
 
@@ -39,6 +50,7 @@ class AmnestyCreate(Schema):
     reason: Explanation = Field(examples=["General amnesty: suspended accounts are reinstated"])
     dry_run: bool = Field(default=False, description="only count, and show a sample of 20; changes nothing")
     effective_at: Instant | None = Field(default=None, description="when the lifts take effect; default: now")
+    backdated_reason: Explanation | None = Field(default=None, description=BACKDATED_REASON)
 
     def to_filter(self) -> tuple[AmnestyFilter, datetime | None]:
         """The amnesty's filter and effective instant, parsed once (``domain.amnesty.parse_amnesty``)."""
@@ -101,3 +113,5 @@ class AmnestyOut(Out):
     created_by: str
     error: str | None
     revert: AmnestyRevertOut | None
+    backdated: bool = Field(default=False, description="effective more than 24 hours before it was recorded")
+    backdated_reason: str | None = Field(default=None, description="why it was backdated; null once erased")

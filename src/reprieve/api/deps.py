@@ -195,6 +195,9 @@ InstanceAdmin = Annotated[Tenant, Depends(allow())]
 OperatorAdmin = Annotated[Tenant, Depends(allow(Role.ADMIN))]
 #: Decisions on sanctions: impose, amend, lift (and so the operator's admin too).
 Moderator = Annotated[Tenant, Depends(allow(Role.MODERATOR))]
+#: Importing history (``POST /v1/imports``): the platform's machines and the operator's admin,
+#: never a moderator's token (a decision of today is imposed, not imported backdated).
+Importer = Annotated[Tenant, Depends(allow(Role.PLATFORM, Role.ADMIN))]
 #: Registering accounts: the people who manage the catalogue and the platforms' machines.
 AccountWriter = Annotated[Tenant, Depends(allow(Role.MODERATOR, Role.PLATFORM))]
 #: Linking accounts into identities changes what a sanction reaches: no machine client does it.

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from reprieve.api.schemas import (
+    BACKDATED_REASON,
     AccountId,
     AccountRefOut,
     Category,
@@ -99,6 +100,7 @@ class ReviewDecisionCreate(Schema):
     probation: ProbationIn | None = Field(default=None, description="only when the outcome is lift")
     rationale: LongText
     effective_at: Instant | None = None
+    backdated_reason: Explanation | None = Field(default=None, description=BACKDATED_REASON)
 
     def to_command(self) -> DecideReview:
         """The use case's command, parsed once (``DecideReview.parse``); an absent end keeps it."""
@@ -110,6 +112,7 @@ class ReviewDecisionCreate(Schema):
             next_review_at=self.next_review_at if "next_review_at" in given else UNSET,
             probation=self.probation.to_request() if self.probation is not None else None,
             effective_at=self.effective_at,
+            backdated_reason=self.backdated_reason,
         )
 
 
@@ -137,6 +140,8 @@ class ReviewDecisionOut(Out):
     ends_at: str | None
     next_review_at: str | None
     probation: ProbationOut | None
+    backdated: bool = Field(default=False, description="it took effect more than 24 hours before it was recorded")
+    backdated_reason: str | None = Field(default=None, description="why it was backdated; null once erased")
 
 
 class TimelineEntry(Out):
@@ -235,6 +240,7 @@ class AppealDecisionCreate(Schema):
         default=None, description="partially_granted: what a restriction denies"
     )
     probation: ProbationIn | None = Field(default=None, description="only when granted")
+    backdated_reason: Explanation | None = Field(default=None, description=BACKDATED_REASON)
 
     def to_command(self) -> DecideAppeal:
         """The use case's command, parsed once (``DecideAppeal.parse``); an absent end keeps it."""
@@ -247,6 +253,7 @@ class AppealDecisionCreate(Schema):
             kind=self.kind,
             denies=self.denies,
             probation=self.probation.to_request() if self.probation is not None else None,
+            backdated_reason=self.backdated_reason,
         )
 
 

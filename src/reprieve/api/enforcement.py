@@ -27,7 +27,7 @@ from reprieve.domain.errors import NotFoundError
 from reprieve.domain.model import AccountRef
 from reprieve.domain.time import to_micros
 from reprieve.enforcement.follower import IndexFollower
-from reprieve.enforcement.index import EnforcementIndex
+from reprieve.enforcement.index import EnforcementIndex, InstantNotCovered
 from reprieve.runtime.group_commit import Answer
 from reprieve.services import Database
 from reprieve.services.callers import Caller
@@ -75,6 +75,8 @@ class Enforcement:
                 return index.standing(ref.platform, ref.account, at_us, operators=caller.operators)
             except NotFoundError:
                 pass  # a platform newer than the follower's last poll: the database knows it
+            except InstantNotCovered:
+                pass  # a link just followed moved the horizon past ``at``: the database knows it
         return get_standing(self.db, ref, at=at, caller=caller).to_json()
 
     def checks(
@@ -87,10 +89,14 @@ class Enforcement:
         if found is not None:
             index, at_us = found
             refused: list[int] = []
-            results = index.check_many(checks, at_us, operators=caller.operators, refused=refused)
-            if not unknown_platforms(results, refused):
-                return results
-            # a platform newer than the follower's last poll: the database knows it
+            try:
+                results = index.check_many(checks, at_us, operators=caller.operators, refused=refused)
+            except InstantNotCovered:
+                pass  # a link just followed moved the horizon past ``at``: the database knows it
+            else:
+                if not unknown_platforms(results, refused):
+                    return results
+                # a platform newer than the follower's last poll: the database knows it
         views = run_checks(self.db, checks, at=at, caller=caller, refused=[], as_of=as_of)
         return [view.to_json() for view in views]
 

@@ -14,11 +14,17 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from reprieve.domain.errors import ValidationError as DomainValidationError
 from reprieve.domain.model import AccountRef, PlatformKind, Role, SanctionKind, SanctionState, Status
 from reprieve.domain.reason import CATEGORIES, EEA_COUNTRIES, AutomatedDecision, Ground, Source
-from reprieve.domain.sanctions import UNSET
+from reprieve.domain.sanctions import STATEMENT_REFERENCE, UNSET
 from reprieve.domain.text import check_text
 from reprieve.domain.time import parse_duration, parse_instant
 from reprieve.services.catalogue import CreateOperator, CreatePlatform, LinkIdentities, PutAccount
-from reprieve.services.sanctions import AmendSanction, ImposeSanction, LiftSanction
+from reprieve.services.sanctions import (
+    MAX_IMPORT_ROWS,
+    AmendSanction,
+    ImposeSanction,
+    LiftSanction,
+    imported_command,
+)
 from reprieve.services.tokens import CreateToken
 
 # --- building blocks ---------------------------------------------------------------------
@@ -74,6 +80,11 @@ ShortText = Annotated[str, Field(max_length=200), OneLine]
 GroundText = Annotated[str, Field(max_length=500), NoNul]
 Explanation = Annotated[str, Field(min_length=1, max_length=2000), NoNul, NotBlank]
 Facts = Annotated[str, Field(max_length=FACTS_MAX_LENGTH), NoNul]
+#: The description of every decision's ``backdated_reason`` (PRODUCT.md section 8).
+BACKDATED_REASON = (
+    "why the decision takes effect more than 24 hours before it is recorded: required then (422 otherwise); "
+    "ignored when it is not backdated"
+)
 Code = Annotated[str, Field(max_length=100), OneLine]
 Instant = Annotated[
     str,
@@ -403,6 +414,7 @@ class SanctionCreate(Schema):
     )
     reason: ReasonIn
     automated: AutomatedIn | None = None
+    backdated_reason: Explanation | None = Field(default=None, description=BACKDATED_REASON)
 
     def to_command(self) -> ImposeSanction:
         """The use case's command, parsed once (``ImposeSanction.parse``)."""
@@ -419,7 +431,76 @@ class SanctionCreate(Schema):
             review_after=self.review_after,
             automated=self.automated.model_dump(mode="json") if self.automated else None,
             hold_until_review=self.hold_until_review,
+            backdated_reason=self.backdated_reason,
         )
+
+
+class ImportedStatementIn(Schema):
+    """The statement of reasons the platform itself issued (recorded instead of issuing one)."""
+
+    reference: str = Field(
+        pattern=f"^{STATEMENT_REFERENCE.pattern}$",
+        description="the platform's own reference of its statement (an id or a URL, no spaces)",
+        examples=["tdb:example-statement-0001"],
+    )
+    issued_at: Instant
+
+
+class ImportRow(SanctionCreate):
+    """A sanction decided before Reprieve: the create body, with when its user was informed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    informed_at: Instant | None = Field(
+        default=None,
+        description="when the platform informed the user; never before starts_at nor in the future; "
+        "required unless the import says `informed_at_start`",
+    )
+    statement: ImportedStatementIn | None = None
+
+
+_IMPORT_EXAMPLE: dict[str, Any] = {
+    "sanctions": [
+        {
+            **{k: v for k, v in _SANCTION_EXAMPLE.items() if k != "review_after"},
+            "subject": {"platform": "facebook", "account": "example-imported-account"},
+            "starts_at": "2023-03-01T09:00:00Z",
+            "informed_at": "2023-03-01T09:05:00Z",
+            "statement": {"reference": "tdb:example-statement-0001", "issued_at": "2023-03-01T09:00:00Z"},
+        }
+    ],
+    "informed_at_start": False,
+}
+
+
+class ImportCreate(Schema):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_IMPORT_EXAMPLE]})
+
+    sanctions: list[ImportRow] = Field(min_length=1, max_length=MAX_IMPORT_ROWS)
+    informed_at_start: bool = Field(
+        default=False, description="a row without informed_at says its user was informed at its starts_at"
+    )
+
+    def to_commands(self) -> list[ImposeSanction]:
+        """The use case's commands, parsed once; a row refused is named by its position."""
+        commands = []
+        for number, row in enumerate(self.sanctions, 1):
+            try:
+                commands.append(
+                    imported_command(
+                        row.to_command(),
+                        row.informed_at,
+                        row.statement.model_dump() if row.statement else None,
+                        informed_at_start=self.informed_at_start,
+                    )
+                )
+            except DomainValidationError as exc:
+                raise DomainValidationError(f"sanction #{number}: {exc.message}") from None
+        return commands
+
+
+class ImportOut(Out):
+    imported: int = Field(description="sanctions recorded: all the rows (an import is all or nothing)")
 
 
 class SanctionAmend(Schema):
@@ -443,6 +524,7 @@ class SanctionAmend(Schema):
     effective_at: Instant | None = Field(
         default=None, description="default: now; for a sanction that has not started yet, its start"
     )
+    backdated_reason: Explanation | None = Field(default=None, description=BACKDATED_REASON)
 
     def to_command(self) -> AmendSanction:
         """The use case's command, parsed once (``AmendSanction.parse``); a field not given is kept."""
@@ -455,6 +537,7 @@ class SanctionAmend(Schema):
             denies=self.denies,
             effective_at=self.effective_at,
             hold_until_review=self.hold_until_review,
+            backdated_reason=self.backdated_reason,
         )
 
 
@@ -465,10 +548,23 @@ class SanctionLift(Schema):
 
     reason: Explanation
     effective_at: Instant | None = None
+    backdated_reason: Explanation | None = Field(default=None, description=BACKDATED_REASON)
 
     def to_command(self) -> LiftSanction:
         """The use case's command, parsed once (``LiftSanction.parse``)."""
-        return LiftSanction.parse(reason=self.reason, effective_at=self.effective_at)
+        return LiftSanction.parse(
+            reason=self.reason, effective_at=self.effective_at, backdated_reason=self.backdated_reason
+        )
+
+
+class ImportedStatementOut(Out):
+    reference: str
+    issued_at: str
+
+
+class ImportedOut(Out):
+    informed_at: str
+    statement: ImportedStatementOut | None
 
 
 class ChangeOut(Out):
@@ -482,6 +578,10 @@ class ChangeOut(Out):
     hold_until_review: bool = Field(
         default=False, description="the term is held in force after ends_at until its review"
     )
+    backdated: bool = Field(
+        default=False, description="it takes effect more than 24 hours before it was recorded (PRODUCT.md section 8)"
+    )
+    backdated_reason: str | None = Field(default=None, description="why it was backdated; null once erased")
 
 
 class SanctionOut(Out):
@@ -507,6 +607,9 @@ class SanctionOut(Out):
     )
     hold_until_review: bool = Field(description="the term is held in force after ends_at until its review is decided")
     pending_review: bool = Field(description="at `at`: held past its ends_at, its review not decided yet")
+    imported: ImportedOut | None = Field(
+        default=None, description="an imported sanction: when its user was informed, and the platform's statement"
+    )
 
 
 class SanctionPage(Page[SanctionOut]):
@@ -524,6 +627,9 @@ class StandingOut(Out):
     status: Status
     denies: list[str]
     until: str | None
+    pending_review: bool = Field(
+        description="in force past its term's end, held until its review is decided: `until` is then null"
+    )
     sanctions: list[str]
     strikes: int
     probation: dict[str, Any] | None

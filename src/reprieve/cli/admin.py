@@ -100,6 +100,12 @@ def audit_verify(ctx: typer.Context, as_json: bool = JSON) -> None:
         typer.echo(f"ok: {result.events} events, head {result.head}")
         if result.proof:
             typer.echo(f"{result.proof} (reprieve audit cut-over); the events after it recomputed")
+        if result.out_of_order:
+            typer.echo(
+                f"note: recording instants out of order: {result.out_of_order} events were recorded at an instant "
+                "earlier than one before them (written before they were raised to the head's); reads as of a past "
+                "instant take the log's prefix (docs/time.md)"
+            )
     else:
         typer.echo(f"FAILED at event {result.first_bad}: {result.problem}", err=True)
     if not result.ok:

@@ -8,7 +8,7 @@ import time
 import typer
 from typer.core import TyperGroup
 
-from reprieve.cli.context import JSON, now, state
+from reprieve.cli.context import BACKDATED_REASON, JSON, now, state
 from reprieve.cli.due_process import caller, split
 from reprieve.cli.output import confirm, emit_json, record, table
 from reprieve.domain.amnesty import AmnestyState, parse_amnesty
@@ -118,6 +118,7 @@ def create(
     exclude_categories: str = typer.Option(None, help="Comma-separated STATEMENT_CATEGORY_* left alone"),
     exclude_policies: str = typer.Option(None, help="Reason policies left alone; separate them with '|'"),
     effective_at: str = typer.Option(None, help="When the lifts take effect (default: now)"),
+    backdated_reason: str = BACKDATED_REASON,
     dry_run: bool = typer.Option(False, "--dry-run", help="Count and show a sample of 20; change nothing"),
     detach: bool = typer.Option(False, "--detach", help="Record it and return; `amnesty resume` runs it"),
     yes: bool = YES,
@@ -164,7 +165,7 @@ def create(
         return
     matched = amnesty.preview(db, f, effective_at=effective, caller=at).matched
     confirm(f"Lift {matched:,} sanction{'' if matched == 1 else 's'} of {operator}?", yes=yes)
-    started = amnesty.start(db, f, reason=reason, effective_at=effective, caller=at)
+    started = amnesty.start(db, f, reason=reason, effective_at=effective, backdated_reason=backdated_reason, caller=at)
     if not as_json and not quiet:
         typer.echo(f"amnesty {started.id}: {started.matched:,} sanctions to lift", err=True)
     result = (

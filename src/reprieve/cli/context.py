@@ -126,6 +126,14 @@ AS_OF = typer.Option(
     help="As Reprieve knew it at this instant, from the events recorded by then (RFC 3339); default now.",
 )
 
+#: ``--backdated-reason``: a decision taking effect more than 24 hours before now must say why
+#: (PRODUCT.md section 8).
+BACKDATED_REASON = typer.Option(
+    None,
+    "--backdated-reason",
+    help="Why it takes effect more than 24 hours before it is recorded: required then, ignored otherwise",
+)
+
 #: One pagination flag everywhere: ``--cursor`` takes the ``next_cursor`` a page printed.
 CURSOR = typer.Option(None, "--cursor", help="The next page: the cursor the previous page printed")
 

@@ -11,6 +11,7 @@ from reprieve.cli.context import (
     AS_OF,
     AT,
     AT_IF_GIVEN,
+    BACKDATED_REASON,
     CURSOR,
     JSON,
     actor,
@@ -173,6 +174,7 @@ def review_decide(
     probation_duration: str = PROBATION_DURATION,
     probation_ladder_json: str = PROBATION_LADDER,
     effective_at: str = typer.Option(None, help="Default now"),
+    backdated_reason: str = BACKDATED_REASON,
     as_member: str = typer.Option(None, "--as", help="Decide as this panel member"),
     as_json: bool = JSON,
 ) -> None:
@@ -184,6 +186,7 @@ def review_decide(
         next_review_at=next_review_at if next_review_at else UNSET,
         probation=probation_option(probation_duration, probation_ladder_json, probation),
         effective_at=effective_at,
+        backdated_reason=backdated_reason,
     )
     result = reviews.decide_review(state(ctx).db(), review, command, caller=caller(as_member).at(now)).to_json()
     emit_json(result) if as_json else show_review(result)
@@ -330,6 +333,7 @@ def appeal_decide(
     probation: bool = PROBATION,
     probation_duration: str = PROBATION_DURATION,
     probation_ladder_json: str = PROBATION_LADDER,
+    backdated_reason: str = BACKDATED_REASON,
     as_json: bool = JSON,
 ) -> None:
     """Decide an appeal: granted lifts the sanction, partially_granted amends it, denied leaves it."""
@@ -342,6 +346,7 @@ def appeal_decide(
         kind=kind,
         denies=split(denies),
         probation=probation_option(probation_duration, probation_ladder_json, probation),
+        backdated_reason=backdated_reason,
     )
     result = appeals.decide_appeal(state(ctx).db(), appeal, command, caller=caller().at(now)).to_json()
     emit_json(result) if as_json else show_appeal(result)

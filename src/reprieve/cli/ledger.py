@@ -14,6 +14,7 @@ from sqlalchemy.exc import OperationalError
 from reprieve.cli.context import (
     AS_OF,
     AT,
+    BACKDATED_REASON,
     CURSOR,
     JSON,
     actor,
@@ -171,9 +172,9 @@ def identity_link(
 
 
 @identity_app.command("show")
-def identity_show(ctx: typer.Context, id: str, as_json: bool = JSON) -> None:
-    """Show an identity and its accounts."""
-    result = catalogue.get_identity(state(ctx).db(), id).to_json()
+def identity_show(ctx: typer.Context, id: str, as_of: str = AS_OF, as_json: bool = JSON) -> None:
+    """Show an identity and its accounts (as known --as-of an instant: with the links made by then)."""
+    result = catalogue.get_identity(state(ctx).db(), id, as_of=as_of_option(as_of)).to_json()
     emit_json(result) if as_json else record(result)
 
 
@@ -210,9 +211,11 @@ def sanction_create(
     reason_json: str = typer.Option(None, help="The whole reason as JSON (overrides the reason options)"),
     automated_detection: bool = typer.Option(False),
     automated_decision: str = typer.Option("not_automated"),
+    backdated_reason: str = BACKDATED_REASON,
     as_json: bool = JSON,
 ) -> None:
-    """Impose a sanction on an account's identity."""
+    """Impose a sanction on an account's identity (a --starts-at more than 24 hours ago needs
+    --backdated-reason; `sanction import` writes history)."""
     if reason_json:
         try:
             reason: dict[str, Any] = json.loads(reason_json)
@@ -254,6 +257,7 @@ def sanction_create(
         review_after=review_after,
         automated={"detection": automated_detection, "decision": automated_decision},
         hold_until_review=hold_until_review,
+        backdated_reason=backdated_reason,
     )
     result = sanctions.impose_sanction(state(ctx).db(), command, caller=Caller(actor(), now=now))
     emit_json(result.to_json()) if as_json else show_sanction(result)
@@ -327,6 +331,7 @@ def sanction_amend(
         help="Hold it in force after its end until its review is decided, or release the hold; default: kept",
     ),
     effective_at: str = typer.Option(None, help="Default now (a sanction not started yet: its start)"),
+    backdated_reason: str = BACKDATED_REASON,
     if_version: int = IF_VERSION,
     as_json: bool = JSON,
 ) -> None:
@@ -353,6 +358,7 @@ def sanction_amend(
         denies=split(denies),
         effective_at=effective_at,
         hold_until_review=UNSET if hold_until_review is None else hold_until_review,
+        backdated_reason=backdated_reason,
     )
     result = sanctions.amend_sanction(db, id, command, caller=Caller(actor(), now=now), if_version=if_version)
     emit_json(result.to_json()) if as_json else show_sanction(result)
@@ -368,11 +374,12 @@ def sanction_lift(
         help="Default now (for a sanction not started yet: its start, which cancels it); a future instant "
         "schedules the lift",
     ),
+    backdated_reason: str = BACKDATED_REASON,
     if_version: int = IF_VERSION,
     as_json: bool = JSON,
 ) -> None:
     """Lift a sanction that is active at the effective instant, or cancel one that has not started."""
-    command = sanctions.LiftSanction.parse(reason=reason, effective_at=effective_at)
+    command = sanctions.LiftSanction.parse(reason=reason, effective_at=effective_at, backdated_reason=backdated_reason)
     result = sanctions.lift_sanction(
         state(ctx).db(), id, command, caller=Caller(actor(), now=now), if_version=if_version
     )
@@ -382,10 +389,17 @@ def sanction_lift(
 @sanction_app.command("import")
 def sanction_import(
     ctx: typer.Context,
-    path: Path = typer.Argument(..., help="JSON Lines, one sanction per line (the API's create body); - for stdin"),
+    path: Path = typer.Argument(
+        ...,
+        help="JSON Lines, one sanction per line (the API's create body, with informed_at and, if the platform "
+        "issued one, its statement {reference, issued_at}); - for stdin",
+    ),
     batch_size: int = typer.Option(10_000, min=1, max=100_000),
+    informed_at_start: bool = typer.Option(
+        False, "--informed-at-start", help="a line without informed_at: its user was informed at its starts_at"
+    ),
 ) -> None:
-    """Import many sanctions (history included: starts_at may lie in the past)."""
+    """Import history: sanctions decided before, each with when its user was informed (informed_at)."""
 
     def commands() -> Iterator[sanctions.ImposeSanction]:
         stream = sys.stdin if str(path) == "-" else path.open(encoding="utf-8")
@@ -394,7 +408,7 @@ def sanction_import(
             for number, line in enumerate(stream, 1):
                 if line.strip():
                     ordinal += 1
-                    yield sanction_from_json(line, number, ordinal)
+                    yield sanction_from_json(line, number, ordinal, informed_at_start=informed_at_start)
 
     def progress(done: int) -> None:
         typer.echo(f"imported {done}", err=True)
@@ -407,9 +421,12 @@ def sanction_import(
     typer.echo(f"{total} sanctions imported")
 
 
-def sanction_from_json(line: str, number: int, ordinal: int) -> sanctions.ImposeSanction:
-    """The command on line ``number``, the ``ordinal``-th sanction of the file; a value it cannot
-    parse is named as the import names the sanction it refuses (``sanction #<ordinal>: ...``)."""
+def sanction_from_json(
+    line: str, number: int, ordinal: int, *, informed_at_start: bool = False
+) -> sanctions.ImposeSanction:
+    """The command on line ``number``, the ``ordinal``-th sanction of the file, with when its user
+    was informed (``sanctions.imported_command``); a value it cannot parse is named as the import
+    names the sanction it refuses (``sanction #<ordinal>: ...``)."""
     try:
         body = json.loads(line)
         subject = body["subject"]
@@ -420,10 +437,12 @@ def sanction_from_json(line: str, number: int, ordinal: int) -> sanctions.Impose
             "denies": body.get("denies") or (),
             **{k: body.get(k) for k in ("starts_at", "ends_at", "duration", "review_at", "review_after", "automated")},
         }
-    except (json.JSONDecodeError, KeyError, TypeError) as exc:
+        informed_at, statement = body.get("informed_at"), body.get("statement")
+    except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
         raise ValidationError(f"line {number} is not a sanction: {exc}") from None
     try:
-        return sanctions.ImposeSanction.parse(ref, kind, reason, **given)
+        command = sanctions.ImposeSanction.parse(ref, kind, reason, **given)
+        return sanctions.imported_command(command, informed_at, statement, informed_at_start=informed_at_start)
     except ValidationError as exc:
         raise ValidationError(f"sanction #{ordinal}: {exc.message}") from None
 
@@ -454,6 +473,8 @@ def show_sanction(view: SanctionView) -> None:
             "reason.ground",
             "reason.policy",
             "reason.explanation",
+            # Imported history: when its user was informed, and the platform's own statement.
+            *(["imported.informed_at", "imported.statement.reference"] if s["imported"] else []),
         ],
     )
     typer.echo("history:")
@@ -466,6 +487,7 @@ def show_sanction(view: SanctionView) -> None:
             ("kind", "kind"),
             ("ends", "ends_at"),
             ("review", "review_at"),
+            ("backdated", "backdated_reason"),
         ],
     )
 

@@ -23,6 +23,9 @@ class AccountStanding:
     standing: Standing
     strikes: int
     probation: Probation | None = None
+    #: In force past its term's end, held until its review is decided (PRODUCT.md section 8):
+    #: ``until`` is then null, and this says why.
+    pending_review: bool = False
 
 
 def standing_view(result: AccountStanding, at: datetime) -> dict[str, Any]:
@@ -35,6 +38,7 @@ def standing_view(result: AccountStanding, at: datetime) -> dict[str, Any]:
         "status": s.status.value,
         "denies": list(s.denies),
         "until": format_instant(from_micros(s.until)) if s.until is not None else None,
+        "pending_review": result.pending_review,
         "sanctions": list(s.sanctions),
         "strikes": result.strikes,
         "probation": probation_view(result.probation),

@@ -270,6 +270,27 @@ def _read(cls: Any, payload: Mapping[str, Any]) -> list[Any]:
     return values
 
 
+def _backdated_out(data: dict[str, Any]) -> dict[str, Any]:
+    """A payload's ``backdated_reason`` (PRODUCT.md section 8): its reference, or no key at all
+    when the decision was not backdated (every other payload as it always was)."""
+    reason = data.pop("backdated_reason", None)
+    if reason is not None:
+        data["backdated_reason"] = ref_out(reason)
+    return data
+
+
+_B = TypeVar("_B", bound=Any)
+
+
+def _backdated_in(event: _B) -> _B:
+    """The event with its ``backdated_reason`` read back as a reference."""
+    reason = event.backdated_reason
+    if reason is None:
+        return event
+    read: _B = event._replace(backdated_reason=ref_in(reason))
+    return read
+
+
 @_event(EventType.OPERATOR_CREATED)
 class OperatorCreated(NamedTuple):
     id: str
@@ -369,7 +390,7 @@ class IdentitiesLinked(NamedTuple):
         return cls(*_read(cls, payload))
 
 
-@_event(EventType.SANCTION_IMPOSED)
+@_event(EventType.SANCTION_IMPOSED, personal=("backdated_reason",))
 class SanctionImposed(NamedTuple):
     """A sanction imposed: on whom (``subject``, ``identity``), where (``scope``), its first term
     (``kind``, ``denies``, ``starts_at``, ``ends_at``, ``review_at``), why (``reason``, the DSA
@@ -390,6 +411,9 @@ class SanctionImposed(NamedTuple):
     automated: dict[str, Any]
     #: In the payload only when true (PRODUCT.md section 8): every other payload as it always was.
     hold_until_review: bool = False
+    #: A backdated creation's reason (PRODUCT.md section 8), by reference to ``personal_data``; in
+    #: the payload only when set.
+    backdated_reason: PersonalRef | None = None
     extra: Mapping[str, Any] = NO_EXTRA
 
     @classmethod
@@ -410,6 +434,7 @@ class SanctionImposed(NamedTuple):
         automated: dict[str, Any],
         origin: Mapping[str, Any] | None = None,
         hold_until_review: bool = False,
+        backdated_reason: PersonalRef | None = None,
     ) -> SanctionImposed:
         """The one way a sanction.imposed event is made: by an imposition, a ladder, a revert."""
         # tuple.__new__: the generated __new__ binds thirteen arguments by name, once per sanction.
@@ -429,6 +454,7 @@ class SanctionImposed(NamedTuple):
                 reason,
                 automated,
                 hold_until_review,
+                backdated_reason,
                 origin or NO_EXTRA,
             ),
         )
@@ -449,6 +475,7 @@ class SanctionImposed(NamedTuple):
             reason,
             automated,
             hold,
+            backdated,
             extra,
         ) = self
         data: dict[str, Any] = {
@@ -467,6 +494,8 @@ class SanctionImposed(NamedTuple):
         }
         if hold:
             data["hold_until_review"] = True
+        if backdated is not None:
+            data["backdated_reason"] = ref_out(backdated)
         if extra:
             data.update(extra)
         return data
@@ -474,10 +503,13 @@ class SanctionImposed(NamedTuple):
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> SanctionImposed:
         # review_at: absent from the payloads of the first versions (a sanction without a review).
-        return cls(*_read(cls, payload if "review_at" in payload else {**payload, "review_at": None}))
+        event = cls(*_read(cls, payload if "review_at" in payload else {**payload, "review_at": None}))
+        return (
+            event if event.backdated_reason is None else event._replace(backdated_reason=ref_in(event.backdated_reason))
+        )
 
 
-@_event(EventType.SANCTION_AMENDED)
+@_event(EventType.SANCTION_AMENDED, personal=("backdated_reason",))
 class SanctionAmended(NamedTuple):
     id: str
     kind: str
@@ -487,31 +519,36 @@ class SanctionAmended(NamedTuple):
     reason: str = ""
     #: In the payload only when true (PRODUCT.md section 8): every other payload as it always was.
     hold_until_review: bool = False
+    #: A backdated change's reason, by reference to ``personal_data``; in the payload only when set.
+    backdated_reason: PersonalRef | None = None
     extra: Mapping[str, Any] = NO_EXTRA
 
     def to_payload(self) -> dict[str, Any]:
         data = _payload(self, self._fields[:-1])
         if not data["hold_until_review"]:
             del data["hold_until_review"]
+        _backdated_out(data)
         return data
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> SanctionAmended:
-        return cls(*_read(cls, payload))
+        return _backdated_in(cls(*_read(cls, payload)))
 
 
-@_event(EventType.SANCTION_LIFTED)
+@_event(EventType.SANCTION_LIFTED, personal=("backdated_reason",))
 class SanctionLifted(NamedTuple):
     id: str
     reason: str = ""
+    #: A backdated lift's reason, by reference to ``personal_data``; in the payload only when set.
+    backdated_reason: PersonalRef | None = None
     extra: Mapping[str, Any] = NO_EXTRA
 
     def to_payload(self) -> dict[str, Any]:
-        return _payload(self, self._fields[:-1])
+        return _backdated_out(_payload(self, self._fields[:-1]))
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> SanctionLifted:
-        return cls(*_read(cls, payload))
+        return _backdated_in(cls(*_read(cls, payload)))
 
 
 @_event(EventType.TOKEN_CREATED, personal=("name",))
@@ -589,7 +626,7 @@ class AssessmentFiled(NamedTuple):
         return cls(*_read(cls, payload))
 
 
-@_event(EventType.REVIEW_DECIDED, personal=("decided_by",))
+@_event(EventType.REVIEW_DECIDED, personal=("decided_by", "backdated_reason"))
 class ReviewDecided(NamedTuple):
     id: str
     sanction: str
@@ -601,14 +638,16 @@ class ReviewDecided(NamedTuple):
     assessments: int = 0
     quorum: int = 0
     probation: str | None = None
+    #: A backdated decision's reason, by reference to ``personal_data``; in the payload only when set.
+    backdated_reason: PersonalRef | None = None
     extra: Mapping[str, Any] = NO_EXTRA
 
     def to_payload(self) -> dict[str, Any]:
-        return _payload(self, self._fields[:-1])
+        return _backdated_out(_payload(self, self._fields[:-1]))
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> ReviewDecided:
-        return cls(*_read(cls, payload))
+        return _backdated_in(cls(*_read(cls, payload)))
 
 
 @_event(EventType.APPEAL_FILED, personal=("requester", "statement"))
@@ -653,7 +692,7 @@ class AppealAttached(NamedTuple):
         return cls(*_read(cls, payload))
 
 
-@_event(EventType.APPEAL_DECIDED, personal=("reply", "decided_by"))
+@_event(EventType.APPEAL_DECIDED, personal=("reply", "decided_by", "backdated_reason"))
 class AppealDecided(NamedTuple):
     id: str
     sanction: str
@@ -664,16 +703,18 @@ class AppealDecided(NamedTuple):
     decided_by: str | None = None
     handling_seconds: int | None = None
     lifted: bool = False
+    #: A backdated decision's reason, by reference to ``personal_data``; in the payload only when set.
+    backdated_reason: PersonalRef | None = None
     extra: Mapping[str, Any] = NO_EXTRA
 
     def to_payload(self) -> dict[str, Any]:
-        data = _payload(self, self._fields[:-1])
+        data = _backdated_out(_payload(self, self._fields[:-1]))
         data["reply"] = ref_out(self.reply)
         return data
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> AppealDecided:
-        event = cls(*_read(cls, payload))
+        event = _backdated_in(cls(*_read(cls, payload)))
         return event._replace(reply=ref_in(event.reply))
 
 
@@ -775,7 +816,7 @@ class ProbationStarted(NamedTuple):
         return cls(*_read(cls, payload))
 
 
-@_event(EventType.AMNESTY_STARTED, personal=("by",))
+@_event(EventType.AMNESTY_STARTED, personal=("by", "backdated_reason"))
 class AmnestyStarted(NamedTuple):
     id: str
     operator: str
@@ -785,14 +826,16 @@ class AmnestyStarted(NamedTuple):
     matched: int
     by: str
     started_at: str
+    #: A backdated amnesty's reason, by reference to ``personal_data``; in the payload only when set.
+    backdated_reason: PersonalRef | None = None
     extra: Mapping[str, Any] = NO_EXTRA
 
     def to_payload(self) -> dict[str, Any]:
-        return _payload(self, self._fields[:-1])
+        return _backdated_out(_payload(self, self._fields[:-1]))
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> AmnestyStarted:
-        return cls(*_read(cls, payload))
+        return _backdated_in(cls(*_read(cls, payload)))
 
 
 @_event(EventType.AMNESTY_COMPLETED)

@@ -12,6 +12,7 @@ the kind and denials in force in each: the form the projections and the index st
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
@@ -29,6 +30,7 @@ from reprieve.domain.model import (
     SanctionKind,
     SanctionState,
 )
+from reprieve.domain.personal import PersonalRef
 from reprieve.domain.reason import Automation, Reason
 from reprieve.domain.time import (
     END_OF_TIME,
@@ -45,6 +47,65 @@ class ChangeType(StrEnum):
     LIFTED = "lifted"
 
 
+#: A platform's own reference for a statement of reasons it issued (an id or a URL): no spaces,
+#: so that no prose (and no personal data) reaches the hash-chained log through it.
+STATEMENT_REFERENCE = re.compile(r"[A-Za-z0-9._:/#?=&%+@~-]{1,300}")
+
+
+@dataclass(frozen=True, slots=True)
+class Imported:
+    """What an import says of a sanction decided before it reached Reprieve (PRODUCT.md section
+    8): when the platform informed its user (``informed_at``), and the platform's own statement
+    of reasons (``statement``: its reference, issued at ``statement_issued_at``), recorded instead
+    of issuing one."""
+
+    informed_at: datetime
+    statement: str | None = None
+    statement_issued_at: datetime | None = None
+
+    @classmethod
+    def parse(cls, informed_at: str | datetime, statement: Mapping[str, Any] | None = None) -> Imported:
+        """From an edge's values (``statement``: ``{"reference", "issued_at"}``): ValidationError naming the field."""
+        informed = parse_instant(informed_at, field="informed_at")
+        if statement is None:
+            return cls(informed)
+        if not isinstance(statement, Mapping) or set(statement) != {"reference", "issued_at"}:
+            raise ValidationError("give the platform's statement as {reference, issued_at}", field="statement")
+        reference = statement["reference"]
+        if not isinstance(reference, str) or STATEMENT_REFERENCE.fullmatch(reference) is None:
+            raise ValidationError(
+                "must be the platform's reference of its statement (an id or a URL, no spaces)",
+                field="statement.reference",
+            )
+        return cls(informed, reference, parse_instant(statement["issued_at"], field="statement.issued_at"))
+
+    def ensure_within(self, starts_at: datetime, now: datetime) -> None:
+        """The user was informed, and the statement issued, between the decision and now."""
+        for instant, name in ((self.informed_at, "informed_at"), (self.statement_issued_at, "statement.issued_at")):
+            if instant is None:
+                continue
+            if instant > now:
+                raise ValidationError("lies in the future", field=name)
+            if instant < starts_at:
+                raise ValidationError("lies before the decision (the sanction's starts_at)", field=name)
+
+    def to_dict(self) -> dict[str, Any]:
+        statement = None
+        if self.statement is not None:
+            statement = {"reference": self.statement, "issued_at": format_instant(self.statement_issued_at)}
+        return {"informed_at": format_instant(self.informed_at), "statement": statement}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Imported:
+        statement = data.get("statement") or {}
+        issued = statement.get("issued_at")
+        return cls(
+            parse_instant(data["informed_at"]),
+            statement.get("reference"),
+            parse_instant(issued) if issued else None,
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class Change:
     """One recorded change of a sanction: its creation, an amendment, or a lift."""
@@ -58,6 +119,19 @@ class Change:
     review_at: datetime | None = None
     #: Kept in force after ``ends_at`` until its review is decided (PRODUCT.md section 8).
     hold_until_review: bool = False
+    #: The creation of an imported sanction: when its user was informed (PRODUCT.md section 8).
+    imported: Imported | None = None
+    #: Backdated (PRODUCT.md section 8): the ``personal_data`` id of its reason, stored with the
+    #: change; the reason's text and the instant it was recorded are filled in when it is read
+    #: (``store.queries.load_sanction``), never stored here.
+    backdated_ref: str | None = None
+    backdated_reason: str | None = None
+    recorded_at: datetime | None = None
+
+    @property
+    def backdated(self) -> bool:
+        """Taking effect more than 24 hours before it was recorded, with a reason said why."""
+        return self.backdated_ref is not None
 
     @property
     def end(self) -> datetime | None:
@@ -75,14 +149,22 @@ class Change:
             "denies": list(self.denies),
             "review_at": format_instant(self.review_at),
             "hold_until_review": self.hold_until_review,
+            "backdated": self.backdated,
+            "backdated_reason": self.backdated_reason,
         }
 
     def to_stored(self) -> dict[str, Any]:
-        """``to_dict`` as ``sanctions.changes`` keeps it: ``hold_until_review`` only when set, so
-        that every other history is stored (and rebuilt from an old log) as it always was."""
+        """``to_dict`` as ``sanctions.changes`` keeps it: ``hold_until_review`` and the backdated
+        reason's reference only when set, so that every other history is stored (and rebuilt from
+        an old log) as it always was."""
         data = self.to_dict()
+        del data["backdated"], data["backdated_reason"]
         if not self.hold_until_review:
             del data["hold_until_review"]
+        if self.imported is not None:
+            data["imported"] = self.imported.to_dict()
+        if self.backdated_ref is not None:
+            data["backdated_ref"] = self.backdated_ref
         return data
 
     @classmethod
@@ -96,6 +178,8 @@ class Change:
             denies=tuple(data.get("denies") or ()),
             review_at=parse_instant(data["review_at"]) if data.get("review_at") else None,
             hold_until_review=bool(data.get("hold_until_review")),
+            imported=Imported.from_dict(data["imported"]) if data.get("imported") else None,
+            backdated_ref=data.get("backdated_ref"),
         )
 
 
@@ -166,6 +250,11 @@ class Sanction:
     changes: list[Change] = field(default_factory=list)
 
     # --- reading the history -------------------------------------------------------------
+
+    @property
+    def imported(self) -> Imported | None:
+        """What its import said of it (None: imposed through Reprieve)."""
+        return next((c.imported for c in self.changes if c.type is ChangeType.IMPOSED), None)
 
     def terms(self) -> list[Change]:
         """Creation and amendments, in effective order (ties: recorded last comes last)."""
@@ -338,9 +427,17 @@ class Sanction:
         self.changes.append(change)
         return change
 
-    def amended_event(self, change: Change, *, reason: str, origin: Mapping[str, str] | None = None) -> SanctionAmended:
+    def amended_event(
+        self,
+        change: Change,
+        *,
+        reason: str,
+        origin: Mapping[str, str] | None = None,
+        backdated_reason: PersonalRef | None = None,
+    ) -> SanctionAmended:
         """The ``sanction.amended`` event of ``change`` (which ``amend`` returned), naming what made
-        it in ``origin`` if anything did (``{"review": id}``, ``{"appeal": id}``)."""
+        it in ``origin`` if anything did (``{"review": id}``, ``{"appeal": id}``), and the reason
+        it is backdated, if it is."""
         assert change.kind is not None
         return SanctionAmended(
             self.id,
@@ -350,18 +447,29 @@ class Sanction:
             list(change.denies),
             reason,
             change.hold_until_review,
+            backdated_reason,
             origin or NO_EXTRA,
         )
 
-    def lifted_event(self, *, reason: str, origin: Mapping[str, str] | None = None) -> SanctionLifted:
+    def lifted_event(
+        self, *, reason: str, origin: Mapping[str, str] | None = None, backdated_reason: PersonalRef | None = None
+    ) -> SanctionLifted:
         """The ``sanction.lifted`` event of a lift (``lift``), naming what made it in ``origin``."""
-        return SanctionLifted(self.id, reason, origin or NO_EXTRA)
+        return SanctionLifted(self.id, reason, backdated_reason, origin or NO_EXTRA)
 
 
 def lifted_at(changes: Iterable[Change]) -> datetime | None:
     """The earliest lift: from then on the sanction is over, whatever else was recorded."""
     lifts = [c.effective_at for c in changes if c.type is ChangeType.LIFTED]
     return min(lifts) if lifts else None
+
+
+def held_past_its_end(sanctions: Iterable[Sanction], ids: Iterable[str], t: datetime) -> bool:
+    """Whether any of the sanctions ``ids`` (among ``sanctions``, by id) is in force at ``t`` past
+    its term's end, held until its review (``Sanction.pending_review_at``): a standing's
+    ``pending_review``."""
+    by_id = {s.id: s for s in sanctions}
+    return any(by_id[i].pending_review_at(t) for i in ids if i in by_id)
 
 
 def compute_spans(sanction_id: str, changes: Sequence[Change]) -> list[Span]:

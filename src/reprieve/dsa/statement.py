@@ -114,6 +114,13 @@ _TEXT = {
         "issued": "Issued",
         "content": "Content",
         "content_of": "of",
+        "backdated": "Backdated",
+        "backdated_imposed": "This decision was backdated: it takes effect from its own date, {day}, and was "
+        "recorded on {recorded}.",
+        "backdated_amended": "The change of this decision taking effect on {day} was backdated: it was recorded "
+        "on {recorded}.",
+        "backdated_lifted": "The lifting of this decision, effective on {day}, was backdated: it was recorded on "
+        "{recorded}.",
     },
     Lang.FR: {
         "title": "Exposé des motifs",
@@ -159,6 +166,13 @@ _TEXT = {
         "issued": "Établi le",
         "content": "Contenu",
         "content_of": "du",
+        "backdated": "Antidatée",
+        "backdated_imposed": "Cette décision a été antidatée : elle prend effet à sa propre date, le {day}, et a "
+        "été enregistrée le {recorded}.",
+        "backdated_amended": "La modification de cette décision qui prend effet le {day} a été antidatée : elle a "
+        "été enregistrée le {recorded}.",
+        "backdated_lifted": "La levée de cette décision, effective le {day}, a été antidatée : elle a été "
+        "enregistrée le {recorded}.",
     },
 }
 
@@ -204,6 +218,7 @@ def build_statement(sanction: Sanction, ctx: Context, lang: Lang) -> dict[str, A
             "text": duration
             + (f". {text['lifted' if lifted <= ctx.now else 'lifting']} {_day(lifted, lang)}." if lifted else "."),
         },
+        "backdated": _backdated(sanction, lang),
         "facts": reason.facts,
         "category": reason.category,
         "category_label": labels.label(reason.category, lang.value),
@@ -269,9 +284,33 @@ def build_statement(sanction: Sanction, ctx: Context, lang: Lang) -> dict[str, A
                 "contractual_ground",
                 "explanation",
                 "content",
+                "backdated",
             )
         },
     }
+
+
+def _backdated(sanction: Sanction, lang: Lang) -> list[dict[str, Any]]:
+    """The decisions on the sanction that were backdated (PRODUCT.md section 8), each with its own
+    date and the day it was recorded, in recording order; the reason a moderator gave for it is
+    staff's record, not the user's statement."""
+    text = _TEXT[lang]
+    found = []
+    for change in sorted(sanction.changes, key=lambda c: c.seq):
+        if not change.backdated:
+            continue
+        sentence = text[f"backdated_{change.type.value}"].format(
+            day=_day(change.effective_at, lang), recorded=_day(change.recorded_at, lang)
+        )
+        found.append(
+            {
+                "change": change.type.value,
+                "effective_at": format_instant(change.effective_at),
+                "recorded_at": format_instant(change.recorded_at),
+                "text": sentence,
+            }
+        )
+    return found
 
 
 _MONTHS_FR = (

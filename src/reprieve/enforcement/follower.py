@@ -40,7 +40,7 @@ from reprieve.enforcement.index import EnforcementIndex
 from reprieve.enforcement.loader import Row, refresh_identities
 from reprieve.store import queries
 from reprieve.store.db import Database
-from reprieve.store.enforcement import driver_rows
+from reprieve.store.enforcement import driver_rows, last_link
 
 log = logging.getLogger(__name__)
 
@@ -221,12 +221,19 @@ class IndexFollower:
 
     def _apply(self, conn: Connection, events: list[Row]) -> None:
         identities: set[str] = set()
-        for _, type_, touched in events:
+        links: list[int] = []
+        for seq, type_, touched in events:
             if EVENT_CLASSES[type_] is PlatformCreated:
                 self.index.add_platform(queries.existing_platform(conn, touched))
             elif touched is not None:  # None: a sanction that is not there (nothing to re-read)
                 identities.add(touched)
+            if EVENT_CLASSES[type_] is IdentitiesLinked:
+                links.append(seq)
         refresh_identities(conn, self.index, sorted(identities))
+        linked = last_link(conn, links)
+        if linked is not None and linked > self.index.horizon:
+            # The index now holds the linked identity: an instant before the link is the database's.
+            self.index.horizon = linked
 
     # --- the background thread -------------------------------------------------------------
 

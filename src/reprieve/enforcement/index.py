@@ -22,6 +22,7 @@ from reprieve.domain.checks import MAX_CHECKS, AccountStanding, Check, RowError,
 from reprieve.domain.errors import NotFoundError, ReprieveError, ValidationError
 from reprieve.domain.model import APPEAL, AccountRef, Platform, ensure_slug
 from reprieve.domain.policy import policy_of
+from reprieve.domain.sanctions import Sanction, held_past_its_end
 from reprieve.domain.standing import ResolvedSpan, run_ends_after, standing_at
 from reprieve.domain.strikes import Probation, probation_at
 from reprieve.domain.time import END_OF_TIME, Duration, format_instant, from_micros
@@ -126,6 +127,9 @@ class EnforcementIndex:
         self.slots: dict[str, PlatformSlot] = {}
         #: (platform, account) -> the probations not over by the horizon; few accounts have any.
         self.probations: dict[tuple[str, str], tuple[Probation, ...]] = {}
+        #: Sanction id -> the sanctions with a term held until its review (few): a standing
+        #: whose ``until`` is null asks them whether it is past its end (``pending_review``).
+        self.held: dict[str, Sanction] = {}
         self._until_text: dict[int, str | None] = {}
         for platform in platforms:
             self.add_platform(platform)
@@ -171,7 +175,11 @@ class EnforcementIndex:
                 for s in entry.spans
             ]
             probation = probation_at(self.probations.get((platform, account), ()), at_us)
-            result = AccountStanding(ref, entry.identity, standing_at(spans, at_us), entry.strikes_at(at_us), probation)
+            standing = standing_at(spans, at_us)
+            pending = bool(self.held) and held_past_its_end(
+                [self.held[i] for i in standing.sanctions if i in self.held], standing.sanctions, from_micros(at_us)
+            )
+            result = AccountStanding(ref, entry.identity, standing, entry.strikes_at(at_us), probation, pending)
         return standing_view(result, from_micros(at_us))
 
     def check(

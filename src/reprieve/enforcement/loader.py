@@ -105,7 +105,10 @@ def build_index(db: Database, *, now: datetime) -> EnforcementIndex:
         # follower re-reads whatever the events after it touched.
         seq, _ = eventlog.head(conn)
         platforms = queries.all_platforms(conn)
-        index = EnforcementIndex(horizon=to_micros(now), seq=seq, platforms=platforms)
+        # Not before the last identity link: the index holds identities as they are now.
+        horizon = max(to_micros(now), store.last_link(conn) or 0)
+        index = EnforcementIndex(horizon=horizon, seq=seq, platforms=platforms)
+        _refresh_held(conn, index, None)
         context = StrikeContext.of_rows(store.strike_rows(conn, index.horizon))
         # What the build keeps (bytes and strings) is never in a reference cycle, and what it
         # drops is freed by reference counting: collections would only rescan rows in flight.
@@ -125,11 +128,24 @@ def build_index(db: Database, *, now: datetime) -> EnforcementIndex:
 def refresh_identities(conn: Connection, index: EnforcementIndex, identities: Sequence[str]) -> None:
     """Re-read the entries of every account of ``identities``: one statement per 500 identities."""
     unique = sorted(set(identities))
+    _refresh_held(conn, index, unique)
     for i in range(0, len(unique), _CHUNK):
         entries: list[Row] = []
         context = StrikeContext.of_rows(store.identity_rows(conn, index.horizon, unique[i : i + _CHUNK]), entries)
         entries.sort(key=_identity_of)  # grouped by identity, as load_rows takes them
         load_rows(conn, index, entries, context, put=PlatformSlot.put)
+
+
+def _refresh_held(conn: Connection, index: EnforcementIndex, identities: Sequence[str] | None) -> None:
+    """Re-read the sanctions held until their review of ``identities`` (None: of all)."""
+    if identities is None:
+        index.held = {s.id: s for s in queries.held_sanctions(conn)}
+        return
+    among = set(identities)
+    for sanction_id in [i for i, s in index.held.items() if s.identity in among]:
+        del index.held[sanction_id]
+    for i in range(0, len(identities), _CHUNK):
+        index.held.update((s.id, s) for s in queries.held_sanctions(conn, identities[i : i + _CHUNK]))
 
 
 def _identity_of(row: Row) -> Any:

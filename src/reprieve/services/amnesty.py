@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +26,7 @@ from reprieve.domain.amnesty import (
     Phase,
     progress,
 )
+from reprieve.domain.backdating import REASON_KIND, backdating_reason, parse_backdated_reason
 from reprieve.domain.errors import ConflictError, NotFoundError, ValidationError
 from reprieve.domain.events import (
     AmnestyCompleted,
@@ -40,10 +41,11 @@ from reprieve.domain.events import (
 from reprieve.domain.model import ensure_text
 from reprieve.domain.sanctions import Sanction
 from reprieve.domain.time import format_instant, from_micros, to_micros
+from reprieve.services.backdating import keep_backdated_reason
 from reprieve.services.callers import Caller
 from reprieve.services.views import SanctionView, sanction_view
 from reprieve.store import amnesty as store
-from reprieve.store import queries
+from reprieve.store import personal, queries
 from reprieve.store.connection import Connection
 from reprieve.store.db import Database
 from reprieve.store.uow import UnitOfWork
@@ -105,6 +107,9 @@ class AmnestyView:
     created_by: str
     error: str | None
     revert: RevertView | None
+    #: Effective more than 24 hours before it was recorded (PRODUCT.md section 8), and why (None once erased).
+    backdated: bool = False
+    backdated_reason: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -125,6 +130,8 @@ class AmnestyView:
             "created_by": self.created_by,
             "error": self.error,
             "revert": self.revert.to_json() if self.revert is not None else None,
+            "backdated": self.backdated,
+            "backdated_reason": self.backdated_reason,
         }
 
 
@@ -196,16 +203,21 @@ def start(
     *,
     reason: str,
     effective_at: datetime | None = None,
+    backdated_reason: str | None = None,
     caller: Caller,
 ) -> AmnestyView:
-    """Record the amnesty and freeze the sanctions it matches; ``run`` then lifts them."""
+    """Record the amnesty and freeze the sanctions it matches; ``run`` then lifts them. An
+    ``effective_at`` more than 24 hours before now needs ``backdated_reason`` (PRODUCT.md section 8)."""
     ensure_text(reason, field="reason", max_length=2000)
+    given_why = parse_backdated_reason(backdated_reason)
     now = caller.instant
     effective = effective_at if effective_at is not None else now
     amnesty_id = db.ids.new_id("amn", now)
     operator = f.operator
     with UnitOfWork(db, actor=caller.actor, now=now) as uow:
         f = _checked_filter(db, uow.conn, f, caller)
+        why = backdating_reason(effective, uow.now, given_why, field="effective_at")
+        backdated = keep_backdated_reason(uow, operator=operator, subject=f"amnesty:{amnesty_id}", reason=why)
         matched = store.freeze_targets(uow.conn, amnesty_id, f, to_micros(effective))
         uow.record(
             [
@@ -219,6 +231,7 @@ def start(
                         matched=matched,
                         by=caller.actor,
                         started_at=uow.at,
+                        backdated_reason=backdated,
                     ),
                     format_instant(effective) or "",
                     operator,
@@ -431,7 +444,14 @@ def get(db: Database, amnesty_id: str, *, caller: Caller | None = None) -> Amnes
         runs = {r.phase: r for r in store.all_runs(conn, [amnesty_id])}
         reverting = row["state"] == AmnestyState.REVERTING.value
         restored = store.count_restored(conn, amnesty_id) if reverting else 0
-    return amnesty_view(row, runs, now_us=wall_us(), restored_so_far=restored)
+        view = amnesty_view(row, runs, now_us=wall_us(), restored_so_far=restored)
+        return _with_backdating(conn, view)
+
+
+def _with_backdating(conn: Connection, view: AmnestyView) -> AmnestyView:
+    """``view``, marked backdated with its reason if it was (PRODUCT.md section 8)."""
+    kept = personal.text_of_subject(conn, operator=view.operator, subject=f"amnesty:{view.id}", kind=REASON_KIND)
+    return view if kept is None else replace(view, backdated=True, backdated_reason=kept.value)
 
 
 def list_amnesties(db: Database, *, operator: str | None = None, caller: Caller | None = None) -> list[AmnestyView]:
@@ -442,8 +462,8 @@ def list_amnesties(db: Database, *, operator: str | None = None, caller: Caller 
         runs: dict[str, dict[str, store.RunRow]] = {}
         for r in store.all_runs(conn, [row["id"] for row in rows]):
             runs.setdefault(r.amnesty_id, {})[r.phase] = r
-    now_us = wall_us()
-    return [amnesty_view(row, runs.get(row["id"], {}), now_us=now_us) for row in rows]
+        now_us = wall_us()
+        return [_with_backdating(conn, amnesty_view(row, runs.get(row["id"], {}), now_us=now_us)) for row in rows]
 
 
 def progress_snapshot(db: Database) -> list[AmnestyProgress]:

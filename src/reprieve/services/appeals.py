@@ -29,6 +29,7 @@ from reprieve.domain.appeals import (
     grant_lifts_at,
     handling_seconds,
 )
+from reprieve.domain.backdating import backdating_reason, parse_backdated_reason
 from reprieve.domain.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
 from reprieve.domain.events import AppealAttached, AppealDecided, AppealFiled, DisputeRecorded, NewEvent
 from reprieve.domain.filters import AppealFilter
@@ -39,6 +40,7 @@ from reprieve.domain.reviews import ReviewState
 from reprieve.domain.sanctions import UNSET, Unset
 from reprieve.domain.time import format_instant, from_micros, parse_instant, to_micros
 from reprieve.services import access_log
+from reprieve.services.backdating import keep_backdated_reason
 from reprieve.services.callers import Caller
 from reprieve.services.catalogue import require_platform
 from reprieve.services.due_process import (
@@ -366,6 +368,8 @@ class DecideAppeal:
     kind: SanctionKind | None = None
     denies: Sequence[str] | None = None
     probation: ProbationRequest | None = None
+    #: Why it takes effect more than 24 hours before it is recorded; ignored if it does not.
+    backdated_reason: str | None = None
 
     @classmethod
     def parse(
@@ -379,6 +383,7 @@ class DecideAppeal:
         kind: str | SanctionKind | None = None,
         denies: Sequence[str] | None = None,
         probation: dict[str, Any] | ProbationRequest | None = None,
+        backdated_reason: str | None = None,
     ) -> DecideAppeal:
         """The command from what an edge was given, parsed once: ValidationError naming the field."""
         decided = parse_enum(AppealOutcome, outcome, field="outcome")
@@ -396,6 +401,7 @@ class DecideAppeal:
             new_kind,
             denies,
             None if probation is None else ProbationRequest.parse(probation),
+            parse_backdated_reason(backdated_reason),
         )
 
 
@@ -423,9 +429,9 @@ def decide_appeal(db: Database, appeal_id: str, command: DecideAppeal, *, caller
         changes: list[NewEvent] = []
         lifted = False
         lift_at = grant_lifts_at(decided, sanction, effective)
+        change = None
         if lift_at is not None:
             sanction.lift(seq=seq, effective_at=lift_at)
-            changes.append(lift_event(sanction, lift_at, reason, origin))
             lifted = True
         elif decided is AppealOutcome.PARTIALLY_GRANTED:
             platforms = [require_platform(db, uow.conn, p) for p in sanction.scope]
@@ -438,7 +444,15 @@ def decide_appeal(db: Database, appeal_id: str, command: DecideAppeal, *, caller
                 denies=denies,
                 platforms=platforms,
             )
-            changes.append(amendment_event(sanction, change, reason, origin))
+        # After the model's own rules, whose errors say more about a decision that cannot be made at all.
+        why = backdating_reason(effective, uow.now, command.backdated_reason, field="effective_at")
+        backdated = keep_backdated_reason(
+            uow, operator=appeal["operator_id"], subject=f"appeal:{appeal_id}", reason=why
+        )
+        if lift_at is not None:
+            changes.append(lift_event(sanction, lift_at, reason, origin, backdated))
+        elif change is not None:
+            changes.append(amendment_event(sanction, change, reason, origin, backdated))
         if probation is not None:
             if not lifted:
                 raise ConflictError(
@@ -470,6 +484,7 @@ def decide_appeal(db: Database, appeal_id: str, command: DecideAppeal, *, caller
                         decided_by=caller.label,
                         handling_seconds=handling_seconds(from_micros(appeal["received_at"]), uow.now),
                         lifted=lifted,
+                        backdated_reason=backdated,
                     ),
                     format_instant(effective) or "",
                     appeal["operator_id"],
@@ -526,6 +541,7 @@ def record_dispute(db: Database, appeal_id: str, command: RecordDispute, *, call
             "a dispute has a decided_at exactly when its outcome is no longer pending", field="decided_at"
         )
     with UnitOfWork(db, actor=caller.actor, now=now) as uow:
+        now = uow.now
         appeal = _appeal(uow.conn, appeal_id, caller)
         if dispute_id is not None:
             existing = store.dispute_row(uow.conn, dispute_id)

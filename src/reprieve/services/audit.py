@@ -135,6 +135,9 @@ class ChainCheck:
     #: (``reprieve audit cut-over``), not by recomputing their hashes; 0 without one
     proven: int = 0
     proven_at: str | None = None
+    #: events recorded at an instant earlier than one before them (a log written before issue 22
+    #: raised recording instants; docs/time.md): the chain holds, past reads are by prefix
+    out_of_order: int = 0
 
     @classmethod
     def of(cls, verified: Verification) -> ChainCheck:
@@ -147,6 +150,7 @@ class ChainCheck:
             verified.problem,
             proof.head_seq if proof else 0,
             proof.at if proof else None,
+            verified.out_of_order,
         )
 
     @property
@@ -160,6 +164,8 @@ class ChainCheck:
         result: dict[str, Any] = {"ok": self.ok, "events": self.events, "head": self.head}
         if self.proven:
             result["checkpoint"] = {"events": self.proven, "at": self.proven_at}
+        if self.out_of_order:
+            result["out_of_order"] = self.out_of_order
         if not self.ok:
             result["first_bad_seq"] = self.first_bad
             result["problem"] = self.problem

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from reprieve.domain.errors import ConflictError, NotFoundError, ValidationError
@@ -30,6 +31,7 @@ from reprieve.domain.policy import policy_from_data
 from reprieve.policies import shipped_policy_data
 from reprieve.services.callers import Caller
 from reprieve.store import personal, queries
+from reprieve.store.asof import identity_as_of, known_as_of
 from reprieve.store.connection import Connection
 from reprieve.store.db import Database
 from reprieve.store.uow import UnitOfWork
@@ -429,9 +431,22 @@ def link_identities(db: Database, command: LinkIdentities, *, caller: Caller) ->
     return get_identity(db, survivor)
 
 
-def get_identity(db: Database, identity_id: str) -> IdentityView:
+def get_identity(
+    db: Database, identity_id: str, *, caller: Caller | None = None, as_of: datetime | None = None
+) -> IdentityView:
+    """An identity and its accounts; ``as_of``: as the events recorded by then knew it, with the
+    links made by then (one a later link merged away is found too). Caller None: the
+    installation, which sees every operator."""
+    if as_of is not None:
+        with db.read() as conn:
+            then = identity_as_of(conn, identity_id, known_as_of(conn, as_of))
+        if then is None or (caller is not None and not caller.sees(then.operator)):
+            raise NotFoundError(f"no identity {identity_id!r}")
+        return IdentityView(then.id, then.operator, then.accounts, then.created_seq)
     with db.read() as conn:
         row = queries.identity_row(conn, identity_id)
+        if row is not None and caller is not None:
+            caller.ensure_sees(row["operator_id"], "identity", identity_id)
         if row is None:
             raise NotFoundError(f"no identity {identity_id!r}")
         refs = queries.identity_accounts(conn, identity_id)

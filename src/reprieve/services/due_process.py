@@ -10,6 +10,7 @@ from typing import Any
 from reprieve.domain import roles
 from reprieve.domain.errors import NotFoundError, ValidationError
 from reprieve.domain.events import NewEvent, ProbationStarted
+from reprieve.domain.personal import PersonalRef
 from reprieve.domain.policy import ladder_from_data, policy_of
 from reprieve.domain.sanctions import Change, Sanction
 from reprieve.domain.time import Duration, format_instant, parse_duration
@@ -31,14 +32,27 @@ def load_sanction(uow: UnitOfWork, sanction_id: str, caller: Caller | None) -> S
     return sanction
 
 
-def amendment_event(sanction: Sanction, change: Change, reason: str, origin: dict[str, str]) -> NewEvent:
-    """The ``sanction.amended`` event of a decision, naming it (``{"review": id}``, ``{"appeal": id}``)."""
-    event = sanction.amended_event(change, reason=reason, origin=origin)
+def amendment_event(
+    sanction: Sanction,
+    change: Change,
+    reason: str,
+    origin: dict[str, str],
+    backdated_reason: PersonalRef | None = None,
+) -> NewEvent:
+    """The ``sanction.amended`` event of a decision, naming it (``{"review": id}``, ``{"appeal": id}``),
+    with the reason it is backdated, if it is (PRODUCT.md section 8)."""
+    event = sanction.amended_event(change, reason=reason, origin=origin, backdated_reason=backdated_reason)
     return NewEvent.of(event, format_instant(change.effective_at) or "", sanction.operator)
 
 
-def lift_event(sanction: Sanction, effective_at: datetime, reason: str, origin: dict[str, str]) -> NewEvent:
-    event = sanction.lifted_event(reason=reason, origin=origin)
+def lift_event(
+    sanction: Sanction,
+    effective_at: datetime,
+    reason: str,
+    origin: dict[str, str],
+    backdated_reason: PersonalRef | None = None,
+) -> NewEvent:
+    event = sanction.lifted_event(reason=reason, origin=origin, backdated_reason=backdated_reason)
     return NewEvent.of(event, format_instant(effective_at) or "", sanction.operator)
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from reprieve.domain.backdating import backdating_reason, parse_backdated_reason
 from reprieve.domain.errors import ConflictError, NotFoundError, ValidationError
 from reprieve.domain.events import AssessmentFiled, NewEvent, ReviewDecided, ReviewOpened
 from reprieve.domain.filters import ReviewFilter
@@ -29,8 +30,9 @@ from reprieve.domain.reviews import (
     plan_review_decision,
     quorum_for,
 )
-from reprieve.domain.sanctions import UNSET, Unset
+from reprieve.domain.sanctions import UNSET, Change, ChangeType, Sanction, Unset
 from reprieve.domain.time import format_instant, from_micros, parse_instant, to_micros
+from reprieve.services.backdating import keep_backdated_reason
 from reprieve.services.callers import Caller
 from reprieve.services.catalogue import require_platform
 from reprieve.services.due_process import (
@@ -45,7 +47,7 @@ from reprieve.services.due_process import (
 from reprieve.services.viewing import Page
 from reprieve.store import due_process as store
 from reprieve.store import personal, queries
-from reprieve.store.asof import Known, known_as_of
+from reprieve.store.asof import Known, known_as_of, sanctions_as_of
 from reprieve.store.connection import Connection
 from reprieve.store.db import Database
 from reprieve.store.uow import UnitOfWork
@@ -95,6 +97,10 @@ class ReviewDecisionView:
     ends_at: str | None
     next_review_at: str | None
     probation: ProbationView | None
+    #: Taking effect more than 24 hours before it was recorded (PRODUCT.md section 8), and why
+    #: (None once erased).
+    backdated: bool = False
+    backdated_reason: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -103,6 +109,8 @@ class ReviewDecisionView:
             "ends_at": self.ends_at,
             "next_review_at": self.next_review_at,
             "probation": None if self.probation is None else self.probation.to_json(),
+            "backdated": self.backdated,
+            "backdated_reason": self.backdated_reason,
         }
 
 
@@ -206,8 +214,8 @@ def open_review(
     one), or of one whose term ended with the review scheduled at its end (``awaits_review_at``)."""
     members = ensure_panel(list(panel))
     ensure_text(reason, field="reason", max_length=2000)
-    now = caller.instant
-    with UnitOfWork(db, actor=caller.actor, now=now) as uow:
+    with UnitOfWork(db, actor=caller.actor, now=caller.clock) as uow:
+        now = uow.now
         sanction = load_sanction(uow, sanction_id, caller)
         if sanction.state_at(now) is not SanctionState.ACTIVE and not sanction.awaits_review_at(now):
             raise ConflictError(f"sanction {sanction.id} is {sanction.state_at(now).value}: there is nothing to review")
@@ -272,8 +280,7 @@ class FileAssessment:
 def file_assessment(db: Database, review_id: str, command: FileAssessment, *, caller: Caller) -> ReviewView:
     """A panel member's assessment of the risk; once per member, while the review is open."""
     level, tags, rationale = command.risk, command.factors, command.rationale
-    now = caller.instant
-    with UnitOfWork(db, actor=caller.actor, now=now) as uow:
+    with UnitOfWork(db, actor=caller.actor, now=caller.clock) as uow:
         review, _row = _load(uow.conn, review_id, caller)
         seat = review.ensure_can_assess(caller.names)
         uow.record(
@@ -307,6 +314,8 @@ class DecideReview:
     next_review_at: datetime | Unset | None = UNSET
     probation: ProbationRequest | None = None
     effective_at: datetime | None = None
+    #: Why it takes effect more than 24 hours before it is recorded; ignored if it does not.
+    backdated_reason: str | None = None
 
     @classmethod
     def parse(
@@ -318,6 +327,7 @@ class DecideReview:
         next_review_at: str | datetime | Unset | None = UNSET,
         probation: dict[str, Any] | ProbationRequest | None = None,
         effective_at: str | datetime | None = None,
+        backdated_reason: str | None = None,
     ) -> DecideReview:
         """The command from what an edge was given, parsed once: ValidationError naming the field."""
         decided = parse_enum(ReviewOutcome, outcome, field="outcome")
@@ -336,6 +346,7 @@ class DecideReview:
             next_review,
             None if probation is None else ProbationRequest.parse(probation),
             given,
+            parse_backdated_reason(backdated_reason),
         )
 
 
@@ -359,10 +370,9 @@ def decide_review(db: Database, review_id: str, command: DecideReview, *, caller
         origin = {"review": review.id}
         reason = decision_reason(f"Review {review.id} decided to {decided.value}", rationale)
         seq = uow.next_seq() + 1  # the review.decided event comes first
-        changes: list[NewEvent] = []
+        change: Change | None = None
         if action.lift:
-            sanction.lift(seq=seq, effective_at=effective, reviewing=True)
-            changes.append(lift_event(sanction, effective, reason, origin))
+            change = sanction.lift(seq=seq, effective_at=effective, reviewing=True)
         elif action.amends:
             platforms = [require_platform(db, uow.conn, p) for p in sanction.scope]
             change = sanction.amend(
@@ -376,7 +386,14 @@ def decide_review(db: Database, review_id: str, command: DecideReview, *, caller
                 reviewing=True,
                 hold_until_review=action.hold_until_review,
             )
-            changes.append(amendment_event(sanction, change, reason, origin))
+        # After the model's own rules, whose errors say more about a decision that cannot be made at all.
+        why = backdating_reason(effective, uow.now, command.backdated_reason, field="effective_at")
+        backdated = keep_backdated_reason(uow, operator=review.operator, subject=f"review:{review.id}", reason=why)
+        changes: list[NewEvent] = []
+        if change is not None and change.type is ChangeType.LIFTED:
+            changes.append(lift_event(sanction, effective, reason, origin, backdated))
+        elif change is not None:
+            changes.append(amendment_event(sanction, change, reason, origin, backdated))
         probation_data = None
         if probation is not None:
             event, probation_data = probation_event(
@@ -397,6 +414,7 @@ def decide_review(db: Database, review_id: str, command: DecideReview, *, caller
                         assessments=len(review.assessments),
                         quorum=review.quorum,
                         probation=probation_data["id"] if probation_data else None,
+                        backdated_reason=backdated,
                     ),
                     format_instant(effective) or "",
                     review.operator,
@@ -443,13 +461,17 @@ def list_reviews(
 
     Open and decided reviews are listed as they stand, or with ``stood`` as they stood at ``at``:
     opened by then, and open then if decided later; ``as_of``: as Reprieve knew them then
-    (recorded by then, decided if the decision was). Due reviews are today's knowledge."""
+    (recorded by then, decided if the decision was); due reviews then as the sanctions and
+    reviews recorded by then made them."""
     if not 1 <= limit <= 1000:
         raise ValidationError("must be between 1 and 1000", field="limit")
     with db.read() as conn:
-        if f.state is ReviewState.DUE:
+        if f.state is ReviewState.DUE and as_of is not None:
+            due, next_cursor = _due_as_of(conn, f, at, known_as_of(conn, as_of), limit, cursor)
+            items: list[ReviewView | DueReviewView] = [due_view(s, at) for s in due]
+        elif f.state is ReviewState.DUE:
             rows, next_cursor = store.due_sanction_rows(conn, f, at_us=to_micros(at), limit=limit, cursor=cursor)
-            items: list[ReviewView | DueReviewView] = [due_view(s, at) for s in queries.load_sanctions(conn, rows)]
+            items = [due_view(s, at) for s in queries.load_sanctions(conn, rows)]
         else:
             at_us = to_micros(at) if stood else None
             known = None if as_of is None else known_as_of(conn, as_of)
@@ -458,6 +480,28 @@ def list_reviews(
             )
             items = [review_view(conn, r["id"], row=r, at_us=at_us, known=known) for r in review_rows]
     return Page(tuple(items), next_cursor)
+
+
+def _due_as_of(
+    conn: Connection, f: ReviewFilter, at: datetime, known: Known, limit: int, cursor: str | None
+) -> tuple[list[Sanction], str | None]:
+    """The sanctions due for review at ``at`` as the events recorded by ``known.as_of`` made them:
+    the store's candidates taken back to then, kept if their review then was due by ``at`` and
+    they were in force then or ended with the term it was scheduled at the end of."""
+    at_us, after = to_micros(at), queries.decode_cursor(cursor) if cursor else None
+    due: list[Sanction] = []
+    while len(due) <= limit:
+        rows = store.due_candidate_rows(conn, f, at_us=at_us, recorded=known.sql, limit=500, after=after)
+        if not rows:
+            break
+        after = rows[-1].id
+        then = sanctions_as_of(conn, queries.load_sanctions(conn, rows), known)
+        for sanction in (then[row.id] for row in rows if row.id in then):
+            review_at = sanction.view_at(at).review_at
+            if review_at is not None and review_at <= at and (sanction.is_active(at) or sanction.awaits_review_at(at)):
+                due.append(sanction)
+    next_cursor = queries.encode_cursor(due[limit - 1].id) if len(due) > limit else None
+    return due[:limit], next_cursor
 
 
 def _load(conn: Connection, review_id: str, caller: Caller | None) -> tuple[Review, dict[str, Any]]:
@@ -516,6 +560,8 @@ def review_view(
                 sanction=probation_row["sanction_id"],
                 source=probation_row["source"],
             )
+    backdated_ref = decision.get("backdated_ref") if decision else None
+    backdated_text = personal.read_many(conn, [backdated_ref]).get(backdated_ref or "")
     panel = json.loads(row["panel"])
     # The panel's entries and who filed each assessment, resolved outside the chain (issue 21).
     names = personal.names_of(conn, [*panel, *(a["reviewer"] for a in assessments)])
@@ -553,7 +599,9 @@ def review_view(
                 _instant(row["decided_at"]),
                 "decided",
                 decision.get("decided_by"),
-                f"{row['outcome']}: {decision.get('rationale')}",
+                f"{row['outcome']}: {decision.get('rationale')}"
+                # A backdated decision says so, and why (PRODUCT.md section 8).
+                + (f" (backdated: {backdated_text.value or ''})" if backdated_text is not None else ""),
             )
         )
     # In the order of the instants as written (RFC 3339), as the timeline always was.
@@ -582,6 +630,8 @@ def review_view(
             ends_at=decision.get("ends_at"),
             next_review_at=decision.get("next_review_at"),
             probation=probation,
+            backdated=backdated_ref is not None,
+            backdated_reason=backdated_text.value if backdated_text is not None else None,
         ),
         timeline=tuple(timeline),
     )

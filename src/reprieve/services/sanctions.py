@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import islice
 from typing import Any
 
+from reprieve.domain.backdating import backdating_reason, parse_backdated_reason
 from reprieve.domain.errors import NotFoundError, ValidationError
 from reprieve.domain.events import NewEvent, SanctionImposed
 from reprieve.domain.filters import SanctionFilter
 from reprieve.domain.model import AccountRef, Platform, SanctionKind, ensure_slug, ensure_text, parse_enum
+from reprieve.domain.personal import PersonalRef, ref_id
 from reprieve.domain.reason import Automation, Reason
 from reprieve.domain.sanctions import (
     UNSET,
     Change,
     ChangeType,
+    Imported,
     Sanction,
     Unset,
     ensure_hold,
@@ -24,6 +27,7 @@ from reprieve.domain.sanctions import (
     ensure_term,
 )
 from reprieve.domain.time import Duration, format_instant, parse_duration, parse_instant, to_micros
+from reprieve.services.backdating import keep_backdated_reason
 from reprieve.services.callers import Caller
 from reprieve.services.catalogue import ensure_accounts, require_platform
 from reprieve.services.viewing import Page
@@ -52,6 +56,10 @@ class ImposeSanction:
     automated: Automation = field(default_factory=Automation)
     extra: dict[str, Any] = field(default_factory=dict)
     hold_until_review: bool = False  #: in force after ``ends_at`` until its review is decided
+    #: An imported sanction's word on when its user was informed (``import_sanctions``).
+    imported: Imported | None = None
+    #: Why it starts more than 24 hours before it is recorded (PRODUCT.md section 8); ignored if it does not.
+    backdated_reason: str | None = None
 
     @classmethod
     def parse(
@@ -70,6 +78,7 @@ class ImposeSanction:
         automated: dict[str, Any] | Automation | None = None,
         extra: dict[str, Any] | None = None,
         hold_until_review: bool = False,
+        backdated_reason: str | None = None,
     ) -> ImposeSanction:
         """The command from what an edge was given (JSON-like values), parsed once: ValidationError
         naming the field, in the order the fields were always checked."""
@@ -98,6 +107,7 @@ class ImposeSanction:
             automated=parsed_automated,
             extra=extra if extra is not None else {},
             hold_until_review=_flag(hold_until_review, field="hold_until_review"),
+            backdated_reason=parse_backdated_reason(backdated_reason),
         )
 
 
@@ -124,17 +134,54 @@ def impose_sanction(
     caller: Caller,
 ) -> SanctionView:
     """Impose one sanction; platforms of operators the caller may not see do not exist.
-    ``caller.now``: an instant or a clock, read once the write lock is held (``UnitOfWork``)."""
+    ``caller.now``: an instant or a clock, read once the write lock is held (``UnitOfWork``).
+    A ``starts_at`` more than 24 hours before that instant needs ``backdated_reason`` (an import,
+    ``import_sanctions``, is backdated by nature and needs none)."""
     with UnitOfWork(db, actor=caller.actor, now=caller.clock) as uow:
         if caller.operators is not None:
             for platform_id in [command.subject.platform, *(command.scope or ())]:
                 caller.seen(db.platform(uow.conn, platform_id), "platform", platform_id)
-        sanction = _impose(db, uow, [command])[0]
+        sanction = _impose(db, uow, [command], decided=True)[0]
     return sanction_view(sanction, at=uow.now)
 
 
 #: Sanctions checked and recorded together inside one transaction of an import.
 IMPORT_CHUNK = 1000
+#: Rows of history one ``POST /v1/imports`` takes at most: one transaction, all or nothing.
+MAX_IMPORT_ROWS = 1000
+
+
+def imported_command(
+    command: ImposeSanction,
+    informed_at: str | datetime | None,
+    statement: Mapping[str, Any] | None = None,
+    *,
+    informed_at_start: bool = False,
+) -> ImposeSanction:
+    """A row of imported history: ``command`` with when the platform informed its user
+    (``informed_at``, required; with ``informed_at_start``, a row without one says its user was
+    informed when the sanction started) and the platform's own statement (``{reference,
+    issued_at}``), recorded instead of issuing one (PRODUCT.md section 8)."""
+    if informed_at is None:
+        if not informed_at_start:
+            raise ValidationError(
+                "required: when the platform informed the user (or import with the default: informed at starts_at)",
+                field="informed_at",
+            )
+        if command.starts_at is None:
+            raise ValidationError("informed at its start: give starts_at, or informed_at", field="informed_at")
+        informed_at = command.starts_at
+    return replace(command, imported=Imported.parse(informed_at, statement))
+
+
+def import_history(db: Database, rows: Sequence[ImposeSanction], *, caller: Caller) -> int:
+    """``POST /v1/imports``: at most ``MAX_IMPORT_ROWS`` rows of history (``imported_command``),
+    imported in one transaction by ``import_sanctions``: all of them, or none (the error names
+    the row). Returns how many."""
+    if not rows or len(rows) > MAX_IMPORT_ROWS:
+        raise ValidationError(f"give 1 to {MAX_IMPORT_ROWS} sanctions", field="sanctions")
+    assert all(row.imported is not None for row in rows), "import_history: every row says when its user was informed"
+    return import_sanctions(db, rows, caller=caller, batch_size=len(rows))
 
 
 def import_sanctions(
@@ -148,9 +195,13 @@ def import_sanctions(
     """Impose many sanctions, ``batch_size`` per transaction; returns how many were imposed.
 
     Each batch is all-or-nothing: a bad command rolls back its batch, and the error names it.
-    ``caller.now``: the instant of every batch (a clock is read once, here).
+    ``caller.now``: the instant of every batch (a clock is read once, here). A command that says
+    when its user was informed (``imported``: history, PRODUCT.md section 8) has it recorded; the
+    edges require it (``reprieve sanction import``, ``POST /v1/imports``). Platforms of operators
+    the caller may not see do not exist.
     """
     actor, now = caller.actor, caller.instant
+    seen: set[str] = set()
     total = 0
     size = max(1, batch_size)
     pending = iter(commands)
@@ -161,6 +212,8 @@ def import_sanctions(
             # A batch is taken in chunks, each checked, chained and projected in turn: what a chunk
             # makes stays in the processor's caches, where a whole batch per step would not.
             while chunk:
+                if caller.operators is not None:
+                    _ensure_platforms_seen(db, uow, caller, chunk, seen)
                 _impose(db, uow, chunk, offset=total + done, keep=False)
                 done += len(chunk)
                 chunk = list(islice(pending, min(IMPORT_CHUNK, size - done)))
@@ -171,10 +224,29 @@ def import_sanctions(
     return total
 
 
+def _ensure_platforms_seen(
+    db: Database, uow: UnitOfWork, caller: Caller, commands: Sequence[ImposeSanction], seen: set[str]
+) -> None:
+    """NotFoundError for a platform of the commands of an operator the caller may not see (``seen``: checked ones)."""
+    for command in commands:
+        for platform_id in [command.subject.platform, *(command.scope or ())]:
+            if platform_id not in seen:
+                caller.seen(db.platform(uow.conn, platform_id), "platform", platform_id)
+                seen.add(platform_id)
+
+
 def _impose(
-    db: Database, uow: UnitOfWork, commands: Sequence[ImposeSanction], offset: int = 0, *, keep: bool = True
+    db: Database,
+    uow: UnitOfWork,
+    commands: Sequence[ImposeSanction],
+    offset: int = 0,
+    *,
+    keep: bool = True,
+    decided: bool = False,
 ) -> list[Sanction]:
-    """Check and record ``commands``; returns the sanctions, unless ``keep`` is false (a bulk import)."""
+    """Check and record ``commands``; returns the sanctions, unless ``keep`` is false (a bulk import).
+    ``decided``: each is a decision taken now, whose ``starts_at`` may be backdated only with a
+    reason (not an import, nor a ladder's sanction, which starts when its violation occurred)."""
     ensured = ensure_accounts(db, uow, [_checked_subject(db, uow, c.subject) for c in commands])
     identities = ensured.identities
     ids = db.ids.new_ids("snc", uow.now, len(commands))
@@ -185,7 +257,15 @@ def _impose(
     for index, command in enumerate(commands):
         try:
             imposed = _prepare(
-                db, uow, command, identities[command.subject], seq, ids[index], scopes, sanctions if keep else None
+                db,
+                uow,
+                command,
+                identities[command.subject],
+                seq,
+                ids[index],
+                scopes,
+                sanctions if keep else None,
+                decided=decided,
             )
         except ValidationError as exc:
             if len(commands) > 1:
@@ -236,8 +316,11 @@ def _prepare(
     sanction_id: str,
     scopes: Scopes,
     sanctions: list[Sanction] | None,
+    *,
+    decided: bool = False,
 ) -> SanctionImposed:
-    """The payload of the sanction.imposed event; the Sanction itself is added to ``sanctions``."""
+    """The payload of the sanction.imposed event; the Sanction itself is added to ``sanctions``.
+    ``decided``: as ``_impose``'s."""
     subject_platform = require_platform(db, uow.conn, c.subject.platform)
     # A bulk import names the same few scopes again and again: each is checked once per batch.
     scope_key = (subject_platform.id, tuple(c.scope) if c.scope else None)
@@ -255,7 +338,17 @@ def _prepare(
     denies = tuple(dict.fromkeys(c.denies))
     ensure_term(kind, starts_at, ends_at, denies, scope)
     ensure_hold(c.hold_until_review, review_at)
+    backdated = None
+    if decided:
+        why = backdating_reason(starts_at, uow.now, c.backdated_reason, field="starts_at")
+        backdated = keep_backdated_reason(
+            uow, operator=subject_platform.operator, subject=f"sanction:{sanction_id}", reason=why
+        )
     scope_ids = tuple(p.id for p in scope)
+    origin = c.extra  # where the sanction comes from, e.g. {"violation": id} for a ladder's
+    if c.imported is not None:
+        c.imported.ensure_within(starts_at, uow.now)
+        origin = {**origin, "imported": c.imported.to_dict()}
     if sanctions is not None:
         sanctions.append(
             Sanction(
@@ -268,7 +361,20 @@ def _prepare(
                 reason=reason,
                 automated=automated,
                 changes=[
-                    Change(ChangeType.IMPOSED, seq, starts_at, kind, ends_at, denies, review_at, c.hold_until_review)
+                    Change(
+                        ChangeType.IMPOSED,
+                        seq,
+                        starts_at,
+                        kind,
+                        ends_at,
+                        denies,
+                        review_at,
+                        c.hold_until_review,
+                        c.imported,
+                        ref_id(backdated),
+                        c.backdated_reason if backdated else None,
+                        uow.now if backdated else None,
+                    )
                 ],
             )
         )
@@ -285,8 +391,9 @@ def _prepare(
         review_at=review_at,
         reason=reason.to_dict(),
         automated=automated.to_dict(),
-        origin=c.extra,  # where the sanction comes from, e.g. {"violation": id} for a ladder's
+        origin=origin,
         hold_until_review=c.hold_until_review,
+        backdated_reason=backdated,
     )
 
 
@@ -316,6 +423,8 @@ class AmendSanction:
     denies: Sequence[str] | None = None
     effective_at: datetime | None = None  #: default: now (a sanction not started yet: its start)
     hold_until_review: bool | Unset = UNSET  #: UNSET keeps the term's
+    #: Why it takes effect more than 24 hours before it is recorded; ignored if it does not.
+    backdated_reason: str | None = None
 
     @classmethod
     def parse(
@@ -328,6 +437,7 @@ class AmendSanction:
         denies: Sequence[str] | None = None,
         effective_at: str | datetime | None = None,
         hold_until_review: bool | Unset | None = UNSET,
+        backdated_reason: str | None = None,
     ) -> AmendSanction:
         """The command from what an edge was given, parsed once: ValidationError naming the field,
         in the order the fields were always checked."""
@@ -349,7 +459,16 @@ class AmendSanction:
             and isinstance(hold, Unset)
         ):
             raise ValidationError("an amendment must change ends_at, review_at, kind, denies or hold_until_review")
-        return cls(reason, new_ends, new_review, new_kind, tuple(denies) if denies is not None else None, given, hold)
+        return cls(
+            reason,
+            new_ends,
+            new_review,
+            new_kind,
+            tuple(denies) if denies is not None else None,
+            given,
+            hold,
+            parse_backdated_reason(backdated_reason),
+        )
 
 
 def _instant_or_kept(value: str | datetime | Unset | None, *, field: str) -> datetime | Unset | None:
@@ -387,10 +506,16 @@ def amend_sanction(
             hold_until_review=command.hold_until_review,
         )
         assert change.kind is not None
+        # After the model's own rules, whose errors say more about a change that cannot be made at all.
+        why = backdating_reason(effective, uow.now, command.backdated_reason, field="effective_at")
+        backdated = keep_backdated_reason(
+            uow, operator=sanction.operator, subject=f"sanction:{sanction.id}", reason=why
+        )
+        mark_backdated(sanction, change, backdated, why, uow.now)
         uow.record(
             [
                 NewEvent.of(
-                    sanction.amended_event(change, reason=command.reason),
+                    sanction.amended_event(change, reason=command.reason, backdated_reason=backdated),
                     format_instant(effective) or "",
                     sanction.operator,
                 )
@@ -399,17 +524,35 @@ def amend_sanction(
     return sanction_view(sanction, at=uow.now)
 
 
+def mark_backdated(
+    sanction: Sanction, change: Change, ref: PersonalRef | None, reason: str | None, recorded: datetime
+) -> None:
+    """Show ``change`` (just made, the last of ``sanction.changes``) as backdated in what the
+    use case answers, as a later read will (``store.queries.load_sanction``)."""
+    if ref is not None:
+        assert sanction.changes[-1] is change
+        sanction.changes[-1] = replace(change, backdated_ref=ref.id, backdated_reason=reason, recorded_at=recorded)
+
+
 @dataclass(frozen=True, slots=True)
 class LiftSanction:
     """An early end of a sanction, parsed (``parse``)."""
 
     reason: str
     effective_at: datetime | None = None  #: default: now (a sanction not started yet: its start)
+    #: Why it takes effect more than 24 hours before it is recorded; ignored if it does not.
+    backdated_reason: str | None = None
 
     @classmethod
-    def parse(cls, *, reason: str, effective_at: str | datetime | None = None) -> LiftSanction:
+    def parse(
+        cls, *, reason: str, effective_at: str | datetime | None = None, backdated_reason: str | None = None
+    ) -> LiftSanction:
         ensure_text(reason, field="reason", max_length=2000)
-        return cls(reason, parse_instant(effective_at, field="effective_at") if effective_at is not None else None)
+        return cls(
+            reason,
+            parse_instant(effective_at, field="effective_at") if effective_at is not None else None,
+            parse_backdated_reason(backdated_reason),
+        )
 
 
 def lift_sanction(
@@ -434,10 +577,15 @@ def lift_sanction(
         sanction.ensure_not_before_start(
             effective, hint="to cancel it before it starts, lift it at its start or without effective_at"
         )
-        sanction.lift(seq=uow.next_seq(), effective_at=effective)
-        uow.record(
-            [NewEvent.of(sanction.lifted_event(reason=reason), format_instant(effective) or "", sanction.operator)]
+        change = sanction.lift(seq=uow.next_seq(), effective_at=effective)
+        # After the model's own rules, whose errors say more about a lift that cannot be made at all.
+        why = backdating_reason(effective, uow.now, command.backdated_reason, field="effective_at")
+        backdated = keep_backdated_reason(
+            uow, operator=sanction.operator, subject=f"sanction:{sanction.id}", reason=why
         )
+        mark_backdated(sanction, change, backdated, why, uow.now)
+        event = sanction.lifted_event(reason=reason, backdated_reason=backdated)
+        uow.record([NewEvent.of(event, format_instant(effective) or "", sanction.operator)])
     return sanction_view(sanction, at=uow.now)
 
 

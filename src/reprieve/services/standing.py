@@ -21,13 +21,14 @@ from reprieve.domain.checks import (
 from reprieve.domain.errors import NotFoundError, ReprieveError, ValidationError
 from reprieve.domain.model import AccountRef, Platform, Status, ensure_slug
 from reprieve.domain.policy import policy_of
+from reprieve.domain.sanctions import Sanction, held_past_its_end
 from reprieve.domain.standing import standing_at
 from reprieve.domain.strikes import Probation, count_strikes, probation_at
 from reprieve.domain.time import format_instant, from_micros, to_micros
 from reprieve.services.callers import Caller
 from reprieve.services.catalogue import require_platform
-from reprieve.store import due_process
-from reprieve.store.asof import Known, known_as_of, standing_rows_as_of
+from reprieve.store import due_process, queries
+from reprieve.store.asof import Known, known_as_of, sanctions_as_of, standing_rows_as_of
 from reprieve.store.connection import Connection
 from reprieve.store.db import Database
 from reprieve.store.standing import standing_rows
@@ -60,6 +61,11 @@ class StandingView:
     def until(self) -> datetime | None:
         until = self.standing.standing.until
         return from_micros(until) if until is not None else None
+
+    @property
+    def pending_review(self) -> bool:
+        """In force past its term's end, held until its review (then ``until`` is None)."""
+        return self.standing.pending_review
 
     @property
     def sanctions(self) -> tuple[str, ...]:
@@ -117,14 +123,31 @@ def account_standing(
     platform = require_platform(db, conn, ref.platform)
     if known is None:
         rows = standing_rows(conn, ref.platform, ref.account)
+        if rows.last_link is not None and at_us < rows.last_link:  # before a link: not the identity of now
+            rows = standing_rows_as_of(conn, platform, ref.account, None, at_us)
     else:
-        rows = standing_rows_as_of(conn, platform, ref.account, known)
+        rows = standing_rows_as_of(conn, platform, ref.account, known, at_us)
     if rows.identity is None:  # never sanctioned, never registered: in good standing
         return AccountStanding(ref, None, standing_at([], at_us), 0)
     # Strikes and probation follow the rule of reprieve.domain.strikes.
     marks = due_process.marks_of(rows.direct, rows.reported, policy_of(platform).strike_expiry)
     probation = probation_at(rows.probations, at_us)
-    return AccountStanding(ref, rows.identity, standing_at(rows.spans, at_us), count_strikes(marks, at_us), probation)
+    standing = standing_at(rows.spans, at_us)
+    if rows.known is not None:  # read as known then (store.asof), with their holds
+        pending = bool(standing.sanctions) and held_past_its_end(
+            rows.known.values(), standing.sanctions, from_micros(at_us)
+        )
+    else:
+        held = [i for i in standing.sanctions if i in rows.held]
+        pending = bool(held) and held_past_its_end(_held(conn, held, known), held, from_micros(at_us))
+    return AccountStanding(ref, rows.identity, standing, count_strikes(marks, at_us), probation, pending)
+
+
+def _held(conn: Connection, ids: Sequence[str], known: Known | None) -> list[Sanction]:
+    """Those of the sanctions ``ids`` (a standing's causes, few) with a term held until its
+    review, as known by ``known`` if given."""
+    found = queries.held_sanctions(conn, ids=ids)
+    return found if known is None else list(sanctions_as_of(conn, found, known).values())
 
 
 def get_standing(

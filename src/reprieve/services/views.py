@@ -9,7 +9,7 @@ from typing import Any
 
 from reprieve.domain.model import AccountRef, SanctionKind, SanctionState
 from reprieve.domain.reason import Automation, Reason
-from reprieve.domain.sanctions import Change, ChangeType, Sanction, state_of
+from reprieve.domain.sanctions import Change, ChangeType, Imported, Sanction, state_of
 from reprieve.domain.time import format_instant, parse_instant
 
 
@@ -39,6 +39,8 @@ class SanctionView:
     #: ``ends_at`` at ``at``, the review not decided yet.
     hold_until_review: bool = False
     pending_review: bool = False
+    #: An imported sanction: when its user was informed, and the platform's own statement.
+    imported: Imported | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -61,6 +63,7 @@ class SanctionView:
             "version": self.version,
             "hold_until_review": self.hold_until_review,
             "pending_review": self.pending_review,
+            "imported": self.imported.to_dict() if self.imported is not None else None,
         }
 
 
@@ -88,6 +91,7 @@ def sanction_view(sanction: Sanction, *, at: datetime) -> SanctionView:
         version=sanction.version,
         hold_until_review=term.hold_until_review,
         pending_review=sanction.pending_review_at(at),
+        imported=sanction.imported,
     )
 
 
@@ -122,6 +126,8 @@ def imposed_view(
         "denies": list(data["denies"]),
         "review_at": data["review_at"],
         "hold_until_review": hold,
+        "backdated": False,  # a violation's sanction starts when it occurred: a reported fact
+        "backdated_reason": None,
     }
     held_past = hold and ends is not None and ends <= at
     return {
@@ -144,4 +150,5 @@ def imposed_view(
         "version": seq,
         "hold_until_review": hold,
         "pending_review": held_past and starts <= at,
+        "imported": data.get("imported"),
     }

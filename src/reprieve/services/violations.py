@@ -242,7 +242,11 @@ def check_violation(report: RecordViolation, *, now: datetime) -> CheckedViolati
     it occurred in the future, or its content dates from after it)."""
     occurred = report.occurred_at if report.occurred_at is not None else now
     if occurred > now:
-        raise ValidationError("a violation cannot occur in the future", field="occurred_at")
+        raise ValidationError(
+            f"{format_instant(occurred)} is after the report is received ({format_instant(now)}): "
+            "a violation cannot occur in the future (a reported fact needs no reason, but is never ahead of now)",
+            field="occurred_at",
+        )
     return CheckedViolation(
         report.id,
         report.ref,
@@ -490,10 +494,13 @@ def record_violations_within(uow: UnitOfWork, items: list[PendingViolation]) -> 
     reads = _standing_of(uow.conn, [items[i].checked.ref for i in todo])
     batch = _Batch(uow, platforms, reads, first=items[todo[0]].now, reports=len(todo))
     runs: list[tuple[str, str, list[NewEvent]]] = []
+    now = uow.stamp(items[todo[0]].now)
     for index in todo:
         item = items[index]
-        at = format_instant(item.now) or ""
-        events, body = batch.record(item.checked, item.now, at)
+        # Recorded at its instant, never before the one before it (PRODUCT.md section 8).
+        now = max(now, uow.stamp(item.now))
+        at = format_instant(now) or ""
+        events, body = batch.record(item.checked, now, at)
         runs.append((item.actor, at, events))
         answers[index] = ViolationAnswer(body, created=True)
     uow.record_runs(runs, order=_BATCH_ORDER)

@@ -186,6 +186,46 @@ def due_sanction_rows(
     return rows[:limit], next_cursor
 
 
+def due_candidate_rows(
+    conn: Connection,
+    f: ReviewFilter,
+    *,
+    at_us: int,
+    recorded: Callable[[Any], ColumnElement[bool]],
+    limit: int,
+    after: str | None,
+) -> list[Any]:
+    """Sanctions that may have been due for review at ``at_us`` as known by a past ``as_of``
+    (``recorded``: a condition on a seq), by id after ``after``: created by then, started by
+    ``at_us``, with a review in their latest term or amended since their creation (a term of
+    then may have had one), and no review open then as known then. The caller keeps those due
+    as the events recorded by then made them (``Sanction.view_at``)."""
+    decided_then = and_(R.state != ReviewState.OPEN.value, recorded(R.updated_seq), R.decided_at <= at_us)
+    open_review = exists().where(
+        R.sanction_id == S.id, recorded(R.created_seq), R.opened_at <= at_us, not_(decided_then)
+    )
+    query = (
+        select(tables.sanctions)
+        .where(
+            recorded(S.created_seq),
+            S.starts_at <= at_us,
+            or_(S.review_at.is_not(None), S.updated_seq != S.created_seq),
+            not_(open_review),
+        )
+        .order_by(S.id)
+        .limit(limit)
+    )
+    if after:
+        query = query.where(S.id > after)
+    if f.operator:
+        query = query.where(S.operator_id == f.operator)
+    if f.operators is not None:
+        query = query.where(S.operator_id.in_(list(f.operators)))
+    if f.sanction:
+        query = query.where(S.id == f.sanction)
+    return list(conn.execute(query))
+
+
 # --- appeals -------------------------------------------------------------------------------
 
 

@@ -130,6 +130,8 @@ def reviews_decided(projector: Projector, events: list[Applied[ReviewDecided]]) 
             "next_review_at": d.next_review_at,
             "probation": d.probation,
         }
+        if d.backdated_reason is not None:  # its reason's reference (PRODUCT.md section 8)
+            decision["backdated_ref"] = ref_id(d.backdated_reason)
         projector.conn.execute(
             update(tables.reviews)
             .where(tables.reviews.c.id == d.id)

@@ -113,3 +113,18 @@ def driver_rows(conn: Connection, statements: dict[str, str], params: dict[str, 
     finally:
         cursor.close()
     return rows
+
+
+def last_link(conn: Connection, seqs: Sequence[int] | None = None) -> int | None:
+    """When the latest identity link (of the events ``seqs``; None: of all) took effect, in µs:
+    the index, which holds identities as they are now, cannot answer for an instant before it."""
+    where = ""
+    params: dict[str, Any] = {}
+    if seqs is not None:
+        if not seqs:
+            return None
+        where = " WHERE seq IN (" + ", ".join(str(int(seq)) for seq in seqs) + ")"
+    sql = "SELECT max(effective_at) FROM identity_links" + where
+    rows = driver_rows(conn, {"sqlite": sql, "postgresql": sql}, params)
+    value = rows[0][0] if rows else None
+    return int(value) if value is not None else None

@@ -20,6 +20,7 @@ from reprieve.domain.events import (
     envelope_json,
 )
 from reprieve.domain.filters import EventFilter
+from reprieve.domain.time import parse_instant
 from reprieve.store import cutover, keys, outbox, tables
 from reprieve.store.bulk import insert_rows
 from reprieve.store.raw import execute, fetch_all, placeholders
@@ -239,6 +240,10 @@ class Verification:
     problem: str | None = None
     #: the checkpoint that proves the events up to its ``head_seq`` (``reprieve audit cut-over``)
     checkpoint: cutover.Checkpoint | None = None
+    #: events recorded at an instant earlier than an event before them: written before recording
+    #: instants were raised to the head's (issue 22); reads ``as_of`` treat the log as a prefix
+    #: (``store.asof``, docs/time.md)
+    out_of_order: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         result: dict[str, Any] = {"ok": self.ok, "events": self.events, "head": self.head}
@@ -322,7 +327,16 @@ def _verify_snapshot(conn: Connection, batch: int) -> Verification:
     expected_seq = 1
     prev = GENESIS_HASH
     count = 0
+    latest = ""  # the latest recording instant so far, as text
+    out_of_order = 0
     for event in _snapshot_events(conn, batch):
+        # Text order is time order between seconds; within one (``...07Z`` sorts after ``...07.5Z``) as instants.
+        at, second = event.at, event.at[:19]
+        if at != latest:
+            if second > latest[:19] or (second == latest[:19] and parse_instant(at) >= parse_instant(latest)):
+                latest = at
+            else:
+                out_of_order += 1
 
         def bad(problem: str, seq: int = event.seq, count: int = count, prev: str = prev) -> Verification:
             return Verification(False, count, prev, seq, problem, proof)
@@ -359,4 +373,4 @@ def _verify_snapshot(conn: Connection, batch: int) -> Verification:
             )
         first_bad = head_seq + 1 if count > head_seq else head_seq
         return Verification(False, count, prev, first_bad, "the log does not end where its head says", proof)
-    return Verification(True, count, prev, checkpoint=proof)
+    return Verification(True, count, prev, checkpoint=proof, out_of_order=out_of_order)

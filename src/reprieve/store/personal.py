@@ -91,6 +91,27 @@ def read_many(conn: Connection, ids: Iterable[str | None]) -> dict[str, Personal
     return found
 
 
+def text_of_subject(conn: Connection, *, operator: str, subject: str, kind: str) -> PersonalText | None:
+    """The latest text of ``kind`` kept for ``subject`` within ``operator`` (its value None once
+    erased), or None: a decision's own text found by what it is about (``amnesty:<id>``)."""
+    t = tables.personal_data
+    row = (
+        conn.execute(
+            select(t)
+            .where(t.c.operator_id == operator, t.c.subject == subject, t.c.kind == kind)
+            .order_by(t.c.created_at.desc(), t.c.id.desc())
+            .limit(1)
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        return None
+    return PersonalText(
+        row["id"], row["kind"], row["subject"], row["value"], row["sha256"], row["erased_at"] is not None
+    )
+
+
 def resolved(text: str | None, ref: str | None, texts: Mapping[str, PersonalText]) -> tuple[str | None, bool]:
     """The text a projection's column holds (an old event's) or its reference ``ref`` resolves to
     among ``texts`` (``read_many``), and whether it was erased (then the text is None)."""

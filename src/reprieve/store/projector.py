@@ -136,7 +136,35 @@ class Projector:
             survivor, merged = e.event.identity, e.event.merged
             if not merged:
                 continue
-            for table in (tables.accounts, tables.sanctions, tables.sanction_spans, *due_process.IDENTITY_TABLES):
+            # The history first (PRODUCT.md section 8: links in both clocks): which accounts this
+            # link moved, from which identity, and when; the rows below then forget it.
+            a = tables.accounts.c
+            moved = list(
+                self.conn.execute(select(a.platform_id, a.account_id, a.identity_id).where(a.identity_id.in_(merged)))
+            )
+            effective = to_micros(parse_instant(e.effective_at))
+            insert_rows(
+                self.conn,
+                tables.identity_links,
+                (
+                    "seq",
+                    "platform_id",
+                    "account_id",
+                    "operator_id",
+                    "from_identity",
+                    "to_identity",
+                    "identity_id",
+                    "effective_at",
+                ),
+                [(e.seq, p, acc, e.event.operator, was, survivor, survivor, effective) for p, acc, was in moved],
+            )
+            for table in (
+                tables.accounts,
+                tables.sanctions,
+                tables.sanction_spans,
+                tables.identity_links,
+                *due_process.IDENTITY_TABLES,
+            ):
                 self.conn.execute(update(table).where(table.c.identity_id.in_(merged)).values(identity_id=survivor))
             self.conn.execute(delete(tables.identities).where(tables.identities.c.id.in_(merged)))
 
@@ -161,7 +189,8 @@ class Projector:
                 reason,
                 automated,
                 hold,
-                _extra,
+                backdated,
+                extra,
             ) = event
             starts = to_micros(parse_instant(starts_at))
             change = {
@@ -175,6 +204,10 @@ class Projector:
             }
             if hold:  # held until its review: no end is known until the decision (PRODUCT.md section 8)
                 change["hold_until_review"] = True
+            if "imported" in extra:  # when its user was informed, as its import said
+                change["imported"] = extra["imported"]
+            if backdated is not None:  # its reason's reference (PRODUCT.md section 8)
+                change["backdated_ref"] = ref_id(backdated)
             ends_us = end_to_micros(parse_instant(ends) if ends and not hold else None)
             sanction_rows.append(
                 (
@@ -240,8 +273,9 @@ class Projector:
         changes = [Change.from_dict(c) for c in json.loads(row.changes)]
         effective = parse_instant(e.effective_at)
         d = e.event
+        backdated = ref_id(d.backdated_reason)
         if isinstance(d, SanctionLifted):
-            changes.append(Change(ChangeType.LIFTED, e.seq, effective))
+            changes.append(Change(ChangeType.LIFTED, e.seq, effective, backdated_ref=backdated))
         else:
             changes.append(
                 Change(
@@ -253,6 +287,7 @@ class Projector:
                     tuple(d.denies or ()),
                     parse_instant(d.review_at) if d.review_at else None,
                     bool(d.hold_until_review),
+                    backdated_ref=backdated,
                 )
             )
         terms = sorted((c for c in changes if c.type is not ChangeType.LIFTED), key=lambda c: (c.effective_at, c.seq))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, exists, func, or_, select
@@ -15,8 +16,8 @@ from reprieve.domain.model import AccountRef, Platform, SanctionKind, SanctionSt
 from reprieve.domain.reason import Automation, Reason
 from reprieve.domain.sanctions import Change, Sanction
 from reprieve.domain.standing import ResolvedSpan
-from reprieve.domain.time import from_micros
-from reprieve.store import tables
+from reprieve.domain.time import from_micros, parse_instant
+from reprieve.store import personal, tables
 from reprieve.store.db import platform_from_row
 
 S = tables.sanctions.c
@@ -115,6 +116,7 @@ def load_sanction(conn: Connection, sanction_id: str) -> Sanction | None:
     sanction.scope = tuple(
         conn.execute(select(SC.platform_id).where(SC.sanction_id == sanction_id).order_by(SC.platform_id)).scalars()
     )
+    with_backdated_reasons(conn, [sanction])
     return sanction
 
 
@@ -132,7 +134,29 @@ def load_sanctions(conn: Connection, rows: Sequence[Any]) -> list[Sanction]:
             scopes.setdefault(r.sanction_id, []).append(r.platform_id)
     for s in sanctions:
         s.scope = tuple(scopes.get(s.id, ()))
+    with_backdated_reasons(conn, sanctions)
     return sanctions
+
+
+def with_backdated_reasons(conn: Connection, sanctions: Sequence[Sanction]) -> None:
+    """Fill in each backdated change's reason (from ``personal_data``; None once erased) and the
+    instant it was recorded (its event's): nothing to read for a sanction never backdated."""
+    marked = [(s, i) for s in sanctions for i, c in enumerate(s.changes) if c.backdated_ref is not None]
+    if not marked:
+        return
+    texts = personal.read_many(conn, [s.changes[i].backdated_ref for s, i in marked])
+    seqs = sorted({s.changes[i].seq for s, i in marked})
+    E = tables.events.c
+    recorded = {seq: at for seq, at in conn.execute(select(E.seq, E.at).where(E.seq.in_(seqs)))}
+    for sanction, i in marked:
+        change = sanction.changes[i]
+        found = texts.get(change.backdated_ref or "")
+        at = recorded.get(change.seq)
+        sanction.changes[i] = replace(
+            change,
+            backdated_reason=found.value if found is not None else None,
+            recorded_at=parse_instant(at) if at else None,
+        )
 
 
 def resolved_spans(conn: Connection, identity_id: str, platform_id: str) -> list[ResolvedSpan]:
@@ -250,3 +274,19 @@ def existing_platform(conn: Connection, platform_id: str) -> Platform:
     """A platform known to exist (``NoResultFound`` if it does not)."""
     row = conn.execute(select(tables.platforms).where(tables.platforms.c.id == platform_id)).one()
     return platform_from_row(row._mapping)
+
+
+def held_sanctions(
+    conn: Connection, identities: Sequence[str] | None = None, *, ids: Sequence[str] | None = None
+) -> list[Sanction]:
+    """The sanctions with a term held until its review (``hold_until_review``, rare), among
+    ``ids``; or, for the enforcement index, those whose latest term has a review, of
+    ``identities`` (None: of all), to say when one is past its end."""
+    # By primary key: any term of theirs, past ones too. For the index, which answers from now
+    # on: a held term in force now or later has a review (``ensure_hold``), and so has the latest
+    # term: the partial index of ``review_at`` finds them.
+    among = S.id.in_(list(ids)) if ids is not None else S.review_at.is_not(None)
+    query = select(tables.sanctions).where(among, S.changes.like("%hold_until_review%"))
+    if identities is not None:
+        query = query.where(S.identity_id.in_(list(identities)))
+    return load_sanctions(conn, list(conn.execute(query)))

@@ -3,7 +3,9 @@
 A standing is asked for on every check that misses the enforcement index and on every read of
 ``/standing``: one round trip instead of six keeps it within a millisecond. The statement is
 the union of the account's identity, the spans reaching it, its strikes (sanctions imposed
-directly, violations reported) with the first granted appeal of each, and its probations,
+directly, violations reported) with the first granted appeal of each, its probations, which of
+its sanctions are held until their review, and when its identity's links took effect (a
+standing before one is read by ``store.asof``),
 tagged by kind and padded to one shape; the rules applied to them are those of
 ``reprieve.store.due_process`` and ``reprieve.domain``.
 """
@@ -19,6 +21,7 @@ import orjson
 from sqlalchemy import Connection
 
 from reprieve.domain.model import SanctionKind
+from reprieve.domain.sanctions import Sanction
 from reprieve.domain.standing import ResolvedSpan
 from reprieve.domain.strikes import Probation
 from reprieve.store.due_process import DirectStrike, ReportedStrike, probation_of
@@ -37,7 +40,8 @@ SELECT 'i', a.identity_id, CAST(NULL AS TEXT), CAST(NULL AS TEXT),
        CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT)
   FROM a
 UNION ALL
-SELECT 's', sp.sanction_id, sp.kind, sp.denies, sp.active_from, sp.active_until, NULL, NULL
+SELECT 's', sp.sanction_id, sp.kind, sp.denies, sp.active_from, sp.active_until,
+       (SELECT 1 FROM sanctions s WHERE s.id = sp.sanction_id AND s.changes LIKE {{held}}{{fence}}), NULL
   FROM sanction_spans sp
  WHERE sp.identity_id = (SELECT identity_id FROM a) AND sp.platform_id = {{p}}
 UNION ALL
@@ -56,11 +60,15 @@ UNION ALL
 SELECT 'p', p.id, p.sanction_id, p.ladder, p.starts_at, p."until", NULL, NULL
   FROM probations p
  WHERE p.identity_id = (SELECT identity_id FROM a) AND p.platform_id = {{p}}
+UNION ALL
+SELECT 'l', NULL, NULL, NULL, l.effective_at, NULL, NULL, NULL
+  FROM identity_links l
+ WHERE l.identity_id = (SELECT identity_id FROM a)
 """
 #: The statement in each driver's parameter style (sqlite3: named; psycopg: pyformat).
 _BY_DIALECT = {
-    "sqlite": _STATEMENT.format(p=":p", a=":a", fence=""),
-    "postgresql": _STATEMENT.format(p="%(p)s", a="%(a)s", fence=" OFFSET 0"),
+    "sqlite": _STATEMENT.format(p=":p", a=":a", fence="", held="'%hold_until_review%'"),
+    "postgresql": _STATEMENT.format(p="%(p)s", a="%(a)s", fence=" OFFSET 0", held="'%%hold_until_review%%'"),
 }
 
 
@@ -115,6 +123,13 @@ class StandingRows:
     direct: list[DirectStrike] = field(default_factory=list)
     reported: list[ReportedStrike] = field(default_factory=list)
     probations: list[Probation] = field(default_factory=list)
+    #: The sanctions among the spans' with a term held until its review (``pending_review``).
+    held: set[str] = field(default_factory=set)
+    #: When the last link of its identity took effect (µs; None: never linked). A standing
+    #: before it is not the identity's now (``store.asof.standing_rows_as_of`` reads it).
+    last_link: int | None = None
+    #: As of a past instant (``store.asof``): the sanctions read, as known then, by id (None: not read).
+    known: dict[str, Sanction] | None = None
 
 
 def standing_rows(conn: Connection, platform_id: str, account_id: str) -> StandingRows:
@@ -152,11 +167,15 @@ def _add(result: StandingRows, row: Sequence[Any], denials: dict[str, frozenset[
         if denies is None:
             denies = denials[t3] = frozenset(json.loads(t3))
         result.spans.append(ResolvedSpan(t1, i1, i2, SanctionKind(t2), denies))
+        if i3:
+            result.held.add(t1)
     elif tag == "d":
         result.direct.append(DirectStrike(t1, i1, i2, i3))
     elif tag == "v":
         result.reported.append(ReportedStrike(i1, i2, t1, i3, i4))
     elif tag == "p":
         result.probations.append(probation_of(t1, i1, i2, t3, t2))
+    elif tag == "l":
+        result.last_link = i1 if result.last_link is None else max(result.last_link, i1)
     else:
         result.identity = t1

@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
 
 #: The comment of a projection's reference into ``personal_data`` (issue 21).
@@ -115,6 +116,23 @@ accounts = Table(
     comment="Accounts, named by the platform's own id; created on first use.",
 )
 
+identity_links = Table(
+    "identity_links",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False, comment="the identities.linked event"),
+    Column("platform_id", String(63), primary_key=True),
+    Column("account_id", String(200), primary_key=True, comment="an account the link moved"),
+    Column("operator_id", String(63), nullable=False),
+    Column("from_identity", String(40), nullable=False, comment="the identity it was in before the link"),
+    Column("to_identity", String(40), nullable=False, comment="the identity the link put it in"),
+    Column("identity_id", String(40), nullable=False, comment="its identity now (as accounts.identity_id)"),
+    Column("effective_at", BigInteger, nullable=False, comment="µs; when the link took effect (its recording)"),
+    Index("ix_identity_links_identity", "identity_id", "effective_at"),
+    Index("ix_identity_links_from", "from_identity"),
+    comment="Every account each link moved from one identity to another: the links in both clocks "
+    "(PRODUCT.md section 8). identity_id follows later links, as the other tables' do.",
+)
+
 sanctions = Table(
     "sanctions",
     metadata,
@@ -137,6 +155,14 @@ sanctions = Table(
     # An account's sanctions, in id order (the order of every list): by account alone (any
     # platform of the scope) or by platform and account (migration 0010).
     Index("ix_sanctions_account", "subject_account", "subject_platform", "id"),
+    # The few sanctions with a review: those due, and those held until it (the enforcement
+    # index's build reads them instead of scanning the table; migration 0023).
+    Index(
+        "ix_sanctions_review_at",
+        "review_at",
+        sqlite_where=text("review_at IS NOT NULL"),
+        postgresql_where=text("review_at IS NOT NULL"),
+    ),
     comment="Sanctions, with their whole history of terms.",
     postgresql_with={"fillfactor": 85},  # room for a lift's new row version on its page (migration 0009)
 )
@@ -370,6 +396,7 @@ PROJECTIONS: tuple[Table, ...] = (
     platforms,
     identities,
     accounts,
+    identity_links,
     sanctions,
     sanction_scope,
     sanction_spans,

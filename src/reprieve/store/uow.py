@@ -1,14 +1,16 @@
 """Unit of work: one write transaction holding the chain head, in which events are appended
 and their projections updated together. Nothing is visible to others until it commits.
 
-Its instant (``now``, ``at``) is the one its events are recorded at. Given a clock (a live write:
-the changes to sanctions, and the filing and deciding of appeals and reviews that change them,
-from the API, the console and the command line), it reads it once the head is locked, and
-an instant earlier than the head event's recording instant is raised to it: the recording
-instants of live writes never go backwards along the log (two processes whose clocks disagree,
-a request that waited for the lock), and a change is judged against the state as it is at the
-instant it is recorded. An instant given as such is the caller's word and taken as it is: a
-caller writing history (an import, the demo, tests) says when each thing happened.
+Its instant (``now``, ``at``) is the one its events are recorded at, and recording instants never
+go backwards along the log (PRODUCT.md section 8): once the head is locked, the instant (a
+clock's reading, read then, or an instant given as such) is raised to the head event's recording
+instant if it is earlier, and so is each command's of a group (``command``) and each run's of
+``record_runs``. Two processes whose clocks disagree, a request that waited for the lock, a caller
+telling history out of order (an import, a test's fixed instant): the log stays in the order of
+its recording instants, so that "recorded by T" is a prefix of it (``store.asof``), and a change
+is judged against the state as it is at the instant it is recorded. A caller writing history
+says when each thing happened in the world with the events' own instants (``effective_at``, a
+creation's ``starts_at``), not with the recording instant.
 """
 
 from __future__ import annotations
@@ -38,8 +40,8 @@ def instant_of(now: datetime | Clock) -> datetime:
 class UnitOfWork:
     """``with UnitOfWork(db, actor=..., now=...) as uow: ... uow.record(events)``; commits on exit.
 
-    ``now``: an instant, taken as it is, or a clock, read once the head is locked and never
-    earlier than the head event's recording instant (see the module docstring).
+    ``now``: an instant or a clock (read once the head is locked); either way never earlier than
+    the head event's recording instant (see the module docstring): read ``uow.now`` inside.
     """
 
     def __init__(self, db: Database, *, actor: str, now: datetime | Clock) -> None:
@@ -51,29 +53,50 @@ class UnitOfWork:
         self.recorded_count = 0
         self.last_event: RecordedEvent | None = None
         self._savepoints = 0
-        #: When the head event was recorded: a clock's reading earlier than that is raised to it.
+        #: When the head event was recorded: an instant earlier than that is raised to it.
         self._floor: datetime | None = None
+        self._floor_text = ""  #: its text
 
     def __enter__(self) -> UnitOfWork:
         self._conn = self.db.engine.connect().execution_options(reprieve_write=True)
         try:
             self._tx = self._conn.begin()
             self._head = eventlog.lock_head(self._conn)
-            head_at = eventlog.recorded_at(self._conn, self._head[0]) if self._clock is not None else None
+            head_at = eventlog.recorded_at(self._conn, self._head[0])
         except BaseException:
             self._conn.close()
             raise
         if head_at is not None:
-            self._floor = parse_instant(head_at)
+            self._floor, self._floor_text = parse_instant(head_at), head_at
         self._settle(self._clock() if self._clock is not None else self.now)
         self.projector = Projector(self._conn, known=self.db.known_platform)
         return self
 
     def _settle(self, now: datetime) -> None:
-        """Take ``now`` as this unit's instant; read from a clock, raised to the head's if earlier."""
-        if self._clock is not None and self._floor is not None and now < self._floor:
-            now = self._floor
-        self.now, self.at = now, format_instant(now) or ""
+        """Take ``now`` as this unit's instant, raised to the head's if earlier."""
+        self.now = self.stamp(now)
+        self.at = format_instant(self.now) or ""
+
+    def stamp(self, now: datetime) -> datetime:
+        """``now``, or the head's recording instant if that is later: the instant events are
+        recorded at next (a command of a batch recorded with ``record_runs`` builds its events with
+        it, and keeps its commands' instants in order itself)."""
+        if self._floor is not None and now < self._floor:
+            return self._floor
+        return now
+
+    def _raised(self, at: str) -> str:
+        """``at`` (a recording instant's text) raised to the head's, which it then is."""
+        if self._floor is None:
+            self._floor, self._floor_text = parse_instant(at), at
+            return at
+        if at == self._floor_text:
+            return at
+        # Text order is time order between seconds: only an instant of the head's second is compared as one.
+        if at[:19] > self._floor_text[:19] or parse_instant(at) > self._floor:
+            self._floor, self._floor_text = parse_instant(at), at
+            return at
+        return self._floor_text
 
     @property
     def conn(self) -> Connection:
@@ -93,7 +116,7 @@ class UnitOfWork:
         if not savepoint:
             yield self
             return
-        saved = (self._head, self.recorded_count, self.last_event)
+        saved = (self._head, self.recorded_count, self.last_event, self._floor, self._floor_text)
         # On the driver's cursor: SQLAlchemy's begin_nested() compiles and tracks each SAVEPOINT
         # and RELEASE, which cost a group commit of violations more than the statements.
         self._savepoints += 1
@@ -104,7 +127,7 @@ class UnitOfWork:
         except BaseException:
             raw.execute(self._conn, f"ROLLBACK TO SAVEPOINT {name}")
             raw.execute(self._conn, f"RELEASE SAVEPOINT {name}")
-            self._head, self.recorded_count, self.last_event = saved
+            self._head, self.recorded_count, self.last_event, self._floor, self._floor_text = saved
             # Its cache may hold what the savepoint just undid.
             self.projector = Projector(self._conn, known=self.db.known_platform)
             raise
@@ -116,6 +139,8 @@ class UnitOfWork:
             return []
         recorded = eventlog.chain(events, head=self._head, at=self.at, actor=self.actor)
         eventlog.append(self._conn, recorded)
+        if self.now != self._floor:
+            self._floor, self._floor_text = self.now, self.at
         # tuple.__new__: Applied's generated __new__ would be one more Python call per event.
         self.projector.apply(
             [tuple.__new__(Applied, (r.seq, r.effective_at, e.event)) for r, e in zip(recorded, events, strict=True)]
@@ -129,7 +154,8 @@ class UnitOfWork:
         self, runs: Sequence[tuple[str, str, Sequence[NewEvent]]], *, order: Sequence[str]
     ) -> list[RecordedEvent]:
         """Record the events of several commands at once: each run ``(actor, at, events)`` is
-        chained in turn with its own actor and instant, all are appended in one insert, and the
+        chained in turn with its own actor and instant (raised to the one before it if earlier: the
+        caller should have built it with ``stamp``), all are appended in one insert, and the
         projections are applied type by type in ``order`` (one insert per table), which the
         caller may ask only of event types whose projections are independent of one another.
         """
@@ -139,6 +165,7 @@ class UnitOfWork:
         for actor, at, events in runs:
             if not events:
                 continue
+            at = self._raised(at)
             chained = eventlog.chain(events, head=head, at=at, actor=actor)
             recorded.extend(chained)
             applied.extend(Applied(r.seq, r.effective_at, e.event) for r, e in zip(chained, events, strict=True))

@@ -28,6 +28,7 @@ from reprieve.domain.checks import MAX_CHECKS, Check
 from reprieve.domain.errors import ForbiddenError, ReprieveError
 from reprieve.domain.model import AccountRef
 from reprieve.domain.time import parse_instant, to_micros
+from reprieve.enforcement import InstantNotCovered
 from reprieve.http.deps import Tenant
 from reprieve.services.tokens import Principal, authenticate, remembered_principal
 
@@ -109,7 +110,7 @@ class FastChecks:
             else:
                 checks = [Check(AccountRef(p, a), c) for p, a, c in triples]
                 results = await run_in_threadpool(enforcement.checks, checks, at=at, caller=tenant.caller())
-        except (ReprieveError, OverflowError, ValueError):
+        except (ReprieveError, OverflowError, ValueError, InstantNotCovered):
             raise _Unsure from None  # the route reports it (or asks the database)
         return answer(at, results)
 

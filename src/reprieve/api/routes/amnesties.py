@@ -48,7 +48,14 @@ def create_amnesty(tenant: AmnestyMaker, body: AmnestyCreate, now: Now, request:
         return JSONResponse(
             AmnestyPreviewOut.model_validate(preview.to_json()).model_dump(mode="json"), status_code=200
         )
-    started = amnesty.start(tenant.db, f, reason=body.reason, effective_at=effective_at, caller=caller)
+    started = amnesty.start(
+        tenant.db,
+        f,
+        reason=body.reason,
+        effective_at=effective_at,
+        backdated_reason=body.backdated_reason,
+        caller=caller,
+    )
     if started.state is AmnestyState.RUNNING:
         amnesty_runner.run_in_background(tenant.db, started.id, clock=request.app.state.clock)
     return AmnestyAccepted.model_validate(started.to_json()).model_dump(mode="json")

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingRes
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import iterate_in_threadpool
 
-from reprieve.api.deps import IDEMPOTENT, OpaqueId, Reader, allow
+from reprieve.api.deps import IDEMPOTENT, AsOf, OpaqueId, Reader, allow
 from reprieve.api.problems import problem_responses
 from reprieve.api.schemas import SLUG_PATTERN
 from reprieve.domain.model import Role
@@ -83,10 +83,21 @@ def tdb_settings(request: Request) -> TdbSettings:
     summary="The statement of reasons sent to the user (DSA art. 17), in English or French, JSON or HTML",
 )
 def get_statement(
-    tenant: Reader, sanction_id: OpaqueId, now: Now, lang: Lang = Lang.EN, format: PageFormat = PageFormat.JSON
+    tenant: Reader,
+    sanction_id: OpaqueId,
+    now: Now,
+    as_of: AsOf,
+    lang: Lang = Lang.EN,
+    format: PageFormat = PageFormat.JSON,
 ) -> Response:
+    """As it stands now; a past `as_of`: from the sanction's changes recorded by then, as it
+    was told then (404 if the sanction was recorded later)."""
     statement = transparency.statement_of_reasons(
-        tenant.db, sanction_id, language=statement_language(lang.value), caller=tenant.caller(now)
+        tenant.db,
+        sanction_id,
+        language=statement_language(lang.value),
+        caller=tenant.caller(now if as_of is None else as_of),
+        as_of=as_of,
     )
     if format is PageFormat.HTML:
         return HTMLResponse(pages.render_statement(statement))

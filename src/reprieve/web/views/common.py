@@ -186,6 +186,7 @@ FIELD_LABELS = {
     "confirm": "form.confirm",
     "reason": "field.reason",
     "effective_at": "field.effective_at",
+    "backdated_reason": "field.backdated_reason",
     "indefinite": "field.indefinite",
     "hold_until_review": "field.hold_until_review",
     "panel": "field.panel",

@@ -51,7 +51,7 @@ def due_reviews(desk: Desk) -> list[reviews.ReviewView | reviews.DueReviewView]:
 
 @router.get("", name="dashboard")
 def dashboard_page(request: Request, desk: Signed) -> Response:
-    active = dashboard.active_by_kind_and_platform(desk.db, at=desk.instant, caller=desk.caller)
+    active = dashboard.active_by_kind_and_platform(desk.db, at=desk.instant, caller=desk.caller, as_of=desk.as_of)
     platforms = sorted({row.platform for row in active})
     kinds = [kind.value for kind in SanctionKind]
     matrix = {(row.platform, row.kind.value): row.count for row in active}
@@ -62,7 +62,7 @@ def dashboard_page(request: Request, desk: Signed) -> Response:
         bands[age_band(appeal.received_at, desk.instant)] += 1
     # As the page always chose it: the least of the instants as written (RFC 3339).
     oldest = min((format_instant(a.received_at) or "" for a in waiting), default=None)
-    activity = dashboard.monthly_activity(desk.db, until=desk.instant, months=24, caller=desk.caller)
+    activity = dashboard.monthly_activity(desk.db, until=desk.instant, months=24, caller=desk.caller, as_of=desk.as_of)
     return render(
         request,
         "dashboard.html",

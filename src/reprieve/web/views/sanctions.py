@@ -189,11 +189,18 @@ def action_fields(action: str, prefix: str = "") -> dict[str, str]:
             "hold_until_review": "hold",
             "kind": "kind",
             "effective_at": "effective",
+            "backdated_reason": "backdated",
             "reason": "reason",
             "confirm": "confirm",
             "version": "reason",
         },
-        "lift": {"effective_at": "effective", "reason": "reason", "confirm": "confirm", "version": "reason"},
+        "lift": {
+            "effective_at": "effective",
+            "backdated_reason": "backdated",
+            "reason": "reason",
+            "confirm": "confirm",
+            "version": "reason",
+        },
         "review": {"panel": "panel", "reason": "reason", "confirm": "confirm"},
     }[action]
     return {name: f"{prefix}{action}-{suffix}" for name, suffix in names.items()}
@@ -348,6 +355,7 @@ def amend(request: Request, desk: ModeratorDesk, sanction_id: SanctionId, form: 
             kind=optional(form, "kind", max_length=20),
             effective_at=page_instant_value(optional(form, "effective_at", max_length=40)),
             hold_until_review=hold,
+            backdated_reason=optional(form, "backdated_reason", max_length=2000),
         )
         sanctions.amend_sanction(
             desk.db, sanction_id, command, caller=desk.caller.at(request.app.state.clock), if_version=version_of(form)
@@ -366,6 +374,7 @@ def lift(request: Request, desk: ModeratorDesk, sanction_id: SanctionId, form: F
         command = sanctions.LiftSanction.parse(
             reason=text(form, "reason", max_length=2000),
             effective_at=page_instant_value(optional(form, "effective_at", max_length=40)),
+            backdated_reason=optional(form, "backdated_reason", max_length=2000),
         )
         sanctions.lift_sanction(
             desk.db, sanction_id, command, caller=desk.caller.at(request.app.state.clock), if_version=version_of(form)

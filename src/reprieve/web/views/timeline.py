@@ -34,6 +34,14 @@ class Entry:
     link_kind: str = ""
     #: who filed an appeal, as a relation (``subject``, ``representative``): "filed by the user"
     relation: str = ""
+    #: a change taking effect more than 24 hours before it was recorded (PRODUCT.md section 8):
+    #: when it was recorded (empty: not backdated), and why (empty once erased)
+    recorded_at: str = ""
+    backdated_why: str = ""
+
+    @property
+    def backdated(self) -> bool:
+        return bool(self.recorded_at)
 
     @property
     def who_key(self) -> str:
@@ -81,6 +89,8 @@ def sanction_entries(desk: Desk, sanction: SanctionView) -> list[Entry]:
                 keys,
                 detail,
                 link_id=sanction.id,
+                recorded_at=(format_instant(change.recorded_at) or "") if change.backdated else "",
+                backdated_why=change.backdated_reason or "",
             )
         )
     for review in reviews.list_reviews(
