@@ -504,9 +504,16 @@ def record_violations_within(uow: UnitOfWork, items: list[PendingViolation]) -> 
         events, body = batch.record(item.checked, now, at)
         runs.append((item.actor, at, events))
         answers[index] = ViolationAnswer(body, created=True)
+        if batch.to_issue:
+            # A sanction that restricts something: its statement is issued right after its
+            # report's events, as one report alone would (the runs so far recorded first).
+            uow.record_runs(runs, order=_BATCH_ORDER)
+            runs = []
+            with uow.command(actor=item.actor, now=now, savepoint=False):
+                statements.issue_statements(uow, batch.to_issue)
+            batch.to_issue = []
+            batch.seq = uow.next_seq()
     uow.record_runs(runs, order=_BATCH_ORDER)
-    # After the batch's events: each sanction that restricts something is then known as imposed.
-    statements.issue_statements(uow, batch.to_issue)
     return answers
 
 
