@@ -84,9 +84,10 @@ def test_events_published_once_each_with_their_seq(
     o = tables.outbox.c
     with db.read() as conn:
         seqs = [r.seq for r in conn.execute(select(o.seq).where(o.operator_id == operator).order_by(o.seq))]
-    assert len(seqs) == 10  # account.registered and sanction.imposed, five times
+    # account.registered, sanction.imposed and the statement of reasons it issued (issue 23), five times
+    assert len(seqs) == 15
     reports = run_cycles(db, clock, 3, step=timedelta(seconds=5), nats_url=NATS_URL)
-    assert sum(r.published for r in reports) == 10
+    assert sum(r.published for r in reports) == 15
     with db.read() as conn:
         assert outbox.depth(conn)[0] == 0
 
@@ -94,13 +95,14 @@ def test_events_published_once_each_with_their_seq(
     # and JetStream drops the copies by their Nats-Msg-Id.
     with db.engine.begin() as conn:
         conn.execute(update(tables.outbox).where(o.operator_id == operator).values(state="pending"))
-    assert sum(r.published for r in run_cycles(db, clock, 2, step=timedelta(seconds=5), nats_url=NATS_URL)) == 10
+    assert sum(r.published for r in run_cycles(db, clock, 2, step=timedelta(seconds=5), nats_url=NATS_URL)) == 15
 
-    got = asyncio.run(read_back(operator, 10))
+    got = asyncio.run(read_back(operator, 15))
     assert [p["seq"] for _, p, _ in got] == seqs
     assert [msg_id.split(".")[0] for _, _, msg_id in got] == [str(s) for s in seqs]
     assert {subject for subject, _, _ in got} == {
         f"reprieve.{operator}.account.registered",
         f"reprieve.{operator}.sanction.imposed",
+        f"reprieve.{operator}.statement.issued",
     }
     assert all("actor" not in p for _, p, _ in got)

@@ -499,7 +499,7 @@ def amend_sanction(
         sanction.ensure_version(if_version)
         effective = command.effective_at if command.effective_at is not None else max(uow.now, sanction.starts_at)
         platforms = _scope_platforms(db, uow, sanction)
-        before = sanction.latest
+        before = sanction.term_at(effective) or sanction.latest
         change = sanction.amend(
             seq=uow.next_seq(),
             effective_at=effective,
@@ -526,7 +526,7 @@ def amend_sanction(
                 )
             ]
         )
-        if statements.amendment_needs_statement(before, sanction.latest):
+        if statements.amendment_needs_statement(before, change):
             statements.issue_statements(uow, [(sanction.id, change.seq)])
     return sanction_view(sanction, at=uow.now)
 

@@ -44,7 +44,8 @@ def creation_needs_statement(kind: SanctionKind | str) -> bool:
 
 
 def amendment_needs_statement(before: Change, after: Change) -> bool:
-    """An amendment issues a statement when it changes the kind or the term (not a review date only)."""
+    """An amendment issues a statement when the term it sets from its instant on (``after``) differs
+    in kind or term from the one in force then (``before``): not for a new review date only."""
     return (before.kind, before.ends_at, tuple(before.denies), before.hold_until_review) != (
         after.kind,
         after.ends_at,
