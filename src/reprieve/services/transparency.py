@@ -101,7 +101,10 @@ def statement_context(
     deadline = None
     if sanction.lifted_at is None or sanction.lifted_at > now:
         window = policy_of(subject_platform).complaint_window
-        deadline = complaint_deadline(latest_decision_told_at(conn, sanction), window)
+        try:
+            deadline = complaint_deadline(latest_decision_told_at(conn, sanction), window)
+        except ValidationError:  # past the last instant there is (a start at 9999-12-31): no date to print
+            deadline = None
     return sor.Context(
         platform_names=names,
         complaint_deadline=deadline,
