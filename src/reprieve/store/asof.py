@@ -203,9 +203,25 @@ def _by_prefix(conn: Connection, platform: Platform, account_id: str, known: Kno
                 by_violation.add(t1)
         else:
             result.probations.append(probation_of(t1, i1, i2, t3, t2))
-    if result.identity is None:
-        return result
+    if result.identity is not None:
+        _assemble(result, platform, sanctions, granted, by_violation, violations)
+    return result
+
+
+def _assemble(
+    result: StandingRows,
+    platform: Platform,
+    sanctions: dict[str, Sanction],
+    granted: dict[str, int],
+    by_violation: set[str],
+    violations: Iterable[tuple[str | None, int, int | None]],
+) -> None:
+    """Into ``result``: the spans of ``sanctions`` (as known), the strikes of those imposed directly
+    (not by a violation) and of ``violations`` ``(sanction, occurred_at, strike_expires_at)``,
+    each with the first appeal ``granted``; the held ones; and the sanctions themselves."""
     for sanction in sanctions.values():
+        if any(c.hold_until_review for c in sanction.changes):
+            result.held.add(sanction.id)
         for span in sanction.spans():
             denies = denials_on(platform, span.kind, span.denies)
             result.spans.append(ResolvedSpan(sanction.id, span.start, span.end, span.kind, denies))
@@ -218,7 +234,6 @@ def _by_prefix(conn: Connection, platform: Platform, account_id: str, known: Kno
         lifted = _lifted(imposed) if imposed is not None else None
         result.reported.append(ReportedStrike(occurred, expires, sanction_id, lifted, granted.get(sanction_id or "")))
     result.known = sanctions
-    return result
 
 
 def standing_rows_as_of(
@@ -275,22 +290,7 @@ def standing_rows_as_of(
             select(V.sanction_id).where(V.sanction_id.in_(list(sanctions)), seq_known(V.created_seq))
         ).scalars()
     )
-    for sanction in sanctions.values():
-        if any(c.hold_until_review for c in sanction.changes):
-            result.held.add(sanction.id)
-        for span in sanction.spans():
-            denies = denials_on(platform, span.kind, span.denies)
-            result.spans.append(ResolvedSpan(sanction.id, span.start, span.end, span.kind, denies))
-        if sanction.id not in by_violation:
-            result.direct.append(
-                DirectStrike(sanction.id, to_micros(sanction.starts_at), _lifted(sanction), granted.get(sanction.id))
-            )
-    for v in violations:
-        imposed = sanctions.get(v.sanction_id) if v.sanction_id else None
-        lifted = _lifted(imposed) if imposed is not None else None
-        result.reported.append(
-            ReportedStrike(v.occurred_at, v.strike_expires_at, v.sanction_id, lifted, granted.get(v.sanction_id or ""))
-        )
+    _assemble(result, platform, sanctions, granted, by_violation, [tuple(v) for v in violations])
     for p in conn.execute(
         select(P.id, P.starts_at, P.until, P.ladder, P.sanction_id).where(
             P.identity_id == identity,
