@@ -13,15 +13,15 @@ SETUP = Caller("api-test-setup")
 
 #: Events each request's own setup records.
 SETUP_EVENTS = {
-    "get-review": 3,
-    "open-review": 2,
-    "assess": 3,
-    "decide-review": 4,
-    "file-appeal": 2,
-    "get-appeal": 3,
-    "decide-appeal": 3,
-    "attach-appeal": 4,
-    "record-dispute": 3,
+    "get-review": 4,
+    "open-review": 3,
+    "assess": 4,
+    "decide-review": 5,
+    "file-appeal": 3,
+    "get-appeal": 4,
+    "decide-appeal": 4,
+    "attach-appeal": 5,
+    "record-dispute": 4,
 }
 
 

@@ -14,16 +14,20 @@ from reprieve.services import amnesty, transparency, webhooks
 from reprieve.services.callers import Caller
 
 #: Events each request's own setup records.
+#: Events each request's setup records: a sanction's are three since issue 23 (its account, its
+#: creation and the statement of reasons it issued).
 SETUP_EVENTS = {
     "get-webhook": 1,
     "delete-webhook": 1,
     "disable-webhook": 1,
     "enable-webhook": 1,
     "list-deliveries": 1,
-    "redeliver": 3,
+    "redeliver": 4,
     "get-amnesty": 2,
     "revert-amnesty": 2,
-    "get-statement": 2,
+    "get-statement": 3,
+    "list-issued-statements": 3,
+    "get-issued-statement": 3,
 }
 
 
@@ -86,6 +90,17 @@ def _tdb(w: World) -> None:
 
 def get_statement(w: World, h: dict[str, str], target: str) -> httpx.Response:
     return w.client.get(f"/v1/sanctions/{w.sanction(target)['id']}/statement", params={"lang": "fr"}, headers=h)
+
+
+def list_issued_statements(w: World, h: dict[str, str], target: str) -> httpx.Response:
+    return w.client.get(f"/v1/sanctions/{w.sanction(target)['id']}/statements", headers=h)
+
+
+def get_issued_statement(w: World, h: dict[str, str], target: str) -> httpx.Response:
+    sanction_id = w.sanction(target)["id"]
+    admin = w.headers["instance-admin"]
+    (issued, *_) = w.client.get(f"/v1/sanctions/{sanction_id}/statements", headers=admin).json()["items"]
+    return w.client.get(f"/v1/statements/{issued['id']}", headers=h)
 
 
 def export_statements(w: World, h: dict[str, str], target: str) -> httpx.Response:

@@ -236,6 +236,10 @@ ROUTES = {
         "POST", "/v1/webhooks/deliveries/{delivery_id}/redeliver", frozenset({IA, Role.ADMIN}), 202, ops.redeliver
     ),
     "get-statement": Route("GET", "/v1/sanctions/{sanction_id}/statement", ALL, 200, ops.get_statement),
+    "list-issued-statements": Route(
+        "GET", "/v1/sanctions/{sanction_id}/statements", ALL, 200, ops.list_issued_statements
+    ),
+    "get-issued-statement": Route("GET", "/v1/statements/{statement_id}", ALL, 200, ops.get_issued_statement),
     "export-statements": Route("GET", "/v1/transparency/statements", ALL, 200, ops.export_statements),
     "submit-statements": Route(
         "POST",
@@ -307,10 +311,10 @@ def _setup_events(name: str) -> int:
         "link-identities": 2,
         "get-identity": 3,
         "revoke-token": 1,
-        "get-sanction": 2,
-        "amend": 2,
-        "lift": 2,
-        "standing": 2,
+        "get-sanction": 3,
+        "amend": 3,
+        "lift": 3,
+        "standing": 3,
         "checks": 1,
         "erase-person": 1,
         **dp.SETUP_EVENTS,

@@ -183,10 +183,11 @@ def test_the_recording_instant_maps_to_a_log_position(world: World) -> None:
     first = w.sanction("meta")["version"]
     w.clock.now = datetime(2024, 7, 1, 0, 0, 7, 500000, tzinfo=UTC)
     second = w.sanction("meta")["version"]
+    # Each creation is followed, at its instant, by the statement of reasons it issued (issue 23).
     with w.db.read() as conn:
-        assert seq_as_of(conn, parse_instant("2024-07-01T00:00:07Z")) == first
-        assert seq_as_of(conn, parse_instant("2024-07-01T00:00:07.4Z")) == first
-        assert seq_as_of(conn, parse_instant("2024-07-01T00:00:07.5Z")) == second
+        assert seq_as_of(conn, parse_instant("2024-07-01T00:00:07Z")) == first + 1
+        assert seq_as_of(conn, parse_instant("2024-07-01T00:00:07.4Z")) == first + 1
+        assert seq_as_of(conn, parse_instant("2024-07-01T00:00:07.5Z")) == second + 1
         assert seq_as_of(conn, parse_instant("2024-07-01T00:00:06.999999Z")) < first
         assert seq_as_of(conn, parse_instant("2000-01-01T00:00:00Z")) == 0
         known = known_as_of(conn, parse_instant("2024-07-01T00:00:07.2Z"))

@@ -70,12 +70,14 @@ def test_each_filter_is_done_in_sql(db: Database, now: datetime, story: dict[str
     assert types(db, EventFilter(actor="%")) == []
 
     # The subject: an id the events carry, or an account with its registration and its sanctions' events.
-    assert types(db, EventFilter(subject=story["bob"])) == ["sanction.lifted", "sanction.imposed"]
+    # (a sanction's events include the statement of reasons its creation issued, issue 23)
+    assert types(db, EventFilter(subject=story["bob"])) == ["sanction.lifted", "statement.issued", "sanction.imposed"]
     on_bob = types(db, EventFilter(subject="facebook/bob_1"), newest_first=False)
-    assert on_bob == ["account.registered", "sanction.imposed", "sanction.lifted"]
+    assert on_bob == ["account.registered", "sanction.imposed", "statement.issued", "sanction.lifted"]
     assert types(db, EventFilter(subject="twitter/bob_1"), newest_first=False) == [
         "account.registered",
         "sanction.imposed",
+        "statement.issued",
     ]
     assert types(db, EventFilter(subject="facebook/bob_%")) == []
     assert types(db, EventFilter(subject="snc_none")) == []

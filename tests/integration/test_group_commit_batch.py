@@ -153,10 +153,16 @@ def twin_db(database_url: str, tmp_path: Path, templates: Templates) -> Iterator
 
 
 def without_seq(value: Any) -> Any:
-    """Seqs differ between the twins (their events interleave in one log): checked apart."""
+    """Seqs differ between the twins (their events interleave in one log): checked apart. So do the
+    SHA-256 of the statements issued (issue 23), over documents naming each twin's own ids and
+    platform; a statement's ``decision`` is a seq."""
     if isinstance(value, dict):
-        return {k: without_seq(v) for k, v in value.items() if k not in ("seq", "version")}
-    if isinstance(value, list):
+        return {
+            k: without_seq(v)
+            for k, v in value.items()
+            if k not in ("seq", "version", "decision", "sha256", "page_sha256")
+        }
+    if isinstance(value, list | tuple):
         return [without_seq(v) for v in value]
     return value
 

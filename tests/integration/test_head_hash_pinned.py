@@ -23,9 +23,13 @@ from reprieve.store.db import Database
 #: with a retention period set and an erasure (``retention.set``, ``person.erased``). Changed on
 #: purpose by issue 22 (recording instants never go backwards, PRODUCT.md section 8): the story's
 #: Twitter ban, told at 2021-01-08T23:00 after Meta's events of February 2021, is recorded at the
-#: head's instant (2021-02-07T10:00:00Z), where it also starts. It must not change otherwise.
-HEAD = "253633f5f3ba94299a9288a8ad2d71434a11d194604f7acbd4833dfd8e766aec"
-EVENTS = 80
+#: head's instant (2021-02-07T10:00:00Z), where it also starts. Changed on purpose by issue 23 (statements
+#: of reasons issued once per decision, PRODUCT.md section 8): each creation that restricts something, each
+#: amendment of kind or term and each review decision is followed by a ``statement.issued`` event carrying
+#: the SHA-256 of the statement as issued (so the bytes of the statement's JSON and page are pinned too):
+#: seven more events. It must not change otherwise.
+HEAD = "786ad1073b9f234ecdac4ade9cac3da2d6fcd280d8012ba6d090bb8993372d29"
+EVENTS = 87
 #: What the story leaves out: a redelivery names a delivery of the outbox; the cut-over's
 #: checkpoint is made only for a log with events older than issue 21 (tests/integration/test_cut_over.py).
 NOT_TOLD = {EventType.WEBHOOK_REDELIVERY_REQUESTED, EventType.LOG_CHECKPOINTED}

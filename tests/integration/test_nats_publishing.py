@@ -80,7 +80,9 @@ def test_events_published_once_each_with_their_seq(
     clock = Clock(now)
     run_cycles(db, clock, 1, step=timedelta(0), nats_url=NATS_URL)  # enables the broker
     for i in range(5):
-        impose(f"{operator}-p/user{i}", "suspension", duration="P30D")
+        # Warnings: two events each (a suspension would add its statement.issued, issue 23, on a
+        # subject of its own, which the broker publishes in its own turn).
+        impose(f"{operator}-p/user{i}", "warning")
     o = tables.outbox.c
     with db.read() as conn:
         seqs = [r.seq for r in conn.execute(select(o.seq).where(o.operator_id == operator).order_by(o.seq))]

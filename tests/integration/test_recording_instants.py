@@ -59,7 +59,11 @@ def test_an_instant_given_earlier_than_the_head_is_raised_to_it(meta: Database) 
     # Told a day earlier (a test's fixed instant, an import, the demo): recorded at the head's instant.
     earlier = impose(meta, "facebook/bob", duration="P7D", now=NOW - timedelta(days=1))
     assert earlier["starts_at"] == later["starts_at"] == "2024-06-01T12:00:00Z"  # a start by default: when recorded
-    assert log(meta)[-1][1:] == ("sanction.imposed", "2024-06-01T12:00:00Z")
+    # The creation, then the statement of reasons it issued (issue 23), at the same instant.
+    assert [entry[1:] for entry in log(meta)[-2:]] == [
+        ("sanction.imposed", "2024-06-01T12:00:00Z"),
+        ("statement.issued", "2024-06-01T12:00:00Z"),
+    ]
     assert instants(meta) == sorted(instants(meta))
     # An instant later than the head is taken as it is.
     impose(meta, "facebook/carol", duration="P7D", now=NOW + timedelta(seconds=1))
@@ -135,11 +139,12 @@ def test_recorded_by_t_is_a_prefix_of_the_log(meta: Database) -> None:
     with meta.read() as conn:
         for as_of, expected in (
             (NOW - timedelta(microseconds=1), a - 2),  # before: the catalogue and the accounts' registrations
-            (NOW, a),
-            (NOW + timedelta(microseconds=499_999), a),
-            (NOW + timedelta(microseconds=500_000), b),
-            (NOW + timedelta(minutes=59), b),
-            (NOW + timedelta(hours=2), c),
+            # each creation is followed at its instant by the statement of reasons it issued (issue 23)
+            (NOW, a + 1),
+            (NOW + timedelta(microseconds=499_999), a + 1),
+            (NOW + timedelta(microseconds=500_000), b + 1),
+            (NOW + timedelta(minutes=59), b + 1),
+            (NOW + timedelta(hours=2), c + 1),
         ):
             known = known_as_of(conn, as_of)
             assert known.seq == seq_as_of(conn, as_of) == expected, format_instant(as_of)

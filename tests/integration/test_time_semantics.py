@@ -624,16 +624,18 @@ def test_each_accepted_change_records_one_event(db: Database, now: datetime) -> 
     world.now = ref.now = hour(0)
     apply(world, ref, Link(0, 1))
     world.now = ref.now = now
-    for command, outcome in (
-        (Create(0, frozenset({0, 1}), "suspension", frozenset(), 4, 10), "ok"),
-        (Amend(0, 1, None, 19, None), "ok"),  # from hour 5, ends at hour 24
-        (Amend(0, 0, "restriction", UNSET, frozenset({"post"})), "ok"),  # at the start: a tie, recorded last
-        (Lift(0, 26), "conflict"),  # after the extended end
-        (Lift(0, 11), "ok"),  # an early release at hour 15
+    # An accepted creation or change of the term records its event and the statement of reasons
+    # it issued (issue 23); a lift, its event alone; a refused one, nothing.
+    for command, outcome, recorded in (
+        (Create(0, frozenset({0, 1}), "suspension", frozenset(), 4, 10), "ok", 2),
+        (Amend(0, 1, None, 19, None), "ok", 2),  # from hour 5, ends at hour 24
+        (Amend(0, 0, "restriction", UNSET, frozenset({"post"})), "ok", 2),  # at the start: a tie, recorded last
+        (Lift(0, 26), "conflict", 0),  # after the extended end
+        (Lift(0, 11), "ok", 1),  # an early release at hour 15
     ):
         before = world.event_count()
         assert apply(world, ref, command) == outcome, command
-        assert world.event_count() == before + (outcome == "ok"), command
+        assert world.event_count() == before + recorded, command
     compare_at(world, ref, hour(4.5))
     compare_at(world, ref, hour(10))
     assert ref.standing(1, hour(4.5))["denies"] == ["post"]  # ig/a, through the link

@@ -181,7 +181,7 @@ def test_payloads_carry_no_personal_data(
     )
     receiver.start()
     try:
-        run_cycles(db, clock, 2, step=timedelta(0))
+        run_cycles(db, clock, 3, step=timedelta(0))  # one more event since issue 23: the statement issued
     finally:
         receiver.stop()
     bodies = b"".join(body for body, _ in receiver.raw)

@@ -95,11 +95,12 @@ def test_broker_gets_every_event_once_enabled(
     rows = outbox_rows(db)
     with db.read() as conn:
         after = eventlog.head(conn)[0]
-        # Every event from broker.enabled on, none before: account.registered and sanction.imposed of bob.
+        # Every event from broker.enabled on, none before: account.registered and sanction.imposed of bob,
+        # and the statement of reasons it issued (issue 23).
         assert [r[0] for r in rows] == list(range(before + 1, after + 1))
         assert {r[1] for r in rows} == {outbox.BROKER}
         count, age = outbox.depth(conn, now=(now + timedelta(seconds=90)).timestamp())
-        assert count == len(rows) == 3 and age == 90.0
+        assert count == len(rows) == 4 and age == 90.0
 
 
 def test_prune_forgets_old_deliveries_only(
@@ -181,7 +182,8 @@ def test_broker_unreachable_keeps_the_rows_for_later(
     clock = Clock(now)
     url = f"nats://127.0.0.1:{free_port()}"  # nothing listens there
     run_cycles(db, clock, 1, step=timedelta(0), nats_url=url)  # enables the broker
-    impose("facebook/alice", "suspension", duration="P30D")
+    # A warning: two rows, as before issue 23 (a suspension's statement of reasons would be a third).
+    impose("facebook/alice", "warning")
     reports = run_cycles(db, clock, 2, step=timedelta(hours=30), nats_url=url)
     assert sum(r.published for r in reports) == 0 and sum(r.publish_retried for r in reports) >= 3
     o = tables.outbox.c

@@ -72,6 +72,8 @@ class EventType(StrEnum):
     RETENTION_SET = "retention.set"
     # The cut-over of a history already chained (issue 21): recorded, not projected.
     LOG_CHECKPOINTED = "log.checkpointed"
+    # A document issued to a person (issue 23): recorded, not projected; its text is beside the log.
+    STATEMENT_ISSUED = "statement.issued"
 
 
 # Named tuples rather than dataclasses: a bulk import makes millions of them, three times faster.
@@ -1176,6 +1178,30 @@ class LogCheckpointed(NamedTuple):
         return cls(*_read(cls, payload))
 
 
+@_event(EventType.STATEMENT_ISSUED)
+class StatementIssued(NamedTuple):
+    """A statement of reasons was issued for a decision on a sanction (PRODUCT.md section 8): which
+    document (``issued_documents``), for which decision (the seq of its event), in which language
+    and format, and the SHA-256 of the JSON and of the page as issued; never their text."""
+
+    id: str
+    operator: str
+    sanction: str
+    decision: int  #: the seq of the decision's event
+    language: str
+    format: int
+    sha256: str
+    page_sha256: str
+    extra: Mapping[str, Any] = NO_EXTRA
+
+    def to_payload(self) -> dict[str, Any]:
+        return _payload(self, self._fields[:-1])
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> StatementIssued:
+        return cls(*_read(cls, payload))
+
+
 class UnknownEvent(NamedTuple):
     """An event of a type this code does not know (written by a newer version): read as it is,
     applied to nothing, as the projector did with types it had no handler for."""
@@ -1231,6 +1257,7 @@ Event = (
     | PersonErased
     | RetentionSet
     | LogCheckpointed
+    | StatementIssued
     | UnknownEvent
 )
 

@@ -39,7 +39,7 @@ class Context:
     platform_names: dict[str, str]  #: platform id -> name, for the scope
     complaint_deadline: datetime | None  #: None once the sanction is lifted
     appeal_url: str
-    appeal_code: str  #: as printed: ``ABCDE-FGHIJ``
+    appeal_code: str  #: as printed: ``ABCDE-FGHIJ``; empty in an issued statement (filled in on delivery)
     now: datetime
 
 
@@ -247,7 +247,7 @@ def build_statement(sanction: Sanction, ctx: Context, lang: Lang) -> dict[str, A
         "redress": {
             "internal_complaint": {
                 "url": ctx.appeal_url,
-                "code": ctx.appeal_code,
+                "code": ctx.appeal_code or None,
                 "deadline": format_instant(deadline) if complaint_open else None,
                 "text": text["complaint"]
                 + " "

@@ -32,6 +32,7 @@ from reprieve.domain.reviews import (
 )
 from reprieve.domain.sanctions import UNSET, Change, ChangeType, Sanction, Unset
 from reprieve.domain.time import format_instant, from_micros, parse_instant, to_micros
+from reprieve.services import statements
 from reprieve.services.backdating import keep_backdated_reason
 from reprieve.services.callers import Caller
 from reprieve.services.catalogue import require_platform
@@ -369,7 +370,8 @@ def decide_review(db: Database, review_id: str, command: DecideReview, *, caller
         )
         origin = {"review": review.id}
         reason = decision_reason(f"Review {review.id} decided to {decided.value}", rationale)
-        seq = uow.next_seq() + 1  # the review.decided event comes first
+        decision_seq = uow.next_seq()
+        seq = decision_seq + 1  # the review.decided event comes first
         change: Change | None = None
         if action.lift:
             change = sanction.lift(seq=seq, effective_at=effective, reviewing=True)
@@ -422,6 +424,7 @@ def decide_review(db: Database, review_id: str, command: DecideReview, *, caller
                 *changes,
             ]
         )
+        statements.issue_statements(uow, [(sanction.id, decision_seq)])
         return review_view(uow.conn, review.id)
 
 

@@ -27,6 +27,7 @@ from reprieve.domain.sanctions import (
     ensure_term,
 )
 from reprieve.domain.time import Duration, format_instant, parse_duration, parse_instant, to_micros
+from reprieve.services import statements
 from reprieve.services.backdating import keep_backdated_reason
 from reprieve.services.callers import Caller
 from reprieve.services.catalogue import ensure_accounts, require_platform
@@ -142,6 +143,9 @@ def impose_sanction(
             for platform_id in [command.subject.platform, *(command.scope or ())]:
                 caller.seen(db.platform(uow.conn, platform_id), "platform", platform_id)
         sanction = _impose(db, uow, [command], decided=True)[0]
+        creation = sanction.changes[0]
+        if creation.kind is not None and statements.creation_needs_statement(creation.kind):
+            statements.issue_statements(uow, [(sanction.id, creation.seq)])
     return sanction_view(sanction, at=uow.now)
 
 
@@ -495,6 +499,7 @@ def amend_sanction(
         sanction.ensure_version(if_version)
         effective = command.effective_at if command.effective_at is not None else max(uow.now, sanction.starts_at)
         platforms = _scope_platforms(db, uow, sanction)
+        before = sanction.term_at(effective) or sanction.latest
         change = sanction.amend(
             seq=uow.next_seq(),
             effective_at=effective,
@@ -521,6 +526,8 @@ def amend_sanction(
                 )
             ]
         )
+        if statements.amendment_needs_statement(before, change):
+            statements.issue_statements(uow, [(sanction.id, change.seq)])
     return sanction_view(sanction, at=uow.now)
 
 

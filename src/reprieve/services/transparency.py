@@ -27,6 +27,7 @@ from reprieve.domain.errors import ConflictError, NotFoundError, ValidationError
 from reprieve.domain.periods import Period as Period  # the edges parse it (``period``)
 from reprieve.domain.periods import period as period
 from reprieve.domain.policy import policy_of
+from reprieve.domain.sanctions import Sanction
 from reprieve.domain.time import format_instant, from_micros, parse_instant, to_micros
 from reprieve.dsa import statement as sor
 from reprieve.dsa import tdb
@@ -46,6 +47,7 @@ from reprieve.services.callers import Caller
 from reprieve.store import queries
 from reprieve.store import transparency as store
 from reprieve.store.asof import known_as_of, sanction_as_of
+from reprieve.store.connection import Connection
 from reprieve.store.db import Database
 from reprieve.store.due_process import latest_decision_told_at
 
@@ -76,27 +78,40 @@ def statement_of_reasons(
         if as_of is not None:
             known = sanction_as_of(conn, sanction, known_as_of(conn, as_of))
             sanction = caller.seen(known, "sanction", sanction_id)
-        names: dict[str, str] = {}
-        for platform_id in (sanction.subject.platform, *sanction.scope):
-            platform = db.platform(conn, platform_id)
-            if platform is not None:
-                names[platform_id] = platform.name
-        subject_platform = db.platform(conn, sanction.subject.platform)
-        assert subject_platform is not None
-        latest = latest_decision_told_at(conn, sanction)
         code = appeal_codes.code_for(conn, sanction.id)
+        context = statement_context(
+            db, conn, sanction, now=now, appeal_code=appeal_codes.printed(code), public_url=public_url
+        )
+    return sor.build_statement(sanction, context, language)
+
+
+def statement_context(
+    db: Database, conn: Connection, sanction: Sanction, *, now: datetime, appeal_code: str, public_url: str | None
+) -> sor.Context:
+    """What the statement of ``sanction`` needs besides it, at ``now``: its platforms' names and
+    the complaint deadline; ``appeal_code`` as printed (empty in an issued statement, which never
+    holds one: it is filled in when delivered)."""
+    names: dict[str, str] = {}
+    for platform_id in (sanction.subject.platform, *sanction.scope):
+        platform = db.platform(conn, platform_id)
+        if platform is not None:
+            names[platform_id] = platform.name
+    subject_platform = db.platform(conn, sanction.subject.platform)
+    assert subject_platform is not None
     deadline = None
     if sanction.lifted_at is None or sanction.lifted_at > now:
         window = policy_of(subject_platform).complaint_window
-        deadline = complaint_deadline(latest, window)
-    context = sor.Context(
+        try:
+            deadline = complaint_deadline(latest_decision_told_at(conn, sanction), window)
+        except ValidationError:  # past the last instant there is (a start at 9999-12-31): no date to print
+            deadline = None
+    return sor.Context(
         platform_names=names,
         complaint_deadline=deadline,
         appeal_url=appeal_url(sanction.id, public_url),
-        appeal_code=appeal_codes.printed(code),
+        appeal_code=appeal_code,
         now=now,
     )
-    return sor.build_statement(sanction, context, language)
 
 
 # --- the Transparency Database export ------------------------------------------------------

@@ -48,6 +48,7 @@ from reprieve.domain.strikes import (
 )
 from reprieve.domain.time import format_instant, from_micros, parse_instant, to_micros
 from reprieve.dsa.enums import CONTENT_TYPES, EEA_SET, KEYWORDS
+from reprieve.services import statements
 from reprieve.services.callers import Caller
 from reprieve.services.catalogue import require_platform
 from reprieve.services.committing import ALONE, Answer, Committer
@@ -503,6 +504,15 @@ def record_violations_within(uow: UnitOfWork, items: list[PendingViolation]) -> 
         events, body = batch.record(item.checked, now, at)
         runs.append((item.actor, at, events))
         answers[index] = ViolationAnswer(body, created=True)
+        if batch.to_issue:
+            # A sanction that restricts something: its statement is issued right after its
+            # report's events, as one report alone would (the runs so far recorded first).
+            uow.record_runs(runs, order=_BATCH_ORDER)
+            runs = []
+            with uow.command(actor=item.actor, now=now, savepoint=False):
+                statements.issue_statements(uow, batch.to_issue)
+            batch.to_issue = []
+            batch.seq = uow.next_seq()
     uow.record_runs(runs, order=_BATCH_ORDER)
     return answers
 
@@ -573,6 +583,8 @@ class _Batch:
         self.added: dict[tuple[str, str], list[tuple[int, int]]] = {}
         self.seq = uow.next_seq()
         self.scopes: Scopes = {}
+        #: The sanctions imposed that need a statement, with the seq of their creation.
+        self.to_issue: list[tuple[str, int]] = []
         # Ids made at the batch's first instant, as many of each kind as it has reports.
         self.identity_ids, self.violation_ids, self.sanction_ids = (
             _ids_on_first_use(uow.db.ids, prefix, first, reports) for prefix in ("idt", "vio", "snc")
@@ -595,6 +607,8 @@ class _Batch:
                 checked, identity, platform, policy, result, probation, automation, violation_id, now, len(events)
             )
             events.append(imposed)
+            if statements.creation_needs_statement(imposed.data["kind"]):
+                self.to_issue.append((imposed.data["id"], self.seq + len(events) - 1))
         expires = expiry_of(occurred_us, policy.strike_expiry)
         # The strike this violation makes: its sanction, if any, is neither lifted nor appealed yet.
         self.added.setdefault((identity, platform.id), []).extend(

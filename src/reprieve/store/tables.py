@@ -373,6 +373,30 @@ personal_data = Table(
     "Written beside the event that references it; not rebuilt from the log.",
 )
 
+issued_documents = Table(
+    "issued_documents",
+    metadata,
+    Column("id", String(40), primary_key=True, comment="stm_... for a statement of reasons"),
+    Column("operator_id", String(63), nullable=False),
+    Column("kind", String(20), nullable=False, comment="statement (later: the other messages, PRODUCT.md s. 11)"),
+    Column("sanction_id", String(40), nullable=False, comment="the sanction the decision is about"),
+    Column("decision_seq", BigInteger, nullable=False, comment="the event of the decision it was issued for"),
+    Column(
+        "issued_at", BigInteger, nullable=False, comment="µs; the recording instant of that decision's unit of work"
+    ),
+    Column("language", String(10), nullable=False, comment="the platform's default (en) until accounts have one"),
+    Column("format_version", Integer, nullable=False, comment="the version of the document's layout"),
+    Column("document", Text, nullable=True, comment="the JSON as issued, byte for byte; null once erased"),
+    Column("page", Text, nullable=True, comment="the HTML page as issued, byte for byte; null once erased"),
+    Column("sha256", String(64), nullable=False, comment="SHA-256 of document's UTF-8 bytes, kept after erasure"),
+    Column("page_sha256", String(64), nullable=False, comment="SHA-256 of page's UTF-8 bytes, kept after erasure"),
+    Column("erased_at", BigInteger, nullable=True, comment="µs; null: not erased"),
+    Index("ix_issued_documents_sanction", "sanction_id", "issued_at"),
+    comment="Documents issued to people (statements of reasons first), stored once and never updated but "
+    "to blank them on erasure: outside the chain, each recorded by an event carrying its id and hash. "
+    "Not rebuilt from the log.",
+)
+
 log_checkpoints = Table(
     "log_checkpoints",
     metadata,

@@ -14,6 +14,7 @@ from starlette.concurrency import iterate_in_threadpool
 from reprieve.api.deps import IDEMPOTENT, AsOf, OpaqueId, Reader, allow
 from reprieve.api.problems import problem_responses
 from reprieve.api.schemas import SLUG_PATTERN
+from reprieve.domain.errors import NotFoundError
 from reprieve.domain.model import Role
 from reprieve.domain.periods import period
 from reprieve.dsa import pages, tdb
@@ -21,7 +22,7 @@ from reprieve.dsa.report import csv_rows
 from reprieve.dsa.statement import parse_lang as statement_language
 from reprieve.dsa.submit import TdbSettings
 from reprieve.http.deps import Now, Tenant
-from reprieve.services import transparency
+from reprieve.services import statements, transparency
 
 router = APIRouter(tags=["transparency"])
 
@@ -80,7 +81,7 @@ def tdb_settings(request: Request) -> TdbSettings:
 @router.get(
     "/v1/sanctions/{sanction_id}/statement",
     responses=answers("application/json", "text/html", description="the statement (format=json) or its page (html)"),
-    summary="The statement of reasons sent to the user (DSA art. 17), in English or French, JSON or HTML",
+    summary="A preview of the statement of reasons (DSA art. 17), rebuilt now, in English or French, JSON or HTML",
 )
 def get_statement(
     tenant: Reader,
@@ -90,8 +91,10 @@ def get_statement(
     lang: Lang = Lang.EN,
     format: PageFormat = PageFormat.JSON,
 ) -> Response:
-    """As it stands now; a past `as_of`: from the sanction's changes recorded by then, as it
-    was told then (404 if the sanction was recorded later)."""
+    """A preview, rebuilt from what is known at `as_of` (default now): the record of what the
+    user was sent is the statements issued (`/v1/sanctions/{id}/statements`,
+    `/v1/statements/{id}`). A past `as_of`: from the sanction's changes recorded by then (404 if
+    the sanction was recorded later)."""
     statement = transparency.statement_of_reasons(
         tenant.db,
         sanction_id,
@@ -102,6 +105,46 @@ def get_statement(
     if format is PageFormat.HTML:
         return HTMLResponse(pages.render_statement(statement))
     return JSONResponse(statement)
+
+
+@router.get(
+    "/v1/sanctions/{sanction_id}/statements",
+    responses=problem_responses(),
+    summary="The statements of reasons issued for a sanction's decisions, oldest first (never their text)",
+)
+def list_issued_statements(tenant: Reader, sanction_id: OpaqueId, as_of: AsOf) -> dict[str, Any]:
+    """One per decision that needed one (creation, change of kind or term, review decision);
+    a past `as_of`: those issued by then."""
+    items = statements.statements_of(tenant.db, sanction_id, caller=tenant.caller(), as_of=as_of)
+    return {"items": [item.to_json() for item in items]}
+
+
+@router.get(
+    "/v1/statements/{statement_id}",
+    responses=answers("application/json", "text/html", description="the statement exactly as issued"),
+    summary="A statement of reasons exactly as issued: its JSON, or its page (format=html, Accept: text/html)",
+)
+def get_issued_statement(
+    request: Request, tenant: Reader, statement_id: OpaqueId, format: PageFormat | None = None
+) -> Response:
+    """The stored bytes, never rebuilt: the same on every read; `ETag` is their SHA-256. The
+    page with `?format=html`, or with `Accept: text/html` and no `format`."""
+    found = statements.issued_statement(tenant.db, statement_id, caller=tenant.caller())
+    wants_html = format is PageFormat.HTML or (format is None and _prefers_html(request.headers.get("accept", "")))
+    text = found.page if wants_html else found.document
+    if text is None:
+        raise NotFoundError(f"statement {statement_id!r} was erased with its person (its SHA-256 is kept)")
+    digest = found.view.page_sha256 if wants_html else found.view.sha256
+    media = "text/html; charset=utf-8" if wants_html else "application/json"
+    return Response(content=text.encode(), media_type=media, headers={"ETag": f'"{digest}"', "Vary": "Accept"})
+
+
+def _prefers_html(accept: str) -> bool:
+    """``text/html`` named before any JSON type in ``Accept`` (a browser's header)."""
+    kinds = [part.split(";")[0].strip().lower() for part in accept.split(",")]
+    html = kinds.index("text/html") if "text/html" in kinds else None
+    json_at = next((i for i, k in enumerate(kinds) if k in ("application/json", "application/*")), None)
+    return html is not None and (json_at is None or html < json_at)
 
 
 @router.get(

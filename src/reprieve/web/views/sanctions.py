@@ -7,9 +7,9 @@ import re
 from typing import Annotated, Any
 
 from fastapi import Path, Query, Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 
-from reprieve.domain.errors import PreconditionFailedError, ReprieveError, ValidationError
+from reprieve.domain.errors import NotFoundError, PreconditionFailedError, ReprieveError, ValidationError
 from reprieve.domain.filters import SanctionFilter
 from reprieve.domain.model import AccountRef, Role, SanctionKind, SanctionState
 from reprieve.domain.reason import CATEGORIES, AutomatedDecision, Ground, Source
@@ -18,7 +18,7 @@ from reprieve.domain.text import is_blank, trim
 from reprieve.domain.time import parse_duration_input
 from reprieve.dsa import enums as dsa_enums
 from reprieve.dsa.statement import parse_lang
-from reprieve.services import catalogue, reviews, sanctions, transparency
+from reprieve.services import catalogue, reviews, sanctions, statements, transparency
 from reprieve.web.auth import Desk, ModeratorDesk, Signed
 from reprieve.web.i18n import request_language
 from reprieve.web.rendering import render
@@ -110,6 +110,15 @@ def statement_for(desk: Desk, sanction_id: str, lang: str) -> dict[str, Any] | N
         return None
 
 
+@router.get("/sanctions/{sanction_id}/statements/{statement_id}", name="issued_statement")
+def issued_statement_page(desk: Signed, sanction_id: SanctionId, statement_id: SanctionId) -> Response:
+    """A statement of reasons exactly as it was issued: its stored page, byte for byte."""
+    found = statements.issued_statement(desk.db, statement_id, caller=desk.caller)
+    if found.view.sanction != sanction_id or found.page is None:
+        raise NotFoundError(f"no statement {statement_id!r} of sanction {sanction_id!r}")
+    return HTMLResponse(found.page.encode())
+
+
 @router.get("/sanctions/{sanction_id}", name="sanction")
 def sanction_page(request: Request, desk: Signed, sanction_id: SanctionId) -> Response:
     return _sanction_page(request, desk, sanction_id)
@@ -129,6 +138,7 @@ def _sanction_page(
         at=desk.at,
         sanction=sanction,
         statement=statement_for(desk, sanction_id, request_language(request)),
+        issued=statements.statements_of(desk.db, sanction_id, caller=desk.caller, as_of=desk.as_of),
         history=ordered(sanction_entries(desk, sanction)),
         choices=FORM_CHOICES,
         may_act=desk.at is None and desk.may(Role.MODERATOR),
