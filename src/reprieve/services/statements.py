@@ -19,15 +19,19 @@ from typing import Any
 
 import orjson
 
+from reprieve.domain.appeals import complaint_deadline
+from reprieve.domain.errors import ValidationError
 from reprieve.domain.events import NewEvent, StatementIssued
 from reprieve.domain.model import SanctionKind
+from reprieve.domain.policy import policy_of
 from reprieve.domain.sanctions import Change, Sanction
 from reprieve.domain.time import format_instant
 from reprieve.dsa import pages
 from reprieve.dsa import statement as sor
 from reprieve.services.callers import Caller
-from reprieve.services.transparency import statement_context
+from reprieve.services.transparency import appeal_url
 from reprieve.store import issued, queries
+from reprieve.store.connection import Connection
 from reprieve.store.db import Database
 from reprieve.store.uow import UnitOfWork
 
@@ -67,32 +71,51 @@ def issue_statements(
         now = uow.now
         ids = db.ids.new_ids("stm", now, len(decisions))
         events: list[NewEvent] = []
+        docs: list[issued.IssuedDocument] = []
         for statement_id, (sanction_id, seq) in zip(ids, decisions, strict=True):
             sanction = queries.load_sanction(uow.conn, sanction_id)
             assert sanction is not None, f"issue_statements: no sanction {sanction_id!r}"
-            doc = _issued(
-                db, uow, sanction, statement_id=statement_id, decision_seq=seq, now=now, public_url=public_url
+            doc = issue_document(
+                db, uow.conn, sanction, statement_id=statement_id, decision_seq=seq, now=now, public_url=public_url
             )
-            issued.insert(uow.conn, doc)
-            event = StatementIssued(
-                doc.id, doc.operator, sanction.id, seq, doc.language, doc.format_version, doc.sha256, doc.page_sha256
-            )
-            events.append(NewEvent.of(event, uow.at, sanction.operator))
+            docs.append(doc)
+            events.append(issued_event(doc, uow.at))
         uow.record(events)
+        issued.insert(uow.conn, docs)
     return ids
 
 
-def _issued(
+def issued_event(doc: issued.IssuedDocument, at: str) -> NewEvent:
+    """The ``statement.issued`` event that records ``doc`` in the log (ids and hashes, no text)."""
+    event = StatementIssued(
+        doc.id,
+        doc.operator,
+        doc.sanction_id,
+        doc.decision_seq,
+        doc.language,
+        doc.format_version,
+        doc.sha256,
+        doc.page_sha256,
+    )
+    return NewEvent.of(event, at, doc.operator)
+
+
+def issue_document(
     db: Database,
-    uow: UnitOfWork,
+    conn: Connection,
     sanction: Sanction,
     *,
     statement_id: str,
     decision_seq: int,
     now: datetime,
-    public_url: str | None,
+    public_url: str | None = None,
 ) -> issued.IssuedDocument:
-    context = statement_context(db, uow.conn, sanction, now=now, appeal_code="", public_url=public_url)
+    """The statement of ``sanction``'s decision recorded at ``decision_seq``, issued at ``now``:
+    rendered from the sanction as known then and its platforms (cached by ``db``), with no query
+    of its own once the platforms are known, so that a batch of violations issues its ladder
+    sanctions' statements without reading them back. The complaint window it states runs from
+    its issue (PRODUCT.md section 8: from the delivery, once one is recorded)."""
+    context = issued_context(db, conn, sanction, now=now, public_url=public_url)
     body = sor.build_statement(sanction, context, DEFAULT_LANGUAGE)
     body["id"] = statement_id
     body["decision"] = decision_seq
@@ -113,6 +136,34 @@ def _issued(
         sha256=issued.sha256_of(document),
         page_sha256=issued.sha256_of(page),
         erased=False,
+    )
+
+
+def issued_context(
+    db: Database, conn: Connection, sanction: Sanction, *, now: datetime, public_url: str | None
+) -> sor.Context:
+    """What an issued statement needs besides its sanction: its platforms' names, and the complaint
+    deadline counted from ``now``, its issue (none once the sanction is lifted, or past the last
+    instant there is). It never holds an appeal code: that is filled in on delivery."""
+    names: dict[str, str] = {}
+    for platform_id in (sanction.subject.platform, *sanction.scope):
+        platform = db.platform(conn, platform_id)
+        if platform is not None:
+            names[platform_id] = platform.name
+    subject_platform = db.platform(conn, sanction.subject.platform)
+    assert subject_platform is not None
+    deadline = None
+    if sanction.lifted_at is None or sanction.lifted_at > now:
+        try:
+            deadline = complaint_deadline(now, policy_of(subject_platform).complaint_window)
+        except ValidationError:  # past the last instant there is: no date to print
+            deadline = None
+    return sor.Context(
+        platform_names=names,
+        complaint_deadline=deadline,
+        appeal_url=appeal_url(sanction.id, public_url),
+        appeal_code="",
+        now=now,
     )
 
 

@@ -6,8 +6,8 @@ Create Date: 2026-12-07
 
 Issue 23, item 1 (PRODUCT.md section 8, "A statement of reasons is a document issued once per
 decision"): each decision that needs a statement issues one, stored here as issued (its JSON and
-its HTML page, with their SHA-256) and never updated; an erasure of the person may blank the
-texts and keeps the hashes. Outside the chain, like ``personal_data``: the ``statement.issued``
+its HTML page, zlib-compressed, with the SHA-256 of their text) and never updated; an erasure of
+the person may blank the texts and keeps the hashes. Outside the chain, like ``personal_data``: the ``statement.issued``
 event carries the id and the hashes only. Nothing is filled from the past: decisions recorded
 before this migration issued nothing (their statement can be previewed, not fetched as issued).
 """
@@ -53,8 +53,18 @@ def upgrade() -> None:
             comment="the platform's default (en) until accounts have one",
         ),
         sa.Column("format_version", sa.Integer(), nullable=False, comment="the version of the document's layout"),
-        sa.Column("document", sa.Text(), nullable=True, comment="the JSON as issued, byte for byte; null once erased"),
-        sa.Column("page", sa.Text(), nullable=True, comment="the HTML page as issued, byte for byte; null once erased"),
+        sa.Column(
+            "document",
+            sa.LargeBinary(),
+            nullable=True,
+            comment="the JSON as issued, byte for byte, zlib-compressed; null once erased",
+        ),
+        sa.Column(
+            "page",
+            sa.LargeBinary(),
+            nullable=True,
+            comment="the HTML page as issued, byte for byte, zlib-compressed; null once erased",
+        ),
         sa.Column(
             "sha256",
             sa.String(length=64),
