@@ -23,7 +23,7 @@ from reprieve.domain.appeals import complaint_deadline
 from reprieve.domain.errors import ValidationError
 from reprieve.domain.events import NewEvent, StatementIssued
 from reprieve.domain.model import SanctionKind
-from reprieve.domain.policy import policy_of
+from reprieve.domain.policy import Policy, policy_of
 from reprieve.domain.sanctions import Change, Sanction
 from reprieve.domain.time import format_instant
 from reprieve.dsa import pages
@@ -109,13 +109,15 @@ def issue_document(
     decision_seq: int,
     now: datetime,
     public_url: str | None = None,
+    policy: Policy | None = None,
 ) -> issued.IssuedDocument:
     """The statement of ``sanction``'s decision recorded at ``decision_seq``, issued at ``now``:
     rendered from the sanction as known then and its platforms (cached by ``db``), with no query
     of its own once the platforms are known, so that a batch of violations issues its ladder
     sanctions' statements without reading them back. The complaint window it states runs from
-    its issue (PRODUCT.md section 8: from the delivery, once one is recorded)."""
-    context = issued_context(db, conn, sanction, now=now, public_url=public_url)
+    its issue (PRODUCT.md section 8: from the delivery, once one is recorded). ``policy``: the
+    subject's platform's, if the caller has it parsed already."""
+    context = issued_context(db, conn, sanction, now=now, public_url=public_url, policy=policy)
     body = sor.build_statement(sanction, context, DEFAULT_LANGUAGE)
     body["id"] = statement_id
     body["decision"] = decision_seq
@@ -140,7 +142,13 @@ def issue_document(
 
 
 def issued_context(
-    db: Database, conn: Connection, sanction: Sanction, *, now: datetime, public_url: str | None
+    db: Database,
+    conn: Connection,
+    sanction: Sanction,
+    *,
+    now: datetime,
+    public_url: str | None,
+    policy: Policy | None = None,
 ) -> sor.Context:
     """What an issued statement needs besides its sanction: its platforms' names, and the complaint
     deadline counted from ``now``, its issue (none once the sanction is lifted, or past the last
@@ -155,7 +163,8 @@ def issued_context(
     deadline = None
     if sanction.lifted_at is None or sanction.lifted_at > now:
         try:
-            deadline = complaint_deadline(now, policy_of(subject_platform).complaint_window)
+            window = (policy or policy_of(subject_platform)).complaint_window
+            deadline = complaint_deadline(now, window)
         except ValidationError:  # past the last instant there is: no date to print
             deadline = None
     return sor.Context(

@@ -627,6 +627,7 @@ class _Batch:
                 statement_id=next(self.statement_ids),
                 decision_seq=creation,
                 now=now,
+                policy=policy,
             )
             self.issued.append(doc)
             events.append(statements.issued_event(doc, at))
