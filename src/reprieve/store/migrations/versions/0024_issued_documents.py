@@ -6,7 +6,7 @@ Create Date: 2026-12-07
 
 Issue 23, item 1 (PRODUCT.md section 8, "A statement of reasons is a document issued once per
 decision"): each decision that needs a statement issues one, stored here as issued (its JSON and
-its HTML page, zlib-compressed, with the SHA-256 of their text) and never updated; an erasure of
+its HTML page, compressed, with the SHA-256 of their text) and never updated; an erasure of
 the person may blank the texts and keeps the hashes. Outside the chain, like ``personal_data``: the ``statement.issued``
 event carries the id and the hashes only. Nothing is filled from the past: decisions recorded
 before this migration issued nothing (their statement can be previewed, not fetched as issued).
@@ -57,13 +57,19 @@ def upgrade() -> None:
             "document",
             sa.LargeBinary(),
             nullable=True,
-            comment="the JSON as issued, byte for byte, zlib-compressed; null once erased",
+            comment="the JSON as issued, byte for byte, compressed (packing); null once erased",
         ),
         sa.Column(
             "page",
             sa.LargeBinary(),
             nullable=True,
-            comment="the HTML page as issued, byte for byte, zlib-compressed; null once erased",
+            comment="the HTML page as issued, byte for byte, compressed (packing); null once erased",
+        ),
+        sa.Column(
+            "packing",
+            sa.SmallInteger(),
+            nullable=False,
+            comment="how document and page are compressed: 1 = zlib with the preset dictionary issued_1.zdict",
         ),
         sa.Column(
             "sha256",
