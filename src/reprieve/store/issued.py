@@ -26,6 +26,7 @@ from sqlalchemy import select, update
 
 from reprieve.domain.time import from_micros, to_micros
 from reprieve.store import tables
+from reprieve.store.bulk import insert_rows
 from reprieve.store.connection import Connection
 
 T = tables.issued_documents
@@ -54,6 +55,23 @@ def sha256_of(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+_COLUMNS = (
+    "id",
+    "operator_id",
+    "kind",
+    "sanction_id",
+    "decision_seq",
+    "issued_at",
+    "language",
+    "format_version",
+    "document",
+    "page",
+    "packing",
+    "sha256",
+    "page_sha256",
+)
+
+
 def insert(conn: Connection, docs: Iterable[IssuedDocument]) -> None:
     """Keep ``docs`` as issued (their hashes must be those of their texts), in one statement."""
     rows = []
@@ -61,24 +79,23 @@ def insert(conn: Connection, docs: Iterable[IssuedDocument]) -> None:
         assert doc.document is not None and doc.page is not None
         assert doc.sha256 == sha256_of(doc.document) and doc.page_sha256 == sha256_of(doc.page)
         rows.append(
-            {
-                "id": doc.id,
-                "operator_id": doc.operator,
-                "kind": doc.kind,
-                "sanction_id": doc.sanction_id,
-                "decision_seq": doc.decision_seq,
-                "issued_at": to_micros(doc.issued_at),
-                "language": doc.language,
-                "format_version": doc.format_version,
-                "document": _packed(doc.document),
-                "page": _packed(doc.page),
-                "packing": PACKING,
-                "sha256": doc.sha256,
-                "page_sha256": doc.page_sha256,
-            }
+            (
+                doc.id,
+                doc.operator,
+                doc.kind,
+                doc.sanction_id,
+                doc.decision_seq,
+                to_micros(doc.issued_at),
+                doc.language,
+                doc.format_version,
+                _packed(doc.document),
+                _packed(doc.page),
+                PACKING,
+                doc.sha256,
+                doc.page_sha256,
+            )
         )
-    if rows:
-        conn.execute(T.insert(), rows)
+    insert_rows(conn, T, _COLUMNS, rows)
 
 
 #: The packing of the rows written now.
