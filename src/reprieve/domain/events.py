@@ -1182,7 +1182,8 @@ class LogCheckpointed(NamedTuple):
 class StatementIssued(NamedTuple):
     """A statement of reasons was issued for a decision on a sanction (PRODUCT.md section 8): which
     document (``issued_documents``), for which decision (the seq of its event), in which language
-    and format, and the SHA-256 of the JSON and of the page as issued; never their text."""
+    and format, and the SHA-256 of its JSON as issued (its pages are renderings of that JSON);
+    never its text."""
 
     id: str
     operator: str
@@ -1191,7 +1192,6 @@ class StatementIssued(NamedTuple):
     language: str
     format: int
     sha256: str
-    page_sha256: str
     extra: Mapping[str, Any] = NO_EXTRA
 
     def to_payload(self) -> dict[str, Any]:

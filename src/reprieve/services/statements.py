@@ -95,7 +95,6 @@ def issued_event(doc: issued.IssuedDocument, at: str) -> NewEvent:
         doc.language,
         doc.format_version,
         doc.sha256,
-        doc.page_sha256,
     )
     return NewEvent.of(event, at, doc.operator)
 
@@ -111,10 +110,11 @@ def issue_document(
     public_url: str | None = None,
     policy: Policy | None = None,
 ) -> issued.IssuedDocument:
-    """The statement of ``sanction``'s decision recorded at ``decision_seq``, issued at ``now``:
-    rendered from the sanction as known then and its platforms (cached by ``db``), with no query
-    of its own once the platforms are known, so that a batch of violations issues its ladder
-    sanctions' statements without reading them back. The complaint window it states runs from
+    """The statement of ``sanction``'s decision recorded at ``decision_seq``, issued at ``now``: its
+    JSON, built from the sanction as known then and its platforms (cached by ``db``), with no
+    query of its own once the platforms are known, so that a batch of violations issues its ladder
+    sanctions' statements without reading them back; its page is made when first asked for
+    (``statement_page``). The complaint window it states runs from
     its issue (PRODUCT.md section 8: from the delivery, once one is recorded). ``policy``: the
     subject's platform's, if the caller has it parsed already."""
     context = issued_context(db, conn, sanction, now=now, public_url=public_url, policy=policy)
@@ -123,7 +123,6 @@ def issue_document(
     body["decision"] = decision_seq
     body["format_version"] = FORMAT_VERSION
     document = orjson.dumps(body).decode()
-    page = pages.render_statement(body)
     return issued.IssuedDocument(
         id=statement_id,
         operator=sanction.operator,
@@ -134,9 +133,7 @@ def issue_document(
         language=DEFAULT_LANGUAGE.value,
         format_version=FORMAT_VERSION,
         document=document,
-        page=page,
         sha256=issued.sha256_of(document),
-        page_sha256=issued.sha256_of(page),
         erased=False,
     )
 
@@ -191,7 +188,6 @@ class IssuedView:
     language: str
     format_version: int
     sha256: str
-    page_sha256: str
     erased: bool
 
     def to_json(self) -> dict[str, Any]:
@@ -204,7 +200,6 @@ class IssuedView:
             "language": self.language,
             "format_version": self.format_version,
             "sha256": self.sha256,
-            "page_sha256": self.page_sha256,
             "erased": self.erased,
         }
 
@@ -219,7 +214,6 @@ def _view(doc: issued.IssuedDocument) -> IssuedView:
         doc.language,
         doc.format_version,
         doc.sha256,
-        doc.page_sha256,
         doc.erased,
     )
 
@@ -234,15 +228,40 @@ def statements_of(db: Database, sanction_id: str, *, caller: Caller, as_of: date
 
 @dataclass(frozen=True, slots=True)
 class IssuedStatement:
-    """A statement as issued: its description and its stored texts, byte for byte (None once erased)."""
+    """A statement as issued: its description and its JSON, byte for byte (None once erased)."""
 
     view: IssuedView
     document: str | None
-    page: str | None
 
 
 def issued_statement(db: Database, statement_id: str, *, caller: Caller) -> IssuedStatement:
     """A statement exactly as issued, if the caller sees its operator (else not found)."""
     with db.read() as conn:
         doc = caller.seen(issued.get(conn, statement_id), "statement", statement_id)
-    return IssuedStatement(_view(doc), doc.document, doc.page)
+    return IssuedStatement(_view(doc), doc.document)
+
+
+@dataclass(frozen=True, slots=True)
+class StatementPage:
+    """A statement's page: its description, and the page as first made (None once erased) with its SHA-256."""
+
+    view: IssuedView
+    page: str | None
+    sha256: str | None
+
+
+def statement_page(db: Database, statement_id: str, *, caller: Caller) -> StatementPage:
+    """The page of a statement in its language, if the caller sees its operator: rendered from
+    the JSON as issued the first time it is asked for, and kept as made (``issued.keep_rendering``),
+    so that every read returns the same bytes, whatever later versions of the page's template
+    would make of it."""
+    with db.read() as conn:
+        doc = caller.seen(issued.get(conn, statement_id), "statement", statement_id)
+        kept = issued.rendering(conn, doc.id, doc.language)
+    if kept is None and doc.document is not None:
+        page = pages.render_statement(orjson.loads(doc.document))
+        made = issued.Rendering(doc.id, doc.language, page, issued.sha256_of(page), caller.instant)
+        kept = issued.keep_rendering(db, made)
+    if kept is None:  # erased before any page was made
+        return StatementPage(_view(doc), None, None)
+    return StatementPage(_view(doc), kept.page, kept.sha256)
