@@ -28,6 +28,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
+from typing import Any
 from importlib.resources import files
 
 from sqlalchemy import and_, select, update
@@ -85,8 +86,14 @@ def dictionary(packing: int) -> bytes:
     return files("reprieve.store").joinpath(f"issued_{packing}.zdict").read_bytes()
 
 
+@cache
+def _primed(packing: int) -> Any:
+    """A compressor that has loaded the dictionary of ``packing``, to copy: cheaper than loading it per text."""
+    return zlib.compressobj(6, zdict=dictionary(packing))
+
+
 def _packed(text: str) -> bytes:
-    packer = zlib.compressobj(6, zdict=dictionary(PACKING))
+    packer = _primed(PACKING).copy()
     return packer.compress(text.encode()) + packer.flush()
 
 
