@@ -28,8 +28,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import Any
 from importlib.resources import files
+from typing import Any
 
 from sqlalchemy import and_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
