@@ -92,7 +92,9 @@ def _issued(
     now: datetime,
     public_url: str | None,
 ) -> issued.IssuedDocument:
-    context = statement_context(db, uow.conn, sanction, now=now, appeal_code="", public_url=public_url)
+    context = statement_context(
+        db, uow.conn, sanction, now=now, appeal_code="", public_url=public_url, decision_seq=decision_seq
+    )
     body = sor.build_statement(sanction, context, DEFAULT_LANGUAGE)
     body["id"] = statement_id
     body["decision"] = decision_seq

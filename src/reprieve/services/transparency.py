@@ -86,11 +86,21 @@ def statement_of_reasons(
 
 
 def statement_context(
-    db: Database, conn: Connection, sanction: Sanction, *, now: datetime, appeal_code: str, public_url: str | None
+    db: Database,
+    conn: Connection,
+    sanction: Sanction,
+    *,
+    now: datetime,
+    appeal_code: str,
+    public_url: str | None,
+    decision_seq: int | None = None,
 ) -> sor.Context:
     """What the statement of ``sanction`` needs besides it, at ``now``: its platforms' names and
     the complaint deadline; ``appeal_code`` as printed (empty in an issued statement, which never
-    holds one: it is filled in when delivered)."""
+    holds one: it is filled in when delivered). ``decision_seq``: a statement issued for that
+    decision, whose complaint window runs from its issue (at the least: art. 20(2) counts from the
+    day the user receives it, never before); None: a preview, whose deadline runs from the latest
+    decision the user was told of."""
     names: dict[str, str] = {}
     for platform_id in (sanction.subject.platform, *sanction.scope):
         platform = db.platform(conn, platform_id)
@@ -98,11 +108,12 @@ def statement_context(
             names[platform_id] = platform.name
     subject_platform = db.platform(conn, sanction.subject.platform)
     assert subject_platform is not None
+    window = policy_of(subject_platform).complaint_window
     deadline = None
     if sanction.lifted_at is None or sanction.lifted_at > now:
-        window = policy_of(subject_platform).complaint_window
         try:
-            deadline = complaint_deadline(latest_decision_told_at(conn, sanction), window)
+            told = now if decision_seq is not None else latest_decision_told_at(conn, sanction)
+            deadline = complaint_deadline(told, window)
         except ValidationError:  # past the last instant there is (a start at 9999-12-31): no date to print
             deadline = None
     return sor.Context(
@@ -111,6 +122,8 @@ def statement_context(
         appeal_url=appeal_url(sanction.id, public_url),
         appeal_code=appeal_code,
         now=now,
+        complaint_window=window,
+        decision_seq=decision_seq,
     )
 
 
