@@ -283,7 +283,9 @@ def facts_of(sanction: Sanction, ctx: Context) -> dict[str, Any]:
         "backdated": [
             (c.type.value, c.effective_at, c.recorded_at)
             for c in sorted(sanction.changes, key=lambda c: c.seq)
-            if c.backdated and (ctx.decision_seq is None or c.seq <= ctx.decision_seq + 1)
+            # An issued statement says its own decision's backdating with the decision; the list
+            # holds the earlier decisions' (none recorded after it).
+            if c.backdated and (ctx.decision_seq is None or (c.seq <= ctx.decision_seq + 1 and c is not change))
         ],
         "reason": sanction.reason.to_dict(),
         "detection": sanction.automated.detection,
@@ -422,8 +424,12 @@ def render(f: dict[str, Any], lang: Lang) -> dict[str, Any]:
             "out_of_court": {"text": text["out_of_court"]},
             "courts": {"text": text["courts"]},
         },
-        "labels": {k: text[k] for k in _LABELS},
     }
+
+
+def labels_for(lang: str) -> dict[str, str]:
+    """The page's headings in ``lang`` (en or fr): constant per language, so not in the JSON."""
+    return _HEADINGS[Lang(lang)]
 
 
 _LABELS = (
@@ -451,6 +457,7 @@ _LABELS = (
     "backdated",
     "code_on_delivery",
 )
+_HEADINGS = {lang: {k: _TEXT[lang][k] for k in _LABELS} for lang in Lang}
 
 
 def _facts_from(document: dict[str, Any]) -> dict[str, Any]:

@@ -19,12 +19,14 @@ from typing import Any
 
 import orjson
 
+from reprieve.domain.errors import NotFoundError
 from reprieve.domain.events import NewEvent, StatementIssued
 from reprieve.domain.model import SanctionKind
 from reprieve.domain.sanctions import Change, Sanction
 from reprieve.domain.time import format_instant
 from reprieve.dsa import pages
 from reprieve.dsa import statement as sor
+from reprieve.services import appeal_codes
 from reprieve.services.callers import Caller
 from reprieve.services.transparency import statement_context
 from reprieve.store import issued, queries
@@ -34,7 +36,8 @@ from reprieve.store.uow import UnitOfWork
 KIND = "statement"
 #: The layout of the stored JSON (``dsa.statement.build_statement``); raised when it changes.
 FORMAT_VERSION = 1
-#: Accounts have no language yet: every statement is issued in the platform's default, English.
+#: "The account's language if known, else the platform's": neither accounts nor platforms carry a
+#: language yet, so every statement is issued in English; ``?lang=fr`` renders it in French.
 DEFAULT_LANGUAGE = sor.Lang.EN
 
 
@@ -188,3 +191,65 @@ def issued_statement(db: Database, statement_id: str, *, caller: Caller) -> Issu
     with db.read() as conn:
         doc = caller.seen(issued.get(conn, statement_id), "statement", statement_id)
     return IssuedStatement(_view(doc), doc.document, doc.page)
+
+
+# --- renderings: other languages, and the copy delivered to the user -----------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """An issued statement in one language: as issued, or its rendering in another language (made
+    from the issue's stored JSON the first time it is asked, then kept and served as kept)."""
+
+    view: IssuedView
+    language: str
+    document: str
+    page: str
+    sha256: str
+    page_sha256: str
+
+
+def _texts(doc: issued.IssuedDocument, statement_id: str) -> tuple[str, str]:
+    if doc.document is None or doc.page is None:
+        raise NotFoundError(f"statement {statement_id!r} was erased with its person (its SHA-256 is kept)")
+    return doc.document, doc.page
+
+
+def rendered_statement(
+    db: Database, statement_id: str, *, caller: Caller, language: sor.Lang | None = None
+) -> Rendered:
+    """The statement in ``language`` (None: the issue's own), if the caller sees its operator. A
+    translation is another rendering of the same issue: same id, decision and ``issued_at``, worded
+    from the stored JSON (``dsa.statement.translate``), never from today's state; kept the first
+    time it is made (``issued_renderings``), so that every later read gives the same bytes."""
+    with db.read() as conn:
+        doc = caller.seen(issued.get(conn, statement_id), "statement", statement_id)
+        document, page = _texts(doc, statement_id)
+        view = _view(doc)
+        if language is None or language.value == doc.language:
+            return Rendered(view, doc.language, document, page, doc.sha256, doc.page_sha256)
+        kept = issued.rendering(conn, statement_id, language.value)
+    if kept is None:
+        body = sor.translate(orjson.loads(document), language)
+        text = orjson.dumps(body).decode()
+        html = pages.render_statement(body)
+        made = issued.Rendering(
+            statement_id, language.value, caller.instant, text, html, issued.sha256_of(text), issued.sha256_of(html)
+        )
+        kept = issued.keep_rendering_once(db, made)
+    if kept.document is None or kept.page is None:
+        raise NotFoundError(f"statement {statement_id!r} was erased with its person (its SHA-256 is kept)")
+    return Rendered(view, kept.language, kept.document, kept.page, kept.sha256, kept.page_sha256)
+
+
+def delivery_copy(db: Database, statement_id: str, *, caller: Caller, language: sor.Lang | None = None) -> Rendered:
+    """The copy of a statement delivered to its user: the stored text (or kept rendering) with the
+    sanction's appeal code filled in (``dsa.statement.fill_in_code``: the JSON's ``code`` and the
+    page's appeal-code slot, nothing else). Computed on each call, never stored: the store of issued
+    documents holds no credential. Its hashes are of the delivered bytes."""
+    found = rendered_statement(db, statement_id, caller=caller, language=language)
+    with db.read() as conn:
+        code = appeal_codes.printed(appeal_codes.code_for(conn, found.view.sanction))
+    body, page = sor.fill_in_code(orjson.loads(found.document), found.page, code)
+    text = orjson.dumps(body).decode()
+    return Rendered(found.view, found.language, text, page, issued.sha256_of(text), issued.sha256_of(page))

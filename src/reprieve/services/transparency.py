@@ -82,7 +82,9 @@ def statement_of_reasons(
         context = statement_context(
             db, conn, sanction, now=now, appeal_code=appeal_codes.printed(code), public_url=public_url
         )
-    return sor.build_statement(sanction, context, language)
+    statement = sor.build_statement(sanction, context, language)
+    statement["labels"] = sor.labels_for(language)  # a preview's readers (the console, the CLI) word its headings
+    return statement
 
 
 def statement_context(

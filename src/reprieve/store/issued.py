@@ -13,12 +13,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from reprieve.domain.time import from_micros, to_micros
 from reprieve.store import tables
 from reprieve.store.connection import Connection
+from reprieve.store.db import Database
 
 T = tables.issued_documents
+R = tables.issued_renderings
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,4 +113,73 @@ def blank(conn: Connection, document_ids: Iterable[str], *, now: datetime) -> in
             .values(document=None, page=None, erased_at=to_micros(now))
         )
         done += result.rowcount
+        conn.execute(
+            update(R)
+            .where(R.c.document_id.in_(wanted[start : start + 500]), R.c.erased_at.is_(None))
+            .values(document=None, page=None, erased_at=to_micros(now))
+        )
     return done
+
+
+# --- renderings in other languages -------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Rendering:
+    """An issued document in another language, as first made; texts None once erased."""
+
+    document_id: str
+    language: str
+    rendered_at: datetime
+    document: str | None
+    page: str | None
+    sha256: str
+    page_sha256: str
+
+
+def rendering(conn: Connection, document_id: str, language: str) -> Rendering | None:
+    row = conn.execute(select(R).where(R.c.document_id == document_id, R.c.language == language)).first()
+    if row is None:
+        return None
+    r = row._mapping
+    return Rendering(
+        r["document_id"],
+        r["language"],
+        from_micros(r["rendered_at"]),
+        r["document"],
+        r["page"],
+        r["sha256"],
+        r["page_sha256"],
+    )
+
+
+def keep_rendering(conn: Connection, made: Rendering) -> bool:
+    """Keep ``made`` unless a rendering of that document in that language is kept already (a
+    concurrent first read): False then, and the kept one stands."""
+    assert made.document is not None and made.page is not None
+    try:
+        with conn.begin_nested():
+            conn.execute(
+                R.insert().values(
+                    document_id=made.document_id,
+                    language=made.language,
+                    rendered_at=to_micros(made.rendered_at),
+                    document=made.document,
+                    page=made.page,
+                    sha256=made.sha256,
+                    page_sha256=made.page_sha256,
+                )
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+def keep_rendering_once(db: Database, made: Rendering) -> Rendering:
+    """Keep ``made`` in its own write transaction, or give back the rendering kept first."""
+    with db.engine.connect().execution_options(reprieve_write=True) as conn, conn.begin():
+        if keep_rendering(conn, made):
+            return made
+        kept = rendering(conn, made.document_id, made.language)
+    assert kept is not None
+    return kept

@@ -397,6 +397,21 @@ issued_documents = Table(
     "Not rebuilt from the log.",
 )
 
+issued_renderings = Table(
+    "issued_renderings",
+    metadata,
+    Column("document_id", String(40), primary_key=True, comment="the issued document (stm_...)"),
+    Column("language", String(10), primary_key=True, comment="another language than the issue's"),
+    Column("rendered_at", BigInteger, nullable=False, comment="µs; when it was first asked and made"),
+    Column("document", Text, nullable=True, comment="the JSON in that language; null once erased"),
+    Column("page", Text, nullable=True, comment="the HTML page in that language; null once erased"),
+    Column("sha256", String(64), nullable=False, comment="SHA-256 of document, kept after erasure"),
+    Column("page_sha256", String(64), nullable=False, comment="SHA-256 of page, kept after erasure"),
+    Column("erased_at", BigInteger, nullable=True, comment="µs; null: not erased"),
+    comment="An issued document in another language (a translation is another rendering of the same issue), "
+    "made from its stored JSON the first time it is asked and never updated but to blank it on erasure.",
+)
+
 log_checkpoints = Table(
     "log_checkpoints",
     metadata,
