@@ -17,6 +17,8 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -190,20 +192,29 @@ def require_operator(db: Database, operator: str | None, caller: Caller | None) 
 
 def export_decisions(db: Database, *, operator: str, within: Period) -> Iterator[Exported]:
     """Every decision of ``operator`` applied within the period, in sanction-id order, with its
-    statement: sanctions starting in it, and amendments taking effect in it (``tdb.statements_from_columns``).
+    statement: sanctions starting in it, and amendments taking effect in it. A decision that issued
+    a statement of reasons is exported from it as issued (``tdb.statements_from_issued``: its
+    decision date, application date and end date as the user was told); one that issued none (an
+    import, a decision recorded before statements were issued, an erased text) from the sanction's
+    columns (``tdb.statements_from_columns``), under the same puid.
 
     Streams: rows are read in chunks from one read transaction, never all at once.
     """
     start, end = within.start_us, within.end_us
     with db.read() as conn:
         names = store.platform_names(conn, operator)
-        rows = store.decision_rows(conn, operator, start, end)
-        of_columns = tdb.statements_from_columns
-        for sanction_id, platform_id, starts_at, reason, automated, changes in rows:
+        rows = store.decision_rows_with_issued(conn, operator, start, end)
+        of_columns, of_issued = tdb.statements_from_columns, tdb.statements_from_issued
+        for sanction_id, group in groupby(rows, key=itemgetter(0)):
+            _, platform_id, starts_at, reason, automated, changes, _, document = next(group)
             name = names.get(platform_id, platform_id)
-            for puid, statement in of_columns(
-                sanction_id, starts_at, reason, automated, changes, start_us=start, end_us=end
-            ):
+            decisions = of_columns(sanction_id, starts_at, reason, automated, changes, start_us=start, end_us=end)
+            if document is not None:
+                documents = [document, *(row[7] for row in group)]
+                issued = of_issued(sanction_id, documents, start_us=start, end_us=end)
+                decisions = [(puid, issued.pop(puid, statement)) for puid, statement in decisions]
+                decisions += issued.items()
+            for puid, statement in decisions:
                 if statement is None:
                     yield Exported(sanction_id, puid, name, None, [])
                     continue

@@ -53,6 +53,32 @@ def decision_rows(conn: Connection, operator: str, start: int, end: int) -> Iter
     )
 
 
+def decision_rows_with_issued(conn: Connection, operator: str, start: int, end: int) -> Iterable[Any]:
+    """``decision_rows`` with the statements issued for each sanction's decisions: one row per
+    issued statement whose text is kept (``(..., decision_seq, document)``, in decision order), or
+    one row with two nulls for a sanction that has none. Rows of a sanction come together, by id."""
+    issued = tables.issued_documents.c
+    joined = tables.sanctions.outerjoin(
+        tables.issued_documents,
+        (issued.sanction_id == S.id) & (issued.kind == "statement") & issued.document.is_not(None),
+    )
+    return conn.execution_options(**_STREAM).execute(
+        select(
+            S.id,
+            S.subject_platform,
+            S.starts_at,
+            S.reason,
+            S.automated,
+            S.changes,
+            issued.decision_seq,
+            issued.document,
+        )
+        .select_from(joined)
+        .where(S.operator_id == operator, S.starts_at < end, or_(S.starts_at >= start, S.updated_seq != S.created_seq))
+        .order_by(S.id, issued.decision_seq)
+    )
+
+
 # --- the statements sent -------------------------------------------------------------------
 
 
