@@ -27,8 +27,11 @@ from reprieve.store.db import Database
 #: of reasons issued once per decision, PRODUCT.md section 8): each creation that restricts something, each
 #: amendment of kind or term and each review decision is followed by a ``statement.issued`` event carrying
 #: the SHA-256 of the statement as issued (so the bytes of the statement's JSON and page are pinned too):
-#: seven more events. It must not change otherwise.
-HEAD = "786ad1073b9f234ecdac4ade9cac3da2d6fcd280d8012ba6d090bb8993372d29"
+#: seven more events. Changed on purpose by issue 23 item 2 (what a statement says): the statements state
+#: their decision's own date, the redress open until issue + window, ground and source in words, hold a
+#: slot for the appeal code, and keep their headings out of the JSON; their SHA-256 in the seven
+#: ``statement.issued`` events changed with them (no event added). It must not change otherwise.
+HEAD = "886cd20cb97751653d80dc3fafccdd9e778b821d9b74c20c26cd6ae5d5f4f542"
 EVENTS = 87
 #: What the story leaves out: a redelivery names a delivery of the outbox; the cut-over's
 #: checkpoint is made only for a log with events older than issue 21 (tests/integration/test_cut_over.py).
