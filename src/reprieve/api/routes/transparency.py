@@ -148,7 +148,10 @@ Deliverer = Annotated[Tenant, Depends(allow_only(Role.PLATFORM))]
 
 @router.get(
     "/v1/statements/{statement_id}/delivery-copy",
-    responses=answers("application/json", "text/html", description="the statement with its appeal code filled in"),
+    responses={
+        **answers("application/json", "text/html", description="the statement with its appeal code filled in"),
+        **problem_responses(403),
+    },
     summary="The copy of an issued statement to deliver to its user: as issued, with the appeal code filled in "
     "(a platform token only)",
 )
