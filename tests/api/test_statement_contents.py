@@ -241,3 +241,59 @@ def test_the_export_row_of_an_amended_sanction_comes_from_its_issued_statements(
     assert rows[0]["end_date_account_restriction"] == "2024-06-30"
     assert {r["category"] for r in rows} == {"STATEMENT_CATEGORY_RISK_FOR_PUBLIC_SECURITY"}
     assert exported["invalid_count"] == 0
+
+
+def test_a_review_decision_states_its_own_date_and_that_it_lifts(world: World) -> None:
+    w = world
+    sanction = _impose(
+        w,
+        "contents-g",
+        reason=reason(content_type=["CONTENT_TYPE_TEXT"], content_date="2024-05-30", facts="Three posts."),
+    )
+    name = w.unique("expert-")
+    expert = bearer(w.token(Role.REVIEWER, "meta", name=name)["token"])
+    opened = w.client.post(
+        f"/v1/sanctions/{sanction['id']}/reviews",
+        headers=w.headers["moderator"],
+        json={"panel": [name], "reason": "due"},
+    )
+    assert opened.status_code == 201, opened.text
+    path = f"/v1/reviews/{opened.json()['id']}"
+    assess = {"risk": "low", "factors": [], "rationale": "Calm."}
+    assert w.client.post(f"{path}/assessments", headers=expert, json=assess).status_code == 201
+    w.clock.advance(timedelta(days=5))
+    decided = w.client.post(f"{path}/decision", headers=expert, json={"outcome": "lift", "rationale": "Calm."})
+    assert decided.status_code == 200, decided.text
+    _, review = _issued(w, sanction["id"])
+    document = _get(w, f"/v1/statements/{review['id']}").json()
+    assert document["decided"]["type"] == "review" and document["decided"]["lifts"] is True
+    assert document["decided"]["effective_at"] == review["issued_at"] == "2024-06-06T12:00:00Z"
+    assert document["decided"]["change"] == review["decision"] + 1  # the review's event, then its lift
+    assert document["decided"]["text"] == (
+        "The decision of a review of this measure, taking effect on 6 June 2024. It lifts the measure."
+    )
+    assert document["redress"]["internal_complaint"]["deadline"] is None
+    assert "nothing left to complain about" in document["redress"]["internal_complaint"]["text"]
+    # A lift restricts nothing: the export carries the creation only.
+    exported = w.client.get("/v1/transparency/statements", headers=w.headers["auditor"]).json()
+    assert [s["puid"] for s in exported["statements"] if s["puid"].startswith(sanction["id"])] == [sanction["id"]]
+
+
+def test_an_erased_statement_takes_its_renderings_with_it(world: World) -> None:
+    from reprieve.store import issued
+    from reprieve.store import transparency as store
+
+    w = world
+    sanction = _impose(w, "contents-h")
+    (item,) = _issued(w, sanction["id"])
+    path = f"/v1/statements/{item['id']}"
+    french = _get(w, path, lang="fr").content
+    with store.writing(w.db) as conn:
+        assert issued.blank(conn, [item["id"]], now=w.clock()) == 1
+        kept = issued.rendering(conn, item["id"], "fr")
+    assert kept is not None and kept.document is None and kept.page is None
+    assert kept.sha256 == hashlib.sha256(french).hexdigest()  # the hash survives the erasure
+    for params in ({}, {"lang": "fr"}):
+        gone = w.client.get(path, params=params, headers=w.headers["auditor"])
+        assert gone.status_code == 404 and "erased" in gone.json()["detail"]
+    assert w.client.get(f"{path}/delivery-copy", headers=w.headers["platform"]).status_code == 404
