@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from reprieve.domain.errors import ValidationError
@@ -559,6 +560,7 @@ _NUMBERS = {
 }
 
 
+@lru_cache(maxsize=64)
 def _window_words(window: str | None, lang: Lang) -> str:
     """A complaint window (an ISO 8601 duration: ``P6M``, ``P1Y``, ``P200D``) in words: "six months"."""
     duration = parse_duration(window or "P6M")
@@ -630,6 +632,7 @@ _CONTENT_TYPES = {
 }
 
 
+@lru_cache(maxsize=4096)  # a statement per decision: the same few types and days come back
 def _content_text(types: tuple[str, ...], day: str | None, lang: Lang, of: str) -> str:
     """``Text, video (of 30 May 2024)``; empty when the reason names neither."""
     names = _CONTENT_TYPES[lang]
