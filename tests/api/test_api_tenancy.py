@@ -240,6 +240,9 @@ ROUTES = {
         "GET", "/v1/sanctions/{sanction_id}/statements", ALL, 200, ops.list_issued_statements
     ),
     "get-issued-statement": Route("GET", "/v1/statements/{statement_id}", ALL, 200, ops.get_issued_statement),
+    "deliver-statement": Route(
+        "POST", "/v1/statements/{statement_id}/delivery", frozenset({IA, Role.PLATFORM}), 201, ops.deliver_statement
+    ),
     "export-statements": Route("GET", "/v1/transparency/statements", ALL, 200, ops.export_statements),
     "submit-statements": Route(
         "POST",

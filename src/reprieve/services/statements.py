@@ -27,7 +27,8 @@ from reprieve.dsa import pages
 from reprieve.dsa import statement as sor
 from reprieve.services.callers import Caller
 from reprieve.services.transparency import statement_context
-from reprieve.store import issued, queries
+from reprieve.store import deliveries, issued, queries
+from reprieve.store.asof import known_as_of
 from reprieve.store.db import Database
 from reprieve.store.uow import UnitOfWork
 
@@ -133,6 +134,9 @@ class IssuedView:
     sha256: str
     page_sha256: str
     erased: bool
+    #: Its first delivery receipt (``services.deliveries``), if one is recorded.
+    delivered_at: datetime | None = None
+    channel: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -146,10 +150,12 @@ class IssuedView:
             "sha256": self.sha256,
             "page_sha256": self.page_sha256,
             "erased": self.erased,
+            "delivered_at": format_instant(self.delivered_at),
+            "channel": self.channel,
         }
 
 
-def _view(doc: issued.IssuedDocument) -> IssuedView:
+def _view(doc: issued.IssuedDocument, receipt: deliveries.Delivery | None = None) -> IssuedView:
     return IssuedView(
         doc.id,
         doc.kind,
@@ -161,15 +167,19 @@ def _view(doc: issued.IssuedDocument) -> IssuedView:
         doc.sha256,
         doc.page_sha256,
         doc.erased,
+        receipt.delivered_at if receipt is not None else None,
+        receipt.channel if receipt is not None else None,
     )
 
 
 def statements_of(db: Database, sanction_id: str, *, caller: Caller, as_of: datetime | None = None) -> list[IssuedView]:
-    """The statements issued for a sanction's decisions, oldest first, if the caller sees its
-    operator; ``as_of``: those issued by then."""
+    """The statements issued for a sanction's decisions, oldest first, with their receipts, if the
+    caller sees its operator; ``as_of``: those issued by then, with the receipts recorded by then."""
     with db.read() as conn:
         caller.seen(queries.load_sanction(conn, sanction_id), "sanction", sanction_id)
-        return [_view(d) for d in issued.of_sanction(conn, sanction_id, issued_by=as_of)]
+        known = known_as_of(conn, as_of).seq if as_of is not None else None
+        receipts = deliveries.of_sanction(conn, sanction_id, known=known)
+        return [_view(d, receipts.get(d.id)) for d in issued.of_sanction(conn, sanction_id, issued_by=as_of)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,4 +195,5 @@ def issued_statement(db: Database, statement_id: str, *, caller: Caller) -> Issu
     """A statement exactly as issued, if the caller sees its operator (else not found)."""
     with db.read() as conn:
         doc = caller.seen(issued.get(conn, statement_id), "statement", statement_id)
-    return IssuedStatement(_view(doc), doc.document, doc.page)
+        receipt = deliveries.of_statement(conn, doc.id)
+    return IssuedStatement(_view(doc, receipt), doc.document, doc.page)

@@ -30,6 +30,7 @@ from reprieve.domain.personal import ref_id, text_of
 from reprieve.domain.sanctions import Change, ChangeType, compute_spans, denials_on, kind_periods, lifted_at
 from reprieve.domain.time import end_to_micros, parse_instant, to_micros
 from reprieve.store import amnesty as amnesty_projection
+from reprieve.store import deliveries as delivery_projection
 from reprieve.store import due_process_projection as due_process
 from reprieve.store import tables
 from reprieve.store.bulk import column_json, insert_rows
@@ -386,4 +387,5 @@ HANDLERS: dict[type[Event], Handler] = {
     SanctionLifted: Projector.sanctions_lifted,
     **due_process.HANDLERS,
     **amnesty_projection.HANDLERS,
+    **delivery_projection.HANDLERS,
 }
