@@ -27,9 +27,13 @@ from reprieve.store.db import Database
 #: of reasons issued once per decision, PRODUCT.md section 8): each creation that restricts something, each
 #: amendment of kind or term and each review decision is followed by a ``statement.issued`` event carrying
 #: the SHA-256 of the statement as issued (so the bytes of the statement's JSON and page are pinned too):
-#: seven more events. It must not change otherwise.
-HEAD = "786ad1073b9f234ecdac4ade9cac3da2d6fcd280d8012ba6d090bb8993372d29"
-EVENTS = 87
+#: seven more events. Changed on purpose by issue 23's delivery receipts: the complaint window runs from
+#: the delivery of the latest decision's statement, or its issue when none is recorded, so the complaint
+#: about the sanction scheduled ahead (issued 2021-08-13, starting 2021-09-01) is due by 2022-02-13, no
+#: longer 2022-03-01 (its ``deadline_at``); and the story ends with a ``statement.delivered``: one more
+#: event. It must not change otherwise.
+HEAD = "d4ca3d4325d0dcc01ffc37d8195f78c05d5f217a332595d8495dc2f46b8a00e9"
+EVENTS = 88
 #: What the story leaves out: a redelivery names a delivery of the outbox; the cut-over's
 #: checkpoint is made only for a log with events older than issue 21 (tests/integration/test_cut_over.py).
 NOT_TOLD = {EventType.WEBHOOK_REDELIVERY_REQUESTED, EventType.LOG_CHECKPOINTED}
