@@ -26,7 +26,7 @@ from reprieve.services.catalogue import require_platform
 from reprieve.store import deliveries, issued, queries
 from reprieve.store.asof import known_as_of, sanction_as_of
 from reprieve.store.db import Database
-from reprieve.store.due_process import latest_decision_told
+from reprieve.store.due_process import ToldBy, latest_decision_told
 from reprieve.store.uow import UnitOfWork
 
 
@@ -79,7 +79,7 @@ class InformedView:
     informed_at: datetime | None
     channel: str | None
     statement: str | None
-    source: str
+    source: ToldBy
     window_from: datetime
     complaint_deadline: datetime | None
 
@@ -88,7 +88,7 @@ class InformedView:
             "informed_at": format_instant(self.informed_at),
             "channel": self.channel,
             "statement": self.statement,
-            "source": self.source,
+            "source": self.source.value,
             "window_from": format_instant(self.window_from),
             "complaint_deadline": format_instant(self.complaint_deadline),
         }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Connection, and_, exists, func, insert, not_, or_, select
@@ -78,21 +79,28 @@ def open_review_of(conn: Connection, sanction_id: str) -> str | None:
     ).scalar_one_or_none()
 
 
+class ToldBy(StrEnum):
+    """What a complaint window runs from (``Told.source``); the values are the wire format."""
+
+    DELIVERY = "delivery"  #: the first delivery receipt of the decision's statement
+    ISSUE = "issue"  #: the decision's statement, no receipt recorded
+    IMPORT = "import"  #: an imported sanction's ``informed_at``
+    DECISION = "decision"  #: no statement: the decision itself
+
+
 class Told(NamedTuple):
     """When the user was told of the latest decision on a sanction, from which a complaint window
     runs (DSA art. 20(2)), and how it is known."""
 
     at: datetime
-    #: ``delivery`` (a receipt of its statement), ``issue`` (its statement, no receipt recorded),
-    #: ``import`` (the import's ``informed_at``) or ``decision`` (no statement: the decision itself).
-    source: str
+    source: ToldBy
     statement: str | None = None  #: the statement of that decision, if one was issued
     channel: str | None = None  #: a receipt's channel
 
     @property
     def informed_at(self) -> datetime | None:
         """When the user is known to have been informed: a receipt, or an import's word."""
-        return self.at if self.source in ("delivery", "import") else None
+        return self.at if self.source in (ToldBy.DELIVERY, ToldBy.IMPORT) else None
 
 
 def latest_decision_told(conn: Connection, sanction: Sanction, *, known: int | None = None) -> Told:
@@ -109,21 +117,21 @@ def latest_decision_told(conn: Connection, sanction: Sanction, *, known: int | N
     for c in sanction.changes:
         if c.type is ChangeType.IMPOSED:
             if c.imported is not None:
-                told[c.seq] = Told(c.imported.informed_at, "import")
+                told[c.seq] = Told(c.imported.informed_at, ToldBy.IMPORT)
             else:
-                told[c.seq] = Told(c.effective_at, "decision")
+                told[c.seq] = Told(c.effective_at, ToldBy.DECISION)
         elif c.type is ChangeType.AMENDED:
             amendments[c.seq] = c.effective_at
     if amendments:
         recorded = conn.execute(select(events.seq, events.at).where(events.seq.in_(list(amendments))))
         for seq, at in recorded:
-            told[seq] = Told(max(amendments[seq], parse_instant(at)), "decision")
+            told[seq] = Told(max(amendments[seq], parse_instant(at)), ToldBy.DECISION)
     reviews = select(R.updated_seq, R.decided_at, events.at).join(tables.events, events.seq == R.updated_seq)
     reviews = reviews.where(R.sanction_id == sanction.id, R.decided_at.is_not(None))
     if known is not None:
         reviews = reviews.where(R.updated_seq <= known)
     for seq, decided, at in conn.execute(reviews):
-        told[seq] = Told(max(from_micros(decided), parse_instant(at)), "decision")
+        told[seq] = Told(max(from_micros(decided), parse_instant(at)), ToldBy.DECISION)
     # The decisions that issued a statement: from its delivery, else its issue.
     doc, receipt = tables.issued_documents.c, tables.statement_deliveries.c
     delivered = receipt.statement_id == doc.id
@@ -138,9 +146,9 @@ def latest_decision_told(conn: Connection, sanction: Sanction, *, known: int | N
         statements = statements.where(doc.decision_seq <= known)
     for statement_id, seq, issued_at, delivered_at, channel in conn.execute(statements):
         if delivered_at is not None:
-            told[seq] = Told(from_micros(delivered_at), "delivery", statement_id, channel)
+            told[seq] = Told(from_micros(delivered_at), ToldBy.DELIVERY, statement_id, channel)
         else:
-            told[seq] = Told(from_micros(issued_at), "issue", statement_id)
+            told[seq] = Told(from_micros(issued_at), ToldBy.ISSUE, statement_id)
     return max(told.values(), key=lambda t: t.at)
 
 
