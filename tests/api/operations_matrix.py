@@ -29,6 +29,7 @@ SETUP_EVENTS = {
     "list-issued-statements": 3,
     "get-issued-statement": 3,
     "get-delivery-copy": 3,
+    "deliver-statement": 3,
 }
 
 
@@ -109,6 +110,14 @@ def get_delivery_copy(w: World, h: dict[str, str], target: str) -> httpx.Respons
     admin = w.headers["instance-admin"]
     (issued, *_) = w.client.get(f"/v1/sanctions/{sanction_id}/statements", headers=admin).json()["items"]
     return w.client.get(f"/v1/statements/{issued['id']}/delivery-copy", headers=h)
+
+
+def deliver_statement(w: World, h: dict[str, str], target: str) -> httpx.Response:
+    sanction_id = w.sanction(target)["id"]
+    admin = w.headers["instance-admin"]
+    (issued, *_) = w.client.get(f"/v1/sanctions/{sanction_id}/statements", headers=admin).json()["items"]
+    body = {"delivered_at": issued["issued_at"], "channel": "in_app"}
+    return w.client.post(f"/v1/statements/{issued['id']}/delivery", json=body, headers=h)
 
 
 def export_statements(w: World, h: dict[str, str], target: str) -> httpx.Response:

@@ -244,6 +244,9 @@ ROUTES = {
     "get-delivery-copy": Route(
         "GET", "/v1/statements/{statement_id}/delivery-copy", frozenset({Role.PLATFORM}), 200, ops.get_delivery_copy
     ),
+    "deliver-statement": Route(
+        "POST", "/v1/statements/{statement_id}/delivery", frozenset({IA, Role.PLATFORM}), 201, ops.deliver_statement
+    ),
     "export-statements": Route("GET", "/v1/transparency/statements", ALL, 200, ops.export_statements),
     "submit-statements": Route(
         "POST",

@@ -135,6 +135,9 @@ def test_appeals_filed_by_a_platform_decided_by_a_person(world: World) -> None:
 def test_an_appeal_that_cannot_be_filed_is_422_with_the_reason(world: World) -> None:
     w = world
     old = w.sanction("meta", starts_at="2023-01-01T00:00:00Z", duration="P1Y")
+    # Entered late, its statement is issued now: the window runs from the issue (issue 23, no
+    # delivery recorded), so it closes six months after today, not after 2023-01-01.
+    w.clock.advance(timedelta(days=200))
     body = {
         "sanction": old["id"],
         "kind": "complaint",
@@ -143,7 +146,7 @@ def test_an_appeal_that_cannot_be_filed_is_422_with_the_reason(world: World) -> 
         "filed_by": {"name": "Someone"},
     }
     detail = problem(w.client.post("/v1/appeals", headers=w.headers["moderator"], json=body), 422, "validation")
-    assert "closed at 2023-07-01T00:00:00Z" in detail
+    assert "closed at 2024-12-01T12:00:00Z" in detail
     detail = problem(
         w.client.post("/v1/appeals", headers=w.headers["moderator"], json=dict(body, kind="reinstatement")),
         422,

@@ -23,8 +23,9 @@ from browser_support import TIMEOUT_MS, LiveServer, screenshot, sign_in
 from sqlalchemy import select
 
 from reprieve.demo import DEMO_PASSWORD
+from reprieve.domain.filters import SanctionFilter
 from reprieve.domain.model import AccountRef
-from reprieve.services import appeal_codes, members
+from reprieve.services import appeal_codes, members, sanctions
 from reprieve.services.callers import Caller
 from reprieve.services.sanctions import ImposeSanction, impose_sanction
 from reprieve.store import tables
@@ -71,10 +72,11 @@ def violations(page: Page) -> list[str]:
     ]
 
 
-def suspended_account(server: LiveServer, **term: Any) -> tuple[str, str]:
-    """A suspension of a fresh account (a year from now, unless ``term`` says otherwise), and its code."""
+def suspended_account(server: LiveServer, informed_at: datetime | None = None, **term: Any) -> tuple[str, str]:
+    """A suspension of a fresh account (a year from now, unless ``term`` says otherwise), and its
+    code; ``informed_at``: imported, its user informed then."""
     term = term or {"duration": "P1Y"}
-    if "starts_at" in term:  # history written after the fact: backdated (PRODUCT.md section 8)
+    if "starts_at" in term and informed_at is None:  # entered after the fact: backdated (PRODUCT.md section 8)
         term.setdefault("backdated_reason", "Test history, entered after the fact.")
     account = f"a11y_{secrets.token_hex(4)}"
     command = ImposeSanction.parse(
@@ -88,9 +90,15 @@ def suspended_account(server: LiveServer, **term: Any) -> tuple[str, str]:
             "explanation": "Sold counterfeit tickets",
         },
     )
-    sanction = impose_sanction(server.db, command, caller=Caller("browser-test", now=datetime.now(UTC))).to_json()
+    caller = Caller("browser-test", now=datetime.now(UTC))
+    if informed_at is None:
+        sanction_id = impose_sanction(server.db, command, caller=caller).to_json()["id"]
+    else:  # imported history (issue 23: its complaint window runs from when its user was informed)
+        sanctions.import_history(server.db, [sanctions.imported_command(command, informed_at)], caller=caller)
+        query = SanctionFilter(platform="facebook", account=account)
+        sanction_id = sanctions.list_sanctions(server.db, query, at=caller.instant).items[0].id
     with server.db.read() as conn:
-        return sanction["id"], appeal_codes.printed(appeal_codes.code_for(conn, sanction["id"]))
+        return sanction_id, appeal_codes.printed(appeal_codes.code_for(conn, sanction_id))
 
 
 def submit(page: Page, expect: str) -> None:
@@ -121,8 +129,9 @@ def test_the_public_form_its_errors_confirmation_and_429_page(axe_page: Page, li
     page.fill("#appeal-code", code)
     submit(page, "#appeal-reference")
     problems += violations(page)
-    # A complaint whose window has closed: imposed 400 days ago, the six months are over.
-    old, old_code = suspended_account(live_server, starts_at=datetime.now(UTC) - timedelta(days=400), duration="P5Y")
+    # A complaint whose window has closed: imported, imposed and told 400 days ago, the six months are over.
+    then = datetime.now(UTC) - timedelta(days=400)
+    old, old_code = suspended_account(live_server, informed_at=then, starts_at=then, duration="P5Y")
     page.goto(f"{live_server.url}/appeal?sanction={old}&lang=fr")
     for selector, value in (
         ("#appeal-code", old_code),

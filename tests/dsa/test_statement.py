@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -123,10 +123,12 @@ def test_unknown_language_or_sanction_is_refused(db: Database, suspension: dict[
 def test_once_the_window_closed_the_statement_says_so(
     db: Database, impose: Callable[..., dict[str, Any]], meta: str, now: datetime
 ) -> None:
-    # Recorded after the catalogue (the log's instants never go backwards), taking effect in 2023:
-    # a creation is told from when it took effect (store.due_process.latest_decision_told_at).
+    # Taking effect in 2023, recorded now: its statement is issued now and, no delivery recorded, the
+    # complaint window runs from that issue (issue 23, store.due_process.latest_decision_told); seven
+    # months later it has closed.
     old = impose("facebook/old-subject", "suspension", reason=dict(REASON), starts_at="2023-01-01T00:00:00Z")
-    statement = transparency.statement_of_reasons(db, old["id"], language=Lang.EN, caller=Caller("test", now=now))
+    later = Caller("test", now=now + timedelta(days=214))
+    statement = transparency.statement_of_reasons(db, old["id"], language=Lang.EN, caller=later)
     complaint = statement["redress"]["internal_complaint"]
     assert complaint["deadline"] is None and "window has closed" in complaint["text"]
 

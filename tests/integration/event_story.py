@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from reprieve.domain.amnesty import make_filter
+from reprieve.domain.deliveries import Receipt
 from reprieve.domain.model import AccountRef
 from reprieve.domain.time import parse_duration
 from reprieve.runtime import amnesty as amnesty_runner
@@ -26,11 +27,13 @@ from reprieve.services import (
     appeal_targets,
     appeals,
     catalogue,
+    deliveries,
     members,
     people,
     publishing,
     reviews,
     sanctions,
+    statements,
     tokens,
     violations,
     webhooks,
@@ -348,4 +351,9 @@ def tell(db: Database) -> None:
         db,
         people.ErasePerson.parse(operator="meta", account="facebook/alice"),
         caller=Caller(ACTOR, now=t("2023-06-03T00:00:00Z")),
+    )
+    # The platform reports that a statement of reasons reached its user (issue 23): the first receipt counts.
+    issued = statements.statements_of(db, scheduled, caller=Caller(ACTOR))[0]
+    deliveries.record_delivery(
+        db, issued.id, Receipt(t("2021-08-14T00:00:00Z"), "in_app"), caller=Caller(ACTOR, now=t("2023-06-04T00:00:00Z"))
     )

@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 from due_process_support import (
     MODERATOR,
+    REASON,
+    SETUP,
     Reporter,
     all_event_text,
     day,
@@ -21,12 +23,13 @@ from due_process_support import (
 from sqlalchemy import select
 
 from reprieve.domain.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
-from reprieve.domain.filters import AppealFilter
+from reprieve.domain.filters import AppealFilter, SanctionFilter
 from reprieve.domain.model import AccountRef, Role
 from reprieve.dsa.statement import Lang
 from reprieve.services import appeals, reviews, sanctions, standing, transparency
 from reprieve.services.audit import rebuild_projections
 from reprieve.services.callers import Caller
+from reprieve.services.sanctions import ImposeSanction
 from reprieve.store import tables
 from reprieve.store.db import Database
 
@@ -123,10 +126,23 @@ def test_a_later_decision_reopens_the_window(meta: Database) -> None:
     assert file(db, ban["id"], received="2025-03-31T00:00:00Z").deadline_at == t("2025-04-01T00:00:00Z")
 
 
+def _imported(db: Database, account: str, *, starts_at: str, informed_at: str, now: str) -> dict[str, Any]:
+    """A sanction of imported history (``POST /v1/imports``), its user informed at ``informed_at``."""
+    command = ImposeSanction.parse(
+        subject=AccountRef("facebook", account), kind="suspension", reason=dict(REASON), starts_at=starts_at
+    )
+    caller = Caller(SETUP, now=t(f"{now}T00:00:00Z"))
+    assert sanctions.import_history(db, [sanctions.imported_command(command, informed_at)], caller=caller) == 1
+    (found,) = sanctions.list_sanctions(
+        db, SanctionFilter(platform="facebook", account=account), at=caller.instant
+    ).items
+    return found.to_json()
+
+
 def test_a_decision_recorded_with_an_earlier_effective_at_is_told_when_recorded(meta: Database) -> None:
     db = meta
-    # Entered with a start in the past: a decision the user was told of then (an imported history).
-    old = impose(db, "facebook/cara", starts_at="2024-01-10T00:00:00Z", now=t("2024-09-01T00:00:00Z"))
+    # An imported history: a decision the user was told of then (its informed_at, issue 23).
+    old = _imported(db, "cara", starts_at="2024-01-10T00:00:00Z", informed_at="2024-01-10T00:00:00Z", now="2024-09-01")
     with pytest.raises(ValidationError, match="closed at 2024-07-10T00:00:00Z"):
         file(db, old["id"], received="2024-09-02T00:00:00Z")
     # An amendment recorded on 2024-09-01 but dated back to March is told on 2024-09-01.

@@ -26,14 +26,15 @@ from reprieve.store.db import Database
 #: head's instant (2021-02-07T10:00:00Z), where it also starts. Changed on purpose by issue 23 (statements
 #: of reasons issued once per decision, PRODUCT.md section 8): each creation that restricts something, each
 #: amendment of kind or term and each review decision is followed by a ``statement.issued`` event carrying
-#: the SHA-256 of the statement's JSON as issued (so its bytes are pinned too):
-#: seven more events. Changed on purpose by issue 23 item 2 (what a statement says): the statements state
-#: their decision's own date, the redress open until issue + window, ground and source in words, hold a
-#: slot for the appeal code, keep their headings out of the JSON, and count the complaint window
-#: from their issue; their SHA-256 in the seven
-#: ``statement.issued`` events changed with them (no event added). It must not change otherwise.
-HEAD = "55cabac78422b14c838108545a21a84a589c5f48fd226f5b23975f1eed4e868f"
-EVENTS = 87
+#: the SHA-256 of the statement's JSON as issued (so its bytes are pinned too): seven more events.
+#: Changed on purpose by issue 23: what a statement says (its decision's own date, the redress open
+#: until issue + window, ground and source in words, a slot for the appeal code, headings out of the
+#: JSON); the complaint window runs from the delivery of the latest decision's statement, or its issue
+#: when none is recorded, so the complaint about the sanction scheduled ahead (issued 2021-08-13,
+#: starting 2021-09-01) is due by 2022-02-13, no longer 2022-03-01 (its ``deadline_at``); and the story
+#: ends with a ``statement.delivered``: one more event. It must not change otherwise.
+HEAD = "519e615e75919124046030a0f51f2742620c4d1abdb7273894f706a92b7eac9a"
+EVENTS = 88
 #: What the story leaves out: a redelivery names a delivery of the outbox; the cut-over's
 #: checkpoint is made only for a log with events older than issue 21 (tests/integration/test_cut_over.py).
 NOT_TOLD = {EventType.WEBHOOK_REDELIVERY_REQUESTED, EventType.LOG_CHECKPOINTED}

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from api_support import World
+from api_support import World, reason
 from sqlalchemy import func, select
 
 from reprieve.domain.time import format_instant
@@ -97,7 +97,20 @@ def test_a_back_dated_appeal_does_not_get_through_a_closed_window(world: World) 
     """The report's second reproduction: an imported sanction of 2020-01-01, whose six-month window
     closed long ago; an ``api`` complaint dated 2020-02-01 is refused, and nothing is recorded."""
     w, h = world, world.headers["platform"]
-    old = w.sanction("meta", duration="P100Y", starts_at="2020-01-01T00:00:00Z")
+    # Imported (issue 23: a sanction entered late today issues its statement today, and its window
+    # runs from that), its user informed on 2020-01-01.
+    row = {
+        "subject": {"platform": "facebook", "account": w.unique("imported")},
+        "kind": "suspension",
+        "duration": "P100Y",
+        "starts_at": "2020-01-01T00:00:00Z",
+        "informed_at": "2020-01-01T00:00:00Z",
+        "reason": reason(),
+    }
+    done = w.client.post("/v1/imports", headers=h, json={"sanctions": [row]})
+    assert done.status_code == 201, done.text
+    query = {"platform": "facebook", "account": row["subject"]["account"]}
+    (old,) = w.client.get("/v1/sanctions", params=query, headers=h).json()["items"]
     refused(
         w.client.post("/v1/appeals", headers=h, json=appeal(old["id"], "api", "2020-02-01T00:00:00Z")), "received_at"
     )

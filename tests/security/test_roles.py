@@ -70,6 +70,8 @@ TABLE: dict[str, frozenset[Role]] = {
     "create-amnesty": MODERATE,
     "revert-amnesty": MODERATE,
     "submit-statements": MODERATE,
+    # The platform delivers statements to its users, and reports the receipts (issue 23).
+    "deliver-statement": frozenset({IA, PLATFORM}),
     "checks": frozenset(Role),  # a POST, but a read
     "erase-person": MANAGE,  # GDPR art. 17: the operator's admin (issue 21)
     # Reads kept to one role: the audit log is the auditor's (not the admin's: see domain/roles.py).

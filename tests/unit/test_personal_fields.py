@@ -65,6 +65,7 @@ NOT_PERSONAL: dict[str, str] = {
     "answered_at": "an instant",
     "deadline_at": "an instant",
     "decided_at": "an instant",
+    "delivered_at": "an instant",
     "due_at": "an instant",
     "effective_at": "an instant",
     "ends_at": "an instant",

@@ -612,6 +612,23 @@ class SanctionOut(Out):
     )
 
 
+class InformedOut(Out):
+    """When the user was told of the sanction's latest decision (PRODUCT.md section 8)."""
+
+    informed_at: str | None = Field(
+        description="a delivery receipt of that decision's statement, or an import's informed_at; null: none recorded"
+    )
+    channel: str | None = Field(description="the receipt's channel")
+    statement: str | None = Field(description="the statement issued for that decision, if one was")
+    source: str = Field(description="what the window runs from: delivery, issue (no receipt), import or decision")
+    window_from: str = Field(description="the instant the complaint window (DSA art. 20(2)) runs from")
+    complaint_deadline: str | None = Field(description="the last instant a complaint is received; null once lifted")
+
+
+class SanctionDetailOut(SanctionOut):
+    informed: InformedOut = Field(description="when its user was informed, and the complaint window that opens")
+
+
 class SanctionPage(Page[SanctionOut]):
     pass
 

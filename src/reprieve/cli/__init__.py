@@ -14,7 +14,7 @@ import sys
 import typer
 from sqlalchemy.exc import OperationalError
 
-from reprieve.cli import admin, amnesty, due_process, ledger, transparency
+from reprieve.cli import admin, amnesty, deliveries, due_process, ledger, transparency
 from reprieve.cli import members as member_commands
 from reprieve.cli import people as people_commands
 from reprieve.cli import secrets as secret_commands
@@ -31,6 +31,7 @@ except ImportError:  # pragma: no cover - older Typer on the real click
 __all__ = ["app", "main"]
 
 ledger.register(app)
+deliveries.register(app)
 admin.register(app)
 due_process.register(app)
 member_commands.register(app)

@@ -4,8 +4,10 @@ out-of-court disputes about them (DSA art. 21).
 * A ``complaint`` says the decision was wrong. It can be filed while the complaint window is open:
   the platform policy's ``appeals.complaint_window`` (never under six months) after the user
   was told of the latest decision on the sanction — its creation, an amendment, a review
-  decision (``store.due_process.latest_decision_told_at``: a creation from when it took effect, a
-  later decision from when it took effect or, if later, when it was recorded). It cannot be
+  decision (``store.due_process.latest_decision_told``: a decision that issued a statement of
+  reasons from the statement's first delivery receipt, else from its issue; an imported creation
+  from the import's ``informed_at``; another decision without a statement from when it took
+  effect or, for a later one, when it was recorded if that is later). It cannot be
   filed against a lifted sanction (nothing stands to complain about); it can against one that
   has run out, whose strike still counts.
 * A ``reinstatement`` request says circumstances have changed: filed at any time while the

@@ -74,6 +74,8 @@ class EventType(StrEnum):
     LOG_CHECKPOINTED = "log.checkpointed"
     # A document issued to a person (issue 23): recorded, not projected; its text is beside the log.
     STATEMENT_ISSUED = "statement.issued"
+    # Its delivery to the user (issue 23): projected into statement_deliveries.
+    STATEMENT_DELIVERED = "statement.delivered"
 
 
 # Named tuples rather than dataclasses: a bulk import makes millions of them, three times faster.
@@ -1202,6 +1204,28 @@ class StatementIssued(NamedTuple):
         return cls(*_read(cls, payload))
 
 
+@_event(EventType.STATEMENT_DELIVERED)
+class StatementDelivered(NamedTuple):
+    """The platform reported that an issued statement reached its user (PRODUCT.md section 8,
+    "The user is informed"): which statement, of which sanction, when (``delivered_at``, a fact
+    from outside) and by which channel (a short code). The first receipt counts; no later one is
+    recorded. No personal data: the address it went to is the platform's business."""
+
+    id: str  #: the statement's id
+    operator: str
+    sanction: str
+    delivered_at: str
+    channel: str
+    extra: Mapping[str, Any] = NO_EXTRA
+
+    def to_payload(self) -> dict[str, Any]:
+        return _payload(self, self._fields[:-1])
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> StatementDelivered:
+        return cls(*_read(cls, payload))
+
+
 class UnknownEvent(NamedTuple):
     """An event of a type this code does not know (written by a newer version): read as it is,
     applied to nothing, as the projector did with types it had no handler for."""
@@ -1258,6 +1282,7 @@ Event = (
     | RetentionSet
     | LogCheckpointed
     | StatementIssued
+    | StatementDelivered
     | UnknownEvent
 )
 

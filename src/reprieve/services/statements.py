@@ -31,7 +31,8 @@ from reprieve.dsa import statement as sor
 from reprieve.services import appeal_codes
 from reprieve.services.callers import Caller
 from reprieve.services.transparency import appeal_url
-from reprieve.store import issued, queries
+from reprieve.store import deliveries, issued, queries
+from reprieve.store.asof import known_as_of
 from reprieve.store.connection import Connection
 from reprieve.store.db import Database
 from reprieve.store.uow import UnitOfWork
@@ -197,6 +198,9 @@ class IssuedView:
     format_version: int
     sha256: str
     erased: bool
+    #: Its first delivery receipt (``services.deliveries``), if one is recorded.
+    delivered_at: datetime | None = None
+    channel: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -209,10 +213,12 @@ class IssuedView:
             "format_version": self.format_version,
             "sha256": self.sha256,
             "erased": self.erased,
+            "delivered_at": format_instant(self.delivered_at),
+            "channel": self.channel,
         }
 
 
-def _view(doc: issued.IssuedDocument) -> IssuedView:
+def _view(doc: issued.IssuedDocument, receipt: deliveries.Delivery | None = None) -> IssuedView:
     return IssuedView(
         doc.id,
         doc.kind,
@@ -223,15 +229,19 @@ def _view(doc: issued.IssuedDocument) -> IssuedView:
         doc.format_version,
         doc.sha256,
         doc.erased,
+        receipt.delivered_at if receipt is not None else None,
+        receipt.channel if receipt is not None else None,
     )
 
 
 def statements_of(db: Database, sanction_id: str, *, caller: Caller, as_of: datetime | None = None) -> list[IssuedView]:
-    """The statements issued for a sanction's decisions, oldest first, if the caller sees its
-    operator; ``as_of``: those issued by then."""
+    """The statements issued for a sanction's decisions, oldest first, with their receipts, if the
+    caller sees its operator; ``as_of``: those issued by then, with the receipts recorded by then."""
     with db.read() as conn:
         caller.seen(queries.load_sanction(conn, sanction_id), "sanction", sanction_id)
-        return [_view(d) for d in issued.of_sanction(conn, sanction_id, issued_by=as_of)]
+        known = known_as_of(conn, as_of).seq if as_of is not None else None
+        receipts = deliveries.of_sanction(conn, sanction_id, known=known)
+        return [_view(d, receipts.get(d.id)) for d in issued.of_sanction(conn, sanction_id, issued_by=as_of)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,7 +256,8 @@ def issued_statement(db: Database, statement_id: str, *, caller: Caller) -> Issu
     """A statement exactly as issued, if the caller sees its operator (else not found)."""
     with db.read() as conn:
         doc = caller.seen(issued.get(conn, statement_id), "statement", statement_id)
-    return IssuedStatement(_view(doc), doc.document)
+        receipt = deliveries.of_statement(conn, doc.id)
+    return IssuedStatement(_view(doc, receipt), doc.document)
 
 
 # --- renderings: its page, other languages, and the copy delivered to the user -----------------
@@ -285,6 +296,7 @@ def rendered_statement(
             raise _erased(statement_id)
         wanted = doc.language if language is None else language.value
         kept = issued.rendering(conn, statement_id, wanted)
+        receipt = deliveries.of_statement(conn, doc.id)
     if kept is None:
         own = wanted == doc.language
         body = orjson.loads(doc.document)
@@ -305,7 +317,7 @@ def rendered_statement(
     if kept.page is None:
         raise _erased(statement_id)
     document = kept.document if kept.document is not None else doc.document
-    return Rendered(_view(doc), kept.language, document, kept.page, kept.sha256, kept.page_sha256)
+    return Rendered(_view(doc, receipt), kept.language, document, kept.page, kept.sha256, kept.page_sha256)
 
 
 def delivery_copy(db: Database, statement_id: str, *, caller: Caller, language: sor.Lang | None = None) -> Rendered:

@@ -77,12 +77,14 @@ def statement_of_reasons(
     now = caller.instant
     with db.read() as conn:
         sanction = caller.seen(queries.load_sanction(conn, sanction_id), "sanction", sanction_id)
+        seen_by = None
         if as_of is not None:
-            known = sanction_as_of(conn, sanction, known_as_of(conn, as_of))
-            sanction = caller.seen(known, "sanction", sanction_id)
+            known = known_as_of(conn, as_of)
+            sanction = caller.seen(sanction_as_of(conn, sanction, known), "sanction", sanction_id)
+            seen_by = known.seq  # a receipt recorded later does not move the deadline
         code = appeal_codes.code_for(conn, sanction.id)
         context = statement_context(
-            db, conn, sanction, now=now, appeal_code=appeal_codes.printed(code), public_url=public_url
+            db, conn, sanction, now=now, appeal_code=appeal_codes.printed(code), public_url=public_url, known=seen_by
         )
     statement = sor.build_statement(sanction, context, language)
     statement["labels"] = sor.labels_for(language)  # a preview's readers (the console, the CLI) word its headings
@@ -98,13 +100,14 @@ def statement_context(
     appeal_code: str,
     public_url: str | None,
     decision_seq: int | None = None,
+    known: int | None = None,
 ) -> sor.Context:
     """What the statement of ``sanction`` needs besides it, at ``now``: its platforms' names and
     the complaint deadline; ``appeal_code`` as printed (empty in an issued statement, which never
     holds one: it is filled in when delivered). ``decision_seq``: a statement issued for that
     decision, whose complaint window runs from its issue (at the least: art. 20(2) counts from the
     day the user receives it, never before); None: a preview, whose deadline runs from the latest
-    decision the user was told of."""
+    decision the user was told of; ``known``: the events recorded by then (a past ``as_of``)."""
     names: dict[str, str] = {}
     for platform_id in (sanction.subject.platform, *sanction.scope):
         platform = db.platform(conn, platform_id)
@@ -116,7 +119,7 @@ def statement_context(
     deadline = None
     if sanction.lifted_at is None or sanction.lifted_at > now:
         try:
-            told = now if decision_seq is not None else latest_decision_told_at(conn, sanction)
+            told = now if decision_seq is not None else latest_decision_told_at(conn, sanction, known=known)
             deadline = complaint_deadline(told, window)
         except ValidationError:  # past the last instant there is (a start at 9999-12-31): no date to print
             deadline = None

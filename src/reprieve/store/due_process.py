@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Connection, and_, exists, func, insert, not_, or_, select
@@ -78,26 +79,82 @@ def open_review_of(conn: Connection, sanction_id: str) -> str | None:
     ).scalar_one_or_none()
 
 
-def latest_decision_told_at(conn: Connection, sanction: Sanction) -> datetime:
-    """When the user was told of the latest decision on ``sanction``, from which a complaint
-    window runs (DSA art. 20). Its creation counts from when it took effect: one entered with an
-    earlier start records a decision the user was told of then (an imported history). An
-    amendment or a review decision counts from the later of when it took effect and when it was
-    recorded: one recorded with an earlier ``effective_at`` is told when recorded, and does not
-    shorten the window."""
+class ToldBy(StrEnum):
+    """What a complaint window runs from (``Told.source``); the values are the wire format."""
+
+    DELIVERY = "delivery"  #: the first delivery receipt of the decision's statement
+    ISSUE = "issue"  #: the decision's statement, no receipt recorded
+    IMPORT = "import"  #: an imported sanction's ``informed_at``
+    DECISION = "decision"  #: no statement: the decision itself
+
+
+class Told(NamedTuple):
+    """When the user was told of the latest decision on a sanction, from which a complaint window
+    runs (DSA art. 20(2)), and how it is known."""
+
+    at: datetime
+    source: ToldBy
+    statement: str | None = None  #: the statement of that decision, if one was issued
+    channel: str | None = None  #: a receipt's channel
+
+    @property
+    def informed_at(self) -> datetime | None:
+        """When the user is known to have been informed: a receipt, or an import's word."""
+        return self.at if self.source in (ToldBy.DELIVERY, ToldBy.IMPORT) else None
+
+
+def latest_decision_told(conn: Connection, sanction: Sanction, *, known: int | None = None) -> Told:
+    """When the user was told of the latest decision on ``sanction`` (PRODUCT.md section 8, "The
+    user is informed"). A decision that issued a statement counts from the statement's first
+    delivery receipt, else from its issue. Without a statement: an imported creation from the
+    import's ``informed_at``; another creation from when it took effect; an amendment or a review
+    decision from the later of when it took effect and when it was recorded (one recorded with an
+    earlier ``effective_at`` does not shorten the window). ``known``: only the events recorded by
+    that seq (a past ``as_of``): a receipt recorded later is not seen."""
     events = tables.events.c
-    amendments = {c.seq: c.effective_at for c in sanction.changes if c.type is ChangeType.AMENDED}
-    told = [c.effective_at for c in sanction.changes if c.type is ChangeType.IMPOSED]
+    told: dict[int, Told] = {}
+    amendments = {}
+    for c in sanction.changes:
+        if c.type is ChangeType.IMPOSED:
+            if c.imported is not None:
+                told[c.seq] = Told(c.imported.informed_at, ToldBy.IMPORT)
+            else:
+                told[c.seq] = Told(c.effective_at, ToldBy.DECISION)
+        elif c.type is ChangeType.AMENDED:
+            amendments[c.seq] = c.effective_at
     if amendments:
         recorded = conn.execute(select(events.seq, events.at).where(events.seq.in_(list(amendments))))
-        told += [max(amendments[seq], parse_instant(at)) for seq, at in recorded]
-    reviews = conn.execute(
-        select(R.decided_at, events.at)
-        .join(tables.events, events.seq == R.updated_seq)
-        .where(R.sanction_id == sanction.id, R.decided_at.is_not(None))
+        for seq, at in recorded:
+            told[seq] = Told(max(amendments[seq], parse_instant(at)), ToldBy.DECISION)
+    reviews = select(R.updated_seq, R.decided_at, events.at).join(tables.events, events.seq == R.updated_seq)
+    reviews = reviews.where(R.sanction_id == sanction.id, R.decided_at.is_not(None))
+    if known is not None:
+        reviews = reviews.where(R.updated_seq <= known)
+    for seq, decided, at in conn.execute(reviews):
+        told[seq] = Told(max(from_micros(decided), parse_instant(at)), ToldBy.DECISION)
+    # The decisions that issued a statement: from its delivery, else its issue.
+    doc, receipt = tables.issued_documents.c, tables.statement_deliveries.c
+    delivered = receipt.statement_id == doc.id
+    if known is not None:
+        delivered = and_(delivered, receipt.recorded_seq <= known)
+    statements = (
+        select(doc.id, doc.decision_seq, doc.issued_at, receipt.delivered_at, receipt.channel)
+        .outerjoin(tables.statement_deliveries, delivered)
+        .where(doc.sanction_id == sanction.id)
     )
-    told += [max(from_micros(decided), parse_instant(at)) for decided, at in reviews]
-    return max(told)
+    if known is not None:
+        statements = statements.where(doc.decision_seq <= known)
+    for statement_id, seq, issued_at, delivered_at, channel in conn.execute(statements):
+        if delivered_at is not None:
+            told[seq] = Told(from_micros(delivered_at), ToldBy.DELIVERY, statement_id, channel)
+        else:
+            told[seq] = Told(from_micros(issued_at), ToldBy.ISSUE, statement_id)
+    return max(told.values(), key=lambda t: t.at)
+
+
+def latest_decision_told_at(conn: Connection, sanction: Sanction, *, known: int | None = None) -> datetime:
+    """The instant of ``latest_decision_told``: the complaint window runs from it (DSA art. 20)."""
+    return latest_decision_told(conn, sanction, known=known).at
 
 
 def first_decided_at(conn: Connection, sanction: Sanction) -> datetime:

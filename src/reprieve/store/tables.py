@@ -846,3 +846,20 @@ tdb_runs = Table(
     Index("ix_tdb_runs_state_requested", "state", "requested_at"),
     comment="Transparency Database submission runs: requested through the API or the CLI, run by the worker.",
 )
+
+statement_deliveries = Table(
+    "statement_deliveries",
+    metadata,
+    Column("statement_id", String(40), primary_key=True, comment="the issued statement (issued_documents.id)"),
+    Column("operator_id", String(63), nullable=False),
+    Column("sanction_id", String(40), nullable=False, comment="the sanction the statement is about"),
+    Column("delivered_at", BigInteger, nullable=False, comment="µs; when the platform says its user received it"),
+    Column("channel", String(32), nullable=False, comment="how: in_app, email, post, other... (a short code)"),
+    Column("recorded_seq", BigInteger, nullable=False, comment="the statement.delivered event (for as_of reads)"),
+    Index("ix_statement_deliveries_sanction", "sanction_id"),
+    comment="The first delivery receipt of each issued statement (PRODUCT.md section 8, 'The user is "
+    "informed'): the day the complaint window runs from. Rebuilt from the statement.delivered events.",
+)
+
+#: Rebuilt from the log like the others (after the sanctions they are about).
+PROJECTIONS = (*PROJECTIONS, statement_deliveries)

@@ -32,7 +32,7 @@ from reprieve.domain.appeals import AppealKind, Channel, Relation, Requester
 from reprieve.domain.errors import ConflictError, NotFoundError, ValidationError
 from reprieve.domain.text import is_blank
 from reprieve.domain.time import format_instant, parse_instant
-from reprieve.services import Database, appeal_codes, appeals
+from reprieve.services import Database, appeal_codes, appeals, deliveries
 from reprieve.services.callers import PUBLIC_FORM_ACTOR, Caller
 from reprieve.web.i18n import request_language, translator
 from reprieve.web.ratelimit import DatabaseRateLimiter, RateLimiter
@@ -210,6 +210,11 @@ def _admissibility_error(db: Database, form: AppealForm, error: ValidationError)
     """The service's 422, said for the requester: the complaint window with its deadline, or why not."""
     if error.field == "kind":
         deadline = appeals.complaint_deadline_of(db, form.sanction)
+        # When the platform reported the statement delivered (or an import said when), say so.
+        informed = deliveries.informed_of(db, form.sanction, at=deadline).informed_at
+        if informed is not None:
+            params = {"deadline": format_instant(deadline) or "", "informed_at": format_instant(informed) or ""}
+            return "kind", "public.error.kind.window_closed_informed", params
         return "kind", "public.error.kind.window_closed", {"deadline": format_instant(deadline) or ""}
     if error.field == "sanction":
         key = "public.error.kind.not_active" if form.kind == AppealKind.REINSTATEMENT else "public.error.kind.lifted"
@@ -239,8 +244,9 @@ def _messages(request: Request, raw: list[RawError]) -> list[FormError]:
     t = translator(lang)
     said = []
     for name, key, params in raw:
-        if "deadline" in params:
-            params = dict(params, deadline=long_instant(lang, params["deadline"]))
+        for instant in ("deadline", "informed_at"):
+            if instant in params:
+                params = dict(params, **{instant: long_instant(lang, params[instant])})
         said.append(FormError(name, t(key, **params)))
     return said
 

@@ -12,13 +12,14 @@ from reprieve.api.schemas import (
     SLUG_PATTERN,
     SanctionAmend,
     SanctionCreate,
+    SanctionDetailOut,
     SanctionLift,
     SanctionOut,
     SanctionPage,
 )
 from reprieve.domain.filters import SanctionFilter
 from reprieve.domain.model import SanctionKind, SanctionState
-from reprieve.services import sanctions
+from reprieve.services import deliveries, sanctions
 from reprieve.services.views import SanctionView
 
 router = APIRouter(prefix="/v1/sanctions", tags=["sanctions"])
@@ -66,12 +67,14 @@ def list_sanctions(
     return sanctions.list_sanctions(tenant.db, query, at=at, limit=limit, cursor=cursor, as_of=as_of).to_json()
 
 
-@router.get("/{sanction_id}", response_model=SanctionOut, responses=problem_responses())
+@router.get("/{sanction_id}", response_model=SanctionDetailOut, responses=problem_responses())
 def get_sanction(tenant: Reader, sanction_id: OpaqueId, at: At, as_of: AsOf, response: Response) -> dict[str, Any]:
     """The sanction as it stands at `at`, as known `as_of` (from the events recorded by then: a
-    sanction created later is 404); its `version` is also the `ETag`."""
+    sanction created later is 404); its `version` is also the `ETag`. `informed`: when its user
+    was told of the latest decision (a delivery receipt recorded by `as_of`) and the complaint deadline."""
     found = sanctions.get_sanction(tenant.db, sanction_id, at=at, caller=tenant.caller(), as_of=as_of)
-    return _tagged(response, found)
+    informed = deliveries.informed_of(tenant.db, sanction_id, caller=tenant.caller(), at=at, as_of=as_of)
+    return {**_tagged(response, found), "informed": informed.to_json()}
 
 
 @router.post(

@@ -13,21 +13,25 @@ from starlette.concurrency import iterate_in_threadpool
 
 from reprieve.api.deps import IDEMPOTENT, AsOf, OpaqueId, Reader, allow, allow_only
 from reprieve.api.problems import problem_responses
-from reprieve.api.schemas import SLUG_PATTERN
+from reprieve.api.schemas import SLUG_PATTERN, Instant
+from reprieve.domain.deliveries import Receipt
 from reprieve.domain.errors import NotFoundError
 from reprieve.domain.model import Role
 from reprieve.domain.periods import period
+from reprieve.domain.time import format_instant
 from reprieve.dsa import pages, tdb
 from reprieve.dsa.report import csv_rows
 from reprieve.dsa.statement import parse_lang as statement_language
 from reprieve.dsa.submit import TdbSettings
 from reprieve.http.deps import Now, Tenant
-from reprieve.services import statements, transparency
+from reprieve.services import deliveries, statements, transparency
 
 router = APIRouter(tags=["transparency"])
 
 #: Sending statements to the EU is an operator's act: its admins and moderators.
 Submitter = Annotated[Tenant, Depends(allow(Role.MODERATOR))]
+#: Delivering statements to users is the platform's: its machine clients report the receipts.
+Deliverer = Annotated[Tenant, Depends(allow(Role.PLATFORM))]
 OperatorQuery = Annotated[str | None, Query(pattern=SLUG_PATTERN, description="default: the token's operator")]
 FromQuery = Annotated[str | None, Query(alias="from", max_length=40, description="RFC 3339 instant or date, included")]
 ToQuery = Annotated[str | None, Query(max_length=40, description="RFC 3339 instant or date, excluded")]
@@ -70,6 +74,27 @@ class SubmissionCreate(BaseModel):
     from_: str | None = Field(default=None, alias="from", max_length=40)
     to: str | None = Field(default=None, max_length=40)
     batch_size: int = Field(default=100, ge=1, le=100, description="statements per POST")
+
+
+class DeliveryCreate(BaseModel):
+    """A statement reached its user: when, and by which channel (a short code, never an address)."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"delivered_at": "2026-12-07T09:30:00Z", "channel": "in_app"}]}
+    )
+    delivered_at: Instant = Field(description="when the user received it: not before its issue, not in the future")
+    channel: str = Field(
+        max_length=32,
+        description="how: in_app, email, post, sms, other (1 to 32 of a-z, 0-9, '_', '-', starting with a letter)",
+    )
+
+
+class DeliveryOut(BaseModel):
+    statement: str
+    sanction: str
+    delivered_at: str
+    channel: str
+    recorded: bool = Field(description="false: a receipt was recorded before; it is answered unchanged")
 
 
 def tdb_settings(request: Request) -> TdbSettings:
@@ -143,7 +168,7 @@ def get_issued_statement(
         issued = statements.issued_statement(tenant.db, statement_id, caller=tenant.caller())
         if issued.document is None:
             raise NotFoundError(f"statement {statement_id!r} was erased with its person (its SHA-256 is kept)")
-        headers = {"ETag": f'"{issued.view.sha256}"', "Vary": "Accept", "Content-Language": issued.view.language}
+        headers = _headers(issued.view, issued.view.sha256, issued.view.language)
         return Response(content=issued.document.encode(), media_type="application/json", headers=headers)
     found = statements.rendered_statement(tenant.db, statement_id, caller=tenant.caller(now), language=language)
     return _statement_response(request, found, format)
@@ -151,7 +176,7 @@ def get_issued_statement(
 
 #: The copy delivered to the user holds the appeal code: the platform's machines deliver it, and
 #: nobody else (an operator's console, auditors, admins) is served it.
-Deliverer = Annotated[Tenant, Depends(allow_only(Role.PLATFORM))]
+CopyReader = Annotated[Tenant, Depends(allow_only(Role.PLATFORM))]
 
 
 @router.get(
@@ -165,7 +190,7 @@ Deliverer = Annotated[Tenant, Depends(allow_only(Role.PLATFORM))]
 )
 def get_delivery_copy(
     request: Request,
-    tenant: Deliverer,
+    tenant: CopyReader,
     statement_id: OpaqueId,
     now: Now,
     format: PageFormat | None = None,
@@ -191,11 +216,41 @@ def _statement_response(request: Request, found: statements.Rendered, format: Pa
     text = found.page if wants_html else found.document
     digest = found.page_sha256 if wants_html else found.sha256
     media = "text/html; charset=utf-8" if wants_html else "application/json"
-    return Response(
-        content=text.encode(),
-        media_type=media,
-        headers={"ETag": f'"{digest}"', "Vary": "Accept", "Content-Language": found.language},
-    )
+    return Response(content=text.encode(), media_type=media, headers=_headers(found.view, digest, found.language))
+
+
+def _headers(view: statements.IssuedView, digest: str, language: str) -> dict[str, str]:
+    headers = {"ETag": f'"{digest}"', "Vary": "Accept", "Content-Language": language}
+    if view.delivered_at is not None and view.channel is not None:
+        # Beside the bytes, never in them: the text stays exactly as issued.
+        headers["Reprieve-Delivered-At"] = format_instant(view.delivered_at) or ""
+        headers["Reprieve-Delivery-Channel"] = view.channel
+    return headers
+
+
+@router.post(
+    "/v1/statements/{statement_id}/delivery",
+    status_code=201,
+    response_model=DeliveryOut,
+    dependencies=IDEMPOTENT,
+    responses={
+        **problem_responses(403, 413),
+        200: {"description": "a receipt was recorded before: it is answered unchanged (`recorded: false`)"},
+    },
+    summary="Record that a statement of reasons reached its user (a platform token): the first receipt counts "
+    "and the complaint window runs from it",
+)
+def deliver_statement(
+    tenant: Deliverer, statement_id: OpaqueId, body: DeliveryCreate, now: Now, response: Response
+) -> dict[str, Any]:
+    """201 with `recorded: true` for the first receipt, recorded by a `statement.delivered` event;
+    200 with `recorded: false` and the first receipt, unchanged, for any later one (nothing is
+    written). `delivered_at` before the statement's `issued_at` or in the future: 422 naming it."""
+    receipt = Receipt.parse(body.delivered_at, body.channel)
+    answer = deliveries.record_delivery(tenant.db, statement_id, receipt, caller=tenant.caller(now))
+    if not answer.recorded:
+        response.status_code = 200
+    return answer.to_json()
 
 
 def _prefers_html(accept: str) -> bool:

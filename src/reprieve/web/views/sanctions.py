@@ -18,7 +18,7 @@ from reprieve.domain.text import is_blank, trim
 from reprieve.domain.time import parse_duration_input
 from reprieve.dsa import enums as dsa_enums
 from reprieve.dsa.statement import parse_lang
-from reprieve.services import catalogue, reviews, sanctions, statements, transparency
+from reprieve.services import catalogue, deliveries, reviews, sanctions, statements, transparency
 from reprieve.web.auth import Desk, ModeratorDesk, Signed
 from reprieve.web.i18n import request_language
 from reprieve.web.rendering import render
@@ -139,6 +139,7 @@ def _sanction_page(
         sanction=sanction,
         statement=statement_for(desk, sanction_id, request_language(request)),
         issued=statements.statements_of(desk.db, sanction_id, caller=desk.caller, as_of=desk.as_of),
+        informed=deliveries.informed_of(desk.db, sanction_id, caller=desk.caller, at=desk.instant, as_of=desk.as_of),
         history=ordered(sanction_entries(desk, sanction)),
         choices=FORM_CHOICES,
         may_act=desk.at is None and desk.may(Role.MODERATOR),
