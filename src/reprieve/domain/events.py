@@ -1119,7 +1119,7 @@ class BrokerEnabled(NamedTuple):
         return cls(*_read(cls, payload))
 
 
-@_event(EventType.PERSON_ERASED, personal=("requesters", "references"))
+@_event(EventType.PERSON_ERASED, personal=("requesters", "references", "documents"))
 class PersonErased(NamedTuple):
     """Personal data of one person within one operator was blanked beside the log (on request, or
     by the retention period): which references, of which kinds, how many; never the data. The
@@ -1132,10 +1132,16 @@ class PersonErased(NamedTuple):
     accounts: list[str]  #: accounts (``platform/account``) whose display names were blanked
     kinds: list[str]  #: the kinds of what was blanked (``appeal.statement``, ``requester.contact``...)
     total: int  #: how many things were blanked
+    #: Issued documents (``stm_...``) whose texts were blanked (issue 23); in the payload only when
+    #: some were, so that every other payload is as it always was.
+    documents: Sequence[str] = ()
     extra: Mapping[str, Any] = NO_EXTRA
 
     def to_payload(self) -> dict[str, Any]:
-        return _payload(self, self._fields[:-1])
+        data = _payload(self, self._fields[:-1])
+        if not self.documents:
+            del data["documents"]
+        return data
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> PersonErased:

@@ -14,7 +14,7 @@ from starlette.concurrency import iterate_in_threadpool
 from reprieve.api.deps import IDEMPOTENT, AsOf, OpaqueId, Reader, allow
 from reprieve.api.problems import problem_responses
 from reprieve.api.schemas import SLUG_PATTERN
-from reprieve.domain.errors import NotFoundError
+from reprieve.domain.errors import GoneError
 from reprieve.domain.model import Role
 from reprieve.domain.periods import period
 from reprieve.dsa import pages, tdb
@@ -121,19 +121,26 @@ def list_issued_statements(tenant: Reader, sanction_id: OpaqueId, as_of: AsOf) -
 
 @router.get(
     "/v1/statements/{statement_id}",
-    responses=answers("application/json", "text/html", description="the statement exactly as issued"),
+    responses={
+        **answers("application/json", "text/html", description="the statement exactly as issued"),
+        410: problem_responses(410)[410],
+    },
     summary="A statement of reasons exactly as issued: its JSON, or its page (format=html, Accept: text/html)",
 )
 def get_issued_statement(
     request: Request, tenant: Reader, statement_id: OpaqueId, format: PageFormat | None = None
 ) -> Response:
     """The stored bytes, never rebuilt: the same on every read; `ETag` is their SHA-256. The
-    page with `?format=html`, or with `Accept: text/html` and no `format`."""
+    page with `?format=html`, or with `Accept: text/html` and no `format`. Erased with its person
+    (`POST /v1/people/erase`): 410, a problem carrying `erased: true` and the SHA-256 kept."""
     found = statements.issued_statement(tenant.db, statement_id, caller=tenant.caller())
     wants_html = format is PageFormat.HTML or (format is None and _prefers_html(request.headers.get("accept", "")))
     text = found.page if wants_html else found.document
     if text is None:
-        raise NotFoundError(f"statement {statement_id!r} was erased with its person (its SHA-256 is kept)")
+        raise GoneError(
+            f"statement {statement_id!r} was erased with its person: its text is gone, its SHA-256 is kept",
+            details={"erased": True, "sha256": found.view.sha256, "page_sha256": found.view.page_sha256},
+        )
     digest = found.view.page_sha256 if wants_html else found.view.sha256
     media = "text/html; charset=utf-8" if wants_html else "application/json"
     return Response(content=text.encode(), media_type=media, headers={"ETag": f'"{digest}"', "Vary": "Accept"})
