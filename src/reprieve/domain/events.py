@@ -74,6 +74,8 @@ class EventType(StrEnum):
     LOG_CHECKPOINTED = "log.checkpointed"
     # A document issued to a person (issue 23): recorded, not projected; its text is beside the log.
     STATEMENT_ISSUED = "statement.issued"
+    #: The art. 9(5) information about a decision giving effect to an authority's order (art. 17(5)).
+    ORDER_INFORMATION_ISSUED = "order_information.issued"
 
 
 # Named tuples rather than dataclasses: a bulk import makes millions of them, three times faster.
@@ -1208,6 +1210,30 @@ class StatementIssued(NamedTuple):
         return cls(*_read(cls, payload))
 
 
+@_event(EventType.ORDER_INFORMATION_ISSUED)
+class OrderInformationIssued(NamedTuple):
+    """The information of DSA art. 9(5) was issued for a decision giving effect to an authority's
+    order, instead of a statement of reasons (art. 17(5)): which document (``issued_documents``),
+    for which decision, and the SHA-256 of its JSON and page; never their text."""
+
+    id: str
+    operator: str
+    sanction: str
+    decision: int  #: the seq of the decision's event
+    language: str
+    format: int
+    sha256: str
+    page_sha256: str
+    extra: Mapping[str, Any] = NO_EXTRA
+
+    def to_payload(self) -> dict[str, Any]:
+        return _payload(self, self._fields[:-1])
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> OrderInformationIssued:
+        return cls(*_read(cls, payload))
+
+
 class UnknownEvent(NamedTuple):
     """An event of a type this code does not know (written by a newer version): read as it is,
     applied to nothing, as the projector did with types it had no handler for."""
@@ -1264,6 +1290,7 @@ Event = (
     | RetentionSet
     | LogCheckpointed
     | StatementIssued
+    | OrderInformationIssued
     | UnknownEvent
 )
 

@@ -206,6 +206,8 @@ class Projector:
                 change["hold_until_review"] = True
             if "imported" in extra:  # when its user was informed, as its import said
                 change["imported"] = extra["imported"]
+            if "order" in extra:  # the authority's order it gives effect to (DSA art. 9)
+                change["order"] = extra["order"]
             if backdated is not None:  # its reason's reference (PRODUCT.md section 8)
                 change["backdated_ref"] = ref_id(backdated)
             ends_us = end_to_micros(parse_instant(ends) if ends and not hold else None)
