@@ -5,9 +5,9 @@ order is one line of error and changes nothing."""
 from __future__ import annotations
 
 import pytest
-from e2e.cli_support import Cli
 from sqlalchemy import select
 
+from e2e.cli_support import Cli
 from reprieve.store import tables
 from reprieve.store.db import open_database
 
