@@ -28,6 +28,7 @@ from reprieve.dsa import statement as sor
 from reprieve.services.callers import Caller
 from reprieve.services.transparency import statement_context
 from reprieve.store import issued, queries
+from reprieve.store.asof import seq_as_of
 from reprieve.store.db import Database
 from reprieve.store.uow import UnitOfWork
 
@@ -170,6 +171,38 @@ def statements_of(db: Database, sanction_id: str, *, caller: Caller, as_of: date
     with db.read() as conn:
         caller.seen(queries.load_sanction(conn, sanction_id), "sanction", sanction_id)
         return [_view(d) for d in issued.of_sanction(conn, sanction_id, issued_by=as_of)]
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformStatement:
+    """What an imported sanction records instead of an issued statement (PRODUCT.md section 8):
+    the platform's own statement (its reference and date, None when the import named none) and
+    when the platform informed its user. Reprieve holds no text of it."""
+
+    reference: str | None
+    issued_at: datetime | None
+    informed_at: datetime
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": "platform_statement",
+            "reference": self.reference,
+            "issued_at": format_instant(self.issued_at),
+            "informed_at": format_instant(self.informed_at),
+        }
+
+
+def platform_statement_of(
+    db: Database, sanction_id: str, *, caller: Caller, as_of: datetime | None = None
+) -> PlatformStatement | None:
+    """The platform's own statement an imported sanction records (None: not imported, or, with
+    ``as_of``, not imported by then), if the caller sees its operator."""
+    with db.read() as conn:
+        sanction = caller.seen(queries.load_sanction(conn, sanction_id), "sanction", sanction_id)
+        imported = sanction.imported
+        if imported is None or (as_of is not None and sanction.changes[0].seq > seq_as_of(conn, as_of)):
+            return None
+    return PlatformStatement(imported.statement, imported.statement_issued_at, imported.informed_at)
 
 
 @dataclass(frozen=True, slots=True)

@@ -113,10 +113,15 @@ def get_statement(
     summary="The statements of reasons issued for a sanction's decisions, oldest first (never their text)",
 )
 def list_issued_statements(tenant: Reader, sanction_id: OpaqueId, as_of: AsOf) -> dict[str, Any]:
-    """One per decision that needed one (creation, change of kind or term, review decision);
-    a past `as_of`: those issued by then."""
-    items = statements.statements_of(tenant.db, sanction_id, caller=tenant.caller(), as_of=as_of)
-    return {"items": [item.to_json() for item in items]}
+    """One per decision that needed one (creation, change of kind or term, review decision), of
+    kind `statement`; a decision giving effect to an authority's order (DSA art. 9) has the art.
+    9(5) information instead, of kind `order_information`. An imported sanction issued none: its
+    `platform_statement` says what the platform's own statement was (reference and date, no text)
+    and when the user was informed; null otherwise. A past `as_of`: those issued by then."""
+    caller = tenant.caller()
+    items = statements.statements_of(tenant.db, sanction_id, caller=caller, as_of=as_of)
+    platform = statements.platform_statement_of(tenant.db, sanction_id, caller=caller, as_of=as_of)
+    return {"items": [item.to_json() for item in items], "platform_statement": platform and platform.to_json()}
 
 
 @router.get(
