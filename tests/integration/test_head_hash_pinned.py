@@ -27,9 +27,12 @@ from reprieve.store.db import Database
 #: of reasons issued once per decision, PRODUCT.md section 8): each creation that restricts something, each
 #: amendment of kind or term and each review decision is followed by a ``statement.issued`` event carrying
 #: the SHA-256 of the statement as issued (so the bytes of the statement's JSON and page are pinned too):
-#: seven more events. It must not change otherwise.
-HEAD = "786ad1073b9f234ecdac4ade9cac3da2d6fcd280d8012ba6d090bb8993372d29"
-EVENTS = 87
+#: seven more events; and by issue 23's item 4: a sanction giving effect to an authority's order (its
+#: ``order`` in ``sanction.imposed``, an ``order_information.issued`` event instead of a statement, the
+#: worker's announcement of its end: four more events), and the erasure blanks the statements issued
+#: about alice's sanctions (``person.erased`` lists them in ``documents``). It must not change otherwise.
+HEAD = "fc4cefe21da43082411292a2041d26146b8394cfcc086c768a625c180df89e0f"
+EVENTS = 91
 #: What the story leaves out: a redelivery names a delivery of the outbox; the cut-over's
 #: checkpoint is made only for a log with events older than issue 21 (tests/integration/test_cut_over.py).
 NOT_TOLD = {EventType.WEBHOOK_REDELIVERY_REQUESTED, EventType.LOG_CHECKPOINTED}
