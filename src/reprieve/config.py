@@ -4,6 +4,8 @@ installation's (``Settings``), and the few read apart by what uses them."""
 from __future__ import annotations
 
 import ipaddress
+import os
+from functools import lru_cache
 
 from pydantic import ValidationError as SettingsError
 from pydantic import field_validator
@@ -52,6 +54,17 @@ class PublicSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="REPRIEVE_", extra="ignore")
     public_url: str = "http://127.0.0.1:8000"
+
+
+def public_url() -> str:
+    """``REPRIEVE_PUBLIC_URL`` (``PublicSettings``), read again only when the variable changes:
+    a statement is issued with its link on every decision, and reading settings costs some 1 ms."""
+    return _public_url(os.environ.get("REPRIEVE_PUBLIC_URL"))
+
+
+@lru_cache(maxsize=8)
+def _public_url(_value: str | None) -> str:
+    return PublicSettings().public_url
 
 
 class EgressSettings(BaseSettings):

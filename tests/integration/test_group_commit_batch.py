@@ -157,11 +157,7 @@ def without_seq(value: Any) -> Any:
     SHA-256 of the statements issued (issue 23), over documents naming each twin's own ids and
     platform; a statement's ``decision`` is a seq."""
     if isinstance(value, dict):
-        return {
-            k: without_seq(v)
-            for k, v in value.items()
-            if k not in ("seq", "version", "decision", "sha256", "page_sha256")
-        }
+        return {k: without_seq(v) for k, v in value.items() if k not in ("seq", "version", "decision", "sha256")}
     if isinstance(value, list | tuple):
         return [without_seq(v) for v in value]
     return value

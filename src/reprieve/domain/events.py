@@ -1190,7 +1190,8 @@ class LogCheckpointed(NamedTuple):
 class StatementIssued(NamedTuple):
     """A statement of reasons was issued for a decision on a sanction (PRODUCT.md section 8): which
     document (``issued_documents``), for which decision (the seq of its event), in which language
-    and format, and the SHA-256 of the JSON and of the page as issued; never their text."""
+    and format, and the SHA-256 of its JSON as issued (its pages are renderings of that JSON);
+    never its text."""
 
     id: str
     operator: str
@@ -1199,7 +1200,6 @@ class StatementIssued(NamedTuple):
     language: str
     format: int
     sha256: str
-    page_sha256: str
     extra: Mapping[str, Any] = NO_EXTRA
 
     def to_payload(self) -> dict[str, Any]:
@@ -1214,7 +1214,7 @@ class StatementIssued(NamedTuple):
 class OrderInformationIssued(NamedTuple):
     """The information of DSA art. 9(5) was issued for a decision giving effect to an authority's
     order, instead of a statement of reasons (art. 17(5)): which document (``issued_documents``),
-    for which decision, and the SHA-256 of its JSON and page; never their text."""
+    for which decision, and the SHA-256 of its JSON (the document of record); never its text."""
 
     id: str
     operator: str
@@ -1223,7 +1223,6 @@ class OrderInformationIssued(NamedTuple):
     language: str
     format: int
     sha256: str
-    page_sha256: str
     extra: Mapping[str, Any] = NO_EXTRA
 
     def to_payload(self) -> dict[str, Any]:

@@ -13,6 +13,8 @@ from reprieve.domain.sanctions import Sanction
 from reprieve.domain.time import format_instant
 from reprieve.dsa.pages import environment
 
+#: The kind of document it is in the store of issued documents.
+KIND = "order_information"
 #: The layout of the JSON (``build``); raised when it changes.
 FORMAT_VERSION = 1
 
@@ -37,7 +39,7 @@ def build(sanction: Sanction, order: Order, *, document_id: str, decision: int, 
     territories = list(order.territorial_scope)
     return {
         "id": document_id,
-        "kind": "order_information",
+        "kind": KIND,
         "format_version": FORMAT_VERSION,
         "lang": "en",
         "title": TITLE,
@@ -64,5 +66,6 @@ def build(sanction: Sanction, order: Order, *, document_id: str, decision: int, 
 
 
 def render(document: dict[str, Any]) -> str:
-    """The page of ``build``'s document: lean HTML, no script."""
+    """The page of ``build``'s document: lean HTML, no script (made when first asked for,
+    ``services.statements.statement_page``)."""
     return environment().get_template("order_information.html").render(d=document)

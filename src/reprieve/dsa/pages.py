@@ -21,6 +21,7 @@ def environment() -> Environment:
         autoescape=select_autoescape(["html"], default=True),
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # package files: a statement is rendered per decision, without a stat() each
     )
     env.globals["bars"] = bars
     env.globals["duration"] = human_duration

@@ -2,9 +2,10 @@
 instead of a statement of reasons (art. 17(5); PRODUCT.md section 8).
 
 A sibling of ``services.statements``: issued once, in the decision's own unit of work, into the
-same store (``issued_documents``, kind ``order_information``), recorded by an
-``order_information.issued`` event carrying its id and hashes; read back byte for byte through
-``GET /v1/statements/{id}`` and listed with a sanction's statements; erased with its person.
+same store (``issued_documents``, kind ``order_information``) as its JSON, the document of record,
+recorded by an ``order_information.issued`` event carrying its id and SHA-256; read back byte for
+byte through ``GET /v1/statements/{id}`` (its page made when first asked for,
+``statements.statement_page``) and listed with a sanction's statements; erased with its person.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from reprieve.dsa import order_information as info
 from reprieve.store import issued, queries
 from reprieve.store.uow import UnitOfWork
 
-KIND = "order_information"
+#: In the platform's default language, as statements are until accounts have one.
 LANGUAGE = "en"
 
 
@@ -38,32 +39,22 @@ def issue_order_information(uow: UnitOfWork, sanction_id: str, decision_seq: int
             issued_at=format_instant(now) or "",
         )
         document = orjson.dumps(body).decode()
-        page = info.render(body)
         doc = issued.IssuedDocument(
             id=document_id,
             operator=sanction.operator,
-            kind=KIND,
+            kind=info.KIND,
             sanction_id=sanction.id,
             decision_seq=decision_seq,
             issued_at=now,
             language=LANGUAGE,
             format_version=info.FORMAT_VERSION,
             document=document,
-            page=page,
             sha256=issued.sha256_of(document),
-            page_sha256=issued.sha256_of(page),
             erased=False,
         )
-        issued.insert(uow.conn, doc)
         event = OrderInformationIssued(
-            doc.id,
-            doc.operator,
-            sanction.id,
-            decision_seq,
-            doc.language,
-            doc.format_version,
-            doc.sha256,
-            doc.page_sha256,
+            doc.id, doc.operator, sanction.id, decision_seq, doc.language, doc.format_version, doc.sha256
         )
         uow.record([NewEvent.of(event, uow.at, sanction.operator)])
+        issued.insert(uow.conn, [doc])
     return document_id

@@ -19,16 +19,22 @@ from typing import Any
 
 import orjson
 
+from reprieve.domain.appeals import complaint_deadline
+from reprieve.domain.errors import ValidationError
 from reprieve.domain.events import NewEvent, StatementIssued
 from reprieve.domain.model import SanctionKind
+from reprieve.domain.policy import Policy, policy_of
 from reprieve.domain.sanctions import Change, Sanction
 from reprieve.domain.time import format_instant
 from reprieve.dsa import pages
 from reprieve.dsa import statement as sor
+from reprieve.dsa.order_information import KIND as ORDER_INFORMATION
+from reprieve.dsa.order_information import render as order_page
 from reprieve.services.callers import Caller
-from reprieve.services.transparency import statement_context
+from reprieve.services.transparency import appeal_url
 from reprieve.store import issued, queries
 from reprieve.store.asof import seq_as_of
+from reprieve.store.connection import Connection
 from reprieve.store.db import Database
 from reprieve.store.uow import UnitOfWork
 
@@ -68,38 +74,58 @@ def issue_statements(
         now = uow.now
         ids = db.ids.new_ids("stm", now, len(decisions))
         events: list[NewEvent] = []
+        docs: list[issued.IssuedDocument] = []
         for statement_id, (sanction_id, seq) in zip(ids, decisions, strict=True):
             sanction = queries.load_sanction(uow.conn, sanction_id)
             assert sanction is not None, f"issue_statements: no sanction {sanction_id!r}"
-            doc = _issued(
-                db, uow, sanction, statement_id=statement_id, decision_seq=seq, now=now, public_url=public_url
+            doc = issue_document(
+                db, uow.conn, sanction, statement_id=statement_id, decision_seq=seq, now=now, public_url=public_url
             )
-            issued.insert(uow.conn, doc)
-            event = StatementIssued(
-                doc.id, doc.operator, sanction.id, seq, doc.language, doc.format_version, doc.sha256, doc.page_sha256
-            )
-            events.append(NewEvent.of(event, uow.at, sanction.operator))
+            docs.append(doc)
+            events.append(issued_event(doc, uow.at))
         uow.record(events)
+        issued.insert(uow.conn, docs)
     return ids
 
 
-def _issued(
+def issued_event(doc: issued.IssuedDocument, at: str) -> NewEvent:
+    """The ``statement.issued`` event that records ``doc`` in the log (ids and hashes, no text)."""
+    event = StatementIssued(
+        doc.id,
+        doc.operator,
+        doc.sanction_id,
+        doc.decision_seq,
+        doc.language,
+        doc.format_version,
+        doc.sha256,
+    )
+    return NewEvent.of(event, at, doc.operator)
+
+
+def issue_document(
     db: Database,
-    uow: UnitOfWork,
+    conn: Connection,
     sanction: Sanction,
     *,
     statement_id: str,
     decision_seq: int,
     now: datetime,
-    public_url: str | None,
+    public_url: str | None = None,
+    policy: Policy | None = None,
 ) -> issued.IssuedDocument:
-    context = statement_context(db, uow.conn, sanction, now=now, appeal_code="", public_url=public_url)
+    """The statement of ``sanction``'s decision recorded at ``decision_seq``, issued at ``now``: its
+    JSON, built from the sanction as known then and its platforms (cached by ``db``), with no
+    query of its own once the platforms are known, so that a batch of violations issues its ladder
+    sanctions' statements without reading them back; its page is made when first asked for
+    (``statement_page``). The complaint window it states runs from
+    its issue (PRODUCT.md section 8: from the delivery, once one is recorded). ``policy``: the
+    subject's platform's, if the caller has it parsed already."""
+    context = issued_context(db, conn, sanction, now=now, public_url=public_url, policy=policy)
     body = sor.build_statement(sanction, context, DEFAULT_LANGUAGE)
     body["id"] = statement_id
     body["decision"] = decision_seq
     body["format_version"] = FORMAT_VERSION
     document = orjson.dumps(body).decode()
-    page = pages.render_statement(body)
     return issued.IssuedDocument(
         id=statement_id,
         operator=sanction.operator,
@@ -110,10 +136,43 @@ def _issued(
         language=DEFAULT_LANGUAGE.value,
         format_version=FORMAT_VERSION,
         document=document,
-        page=page,
         sha256=issued.sha256_of(document),
-        page_sha256=issued.sha256_of(page),
         erased=False,
+    )
+
+
+def issued_context(
+    db: Database,
+    conn: Connection,
+    sanction: Sanction,
+    *,
+    now: datetime,
+    public_url: str | None,
+    policy: Policy | None = None,
+) -> sor.Context:
+    """What an issued statement needs besides its sanction: its platforms' names, and the complaint
+    deadline counted from ``now``, its issue (none once the sanction is lifted, or past the last
+    instant there is). It never holds an appeal code: that is filled in on delivery."""
+    names: dict[str, str] = {}
+    for platform_id in (sanction.subject.platform, *sanction.scope):
+        platform = db.platform(conn, platform_id)
+        if platform is not None:
+            names[platform_id] = platform.name
+    subject_platform = db.platform(conn, sanction.subject.platform)
+    assert subject_platform is not None
+    deadline = None
+    if sanction.lifted_at is None or sanction.lifted_at > now:
+        try:
+            window = (policy or policy_of(subject_platform)).complaint_window
+            deadline = complaint_deadline(now, window)
+        except ValidationError:  # past the last instant there is: no date to print
+            deadline = None
+    return sor.Context(
+        platform_names=names,
+        complaint_deadline=deadline,
+        appeal_url=appeal_url(sanction.id, public_url),
+        appeal_code="",
+        now=now,
     )
 
 
@@ -132,7 +191,6 @@ class IssuedView:
     language: str
     format_version: int
     sha256: str
-    page_sha256: str
     erased: bool
 
     def to_json(self) -> dict[str, Any]:
@@ -145,7 +203,6 @@ class IssuedView:
             "language": self.language,
             "format_version": self.format_version,
             "sha256": self.sha256,
-            "page_sha256": self.page_sha256,
             "erased": self.erased,
         }
 
@@ -160,7 +217,6 @@ def _view(doc: issued.IssuedDocument) -> IssuedView:
         doc.language,
         doc.format_version,
         doc.sha256,
-        doc.page_sha256,
         doc.erased,
     )
 
@@ -207,15 +263,42 @@ def platform_statement_of(
 
 @dataclass(frozen=True, slots=True)
 class IssuedStatement:
-    """A statement as issued: its description and its stored texts, byte for byte (None once erased)."""
+    """A statement as issued: its description and its JSON, byte for byte (None once erased)."""
 
     view: IssuedView
     document: str | None
-    page: str | None
 
 
 def issued_statement(db: Database, statement_id: str, *, caller: Caller) -> IssuedStatement:
     """A statement exactly as issued, if the caller sees its operator (else not found)."""
     with db.read() as conn:
         doc = caller.seen(issued.get(conn, statement_id), "statement", statement_id)
-    return IssuedStatement(_view(doc), doc.document, doc.page)
+    return IssuedStatement(_view(doc), doc.document)
+
+
+@dataclass(frozen=True, slots=True)
+class StatementPage:
+    """A statement's page: its description, and the page as first made (None once erased) with its SHA-256."""
+
+    view: IssuedView
+    page: str | None
+    sha256: str | None
+
+
+def statement_page(db: Database, statement_id: str, *, caller: Caller) -> StatementPage:
+    """The page of a statement in its language, if the caller sees its operator: rendered from
+    the JSON as issued the first time it is asked for, and kept as made (``issued.keep_rendering``),
+    so that every read returns the same bytes, whatever later versions of the page's template
+    would make of it."""
+    with db.read() as conn:
+        doc = caller.seen(issued.get(conn, statement_id), "statement", statement_id)
+        kept = issued.rendering(conn, doc.id, doc.language)
+    if kept is None and doc.document is not None:
+        body = orjson.loads(doc.document)
+        # The art. 9(5) information (a decision giving effect to an order) has its own page.
+        page = order_page(body) if doc.kind == ORDER_INFORMATION else pages.render_statement(body)
+        made = issued.Rendering(doc.id, doc.language, page, issued.sha256_of(page), caller.instant)
+        kept = issued.keep_rendering(db, made)
+    if kept is None:  # erased before any page was made
+        return StatementPage(_view(doc), None, None)
+    return StatementPage(_view(doc), kept.page, kept.sha256)

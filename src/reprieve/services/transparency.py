@@ -21,7 +21,7 @@ from typing import Any
 
 import orjson
 
-from reprieve.config import PublicSettings
+from reprieve.config import public_url as default_public_url
 from reprieve.domain.appeals import complaint_deadline
 from reprieve.domain.errors import ConflictError, NotFoundError, ValidationError
 from reprieve.domain.periods import Period as Period  # the edges parse it (``period``)
@@ -53,7 +53,7 @@ from reprieve.store.due_process import latest_decision_told_at
 
 
 def appeal_url(sanction_id: str, public_url: str | None = None) -> str:
-    base = (public_url or PublicSettings().public_url).rstrip("/")
+    base = (public_url or default_public_url()).rstrip("/")
     return f"{base}/appeal?sanction={sanction_id}"
 
 

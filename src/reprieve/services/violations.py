@@ -18,7 +18,7 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, overload
+from typing import Any, cast, overload
 
 from reprieve.domain.errors import NotFoundError, ValidationError
 from reprieve.domain.events import (
@@ -55,9 +55,10 @@ from reprieve.services.committing import ALONE, Answer, Committer
 from reprieve.services.sanctions import ImposeSanction, Scopes, prepare_imposed
 from reprieve.services.views import imposed_view, sanction_view
 from reprieve.store import due_process as store
-from reprieve.store import queries
+from reprieve.store import issued, queries
 from reprieve.store.connection import Connection
 from reprieve.store.db import Database
+from reprieve.store.projector import sanction_of_imposed
 from reprieve.store.standing import StandingRows, standing_rows_of
 from reprieve.store.uow import UnitOfWork
 
@@ -478,7 +479,12 @@ def _recorded_event(
 
 
 #: The events a batch of violations records; their projections are inserts into distinct tables.
-_BATCH_ORDER = (EventType.ACCOUNT_REGISTERED, EventType.SANCTION_IMPOSED, EventType.VIOLATION_RECORDED)
+_BATCH_ORDER = (
+    EventType.ACCOUNT_REGISTERED,
+    EventType.SANCTION_IMPOSED,
+    EventType.VIOLATION_RECORDED,
+    EventType.STATEMENT_ISSUED,  # projected nowhere: its document is inserted after the batch
+)
 
 
 def record_violations_within(uow: UnitOfWork, items: list[PendingViolation]) -> list[Any]:
@@ -504,16 +510,8 @@ def record_violations_within(uow: UnitOfWork, items: list[PendingViolation]) -> 
         events, body = batch.record(item.checked, now, at)
         runs.append((item.actor, at, events))
         answers[index] = ViolationAnswer(body, created=True)
-        if batch.to_issue:
-            # A sanction that restricts something: its statement is issued right after its
-            # report's events, as one report alone would (the runs so far recorded first).
-            uow.record_runs(runs, order=_BATCH_ORDER)
-            runs = []
-            with uow.command(actor=item.actor, now=now, savepoint=False):
-                statements.issue_statements(uow, batch.to_issue)
-            batch.to_issue = []
-            batch.seq = uow.next_seq()
     uow.record_runs(runs, order=_BATCH_ORDER)
+    issued.insert(uow.conn, batch.issued)
     return answers
 
 
@@ -583,11 +581,11 @@ class _Batch:
         self.added: dict[tuple[str, str], list[tuple[int, int]]] = {}
         self.seq = uow.next_seq()
         self.scopes: Scopes = {}
-        #: The sanctions imposed that need a statement, with the seq of their creation.
-        self.to_issue: list[tuple[str, int]] = []
+        #: The statements issued for the sanctions imposed, kept once the batch's events are.
+        self.issued: list[issued.IssuedDocument] = []
         # Ids made at the batch's first instant, as many of each kind as it has reports.
-        self.identity_ids, self.violation_ids, self.sanction_ids = (
-            _ids_on_first_use(uow.db.ids, prefix, first, reports) for prefix in ("idt", "vio", "snc")
+        self.identity_ids, self.violation_ids, self.sanction_ids, self.statement_ids = (
+            _ids_on_first_use(uow.db.ids, prefix, first, reports) for prefix in ("idt", "vio", "snc", "stm")
         )
 
     def record(self, checked: CheckedViolation, now: datetime, at: str) -> tuple[list[NewEvent], ViolationView]:
@@ -607,8 +605,6 @@ class _Batch:
                 checked, identity, platform, policy, result, probation, automation, violation_id, now, len(events)
             )
             events.append(imposed)
-            if statements.creation_needs_statement(imposed.data["kind"]):
-                self.to_issue.append((imposed.data["id"], self.seq + len(events) - 1))
         expires = expiry_of(occurred_us, policy.strike_expiry)
         # The strike this violation makes: its sanction, if any, is neither lifted nor appealed yet.
         self.added.setdefault((identity, platform.id), []).extend(
@@ -619,6 +615,22 @@ class _Batch:
         events.append(
             _recorded_event(checked, platform, identity, violation_id, automation, strike, sanction_id, probation, at)
         )
+        if imposed is not None and statements.creation_needs_statement(imposed.data["kind"]):
+            # A sanction that restricts something: its statement is issued right after its report's
+            # events, as one report alone would, from the event itself (nothing is read back).
+            creation = self.seq + events.index(imposed)
+            sanction = sanction_of_imposed(creation, cast(SanctionImposed, imposed.event))
+            doc = statements.issue_document(
+                self.uow.db,
+                self.uow.conn,
+                sanction,
+                statement_id=next(self.statement_ids),
+                decision_seq=creation,
+                now=now,
+                policy=policy,
+            )
+            self.issued.append(doc)
+            events.append(statements.issued_event(doc, at))
         self.seq += len(events)
         body = ViolationView(
             violation_id,

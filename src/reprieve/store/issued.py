@@ -1,29 +1,52 @@
 """The store of issued documents: statements of reasons, as issued (PRODUCT.md section 8).
 
-Outside the chain, like ``personal_data``: a row is written beside the ``statement.issued`` event
-that records it, in the same transaction, and never updated afterwards, except by ``blank``
-(an erasure of its person: the texts go, their SHA-256 stay). Not rebuilt from the log.
+Outside the chain, like ``personal_data``: a document is written beside the ``statement.issued``
+event that records it (its id and the SHA-256 of its JSON), in the same transaction, and never
+updated afterwards, except by ``blank`` (an erasure of its person: the texts go, their SHA-256
+stay). Not rebuilt from the log.
+
+A document is issued as its JSON, the document of record. Its pages (``issued_renderings``: its
+HTML in its own language, and translations later) are renderings of that JSON, each made the
+first time it is asked for and kept as made, with its SHA-256: never rewritten, so that every
+later read gives the same bytes. Rendering a page costs ten times what issuing the JSON does, and
+a decision (a violation's ladder sanction in a group commit) should not pay for a page nobody
+may ever ask for.
+
+The texts are kept compressed (``packing``): 1 is zlib at level 6 with a preset dictionary,
+``issued_1.zdict`` (statements in English and French as format 1 lays them out: what most of a
+statement repeats), which takes a statement's JSON, some 3 KB of UTF-8, and its page, as much
+again, to some 0.3 KB each. A dictionary never changes once a row is packed with it (a test pins
+its SHA-256): a new one is a new packing. The SHA-256 kept are those of the texts as issued,
+which a read gives back byte for byte.
 """
 
 from __future__ import annotations
 
 import hashlib
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
+from importlib.resources import files
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from reprieve.domain.time import from_micros, to_micros
 from reprieve.store import tables
+from reprieve.store.bulk import insert_rows
 from reprieve.store.connection import Connection
+from reprieve.store.db import Database
 
 T = tables.issued_documents
+R = tables.issued_renderings
 
 
 @dataclass(frozen=True, slots=True)
 class IssuedDocument:
-    """One issued document; ``document`` and ``page`` are None once erased."""
+    """One issued document; ``document`` (its JSON) is None once erased."""
 
     id: str
     operator: str
@@ -34,36 +57,92 @@ class IssuedDocument:
     language: str
     format_version: int
     document: str | None
+    sha256: str
+    erased: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Rendering:
+    """A page of an issued document in one language, kept as first made; ``page`` is None once erased."""
+
+    document_id: str
+    language: str
     page: str | None
     sha256: str
-    page_sha256: str
-    erased: bool
+    rendered_at: datetime
 
 
 def sha256_of(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def insert(conn: Connection, doc: IssuedDocument) -> None:
-    """Keep ``doc`` as issued (its hashes must be those of its texts)."""
-    assert doc.document is not None and doc.page is not None
-    assert doc.sha256 == sha256_of(doc.document) and doc.page_sha256 == sha256_of(doc.page)
-    conn.execute(
-        T.insert().values(
-            id=doc.id,
-            operator_id=doc.operator,
-            kind=doc.kind,
-            sanction_id=doc.sanction_id,
-            decision_seq=doc.decision_seq,
-            issued_at=to_micros(doc.issued_at),
-            language=doc.language,
-            format_version=doc.format_version,
-            document=doc.document,
-            page=doc.page,
-            sha256=doc.sha256,
-            page_sha256=doc.page_sha256,
+#: The packing of the rows written now.
+PACKING = 1
+
+
+@cache
+def dictionary(packing: int) -> bytes:
+    """The preset dictionary of ``packing`` (``issued_<packing>.zdict``, shipped with the package)."""
+    return files("reprieve.store").joinpath(f"issued_{packing}.zdict").read_bytes()
+
+
+@cache
+def _primed(packing: int) -> Any:
+    """A compressor that has loaded the dictionary of ``packing``, to copy: cheaper than loading it per text."""
+    # A 16 KB window holds the whole dictionary; a small hash table (memLevel 4) makes the state,
+    # and so each copy of it, small: as small a result as the defaults, in some half the time.
+    return zlib.compressobj(6, zlib.DEFLATED, 14, 4, zdict=dictionary(packing))
+
+
+def _packed(text: str) -> bytes:
+    packer = _primed(PACKING).copy()
+    packed: bytes = packer.compress(text.encode()) + packer.flush()
+    return packed
+
+
+def _unpacked(data: bytes | None, packing: int) -> str | None:
+    if data is None:
+        return None
+    unpacker = zlib.decompressobj(zdict=dictionary(packing))
+    return (unpacker.decompress(data) + unpacker.flush()).decode()
+
+
+_COLUMNS = (
+    "id",
+    "operator_id",
+    "kind",
+    "sanction_id",
+    "decision_seq",
+    "issued_at",
+    "language",
+    "format_version",
+    "document",
+    "packing",
+    "sha256",
+)
+
+
+def insert(conn: Connection, docs: Iterable[IssuedDocument]) -> None:
+    """Keep ``docs`` as issued (their hashes must be those of their texts), in one statement."""
+    rows = []
+    for doc in docs:
+        assert doc.document is not None and doc.sha256 == sha256_of(doc.document)
+        rows.append(
+            (
+                doc.id,
+                doc.operator,
+                doc.kind,
+                doc.sanction_id,
+                doc.decision_seq,
+                to_micros(doc.issued_at),
+                doc.language,
+                doc.format_version,
+                _packed(doc.document),
+                PACKING,
+                doc.sha256,
+            )
         )
-    )
+    insert_rows(conn, T, _COLUMNS, rows)
 
 
 def _from_row(row: object) -> IssuedDocument:
@@ -77,10 +156,8 @@ def _from_row(row: object) -> IssuedDocument:
         issued_at=from_micros(r["issued_at"]),
         language=r["language"],
         format_version=r["format_version"],
-        document=r["document"],
-        page=r["page"],
+        document=_unpacked(r["document"], r["packing"]),
         sha256=r["sha256"],
-        page_sha256=r["page_sha256"],
         erased=r["erased_at"] is not None,
     )
 
@@ -98,17 +175,62 @@ def of_sanction(conn: Connection, sanction_id: str, *, issued_by: datetime | Non
     return [_from_row(r) for r in conn.execute(query.order_by(T.c.issued_at, T.c.decision_seq, T.c.id))]
 
 
+# --- renderings ------------------------------------------------------------------------------
+
+
+def _rendering(row: object) -> Rendering:
+    r = row._mapping  # type: ignore[attr-defined]
+    return Rendering(
+        document_id=r["document_id"],
+        language=r["language"],
+        page=_unpacked(r["page"], r["packing"]),
+        sha256=r["sha256"],
+        rendered_at=from_micros(r["rendered_at"]),
+    )
+
+
+def rendering(conn: Connection, document_id: str, language: str) -> Rendering | None:
+    """The page of ``document_id`` in ``language``, if it was ever made."""
+    query = select(R).where(and_(R.c.document_id == document_id, R.c.language == language))
+    return next((_rendering(r) for r in conn.execute(query)), None)
+
+
+def keep_rendering(db: Database, made: Rendering) -> Rendering:
+    """Keep ``made`` unless a page of its document in its language is kept already (two first
+    reads at once), in its own short write transaction; returns the page kept, which every later
+    read returns."""
+    assert made.page is not None and made.sha256 == sha256_of(made.page)
+    insert = postgresql.insert if db.dialect == "postgresql" else sqlite.insert
+    with db.engine.connect().execution_options(reprieve_write=True) as conn, conn.begin():
+        conn.execute(
+            insert(R)
+            .values(
+                document_id=made.document_id,
+                language=made.language,
+                page=_packed(made.page),
+                packing=PACKING,
+                sha256=made.sha256,
+                rendered_at=to_micros(made.rendered_at),
+            )
+            .on_conflict_do_nothing(index_elements=["document_id", "language"])
+        )
+        kept = rendering(conn, made.document_id, made.language)
+    assert kept is not None
+    return kept
+
+
 def blank(conn: Connection, document_ids: Iterable[str], *, now: datetime) -> int:
-    """The erasure hook (the personal-data issue): blank the texts of ``document_ids``, keep their
-    SHA-256 and everything else; returns how many were blanked (``services.people``)."""
+    """The erasure hook (the personal-data issue): blank the texts of ``document_ids`` and of
+    their pages, keep their SHA-256 and everything else; returns how many documents were blanked
+    (``services.people``)."""
     wanted = sorted(set(document_ids))
     done = 0
     for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
         result = conn.execute(
-            update(T)
-            .where(T.c.id.in_(wanted[start : start + 500]), T.c.erased_at.is_(None))
-            .values(document=None, page=None, erased_at=to_micros(now))
+            update(T).where(T.c.id.in_(chunk), T.c.erased_at.is_(None)).values(document=None, erased_at=to_micros(now))
         )
+        conn.execute(update(R).where(R.c.document_id.in_(chunk)).values(page=None))
         done += result.rowcount
     return done
 

@@ -25,9 +25,18 @@ from reprieve.domain.events import (
     SanctionImposed,
     SanctionLifted,
 )
-from reprieve.domain.model import Platform, SanctionKind
+from reprieve.domain.model import AccountRef, Platform, SanctionKind
 from reprieve.domain.personal import ref_id, text_of
-from reprieve.domain.sanctions import Change, ChangeType, compute_spans, denials_on, kind_periods, lifted_at
+from reprieve.domain.reason import Automation, Reason
+from reprieve.domain.sanctions import (
+    Change,
+    ChangeType,
+    Sanction,
+    compute_spans,
+    denials_on,
+    kind_periods,
+    lifted_at,
+)
 from reprieve.domain.time import end_to_micros, parse_instant, to_micros
 from reprieve.store import amnesty as amnesty_projection
 from reprieve.store import due_process_projection as due_process
@@ -51,6 +60,44 @@ class Applied(NamedTuple, Generic[E]):
 
 #: A handler: applies a run of events of one class, in log order.
 Handler = Callable[["Projector", list[Applied[Any]]], None]
+
+
+def imposed_change(seq: int, event: SanctionImposed) -> dict[str, Any]:
+    """The creation of the sanction ``event`` imposes, as its ``changes`` column keeps it."""
+    change = {
+        "type": "imposed",
+        "seq": seq,
+        "effective_at": event.starts_at,
+        "kind": event.kind,
+        "ends_at": event.ends_at,
+        "denies": event.denies,
+        "review_at": event.review_at,
+    }
+    if event.hold_until_review:  # held until its review: no end is known until the decision (PRODUCT.md section 8)
+        change["hold_until_review"] = True
+    if "imported" in event.extra:  # when its user was informed, as its import said
+        change["imported"] = event.extra["imported"]
+    if "order" in event.extra:  # the authority's order it gives effect to (DSA art. 9)
+        change["order"] = event.extra["order"]
+    if event.backdated_reason is not None:  # its reason's reference (PRODUCT.md section 8)
+        change["backdated_ref"] = ref_id(event.backdated_reason)
+    return change
+
+
+def sanction_of_imposed(seq: int, event: SanctionImposed) -> Sanction:
+    """The sanction ``event`` (recorded at ``seq``) imposes, as ``store.queries.load_sanction``
+    would read it back once projected (backdated reasons aside: see ``with_backdated_reasons``)."""
+    return Sanction(
+        id=event.id,
+        operator=event.operator,
+        identity=event.identity,
+        subject=AccountRef(event.subject["platform"], event.subject["account"]),
+        scope=tuple(sorted(event.scope)),
+        starts_at=parse_instant(event.starts_at),
+        reason=Reason.from_dict(event.reason, stored=True),
+        automated=Automation.from_dict(event.automated),
+        changes=[Change.from_dict(imposed_change(seq, event))],
+    )
 
 
 class Projector:
@@ -189,27 +236,11 @@ class Projector:
                 reason,
                 automated,
                 hold,
-                backdated,
-                extra,
+                _backdated,
+                _extra,
             ) = event
             starts = to_micros(parse_instant(starts_at))
-            change = {
-                "type": "imposed",
-                "seq": seq,
-                "effective_at": starts_at,
-                "kind": kind,
-                "ends_at": ends,
-                "denies": denies,
-                "review_at": review,
-            }
-            if hold:  # held until its review: no end is known until the decision (PRODUCT.md section 8)
-                change["hold_until_review"] = True
-            if "imported" in extra:  # when its user was informed, as its import said
-                change["imported"] = extra["imported"]
-            if "order" in extra:  # the authority's order it gives effect to (DSA art. 9)
-                change["order"] = extra["order"]
-            if backdated is not None:  # its reason's reference (PRODUCT.md section 8)
-                change["backdated_ref"] = ref_id(backdated)
+            change = imposed_change(seq, event)
             ends_us = end_to_micros(parse_instant(ends) if ends and not hold else None)
             sanction_rows.append(
                 (

@@ -12,7 +12,9 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -386,15 +388,44 @@ issued_documents = Table(
     ),
     Column("language", String(10), nullable=False, comment="the platform's default (en) until accounts have one"),
     Column("format_version", Integer, nullable=False, comment="the version of the document's layout"),
-    Column("document", Text, nullable=True, comment="the JSON as issued, byte for byte; null once erased"),
-    Column("page", Text, nullable=True, comment="the HTML page as issued, byte for byte; null once erased"),
+    Column(
+        "document",
+        LargeBinary,
+        nullable=True,
+        comment="the JSON as issued, byte for byte, compressed (packing); null once erased",
+    ),
+    Column(
+        "packing",
+        SmallInteger,
+        nullable=False,
+        comment="how document is compressed: 1 = zlib with the preset dictionary issued_1.zdict",
+    ),
     Column("sha256", String(64), nullable=False, comment="SHA-256 of document's UTF-8 bytes, kept after erasure"),
-    Column("page_sha256", String(64), nullable=False, comment="SHA-256 of page's UTF-8 bytes, kept after erasure"),
     Column("erased_at", BigInteger, nullable=True, comment="µs; null: not erased"),
     Index("ix_issued_documents_sanction", "sanction_id", "issued_at"),
     comment="Documents issued to people (statements of reasons first), stored once and never updated but "
     "to blank them on erasure: outside the chain, each recorded by an event carrying its id and hash. "
     "Not rebuilt from the log.",
+)
+
+issued_renderings = Table(
+    "issued_renderings",
+    metadata,
+    Column("document_id", String(40), ForeignKey("issued_documents.id"), primary_key=True),
+    Column(
+        "language", String(10), primary_key=True, comment="the page's language (the document's own, or a translation)"
+    ),
+    Column(
+        "page",
+        LargeBinary,
+        nullable=True,
+        comment="the HTML page as first made, byte for byte, compressed (packing); null once erased",
+    ),
+    Column("packing", SmallInteger, nullable=False, comment="as issued_documents.packing"),
+    Column("sha256", String(64), nullable=False, comment="SHA-256 of the page's UTF-8 bytes, kept after erasure"),
+    Column("rendered_at", BigInteger, nullable=False, comment="µs; when it was first asked for and made"),
+    comment="Pages of issued documents, rendered from their JSON the first time each is asked for and kept "
+    "as made: never rewritten but to blank them on erasure.",
 )
 
 log_checkpoints = Table(

@@ -133,20 +133,28 @@ def list_issued_statements(tenant: Reader, sanction_id: OpaqueId, as_of: AsOf) -
     summary="A statement of reasons exactly as issued: its JSON, or its page (format=html, Accept: text/html)",
 )
 def get_issued_statement(
-    request: Request, tenant: Reader, statement_id: OpaqueId, format: PageFormat | None = None
+    request: Request, tenant: Reader, statement_id: OpaqueId, now: Now, format: PageFormat | None = None
 ) -> Response:
     """The stored bytes, never rebuilt: the same on every read; `ETag` is their SHA-256. The
-    page with `?format=html`, or with `Accept: text/html` and no `format`. Erased with its person
-    (`POST /v1/people/erase`): 410, a problem carrying `erased: true` and the SHA-256 kept."""
-    found = statements.issued_statement(tenant.db, statement_id, caller=tenant.caller())
+    page with `?format=html`, or with `Accept: text/html` and no `format`: made from the JSON as
+    issued the first time it is asked for, then kept and returned as made. Erased with its person
+    (`POST /v1/people/erase`): 410, a problem carrying `erased: true` and the SHA-256 kept (`sha256`
+    of the JSON; `page_sha256` of the page, if one was made)."""
     wants_html = format is PageFormat.HTML or (format is None and _prefers_html(request.headers.get("accept", "")))
-    text = found.page if wants_html else found.document
+    if wants_html:
+        page = statements.statement_page(tenant.db, statement_id, caller=tenant.caller(now))
+        text, digest, view = page.page, page.sha256, page.view
+    else:
+        found = statements.issued_statement(tenant.db, statement_id, caller=tenant.caller())
+        text, digest, view = found.document, found.view.sha256, found.view
     if text is None:
+        kept: dict[str, object] = {"erased": True, "sha256": view.sha256}
+        if wants_html and digest is not None:
+            kept["page_sha256"] = digest
         raise GoneError(
             f"statement {statement_id!r} was erased with its person: its text is gone, its SHA-256 is kept",
-            details={"erased": True, "sha256": found.view.sha256, "page_sha256": found.view.page_sha256},
+            details=kept,
         )
-    digest = found.view.page_sha256 if wants_html else found.view.sha256
     media = "text/html; charset=utf-8" if wants_html else "application/json"
     return Response(content=text.encode(), media_type=media, headers={"ETag": f'"{digest}"', "Vary": "Accept"})
 

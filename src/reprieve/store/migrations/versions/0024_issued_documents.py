@@ -5,9 +5,10 @@ Revises: 0023
 Create Date: 2026-12-07
 
 Issue 23, item 1 (PRODUCT.md section 8, "A statement of reasons is a document issued once per
-decision"): each decision that needs a statement issues one, stored here as issued (its JSON and
-its HTML page, with their SHA-256) and never updated; an erasure of the person may blank the
-texts and keeps the hashes. Outside the chain, like ``personal_data``: the ``statement.issued``
+decision"): each decision that needs a statement issues one, stored here as issued (its JSON,
+compressed, with the SHA-256 of its text) and never updated; its pages (issued_renderings) are
+made from it when first asked for and kept as made. An erasure of the person may blank the texts
+and keeps the hashes. Outside the chain, like ``personal_data``: the ``statement.issued``
 event carries the id and the hashes only. Nothing is filled from the past: decisions recorded
 before this migration issued nothing (their statement can be previewed, not fetched as issued).
 """
@@ -53,19 +54,23 @@ def upgrade() -> None:
             comment="the platform's default (en) until accounts have one",
         ),
         sa.Column("format_version", sa.Integer(), nullable=False, comment="the version of the document's layout"),
-        sa.Column("document", sa.Text(), nullable=True, comment="the JSON as issued, byte for byte; null once erased"),
-        sa.Column("page", sa.Text(), nullable=True, comment="the HTML page as issued, byte for byte; null once erased"),
+        sa.Column(
+            "document",
+            sa.LargeBinary(),
+            nullable=True,
+            comment="the JSON as issued, byte for byte, compressed (packing); null once erased",
+        ),
+        sa.Column(
+            "packing",
+            sa.SmallInteger(),
+            nullable=False,
+            comment="how document is compressed: 1 = zlib with the preset dictionary issued_1.zdict",
+        ),
         sa.Column(
             "sha256",
             sa.String(length=64),
             nullable=False,
             comment="SHA-256 of document's UTF-8 bytes, kept after erasure",
-        ),
-        sa.Column(
-            "page_sha256",
-            sa.String(length=64),
-            nullable=False,
-            comment="SHA-256 of page's UTF-8 bytes, kept after erasure",
         ),
         sa.Column("erased_at", sa.BigInteger(), nullable=True, comment="µs; null: not erased"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_issued_documents")),
@@ -74,8 +79,41 @@ def upgrade() -> None:
         "Not rebuilt from the log.",
     )
     op.create_index("ix_issued_documents_sanction", "issued_documents", ["sanction_id", "issued_at"])
+    op.create_table(
+        "issued_renderings",
+        sa.Column("document_id", sa.String(length=40), nullable=False),
+        sa.Column(
+            "language",
+            sa.String(length=10),
+            nullable=False,
+            comment="the page's language (the document's own, or a translation)",
+        ),
+        sa.Column(
+            "page",
+            sa.LargeBinary(),
+            nullable=True,
+            comment="the HTML page as first made, byte for byte, compressed (packing); null once erased",
+        ),
+        sa.Column("packing", sa.SmallInteger(), nullable=False, comment="as issued_documents.packing"),
+        sa.Column(
+            "sha256",
+            sa.String(length=64),
+            nullable=False,
+            comment="SHA-256 of the page's UTF-8 bytes, kept after erasure",
+        ),
+        sa.Column("rendered_at", sa.BigInteger(), nullable=False, comment="µs; when it was first asked for and made"),
+        sa.ForeignKeyConstraint(
+            ["document_id"],
+            ["issued_documents.id"],
+            name=op.f("fk_issued_renderings_document_id_issued_documents"),
+        ),
+        sa.PrimaryKeyConstraint("document_id", "language", name=op.f("pk_issued_renderings")),
+        comment="Pages of issued documents, rendered from their JSON the first time each is asked for and kept "
+        "as made: never rewritten but to blank them on erasure.",
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("issued_renderings")
     op.drop_index("ix_issued_documents_sanction", table_name="issued_documents")
     op.drop_table("issued_documents")
