@@ -28,6 +28,7 @@ SETUP_EVENTS = {
     "get-statement": 3,
     "list-issued-statements": 3,
     "get-issued-statement": 3,
+    "get-delivery-copy": 3,
 }
 
 
@@ -101,6 +102,13 @@ def get_issued_statement(w: World, h: dict[str, str], target: str) -> httpx.Resp
     admin = w.headers["instance-admin"]
     (issued, *_) = w.client.get(f"/v1/sanctions/{sanction_id}/statements", headers=admin).json()["items"]
     return w.client.get(f"/v1/statements/{issued['id']}", headers=h)
+
+
+def get_delivery_copy(w: World, h: dict[str, str], target: str) -> httpx.Response:
+    sanction_id = w.sanction(target)["id"]
+    admin = w.headers["instance-admin"]
+    (issued, *_) = w.client.get(f"/v1/sanctions/{sanction_id}/statements", headers=admin).json()["items"]
+    return w.client.get(f"/v1/statements/{issued['id']}/delivery-copy", headers=h)
 
 
 def export_statements(w: World, h: dict[str, str], target: str) -> httpx.Response:

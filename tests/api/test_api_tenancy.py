@@ -240,6 +240,10 @@ ROUTES = {
         "GET", "/v1/sanctions/{sanction_id}/statements", ALL, 200, ops.list_issued_statements
     ),
     "get-issued-statement": Route("GET", "/v1/statements/{statement_id}", ALL, 200, ops.get_issued_statement),
+    # The copy holding the appeal code: the platform's machines deliver it, nobody else reads it.
+    "get-delivery-copy": Route(
+        "GET", "/v1/statements/{statement_id}/delivery-copy", frozenset({Role.PLATFORM}), 200, ops.get_delivery_copy
+    ),
     "export-statements": Route("GET", "/v1/transparency/statements", ALL, 200, ops.export_statements),
     "submit-statements": Route(
         "POST",

@@ -92,7 +92,7 @@ def test_an_erasure_blanks_the_persons_statements_and_keeps_their_sha256(world: 
         row = rows[item["id"]]
         assert (row.document, row.sha256) == (None, item["sha256"]) and row.erased_at is not None
     ((rendering),) = [p for p in pages if p.document_id == mine[0]["id"]]
-    assert (rendering.page, rendering.sha256) == (None, page_sha256)
+    assert (rendering.page, rendering.page_sha256) == (None, page_sha256)
     assert rows[theirs["id"]].document is not None
     assert payload["documents"] == sorted(i["id"] for i in mine) and payload["total"] == 2
     assert "issued.statement" in payload["kinds"]

@@ -181,3 +181,42 @@ def test_an_amendment_that_changes_the_restriction_is_a_decision_of_its_own(
     # A period holds the decisions applied in it: the amendment of 10 March, not the creation.
     assert [s["puid"] for s in exported("2024-03-05", "2024-04-01")] == [everything[1]["puid"]]
     assert [s["puid"] for s in exported("2024-03-01", "2024-03-05")] == [sid]
+
+
+def test_the_golden_decisions_are_exported_from_their_statements_as_issued_and_agree_with_the_columns(
+    db: Database, meta: str, now: datetime
+) -> None:
+    """Each golden decision issued a statement of reasons, and the export maps it from that
+    statement's stored JSON (``tdb.statements_from_issued``); the sanction's columns, the path of
+    decisions that issued none (imports, decisions recorded before statements were issued), give
+    the same hand-written statement under the same puid."""
+    from reprieve.store import issued
+    from reprieve.store import transparency as store
+
+    ids = impose_golden(db, now)
+    expected = json.loads(with_puids((GOLDEN / "statements.json").read_text(), ids))
+    everything = transparency.period(None, None)
+    with db.read() as conn:
+        assert issued.of_sanction(conn, ids["warning"]) == []  # a warning issues none
+        for name in ("suspension", "termination", "restriction"):
+            (doc,) = issued.of_sanction(conn, ids[name])
+            assert doc.document is not None
+            from_issued = tdb.statements_from_issued(
+                ids[name], [doc.document], start_us=everything.start_us, end_us=everything.end_us
+            )
+            assert from_issued == {ids[name]: expected[name]}
+        columns = {
+            row[0]: tdb.statements_from_columns(
+                *row[:1], *row[2:], start_us=everything.start_us, end_us=everything.end_us
+            )
+            for row in store.decision_rows(conn, "meta", everything.start_us, everything.end_us)
+        }
+    for name in ("suspension", "termination", "restriction"):
+        assert columns[ids[name]] == [(ids[name], expected[name])]
+
+    # Their texts erased (the erasure hook blanks them, hashes kept): the columns take over, the same.
+    with store.writing(db) as conn:
+        documents = [d.id for name in ids.values() for d in issued.of_sanction(conn, name)]
+        assert issued.blank(conn, documents, now=now) == 3
+    statements = {s["puid"]: s for s in _export(db)["statements"]}  # type: ignore[attr-defined]
+    assert statements == {ids[name]: statement for name, statement in expected.items()}

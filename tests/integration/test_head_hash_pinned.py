@@ -26,12 +26,17 @@ from reprieve.store.db import Database
 #: head's instant (2021-02-07T10:00:00Z), where it also starts. Changed on purpose by issue 23 (statements
 #: of reasons issued once per decision, PRODUCT.md section 8): each creation that restricts something, each
 #: amendment of kind or term and each review decision is followed by a ``statement.issued`` event carrying
-#: the SHA-256 of the statement as issued (so the bytes of the statement's JSON and page are pinned too):
-#: seven more events; and by issue 23's item 4: a sanction giving effect to an authority's order (its
-#: ``order`` in ``sanction.imposed``, an ``order_information.issued`` event instead of a statement, the
-#: worker's announcement of its end: four more events), and the erasure blanks the statements issued
-#: about alice's sanctions (``person.erased`` lists them in ``documents``). It must not change otherwise.
-HEAD = "129caac730579e2544eade77e98e617b0b64abaff65befe5ec80070bca0e1fec"
+#: the SHA-256 of the statement's JSON as issued (so its bytes are pinned too):
+#: seven more events. Changed on purpose by issue 23 item 2 (what a statement says): the statements state
+#: their decision's own date, the redress open until issue + window, ground and source in words, hold a
+#: slot for the appeal code, keep their headings out of the JSON, and count the complaint window
+#: from their issue; their SHA-256 in the seven
+#: ``statement.issued`` events changed with them (no event added). Changed on purpose by issue 23 item 4:
+#: a sanction giving effect to an authority's order (its ``order`` in ``sanction.imposed``, an
+#: ``order_information.issued`` event instead of a statement, the worker's announcement of its end: four
+#: more events), and the erasure blanks the statements issued about alice's sanctions (``person.erased``
+#: lists them in ``documents``). It must not change otherwise.
+HEAD = "72c0162b7adceec58697ae14d2c09598566e81a3ffd28a1f7efde31792963f7f"
 EVENTS = 91
 #: What the story leaves out: a redelivery names a delivery of the outbox; the cut-over's
 #: checkpoint is made only for a log with events older than issue 21 (tests/integration/test_cut_over.py).

@@ -188,6 +188,18 @@ def allow(*roles: Role) -> Callable[[Principal, Database], Awaitable[Tenant]]:
     return tenant
 
 
+def allow_only(*roles: Role) -> Callable[[Principal, Database], Awaitable[Tenant]]:
+    """A dependency admitting exactly ``roles``, not the roles that hold theirs: for what only a
+    machine client is served (a statement's delivery copy, with its appeal code); others get 403."""
+
+    async def tenant(principal: CurrentPrincipal, db: DbDep) -> Tenant:
+        if principal.role not in roles:
+            raise ForbiddenError(f"a token with role {principal.role.value!r} may not do this")
+        return Tenant(principal, db)
+
+    return tenant
+
+
 #: Reads: every role, within its operator.
 Reader = Annotated[Tenant, Depends(allow(*Role))]
 InstanceAdmin = Annotated[Tenant, Depends(allow())]

@@ -18,7 +18,7 @@ from reprieve.domain.periods import period
 from reprieve.domain.time import format_instant
 from reprieve.dsa import pages, tdb
 from reprieve.dsa.report import csv_rows
-from reprieve.dsa.statement import parse_lang
+from reprieve.dsa.statement import labels_for, parse_lang
 from reprieve.dsa.submit import TdbSettings
 from reprieve.runtime.worker import worker_name
 from reprieve.services import transparency
@@ -60,13 +60,14 @@ def statement(
 
 
 def _statement_text(s: dict[str, Any]) -> str:
-    labels = s["labels"]
+    labels = labels_for(s["lang"])
     ground = s["ground"]
     lines = [
         f"{s['title']} — {s['sanction']}",
         "",
         s["intro"],
         "",
+        f"{labels['decision']}: {s['decided']['text']}",
         f"{labels['measure']}: {s['measure']['text']}",
         *([f"{labels['denies']}: {', '.join(s['measure']['denies_labels'])}"] if s["measure"]["denies"] else []),
         f"{labels['scope']}: {', '.join(p['name'] for p in s['scope'])}",

@@ -12,6 +12,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from reprieve.dsa.report import bars
+from reprieve.dsa.statement import labels_for
 
 
 @lru_cache(maxsize=1)
@@ -29,7 +30,7 @@ def environment() -> Environment:
 
 
 def render_statement(statement: dict[str, Any]) -> str:
-    return environment().get_template("statement.html").render(s=statement)
+    return environment().get_template("statement.html").render(s=statement, l=labels_for(statement["lang"]))
 
 
 def render_report(report: dict[str, Any]) -> str:

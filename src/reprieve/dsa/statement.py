@@ -1,22 +1,29 @@
 """The statement of reasons sent to the user (DSA art. 17), in English and in French.
 
-Built from the sanction as it stands (its latest term), its reason, the platform policy's
-complaint window and the sanction's appeal code. It says what was decided (the measure, its
-scope and territorial scope, its duration), on which facts and ground, whether automated means
-were used, and how to seek redress: the internal complaint (art. 20: the appeal link, its code
-and its deadline), out-of-court settlement (art. 21) and the courts.
+Built in two steps: ``facts_of`` takes what the statement says from the sanction (the decision it
+is issued for, or its latest term for a preview), in no language; ``render`` words those facts in
+a language. The JSON keeps both (each constant beside its label, each date beside its sentence),
+so that ``translate`` words an issued statement in another language from its stored JSON alone,
+never from today's state. It says what was decided and when it takes effect (backdated or not),
+the measure, its scope and territorial scope, its duration, on which facts and ground, whether
+automated means were used, and how to seek redress: the internal complaint (art. 20: the appeal
+link, its code and how long it is open), out-of-court settlement (art. 21) and the courts.
+
+An issued statement holds no appeal code: its page carries a fixed placeholder element
+(``APPEAL_CODE_SLOT``) that ``fill_in_code`` replaces in the copy delivered to the user.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from reprieve.domain.errors import ValidationError
-from reprieve.domain.sanctions import Sanction
-from reprieve.domain.time import format_instant
+from reprieve.domain.sanctions import Change, ChangeType, Sanction
+from reprieve.domain.time import Duration, format_instant, parse_duration, parse_instant
 from reprieve.dsa import enums, labels
 
 
@@ -41,6 +48,11 @@ class Context:
     appeal_url: str
     appeal_code: str  #: as printed: ``ABCDE-FGHIJ``; empty in an issued statement (filled in on delivery)
     now: datetime
+    #: The platform policy's complaint window (art. 20(2): at least six months), in words on the statement.
+    complaint_window: Duration | None = None
+    #: The seq of the event of the decision the statement is issued for; None: a preview of the
+    #: sanction as it stands (its latest term).
+    decision_seq: int | None = None
 
 
 _MEASURES = {
@@ -121,6 +133,18 @@ _TEXT = {
         "on {recorded}.",
         "backdated_lifted": "The lifting of this decision, effective on {day}, was backdated: it was recorded on "
         "{recorded}.",
+        "decision": "Decision",
+        "decided_imposed": "Taken on {day}, taking effect on that day.",
+        "decided_amended": "A change of an earlier decision, taking effect on {day}.",
+        "decided_review": "The decision of a review of this measure, taking effect on {day}.",
+        "decided_backdated": " It was backdated: recorded on {recorded}.",
+        "decided_lifts": " It lifts the measure.",
+        "issued_on": "Issued on {day}",
+        "window": "You can complain for {window} from the day you receive this statement: at least until {day}.",
+        "code_on_delivery": "given with the statement you receive",
+        "incompatible_with": "Incompatible with our terms and conditions",
+        "illegal_under": "Illegal content",
+        "source": "Source",
     },
     Lang.FR: {
         "title": "Exposé des motifs",
@@ -173,144 +197,382 @@ _TEXT = {
         "été enregistrée le {recorded}.",
         "backdated_lifted": "La levée de cette décision, effective le {day}, a été antidatée : elle a été "
         "enregistrée le {recorded}.",
+        "decision": "Décision",
+        "decided_imposed": "Prise le {day}, avec effet le même jour.",
+        "decided_amended": "La modification d'une décision antérieure, avec effet le {day}.",
+        "decided_review": "La décision d'un réexamen de cette mesure, avec effet le {day}.",
+        "decided_backdated": " Elle a été antidatée : enregistrée le {recorded}.",
+        "decided_lifts": " Elle lève la mesure.",
+        "issued_on": "Établi le {day}",
+        "window": "Vous pouvez la contester pendant {window} à compter du jour où vous recevez cet exposé : au moins "
+        "jusqu'au {day}.",
+        "code_on_delivery": "indiqué dans l'exposé qui vous est remis",
+        "incompatible_with": "Incompatible avec nos conditions générales",
+        "illegal_under": "Contenu illicite",
+        "source": "Source",
     },
 }
+
+_SOURCES = {
+    Lang.EN: {
+        "voluntary": "Our own initiative",
+        "article_16": "A notice (Article 16 DSA)",
+        "trusted_flagger": "A notice from a trusted flagger (Article 22 DSA)",
+        "other_notification": "Another notification",
+    },
+    Lang.FR: {
+        "voluntary": "Notre propre initiative",
+        "article_16": "Une notification (article 16 du règlement)",
+        "trusted_flagger": "Une notification d'un signaleur de confiance (article 22 du règlement)",
+        "other_notification": "Un autre signalement",
+    },
+}
+
+#: The element of an issued page that the delivered copy fills in with the appeal code; the stored
+#: page carries it with a sentence in its place (``fill_in_code``).
+APPEAL_CODE_SLOT = re.compile(r'(<span class="code" data-fill="appeal-code">)[^<]*(</span>)')
 
 
 def build_statement(sanction: Sanction, ctx: Context, lang: Lang) -> dict[str, Any]:
     """The statement of reasons of ``sanction`` in ``lang``: structured fields, each with its sentence."""
-    text = _TEXT[lang]
-    term = sanction.latest
+    return render(facts_of(sanction, ctx), lang)
+
+
+def _decision_change(sanction: Sanction, seq: int | None) -> tuple[str, Change | None]:
+    """The kind of decision (imposed, amended, review) and the change it made. A creation's or an
+    amendment's change has the decision's own seq; a review decision's event comes first and its
+    change (an amendment or a lift, if any) right after it. A preview: the latest term."""
+    if seq is None:
+        latest = sanction.latest
+        return latest.type.value, latest
+    by_seq = {c.seq: c for c in sanction.changes}
+    own = by_seq.get(seq)
+    if own is not None and own.type is not ChangeType.LIFTED:
+        return own.type.value, own
+    return "review", by_seq.get(seq + 1)
+
+
+def facts_of(sanction: Sanction, ctx: Context) -> dict[str, Any]:
+    """What the statement says, in no language: the decision's own instant, its term, the reason,
+    the redress and its dates."""
+    decided, change = _decision_change(sanction, ctx.decision_seq)
+    lifts = change is not None and change.type is ChangeType.LIFTED
+    effective = change.effective_at if change is not None else ctx.now
+    term = (sanction.term_at(effective) or sanction.latest) if change is None or lifts else change
     kind = term.kind.value if term.kind else "warning"
-    reason = sanction.reason
-    starts, ends = format_instant(sanction.starts_at), format_instant(term.ends_at)
-    duration = f"{text['from']} {_day(sanction.starts_at, lang)} " + (
-        f"{text['until']} {_day(term.ends_at, lang)}" if term.ends_at else text["indefinite"]
-    )
-    if term.hold_until_review and term.ends_at:  # no end announced while held (PRODUCT.md section 8)
-        duration += text["held"]
-    lifted = sanction.lifted_at
-    territory = list(reason.territorial_scope)
-    illegal = reason.ground.value == "illegal_content"
     deadline = ctx.complaint_deadline
-    complaint_open = deadline is not None and ctx.now <= deadline
+    lifted = sanction.lifted_at
     return {
+        "issued_at": ctx.now,
+        "decided": {
+            "type": decided,
+            "effective_at": effective,
+            "change": change.seq if change is not None else None,
+            "lifts": lifts,
+            "backdated": change is not None and change.backdated,
+            "recorded_at": change.recorded_at if change is not None else None,
+        },
+        "kind": kind,
+        "denies": list(term.denies) if kind == "restriction" else [],
+        "scope": [(p, ctx.platform_names.get(p, p)) for p in sanction.scope],
+        "countries": list(sanction.reason.territorial_scope) or list(enums.EEA_COUNTRIES),
+        "starts_at": sanction.starts_at,
+        "ends_at": term.ends_at,
+        "held": term.hold_until_review,
+        "lifted_at": lifted,
+        "backdated": [
+            (c.type.value, c.effective_at, c.recorded_at)
+            for c in sorted(sanction.changes, key=lambda c: c.seq)
+            # An issued statement says its own decision's backdating with the decision; the list
+            # holds the earlier decisions' (none recorded after it).
+            if c.backdated and (ctx.decision_seq is None or (c.seq <= ctx.decision_seq + 1 and c is not change))
+        ],
+        "reason": sanction.reason.to_dict(),
+        "detection": sanction.automated.detection,
+        "automation": sanction.automated.decision.value,
+        "appeal_url": ctx.appeal_url,
+        "appeal_code": ctx.appeal_code or None,
+        "window": ctx.complaint_window.text if ctx.complaint_window is not None else None,
+        "deadline": deadline,
+        "complaint_open": deadline is not None and ctx.now <= deadline and not lifts,
+        "issued": ctx.decision_seq is not None,
         "sanction": sanction.id,
+    }
+
+
+def render(f: dict[str, Any], lang: Lang) -> dict[str, Any]:
+    """The statement of the facts ``f`` (``facts_of``, or ``_facts_from`` a stored statement) in ``lang``."""
+    text = _TEXT[lang]
+    kind = f["kind"]
+    reason = f["reason"]
+    now, lifted, deadline = f["issued_at"], f["lifted_at"], f["deadline"]
+    ends_at = f["ends_at"]
+    duration = f"{text['from']} {_day(f['starts_at'], lang)} " + (
+        f"{text['until']} {_day(ends_at, lang)}" if ends_at else text["indefinite"]
+    )
+    if f["held"] and ends_at:  # no end announced while held (PRODUCT.md section 8)
+        duration += text["held"]
+    countries = f["countries"]
+    everywhere = set(countries) == enums.EEA_SET
+    illegal = reason["ground"] == "illegal_content"
+    decided = f["decided"]
+    decided_text = text[f"decided_{decided['type']}"].format(day=_day(decided["effective_at"], lang))
+    if decided["backdated"]:
+        decided_text += text["decided_backdated"].format(recorded=_day(decided["recorded_at"], lang))
+    if decided["lifts"]:
+        decided_text += text["decided_lifts"]
+    ended = decided["lifts"] or (lifted is not None and lifted <= now)
+    if f["complaint_open"] and deadline is not None:
+        if f["issued"]:
+            complaint = text["window"].format(window=_window_words(f["window"], lang), day=_day(deadline, lang))
+        else:
+            complaint = f"{text['deadline']} {_day(deadline, lang)}."
+    else:
+        complaint = text["ended"] if ended else text["closed"]
+    legal, contractual = reason.get("legal_ground"), reason.get("contractual_ground") or reason.get("policy")
+    category = reason["category"]
+    keywords = list(reason.get("keywords") or ())
+    source = reason.get("source") or "voluntary"
+    types, content_date = list(reason.get("content_type") or ()), reason.get("content_date")
+    return {
+        "sanction": f["sanction"],
         "lang": lang.value,
         "title": text["title"],
         "intro": text["intro"],
-        "issued_at": format_instant(ctx.now),
+        "issued_at": format_instant(now),
+        "issued_text": text["issued_on"].format(day=_day(now, lang)),
+        "decided": {
+            "type": decided["type"],
+            "effective_at": format_instant(decided["effective_at"]),
+            "change": decided["change"],
+            "lifts": decided["lifts"],
+            "backdated": decided["backdated"],
+            "recorded_at": format_instant(decided["recorded_at"]),
+            "text": decided_text,
+        },
         "measure": {
             "kind": kind,
             "text": _MEASURES[lang][kind],
-            "denies": list(term.denies) if kind == "restriction" else [],
-            "denies_labels": [labels.capability(c, lang.value) for c in term.denies] if kind == "restriction" else [],
+            "denies": list(f["denies"]),
+            "denies_labels": [labels.capability(c, lang.value) for c in f["denies"]],
         },
-        "scope": [{"platform": p, "name": ctx.platform_names.get(p, p)} for p in sanction.scope],
+        "scope": [{"platform": p, "name": name} for p, name in f["scope"]],
         "territorial_scope": {
-            "countries": territory or list(enums.EEA_COUNTRIES),
-            "text": ", ".join(territory) if territory else text["everywhere"],
+            "countries": countries,
+            "text": text["everywhere"] if everywhere else ", ".join(countries),
         },
         "duration": {
-            "starts_at": starts,
-            "ends_at": ends,
+            "starts_at": format_instant(f["starts_at"]),
+            "ends_at": format_instant(ends_at),
             "lifted_at": format_instant(lifted),
             "text": duration
-            + (f". {text['lifted' if lifted <= ctx.now else 'lifting']} {_day(lifted, lang)}." if lifted else "."),
+            + (f". {text['lifted' if lifted <= now else 'lifting']} {_day(lifted, lang)}." if lifted else "."),
         },
-        "backdated": _backdated(sanction, lang),
-        "facts": reason.facts,
-        "category": reason.category,
-        "category_label": labels.label(reason.category, lang.value),
-        "keywords": list(reason.keywords),
-        "keyword_labels": [labels.label(k, lang.value) for k in reason.keywords],
+        "held": f["held"],
+        "backdated": [
+            {
+                "change": change,
+                "effective_at": format_instant(effective),
+                "recorded_at": format_instant(recorded),
+                "text": text[f"backdated_{change}"].format(day=_day(effective, lang), recorded=_day(recorded, lang)),
+            }
+            for change, effective, recorded in f["backdated"]
+        ],
+        "facts": reason.get("facts") or "",
+        "category": category,
+        "category_label": _readable(category, lang),
+        "keywords": keywords,
+        "keyword_labels": [_readable(k, lang) for k in keywords],
+        "source": {"type": source, "text": _SOURCES[lang].get(source, _SOURCES[lang]["voluntary"])},
         "content": {
-            "types": list(reason.content_type),
-            "date": reason.content_date,
-            "text": _content_text(reason.content_type, reason.content_date, lang, text["content_of"]),
+            "types": types,
+            "date": content_date,
+            "text": _content_text(tuple(types), content_date, lang, text["content_of"]),
         },
         "automated": {
-            "detection": sanction.automated.detection,
-            "decision": sanction.automated.decision.value,
-            "text": (text["detected_yes"] if sanction.automated.detection else text["detected_no"])
+            "detection": f["detection"],
+            "decision": f["automation"],
+            "text": (text["detected_yes"] if f["detection"] else text["detected_no"])
             + " "
-            + _AUTOMATED_DECISION[lang][sanction.automated.decision.value],
+            + _AUTOMATED_DECISION[lang][f["automation"]],
         },
         "ground": {
-            "type": reason.ground.value,
+            "type": reason["ground"],
             "text": text["illegal"] if illegal else text["incompatible"],
-            "legal_ground": reason.legal_ground if illegal else None,
-            "contractual_ground": None if illegal else reason.contractual_ground,
-            "policy": reason.policy,
-            "explanation": reason.explanation,
+            "label": (
+                f"{text['illegal_under']}: {legal}"
+                if illegal and legal
+                else text["illegal_under"]
+                if illegal
+                else f"{text['incompatible_with']}: {contractual}"
+                if contractual
+                else text["incompatible_with"]
+            ),
+            "legal_ground": legal if illegal else None,
+            "contractual_ground": None if illegal else reason.get("contractual_ground"),
+            "policy": reason.get("policy"),
+            "explanation": reason.get("explanation") or "",
         },
         "redress": {
             "internal_complaint": {
-                "url": ctx.appeal_url,
-                "code": ctx.appeal_code or None,
-                "deadline": format_instant(deadline) if complaint_open else None,
-                "text": text["complaint"]
-                + " "
-                + (
-                    f"{text['deadline']} {_day(deadline, lang)}."
-                    if complaint_open and deadline
-                    else text["ended"]
-                    if lifted is not None and lifted <= ctx.now
-                    else text["closed"]
-                ),
+                "url": f["appeal_url"],
+                "code": f["appeal_code"],
+                "window": f["window"],
+                "deadline": format_instant(deadline) if f["complaint_open"] else None,
+                "text": text["complaint"] + " " + complaint,
             },
             "out_of_court": {"text": text["out_of_court"]},
             "courts": {"text": text["courts"]},
         },
-        "labels": {
-            k: text[k]
-            for k in (
-                "measure",
-                "scope",
-                "territory",
-                "duration",
-                "facts",
-                "automation",
-                "ground",
-                "category",
-                "redress",
-                "code",
-                "internal",
-                "odr",
-                "court",
-                "issued",
-                "denies",
-                "legal_ground",
-                "contractual_ground",
-                "explanation",
-                "content",
-                "backdated",
-            )
-        },
     }
 
 
-def _backdated(sanction: Sanction, lang: Lang) -> list[dict[str, Any]]:
-    """The decisions on the sanction that were backdated (PRODUCT.md section 8), each with its own
-    date and the day it was recorded, in recording order; the reason a moderator gave for it is
-    staff's record, not the user's statement."""
-    text = _TEXT[lang]
-    found = []
-    for change in sorted(sanction.changes, key=lambda c: c.seq):
-        if not change.backdated:
-            continue
-        sentence = text[f"backdated_{change.type.value}"].format(
-            day=_day(change.effective_at, lang), recorded=_day(change.recorded_at, lang)
-        )
-        found.append(
-            {
-                "change": change.type.value,
-                "effective_at": format_instant(change.effective_at),
-                "recorded_at": format_instant(change.recorded_at),
-                "text": sentence,
-            }
-        )
+def labels_for(lang: str) -> dict[str, str]:
+    """The page's headings in ``lang`` (en or fr): constant per language, so not in the JSON."""
+    return _HEADINGS[Lang(lang)]
+
+
+_LABELS = (
+    "decision",
+    "measure",
+    "scope",
+    "territory",
+    "duration",
+    "facts",
+    "automation",
+    "ground",
+    "category",
+    "source",
+    "redress",
+    "code",
+    "internal",
+    "odr",
+    "court",
+    "issued",
+    "denies",
+    "legal_ground",
+    "contractual_ground",
+    "explanation",
+    "content",
+    "backdated",
+    "code_on_delivery",
+)
+_HEADINGS = {lang: {k: _TEXT[lang][k] for k in _LABELS} for lang in Lang}
+
+
+def _facts_from(document: dict[str, Any]) -> dict[str, Any]:
+    """The facts of a statement read back from its JSON (``render``'s output, as stored)."""
+    d = document
+    decided, complaint, ground = d["decided"], d["redress"]["internal_complaint"], d["ground"]
+    content = d["content"]
+    reason = {
+        "ground": ground["type"],
+        "legal_ground": ground["legal_ground"],
+        "contractual_ground": ground["contractual_ground"],
+        "policy": ground["policy"],
+        "explanation": ground["explanation"],
+        "category": d["category"],
+        "keywords": d["keywords"],
+        "facts": d["facts"],
+        "source": d["source"]["type"],
+        "content_type": content["types"],
+        "content_date": content["date"],
+    }
+    return {
+        "issued_at": _instant(d["issued_at"]),
+        "decided": {
+            "type": decided["type"],
+            "effective_at": _instant(decided["effective_at"]),
+            "change": decided["change"],
+            "lifts": decided["lifts"],
+            "backdated": decided["backdated"],
+            "recorded_at": _instant(decided["recorded_at"]),
+        },
+        "kind": d["measure"]["kind"],
+        "denies": d["measure"]["denies"],
+        "scope": [(p["platform"], p["name"]) for p in d["scope"]],
+        "countries": d["territorial_scope"]["countries"],
+        "starts_at": _instant(d["duration"]["starts_at"]),
+        "ends_at": _instant(d["duration"]["ends_at"]),
+        "held": d["held"],
+        "lifted_at": _instant(d["duration"]["lifted_at"]),
+        "backdated": [(b["change"], _instant(b["effective_at"]), _instant(b["recorded_at"])) for b in d["backdated"]],
+        "reason": reason,
+        "detection": d["automated"]["detection"],
+        "automation": d["automated"]["decision"],
+        "appeal_url": complaint["url"],
+        "appeal_code": complaint["code"],
+        "window": complaint["window"],
+        "deadline": _instant(complaint["deadline"]),
+        "complaint_open": complaint["deadline"] is not None,
+        "issued": True,
+        "sanction": d["sanction"],
+    }
+
+
+#: The keys ``issue_statements`` adds to a statement it issues (``services.statements``).
+_ISSUE_KEYS = ("id", "decision", "format_version")
+
+
+def translate(document: dict[str, Any], lang: Lang) -> dict[str, Any]:
+    """An issued statement (its stored JSON) in ``lang``: the same issue, its facts worded anew."""
+    out = render(_facts_from(document), lang)
+    for key in _ISSUE_KEYS:
+        if key in document:
+            out[key] = document[key]
+    return out
+
+
+def fill_in_code(document: dict[str, Any], page: str, code: str) -> tuple[dict[str, Any], str]:
+    """The copy delivered to the user: the stored JSON and page with the appeal code (as printed)
+    filled in, and nothing else changed."""
+    filled = dict(document)
+    redress = dict(filled["redress"])
+    redress["internal_complaint"] = {**redress["internal_complaint"], "code": code}
+    filled["redress"] = redress
+    page, found = APPEAL_CODE_SLOT.subn(lambda m: f"{m.group(1)}{code}{m.group(2)}", page, count=1)
+    assert found == 1, "an issued page carries its appeal-code slot"
+    return filled, page
+
+
+def _instant(value: str | None) -> datetime | None:
+    return None if value is None else parse_instant(value)
+
+
+def _readable(constant: str | None, lang: Lang) -> str:
+    """A Transparency Database constant in words: its label, or (a constant with none, which the
+    labels test rules out for the v2 lists) its name in lower case, never the constant itself."""
+    found = labels.label(constant, lang.value)
+    if found == constant and constant and re.fullmatch(r"[A-Z][A-Z0-9_]+", constant):
+        name = constant.removeprefix("STATEMENT_CATEGORY_").removeprefix("KEYWORD_").replace("_", " ").lower()
+        return name[:1].upper() + name[1:]
     return found
+
+
+_WINDOW_WORDS = {
+    Lang.EN: (("year", "years"), ("month", "months"), ("day", "days"), " and "),
+    Lang.FR: (("an", "ans"), ("mois", "mois"), ("jour", "jours"), " et "),
+}
+_NUMBERS = {
+    Lang.EN: ("", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"),
+    Lang.FR: ("", "un", "deux", "trois", "quatre", "cinq", "six", "sept", "huit", "neuf", "dix", "onze", "douze"),
+}
+
+
+def _window_words(window: str | None, lang: Lang) -> str:
+    """A complaint window (an ISO 8601 duration: ``P6M``, ``P1Y``, ``P200D``) in words: "six months"."""
+    duration = parse_duration(window or "P6M")
+    (year, years), (month, months), (day, days), joined = _WINDOW_WORDS[lang]
+    numbers = _NUMBERS[lang]
+    parts = []
+    for count, one, many in (
+        (duration.years, year, years),
+        (duration.months, month, months),
+        (duration.exact.days, day, days),
+    ):
+        if count:
+            parts.append(f"{numbers[count] if count < len(numbers) else count} {one if count == 1 else many}")
+    return joined.join(parts) or f"{numbers[6]} {months}"
 
 
 _MONTHS_FR = (

@@ -1,8 +1,11 @@
 """A sanction as a Transparency Database statement (schema v2): API JSON, batches, daily-dump CSV.
 
 Each decision on a sanction is one statement: its creation, and each amendment that changes the
-restriction (``statements_from_columns``), identified by a ``puid`` derived from the sanction id
-(and the amendment's sequence number). A ``warning`` restricts nothing: it is none of the four
+restriction, identified by a ``puid`` derived from the sanction id (and the amendment's sequence
+number). A decision that issued a statement of reasons is exported from it, as issued
+(``statements_from_issued``); one that issued none (an import, a decision recorded before statements
+were issued, one whose statement's text was erased) from the sanction's columns
+(``statements_from_columns``). A ``warning`` restricts nothing: it is none of the four
 decisions of DSA art. 17(1) the database records, so it has no statement (``statement_of`` and
 ``to_statement``, which maps a sanction's creation, answer None). Nothing of the subject (account, names, contacts) is
 written: the statement carries the decision, its grounds and the reason's own fields only.
@@ -233,6 +236,55 @@ def statements_from_columns(
                 ),
             )
         )
+    return out
+
+
+def statements_from_issued(
+    sanction_id: str, documents: Iterable[str | bytes], *, start_us: int, end_us: int
+) -> dict[str, dict[str, Any]]:
+    """``{puid: statement}`` of the statements of reasons issued for a sanction's decisions (their
+    stored JSON, ``dsa.statement``) applied within ``[start_us, end_us)``: each as it was issued,
+    its decision's own date the application date and its term's end the end date, whatever was
+    decided since. The puid is the one the columns give the same decision (``statements_from_columns``):
+    the sanction id for its creation, ``<sanction id>-<seq of the change>`` for an amendment or a
+    review decision's change. A decision that lifts the measure restricts nothing: none."""
+    out: dict[str, dict[str, Any]] = {}
+    for text in documents:
+        doc = orjson.loads(text)
+        decided = doc["decided"]
+        if decided["lifts"] or decided["change"] is None:
+            continue
+        applied = to_micros(parse_instant(decided["effective_at"]))
+        if not start_us <= applied < end_us:
+            continue
+        puid = sanction_id if decided["type"] == "imposed" else f"{sanction_id}-{decided['change']}"
+        ground, content, measure = doc["ground"], doc["content"], doc["measure"]
+        reason = {
+            "ground": ground["type"],
+            "legal_ground": ground["legal_ground"],
+            "contractual_ground": ground["contractual_ground"],
+            "policy": ground["policy"],
+            "explanation": ground["explanation"],
+            "category": doc["category"],
+            "keywords": doc["keywords"],
+            "content_type": content["types"],
+            "content_date": content["date"],
+            "territorial_scope": doc["territorial_scope"]["countries"],
+            "facts": doc["facts"],
+            "source": doc["source"]["type"],
+        }
+        ends = doc["duration"]["ends_at"]
+        statement = statement_of(
+            puid,
+            measure["kind"],
+            _day(applied),
+            ends[:10] if ends else None,
+            measure["denies"],
+            reason,
+            doc["automated"],
+        )
+        if statement is not None:
+            out[puid] = statement
     return out
 
 

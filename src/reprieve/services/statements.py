@@ -20,7 +20,7 @@ from typing import Any
 import orjson
 
 from reprieve.domain.appeals import complaint_deadline
-from reprieve.domain.errors import ValidationError
+from reprieve.domain.errors import GoneError, ValidationError
 from reprieve.domain.events import NewEvent, StatementIssued
 from reprieve.domain.model import SanctionKind
 from reprieve.domain.policy import Policy, policy_of
@@ -30,6 +30,7 @@ from reprieve.dsa import pages
 from reprieve.dsa import statement as sor
 from reprieve.dsa.order_information import KIND as ORDER_INFORMATION
 from reprieve.dsa.order_information import render as order_page
+from reprieve.services import appeal_codes
 from reprieve.services.callers import Caller
 from reprieve.services.transparency import appeal_url
 from reprieve.store import issued, queries
@@ -41,7 +42,8 @@ from reprieve.store.uow import UnitOfWork
 KIND = "statement"
 #: The layout of the stored JSON (``dsa.statement.build_statement``); raised when it changes.
 FORMAT_VERSION = 1
-#: Accounts have no language yet: every statement is issued in the platform's default, English.
+#: "The account's language if known, else the platform's": neither accounts nor platforms carry a
+#: language yet, so every statement is issued in English; ``?lang=fr`` renders it in French.
 DEFAULT_LANGUAGE = sor.Lang.EN
 
 
@@ -117,10 +119,12 @@ def issue_document(
     JSON, built from the sanction as known then and its platforms (cached by ``db``), with no
     query of its own once the platforms are known, so that a batch of violations issues its ladder
     sanctions' statements without reading them back; its page is made when first asked for
-    (``statement_page``). The complaint window it states runs from
+    (``rendered_statement``). The complaint window it states runs from
     its issue (PRODUCT.md section 8: from the delivery, once one is recorded). ``policy``: the
     subject's platform's, if the caller has it parsed already."""
-    context = issued_context(db, conn, sanction, now=now, public_url=public_url, policy=policy)
+    context = issued_context(
+        db, conn, sanction, now=now, public_url=public_url, decision_seq=decision_seq, policy=policy
+    )
     body = sor.build_statement(sanction, context, DEFAULT_LANGUAGE)
     body["id"] = statement_id
     body["decision"] = decision_seq
@@ -148,11 +152,13 @@ def issued_context(
     *,
     now: datetime,
     public_url: str | None,
+    decision_seq: int,
     policy: Policy | None = None,
 ) -> sor.Context:
-    """What an issued statement needs besides its sanction: its platforms' names, and the complaint
-    deadline counted from ``now``, its issue (none once the sanction is lifted, or past the last
-    instant there is). It never holds an appeal code: that is filled in on delivery."""
+    """What the statement issued for the decision at ``decision_seq`` needs besides its sanction:
+    its platforms' names, and the complaint deadline counted from ``now``, its issue (none once
+    the sanction is lifted, or past the last instant there is; art. 20(2) counts from the day the
+    user receives it, never before). It never holds an appeal code: that is filled in on delivery."""
     names: dict[str, str] = {}
     for platform_id in (sanction.subject.platform, *sanction.scope):
         platform = db.platform(conn, platform_id)
@@ -160,10 +166,10 @@ def issued_context(
             names[platform_id] = platform.name
     subject_platform = db.platform(conn, sanction.subject.platform)
     assert subject_platform is not None
+    window = (policy or policy_of(subject_platform)).complaint_window
     deadline = None
     if sanction.lifted_at is None or sanction.lifted_at > now:
         try:
-            window = (policy or policy_of(subject_platform)).complaint_window
             deadline = complaint_deadline(now, window)
         except ValidationError:  # past the last instant there is: no date to print
             deadline = None
@@ -173,6 +179,8 @@ def issued_context(
         appeal_url=appeal_url(sanction.id, public_url),
         appeal_code="",
         now=now,
+        complaint_window=window,
+        decision_seq=decision_seq,
     )
 
 
@@ -276,29 +284,84 @@ def issued_statement(db: Database, statement_id: str, *, caller: Caller) -> Issu
     return IssuedStatement(_view(doc), doc.document)
 
 
+# --- renderings: its page, other languages, and the copy delivered to the user -----------------
+
+
 @dataclass(frozen=True, slots=True)
-class StatementPage:
-    """A statement's page: its description, and the page as first made (None once erased) with its SHA-256."""
+class Rendered:
+    """An issued statement in one language, with its page: as issued (the JSON of record, and its
+    page made the first time it was asked for), or its rendering in another language (made from
+    the issue's stored JSON the first time it was asked for); both kept and served as kept."""
 
     view: IssuedView
-    page: str | None
-    sha256: str | None
+    language: str
+    document: str
+    page: str
+    sha256: str
+    page_sha256: str
 
 
-def statement_page(db: Database, statement_id: str, *, caller: Caller) -> StatementPage:
-    """The page of a statement in its language, if the caller sees its operator: rendered from
-    the JSON as issued the first time it is asked for, and kept as made (``issued.keep_rendering``),
-    so that every read returns the same bytes, whatever later versions of the page's template
-    would make of it."""
+def _erased(statement_id: str, sha256: str, page_sha256: str | None = None) -> GoneError:
+    """410: erased with its person; what is kept of it (the SHA-256 of its JSON, and of its page if one was made)."""
+    kept: dict[str, object] = {"erased": True, "sha256": sha256}
+    if page_sha256 is not None:
+        kept["page_sha256"] = page_sha256
+    return GoneError(
+        f"statement {statement_id!r} was erased with its person: its text is gone, its SHA-256 is kept",
+        details=kept,
+    )
+
+
+def rendered_statement(
+    db: Database, statement_id: str, *, caller: Caller, language: sor.Lang | None = None
+) -> Rendered:
+    """The statement in ``language`` (None: the issue's own) with its page, if the caller sees its
+    operator. A page, and a translation (another rendering of the same issue: same id, decision and
+    ``issued_at``, worded from the stored JSON by ``dsa.statement.translate``, never from today's
+    state), are made the first time they are asked for and kept (``issued_renderings``), so that
+    every later read gives the same bytes whatever later versions of the wording or the template
+    would make of them; a decision does not pay for a page nobody may ask for."""
     with db.read() as conn:
         doc = caller.seen(issued.get(conn, statement_id), "statement", statement_id)
-        kept = issued.rendering(conn, doc.id, doc.language)
-    if kept is None and doc.document is not None:
+        # The art. 9(5) information is issued in one language (no translation is worded for it).
+        wanted = doc.language if language is None or doc.kind == ORDER_INFORMATION else language.value
+        kept = issued.rendering(conn, statement_id, wanted)
+        if doc.document is None:
+            raise _erased(statement_id, doc.sha256, kept.page_sha256 if kept is not None else None)
+    if kept is None:
+        own = wanted == doc.language
         body = orjson.loads(doc.document)
+        if not own:
+            body = sor.translate(body, sor.Lang(wanted))
+        text = doc.document if own else orjson.dumps(body).decode()
         # The art. 9(5) information (a decision giving effect to an order) has its own page.
-        page = order_page(body) if doc.kind == ORDER_INFORMATION else pages.render_statement(body)
-        made = issued.Rendering(doc.id, doc.language, page, issued.sha256_of(page), caller.instant)
+        html = order_page(body) if doc.kind == ORDER_INFORMATION else pages.render_statement(body)
+        made = issued.Rendering(
+            statement_id,
+            wanted,
+            caller.instant,
+            None if own else text,  # the issue's own JSON is the document of record: kept once
+            html,
+            issued.sha256_of(text),
+            issued.sha256_of(html),
+        )
         kept = issued.keep_rendering(db, made)
-    if kept is None:  # erased before any page was made
-        return StatementPage(_view(doc), None, None)
-    return StatementPage(_view(doc), kept.page, kept.sha256)
+    if kept.page is None:
+        raise _erased(statement_id, doc.sha256, kept.page_sha256)
+    document = kept.document if kept.document is not None else doc.document
+    return Rendered(_view(doc), kept.language, document, kept.page, kept.sha256, kept.page_sha256)
+
+
+def delivery_copy(db: Database, statement_id: str, *, caller: Caller, language: sor.Lang | None = None) -> Rendered:
+    """The copy of a statement delivered to its user: the stored text (or kept rendering) with the
+    sanction's appeal code filled in (``dsa.statement.fill_in_code``: the JSON's ``code`` and the
+    page's appeal-code slot, nothing else). Computed on each call, never stored: the store of issued
+    documents holds no credential. Its hashes are of the delivered bytes."""
+    found = rendered_statement(db, statement_id, caller=caller, language=language)
+    if found.view.kind == ORDER_INFORMATION:  # no appeal code in the art. 9(5) information
+        return found
+    with db.read() as conn:
+        code = appeal_codes.printed(appeal_codes.code_for(conn, found.view.sanction))
+    body, page = sor.fill_in_code(orjson.loads(found.document), found.page, code)
+    text = orjson.dumps(body).decode()
+    return Rendered(found.view, found.language, text, page, issued.sha256_of(text), issued.sha256_of(page))

@@ -17,6 +17,8 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -82,15 +84,27 @@ def statement_of_reasons(
         context = statement_context(
             db, conn, sanction, now=now, appeal_code=appeal_codes.printed(code), public_url=public_url
         )
-    return sor.build_statement(sanction, context, language)
+    statement = sor.build_statement(sanction, context, language)
+    statement["labels"] = sor.labels_for(language)  # a preview's readers (the console, the CLI) word its headings
+    return statement
 
 
 def statement_context(
-    db: Database, conn: Connection, sanction: Sanction, *, now: datetime, appeal_code: str, public_url: str | None
+    db: Database,
+    conn: Connection,
+    sanction: Sanction,
+    *,
+    now: datetime,
+    appeal_code: str,
+    public_url: str | None,
+    decision_seq: int | None = None,
 ) -> sor.Context:
     """What the statement of ``sanction`` needs besides it, at ``now``: its platforms' names and
     the complaint deadline; ``appeal_code`` as printed (empty in an issued statement, which never
-    holds one: it is filled in when delivered)."""
+    holds one: it is filled in when delivered). ``decision_seq``: a statement issued for that
+    decision, whose complaint window runs from its issue (at the least: art. 20(2) counts from the
+    day the user receives it, never before); None: a preview, whose deadline runs from the latest
+    decision the user was told of."""
     names: dict[str, str] = {}
     for platform_id in (sanction.subject.platform, *sanction.scope):
         platform = db.platform(conn, platform_id)
@@ -98,11 +112,12 @@ def statement_context(
             names[platform_id] = platform.name
     subject_platform = db.platform(conn, sanction.subject.platform)
     assert subject_platform is not None
+    window = policy_of(subject_platform).complaint_window
     deadline = None
     if sanction.lifted_at is None or sanction.lifted_at > now:
-        window = policy_of(subject_platform).complaint_window
         try:
-            deadline = complaint_deadline(latest_decision_told_at(conn, sanction), window)
+            told = now if decision_seq is not None else latest_decision_told_at(conn, sanction)
+            deadline = complaint_deadline(told, window)
         except ValidationError:  # past the last instant there is (a start at 9999-12-31): no date to print
             deadline = None
     return sor.Context(
@@ -111,6 +126,8 @@ def statement_context(
         appeal_url=appeal_url(sanction.id, public_url),
         appeal_code=appeal_code,
         now=now,
+        complaint_window=window,
+        decision_seq=decision_seq,
     )
 
 
@@ -175,20 +192,29 @@ def require_operator(db: Database, operator: str | None, caller: Caller | None) 
 
 def export_decisions(db: Database, *, operator: str, within: Period) -> Iterator[Exported]:
     """Every decision of ``operator`` applied within the period, in sanction-id order, with its
-    statement: sanctions starting in it, and amendments taking effect in it (``tdb.statements_from_columns``).
+    statement: sanctions starting in it, and amendments taking effect in it. A decision that issued
+    a statement of reasons is exported from it as issued (``tdb.statements_from_issued``: its
+    decision date, application date and end date as the user was told); one that issued none (an
+    import, a decision recorded before statements were issued, an erased text) from the sanction's
+    columns (``tdb.statements_from_columns``), under the same puid.
 
     Streams: rows are read in chunks from one read transaction, never all at once.
     """
     start, end = within.start_us, within.end_us
     with db.read() as conn:
         names = store.platform_names(conn, operator)
-        rows = store.decision_rows(conn, operator, start, end)
-        of_columns = tdb.statements_from_columns
-        for sanction_id, platform_id, starts_at, reason, automated, changes in rows:
+        rows = store.decision_rows_with_issued(conn, operator, start, end)
+        of_columns, of_issued = tdb.statements_from_columns, tdb.statements_from_issued
+        for sanction_id, group in groupby(rows, key=itemgetter(0)):
+            _, platform_id, starts_at, reason, automated, changes, _, document = next(group)
             name = names.get(platform_id, platform_id)
-            for puid, statement in of_columns(
-                sanction_id, starts_at, reason, automated, changes, start_us=start, end_us=end
-            ):
+            decisions = of_columns(sanction_id, starts_at, reason, automated, changes, start_us=start, end_us=end)
+            if document is not None:
+                documents = [document, *(row[7] for row in group)]
+                issued = of_issued(sanction_id, documents, start_us=start, end_us=end)
+                decisions = [(puid, issued.pop(puid, statement)) for puid, statement in decisions]
+                decisions += issued.items()
+            for puid, statement in decisions:
                 if statement is None:
                     yield Exported(sanction_id, puid, name, None, [])
                     continue

@@ -12,8 +12,8 @@ later read gives the same bytes. Rendering a page costs ten times what issuing t
 a decision (a violation's ladder sanction in a group commit) should not pay for a page nobody
 may ever ask for.
 
-The texts are kept compressed (``packing``): 1 is zlib at level 6 with a preset dictionary,
-``issued_1.zdict`` (statements in English and French as format 1 lays them out: what most of a
+Every text is kept compressed (``packing``): 1 is zlib at level 6 with a preset dictionary,
+``issued_1.zdict`` (two statements of the demo story in English and French, JSON and page: what most of a
 statement repeats), which takes a statement's JSON, some 3 KB of UTF-8, and its page, as much
 again, to some 0.3 KB each. A dictionary never changes once a row is packed with it (a test pins
 its SHA-256): a new one is a new packing. The SHA-256 kept are those of the texts as issued,
@@ -63,13 +63,16 @@ class IssuedDocument:
 
 @dataclass(frozen=True, slots=True)
 class Rendering:
-    """A page of an issued document in one language, kept as first made; ``page`` is None once erased."""
+    """An issued document in one language, as first made: its page, and its JSON when the language
+    is not the issue's own (None: the issued JSON is the text); texts None once erased."""
 
     document_id: str
     language: str
-    page: str | None
-    sha256: str
     rendered_at: datetime
+    document: str | None
+    page: str | None
+    sha256: str  #: of the JSON in that language
+    page_sha256: str
 
 
 def sha256_of(text: str) -> str:
@@ -100,7 +103,7 @@ def _packed(text: str) -> bytes:
     return packed
 
 
-def _unpacked(data: bytes | None, packing: int) -> str | None:
+def unpacked(data: bytes | None, packing: int) -> str | None:
     if data is None:
         return None
     unpacker = zlib.decompressobj(zdict=dictionary(packing))
@@ -156,7 +159,7 @@ def _from_row(row: object) -> IssuedDocument:
         issued_at=from_micros(r["issued_at"]),
         language=r["language"],
         format_version=r["format_version"],
-        document=_unpacked(r["document"], r["packing"]),
+        document=unpacked(r["document"], r["packing"]),
         sha256=r["sha256"],
         erased=r["erased_at"] is not None,
     )
@@ -183,23 +186,26 @@ def _rendering(row: object) -> Rendering:
     return Rendering(
         document_id=r["document_id"],
         language=r["language"],
-        page=_unpacked(r["page"], r["packing"]),
-        sha256=r["sha256"],
         rendered_at=from_micros(r["rendered_at"]),
+        document=unpacked(r["document"], r["packing"]),
+        page=unpacked(r["page"], r["packing"]),
+        sha256=r["sha256"],
+        page_sha256=r["page_sha256"],
     )
 
 
 def rendering(conn: Connection, document_id: str, language: str) -> Rendering | None:
-    """The page of ``document_id`` in ``language``, if it was ever made."""
+    """The rendering of ``document_id`` in ``language``, if it was ever made."""
     query = select(R).where(and_(R.c.document_id == document_id, R.c.language == language))
     return next((_rendering(r) for r in conn.execute(query)), None)
 
 
 def keep_rendering(db: Database, made: Rendering) -> Rendering:
-    """Keep ``made`` unless a page of its document in its language is kept already (two first
-    reads at once), in its own short write transaction; returns the page kept, which every later
-    read returns."""
-    assert made.page is not None and made.sha256 == sha256_of(made.page)
+    """Keep ``made`` unless a rendering of its document in its language is kept already (two
+    first reads at once), in its own short write transaction; returns the rendering kept, which
+    every later read returns."""
+    assert made.page is not None and made.page_sha256 == sha256_of(made.page)
+    assert made.document is None or made.sha256 == sha256_of(made.document)
     insert = postgresql.insert if db.dialect == "postgresql" else sqlite.insert
     with db.engine.connect().execution_options(reprieve_write=True) as conn, conn.begin():
         conn.execute(
@@ -207,10 +213,12 @@ def keep_rendering(db: Database, made: Rendering) -> Rendering:
             .values(
                 document_id=made.document_id,
                 language=made.language,
+                rendered_at=to_micros(made.rendered_at),
+                document=None if made.document is None else _packed(made.document),
                 page=_packed(made.page),
                 packing=PACKING,
                 sha256=made.sha256,
-                rendered_at=to_micros(made.rendered_at),
+                page_sha256=made.page_sha256,
             )
             .on_conflict_do_nothing(index_elements=["document_id", "language"])
         )
@@ -221,8 +229,8 @@ def keep_rendering(db: Database, made: Rendering) -> Rendering:
 
 def blank(conn: Connection, document_ids: Iterable[str], *, now: datetime) -> int:
     """The erasure hook (the personal-data issue): blank the texts of ``document_ids`` and of
-    their pages, keep their SHA-256 and everything else; returns how many documents were blanked
-    (``services.people``)."""
+    their renderings, keep their SHA-256 and everything else; returns how many documents were
+    blanked (``services.people``)."""
     wanted = sorted(set(document_ids))
     done = 0
     for start in range(0, len(wanted), 500):
@@ -230,7 +238,11 @@ def blank(conn: Connection, document_ids: Iterable[str], *, now: datetime) -> in
         result = conn.execute(
             update(T).where(T.c.id.in_(chunk), T.c.erased_at.is_(None)).values(document=None, erased_at=to_micros(now))
         )
-        conn.execute(update(R).where(R.c.document_id.in_(chunk)).values(page=None))
+        conn.execute(
+            update(R)
+            .where(R.c.document_id.in_(chunk), R.c.erased_at.is_(None))
+            .values(document=None, page=None, erased_at=to_micros(now))
+        )
         done += result.rowcount
     return done
 

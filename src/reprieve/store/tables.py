@@ -412,8 +412,14 @@ issued_renderings = Table(
     "issued_renderings",
     metadata,
     Column("document_id", String(40), ForeignKey("issued_documents.id"), primary_key=True),
+    Column("language", String(10), primary_key=True, comment="its language: the issue's own, or a translation"),
+    Column("rendered_at", BigInteger, nullable=False, comment="µs; when it was first asked for and made"),
     Column(
-        "language", String(10), primary_key=True, comment="the page's language (the document's own, or a translation)"
+        "document",
+        LargeBinary,
+        nullable=True,
+        comment="the JSON in that language, compressed (packing); null in the issue's own language (the issued "
+        "JSON is the text) and once erased",
     ),
     Column(
         "page",
@@ -422,10 +428,12 @@ issued_renderings = Table(
         comment="the HTML page as first made, byte for byte, compressed (packing); null once erased",
     ),
     Column("packing", SmallInteger, nullable=False, comment="as issued_documents.packing"),
-    Column("sha256", String(64), nullable=False, comment="SHA-256 of the page's UTF-8 bytes, kept after erasure"),
-    Column("rendered_at", BigInteger, nullable=False, comment="µs; when it was first asked for and made"),
-    comment="Pages of issued documents, rendered from their JSON the first time each is asked for and kept "
-    "as made: never rewritten but to blank them on erasure.",
+    Column("sha256", String(64), nullable=False, comment="SHA-256 of the JSON in that language, kept after erasure"),
+    Column("page_sha256", String(64), nullable=False, comment="SHA-256 of the page, kept after erasure"),
+    Column("erased_at", BigInteger, nullable=True, comment="µs; null: not erased"),
+    comment="Renderings of issued documents: the page in the issue's language, and other languages (a "
+    "translation is another rendering of the same issue), made from the issued JSON the first time each is "
+    "asked for and kept as made: never rewritten but to blank them on erasure.",
 )
 
 log_checkpoints = Table(

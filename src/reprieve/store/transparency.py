@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from reprieve.store import tables
 from reprieve.store.db import Database
+from reprieve.store.issued import unpacked
 
 S, V, A, D, T, R = (
     tables.sanctions.c,
@@ -51,6 +52,35 @@ def decision_rows(conn: Connection, operator: str, start: int, end: int) -> Iter
         .where(S.operator_id == operator, S.starts_at < end, or_(S.starts_at >= start, S.updated_seq != S.created_seq))
         .order_by(S.id)
     )
+
+
+def decision_rows_with_issued(conn: Connection, operator: str, start: int, end: int) -> Iterable[Any]:
+    """``decision_rows`` with the statements issued for each sanction's decisions: one row per
+    issued statement whose text is kept (``(..., decision_seq, document)``, in decision order), or
+    one row with two nulls for a sanction that has none. Rows of a sanction come together, by id."""
+    issued = tables.issued_documents.c
+    joined = tables.sanctions.outerjoin(
+        tables.issued_documents,
+        (issued.sanction_id == S.id) & (issued.kind == "statement") & issued.document.is_not(None),
+    )
+    rows = conn.execution_options(**_STREAM).execute(
+        select(
+            S.id,
+            S.subject_platform,
+            S.starts_at,
+            S.reason,
+            S.automated,
+            S.changes,
+            issued.decision_seq,
+            issued.document,
+            issued.packing,
+        )
+        .select_from(joined)
+        .where(S.operator_id == operator, S.starts_at < end, or_(S.starts_at >= start, S.updated_seq != S.created_seq))
+        .order_by(S.id, issued.decision_seq)
+    )
+    # The documents are kept compressed (store.issued): each is read back as its text.
+    return ((*row[:7], unpacked(row[7], row[8])) for row in rows)
 
 
 # --- the statements sent -------------------------------------------------------------------

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingRes
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import iterate_in_threadpool
 
-from reprieve.api.deps import IDEMPOTENT, AsOf, OpaqueId, Reader, allow
+from reprieve.api.deps import IDEMPOTENT, AsOf, OpaqueId, Reader, allow, allow_only
 from reprieve.api.problems import problem_responses
 from reprieve.api.schemas import SLUG_PATTERN
 from reprieve.domain.errors import GoneError
@@ -130,33 +130,85 @@ def list_issued_statements(tenant: Reader, sanction_id: OpaqueId, as_of: AsOf) -
         **answers("application/json", "text/html", description="the statement exactly as issued"),
         410: problem_responses(410)[410],
     },
-    summary="A statement of reasons exactly as issued: its JSON, or its page (format=html, Accept: text/html)",
+    summary="A statement of reasons exactly as issued: its JSON, or its page (format=html, Accept: text/html); "
+    "lang=fr: its French rendering",
 )
 def get_issued_statement(
-    request: Request, tenant: Reader, statement_id: OpaqueId, now: Now, format: PageFormat | None = None
+    request: Request,
+    tenant: Reader,
+    statement_id: OpaqueId,
+    now: Now,
+    format: PageFormat | None = None,
+    lang: Annotated[Lang | None, Query(description="default: the language it was issued in")] = None,
 ) -> Response:
     """The stored bytes, never rebuilt: the same on every read; `ETag` is their SHA-256. The
-    page with `?format=html`, or with `Accept: text/html` and no `format`: made from the JSON as
-    issued the first time it is asked for, then kept and returned as made. Erased with its person
-    (`POST /v1/people/erase`): 410, a problem carrying `erased: true` and the SHA-256 kept (`sha256`
-    of the JSON; `page_sha256` of the page, if one was made)."""
-    wants_html = format is PageFormat.HTML or (format is None and _prefers_html(request.headers.get("accept", "")))
-    if wants_html:
-        page = statements.statement_page(tenant.db, statement_id, caller=tenant.caller(now))
-        text, digest, view = page.page, page.sha256, page.view
-    else:
-        found = statements.issued_statement(tenant.db, statement_id, caller=tenant.caller())
-        text, digest, view = found.document, found.view.sha256, found.view
-    if text is None:
-        kept: dict[str, object] = {"erased": True, "sha256": view.sha256}
-        if wants_html and digest is not None:
-            kept["page_sha256"] = digest
-        raise GoneError(
-            f"statement {statement_id!r} was erased with its person: its text is gone, its SHA-256 is kept",
-            details=kept,
-        )
+    page with `?format=html`, or with `Accept: text/html` and no `format`. `lang`: another
+    rendering of the same issue (same id, decision and `issued_at`), worded from the issue's
+    stored JSON the first time it is asked and kept: the same bytes on every later read. A page is
+    made from the JSON as issued the first time it is asked for, then kept and returned as made.
+    Erased with its person (`POST /v1/people/erase`): 410, a problem carrying `erased: true` and the
+    SHA-256 kept (`sha256` of the JSON; `page_sha256` of the page asked for, if one was made)."""
+    language = None if lang is None else statement_language(lang.value)
+    if language is None and not _wants_html(request, format):  # the JSON of record: nothing to render
+        issued = statements.issued_statement(tenant.db, statement_id, caller=tenant.caller())
+        if issued.document is None:
+            raise GoneError(
+                f"statement {statement_id!r} was erased with its person: its text is gone, its SHA-256 is kept",
+                details={"erased": True, "sha256": issued.view.sha256},
+            )
+        headers = {"ETag": f'"{issued.view.sha256}"', "Vary": "Accept", "Content-Language": issued.view.language}
+        return Response(content=issued.document.encode(), media_type="application/json", headers=headers)
+    found = statements.rendered_statement(tenant.db, statement_id, caller=tenant.caller(now), language=language)
+    return _statement_response(request, found, format)
+
+
+#: The copy delivered to the user holds the appeal code: the platform's machines deliver it, and
+#: nobody else (an operator's console, auditors, admins) is served it.
+Deliverer = Annotated[Tenant, Depends(allow_only(Role.PLATFORM))]
+
+
+@router.get(
+    "/v1/statements/{statement_id}/delivery-copy",
+    responses={
+        **answers("application/json", "text/html", description="the statement with its appeal code filled in"),
+        **problem_responses(403),
+    },
+    summary="The copy of an issued statement to deliver to its user: as issued, with the appeal code filled in "
+    "(a platform token only)",
+)
+def get_delivery_copy(
+    request: Request,
+    tenant: Deliverer,
+    statement_id: OpaqueId,
+    now: Now,
+    format: PageFormat | None = None,
+    lang: Annotated[Lang | None, Query(description="default: the language it was issued in")] = None,
+) -> Response:
+    """The stored text (or its kept rendering in `lang`) with the appeal code filled in: in the
+    JSON, `redress.internal_complaint.code`; in the page, the element
+    `<span class="code" data-fill="appeal-code">`. Nothing else differs from the stored bytes;
+    nothing of it is stored. `Cache-Control: no-store`: it holds a credential."""
+    language = None if lang is None else statement_language(lang.value)
+    found = statements.delivery_copy(tenant.db, statement_id, caller=tenant.caller(now), language=language)
+    response = _statement_response(request, found, format)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _wants_html(request: Request, format: PageFormat | None) -> bool:
+    return format is PageFormat.HTML or (format is None and _prefers_html(request.headers.get("accept", "")))
+
+
+def _statement_response(request: Request, found: statements.Rendered, format: PageFormat | None) -> Response:
+    wants_html = _wants_html(request, format)
+    text = found.page if wants_html else found.document
+    digest = found.page_sha256 if wants_html else found.sha256
     media = "text/html; charset=utf-8" if wants_html else "application/json"
-    return Response(content=text.encode(), media_type=media, headers={"ETag": f'"{digest}"', "Vary": "Accept"})
+    return Response(
+        content=text.encode(),
+        media_type=media,
+        headers={"ETag": f'"{digest}"', "Vary": "Accept", "Content-Language": found.language},
+    )
 
 
 def _prefers_html(accept: str) -> bool:

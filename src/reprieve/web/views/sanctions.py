@@ -113,8 +113,8 @@ def statement_for(desk: Desk, sanction_id: str, lang: str) -> dict[str, Any] | N
 @router.get("/sanctions/{sanction_id}/statements/{statement_id}", name="issued_statement")
 def issued_statement_page(desk: Signed, sanction_id: SanctionId, statement_id: SanctionId) -> Response:
     """A statement of reasons exactly as it was issued: its page, as first made, byte for byte."""
-    found = statements.statement_page(desk.db, statement_id, caller=desk.caller.at(desk.now))
-    if found.view.sanction != sanction_id or found.page is None:
+    found = statements.rendered_statement(desk.db, statement_id, caller=desk.caller.at(desk.now))
+    if found.view.sanction != sanction_id:
         raise NotFoundError(f"no statement {statement_id!r} of sanction {sanction_id!r}")
     return HTMLResponse(found.page.encode())
 

@@ -86,7 +86,15 @@ def upgrade() -> None:
             "language",
             sa.String(length=10),
             nullable=False,
-            comment="the page's language (the document's own, or a translation)",
+            comment="its language: the issue's own, or a translation",
+        ),
+        sa.Column("rendered_at", sa.BigInteger(), nullable=False, comment="µs; when it was first asked for and made"),
+        sa.Column(
+            "document",
+            sa.LargeBinary(),
+            nullable=True,
+            comment="the JSON in that language, compressed (packing); null in the issue's own language (the issued "
+            "JSON is the text) and once erased",
         ),
         sa.Column(
             "page",
@@ -99,17 +107,21 @@ def upgrade() -> None:
             "sha256",
             sa.String(length=64),
             nullable=False,
-            comment="SHA-256 of the page's UTF-8 bytes, kept after erasure",
+            comment="SHA-256 of the JSON in that language, kept after erasure",
         ),
-        sa.Column("rendered_at", sa.BigInteger(), nullable=False, comment="µs; when it was first asked for and made"),
+        sa.Column(
+            "page_sha256", sa.String(length=64), nullable=False, comment="SHA-256 of the page, kept after erasure"
+        ),
+        sa.Column("erased_at", sa.BigInteger(), nullable=True, comment="µs; null: not erased"),
         sa.ForeignKeyConstraint(
             ["document_id"],
             ["issued_documents.id"],
             name=op.f("fk_issued_renderings_document_id_issued_documents"),
         ),
         sa.PrimaryKeyConstraint("document_id", "language", name=op.f("pk_issued_renderings")),
-        comment="Pages of issued documents, rendered from their JSON the first time each is asked for and kept "
-        "as made: never rewritten but to blank them on erasure.",
+        comment="Renderings of issued documents: the page in the issue's language, and other languages (a "
+        "translation is another rendering of the same issue), made from the issued JSON the first time each is "
+        "asked for and kept as made: never rewritten but to blank them on erasure.",
     )
 
 
