@@ -102,11 +102,13 @@ def test_erasure_blanks_keeps_what_is_owed_refuses_open_cases_and_leaves_the_log
     first = erase(w, email=EMAIL.title())  # the e-mail, case-insensitively
     assert first.status_code == 200, first.text
     answer = first.json()
+    # Filed as the sanction's subject: the statement issued to them about it goes too (issue 23).
     assert sorted(e["what"] for e in answer["erased"]) == [
         "appeal.statement",
         "dispute.body",
         "dispute.body",
         "dispute.summary",
+        "issued.statement",
     ]
     assert sorted((k["what"], k["ref"]) for k in answer["kept"])[1] == ("requester.contact", requester)
     until = {parse_instant(k["until"]) for k in answer["kept"]}
@@ -132,7 +134,7 @@ def test_erasure_blanks_keeps_what_is_owed_refuses_open_cases_and_leaves_the_log
     with w.db.read() as conn:
         data = conn.execute(select(tables.events.c.data).where(tables.events.c.type == "person.erased")).scalar_one()
     payload = json.loads(data)
-    assert payload["requesters"] == [requester] and payload["cause"] == "request" and payload["total"] == 4
+    assert payload["requesters"] == [requester] and payload["cause"] == "request" and payload["total"] == 5
     for text in (STATEMENT, REPLY, BODY, SUMMARY, NAME, EMAIL):
         assert text not in data and personal.sha256_of(text) not in data
     assert verify_audit_log(w.db).ok

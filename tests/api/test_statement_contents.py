@@ -296,5 +296,5 @@ def test_an_erased_statement_takes_its_renderings_with_it(world: World) -> None:
     assert kept.sha256 == hashlib.sha256(french).hexdigest()  # the hash survives the erasure
     for params in ({}, {"lang": "fr"}):
         gone = w.client.get(path, params=params, headers=w.headers["auditor"])
-        assert gone.status_code == 404 and "erased" in gone.json()["detail"]
-    assert w.client.get(f"{path}/delivery-copy", headers=w.headers["platform"]).status_code == 404
+        assert gone.status_code == 410 and "erased" in gone.json()["detail"]  # Gone (issue 23 item 4)
+    assert w.client.get(f"{path}/delivery-copy", headers=w.headers["platform"]).status_code == 410

@@ -8,8 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import func, select
 
 from e2e.cli_support import Cli
+from reprieve.store import tables
+from reprieve.store.db import open_database
 
 
 @pytest.fixture
@@ -73,3 +76,21 @@ def test_informed_at_is_bounded(cli: Cli, tmp_path: Path, informed_at: str, said
     before = cli.events()
     assert said in cli.fails("sanction", "import", jsonl(tmp_path, line("dave", informed_at=informed_at)))
     assert cli.events() == before
+
+
+def test_an_import_issues_nothing_and_records_the_platforms_statement(cli: Cli, tmp_path: Path) -> None:
+    statement = {"reference": "tdb:platform-0042", "issued_at": "2022-05-01T10:00:00Z"}
+    before = cli.events()
+    cli.ok("sanction", "import", jsonl(tmp_path, line("erin", statement=statement), line("fay")))
+    db = open_database(cli.url)
+    try:
+        with db.read() as conn:
+            e = tables.events.c
+            added = list(conn.execute(select(e.type).where(e.seq > before)).scalars())
+            documents = conn.execute(select(func.count()).select_from(tables.issued_documents)).scalar_one()
+    finally:
+        db.dispose()
+    assert "sanction.imposed" in added and "statement.issued" not in added and documents == 0
+    (erin,) = cli.json("sanction", "list", "--account", "facebook/erin")["items"]
+    shown = cli.ok("sanction", "show", erin["id"])
+    assert "tdb:platform-0042" in shown and "2022-05-01T10:00:00Z" in shown

@@ -33,7 +33,8 @@ def test_erasing_a_person_and_setting_the_retention_from_the_command_line(
 
     cli.ok("appeal", "decide", appeal["id"], "--outcome", "denied", "--rationale", "Grounds", "--reply", "Reply 77aa")
     answer = cli.json("people", "erase", "--operator", "meta", "--email", "ALICE@example.com")
-    assert [e["what"] for e in answer["erased"]] == ["appeal.statement"]
+    # Filed as the sanction's subject: the statement issued to them about it goes too (issue 23).
+    assert [e["what"] for e in answer["erased"]] == ["appeal.statement", "issued.statement"]
     assert sorted(k["what"] for k in answer["kept"]) == ["appeal.reply", "requester.contact"]
     shown = cli.json("appeal", "show", appeal["id"])
     assert shown["statement"] is None and shown["decision"]["reply"] == "Reply 77aa"

@@ -343,6 +343,24 @@ def tell(db: Database) -> None:
         ),
         caller=MODERATOR.at(t("2021-09-02T00:00:00Z")),
     )
+    # A decision giving effect to an authority's order (DSA art. 9, issue 23): the art. 9(5)
+    # information instead of a statement of reasons.
+    sanctions.impose_sanction(
+        db,
+        ImposeSanction.parse(
+            subject=AccountRef("facebook", "frank"),
+            kind="suspension",
+            reason=reason(),
+            duration="P30D",
+            order={
+                "authority": "Arcom",
+                "member_state": "FR",
+                "reference": "2021/42-OR",
+                "received_at": "2021-08-13T12:00:00Z",
+            },
+        ),
+        caller=Caller("meta:moderator", now=t("2021-08-14T00:00:00Z")),
+    )
     # What time has done by 2023: sanctions started and ended, reviews due, appeals overdue, probations over.
     worker.announce(db, now=t("2023-06-01T00:00:00Z"), owner="story")
     # Personal data (issue 21): an operator's retention period, and an erasure recorded without the data.

@@ -31,10 +31,14 @@ from reprieve.store.db import Database
 #: until issue + window, ground and source in words, a slot for the appeal code, headings out of the
 #: JSON); the complaint window runs from the delivery of the latest decision's statement, or its issue
 #: when none is recorded, so the complaint about the sanction scheduled ahead (issued 2021-08-13,
-#: starting 2021-09-01) is due by 2022-02-13, no longer 2022-03-01 (its ``deadline_at``); and the story
-#: ends with a ``statement.delivered``: one more event. It must not change otherwise.
-HEAD = "519e615e75919124046030a0f51f2742620c4d1abdb7273894f706a92b7eac9a"
-EVENTS = 88
+#: starting 2021-09-01) is due by 2022-02-13, no longer 2022-03-01 (its ``deadline_at``); the story
+#: ends with a ``statement.delivered`` (one more event); a sanction giving effect to an authority's
+#: order (its ``order`` in ``sanction.imposed``, an ``order_information.issued`` event instead of a
+#: statement, the worker's announcement of its end: four more events), and the erasure blanks the
+#: statements issued about alice's sanctions (``person.erased`` lists them in ``documents``). It must
+#: not change otherwise.
+HEAD = "eef66fc9fc36da823a86078b124c1b4c9044511c5af9eb6f71088f2f52a39b0f"
+EVENTS = 92
 #: What the story leaves out: a redelivery names a delivery of the outbox; the cut-over's
 #: checkpoint is made only for a log with events older than issue 21 (tests/integration/test_cut_over.py).
 NOT_TOLD = {EventType.WEBHOOK_REDELIVERY_REQUESTED, EventType.LOG_CHECKPOINTED}

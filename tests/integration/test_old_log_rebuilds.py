@@ -65,8 +65,15 @@ LINKS = [
 
 
 #: Event types added after the old log was written (issue 21: erasure, retention, the cut-over; issue
-#: 23: statements issued).
-ADDED_SINCE = {"person.erased", "retention.set", "log.checkpointed", "statement.issued", "statement.delivered"}
+#: 23: statements issued, delivered, the art. 9(5) information).
+ADDED_SINCE = {
+    "person.erased",
+    "retention.set",
+    "log.checkpointed",
+    "statement.issued",
+    "statement.delivered",
+    "order_information.issued",
+}
 
 
 def test_every_old_payload_reads_into_its_class_and_writes_back_the_same_bytes() -> None:

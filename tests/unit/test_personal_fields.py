@@ -94,6 +94,8 @@ NOT_PERSONAL_BY_TYPE: dict[tuple[str, str], str] = {
     ("log.checkpointed", "signature"): "an HMAC of the checkpoint",
     ("statement.issued", "language"): "a language code (en, fr)",
     ("statement.issued", "sha256"): "a SHA-256 of the statement as issued (its text is beside the log)",
+    ("order_information.issued", "language"): "a language code (en)",
+    ("order_information.issued", "sha256"): "a SHA-256 of the art. 9(5) information as issued (beside the log)",
 }
 #: Fields that are not text (flags, counts).
 NOT_TEXT: set[object] = {bool, int, bool | None, int | None}

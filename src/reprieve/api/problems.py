@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from reprieve.domain.errors import (
     ConflictError,
     ForbiddenError,
+    GoneError,
     NotFoundError,
     PreconditionFailedError,
     ReprieveError,
@@ -37,6 +38,7 @@ class ProblemType(StrEnum):
 
     VALIDATION = "validation"
     NOT_FOUND = "not-found"
+    GONE = "gone"
     CONFLICT = "conflict"
     PRECONDITION_FAILED = "precondition-failed"
     FORBIDDEN = "forbidden"
@@ -56,6 +58,7 @@ class ProblemType(StrEnum):
 _TITLES = {
     ProblemType.VALIDATION: "The request is not valid",
     ProblemType.NOT_FOUND: "Not found",
+    ProblemType.GONE: "Erased with its person",
     ProblemType.CONFLICT: "The request conflicts with the current state",
     ProblemType.PRECONDITION_FAILED: "It changed since the version the request names",
     ProblemType.FORBIDDEN: "Forbidden",
@@ -89,6 +92,7 @@ class PayloadTooLarge(Exception):
 _DOMAIN: dict[type[ReprieveError], tuple[int, ProblemType]] = {
     ValidationError: (422, ProblemType.VALIDATION),
     NotFoundError: (404, ProblemType.NOT_FOUND),
+    GoneError: (410, ProblemType.GONE),
     ConflictError: (409, ProblemType.CONFLICT),
     PreconditionFailedError: (412, ProblemType.PRECONDITION_FAILED),
     ForbiddenError: (403, ProblemType.FORBIDDEN),
@@ -136,6 +140,8 @@ def problem_for(exc: Exception) -> JSONResponse:
             return problem(
                 status, type_, exc.message, headers={"ETag": f'"{exc.current}"'}, extra={"version": exc.current}
             )
+        if isinstance(exc, GoneError):  # what is kept of it: its SHA-256, when it was erased
+            return problem(status, type_, exc.message, extra=exc.details)
         return problem(status, type_, exc.message, errors=errors)
     if isinstance(exc, Unauthenticated):
         return problem(401, ProblemType.UNAUTHORIZED, exc.message, headers={"WWW-Authenticate": "Bearer"})
@@ -224,6 +230,7 @@ _DESCRIPTIONS = {
     403: "The token's role may not do this",
     404: "Not found, or another operator's",
     409: "Conflicts with the current state (or an Idempotency-Key still in use)",
+    410: "Erased with its person: its text is gone, its SHA-256 is kept (in the problem's `sha256`, `page_sha256`)",
     412: "Changed since the version named by If-Match (the body's `version` and the ETag give the current one)",
     413: "The request body is too large",
     415: "The body is not JSON: send Content-Type: application/json",

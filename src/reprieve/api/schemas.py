@@ -392,6 +392,41 @@ _SANCTION_EXAMPLE: dict[str, Any] = {
 }
 
 
+class OrderIn(Schema):
+    """An authority's order (DSA art. 9) the decision gives effect to: no statement of reasons is
+    issued (art. 17(5)), the art. 9(5) information is, instead. Not personal data: a public body."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "authority": "Arcom",
+                    "member_state": "FR",
+                    "reference": "2026/118-AB",
+                    "received_at": "2026-12-01T09:00:00Z",
+                }
+            ]
+        },
+    )
+
+    authority: str = Field(max_length=120, description="the public body's short name (never a person's)")
+    member_state: str = Field(max_length=2, description="its state: an EU or EEA country code (FR, DE, NO...)")
+    reference: str = Field(max_length=100, description="the order's reference, as its authority wrote it")
+    received_at: Instant = Field(description="when the platform received it; never in the future")
+    territorial_scope: Annotated[list[str], Field(max_length=31)] | None = Field(
+        default=None, description="the member states the order is limited to; absent: not limited"
+    )
+
+
+class OrderOut(Out):
+    authority: str
+    member_state: str
+    reference: str
+    received_at: str
+    territorial_scope: list[str] | None = None
+
+
 class SanctionCreate(Schema):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_SANCTION_EXAMPLE]})
 
@@ -415,6 +450,11 @@ class SanctionCreate(Schema):
     reason: ReasonIn
     automated: AutomatedIn | None = None
     backdated_reason: Explanation | None = Field(default=None, description=BACKDATED_REASON)
+    order: OrderIn | None = Field(
+        default=None,
+        description="the authority's order it gives effect to (DSA art. 9): the art. 9(5) information is "
+        "issued instead of a statement of reasons (art. 17(5))",
+    )
 
     def to_command(self) -> ImposeSanction:
         """The use case's command, parsed once (``ImposeSanction.parse``)."""
@@ -432,6 +472,7 @@ class SanctionCreate(Schema):
             automated=self.automated.model_dump(mode="json") if self.automated else None,
             hold_until_review=self.hold_until_review,
             backdated_reason=self.backdated_reason,
+            order=self.order.model_dump(mode="json", exclude_none=True) if self.order else None,
         )
 
 
@@ -609,6 +650,9 @@ class SanctionOut(Out):
     pending_review: bool = Field(description="at `at`: held past its ends_at, its review not decided yet")
     imported: ImportedOut | None = Field(
         default=None, description="an imported sanction: when its user was informed, and the platform's statement"
+    )
+    order: OrderOut | None = Field(
+        default=None, description="the authority's order it gives effect to (DSA art. 9), if any"
     )
 
 

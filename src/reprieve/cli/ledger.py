@@ -212,10 +212,18 @@ def sanction_create(
     automated_detection: bool = typer.Option(False),
     automated_decision: str = typer.Option("not_automated"),
     backdated_reason: str = BACKDATED_REASON,
+    order_authority: str = typer.Option(
+        None, help="Giving effect to an authority's order (DSA art. 9): the public body's short name"
+    ),
+    order_member_state: str = typer.Option(None, help="The order's authority's state: an EU or EEA country code"),
+    order_reference: str = typer.Option(None, help="The order's reference"),
+    order_received_at: str = typer.Option(None, help="RFC 3339: when the order was received"),
+    order_territory: str = typer.Option(None, help="Member-state codes the order is limited to, comma-separated"),
     as_json: bool = JSON,
 ) -> None:
     """Impose a sanction on an account's identity (a --starts-at more than 24 hours ago needs
-    --backdated-reason; `sanction import` writes history)."""
+    --backdated-reason; `sanction import` writes history). With the --order-... options it gives
+    effect to an authority's order: it issues the art. 9(5) information, not a statement of reasons."""
     if reason_json:
         try:
             reason: dict[str, Any] = json.loads(reason_json)
@@ -258,6 +266,7 @@ def sanction_create(
         automated={"detection": automated_detection, "decision": automated_decision},
         hold_until_review=hold_until_review,
         backdated_reason=backdated_reason,
+        order=_order_option(order_authority, order_member_state, order_reference, order_received_at, order_territory),
     )
     result = sanctions.impose_sanction(state(ctx).db(), command, caller=Caller(actor(), now=now))
     emit_json(result.to_json()) if as_json else show_sanction(result)
@@ -435,7 +444,10 @@ def sanction_from_json(
         given = {
             "scope": body.get("scope"),
             "denies": body.get("denies") or (),
-            **{k: body.get(k) for k in ("starts_at", "ends_at", "duration", "review_at", "review_after", "automated")},
+            **{
+                k: body.get(k)
+                for k in ("starts_at", "ends_at", "duration", "review_at", "review_after", "automated", "order")
+            },
         }
         informed_at, statement = body.get("informed_at"), body.get("statement")
     except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
@@ -445,6 +457,26 @@ def sanction_from_json(
         return sanctions.imported_command(command, informed_at, statement, informed_at_start=informed_at_start)
     except ValidationError as exc:
         raise ValidationError(f"sanction #{ordinal}: {exc.message}") from None
+
+
+def _order_option(
+    authority: str | None,
+    member_state: str | None,
+    reference: str | None,
+    received_at: str | None,
+    territory: str | None,
+) -> dict[str, Any] | None:
+    """The ``order`` of ``sanction create``'s --order-... options (None when none is given)."""
+    given = {
+        "authority": authority,
+        "member_state": member_state,
+        "reference": reference,
+        "received_at": received_at,
+        "territorial_scope": split(territory),
+    }
+    if all(v is None for v in given.values()):
+        return None
+    return {k: v for k, v in given.items() if v is not None}
 
 
 def show_sanction(view: SanctionView) -> None:
@@ -474,7 +506,13 @@ def show_sanction(view: SanctionView) -> None:
             "reason.policy",
             "reason.explanation",
             # Imported history: when its user was informed, and the platform's own statement.
-            *(["imported.informed_at", "imported.statement.reference"] if s["imported"] else []),
+            *(
+                ["imported.informed_at", "imported.statement.reference", "imported.statement.issued_at"]
+                if s["imported"]
+                else []
+            ),
+            # Giving effect to an authority's order (DSA art. 9): the art. 9(5) information was issued.
+            *(["order.authority", "order.member_state", "order.reference", "order.received_at"] if s["order"] else []),
         ],
     )
     typer.echo("history:")

@@ -3,6 +3,7 @@
     ReprieveError                   base; never raised itself
     ├── ValidationError             raised when input is malformed or breaks a rule of the model
     ├── NotFoundError               raised when a named operator, platform, account or sanction does not exist
+    │   └── GoneError               raised when what is named existed but its text was erased with its person
     ├── ConflictError               raised when a change does not fit the current state (lift a lifted sanction)
     │   └── PreconditionFailedError raised when a conditional change names a version that is no longer current
     ├── ForbiddenError              raised when the principal may not do what it asks
@@ -39,6 +40,17 @@ class NotFoundError(ReprieveError):
     """Raised when a named operator, platform, account, identity or sanction does not exist."""
 
     code = "not-found"
+
+
+class GoneError(NotFoundError):
+    """Raised when a named document exists but its text was erased with its person (GDPR art. 17):
+    ``details`` says what is kept instead (its SHA-256, when it was erased)."""
+
+    code = "gone"
+
+    def __init__(self, message: str, *, details: dict[str, object] | None = None) -> None:
+        super().__init__(message)
+        self.details = dict(details or {})
 
 
 class ConflictError(ReprieveError):

@@ -76,6 +76,8 @@ class EventType(StrEnum):
     STATEMENT_ISSUED = "statement.issued"
     # Its delivery to the user (issue 23): projected into statement_deliveries.
     STATEMENT_DELIVERED = "statement.delivered"
+    #: The art. 9(5) information about a decision giving effect to an authority's order (art. 17(5)).
+    ORDER_INFORMATION_ISSUED = "order_information.issued"
 
 
 # Named tuples rather than dataclasses: a bulk import makes millions of them, three times faster.
@@ -1121,7 +1123,7 @@ class BrokerEnabled(NamedTuple):
         return cls(*_read(cls, payload))
 
 
-@_event(EventType.PERSON_ERASED, personal=("requesters", "references"))
+@_event(EventType.PERSON_ERASED, personal=("requesters", "references", "documents"))
 class PersonErased(NamedTuple):
     """Personal data of one person within one operator was blanked beside the log (on request, or
     by the retention period): which references, of which kinds, how many; never the data. The
@@ -1134,10 +1136,16 @@ class PersonErased(NamedTuple):
     accounts: list[str]  #: accounts (``platform/account``) whose display names were blanked
     kinds: list[str]  #: the kinds of what was blanked (``appeal.statement``, ``requester.contact``...)
     total: int  #: how many things were blanked
+    #: Issued documents (``stm_...``) whose texts were blanked (issue 23); in the payload only when
+    #: some were, so that every other payload is as it always was.
+    documents: Sequence[str] = ()
     extra: Mapping[str, Any] = NO_EXTRA
 
     def to_payload(self) -> dict[str, Any]:
-        return _payload(self, self._fields[:-1])
+        data = _payload(self, self._fields[:-1])
+        if not self.documents:
+            del data["documents"]
+        return data
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> PersonErased:
@@ -1226,6 +1234,29 @@ class StatementDelivered(NamedTuple):
         return cls(*_read(cls, payload))
 
 
+@_event(EventType.ORDER_INFORMATION_ISSUED)
+class OrderInformationIssued(NamedTuple):
+    """The information of DSA art. 9(5) was issued for a decision giving effect to an authority's
+    order, instead of a statement of reasons (art. 17(5)): which document (``issued_documents``),
+    for which decision, and the SHA-256 of its JSON (the document of record); never its text."""
+
+    id: str
+    operator: str
+    sanction: str
+    decision: int  #: the seq of the decision's event
+    language: str
+    format: int
+    sha256: str
+    extra: Mapping[str, Any] = NO_EXTRA
+
+    def to_payload(self) -> dict[str, Any]:
+        return _payload(self, self._fields[:-1])
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> OrderInformationIssued:
+        return cls(*_read(cls, payload))
+
+
 class UnknownEvent(NamedTuple):
     """An event of a type this code does not know (written by a newer version): read as it is,
     applied to nothing, as the projector did with types it had no handler for."""
@@ -1283,6 +1314,7 @@ Event = (
     | LogCheckpointed
     | StatementIssued
     | StatementDelivered
+    | OrderInformationIssued
     | UnknownEvent
 )
 

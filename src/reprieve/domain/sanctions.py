@@ -30,6 +30,7 @@ from reprieve.domain.model import (
     SanctionKind,
     SanctionState,
 )
+from reprieve.domain.orders import Order
 from reprieve.domain.personal import PersonalRef
 from reprieve.domain.reason import Automation, Reason
 from reprieve.domain.time import (
@@ -127,6 +128,8 @@ class Change:
     backdated_ref: str | None = None
     backdated_reason: str | None = None
     recorded_at: datetime | None = None
+    #: The creation of a sanction giving effect to an authority's order (DSA art. 9, PRODUCT.md section 8).
+    order: Order | None = None
 
     @property
     def backdated(self) -> bool:
@@ -163,6 +166,8 @@ class Change:
             del data["hold_until_review"]
         if self.imported is not None:
             data["imported"] = self.imported.to_dict()
+        if self.order is not None:
+            data["order"] = self.order.to_dict()
         if self.backdated_ref is not None:
             data["backdated_ref"] = self.backdated_ref
         return data
@@ -180,6 +185,7 @@ class Change:
             hold_until_review=bool(data.get("hold_until_review")),
             imported=Imported.from_dict(data["imported"]) if data.get("imported") else None,
             backdated_ref=data.get("backdated_ref"),
+            order=Order.from_dict(data["order"]) if data.get("order") else None,
         )
 
 
@@ -255,6 +261,11 @@ class Sanction:
     def imported(self) -> Imported | None:
         """What its import said of it (None: imposed through Reprieve)."""
         return next((c.imported for c in self.changes if c.type is ChangeType.IMPOSED), None)
+
+    @property
+    def order(self) -> Order | None:
+        """The authority's order its creation gives effect to (DSA art. 9), or None."""
+        return next((c.order for c in self.changes if c.type is ChangeType.IMPOSED), None)
 
     def terms(self) -> list[Change]:
         """Creation and amendments, in effective order (ties: recorded last comes last)."""

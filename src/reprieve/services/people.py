@@ -6,6 +6,12 @@ rewrites the cached idempotency answers that held it, and records one ``person.e
 carries no data. The log and the projections are untouched: ``audit verify`` passes and a rebuild
 gives the same projections.
 
+An erasure on request also blanks the documents issued to the person (``issued_documents``:
+statements of reasons, order information) about the sanctions on their account: the account it
+names, or the account of a sanction they appealed as its subject. Their texts go; their SHA-256,
+the ``statement.issued`` events and the decision's own record (its grounds) stay, which is what a
+defence of a legal claim needs. The retention purge leaves them: it purges closed cases' data.
+
 What a legal obligation keeps (GDPR art. 17(3)(b) and (e)) is kept, and the answer says what, why
 and until when: the reply to a decided appeal (its statement of reasons) and the requester's
 contact, while the decision can still be contested: the complaint window of the platform's policy
@@ -34,7 +40,7 @@ from reprieve.domain.roles import admitted
 from reprieve.domain.time import Duration, format_instant, from_micros, parse_duration, to_micros
 from reprieve.services.callers import WORKER_ACTOR, Caller
 from reprieve.services.catalogue import require_platform
-from reprieve.store import due_process, personal, queries
+from reprieve.store import due_process, issued, personal, queries
 from reprieve.store import people as store
 from reprieve.store import worker as settings
 from reprieve.store.connection import Connection
@@ -233,7 +239,14 @@ def _erase(
     texts = store.unerased_texts(conn, operator, [r["id"] for r in requesters] + list(accounts))
     blanked = [t for t in texts if t["id"] not in kept_refs]
     contacts = [r for r in requesters if r["erased_at"] is None and r["id"] not in kept_contacts]
-    erased = [Erased(t["kind"], t["id"]) for t in blanked] + [Erased("requester.contact", r["id"]) for r in contacts]
+    documents = (
+        issued.unerased_of_accounts(conn, operator, _holders(appeals, accounts)) if cause is Cause.REQUEST else []
+    )
+    erased = (
+        [Erased(t["kind"], t["id"]) for t in blanked]
+        + [Erased("requester.contact", r["id"]) for r in contacts]
+        + [Erased(f"issued.{kind}", id_) for id_, kind in documents]
+    )
     if not erased:
         return ErasureView(operator, (), tuple(kept))
     now_us = to_micros(now)
@@ -241,6 +254,7 @@ def _erase(
     personal.erase_ids(conn, [t["id"] for t in blanked], now_us=now_us, by=by)
     for r in contacts:
         store.erase_requester(conn, r["id"], now_us=now_us, by=by)
+    issued.blank(conn, [id_ for id_, _ in documents], now=now)
     gone = [t["value"] for t in blanked] + [v for r in contacts for v in (r["name"], r["email"])]
     store.scrub_cached_answers(conn, [a["id"] for a in appeals], [v for v in gone if v])
     event = PersonErased(
@@ -251,9 +265,18 @@ def _erase(
         accounts=sorted(accounts),
         kinds=sorted({e.what for e in erased}),
         total=len(erased),
+        documents=sorted(id_ for id_, _ in documents),
     )
     recorded = uow.record([NewEvent.of(event, uow.at, operator)])
     return ErasureView(operator, tuple(erased), tuple(kept), recorded[0].seq)
+
+
+def _holders(appeals: Sequence[dict[str, Any]], accounts: Sequence[str]) -> list[str]:
+    """The accounts whose issued documents (statements of reasons, order information) are the
+    person's: an account named by the erasure, and the account of each sanction they appealed as
+    its subject (not as a representative: those documents were addressed to someone else)."""
+    held = [*accounts, *(f"{a['platform']}/{a['account']}" for a in appeals if a["relation"] == "subject")]
+    return sorted(set(held))
 
 
 def _disputes_of(conn: Connection, appeal_ids: Sequence[str]) -> list[dict[str, Any]]:

@@ -13,6 +13,7 @@ from reprieve.domain.errors import NotFoundError, ValidationError
 from reprieve.domain.events import NewEvent, SanctionImposed
 from reprieve.domain.filters import SanctionFilter
 from reprieve.domain.model import AccountRef, Platform, SanctionKind, ensure_slug, ensure_text, parse_enum
+from reprieve.domain.orders import Order
 from reprieve.domain.personal import PersonalRef, ref_id
 from reprieve.domain.reason import Automation, Reason
 from reprieve.domain.sanctions import (
@@ -27,7 +28,7 @@ from reprieve.domain.sanctions import (
     ensure_term,
 )
 from reprieve.domain.time import Duration, format_instant, parse_duration, parse_instant, to_micros
-from reprieve.services import statements
+from reprieve.services import order_information, statements
 from reprieve.services.backdating import keep_backdated_reason
 from reprieve.services.callers import Caller
 from reprieve.services.catalogue import ensure_accounts, require_platform
@@ -61,6 +62,9 @@ class ImposeSanction:
     imported: Imported | None = None
     #: Why it starts more than 24 hours before it is recorded (PRODUCT.md section 8); ignored if it does not.
     backdated_reason: str | None = None
+    #: The authority's order it gives effect to (DSA art. 9): it issues the art. 9(5) information
+    #: instead of a statement of reasons (art. 17(5)).
+    order: Order | None = None
 
     @classmethod
     def parse(
@@ -80,6 +84,7 @@ class ImposeSanction:
         extra: dict[str, Any] | None = None,
         hold_until_review: bool = False,
         backdated_reason: str | None = None,
+        order: Mapping[str, Any] | Order | None = None,
     ) -> ImposeSanction:
         """The command from what an edge was given (JSON-like values), parsed once: ValidationError
         naming the field, in the order the fields were always checked."""
@@ -109,6 +114,7 @@ class ImposeSanction:
             extra=extra if extra is not None else {},
             hold_until_review=_flag(hold_until_review, field="hold_until_review"),
             backdated_reason=parse_backdated_reason(backdated_reason),
+            order=order if order is None or isinstance(order, Order) else Order.parse(order),
         )
 
 
@@ -144,7 +150,9 @@ def impose_sanction(
                 caller.seen(db.platform(uow.conn, platform_id), "platform", platform_id)
         sanction = _impose(db, uow, [command], decided=True)[0]
         creation = sanction.changes[0]
-        if creation.kind is not None and statements.creation_needs_statement(creation.kind):
+        if command.order is not None:  # art. 17(5): the art. 9(5) information instead of a statement
+            order_information.issue_order_information(uow, sanction.id, creation.seq)
+        elif creation.kind is not None and statements.creation_needs_statement(creation.kind):
             statements.issue_statements(uow, [(sanction.id, creation.seq)])
     return sanction_view(sanction, at=uow.now)
 
@@ -353,6 +361,9 @@ def _prepare(
     if c.imported is not None:
         c.imported.ensure_within(starts_at, uow.now)
         origin = {**origin, "imported": c.imported.to_dict()}
+    if c.order is not None:
+        c.order.ensure_received(uow.now)
+        origin = {**origin, "order": c.order.to_dict()}
     if sanctions is not None:
         sanctions.append(
             Sanction(
@@ -378,6 +389,7 @@ def _prepare(
                         ref_id(backdated),
                         c.backdated_reason if backdated else None,
                         uow.now if backdated else None,
+                        c.order,
                     )
                 ],
             )

@@ -20,7 +20,7 @@ from typing import Any
 import orjson
 
 from reprieve.domain.appeals import complaint_deadline
-from reprieve.domain.errors import NotFoundError, ValidationError
+from reprieve.domain.errors import GoneError, ValidationError
 from reprieve.domain.events import NewEvent, StatementIssued
 from reprieve.domain.model import SanctionKind
 from reprieve.domain.policy import Policy, policy_of
@@ -28,11 +28,13 @@ from reprieve.domain.sanctions import Change, Sanction
 from reprieve.domain.time import format_instant
 from reprieve.dsa import pages
 from reprieve.dsa import statement as sor
+from reprieve.dsa.order_information import KIND as ORDER_INFORMATION
+from reprieve.dsa.order_information import render as order_page
 from reprieve.services import appeal_codes
 from reprieve.services.callers import Caller
 from reprieve.services.transparency import appeal_url
 from reprieve.store import deliveries, issued, queries
-from reprieve.store.asof import known_as_of
+from reprieve.store.asof import known_as_of, seq_as_of
 from reprieve.store.connection import Connection
 from reprieve.store.db import Database
 from reprieve.store.uow import UnitOfWork
@@ -245,6 +247,38 @@ def statements_of(db: Database, sanction_id: str, *, caller: Caller, as_of: date
 
 
 @dataclass(frozen=True, slots=True)
+class PlatformStatement:
+    """What an imported sanction records instead of an issued statement (PRODUCT.md section 8):
+    the platform's own statement (its reference and date, None when the import named none) and
+    when the platform informed its user. Reprieve holds no text of it."""
+
+    reference: str | None
+    issued_at: datetime | None
+    informed_at: datetime
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": "platform_statement",
+            "reference": self.reference,
+            "issued_at": format_instant(self.issued_at),
+            "informed_at": format_instant(self.informed_at),
+        }
+
+
+def platform_statement_of(
+    db: Database, sanction_id: str, *, caller: Caller, as_of: datetime | None = None
+) -> PlatformStatement | None:
+    """The platform's own statement an imported sanction records (None: not imported, or, with
+    ``as_of``, not imported by then), if the caller sees its operator."""
+    with db.read() as conn:
+        sanction = caller.seen(queries.load_sanction(conn, sanction_id), "sanction", sanction_id)
+        imported = sanction.imported
+        if imported is None or (as_of is not None and sanction.changes[0].seq > seq_as_of(conn, as_of)):
+            return None
+    return PlatformStatement(imported.statement, imported.statement_issued_at, imported.informed_at)
+
+
+@dataclass(frozen=True, slots=True)
 class IssuedStatement:
     """A statement as issued: its description and its JSON, byte for byte (None once erased)."""
 
@@ -277,8 +311,15 @@ class Rendered:
     page_sha256: str
 
 
-def _erased(statement_id: str) -> NotFoundError:
-    return NotFoundError(f"statement {statement_id!r} was erased with its person (its SHA-256 is kept)")
+def _erased(statement_id: str, sha256: str, page_sha256: str | None = None) -> GoneError:
+    """410: erased with its person; what is kept of it (the SHA-256 of its JSON, and of its page if one was made)."""
+    kept: dict[str, object] = {"erased": True, "sha256": sha256}
+    if page_sha256 is not None:
+        kept["page_sha256"] = page_sha256
+    return GoneError(
+        f"statement {statement_id!r} was erased with its person: its text is gone, its SHA-256 is kept",
+        details=kept,
+    )
 
 
 def rendered_statement(
@@ -292,18 +333,20 @@ def rendered_statement(
     would make of them; a decision does not pay for a page nobody may ask for."""
     with db.read() as conn:
         doc = caller.seen(issued.get(conn, statement_id), "statement", statement_id)
-        if doc.document is None:
-            raise _erased(statement_id)
-        wanted = doc.language if language is None else language.value
+        # The art. 9(5) information is issued in one language (no translation is worded for it).
+        wanted = doc.language if language is None or doc.kind == ORDER_INFORMATION else language.value
         kept = issued.rendering(conn, statement_id, wanted)
         receipt = deliveries.of_statement(conn, doc.id)
+        if doc.document is None:
+            raise _erased(statement_id, doc.sha256, kept.page_sha256 if kept is not None else None)
     if kept is None:
         own = wanted == doc.language
         body = orjson.loads(doc.document)
         if not own:
             body = sor.translate(body, sor.Lang(wanted))
         text = doc.document if own else orjson.dumps(body).decode()
-        html = pages.render_statement(body)
+        # The art. 9(5) information (a decision giving effect to an order) has its own page.
+        html = order_page(body) if doc.kind == ORDER_INFORMATION else pages.render_statement(body)
         made = issued.Rendering(
             statement_id,
             wanted,
@@ -315,7 +358,7 @@ def rendered_statement(
         )
         kept = issued.keep_rendering(db, made)
     if kept.page is None:
-        raise _erased(statement_id)
+        raise _erased(statement_id, doc.sha256, kept.page_sha256)
     document = kept.document if kept.document is not None else doc.document
     return Rendered(_view(doc, receipt), kept.language, document, kept.page, kept.sha256, kept.page_sha256)
 
@@ -326,6 +369,8 @@ def delivery_copy(db: Database, statement_id: str, *, caller: Caller, language: 
     page's appeal-code slot, nothing else). Computed on each call, never stored: the store of issued
     documents holds no credential. Its hashes are of the delivered bytes."""
     found = rendered_statement(db, statement_id, caller=caller, language=language)
+    if found.view.kind == ORDER_INFORMATION:  # no appeal code in the art. 9(5) information
+        return found
     with db.read() as conn:
         code = appeal_codes.printed(appeal_codes.code_for(conn, found.view.sanction))
     body, page = sor.fill_in_code(orjson.loads(found.document), found.page, code)

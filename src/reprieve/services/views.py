@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from reprieve.domain.model import AccountRef, SanctionKind, SanctionState
+from reprieve.domain.orders import Order
 from reprieve.domain.reason import Automation, Reason
 from reprieve.domain.sanctions import Change, ChangeType, Imported, Sanction, state_of
 from reprieve.domain.time import format_instant, parse_instant
@@ -41,6 +42,9 @@ class SanctionView:
     pending_review: bool = False
     #: An imported sanction: when its user was informed, and the platform's own statement.
     imported: Imported | None = None
+    #: The authority's order it gives effect to (DSA art. 9): it issued the art. 9(5) information
+    #: instead of a statement of reasons.
+    order: Order | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -64,6 +68,7 @@ class SanctionView:
             "hold_until_review": self.hold_until_review,
             "pending_review": self.pending_review,
             "imported": self.imported.to_dict() if self.imported is not None else None,
+            "order": self.order.to_dict() if self.order is not None else None,
         }
 
 
@@ -92,6 +97,7 @@ def sanction_view(sanction: Sanction, *, at: datetime) -> SanctionView:
         hold_until_review=term.hold_until_review,
         pending_review=sanction.pending_review_at(at),
         imported=sanction.imported,
+        order=sanction.order,
     )
 
 
@@ -151,4 +157,5 @@ def imposed_view(
         "hold_until_review": hold,
         "pending_review": held_past and starts <= at,
         "imported": data.get("imported"),
+        "order": data.get("order"),
     }

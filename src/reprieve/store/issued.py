@@ -231,7 +231,7 @@ def keep_rendering(db: Database, made: Rendering) -> Rendering:
 def blank(conn: Connection, document_ids: Iterable[str], *, now: datetime) -> int:
     """The erasure hook (the personal-data issue): blank the texts of ``document_ids`` and of
     their renderings, keep their SHA-256 and everything else; returns how many documents were
-    blanked."""
+    blanked (``services.people``)."""
     wanted = sorted(set(document_ids))
     done = 0
     for start in range(0, len(wanted), 500):
@@ -246,3 +246,25 @@ def blank(conn: Connection, document_ids: Iterable[str], *, now: datetime) -> in
         )
         done += result.rowcount
     return done
+
+
+def unerased_of_accounts(conn: Connection, operator: str, accounts: Iterable[str]) -> list[tuple[str, str]]:
+    """``(id, kind)`` of the documents not yet erased that were issued within ``operator`` about
+    the sanctions on ``accounts`` (``platform/account``): what an erasure of their person blanks."""
+    S = tables.sanctions.c
+    found: list[tuple[str, str]] = []
+    for account in sorted(set(accounts)):
+        platform, _, name = account.partition("/")
+        rows = conn.execute(
+            select(T.c.id, T.c.kind)
+            .join(tables.sanctions, S.id == T.c.sanction_id)
+            .where(
+                T.c.operator_id == operator,
+                S.subject_platform == platform,
+                S.subject_account == name,
+                T.c.erased_at.is_(None),
+            )
+            .order_by(T.c.id)
+        )
+        found.extend((r.id, r.kind) for r in rows)
+    return found

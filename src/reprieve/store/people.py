@@ -45,13 +45,15 @@ def requesters_by_email(conn: Connection, operator: str, email: str) -> list[dic
 
 
 def appeals_of(conn: Connection, appeal_ids: Sequence[str]) -> list[dict[str, Any]]:
-    """The appeals' rows (what an erasure weighs), by id."""
+    """The appeals' rows (what an erasure weighs), by id: with who filed (``relation``) and the
+    sanction's account (``platform``, ``account``)."""
     if not appeal_ids:
         return []
-    columns = (A.id, A.operator_id, A.sanction_id, A.state, A.requester, A.decided_at, A.statement, A.statement_ref)
+    columns = (A.id, A.operator_id, A.sanction_id, A.state, A.requester, A.relation, A.decided_at, A.statement)
     platform = tables.sanctions.c.subject_platform.label("platform")
+    account = tables.sanctions.c.subject_account.label("account")
     rows = conn.execute(
-        select(*columns, A.reply, A.reply_ref, platform)
+        select(*columns, A.statement_ref, A.reply, A.reply_ref, platform, account)
         .join(tables.sanctions, tables.sanctions.c.id == A.sanction_id)
         .where(A.id.in_(list(appeal_ids)))
         .order_by(A.id)

@@ -78,6 +78,8 @@ def imposed_change(seq: int, event: SanctionImposed) -> dict[str, Any]:
         change["hold_until_review"] = True
     if "imported" in event.extra:  # when its user was informed, as its import said
         change["imported"] = event.extra["imported"]
+    if "order" in event.extra:  # the authority's order it gives effect to (DSA art. 9)
+        change["order"] = event.extra["order"]
     if event.backdated_reason is not None:  # its reason's reference (PRODUCT.md section 8)
         change["backdated_ref"] = ref_id(event.backdated_reason)
     return change

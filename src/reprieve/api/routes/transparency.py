@@ -15,7 +15,7 @@ from reprieve.api.deps import IDEMPOTENT, AsOf, OpaqueId, Reader, allow, allow_o
 from reprieve.api.problems import problem_responses
 from reprieve.api.schemas import SLUG_PATTERN, Instant
 from reprieve.domain.deliveries import Receipt
-from reprieve.domain.errors import NotFoundError
+from reprieve.domain.errors import GoneError
 from reprieve.domain.model import Role
 from reprieve.domain.periods import period
 from reprieve.domain.time import format_instant
@@ -138,15 +138,23 @@ def get_statement(
     summary="The statements of reasons issued for a sanction's decisions, oldest first (never their text)",
 )
 def list_issued_statements(tenant: Reader, sanction_id: OpaqueId, as_of: AsOf) -> dict[str, Any]:
-    """One per decision that needed one (creation, change of kind or term, review decision);
-    a past `as_of`: those issued by then."""
-    items = statements.statements_of(tenant.db, sanction_id, caller=tenant.caller(), as_of=as_of)
-    return {"items": [item.to_json() for item in items]}
+    """One per decision that needed one (creation, change of kind or term, review decision), of
+    kind `statement`; a decision giving effect to an authority's order (DSA art. 9) has the art.
+    9(5) information instead, of kind `order_information`. An imported sanction issued none: its
+    `platform_statement` says what the platform's own statement was (reference and date, no text)
+    and when the user was informed; null otherwise. A past `as_of`: those issued by then."""
+    caller = tenant.caller()
+    items = statements.statements_of(tenant.db, sanction_id, caller=caller, as_of=as_of)
+    platform = statements.platform_statement_of(tenant.db, sanction_id, caller=caller, as_of=as_of)
+    return {"items": [item.to_json() for item in items], "platform_statement": platform and platform.to_json()}
 
 
 @router.get(
     "/v1/statements/{statement_id}",
-    responses=answers("application/json", "text/html", description="the statement exactly as issued"),
+    responses={
+        **answers("application/json", "text/html", description="the statement exactly as issued"),
+        410: problem_responses(410)[410],
+    },
     summary="A statement of reasons exactly as issued: its JSON, or its page (format=html, Accept: text/html); "
     "lang=fr: its French rendering",
 )
@@ -162,12 +170,17 @@ def get_issued_statement(
     page with `?format=html`, or with `Accept: text/html` and no `format`. `lang`: another
     rendering of the same issue (same id, decision and `issued_at`), worded from the issue's
     stored JSON the first time it is asked and kept: the same bytes on every later read. A page is
-    made from the JSON as issued the first time it is asked for, then kept and returned as made."""
+    made from the JSON as issued the first time it is asked for, then kept and returned as made.
+    Erased with its person (`POST /v1/people/erase`): 410, a problem carrying `erased: true` and the
+    SHA-256 kept (`sha256` of the JSON; `page_sha256` of the page asked for, if one was made)."""
     language = None if lang is None else statement_language(lang.value)
     if language is None and not _wants_html(request, format):  # the JSON of record: nothing to render
         issued = statements.issued_statement(tenant.db, statement_id, caller=tenant.caller())
         if issued.document is None:
-            raise NotFoundError(f"statement {statement_id!r} was erased with its person (its SHA-256 is kept)")
+            raise GoneError(
+                f"statement {statement_id!r} was erased with its person: its text is gone, its SHA-256 is kept",
+                details={"erased": True, "sha256": issued.view.sha256},
+            )
         headers = _headers(issued.view, issued.view.sha256, issued.view.language)
         return Response(content=issued.document.encode(), media_type="application/json", headers=headers)
     found = statements.rendered_statement(tenant.db, statement_id, caller=tenant.caller(now), language=language)
