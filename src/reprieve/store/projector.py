@@ -87,7 +87,9 @@ def imposed_change(seq: int, event: SanctionImposed) -> dict[str, Any]:
 
 def sanction_of_imposed(seq: int, event: SanctionImposed) -> Sanction:
     """The sanction ``event`` (recorded at ``seq``) imposes, as ``store.queries.load_sanction``
-    would read it back once projected (backdated reasons aside: see ``with_backdated_reasons``)."""
+    would read it back once projected (backdated reasons aside: see ``with_backdated_reasons``),
+    for an event this process has just built from a checked command (its reason is not checked
+    again: ``Reason.as_recorded``)."""
     return Sanction(
         id=event.id,
         operator=event.operator,
@@ -95,7 +97,7 @@ def sanction_of_imposed(seq: int, event: SanctionImposed) -> Sanction:
         subject=AccountRef(event.subject["platform"], event.subject["account"]),
         scope=tuple(sorted(event.scope)),
         starts_at=parse_instant(event.starts_at),
-        reason=Reason.from_dict(event.reason, stored=True),
+        reason=Reason.as_recorded(event.reason),
         automated=Automation.from_dict(event.automated),
         changes=[Change.from_dict(imposed_change(seq, event))],
     )
