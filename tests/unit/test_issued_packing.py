@@ -1,5 +1,6 @@
-"""The texts of issued documents are kept compressed with a preset dictionary (``store.issued``):
-a read gives back the very bytes issued, and the dictionary of a packing never changes."""
+"""The renderings of issued documents are kept compressed with a preset dictionary, the issued JSON
+as it is (``store.issued``): a read gives back the very bytes issued, and the dictionary of a
+packing never changes."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ def test_a_text_packed_is_read_back_byte_for_byte(text: str) -> None:
     packed = issued._packed(text)
     assert issued.unpacked(packed, issued.PACKING) == text
     assert issued.unpacked(None, issued.PACKING) is None
+    assert issued.unpacked(text.encode(), issued.PLAIN) == text  # the issued JSON, kept as it is
 
 
 def test_a_statement_like_text_packs_to_a_fraction_of_its_size() -> None:

@@ -58,13 +58,13 @@ def upgrade() -> None:
             "document",
             sa.LargeBinary(),
             nullable=True,
-            comment="the JSON as issued, byte for byte, compressed (packing); null once erased",
+            comment="the JSON as issued, byte for byte, as packing says; null once erased",
         ),
         sa.Column(
             "packing",
             sa.SmallInteger(),
             nullable=False,
-            comment="how document is compressed: 1 = zlib with the preset dictionary issued_1.zdict",
+            comment="how document is kept: 0 = as it is (UTF-8), 1 = zlib with the preset dictionary issued_1.zdict",
         ),
         sa.Column(
             "sha256",
