@@ -11,7 +11,7 @@ one through ``services.sanctions.impose_sanction``, each its own unit of work as
   hashed), timed per statement, beside the time per decision of the whole ``impose_sanction`` (the
   share issuing takes of a decision); and what compressing the JSON would cost (it is kept as it
   is: ``store.issued``);
-- **a page, the first time it is asked for**: ``services.statements.statement_page`` (rendered
+- **a page, the first time it is asked for**: ``services.statements.rendered_statement`` (rendered
   from the stored JSON, compressed and kept), then read again (kept: no rendering);
 - **storage**: per issued statement, the JSON's UTF-8 bytes, the stored (compressed) bytes, and on
   SQLite the pages ``issued_documents`` and its index take (``dbstat``) divided by its rows; the
@@ -85,9 +85,9 @@ def main() -> None:
         reader = Caller(ACTOR, now=start + timedelta(days=1))
         for doc in docs[:PAGES]:
             clock = time.perf_counter()
-            made = statements.statement_page(db, doc.id, caller=reader)
+            made = statements.rendered_statement(db, doc.id, caller=reader)
             between = time.perf_counter()
-            kept = statements.statement_page(db, doc.id, caller=reader)
+            kept = statements.rendered_statement(db, doc.id, caller=reader)
             again_ms.append((time.perf_counter() - between) * 1e3)
             first_ms.append((between - clock) * 1e3)
             assert made.page is not None and kept.page == made.page
