@@ -221,7 +221,9 @@ def test_a_changed_reference_in_the_prefix_is_caught(db: Database) -> None:
     with db.engine.begin() as conn:
         seq, data = conn.execute(select(e.seq, e.data).where(e.type == "appeal.decided").order_by(e.seq)).first()  # type: ignore[misc]
         ref = json.loads(data)["reply"]["ref"]
-        conn.execute(update(tables.events).where(e.seq == seq).values(data=data.replace(ref, ref[:-1] + "0")))
+        # Another last character, always: a reference ending in "0" made "0" of it changed nothing.
+        changed = ref[:-1] + ("1" if ref.endswith("0") else "0")
+        conn.execute(update(tables.events).where(e.seq == seq).values(data=data.replace(ref, changed)))
     assert not verify_audit_log(db).ok
 
 
