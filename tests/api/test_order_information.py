@@ -110,3 +110,22 @@ def test_a_bad_order_is_refused_and_changes_nothing(world: World, change: dict[s
     assert refused.headers["content-type"].startswith("application/problem+json")
     assert field in refused.text
     assert (_count(w, tables.events), _count(w, tables.issued_documents)) == before
+
+
+def test_a_decision_giving_effect_to_an_order_is_not_exported_to_the_transparency_database(world: World) -> None:
+    """Art. 17(5): no statement of reasons, so nothing for the database of art. 24(5); the
+    decision beside it, taken on the platform's own initiative, is exported."""
+    w = world
+    ordered = w.client.post(
+        "/v1/sanctions", headers=w.headers["moderator"], json=sanction_body("facebook", "by-order", order=ORDER)
+    ).json()
+    own = w.client.post(
+        "/v1/sanctions", headers=w.headers["moderator"], json=sanction_body("facebook", "own-initiative")
+    ).json()
+    exported = w.client.get("/v1/transparency/statements", headers=w.headers["auditor"])
+    assert exported.status_code == 200, exported.text
+    answer = exported.json()
+    # Exported or refused by the local validator (this reason lacks the database's content
+    # fields): either way the decision on the platform's own initiative is there, the ordered one not.
+    puids = [s["puid"] for s in answer["statements"]] + [s["puid"] for s in answer["invalid"]]
+    assert own["id"] in puids and ordered["id"] not in puids

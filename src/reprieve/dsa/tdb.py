@@ -178,9 +178,13 @@ def statements_from_columns(
     The decisions: the creation (puid: the sanction id), and each amendment that changed the
     restriction in force before it (its kind, end or denials; puid: ``<sanction id>-<seq>``), applied
     at its ``effective_at``. An amendment of the review date only is no new decision; a lift
-    restricts nothing. The statement is None for a warning.
+    restricts nothing. The statement is None for a warning. A sanction giving effect to an
+    authority's order (DSA art. 9) has none at all: art. 17 does not apply to it (art. 17(5)), and
+    the database holds the statements of art. 17 (art. 24(5)); it gave the art. 9(5) information.
     """
     changes = orjson.loads(changes_json)
+    if changes[0].get("order") or (len(changes) > 1 and any(c.get("order") for c in changes)):
+        return []
     if len(changes) == 1:  # never amended nor lifted: the common case
         if not start_us <= starts_at_us < end_us:
             return []
