@@ -19,11 +19,10 @@ from typing import Any
 
 import orjson
 
-from reprieve.domain.appeals import complaint_deadline
-from reprieve.domain.errors import GoneError, ValidationError
+from reprieve.domain.errors import GoneError
 from reprieve.domain.events import NewEvent, StatementIssued
 from reprieve.domain.model import SanctionKind
-from reprieve.domain.policy import Policy, policy_of
+from reprieve.domain.policy import Policy
 from reprieve.domain.sanctions import Change, Sanction
 from reprieve.domain.time import format_instant
 from reprieve.dsa import pages
@@ -32,7 +31,7 @@ from reprieve.dsa.order_information import KIND as ORDER_INFORMATION
 from reprieve.dsa.order_information import render as order_page
 from reprieve.services import appeal_codes
 from reprieve.services.callers import Caller
-from reprieve.services.transparency import appeal_url
+from reprieve.services.transparency import statement_context
 from reprieve.store import deliveries, issued, queries
 from reprieve.store.asof import known_as_of, seq_as_of
 from reprieve.store.connection import Connection
@@ -122,8 +121,8 @@ def issue_document(
     (``rendered_statement``). The complaint window it states runs from
     its issue (PRODUCT.md section 8: from the delivery, once one is recorded). ``policy``: the
     subject's platform's, if the caller has it parsed already."""
-    context = issued_context(
-        db, conn, sanction, now=now, public_url=public_url, decision_seq=decision_seq, policy=policy
+    context = statement_context(
+        db, conn, sanction, now=now, appeal_code="", public_url=public_url, decision_seq=decision_seq, policy=policy
     )
     body = sor.build_statement(sanction, context, DEFAULT_LANGUAGE)
     body["id"] = statement_id
@@ -142,45 +141,6 @@ def issue_document(
         document=document,
         sha256=issued.sha256_of(document),
         erased=False,
-    )
-
-
-def issued_context(
-    db: Database,
-    conn: Connection,
-    sanction: Sanction,
-    *,
-    now: datetime,
-    public_url: str | None,
-    decision_seq: int,
-    policy: Policy | None = None,
-) -> sor.Context:
-    """What the statement issued for the decision at ``decision_seq`` needs besides its sanction:
-    its platforms' names, and the complaint deadline counted from ``now``, its issue (none once
-    the sanction is lifted, or past the last instant there is; art. 20(2) counts from the day the
-    user receives it, never before). It never holds an appeal code: that is filled in on delivery."""
-    names: dict[str, str] = {}
-    for platform_id in (sanction.subject.platform, *sanction.scope):
-        platform = db.platform(conn, platform_id)
-        if platform is not None:
-            names[platform_id] = platform.name
-    subject_platform = db.platform(conn, sanction.subject.platform)
-    assert subject_platform is not None
-    window = (policy or policy_of(subject_platform)).complaint_window
-    deadline = None
-    if sanction.lifted_at is None or sanction.lifted_at > now:
-        try:
-            deadline = complaint_deadline(now, window)
-        except ValidationError:  # past the last instant there is: no date to print
-            deadline = None
-    return sor.Context(
-        platform_names=names,
-        complaint_deadline=deadline,
-        appeal_url=appeal_url(sanction.id, public_url),
-        appeal_code="",
-        now=now,
-        complaint_window=window,
-        decision_seq=decision_seq,
     )
 
 

@@ -28,7 +28,7 @@ from reprieve.domain.appeals import complaint_deadline
 from reprieve.domain.errors import ConflictError, NotFoundError, ValidationError
 from reprieve.domain.periods import Period as Period  # the edges parse it (``period``)
 from reprieve.domain.periods import period as period
-from reprieve.domain.policy import policy_of
+from reprieve.domain.policy import Policy, policy_of
 from reprieve.domain.sanctions import Sanction
 from reprieve.domain.time import format_instant, from_micros, parse_instant, to_micros
 from reprieve.dsa import statement as sor
@@ -101,13 +101,16 @@ def statement_context(
     public_url: str | None,
     decision_seq: int | None = None,
     known: int | None = None,
+    policy: Policy | None = None,
 ) -> sor.Context:
     """What the statement of ``sanction`` needs besides it, at ``now``: its platforms' names and
     the complaint deadline; ``appeal_code`` as printed (empty in an issued statement, which never
     holds one: it is filled in when delivered). ``decision_seq``: a statement issued for that
     decision, whose complaint window runs from its issue (at the least: art. 20(2) counts from the
     day the user receives it, never before); None: a preview, whose deadline runs from the latest
-    decision the user was told of; ``known``: the events recorded by then (a past ``as_of``)."""
+    decision the user was told of; ``known``: the events recorded by then (a past ``as_of``);
+    ``policy``: the subject's platform's, if the caller has it parsed already (a batch of violations).
+    Once the platforms are cached (``db``), an issued statement's context costs no query."""
     names: dict[str, str] = {}
     for platform_id in (sanction.subject.platform, *sanction.scope):
         platform = db.platform(conn, platform_id)
@@ -115,7 +118,7 @@ def statement_context(
             names[platform_id] = platform.name
     subject_platform = db.platform(conn, sanction.subject.platform)
     assert subject_platform is not None
-    window = policy_of(subject_platform).complaint_window
+    window = (policy or policy_of(subject_platform)).complaint_window
     deadline = None
     if sanction.lifted_at is None or sanction.lifted_at > now:
         try:
