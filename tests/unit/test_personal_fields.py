@@ -30,6 +30,7 @@ NOT_PERSONAL: dict[str, str] = {
     "probation": "a probation id",
     "strike": "a strike's id and counts",
     "external_id": "the platform's id of the violation",
+    "item": "the platform's item id, its author's handle (the record's subject), content codes and date",
     # the account a decision is about: the pseudonymous handle the platform gave, the subject of
     # the record, kept as long as the record (docs/privacy.md)
     "account": "the platform's account handle, the record's subject",
@@ -49,6 +50,8 @@ NOT_PERSONAL: dict[str, str] = {
     "ladder": "a ladder's name",
     "factors": "codes",
     "denies": "capability codes",
+    "kind_other": "what a decision of kind other does, in the platform's words about its action",
+    "territorial_scope": "country codes",
     "capabilities": "capability codes",
     "scope": "platform ids",
     "event_types": "event type names",

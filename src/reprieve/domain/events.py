@@ -78,6 +78,10 @@ class EventType(StrEnum):
     STATEMENT_DELIVERED = "statement.delivered"
     #: The art. 9(5) information about a decision giving effect to an authority's order (art. 17(5)).
     ORDER_INFORMATION_ISSUED = "order_information.issued"
+    # Decisions on content (issue 24, PRODUCT.md section 9): projected into items and content_decisions.
+    CONTENT_DECIDED = "content.decided"
+    CONTENT_AMENDED = "content.amended"
+    CONTENT_RESTORED = "content.restored"
 
 
 # Named tuples rather than dataclasses: a bulk import makes millions of them, three times faster.
@@ -1257,6 +1261,80 @@ class OrderInformationIssued(NamedTuple):
         return cls(*_read(cls, payload))
 
 
+@_event(EventType.CONTENT_DECIDED, personal=("backdated_reason",))
+class ContentDecided(NamedTuple):
+    """A decision about an item (PRODUCT.md section 9): the item as the platform described it (its
+    author first of all: an item keeps the author it was first recorded with), what was decided
+    (``kind``, ``kind_other`` for ``other``), where (``territorial_scope``: EEA countries, empty:
+    everywhere), its first term, why (``reason``) and how (``automated``), and whether it counts as
+    a strike against the author. Never the content itself, nor its evidence (kept beside the log)."""
+
+    id: str
+    operator: str
+    item: dict[str, Any]  #: {platform, item, account, content_type, content_date, language}
+    kind: str
+    starts_at: str
+    ends_at: str | None
+    reason: dict[str, Any]
+    automated: dict[str, Any]
+    kind_other: str | None = None
+    territorial_scope: Sequence[str] = ()  #: read as a list: a payload holds lists
+    strike: bool = False
+    backdated_reason: PersonalRef | None = None
+    extra: Mapping[str, Any] = NO_EXTRA
+
+    def to_payload(self) -> dict[str, Any]:
+        data = _payload(self, self._fields[:-1])
+        data["territorial_scope"] = list(self.territorial_scope)
+        if data["kind_other"] is None:
+            del data["kind_other"]
+        return _backdated_out(data)
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> ContentDecided:
+        return _backdated_in(cls(*_read(cls, payload)))
+
+
+@_event(EventType.CONTENT_AMENDED, personal=("backdated_reason",))
+class ContentAmended(NamedTuple):
+    """A content decision's new term from the event's ``effective_at``: its kind, end and territorial
+    scope as they are from then on (whole, not a difference)."""
+
+    id: str
+    kind: str
+    ends_at: str | None = None
+    territorial_scope: Sequence[str] = ()
+    reason: str = ""
+    backdated_reason: PersonalRef | None = None
+    extra: Mapping[str, Any] = NO_EXTRA
+
+    def to_payload(self) -> dict[str, Any]:
+        data = _payload(self, self._fields[:-1])
+        data["territorial_scope"] = list(self.territorial_scope)
+        return _backdated_out(data)
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> ContentAmended:
+        return _backdated_in(cls(*_read(cls, payload)))
+
+
+@_event(EventType.CONTENT_RESTORED, personal=("backdated_reason",))
+class ContentRestored(NamedTuple):
+    """The item restored from the event's ``effective_at``: the decision is over (its "lift")."""
+
+    id: str
+    reason: str = ""
+    backdated_reason: PersonalRef | None = None
+    extra: Mapping[str, Any] = NO_EXTRA
+
+    def to_payload(self) -> dict[str, Any]:
+        return _backdated_out(_payload(self, self._fields[:-1]))
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> ContentRestored:
+        return _backdated_in(cls(*_read(cls, payload)))
+
+
 class UnknownEvent(NamedTuple):
     """An event of a type this code does not know (written by a newer version): read as it is,
     applied to nothing, as the projector did with types it had no handler for."""
@@ -1315,6 +1393,9 @@ Event = (
     | StatementIssued
     | StatementDelivered
     | OrderInformationIssued
+    | ContentDecided
+    | ContentAmended
+    | ContentRestored
     | UnknownEvent
 )
 

@@ -39,6 +39,7 @@ from reprieve.domain.sanctions import (
 )
 from reprieve.domain.time import end_to_micros, parse_instant, to_micros
 from reprieve.store import amnesty as amnesty_projection
+from reprieve.store import content as content_projection
 from reprieve.store import deliveries as delivery_projection
 from reprieve.store import due_process_projection as due_process
 from reprieve.store import tables
@@ -423,4 +424,5 @@ HANDLERS: dict[type[Event], Handler] = {
     **due_process.HANDLERS,
     **amnesty_projection.HANDLERS,
     **delivery_projection.HANDLERS,
+    **content_projection.HANDLERS,
 }

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     ForeignKey,
     Index,
@@ -863,3 +864,83 @@ statement_deliveries = Table(
 
 #: Rebuilt from the log like the others (after the sanctions they are about).
 PROJECTIONS = (*PROJECTIONS, statement_deliveries)
+
+# --- Decisions on content (issue 24, PRODUCT.md section 9; migration 0026) ------------------------
+
+items = Table(
+    "items",
+    metadata,
+    Column("platform_id", String(63), ForeignKey("platforms.id"), primary_key=True),
+    Column("item_id", String(200), primary_key=True, comment="the platform's own id of the item"),
+    Column("operator_id", String(63), nullable=False),
+    Column("author_account", String(200), nullable=False, comment="its author on the platform, as first recorded"),
+    Column("content_type", Text, nullable=False, comment="JSON list of CONTENT_TYPE_* codes, as first recorded"),
+    Column("content_date", String(10), nullable=False, comment="YYYY-MM-DD, as first recorded"),
+    Column("language", String(20), nullable=True, comment="ISO 639-1 code, as first recorded"),
+    Column("created_seq", BigInteger, nullable=False, comment="the content.decided event that first named it"),
+    Index("ix_items_author", "platform_id", "author_account"),
+    comment="Items (pieces of content) decided about, as the first decision described them: an item keeps "
+    "its author. Never the content itself.",
+)
+
+content_decisions = Table(
+    "content_decisions",
+    metadata,
+    Column("id", String(40), primary_key=True, comment="cd_..."),
+    Column("operator_id", String(63), nullable=False, index=True),
+    Column("platform_id", String(63), nullable=False),
+    Column("item_id", String(200), nullable=False),
+    Column("author_account", String(200), nullable=False),
+    Column("kind", String(32), nullable=False, comment="kind of the latest term"),
+    Column("kind_other", Text, nullable=True, comment="what a decision of kind other does"),
+    Column(
+        "territorial_scope", Text, nullable=False, comment="JSON list of EEA codes of the latest term; []: everywhere"
+    ),
+    Column("starts_at", BigInteger, nullable=False, comment="µs since epoch"),
+    Column("ends_at", BigInteger, nullable=True, comment="end of the latest term; null: indefinite"),
+    Column("restored_at", BigInteger, nullable=True, comment="earliest restoration; null: never restored"),
+    Column("category", String(80), nullable=False, comment="STATEMENT_CATEGORY_* of the reason"),
+    Column("reason", Text, nullable=False, comment="JSON reason (DSA fields)"),
+    Column("automated", Text, nullable=False, comment="JSON {detection, decision}"),
+    Column("strike", Boolean, nullable=False, comment="counts as a strike against the author"),
+    Column("changes", Text, nullable=False, comment="JSON list of creation, amendments and restorations"),
+    Column("created_seq", BigInteger, nullable=False),
+    Column("updated_seq", BigInteger, nullable=False, comment="event that last changed it (its version)"),
+    Index("ix_content_decisions_item", "platform_id", "item_id", "id"),
+    Index("ix_content_decisions_author", "platform_id", "author_account", "id"),
+    comment="Decisions on items, with their whole history of terms.",
+)
+
+content_spans = Table(
+    "content_spans",
+    metadata,
+    Column("decision_id", String(40), ForeignKey("content_decisions.id"), primary_key=True),
+    Column("active_from", BigInteger, primary_key=True, autoincrement=False, comment="µs, inclusive"),
+    Column("active_until", BigInteger, nullable=False, comment="µs, exclusive; END_OF_TIME if none"),
+    Column("platform_id", String(63), nullable=False),
+    Column("item_id", String(200), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("countries", String(120), nullable=False, comment="EEA codes joined by spaces; empty: everywhere"),
+    Index("ix_content_spans_item", "platform_id", "item_id"),
+    comment="When each content decision is in force, as which kind, and where: what the index loads.",
+)
+
+content_evidence = Table(
+    "content_evidence",
+    metadata,
+    Column("decision_id", String(40), primary_key=True, comment="the content decision it supports"),
+    Column("operator_id", String(63), nullable=False),
+    Column("platform_id", String(63), nullable=False),
+    Column("item_id", String(200), nullable=False),
+    Column("reference", Text, nullable=True, comment="the platform's reference of its snapshot; null once forgotten"),
+    Column("sha256", String(64), nullable=True, comment="SHA-256 of the snapshot; null once forgotten"),
+    Column("recorded_at", BigInteger, nullable=False, comment="µs"),
+    Column("forgotten_at", BigInteger, nullable=True, comment="µs; null: still kept"),
+    Index("ix_content_evidence_item", "platform_id", "item_id"),
+    comment="Evidence of content decisions: a reference to the platform's snapshot of the item and its "
+    "SHA-256, never the content; outside the chain, kept while a complaint or dispute is possible, then "
+    "forgotten. Not rebuilt from the log.",
+)
+
+#: Rebuilt from the log like the others.
+PROJECTIONS = (*PROJECTIONS, items, content_decisions, content_spans)

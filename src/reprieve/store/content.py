@@ -1,0 +1,275 @@
+"""Decisions on content (PRODUCT.md section 9): the ``items``, ``content_decisions`` and
+``content_spans`` projections of the ``content.*`` events, and their reads.
+
+Registered in ``reprieve.store.projector``: live writes and ``rebuild_projections`` alike.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, delete, select, update
+
+from reprieve.domain.content import (
+    ContentChange,
+    ContentChangeType,
+    ContentDecision,
+    ContentKind,
+    Item,
+    content_spans,
+)
+from reprieve.domain.events import ContentAmended, ContentDecided, ContentRestored
+from reprieve.domain.personal import ref_id
+from reprieve.domain.reason import Automation, Reason
+from reprieve.domain.time import from_micros, parse_instant, to_micros
+from reprieve.store import tables
+from reprieve.store.bulk import column_json, insert_rows
+
+if TYPE_CHECKING:
+    from reprieve.store.projector import Applied, Handler, Projector
+
+IT = tables.items.c
+CD = tables.content_decisions.c
+CS = tables.content_spans.c
+
+_DECISION_COLUMNS = (
+    "id",
+    "operator_id",
+    "platform_id",
+    "item_id",
+    "author_account",
+    "kind",
+    "kind_other",
+    "territorial_scope",
+    "starts_at",
+    "ends_at",
+    "restored_at",
+    "category",
+    "reason",
+    "automated",
+    "strike",
+    "changes",
+    "created_seq",
+    "updated_seq",
+)
+_SPAN_COLUMNS = ("decision_id", "active_from", "active_until", "platform_id", "item_id", "kind", "countries")
+_ITEM_COLUMNS = (
+    "platform_id",
+    "item_id",
+    "operator_id",
+    "author_account",
+    "content_type",
+    "content_date",
+    "language",
+    "created_seq",
+)
+
+
+def decided_change(seq: int, event: ContentDecided) -> ContentChange:
+    """The creation ``event`` records, as the decision's first change."""
+    return ContentChange(
+        ContentChangeType.DECIDED,
+        seq,
+        parse_instant(event.starts_at),
+        ContentKind(event.kind),
+        parse_instant(event.ends_at) if event.ends_at else None,
+        tuple(event.territorial_scope),
+        backdated_ref=ref_id(event.backdated_reason),
+    )
+
+
+def decision_of_decided(seq: int, event: ContentDecided) -> ContentDecision:
+    """The decision ``event`` (recorded at ``seq``) makes, as ``load_decision`` reads it back once
+    projected, for an event this process has just built from a checked command."""
+    return ContentDecision(
+        id=event.id,
+        operator=event.operator,
+        item=Item.from_dict(event.item),
+        starts_at=parse_instant(event.starts_at),
+        reason=Reason.as_recorded(event.reason),
+        automated=Automation.from_dict(event.automated),
+        kind_other=event.kind_other,
+        strike=bool(event.strike),
+        changes=[decided_change(seq, event)],
+    )
+
+
+def _span_rows(decision_id: str, item: tuple[str, str], changes: Sequence[ContentChange]) -> list[tuple[Any, ...]]:
+    return [
+        (decision_id, s.start, s.end, item[0], item[1], s.kind.value, " ".join(s.countries))
+        for s in content_spans(decision_id, changes)
+    ]
+
+
+def contents_decided(projector: Projector, events: list[Applied[ContentDecided]]) -> None:
+    conn = projector.conn
+    decision_rows = []
+    span_rows: list[tuple[Any, ...]] = []
+    items: dict[tuple[str, str], tuple[Any, ...]] = {}
+    for seq, _, event in events:
+        item = event.item
+        key = (item["platform"], item["item"])
+        if key not in items:
+            items[key] = (
+                key[0],
+                key[1],
+                event.operator,
+                item["account"],
+                json.dumps(list(item.get("content_type") or ())),
+                item["content_date"],
+                item.get("language"),
+                seq,
+            )
+        change = decided_change(seq, event)
+        decision_rows.append(
+            (
+                event.id,
+                event.operator,
+                key[0],
+                key[1],
+                item["account"],
+                event.kind,
+                event.kind_other,
+                json.dumps(list(event.territorial_scope)),
+                to_micros(change.effective_at),
+                None if change.ends_at is None else to_micros(change.ends_at),
+                None,
+                event.reason["category"],
+                column_json(event.reason),
+                column_json(event.automated),
+                bool(event.strike),
+                json.dumps([change.to_stored()]),
+                seq,
+                seq,
+            )
+        )
+        span_rows.extend(_span_rows(event.id, key, [change]))
+    known = {
+        (row[0], row[1])
+        for row in conn.execute(
+            select(IT.platform_id, IT.item_id).where(
+                IT.platform_id.in_({k[0] for k in items}), IT.item_id.in_({k[1] for k in items})
+            )
+        )
+    }
+    insert_rows(conn, tables.items, _ITEM_COLUMNS, [row for key, row in items.items() if key not in known])
+    insert_rows(conn, tables.content_decisions, _DECISION_COLUMNS, decision_rows)
+    insert_rows(conn, tables.content_spans, _SPAN_COLUMNS, span_rows)
+
+
+def contents_changed(projector: Projector, events: list[Applied[ContentAmended | ContentRestored]]) -> None:
+    conn = projector.conn
+    for e in events:
+        row = conn.execute(select(CD.id, CD.platform_id, CD.item_id, CD.changes).where(CD.id == e.event.id)).one()
+        changes = [ContentChange.from_stored(c) for c in json.loads(row.changes)]
+        effective = parse_instant(e.effective_at)
+        d = e.event
+        backdated = ref_id(d.backdated_reason)
+        if isinstance(d, ContentRestored):
+            changes.append(ContentChange(ContentChangeType.RESTORED, e.seq, effective, backdated_ref=backdated))
+        else:
+            changes.append(
+                ContentChange(
+                    ContentChangeType.AMENDED,
+                    e.seq,
+                    effective,
+                    ContentKind(d.kind),
+                    parse_instant(d.ends_at) if d.ends_at else None,
+                    tuple(d.territorial_scope),
+                    backdated_ref=backdated,
+                )
+            )
+        terms = sorted(
+            (c for c in changes if c.type is not ContentChangeType.RESTORED), key=lambda c: (c.effective_at, c.seq)
+        )
+        latest = terms[-1]
+        restorations = [c.effective_at for c in changes if c.type is ContentChangeType.RESTORED]
+        assert latest.kind is not None
+        conn.execute(
+            update(tables.content_decisions)
+            .where(CD.id == row.id)
+            .values(
+                kind=latest.kind.value,
+                territorial_scope=json.dumps(list(latest.territorial_scope)),
+                ends_at=None if latest.ends_at is None else to_micros(latest.ends_at),
+                restored_at=to_micros(min(restorations)) if restorations else None,
+                changes=json.dumps([c.to_stored() for c in changes]),
+                updated_seq=e.seq,
+            )
+        )
+        conn.execute(delete(tables.content_spans).where(CS.decision_id == row.id))
+        insert_rows(
+            conn, tables.content_spans, _SPAN_COLUMNS, _span_rows(row.id, (row.platform_id, row.item_id), changes)
+        )
+
+
+HANDLERS: dict[type[Any], Handler] = {
+    ContentDecided: contents_decided,
+    ContentAmended: contents_changed,
+    ContentRestored: contents_changed,
+}
+
+
+# --- reads ---------------------------------------------------------------------------------
+
+
+def item_from_row(row: Any) -> Item:
+    return Item(
+        row.platform_id,
+        row.item_id,
+        row.author_account,
+        tuple(json.loads(row.content_type)),
+        row.content_date,
+        row.language,
+    )
+
+
+def load_item(conn: Connection, platform: str, item: str) -> Item | None:
+    row = conn.execute(select(tables.items).where(IT.platform_id == platform, IT.item_id == item)).one_or_none()
+    return None if row is None else item_from_row(row)
+
+
+def decision_from_row(row: Any, item: Item) -> ContentDecision:
+    """A decision from its ``content_decisions`` row and its item (backdated reasons not filled in)."""
+    return ContentDecision(
+        id=row.id,
+        operator=row.operator_id,
+        item=item,
+        starts_at=from_micros(row.starts_at),
+        reason=Reason.from_dict(json.loads(row.reason), stored=True),
+        automated=Automation.from_dict(json.loads(row.automated)),
+        kind_other=row.kind_other,
+        strike=bool(row.strike),
+        changes=[ContentChange.from_stored(c) for c in json.loads(row.changes)],
+    )
+
+
+def load_decision(conn: Connection, decision_id: str) -> ContentDecision | None:
+    row = conn.execute(select(tables.content_decisions).where(CD.id == decision_id)).one_or_none()
+    if row is None:
+        return None
+    item = load_item(conn, row.platform_id, row.item_id)
+    assert item is not None
+    return decision_from_row(row, item)
+
+
+def load_decisions(conn: Connection, rows: Iterable[Any]) -> list[ContentDecision]:
+    """Decisions from their rows, their items read once each."""
+    rows = list(rows)
+    keys = {(r.platform_id, r.item_id) for r in rows}
+    items: dict[tuple[str, str], Item] = {}
+    for platform in {k[0] for k in keys}:
+        wanted = [k[1] for k in keys if k[0] == platform]
+        for item_row in conn.execute(select(tables.items).where(IT.platform_id == platform, IT.item_id.in_(wanted))):
+            items[(platform, item_row.item_id)] = item_from_row(item_row)
+    return [decision_from_row(r, items[(r.platform_id, r.item_id)]) for r in rows]
+
+
+def item_decisions(conn: Connection, platform: str, item: str) -> list[ContentDecision]:
+    """Every decision about an item, in id order."""
+    rows = conn.execute(
+        select(tables.content_decisions).where(CD.platform_id == platform, CD.item_id == item).order_by(CD.id)
+    )
+    return load_decisions(conn, rows)
