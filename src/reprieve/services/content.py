@@ -388,6 +388,8 @@ def _decide(
             now=uow.now,
         )
     decision = content_store.decision_of_decided(seq, event)
+    if recorded is not None:  # as a later read shows it: the item as first recorded
+        decision.item = recorded
     _mark_backdated(decision, backdated, why, uow.now)
     _recorded(uow, decision, seq, decision.changes[-1])
     return decision
