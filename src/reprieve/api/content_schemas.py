@@ -19,6 +19,7 @@ from reprieve.api.schemas import (
     Country,
     Duration,
     Explanation,
+    ImportedOut,
     Instant,
     NoNul,
     OneLine,
@@ -243,6 +244,11 @@ class ContentDecisionOut(Out):
     changes: list[ContentChangeOut]
     evidence: EvidenceOut | None = Field(
         description="the platform's snapshot reference and digest, if given (never shown to a platform token)"
+    )
+    imported: ImportedOut | None = Field(
+        default=None,
+        description="imported history: when its user was informed, and the platform's own statement "
+        "(recorded instead of issuing one)",
     )
 
 

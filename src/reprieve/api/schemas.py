@@ -19,11 +19,9 @@ from reprieve.domain.text import check_text
 from reprieve.domain.time import parse_duration, parse_instant
 from reprieve.services.catalogue import CreateOperator, CreatePlatform, LinkIdentities, PutAccount
 from reprieve.services.sanctions import (
-    MAX_IMPORT_ROWS,
     AmendSanction,
     ImposeSanction,
     LiftSanction,
-    imported_command,
 )
 from reprieve.services.tokens import CreateToken
 
@@ -512,36 +510,6 @@ _IMPORT_EXAMPLE: dict[str, Any] = {
     ],
     "informed_at_start": False,
 }
-
-
-class ImportCreate(Schema):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_IMPORT_EXAMPLE]})
-
-    sanctions: list[ImportRow] = Field(min_length=1, max_length=MAX_IMPORT_ROWS)
-    informed_at_start: bool = Field(
-        default=False, description="a row without informed_at says its user was informed at its starts_at"
-    )
-
-    def to_commands(self) -> list[ImposeSanction]:
-        """The use case's commands, parsed once; a row refused is named by its position."""
-        commands = []
-        for number, row in enumerate(self.sanctions, 1):
-            try:
-                commands.append(
-                    imported_command(
-                        row.to_command(),
-                        row.informed_at,
-                        row.statement.model_dump() if row.statement else None,
-                        informed_at_start=self.informed_at_start,
-                    )
-                )
-            except DomainValidationError as exc:
-                raise DomainValidationError(f"sanction #{number}: {exc.message}") from None
-        return commands
-
-
-class ImportOut(Out):
-    imported: int = Field(description="sanctions recorded: all the rows (an import is all or nothing)")
 
 
 class SanctionAmend(Schema):

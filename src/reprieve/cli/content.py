@@ -4,6 +4,9 @@
 from __future__ import annotations
 
 import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -26,7 +29,7 @@ from reprieve.domain.content import KEEP, ContentKind, ContentState
 from reprieve.domain.errors import ValidationError
 from reprieve.domain.model import parse_enum
 from reprieve.domain.reason import category_problem
-from reprieve.services import content
+from reprieve.services import content, content_import
 from reprieve.services.callers import Caller
 from reprieve.services.content import ContentDecisionView
 
@@ -254,6 +257,96 @@ def content_restore(
         state(ctx).db(), id, command, caller=Caller(actor(), now=now), if_version=if_version
     )
     emit_json(result.to_json()) if as_json else show_decision(result)
+
+
+@content_app.command("import")
+def content_import_command(
+    ctx: typer.Context,
+    path: Path = typer.Argument(
+        ...,
+        help="JSON Lines, one content decision per line (the API's create body, with informed_at and, if the "
+        "platform issued one, its statement {reference, issued_at}); - for stdin",
+    ),
+    batch_size: int = typer.Option(10_000, min=1, max=100_000),
+    informed_at_start: bool = typer.Option(
+        False, "--informed-at-start", help="a line without informed_at: its user was informed at its starts_at"
+    ),
+) -> None:
+    """Import history: content decisions taken before, each with when its user was informed (informed_at)."""
+
+    def commands() -> Iterator[content.DecideContent]:
+        stream = sys.stdin if str(path) == "-" else path.open(encoding="utf-8")
+        with stream:
+            ordinal = 0
+            for number, line in enumerate(stream, 1):
+                if line.strip():
+                    ordinal += 1
+                    yield decision_from_json(line, number, ordinal, informed_at_start=informed_at_start)
+
+    def progress(done: int) -> None:
+        typer.echo(f"imported {done}", err=True)
+
+    if str(path) != "-" and not path.is_file():
+        raise ValidationError(f"no file {str(path)!r}", field="path")
+    total = content_import.import_content(
+        state(ctx).db(), commands(), caller=Caller(actor(), now=now()), batch_size=batch_size, on_batch=progress
+    )
+    typer.echo(f"{total} content decisions imported")
+
+
+_ROW_FIELDS = frozenset(
+    {
+        "item",
+        "kind",
+        "kind_other",
+        "territorial_scope",
+        "starts_at",
+        "ends_at",
+        "duration",
+        "reason",
+        "strike",
+        "automated",
+        "evidence",
+        "informed_at",
+        "statement",
+    }
+)
+
+
+def decision_from_json(
+    line: str, number: int, ordinal: int, *, informed_at_start: bool = False
+) -> content.DecideContent:
+    """The command on line ``number``, the ``ordinal``-th decision of the file, with when its user was
+    informed; a value it cannot parse is named as the import names the row it refuses
+    (``content decision #<ordinal>: ...``)."""
+    try:
+        body = json.loads(line)
+        if not isinstance(body, dict):
+            raise TypeError("not an object")
+    except (json.JSONDecodeError, TypeError) as exc:
+        raise ValidationError(f"line {number} is not a content decision: {exc}") from None
+    try:
+        unknown = set(body) - _ROW_FIELDS
+        if unknown:
+            raise ValidationError(f"unknown field {sorted(unknown)[0]!r}")
+        command = content.DecideContent.parse(
+            item=body.get("item"),
+            kind=body.get("kind"),
+            reason=body.get("reason"),
+            kind_other=body.get("kind_other"),
+            territorial_scope=body.get("territorial_scope"),
+            starts_at=body.get("starts_at"),
+            ends_at=body.get("ends_at"),
+            duration=body.get("duration"),
+            strike=body.get("strike", False),
+            automated=body.get("automated"),
+            evidence=body.get("evidence"),
+        )
+        return content_import.imported_decision(
+            command, body.get("informed_at"), body.get("statement"), informed_at_start=informed_at_start
+        )
+    except ValidationError as exc:
+        raise ValidationError(f"content decision #{ordinal} (line {number}): {exc.message}") from None
 
 
 def show_decision(view: ContentDecisionView) -> None:

@@ -30,6 +30,7 @@ from typing import Any
 from reprieve.domain.errors import ConflictError, PreconditionFailedError, ValidationError
 from reprieve.domain.model import AccountRef, ensure_slug
 from reprieve.domain.reason import EEA_COUNTRIES, Automation, Reason
+from reprieve.domain.sanctions import Imported
 from reprieve.domain.time import END_OF_TIME, end_to_micros, format_instant, parse_instant, to_micros
 
 #: What a platform asks about an item (``POST /v1/checks`` item rows).
@@ -247,6 +248,9 @@ class ContentChange:
     backdated_ref: str | None = None
     backdated_reason: str | None = None
     recorded_at: datetime | None = None
+    #: The creation of an imported decision: when its user was informed, and the platform's own
+    #: statement of reasons, recorded instead of issuing one (PRODUCT.md section 8).
+    imported: Imported | None = None
 
     @property
     def backdated(self) -> bool:
@@ -279,6 +283,8 @@ class ContentChange:
             data["territorial_scope"] = list(self.territorial_scope)
         if self.backdated_ref is not None:
             data["backdated_ref"] = self.backdated_ref
+        if self.imported is not None:
+            data["imported"] = self.imported.to_dict()
         return data
 
     @classmethod
@@ -291,6 +297,7 @@ class ContentChange:
             ends_at=parse_instant(data["ends_at"]) if data.get("ends_at") else None,
             territorial_scope=tuple(data.get("territorial_scope") or ()),
             backdated_ref=data.get("backdated_ref"),
+            imported=Imported.from_dict(data["imported"]) if data.get("imported") else None,
         )
 
 
@@ -338,6 +345,11 @@ class ContentDecision:
     changes: list[ContentChange] = field(default_factory=list)
 
     # --- reading the history -------------------------------------------------------------
+
+    @property
+    def imported(self) -> Imported | None:
+        """What its import said of it (None: decided through Reprieve, which issued its statement)."""
+        return next((c.imported for c in self.changes if c.type is ContentChangeType.DECIDED), None)
 
     def terms(self) -> list[ContentChange]:
         """Creation and amendments, in effective order (ties: recorded last comes last)."""

@@ -27,11 +27,12 @@ from reprieve.domain.content import (
     parse_kind_other,
 )
 from reprieve.domain.errors import NotFoundError, ValidationError
-from reprieve.domain.events import ContentAmended, ContentDecided, ContentRestored, NewEvent
+from reprieve.domain.events import NO_EXTRA, ContentAmended, ContentDecided, ContentRestored, NewEvent
 from reprieve.domain.evidence import Evidence
 from reprieve.domain.model import Role, ensure_text, parse_enum
 from reprieve.domain.personal import PersonalRef, ref_id
 from reprieve.domain.reason import Automation, Reason
+from reprieve.domain.sanctions import Imported
 from reprieve.domain.time import Duration, format_instant, parse_duration, parse_instant, to_micros
 from reprieve.services.backdating import keep_backdated_reason
 from reprieve.services.callers import Caller
@@ -92,6 +93,8 @@ class ContentDecisionView:
     changes: tuple[ContentChange, ...]
     #: None: none was given, or the caller may not see it (a ``platform`` token).
     evidence: EvidenceView | None = None
+    #: Imported history: when its user was informed, and the platform's own statement.
+    imported: Imported | None = None
 
     @property
     def restricts(self) -> tuple[str, ...]:
@@ -124,6 +127,7 @@ class ContentDecisionView:
             "backdated": self.backdated,
             "changes": [c.to_dict() for c in self.changes],
             "evidence": self.evidence.to_json() if self.evidence is not None else None,
+            "imported": self.imported.to_dict() if self.imported is not None else None,
         }
 
 
@@ -150,6 +154,7 @@ def decision_view(
         version=decision.version,
         changes=tuple(sorted(decision.changes, key=lambda c: c.seq)),
         evidence=evidence,
+        imported=decision.imported,
     )
 
 
@@ -173,6 +178,9 @@ class DecideContent:
     #: Why it starts more than 24 hours before it is recorded (PRODUCT.md section 8); ignored if it does not.
     backdated_reason: str | None = None
     evidence: Evidence | None = None
+    #: History imported (``content_import``): when its user was informed, and the platform's own
+    #: statement, recorded instead of issuing one (PRODUCT.md section 8).
+    imported: Imported | None = None
 
     @classmethod
     def parse(
@@ -344,37 +352,8 @@ def decide_within(
 def _decide(
     db: Database, uow: UnitOfWork, c: DecideContent, decision_id: str, first: dict[tuple[str, str], Item]
 ) -> ContentDecision:
-    item = c.item
-    platform = require_platform(db, uow.conn, item.platform)
-    key = (item.platform, item.item)
-    recorded = first.get(key) or content_store.load_item(uow.conn, *key)
-    if recorded is not None:
-        item.ensure_same_author(recorded)
-    else:
-        first[key] = item
-    starts_at = c.starts_at if c.starts_at is not None else uow.now
-    ends_at = c.ends_at
-    if ends_at is None and c.duration is not None:
-        ends_at = c.duration.after(starts_at, field="duration")
-    ensure_term(starts_at, ends_at)
-    why = backdating_reason(starts_at, uow.now, c.backdated_reason, field="starts_at")
-    backdated = keep_backdated_reason(
-        uow, operator=platform.operator, subject=f"content_decision:{decision_id}", reason=why
-    )
-    event = ContentDecided(
-        id=decision_id,
-        operator=platform.operator,
-        item=item.to_dict(),
-        kind=c.kind.value,
-        starts_at=format_instant(starts_at) or "",
-        ends_at=format_instant(ends_at),
-        reason=c.reason.to_dict(),
-        automated=c.automated.to_dict(),
-        kind_other=c.kind_other,
-        territorial_scope=c.territorial_scope,
-        strike=c.strike,
-        backdated_reason=backdated,
-    )
+    platform = require_platform(db, uow.conn, c.item.platform)
+    event, why = prepare_decided(uow, c, decision_id, platform.operator, first)
     seq = uow.next_seq()
     uow.record([NewEvent.of(event, event.starts_at, platform.operator)])
     if c.evidence is not None:  # beside the event, never in it
@@ -382,17 +361,76 @@ def _decide(
             uow.conn,
             decision_id=decision_id,
             operator=platform.operator,
-            platform=item.platform,
-            item=item.item,
+            platform=c.item.platform,
+            item=c.item.item,
             evidence=c.evidence,
             now=uow.now,
         )
     decision = content_store.decision_of_decided(seq, event)
-    if recorded is not None:  # as a later read shows it: the item as first recorded
-        decision.item = recorded
-    _mark_backdated(decision, backdated, why, uow.now)
+    _mark_backdated(decision, event.backdated_reason, why, uow.now)
     _recorded(uow, decision, seq, decision.changes[-1])
     return decision
+
+
+class Unknown:
+    """Marks an item not looked up yet (``prepare_decided``): None means "not recorded"."""
+
+
+UNKNOWN = Unknown()
+
+
+def prepare_decided(
+    uow: UnitOfWork,
+    c: DecideContent,
+    decision_id: str,
+    operator: str,
+    first: dict[tuple[str, str], Item],
+    recorded: Item | Unknown | None = UNKNOWN,
+) -> tuple[ContentDecided, str | None]:
+    """The ``content.decided`` event of ``c`` (not recorded), checked: its item keeps the author it
+    was first recorded with (``first``: the items this batch named first; ``recorded``: the item as
+    the database has it, if the caller read it already), its term, and its backdating (a decision
+    taken now needs a reason to start more than 24 hours before; an import, which says when its
+    user was informed, is backdated by nature). Returns the event and the backdating reason."""
+    item = c.item
+    key = (item.platform, item.item)
+    known = first.get(key)
+    if known is None:
+        known = content_store.load_item(uow.conn, *key) if isinstance(recorded, Unknown) else recorded
+    if known is not None:
+        item.ensure_same_author(known)
+    else:
+        first[key] = item
+    starts_at = c.starts_at if c.starts_at is not None else uow.now
+    ends_at = c.ends_at
+    if ends_at is None and c.duration is not None:
+        ends_at = c.duration.after(starts_at, field="duration")
+    ensure_term(starts_at, ends_at)
+    extra: dict[str, Any] = {}
+    why: str | None = None
+    backdated: PersonalRef | None = None
+    if c.imported is not None:
+        c.imported.ensure_within(starts_at, uow.now)
+        extra["imported"] = c.imported.to_dict()
+    else:
+        why = backdating_reason(starts_at, uow.now, c.backdated_reason, field="starts_at")
+        backdated = keep_backdated_reason(uow, operator=operator, subject=f"content_decision:{decision_id}", reason=why)
+    event = ContentDecided(
+        decision_id,
+        operator,
+        item.to_dict(),
+        c.kind.value,
+        format_instant(starts_at) or "",
+        format_instant(ends_at),
+        c.reason.to_dict(),
+        c.automated.to_dict(),
+        c.kind_other,
+        c.territorial_scope,
+        c.strike,
+        backdated,
+        extra or NO_EXTRA,
+    )
+    return event, why
 
 
 def _recorded(uow: UnitOfWork, decision: ContentDecision, seq: int, change: ContentChange) -> None:

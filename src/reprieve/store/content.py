@@ -23,6 +23,7 @@ from reprieve.domain.content import (
 from reprieve.domain.events import ContentAmended, ContentDecided, ContentRestored
 from reprieve.domain.personal import ref_id
 from reprieve.domain.reason import Automation, Reason
+from reprieve.domain.sanctions import Imported
 from reprieve.domain.time import from_micros, parse_instant, to_micros
 from reprieve.store import tables
 from reprieve.store.bulk import column_json, insert_rows
@@ -77,6 +78,7 @@ def decided_change(seq: int, event: ContentDecided) -> ContentChange:
         parse_instant(event.ends_at) if event.ends_at else None,
         tuple(event.territorial_scope),
         backdated_ref=ref_id(event.backdated_reason),
+        imported=Imported.from_dict(event.extra["imported"]) if "imported" in event.extra else None,
     )
 
 
@@ -229,6 +231,23 @@ def item_from_row(row: Any) -> Item:
 def load_item(conn: Connection, platform: str, item: str) -> Item | None:
     row = conn.execute(select(tables.items).where(IT.platform_id == platform, IT.item_id == item)).one_or_none()
     return None if row is None else item_from_row(row)
+
+
+def items_recorded(conn: Connection, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Item]:
+    """The items among ``keys`` (platform, item) recorded already, as first recorded: one query per
+    platform and 500 items (a bulk import's chunk)."""
+    wanted: dict[str, set[str]] = {}
+    for platform, item in keys:
+        wanted.setdefault(platform, set()).add(item)
+    found: dict[tuple[str, str], Item] = {}
+    for platform, items in wanted.items():
+        ordered = sorted(items)
+        for i in range(0, len(ordered), 500):
+            for row in conn.execute(
+                select(tables.items).where(IT.platform_id == platform, IT.item_id.in_(ordered[i : i + 500]))
+            ):
+                found[(platform, row.item_id)] = item_from_row(row)
+    return found
 
 
 def decision_from_row(row: Any, item: Item) -> ContentDecision:

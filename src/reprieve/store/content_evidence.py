@@ -3,15 +3,17 @@ it supports, in the same transaction, never in the log (``domain.evidence``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import Connection, insert, select
 
 from reprieve.domain.evidence import Evidence
 from reprieve.domain.time import from_micros, to_micros
 from reprieve.store import tables
+from reprieve.store.bulk import insert_rows
 
 EV = tables.content_evidence.c
 
@@ -48,6 +50,30 @@ def put_evidence(
             recorded_at=to_micros(now),
             forgotten_at=None,
         )
+    )
+
+
+class EvidenceRow(NamedTuple):
+    """The evidence of one decision of a bulk import, to write with the others (``put_evidence_rows``)."""
+
+    decision_id: str
+    operator: str
+    platform: str
+    item: str
+    evidence: Evidence
+
+
+def put_evidence_rows(conn: Connection, rows: Sequence[EvidenceRow], *, now: datetime) -> None:
+    """``put_evidence`` of many decisions, in one insert."""
+    recorded = to_micros(now)
+    insert_rows(
+        conn,
+        tables.content_evidence,
+        ("decision_id", "operator_id", "platform_id", "item_id", "reference", "sha256", "recorded_at", "forgotten_at"),
+        [
+            (r.decision_id, r.operator, r.platform, r.item, r.evidence.reference, r.evidence.sha256, recorded, None)
+            for r in rows
+        ],
     )
 
 

@@ -1,0 +1,146 @@
+"""Bulk import of decisions on content: history decided before Reprieve (PRODUCT.md sections 8, 9).
+
+Each row is a content decision's create body with when its user was informed (``informed_at``) and,
+if the platform issued one, its own statement of reasons (``{reference, issued_at}``), recorded
+instead of issuing one. ``reprieve content import`` streams a file of any size, ``batch_size`` rows
+per transaction; ``POST /v1/imports`` takes up to 1,000 rows in one. A batch is all or nothing: a bad
+row rolls back its batch, and the error names it (``content decision #n: ...``).
+
+A batch is taken in chunks, as sanctions are (``services.sanctions.import_sanctions``): each chunk's
+items are looked up in one query, its authors registered at once, its events chained and projected in
+one append, its evidence written in one insert.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime
+from itertools import islice
+from typing import Any
+
+from reprieve.domain.errors import ConflictError, NotFoundError, ValidationError
+from reprieve.domain.events import NewEvent
+from reprieve.domain.sanctions import Imported
+from reprieve.services.callers import Caller
+from reprieve.services.catalogue import ensure_accounts, require_platform
+from reprieve.services.content import DecideContent, prepare_decided
+from reprieve.store import content as content_store
+from reprieve.store.content_evidence import EvidenceRow, put_evidence_rows
+from reprieve.store.db import Database
+from reprieve.store.uow import UnitOfWork
+
+#: Decisions checked and recorded together inside one transaction of an import.
+IMPORT_CHUNK = 1000
+#: Rows one ``POST /v1/imports`` takes at most: one transaction, all or nothing.
+MAX_IMPORT_ROWS = 1000
+
+
+def imported_decision(
+    command: DecideContent,
+    informed_at: str | datetime | None,
+    statement: Mapping[str, Any] | None = None,
+    *,
+    informed_at_start: bool = False,
+) -> DecideContent:
+    """A row of imported history: ``command`` with when the platform informed its user
+    (``informed_at``, required; with ``informed_at_start``, a row without one says its user was
+    informed when the decision started) and the platform's own statement (``{reference,
+    issued_at}``)."""
+    if informed_at is None:
+        if not informed_at_start:
+            raise ValidationError(
+                "required: when the platform informed the user (or import with the default: informed at starts_at)",
+                field="informed_at",
+            )
+        if command.starts_at is None:
+            raise ValidationError("informed at its start: give starts_at, or informed_at", field="informed_at")
+        informed_at = command.starts_at
+    return replace(command, imported=Imported.parse(informed_at, statement))
+
+
+def import_history(db: Database, rows: Sequence[DecideContent], *, caller: Caller) -> int:
+    """``POST /v1/imports`` with ``content_decisions``: at most ``MAX_IMPORT_ROWS`` rows of history,
+    in one transaction: all of them, or none (the error names the row). Returns how many."""
+    if not rows or len(rows) > MAX_IMPORT_ROWS:
+        raise ValidationError(f"give 1 to {MAX_IMPORT_ROWS} content decisions", field="content_decisions")
+    assert all(row.imported is not None for row in rows), "import_history: every row says when its user was informed"
+    return import_content(db, rows, caller=caller, batch_size=len(rows))
+
+
+def import_content(
+    db: Database,
+    commands: Iterable[DecideContent],
+    *,
+    caller: Caller,
+    batch_size: int = 10_000,
+    on_batch: Any = None,
+) -> int:
+    """Record many content decisions, ``batch_size`` per transaction; returns how many.
+
+    Each batch is all-or-nothing: a bad command rolls back its batch, and the error names it.
+    ``caller.now``: the instant of every batch. A command that says when its user was informed
+    (``imported``) has it recorded and issues no statement; the edges require it. Platforms of
+    operators the caller may not see do not exist (404).
+    """
+    actor, now = caller.actor, caller.instant
+    seen: dict[str, str] = {}  # platform -> its operator, checked once
+    total = 0
+    size = max(1, batch_size)
+    pending = iter(commands)
+    chunk = list(islice(pending, min(IMPORT_CHUNK, size)))
+    while chunk:
+        with UnitOfWork(db, actor=actor, now=now) as uow:
+            done = 0
+            first: dict[tuple[str, str], Any] = {}
+            while chunk:
+                _record_chunk(db, uow, caller, chunk, seen, first, offset=total + done)
+                done += len(chunk)
+                chunk = list(islice(pending, min(IMPORT_CHUNK, size - done)))
+        total += done
+        if on_batch is not None:
+            on_batch(total)
+        chunk = list(islice(pending, min(IMPORT_CHUNK, size)))
+    return total
+
+
+def _record_chunk(
+    db: Database,
+    uow: UnitOfWork,
+    caller: Caller,
+    commands: Sequence[DecideContent],
+    seen: dict[str, str],
+    first: dict[tuple[str, str], Any],
+    *,
+    offset: int,
+) -> None:
+    """Check ``commands`` and record their events in one append, their evidence in one insert."""
+    conn = uow.conn
+    for index, command in enumerate(commands):
+        platform_id = command.item.platform
+        if platform_id not in seen:
+            try:
+                platform = require_platform(db, conn, platform_id)
+                caller.seen(platform, "platform", platform_id)
+            except NotFoundError as exc:
+                raise NotFoundError(f"content decision #{offset + index + 1}: {exc.message}") from None
+            seen[platform_id] = platform.operator
+    ensure_accounts(db, uow, list(dict.fromkeys(c.item.author for c in commands)))
+    recorded = content_store.items_recorded(conn, [(c.item.platform, c.item.item) for c in commands])
+    ids = db.ids.new_ids("cd", uow.now, len(commands))
+    events: list[NewEvent] = []
+    evidence: list[EvidenceRow] = []
+    for index, (command, decision_id) in enumerate(zip(commands, ids, strict=True)):
+        operator = seen[command.item.platform]
+        key = (command.item.platform, command.item.item)
+        try:
+            event, _ = prepare_decided(uow, command, decision_id, operator, first, recorded.get(key))
+        except ValidationError as exc:
+            raise ValidationError(f"content decision #{offset + index + 1}: {exc.message}") from None
+        except ConflictError as exc:  # another author than the item's first
+            raise ConflictError(f"content decision #{offset + index + 1}: {exc.message}") from None
+        events.append(NewEvent.of(event, event.starts_at, operator))
+        if command.evidence is not None:
+            evidence.append(EvidenceRow(decision_id, operator, key[0], key[1], command.evidence))
+    uow.record(events)
+    put_evidence_rows(conn, evidence, now=uow.now)
