@@ -1284,11 +1284,27 @@ class ContentDecided(NamedTuple):
     extra: Mapping[str, Any] = NO_EXTRA
 
     def to_payload(self) -> dict[str, Any]:
-        data = _payload(self, self._fields[:-1])
-        data["territorial_scope"] = list(self.territorial_scope)
-        if data["kind_other"] is None:
-            del data["kind_other"]
-        return _backdated_out(data)
+        # Written out, the fields unpacked at once: a bulk import makes one per decision.
+        (id, operator, item, kind, starts_at, ends_at, reason, automated, other, scope, strike, backdated, extra) = self
+        data: dict[str, Any] = {
+            "id": id,
+            "operator": operator,
+            "item": item,
+            "kind": kind,
+            "starts_at": starts_at,
+            "ends_at": ends_at,
+            "reason": reason,
+            "automated": automated,
+            "territorial_scope": list(scope),
+            "strike": strike,
+        }
+        if other is not None:
+            data["kind_other"] = other
+        if backdated is not None:
+            data["backdated_reason"] = ref_out(backdated)
+        if extra:
+            data.update(extra)
+        return data
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> ContentDecided:

@@ -10,6 +10,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+import orjson
 from sqlalchemy import Connection, delete, select, update
 
 from reprieve.domain.content import (
@@ -24,7 +25,7 @@ from reprieve.domain.events import ContentAmended, ContentDecided, ContentRestor
 from reprieve.domain.personal import ref_id
 from reprieve.domain.reason import Automation, Reason
 from reprieve.domain.sanctions import Imported
-from reprieve.domain.time import from_micros, parse_instant, to_micros
+from reprieve.domain.time import END_OF_TIME, from_micros, parse_instant, to_micros
 from reprieve.store import tables
 from reprieve.store.bulk import column_json, insert_rows
 
@@ -110,44 +111,78 @@ def contents_decided(projector: Projector, events: list[Applied[ContentDecided]]
     decision_rows = []
     span_rows: list[tuple[Any, ...]] = []
     items: dict[tuple[str, str], tuple[Any, ...]] = {}
+    dumps = orjson.dumps
     for seq, _, event in events:
-        item = event.item
-        key = (item["platform"], item["item"])
+        # Unpacked at once, and the stored change written out (``decided_change(...).to_stored()``
+        # makes the same): a bulk import projects one per decision.
+        (
+            decision_id,
+            operator,
+            item,
+            kind,
+            starts_at,
+            ends_at,
+            reason,
+            automated,
+            kind_other,
+            scope,
+            strike,
+            backdated,
+            extra,
+        ) = event
+        platform_id, item_id, author = item["platform"], item["item"], item["account"]
+        key = (platform_id, item_id)
         if key not in items:
             items[key] = (
-                key[0],
-                key[1],
-                event.operator,
-                item["account"],
-                json.dumps(list(item.get("content_type") or ())),
+                platform_id,
+                item_id,
+                operator,
+                author,
+                dumps(list(item.get("content_type") or ())).decode(),
                 item["content_date"],
                 item.get("language"),
                 seq,
             )
-        change = decided_change(seq, event)
+        starts = to_micros(parse_instant(starts_at))
+        ends = to_micros(parse_instant(ends_at)) if ends_at else None
+        countries = list(scope)
+        change: dict[str, Any] = {
+            "type": "decided",
+            "seq": seq,
+            "effective_at": starts_at,
+            "kind": kind,
+            "ends_at": ends_at,
+            "territorial_scope": countries,
+        }
+        if backdated is not None:
+            change["backdated_ref"] = ref_id(backdated)
+        if "imported" in extra:
+            change["imported"] = extra["imported"]
         decision_rows.append(
             (
-                event.id,
-                event.operator,
-                key[0],
-                key[1],
-                item["account"],
-                event.kind,
-                event.kind_other,
-                json.dumps(list(event.territorial_scope)),
-                to_micros(change.effective_at),
-                None if change.ends_at is None else to_micros(change.ends_at),
+                decision_id,
+                operator,
+                platform_id,
+                item_id,
+                author,
+                kind,
+                kind_other,
+                dumps(countries).decode(),
+                starts,
+                ends,
                 None,
-                event.reason["category"],
-                column_json(event.reason),
-                column_json(event.automated),
-                bool(event.strike),
-                json.dumps([change.to_stored()]),
+                reason["category"],
+                column_json(reason),
+                column_json(automated),
+                bool(strike),
+                dumps([change]).decode(),
                 seq,
                 seq,
             )
         )
-        span_rows.extend(_span_rows(event.id, key, [change]))
+        until = END_OF_TIME if ends is None else ends
+        if until > starts:
+            span_rows.append((decision_id, starts, until, platform_id, item_id, kind, " ".join(countries)))
     known = {
         (row[0], row[1])
         for row in conn.execute(
