@@ -144,3 +144,22 @@ def test_informed_at_start_and_idempotency(world: World) -> None:
         "items"
     ]
     assert decision["imported"] == {"informed_at": "2023-03-01T09:00:00Z", "statement": None}
+
+
+def test_an_item_keeps_its_first_description(world: World) -> None:
+    """A later decision (decided or imported) naming the item with another content type or date is
+    about the item as first recorded: its reason and its answer say so."""
+    w = world
+    first = row("1000000000000000077")
+    assert w.client.post("/v1/imports", headers=w.headers["platform"], json={"content_decisions": [first]}).status_code
+    later = {k: v for k, v in row("1000000000000000077").items() if k not in ("informed_at", "starts_at")}
+    later["item"] = {**later["item"], "content_type": ["CONTENT_TYPE_VIDEO"], "content_date": "2020-01-01"}
+    later["kind"] = "label"
+    answer = w.client.post("/v1/content-decisions", headers=w.headers["moderator"], json=later)
+    assert answer.status_code == 201, answer.text
+    decided = answer.json()
+    assert decided["item"]["content_type"] == ["CONTENT_TYPE_TEXT"] and decided["item"]["content_date"] == "2023-02-27"
+    assert decided["reason"]["content_type"] == ["CONTENT_TYPE_TEXT"]
+    assert decided["reason"]["content_date"] == "2023-02-27"
+    again = w.client.get(f"/v1/content-decisions/{decided['id']}", headers=w.headers["auditor"]).json()
+    assert again["reason"] == decided["reason"] and again["item"] == decided["item"]

@@ -399,6 +399,13 @@ def prepare_decided(
         known = content_store.load_item(uow.conn, *key) if isinstance(recorded, Unknown) else recorded
     if known is not None:
         item.ensure_same_author(known)
+        if known != item:  # an item keeps its first description: the decision is about that one
+            item = known
+            c = replace(
+                c,
+                item=known,
+                reason=replace(c.reason, content_type=known.content_type, content_date=known.content_date),
+            )
     else:
         first[key] = item
     starts_at = c.starts_at if c.starts_at is not None else uow.now
