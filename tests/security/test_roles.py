@@ -59,6 +59,10 @@ TABLE: dict[str, frozenset[Role]] = {
     "import": MANAGE | {PLATFORM},
     "amend": MODERATE,
     "lift": MODERATE,
+    # Decisions on content (issue 24): as sanctions; a platform's machine never decides.
+    "decide-content": MODERATE,
+    "amend-content": MODERATE,
+    "restore-content": MODERATE,
     "open-review": MODERATE,
     "assess": MODERATE | {REVIEWER},  # then only a member of the panel (the service checks the seat)
     "decide-review": MODERATE | {REVIEWER},  # a moderator (so an admin) any; a reviewer one it sits on
