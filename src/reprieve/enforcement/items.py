@@ -39,7 +39,6 @@ from reprieve.domain.item_checks import (
     ItemCheck,
     ItemDecision,
     author_view,
-    decide_item,
     ensure_item_capability,
     item_check_view,
     refused_item_row,
@@ -210,7 +209,7 @@ def account_status(slot: PlatformSlot, account: str, t: int) -> str:
     return STATUS_OF_CODE[max((s.kind for s in unpack(packed).spans if s.start <= t < s.end), default=0)]
 
 
-_SlotState = tuple["Callable[[str], bytes | None]", int, bytearray, "PlatformSlot"]
+_SlotState = tuple["Callable[[str], bytes | None]", int, bytearray, "PlatformSlot", dict[str, str], int, bytearray]
 _SID_AT = tuple(slice(ITEM_HEAD.size, ITEM_HEAD.size + length) for length in range(256))
 
 
@@ -232,81 +231,120 @@ def decide_items(
     head_size = ITEM_HEAD.size
     sid_at = _SID_AT
     status_of, denies_of, capability_bit = _STATUS, _DENIES, CAPABILITY_BIT
-    country_bits: dict[str | None, int] = dict(COUNTRY_BIT)
+    country_bits: dict[str | None, int] = {c: b for c, b in COUNTRY_BIT.items()}
     country_bits[None] = 0
     end_of_time = END_OF_TIME
     nothing = NOTHING
+    unknown: ItemAnswer = (NOTHING, None, None)  # never decided, no author named
     states: dict[str, _SlotState] = {}
-    authors: dict[tuple[str, str], str] = {}  # (platform, account) -> status, within this batch
     current: str | None = None
     get: Callable[[str], bytes | None] = states.get  # type: ignore[assignment]  # set below
     mask, table = 0, bytearray(1)
+    amask, atable = 0, bytearray(1)  # the filter of the platform's accounts with spans
     slot: PlatformSlot | None = None
-    for position, (platform, item, capability, country, account) in enumerate(rows):
-        try:
-            if platform != current:
-                state = states.get(platform)
-                if state is None:
-                    state = states[platform] = _state(index, platform, operators)
-                get, mask, table, slot = state
-                current = platform
-            bit = capability_bit.get(capability)
-            if bit is None:
-                ensure_item_capability(capability)
-            cbit = country_bits.get(country)
-            if cbit is None:
-                parse_country(country)  # any valid country outside the EEA: only unscoped decisions apply
-                cbit = country_bits[country] = 0
-        except ReprieveError as error:
-            if refused is None:
-                raise
-            if isinstance(error, NotFoundError):
-                current = None
-            refused.append(position)
-            append(RowError.of(error))
-            continue
+    authors: dict[str, str] = {}  # the platform's sanctioned authors seen in this batch -> their status
+    for platform, item, capability, country, account in rows:
+        if platform != current or (bit := capability_bit.get(capability)) is None or country not in country_bits:
+            try:
+                if platform != current:
+                    current = None
+                    state = states.get(platform)
+                    if state is None:
+                        state = states[platform] = _state(index, platform, operators)
+                    get, mask, table, slot, authors, amask, atable = state
+                    current = platform
+                bit = capability_bit.get(capability)
+                if bit is None:
+                    ensure_item_capability(capability)
+                if country not in country_bits:
+                    parse_country(country)  # any valid country outside the EEA: only unscoped decisions apply
+                    country_bits[country] = 0
+            except ReprieveError as error:
+                if refused is None:
+                    raise
+                refused.append(len(out))
+                append(RowError.of(error))
+                continue
         h = hash(item) & mask
-        packed = get(item) if table[h >> 3] >> (h & 7) & 1 else None
-        if packed is None:
+        if not table[h >> 3] >> (h & 7) & 1 or (packed := get(item)) is None:
+            if account is None:
+                append(unknown)
+                continue
             decided, author = nothing, account
-        else:
-            count = packed[0]
-            if count == 1:
-                _, start, end, kind, countries, length = head(packed)
-                at = head_size + length
-                author = packed[at + 2 : at + 2 + (packed[at] | packed[at + 1] << 8)].decode()
-                if start <= t < end:
-                    where = countries_of(countries) if countries else ()
-                    if countries and not cbit & countries:
-                        decided = (True, VISIBLE, None, None, where)
-                    elif denies_of[kind] & bit:
+        elif packed[0] == 1:
+            _, start, end, kind, countries, length = head(packed)
+            at = head_size + length
+            author = packed[at + 2 : at + 2 + (packed[at] | packed[at + 1] << 8)].decode()
+            if start <= t < end:
+                if not countries:
+                    if denies_of[kind] & bit:
                         until = end if end < end_of_time else None
-                        decided = (False, status_of[kind], until, packed[sid_at[length]].decode(), where)
+                        decided = (False, status_of[kind], until, packed[sid_at[length]].decode(), ())
                     else:
-                        decided = (True, status_of[kind], None, None, where)
+                        decided = (True, status_of[kind], None, None, ())
+                elif not country_bits[country] & countries:
+                    decided = (True, VISIBLE, None, None, countries_of(countries))
+                elif denies_of[kind] & bit:
+                    until = end if end < end_of_time else None
+                    decided = (False, status_of[kind], until, packed[sid_at[length]].decode(), countries_of(countries))
                 else:
-                    decided = nothing
+                    decided = (True, status_of[kind], None, None, countries_of(countries))
             else:
-                spans, author = unpack_item(packed)
-                decided = decide_item(content_spans_of(spans), t, country, capability) if spans else nothing
-        if author is None:
-            append((decided, None, None))
+                decided = nothing
+        else:
+            spans, author = unpack_item(packed)
+            decided = _decide_spans(spans, t, country_bits[country], bit) if spans else nothing  # type: ignore[arg-type]
+        h = hash(author) & amask
+        if not atable[h >> 3] >> (h & 7) & 1:
+            append((decided, author, "good"))  # never sanctioned: not in the accounts' filter
             continue
-        key = (platform, author)
-        status = authors.get(key)
+        status = authors.get(author)
         if status is None:
             assert slot is not None
-            status = authors[key] = account_status(slot, author, t)
+            status = authors[author] = account_status(slot, author, t)
         append((decided, author, status))
     return out
 
 
+def _decide_spans(spans: Sequence[ItemSpan], t: int, cbit: int, bit: int) -> ItemDecision:
+    """An item with several spans: ``domain.item_checks.decide_item`` on packed spans (the tests
+    pin the two), without building the domain's objects."""
+    worst = 0
+    denier: tuple[int, str] | None = None
+    where = 0
+    applying: list[ItemSpan] = []
+    for s in spans:
+        if s.start <= t < s.end:
+            where |= s.countries
+            if not s.countries or cbit & s.countries:
+                worst = max(worst, s.kind)
+                if _DENIES[s.kind] & bit:
+                    key = (-s.kind, s.decision_id)
+                    if denier is None or key < denier:
+                        denier = key
+    restricted_in = countries_of(where)
+    if denier is None:
+        return (True, _STATUS[worst], None, None, restricted_in)
+    # The end of the run of spans that deny anything and apply here, from t.
+    applying = [s for s in spans if _DENIES[s.kind] and (not s.countries or cbit & s.countries)]
+    end = t
+    moved = True
+    while moved:
+        moved = False
+        for s in applying:
+            if s.start <= end < s.end:
+                end, moved = s.end, True
+    return (False, _STATUS[worst], None if end >= END_OF_TIME else end, denier[1], restricted_in)
+
+
 def _state(index: EnforcementIndex, platform: str, operators: Collection[str] | None) -> _SlotState:
+    """What the hot loop needs of a platform, looked up once per batch."""
     slot = index.slots.get(platform)
     if slot is None or (operators is not None and slot.platform.operator not in operators):
         raise NotFoundError(f"no platform {platform!r}")
     mask, table = slot.items.filter
-    return slot.items.entries.get, mask, table, slot
+    accounts_mask, accounts_table = slot.filter
+    return slot.items.entries.get, mask, table, slot, {}, accounts_mask, accounts_table
 
 
 def item_views(
