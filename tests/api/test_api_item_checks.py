@@ -66,9 +66,8 @@ def items(db: Database, clock: Clock, world: World) -> dict[str, str]:
     record(db, now + hour, decided("cd_01", NUMERIC, "disabling", now - 3 * day, scope=("DE", "FR")), now - 3 * day)
     record(db, now + 2 * hour, decided("cd_02", NUMERIC, "demonetization", now - 2 * day), now - 2 * day)
     record(db, now + 2 * hour, decided("cd_03", TEXT, "removal", now - 2 * day), now - 2 * day)
-    record(
-        db, now + 3 * hour, ContentAmended("cd_03", "removal", format_instant(now + 10 * day), [], "ten days"), now - day
-    )
+    ten_days = ContentAmended("cd_03", "removal", format_instant(now + 10 * day), [], "ten days")
+    record(db, now + 3 * hour, ten_days, now - day)
     record(db, now + 3 * hour, ContentRestored("cd_03", "granted on review"), now + 8 * day)
     impose_sanction(
         db,
