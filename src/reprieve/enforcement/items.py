@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable, Collection, Iterable, Sequence
+from itertools import chain
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from reprieve.domain.checks import RowError
@@ -243,67 +244,85 @@ def decide_items(
     amask, atable = 0, bytearray(1)  # the filter of the platform's accounts with spans
     slot: PlatformSlot | None = None
     authors: dict[str, str] = {}  # the platform's sanctioned authors seen in this batch -> their status
-    for platform, item, capability, country, account in rows:
-        if platform != current or (bit := capability_bit.get(capability)) is None or country not in country_bits:
-            try:
+    pending = iter(rows)
+    while True:  # once, and once more after each row refused or country learned (from the next row)
+        try:
+            for row in pending:
+                platform, item, capability, country, account = row
                 if platform != current:
-                    current = None
                     state = states.get(platform)
                     if state is None:
                         state = states[platform] = _state(index, platform, operators)
                     get, mask, table, slot, authors, amask, atable = state
                     current = platform
-                bit = capability_bit.get(capability)
-                if bit is None:
-                    ensure_item_capability(capability)
-                if country not in country_bits:
-                    parse_country(country)  # any valid country outside the EEA: only unscoped decisions apply
-                    country_bits[country] = 0
-            except ReprieveError as error:
-                if refused is None:
-                    raise
-                refused.append(len(out))
-                append(RowError.of(error))
-                continue
-        h = hash(item) & mask
-        if not table[h >> 3] >> (h & 7) & 1 or (packed := get(item)) is None:
-            if account is None:
-                append(unknown)
-                continue
-            decided, author = nothing, account
-        elif packed[0] == 1:
-            _, start, end, kind, countries, length = head(packed)
-            at = head_size + length
-            author = packed[at + 2 : at + 2 + (packed[at] | packed[at + 1] << 8)].decode()
-            if start <= t < end:
-                if not countries:
-                    if denies_of[kind] & bit:
-                        until = end if end < end_of_time else None
-                        decided = (False, status_of[kind], until, packed[sid_at[length]].decode(), ())
+                bit = capability_bit[capability]  # KeyError: not asked of an item
+                cbit = country_bits[country]  # KeyError: outside the EEA, or not a country
+                h = hash(item) & mask
+                if not table[h >> 3] >> (h & 7) & 1 or (packed := get(item)) is None:
+                    if account is None:
+                        append(unknown)
+                        continue
+                    decided, author = nothing, account
+                elif packed[0] == 1:
+                    _, start, end, kind, countries, length = head(packed)
+                    at = head_size + length
+                    author = packed[at + 2 : at + 2 + (packed[at] | packed[at + 1] << 8)].decode()
+                    if start <= t < end:
+                        if not countries:
+                            if denies_of[kind] & bit:
+                                until = end if end < end_of_time else None
+                                decided = (False, status_of[kind], until, packed[sid_at[length]].decode(), ())
+                            else:
+                                decided = (True, status_of[kind], None, None, ())
+                        elif not cbit & countries:
+                            decided = (True, VISIBLE, None, None, countries_of(countries))
+                        elif denies_of[kind] & bit:
+                            until = end if end < end_of_time else None
+                            denier = packed[sid_at[length]].decode()
+                            decided = (False, status_of[kind], until, denier, countries_of(countries))
+                        else:
+                            decided = (True, status_of[kind], None, None, countries_of(countries))
                     else:
-                        decided = (True, status_of[kind], None, None, ())
-                elif not country_bits[country] & countries:
-                    decided = (True, VISIBLE, None, None, countries_of(countries))
-                elif denies_of[kind] & bit:
-                    until = end if end < end_of_time else None
-                    decided = (False, status_of[kind], until, packed[sid_at[length]].decode(), countries_of(countries))
+                        decided = nothing
                 else:
-                    decided = (True, status_of[kind], None, None, countries_of(countries))
-            else:
-                decided = nothing
+                    spans, author = unpack_item(packed)
+                    decided = _decide_spans(spans, t, cbit, bit) if spans else nothing
+                h = hash(author) & amask
+                if not atable[h >> 3] >> (h & 7) & 1:
+                    append((decided, author, "good"))  # never sanctioned: not in the accounts' filter
+                    continue
+                status = authors.get(author)
+                if status is None:
+                    assert slot is not None
+                    status = authors[author] = account_status(slot, author, t)
+                append((decided, author, status))
+        except (KeyError, ReprieveError) as exc:
+            error = exc if isinstance(exc, ReprieveError) else _rejection(index, row, operators)
+            if error is None:  # a valid country outside the EEA: only unscoped decisions apply there
+                if row[3] in country_bits:
+                    raise  # not a row's fault: a bug
+                country_bits[row[3]] = 0
+                pending = chain((row,), pending)
+                continue
+            if refused is None:
+                raise error from None
+            refused.append(len(out))
+            append(RowError.of(error))
         else:
-            spans, author = unpack_item(packed)
-            decided = _decide_spans(spans, t, country_bits[country], bit) if spans else nothing  # type: ignore[arg-type]
-        h = hash(author) & amask
-        if not atable[h >> 3] >> (h & 7) & 1:
-            append((decided, author, "good"))  # never sanctioned: not in the accounts' filter
-            continue
-        status = authors.get(author)
-        if status is None:
-            assert slot is not None
-            status = authors[author] = account_status(slot, author, t)
-        append((decided, author, status))
-    return out
+            return out
+
+
+def _rejection(index: EnforcementIndex, row: ItemRow, operators: Collection[str] | None) -> ReprieveError | None:
+    """The error of a row the hot loop could not answer, in the order the database path checks
+    (platform, capability, country); None if the row is fine (a country outside the EEA)."""
+    try:
+        _state(index, row[0], operators)
+        ensure_item_capability(row[2])
+        if row[3] is not None:
+            parse_country(row[3])
+    except ReprieveError as error:
+        return error
+    return None
 
 
 def _decide_spans(spans: Sequence[ItemSpan], t: int, cbit: int, bit: int) -> ItemDecision:
