@@ -48,6 +48,10 @@ class _Unsure(Exception):
     """The fast path cannot answer this request exactly as the route would: hand it over."""
 
 
+class _Mixed(Exception):
+    """Not a batch of account rows only: perhaps one with item rows."""
+
+
 class FastChecks:
     """``POST /v1/checks`` without FastAPI's dependency solving and pydantic parsing; every
     other request, and every check request it is not sure of, goes to ``app`` unchanged."""
@@ -160,15 +164,12 @@ class FastChecks:
             raise _Unsure
         if at is not None and (type(at) is not str or not 0 < len(at) <= INSTANT_MAX_LENGTH or "\x00" in at):
             raise _Unsure
-        if any(type(c) is dict and "item" in c for c in checks):
-            rows, items = self._parse_mixed(checks)
-            return rows, items, at
         try:
             # Every check has the three fields (or KeyError, TypeError), so a total of three
             # keys a check means no check has another.
             triples = [(c["platform"], c["account"], c["capability"]) for c in checks]
             if sum(map(len, checks)) != _CHECK_KEYS * len(checks):
-                raise _Unsure
+                raise _Mixed
             if triples:
                 platforms, accounts, capabilities = zip(*triples, strict=True)
                 slugs = self._slugs
@@ -177,7 +178,10 @@ class FastChecks:
                 # ACCOUNT_PATTERN on every account at once: none can hold the separator.
                 if not _ACCOUNTS.fullmatch("\n".join(accounts)):
                     raise _Unsure
-        except (KeyError, TypeError):  # a field missing, an id that is not a string
+        except (KeyError, TypeError, _Mixed):  # a field missing, an id that is not a string, or item rows
+            if any(type(c) is dict and "item" in c for c in checks):
+                rows, items = self._parse_mixed(checks)
+                return rows, items, at
             raise _Unsure from None
         return triples, None, at
 
