@@ -125,6 +125,10 @@ def _standing(w: World, h: dict[str, str], target: str) -> httpx.Response:
     return w.client.get(f"/v1/platforms/{subject['platform']}/accounts/{subject['account']}/standing", headers=h)
 
 
+def _visibility(w: World, h: dict[str, str], target: str) -> httpx.Response:
+    return w.client.get(f"/v1/platforms/{w.PLATFORM[target]}/items/{w.unique('item')}/visibility", headers=h)
+
+
 def _checks(w: World, h: dict[str, str], target: str) -> httpx.Response:
     check = {"platform": w.PLATFORM[target], "account": w.account(target), "capability": "post"}
     return w.client.post("/v1/checks", json={"checks": [check]}, headers=h)
@@ -166,6 +170,7 @@ ROUTES = {
     "amend": Route("POST", "/v1/sanctions/{sanction_id}/amend", MODERATING, 200, _amend),
     "lift": Route("POST", "/v1/sanctions/{sanction_id}/lift", MODERATING, 200, _lift),
     "standing": Route("GET", "/v1/platforms/{platform}/accounts/{account}/standing", ALL, 200, _standing),
+    "visibility": Route("GET", "/v1/platforms/{platform}/items/{item}/visibility", ALL, 200, _visibility),
     "checks": Route("POST", "/v1/checks", ALL, 200, _checks),
     "events": Route("GET", "/v1/events", frozenset({IA, Role.AUDITOR}), 200, _events),
     "verify": Route("GET", "/v1/audit/verify", frozenset({IA, Role.AUDITOR}), 200, _verify, scoped=False),
