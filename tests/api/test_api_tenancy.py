@@ -125,6 +125,10 @@ def _standing(w: World, h: dict[str, str], target: str) -> httpx.Response:
     return w.client.get(f"/v1/platforms/{subject['platform']}/accounts/{subject['account']}/standing", headers=h)
 
 
+def _visibility(w: World, h: dict[str, str], target: str) -> httpx.Response:
+    return w.client.get(f"/v1/platforms/{w.PLATFORM[target]}/items/{w.unique('item')}/visibility", headers=h)
+
+
 def _checks(w: World, h: dict[str, str], target: str) -> httpx.Response:
     check = {"platform": w.PLATFORM[target], "account": w.account(target), "capability": "post"}
     return w.client.post("/v1/checks", json={"checks": [check]}, headers=h)
@@ -211,6 +215,7 @@ ROUTES = {
     "get-content": Route("GET", "/v1/content-decisions/{decision_id}", ALL, 200, _get_content),
     "amend-content": Route("POST", "/v1/content-decisions/{decision_id}/amend", MODERATING, 200, _amend_content),
     "restore-content": Route("POST", "/v1/content-decisions/{decision_id}/restore", MODERATING, 200, _restore_content),
+    "visibility": Route("GET", "/v1/platforms/{platform}/items/{item}/visibility", ALL, 200, _visibility),
     "checks": Route("POST", "/v1/checks", ALL, 200, _checks),
     "events": Route("GET", "/v1/events", frozenset({IA, Role.AUDITOR}), 200, _events),
     "verify": Route("GET", "/v1/audit/verify", frozenset({IA, Role.AUDITOR}), 200, _verify, scoped=False),

@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from reprieve.domain.checks import Check, RowError
 from reprieve.domain.errors import NotFoundError
+from reprieve.domain.item_checks import ItemCheck
 from reprieve.domain.model import AccountRef
 from reprieve.domain.time import to_micros
 from reprieve.enforcement.follower import IndexFollower
@@ -31,6 +32,7 @@ from reprieve.enforcement.index import EnforcementIndex, InstantNotCovered
 from reprieve.runtime.group_commit import Answer
 from reprieve.services import Database
 from reprieve.services.callers import Caller
+from reprieve.services.item_checks import item_visibility, run_item_checks
 from reprieve.services.standing import get_standing, run_checks
 
 
@@ -80,11 +82,62 @@ class Enforcement:
         return get_standing(self.db, ref, at=at, caller=caller).to_json()
 
     def checks(
-        self, checks: Sequence[Check], *, at: datetime, caller: Caller, as_of: datetime | None = None
+        self, checks: Sequence[Check | ItemCheck], *, at: datetime, caller: Caller, as_of: datetime | None = None
     ) -> list[dict[str, Any]]:
         """Each check's answer, in order; a check that cannot be answered (an unknown platform, a
         capability the platform lacks, one of an operator ``caller`` does not see) is answered
-        with its error in its place (``RowError``). A past ``as_of``: from the database."""
+        with its error in its place (``RowError``). A past ``as_of``: from the database.
+        Item rows (``ItemCheck``) may come in the same batch as account rows."""
+        if not any(type(c) is ItemCheck for c in checks):
+            return self.account_checks(checks, at=at, caller=caller, as_of=as_of)  # type: ignore[arg-type]
+        accounts = [c for c in checks if isinstance(c, Check)]
+        items = [c for c in checks if isinstance(c, ItemCheck)]
+        answered = iter(self.account_checks(accounts, at=at, caller=caller, as_of=as_of))
+        item_answers = iter(self.item_checks(items, at=at, caller=caller, as_of=as_of))
+        return [next(item_answers) if isinstance(c, ItemCheck) else next(answered) for c in checks]
+
+    def item_checks(
+        self, checks: Sequence[ItemCheck], *, at: datetime, caller: Caller, as_of: datetime | None = None
+    ) -> list[dict[str, Any]]:
+        """Each item check's answer, in order, as ``checks``."""
+        found = self._index_for(at) if as_of is None else None
+        if found is not None:
+            index, at_us = found
+            refused: list[int] = []
+            try:
+                results = index.item_check_many(checks, at_us, operators=caller.operators, refused=refused)
+            except InstantNotCovered:
+                pass
+            else:
+                if not unknown_platforms(results, refused):
+                    return results
+        return run_item_checks(self.db, checks, at=at, caller=caller, refused=[], as_of=as_of)
+
+    def visibility(
+        self,
+        platform: str,
+        item: str,
+        *,
+        at: datetime,
+        caller: Caller,
+        country: str | None = None,
+        as_of: datetime | None = None,
+    ) -> dict[str, Any]:
+        """An item's visibility at ``at`` for a viewer in ``country``: from the index for the
+        present, else (a past instant, a past ``as_of``) from the database."""
+        found = self._index_for(at) if as_of is None else None
+        if found is not None:
+            index, at_us = found
+            try:
+                return index.visibility(platform, item, at_us, country, operators=caller.operators)
+            except (NotFoundError, InstantNotCovered):
+                pass  # a platform newer than the follower's last poll, or a link moved the horizon
+        return item_visibility(self.db, platform, item, at=at, country=country, caller=caller, as_of=as_of)
+
+    def account_checks(
+        self, checks: Sequence[Check], *, at: datetime, caller: Caller, as_of: datetime | None = None
+    ) -> list[dict[str, Any]]:
+        """Each account check's answer, in order, as ``checks``."""
         found = self._index_for(at) if as_of is None else None
         if found is not None:
             index, at_us = found

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag
 
 from reprieve.domain.errors import ValidationError as DomainValidationError
 from reprieve.domain.model import AccountRef, PlatformKind, Role, SanctionKind, SanctionState, Status
@@ -35,6 +35,8 @@ ACCOUNT_PATH_PATTERN = r"^[^\s/\x00][^\s/\x00]{0,199}$"
 OPAQUE_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 #: The longest instant, facts and category a request may carry (the fast paths admit the same).
 INSTANT_MAX_LENGTH = 40
+#: The longest ``country`` an item check may carry (one that is not a country code is refused in its row).
+COUNTRY_MAX_LENGTH = 16
 FACTS_MAX_LENGTH = 5000
 CATEGORY_MAX_LENGTH = 80
 
@@ -673,18 +675,64 @@ class CheckIn(Schema):
     capability: Slug
 
 
+class ItemCheckIn(Schema):
+    """An item row (PRODUCT.md section 9): may this item be viewed, interacted with, monetized, by a
+    viewer in ``country`` (optional)? ``account``: the platform's statement of the item's author,
+    used when no decision about the item is recorded (the recorded author wins)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"platform": "facebook", "item": "1234567890123456789", "capability": "view", "country": "FR"}]
+        },
+    )
+
+    platform: Slug
+    item: Annotated[str, Field(pattern=ACCOUNT_PATTERN, examples=["1234567890123456789"])]
+    capability: Annotated[str, Field(pattern=SLUG_PATTERN, examples=["view"], description="view, interact or monetize")]
+    country: Annotated[
+        str | None,
+        Field(
+            max_length=COUNTRY_MAX_LENGTH,
+            examples=["FR"],
+            description="the viewer's country (ISO 3166-1 alpha-2); without it, a decision in some countries "
+            "only restricts nothing and its countries are in `restricted_in`",
+        ),
+    ] = None
+    account: AccountId | None = None
+
+
+def _check_row_kind(value: Any) -> str:
+    """An item row names its ``item``; an account row does not."""
+    if isinstance(value, dict):
+        return "item" if "item" in value else "account"
+    return "item" if isinstance(value, ItemCheckIn) else "account"
+
+
+CheckRow = Annotated[
+    Annotated[CheckIn, Tag("account")] | Annotated[ItemCheckIn, Tag("item")], Discriminator(_check_row_kind)
+]
+
+
 class ChecksRequest(Schema):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
-            "examples": [{"checks": [{"platform": "facebook", "account": "DonaldTrump", "capability": "post"}]}]
+            "examples": [
+                {
+                    "checks": [
+                        {"platform": "facebook", "account": "DonaldTrump", "capability": "post"},
+                        {"platform": "facebook", "item": "1234567890123456789", "capability": "view", "country": "FR"},
+                    ]
+                }
+            ]
         },
     )
 
     at: Instant | None = None
     #: record time (PRODUCT.md section 8): as known then, from the events recorded by then
     as_of: Instant | None = None
-    checks: Annotated[list[CheckIn], Field(max_length=MAX_CHECKS)]
+    checks: Annotated[list[CheckRow], Field(max_length=MAX_CHECKS)]
 
 
 class CheckResult(Out):
@@ -715,9 +763,63 @@ class CheckRefused(Out):
     error: RowErrorOut
 
 
+class ItemAuthorOut(Out):
+    account: str
+    status: Status = Field(description="the author's standing on the platform at the instant")
+
+
+class ItemCheckResult(Out):
+    """An item row's answer: ``decision`` is the worst decision in force for this viewer that
+    denies the capability (null if allowed); ``author`` null when no author is recorded or stated."""
+
+    platform: str
+    item: str
+    capability: str
+    country: str | None
+    allowed: bool
+    status: str = Field(examples=["removed"], description="visible, or the status of the worst kind in force here")
+    until: str | None
+    decision: str | None
+    restricted_in: list[str]
+    author: ItemAuthorOut | None
+
+
+class ItemCheckRefused(Out):
+    """An item row that could not be answered (an unknown platform, a capability not asked of an
+    item, a country that is not one), in its place."""
+
+    platform: str
+    item: str
+    capability: str
+    country: str | None
+    error: RowErrorOut
+
+
 class ChecksOut(Out):
     at: str
-    results: list[CheckResult | CheckRefused]
+    results: list[CheckResult | CheckRefused | ItemCheckResult | ItemCheckRefused]
+
+
+class VisibilityDecisionOut(Out):
+    id: str
+    kind: str = Field(examples=["disabling"])
+    territorial_scope: list[str] = Field(description="the EEA countries it applies in; empty: everywhere")
+    until: str | None = Field(description="when it stops being in force; null: never")
+
+
+class VisibilityOut(Out):
+    """An item at an instant, for a viewer in ``country`` (null: not said)."""
+
+    platform: str
+    item: str
+    country: str | None
+    visible: bool
+    status: str = Field(examples=["disabled"])
+    restricted: list[str] = Field(description="the capabilities denied to this viewer: view, interact, monetize")
+    restricted_in: list[str] = Field(description="the countries of the decisions in force in some countries only")
+    author: ItemAuthorOut | None
+    decisions: list[VisibilityDecisionOut] = Field(description="in force for this viewer, worst first")
+    until: str | None = Field(description="when nothing is denied any more; null: never, or nothing is")
 
 
 # --- the audit log -----------------------------------------------------------------------

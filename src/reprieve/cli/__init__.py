@@ -16,6 +16,7 @@ from sqlalchemy.exc import OperationalError
 
 from reprieve.cli import admin, amnesty, deliveries, due_process, ledger, transparency
 from reprieve.cli import content as content_commands
+from reprieve.cli import items as item_commands
 from reprieve.cli import members as member_commands
 from reprieve.cli import people as people_commands
 from reprieve.cli import secrets as secret_commands
@@ -43,6 +44,7 @@ worker_commands.register(app)
 webhook_commands.register(app)
 secret_commands.register(app)
 people_commands.register(app)
+item_commands.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -25,6 +25,9 @@ from reprieve.domain.events import (
     EVENT_TYPES,
     AccountRegistered,
     AppealDecided,
+    ContentAmended,
+    ContentDecided,
+    ContentRestored,
     Event,
     EventType,
     IdentitiesLinked,
@@ -37,7 +40,7 @@ from reprieve.domain.events import (
     ViolationRecorded,
 )
 from reprieve.enforcement.index import EnforcementIndex
-from reprieve.enforcement.loader import Row, refresh_identities
+from reprieve.enforcement.loader import Row, refresh_identities, refresh_items
 from reprieve.store import queries
 from reprieve.store.db import Database
 from reprieve.store.enforcement import driver_rows, last_link
@@ -64,21 +67,30 @@ _TOUCHED_BY: dict[type[Event], str] = {
 assert all(field in cls._fields for cls, field in _TOUCHED_BY.items())
 #: The same by recorded type: the database reads the field from the payloads (see ``_page_sql``).
 _TOUCHES = {EVENT_TYPES[cls]: field for cls, field in _TOUCHED_BY.items()}
+_BY_SANCTION = tuple(EVENT_TYPES[cls] for cls in (SanctionAmended, SanctionLifted, AppealDecided, ReviewDecided))
+#: Events about items: each touches one item, named ``"platform item"`` (neither holds a space).
+_TOUCHED_ITEM: dict[type[Event], str] = {ContentDecided: "item", ContentAmended: "id", ContentRestored: "id"}
+_ITEM_EVENTS = frozenset(EVENT_TYPES[cls] for cls in _TOUCHED_ITEM)
+_TOUCHES.update({EVENT_TYPES[cls]: field for cls, field in _TOUCHED_ITEM.items()})
 #: The rest are skipped.
 AFFECTING = tuple(t.value for t in _TOUCHES)
-_BY_SANCTION = tuple(EVENT_TYPES[cls] for cls in (SanctionAmended, SanctionLifted, AppealDecided, ReviewDecided))
 _PAGE = 1_000
 
 
-def _page_sql(field: str, after: str, limit: str) -> str:
+def _page_sql(field: str, item_field: str, after: str, limit: str) -> str:
     """The head (type NULL), and ``(seq, type, what it touches)`` of the next page of affecting
     events after ``after``: an identity, for a sanction's event the identity the sanction has
     now, for a platform's its id. The database reads the payloads, so that this process does
     not parse them. ``field`` gives a payload's text field by key; ``after`` and ``limit`` are
-    the parameters' placeholders."""
+    the parameters' placeholders. An event about an item touches ``"platform item"``;
+    ``item_field`` gives a field of the payload's ``item`` by key."""
 
     def touched(event: EventType) -> str:
         value = field.format(key=_TOUCHES[event])
+        if event is EVENT_TYPES[ContentDecided]:
+            return f"{item_field.format(key='platform')} || ' ' || {item_field.format(key='item')}"
+        if event in _ITEM_EVENTS:
+            return f"(SELECT c.platform_id || ' ' || c.item_id FROM content_decisions c WHERE c.id = {value})"
         if event in _BY_SANCTION:
             return f"(SELECT s.identity_id FROM sanctions s WHERE s.id = {value})"
         return value
@@ -100,8 +112,10 @@ SELECT * FROM (
 
 #: By dialect, with each driver's parameters (sqlite3: named; psycopg: pyformat).
 _PAGE_SQL = {
-    "sqlite": _page_sql("json_extract(e.data, '$.{key}')", ":after", ":limit"),
-    "postgresql": _page_sql("(CAST(e.data AS json) ->> '{key}')", "%(after)s", "%(limit)s"),
+    "sqlite": _page_sql("json_extract(e.data, '$.{key}')", "json_extract(e.data, '$.item.{key}')", ":after", ":limit"),
+    "postgresql": _page_sql(
+        "(CAST(e.data AS json) ->> '{key}')", "(CAST(e.data AS json) -> 'item' ->> '{key}')", "%(after)s", "%(limit)s"
+    ),
 }
 
 
@@ -221,15 +235,21 @@ class IndexFollower:
 
     def _apply(self, conn: Connection, events: list[Row]) -> None:
         identities: set[str] = set()
+        items: set[tuple[str, str]] = set()
         links: list[int] = []
         for seq, type_, touched in events:
-            if EVENT_CLASSES[type_] is PlatformCreated:
+            if type_ in _ITEM_EVENTS:
+                if touched is not None:
+                    platform, _, item = touched.partition(" ")
+                    items.add((platform, item))
+            elif EVENT_CLASSES[type_] is PlatformCreated:
                 self.index.add_platform(queries.existing_platform(conn, touched))
             elif touched is not None:  # None: a sanction that is not there (nothing to re-read)
                 identities.add(touched)
             if EVENT_CLASSES[type_] is IdentitiesLinked:
                 links.append(seq)
         refresh_identities(conn, self.index, sorted(identities))
+        refresh_items(conn, self.index, sorted(items))
         linked = last_link(conn, links)
         if linked is not None and linked > self.index.horizon:
             # The index now holds the linked identity: an instant before the link is the database's.

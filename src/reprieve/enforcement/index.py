@@ -20,6 +20,7 @@ from typing import Any
 
 from reprieve.domain.checks import MAX_CHECKS, AccountStanding, Check, RowError, refused_row, standing_view
 from reprieve.domain.errors import NotFoundError, ReprieveError, ValidationError
+from reprieve.domain.item_checks import ItemCheck
 from reprieve.domain.model import APPEAL, AccountRef, Platform, ensure_slug
 from reprieve.domain.policy import policy_of
 from reprieve.domain.sanctions import Sanction, held_past_its_end
@@ -27,6 +28,7 @@ from reprieve.domain.standing import ResolvedSpan, run_ends_after, standing_at
 from reprieve.domain.strikes import Probation, probation_at
 from reprieve.domain.time import END_OF_TIME, Duration, format_instant, from_micros
 from reprieve.enforcement.entries import HEAD, KIND_OF_CODE, STATUS_OF_CODE, PackedSpan, unpack
+from reprieve.enforcement.items import ItemTable, decide_items, item_row, item_views, visibility
 from reprieve.store.db import Database
 
 #: ``(allowed, status, until µs or None, sanction id or None)``: the answer to one check.
@@ -56,6 +58,7 @@ class PlatformSlot:
         "bits",
         "filter",
         "filtered",
+        "items",
         "names",
         "platform",
         "strike_expiry",
@@ -72,6 +75,7 @@ class PlatformSlot:
         #: One attribute, so that a reader never pairs a mask with a table of another size.
         self.filter: tuple[int, bytearray] = (_MIN_FILTER_BITS - 1, bytearray(_MIN_FILTER_BITS >> 3))
         self.filtered = 0  #: accounts marked in the filter since it was sized
+        self.items = ItemTable()  #: the items recorded on the platform (``enforcement.items``)
         self._masks: dict[str, int] = {}
 
     def mask_of(self, denies_json: str | None) -> int:
@@ -155,6 +159,9 @@ class EnforcementIndex:
 
     def __len__(self) -> int:
         return sum(len(slot.accounts) for slot in self.slots.values())
+
+    def item_count(self) -> int:
+        return sum(len(slot.items.entries) for slot in self.slots.values())
 
     # --- reads -----------------------------------------------------------------------------
 
@@ -323,7 +330,46 @@ class EnforcementIndex:
         mask, table = slot.filter
         return slot.bits, slot.accounts.get, mask, table
 
+    # --- items ---------------------------------------------------------------------------------
+
+    def item_check_many(
+        self,
+        checks: Sequence[ItemCheck],
+        at_us: int,
+        *,
+        operators: Collection[str] | None = None,
+        refused: list[int] | None = None,
+    ) -> list[dict[str, Any]]:
+        """Item checks, answered as ``services.item_checks.run_item_checks`` answers them (``refused``
+        too: the positions of the rows answered with their error)."""
+        if len(checks) > MAX_CHECKS:
+            raise ValidationError(f"at most {MAX_CHECKS} checks per request", field="checks")
+        answers = decide_items(self, [item_row(c) for c in checks], at_us, operators=operators, refused=refused)
+        return item_views(checks, answers)
+
+    def decide_items(
+        self,
+        rows: Iterable[tuple[str, str, str, str | None, str | None]],
+        at_us: int,
+        *,
+        operators: Collection[str] | None = None,
+        refused: list[int] | None = None,
+    ) -> list[Any]:
+        """The hot path of item checks (``enforcement.items.decide_items``)."""
+        return decide_items(self, rows, at_us, operators=operators, refused=refused)
+
+    def visibility(
+        self, platform: str, item: str, at_us: int, country: str | None, *, operators: Collection[str] | None = None
+    ) -> dict[str, Any]:
+        """The same answer as ``services.item_checks.item_visibility`` for ``at_us >= horizon``."""
+        self._ensure_covered(at_us)
+        return visibility(self._visible(platform, operators), item, at_us, country)
+
     # --- helpers ---------------------------------------------------------------------------
+
+    def ensure_covered(self, at_us: int) -> None:
+        """Raise ``InstantNotCovered`` for an instant before the horizon."""
+        self._ensure_covered(at_us)
 
     def _ensure_covered(self, at_us: int) -> None:
         if at_us < self.horizon:

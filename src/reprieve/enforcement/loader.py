@@ -29,8 +29,9 @@ from reprieve.domain.strikes import Probation, strikes_made
 from reprieve.domain.time import END_OF_TIME, to_micros
 from reprieve.enforcement.entries import KIND_CODE, PackedSpan, pack, pack_one
 from reprieve.enforcement.index import EnforcementIndex, PlatformSlot
+from reprieve.enforcement.items import ItemSpan, ItemTable, kind_code, mask_of, pack_item
+from reprieve.store import content_index, eventlog, queries
 from reprieve.store import enforcement as store
-from reprieve.store import eventlog, queries
 from reprieve.store.db import Database
 from reprieve.store.due_process import probation_of
 
@@ -117,12 +118,50 @@ def build_index(db: Database, *, now: datetime) -> EnforcementIndex:
         try:
             with _raw_rows(conn, index.horizon) as rows:
                 load_rows(conn, index, rows, context, put=_put_unfiltered)
+            with content_index.items_cursor(conn, index.horizon) as cursor:
+                load_items(conn, index, _prefetched(cursor), put=_put_item_unfiltered)
         finally:
             if collecting:
                 gc.enable()
     for slot in index.slots.values():
         slot.resize_filter()
+        slot.items.resize_filter()
     return index
+
+
+def refresh_items(conn: Connection, index: EnforcementIndex, keys: Sequence[tuple[str, str]]) -> None:
+    """Re-read the entries of the items ``keys`` ((platform, item) pairs)."""
+    if keys:
+        load_items(conn, index, content_index.item_rows(conn, index.horizon, keys), put=ItemTable.put)
+
+
+def load_items(
+    conn: Connection, index: EnforcementIndex, rows: Iterable[Row], *, put: Callable[[ItemTable, str, bytes], None]
+) -> None:
+    """Pack the rows of the items query (``store.content_index``), grouped by platform and item,
+    into one entry per item: its author and its spans, by start."""
+    slots = index.slots
+    code_of = kind_code
+    countries_mask = mask_of
+    current: tuple[str, str] | None = None
+    author = ""
+    spans: list[ItemSpan] = []
+    table: ItemTable | None = None
+    for platform_id, item, account, did, start, end, kind, countries in rows:
+        if current is None or item != current[1] or platform_id != current[0]:
+            if current is not None and table is not None:
+                put(table, current[1], pack_item(author, sorted(spans) if len(spans) > 1 else spans))
+            slot = slots.get(platform_id) or _slot(conn, index, platform_id)
+            table = slot.items
+            current, author, spans = (platform_id, item), account, []
+        if did is not None:
+            spans.append(ItemSpan(start, end, code_of(kind), countries_mask(countries), did))
+    if current is not None and table is not None:
+        put(table, current[1], pack_item(author, sorted(spans) if len(spans) > 1 else spans))
+
+
+def _put_item_unfiltered(table: ItemTable, item: str, entry: bytes) -> None:
+    table.entries[item] = entry  # the filters are sized once the build is done
 
 
 def refresh_identities(conn: Connection, index: EnforcementIndex, identities: Sequence[str]) -> None:

@@ -23,12 +23,14 @@ from reprieve.api.fast.common import JSON, eligible_authorization, read_or_hand_
 from reprieve.api.middleware import DEFAULT_MAX_BODY_BYTES
 from reprieve.api.observability.middleware import OPERATOR
 from reprieve.api.routes.checks import PATH, answer
-from reprieve.api.schemas import ACCOUNT_PATTERN, INSTANT_MAX_LENGTH, SLUG_PATTERN
+from reprieve.api.schemas import ACCOUNT_PATTERN, COUNTRY_MAX_LENGTH, INSTANT_MAX_LENGTH, SLUG_PATTERN
 from reprieve.domain.checks import MAX_CHECKS, Check
 from reprieve.domain.errors import ForbiddenError, ReprieveError
+from reprieve.domain.item_checks import ItemCheck
 from reprieve.domain.model import AccountRef
 from reprieve.domain.time import parse_instant, to_micros
 from reprieve.enforcement import InstantNotCovered
+from reprieve.enforcement.items import item_views
 from reprieve.http.deps import Tenant
 from reprieve.services.tokens import Principal, authenticate, remembered_principal
 
@@ -38,11 +40,16 @@ _SLUG = re.compile(SLUG_PATTERN.removeprefix("^").removesuffix("$"))
 _ACCOUNT = ACCOUNT_PATTERN.removeprefix("^").removesuffix("$")
 _ACCOUNTS = re.compile(f"{_ACCOUNT}(?:\\n{_ACCOUNT})*")
 _CHECK_KEYS = 3
+_ITEM_KEYS = frozenset({"platform", "item", "capability", "country", "account"})
 _MAX_SLUGS = 4096
 
 
 class _Unsure(Exception):
     """The fast path cannot answer this request exactly as the route would: hand it over."""
+
+
+class _Mixed(Exception):
+    """Not a batch of account rows only: perhaps one with item rows."""
 
 
 class FastChecks:
@@ -90,7 +97,7 @@ class FastChecks:
             data = orjson.loads(body)
         except orjson.JSONDecodeError:
             raise _Unsure from None
-        triples, at_text = self._parse(data)
+        triples, items, at_text = self._parse(data)
         state = scope["app"].state
         now: datetime = state.clock()
         tenant = Tenant(await self._principal(state.db, authorization, now), state.db)
@@ -102,7 +109,9 @@ class FastChecks:
             index = enforcement.index
             at_us = to_micros(at)
             refused: list[int] = []
-            if index is not None and index.covers(at_us):
+            if items is not None:
+                results = await self._mixed(enforcement, tenant, triples, items, at, at_us)
+            elif index is not None and index.covers(at_us):
                 decisions = index.decide_many(triples, at_us, operators=operators, refused=refused)
                 if unknown_platforms(decisions, refused):
                     raise _Unsure  # a platform newer than the index, perhaps: the route asks the database
@@ -114,8 +123,40 @@ class FastChecks:
             raise _Unsure from None  # the route reports it (or asks the database)
         return answer(at, results)
 
-    def _parse(self, data: Any) -> tuple[list[tuple[str, str, str]], str | None]:
-        """The checks and ``at`` of a body ``ChecksRequest`` certainly accepts; else ``_Unsure``."""
+    async def _mixed(
+        self,
+        enforcement: Enforcement,
+        tenant: Tenant,
+        rows: list[Any],
+        items: list[bool],
+        at: datetime,
+        at_us: int,
+    ) -> list[dict[str, Any]]:
+        """The results of a batch with item rows (``items[i]``: row ``i`` is one), in order."""
+        triples = [r for r, is_item in zip(rows, items, strict=True) if not is_item]
+        item_rows = [r for r, is_item in zip(rows, items, strict=True) if is_item]
+        checks = [ItemCheck(*row) for row in item_rows]
+        index = enforcement.index
+        operators = tenant.operators
+        if index is not None and index.covers(at_us):
+            refused: list[int] = []
+            refused_items: list[int] = []
+            decisions = index.decide_many(triples, at_us, operators=operators, refused=refused)
+            answers = index.decide_items(item_rows, at_us, operators=operators, refused=refused_items)
+            if unknown_platforms(decisions, refused) or unknown_platforms(answers, refused_items):
+                raise _Unsure  # a platform newer than the index, perhaps: the route asks the database
+            accounts = iter(index.views(triples, decisions, refused))
+            answered = iter(item_views(checks, answers))
+        else:
+            both: list[Check | ItemCheck] = [Check(AccountRef(p, a), c) for p, a, c in triples]
+            both.extend(checks)
+            results = await run_in_threadpool(enforcement.checks, both, at=at, caller=tenant.caller())
+            accounts, answered = iter(results[: len(triples)]), iter(results[len(triples) :])
+        return [next(answered) if is_item else next(accounts) for is_item in items]
+
+    def _parse(self, data: Any) -> tuple[list[Any], list[bool] | None, str | None]:
+        """The checks and ``at`` of a body ``ChecksRequest`` certainly accepts; else ``_Unsure``.
+        With item rows, the rows and which of them are items; else the account triples and None."""
         if type(data) is not dict or type(checks := data.get("checks")) is not list:
             raise _Unsure
         at = data.get("at")
@@ -128,7 +169,7 @@ class FastChecks:
             # keys a check means no check has another.
             triples = [(c["platform"], c["account"], c["capability"]) for c in checks]
             if sum(map(len, checks)) != _CHECK_KEYS * len(checks):
-                raise _Unsure
+                raise _Mixed
             if triples:
                 platforms, accounts, capabilities = zip(*triples, strict=True)
                 slugs = self._slugs
@@ -137,9 +178,49 @@ class FastChecks:
                 # ACCOUNT_PATTERN on every account at once: none can hold the separator.
                 if not _ACCOUNTS.fullmatch("\n".join(accounts)):
                     raise _Unsure
+        except (KeyError, TypeError, _Mixed):  # a field missing, an id that is not a string, or item rows
+            if any(type(c) is dict and "item" in c for c in checks):
+                rows, items = self._parse_mixed(checks)
+                return rows, items, at
+            raise _Unsure from None
+        return triples, None, at
+
+    def _parse_mixed(self, checks: list[Any]) -> tuple[list[Any], list[bool]]:
+        """Account rows and item rows (``ItemCheckIn``: an ``item``, an optional ``country`` and
+        ``account``), as the schema certainly accepts them; else ``_Unsure``."""
+        rows: list[Any] = []
+        items: list[bool] = []
+        names: list[str] = []  # accounts and item ids: ACCOUNT_PATTERN, checked at once
+        try:
+            for c in checks:
+                if type(c) is not dict:
+                    raise _Unsure
+                if "item" in c:
+                    if not c.keys() <= _ITEM_KEYS:
+                        raise _Unsure
+                    country, account = c.get("country"), c.get("account")
+                    if country is not None and (type(country) is not str or len(country) > COUNTRY_MAX_LENGTH):
+                        raise _Unsure
+                    if account is not None:
+                        names.append(account)
+                    row: tuple[Any, ...] = (c["platform"], c["item"], c["capability"], country, account)
+                    names.append(c["item"])
+                    items.append(True)
+                else:
+                    if len(c) != _CHECK_KEYS:
+                        raise _Unsure
+                    row = (c["platform"], c["account"], c["capability"])
+                    names.append(c["account"])
+                    items.append(False)
+                for value in (row[0], row[2]):
+                    if value not in self._slugs:
+                        self._learn(value)
+                rows.append(row)
+            if names and not _ACCOUNTS.fullmatch("\n".join(names)):
+                raise _Unsure
         except (KeyError, TypeError):  # a field missing, an id that is not a string
             raise _Unsure from None
-        return triples, at
+        return rows, items
 
     def _learn(self, value: Any) -> None:
         """Remember ``value`` as a valid slug, or raise ``_Unsure``."""

@@ -1,4 +1,4 @@
-"""Checks: "may this account do X?", for up to 10,000 accounts and capabilities at once.
+"""Checks: "may this account do X?", "may this item be viewed?", for up to 10,000 rows at once.
 
 Two ways in, one answer. ``run_checks`` is the route FastAPI documents and runs for anything
 unusual: an ``Idempotency-Key``, a missing or refused token, a body that is not plainly valid,
@@ -18,8 +18,9 @@ from fastapi import APIRouter, Response
 from reprieve.api.deps import IDEMPOTENT, EnforcementDep, Reader, record_instant
 from reprieve.api.observability.metrics import record_checks
 from reprieve.api.problems import problem_responses, problem_type_of
-from reprieve.api.schemas import ChecksOut, ChecksRequest
+from reprieve.api.schemas import ChecksOut, ChecksRequest, ItemCheckIn
 from reprieve.domain.checks import Check, RowError
+from reprieve.domain.item_checks import ItemCheck
 from reprieve.domain.model import AccountRef
 from reprieve.domain.time import format_instant, parse_instant
 from reprieve.http.deps import Now
@@ -35,9 +36,10 @@ PATH = "/v1/checks"
     responses={
         200: {
             "model": ChecksOut,
-            "description": "One result per check, in order; a check that cannot be "
-            "answered (an unknown platform, a capability the platform lacks) holds its `error` in its "
-            "place, and the others are still decided",
+            "description": "One result per check, in order (account rows and item rows alike); a check "
+            "that cannot be answered (an unknown platform, a capability the platform lacks, for an item "
+            "one that is not view, interact or monetize, a country that is not one) holds its `error` in "
+            "its place, and the others are still decided",
         },
         **problem_responses(409, 413),
     },
@@ -46,7 +48,12 @@ PATH = "/v1/checks"
 def run_checks(tenant: Reader, body: ChecksRequest, now: Now, enforcement: EnforcementDep) -> Response:
     at = parse_instant(body.at, field="at") if body.at is not None else now
     as_of = record_instant(body.as_of, now=now)
-    checks = [Check(AccountRef(c.platform, c.account), c.capability) for c in body.checks]
+    checks = [
+        ItemCheck(c.platform, c.item, c.capability, c.country, c.account)
+        if isinstance(c, ItemCheckIn)
+        else Check(AccountRef(c.platform, c.account), c.capability)
+        for c in body.checks
+    ]
     results = enforcement.checks(checks, at=at, caller=tenant.caller(), as_of=as_of)
     return Response(answer(at, results), media_type="application/json")
 
