@@ -77,6 +77,25 @@ class Rendering:
     page_sha256: str
 
 
+#: The prefix of a content decision's id (PRODUCT.md section 9; a sanction's is ``snc_``): a
+#: document about one keeps that id in ``sanction_id``, the column of what it is about.
+CONTENT_DECISION_PREFIX = "cd_"
+
+
+def is_content_decision(about: str) -> bool:
+    """Whether a document's ``sanction_id`` names a content decision rather than a sanction."""
+    return about.startswith(CONTENT_DECISION_PREFIX)
+
+
+def recorded_instants(conn: Connection, seqs: Iterable[int]) -> dict[int, str]:
+    """When each event of ``seqs`` was recorded (its ``at``), by seq."""
+    wanted = sorted(set(seqs))
+    if not wanted:
+        return {}
+    E = tables.events.c
+    return {seq: at for seq, at in conn.execute(select(E.seq, E.at).where(E.seq.in_(wanted)))}
+
+
 def sha256_of(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
