@@ -37,7 +37,9 @@ def item(number: int = 1, **overrides: Any) -> dict[str, Any]:
     return data
 
 
-def record(db: Database, now: datetime, event: Any, effective_at: datetime, operator: str = "meta") -> tuple[int, list[str]]:
+def record(
+    db: Database, now: datetime, event: Any, effective_at: datetime, operator: str = "meta"
+) -> tuple[int, list[str]]:
     """Record ``event`` at ``now`` and issue what it needs; its seq and the statements' ids."""
     with UnitOfWork(db, actor=ACTOR, now=now) as uow:
         (recorded,) = uow.record([NewEvent.of(event, format_instant(effective_at) or "", operator)])
@@ -71,7 +73,9 @@ def decided(
     )
 
 
-def amended(decision_id: str, kind: str, *, ends_at: datetime | None = None, scope: tuple[str, ...] = ()) -> ContentAmended:
+def amended(
+    decision_id: str, kind: str, *, ends_at: datetime | None = None, scope: tuple[str, ...] = ()
+) -> ContentAmended:
     return ContentAmended(decision_id, kind, format_instant(ends_at), list(scope), "reconsidered")
 
 

@@ -62,11 +62,15 @@ def test_a_decision_on_content_issues_its_statement_naming_the_item_never_the_co
     assert body["decided"]["type"] == "decided" and body["decided"]["change"] == seq
     assert body["keywords"] == ["KEYWORD_INCITEMENT_VIOLENCE_HATRED"]
     assert body["source"]["type"] == "trusted_flagger"
-    assert body["automated"] == {
-        "detection": True,
-        "decision": "partially",
-        "text": body["automated"]["text"],
-    } and "partly by automated means" in body["automated"]["text"]
+    assert (
+        body["automated"]
+        == {
+            "detection": True,
+            "decision": "partially",
+            "text": body["automated"]["text"],
+        }
+        and "partly by automated means" in body["automated"]["text"]
+    )
     complaint = body["redress"]["internal_complaint"]
     assert complaint["url"] == "https://reprieve.example/appeal?content_decision=cd_1"
     assert complaint["code"] is None and complaint["window"] == "P6M"
@@ -89,19 +93,27 @@ def test_a_decision_on_content_issues_its_statement_naming_the_item_never_the_co
     french = _statement(w, statement_id, lang="fr")
     assert french["measure"]["text"] == "L'accès à votre contenu est bloqué."
     assert french["territorial_scope"]["text"] == "Dans ces pays seulement : DE, FR"
-    assert french["item"] == {**body["item"], "text": french["item"]["text"]} and " sur Facebook" in french["item"]["text"]
+    assert (
+        french["item"] == {**body["item"], "text": french["item"]["text"]} and " sur Facebook" in french["item"]["text"]
+    )
     assert french["id"] == statement_id and french["content_decision"] == "cd_1"
 
 
 def test_each_kind_says_what_was_decided_and_everywhere_when_no_country_is_named(world: World) -> None:
     w = world
     now = w.clock()
-    kinds = ("removal", "disabling", "demotion", "age_restriction", "interaction_restriction", "label", "demonetization")
+    kinds = (
+        "removal",
+        "disabling",
+        "demotion",
+        "age_restriction",
+        "interaction_restriction",
+        "label",
+        "demonetization",
+    )
     for n, kind in enumerate((*kinds, "other")):
         other = "Hidden from search results and recommendations" if kind == "other" else None
-        _, (statement_id,) = record(
-            w.db, now, decided(f"cd_{n}", kind, now, kind_other=other, the_item=item(n)), now
-        )
+        _, (statement_id,) = record(w.db, now, decided(f"cd_{n}", kind, now, kind_other=other, the_item=item(n)), now)
         body = _statement(w, statement_id)
         assert body["measure"]["kind"] == kind and body["measure"]["kind_other"] == other
         assert body["territorial_scope"] == {"countries": [], "text": "Everywhere the service is offered"}
@@ -120,7 +132,9 @@ def test_an_amendment_issues_one_when_it_changes_kind_end_or_scope_and_a_restora
     same = amended("cd_1", "label", ends_at=now + timedelta(days=90))
     assert record(w.db, later, same, later)[1] == []  # nothing the user is told changed
     _, to_removal = record(w.db, later, amended("cd_1", "removal", ends_at=now + timedelta(days=90)), later)
-    _, narrower = record(w.db, later, amended("cd_1", "removal", ends_at=now + timedelta(days=90), scope=("FR",)), later)
+    _, narrower = record(
+        w.db, later, amended("cd_1", "removal", ends_at=now + timedelta(days=90), scope=("FR",)), later
+    )
     _, shorter = record(w.db, later, amended("cd_1", "removal", ends_at=now + timedelta(days=60), scope=("FR",)), later)
     assert record(w.db, later, restored("cd_1"), later)[1] == []
     issued = [s["id"] for s in _listed(w, "cd_1")]

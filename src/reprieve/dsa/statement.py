@@ -395,7 +395,11 @@ def content_facts_of(decision: ContentDecision, ctx: Context) -> dict[str, Any]:
             for c in sorted(decision.changes, key=lambda c: c.seq)
             if c.backdated and (ctx.decision_seq is None or (c.seq <= ctx.decision_seq and c is not change))
         ],
-        "reason": {**decision.reason.to_dict(), "content_type": list(item.content_type), "content_date": item.content_date},
+        "reason": {
+            **decision.reason.to_dict(),
+            "content_type": list(item.content_type),
+            "content_date": item.content_date,
+        },
         "detection": decision.automated.detection,
         "automation": decision.automated.decision.value,
         "appeal_url": ctx.appeal_url,

@@ -81,7 +81,9 @@ def issue_content_statements(
     for statement_id, (decision, seq) in zip(ids, wanted, strict=True):
         decision = with_recorded_instants(conn, decision, own=seq, now=uow.now)
         docs.append(
-            issue_document(db, conn, decision, statement_id=statement_id, decision_seq=seq, now=uow.now, public_url=public_url)
+            issue_document(
+                db, conn, decision, statement_id=statement_id, decision_seq=seq, now=uow.now, public_url=public_url
+            )
         )
     uow.record([issued_event(doc, uow.at) for doc in docs])
     issued.insert(conn, docs)
@@ -186,9 +188,7 @@ def issue_document(
 # --- reads -----------------------------------------------------------------------------------
 
 
-def statements_of(
-    db: Database, decision_id: str, *, caller: Caller, as_of: datetime | None = None
-) -> list[IssuedView]:
+def statements_of(db: Database, decision_id: str, *, caller: Caller, as_of: datetime | None = None) -> list[IssuedView]:
     """The statements issued for a content decision's changes, oldest first, with their receipts,
     if the caller sees its operator; ``as_of``: those issued by then (not found if the decision
     was recorded later), with the receipts recorded by then."""
