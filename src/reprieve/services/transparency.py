@@ -226,6 +226,39 @@ def export_decisions(db: Database, *, operator: str, within: Period) -> Iterator
                     continue
                 found = problems(statement)
                 yield Exported(sanction_id, puid, name, None if found else statement, found)
+        yield from _content_decisions(conn, names, operator, start, end)
+
+
+def _content_decisions(
+    conn: Connection, names: Mapping[str, str], operator: str, start: int, end: int
+) -> Iterator[Exported]:
+    """The decisions on content of ``operator`` applied within ``[start, end)``, by id, as
+    ``export_decisions`` gives sanctions': from their issued statements, else their columns.
+    ``Exported.sanction_id`` holds the content decision's id."""
+    rows = store.content_decision_rows_with_issued(conn, operator, start, end)
+    of_columns, of_issued = tdb.content_statements_from_columns, tdb.content_statements_from_issued
+    items: dict[tuple[str, str, str | None], tdb.ContentItem] = {}
+    for decision_id, group in groupby(rows, key=itemgetter(0)):
+        _, platform_id, starts_at, kind_other, reason, automated, changes, types, day, language, _, document = next(
+            group
+        )
+        key = (types, day, language)
+        item = items.get(key)
+        if item is None:  # items repeat their types, dates and languages: one of each is made
+            if len(items) > 65_536:
+                items.clear()
+            item = items[key] = tdb.ContentItem(tuple(orjson.loads(types)), day, language)
+        name = names.get(platform_id, platform_id)
+        decisions = of_columns(
+            decision_id, starts_at, kind_other, reason, automated, changes, item, start_us=start, end_us=end
+        )
+        if document is not None:
+            issued = of_issued(decision_id, [document, *(row[11] for row in group)], start_us=start, end_us=end)
+            decisions = [(puid, issued.pop(puid, statement)) for puid, statement in decisions]
+            decisions += issued.items()
+        for puid, statement in decisions:
+            found = problems(statement)
+            yield Exported(decision_id, puid, name, None if found else statement, found)
 
 
 def _tallied(items: Iterator[Exported], tally: ExportTally) -> Iterator[Exported]:

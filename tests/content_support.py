@@ -81,3 +81,10 @@ def amended(
 
 def restored(decision_id: str) -> ContentRestored:
     return ContentRestored(decision_id, "restored on complaint")
+
+
+def record_without_statement(db: Database, now: datetime, event: Any, effective_at: datetime) -> int:
+    """Record ``event`` and issue nothing (a decision recorded before statements were issued)."""
+    with UnitOfWork(db, actor=ACTOR, now=now) as uow:
+        (recorded,) = uow.record([NewEvent.of(event, format_instant(effective_at) or "", "meta")])
+    return recorded.seq
