@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from content_support import amended, decided, item, record
 from sqlalchemy import func, select
 
+from content_support import amended, decided, item, record
 from reprieve.domain.deliveries import Receipt
 from reprieve.domain.time import parse_duration
 from reprieve.services import deliveries
