@@ -67,18 +67,31 @@ def test_every_request_example_runs_against_the_demo_and_backdates_nothing(
         for e in before
         if e["type"] == "sanction.imposed"
     }
-    # In the document's order (the sanction's first), but the lift last: the other examples
-    # (an amendment, an appeal) need the sanction in force.
-    examples = sorted(request_examples(client.get("/openapi.json").json()), key=lambda e: e[1].endswith("/lift"))
+    # In the document's order (the sanction's first, the content decision's first of its own), but
+    # the lift and the restoration last: the other examples (an amendment, an appeal) need the
+    # sanction and the decision in force.
+    examples = sorted(
+        request_examples(client.get("/openapi.json").json()),
+        key=lambda e: e[1].endswith(("/lift", "/restore")),
+    )
     paths = {path for _method, path, _example in examples}
     assert {"/v1/sanctions", "/v1/violations", "/v1/appeals", "/v1/sanctions/{sanction_id}/amend"} <= paths
+    assert {
+        "/v1/content-decisions",
+        "/v1/content-decisions/{decision_id}/amend",
+        "/v1/content-decisions/{decision_id}/restore",
+    } <= paths
     sanction_id: str | None = None
+    decision_id: str | None = None
     answers: dict[str, int] = {}
     for method, path, example in examples:
         body = dict(example)
         if "{sanction_id}" in path:
             assert sanction_id is not None, "the sanction example runs first (the document's order)"
             path = path.replace("{sanction_id}", sanction_id)
+        elif "{decision_id}" in path:
+            assert decision_id is not None, "the content decision example runs first (the document's order)"
+            path = path.replace("{decision_id}", decision_id)
         elif "{" in path:
             continue
         if path == "/v1/appeals":
@@ -91,7 +104,11 @@ def test_every_request_example_runs_against_the_demo_and_backdates_nothing(
             sanction_id = sanction["id"]
             assert (sanction["subject"]["platform"], sanction["subject"]["account"]) not in sanctioned_before
             assert parse_instant(sanction["starts_at"]) == now  # starts now: no backdating
+        if path == "/v1/content-decisions":
+            decision_id = answer.json()["id"]
+            assert parse_instant(answer.json()["starts_at"]) == now
     assert sanction_id is not None and f"/v1/sanctions/{sanction_id}/lift" in answers
+    assert decision_id is not None and f"/v1/content-decisions/{decision_id}/restore" in answers
     written = events_after(client, headers, before[-1]["seq"])
     assert written
     assert answers["/v1/imports"] == 201

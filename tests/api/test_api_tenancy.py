@@ -20,7 +20,7 @@ from api_support import World, reason, sanction_body
 
 from reprieve.api.app import create_app
 from reprieve.domain.model import AccountRef, Role
-from reprieve.services import catalogue
+from reprieve.services import catalogue, content
 from reprieve.services.callers import Caller
 from reprieve.store import eventlog
 from reprieve.store.db import Database
@@ -143,6 +143,49 @@ def _erase_person(w: World, h: dict[str, str], target: str) -> httpx.Response:
     return w.client.post("/v1/people/erase", json={"operator": target, "account": account}, headers=h)
 
 
+def _content_body(w: World, target: str) -> dict[str, object]:
+    item = {
+        "platform": w.PLATFORM[target],
+        "item": w.unique("item"),
+        "account": w.unique("author"),
+        "content_type": ["CONTENT_TYPE_TEXT"],
+        "content_date": "2024-05-30",
+    }
+    return {"item": item, "kind": "removal", "reason": reason()}
+
+
+def _content_decision(w: World, target: str) -> str:
+    """A fresh removal of a fresh item of a fresh author of ``target`` (two events)."""
+    command = content.DecideContent.parse(**_content_body(w, target))  # type: ignore[arg-type]
+    return content.decide_content(w.db, command, caller=Caller("setup", now=w.clock())).id
+
+
+def _decide_content(w: World, h: dict[str, str], target: str) -> httpx.Response:
+    return w.client.post("/v1/content-decisions", json=_content_body(w, target), headers=h)
+
+
+def _list_content(w: World, h: dict[str, str], target: str) -> httpx.Response:
+    return w.client.get("/v1/content-decisions", params={"platform": w.PLATFORM[target]}, headers=h)
+
+
+def _get_content(w: World, h: dict[str, str], target: str) -> httpx.Response:
+    return w.client.get(f"/v1/content-decisions/{_content_decision(w, target)}", headers=h)
+
+
+def _amend_content(w: World, h: dict[str, str], target: str) -> httpx.Response:
+    path = f"/v1/content-decisions/{_content_decision(w, target)}/amend"
+    return w.client.post(path, json={"kind": "label", "reason": "r"}, headers=h)
+
+
+def _content_statements(w: World, h: dict[str, str], target: str) -> httpx.Response:
+    return w.client.get(f"/v1/content-decisions/{_content_decision(w, target)}/statements", headers=h)
+
+
+def _restore_content(w: World, h: dict[str, str], target: str) -> httpx.Response:
+    path = f"/v1/content-decisions/{_content_decision(w, target)}/restore"
+    return w.client.post(path, json={"reason": "r"}, headers=h)
+
+
 ROUTES = {
     "create-operator": Route("POST", "/v1/operators", frozenset({IA}), 201, _operator_id, scoped=False),
     "get-operator": Route("GET", "/v1/operators/{operator}", ALL, 200, _get_operator),
@@ -166,6 +209,13 @@ ROUTES = {
     "amend": Route("POST", "/v1/sanctions/{sanction_id}/amend", MODERATING, 200, _amend),
     "lift": Route("POST", "/v1/sanctions/{sanction_id}/lift", MODERATING, 200, _lift),
     "standing": Route("GET", "/v1/platforms/{platform}/accounts/{account}/standing", ALL, 200, _standing),
+    # Decisions on content: as sanctions (a list names no operator: another's decisions are absent).
+    "decide-content": Route("POST", "/v1/content-decisions", MODERATING, 201, _decide_content),
+    "list-content": Route("GET", "/v1/content-decisions", ALL, 200, _list_content, scoped=False),
+    "get-content": Route("GET", "/v1/content-decisions/{decision_id}", ALL, 200, _get_content),
+    "amend-content": Route("POST", "/v1/content-decisions/{decision_id}/amend", MODERATING, 200, _amend_content),
+    "restore-content": Route("POST", "/v1/content-decisions/{decision_id}/restore", MODERATING, 200, _restore_content),
+    "content-statements": Route("GET", "/v1/content-decisions/{decision_id}/statements", ALL, 200, _content_statements),
     "checks": Route("POST", "/v1/checks", ALL, 200, _checks),
     "events": Route("GET", "/v1/events", frozenset({IA, Role.AUDITOR}), 200, _events),
     "verify": Route("GET", "/v1/audit/verify", frozenset({IA, Role.AUDITOR}), 200, _verify, scoped=False),
@@ -324,6 +374,11 @@ def _setup_events(name: str) -> int:
         "standing": 3,
         "checks": 1,
         "erase-person": 1,
+        # the decision's creation and its statement.issued (as a sanction's)
+        "get-content": 3,
+        "amend-content": 3,
+        "restore-content": 3,
+        "content-statements": 3,
         **dp.SETUP_EVENTS,
         **ops.SETUP_EVENTS,
     }.get(name, 0)

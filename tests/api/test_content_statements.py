@@ -12,11 +12,14 @@ from datetime import timedelta
 from typing import Any
 
 from api_support import World
-from content_support import amended, decided, item, record, restored
 from sqlalchemy import select
 
+from content_support import amended, decided, item, record, restored
 from reprieve.domain.personal import PersonalRef
+from reprieve.services.evidence import forget_expired_evidence
 from reprieve.store import tables
+
+SHA = "9f" * 32
 
 
 def _listed(w: World, decision_id: str, role: str = "auditor") -> list[dict[str, Any]]:
@@ -190,3 +193,28 @@ def test_another_operator_sees_no_content_statement(world: World) -> None:
     assert w.client.get("/v1/content-decisions/cd_nope/statements", headers=w.headers["auditor"]).status_code == 404
     stored = json.loads(w.client.get(f"/v1/statements/{statement_id}", headers=w.headers["auditor"]).content)
     assert "channel-a" not in json.dumps(stored)  # the author's account is never written
+
+
+def test_the_api_shows_the_evidence_forgotten_and_the_decision_kept(world: World) -> None:
+    w = world
+    body = {
+        "item": item(7),
+        "kind": "removal",
+        "reason": {"ground": "incompatible_content", "category": "STATEMENT_CATEGORY_VIOLENCE", "policy": "Violence",
+                   "explanation": "Praise of violence"},
+        "evidence": {"reference": "snapshots/7", "sha256": SHA},
+    }  # fmt: skip
+    created = w.client.post("/v1/content-decisions", headers=w.headers["moderator"], json=body)
+    assert created.status_code == 201, created.text
+    decision = created.json()
+    assert decision["evidence"]["sha256"] == SHA
+    (statement,) = w.client.get(
+        f"/v1/content-decisions/{decision['id']}/statements", headers=w.headers["auditor"]
+    ).json()["items"]
+    assert statement["content_decision"] == decision["id"]
+    assert forget_expired_evidence(w.db, now=w.clock() + timedelta(days=367)) == 1
+    w.clock.advance(timedelta(days=367))
+    shown = w.client.get(f"/v1/content-decisions/{decision['id']}", headers=w.headers["auditor"]).json()
+    assert shown["evidence"]["sha256"] is None and shown["evidence"]["reference"] is None
+    assert shown["kind"] == "removal"  # the decision and its statement stay
+    assert w.client.get(f"/v1/statements/{statement['id']}", headers=w.headers["auditor"]).status_code == 200

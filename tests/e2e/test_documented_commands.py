@@ -57,8 +57,8 @@ DOCUMENTS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
 SHELL_BLOCKS = {"sh", "bash", "shell", "console"}
 #: What the docs' examples call the server; the test's own server answers in its place.
 DOCUMENTED_SERVER = "http://127.0.0.1:8000"
-#: An id as the CLI prints it: a kind prefix and a ULID (``snc_01EVES70005W0PBRARG2015F16``).
-ID = re.compile(r"\b([a-z]{3})_[0-9A-HJKMNP-TV-Z]{26}\b")
+#: An id as the CLI prints it: a kind prefix and a ULID (``snc_01EVES70005W0PBRARG2015F16``, ``cd_...``).
+ID = re.compile(r"\b([a-z]{2,3})_[0-9A-HJKMNP-TV-Z]{26}\b")
 PREFIXES = {
     "sanction": "snc",
     "review": "rvw",
@@ -68,6 +68,7 @@ PREFIXES = {
     "webhook": "whk",
     "token": "tok",
     "identity": "idn",
+    "content decision": "cd",
 }
 #: Read by ``reprieve member create|password --password-stdin``.
 PASSWORD = "a documented password, long enough\n"

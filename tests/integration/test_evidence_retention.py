@@ -11,11 +11,13 @@ from sqlalchemy import func, select
 
 from content_support import amended, decided, item, record
 from reprieve.domain.deliveries import Receipt
+from reprieve.domain.evidence import Evidence
 from reprieve.domain.time import parse_duration
 from reprieve.services import deliveries
 from reprieve.services.callers import Caller
 from reprieve.services.evidence import forget_expired_evidence, set_evidence_retention
-from reprieve.store import evidence, tables
+from reprieve.store import tables
+from reprieve.store.content_evidence import KeptEvidence, evidence_of, put_evidence
 from reprieve.store.db import Database
 from reprieve.store.uow import UnitOfWork
 
@@ -25,24 +27,21 @@ SHA = "9f" * 32
 def _decide(db: Database, decision_id: str, at: datetime, number: int) -> str:
     _, (statement,) = record(db, at, decided(decision_id, "removal", at, the_item=item(number)), at)
     with UnitOfWork(db, actor="test-suite", now=at) as uow:  # as the content service does, beside its event
-        evidence.keep(
+        put_evidence(
             uow.conn,
             decision_id=decision_id,
             operator="meta",
             platform="facebook",
             item=item(number)["item"],
-            reference=f"s3://snapshots/{decision_id}.warc",
-            sha256=SHA,
-            recorded_at=at,
+            evidence=Evidence(f"s3://snapshots/{decision_id}.warc", SHA),
+            now=at,
         )
     return statement
 
 
-def _kept(db: Database, decision_id: str) -> evidence.Evidence:
+def _kept(db: Database, decision_id: str) -> KeptEvidence:
     with db.read() as conn:
-        found = evidence.of_decision(conn, decision_id)
-    assert found is not None
-    return found
+        return evidence_of(conn, [decision_id])[decision_id]
 
 
 def _events(db: Database) -> int:

@@ -15,6 +15,7 @@ import typer
 from sqlalchemy.exc import OperationalError
 
 from reprieve.cli import admin, amnesty, deliveries, due_process, ledger, transparency
+from reprieve.cli import content as content_commands
 from reprieve.cli import members as member_commands
 from reprieve.cli import people as people_commands
 from reprieve.cli import secrets as secret_commands
@@ -31,6 +32,7 @@ except ImportError:  # pragma: no cover - older Typer on the real click
 __all__ = ["app", "main"]
 
 ledger.register(app)
+content_commands.register(app)
 deliveries.register(app)
 admin.register(app)
 due_process.register(app)

@@ -1,84 +1,23 @@
-"""The evidence of decisions on content (``content_evidence``, PRODUCT.md section 9): a reference
-to the platform's snapshot of the item and its SHA-256, never the content; outside the chain, not
-rebuilt from the log. Kept, then forgotten (reference and hash set to null, ``forgotten_at`` set)
+"""Forgetting the evidence of decisions on content (``content_evidence``, PRODUCT.md section 9; it
+is written and read by ``store.content_evidence``): a reference to the platform's snapshot of the
+item and its SHA-256, never the content; outside the chain, not rebuilt from the log. Kept, then
+forgotten (reference and hash set to null, ``forgotten_at`` set)
 by the worker once its operator's retention has passed and no complaint or dispute about the item
 is possible or open (``services.evidence``)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, or_, select, update
 
-from reprieve.domain.time import format_instant, from_micros, to_micros
 from reprieve.store import tables
 from reprieve.store.connection import Connection
 
 EV = tables.content_evidence.c
-CD = tables.content_decisions.c
 A = tables.appeals.c
 D = tables.appeal_disputes.c
 _CHUNK = 500
-
-
-@dataclass(frozen=True, slots=True)
-class Evidence:
-    """A decision's evidence: the platform's reference to its snapshot and its SHA-256 (None once forgotten)."""
-
-    decision_id: str
-    reference: str | None
-    sha256: str | None
-    recorded_at: datetime
-    forgotten_at: datetime | None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "reference": self.reference,
-            "sha256": self.sha256,
-            "recorded_at": format_instant(self.recorded_at),
-            "forgotten_at": format_instant(self.forgotten_at),
-        }
-
-
-def keep(
-    conn: Connection,
-    *,
-    decision_id: str,
-    operator: str,
-    platform: str,
-    item: str,
-    reference: str,
-    sha256: str,
-    recorded_at: datetime,
-) -> None:
-    """Keep the evidence of a decision (written beside its ``content.decided`` event)."""
-    conn.execute(
-        insert(tables.content_evidence).values(
-            decision_id=decision_id,
-            operator_id=operator,
-            platform_id=platform,
-            item_id=item,
-            reference=reference,
-            sha256=sha256,
-            recorded_at=to_micros(recorded_at),
-        )
-    )
-
-
-def of_decision(conn: Connection, decision_id: str) -> Evidence | None:
-    row = conn.execute(select(tables.content_evidence).where(EV.decision_id == decision_id)).first()
-    if row is None:
-        return None
-    return Evidence(
-        row.decision_id,
-        row.reference,
-        row.sha256,
-        from_micros(row.recorded_at),
-        None if row.forgotten_at is None else from_micros(row.forgotten_at),
-    )
 
 
 def kept_items(conn: Connection, operator: str, *, recorded_by_us: int, limit: int) -> list[tuple[str, str]]:

@@ -1,0 +1,591 @@
+"""Decisions on content (PRODUCT.md section 9): decided, amended and restored, one at a time, and
+read as they stand at an instant, as known at another.
+
+Every event of a content decision, once recorded, passes through ``_recorded``: what follows from
+a decision (its statement of reasons) is added there, in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from reprieve.domain.backdating import backdating_reason, parse_backdated_reason
+from reprieve.domain.content import (
+    KEEP,
+    ContentChange,
+    ContentChangeType,
+    ContentDecision,
+    ContentKind,
+    ContentState,
+    Item,
+    ensure_term,
+    known_by,
+    parse_countries,
+    parse_kind_other,
+)
+from reprieve.domain.errors import NotFoundError, ValidationError
+from reprieve.domain.events import ContentAmended, ContentDecided, ContentRestored, NewEvent
+from reprieve.domain.evidence import Evidence
+from reprieve.domain.model import Role, ensure_text, parse_enum
+from reprieve.domain.personal import PersonalRef, ref_id
+from reprieve.domain.reason import Automation, Reason
+from reprieve.domain.time import Duration, format_instant, parse_duration, parse_instant, to_micros
+from reprieve.services.backdating import keep_backdated_reason
+from reprieve.services.callers import Caller
+from reprieve.services.catalogue import ensure_accounts, require_platform
+from reprieve.services.content_statements import issue_content_statements
+from reprieve.services.viewing import Page
+from reprieve.store import content as content_store
+from reprieve.store.asof import Known, known_as_of
+from reprieve.store.content_evidence import KeptEvidence, evidence_of, put_evidence
+from reprieve.store.content_queries import ContentFilter, list_decision_rows, with_backdated_reasons
+from reprieve.store.db import Database
+from reprieve.store.queries import encode_cursor
+from reprieve.store.uow import UnitOfWork
+
+#: The longest reason of an amendment or a restoration (as a sanction's).
+CHANGE_REASON_MAX = 2000
+
+# --- views ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceView:
+    """A decision's evidence as kept: its reference and digest (None once forgotten)."""
+
+    reference: str | None
+    sha256: str | None
+    recorded_at: datetime
+    forgotten_at: datetime | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "reference": self.reference,
+            "sha256": self.sha256,
+            "recorded_at": format_instant(self.recorded_at),
+            "forgotten_at": format_instant(self.forgotten_at),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ContentDecisionView:
+    """A content decision as it stands at ``at``: its term in force then (or, before it starts,
+    the one it starts with), its state, what it restricts, and its history by seq."""
+
+    id: str
+    operator: str
+    item: Item
+    kind: ContentKind
+    kind_other: str | None
+    territorial_scope: tuple[str, ...]
+    starts_at: datetime
+    ends_at: datetime | None
+    restored_at: datetime | None
+    state: ContentState
+    at: datetime
+    reason: Reason
+    automated: Automation
+    strike: bool
+    version: int
+    changes: tuple[ContentChange, ...]
+    #: None: none was given, or the caller may not see it (a ``platform`` token).
+    evidence: EvidenceView | None = None
+
+    @property
+    def restricts(self) -> tuple[str, ...]:
+        """What the kind in force denies, of ``view``, ``interact`` and ``monetize``."""
+        return tuple(sorted(self.kind.restricts))
+
+    @property
+    def backdated(self) -> bool:
+        """Its creation took effect more than 24 hours before it was recorded."""
+        return any(c.backdated for c in self.changes if c.type is ContentChangeType.DECIDED)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "operator": self.operator,
+            "item": self.item.to_dict(),
+            "kind": self.kind.value,
+            "kind_other": self.kind_other,
+            "territorial_scope": list(self.territorial_scope),
+            "restricts": list(self.restricts),
+            "state": self.state.value,
+            "at": format_instant(self.at),
+            "starts_at": format_instant(self.starts_at),
+            "ends_at": format_instant(self.ends_at),
+            "restored_at": format_instant(self.restored_at),
+            "reason": self.reason.to_dict(),
+            "automated": self.automated.to_dict(),
+            "strike": self.strike,
+            "version": self.version,
+            "backdated": self.backdated,
+            "changes": [c.to_dict() for c in self.changes],
+            "evidence": self.evidence.to_json() if self.evidence is not None else None,
+        }
+
+
+def decision_view(
+    decision: ContentDecision, *, at: datetime, evidence: EvidenceView | None = None
+) -> ContentDecisionView:
+    term = decision.view_at(at)
+    assert term.kind is not None
+    return ContentDecisionView(
+        id=decision.id,
+        operator=decision.operator,
+        item=decision.item,
+        kind=term.kind,
+        kind_other=decision.kind_other,
+        territorial_scope=term.territorial_scope,
+        starts_at=decision.starts_at,
+        ends_at=term.ends_at,
+        restored_at=decision.restored_at,
+        state=decision.state_at(at),
+        at=at,
+        reason=decision.reason,
+        automated=decision.automated,
+        strike=decision.strike,
+        version=decision.version,
+        changes=tuple(sorted(decision.changes, key=lambda c: c.seq)),
+        evidence=evidence,
+    )
+
+
+# --- commands ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DecideContent:
+    """A decision about an item, parsed (``parse``); checked against the catalogue on use."""
+
+    item: Item
+    kind: ContentKind
+    reason: Reason
+    kind_other: str | None = None
+    territorial_scope: tuple[str, ...] = ()
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    duration: Duration | None = None
+    strike: bool = False
+    automated: Automation = field(default_factory=Automation)
+    #: Why it starts more than 24 hours before it is recorded (PRODUCT.md section 8); ignored if it does not.
+    backdated_reason: str | None = None
+    evidence: Evidence | None = None
+
+    @classmethod
+    def parse(
+        cls,
+        *,
+        item: object,
+        kind: object,
+        reason: object,
+        kind_other: object = None,
+        territorial_scope: object = None,
+        starts_at: str | datetime | None = None,
+        ends_at: str | datetime | None = None,
+        duration: str | Duration | None = None,
+        strike: object = False,
+        automated: Mapping[str, Any] | Automation | None = None,
+        backdated_reason: str | None = None,
+        evidence: object = None,
+    ) -> DecideContent:
+        """The command from what an edge was given (JSON-like values), parsed once: ValidationError
+        naming the field. The reason's content type and date are the item's, its territorial scope
+        the decision's: a reason that says otherwise is refused."""
+        parsed_item = Item.parse(item)
+        parsed_kind = parse_enum(ContentKind, kind, field="kind")
+        other = parse_kind_other(parsed_kind, kind_other)
+        scope = parse_countries(territorial_scope)
+        parsed_reason = Reason.from_dict(reason)
+        if parsed_reason.territorial_scope and parsed_reason.territorial_scope != scope:
+            raise ValidationError(
+                f"{list(parsed_reason.territorial_scope)} is not the decision's territorial_scope ({list(scope)}): "
+                "leave it out, it is the decision's",
+                field="reason.territorial_scope",
+            )
+        if parsed_reason.content_type and set(parsed_reason.content_type) != set(parsed_item.content_type):
+            raise ValidationError(
+                "is not the item's content_type: leave it out, it is the item's", field="reason.content_type"
+            )
+        if parsed_reason.content_date and parsed_reason.content_date != parsed_item.content_date:
+            raise ValidationError(
+                "is not the item's content_date: leave it out, it is the item's", field="reason.content_date"
+            )
+        parsed_reason = replace(
+            parsed_reason,
+            territorial_scope=scope,
+            content_type=parsed_item.content_type,
+            content_date=parsed_item.content_date,
+        )
+        if isinstance(automated, Automation):
+            parsed_automated = automated
+        else:
+            parsed_automated = Automation.from_dict(dict(automated) if automated is not None else None)
+        starts = parse_instant(starts_at, field="starts_at") if starts_at is not None else None
+        if ends_at is not None and duration is not None:
+            raise ValidationError("give ends_at or duration, not both", field="ends_at")
+        ends = parse_instant(ends_at, field="ends_at") if ends_at is not None else None
+        lasts = duration if duration is None or isinstance(duration, Duration) else parse_duration(duration)
+        if not isinstance(strike, bool):
+            raise ValidationError("must be true or false", field="strike")
+        return cls(
+            item=parsed_item,
+            kind=parsed_kind,
+            reason=parsed_reason,
+            kind_other=other,
+            territorial_scope=scope,
+            starts_at=starts,
+            ends_at=ends,
+            duration=lasts,
+            strike=strike,
+            automated=parsed_automated,
+            backdated_reason=parse_backdated_reason(backdated_reason),
+            evidence=Evidence.parse(evidence) if evidence is not None else None,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class AmendContent:
+    """A change of a content decision's term, parsed (``parse``): KEEP keeps a field, None (for
+    ``ends_at``) makes it indefinite."""
+
+    reason: str
+    kind: ContentKind | None = None
+    ends_at: datetime | Any = KEEP
+    territorial_scope: tuple[str, ...] | None = None
+    effective_at: datetime | None = None  #: default: now (a decision not started yet: its start)
+    backdated_reason: str | None = None
+
+    @classmethod
+    def parse(
+        cls,
+        *,
+        reason: str,
+        kind: object = None,
+        ends_at: str | datetime | Any = KEEP,
+        territorial_scope: object = None,
+        effective_at: str | datetime | None = None,
+        backdated_reason: str | None = None,
+    ) -> AmendContent:
+        """The command from what an edge was given; ``ends_at``: KEEP when not given."""
+        ensure_text(reason, field="reason", max_length=CHANGE_REASON_MAX)
+        new_kind = parse_enum(ContentKind, kind, field="kind") if kind is not None else None
+        new_ends = ends_at if ends_at is KEEP or ends_at is None else parse_instant(ends_at, field="ends_at")
+        scope = parse_countries(territorial_scope) if territorial_scope is not None else None
+        if new_kind is None and new_ends is KEEP and scope is None:
+            raise ValidationError("an amendment must change kind, ends_at or territorial_scope")
+        return cls(
+            reason,
+            new_kind,
+            new_ends,
+            scope,
+            parse_instant(effective_at, field="effective_at") if effective_at is not None else None,
+            parse_backdated_reason(backdated_reason),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RestoreContent:
+    """The item restored: the decision's early end, parsed (``parse``)."""
+
+    reason: str
+    effective_at: datetime | None = None  #: default: now (a decision not started yet: its start, cancelling it)
+    backdated_reason: str | None = None
+
+    @classmethod
+    def parse(
+        cls, *, reason: str, effective_at: str | datetime | None = None, backdated_reason: str | None = None
+    ) -> RestoreContent:
+        ensure_text(reason, field="reason", max_length=CHANGE_REASON_MAX)
+        return cls(
+            reason,
+            parse_instant(effective_at, field="effective_at") if effective_at is not None else None,
+            parse_backdated_reason(backdated_reason),
+        )
+
+
+# --- use cases -----------------------------------------------------------------------------
+
+
+def decide_content(db: Database, command: DecideContent, *, caller: Caller) -> ContentDecisionView:
+    """Record one decision about an item. Its platform must be one of an operator the caller sees
+    (else 404); its author is registered on first use; an item keeps the author it was first
+    recorded with (409 naming it). ``caller.now``: read once the write lock is held; a
+    ``starts_at`` more than 24 hours before it needs ``backdated_reason``."""
+    with UnitOfWork(db, actor=caller.actor, now=caller.clock) as uow:
+        decision = decide_within(db, uow, [command], caller=caller)[0]
+        kept = _evidence_views(uow.conn, [decision], caller).get(decision.id)
+    return decision_view(decision, at=uow.now, evidence=kept)
+
+
+def decide_within(
+    db: Database, uow: UnitOfWork, commands: Sequence[DecideContent], *, caller: Caller
+) -> list[ContentDecision]:
+    """Check and record ``commands`` inside ``uow`` (one decision each, in order), with their
+    evidence; the decisions as recorded. An item named twice keeps its first author here too."""
+    for command in commands:
+        caller.seen(db.platform(uow.conn, command.item.platform), "platform", command.item.platform)
+    ensure_accounts(db, uow, [c.item.author for c in commands])
+    ids = db.ids.new_ids("cd", uow.now, len(commands))
+    first: dict[tuple[str, str], Item] = {}
+    decisions: list[ContentDecision] = []
+    for index, (command, decision_id) in enumerate(zip(commands, ids, strict=True)):
+        try:
+            decisions.append(_decide(db, uow, command, decision_id, first))
+        except ValidationError as exc:
+            if len(commands) > 1:
+                raise ValidationError(f"content decision #{index + 1}: {exc.message}") from None
+            raise
+    return decisions
+
+
+def _decide(
+    db: Database, uow: UnitOfWork, c: DecideContent, decision_id: str, first: dict[tuple[str, str], Item]
+) -> ContentDecision:
+    item = c.item
+    platform = require_platform(db, uow.conn, item.platform)
+    key = (item.platform, item.item)
+    recorded = first.get(key) or content_store.load_item(uow.conn, *key)
+    if recorded is not None:
+        item.ensure_same_author(recorded)
+    else:
+        first[key] = item
+    starts_at = c.starts_at if c.starts_at is not None else uow.now
+    ends_at = c.ends_at
+    if ends_at is None and c.duration is not None:
+        ends_at = c.duration.after(starts_at, field="duration")
+    ensure_term(starts_at, ends_at)
+    why = backdating_reason(starts_at, uow.now, c.backdated_reason, field="starts_at")
+    backdated = keep_backdated_reason(
+        uow, operator=platform.operator, subject=f"content_decision:{decision_id}", reason=why
+    )
+    event = ContentDecided(
+        id=decision_id,
+        operator=platform.operator,
+        item=item.to_dict(),
+        kind=c.kind.value,
+        starts_at=format_instant(starts_at) or "",
+        ends_at=format_instant(ends_at),
+        reason=c.reason.to_dict(),
+        automated=c.automated.to_dict(),
+        kind_other=c.kind_other,
+        territorial_scope=c.territorial_scope,
+        strike=c.strike,
+        backdated_reason=backdated,
+    )
+    seq = uow.next_seq()
+    uow.record([NewEvent.of(event, event.starts_at, platform.operator)])
+    if c.evidence is not None:  # beside the event, never in it
+        put_evidence(
+            uow.conn,
+            decision_id=decision_id,
+            operator=platform.operator,
+            platform=item.platform,
+            item=item.item,
+            evidence=c.evidence,
+            now=uow.now,
+        )
+    decision = content_store.decision_of_decided(seq, event)
+    if recorded is not None:  # as a later read shows it: the item as first recorded
+        decision.item = recorded
+    _mark_backdated(decision, backdated, why, uow.now)
+    _recorded(uow, decision, seq, decision.changes[-1])
+    return decision
+
+
+def _recorded(uow: UnitOfWork, decision: ContentDecision, seq: int, change: ContentChange) -> None:
+    """Every content decision event, once recorded as ``seq`` (``change``: what it did, the last
+    of ``decision.changes``), passes here, inside its transaction: what follows from a decision
+    (its statement of reasons, issue 24 item 3) is added here."""
+    issue_content_statements(uow, [(decision.id, seq)])
+
+
+def _mark_backdated(decision: ContentDecision, ref: PersonalRef | None, reason: str | None, recorded: datetime) -> None:
+    """Show the change just made (the last) as backdated in the answer, as a later read will."""
+    if ref is not None:
+        change = decision.changes[-1]
+        decision.changes[-1] = replace(change, backdated_ref=ref_id(ref), backdated_reason=reason, recorded_at=recorded)
+
+
+def _load(uow: UnitOfWork, decision_id: str, caller: Caller) -> ContentDecision:
+    decision = caller.seen(content_store.load_decision(uow.conn, decision_id), "content decision", decision_id)
+    with_backdated_reasons(uow.conn, [decision])
+    return decision
+
+
+def amend_content(
+    db: Database, decision_id: str, command: AmendContent, *, caller: Caller, if_version: int | None = None
+) -> ContentDecisionView:
+    """Change a decision's term from ``command.effective_at`` on (default: now; one not started
+    yet: its start). ``if_version``: the version the caller saw (``If-Match``): 412 if it changed
+    since; 409 if the decision is not active then."""
+    with UnitOfWork(db, actor=caller.actor, now=caller.clock) as uow:
+        decision = _load(uow, decision_id, caller)
+        decision.ensure_version(if_version)
+        effective = command.effective_at if command.effective_at is not None else max(uow.now, decision.starts_at)
+        seq = uow.next_seq()
+        change = decision.amend(
+            seq=seq,
+            effective_at=effective,
+            ends_at=command.ends_at,
+            kind=command.kind,
+            territorial_scope=command.territorial_scope,
+        )
+        assert change.kind is not None
+        why = backdating_reason(effective, uow.now, command.backdated_reason, field="effective_at")
+        backdated = keep_backdated_reason(
+            uow, operator=decision.operator, subject=f"content_decision:{decision.id}", reason=why
+        )
+        event = ContentAmended(
+            id=decision.id,
+            kind=change.kind.value,
+            ends_at=format_instant(change.ends_at),
+            territorial_scope=change.territorial_scope,
+            reason=command.reason,
+            backdated_reason=backdated,
+        )
+        uow.record([NewEvent.of(event, format_instant(effective) or "", decision.operator)])
+        _mark_backdated(decision, backdated, why, uow.now)
+        _recorded(uow, decision, seq, decision.changes[-1])
+        kept = _evidence_views(uow.conn, [decision], caller).get(decision.id)
+    return decision_view(decision, at=uow.now, evidence=kept)
+
+
+def restore_content(
+    db: Database, decision_id: str, command: RestoreContent, *, caller: Caller, if_version: int | None = None
+) -> ContentDecisionView:
+    """Restore the item from ``command.effective_at`` on (default: now; a decision not started yet
+    is cancelled: restored at its start). ``if_version`` as for ``amend_content``; 409 if the
+    decision is not active then (of two restorations racing, the second)."""
+    with UnitOfWork(db, actor=caller.actor, now=caller.clock) as uow:
+        decision = _load(uow, decision_id, caller)
+        decision.ensure_version(if_version)
+        effective = command.effective_at if command.effective_at is not None else max(uow.now, decision.starts_at)
+        seq = uow.next_seq()
+        decision.restore(seq=seq, effective_at=effective)
+        why = backdating_reason(effective, uow.now, command.backdated_reason, field="effective_at")
+        backdated = keep_backdated_reason(
+            uow, operator=decision.operator, subject=f"content_decision:{decision.id}", reason=why
+        )
+        event = ContentRestored(id=decision.id, reason=command.reason, backdated_reason=backdated)
+        uow.record([NewEvent.of(event, format_instant(effective) or "", decision.operator)])
+        _mark_backdated(decision, backdated, why, uow.now)
+        _recorded(uow, decision, seq, decision.changes[-1])
+        kept = _evidence_views(uow.conn, [decision], caller).get(decision.id)
+    return decision_view(decision, at=uow.now, evidence=kept)
+
+
+# --- reads ---------------------------------------------------------------------------------
+
+
+def _shows_evidence(caller: Caller | None) -> bool:
+    """A platform's machines never read evidence back: people deciding and auditing do."""
+    return caller is None or caller.role is not Role.PLATFORM
+
+
+def _evidence_views(
+    conn: Any, decisions: Sequence[ContentDecision], caller: Caller | None, as_of: datetime | None = None
+) -> dict[str, EvidenceView]:
+    if not decisions or not _shows_evidence(caller):
+        return {}
+    found: dict[str, EvidenceView] = {}
+    for decision_id, kept in evidence_of(conn, [d.id for d in decisions]).items():
+        if as_of is not None and kept.recorded_at > as_of:
+            continue
+        found[decision_id] = _evidence_view(kept, as_of)
+    return found
+
+
+def _evidence_view(kept: KeptEvidence, as_of: datetime | None) -> EvidenceView:
+    if as_of is not None and kept.forgotten_at is not None and kept.forgotten_at > as_of:
+        # Forgotten since: what it was is gone, but it was then still kept.
+        return EvidenceView(None, None, kept.recorded_at, None)
+    return EvidenceView(kept.reference, kept.sha256, kept.recorded_at, kept.forgotten_at)
+
+
+def _as_known(conn: Any, decision: ContentDecision, known: Known) -> ContentDecision | None:
+    return known_by(decision, known.of(conn, (c.seq for c in decision.changes)))
+
+
+def get_content_decision(
+    db: Database, decision_id: str, *, at: datetime, caller: Caller | None = None, as_of: datetime | None = None
+) -> ContentDecisionView:
+    """The decision as it stands at ``at``; ``as_of``: as the events recorded by then knew it (not
+    found if decided later); caller None: the installation, which sees every operator."""
+    with db.read() as conn:
+        decision = content_store.load_decision(conn, decision_id)
+        if decision is not None and caller is not None and not caller.sees(decision.operator):
+            decision = None
+        if decision is not None:
+            with_backdated_reasons(conn, [decision])
+            if as_of is not None:
+                decision = _as_known(conn, decision, known_as_of(conn, as_of))
+        if decision is None:
+            raise NotFoundError(f"no content decision {decision_id!r}")
+        kept = _evidence_views(conn, [decision], caller, as_of).get(decision.id)
+    return decision_view(decision, at=at, evidence=kept)
+
+
+@dataclass(frozen=True, slots=True)
+class ListContent:
+    """What ``list_content_decisions`` keeps, parsed: the SQL filter and those judged at ``at``."""
+
+    platform: str | None = None
+    account: str | None = None
+    item: str | None = None
+    kind: ContentKind | None = None
+    state: ContentState | None = None
+
+
+def list_content_decisions(
+    db: Database,
+    f: ListContent,
+    *,
+    at: datetime,
+    caller: Caller | None = None,
+    limit: int = 50,
+    cursor: str | None = None,
+    as_of: datetime | None = None,
+) -> Page[ContentDecisionView]:
+    """A page of the decisions matching ``f`` at ``at``, by id; ``as_of``: as the events recorded
+    by then knew them (those decided later are absent, the others' terms as then known). The kind
+    and state are those at ``at`` as known ``as_of``: rows are read page after page and judged
+    until the answer's page is full."""
+    if not 1 <= limit <= 1000:
+        raise ValidationError("must be between 1 and 1000", field="limit")
+    query = ContentFilter(
+        operators=caller.operators if caller is not None else None,
+        platform=f.platform,
+        account=f.account,
+        item=f.item,
+        # In force now as the projection knows it: only a present read may narrow rows by it.
+        active_at_us=to_micros(at) if f.state is ContentState.ACTIVE and as_of is None else None,
+    )
+    found: list[ContentDecisionView] = []
+    next_cursor = cursor
+    with db.read() as conn:
+        known = known_as_of(conn, as_of) if as_of is not None else None
+        while True:
+            rows, next_cursor = list_decision_rows(
+                conn, query, limit=limit, cursor=next_cursor, created=known.sql if known is not None else None
+            )
+            loaded = content_store.load_decisions(conn, rows)
+            with_backdated_reasons(conn, loaded)
+            if known is not None:
+                loaded = [d for d in (_as_known(conn, d, known) for d in loaded) if d is not None]
+            matching = []
+            for decision in loaded:
+                view = decision_view(decision, at=at)
+                if (f.kind is None or view.kind is f.kind) and (f.state is None or view.state is f.state):
+                    matching.append(decision)
+            kept = _evidence_views(conn, matching, caller, as_of)
+            for decision in matching:
+                found.append(decision_view(decision, at=at, evidence=kept.get(decision.id)))
+                if len(found) == limit:
+                    more = rows[-1].id != decision.id or next_cursor is not None
+                    return Page(tuple(found), encode_cursor(decision.id) if more else None)
+            if next_cursor is None:
+                return Page(tuple(found), None)
