@@ -275,7 +275,8 @@ def blank(conn: Connection, document_ids: Iterable[str], *, now: datetime) -> in
 
 def unerased_of_accounts(conn: Connection, operator: str, accounts: Iterable[str]) -> list[tuple[str, str]]:
     """``(id, kind)`` of the documents not yet erased that were issued within ``operator`` about
-    the sanctions on ``accounts`` (``platform/account``): what an erasure of their person blanks."""
+    the sanctions on ``accounts`` (``platform/account``) and the decisions on the items they
+    authored: what an erasure of their person blanks."""
     S = tables.sanctions.c
     found: list[tuple[str, str]] = []
     for account in sorted(set(accounts)):
@@ -287,6 +288,20 @@ def unerased_of_accounts(conn: Connection, operator: str, accounts: Iterable[str
                 T.c.operator_id == operator,
                 S.subject_platform == platform,
                 S.subject_account == name,
+                T.c.erased_at.is_(None),
+            )
+            .order_by(T.c.id)
+        )
+        found.extend((r.id, r.kind) for r in rows)
+        # The statements of the decisions on the items they wrote (PRODUCT.md section 9).
+        CD = tables.content_decisions.c
+        rows = conn.execute(
+            select(T.c.id, T.c.kind)
+            .join(tables.content_decisions, CD.id == T.c.sanction_id)
+            .where(
+                T.c.operator_id == operator,
+                CD.platform_id == platform,
+                CD.author_account == name,
                 T.c.erased_at.is_(None),
             )
             .order_by(T.c.id)
