@@ -17,7 +17,7 @@ import csv
 import hashlib
 import io
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
@@ -365,6 +365,9 @@ def _tail(out: dict[str, Any], get: Any, automated: Mapping[str, Any], starts_on
 
 # --- decisions on content (PRODUCT.md section 9) ------------------------------------------------
 
+#: Beyond every instant a period can bound (``domain.periods``): an unbounded period's limits.
+_UNBOUNDED = 2**62
+
 #: Each kind of decision on content, as the database's ``decision_visibility`` value; a
 #: demonetization is a monetary decision instead (``CONTENT_MONETARY``).
 CONTENT_VISIBILITY = {
@@ -448,15 +451,19 @@ def content_statements_from_columns(
     *,
     start_us: int,
     end_us: int,
-) -> list[tuple[str, dict[str, Any]]]:
+    in_hand: Container[str] = (),
+) -> list[tuple[str, dict[str, Any] | None]]:
     """``(puid, statement)`` of each decision on an item applied within ``[start_us, end_us)``,
     straight from the ``content_decisions`` columns: its creation (puid: the decision's id) and
     each amendment that changed the kind, the end or the territorial scope in force before it
-    (puid: ``<id>-<seq>``), applied at its ``effective_at``. A restoration restricts nothing."""
+    (puid: ``<id>-<seq>``), applied at its ``effective_at``. A restoration restricts nothing.
+    The statement of a puid ``in_hand`` (its issued statement's) is not made: None."""
     changes = orjson.loads(changes_json)
     if len(changes) == 1:  # never amended nor restored: the common case
         if not start_us <= starts_at_us < end_us:
             return []
+        if decision_id in in_hand:
+            return [(decision_id, None)]
         created = changes[0]
         ends = created.get("ends_at")
         return [
@@ -482,7 +489,7 @@ def content_statements_from_columns(
         applied = starts_at_us if change["type"] == "decided" else to_micros(parse_instant(change["effective_at"]))
         terms.append((applied, change["seq"], change))
     terms.sort(key=lambda t: (t[0], t[1]))
-    out: list[tuple[str, dict[str, Any]]] = []
+    out: list[tuple[str, dict[str, Any] | None]] = []
     reason: Mapping[str, Any] | None = None
     automated: Mapping[str, Any] = {}
     before: tuple[Any, ...] | None = None
@@ -493,9 +500,12 @@ def content_statements_from_columns(
         before = term
         if not start_us <= applied < end_us:
             continue
+        puid = decision_id if change["type"] == "decided" else f"{decision_id}-{seq}"
+        if puid in in_hand:
+            out.append((puid, None))
+            continue
         if reason is None:
             reason, automated = orjson.loads(reason_json), orjson.loads(automated_json)
-        puid = decision_id if change["type"] == "decided" else f"{decision_id}-{seq}"
         ends = change.get("ends_at")
         out.append(
             (
@@ -523,11 +533,12 @@ def content_statements_from_issued(
     (``dsa.statement.content_facts_of``, as stored) applied within ``[start_us, end_us)``, each as
     it was issued; puids as ``content_statements_from_columns`` gives the same decisions."""
     out: dict[str, dict[str, Any]] = {}
+    bounded = start_us > -_UNBOUNDED or end_us < _UNBOUNDED
     for text in documents:
         doc = orjson.loads(text)
         decided = doc["decided"]
-        applied = to_micros(parse_instant(decided["effective_at"]))
-        if not start_us <= applied < end_us:
+        effective = decided["effective_at"]
+        if bounded and not start_us <= to_micros(parse_instant(effective)) < end_us:
             continue
         puid = decision_id if decided["type"] == "decided" else f"{decision_id}-{decided['change']}"
         ground, content, measure, item = doc["ground"], doc["content"], doc["measure"], doc["item"]
@@ -547,7 +558,7 @@ def content_statements_from_issued(
             puid,
             measure["kind"],
             measure.get("kind_other"),
-            _day(applied),
+            effective[:10],  # an RFC 3339 UTC instant: its date is the UTC date
             ends[:10] if ends else None,
             doc["territorial_scope"]["countries"],
             ContentItem(tuple(content["types"]), content["date"], item.get("language")),

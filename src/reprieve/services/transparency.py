@@ -249,14 +249,26 @@ def _content_decisions(
                 items.clear()
             item = items[key] = tdb.ContentItem(tuple(orjson.loads(types)), day, language)
         name = names.get(platform_id, platform_id)
-        decisions = of_columns(
-            decision_id, starts_at, kind_other, reason, automated, changes, item, start_us=start, end_us=end
-        )
+        issued: dict[str, dict[str, Any]] = {}
         if document is not None:
             issued = of_issued(decision_id, [document, *(row[11] for row in group)], start_us=start, end_us=end)
-            decisions = [(puid, issued.pop(puid, statement)) for puid, statement in decisions]
-            decisions += issued.items()
+        columns = of_columns(
+            decision_id,
+            starts_at,
+            kind_other,
+            reason,
+            automated,
+            changes,
+            item,
+            start_us=start,
+            end_us=end,
+            in_hand=issued,
+        )
+        decisions = [(puid, issued.pop(puid, None) or statement) for puid, statement in columns]
+        decisions += issued.items()
         for puid, statement in decisions:
+            if statement is None:  # in hand, but not applied within the period as issued: none
+                continue
             found = problems(statement)
             yield Exported(decision_id, puid, name, None if found else statement, found)
 
