@@ -180,7 +180,8 @@ def seed(db: Database, count: int, seed: int) -> float:
         )
         batch_decisions.append(
             (decision.id, OPERATOR, PLATFORM, item.item, item.account, latest.kind.value if latest.kind else "",
-             decision.kind_other, orjson.dumps(list(latest.territorial_scope)).decode(), to_micros(decision.starts_at),
+             decision.kind_other, orjson.dumps(list(latest.territorial_scope)).decode(),
+             to_micros(decision.starts_at),
              None if latest.ends_at is None else to_micros(latest.ends_at), None, decision.reason.category,
              orjson.dumps(decision.reason.to_dict()).decode(), orjson.dumps(decision.automated.to_dict()).decode(), False,
              orjson.dumps([c.to_stored() for c in decision.changes]).decode(), seq, decision.changes[-1].seq)
