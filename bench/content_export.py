@@ -183,7 +183,8 @@ def seed(db: Database, count: int, seed: int) -> float:
              decision.kind_other, orjson.dumps(list(latest.territorial_scope)).decode(),
              to_micros(decision.starts_at),
              None if latest.ends_at is None else to_micros(latest.ends_at), None, decision.reason.category,
-             orjson.dumps(decision.reason.to_dict()).decode(), orjson.dumps(decision.automated.to_dict()).decode(), False,
+             orjson.dumps(decision.reason.to_dict()).decode(), orjson.dumps(decision.automated.to_dict()).decode(),
+             False,
              orjson.dumps([c.to_stored() for c in decision.changes]).decode(), seq, decision.changes[-1].seq)
         )  # fmt: skip
         for change in decision.changes:
@@ -243,7 +244,8 @@ def main() -> None:
         create_platform(db, CreatePlatform.parse(id=PLATFORM, operator=OPERATOR, name="YouTube"), caller=caller)
         seconds = seed(db, args.count, args.seed)
         say(
-            f"seeded: {args.count:,} content decisions with their statements in {seconds:.1f} s (bulk inserts; not timed)"
+            f"seeded: {args.count:,} content decisions with their statements in {seconds:.1f} s "
+            "(bulk inserts; not timed)"
         )
         if sanctions:
             imported = populate(db, sanctions, args.seed, progress=progress_printer(sanctions, "sanctions imported"))
@@ -277,7 +279,8 @@ def main() -> None:
             )
             say(f"content / sanctions, per decision: {per_million / s_per_million:.2f}x")
         say(
-            f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (other work shares the machine)"
+            f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores "
+            "(other work shares the machine)"
         )
         say(f"peak resident memory of the whole run: {max_rss_mib():,.0f} MiB")
         say(f"generated at {format_instant(NOW)}")
