@@ -52,6 +52,7 @@ from reprieve.store.asof import known_as_of, sanction_as_of
 from reprieve.store.connection import Connection
 from reprieve.store.db import Database
 from reprieve.store.due_process import latest_decision_told_at
+from reprieve.store.issued import is_content_decision
 
 
 def appeal_url(sanction_id: str, public_url: str | None = None) -> str:
@@ -273,6 +274,11 @@ def _content_decisions(
             yield Exported(decision_id, puid, name, None if found else statement, found)
 
 
+def _about(decision_id: str) -> str:
+    """The key naming what a statement is about in a report: ``sanction`` or ``content_decision``."""
+    return "content_decision" if is_content_decision(decision_id) else "sanction"
+
+
 def _tallied(items: Iterator[Exported], tally: ExportTally) -> Iterator[Exported]:
     for item in items:
         if item.statement is not None:
@@ -281,7 +287,7 @@ def _tallied(items: Iterator[Exported], tally: ExportTally) -> Iterator[Exported
         elif item.problems:
             tally.refused(
                 {
-                    "sanction": item.sanction_id,
+                    _about(item.sanction_id): item.sanction_id,
                     "puid": item.puid,
                     "problems": [p.to_dict() for p in item.problems],
                 }
@@ -479,7 +485,7 @@ def _after_refusal(
         errors = result.errors.get(position)
         if errors is not None:
             rejected.append((sanction_id, statement))
-            report.rejected.append({"sanction": sanction_id, "puid": puid, "errors": errors})
+            report.rejected.append({_about(sanction_id): sanction_id, "puid": puid, "errors": errors})
             _set_state(db, endpoint, [puid], "rejected", clock, errors=errors)
         else:
             again.append((sanction_id, statement))
