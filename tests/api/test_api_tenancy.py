@@ -181,6 +181,10 @@ def _amend_content(w: World, h: dict[str, str], target: str) -> httpx.Response:
     return w.client.post(path, json={"kind": "label", "reason": "r"}, headers=h)
 
 
+def _content_statements(w: World, h: dict[str, str], target: str) -> httpx.Response:
+    return w.client.get(f"/v1/content-decisions/{_content_decision(w, target)}/statements", headers=h)
+
+
 def _restore_content(w: World, h: dict[str, str], target: str) -> httpx.Response:
     path = f"/v1/content-decisions/{_content_decision(w, target)}/restore"
     return w.client.post(path, json={"reason": "r"}, headers=h)
@@ -216,6 +220,7 @@ ROUTES = {
     "amend-content": Route("POST", "/v1/content-decisions/{decision_id}/amend", MODERATING, 200, _amend_content),
     "restore-content": Route("POST", "/v1/content-decisions/{decision_id}/restore", MODERATING, 200, _restore_content),
     "visibility": Route("GET", "/v1/platforms/{platform}/items/{item}/visibility", ALL, 200, _visibility),
+    "content-statements": Route("GET", "/v1/content-decisions/{decision_id}/statements", ALL, 200, _content_statements),
     "checks": Route("POST", "/v1/checks", ALL, 200, _checks),
     "events": Route("GET", "/v1/events", frozenset({IA, Role.AUDITOR}), 200, _events),
     "verify": Route("GET", "/v1/audit/verify", frozenset({IA, Role.AUDITOR}), 200, _verify, scoped=False),
@@ -374,9 +379,11 @@ def _setup_events(name: str) -> int:
         "standing": 3,
         "checks": 1,
         "erase-person": 1,
-        "get-content": 2,
-        "amend-content": 2,
-        "restore-content": 2,
+        # the decision's creation and its statement.issued (as a sanction's)
+        "get-content": 3,
+        "amend-content": 3,
+        "restore-content": 3,
+        "content-statements": 3,
         **dp.SETUP_EVENTS,
         **ops.SETUP_EVENTS,
     }.get(name, 0)

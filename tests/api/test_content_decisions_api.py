@@ -273,7 +273,8 @@ def test_as_of_shows_what_was_known_then(world: World) -> None:
     w.clock.advance(timedelta(hours=1))
     path = f"/v1/content-decisions/{d['id']}"
     now = w.client.get(path, headers=h).json()
-    assert (now["kind"], now["ends_at"], now["version"]) == ("disabling", None, d["version"] + 1)
+    # the amendment's event follows the creation's and its statement.issued
+    assert (now["kind"], now["ends_at"], now["version"]) == ("disabling", None, d["version"] + 2)
     then = w.client.get(path, params={"as_of": format_instant(first_known)}, headers=h).json()
     assert (then["kind"], then["ends_at"], then["version"]) == ("removal", d["ends_at"], d["version"])
     assert [c["type"] for c in then["changes"]] == ["decided"]

@@ -14,6 +14,7 @@ from api_support import World, sanction_body
 from sqlalchemy import select
 from test_erasure import erase, projections
 
+from content_support import item as content_item
 from reprieve.services.audit import rebuild_projections, verify_audit_log
 from reprieve.store import tables
 
@@ -126,3 +127,27 @@ def test_a_representatives_erasure_leaves_the_subjects_statements(world: World) 
     assert erased.status_code == 200, erased.text
     assert "issued.statement" not in {e["what"] for e in erased.json()["erased"]}
     assert w.client.get(f"/v1/statements/{item['id']}", headers=w.headers["auditor"]).status_code == 200
+
+
+def _decide_content(w: World, number: int, author: str) -> str:
+    body = {
+        "item": content_item(number, account=author),
+        "kind": "removal",
+        "reason": sanction_body("facebook", author)["reason"],
+    }
+    created = w.client.post("/v1/content-decisions", headers=w.headers["moderator"], json=body)
+    assert created.status_code == 201, created.text
+    listed = w.client.get(f"/v1/content-decisions/{created.json()['id']}/statements", headers=w.headers["auditor"])
+    (statement,) = listed.json()["items"]
+    return str(statement["id"])
+
+
+def test_an_erasure_blanks_the_statements_of_decisions_on_the_persons_items(world: World) -> None:
+    w = world
+    mine, theirs = _decide_content(w, 1, "kim"), _decide_content(w, 2, "lee")
+    erased = erase(w, account="facebook/kim")
+    assert erased.status_code == 200, erased.text
+    assert [(e["what"], e["ref"]) for e in erased.json()["erased"]] == [("issued.statement", mine)]
+    assert w.client.get(f"/v1/statements/{mine}", headers=w.headers["auditor"]).status_code == 410
+    assert w.client.get(f"/v1/statements/{theirs}", headers=w.headers["auditor"]).status_code == 200
+    assert verify_audit_log(w.db).ok

@@ -12,6 +12,7 @@ import pytest
 from fake_tdb import TOKEN, FakeDatabase, fake_database
 from sqlalchemy import select
 
+from content_support import decided, item, record
 from reprieve.domain.model import AccountRef
 from reprieve.dsa.submit import Client, Response, Transport, urllib_transport
 from reprieve.services import transparency
@@ -207,3 +208,23 @@ def test_two_submissions_at_once_never_send_a_puid_twice(
     assert second.error is not None and "another submission" in second.error and second.batches == 0
     assert second.already_there == 0
     assert first.accepted == 3 and [fake.posted(i) for i in ids] == [1, 1, 1]
+
+
+def test_decisions_on_content_are_sent_with_their_visibility_and_monetary_fields(
+    db: Database, meta: str, now: datetime, tdb: tuple[FakeDatabase, str]
+) -> None:
+    fake, base = tdb
+    record(db, now, decided("cd_1", "removal", now, the_item=item(1)), now)
+    record(db, now, decided("cd_2", "demonetization", now, ends_at=now + timedelta(days=7), the_item=item(2)), now)
+    record(db, now, decided("cd_3", "other", now, kind_other="Shown to followers only", the_item=item(3)), now)
+    report = transparency.submit_statements(db, client(base), operator="meta", within=ALL_TIME)
+    assert report.error is None and report.accepted == 3 and report.invalid_count == 0
+    sent = fake.stored
+    assert sent["cd_1"]["decision_visibility"] == ["DECISION_VISIBILITY_CONTENT_REMOVED"]
+    assert sent["cd_2"]["decision_monetary"] == "DECISION_MONETARY_SUSPENSION"
+    assert sent["cd_2"]["end_date_monetary_restriction"] == (now + timedelta(days=7)).date().isoformat()
+    assert sent["cd_3"]["decision_visibility_other"] == "Shown to followers only"
+    assert {s["content_language"] for s in sent.values()} == {"EN"}
+    with db.read() as conn:
+        about = dict(conn.execute(select(tables.tdb_submissions.c.puid, tables.tdb_submissions.c.sanction_id)).all())
+    assert about == {"cd_1": "cd_1", "cd_2": "cd_2", "cd_3": "cd_3"}  # the content decision's id

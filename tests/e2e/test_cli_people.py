@@ -46,3 +46,17 @@ def test_erasing_a_person_and_setting_the_retention_from_the_command_line(
     assert "retention  default" in cli.ok("people", "retention", "meta", "--default")
     assert "not both" in cli.fails("people", "retention", "meta", "P1Y", "--default")
     assert "period" in cli.fails("people", "retention", "meta", "one year-ish")
+
+
+def test_setting_the_evidence_retention_from_the_command_line(
+    database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cli = Cli(database_url, capsys)
+    cli.ok("operator", "create", "meta", "--name", "Meta")
+    set_to = cli.json("people", "retention", "meta", "P2Y", "--evidence")
+    assert set_to["evidence_retention"] == "P2Y" and "complaint or dispute" in set_to["default"]
+    assert "evidence retention  default" in cli.ok("people", "retention", "meta", "--default", "--evidence")
+    events = cli.events()
+    assert "period" in cli.fails("people", "retention", "meta", "two years", "--evidence")
+    assert "no operator" in cli.fails("people", "retention", "nope", "P2Y", "--evidence")
+    assert cli.events() == events  # refused: nothing recorded

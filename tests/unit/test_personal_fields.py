@@ -23,6 +23,7 @@ NOT_PERSONAL: dict[str, str] = {
     "platform": "a platform id",
     "platforms": "platform ids",
     "sanction": "a sanction id",
+    "content_decision": "a content decision id",
     "review": "a review id",
     "appeal": "an appeal id",
     "delivery": "a delivery id",
@@ -97,6 +98,7 @@ NOT_PERSONAL_BY_TYPE: dict[tuple[str, str], str] = {
     ("log.checkpointed", "signature"): "an HMAC of the checkpoint",
     ("statement.issued", "language"): "a language code (en, fr)",
     ("statement.issued", "sha256"): "a SHA-256 of the statement as issued (its text is beside the log)",
+    ("retention.set", "of"): "what the retention applies to: evidence (absent: personal data)",
     ("order_information.issued", "language"): "a language code (en)",
     ("order_information.issued", "sha256"): "a SHA-256 of the art. 9(5) information as issued (beside the log)",
 }

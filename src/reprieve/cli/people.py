@@ -9,7 +9,7 @@ from reprieve.cli.context import JSON, actor, now, state
 from reprieve.cli.output import emit_json, table
 from reprieve.domain.errors import ValidationError
 from reprieve.domain.time import parse_duration
-from reprieve.services import people
+from reprieve.services import evidence, people
 from reprieve.services.callers import Caller
 
 people_app = typer.Typer(
@@ -50,13 +50,33 @@ def retention_command(
     period: str = typer.Argument(
         None, help="ISO 8601 duration, e.g. P1Y; leave out with --default to go back to the default"
     ),
-    default: bool = typer.Option(False, "--default", help="the longest complaint window of the operator's platforms"),
+    default: bool = typer.Option(
+        False, "--default", help="the longest complaint window of the operator's platforms (--evidence: P1Y)"
+    ),
+    of_evidence: bool = typer.Option(
+        False,
+        "--evidence",
+        help="set how long content decisions' evidence is kept at least (and while a complaint or dispute about "
+        "the item is possible or open), not the personal data of closed cases",
+    ),
     as_json: bool = JSON,
 ) -> None:
-    """Set how long after a case closed the worker keeps its personal data, then purges it."""
+    """Set how long after a case closed the worker keeps its personal data, then purges it; with
+    --evidence, how long after a content decision its evidence is kept at least."""
     if (period is None) == (not default):
         raise ValidationError("give a period (e.g. P1Y) or --default, not both", field="period")
     duration = None if default else parse_duration(period, field="period")
+    if of_evidence:
+        kept = evidence.set_evidence_retention(
+            state(ctx).db(), operator, duration, caller=Caller(actor(), now=now())
+        ).to_json()
+        if as_json:
+            emit_json(kept)
+        else:
+            typer.echo(f"operator            {kept['operator']}")
+            typer.echo(f"evidence retention  {kept['evidence_retention'] or 'default'}")
+            typer.echo(f"default             {kept['default']}")
+        return
     result = people.set_retention(state(ctx).db(), operator, duration, caller=Caller(actor(), now=now())).to_json()
     if as_json:
         emit_json(result)

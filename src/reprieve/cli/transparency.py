@@ -118,7 +118,9 @@ def export(
 
     def tell(item: dict[str, Any]) -> None:
         first = item["problems"][0]
-        sys.stderr.write(f"invalid: sanction {item['sanction']}: {first['field']}: {first['message']}\n")
+        about = "sanction" if "sanction" in item else "content_decision"
+        what = about.replace("_", " ")
+        sys.stderr.write(f"invalid: {what} {item[about]}: {first['field']}: {first['message']}\n")
 
     tally = transparency.ExportTally(on_invalid=tell)
     # Opened once the command line is known to be good: bad input creates no file.

@@ -1158,14 +1158,20 @@ class PersonErased(NamedTuple):
 
 @_event(EventType.RETENTION_SET)
 class RetentionSet(NamedTuple):
-    """How long an operator keeps the personal data of a closed case (None: the default)."""
+    """How long an operator keeps the personal data of a closed case (None: the default), or, with
+    ``of`` = ``evidence``, the evidence of its content decisions (issue 24; absent in the payloads
+    of the personal data's, as they always were)."""
 
     operator: str
     retention: str | None
+    of: str | None = None
     extra: Mapping[str, Any] = NO_EXTRA
 
     def to_payload(self) -> dict[str, Any]:
-        return _payload(self, self._fields[:-1])
+        data = _payload(self, self._fields[:-1])
+        if data["of"] is None:
+            del data["of"]
+        return data
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> RetentionSet:
@@ -1194,48 +1200,71 @@ class LogCheckpointed(NamedTuple):
 
 @_event(EventType.STATEMENT_ISSUED)
 class StatementIssued(NamedTuple):
-    """A statement of reasons was issued for a decision on a sanction (PRODUCT.md section 8): which
-    document (``issued_documents``), for which decision (the seq of its event), in which language
-    and format, and the SHA-256 of its JSON as issued (its pages are renderings of that JSON);
-    never its text."""
+    """A statement of reasons was issued for a decision (PRODUCT.md section 8): which document
+    (``issued_documents``), for which decision (the seq of its event) on which sanction, or on which
+    content decision (``content_decision``, PRODUCT.md section 9: then no ``sanction``), in which
+    language and format, and the SHA-256 of its JSON as issued (its pages are renderings of that
+    JSON); never its text. A payload names only the one it is about: a sanction's is as it always was."""
 
     id: str
     operator: str
-    sanction: str
     decision: int  #: the seq of the decision's event
     language: str
     format: int
     sha256: str
+    sanction: str | None = None
+    content_decision: str | None = None
     extra: Mapping[str, Any] = NO_EXTRA
 
     def to_payload(self) -> dict[str, Any]:
-        return _payload(self, self._fields[:-1])
+        return _about(_payload(self, self._fields[:-1]))
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> StatementIssued:
         return cls(*_read(cls, payload))
 
+    @property
+    def about(self) -> str:
+        """The id of the sanction or content decision it is about."""
+        return self.content_decision or self.sanction or ""
+
+
+def _about(data: dict[str, Any]) -> dict[str, Any]:
+    """A statement event's payload names the sanction or the content decision it is about, not both."""
+    if data.get("content_decision") is None:
+        data.pop("content_decision", None)
+    if data.get("sanction") is None:
+        data.pop("sanction", None)
+    return data
+
 
 @_event(EventType.STATEMENT_DELIVERED)
 class StatementDelivered(NamedTuple):
     """The platform reported that an issued statement reached its user (PRODUCT.md section 8,
-    "The user is informed"): which statement, of which sanction, when (``delivered_at``, a fact
-    from outside) and by which channel (a short code). The first receipt counts; no later one is
-    recorded. No personal data: the address it went to is the platform's business."""
+    "The user is informed"): which statement, of which sanction (or content decision,
+    ``content_decision``: then no ``sanction``), when (``delivered_at``, a fact from outside) and
+    by which channel (a short code). The first receipt counts; no later one is recorded. No
+    personal data: the address it went to is the platform's business."""
 
     id: str  #: the statement's id
     operator: str
-    sanction: str
     delivered_at: str
     channel: str
+    sanction: str | None = None
+    content_decision: str | None = None
     extra: Mapping[str, Any] = NO_EXTRA
 
     def to_payload(self) -> dict[str, Any]:
-        return _payload(self, self._fields[:-1])
+        return _about(_payload(self, self._fields[:-1]))
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> StatementDelivered:
         return cls(*_read(cls, payload))
+
+    @property
+    def about(self) -> str:
+        """The id of the sanction or content decision its statement is about."""
+        return self.content_decision or self.sanction or ""
 
 
 @_event(EventType.ORDER_INFORMATION_ISSUED)

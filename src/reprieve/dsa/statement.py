@@ -22,6 +22,7 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
+from reprieve.domain.content import ContentChange, ContentChangeType, ContentDecision
 from reprieve.domain.errors import ValidationError
 from reprieve.domain.sanctions import Change, ChangeType, Sanction
 from reprieve.domain.time import Duration, format_instant, parse_duration, parse_instant
@@ -146,6 +147,16 @@ _TEXT = {
         "incompatible_with": "Incompatible with our terms and conditions",
         "illegal_under": "Illegal content",
         "source": "Source",
+        "item": "Item",
+        "item_text": "{item} on {platform}",
+        "item_language": "language: {language}",
+        "everywhere_content": "Everywhere the service is offered",
+        "countries_content": "In these countries only: {countries}",
+        "decided_decided": "Taken on {day}, taking effect on that day.",
+        "backdated_decided": "This decision was backdated: it takes effect from its own date, {day}, and was "
+        "recorded on {recorded}.",
+        "backdated_restored": "The restoration of this content, effective on {day}, was backdated: it was recorded "
+        "on {recorded}.",
     },
     Lang.FR: {
         "title": "Exposé des motifs",
@@ -211,6 +222,42 @@ _TEXT = {
         "incompatible_with": "Incompatible avec nos conditions générales",
         "illegal_under": "Contenu illicite",
         "source": "Source",
+        "item": "Élément",
+        "item_text": "{item} sur {platform}",
+        "item_language": "langue : {language}",
+        "everywhere_content": "Partout où le service est proposé",
+        "countries_content": "Dans ces pays seulement : {countries}",
+        "decided_decided": "Prise le {day}, avec effet le même jour.",
+        "backdated_decided": "Cette décision a été antidatée : elle prend effet à sa propre date, le {day}, et a "
+        "été enregistrée le {recorded}.",
+        "backdated_restored": "Le rétablissement de ce contenu, effectif le {day}, a été antidaté : il a été "
+        "enregistré le {recorded}.",
+    },
+}
+
+#: What a decision on content does, in words (PRODUCT.md section 9); ``other`` adds its own description.
+_CONTENT_MEASURES = {
+    Lang.EN: {
+        "removal": "The removal of your content.",
+        "disabling": "Access to your content is disabled.",
+        "demotion": "Your content is demoted: it is ranked lower and shown less, but stays available.",
+        "age_restriction": "Your content is restricted by age: it is shown to adults only.",
+        "interaction_restriction": "Interaction with your content is restricted: it can no longer be commented on, "
+        "shared or reacted to.",
+        "label": "A label is shown with your content.",
+        "demonetization": "Your content is demonetized: it no longer earns money.",
+        "other": "Another restriction of your content:",
+    },
+    Lang.FR: {
+        "removal": "Le retrait de votre contenu.",
+        "disabling": "L'accès à votre contenu est bloqué.",
+        "demotion": "Votre contenu est rétrogradé : il est moins mis en avant, mais reste disponible.",
+        "age_restriction": "Votre contenu est soumis à une limite d'âge : il n'est montré qu'aux adultes.",
+        "interaction_restriction": "Les interactions avec votre contenu sont restreintes : il ne peut plus être "
+        "commenté, partagé ni faire l'objet de réactions.",
+        "label": "Une étiquette est affichée avec votre contenu.",
+        "demonetization": "Votre contenu est démonétisé : il ne rapporte plus d'argent.",
+        "other": "Une autre restriction de votre contenu :",
     },
 }
 
@@ -301,6 +348,72 @@ def facts_of(sanction: Sanction, ctx: Context) -> dict[str, Any]:
     }
 
 
+def build_content_statement(decision: ContentDecision, ctx: Context, lang: Lang) -> dict[str, Any]:
+    """The statement of reasons of a decision on content in ``lang`` (PRODUCT.md section 9)."""
+    return render(content_facts_of(decision, ctx), lang)
+
+
+def _content_change(decision: ContentDecision, seq: int | None) -> ContentChange:
+    """The change the decision at ``seq`` made (its creation or an amendment); a preview: the latest term."""
+    if seq is None:
+        return decision.latest
+    own = next((c for c in decision.changes if c.seq == seq), None)
+    assert own is not None and own.type is not ContentChangeType.RESTORED, f"no term set by event {seq}"
+    return own
+
+
+def content_facts_of(decision: ContentDecision, ctx: Context) -> dict[str, Any]:
+    """What the statement of a decision on content says, in no language: the item (never its
+    content), what was decided where and for how long, the decision's own instant, the reason,
+    the redress and its dates."""
+    change = _content_change(decision, ctx.decision_seq)
+    assert change.kind is not None
+    deadline = ctx.complaint_deadline
+    item = decision.item
+    platform = ctx.platform_names.get(item.platform, item.platform)
+    return {
+        "issued_at": ctx.now,
+        "decided": {
+            "type": change.type.value,
+            "effective_at": change.effective_at,
+            "change": change.seq,
+            "lifts": False,
+            "backdated": change.backdated,
+            "recorded_at": change.recorded_at,
+        },
+        "kind": change.kind.value,
+        "kind_other": decision.kind_other if change.kind.value == "other" else None,
+        "denies": [],
+        "scope": [(item.platform, platform)],
+        "countries": list(change.territorial_scope),
+        "starts_at": decision.starts_at,
+        "ends_at": change.ends_at,
+        "held": False,
+        "lifted_at": decision.restored_at,
+        "backdated": [
+            (c.type.value, c.effective_at, c.recorded_at)
+            for c in sorted(decision.changes, key=lambda c: c.seq)
+            if c.backdated and (ctx.decision_seq is None or (c.seq <= ctx.decision_seq and c is not change))
+        ],
+        "reason": {
+            **decision.reason.to_dict(),
+            "content_type": list(item.content_type),
+            "content_date": item.content_date,
+        },
+        "detection": decision.automated.detection,
+        "automation": decision.automated.decision.value,
+        "appeal_url": ctx.appeal_url,
+        "appeal_code": ctx.appeal_code or None,
+        "window": ctx.complaint_window.text if ctx.complaint_window is not None else None,
+        "deadline": deadline,
+        "complaint_open": deadline is not None and ctx.now <= deadline,
+        "issued": ctx.decision_seq is not None,
+        "sanction": None,
+        "content_decision": decision.id,
+        "item": {"platform": item.platform, "id": item.item, "language": item.language},
+    }
+
+
 def render(f: dict[str, Any], lang: Lang) -> dict[str, Any]:
     """The statement of the facts ``f`` (``facts_of``, or ``_facts_from`` a stored statement) in ``lang``."""
     text = _TEXT[lang]
@@ -335,7 +448,7 @@ def render(f: dict[str, Any], lang: Lang) -> dict[str, Any]:
     keywords = list(reason.get("keywords") or ())
     source = reason.get("source") or "voluntary"
     types, content_date = list(reason.get("content_type") or ()), reason.get("content_date")
-    return {
+    out = {
         "sanction": f["sanction"],
         "lang": lang.value,
         "title": text["title"],
@@ -353,7 +466,7 @@ def render(f: dict[str, Any], lang: Lang) -> dict[str, Any]:
         },
         "measure": {
             "kind": kind,
-            "text": _MEASURES[lang][kind],
+            "text": _MEASURES[lang].get(kind, ""),  # a content kind: worded by _on_content
             "denies": list(f["denies"]),
             "denies_labels": [labels.capability(c, lang.value) for c in f["denies"]],
         },
@@ -426,6 +539,41 @@ def render(f: dict[str, Any], lang: Lang) -> dict[str, Any]:
             "courts": {"text": text["courts"]},
         },
     }
+    if f.get("content_decision") is None:
+        return out
+    return _on_content(out, f, lang)
+
+
+def _on_content(out: dict[str, Any], f: dict[str, Any], lang: Lang) -> dict[str, Any]:
+    """A sanction's statement ``out`` made the statement of a decision on content: it names the
+    decision (not a sanction) and the item, says the measure in content's words and the
+    territorial scope as decided (none: everywhere the service is offered)."""
+    text = _TEXT[lang]
+    kind, other = f["kind"], f.get("kind_other")
+    measure = _CONTENT_MEASURES[lang][kind] + (f" {other}" if kind == "other" and other else "")
+    countries = list(f["countries"])
+    item = f["item"]
+    platform = f["scope"][0][1] if f["scope"] else item["platform"]
+    item_text = text["item_text"].format(item=item["id"], platform=platform)
+    if item.get("language"):
+        item_text += f" ({text['item_language'].format(language=item['language'])})"
+    replaced = {
+        "measure": {"kind": kind, "kind_other": other, "text": measure, "denies": [], "denies_labels": []},
+        "territorial_scope": {
+            "countries": countries,
+            "text": text["countries_content"].format(countries=", ".join(countries))
+            if countries
+            else text["everywhere_content"],
+        },
+    }
+    result: dict[str, Any] = {"content_decision": f["content_decision"]}
+    for key, value in out.items():
+        if key == "sanction":
+            continue
+        result[key] = replaced.get(key, value)
+        if key == "decided":
+            result["item"] = {**item, "text": item_text}
+    return result
 
 
 def labels_for(lang: str) -> dict[str, str]:
@@ -457,6 +605,7 @@ _LABELS = (
     "content",
     "backdated",
     "code_on_delivery",
+    "item",
 )
 _HEADINGS = {lang: {k: _TEXT[lang][k] for k in _LABELS} for lang in Lang}
 
@@ -507,7 +656,11 @@ def _facts_from(document: dict[str, Any]) -> dict[str, Any]:
         "deadline": _instant(complaint["deadline"]),
         "complaint_open": complaint["deadline"] is not None,
         "issued": True,
-        "sanction": d["sanction"],
+        "sanction": d.get("sanction"),
+        # A decision on content's (``content_facts_of``); absent from a sanction's statement.
+        "content_decision": d.get("content_decision"),
+        "kind_other": d["measure"].get("kind_other"),
+        "item": {k: v for k, v in d["item"].items() if k != "text"} if "item" in d else None,
     }
 
 

@@ -17,7 +17,7 @@ import csv
 import hashlib
 import io
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
@@ -321,6 +321,18 @@ def statement_of(
     else:
         return None
     get = reason.get
+    _grounds(out, get)
+    out["content_type"] = list(get("content_type") or ())
+    if (content_date := get("content_date")) is not None:
+        out["content_date"] = content_date
+    # A sanction names no territory when it applies wherever the platform is offered: all of the EEA.
+    out["territorial_scope"] = list(get("territorial_scope") or enums.EEA_COUNTRIES)
+    _tail(out, get, automated, starts_on, identifier)
+    return out
+
+
+def _grounds(out: dict[str, Any], get: Any) -> None:
+    """The ground of a decision, its category and keywords, from its reason (``get``: its ``get``)."""
     explanation = get("explanation")
     if get("ground") == "illegal_content":
         out["decision_ground"] = "DECISION_GROUND_ILLEGAL_CONTENT"
@@ -338,11 +350,10 @@ def statement_of(
         out["category"] = category
     if keywords := get("keywords"):
         out["category_specification"] = list(keywords)
-    out["content_type"] = list(get("content_type") or ())
-    if (content_date := get("content_date")) is not None:
-        out["content_date"] = content_date
-    # A sanction names no territory when it applies wherever the platform is offered: all of the EEA.
-    out["territorial_scope"] = list(get("territorial_scope") or enums.EEA_COUNTRIES)
+
+
+def _tail(out: dict[str, Any], get: Any, automated: Mapping[str, Any], starts_on: str, identifier: str) -> None:
+    """The application date, facts, source, automation and puid of a decision."""
     out["application_date"] = starts_on
     if facts := get("facts"):
         out["decision_facts"] = facts
@@ -350,6 +361,210 @@ def statement_of(
     out["automated_detection"] = "Yes" if automated.get("detection") else "No"
     out["automated_decision"] = _AUTOMATED.get(automated.get("decision") or "not_automated", "")
     out["puid"] = identifier if _is_plain_puid(identifier) else puid_for(identifier)
+
+
+# --- decisions on content (PRODUCT.md section 9) ------------------------------------------------
+
+#: Beyond every instant a period can bound (``domain.periods``): an unbounded period's limits.
+_UNBOUNDED = 2**62
+
+#: Each kind of decision on content, as the database's ``decision_visibility`` value; a
+#: demonetization is a monetary decision instead (``CONTENT_MONETARY``).
+CONTENT_VISIBILITY = {
+    "removal": "DECISION_VISIBILITY_CONTENT_REMOVED",
+    "disabling": "DECISION_VISIBILITY_CONTENT_DISABLED",
+    "demotion": "DECISION_VISIBILITY_CONTENT_DEMOTED",
+    "age_restriction": "DECISION_VISIBILITY_CONTENT_AGE_RESTRICTED",
+    "interaction_restriction": "DECISION_VISIBILITY_CONTENT_INTERACTION_RESTRICTED",
+    "label": "DECISION_VISIBILITY_CONTENT_LABELLED",
+    "other": "DECISION_VISIBILITY_OTHER",
+}
+#: A demonetization suspends the payments the item earns, for its term or until it is restored:
+#: DECISION_MONETARY_SUSPENSION, as a sanction's restriction of ``monetize`` is. Not a termination
+#: (the end of the monetary relationship, an account's), and not ``_OTHER``, whose free text
+#: would only repeat the word.
+CONTENT_MONETARY = "DECISION_MONETARY_SUSPENSION"
+
+
+@dataclass(frozen=True, slots=True)
+class ContentItem:
+    """What the export needs of an item: its content types, date and language (as first recorded)."""
+
+    content_type: tuple[str, ...]
+    content_date: str
+    language: str | None
+
+    @property
+    def content_language(self) -> str | None:
+        """The database's ``content_language``: the item's ISO 639-1 code in upper case (``en-GB``:
+        EN); None for a language with no two-letter code."""
+        if not self.language:
+            return None
+        code = self.language.split("-", 1)[0].upper()
+        return code if code in enums.LANGUAGES else None
+
+
+def content_statement_of(
+    identifier: str,
+    kind: str,
+    kind_other: str | None,
+    starts_on: str,
+    ends_on: str | None,
+    countries: Sequence[str],
+    item: ContentItem,
+    reason: Mapping[str, Any],
+    automated: Mapping[str, Any],
+) -> dict[str, Any]:
+    """The v2 statement of a decision on content: what it does to the item's visibility (or its
+    monetisation), until when, where (no country: all of the EEA), the item's content type, date
+    and language, and the reason's grounds."""
+    out: dict[str, Any] = {}
+    if kind == "demonetization":
+        out["decision_monetary"] = CONTENT_MONETARY
+        if ends_on:
+            out["end_date_monetary_restriction"] = ends_on
+    else:
+        out["decision_visibility"] = [CONTENT_VISIBILITY[kind]]
+        if kind == "other":
+            out["decision_visibility_other"] = kind_other or ""
+        if ends_on:
+            out["end_date_visibility_restriction"] = ends_on
+    get = reason.get
+    _grounds(out, get)
+    out["content_type"] = list(item.content_type)
+    if (language := item.content_language) is not None:
+        out["content_language"] = language
+    out["content_date"] = item.content_date
+    out["territorial_scope"] = list(countries or enums.EEA_COUNTRIES)
+    _tail(out, get, automated, starts_on, identifier)
+    return out
+
+
+def content_statements_from_columns(
+    decision_id: str,
+    starts_at_us: int,
+    kind_other: str | None,
+    reason_json: str | bytes,
+    automated_json: str | bytes,
+    changes_json: str | bytes,
+    item: ContentItem,
+    *,
+    start_us: int,
+    end_us: int,
+    in_hand: Container[str] = (),
+) -> list[tuple[str, dict[str, Any] | None]]:
+    """``(puid, statement)`` of each decision on an item applied within ``[start_us, end_us)``,
+    straight from the ``content_decisions`` columns: its creation (puid: the decision's id) and
+    each amendment that changed the kind, the end or the territorial scope in force before it
+    (puid: ``<id>-<seq>``), applied at its ``effective_at``. A restoration restricts nothing.
+    The statement of a puid ``in_hand`` (its issued statement's) is not made: None."""
+    changes = orjson.loads(changes_json)
+    if len(changes) == 1:  # never amended nor restored: the common case
+        if not start_us <= starts_at_us < end_us:
+            return []
+        if decision_id in in_hand:
+            return [(decision_id, None)]
+        created = changes[0]
+        ends = created.get("ends_at")
+        return [
+            (
+                decision_id,
+                content_statement_of(
+                    decision_id,
+                    created["kind"],
+                    kind_other,
+                    _day(starts_at_us),
+                    ends[:10] if ends else None,
+                    created.get("territorial_scope") or (),
+                    item,
+                    orjson.loads(reason_json),
+                    orjson.loads(automated_json),
+                ),
+            )
+        ]
+    terms = []
+    for change in changes:
+        if change["type"] == "restored":
+            continue
+        applied = starts_at_us if change["type"] == "decided" else to_micros(parse_instant(change["effective_at"]))
+        terms.append((applied, change["seq"], change))
+    terms.sort(key=lambda t: (t[0], t[1]))
+    out: list[tuple[str, dict[str, Any] | None]] = []
+    reason: Mapping[str, Any] | None = None
+    automated: Mapping[str, Any] = {}
+    before: tuple[Any, ...] | None = None
+    for applied, seq, change in terms:
+        term = (change["kind"], change.get("ends_at"), tuple(change.get("territorial_scope") or ()))
+        if term == before:
+            continue
+        before = term
+        if not start_us <= applied < end_us:
+            continue
+        puid = decision_id if change["type"] == "decided" else f"{decision_id}-{seq}"
+        if puid in in_hand:
+            out.append((puid, None))
+            continue
+        if reason is None:
+            reason, automated = orjson.loads(reason_json), orjson.loads(automated_json)
+        ends = change.get("ends_at")
+        out.append(
+            (
+                puid,
+                content_statement_of(
+                    puid,
+                    term[0],
+                    kind_other,
+                    _day(applied),
+                    ends[:10] if ends else None,
+                    term[2],
+                    item,
+                    reason,
+                    automated,
+                ),
+            )
+        )
+    return out
+
+
+def content_statements_from_issued(
+    decision_id: str, documents: Iterable[str | bytes], *, start_us: int, end_us: int
+) -> dict[str, dict[str, Any]]:
+    """``{puid: statement}`` of the statements of reasons issued for a content decision's changes
+    (``dsa.statement.content_facts_of``, as stored) applied within ``[start_us, end_us)``, each as
+    it was issued; puids as ``content_statements_from_columns`` gives the same decisions."""
+    out: dict[str, dict[str, Any]] = {}
+    bounded = start_us > -_UNBOUNDED or end_us < _UNBOUNDED
+    for text in documents:
+        doc = orjson.loads(text)
+        decided = doc["decided"]
+        effective = decided["effective_at"]
+        if bounded and not start_us <= to_micros(parse_instant(effective)) < end_us:
+            continue
+        puid = decision_id if decided["type"] == "decided" else f"{decision_id}-{decided['change']}"
+        ground, content, measure, item = doc["ground"], doc["content"], doc["measure"], doc["item"]
+        reason = {
+            "ground": ground["type"],
+            "legal_ground": ground["legal_ground"],
+            "contractual_ground": ground["contractual_ground"],
+            "policy": ground["policy"],
+            "explanation": ground["explanation"],
+            "category": doc["category"],
+            "keywords": doc["keywords"],
+            "facts": doc["facts"],
+            "source": doc["source"]["type"],
+        }
+        ends = doc["duration"]["ends_at"]
+        out[puid] = content_statement_of(
+            puid,
+            measure["kind"],
+            measure.get("kind_other"),
+            effective[:10],  # an RFC 3339 UTC instant: its date is the UTC date
+            ends[:10] if ends else None,
+            doc["territorial_scope"]["countries"],
+            ContentItem(tuple(content["types"]), content["date"], item.get("language")),
+            reason,
+            doc["automated"],
+        )
     return out
 
 

@@ -168,6 +168,8 @@ def _shape_checks(statement: Mapping[str, Any]) -> list[Problem]:
     language = get("content_language")
     if language is not None and (not isinstance(language, str) or not _LANGUAGE.match(language)):
         add(Problem("content_language", "must be an upper-case ISO 639-1 code such as EN"))
+    elif language is not None and language not in enums.LANGUAGES:
+        add(Problem("content_language", f"{language!r} is not an ISO 639-1 language code"))
     source = get("source_type")
     if source is None:
         add(Problem("source_type", "is required"))

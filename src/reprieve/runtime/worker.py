@@ -30,7 +30,7 @@ from reprieve.domain.events import AppealOverdue, NewEvent, ProbationEnded, Revi
 from reprieve.domain.time import format_instant, from_micros, parse_duration, parse_instant, to_micros
 from reprieve.dsa.submit import TdbSettings, Transport, urllib_transport
 from reprieve.runtime import amnesty, broker, webhooks
-from reprieve.services import appeal_targets, people, publishing, transparency
+from reprieve.services import appeal_targets, evidence, people, publishing, transparency
 from reprieve.services.appeal_targets import DEFAULT_APPEAL_TARGET
 from reprieve.services.callers import WORKER_ACTOR
 from reprieve.store import eventlog
@@ -287,6 +287,7 @@ class CycleReport:
     publish_retried: int = 0
     submissions: int = 0  #: Transparency Database submission runs taken up (run in the background)
     purged: int = 0  #: people whose closed cases' personal data the retention period purged
+    evidence_forgotten: int = 0  #: content decisions whose evidence was forgotten (``services.evidence``)
 
     @property
     def busy(self) -> bool:
@@ -362,6 +363,10 @@ class Worker:
                 report.purged = people.purge_closed_cases(self.db, now=now)
             except Exception:  # a failed purge is tried again at the next pass; deliveries go on
                 log.exception("purging closed cases' personal data failed")
+            try:
+                report.evidence_forgotten = evidence.forget_expired_evidence(self.db, now=now)
+            except Exception:  # the same: tried again at the next pass
+                log.exception("forgetting content decisions' evidence failed")
             self._purged_at = now_us
         delivered = await webhooks.deliver_due(
             self.db,

@@ -37,6 +37,7 @@ from reprieve.domain.time import Duration, format_instant, parse_duration, parse
 from reprieve.services.backdating import keep_backdated_reason
 from reprieve.services.callers import Caller
 from reprieve.services.catalogue import ensure_accounts, require_platform
+from reprieve.services.content_statements import issue_content_statements
 from reprieve.services.viewing import Page
 from reprieve.store import content as content_store
 from reprieve.store.asof import Known, known_as_of
@@ -444,6 +445,7 @@ def _recorded(uow: UnitOfWork, decision: ContentDecision, seq: int, change: Cont
     """Every content decision event, once recorded as ``seq`` (``change``: what it did, the last
     of ``decision.changes``), passes here, inside its transaction: what follows from a decision
     (its statement of reasons, issue 24 item 3) is added here."""
+    issue_content_statements(uow, [(decision.id, seq)])
 
 
 def _mark_backdated(decision: ContentDecision, ref: PersonalRef | None, reason: str | None, recorded: datetime) -> None:

@@ -43,7 +43,7 @@ class DeliveryView:
     def to_json(self) -> dict[str, Any]:
         return {
             "statement": self.statement,
-            "sanction": self.sanction,
+            ("content_decision" if issued.is_content_decision(self.sanction) else "sanction"): self.sanction,
             "delivered_at": format_instant(self.delivered_at),
             "channel": self.channel,
             "recorded": self.recorded,
@@ -60,8 +60,14 @@ def record_delivery(db: Database, statement_id: str, receipt: Receipt, *, caller
         if first is not None:
             return DeliveryView(doc.id, doc.sanction_id, first.delivered_at, first.channel, recorded=False)
         receipt.ensure_within(doc.issued_at, uow.now)
+        on_content = issued.is_content_decision(doc.sanction_id)
         event = StatementDelivered(
-            doc.id, doc.operator, doc.sanction_id, format_instant(receipt.delivered_at) or "", receipt.channel
+            id=doc.id,
+            operator=doc.operator,
+            delivered_at=format_instant(receipt.delivered_at) or "",
+            channel=receipt.channel,
+            sanction=None if on_content else doc.sanction_id,
+            content_decision=doc.sanction_id if on_content else None,
         )
         uow.record([NewEvent.of(event, format_instant(receipt.delivered_at) or "", doc.operator)])
         return DeliveryView(doc.id, doc.sanction_id, receipt.delivered_at, receipt.channel, recorded=True)

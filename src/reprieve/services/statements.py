@@ -92,13 +92,13 @@ def issue_statements(
 def issued_event(doc: issued.IssuedDocument, at: str) -> NewEvent:
     """The ``statement.issued`` event that records ``doc`` in the log (ids and hashes, no text)."""
     event = StatementIssued(
-        doc.id,
-        doc.operator,
-        doc.sanction_id,
-        doc.decision_seq,
-        doc.language,
-        doc.format_version,
-        doc.sha256,
+        id=doc.id,
+        operator=doc.operator,
+        decision=doc.decision_seq,
+        language=doc.language,
+        format=doc.format_version,
+        sha256=doc.sha256,
+        sanction=doc.sanction_id,
     )
     return NewEvent.of(event, at, doc.operator)
 
@@ -149,11 +149,11 @@ def issue_document(
 
 @dataclass(frozen=True, slots=True)
 class IssuedView:
-    """A statement in the list of a sanction's: what it is, not its text."""
+    """A statement in the list of a sanction's (or a content decision's): what it is, not its text."""
 
     id: str
     kind: str
-    sanction: str
+    sanction: str  #: the sanction's id, or the content decision's (``about_content``)
     decision: int
     issued_at: datetime
     language: str
@@ -164,11 +164,16 @@ class IssuedView:
     delivered_at: datetime | None = None
     channel: str | None = None
 
+    @property
+    def about_content(self) -> bool:
+        """Whether it is about a decision on content (PRODUCT.md section 9), not a sanction."""
+        return issued.is_content_decision(self.sanction)
+
     def to_json(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "kind": self.kind,
-            "sanction": self.sanction,
+            ("content_decision" if self.about_content else "sanction"): self.sanction,
             "decision": self.decision,
             "issued_at": format_instant(self.issued_at),
             "language": self.language,
@@ -330,6 +335,10 @@ def delivery_copy(db: Database, statement_id: str, *, caller: Caller, language: 
     documents holds no credential. Its hashes are of the delivered bytes."""
     found = rendered_statement(db, statement_id, caller=caller, language=language)
     if found.view.kind == ORDER_INFORMATION:  # no appeal code in the art. 9(5) information
+        return found
+    if found.view.about_content:
+        # Complaints about content, and their codes, come with the next issue: until then the copy
+        # is the stored one, which says the code comes with the statement the user receives.
         return found
     with db.read() as conn:
         code = appeal_codes.printed(appeal_codes.code_for(conn, found.view.sanction))

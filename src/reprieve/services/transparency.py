@@ -52,6 +52,7 @@ from reprieve.store.asof import known_as_of, sanction_as_of
 from reprieve.store.connection import Connection
 from reprieve.store.db import Database
 from reprieve.store.due_process import latest_decision_told_at
+from reprieve.store.issued import is_content_decision
 
 
 def appeal_url(sanction_id: str, public_url: str | None = None) -> str:
@@ -226,6 +227,56 @@ def export_decisions(db: Database, *, operator: str, within: Period) -> Iterator
                     continue
                 found = problems(statement)
                 yield Exported(sanction_id, puid, name, None if found else statement, found)
+        yield from _content_decisions(conn, names, operator, start, end)
+
+
+def _content_decisions(
+    conn: Connection, names: Mapping[str, str], operator: str, start: int, end: int
+) -> Iterator[Exported]:
+    """The decisions on content of ``operator`` applied within ``[start, end)``, by id, as
+    ``export_decisions`` gives sanctions': from their issued statements, else their columns.
+    ``Exported.sanction_id`` holds the content decision's id."""
+    rows = store.content_decision_rows_with_issued(conn, operator, start, end)
+    of_columns, of_issued = tdb.content_statements_from_columns, tdb.content_statements_from_issued
+    items: dict[tuple[str, str, str | None], tdb.ContentItem] = {}
+    for decision_id, group in groupby(rows, key=itemgetter(0)):
+        _, platform_id, starts_at, kind_other, reason, automated, changes, types, day, language, _, document = next(
+            group
+        )
+        key = (types, day, language)
+        item = items.get(key)
+        if item is None:  # items repeat their types, dates and languages: one of each is made
+            if len(items) > 65_536:
+                items.clear()
+            item = items[key] = tdb.ContentItem(tuple(orjson.loads(types)), day, language)
+        name = names.get(platform_id, platform_id)
+        issued: dict[str, dict[str, Any]] = {}
+        if document is not None:
+            issued = of_issued(decision_id, [document, *(row[11] for row in group)], start_us=start, end_us=end)
+        columns = of_columns(
+            decision_id,
+            starts_at,
+            kind_other,
+            reason,
+            automated,
+            changes,
+            item,
+            start_us=start,
+            end_us=end,
+            in_hand=issued,
+        )
+        decisions = [(puid, issued.pop(puid, None) or statement) for puid, statement in columns]
+        decisions += issued.items()
+        for puid, statement in decisions:
+            if statement is None:  # in hand, but not applied within the period as issued: none
+                continue
+            found = problems(statement)
+            yield Exported(decision_id, puid, name, None if found else statement, found)
+
+
+def _about(decision_id: str) -> str:
+    """The key naming what a statement is about in a report: ``sanction`` or ``content_decision``."""
+    return "content_decision" if is_content_decision(decision_id) else "sanction"
 
 
 def _tallied(items: Iterator[Exported], tally: ExportTally) -> Iterator[Exported]:
@@ -236,7 +287,7 @@ def _tallied(items: Iterator[Exported], tally: ExportTally) -> Iterator[Exported
         elif item.problems:
             tally.refused(
                 {
-                    "sanction": item.sanction_id,
+                    _about(item.sanction_id): item.sanction_id,
                     "puid": item.puid,
                     "problems": [p.to_dict() for p in item.problems],
                 }
@@ -434,7 +485,7 @@ def _after_refusal(
         errors = result.errors.get(position)
         if errors is not None:
             rejected.append((sanction_id, statement))
-            report.rejected.append({"sanction": sanction_id, "puid": puid, "errors": errors})
+            report.rejected.append({_about(sanction_id): sanction_id, "puid": puid, "errors": errors})
             _set_state(db, endpoint, [puid], "rejected", clock, errors=errors)
         else:
             again.append((sanction_id, statement))

@@ -44,7 +44,7 @@ def statements_delivered(projector: Projector, events: list[Applied[StatementDel
         (
             e.event.id,
             e.event.operator,
-            e.event.sanction,
+            e.event.about,  # the sanction's id, or the content decision's
             to_micros(parse_instant(e.event.delivered_at)),
             e.event.channel,
             e.seq,

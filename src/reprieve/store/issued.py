@@ -77,6 +77,25 @@ class Rendering:
     page_sha256: str
 
 
+#: The prefix of a content decision's id (PRODUCT.md section 9; a sanction's is ``snc_``): a
+#: document about one keeps that id in ``sanction_id``, the column of what it is about.
+CONTENT_DECISION_PREFIX = "cd_"
+
+
+def is_content_decision(about: str) -> bool:
+    """Whether a document's ``sanction_id`` names a content decision rather than a sanction."""
+    return about.startswith(CONTENT_DECISION_PREFIX)
+
+
+def recorded_instants(conn: Connection, seqs: Iterable[int]) -> dict[int, str]:
+    """When each event of ``seqs`` was recorded (its ``at``), by seq."""
+    wanted = sorted(set(seqs))
+    if not wanted:
+        return {}
+    E = tables.events.c
+    return {seq: at for seq, at in conn.execute(select(E.seq, E.at).where(E.seq.in_(wanted)))}
+
+
 def sha256_of(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -256,7 +275,8 @@ def blank(conn: Connection, document_ids: Iterable[str], *, now: datetime) -> in
 
 def unerased_of_accounts(conn: Connection, operator: str, accounts: Iterable[str]) -> list[tuple[str, str]]:
     """``(id, kind)`` of the documents not yet erased that were issued within ``operator`` about
-    the sanctions on ``accounts`` (``platform/account``): what an erasure of their person blanks."""
+    the sanctions on ``accounts`` (``platform/account``) and the decisions on the items they
+    authored: what an erasure of their person blanks."""
     S = tables.sanctions.c
     found: list[tuple[str, str]] = []
     for account in sorted(set(accounts)):
@@ -268,6 +288,20 @@ def unerased_of_accounts(conn: Connection, operator: str, accounts: Iterable[str
                 T.c.operator_id == operator,
                 S.subject_platform == platform,
                 S.subject_account == name,
+                T.c.erased_at.is_(None),
+            )
+            .order_by(T.c.id)
+        )
+        found.extend((r.id, r.kind) for r in rows)
+        # The statements of the decisions on the items they wrote (PRODUCT.md section 9).
+        CD = tables.content_decisions.c
+        rows = conn.execute(
+            select(T.c.id, T.c.kind)
+            .join(tables.content_decisions, CD.id == T.c.sanction_id)
+            .where(
+                T.c.operator_id == operator,
+                CD.platform_id == platform,
+                CD.author_account == name,
                 T.c.erased_at.is_(None),
             )
             .order_by(T.c.id)

@@ -382,7 +382,12 @@ issued_documents = Table(
     Column("id", String(40), primary_key=True, comment="stm_... for a statement of reasons"),
     Column("operator_id", String(63), nullable=False),
     Column("kind", String(20), nullable=False, comment="statement (later: the other messages, PRODUCT.md s. 11)"),
-    Column("sanction_id", String(40), nullable=False, comment="the sanction the decision is about"),
+    Column(
+        "sanction_id",
+        String(40),
+        nullable=False,
+        comment="what the decision is about: a sanction (snc_...) or a content decision (cd_...)",
+    ),
     Column("decision_seq", BigInteger, nullable=False, comment="the event of the decision it was issued for"),
     Column(
         "issued_at", BigInteger, nullable=False, comment="µs; the recording instant of that decision's unit of work"
@@ -706,6 +711,13 @@ worker_settings = Table(
         nullable=True,
         comment="ISO 8601 duration: closed cases' personal data is purged that long after; null: default",
     ),
+    Column(
+        "evidence_retention",
+        String(40),
+        nullable=True,
+        comment="ISO 8601 duration: content decisions' evidence is kept at least that long after the decision, "
+        "and while a complaint or dispute about the item is possible or open; null: the default, P1Y",
+    ),
     comment="Operator settings of the worker; without a value the appeal target is P14D, the retention "
     "the longest complaint window of the operator's platforms.",
 )
@@ -808,7 +820,13 @@ tdb_submissions = Table(
     ),
     Column("puid", String(500), primary_key=True, comment="the statement's platform unique identifier"),
     Column("operator_id", String(63), nullable=False, index=True),
-    Column("sanction_id", String(40), nullable=False, index=True),
+    Column(
+        "sanction_id",
+        String(40),
+        nullable=False,
+        index=True,
+        comment="the decision's sanction (snc_...) or content decision (cd_...)",
+    ),
     Column(
         "state",
         String(16),
@@ -853,7 +871,12 @@ statement_deliveries = Table(
     metadata,
     Column("statement_id", String(40), primary_key=True, comment="the issued statement (issued_documents.id)"),
     Column("operator_id", String(63), nullable=False),
-    Column("sanction_id", String(40), nullable=False, comment="the sanction the statement is about"),
+    Column(
+        "sanction_id",
+        String(40),
+        nullable=False,
+        comment="what the statement is about: a sanction (snc_...) or a content decision (cd_...)",
+    ),
     Column("delivered_at", BigInteger, nullable=False, comment="µs; when the platform says its user received it"),
     Column("channel", String(32), nullable=False, comment="how: in_app, email, post, other... (a short code)"),
     Column("recorded_seq", BigInteger, nullable=False, comment="the statement.delivered event (for as_of reads)"),

@@ -83,6 +83,45 @@ def decision_rows_with_issued(conn: Connection, operator: str, start: int, end: 
     return ((*row[:7], unpacked(row[7], row[8])) for row in rows)
 
 
+def content_decision_rows_with_issued(conn: Connection, operator: str, start: int, end: int) -> Iterable[Any]:
+    """``(id, platform, starts_at, kind_other, reason, automated, changes, content_type, content_date,
+    language, decision_seq, document)`` of the operator's decisions on content that may hold a
+    decision applied in ``[start, end)`` (as ``decision_rows``), with their items and the statements
+    issued for them (one row per statement whose text is kept, or one with two nulls), by id."""
+    CD, IT, issued = tables.content_decisions.c, tables.items.c, tables.issued_documents.c
+    joined = tables.content_decisions.join(
+        tables.items, (IT.platform_id == CD.platform_id) & (IT.item_id == CD.item_id)
+    ).outerjoin(
+        tables.issued_documents,
+        (issued.sanction_id == CD.id) & (issued.kind == "statement") & issued.document.is_not(None),
+    )
+    rows = conn.execution_options(**_STREAM).execute(
+        select(
+            CD.id,
+            CD.platform_id,
+            CD.starts_at,
+            CD.kind_other,
+            CD.reason,
+            CD.automated,
+            CD.changes,
+            IT.content_type,
+            IT.content_date,
+            IT.language,
+            issued.decision_seq,
+            issued.document,
+            issued.packing,
+        )
+        .select_from(joined)
+        .where(
+            CD.operator_id == operator,
+            CD.starts_at < end,
+            or_(CD.starts_at >= start, CD.updated_seq != CD.created_seq),
+        )
+        .order_by(CD.id, issued.decision_seq)
+    )
+    return ((*row[:11], unpacked(row[11], row[12])) for row in rows)
+
+
 # --- the statements sent -------------------------------------------------------------------
 
 

@@ -40,6 +40,20 @@ def set_retention(conn: Connection, operator: str, retention: str | None, *, upd
         conn.execute(insert(tables.worker_settings).values(operator_id=operator, **values))
 
 
+def set_evidence_retention(conn: Connection, operator: str, retention: str | None, *, updated_seq: int) -> None:
+    """Set (None: reset to the default) how long content decisions' evidence is kept at least."""
+    values = {"evidence_retention": retention, "updated_seq": updated_seq}
+    changed = conn.execute(update(tables.worker_settings).where(W.operator_id == operator).values(**values))
+    if changed.rowcount == 0:
+        conn.execute(insert(tables.worker_settings).values(operator_id=operator, **values))
+
+
+def evidence_retentions(conn: Connection) -> dict[str, str]:
+    """Each operator's evidence retention that is set."""
+    rows = conn.execute(select(W.operator_id, W.evidence_retention).where(W.evidence_retention.is_not(None)))
+    return {row.operator_id: row.evidence_retention for row in rows}
+
+
 def retentions(conn: Connection) -> dict[str, str]:
     """Each operator's retention period that is set."""
     rows = conn.execute(select(W.operator_id, W.retention).where(W.retention.is_not(None)))

@@ -91,7 +91,8 @@ class DeliveryCreate(BaseModel):
 
 class DeliveryOut(BaseModel):
     statement: str
-    sanction: str
+    sanction: str | None = Field(None, description="the sanction the statement is about (absent: a content decision)")
+    content_decision: str | None = Field(None, description="the content decision it is about (absent: a sanction)")
     delivered_at: str
     channel: str
     recorded: bool = Field(description="false: a receipt was recorded before; it is answered unchanged")
@@ -245,6 +246,7 @@ def _headers(view: statements.IssuedView, digest: str, language: str) -> dict[st
     "/v1/statements/{statement_id}/delivery",
     status_code=201,
     response_model=DeliveryOut,
+    response_model_exclude_none=True,
     dependencies=IDEMPOTENT,
     responses={
         **problem_responses(403, 413),

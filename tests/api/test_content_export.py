@@ -1,0 +1,144 @@
+"""Decisions on content in the Transparency Database export (issue 24 item 3): each kind as its
+``decision_visibility`` (``_other`` with its description) or ``decision_monetary`` value, with the
+item's content type, date and language, the territorial scope, the end of the restriction, the
+reason's grounds, source and automation; from the issued statement, else from the decision's
+columns; one statement of each of the eight kinds passes the local validator, in JSON and in CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+from typing import Any
+
+from api_support import World
+
+from content_support import amended, decided, item, record
+from content_support import record_without_statement as record_only
+from reprieve.dsa import enums, tdb
+from reprieve.dsa.validate import problems
+
+KINDS = (
+    ("removal", "DECISION_VISIBILITY_CONTENT_REMOVED"),
+    ("disabling", "DECISION_VISIBILITY_CONTENT_DISABLED"),
+    ("demotion", "DECISION_VISIBILITY_CONTENT_DEMOTED"),
+    ("age_restriction", "DECISION_VISIBILITY_CONTENT_AGE_RESTRICTED"),
+    ("interaction_restriction", "DECISION_VISIBILITY_CONTENT_INTERACTION_RESTRICTED"),
+    ("label", "DECISION_VISIBILITY_CONTENT_LABELLED"),
+    ("other", "DECISION_VISIBILITY_OTHER"),
+    ("demonetization", None),
+)
+OTHER = "Hidden from search results and recommendations"
+
+
+def _export(w: World, fmt: str = "json") -> Any:
+    answer = w.client.get("/v1/transparency/statements", params={"format": fmt}, headers=w.headers["auditor"])
+    assert answer.status_code == 200, answer.text
+    return answer.json() if fmt == "json" else list(csv.DictReader(io.StringIO(answer.text)))
+
+
+def _decide_every_kind(w: World, *, issue: bool) -> None:
+    now = w.clock()
+    for n, (kind, _) in enumerate(KINDS):
+        event = decided(
+            f"cd_{n}",
+            kind,
+            now,
+            ends_at=now + timedelta(days=30) if n % 2 else None,
+            scope=("FR",) if kind == "disabling" else (),
+            kind_other=OTHER if kind == "other" else None,
+            the_item=item(n, language="fr-FR" if n == 3 else "en"),
+        )
+        (record if issue else record_only)(w.db, now, event, now)
+
+
+def _check_every_kind(w: World) -> None:
+    exported = _export(w)
+    assert exported["invalid_count"] == 0, exported["invalid"]
+    statements = {s["puid"]: s for s in exported["statements"]}
+    assert sorted(statements) == [f"cd_{n}" for n in range(len(KINDS))]
+    now = w.clock()
+    for n, (kind, visibility) in enumerate(KINDS):
+        s = statements[f"cd_{n}"]
+        assert problems(s) == []
+        if visibility is None:
+            assert s["decision_monetary"] == "DECISION_MONETARY_SUSPENSION" and "decision_visibility" not in s
+            assert s["end_date_monetary_restriction"] == (now + timedelta(days=30)).date().isoformat()
+        else:
+            assert s["decision_visibility"] == [visibility] and "decision_monetary" not in s
+            assert s.get("end_date_visibility_restriction") == (
+                (now + timedelta(days=30)).date().isoformat() if n % 2 else None
+            )
+        assert ("decision_visibility_other" in s) == (kind == "other")
+        if kind == "other":
+            assert s["decision_visibility_other"] == OTHER
+        assert "decision_account" not in s and "decision_provision" not in s
+        assert s["content_type"] == ["CONTENT_TYPE_VIDEO", "CONTENT_TYPE_TEXT"]
+        assert s["content_date"] == "2021-01-06"
+        assert s["content_language"] == ("FR" if n == 3 else "EN")
+        assert s["territorial_scope"] == (["FR"] if kind == "disabling" else list(enums.EEA_COUNTRIES))
+        assert s["application_date"] == now.date().isoformat()
+        assert s["decision_ground"] == "DECISION_GROUND_INCOMPATIBLE_CONTENT"
+        assert s["category"] == "STATEMENT_CATEGORY_RISK_FOR_PUBLIC_SECURITY"
+        assert s["category_specification"] == ["KEYWORD_INCITEMENT_VIOLENCE_HATRED"]
+        assert s["source_type"] == "SOURCE_TRUSTED_FLAGGER"
+        assert (s["automated_detection"], s["automated_decision"]) == ("Yes", "AUTOMATED_DECISION_PARTIALLY")
+        assert "channel-a" not in str(s)  # nothing of the author
+    rows = {r["platform_uid"]: r for r in _export(w, "csv")}
+    assert sorted(rows) == sorted(statements)
+    for n, (kind, visibility) in enumerate(KINDS):
+        row = rows[f"cd_{n}"]
+        assert row["decision_visibility"] == (f'["{visibility}"]' if visibility else "")
+        assert row["decision_monetary"] == ("" if visibility else "DECISION_MONETARY_SUSPENSION")
+        assert row["decision_visibility_other"] == (OTHER if kind == "other" else "")
+        assert row["content_language"] == ("FR" if n == 3 else "EN")
+        assert row["content_type"] == '["CONTENT_TYPE_VIDEO","CONTENT_TYPE_TEXT"]'
+        assert row["platform_name"] == "Facebook"
+
+
+def test_one_statement_of_each_kind_passes_the_validator_from_issued_statements(world: World) -> None:
+    _decide_every_kind(world, issue=True)
+    _check_every_kind(world)
+
+
+def test_one_statement_of_each_kind_passes_the_validator_from_the_decisions_columns(world: World) -> None:
+    _decide_every_kind(world, issue=False)
+    _check_every_kind(world)
+
+
+def test_an_amendment_is_its_own_statement_and_issued_ones_say_what_the_user_was_told(world: World) -> None:
+    w = world
+    now = w.clock()
+    record(w.db, now, decided("cd_1", "label", now, ends_at=now + timedelta(days=90)), now)
+    later = now + timedelta(days=2)
+    w.clock.advance(timedelta(days=2))
+    seq, _ = record(w.db, later, amended("cd_1", "removal", ends_at=now + timedelta(days=60), scope=("DE",)), later)
+    record_only(w.db, later, amended("cd_1", "removal", ends_at=now + timedelta(days=60), scope=("DE",)), later)
+    statements = {s["puid"]: s for s in _export(w)["statements"]}
+    assert sorted(statements) == ["cd_1", f"cd_1-{seq}"]  # the repeat of the same term is no new decision
+    first, second = statements["cd_1"], statements[f"cd_1-{seq}"]
+    assert first["decision_visibility"] == ["DECISION_VISIBILITY_CONTENT_LABELLED"]
+    assert first["end_date_visibility_restriction"] == (now + timedelta(days=90)).date().isoformat()
+    assert second["decision_visibility"] == ["DECISION_VISIBILITY_CONTENT_REMOVED"]
+    assert second["territorial_scope"] == ["DE"] and second["application_date"] == later.date().isoformat()
+
+
+def test_the_validator_refuses_what_the_database_would() -> None:
+    s = tdb.content_statement_of(
+        "cd_1",
+        "other",
+        "",
+        "2024-06-01",
+        "2024-05-01",
+        (),
+        tdb.ContentItem(("CONTENT_TYPE_VIDEO",), "1999-12-31", "xx"),
+        {"ground": "incompatible_content", "category": "STATEMENT_CATEGORY_VIOLENCE", "policy": "p", "facts": "f"},
+        {"detection": False, "decision": "not_automated"},
+    )
+    assert "content_language" not in s  # not an ISO 639-1 code: left out rather than refused
+    fields = {p.field for p in problems(s)}
+    assert {"decision_visibility_other", "end_date_visibility_restriction", "content_date"} <= fields
+    assert {p.field for p in problems({**s, "content_language": "XX"})} >= {"content_language"}
+    assert {p.field for p in problems({**s, "decision_visibility": ["DECISION_VISIBILITY_CONTENT_HIDDEN"]})} >= {
+        "decision_visibility"
+    }
