@@ -27,6 +27,7 @@ from reprieve.services import (
     appeal_targets,
     appeals,
     catalogue,
+    content,
     deliveries,
     members,
     people,
@@ -360,6 +361,42 @@ def tell(db: Database) -> None:
             },
         ),
         caller=Caller("meta:moderator", now=t("2021-08-14T00:00:00Z")),
+    )
+    # Decisions on content (issue 24): a post disabled in Germany, then removed everywhere, with its
+    # statements of reasons; a photo labelled, then restored.
+    post = {
+        "platform": "facebook",
+        "item": "1346913502285590530",
+        "account": "carol",
+        "content_type": ["CONTENT_TYPE_TEXT"],
+        "content_date": "2021-08-14",
+        "language": "de",
+    }
+    content_reason = {k: v for k, v in reason().items() if k != "content_type"}
+    disabled = content.decide_content(
+        db,
+        content.DecideContent.parse(item=post, kind="disabling", territorial_scope=["DE"], reason=content_reason),
+        caller=MODERATOR.at(t("2021-08-15T00:00:00Z")),
+    )
+    content.amend_content(
+        db,
+        disabled.id,
+        content.AmendContent.parse(reason="Illegal in more places than thought", kind="removal", territorial_scope=[]),
+        caller=MODERATOR.at(t("2021-08-16T00:00:00Z")),
+    )
+    photo = {**post, "item": "photo-0001", "content_type": ["CONTENT_TYPE_IMAGE"], "language": None}
+    labelled = content.decide_content(
+        db,
+        content.DecideContent.parse(
+            item={k: v for k, v in photo.items() if v is not None}, kind="label", reason=content_reason
+        ),
+        caller=MODERATOR.at(t("2021-08-17T00:00:00Z")),
+    )
+    content.restore_content(
+        db,
+        labelled.id,
+        content.RestoreContent.parse(reason="The label was put on the wrong photo"),
+        caller=MODERATOR.at(t("2021-08-18T00:00:00Z")),
     )
     # What time has done by 2023: sanctions started and ended, reviews due, appeals overdue, probations over.
     worker.announce(db, now=t("2023-06-01T00:00:00Z"), owner="story")

@@ -36,9 +36,11 @@ from reprieve.store.db import Database
 #: order (its ``order`` in ``sanction.imposed``, an ``order_information.issued`` event instead of a
 #: statement, the worker's announcement of its end: four more events), and the erasure blanks the
 #: statements issued about alice's sanctions (``person.erased`` lists them in ``documents``). It must
-#: not change otherwise.
-HEAD = "eef66fc9fc36da823a86078b124c1b4c9044511c5af9eb6f71088f2f52a39b0f"
-EVENTS = 92
+#: not change otherwise. Changed on purpose by issue 24 (decisions on content, PRODUCT.md section 9): a
+#: post disabled in Germany then removed everywhere, a photo labelled then restored, each decision
+#: followed by its ``statement.issued`` (seven more events).
+HEAD = "a764f692563ea5c39de1468268a3c920ca8d45a722dd2f451bb6150fc97110a1"
+EVENTS = 99
 #: What the story leaves out: a redelivery names a delivery of the outbox; the cut-over's
 #: checkpoint is made only for a log with events older than issue 21 (tests/integration/test_cut_over.py).
 NOT_TOLD = {EventType.WEBHOOK_REDELIVERY_REQUESTED, EventType.LOG_CHECKPOINTED}

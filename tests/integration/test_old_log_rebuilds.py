@@ -38,6 +38,8 @@ def test_an_old_log_verifies_and_rebuilds_the_same_projections(db: Database) -> 
     links = rebuilt.pop("identity_links")
     # Issue 23: the receipts of statements delivered; the old log has none.
     assert rebuilt.pop("statement_deliveries") == []
+    # Issue 24: decisions on content; the old log has none.
+    assert [rebuilt.pop(name) for name in ("items", "content_decisions", "content_spans")] == [[], [], []]
     assert rebuilt == json.loads((FIXTURE / "projections.json").read_text())
     assert links == LINKS
     # Migration 0023 fills the history of a database upgraded with links in its log the same way.
@@ -65,7 +67,7 @@ LINKS = [
 
 
 #: Event types added after the old log was written (issue 21: erasure, retention, the cut-over; issue
-#: 23: statements issued, delivered, the art. 9(5) information).
+#: 23: statements issued, delivered, the art. 9(5) information; issue 24: decisions on content).
 ADDED_SINCE = {
     "person.erased",
     "retention.set",
@@ -73,6 +75,9 @@ ADDED_SINCE = {
     "statement.issued",
     "statement.delivered",
     "order_information.issued",
+    "content.decided",
+    "content.amended",
+    "content.restored",
 }
 
 
