@@ -113,7 +113,7 @@ def test_every_request_example_runs_against_the_demo_and_backdates_nothing(
     assert written
     assert answers["/v1/imports"] == 201
     for event in written:
-        if event["type"] == "sanction.imposed" and event["data"].get("imported"):
+        if event["type"] in ("sanction.imposed", "content.decided") and event["data"].get("imported"):
             # History: in the past, saying when its user was informed, of an account the demo never sanctioned.
             assert parse_instant(event["data"]["imported"]["informed_at"]) <= now, event
         else:
