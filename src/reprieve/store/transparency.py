@@ -115,7 +115,7 @@ _CONTENT_CHUNK = 500
 def _content_chunk(conn: Connection, chunk: Sequence[str]) -> Iterator[tuple[Any, ...]]:
     """The rows of ``content_decision_rows_with_issued`` for the decisions ``chunk`` (sorted ids)."""
     CD, IT, issued = tables.content_decisions.c, tables.items.c, tables.issued_documents.c
-    decisions = conn.execute(
+    found_decisions = conn.execute(
         select(
             CD.id,
             CD.platform_id,
@@ -151,7 +151,7 @@ def _content_chunk(conn: Connection, chunk: Sequence[str]) -> Iterator[tuple[Any
             else unpacked(document, packing)
         )
         documents.setdefault(about, []).append((seq, text))
-    decisions.sort(key=itemgetter(0))
+    decisions = sorted(found_decisions, key=itemgetter(0))
     for row in decisions:
         found = documents.get(row[0])
         if found is None:
