@@ -26,6 +26,8 @@ _CONTROL_MULTILINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 def trim(value: str) -> str:
     """``value`` without what the Transparency Database trims at either end (whitespace, invisibles)."""
+    if value and not (value[0].isspace() or value[0] in INVISIBLE or value[-1].isspace() or value[-1] in INVISIBLE):
+        return value  # nothing to trim: the common case, some ten texts in each exported statement
     while True:
         trimmed = value.strip().strip(INVISIBLE)
         if trimmed == value:

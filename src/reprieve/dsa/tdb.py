@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 import orjson
 
 from reprieve.domain.sanctions import ChangeType, Sanction
-from reprieve.domain.text import trim
+from reprieve.domain.text import INVISIBLE, trim
 from reprieve.domain.time import parse_instant, to_micros
 from reprieve.dsa import enums
 from reprieve.dsa.validate import PUID, PUID_MAX
@@ -597,9 +597,11 @@ def csv_row(statement: Mapping[str, Any], platform_name: str) -> list[str]:
             continue  # a field the dumps do not carry (content_id is content_id_ean there)
         position, how = where
         if how is _TEXT:
-            if "\n" in value or "\r" in value:
+            # Most texts have nothing to fold nor to trim: they are taken as they are.
+            if (value and (value[0] in _EDGES or value[-1] in _EDGES)) or "\n" in value or "\r" in value:
                 value = value.replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
-            row[position] = trim(value)  # the dumps trim each text, as the database trims its input
+                value = trim(value)  # the dumps trim each text, as the database trims its input
+            row[position] = value
         elif how is _ARRAY:
             row[position] = _json_list(tuple(value))
         else:
@@ -618,6 +620,9 @@ _WHERE = {
     if c not in ("uuid", "created_at", "content_id_ean", "platform_name", "platform_uid")
 }
 _EMPTY_ROW = ("",) * len(CSV_COLUMNS)
+#: What ``trim`` takes off either end of a text: whitespace (``str.isspace``: none lies beyond
+#: U+3000) and the invisibles.
+_EDGES = frozenset(c for c in map(chr, range(0x3001)) if c.isspace()) | frozenset(INVISIBLE)
 _NAME_AT = CSV_COLUMNS.index("platform_name")
 _PUID_AT = CSV_COLUMNS.index("platform_uid")
 

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from reprieve.store import tables
 from reprieve.store.db import Database
-from reprieve.store.issued import unpacked
+from reprieve.store.issued import PLAIN, unpacked
 
 S, V, A, D, T, R = (
     tables.sanctions.c,
@@ -87,15 +88,34 @@ def content_decision_rows_with_issued(conn: Connection, operator: str, start: in
     """``(id, platform, starts_at, kind_other, reason, automated, changes, content_type, content_date,
     language, decision_seq, document)`` of the operator's decisions on content that may hold a
     decision applied in ``[start, end)`` (as ``decision_rows``), with their items and the statements
-    issued for them (one row per statement whose text is kept, or one with two nulls), by id."""
-    CD, IT, issued = tables.content_decisions.c, tables.items.c, tables.issued_documents.c
-    joined = tables.content_decisions.join(
-        tables.items, (IT.platform_id == CD.platform_id) & (IT.item_id == CD.item_id)
-    ).outerjoin(
-        tables.issued_documents,
-        (issued.sanction_id == CD.id) & (issued.kind == "statement") & issued.document.is_not(None),
+    issued for them (one row per statement whose text is kept, in decision order, or one with two
+    nulls), by id. A kept text comes as its UTF-8 bytes (or its text, once unpacked).
+
+    Streams with flat memory: the ids alone are read in order (the only sort, of short keys), and
+    for each chunk of them the decisions with their items, then their statements, in a query each;
+    no row carrying a document is ever sorted (a decision's statement is some 3.5 KB of JSON)."""
+    CD = tables.content_decisions.c
+    ids = conn.execution_options(**_STREAM).execute(
+        select(CD.id)
+        .where(
+            CD.operator_id == operator,
+            CD.starts_at < end,
+            or_(CD.starts_at >= start, CD.updated_seq != CD.created_seq),
+        )
+        .order_by(CD.id)
     )
-    rows = conn.execution_options(**_STREAM).execute(
+    for chunk in ids.scalars().partitions(_CONTENT_CHUNK):
+        yield from _content_chunk(conn, chunk)
+
+
+#: Content decisions per chunk of ``content_decision_rows_with_issued`` (bound parameters per ``IN``).
+_CONTENT_CHUNK = 500
+
+
+def _content_chunk(conn: Connection, chunk: Sequence[str]) -> Iterator[tuple[Any, ...]]:
+    """The rows of ``content_decision_rows_with_issued`` for the decisions ``chunk`` (sorted ids)."""
+    CD, IT, issued = tables.content_decisions.c, tables.items.c, tables.issued_documents.c
+    found_decisions = conn.execute(
         select(
             CD.id,
             CD.platform_id,
@@ -107,19 +127,39 @@ def content_decision_rows_with_issued(conn: Connection, operator: str, start: in
             IT.content_type,
             IT.content_date,
             IT.language,
-            issued.decision_seq,
-            issued.document,
-            issued.packing,
         )
-        .select_from(joined)
-        .where(
-            CD.operator_id == operator,
-            CD.starts_at < end,
-            or_(CD.starts_at >= start, CD.updated_seq != CD.created_seq),
+        .select_from(
+            tables.content_decisions.join(tables.items, (IT.platform_id == CD.platform_id) & (IT.item_id == CD.item_id))
         )
-        .order_by(CD.id, issued.decision_seq)
-    )
-    return ((*row[:11], unpacked(row[11], row[12])) for row in rows)
+        .where(CD.id.in_(bindparam("ids", expanding=True))),
+        {"ids": list(chunk)},
+    ).all()
+    documents: dict[str, list[tuple[int, Any]]] = {}
+    for about, seq, document, packing in conn.execute(
+        select(issued.sanction_id, issued.decision_seq, issued.document, issued.packing).where(
+            issued.sanction_id.in_(bindparam("ids", expanding=True)),
+            issued.kind == "statement",
+            issued.document.is_not(None),
+        ),
+        {"ids": list(chunk)},
+    ).all():
+        # The issued JSON is kept as it is (store.issued): handed on as its bytes, which the
+        # export's JSON parser reads as they are; a packed text is unpacked.
+        text = (
+            (document if type(document) is bytes else bytes(document))
+            if packing == PLAIN
+            else unpacked(document, packing)
+        )
+        documents.setdefault(about, []).append((seq, text))
+    decisions = sorted(found_decisions, key=itemgetter(0))
+    for row in decisions:
+        found = documents.get(row[0])
+        if found is None:
+            yield (*row, None, None)
+            continue
+        found.sort(key=itemgetter(0))
+        for seq, text in found:
+            yield (*row, seq, text)
 
 
 # --- the statements sent -------------------------------------------------------------------
