@@ -28,9 +28,11 @@ from enum import StrEnum
 from typing import Any
 
 from reprieve.domain.errors import ConflictError, PreconditionFailedError, ValidationError
-from reprieve.domain.model import AccountRef, ensure_slug
+from reprieve.domain.model import AccountRef, SanctionState, ensure_slug
 from reprieve.domain.reason import EEA_COUNTRIES, Automation, Reason
 from reprieve.domain.sanctions import Imported
+from reprieve.domain.sanctions import state_of as sanction_state_of
+from reprieve.domain.standing import run_ends_after
 from reprieve.domain.time import END_OF_TIME, end_to_micros, format_instant, parse_instant, to_micros
 
 #: What a platform asks about an item (``POST /v1/checks`` item rows).
@@ -319,15 +321,17 @@ class ContentSpan:
 
 
 def state_of(starts: datetime, ends: datetime | None, at: datetime, restored: datetime | None) -> ContentState:
-    if restored is not None and restored <= starts:
-        return ContentState.CANCELLED
-    if at < starts:
-        return ContentState.SCHEDULED
-    if restored is not None and restored <= at:
-        return ContentState.RESTORED
-    if ends is not None and at >= ends:
-        return ContentState.EXPIRED
-    return ContentState.ACTIVE
+    """A sanction's rule (``domain.sanctions.state_of``), a restoration in the place of a lift."""
+    return _STATE_OF[sanction_state_of(starts, ends, at, lifted=restored)]
+
+
+_STATE_OF = {
+    SanctionState.CANCELLED: ContentState.CANCELLED,
+    SanctionState.SCHEDULED: ContentState.SCHEDULED,
+    SanctionState.LIFTED: ContentState.RESTORED,
+    SanctionState.EXPIRED: ContentState.EXPIRED,
+    SanctionState.ACTIVE: ContentState.ACTIVE,
+}
 
 
 @dataclass(slots=True)
@@ -577,18 +581,5 @@ def visibility_at(spans: Iterable[ContentSpan], t: int, country: str | None) -> 
     status = ordered[0].kind.status if ordered else VISIBLE
     until = None
     if denied:
-        until = _denial_ends_after([s for s in spans if s.kind.restricts and s.applies_in(country)], t)
+        until = run_ends_after(((s.start, s.end) for s in spans if s.kind.restricts and s.applies_in(country)), t)
     return Visibility(status, frozenset(denied), tuple(restricted_in), tuple(s.decision_id for s in ordered), until)
-
-
-def _denial_ends_after(spans: Sequence[ContentSpan], t: int) -> int | None:
-    """The end of the run of denying spans that covers ``t`` (None: it never ends)."""
-    end = t
-    moved = True
-    while moved:
-        moved = False
-        for s in spans:
-            if s.start <= end < s.end:
-                end = s.end
-                moved = True
-    return None if end >= END_OF_TIME else end
