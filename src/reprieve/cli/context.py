@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import re
+import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import TypeVar
 
 import typer
 from sqlalchemy.exc import OperationalError
@@ -16,6 +20,8 @@ from reprieve.domain.time import parse_instant
 from reprieve.services import catalogue
 from reprieve.services.callers import CLI_ACTOR
 from reprieve.store.db import Database, open_database
+
+T = TypeVar("T")
 
 app = typer.Typer(
     name="reprieve",
@@ -142,3 +148,26 @@ def next_page_hint(page: dict[str, object]) -> None:
     """Under a table: how to ask for the next page, if there is one."""
     if page.get("next_cursor"):
         typer.echo(f"more: --cursor {page['next_cursor']}")
+
+
+def json_lines(path: Path, parse: Callable[[str, int, int], T]) -> Iterator[T]:
+    """``parse(line, number, ordinal)`` of each line of a JSON Lines file (``-``: stdin) that is not
+    blank, lazily (an import streams a file of any size); a missing file is refused at once."""
+    if str(path) != "-" and not path.is_file():
+        raise ValidationError(f"no file {str(path)!r}", field="path")
+
+    def lines() -> Iterator[T]:
+        stream = sys.stdin if str(path) == "-" else path.open(encoding="utf-8")
+        with stream:
+            ordinal = 0
+            for number, line in enumerate(stream, 1):
+                if line.strip():
+                    ordinal += 1
+                    yield parse(line, number, ordinal)
+
+    return lines()
+
+
+def import_progress(done: int) -> None:
+    """What a bulk import says on stderr after each batch."""
+    typer.echo(f"imported {done}", err=True)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +18,8 @@ from reprieve.cli.context import (
     actor,
     as_of_option,
     at_option,
+    import_progress,
+    json_lines,
     near_miss,
     next_page_hint,
     now,
@@ -410,22 +410,15 @@ def sanction_import(
 ) -> None:
     """Import history: sanctions decided before, each with when its user was informed (informed_at)."""
 
-    def commands() -> Iterator[sanctions.ImposeSanction]:
-        stream = sys.stdin if str(path) == "-" else path.open(encoding="utf-8")
-        with stream:
-            ordinal = 0
-            for number, line in enumerate(stream, 1):
-                if line.strip():
-                    ordinal += 1
-                    yield sanction_from_json(line, number, ordinal, informed_at_start=informed_at_start)
+    def parse(line: str, number: int, ordinal: int) -> sanctions.ImposeSanction:
+        return sanction_from_json(line, number, ordinal, informed_at_start=informed_at_start)
 
-    def progress(done: int) -> None:
-        typer.echo(f"imported {done}", err=True)
-
-    if str(path) != "-" and not path.is_file():
-        raise ValidationError(f"no file {str(path)!r}", field="path")
     total = sanctions.import_sanctions(
-        state(ctx).db(), commands(), caller=Caller(actor(), now=now()), batch_size=batch_size, on_batch=progress
+        state(ctx).db(),
+        json_lines(path, parse),
+        caller=Caller(actor(), now=now()),
+        batch_size=batch_size,
+        on_batch=import_progress,
     )
     typer.echo(f"{total} sanctions imported")
 
