@@ -107,6 +107,29 @@ class Imported:
         )
 
 
+def imported_of(
+    starts_at: datetime | None,
+    informed_at: str | datetime | None,
+    statement: Mapping[str, Any] | None = None,
+    *,
+    informed_at_start: bool = False,
+) -> Imported:
+    """What a row of imported history says (a sanction's or a content decision's): when the
+    platform informed its user (``informed_at``, required; with ``informed_at_start``, a row without
+    one says its user was informed when the decision started, ``starts_at``) and the platform's own
+    statement (``{reference, issued_at}``)."""
+    if informed_at is None:
+        if not informed_at_start:
+            raise ValidationError(
+                "required: when the platform informed the user (or import with the default: informed at starts_at)",
+                field="informed_at",
+            )
+        if starts_at is None:
+            raise ValidationError("informed at its start: give starts_at, or informed_at", field="informed_at")
+        informed_at = starts_at
+    return Imported.parse(informed_at, statement)
+
+
 @dataclass(frozen=True, slots=True)
 class Change:
     """One recorded change of a sanction: its creation, an amendment, or a lift."""

@@ -21,7 +21,7 @@ from typing import Any
 
 from reprieve.domain.errors import ConflictError, NotFoundError, ValidationError
 from reprieve.domain.events import NewEvent
-from reprieve.domain.sanctions import Imported
+from reprieve.domain.sanctions import imported_of
 from reprieve.services.callers import Caller
 from reprieve.services.catalogue import ensure_accounts, require_platform
 from reprieve.services.content import DecideContent, prepare_decided
@@ -47,16 +47,8 @@ def imported_decision(
     (``informed_at``, required; with ``informed_at_start``, a row without one says its user was
     informed when the decision started) and the platform's own statement (``{reference,
     issued_at}``)."""
-    if informed_at is None:
-        if not informed_at_start:
-            raise ValidationError(
-                "required: when the platform informed the user (or import with the default: informed at starts_at)",
-                field="informed_at",
-            )
-        if command.starts_at is None:
-            raise ValidationError("informed at its start: give starts_at, or informed_at", field="informed_at")
-        informed_at = command.starts_at
-    return replace(command, imported=Imported.parse(informed_at, statement))
+    imported = imported_of(command.starts_at, informed_at, statement, informed_at_start=informed_at_start)
+    return replace(command, imported=imported)
 
 
 def import_history(db: Database, rows: Sequence[DecideContent], *, caller: Caller) -> int:

@@ -26,6 +26,7 @@ from reprieve.domain.sanctions import (
     ensure_hold,
     ensure_scope,
     ensure_term,
+    imported_of,
 )
 from reprieve.domain.time import Duration, format_instant, parse_duration, parse_instant, to_micros
 from reprieve.services import order_information, statements
@@ -174,16 +175,8 @@ def imported_command(
     (``informed_at``, required; with ``informed_at_start``, a row without one says its user was
     informed when the sanction started) and the platform's own statement (``{reference,
     issued_at}``), recorded instead of issuing one (PRODUCT.md section 8)."""
-    if informed_at is None:
-        if not informed_at_start:
-            raise ValidationError(
-                "required: when the platform informed the user (or import with the default: informed at starts_at)",
-                field="informed_at",
-            )
-        if command.starts_at is None:
-            raise ValidationError("informed at its start: give starts_at, or informed_at", field="informed_at")
-        informed_at = command.starts_at
-    return replace(command, imported=Imported.parse(informed_at, statement))
+    imported = imported_of(command.starts_at, informed_at, statement, informed_at_start=informed_at_start)
+    return replace(command, imported=imported)
 
 
 def import_history(db: Database, rows: Sequence[ImposeSanction], *, caller: Caller) -> int:
