@@ -22,12 +22,11 @@ from reprieve.config import public_url as default_public_url
 from reprieve.domain.appeals import complaint_deadline
 from reprieve.domain.content import ContentChange, ContentChangeType, ContentDecision, known_by
 from reprieve.domain.errors import ValidationError
-from reprieve.domain.events import NewEvent, StatementIssued
 from reprieve.domain.policy import policy_of
 from reprieve.domain.time import parse_instant
 from reprieve.dsa import statement as sor
 from reprieve.services.callers import Caller
-from reprieve.services.statements import DEFAULT_LANGUAGE, FORMAT_VERSION, KIND, IssuedView, _view
+from reprieve.services.statements import DEFAULT_LANGUAGE, FORMAT_VERSION, KIND, IssuedView, _view, issued_event
 from reprieve.store import content, deliveries, issued
 from reprieve.store.asof import known_as_of
 from reprieve.store.connection import Connection
@@ -85,7 +84,7 @@ def issue_content_statements(
                 db, conn, decision, statement_id=statement_id, decision_seq=seq, now=uow.now, public_url=public_url
             )
         )
-    uow.record([issued_event(doc, uow.at) for doc in docs])
+    uow.record([issued_event(doc, uow.at, content=True) for doc in docs])
     issued.insert(conn, docs)
     return ids
 
@@ -104,20 +103,6 @@ def with_recorded_instants(conn: Connection, decision: ContentDecision, *, own: 
         for c in decision.changes
     ]
     return replace(decision, changes=changes)
-
-
-def issued_event(doc: issued.IssuedDocument, at: str) -> NewEvent:
-    """The ``statement.issued`` event of a content decision's statement (ids and hashes, no text)."""
-    event = StatementIssued(
-        id=doc.id,
-        operator=doc.operator,
-        decision=doc.decision_seq,
-        language=doc.language,
-        format=doc.format_version,
-        sha256=doc.sha256,
-        content_decision=doc.sanction_id,
-    )
-    return NewEvent.of(event, at, doc.operator)
 
 
 def statement_context(

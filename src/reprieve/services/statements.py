@@ -89,8 +89,9 @@ def issue_statements(
     return ids
 
 
-def issued_event(doc: issued.IssuedDocument, at: str) -> NewEvent:
-    """The ``statement.issued`` event that records ``doc`` in the log (ids and hashes, no text)."""
+def issued_event(doc: issued.IssuedDocument, at: str, *, content: bool = False) -> NewEvent:
+    """The ``statement.issued`` event that records ``doc`` in the log (ids and hashes, no text),
+    naming its sanction, or (``content``) its content decision."""
     event = StatementIssued(
         id=doc.id,
         operator=doc.operator,
@@ -98,7 +99,8 @@ def issued_event(doc: issued.IssuedDocument, at: str) -> NewEvent:
         language=doc.language,
         format=doc.format_version,
         sha256=doc.sha256,
-        sanction=doc.sanction_id,
+        sanction=None if content else doc.sanction_id,
+        content_decision=doc.sanction_id if content else None,
     )
     return NewEvent.of(event, at, doc.operator)
 
