@@ -81,21 +81,78 @@ def test_meta_ladder_every_step_then_strikes_expire_after_a_year(db: Database) -
     assert strikes(db, "facebook/alice", "2025-01-06T00:00:00Z") == 0
 
 
-def test_youtube_third_strike_within_90_days_terminates_and_strikes_expire_after_90_days(db: Database) -> None:
+def state(db: Database, account: str, days: float) -> tuple[object, ...]:
+    """The standing at day ``days``: status, denials, until when, strikes."""
+    at = standing.get_standing(db, AccountRef.parse(account), at=day(days)).to_json()
+    return at["status"], sorted(at["denies"]), at["until"], at["strikes"]
+
+
+def test_youtube_walked_a_first_warning_that_is_no_strike_then_one_and_two_week_freezes_then_termination(
+    db: Database,
+) -> None:
     operator_with(db, "google", ("youtube", "youtube"))
     yt = Reporter(db, "youtube")
-    walk = [yt.report("channel", day(i)) for i in (0, 10, 20, 30)]
-    assert [term(a) for a in walk] == [
-        ("warning", iso(0), iso(90), []),
-        ("restriction", iso(10), iso(17), ["live", "post"]),
-        ("restriction", iso(20), iso(34), ["live", "post"]),
-        ("termination", iso(30), None, []),
-    ]
-    assert standing.get_standing(db, AccountRef("youtube", "channel"), at=day(31)).to_json()["status"] == "terminated"
-    # Spread out: at day 100 the strikes of days 0 and 10 have expired (the latter at that instant).
+    freeze = ["live", "post"]
+    # First violation: the first warning, no strike; it denies nothing and stays 90 days.
+    warning = yt.report("channel", day(0))
+    assert warning["strike"] == {
+        "count": 0,
+        "ladder": "first_warning",
+        "expires_at": iso(0),  # the strike counts at no instant
+        "step": {"kind": "warning", "duration": "P90D", "denies": []},
+    }
+    assert term(warning) == ("warning", iso(0), iso(90), [])
+    assert "not a strike" in warning["sanction"]["reason"]["explanation"]
+    assert state(db, "youtube/channel", 1) == ("good", [], None, 0)
+    # Second violation, the warning in force: strike 1, a one-week freeze on posting and streaming.
+    first = yt.report("channel", day(10))
+    assert (first["strike"]["count"], first["strike"]["ladder"]) == (1, "standard")
+    assert first["strike"]["expires_at"] == iso(100)
+    assert term(first) == ("restriction", iso(10), iso(17), freeze)
+    assert state(db, "youtube/channel", 11) == ("restricted", freeze, iso(17), 1)
+    assert state(db, "youtube/channel", 17) == ("good", [], None, 1)  # the freeze ends, the strike stays
+    # Strike 2 within 90 days: two weeks.
+    second = yt.report("channel", day(20))
+    assert second["strike"]["count"] == 2
+    assert term(second) == ("restriction", iso(20), iso(34), freeze)
+    assert state(db, "youtube/channel", 21) == ("restricted", freeze, iso(34), 2)
+    # Strike 3 within 90 days: the channel is terminated.
+    third = yt.report("channel", day(30))
+    assert third["strike"]["count"] == 3
+    assert term(third) == ("termination", iso(30), None, [])
+    status, denies, until, strikes = state(db, "youtube/channel", 31)
+    assert (status, until, strikes) == ("terminated", None, 3) and "appeal" not in denies and "post" in denies
+    # Strikes expire 90 days after they were issued; the warning never counted.
+    assert state(db, "youtube/channel", 99.9)[3] == 3
+    assert state(db, "youtube/channel", 100)[3] == 2
+    assert state(db, "youtube/channel", 120)[3] == 0
+
+
+def test_youtube_strikes_expire_after_90_days_and_a_warning_after_90_days(db: Database) -> None:
+    operator_with(db, "google", ("youtube", "youtube"))
+    yt = Reporter(db, "youtube")
+    # Spread out: at day 100 the strike of day 10 has expired (at that instant), that of day 20 counts.
     spread = [yt.report("slow", day(i)) for i in (0, 10, 20, 100)]
-    assert [a["strike"]["count"] for a in spread] == [1, 2, 3, 2]
-    assert term(spread[-1]) == ("restriction", iso(100), iso(107), ["live", "post"])
+    assert [(a["strike"]["count"], a["strike"]["ladder"]) for a in spread] == [
+        (0, "first_warning"),
+        (1, "standard"),
+        (2, "standard"),
+        (2, "standard"),
+    ]
+    assert term(spread[-1]) == ("restriction", iso(100), iso(114), ["live", "post"])
+    # The warning expired at day 90, but strikes still count at day 95: a strike, not a new warning.
+    after = [yt.report("mixed", day(i)) for i in (0, 10, 95)]
+    assert [a["strike"]["count"] for a in after] == [0, 1, 2]
+    # The warning in force until day 90: a violation just before is strike 1...
+    inside = [yt.report("inside", day(i)) for i in (0, 89.9)]
+    assert [(a["strike"]["count"], term(a)[0]) for a in inside] == [(0, "warning"), (1, "restriction")]
+    # ...one at day 90, with no strike counting, is a first warning again.
+    again = [yt.report("again", day(i)) for i in (0, 90)]
+    assert [(a["strike"]["count"], term(a)) for a in again] == [
+        (0, ("warning", iso(0), iso(90), [])),
+        (0, ("warning", iso(90), iso(180), [])),
+    ]
+    assert state(db, "youtube/again", 91) == ("good", [], None, 0)
 
 
 def test_truth_social_doubles_from_48_hours_then_suspends_indefinitely(db: Database) -> None:
@@ -111,7 +168,10 @@ def test_truth_social_doubles_from_48_hours_then_suspends_indefinitely(db: Datab
         ("suspension", iso(50), None, []),
         ("suspension", iso(60), None, []),
     ]
+    assert [a["strike"]["count"] for a in answers] == list(range(1, 8))
     assert answers[0]["strike"]["expires_at"] is None  # Truth Social's strikes never expire
+    everything = sorted(["login", *CONTENT])  # a suspension denies everything but appeal
+    assert state(db, "truth-social/user", 3650) == ("suspended", everything, None, 7)
     assert answers[0]["sanction"]["automated"] == {"detection": False, "decision": "not_automated"}
 
 

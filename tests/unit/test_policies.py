@@ -6,7 +6,8 @@ import pytest
 
 from reprieve.domain.errors import ValidationError
 from reprieve.domain.model import SanctionKind
-from reprieve.domain.policy import Severity
+from reprieve.domain.policy import Severity, Step
+from reprieve.domain.strikes import LadderName, Probation, evaluate_ladder
 from reprieve.policies import SHIPPED, load_policy, shipped_policy
 
 W, R, S, T = SanctionKind.WARNING, SanctionKind.RESTRICTION, SanctionKind.SUSPENSION, SanctionKind.TERMINATION
@@ -44,13 +45,56 @@ def test_meta_probation_is_one_month_to_two_years_by_severity() -> None:
     ]
 
 
-def test_youtube_warning_then_two_freezes_then_termination() -> None:
-    assert walk("youtube", 1) == (W, None, ())
-    assert walk("youtube", 2) == (R, "P7D", ("post", "live"))
-    assert walk("youtube", 3) == (R, "P14D", ("post", "live"))
-    assert walk("youtube", 4) == (T, None, ())
+def test_youtube_first_warning_is_no_strike_then_two_freezes_then_termination_at_three() -> None:
+    # The first warning is not on the ladder: it comes before the first strike (domain.strikes).
+    policy = shipped_policy("youtube")
+    assert policy.first_warning_step == Step(W, policy.first_warning)
+    assert str(policy.first_warning) == "P90D"
+    assert walk("youtube", 1) == (R, "P7D", ("post", "live"))
+    assert walk("youtube", 2) == (R, "P14D", ("post", "live"))
+    assert walk("youtube", 3) == (T, None, ())
     assert walk("youtube", 9) == (T, None, ())
-    assert str(shipped_policy("youtube").strike_expiry) == "P90D"
+    assert walk("youtube", 1, Severity.SEVERE) == (T, None, ())
+    assert str(policy.strike_expiry) == "P90D"
+
+
+def test_no_other_shipped_policy_has_a_first_warning() -> None:
+    assert [name for name in SHIPPED if shipped_policy(name).first_warning is not None] == ["youtube"]
+    assert shipped_policy("meta").first_warning_step is None
+
+
+def test_the_first_warning_is_given_only_with_no_strike_no_warning_no_probation_no_override() -> None:
+    policy = shipped_policy("youtube")
+    warning = policy.first_warning_step
+    assert warning is not None
+
+    def result(
+        strikes_before: int = 0,
+        severity: Severity = Severity.MODERATE,
+        *,
+        warned: bool = False,
+        probation: Probation | None = None,
+    ) -> tuple[object, ...]:
+        r = evaluate_ladder(
+            policy.ladder,
+            strikes_before=strikes_before,
+            severity=severity,
+            probation=probation,
+            first_warning=warning,
+            warned=warned,
+        )
+        return r.strikes, r.ladder, r.step.kind if r.step else None
+
+    assert result() == (0, LadderName.FIRST_WARNING, W)
+    assert result(severity=Severity.HIGH) == (0, LadderName.FIRST_WARNING, W)
+    assert result(warned=True) == (1, LadderName.STANDARD, R)
+    assert result(strikes_before=1) == (2, LadderName.STANDARD, R)
+    assert result(severity=Severity.SEVERE) == (1, LadderName.STANDARD, T)
+    on_probation = Probation("prb_1", 0, 10, policy.ladder, {})
+    assert result(probation=on_probation) == (1, LadderName.PROBATION, R)
+    # Without a first warning in the policy, the first violation is strike 1.
+    plain = evaluate_ladder(policy.ladder, strikes_before=0, severity=Severity.MODERATE)
+    assert (plain.strikes, plain.ladder) == (1, LadderName.STANDARD)
 
 
 def test_truth_social_doubles_from_48_hours_then_indefinite() -> None:
@@ -116,6 +160,22 @@ BAD = {
         "ladder.by_severity.extreme",
     ),
     "no name": ("description: nameless\n", 1, "name"),
+    "first warning not a mapping": ("name: x\nstrikes:\n  first_warning: P90D\n", 3, "strikes.first_warning"),
+    "first warning without expiry": (
+        "name: x\nstrikes:\n  expire_after: P90D\n  first_warning: {}\n",
+        4,
+        "strikes.first_warning.expire_after",
+    ),
+    "first warning with an unknown key": (
+        "name: x\nstrikes:\n  first_warning:\n    expires: P90D\n",
+        4,
+        "strikes.first_warning.expires",
+    ),
+    "first warning with a bad duration": (
+        "name: x\nstrikes:\n  first_warning:\n    expire_after: 90 days\n",
+        4,
+        "strikes.first_warning.expire_after",
+    ),
 }
 
 

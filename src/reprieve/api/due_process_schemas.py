@@ -410,9 +410,13 @@ class StepOut(Out):
 
 
 class StrikeOut(Out):
-    count: int = Field(description="strikes that count once this one is added")
-    ladder: str = Field(description="standard or probation")
-    expires_at: str | None
+    count: int = Field(description="strikes that count once this one is added; 0: a first warning, no strike")
+    ladder: str = Field(
+        description="standard, probation, or first_warning (the policy's first warning, which is not a strike)"
+    )
+    expires_at: str | None = Field(
+        description="when the strike stops counting (null: never); a first warning's: its occurred_at (never counts)"
+    )
     step: StepOut | None = Field(description="the ladder's step; null: nothing imposed")
 
 

@@ -28,6 +28,7 @@ from reprieve.domain.filters import AppealFilter, ReviewFilter
 from reprieve.domain.model import parse_enum
 from reprieve.domain.reviews import ReviewState
 from reprieve.domain.sanctions import UNSET
+from reprieve.domain.strikes import LadderName
 from reprieve.domain.time import to_micros
 from reprieve.services import appeals, reviews, violations
 from reprieve.services.callers import Caller, cli_actor, is_member_id
@@ -486,8 +487,13 @@ def violation_record(
         typer.echo("(already recorded: the first answer)", err=True)
     strike = result["strike"]
     sanction = result["sanction"]
+    first_warning = strike["ladder"] == LadderName.FIRST_WARNING.value
     typer.echo(
-        f"strike {strike['count']} ({strike['ladder']} ladder), expires {strike['expires_at'] or 'never'}; "
+        (
+            "first warning, not a strike; "
+            if first_warning
+            else f"strike {strike['count']} ({strike['ladder']} ladder), expires {strike['expires_at'] or 'never'}; "
+        )
         + (
             f"imposed {sanction['kind']} {sanction['id']} until {sanction['ends_at'] or 'no end'}"
             if sanction

@@ -138,6 +138,9 @@ def policy_text(policy: Mapping[str, Any] | None) -> str:
     terms = []
     if (policy.get("strikes") or {}).get("expire_after"):
         terms.append(f"strikes expire after {duration_text(policy['strikes']['expire_after'])}")
+    if ((policy.get("strikes") or {}).get("first_warning") or {}).get("expire_after"):
+        warning = duration_text(policy["strikes"]["first_warning"]["expire_after"])
+        terms.append(f"a first warning, not a strike, for {warning}")
     if (policy.get("probation") or {}).get("duration"):
         terms.append(f"probation {duration_text(policy['probation']['duration'])}")
     appeals = policy.get("appeals") or {}

@@ -83,6 +83,9 @@ class Policy:
     description: str = ""
     ladder: Ladder = field(default_factory=Ladder)
     strike_expiry: Duration | None = None
+    #: ``strikes.first_warning.expire_after``: how long the first warning, which is not a strike,
+    #: stays in force (YouTube's); None: the policy has no such warning, every violation is a strike.
+    first_warning: Duration | None = None
     probation_duration: Duration | None = None
     probation_ladder: Ladder | None = None
     complaint_window: Duration = MINIMUM_COMPLAINT_WINDOW
@@ -91,6 +94,11 @@ class Policy:
     appeal_target: Duration = field(default_factory=lambda: parse_duration("P14D"))
     automated_detection: bool = False
     automated_decision: AutomatedDecision = AutomatedDecision.NOT_AUTOMATED
+
+    @property
+    def first_warning_step(self) -> Step | None:
+        """The first warning as a ladder step: a warning that lasts as long as it stays in force."""
+        return None if self.first_warning is None else Step(SanctionKind.WARNING, self.first_warning)
 
 
 _TOP = {"name", "description", "strikes", "ladder", "probation", "appeals", "reviews", "automated"}
@@ -102,7 +110,7 @@ def policy_from_data(data: Any, *, capabilities: tuple[str, ...] | None = None) 
     name = obj.get("name")
     if not isinstance(name, str) or not name.strip():
         raise ValidationError("a policy needs a name", field="name")
-    strikes = _mapping(obj.get("strikes", {}), "strikes", {"expire_after"})
+    strikes = _mapping(obj.get("strikes", {}), "strikes", {"expire_after", "first_warning"})
     probation = _mapping(obj.get("probation", {}), "probation", {"duration", "ladder"})
     appeals = _mapping(obj.get("appeals", {}), "appeals", {"complaint_window", "decision_target"})
     reviews = _mapping(obj.get("reviews", {}), "reviews", {"quorum", "after"})
@@ -122,6 +130,7 @@ def policy_from_data(data: Any, *, capabilities: tuple[str, ...] | None = None) 
         description=str(obj.get("description", "")),
         ladder=_ladder(obj.get("ladder", {}), "ladder", capabilities),
         strike_expiry=_duration(strikes.get("expire_after"), "strikes.expire_after"),
+        first_warning=_first_warning(strikes),
         probation_duration=_duration(probation.get("duration"), "probation.duration"),
         probation_ladder=_ladder(probation["ladder"], "probation.ladder", capabilities)
         if "ladder" in probation
@@ -140,6 +149,23 @@ def policy_from_data(data: Any, *, capabilities: tuple[str, ...] | None = None) 
 def ladder_from_data(data: Any, *, path: str = "ladder", capabilities: tuple[str, ...] | None = None) -> Ladder:
     """Validate plain data as a ladder (``by_strikes``, ``by_severity``); errors name keys under ``path``."""
     return _ladder(data, path, capabilities)
+
+
+def _first_warning(strikes: dict[str, Any]) -> Duration | None:
+    """``strikes.first_warning``: a mapping with a required ``expire_after`` (none: no first warning)."""
+    if "first_warning" not in strikes:
+        return None
+    path = "strikes.first_warning"
+    if not isinstance(strikes["first_warning"], dict):
+        raise ValidationError("must be a mapping such as {expire_after: P90D}", field=path)
+    warning = _mapping(strikes["first_warning"], path, {"expire_after"})
+    expiry = _duration(warning.get("expire_after"), f"{path}.expire_after")
+    if expiry is None:
+        raise ValidationError(
+            "is required: how long the first warning, which is not a strike, stays in force",
+            field=f"{path}.expire_after",
+        )
+    return expiry
 
 
 def _mapping(value: Any, path: str, allowed: set[str]) -> dict[str, Any]:

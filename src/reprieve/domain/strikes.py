@@ -4,7 +4,8 @@ The strike rule, which the standing computed from the database and the in-memory
 index both follow. A strike is a half-open interval ``[start, end)`` of an identity on one
 platform; the strike count at ``t`` is the number of intervals holding ``t``.
 
-* A **violation** adds one strike on its platform, starting at its ``occurred_at``.
+* A **violation** adds one strike on its platform, starting at its ``occurred_at`` (unless it
+  brings the policy's first warning: below).
 * A **sanction imposed directly** (by a moderator, an import, a review...) adds one strike on
   each platform of its scope, starting at its ``starts_at``. A warning counts like any other kind.
 * A **sanction imposed by a violation's ladder** adds no strike of its own: the violation's
@@ -17,6 +18,23 @@ platform; the strike count at ``t`` is the number of intervals holding ``t``.
   - a granted appeal against that sanction (the decision's ``effective_at``), so that a
     complaint upheld after the sanction ran out still takes its strike away.
   A sanction that simply runs to the end of its term keeps its strike until the strike expires.
+
+The first warning, which is not a strike (a policy's ``strikes.first_warning``: YouTube's "the
+first violation is typically only a warning", which expires after 90 days). A violation gets it,
+instead of a step of the ladder, when at its ``occurred_at`` on its platform:
+  - no strike counts,
+  - no first warning is in force,
+  - the identity is not on probation (a probation is a stricter ladder, not a fresh start), and
+  - the standard ladder has no severity override for the violation's severity (YouTube: "a
+    single case of severe abuse will result in channel termination without warning").
+Otherwise the violation is a strike, and climbs the ladder as above. The first warning is a
+sanction of kind ``warning`` lasting ``first_warning.expire_after``; it is in force from the
+violation's ``occurred_at`` until the earliest of that expiry, the first lift of the warning and a
+granted appeal against it: the strike rule's instants, so a warning taken back leaves none in force.
+Its violation makes a strike that counts at no instant (``strike_expires_at`` is its
+``occurred_at``, ``count`` 0, ladder ``first_warning``): the standing's reads and the enforcement
+index, which count the violations' strike intervals, need not know of first warnings; only the
+ladder's read (which warnings are in force) does.
 
 Probation: a decision that lifts a sanction (review or appeal) may put the identity on probation
 on the sanction's platforms for a while. A violation on one of those platforms during probation
@@ -43,6 +61,8 @@ class LadderName(StrEnum):
 
     STANDARD = "standard"
     PROBATION = "probation"
+    #: No ladder: the policy's first warning, which is not a strike (see the module's docstring).
+    FIRST_WARNING = "first_warning"
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,9 +160,27 @@ class LadderResult:
 
 
 def evaluate_ladder(
-    standard: Ladder, *, strikes_before: int, severity: Severity, probation: Probation | None = None
+    standard: Ladder,
+    *,
+    strikes_before: int,
+    severity: Severity,
+    probation: Probation | None = None,
+    first_warning: Step | None = None,
+    warned: bool = False,
 ) -> LadderResult:
-    """The step for a new violation, given the strikes that count when it occurs (itself excluded)."""
+    """The step for a new violation, given the strikes that count when it occurs (itself excluded).
+
+    ``first_warning``: the policy's first warning (None: it has none), given by the rule of the
+    module's docstring; ``warned``: whether a first warning is in force when the violation occurs.
+    A first warning's result counts 0 strikes: the violation makes none."""
+    if (
+        first_warning is not None
+        and strikes_before == 0
+        and not warned
+        and probation is None
+        and severity not in standard.by_severity
+    ):
+        return LadderResult(0, LadderName.FIRST_WARNING, first_warning)
     strikes = strikes_before + 1
     if probation is not None:
         step = probation.ladder.step_for(strikes, severity)

@@ -1,5 +1,7 @@
 """Violations: a platform reports that an account broke a rule; the strike is recorded and the
-platform's ladder (or, during probation, the probation ladder) says what to impose.
+platform's ladder (or, during probation, the probation ladder) says what to impose. Where the
+policy has a first warning (YouTube's), a violation may bring it instead: no strike, a warning
+(the rule is ``reprieve.domain.strikes``'s).
 
 Idempotent on the platform's own violation id: a repeat gets the first answer and records
 nothing. The strike and the sanction both start at ``occurred_at`` (default: now), so that a
@@ -363,6 +365,11 @@ def _ladder_command(
 
 def _explanation(platform: Platform, policy: Policy, result: LadderResult) -> str:
     assert result.step is not None
+    if result.ladder is LadderName.FIRST_WARNING:
+        return (
+            f"First warning on {platform.id} under policy {policy.name!r}: not a strike; "
+            f"it stays in force for {result.step.duration}."
+        )
     step = result.step.kind.value + (f" for {result.step.duration}" if result.step.duration else "")
     return (
         f"Strike {result.strikes} on {platform.id} under the {result.ladder.value} "
@@ -579,6 +586,8 @@ class _Batch:
         self.identities = {ref: rows.identity for ref, rows in reads.items() if rows.identity is not None}
         #: Strikes recorded earlier in this batch, by (identity, platform): the reads above miss them.
         self.added: dict[tuple[str, str], list[tuple[int, int]]] = {}
+        #: First warnings given earlier in this batch, by (identity, platform), as marks.
+        self.warned: dict[tuple[str, str], list[tuple[int, int]]] = {}
         self.seq = uow.next_seq()
         self.scopes: Scopes = {}
         #: The statements issued for the sanctions imposed, kept once the batch's events are.
@@ -605,11 +614,18 @@ class _Batch:
                 checked, identity, platform, policy, result, probation, automation, violation_id, now, len(events)
             )
             events.append(imposed)
-        expires = expiry_of(occurred_us, policy.strike_expiry)
-        # The strike this violation makes: its sanction, if any, is neither lifted nor appealed yet.
-        self.added.setdefault((identity, platform.id), []).extend(
-            strikes_made((), ((occurred_us, expires, None, None),), policy.strike_expiry)
-        )
+        if result.ladder is LadderName.FIRST_WARNING:
+            # No strike: one that counts at no instant. The warning is in force until it expires.
+            expires: int | None = occurred_us
+            self.warned.setdefault((identity, platform.id), []).extend(
+                strikes_made(((occurred_us, None, None),), (), policy.first_warning)
+            )
+        else:
+            expires = expiry_of(occurred_us, policy.strike_expiry)
+            # The strike this violation makes: its sanction, if any, is neither lifted nor appealed yet.
+            self.added.setdefault((identity, platform.id), []).extend(
+                strikes_made((), ((occurred_us, expires, None, None),), policy.strike_expiry)
+            )
         strike = _strike(result, expires)
         sanction_id = imposed.data["id"] if imposed is not None else None
         events.append(
@@ -661,16 +677,24 @@ class _Batch:
         self, checked: CheckedViolation, identity: str, platform: Platform, policy: Policy, occurred_us: int
     ) -> tuple[Probation | None, LadderResult]:
         """The probation the account is on when the violation occurred, and the ladder's answer
-        to the strikes it had then (those recorded earlier in the batch included)."""
+        to the strikes it had then and the first warning in force then, if any (those recorded
+        earlier in the batch included)."""
         rows = self.reads[checked.ref]
         marks = store.marks_of(rows.direct, rows.reported, policy.strike_expiry)
         marks.extend(self.added.get((identity, platform.id), ()))
         probation = probation_at(rows.probations, occurred_us)
+        warned = False
+        if policy.first_warning is not None:
+            warnings = store.first_warning_marks_of(rows.reported, policy.first_warning)
+            warnings.extend(self.warned.get((identity, platform.id), ()))
+            warned = count_strikes(warnings, occurred_us) > 0
         result = evaluate_ladder(
             policy.ladder,
             strikes_before=count_strikes(marks, occurred_us),
             severity=checked.severity,
             probation=probation,
+            first_warning=policy.first_warning_step,
+            warned=warned,
         )
         return probation, result
 

@@ -433,6 +433,10 @@ class ReportedStrike(NamedTuple):
     sanction_id: str | None
     lifted_at: int | None
     granted_at: int | None
+    #: Whether the violation brought the policy's first warning (no strike). Read by the
+    #: standing statements (``store.standing``), which the ladder uses; the as-of reads, which
+    #: only count strikes, leave it False.
+    first_warning: bool = False
 
 
 def strike_marks(
@@ -476,6 +480,17 @@ def marks_of(
         ((r.starts_at, r.lifted_at, r.granted_at) for r in direct),
         ((r.occurred_at, r.strike_expires_at, r.lifted_at, r.granted_at) for r in reported),
         expire_after,
+    )
+
+
+def first_warning_marks_of(reported: Iterable[ReportedStrike], expire_after: Duration | None) -> list[tuple[int, int]]:
+    """The first warnings among these violations, as ``(start, end)`` marks: each in force from its
+    ``occurred_at`` until its expiry under the policy (``strikes.first_warning.expire_after``), the
+    first lift of the warning or a granted appeal against it, as a strike would be."""
+    if expire_after is None:
+        return []
+    return strikes_made(
+        ((r.occurred_at, r.lifted_at, r.granted_at) for r in reported if r.first_warning), (), expire_after
     )
 
 

@@ -23,10 +23,12 @@ from sqlalchemy import Connection
 from reprieve.domain.model import SanctionKind
 from reprieve.domain.sanctions import Sanction
 from reprieve.domain.standing import ResolvedSpan
-from reprieve.domain.strikes import Probation
+from reprieve.domain.strikes import LadderName, Probation
 from reprieve.store.due_process import DirectStrike, ReportedStrike, probation_of
 from reprieve.store.raw import fetch_all
 
+#: The ladder column of a violation that brought the policy's first warning (no strike).
+_FIRST_WARNING = LadderName.FIRST_WARNING.value
 _GRANTED = "(SELECT min(ap.decided_at) FROM appeals ap WHERE ap.sanction_id = {sanction} AND ap.state = 'granted')"
 
 #: Columns: tag, three texts, four integers. {p} is the platform, {a} the account. Every branch
@@ -51,7 +53,7 @@ SELECT 'd', s.id, NULL, NULL, s.starts_at, s.lifted_at, {_GRANTED.format(sanctio
    AND EXISTS (SELECT 1 FROM sanction_scope sc WHERE sc.sanction_id = s.id AND sc.platform_id = {{p}}{{fence}})
    AND NOT EXISTS (SELECT 1 FROM violations v WHERE v.sanction_id = s.id{{fence}})
 UNION ALL
-SELECT 'v', v.sanction_id, NULL, NULL, v.occurred_at, v.strike_expires_at,
+SELECT 'v', v.sanction_id, v.ladder, NULL, v.occurred_at, v.strike_expires_at,
        (SELECT s.lifted_at FROM sanctions s WHERE s.id = v.sanction_id),
        {_GRANTED.format(sanction="v.sanction_id")}
   FROM violations v
@@ -93,7 +95,7 @@ SELECT a.account_id, 'd', s.id, NULL, NULL, s.starts_at, s.lifted_at, {_GRANTED.
    AND EXISTS (SELECT 1 FROM sanction_scope sc WHERE sc.sanction_id = s.id AND sc.platform_id = {{p}}{{fence}})
    AND NOT EXISTS (SELECT 1 FROM violations v WHERE v.sanction_id = s.id{{fence}})
 UNION ALL
-SELECT a.account_id, 'v', v.sanction_id, NULL, NULL, v.occurred_at, v.strike_expires_at,
+SELECT a.account_id, 'v', v.sanction_id, v.ladder, NULL, v.occurred_at, v.strike_expires_at,
        (SELECT s.lifted_at FROM sanctions s WHERE s.id = v.sanction_id),
        {_GRANTED.format(sanction="v.sanction_id")}
   FROM a CROSS JOIN violations v
@@ -172,7 +174,7 @@ def _add(result: StandingRows, row: Sequence[Any], denials: dict[str, frozenset[
     elif tag == "d":
         result.direct.append(DirectStrike(t1, i1, i2, i3))
     elif tag == "v":
-        result.reported.append(ReportedStrike(i1, i2, t1, i3, i4))
+        result.reported.append(ReportedStrike(i1, i2, t1, i3, i4, t2 == _FIRST_WARNING))
     elif tag == "p":
         result.probations.append(probation_of(t1, i1, i2, t3, t2))
     elif tag == "l":
