@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from reprieve.domain.errors import ValidationError
 from reprieve.domain.model import SanctionKind
 from reprieve.domain.policy import Severity, Step
 from reprieve.domain.strikes import LadderName, Probation, evaluate_ladder
-from reprieve.policies import SHIPPED, load_policy, shipped_policy
+from reprieve.policies import SHIPPED, load_policy, shipped_policy, shipped_policy_text
 
 W, R, S, T = SanctionKind.WARNING, SanctionKind.RESTRICTION, SanctionKind.SUSPENSION, SanctionKind.TERMINATION
 CONTENT = ("post", "comment", "message", "react", "live", "advertise", "monetize")
@@ -197,3 +199,12 @@ def test_denials_are_checked_against_the_platform_when_known() -> None:
     text = "name: x\nladder:\n  by_strikes:\n    - strikes: 1\n      kind: restriction\n      denies: [teleport]\n"
     with pytest.raises(ValidationError, match=r"line 6: ladder\.by_strikes\[0\]\.denies: 'teleport'"):
         load_policy(text, source="bad.yaml", capabilities=("post", "appeal"))
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_every_shipped_policy_cites_its_public_source_at_its_top(name: str) -> None:
+    head = shipped_policy_text(name).split("\nname:", 1)[0]
+    assert all(line.startswith("#") for line in head.splitlines()), name
+    assert "https://" in head and re.search(r"read \d{4}-\d{2}-\d{2}", head), name
+    # Where the platform publishes no ladder, the file says it is an approximation.
+    assert ("documented approximation" in head) == (name in ("truth-social", "parler")), name
