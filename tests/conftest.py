@@ -1,9 +1,10 @@
 """Fixtures shared by every suite: a database on each backend, a fixed clock, a small catalogue.
 
-``database_url`` runs a test once on SQLite (a fresh file) and once on PostgreSQL (a fresh
-database on the server named by ``REPRIEVE_TEST_POSTGRES_URL``; skipped when it is not set),
-each a copy of a migrated template (``database_templates.py``); ``empty_database_url`` gives an
-unmigrated one, for the tests of the migrations.
+``database_url`` runs a test once on SQLite (a fresh file) and once on PostgreSQL (a database
+on the server named by ``REPRIEVE_TEST_POSTGRES_URL``; skipped when it is not set), each a copy
+of a migrated template (``database_templates.py``; on PostgreSQL a copy is emptied back to the
+template after its test and reused); ``empty_database_url`` gives an unmigrated one, for the
+tests of the migrations.
 """
 
 from __future__ import annotations
