@@ -29,6 +29,7 @@ from reprieve.services import (
     catalogue,
     content,
     deliveries,
+    evidence,
     members,
     people,
     publishing,
@@ -363,7 +364,7 @@ def tell(db: Database) -> None:
         caller=Caller("meta:moderator", now=t("2021-08-14T00:00:00Z")),
     )
     # Decisions on content (issue 24): a post disabled in Germany, then removed everywhere, with its
-    # statements of reasons; a photo labelled, then restored.
+    # statements of reasons; a photo labelled, then restored; both with evidence, beside the log.
     post = {
         "platform": "facebook",
         "item": "1346913502285590530",
@@ -375,7 +376,13 @@ def tell(db: Database) -> None:
     content_reason = {k: v for k, v in reason().items() if k != "content_type"}
     disabled = content.decide_content(
         db,
-        content.DecideContent.parse(item=post, kind="disabling", territorial_scope=["DE"], reason=content_reason),
+        content.DecideContent.parse(
+            item=post,
+            kind="disabling",
+            territorial_scope=["DE"],
+            reason=content_reason,
+            evidence={"reference": "snapshots/1346913502285590530", "sha256": "9f" * 32},
+        ),
         caller=MODERATOR.at(t("2021-08-15T00:00:00Z")),
     )
     content.amend_content(
@@ -388,7 +395,10 @@ def tell(db: Database) -> None:
     labelled = content.decide_content(
         db,
         content.DecideContent.parse(
-            item={k: v for k, v in photo.items() if v is not None}, kind="label", reason=content_reason
+            item={k: v for k, v in photo.items() if v is not None},
+            kind="label",
+            reason=content_reason,
+            evidence={"reference": "snapshots/photo-0001", "sha256": "4e" * 32},
         ),
         caller=MODERATOR.at(t("2021-08-17T00:00:00Z")),
     )
@@ -412,3 +422,5 @@ def tell(db: Database) -> None:
     deliveries.record_delivery(
         db, issued.id, Receipt(t("2021-08-14T00:00:00Z"), "in_app"), caller=Caller(ACTOR, now=t("2023-06-04T00:00:00Z"))
     )
+    # The worker forgets the evidence of both content decisions, their year past and no complaint possible.
+    evidence.forget_expired_evidence(db, now=t("2023-06-05T00:00:00Z"))

@@ -38,9 +38,12 @@ from reprieve.store.db import Database
 #: statements issued about alice's sanctions (``person.erased`` lists them in ``documents``). It must
 #: not change otherwise. Changed on purpose by issue 24 (decisions on content, PRODUCT.md section 9): a
 #: post disabled in Germany then removed everywhere, a photo labelled then restored, each decision
-#: followed by its ``statement.issued`` (seven more events).
-HEAD = "a764f692563ea5c39de1468268a3c920ca8d45a722dd2f451bb6150fc97110a1"
-EVENTS = 99
+#: followed by its ``statement.issued`` (seven more events). Changed on purpose by issue 24 (the evidence
+#: forgotten as an event): both decisions carry evidence, beside the log (no payload changes), and the
+#: story ends with the worker forgetting it, one ``evidence.forgotten`` (one more event; the 99 before
+#: it, and the head a764f692... they ended on, are unchanged).
+HEAD = "749fcde0d27750ef9faefd0ff86b3c97fdc83785144c0b60e549a7ab4b2db0de"
+EVENTS = 100
 #: What the story leaves out: a redelivery names a delivery of the outbox; the cut-over's
 #: checkpoint is made only for a log with events older than issue 21 (tests/integration/test_cut_over.py).
 NOT_TOLD = {EventType.WEBHOOK_REDELIVERY_REQUESTED, EventType.LOG_CHECKPOINTED}

@@ -67,7 +67,8 @@ LINKS = [
 
 
 #: Event types added after the old log was written (issue 21: erasure, retention, the cut-over; issue
-#: 23: statements issued, delivered, the art. 9(5) information; issue 24: decisions on content).
+#: 23: statements issued, delivered, the art. 9(5) information; issue 24: decisions on content, the
+#: evidence of some forgotten).
 ADDED_SINCE = {
     "person.erased",
     "retention.set",
@@ -78,6 +79,7 @@ ADDED_SINCE = {
     "content.decided",
     "content.amended",
     "content.restored",
+    "evidence.forgotten",
 }
 
 

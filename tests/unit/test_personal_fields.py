@@ -99,6 +99,7 @@ NOT_PERSONAL_BY_TYPE: dict[tuple[str, str], str] = {
     ("statement.issued", "language"): "a language code (en, fr)",
     ("statement.issued", "sha256"): "a SHA-256 of the statement as issued (its text is beside the log)",
     ("retention.set", "of"): "what the retention applies to: evidence (absent: personal data)",
+    ("evidence.forgotten", "items"): "the platform's item ids and the ids of the decisions about them",
     ("order_information.issued", "language"): "a language code (en)",
     ("order_information.issued", "sha256"): "a SHA-256 of the art. 9(5) information as issued (beside the log)",
 }

@@ -82,6 +82,8 @@ class EventType(StrEnum):
     CONTENT_DECIDED = "content.decided"
     CONTENT_AMENDED = "content.amended"
     CONTENT_RESTORED = "content.restored"
+    # The worker forgot the evidence of content decisions (kept beside the log): recorded, not projected.
+    EVIDENCE_FORGOTTEN = "evidence.forgotten"
 
 
 # Named tuples rather than dataclasses: a bulk import makes millions of them, three times faster.
@@ -1380,6 +1382,27 @@ class ContentRestored(NamedTuple):
         return _backdated_in(cls(*_read(cls, payload)))
 
 
+@_event(EventType.EVIDENCE_FORGOTTEN)
+class EvidenceForgotten(NamedTuple):
+    """The worker forgot, in one pass, the evidence of an operator's content decisions whose
+    ``retention`` (an ISO 8601 duration: the operator's, or the default) had passed and about whose
+    items no complaint or dispute was possible or open (PRODUCT.md section 9). Ids only: each item
+    ``{platform, item, decisions}`` with the ids of the decisions whose evidence was dropped; never
+    the evidence's reference or hash, which were never in the log."""
+
+    operator: str
+    retention: str
+    items: list[dict[str, Any]]  #: [{platform, item, decisions: [id, ...]}], in item order
+    extra: Mapping[str, Any] = NO_EXTRA
+
+    def to_payload(self) -> dict[str, Any]:
+        return _payload(self, self._fields[:-1])
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> EvidenceForgotten:
+        return cls(*_read(cls, payload))
+
+
 class UnknownEvent(NamedTuple):
     """An event of a type this code does not know (written by a newer version): read as it is,
     applied to nothing, as the projector did with types it had no handler for."""
@@ -1441,6 +1464,7 @@ Event = (
     | ContentDecided
     | ContentAmended
     | ContentRestored
+    | EvidenceForgotten
     | UnknownEvent
 )
 

@@ -84,9 +84,8 @@ def import_content(
     while chunk:
         with UnitOfWork(db, actor=actor, now=now) as uow:
             done = 0
-            first: dict[tuple[str, str], Any] = {}
             while chunk:
-                _record_chunk(db, uow, caller, chunk, seen, first, offset=total + done)
+                _record_chunk(db, uow, caller, chunk, seen, offset=total + done)
                 done += len(chunk)
                 chunk = list(islice(pending, min(IMPORT_CHUNK, size - done)))
         total += done
@@ -102,12 +101,14 @@ def _record_chunk(
     caller: Caller,
     commands: Sequence[DecideContent],
     seen: dict[str, str],
-    first: dict[tuple[str, str], Any],
     *,
     offset: int,
 ) -> None:
     """Check ``commands`` and record their events in one append, their evidence in one insert."""
     conn = uow.conn
+    # The items this chunk names first; those of the chunks before are projected already, and
+    # ``items_recorded`` finds them (kept per chunk, not per batch: fewer objects live for long).
+    first: dict[tuple[str, str], Any] = {}
     for index, command in enumerate(commands):
         platform_id = command.item.platform
         if platform_id not in seen:
@@ -117,7 +118,7 @@ def _record_chunk(
             except NotFoundError as exc:
                 raise NotFoundError(f"content decision #{offset + index + 1}: {exc.message}") from None
             seen[platform_id] = platform.operator
-    ensure_accounts(db, uow, list(dict.fromkeys(c.item.author for c in commands)))
+    ensure_accounts(db, uow, [c.item.author for c in commands])  # which keeps each account once
     recorded = content_store.items_recorded(conn, [(c.item.platform, c.item.item) for c in commands])
     ids = db.ids.new_ids("cd", uow.now, len(commands))
     events: list[NewEvent] = []

@@ -15,9 +15,13 @@ open (Mastodon #30142: the content was gone before the appeal was read):
   and every one that was decided closed a complaint window ago (as the personal data of a closed
   case is kept, ``services.people``).
 
-Then the worker forgets it: reference and SHA-256 set to null, ``forgotten_at`` set. Nothing of it
-is in the chain, so no event records that; the check and the forgetting run in one unit of work,
-which serialises them with any complaint being filed.
+Then the worker forgets it: reference and SHA-256 set to null, ``forgotten_at`` set. Nothing of the
+evidence was ever in the chain, but forgetting it is a change of state: one ``evidence.forgotten``
+event per operator and pass records it, ids only (each item and the decisions whose evidence was
+dropped, the retention applied), in the unit of work of the checks and the forgetting, which
+serialises them with any complaint being filed. One per pass rather than per decision: a bulk
+import's decisions reach their retention together, and an auditor reads one line per pass, the
+decision ids in it (the audit search finds an event by any id it names).
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from typing import Any
 
 from reprieve.domain.content import ContentChangeType, ContentDecision
 from reprieve.domain.errors import ForbiddenError, NotFoundError
-from reprieve.domain.events import NewEvent, RetentionSet
+from reprieve.domain.events import EvidenceForgotten, NewEvent, RetentionSet
 from reprieve.domain.policy import policy_of
 from reprieve.domain.time import Duration, from_micros, parse_duration, parse_instant, to_micros
 from reprieve.services.callers import WORKER_ACTOR, Caller
@@ -90,8 +94,8 @@ def _lower_bound(d: Duration) -> timedelta:
 
 def forget_expired_evidence(db: Database, *, now: datetime) -> int:
     """Forget, as the worker, the evidence whose retention has passed of every item about which no
-    complaint or dispute is possible or open any more (the module docstring); how many decisions'
-    evidence was forgotten."""
+    complaint or dispute is possible or open any more (the module docstring), recording an
+    ``evidence.forgotten`` event per operator that had some; how many decisions' evidence was forgotten."""
     with db.read() as conn:
         chosen = settings.evidence_retentions(conn)
         plans = []
@@ -99,33 +103,47 @@ def forget_expired_evidence(db: Database, *, now: datetime) -> int:
             retention = parse_duration(chosen[operator]) if operator in chosen else DEFAULT_RETENTION
             recorded_by = to_micros(now - _lower_bound(retention))
             items = store.kept_items(conn, operator, recorded_by_us=recorded_by, limit=PURGE_BATCH)
-            plans.append((retention, items))
+            if items:
+                plans.append((operator, retention, items))
     forgotten = 0
-    for retention, items in plans:
-        for platform, item in items:
-            with UnitOfWork(db, actor=WORKER_ACTOR, now=now) as uow:
-                forgotten += _forget_item(db, uow.conn, platform, item, retention, now)
+    for operator, retention, items in plans:
+        with UnitOfWork(db, actor=WORKER_ACTOR, now=now) as uow:
+            dropped = []
+            for platform, item in sorted(items):
+                decisions = _forget_item(db, uow.conn, platform, item, retention, uow.now)
+                if decisions:
+                    dropped.append({"platform": platform, "item": item, "decisions": decisions})
+            if dropped:
+                event = EvidenceForgotten(operator=operator, retention=str(retention), items=dropped)
+                uow.record([NewEvent.of(event, uow.at, operator)])
+                forgotten += sum(len(d["decisions"]) for d in dropped)
     return forgotten
 
 
-def _forget_item(db: Database, conn: Connection, platform: str, item: str, retention: Duration, now: datetime) -> int:
-    due = [
+def _forget_item(
+    db: Database, conn: Connection, platform: str, item: str, retention: Duration, now: datetime
+) -> list[str]:
+    """The ids of the item's decisions whose evidence was forgotten now (sorted; none if a
+    complaint or a dispute about it is still possible or open)."""
+    due = sorted(
         d for d, recorded in store.kept_of_item(conn, platform, item) if retention.after(from_micros(recorded)) <= now
-    ]
+    )
     if not due:
-        return 0
+        return []
     decisions = content.item_decisions(conn, platform, item)
     ids = [d.id for d in decisions]
     window = policy_of(require_platform(db, conn, platform)).complaint_window
     told = latest_told(conn, decisions)
     if told is not None and window.after(told) > now:
-        return 0  # a complaint is still possible
+        return []  # a complaint is still possible
     for state, closed, pending in store.cases_about(conn, ids):
         if state == _OPEN or pending:
-            return 0  # a complaint or a dispute is open
+            return []  # a complaint or a dispute is open
         if closed is not None and window.after(from_micros(closed)) > now:
-            return 0  # its decision may still go before an out-of-court body
-    return store.forget(conn, due, now_us=to_micros(now))
+            return []  # its decision may still go before an out-of-court body
+    # Under the chain head's lock, nothing else forgets them meanwhile: every one due is forgotten.
+    store.forget(conn, due, now_us=to_micros(now))
+    return due
 
 
 def latest_told(conn: Connection, decisions: list[ContentDecision]) -> datetime | None:

@@ -28,6 +28,7 @@ from reprieve.domain.sanctions import Imported
 from reprieve.domain.time import END_OF_TIME, from_micros, parse_instant, to_micros
 from reprieve.store import tables
 from reprieve.store.bulk import column_json, insert_rows
+from reprieve.store.raw import fetch_all, placeholders
 
 if TYPE_CHECKING:
     from reprieve.store.projector import Applied, Handler, Projector
@@ -183,14 +184,7 @@ def contents_decided(projector: Projector, events: list[Applied[ContentDecided]]
         until = END_OF_TIME if ends is None else ends
         if until > starts:
             span_rows.append((decision_id, starts, until, platform_id, item_id, kind, " ".join(countries)))
-    known = {
-        (row[0], row[1])
-        for row in conn.execute(
-            select(IT.platform_id, IT.item_id).where(
-                IT.platform_id.in_({k[0] for k in items}), IT.item_id.in_({k[1] for k in items})
-            )
-        )
-    }
+    known = {(row[0], row[1]) for row in _items_among(conn, items, "platform_id, item_id")}
     insert_rows(conn, tables.items, _ITEM_COLUMNS, [row for key, row in items.items() if key not in known])
     insert_rows(conn, tables.content_decisions, _DECISION_COLUMNS, decision_rows)
     insert_rows(conn, tables.content_spans, _SPAN_COLUMNS, span_rows)
@@ -268,21 +262,53 @@ def load_item(conn: Connection, platform: str, item: str) -> Item | None:
     return None if row is None else item_from_row(row)
 
 
-def items_recorded(conn: Connection, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Item]:
-    """The items among ``keys`` (platform, item) recorded already, as first recorded: one query per
-    platform and 500 items (a bulk import's chunk)."""
-    wanted: dict[str, set[str]] = {}
+#: Items one statement of ``_items_among`` looks for at most (its parameters stay far below every limit).
+_ITEMS_PER_QUERY = 2000
+
+
+def _items_among(conn: Connection, keys: Iterable[tuple[str, str]], columns: str) -> list[tuple[Any, ...]]:
+    """``columns`` of the rows of ``items`` among ``keys`` (platform, item, without duplicates), in
+    one statement per ``_ITEMS_PER_QUERY``: each platform's items looked up by the primary key
+    (``platform_id = ? AND item_id IN (...)``, OR-ed: both databases search the index per term,
+    where a row-value IN over a VALUES list makes SQLite scan the table). Written by hand: a
+    bulk import's chunk asks it twice, and SQLAlchemy's compiling of the expanding INs cost more
+    than the query."""
+    by_platform: dict[str, list[str]] = {}
     for platform, item in keys:
-        wanted.setdefault(platform, set()).add(item)
-    found: dict[tuple[str, str], Item] = {}
-    for platform, items in wanted.items():
-        ordered = sorted(items)
-        for i in range(0, len(ordered), 500):
-            for row in conn.execute(
-                select(tables.items).where(IT.platform_id == platform, IT.item_id.in_(ordered[i : i + 500]))
-            ):
-                found[(platform, row.item_id)] = item_from_row(row)
+        by_platform.setdefault(platform, []).append(item)
+    mark = placeholders(conn, 1)
+    found: list[tuple[Any, ...]] = []
+    terms: list[str] = []
+    params: list[str] = []
+
+    def flush() -> None:
+        found.extend(fetch_all(conn, f"SELECT {columns} FROM items WHERE {' OR '.join(terms)}", params))
+        terms.clear()
+        params.clear()
+
+    for platform, items in by_platform.items():
+        for start in range(0, len(items), _ITEMS_PER_QUERY):
+            part = items[start : start + _ITEMS_PER_QUERY]
+            terms.append(f"(platform_id = {mark} AND item_id IN ({placeholders(conn, len(part))}))")
+            params.append(platform)
+            params.extend(part)
+            if len(params) >= _ITEMS_PER_QUERY:
+                flush()
+    if terms:
+        flush()
     return found
+
+
+def items_recorded(conn: Connection, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Item]:
+    """The items among ``keys`` (platform, item) recorded already, as first recorded: one query
+    for a bulk import's chunk."""
+    rows = _items_among(
+        conn, dict.fromkeys(keys), "platform_id, item_id, author_account, content_type, content_date, language"
+    )
+    return {
+        (platform, item): Item(platform, item, author, tuple(orjson.loads(types)), date, language)
+        for platform, item, author, types, date, language in rows
+    }
 
 
 def decision_from_row(row: Any, item: Item) -> ContentDecision:
