@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from itertools import groupby
+from itertools import groupby, islice
 from operator import itemgetter
 from typing import Any
 
@@ -240,9 +240,8 @@ def _content_decisions(
     of_columns, of_issued = tdb.content_statements_from_columns, tdb.content_statements_from_issued
     items: dict[tuple[str, str, str | None], tdb.ContentItem] = {}
     for decision_id, group in groupby(rows, key=itemgetter(0)):
-        _, platform_id, starts_at, kind_other, reason, automated, changes, types, day, language, _, document = next(
-            group
-        )
+        first = next(group)
+        _, platform_id, starts_at, kind_other, reason, automated, changes, types, day, language = first[:10]
         key = (types, day, language)
         item = items.get(key)
         if item is None:  # items repeat their types, dates and languages: one of each is made
@@ -251,8 +250,9 @@ def _content_decisions(
             item = items[key] = tdb.ContentItem(tuple(orjson.loads(types)), day, language)
         name = names.get(platform_id, platform_id)
         issued: dict[str, dict[str, Any]] = {}
-        if document is not None:
-            issued = of_issued(decision_id, [document, *(row[11] for row in group)], start_us=start, end_us=end)
+        if first[10] is not None:  # a statement was issued (and its text is kept)
+            kept = [first[11:], *(row[11:] for row in group)]
+            issued = of_issued(decision_id, kept, start_us=start, end_us=end)
         columns = of_columns(
             decision_id,
             starts_at,
@@ -300,15 +300,14 @@ def export_csv(db: Database, *, operator: str, within: Period, tally: ExportTall
     """The valid statements as CSV in the daily-dump layout, header first, a line at a time."""
     tally = tally if tally is not None else ExportTally()
     yield tdb.csv_header()
-    row = tdb.csv_row
-    yield from tdb.csv_lines(
-        (
-            row(item.statement, item.platform_name)
-            for item in _tallied(export_decisions(db, operator=operator, within=within), tally)
-            if item.statement is not None
-        ),
-        per_chunk=500,
+    line = tdb.csv_line
+    lines = (
+        line(item.statement, item.platform_name)
+        for item in _tallied(export_decisions(db, operator=operator, within=within), tally)
+        if item.statement is not None
     )
+    while chunk := "".join(islice(lines, 500)):  # 500 lines per piece of text
+        yield chunk
 
 
 def export_json(db: Database, *, operator: str, within: Period) -> Iterator[str]:

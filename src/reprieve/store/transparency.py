@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, case, delete, func, insert, null, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from reprieve.store import tables
@@ -86,10 +86,12 @@ def decision_rows_with_issued(conn: Connection, operator: str, start: int, end: 
 
 def content_decision_rows_with_issued(conn: Connection, operator: str, start: int, end: int) -> Iterable[Any]:
     """``(id, platform, starts_at, kind_other, reason, automated, changes, content_type, content_date,
-    language, decision_seq, document)`` of the operator's decisions on content that may hold a
-    decision applied in ``[start, end)`` (as ``decision_rows``), with their items and the statements
-    issued for them (one row per statement whose text is kept, in decision order, or one with two
-    nulls), by id. A kept text comes as its UTF-8 bytes (or its text, once unpacked).
+    language, decision_seq, export_fields, document)`` of the operator's decisions on content that
+    may hold a decision applied in ``[start, end)`` (as ``decision_rows``), with their items and the
+    statements issued for them (one row per statement whose text is kept, in decision order, or one
+    with three nulls), by id. A statement's export fields (``issued_documents.export_fields``) come
+    as their UTF-8 bytes, and then no document (null); where they were never kept, its document as
+    its UTF-8 bytes (or its text, once unpacked).
 
     Streams with flat memory: the ids alone are read in order (the only sort, of short keys), and
     for each chunk of them the decisions with their items, then their statements, in a query each;
@@ -134,32 +136,42 @@ def _content_chunk(conn: Connection, chunk: Sequence[str]) -> Iterator[tuple[Any
         .where(CD.id.in_(bindparam("ids", expanding=True))),
         {"ids": list(chunk)},
     ).all()
-    documents: dict[str, list[tuple[int, Any]]] = {}
-    for about, seq, document, packing in conn.execute(
-        select(issued.sanction_id, issued.decision_seq, issued.document, issued.packing).where(
+    documents: dict[str, list[tuple[int, Any, Any]]] = {}
+    for about, seq, fields, document, packing in conn.execute(
+        select(
+            issued.sanction_id,
+            issued.decision_seq,
+            issued.export_fields,
+            # The document only where its export fields were never kept: it is some 3.5 KB.
+            case((issued.export_fields.is_(None), issued.document), else_=null()),
+            issued.packing,
+        ).where(
             issued.sanction_id.in_(bindparam("ids", expanding=True)),
             issued.kind == "statement",
             issued.document.is_not(None),
         ),
         {"ids": list(chunk)},
     ).all():
-        # The issued JSON is kept as it is (store.issued): handed on as its bytes, which the
-        # export's JSON parser reads as they are; a packed text is unpacked.
+        # Both kept as they are (store.issued): handed on as their bytes, which the export's JSON
+        # parser reads as they are; a packed text is unpacked.
+        if fields is not None:
+            documents.setdefault(about, []).append((seq, fields if type(fields) is bytes else bytes(fields), None))
+            continue
         text = (
             (document if type(document) is bytes else bytes(document))
             if packing == PLAIN
             else unpacked(document, packing)
         )
-        documents.setdefault(about, []).append((seq, text))
+        documents.setdefault(about, []).append((seq, None, text))
     decisions = sorted(found_decisions, key=itemgetter(0))
     for row in decisions:
         found = documents.get(row[0])
         if found is None:
-            yield (*row, None, None)
+            yield (*row, None, None, None)
             continue
         found.sort(key=itemgetter(0))
-        for seq, text in found:
-            yield (*row, seq, text)
+        for seq, fields, text in found:
+            yield (*row, seq, fields, text)
 
 
 # --- the statements sent -------------------------------------------------------------------
