@@ -280,7 +280,10 @@ def main() -> None:
         with db.read() as conn:
             scanned = sum(1 for _ in content_decision_rows_with_issued(conn, OPERATOR, -(2**62), 2**62))
         scan_seconds = time.perf_counter() - started
-        say(f"baseline (read the content export's rows, nothing else): {scanned:,} rows in {scan_seconds:.1f} s")
+        say(
+            f"baseline (read the content export's rows, nothing else): {scanned:,} decisions with their statements "
+            f"in {scan_seconds:.1f} s"
+        )
 
         seconds, cpu, tally, size = export(db, OPERATOR)
         per_million = seconds / args.count * 1_000_000

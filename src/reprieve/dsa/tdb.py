@@ -687,7 +687,8 @@ def csv_line(statement: Mapping[str, Any], platform_name: str) -> str:
     """``csv_row`` of the statement as a line of CSV, as ``csv_lines`` writes it (RFC 4180 quoting,
     ``\\r\\n`` at the end), made in one pass: the export writes a million of them. A field is quoted
     when it holds a comma, a double quote or a line break (its double quotes doubled), as the
-    ``csv`` module's minimal quoting does; the arrays' quoted form is made once per array."""
+    ``csv`` module's minimal quoting does; the arrays' and dates' quoted forms are made once each,
+    and a code of the database's enumerations is taken as it is (none needs folding nor quoting)."""
     row = list(_EMPTY_ROW)
     keys = tuple(statement)
     plan = _PLANS.get(keys)
@@ -698,6 +699,9 @@ def csv_line(statement: Mapping[str, Any], platform_name: str) -> str:
         if value is None:
             continue
         if how is _TEXT:
+            if value in _CODES:
+                row[position] = value
+                continue
             if (value and (value[0] in _EDGES or value[-1] in _EDGES)) or "\n" in value or "\r" in value:
                 value = value.replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
                 value = trim(value)
@@ -710,7 +714,7 @@ def csv_line(statement: Mapping[str, Any], platform_name: str) -> str:
         elif how is _ARRAY:
             row[position] = _quoted_json_list(tuple(value))
         else:
-            row[position] = _quoted(value + _DUMP_TIME)
+            row[position] = _dump_date(value)
     row[_NAME_AT] = _quoted(platform_name)
     row[_PUID_AT] = _quoted(statement["puid"])
     return ",".join(row) + "\r\n"
@@ -723,6 +727,11 @@ def _quoted(value: str) -> str:
     if "," in value or "\n" in value or "\r" in value:
         return '"' + value + '"'
     return value
+
+
+@lru_cache(maxsize=4096)
+def _dump_date(value: str) -> str:
+    return _quoted(value + _DUMP_TIME)
 
 
 @lru_cache(maxsize=4096)
@@ -753,6 +762,27 @@ _PLANS: dict[tuple[str, ...], tuple[tuple[str, int, str], ...]] = {}
 #: What ``trim`` takes off either end of a text: whitespace (``str.isspace``: none lies beyond
 #: U+3000) and the invisibles.
 _EDGES = frozenset(c for c in map(chr, range(0x3001)) if c.isspace()) | frozenset(INVISIBLE)
+#: The codes of the database's enumerations that a CSV field holds as they are (all of them: no
+#: whitespace, comma, quote or line break); a text equal to one needs no look.
+_CODES = frozenset(
+    code
+    for codes in (
+        enums.DECISION_VISIBILITIES,
+        enums.DECISION_MONETARIES,
+        enums.DECISION_PROVISIONS,
+        enums.DECISION_ACCOUNTS,
+        enums.ACCOUNT_TYPES,
+        enums.DECISION_GROUNDS,
+        enums.YES_NO,
+        enums.CONTENT_TYPES,
+        enums.SOURCE_TYPES,
+        enums.AUTOMATED_DECISIONS,
+        enums.STATEMENT_CATEGORIES,
+        enums.LANGUAGES,
+    )
+    for code in codes
+    if code and not any(c in code for c in ',"\r\n') and code == trim(code) and code[0] not in _EDGES
+)
 _NAME_AT = CSV_COLUMNS.index("platform_name")
 _PUID_AT = CSV_COLUMNS.index("platform_uid")
 

@@ -239,9 +239,8 @@ def _content_decisions(
     rows = store.content_decision_rows_with_issued(conn, operator, start, end)
     of_columns, of_issued = tdb.content_statements_from_columns, tdb.content_statements_from_issued
     items: dict[tuple[str, str, str | None], tdb.ContentItem] = {}
-    for decision_id, group in groupby(rows, key=itemgetter(0)):
-        first = next(group)
-        _, platform_id, starts_at, kind_other, reason, automated, changes, types, day, language = first[:10]
+    for row, kept in rows:
+        decision_id, platform_id, starts_at, kind_other, reason, automated, changes, types, day, language = row
         key = (types, day, language)
         item = items.get(key)
         if item is None:  # items repeat their types, dates and languages: one of each is made
@@ -249,10 +248,7 @@ def _content_decisions(
                 items.clear()
             item = items[key] = tdb.ContentItem(tuple(orjson.loads(types)), day, language)
         name = names.get(platform_id, platform_id)
-        issued: dict[str, dict[str, Any]] = {}
-        if first[10] is not None:  # a statement was issued (and its text is kept)
-            kept = [first[11:], *(row[11:] for row in group)]
-            issued = of_issued(decision_id, kept, start_us=start, end_us=end)
+        issued = of_issued(decision_id, kept, start_us=start, end_us=end) if kept else {}
         columns = of_columns(
             decision_id,
             starts_at,
