@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
@@ -209,3 +209,32 @@ def test_an_erased_statement_loses_its_export_fields_and_is_exported_from_the_de
     assert set(_kept(w).values()) == {(None, None)}  # the texts and the fields they repeat are gone
     after = {s["puid"]: s for s in _export(w)["statements"]}
     assert after == before  # the columns say what the statements said
+
+
+def test_a_period_selects_content_statements_by_the_day_their_decision_applied(world: World) -> None:
+    w = world
+    now = w.clock()
+    record(w.db, now, decided("cd_1", "label", now), now)  # never amended
+    record(w.db, now, decided("cd_2", "removal", now), now)  # amended below
+    later = now + timedelta(days=3)
+    w.clock.advance(timedelta(days=3))
+    seq, _ = record(w.db, later, amended("cd_2", "demotion", ends_at=later + timedelta(days=9)), later)
+    record(w.db, later, decided("cd_3", "disabling", later), later)
+
+    def puids(since: datetime | None, until: datetime | None) -> list[str]:
+        params = {
+            "from": None if since is None else since.isoformat(),
+            "to": None if until is None else until.isoformat(),
+        }
+        answer = w.client.get(
+            "/v1/transparency/statements",
+            params={k: v for k, v in params.items() if v is not None},
+            headers=w.headers["auditor"],
+        )
+        assert answer.status_code == 200, answer.text
+        return sorted(s["puid"] for s in answer.json()["statements"])
+
+    assert puids(None, None) == ["cd_1", "cd_2", f"cd_2-{seq}", "cd_3"]
+    assert puids(None, now + timedelta(days=1)) == ["cd_1", "cd_2"]
+    assert puids(now + timedelta(days=1), None) == [f"cd_2-{seq}", "cd_3"]
+    assert puids(now + timedelta(days=1), later) == []

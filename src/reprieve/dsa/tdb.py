@@ -398,10 +398,13 @@ class ContentItem:
     def content_language(self) -> str | None:
         """The database's ``content_language``: the item's ISO 639-1 code in upper case (``en-GB``:
         EN); None for a language with no two-letter code."""
-        if not self.language:
-            return None
-        code = self.language.split("-", 1)[0].upper()
-        return code if code in enums.LANGUAGES else None
+        return _language_code(self.language) if self.language else None
+
+
+@lru_cache(maxsize=1024)
+def _language_code(language: str) -> str | None:
+    code = language.split("-", 1)[0].upper()
+    return code if code in enums.LANGUAGES else None
 
 
 def content_statement_of(

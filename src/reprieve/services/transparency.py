@@ -141,9 +141,10 @@ def statement_context(
 # --- the Transparency Database export ------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Exported:
-    """One sanction's fate in the export: its statement, or why it has none."""
+    """One sanction's fate in the export: its statement, or why it has none. Not frozen: a frozen
+    class's construction costs three times as much, and the export makes a million of them."""
 
     sanction_id: str
     puid: str
@@ -240,28 +241,35 @@ def _content_decisions(
     of_columns, of_issued = tdb.content_statements_from_columns, tdb.content_statements_from_issued
     items: dict[tuple[str, str, str | None], tdb.ContentItem] = {}
     for row, kept in rows:
-        decision_id, platform_id, starts_at, kind_other, reason, automated, changes, types, day, language = row
-        key = (types, day, language)
-        item = items.get(key)
-        if item is None:  # items repeat their types, dates and languages: one of each is made
-            if len(items) > 65_536:
-                items.clear()
-            item = items[key] = tdb.ContentItem(tuple(orjson.loads(types)), day, language)
+        decision_id, platform_id, starts_at, kind_other, reason, automated, changes, types, day, language = row[:10]
         name = names.get(platform_id, platform_id)
         issued = of_issued(decision_id, kept, start_us=start, end_us=end) if kept else {}
-        columns = of_columns(
-            decision_id,
-            starts_at,
-            kind_other,
-            reason,
-            automated,
-            changes,
-            item,
-            start_us=start,
-            end_us=end,
-            in_hand=issued,
-        )
-        decisions = [(puid, issued.pop(puid, None) or statement) for puid, statement in columns]
+        if row[10] == row[11] and decision_id in issued:
+            # Never amended nor restored (its seqs are the same), and its statement in hand: what
+            # the columns would give (its creation, if applied within the period), unread.
+            decisions: list[tuple[str, dict[str, Any] | None]] = (
+                [(decision_id, issued.pop(decision_id))] if start <= starts_at < end else []
+            )
+        else:
+            key = (types, day, language)
+            item = items.get(key)
+            if item is None:  # items repeat their types, dates and languages: one of each is made
+                if len(items) > 65_536:
+                    items.clear()
+                item = items[key] = tdb.ContentItem(tuple(orjson.loads(types)), day, language)
+            columns = of_columns(
+                decision_id,
+                starts_at,
+                kind_other,
+                reason,
+                automated,
+                changes,
+                item,
+                start_us=start,
+                end_us=end,
+                in_hand=issued,
+            )
+            decisions = [(puid, issued.pop(puid, None) or statement) for puid, statement in columns]
         decisions += issued.items()
         for puid, statement in decisions:
             if statement is None:  # in hand, but not applied within the period as issued: none

@@ -91,7 +91,8 @@ def content_decision_rows_with_issued(
     """``(decision, statements)`` of each of the operator's decisions on content that may hold a
     decision applied in ``[start, end)`` (as ``decision_rows``), by id: ``decision`` is ``(id,
     platform, starts_at, kind_other, reason, automated, changes, content_type, content_date,
-    language)`` (its item's last three), ``statements`` the statements issued for it whose text
+    language, created_seq, updated_seq)`` (its item's three before the last two; the same seqs:
+    never amended nor restored), ``statements`` the statements issued for it whose text
     is kept, in decision order (empty if none), each as ``(export_fields, document)``: its export
     fields (``issued_documents.export_fields``) as their UTF-8 bytes and no document (None), or,
     where they were never kept, None and its document as its UTF-8 bytes (or its text, once
@@ -135,6 +136,8 @@ def _content_queries() -> tuple[Any, Any]:
             IT.content_type,
             IT.content_date,
             IT.language,
+            CD.created_seq,
+            CD.updated_seq,
         )
         .select_from(
             tables.content_decisions.join(tables.items, (IT.platform_id == CD.platform_id) & (IT.item_id == CD.item_id))
