@@ -401,6 +401,13 @@ class ContentItem:
         return _language_code(self.language) if self.language else None
 
 
+@lru_cache(maxsize=65_536)
+def _content_item(content_type: tuple[str, ...], content_date: str, language: str | None) -> ContentItem:
+    """An item's export fields as a ``ContentItem``: they repeat from one item to the next, and a
+    frozen class costs a microsecond to make."""
+    return ContentItem(content_type, content_date, language)
+
+
 @lru_cache(maxsize=1024)
 def _language_code(language: str) -> str | None:
     code = language.split("-", 1)[0].upper()
@@ -631,7 +638,7 @@ def content_statements_from_issued(
             effective[:10],  # an RFC 3339 UTC instant: its date is the UTC date
             ends[:10] if ends else None,
             countries,
-            ContentItem(tuple(types), content_date, language),
+            _content_item(tuple(types), content_date, language),
             reason,
             {"detection": detection, "decision": automation},
         )

@@ -95,6 +95,10 @@ def _shape_key(statement: Mapping[str, Any]) -> tuple[Any, ...]:
         get("category_specification"),
         get("territorial_scope"),
     )
+    if type(territory) is list:
+        # Most statements name all of the EEA: a marker stands for that list (whose 30 codes would
+        # otherwise be hashed on every statement); ``_shape_problems`` puts the list back.
+        territory = _ALL_OF_THE_EEA if territory == _EEA_LIST else tuple(territory)
     return (
         tuple(visibility) if type(visibility) is list else visibility,
         get("decision_monetary"),
@@ -107,13 +111,19 @@ def _shape_key(statement: Mapping[str, Any]) -> tuple[Any, ...]:
         get("category"),
         tuple(addition) if type(addition) is list else addition,
         tuple(specification) if type(specification) is list else specification,
-        tuple(territory) if type(territory) is list else territory,
+        territory,
         get("content_language"),
         get("source_type"),
         get("automated_detection"),
         get("automated_decision"),
         () if enums.FIELDS.issuperset(statement) else tuple(sorted(statement.keys() - enums.FIELDS)),
     )
+
+
+#: What ``_shape_key`` puts for a territorial scope of all of the EEA: an object of its own, which
+#: no statement can hold.
+_ALL_OF_THE_EEA = object()
+_EEA_LIST = list(enums.EEA_COUNTRIES)
 
 
 @lru_cache(maxsize=65_536)
@@ -123,6 +133,8 @@ def _shape_problems(key: tuple[Any, ...]) -> tuple[Problem, ...]:
         for field, value in zip(_SHAPE_FIELDS, key, strict=False)
         if value is not None
     }
+    if shaped.get("territorial_scope") is _ALL_OF_THE_EEA:
+        shaped["territorial_scope"] = list(_EEA_LIST)
     found = [Problem(field, "is not a field of the Transparency Database's statement") for field in key[-1]]
     return (*found, *_shape_checks(shaped))
 
