@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+import orjson
 from api_support import World
+from sqlalchemy import select, update
 
 from content_support import amended, decided, item, record
 from content_support import record_without_statement as record_only
 from reprieve.dsa import enums, tdb
 from reprieve.dsa.validate import problems
+from reprieve.store import issued, tables
 
 KINDS = (
     ("removal", "DECISION_VISIBILITY_CONTENT_REMOVED"),
@@ -142,3 +145,96 @@ def test_the_validator_refuses_what_the_database_would() -> None:
     assert {p.field for p in problems({**s, "decision_visibility": ["DECISION_VISIBILITY_CONTENT_HIDDEN"]})} >= {
         "decision_visibility"
     }
+
+
+# --- the export fields kept beside each issued statement (the export's speed) -----------------
+
+
+def _kept(w: World) -> dict[str, tuple[bytes | None, bytes | None]]:
+    """``{statement id: (export_fields, document)}`` of the issued content statements."""
+    D = tables.issued_documents.c
+    with w.db.read() as conn:
+        rows = conn.execute(select(D.id, D.export_fields, D.document).where(D.sanction_id.like("cd%"))).all()
+    return {i: (None if f is None else bytes(f), None if d is None else bytes(d)) for i, f, d in rows}
+
+
+def _set_fields(w: World, value: bytes | None) -> None:
+    with w.db.engine.connect().execution_options(reprieve_write=True) as conn, conn.begin():
+        conn.execute(update(tables.issued_documents).values(export_fields=value))
+
+
+def test_each_issued_statement_keeps_its_export_fields_and_the_export_is_the_same_without_them(world: World) -> None:
+    w = world
+    _decide_every_kind(w, issue=True)
+    now = w.clock()
+    w.clock.advance(timedelta(days=1))
+    later = now + timedelta(days=1)
+    record(w.db, later, amended("cd_0", "removal", ends_at=now + timedelta(days=60), scope=("DE",)), later)
+    kept = _kept(w)
+    assert len(kept) == len(KINDS) + 1
+    for fields, document in kept.values():
+        assert fields is not None and document is not None
+        assert orjson.loads(fields) == tdb.content_export_fields(orjson.loads(document))
+    as_kept, csv_kept = _export(w), _export(w, "csv")
+    assert as_kept["exported"] == len(KINDS) + 1 and as_kept["invalid_count"] == 0
+    _set_fields(w, None)  # statements issued before the column: read from their documents
+    assert _export(w) == as_kept and _export(w, "csv") == csv_kept
+
+
+def test_the_validator_still_refuses_a_statement_made_from_kept_export_fields(world: World) -> None:
+    w = world
+    _decide_every_kind(w, issue=True)
+    statement_id, (fields, _) = sorted(_kept(w).items())[0]
+    assert fields is not None
+    broken = orjson.loads(fields)
+    broken[15] = "STATEMENT_CATEGORY_NOT_ONE"  # the category
+    broken[17] = "   "  # the facts, blank once trimmed
+    D = tables.issued_documents.c
+    with w.db.engine.connect().execution_options(reprieve_write=True) as conn, conn.begin():
+        conn.execute(
+            update(tables.issued_documents).where(D.id == statement_id).values(export_fields=orjson.dumps(broken))
+        )
+    exported = _export(w)
+    assert exported["exported"] == len(KINDS) - 1 and exported["invalid_count"] == 1
+    assert {p["field"] for p in exported["invalid"][0]["problems"]} == {"category", "decision_facts"}
+    assert len(_export(w, "csv")) == len(KINDS) - 1  # nothing invalid is written
+
+
+def test_an_erased_statement_loses_its_export_fields_and_is_exported_from_the_decisions_columns(world: World) -> None:
+    w = world
+    _decide_every_kind(w, issue=True)
+    before = {s["puid"]: s for s in _export(w)["statements"]}
+    with w.db.engine.connect().execution_options(reprieve_write=True) as conn, conn.begin():
+        assert issued.blank(conn, list(_kept(w)), now=w.clock()) == len(KINDS)
+    assert set(_kept(w).values()) == {(None, None)}  # the texts and the fields they repeat are gone
+    after = {s["puid"]: s for s in _export(w)["statements"]}
+    assert after == before  # the columns say what the statements said
+
+
+def test_a_period_selects_content_statements_by_the_day_their_decision_applied(world: World) -> None:
+    w = world
+    now = w.clock()
+    record(w.db, now, decided("cd_1", "label", now), now)  # never amended
+    record(w.db, now, decided("cd_2", "removal", now), now)  # amended below
+    later = now + timedelta(days=3)
+    w.clock.advance(timedelta(days=3))
+    seq, _ = record(w.db, later, amended("cd_2", "demotion", ends_at=later + timedelta(days=9)), later)
+    record(w.db, later, decided("cd_3", "disabling", later), later)
+
+    def puids(since: datetime | None, until: datetime | None) -> list[str]:
+        params = {
+            "from": None if since is None else since.isoformat(),
+            "to": None if until is None else until.isoformat(),
+        }
+        answer = w.client.get(
+            "/v1/transparency/statements",
+            params={k: v for k, v in params.items() if v is not None},
+            headers=w.headers["auditor"],
+        )
+        assert answer.status_code == 200, answer.text
+        return sorted(s["puid"] for s in answer.json()["statements"])
+
+    assert puids(None, None) == ["cd_1", "cd_2", f"cd_2-{seq}", "cd_3"]
+    assert puids(None, now + timedelta(days=1)) == ["cd_1", "cd_2"]
+    assert puids(now + timedelta(days=1), None) == [f"cd_2-{seq}", "cd_3"]
+    assert puids(now + timedelta(days=1), later) == []

@@ -220,3 +220,50 @@ def test_the_golden_decisions_are_exported_from_their_statements_as_issued_and_a
         assert issued.blank(conn, documents, now=now) == 3
     statements = {s["puid"]: s for s in _export(db)["statements"]}  # type: ignore[attr-defined]
     assert statements == {ids[name]: statement for name, statement in expected.items()}
+
+
+def test_a_csv_line_is_what_the_csv_module_writes_of_the_row() -> None:
+    """``csv_line`` quotes by itself (the export's speed): the same text as ``csv_lines`` of
+    ``csv_row``, for texts with commas, quotes, line breaks, edges to trim, and for a platform name
+    that needs quoting."""
+    texts = (
+        "plain",
+        "a, comma",
+        'a "quote"',
+        '"quoted", and a comma',
+        "two\nlines",
+        "crlf\r\nhere",
+        "\u200b edges \ufeff",
+        ' "\n',
+        "",
+        ",",
+    )
+    for n, text in enumerate(texts):
+        statement = {
+            **GOLDEN_STATEMENT,
+            "decision_facts": text,
+            "incompatible_content_explanation": text[::-1],
+            "decision_visibility_other": text,
+            "puid": f"p-{n}",
+        }
+        for name in ("Facebook", "Face, book", 'Face "book"', "Face\nbook"):
+            assert tdb.csv_line(statement, name) == "".join(tdb.csv_lines([tdb.csv_row(statement, name)]))
+
+
+GOLDEN_STATEMENT: dict[str, Any] = {
+    "decision_visibility": ["DECISION_VISIBILITY_OTHER", "DECISION_VISIBILITY_CONTENT_REMOVED"],
+    "end_date_visibility_restriction": "2025-01-01",
+    "decision_ground": "DECISION_GROUND_INCOMPATIBLE_CONTENT",
+    "incompatible_content_ground": "Community standards",
+    "category": "STATEMENT_CATEGORY_VIOLENCE",
+    "category_specification": ["KEYWORD_INCITEMENT_VIOLENCE_HATRED"],
+    "content_type": ["CONTENT_TYPE_TEXT"],
+    "content_language": "EN",
+    "content_date": "2024-05-30",
+    "territorial_scope": ["DE", "FR"],
+    "application_date": "2024-06-01",
+    "source_type": "SOURCE_VOLUNTARY",
+    "automated_detection": "No",
+    "automated_decision": "AUTOMATED_DECISION_NOT_AUTOMATED",
+    "content_id": {"EAN-13": "not in the dumps"},
+}

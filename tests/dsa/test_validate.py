@@ -9,6 +9,7 @@ import pytest
 from dsa_support import GOLDEN, with_puids
 
 from reprieve.domain.errors import ValidationError
+from reprieve.dsa import enums
 from reprieve.dsa.validate import ensure_valid, problems
 
 
@@ -56,6 +57,8 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
     ),
     ("content type unknown", {**valid(), "content_type": ["CONTENT_TYPE_HOLOGRAM"]}, "content_type"),
     ("territory outside the EEA", {**valid(), "territorial_scope": ["FR", "CH"]}, "territorial_scope"),
+    ("all of the EEA and more", {**valid(), "territorial_scope": [*enums.EEA_COUNTRIES, "CH"]}, "territorial_scope"),
+    ("a territory not in a list", {**valid(), "territorial_scope": "FR"}, "territorial_scope"),
     ("source type of v1 wording", {**valid(), "source_type": "SOURCE_OTHER_NOTIFICATION"}, "source_type"),
     ("automated_detection as a boolean", {**valid(), "automated_detection": True}, "automated_detection"),
     ("automated_decision of v1", {**valid(), "automated_decision": "Yes"}, "automated_decision"),

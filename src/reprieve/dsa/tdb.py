@@ -398,10 +398,20 @@ class ContentItem:
     def content_language(self) -> str | None:
         """The database's ``content_language``: the item's ISO 639-1 code in upper case (``en-GB``:
         EN); None for a language with no two-letter code."""
-        if not self.language:
-            return None
-        code = self.language.split("-", 1)[0].upper()
-        return code if code in enums.LANGUAGES else None
+        return _language_code(self.language) if self.language else None
+
+
+@lru_cache(maxsize=65_536)
+def _content_item(content_type: tuple[str, ...], content_date: str, language: str | None) -> ContentItem:
+    """An item's export fields as a ``ContentItem``: they repeat from one item to the next, and a
+    frozen class costs a microsecond to make."""
+    return ContentItem(content_type, content_date, language)
+
+
+@lru_cache(maxsize=1024)
+def _language_code(language: str) -> str | None:
+    code = language.split("-", 1)[0].upper()
+    return code if code in enums.LANGUAGES else None
 
 
 def content_statement_of(
@@ -526,44 +536,111 @@ def content_statements_from_columns(
     return out
 
 
+def content_export_fields(doc: Mapping[str, Any]) -> list[Any]:
+    """What the export takes of a content decision's issued statement (``doc``, as stored: the
+    document of ``dsa.statement.build_content_statement``), as a list in a fixed order, which is
+    kept as a JSON array beside the document (``issued_documents.export_fields``) when the statement
+    is issued: the export reads that and never parses the document's some 3.5 KB. The order is
+    ``content_statements_from_issued``'s; changing it means filling the column again (a migration)."""
+    decided, ground, content, measure, automated = (
+        doc["decided"],
+        doc["ground"],
+        doc["content"],
+        doc["measure"],
+        doc["automated"],
+    )
+    return [
+        decided["type"],
+        decided["change"],
+        decided["effective_at"],
+        measure["kind"],
+        measure.get("kind_other"),
+        doc["duration"]["ends_at"],
+        doc["territorial_scope"]["countries"],
+        content["types"],
+        content["date"],
+        doc["item"].get("language"),
+        ground["type"],
+        ground["legal_ground"],
+        ground["contractual_ground"],
+        ground["policy"],
+        ground["explanation"],
+        doc["category"],
+        doc["keywords"],
+        doc["facts"],
+        doc["source"]["type"],
+        automated.get("detection"),
+        automated.get("decision"),
+    ]
+
+
 def content_statements_from_issued(
-    decision_id: str, documents: Iterable[str | bytes], *, start_us: int, end_us: int
+    decision_id: str,
+    issued: Iterable[tuple[str | bytes | None, str | bytes | None]],
+    *,
+    start_us: int,
+    end_us: int,
 ) -> dict[str, dict[str, Any]]:
     """``{puid: statement}`` of the statements of reasons issued for a content decision's changes
     (``dsa.statement.content_facts_of``, as stored) applied within ``[start_us, end_us)``, each as
-    it was issued; puids as ``content_statements_from_columns`` gives the same decisions."""
+    it was issued; puids as ``content_statements_from_columns`` gives the same decisions. Each of
+    ``issued`` is ``(export fields, document)``: the statement's ``content_export_fields`` as kept
+    (JSON), else its document, parsed for them (a row the column was never filled for)."""
     out: dict[str, dict[str, Any]] = {}
     bounded = start_us > -_UNBOUNDED or end_us < _UNBOUNDED
-    for text in documents:
-        doc = orjson.loads(text)
-        decided = doc["decided"]
-        effective = decided["effective_at"]
+    for fields, text in issued:
+        if fields is not None:
+            kept = orjson.loads(fields)
+        else:
+            assert text is not None
+            kept = content_export_fields(orjson.loads(text))
+        (
+            decided_type,
+            change,
+            effective,
+            kind,
+            kind_other,
+            ends,
+            countries,
+            types,
+            content_date,
+            language,
+            ground,
+            legal_ground,
+            contractual_ground,
+            policy,
+            explanation,
+            category,
+            keywords,
+            facts,
+            source,
+            detection,
+            automation,
+        ) = kept
         if bounded and not start_us <= to_micros(parse_instant(effective)) < end_us:
             continue
-        puid = decision_id if decided["type"] == "decided" else f"{decision_id}-{decided['change']}"
-        ground, content, measure, item = doc["ground"], doc["content"], doc["measure"], doc["item"]
+        puid = decision_id if decided_type == "decided" else f"{decision_id}-{change}"
         reason = {
-            "ground": ground["type"],
-            "legal_ground": ground["legal_ground"],
-            "contractual_ground": ground["contractual_ground"],
-            "policy": ground["policy"],
-            "explanation": ground["explanation"],
-            "category": doc["category"],
-            "keywords": doc["keywords"],
-            "facts": doc["facts"],
-            "source": doc["source"]["type"],
+            "ground": ground,
+            "legal_ground": legal_ground,
+            "contractual_ground": contractual_ground,
+            "policy": policy,
+            "explanation": explanation,
+            "category": category,
+            "keywords": keywords,
+            "facts": facts,
+            "source": source,
         }
-        ends = doc["duration"]["ends_at"]
         out[puid] = content_statement_of(
             puid,
-            measure["kind"],
-            measure.get("kind_other"),
+            kind,
+            kind_other,
             effective[:10],  # an RFC 3339 UTC instant: its date is the UTC date
             ends[:10] if ends else None,
-            doc["territorial_scope"]["countries"],
-            ContentItem(tuple(content["types"]), content["date"], item.get("language")),
+            countries,
+            _content_item(tuple(types), content_date, language),
             reason,
-            doc["automated"],
+            {"detection": detection, "decision": automation},
         )
     return out
 
@@ -591,11 +668,16 @@ def csv_row(statement: Mapping[str, Any], platform_name: str) -> list[str]:
     print them, line breaks folded to spaces, texts trimmed at either end; ``uuid`` and
     ``created_at`` are the database's to give."""
     row = list(_EMPTY_ROW)
-    for field, value in statement.items():
-        where = _WHERE.get(field)
-        if where is None or value is None:
-            continue  # a field the dumps do not carry (content_id is content_id_ean there)
-        position, how = where
+    # Statements come in few layouts (which fields, in which order): each layout's plan, where
+    # each field goes and how, is made once.
+    keys = tuple(statement)
+    plan = _PLANS.get(keys)
+    if plan is None:
+        plan = _plan(keys)
+    for field, position, how in plan:
+        value = statement[field]
+        if value is None:
+            continue
         if how is _TEXT:
             # Most texts have nothing to fold nor to trim: they are taken as they are.
             if (value and (value[0] in _EDGES or value[-1] in _EDGES)) or "\n" in value or "\r" in value:
@@ -611,6 +693,72 @@ def csv_row(statement: Mapping[str, Any], platform_name: str) -> list[str]:
     return row
 
 
+def csv_line(statement: Mapping[str, Any], platform_name: str) -> str:
+    """``csv_row`` of the statement as a line of CSV, as ``csv_lines`` writes it (RFC 4180 quoting,
+    ``\\r\\n`` at the end), made in one pass: the export writes a million of them. A field is quoted
+    when it holds a comma, a double quote or a line break (its double quotes doubled), as the
+    ``csv`` module's minimal quoting does; the arrays' and dates' quoted forms are made once each,
+    and a code of the database's enumerations is taken as it is (none needs folding nor quoting)."""
+    row = list(_EMPTY_ROW)
+    keys = tuple(statement)
+    plan = _PLANS.get(keys)
+    if plan is None:
+        plan = _plan(keys)
+    for field, position, how in plan:
+        value = statement[field]
+        if value is None:
+            continue
+        if how is _TEXT:
+            if value in _CODES:
+                row[position] = value
+                continue
+            if (value and (value[0] in _EDGES or value[-1] in _EDGES)) or "\n" in value or "\r" in value:
+                value = value.replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
+                value = trim(value)
+            # Folded: no line break is left; a comma or a double quote is quoted.
+            if '"' in value:
+                value = '"' + value.replace('"', '""') + '"'
+            elif "," in value:
+                value = '"' + value + '"'
+            row[position] = value
+        elif how is _ARRAY:
+            row[position] = _quoted_json_list(tuple(value))
+        else:
+            row[position] = _dump_date(value)
+    row[_NAME_AT] = _quoted(platform_name)
+    row[_PUID_AT] = _quoted(statement["puid"])
+    return ",".join(row) + "\r\n"
+
+
+def _quoted(value: str) -> str:
+    """A field as the ``csv`` module writes it with minimal quoting and ``\\r\\n`` line ends."""
+    if '"' in value:
+        return '"' + value.replace('"', '""') + '"'
+    if "," in value or "\n" in value or "\r" in value:
+        return '"' + value + '"'
+    return value
+
+
+@lru_cache(maxsize=4096)
+def _dump_date(value: str) -> str:
+    return _quoted(value + _DUMP_TIME)
+
+
+@lru_cache(maxsize=4096)
+def _quoted_json_list(values: tuple[str, ...]) -> str:
+    return _quoted(_json_list(values))
+
+
+def _plan(keys: tuple[str, ...]) -> tuple[tuple[str, int, str], ...]:
+    """``(field, column, kind)`` of each field of ``keys`` the dumps carry (``content_id`` is
+    ``content_id_ean`` there: none), kept for the next statement of that layout."""
+    plan = tuple((field, *_WHERE[field]) for field in keys if field in _WHERE)
+    if len(_PLANS) >= 1024:
+        _PLANS.clear()
+    _PLANS[keys] = plan
+    return plan
+
+
 _TEXT, _ARRAY, _DATE = "text", "array", "date"
 #: Column and kind of each statement field the dumps carry; ``uuid``, ``created_at`` (the database's
 #: to give) and ``content_id_ean`` stay empty.
@@ -620,9 +768,31 @@ _WHERE = {
     if c not in ("uuid", "created_at", "content_id_ean", "platform_name", "platform_uid")
 }
 _EMPTY_ROW = ("",) * len(CSV_COLUMNS)
+_PLANS: dict[tuple[str, ...], tuple[tuple[str, int, str], ...]] = {}
 #: What ``trim`` takes off either end of a text: whitespace (``str.isspace``: none lies beyond
 #: U+3000) and the invisibles.
 _EDGES = frozenset(c for c in map(chr, range(0x3001)) if c.isspace()) | frozenset(INVISIBLE)
+#: The codes of the database's enumerations that a CSV field holds as they are (all of them: no
+#: whitespace, comma, quote or line break); a text equal to one needs no look.
+_CODES = frozenset(
+    code
+    for codes in (
+        enums.DECISION_VISIBILITIES,
+        enums.DECISION_MONETARIES,
+        enums.DECISION_PROVISIONS,
+        enums.DECISION_ACCOUNTS,
+        enums.ACCOUNT_TYPES,
+        enums.DECISION_GROUNDS,
+        enums.YES_NO,
+        enums.CONTENT_TYPES,
+        enums.SOURCE_TYPES,
+        enums.AUTOMATED_DECISIONS,
+        enums.STATEMENT_CATEGORIES,
+        enums.LANGUAGES,
+    )
+    for code in codes
+    if code and not any(c in code for c in ',"\r\n') and code == trim(code) and code[0] not in _EDGES
+)
 _NAME_AT = CSV_COLUMNS.index("platform_name")
 _PUID_AT = CSV_COLUMNS.index("platform_uid")
 

@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import Any
 
 from reprieve.domain.errors import ValidationError
-from reprieve.domain.text import is_blank
+from reprieve.domain.text import INVISIBLE, is_blank
 from reprieve.dsa import enums
 
 PUID = re.compile(r"^[a-zA-Z0-9_-]+$")
@@ -95,6 +95,10 @@ def _shape_key(statement: Mapping[str, Any]) -> tuple[Any, ...]:
         get("category_specification"),
         get("territorial_scope"),
     )
+    if type(territory) is list:
+        # Most statements name all of the EEA: a marker stands for that list (whose 30 codes would
+        # otherwise be hashed on every statement); ``_shape_problems`` puts the list back.
+        territory = _ALL_OF_THE_EEA if territory == _EEA_LIST else tuple(territory)
     return (
         tuple(visibility) if type(visibility) is list else visibility,
         get("decision_monetary"),
@@ -107,13 +111,19 @@ def _shape_key(statement: Mapping[str, Any]) -> tuple[Any, ...]:
         get("category"),
         tuple(addition) if type(addition) is list else addition,
         tuple(specification) if type(specification) is list else specification,
-        tuple(territory) if type(territory) is list else territory,
+        territory,
         get("content_language"),
         get("source_type"),
         get("automated_detection"),
         get("automated_decision"),
         () if enums.FIELDS.issuperset(statement) else tuple(sorted(statement.keys() - enums.FIELDS)),
     )
+
+
+#: What ``_shape_key`` puts for a territorial scope of all of the EEA: an object of its own, which
+#: no statement can hold.
+_ALL_OF_THE_EEA = object()
+_EEA_LIST = list(enums.EEA_COUNTRIES)
 
 
 @lru_cache(maxsize=65_536)
@@ -123,6 +133,8 @@ def _shape_problems(key: tuple[Any, ...]) -> tuple[Problem, ...]:
         for field, value in zip(_SHAPE_FIELDS, key, strict=False)
         if value is not None
     }
+    if shaped.get("territorial_scope") is _ALL_OF_THE_EEA:
+        shaped["territorial_scope"] = list(_EEA_LIST)
     found = [Problem(field, "is not a field of the Transparency Database's statement") for field in key[-1]]
     return (*found, *_shape_checks(shaped))
 
@@ -218,7 +230,9 @@ def _value_checks(statement: Mapping[str, Any]) -> list[Problem]:
             if end is not None and application is not None and end < application:
                 add(Problem(field, "must be on or after application_date"))
     facts = get("decision_facts")
-    if not facts or (isinstance(facts, str) and is_blank(facts)):
+    if _plain(facts, 5000):
+        pass
+    elif not facts or (isinstance(facts, str) and is_blank(facts)):
         add(Problem("decision_facts", "is required"))
     elif not isinstance(facts, str) or len(facts) > 5000:
         _max(out, statement, "decision_facts", 5000)
@@ -232,6 +246,20 @@ def _value_checks(statement: Mapping[str, Any]) -> list[Problem]:
     elif not PUID.match(puid):
         add(Problem("puid", "may hold only letters a-z A-Z, digits, '-' and '_'"))
     return out
+
+
+def _plain(value: Any, max_length: int) -> bool:
+    """Whether ``value`` is a text of 1 to ``max_length`` characters with nothing to trim at either
+    end: a required text the database takes as it is (most are; the others are looked at closely)."""
+    return (
+        type(value) is str
+        and 0 < len(value) <= max_length
+        and not (value[0] in _EDGES or value[-1] in _EDGES or value[0].isspace() or value[-1].isspace())
+    )
+
+
+#: The invisibles ``trim`` takes off either end of a text, besides whitespace.
+_EDGES = frozenset(INVISIBLE)
 
 
 def ensure_valid(statement: Mapping[str, Any]) -> None:
@@ -272,6 +300,8 @@ def _other(out: list[Problem], statement: Mapping[str, Any], field: str, require
 def _conditional(out: list[Problem], statement: Mapping[str, Any], field: str, max_length: int, when: str) -> None:
     """A field the ground requires; under the other ground the database drops it (exclude_unless)."""
     value = statement.get(field)
+    if _plain(value, max_length):
+        return
     if not value or (isinstance(value, str) and is_blank(value)):  # the database trims, then requires
         out.append(Problem(field, f"is required when {when}"))
     elif not isinstance(value, str) or len(value) > max_length:

@@ -25,6 +25,7 @@ from reprieve.domain.errors import ValidationError
 from reprieve.domain.policy import policy_of
 from reprieve.domain.time import parse_instant
 from reprieve.dsa import statement as sor
+from reprieve.dsa import tdb
 from reprieve.services.callers import Caller
 from reprieve.services.statements import DEFAULT_LANGUAGE, FORMAT_VERSION, KIND, IssuedView, _view, issued_event
 from reprieve.store import content, deliveries, issued
@@ -167,6 +168,8 @@ def issue_document(
         document=document,
         sha256=issued.sha256_of(document),
         erased=False,
+        # What the Transparency Database export takes of it, kept beside it: the export never parses it.
+        export_fields=orjson.dumps(tdb.content_export_fields(body)).decode(),
     )
 
 

@@ -61,6 +61,9 @@ class IssuedDocument:
     document: str | None
     sha256: str
     erased: bool
+    #: A content decision's statement: what the Transparency Database export takes of ``document``,
+    #: as a JSON array (``dsa.tdb.content_export_fields``); None for others, and once erased.
+    export_fields: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +151,7 @@ _COLUMNS = (
     "document",
     "packing",
     "sha256",
+    "export_fields",
 )
 
 
@@ -169,6 +173,7 @@ def insert(conn: Connection, docs: Iterable[IssuedDocument]) -> None:
                 doc.document.encode(),
                 PLAIN,
                 doc.sha256,
+                None if doc.export_fields is None else doc.export_fields.encode(),
             )
         )
     insert_rows(conn, T, _COLUMNS, rows)
@@ -188,6 +193,7 @@ def _from_row(row: object) -> IssuedDocument:
         document=unpacked(r["document"], r["packing"]),
         sha256=r["sha256"],
         erased=r["erased_at"] is not None,
+        export_fields=None if r["export_fields"] is None else bytes(r["export_fields"]).decode(),
     )
 
 
@@ -254,15 +260,17 @@ def keep_rendering(db: Database, made: Rendering) -> Rendering:
 
 
 def blank(conn: Connection, document_ids: Iterable[str], *, now: datetime) -> int:
-    """The erasure hook (the personal-data issue): blank the texts of ``document_ids`` and of
-    their renderings, keep their SHA-256 and everything else; returns how many documents were
-    blanked (``services.people``)."""
+    """The erasure hook (the personal-data issue): blank the texts of ``document_ids`` (with their
+    export fields, which repeat some of them) and of their renderings, keep their SHA-256 and
+    everything else; returns how many documents were blanked (``services.people``)."""
     wanted = sorted(set(document_ids))
     done = 0
     for start in range(0, len(wanted), 500):
         chunk = wanted[start : start + 500]
         result = conn.execute(
-            update(T).where(T.c.id.in_(chunk), T.c.erased_at.is_(None)).values(document=None, erased_at=to_micros(now))
+            update(T)
+            .where(T.c.id.in_(chunk), T.c.erased_at.is_(None))
+            .values(document=None, export_fields=None, erased_at=to_micros(now))
         )
         conn.execute(
             update(R)

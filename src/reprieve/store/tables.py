@@ -408,6 +408,13 @@ issued_documents = Table(
     ),
     Column("sha256", String(64), nullable=False, comment="SHA-256 of document's UTF-8 bytes, kept after erasure"),
     Column("erased_at", BigInteger, nullable=True, comment="µs; null: not erased"),
+    Column(
+        "export_fields",
+        LargeBinary,
+        nullable=True,
+        comment="a content decision's statement: what the Transparency Database export takes of document, as a "
+        "compact JSON array (dsa.tdb.content_export_fields); null for other documents, and once erased",
+    ),
     Index("ix_issued_documents_sanction", "sanction_id", "issued_at"),
     comment="Documents issued to people (statements of reasons first), stored once and never updated but "
     "to blank them on erasure: outside the chain, each recorded by an event carrying its id and hash. "

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import cache
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, case, delete, func, insert, null, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from reprieve.store import tables
@@ -84,12 +85,18 @@ def decision_rows_with_issued(conn: Connection, operator: str, start: int, end: 
     return ((*row[:7], unpacked(row[7], row[8])) for row in rows)
 
 
-def content_decision_rows_with_issued(conn: Connection, operator: str, start: int, end: int) -> Iterable[Any]:
-    """``(id, platform, starts_at, kind_other, reason, automated, changes, content_type, content_date,
-    language, decision_seq, document)`` of the operator's decisions on content that may hold a
-    decision applied in ``[start, end)`` (as ``decision_rows``), with their items and the statements
-    issued for them (one row per statement whose text is kept, in decision order, or one with two
-    nulls), by id. A kept text comes as its UTF-8 bytes (or its text, once unpacked).
+def content_decision_rows_with_issued(
+    conn: Connection, operator: str, start: int, end: int
+) -> Iterator[tuple[Any, Sequence[tuple[Any, Any]]]]:
+    """``(decision, statements)`` of each of the operator's decisions on content that may hold a
+    decision applied in ``[start, end)`` (as ``decision_rows``), by id: ``decision`` is ``(id,
+    platform, starts_at, kind_other, reason, automated, changes, content_type, content_date,
+    language, created_seq, updated_seq)`` (its item's three before the last two; the same seqs:
+    never amended nor restored), ``statements`` the statements issued for it whose text
+    is kept, in decision order (empty if none), each as ``(export_fields, document)``: its export
+    fields (``issued_documents.export_fields``) as their UTF-8 bytes and no document (None), or,
+    where they were never kept, None and its document as its UTF-8 bytes (or its text, once
+    unpacked).
 
     Streams with flat memory: the ids alone are read in order (the only sort, of short keys), and
     for each chunk of them the decisions with their items, then their statements, in a query each;
@@ -112,10 +119,12 @@ def content_decision_rows_with_issued(conn: Connection, operator: str, start: in
 _CONTENT_CHUNK = 500
 
 
-def _content_chunk(conn: Connection, chunk: Sequence[str]) -> Iterator[tuple[Any, ...]]:
-    """The rows of ``content_decision_rows_with_issued`` for the decisions ``chunk`` (sorted ids)."""
+@cache
+def _content_queries() -> tuple[Any, Any]:
+    """The two queries of a chunk (``_content_chunk``): built once, as building them cost more
+    than running them."""
     CD, IT, issued = tables.content_decisions.c, tables.items.c, tables.issued_documents.c
-    found_decisions = conn.execute(
+    decisions = (
         select(
             CD.id,
             CD.platform_id,
@@ -127,39 +136,60 @@ def _content_chunk(conn: Connection, chunk: Sequence[str]) -> Iterator[tuple[Any
             IT.content_type,
             IT.content_date,
             IT.language,
+            CD.created_seq,
+            CD.updated_seq,
         )
         .select_from(
             tables.content_decisions.join(tables.items, (IT.platform_id == CD.platform_id) & (IT.item_id == CD.item_id))
         )
-        .where(CD.id.in_(bindparam("ids", expanding=True))),
-        {"ids": list(chunk)},
-    ).all()
-    documents: dict[str, list[tuple[int, Any]]] = {}
-    for about, seq, document, packing in conn.execute(
-        select(issued.sanction_id, issued.decision_seq, issued.document, issued.packing).where(
-            issued.sanction_id.in_(bindparam("ids", expanding=True)),
-            issued.kind == "statement",
-            issued.document.is_not(None),
-        ),
-        {"ids": list(chunk)},
-    ).all():
-        # The issued JSON is kept as it is (store.issued): handed on as its bytes, which the
-        # export's JSON parser reads as they are; a packed text is unpacked.
-        text = (
-            (document if type(document) is bytes else bytes(document))
-            if packing == PLAIN
-            else unpacked(document, packing)
-        )
-        documents.setdefault(about, []).append((seq, text))
-    decisions = sorted(found_decisions, key=itemgetter(0))
-    for row in decisions:
-        found = documents.get(row[0])
-        if found is None:
-            yield (*row, None, None)
-            continue
-        found.sort(key=itemgetter(0))
-        for seq, text in found:
-            yield (*row, seq, text)
+        .where(CD.id.in_(bindparam("ids", expanding=True)))
+    )
+    statements = select(
+        issued.sanction_id,
+        issued.decision_seq,
+        issued.export_fields,
+        # The document only where its export fields were never kept: it is some 3.5 KB.
+        case((issued.export_fields.is_(None), issued.document), else_=null()),
+        issued.packing,
+    ).where(
+        issued.sanction_id.in_(bindparam("ids", expanding=True)),
+        issued.kind == "statement",
+        issued.document.is_not(None),
+    )
+    return decisions, statements
+
+
+def _content_chunk(conn: Connection, chunk: Sequence[str]) -> Iterator[tuple[Any, Sequence[tuple[Any, Any]]]]:
+    """The items of ``content_decision_rows_with_issued`` for the decisions ``chunk`` (sorted ids)."""
+    decisions_query, statements_query = _content_queries()
+    ids = {"ids": list(chunk)}
+    found_decisions = list(conn.execute(decisions_query, ids).all())
+    statements: dict[str, list[tuple[int, Any, Any]]] = {}
+    for about, seq, fields, document, packing in conn.execute(statements_query, ids).all():
+        # Both kept as they are (store.issued): handed on as their bytes, which the export's JSON
+        # parser reads as they are; a packed text is unpacked.
+        found: tuple[int, bytes | None, str | bytes | None]
+        if fields is not None:
+            found = (seq, fields if type(fields) is bytes else bytes(fields), None)
+        elif packing == PLAIN:
+            found = (seq, None, document if type(document) is bytes else bytes(document))
+        else:
+            found = (seq, None, unpacked(document, packing))
+        kept = statements.get(about)
+        if kept is None:
+            statements[about] = [found]
+        else:
+            kept.append(found)
+    found_decisions.sort(key=itemgetter(0))
+    for row in found_decisions:
+        kept = statements.get(row[0])
+        if kept is None:
+            yield row, ()
+        elif len(kept) == 1:
+            yield row, (kept[0][1:],)
+        else:
+            kept.sort(key=itemgetter(0))
+            yield row, [k[1:] for k in kept]
 
 
 # --- the statements sent -------------------------------------------------------------------
