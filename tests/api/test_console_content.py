@@ -303,7 +303,9 @@ def test_an_item_keeps_its_author_the_form_says_so_on_the_item_page(
 def test_the_list_takes_empty_filters_and_refuses_a_wrong_one(console: TestClient) -> None:
     sign_in(console, "moderator@meta.example")
     assert console.get("/console/content-decisions?platform=&kind=&state=&account=").status_code == 200
-    assert console.get("/console/content-decisions?kind=erase").status_code == 400
+    for wrong in ("kind=erase", "state=lifted", "platform=Face%20book", "platform=x%2Ffacebook", "account=a%00b"):
+        assert console.get(f"/console/content-decisions?{wrong}").status_code == 400, wrong
     assert console.get("/console/platforms/facebook/items/never-decided").status_code == 200
+    assert console.get("/console/platforms/facebook/items/a%00b").status_code == 400
     nav = console.get("/console").text
     assert 'href="/console/content-decisions"' in nav

@@ -41,7 +41,7 @@ from reprieve.web.views.timeline import content_entries, ordered
 router = console_router()
 
 #: The platform's own id of an item, as the API takes it (it may hold a ``/`` after its first character).
-ITEM = r"^[^\s/][^\s]{0,199}$"
+ITEM = r"^[^\s/\x00][^\s\x00]{0,199}$"
 DecisionId = Annotated[str, Path(pattern=ID)]
 CONTENT_CHOICES = {
     **FORM_CHOICES,
@@ -109,8 +109,8 @@ def _choice(value: str | None, kind: type[ContentKind] | type[ContentState], nam
 def content_decision_list(
     request: Request,
     desk: Signed,
-    platform: Annotated[str | None, Query(pattern=r"^$|" + SLUG[1:])] = None,
-    account: Annotated[str | None, Query(max_length=264)] = None,
+    platform: Annotated[str | None, Query(pattern=r"^(|" + SLUG[1:-1] + r")$")] = None,
+    account: Annotated[str | None, Query(pattern=r"^ *[^\s\x00]{0,264} *$")] = None,
     kind: Annotated[str | None, Query(max_length=40)] = None,
     state: Annotated[str | None, Query(max_length=40)] = None,
     cursor: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_=-]{1,200}$")] = None,
