@@ -208,7 +208,7 @@ def test_open_an_item_from_the_account_page_decide_on_content_and_restore_it(
     page.goto(live_server.console(f"/accounts/facebook/{author}"))
     assert "restored" in page.inner_text("#account-content-decisions")
     page.goto(live_server.console("/content-decisions?platform=facebook"))
-    assert decision in page.inner_text("#content-decision-list")
+    assert "1000000000000000777" in page.inner_text(f"#content-decision-list #row-{decision}")
     screenshot(page, "content-decisions")
 
 
