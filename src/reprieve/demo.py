@@ -5,8 +5,10 @@ an expert review (2021-06-04), keeps him suspended while a panel of three expert
 risk (January 2023) and his campaign's letter asks for his reinstatement (2023-01-17), and
 reinstates him with two years of probation (2023-01-25). Twitter bans him for good (2021-01-08)
 and lifts it in a general amnesty (2022-11-19). Amazon, Apple and Google cut Parler off (January
-2021); Apple and Google let it back. Truth Social runs on its own. A few thousand synthetic
-sanctions make lists look real.
+2021); Apple and Google let it back. Truth Social runs on its own. Decisions on content: Facebook
+removes Trump's video of 6 January 2021; this week, an Instagram photo is labelled in some
+countries and a satirical post removed then restored. A few thousand synthetic sanctions make
+lists look real.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from reprieve.domain.model import AccountRef, SanctionKind, SanctionState
 from reprieve.domain.reviews import ReviewState
 from reprieve.domain.time import format_instant, parse_instant, to_micros
 from reprieve.runtime import amnesty as amnesty_runner
-from reprieve.services import Database, amnesty, appeals, catalogue, members, reviews, sanctions, violations
+from reprieve.services import Database, amnesty, appeals, catalogue, content, members, reviews, sanctions, violations
 from reprieve.services.callers import Caller
 from reprieve.services.sanctions import ImposeSanction
 from reprieve.services.standing import get_standing
@@ -120,6 +122,7 @@ def load_demo(db: Database, *, synthetic: int = 3000, progress: Callable[[str], 
     meta: dict[str, str] = {}
     _tell(
         [
+            _capitol_video(db),
             _meta(db, meta),
             _meta_letter(db, meta),
             _twitter(db),
@@ -171,6 +174,51 @@ def _truth_social(db: Database) -> Strand:
 
 def _impose(db: Database, when: str, command: ImposeSanction, actor: str) -> str:
     return sanctions.impose_sanction(db, command, caller=Caller(actor, now=t(when))).id
+
+
+#: The demo's items (a platform's own ids, made up here), and the SHA-256 of each snapshot.
+CAPITOL_VIDEO = "capitol-video-2021-01-06"
+LABELLED_PHOTO = "wellness-photo-0042"
+SATIRE_POST = "satire-post-0815"
+_SNAPSHOTS = {
+    CAPITOL_VIDEO: "5f0c3a9be1d0a7b0c1e4f2d3a4b5c6d7e8f90112233445566778899aabbccdde",
+    LABELLED_PHOTO: "0a1b2c3d4e5f60718293a4b5c6d7e8f9a0b1c2d3e4f5061728394a5b6c7d8e9f",
+    SATIRE_POST: "f9e8d7c6b5a4938271605f4e3d2c1b0a9f8e7d6c5b4a39281706f5e4d3c2b1a0",
+}
+
+
+def _evidence(item: str) -> dict[str, str]:
+    return {"reference": f"snapshots/{item}", "sha256": _SNAPSHOTS[item]}
+
+
+def _capitol_video(db: Database) -> Strand:
+    """6 January 2021: Facebook removes the video Trump posted while the Capitol riot went on."""
+    yield t("2021-01-06T22:00:00Z")
+    content.decide_content(
+        db,
+        content.DecideContent.parse(
+            item={
+                "platform": "facebook",
+                "item": CAPITOL_VIDEO,
+                "account": TRUMP_FB.account,
+                "content_type": ["CONTENT_TYPE_VIDEO"],
+                "content_date": "2021-01-06",
+                "language": "en",
+            },
+            kind="removal",
+            reason=dict(
+                CAPITOL,
+                content_type=None,
+                content_date=None,
+                policy="Dangerous Individuals and Organizations",
+                explanation="On balance, the video contributes to rather than diminishes the risk of ongoing "
+                "violence at the US Capitol.",
+                facts="A video posted during the riot at the US Capitol on 6 January 2021.",
+            ),
+            evidence=_evidence(CAPITOL_VIDEO),
+        ),
+        caller=META_MODERATOR.at(t("2021-01-06T22:00:00Z")),
+    )
 
 
 def _meta(db: Database, meta: dict[str, str]) -> Strand:
@@ -736,6 +784,8 @@ def _present(db: Database, now: datetime) -> list[Strand]:
         _present_review(db, now, ids),
         _present_reinstatement(db, now, ids),
         _present_complaint(db, now, ids),
+        _present_label(db, now),
+        _present_restored(db, now),
     ]
 
 
@@ -824,6 +874,79 @@ def _present_complaint(db: Database, now: datetime, ids: dict[str, str]) -> Stra
     )
 
 
+def _present_label(db: Database, now: datetime) -> Strand:
+    """This week: a photo on Instagram labelled as false health information where it was reported."""
+    decided = now - timedelta(days=3)
+    yield decided
+    content.decide_content(
+        db,
+        content.DecideContent.parse(
+            item={
+                "platform": "instagram",
+                "item": LABELLED_PHOTO,
+                "account": "wellness_tips_daily",
+                "content_type": ["CONTENT_TYPE_IMAGE", "CONTENT_TYPE_TEXT"],
+                "content_date": (decided - timedelta(days=1)).date().isoformat(),
+                "language": "de",
+            },
+            kind="label",
+            territorial_scope=["AT", "DE", "FR"],
+            duration="P90D",
+            reason={
+                "ground": "incompatible_content",
+                "category": "STATEMENT_CATEGORY_RISK_FOR_PUBLIC_SECURITY",
+                "policy": "Misinformation",
+                "explanation": "The photo's claim that a herbal tea cures measles is false; labelled with a link "
+                "to health authorities' information where it was reported.",
+                "facts": "A photo captioned as a cure for measles, reported by users in Austria, Germany and France.",
+                "source": "voluntary",
+            },
+            evidence=_evidence(LABELLED_PHOTO),
+        ),
+        caller=META_MODERATOR.at(decided),
+    )
+
+
+def _present_restored(db: Database, now: datetime) -> Strand:
+    """This week: a satirical post removed as hate speech, then restored on a second look."""
+    decided = now - timedelta(days=5)
+    yield decided
+    removed = content.decide_content(
+        db,
+        content.DecideContent.parse(
+            item={
+                "platform": "facebook",
+                "item": SATIRE_POST,
+                "account": "satire_weekly",
+                "content_type": ["CONTENT_TYPE_TEXT", "CONTENT_TYPE_IMAGE"],
+                "content_date": (decided - timedelta(days=1)).date().isoformat(),
+                "language": "fr",
+            },
+            kind="removal",
+            reason={
+                "ground": "incompatible_content",
+                "category": "STATEMENT_CATEGORY_ILLEGAL_OR_HARMFUL_SPEECH",
+                "policy": "Hateful Conduct",
+                "explanation": "The post was found to attack a group of people for their religion.",
+                "facts": "A cartoon and its caption, reported by users as hate speech.",
+                "source": "voluntary",
+            },
+            automated={"detection": True, "decision": "partially"},
+            evidence=_evidence(SATIRE_POST),
+        ),
+        caller=META_MODERATOR.at(decided),
+    )
+    yield now - timedelta(days=1)
+    content.restore_content(
+        db,
+        removed.id,
+        content.RestoreContent.parse(
+            reason="Restored on a second look: the cartoon satirises the attackers, not a religion."
+        ),
+        caller=META_MODERATOR.at(now - timedelta(days=1)),
+    )
+
+
 STORY_INSTANTS = [
     ("2021-01-06T12:00:00Z", "the day before"),
     ("2021-01-12T00:00:00Z", "after the Capitol riot"),
@@ -857,11 +980,13 @@ def tell_story(db: Database, echo: Callable[[str], None], *, synthetic: int | No
         echo(str(ref).ljust(width) + "  " + "  ".join(cells))
     echo("")
     _tell_due_process(db, echo)
+    _tell_content(db, echo)
     echo("")
     echo("Try: reprieve standing facebook/DonaldTrump --at 2022-06-01T00:00:00Z")
     echo("     reprieve sanction list --account facebook/DonaldTrump")
     echo("     reprieve review list --state decided")
     echo("     reprieve appeal list --kind reinstatement")
+    echo("     reprieve content list --platform facebook")
     echo("     reprieve audit verify")
     echo("")
     _tell_work(db, echo)
@@ -898,6 +1023,19 @@ def _tell_work(db: Database, echo: Callable[[str], None]) -> None:
 
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _tell_content(db: Database, echo: Callable[[str], None]) -> None:
+    """The story's decisions on content as they stand now (the console shows each item's page)."""
+    decided = content.list_content_decisions(db, content.ListContent(), at=datetime.now(UTC), limit=1000).items
+    told = []
+    for decision in sorted(decided, key=lambda d: d.starts_at):
+        where = f" in {', '.join(decision.territorial_scope)}" if decision.territorial_scope else ""
+        told.append(
+            f"{decision.item.platform}/{decision.item.item} ({decision.kind.value}{where}, {decision.state.value})"
+        )
+    if told:
+        echo(f"Decisions on content: {'; '.join(told)}")
 
 
 def _tell_due_process(db: Database, echo: Callable[[str], None]) -> None:

@@ -177,6 +177,9 @@ def test_every_console_page_a_moderator_reaches(axe_page: Page, live_server: Liv
             "/queues/reviews",
             "/queues/appeals",
             "/sanctions",
+            "/content-decisions",
+            "/platforms/facebook/items/capitol-video-2021-01-06",
+            "/platforms/instagram/items/wellness-photo-0042",
             "/amnesties",
             "?at=2022-06-01T00:00",
             "/accounts/facebook/DonaldTrump?at=2022-06-01T00:00",
@@ -218,8 +221,8 @@ def test_every_console_page_a_moderator_reaches(axe_page: Page, live_server: Liv
 
 
 def test_the_console_forms_refused_with_their_errors_beside_the_fields(axe_page: Page, live_server: LiveServer) -> None:
-    """The impose form and a sanction's amend form, refused: each shown again as typed, with the
-    error summary and the errors beside the fields."""
+    """The impose form, a sanction's amend form and the decide form, refused: each shown again as
+    typed, with the error summary and the errors beside the fields."""
     page = axe_page
     sign_in(page, live_server, "moderator@meta.example")
     sanction, _code = suspended_account(live_server)
@@ -241,6 +244,17 @@ def test_the_console_forms_refused_with_their_errors_beside_the_fields(axe_page:
     page.click("#amend-action button[type=submit]")
     page.wait_for_selector("#amend-ends-error")
     assert page.input_value("#amend-reason") == "Shorter"
+    problems += violations(page)
+    page.goto(live_server.console(f"/accounts/facebook/a11y-{secrets.token_hex(3)}"))
+    page.click("#decide-action summary")
+    problems += violations(page)  # the open decide form, with the item's and the DSA's fields
+    page.fill("#decide-item", "a11y-item")
+    page.fill("#decide-evidence-reference", "snapshots/a11y-item")
+    page.fill("#decide-policy", "Spam")
+    page.fill("#decide-explanation", "Repeated identical posts")
+    page.check("#decide-confirm")
+    page.click("#decide-submit")
+    page.wait_for_selector("#decide-evidence-sha256-error")
     problems += violations(page)
     assert not problems, "\n".join(problems)
 

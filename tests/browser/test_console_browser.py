@@ -1,10 +1,11 @@
 """The console in a real browser: sign in, impose a sanction and see it in the account's timeline,
-an amnesty through the wizard to its end, refusals (no CSRF token, a forbidden role), and a
-screenshot of every page for docs/console.md."""
+decide on an item and restore it, an amnesty through the wizard to its end, refusals (no CSRF
+token, a forbidden role), and a screenshot of every page for docs/console.md."""
 
 from __future__ import annotations
 
 import re
+import secrets
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -142,6 +143,73 @@ def test_impose_a_sanction_and_see_it_in_the_account_timeline(page: Page, live_s
             .limit(1)
         ).scalar_one()
     assert actors.startswith("member:mem_")  # issue 21: by id only, never by name
+
+
+def test_open_an_item_from_the_account_page_decide_on_content_and_restore_it(
+    page: Page, live_server: LiveServer
+) -> None:
+    """Issue 25 item 4: the demo's removed video opened from its author's page; then a decision
+    on an item through the form (refused first: what was typed is kept), seen on the item's page,
+    and the item restored."""
+    sign_in(page, live_server, "moderator@meta.example")
+    page.goto(live_server.console("/accounts/facebook/DonaldTrump"))
+    page.click("#account-content-decisions a[href$='/items/capitol-video-2021-01-06']")
+    page.wait_for_url(re.compile(r"/console/platforms/facebook/items/capitol-video-2021-01-06$"))
+    assert "removed" in page.inner_text("#item-visibility")
+    assert "facebook/DonaldTrump" in page.inner_text("#item-author")
+    assert "snapshots/capitol-video-2021-01-06" in page.inner_text(".evidence")
+    screenshot(page, "item")
+    page.click("#item-author a")
+    page.wait_for_url(re.compile(r"/console/accounts/facebook/DonaldTrump$"))
+
+    author = f"meme-page-{secrets.token_hex(3)}"
+    page.goto(live_server.console(f"/accounts/facebook/{author}"))
+    page.click("#decide-action summary")
+    page.fill("#decide-item", "1000000000000000777")
+    page.check("#decide-content-type input[value='CONTENT_TYPE_IMAGE']")
+    page.fill("#decide-content-date", "2026-11-30")
+    page.select_option("#decide-kind", "other")
+    assert page.locator("#decide-kind-other").is_visible()  # only for "other"
+    page.select_option("#decide-kind", "removal")
+    assert not page.locator("#decide-kind-other").is_visible()
+    page.fill("#decide-policy", "Bullying and Harassment")
+    page.select_option("#decide-category", "STATEMENT_CATEGORY_CYBER_VIOLENCE")
+    page.fill("#decide-explanation", "The image mocks a named pupil of a school")
+    page.fill("#decide-facts", "An edited photo of a pupil, reported by her parents")
+    page.fill("#decide-evidence-reference", "snapshots/1000000000000000777")
+    page.fill("#decide-evidence-sha256", "not a digest")
+    page.check("#decide-confirm")
+    page.click("#decide-submit")
+    page.wait_for_selector("#error-summary")
+    assert "SHA-256" in page.inner_text("#decide-evidence-sha256-error")
+    assert page.input_value("#decide-item") == "1000000000000000777"  # what was typed is kept
+    assert page.input_value("#decide-explanation") == "The image mocks a named pupil of a school"
+    page.fill("#decide-evidence-sha256", "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08")
+    page.check("#decide-confirm")
+    page.click("#decide-submit")
+    page.wait_for_url(re.compile(r"/console/platforms/facebook/items/1000000000000000777\?done=content_decided$"))
+    assert "removed" in page.inner_text("#item-visibility")
+    assert author in page.inner_text("#item-author")
+    section = page.locator("section.content-decision").first
+    assert "active" in section.inner_text() and "The image mocks a named pupil of a school" in section.inner_text()
+    assert "Mia Moderator" in section.inner_text()  # who decided, by name
+    decision = (section.get_attribute("id") or "").removeprefix("cd-")
+    assert decision.startswith("cd_")
+
+    page.click(f"#{decision}-restore-action summary")
+    page.fill(f"#{decision}-restore-reason", "The parents withdrew their report: the pupil made the image herself")
+    page.check(f"#{decision}-restore-confirm")
+    page.click(f"#{decision}-restore-submit")
+    page.wait_for_url(re.compile(r"done=content_restored$"))
+    assert "The item is restored." in page.inner_text("#notice")
+    assert "visible" in page.inner_text("#item-visibility")
+    assert "restored" in page.locator("section.content-decision").first.inner_text()
+    assert "The parents withdrew their report" in page.inner_text(f"#cd-{decision}")
+    page.goto(live_server.console(f"/accounts/facebook/{author}"))
+    assert "restored" in page.inner_text("#account-content-decisions")
+    page.goto(live_server.console("/content-decisions?platform=facebook"))
+    assert "1000000000000000777" in page.inner_text(f"#content-decision-list #row-{decision}")
+    screenshot(page, "content-decisions")
 
 
 def test_a_backdated_lift_asks_why_and_the_timeline_says_so(page: Page, live_server: LiveServer) -> None:

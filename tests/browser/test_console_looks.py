@@ -30,6 +30,9 @@ MAIN_PAGES = (
     "/sanctions/{sanction}",
     "/reviews/{review}",
     "/appeals/{appeal}",
+    "/content-decisions",
+    "/platforms/facebook/items/capitol-video-2021-01-06",
+    "/platforms/instagram/items/wellness-photo-0042",
 )
 
 

@@ -292,6 +292,8 @@ def test_demo_tells_the_story_and_a_second_run_changes_nothing(
     # Meta's expert review of January 2023 and the campaign's letter, decided on 2023-01-25.
     assert "panel of 3 assessed the risk (3 low); decided to lift on 2023-01-25, with probation until 2025" in story
     assert "by a representative (letter, received 2023-01-17, meeting requested): granted" in story
+    assert "Decisions on content: facebook/capitol-video-2021-01-06 (removal, active); " in story
+    assert "instagram/wellness-photo-0042 (label in AT, DE, FR, active)" in story
     events = cli.events()
     head = cli.json("audit", "verify")
     assert head["ok"] is True

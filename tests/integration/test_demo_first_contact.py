@@ -12,7 +12,7 @@ from reprieve.domain.filters import AppealFilter, ReviewFilter, SanctionFilter
 from reprieve.domain.model import SanctionState
 from reprieve.domain.reviews import ReviewState
 from reprieve.domain.time import from_micros, parse_instant
-from reprieve.services import appeals, members, reviews, sanctions
+from reprieve.services import appeals, content, members, reviews, sanctions
 from reprieve.services.callers import Caller
 from reprieve.store import eventlog, tables
 from reprieve.store.db import Database
@@ -50,6 +50,17 @@ def test_the_demo_leaves_work_in_the_queues_once_and_spreads_its_lifts(db: Datab
         caller=Caller("member:reviewer", names=(reviewer.name, reviewer.id), role="reviewer", now=now),
     )
     assert len(assessed.assessments) == 1
+
+    # Decisions on content: Trump's video removed in 2021 (still removed), and this week a photo
+    # labelled in three countries and a satirical post removed, then restored.
+    decided = content.list_content_decisions(db, content.ListContent(), at=now).items
+    told = {(d.item.platform, d.item.item): (d.kind.value, d.state.value, d.territorial_scope) for d in decided}
+    assert told == {
+        ("facebook", "capitol-video-2021-01-06"): ("removal", "active", ()),
+        ("instagram", "wellness-photo-0042"): ("label", "active", ("AT", "DE", "FR")),
+        ("facebook", "satire-post-0815"): ("removal", "restored", ()),
+    }
+    assert all(d.evidence is not None and d.evidence.sha256 for d in decided)
 
     # Synthetic lifts are dated while each sanction was in force, over the years, not at the load.
     with db.read() as conn:

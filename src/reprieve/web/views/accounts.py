@@ -11,16 +11,17 @@ from starlette.responses import Response
 
 from reprieve.domain.errors import NotFoundError, ReprieveError
 from reprieve.domain.filters import SanctionFilter
-from reprieve.domain.model import AccountRef, PlatformKind, Role
+from reprieve.domain.model import AccountRef, Role
 from reprieve.services import catalogue, sanctions, standing
-from reprieve.services.catalogue import PlatformView
+from reprieve.services.content import ListContent
 from reprieve.services.views import SanctionView
 from reprieve.web.auth import Desk, Signed
 from reprieve.web.rendering import render
 from reprieve.web.views.common import EMPTY_FORM, FormState, redirect, text
+from reprieve.web.views.content import CONTENT_CHOICES, content_decisions_of, decide_defaults
 from reprieve.web.views.routing import console_router
-from reprieve.web.views.sanctions import FORM_CHOICES, SLUG
-from reprieve.web.views.timeline import ordered, sanction_entries
+from reprieve.web.views.sanctions import FORM_CHOICES, SLUG, impose_defaults
+from reprieve.web.views.timeline import content_entries, ordered, sanction_entries
 
 router = console_router()
 
@@ -100,28 +101,6 @@ def account_page(
     return render_account(request, desk, AccountRef(platform, account))
 
 
-def impose_defaults(platform: PlatformView | None, today: str) -> dict[str, Any]:
-    """What the impose form proposes for the DSA's fields on ``platform``: from its policy where it
-    says (automation, review), else from the platform's kind (the content type); the content's
-    date is ``today`` (the Transparency Database requires one)."""
-
-    def part(data: Any, key: str) -> dict[str, Any]:
-        found = data.get(key)
-        return found if isinstance(found, dict) else {}
-
-    policy = platform.policy if platform is not None else {}
-    automated, reviews = part(policy, "automated"), part(policy, "reviews")
-    app_store = platform is not None and platform.kind is PlatformKind.APP_STORE
-    content = "CONTENT_TYPE_APP" if app_store else "CONTENT_TYPE_TEXT"
-    return {
-        "content_type": [content],
-        "content_date": today,
-        "automated_detection": "yes" if automated.get("detection") is True else "",
-        "automated_decision": str(automated.get("decision") or "not_automated"),
-        "review_after": str(reviews.get("after") or ""),
-    }
-
-
 def render_account(
     request: Request, desk: Desk, ref: AccountRef, refused: FormState = EMPTY_FORM, status_code: int = 200
 ) -> Response:
@@ -143,6 +122,9 @@ def render_account(
         for view in sanctions.list_sanctions(desk.db, query, at=desk.instant, limit=200, as_of=desk.as_of).items:
             found[view.id] = view
     entries = [entry for item in found.values() for entry in sanction_entries(desk, item)]
+    # decisions on the items the account authored (on its platform, and its linked accounts')
+    decided = [d for r in refs for d in content_decisions_of(desk, ListContent(account=str(r)))]
+    entries += [entry for decision in decided for entry in content_entries(desk, decision)]
     platforms = catalogue.list_platforms(desk.db, operator)
     own = next((p for p in platforms if p.id == platform), None)
     return render(
@@ -165,4 +147,7 @@ def render_account(
         done=request.query_params.get("done"),
         refused=refused,
         defaults=impose_defaults(own, desk.now.date().isoformat()),
+        content_decisions=sorted(decided, key=lambda d: (d.starts_at, d.id), reverse=True),
+        content_choices=CONTENT_CHOICES,
+        decide=decide_defaults(desk, platform, account=ref.account),
     )

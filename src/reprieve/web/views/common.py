@@ -161,6 +161,8 @@ _FORM_FIELD = {
     "probation.duration": "probation",
     "subject": "subject",
     "starts_at": "duration",
+    "evidence.reference": "evidence_reference",
+    "evidence.sha256": "evidence_sha256",
 }
 #: Each form field's label (a key of the catalogue): the messages name fields as the page does.
 FIELD_LABELS = {
@@ -205,6 +207,12 @@ FIELD_LABELS = {
     "typed_count": "form.typed_count",
     "subject": "field.subject",
     "version": "form.version",
+    "item": "field.item",
+    "language": "field.language",
+    "kind_other": "field.kind_other",
+    "strike": "field.strike",
+    "evidence_reference": "field.evidence_reference",
+    "evidence_sha256": "field.evidence_sha256",
 }
 
 

@@ -11,7 +11,7 @@ from starlette.responses import HTMLResponse, Response
 
 from reprieve.domain.errors import NotFoundError, PreconditionFailedError, ReprieveError, ValidationError
 from reprieve.domain.filters import SanctionFilter
-from reprieve.domain.model import AccountRef, Role, SanctionKind, SanctionState
+from reprieve.domain.model import AccountRef, PlatformKind, Role, SanctionKind, SanctionState
 from reprieve.domain.reason import CATEGORIES, AutomatedDecision, Ground, Source
 from reprieve.domain.sanctions import UNSET, Unset
 from reprieve.domain.text import is_blank, trim
@@ -19,6 +19,7 @@ from reprieve.domain.time import parse_duration_input
 from reprieve.dsa import enums as dsa_enums
 from reprieve.dsa.statement import parse_lang
 from reprieve.services import catalogue, deliveries, reviews, sanctions, statements, transparency
+from reprieve.services.catalogue import PlatformView
 from reprieve.web.auth import Desk, ModeratorDesk, Signed
 from reprieve.web.i18n import request_language
 from reprieve.web.rendering import render
@@ -58,6 +59,28 @@ FORM_CHOICES = {
     "decisions": [decision.value for decision in AutomatedDecision],
     "presets": ["P1D", "P7D", "P30D", "P1Y", "indefinite"],
 }
+
+
+def impose_defaults(platform: PlatformView | None, today: str) -> dict[str, Any]:
+    """What the impose form proposes for the DSA's fields on ``platform``: from its policy where it
+    says (automation, review), else from the platform's kind (the content type); the content's
+    date is ``today`` (the Transparency Database requires one)."""
+
+    def part(data: Any, key: str) -> dict[str, Any]:
+        found = data.get(key)
+        return found if isinstance(found, dict) else {}
+
+    policy = platform.policy if platform is not None else {}
+    automated, reviews = part(policy, "automated"), part(policy, "reviews")
+    app_store = platform is not None and platform.kind is PlatformKind.APP_STORE
+    content = "CONTENT_TYPE_APP" if app_store else "CONTENT_TYPE_TEXT"
+    return {
+        "content_type": [content],
+        "content_date": today,
+        "automated_detection": "yes" if automated.get("detection") is True else "",
+        "automated_decision": str(automated.get("decision") or "not_automated"),
+        "review_after": str(reviews.get("after") or ""),
+    }
 
 
 @router.get("/sanctions", name="sanctions")

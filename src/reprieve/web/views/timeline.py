@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from urllib.parse import quote
 
+from reprieve.domain.content import ContentChangeType
 from reprieve.domain.filters import AppealFilter, ReviewFilter
 from reprieve.domain.sanctions import ChangeType
 from reprieve.domain.time import format_instant
 from reprieve.services import appeals, audit, reviews
+from reprieve.services.content import ContentDecisionView
 from reprieve.services.views import SanctionView
 from reprieve.web.auth import Desk
 from reprieve.web.rendering import format_for_page
@@ -172,6 +175,45 @@ def sanction_entries(desk: Desk, sanction: SanctionView) -> list[Entry]:
                 )
             )
     # reviews' and appeals' deciders are recorded by id (issue 21): named here, outside the chain
+    names = audit.resolve_actors(desk.db, {e.who for e in entries})
+    return [replace(e, who=names[e.who]) if e.who in names else e for e in entries]
+
+
+def content_entries(desk: Desk, decision: ContentDecisionView) -> list[Entry]:
+    """A content decision's history as the item's and the author's pages read it: each change
+    as known ``desk.as_of`` (the view was read so), who made it and why, from the log."""
+    entries = []
+    for change in decision.changes:
+        event = logged_event(desk, change.seq)
+        data = event.data if event else {}
+        reason = data.get("reason")
+        if isinstance(reason, dict):  # a decision's reason is the DSA record; the others say why in words
+            reason = reason.get("explanation") or reason.get("policy")
+        keys: tuple[str, ...] = ()
+        detail = ""
+        if change.type is not ContentChangeType.RESTORED:
+            keys = (f"content_kind.{change.kind.value}",) if change.kind else ()
+            ends = format_for_page(change.ends_at)
+            parts = (", ".join(change.territorial_scope), f"→ {ends}" if ends else "")
+            detail = " ".join(part for part in parts if part)
+            keys += () if ends else ("timeline.no_end",)
+        entries.append(
+            Entry(
+                format_instant(change.effective_at) or "",
+                change.seq,
+                f"timeline.content_{change.type.value}",
+                event.actor_name if event else "",
+                str(reason or ""),
+                decision.id,
+                f"/console/platforms/{decision.item.platform}/items/{quote(decision.item.item, safe='/')}",
+                keys,
+                detail,
+                link_key="timeline.link_item",
+                link_id=decision.item.item,
+                recorded_at=(format_instant(change.recorded_at) or "") if change.backdated else "",
+                backdated_why=change.backdated_reason or "",
+            )
+        )
     names = audit.resolve_actors(desk.db, {e.who for e in entries})
     return [replace(e, who=names[e.who]) if e.who in names else e for e in entries]
 
