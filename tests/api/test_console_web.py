@@ -656,3 +656,18 @@ def test_an_imported_sanction_shows_when_its_user_was_informed(console: TestClie
     assert 'id="informed-at"' in page and "2023-03-01" in page and "09:30" in page
     assert "tdb:example-0042" in page
     assert 'id="informed-at"' not in console.get(f"/console/sanctions/{imposed}").text
+
+
+def test_the_sanctions_list_takes_any_as_a_filter_and_refuses_a_wrong_one(
+    console: TestClient, db: Database, clock: Clock
+) -> None:
+    """The filters' first option, "any", is an empty value: the list as if unfiltered."""
+    sanction = impose(db, clock, "facebook/alice")
+    sign_in(console, "moderator@meta.example")
+    answer = console.get("/console/sanctions?platform=&account=&kind=&state=&category=")
+    assert answer.status_code == 200 and sanction in answer.text
+    chosen = console.get("/console/sanctions?platform=facebook&kind=suspension&state=active")
+    assert chosen.status_code == 200 and sanction in chosen.text
+    assert sanction not in console.get("/console/sanctions?kind=warning").text
+    for wrong in ("kind=ban", "state=gone", "platform=Face%20book"):
+        assert console.get(f"/console/sanctions?{wrong}").status_code == 400, wrong

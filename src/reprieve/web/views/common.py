@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from enum import StrEnum
+from typing import Annotated, Any, TypeVar
 from urllib.parse import urlencode
 
 from fastapi import Depends
@@ -13,12 +14,14 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from reprieve.domain.errors import ConflictError, NotFoundError, ReprieveError, ValidationError
-from reprieve.domain.model import Role
+from reprieve.domain.model import Role, parse_enum
 from reprieve.domain.text import is_blank, refuse_controls, trim
 from reprieve.domain.time import Duration, parse_duration_input
 from reprieve.web.auth import Desk
 from reprieve.web.i18n import request_language, translate
 from reprieve.web.security import apply_cookies
+
+E = TypeVar("E", bound=StrEnum)
 
 
 def sees_contact(desk: Desk) -> bool:
@@ -65,6 +68,12 @@ def require_confirmation(form: ImmutableMultiDict[str, Any]) -> None:
     """Every action of the console stands behind a confirmation box (checked here, not only in HTML)."""
     if form.get("confirm") != "yes":
         raise ValidationError("tick the confirmation box to go ahead", field="confirm")
+
+
+def filter_choice(value: str | None, kind: type[E], name: str) -> E | None:
+    """A list filter's choice: empty is "any" (the form's first option), else one of the enum's
+    values (a ValidationError naming ``name`` otherwise: a 400 page)."""
+    return parse_enum(kind, value, field=name) if value else None
 
 
 def page_instant_value(value: str | None) -> str | None:

@@ -12,7 +12,7 @@ from starlette.responses import HTMLResponse, Response
 
 from reprieve.domain.content import ContentKind, ContentState
 from reprieve.domain.errors import NotFoundError, PreconditionFailedError, ReprieveError, ValidationError
-from reprieve.domain.model import AccountRef, Role, parse_enum
+from reprieve.domain.model import AccountRef, Role
 from reprieve.services import catalogue, content, content_statements, item_checks, statements
 from reprieve.services.content import ContentDecisionView, ListContent
 from reprieve.web.auth import Desk, ModeratorDesk, Signed
@@ -24,6 +24,7 @@ from reprieve.web.views.common import (
     FormDep,
     FormState,
     back_or,
+    filter_choice,
     optional,
     page_instant_value,
     redirect,
@@ -35,7 +36,16 @@ from reprieve.web.views.common import (
     values,
 )
 from reprieve.web.views.routing import console_router
-from reprieve.web.views.sanctions import FORM_CHOICES, ID, SLUG, automated_of, impose_defaults, reason_of, version_of
+from reprieve.web.views.sanctions import (
+    ANY_SLUG,
+    FORM_CHOICES,
+    ID,
+    SLUG,
+    automated_of,
+    impose_defaults,
+    reason_of,
+    version_of,
+)
 from reprieve.web.views.timeline import content_entries, ordered
 
 router = console_router()
@@ -100,16 +110,11 @@ def item_path(platform: str, item: str) -> str:
 # --- reads ---------------------------------------------------------------------------------
 
 
-def _choice(value: str | None, kind: type[ContentKind] | type[ContentState], name: str) -> Any:
-    """A filter's choice: empty is "any" (the form's first option), else one of the enum's values."""
-    return parse_enum(kind, value, field=name) if value else None
-
-
 @router.get("/content-decisions", name="content_decisions")
 def content_decision_list(
     request: Request,
     desk: Signed,
-    platform: Annotated[str | None, Query(pattern=r"^(|" + SLUG[1:-1] + r")$")] = None,
+    platform: Annotated[str | None, Query(pattern=ANY_SLUG)] = None,
     account: Annotated[str | None, Query(pattern=r"^ *[^\s\x00]{0,264} *$")] = None,
     kind: Annotated[str | None, Query(max_length=40)] = None,
     state: Annotated[str | None, Query(max_length=40)] = None,
@@ -118,8 +123,8 @@ def content_decision_list(
     query = ListContent(
         platform=platform or None,
         account=account.strip() or None if account else None,
-        kind=_choice(kind, ContentKind, "kind"),
-        state=_choice(state, ContentState, "state"),
+        kind=filter_choice(kind, ContentKind, "kind"),
+        state=filter_choice(state, ContentState, "state"),
     )
     page = content.list_content_decisions(
         desk.db, query, at=desk.instant, caller=desk.caller, limit=50, cursor=cursor, as_of=desk.as_of

@@ -30,6 +30,7 @@ from reprieve.web.views.common import (
     FormDep,
     FormState,
     back_or,
+    filter_choice,
     optional,
     page_instant_value,
     redirect,
@@ -46,6 +47,8 @@ from reprieve.web.views.timeline import ordered, sanction_entries
 router = console_router()
 
 SLUG = r"^[a-z0-9][a-z0-9._-]{0,62}$"
+#: A list filter's platform: a slug, or empty for "any" (the form's first option).
+ANY_SLUG = r"^(|[a-z0-9][a-z0-9._-]{0,62})$"
 ID = r"^[A-Za-z0-9_-]{1,64}$"
 SanctionId = Annotated[str, Path(pattern=ID)]
 FORM_CHOICES = {
@@ -87,10 +90,10 @@ def impose_defaults(platform: PlatformView | None, today: str) -> dict[str, Any]
 def sanction_list(
     request: Request,
     desk: Signed,
-    platform: Annotated[str | None, Query(pattern=SLUG)] = None,
+    platform: Annotated[str | None, Query(pattern=ANY_SLUG)] = None,
     account: Annotated[str | None, Query(max_length=264)] = None,
-    kind: SanctionKind | None = None,
-    state: SanctionState | None = None,
+    kind: Annotated[str | None, Query(max_length=40)] = None,
+    state: Annotated[str | None, Query(max_length=40)] = None,
     category: Annotated[str | None, Query(pattern=r"^[A-Z0-9_]{0,80}$")] = None,
     cursor: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_=-]{1,200}$")] = None,
 ) -> Response:
@@ -99,8 +102,8 @@ def sanction_list(
         operators=desk.tenant.operators,
         platform=platform or None,
         account=account or None,
-        kind=kind,
-        state=state,
+        kind=filter_choice(kind, SanctionKind, "kind"),
+        state=filter_choice(state, SanctionState, "state"),
         category=category or None,
     )
     page = sanctions.list_sanctions(desk.db, query, at=desk.instant, limit=50, cursor=cursor, as_of=desk.as_of)
@@ -116,8 +119,8 @@ def sanction_list(
         chosen={
             "platform": platform or "",
             "account": account or "",
-            "kind": kind.value if kind else "",
-            "state": state.value if state else "",
+            "kind": query.kind.value if query.kind else "",
+            "state": query.state.value if query.state else "",
             "category": category or "",
         },
     )
