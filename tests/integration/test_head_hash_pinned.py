@@ -38,9 +38,13 @@ from reprieve.store.db import Database
 #: statements issued about alice's sanctions (``person.erased`` lists them in ``documents``). It must
 #: not change otherwise. Changed on purpose by issue 24 (decisions on content, PRODUCT.md section 9): a
 #: post disabled in Germany then removed everywhere, a photo labelled then restored, each decision
-#: followed by its ``statement.issued`` (seven more events).
-HEAD = "a764f692563ea5c39de1468268a3c920ca8d45a722dd2f451bb6150fc97110a1"
-EVENTS = 99
+#: followed by its ``statement.issued`` (seven more events). Changed on purpose by issue 25 (strikes from
+#: content): a removal of carol's that counts as a strike, its ``statement.issued``, the sanction Meta's
+#: ladder imposes for her second strike (``sanction.imposed``, its ``statement.issued``, and the worker's
+#: ``sanction.ended``), and the strike's ``violation.recorded`` naming the decision (``content_decision``):
+#: six more events.
+HEAD = "a9fcb47ffaa342bbc2757ef0dc1501ea0556dfd3d3445d8b91085f33c72250b0"
+EVENTS = 105
 #: What the story leaves out: a redelivery names a delivery of the outbox; the cut-over's
 #: checkpoint is made only for a log with events older than issue 21 (tests/integration/test_cut_over.py).
 NOT_TOLD = {EventType.WEBHOOK_REDELIVERY_REQUESTED, EventType.LOG_CHECKPOINTED}
