@@ -396,3 +396,65 @@ def test_an_idempotency_key_replays_the_first_answer(world: World) -> None:
     again = w.client.post("/v1/content-decisions", headers=headers, json=body)
     assert first.status_code == again.status_code == 201
     assert again.json()["id"] == first.json()["id"] and event_count(w) == count
+
+
+def test_a_strike_from_content_over_http(world: World) -> None:
+    """Issue 25 item 1: a decision that counts as a strike says what its strike became; the
+    standing counts it; a violation naming an item is one decision and one strike; a restoration
+    ends the strike; bad input is a 4xx, never a 500."""
+    w, h = world, world.headers["moderator"]
+    created = w.client.post(
+        "/v1/content-decisions",
+        headers=h,
+        json=decide_body("struck-1", item=item("struck-1", "striker"), strike=True, severity="high"),
+    )
+    assert created.status_code == 201, created.text
+    record = created.json()["strike_record"]
+    assert (record["count"], record["ladder"], record["counts"]) == (1, "standard", True)
+    read = w.client.get(f"/v1/content-decisions/{created.json()['id']}", headers=h).json()
+    assert read["strike_record"] == record
+    standing_url = "/v1/platforms/facebook/accounts/striker/standing"
+    assert w.client.get(standing_url, headers=h).json()["strikes"] == 1
+    # A report naming an item: one content decision, one strike more, the answer names the decision.
+    report = {
+        "id": "report-on-item-1",
+        "platform": "facebook",
+        "account": "striker",
+        "policy": "Dangerous individuals and organisations",
+        "severity": "moderate",
+        "category": "STATEMENT_CATEGORY_RISK_FOR_PUBLIC_SECURITY",
+        "item": {"item": "struck-2", "content_type": ["CONTENT_TYPE_TEXT"], "content_date": "2024-05-30"},
+    }
+    answered = w.client.post("/v1/violations", headers=w.headers["platform"], json=report)
+    assert answered.status_code == 201, answered.text
+    body = answered.json()
+    assert body["strike"]["count"] == 2 and body["content_decision"] is not None
+    again = w.client.post("/v1/violations", headers=w.headers["platform"], json=report)
+    assert again.status_code == 200 and again.json()["content_decision"] == body["content_decision"]
+    decision = w.client.get(f"/v1/content-decisions/{body['content_decision']}", headers=h).json()
+    assert (decision["kind"], decision["strike"]) == ("removal", True)
+    assert decision["strike_record"]["violation"] == body["id"]
+    assert w.client.get(standing_url, headers=h).json()["strikes"] == 2
+    # The item keeps its author: another's report on it is a 409, and records nothing.
+    before = event_count(w)
+    other = dict(report, id="report-on-item-2", account="someone-else")
+    refused = w.client.post("/v1/violations", headers=w.headers["platform"], json=other)
+    assert refused.status_code == 409 and refused.headers["content-type"] == "application/problem+json"
+    assert event_count(w) == before
+    # Bad input: 422 naming the field.
+    for bad, field in (
+        ({"kind": "removal"}, "kind"),
+        ({"item": {"item": "x", "content_type": ["CONTENT_TYPE_OTHER"], "content_date": "2024-05-30"}}, "item"),
+    ):
+        sent = {k: v for k, v in report.items() if k != "item"} | bad | {"id": w.unique("bad")}
+        answer = w.client.post("/v1/violations", headers=w.headers["platform"], json=sent)
+        assert answer.status_code == 422 and field in answer.text, answer.text
+    severity_alone = decide(w, "struck-3", item=item("struck-3", "striker"), severity="high")
+    assert severity_alone.status_code == 422 and "severity" in severity_alone.text
+    # A restoration ends the strike.
+    restored = w.client.post(
+        f"/v1/content-decisions/{created.json()['id']}/restore", headers=h, json={"reason": "newsworthy"}
+    )
+    assert restored.status_code == 200, restored.text
+    assert restored.json()["strike_record"]["counts"] is False
+    assert w.client.get(standing_url, headers=h).json()["strikes"] == 1

@@ -204,3 +204,43 @@ def test_a_violation_names_its_content_and_the_statement_of_its_sanction_exports
     ]:
         assert field in cli.fails("violation", "record", "facebook/finn", "--id", "v-3", *report, option, value)
     assert cli.events() == before
+
+
+def test_a_violation_naming_an_item_from_the_command_line(
+    database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--item``: the violation is a content decision's strike (issue 25 item 1); one strike."""
+    cli = Cli(database_url, capsys)
+    cli.ok("operator", "create", "meta", "--name", "Meta")
+    cli.ok("platform", "create", "facebook", "--operator", "meta", "--name", "Facebook", "--policy", "meta")
+    report = ["--policy", "Hate speech", "--severity", "moderate", "--category", "STATEMENT_CATEGORY_VIOLENCE"]
+    item = ["--item", "post-1", "--content-type", "CONTENT_TYPE_TEXT", "--content-date", "2024-05-30"]
+    answer = cli.json("violation", "record", "facebook/gina", "--id", "v-item-1", *report, *item, "--kind", "demotion")
+    assert answer["strike"]["count"] == 1 and answer["sanction"]["kind"] == "warning"
+    decision = cli.json("content", "show", answer["content_decision"])
+    assert (decision["kind"], decision["strike"], decision["strike_record"]["violation"]) == (
+        "demotion",
+        True,
+        answer["id"],
+    )
+    code, out, _ = cli.run(
+        "violation",
+        "record",
+        "facebook/gina",
+        "--id",
+        "v-item-2",
+        *report,
+        "--item",
+        "post-2",
+        "--content-type",
+        "CONTENT_TYPE_TEXT",
+        "--content-date",
+        "2024-05-30",
+    )
+    assert code == 0 and "strike 2 (standard ladder)" in out and "content decision cd_" in out
+    before = cli.events()
+    assert "kind" in cli.fails("violation", "record", "facebook/gina", "--id", "v-3", *report, "--kind", "removal")
+    assert "item-language" in cli.fails(
+        "violation", "record", "facebook/gina", "--id", "v-4", *report, "--item-language", "en"
+    )
+    assert cli.events() == before

@@ -408,6 +408,15 @@ def tell(db: Database) -> None:
         content.RestoreContent.parse(reason="The label was put on the wrong photo"),
         caller=MODERATOR.at(t("2021-08-18T00:00:00Z")),
     )
+    # A removal that counts as a strike (issue 25): its violation names it, and Meta's ladder imposes
+    # what the strike count says, each decision with its own statement.
+    content.decide_content(
+        db,
+        content.DecideContent.parse(
+            item={**post, "item": "1346913502285590531"}, kind="removal", reason=content_reason, strike=True
+        ),
+        caller=MODERATOR.at(t("2021-08-19T00:00:00Z")),
+    )
     # What time has done by 2023: sanctions started and ended, reviews due, appeals overdue, probations over.
     worker.announce(db, now=t("2023-06-01T00:00:00Z"), owner="story")
     # Personal data (issue 21): an operator's retention period, and an erasure recorded without the data.

@@ -42,8 +42,12 @@ from reprieve.store.db import Database
 #: forgotten as an event): both decisions carry evidence, beside the log (no payload changes), and the
 #: story ends with the worker forgetting it, one ``evidence.forgotten`` (one more event; the 99 before
 #: it, and the head a764f692... they ended on, are unchanged).
-HEAD = "749fcde0d27750ef9faefd0ff86b3c97fdc83785144c0b60e549a7ab4b2db0de"
-EVENTS = 100
+#: Changed on purpose by issue 25 (strikes from content): a removal of carol's that counts as a strike, its
+#: ``statement.issued``, the sanction Meta's ladder imposes for her second strike (``sanction.imposed``, its
+#: ``statement.issued``, and the worker's ``sanction.ended``), and the strike's ``violation.recorded`` naming
+#: the decision (``content_decision``): six more events.
+HEAD = "2c481a5f49793d3b28f9dc49f44db184774bf4725e90707e2f6596b50927111f"
+EVENTS = 106
 #: What the story leaves out: a redelivery names a delivery of the outbox; the cut-over's
 #: checkpoint is made only for a log with events older than issue 21 (tests/integration/test_cut_over.py).
 NOT_TOLD = {EventType.WEBHOOK_REDELIVERY_REQUESTED, EventType.LOG_CHECKPOINTED}

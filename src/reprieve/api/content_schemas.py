@@ -32,6 +32,7 @@ from reprieve.api.schemas import (
 )
 from reprieve.domain.content import KEEP, KIND_OTHER_MAX, ContentKind, ContentState
 from reprieve.domain.evidence import REFERENCE_MAX
+from reprieve.domain.policy import Severity
 from reprieve.services.content import AmendContent, DecideContent, RestoreContent
 
 ItemId = Annotated[
@@ -133,7 +134,14 @@ class ContentDecisionCreate(Schema):
     reason: ReasonIn = Field(
         description="its content_type, content_date and territorial_scope are the item's and the decision's"
     )
-    strike: StrictBool = Field(default=False, description="counts as a strike against the author")
+    strike: StrictBool = Field(
+        default=False,
+        description="counts as a strike against the author on the item's platform, from starts_at: the "
+        "platform's ladder imposes the account sanction (or, the policy's first warning, which is no strike)",
+    )
+    severity: Severity | None = Field(
+        default=None, description="for a strike, the ladder's severity (default: moderate); only with strike"
+    )
     automated: AutomatedIn | None = None
     backdated_reason: Explanation | None = Field(default=None, description=BACKDATED_REASON)
     evidence: EvidenceIn | None = None
@@ -150,6 +158,7 @@ class ContentDecisionCreate(Schema):
             ends_at=self.ends_at,
             duration=self.duration,
             strike=self.strike,
+            severity=self.severity,
             automated=self.automated.model_dump(mode="json") if self.automated else None,
             backdated_reason=self.backdated_reason,
             evidence=self.evidence.model_dump(mode="json") if self.evidence else None,
@@ -220,6 +229,19 @@ class ContentChangeOut(Out):
     backdated_reason: str | None = Field(description="why it was backdated; null once erased")
 
 
+class ContentStrikeOut(Out):
+    violation: str = Field(description="the violation that is its strike (vio_...)")
+    ladder: str = Field(description="standard, probation, or first_warning (the policy's first warning: no strike)")
+    count: int = Field(description="strikes counting once it was added; 0: a first warning, no strike")
+    starts_at: str = Field(description="when it starts counting: the decision's start")
+    ends_at: str | None = Field(
+        description="when it stops counting, as known now: its expiry, the decision's first restoration, "
+        "or a lift of its ladder's sanction; null: never (or a first warning, which never counts)"
+    )
+    sanction: str | None = Field(description="the account sanction its ladder imposed (snc_...), if any")
+    counts: bool = Field(description="whether it counts as a strike at `at`")
+
+
 class ContentDecisionOut(Out):
     id: str
     operator: str
@@ -235,7 +257,10 @@ class ContentDecisionOut(Out):
     restored_at: str | None
     reason: ReasonOut
     automated: AutomatedOut
-    strike: bool
+    strike: bool = Field(description="it was decided to count as a strike against the author")
+    strike_record: ContentStrikeOut | None = Field(
+        default=None, description="what its strike became: its violation and the ladder's sanction; null: no strike"
+    )
     version: int = Field(
         description='the seq of the last event that changed it; send it back as `If-Match: "<version>"` '
         "to amend or restore only if nothing changed since (else 412)"

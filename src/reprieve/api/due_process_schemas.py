@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
+from reprieve.api.content_schemas import ItemId
 from reprieve.api.schemas import (
     BACKDATED_REASON,
     AccountId,
@@ -29,6 +30,7 @@ from reprieve.api.schemas import (
     Slug,
 )
 from reprieve.domain.appeals import AppealKind, AppealOutcome, AppealState, Channel, DisputeOutcome, Relation
+from reprieve.domain.content import ContentKind
 from reprieve.domain.model import SanctionKind
 from reprieve.domain.policy import Severity
 from reprieve.domain.reason import AutomatedDecision
@@ -338,6 +340,17 @@ class ViolationAutomatedIn(Schema):
     decision: AutomatedDecision = AutomatedDecision.NOT_AUTOMATED
 
 
+class ViolationItemIn(Schema):
+    """The item a violation is about; its platform and author are the violation's."""
+
+    item: ItemId
+    content_type: Annotated[list[ViolationContentType], Field(min_length=1, max_length=20)] = Field(
+        description="CONTENT_TYPE_... codes of the Transparency Database", examples=[["CONTENT_TYPE_VIDEO"]]
+    )
+    content_date: ContentDate = Field(description="when it was posted: YYYY-MM-DD")
+    language: Annotated[str, Field(max_length=20), OneLine] | None = Field(default=None, description="ISO 639-1 code")
+
+
 class ViolationCreate(Schema):
     model_config = Schema.model_config | {
         "json_schema_extra": {
@@ -383,6 +396,14 @@ class ViolationCreate(Schema):
     territorial_scope: Annotated[list[Country], Field(max_length=_CODE_LIMITS["territorial_scope"][0])] | None = Field(
         default=None, description="EEA countries where the sanction applies; default: all of the EEA"
     )
+    item: ViolationItemIn | None = Field(
+        default=None,
+        description="the item at fault, by the account: the violation becomes a content decision on it, "
+        "counting as a strike (one strike); its content_type and content_date are the item's",
+    )
+    kind: ContentKind | None = Field(
+        default=None, description="the content decision's kind, with item; default removal"
+    )
 
     def to_command(self) -> RecordViolation:
         """The use case's command, parsed once (``RecordViolation.parse``)."""
@@ -400,6 +421,8 @@ class ViolationCreate(Schema):
             content_date=self.content_date,
             keywords=self.keywords,
             territorial_scope=self.territorial_scope,
+            item=self.item.model_dump(mode="json", exclude_none=True) if self.item is not None else None,
+            kind=self.kind,
         )
 
 
@@ -431,3 +454,6 @@ class ViolationOut(Out):
     strike: StrikeOut
     probation: str | None = Field(description="the probation whose ladder applied, if any")
     sanction: SanctionOut | None
+    content_decision: str | None = Field(
+        default=None, description="the content decision whose strike this is (a report naming an item); null: none"
+    )

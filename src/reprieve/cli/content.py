@@ -101,6 +101,7 @@ def content_decide(
     source: str = typer.Option("voluntary", help="article_16, trusted_flagger, other_notification, voluntary"),
     reason_json: str = typer.Option(None, help="The whole reason as JSON (overrides the reason options)"),
     strike: bool = typer.Option(False, "--strike", help="Counts as a strike against the author"),
+    severity: str = typer.Option(None, help="With --strike: low, moderate (default), high or severe, for the ladder"),
     automated_detection: bool = typer.Option(False),
     automated_decision: str = typer.Option("not_automated"),
     evidence_reference: str = typer.Option(
@@ -157,6 +158,7 @@ def content_decide(
         ends_at=ends_at,
         duration=duration,
         strike=strike,
+        severity=severity,
         automated={"detection": automated_detection, "decision": automated_decision},
         backdated_reason=backdated_reason,
         evidence=evidence,

@@ -432,6 +432,18 @@ def show_appeal(a: dict[str, Any]) -> None:
 # --- violations --------------------------------------------------------------------------
 
 
+def _item(item: str | None, content_type: list[str], content_date: str | None, language: str | None) -> Any:
+    """The ``item`` of a report from the options (None: no --item)."""
+    if item is None:
+        if language is not None:
+            raise ValidationError("is for an item: give --item", field="--item-language")
+        return None
+    described: dict[str, Any] = {"item": item, "content_type": content_type, "content_date": content_date}
+    if language is not None:
+        described["language"] = language
+    return described
+
+
 @violation_app.command("record")
 def violation_record(
     ctx: typer.Context,
@@ -455,9 +467,17 @@ def violation_record(
     territory: list[str] = typer.Option(
         [], "--territory", help="EEA country code where the sanction applies (repeatable); default all of the EEA"
     ),
+    item: str = typer.Option(
+        None,
+        help="The item at fault (the platform's own id): the violation becomes a content decision on it, "
+        "whose strike it is; give its --content-type and --content-date",
+    ),
+    item_language: str = typer.Option(None, help="With --item: the item's language (ISO 639-1), if known"),
+    kind: str = typer.Option(None, help="With --item: the content decision's kind; default removal"),
     as_json: bool = JSON,
 ) -> None:
-    """Record a violation: a strike, and what the platform's ladder imposes."""
+    """Record a violation: a strike, and what the platform's ladder imposes (with --item: a content
+    decision on the item too, whose strike it is)."""
     platform, sep, name = account.partition("/")
     if not sep:
         raise ValidationError(f"{account!r} should be written platform/account", field="account")
@@ -472,10 +492,12 @@ def violation_record(
             category=category,
             facts=facts,
             occurred_at=occurred_at,
-            content_type=content_type or None,
-            content_date=content_date,
+            content_type=(content_type or None) if item is None else None,
+            content_date=content_date if item is None else None,
             keywords=keyword or None,
             territorial_scope=territory or None,
+            item=_item(item, content_type, content_date, item_language),
+            kind=kind,
         ),
         caller=caller().at(now()),
     )
@@ -499,4 +521,5 @@ def violation_record(
             if sanction
             else "nothing imposed"
         )
+        + (f"; content decision {result['content_decision']}" if result["content_decision"] else "")
     )

@@ -8,6 +8,12 @@ platform; the strike count at ``t`` is the number of intervals holding ``t``.
   brings the policy's first warning: below).
 * A **sanction imposed directly** (by a moderator, an import, a review...) adds one strike on
   each platform of its scope, starting at its ``starts_at``. A warning counts like any other kind.
+* A **content decision that counts as a strike** (``strike: true``; issue 25) adds one strike
+  against its item's author on the item's platform, starting at the decision's ``starts_at``. It
+  is recorded as a violation naming the decision (``violations.content_decision_id``; the
+  violation's ``external_id`` is the decision's id, or the platform's own id when the platform
+  reported a violation naming the item), so that it is counted, climbs the ladder, gets the first
+  warning and is followed by the index exactly as a violation's strike: one rule, one record.
 * A **sanction imposed by a violation's ladder** adds no strike of its own: the violation's
   strike stands for it, and is tied to it.
 * A strike stops counting at the earliest of:
@@ -16,7 +22,12 @@ platform; the strike count at ``t`` is the number of intervals holding ``t``.
     appeal, a review, an amnesty): a lift says the sanction no longer stands. A moderator who
     only wants to shorten a sanction amends its ``ends_at``, which keeps the strike;
   - a granted appeal against that sanction (the decision's ``effective_at``), so that a
-    complaint upheld after the sanction ran out still takes its strike away.
+    complaint upheld after the sanction ran out still takes its strike away;
+  - for a content decision's strike, the decision's first restoration (its ``effective_at``: the
+    item's "lift" says the decision no longer stands); the projection writes it into the
+    violation's ``strike_expires_at``, which is then "the strike's own end", so the reads above
+    need not know of content. An amendment of the decision keeps its strike. Being a violation's
+    strike, it also ends at the first lift of its ladder's sanction or a granted appeal against it.
   A sanction that simply runs to the end of its term keeps its strike until the strike expires.
 
 The first warning, which is not a strike (a policy's ``strikes.first_warning``: YouTube's "the

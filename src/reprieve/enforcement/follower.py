@@ -83,12 +83,20 @@ def _page_sql(field: str, item_field: str, after: str, limit: str) -> str:
     now, for a platform's its id. The database reads the payloads, so that this process does
     not parse them. ``field`` gives a payload's text field by key; ``after`` and ``limit`` are
     the parameters' placeholders. An event about an item touches ``"platform item"``;
-    ``item_field`` gives a field of the payload's ``item`` by key."""
+    ``item_field`` gives a field of the payload's ``item`` by key; a restoration of a decision
+    that is a strike touches its author's identity too (``"platform item identity"``)."""
 
     def touched(event: EventType) -> str:
         value = field.format(key=_TOUCHES[event])
         if event is EVENT_TYPES[ContentDecided]:
             return f"{item_field.format(key='platform')} || ' ' || {item_field.format(key='item')}"
+        if event is EVENT_TYPES[ContentRestored]:
+            # A restoration ends the decision's strike, if it is one: its author's identity too.
+            author = f"(SELECT ' ' || v.identity_id FROM violations v WHERE v.content_decision_id = {value})"
+            return (
+                f"(SELECT c.platform_id || ' ' || c.item_id || COALESCE({author}, '') "
+                f"FROM content_decisions c WHERE c.id = {value})"
+            )
         if event in _ITEM_EVENTS:
             return f"(SELECT c.platform_id || ' ' || c.item_id FROM content_decisions c WHERE c.id = {value})"
         if event in _BY_SANCTION:
@@ -241,7 +249,10 @@ class IndexFollower:
             if type_ in _ITEM_EVENTS:
                 if touched is not None:
                     platform, _, item = touched.partition(" ")
+                    item, _, identity = item.partition(" ")  # an identity: a restored strike's author
                     items.add((platform, item))
+                    if identity:
+                        identities.add(identity)
             elif EVENT_CLASSES[type_] is PlatformCreated:
                 self.index.add_platform(queries.existing_platform(conn, touched))
             elif touched is not None:  # None: a sanction that is not there (nothing to re-read)

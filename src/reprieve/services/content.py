@@ -31,14 +31,17 @@ from reprieve.domain.events import NO_EXTRA, ContentAmended, ContentDecided, Con
 from reprieve.domain.evidence import Evidence
 from reprieve.domain.model import Role, ensure_text, parse_enum
 from reprieve.domain.personal import PersonalRef, ref_id
-from reprieve.domain.reason import Automation, Reason
+from reprieve.domain.policy import Severity, policy_of
+from reprieve.domain.reason import Automation, Ground, Reason
 from reprieve.domain.sanctions import Imported
 from reprieve.domain.time import Duration, format_instant, parse_duration, parse_instant, to_micros
 from reprieve.services.backdating import keep_backdated_reason
 from reprieve.services.callers import Caller
 from reprieve.services.catalogue import ensure_accounts, require_platform
 from reprieve.services.content_statements import issue_content_statements
+from reprieve.services.content_strikes import ContentStrike, record_strike, report_of, strikes_of
 from reprieve.services.viewing import Page
+from reprieve.services.violations import CheckedViolation, RecordViolation, ViolationAnswer, earlier_answer
 from reprieve.store import content as content_store
 from reprieve.store.asof import Known, known_as_of
 from reprieve.store.content_evidence import KeptEvidence, evidence_of, put_evidence
@@ -96,6 +99,8 @@ class ContentDecisionView:
     evidence: EvidenceView | None = None
     #: Imported history: when its user was informed, and the platform's own statement.
     imported: Imported | None = None
+    #: What its strike became (its violation, the ladder's sanction); None: it is no strike.
+    strike_record: ContentStrike | None = None
 
     @property
     def restricts(self) -> tuple[str, ...]:
@@ -124,6 +129,7 @@ class ContentDecisionView:
             "reason": self.reason.to_dict(),
             "automated": self.automated.to_dict(),
             "strike": self.strike,
+            "strike_record": self.strike_record.to_json() if self.strike_record is not None else None,
             "version": self.version,
             "backdated": self.backdated,
             "changes": [c.to_dict() for c in self.changes],
@@ -133,7 +139,11 @@ class ContentDecisionView:
 
 
 def decision_view(
-    decision: ContentDecision, *, at: datetime, evidence: EvidenceView | None = None
+    decision: ContentDecision,
+    *,
+    at: datetime,
+    evidence: EvidenceView | None = None,
+    strike: ContentStrike | None = None,
 ) -> ContentDecisionView:
     term = decision.view_at(at)
     assert term.kind is not None
@@ -156,6 +166,7 @@ def decision_view(
         changes=tuple(sorted(decision.changes, key=lambda c: c.seq)),
         evidence=evidence,
         imported=decision.imported,
+        strike_record=strike,
     )
 
 
@@ -175,6 +186,8 @@ class DecideContent:
     ends_at: datetime | None = None
     duration: Duration | None = None
     strike: bool = False
+    #: How serious, for the ladder's severity overrides, when it is a strike.
+    severity: Severity = Severity.MODERATE
     automated: Automation = field(default_factory=Automation)
     #: Why it starts more than 24 hours before it is recorded (PRODUCT.md section 8); ignored if it does not.
     backdated_reason: str | None = None
@@ -196,6 +209,7 @@ class DecideContent:
         ends_at: str | datetime | None = None,
         duration: str | Duration | None = None,
         strike: object = False,
+        severity: object = None,
         automated: Mapping[str, Any] | Automation | None = None,
         backdated_reason: str | None = None,
         evidence: object = None,
@@ -239,6 +253,9 @@ class DecideContent:
         lasts = duration if duration is None or isinstance(duration, Duration) else parse_duration(duration)
         if not isinstance(strike, bool):
             raise ValidationError("must be true or false", field="strike")
+        parsed_severity = Severity.MODERATE if severity is None else parse_enum(Severity, severity, field="severity")
+        if severity is not None and not strike:
+            raise ValidationError("a severity is for a decision that counts as a strike", field="severity")
         return cls(
             item=parsed_item,
             kind=parsed_kind,
@@ -249,6 +266,7 @@ class DecideContent:
             ends_at=ends,
             duration=lasts,
             strike=strike,
+            severity=parsed_severity,
             automated=parsed_automated,
             backdated_reason=parse_backdated_reason(backdated_reason),
             evidence=Evidence.parse(evidence) if evidence is not None else None,
@@ -326,14 +344,23 @@ def decide_content(db: Database, command: DecideContent, *, caller: Caller) -> C
     with UnitOfWork(db, actor=caller.actor, now=caller.clock) as uow:
         decision = decide_within(db, uow, [command], caller=caller)[0]
         kept = _evidence_views(uow.conn, [decision], caller).get(decision.id)
-    return decision_view(decision, at=uow.now, evidence=kept)
+        strike = strikes_of(uow.conn, [decision.id], at=uow.now).get(decision.id)
+    return decision_view(decision, at=uow.now, evidence=kept, strike=strike)
 
 
 def decide_within(
-    db: Database, uow: UnitOfWork, commands: Sequence[DecideContent], *, caller: Caller
+    db: Database,
+    uow: UnitOfWork,
+    commands: Sequence[DecideContent],
+    *,
+    caller: Caller,
+    report: CheckedViolation | None = None,
 ) -> list[ContentDecision]:
     """Check and record ``commands`` inside ``uow`` (one decision each, in order), with their
-    evidence; the decisions as recorded. An item named twice keeps its first author here too."""
+    evidence and, for one that counts as a strike, its violation and what its ladder imposes
+    (``reprieve.services.content_strikes``); the decisions as recorded. An item named twice keeps
+    its first author here too. ``report``: the platform's report whose strike the one command is
+    (``record_violation_on_item``); none: the decision's own."""
     for command in commands:
         caller.seen(db.platform(uow.conn, command.item.platform), "platform", command.item.platform)
     ensure_accounts(db, uow, [c.item.author for c in commands])
@@ -342,7 +369,7 @@ def decide_within(
     decisions: list[ContentDecision] = []
     for index, (command, decision_id) in enumerate(zip(commands, ids, strict=True)):
         try:
-            decisions.append(_decide(db, uow, command, decision_id, first))
+            decisions.append(_decide(db, uow, command, decision_id, first, report))
         except ValidationError as exc:
             if len(commands) > 1:
                 raise ValidationError(f"content decision #{index + 1}: {exc.message}") from None
@@ -351,7 +378,12 @@ def decide_within(
 
 
 def _decide(
-    db: Database, uow: UnitOfWork, c: DecideContent, decision_id: str, first: dict[tuple[str, str], Item]
+    db: Database,
+    uow: UnitOfWork,
+    c: DecideContent,
+    decision_id: str,
+    first: dict[tuple[str, str], Item],
+    report: CheckedViolation | None = None,
 ) -> ContentDecision:
     platform = require_platform(db, uow.conn, c.item.platform)
     event, why = prepare_decided(uow, c, decision_id, platform.operator, first)
@@ -370,6 +402,11 @@ def _decide(
     decision = content_store.decision_of_decided(seq, event)
     _mark_backdated(decision, event.backdated_reason, why, uow.now)
     _recorded(uow, decision, seq, decision.changes[-1])
+    if c.strike and c.imported is None:  # imported history records what was, not a new strike
+        own = report_of(decision, c.severity)
+        record_strike(
+            uow, own if report is None else replace(report, occurred=own.occurred, content_decision=decision_id)
+        )
     return decision
 
 
@@ -496,7 +533,8 @@ def amend_content(
         _mark_backdated(decision, backdated, why, uow.now)
         _recorded(uow, decision, seq, decision.changes[-1])
         kept = _evidence_views(uow.conn, [decision], caller).get(decision.id)
-    return decision_view(decision, at=uow.now, evidence=kept)
+        strike = strikes_of(uow.conn, [decision.id], at=uow.now).get(decision.id)
+    return decision_view(decision, at=uow.now, evidence=kept, strike=strike)
 
 
 def restore_content(
@@ -520,7 +558,8 @@ def restore_content(
         _mark_backdated(decision, backdated, why, uow.now)
         _recorded(uow, decision, seq, decision.changes[-1])
         kept = _evidence_views(uow.conn, [decision], caller).get(decision.id)
-    return decision_view(decision, at=uow.now, evidence=kept)
+        strike = strikes_of(uow.conn, [decision.id], at=uow.now).get(decision.id)
+    return decision_view(decision, at=uow.now, evidence=kept, strike=strike)
 
 
 # --- reads ---------------------------------------------------------------------------------
@@ -571,7 +610,8 @@ def get_content_decision(
         if decision is None:
             raise NotFoundError(f"no content decision {decision_id!r}")
         kept = _evidence_views(conn, [decision], caller, as_of).get(decision.id)
-    return decision_view(decision, at=at, evidence=kept)
+        strike = strikes_of(conn, [decision.id], at=at).get(decision.id)
+    return decision_view(decision, at=at, evidence=kept, strike=strike)
 
 
 @dataclass(frozen=True, slots=True)
@@ -627,10 +667,60 @@ def list_content_decisions(
                 if (f.kind is None or view.kind is f.kind) and (f.state is None or view.state is f.state):
                     matching.append(decision)
             kept = _evidence_views(conn, matching, caller, as_of)
+            struck = strikes_of(conn, [d.id for d in matching if d.strike], at=at)
             for decision in matching:
-                found.append(decision_view(decision, at=at, evidence=kept.get(decision.id)))
+                found.append(
+                    decision_view(decision, at=at, evidence=kept.get(decision.id), strike=struck.get(decision.id))
+                )
                 if len(found) == limit:
                     more = rows[-1].id != decision.id or next_cursor is not None
                     return Page(tuple(found), encode_cursor(decision.id) if more else None)
             if next_cursor is None:
                 return Page(tuple(found), None)
+
+
+# --- violations that name an item ----------------------------------------------------------
+
+
+def record_violation_on_item_within(
+    db: Database, uow: UnitOfWork, report: RecordViolation, checked: CheckedViolation, *, caller: Caller
+) -> ViolationAnswer:
+    """A platform's report that names an item (``report.item``), inside ``uow``: a content decision
+    of ``report.kind`` on the item from ``occurred_at``, counting as a strike, whose strike is the
+    report's violation (one strike: ``reprieve.services.content_strikes``). A repeat of a report
+    recorded already gets the first answer and records nothing; an item recorded with another
+    author is refused (409), as for any decision."""
+    assert report.item is not None
+    earlier = earlier_answer(uow, checked.ref.platform, checked.external_id)
+    if earlier is not None:
+        return ViolationAnswer(earlier, created=False)
+    platform = caller.seen(db.platform(uow.conn, checked.ref.platform), "platform", checked.ref.platform)
+    policy = policy_of(platform)
+    automation = checked.automation or Automation(policy.automated_detection, policy.automated_decision)
+    content = checked.content
+    reason = Reason.from_dict(
+        {
+            "ground": Ground.INCOMPATIBLE_CONTENT.value,
+            "category": checked.category,
+            "policy": checked.rule,
+            "contractual_ground": checked.rule,
+            "explanation": f"The item breaks the platform's rule {checked.rule!r}: {report.kind.value}.",
+            "facts": checked.facts,
+            "keywords": content.get("keywords", []),
+            "territorial_scope": content.get("territorial_scope", []),
+        }
+    )
+    command = DecideContent(
+        item=report.item,
+        kind=report.kind,
+        reason=replace(reason, content_type=report.item.content_type, content_date=report.item.content_date),
+        territorial_scope=reason.territorial_scope,
+        starts_at=checked.occurred,
+        strike=True,
+        severity=checked.severity,
+        automated=automation,
+    )
+    decide_within(db, uow, [command], caller=caller, report=checked)
+    recorded = earlier_answer(uow, checked.ref.platform, checked.external_id)
+    assert recorded is not None
+    return ViolationAnswer(recorded, created=True)

@@ -16,12 +16,13 @@ guessed: the statement of such a sanction is refused by the transparency export,
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast, overload
 
+from reprieve.domain.content import ContentKind, Item
 from reprieve.domain.errors import NotFoundError, ValidationError
 from reprieve.domain.events import (
     NO_EXTRA,
@@ -82,6 +83,10 @@ class RecordViolation:
     content_date: date | None = None  #: default: the date of ``occurred_at``
     keywords: tuple[str, ...] = ()  #: KEYWORD_... codes (the statement's category_specification)
     territorial_scope: tuple[str, ...] = ()  #: EEA country codes; none: all of the EEA
+    #: The item at fault, by the account: the report becomes a content decision of ``kind``, and
+    #: its strike is that decision's (``reprieve.services.content_strikes``). None: no item.
+    item: Item | None = None
+    kind: ContentKind = ContentKind.REMOVAL
 
     @classmethod
     def parse(
@@ -100,6 +105,8 @@ class RecordViolation:
         content_date: str | date | None = None,
         keywords: Sequence[str] | None = None,
         territorial_scope: Sequence[str] | None = None,
+        item: Mapping[str, Any] | None = None,
+        kind: str | ContentKind | None = None,
     ) -> RecordViolation:
         """The report from what an edge was given (JSON-like values), parsed once: ValidationError
         naming the field, in the order the fields were always checked."""
@@ -127,6 +134,7 @@ class RecordViolation:
             _content_date(content_date),
             _codes(keywords, VIOLATION_KEYWORDS, "keywords", "KEYWORD_..."),
             _codes(territorial_scope, EEA_SET, "territorial_scope", "EEA country"),
+            *_item(item, kind, ref, content_type, content_date),
         )
 
 
@@ -145,6 +153,9 @@ class ViolationView:
     strike: dict[str, Any]
     probation: str | None
     sanction: dict[str, Any] | None
+    #: The content decision whose strike this is (a report naming an item, or a decision that
+    #: counts as a strike); None: a violation about no item.
+    content_decision: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -158,6 +169,7 @@ class ViolationView:
             "strike": self.strike,
             "probation": self.probation,
             "sanction": self.sanction,
+            "content_decision": self.content_decision,
         }
 
 
@@ -187,6 +199,8 @@ class CheckedViolation:
     occurred: datetime
     automation: Automation | None
     content: dict[str, Any]  #: content_type, content_date, keywords, territorial_scope: for the reason
+    #: The content decision whose strike this is (``reprieve.services.content``); None: none.
+    content_decision: str | None = None
 
 
 #: The content types a violation may name: the Transparency Database's v2 list, but for
@@ -202,7 +216,18 @@ def record_violation(db: Database, report: RecordViolation, *, caller: Caller) -
     now = caller.instant
     checked = check_violation(report, now=now)
     with UnitOfWork(db, actor=caller.actor, now=now) as uow:
+        if report.item is not None:
+            return _on_item(db, uow, report, checked, caller)
         return record_violation_within(db, uow, checked, caller=caller)
+
+
+def _on_item(
+    db: Database, uow: UnitOfWork, report: RecordViolation, checked: CheckedViolation, caller: Caller
+) -> ViolationAnswer:
+    # Imported here: content decisions build on violations (their strikes are violations).
+    from reprieve.services.content import record_violation_on_item_within
+
+    return record_violation_on_item_within(db, uow, report, checked, caller=caller)
 
 
 @overload
@@ -224,6 +249,13 @@ def submit_violation(
         return record_violation_within(db, uow, checked, caller=caller)
 
     actor = caller.actor
+    if report.item is not None:  # a content decision too: alone, not in a batch of violations
+        if answer is not None:
+            committer.submit_answering(
+                answer, lambda uow: _on_item(db, uow, report, checked, caller), actor=actor, now=now
+            )
+            return None
+        return committer.submit(lambda uow: _on_item(db, uow, report, checked, caller), actor=actor, now=now)
     item = PendingViolation(checked, actor, now, caller.operators)
     if answer is not None:
         committer.submit_answering(answer, body, actor=actor, now=now, batch=record_violations_within, item=item)
@@ -264,12 +296,46 @@ def check_violation(report: RecordViolation, *, now: datetime) -> CheckedViolati
     )
 
 
+def _item(
+    item: Mapping[str, Any] | None,
+    kind: str | ContentKind | None,
+    ref: AccountRef,
+    content_type: Sequence[str] | None,
+    content_date: str | date | None,
+) -> tuple[Item | None, ContentKind]:
+    """The item a report names, by its account on its platform, and the content decision's kind."""
+    if item is None:
+        if kind is not None:
+            raise ValidationError("a kind is that of the decision on an item: name the item", field="kind")
+        return None, ContentKind.REMOVAL
+    if not isinstance(item, Mapping):
+        raise ValidationError("must be an object {item, content_type, content_date, language?}", field="item")
+    if content_type is not None or content_date is not None:
+        raise ValidationError("the item's content_type and content_date are given in item", field="content_type")
+    unknown = set(item) - {"item", "content_type", "content_date", "language"}
+    if unknown:
+        raise ValidationError(f"unknown field {sorted(unknown)[0]!r}", field="item")
+    parsed = Item.parse({**item, "platform": ref.platform, "account": ref.account})
+    if any(code not in VIOLATION_CONTENT_TYPES for code in parsed.content_type):
+        raise ValidationError("CONTENT_TYPE_OTHER needs a description a violation does not carry", field="item")
+    return parsed, parse_enum(ContentKind, kind, field="kind") if kind is not None else ContentKind.REMOVAL
+
+
 def _content(report: RecordViolation, occurred: datetime) -> dict[str, Any]:
-    """The report's content fields, as the reason takes them."""
-    day = report.content_date if report.content_date is not None else occurred.date()
+    """The report's content fields, as the reason takes them (an item's, if it names one)."""
+    if report.item is not None:
+        day = date.fromisoformat(report.item.content_date)
+        if day > occurred.date():
+            raise ValidationError(
+                "the content cannot date from after the violation (occurred_at)", field="item.content_date"
+            )
+        types: Sequence[str] = report.item.content_type
+    else:
+        day = report.content_date if report.content_date is not None else occurred.date()
+        types = report.content_type
     if day > occurred.date():
         raise ValidationError("the content cannot date from after the violation (occurred_at)", field="content_date")
-    content: dict[str, Any] = {"content_type": list(report.content_type), "content_date": day.isoformat()}
+    content: dict[str, Any] = {"content_type": list(types), "content_date": day.isoformat()}
     if report.keywords:
         content["keywords"] = list(report.keywords)
     if report.territorial_scope:
@@ -475,7 +541,7 @@ def _recorded_event(
             sanction,
             probation.id if probation is not None else None,
             at,
-            NO_EXTRA,
+            NO_EXTRA if checked.content_decision is None else {"content_decision": checked.content_decision},
         ),
     )
     return NewEvent.of(
@@ -658,6 +724,7 @@ class _Batch:
             strike,
             probation.id if probation is not None else None,
             view,
+            checked.content_decision,
         )
         return events, body
 
@@ -741,6 +808,12 @@ class _Batch:
         return imposed, imposed_view(imposed.data, seq=seq, at=now, starts=term.starts_at, ends=term.ends_at)
 
 
+def earlier_answer(uow: UnitOfWork, platform: str, external_id: str) -> ViolationView | None:
+    """The first answer to the report ``external_id`` on ``platform``, if it was recorded (a repeat)."""
+    row = store.violation_by_external_id(uow.conn, platform, external_id)
+    return _answer(uow, row) if row is not None else None
+
+
 def _answer(uow: UnitOfWork, row: dict[str, Any]) -> ViolationView:
     """The first answer again, for a repeat: the sanction as it stood when it was first given."""
     answer = json.loads(row["answer"])
@@ -759,4 +832,5 @@ def _answer(uow: UnitOfWork, row: dict[str, Any]) -> ViolationView:
         answer["strike"],
         answer["probation"],
         sanction,
+        row["content_decision_id"],
     )

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import Connection, delete, or_, select, update
 
 from reprieve.domain.content import (
     ContentChange,
@@ -230,10 +230,26 @@ def contents_changed(projector: Projector, events: list[Applied[ContentAmended |
                 updated_seq=e.seq,
             )
         )
+        if isinstance(d, ContentRestored):
+            _end_strike(conn, row.id, to_micros(min(restorations)))
         conn.execute(delete(tables.content_spans).where(CS.decision_id == row.id))
         insert_rows(
             conn, tables.content_spans, _SPAN_COLUMNS, _span_rows(row.id, (row.platform_id, row.item_id), changes)
         )
+
+
+def _end_strike(conn: Connection, decision_id: str, restored: int) -> None:
+    """The decision's strike, if it counts as one, stops counting at its first restoration
+    (``reprieve.domain.strikes``): its violation's strike ends then, unless it ended before."""
+    V = tables.violations.c
+    conn.execute(
+        update(tables.violations)
+        .where(
+            V.content_decision_id == decision_id,
+            or_(V.strike_expires_at.is_(None), V.strike_expires_at > restored),
+        )
+        .values(strike_expires_at=restored)  # before its start: counts nowhere (``strike_end``)
+    )
 
 
 HANDLERS: dict[type[Any], Handler] = {

@@ -536,3 +536,53 @@ def probation_row(conn: Connection, probation_id: str) -> dict[str, Any] | None:
 def insert_requester(conn: Connection, **values: Any) -> None:
     """Keep who filed an appeal (personal data: beside the event, never in it)."""
     conn.execute(insert(tables.appeal_requesters).values(**values))
+
+
+class ContentStrikeRow(NamedTuple):
+    """The strike of a content decision (its violation), and what became of its ladder's sanction."""
+
+    decision_id: str
+    violation_id: str
+    ladder: str
+    strike_count: int
+    occurred_at: int
+    strike_expires_at: int | None
+    sanction_id: str | None
+    lifted_at: int | None
+    granted_at: int | None
+
+
+def content_strike_rows(conn: Connection, decision_ids: Sequence[str]) -> dict[str, ContentStrikeRow]:
+    """The strike of each of these content decisions that counts as one, by decision id."""
+    found: dict[str, ContentStrikeRow] = {}
+    ids = list(dict.fromkeys(decision_ids))
+    S = tables.sanctions.c
+    for i in range(0, len(ids), 500):
+        rows = conn.execute(
+            select(
+                V.content_decision_id,
+                V.id,
+                V.ladder,
+                V.strike_count,
+                V.occurred_at,
+                V.strike_expires_at,
+                V.sanction_id,
+                S.lifted_at,
+            )
+            .select_from(tables.violations.outerjoin(tables.sanctions, S.id == V.sanction_id))
+            .where(V.content_decision_id.in_(ids[i : i + 500]))
+        ).all()
+        granted = granted_appeal_instants(conn, [r.sanction_id for r in rows if r.sanction_id is not None])
+        for r in rows:
+            found[r.content_decision_id] = ContentStrikeRow(
+                r.content_decision_id,
+                r.id,
+                r.ladder,
+                r.strike_count,
+                r.occurred_at,
+                r.strike_expires_at,
+                r.sanction_id,
+                r.lifted_at,
+                granted.get(r.sanction_id) if r.sanction_id is not None else None,
+            )
+    return found

@@ -260,7 +260,7 @@ def violations_recorded(projector: Projector, events: list[Applied[ViolationReco
             sanction,
             probation,
             answered_at,
-            _extra,
+            extra,
         ) = event
         answer = {
             "strike": strike,
@@ -285,6 +285,7 @@ def violations_recorded(projector: Projector, events: list[Applied[ViolationReco
                 strike["ladder"],
                 sanction,
                 probation,
+                extra.get("content_decision"),
                 _json(answer),
                 seq,
             )
@@ -308,6 +309,7 @@ def violations_recorded(projector: Projector, events: list[Applied[ViolationReco
             "ladder",
             "sanction_id",
             "probation_id",
+            "content_decision_id",
             "answer",
             "created_seq",
         ),

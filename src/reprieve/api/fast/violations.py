@@ -164,6 +164,8 @@ def _report(body: bytes) -> violations.RecordViolation:
         raise _Unsure from None
     if type(data) is not dict or not _FIELDS.issuperset(data) or data.get("automated") is not None:
         raise _Unsure
+    if "item" in data or "kind" in data:  # a content decision too: the route's
+        raise _Unsure
     try:
         id_, platform, account, policy, severity, category = (
             data["id"],
