@@ -101,6 +101,7 @@ def test_a_bad_row_is_refused_naming_it_and_nothing_is_imported(world: World) ->
         ({k: v for k, v in row("2").items() if k != "informed_at"}, 422, "content decision #2: informed_at: required"),
         (row("2", kind="other"), 422, "content decision #2: kind_other"),
         (row("2", territorial_scope=["US"]), 422, "content decision #2"),
+        (row("2", strike=True), 422, "content decision #2: strike: an imported decision counts as no strike"),
         (row("1000000000000000009", "someone-else"), 409, "content decision #2: item facebook/1000000000000000009"),
         (row("1000000000000000010", "someone-else"), 409, "not 'someone-else'"),  # the same batch's first author
         (elsewhere, 404, "twitter"),  # another operator's platform

@@ -126,6 +126,13 @@ def _record_chunk(
     for index, (command, decision_id) in enumerate(zip(commands, ids, strict=True)):
         operator = seen[command.item.platform]
         key = (command.item.platform, command.item.item)
+        if command.strike:  # history: its strikes' sanctions are history too, imported as sanctions
+            raise ValidationError(
+                f"content decision #{offset + index + 1}: strike: an imported decision counts as no strike "
+                "(import the sanctions its strikes led to as sanctions, or decide it through "
+                "POST /v1/content-decisions)",
+                field="strike",
+            )
         try:
             event, _ = prepare_decided(uow, command, decision_id, operator, first, recorded.get(key))
         except ValidationError as exc:
