@@ -16,12 +16,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
-from itertools import islice
 from typing import Any
 
 from reprieve.domain.errors import ConflictError, NotFoundError, ValidationError
 from reprieve.domain.events import NewEvent
 from reprieve.domain.sanctions import imported_of
+from reprieve.services.batches import in_batches
 from reprieve.services.callers import Caller
 from reprieve.services.catalogue import ensure_accounts, require_platform
 from reprieve.services.content import DecideContent, prepare_decided
@@ -30,8 +30,6 @@ from reprieve.store.content_evidence import EvidenceRow, put_evidence_rows
 from reprieve.store.db import Database
 from reprieve.store.uow import UnitOfWork
 
-#: Decisions checked and recorded together inside one transaction of an import.
-IMPORT_CHUNK = 1000
 #: Rows one ``POST /v1/imports`` takes at most: one transaction, all or nothing.
 MAX_IMPORT_ROWS = 1000
 
@@ -75,24 +73,12 @@ def import_content(
     (``imported``) has it recorded and issues no statement; the edges require it. Platforms of
     operators the caller may not see do not exist (404).
     """
-    actor, now = caller.actor, caller.instant
     seen: dict[str, str] = {}  # platform -> its operator, checked once
-    total = 0
-    size = max(1, batch_size)
-    pending = iter(commands)
-    chunk = list(islice(pending, min(IMPORT_CHUNK, size)))
-    while chunk:
-        with UnitOfWork(db, actor=actor, now=now) as uow:
-            done = 0
-            while chunk:
-                _record_chunk(db, uow, caller, chunk, seen, offset=total + done)
-                done += len(chunk)
-                chunk = list(islice(pending, min(IMPORT_CHUNK, size - done)))
-        total += done
-        if on_batch is not None:
-            on_batch(total)
-        chunk = list(islice(pending, min(IMPORT_CHUNK, size)))
-    return total
+
+    def record(uow: UnitOfWork, chunk: Sequence[DecideContent], offset: int) -> None:
+        _record_chunk(db, uow, caller, chunk, seen, offset=offset)
+
+    return in_batches(db, commands, record, caller=caller, batch_size=batch_size, on_batch=on_batch)
 
 
 def _record_chunk(

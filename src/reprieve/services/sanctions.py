@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from itertools import islice
 from typing import Any
 
 from reprieve.domain.backdating import backdating_reason, parse_backdated_reason
@@ -31,6 +30,7 @@ from reprieve.domain.sanctions import (
 from reprieve.domain.time import Duration, format_instant, parse_duration, parse_instant, to_micros
 from reprieve.services import order_information, statements
 from reprieve.services.backdating import keep_backdated_reason
+from reprieve.services.batches import in_batches
 from reprieve.services.callers import Caller
 from reprieve.services.catalogue import ensure_accounts, require_platform
 from reprieve.services.viewing import Page
@@ -158,8 +158,6 @@ def impose_sanction(
     return sanction_view(sanction, at=uow.now)
 
 
-#: Sanctions checked and recorded together inside one transaction of an import.
-IMPORT_CHUNK = 1000
 #: Rows of history one ``POST /v1/imports`` takes at most: one transaction, all or nothing.
 MAX_IMPORT_ROWS = 1000
 
@@ -205,28 +203,14 @@ def import_sanctions(
     edges require it (``reprieve sanction import``, ``POST /v1/imports``). Platforms of operators
     the caller may not see do not exist.
     """
-    actor, now = caller.actor, caller.instant
     seen: set[str] = set()
-    total = 0
-    size = max(1, batch_size)
-    pending = iter(commands)
-    chunk = list(islice(pending, min(IMPORT_CHUNK, size)))
-    while chunk:
-        with UnitOfWork(db, actor=actor, now=now) as uow:
-            done = 0
-            # A batch is taken in chunks, each checked, chained and projected in turn: what a chunk
-            # makes stays in the processor's caches, where a whole batch per step would not.
-            while chunk:
-                if caller.operators is not None:
-                    _ensure_platforms_seen(db, uow, caller, chunk, seen)
-                _impose(db, uow, chunk, offset=total + done, keep=False)
-                done += len(chunk)
-                chunk = list(islice(pending, min(IMPORT_CHUNK, size - done)))
-        total += done
-        if on_batch is not None:
-            on_batch(total)
-        chunk = list(islice(pending, min(IMPORT_CHUNK, size)))
-    return total
+
+    def record(uow: UnitOfWork, chunk: Sequence[ImposeSanction], offset: int) -> None:
+        if caller.operators is not None:
+            _ensure_platforms_seen(db, uow, caller, chunk, seen)
+        _impose(db, uow, chunk, offset=offset, keep=False)
+
+    return in_batches(db, commands, record, caller=caller, batch_size=batch_size, on_batch=on_batch)
 
 
 def _ensure_platforms_seen(
