@@ -54,6 +54,7 @@ from reprieve.services import transparency
 from reprieve.services.callers import Caller
 from reprieve.services.catalogue import CreateOperator, CreatePlatform, create_operator, create_platform
 from reprieve.services.content_statements import appeal_url
+from reprieve.store import content as content_store
 from reprieve.store import issued, queries, tables
 from reprieve.store.bulk import insert_rows
 from reprieve.store.db import Database, open_database
@@ -87,21 +88,6 @@ _TYPES = (
 )
 _LANGUAGES = ("en", "en", "en", "fr", "de", "pt", None)
 _COUNTRIES = (("DE",), ("FR", "BE"), ("AT", "DE", "NL"))
-_DECISION_COLUMNS = (
-    "id", "operator_id", "platform_id", "item_id", "author_account", "kind", "kind_other", "territorial_scope",
-    "starts_at", "ends_at", "restored_at", "category", "reason", "automated", "strike", "changes", "created_seq",
-    "updated_seq",
-)  # fmt: skip
-_ITEM_COLUMNS = (
-    "platform_id",
-    "item_id",
-    "operator_id",
-    "author_account",
-    "content_type",
-    "content_date",
-    "language",
-    "created_seq",
-)
 _DOC_COLUMNS = (
     "id", "operator_id", "kind", "sanction_id", "decision_seq", "issued_at", "language", "format_version", "document",
     "packing", "sha256", "export_fields",
@@ -163,8 +149,8 @@ def seed(db: Database, count: int, seed: int) -> float:
 
     def flush() -> None:
         with db.engine.connect().execution_options(reprieve_write=True) as conn, conn.begin():
-            insert_rows(conn, tables.items, _ITEM_COLUMNS, batch_items)
-            insert_rows(conn, tables.content_decisions, _DECISION_COLUMNS, batch_decisions)
+            insert_rows(conn, tables.items, content_store.ITEM_COLUMNS, batch_items)
+            insert_rows(conn, tables.content_decisions, content_store.DECISION_COLUMNS, batch_decisions)
             insert_rows(conn, tables.issued_documents, _DOC_COLUMNS, batch_docs)
         batch_decisions.clear(), batch_items.clear(), batch_docs.clear()
 

@@ -43,6 +43,7 @@ from reprieve.domain.time import END_OF_TIME, format_instant, from_micros, to_mi
 from reprieve.enforcement import EnforcementIndex
 from reprieve.enforcement.items import ItemRow
 from reprieve.enforcement.loader import load_items
+from reprieve.store import content as content_store
 from reprieve.store import content_index, eventlog, queries, tables
 from reprieve.store.bulk import insert_rows
 from reprieve.store.db import Database, open_database
@@ -135,49 +136,15 @@ def populate_content(db: Database, count: int, seed: int, accounts: int) -> None
         )
         if len(batch[1]) == 50_000 or i == count - 1:
             with db.engine.begin() as conn:
-                insert_rows(conn, tables.items, content_index_columns.ITEMS, batch[0])
-                insert_rows(conn, tables.content_decisions, content_index_columns.DECISIONS, batch[1])
-                insert_rows(conn, tables.content_spans, content_index_columns.SPANS, batch[2])
+                insert_rows(conn, tables.items, content_store.ITEM_COLUMNS, batch[0])
+                insert_rows(conn, tables.content_decisions, content_store.DECISION_COLUMNS, batch[1])
+                insert_rows(conn, tables.content_spans, content_store.SPAN_COLUMNS, batch[2])
             batch = ([], [], [])
             elapsed = time.perf_counter() - started
             say(f"  {i + 1:>10,} content decisions inserted in {elapsed:,.0f} s")
     if db.dialect == "postgresql":
         with db.engine.connect() as conn:
             conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE")
-
-
-class content_index_columns:  # a namespace of column lists, as the projection writes them
-    ITEMS = (
-        "platform_id",
-        "item_id",
-        "operator_id",
-        "author_account",
-        "content_type",
-        "content_date",
-        "language",
-        "created_seq",
-    )
-    DECISIONS = (
-        "id",
-        "operator_id",
-        "platform_id",
-        "item_id",
-        "author_account",
-        "kind",
-        "kind_other",
-        "territorial_scope",
-        "starts_at",
-        "ends_at",
-        "restored_at",
-        "category",
-        "reason",
-        "automated",
-        "strike",
-        "changes",
-        "created_seq",
-        "updated_seq",
-    )
-    SPANS = ("decision_id", "active_from", "active_until", "platform_id", "item_id", "kind", "countries")
 
 
 def active_decisions(db: Database) -> int:

@@ -37,7 +37,7 @@ IT = tables.items.c
 CD = tables.content_decisions.c
 CS = tables.content_spans.c
 
-_DECISION_COLUMNS = (
+DECISION_COLUMNS = (
     "id",
     "operator_id",
     "platform_id",
@@ -57,8 +57,8 @@ _DECISION_COLUMNS = (
     "created_seq",
     "updated_seq",
 )
-_SPAN_COLUMNS = ("decision_id", "active_from", "active_until", "platform_id", "item_id", "kind", "countries")
-_ITEM_COLUMNS = (
+SPAN_COLUMNS = ("decision_id", "active_from", "active_until", "platform_id", "item_id", "kind", "countries")
+ITEM_COLUMNS = (
     "platform_id",
     "item_id",
     "operator_id",
@@ -185,9 +185,9 @@ def contents_decided(projector: Projector, events: list[Applied[ContentDecided]]
         if until > starts:
             span_rows.append((decision_id, starts, until, platform_id, item_id, kind, " ".join(countries)))
     known = {(row[0], row[1]) for row in _items_among(conn, items, "platform_id, item_id")}
-    insert_rows(conn, tables.items, _ITEM_COLUMNS, [row for key, row in items.items() if key not in known])
-    insert_rows(conn, tables.content_decisions, _DECISION_COLUMNS, decision_rows)
-    insert_rows(conn, tables.content_spans, _SPAN_COLUMNS, span_rows)
+    insert_rows(conn, tables.items, ITEM_COLUMNS, [row for key, row in items.items() if key not in known])
+    insert_rows(conn, tables.content_decisions, DECISION_COLUMNS, decision_rows)
+    insert_rows(conn, tables.content_spans, SPAN_COLUMNS, span_rows)
 
 
 def contents_changed(projector: Projector, events: list[Applied[ContentAmended | ContentRestored]]) -> None:
@@ -234,7 +234,7 @@ def contents_changed(projector: Projector, events: list[Applied[ContentAmended |
             _end_strike(conn, row.id, to_micros(min(restorations)))
         conn.execute(delete(tables.content_spans).where(CS.decision_id == row.id))
         insert_rows(
-            conn, tables.content_spans, _SPAN_COLUMNS, _span_rows(row.id, (row.platform_id, row.item_id), changes)
+            conn, tables.content_spans, SPAN_COLUMNS, _span_rows(row.id, (row.platform_id, row.item_id), changes)
         )
 
 
