@@ -15,7 +15,7 @@ import orjson
 from api_support import World
 from sqlalchemy import select, update
 
-from content_support import amended, decided, item, record
+from content_support import amended, decided, item, record, restored
 from content_support import record_without_statement as record_only
 from reprieve.dsa import enums, tdb
 from reprieve.dsa.validate import problems
@@ -238,3 +238,42 @@ def test_a_period_selects_content_statements_by_the_day_their_decision_applied(w
     assert puids(None, now + timedelta(days=1)) == ["cd_1", "cd_2"]
     assert puids(now + timedelta(days=1), None) == [f"cd_2-{seq}", "cd_3"]
     assert puids(now + timedelta(days=1), later) == []
+
+
+def test_the_csv_is_the_same_text_whether_lines_are_written_from_kept_fields_or_from_statements(
+    world: World,
+) -> None:
+    """The CSV export writes most content decisions' lines from their kept export fields
+    (``tdb.content_csv_line_of_kept``), the others from their statements: byte for byte the same
+    text as when every statement is made from its document (no kept fields), over a mix of never
+    amended, amended, restored and unissued decisions, with texts to quote, and for periods that
+    cut between their decisions."""
+    w = world
+    _decide_every_kind(w, issue=True)
+    now = w.clock()
+    record_only(w.db, now, decided("cd_plain", "label", now), now)  # no statement issued
+    record(w.db, now, decided("cd_quoted", "other", now, kind_other='Hidden, "quietly"'), now)
+    later = now + timedelta(days=2)
+    w.clock.advance(timedelta(days=2))
+    record(w.db, later, amended("cd_1", "removal", ends_at=later + timedelta(days=60), scope=("DE",)), later)
+    record(w.db, later, restored("cd_2"), later)
+    periods = [(None, None), (None, now + timedelta(days=1)), (now + timedelta(days=1), None)]
+
+    def texts() -> list[str]:
+        out = []
+        for since, until in periods:
+            params = {"format": "csv"}
+            if since is not None:
+                params["from"] = since.isoformat()
+            if until is not None:
+                params["to"] = until.isoformat()
+            answer = w.client.get("/v1/transparency/statements", params=params, headers=w.headers["auditor"])
+            assert answer.status_code == 200, answer.text
+            out.append(answer.text)
+        return out
+
+    kept = texts()
+    assert 'Hidden, ""quietly""' in kept[0] and "cd_plain" in kept[0] and "cd_quoted" in kept[0]
+    assert [len(text.splitlines()) for text in kept] == [1 + len(KINDS) + 3, 1 + len(KINDS) + 2, 2]
+    _set_fields(w, None)
+    assert texts() == kept

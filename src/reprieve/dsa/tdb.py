@@ -30,7 +30,15 @@ from reprieve.domain.sanctions import ChangeType, Sanction
 from reprieve.domain.text import INVISIBLE, trim
 from reprieve.domain.time import parse_instant, to_micros
 from reprieve.dsa import enums
-from reprieve.dsa.validate import PUID, PUID_MAX
+from reprieve.dsa.validate import (
+    EARLIEST_APPLICATION,
+    EARLIEST_CONTENT,
+    PUID,
+    PUID_MAX,
+    day_within,
+    is_plain_text,
+    problems,
+)
 
 T = TypeVar("T")
 
@@ -645,6 +653,183 @@ def content_statements_from_issued(
     return out
 
 
+def content_csv_line_of_kept(
+    decision_id: str, fields: str | bytes, name_cell: str, *, start_us: int, end_us: int
+) -> str | None:
+    """The CSV line of the one statement a content decision never amended nor restored issued,
+    straight from its kept export fields (``fields``; ``name_cell``: the platform's name as
+    ``csv_line`` writes it), if the statement is certainly valid and applied within ``[start_us,
+    end_us)``: the line ``csv_line`` writes of ``content_statements_from_issued``'s statement,
+    which ``validate.problems`` finds nothing wrong with, without making the statement. None when
+    that is not certain (a text to trim or too long, a date out of range, a code the validator
+    refuses, a statement of a change, anything unexpected): the caller then takes the general
+    path, which makes the statement, validates it and refuses it if it must.
+
+    The rules on the enumerated fields are the validator's own (``validate.problems``), run once
+    per combination of them with the cells they give (``_content_shape``); the texts, dates
+    and the puid are checked here on every statement, each by a test that implies the validator's
+    (a plain text within its length, a date within its range, a plain puid)."""
+    try:
+        (
+            decided_type,
+            _change,
+            effective,
+            kind,
+            kind_other,
+            ends,
+            countries,
+            types,
+            content_date,
+            language,
+            ground,
+            legal_ground,
+            contractual_ground,
+            policy,
+            explanation,
+            category,
+            keywords,
+            facts,
+            source,
+            detection,
+            automation,
+        ) = orjson.loads(fields)
+    except (orjson.JSONDecodeError, TypeError, ValueError):
+        return None
+    if decided_type != "decided" or type(effective) is not str or not _is_plain_puid(decision_id):
+        return None
+    if (start_us > -_UNBOUNDED or end_us < _UNBOUNDED) and not start_us <= to_micros(parse_instant(effective)) < end_us:
+        return None
+    if type(countries) is not list or type(types) is not list or type(keywords) is not list:
+        return None
+    try:
+        shape = _content_shape(
+            kind,
+            tuple(countries),
+            tuple(types),
+            language,
+            ground,
+            category,
+            tuple(keywords),
+            source,
+            bool(detection),
+            automation,
+        )
+    except TypeError:  # something unhashable where a code belongs
+        return None
+    if shape is None:
+        return None
+    template, end_at, ground_at, explanation_at, other = shape
+    application = effective[:10]
+    applies = day_within(application, EARLIEST_APPLICATION)
+    if applies is None or day_within(content_date, EARLIEST_CONTENT) is None:
+        return None
+    grounds = legal_ground if ground == "illegal_content" else (contractual_ground or policy)
+    if not (is_plain_text(grounds, 500) and is_plain_text(explanation, 2000) and is_plain_text(facts, 5000)):
+        return None
+    row = list(template)
+    if other:
+        if not is_plain_text(kind_other, 500):
+            return None
+        row[_VISIBILITY_OTHER_AT] = _text_cell(kind_other)
+    if ends:
+        if type(ends) is not str:
+            return None
+        ends_on = ends[:10]
+        last = day_within(ends_on, None)
+        if last is None or last < applies:
+            return None
+        row[end_at] = _dump_date(ends_on)
+    row[ground_at] = _text_cell(grounds)
+    row[explanation_at] = _text_cell(explanation)
+    row[_FACTS_AT] = _text_cell(facts)
+    row[_CONTENT_DATE_AT] = _dump_date(content_date)
+    row[_APPLICATION_AT] = _dump_date(application)
+    row[_NAME_AT] = name_cell
+    row[_PUID_AT] = decision_id  # a plain puid: nothing to quote
+    return ",".join(row) + "\r\n"
+
+
+@lru_cache(maxsize=65_536, typed=True)
+def _content_shape(
+    kind: Any,
+    countries: tuple[Any, ...],
+    types: tuple[Any, ...],
+    language: Any,
+    ground: Any,
+    category: Any,
+    keywords: tuple[Any, ...],
+    source: Any,
+    detection: bool,
+    automation: Any,
+) -> tuple[tuple[str, ...], int, int, int, bool] | None:
+    """For ``content_csv_line_of_kept``: the cells of the enumerated fields of a content statement
+    with these values (``content_statement_of``'s), the columns of its end date, grounds and
+    explanation, and whether its kind is ``other``; None if the validator refuses a statement
+    with these values and valid texts and dates (or the kind is none of a content decision's).
+    Kept per combination: they repeat from one statement to the next."""
+    if kind != "demonetization" and kind not in CONTENT_VISIBILITY:
+        return None
+    if not (language is None or type(language) is str) or not (automation is None or type(automation) is str):
+        return None
+    if not (source is None or type(source) is str):
+        return None
+    text = "x"
+    statement = content_statement_of(
+        "x",
+        kind,
+        text,
+        "2020-01-01",
+        "2020-01-02",
+        countries,
+        ContentItem(types, "2020-01-01", language),
+        {
+            "ground": ground,
+            "legal_ground": text,
+            "contractual_ground": text,
+            "explanation": text,
+            "category": category,
+            "keywords": list(keywords),
+            "facts": text,
+            "source": source,
+        },
+        {"detection": detection, "decision": automation},
+    )
+    # Valid texts and dates stand in for the statement's own (checked by the caller): whatever
+    # the validator refuses here, these values are the cause (an enumerated field, or a rule such
+    # as CONTENT_TYPE_OTHER's, which requires a text no content statement holds).
+    if problems(statement):
+        return None
+    shaped = {field: value for field, value in statement.items() if field in _SHAPED_CELLS}
+    row = _cells(shaped)
+    ends = "end_date_monetary_restriction" if kind == "demonetization" else "end_date_visibility_restriction"
+    end_at = _WHERE[ends][0]
+    if ground == "illegal_content":
+        ground_at, explanation_at = _WHERE["illegal_content_legal_ground"][0], _WHERE["illegal_content_explanation"][0]
+    else:
+        ground_at = _WHERE["incompatible_content_ground"][0]
+        explanation_at = _WHERE["incompatible_content_explanation"][0]
+    return tuple(row), end_at, ground_at, explanation_at, kind == "other"
+
+
+#: The fields of a content statement whose cells ``_content_shape`` keeps: those the validator's
+#: rules on enumerated fields look at.
+_SHAPED_CELLS = frozenset(
+    {
+        "decision_visibility",
+        "decision_monetary",
+        "decision_ground",
+        "category",
+        "category_specification",
+        "content_type",
+        "content_language",
+        "territorial_scope",
+        "source_type",
+        "automated_detection",
+        "automated_decision",
+    }
+)
+
+
 def _day(us: int) -> str:
     """The UTC date of an instant in µs; days before 1970 are out of the database's range anyway."""
     return (_EPOCH_DAY + timedelta(days=us // _US_PER_DAY)).isoformat()
@@ -699,6 +884,15 @@ def csv_line(statement: Mapping[str, Any], platform_name: str) -> str:
     when it holds a comma, a double quote or a line break (its double quotes doubled), as the
     ``csv`` module's minimal quoting does; the arrays' and dates' quoted forms are made once each,
     and a code of the database's enumerations is taken as it is (none needs folding nor quoting)."""
+    row = _cells(statement)
+    row[_NAME_AT] = _quoted(platform_name)
+    row[_PUID_AT] = _quoted(statement["puid"])
+    return ",".join(row) + "\r\n"
+
+
+def _cells(statement: Mapping[str, Any]) -> list[str]:
+    """The cells of ``csv_line``'s row that ``statement``'s fields fill (the platform's name and
+    the puid left empty)."""
     row = list(_EMPTY_ROW)
     keys = tuple(statement)
     plan = _PLANS.get(keys)
@@ -709,25 +903,30 @@ def csv_line(statement: Mapping[str, Any], platform_name: str) -> str:
         if value is None:
             continue
         if how is _TEXT:
-            if value in _CODES:
-                row[position] = value
-                continue
-            if (value and (value[0] in _EDGES or value[-1] in _EDGES)) or "\n" in value or "\r" in value:
-                value = value.replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
-                value = trim(value)
-            # Folded: no line break is left; a comma or a double quote is quoted.
-            if '"' in value:
-                value = '"' + value.replace('"', '""') + '"'
-            elif "," in value:
-                value = '"' + value + '"'
-            row[position] = value
+            row[position] = value if value in _CODES else _text_cell(value)
         elif how is _ARRAY:
             row[position] = _quoted_json_list(tuple(value))
         else:
             row[position] = _dump_date(value)
-    row[_NAME_AT] = _quoted(platform_name)
-    row[_PUID_AT] = _quoted(statement["puid"])
-    return ",".join(row) + "\r\n"
+    return row
+
+
+def _text_cell(value: str) -> str:
+    """A text as ``csv_line`` writes it: line breaks folded to spaces and trimmed (as the dumps do),
+    then quoted if it holds a comma or a double quote (no line break is left)."""
+    if (value and (value[0] in _EDGES or value[-1] in _EDGES)) or "\n" in value or "\r" in value:
+        value = value.replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
+        value = trim(value)
+    if '"' in value:
+        return '"' + value.replace('"', '""') + '"'
+    if "," in value:
+        return '"' + value + '"'
+    return value
+
+
+def csv_cell(value: str) -> str:
+    """A text as ``csv_line`` writes the platform's name: quoted as the ``csv`` module would."""
+    return _quoted(value)
 
 
 def _quoted(value: str) -> str:
@@ -793,6 +992,10 @@ _CODES = frozenset(
     for code in codes
     if code and not any(c in code for c in ',"\r\n') and code == trim(code) and code[0] not in _EDGES
 )
+_VISIBILITY_OTHER_AT = CSV_COLUMNS.index("decision_visibility_other")
+_FACTS_AT = CSV_COLUMNS.index("decision_facts")
+_CONTENT_DATE_AT = CSV_COLUMNS.index("content_date")
+_APPLICATION_AT = CSV_COLUMNS.index("application_date")
 _NAME_AT = CSV_COLUMNS.index("platform_name")
 _PUID_AT = CSV_COLUMNS.index("platform_uid")
 

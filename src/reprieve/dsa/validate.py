@@ -258,6 +258,31 @@ def _plain(value: Any, max_length: int) -> bool:
     )
 
 
+def is_plain_text(value: Any, max_length: int) -> bool:
+    """Whether ``value`` is a text the rules on a required text of at most ``max_length``
+    characters certainly accept as it is (``_plain``): a text of 1 to ``max_length`` characters
+    with nothing to trim at either end."""
+    return _plain(value, max_length)
+
+
+def day_within(value: Any, earliest: date | None) -> date | None:
+    """The day of ``value`` if the rules on a date (``_date``) find nothing wrong with it: text of
+    the form YYYY-MM-DD, on or after ``earliest`` (None: no bound) and on or before 2038-01-01;
+    None otherwise."""
+    if type(value) is not str:
+        return None
+    try:
+        day = _parse_day(value)
+    except ValueError:
+        return None
+    if (earliest is not None and day < earliest) or day > _LATEST:
+        return None
+    return day
+
+
+#: The earliest content date and application date the rules accept.
+EARLIEST_CONTENT, EARLIEST_APPLICATION = _EARLIEST_CONTENT, _EARLIEST_APPLICATION
+
 #: The invisibles ``trim`` takes off either end of a text, besides whitespace.
 _EDGES = frozenset(INVISIBLE)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import groupby, islice
@@ -211,24 +211,31 @@ def export_decisions(db: Database, *, operator: str, within: Period) -> Iterator
     start, end = within.start_us, within.end_us
     with db.read() as conn:
         names = store.platform_names(conn, operator)
-        rows = store.decision_rows_with_issued(conn, operator, start, end)
-        of_columns, of_issued = tdb.statements_from_columns, tdb.statements_from_issued
-        for sanction_id, group in groupby(rows, key=itemgetter(0)):
-            _, platform_id, starts_at, reason, automated, changes, _, document = next(group)
-            name = names.get(platform_id, platform_id)
-            decisions = of_columns(sanction_id, starts_at, reason, automated, changes, start_us=start, end_us=end)
-            if document is not None:
-                documents = [document, *(row[7] for row in group)]
-                issued = of_issued(sanction_id, documents, start_us=start, end_us=end)
-                decisions = [(puid, issued.pop(puid, statement)) for puid, statement in decisions]
-                decisions += issued.items()
-            for puid, statement in decisions:
-                if statement is None:
-                    yield Exported(sanction_id, puid, name, None, [])
-                    continue
-                found = problems(statement)
-                yield Exported(sanction_id, puid, name, None if found else statement, found)
+        yield from _sanction_decisions(conn, names, operator, start, end)
         yield from _content_decisions(conn, names, operator, start, end)
+
+
+def _sanction_decisions(
+    conn: Connection, names: Mapping[str, str], operator: str, start: int, end: int
+) -> Iterator[Exported]:
+    """The decisions on sanctions of ``operator`` applied within ``[start, end)`` (``export_decisions``)."""
+    rows = store.decision_rows_with_issued(conn, operator, start, end)
+    of_columns, of_issued = tdb.statements_from_columns, tdb.statements_from_issued
+    for sanction_id, group in groupby(rows, key=itemgetter(0)):
+        _, platform_id, starts_at, reason, automated, changes, _, document = next(group)
+        name = names.get(platform_id, platform_id)
+        decisions = of_columns(sanction_id, starts_at, reason, automated, changes, start_us=start, end_us=end)
+        if document is not None:
+            documents = [document, *(row[7] for row in group)]
+            issued = of_issued(sanction_id, documents, start_us=start, end_us=end)
+            decisions = [(puid, issued.pop(puid, statement)) for puid, statement in decisions]
+            decisions += issued.items()
+        for puid, statement in decisions:
+            if statement is None:
+                yield Exported(sanction_id, puid, name, None, [])
+                continue
+            found = problems(statement)
+            yield Exported(sanction_id, puid, name, None if found else statement, found)
 
 
 def _content_decisions(
@@ -237,45 +244,99 @@ def _content_decisions(
     """The decisions on content of ``operator`` applied within ``[start, end)``, by id, as
     ``export_decisions`` gives sanctions': from their issued statements, else their columns.
     ``Exported.sanction_id`` holds the content decision's id."""
-    rows = store.content_decision_rows_with_issued(conn, operator, start, end)
-    of_columns, of_issued = tdb.content_statements_from_columns, tdb.content_statements_from_issued
     items: dict[tuple[str, str, str | None], tdb.ContentItem] = {}
-    for row, kept in rows:
-        decision_id, platform_id, starts_at, kind_other, reason, automated, changes, types, day, language = row[:10]
-        name = names.get(platform_id, platform_id)
-        issued = of_issued(decision_id, kept, start_us=start, end_us=end) if kept else {}
-        if row[10] == row[11] and decision_id in issued:
-            # Never amended nor restored (its seqs are the same), and its statement in hand: what
-            # the columns would give (its creation, if applied within the period), unread.
-            decisions: list[tuple[str, dict[str, Any] | None]] = (
-                [(decision_id, issued.pop(decision_id))] if start <= starts_at < end else []
-            )
+    for row, kept in store.content_decision_rows_with_issued(conn, operator, start, end):
+        yield from _content_exported(row, kept, names, start, end, items)
+
+
+def _content_exported(
+    row: Any,
+    kept: Sequence[tuple[Any, Any]],
+    names: Mapping[str, str],
+    start: int,
+    end: int,
+    items: dict[tuple[str, str, str | None], tdb.ContentItem],
+) -> Iterator[Exported]:
+    """The statements of one decision on content (a row of ``content_decision_rows_with_issued``)
+    applied within ``[start, end)``; ``items``: the items made so far, shared by the calls."""
+    decision_id, platform_id, starts_at, kind_other, reason, automated, changes, types, day, language = row[:10]
+    name = names.get(platform_id, platform_id)
+    issued = tdb.content_statements_from_issued(decision_id, kept, start_us=start, end_us=end) if kept else {}
+    if row[10] == row[11] and decision_id in issued:
+        # Never amended nor restored (its seqs are the same), and its statement in hand: what
+        # the columns would give (its creation, if applied within the period), unread.
+        decisions: list[tuple[str, dict[str, Any] | None]] = (
+            [(decision_id, issued.pop(decision_id))] if start <= starts_at < end else []
+        )
+    else:
+        key = (types, day, language)
+        item = items.get(key)
+        if item is None:  # items repeat their types, dates and languages: one of each is made
+            if len(items) > 65_536:
+                items.clear()
+            item = items[key] = tdb.ContentItem(tuple(orjson.loads(types)), day, language)
+        columns = tdb.content_statements_from_columns(
+            decision_id,
+            starts_at,
+            kind_other,
+            reason,
+            automated,
+            changes,
+            item,
+            start_us=start,
+            end_us=end,
+            in_hand=issued,
+        )
+        decisions = [(puid, issued.pop(puid, None) or statement) for puid, statement in columns]
+    decisions += issued.items()
+    for puid, statement in decisions:
+        if statement is None:  # in hand, but not applied within the period as issued: none
+            continue
+        found = problems(statement)
+        yield Exported(decision_id, puid, name, None if found else statement, found)
+
+
+def _content_csv(
+    conn: Connection, names: Mapping[str, str], operator: str, start: int, end: int, tally: ExportTally
+) -> Iterator[str]:
+    """The CSV lines of the decisions on content of ``operator`` applied within ``[start, end)``
+    (those of ``_content_decisions``, in the same order), a chunk of decisions per piece of text.
+
+    A decision never amended nor restored whose one statement's export fields are kept is written
+    from those fields alone (``tdb.content_csv_line_of_kept``) when its statement is certainly
+    valid; every other decision (amended, restored, erased, issued before the fields were kept, or
+    with anything the validator might refuse) is read in full and exported as ``_content_decisions``
+    does: its statements made, validated, refused or written."""
+    line_of_kept, line = tdb.content_csv_line_of_kept, tdb.csv_line
+    cells: dict[str, str] = {}
+    items: dict[tuple[str, str, str | None], tdb.ContentItem] = {}
+    for chunk in store.content_export_chunks(conn, operator, start, end):
+        lines: list[str | None] = []
+        others: list[str] = []
+        for decision_id, platform_id, unchanged, fields in chunk:
+            written = None
+            if unchanged and fields is not None:
+                cell = cells.get(platform_id)
+                if cell is None:
+                    cell = cells[platform_id] = tdb.csv_cell(names.get(platform_id, platform_id))
+                written = line_of_kept(decision_id, fields, cell, start_us=start, end_us=end)
+            if written is None:
+                others.append(decision_id)
+            lines.append(written)
+        tally.exported += len(lines) - len(others)
+        if others:
+            full: dict[str, list[str]] = {decision_id: [] for decision_id in others}
+            for row, kept in store.content_decisions_with_issued(conn, others):
+                exported = _content_exported(row, kept, names, start, end, items)
+                full[row[0]] = [
+                    line(item.statement, item.platform_name)
+                    for item in _tallied(exported, tally)
+                    if item.statement is not None
+                ]
+            others.reverse()
+            yield "".join(written if written is not None else "".join(full[others.pop()]) for written in lines)
         else:
-            key = (types, day, language)
-            item = items.get(key)
-            if item is None:  # items repeat their types, dates and languages: one of each is made
-                if len(items) > 65_536:
-                    items.clear()
-                item = items[key] = tdb.ContentItem(tuple(orjson.loads(types)), day, language)
-            columns = of_columns(
-                decision_id,
-                starts_at,
-                kind_other,
-                reason,
-                automated,
-                changes,
-                item,
-                start_us=start,
-                end_us=end,
-                in_hand=issued,
-            )
-            decisions = [(puid, issued.pop(puid, None) or statement) for puid, statement in columns]
-        decisions += issued.items()
-        for puid, statement in decisions:
-            if statement is None:  # in hand, but not applied within the period as issued: none
-                continue
-            found = problems(statement)
-            yield Exported(decision_id, puid, name, None if found else statement, found)
+            yield "".join(lines)  # type: ignore[arg-type]  # every line written: none is None
 
 
 def _about(decision_id: str) -> str:
@@ -305,13 +366,19 @@ def export_csv(db: Database, *, operator: str, within: Period, tally: ExportTall
     tally = tally if tally is not None else ExportTally()
     yield tdb.csv_header()
     line = tdb.csv_line
-    lines = (
-        line(item.statement, item.platform_name)
-        for item in _tallied(export_decisions(db, operator=operator, within=within), tally)
-        if item.statement is not None
-    )
-    while chunk := "".join(islice(lines, 500)):  # 500 lines per piece of text
-        yield chunk
+    start, end = within.start_us, within.end_us
+    with db.read() as conn:
+        names = store.platform_names(conn, operator)
+        lines = (
+            line(item.statement, item.platform_name)
+            for item in _tallied(_sanction_decisions(conn, names, operator, start, end), tally)
+            if item.statement is not None
+        )
+        while chunk := "".join(islice(lines, 500)):  # 500 lines per piece of text
+            yield chunk
+        for chunk in _content_csv(conn, names, operator, start, end, tally):
+            if chunk:
+                yield chunk
 
 
 def export_json(db: Database, *, operator: str, within: Period) -> Iterator[str]:

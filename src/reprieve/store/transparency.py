@@ -9,8 +9,9 @@ from functools import cache
 from operator import itemgetter
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, bindparam, case, delete, func, insert, null, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from reprieve.store import tables
 from reprieve.store.db import Database
@@ -113,6 +114,83 @@ def content_decision_rows_with_issued(
     )
     for chunk in ids.scalars().partitions(_CONTENT_CHUNK):
         yield from _content_chunk(conn, chunk)
+
+
+def content_export_chunks(conn: Connection, operator: str, start: int, end: int) -> Iterator[list[ContentKept]]:
+    """The operator's decisions on content that may hold a decision applied in ``[start, end)``
+    (those of ``content_decision_rows_with_issued``), by id, in chunks of ``_KEPT_CHUNK``, each
+    decision as ``(id, platform, unchanged, fields)``: ``unchanged`` whether it was never amended
+    nor restored (its seqs are the same), ``fields`` the kept export fields
+    (``issued_documents.export_fields``, as bytes) of its statement if it issued exactly one whose
+    text and fields are kept, else None. What the CSV export needs to write most decisions from
+    their kept fields alone; it reads the others in full (``content_decisions_with_issued``).
+
+    On the driver's own cursors (the rows as plain tuples, without SQLAlchemy's per-row work): the
+    ids alone in order, streamed (a server-side cursor on PostgreSQL), and for each chunk of them
+    one query joining each decision to its kept statements (no document is read)."""
+    dialect = conn.dialect.name
+    raw: Any = conn.connection.dbapi_connection
+    ids_cursor = raw.cursor(name="reprieve_content_export") if dialect == "postgresql" else raw.cursor()
+    cursor = raw.cursor()
+    sql = _KEPT_SQL[dialect]
+    try:
+        try:
+            ids_cursor.execute(_KEPT_IDS_SQL[dialect], {"operator": operator, "start": start, "end": end})
+            while batch := ids_cursor.fetchmany(_KEPT_CHUNK):
+                ids = [found for (found,) in batch]
+                cursor.execute(sql, {"ids": orjson.dumps(ids).decode() if dialect == "sqlite" else ids})
+                yield _kept_chunk(cursor.fetchall())
+        except Exception as exc:
+            dbapi = conn.dialect.dbapi
+            if dbapi is not None and isinstance(exc, dbapi.Error):
+                raise DBAPIError.instance(sql, {}, exc, dbapi.Error, dialect=conn.dialect) from exc
+            raise
+    finally:
+        cursor.close()
+        ids_cursor.close()
+
+
+#: ``(id, platform, unchanged, fields)`` (``content_export_chunks``).
+ContentKept = tuple[str, str, bool, bytes | None]
+#: Content decisions per chunk of ``content_export_chunks``.
+_KEPT_CHUNK = 1000
+_KEPT_IDS = """SELECT id FROM content_decisions
+ WHERE operator_id = {p}operator{s} AND starts_at < {p}end{s}
+   AND (starts_at >= {p}start{s} OR updated_seq <> created_seq)
+ ORDER BY id"""
+_KEPT = """SELECT cd.id, cd.platform_id, cd.created_seq = cd.updated_seq, d.export_fields
+  FROM content_decisions cd
+  LEFT JOIN issued_documents d
+    ON d.sanction_id = cd.id AND d.kind = 'statement' AND d.document IS NOT NULL
+ WHERE cd.id {among}
+ ORDER BY cd.id"""
+#: By dialect (sqlite3: named parameters, the ids as a JSON array; psycopg: pyformat, a list).
+_KEPT_IDS_SQL = {"sqlite": _KEPT_IDS.format(p=":", s=""), "postgresql": _KEPT_IDS.format(p="%(", s=")s")}
+_KEPT_SQL = {
+    "sqlite": _KEPT.format(among="IN (SELECT value FROM json_each(:ids))"),
+    "postgresql": _KEPT.format(among="= ANY(%(ids)s)"),
+}
+
+
+def _kept_chunk(rows: list[tuple[Any, ...]]) -> list[ContentKept]:
+    """A chunk's joined rows (by id) as one ``ContentKept`` a decision."""
+    out: list[ContentKept] = []
+    last = None
+    for decision_id, platform_id, unchanged, fields in rows:
+        if decision_id == last:  # a second statement: read in full
+            out[-1] = (decision_id, platform_id, bool(unchanged), None)
+            continue
+        last = decision_id
+        out.append((decision_id, platform_id, bool(unchanged), None if fields is None else bytes(fields)))
+    return out
+
+
+def content_decisions_with_issued(
+    conn: Connection, ids: Sequence[str]
+) -> Iterator[tuple[Any, Sequence[tuple[Any, Any]]]]:
+    """The items of ``content_decision_rows_with_issued`` for the decisions ``ids`` (sorted)."""
+    for i in range(0, len(ids), _CONTENT_CHUNK):
+        yield from _content_chunk(conn, ids[i : i + _CONTENT_CHUNK])
 
 
 #: Content decisions per chunk of ``content_decision_rows_with_issued`` (bound parameters per ``IN``).
