@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     Column,
     ForeignKey,
     Index,
@@ -225,7 +226,21 @@ reviews = Table(
     metadata,
     Column("id", String(40), primary_key=True),
     Column("operator_id", String(63), ForeignKey("operators.id"), nullable=False, index=True),
-    Column("sanction_id", String(40), ForeignKey("sanctions.id"), nullable=False, index=True),
+    Column(
+        "sanction_id",
+        String(40),
+        ForeignKey("sanctions.id"),
+        nullable=True,
+        index=True,
+        comment="the sanction reviewed; null: a review of a content decision",
+    ),
+    Column(
+        "content_decision_id",
+        String(40),
+        nullable=True,
+        index=True,
+        comment="the content decision (cd_...) reviewed; null: a review of a sanction",
+    ),
     Column("state", String(16), nullable=False, comment="open or decided (due reviews are computed, not stored)"),
     Column("panel", Text, nullable=False, comment="JSON list of reviewers: token names or member ids"),
     Column("quorum", Integer, nullable=False, comment="assessments a decision needs"),
@@ -239,7 +254,8 @@ reviews = Table(
     Column("created_seq", BigInteger, nullable=False),
     Column("updated_seq", BigInteger, nullable=False),
     Index("ix_reviews_state_sanction", "state", "sanction_id"),
-    comment="Reviews of sanctions by a panel of reviewers.",
+    CheckConstraint("(sanction_id IS NULL) <> (content_decision_id IS NULL)", name="ck_reviews_one_subject"),
+    comment="Reviews of sanctions and of content decisions (exactly one of the two) by a panel of reviewers.",
 )
 
 review_assessments = Table(
