@@ -186,6 +186,7 @@ class DueReviewView:
     panel: tuple[str, ...] = ()
     reason: None = None
     opened_at: None = None
+    content_decision: None = None  #: due reviews are of sanctions (content decisions have no review_at)
 
     def to_json(self) -> dict[str, Any]:
         return {
