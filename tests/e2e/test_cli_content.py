@@ -111,3 +111,13 @@ def test_a_review_of_a_content_decision_from_the_command_line(cli: Cli) -> None:
     assert "terminate ends an account" in cli.fails(
         "review", "decide", review["id"], "--outcome", "terminate", "--rationale", "No"
     )
+
+
+def test_an_amnesty_that_covers_content_from_the_command_line(cli: Cli) -> None:
+    decided = cli.json("content", "decide", "facebook/post-amnesty", *ITEM, "--kind", "removal", *REASON)
+    dry = cli.json("amnesty", "create", "--operator", "meta", "--covers", "both", "--dry-run")
+    assert (dry["sanctions_matched"], dry["content_matched"]) == (0, 1)
+    assert [d["id"] for d in dry["content_sample"]] == [decided["id"]]
+    assert "content decisions: 1" in cli.ok("amnesty", "create", "--operator", "meta", "--covers", "both", "--dry-run")
+    refused = cli.fails("amnesty", "create", "--operator", "meta", "--content-kinds", "removal", "--dry-run")
+    assert "covers" in refused
