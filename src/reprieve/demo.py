@@ -194,7 +194,7 @@ def _evidence(item: str) -> dict[str, str]:
 def _capitol_video(db: Database) -> Strand:
     """6 January 2021: Facebook removes the video Trump posted while the Capitol riot went on."""
     yield t("2021-01-06T22:00:00Z")
-    content.decide_content(
+    removed = content.decide_content(
         db,
         content.DecideContent.parse(
             item={
@@ -218,6 +218,47 @@ def _capitol_video(db: Database) -> Strand:
             evidence=_evidence(CAPITOL_VIDEO),
         ),
         caller=META_MODERATOR.at(t("2021-01-06T22:00:00Z")),
+    )
+    yield from _capitol_video_review(db, removed.id)
+
+
+#: Seats of the Oversight Board panel of case 2021-001-FB-FBR (its members are not named).
+BOARD_PANEL = ("board-panel-member-1", "board-panel-member-2", "board-panel-member-3")
+
+
+def _capitol_video_review(db: Database, decision_id: str) -> Strand:
+    """21 January 2021: Facebook refers its decisions to the Oversight Board; on 5 May 2021 the
+    Board upholds the removal of the video (case 2021-001-FB-FBR): a review of a content decision."""
+    yield t("2021-01-21T15:00:00Z")
+    review = reviews.open_content_review(
+        db,
+        decision_id,
+        panel=list(BOARD_PANEL),
+        reason="Referred to the Oversight Board: was the removal of the video consistent with the policies?",
+        caller=META_MODERATOR.at(t("2021-01-21T15:00:00Z")),
+    )
+    for member, day in ((BOARD_PANEL[0], "2021-04-20"), (BOARD_PANEL[1], "2021-04-21")):
+        yield t(f"{day}T12:00:00Z")
+        reviews.file_assessment(
+            db,
+            review.id,
+            reviews.FileAssessment.parse(
+                risk="high",
+                factors=["ongoing_violence"],
+                rationale="Posted while violence was ongoing, the video praised those engaged in it.",
+            ),
+            caller=Caller(f"meta:{member}", names=(member,), now=t(f"{day}T12:00:00Z")),
+        )
+    yield t("2021-05-05T13:00:00Z")
+    reviews.decide_review(
+        db,
+        review.id,
+        reviews.DecideReview.parse(
+            outcome="uphold",
+            rationale="The Board upholds the removal: in the context of the riot the video created a serious "
+            "risk of violence.",
+        ),
+        caller=META_MODERATOR.at(t("2021-05-05T13:00:00Z")),
     )
 
 

@@ -164,6 +164,13 @@ def shape(path: str) -> str:
     return "/".join("*" if re.search(r"\d", part) else part for part in path.split("/"))
 
 
+def content_review(server: LiveServer) -> str:
+    """The demo's review of a content decision."""
+    with server.db.read() as conn:
+        reviews = tables.reviews.c
+        return str(conn.execute(select(reviews.id).where(reviews.content_decision_id.is_not(None))).scalar_one())
+
+
 def test_every_console_page_a_moderator_reaches(axe_page: Page, live_server: LiveServer) -> None:
     page = axe_page
     sign_in(page, live_server, "moderator@meta.example")
@@ -187,6 +194,10 @@ def test_every_console_page_a_moderator_reaches(axe_page: Page, live_server: Liv
             # the search box's results, and the amnesty filters refused (shown again with their errors)
             "/accounts?q=DonaldTrump",
             "/amnesties/preview?kinds=suspension&started_before=soon&reason=Check",
+            # an amnesty that covers content too: its content counts and sample (issue 25)
+            "/amnesties/preview?covers=both&reason=Accessibility+check",
+            # the demo's review of a content decision (the Oversight Board's, issue 25)
+            f"/reviews/{content_review(live_server)}",
         )
     ]
     seen_urls: set[str] = set()

@@ -98,3 +98,26 @@ def test_refusals_are_one_line_and_write_nothing(cli: Cli) -> None:
         "--backdated-reason", WHY, *REASON,
     )  # fmt: skip
     assert late["backdated"] is True and late["changes"][0]["backdated_reason"] == WHY
+
+
+def test_a_review_of_a_content_decision_from_the_command_line(cli: Cli) -> None:
+    decided = cli.json("content", "decide", "facebook/post-review", *ITEM, "--kind", "removal", *REASON)
+    assert "exactly one" in cli.fails("review", "open", "--panel", "ana", "--reason", "r")
+    review = cli.json(
+        "review", "open", "--content-decision", decided["id"], "--panel", "ana", "--reason", "Was it satire?"
+    )
+    assert (review["content_decision"], review["sanction"], review["state"]) == (decided["id"], None, "open")
+    cli.ok("review", "assess", review["id"], "--reviewer", "ana", "--risk", "low", "--rationale", "Satire")
+    assert "terminate ends an account" in cli.fails(
+        "review", "decide", review["id"], "--outcome", "terminate", "--rationale", "No"
+    )
+
+
+def test_an_amnesty_that_covers_content_from_the_command_line(cli: Cli) -> None:
+    decided = cli.json("content", "decide", "facebook/post-amnesty", *ITEM, "--kind", "removal", *REASON)
+    dry = cli.json("amnesty", "create", "--operator", "meta", "--covers", "both", "--dry-run")
+    assert (dry["sanctions_matched"], dry["content_matched"]) == (0, 1)
+    assert [d["id"] for d in dry["content_sample"]] == [decided["id"]]
+    assert "content decisions: 1" in cli.ok("amnesty", "create", "--operator", "meta", "--covers", "both", "--dry-run")
+    refused = cli.fails("amnesty", "create", "--operator", "meta", "--content-kinds", "removal", "--dry-run")
+    assert "covers" in refused

@@ -90,7 +90,12 @@ def damage_projections(db: Database) -> None:
         conn.execute(update(tables.operators).values(name="tampered"))
         victim = conn.execute(
             select(tables.sanctions.c.id)
-            .where(tables.sanctions.c.id.not_in(select(tables.reviews.c.sanction_id)))
+            # a review of a content decision names no sanction (NULL, which NOT IN would match nothing against)
+            .where(
+                tables.sanctions.c.id.not_in(
+                    select(tables.reviews.c.sanction_id).where(tables.reviews.c.sanction_id.is_not(None))
+                )
+            )
             .where(tables.sanctions.c.id.not_in(select(tables.appeals.c.sanction_id)))
             .order_by(tables.sanctions.c.id)
             .limit(1)

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from pydantic import Field
 
+from reprieve.api.content_schemas import ContentDecisionOut
 from reprieve.api.schemas import (
     BACKDATED_REASON,
     Category,
@@ -19,7 +20,8 @@ from reprieve.api.schemas import (
     Schema,
     Slug,
 )
-from reprieve.domain.amnesty import MAX_LIST, AmnestyFilter, AmnestyState, parse_amnesty
+from reprieve.domain.amnesty import MAX_LIST, AmnestyFilter, AmnestyState, Covers, parse_amnesty
+from reprieve.domain.content import ContentKind
 from reprieve.domain.model import SanctionKind, SanctionState
 
 Policy = Annotated[str, Field(min_length=1, max_length=500), NoNul, NotBlank]
@@ -38,6 +40,14 @@ class AmnestyFilterIn(Schema):
     )
     exclude_policies: Annotated[list[Policy], Field(max_length=MAX_LIST)] | None = Field(
         default=None, description="values of `reason.policy`", examples=[["Illegal activity"]]
+    )
+    covers: Covers | None = Field(
+        default=None,
+        description="sanctions (the default: lifted), content (content decisions: their items restored) or both; "
+        "platforms, started_before and the exclusions apply to both",
+    )
+    content_kinds: Annotated[list[ContentKind], Field(max_length=8)] | None = Field(
+        default=None, description="content decisions' kinds (covers content or both); default: every kind"
     )
 
 
@@ -63,6 +73,8 @@ class AmnestyCreate(Schema):
             started_before=f.started_before,
             exclude_categories=f.exclude_categories,
             exclude_policies=f.exclude_policies,
+            covers=f.covers.value if f.covers is not None else None,
+            content_kinds=[k.value for k in f.content_kinds] if f.content_kinds is not None else None,
             effective_at=self.effective_at,
         )
 
@@ -72,8 +84,11 @@ class AmnestyRevertCreate(Schema):
 
 
 class AmnestyPreviewOut(Out):
-    matched: int
+    matched: int = Field(description="sanctions and content decisions")
+    sanctions_matched: int
+    content_matched: int
     sample: list[SanctionOut]
+    content_sample: list[ContentDecisionOut]
 
 
 class AmnestyAccepted(Out):
@@ -102,9 +117,12 @@ class AmnestyOut(Out):
     filter: dict[str, object]
     reason: str
     effective_at: str
-    matched: int
+    matched: int = Field(description="sanctions and content decisions")
+    sanctions_matched: int
+    content_matched: int
+    content_restored: int = Field(description="content decisions whose items it restored so far")
     processed: int
-    lifted: int
+    lifted: int = Field(description="sanctions lifted")
     skipped: int
     rate: float | None = Field(description="targets processed per second")
     eta_seconds: float | None

@@ -73,6 +73,17 @@ class ReviewCreate(Schema):
     reason: Explanation = Field(examples=["Two years on: do the risks to public safety remain?"])
 
 
+class ReviewOpen(ReviewCreate):
+    """``POST /v1/reviews``: a review of a sanction or of a content decision, exactly one named."""
+
+    sanction: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")] | None = Field(
+        default=None, description="the sanction to review (or content_decision)"
+    )
+    content_decision: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")] | None = Field(
+        default=None, description="the content decision to review (or sanction)"
+    )
+
+
 class AssessmentCreate(Schema):
     risk: Risk
     factors: Annotated[list[Tag], Field(max_length=20)] = Field(
@@ -156,7 +167,11 @@ class TimelineEntry(Out):
 class ReviewOut(Out):
     id: str | None = Field(description="null for a review that is due but not open yet")
     operator: str
-    sanction: str
+    sanction: str | None = Field(description="the sanction reviewed; null: a review of a content decision")
+    content_decision: str | None = Field(
+        default=None, description="the content decision reviewed; null: a review of a sanction"
+    )
+    item: str | None = Field(default=None, description="the item of the content decision reviewed")
     subject: AccountRefOut
     state: ReviewState
     panel: list[str]

@@ -50,6 +50,8 @@ SHOWN = (
     "state",
     "effective_at",
     "matched",
+    "content_matched",
+    "content_restored",
     "processed",
     "lifted",
     "skipped",
@@ -117,6 +119,8 @@ def create(
     started_before: str = typer.Option(None, help="Only sanctions that started before this instant"),
     exclude_categories: str = typer.Option(None, help="Comma-separated STATEMENT_CATEGORY_* left alone"),
     exclude_policies: str = typer.Option(None, help="Reason policies left alone; separate them with '|'"),
+    covers: str = typer.Option(None, help="sanctions (default), content (restore items) or both"),
+    content_kinds: str = typer.Option(None, help="Comma-separated kinds of content decisions (with --covers)"),
     effective_at: str = typer.Option(None, help="When the lifts take effect (default: now)"),
     backdated_reason: str = BACKDATED_REASON,
     dry_run: bool = typer.Option(False, "--dry-run", help="Count and show a sample of 20; change nothing"),
@@ -142,6 +146,8 @@ def create(
         started_before=started_before,
         exclude_categories=split(exclude_categories),
         exclude_policies=[p.strip() for p in exclude_policies.split("|") if p.strip()] if exclude_policies else None,
+        covers=covers,
+        content_kinds=split(content_kinds),
         effective_at=effective_at,
     )
     at = caller().at(now())
@@ -151,6 +157,8 @@ def create(
             emit_json(preview.to_json())
             return
         typer.echo(f"matched: {preview.matched:,}")
+        if f.covers.content:
+            typer.echo(f"sanctions: {preview.sanctions_matched:,}, content decisions: {preview.content_matched:,}")
         table(
             [s.to_json() for s in preview.sample],
             [

@@ -22,7 +22,7 @@ from reprieve.cli.context import (
     now,
     state,
 )
-from reprieve.cli.output import emit_json, probation_text, record, table
+from reprieve.cli.output import emit_json, fail, probation_text, record, table
 from reprieve.domain.errors import ValidationError
 from reprieve.domain.filters import AppealFilter, ReviewFilter
 from reprieve.domain.model import parse_enum
@@ -135,15 +135,26 @@ def review_list(
 @review_app.command("open")
 def review_open(
     ctx: typer.Context,
-    sanction: str = typer.Argument(..., help="The sanction to review"),
+    sanction: str | None = typer.Argument(None, help="The sanction to review (or --content-decision)"),
+    content_decision: str | None = typer.Option(
+        None, "--content-decision", help="The content decision to review, in place of a sanction"
+    ),
     panel: str = typer.Option(..., help="Comma-separated reviewers: token names or member ids"),
     reason: str = typer.Option(..., help="Why it is reviewed"),
     as_json: bool = JSON,
 ) -> None:
-    """Open a review of an active sanction (the one due, or an ad-hoc one)."""
-    result = reviews.open_review(
-        state(ctx).db(), sanction, panel=split(panel) or [], reason=reason, caller=caller().at(now())
-    ).to_json()
+    """Open a review of an active sanction (the one due, or an ad-hoc one) or of an active content decision."""
+    if (sanction is None) == (content_decision is None):
+        fail("name exactly one of a sanction and --content-decision")
+    members = split(panel) or []
+    if content_decision is not None:
+        opened = reviews.open_content_review(
+            state(ctx).db(), content_decision, panel=members, reason=reason, caller=caller().at(now())
+        )
+    else:
+        assert sanction is not None
+        opened = reviews.open_review(state(ctx).db(), sanction, panel=members, reason=reason, caller=caller().at(now()))
+    result = opened.to_json()
     emit_json(result) if as_json else show_review(result)
 
 
@@ -215,6 +226,7 @@ def show_review(r: dict[str, Any]) -> None:
             "id",
             "state",
             "sanction",
+            "content_decision",
             "subject",
             "panel",
             "quorum",

@@ -1,8 +1,9 @@
 """Amnesty rules: what a filter may say, the states an amnesty goes through, and its progress.
 
 An amnesty lifts every sanction of one operator that matches a filter, minus exclusions, at one
-``effective_at``. A lift only acts on a sanction active at its ``effective_at`` (PRODUCT.md
-section 3), so the states a filter may ask for are those a lift accepts: ``active``.
+``effective_at``; a filter that ``covers`` content restores the matching content decisions'
+items as well (issue 25, PRODUCT.md section 9). A lift only acts on a sanction active at its
+``effective_at`` (PRODUCT.md section 3), so the states a filter may ask for are those a lift accepts: ``active``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from reprieve.domain.content import ContentKind
 from reprieve.domain.errors import ValidationError
 from reprieve.domain.model import SanctionKind, SanctionState, ensure_slug, ensure_text, parse_enum
 from reprieve.domain.reason import CATEGORIES, category_problem
@@ -34,6 +36,22 @@ class AmnestyState(StrEnum):
     FAILED = "failed"
 
 
+class Covers(StrEnum):
+    """What an amnesty acts on: sanctions (lifted), content decisions (their items restored), or both."""
+
+    SANCTIONS = "sanctions"
+    CONTENT = "content"
+    BOTH = "both"
+
+    @property
+    def sanctions(self) -> bool:
+        return self is not Covers.CONTENT
+
+    @property
+    def content(self) -> bool:
+        return self is not Covers.SANCTIONS
+
+
 class Phase(StrEnum):
     """The two batched passes over an amnesty's targets."""
 
@@ -43,7 +61,9 @@ class Phase(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class AmnestyFilter:
-    """Which sanctions of ``operator`` an amnesty lifts; empty lists mean "any"."""
+    """Which sanctions (and, with ``covers``, content decisions) of ``operator`` an amnesty acts on;
+    empty lists mean "any". ``kinds`` are sanctions' kinds, ``content_kinds`` content decisions';
+    the platforms, start and exclusions apply to both."""
 
     operator: str
     platforms: tuple[str, ...] = ()
@@ -52,9 +72,11 @@ class AmnestyFilter:
     started_before: datetime | None = None
     exclude_categories: tuple[str, ...] = ()
     exclude_policies: tuple[str, ...] = ()
+    covers: Covers = Covers.SANCTIONS
+    content_kinds: tuple[ContentKind, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "operator": self.operator,
             "platforms": list(self.platforms),
             "kinds": [k.value for k in self.kinds],
@@ -63,6 +85,10 @@ class AmnestyFilter:
             "exclude_categories": list(self.exclude_categories),
             "exclude_policies": list(self.exclude_policies),
         }
+        if self.covers is not Covers.SANCTIONS:  # an amnesty of sanctions records what it always did
+            data["covers"] = self.covers.value
+            data["content_kinds"] = [k.value for k in self.content_kinds]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> AmnestyFilter:
@@ -75,6 +101,8 @@ class AmnestyFilter:
             started_before=parse_instant(data["started_before"]) if data.get("started_before") else None,
             exclude_categories=tuple(data.get("exclude_categories") or ()),
             exclude_policies=tuple(data.get("exclude_policies") or ()),
+            covers=Covers(data.get("covers") or Covers.SANCTIONS.value),
+            content_kinds=tuple(ContentKind(k) for k in data.get("content_kinds") or ()),
         )
 
 
@@ -87,6 +115,8 @@ def make_filter(
     started_before: str | datetime | None = None,
     exclude_categories: Sequence[str] | None = None,
     exclude_policies: Sequence[str] | None = None,
+    covers: str | None = None,
+    content_kinds: Sequence[str] | None = None,
 ) -> AmnestyFilter:
     """Check what a moderator asked for and turn it into a filter (ValidationError naming the field)."""
     ensure_slug(operator, field="operator")
@@ -115,7 +145,32 @@ def make_filter(
             for p in _listed(exclude_policies, "filter.exclude_policies")
         )
     )
-    return AmnestyFilter(operator, platform_ids, kind_values, state_values, before, categories, policies)
+    covering = Covers.SANCTIONS if covers is None else parse_enum(Covers, covers, field="filter.covers")
+    content_kind_values = tuple(
+        dict.fromkeys(
+            parse_enum(ContentKind, k, field="filter.content_kinds")
+            for k in _listed(content_kinds, "filter.content_kinds")
+        )
+    )
+    if content_kind_values and not covering.content:
+        raise ValidationError(
+            "content kinds filter content decisions: say covers 'content' or 'both'", field="filter.content_kinds"
+        )
+    if kind_values and not covering.sanctions:
+        raise ValidationError(
+            "kinds filter sanctions: an amnesty that covers only content takes content_kinds", field="filter.kinds"
+        )
+    return AmnestyFilter(
+        operator,
+        platform_ids,
+        kind_values,
+        state_values,
+        before,
+        categories,
+        policies,
+        covering,
+        content_kind_values,
+    )
 
 
 def parse_amnesty(

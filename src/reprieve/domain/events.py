@@ -593,11 +593,25 @@ class TokenRevoked(NamedTuple):
         return cls(*_read(cls, payload))
 
 
+def _review_subject_out(data: dict[str, Any]) -> dict[str, Any]:
+    """A review event's payload names what is reviewed: ``sanction`` or (issue 25) ``content_decision``;
+    the other key is left out, so that a review of a sanction keeps the payload it always had."""
+    for key in ("sanction", "content_decision"):
+        if key in data and data[key] is None:
+            del data[key]
+    return data
+
+
+def _review_subject_in(payload: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A review event's payload with ``sanction`` present (None: a review of a content decision)."""
+    return payload if "sanction" in payload else {"sanction": None, **payload}
+
+
 @_event(EventType.REVIEW_OPENED, personal=("panel", "opened_by"))
 class ReviewOpened(NamedTuple):
     id: str
     operator: str
-    sanction: str
+    sanction: str | None  #: None: a review of a content decision (``content_decision``)
     #: each entry a reference to ``personal_data`` (kind ``review.panel``) since issue 21; older
     #: events: the name or id the moderator typed
     panel: list[str | PersonalRef]
@@ -605,43 +619,47 @@ class ReviewOpened(NamedTuple):
     reason: str
     due_at: str | None = None
     opened_by: str | None = None
+    content_decision: str | None = None  #: the content decision reviewed (issue 25); None: a sanction
     extra: Mapping[str, Any] = NO_EXTRA
 
     def to_payload(self) -> dict[str, Any]:
-        data = _payload(self, self._fields[:-1])
+        data = _review_subject_out(_payload(self, self._fields[:-1]))
         data["panel"] = [ref_out(entry) for entry in self.panel]
         return data
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> ReviewOpened:
-        event = cls(*_read(cls, payload))
+        event = cls(*_read(cls, _review_subject_in(payload)))
         return event._replace(panel=[ref_in(entry) for entry in event.panel])
 
 
 @_event(EventType.ASSESSMENT_FILED, personal=("reviewer",))
 class AssessmentFiled(NamedTuple):
     review: str
-    sanction: str
+    sanction: str | None  #: None: a review of a content decision (``content_decision``)
     reviewer: str  #: who filed it: the actor, by id (older events: the panel entry)
     risk: str
     factors: list[str]
     rationale: str
     seat: int | None = None  #: the panel entry filed from, by position (older events: None, ``reviewer`` is it)
+    content_decision: str | None = None  #: the content decision reviewed (issue 25); None: a sanction
     extra: Mapping[str, Any] = NO_EXTRA
 
     def to_payload(self) -> dict[str, Any]:
-        # an older event has no seat: its payload is written back as it was (same bytes, same hash)
-        return _payload(self, self._fields[:-1] if self.seat is not None else self._fields[:-2])
+        data = _review_subject_out(_payload(self, self._fields[:-1]))
+        if self.seat is None:  # an older event has no seat: written back as it was (same bytes, same hash)
+            del data["seat"]
+        return data
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> AssessmentFiled:
-        return cls(*_read(cls, payload))
+        return cls(*_read(cls, _review_subject_in(payload)))
 
 
 @_event(EventType.REVIEW_DECIDED, personal=("decided_by", "backdated_reason"))
 class ReviewDecided(NamedTuple):
     id: str
-    sanction: str
+    sanction: str | None  #: None: a review of a content decision (``content_decision``)
     outcome: str
     rationale: str
     decided_by: str | None = None
@@ -652,14 +670,15 @@ class ReviewDecided(NamedTuple):
     probation: str | None = None
     #: A backdated decision's reason, by reference to ``personal_data``; in the payload only when set.
     backdated_reason: PersonalRef | None = None
+    content_decision: str | None = None  #: the content decision reviewed (issue 25); None: a sanction
     extra: Mapping[str, Any] = NO_EXTRA
 
     def to_payload(self) -> dict[str, Any]:
-        return _backdated_out(_payload(self, self._fields[:-1]))
+        return _review_subject_out(_backdated_out(_payload(self, self._fields[:-1])))
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> ReviewDecided:
-        return _backdated_in(cls(*_read(cls, payload)))
+        return _backdated_in(cls(*_read(cls, _review_subject_in(payload))))
 
 
 @_event(EventType.APPEAL_FILED, personal=("requester", "statement"))

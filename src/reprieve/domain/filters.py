@@ -27,6 +27,7 @@ class ReviewFilter:
     operator: str | None = None
     operators: Sequence[str] | None = None  #: what the caller may see; None: everything
     sanction: str | None = None
+    content_decision: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

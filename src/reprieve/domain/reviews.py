@@ -102,11 +102,12 @@ class Review:
 
     id: str
     operator: str
-    sanction: str
+    sanction: str | None  #: None: a review of a content decision
     panel: tuple[str, ...]
     quorum: int
     state: ReviewState
     assessments: list[Assessment] = field(default_factory=list)
+    content_decision: str | None = None  #: the content decision reviewed (issue 25); None: a sanction
 
     def seat_of(self, names: Iterable[str]) -> str | None:
         """The panel entry that names a principal (by any of ``names``), if any."""
@@ -228,3 +229,57 @@ def _no_end(outcome: ReviewOutcome, ends_at: datetime | Unset | None) -> None:
 def ensure_outcome_allows_probation(outcome: ReviewOutcome) -> None:
     if outcome is not ReviewOutcome.LIFT:
         raise ValidationError("only a decision that lifts the sanction sets a probation", field="probation")
+
+
+@dataclass(frozen=True, slots=True)
+class ContentAction:
+    """What a decision does to a content decision: restore the item, set a new end, or nothing."""
+
+    restore: bool = False
+    ends_at: datetime | Unset | None = UNSET
+
+    @property
+    def amends(self) -> bool:
+        return not self.restore and not isinstance(self.ends_at, Unset)
+
+
+def plan_content_review_decision(
+    outcome: ReviewOutcome,
+    current_end: datetime | None,
+    *,
+    ends_at: datetime | Unset | None = UNSET,
+    next_review_at: datetime | Unset | None = UNSET,
+    probation: bool = False,
+) -> ContentAction:
+    """What ``outcome`` does to a content decision whose term in force ends at ``current_end``
+    (None: indefinite): lift restores the item, extend and reduce set a new end, uphold keeps it.
+    ``terminate`` ends an account and a probation follows an account's reinstatement: neither is
+    a decision about an item, and a content decision has no scheduled review to name."""
+    if probation:
+        raise ValidationError("a probation follows a sanction's lift, not a content decision's", field="probation")
+    if not isinstance(next_review_at, Unset) and next_review_at is not None:
+        raise ValidationError("a content decision has no scheduled review", field="next_review_at")
+    if outcome is ReviewOutcome.TERMINATE:
+        raise ValidationError(
+            "terminate ends an account: a content decision is lifted, extended, reduced or upheld", field="outcome"
+        )
+    if outcome is ReviewOutcome.LIFT:
+        _no_end(outcome, ends_at)
+        return ContentAction(restore=True)
+    if outcome is ReviewOutcome.UPHOLD:
+        _no_end(outcome, ends_at)
+        return ContentAction()
+    if isinstance(ends_at, Unset) or ends_at is None:
+        raise ValidationError(f"to {outcome.value} a content decision, give its new ends_at", field="ends_at")
+    if outcome is ReviewOutcome.EXTEND:
+        if current_end is None:
+            raise ValidationError("the content decision has no end to extend; uphold it", field="ends_at")
+        if ends_at <= current_end:
+            raise ValidationError(
+                f"must lie after the current end ({format_instant(current_end)}) to extend it", field="ends_at"
+            )
+    elif current_end is not None and ends_at >= current_end:
+        raise ValidationError(
+            f"must lie before the current end ({format_instant(current_end)}) to reduce it", field="ends_at"
+        )
+    return ContentAction(ends_at=ends_at)

@@ -29,6 +29,7 @@ from reprieve.domain.amnesty import (
 from reprieve.domain.backdating import REASON_KIND, backdating_reason, parse_backdated_reason
 from reprieve.domain.errors import ConflictError, NotFoundError, ValidationError
 from reprieve.domain.events import (
+    NO_EXTRA,
     AmnestyCompleted,
     AmnestyReverted,
     AmnestyRevertStarted,
@@ -41,10 +42,13 @@ from reprieve.domain.events import (
 from reprieve.domain.model import ensure_text
 from reprieve.domain.sanctions import Sanction
 from reprieve.domain.time import format_instant, from_micros, to_micros
+from reprieve.services import content as content_service
 from reprieve.services.backdating import keep_backdated_reason
 from reprieve.services.callers import Caller
+from reprieve.services.content import ContentDecisionView, decision_view
 from reprieve.services.views import SanctionView, sanction_view
 from reprieve.store import amnesty as store
+from reprieve.store import content as content_store
 from reprieve.store import personal, queries
 from reprieve.store.connection import Connection
 from reprieve.store.db import Database
@@ -96,9 +100,9 @@ class AmnestyView:
     filter: Mapping[str, Any]  #: as recorded in amnesty.started
     reason: str
     effective_at: datetime
-    matched: int
+    matched: int  #: sanctions and content decisions
     processed: int
-    lifted: int
+    lifted: int  #: sanctions lifted
     skipped: int
     rate: float | None
     eta_seconds: float | None
@@ -110,6 +114,13 @@ class AmnestyView:
     #: Effective more than 24 hours before it was recorded (PRODUCT.md section 8), and why (None once erased).
     backdated: bool = False
     backdated_reason: str | None = None
+    #: Of ``matched``, the content decisions (issue 25), and how many of their items it restored.
+    content_matched: int = 0
+    content_restored: int = 0
+
+    @property
+    def sanctions_matched(self) -> int:
+        return self.matched - self.content_matched
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -120,6 +131,9 @@ class AmnestyView:
             "reason": self.reason,
             "effective_at": format_instant(self.effective_at),
             "matched": self.matched,
+            "sanctions_matched": self.sanctions_matched,
+            "content_matched": self.content_matched,
+            "content_restored": self.content_restored,
             "processed": self.processed,
             "lifted": self.lifted,
             "skipped": self.skipped,
@@ -137,13 +151,26 @@ class AmnestyView:
 
 @dataclass(frozen=True, slots=True)
 class AmnestyPreview:
-    """A dry run: how many sanctions an amnesty would lift, and the first of them."""
+    """A dry run: how many sanctions an amnesty would lift and content decisions it would restore
+    (``matched``: both), and the first of each."""
 
     matched: int
     sample: tuple[SanctionView, ...]  #: at the amnesty's effective instant
+    content_matched: int = 0
+    content_sample: tuple[ContentDecisionView, ...] = ()
+
+    @property
+    def sanctions_matched(self) -> int:
+        return self.matched - self.content_matched
 
     def to_json(self) -> dict[str, Any]:
-        return {"matched": self.matched, "sample": [s.to_json() for s in self.sample]}
+        return {
+            "matched": self.matched,
+            "sanctions_matched": self.sanctions_matched,
+            "content_matched": self.content_matched,
+            "sample": [s.to_json() for s in self.sample],
+            "content_sample": [d.to_json() for d in self.content_sample],
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,7 +221,14 @@ def preview(db: Database, f: AmnestyFilter, *, effective_at: datetime | None = N
         t = to_micros(effective)
         matched = store.count_matching(conn, f, t)
         sample = queries.load_sanctions(conn, store.sample_rows(conn, f, t, SAMPLE_SIZE))
-    return AmnestyPreview(matched, tuple(sanction_view(s, at=effective) for s in sample))
+        content_matched = store.count_content_matching(conn, f, t)
+        decisions = [content_store.load_decision(conn, i) for i in store.content_sample_ids(conn, f, t, SAMPLE_SIZE)]
+    return AmnestyPreview(
+        matched + content_matched,
+        tuple(sanction_view(s, at=effective) for s in sample),
+        content_matched,
+        tuple(decision_view(d, at=effective) for d in decisions if d is not None),
+    )
 
 
 def start(
@@ -218,7 +252,9 @@ def start(
         f = _checked_filter(db, uow.conn, f, caller)
         why = backdating_reason(effective, uow.now, given_why, field="effective_at")
         backdated = keep_backdated_reason(uow, operator=operator, subject=f"amnesty:{amnesty_id}", reason=why)
-        matched = store.freeze_targets(uow.conn, amnesty_id, f, to_micros(effective))
+        sanctions_matched = store.freeze_targets(uow.conn, amnesty_id, f, to_micros(effective))
+        content_matched = store.freeze_content_targets(uow.conn, amnesty_id, f, to_micros(effective), sanctions_matched)
+        matched = sanctions_matched + content_matched
         uow.record(
             [
                 NewEvent.of(
@@ -232,6 +268,8 @@ def start(
                         by=caller.actor,
                         started_at=uow.at,
                         backdated_reason=backdated,
+                        # Only when it covers content: an amnesty of sanctions records what it always did.
+                        extra={"content_matched": content_matched} if f.covers.content else NO_EXTRA,
                     ),
                     format_instant(effective) or "",
                     operator,
@@ -305,7 +343,13 @@ def lift_batch(db: Database, amnesty: dict[str, Any], owner: str, now: datetime,
         if current.claimed_by != owner:
             raise store.LeaseLost(amnesty_id)
         upto = min(current.position + size, current.total)
-        targets = store.lift_batch(uow.conn, amnesty_id, current.position, upto, t)
+        # The sanctions come first in the work list, the content decisions after them.
+        last_sanction = current.total - int(amnesty["content_matched"])
+        targets = (
+            store.lift_batch(uow.conn, amnesty_id, current.position, min(upto, last_sanction), t)
+            if current.position < last_sanction
+            else []
+        )
         active = [target for target in targets if target.active]
         reason = amnesty["reason"]
         origin = {"amnesty": amnesty_id}
@@ -317,8 +361,13 @@ def lift_batch(db: Database, amnesty: dict[str, Any], owner: str, now: datetime,
         )
         if recorded:
             store.record_lift_range(uow.conn, amnesty_id, recorded[0].seq, recorded[-1].seq)
+        restored = 0
+        if upto > last_sanction:
+            restored = _restore_content(
+                uow, amnesty, store.content_targets(uow.conn, amnesty_id, max(current.position, last_sanction), upto)
+            )
         processed = upto - current.position
-        skipped = processed - len(active)
+        skipped = processed - len(active) - restored
         store.advance(
             uow.conn,
             current,
@@ -331,19 +380,39 @@ def lift_batch(db: Database, amnesty: dict[str, Any], owner: str, now: datetime,
         )
         if upto >= current.total:
             all_skipped = current.skipped + skipped
+            all_restored = store.count_restored_content(uow.conn, amnesty_id) if amnesty["content_matched"] else 0
             uow.record(
                 [
                     _completed(
                         amnesty_id,
                         operator,
                         uow.at,
-                        lifted=current.processed + processed - all_skipped,
+                        lifted=current.processed + processed - all_skipped - all_restored,
                         skipped=all_skipped,
                     )
                 ]
             )
             return False
     return True
+
+
+def _restore_content(uow: UnitOfWork, amnesty: dict[str, Any], targets: list[tuple[int, str]]) -> int:
+    """Restore the items of the content decisions among ``targets`` still active at the amnesty's
+    instant, each with its ``content.restored`` event naming the amnesty; returns how many."""
+    amnesty_id, t = amnesty["id"], from_micros(int(amnesty["effective_at"]))
+    backdated = personal.text_of_subject(
+        uow.conn, operator=amnesty["operator_id"], subject=f"amnesty:{amnesty_id}", kind=REASON_KIND
+    )
+    command = content_service.RestoreContent(
+        amnesty["reason"], t, backdated.value if backdated is not None and backdated.value else None
+    )
+    restored = 0
+    for _position, decision_id in targets:
+        decision = content_service.load_for_change(uow, decision_id, None)
+        if decision.is_active(t):
+            content_service.restore_within(uow, decision, command, {"amnesty": amnesty_id})
+            restored += 1
+    return restored
 
 
 def revert_batch(db: Database, amnesty: dict[str, Any], owner: str, now: datetime, size: int) -> bool:
@@ -552,4 +621,6 @@ def amnesty_view(
         created_by=row["created_by"],
         error=error,
         revert=revert,
+        content_matched=int(row["content_matched"]),
+        content_restored=int(row["content_restored"]),
     )

@@ -507,34 +507,44 @@ def amend_content(
     with UnitOfWork(db, actor=caller.actor, now=caller.clock) as uow:
         decision = _load(uow, decision_id, caller)
         decision.ensure_version(if_version)
-        effective = command.effective_at if command.effective_at is not None else max(uow.now, decision.starts_at)
-        seq = uow.next_seq()
-        change = decision.amend(
-            seq=seq,
-            effective_at=effective,
-            ends_at=command.ends_at,
-            kind=command.kind,
-            territorial_scope=command.territorial_scope,
-        )
-        assert change.kind is not None
-        why = backdating_reason(effective, uow.now, command.backdated_reason, field="effective_at")
-        backdated = keep_backdated_reason(
-            uow, operator=decision.operator, subject=f"content_decision:{decision.id}", reason=why
-        )
-        event = ContentAmended(
-            id=decision.id,
-            kind=change.kind.value,
-            ends_at=format_instant(change.ends_at),
-            territorial_scope=change.territorial_scope,
-            reason=command.reason,
-            backdated_reason=backdated,
-        )
-        uow.record([NewEvent.of(event, format_instant(effective) or "", decision.operator)])
-        _mark_backdated(decision, backdated, why, uow.now)
-        _recorded(uow, decision, seq, decision.changes[-1])
+        amend_within(uow, decision, command)
         kept = _evidence_views(uow.conn, [decision], caller).get(decision.id)
         strike = strikes_of(uow.conn, [decision.id], at=uow.now).get(decision.id)
     return decision_view(decision, at=uow.now, evidence=kept, strike=strike)
+
+
+def amend_within(
+    uow: UnitOfWork, decision: ContentDecision, command: AmendContent, origin: Mapping[str, Any] | None = None
+) -> int:
+    """Record the amendment of ``decision`` (loaded in ``uow``) and what follows from it; returns
+    its seq. ``origin``: what decided it (``{"review": id}``), kept in the event."""
+    effective = command.effective_at if command.effective_at is not None else max(uow.now, decision.starts_at)
+    seq = uow.next_seq()
+    change = decision.amend(
+        seq=seq,
+        effective_at=effective,
+        ends_at=command.ends_at,
+        kind=command.kind,
+        territorial_scope=command.territorial_scope,
+    )
+    assert change.kind is not None
+    why = backdating_reason(effective, uow.now, command.backdated_reason, field="effective_at")
+    backdated = keep_backdated_reason(
+        uow, operator=decision.operator, subject=f"content_decision:{decision.id}", reason=why
+    )
+    event = ContentAmended(
+        id=decision.id,
+        kind=change.kind.value,
+        ends_at=format_instant(change.ends_at),
+        territorial_scope=change.territorial_scope,
+        reason=command.reason,
+        backdated_reason=backdated,
+        extra=origin or NO_EXTRA,
+    )
+    uow.record([NewEvent.of(event, format_instant(effective) or "", decision.operator)])
+    _mark_backdated(decision, backdated, why, uow.now)
+    _recorded(uow, decision, seq, decision.changes[-1])
+    return seq
 
 
 def restore_content(
@@ -546,20 +556,41 @@ def restore_content(
     with UnitOfWork(db, actor=caller.actor, now=caller.clock) as uow:
         decision = _load(uow, decision_id, caller)
         decision.ensure_version(if_version)
-        effective = command.effective_at if command.effective_at is not None else max(uow.now, decision.starts_at)
-        seq = uow.next_seq()
-        decision.restore(seq=seq, effective_at=effective)
-        why = backdating_reason(effective, uow.now, command.backdated_reason, field="effective_at")
-        backdated = keep_backdated_reason(
-            uow, operator=decision.operator, subject=f"content_decision:{decision.id}", reason=why
-        )
-        event = ContentRestored(id=decision.id, reason=command.reason, backdated_reason=backdated)
-        uow.record([NewEvent.of(event, format_instant(effective) or "", decision.operator)])
-        _mark_backdated(decision, backdated, why, uow.now)
-        _recorded(uow, decision, seq, decision.changes[-1])
+        restore_within(uow, decision, command)
         kept = _evidence_views(uow.conn, [decision], caller).get(decision.id)
         strike = strikes_of(uow.conn, [decision.id], at=uow.now).get(decision.id)
     return decision_view(decision, at=uow.now, evidence=kept, strike=strike)
+
+
+def restore_within(
+    uow: UnitOfWork, decision: ContentDecision, command: RestoreContent, origin: Mapping[str, Any] | None = None
+) -> int:
+    """Record the restoration of ``decision`` (loaded in ``uow``) and what follows from it; returns
+    its seq. ``origin``: what decided it (``{"review": id}``, ``{"amnesty": id}``), kept in the event."""
+    effective = command.effective_at if command.effective_at is not None else max(uow.now, decision.starts_at)
+    seq = uow.next_seq()
+    decision.restore(seq=seq, effective_at=effective)
+    why = backdating_reason(effective, uow.now, command.backdated_reason, field="effective_at")
+    backdated = keep_backdated_reason(
+        uow, operator=decision.operator, subject=f"content_decision:{decision.id}", reason=why
+    )
+    event = ContentRestored(id=decision.id, reason=command.reason, backdated_reason=backdated, extra=origin or NO_EXTRA)
+    uow.record([NewEvent.of(event, format_instant(effective) or "", decision.operator)])
+    _mark_backdated(decision, backdated, why, uow.now)
+    _recorded(uow, decision, seq, decision.changes[-1])
+    return seq
+
+
+def load_for_change(uow: UnitOfWork, decision_id: str, caller: Caller | None) -> ContentDecision:
+    """A content decision to change in ``uow``, with its backdating reasons; not found if the
+    caller does not see it (None: the installation)."""
+    if caller is None:
+        decision = content_store.load_decision(uow.conn, decision_id)
+        if decision is None:
+            raise NotFoundError(f"no content decision {decision_id!r}")
+        with_backdated_reasons(uow.conn, [decision])
+        return decision
+    return _load(uow, decision_id, caller)
 
 
 # --- reads ---------------------------------------------------------------------------------

@@ -27,11 +27,13 @@ from reprieve.domain.reviews import (
     ensure_factors,
     ensure_outcome_allows_probation,
     ensure_panel,
+    plan_content_review_decision,
     plan_review_decision,
     quorum_for,
 )
 from reprieve.domain.sanctions import UNSET, Change, ChangeType, Sanction, Unset
 from reprieve.domain.time import format_instant, from_micros, parse_instant, to_micros
+from reprieve.services import content as content_service
 from reprieve.services import statements
 from reprieve.services.backdating import keep_backdated_reason
 from reprieve.services.callers import Caller
@@ -46,6 +48,7 @@ from reprieve.services.due_process import (
     probation_event,
 )
 from reprieve.services.viewing import Page
+from reprieve.store import content as content_store
 from reprieve.store import due_process as store
 from reprieve.store import personal, queries
 from reprieve.store.asof import Known, known_as_of, sanctions_as_of
@@ -121,8 +124,8 @@ class ReviewView:
 
     id: str
     operator: str
-    sanction: str
-    subject: AccountRef
+    sanction: str | None  #: None: a review of a content decision
+    subject: AccountRef  #: the sanction's subject, or the author of the content decision's item
     state: ReviewState
     panel: tuple[str, ...]
     quorum: int | None
@@ -136,6 +139,8 @@ class ReviewView:
     decided_at: datetime | None
     decision: ReviewDecisionView | None
     timeline: tuple[TimelineEntryView, ...]
+    content_decision: str | None = None  #: the content decision reviewed (issue 25); None: a sanction
+    item: str | None = None  #: the item of the content decision reviewed
 
     @property
     def risk(self) -> dict[str, int]:
@@ -147,6 +152,8 @@ class ReviewView:
             "id": self.id,
             "operator": self.operator,
             "sanction": self.sanction,
+            "content_decision": self.content_decision,
+            "item": self.item,
             "subject": {"platform": self.subject.platform, "account": self.subject.account},
             "state": self.state.value,
             "panel": list(self.panel),
@@ -179,12 +186,15 @@ class DueReviewView:
     panel: tuple[str, ...] = ()
     reason: None = None
     opened_at: None = None
+    content_decision: None = None  #: due reviews are of sanctions (content decisions have no review_at)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "id": None,
             "operator": self.operator,
             "sanction": self.sanction,
+            "content_decision": None,
+            "item": None,
             "subject": {"platform": self.subject.platform, "account": self.subject.account},
             "state": self.state.value,
             "panel": [],
@@ -223,42 +233,107 @@ def open_review(
         existing = store.open_review_of(uow.conn, sanction.id)
         if existing is not None:
             raise ConflictError(f"sanction {sanction.id} is already under review ({existing})")
-        policy = policy_of(require_platform(db, uow.conn, sanction.subject.platform))
-        quorum = quorum_for(policy.review_quorum, len(members))
         review_at = sanction.view_at(now).review_at
-        review_id = db.ids.new_id("rvw", now)
-        # Each name or id typed goes to personal_data, the event carries its reference (issue 21).
-        refs = [
-            personal.put(
-                db,
-                uow.conn,
-                operator=sanction.operator,
-                kind=PANEL_KIND,
-                subject=f"review:{review_id}",
-                value=member,
-                now=now,
-            )
-            for member in members
-        ]
-        uow.record(
-            [
-                NewEvent.of(
-                    ReviewOpened(
-                        id=review_id,
-                        operator=sanction.operator,
-                        sanction=sanction.id,
-                        panel=list(refs),
-                        quorum=quorum,
-                        reason=reason,
-                        due_at=format_instant(review_at) if review_at is not None and review_at <= now else None,
-                        opened_by=caller.label,
-                    ),
-                    uow.at,
-                    sanction.operator,
-                )
-            ]
+        review_id = _record_opened(
+            db,
+            uow,
+            operator=sanction.operator,
+            platform=sanction.subject.platform,
+            members=members,
+            reason=reason,
+            due_at=review_at if review_at is not None and review_at <= now else None,
+            caller=caller,
+            sanction=sanction.id,
         )
         return review_view(uow.conn, review_id)
+
+
+def open_content_review(
+    db: Database,
+    decision_id: str,
+    *,
+    panel: Sequence[str],
+    reason: str,
+    caller: Caller,
+) -> ReviewView:
+    """Open a review of an active content decision (issue 25): an expert panel re-examines it as
+    one re-examines a sanction; its decision restores the item, sets a new end, or upholds it."""
+    members = ensure_panel(list(panel))
+    ensure_text(reason, field="reason", max_length=2000)
+    with UnitOfWork(db, actor=caller.actor, now=caller.clock) as uow:
+        now = uow.now
+        decision = content_service.load_for_change(uow, decision_id, caller)
+        if not decision.is_active(now):
+            state = decision.state_at(now).value
+            raise ConflictError(f"content decision {decision.id} is {state}: there is nothing to review")
+        existing = store.open_review_of_content(uow.conn, decision.id)
+        if existing is not None:
+            raise ConflictError(f"content decision {decision.id} is already under review ({existing})")
+        review_id = _record_opened(
+            db,
+            uow,
+            operator=decision.operator,
+            platform=decision.item.platform,
+            members=members,
+            reason=reason,
+            due_at=None,
+            caller=caller,
+            content_decision=decision.id,
+        )
+        return review_view(uow.conn, review_id)
+
+
+def _record_opened(
+    db: Database,
+    uow: UnitOfWork,
+    *,
+    operator: str,
+    platform: str,
+    members: Sequence[str],
+    reason: str,
+    due_at: datetime | None,
+    caller: Caller,
+    sanction: str | None = None,
+    content_decision: str | None = None,
+) -> str:
+    """Record ``review.opened`` of a sanction or a content decision; returns the review's id."""
+    now = uow.now
+    policy = policy_of(require_platform(db, uow.conn, platform))
+    quorum = quorum_for(policy.review_quorum, len(members))
+    review_id = db.ids.new_id("rvw", now)
+    # Each name or id typed goes to personal_data, the event carries its reference (issue 21).
+    refs = [
+        personal.put(
+            db,
+            uow.conn,
+            operator=operator,
+            kind=PANEL_KIND,
+            subject=f"review:{review_id}",
+            value=member,
+            now=now,
+        )
+        for member in members
+    ]
+    uow.record(
+        [
+            NewEvent.of(
+                ReviewOpened(
+                    id=review_id,
+                    operator=operator,
+                    sanction=sanction,
+                    panel=list(refs),
+                    quorum=quorum,
+                    reason=reason,
+                    due_at=format_instant(due_at),
+                    opened_by=caller.label,
+                    content_decision=content_decision,
+                ),
+                uow.at,
+                operator,
+            )
+        ]
+    )
+    return review_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,6 +365,7 @@ def file_assessment(db: Database, review_id: str, command: FileAssessment, *, ca
                     AssessmentFiled(
                         review=review.id,
                         sanction=review.sanction,
+                        content_decision=review.content_decision,
                         reviewer=caller.actor,
                         seat=review.panel.index(seat),
                         risk=level.value,
@@ -361,10 +437,14 @@ def decide_review(db: Database, review_id: str, command: DecideReview, *, caller
         effective = given if given is not None else uow.now  # a clock is read under the write lock
         review, row = _load(uow.conn, review_id, caller)
         review.ensure_can_decide(caller.names, is_moderator=caller.is_moderator)
-        sanction = load_sanction(uow, review.sanction, None)
-        sanction.ensure_not_before_start(effective)
         if effective < from_micros(row["opened_at"]):
             raise ValidationError("a review is decided after it was opened", field="effective_at")
+        if review.content_decision is not None:
+            _decide_content_review(uow, review, command, effective, caller)
+            return review_view(uow.conn, review.id)
+        assert review.sanction is not None
+        sanction = load_sanction(uow, review.sanction, None)
+        sanction.ensure_not_before_start(effective)
         action = plan_review_decision(
             decided, sanction, effective_at=effective, ends_at=new_ends, next_review_at=next_review
         )
@@ -426,6 +506,59 @@ def decide_review(db: Database, review_id: str, command: DecideReview, *, caller
         )
         statements.issue_statements(uow, [(sanction.id, decision_seq)])
         return review_view(uow.conn, review.id)
+
+
+def _decide_content_review(
+    uow: UnitOfWork, review: Review, command: DecideReview, effective: datetime, caller: Caller
+) -> None:
+    """The decision of a review of a content decision, in ``uow``: ``review.decided``, then the
+    restoration (lift) or the amendment (extend, reduce) it makes, naming the review."""
+    assert review.content_decision is not None
+    decided = command.outcome
+    decision = content_service.load_for_change(uow, review.content_decision, None)
+    decision.ensure_not_before_start(effective)
+    term = decision.term_at(effective) or decision.latest
+    action = plan_content_review_decision(
+        decided,
+        term.ends_at,
+        ends_at=command.ends_at,
+        next_review_at=command.next_review_at,
+        probation=command.probation is not None,
+    )
+    why = backdating_reason(effective, uow.now, command.backdated_reason, field="effective_at")
+    backdated = keep_backdated_reason(uow, operator=review.operator, subject=f"review:{review.id}", reason=why)
+    uow.record(
+        [
+            NewEvent.of(
+                ReviewDecided(
+                    id=review.id,
+                    sanction=None,
+                    outcome=decided.value,
+                    rationale=command.rationale,
+                    decided_by=caller.label,
+                    ends_at=None if isinstance(command.ends_at, Unset) else format_instant(command.ends_at),
+                    assessments=len(review.assessments),
+                    quorum=review.quorum,
+                    backdated_reason=backdated,
+                    content_decision=decision.id,
+                ),
+                format_instant(effective) or "",
+                review.operator,
+            )
+        ]
+    )
+    origin = {"review": review.id}
+    why_changed = f"Review {review.id} decided to {decided.value}: {command.rationale}"[
+        : content_service.CHANGE_REASON_MAX
+    ]
+    if action.restore:
+        restore = content_service.RestoreContent(why_changed, effective, command.backdated_reason)
+        content_service.restore_within(uow, decision, restore, origin)
+    elif action.amends:
+        amend = content_service.AmendContent(
+            why_changed, None, action.ends_at, None, effective, command.backdated_reason
+        )
+        content_service.amend_within(uow, decision, amend, origin)
 
 
 def get_review(
@@ -533,8 +666,15 @@ def review_view(
     at ``at_us`` if given (open if decided later, with what was filed and received by then)."""
     row = row or store.review_row(conn, review_id)
     assert row is not None
-    sanction = queries.load_sanction(conn, row["sanction_id"])
-    assert sanction is not None
+    item: str | None = None
+    if row["content_decision_id"] is not None:
+        decision = content_store.load_decision(conn, row["content_decision_id"])
+        assert decision is not None
+        subject, item = decision.item.author, decision.item.item
+    else:
+        sanction = queries.load_sanction(conn, row["sanction_id"])
+        assert sanction is not None
+        subject = AccountRef(sanction.subject.platform, sanction.subject.account)
     assessments = store.assessment_rows(conn, review_id)
     appeals = store.appeals_of_review(conn, review_id)
     if known is not None:
@@ -613,7 +753,7 @@ def review_view(
         id=row["id"],
         operator=row["operator_id"],
         sanction=row["sanction_id"],
-        subject=AccountRef(sanction.subject.platform, sanction.subject.account),
+        subject=subject,
         state=ReviewState(row["state"]),
         panel=tuple(names.get(entry, entry) for entry in panel),
         quorum=row["quorum"],
@@ -637,6 +777,8 @@ def review_view(
             backdated_reason=backdated_text.value if backdated_text is not None else None,
         ),
         timeline=tuple(timeline),
+        content_decision=row["content_decision_id"],
+        item=item,
     )
 
 

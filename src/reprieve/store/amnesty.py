@@ -52,6 +52,8 @@ AM = tables.amnesties.c
 AT = tables.amnesty_targets.c
 AR = tables.amnesty_runs.c
 AL = tables.amnesty_lift_ranges.c
+CD = tables.content_decisions.c
+CS = tables.content_spans.c
 
 # --- the filter as SQL -------------------------------------------------------------------
 
@@ -68,11 +70,11 @@ def active_at(t: int) -> ColumnElement[bool]:
     )
 
 
-def _policy_of(dialect: str) -> ColumnElement[Any]:
-    """``reason.policy`` of a sanction row, '' when it has none."""
+def _policy_of(dialect: str, reason: Any = S.reason) -> ColumnElement[Any]:
+    """``reason.policy`` of a sanction row (or of ``reason``, a content decision's), '' when it has none."""
     if dialect == "postgresql":
-        return func.coalesce(literal_column("CAST(sanctions.reason AS json) ->> 'policy'"), "")
-    return func.coalesce(func.json_extract(S.reason, "$.policy"), "")
+        return func.coalesce(literal_column(f"CAST({reason.table.name}.reason AS json) ->> 'policy'"), "")
+    return func.coalesce(func.json_extract(reason, "$.policy"), "")
 
 
 def matching(f: AmnestyFilter, t: int, dialect: str) -> ColumnElement[bool]:
@@ -98,7 +100,7 @@ def matching(f: AmnestyFilter, t: int, dialect: str) -> ColumnElement[bool]:
     return and_(*conditions)
 
 
-def _policy_not_in(policies: list[str], dialect: str) -> ColumnElement[bool]:
+def _policy_not_in(policies: list[str], dialect: str, reason: Any = S.reason) -> ColumnElement[bool]:
     """``reason.policy`` is none of ``policies``.
 
     Parsing every sanction's JSON reason is most of a dry run that excludes policies. The reason
@@ -106,25 +108,92 @@ def _policy_not_in(policies: list[str], dialect: str) -> ColumnElement[bool]:
     no policy named needs escaping, a reason that holds none of them as text cannot name one,
     and only the others are parsed (the text test comes first in the OR, and is cheap).
     """
-    parsed = _policy_of(dialect).not_in(policies)
+    parsed = _policy_of(dialect, reason).not_in(policies)
     if not policies or any(json.dumps(p)[1:-1] != p for p in policies):
         return parsed
     find = func.strpos if dialect == "postgresql" else func.instr
-    return or_(and_(*[find(S.reason, p) == 0 for p in policies]), parsed)
+    return or_(and_(*[find(reason, p) == 0 for p in policies]), parsed)
+
+
+def content_matching(f: AmnestyFilter, t: int, dialect: str) -> ColumnElement[bool]:
+    """The content decisions ``f`` selects, in force at ``t`` (µs) as one of ``f.content_kinds``
+    (any, if none): their spans hold the whole history of their terms, cut at a restoration."""
+    in_force = [CS.decision_id == CD.id, CS.active_from <= t, CS.active_until > t]
+    if f.content_kinds:
+        in_force.append(CS.kind.in_([k.value for k in f.content_kinds]))
+    conditions: list[ColumnElement[bool]] = [CD.operator_id == f.operator, exists().where(*in_force)]
+    if f.platforms:
+        conditions.append(CD.platform_id.in_(list(f.platforms)))
+    if f.started_before is not None:
+        conditions.append(CD.starts_at < to_micros(f.started_before))
+    if f.exclude_categories:
+        conditions.append(CD.category.not_in(list(f.exclude_categories)))
+    if f.exclude_policies:
+        conditions.append(_policy_not_in(list(f.exclude_policies), dialect, CD.reason))
+    return and_(*conditions)
+
+
+def count_content_matching(conn: Connection, f: AmnestyFilter, t: int) -> int:
+    """How many content decisions ``f`` selects at ``t``; 0 unless it covers content."""
+    if not f.covers.content:
+        return 0
+    query = select(func.count()).select_from(tables.content_decisions).where(content_matching(f, t, conn.dialect.name))
+    return int(conn.execute(query).scalar_one())
+
+
+def content_sample_ids(conn: Connection, f: AmnestyFilter, t: int, limit: int) -> list[str]:
+    if not f.covers.content:
+        return []
+    query = select(CD.id).where(content_matching(f, t, conn.dialect.name)).order_by(CD.id).limit(limit)
+    return list(conn.execute(query).scalars())
+
+
+def freeze_content_targets(conn: Connection, amnesty_id: str, f: AmnestyFilter, t: int, after: int) -> int:
+    """Write the content decisions ``f`` matches now, in id order, as the amnesty's work list after
+    its ``after`` sanctions; returns how many (0 unless it covers content)."""
+    if not f.covers.content:
+        return 0
+    chosen = select(literal(amnesty_id), func.row_number().over(order_by=CD.id) + after, CD.id).where(
+        content_matching(f, t, conn.dialect.name)
+    )
+    conn.execute(insert(tables.amnesty_targets).from_select(["amnesty_id", "position", "sanction_id"], chosen))
+    total = conn.execute(select(func.count()).where(AT.amnesty_id == amnesty_id, AT.position > after)).scalar_one()
+    return int(total)
+
+
+def content_targets(conn: Connection, amnesty_id: str, after: int, upto: int) -> list[tuple[int, str]]:
+    """``(position, content decision id)`` of the content targets in ``(after, upto]``."""
+    query = (
+        select(AT.position, AT.sanction_id)
+        .where(AT.amnesty_id == amnesty_id, AT.position > after, AT.position <= upto)
+        .order_by(AT.position)
+    )
+    return [(p, i) for p, i in conn.execute(query).all()]
+
+
+def count_restored_content(conn: Connection, amnesty_id: str) -> int:
+    """The content decisions the amnesty has restored so far (``amnesties.content_restored``)."""
+    return int(conn.execute(select(AM.content_restored).where(AM.id == amnesty_id)).scalar_one())
 
 
 def count_matching(conn: Connection, f: AmnestyFilter, t: int) -> int:
+    if not f.covers.sanctions:
+        return 0
     query = select(func.count()).select_from(tables.sanctions).where(matching(f, t, conn.dialect.name))
     return int(conn.execute(query).scalar_one())
 
 
 def sample_rows(conn: Connection, f: AmnestyFilter, t: int, limit: int) -> list[Any]:
+    if not f.covers.sanctions:
+        return []
     query = select(tables.sanctions).where(matching(f, t, conn.dialect.name)).order_by(S.id).limit(limit)
     return list(conn.execute(query))
 
 
 def freeze_targets(conn: Connection, amnesty_id: str, f: AmnestyFilter, t: int) -> int:
     """Write the sanctions ``f`` matches now, in id order, as the amnesty's work list; returns how many."""
+    if not f.covers.sanctions:
+        return 0
     chosen = select(literal(amnesty_id), func.row_number().over(order_by=S.id), S.id).where(
         matching(f, t, conn.dialect.name)
     )
@@ -377,6 +446,8 @@ def amnesties_started(projector: Projector, events: list[Applied[AmnestyStarted]
                 reason=d.reason,
                 effective_at=to_micros(parse_instant(d.effective_at)),
                 matched=d.matched,
+                content_matched=int(d.extra.get("content_matched", 0)),
+                content_restored=0,
                 lifted=0,
                 skipped=None,
                 restored=0,

@@ -232,6 +232,13 @@ def contents_changed(projector: Projector, events: list[Applied[ContentAmended |
         )
         if isinstance(d, ContentRestored):
             _end_strike(conn, row.id, to_micros(min(restorations)))
+            if "amnesty" in d.extra:  # an amnesty's restoration (issue 25): counted on the amnesty
+                AM = tables.amnesties.c
+                conn.execute(
+                    update(tables.amnesties)
+                    .where(AM.id == d.extra["amnesty"])
+                    .values(content_restored=AM.content_restored + 1, updated_seq=e.seq)
+                )
         conn.execute(delete(tables.content_spans).where(CS.decision_id == row.id))
         insert_rows(
             conn, tables.content_spans, SPAN_COLUMNS, _span_rows(row.id, (row.platform_id, row.item_id), changes)

@@ -69,6 +69,7 @@ def load_review(conn: Connection, review_id: str) -> tuple[Review, dict[str, Any
         quorum=row["quorum"],
         state=ReviewState(row["state"]),
         assessments=assessments,
+        content_decision=row["content_decision_id"],
     )
     return review, row
 
@@ -77,6 +78,21 @@ def open_review_of(conn: Connection, sanction_id: str) -> str | None:
     return conn.execute(
         select(R.id).where(R.sanction_id == sanction_id, R.state == ReviewState.OPEN.value)
     ).scalar_one_or_none()
+
+
+def open_review_of_content(conn: Connection, decision_id: str) -> str | None:
+    """The open review of a content decision, if any."""
+    return conn.execute(
+        select(R.id).where(R.content_decision_id == decision_id, R.state == ReviewState.OPEN.value)
+    ).scalar_one_or_none()
+
+
+def reviews_of_content(conn: Connection, decision_ids: Sequence[str]) -> list[dict[str, Any]]:
+    """The review rows of these content decisions, by id."""
+    if not decision_ids:
+        return []
+    rows = conn.execute(select(tables.reviews).where(R.content_decision_id.in_(list(decision_ids))).order_by(R.id))
+    return [dict(r._mapping) for r in rows]
 
 
 class ToldBy(StrEnum):
@@ -206,6 +222,8 @@ def list_review_rows(
         query = query.where(R.operator_id.in_(list(f.operators)))
     if f.sanction:
         query = query.where(R.sanction_id == f.sanction)
+    if f.content_decision:
+        query = query.where(R.content_decision_id == f.content_decision)
     rows = [dict(r._mapping) for r in conn.execute(query)]
     next_cursor = encode_cursor(rows[limit - 1]["id"]) if len(rows) > limit else None
     return rows[:limit], next_cursor

@@ -46,6 +46,7 @@ def reviews_opened(projector: Projector, events: list[Applied[ReviewOpened]]) ->
             d.id,
             d.operator,
             d.sanction,
+            d.content_decision,
             "open",
             # Each entry as text or, since issue 21, ``ref:pd_...`` (resolved where it is read).
             _json([ref_text(entry) for entry in d.panel]),
@@ -67,6 +68,7 @@ def reviews_opened(projector: Projector, events: list[Applied[ReviewOpened]]) ->
             "id",
             "operator_id",
             "sanction_id",
+            "content_decision_id",
             "state",
             "panel",
             "quorum",

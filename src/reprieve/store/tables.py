@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     Column,
     ForeignKey,
     Index,
@@ -225,7 +226,21 @@ reviews = Table(
     metadata,
     Column("id", String(40), primary_key=True),
     Column("operator_id", String(63), ForeignKey("operators.id"), nullable=False, index=True),
-    Column("sanction_id", String(40), ForeignKey("sanctions.id"), nullable=False, index=True),
+    Column(
+        "sanction_id",
+        String(40),
+        ForeignKey("sanctions.id"),
+        nullable=True,
+        index=True,
+        comment="the sanction reviewed; null: a review of a content decision",
+    ),
+    Column(
+        "content_decision_id",
+        String(40),
+        nullable=True,
+        index=True,
+        comment="the content decision (cd_...) reviewed; null: a review of a sanction",
+    ),
     Column("state", String(16), nullable=False, comment="open or decided (due reviews are computed, not stored)"),
     Column("panel", Text, nullable=False, comment="JSON list of reviewers: token names or member ids"),
     Column("quorum", Integer, nullable=False, comment="assessments a decision needs"),
@@ -239,7 +254,8 @@ reviews = Table(
     Column("created_seq", BigInteger, nullable=False),
     Column("updated_seq", BigInteger, nullable=False),
     Index("ix_reviews_state_sanction", "state", "sanction_id"),
-    comment="Reviews of sanctions by a panel of reviewers.",
+    CheckConstraint("(sanction_id IS NULL) <> (content_decision_id IS NULL)", name="ck_reviews_one_subject"),
+    comment="Reviews of sanctions and of content decisions (exactly one of the two) by a panel of reviewers.",
 )
 
 review_assessments = Table(
@@ -752,7 +768,26 @@ amnesties = Table(
     Column("filter", Text, nullable=False, comment="JSON filter, as recorded in amnesty.started"),
     Column("reason", Text, nullable=False),
     Column("effective_at", BigInteger, nullable=False, comment="µs; when its lifts take effect"),
-    Column("matched", BigInteger, nullable=False, comment="sanctions matched (and frozen) at the start"),
+    Column(
+        "matched",
+        BigInteger,
+        nullable=False,
+        comment="sanctions and content decisions matched (and frozen) at the start",
+    ),
+    Column(
+        "content_matched",
+        BigInteger,
+        nullable=False,
+        server_default="0",
+        comment="of matched, the content decisions (their targets come after the sanctions')",
+    ),
+    Column(
+        "content_restored",
+        BigInteger,
+        nullable=False,
+        server_default="0",
+        comment="content.restored events recorded so far by the amnesty",
+    ),
     Column("lifted", BigInteger, nullable=False, comment="lift events recorded so far"),
     Column("skipped", BigInteger, nullable=True, comment="targets no longer active when reached; set at the end"),
     Column("restored", BigInteger, nullable=False, comment="sanctions re-imposed by the revert so far"),
@@ -777,7 +812,12 @@ amnesty_targets = Table(
     metadata,
     Column("amnesty_id", String(40), primary_key=True),
     Column("position", BigInteger, primary_key=True, autoincrement=False, comment="1, 2, ... in sanction id order"),
-    Column("sanction_id", String(40), nullable=False),
+    Column(
+        "sanction_id",
+        String(40),
+        nullable=False,
+        comment="the sanction, or the content decision (cd_...) for positions after the sanctions'",
+    ),
     Column("restored_id", String(40), nullable=True, comment="the sanction the revert imposed in its place"),
     comment="The sanctions an amnesty matched, frozen at its start: the work list of its batches. "
     "Written with the events of each batch; not rebuilt from the log.",

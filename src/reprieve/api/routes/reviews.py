@@ -11,11 +11,13 @@ from reprieve.api.due_process_schemas import (
     AssessmentCreate,
     ReviewCreate,
     ReviewDecisionCreate,
+    ReviewOpen,
     ReviewOut,
     ReviewPage,
 )
 from reprieve.api.problems import problem_responses
 from reprieve.api.schemas import SLUG_PATTERN
+from reprieve.domain.errors import ValidationError
 from reprieve.domain.filters import ReviewFilter
 from reprieve.domain.model import Role
 from reprieve.domain.reviews import ReviewState
@@ -49,11 +51,16 @@ def list_reviews(
     state: Annotated[ReviewState | None, Query(description="default: open and decided")] = None,
     operator: Annotated[str | None, Query(pattern=SLUG_PATTERN)] = None,
     sanction: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_-]{1,64}$")] = None,
+    content_decision: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_-]{1,64}$")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
     cursor: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_=-]{1,200}$")] = None,
 ) -> dict[str, Any]:
     query = ReviewFilter(
-        state=state, operator=tenant.operator_filter(operator), operators=tenant.operators, sanction=sanction
+        state=state,
+        operator=tenant.operator_filter(operator),
+        operators=tenant.operators,
+        sanction=sanction,
+        content_decision=content_decision,
     )
     page = reviews.list_reviews(
         tenant.db, query, at=at or now, stood=at is not None, as_of=as_of, limit=limit, cursor=cursor
@@ -82,6 +89,42 @@ def open_review(tenant: Moderator, sanction_id: OpaqueId, body: ReviewCreate, no
         reason=body.reason,
         caller=tenant.caller(now),
     ).to_json()
+
+
+@router.post(
+    "/v1/content-decisions/{decision_id}/reviews",
+    status_code=201,
+    response_model=ReviewOut,
+    dependencies=IDEMPOTENT,
+    responses=problem_responses(403, 409, 413),
+    summary="Open a review of a content decision (ad hoc)",
+)
+def open_content_review(tenant: Moderator, decision_id: OpaqueId, body: ReviewCreate, now: Now) -> dict[str, Any]:
+    return reviews.open_content_review(
+        tenant.db, decision_id, panel=body.panel, reason=body.reason, caller=tenant.caller(now)
+    ).to_json()
+
+
+@router.post(
+    "/v1/reviews",
+    status_code=201,
+    response_model=ReviewOut,
+    dependencies=IDEMPOTENT,
+    responses=problem_responses(403, 409, 413),
+    summary="Open a review of a sanction or of a content decision (exactly one)",
+)
+def open_any_review(tenant: Moderator, body: ReviewOpen, now: Now) -> dict[str, Any]:
+    if (body.sanction is None) == (body.content_decision is None):
+        raise ValidationError("name exactly one of sanction and content_decision", field="content_decision")
+    caller = tenant.caller(now)
+    if body.content_decision is not None:
+        opened = reviews.open_content_review(
+            tenant.db, body.content_decision, panel=body.panel, reason=body.reason, caller=caller
+        )
+    else:
+        assert body.sanction is not None
+        opened = reviews.open_review(tenant.db, body.sanction, panel=body.panel, reason=body.reason, caller=caller)
+    return opened.to_json()
 
 
 @router.post(

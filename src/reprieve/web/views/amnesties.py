@@ -11,7 +11,8 @@ from fastapi import Path, Request
 from starlette.datastructures import ImmutableMultiDict
 from starlette.responses import Response
 
-from reprieve.domain.amnesty import AmnestyState, make_filter
+from reprieve.domain.amnesty import AmnestyState, Covers, make_filter
+from reprieve.domain.content import ContentKind
 from reprieve.domain.errors import ConflictError, ValidationError
 from reprieve.domain.model import SanctionKind
 from reprieve.domain.reason import CATEGORIES
@@ -61,6 +62,8 @@ def filter_of(fields: ImmutableMultiDict[str, Any]) -> dict[str, Any]:
         "started_before": page_instant_value(text(fields, "started_before", max_length=40) or None),
         "exclude_categories": values(fields, "exclude_categories") or None,
         "exclude_policies": policies or None,
+        "covers": text(fields, "covers", max_length=20) or None,
+        "content_kinds": values(fields, "content_kinds") or None,
     }
 
 
@@ -70,6 +73,8 @@ def choices(desk: Desk) -> dict[str, Any]:
         "platforms": catalogue.list_platforms(desk.db, operator),
         "operators": [o.id for o in catalogue.list_operators(desk.db)] if operator is None else [operator],
         "kinds": [kind.value for kind in SanctionKind],
+        "covers": [c.value for c in Covers],
+        "content_kinds": [k.value for k in ContentKind],
         "categories": sorted(CATEGORIES),
     }
 
@@ -82,6 +87,8 @@ FILTER_FIELDS = {
     "started_before": "a-before",
     "exclude_categories": "a-categories",
     "exclude_policies": "a-policies",
+    "covers": "a-covers",
+    "content_kinds": "a-content-kinds",
     "reason": "a-reason",
 }
 CONFIRM_FIELDS = {"typed_count": "typed-count", "confirm": "amnesty-confirm-box"}

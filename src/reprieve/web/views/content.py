@@ -10,10 +10,11 @@ from urllib.parse import quote, unquote
 from fastapi import Path, Query, Request
 from starlette.responses import HTMLResponse, Response
 
-from reprieve.domain.content import ContentKind, ContentState
+from reprieve.domain.content import KEEP, ContentKind, ContentState
 from reprieve.domain.errors import NotFoundError, PreconditionFailedError, ReprieveError, ValidationError
+from reprieve.domain.filters import ReviewFilter
 from reprieve.domain.model import AccountRef, Role
-from reprieve.services import catalogue, content, content_statements, item_checks, statements
+from reprieve.services import catalogue, content, content_statements, item_checks, reviews, statements
 from reprieve.services.content import ContentDecisionView, ListContent
 from reprieve.web.auth import Desk, ModeratorDesk, Signed
 from reprieve.web.rendering import render
@@ -212,6 +213,7 @@ def render_item(
         refused=refused,
         content_choices=CONTENT_CHOICES,
         decide=decide_defaults(desk, platform, item=item, recorded=recorded),
+        reviews_of=reviews_by_decision(desk, decisions),
     )
 
 
@@ -366,3 +368,72 @@ def restore(request: Request, desk: ModeratorDesk, decision_id: DecisionId, form
 def _decision_item_page(request: Request, desk: Desk, decision_id: str, state: FormState, status: int) -> Response:
     found = content.get_content_decision(desk.db, decision_id, at=desk.now, caller=desk.caller)
     return render_item(request, desk, found.item.platform, found.item.item, state, status)
+
+
+# --- amending a decision, and its reviews (issue 25 item 4) ---------------------------------
+
+
+def amend_fields(decision_id: str) -> dict[str, str]:
+    """The amend form of a decision: its fields and their elements' ids (one form per decision)."""
+    names = {
+        "kind": "kind",
+        "ends_at": "ends",
+        "effective_at": "effective",
+        "backdated_reason": "backdated",
+        "reason": "reason",
+        "confirm": "confirm",
+        "version": "reason",
+    }
+    return {name: f"{decision_id}-amend-{suffix}" for name, suffix in names.items()}
+
+
+def reviews_by_decision(desk: Desk, decisions: list[ContentDecisionView]) -> dict[str, list[Any]]:
+    """Each decision's reviews, as the page's instant and record time show them."""
+    found: dict[str, list[Any]] = {}
+    for d in decisions:
+        f = ReviewFilter(operators=desk.tenant.operators, content_decision=d.id)
+        page = reviews.list_reviews(desk.db, f, at=desk.instant, stood=desk.at is not None, as_of=desk.as_of)
+        found[d.id] = list(page.items)
+    return found
+
+
+def amend_command(form: Any) -> content.AmendContent:
+    """The amend form as a command: the kind (unchanged if the same), the new end or none, the
+    instant it takes effect and why, as the API's ``POST /v1/content-decisions/{id}/amend``."""
+    require_confirmation(form)
+    indefinite = form.get("indefinite") == "yes"
+    ends = optional(form, "ends_at", max_length=40)
+    if indefinite and ends:
+        raise ValidationError("give a new end or tick indefinite, not both", field="ends_at")
+    return content.AmendContent.parse(
+        reason=text(form, "reason", max_length=2000),
+        kind=optional(form, "kind", max_length=40),
+        ends_at=None if indefinite else (page_instant_value(ends) if ends else KEEP),
+        effective_at=page_instant_value(optional(form, "effective_at", max_length=40)),
+        backdated_reason=optional(form, "backdated_reason", max_length=2000),
+    )
+
+
+@router.post("/content-decisions/{decision_id}/amend", name="amend_content")
+def amend(request: Request, desk: ModeratorDesk, decision_id: DecisionId, form: FormDep) -> Response:
+    """Amend a decision from its item's page; the version the page showed goes as ``If-Match``:
+    if the decision changed since, the page shows it as it is now (412), what was typed kept."""
+    try:
+        command = amend_command(form)
+        amended = content.amend_content(
+            desk.db, decision_id, command, caller=desk.caller.at(request.app.state.clock), if_version=version_of(form)
+        )
+    except PreconditionFailedError:
+        state = FormState("amend", typed_of(form), target=decision_id, changed_since=True)
+        return _decision_item_page(request, desk, decision_id, state, 412)
+    except FORM_ERRORS as exc:
+        return refused_page(
+            request,
+            "amend",
+            form,
+            exc,
+            amend_fields(decision_id),
+            lambda state, status: _decision_item_page(request, desk, decision_id, state, status),
+            target=decision_id,
+        )
+    return redirect(request, item_path(amended.item.platform, amended.item.item), done="content_amended")

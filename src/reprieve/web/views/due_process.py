@@ -73,7 +73,14 @@ def _review_page(
     request: Request, desk: Desk, review_id: str, refused: FormState = EMPTY_FORM, status_code: int = 200
 ) -> Response:
     review = reviews.get_review(desk.db, review_id, caller=desk.caller, as_of=desk.as_of)
-    sanction = sanctions.get_sanction(desk.db, review.sanction, at=desk.instant, caller=desk.caller, as_of=desk.as_of)
+    sanction = (
+        sanctions.get_sanction(desk.db, review.sanction, at=desk.instant, caller=desk.caller, as_of=desk.as_of)
+        if review.sanction is not None
+        else None
+    )
+    # A review of a content decision: what it may decide is an item's (no termination, no probation).
+    about_content = review.content_decision is not None
+    outcomes = [o for o in ReviewOutcome if not (about_content and o is ReviewOutcome.TERMINATE)]
     names = {desk.member.name, desk.member.id}
     on_panel = bool(names & set(review.panel))
     assessed = any(a.reviewer in names for a in review.assessments)
@@ -89,7 +96,8 @@ def _review_page(
         may_assess=live and on_panel and not assessed and desk.may(Role.REVIEWER, Role.MODERATOR),
         may_decide=live and (desk.may(Role.MODERATOR) or (on_panel and desk.may(Role.REVIEWER))),
         risks=[r.value for r in Risk],
-        outcomes=[o.value for o in ReviewOutcome],
+        outcomes=[o.value for o in outcomes],
+        about_content=about_content,
         factors=FACTORS,
         done=request.query_params.get("done"),
         refused=refused,
