@@ -793,6 +793,22 @@ def list_appeals(
     return Page(tuple(items), next_cursor)
 
 
+def complaints_about(
+    db: Database,
+    decision_ids: Sequence[str],
+    *,
+    operators: Sequence[str] | None = None,
+    as_of: datetime | None = None,
+) -> list[AppealView]:
+    """The complaints about these content decisions (of ``operators``; None: every operator's),
+    by id, without their requesters' contact; ``as_of``: those recorded by then, as then known."""
+    found: list[AppealView] = []
+    for decision_id in decision_ids:
+        f = AppealFilter(content_decision=decision_id, operators=operators)
+        found.extend(list_appeals(db, f, limit=1000, as_of=as_of).items)
+    return sorted(found, key=lambda a: a.id)
+
+
 def _appeal(conn: Connection, appeal_id: str, caller: Caller | None) -> dict[str, Any]:
     row = store.appeal_row(conn, appeal_id)
     if row is None or (caller is not None and not caller.sees(row["operator_id"])):

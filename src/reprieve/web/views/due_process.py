@@ -197,7 +197,8 @@ def _appeal_page(
         show_contact=sees_contact(desk),
         has_email=appeal.filed_by.email is not None,
         revealed=revealed is not None,
-        outcomes=[o.value for o in AppealOutcome],
+        # A complaint about content is granted (the item restored) or denied: no partial grant.
+        outcomes=[o.value for o in AppealOutcome if decision is None or o is not AppealOutcome.PARTIALLY_GRANTED],
         may_decide=desk.at is None and appeal.state is AppealState.OPEN and desk.may(Role.MODERATOR),
         done=request.query_params.get("done"),
         refused=refused,
