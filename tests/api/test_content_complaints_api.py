@@ -224,6 +224,8 @@ def test_the_complaint_window_and_bad_input(world: World) -> None:
     assert filed.status_code == 201, filed.text
     partial = decide(w, filed.json()["id"], "partially_granted", ends_at=format_instant(w.clock() + HOUR))
     assert partial.status_code == 422 and "outcome" in partial.text
+    probation = decide(w, filed.json()["id"], "granted", probation={"duration": "P1Y"})
+    assert probation.status_code == 422 and "probation" in probation.text
     assert decide(w, filed.json()["id"], "denied").status_code == 200
     assert event_count(w) == count + 2  # the complaint and its decision: the refused ones recorded nothing
     # The window: six months from when the user was told; a letter is judged by its arrival.

@@ -91,7 +91,11 @@ def damage_projections(db: Database) -> None:
         victim = conn.execute(
             select(tables.sanctions.c.id)
             .where(tables.sanctions.c.id.not_in(select(tables.reviews.c.sanction_id)))
-            .where(tables.sanctions.c.id.not_in(select(tables.appeals.c.sanction_id)))
+            .where(
+                tables.sanctions.c.id.not_in(
+                    select(tables.appeals.c.sanction_id).where(tables.appeals.c.sanction_id.is_not(None))
+                )
+            )
             .order_by(tables.sanctions.c.id)
             .limit(1)
         ).scalar_one()

@@ -973,6 +973,12 @@ def _decide_content_complaint(
             "decision's term, amend the content decision",
             field="outcome",
         )
+    if command.probation is not None:
+        raise ValidationError(
+            "a complaint about content lifts only the sanction its strike caused: a probation follows the lift of "
+            "an account's sanction (an appeal or a review of it)",
+            field="probation",
+        )
     decision = content_store.load_decision(uow.conn, decision_id)
     assert decision is not None
     why = backdating_reason(effective, uow.now, command.backdated_reason, field="effective_at")

@@ -1010,3 +1010,6 @@ content_evidence = Table(
 
 #: Rebuilt from the log like the others.
 PROJECTIONS = (*PROJECTIONS, items, content_decisions, content_spans)
+#: Appeals (and their disputes) after the content decisions they may name: a rebuild empties the
+#: projections in reverse order, the rows that refer to others first.
+PROJECTIONS = (*(t for t in PROJECTIONS if t not in (appeals, appeal_disputes)), appeals, appeal_disputes)
