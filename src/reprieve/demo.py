@@ -26,7 +26,7 @@ from reprieve.domain.reviews import ReviewState
 from reprieve.domain.time import format_instant, parse_instant, to_micros
 from reprieve.runtime import amnesty as amnesty_runner
 from reprieve.services import Database, amnesty, appeals, catalogue, content, members, reviews, sanctions, violations
-from reprieve.services.callers import Caller
+from reprieve.services.callers import PUBLIC_FORM_ACTOR, Caller
 from reprieve.services.sanctions import ImposeSanction
 from reprieve.services.standing import get_standing
 
@@ -180,6 +180,7 @@ def _impose(db: Database, when: str, command: ImposeSanction, actor: str) -> str
 CAPITOL_VIDEO = "capitol-video-2021-01-06"
 LABELLED_PHOTO = "wellness-photo-0042"
 SATIRE_POST = "satire-post-0815"
+QUOTED_CLIP = "news-clip-2024"
 _SNAPSHOTS = {
     CAPITOL_VIDEO: "5f0c3a9be1d0a7b0c1e4f2d3a4b5c6d7e8f90112233445566778899aabbccdde",
     LABELLED_PHOTO: "0a1b2c3d4e5f60718293a4b5c6d7e8f9a0b1c2d3e4f5061728394a5b6c7d8e9f",
@@ -827,6 +828,7 @@ def _present(db: Database, now: datetime) -> list[Strand]:
         _present_complaint(db, now, ids),
         _present_label(db, now),
         _present_restored(db, now),
+        _present_complaint_granted(db, now),
     ]
 
 
@@ -985,6 +987,65 @@ def _present_restored(db: Database, now: datetime) -> Strand:
             reason="Restored on a second look: the cartoon satirises the attackers, not a religion."
         ),
         caller=META_MODERATOR.at(now - timedelta(days=1)),
+    )
+
+
+def _present_complaint_granted(db: Database, now: datetime) -> Strand:
+    """This week: a news clip removed as glorifying violence, a strike that brought Meta's first
+    step (a warning); its author complains on the public form, and the complaint is granted: the
+    clip is restored, its strike removed and the warning lifted, each saying why."""
+    decided = now - timedelta(days=6)
+    yield decided
+    removed = content.decide_content(
+        db,
+        content.DecideContent.parse(
+            item={
+                "platform": "facebook",
+                "item": QUOTED_CLIP,
+                "account": "eu_newsdesk",
+                "content_type": ["CONTENT_TYPE_VIDEO"],
+                "content_date": (decided - timedelta(days=1)).date().isoformat(),
+                "language": "en",
+            },
+            kind="removal",
+            strike=True,
+            reason={
+                "ground": "incompatible_content",
+                "category": "STATEMENT_CATEGORY_VIOLENCE",
+                "policy": "Violence and Incitement",
+                "explanation": "The clip was found to glorify an attack.",
+                "facts": "A video of an attack, flagged by the classifier for violent content.",
+                "source": "voluntary",
+            },
+            automated={"detection": True, "decision": "partially"},
+        ),
+        caller=META_MODERATOR.at(decided),
+    )
+    filed_at = now - timedelta(days=4)
+    yield filed_at
+    complaint = appeals.file_appeal(
+        db,
+        appeals.FileAppeal.parse(
+            sanction_id=None,
+            content_decision_id=removed.id,
+            kind="complaint",
+            channel="web",
+            filed_by={"name": "EU Newsdesk", "email": "desk@newsdesk.example", "relation": "subject"},
+            statement="The clip is news reporting on the attack, with our commentary condemning it.",
+        ),
+        caller=Caller(PUBLIC_FORM_ACTOR).at(filed_at),
+    )
+    granted_at = now - timedelta(days=2)
+    yield granted_at
+    appeals.decide_appeal(
+        db,
+        complaint.id,
+        appeals.DecideAppeal.parse(
+            outcome="granted",
+            rationale="News reporting that condemns the attack is allowed under the policy's exceptions.",
+            reply="We looked again: your clip is back, its strike removed and the warning lifted.",
+        ),
+        caller=META_MODERATOR.at(granted_at),
     )
 
 

@@ -69,10 +69,10 @@ def test_every_request_example_runs_against_the_demo_and_backdates_nothing(
     }
     # In the document's order (the sanction's first, the content decision's first of its own), but
     # the lift and the restoration last: the other examples (an amendment, an appeal) need the
-    # sanction and the decision in force.
+    # sanction and the decision in force; a complaint about content after the decision's example.
     examples = sorted(
         request_examples(client.get("/openapi.json").json()),
-        key=lambda e: e[1].endswith(("/lift", "/restore")),
+        key=lambda e: (e[1].endswith(("/lift", "/restore")), "content_decision" in e[2]),
     )
     paths = {path for _method, path, _example in examples}
     assert {"/v1/sanctions", "/v1/violations", "/v1/appeals", "/v1/sanctions/{sanction_id}/amend"} <= paths
@@ -94,7 +94,10 @@ def test_every_request_example_runs_against_the_demo_and_backdates_nothing(
             path = path.replace("{decision_id}", decision_id)
         elif "{" in path:
             continue
-        if path == "/v1/appeals":
+        if path == "/v1/appeals" and "content_decision" in body:
+            assert decision_id is not None, "the content decision example runs first"
+            body["content_decision"] = decision_id  # the example's id is a placeholder
+        elif path == "/v1/appeals":
             body["sanction"] = sanction_id  # the example's id is a placeholder
         answer = client.request(method, path, json=body, headers=headers)
         answers[path] = answer.status_code

@@ -1,6 +1,7 @@
 """The public appeal form at /appeal, through the app as a browser uses it (no JavaScript): the
 form and its validation, the appeal code, the complaint window, CSRF, the rate limits, English and
-French, and the requester's e-mail kept out of every answer but a moderator's."""
+French, and the requester's e-mail kept out of every answer but a moderator's; complaints about
+content with the reference and code of a content decision's statement (issue 25 item 3)."""
 
 from __future__ import annotations
 
@@ -19,9 +20,11 @@ from httpx import Response
 from sqlalchemy import select
 
 from reprieve.api.app import create_app
+from reprieve.domain.filters import AppealFilter
 from reprieve.domain.model import AccountRef, Role
-from reprieve.services import appeal_codes, catalogue, members, tokens
+from reprieve.services import appeal_codes, appeals, catalogue, members, statements, tokens
 from reprieve.services.callers import Caller
+from reprieve.services.content import DecideContent, RestoreContent, decide_content, restore_content
 from reprieve.services.sanctions import ImposeSanction, impose_sanction
 from reprieve.store import eventlog, tables
 from reprieve.store.db import Database
@@ -507,3 +510,72 @@ def test_the_statement_from_the_form_is_kept_beside_the_log_and_read_back(
         ).secret
     )
     assert client.get(f"/v1/appeals/{appeal_id}", headers=moderator).json()["statement"] == statement
+
+
+# --- complaints about content (issue 25 item 3) ---------------------------------------------
+
+
+def content_removal(db: Database, clock: Clock, item: str) -> str:
+    command = DecideContent.parse(
+        item={
+            "platform": "facebook",
+            "item": item,
+            "account": "poster",
+            "content_type": ["CONTENT_TYPE_TEXT"],
+            "content_date": "2024-05-30",
+        },
+        kind="removal",
+        reason=reason(),
+        strike=True,
+    )
+    return decide_content(db, command, caller=Caller(SETUP, now=clock())).id
+
+
+def code_of_decision(db: Database, decision_id: str) -> str:
+    with db.read() as conn:
+        return appeal_codes.printed(appeal_codes.code_for(conn, decision_id))
+
+
+def test_a_complaint_about_content_is_filed_with_the_code_of_its_statement(
+    client: TestClient, db: Database, clock: Clock
+) -> None:
+    decision = content_removal(db, clock, "post-1")
+    # The statement's link fills the reference in; the delivered copy prints the code.
+    page = Page(client.get(f"/appeal?content_decision={decision}").text)
+    assert page.by_id["appeal-sanction"]["value"] == decision
+    with db.read() as conn:
+        docs = tables.issued_documents.c
+        statement = conn.execute(select(docs.id).where(docs.sanction_id == decision)).scalar_one()
+    copy = statements.delivery_copy(db, statement, caller=Caller(SETUP, now=clock()))
+    code = code_of_decision(db, decision)
+    assert code in copy.page and f'"code":"{code}"' in copy.document
+    # A wrong code: the same answer as an unknown reference, nothing recorded.
+    before = event_count(db)
+    wrong = send(client, answers(decision, "AAAAA-AAAAA"))
+    assert wrong.status_code == 422 and "do not match a decision" in Page(wrong.text).text
+    # A reinstatement request is for an account.
+    refused = send(client, answers(decision, code, kind="reinstatement"))
+    assert refused.status_code == 422
+    assert "contested with a complaint" in Page(refused.text).text and event_count(db) == before
+    filed = send(client, answers(decision, code.lower().replace("-", "")))
+    assert filed.status_code == 201, filed.text
+    listed = appeals.list_appeals(db, AppealFilter(content_decision=decision)).items
+    assert [(a.content_decision, a.sanction, a.kind.value, a.channel.value) for a in listed] == [
+        (decision, None, "complaint", "web")
+    ]
+    assert listed[0].id in Page(filed.text).text
+
+
+def test_a_closed_window_and_restored_content_are_said_in_french(
+    client: TestClient, db: Database, clock: Clock
+) -> None:
+    late = content_removal(db, clock, "post-2")
+    restored = content_removal(db, clock, "post-3")
+    clock.advance(timedelta(days=1))
+    restore_content(db, restored, RestoreContent.parse(reason="put back"), caller=Caller(SETUP, now=clock()))
+    gone = send(client, answers(restored, code_of_decision(db, restored)), lang="fr")
+    assert gone.status_code == 422 and "Votre contenu a été rétabli" in Page(gone.text).text
+    clock.advance(timedelta(days=200))
+    closed = send(client, answers(late, code_of_decision(db, late)), lang="fr")
+    assert closed.status_code == 422
+    assert "Le délai pour contester cette décision a expiré le 1er décembre 2024" in Page(closed.text).text

@@ -187,6 +187,7 @@ def test_every_console_page_a_moderator_reaches(axe_page: Page, live_server: Liv
             "/content-decisions",
             "/platforms/facebook/items/capitol-video-2021-01-06",
             "/platforms/instagram/items/wellness-photo-0042",
+            "/platforms/facebook/items/news-clip-2024",  # a granted complaint about content, linked
             "/amnesties",
             "?at=2022-06-01T00:00",
             "/accounts/facebook/DonaldTrump?at=2022-06-01T00:00",

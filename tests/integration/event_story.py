@@ -410,12 +410,32 @@ def tell(db: Database) -> None:
     )
     # A removal that counts as a strike (issue 25): its violation names it, and Meta's ladder imposes
     # what the strike count says, each decision with its own statement.
-    content.decide_content(
+    struck = content.decide_content(
         db,
         content.DecideContent.parse(
             item={**post, "item": "1346913502285590531"}, kind="removal", reason=content_reason, strike=True
         ),
         caller=MODERATOR.at(t("2021-08-19T00:00:00Z")),
+    )
+    # A complaint about that removal (issue 25 item 3), granted: the post restored, its strike
+    # removed and the sanction the strike made the ladder impose lifted, in one transaction.
+    complaint = appeals.file_appeal(
+        db,
+        appeals.FileAppeal.parse(
+            sanction_id=None,
+            content_decision_id=struck.id,
+            kind="complaint",
+            filed_by={"name": "Carol", "relation": "subject"},
+            statement="The post reports the news; it praises nothing.",
+            channel="web",
+        ),
+        caller=Caller("system:public-form", now=t("2021-08-20T00:00:00Z")),
+    )
+    appeals.decide_appeal(
+        db,
+        complaint.id,
+        appeals.DecideAppeal.parse(outcome="granted", rationale="News reporting.", reply="Your post is back."),
+        caller=MODERATOR.at(t("2021-08-21T00:00:00Z")),
     )
     # What time has done by 2023: sanctions started and ended, reviews due, appeals overdue, probations over.
     worker.announce(db, now=t("2023-06-01T00:00:00Z"), owner="story")

@@ -46,8 +46,12 @@ from reprieve.store.db import Database
 #: ``statement.issued``, the sanction Meta's ladder imposes for her second strike (``sanction.imposed``, its
 #: ``statement.issued``, and the worker's ``sanction.ended``), and the strike's ``violation.recorded`` naming
 #: the decision (``content_decision``): six more events.
-HEAD = "2c481a5f49793d3b28f9dc49f44db184774bf4725e90707e2f6596b50927111f"
-EVENTS = 106
+#: Changed on purpose by issue 25 (complaints about content): carol complains about that removal on the
+#: public form (``appeal.filed`` with ``sanction`` null and ``content_decision``), the complaint is granted
+#: (``appeal.decided`` naming the decision, ``content.restored`` and ``sanction.lifted`` of the ladder's
+#: sanction, each with its reason), so the worker no longer announces that sanction's end: three more events.
+HEAD = "55618874e9fe1970b16d0003ee13a8586b757663d7d05c8dd732cb47d2bbbbbf"
+EVENTS = 109
 #: What the story leaves out: a redelivery names a delivery of the outbox; the cut-over's
 #: checkpoint is made only for a log with events older than issue 21 (tests/integration/test_cut_over.py).
 NOT_TOLD = {EventType.WEBHOOK_REDELIVERY_REQUESTED, EventType.LOG_CHECKPOINTED}

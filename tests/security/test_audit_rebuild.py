@@ -90,13 +90,17 @@ def damage_projections(db: Database) -> None:
         conn.execute(update(tables.operators).values(name="tampered"))
         victim = conn.execute(
             select(tables.sanctions.c.id)
-            # a review of a content decision names no sanction (NULL, which NOT IN would match nothing against)
+            # a review or complaint about a content decision names no sanction (NULL: NOT IN would match nothing)
             .where(
                 tables.sanctions.c.id.not_in(
                     select(tables.reviews.c.sanction_id).where(tables.reviews.c.sanction_id.is_not(None))
                 )
             )
-            .where(tables.sanctions.c.id.not_in(select(tables.appeals.c.sanction_id)))
+            .where(
+                tables.sanctions.c.id.not_in(
+                    select(tables.appeals.c.sanction_id).where(tables.appeals.c.sanction_id.is_not(None))
+                )
+            )
             .order_by(tables.sanctions.c.id)
             .limit(1)
         ).scalar_one()

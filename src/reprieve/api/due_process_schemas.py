@@ -215,12 +215,26 @@ class AppealCreate(Schema):
                     "statement": "We ask for the account back and a meeting to discuss its prompt reinstatement.",
                     "meeting_requested": True,
                     "channel": "api",
-                }
+                },
+                {
+                    "content_decision": "cd_01EXAMPLE0000000000000000",
+                    "kind": "complaint",
+                    "filed_by": {"name": "Example Author", "relation": "subject"},
+                    "statement": "The video quotes the song under the right of quotation: please put it back.",
+                    "channel": "api",
+                },
             ]
         },
     }
 
-    sanction: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+    sanction: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")] | None = Field(
+        default=None, description="the sanction appealed against; exactly one of sanction and content_decision"
+    )
+    content_decision: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")] | None = Field(
+        default=None,
+        description="a complaint about this content decision (cd_...), in place of sanction: kind complaint "
+        "only; granted, it restores the item, removes its strike and lifts the sanction that strike caused",
+    )
     kind: AppealKind
     filed_by: FiledBy
     statement: Statement
@@ -237,6 +251,7 @@ class AppealCreate(Schema):
         """The use case's command, parsed once (``FileAppeal.parse``)."""
         return FileAppeal.parse(
             sanction_id=self.sanction,
+            content_decision_id=self.content_decision,
             kind=self.kind,
             filed_by=self.filed_by.model_dump(mode="json"),
             statement=self.statement,
@@ -329,7 +344,10 @@ class DisputeOut(Out):
 class AppealOut(Out):
     id: str
     operator: str
-    sanction: str
+    sanction: str | None = Field(description="the sanction appealed against; null: a complaint about content")
+    content_decision: str | None = Field(
+        default=None, description="the content decision complained about; null: an appeal against a sanction"
+    )
     kind: AppealKind
     state: AppealState
     filed_by: FiledByOut

@@ -253,6 +253,7 @@ APPEAL_COLUMNS = [
     ("kind", "kind"),
     ("state", "state"),
     ("sanction", "sanction"),
+    ("content decision", "content_decision"),
     ("by", "filed_by.relation"),
     ("channel", "channel"),
     ("received", "received_at"),
@@ -263,8 +264,11 @@ APPEAL_COLUMNS = [
 @appeal_app.command("file")
 def appeal_file(
     ctx: typer.Context,
-    sanction: str = typer.Argument(..., help="The sanction appealed against"),
-    kind: str = typer.Option(..., help="complaint or reinstatement"),
+    sanction: str = typer.Argument(None, help="The sanction appealed against (or give --content-decision)"),
+    content_decision: str = typer.Option(
+        None, "--content-decision", help="A complaint about this content decision (cd_...), in place of a sanction"
+    ),
+    kind: str = typer.Option(..., help="complaint or reinstatement (about content: complaint)"),
     name: str = typer.Option(..., help="Who files it (kept private)"),
     email: str = typer.Option(None, help="Their e-mail (kept private)"),
     relation: str = typer.Option("subject", help="subject or representative"),
@@ -278,9 +282,11 @@ def appeal_file(
     ),
     as_json: bool = JSON,
 ) -> None:
-    """File a complaint (within its window) or a reinstatement request (while the sanction is active)."""
+    """File a complaint (within its window) or a reinstatement request (while the sanction is active);
+    with --content-decision, a complaint about a content decision."""
     command = appeals.FileAppeal.parse(
         sanction_id=sanction,
+        content_decision_id=content_decision,
         kind=kind,
         filed_by={"name": name, "email": email, "relation": relation},
         statement=statement,
@@ -299,6 +305,7 @@ def appeal_list(
     kind: str = typer.Option(None, help="complaint or reinstatement"),
     operator: str = typer.Option(None),
     sanction: str = typer.Option(None),
+    content_decision: str = typer.Option(None, "--content-decision", help="Complaints about this content decision"),
     limit: int = typer.Option(50, help="1 to 1000"),
     cursor: str = CURSOR,
     at: str = AT_IF_GIVEN,
@@ -308,7 +315,12 @@ def appeal_list(
     """List appeals, as they stand or as they stood --at an instant (as known --as-of one)."""
     stood = at_if_given_option(at)
     f = AppealFilter(
-        state=state_, kind=kind, operator=operator, sanction=sanction, at=None if stood is None else to_micros(stood)
+        state=state_,
+        kind=kind,
+        operator=operator,
+        sanction=sanction,
+        content_decision=content_decision,
+        at=None if stood is None else to_micros(stood),
     )
     page = appeals.list_appeals(
         state(ctx).db(), f, limit=limit, cursor=cursor, include_contact=True, as_of=as_of_option(as_of)
@@ -412,6 +424,7 @@ def show_appeal(a: dict[str, Any]) -> None:
             "kind",
             "state",
             "sanction",
+            "content_decision",
             "filed_by.relation",
             "filed_by.name",
             "filed_by.email",

@@ -683,9 +683,12 @@ class ReviewDecided(NamedTuple):
 
 @_event(EventType.APPEAL_FILED, personal=("requester", "statement"))
 class AppealFiled(NamedTuple):
+    """An appeal filed against a sanction, or (``sanction`` None, ``extra["content_decision"]``: its
+    id) a complaint about a content decision."""
+
     id: str
     operator: str
-    sanction: str
+    sanction: str | None
     kind: str
     requester: str
     relation: str
@@ -701,6 +704,12 @@ class AppealFiled(NamedTuple):
         data = _payload(self, self._fields[:-1])
         data["statement"] = ref_out(self.statement)
         return data
+
+    @property
+    def content_decision(self) -> str | None:
+        """The content decision complained about (None: the appeal is against ``sanction``)."""
+        found: str | None = self.extra.get("content_decision")
+        return found
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> AppealFiled:
@@ -725,8 +734,10 @@ class AppealAttached(NamedTuple):
 
 @_event(EventType.APPEAL_DECIDED, personal=("reply", "decided_by", "backdated_reason"))
 class AppealDecided(NamedTuple):
+    """An appeal decided; about a content decision: ``sanction`` None, ``extra["content_decision"]``."""
+
     id: str
-    sanction: str
+    sanction: str | None
     outcome: str
     rationale: str
     #: The text in events written before issue 21; a reference to ``personal_data`` since.
@@ -742,6 +753,12 @@ class AppealDecided(NamedTuple):
         data = _backdated_out(_payload(self, self._fields[:-1]))
         data["reply"] = ref_out(self.reply)
         return data
+
+    @property
+    def content_decision(self) -> str | None:
+        """The content decision complained about (None: the appeal is against ``sanction``)."""
+        found: str | None = self.extra.get("content_decision")
+        return found
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> AppealDecided:
@@ -1020,7 +1037,8 @@ class ReviewDue(NamedTuple):
 @_event(EventType.APPEAL_OVERDUE)
 class AppealOverdue(NamedTuple):
     appeal: str
-    sanction: str
+    #: None: a complaint about a content decision (``extra["content_decision"]``)
+    sanction: str | None
     kind: str
     received_at: str | None
     target: str

@@ -99,6 +99,13 @@ def _page_sql(field: str, item_field: str, after: str, limit: str) -> str:
             )
         if event in _ITEM_EVENTS:
             return f"(SELECT c.platform_id || ' ' || c.item_id FROM content_decisions c WHERE c.id = {value})"
+        if event is EVENT_TYPES[AppealDecided]:
+            # A granted complaint about a content decision ends its strike: its author's identity.
+            strike = field.format(key="content_decision")
+            return (
+                f"COALESCE((SELECT s.identity_id FROM sanctions s WHERE s.id = {value}), "
+                f"(SELECT v.identity_id FROM violations v WHERE v.content_decision_id = {strike}))"
+            )
         if event in _BY_SANCTION:
             return f"(SELECT s.identity_id FROM sanctions s WHERE s.id = {value})"
         return value

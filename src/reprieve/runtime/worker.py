@@ -26,7 +26,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-from reprieve.domain.events import AppealOverdue, NewEvent, ProbationEnded, ReviewDue, SanctionEnded, SanctionStarted
+from reprieve.domain.events import (
+    NO_EXTRA,
+    AppealOverdue,
+    NewEvent,
+    ProbationEnded,
+    ReviewDue,
+    SanctionEnded,
+    SanctionStarted,
+)
 from reprieve.domain.time import format_instant, from_micros, parse_duration, parse_instant, to_micros
 from reprieve.dsa.submit import TdbSettings, Transport, urllib_transport
 from reprieve.runtime import amnesty, broker, webhooks
@@ -164,7 +172,14 @@ def scan_appeals(conn: Connection, now_us: int, since_us: int, since_seq: int, a
                     f"appeal.overdue:{r.id}",
                     due_us,
                     r.operator_id,
-                    AppealOverdue(r.id, r.sanction_id, r.kind, _iso(r.received_at), str(target)),
+                    AppealOverdue(
+                        r.id,
+                        r.sanction_id,
+                        r.kind,
+                        _iso(r.received_at),
+                        str(target),
+                        {"content_decision": r.content_decision_id} if r.content_decision_id else NO_EXTRA,
+                    ),
                 )
             )
     return Page(found, _next_after(rows, limit))

@@ -1,7 +1,8 @@
 """The appeal code printed on a user's statement of reasons.
 
 The public appeal form asks for the sanction's reference and this code, so that only someone who
-received the statement can appeal through it. The code is an HMAC of the sanction's id under a key
+received the statement can appeal through it; a content decision's statement prints one derived
+the same way from the decision's id, for complaints about it. The code is an HMAC of the sanction's id under a key
 derived from the installation's key ring (``store/keys.py``: ``REPRIEVE_SECRET_KEY`` or the key
 file beside a SQLite database), never kept in the database: whoever reads the database or the
 event log cannot compute one. It is printed under the newest key and accepted under any key of
@@ -23,6 +24,8 @@ from reprieve.store import keys
 from reprieve.store.connection import Connection
 
 _PREFIX = b"reprieve appeal code\x00"
+#: The ids of content decisions: their statements print a code of their own, derived alike.
+CONTENT_PREFIX = "cd_"
 LENGTH = 10
 
 
@@ -51,7 +54,11 @@ def normalise(typed: str) -> str:
 
 
 def _creation(conn: Connection, sanction_id: str) -> tuple[str, bool] | None:
-    """The hash of the sanction's creation event, and whether its code is the legacy one."""
+    """The hash of the sanction's creation event, and whether its code is the legacy one; of a
+    content decision (``cd_...``, whose complaints take a code the same way), never legacy."""
+    if sanction_id.startswith(CONTENT_PREFIX):
+        content = store.content_decision_creation(conn, sanction_id)
+        return None if content is None else (content[0], False)
     found = store.sanction_creation(conn, sanction_id)
     if found is None:
         return None
@@ -65,7 +72,8 @@ def code_for(conn: Connection, sanction_id: str) -> str:
     PostgreSQL without ``REPRIEVE_SECRET_KEY``."""
     creation = _creation(conn, sanction_id)
     if creation is None:
-        raise NotFoundError(f"no sanction {sanction_id!r}")
+        what = "content decision" if sanction_id.startswith(CONTENT_PREFIX) else "sanction"
+        raise NotFoundError(f"no {what} {sanction_id!r}")
     creation_hash, legacy = creation
     if legacy:
         return derive_legacy(creation_hash)

@@ -30,8 +30,17 @@ from reprieve.domain.appeals import (
     handling_seconds,
 )
 from reprieve.domain.backdating import backdating_reason, parse_backdated_reason
+from reprieve.domain.content import ContentState
 from reprieve.domain.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
-from reprieve.domain.events import AppealAttached, AppealDecided, AppealFiled, DisputeRecorded, NewEvent
+from reprieve.domain.events import (
+    NO_EXTRA,
+    AppealAttached,
+    AppealDecided,
+    AppealFiled,
+    ContentRestored,
+    DisputeRecorded,
+    NewEvent,
+)
 from reprieve.domain.filters import AppealFilter
 from reprieve.domain.model import SanctionKind, ensure_text, parse_enum
 from reprieve.domain.personal import PersonalRef
@@ -43,6 +52,8 @@ from reprieve.services import access_log
 from reprieve.services.backdating import keep_backdated_reason
 from reprieve.services.callers import Caller
 from reprieve.services.catalogue import require_platform
+from reprieve.services.content_statements import issue_content_statements
+from reprieve.services.content_strikes import strikes_of
 from reprieve.services.due_process import (
     ProbationRequest,
     amendment_event,
@@ -52,6 +63,7 @@ from reprieve.services.due_process import (
     probation_event,
 )
 from reprieve.services.viewing import Page
+from reprieve.store import content as content_store
 from reprieve.store import due_process as store
 from reprieve.store import personal, queries
 from reprieve.store.asof import Known, known_as_of
@@ -137,7 +149,8 @@ class AppealView:
 
     id: str
     operator: str
-    sanction: str
+    #: What the appeal is about: a sanction, or (a complaint about content) a content decision.
+    sanction: str | None
     kind: AppealKind
     state: AppealState
     filed_by: FiledByView
@@ -152,6 +165,12 @@ class AppealView:
     decision: AppealDecisionView | None
     disputes: tuple[DisputeView, ...]
     statement_erased: bool = False
+    content_decision: str | None = None
+
+    @property
+    def about(self) -> str:
+        """The id of what the appeal is about: its sanction or its content decision."""
+        return self.sanction or self.content_decision or ""
 
     def without_contact(self) -> AppealView:
         """The same appeal without the requester's name and e-mail (personal data)."""
@@ -166,6 +185,7 @@ class AppealView:
             "id": self.id,
             "operator": self.operator,
             "sanction": self.sanction,
+            "content_decision": self.content_decision,
             "kind": self.kind.value,
             "state": self.state.value,
             "filed_by": self.filed_by.to_json(),
@@ -185,35 +205,50 @@ class FileAppeal:
     """An appeal to file, parsed (``parse``): its kind and channel as enums, the requester checked,
     ``received_at`` as an instant (None: when it is recorded)."""
 
-    sanction_id: str
+    sanction_id: str | None
     kind: AppealKind
     requester: Requester
     statement: str
     channel: Channel
     meeting_requested: bool = False
     received_at: datetime | None = None
+    #: A complaint about a content decision, in place of ``sanction_id``.
+    content_decision_id: str | None = None
 
     @classmethod
     def parse(
         cls,
         *,
-        sanction_id: str,
+        sanction_id: str | None,
         kind: str | AppealKind,
         filed_by: dict[str, Any] | Requester,
         statement: str,
         channel: str | Channel,
         meeting_requested: bool = False,
         received_at: str | datetime | None = None,
+        content_decision_id: str | None = None,
     ) -> FileAppeal:
-        """The command from what an edge was given, parsed once: ValidationError naming the field."""
+        """The command from what an edge was given, parsed once: ValidationError naming the field.
+        It names exactly one of a sanction and a content decision; about content, a complaint only."""
+        if (sanction_id is None) == (content_decision_id is None):
+            raise ValidationError(
+                "name exactly one of sanction and content_decision: what the appeal is about",
+                field="sanction" if sanction_id is not None else "content_decision",
+            )
         appeal_kind = parse_enum(AppealKind, kind, field="kind")
+        if content_decision_id is not None and appeal_kind is not AppealKind.COMPLAINT:
+            raise ValidationError(
+                "a reinstatement request asks an account's sanction back because circumstances changed; about a "
+                "content decision, file a complaint (it says the decision was wrong)",
+                field="kind",
+            )
         via = parse_enum(Channel, channel, field="channel")
         requester = filed_by if isinstance(filed_by, Requester) else Requester.parse(filed_by)
         ensure_text(statement, field="statement", max_length=20_000)
         if not isinstance(meeting_requested, bool):
             raise ValidationError("must be true or false", field="meeting_requested")
         given = parse_instant(received_at, field="received_at") if received_at is not None else None
-        return cls(sanction_id, appeal_kind, requester, statement, via, meeting_requested, given)
+        return cls(sanction_id, appeal_kind, requester, statement, via, meeting_requested, given, content_decision_id)
 
 
 def file_appeal(db: Database, command: FileAppeal, *, caller: Caller) -> AppealView:
@@ -223,8 +258,11 @@ def file_appeal(db: Database, command: FileAppeal, *, caller: Caller) -> AppealV
     recording; only a letter or an e-mail may be dated before its recording (``DATED_BY_ARRIVAL``),
     and only theirs counts for the complaint window: any other appeal is judged when recorded.
     """
-    appeal_kind, via, requester = command.kind, command.channel, command.requester
+    appeal_kind, via = command.kind, command.channel
     given = command.received_at
+    if command.content_decision_id is not None:
+        return _file_content_complaint(db, command, command.content_decision_id, caller=caller)
+    assert command.sanction_id is not None
     with UnitOfWork(db, actor=caller.actor, now=caller.clock) as uow:
         recorded = uow.now  # read once the write lock is held
         received = given if given is not None else recorded
@@ -252,47 +290,107 @@ def file_appeal(db: Database, command: FileAppeal, *, caller: Caller) -> AppealV
                 field="received_at",
             )
         deadline = complaint_deadline(latest, policy.complaint_window) if appeal_kind is AppealKind.COMPLAINT else None
-        appeal_id = db.ids.new_id("apl", recorded)
-        reference = db.ids.new_id("rqr", recorded)
-        # Personal data: beside the event, never in it (see the module docstring).
-        store.insert_requester(
-            uow.conn,
-            id=reference,
-            appeal_id=appeal_id,
-            name=requester.name,
-            email=requester.email,
-            created_at=uow.at,
-        )
-        statement = personal.put(
-            db,
-            uow.conn,
-            operator=sanction.operator,
-            kind="appeal.statement",
-            subject=reference,
-            value=command.statement,
-            now=recorded,
-        )
-        uow.record(
-            [
-                NewEvent.of(
-                    AppealFiled(
-                        id=appeal_id,
-                        operator=sanction.operator,
-                        sanction=sanction.id,
-                        kind=appeal_kind.value,
-                        requester=reference,
-                        relation=requester.relation.value,
-                        channel=via.value,
-                        meeting_requested=command.meeting_requested,
-                        statement=statement,
-                        received_at=format_instant(received),
-                        deadline_at=format_instant(deadline),
-                    ),
-                    format_instant(received) or "",
-                    sanction.operator,
-                )
-            ]
-        )
+        appeal_id = _record_filed(db, uow, command, sanction.operator, received, deadline, sanction=sanction.id)
+        return appeal_view(uow.conn, appeal_id, include_contact=True)
+
+
+def _record_filed(
+    db: Database,
+    uow: UnitOfWork,
+    command: FileAppeal,
+    operator: str,
+    received: datetime,
+    deadline: datetime | None,
+    *,
+    sanction: str | None = None,
+    content_decision: str | None = None,
+) -> str:
+    """Record the ``appeal.filed`` event of ``command``, its requester and statement beside it."""
+    recorded = uow.now
+    requester = command.requester
+    appeal_id = db.ids.new_id("apl", recorded)
+    reference = db.ids.new_id("rqr", recorded)
+    # Personal data: beside the event, never in it (see the module docstring).
+    store.insert_requester(
+        uow.conn,
+        id=reference,
+        appeal_id=appeal_id,
+        name=requester.name,
+        email=requester.email,
+        created_at=uow.at,
+    )
+    statement = personal.put(
+        db,
+        uow.conn,
+        operator=operator,
+        kind="appeal.statement",
+        subject=reference,
+        value=command.statement,
+        now=recorded,
+    )
+    uow.record(
+        [
+            NewEvent.of(
+                AppealFiled(
+                    id=appeal_id,
+                    operator=operator,
+                    sanction=sanction,
+                    kind=command.kind.value,
+                    requester=reference,
+                    relation=requester.relation.value,
+                    channel=command.channel.value,
+                    meeting_requested=command.meeting_requested,
+                    statement=statement,
+                    received_at=format_instant(received),
+                    deadline_at=format_instant(deadline),
+                    extra={"content_decision": content_decision} if content_decision is not None else NO_EXTRA,
+                ),
+                format_instant(received) or "",
+                operator,
+            )
+        ]
+    )
+    return appeal_id
+
+
+def _file_content_complaint(db: Database, command: FileAppeal, decision_id: str, *, caller: Caller) -> AppealView:
+    """``file_appeal`` of a complaint about a content decision: admissible while the decision
+    stands (not restored) and within the complaint window, which runs from when its user was told
+    of its latest decision (``store.due_process.content_decision_told``), as for a sanction."""
+    via, given = command.channel, command.received_at
+    with UnitOfWork(db, actor=caller.actor, now=caller.clock) as uow:
+        recorded = uow.now  # read once the write lock is held
+        received = given if given is not None else recorded
+        _ensure_received(received, via, recorded=recorded)
+        decision = caller.seen(content_store.load_decision(uow.conn, decision_id), "content decision", decision_id)
+        open_appeal = store.open_complaint_about(uow.conn, decision.id)
+        if open_appeal is not None:
+            raise ConflictError(f"content decision {decision.id} already has an open complaint ({open_appeal})")
+        policy = policy_of(require_platform(db, uow.conn, decision.item.platform))
+        latest = store.content_decision_told(uow.conn, decision).at
+        judged = received if via in DATED_BY_ARRIVAL else recorded
+        state = decision.state_at(judged)
+        if state in (ContentState.RESTORED, ContentState.CANCELLED):
+            raise ValidationError(
+                f"content decision {decision.id} is {state.value} at {format_instant(judged)}: there is no decision "
+                "left to complain about",
+                field="content_decision",
+            )
+        deadline = complaint_deadline(latest, policy.complaint_window)
+        if judged > deadline:
+            raise ValidationError(
+                f"the complaint window closed at {format_instant(deadline)} ({policy.complaint_window} after the "
+                f"user was told of the latest decision on content decision {decision.id}, {format_instant(latest)})",
+                field="received_at" if via in DATED_BY_ARRIVAL else "content_decision",
+            )
+        decided = min(decision.starts_at, content_store.recorded_at(uow.conn, decision))
+        if received < decided:
+            raise ValidationError(
+                f"{format_instant(received)} is before content decision {decision.id} was decided "
+                f"({format_instant(decided)}): no complaint about it can have been received then",
+                field="received_at",
+            )
+        appeal_id = _record_filed(db, uow, command, decision.operator, received, deadline, content_decision=decision.id)
         return appeal_view(uow.conn, appeal_id, include_contact=True)
 
 
@@ -307,6 +405,16 @@ def _ensure_received(received: datetime, via: Channel, *, recorded: datetime) ->
             f"received when it is recorded ({format_instant(recorded)}): leave received_at out",
             field="received_at",
         )
+
+
+def content_complaint_deadline(db: Database, decision_id: str, *, caller: Caller | None = None) -> datetime:
+    """The last instant a complaint about the content decision can be received (for a form)."""
+    with db.read() as conn:
+        decision = content_store.load_decision(conn, decision_id)
+        if decision is None or (caller is not None and not caller.sees(decision.operator)):
+            raise NotFoundError(f"no content decision {decision_id!r}")
+        policy = policy_of(require_platform(db, conn, decision.item.platform))
+        return complaint_deadline(store.content_decision_told(conn, decision).at, policy.complaint_window)
 
 
 def complaint_deadline_of(db: Database, sanction_id: str, *, caller: Caller | None = None) -> datetime:
@@ -334,6 +442,12 @@ def attach_appeal(
             raise NotFoundError(f"no review {review_id!r}")
         if appeal["state"] != AppealState.OPEN.value:
             raise ConflictError(f"appeal {appeal_id} is already decided")
+        if appeal["sanction_id"] is None:
+            raise ValidationError(
+                f"appeal {appeal_id} is a complaint about content decision {appeal['content_decision_id']}: a review "
+                f"of a sanction does not decide it",
+                field="review",
+            )
         if review["state"] != ReviewState.OPEN.value:
             raise ConflictError(f"review {review_id} is already decided")
         if review["sanction_id"] != appeal["sanction_id"]:
@@ -422,6 +536,9 @@ def decide_appeal(db: Database, appeal_id: str, command: DecideAppeal, *, caller
             raise ConflictError(f"appeal {appeal_id} is already decided: {appeal['state']}")
         if effective < from_micros(appeal["received_at"]):
             raise ValidationError("an appeal is decided after it was received", field="effective_at")
+        if appeal["content_decision_id"] is not None:
+            _decide_content_complaint(db, uow, appeal, command, effective, caller=caller)
+            return appeal_view(uow.conn, appeal_id, include_contact=True)
         sanction = load_sanction(uow, appeal["sanction_id"], None)
         origin = {"appeal": appeal_id}
         reason = decision_reason(f"Appeal {appeal_id} {decided.value.replace('_', ' ')}", rationale)
@@ -676,6 +793,22 @@ def list_appeals(
     return Page(tuple(items), next_cursor)
 
 
+def complaints_about(
+    db: Database,
+    decision_ids: Sequence[str],
+    *,
+    operators: Sequence[str] | None = None,
+    as_of: datetime | None = None,
+) -> list[AppealView]:
+    """The complaints about these content decisions (of ``operators``; None: every operator's),
+    by id, without their requesters' contact; ``as_of``: those recorded by then, as then known."""
+    found: list[AppealView] = []
+    for decision_id in decision_ids:
+        f = AppealFilter(content_decision=decision_id, operators=operators)
+        found.extend(list_appeals(db, f, limit=1000, as_of=as_of).items)
+    return sorted(found, key=lambda a: a.id)
+
+
 def _appeal(conn: Connection, appeal_id: str, caller: Caller | None) -> dict[str, Any]:
     row = store.appeal_row(conn, appeal_id)
     if row is None or (caller is not None and not caller.sees(row["operator_id"])):
@@ -792,6 +925,7 @@ def _build(
         id=row["id"],
         operator=row["operator_id"],
         sanction=row["sanction_id"],
+        content_decision=row["content_decision_id"],
         kind=AppealKind(row["kind"]),
         state=state if decided else AppealState.OPEN,
         filed_by=FiledByView(
@@ -820,3 +954,92 @@ def _build(
         else None,
         disputes=tuple(_dispute(d, texts, shown=d["decided_at"] is None or by_then(d["decided_at"])) for d in disputes),
     )
+
+
+def _decide_content_complaint(
+    db: Database, uow: UnitOfWork, appeal: dict[str, Any], command: DecideAppeal, effective: datetime, *, caller: Caller
+) -> None:
+    """``decide_appeal`` of a complaint about a content decision, inside ``uow``. Denied: the
+    appeal alone changes. Granted, in the same transaction, each change with its reason naming the
+    complaint: the item is restored (the decision's restoration, if it is still in force then),
+    its strike ends (the projection of the grant ends it, even on a decision that ran out), and
+    the sanction its strike made the ladder impose is lifted (only that one: a sanction another
+    strike caused stays). A partial grant has nothing to amend on a decision about content."""
+    appeal_id, decision_id = appeal["id"], appeal["content_decision_id"]
+    decided = command.outcome
+    if decided is AppealOutcome.PARTIALLY_GRANTED:
+        raise ValidationError(
+            "a complaint about content is granted (the item restored, its strike removed) or denied; to change a "
+            "decision's term, amend the content decision",
+            field="outcome",
+        )
+    if command.probation is not None:
+        raise ValidationError(
+            "a complaint about content lifts only the sanction its strike caused: a probation follows the lift of "
+            "an account's sanction (an appeal or a review of it)",
+            field="probation",
+        )
+    decision = content_store.load_decision(uow.conn, decision_id)
+    assert decision is not None
+    why = backdating_reason(effective, uow.now, command.backdated_reason, field="effective_at")
+    backdated = keep_backdated_reason(uow, operator=appeal["operator_id"], subject=f"appeal:{appeal_id}", reason=why)
+    first = uow.next_seq()  # the appeal.decided event comes first
+    changes: list[NewEvent] = []
+    restored_seq: int | None = None
+    lifted = False
+    if decided is AppealOutcome.GRANTED:
+        restore_at = max(effective, decision.starts_at)
+        if decision.state_at(restore_at) in (ContentState.ACTIVE, ContentState.SCHEDULED):
+            restored_seq = first + 1
+            decision.restore(seq=restored_seq, effective_at=restore_at)
+            reason = decision_reason(
+                f"Complaint {appeal_id} granted: the item is restored and its strike removed", command.rationale
+            )
+            restored = ContentRestored(id=decision.id, reason=reason, backdated_reason=backdated)
+            changes.append(NewEvent.of(restored, format_instant(restore_at) or "", decision.operator))
+        strike = strikes_of(uow.conn, [decision.id], at=effective).get(decision.id)
+        if strike is not None and strike.sanction is not None:
+            sanction = load_sanction(uow, strike.sanction, None)
+            lift_at = grant_lifts_at(decided, sanction, effective)
+            if lift_at is not None:
+                sanction.lift(seq=first + 1 + len(changes), effective_at=lift_at)
+                reason = decision_reason(
+                    f"Complaint {appeal_id} about content decision {decision.id} granted: the strike that made the "
+                    "ladder impose this sanction is removed",
+                    command.rationale,
+                )
+                changes.append(lift_event(sanction, lift_at, reason, {"appeal": appeal_id}, backdated))
+                lifted = True
+    reply_ref = personal.put(
+        db,
+        uow.conn,
+        operator=appeal["operator_id"],
+        kind="appeal.reply",
+        subject=appeal["requester"],
+        value=command.reply,
+        now=uow.now,
+    )
+    uow.record(
+        [
+            NewEvent.of(
+                AppealDecided(
+                    id=appeal_id,
+                    sanction=None,
+                    outcome=decided.value,
+                    rationale=command.rationale,
+                    reply=reply_ref,
+                    decided_by=caller.label,
+                    handling_seconds=handling_seconds(from_micros(appeal["received_at"]), uow.now),
+                    lifted=lifted,
+                    backdated_reason=backdated,
+                    extra={"content_decision": decision.id},
+                ),
+                format_instant(effective) or "",
+                appeal["operator_id"],
+            ),
+            *changes,
+        ]
+    )
+    if restored_seq is not None:
+        # What follows from a content decision's change (its statement, if it needs one), as any restoration's.
+        issue_content_statements(uow, [(decision.id, restored_seq)])

@@ -634,14 +634,16 @@ def get_content_decision(
         decision = content_store.load_decision(conn, decision_id)
         if decision is not None and caller is not None and not caller.sees(decision.operator):
             decision = None
+        known = known_as_of(conn, as_of) if as_of is not None else None
         if decision is not None:
             with_backdated_reasons(conn, [decision])
-            if as_of is not None:
-                decision = _as_known(conn, decision, known_as_of(conn, as_of))
+            if known is not None:
+                decision = _as_known(conn, decision, known)
         if decision is None:
             raise NotFoundError(f"no content decision {decision_id!r}")
         kept = _evidence_views(conn, [decision], caller, as_of).get(decision.id)
-        strike = strikes_of(conn, [decision.id], at=at).get(decision.id)
+        known_seq = known.seq if known is not None else None
+        strike = strikes_of(conn, [decision.id], at=at, known_seq=known_seq).get(decision.id)
     return decision_view(decision, at=at, evidence=kept, strike=strike)
 
 
@@ -698,7 +700,9 @@ def list_content_decisions(
                 if (f.kind is None or view.kind is f.kind) and (f.state is None or view.state is f.state):
                     matching.append(decision)
             kept = _evidence_views(conn, matching, caller, as_of)
-            struck = strikes_of(conn, [d.id for d in matching if d.strike], at=at)
+            struck = strikes_of(
+                conn, [d.id for d in matching if d.strike], at=at, known_seq=known.seq if known is not None else None
+            )
             for decision in matching:
                 found.append(
                     decision_view(decision, at=at, evidence=kept.get(decision.id), strike=struck.get(decision.id))

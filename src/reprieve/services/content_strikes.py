@@ -95,13 +95,20 @@ def record_strike(uow: UnitOfWork, report: CheckedViolation) -> ViolationView:
     return answer.view
 
 
-def strikes_of(conn: Connection, decision_ids: Sequence[str], *, at: datetime) -> dict[str, ContentStrike]:
-    """The strikes of these decisions (those that count as one), as they stand at ``at``."""
+def strikes_of(
+    conn: Connection, decision_ids: Sequence[str], *, at: datetime, known_seq: int | None = None
+) -> dict[str, ContentStrike]:
+    """The strikes of these decisions (those that count as one), as they stand at ``at``;
+    ``known_seq``: as the events up to it knew them (a restoration recorded later has not ended
+    its strike yet; PRODUCT.md section 8)."""
     at_us = to_micros(at)
     found: dict[str, ContentStrike] = {}
-    for decision_id, row in due_process.content_strike_rows(conn, decision_ids).items():
+    for decision_id, row in due_process.content_strike_rows(conn, decision_ids, known=known_seq).items():
         ladder = LadderName(row.ladder)
-        end = strike_end(row.occurred_at, expires_at=row.strike_expires_at, voided=(row.lifted_at, row.granted_at))
+        expires = row.strike_expires_at
+        if known_seq is not None and row.strike_ended_seq is not None and row.strike_ended_seq > known_seq:
+            expires = row.strike_expiry
+        end = strike_end(row.occurred_at, expires_at=expires, voided=(row.lifted_at, row.granted_at))
         counts = ladder is not LadderName.FIRST_WARNING and row.occurred_at <= at_us < end
         found[decision_id] = ContentStrike(
             row.violation_id,

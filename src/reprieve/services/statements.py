@@ -338,10 +338,7 @@ def delivery_copy(db: Database, statement_id: str, *, caller: Caller, language: 
     found = rendered_statement(db, statement_id, caller=caller, language=language)
     if found.view.kind == ORDER_INFORMATION:  # no appeal code in the art. 9(5) information
         return found
-    if found.view.about_content:
-        # Complaints about content, and their codes, come with the next issue: until then the copy
-        # is the stored one, which says the code comes with the statement the user receives.
-        return found
+    # A content decision's statement carries the code of complaints about it (``appeal_codes``).
     with db.read() as conn:
         code = appeal_codes.printed(appeal_codes.code_for(conn, found.view.sanction))
     body, page = sor.fill_in_code(orjson.loads(found.document), found.page, code)

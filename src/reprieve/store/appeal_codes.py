@@ -18,6 +18,17 @@ def sanction_creation(conn: Connection, sanction_id: str) -> tuple[str, int] | N
     return None if row is None else (str(row.hash), int(row.created_seq))
 
 
+def content_decision_creation(conn: Connection, decision_id: str) -> tuple[str, int] | None:
+    """The hash of the content decision's creation event and its seq, or None if there is none."""
+    c, e = tables.content_decisions.c, tables.events.c
+    row = conn.execute(
+        select(e.hash, c.created_seq)
+        .select_from(tables.content_decisions.join(tables.events, e.seq == c.created_seq))
+        .where(c.id == decision_id)
+    ).first()
+    return None if row is None else (str(row.hash), int(row.created_seq))
+
+
 def legacy_appeal_codes_until(conn: Connection) -> int | None:
     """The last seq whose sanctions keep the legacy appeal code, if any do."""
     value: int | None = conn.execute(

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Connection, and_, exists, func, or_, select, true
+from sqlalchemy import ColumnElement, Connection, and_, case, exists, func, or_, select, true
 
 from reprieve.domain.model import AccountRef, Platform
 from reprieve.domain.sanctions import Sanction, denials_on, known_by
@@ -150,7 +150,8 @@ SELECT 's', s.id, s.operator_id, s.subject_platform, s.subject_account, s.reason
  WHERE s.identity_id = (SELECT identity_id FROM a) AND s.created_seq <= {s}
    AND EXISTS (SELECT 1 FROM sanction_scope sc WHERE sc.sanction_id = s.id AND sc.platform_id = {p}{fence})
 UNION ALL
-SELECT 'v', v.sanction_id, NULL, NULL, NULL, NULL, NULL, NULL, v.occurred_at, v.strike_expires_at, NULL, NULL
+SELECT 'v', v.sanction_id, NULL, NULL, NULL, NULL, NULL, NULL, v.occurred_at,
+       CASE WHEN v.strike_ended_seq > {s} THEN v.strike_expiry ELSE v.strike_expires_at END, NULL, NULL
   FROM violations v
  WHERE v.identity_id = (SELECT identity_id FROM a) AND v.platform_id = {p} AND v.created_seq <= {s}
 UNION ALL
@@ -236,6 +237,15 @@ def _assemble(
     result.known = sanctions
 
 
+def strike_end_known(known: Known | None) -> ColumnElement[Any]:
+    """A violation's ``strike_expires_at`` as the events recorded by ``known.as_of`` knew it: a
+    restoration of its content decision recorded later had not ended it yet (its own expiry,
+    ``strike_expiry``, held); None: as known now."""
+    if known is None:
+        return V.strike_expires_at
+    return case((V.strike_ended_seq > known.seq, V.strike_expiry), else_=V.strike_expires_at)
+
+
 def standing_rows_as_of(
     conn: Connection, platform: Platform, account_id: str, known: Known | None, at_us: int
 ) -> StandingRows:
@@ -276,7 +286,7 @@ def standing_rows_as_of(
     here = [ref.account for ref in members if ref.platform == platform.id] if members is not None else None
     violations = list(
         conn.execute(
-            select(V.sanction_id, V.occurred_at, V.strike_expires_at).where(
+            select(V.sanction_id, V.occurred_at, strike_end_known(known)).where(
                 V.identity_id == identity,
                 V.platform_id == platform.id,
                 seq_known(V.created_seq),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -231,7 +232,7 @@ def contents_changed(projector: Projector, events: list[Applied[ContentAmended |
             )
         )
         if isinstance(d, ContentRestored):
-            _end_strike(conn, row.id, to_micros(min(restorations)))
+            _end_strike(conn, row.id, to_micros(min(restorations)), e.seq)
             if "amnesty" in d.extra:  # an amnesty's restoration (issue 25): counted on the amnesty
                 AM = tables.amnesties.c
                 conn.execute(
@@ -245,9 +246,11 @@ def contents_changed(projector: Projector, events: list[Applied[ContentAmended |
         )
 
 
-def _end_strike(conn: Connection, decision_id: str, restored: int) -> None:
+def _end_strike(conn: Connection, decision_id: str, restored: int, seq: int) -> None:
     """The decision's strike, if it counts as one, stops counting at its first restoration
-    (``reprieve.domain.strikes``): its violation's strike ends then, unless it ended before."""
+    (``reprieve.domain.strikes``): its violation's strike ends then, unless it ended before. Its
+    own expiry stays in ``strike_expiry``, and ``strike_ended_seq`` says which event ended it:
+    a read as of before that event was recorded sees the strike as it was then known."""
     V = tables.violations.c
     conn.execute(
         update(tables.violations)
@@ -255,7 +258,8 @@ def _end_strike(conn: Connection, decision_id: str, restored: int) -> None:
             V.content_decision_id == decision_id,
             or_(V.strike_expires_at.is_(None), V.strike_expires_at > restored),
         )
-        .values(strike_expires_at=restored)  # before its start: counts nowhere (``strike_end``)
+        # before its start: counts nowhere (``strike_end``)
+        .values(strike_expires_at=restored, strike_ended_seq=seq)
     )
 
 
@@ -368,6 +372,13 @@ def load_decisions(conn: Connection, rows: Iterable[Any]) -> list[ContentDecisio
         for item_row in conn.execute(select(tables.items).where(IT.platform_id == platform, IT.item_id.in_(wanted))):
             items[(platform, item_row.item_id)] = item_from_row(item_row)
     return [decision_from_row(r, items[(r.platform_id, r.item_id)]) for r in rows]
+
+
+def recorded_at(conn: Connection, decision: ContentDecision) -> datetime:
+    """When the decision was recorded (its ``content.decided`` event)."""
+    first = min(c.seq for c in decision.changes if c.type is ContentChangeType.DECIDED)
+    at = conn.execute(select(tables.events.c.at).where(tables.events.c.seq == first)).scalar_one()
+    return parse_instant(at)
 
 
 def item_decisions(conn: Connection, platform: str, item: str) -> list[ContentDecision]:

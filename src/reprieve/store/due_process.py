@@ -10,14 +10,15 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Connection, and_, exists, func, insert, not_, or_, select
 
+from reprieve.domain.content import ContentChangeType, ContentDecision
 from reprieve.domain.filters import AppealFilter, ReviewFilter
 from reprieve.domain.policy import ladder_from_data
 from reprieve.domain.reviews import Assessment, Review, ReviewState, Risk
-from reprieve.domain.sanctions import ChangeType, Sanction
+from reprieve.domain.sanctions import ChangeType, Sanction, known_by
 from reprieve.domain.strikes import Probation, strikes_made
-from reprieve.domain.time import Duration, from_micros, parse_instant
+from reprieve.domain.time import Duration, from_micros, parse_instant, to_micros
 from reprieve.store import personal, tables
-from reprieve.store.queries import decode_cursor, encode_cursor
+from reprieve.store.queries import decode_cursor, encode_cursor, load_sanction
 from reprieve.store.raw import fetch_all
 
 R = tables.reviews.c
@@ -149,6 +150,36 @@ def latest_decision_told(conn: Connection, sanction: Sanction, *, known: int | N
     for seq, decided, at in conn.execute(reviews):
         told[seq] = Told(max(from_micros(decided), parse_instant(at)), ToldBy.DECISION)
     # The decisions that issued a statement: from its delivery, else its issue.
+    _statements_told(conn, sanction.id, told, known)
+    return max(told.values(), key=lambda t: t.at)
+
+
+def content_decision_told(conn: Connection, decision: ContentDecision, *, known: int | None = None) -> Told:
+    """``latest_decision_told`` of a content decision: its creation (an import from its
+    ``informed_at``, another from when it took effect), an amendment (the later of when it took
+    effect and when it was recorded), each decision that issued a statement from the statement's
+    first delivery receipt, else its issue."""
+    events = tables.events.c
+    told: dict[int, Told] = {}
+    amendments = {}
+    for c in decision.changes:
+        if c.type is ContentChangeType.DECIDED:
+            if c.imported is not None:
+                told[c.seq] = Told(c.imported.informed_at, ToldBy.IMPORT)
+            else:
+                told[c.seq] = Told(c.effective_at, ToldBy.DECISION)
+        elif c.type is ContentChangeType.AMENDED and (known is None or c.seq <= known):
+            amendments[c.seq] = c.effective_at
+    if amendments:
+        recorded = conn.execute(select(events.seq, events.at).where(events.seq.in_(list(amendments))))
+        for seq, at in recorded:
+            told[seq] = Told(max(amendments[seq], parse_instant(at)), ToldBy.DECISION)
+    _statements_told(conn, decision.id, told, known)
+    return max(told.values(), key=lambda t: t.at)
+
+
+def _statements_told(conn: Connection, subject_id: str, told: dict[int, Told], known: int | None) -> None:
+    """Into ``told``: the decisions on ``subject_id`` that issued a statement, from its delivery, else its issue."""
     doc, receipt = tables.issued_documents.c, tables.statement_deliveries.c
     delivered = receipt.statement_id == doc.id
     if known is not None:
@@ -156,7 +187,7 @@ def latest_decision_told(conn: Connection, sanction: Sanction, *, known: int | N
     statements = (
         select(doc.id, doc.decision_seq, doc.issued_at, receipt.delivered_at, receipt.channel)
         .outerjoin(tables.statement_deliveries, delivered)
-        .where(doc.sanction_id == sanction.id)
+        .where(doc.sanction_id == subject_id)
     )
     if known is not None:
         statements = statements.where(doc.decision_seq <= known)
@@ -165,7 +196,6 @@ def latest_decision_told(conn: Connection, sanction: Sanction, *, known: int | N
             told[seq] = Told(from_micros(delivered_at), ToldBy.DELIVERY, statement_id, channel)
         else:
             told[seq] = Told(from_micros(issued_at), ToldBy.ISSUE, statement_id)
-    return max(told.values(), key=lambda t: t.at)
 
 
 def latest_decision_told_at(conn: Connection, sanction: Sanction, *, known: int | None = None) -> datetime:
@@ -313,6 +343,22 @@ def open_appeal_of(conn: Connection, sanction_id: str) -> str | None:
     return conn.execute(select(AP.id).where(AP.sanction_id == sanction_id, AP.state == "open")).scalar_one_or_none()
 
 
+def open_complaint_about(conn: Connection, decision_id: str) -> str | None:
+    """The open complaint about a content decision, if there is one."""
+    found: str | None = conn.execute(
+        select(AP.id).where(AP.content_decision_id == decision_id, AP.state == "open")
+    ).scalar_one_or_none()
+    return found
+
+
+def complaints_about(conn: Connection, decision_ids: Sequence[str]) -> list[dict[str, Any]]:
+    """The complaints about these content decisions, by id."""
+    if not decision_ids:
+        return []
+    rows = conn.execute(select(tables.appeals).where(AP.content_decision_id.in_(list(decision_ids))).order_by(AP.id))
+    return [dict(r._mapping) for r in rows]
+
+
 def appeals_of_review(conn: Connection, review_id: str) -> list[dict[str, Any]]:
     rows = conn.execute(select(tables.appeals).where(AP.review_id == review_id).order_by(AP.id))
     return [dict(r._mapping) for r in rows]
@@ -393,6 +439,8 @@ def list_appeal_rows(
         query = query.where(AP.operator_id.in_(list(f.operators)))
     if f.sanction:
         query = query.where(AP.sanction_id == f.sanction)
+    if f.content_decision:
+        query = query.where(AP.content_decision_id == f.content_decision)
     rows = [dict(r._mapping) for r in conn.execute(query)]
     next_cursor = encode_cursor(rows[limit - 1]["id"]) if len(rows) > limit else None
     return rows[:limit], next_cursor
@@ -512,16 +560,18 @@ def first_warning_marks_of(reported: Iterable[ReportedStrike], expire_after: Dur
     )
 
 
-def granted_appeal_instants(conn: Connection, sanction_ids: Sequence[str]) -> dict[str, int]:
-    """For each sanction with a granted appeal, when the first grant took effect (µs)."""
+def granted_appeal_instants(
+    conn: Connection, sanction_ids: Sequence[str], *, known: int | None = None
+) -> dict[str, int]:
+    """For each sanction with a granted appeal, when the first grant took effect (µs); ``known``:
+    granted by the events up to that seq."""
     found: dict[str, int] = {}
     ids = list(dict.fromkeys(sanction_ids))
     for i in range(0, len(ids), 500):
-        rows = conn.execute(
-            select(AP.sanction_id, func.min(AP.decided_at))
-            .where(and_(AP.sanction_id.in_(ids[i : i + 500]), AP.state == "granted"))
-            .group_by(AP.sanction_id)
-        )
+        wanted = and_(AP.sanction_id.in_(ids[i : i + 500]), AP.state == "granted")
+        if known is not None:
+            wanted = and_(wanted, AP.updated_seq <= known)
+        rows = conn.execute(select(AP.sanction_id, func.min(AP.decided_at)).where(wanted).group_by(AP.sanction_id))
         for sanction_id, instant in rows:
             found[sanction_id] = instant
     return found
@@ -568,10 +618,16 @@ class ContentStrikeRow(NamedTuple):
     sanction_id: str | None
     lifted_at: int | None
     granted_at: int | None
+    #: Its own expiry, and the event that ended it earlier: a restoration or a granted complaint (None: none did).
+    strike_expiry: int | None = None
+    strike_ended_seq: int | None = None
 
 
-def content_strike_rows(conn: Connection, decision_ids: Sequence[str]) -> dict[str, ContentStrikeRow]:
-    """The strike of each of these content decisions that counts as one, by decision id."""
+def content_strike_rows(
+    conn: Connection, decision_ids: Sequence[str], *, known: int | None = None
+) -> dict[str, ContentStrikeRow]:
+    """The strike of each of these content decisions that counts as one, by decision id;
+    ``known``: its ladder's sanction lifted and appeals granted by the events up to that seq."""
     found: dict[str, ContentStrikeRow] = {}
     ids = list(dict.fromkeys(decision_ids))
     S = tables.sanctions.c
@@ -586,11 +642,16 @@ def content_strike_rows(conn: Connection, decision_ids: Sequence[str]) -> dict[s
                 V.strike_expires_at,
                 V.sanction_id,
                 S.lifted_at,
+                V.strike_expiry,
+                V.strike_ended_seq,
             )
             .select_from(tables.violations.outerjoin(tables.sanctions, S.id == V.sanction_id))
             .where(V.content_decision_id.in_(ids[i : i + 500]))
         ).all()
-        granted = granted_appeal_instants(conn, [r.sanction_id for r in rows if r.sanction_id is not None])
+        granted = granted_appeal_instants(conn, [r.sanction_id for r in rows if r.sanction_id is not None], known=known)
+        lifted = {r.sanction_id: r.lifted_at for r in rows if r.sanction_id is not None}
+        if known is not None:
+            lifted = {s: _lifted_as_known(conn, s, known) if at is not None else None for s, at in lifted.items()}
         for r in rows:
             found[r.content_decision_id] = ContentStrikeRow(
                 r.content_decision_id,
@@ -600,7 +661,17 @@ def content_strike_rows(conn: Connection, decision_ids: Sequence[str]) -> dict[s
                 r.occurred_at,
                 r.strike_expires_at,
                 r.sanction_id,
-                r.lifted_at,
+                lifted.get(r.sanction_id) if r.sanction_id is not None else None,
                 granted.get(r.sanction_id) if r.sanction_id is not None else None,
+                r.strike_expiry,
+                r.strike_ended_seq,
             )
     return found
+
+
+def _lifted_as_known(conn: Connection, sanction_id: str, known: int) -> int | None:
+    """When the sanction was lifted as the events up to ``known`` knew it (µs; None: not lifted)."""
+    sanction = load_sanction(conn, sanction_id)
+    as_known = None if sanction is None else known_by(sanction, {c.seq for c in sanction.changes if c.seq <= known})
+    lifted = None if as_known is None else as_known.lifted_at
+    return None if lifted is None else to_micros(lifted)

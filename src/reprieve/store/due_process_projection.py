@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, or_, select, update
 
 from reprieve.domain.events import (
     AppealAttached,
@@ -153,6 +153,7 @@ def appeals_filed(projector: Projector, events: list[Applied[AppealFiled]]) -> N
             d.id,
             d.operator,
             d.sanction,
+            d.extra.get("content_decision"),
             d.kind,
             "open",
             d.requester,
@@ -176,6 +177,7 @@ def appeals_filed(projector: Projector, events: list[Applied[AppealFiled]]) -> N
             "id",
             "operator_id",
             "sanction_id",
+            "content_decision_id",
             "kind",
             "state",
             "requester",
@@ -205,6 +207,8 @@ def appeals_attached(projector: Projector, events: list[Applied[AppealAttached]]
 def appeals_decided(projector: Projector, events: list[Applied[AppealDecided]]) -> None:
     for e in events:
         d = e.event
+        if d.outcome == "granted" and d.content_decision is not None:
+            _end_content_strike(projector.conn, d.content_decision, _us(e.effective_at), e.seq)
         projector.conn.execute(
             update(tables.appeals)
             .where(tables.appeals.c.id == d.id)
@@ -219,6 +223,21 @@ def appeals_decided(projector: Projector, events: list[Applied[AppealDecided]]) 
                 updated_seq=e.seq,
             )
         )
+
+
+def _end_content_strike(conn: Connection, decision_id: str, ended: int | None, seq: int) -> None:
+    """A granted complaint about a content decision ends its strike (if it is one) when it takes
+    effect, unless it ended before; ``strike_ended_seq`` says which event ended it, and
+    ``strike_expiry`` keeps its own expiry (a read as of before that event sees it counting)."""
+    V = tables.violations.c
+    conn.execute(
+        update(tables.violations)
+        .where(
+            V.content_decision_id == decision_id,
+            or_(V.strike_expires_at.is_(None), V.strike_expires_at > ended),
+        )
+        .values(strike_expires_at=ended, strike_ended_seq=seq)
+    )
 
 
 def disputes_recorded(projector: Projector, events: list[Applied[DisputeRecorded]]) -> None:
@@ -283,6 +302,7 @@ def violations_recorded(projector: Projector, events: list[Applied[ViolationReco
                 category,
                 _us(occurred_at),
                 _us(strike.get("expires_at")),
+                _us(strike.get("expires_at")),
                 strike["count"],
                 strike["ladder"],
                 sanction,
@@ -307,6 +327,7 @@ def violations_recorded(projector: Projector, events: list[Applied[ViolationReco
             "category",
             "occurred_at",
             "strike_expires_at",
+            "strike_expiry",
             "strike_count",
             "ladder",
             "sanction_id",

@@ -87,12 +87,16 @@ def bump_version(conn: Connection, *, broker: bool | None = None) -> None:
 
 
 def subject_of(type_: str, data: dict[str, Any]) -> str:
-    """The ordering key of an event: its sanction, else its account, else what it names."""
+    """The ordering key of an event: its sanction (a complaint about content: its content decision,
+    as the decision's own events), else its account, else what it names."""
     sanction = data.get("sanction")
     if isinstance(sanction, str):
         return f"sanction:{sanction}"
     if type_.startswith("sanction.") and isinstance(data.get("id"), str):
         return f"sanction:{data['id']}"
+    content_decision = data.get("content_decision")
+    if type_.startswith("appeal.") and isinstance(content_decision, str):  # a complaint about content
+        return f"content:{content_decision}"
     if isinstance(data.get("platform"), str) and isinstance(data.get("account"), str):
         return f"account:{data['platform']}/{data['account']}"
     return f"{type_.split('.', 1)[0]}:{data.get('id', '')}"[:300]

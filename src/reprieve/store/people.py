@@ -50,11 +50,14 @@ def appeals_of(conn: Connection, appeal_ids: Sequence[str]) -> list[dict[str, An
     if not appeal_ids:
         return []
     columns = (A.id, A.operator_id, A.sanction_id, A.state, A.requester, A.relation, A.decided_at, A.statement)
-    platform = tables.sanctions.c.subject_platform.label("platform")
-    account = tables.sanctions.c.subject_account.label("account")
+    # The sanction's account, or for a complaint about content its item's author.
+    S, CD = tables.sanctions.c, tables.content_decisions.c
+    platform = func.coalesce(S.subject_platform, CD.platform_id).label("platform")
+    account = func.coalesce(S.subject_account, CD.author_account).label("account")
     rows = conn.execute(
         select(*columns, A.statement_ref, A.reply, A.reply_ref, platform, account)
-        .join(tables.sanctions, tables.sanctions.c.id == A.sanction_id)
+        .outerjoin(tables.sanctions, S.id == A.sanction_id)
+        .outerjoin(tables.content_decisions, CD.id == A.content_decision_id)
         .where(A.id.in_(list(appeal_ids)))
         .order_by(A.id)
     )

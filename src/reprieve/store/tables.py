@@ -276,7 +276,14 @@ appeals = Table(
     metadata,
     Column("id", String(40), primary_key=True),
     Column("operator_id", String(63), ForeignKey("operators.id"), nullable=False, index=True),
-    Column("sanction_id", String(40), ForeignKey("sanctions.id"), nullable=False, index=True),
+    Column("sanction_id", String(40), ForeignKey("sanctions.id"), nullable=True, index=True),
+    Column(
+        "content_decision_id",
+        String(40),
+        ForeignKey("content_decisions.id"),
+        nullable=True,
+        comment="the content decision (cd_...) complained about; null: an appeal against a sanction",
+    ),
     Column("kind", String(16), nullable=False, comment="complaint or reinstatement"),
     Column("state", String(24), nullable=False, comment="open, granted, partially_granted or denied"),
     Column("requester", String(40), nullable=False, comment="reference into appeal_requesters (personal data)"),
@@ -297,7 +304,9 @@ appeals = Table(
     Column("created_seq", BigInteger, nullable=False),
     Column("updated_seq", BigInteger, nullable=False),
     Index("ix_appeals_sanction_state", "sanction_id", "state"),
-    comment="Complaints (DSA art. 20) and reinstatement requests against sanctions.",
+    Index("ix_appeals_content_decision_state", "content_decision_id", "state"),
+    CheckConstraint("(sanction_id IS NULL) <> (content_decision_id IS NULL)", name="ck_appeals_one_target"),
+    comment="Complaints (DSA art. 20) and reinstatement requests against sanctions, complaints about content.",
 )
 
 appeal_disputes = Table(
@@ -335,6 +344,20 @@ violations = Table(
         BigInteger,
         nullable=True,
         comment="µs; null: never. Its expiry, or the first restoration of its content decision if earlier",
+    ),
+    Column(
+        "strike_expiry",
+        BigInteger,
+        nullable=True,
+        comment="µs; null: never. The strike's own expiry, which a restoration of its content decision "
+        "leaves as it was",
+    ),
+    Column(
+        "strike_ended_seq",
+        BigInteger,
+        nullable=True,
+        comment="the event (seq) of its content decision's first restoration, which ended the strike at "
+        "strike_expires_at; null: none did",
     ),
     Column("strike_count", Integer, nullable=False, comment="strikes counting once this one was added"),
     Column("ladder", String(16), nullable=False, comment="standard or probation"),
@@ -1026,3 +1049,6 @@ content_evidence = Table(
 
 #: Rebuilt from the log like the others.
 PROJECTIONS = (*PROJECTIONS, items, content_decisions, content_spans)
+#: Appeals (and their disputes) after the content decisions they may name: a rebuild empties the
+#: projections in reverse order, the rows that refer to others first.
+PROJECTIONS = (*(t for t in PROJECTIONS if t not in (appeals, appeal_disputes)), appeals, appeal_disputes)

@@ -1,5 +1,7 @@
-"""The public appeal form at ``/appeal``: no sign-in, the sanction's reference and the appeal code
-printed on the statement of reasons, then ``services.appeals.file_appeal`` on the ``web`` channel.
+"""The public appeal form at ``/appeal``: no sign-in, the reference and the appeal code printed on
+the statement of reasons, then ``services.appeals.file_appeal`` on the ``web`` channel. The
+reference is a sanction's (``snc_...``) or, for a complaint about content, a content decision's
+(``cd_...``), whose statement prints its own code.
 
 * A wrong code and an unknown reference get the same answer: the form does not tell which
   sanctions exist.
@@ -153,6 +155,11 @@ class AppealForm:
             found["statement"] = "public.error.statement.too_long"
         return found
 
+    @property
+    def about_content(self) -> bool:
+        """Whether the reference is a content decision's: a complaint about content."""
+        return self.sanction.startswith(appeal_codes.CONTENT_PREFIX)
+
     def filed_by(self) -> dict[str, Any]:
         return {"name": self.name, "email": self.email, "relation": self.relation}
 
@@ -187,9 +194,12 @@ def file_from_form(db: Database, form: AppealForm, *, now: datetime) -> Outcome:
         known = appeal_codes.matches(conn, form.sanction, form.code)
     if not known:
         return Outcome(errors=[("code", "public.error.code.mismatch", {})])
+    if form.about_content and form.kind != AppealKind.COMPLAINT:
+        return Outcome(errors=[("kind", "public.error.kind.content_complaint_only", {})])
     try:
         command = appeals.FileAppeal.parse(
-            sanction_id=form.sanction,
+            sanction_id=None if form.about_content else form.sanction,
+            content_decision_id=form.sanction if form.about_content else None,
             kind=form.kind,
             filed_by=form.filed_by(),
             statement=form.statement,
@@ -202,8 +212,22 @@ def file_from_form(db: Database, form: AppealForm, *, now: datetime) -> Outcome:
     except ConflictError:
         return Outcome(errors=[(None, "public.error.kind.already_open", {})])
     except ValidationError as error:
+        if form.about_content:
+            return Outcome(errors=[_content_admissibility_error(db, form, error, now=now)])
         return Outcome(errors=[_admissibility_error(db, form, error)])
     return Outcome(appeal=appeal)
+
+
+def _content_admissibility_error(db: Database, form: AppealForm, error: ValidationError, *, now: datetime) -> RawError:
+    """The service's 422 about a complaint about content, said for the requester: its window
+    closed (with the deadline), or the content was restored."""
+    if error.field == "content_decision":
+        deadline = appeals.content_complaint_deadline(db, form.sanction)
+        if now > deadline:
+            return "kind", "public.error.kind.window_closed_content", {"deadline": format_instant(deadline) or ""}
+        return "kind", "public.error.kind.restored", {}
+    name = (error.field or "").removeprefix("filed_by.")
+    return (name if name in FIELDS else None), "public.error.generic", {}
 
 
 def _admissibility_error(db: Database, form: AppealForm, error: ValidationError) -> RawError:
@@ -271,11 +295,11 @@ def long_instant(lang: str, value: str | datetime | None) -> str:
 
 @router.get("", response_class=HTMLResponse)
 def appeal_form(request: Request) -> HTMLResponse:
-    """The empty form; ``?sanction=`` (the statement's link) fills in the reference."""
+    """The empty form; ``?sanction=`` or ``?content_decision=`` (the statement's link) fills in the reference."""
     decision = limits_of(request).pages.hit(client_address(request))
     if not decision.allowed:
         return _limited(request, decision.retry_after)
-    prefill = request.query_params.get("sanction", "")
+    prefill = request.query_params.get("sanction", "") or request.query_params.get("content_decision", "")
     form = AppealForm(sanction=prefill.strip()[:SANCTION_MAX])
     return _form_page(request, form, [])
 

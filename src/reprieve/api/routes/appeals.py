@@ -51,7 +51,8 @@ def access_log_retention(request: Request) -> timedelta:
     response_model=AppealOut,
     dependencies=IDEMPOTENT,
     responses=problem_responses(403, 409, 413),
-    summary="File an appeal; 422 once a complaint's window closed, or on a sanction not active",
+    summary="File an appeal against a sanction, or a complaint about a content decision; 422 once a complaint's "
+    "window closed, or on a sanction not active",
 )
 def file_appeal(tenant: AppealFiler, body: AppealCreate, clock: ClockDep) -> dict[str, Any]:
     result = appeals.file_appeal(tenant.db, body.to_command(), caller=tenant.caller(clock))
@@ -65,6 +66,7 @@ def list_appeals(
     kind: AppealKind | None = None,
     operator: Annotated[str | None, Query(pattern=SLUG_PATTERN)] = None,
     sanction: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_-]{1,64}$")] = None,
+    content_decision: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_-]{1,64}$")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
     cursor: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_=-]{1,200}$")] = None,
     at: AtIfGiven = None,
@@ -76,6 +78,7 @@ def list_appeals(
         operator=tenant.operator_filter(operator),
         operators=tenant.operators,
         sanction=sanction,
+        content_decision=content_decision,
         at=None if at is None else to_micros(at),
     )
     page = appeals.list_appeals(

@@ -14,7 +14,7 @@ from reprieve.domain.content import KEEP, ContentKind, ContentState
 from reprieve.domain.errors import NotFoundError, PreconditionFailedError, ReprieveError, ValidationError
 from reprieve.domain.filters import ReviewFilter
 from reprieve.domain.model import AccountRef, Role
-from reprieve.services import catalogue, content, content_statements, item_checks, reviews, statements
+from reprieve.services import appeals, catalogue, content, content_statements, item_checks, reviews, statements
 from reprieve.services.content import ContentDecisionView, ListContent
 from reprieve.web.auth import Desk, ModeratorDesk, Signed
 from reprieve.web.rendering import render
@@ -196,6 +196,9 @@ def render_item(
         d.id: content_statements.statements_of(desk.db, d.id, caller=desk.caller, as_of=desk.as_of) for d in decisions
     }
     recorded = decisions[0].item if decisions else None
+    complaints = appeals.complaints_about(
+        desk.db, [d.id for d in decisions], operators=desk.tenant.operators, as_of=desk.as_of
+    )
     return render(
         request,
         "item.html",
@@ -206,6 +209,7 @@ def render_item(
         item=recorded,
         visibility=visibility,
         decisions=decisions,
+        complaints=complaints,
         issued=issued,
         history={d.id: ordered(content_entries(desk, d)) for d in decisions},
         may_act=desk.at is None and desk.may(Role.MODERATOR),

@@ -15,7 +15,7 @@ from reprieve.domain.model import Role
 from reprieve.domain.reviews import ReviewOutcome, ReviewState, Risk
 from reprieve.domain.sanctions import UNSET
 from reprieve.domain.time import parse_duration_input
-from reprieve.services import access_log, appeals, audit, reviews, sanctions
+from reprieve.services import access_log, appeals, audit, content, reviews, sanctions
 from reprieve.services.due_process import ProbationRequest
 from reprieve.web.auth import AppealDeciderDesk, Desk, ReviewerDesk, Signed
 from reprieve.web.rendering import render
@@ -183,7 +183,16 @@ def _appeal_page(
         appeal = appeals.get_appeal(
             desk.db, appeal_id, caller=desk.caller, include_contact=sees_contact(desk), as_of=desk.as_of
         )
-    sanction = sanctions.get_sanction(desk.db, appeal.sanction, at=desk.instant, caller=desk.caller, as_of=desk.as_of)
+    # What it is about: a sanction, or (a complaint about content) a content decision and its item.
+    sanction = decision = None
+    if appeal.sanction is not None:
+        sanction = sanctions.get_sanction(
+            desk.db, appeal.sanction, at=desk.instant, caller=desk.caller, as_of=desk.as_of
+        )
+    elif appeal.content_decision is not None:
+        decision = content.get_content_decision(
+            desk.db, appeal.content_decision, at=desk.instant, caller=desk.caller, as_of=desk.as_of
+        )
     return render(
         request,
         "appeal.html",
@@ -191,11 +200,13 @@ def _appeal_page(
         at=desk.at,
         appeal=appeal if revealed is not None else appeal.without_email(),
         sanction=sanction,
+        content_decision=decision,
         names=audit.resolve_actors(desk.db, [appeal.decision.decided_by or ""] if appeal.decision else []),
         show_contact=sees_contact(desk),
         has_email=appeal.filed_by.email is not None,
         revealed=revealed is not None,
-        outcomes=[o.value for o in AppealOutcome],
+        # A complaint about content is granted (the item restored) or denied: no partial grant.
+        outcomes=[o.value for o in AppealOutcome if decision is None or o is not AppealOutcome.PARTIALLY_GRANTED],
         may_decide=desk.at is None and appeal.state is AppealState.OPEN and desk.may(Role.MODERATOR),
         done=request.query_params.get("done"),
         refused=refused,

@@ -2,7 +2,7 @@
 exactly one; an amnesty counts the content decisions it matched and restored
 
 Revision ID: 0033
-Revises: 0031
+Revises: 0032
 Create Date: 2026-12-07
 
 Issue 25, item 3. A review re-examines a sanction or, now, a content decision: ``sanction_id``
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0033"
-down_revision: str | None = "0031"
+down_revision: str | None = "0032"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
