@@ -125,8 +125,10 @@ def _record_chunk(
             raise ValidationError(f"content decision #{offset + index + 1}: {exc.message}") from None
         except ConflictError as exc:  # another author than the item's first
             raise ConflictError(f"content decision #{offset + index + 1}: {exc.message}") from None
-        events.append(NewEvent.of(event, event.starts_at, operator))
-        if command.evidence is not None:
-            evidence.append(EvidenceRow(decision_id, operator, key[0], key[1], command.evidence))
+        # The payload written at once: no dict of it lives until the chunk is recorded.
+        events.append(NewEvent.written(event, event.starts_at, operator))
+        kept = command.evidence
+        if kept is not None:
+            evidence.append(EvidenceRow(decision_id, operator, key[0], key[1], kept.reference, kept.sha256))
     uow.record(events)
     put_evidence_rows(conn, evidence, now=uow.now)

@@ -27,7 +27,7 @@ from reprieve.domain.reason import Automation, Reason
 from reprieve.domain.sanctions import Imported
 from reprieve.domain.time import END_OF_TIME, from_micros, parse_instant, to_micros
 from reprieve.store import tables
-from reprieve.store.bulk import column_json, insert_rows
+from reprieve.store.bulk import IN_PLACE, column_json, insert_rows
 from reprieve.store.raw import fetch_all, placeholders
 
 if TYPE_CHECKING:
@@ -184,8 +184,15 @@ def contents_decided(projector: Projector, events: list[Applied[ContentDecided]]
         until = END_OF_TIME if ends is None else ends
         if until > starts:
             span_rows.append((decision_id, starts, until, platform_id, item_id, kind, " ".join(countries)))
-    known = {(row[0], row[1]) for row in _items_among(conn, items, "platform_id, item_id")}
-    insert_rows(conn, tables.items, ITEM_COLUMNS, [row for key, row in items.items() if key not in known])
+    # An item keeps its first description: the items recorded already are left as they are. On
+    # SQLite the insert leaves them out itself (no query to find them first); PostgreSQL's COPY,
+    # and a rebuild's upsert in place, cannot, and are given only the new ones.
+    in_place = conn.get_execution_options().get(IN_PLACE)
+    if conn.dialect.name == "sqlite" and (in_place is None or "items" not in in_place):
+        insert_rows(conn, tables.items, ITEM_COLUMNS, list(items.values()), or_ignore=True)
+    else:
+        known = {(row[0], row[1]) for row in _items_among(conn, items, "platform_id, item_id")}
+        insert_rows(conn, tables.items, ITEM_COLUMNS, [row for key, row in items.items() if key not in known])
     insert_rows(conn, tables.content_decisions, DECISION_COLUMNS, decision_rows)
     insert_rows(conn, tables.content_spans, SPAN_COLUMNS, span_rows)
 

@@ -59,7 +59,9 @@ def chain(events: Sequence[NewEvent], *, head: tuple[int, str], at: str, actor: 
         seq += 1
         # _value_, not value: the enum property is two Python calls (3.11), once per event of an import.
         type_: str = type_member._value_
-        data = canonical_json(payload)
+        # A payload may come written already (a bulk import writes each as it builds it, so that
+        # no dict of it stays alive until the chunk is recorded): canonical JSON, as hashed.
+        data = payload if payload.__class__ is str else canonical_json(payload)
         envelope = envelope_json(seq, type_, at, effective_at, actor, operator, data)
         digest = chain_hash(prev, envelope)
         # tuple.__new__: a named tuple's generated __new__ would be one more Python call per event.
