@@ -96,30 +96,13 @@ class NewEvent(NamedTuple):
     type: EventType
     effective_at: str
     operator: str | None
-    #: The payload, as it is hashed: ``event.to_payload()``, or its canonical JSON (``written``).
-    data: dict[str, Any] | str
+    data: dict[str, Any]  #: the payload, as it is hashed: ``event.to_payload()``
     event: Event  #: what the projector applies
 
     @classmethod
     def of(cls, event: Event, effective_at: str, operator: str | None) -> NewEvent:
         """The envelope of ``event``, taking effect at ``effective_at``, belonging to ``operator``."""
         return tuple.__new__(cls, (EVENT_TYPES[type(event)], effective_at, operator, event.to_payload(), event))
-
-    @classmethod
-    def written(cls, event: Event, effective_at: str, operator: str | None) -> NewEvent:
-        """``of``, with the payload written out at once as canonical JSON (the same bytes the log
-        gets): for a bulk import, whose payload dicts then do not live until their chunk is
-        recorded (fewer objects for the collector to walk)."""
-        data = canonical_json(event.to_payload())
-        return tuple.__new__(cls, (EVENT_TYPES[type(event)], effective_at, operator, data, event))
-
-    def payload(self) -> dict[str, Any]:
-        """The payload as a dict (read again from its JSON if it was ``written``)."""
-        data = self.data
-        if isinstance(data, str):
-            result: dict[str, Any] = parse_json(data)
-            return result
-        return data
 
 
 class RecordedEvent(NamedTuple):

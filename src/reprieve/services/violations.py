@@ -693,11 +693,11 @@ class _Batch:
                 strikes_made((), ((occurred_us, expires, None, None),), policy.strike_expiry)
             )
         strike = _strike(result, expires)
-        sanction_id = imposed.payload()["id"] if imposed is not None else None
+        sanction_id = imposed.data["id"] if imposed is not None else None
         events.append(
             _recorded_event(checked, platform, identity, violation_id, automation, strike, sanction_id, probation, at)
         )
-        if imposed is not None and statements.creation_needs_statement(imposed.payload()["kind"]):
+        if imposed is not None and statements.creation_needs_statement(imposed.data["kind"]):
             # A sanction that restricts something: its statement is issued right after its report's
             # events, as one report alone would, from the event itself (nothing is read back).
             creation = self.seq + events.index(imposed)
@@ -793,7 +793,7 @@ class _Batch:
                 sanction_id=next(self.sanction_ids),
                 scopes=self.scopes,
             )
-            return imposed, imposed_view(imposed.payload(), seq=seq, at=now)
+            return imposed, imposed_view(imposed.data, seq=seq, at=now)
         event, term = _imposed_on_platform(
             checked,
             platform,
@@ -805,7 +805,7 @@ class _Batch:
             sanction_id=next(self.sanction_ids),
         )
         imposed = NewEvent.of(event, event.starts_at, platform.operator)
-        return imposed, imposed_view(imposed.payload(), seq=seq, at=now, starts=term.starts_at, ends=term.ends_at)
+        return imposed, imposed_view(imposed.data, seq=seq, at=now, starts=term.starts_at, ends=term.ends_at)
 
 
 def earlier_answer(uow: UnitOfWork, platform: str, external_id: str) -> ViolationView | None:

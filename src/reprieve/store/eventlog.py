@@ -51,7 +51,14 @@ def recorded_at(conn: Connection, seq: int) -> str | None:
     return str(rows[0][0]) if rows else None
 
 
-def chain(events: Sequence[NewEvent], *, head: tuple[int, str], at: str, actor: str) -> list[RecordedEvent]:
+#: An event whose payload is written already (canonical JSON), for ``UnitOfWork.record_written``:
+#: ``(type, effective_at, operator, payload, None)``, a ``NewEvent`` without its typed event.
+Written = tuple[EventType, str, "str | None", str, None]
+
+
+def chain(
+    events: Sequence[NewEvent] | Sequence[Written], *, head: tuple[int, str], at: str, actor: str
+) -> list[RecordedEvent]:
     """Give each new event its seq and hash, continuing the chain from ``head``."""
     seq, prev = head
     recorded = []
