@@ -13,6 +13,8 @@ from reprieve.domain.time import format_instant, to_micros
 from reprieve.services import catalogue
 from reprieve.services.audit import rebuild_projections
 from reprieve.services.callers import Caller
+from reprieve.services.content import DecideContent
+from reprieve.services.content_import import import_content, imported_decision
 from reprieve.store.content import item_decisions, load_decision, load_item
 from reprieve.store.db import Database
 from reprieve.store.uow import UnitOfWork
@@ -111,5 +113,42 @@ def test_a_history_is_projected_and_rebuilt_alike(
 
     before = projections(db)
     assert len(before["content_spans"]) == 3  # cd_1: disabling, then removal; cd_2: the label until restored
+    rebuild_projections(db)
+    assert projections(db) == before
+
+
+def test_a_bulk_import_writes_the_rows_the_projector_would(
+    db: Database, projections: Callable[[Database], dict[str, Any]]
+) -> None:
+    """The import writes its events' projection rows itself (``DecidedRows`` through
+    ``UnitOfWork.record_written``): a rebuild from the log, by the projector, gives the same rows,
+    across chunks and batches, an item named again keeping its first description."""
+    _platform(db)
+    rows = []
+    for n in range(5):
+        item = {**ITEM, "item": f"item-{n % 3}"}  # items 0 and 1 named twice, in another chunk
+        if n >= 3:
+            item = {**item, "content_date": "2022-02-02", "language": "fr"}  # the first description stays
+        command = DecideContent.parse(
+            item=item,
+            kind=("removal", "disabling", "label", "demotion", "removal")[n],
+            reason=dict(REASON),
+            territorial_scope=["FR", "DE"] if n == 1 else None,
+            starts_at=datetime(2024, 1, 1 + n, tzinfo=UTC),
+            duration="P30D" if n % 2 else None,
+            automated={"detection": True, "decision": "not_automated"},
+            evidence={"reference": f"snapshots/{n}", "sha256": "ab" * 32} if n % 2 else None,
+        )
+        rows.append(imported_decision(command, format_instant(datetime(2024, 1, 1 + n, 1, tzinfo=UTC))))
+    caller = Caller(ACTOR, now=datetime(2024, 2, 1, tzinfo=UTC))
+    assert import_content(db, rows, caller=caller, batch_size=3) == 5  # two batches, two chunks
+
+    with db.read() as conn:
+        item = load_item(conn, "youtube", "item-0")
+        decisions = item_decisions(conn, "youtube", "item-0")
+    assert item is not None and (item.content_date, item.language) == ("2023-12-31", "en")
+    assert len(decisions) == 2 and decisions[1].item.content_date == "2023-12-31"
+    before = projections(db)
+    assert len(before["items"]) == 3 and len(before["content_decisions"]) == 5
     rebuild_projections(db)
     assert projections(db) == before

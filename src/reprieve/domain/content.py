@@ -215,6 +215,17 @@ class Item:
             "language": self.language,
         }
 
+    def to_payload(self) -> dict[str, Any]:
+        """``to_dict`` with ``content_type`` the tuple it is (the same JSON): as ``Reason.to_payload``."""
+        return {
+            "platform": self.platform,
+            "item": self.item,
+            "account": self.account,
+            "content_type": self.content_type,
+            "content_date": self.content_date,
+            "language": self.language,
+        }
+
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Item:
         return cls(

@@ -460,20 +460,25 @@ def prepare_decided(
     else:
         why = backdating_reason(starts_at, uow.now, c.backdated_reason, field="starts_at")
         backdated = keep_backdated_reason(uow, operator=operator, subject=f"content_decision:{decision_id}", reason=why)
-    event = ContentDecided(
-        decision_id,
-        operator,
-        item.to_dict(),
-        c.kind.value,
-        format_instant(starts_at) or "",
-        format_instant(ends_at),
-        c.reason.to_dict(),
-        c.automated.to_dict(),
-        c.kind_other,
-        c.territorial_scope,
-        c.strike,
-        backdated,
-        extra or NO_EXTRA,
+    # tuple.__new__: the generated __new__ binds thirteen arguments, once per decision of an import;
+    # _value_, not value: the enum property is two Python calls (3.11).
+    event: ContentDecided = tuple.__new__(
+        ContentDecided,
+        (
+            decision_id,
+            operator,
+            item.to_payload(),
+            c.kind._value_,
+            format_instant(starts_at) or "",
+            format_instant(ends_at),
+            c.reason.to_payload(),
+            c.automated.to_dict(),
+            c.kind_other,
+            c.territorial_scope,
+            c.strike,
+            backdated,
+            extra or NO_EXTRA,
+        ),
     )
     return event, why
 

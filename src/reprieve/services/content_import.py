@@ -7,8 +7,10 @@ per transaction; ``POST /v1/imports`` takes up to 1,000 rows in one. A batch is 
 row rolls back its batch, and the error names it (``content decision #n: ...``).
 
 A batch is taken in chunks, as sanctions are (``services.sanctions.import_sanctions``): each chunk's
-items are looked up in one query, its authors registered at once, its events chained and projected in
-one append, its evidence written in one insert.
+items are looked up in one query, its authors registered at once, its events chained in one append
+(``UnitOfWork.record_written``: each payload written as canonical JSON, and its projection rows
+made, in the pass that checks its row; ``store.content.DecidedRows``, which the projector uses too),
+its projections and evidence written in one insert per table.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from reprieve.domain.errors import ConflictError, NotFoundError, ValidationError
-from reprieve.domain.events import NewEvent
+from reprieve.domain.events import EventType, canonical_json
 from reprieve.domain.sanctions import imported_of
 from reprieve.services.batches import in_batches
 from reprieve.services.callers import Caller
@@ -28,10 +30,12 @@ from reprieve.services.content import DecideContent, prepare_decided
 from reprieve.store import content as content_store
 from reprieve.store.content_evidence import EvidenceRow, put_evidence_rows
 from reprieve.store.db import Database
+from reprieve.store.eventlog import Written
 from reprieve.store.uow import UnitOfWork
 
 #: Rows one ``POST /v1/imports`` takes at most: one transaction, all or nothing.
 MAX_IMPORT_ROWS = 1000
+_CONTENT_DECIDED = EventType.CONTENT_DECIDED  # bound once: an enum member is a descriptor read
 
 
 def imported_decision(
@@ -107,7 +111,12 @@ def _record_chunk(
     ensure_accounts(db, uow, [c.item.author for c in commands])  # which keeps each account once
     recorded = content_store.items_recorded(conn, [(c.item.platform, c.item.item) for c in commands])
     ids = db.ids.new_ids("cd", uow.now, len(commands))
-    events: list[NewEvent] = []
+    # One pass makes each event's payload, written at once as the log will hold it, and its rows
+    # in the projections, then lets the event go: no dict of it lives until the chunk is recorded
+    # (fewer objects for the collector to walk), and the projector does not take it apart again.
+    seq = uow.next_seq()
+    events: list[Written] = []
+    rows = content_store.DecidedRows()
     evidence: list[EvidenceRow] = []
     for index, (command, decision_id) in enumerate(zip(commands, ids, strict=True)):
         operator = seen[command.item.platform]
@@ -125,8 +134,11 @@ def _record_chunk(
             raise ValidationError(f"content decision #{offset + index + 1}: {exc.message}") from None
         except ConflictError as exc:  # another author than the item's first
             raise ConflictError(f"content decision #{offset + index + 1}: {exc.message}") from None
-        events.append(NewEvent.of(event, event.starts_at, operator))
-        if command.evidence is not None:
-            evidence.append(EvidenceRow(decision_id, operator, key[0], key[1], command.evidence))
-    uow.record(events)
+        events.append((_CONTENT_DECIDED, event.starts_at, operator, canonical_json(event.to_payload()), None))
+        rows.add(seq + index, event)
+        kept = command.evidence
+        if kept is not None:
+            evidence.append(EvidenceRow(decision_id, operator, key[0], key[1], kept.reference, kept.sha256))
+    uow.record_written(events)
+    rows.write(conn)
     put_evidence_rows(conn, evidence, now=uow.now)

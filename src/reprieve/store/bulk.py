@@ -61,16 +61,27 @@ def _upsert_rows(
     keys.update(tuple(row[i] for i in at) for row in rows)
 
 
-def insert_rows(conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
-    """Insert ``rows`` (tuples in the order of ``columns``) into ``table`` in this transaction."""
+def insert_rows(
+    conn: Connection,
+    table: Table,
+    columns: Sequence[str],
+    rows: Sequence[tuple[Any, ...]],
+    *,
+    or_ignore: bool = False,
+) -> None:
+    """Insert ``rows`` (tuples in the order of ``columns``) into ``table`` in this transaction.
+    ``or_ignore`` (SQLite only, outside ``IN_PLACE``): a row whose key is there already is left
+    out (``ON CONFLICT DO NOTHING``), the row there kept."""
     if not rows:
         return
     in_place = conn.get_execution_options().get(IN_PLACE)
     if in_place is not None and table.name in in_place:
+        assert not or_ignore, "insert_rows: or_ignore is not for a table rebuilt in place"
         _upsert_rows(conn, table, columns, rows, in_place[table.name])
         return
     names = ", ".join(columns)
     if conn.dialect.name == "postgresql":
+        assert not or_ignore, "insert_rows: or_ignore is for SQLite (COPY has no ON CONFLICT)"
         if len(rows) >= COPY_THRESHOLD:
             raw = conn.connection.dbapi_connection
             assert raw is not None
@@ -89,6 +100,7 @@ def insert_rows(conn: Connection, table: Table, columns: Sequence[str], rows: Se
     # multiple of ROUND rows, then the rest, so that a table sees a few dozen statement texts,
     # each compiled once per connection (the driver's statement cache, see store.db).
     row_marks = "(" + ", ".join(["?"] * len(columns)) + ")"
+    tail = " ON CONFLICT DO NOTHING" if or_ignore else ""
     per_statement = max(1, SQLITE_MAX_PARAMETERS // len(columns))
     start = 0
     while start < len(rows):
@@ -96,7 +108,7 @@ def insert_rows(conn: Connection, table: Table, columns: Sequence[str], rows: Se
         size = min(per_statement, left if left < ROUND else left - left % ROUND)
         chunk = rows[start : start + size]
         values = ", ".join([row_marks] * size)
-        execute(conn, f"INSERT INTO {table.name} ({names}) VALUES {values}", [v for row in chunk for v in row])
+        execute(conn, f"INSERT INTO {table.name} ({names}) VALUES {values}{tail}", [v for row in chunk for v in row])
         start += size
 
 

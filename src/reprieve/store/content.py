@@ -28,7 +28,7 @@ from reprieve.domain.reason import Automation, Reason
 from reprieve.domain.sanctions import Imported
 from reprieve.domain.time import END_OF_TIME, from_micros, parse_instant, to_micros
 from reprieve.store import tables
-from reprieve.store.bulk import column_json, insert_rows
+from reprieve.store.bulk import IN_PLACE, column_json, insert_rows
 from reprieve.store.raw import fetch_all, placeholders
 
 if TYPE_CHECKING:
@@ -108,13 +108,21 @@ def _span_rows(decision_id: str, item: tuple[str, str], changes: Sequence[Conten
     ]
 
 
-def contents_decided(projector: Projector, events: list[Applied[ContentDecided]]) -> None:
-    conn = projector.conn
-    decision_rows = []
-    span_rows: list[tuple[Any, ...]] = []
-    items: dict[tuple[str, str], tuple[Any, ...]] = {}
-    dumps = orjson.dumps
-    for seq, _, event in events:
+class DecidedRows:
+    """The rows of ``content.decided`` events in the ``items``, ``content_decisions`` and
+    ``content_spans`` projections, gathered (``add``) for one insert per table (``write``): what the
+    projector writes, and what a bulk import writes itself as it makes the events
+    (``services.content_import``, through ``UnitOfWork.record_written``)."""
+
+    __slots__ = ("decisions", "items", "spans")
+
+    def __init__(self) -> None:
+        self.items: dict[tuple[str, str], tuple[Any, ...]] = {}
+        self.decisions: list[tuple[Any, ...]] = []
+        self.spans: list[tuple[Any, ...]] = []
+
+    def add(self, seq: int, event: ContentDecided) -> None:
+        """The rows of ``event``, recorded as ``seq``."""
         # Unpacked at once, and the stored change written out (``decided_change(...).to_stored()``
         # makes the same): a bulk import projects one per decision.
         (
@@ -132,10 +140,11 @@ def contents_decided(projector: Projector, events: list[Applied[ContentDecided]]
             backdated,
             extra,
         ) = event
+        dumps = orjson.dumps
         platform_id, item_id, author = item["platform"], item["item"], item["account"]
         key = (platform_id, item_id)
-        if key not in items:
-            items[key] = (
+        if key not in self.items:
+            self.items[key] = (
                 platform_id,
                 item_id,
                 operator,
@@ -160,7 +169,7 @@ def contents_decided(projector: Projector, events: list[Applied[ContentDecided]]
             change["backdated_ref"] = ref_id(backdated)
         if "imported" in extra:
             change["imported"] = extra["imported"]
-        decision_rows.append(
+        self.decisions.append(
             (
                 decision_id,
                 operator,
@@ -184,11 +193,29 @@ def contents_decided(projector: Projector, events: list[Applied[ContentDecided]]
         )
         until = END_OF_TIME if ends is None else ends
         if until > starts:
-            span_rows.append((decision_id, starts, until, platform_id, item_id, kind, " ".join(countries)))
-    known = {(row[0], row[1]) for row in _items_among(conn, items, "platform_id, item_id")}
-    insert_rows(conn, tables.items, ITEM_COLUMNS, [row for key, row in items.items() if key not in known])
-    insert_rows(conn, tables.content_decisions, DECISION_COLUMNS, decision_rows)
-    insert_rows(conn, tables.content_spans, SPAN_COLUMNS, span_rows)
+            self.spans.append((decision_id, starts, until, platform_id, item_id, kind, " ".join(countries)))
+
+    def write(self, conn: Connection) -> None:
+        """Insert the rows gathered; an item recorded already keeps its first description."""
+        items = self.items
+        # On SQLite the insert leaves the items recorded already out itself (no query to find them
+        # first); PostgreSQL's COPY, and a rebuild's upsert in place, cannot, and get the new ones.
+        in_place = conn.get_execution_options().get(IN_PLACE)
+        if conn.dialect.name == "sqlite" and (in_place is None or "items" not in in_place):
+            insert_rows(conn, tables.items, ITEM_COLUMNS, list(items.values()), or_ignore=True)
+        else:
+            known = {(row[0], row[1]) for row in _items_among(conn, items, "platform_id, item_id")}
+            insert_rows(conn, tables.items, ITEM_COLUMNS, [row for key, row in items.items() if key not in known])
+        insert_rows(conn, tables.content_decisions, DECISION_COLUMNS, self.decisions)
+        insert_rows(conn, tables.content_spans, SPAN_COLUMNS, self.spans)
+
+
+def contents_decided(projector: Projector, events: list[Applied[ContentDecided]]) -> None:
+    rows = DecidedRows()
+    add = rows.add
+    for seq, _, event in events:
+        add(seq, event)
+    rows.write(projector.conn)
 
 
 def contents_changed(projector: Projector, events: list[Applied[ContentAmended | ContentRestored]]) -> None:

@@ -60,7 +60,10 @@ class EvidenceRow(NamedTuple):
     operator: str
     platform: str
     item: str
-    evidence: Evidence
+    #: The evidence's reference and hash, as values (a tuple of text alone, which the collector
+    #: stops following, where one holding the ``Evidence`` would be walked until it is written).
+    reference: str
+    sha256: str
 
 
 def put_evidence_rows(conn: Connection, rows: Sequence[EvidenceRow], *, now: datetime) -> None:
@@ -70,10 +73,7 @@ def put_evidence_rows(conn: Connection, rows: Sequence[EvidenceRow], *, now: dat
         conn,
         tables.content_evidence,
         ("decision_id", "operator_id", "platform_id", "item_id", "reference", "sha256", "recorded_at", "forgotten_at"),
-        [
-            (r.decision_id, r.operator, r.platform, r.item, r.evidence.reference, r.evidence.sha256, recorded, None)
-            for r in rows
-        ],
+        [(*row, recorded, None) for row in rows],
     )
 
 

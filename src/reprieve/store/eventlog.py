@@ -51,7 +51,14 @@ def recorded_at(conn: Connection, seq: int) -> str | None:
     return str(rows[0][0]) if rows else None
 
 
-def chain(events: Sequence[NewEvent], *, head: tuple[int, str], at: str, actor: str) -> list[RecordedEvent]:
+#: An event whose payload is written already (canonical JSON), for ``UnitOfWork.record_written``:
+#: ``(type, effective_at, operator, payload, None)``, a ``NewEvent`` without its typed event.
+Written = tuple[EventType, str, "str | None", str, None]
+
+
+def chain(
+    events: Sequence[NewEvent] | Sequence[Written], *, head: tuple[int, str], at: str, actor: str
+) -> list[RecordedEvent]:
     """Give each new event its seq and hash, continuing the chain from ``head``."""
     seq, prev = head
     recorded = []
@@ -59,7 +66,9 @@ def chain(events: Sequence[NewEvent], *, head: tuple[int, str], at: str, actor: 
         seq += 1
         # _value_, not value: the enum property is two Python calls (3.11), once per event of an import.
         type_: str = type_member._value_
-        data = canonical_json(payload)
+        # A payload may come written already (a bulk import writes each as it builds it, so that
+        # no dict of it stays alive until the chunk is recorded): canonical JSON, as hashed.
+        data = payload if payload.__class__ is str else canonical_json(payload)
         envelope = envelope_json(seq, type_, at, effective_at, actor, operator, data)
         digest = chain_hash(prev, envelope)
         # tuple.__new__: a named tuple's generated __new__ would be one more Python call per event.

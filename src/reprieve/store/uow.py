@@ -150,6 +150,23 @@ class UnitOfWork:
         self.last_event = recorded[-1]
         return recorded
 
+    def record_written(self, events: Sequence[eventlog.Written]) -> list[RecordedEvent]:
+        """Append ``events``, each ``(type, effective_at, operator, payload, None)`` with its
+        payload written already as canonical JSON, to the log, in this transaction, and project
+        **nothing**: the caller writes their projections itself, as ``record`` would have them (a
+        bulk import, which builds each event's projection rows in the pass that builds its
+        payload; ``next_seq`` gives the seq of the first)."""
+        if not events:
+            return []
+        recorded = eventlog.chain(events, head=self._head, at=self.at, actor=self.actor)
+        eventlog.append(self._conn, recorded)
+        if self.now != self._floor:
+            self._floor, self._floor_text = self.now, self.at
+        self._head = (recorded[-1].seq, recorded[-1].hash)
+        self.recorded_count += len(recorded)
+        self.last_event = recorded[-1]
+        return recorded
+
     def record_runs(
         self, runs: Sequence[tuple[str, str, Sequence[NewEvent]]], *, order: Sequence[str]
     ) -> list[RecordedEvent]:
