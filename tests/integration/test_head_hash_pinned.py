@@ -46,8 +46,11 @@ from reprieve.store.db import Database
 #: ``statement.issued``, the sanction Meta's ladder imposes for her second strike (``sanction.imposed``, its
 #: ``statement.issued``, and the worker's ``sanction.ended``), and the strike's ``violation.recorded`` naming
 #: the decision (``content_decision``): six more events.
-HEAD = "2c481a5f49793d3b28f9dc49f44db184774bf4725e90707e2f6596b50927111f"
-EVENTS = 106
+#: Changed on purpose by issue 26 (notices): two notices about carol's removed post, the second's
+#: notifier anonymous (art. 16(2)(c)), form one case: ``case.opened`` and two ``notice.received``
+#: (three more events).
+HEAD = "8679799efd7e5f99591eb21dc9c596533dcd9afe7cd7d5cf680c7bf8b59496ba"
+EVENTS = 109
 #: What the story leaves out: a redelivery names a delivery of the outbox; the cut-over's
 #: checkpoint is made only for a log with events older than issue 21 (tests/integration/test_cut_over.py).
 NOT_TOLD = {EventType.WEBHOOK_REDELIVERY_REQUESTED, EventType.LOG_CHECKPOINTED}
