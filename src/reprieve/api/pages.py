@@ -90,7 +90,8 @@ _WORDS: dict[str, dict[str, str]] = {
         "appeal": "Contester une décision",
         "appeal_hint": "le formulaire public pour qui a reçu un exposé des motifs",
         "notice": "Signaler un contenu",
-        "notice_hint": "le formulaire public pour signaler un contenu illicite ou contraire aux conditions (DSA art. 16)",
+        "notice_hint": "le formulaire public pour signaler un contenu illicite ou contraire aux conditions "
+        "(DSA art. 16)",
         "for_programs": "Pour les programmes",
         "docs": "Documentation de l’API",
         "docs_hint": "chaque opération, avec des exemples, à essayer depuis le navigateur",
