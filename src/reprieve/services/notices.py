@@ -36,8 +36,8 @@ from reprieve.domain.notices import (
     ensure_identified,
     parse_legal_ground,
     parse_location,
+    receipt_text,
 )
-from reprieve.domain.personal import PersonalRef
 from reprieve.domain.reason import CATEGORIES
 from reprieve.domain.time import format_instant, from_micros, parse_instant, to_micros
 from reprieve.services import access_log
@@ -313,10 +313,11 @@ def receive_notice(db: Database, command: ReceiveNotice, *, caller: Caller) -> N
             created_us=to_micros(recorded),
         )
 
-        def keep(kind: str, value: str) -> PersonalRef:
-            return personal.put(
-                db, uow.conn, operator=operator, kind=kind, subject=reference, value=value, now=recorded
-            )
+        texts = [(EXPLANATION, command.explanation), (LOCATION, command.location)]
+        if command.legal_ground is not None:
+            texts.append((LEGAL_GROUND, command.legal_ground))
+        refs = personal.put_many(db, uow.conn, operator=operator, subject=reference, texts=texts, now=recorded)
+        receipt_id = db.ids.new_id("rcp", recorded)
 
         received_event = NoticeReceived(
             id=notice_id,
@@ -330,20 +331,39 @@ def receive_notice(db: Database, command: ReceiveNotice, *, caller: Caller) -> N
             notifier=reference,
             notifier_kind=command.notifier.kind.value,
             received_at=at,
-            receipt=db.ids.new_id("rcp", recorded),
+            receipt=receipt_id,
             language=command.language.value,
-            explanation=keep(EXPLANATION, command.explanation),
-            location=keep(LOCATION, command.location),
-            legal_ground=None if command.legal_ground is None else keep(LEGAL_GROUND, command.legal_ground),
+            explanation=refs[0],
+            location=refs[1],
+            legal_ground=refs[2] if command.legal_ground is not None else None,
         )
         events.append(NewEvent.of(received_event, at, operator))
         uow.record(events)
-        return _views(uow.conn, [_required(store.notice_row(uow.conn, notice_id))], include_contact=True)[0]
-
-
-def _required(row: dict[str, Any] | None) -> dict[str, Any]:
-    assert row is not None
-    return row
+        # The view from what was just recorded, as a read would build it (not read back).
+        received = parse_instant(at)
+        return NoticeView(
+            id=notice_id,
+            operator=operator,
+            platform=platform.id,
+            case=case_id,
+            state=NoticeState.OPEN,
+            about=about,
+            category=command.category,
+            illegal=command.illegal,
+            channel=command.channel,
+            source=store.ARTICLE_16,
+            received_at=received,
+            receipt=ReceiptView(
+                receipt_id,
+                command.language,
+                receipt_text(notice_id, received, receipt_id, command.language),
+                status_code_for(uow.conn, notice_id),
+            ),
+            notifier=NotifierView(command.notifier.kind, command.notifier.name, command.notifier.email),
+            explanation=command.explanation,
+            location=command.location,
+            legal_ground=command.legal_ground,
+        )
 
 
 def _ensure_received(received: datetime, via: Channel, *, recorded: datetime) -> None:

@@ -148,9 +148,15 @@ def insert_notifier(
     created_us: int,
 ) -> None:
     conn.execute(
-        tables.notice_notifiers.insert().values(
-            id=id, notice_id=notice_id, operator_id=operator, name=name, email=email, created_at=created_us
-        )
+        tables.notice_notifiers.insert(),
+        {
+            "id": id,
+            "notice_id": notice_id,
+            "operator_id": operator,
+            "name": name,
+            "email": email,
+            "created_at": created_us,
+        },
     )
 
 
