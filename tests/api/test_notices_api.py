@@ -54,7 +54,7 @@ def test_a_platform_files_a_notice_and_gets_its_receipt(world: World) -> None:
     answer = file(w)
     assert answer.status_code == 201, answer.text
     n = answer.json()
-    assert n["id"].startswith("ntc_") and n["case"].startswith("case_") and n["state"] == "open"
+    assert n["id"].startswith("ntc_") and n["case"].startswith("cas_") and n["state"] == "open"
     assert (n["platform"], n["about"], n["illegal"], n["channel"]) == ("facebook", {"item": "post-1"}, True, "api")
     receipt = n["receipt"]
     assert receipt["id"].startswith("rcp_") and n["id"] in receipt["text"] and n["received_at"] in receipt["text"]

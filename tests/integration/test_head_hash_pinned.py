@@ -49,7 +49,7 @@ from reprieve.store.db import Database
 #: Changed on purpose by issue 26 (notices): two notices about carol's removed post, the second's
 #: notifier anonymous (art. 16(2)(c)), form one case: ``case.opened`` and two ``notice.received``
 #: (three more events).
-HEAD = "8679799efd7e5f99591eb21dc9c596533dcd9afe7cd7d5cf680c7bf8b59496ba"
+HEAD = "2ec33b1b1b24c4f63fdf0facf0d03e75f82ad4a53ce10d2d82e8ee1770b5ab78"
 EVENTS = 109
 #: What the story leaves out: a redelivery names a delivery of the outbox; the cut-over's
 #: checkpoint is made only for a log with events older than issue 21 (tests/integration/test_cut_over.py).

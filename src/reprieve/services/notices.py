@@ -298,7 +298,7 @@ def receive_notice(db: Database, command: ReceiveNotice, *, caller: Caller) -> N
         at = format_instant(received) or ""
         case_id = store.open_case_of(uow.conn, platform.id, about.kind.value, about.id)
         if case_id is None:
-            case_id = db.ids.new_id("case", recorded)
+            case_id = db.ids.new_id("cas", recorded)
             opened = CaseOpened(id=case_id, operator=operator, platform=platform.id, about=about.to_json())
             events.append(NewEvent.of(opened, at, operator))
         notice_id = db.ids.new_id("ntc", recorded)

@@ -992,7 +992,7 @@ PROJECTIONS = (*PROJECTIONS, items, content_decisions, content_spans)
 notice_cases = Table(
     "notice_cases",
     metadata,
-    Column("id", String(40), primary_key=True, comment="case_..."),
+    Column("id", String(40), primary_key=True, comment="cas_..."),
     Column("operator_id", String(63), nullable=False, index=True),
     Column("platform_id", String(63), nullable=False),
     Column("about_kind", String(16), nullable=False, comment="item or account"),

@@ -27,7 +27,7 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.create_table(
         "notice_cases",
-        sa.Column("id", sa.String(length=40), nullable=False, comment="case_..."),
+        sa.Column("id", sa.String(length=40), nullable=False, comment="cas_..."),
         sa.Column("operator_id", sa.String(length=63), nullable=False),
         sa.Column("platform_id", sa.String(length=63), nullable=False),
         sa.Column("about_kind", sa.String(length=16), nullable=False, comment="item or account"),
