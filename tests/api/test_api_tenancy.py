@@ -20,7 +20,7 @@ from api_support import World, reason, sanction_body
 
 from reprieve.api.app import create_app
 from reprieve.domain.model import AccountRef, Role
-from reprieve.services import catalogue, content
+from reprieve.services import catalogue, content, notices
 from reprieve.services.callers import Caller
 from reprieve.store import eventlog
 from reprieve.store.db import Database
@@ -190,6 +190,42 @@ def _restore_content(w: World, h: dict[str, str], target: str) -> httpx.Response
     return w.client.post(path, json={"reason": "r"}, headers=h)
 
 
+def _notice_body(w: World, target: str) -> dict[str, object]:
+    return {
+        "platform": w.PLATFORM[target],
+        "about": {"item": w.unique("item")},
+        "location": "https://example.org/post",
+        "explanation": "Illegal, as explained.",
+        "category": "STATEMENT_CATEGORY_VIOLENCE",
+        "illegal": False,
+        "notifier": {"kind": "individual", "name": "N", "email": "n@example.org"},
+        "bona_fide": True,
+        "channel": "api",
+    }
+
+
+def _notice(w: World, target: str) -> notices.NoticeView:
+    """A fresh notice about a fresh item of ``target``, opening its case (two events)."""
+    command = notices.ReceiveNotice.parse(**_notice_body(w, target))  # type: ignore[arg-type]
+    return notices.receive_notice(w.db, command, caller=Caller("setup", now=w.clock()))
+
+
+def _file_notice(w: World, h: dict[str, str], target: str) -> httpx.Response:
+    return w.client.post("/v1/notices", json=_notice_body(w, target), headers=h)
+
+
+def _list_notices(w: World, h: dict[str, str], target: str) -> httpx.Response:
+    return w.client.get("/v1/notices", params={"platform": w.PLATFORM[target]}, headers=h)
+
+
+def _get_notice(w: World, h: dict[str, str], target: str) -> httpx.Response:
+    return w.client.get(f"/v1/notices/{_notice(w, target).id}", headers=h)
+
+
+def _get_case(w: World, h: dict[str, str], target: str) -> httpx.Response:
+    return w.client.get(f"/v1/cases/{_notice(w, target).case}", headers=h)
+
+
 ROUTES = {
     "create-operator": Route("POST", "/v1/operators", frozenset({IA}), 201, _operator_id, scoped=False),
     "get-operator": Route("GET", "/v1/operators/{operator}", ALL, 200, _get_operator),
@@ -236,6 +272,10 @@ ROUTES = {
         200,
         dp.decide_review,
     ),
+    "file-notice": Route("POST", "/v1/notices", frozenset({IA, Role.PLATFORM}), 201, _file_notice),
+    "list-notices": Route("GET", "/v1/notices", ALL, 200, _list_notices, scoped=False),
+    "get-notice": Route("GET", "/v1/notices/{notice_id}", ALL, 200, _get_notice),
+    "get-case": Route("GET", "/v1/cases/{case_id}", ALL, 200, _get_case),
     "file-appeal": Route("POST", "/v1/appeals", MODERATING | {Role.PLATFORM}, 201, dp.file_appeal),
     "list-appeals": Route("GET", "/v1/appeals", ALL, 200, dp.list_appeals),
     "get-appeal": Route("GET", "/v1/appeals/{appeal_id}", ALL, 200, dp.get_appeal),
@@ -384,6 +424,9 @@ def _setup_events(name: str) -> int:
         "amend-content": 3,
         "restore-content": 3,
         "content-statements": 3,
+        # the case opened and the notice received
+        "get-notice": 2,
+        "get-case": 2,
         **dp.SETUP_EVENTS,
         **ops.SETUP_EVENTS,
     }.get(name, 0)

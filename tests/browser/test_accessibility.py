@@ -159,6 +159,45 @@ def test_the_public_form_its_errors_confirmation_and_429_page(axe_page: Page, li
     assert not problems, "\n".join(problems)
 
 
+def test_the_public_notice_form_its_errors_receipt_and_status_pages(axe_page: Page, live_server: LiveServer) -> None:
+    page = axe_page
+    problems: list[str] = []
+    for lang in ("en", "fr"):
+        page.goto(f"{live_server.url}/notice?lang={lang}")
+        problems += violations(page)
+    # Every error at once, then a notice received, its receipt, and the status lookup (form and answer).
+    page.goto(f"{live_server.url}/notice?lang=en")
+    page.click("form.notice-form button[type=submit]")
+    page.wait_for_selector("#error-summary")
+    problems += violations(page)
+    page.select_option("#notice-platform", "facebook")
+    page.check("#notice-about_kind-account")
+    page.fill("#notice-about_id", "a11y-notice")
+    page.fill("#notice-location", "https://facebook.example/a11y-notice")
+    page.check("#notice-illegal-no")
+    page.fill("#notice-explanation", "Spam, against the terms.")
+    page.check("#notice-notifier_kind-entity")
+    page.fill("#notice-name", "Example Association")
+    page.fill("#notice-email", "desk@example.org")
+    page.check("#notice-bona_fide")
+    page.click("form.notice-form button[type=submit]")
+    page.wait_for_selector("#notice-reference")
+    problems += violations(page)
+    reference, code = page.inner_text("#notice-reference").strip(), page.inner_text("#notice-code").strip()
+    page.goto(f"{live_server.url}/notice/status")
+    problems += violations(page)
+    page.fill("#notice-reference", reference)
+    page.fill("#notice-code", "WRONG-CODE0")
+    page.click("button[type=submit]")
+    page.wait_for_selector("#error-summary")
+    problems += violations(page)
+    page.fill("#notice-code", code)
+    page.click("button[type=submit]")
+    page.wait_for_selector("#notice-state")
+    problems += violations(page)
+    assert not problems, "\n".join(problems)
+
+
 def shape(path: str) -> str:
     """A console path with its ids (anything with a digit) as ``*``: one shape per kind of page."""
     return "/".join("*" if re.search(r"\d", part) else part for part in path.split("/"))

@@ -69,6 +69,8 @@ PREFIXES = {
     "token": "tok",
     "identity": "idn",
     "content decision": "cd",
+    "notice": "ntc",
+    "case": "cas",
 }
 #: Read by ``reprieve member create|password --password-stdin``.
 PASSWORD = "a documented password, long enough\n"

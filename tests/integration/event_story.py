@@ -31,6 +31,7 @@ from reprieve.services import (
     deliveries,
     evidence,
     members,
+    notices,
     people,
     publishing,
     reviews,
@@ -437,6 +438,28 @@ def tell(db: Database) -> None:
         appeals.DecideAppeal.parse(outcome="granted", rationale="News reporting.", reply="Your post is back."),
         caller=MODERATOR.at(t("2021-08-21T00:00:00Z")),
     )
+    # Notices (issue 26): two about the same post form one case; the second's notifier stays
+    # anonymous (a child sexual abuse offence, art. 16(2)(c)).
+    for notifier, category in (
+        ({"kind": "individual", "name": "Nora Notifier", "email": "nora@example.org"}, "STATEMENT_CATEGORY_VIOLENCE"),
+        ({"kind": "individual"}, "STATEMENT_CATEGORY_PROTECTION_OF_MINORS"),
+    ):
+        notices.receive_notice(
+            db,
+            notices.ReceiveNotice.parse(
+                platform="facebook",
+                about={"item": "1346913502285590531"},
+                location="https://facebook.example/posts/1346913502285590531",
+                explanation="The post is illegal, as explained here.",
+                category=category,
+                illegal=True,
+                legal_ground="A law of the member state",
+                notifier=notifier,
+                bona_fide=True,
+                channel="api",
+            ),
+            caller=Caller("meta:platform", now=t("2021-08-20T00:00:00Z")),
+        )
     # What time has done by 2023: sanctions started and ended, reviews due, appeals overdue, probations over.
     worker.announce(db, now=t("2023-06-01T00:00:00Z"), owner="story")
     # Personal data (issue 21): an operator's retention period, and an erasure recorded without the data.

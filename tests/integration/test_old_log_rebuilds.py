@@ -40,6 +40,7 @@ def test_an_old_log_verifies_and_rebuilds_the_same_projections(db: Database) -> 
     assert rebuilt.pop("statement_deliveries") == []
     # Issue 24: decisions on content; the old log has none.
     assert [rebuilt.pop(name) for name in ("items", "content_decisions", "content_spans")] == [[], [], []]
+    assert [rebuilt.pop(name) for name in ("notice_cases", "notices")] == [[], []]
     # Issue 25: a violation may be a content decision's strike (migration 0031); none of the old log's is.
     column = list(tables.violations.columns.keys()).index("content_decision_id")
     assert [row.pop(column) for row in rebuilt["violations"]] == [None] * len(rebuilt["violations"])
@@ -83,6 +84,8 @@ ADDED_SINCE = {
     "content.amended",
     "content.restored",
     "evidence.forgotten",
+    "case.opened",
+    "notice.received",
 }
 
 

@@ -102,6 +102,13 @@ NOT_PERSONAL_BY_TYPE: dict[tuple[str, str], str] = {
     ("evidence.forgotten", "items"): "the platform's item ids and the ids of the decisions about them",
     ("order_information.issued", "language"): "a language code (en)",
     ("order_information.issued", "sha256"): "a SHA-256 of the art. 9(5) information as issued (beside the log)",
+    ("case.opened", "about"): "the platform's item id or account handle, the record's subject",
+    ("notice.received", "about"): "the platform's item id or account handle, the record's subject",
+    ("notice.received", "case"): "a case id",
+    ("notice.received", "notifier_kind"): "an enumeration (individual, entity)",
+    ("notice.received", "receipt"): "a receipt id",
+    ("notice.received", "language"): "a language code (en, fr)",
+    ("person.erased", "notifiers"): "notifier references (ntf_...), never their data",
 }
 #: Fields that are not text (flags, counts).
 NOT_TEXT: set[object] = {bool, int, bool | None, int | None}

@@ -68,6 +68,8 @@ _WORDS: dict[str, dict[str, str]] = {
         "console_hint": "for moderators, reviewers, auditors and administrators (sign-in required)",
         "appeal": "Appeal a decision",
         "appeal_hint": "the public form for someone who received a statement of reasons",
+        "notice": "Report content",
+        "notice_hint": "the public form to report illegal content or a breach of the terms (DSA art. 16)",
         "for_programs": "For programs",
         "docs": "API documentation",
         "docs_hint": "every operation, with examples, to try from the browser",
@@ -87,6 +89,9 @@ _WORDS: dict[str, dict[str, str]] = {
         "console_hint": "pour les modérateurs, évaluateurs, auditeurs et administrateurs (connexion requise)",
         "appeal": "Contester une décision",
         "appeal_hint": "le formulaire public pour qui a reçu un exposé des motifs",
+        "notice": "Signaler un contenu",
+        "notice_hint": "le formulaire public pour signaler un contenu illicite ou contraire aux conditions "
+        "(DSA art. 16)",
         "for_programs": "Pour les programmes",
         "docs": "Documentation de l’API",
         "docs_hint": "chaque opération, avec des exemples, à essayer depuis le navigateur",
@@ -140,6 +145,7 @@ def landing(request: Request) -> HTMLResponse:
 <ul>
 {item("/console", w["console"], w["console_hint"])}
 {item("/appeal", w["appeal"], w["appeal_hint"])}
+{item("/notice", w["notice"], w["notice_hint"])}
 </ul>
 <h2>{w["for_programs"]}</h2>
 <ul>

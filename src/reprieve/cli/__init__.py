@@ -18,6 +18,7 @@ from reprieve.cli import admin, amnesty, deliveries, due_process, ledger, transp
 from reprieve.cli import content as content_commands
 from reprieve.cli import items as item_commands
 from reprieve.cli import members as member_commands
+from reprieve.cli import notices as notice_commands
 from reprieve.cli import people as people_commands
 from reprieve.cli import secrets as secret_commands
 from reprieve.cli import webhooks as webhook_commands
@@ -45,6 +46,7 @@ webhook_commands.register(app)
 secret_commands.register(app)
 people_commands.register(app)
 item_commands.register(app)
+notice_commands.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -84,6 +84,9 @@ class EventType(StrEnum):
     CONTENT_RESTORED = "content.restored"
     # The worker forgot the evidence of content decisions (kept beside the log): recorded, not projected.
     EVIDENCE_FORGOTTEN = "evidence.forgotten"
+    # Notices and their cases (issue 26, PRODUCT.md section 10): projected into notices and notice_cases.
+    CASE_OPENED = "case.opened"
+    NOTICE_RECEIVED = "notice.received"
 
 
 # Named tuples rather than dataclasses: a bulk import makes millions of them, three times faster.
@@ -1182,12 +1185,17 @@ class PersonErased(NamedTuple):
     #: Issued documents (``stm_...``) whose texts were blanked (issue 23); in the payload only when
     #: some were, so that every other payload is as it always was.
     documents: Sequence[str] = ()
+    #: Notifiers (``ntf_...``) whose name and e-mail were blanked (issue 26); in the payload only
+    #: when some were.
+    notifiers: Sequence[str] = ()
     extra: Mapping[str, Any] = NO_EXTRA
 
     def to_payload(self) -> dict[str, Any]:
         data = _payload(self, self._fields[:-1])
         if not self.documents:
             del data["documents"]
+        if not self.notifiers:
+            del data["notifiers"]
         return data
 
     @classmethod
@@ -1440,6 +1448,66 @@ class EvidenceForgotten(NamedTuple):
         return cls(*_read(cls, payload))
 
 
+@_event(EventType.CASE_OPENED)
+class CaseOpened(NamedTuple):
+    """A case opened for the item or the account ``about`` (``{item: id}`` or ``{account: id}``) on
+    ``platform``: the notices about it that are open at the same time join it."""
+
+    id: str
+    operator: str
+    platform: str
+    about: dict[str, str]
+    extra: Mapping[str, Any] = NO_EXTRA
+
+    def to_payload(self) -> dict[str, Any]:
+        return _payload(self, self._fields[:-1])
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> CaseOpened:
+        return cls(*_read(cls, payload))
+
+
+@_event(EventType.NOTICE_RECEIVED, personal=("notifier", "explanation", "location", "legal_ground"))
+class NoticeReceived(NamedTuple):
+    """A notice (DSA art. 16) received, joining the open case ``case`` of its subject, with the
+    receipt (art. 16(4)) recorded for its notifier. Ids, codes and flags only: the notifier's name
+    and e-mail sit in ``notice_notifiers`` (``notifier`` is its reference), the explanation, the
+    location and the law named in ``personal_data`` (the fields hold ``{"ref": ...}``)."""
+
+    id: str
+    operator: str
+    platform: str
+    case: str
+    about: dict[str, str]  #: {item: id} or {account: id}
+    category: str
+    illegal: bool
+    channel: str
+    notifier: str  #: reference into notice_notifiers (ntf_...)
+    notifier_kind: str
+    received_at: str
+    receipt: str  #: the receipt's id (rcp_...)
+    language: str  #: the receipt's language
+    explanation: PersonalRef
+    location: PersonalRef
+    legal_ground: PersonalRef | None = None
+    extra: Mapping[str, Any] = NO_EXTRA
+
+    def to_payload(self) -> dict[str, Any]:
+        data = _payload(self, self._fields[:-1])
+        for name in ("explanation", "location", "legal_ground"):
+            data[name] = ref_out(data[name])
+        return data
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> NoticeReceived:
+        event = cls(*_read(cls, payload))
+        return event._replace(
+            explanation=ref_in(event.explanation),
+            location=ref_in(event.location),
+            legal_ground=ref_in(event.legal_ground),
+        )
+
+
 class UnknownEvent(NamedTuple):
     """An event of a type this code does not know (written by a newer version): read as it is,
     applied to nothing, as the projector did with types it had no handler for."""
@@ -1502,6 +1570,8 @@ Event = (
     | ContentAmended
     | ContentRestored
     | EvidenceForgotten
+    | CaseOpened
+    | NoticeReceived
     | UnknownEvent
 )
 

@@ -41,13 +41,14 @@ from reprieve.domain.time import Duration, format_instant, from_micros, parse_du
 from reprieve.services.callers import WORKER_ACTOR, Caller
 from reprieve.services.catalogue import require_platform
 from reprieve.store import due_process, issued, personal, queries
+from reprieve.store import notices as notice_store
 from reprieve.store import people as store
 from reprieve.store import worker as settings
 from reprieve.store.connection import Connection
 from reprieve.store.db import Database
 from reprieve.store.uow import UnitOfWork
 
-_REFERENCE = re.compile(r"rqr_[0-9A-HJKMNP-TV-Z]{26}")
+_REFERENCE = re.compile(r"(rqr|ntf)_[0-9A-HJKMNP-TV-Z]{26}")
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}$")
 #: Who may erase: the operator's admin (and the instance-admin); the command line is trusted.
 ERASERS = admitted(Role.ADMIN)
@@ -90,7 +91,8 @@ class ErasePerson:
         given = [name for name, value in (("email", email), ("reference", reference), ("account", account)) if value]
         if len(given) != 1:
             raise ValidationError(
-                "give exactly one key: email, reference (a requester reference rqr_...) or account "
+                "give exactly one key: email, reference (a requester reference rqr_... or a notifier's ntf_...) "
+                "or account "
                 f"(platform/account); {'none' if not given else ', '.join(given)} given",
                 field="key",
             )
@@ -99,7 +101,9 @@ class ErasePerson:
         if email is not None and (len(email) > 320 or not _EMAIL.match(email.strip())):
             raise ValidationError("is not an e-mail address", field="email")
         if reference is not None and not _REFERENCE.fullmatch(reference):
-            raise ValidationError("is not a requester reference (rqr_ and 26 characters)", field="reference")
+            raise ValidationError(
+                "is not a requester or notifier reference (rqr_ or ntf_ and 26 characters)", field="reference"
+            )
         parsed = AccountRef.parse(account) if account is not None else None
         return cls(operator, email.strip() if email else None, reference, parsed)
 
@@ -158,18 +162,25 @@ def erase_person(db: Database, command: ErasePerson, *, caller: Caller) -> Erasu
         if queries.operator_row(uow.conn, operator) is None:
             raise NotFoundError(f"no operator {operator!r}")
         requesters: list[dict[str, Any]] = []
+        notifiers: list[notice_store.NotifierRow] = []
         accounts: list[str] = []
-        if command.reference is not None:
+        if command.reference is not None and command.reference.startswith("ntf_"):
+            notifier = notice_store.notifier_of(uow.conn, operator, command.reference)
+            if notifier is None:
+                raise NotFoundError(f"no notifier {command.reference!r} in operator {operator!r}'s notices")
+            notifiers = [notifier]
+        elif command.reference is not None:
             found = store.requester_of(uow.conn, operator, command.reference)
             if found is None:
                 raise NotFoundError(f"no requester {command.reference!r} in operator {operator!r}'s appeals")
             requesters = [found]
         elif command.email is not None:
             requesters = store.requesters_by_email(uow.conn, operator, command.email)
-            if not requesters:
+            notifiers = notice_store.notifiers_by_email(uow.conn, operator, command.email)
+            if not requesters and not notifiers:
                 raise NotFoundError(
-                    f"no requester of operator {operator!r}'s appeals has this e-mail: nothing to erase "
-                    "(an erased e-mail is not kept: erase again by reference)"
+                    f"no requester of operator {operator!r}'s appeals nor notifier of its notices has this "
+                    "e-mail: nothing to erase (an erased e-mail is not kept: erase again by reference)"
                 )
         else:
             assert command.account is not None
@@ -179,7 +190,7 @@ def erase_person(db: Database, command: ErasePerson, *, caller: Caller) -> Erasu
             if not exists or not store.old_display_name(uow.conn, ref.platform, ref.account)[0]:
                 raise NotFoundError(f"no account {str(ref)!r} in operator {operator!r}")
             accounts = [str(ref)]
-        return _erase(db, uow, operator, requesters, accounts, cause=Cause.REQUEST)
+        return _erase(db, uow, operator, requesters, accounts, cause=Cause.REQUEST, notifiers=notifiers)
 
 
 def _erase(
@@ -190,9 +201,12 @@ def _erase(
     accounts: Sequence[str],
     *,
     cause: Cause,
+    notifiers: Sequence[notice_store.NotifierRow] = (),
 ) -> ErasureView:
     """The primitive of both causes, in ``uow``: refuse an open case, blank what no obligation
-    keeps, rewrite the cached answers, record the event."""
+    keeps, rewrite the cached answers, record the event. A notifier's name, e-mail and texts
+    (``notifiers``) are blanked whatever their notice's state: no complaint about a notice's
+    decision can be open yet (issue 26 part 2 will keep them while one can be)."""
     conn = uow.conn
     now = uow.now
     appeals = store.appeals_of(conn, [r["appeal_id"] for r in requesters])
@@ -236,15 +250,19 @@ def _erase(
         if store.old_display_name(conn, platform, name)[1]:
             kept.append(Kept("account.display_name", account, WHY_CHAINED, None))
 
-    texts = store.unerased_texts(conn, operator, [r["id"] for r in requesters] + list(accounts))
+    texts = store.unerased_texts(
+        conn, operator, [r["id"] for r in requesters] + list(accounts) + [n.id for n in notifiers]
+    )
     blanked = [t for t in texts if t["id"] not in kept_refs]
     contacts = [r for r in requesters if r["erased_at"] is None and r["id"] not in kept_contacts]
+    notifier_contacts = [n for n in notifiers if not n.erased]
     documents = (
         issued.unerased_of_accounts(conn, operator, _holders(appeals, accounts)) if cause is Cause.REQUEST else []
     )
     erased = (
         [Erased(t["kind"], t["id"]) for t in blanked]
         + [Erased("requester.contact", r["id"]) for r in contacts]
+        + [Erased("notifier.contact", n.id) for n in notifier_contacts]
         + [Erased(f"issued.{kind}", id_) for id_, kind in documents]
     )
     if not erased:
@@ -254,6 +272,8 @@ def _erase(
     personal.erase_ids(conn, [t["id"] for t in blanked], now_us=now_us, by=by)
     for r in contacts:
         store.erase_requester(conn, r["id"], now_us=now_us, by=by)
+    for n in notifier_contacts:
+        notice_store.erase_notifier(conn, n.id, now_us=now_us, by=by)
     issued.blank(conn, [id_ for id_, _ in documents], now=now)
     gone = [t["value"] for t in blanked] + [v for r in contacts for v in (r["name"], r["email"])]
     store.scrub_cached_answers(conn, [a["id"] for a in appeals], [v for v in gone if v])
@@ -266,6 +286,7 @@ def _erase(
         kinds=sorted({e.what for e in erased}),
         total=len(erased),
         documents=sorted(id_ for id_, _ in documents),
+        notifiers=sorted(n.id for n in notifier_contacts),
     )
     recorded = uow.record([NewEvent.of(event, uow.at, operator)])
     return ErasureView(operator, tuple(erased), tuple(kept), recorded[0].seq)

@@ -8,7 +8,7 @@ subject, keeping its SHA-256, its kind and when and by whom it was erased.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -69,6 +69,30 @@ def insert(
         )
     )
     return PersonalRef(ref)
+
+
+def put_many(
+    db: Database, conn: Connection, *, operator: str, subject: str, texts: Sequence[tuple[str, str]], now: datetime
+) -> list[PersonalRef]:
+    """Keep each ``(kind, value)`` of ``texts`` about ``subject``, in one statement; their references, in order."""
+    ids = db.ids.new_ids(PREFIX, now, len(texts))
+    created = to_micros(now)
+    conn.execute(
+        tables.personal_data.insert(),
+        [
+            {
+                "id": ref,
+                "operator_id": operator,
+                "kind": kind,
+                "subject": subject,
+                "value": value,
+                "sha256": sha256_of(value),
+                "created_at": created,
+            }
+            for ref, (kind, value) in zip(ids, texts, strict=True)
+        ],
+    )
+    return [PersonalRef(ref) for ref in ids]
 
 
 def read_many(conn: Connection, ids: Iterable[str | None]) -> dict[str, PersonalText]:

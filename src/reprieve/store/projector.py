@@ -42,6 +42,7 @@ from reprieve.store import amnesty as amnesty_projection
 from reprieve.store import content as content_projection
 from reprieve.store import deliveries as delivery_projection
 from reprieve.store import due_process_projection as due_process
+from reprieve.store import notices as notice_projection
 from reprieve.store import tables
 from reprieve.store.bulk import column_json, insert_rows
 from reprieve.store.db import platform_from_row
@@ -425,4 +426,5 @@ HANDLERS: dict[type[Event], Handler] = {
     **amnesty_projection.HANDLERS,
     **delivery_projection.HANDLERS,
     **content_projection.HANDLERS,
+    **notice_projection.HANDLERS,
 }

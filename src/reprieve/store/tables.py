@@ -1052,3 +1052,79 @@ PROJECTIONS = (*PROJECTIONS, items, content_decisions, content_spans)
 #: Appeals (and their disputes) after the content decisions they may name: a rebuild empties the
 #: projections in reverse order, the rows that refer to others first.
 PROJECTIONS = (*(t for t in PROJECTIONS if t not in (appeals, appeal_disputes)), appeals, appeal_disputes)
+
+# --- Notices and their cases (issue 26, PRODUCT.md section 10; migration 0035) --------------------
+
+notice_cases = Table(
+    "notice_cases",
+    metadata,
+    Column("id", String(40), primary_key=True, comment="cas_..."),
+    Column("operator_id", String(63), nullable=False, index=True),
+    Column("platform_id", String(63), nullable=False),
+    Column("about_kind", String(16), nullable=False, comment="item or account"),
+    Column("about_id", String(200), nullable=False, comment="the platform's id of the item or the account"),
+    Column("state", String(16), nullable=False, comment="open or decided"),
+    Column("opened_at", BigInteger, nullable=False, comment="µs: when its first notice was received"),
+    Column("notices", Integer, nullable=False, comment="how many notices it gathers"),
+    Column("decided_at", BigInteger, nullable=True, comment="µs; null: not decided (decisions: issue 26 part 2)"),
+    Column("decision", Text, nullable=True, comment="JSON of the case's decision; null: not decided"),
+    Column("created_seq", BigInteger, nullable=False),
+    Column("updated_seq", BigInteger, nullable=False),
+    Index("ix_notice_cases_subject", "platform_id", "about_kind", "about_id", "state"),
+    comment="Cases: the notices about one item or one account open at the same time, decided together.",
+)
+
+notices = Table(
+    "notices",
+    metadata,
+    Column("id", String(40), primary_key=True, comment="ntc_..., in the order received"),
+    Column("operator_id", String(63), nullable=False),
+    Column("platform_id", String(63), nullable=False),
+    Column("case_id", String(40), nullable=False, index=True, comment="the case it joined"),
+    Column("about_kind", String(16), nullable=False, comment="item or account"),
+    Column("about_id", String(200), nullable=False),
+    Column("state", String(16), nullable=False, comment="open or decided"),
+    Column("category", String(80), nullable=False, comment="STATEMENT_CATEGORY_* (may be NOT_SPECIFIED_NOTICE)"),
+    Column("illegal", Boolean, nullable=False, comment="alleges illegal content (else a breach of the terms)"),
+    Column("channel", String(16), nullable=False, comment="api, web, email or letter"),
+    Column("source", String(32), nullable=False, comment="article_16 (trusted_flagger: a later issue)"),
+    Column("notifier", String(40), nullable=False, comment="reference into notice_notifiers (personal data)"),
+    Column("notifier_kind", String(16), nullable=False, comment="individual or entity"),
+    Column("received_at", BigInteger, nullable=False, comment="µs"),
+    Column("receipt_id", String(40), nullable=False, comment="rcp_...: the receipt recorded for the notifier"),
+    Column("receipt_language", String(8), nullable=False),
+    Column("receipt_text", Text, nullable=False, comment="the receipt (art. 16(4)): no personal data"),
+    Column("explanation_ref", String(40), nullable=False, comment="reference into personal_data"),
+    Column("location_ref", String(40), nullable=False, comment="reference into personal_data"),
+    Column("legal_ground_ref", String(40), nullable=True, comment="reference into personal_data; null: not illegal"),
+    Column("decided_at", BigInteger, nullable=True, comment="µs (decisions: issue 26 part 2)"),
+    Column("reply_ref", String(40), nullable=True, comment="the reply to the notifier (personal_data), part 2"),
+    Column("disclose_notifier", Boolean, nullable=True, comment="art. 17(3)(b) decision; null: not decided"),
+    Column("disclosure_reason_ref", String(40), nullable=True, comment="why disclosed (personal_data), part 2"),
+    Column("created_seq", BigInteger, nullable=False),
+    Column("updated_seq", BigInteger, nullable=False),
+    Index("ix_notices_operator_state", "operator_id", "state", "received_at", "created_seq"),
+    Index("ix_notices_platform_category", "platform_id", "category", "received_at", "created_seq"),
+    comment="Notices (DSA art. 16): ids, codes and references; the notifier's data is beside the log.",
+)
+
+notice_notifiers = Table(
+    "notice_notifiers",
+    metadata,
+    Column("id", String(40), primary_key=True, comment="the reference the events carry (ntf_...)"),
+    Column("notice_id", String(40), nullable=False, index=True),
+    Column("operator_id", String(63), nullable=False),
+    Column("name", String(200), nullable=True, comment="null when not given (art. 16(2)(c)) or erased"),
+    Column("email", String(320), nullable=True, comment="null when not given or erased"),
+    Column("created_at", BigInteger, nullable=False, comment="µs"),
+    Column("name_sha256", String(64), nullable=True, comment="SHA-256 of the name, once erased"),
+    Column("email_sha256", String(64), nullable=True, comment="SHA-256 of the e-mail, once erased"),
+    Column("erased_at", BigInteger, nullable=True, comment="µs; null: not erased"),
+    Column("erased_by", String(200), nullable=True, comment="the actor, by id"),
+    Index("ix_notice_notifiers_operator_email", "operator_id", "email"),
+    comment="Personal data of notifiers: never in the event log, exports, webhooks or logs. "
+    "Written beside the event that references it; not rebuilt from the log.",
+)
+
+#: Rebuilt from the log like the others.
+PROJECTIONS = (*PROJECTIONS, notice_cases, notices)

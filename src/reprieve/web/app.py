@@ -20,14 +20,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import RedirectResponse, Response
 
 from reprieve.domain.errors import ConflictError, ForbiddenError, NotFoundError, ReprieveError, ValidationError
-from reprieve.web import public, views
+from reprieve.web import notice_form, public, views
 from reprieve.web.auth import RoleRefused, SignInRequired
 from reprieve.web.i18n import request_language, translate
 from reprieve.web.rendering import STATIC_PREFIX, render
 from reprieve.web.security import PROTECTED_PREFIXES, CsrfRefused, SecurityHeaders
 
 #: Every router of the console and the public pages; a new page's module adds its router here.
-CONSOLE_ROUTERS: tuple[APIRouter, ...] = (*views.ROUTERS, public.router)
+CONSOLE_ROUTERS: tuple[APIRouter, ...] = (*views.ROUTERS, public.router, notice_form.router)
 
 _STATUS = {ValidationError: 400, NotFoundError: 404, ConflictError: 409, ForbiddenError: 403}
 

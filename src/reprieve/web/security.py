@@ -45,7 +45,7 @@ CSRF_HEADER = "x-csrf-token"
 SESSION_COOKIE = "reprieve_session"
 
 #: The paths whose answers are pages (errors too) and always get the headers below.
-PROTECTED_PREFIXES = ("/console", "/appeal")
+PROTECTED_PREFIXES = ("/console", "/appeal", "/notice")
 #: The API's documentation page and its vendored Swagger UI files (same headers as the console).
 DOCS_PATHS = ("/docs",)
 

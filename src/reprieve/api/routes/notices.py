@@ -1,0 +1,71 @@
+"""Notices (DSA art. 16) received from platforms on their users' behalf, and the cases they form."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+
+from reprieve.api.deps import IDEMPOTENT, ClockDep, OpaqueId, Reader, allow
+from reprieve.api.notice_schemas import CaseOut, NoticeCreate, NoticeOut, NoticePage, NoticeReceivedOut
+from reprieve.api.problems import problem_responses
+from reprieve.api.schemas import SLUG_PATTERN, Category
+from reprieve.domain.appeals import HUMAN_DECIDERS
+from reprieve.domain.model import Role
+from reprieve.domain.notices import NoticeState
+from reprieve.http.deps import Now, Tenant
+from reprieve.services import notices
+
+router = APIRouter(tags=["notices"])
+
+#: A platform files notices on its users' behalf (trusted flaggers' tokens come later).
+NoticeFiler = Annotated[Tenant, Depends(allow(Role.PLATFORM))]
+
+
+def sees_contact(tenant: Tenant) -> bool:
+    """The notifier's name and e-mail are for the people who handle the notice."""
+    return tenant.principal.role in HUMAN_DECIDERS
+
+
+@router.post(
+    "/v1/notices",
+    status_code=201,
+    response_model=NoticeReceivedOut,
+    dependencies=IDEMPOTENT,
+    responses=problem_responses(403, 413),
+    summary="Receive a notice (DSA art. 16): its receipt, and the case it joined",
+)
+def receive_notice(tenant: NoticeFiler, body: NoticeCreate, clock: ClockDep) -> dict[str, Any]:
+    """422 naming the field for a missing art. 16(2) element; the notifier's name and e-mail may be
+    left out only for illegal content in STATEMENT_CATEGORY_PROTECTION_OF_MINORS (art. 16(2)(c))."""
+    return notices.receive_notice(tenant.db, body.to_command(), caller=tenant.caller(clock)).intake_json()
+
+
+@router.get("/v1/notices", response_model=NoticePage, responses=problem_responses(), summary="List notices")
+def list_notices(
+    tenant: Reader,
+    state: NoticeState | None = None,
+    platform: Annotated[str | None, Query(pattern=SLUG_PATTERN)] = None,
+    category: Annotated[Category | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+    cursor: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_=-]{1,200}$")] = None,
+) -> dict[str, Any]:
+    """Oldest first, without the notifiers' names and e-mails."""
+    query = notices.ListNotices(state=state, platform=platform, category=category)
+    return notices.list_notices(tenant.db, query, caller=tenant.caller(), limit=limit, cursor=cursor).to_json()
+
+
+@router.get("/v1/notices/{notice_id}", response_model=NoticeOut, responses=problem_responses(), summary="A notice")
+def get_notice(tenant: Reader, notice_id: OpaqueId, now: Now) -> dict[str, Any]:
+    """To a moderator or an admin with the notifier's name and e-mail (a read the access log records)."""
+    return notices.get_notice(
+        tenant.db, notice_id, caller=tenant.caller(now), include_contact=sees_contact(tenant)
+    ).to_json()
+
+
+@router.get("/v1/cases/{case_id}", response_model=CaseOut, responses=problem_responses(), summary="A case")
+def get_case(tenant: Reader, case_id: OpaqueId, now: Now) -> dict[str, Any]:
+    """The case's notices, oldest first; to a moderator or an admin with the notifiers' names and e-mails."""
+    return notices.get_case(
+        tenant.db, case_id, caller=tenant.caller(now), include_contact=sees_contact(tenant)
+    ).to_json()

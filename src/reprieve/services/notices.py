@@ -1,0 +1,510 @@
+"""Notices (DSA art. 16): receive one (from a platform on a user's behalf, or the public form),
+record its receipt (art. 16(4)), gather it into the case of its subject, read notices and cases.
+
+The notifier's name and e-mail go to ``notice_notifiers``, and the explanation, the location and
+the law named to ``personal_data``, in the same transaction as the ``notice.received`` event,
+which carries only references to them (and ids, codes and flags): they are erasable
+(``services.people``). The name and e-mail are shown to the operator's moderators and admins in a
+read of one notice or one case (the e-mail's reading is recorded in the access log), never in a
+list, an intake's answer, an event or a webhook.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from reprieve.domain.appeals import Channel
+from reprieve.domain.errors import ValidationError
+from reprieve.domain.events import CaseOpened, NewEvent, NoticeReceived
+from reprieve.domain.model import ensure_text, parse_enum
+from reprieve.domain.notices import (
+    EXPLANATION_MAX,
+    About,
+    AboutKind,
+    CaseState,
+    Language,
+    NoticeState,
+    Notifier,
+    NotifierKind,
+    ensure_bona_fide,
+    ensure_identified,
+    parse_legal_ground,
+    parse_location,
+    receipt_text,
+)
+from reprieve.domain.reason import CATEGORIES
+from reprieve.domain.time import format_instant, from_micros, parse_instant, to_micros
+from reprieve.services import access_log
+from reprieve.services.callers import Caller
+from reprieve.services.catalogue import require_platform
+from reprieve.services.viewing import Page
+from reprieve.store import keys, personal
+from reprieve.store import notices as store
+from reprieve.store.connection import Connection
+from reprieve.store.db import Database
+from reprieve.store.uow import UnitOfWork
+
+#: The channels whose notices are dated by when they arrived, which may be before they are entered.
+DATED_BY_ARRIVAL = frozenset({Channel.LETTER, Channel.EMAIL})
+#: How far before its recording a notice of another channel may still say it was received.
+CLOCK_SKEW = timedelta(minutes=5)
+#: The personal-data kinds of a notice (their subject: the notifier's reference).
+EXPLANATION, LOCATION, LEGAL_GROUND = "notice.explanation", "notice.location", "notice.legal_ground"
+
+
+# --- how a notice looks ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class NotifierView:
+    """Who notified: their kind, and (for the operator's moderators, in a read of one) name and e-mail."""
+
+    kind: NotifierKind
+    name: str | None = None
+    email: str | None = None
+    erased: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind.value, "name": self.name, "email": self.email}
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptView:
+    """The receipt recorded for the notifier (art. 16(4)); ``code`` looks the notice up on the public form."""
+
+    id: str
+    language: Language
+    text: str
+    code: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "language": self.language.value, "text": self.text, "status_code": self.code}
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeView:
+    """A notice as it stands: its subject, its allegation, its case, its receipt; what the
+    notifier wrote (None once erased: the ``*_erased`` flags say so)."""
+
+    id: str
+    operator: str
+    platform: str
+    case: str
+    state: NoticeState
+    about: About
+    category: str
+    illegal: bool
+    channel: Channel
+    source: str
+    received_at: datetime
+    receipt: ReceiptView
+    notifier: NotifierView
+    explanation: str | None
+    location: str | None
+    legal_ground: str | None
+    explanation_erased: bool = False
+    location_erased: bool = False
+    legal_ground_erased: bool = False
+
+    def without_contact(self) -> NoticeView:
+        """The same notice without the notifier's name and e-mail (personal data)."""
+        return replace(self, notifier=replace(self.notifier, name=None, email=None))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "operator": self.operator,
+            "platform": self.platform,
+            "case": self.case,
+            "state": self.state.value,
+            "about": self.about.to_json(),
+            "category": self.category,
+            "illegal": self.illegal,
+            "legal_ground": self.legal_ground,
+            "location": self.location,
+            "explanation": self.explanation,
+            "notifier": self.notifier.to_json(),
+            "channel": self.channel.value,
+            "source": self.source,
+            "received_at": format_instant(self.received_at),
+            "receipt": self.receipt.to_json(),
+        }
+
+    def intake_json(self) -> dict[str, Any]:
+        """The answer to the intake: the receipt and what it is about, nothing the notifier wrote
+        (the answer is kept for retries; what is personal stays where it can be erased)."""
+        return {
+            "id": self.id,
+            "case": self.case,
+            "state": self.state.value,
+            "operator": self.operator,
+            "platform": self.platform,
+            "about": self.about.to_json(),
+            "category": self.category,
+            "illegal": self.illegal,
+            "channel": self.channel.value,
+            "received_at": format_instant(self.received_at),
+            "receipt": self.receipt.to_json(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class CaseView:
+    """A case: the notices about one item or account open at the same time, oldest first."""
+
+    id: str
+    operator: str
+    platform: str
+    about: About
+    state: CaseState
+    opened_at: datetime
+    count: int
+    notices: tuple[NoticeView, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "operator": self.operator,
+            "platform": self.platform,
+            "about": self.about.to_json(),
+            "state": self.state.value,
+            "opened_at": format_instant(self.opened_at),
+            "count": self.count,
+            "notices": [n.to_json() for n in self.notices],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeStatus:
+    """What the public form's lookup shows: the state and when it was received, nothing else."""
+
+    id: str
+    state: NoticeState
+    received_at: datetime
+
+
+# --- the command -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiveNotice:
+    """A notice to receive, parsed (``parse``): every art. 16(2) element checked."""
+
+    platform: str
+    about: About
+    location: str
+    explanation: str
+    category: str
+    illegal: bool
+    legal_ground: str | None
+    notifier: Notifier
+    channel: Channel
+    received_at: datetime | None = None
+    language: Language = Language.EN
+
+    @classmethod
+    def parse(
+        cls,
+        *,
+        platform: str,
+        about: object,
+        location: object,
+        explanation: object,
+        category: object,
+        illegal: object,
+        notifier: object,
+        bona_fide: object,
+        channel: object,
+        legal_ground: object = None,
+        received_at: str | datetime | None = None,
+        language: str | Language = Language.EN,
+    ) -> ReceiveNotice:
+        """The command from what an edge was given, parsed once: ValidationError naming the field."""
+        if not isinstance(platform, str) or not platform:
+            raise ValidationError("is required", field="platform")
+        subject = About.parse(about)
+        where = parse_location(location)
+        if not isinstance(explanation, str):
+            raise ValidationError("is required: why the content is illegal or breaks the terms", field="explanation")
+        why = ensure_text(explanation, field="explanation", max_length=EXPLANATION_MAX)
+        if not isinstance(category, str) or category not in CATEGORIES:
+            raise ValidationError(
+                "must be a STATEMENT_CATEGORY_* value (STATEMENT_CATEGORY_NOT_SPECIFIED_NOTICE when none fits)",
+                field="category",
+            )
+        if not isinstance(illegal, bool):
+            raise ValidationError("must be true (illegal content) or false (a breach of the terms)", field="illegal")
+        law = parse_legal_ground(legal_ground, illegal=illegal)
+        who = Notifier.parse(notifier)
+        ensure_identified(who, category=category, illegal=illegal)
+        ensure_bona_fide(bona_fide)
+        via = parse_enum(Channel, channel, field="channel")
+        given = parse_instant(received_at, field="received_at") if received_at is not None else None
+        lang = parse_enum(Language, language, field="language")
+        return cls(platform, subject, where, why, category, illegal, law, who, via, given, lang)
+
+
+# --- status codes ----------------------------------------------------------------------------
+
+_CODE_PREFIX = b"reprieve notice code\x00"
+CODE_LENGTH = 10
+
+
+def _derive(key: bytes, notice_id: str) -> str:
+    digest = hmac.new(key, _CODE_PREFIX + notice_id.encode(), hashlib.sha256).digest()
+    return base64.b32encode(digest).decode("ascii")[:CODE_LENGTH]
+
+
+def printed_code(code: str) -> str:
+    """How the code is printed: ``ABCDE-FGHIJ``."""
+    return f"{code[:5]}-{code[5:]}"
+
+
+def status_code_for(conn: Connection, notice_id: str) -> str:
+    """The code printed on a notice's receipt, with which its notifier looks it up on the public
+    form: an HMAC of its id under the installation's key ring (as appeal codes), never stored."""
+    return printed_code(_derive(keys.require_key_ring(conn.engine.url).appeal_keys()[0], notice_id))
+
+
+def _code_matches(conn: Connection, notice_id: str, typed: str) -> bool:
+    given = "".join(ch for ch in typed.upper() if ch.isalnum()).encode()
+    found = False
+    for key in keys.require_key_ring(conn.engine.url).appeal_keys():
+        found |= hmac.compare_digest(given, _derive(key, notice_id).encode())
+    return found
+
+
+# --- use cases -------------------------------------------------------------------------------
+
+
+def receive_notice(db: Database, command: ReceiveNotice, *, caller: Caller) -> NoticeView:
+    """Receive a notice: it joins the open case of its subject (or opens one), its receipt is
+    recorded; 404 for a platform the caller does not see."""
+    with UnitOfWork(db, actor=caller.actor, now=caller.clock) as uow:
+        recorded = uow.now  # read once the write lock is held
+        received = command.received_at if command.received_at is not None else recorded
+        _ensure_received(received, command.channel, recorded=recorded)
+        platform = require_platform(db, uow.conn, command.platform)
+        caller.ensure_sees(platform.operator, "platform", command.platform)
+        operator = platform.operator
+        about = command.about
+        events: list[NewEvent] = []
+        at = format_instant(received) or ""
+        case_id = store.open_case_of(uow.conn, platform.id, about.kind.value, about.id)
+        if case_id is None:
+            case_id = db.ids.new_id("cas", recorded)
+            opened = CaseOpened(id=case_id, operator=operator, platform=platform.id, about=about.to_json())
+            events.append(NewEvent.of(opened, at, operator))
+        notice_id = db.ids.new_id("ntc", recorded)
+        reference = db.ids.new_id("ntf", recorded)
+        store.insert_notifier(
+            uow.conn,
+            id=reference,
+            notice_id=notice_id,
+            operator=operator,
+            name=command.notifier.name,
+            email=command.notifier.email,
+            created_us=to_micros(recorded),
+        )
+
+        texts = [(EXPLANATION, command.explanation), (LOCATION, command.location)]
+        if command.legal_ground is not None:
+            texts.append((LEGAL_GROUND, command.legal_ground))
+        refs = personal.put_many(db, uow.conn, operator=operator, subject=reference, texts=texts, now=recorded)
+        receipt_id = db.ids.new_id("rcp", recorded)
+
+        received_event = NoticeReceived(
+            id=notice_id,
+            operator=operator,
+            platform=platform.id,
+            case=case_id,
+            about=about.to_json(),
+            category=command.category,
+            illegal=command.illegal,
+            channel=command.channel.value,
+            notifier=reference,
+            notifier_kind=command.notifier.kind.value,
+            received_at=at,
+            receipt=receipt_id,
+            language=command.language.value,
+            explanation=refs[0],
+            location=refs[1],
+            legal_ground=refs[2] if command.legal_ground is not None else None,
+        )
+        events.append(NewEvent.of(received_event, at, operator))
+        uow.record(events)
+        # The view from what was just recorded, as a read would build it (not read back).
+        received = parse_instant(at)
+        return NoticeView(
+            id=notice_id,
+            operator=operator,
+            platform=platform.id,
+            case=case_id,
+            state=NoticeState.OPEN,
+            about=about,
+            category=command.category,
+            illegal=command.illegal,
+            channel=command.channel,
+            source=store.ARTICLE_16,
+            received_at=received,
+            receipt=ReceiptView(
+                receipt_id,
+                command.language,
+                receipt_text(notice_id, received, receipt_id, command.language),
+                status_code_for(uow.conn, notice_id),
+            ),
+            notifier=NotifierView(command.notifier.kind, command.notifier.name, command.notifier.email),
+            explanation=command.explanation,
+            location=command.location,
+            legal_ground=command.legal_ground,
+        )
+
+
+def _ensure_received(received: datetime, via: Channel, *, recorded: datetime) -> None:
+    """``received_at`` is never after the notice is recorded; only a letter or an e-mail may be
+    dated before its recording (a few minutes of clock skew aside)."""
+    if received > recorded + CLOCK_SKEW:
+        raise ValidationError(f"{format_instant(received)} is in the future", field="received_at")
+    if received < recorded - CLOCK_SKEW and via not in DATED_BY_ARRIVAL:
+        raise ValidationError(
+            "only a letter's or an e-mail's notice may be dated before it is recorded", field="received_at"
+        )
+
+
+def get_notice(
+    db: Database, notice_id: str, *, caller: Caller, include_contact: bool = False, via: str = access_log.API
+) -> NoticeView:
+    """One notice (404 if another operator's); with the notifier's name and e-mail for the
+    operator's moderators (``include_contact``), the e-mail's reading recorded in the access log."""
+    with db.read() as conn:
+        row = caller.seen(store.notice_row(conn, notice_id), "notice", notice_id, operator="operator_id")
+        view = _views(conn, [row], include_contact=include_contact)[0]
+    _log_reveal(db, caller, [view], [row], via=via)
+    return view
+
+
+def _log_reveal(
+    db: Database, caller: Caller, views: Sequence[NoticeView], rows: Sequence[Mapping[str, Any]], *, via: str
+) -> None:
+    for view, row in zip(views, rows, strict=True):
+        if view.notifier.email is not None:
+            access_log.record_access(
+                db,
+                at=caller.instant,
+                operator=view.operator,
+                actor=caller.actor,
+                via=via,
+                appeal_id=view.id,
+                requester=row["notifier"],
+                fields=("email",),
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class ListNotices:
+    state: NoticeState | None = None
+    platform: str | None = None
+    category: str | None = None
+
+
+def list_notices(
+    db: Database, f: ListNotices, *, caller: Caller, limit: int = 50, cursor: str | None = None
+) -> Page[NoticeView]:
+    """A page of notices, oldest first, without the notifiers' names and e-mails."""
+    if not 1 <= limit <= 1000:
+        raise ValidationError("must be between 1 and 1000", field="limit")
+    query = store.NoticeFilter(
+        operators=caller.operators,
+        state=f.state.value if f.state else None,
+        platform=f.platform,
+        category=f.category,
+    )
+    with db.read() as conn:
+        rows, next_cursor = store.list_notice_rows(conn, query, limit=limit, cursor=cursor)
+        return Page(tuple(_views(conn, rows, include_contact=False)), next_cursor)
+
+
+def get_case(
+    db: Database, case_id: str, *, caller: Caller, include_contact: bool = False, via: str = access_log.API
+) -> CaseView:
+    """A case with its notices, oldest first (404 if another operator's); with the notifiers'
+    names and e-mails for the operator's moderators (``include_contact``)."""
+    with db.read() as conn:
+        row = caller.seen(store.case_row(conn, case_id), "case", case_id, operator="operator_id")
+        rows = store.notices_of_case(conn, case_id)
+        notices = _views(conn, rows, include_contact=include_contact)
+    _log_reveal(db, caller, notices, rows, via=via)
+    return CaseView(
+        id=row["id"],
+        operator=row["operator_id"],
+        platform=row["platform_id"],
+        about=About(AboutKind(row["about_kind"]), row["about_id"]),
+        state=CaseState(row["state"]),
+        opened_at=from_micros(row["opened_at"]),
+        count=row["notices"],
+        notices=tuple(notices),
+    )
+
+
+def notice_status(db: Database, reference: str, code: str) -> NoticeStatus | None:
+    """The notice ``reference`` if ``code`` is its status code (constant time), else None: a wrong
+    code and an unknown reference are the same answer."""
+    with db.read() as conn:
+        row = store.notice_row(conn, reference) if len(reference) <= 64 else None
+        if row is None or not _code_matches(conn, reference, code):
+            return None
+    return NoticeStatus(row["id"], NoticeState(row["state"]), from_micros(row["received_at"]))
+
+
+# --- views -----------------------------------------------------------------------------------
+
+
+def _views(conn: Connection, rows: Sequence[Mapping[str, Any]], *, include_contact: bool) -> list[NoticeView]:
+    texts = personal.read_many(
+        conn, [r[c] for r in rows for c in ("explanation_ref", "location_ref", "legal_ground_ref")]
+    )
+    people = store.notifiers_of(conn, [r["notifier"] for r in rows]) if include_contact else {}
+    views = []
+    for r in rows:
+        explanation, explanation_erased = personal.resolved(None, r["explanation_ref"], texts)
+        location, location_erased = personal.resolved(None, r["location_ref"], texts)
+        legal_ground, legal_erased = personal.resolved(None, r["legal_ground_ref"], texts)
+        who = people.get(r["notifier"])
+        notifier = NotifierView(
+            NotifierKind(r["notifier_kind"]),
+            name=who.name if who else None,
+            email=who.email if who else None,
+            erased=bool(who and who.erased),
+        )
+        views.append(
+            NoticeView(
+                id=r["id"],
+                operator=r["operator_id"],
+                platform=r["platform_id"],
+                case=r["case_id"],
+                state=NoticeState(r["state"]),
+                about=About(AboutKind(r["about_kind"]), r["about_id"]),
+                category=r["category"],
+                illegal=bool(r["illegal"]),
+                channel=Channel(r["channel"]),
+                source=r["source"],
+                received_at=from_micros(r["received_at"]),
+                receipt=ReceiptView(
+                    r["receipt_id"], Language(r["receipt_language"]), r["receipt_text"], status_code_for(conn, r["id"])
+                ),
+                notifier=notifier,
+                explanation=explanation,
+                location=location,
+                legal_ground=legal_ground,
+                explanation_erased=explanation_erased,
+                location_erased=location_erased,
+                legal_ground_erased=legal_erased and r["legal_ground_ref"] is not None,
+            )
+        )
+    return views
