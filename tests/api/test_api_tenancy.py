@@ -190,6 +190,16 @@ def _restore_content(w: World, h: dict[str, str], target: str) -> httpx.Response
     return w.client.post(path, json={"reason": "r"}, headers=h)
 
 
+def _open_content_review(w: World, h: dict[str, str], target: str) -> httpx.Response:
+    path = f"/v1/content-decisions/{_content_decision(w, target)}/reviews"
+    return w.client.post(path, json={"panel": ["a"], "reason": "r"}, headers=h)
+
+
+def _open_any_review(w: World, h: dict[str, str], target: str) -> httpx.Response:
+    body = {"sanction": w.sanction(target)["id"], "panel": ["a"], "reason": "r"}
+    return w.client.post("/v1/reviews", json=body, headers=h)
+
+
 def _notice_body(w: World, target: str) -> dict[str, object]:
     return {
         "platform": w.PLATFORM[target],
@@ -264,6 +274,10 @@ ROUTES = {
     "list-reviews": Route("GET", "/v1/reviews", ALL, 200, dp.list_reviews),
     "get-review": Route("GET", "/v1/reviews/{review_id}", ALL, 200, dp.get_review),
     "open-review": Route("POST", "/v1/sanctions/{sanction_id}/reviews", MODERATING, 201, dp.open_review),
+    "open-any-review": Route("POST", "/v1/reviews", MODERATING, 201, _open_any_review),
+    "open-content-review": Route(
+        "POST", "/v1/content-decisions/{decision_id}/reviews", MODERATING, 201, _open_content_review
+    ),
     "assess": Route("POST", "/v1/reviews/{review_id}/assessments", MODERATING | {Role.REVIEWER}, 201, dp.assess),
     "decide-review": Route(
         "POST",
@@ -423,6 +437,9 @@ def _setup_events(name: str) -> int:
         "get-content": 3,
         "amend-content": 3,
         "restore-content": 3,
+        "open-content-review": 3,
+        # the sanction's imposition, as open-review's
+        "open-any-review": 3,
         "content-statements": 3,
         # the case opened and the notice received
         "get-notice": 2,
