@@ -231,13 +231,18 @@ def export(db: Database, operator: str) -> tuple[float, float, transparency.Expo
 
 def read_as_the_export_does(db: Database) -> tuple[int, int]:
     """The content export's reads and nothing else: each chunk of decisions with their kept export
-    fields, and in full those the export cannot write from their fields alone (amended, restored,
-    erased: ``services.transparency._content_csv``). The decisions read, and how many in full."""
+    fields, and in full those the export cannot write from their fields alone (erased, or with a
+    statement whose fields are not kept: ``services.transparency._content_csv``). The decisions
+    read, and how many in full."""
     scanned = in_full = 0
     with db.read() as conn:
         for chunk in content_export_chunks(conn, OPERATOR, -(2**62), 2**62):
             scanned += len(chunk)
-            others = [decision_id for decision_id, _, unchanged, fields in chunk if not unchanged or fields is None]
+            others = [
+                decision_id
+                for decision_id, _, unchanged, fields, _, _, statements in chunk
+                if (fields is None if unchanged else not statements or None in statements)
+            ]
             in_full += sum(1 for _ in content_decisions_with_issued(conn, others))
     return scanned, in_full
 

@@ -277,3 +277,79 @@ def test_the_csv_is_the_same_text_whether_lines_are_written_from_kept_fields_or_
     assert [len(text.splitlines()) for text in kept] == [1 + len(KINDS) + 3, 1 + len(KINDS) + 2, 2]
     _set_fields(w, None)
     assert texts() == kept
+
+
+def test_amended_and_restored_decisions_give_the_same_csv_from_kept_fields_and_a_spoiled_one_is_refused(
+    world: World,
+) -> None:
+    """Amended and restored decisions are written from their statements' kept fields
+    (``tdb.content_csv_lines_of_kept``) when each line is certainly the general path's: the CSV is
+    the same text as when every statement is made from its document, over amendments issued and
+    not issued, a repeat of the terms in force, restorations and periods; and a statement of an
+    amendment whose kept fields the validator refuses is refused, its decision's other line kept."""
+    w = world
+    now = w.clock()
+    for n, kind in enumerate(("label", "removal", "demotion", "other", "demonetization", "disabling")):
+        event = decided(
+            f"cd_{n}",
+            kind,
+            now,
+            ends_at=now + timedelta(days=90) if n % 2 else None,
+            kind_other=OTHER if kind == "other" else None,
+        )
+        record(w.db, now, event, now)
+    later = now + timedelta(days=2)
+    w.clock.advance(timedelta(days=2))
+    amend_seq, _ = record(
+        w.db, later, amended("cd_0", "removal", ends_at=now + timedelta(days=60), scope=("DE",)), later
+    )
+    record(w.db, later, amended("cd_1", "removal", ends_at=now + timedelta(days=90)), later)  # the terms in force
+    record_only(w.db, later, amended("cd_2", "label"), later)  # no statement: made from the columns
+    record(w.db, later, restored("cd_3"), later)
+    record(w.db, later, amended("cd_4", "demonetization", ends_at=now + timedelta(days=30)), later)
+    record(w.db, later, restored("cd_4"), later)
+    record(w.db, later, amended("cd_5", "removal", scope=("FR", "BE")), later)
+    record(w.db, later, amended("cd_5", "demotion", scope=("FR",)), later)
+    periods = [(None, None), (None, now + timedelta(days=1)), (now + timedelta(days=1), None)]
+
+    def texts() -> list[str]:
+        out = []
+        for since, until in periods:
+            params = {"format": "csv"}
+            if since is not None:
+                params["from"] = since.isoformat()
+            if until is not None:
+                params["to"] = until.isoformat()
+            answer = w.client.get("/v1/transparency/statements", params=params, headers=w.headers["auditor"])
+            assert answer.status_code == 200, answer.text
+            out.append(answer.text)
+        return out
+
+    kept = texts()
+    exported = _export(w)
+    assert exported["invalid_count"] == 0 and len(kept[0].splitlines()) == 1 + exported["exported"]
+    assert f"cd_0-{amend_seq}" in kept[0] and f"cd_0-{amend_seq}" in kept[2] and f"cd_0-{amend_seq}" not in kept[1]
+    D = tables.issued_documents.c
+    with w.db.read() as conn:
+        (statement_id, fields) = conn.execute(
+            select(D.id, D.export_fields).where(D.sanction_id == "cd_0", D.decision_seq == amend_seq)
+        ).one()
+    originals = _kept(w)
+    _set_fields(w, None)
+    assert texts() == kept
+    with w.db.engine.connect().execution_options(reprieve_write=True) as conn, conn.begin():
+        for about, (was, _) in originals.items():
+            conn.execute(update(tables.issued_documents).where(D.id == about).values(export_fields=was))
+    assert texts() == kept
+    broken = orjson.loads(fields)
+    broken[15] = "STATEMENT_CATEGORY_NOT_ONE"  # the category
+    with w.db.engine.connect().execution_options(reprieve_write=True) as conn, conn.begin():
+        conn.execute(
+            update(tables.issued_documents).where(D.id == statement_id).values(export_fields=orjson.dumps(broken))
+        )
+    refused = _export(w)
+    assert refused["exported"] == exported["exported"] - 1 and refused["invalid_count"] == 1
+    assert refused["invalid"][0]["puid"] == f"cd_0-{amend_seq}"
+    written = texts()[0]
+    assert f"cd_0-{amend_seq}" not in written and "cd_0," in written
+    assert written.splitlines() == [line for line in kept[0].splitlines() if f"cd_0-{amend_seq}" not in line]

@@ -8,12 +8,14 @@ at a time with values the validator refuses, or that need trimming, quoting or f
 from __future__ import annotations
 
 import random
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 
 from reprieve.dsa import tdb
 from reprieve.dsa.validate import problems
+from reprieve.services.transparency import _content_exported
 
 UNBOUNDED = 2**62
 KINDS = (
@@ -153,3 +155,180 @@ def test_a_decision_id_that_is_no_plain_puid_or_a_statement_out_of_the_period_ta
     assert line is not None and line == _general("cd_1", fields)[0].replace('"You, Tube"', "YouTube")  # type: ignore[union-attr]
     assert tdb.content_csv_line_of_kept("cd_1", b"[1, 2]", "YouTube", start_us=-UNBOUNDED, end_us=UNBOUNDED) is None
     assert tdb.content_csv_line_of_kept("cd_1", b"{", "YouTube", start_us=-UNBOUNDED, end_us=UNBOUNDED) is None
+
+
+# --- amended and restored decisions: every statement's line from its kept fields ----------------
+
+DAY_US = 86_400 * 10**6
+STARTS_US = 1_717_236_000_000_000  # 2024-06-01T10:00:00Z
+TERMS: tuple[tuple[str, str | None, list[str]], ...] = (
+    ("removal", None, []),
+    ("label", "2030-12-31T23:59:59Z", ["DE"]),
+    ("demotion", None, ["FR", "BE"]),
+    ("other", "2025-03-01T00:00:00Z", []),
+    ("demonetization", None, []),
+)
+
+
+def _iso(us: int) -> str:
+    return datetime.fromtimestamp(us / 10**6, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _amended(rng: random.Random, decision_id: str) -> tuple[tuple[Any, ...], list[list[Any]]]:
+    """A decision amended (or restored) as the service records it: the row
+    ``_content_exported`` takes, and the kept fields of each statement issued, in decision order.
+    Amendments may repeat the terms in force (no decision of the columns: the issued one comes
+    last), take effect before the creation, or be restored."""
+    ground = rng.choice(("incompatible_content", "illegal_content"))
+    kind, ends, scope = rng.choice(TERMS)
+    base = _fields(rng, kind, ground)
+    changes: list[dict[str, Any]] = []
+    kept: list[list[Any]] = []
+    seq = rng.randrange(1, 1000)
+    for n in range(rng.randrange(1, 4)):
+        if n:
+            seq += rng.randrange(1, 3)
+            if rng.random() < 0.25:
+                changes.append({"type": "restored", "seq": seq, "effective_at": _iso(STARTS_US + n * DAY_US)})
+                continue
+            if rng.random() < 0.7:
+                kind, ends, scope = rng.choice(TERMS)
+        applied = STARTS_US if not n else STARTS_US + rng.choice((-1, 1, 2, 3)) * DAY_US
+        change_type = "decided" if not n else "amended"
+        changes.append(
+            {
+                "type": change_type,
+                "seq": seq,
+                "effective_at": _iso(applied),
+                "kind": kind,
+                "ends_at": ends,
+                "territorial_scope": scope,
+            }
+        )
+        fields = list(base)
+        fields[:8] = [change_type, seq, _iso(applied), kind, base[4], ends, scope, base[7]]
+        fields[4] = "Hidden from recommendations" if kind == "other" else None
+        kept.append(fields)
+    reason = {
+        "ground": ground,
+        "legal_ground": base[11],
+        "contractual_ground": base[12],
+        "policy": base[13],
+        "explanation": base[14],
+        "category": base[15],
+        "keywords": base[16],
+        "facts": base[17],
+        "source": base[18],
+    }
+    row = (
+        decision_id,
+        "yt",
+        STARTS_US,
+        "Hidden from recommendations" if any(c.get("kind") == "other" for c in changes) else None,
+        orjson.dumps(reason),
+        orjson.dumps({"detection": base[19], "decision": base[20]}),
+        orjson.dumps(changes),
+        orjson.dumps(base[7]),
+        base[8],
+        base[9],
+        1,
+        2,
+    )
+    return row, kept
+
+
+PERIODS = (
+    (-UNBOUNDED, UNBOUNDED),
+    (-UNBOUNDED, STARTS_US + DAY_US),
+    (STARTS_US + DAY_US, UNBOUNDED),
+    (STARTS_US - DAY_US, STARTS_US + 2 * DAY_US),
+    (0, STARTS_US - DAY_US),
+)
+
+
+def _general_lines(row: tuple[Any, ...], kept: list[list[Any]], start: int, end: int) -> tuple[str | None, int, bool]:
+    """The lines the general path writes of this decision, how many, and whether it refuses any;
+    (None, 0, True) if it fails."""
+    try:
+        exported = list(
+            _content_exported(row, [(orjson.dumps(f), None) for f in kept], {"yt": "You, Tube"}, start, end, {})
+        )
+    except Exception:  # the short path must then leave it to the general one
+        return None, 0, True
+    written = [tdb.csv_line(e.statement, e.platform_name) for e in exported if e.statement is not None]
+    return "".join(written), len(written), any(e.problems for e in exported)
+
+
+def _check_amended(row: tuple[Any, ...], kept: list[list[Any] | None], start: int, end: int) -> bool:
+    """Whether the short path wrote the decision's lines itself (they must then be the general path's)."""
+    try:
+        found = tdb.content_csv_lines_of_kept(
+            row[0],
+            row[2],
+            row[6],
+            [None if f is None else orjson.dumps(f) for f in kept],
+            tdb.csv_cell("You, Tube"),
+            start_us=start,
+            end_us=end,
+        )
+    except Exception:  # an instant that is none, in a bounded period: the general path fails too
+        assert None in kept or _general_lines(row, kept, start, end)[0] is None  # type: ignore[arg-type]
+        return False
+    if found is None:
+        return False
+    assert None not in kept
+    general, count, refused = _general_lines(row, kept, start, end)  # type: ignore[arg-type]
+    assert not refused, (row, kept)
+    assert found == (general, count), (row, kept, start, end)
+    return True
+
+
+def test_amended_and_restored_decisions_are_written_from_kept_fields_as_the_general_path_writes_them() -> None:
+    rng = random.Random(2024)
+    shortcuts = with_lines = 0
+    for n in range(600):
+        row, kept = _amended(rng, f"cd_{n:020d}")
+        for start, end in PERIODS:
+            if _check_amended(row, list(kept), start, end):
+                shortcuts += 1
+                with_lines += _general_lines(row, kept, start, end)[1] > 1
+    # Valid fields of every statement in hand: the short path writes nearly all (not those whose
+    # decision of the columns has no statement, e.g. an amendment issued for terms that repeat).
+    assert shortcuts > 0.8 * 600 * len(PERIODS) and with_lines > 300
+
+
+def test_amended_decisions_with_a_statement_missing_spoiled_or_repeated_are_left_to_the_general_path() -> None:
+    rng = random.Random(25)
+    shortcuts = fallbacks = 0
+    for n in range(60):
+        row, kept = _amended(rng, f"cd_{n}")
+        start, end = rng.choice(PERIODS)
+        variants: list[list[list[Any] | None]] = []
+        for at in range(len(kept)):
+            variants.append(kept[:at] + kept[at + 1 :])  # a statement not issued (or erased)
+            variants.append([*kept[:at], None, *kept[at + 1 :]])  # its fields not kept
+            variants.append([*kept, kept[at]])  # issued twice
+            for position in range(len(kept[at])):
+                for spoiler in rng.sample(SPOILERS, 6):
+                    spoiled = list(kept[at])
+                    spoiled[position] = spoiler
+                    variants.append([*kept[:at], spoiled, *kept[at + 1 :]])
+        for variant in variants:
+            if _check_amended(row, variant, start, end):
+                shortcuts += 1
+            else:
+                fallbacks += 1
+    assert shortcuts and fallbacks
+
+
+def test_the_puids_of_the_columns_are_those_of_the_statements_made_from_them() -> None:
+    rng = random.Random(26)
+    for n in range(300):
+        row, _ = _amended(rng, f"cd_{n}")
+        item = tdb.ContentItem(tuple(orjson.loads(row[7])), row[8], row[9])
+        for start, end in PERIODS:
+            made = tdb.content_statements_from_columns(
+                row[0], row[2], row[3], row[4], row[5], row[6], item, start_us=start, end_us=end
+            )
+            puids = tdb.content_puids_of_columns(row[0], row[2], row[6], start_us=start, end_us=end)
+            assert puids == [puid for puid, _ in made]

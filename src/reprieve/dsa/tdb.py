@@ -669,10 +669,101 @@ def content_csv_line_of_kept(
     per combination of them with the cells they give (``_content_shape``); the texts, dates
     and the puid are checked here on every statement, each by a test that implies the validator's
     (a plain text within its length, a date within its range, a plain puid)."""
+    if not _is_plain_puid(decision_id):
+        return None
+    found = _kept_line(decision_id, fields, name_cell, start_us=start_us, end_us=end_us, of_changes=False)
+    return None if found is None or found is _OUT_OF_PERIOD else found[1]
+
+
+def content_csv_lines_of_kept(
+    decision_id: str,
+    starts_at_us: int,
+    changes_json: str | bytes,
+    kept: Sequence[str | bytes | None],
+    name_cell: str,
+    *,
+    start_us: int,
+    end_us: int,
+) -> tuple[str, int] | None:
+    """The CSV lines of a content decision amended or restored (or of any decision the general
+    path exports through its columns, ``content_statements_from_columns``), and how many, straight
+    from its statements' kept export fields (``kept``, in decision order; ``changes_json``
+    and ``starts_at_us``: its columns), if every line is certainly the general path's and it
+    refuses none: that path's statements are those of the columns applied within ``[start_us,
+    end_us)``, each the issued one of its puid if issued and applied within the period, then the
+    other issued ones applied within it, in decision order (``_content_exported``). None when that
+    is not certain: a statement whose fields are not kept or not certainly valid
+    (``content_csv_line_of_kept``'s rules), a decision of the columns with no statement in hand
+    (made from the columns), two statements of one puid, anything unexpected."""
+    lines: dict[str, str] = {}
+    for fields in kept:
+        if fields is None:
+            return None
+        found = _kept_line(decision_id, fields, name_cell, start_us=start_us, end_us=end_us, of_changes=True)
+        if found is None:
+            return None
+        if found is _OUT_OF_PERIOD:
+            continue
+        puid, line = found
+        if puid in lines:
+            return None
+        lines[puid] = line
+    try:
+        puids = content_puids_of_columns(decision_id, starts_at_us, changes_json, start_us=start_us, end_us=end_us)
+    except Exception:  # malformed columns: the general path meets them (and says so)
+        return None
+    out = []
+    for puid in puids:
+        line = lines.pop(puid, "")
+        if not line:  # its statement would be made from the columns
+            return None
+        out.append(line)
+    out += lines.values()
+    return "".join(out), len(out)
+
+
+def content_puids_of_columns(
+    decision_id: str, starts_at_us: int, changes_json: str | bytes, *, start_us: int, end_us: int
+) -> list[str]:
+    """The puids of ``content_statements_from_columns``'s decisions, in its order, computed as it
+    computes them, without making any statement."""
+    changes = orjson.loads(changes_json)
+    if len(changes) == 1:
+        return [decision_id] if start_us <= starts_at_us < end_us else []
+    terms = []
+    for change in changes:
+        if change["type"] == "restored":
+            continue
+        applied = starts_at_us if change["type"] == "decided" else to_micros(parse_instant(change["effective_at"]))
+        terms.append((applied, change["seq"], change))
+    terms.sort(key=lambda t: (t[0], t[1]))
+    out: list[str] = []
+    before: tuple[Any, ...] | None = None
+    for applied, seq, change in terms:
+        term = (change["kind"], change.get("ends_at"), tuple(change.get("territorial_scope") or ()))
+        if term == before:
+            continue
+        before = term
+        if not start_us <= applied < end_us:
+            continue
+        out.append(decision_id if change["type"] == "decided" else f"{decision_id}-{seq}")
+    return out
+
+
+#: ``_kept_line``'s answer for a statement applied outside the period: no line, and no doubt.
+_OUT_OF_PERIOD = ("", "")
+
+
+def _kept_line(
+    decision_id: str, fields: str | bytes, name_cell: str, *, start_us: int, end_us: int, of_changes: bool
+) -> tuple[str, str] | None:
+    """``(puid, line)`` of the statement of these kept export fields (``content_csv_line_of_kept``),
+    ``_OUT_OF_PERIOD`` if it applied outside ``[start_us, end_us)``, None if not certain; a
+    statement of a change only if ``of_changes``."""
     try:
         (
             decided_type,
-            _change,
+            change,
             effective,
             kind,
             kind_other,
@@ -695,9 +786,13 @@ def content_csv_line_of_kept(
         ) = orjson.loads(fields)
     except (orjson.JSONDecodeError, TypeError, ValueError):
         return None
-    if decided_type != "decided" or type(effective) is not str or not _is_plain_puid(decision_id):
+    if type(effective) is not str or (decided_type != "decided" and not of_changes):
         return None
     if (start_us > -_UNBOUNDED or end_us < _UNBOUNDED) and not start_us <= to_micros(parse_instant(effective)) < end_us:
+        return _OUT_OF_PERIOD
+    # The general path's puid (content_statements_from_issued), written as it is if plain.
+    puid = decision_id if decided_type == "decided" else f"{decision_id}-{change}"
+    if not _is_plain_puid(puid):
         return None
     if type(countries) is not list or type(types) is not list or type(keywords) is not list:
         return None
@@ -745,8 +840,8 @@ def content_csv_line_of_kept(
     row[_CONTENT_DATE_AT] = _dump_date(content_date)
     row[_APPLICATION_AT] = _dump_date(application)
     row[_NAME_AT] = name_cell
-    row[_PUID_AT] = decision_id  # a plain puid: nothing to quote
-    return ",".join(row) + "\r\n"
+    row[_PUID_AT] = puid  # a plain puid: nothing to quote
+    return puid, ",".join(row) + "\r\n"
 
 
 @lru_cache(maxsize=65_536, typed=True)

@@ -304,26 +304,37 @@ def _content_csv(
 
     A decision never amended nor restored whose one statement's export fields are kept is written
     from those fields alone (``tdb.content_csv_line_of_kept``) when its statement is certainly
-    valid; every other decision (amended, restored, erased, issued before the fields were kept, or
-    with anything the validator might refuse) is read in full and exported as ``_content_decisions``
-    does: its statements made, validated, refused or written."""
-    line_of_kept, line = tdb.content_csv_line_of_kept, tdb.csv_line
+    valid; one amended or restored, from its statements' kept fields and its changes
+    (``tdb.content_csv_lines_of_kept``) when each of its lines is certainly the general path's;
+    every other decision (erased, issued before the fields were kept, with a decision made from
+    its columns, or with anything the validator might refuse) is read in full and exported as
+    ``_content_decisions`` does: its statements made, validated, refused or written."""
+    line_of_kept, lines_of_kept, line = tdb.content_csv_line_of_kept, tdb.content_csv_lines_of_kept, tdb.csv_line
     cells: dict[str, str] = {}
     items: dict[tuple[str, str, str | None], tdb.ContentItem] = {}
     for chunk in store.content_export_chunks(conn, operator, start, end):
         lines: list[str | None] = []
         others: list[str] = []
-        for decision_id, platform_id, unchanged, fields in chunk:
+        written_count = 0
+        for decision_id, platform_id, unchanged, fields, starts_at, changes, statements in chunk:
             written = None
-            if unchanged and fields is not None:
+            if (unchanged and fields is not None) or statements is not None:
                 cell = cells.get(platform_id)
                 if cell is None:
                     cell = cells[platform_id] = tdb.csv_cell(names.get(platform_id, platform_id))
-                written = line_of_kept(decision_id, fields, cell, start_us=start, end_us=end)
+                if unchanged:
+                    written = line_of_kept(decision_id, fields, cell, start_us=start, end_us=end)  # type: ignore[arg-type]
+                    written_count += written is not None
+                else:  # amended or restored: every statement's line from its kept fields, if certain
+                    assert changes is not None and statements is not None
+                    found = lines_of_kept(decision_id, starts_at, changes, statements, cell, start_us=start, end_us=end)
+                    if found is not None:
+                        written, count = found
+                        written_count += count
             if written is None:
                 others.append(decision_id)
             lines.append(written)
-        tally.exported += len(lines) - len(others)
+        tally.exported += written_count
         if others:
             full: dict[str, list[str]] = {decision_id: [] for decision_id in others}
             for row, kept in store.content_decisions_with_issued(conn, others):

@@ -150,15 +150,16 @@ def content_export_chunks(conn: Connection, operator: str, start: int, end: int)
         ids_cursor.close()
 
 
-#: ``(id, platform, unchanged, fields)`` (``content_export_chunks``).
-ContentKept = tuple[str, str, bool, bytes | None]
+#: ``(id, platform, unchanged, fields, starts_at, changes, statements)`` (``content_export_chunks``).
+ContentKept = tuple[str, str, bool, bytes | None, int, str | None, list[bytes | None] | None]
 #: Content decisions per chunk of ``content_export_chunks``.
 _KEPT_CHUNK = 1000
 _KEPT_IDS = """SELECT id FROM content_decisions
  WHERE operator_id = {p}operator{s} AND starts_at < {p}end{s}
    AND (starts_at >= {p}start{s} OR updated_seq <> created_seq)
  ORDER BY id"""
-_KEPT = """SELECT cd.id, cd.platform_id, cd.created_seq = cd.updated_seq, d.export_fields
+_KEPT = """SELECT cd.id, cd.platform_id, cd.created_seq = cd.updated_seq, d.export_fields, cd.starts_at,
+       CASE WHEN cd.created_seq = cd.updated_seq THEN NULL ELSE cd.changes END, d.decision_seq
   FROM content_decisions cd
   LEFT JOIN issued_documents d
     ON d.sanction_id = cd.id AND d.kind = 'statement' AND d.document IS NOT NULL
@@ -173,16 +174,38 @@ _KEPT_SQL = {
 
 
 def _kept_chunk(rows: list[tuple[Any, ...]]) -> list[ContentKept]:
-    """A chunk's joined rows (by id) as one ``ContentKept`` a decision."""
+    """A chunk's joined rows (by id) as one ``ContentKept`` a decision: ``fields`` those of its one
+    statement (None if it has none or several); for a decision amended or restored (``changes``
+    its column, not None), ``statements`` the kept fields of each of its statements whose text
+    is kept, in decision order (None for one whose fields are not kept), or None if two share a
+    decision (their order is then the general path's to find)."""
     out: list[ContentKept] = []
+    seqs: list[tuple[int, bytes | None]] = []
     last = None
-    for decision_id, platform_id, unchanged, fields in rows:
-        if decision_id == last:  # a second statement: read in full
-            out[-1] = (decision_id, platform_id, bool(unchanged), None)
+    for decision_id, platform_id, unchanged, fields, starts_at, changes, seq in rows:
+        kept = None if fields is None else bytes(fields)
+        if decision_id == last:  # a second statement
+            if changes is not None:
+                seqs.append((seq, kept))
+                out[-1] = (*out[-1][:3], None, starts_at, changes, _in_order(seqs))
+            else:
+                out[-1] = (decision_id, platform_id, bool(unchanged), None, starts_at, None, None)
             continue
         last = decision_id
-        out.append((decision_id, platform_id, bool(unchanged), None if fields is None else bytes(fields)))
+        statements = None
+        if changes is not None:
+            seqs = [] if seq is None else [(seq, kept)]
+            statements = [kept for _, kept in seqs]
+        out.append((decision_id, platform_id, bool(unchanged), kept, starts_at, changes, statements))
     return out
+
+
+def _in_order(seqs: list[tuple[int, bytes | None]]) -> list[bytes | None] | None:
+    """The kept fields of a decision's statements in decision order; None if two share a decision."""
+    seqs.sort(key=itemgetter(0))
+    if any(seqs[i][0] == seqs[i + 1][0] for i in range(len(seqs) - 1)):
+        return None
+    return [kept for _, kept in seqs]
 
 
 def content_decisions_with_issued(
