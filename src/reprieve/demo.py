@@ -185,6 +185,7 @@ _SNAPSHOTS = {
     CAPITOL_VIDEO: "5f0c3a9be1d0a7b0c1e4f2d3a4b5c6d7e8f90112233445566778899aabbccdde",
     LABELLED_PHOTO: "0a1b2c3d4e5f60718293a4b5c6d7e8f9a0b1c2d3e4f5061728394a5b6c7d8e9f",
     SATIRE_POST: "f9e8d7c6b5a4938271605f4e3d2c1b0a9f8e7d6c5b4a39281706f5e4d3c2b1a0",
+    QUOTED_CLIP: "8d0ad12b3645e9763b93ced9eca73004640fdcd0c33324eedc582093143ce87b",
 }
 
 
@@ -1018,6 +1019,7 @@ def _present_complaint_granted(db: Database, now: datetime) -> Strand:
                 "source": "voluntary",
             },
             automated={"detection": True, "decision": "partially"},
+            evidence=_evidence(QUOTED_CLIP),
         ),
         caller=META_MODERATOR.at(decided),
     )

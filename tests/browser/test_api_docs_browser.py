@@ -89,7 +89,7 @@ def test_docs_render_offline_under_the_strict_policy(watched: Watched, live_serv
 
 def test_the_landing_page_links_everything_in_english_and_french(watched: Watched, live_server: LiveServer) -> None:
     page = watched.page
-    links = {"/console", "/appeal", "/docs", "/openapi.json", "/healthz", "/readyz"}
+    links = {"/console", "/appeal", "/notice", "/docs", "/openapi.json", "/healthz", "/readyz"}
     answer = page.goto(f"{live_server.url}/")
     assert answer is not None and answer.status == 200 and "content-security-policy" in answer.headers
     assert page.locator("html").get_attribute("lang") == "en"

@@ -59,6 +59,8 @@ def test_the_demo_leaves_work_in_the_queues_once_and_spreads_its_lifts(db: Datab
         ("facebook", "capitol-video-2021-01-06"): ("removal", "active", ()),
         ("instagram", "wellness-photo-0042"): ("label", "active", ("AT", "DE", "FR")),
         ("facebook", "satire-post-0815"): ("removal", "restored", ()),
+        # issue 25: a quoted news clip removed, then restored on the user's granted complaint
+        ("facebook", "news-clip-2024"): ("removal", "restored", ()),
     }
     assert all(d.evidence is not None and d.evidence.sha256 for d in decided)
 

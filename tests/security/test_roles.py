@@ -64,6 +64,8 @@ TABLE: dict[str, frozenset[Role]] = {
     "amend-content": MODERATE,
     "restore-content": MODERATE,
     "open-review": MODERATE,
+    "open-any-review": MODERATE,  # a sanction or a content decision (issue 25)
+    "open-content-review": MODERATE,
     "assess": MODERATE | {REVIEWER},  # then only a member of the panel (the service checks the seat)
     "decide-review": MODERATE | {REVIEWER},  # a moderator (so an admin) any; a reviewer one it sits on
     "file-appeal": MODERATE | {PLATFORM},  # on a user's behalf
@@ -71,6 +73,8 @@ TABLE: dict[str, frozenset[Role]] = {
     "attach-appeal": MODERATE,
     "record-dispute": MODERATE,
     "record-violation": MODERATE | {PLATFORM},
+    # Notices (issue 26): the platform's machine files on a user's behalf (the public form has no token).
+    "file-notice": frozenset({IA, PLATFORM}),
     "create-amnesty": MODERATE,
     "revert-amnesty": MODERATE,
     "submit-statements": MODERATE,
