@@ -108,7 +108,7 @@ def test_a_review_of_a_content_decision_that_lifts_it_restores_the_item(world: W
     decided = decide_review(w, review["id"], outcome="lift")
     assert decided.status_code == 200, decided.text
     # The restoration, a review's decision, issues its statement saying why (issue 25).
-    own, restoration = w.client.get(statements_url, headers=w.headers["auditor"]).json()["items"]
+    _own, restoration = w.client.get(statements_url, headers=w.headers["auditor"]).json()["items"]
     stated = w.client.get(f"/v1/statements/{restoration['id']}", headers=w.headers["auditor"]).json()
     assert (stated["content_decision"], stated["decided"]["type"], stated["decided"]["lifts"]) == (
         decision["id"],
