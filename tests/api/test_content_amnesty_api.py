@@ -92,6 +92,12 @@ def test_an_amnesty_of_both_counts_and_restores_content_too(world: World) -> Non
     restored = [e for e in log if e["type"] == "content.restored"]
     assert sorted(e["data"]["id"] for e in restored) == sorted(removals)
     assert {e["data"]["amnesty"] for e in restored} == {shown["id"]}
+    # An amnesty's restorations issue no statement (a complaint's or a review's do: issue 25).
+    first_restored = min(e["seq"] for e in restored)
+    assert [e for e in log if e["type"] == "statement.issued" and e["seq"] > first_restored] == []
+    for decision in removals:
+        listed = w.client.get(f"/v1/content-decisions/{decision}/statements", headers=w.headers["auditor"])
+        assert len(listed.json()["items"]) == 1  # the removal's own
 
 
 def test_a_filter_of_sanctions_leaves_content_alone_and_the_reverse(world: World) -> None:

@@ -157,14 +157,109 @@ def test_a_granted_complaint_restores_the_item_ends_its_strike_and_lifts_the_san
             .where(tables.events.c.at == format_instant(w.clock()))
             .order_by(tables.events.c.seq)
         ).all()
-    assert [r.type for r in rows] == ["appeal.decided", "content.restored", "sanction.lifted"]
-    decided_data, restored_data, lifted_data = (json.loads(r.data) for r in rows)
+    # Each decision taken on the complaint then issues its statement of reasons (issue 25).
+    assert [r.type for r in rows] == [
+        "appeal.decided",
+        "content.restored",
+        "sanction.lifted",
+        "statement.issued",
+        "statement.issued",
+    ]
+    decided_data, restored_data, lifted_data = (json.loads(r.data) for r in rows[:3])
     assert (decided_data["sanction"], decided_data["content_decision"]) == (None, first["id"])
     assert restored_data["reason"].startswith(f"Complaint {appeal['id']} granted: the item is restored")
     assert lifted_data["reason"].startswith(f"Complaint {appeal['id']} about content decision {first['id']}")
     assert (lifted_data["id"], lifted_data["appeal"]) == (warning, appeal["id"])
+    issued_restoration, issued_lift = (json.loads(r.data) for r in rows[3:])
+    assert (issued_restoration["content_decision"], issued_restoration.get("sanction")) == (first["id"], None)
+    assert issued_lift["sanction"] == warning
     # Decided once.
     assert decide(w, appeal["id"], "denied").status_code == 409
+
+
+def listed_statements(w: World, url: str) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = get(w, url)["items"]
+    return items
+
+
+def statement(w: World, statement_id: str, **params: str) -> dict[str, Any]:
+    return get(w, f"/v1/statements/{statement_id}", **params)
+
+
+def exported_puids(w: World) -> tuple[list[str], int]:
+    """The puids of the Transparency Database export (JSON) and the CSV export's row count."""
+    answer = w.client.get("/v1/transparency/statements", headers=w.headers["auditor"])
+    assert answer.status_code == 200, answer.text
+    rows = w.client.get("/v1/transparency/statements", params={"format": "csv"}, headers=w.headers["auditor"])
+    assert rows.status_code == 200, rows.text
+    return sorted(s["puid"] for s in answer.json()["statements"]), len(rows.text.splitlines())
+
+
+def test_a_granted_complaint_issues_a_statement_for_the_restoration_and_one_for_the_lift(world: World) -> None:
+    """Issue 25: each decision taken on the complaint (the item restored, the ladder's sanction
+    lifted) issues its statement of reasons in the grant's transaction, saying what it decides and
+    why, naming the complaint; listed with the others and delivered as they are; never exported to
+    the Transparency Database, which takes restrictions."""
+    w = world
+    first = removal(w, "post-s1", "stated")
+    w.clock.advance(HOUR)
+    second = removal(w, "post-s2", "stated")
+    restriction = second["strike_record"]["sanction"]
+    # The second strike's restriction is the one its complaint lifts (a restriction issues one).
+    assert len(listed_statements(w, f"/v1/sanctions/{restriction}/statements")) == 1
+    (own,) = listed_statements(w, f"/v1/content-decisions/{second['id']}/statements")
+    w.clock.advance(HOUR)
+    filed = file(w, complaint(second["id"]))
+    assert filed.status_code == 201, filed.text
+    appeal_id = filed.json()["id"]
+    puids_before, csv_rows_before = exported_puids(w)
+    w.clock.advance(HOUR)
+    granted = decide(w, appeal_id, "granted", rationale="The post condemns the attack it quotes.")
+    assert granted.status_code == 200, granted.text
+    # The restoration's statement, after the decision's own.
+    listed = listed_statements(w, f"/v1/content-decisions/{second['id']}/statements")
+    assert [s["id"] for s in listed[:1]] == [own["id"]] and len(listed) == 2
+    restored = statement(w, listed[1]["id"])
+    assert restored["content_decision"] == second["id"] and restored["decision"] == listed[1]["decision"]
+    assert (restored["decided"]["type"], restored["decided"]["lifts"]) == ("restored", True)
+    assert restored["decided"]["effective_at"] == format_instant(w.clock())
+    why = restored["decided"]["why"]
+    assert why.startswith(f"Complaint {appeal_id} granted: the item is restored") and "condemns" in why
+    assert appeal_id in restored["decided"]["text"] and "The content is restored from" in restored["decided"]["text"]
+    assert restored["measure"]["kind"] == "removal"  # the measure it ends
+    assert restored["redress"]["internal_complaint"]["deadline"] is None  # nothing left to complain about
+    assert "nothing left to complain about" in restored["redress"]["internal_complaint"]["text"]
+    french = statement(w, listed[1]["id"], lang="fr")
+    assert "Le contenu est rétabli" in french["decided"]["text"] and appeal_id in french["decided"]["text"]
+    # The lift's statement, after the restriction's own.
+    on_sanction = listed_statements(w, f"/v1/sanctions/{restriction}/statements")
+    assert len(on_sanction) == 2
+    lifted = statement(w, on_sanction[1]["id"])
+    assert lifted["sanction"] == restriction
+    assert (lifted["decided"]["type"], lifted["decided"]["lifts"]) == ("complaint", True)
+    assert lifted["decided"]["why"].startswith(f"Complaint {appeal_id} about content decision {second['id']} granted")
+    assert "It lifts the measure" in lifted["decided"]["text"] and appeal_id in lifted["decided"]["text"]
+    page = w.client.get(
+        f"/v1/statements/{on_sanction[1]['id']}", params={"format": "html"}, headers=w.headers["auditor"]
+    )
+    assert page.status_code == 200 and appeal_id in page.text
+    # Delivered as any other: the receipt is recorded and listed with it.
+    delivered = w.client.post(
+        f"/v1/statements/{listed[1]['id']}/delivery",
+        headers=w.headers["platform"],
+        json={"delivered_at": format_instant(w.clock()), "channel": "in-app"},
+    )
+    assert delivered.status_code == 201, delivered.text
+    assert listed_statements(w, f"/v1/content-decisions/{second['id']}/statements")[1]["channel"] == "in-app"
+    copy = w.client.get(f"/v1/statements/{on_sanction[1]['id']}/delivery-copy", headers=w.headers["platform"])
+    assert copy.status_code == 200 and copy.json()["decided"]["why"] == lifted["decided"]["why"], copy.text
+    # The Transparency Database takes restrictions: neither statement is exported.
+    puids_after, csv_rows_after = exported_puids(w)
+    assert puids_after == puids_before and csv_rows_after == csv_rows_before
+    for seq in (listed[1]["decision"], on_sanction[1]["decision"]):
+        assert not any(p.endswith(f"-{seq}") for p in puids_after), puids_after
+    # The first decision, not complained about, keeps its one statement.
+    assert len(listed_statements(w, f"/v1/content-decisions/{first['id']}/statements")) == 1
 
 
 def test_a_restoration_keeps_what_was_known_before_it(world: World) -> None:
@@ -195,7 +290,9 @@ def test_a_denied_complaint_changes_nothing_but_the_appeal(world: World) -> None
     count = event_count(w)
     denied = decide(w, filed.json()["id"], "denied")
     assert denied.status_code == 200 and denied.json()["state"] == "denied"
-    assert event_count(w) == count + 1  # the appeal.decided event alone
+    assert event_count(w) == count + 1  # the appeal.decided event alone: no statement issued
+    assert len(listed_statements(w, f"/v1/content-decisions/{decided['id']}/statements")) == 1  # its own
+    assert listed_statements(w, f"/v1/sanctions/{sanction}/statements") == []  # a warning: none
     assert get(w, f"/v1/content-decisions/{decided['id']}")["state"] == "active"
     assert get(w, f"/v1/content-decisions/{decided['id']}")["strike_record"]["counts"] is True
     assert get(w, f"/v1/sanctions/{sanction}")["state"] == "active"

@@ -103,8 +103,19 @@ def test_a_review_of_a_content_decision_that_lifts_it_restores_the_item(world: W
         )
         assert filed.status_code == 201, filed.text
     w.clock.advance(timedelta(hours=1))  # in force an hour: restored, not cancelled at its start
+    statements_url = f"/v1/content-decisions/{decision['id']}/statements"
+    assert len(w.client.get(statements_url, headers=w.headers["auditor"]).json()["items"]) == 1
     decided = decide_review(w, review["id"], outcome="lift")
     assert decided.status_code == 200, decided.text
+    # The restoration, a review's decision, issues its statement saying why (issue 25).
+    _own, restoration = w.client.get(statements_url, headers=w.headers["auditor"]).json()["items"]
+    stated = w.client.get(f"/v1/statements/{restoration['id']}", headers=w.headers["auditor"]).json()
+    assert (stated["content_decision"], stated["decided"]["type"], stated["decided"]["lifts"]) == (
+        decision["id"],
+        "restored",
+        True,
+    )
+    assert stated["decided"]["why"] == f"Review {review['id']} decided to lift: The panel has spoken."
     assert (decided.json()["state"], decided.json()["outcome"]) == ("decided", "lift")
     after = w.client.get(f"/v1/content-decisions/{decision['id']}", headers=w.headers["auditor"]).json()
     assert after["state"] == "restored"
@@ -118,6 +129,11 @@ def test_a_review_of_a_content_decision_that_lifts_it_restores_the_item(world: W
     assert by_type["review.decided"]["data"]["content_decision"] == decision["id"]
     assert by_type["content.restored"]["data"]["review"] == review["id"]
     assert by_type["review.decided"]["seq"] < by_type["content.restored"]["seq"]
+    assert by_type["statement.issued"]["data"] == by_type["statement.issued"]["data"] | {
+        "id": restoration["id"],
+        "content_decision": decision["id"],
+        "decision": by_type["content.restored"]["seq"],
+    }
 
 
 def test_extend_reduce_and_uphold_act_on_the_content_decision(world: World) -> None:

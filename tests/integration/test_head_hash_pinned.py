@@ -53,8 +53,11 @@ from reprieve.store.db import Database
 #: Changed on purpose by issue 26 (notices): two notices about carol's removed post, the second's
 #: notifier anonymous (art. 16(2)(c)), form one case: ``case.opened`` and two ``notice.received``
 #: (three more events).
-HEAD = "eac15176dbc298f5289341886a57f0cd4b3a64f06e893505bb057dd1af086995"
-EVENTS = 112
+#: Changed on purpose by issue 25 (a decision on a complaint issues its statement of reasons): carol's
+#: granted complaint's restoration of her post and lift of the ladder's sanction are each followed by
+#: their ``statement.issued`` (saying what they decide and why, naming the complaint): two more events.
+HEAD = "de18d92399a4fd7f6913b52c235e5417597b06abb42484667507d0c6bf4eaaa4"
+EVENTS = 114
 #: What the story leaves out: a redelivery names a delivery of the outbox; the cut-over's
 #: checkpoint is made only for a log with events older than issue 21 (tests/integration/test_cut_over.py).
 NOT_TOLD = {EventType.WEBHOOK_REDELIVERY_REQUESTED, EventType.LOG_CHECKPOINTED}

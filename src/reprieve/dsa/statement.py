@@ -16,7 +16,7 @@ An issued statement holds no appeal code: its page carries a fixed placeholder e
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from functools import lru_cache
@@ -55,6 +55,11 @@ class Context:
     #: The seq of the event of the decision the statement is issued for; None: a preview of the
     #: sanction as it stands (its latest term).
     decision_seq: int | None = None
+    #: A decision taken on a complaint or a review that ends the measure (a lift, a restoration):
+    #: its type as the statement says it (``complaint``; a content decision's ``restored``) and
+    #: why it was taken (the reason its event records, naming the complaint or the review).
+    decided_as: str | None = None
+    why: str | None = None
 
 
 _MEASURES = {
@@ -141,6 +146,9 @@ _TEXT = {
         "decided_review": "The decision of a review of this measure, taking effect on {day}.",
         "decided_backdated": " It was backdated: recorded on {recorded}.",
         "decided_lifts": " It lifts the measure.",
+        "decided_complaint": "The decision on a complaint, taking effect on {day}.",
+        "decided_restored": "The content is restored from {day}.",
+        "decided_why": "Why: {why}",
         "issued_on": "Issued on {day}",
         "window": "You can complain for {window} from the day you receive this statement: at least until {day}.",
         "code_on_delivery": "given with the statement you receive",
@@ -215,6 +223,9 @@ _TEXT = {
         "decided_review": "La décision d'un réexamen de cette mesure, avec effet le {day}.",
         "decided_backdated": " Elle a été antidatée : enregistrée le {recorded}.",
         "decided_lifts": " Elle lève la mesure.",
+        "decided_complaint": "La décision prise sur une réclamation, avec effet le {day}.",
+        "decided_restored": "Le contenu est rétabli à partir du {day}.",
+        "decided_why": "Motif : {why}",
         "issued_on": "Établi le {day}",
         "window": "Vous pouvez la contester pendant {window} à compter du jour où vous recevez cet exposé : au moins "
         "jusqu'au {day}.",
@@ -286,15 +297,19 @@ def build_statement(sanction: Sanction, ctx: Context, lang: Lang) -> dict[str, A
     return render(facts_of(sanction, ctx), lang)
 
 
-def _decision_change(sanction: Sanction, seq: int | None) -> tuple[str, Change | None]:
+def _decision_change(sanction: Sanction, seq: int | None, decided_as: str | None = None) -> tuple[str, Change | None]:
     """The kind of decision (imposed, amended, review) and the change it made. A creation's or an
     amendment's change has the decision's own seq; a review decision's event comes first and its
-    change (an amendment or a lift, if any) right after it. A preview: the latest term."""
+    change (an amendment or a lift, if any) right after it; a lift ``decided_as`` (``complaint``:
+    a granted complaint about the content decision whose strike imposed it) has its own seq. A
+    preview: the latest term."""
     if seq is None:
         latest = sanction.latest
         return latest.type.value, latest
     by_seq = {c.seq: c for c in sanction.changes}
     own = by_seq.get(seq)
+    if decided_as is not None and own is not None:
+        return decided_as, own
     if own is not None and own.type is not ChangeType.LIFTED:
         return own.type.value, own
     return "review", by_seq.get(seq + 1)
@@ -303,7 +318,7 @@ def _decision_change(sanction: Sanction, seq: int | None) -> tuple[str, Change |
 def facts_of(sanction: Sanction, ctx: Context) -> dict[str, Any]:
     """What the statement says, in no language: the decision's own instant, its term, the reason,
     the redress and its dates."""
-    decided, change = _decision_change(sanction, ctx.decision_seq)
+    decided, change = _decision_change(sanction, ctx.decision_seq, ctx.decided_as)
     lifts = change is not None and change.type is ChangeType.LIFTED
     effective = change.effective_at if change is not None else ctx.now
     term = (sanction.term_at(effective) or sanction.latest) if change is None or lifts else change
@@ -319,6 +334,7 @@ def facts_of(sanction: Sanction, ctx: Context) -> dict[str, Any]:
             "lifts": lifts,
             "backdated": change is not None and change.backdated,
             "recorded_at": change.recorded_at if change is not None else None,
+            "why": ctx.why,
         },
         "kind": kind,
         "denies": list(term.denies) if kind == "restriction" else [],
@@ -353,21 +369,28 @@ def build_content_statement(decision: ContentDecision, ctx: Context, lang: Lang)
     return render(content_facts_of(decision, ctx), lang)
 
 
-def _content_change(decision: ContentDecision, seq: int | None) -> ContentChange:
-    """The change the decision at ``seq`` made (its creation or an amendment); a preview: the latest term."""
+def _content_change(decision: ContentDecision, seq: int | None) -> tuple[ContentChange, ContentChange]:
+    """The change the decision at ``seq`` made (its creation, an amendment, or a restoration) and
+    the term it states: its own, or a restoration's, the term in force until it (as known before
+    it); a preview: the latest term."""
     if seq is None:
-        return decision.latest
+        return decision.latest, decision.latest
     own = next((c for c in decision.changes if c.seq == seq), None)
-    assert own is not None and own.type is not ContentChangeType.RESTORED, f"no term set by event {seq}"
-    return own
+    assert own is not None, f"no change recorded by event {seq}"
+    if own.type is not ContentChangeType.RESTORED:
+        return own, own
+    earlier = [c for c in decision.changes if c.seq < seq]
+    # Restored at its start (a cancellation): the term it starts with.
+    return own, replace(decision, changes=earlier).view_at(own.effective_at)
 
 
 def content_facts_of(decision: ContentDecision, ctx: Context) -> dict[str, Any]:
     """What the statement of a decision on content says, in no language: the item (never its
     content), what was decided where and for how long, the decision's own instant, the reason,
     the redress and its dates."""
-    change = _content_change(decision, ctx.decision_seq)
-    assert change.kind is not None
+    change, term = _content_change(decision, ctx.decision_seq)
+    assert term.kind is not None
+    lifts = change.type is ContentChangeType.RESTORED
     deadline = ctx.complaint_deadline
     item = decision.item
     platform = ctx.platform_names.get(item.platform, item.platform)
@@ -377,17 +400,18 @@ def content_facts_of(decision: ContentDecision, ctx: Context) -> dict[str, Any]:
             "type": change.type.value,
             "effective_at": change.effective_at,
             "change": change.seq,
-            "lifts": False,
+            "lifts": lifts,
             "backdated": change.backdated,
             "recorded_at": change.recorded_at,
+            "why": ctx.why,
         },
-        "kind": change.kind.value,
-        "kind_other": decision.kind_other if change.kind.value == "other" else None,
+        "kind": term.kind.value,
+        "kind_other": decision.kind_other if term.kind.value == "other" else None,
         "denies": [],
         "scope": [(item.platform, platform)],
-        "countries": list(change.territorial_scope),
+        "countries": list(term.territorial_scope),
         "starts_at": decision.starts_at,
-        "ends_at": change.ends_at,
+        "ends_at": term.ends_at,
         "held": False,
         "lifted_at": decision.restored_at,
         "backdated": [
@@ -406,7 +430,7 @@ def content_facts_of(decision: ContentDecision, ctx: Context) -> dict[str, Any]:
         "appeal_code": ctx.appeal_code or None,
         "window": ctx.complaint_window.text if ctx.complaint_window is not None else None,
         "deadline": deadline,
-        "complaint_open": deadline is not None and ctx.now <= deadline,
+        "complaint_open": deadline is not None and ctx.now <= deadline and not lifts,
         "issued": ctx.decision_seq is not None,
         "sanction": None,
         "content_decision": decision.id,
@@ -435,6 +459,9 @@ def render(f: dict[str, Any], lang: Lang) -> dict[str, Any]:
         decided_text += text["decided_backdated"].format(recorded=_day(decided["recorded_at"], lang))
     if decided["lifts"]:
         decided_text += text["decided_lifts"]
+    why = decided.get("why")
+    if why:
+        decided_text += " " + text["decided_why"].format(why=why)
     ended = decided["lifts"] or (lifted is not None and lifted <= now)
     if f["complaint_open"] and deadline is not None:
         if f["issued"]:
@@ -463,6 +490,9 @@ def render(f: dict[str, Any], lang: Lang) -> dict[str, Any]:
             "backdated": decided["backdated"],
             "recorded_at": format_instant(decided["recorded_at"]),
             "text": decided_text,
+            # Only a decision taken on a complaint or a review that ends the measure says why:
+            # every other statement's JSON stays as it was issued.
+            **({"why": why} if why else {}),
         },
         "measure": {
             "kind": kind,
@@ -637,6 +667,7 @@ def _facts_from(document: dict[str, Any]) -> dict[str, Any]:
             "lifts": decided["lifts"],
             "backdated": decided["backdated"],
             "recorded_at": _instant(decided["recorded_at"]),
+            "why": decided.get("why"),
         },
         "kind": d["measure"]["kind"],
         "denies": d["measure"]["denies"],

@@ -625,6 +625,8 @@ def content_statements_from_issued(
             detection,
             automation,
         ) = kept
+        if decided_type == "restored":  # it ends the restriction: the database takes restrictions only
+            continue
         if bounded and not start_us <= to_micros(parse_instant(effective)) < end_us:
             continue
         puid = decision_id if decided_type == "decided" else f"{decision_id}-{change}"

@@ -52,7 +52,7 @@ from reprieve.services import access_log
 from reprieve.services.backdating import keep_backdated_reason
 from reprieve.services.callers import Caller
 from reprieve.services.catalogue import require_platform
-from reprieve.services.content_statements import issue_content_statements
+from reprieve.services.content_statements import issue_restoration_statement
 from reprieve.services.content_strikes import strikes_of
 from reprieve.services.due_process import (
     ProbationRequest,
@@ -62,6 +62,7 @@ from reprieve.services.due_process import (
     load_sanction,
     probation_event,
 )
+from reprieve.services.statements import issue_statements
 from reprieve.services.viewing import Page
 from reprieve.store import content as content_store
 from reprieve.store import due_process as store
@@ -986,13 +987,14 @@ def _decide_content_complaint(
     first = uow.next_seq()  # the appeal.decided event comes first
     changes: list[NewEvent] = []
     restored_seq: int | None = None
-    lifted = False
+    restored_why = ""
+    lifted: tuple[str, int, str] | None = None  # the sanction lifted, its lift's seq and reason
     if decided is AppealOutcome.GRANTED:
         restore_at = max(effective, decision.starts_at)
         if decision.state_at(restore_at) in (ContentState.ACTIVE, ContentState.SCHEDULED):
             restored_seq = first + 1
             decision.restore(seq=restored_seq, effective_at=restore_at)
-            reason = decision_reason(
+            restored_why = reason = decision_reason(
                 f"Complaint {appeal_id} granted: the item is restored and its strike removed", command.rationale
             )
             restored = ContentRestored(id=decision.id, reason=reason, backdated_reason=backdated)
@@ -1002,14 +1004,15 @@ def _decide_content_complaint(
             sanction = load_sanction(uow, strike.sanction, None)
             lift_at = grant_lifts_at(decided, sanction, effective)
             if lift_at is not None:
-                sanction.lift(seq=first + 1 + len(changes), effective_at=lift_at)
+                lift_seq = first + 1 + len(changes)
+                sanction.lift(seq=lift_seq, effective_at=lift_at)
                 reason = decision_reason(
                     f"Complaint {appeal_id} about content decision {decision.id} granted: the strike that made the "
                     "ladder impose this sanction is removed",
                     command.rationale,
                 )
                 changes.append(lift_event(sanction, lift_at, reason, {"appeal": appeal_id}, backdated))
-                lifted = True
+                lifted = (sanction.id, lift_seq, reason)
     reply_ref = personal.put(
         db,
         uow.conn,
@@ -1030,7 +1033,7 @@ def _decide_content_complaint(
                     reply=reply_ref,
                     decided_by=caller.label,
                     handling_seconds=handling_seconds(from_micros(appeal["received_at"]), uow.now),
-                    lifted=lifted,
+                    lifted=lifted is not None,
                     backdated_reason=backdated,
                     extra={"content_decision": decision.id},
                 ),
@@ -1040,6 +1043,9 @@ def _decide_content_complaint(
             *changes,
         ]
     )
+    # Each decision taken on the complaint issues its statement saying why (services.statements).
     if restored_seq is not None:
-        # What follows from a content decision's change (its statement, if it needs one), as any restoration's.
-        issue_content_statements(uow, [(decision.id, restored_seq)])
+        issue_restoration_statement(uow, decision.id, restored_seq, why=restored_why)
+    if lifted is not None:
+        sanction_id, lift_seq, why = lifted
+        issue_statements(uow, [(sanction_id, lift_seq)], decided_as="complaint", why=why)

@@ -38,7 +38,7 @@ from reprieve.domain.time import Duration, format_instant, parse_duration, parse
 from reprieve.services.backdating import keep_backdated_reason
 from reprieve.services.callers import Caller
 from reprieve.services.catalogue import ensure_accounts, require_platform
-from reprieve.services.content_statements import issue_content_statements
+from reprieve.services.content_statements import issue_content_statements, issue_restoration_statement
 from reprieve.services.content_strikes import ContentStrike, record_strike, report_of, strikes_of
 from reprieve.services.viewing import Page
 from reprieve.services.violations import CheckedViolation, RecordViolation, ViolationAnswer, earlier_answer
@@ -568,10 +568,17 @@ def restore_content(
 
 
 def restore_within(
-    uow: UnitOfWork, decision: ContentDecision, command: RestoreContent, origin: Mapping[str, Any] | None = None
+    uow: UnitOfWork,
+    decision: ContentDecision,
+    command: RestoreContent,
+    origin: Mapping[str, Any] | None = None,
+    *,
+    with_statement: bool = False,
 ) -> int:
     """Record the restoration of ``decision`` (loaded in ``uow``) and what follows from it; returns
-    its seq. ``origin``: what decided it (``{"review": id}``, ``{"amnesty": id}``), kept in the event."""
+    its seq. ``origin``: what decided it (``{"review": id}``, ``{"amnesty": id}``), kept in the event;
+    ``with_statement``: a decision on a review, which issues its statement saying why (the
+    command's reason; an amnesty's issues none)."""
     effective = command.effective_at if command.effective_at is not None else max(uow.now, decision.starts_at)
     seq = uow.next_seq()
     decision.restore(seq=seq, effective_at=effective)
@@ -583,6 +590,8 @@ def restore_within(
     uow.record([NewEvent.of(event, format_instant(effective) or "", decision.operator)])
     _mark_backdated(decision, backdated, why, uow.now)
     _recorded(uow, decision, seq, decision.changes[-1])
+    if with_statement:
+        issue_restoration_statement(uow, decision.id, seq, why=command.reason)
     return seq
 
 

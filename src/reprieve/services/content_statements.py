@@ -5,8 +5,11 @@ rendered once from the decision as known then, kept in ``issued_documents`` (its
 column holds the content decision's id: ``cd_...``, never a sanction's ``snc_...``) and recorded by a
 ``statement.issued`` event naming the ``content_decision``, with ids and hashes only. What issues
 one: a decision's creation (every kind restricts the item's visibility or its monetisation, the
-decisions of art. 17(1)(a) and (b)), and an amendment that changes its kind, its end or its
-territorial scope. A restoration issues none (it ends a restriction). The stored text names the
+decisions of art. 17(1)(a) and (b)), an amendment that changes its kind, its end or its
+territorial scope, and a restoration decided on a complaint (granted) or by a review (its
+``lift``), which says it restores the item and why (``issue_restoration_statement``). Another
+restoration (a moderator's own, an amnesty's) issues none: it ends a restriction. A restoration's
+statement is never exported to the Transparency Database (``dsa.tdb``). The stored text names the
 item (platform, id, content type, date, language), never its content, and holds no appeal code.
 """
 
@@ -90,6 +93,25 @@ def issue_content_statements(
     return ids
 
 
+def issue_restoration_statement(
+    uow: UnitOfWork, decision_id: str, seq: int, *, why: str, public_url: str | None = None
+) -> str:
+    """Issue the statement of the restoration of a content decision recorded at ``seq`` in ``uow``
+    by a decision on a complaint or a review: it says the item is restored from when, and ``why``
+    (the restoration's reason, naming the complaint or the review). Returns its id."""
+    conn = uow.conn
+    decision = content.load_decision(conn, decision_id)
+    assert decision is not None, f"issue_restoration_statement: no content decision {decision_id!r}"
+    decision = with_recorded_instants(conn, decision, own=seq, now=uow.now)
+    (statement_id,) = uow.db.ids.new_ids("stm", uow.now, 1)
+    doc = issue_document(
+        uow.db, conn, decision, statement_id=statement_id, decision_seq=seq, now=uow.now, public_url=public_url, why=why
+    )
+    uow.record([issued_event(doc, uow.at, content=True)])
+    issued.insert(conn, [doc])
+    return statement_id
+
+
 def with_recorded_instants(conn: Connection, decision: ContentDecision, *, own: int, now: datetime) -> ContentDecision:
     """``decision`` with the recording instant of each backdated change (its event's; ``now`` for
     the one being recorded, ``own``): a statement says when a backdated decision was recorded."""
@@ -148,9 +170,13 @@ def issue_document(
     decision_seq: int,
     now: datetime,
     public_url: str | None = None,
+    why: str | None = None,
 ) -> issued.IssuedDocument:
-    """The statement of ``decision``'s change recorded at ``decision_seq``, issued at ``now``."""
+    """The statement of ``decision``'s change recorded at ``decision_seq``, issued at ``now``;
+    ``why``: a restoration's reason (``issue_restoration_statement``)."""
     context = statement_context(db, conn, decision, now=now, decision_seq=decision_seq, public_url=public_url)
+    if why is not None:
+        context = replace(context, why=why)
     body = sor.build_content_statement(decision, context, DEFAULT_LANGUAGE)
     body["id"] = statement_id
     body["decision"] = decision_seq

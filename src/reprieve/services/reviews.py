@@ -553,7 +553,7 @@ def _decide_content_review(
     ]
     if action.restore:
         restore = content_service.RestoreContent(why_changed, effective, command.backdated_reason)
-        content_service.restore_within(uow, decision, restore, origin)
+        content_service.restore_within(uow, decision, restore, origin, with_statement=True)
     elif action.amends:
         amend = content_service.AmendContent(
             why_changed, None, action.ends_at, None, effective, command.backdated_reason

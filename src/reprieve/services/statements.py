@@ -1,19 +1,25 @@
 """Statements of reasons issued once per decision (PRODUCT.md section 8; DSA art. 17).
 
 A decision that needs one (a creation that restricts something, an amendment that changes the
-kind or the term, a review decision) issues it in the decision's own unit of work: rendered once
+kind or the term, a review decision, and a decision taken on a complaint or a review that ends a
+restriction: a lift caused by a granted complaint, a content decision's restoration by a granted
+complaint or a review's ``lift``) issues it in the decision's own unit of work: rendered once
 (its JSON and its page, ``dsa.statement`` and ``dsa.pages``) from the sanction as known then,
 kept in ``issued_documents`` and recorded by a ``statement.issued`` event carrying its id and
-hashes. It is never rewritten: a later decision issues another. What issues nothing: a warning
-(it restricts nothing), an import (it records the platform's own statement instead), a lift
-that is not a review decision (it ends a restriction: art. 17 asks reasons for imposing one),
-an amnesty and its revert. The stored text holds no appeal code: it is filled in on delivery.
+hashes. A decision taken on a complaint or a review says why (``decided.why``: the reason its
+event records, naming the complaint or the review). It is never rewritten: a later decision
+issues another. What issues nothing: a warning (it restricts nothing), an import (it records the
+platform's own statement instead), a lift or a restoration decided on no complaint or review (a
+moderator's own, an expiry: art. 17 asks reasons for imposing a restriction), an amnesty and its
+revert. The Transparency Database takes the statements of restrictions only: a statement that
+lifts the measure is never exported (``dsa.tdb``). The stored text holds no appeal code: it is
+filled in on delivery.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -63,11 +69,17 @@ def amendment_needs_statement(before: Change, after: Change) -> bool:
 
 
 def issue_statements(
-    uow: UnitOfWork, decisions: Sequence[tuple[str, int]], *, public_url: str | None = None
+    uow: UnitOfWork,
+    decisions: Sequence[tuple[str, int]],
+    *,
+    public_url: str | None = None,
+    decided_as: str | None = None,
+    why: str | None = None,
 ) -> list[str]:
     """Issue a statement for each ``(sanction id, seq of the decision's event)``, once their events
     are recorded in ``uow``: from the sanction as it is then known, at ``uow``'s instant (raised to
-    the last event's, as every recording is). Returns the statements' ids."""
+    the last event's, as every recording is). Returns the statements' ids. ``decided_as`` and
+    ``why``: a lift taken on a complaint (``complaint``; its own seq) and its reason."""
     if not decisions:
         return []
     db = uow.db
@@ -80,7 +92,15 @@ def issue_statements(
             sanction = queries.load_sanction(uow.conn, sanction_id)
             assert sanction is not None, f"issue_statements: no sanction {sanction_id!r}"
             doc = issue_document(
-                db, uow.conn, sanction, statement_id=statement_id, decision_seq=seq, now=now, public_url=public_url
+                db,
+                uow.conn,
+                sanction,
+                statement_id=statement_id,
+                decision_seq=seq,
+                now=now,
+                public_url=public_url,
+                decided_as=decided_as,
+                why=why,
             )
             docs.append(doc)
             events.append(issued_event(doc, uow.at))
@@ -115,6 +135,8 @@ def issue_document(
     now: datetime,
     public_url: str | None = None,
     policy: Policy | None = None,
+    decided_as: str | None = None,
+    why: str | None = None,
 ) -> issued.IssuedDocument:
     """The statement of ``sanction``'s decision recorded at ``decision_seq``, issued at ``now``: its
     JSON, built from the sanction as known then and its platforms (cached by ``db``), with no
@@ -122,10 +144,13 @@ def issue_document(
     sanctions' statements without reading them back; its page is made when first asked for
     (``rendered_statement``). The complaint window it states runs from
     its issue (PRODUCT.md section 8: from the delivery, once one is recorded). ``policy``: the
-    subject's platform's, if the caller has it parsed already."""
+    subject's platform's, if the caller has it parsed already. ``decided_as``, ``why``: as for
+    ``issue_statements``."""
     context = statement_context(
         db, conn, sanction, now=now, appeal_code="", public_url=public_url, decision_seq=decision_seq, policy=policy
     )
+    if decided_as is not None or why is not None:
+        context = replace(context, decided_as=decided_as, why=why)
     body = sor.build_statement(sanction, context, DEFAULT_LANGUAGE)
     body["id"] = statement_id
     body["decision"] = decision_seq

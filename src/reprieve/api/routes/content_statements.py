@@ -21,7 +21,8 @@ router = APIRouter(tags=["content"])
 )
 def list_content_statements(tenant: Reader, decision_id: OpaqueId, as_of: AsOf) -> dict[str, Any]:
     """One per change that needed one: the decision's creation, and each amendment that changed its
-    kind, end or territorial scope (a restoration issues none). Each is read exactly as issued at
+    kind, end or territorial scope, and a restoration decided on a complaint (granted) or by a review
+    (`lift`), which says why (`decided.why`); another restoration issues none. Each is read exactly as issued at
     `GET /v1/statements/{id}` (`?format=html`, `?lang=fr`) and its receipt recorded at
     `POST /v1/statements/{id}/delivery`. A past `as_of`: those issued by then."""
     items = content_statements.statements_of(tenant.db, decision_id, caller=tenant.caller(), as_of=as_of)

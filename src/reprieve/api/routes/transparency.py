@@ -139,7 +139,8 @@ def get_statement(
     summary="The statements of reasons issued for a sanction's decisions, oldest first (never their text)",
 )
 def list_issued_statements(tenant: Reader, sanction_id: OpaqueId, as_of: AsOf) -> dict[str, Any]:
-    """One per decision that needed one (creation, change of kind or term, review decision), of
+    """One per decision that needed one (creation, change of kind or term, review decision, a lift
+    on a granted complaint about the content decision whose strike imposed it), of
     kind `statement`; a decision giving effect to an authority's order (DSA art. 9) has the art.
     9(5) information instead, of kind `order_information`. An imported sanction issued none: its
     `platform_statement` says what the platform's own statement was (reference and date, no text)
