@@ -332,3 +332,41 @@ def test_the_puids_of_the_columns_are_those_of_the_statements_made_from_them() -
             )
             puids = tdb.content_puids_of_columns(row[0], row[2], row[6], start_us=start, end_us=end)
             assert puids == [puid for puid, _ in made]
+
+
+def test_a_restorations_statement_is_never_written_as_the_general_path_leaves_it_out() -> None:
+    """A restoration decided on a complaint or a review issues its statement (issue 25); it ends a
+    restriction, so neither path exports it (the database takes restrictions only)."""
+    rng = random.Random(25)
+    written = 0
+    for n in range(400):
+        row, kept = _amended(rng, f"cd_{n:020d}")
+        restorations = [c for c in orjson.loads(row[6]) if c["type"] == "restored"]
+        if not restorations:
+            continue
+        restored = list(kept[-1])
+        restored[:3] = ["restored", restorations[0]["seq"], restorations[0]["effective_at"]]
+        for start, end in PERIODS:
+            if _check_amended(row, [*kept, restored], start, end):
+                written += 1
+                assert _check_amended(row, list(kept), start, end)
+                found = tdb.content_csv_lines_of_kept(
+                    row[0],
+                    row[2],
+                    row[6],
+                    [orjson.dumps(f) for f in kept],
+                    tdb.csv_cell("You, Tube"),
+                    start_us=start,
+                    end_us=end,
+                )
+                with_restoration = tdb.content_csv_lines_of_kept(
+                    row[0],
+                    row[2],
+                    row[6],
+                    [orjson.dumps(f) for f in [*kept, restored]],
+                    tdb.csv_cell("You, Tube"),
+                    start_us=start,
+                    end_us=end,
+                )
+                assert with_restoration == found
+    assert written > 100

@@ -752,7 +752,8 @@ def content_puids_of_columns(
     return out
 
 
-#: ``_kept_line``'s answer for a statement applied outside the period: no line, and no doubt.
+#: ``_kept_line``'s answer for a statement applied outside the period, or a restoration's (the
+#: database takes restrictions only): no line, and no doubt.
 _OUT_OF_PERIOD = ("", "")
 
 
@@ -790,6 +791,8 @@ def _kept_line(
         return None
     if type(effective) is not str or (decided_type != "decided" and not of_changes):
         return None
+    if decided_type == "restored":  # as content_statements_from_issued: it ends a restriction, never exported
+        return _OUT_OF_PERIOD
     if (start_us > -_UNBOUNDED or end_us < _UNBOUNDED) and not start_us <= to_micros(parse_instant(effective)) < end_us:
         return _OUT_OF_PERIOD
     # The general path's puid (content_statements_from_issued), written as it is if plain.
