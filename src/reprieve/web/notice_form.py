@@ -17,7 +17,6 @@ notice's reference and a status code; ``/notice/status`` looks a notice's state 
 from __future__ import annotations
 
 import math
-import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -45,7 +44,7 @@ from reprieve.domain.text import is_blank
 from reprieve.services import Database, catalogue, notices
 from reprieve.services.callers import PUBLIC_FORM_ACTOR, Caller
 from reprieve.web.i18n import request_language, translator
-from reprieve.web.public import long_instant
+from reprieve.web.public import FormError, app_limits, long_instant
 from reprieve.web.ratelimit import DatabaseRateLimiter, RateLimiter
 from reprieve.web.rendering import render
 from reprieve.web.security import client_address
@@ -95,25 +94,9 @@ class NoticeLimits:
         )
 
 
-_limits_lock = threading.Lock()
-
-
 def limits_of(request: Request) -> NoticeLimits:
-    """The app's limits (``app.state.notice_limits``; a test sets its own with a clock it moves)."""
-    state = request.app.state
-    with _limits_lock:
-        limits: NoticeLimits | None = getattr(state, "notice_limits", None)
-        if limits is None:
-            limits = state.notice_limits = NoticeLimits.default()
-    return limits
-
-
-@dataclass(frozen=True, slots=True)
-class FormError:
-    """An error to show: next to ``field`` (None: about the whole form) and in the summary."""
-
-    field: str | None
-    message: str
+    """The notice form's limits (``app.state.notice_limits``; a test sets its own with a clock it moves)."""
+    return app_limits(request, "notice_limits", NoticeLimits.default)
 
 
 @dataclass

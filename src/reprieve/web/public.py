@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import Request
 from starlette.concurrency import run_in_threadpool
@@ -74,15 +74,24 @@ class PublicLimits:
 
 _limits_lock = threading.Lock()
 
+_Limits = TypeVar("_Limits")
 
-def limits_of(request: Request) -> PublicLimits:
-    """The app's limits (``app.state.public_limits``; a test sets its own with a clock it moves)."""
+
+def app_limits(request: Request, name: str, default: Callable[[], _Limits]) -> _Limits:
+    """The app's limits of a public form (``app.state.<name>``, made by ``default`` on first use;
+    a test sets its own with a clock it moves)."""
     state = request.app.state
     with _limits_lock:
-        limits: PublicLimits | None = getattr(state, "public_limits", None)
+        limits: _Limits | None = getattr(state, name, None)
         if limits is None:
-            limits = state.public_limits = PublicLimits.default()
+            limits = default()
+            setattr(state, name, limits)
     return limits
+
+
+def limits_of(request: Request) -> PublicLimits:
+    """The appeal form's limits (``app.state.public_limits``)."""
+    return app_limits(request, "public_limits", PublicLimits.default)
 
 
 # --- the form --------------------------------------------------------------------------------
