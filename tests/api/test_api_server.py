@@ -60,10 +60,12 @@ def running_process(
 
 
 def _wait_until_up(base: str, process: subprocess.Popen[bytes], log: IO[bytes]) -> str:
-    deadline = time.monotonic() + 30
+    # A ceiling, not a wait: on a loaded machine two workers' start (imports, migrations, the
+    # index) has taken over 30 s, and a first answer over 1 s.
+    deadline = time.monotonic() + 120
     while True:
         try:
-            if httpx2.get(f"{base}/openapi.json", timeout=1).status_code == 200:
+            if httpx2.get(f"{base}/readyz", timeout=10).status_code == 200:
                 return base
         except httpx2.TransportError:
             pass

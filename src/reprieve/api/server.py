@@ -25,6 +25,11 @@ FACTORY = "reprieve.api.app:create_app_from_settings"
 #: event loop to hand it back: at 5 ms a wait, a busy loop starves the writer. At 1 ms the
 #: writer alone beside a busy thread records twice as many violations a second.
 SWITCH_INTERVAL = 0.001
+#: How long uvicorn's supervisor waits for a worker to answer its ping before killing it as hung.
+#: Its default, 5 s, is shorter than a spawned worker's start on a busy machine (the interpreter,
+#: the imports, the app): the workers were killed and respawned in a loop and the server never
+#: answered. A hung worker is still replaced, a minute later.
+WORKER_HEALTHCHECK_SECONDS = 60
 _CPU_LIST = re.compile(r"\d+(-\d+)?(,\d+(-\d+)?)*")
 
 
@@ -118,6 +123,7 @@ def serve(
         host=host,
         port=port,
         workers=workers,
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
         proxy_headers=False,
         log_config=log_config,
         access_log=False,
