@@ -22,7 +22,7 @@ from __future__ import annotations
 import inspect
 import itertools
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -194,19 +194,39 @@ def seen(db: Database, ids: list[str], *, at: datetime, as_of: datetime | None) 
     return found
 
 
-def reference(
-    templates: Templates, directory: Path, history: list[Recorded], *, at: datetime, as_of: datetime
-) -> dict[str, Any]:
-    """The brute force: replay what was recorded by ``as_of`` (less the links not in force at ``at``)."""
-    ids: list[str] = []
-    # On SQLite whatever the backend under test: the oracle is the present's read, which the rest of
-    # the suite tests on both; a PostgreSQL database per replay would cost a minute a run.
-    with fresh("sqlite", templates, directory, f"ref-{as_of:%Y%m%d%H%M%S}-{at:%Y%m%d%H%M%S}") as db:
-        for item in history:
-            if item.when > as_of or (item.step[0] == "link" and item.when > at):
-                continue
-            replayed = apply(db, item.when, item.step, ids)
-            assert replayed, f"the prefix's step {item.step} at {item.when} was refused on replay"
+class References:
+    """The brute force of one example: replay what was recorded by ``as_of`` (less the links not
+    in force at ``at``) into a fresh database, and read the present at ``at``. The ``at``s that
+    replay the same prefix read the same database (a read writes nothing): one replay per prefix,
+    where one per (``as_of``, ``at``) cost most of the test's time."""
+
+    def __init__(self, templates: Templates, directory: Path) -> None:
+        self._templates = templates
+        self._directory = directory
+        self._replayed: dict[tuple[Recorded, ...], tuple[Database, list[str]]] = {}
+        self._open = ExitStack()
+
+    def __enter__(self) -> References:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._open.close()
+
+    def seen(self, history: list[Recorded], *, at: datetime, as_of: datetime) -> dict[str, Any]:
+        prefix = tuple(
+            item for item in history if not (item.when > as_of or (item.step[0] == "link" and item.when > at))
+        )
+        if prefix not in self._replayed:
+            ids: list[str] = []
+            # On SQLite whatever the backend under test: the oracle is the present's read, which the
+            # rest of the suite tests on both; a PostgreSQL database per replay would cost a minute a run.
+            name = f"ref-{len(self._replayed)}"
+            db = self._open.enter_context(fresh("sqlite", self._templates, self._directory, name))
+            for item in prefix:
+                replayed = apply(db, item.when, item.step, ids)
+                assert replayed, f"the prefix's step {item.step} at {item.when} was refused on replay"
+            self._replayed[prefix] = (db, ids)
+        db, ids = self._replayed[prefix]
         return seen(db, ids, at=at, as_of=None)
 
 
@@ -221,7 +241,7 @@ def test_reads_as_of_agree_with_the_prefix_replayed(
     recorded: list[Recorded] = []
     ids: list[str] = []
     when = T0 + 3000 * HOUR  # room for backdating before the first step
-    with fresh(backend, templates, directory, "main") as db:
+    with fresh(backend, templates, directory, "main") as db, References(templates, directory) as references:
         for gap, step in history:
             when += gap * HOUR
             if apply(db, when, step, ids):
@@ -234,5 +254,5 @@ def test_reads_as_of_agree_with_the_prefix_replayed(
         for as_of in data.draw(st.lists(st.sampled_from(candidates), min_size=1, max_size=3, unique=True)):
             offsets = data.draw(st.lists(st.integers(-3000, 3000), min_size=1, max_size=3, unique=True))
             for at in [as_of] + [as_of + h * HOUR for h in offsets]:
-                expected = reference(templates, directory, recorded, at=at, as_of=as_of)
+                expected = references.seen(recorded, at=at, as_of=as_of)
                 assert seen(db, ids, at=at, as_of=as_of) == expected, (at, as_of, recorded)
