@@ -20,9 +20,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from reprieve.domain.appeals import Channel
-from reprieve.domain.errors import ValidationError
+from reprieve.domain.errors import ReprieveError, ValidationError
 from reprieve.domain.events import CaseOpened, NewEvent, NoticeReceived
-from reprieve.domain.model import ensure_text, parse_enum
+from reprieve.domain.model import Platform, ensure_text, parse_enum
 from reprieve.domain.notices import (
     EXPLANATION_MAX,
     About,
@@ -43,6 +43,7 @@ from reprieve.domain.time import format_instant, from_micros, parse_instant, to_
 from reprieve.services import access_log
 from reprieve.services.callers import Caller
 from reprieve.services.catalogue import require_platform
+from reprieve.services.committing import ALONE, Answer, Committer
 from reprieve.services.viewing import Page
 from reprieve.store import keys, personal
 from reprieve.store import notices as store
@@ -287,36 +288,120 @@ def receive_notice(db: Database, command: ReceiveNotice, *, caller: Caller) -> N
     """Receive a notice: it joins the open case of its subject (or opens one), its receipt is
     recorded; 404 for a platform the caller does not see."""
     with UnitOfWork(db, actor=caller.actor, now=caller.clock) as uow:
-        recorded = uow.now  # read once the write lock is held
+        return receive_notice_within(uow, command, caller=caller)
+
+
+def receive_notice_within(uow: UnitOfWork, command: ReceiveNotice, *, caller: Caller) -> NoticeView:
+    """``receive_notice`` inside ``uow`` (a command of a group commit, or its own unit of work)."""
+    intake = _Intake(uow, [command])
+    view, events = intake.receive(command, caller, recorded=uow.now)  # read once the write lock is held
+    intake.write()
+    uow.record(events)
+    return view
+
+
+@dataclass(frozen=True, slots=True)
+class PendingNotice:
+    """A parsed notice waiting for the writer of a group commit, with who sent it."""
+
+    command: ReceiveNotice
+    caller: Caller
+
+
+def submit_notice(committer: Committer, command: ReceiveNotice, *, caller: Caller, answer: Answer) -> None:
+    """``receive_notice`` as one command of a group commit, received in a batch with the others
+    waiting (``receive_notices_within``); ``answer(view, error)`` is called once it is committed,
+    in the writer's thread. A notice the service would refuse whatever the log holds (received
+    in the future...) is refused here, before the writer (ValidationError)."""
+    now = caller.instant
+    received = command.received_at if command.received_at is not None else now
+    _ensure_received(received, command.channel, recorded=now)
+
+    def body(uow: UnitOfWork) -> NoticeView:
+        return receive_notice_within(uow, command, caller=caller)
+
+    committer.submit_answering(
+        answer,
+        body,
+        actor=caller.actor,
+        now=now,
+        batch=receive_notices_within,
+        item=PendingNotice(command, caller),
+    )
+
+
+#: ``record_runs``'s order: a case is opened before its notices are counted in it.
+_BATCH_ORDER = ("case.opened", "notice.received")
+
+
+def receive_notices_within(uow: UnitOfWork, items: list[PendingNotice]) -> list[Any]:
+    """Many notices at once, inside ``uow``: the answers they would get one after the other, in
+    order, with the same events, and one read of the open cases and one insert per table. A
+    notice the batch would refuse (a platform its sender does not see...) is answered ``ALONE``:
+    it runs alone after the batch, and gets its own refusal."""
+    intake = _Intake(uow, [item.command for item in items])
+    answers: list[Any] = [ALONE] * len(items)
+    runs: list[tuple[str, str, list[NewEvent]]] = []
+    now = uow.stamp(items[0].caller.instant)
+    for index, item in enumerate(items):
+        # Recorded at its instant, never before the one before it (PRODUCT.md section 8).
+        now = max(now, uow.stamp(item.caller.instant))
+        try:
+            view, events = intake.receive(item.command, item.caller, recorded=now)
+        except ReprieveError:
+            continue  # nothing of it was kept: ``receive`` refuses before it adds anything
+        runs.append((item.caller.actor, format_instant(now) or "", events))
+        answers[index] = view
+    intake.write()
+    uow.record_runs(runs, order=_BATCH_ORDER)
+    return answers
+
+
+class _Intake:
+    """What the notices received in one transaction share as each is received in turn: the
+    platforms, the open cases of their subjects (read at once, and those opened since), and the
+    rows written beside the log (``write``: one insert per table)."""
+
+    def __init__(self, uow: UnitOfWork, commands: Sequence[ReceiveNotice]) -> None:
+        self.db = uow.db
+        self.conn = uow.conn
+        self.platforms: dict[str, Platform] = {}
+        for name in {command.platform for command in commands}:
+            platform = self.db.platform(self.conn, name)
+            if platform is not None:  # an unknown one is refused by ``receive``
+                self.platforms[name] = platform
+        self.cases = store.open_cases_of(
+            self.conn,
+            [(c.platform, c.about.kind.value, c.about.id) for c in commands if c.platform in self.platforms],
+        )
+        self.notifiers: list[dict[str, object]] = []
+        self.texts: list[dict[str, object]] = []
+
+    def receive(
+        self, command: ReceiveNotice, caller: Caller, *, recorded: datetime
+    ) -> tuple[NoticeView, list[NewEvent]]:
+        """The notice's view and events, its rows kept for ``write``; a refusal keeps nothing."""
+        db = self.db
         received = command.received_at if command.received_at is not None else recorded
         _ensure_received(received, command.channel, recorded=recorded)
-        platform = require_platform(db, uow.conn, command.platform)
+        platform = self.platforms.get(command.platform) or require_platform(db, self.conn, command.platform)
         caller.ensure_sees(platform.operator, "platform", command.platform)
         operator = platform.operator
         about = command.about
         events: list[NewEvent] = []
         at = format_instant(received) or ""
-        case_id = store.open_case_of(uow.conn, platform.id, about.kind.value, about.id)
+        subject = (command.platform, about.kind.value, about.id)
+        case_id = self.cases.get(subject)
         if case_id is None:
             case_id = db.ids.new_id("cas", recorded)
             opened = CaseOpened(id=case_id, operator=operator, platform=platform.id, about=about.to_json())
             events.append(NewEvent.of(opened, at, operator))
         notice_id = db.ids.new_id("ntc", recorded)
         reference = db.ids.new_id("ntf", recorded)
-        store.insert_notifier(
-            uow.conn,
-            id=reference,
-            notice_id=notice_id,
-            operator=operator,
-            name=command.notifier.name,
-            email=command.notifier.email,
-            created_us=to_micros(recorded),
-        )
-
         texts = [(EXPLANATION, command.explanation), (LOCATION, command.location)]
         if command.legal_ground is not None:
             texts.append((LEGAL_GROUND, command.legal_ground))
-        refs = personal.put_many(db, uow.conn, operator=operator, subject=reference, texts=texts, now=recorded)
+        refs, rows = personal.rows_of(db, operator=operator, subject=reference, texts=texts, now=recorded)
         receipt_id = db.ids.new_id("rcp", recorded)
 
         received_event = NoticeReceived(
@@ -338,10 +423,9 @@ def receive_notice(db: Database, command: ReceiveNotice, *, caller: Caller) -> N
             legal_ground=refs[2] if command.legal_ground is not None else None,
         )
         events.append(NewEvent.of(received_event, at, operator))
-        uow.record(events)
         # The view from what was just recorded, as a read would build it (not read back).
         received = parse_instant(at)
-        return NoticeView(
+        view = NoticeView(
             id=notice_id,
             operator=operator,
             platform=platform.id,
@@ -357,13 +441,32 @@ def receive_notice(db: Database, command: ReceiveNotice, *, caller: Caller) -> N
                 receipt_id,
                 command.language,
                 receipt_text(notice_id, received, receipt_id, command.language),
-                status_code_for(uow.conn, notice_id),
+                status_code_for(self.conn, notice_id),
             ),
             notifier=NotifierView(command.notifier.kind, command.notifier.name, command.notifier.email),
             explanation=command.explanation,
             location=command.location,
             legal_ground=command.legal_ground,
         )
+        # Kept only now, with nothing left to refuse it.
+        self.cases[subject] = case_id
+        self.notifiers.append(
+            store.notifier_row(
+                id=reference,
+                notice_id=notice_id,
+                operator=operator,
+                name=command.notifier.name,
+                email=command.notifier.email,
+                created_us=to_micros(recorded),
+            )
+        )
+        self.texts.extend(rows)
+        return view, events
+
+    def write(self) -> None:
+        """The notifiers' rows and the personal data of the notices received, in one insert each."""
+        store.insert_notifiers(self.conn, self.notifiers)
+        personal.insert_rows(self.conn, self.texts)
 
 
 def _ensure_received(received: datetime, via: Channel, *, recorded: datetime) -> None:

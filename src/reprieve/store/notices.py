@@ -3,7 +3,7 @@ the notifiers' rows beside the log, and the queries the use cases read them with
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -137,27 +137,23 @@ HANDLERS: dict[type, Handler] = {CaseOpened: cases_opened, NoticeReceived: notic
 # --- the notifiers, beside the log -----------------------------------------------------------
 
 
-def insert_notifier(
-    conn: Connection,
-    *,
-    id: str,
-    notice_id: str,
-    operator: str,
-    name: str | None,
-    email: str | None,
-    created_us: int,
-) -> None:
-    conn.execute(
-        tables.notice_notifiers.insert(),
-        {
-            "id": id,
-            "notice_id": notice_id,
-            "operator_id": operator,
-            "name": name,
-            "email": email,
-            "created_at": created_us,
-        },
-    )
+def insert_notifiers(conn: Connection, rows: Sequence[Mapping[str, object]]) -> None:
+    """Write notifiers' rows (``notifier_row``), in one statement."""
+    if rows:
+        conn.execute(tables.notice_notifiers.insert(), list(rows))
+
+
+def notifier_row(
+    *, id: str, notice_id: str, operator: str, name: str | None, email: str | None, created_us: int
+) -> dict[str, object]:
+    return {
+        "id": id,
+        "notice_id": notice_id,
+        "operator_id": operator,
+        "name": name,
+        "email": email,
+        "created_at": created_us,
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,16 +219,29 @@ def erase_notifier(conn: Connection, reference: str, *, now_us: int, by: str) ->
 
 def open_case_of(conn: Connection, platform: str, about_kind: str, about_id: str) -> str | None:
     """The open case of the item or account, if there is one."""
-    found: str | None = conn.execute(
-        select(C.id)
-        .where(
-            C.platform_id == platform,
-            C.about_kind == about_kind,
-            C.about_id == about_id,
-            C.state == CaseState.OPEN.value,
-        )
-        .limit(1)
-    ).scalar()
+    return open_cases_of(conn, [(platform, about_kind, about_id)]).get((platform, about_kind, about_id))
+
+
+def open_cases_of(conn: Connection, subjects: Sequence[tuple[str, str, str]]) -> dict[tuple[str, str, str], str]:
+    """The open cases of ``subjects`` (platform, about kind, about id) that have one, by subject:
+    one query per platform and kind (per 500 ids)."""
+    wanted: dict[tuple[str, str], set[str]] = {}
+    for platform, kind, about in subjects:
+        wanted.setdefault((platform, kind), set()).add(about)
+    found: dict[tuple[str, str, str], str] = {}
+    for (platform, kind), abouts in wanted.items():
+        ids = sorted(abouts)
+        for start in range(0, len(ids), 500):
+            rows = conn.execute(
+                select(C.id, C.about_id).where(
+                    C.platform_id == platform,
+                    C.about_kind == kind,
+                    C.about_id.in_(ids[start : start + 500]),
+                    C.state == CaseState.OPEN.value,
+                )
+            )
+            for case_id, about in rows:
+                found.setdefault((platform, kind, about), case_id)
     return found
 
 

@@ -18,8 +18,10 @@ from reprieve.services import notices
 
 router = APIRouter(tags=["notices"])
 
+PATH = "/v1/notices"
 #: A platform files notices on its users' behalf (trusted flaggers' tokens come later).
-NoticeFiler = Annotated[Tenant, Depends(allow(Role.PLATFORM))]
+FILER_ROLES = (Role.PLATFORM,)
+NoticeFiler = Annotated[Tenant, Depends(allow(*FILER_ROLES))]
 
 
 def sees_contact(tenant: Tenant) -> bool:
@@ -28,7 +30,7 @@ def sees_contact(tenant: Tenant) -> bool:
 
 
 @router.post(
-    "/v1/notices",
+    PATH,
     status_code=201,
     response_model=NoticeReceivedOut,
     dependencies=IDEMPOTENT,
