@@ -159,8 +159,9 @@ class CaseOut(Out):
     about: dict[str, str]
     state: CaseState
     opened_at: str
-    count: int
-    notices: list[NoticeOut]
+    count: int = Field(description="how many notices the case gathers")
+    notices: list[NoticeOut] = Field(description="a page of them, oldest first (100 unless ?limit= says)")
+    next_cursor: str | None = Field(description="pass as ?cursor= for the next page of notices; null: none")
 
 
 #: The fields of a notice, those it needs, and those of its parts: what the fast path

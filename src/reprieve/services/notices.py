@@ -157,7 +157,8 @@ class NoticeView:
 
 @dataclass(frozen=True, slots=True)
 class CaseView:
-    """A case: the notices about one item or account open at the same time, oldest first."""
+    """A case: the notices about one item or account open at the same time, oldest first, a
+    page of them at a time (``count`` says how many it has)."""
 
     id: str
     operator: str
@@ -167,6 +168,8 @@ class CaseView:
     opened_at: datetime
     count: int
     notices: tuple[NoticeView, ...]
+    #: The cursor of the case's next page of notices; None: this page is its last.
+    next_cursor: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -178,6 +181,7 @@ class CaseView:
             "opened_at": format_instant(self.opened_at),
             "count": self.count,
             "notices": [n.to_json() for n in self.notices],
+            "next_cursor": self.next_cursor,
         }
 
 
@@ -270,7 +274,13 @@ def printed_code(code: str) -> str:
 def status_code_for(conn: Connection, notice_id: str) -> str:
     """The code printed on a notice's receipt, with which its notifier looks it up on the public
     form: an HMAC of its id under the installation's key ring (as appeal codes), never stored."""
-    return printed_code(_derive(keys.require_key_ring(conn.engine.url).appeal_keys()[0], notice_id))
+    return printed_code(_derive(code_key(conn), notice_id))
+
+
+def code_key(conn: Connection) -> bytes:
+    """The key the status codes are made with now (the key ring is read from its file each time:
+    read it once for many notices, as ``status_code_for`` would for each)."""
+    return keys.require_key_ring(conn.engine.url).appeal_keys()[0]
 
 
 def _code_matches(conn: Connection, notice_id: str, typed: str) -> bool:
@@ -376,6 +386,7 @@ class _Intake:
         )
         self.notifiers: list[dict[str, object]] = []
         self.texts: list[dict[str, object]] = []
+        self.code_key = code_key(self.conn)
 
     def receive(
         self, command: ReceiveNotice, caller: Caller, *, recorded: datetime
@@ -441,7 +452,7 @@ class _Intake:
                 receipt_id,
                 command.language,
                 receipt_text(notice_id, received, receipt_id, command.language),
-                status_code_for(self.conn, notice_id),
+                printed_code(_derive(self.code_key, notice_id)),
             ),
             notifier=NotifierView(command.notifier.kind, command.notifier.name, command.notifier.email),
             explanation=command.explanation,
@@ -495,18 +506,13 @@ def get_notice(
 def _log_reveal(
     db: Database, caller: Caller, views: Sequence[NoticeView], rows: Sequence[Mapping[str, Any]], *, via: str
 ) -> None:
-    for view, row in zip(views, rows, strict=True):
-        if view.notifier.email is not None:
-            access_log.record_access(
-                db,
-                at=caller.instant,
-                operator=view.operator,
-                actor=caller.actor,
-                via=via,
-                appeal_id=view.id,
-                requester=row["notifier"],
-                fields=("email",),
-            )
+    """Each e-mail shown, in the access log (one transaction for a page of them)."""
+    shown = [
+        access_log.Shown(view.operator, view.id, row["notifier"], ("email",))
+        for view, row in zip(views, rows, strict=True)
+        if view.notifier.email is not None
+    ]
+    access_log.record_accesses(db, shown, at=caller.instant, actor=caller.actor, via=via)
 
 
 @dataclass(frozen=True, slots=True)
@@ -533,14 +539,27 @@ def list_notices(
         return Page(tuple(_views(conn, rows, include_contact=False)), next_cursor)
 
 
+#: The notices of a case shown at once, unless asked for fewer or more (up to ``list_notices``' 1,000).
+CASE_PAGE = 100
+
+
 def get_case(
-    db: Database, case_id: str, *, caller: Caller, include_contact: bool = False, via: str = access_log.API
+    db: Database,
+    case_id: str,
+    *,
+    caller: Caller,
+    include_contact: bool = False,
+    via: str = access_log.API,
+    limit: int = CASE_PAGE,
+    cursor: str | None = None,
 ) -> CaseView:
-    """A case with its notices, oldest first (404 if another operator's); with the notifiers'
-    names and e-mails for the operator's moderators (``include_contact``)."""
+    """A case with a page of its notices, oldest first (404 if another operator's); with the
+    notifiers' names and e-mails for the operator's moderators (``include_contact``)."""
+    if not 1 <= limit <= 1000:
+        raise ValidationError("must be between 1 and 1000", field="limit")
     with db.read() as conn:
         row = caller.seen(store.case_row(conn, case_id), "case", case_id, operator="operator_id")
-        rows = store.notices_of_case(conn, case_id)
+        rows, next_cursor = store.case_notice_rows(conn, case_id, limit=limit, cursor=cursor)
         notices = _views(conn, rows, include_contact=include_contact)
     _log_reveal(db, caller, notices, rows, via=via)
     return CaseView(
@@ -552,6 +571,7 @@ def get_case(
         opened_at=from_micros(row["opened_at"]),
         count=row["notices"],
         notices=tuple(notices),
+        next_cursor=next_cursor,
     )
 
 
@@ -573,6 +593,7 @@ def _views(conn: Connection, rows: Sequence[Mapping[str, Any]], *, include_conta
         conn, [r[c] for r in rows for c in ("explanation_ref", "location_ref", "legal_ground_ref")]
     )
     people = store.notifiers_of(conn, [r["notifier"] for r in rows]) if include_contact else {}
+    key = code_key(conn) if rows else b""
     views = []
     for r in rows:
         explanation, explanation_erased = personal.resolved(None, r["explanation_ref"], texts)
@@ -599,7 +620,10 @@ def _views(conn: Connection, rows: Sequence[Mapping[str, Any]], *, include_conta
                 source=r["source"],
                 received_at=from_micros(r["received_at"]),
                 receipt=ReceiptView(
-                    r["receipt_id"], Language(r["receipt_language"]), r["receipt_text"], status_code_for(conn, r["id"])
+                    r["receipt_id"],
+                    Language(r["receipt_language"]),
+                    r["receipt_text"],
+                    printed_code(_derive(key, r["id"])),
                 ),
                 notifier=notifier,
                 explanation=explanation,

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import Select, and_, bindparam, func, or_, select, update
 
 from reprieve.domain.errors import ValidationError
 from reprieve.domain.events import CaseOpened, NoticeReceived
@@ -125,10 +125,18 @@ def notices_received(projector: Projector, events: list[Applied[NoticeReceived]]
         ),
         rows,
     )
-    for case_id, (count, seq) in joined.items():
+    if joined:  # one statement, executed for each case
         projector.conn.execute(
-            update(tables.notice_cases).where(C.id == case_id).values(notices=C.notices + count, updated_seq=seq)
+            _JOINED,
+            [{"case": case_id, "count": count, "seq": seq} for case_id, (count, seq) in joined.items()],
         )
+
+
+_JOINED = (
+    update(tables.notice_cases)
+    .where(C.id == bindparam("case"))
+    .values(notices=C.notices + bindparam("count"), updated_seq=bindparam("seq"))
+)
 
 
 HANDLERS: dict[type, Handler] = {CaseOpened: cases_opened, NoticeReceived: notices_received}
@@ -256,11 +264,24 @@ def case_row(conn: Connection, case_id: str) -> dict[str, Any] | None:
 
 
 def notices_of_case(conn: Connection, case_id: str) -> list[dict[str, Any]]:
-    """The case's notices, oldest first."""
+    """The case's notices, oldest first (every one of them: for deciding them together)."""
     rows = conn.execute(
         select(tables.notices).where(N.case_id == case_id).order_by(N.received_at, N.created_seq)
     ).mappings()
     return [dict(r) for r in rows]
+
+
+def case_notices_query(case_id: str, *, limit: int, cursor: str | None) -> Select[Any]:
+    """A page of the case's notices, oldest first (one more than ``limit``: is there a next?)."""
+    query = select(tables.notices).where(N.case_id == case_id)
+    return _paged(query, limit=limit, cursor=cursor)
+
+
+def case_notice_rows(
+    conn: Connection, case_id: str, *, limit: int, cursor: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of the case's notices, oldest first, and the next cursor."""
+    return _page(conn, case_notices_query(case_id, limit=limit, cursor=cursor), limit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,15 +292,9 @@ class NoticeFilter:
     category: str | None = None
 
 
-def list_notice_rows(
-    conn: Connection, f: NoticeFilter, *, limit: int, cursor: str | None
-) -> tuple[list[dict[str, Any]], str | None]:
-    """A page of notices matching ``f``, oldest first (by when received, then as recorded), and
-    the next cursor."""
-    query = select(tables.notices).order_by(N.received_at, N.created_seq).limit(limit + 1)
-    if cursor:
-        received, seq = _position(decode_cursor(cursor))
-        query = query.where(or_(N.received_at > received, and_(N.received_at == received, N.created_seq > seq)))
+def notice_list_query(f: NoticeFilter, *, limit: int, cursor: str | None) -> Select[Any]:
+    """The query of a page of notices matching ``f``, oldest first (one more than ``limit``)."""
+    query = select(tables.notices)
     if f.operators is not None:
         query = query.where(N.operator_id.in_(list(f.operators)))
     if f.state:
@@ -288,6 +303,27 @@ def list_notice_rows(
         query = query.where(N.platform_id == f.platform)
     if f.category:
         query = query.where(N.category == f.category)
+    return _paged(query, limit=limit, cursor=cursor)
+
+
+def list_notice_rows(
+    conn: Connection, f: NoticeFilter, *, limit: int, cursor: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of notices matching ``f``, oldest first (by when received, then as recorded), and
+    the next cursor."""
+    return _page(conn, notice_list_query(f, limit=limit, cursor=cursor), limit)
+
+
+def _paged(query: Select[Any], *, limit: int, cursor: str | None) -> Select[Any]:
+    """``query`` in the notices' order (when received, then as recorded), from after ``cursor``."""
+    query = query.order_by(N.received_at, N.created_seq).limit(limit + 1)
+    if cursor:
+        received, seq = _position(decode_cursor(cursor))
+        query = query.where(or_(N.received_at > received, and_(N.received_at == received, N.created_seq > seq)))
+    return query
+
+
+def _page(conn: Connection, query: Select[Any], limit: int) -> tuple[list[dict[str, Any]], str | None]:
     rows = [dict(r) for r in conn.execute(query).mappings()]
     last = rows[limit - 1] if len(rows) > limit else None
     next_cursor = encode_cursor(f"{last['received_at']}.{last['created_seq']}") if last is not None else None
