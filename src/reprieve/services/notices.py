@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -38,6 +38,7 @@ from reprieve.domain.notices import (
     parse_location,
     receipt_text,
 )
+from reprieve.domain.personal import PREFIX as PERSONAL
 from reprieve.domain.reason import CATEGORIES
 from reprieve.domain.time import format_instant, from_micros, parse_instant, to_micros
 from reprieve.services import access_log
@@ -367,6 +368,10 @@ def receive_notices_within(uow: UnitOfWork, items: list[PendingNotice]) -> list[
     return answers
 
 
+#: The ids a notice takes of each prefix, at most.
+_IDS_PER_NOTICE = {"cas": 1, "ntc": 1, "ntf": 1, "rcp": 1, PERSONAL: 3}
+
+
 class _Intake:
     """What the notices received in one transaction share as each is received in turn: the
     platforms, the open cases of their subjects (read at once, and those opened since), and the
@@ -387,6 +392,9 @@ class _Intake:
         self.notifiers: list[dict[str, object]] = []
         self.texts: list[dict[str, object]] = []
         self.code_key = code_key(self.conn)
+        #: Ids by prefix, made in one run for the transaction's notices at the first one's instant.
+        self._ids: dict[str, Iterator[str]] = {}
+        self._count = len(commands)
 
     def receive(
         self, command: ReceiveNotice, caller: Caller, *, recorded: datetime
@@ -404,16 +412,23 @@ class _Intake:
         subject = (command.platform, about.kind.value, about.id)
         case_id = self.cases.get(subject)
         if case_id is None:
-            case_id = db.ids.new_id("cas", recorded)
+            case_id = self._id("cas", recorded)
             opened = CaseOpened(id=case_id, operator=operator, platform=platform.id, about=about.to_json())
             events.append(NewEvent.of(opened, at, operator))
-        notice_id = db.ids.new_id("ntc", recorded)
-        reference = db.ids.new_id("ntf", recorded)
+        notice_id = self._id("ntc", recorded)
+        reference = self._id("ntf", recorded)
         texts = [(EXPLANATION, command.explanation), (LOCATION, command.location)]
         if command.legal_ground is not None:
             texts.append((LEGAL_GROUND, command.legal_ground))
-        refs, rows = personal.rows_of(db, operator=operator, subject=reference, texts=texts, now=recorded)
-        receipt_id = db.ids.new_id("rcp", recorded)
+        refs, rows = personal.rows_of(
+            db,
+            operator=operator,
+            subject=reference,
+            texts=texts,
+            now=recorded,
+            ids=[self._id(PERSONAL, recorded) for _ in texts],
+        )
+        receipt_id = self._id("rcp", recorded)
 
         received_event = NoticeReceived(
             id=notice_id,
@@ -473,6 +488,14 @@ class _Intake:
         )
         self.texts.extend(rows)
         return view, events
+
+    def _id(self, prefix: str, now: datetime) -> str:
+        """A new id of ``prefix``: one run of ids for all the notices (a run per id costs more
+        than the rest of the notice's ids together)."""
+        ids = self._ids.get(prefix)
+        if ids is None:
+            ids = self._ids[prefix] = iter(self.db.ids.new_ids(prefix, now, self._count * _IDS_PER_NOTICE[prefix]))
+        return next(ids)
 
     def write(self) -> None:
         """The notifiers' rows and the personal data of the notices received, in one insert each."""

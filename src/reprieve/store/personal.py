@@ -81,11 +81,19 @@ def put_many(
 
 
 def rows_of(
-    db: Database, *, operator: str, subject: str, texts: Sequence[tuple[str, str]], now: datetime
+    db: Database,
+    *,
+    operator: str,
+    subject: str,
+    texts: Sequence[tuple[str, str]],
+    now: datetime,
+    ids: Sequence[str] | None = None,
 ) -> tuple[list[PersonalRef], list[dict[str, object]]]:
     """``put_many``'s references and rows, not yet written: a caller receiving many things at
-    once writes the rows of all of them in one ``insert_rows``."""
-    ids = db.ids.new_ids(PREFIX, now, len(texts))
+    once writes the rows of all of them in one ``insert_rows`` (and may give their ``ids``, new
+    ids of ``PREFIX``, made for all of them at once)."""
+    if ids is None:
+        ids = db.ids.new_ids(PREFIX, now, len(texts))
     created = to_micros(now)
     rows: list[dict[str, object]] = [
         {
