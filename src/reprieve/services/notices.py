@@ -535,7 +535,8 @@ def _log_reveal(
         for view, row in zip(views, rows, strict=True)
         if view.notifier.email is not None
     ]
-    access_log.record_accesses(db, shown, at=caller.instant, actor=caller.actor, via=via)
+    if shown:  # a read that showed none needs no instant
+        access_log.record_accesses(db, shown, at=caller.instant, actor=caller.actor, via=via)
 
 
 @dataclass(frozen=True, slots=True)

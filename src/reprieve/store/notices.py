@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Select, and_, bindparam, func, or_, select, update
+from sqlalchemy import Select, bindparam, func, select, tuple_, update
 
 from reprieve.domain.errors import ValidationError
 from reprieve.domain.events import CaseOpened, NoticeReceived
@@ -319,7 +319,8 @@ def _paged(query: Select[Any], *, limit: int, cursor: str | None) -> Select[Any]
     query = query.order_by(N.received_at, N.created_seq).limit(limit + 1)
     if cursor:
         received, seq = _position(decode_cursor(cursor))
-        query = query.where(or_(N.received_at > received, and_(N.received_at == received, N.created_seq > seq)))
+        # A row value: both databases seek the index to it (an OR of the two cases they scan to).
+        query = query.where(tuple_(N.received_at, N.created_seq) > tuple_(received, seq))
     return query
 
 
