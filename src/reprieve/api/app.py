@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from reprieve import __version__
 from reprieve.api.enforcement import Enforcement, attach_index
 from reprieve.api.fast.checks import FastChecks
+from reprieve.api.fast.notices import FastNotices
 from reprieve.api.fast.violations import FastViolations
 from reprieve.api.middleware import DEFAULT_MAX_BODY_BYTES, BodyLimit, Idempotency
 from reprieve.api.observability import install_observability
@@ -102,7 +103,7 @@ right now?", and keeps a tamper-evident log of every change.
 
 
 #: The middleware that may stand in front of FastAPI's own layers (see ``ReprieveAPI``).
-FRONT: frozenset[object] = frozenset({Observe, FastChecks, FastViolations})
+FRONT: frozenset[object] = frozenset({Observe, FastChecks, FastViolations, FastNotices})
 
 
 #: FastAPI's own OpenTelemetry (spans, metrics and logs of each request), off: Reprieve has its
@@ -216,6 +217,8 @@ def create_app(
     # Added last, runs first: an oversized body is refused before its key is looked up.
     app.add_middleware(Idempotency, db=db, clock=clock)
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
+    # Answers plain POST /v1/notices itself (orjson, received in batches by the group commit).
+    app.add_middleware(FastNotices, max_body_bytes=max_body_bytes)
     # Answers plain POST /v1/violations itself (orjson, straight to the group commit).
     app.add_middleware(FastViolations, max_body_bytes=max_body_bytes)
     # Outermost: answers plain POST /v1/checks itself, hands everything else to the above.

@@ -20,6 +20,8 @@ from reprieve.domain.notices import (
 )
 from reprieve.services.notices import ReceiveNotice
 
+#: The longest e-mail address (RFC 5321's path).
+EMAIL_MAX = 320
 Explanation = Annotated[str, Field(min_length=1, max_length=EXPLANATION_MAX), NoNul, NotBlank]
 LegalGround = Annotated[str, Field(min_length=1, max_length=LEGAL_GROUND_MAX), NoNul, NotBlank]
 Location = Annotated[
@@ -44,7 +46,7 @@ class NotifierIn(Schema):
         description="kept private; required but for the offences of DSA art. 16(2)(c) "
         "(illegal content in STATEMENT_CATEGORY_PROTECTION_OF_MINORS)",
     )
-    email: Annotated[str, Field(max_length=320)] | None = Field(default=None, description="kept private; as name")
+    email: Annotated[str, Field(max_length=EMAIL_MAX)] | None = Field(default=None, description="kept private; as name")
 
 
 class NoticeCreate(Schema):
@@ -157,5 +159,14 @@ class CaseOut(Out):
     about: dict[str, str]
     state: CaseState
     opened_at: str
-    count: int
-    notices: list[NoticeOut]
+    count: int = Field(description="how many notices the case gathers")
+    notices: list[NoticeOut] = Field(description="a page of them, oldest first (100 unless ?limit= says)")
+    next_cursor: str | None = Field(description="pass as ?cursor= for the next page of notices; null: none")
+
+
+#: The fields of a notice, those it needs, and those of its parts: what the fast path
+#: (``api.fast.notices``) admits is judged against these.
+NOTICE_FIELDS = frozenset(NoticeCreate.model_fields)
+REQUIRED_NOTICE_FIELDS = frozenset(k for k, f in NoticeCreate.model_fields.items() if f.is_required())
+ABOUT_FIELDS = frozenset(AboutIn.model_fields)
+NOTIFIER_FIELDS = frozenset(NotifierIn.model_fields)

@@ -75,7 +75,9 @@ NotBlank = _text_rule(required=True, multiline=True)
 
 Slug = Annotated[str, Field(pattern=SLUG_PATTERN, examples=["facebook"])]
 AccountId = Annotated[str, Field(pattern=ACCOUNT_PATTERN, examples=["DonaldTrump"])]
-Name = Annotated[str, Field(min_length=1, max_length=200), OneLine, NotBlank]
+#: The longest name (of a person, a token, a panel...).
+NAME_MAX = 200
+Name = Annotated[str, Field(min_length=1, max_length=NAME_MAX), OneLine, NotBlank]
 ShortText = Annotated[str, Field(max_length=200), OneLine]
 GroundText = Annotated[str, Field(max_length=500), NoNul]
 Explanation = Annotated[str, Field(min_length=1, max_length=2000), NoNul, NotBlank]

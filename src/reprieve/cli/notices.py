@@ -153,10 +153,11 @@ def notice_show(ctx: typer.Context, id: str, as_json: bool = JSON) -> None:
 
 
 @notice_app.command("case")
-def notice_case(ctx: typer.Context, id: str, as_json: bool = JSON) -> None:
-    """Show a case: its subject, its state and its notices, oldest first."""
+def notice_case(ctx: typer.Context, id: str, cursor: str = CURSOR, as_json: bool = JSON) -> None:
+    """Show a case: its subject, its state and its notices, oldest first (100 at a time; --cursor
+    for the next page)."""
     found = notices.get_case(
-        state(ctx).db(), id, caller=Caller(actor(), now=now()), include_contact=True, via=access_log.CLI
+        state(ctx).db(), id, caller=Caller(actor(), now=now()), include_contact=True, via=access_log.CLI, cursor=cursor
     ).to_json()
     if as_json:
         emit_json(found)
@@ -176,3 +177,4 @@ def notice_case(ctx: typer.Context, id: str, as_json: bool = JSON) -> None:
             ("received", "received_at"),
         ],
     )
+    next_page_hint(found)

@@ -63,16 +63,49 @@ def record_access(
 ) -> None:
     """Record that ``actor`` was shown ``fields`` of an appeal's requester, and forget rows older
     than ``retention``."""
-    store.add_access(
+    record_accesses(
+        db, [Shown(operator, appeal_id, requester, tuple(fields))], at=at, actor=actor, via=via, retention=retention
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """What one page showed of one person: the operator's, of which appeal (or notice), whose, which fields."""
+
+    operator: str
+    appeal_id: str
+    requester: str
+    fields: tuple[str, ...]
+
+
+def record_accesses(
+    db: Database,
+    shown: Sequence[Shown],
+    *,
+    at: datetime,
+    actor: str,
+    via: str,
+    retention: timedelta = DEFAULT_RETENTION,
+) -> None:
+    """``record_access`` for each of ``shown`` (a page showing many e-mails), in one transaction."""
+    if not shown:
+        return
+    micros = to_micros(at)
+    store.add_accesses(
         db,
+        [
+            {
+                "at": micros,
+                "operator_id": s.operator,
+                "actor": actor,
+                "via": via,
+                "appeal_id": s.appeal_id,
+                "subject": s.requester,
+                "fields": ",".join(s.fields),
+            }
+            for s in shown
+        ],
         forget_before_us=to_micros(at - retention),
-        at=to_micros(at),
-        operator_id=operator,
-        actor=actor,
-        via=via,
-        appeal_id=appeal_id,
-        subject=requester,
-        fields=",".join(fields),
     )
 
 

@@ -14,15 +14,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from reprieve.domain.appeals import Channel
-from reprieve.domain.errors import ValidationError
+from reprieve.domain.errors import ReprieveError, ValidationError
 from reprieve.domain.events import CaseOpened, NewEvent, NoticeReceived
-from reprieve.domain.model import ensure_text, parse_enum
+from reprieve.domain.model import Platform, ensure_text, parse_enum
 from reprieve.domain.notices import (
     EXPLANATION_MAX,
     About,
@@ -38,11 +38,13 @@ from reprieve.domain.notices import (
     parse_location,
     receipt_text,
 )
+from reprieve.domain.personal import PREFIX as PERSONAL
 from reprieve.domain.reason import CATEGORIES
 from reprieve.domain.time import format_instant, from_micros, parse_instant, to_micros
 from reprieve.services import access_log
 from reprieve.services.callers import Caller
 from reprieve.services.catalogue import require_platform
+from reprieve.services.committing import ALONE, Answer, Committer
 from reprieve.services.viewing import Page
 from reprieve.store import keys, personal
 from reprieve.store import notices as store
@@ -156,7 +158,8 @@ class NoticeView:
 
 @dataclass(frozen=True, slots=True)
 class CaseView:
-    """A case: the notices about one item or account open at the same time, oldest first."""
+    """A case: the notices about one item or account open at the same time, oldest first, a
+    page of them at a time (``count`` says how many it has)."""
 
     id: str
     operator: str
@@ -166,6 +169,8 @@ class CaseView:
     opened_at: datetime
     count: int
     notices: tuple[NoticeView, ...]
+    #: The cursor of the case's next page of notices; None: this page is its last.
+    next_cursor: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -177,6 +182,7 @@ class CaseView:
             "opened_at": format_instant(self.opened_at),
             "count": self.count,
             "notices": [n.to_json() for n in self.notices],
+            "next_cursor": self.next_cursor,
         }
 
 
@@ -269,7 +275,13 @@ def printed_code(code: str) -> str:
 def status_code_for(conn: Connection, notice_id: str) -> str:
     """The code printed on a notice's receipt, with which its notifier looks it up on the public
     form: an HMAC of its id under the installation's key ring (as appeal codes), never stored."""
-    return printed_code(_derive(keys.require_key_ring(conn.engine.url).appeal_keys()[0], notice_id))
+    return printed_code(_derive(code_key(conn), notice_id))
+
+
+def code_key(conn: Connection) -> bytes:
+    """The key the status codes are made with now (the key ring is read from its file each time:
+    read it once for many notices, as ``status_code_for`` would for each)."""
+    return keys.require_key_ring(conn.engine.url).appeal_keys()[0]
 
 
 def _code_matches(conn: Connection, notice_id: str, typed: str) -> bool:
@@ -287,37 +299,136 @@ def receive_notice(db: Database, command: ReceiveNotice, *, caller: Caller) -> N
     """Receive a notice: it joins the open case of its subject (or opens one), its receipt is
     recorded; 404 for a platform the caller does not see."""
     with UnitOfWork(db, actor=caller.actor, now=caller.clock) as uow:
-        recorded = uow.now  # read once the write lock is held
+        return receive_notice_within(uow, command, caller=caller)
+
+
+def receive_notice_within(uow: UnitOfWork, command: ReceiveNotice, *, caller: Caller) -> NoticeView:
+    """``receive_notice`` inside ``uow`` (a command of a group commit, or its own unit of work)."""
+    intake = _Intake(uow, [command])
+    view, events = intake.receive(command, caller, recorded=uow.now)  # read once the write lock is held
+    intake.write()
+    uow.record(events)
+    return view
+
+
+@dataclass(frozen=True, slots=True)
+class PendingNotice:
+    """A parsed notice waiting for the writer of a group commit, with who sent it."""
+
+    command: ReceiveNotice
+    caller: Caller
+
+
+def submit_notice(committer: Committer, command: ReceiveNotice, *, caller: Caller, answer: Answer) -> None:
+    """``receive_notice`` as one command of a group commit, received in a batch with the others
+    waiting (``receive_notices_within``); ``answer(view, error)`` is called once it is committed,
+    in the writer's thread. A notice the service would refuse whatever the log holds (received
+    in the future...) is refused here, before the writer (ValidationError)."""
+    now = caller.instant
+    received = command.received_at if command.received_at is not None else now
+    _ensure_received(received, command.channel, recorded=now)
+
+    def body(uow: UnitOfWork) -> NoticeView:
+        return receive_notice_within(uow, command, caller=caller)
+
+    committer.submit_answering(
+        answer,
+        body,
+        actor=caller.actor,
+        now=now,
+        batch=receive_notices_within,
+        item=PendingNotice(command, caller),
+    )
+
+
+#: ``record_runs``'s order: a case is opened before its notices are counted in it.
+_BATCH_ORDER = ("case.opened", "notice.received")
+
+
+def receive_notices_within(uow: UnitOfWork, items: list[PendingNotice]) -> list[Any]:
+    """Many notices at once, inside ``uow``: the answers they would get one after the other, in
+    order, with the same events, and one read of the open cases and one insert per table. A
+    notice the batch would refuse (a platform its sender does not see...) is answered ``ALONE``:
+    it runs alone after the batch, and gets its own refusal."""
+    intake = _Intake(uow, [item.command for item in items])
+    answers: list[Any] = [ALONE] * len(items)
+    runs: list[tuple[str, str, list[NewEvent]]] = []
+    now = uow.stamp(items[0].caller.instant)
+    for index, item in enumerate(items):
+        # Recorded at its instant, never before the one before it (PRODUCT.md section 8).
+        now = max(now, uow.stamp(item.caller.instant))
+        try:
+            view, events = intake.receive(item.command, item.caller, recorded=now)
+        except ReprieveError:
+            continue  # nothing of it was kept: ``receive`` refuses before it adds anything
+        runs.append((item.caller.actor, format_instant(now) or "", events))
+        answers[index] = view
+    intake.write()
+    uow.record_runs(runs, order=_BATCH_ORDER)
+    return answers
+
+
+#: The ids a notice takes of each prefix, at most.
+_IDS_PER_NOTICE = {"cas": 1, "ntc": 1, "ntf": 1, "rcp": 1, PERSONAL: 3}
+
+
+class _Intake:
+    """What the notices received in one transaction share as each is received in turn: the
+    platforms, the open cases of their subjects (read at once, and those opened since), and the
+    rows written beside the log (``write``: one insert per table)."""
+
+    def __init__(self, uow: UnitOfWork, commands: Sequence[ReceiveNotice]) -> None:
+        self.db = uow.db
+        self.conn = uow.conn
+        self.platforms: dict[str, Platform] = {}
+        for name in {command.platform for command in commands}:
+            platform = self.db.platform(self.conn, name)
+            if platform is not None:  # an unknown one is refused by ``receive``
+                self.platforms[name] = platform
+        self.cases = store.open_cases_of(
+            self.conn,
+            [(c.platform, c.about.kind.value, c.about.id) for c in commands if c.platform in self.platforms],
+        )
+        self.notifiers: list[dict[str, object]] = []
+        self.texts: list[dict[str, object]] = []
+        self.code_key = code_key(self.conn)
+        #: Ids by prefix, made in one run for the transaction's notices at the first one's instant.
+        self._ids: dict[str, Iterator[str]] = {}
+        self._count = len(commands)
+
+    def receive(
+        self, command: ReceiveNotice, caller: Caller, *, recorded: datetime
+    ) -> tuple[NoticeView, list[NewEvent]]:
+        """The notice's view and events, its rows kept for ``write``; a refusal keeps nothing."""
+        db = self.db
         received = command.received_at if command.received_at is not None else recorded
         _ensure_received(received, command.channel, recorded=recorded)
-        platform = require_platform(db, uow.conn, command.platform)
+        platform = self.platforms.get(command.platform) or require_platform(db, self.conn, command.platform)
         caller.ensure_sees(platform.operator, "platform", command.platform)
         operator = platform.operator
         about = command.about
         events: list[NewEvent] = []
         at = format_instant(received) or ""
-        case_id = store.open_case_of(uow.conn, platform.id, about.kind.value, about.id)
+        subject = (command.platform, about.kind.value, about.id)
+        case_id = self.cases.get(subject)
         if case_id is None:
-            case_id = db.ids.new_id("cas", recorded)
+            case_id = self._id("cas", recorded)
             opened = CaseOpened(id=case_id, operator=operator, platform=platform.id, about=about.to_json())
             events.append(NewEvent.of(opened, at, operator))
-        notice_id = db.ids.new_id("ntc", recorded)
-        reference = db.ids.new_id("ntf", recorded)
-        store.insert_notifier(
-            uow.conn,
-            id=reference,
-            notice_id=notice_id,
-            operator=operator,
-            name=command.notifier.name,
-            email=command.notifier.email,
-            created_us=to_micros(recorded),
-        )
-
+        notice_id = self._id("ntc", recorded)
+        reference = self._id("ntf", recorded)
         texts = [(EXPLANATION, command.explanation), (LOCATION, command.location)]
         if command.legal_ground is not None:
             texts.append((LEGAL_GROUND, command.legal_ground))
-        refs = personal.put_many(db, uow.conn, operator=operator, subject=reference, texts=texts, now=recorded)
-        receipt_id = db.ids.new_id("rcp", recorded)
+        refs, rows = personal.rows_of(
+            db,
+            operator=operator,
+            subject=reference,
+            texts=texts,
+            now=recorded,
+            ids=[self._id(PERSONAL, recorded) for _ in texts],
+        )
+        receipt_id = self._id("rcp", recorded)
 
         received_event = NoticeReceived(
             id=notice_id,
@@ -338,10 +449,9 @@ def receive_notice(db: Database, command: ReceiveNotice, *, caller: Caller) -> N
             legal_ground=refs[2] if command.legal_ground is not None else None,
         )
         events.append(NewEvent.of(received_event, at, operator))
-        uow.record(events)
         # The view from what was just recorded, as a read would build it (not read back).
         received = parse_instant(at)
-        return NoticeView(
+        view = NoticeView(
             id=notice_id,
             operator=operator,
             platform=platform.id,
@@ -357,13 +467,40 @@ def receive_notice(db: Database, command: ReceiveNotice, *, caller: Caller) -> N
                 receipt_id,
                 command.language,
                 receipt_text(notice_id, received, receipt_id, command.language),
-                status_code_for(uow.conn, notice_id),
+                printed_code(_derive(self.code_key, notice_id)),
             ),
             notifier=NotifierView(command.notifier.kind, command.notifier.name, command.notifier.email),
             explanation=command.explanation,
             location=command.location,
             legal_ground=command.legal_ground,
         )
+        # Kept only now, with nothing left to refuse it.
+        self.cases[subject] = case_id
+        self.notifiers.append(
+            store.notifier_row(
+                id=reference,
+                notice_id=notice_id,
+                operator=operator,
+                name=command.notifier.name,
+                email=command.notifier.email,
+                created_us=to_micros(recorded),
+            )
+        )
+        self.texts.extend(rows)
+        return view, events
+
+    def _id(self, prefix: str, now: datetime) -> str:
+        """A new id of ``prefix``: one run of ids for all the notices (a run per id costs more
+        than the rest of the notice's ids together)."""
+        ids = self._ids.get(prefix)
+        if ids is None:
+            ids = self._ids[prefix] = iter(self.db.ids.new_ids(prefix, now, self._count * _IDS_PER_NOTICE[prefix]))
+        return next(ids)
+
+    def write(self) -> None:
+        """The notifiers' rows and the personal data of the notices received, in one insert each."""
+        store.insert_notifiers(self.conn, self.notifiers)
+        personal.insert_rows(self.conn, self.texts)
 
 
 def _ensure_received(received: datetime, via: Channel, *, recorded: datetime) -> None:
@@ -392,18 +529,14 @@ def get_notice(
 def _log_reveal(
     db: Database, caller: Caller, views: Sequence[NoticeView], rows: Sequence[Mapping[str, Any]], *, via: str
 ) -> None:
-    for view, row in zip(views, rows, strict=True):
-        if view.notifier.email is not None:
-            access_log.record_access(
-                db,
-                at=caller.instant,
-                operator=view.operator,
-                actor=caller.actor,
-                via=via,
-                appeal_id=view.id,
-                requester=row["notifier"],
-                fields=("email",),
-            )
+    """Each e-mail shown, in the access log (one transaction for a page of them)."""
+    shown = [
+        access_log.Shown(view.operator, view.id, row["notifier"], ("email",))
+        for view, row in zip(views, rows, strict=True)
+        if view.notifier.email is not None
+    ]
+    if shown:  # a read that showed none needs no instant
+        access_log.record_accesses(db, shown, at=caller.instant, actor=caller.actor, via=via)
 
 
 @dataclass(frozen=True, slots=True)
@@ -430,14 +563,27 @@ def list_notices(
         return Page(tuple(_views(conn, rows, include_contact=False)), next_cursor)
 
 
+#: The notices of a case shown at once, unless asked for fewer or more (up to ``list_notices``' 1,000).
+CASE_PAGE = 100
+
+
 def get_case(
-    db: Database, case_id: str, *, caller: Caller, include_contact: bool = False, via: str = access_log.API
+    db: Database,
+    case_id: str,
+    *,
+    caller: Caller,
+    include_contact: bool = False,
+    via: str = access_log.API,
+    limit: int = CASE_PAGE,
+    cursor: str | None = None,
 ) -> CaseView:
-    """A case with its notices, oldest first (404 if another operator's); with the notifiers'
-    names and e-mails for the operator's moderators (``include_contact``)."""
+    """A case with a page of its notices, oldest first (404 if another operator's); with the
+    notifiers' names and e-mails for the operator's moderators (``include_contact``)."""
+    if not 1 <= limit <= 1000:
+        raise ValidationError("must be between 1 and 1000", field="limit")
     with db.read() as conn:
         row = caller.seen(store.case_row(conn, case_id), "case", case_id, operator="operator_id")
-        rows = store.notices_of_case(conn, case_id)
+        rows, next_cursor = store.case_notice_rows(conn, case_id, limit=limit, cursor=cursor)
         notices = _views(conn, rows, include_contact=include_contact)
     _log_reveal(db, caller, notices, rows, via=via)
     return CaseView(
@@ -449,6 +595,7 @@ def get_case(
         opened_at=from_micros(row["opened_at"]),
         count=row["notices"],
         notices=tuple(notices),
+        next_cursor=next_cursor,
     )
 
 
@@ -470,6 +617,7 @@ def _views(conn: Connection, rows: Sequence[Mapping[str, Any]], *, include_conta
         conn, [r[c] for r in rows for c in ("explanation_ref", "location_ref", "legal_ground_ref")]
     )
     people = store.notifiers_of(conn, [r["notifier"] for r in rows]) if include_contact else {}
+    key = code_key(conn) if rows else b""
     views = []
     for r in rows:
         explanation, explanation_erased = personal.resolved(None, r["explanation_ref"], texts)
@@ -496,7 +644,10 @@ def _views(conn: Connection, rows: Sequence[Mapping[str, Any]], *, include_conta
                 source=r["source"],
                 received_at=from_micros(r["received_at"]),
                 receipt=ReceiptView(
-                    r["receipt_id"], Language(r["receipt_language"]), r["receipt_text"], status_code_for(conn, r["id"])
+                    r["receipt_id"],
+                    Language(r["receipt_language"]),
+                    r["receipt_text"],
+                    printed_code(_derive(key, r["id"])),
                 ),
                 notifier=notifier,
                 explanation=explanation,

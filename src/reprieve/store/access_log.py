@@ -16,8 +16,14 @@ A = tables.personal_data_access
 
 def add_access(db: Database, *, forget_before_us: int, **values: Any) -> None:
     """Record one access, in its own short write transaction, and delete rows before ``forget_before_us``."""
+    add_accesses(db, [values], forget_before_us=forget_before_us)
+
+
+def add_accesses(db: Database, rows: list[dict[str, Any]], *, forget_before_us: int) -> None:
+    """Record accesses (a page showing many e-mails), in one short write transaction, and delete
+    rows before ``forget_before_us``."""
     with db.engine.connect().execution_options(reprieve_write=True) as conn, conn.begin():
-        conn.execute(insert(A).values(**values))
+        conn.execute(insert(A), rows)
         conn.execute(delete(A).where(A.c.at < forget_before_us))
 
 

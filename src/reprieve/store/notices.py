@@ -3,11 +3,11 @@ the notifiers' rows beside the log, and the queries the use cases read them with
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import Select, bindparam, func, select, tuple_, update
 
 from reprieve.domain.errors import ValidationError
 from reprieve.domain.events import CaseOpened, NoticeReceived
@@ -125,10 +125,18 @@ def notices_received(projector: Projector, events: list[Applied[NoticeReceived]]
         ),
         rows,
     )
-    for case_id, (count, seq) in joined.items():
+    if joined:  # one statement, executed for each case
         projector.conn.execute(
-            update(tables.notice_cases).where(C.id == case_id).values(notices=C.notices + count, updated_seq=seq)
+            _JOINED,
+            [{"case": case_id, "count": count, "seq": seq} for case_id, (count, seq) in joined.items()],
         )
+
+
+_JOINED = (
+    update(tables.notice_cases)
+    .where(C.id == bindparam("case"))
+    .values(notices=C.notices + bindparam("count"), updated_seq=bindparam("seq"))
+)
 
 
 HANDLERS: dict[type, Handler] = {CaseOpened: cases_opened, NoticeReceived: notices_received}
@@ -137,27 +145,23 @@ HANDLERS: dict[type, Handler] = {CaseOpened: cases_opened, NoticeReceived: notic
 # --- the notifiers, beside the log -----------------------------------------------------------
 
 
-def insert_notifier(
-    conn: Connection,
-    *,
-    id: str,
-    notice_id: str,
-    operator: str,
-    name: str | None,
-    email: str | None,
-    created_us: int,
-) -> None:
-    conn.execute(
-        tables.notice_notifiers.insert(),
-        {
-            "id": id,
-            "notice_id": notice_id,
-            "operator_id": operator,
-            "name": name,
-            "email": email,
-            "created_at": created_us,
-        },
-    )
+def insert_notifiers(conn: Connection, rows: Sequence[Mapping[str, object]]) -> None:
+    """Write notifiers' rows (``notifier_row``), in one statement."""
+    if rows:
+        conn.execute(tables.notice_notifiers.insert(), list(rows))
+
+
+def notifier_row(
+    *, id: str, notice_id: str, operator: str, name: str | None, email: str | None, created_us: int
+) -> dict[str, object]:
+    return {
+        "id": id,
+        "notice_id": notice_id,
+        "operator_id": operator,
+        "name": name,
+        "email": email,
+        "created_at": created_us,
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,16 +227,29 @@ def erase_notifier(conn: Connection, reference: str, *, now_us: int, by: str) ->
 
 def open_case_of(conn: Connection, platform: str, about_kind: str, about_id: str) -> str | None:
     """The open case of the item or account, if there is one."""
-    found: str | None = conn.execute(
-        select(C.id)
-        .where(
-            C.platform_id == platform,
-            C.about_kind == about_kind,
-            C.about_id == about_id,
-            C.state == CaseState.OPEN.value,
-        )
-        .limit(1)
-    ).scalar()
+    return open_cases_of(conn, [(platform, about_kind, about_id)]).get((platform, about_kind, about_id))
+
+
+def open_cases_of(conn: Connection, subjects: Sequence[tuple[str, str, str]]) -> dict[tuple[str, str, str], str]:
+    """The open cases of ``subjects`` (platform, about kind, about id) that have one, by subject:
+    one query per platform and kind (per 500 ids)."""
+    wanted: dict[tuple[str, str], set[str]] = {}
+    for platform, kind, about in subjects:
+        wanted.setdefault((platform, kind), set()).add(about)
+    found: dict[tuple[str, str, str], str] = {}
+    for (platform, kind), abouts in wanted.items():
+        ids = sorted(abouts)
+        for start in range(0, len(ids), 500):
+            rows = conn.execute(
+                select(C.id, C.about_id).where(
+                    C.platform_id == platform,
+                    C.about_kind == kind,
+                    C.about_id.in_(ids[start : start + 500]),
+                    C.state == CaseState.OPEN.value,
+                )
+            )
+            for case_id, about in rows:
+                found.setdefault((platform, kind, about), case_id)
     return found
 
 
@@ -247,11 +264,24 @@ def case_row(conn: Connection, case_id: str) -> dict[str, Any] | None:
 
 
 def notices_of_case(conn: Connection, case_id: str) -> list[dict[str, Any]]:
-    """The case's notices, oldest first."""
+    """The case's notices, oldest first (every one of them: for deciding them together)."""
     rows = conn.execute(
         select(tables.notices).where(N.case_id == case_id).order_by(N.received_at, N.created_seq)
     ).mappings()
     return [dict(r) for r in rows]
+
+
+def case_notices_query(case_id: str, *, limit: int, cursor: str | None) -> Select[Any]:
+    """A page of the case's notices, oldest first (one more than ``limit``: is there a next?)."""
+    query = select(tables.notices).where(N.case_id == case_id)
+    return _paged(query, limit=limit, cursor=cursor)
+
+
+def case_notice_rows(
+    conn: Connection, case_id: str, *, limit: int, cursor: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of the case's notices, oldest first, and the next cursor."""
+    return _page(conn, case_notices_query(case_id, limit=limit, cursor=cursor), limit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,15 +292,9 @@ class NoticeFilter:
     category: str | None = None
 
 
-def list_notice_rows(
-    conn: Connection, f: NoticeFilter, *, limit: int, cursor: str | None
-) -> tuple[list[dict[str, Any]], str | None]:
-    """A page of notices matching ``f``, oldest first (by when received, then as recorded), and
-    the next cursor."""
-    query = select(tables.notices).order_by(N.received_at, N.created_seq).limit(limit + 1)
-    if cursor:
-        received, seq = _position(decode_cursor(cursor))
-        query = query.where(or_(N.received_at > received, and_(N.received_at == received, N.created_seq > seq)))
+def notice_list_query(f: NoticeFilter, *, limit: int, cursor: str | None) -> Select[Any]:
+    """The query of a page of notices matching ``f``, oldest first (one more than ``limit``)."""
+    query = select(tables.notices)
     if f.operators is not None:
         query = query.where(N.operator_id.in_(list(f.operators)))
     if f.state:
@@ -279,6 +303,28 @@ def list_notice_rows(
         query = query.where(N.platform_id == f.platform)
     if f.category:
         query = query.where(N.category == f.category)
+    return _paged(query, limit=limit, cursor=cursor)
+
+
+def list_notice_rows(
+    conn: Connection, f: NoticeFilter, *, limit: int, cursor: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of notices matching ``f``, oldest first (by when received, then as recorded), and
+    the next cursor."""
+    return _page(conn, notice_list_query(f, limit=limit, cursor=cursor), limit)
+
+
+def _paged(query: Select[Any], *, limit: int, cursor: str | None) -> Select[Any]:
+    """``query`` in the notices' order (when received, then as recorded), from after ``cursor``."""
+    query = query.order_by(N.received_at, N.created_seq).limit(limit + 1)
+    if cursor:
+        received, seq = _position(decode_cursor(cursor))
+        # A row value: both databases seek the index to it (an OR of the two cases they scan to).
+        query = query.where(tuple_(N.received_at, N.created_seq) > tuple_(received, seq))
+    return query
+
+
+def _page(conn: Connection, query: Select[Any], limit: int) -> tuple[list[dict[str, Any]], str | None]:
     rows = [dict(r) for r in conn.execute(query).mappings()]
     last = rows[limit - 1] if len(rows) > limit else None
     next_cursor = encode_cursor(f"{last['received_at']}.{last['created_seq']}") if last is not None else None

@@ -75,24 +75,45 @@ def put_many(
     db: Database, conn: Connection, *, operator: str, subject: str, texts: Sequence[tuple[str, str]], now: datetime
 ) -> list[PersonalRef]:
     """Keep each ``(kind, value)`` of ``texts`` about ``subject``, in one statement; their references, in order."""
-    ids = db.ids.new_ids(PREFIX, now, len(texts))
+    refs, rows = rows_of(db, operator=operator, subject=subject, texts=texts, now=now)
+    insert_rows(conn, rows)
+    return refs
+
+
+def rows_of(
+    db: Database,
+    *,
+    operator: str,
+    subject: str,
+    texts: Sequence[tuple[str, str]],
+    now: datetime,
+    ids: Sequence[str] | None = None,
+) -> tuple[list[PersonalRef], list[dict[str, object]]]:
+    """``put_many``'s references and rows, not yet written: a caller receiving many things at
+    once writes the rows of all of them in one ``insert_rows`` (and may give their ``ids``, new
+    ids of ``PREFIX``, made for all of them at once)."""
+    if ids is None:
+        ids = db.ids.new_ids(PREFIX, now, len(texts))
     created = to_micros(now)
-    conn.execute(
-        tables.personal_data.insert(),
-        [
-            {
-                "id": ref,
-                "operator_id": operator,
-                "kind": kind,
-                "subject": subject,
-                "value": value,
-                "sha256": sha256_of(value),
-                "created_at": created,
-            }
-            for ref, (kind, value) in zip(ids, texts, strict=True)
-        ],
-    )
-    return [PersonalRef(ref) for ref in ids]
+    rows: list[dict[str, object]] = [
+        {
+            "id": ref,
+            "operator_id": operator,
+            "kind": kind,
+            "subject": subject,
+            "value": value,
+            "sha256": sha256_of(value),
+            "created_at": created,
+        }
+        for ref, (kind, value) in zip(ids, texts, strict=True)
+    ]
+    return [PersonalRef(ref) for ref in ids], rows
+
+
+def insert_rows(conn: Connection, rows: Sequence[Mapping[str, object]]) -> None:
+    """Write the rows ``rows_of`` made, in one statement."""
+    if rows:
+        conn.execute(tables.personal_data.insert(), list(rows))
 
 
 def read_many(conn: Connection, ids: Iterable[str | None]) -> dict[str, PersonalText]:

@@ -1080,7 +1080,7 @@ notices = Table(
     Column("id", String(40), primary_key=True, comment="ntc_..., in the order received"),
     Column("operator_id", String(63), nullable=False),
     Column("platform_id", String(63), nullable=False),
-    Column("case_id", String(40), nullable=False, index=True, comment="the case it joined"),
+    Column("case_id", String(40), nullable=False, comment="the case it joined"),
     Column("about_kind", String(16), nullable=False, comment="item or account"),
     Column("about_id", String(200), nullable=False),
     Column("state", String(16), nullable=False, comment="open or decided"),
@@ -1105,6 +1105,11 @@ notices = Table(
     Column("updated_seq", BigInteger, nullable=False),
     Index("ix_notices_operator_state", "operator_id", "state", "received_at", "created_seq"),
     Index("ix_notices_platform_category", "platform_id", "category", "received_at", "created_seq"),
+    # The list's order under each filter, and a case's (migration 0037).
+    Index("ix_notices_operator_received", "operator_id", "received_at", "created_seq"),
+    Index("ix_notices_platform_received", "platform_id", "received_at", "created_seq"),
+    Index("ix_notices_operator_category", "operator_id", "category", "received_at", "created_seq"),
+    Index("ix_notices_case_received", "case_id", "received_at", "created_seq"),
     comment="Notices (DSA art. 16): ids, codes and references; the notifier's data is beside the log.",
 )
 

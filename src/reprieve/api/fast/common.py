@@ -4,11 +4,30 @@ they are unsure of to the app with its body replayed."""
 
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from reprieve.api.schemas import SLUG_PATTERN
+from reprieve.domain.errors import ValidationError
+from reprieve.domain.text import check_text
+
 JSON = b"application/json"
+#: ``Slug``'s pattern.
+SLUG = re.compile(SLUG_PATTERN.removeprefix("^").removesuffix("$"))
+#: ``AccountId``'s (and ``ItemId``'s) pattern in printable ASCII only: stricter than the schema's,
+#: so that whatever passes here the schema accepts too; anything else is for the route to judge.
+ACCOUNT = re.compile(r"[\x21-\x2e\x30-\x7e][\x21-\x7e]{0,199}")
+
+
+def text_ok(value: str, *, required: bool, multiline: bool = True) -> bool:
+    """Whether the schema's text rule (``reprieve.domain.text``) lets ``value`` through."""
+    try:
+        check_text(value, field="text", required=required, multiline=multiline)
+    except ValidationError:
+        return False
+    return True
 
 
 def eligible_authorization(scope: Scope, max_body_bytes: int) -> bytes | None:

@@ -18,8 +18,10 @@ from reprieve.services import notices
 
 router = APIRouter(tags=["notices"])
 
+PATH = "/v1/notices"
 #: A platform files notices on its users' behalf (trusted flaggers' tokens come later).
-NoticeFiler = Annotated[Tenant, Depends(allow(Role.PLATFORM))]
+FILER_ROLES = (Role.PLATFORM,)
+NoticeFiler = Annotated[Tenant, Depends(allow(*FILER_ROLES))]
 
 
 def sees_contact(tenant: Tenant) -> bool:
@@ -28,7 +30,7 @@ def sees_contact(tenant: Tenant) -> bool:
 
 
 @router.post(
-    "/v1/notices",
+    PATH,
     status_code=201,
     response_model=NoticeReceivedOut,
     dependencies=IDEMPOTENT,
@@ -64,8 +66,20 @@ def get_notice(tenant: Reader, notice_id: OpaqueId, now: Now) -> dict[str, Any]:
 
 
 @router.get("/v1/cases/{case_id}", response_model=CaseOut, responses=problem_responses(), summary="A case")
-def get_case(tenant: Reader, case_id: OpaqueId, now: Now) -> dict[str, Any]:
-    """The case's notices, oldest first; to a moderator or an admin with the notifiers' names and e-mails."""
+def get_case(
+    tenant: Reader,
+    case_id: OpaqueId,
+    now: Now,
+    limit: Annotated[int, Query(ge=1, le=1000)] = notices.CASE_PAGE,
+    cursor: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_=-]{1,200}$")] = None,
+) -> dict[str, Any]:
+    """A page of the case's notices, oldest first (``next_cursor`` for the next); to a moderator or
+    an admin with the notifiers' names and e-mails."""
     return notices.get_case(
-        tenant.db, case_id, caller=tenant.caller(now), include_contact=sees_contact(tenant)
+        tenant.db,
+        case_id,
+        caller=tenant.caller(now),
+        include_contact=sees_contact(tenant),
+        limit=limit,
+        cursor=cursor,
     ).to_json()
