@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from reprieve.api.deps import IDEMPOTENT, ClockDep, Moderator, OpaqueId, Reader, allow
+from reprieve.api.deps import IDEMPOTENT, AsOf, AtIfGiven, ClockDep, Moderator, OpaqueId, Reader, allow
 from reprieve.api.notice_schemas import (
     CaseOut,
     NoticeCreate,
@@ -56,10 +56,16 @@ def list_notices(
     category: Annotated[Category | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
     cursor: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_=-]{1,200}$")] = None,
+    at: AtIfGiven = None,
+    as_of: AsOf = None,
 ) -> dict[str, Any]:
-    """Oldest first, without the notifiers' names and e-mails."""
+    """Oldest first, without the notifiers' names and e-mails; `at`: as they stood then (a notice
+    decided later reads open), `as_of`: as the events recorded by then knew them."""
     query = notices.ListNotices(state=state, platform=platform, category=category)
-    return notices.list_notices(tenant.db, query, caller=tenant.caller(), limit=limit, cursor=cursor).to_json()
+    page = notices.list_notices(
+        tenant.db, query, caller=tenant.caller(), limit=limit, cursor=cursor, at=at, as_of=as_of
+    )
+    return page.to_json()
 
 
 @router.get("/v1/notices/{notice_id}", response_model=NoticeOut, responses=problem_responses(), summary="A notice")
@@ -71,10 +77,11 @@ def get_notice(tenant: Reader, notice_id: OpaqueId, now: Now) -> dict[str, Any]:
 
 
 @router.get("/v1/cases/{case_id}", response_model=CaseOut, responses=problem_responses(), summary="A case")
-def get_case(tenant: Reader, case_id: OpaqueId, now: Now) -> dict[str, Any]:
-    """The case's notices, oldest first; to a moderator or an admin with the notifiers' names and e-mails."""
+def get_case(tenant: Reader, case_id: OpaqueId, now: Now, at: AtIfGiven = None, as_of: AsOf = None) -> dict[str, Any]:
+    """The case's notices, oldest first; to a moderator or an admin with the notifiers' names and
+    e-mails; `at`, `as_of`: as it stood then, as known then (404 before it was opened)."""
     return notices.get_case(
-        tenant.db, case_id, caller=tenant.caller(now), include_contact=sees_contact(tenant)
+        tenant.db, case_id, caller=tenant.caller(now), include_contact=sees_contact(tenant), at=at, as_of=as_of
     ).to_json()
 
 
