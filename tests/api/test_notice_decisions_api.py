@@ -18,6 +18,7 @@ from api_support import World, reason, sanction_body
 from sqlalchemy import func, select, update
 
 from reprieve.runtime.webhooks import public_event
+from reprieve.services import people
 from reprieve.services.audit import rebuild_projections
 from reprieve.store import tables
 
@@ -439,3 +440,35 @@ def test_an_automated_decider_cannot_decide_a_notifiers_complaint(world: World) 
     appeal = complain(w, n["id"]).json()
     assert decide_appeal(w, appeal["id"], "granted", role="platform").status_code == 403
     assert w.client.get(f"/v1/appeals/{appeal['id']}", headers=w.headers["moderator"]).json()["state"] == "open"
+
+
+def test_notifiers_data_is_purged_once_the_time_to_contest_is_over(world: World) -> None:
+    w = world
+    done = file(w)
+    contested = file(w, about={"item": "post-2"}, notifier={"kind": "entity", "name": OTHER_NAME, "email": OTHER_EMAIL})
+    still_open = file(w, about={"item": "post-3"})
+    decide(w, done["id"], action="no_action", decision=None)
+    decide(w, contested["id"], action="no_action", decision=None)
+    w.clock.advance(timedelta(days=100))
+    assert complain(w, contested["id"], filed_by={"name": OTHER_NAME, "relation": "notifier"}).status_code == 201
+    h = w.headers["moderator"]
+    # Within the six months, nothing is purged.
+    assert people.purge_decided_notices(w.db, now=w.clock()) == 0
+    w.clock.advance(timedelta(days=90))  # six months and more after the decisions
+    assert people.purge_decided_notices(w.db, now=w.clock()) == 1
+    gone = w.client.get(f"/v1/notices/{done['id']}", headers=h).json()
+    assert gone["notifier"] == {"kind": "individual", "name": None, "email": None}
+    assert (gone["explanation"], gone["location"], gone["legal_ground"]) == (None, None, None)
+    assert gone["state"] == "decided" and gone["reply"]["text"] is None and gone["receipt"]["text"]
+    assert "Article 20" in gone["reply"]["texts"]["en"]  # the reply's own parts stay
+    # A complaint is open about the other: kept; an open notice: kept.
+    kept = w.client.get(f"/v1/notices/{contested['id']}", headers=h).json()
+    assert kept["notifier"]["name"] == OTHER_NAME and kept["reply"]["text"] == REPLY
+    assert w.client.get(f"/v1/notices/{still_open['id']}", headers=h).json()["notifier"]["name"] == NAME
+    with w.db.read() as conn:
+        last = conn.execute(select(tables.events).order_by(tables.events.c.seq.desc()).limit(1)).one()
+    erased = json.loads(last.data)
+    assert last.type == "person.erased" and erased["cause"] == "retention" and erased["notifiers"]
+    assert NAME not in last.data and EMAIL not in last.data
+    assert people.purge_decided_notices(w.db, now=w.clock()) == 0  # nothing left
+    assert w.client.get("/v1/audit/verify", headers=w.headers["instance-admin"]).json()["ok"] is True
