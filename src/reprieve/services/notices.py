@@ -256,6 +256,34 @@ class CaseView:
             "decision": self.decision.to_json() if self.decision else None,
         }
 
+    def decided_json(self) -> dict[str, Any]:
+        """The answer to a decision: what was decided, by ids, codes and flags; nothing anyone wrote
+        (the answer is kept for retries; the rationale, the replies and what the notifiers wrote
+        stay where they can be erased: ``GET /v1/cases/{id}`` reads them)."""
+        decision = self.decision.to_json() if self.decision else None
+        if decision is not None:
+            decision.pop("rationale")
+        return {
+            "id": self.id,
+            "operator": self.operator,
+            "platform": self.platform,
+            "about": self.about.to_json(),
+            "state": self.state.value,
+            "opened_at": format_instant(self.opened_at),
+            "count": self.count,
+            "decision": decision,
+            "notices": [
+                {
+                    "id": n.id,
+                    "state": n.state.value,
+                    "decided_at": format_instant(n.decided_at),
+                    "disclosed": n.disclosed,
+                    "complaint_until": format_instant(n.reply.complaint_until) if n.reply else None,
+                }
+                for n in self.notices
+            ],
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class NoticeStatus:

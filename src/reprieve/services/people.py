@@ -206,8 +206,9 @@ def _erase(
 ) -> ErasureView:
     """The primitive of both causes, in ``uow``: refuse an open case, blank what no obligation
     keeps, rewrite the cached answers, record the event. A notifier's name, e-mail and texts
-    (``notifiers``) are blanked whatever their notice's state: no complaint about a notice's
-    decision can be open yet (issue 26 part 2 will keep them while one can be)."""
+    (``notifiers``) are blanked whatever their notice's state: asked for, the erasure is theirs to
+    ask (a complaint they filed about its decision is an appeal, kept while open as any); the
+    worker's purge waits for the six months to complain (``purge_decided_notices``)."""
     conn = uow.conn
     now = uow.now
     appeals = store.appeals_of(conn, [r["appeal_id"] for r in requesters])

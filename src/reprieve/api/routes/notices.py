@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query
 
 from reprieve.api.deps import IDEMPOTENT, AsOf, AtIfGiven, ClockDep, Moderator, OpaqueId, Reader, allow
 from reprieve.api.notice_schemas import (
+    CaseDecidedOut,
     CaseOut,
     NoticeCreate,
     NoticeDecisionCreate,
@@ -87,7 +88,7 @@ def get_case(tenant: Reader, case_id: OpaqueId, now: Now, at: AtIfGiven = None, 
 
 @router.post(
     "/v1/notices/{notice_id}/decision",
-    response_model=CaseOut,
+    response_model=CaseDecidedOut,
     dependencies=IDEMPOTENT,
     responses=problem_responses(403, 409, 413),
     summary="Decide a notice's case (DSA art. 16(5)): one action, a reply to each notifier",
@@ -99,4 +100,4 @@ def decide_notice(
     decision made in the call is made as its own route makes it, its statement of reasons saying it
     was taken on a notice (art. 17(3)(b)) and naming only the notifiers in ``disclosures``."""
     command = body.to_command(notice_id)
-    return notices.decide_case(tenant.db, command, caller=tenant.caller(clock)).to_json()
+    return notices.decide_case(tenant.db, command, caller=tenant.caller(clock)).decided_json()
