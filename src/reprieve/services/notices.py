@@ -724,6 +724,8 @@ def get_case(
         rows = [store.row_then(r, at_us, known) for r in page]
         notices = _views(conn, rows, include_contact=include_contact, cases={case_id: row})
         decision = _case_decision(conn, row)
+        then = at_us is not None or known is not None
+        count = store.count_case_notices(conn, case_id, at_us=at_us, known_seq=known) if then else row["notices"]
     _log_reveal(db, caller, notices, rows, via=via)
     return CaseView(
         id=row["id"],
@@ -732,7 +734,7 @@ def get_case(
         about=About(AboutKind(row["about_kind"]), row["about_id"]),
         state=CaseState(row["state"]),
         opened_at=from_micros(row["opened_at"]),
-        count=len(rows),
+        count=count,
         notices=tuple(notices),
         next_cursor=next_cursor,
         decision=decision,

@@ -361,6 +361,17 @@ def case_notices_query(
     return _paged(query, limit=limit, cursor=cursor)
 
 
+def count_case_notices(conn: Connection, case_id: str, *, at_us: int | None, known_seq: int | None) -> int:
+    """How many notices the case had gathered by ``at_us`` as known by event ``known_seq`` (the
+    case's ``notices`` column counts them as known now)."""
+    query = select(func.count()).select_from(tables.notices).where(N.case_id == case_id)
+    if at_us is not None:
+        query = query.where(N.received_at <= at_us)
+    if known_seq is not None:
+        query = query.where(N.created_seq <= known_seq)
+    return int(conn.execute(query).scalar_one())
+
+
 def case_notice_rows(
     conn: Connection,
     case_id: str,
