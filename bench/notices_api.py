@@ -4,9 +4,10 @@
                                 [--no-violations] [--no-pin]
 
 Target (issue 26): >= 2,000 notices/s through ``POST /v1/notices`` against one ``reprieve serve``
-process on SQLite (WAL, synchronous=FULL), as violations. Part 1 of the issue builds no fast path:
-each notice is one FastAPI request and one transaction (its ``case.opened`` when it opens a case,
-its ``notice.received``, the notifier's row and three personal-data rows).
+process on SQLite (WAL, synchronous=FULL), as violations. Plain notices are answered by the fast
+path in front of FastAPI (``api.fast.notices``) and received in batches by the group commit (one
+transaction for the notices waiting, each with its ``case.opened`` when it opens a case, its
+``notice.received``, the notifier's row and three personal-data rows).
 
 As ``bench/violations_api.py`` (whose server set-up, placement and CPU accounting it reuses): a
 real ``reprieve serve`` on a new SQLite database, a platform token made through the CLI, C
