@@ -25,7 +25,7 @@ from sqlalchemy import select
 from reprieve.demo import DEMO_PASSWORD
 from reprieve.domain.filters import SanctionFilter
 from reprieve.domain.model import AccountRef
-from reprieve.services import appeal_codes, members, sanctions
+from reprieve.services import appeal_codes, members, notices, sanctions
 from reprieve.services.callers import Caller
 from reprieve.services.sanctions import ImposeSanction, impose_sanction
 from reprieve.store import tables
@@ -210,8 +210,35 @@ def content_review(server: LiveServer) -> str:
         return str(conn.execute(select(reviews.id).where(reviews.content_decision_id.is_not(None))).scalar_one())
 
 
+def notice_case(server: LiveServer) -> str:
+    """A case of two notices about the demo's Capitol video (one without its notifier's name, art.
+    16(2)(c)), and a notice about an account: the case's page and the notices list have rows."""
+    now = datetime.now(UTC)
+    fields: dict[str, Any] = {
+        "platform": "facebook",
+        "about": {"item": "capitol-video-2021-01-06"},
+        "location": "https://facebook.example/capitol-video-2021-01-06",
+        "explanation": "Calls for violence.",
+        "category": "STATEMENT_CATEGORY_PROTECTION_OF_MINORS",
+        "illegal": True,
+        "legal_ground": "A law",
+        "notifier": {"kind": "individual", "name": "Axe Notifier", "email": "axe@example.org"},
+        "bona_fide": True,
+        "channel": "api",
+    }
+    caller = Caller("a11y", now=now)
+    case = notices.receive_notice(server.db, notices.ReceiveNotice.parse(**fields), caller=caller).case
+    fields["notifier"] = {"kind": "entity"}
+    notices.receive_notice(server.db, notices.ReceiveNotice.parse(**fields), caller=caller)
+    fields.update(about={"account": "a11y-account"}, category="STATEMENT_CATEGORY_SCAMS_AND_FRAUD", illegal=False)
+    fields.update(legal_ground=None, notifier={"kind": "entity", "name": "Axe Ltd", "email": "axe@example.org"})
+    notices.receive_notice(server.db, notices.ReceiveNotice.parse(**fields), caller=caller)
+    return case
+
+
 def test_every_console_page_a_moderator_reaches(axe_page: Page, live_server: LiveServer) -> None:
     page = axe_page
+    case = notice_case(live_server)
     sign_in(page, live_server, "moderator@meta.example")
     origin = urlsplit(live_server.url)
     # Links from the dashboard, and what only a GET form leads to: a page as it stood at an
@@ -238,6 +265,10 @@ def test_every_console_page_a_moderator_reaches(axe_page: Page, live_server: Liv
             "/amnesties/preview?covers=both&reason=Accessibility+check",
             # the demo's review of a content decision (the Oversight Board's, issue 25)
             f"/reviews/{content_review(live_server)}",
+            # the notices list, its decided tab, and a case's page (issue 26)
+            "/notices",
+            "/notices?state=decided&category=STATEMENT_CATEGORY_SCAMS_AND_FRAUD",
+            f"/cases/{case}",
         )
     ]
     seen_urls: set[str] = set()
@@ -335,6 +366,7 @@ def test_the_audit_page_the_french_pages_and_the_404_page_an_auditor_reads(
         f"/reviews/{review}?lang=fr",
         f"/appeals/{appeal}?lang=fr",
         "/accounts/facebook/DonaldTrump?lang=fr",
+        "/notices?lang=fr&state=decided",
         "/no-such-page?lang=fr",
     ):
         page.goto(live_server.console(path))

@@ -25,7 +25,7 @@ from fastapi.testclient import TestClient
 
 from reprieve.api.app import create_app
 from reprieve.domain.model import AccountRef, Role
-from reprieve.services import appeals, catalogue, members, reviews, sanctions
+from reprieve.services import appeals, catalogue, members, notices, reviews, sanctions
 from reprieve.services.callers import Caller
 from reprieve.store.db import Database, open_database
 
@@ -287,6 +287,41 @@ def test_console_actions_by_role(console: TestClient, sqlite_db: Database, clock
             assert answer.status_code == 403, (action, answer.status_code)
     audit = console.get("/console/audit")
     assert audit.status_code == (200 if role is AUDITOR else 403)
+
+
+@pytest.mark.parametrize(
+    "email", ["admin@meta.example", "moderator@meta.example", "reviewer@meta.example", "auditor@meta.example"]
+)
+def test_every_member_reads_the_notices_and_a_case_and_moderators_its_notifiers(
+    console: TestClient, sqlite_db: Database, clock: Clock, email: str
+) -> None:
+    """As ``GET /v1/notices`` and ``/v1/cases/{id}`` (readers): the list and the case page for every
+    member; the notifier's name and e-mail on the case page for moderators (and so admins) only."""
+    command = notices.ReceiveNotice.parse(
+        platform="facebook",
+        about={"item": "post-1"},
+        location="https://facebook.example/post-1",
+        explanation="Threats.",
+        category="STATEMENT_CATEGORY_ILLEGAL_OR_HARMFUL_SPEECH",
+        illegal=True,
+        legal_ground="A law",
+        notifier={"kind": "individual", "name": "Notifier Name", "email": "notifier@example.org"},
+        bona_fide=True,
+        channel="api",
+    )
+    notice = notices.receive_notice(sqlite_db, command, caller=Caller("test", now=clock.now))
+    answer = console.post(
+        "/console/sign-in",
+        data={"email": email, "password": PASSWORD, "csrf_token": csrf(console, "/console/sign-in")},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303
+    role = Role(email.split("@")[0])
+    listed = console.get("/console/notices")
+    assert listed.status_code == 200 and notice.id in listed.text and "notifier@example.org" not in listed.text
+    case = console.get(f"/console/cases/{notice.case}")
+    assert case.status_code == 200
+    assert ("notifier@example.org" in case.text) is (role in MODERATE)
 
 
 def test_one_rule_for_the_api_and_the_console() -> None:
