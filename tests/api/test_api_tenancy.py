@@ -236,6 +236,11 @@ def _get_case(w: World, h: dict[str, str], target: str) -> httpx.Response:
     return w.client.get(f"/v1/cases/{_notice(w, target).case}", headers=h)
 
 
+def _decide_notice(w: World, h: dict[str, str], target: str) -> httpx.Response:
+    body = {"action": "no_action", "rationale": "Nothing wrong.", "reply": "We took no action.", "automated": False}
+    return w.client.post(f"/v1/notices/{_notice(w, target).id}/decision", json=body, headers=h)
+
+
 ROUTES = {
     "create-operator": Route("POST", "/v1/operators", frozenset({IA}), 201, _operator_id, scoped=False),
     "get-operator": Route("GET", "/v1/operators/{operator}", ALL, 200, _get_operator),
@@ -290,6 +295,7 @@ ROUTES = {
     "list-notices": Route("GET", "/v1/notices", ALL, 200, _list_notices, scoped=False),
     "get-notice": Route("GET", "/v1/notices/{notice_id}", ALL, 200, _get_notice),
     "get-case": Route("GET", "/v1/cases/{case_id}", ALL, 200, _get_case),
+    "decide-notice": Route("POST", "/v1/notices/{notice_id}/decision", MODERATING, 200, _decide_notice),
     "file-appeal": Route("POST", "/v1/appeals", MODERATING | {Role.PLATFORM}, 201, dp.file_appeal),
     "list-appeals": Route("GET", "/v1/appeals", ALL, 200, dp.list_appeals),
     "get-appeal": Route("GET", "/v1/appeals/{appeal_id}", ALL, 200, dp.get_appeal),
@@ -444,6 +450,7 @@ def _setup_events(name: str) -> int:
         # the case opened and the notice received
         "get-notice": 2,
         "get-case": 2,
+        "decide-notice": 2,
         **dp.SETUP_EVENTS,
         **ops.SETUP_EVENTS,
     }.get(name, 0)

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from test_public_appeal_form import Page, Ticker
 
 from reprieve.api.app import create_app
-from reprieve.services import catalogue
+from reprieve.services import catalogue, notices
 from reprieve.services.callers import Caller
 from reprieve.store import eventlog, tables
 from reprieve.store.db import Database
@@ -179,3 +179,22 @@ def test_filings_are_limited_per_address_in_the_database(client: TestClient, tic
     assert limited.status_code == 429 and int(limited.headers["retry-after"]) > 0
     ticker.now += 601
     assert send(client, answers()).status_code == 201
+
+
+def test_the_status_lookup_shows_the_reply_once_decided(client: TestClient, db: Database) -> None:
+    answer = send(client, answers())
+    reference = re.search(r"ntc_[0-9A-Z]{26}", answer.text)
+    code = re.search(r"[A-Z2-7]{5}-[A-Z2-7]{5}", answer.text)
+    assert reference is not None and code is not None
+    own = "We read the video you reported: it does not show your address."
+    command = notices.DecideCase.parse(
+        notice=reference.group(0), action="no_action", rationale="No address shown.", reply=own, automated=False
+    )
+    notices.decide_case(db, command, caller=Caller("moderator-1", now=Clock()()))
+    looked_up = {"reference": reference.group(0), "code": code.group(0)}
+    english = Page(send(client, looked_up, path="/notice/status").text).text
+    assert "A decision has been taken on it." in english and own in english
+    assert "No automated means were used" in english and "Article 20" in english and "Article 21" in english
+    french = send(client, looked_up, path="/notice/status", lang="fr")
+    assert french.status_code == 200, french.text
+    assert own in Page(french.text).text and "Aucun moyen automatisé" in Page(french.text).text

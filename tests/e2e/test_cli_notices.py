@@ -46,3 +46,30 @@ def test_refusals_are_one_line_and_write_nothing(cli: Cli) -> None:
     assert "--state" in cli.fails("notice", "list", "--state", "nope")
     assert "no notice" in cli.fails("notice", "show", "ntc_nope")
     assert cli.json("notice", "list")["items"] == []
+
+
+def test_decide_a_case_with_a_reply_and_a_referral(cli: Cli) -> None:
+    first = cli.json("notice", "file", *NOTICE)
+    second = cli.json("notice", "file", *NOTICE)
+    decided = cli.json(
+        "notice", "decide", first["id"], "--action", "no_action", "--rationale", "A quote, not a threat.",
+        "--reply", "We took no action.", "--reply-to", f"{second['id']}=Your notice was read twice.",
+        "--refer-to", "Parquet de Paris", "--member-state", "FR",
+    )  # fmt: skip
+    assert decided["state"] == "decided" and decided["decision"]["action"] == "no_action"
+    assert decided["decision"]["referral"] == {"authority": "Parquet de Paris", "member_state": "FR"}
+    replies = [n["reply"]["text"] for n in decided["notices"]]
+    assert replies == ["We took no action.", "Your notice was read twice."]
+    shown = cli.json("notice", "show", second["id"])
+    assert "Article 20" in shown["reply"]["texts"]["en"] and "article 20" in shown["reply"]["texts"]["fr"]
+    assert cli.json("notice", "list", "--state", "decided")["items"][0]["id"] == first["id"]
+    # Decided already: a conflict, one line; bad input names the option or the field.
+    again = ("notice", "decide", second["id"], "--rationale", "r", "--reply", "r")
+    assert "decided already" in cli.fails(*again, "--action", "no_action")
+    third = cli.json("notice", "file", *NOTICE)
+    assert "action" in cli.fails("notice", "decide", third["id"], "--action", "nope", *again[3:])
+    assert "decision" in cli.fails("notice", "decide", third["id"], "--action", "sanction", *again[3:])
+    assert "--reply-to" in cli.fails(
+        "notice", "decide", third["id"], "--action", "no_action", *again[3:], "--reply-to", "x"
+    )
+    assert cli.json("notice", "show", third["id"])["state"] == "open"

@@ -460,6 +460,20 @@ def tell(db: Database) -> None:
             ),
             caller=Caller("meta:platform", now=t("2021-08-20T00:00:00Z")),
         )
+    # The case is decided with no action (the post was removed already), a suspected offence
+    # referred to the authorities (art. 18): ``case.decided`` and a ``notice.decided`` per notice.
+    notices.decide_case(
+        db,
+        notices.DecideCase.parse(
+            notice=notices.list_notices(db, notices.ListNotices(), caller=Caller(ACTOR)).items[0].id,
+            action="no_action",
+            rationale="The post is removed already.",
+            reply="The post you notified was removed already.",
+            automated=False,
+            referral={"authority": "Bundeskriminalamt", "member_state": "DE"},
+        ),
+        caller=MODERATOR.at(t("2021-08-22T00:00:00Z")),
+    )
     # What time has done by 2023: sanctions started and ended, reviews due, appeals overdue, probations over.
     worker.announce(db, now=t("2023-06-01T00:00:00Z"), owner="story")
     # Personal data (issue 21): an operator's retention period, and an erasure recorded without the data.

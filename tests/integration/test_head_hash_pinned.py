@@ -56,8 +56,10 @@ from reprieve.store.db import Database
 #: Changed on purpose by issue 25 (a decision on a complaint issues its statement of reasons): carol's
 #: granted complaint's restoration of her post and lift of the ladder's sanction are each followed by
 #: their ``statement.issued`` (saying what they decide and why, naming the complaint): two more events.
-HEAD = "de18d92399a4fd7f6913b52c235e5417597b06abb42484667507d0c6bf4eaaa4"
-EVENTS = 114
+#: Changed on purpose by issue 26 (decisions on notices): the case of the two notices is decided with
+#: no action and a referral (art. 18): ``case.decided`` and two ``notice.decided`` (three more events).
+HEAD = "e2a76fee40f452897278676a40c026a70c53bd9d010399e15d930068f96bbab7"
+EVENTS = 117
 #: What the story leaves out: a redelivery names a delivery of the outbox; the cut-over's
 #: checkpoint is made only for a log with events older than issue 21 (tests/integration/test_cut_over.py).
 NOT_TOLD = {EventType.WEBHOOK_REDELIVERY_REQUESTED, EventType.LOG_CHECKPOINTED}

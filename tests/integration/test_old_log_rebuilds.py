@@ -106,6 +106,8 @@ ADDED_SINCE = {
     "evidence.forgotten",
     "case.opened",
     "notice.received",
+    "case.decided",
+    "notice.decided",
 }
 
 

@@ -75,6 +75,7 @@ TABLE: dict[str, frozenset[Role]] = {
     "record-violation": MODERATE | {PLATFORM},
     # Notices (issue 26): the platform's machine files on a user's behalf (the public form has no token).
     "file-notice": frozenset({IA, PLATFORM}),
+    "decide-notice": MODERATE,  # a case is decided by the people who moderate (art. 16(5))
     "create-amnesty": MODERATE,
     "revert-amnesty": MODERATE,
     "submit-statements": MODERATE,

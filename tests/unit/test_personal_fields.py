@@ -109,6 +109,10 @@ NOT_PERSONAL_BY_TYPE: dict[tuple[str, str], str] = {
     ("notice.received", "receipt"): "a receipt id",
     ("notice.received", "language"): "a language code (en, fr)",
     ("person.erased", "notifiers"): "notifier references (ntf_...), never their data",
+    ("case.decided", "action"): "an enumeration (content_decision, sanction, no_action)",
+    ("case.decided", "referral"): "an authority's name and an EEA country code (art. 18), no person",
+    ("case.decided", "notices"): "notice ids",
+    ("notice.decided", "case"): "a case id",
 }
 #: Fields that are not text (flags, counts).
 NOT_TEXT: set[object] = {bool, int, bool | None, int | None}

@@ -1,5 +1,5 @@
 """``reprieve notice ...``: notices (DSA art. 16) and their cases, as the API's ``/v1/notices`` and
-``/v1/cases``: file one received by letter or e-mail, list them, show one, show a case."""
+``/v1/cases``: file one received by letter or e-mail, list them, show one, show a case, decide it."""
 
 from __future__ import annotations
 
@@ -9,12 +9,15 @@ import typer
 
 from reprieve.cli.context import CURSOR, JSON, actor, next_page_hint, now, state
 from reprieve.cli.output import emit_json, record, table
+from reprieve.domain.errors import ValidationError
 from reprieve.domain.model import parse_enum
 from reprieve.domain.notices import NoticeState
 from reprieve.services import access_log, notices
 from reprieve.services.callers import Caller
 
-notice_app = typer.Typer(help="Notices (DSA art. 16) and their cases: file, list, show, case.", no_args_is_help=True)
+notice_app = typer.Typer(
+    help="Notices (DSA art. 16) and their cases: file, list, show, case, decide.", no_args_is_help=True
+)
 
 NOTICE_COLUMNS = [
     ("id", "id"),
@@ -175,4 +178,64 @@ def notice_case(ctx: typer.Context, id: str, as_json: bool = JSON) -> None:
             ("notifier", "notifier"),
             ("received", "received_at"),
         ],
+    )
+
+
+def _pairs(values: list[str] | None, option: str) -> dict[str, str]:
+    """``NOTICE=TEXT`` options as ``{notice: text}``; a value without ``=`` is the domain's 422."""
+    out: dict[str, str] = {}
+    for value in values or ():
+        notice, sep, text = value.partition("=")
+        if not sep or not notice.strip():
+            raise ValidationError(f"{value!r} is not NOTICE=TEXT", field=option)
+        out[notice.strip()] = text
+    return out
+
+
+@notice_app.command("decide")
+def notice_decide(
+    ctx: typer.Context,
+    id: str,
+    action: str = typer.Option(..., help="content_decision, sanction or no_action"),
+    decision: str = typer.Option(
+        None, help="The id of the content decision or sanction taken on a notice (reason source article_16)"
+    ),
+    rationale: str = typer.Option(..., help="Why (kept beside the log)"),
+    reply: str = typer.Option(..., help="The reply to every notifier of the case (kept beside the log)"),
+    reply_to: list[str] = typer.Option(None, "--reply-to", help="NOTICE=TEXT: a notifier's own reply (repeatable)"),
+    automated: bool = typer.Option(False, "--automated/--not-automated", help="Whether automated means were used"),
+    refer_to: str = typer.Option(None, "--refer-to", help="The authority a suspected offence is referred to (art. 18)"),
+    member_state: str = typer.Option(None, "--member-state", help="The authority's EEA country code, with --refer-to"),
+    disclose: list[str] = typer.Option(
+        None, "--disclose", help="NOTICE=REASON: tell the affected user who notified (art. 17(3)(b)) (repeatable)"
+    ),
+    as_json: bool = JSON,
+) -> None:
+    """Decide a notice's case: all its open notices together, a reply recorded for each notifier."""
+    referral = None
+    if refer_to is not None or member_state is not None:
+        referral = {k: v for k, v in (("authority", refer_to), ("member_state", member_state)) if v is not None}
+    command = notices.DecideCase.parse(
+        notice=id,
+        action=action,
+        rationale=rationale,
+        reply=reply,
+        automated=automated,
+        decision=decision,
+        replies=_pairs(reply_to, "--reply-to"),
+        referral=referral,
+        disclosures=_pairs(disclose, "--disclose"),
+    )
+    decided = notices.decide_case(state(ctx).db(), command, caller=Caller(actor(), now=now())).to_json()
+    if as_json:
+        emit_json(decided)
+        return
+    record(
+        dict(decided, about=_about_text(decided["about"])),
+        ["id", "about", "state", "decision.action", "decision.content_decision", "decision.sanction", "count"],
+    )
+    typer.echo("notices:")
+    table(
+        [dict(n, reply=(n["reply"] or {}).get("text")) for n in decided["notices"]],
+        [("id", "id"), ("state", "state"), ("reply", "reply")],
     )

@@ -87,6 +87,8 @@ class EventType(StrEnum):
     # Notices and their cases (issue 26, PRODUCT.md section 10): projected into notices and notice_cases.
     CASE_OPENED = "case.opened"
     NOTICE_RECEIVED = "notice.received"
+    CASE_DECIDED = "case.decided"
+    NOTICE_DECIDED = "notice.decided"
 
 
 # Named tuples rather than dataclasses: a bulk import makes millions of them, three times faster.
@@ -1508,6 +1510,62 @@ class NoticeReceived(NamedTuple):
         )
 
 
+@_event(EventType.CASE_DECIDED, personal=("rationale",))
+class CaseDecided(NamedTuple):
+    """A case decided (art. 16(5)): all its open notices together (each has its ``notice.decided``
+    right after), with one ``action`` and the decision it took or referenced (``content_decision``
+    or ``sanction``; neither for ``no_action``); whether automated means were used; a referral
+    of a suspected offence threatening life or safety (art. 18), if any. The rationale is kept in
+    ``personal_data`` (``{"ref": ...}``)."""
+
+    id: str
+    operator: str
+    action: str  #: content_decision, sanction or no_action
+    content_decision: str | None
+    sanction: str | None
+    automated: bool
+    referral: dict[str, str] | None  #: {authority, member_state}: an authority, not a person
+    notices: list[str]  #: the notices decided, oldest first
+    rationale: PersonalRef
+    extra: Mapping[str, Any] = NO_EXTRA
+
+    def to_payload(self) -> dict[str, Any]:
+        data = _payload(self, self._fields[:-1])
+        data["rationale"] = ref_out(data["rationale"])
+        return data
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> CaseDecided:
+        event = cls(*_read(cls, payload))
+        return event._replace(rationale=ref_in(event.rationale))
+
+
+@_event(EventType.NOTICE_DECIDED, personal=("reply", "disclosure_reason"))
+class NoticeDecided(NamedTuple):
+    """A notice decided with its case ``case``: the reply recorded for its notifier (in
+    ``personal_data``) and whether the notifier's identity is disclosed to the affected user
+    (art. 17(3)(b)), with its reason (in ``personal_data``) when it is."""
+
+    id: str
+    operator: str
+    case: str
+    reply: PersonalRef
+    disclosed: bool
+    disclosure_reason: PersonalRef | None = None
+    extra: Mapping[str, Any] = NO_EXTRA
+
+    def to_payload(self) -> dict[str, Any]:
+        data = _payload(self, self._fields[:-1])
+        for name in ("reply", "disclosure_reason"):
+            data[name] = ref_out(data[name])
+        return data
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> NoticeDecided:
+        event = cls(*_read(cls, payload))
+        return event._replace(reply=ref_in(event.reply), disclosure_reason=ref_in(event.disclosure_reason))
+
+
 class UnknownEvent(NamedTuple):
     """An event of a type this code does not know (written by a newer version): read as it is,
     applied to nothing, as the projector did with types it had no handler for."""
@@ -1572,6 +1630,8 @@ Event = (
     | EvidenceForgotten
     | CaseOpened
     | NoticeReceived
+    | CaseDecided
+    | NoticeDecided
     | UnknownEvent
 )
 

@@ -29,8 +29,9 @@ from urllib.parse import urlsplit
 
 from reprieve.domain.errors import ValidationError
 from reprieve.domain.model import ensure_text, parse_enum
+from reprieve.domain.reason import EEA_COUNTRIES
 from reprieve.domain.text import trim
-from reprieve.domain.time import format_instant
+from reprieve.domain.time import format_instant, parse_duration
 
 #: The category of a notice that names none (the Transparency Database's own value).
 NOT_SPECIFIED = "STATEMENT_CATEGORY_NOT_SPECIFIED_NOTICE"
@@ -50,7 +51,8 @@ _SUBJECT = re.compile(r"^[^\s\x00-\x1f\x7f]{1,200}$")
 
 
 class NoticeState(StrEnum):
-    """Where a notice stands: ``open`` until its case is decided (claiming and assigning come later)."""
+    """Where a notice stands: ``open`` until its case is decided (claiming and assigning come later);
+    a granted complaint of a notifier reopens it."""
 
     OPEN = "open"
     DECIDED = "decided"
@@ -205,3 +207,129 @@ def receipt_text(notice_id: str, received_at: datetime, receipt_id: str, languag
         f"Receipt {receipt_id}: we received your notice on {when}. Its reference is {notice_id}. "
         "We will tell you our decision and how you can contest it."
     )
+
+
+# --- deciding a case (art. 16(5), 17(3)(b), 18) ------------------------------------------------
+
+RATIONALE_MAX = 5_000
+REPLY_MAX = 5_000
+DISCLOSURE_REASON_MAX = 1_000
+AUTHORITY_MAX = 200
+#: A notifier may complain about the decision on their notice for six months from being told (art. 20(1)).
+NOTIFIER_COMPLAINT_WINDOW = parse_duration("P6M")
+
+
+class NoticeAction(StrEnum):
+    """What a case is decided with: a decision on the content, a sanction of the account, or nothing."""
+
+    CONTENT_DECISION = "content_decision"
+    SANCTION = "sanction"
+    NO_ACTION = "no_action"
+
+
+@dataclass(frozen=True, slots=True)
+class Referral:
+    """A suspected criminal offence threatening life or safety referred to an authority (art. 18):
+    which authority, of which member state. No personal data: an authority's name and a country."""
+
+    authority: str
+    member_state: str
+
+    @classmethod
+    def parse(cls, data: object) -> Referral:
+        if not isinstance(data, dict):
+            raise ValidationError("must be an object {authority, member_state}", field="referral")
+        unknown = set(data) - {"authority", "member_state"}
+        if unknown:
+            raise ValidationError(f"unknown field {sorted(unknown)[0]!r}", field="referral")
+        authority = data.get("authority")
+        if not isinstance(authority, str):
+            raise ValidationError("is required: the authority the offence is referred to", field="referral.authority")
+        name = trim(ensure_text(authority, field="referral.authority", max_length=AUTHORITY_MAX, multiline=False))
+        state = data.get("member_state")
+        if not isinstance(state, str) or state not in EEA_COUNTRIES:
+            raise ValidationError(
+                "must be the EEA country code of the authority, such as FR", field="referral.member_state"
+            )
+        return cls(name, state)
+
+    def to_json(self) -> dict[str, str]:
+        return {"authority": self.authority, "member_state": self.member_state}
+
+
+def notifier_complaint_deadline(decided_at: datetime) -> datetime:
+    """The last instant a notifier may complain about the decision on their notice (art. 20(1)):
+    six months from when they were told, the decision's instant."""
+    return NOTIFIER_COMPLAINT_WINDOW.after(decided_at)
+
+
+_ACTION_TEXT = {
+    Language.EN: {
+        NoticeAction.CONTENT_DECISION: "We took a decision on the content you notified ({decision}).",
+        NoticeAction.SANCTION: "We took a measure against the account concerned ({decision}).",
+        NoticeAction.NO_ACTION: "We decided to take no action on the content or account you notified.",
+    },
+    Language.FR: {
+        NoticeAction.CONTENT_DECISION: "Nous avons pris une décision sur le contenu que vous avez signalé "
+        "({decision}).",
+        NoticeAction.SANCTION: "Nous avons pris une mesure à l'encontre du compte concerné ({decision}).",
+        NoticeAction.NO_ACTION: "Nous avons décidé de ne prendre aucune mesure sur le contenu ou le compte signalé.",
+    },
+}
+_REPLY_TEXT = {
+    Language.EN: {
+        "decided": "Our decision on your notice {notice} of {day}:",
+        "automated": "Automated means were used in taking this decision.",
+        "human": "No automated means were used in taking this decision: it was taken by a person.",
+        "referral": "We referred a suspected criminal offence to the competent authorities (Article 18 DSA).",
+        "complaint": "You can complain about this decision, free of charge, through our internal complaint-handling "
+        "system (Article 20 DSA) until {deadline}, with your notice's reference and status code.",
+        "out_of_court": "You can also refer the dispute to a certified out-of-court dispute settlement body "
+        "(Article 21 DSA).",
+        "courts": "You can bring the matter before a court at any time, under the law of your Member State.",
+    },
+    Language.FR: {
+        "decided": "Notre décision sur votre notification {notice} du {day} :",
+        "automated": "Des moyens automatisés ont été utilisés pour prendre cette décision.",
+        "human": "Aucun moyen automatisé n'a été utilisé pour prendre cette décision : elle a été prise par une "
+        "personne.",
+        "referral": "Nous avons signalé une infraction pénale présumée aux autorités compétentes (article 18 du "
+        "règlement).",
+        "complaint": "Vous pouvez contester cette décision, gratuitement, par notre système interne de traitement des "
+        "réclamations (article 20 du règlement) jusqu'au {deadline}, avec la référence de votre notification et son "
+        "code de suivi.",
+        "out_of_court": "Vous pouvez aussi saisir un organe certifié de règlement extrajudiciaire des litiges "
+        "(article 21 du règlement).",
+        "courts": "Vous pouvez à tout moment saisir une juridiction, selon le droit de votre État membre.",
+    },
+}
+
+
+def reply_text(
+    language: Language,
+    *,
+    notice_id: str,
+    received_at: datetime,
+    action: NoticeAction,
+    decision: str | None,
+    automated: bool,
+    referred: bool,
+    decided_at: datetime,
+    own: str | None,
+) -> str:
+    """The reply to a notifier (art. 16(5)) in ``language``: the decision, the moderator's own
+    words about their allegation (``own``; None once erased), whether automated means were used,
+    and the redress open to them (art. 20 within six months, art. 21, the courts)."""
+    t = _REPLY_TEXT[language]
+    lines = [
+        t["decided"].format(notice=notice_id, day=received_at.date().isoformat()),
+        _ACTION_TEXT[language][action].format(decision=decision or ""),
+    ]
+    if own:
+        lines.append(own)
+    if referred:
+        lines.append(t["referral"])
+    lines.append(t["automated"] if automated else t["human"])
+    deadline = notifier_complaint_deadline(decided_at).date().isoformat()
+    lines += [t["complaint"].format(deadline=deadline), t["out_of_court"], t["courts"]]
+    return "\n".join(lines)

@@ -60,6 +60,9 @@ class Context:
     #: why it was taken (the reason its event records, naming the complaint or the review).
     decided_as: str | None = None
     why: str | None = None
+    #: A decision taken on notices (art. 17(3)(b)): ``{"disclosed": [name, ...]}``, the notifiers
+    #: whose identity is disclosed to the user (only where strictly necessary); None: not on a notice.
+    notice: dict[str, Any] | None = None
 
 
 _MEASURES = {
@@ -155,6 +158,9 @@ _TEXT = {
         "incompatible_with": "Incompatible with our terms and conditions",
         "illegal_under": "Illegal content",
         "source": "Source",
+        "on_notice": "This decision was taken on a notice (Article 17(3)(b) DSA).",
+        "notified_by": "Notified by: {names}.",
+        "notifier_withheld": "The notifier's identity is not disclosed.",
         "item": "Item",
         "item_text": "{item} on {platform}",
         "item_language": "language: {language}",
@@ -233,6 +239,10 @@ _TEXT = {
         "incompatible_with": "Incompatible avec nos conditions générales",
         "illegal_under": "Contenu illicite",
         "source": "Source",
+        "on_notice": "Cette décision a été prise sur une notification (article 17, paragraphe 3, point b), du "
+        "règlement).",
+        "notified_by": "Notifiée par : {names}.",
+        "notifier_withheld": "L'identité de l'auteur de la notification n'est pas communiquée.",
         "item": "Élément",
         "item_text": "{item} sur {platform}",
         "item_language": "langue : {language}",
@@ -361,6 +371,7 @@ def facts_of(sanction: Sanction, ctx: Context) -> dict[str, Any]:
         "complaint_open": deadline is not None and ctx.now <= deadline and not lifts,
         "issued": ctx.decision_seq is not None,
         "sanction": sanction.id,
+        **({"notice": ctx.notice} if ctx.notice is not None else {}),
     }
 
 
@@ -435,6 +446,7 @@ def content_facts_of(decision: ContentDecision, ctx: Context) -> dict[str, Any]:
         "sanction": None,
         "content_decision": decision.id,
         "item": {"platform": item.platform, "id": item.item, "language": item.language},
+        **({"notice": ctx.notice} if ctx.notice is not None else {}),
     }
 
 
@@ -569,6 +581,15 @@ def render(f: dict[str, Any], lang: Lang) -> dict[str, Any]:
             "courts": {"text": text["courts"]},
         },
     }
+    notice = f.get("notice")
+    if notice is not None:  # only a statement of a decision taken on notices says so
+        disclosed = list(notice.get("disclosed") or ())
+        said = (
+            text["on_notice"]
+            + " "
+            + (text["notified_by"].format(names=", ".join(disclosed)) if disclosed else text["notifier_withheld"])
+        )
+        out["notice"] = {"disclosed": disclosed, "text": said}
     if f.get("content_decision") is None:
         return out
     return _on_content(out, f, lang)
@@ -692,6 +713,7 @@ def _facts_from(document: dict[str, Any]) -> dict[str, Any]:
         "content_decision": d.get("content_decision"),
         "kind_other": d["measure"].get("kind_other"),
         "item": {k: v for k, v in d["item"].items() if k != "text"} if "item" in d else None,
+        **({"notice": {"disclosed": d["notice"]["disclosed"]}} if "notice" in d else {}),
     }
 
 

@@ -355,12 +355,14 @@ def decide_within(
     *,
     caller: Caller,
     report: CheckedViolation | None = None,
+    notice: dict[str, Any] | None = None,
 ) -> list[ContentDecision]:
     """Check and record ``commands`` inside ``uow`` (one decision each, in order), with their
     evidence and, for one that counts as a strike, its violation and what its ladder imposes
     (``reprieve.services.content_strikes``); the decisions as recorded. An item named twice keeps
     its first author here too. ``report``: the platform's report whose strike the one command is
-    (``record_violation_on_item``); none: the decision's own."""
+    (``record_violation_on_item``); none: the decision's own. ``notice``: a decision taken on
+    notices, as its statement says it (``sor.Context.notice``)."""
     for command in commands:
         caller.seen(db.platform(uow.conn, command.item.platform), "platform", command.item.platform)
     ensure_accounts(db, uow, [c.item.author for c in commands])
@@ -369,7 +371,7 @@ def decide_within(
     decisions: list[ContentDecision] = []
     for index, (command, decision_id) in enumerate(zip(commands, ids, strict=True)):
         try:
-            decisions.append(_decide(db, uow, command, decision_id, first, report))
+            decisions.append(_decide(db, uow, command, decision_id, first, report, notice))
         except ValidationError as exc:
             if len(commands) > 1:
                 raise ValidationError(f"content decision #{index + 1}: {exc.message}") from None
@@ -384,6 +386,7 @@ def _decide(
     decision_id: str,
     first: dict[tuple[str, str], Item],
     report: CheckedViolation | None = None,
+    notice: dict[str, Any] | None = None,
 ) -> ContentDecision:
     platform = require_platform(db, uow.conn, c.item.platform)
     event, why = prepare_decided(uow, c, decision_id, platform.operator, first)
@@ -401,7 +404,7 @@ def _decide(
         )
     decision = content_store.decision_of_decided(seq, event)
     _mark_backdated(decision, event.backdated_reason, why, uow.now)
-    _recorded(uow, decision, seq, decision.changes[-1])
+    _recorded(uow, decision, seq, decision.changes[-1], notice)
     if c.strike and c.imported is None:  # imported history records what was, not a new strike
         own = report_of(decision, c.severity)
         record_strike(
@@ -483,11 +486,13 @@ def prepare_decided(
     return event, why
 
 
-def _recorded(uow: UnitOfWork, decision: ContentDecision, seq: int, change: ContentChange) -> None:
+def _recorded(
+    uow: UnitOfWork, decision: ContentDecision, seq: int, change: ContentChange, notice: dict[str, Any] | None = None
+) -> None:
     """Every content decision event, once recorded as ``seq`` (``change``: what it did, the last
     of ``decision.changes``), passes here, inside its transaction: what follows from a decision
     (its statement of reasons, issue 24 item 3) is added here."""
-    issue_content_statements(uow, [(decision.id, seq)])
+    issue_content_statements(uow, [(decision.id, seq)], notice=notice)
 
 
 def _mark_backdated(decision: ContentDecision, ref: PersonalRef | None, reason: str | None, recorded: datetime) -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 import orjson
 
@@ -63,12 +64,17 @@ def needs_statement(decision: ContentDecision, seq: int) -> bool:
 
 
 def issue_content_statements(
-    uow: UnitOfWork, decisions: Sequence[tuple[str, int]], *, public_url: str | None = None
+    uow: UnitOfWork,
+    decisions: Sequence[tuple[str, int]],
+    *,
+    public_url: str | None = None,
+    notice: dict[str, Any] | None = None,
 ) -> list[str]:
     """For each ``(content decision id, seq of a content.* event)`` recorded in ``uow``, issue the
     statement the change needs (``needs_statement``; none for a restoration or an amendment that
     changes nothing the user is told), from the decision as it is then known, at ``uow``'s instant.
-    Returns the statements' ids, in the order of ``decisions``."""
+    Returns the statements' ids, in the order of ``decisions``. ``notice``: decisions taken on
+    notices (``sor.Context.notice``)."""
     conn = uow.conn
     wanted: list[tuple[ContentDecision, int]] = []
     for decision_id, seq in decisions:
@@ -85,7 +91,14 @@ def issue_content_statements(
         decision = with_recorded_instants(conn, decision, own=seq, now=uow.now)
         docs.append(
             issue_document(
-                db, conn, decision, statement_id=statement_id, decision_seq=seq, now=uow.now, public_url=public_url
+                db,
+                conn,
+                decision,
+                statement_id=statement_id,
+                decision_seq=seq,
+                now=uow.now,
+                public_url=public_url,
+                notice=notice,
             )
         )
     uow.record([issued_event(doc, uow.at, content=True) for doc in docs])
@@ -171,12 +184,13 @@ def issue_document(
     now: datetime,
     public_url: str | None = None,
     why: str | None = None,
+    notice: dict[str, Any] | None = None,
 ) -> issued.IssuedDocument:
     """The statement of ``decision``'s change recorded at ``decision_seq``, issued at ``now``;
-    ``why``: a restoration's reason (``issue_restoration_statement``)."""
+    ``why``: a restoration's reason (``issue_restoration_statement``); ``notice``: taken on notices."""
     context = statement_context(db, conn, decision, now=now, decision_seq=decision_seq, public_url=public_url)
-    if why is not None:
-        context = replace(context, why=why)
+    if why is not None or notice is not None:
+        context = replace(context, why=why, notice=notice)
     body = sor.build_content_statement(decision, context, DEFAULT_LANGUAGE)
     body["id"] = statement_id
     body["decision"] = decision_seq

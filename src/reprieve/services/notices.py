@@ -15,36 +15,47 @@ import base64
 import hashlib
 import hmac
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from reprieve.domain.appeals import Channel
-from reprieve.domain.errors import ValidationError
-from reprieve.domain.events import CaseOpened, NewEvent, NoticeReceived
+from reprieve.domain.errors import ConflictError, ValidationError
+from reprieve.domain.events import CaseDecided, CaseOpened, NewEvent, NoticeDecided, NoticeReceived
 from reprieve.domain.model import ensure_text, parse_enum
 from reprieve.domain.notices import (
+    DISCLOSURE_REASON_MAX,
     EXPLANATION_MAX,
+    RATIONALE_MAX,
+    REPLY_MAX,
     About,
     AboutKind,
     CaseState,
     Language,
+    NoticeAction,
     NoticeState,
     Notifier,
     NotifierKind,
+    Referral,
     ensure_bona_fide,
     ensure_identified,
+    notifier_complaint_deadline,
     parse_legal_ground,
     parse_location,
     receipt_text,
+    reply_text,
 )
-from reprieve.domain.reason import CATEGORIES
+from reprieve.domain.reason import CATEGORIES, Reason, Source
+from reprieve.domain.text import trim
 from reprieve.domain.time import format_instant, from_micros, parse_instant, to_micros
 from reprieve.services import access_log
 from reprieve.services.callers import Caller
 from reprieve.services.catalogue import require_platform
+from reprieve.services.content import DecideContent, decide_within
+from reprieve.services.sanctions import ImposeSanction, impose_decided_within
 from reprieve.services.viewing import Page
-from reprieve.store import keys, personal
+from reprieve.store import content as content_store
+from reprieve.store import keys, personal, queries
 from reprieve.store import notices as store
 from reprieve.store.connection import Connection
 from reprieve.store.db import Database
@@ -88,6 +99,60 @@ class ReceiptView:
 
 
 @dataclass(frozen=True, slots=True)
+class ReplyView:
+    """The reply recorded for a notifier (art. 16(5)): the decision, whether automated means were
+    used, the redress open to them, in English and in French (``texts``), with the moderator's own
+    words about their allegation (``text``; None once erased). Delivered by messages later."""
+
+    action: NoticeAction
+    content_decision: str | None
+    sanction: str | None
+    automated: bool
+    referred: bool
+    decided_at: datetime
+    complaint_until: datetime
+    text: str | None
+    texts: Mapping[Language, str]
+    erased: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "action": self.action.value,
+            "content_decision": self.content_decision,
+            "sanction": self.sanction,
+            "automated": self.automated,
+            "decided_at": format_instant(self.decided_at),
+            "complaint_until": format_instant(self.complaint_until),
+            "text": self.text,
+            "texts": {lang.value: t for lang, t in self.texts.items()},
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class CaseDecisionView:
+    """How a case was decided: the action, the decision, automation, a referral (art. 18), the rationale."""
+
+    action: NoticeAction
+    content_decision: str | None
+    sanction: str | None
+    automated: bool
+    referral: Referral | None
+    rationale: str | None
+    decided_at: datetime
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "action": self.action.value,
+            "content_decision": self.content_decision,
+            "sanction": self.sanction,
+            "automated": self.automated,
+            "referral": self.referral.to_json() if self.referral else None,
+            "rationale": self.rationale,
+            "decided_at": format_instant(self.decided_at),
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class NoticeView:
     """A notice as it stands: its subject, its allegation, its case, its receipt; what the
     notifier wrote (None once erased: the ``*_erased`` flags say so)."""
@@ -111,6 +176,11 @@ class NoticeView:
     explanation_erased: bool = False
     location_erased: bool = False
     legal_ground_erased: bool = False
+    decided_at: datetime | None = None
+    reply: ReplyView | None = None
+    #: Whether the notifier's identity is disclosed to the affected user (art. 17(3)(b)), and why.
+    disclosed: bool | None = None
+    disclosure_reason: str | None = None
 
     def without_contact(self) -> NoticeView:
         """The same notice without the notifier's name and e-mail (personal data)."""
@@ -134,6 +204,10 @@ class NoticeView:
             "source": self.source,
             "received_at": format_instant(self.received_at),
             "receipt": self.receipt.to_json(),
+            "decided_at": format_instant(self.decided_at),
+            "reply": self.reply.to_json() if self.reply else None,
+            "disclosed": self.disclosed,
+            "disclosure_reason": self.disclosure_reason,
         }
 
     def intake_json(self) -> dict[str, Any]:
@@ -166,6 +240,7 @@ class CaseView:
     opened_at: datetime
     count: int
     notices: tuple[NoticeView, ...]
+    decision: CaseDecisionView | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -177,16 +252,19 @@ class CaseView:
             "opened_at": format_instant(self.opened_at),
             "count": self.count,
             "notices": [n.to_json() for n in self.notices],
+            "decision": self.decision.to_json() if self.decision else None,
         }
 
 
 @dataclass(frozen=True, slots=True)
 class NoticeStatus:
-    """What the public form's lookup shows: the state and when it was received, nothing else."""
+    """What the public form's lookup shows: the state, when it was received, and once decided the
+    reply recorded for the notifier; nothing else."""
 
     id: str
     state: NoticeState
     received_at: datetime
+    reply: ReplyView | None = None
 
 
 # --- the command -----------------------------------------------------------------------------
@@ -438,7 +516,8 @@ def get_case(
     with db.read() as conn:
         row = caller.seen(store.case_row(conn, case_id), "case", case_id, operator="operator_id")
         rows = store.notices_of_case(conn, case_id)
-        notices = _views(conn, rows, include_contact=include_contact)
+        notices = _views(conn, rows, include_contact=include_contact, cases={case_id: row})
+        decision = _case_decision(conn, row)
     _log_reveal(db, caller, notices, rows, via=via)
     return CaseView(
         id=row["id"],
@@ -449,6 +528,7 @@ def get_case(
         opened_at=from_micros(row["opened_at"]),
         count=row["notices"],
         notices=tuple(notices),
+        decision=decision,
     )
 
 
@@ -459,16 +539,89 @@ def notice_status(db: Database, reference: str, code: str) -> NoticeStatus | Non
         row = store.notice_row(conn, reference) if len(reference) <= 64 else None
         if row is None or not _code_matches(conn, reference, code):
             return None
-    return NoticeStatus(row["id"], NoticeState(row["state"]), from_micros(row["received_at"]))
+        view = _views(conn, [row], include_contact=False)[0]
+    return NoticeStatus(row["id"], NoticeState(row["state"]), from_micros(row["received_at"]), view.reply)
 
 
 # --- views -----------------------------------------------------------------------------------
 
 
-def _views(conn: Connection, rows: Sequence[Mapping[str, Any]], *, include_contact: bool) -> list[NoticeView]:
-    texts = personal.read_many(
-        conn, [r[c] for r in rows for c in ("explanation_ref", "location_ref", "legal_ground_ref")]
+def _case_decision(conn: Connection, row: Mapping[str, Any]) -> CaseDecisionView | None:
+    decided = store.case_decision(dict(row))
+    if decided is None:
+        return None
+    texts = personal.read_many(conn, [decided["rationale_ref"]])
+    rationale, _ = personal.resolved(None, decided["rationale_ref"], texts)
+    referral = decided.get("referral")
+    return CaseDecisionView(
+        action=NoticeAction(decided["action"]),
+        content_decision=decided.get("content_decision"),
+        sanction=decided.get("sanction"),
+        automated=bool(decided["automated"]),
+        referral=Referral(referral["authority"], referral["member_state"]) if referral else None,
+        rationale=rationale,
+        decided_at=from_micros(row["decided_at"]),
     )
+
+
+def _reply(row: Mapping[str, Any], case: Mapping[str, Any], texts: Mapping[str, personal.PersonalText]) -> ReplyView:
+    """The reply recorded for the notifier of the decided notice ``row`` of ``case``."""
+    decided = store.case_decision(dict(case))
+    assert decided is not None, f"notice {row['id']} is decided, its case {case['id']} is not"
+    own, erased = personal.resolved(None, row["reply_ref"], texts)
+    action = NoticeAction(decided["action"])
+    decided_at = from_micros(row["decided_at"])
+    made = decided.get("content_decision") or decided.get("sanction")
+    words = {
+        lang: reply_text(
+            lang,
+            notice_id=row["id"],
+            received_at=from_micros(row["received_at"]),
+            action=action,
+            decision=made,
+            automated=bool(decided["automated"]),
+            referred=decided.get("referral") is not None,
+            decided_at=decided_at,
+            own=own,
+        )
+        for lang in Language
+    }
+    return ReplyView(
+        action=action,
+        content_decision=decided.get("content_decision"),
+        sanction=decided.get("sanction"),
+        automated=bool(decided["automated"]),
+        referred=decided.get("referral") is not None,
+        decided_at=decided_at,
+        complaint_until=notifier_complaint_deadline(decided_at),
+        text=own,
+        texts=words,
+        erased=erased,
+    )
+
+
+def _views(
+    conn: Connection,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    include_contact: bool,
+    cases: Mapping[str, Mapping[str, Any]] | None = None,
+) -> list[NoticeView]:
+    texts = personal.read_many(
+        conn,
+        [
+            r[c]
+            for r in rows
+            for c in ("explanation_ref", "location_ref", "legal_ground_ref", "reply_ref", "disclosure_reason_ref")
+        ],
+    )
+    decided = {r["id"] for r in rows if r["decided_at"] is not None and r["state"] == NoticeState.DECIDED.value}
+    if decided:
+        known = dict(cases or {})
+        missing = [r["case_id"] for r in rows if r["id"] in decided and r["case_id"] not in known]
+        if missing:
+            known.update(store.case_rows(conn, missing))
+        cases = known
     people = store.notifiers_of(conn, [r["notifier"] for r in rows]) if include_contact else {}
     views = []
     for r in rows:
@@ -505,6 +658,244 @@ def _views(conn: Connection, rows: Sequence[Mapping[str, Any]], *, include_conta
                 explanation_erased=explanation_erased,
                 location_erased=location_erased,
                 legal_ground_erased=legal_erased and r["legal_ground_ref"] is not None,
+                decided_at=from_micros(r["decided_at"]) if r["decided_at"] is not None else None,
+                reply=_reply(r, cases[r["case_id"]], texts) if r["id"] in decided and cases else None,
+                disclosed=r["disclose_notifier"],
+                disclosure_reason=personal.resolved(None, r["disclosure_reason_ref"], texts)[0],
             )
         )
     return views
+
+
+# --- deciding a case (art. 16(5), 17(3)(b), 18) ------------------------------------------------
+
+#: The personal-data kinds of a decision: the rationale (subject: the case), each notifier's reply
+#: and the reason their identity is disclosed (subject: the notifier's reference).
+RATIONALE, REPLY, DISCLOSURE_REASON = "case.rationale", "notice.reply", "notice.disclosure_reason"
+
+
+@dataclass(frozen=True, slots=True)
+class DecideCase:
+    """A decision of the case of notice ``notice``, parsed (``parse``): its action, the decision it
+    makes (``content``, ``sanction``) or references (``decision_id``), the rationale, the default
+    reply and each notifier's own, whether automated means were used, a referral (art. 18), and
+    which notifiers' identities are disclosed to the affected user and why (art. 17(3)(b))."""
+
+    notice: str
+    action: NoticeAction
+    rationale: str
+    reply: str
+    automated: bool
+    content: DecideContent | None = None
+    sanction: ImposeSanction | None = None
+    decision_id: str | None = None
+    replies: Mapping[str, str] = field(default_factory=dict)
+    referral: Referral | None = None
+    disclosures: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def parse(
+        cls,
+        *,
+        notice: str,
+        action: object,
+        rationale: object,
+        reply: object,
+        automated: object,
+        decision: str | DecideContent | ImposeSanction | None = None,
+        replies: Mapping[str, object] | None = None,
+        referral: object = None,
+        disclosures: Mapping[str, object] | None = None,
+    ) -> DecideCase:
+        """The command from what an edge was given, parsed once: ValidationError naming the field."""
+        act = parse_enum(NoticeAction, action, field="action")
+        if act is NoticeAction.NO_ACTION and decision is not None:
+            raise ValidationError("is not given when no action is taken", field="decision")
+        if act is not NoticeAction.NO_ACTION and decision is None:
+            raise ValidationError(
+                f"is required for action {act.value}: the decision to make, or the id of one made", field="decision"
+            )
+        if act is NoticeAction.CONTENT_DECISION and isinstance(decision, ImposeSanction):
+            raise ValidationError("must be a content decision for action content_decision", field="decision")
+        if act is NoticeAction.SANCTION and isinstance(decision, DecideContent):
+            raise ValidationError("must be a sanction for action sanction", field="decision")
+        why = _text(rationale, "rationale", RATIONALE_MAX)
+        default = _text(reply, "reply", REPLY_MAX)
+        if not isinstance(automated, bool):
+            raise ValidationError("must be true or false: whether automated means were used", field="automated")
+        own = {k: _text(v, f"replies.{k}", REPLY_MAX) for k, v in (replies or {}).items()}
+        told = {k: _text(v, f"disclosures.{k}", DISCLOSURE_REASON_MAX) for k, v in (disclosures or {}).items()}
+        if told and act is NoticeAction.NO_ACTION:
+            raise ValidationError(
+                "only a decision with a statement of reasons discloses a notifier's identity", field="disclosures"
+            )
+        if told and isinstance(decision, str):
+            raise ValidationError(
+                "a decision made earlier has its statement issued already: make the decision in this call to "
+                "disclose a notifier's identity in it",
+                field="disclosures",
+            )
+        return cls(
+            notice=notice,
+            action=act,
+            rationale=why,
+            reply=default,
+            automated=automated,
+            content=decision if isinstance(decision, DecideContent) else None,
+            sanction=decision if isinstance(decision, ImposeSanction) else None,
+            decision_id=decision if isinstance(decision, str) else None,
+            replies=own,
+            referral=None if referral is None else Referral.parse(referral),
+            disclosures=told,
+        )
+
+
+def _text(value: object, name: str, max_length: int) -> str:
+    if not isinstance(value, str):
+        raise ValidationError("is required: text", field=name)
+    return trim(ensure_text(value, field=name, max_length=max_length))
+
+
+def decide_case(db: Database, command: DecideCase, *, caller: Caller) -> CaseView:
+    """Decide the case of ``command.notice``: all its open notices together, with one action
+    (a content decision or a sanction made now, or referenced, or no action), a reply recorded for
+    each notifier, and, for a decision made now, its statement of reasons saying it was taken on a
+    notice and naming only the notifiers whose identity is disclosed. 404 for another operator's
+    notice; 409 if its case is decided already; 422 naming the field for the rest."""
+    with UnitOfWork(db, actor=caller.actor, now=caller.clock) as uow:
+        conn = uow.conn
+        row = caller.seen(store.notice_row(conn, command.notice), "notice", command.notice, operator="operator_id")
+        case = store.case_row(conn, row["case_id"])
+        assert case is not None, f"decide_case: no case {row['case_id']!r}"
+        if case["state"] != CaseState.OPEN.value:
+            raise ConflictError(f"case {case['id']} is decided already")
+        rows = store.open_notices_of_case(conn, case["id"])
+        ids = {r["id"] for r in rows}
+        for key, name in ((command.replies, "replies"), (command.disclosures, "disclosures")):
+            for notice_id in key:
+                if notice_id not in ids:
+                    raise ValidationError(f"{notice_id!r} is no open notice of case {case['id']}", field=name)
+        people = store.notifiers_of(conn, [r["notifier"] for r in rows if r["id"] in command.disclosures])
+        disclosed: list[str] = []
+        for r in rows:
+            if r["id"] in command.disclosures:
+                who = people.get(r["notifier"])
+                if who is None or who.name is None:
+                    raise ValidationError(
+                        "the notifier of this notice gave no name (or it was erased): there is no identity to disclose",
+                        field=f"disclosures.{r['id']}",
+                    )
+                disclosed.append(who.name)
+        operator = case["operator_id"]
+        about = About(AboutKind(case["about_kind"]), case["about_id"])
+        on_notice = {"disclosed": disclosed}
+        content_id, sanction_id = _decision_of(db, uow, command, case, about, caller=caller, notice=on_notice)
+        recorded = uow.now
+        at = uow.at
+        texts = [(RATIONALE, command.rationale)]
+        rationale = personal.put_many(db, conn, operator=operator, subject=case["id"], texts=texts, now=recorded)[0]
+        events: list[NewEvent] = [
+            NewEvent.of(
+                CaseDecided(
+                    id=case["id"],
+                    operator=operator,
+                    action=command.action.value,
+                    content_decision=content_id,
+                    sanction=sanction_id,
+                    automated=command.automated,
+                    referral=command.referral.to_json() if command.referral else None,
+                    notices=[r["id"] for r in rows],
+                    rationale=rationale,
+                ),
+                at,
+                operator,
+            )
+        ]
+        for r in rows:
+            own = [(REPLY, command.replies.get(r["id"], command.reply))]
+            if r["id"] in command.disclosures:
+                own.append((DISCLOSURE_REASON, command.disclosures[r["id"]]))
+            refs = personal.put_many(db, conn, operator=operator, subject=r["notifier"], texts=own, now=recorded)
+            decided = NoticeDecided(
+                id=r["id"],
+                operator=operator,
+                case=case["id"],
+                reply=refs[0],
+                disclosed=r["id"] in command.disclosures,
+                disclosure_reason=refs[1] if len(refs) > 1 else None,
+            )
+            events.append(NewEvent.of(decided, at, operator))
+        uow.record(events)
+    return get_case(db, case["id"], caller=caller)
+
+
+def _decision_of(
+    db: Database,
+    uow: UnitOfWork,
+    command: DecideCase,
+    case: Mapping[str, Any],
+    about: About,
+    *,
+    caller: Caller,
+    notice: dict[str, Any],
+) -> tuple[str | None, str | None]:
+    """The content decision or the sanction the case is decided with (made now inside ``uow``, its
+    statement saying it was taken on a notice, or referenced, checked to be about the case's subject
+    and to have been taken on a notice), as ``(content decision id, sanction id)``."""
+    platform = case["platform_id"]
+    if command.content is not None:
+        c = command.content
+        if about.kind is not AboutKind.ITEM or (c.item.platform, c.item.item) != (platform, about.id):
+            raise ValidationError(f"must be about the case's item, {about.id} on {platform}", field="decision.item")
+        _ensure_automation_told(command.automated, c.automated.decision.value)
+        c = replace(c, reason=_on_notice(c.reason))
+        return decide_within(db, uow, [c], caller=caller, notice=notice)[0].id, None
+    if command.sanction is not None:
+        s = command.sanction
+        _ensure_subject(s.subject.platform, s.subject.account, platform, about, field="decision.subject")
+        _ensure_automation_told(command.automated, s.automated.decision.value)
+        s = replace(s, reason=_on_notice(s.reason))
+        return None, impose_decided_within(db, uow, s, caller=caller, notice=notice).id
+    if command.decision_id is None:
+        return None, None
+    decision_id = command.decision_id
+    if command.action is NoticeAction.CONTENT_DECISION:
+        found = content_store.load_decision(uow.conn, decision_id)
+        if found is None or not caller.sees(found.operator):
+            raise ValidationError(f"no content decision {decision_id!r}", field="decision")
+        if about.kind is not AboutKind.ITEM or (found.item.platform, found.item.item) != (platform, about.id):
+            raise ValidationError(f"{decision_id} is not about the case's item {about.id}", field="decision")
+        _ensure_taken_on_notice(found.reason, decision_id)
+        return decision_id, None
+    sanction = queries.load_sanction(uow.conn, decision_id)
+    if sanction is None or not caller.sees(sanction.operator):
+        raise ValidationError(f"no sanction {decision_id!r}", field="decision")
+    _ensure_subject(sanction.subject.platform, sanction.subject.account, platform, about, field="decision")
+    _ensure_taken_on_notice(sanction.reason, decision_id)
+    return None, decision_id
+
+
+def _on_notice(reason: Reason) -> Reason:
+    """A reason made on a notice: its source is a notice (art. 16), unless it names another notification."""
+    return replace(reason, source=Source.ARTICLE_16) if reason.source is Source.VOLUNTARY else reason
+
+
+def _ensure_taken_on_notice(reason: Reason, decision_id: str) -> None:
+    if reason.source is Source.VOLUNTARY:
+        raise ConflictError(
+            f"{decision_id} was taken on the platform's own initiative (reason.source voluntary): its statement "
+            "cannot say it was taken on a notice; make the decision in this call instead"
+        )
+
+
+def _ensure_subject(sub_platform: str, account: str, platform: str, about: About, *, field: str) -> None:
+    if sub_platform != platform or (about.kind is AboutKind.ACCOUNT and account != about.id):
+        where = f"the account {about.id}" if about.kind is AboutKind.ACCOUNT else "an account"
+        raise ValidationError(f"must be about {where} on the case's platform {platform}", field=field)
+
+
+def _ensure_automation_told(automated: bool, decision: str) -> None:
+    if decision != "not_automated" and not automated:
+        raise ValidationError(
+            f"is false, but the decision says it was taken by automated means ({decision})", field="automated"
+        )

@@ -146,16 +146,26 @@ def impose_sanction(
     A ``starts_at`` more than 24 hours before that instant needs ``backdated_reason`` (an import,
     ``import_sanctions``, is backdated by nature and needs none)."""
     with UnitOfWork(db, actor=caller.actor, now=caller.clock) as uow:
-        if caller.operators is not None:
-            for platform_id in [command.subject.platform, *(command.scope or ())]:
-                caller.seen(db.platform(uow.conn, platform_id), "platform", platform_id)
-        sanction = _impose(db, uow, [command], decided=True)[0]
-        creation = sanction.changes[0]
-        if command.order is not None:  # art. 17(5): the art. 9(5) information instead of a statement
-            order_information.issue_order_information(uow, sanction.id, creation.seq)
-        elif creation.kind is not None and statements.creation_needs_statement(creation.kind):
-            statements.issue_statements(uow, [(sanction.id, creation.seq)])
+        sanction = impose_decided_within(db, uow, command, caller=caller)
     return sanction_view(sanction, at=uow.now)
+
+
+def impose_decided_within(
+    db: Database, uow: UnitOfWork, command: ImposeSanction, *, caller: Caller, notice: dict[str, Any] | None = None
+) -> Sanction:
+    """Impose one sanction decided now inside ``uow``, with its statement of reasons (or the art.
+    9(5) information of an order); ``notice``: taken on notices, as its statement says it
+    (``sor.Context.notice``)."""
+    if caller.operators is not None:
+        for platform_id in [command.subject.platform, *(command.scope or ())]:
+            caller.seen(db.platform(uow.conn, platform_id), "platform", platform_id)
+    sanction = _impose(db, uow, [command], decided=True)[0]
+    creation = sanction.changes[0]
+    if command.order is not None:  # art. 17(5): the art. 9(5) information instead of a statement
+        order_information.issue_order_information(uow, sanction.id, creation.seq)
+    elif creation.kind is not None and statements.creation_needs_statement(creation.kind):
+        statements.issue_statements(uow, [(sanction.id, creation.seq)], notice=notice)
+    return sanction
 
 
 #: Rows of history one ``POST /v1/imports`` takes at most: one transaction, all or nothing.

@@ -75,11 +75,13 @@ def issue_statements(
     public_url: str | None = None,
     decided_as: str | None = None,
     why: str | None = None,
+    notice: dict[str, Any] | None = None,
 ) -> list[str]:
     """Issue a statement for each ``(sanction id, seq of the decision's event)``, once their events
     are recorded in ``uow``: from the sanction as it is then known, at ``uow``'s instant (raised to
     the last event's, as every recording is). Returns the statements' ids. ``decided_as`` and
-    ``why``: a lift taken on a complaint (``complaint``; its own seq) and its reason."""
+    ``why``: a lift taken on a complaint (``complaint``; its own seq) and its reason. ``notice``:
+    a decision taken on notices (``sor.Context.notice``)."""
     if not decisions:
         return []
     db = uow.db
@@ -101,6 +103,7 @@ def issue_statements(
                 public_url=public_url,
                 decided_as=decided_as,
                 why=why,
+                notice=notice,
             )
             docs.append(doc)
             events.append(issued_event(doc, uow.at))
@@ -137,6 +140,7 @@ def issue_document(
     policy: Policy | None = None,
     decided_as: str | None = None,
     why: str | None = None,
+    notice: dict[str, Any] | None = None,
 ) -> issued.IssuedDocument:
     """The statement of ``sanction``'s decision recorded at ``decision_seq``, issued at ``now``: its
     JSON, built from the sanction as known then and its platforms (cached by ``db``), with no
@@ -149,8 +153,8 @@ def issue_document(
     context = statement_context(
         db, conn, sanction, now=now, appeal_code="", public_url=public_url, decision_seq=decision_seq, policy=policy
     )
-    if decided_as is not None or why is not None:
-        context = replace(context, decided_as=decided_as, why=why)
+    if decided_as is not None or why is not None or notice is not None:
+        context = replace(context, decided_as=decided_as, why=why, notice=notice)
     body = sor.build_statement(sanction, context, DEFAULT_LANGUAGE)
     body["id"] = statement_id
     body["decision"] = decision_seq

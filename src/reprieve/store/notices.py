@@ -7,10 +7,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import orjson
 from sqlalchemy import and_, func, or_, select, update
 
 from reprieve.domain.errors import ValidationError
-from reprieve.domain.events import CaseOpened, NoticeReceived
+from reprieve.domain.events import CaseDecided, CaseOpened, NoticeDecided, NoticeReceived
 from reprieve.domain.notices import CaseState, Language, NoticeState, receipt_text
 from reprieve.domain.personal import ref_id
 from reprieve.domain.time import parse_instant, to_micros
@@ -131,7 +132,59 @@ def notices_received(projector: Projector, events: list[Applied[NoticeReceived]]
         )
 
 
-HANDLERS: dict[type, Handler] = {CaseOpened: cases_opened, NoticeReceived: notices_received}
+def cases_decided(projector: Projector, events: list[Applied[CaseDecided]]) -> None:
+    for e in events:
+        d = e.event
+        decision = {
+            "action": d.action,
+            "content_decision": d.content_decision,
+            "sanction": d.sanction,
+            "automated": d.automated,
+            "referral": d.referral,
+            "rationale_ref": ref_id(d.rationale),
+            "seq": e.seq,
+        }
+        projector.conn.execute(
+            update(tables.notice_cases)
+            .where(C.id == d.id)
+            .values(
+                state=CaseState.DECIDED.value,
+                decided_at=to_micros(parse_instant(e.effective_at)),
+                decision=orjson.dumps(decision).decode(),
+                updated_seq=e.seq,
+            )
+        )
+
+
+def notices_decided(projector: Projector, events: list[Applied[NoticeDecided]]) -> None:
+    for e in events:
+        d = e.event
+        projector.conn.execute(
+            update(tables.notices)
+            .where(N.id == d.id)
+            .values(
+                state=NoticeState.DECIDED.value,
+                decided_at=to_micros(parse_instant(e.effective_at)),
+                reply_ref=ref_id(d.reply),
+                disclose_notifier=d.disclosed,
+                disclosure_reason_ref=ref_id(d.disclosure_reason),
+                updated_seq=e.seq,
+            )
+        )
+
+
+HANDLERS: dict[type, Handler] = {
+    CaseOpened: cases_opened,
+    NoticeReceived: notices_received,
+    CaseDecided: cases_decided,
+    NoticeDecided: notices_decided,
+}
+
+
+def case_decision(row: dict[str, Any]) -> dict[str, Any] | None:
+    """A case row's decision (``cases_decided``), or None while it is open."""
+    raw = row.get("decision")
+    return None if raw is None else dict(orjson.loads(raw))
 
 
 # --- the notifiers, beside the log -----------------------------------------------------------
@@ -252,6 +305,26 @@ def notices_of_case(conn: Connection, case_id: str) -> list[dict[str, Any]]:
         select(tables.notices).where(N.case_id == case_id).order_by(N.received_at, N.created_seq)
     ).mappings()
     return [dict(r) for r in rows]
+
+
+def open_notices_of_case(conn: Connection, case_id: str) -> list[dict[str, Any]]:
+    """The case's open notices, oldest first: those its decision decides."""
+    rows = conn.execute(
+        select(tables.notices)
+        .where(N.case_id == case_id, N.state == NoticeState.OPEN.value)
+        .order_by(N.received_at, N.created_seq)
+    ).mappings()
+    return [dict(r) for r in rows]
+
+
+def case_rows(conn: Connection, case_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The cases ``case_ids``, by id."""
+    wanted = sorted(set(case_ids))
+    found: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(wanted), 500):
+        for r in conn.execute(select(tables.notice_cases).where(C.id.in_(wanted[start : start + 500]))).mappings():
+            found[r["id"]] = dict(r)
+    return found
 
 
 @dataclass(frozen=True, slots=True)

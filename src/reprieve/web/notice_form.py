@@ -36,6 +36,7 @@ from reprieve.domain.notices import (
     NAME_MAX,
     NOT_SPECIFIED,
     AboutKind,
+    Language,
     NotifierKind,
     allows_anonymous,
 )
@@ -377,4 +378,5 @@ async def look_up_status(request: Request) -> HTMLResponse:
         by_field={},
         status=status,
         received=long_instant(lang, status.received_at),
+        reply=status.reply.texts[Language(lang)] if status.reply is not None else None,
     )

@@ -6,8 +6,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from reprieve.api.deps import IDEMPOTENT, ClockDep, OpaqueId, Reader, allow
-from reprieve.api.notice_schemas import CaseOut, NoticeCreate, NoticeOut, NoticePage, NoticeReceivedOut
+from reprieve.api.deps import IDEMPOTENT, ClockDep, Moderator, OpaqueId, Reader, allow
+from reprieve.api.notice_schemas import (
+    CaseOut,
+    NoticeCreate,
+    NoticeDecisionCreate,
+    NoticeOut,
+    NoticePage,
+    NoticeReceivedOut,
+)
 from reprieve.api.problems import problem_responses
 from reprieve.api.schemas import SLUG_PATTERN, Category
 from reprieve.domain.appeals import HUMAN_DECIDERS
@@ -69,3 +76,20 @@ def get_case(tenant: Reader, case_id: OpaqueId, now: Now) -> dict[str, Any]:
     return notices.get_case(
         tenant.db, case_id, caller=tenant.caller(now), include_contact=sees_contact(tenant)
     ).to_json()
+
+
+@router.post(
+    "/v1/notices/{notice_id}/decision",
+    response_model=CaseOut,
+    dependencies=IDEMPOTENT,
+    responses=problem_responses(403, 409, 413),
+    summary="Decide a notice's case (DSA art. 16(5)): one action, a reply to each notifier",
+)
+def decide_notice(
+    tenant: Moderator, notice_id: OpaqueId, body: NoticeDecisionCreate, clock: ClockDep
+) -> dict[str, Any]:
+    """Decides every open notice of the case together; 409 if the case is decided already. A
+    decision made in the call is made as its own route makes it, its statement of reasons saying it
+    was taken on a notice (art. 17(3)(b)) and naming only the notifiers in ``disclosures``."""
+    command = body.to_command(notice_id)
+    return notices.decide_case(tenant.db, command, caller=tenant.caller(clock)).to_json()
