@@ -186,3 +186,164 @@ def test_other_operators_and_bad_input_are_4xx_never_a_500(console: TestClient, 
         assert 400 <= answer.status_code < 500, (params, answer.status_code)
     assert console.get("/console/cases/cas_missing").status_code == 404
     assert console.get("/console/cases/" + "x" * 65).status_code in (400, 404, 422)
+
+
+# --- deciding a case in the console ----------------------------------------------------------
+
+
+def case_form(client: TestClient, case: str, **change: Any) -> dict[str, Any]:
+    """The case page's decide form, filled in for no action."""
+    return {
+        "csrf_token": console_support.csrf(client, f"/console/cases/{case}"),
+        "confirm": "yes",
+        "action": "no_action",
+        "rationale": "The post quotes a song; it threatens nobody.",
+        "reply": "We read the post you notified: it quotes a song and threatens nobody.",
+        **change,
+    }
+
+
+def test_a_moderator_decides_no_action_with_a_reply_to_each_notifier(
+    console: TestClient, db: Database, clock: Clock
+) -> None:
+    first, second = receive(db, clock), receive(db, clock, channel="email")
+    sign_in(console, "moderator@meta.example")
+    page = console.get(f"/console/cases/{first.case}").text
+    assert 'id="case-form"' in page and f'name="replies.{second.id}"' in page
+    own = "You quoted the song's second verse; it names nobody."
+    answer = console.post(
+        f"/console/cases/{first.case}/decision",
+        data=case_form(console, first.case, **{f"replies.{second.id}": own}),
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303, answer.text[:3000]
+    assert answer.headers["location"] == f"/console/cases/{first.case}?done=case_decided"
+    page = console.get(answer.headers["location"]).text
+    assert 'id="case-decision"' in page and "no action" in page and "threatens nobody" in page
+    assert 'id="case-form"' not in page  # decided: no form
+    first_reply = page[page.index(f'id="reply-{first.id}"') :][:3000]
+    second_reply = page[page.index(f'id="reply-{second.id}"') :][:3000]
+    assert "it quotes a song and threatens nobody" in first_reply and own.replace("'", "&#39;") in second_reply
+    assert rows(console.get("/console/notices", params={"state": "decided"}).text) == [first.id, second.id]
+    assert rows(console.get("/console/notices").text) == []
+    # The service's own record, as the API reads it.
+    case = notices.get_case(db, first.case, caller=Caller("test"))
+    assert case.decision is not None and case.decision.action.value == "no_action"
+    assert [n.reply.text for n in case.notices if n.reply] == [
+        "We read the post you notified: it quotes a song and threatens nobody.",
+        own,
+    ]
+    # Deciding again: 409, the page with the form's error, nothing changed.
+    again = console.post(f"/console/cases/{first.case}/decision", data=case_form(console, first.case))
+    assert again.status_code == 409 and "decided already" in again.text
+
+
+def test_a_content_decision_made_from_the_case_page_with_a_disclosure(
+    console: TestClient, db: Database, clock: Clock
+) -> None:
+    notice = receive(db, clock)
+    sign_in(console, "moderator@meta.example")
+    form = case_form(
+        console,
+        notice.case,
+        action="content_decision",
+        platform="facebook",  # the embedded form's hidden fields: the case's item
+        item="post-1",
+        back=f"/console/cases/{notice.case}",
+        account="author-1",
+        content_type="CONTENT_TYPE_TEXT",
+        content_date="2026-01-01",
+        kind="removal",
+        term="indefinite",
+        automated_decision="not_automated",
+        **console_support.REASON,
+        **{f"disclose.{notice.id}": "yes", f"disclosures.{notice.id}": "The threat is about the notifier's own home."},
+    )
+    answer = console.post(f"/console/cases/{notice.case}/decision", data=form, follow_redirects=False)
+    assert answer.status_code == 303, answer.text[:3000]
+    case = notices.get_case(db, notice.case, caller=Caller("test"))
+    assert case.decision is not None and case.decision.content_decision is not None
+    assert case.notices[0].disclosed is True
+    page = console.get(answer.headers["location"]).text
+    assert f'href="/console/content-decisions/{case.decision.content_decision}"' in page
+    assert "a decision on the content" in page and "is disclosed to the affected user" in page
+    # the item's page shows the decision, made on a notice
+    item = console.get("/console/platforms/facebook/items/post-1").text
+    assert case.decision.content_decision in item
+
+
+def test_an_account_case_decided_with_a_sanction_made_there(console: TestClient, db: Database, clock: Clock) -> None:
+    notice = receive(db, clock, about={"account": "author-2"})
+    sign_in(console, "moderator@meta.example")
+    page = console.get(f"/console/cases/{notice.case}").text
+    assert 'value="sanction"' in page and 'value="content_decision"' not in page
+    form = case_form(
+        console,
+        notice.case,
+        action="sanction",
+        subject="facebook/author-2",
+        kind="suspension",
+        duration="P30D",
+        scope="facebook",
+        content_type="CONTENT_TYPE_TEXT",
+        content_date="2026-01-01",
+        **console_support.REASON,
+    )
+    answer = console.post(f"/console/cases/{notice.case}/decision", data=form, follow_redirects=False)
+    assert answer.status_code == 303, answer.text[:3000]
+    case = notices.get_case(db, notice.case, caller=Caller("test"))
+    assert case.decision is not None and case.decision.sanction is not None
+    assert f'href="/console/sanctions/{case.decision.sanction}"' in console.get(answer.headers["location"]).text
+
+
+def test_a_refused_decision_comes_back_as_typed_with_each_error_beside_its_field(
+    console: TestClient, db: Database, clock: Clock
+) -> None:
+    notice = receive(db, clock)
+    sign_in(console, "moderator@meta.example")
+    # no rationale, no confirmation, a half referral: every error at once, what was typed kept
+    form = case_form(console, notice.case, rationale="", referral_authority="Police nationale")
+    form.pop("confirm")
+    answer = console.post(f"/console/cases/{notice.case}/decision", data=form)
+    assert answer.status_code == 400
+    assert 'id="error-summary"' in answer.text or 'class="error-summary"' in answer.text
+    assert 'aria-invalid="true"' in answer.text and "Police nationale" in answer.text
+    assert "threatens nobody" in answer.text  # the reply as typed
+    # a content decision without its fields: the embedded form's errors beside its fields
+    form = case_form(console, notice.case, action="content_decision")
+    answer = console.post(f"/console/cases/{notice.case}/decision", data=form)
+    assert answer.status_code == 400 and 'id="decide-policy-error"' in answer.text
+    # a disclosure without its reason, on no action
+    form = case_form(console, notice.case, **{f"disclose.{notice.id}": "yes"})
+    answer = console.post(f"/console/cases/{notice.case}/decision", data=form)
+    assert answer.status_code == 400 and f'id="case-disclosure-{notice.id}-error"' in answer.text
+    for bad in (
+        {"action": "delete_everything"},
+        {"referral_authority": "Police", "referral_member_state": "ZZ"},
+        {"rationale": "x" * 20_001},
+    ):
+        answer = console.post(f"/console/cases/{notice.case}/decision", data=case_form(console, notice.case, **bad))
+        assert 400 <= answer.status_code < 500, (bad, answer.status_code)
+    assert notices.get_case(db, notice.case, caller=Caller("test")).decision is None
+
+
+def test_only_moderators_decide_and_never_another_operators_case(
+    console: TestClient, db: Database, clock: Clock
+) -> None:
+    notice = receive(db, clock)
+    sign_in(console, "reviewer@meta.example")
+    assert 'id="case-form"' not in console.get(f"/console/cases/{notice.case}").text
+    answer = console.post(f"/console/cases/{notice.case}/decision", data=case_form(console, notice.case))
+    assert answer.status_code == 403
+    other = TestClient(console.app)
+    sign_in(other, "moderator@x.example")
+    form = {
+        "csrf_token": console_support.csrf(other),
+        "confirm": "yes",
+        "action": "no_action",
+        "rationale": "r",
+        "reply": "r",
+    }
+    answer = other.post(f"/console/cases/{notice.case}/decision", data=form)
+    assert answer.status_code == 404
+    assert notices.get_case(db, notice.case, caller=Caller("test")).decision is None

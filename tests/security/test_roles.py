@@ -214,6 +214,22 @@ def impose(db: Database, clock: Clock, subject: str) -> str:
     return str(sanctions.impose_sanction(db, command, caller=Caller("test", now=clock.now)).to_json()["id"])
 
 
+def notice_case(db: Database, clock: Clock, about: str) -> str:
+    """The case of a notice about the account ``about``, open."""
+    command = notices.ReceiveNotice.parse(
+        platform="facebook",
+        about={"account": f"{about}-{clock.now.timestamp():.0f}"},
+        location="https://facebook.example/someone",
+        explanation="Spam.",
+        category="STATEMENT_CATEGORY_SCAMS_AND_FRAUD",
+        illegal=False,
+        notifier={"kind": "entity", "name": "Notifier", "email": "notifier@example.org"},
+        bona_fide=True,
+        channel="api",
+    )
+    return notices.receive_notice(db, command, caller=Caller("test", now=clock.now)).case
+
+
 def console_requests(db: Database, clock: Clock, member_name: str) -> dict[str, tuple[str, str, dict[str, str]]]:
     """Every kind of console action a moderator may take, set up to succeed: name -> (method, path, form)."""
     lift_me, amend_me, review_me, appeal_on, open_on = (
@@ -260,6 +276,11 @@ def console_requests(db: Database, clock: Clock, member_name: str) -> dict[str, 
             {"outcome": "denied", "rationale": "r", "reply": "no", "confirm": "yes"},
         ),
         "amnesty-preview": ("get", "/console/amnesties/preview?reason=x", {}),
+        "decide-case": (
+            "post",
+            f"/console/cases/{notice_case(db, clock, member_name)}/decision",
+            {"action": "no_action", "rationale": "r", "reply": "r", "confirm": "yes"},
+        ),
     }
 
 
