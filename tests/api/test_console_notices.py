@@ -219,7 +219,7 @@ def test_a_moderator_decides_no_action_with_a_reply_to_each_notifier(
     assert answer.status_code == 303, answer.text[:3000]
     assert answer.headers["location"] == f"/console/cases/{first.case}?done=case_decided"
     page = console.get(answer.headers["location"]).text
-    assert 'id="case-decision"' in page and "no action" in page and "threatens nobody" in page
+    assert 'id="case-decided"' in page and "no action" in page and "threatens nobody" in page
     assert 'id="case-form"' not in page  # decided: no form
     first_reply = page[page.index(f'id="reply-{first.id}"') :][:3000]
     second_reply = page[page.index(f'id="reply-{second.id}"') :][:3000]

@@ -341,6 +341,29 @@ def test_the_console_forms_refused_with_their_errors_beside_the_fields(axe_page:
     assert not problems, "\n".join(problems)
 
 
+def test_a_cases_decide_form_refused_and_the_case_decided(axe_page: Page, live_server: LiveServer) -> None:
+    """The case page's decide form sent empty (every error beside its field, the embedded item
+    form's too), then the case decided with no action: its decision and replies, in both languages."""
+    page = axe_page
+    case = notice_case(live_server)
+    sign_in(page, live_server, "moderator@meta.example")
+    page.goto(live_server.console(f"/cases/{case}"))
+    page.check("#case-action-content_decision")
+    page.click("#case-submit")
+    page.wait_for_selector("#error-summary")
+    problems = violations(page)
+    page.check("#case-action-no_action")
+    page.fill("#case-rationale", "The video is news reporting.")
+    page.fill("#case-reply", "We kept the video: it reports the events.")
+    page.check("#case-confirm")
+    page.click("#case-submit")
+    page.wait_for_selector("#case-decided")
+    problems += violations(page)
+    page.goto(live_server.console(f"/cases/{case}?lang=fr"))
+    problems += violations(page)
+    assert not problems, "\n".join(problems)
+
+
 def test_the_audit_page_the_french_pages_and_the_404_page_an_auditor_reads(
     axe_page: Page, live_server: LiveServer
 ) -> None:

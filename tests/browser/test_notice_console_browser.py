@@ -107,3 +107,59 @@ def test_a_reviewer_reads_the_case_without_the_notifier(
     page.wait_for_selector("#contact-hidden")
     assert NAME not in page.content() and EMAIL not in page.content()
     assert "The account's history" in page.inner_text("main")
+
+
+def test_a_moderator_decides_a_case_in_the_console(page: Page, live_server: LiveServer) -> None:
+    """Two notices about an item never decided on: the case decided with a removal made there,
+    the first notifier's identity disclosed with its reason, the second given their own reply;
+    a form sent without a rationale first comes back as typed with the error beside the field."""
+    about = {"item": "notice-browser-item"}
+    first = receive(live_server, about=about, location="https://facebook.example/notice-browser-item")
+    second = receive(
+        live_server,
+        about=about,
+        location="https://facebook.example/notice-browser-item",
+        notifier={"kind": "entity", "name": "Hate Watch", "email": "desk@hatewatch.example"},
+    )
+    assert first.case == second.case
+    sign_in(page, live_server, "moderator@meta.example")
+    page.goto(live_server.console(f"/cases/{first.case}"))
+    page.check("#case-action-content_decision")
+    page.fill("#decide-account", "notice-browser-author")
+    page.check("#decide-content-type input[value=CONTENT_TYPE_VIDEO]")
+    page.fill("#decide-content-date", "2026-11-30")
+    page.select_option("#decide-kind", "removal")
+    page.fill("#decide-policy", "Violent extremism")
+    page.select_option("#decide-ground", "illegal_content")
+    page.fill("#decide-legal", "Art. 421-2-5 Code pénal")
+    page.select_option("#decide-category", "STATEMENT_CATEGORY_RISK_FOR_PUBLIC_SECURITY")
+    page.fill("#decide-explanation", "The video calls for violence against named officials.")
+    page.fill("#decide-facts", "Two notices; the video names the officials and their addresses.")
+    page.fill("#case-reply", "We removed the video you notified.")
+    page.fill(f"#case-reply-{second.id}", "We removed the video; your association's report named the right passage.")
+    page.check(f"#case-disclose-{first.id}")
+    page.fill(f"#case-disclosure-{first.id}", "The uploader must know who to serve with the court's order.")
+    page.check("#case-confirm")
+    # no rationale: refused, what was typed kept
+    page.click("#case-submit")
+    page.wait_for_selector("#error-summary")
+    assert page.is_visible("#case-rationale-error")
+    assert page.input_value("#decide-policy") == "Violent extremism"
+    assert page.input_value(f"#case-reply-{second.id}").startswith("We removed the video; your association")
+    assert page.is_checked(f"#case-disclose-{first.id}") and page.is_checked("#case-action-content_decision")
+    page.fill("#case-rationale", "A call to violence against named officials: removed, as the law requires.")
+    page.check("#case-confirm")
+    page.click("#case-submit")
+    page.wait_for_selector("#case-decided")
+    assert "The case is decided" in page.inner_text("#notice")
+    assert "a decision on the content" in page.inner_text("#case-decision-action")
+    assert "removed, as the law requires" in page.inner_text("#case-decision-rationale")
+    assert "We removed the video you notified." in page.inner_text(f"#reply-{first.id}")
+    assert "your association's report" in page.inner_text(f"#reply-{second.id}")
+    assert "court's order" in page.inner_text(f"#notice-{first.id}")
+    assert page.locator("#case-form").count() == 0
+    screenshot(page, "case-decided")
+    # The decision is the item's, made on a notice: its page shows it.
+    page.click("#case-decision-action a")
+    page.wait_for_selector(".content-decision")
+    assert "notice-browser-item" in page.url

@@ -246,12 +246,20 @@ def case_command(form: Any, case: CaseView) -> notices.DecideCase:
         action=action or None,
         rationale=text(form, "rationale", max_length=RATIONALE_MAX + 1),
         reply=text(form, "reply", max_length=REPLY_MAX + 1),
-        automated=form.get("automated") == "yes",
+        automated=form.get("automated") == "yes" or _automated(decision),
         decision=decision,
         replies=replies,
         referral=referral,
         disclosures=disclosures,
     )
+
+
+def _automated(decision: str | DecideContent | ImposeSanction | None) -> bool:
+    """Whether a decision made now says automated means took part (then the notifiers are told so
+    too, without a second box to tick)."""
+    if isinstance(decision, DecideContent | ImposeSanction):
+        return decision.automated.decision.value != "not_automated"
+    return False
 
 
 @router.post("/cases/{case_id}/decision", name="decide_case")
