@@ -210,6 +210,7 @@ def test_a_moderator_decides_no_action_with_a_reply_to_each_notifier(
     sign_in(console, "moderator@meta.example")
     page = console.get(f"/console/cases/{first.case}").text
     assert 'id="case-form"' in page and f'name="replies.{second.id}"' in page
+    assert '<option value="article_16" selected>' in page  # the decision made there: on a notice
     own = "You quoted the song's second verse; it names nobody."
     answer = console.post(
         f"/console/cases/{first.case}/decision",

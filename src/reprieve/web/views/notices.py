@@ -28,7 +28,7 @@ from reprieve.domain.notices import (
     NoticeAction,
     NoticeState,
 )
-from reprieve.domain.reason import CATEGORIES
+from reprieve.domain.reason import CATEGORIES, Source
 from reprieve.services import access_log, catalogue, notices, sanctions
 from reprieve.services.content import ContentDecisionView, DecideContent, ListContent
 from reprieve.services.notices import CaseView
@@ -161,6 +161,7 @@ def render_case(
         done=request.query_params.get("done"),
         refused=refused,
         embedded=True,
+        source_default=Source.ARTICLE_16.value,  # a decision on a case is taken on a notice
         **context,
     )
 
