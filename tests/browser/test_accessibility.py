@@ -229,8 +229,35 @@ def content_review(server: LiveServer) -> str:
         return str(conn.execute(select(reviews.id).where(reviews.content_decision_id.is_not(None))).scalar_one())
 
 
+def notice_case(server: LiveServer) -> str:
+    """A case of two notices about the demo's Capitol video (one without its notifier's name, art.
+    16(2)(c)), and a notice about an account: the case's page and the notices list have rows."""
+    now = datetime.now(UTC)
+    fields: dict[str, Any] = {
+        "platform": "facebook",
+        "about": {"item": "capitol-video-2021-01-06"},
+        "location": "https://facebook.example/capitol-video-2021-01-06",
+        "explanation": "Calls for violence.",
+        "category": "STATEMENT_CATEGORY_PROTECTION_OF_MINORS",
+        "illegal": True,
+        "legal_ground": "A law",
+        "notifier": {"kind": "individual", "name": "Axe Notifier", "email": "axe@example.org"},
+        "bona_fide": True,
+        "channel": "api",
+    }
+    caller = Caller("a11y", now=now)
+    case = notices.receive_notice(server.db, notices.ReceiveNotice.parse(**fields), caller=caller).case
+    fields["notifier"] = {"kind": "entity"}
+    notices.receive_notice(server.db, notices.ReceiveNotice.parse(**fields), caller=caller)
+    fields.update(about={"account": "a11y-account"}, category="STATEMENT_CATEGORY_SCAMS_AND_FRAUD", illegal=False)
+    fields.update(legal_ground=None, notifier={"kind": "entity", "name": "Axe Ltd", "email": "axe@example.org"})
+    notices.receive_notice(server.db, notices.ReceiveNotice.parse(**fields), caller=caller)
+    return case
+
+
 def test_every_console_page_a_moderator_reaches(axe_page: Page, live_server: LiveServer) -> None:
     page = axe_page
+    case = notice_case(live_server)
     sign_in(page, live_server, "moderator@meta.example")
     origin = urlsplit(live_server.url)
     # Links from the dashboard, and what only a GET form leads to: a page as it stood at an
@@ -257,6 +284,10 @@ def test_every_console_page_a_moderator_reaches(axe_page: Page, live_server: Liv
             "/amnesties/preview?covers=both&reason=Accessibility+check",
             # the demo's review of a content decision (the Oversight Board's, issue 25)
             f"/reviews/{content_review(live_server)}",
+            # the notices list, its decided tab, and a case's page (issue 26)
+            "/notices",
+            "/notices?state=decided&category=STATEMENT_CATEGORY_SCAMS_AND_FRAUD",
+            f"/cases/{case}",
         )
     ]
     seen_urls: set[str] = set()
@@ -329,6 +360,29 @@ def test_the_console_forms_refused_with_their_errors_beside_the_fields(axe_page:
     assert not problems, "\n".join(problems)
 
 
+def test_a_cases_decide_form_refused_and_the_case_decided(axe_page: Page, live_server: LiveServer) -> None:
+    """The case page's decide form sent empty (every error beside its field, the embedded item
+    form's too), then the case decided with no action: its decision and replies, in both languages."""
+    page = axe_page
+    case = notice_case(live_server)
+    sign_in(page, live_server, "moderator@meta.example")
+    page.goto(live_server.console(f"/cases/{case}"))
+    page.check("#case-action-content_decision")
+    page.click("#case-submit")
+    page.wait_for_selector("#error-summary")
+    problems = violations(page)
+    page.check("#case-action-no_action")
+    page.fill("#case-rationale", "The video is news reporting.")
+    page.fill("#case-reply", "We kept the video: it reports the events.")
+    page.check("#case-confirm")
+    page.click("#case-submit")
+    page.wait_for_selector("#case-decided")
+    problems += violations(page)
+    page.goto(live_server.console(f"/cases/{case}?lang=fr"))
+    problems += violations(page)
+    assert not problems, "\n".join(problems)
+
+
 def test_the_audit_page_the_french_pages_and_the_404_page_an_auditor_reads(
     axe_page: Page, live_server: LiveServer
 ) -> None:
@@ -354,6 +408,7 @@ def test_the_audit_page_the_french_pages_and_the_404_page_an_auditor_reads(
         f"/reviews/{review}?lang=fr",
         f"/appeals/{appeal}?lang=fr",
         "/accounts/facebook/DonaldTrump?lang=fr",
+        "/notices?lang=fr&state=decided",
         "/no-such-page?lang=fr",
     ):
         page.goto(live_server.console(path))

@@ -25,7 +25,7 @@ from fastapi.testclient import TestClient
 
 from reprieve.api.app import create_app
 from reprieve.domain.model import AccountRef, Role
-from reprieve.services import appeals, catalogue, members, reviews, sanctions
+from reprieve.services import appeals, catalogue, members, notices, reviews, sanctions
 from reprieve.services.callers import Caller
 from reprieve.store.db import Database, open_database
 
@@ -214,6 +214,22 @@ def impose(db: Database, clock: Clock, subject: str) -> str:
     return str(sanctions.impose_sanction(db, command, caller=Caller("test", now=clock.now)).to_json()["id"])
 
 
+def notice_case(db: Database, clock: Clock, about: str) -> str:
+    """The case of a notice about the account ``about``, open."""
+    command = notices.ReceiveNotice.parse(
+        platform="facebook",
+        about={"account": f"{about}-{clock.now.timestamp():.0f}"},
+        location="https://facebook.example/someone",
+        explanation="Spam.",
+        category="STATEMENT_CATEGORY_SCAMS_AND_FRAUD",
+        illegal=False,
+        notifier={"kind": "entity", "name": "Notifier", "email": "notifier@example.org"},
+        bona_fide=True,
+        channel="api",
+    )
+    return notices.receive_notice(db, command, caller=Caller("test", now=clock.now)).case
+
+
 def console_requests(db: Database, clock: Clock, member_name: str) -> dict[str, tuple[str, str, dict[str, str]]]:
     """Every kind of console action a moderator may take, set up to succeed: name -> (method, path, form)."""
     lift_me, amend_me, review_me, appeal_on, open_on = (
@@ -260,6 +276,11 @@ def console_requests(db: Database, clock: Clock, member_name: str) -> dict[str, 
             {"outcome": "denied", "rationale": "r", "reply": "no", "confirm": "yes"},
         ),
         "amnesty-preview": ("get", "/console/amnesties/preview?reason=x", {}),
+        "decide-case": (
+            "post",
+            f"/console/cases/{notice_case(db, clock, member_name)}/decision",
+            {"action": "no_action", "rationale": "r", "reply": "r", "confirm": "yes"},
+        ),
     }
 
 
@@ -288,6 +309,41 @@ def test_console_actions_by_role(console: TestClient, sqlite_db: Database, clock
             assert answer.status_code == 403, (action, answer.status_code)
     audit = console.get("/console/audit")
     assert audit.status_code == (200 if role is AUDITOR else 403)
+
+
+@pytest.mark.parametrize(
+    "email", ["admin@meta.example", "moderator@meta.example", "reviewer@meta.example", "auditor@meta.example"]
+)
+def test_every_member_reads_the_notices_and_a_case_and_moderators_its_notifiers(
+    console: TestClient, sqlite_db: Database, clock: Clock, email: str
+) -> None:
+    """As ``GET /v1/notices`` and ``/v1/cases/{id}`` (readers): the list and the case page for every
+    member; the notifier's name and e-mail on the case page for moderators (and so admins) only."""
+    command = notices.ReceiveNotice.parse(
+        platform="facebook",
+        about={"item": "post-1"},
+        location="https://facebook.example/post-1",
+        explanation="Threats.",
+        category="STATEMENT_CATEGORY_ILLEGAL_OR_HARMFUL_SPEECH",
+        illegal=True,
+        legal_ground="A law",
+        notifier={"kind": "individual", "name": "Notifier Name", "email": "notifier@example.org"},
+        bona_fide=True,
+        channel="api",
+    )
+    notice = notices.receive_notice(sqlite_db, command, caller=Caller("test", now=clock.now))
+    answer = console.post(
+        "/console/sign-in",
+        data={"email": email, "password": PASSWORD, "csrf_token": csrf(console, "/console/sign-in")},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303
+    role = Role(email.split("@")[0])
+    listed = console.get("/console/notices")
+    assert listed.status_code == 200 and notice.id in listed.text and "notifier@example.org" not in listed.text
+    case = console.get(f"/console/cases/{notice.case}")
+    assert case.status_code == 200
+    assert ("notifier@example.org" in case.text) is (role in MODERATE)
 
 
 def test_one_rule_for_the_api_and_the_console() -> None:
