@@ -127,7 +127,12 @@ def content_export_chunks(conn: Connection, operator: str, start: int, end: int)
 
     On the driver's own cursors (the rows as plain tuples, without SQLAlchemy's per-row work): the
     ids alone in order, streamed (a server-side cursor on PostgreSQL), and for each chunk of them
-    one query joining each decision to its kept statements (no document is read)."""
+    one query joining each decision to its kept statements (no document is read). On SQLite, a
+    row holds its document in line (some 3.5 KB: a page of its own, about), so the kept fields are
+    read from an index holding them (``ix_issued_documents_export``, migration 0038), never from
+    the documents' rows: the statements with fields, joined from the index alone, then those whose
+    text is kept without fields (issued before they were kept; in practice none), in a second
+    query of the few rows without fields (``_kept_rows``)."""
     dialect = conn.dialect.name
     raw: Any = conn.connection.dbapi_connection
     ids_cursor = raw.cursor(name="reprieve_content_export") if dialect == "postgresql" else raw.cursor()
@@ -138,8 +143,11 @@ def content_export_chunks(conn: Connection, operator: str, start: int, end: int)
             ids_cursor.execute(_KEPT_IDS_SQL[dialect], {"operator": operator, "start": start, "end": end})
             while batch := ids_cursor.fetchmany(_KEPT_CHUNK):
                 ids = [found for (found,) in batch]
-                cursor.execute(sql, {"ids": orjson.dumps(ids).decode() if dialect == "sqlite" else ids})
-                yield _kept_chunk(cursor.fetchall())
+                if dialect == "sqlite":
+                    yield _kept_chunk(_kept_rows(cursor, orjson.dumps(ids).decode()))
+                else:
+                    cursor.execute(sql, {"ids": ids})
+                    yield _kept_chunk(cursor.fetchall())
         except Exception as exc:
             dbapi = conn.dialect.dbapi
             if dbapi is not None and isinstance(exc, dbapi.Error):
@@ -148,6 +156,32 @@ def content_export_chunks(conn: Connection, operator: str, start: int, end: int)
     finally:
         cursor.close()
         ids_cursor.close()
+
+
+def _kept_rows(cursor: Any, ids: str) -> list[tuple[Any, ...]]:
+    """SQLite: the joined rows of the decisions ``ids`` (a JSON array) as ``_KEPT`` gives them on
+    PostgreSQL, by id: a row per statement whose text is kept (its fields None where not kept), or
+    one without a statement. Those with fields from the index alone; then the statements whose
+    text is kept without fields, found among the index's rows without fields (an erased statement's
+    row is small: its document is gone), each added to its decision's rows."""
+    cursor.execute(_KEPT_SQL["sqlite"], {"ids": ids})
+    rows: list[tuple[Any, ...]] = cursor.fetchall()
+    cursor.execute(_UNKEPT_SQLITE, {"ids": ids})
+    unkept: dict[str, list[int]] = {}
+    for decision_id, seq in cursor.fetchall():
+        unkept.setdefault(decision_id, []).append(seq)
+    if not unkept:
+        return rows
+    out: list[tuple[Any, ...]] = []
+    for row in rows:
+        seqs = unkept.pop(row[0], None)
+        if row[6] is not None:
+            out.append(row)
+        if seqs is not None:  # its rows come together: those without fields after the first
+            out += [(*row[:3], None, *row[4:6], seq) for seq in seqs]
+        elif row[6] is None:
+            out.append(row)
+    return out
 
 
 #: ``(id, platform, unchanged, fields, starts_at, changes, statements)`` (``content_export_chunks``).
@@ -162,15 +196,23 @@ _KEPT = """SELECT cd.id, cd.platform_id, cd.created_seq = cd.updated_seq, d.expo
        CASE WHEN cd.created_seq = cd.updated_seq THEN NULL ELSE cd.changes END, d.decision_seq
   FROM content_decisions cd
   LEFT JOIN issued_documents d
-    ON d.sanction_id = cd.id AND d.kind = 'statement' AND d.document IS NOT NULL
+    ON d.sanction_id = cd.id AND d.kind = 'statement' AND {kept}
  WHERE cd.id {among}
  ORDER BY cd.id"""
-#: By dialect (sqlite3: named parameters, the ids as a JSON array; psycopg: pyformat, a list).
+#: By dialect (sqlite3: named parameters, the ids as a JSON array; psycopg: pyformat, a list). On
+#: SQLite, only the statements with fields (implying their text: an erasure blanks both), which
+#: the index ``ix_issued_documents_export`` covers; those without, in ``_UNKEPT_SQLITE``.
 _KEPT_IDS_SQL = {"sqlite": _KEPT_IDS.format(p=":", s=""), "postgresql": _KEPT_IDS.format(p="%(", s=")s")}
 _KEPT_SQL = {
-    "sqlite": _KEPT.format(among="IN (SELECT value FROM json_each(:ids))"),
-    "postgresql": _KEPT.format(among="= ANY(%(ids)s)"),
+    "sqlite": _KEPT.format(kept="d.export_fields IS NOT NULL", among="IN (SELECT value FROM json_each(:ids))"),
+    "postgresql": _KEPT.format(kept="d.document IS NOT NULL", among="= ANY(%(ids)s)"),
 }
+#: SQLite: ``(id, decision_seq)`` of the statements of the decisions ``ids`` whose text is kept
+#: without export fields. The index is read first (its terms on columns it holds come before the
+#: row's): a row is read only for a statement without fields.
+_UNKEPT_SQLITE = """SELECT d.sanction_id, d.decision_seq FROM issued_documents d
+ WHERE d.sanction_id IN (SELECT value FROM json_each(:ids)) AND d.kind = 'statement'
+   AND d.export_fields IS NULL AND d.document IS NOT NULL"""
 
 
 def _kept_chunk(rows: list[tuple[Any, ...]]) -> list[ContentKept]:
