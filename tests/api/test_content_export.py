@@ -383,9 +383,9 @@ def test_statements_with_and_without_kept_fields_in_one_decision_give_the_same_c
 
 
 def test_the_exports_chunks_name_each_statement_whose_text_is_kept_with_its_fields_or_without(world: World) -> None:
-    """``content_export_chunks`` gives a decision's statements whose text is kept in decision order,
-    each with its kept fields or None where they were never kept (the export then reads it in
-    full), and leaves out an erased one."""
+    """``content_export_chunks`` gives a decision's statements in decision order, each with its
+    kept fields, or None where they were never kept or its text was erased (the export then reads
+    the decision in full, which leaves an erased one out)."""
     w = world
     now = w.clock()
     record(w.db, now, decided("cd_0", "label", now), now)
@@ -417,5 +417,7 @@ def test_the_exports_chunks_name_each_statement_whose_text_is_kept_with_its_fiel
     with w.db.engine.connect().execution_options(reprieve_write=True) as conn, conn.begin():
         conn.execute(update(tables.issued_documents).where(D.id == first_id).values(export_fields=None))
         assert issued.blank(conn, [amend_id], now=w.clock()) == 1
-    assert chunks() == [("cd_0", False, None, [None]), ("cd_1", True, None, None)]
+    assert chunks() == [("cd_0", False, None, [None, None]), ("cd_1", True, None, None)]
     assert first_seq < amend_seq
+    exported = _export(w)
+    assert sorted(s["puid"] for s in exported["statements"]) == ["cd_0", f"cd_0-{amend_seq}", "cd_1"]

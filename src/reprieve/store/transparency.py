@@ -121,18 +121,20 @@ def content_export_chunks(conn: Connection, operator: str, start: int, end: int)
     (those of ``content_decision_rows_with_issued``), by id, in chunks of ``_KEPT_CHUNK``, each
     decision as ``(id, platform, unchanged, fields)``: ``unchanged`` whether it was never amended
     nor restored (its seqs are the same), ``fields`` the kept export fields
-    (``issued_documents.export_fields``, as bytes) of its statement if it issued exactly one whose
-    text and fields are kept, else None. What the CSV export needs to write most decisions from
-    their kept fields alone; it reads the others in full (``content_decisions_with_issued``).
+    (``issued_documents.export_fields``, as bytes) of its statement if it issued exactly one and
+    its fields are kept, else None. What the CSV export needs to write most decisions from their
+    kept fields alone; it reads the others in full (``content_decisions_with_issued``).
+
+    Every statement counts here, its text erased or not: an erasure blanks the fields with the
+    text, so a statement without fields (erased, or issued before they were kept) sends its
+    decision to the full read, which tells the two apart (and leaves an erased one out), and
+    whether a text is kept is never looked at. That is what lets SQLite read the fields from an
+    index holding them (``ix_issued_documents_export``, migration 0038) alone: a row holds its
+    document in line (some 3.5 KB, a page of its own, about), and the rows are never read.
 
     On the driver's own cursors (the rows as plain tuples, without SQLAlchemy's per-row work): the
     ids alone in order, streamed (a server-side cursor on PostgreSQL), and for each chunk of them
-    one query joining each decision to its kept statements (no document is read). On SQLite, a
-    row holds its document in line (some 3.5 KB: a page of its own, about), so the kept fields are
-    read from an index holding them (``ix_issued_documents_export``, migration 0038), never from
-    the documents' rows: the statements with fields, joined from the index alone, then those whose
-    text is kept without fields (issued before they were kept; in practice none), in a second
-    query of the few rows without fields (``_kept_rows``)."""
+    one query joining each decision to its statements (no document is read)."""
     dialect = conn.dialect.name
     raw: Any = conn.connection.dbapi_connection
     ids_cursor = raw.cursor(name="reprieve_content_export") if dialect == "postgresql" else raw.cursor()
@@ -143,11 +145,8 @@ def content_export_chunks(conn: Connection, operator: str, start: int, end: int)
             ids_cursor.execute(_KEPT_IDS_SQL[dialect], {"operator": operator, "start": start, "end": end})
             while batch := ids_cursor.fetchmany(_KEPT_CHUNK):
                 ids = [found for (found,) in batch]
-                if dialect == "sqlite":
-                    yield _kept_chunk(_kept_rows(cursor, orjson.dumps(ids).decode()))
-                else:
-                    cursor.execute(sql, {"ids": ids})
-                    yield _kept_chunk(cursor.fetchall())
+                cursor.execute(sql, {"ids": orjson.dumps(ids).decode() if dialect == "sqlite" else ids})
+                yield _kept_chunk(cursor.fetchall())
         except Exception as exc:
             dbapi = conn.dialect.dbapi
             if dbapi is not None and isinstance(exc, dbapi.Error):
@@ -158,32 +157,6 @@ def content_export_chunks(conn: Connection, operator: str, start: int, end: int)
         ids_cursor.close()
 
 
-def _kept_rows(cursor: Any, ids: str) -> list[tuple[Any, ...]]:
-    """SQLite: the joined rows of the decisions ``ids`` (a JSON array) as ``_KEPT`` gives them on
-    PostgreSQL, by id: a row per statement whose text is kept (its fields None where not kept), or
-    one without a statement. Those with fields from the index alone; then the statements whose
-    text is kept without fields, found among the index's rows without fields (an erased statement's
-    row is small: its document is gone), each added to its decision's rows."""
-    cursor.execute(_KEPT_SQL["sqlite"], {"ids": ids})
-    rows: list[tuple[Any, ...]] = cursor.fetchall()
-    cursor.execute(_UNKEPT_SQLITE, {"ids": ids})
-    unkept: dict[str, list[int]] = {}
-    for decision_id, seq in cursor.fetchall():
-        unkept.setdefault(decision_id, []).append(seq)
-    if not unkept:
-        return rows
-    out: list[tuple[Any, ...]] = []
-    for row in rows:
-        seqs = unkept.pop(row[0], None)
-        if row[6] is not None:
-            out.append(row)
-        if seqs is not None:  # its rows come together: those without fields after the first
-            out += [(*row[:3], None, *row[4:6], seq) for seq in seqs]
-        elif row[6] is None:
-            out.append(row)
-    return out
-
-
 #: ``(id, platform, unchanged, fields, starts_at, changes, statements)`` (``content_export_chunks``).
 ContentKept = tuple[str, str, bool, bytes | None, int, str | None, list[bytes | None] | None]
 #: Content decisions per chunk of ``content_export_chunks``.
@@ -192,35 +165,29 @@ _KEPT_IDS = """SELECT id FROM content_decisions
  WHERE operator_id = {p}operator{s} AND starts_at < {p}end{s}
    AND (starts_at >= {p}start{s} OR updated_seq <> created_seq)
  ORDER BY id"""
+#: The statements' columns named here are all in ``ix_issued_documents_export``: SQLite reads
+#: that index alone (``tests/integration/test_sqlite_plans.py``).
 _KEPT = """SELECT cd.id, cd.platform_id, cd.created_seq = cd.updated_seq, d.export_fields, cd.starts_at,
        CASE WHEN cd.created_seq = cd.updated_seq THEN NULL ELSE cd.changes END, d.decision_seq
   FROM content_decisions cd
   LEFT JOIN issued_documents d
-    ON d.sanction_id = cd.id AND d.kind = 'statement' AND {kept}
+    ON d.sanction_id = cd.id AND d.kind = 'statement'
  WHERE cd.id {among}
  ORDER BY cd.id"""
-#: By dialect (sqlite3: named parameters, the ids as a JSON array; psycopg: pyformat, a list). On
-#: SQLite, only the statements with fields (implying their text: an erasure blanks both), which
-#: the index ``ix_issued_documents_export`` covers; those without, in ``_UNKEPT_SQLITE``.
+#: By dialect (sqlite3: named parameters, the ids as a JSON array; psycopg: pyformat, a list).
 _KEPT_IDS_SQL = {"sqlite": _KEPT_IDS.format(p=":", s=""), "postgresql": _KEPT_IDS.format(p="%(", s=")s")}
 _KEPT_SQL = {
-    "sqlite": _KEPT.format(kept="d.export_fields IS NOT NULL", among="IN (SELECT value FROM json_each(:ids))"),
-    "postgresql": _KEPT.format(kept="d.document IS NOT NULL", among="= ANY(%(ids)s)"),
+    "sqlite": _KEPT.format(among="IN (SELECT value FROM json_each(:ids))"),
+    "postgresql": _KEPT.format(among="= ANY(%(ids)s)"),
 }
-#: SQLite: ``(id, decision_seq)`` of the statements of the decisions ``ids`` whose text is kept
-#: without export fields. The index is read first (its terms on columns it holds come before the
-#: row's): a row is read only for a statement without fields.
-_UNKEPT_SQLITE = """SELECT d.sanction_id, d.decision_seq FROM issued_documents d
- WHERE d.sanction_id IN (SELECT value FROM json_each(:ids)) AND d.kind = 'statement'
-   AND d.export_fields IS NULL AND d.document IS NOT NULL"""
 
 
 def _kept_chunk(rows: list[tuple[Any, ...]]) -> list[ContentKept]:
     """A chunk's joined rows (by id) as one ``ContentKept`` a decision: ``fields`` those of its one
     statement (None if it has none or several); for a decision amended or restored (``changes``
-    its column, not None), ``statements`` the kept fields of each of its statements whose text
-    is kept, in decision order (None for one whose fields are not kept), or None if two share a
-    decision (their order is then the general path's to find)."""
+    its column, not None), ``statements`` the kept fields of each of its statements, in decision
+    order (None for one whose fields are not kept: its text erased, or issued before the fields
+    were kept), or None if two share a decision (their order is then the general path's to find)."""
     out: list[ContentKept] = []
     seqs: list[tuple[int, bytes | None]] = []
     last = None
