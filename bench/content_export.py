@@ -25,6 +25,7 @@ it wrote most lines from the kept export fields). ``--keep FILE``
 
 from __future__ import annotations
 
+import hashlib
 import os
 import random
 import tempfile
@@ -213,8 +214,9 @@ def seed(db: Database, count: int, seed: int) -> float:
     return time.perf_counter() - started
 
 
-def export(db: Database, operator: str) -> tuple[float, float, transparency.ExportTally, int]:
-    """Seconds (wall, CPU), the tally and the bytes of the CSV export of ``operator``'s statements."""
+def export(db: Database, operator: str) -> tuple[float, float, transparency.ExportTally, int, str]:
+    """Seconds (wall, CPU), the tally, the bytes and the SHA-256 (hex; computed after the timing) of
+    the CSV export of ``operator``'s statements."""
     tally = transparency.ExportTally()
     with tempfile.TemporaryDirectory(prefix="reprieve-dsa-") as directory:
         path = os.path.join(directory, "sor.csv")
@@ -226,7 +228,11 @@ def export(db: Database, operator: str) -> tuple[float, float, transparency.Expo
             ):
                 write(line)
         seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
-        return seconds, cpu, tally, os.path.getsize(path)
+        digest = hashlib.sha256()
+        with open(path, "rb") as written:
+            while block := written.read(1 << 20):
+                digest.update(block)
+        return seconds, cpu, tally, os.path.getsize(path), digest.hexdigest()
 
 
 def read_as_the_export_does(db: Database) -> tuple[int, int]:
@@ -301,7 +307,7 @@ def main() -> None:
             f"read in full, in {scan_seconds:.1f} s wall, {scan_cpu:.1f} s CPU"
         )
 
-        seconds, cpu, tally, size = export(db, OPERATOR)
+        seconds, cpu, tally, size, sha256 = export(db, OPERATOR)
         per_million = seconds / args.count * 1_000_000
         cpu_per_million = cpu / args.count * 1_000_000
         verdict = "met" if cpu_per_million <= TARGET_SECONDS_PER_MILLION else "NOT met"
@@ -311,6 +317,7 @@ def main() -> None:
             f"{cpu_per_million:.1f} s CPU per million decisions; target <= {TARGET_SECONDS_PER_MILLION:.0f} s "
             f"(CPU of the process, a core of its own): {verdict}"
         )
+        say(f"content CSV: {size:,} bytes, SHA-256 {sha256} (the same bytes whatever the code's path)")
         say(
             f"ratio to the baseline: {seconds / scan_seconds:.1f}x the time of reading the rows, "
             f"{cpu / scan_cpu:.1f}x their CPU"
@@ -319,7 +326,7 @@ def main() -> None:
             first = tally.invalid[0]["problems"][0]
             say(f"first refusal: {first['field']}: {first['message']}")
         if sanctions:
-            s_seconds, s_cpu, s_tally, s_size = export(db, "meta")
+            s_seconds, s_cpu, s_tally, s_size, _ = export(db, "meta")
             s_per_million = s_seconds / sanctions * 1_000_000
             say(
                 f"sanctions: {s_tally.exported:,} statements ({s_tally.warnings:,} warnings left out), "

@@ -20,6 +20,7 @@ from content_support import record_without_statement as record_only
 from reprieve.dsa import enums, tdb
 from reprieve.dsa.validate import problems
 from reprieve.store import issued, tables
+from reprieve.store import transparency as transparency_store
 
 KINDS = (
     ("removal", "DECISION_VISIBILITY_CONTENT_REMOVED"),
@@ -353,3 +354,70 @@ def test_amended_and_restored_decisions_give_the_same_csv_from_kept_fields_and_a
     written = texts()[0]
     assert f"cd_0-{amend_seq}" not in written and "cd_0," in written
     assert written.splitlines() == [line for line in kept[0].splitlines() if f"cd_0-{amend_seq}" not in line]
+
+
+def test_statements_with_and_without_kept_fields_in_one_decision_give_the_same_csv(world: World) -> None:
+    """A decision whose statements' fields are kept for some and not for others (issued before the
+    fields were kept), or whose one statement has none, is exported as when every statement is
+    made from its document: the export finds the statements without fields beside those with."""
+    w = world
+    now = w.clock()
+    for n, kind in enumerate(("label", "removal", "demotion")):
+        record(w.db, now, decided(f"cd_{n}", kind, now, ends_at=now + timedelta(days=90) if n else None), now)
+    later = now + timedelta(days=2)
+    w.clock.advance(timedelta(days=2))
+    record(w.db, later, amended("cd_0", "removal", ends_at=now + timedelta(days=60), scope=("DE",)), later)
+    record(w.db, later, amended("cd_1", "demotion"), later)
+    record(w.db, later, restored("cd_1"), later)
+    kept, as_json = _export(w, "csv"), _export(w)
+    assert as_json["invalid_count"] == 0 and as_json["exported"] == len(kept) == 5
+    originals = _kept(w)
+    assert len(originals) == 5  # a restoration issues none here
+    D = tables.issued_documents.c
+    for about in sorted(originals):  # each statement in turn without its fields
+        with w.db.engine.connect().execution_options(reprieve_write=True) as conn, conn.begin():
+            conn.execute(update(tables.issued_documents).where(D.id == about).values(export_fields=None))
+        assert _export(w, "csv") == kept and _export(w) == as_json, about
+        with w.db.engine.connect().execution_options(reprieve_write=True) as conn, conn.begin():
+            conn.execute(update(tables.issued_documents).where(D.id == about).values(export_fields=originals[about][0]))
+
+
+def test_the_exports_chunks_name_each_statement_whose_text_is_kept_with_its_fields_or_without(world: World) -> None:
+    """``content_export_chunks`` gives a decision's statements in decision order, each with its
+    kept fields, or None where they were never kept or its text was erased (the export then reads
+    the decision in full, which leaves an erased one out)."""
+    w = world
+    now = w.clock()
+    record(w.db, now, decided("cd_0", "label", now), now)
+    record(w.db, now, decided("cd_1", "removal", now), now)
+    later = now + timedelta(days=2)
+    w.clock.advance(timedelta(days=2))
+    amend_seq, _ = record(w.db, later, amended("cd_0", "removal", scope=("DE",)), later)
+    D = tables.issued_documents.c
+    with w.db.read() as conn:
+        rows = conn.execute(select(D.id, D.sanction_id, D.decision_seq, D.export_fields).order_by(D.decision_seq)).all()
+    [(first_id, _, first_seq, first), (amend_id, _, _, amendment)] = [r for r in rows if r[1] == "cd_0"]
+    [(only_id, *_)] = [r for r in rows if r[1] == "cd_1"]
+
+    def chunks() -> list[tuple[str, bool, bytes | None, list[bytes | None] | None]]:
+        with w.db.read() as conn:
+            return [
+                (decision_id, unchanged, fields, statements)
+                for chunk in transparency_store.content_export_chunks(conn, "meta", -(2**62), 2**62)
+                for decision_id, _, unchanged, fields, _, _, statements in chunk
+            ]
+
+    assert chunks() == [
+        ("cd_0", False, None, [bytes(first), bytes(amendment)]),
+        ("cd_1", True, _kept(w)[only_id][0], None),
+    ]
+    with w.db.engine.connect().execution_options(reprieve_write=True) as conn, conn.begin():
+        conn.execute(update(tables.issued_documents).where(D.id.in_([amend_id, only_id])).values(export_fields=None))
+    assert chunks() == [("cd_0", False, None, [bytes(first), None]), ("cd_1", True, None, None)]
+    with w.db.engine.connect().execution_options(reprieve_write=True) as conn, conn.begin():
+        conn.execute(update(tables.issued_documents).where(D.id == first_id).values(export_fields=None))
+        assert issued.blank(conn, [amend_id], now=w.clock()) == 1
+    assert chunks() == [("cd_0", False, None, [None, None]), ("cd_1", True, None, None)]
+    assert first_seq < amend_seq
+    exported = _export(w)
+    assert sorted(s["puid"] for s in exported["statements"]) == ["cd_0", f"cd_0-{amend_seq}", "cd_1"]

@@ -55,3 +55,15 @@ def test_an_accounts_sanctions_are_found_through_the_account_index(
     assert any("USING INDEX ix_sanctions_account" in step for step in plan), plan
     if "/" in account:  # the index gives the order; for an account alone, its few rows are sorted
         assert not any("ORDER BY" in step for step in plan), plan
+
+
+def test_the_content_exports_kept_fields_are_read_from_their_index_never_from_the_documents_rows(
+    db: Database,
+) -> None:
+    """A statement's row holds its document (some 3.5 KB): the export reads each decision's
+    statements' kept fields and seqs from the index that holds them alone, and no row of theirs."""
+    from reprieve.store.transparency import _KEPT_SQL
+
+    with db.engine.connect() as conn:
+        plan = [row[3] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {_KEPT_SQL['sqlite']}", {"ids": "[]"})]
+    assert any("USING COVERING INDEX ix_issued_documents_export" in step for step in plan), plan

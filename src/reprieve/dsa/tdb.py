@@ -795,10 +795,16 @@ def _kept_line(
         return _OUT_OF_PERIOD
     if (start_us > -_UNBOUNDED or end_us < _UNBOUNDED) and not start_us <= to_micros(parse_instant(effective)) < end_us:
         return _OUT_OF_PERIOD
-    # The general path's puid (content_statements_from_issued), written as it is if plain.
-    puid = decision_id if decided_type == "decided" else f"{decision_id}-{change}"
-    if not _is_plain_puid(puid):
-        return None
+    # The general path's puid (content_statements_from_issued), written as it is if plain (the
+    # decision's id, for a statement never amended, is looked at by the caller).
+    if decided_type == "decided":
+        puid = decision_id
+        if of_changes and not _is_plain_puid(puid):
+            return None
+    else:
+        puid = f"{decision_id}-{change}"
+        if not _is_plain_puid(puid):
+            return None
     if type(countries) is not list or type(types) is not list or type(keywords) is not list:
         return None
     try:
@@ -820,11 +826,27 @@ def _kept_line(
         return None
     template, end_at, ground_at, explanation_at, other = shape
     application = effective[:10]
-    applies = day_within(application, EARLIEST_APPLICATION)
-    if applies is None or day_within(content_date, EARLIEST_CONTENT) is None:
+    applies = _application_day(application)
+    if applies is None or type(content_date) is not str or not _is_content_day(content_date):
         return None
     grounds = legal_ground if ground == "illegal_content" else (contractual_ground or policy)
-    if not (is_plain_text(grounds, 500) and is_plain_text(explanation, 2000) and is_plain_text(facts, 5000)):
+    # is_plain_text of each (validate._plain: a text of 1 to n characters with nothing to trim at
+    # either end, which _EDGES holds), inline: the three texts of every line.
+    edges = _EDGES
+    if not (
+        type(grounds) is str
+        and 0 < len(grounds) <= 500
+        and grounds[0] not in edges
+        and grounds[-1] not in edges
+        and type(explanation) is str
+        and 0 < len(explanation) <= 2000
+        and explanation[0] not in edges
+        and explanation[-1] not in edges
+        and type(facts) is str
+        and 0 < len(facts) <= 5000
+        and facts[0] not in edges
+        and facts[-1] not in edges
+    ):
         return None
     row = list(template)
     if other:
@@ -839,9 +861,9 @@ def _kept_line(
         if last is None or last < applies:
             return None
         row[end_at] = _dump_date(ends_on)
-    row[ground_at] = _text_cell(grounds)
-    row[explanation_at] = _text_cell(explanation)
-    row[_FACTS_AT] = _text_cell(facts)
+    row[ground_at] = _plain_text_cell(grounds)
+    row[explanation_at] = _plain_text_cell(explanation)
+    row[_FACTS_AT] = _plain_text_cell(facts)
     row[_CONTENT_DATE_AT] = _dump_date(content_date)
     row[_APPLICATION_AT] = _dump_date(application)
     row[_NAME_AT] = name_cell
@@ -1009,6 +1031,29 @@ def _cells(statement: Mapping[str, Any]) -> list[str]:
         else:
             row[position] = _dump_date(value)
     return row
+
+
+def _plain_text_cell(value: str) -> str:
+    """``_text_cell`` of a text with nothing to trim at either end (``validate.is_plain_text``)."""
+    if "\n" in value or "\r" in value:
+        return _text_cell(value)
+    if '"' in value:
+        return '"' + value.replace('"', '""') + '"'
+    if "," in value:
+        return '"' + value + '"'
+    return value
+
+
+@lru_cache(maxsize=4096)
+def _application_day(value: str) -> date | None:
+    """``day_within(value, EARLIEST_APPLICATION)``, kept per day: the days repeat."""
+    return day_within(value, EARLIEST_APPLICATION)
+
+
+@lru_cache(maxsize=4096)
+def _is_content_day(value: str) -> bool:
+    """Whether ``day_within(value, EARLIEST_CONTENT)`` finds a day, kept per value: they repeat."""
+    return day_within(value, EARLIEST_CONTENT) is not None
 
 
 def _text_cell(value: str) -> str:

@@ -121,13 +121,20 @@ def content_export_chunks(conn: Connection, operator: str, start: int, end: int)
     (those of ``content_decision_rows_with_issued``), by id, in chunks of ``_KEPT_CHUNK``, each
     decision as ``(id, platform, unchanged, fields)``: ``unchanged`` whether it was never amended
     nor restored (its seqs are the same), ``fields`` the kept export fields
-    (``issued_documents.export_fields``, as bytes) of its statement if it issued exactly one whose
-    text and fields are kept, else None. What the CSV export needs to write most decisions from
-    their kept fields alone; it reads the others in full (``content_decisions_with_issued``).
+    (``issued_documents.export_fields``, as bytes) of its statement if it issued exactly one and
+    its fields are kept, else None. What the CSV export needs to write most decisions from their
+    kept fields alone; it reads the others in full (``content_decisions_with_issued``).
+
+    Every statement counts here, its text erased or not: an erasure blanks the fields with the
+    text, so a statement without fields (erased, or issued before they were kept) sends its
+    decision to the full read, which tells the two apart (and leaves an erased one out), and
+    whether a text is kept is never looked at. That is what lets SQLite read the fields from an
+    index holding them (``ix_issued_documents_export``, migration 0038) alone: a row holds its
+    document in line (some 3.5 KB, a page of its own, about), and the rows are never read.
 
     On the driver's own cursors (the rows as plain tuples, without SQLAlchemy's per-row work): the
     ids alone in order, streamed (a server-side cursor on PostgreSQL), and for each chunk of them
-    one query joining each decision to its kept statements (no document is read)."""
+    one query joining each decision to its statements (no document is read)."""
     dialect = conn.dialect.name
     raw: Any = conn.connection.dbapi_connection
     ids_cursor = raw.cursor(name="reprieve_content_export") if dialect == "postgresql" else raw.cursor()
@@ -158,11 +165,13 @@ _KEPT_IDS = """SELECT id FROM content_decisions
  WHERE operator_id = {p}operator{s} AND starts_at < {p}end{s}
    AND (starts_at >= {p}start{s} OR updated_seq <> created_seq)
  ORDER BY id"""
+#: The statements' columns named here are all in ``ix_issued_documents_export``: SQLite reads
+#: that index alone (``tests/integration/test_sqlite_plans.py``).
 _KEPT = """SELECT cd.id, cd.platform_id, cd.created_seq = cd.updated_seq, d.export_fields, cd.starts_at,
        CASE WHEN cd.created_seq = cd.updated_seq THEN NULL ELSE cd.changes END, d.decision_seq
   FROM content_decisions cd
   LEFT JOIN issued_documents d
-    ON d.sanction_id = cd.id AND d.kind = 'statement' AND d.document IS NOT NULL
+    ON d.sanction_id = cd.id AND d.kind = 'statement'
  WHERE cd.id {among}
  ORDER BY cd.id"""
 #: By dialect (sqlite3: named parameters, the ids as a JSON array; psycopg: pyformat, a list).
@@ -176,9 +185,9 @@ _KEPT_SQL = {
 def _kept_chunk(rows: list[tuple[Any, ...]]) -> list[ContentKept]:
     """A chunk's joined rows (by id) as one ``ContentKept`` a decision: ``fields`` those of its one
     statement (None if it has none or several); for a decision amended or restored (``changes``
-    its column, not None), ``statements`` the kept fields of each of its statements whose text
-    is kept, in decision order (None for one whose fields are not kept), or None if two share a
-    decision (their order is then the general path's to find)."""
+    its column, not None), ``statements`` the kept fields of each of its statements, in decision
+    order (None for one whose fields are not kept: its text erased, or issued before the fields
+    were kept), or None if two share a decision (their order is then the general path's to find)."""
     out: list[ContentKept] = []
     seqs: list[tuple[int, bytes | None]] = []
     last = None
