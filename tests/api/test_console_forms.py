@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from reprieve.api.app import create_app
 from reprieve.domain.model import AccountRef
 from reprieve.dsa.validate import problems
-from reprieve.services import appeals, catalogue, members, sanctions, transparency
+from reprieve.services import appeals, catalogue, members, notices, sanctions, transparency
 from reprieve.services.callers import Caller
 from reprieve.store import tables
 from reprieve.store.db import Database, open_database
@@ -402,3 +402,59 @@ def test_the_search_box_takes_a_handle_or_a_sanction_reference(console: TestClie
     assert full.headers["location"] == "/console/accounts/facebook/DonaldTrump"
     nothing = console.get("/console/accounts?q=two+words")
     assert nothing.status_code == 200 and 'id="search-nothing"' in nothing.text
+
+
+def test_a_notifiers_complaint_shows_and_is_decided_in_the_console(
+    console: TestClient, db: Database, clock: Clock
+) -> None:
+    """Issue 26: the appeal page and the queue name the notice; granted or denied, no partial grant."""
+    received = notices.receive_notice(
+        db,
+        notices.ReceiveNotice.parse(
+            platform="facebook",
+            about={"item": "post-1"},
+            location="https://facebook.example/posts/1",
+            explanation="Spam, fifty times over.",
+            category=CATEGORY,
+            illegal=False,
+            notifier={"kind": "individual", "name": "Nia Notifier", "email": "nia@example.org"},
+            bona_fide=True,
+            channel="api",
+        ),
+        caller=Caller("meta:platform", now=clock.now),
+    )
+    command = notices.DecideCase.parse(
+        notice=received.id, action="no_action", rationale="Not spam.", reply="No action.", automated=False
+    )
+    notices.decide_case(db, command, caller=Caller("moderator-1", now=clock.now))
+    appeal = appeals.file_appeal(
+        db,
+        appeals.FileAppeal.parse(
+            sanction_id=None,
+            notice_id=received.id,
+            kind="complaint",
+            filed_by={"name": "Nia Notifier", "relation": "notifier"},
+            statement="It is spam.",
+            channel="web",
+        ),
+        caller=Caller("system:public-form", now=clock.now),
+    )
+    queue = console.get("/console/queues/appeals")
+    assert queue.status_code == 200 and received.id in queue.text
+    page = console.get(f"/console/appeals/{appeal.id}")
+    assert page.status_code == 200, page.text[:2000]
+    assert received.id in page.text and "the notifier" in page.text
+    assert 'value="partially_granted"' not in page.text
+    decided = console.post(
+        f"/console/appeals/{appeal.id}/decision",
+        data={
+            "csrf_token": csrf(console),
+            "confirm": "yes",
+            "outcome": "granted",
+            "rationale": "Spam indeed.",
+            "reply": "We look again.",
+        },
+        follow_redirects=False,
+    )
+    assert decided.status_code in (302, 303), error_summary(decided.text)
+    assert notices.get_case(db, received.case, caller=Caller("test")).state.value == "open"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from api_support import World, reason, sanction_body
 from sqlalchemy import func, select, update
 
 from reprieve.runtime.webhooks import public_event
+from reprieve.services import people
 from reprieve.services.audit import rebuild_projections
 from reprieve.store import tables
 
@@ -107,8 +109,12 @@ def test_a_case_is_decided_with_a_content_decision_and_a_reply_to_each_notifier(
     decided = case["decision"]
     assert decided["action"] == "content_decision" and decided["content_decision"].startswith("cd")
     assert decided["sanction"] is None and decided["automated"] is False and decided["referral"] is None
-    assert decided["rationale"] == RATIONALE
     assert [n["state"] for n in case["notices"]] == ["decided", "decided"]
+    # The answer (kept for retries) holds nothing anyone wrote; the case's read does.
+    for secret in (RATIONALE, REPLY, OWN_REPLY, NAME, EMAIL, OTHER_NAME, "threatens my neighbour"):
+        assert secret not in answer.text
+    read = w.client.get(f"/v1/cases/{case['id']}", headers=w.headers["moderator"]).json()
+    assert read["decision"]["rationale"] == RATIONALE and read["decision"]["action"] == "content_decision"
     # The decision is made as its own route makes it, on a notice.
     made = w.client.get(f"/v1/content-decisions/{decided['content_decision']}", headers=w.headers["auditor"]).json()
     assert made["reason"]["source"] == "article_16"
@@ -322,3 +328,151 @@ def test_the_decisions_rebuild_from_the_log(world: World) -> None:
     case = w.client.get(f"/v1/cases/{first['case']}", headers=w.headers["moderator"]).json()
     assert case["state"] == "decided" and case["decision"]["referral"]["authority"] == "Polizei"
     assert w.client.get(f"/v1/notices/{open_one['id']}", headers=w.headers["moderator"]).json()["state"] == "open"
+
+
+def test_a_notice_decided_later_reads_open_at_and_as_of_before(world: World) -> None:
+    w = world
+    n = file(w)
+    before = w.clock().isoformat().replace("+00:00", "Z")
+    w.clock.advance(timedelta(hours=1))
+    assert decide(w, n["id"]).status_code == 200
+    w.clock.advance(timedelta(hours=1))
+    later = file(w, about={"item": "post-2"})
+    h = w.headers["moderator"]
+    for query in ({"at": before}, {"as_of": before}):
+        listed = w.client.get("/v1/notices", params=query, headers=h).json()["items"]
+        assert [(x["id"], x["state"], x["reply"]) for x in listed] == [(n["id"], "open", None)]
+        opened = w.client.get("/v1/notices", params={**query, "state": "open"}, headers=h).json()["items"]
+        assert [x["id"] for x in opened] == [n["id"]]
+        assert w.client.get("/v1/notices", params={**query, "state": "decided"}, headers=h).json()["items"] == []
+        case = w.client.get(f"/v1/cases/{n['case']}", params=query, headers=h).json()
+        assert (case["state"], case["decision"], case["notices"][0]["state"]) == ("open", None, "open")
+        assert w.client.get(f"/v1/cases/{later['case']}", params=query, headers=h).status_code == 404
+    now = w.client.get("/v1/notices", params={"state": "decided"}, headers=h).json()["items"]
+    assert [x["id"] for x in now] == [n["id"]] and now[0]["reply"]["text"] == REPLY
+    future = w.client.get("/v1/notices", params={"as_of": "2999-01-01T00:00:00Z"}, headers=h)
+    assert future.status_code == 422 and "as_of" in future.text
+
+
+# --- notifiers' complaints (art. 20(1)) ------------------------------------------------------
+
+
+def complain(w: World, notice_id: str, role: str = "platform", **overrides: Any) -> Any:
+    body: dict[str, Any] = {
+        "notice": notice_id,
+        "kind": "complaint",
+        "filed_by": {"name": NAME, "email": EMAIL, "relation": "notifier"},
+        "statement": "Statement-3391: the post is a threat; please look again.",
+        "channel": "api",
+    }
+    body.update(overrides)
+    return w.client.post("/v1/appeals", headers=w.headers[role], json=body)
+
+
+def decide_appeal(w: World, appeal_id: str, outcome: str, role: str = "moderator") -> Any:
+    body = {"outcome": outcome, "rationale": "Looked again.", "reply": "We looked at your notice again."}
+    return w.client.post(f"/v1/appeals/{appeal_id}/decision", headers=w.headers[role], json=body)
+
+
+def test_a_notifier_complains_about_no_action_and_a_grant_reopens_the_case(world: World) -> None:
+    w = world
+    first = file(w)
+    second = file(w, notifier={"kind": "individual", "name": OTHER_NAME, "email": OTHER_EMAIL})
+    # Nothing to complain about before the decision.
+    assert complain(w, first["id"]).status_code == 409
+    assert decide(w, first["id"], action="no_action", decision=None).status_code == 200
+    filed = complain(w, first["id"])
+    assert filed.status_code == 201, filed.text
+    appeal = filed.json()
+    assert appeal["notice"] == first["id"] and appeal["sanction"] is None and appeal["state"] == "open"
+    assert appeal["deadline_at"][:10] == "2024-12-01" and appeal["filed_by"]["relation"] == "notifier"
+    assert complain(w, first["id"]).status_code == 409  # one open per notice
+    listed = w.client.get("/v1/appeals", params={"notice": first["id"]}, headers=w.headers["moderator"]).json()
+    assert [a["id"] for a in listed["items"]] == [appeal["id"]]
+    # Granted by a person: the case and its notices are open again, for a new decision.
+    granted = decide_appeal(w, appeal["id"], "granted")
+    assert granted.status_code == 200, granted.text
+    case = w.client.get(f"/v1/cases/{first['case']}", headers=w.headers["moderator"]).json()
+    assert case["state"] == "open" and case["decision"] is None
+    assert [n["state"] for n in case["notices"]] == ["open", "open"] and case["notices"][1]["id"] == second["id"]
+    assert w.client.get(f"/v1/notices/{first['id']}", headers=w.headers["moderator"]).json()["reply"] is None
+    redecided = decide(w, second["id"])
+    assert redecided.status_code == 200, redecided.text
+    assert redecided.json()["decision"]["action"] == "content_decision"
+    with w.db.read() as conn:
+        types = [r.type for r in conn.execute(select(tables.events.c.type).order_by(tables.events.c.seq))]
+    assert "case.reopened" in types
+    before = rebuild_projections(w.db)
+    assert before > 0 and w.client.get(f"/v1/cases/{first['case']}", headers=w.headers["auditor"]).json()["state"] == (
+        "decided"
+    )
+
+
+def test_a_denied_complaint_changes_only_the_appeal(world: World) -> None:
+    w = world
+    n = file(w)
+    decide(w, n["id"])
+    appeal = complain(w, n["id"]).json()
+    assert decide_appeal(w, appeal["id"], "partially_granted").status_code == 422
+    assert decide_appeal(w, appeal["id"], "denied").status_code == 200
+    assert w.client.get(f"/v1/cases/{n['case']}", headers=w.headers["moderator"]).json()["state"] == "decided"
+    # Decided already; a new complaint may be filed while the window is open.
+    assert decide_appeal(w, appeal["id"], "granted").status_code == 409
+    assert complain(w, n["id"]).status_code == 201
+
+
+def test_complaints_are_refused_out_of_time_or_of_the_wrong_shape(world: World) -> None:
+    w = world
+    n = file(w)
+    decide(w, n["id"], action="no_action", decision=None)
+    before = count(w, tables.events)
+    assert complain(w, n["id"], kind="reinstatement").status_code == 422
+    wrong = complain(w, n["id"], filed_by={"name": NAME, "relation": "subject"})
+    assert wrong.status_code == 422 and "filed_by.relation" in wrong.text
+    assert complain(w, n["id"], sanction="snc_x").status_code == 422
+    assert complain(w, n["id"], role="x-admin").status_code == 404
+    assert count(w, tables.events) == before
+    w.clock.advance(timedelta(days=184))
+    late = complain(w, n["id"])
+    assert late.status_code == 422 and "notice" in late.text and "six months" in late.text
+
+
+def test_an_automated_decider_cannot_decide_a_notifiers_complaint(world: World) -> None:
+    w = world
+    n = file(w)
+    decide(w, n["id"])
+    appeal = complain(w, n["id"]).json()
+    assert decide_appeal(w, appeal["id"], "granted", role="platform").status_code == 403
+    assert w.client.get(f"/v1/appeals/{appeal['id']}", headers=w.headers["moderator"]).json()["state"] == "open"
+
+
+def test_notifiers_data_is_purged_once_the_time_to_contest_is_over(world: World) -> None:
+    w = world
+    done = file(w)
+    contested = file(w, about={"item": "post-2"}, notifier={"kind": "entity", "name": OTHER_NAME, "email": OTHER_EMAIL})
+    still_open = file(w, about={"item": "post-3"})
+    decide(w, done["id"], action="no_action", decision=None)
+    decide(w, contested["id"], action="no_action", decision=None)
+    w.clock.advance(timedelta(days=100))
+    assert complain(w, contested["id"], filed_by={"name": OTHER_NAME, "relation": "notifier"}).status_code == 201
+    h = w.headers["moderator"]
+    # Within the six months, nothing is purged.
+    assert people.purge_decided_notices(w.db, now=w.clock()) == 0
+    w.clock.advance(timedelta(days=90))  # six months and more after the decisions
+    assert people.purge_decided_notices(w.db, now=w.clock()) == 1
+    gone = w.client.get(f"/v1/notices/{done['id']}", headers=h).json()
+    assert gone["notifier"] == {"kind": "individual", "name": None, "email": None}
+    assert (gone["explanation"], gone["location"], gone["legal_ground"]) == (None, None, None)
+    assert gone["state"] == "decided" and gone["reply"]["text"] is None and gone["receipt"]["text"]
+    assert "Article 20" in gone["reply"]["texts"]["en"]  # the reply's own parts stay
+    # A complaint is open about the other: kept; an open notice: kept.
+    kept = w.client.get(f"/v1/notices/{contested['id']}", headers=h).json()
+    assert kept["notifier"]["name"] == OTHER_NAME and kept["reply"]["text"] == REPLY
+    assert w.client.get(f"/v1/notices/{still_open['id']}", headers=h).json()["notifier"]["name"] == NAME
+    with w.db.read() as conn:
+        last = conn.execute(select(tables.events).order_by(tables.events.c.seq.desc()).limit(1)).one()
+    erased = json.loads(last.data)
+    assert last.type == "person.erased" and erased["cause"] == "retention" and erased["notifiers"]
+    assert NAME not in last.data and EMAIL not in last.data
+    assert people.purge_decided_notices(w.db, now=w.clock()) == 0  # nothing left
+    assert w.client.get("/v1/audit/verify", headers=w.headers["instance-admin"]).json()["ok"] is True

@@ -198,3 +198,36 @@ def test_the_status_lookup_shows_the_reply_once_decided(client: TestClient, db: 
     french = send(client, looked_up, path="/notice/status", lang="fr")
     assert french.status_code == 200, french.text
     assert own in Page(french.text).text and "Aucun moyen automatisé" in Page(french.text).text
+
+
+def test_a_notifier_contests_the_decision_on_the_status_page(client: TestClient, db: Database) -> None:
+    answer = send(client, answers())
+    reference = re.search(r"ntc_[0-9A-Z]{26}", answer.text)
+    code = re.search(r"[A-Z2-7]{5}-[A-Z2-7]{5}", answer.text)
+    assert reference is not None and code is not None
+    looked_up = {"reference": reference.group(0), "code": code.group(0)}
+    # Open: nothing to contest yet.
+    assert "Contest this decision" not in Page(send(client, looked_up, path="/notice/status").text).text
+    command = notices.DecideCase.parse(
+        notice=reference.group(0), action="no_action", rationale="No address.", reply="No action.", automated=False
+    )
+    notices.decide_case(db, command, caller=Caller("moderator-1", now=Clock()()))
+    page = send(client, looked_up, path="/notice/status")
+    assert "Contest this decision" in Page(page.text).text and 'action="/notice/contest"' in page.text
+    assert "Contester cette décision" in Page(send(client, looked_up, path="/notice/status", lang="fr").text).text
+
+    missing = send(client, {**looked_up, "name": "", "statement": " "}, path="/notice/contest")
+    assert missing.status_code == 422
+    assert Page(missing.text).by_id["notice-name"].get("aria-invalid") == "true"
+    wrong = send(client, {**looked_up, "code": "AAAAA-AAAAA", "name": NAME, "statement": "x"}, path="/notice/contest")
+    assert wrong.status_code == 422
+    contest = {**looked_up, "name": NAME, "email": EMAIL, "statement": "The video does show my address."}
+    filed = send(client, contest, path="/notice/contest")
+    assert filed.status_code == 201, filed.text
+    appeal = re.search(r"apl_[0-9A-Z]{26}", filed.text)
+    assert appeal is not None and NAME not in filed.text
+    with db.read() as conn:
+        row = conn.execute(select(tables.appeals).where(tables.appeals.c.id == appeal.group(0))).one()
+    assert (row.notice_id, row.kind, row.relation, row.channel) == (reference.group(0), "complaint", "notifier", "web")
+    again = send(client, contest, path="/notice/contest", lang="fr")
+    assert again.status_code == 422 and "déjà en cours d'examen" in Page(again.text).text

@@ -195,6 +195,25 @@ def test_the_public_notice_form_its_errors_receipt_and_status_pages(axe_page: Pa
     page.click("button[type=submit]")
     page.wait_for_selector("#notice-state")
     problems += violations(page)
+    # Decided: the reply and the form to contest it (art. 20(1)), its errors, and the complaint received.
+    decided = notices.DecideCase.parse(
+        notice=reference, action="no_action", rationale="Not spam.", reply="We took no action.", automated=False
+    )
+    notices.decide_case(live_server.db, decided, caller=Caller("a11y-moderator", now=datetime.now(UTC)))
+    page.goto(f"{live_server.url}/notice/status")
+    page.fill("#notice-reference", reference)
+    page.fill("#notice-code", code)
+    page.click("button[type=submit]")
+    page.wait_for_selector("#notice-contest")
+    problems += violations(page)
+    page.click("#notice-contest button[type=submit]")
+    page.wait_for_selector("#error-summary")
+    problems += violations(page)
+    page.fill("#notice-name", "Example Association")
+    page.fill("#notice-statement", "It is spam: the same post fifty times.")
+    page.click("#notice-contest button[type=submit]")
+    page.wait_for_selector("#notice-complaint")
+    problems += violations(page)
     assert not problems, "\n".join(problems)
 
 

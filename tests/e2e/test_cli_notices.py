@@ -73,3 +73,14 @@ def test_decide_a_case_with_a_reply_and_a_referral(cli: Cli) -> None:
         "notice", "decide", third["id"], "--action", "no_action", *again[3:], "--reply-to", "x"
     )
     assert cli.json("notice", "show", third["id"])["state"] == "open"
+
+
+def test_a_notifier_complains_at_the_command_line(cli: Cli) -> None:
+    n = cli.json("notice", "file", *NOTICE)
+    cli.json("notice", "decide", n["id"], "--action", "no_action", "--rationale", "r", "--reply", "No action.")
+    filed = cli.json(
+        "appeal", "file", "--notice", n["id"], "--kind", "complaint", "--name", "Lou Letter", "--relation",
+        "notifier", "--statement", "It is a threat.", "--channel", "letter",
+    )  # fmt: skip
+    assert filed["notice"] == n["id"] and filed["state"] == "open"
+    assert [a["id"] for a in cli.json("appeal", "list", "--notice", n["id"])["items"]] == [filed["id"]]

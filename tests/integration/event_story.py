@@ -474,6 +474,25 @@ def tell(db: Database) -> None:
         ),
         caller=MODERATOR.at(t("2021-08-22T00:00:00Z")),
     )
+    # Nora complains about "no action" (art. 20(1)); the complaint is granted and the case reopens.
+    nora = appeals.file_appeal(
+        db,
+        appeals.FileAppeal.parse(
+            sanction_id=None,
+            notice_id=notices.list_notices(db, notices.ListNotices(), caller=Caller(ACTOR)).items[0].id,
+            kind="complaint",
+            filed_by={"name": "Nora Notifier", "relation": "notifier"},
+            statement="The post was shared again before it was removed.",
+            channel="web",
+        ),
+        caller=Caller("system:public-form", now=t("2021-08-23T00:00:00Z")),
+    )
+    appeals.decide_appeal(
+        db,
+        nora.id,
+        appeals.DecideAppeal.parse(outcome="granted", rationale="Shared copies.", reply="We look again."),
+        caller=MODERATOR.at(t("2021-08-24T00:00:00Z")),
+    )
     # What time has done by 2023: sanctions started and ended, reviews due, appeals overdue, probations over.
     worker.announce(db, now=t("2023-06-01T00:00:00Z"), owner="story")
     # Personal data (issue 21): an operator's retention period, and an erasure recorded without the data.

@@ -58,8 +58,10 @@ from reprieve.store.db import Database
 #: their ``statement.issued`` (saying what they decide and why, naming the complaint): two more events.
 #: Changed on purpose by issue 26 (decisions on notices): the case of the two notices is decided with
 #: no action and a referral (art. 18): ``case.decided`` and two ``notice.decided`` (three more events).
-HEAD = "e2a76fee40f452897278676a40c026a70c53bd9d010399e15d930068f96bbab7"
-EVENTS = 117
+#: Then (issue 26 part 2, notifiers' complaints) its first notifier complains about "no action", and
+#: the complaint is granted: ``appeal.filed``, ``appeal.decided`` and ``case.reopened`` (three more).
+HEAD = "d237532dfbab6e860ec07398eb39aa1c94963f355736001604c7e0de2f2f563b"
+EVENTS = 120
 #: What the story leaves out: a redelivery names a delivery of the outbox; the cut-over's
 #: checkpoint is made only for a log with events older than issue 21 (tests/integration/test_cut_over.py).
 NOT_TOLD = {EventType.WEBHOOK_REDELIVERY_REQUESTED, EventType.LOG_CHECKPOINTED}

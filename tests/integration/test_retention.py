@@ -15,7 +15,7 @@ from sqlalchemy import select
 from webhook_support import Clock, run_cycles
 
 from reprieve.domain.time import parse_duration
-from reprieve.services import appeals, people
+from reprieve.services import appeals, notices, people
 from reprieve.services.audit import rebuild_projections, verify_audit_log
 from reprieve.services.callers import Caller
 from reprieve.store import tables
@@ -106,3 +106,38 @@ def test_the_retention_is_an_operator_setting(db: Database) -> None:
     with db.read() as conn:
         types = list(conn.execute(select(tables.events.c.type).where(tables.events.c.type == "retention.set")))
     assert len(types) == 2
+
+
+def test_the_worker_purges_a_notifiers_data_once_the_time_to_contest_is_over(db: Database) -> None:
+    """Issue 26 (item 9): six months after their notice's decision, with no complaint open."""
+    operator_with(db, "meta", ("facebook", "meta"))
+    received = notices.receive_notice(
+        db,
+        notices.ReceiveNotice.parse(
+            platform="facebook",
+            about={"item": "post-1"},
+            location="https://facebook.example/posts/1",
+            explanation="Explanation of Nico",
+            category="STATEMENT_CATEGORY_SCAMS_AND_FRAUD",
+            illegal=False,
+            notifier={"kind": "individual", "name": "Nico Notifier", "email": "nico@example.org"},
+            bona_fide=True,
+            channel="api",
+        ),
+        caller=Caller("meta:platform", now=day(1)),
+    )
+    decided = notices.DecideCase.parse(
+        notice=received.id, action="no_action", rationale="Fine.", reply="Reply to Nico", automated=False
+    )
+    notices.decide_case(db, decided, caller=Caller("cli", now=day(2)))
+    [report] = run_cycles(db, Clock(day(150)), 1, step=timedelta(0))  # within the six months
+    assert report.purged == 0
+    [report] = run_cycles(db, Clock(day(240)), 1, step=timedelta(0))
+    assert report.purged == 1
+    view = notices.get_notice(db, received.id, caller=Caller("cli"), include_contact=True)
+    assert (view.notifier.name, view.notifier.email, view.explanation) == (None, None, None)
+    assert view.reply is not None and view.reply.text is None
+    [(actor, payload)] = erasures(db)
+    assert actor == "system:worker" and payload["cause"] == "retention" and payload["notifiers"]
+    assert "Nico" not in json.dumps(payload)
+    assert verify_audit_log(db).ok

@@ -113,6 +113,7 @@ NOT_PERSONAL_BY_TYPE: dict[tuple[str, str], str] = {
     ("case.decided", "referral"): "an authority's name and an EEA country code (art. 18), no person",
     ("case.decided", "notices"): "notice ids",
     ("notice.decided", "case"): "a case id",
+    ("case.reopened", "notices"): "notice ids",
 }
 #: Fields that are not text (flags, counts).
 NOT_TEXT: set[object] = {bool, int, bool | None, int | None}

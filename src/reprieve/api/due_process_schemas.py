@@ -235,6 +235,12 @@ class AppealCreate(Schema):
         description="a complaint about this content decision (cd_...), in place of sanction: kind complaint "
         "only; granted, it restores the item, removes its strike and lifts the sanction that strike caused",
     )
+    notice: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")] | None = Field(
+        default=None,
+        description="a notifier's complaint about the decision on this notice (ntc_..., DSA art. 20(1)), no action "
+        "included, in place of sanction: kind complaint, filed_by.relation notifier, within six months of the "
+        "decision; granted, it reopens the notice's case for a new decision",
+    )
     kind: AppealKind
     filed_by: FiledBy
     statement: Statement
@@ -252,6 +258,7 @@ class AppealCreate(Schema):
         return FileAppeal.parse(
             sanction_id=self.sanction,
             content_decision_id=self.content_decision,
+            notice_id=self.notice,
             kind=self.kind,
             filed_by=self.filed_by.model_dump(mode="json"),
             statement=self.statement,
@@ -348,6 +355,7 @@ class AppealOut(Out):
     content_decision: str | None = Field(
         default=None, description="the content decision complained about; null: an appeal against a sanction"
     )
+    notice: str | None = Field(default=None, description="a notifier's complaint about the decision on this notice")
     kind: AppealKind
     state: AppealState
     filed_by: FiledByOut

@@ -163,7 +163,7 @@ class CaseDecisionOut(Out):
     sanction: str | None
     automated: bool
     referral: dict[str, str] | None = Field(description="{authority, member_state} (art. 18)")
-    rationale: str | None = Field(description="null once erased")
+    rationale: str | None = Field(default=None, description="null once erased; not in a decision's answer")
     decided_at: str
 
 
@@ -296,3 +296,26 @@ class NoticeDecisionCreate(Schema):
             inner = exc.field
             message = exc.message.removeprefix(f"{inner}: ") if inner else exc.message
             raise ValidationError(message, field=f"decision.{inner}" if inner else "decision") from None
+
+
+class DecidedNoticeOut(Out):
+    id: str
+    state: NoticeState
+    decided_at: str | None
+    disclosed: bool | None
+    complaint_until: str | None = Field(description="the notifier may complain until then (art. 20(1))")
+
+
+class CaseDecidedOut(Out):
+    """The answer to a decision: ids, codes and flags (it is kept for retries); the rationale, the
+    replies and what the notifiers wrote are read with ``GET /v1/cases/{id}``."""
+
+    id: str
+    operator: str
+    platform: str
+    about: dict[str, str]
+    state: CaseState
+    opened_at: str
+    count: int
+    decision: CaseDecisionOut | None
+    notices: list[DecidedNoticeOut]

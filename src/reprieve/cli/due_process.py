@@ -268,10 +268,13 @@ def appeal_file(
     content_decision: str = typer.Option(
         None, "--content-decision", help="A complaint about this content decision (cd_...), in place of a sanction"
     ),
+    notice: str = typer.Option(
+        None, "--notice", help="A notifier's complaint about the decision on this notice (ntc_...; --relation notifier)"
+    ),
     kind: str = typer.Option(..., help="complaint or reinstatement (about content: complaint)"),
     name: str = typer.Option(..., help="Who files it (kept private)"),
     email: str = typer.Option(None, help="Their e-mail (kept private)"),
-    relation: str = typer.Option("subject", help="subject or representative"),
+    relation: str = typer.Option("subject", help="subject, representative, or notifier (with --notice)"),
     statement: str = typer.Option(..., help="What they ask and why"),
     channel: str = typer.Option(..., help="web, letter, email or api"),
     meeting_requested: bool = typer.Option(False, "--meeting-requested", help="They ask for a meeting"),
@@ -283,10 +286,11 @@ def appeal_file(
     as_json: bool = JSON,
 ) -> None:
     """File a complaint (within its window) or a reinstatement request (while the sanction is active);
-    with --content-decision, a complaint about a content decision."""
+    with --content-decision, a complaint about a content decision; with --notice, a notifier's."""
     command = appeals.FileAppeal.parse(
         sanction_id=sanction,
         content_decision_id=content_decision,
+        notice_id=notice,
         kind=kind,
         filed_by={"name": name, "email": email, "relation": relation},
         statement=statement,
@@ -306,6 +310,7 @@ def appeal_list(
     operator: str = typer.Option(None),
     sanction: str = typer.Option(None),
     content_decision: str = typer.Option(None, "--content-decision", help="Complaints about this content decision"),
+    notice: str = typer.Option(None, "--notice", help="Notifiers' complaints about this notice"),
     limit: int = typer.Option(50, help="1 to 1000"),
     cursor: str = CURSOR,
     at: str = AT_IF_GIVEN,
@@ -320,6 +325,7 @@ def appeal_list(
         operator=operator,
         sanction=sanction,
         content_decision=content_decision,
+        notice=notice,
         at=None if stood is None else to_micros(stood),
     )
     page = appeals.list_appeals(

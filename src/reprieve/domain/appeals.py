@@ -61,6 +61,8 @@ class Channel(StrEnum):
 class Relation(StrEnum):
     SUBJECT = "subject"
     REPRESENTATIVE = "representative"
+    #: Who notified: a complaint about the decision taken on their notice (DSA art. 20(1)).
+    NOTIFIER = "notifier"
 
 
 class DisputeOutcome(StrEnum):

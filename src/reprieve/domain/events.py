@@ -89,6 +89,7 @@ class EventType(StrEnum):
     NOTICE_RECEIVED = "notice.received"
     CASE_DECIDED = "case.decided"
     NOTICE_DECIDED = "notice.decided"
+    CASE_REOPENED = "case.reopened"
 
 
 # Named tuples rather than dataclasses: a bulk import makes millions of them, three times faster.
@@ -1566,6 +1567,25 @@ class NoticeDecided(NamedTuple):
         return event._replace(reply=ref_in(event.reply), disclosure_reason=ref_in(event.disclosure_reason))
 
 
+@_event(EventType.CASE_REOPENED)
+class CaseReopened(NamedTuple):
+    """A decided case reopened for a new decision, with its notices (``notices``), by the grant of
+    a notifier's complaint ``appeal`` about its decision (art. 20(1))."""
+
+    id: str
+    operator: str
+    appeal: str
+    notices: list[str]
+    extra: Mapping[str, Any] = NO_EXTRA
+
+    def to_payload(self) -> dict[str, Any]:
+        return _payload(self, self._fields[:-1])
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> CaseReopened:
+        return cls(*_read(cls, payload))
+
+
 class UnknownEvent(NamedTuple):
     """An event of a type this code does not know (written by a newer version): read as it is,
     applied to nothing, as the projector did with types it had no handler for."""
@@ -1632,6 +1652,7 @@ Event = (
     | NoticeReceived
     | CaseDecided
     | NoticeDecided
+    | CaseReopened
     | UnknownEvent
 )
 

@@ -39,6 +39,8 @@ class AppealFilter:
     sanction: str | None = None
     #: Complaints about this content decision.
     content_decision: str | None = None
+    #: Notifiers' complaints about the decision on this notice.
+    notice: str | None = None
     #: As they stood at this instant (µs): received by then; ``state`` is the state then (open:
     #: not decided by then, whatever since; an outcome: decided so by then).
     at: int | None = None

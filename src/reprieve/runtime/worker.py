@@ -178,7 +178,11 @@ def scan_appeals(conn: Connection, now_us: int, since_us: int, since_seq: int, a
                         r.kind,
                         _iso(r.received_at),
                         str(target),
-                        {"content_decision": r.content_decision_id} if r.content_decision_id else NO_EXTRA,
+                        {"content_decision": r.content_decision_id}
+                        if r.content_decision_id
+                        else {"notice": r.notice_id}
+                        if r.notice_id
+                        else NO_EXTRA,
                     ),
                 )
             )
@@ -378,6 +382,10 @@ class Worker:
                 report.purged = people.purge_closed_cases(self.db, now=now)
             except Exception:  # a failed purge is tried again at the next pass; deliveries go on
                 log.exception("purging closed cases' personal data failed")
+            try:  # notifiers' data, once the six months to contest their notice's decision are over
+                report.purged += people.purge_decided_notices(self.db, now=now)
+            except Exception:  # the same: tried again at the next pass
+                log.exception("purging decided notices' personal data failed")
             try:
                 report.evidence_forgotten = evidence.forget_expired_evidence(self.db, now=now)
             except Exception:  # the same: tried again at the next pass

@@ -37,12 +37,14 @@ from reprieve.domain.events import (
     AppealAttached,
     AppealDecided,
     AppealFiled,
+    CaseReopened,
     ContentRestored,
     DisputeRecorded,
     NewEvent,
 )
 from reprieve.domain.filters import AppealFilter
 from reprieve.domain.model import SanctionKind, ensure_text, parse_enum
+from reprieve.domain.notices import CaseState, NoticeState, notifier_complaint_deadline
 from reprieve.domain.personal import PersonalRef
 from reprieve.domain.policy import policy_of
 from reprieve.domain.reviews import ReviewState
@@ -66,6 +68,7 @@ from reprieve.services.statements import issue_statements
 from reprieve.services.viewing import Page
 from reprieve.store import content as content_store
 from reprieve.store import due_process as store
+from reprieve.store import notices as notice_store
 from reprieve.store import personal, queries
 from reprieve.store.asof import Known, known_as_of
 from reprieve.store.connection import Connection
@@ -167,11 +170,13 @@ class AppealView:
     disputes: tuple[DisputeView, ...]
     statement_erased: bool = False
     content_decision: str | None = None
+    #: A notifier's complaint about the decision on this notice (art. 20(1)).
+    notice: str | None = None
 
     @property
     def about(self) -> str:
-        """The id of what the appeal is about: its sanction or its content decision."""
-        return self.sanction or self.content_decision or ""
+        """The id of what the appeal is about: its sanction, its content decision or its notice."""
+        return self.sanction or self.content_decision or self.notice or ""
 
     def without_contact(self) -> AppealView:
         """The same appeal without the requester's name and e-mail (personal data)."""
@@ -187,6 +192,7 @@ class AppealView:
             "operator": self.operator,
             "sanction": self.sanction,
             "content_decision": self.content_decision,
+            "notice": self.notice,
             "kind": self.kind.value,
             "state": self.state.value,
             "filed_by": self.filed_by.to_json(),
@@ -215,6 +221,8 @@ class FileAppeal:
     received_at: datetime | None = None
     #: A complaint about a content decision, in place of ``sanction_id``.
     content_decision_id: str | None = None
+    #: A notifier's complaint about the decision on their notice (art. 20(1)), in place of both.
+    notice_id: str | None = None
 
     @classmethod
     def parse(
@@ -228,15 +236,26 @@ class FileAppeal:
         meeting_requested: bool = False,
         received_at: str | datetime | None = None,
         content_decision_id: str | None = None,
+        notice_id: str | None = None,
     ) -> FileAppeal:
         """The command from what an edge was given, parsed once: ValidationError naming the field.
-        It names exactly one of a sanction and a content decision; about content, a complaint only."""
-        if (sanction_id is None) == (content_decision_id is None):
+        It names exactly one of a sanction, a content decision and a notice; about content or a
+        notice, a complaint only; about a notice, by its notifier only (and only they complain so)."""
+        named = [
+            n
+            for n, v in (("sanction", sanction_id), ("content_decision", content_decision_id), ("notice", notice_id))
+            if v is not None
+        ]
+        if len(named) != 1:
             raise ValidationError(
-                "name exactly one of sanction and content_decision: what the appeal is about",
-                field="sanction" if sanction_id is not None else "content_decision",
+                "name exactly one of sanction, content_decision and notice: what the appeal is about",
+                field=named[-1] if named else "sanction",
             )
         appeal_kind = parse_enum(AppealKind, kind, field="kind")
+        if notice_id is not None and appeal_kind is not AppealKind.COMPLAINT:
+            raise ValidationError(
+                "a notifier contests the decision on their notice with a complaint (DSA art. 20(1))", field="kind"
+            )
         if content_decision_id is not None and appeal_kind is not AppealKind.COMPLAINT:
             raise ValidationError(
                 "a reinstatement request asks an account's sanction back because circumstances changed; about a "
@@ -245,11 +264,28 @@ class FileAppeal:
             )
         via = parse_enum(Channel, channel, field="channel")
         requester = filed_by if isinstance(filed_by, Requester) else Requester.parse(filed_by)
+        if (notice_id is not None) != (requester.relation is Relation.NOTIFIER):
+            raise ValidationError(
+                "is notifier for a complaint about a notice's decision, and only then"
+                if notice_id is not None
+                else "notifier is only for a complaint about the decision on a notice (give notice)",
+                field="filed_by.relation",
+            )
         ensure_text(statement, field="statement", max_length=20_000)
         if not isinstance(meeting_requested, bool):
             raise ValidationError("must be true or false", field="meeting_requested")
         given = parse_instant(received_at, field="received_at") if received_at is not None else None
-        return cls(sanction_id, appeal_kind, requester, statement, via, meeting_requested, given, content_decision_id)
+        return cls(
+            sanction_id,
+            appeal_kind,
+            requester,
+            statement,
+            via,
+            meeting_requested,
+            given,
+            content_decision_id,
+            notice_id,
+        )
 
 
 def file_appeal(db: Database, command: FileAppeal, *, caller: Caller) -> AppealView:
@@ -263,6 +299,8 @@ def file_appeal(db: Database, command: FileAppeal, *, caller: Caller) -> AppealV
     given = command.received_at
     if command.content_decision_id is not None:
         return _file_content_complaint(db, command, command.content_decision_id, caller=caller)
+    if command.notice_id is not None:
+        return _file_notifier_complaint(db, command, command.notice_id, caller=caller)
     assert command.sanction_id is not None
     with UnitOfWork(db, actor=caller.actor, now=caller.clock) as uow:
         recorded = uow.now  # read once the write lock is held
@@ -305,6 +343,7 @@ def _record_filed(
     *,
     sanction: str | None = None,
     content_decision: str | None = None,
+    notice: str | None = None,
 ) -> str:
     """Record the ``appeal.filed`` event of ``command``, its requester and statement beside it."""
     recorded = uow.now
@@ -344,7 +383,11 @@ def _record_filed(
                     statement=statement,
                     received_at=format_instant(received),
                     deadline_at=format_instant(deadline),
-                    extra={"content_decision": content_decision} if content_decision is not None else NO_EXTRA,
+                    extra={"content_decision": content_decision}
+                    if content_decision is not None
+                    else {"notice": notice}
+                    if notice is not None
+                    else NO_EXTRA,
                 ),
                 format_instant(received) or "",
                 operator,
@@ -392,6 +435,39 @@ def _file_content_complaint(db: Database, command: FileAppeal, decision_id: str,
                 field="received_at",
             )
         appeal_id = _record_filed(db, uow, command, decision.operator, received, deadline, content_decision=decision.id)
+        return appeal_view(uow.conn, appeal_id, include_contact=True)
+
+
+def _file_notifier_complaint(db: Database, command: FileAppeal, notice_id: str, *, caller: Caller) -> AppealView:
+    """``file_appeal`` of a notifier's complaint about the decision on their notice (art. 20(1)),
+    "no action" included: only once the notice is decided (409 before), one open at a time (409),
+    within six months of the decision, when the notifier was told (422 after)."""
+    via, given = command.channel, command.received_at
+    with UnitOfWork(db, actor=caller.actor, now=caller.clock) as uow:
+        recorded = uow.now  # read once the write lock is held
+        received = given if given is not None else recorded
+        _ensure_received(received, via, recorded=recorded)
+        notice = caller.seen(notice_store.notice_row(uow.conn, notice_id), "notice", notice_id, operator="operator_id")
+        if notice["state"] != NoticeState.DECIDED.value or notice["decided_at"] is None:
+            raise ConflictError(f"notice {notice_id} is not decided: there is no decision to complain about yet")
+        open_appeal = store.open_notifier_complaint(uow.conn, notice_id)
+        if open_appeal is not None:
+            raise ConflictError(f"notice {notice_id} already has an open complaint ({open_appeal})")
+        decided = from_micros(notice["decided_at"])
+        deadline = notifier_complaint_deadline(decided)
+        judged = received if via in DATED_BY_ARRIVAL else recorded
+        if judged > deadline:
+            raise ValidationError(
+                f"the complaint window closed at {format_instant(deadline)} (six months after the notifier was told "
+                f"of the decision on notice {notice_id}, {format_instant(decided)})",
+                field="received_at" if via in DATED_BY_ARRIVAL else "notice",
+            )
+        if received < decided:
+            raise ValidationError(
+                f"{format_instant(received)} is before notice {notice_id} was decided ({format_instant(decided)})",
+                field="received_at",
+            )
+        appeal_id = _record_filed(db, uow, command, notice["operator_id"], received, deadline, notice=notice_id)
         return appeal_view(uow.conn, appeal_id, include_contact=True)
 
 
@@ -539,6 +615,9 @@ def decide_appeal(db: Database, appeal_id: str, command: DecideAppeal, *, caller
             raise ValidationError("an appeal is decided after it was received", field="effective_at")
         if appeal["content_decision_id"] is not None:
             _decide_content_complaint(db, uow, appeal, command, effective, caller=caller)
+            return appeal_view(uow.conn, appeal_id, include_contact=True)
+        if appeal["notice_id"] is not None:
+            _decide_notifier_complaint(db, uow, appeal, command, effective, caller=caller)
             return appeal_view(uow.conn, appeal_id, include_contact=True)
         sanction = load_sanction(uow, appeal["sanction_id"], None)
         origin = {"appeal": appeal_id}
@@ -927,6 +1006,7 @@ def _build(
         operator=row["operator_id"],
         sanction=row["sanction_id"],
         content_decision=row["content_decision_id"],
+        notice=row["notice_id"],
         kind=AppealKind(row["kind"]),
         state=state if decided else AppealState.OPEN,
         filed_by=FiledByView(
@@ -1049,3 +1129,71 @@ def _decide_content_complaint(
     if lifted is not None:
         sanction_id, lift_seq, why = lifted
         issue_statements(uow, [(sanction_id, lift_seq)], decided_as="complaint", why=why)
+
+
+def _decide_notifier_complaint(
+    db: Database, uow: UnitOfWork, appeal: dict[str, Any], command: DecideAppeal, effective: datetime, *, caller: Caller
+) -> None:
+    """``decide_appeal`` of a notifier's complaint about the decision on their notice, inside
+    ``uow``, by a person (``decide_appeal`` refuses an automated decider). Denied: the appeal alone
+    changes. Granted: the notice's case is reopened (``case.reopened``: the case and the notices
+    its decision decided open again) for a new decision; what that decision made (a content
+    decision, a sanction) stands until it is changed on its own. Nothing to amend partially."""
+    appeal_id, notice_id = appeal["id"], appeal["notice_id"]
+    decided = command.outcome
+    if decided is AppealOutcome.PARTIALLY_GRANTED or command.probation is not None:
+        raise ValidationError(
+            "a notifier's complaint is granted (the case reopened for a new decision) or denied",
+            field="outcome" if command.probation is None else "probation",
+        )
+    if command.backdated_reason is not None or effective < uow.now - timedelta(days=1):
+        raise ValidationError("a notifier's complaint is decided now", field="effective_at")
+    changes: list[NewEvent] = []
+    if decided is AppealOutcome.GRANTED:
+        notice = notice_store.notice_row(uow.conn, notice_id)
+        assert notice is not None
+        case = notice_store.case_row(uow.conn, notice["case_id"])
+        assert case is not None
+        decision = notice_store.case_decision(case)
+        if case["state"] == CaseState.DECIDED.value and decision is not None:
+            reopened = CaseReopened(
+                id=case["id"],
+                operator=case["operator_id"],
+                appeal=appeal_id,
+                notices=[
+                    n["id"]
+                    for n in notice_store.notices_of_case(uow.conn, case["id"])
+                    if n["state"] == NoticeState.DECIDED.value
+                ],
+            )
+            changes.append(NewEvent.of(reopened, uow.at, case["operator_id"]))
+    reply_ref = personal.put(
+        db,
+        uow.conn,
+        operator=appeal["operator_id"],
+        kind="appeal.reply",
+        subject=appeal["requester"],
+        value=command.reply,
+        now=uow.now,
+    )
+    uow.record(
+        [
+            NewEvent.of(
+                AppealDecided(
+                    id=appeal_id,
+                    sanction=None,
+                    outcome=decided.value,
+                    rationale=command.rationale,
+                    reply=reply_ref,
+                    decided_by=caller.label,
+                    handling_seconds=handling_seconds(from_micros(appeal["received_at"]), uow.now),
+                    lifted=False,
+                    backdated_reason=None,
+                    extra={"notice": notice_id},
+                ),
+                format_instant(effective) or "",
+                appeal["operator_id"],
+            ),
+            *changes,
+        ]
+    )

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from reprieve.domain.appeals import Channel
-from reprieve.domain.errors import ConflictError, ValidationError
+from reprieve.domain.errors import ConflictError, NotFoundError, ValidationError
 from reprieve.domain.events import CaseDecided, CaseOpened, NewEvent, NoticeDecided, NoticeReceived
 from reprieve.domain.model import ensure_text, parse_enum
 from reprieve.domain.notices import (
@@ -57,6 +57,7 @@ from reprieve.services.viewing import Page
 from reprieve.store import content as content_store
 from reprieve.store import keys, personal, queries
 from reprieve.store import notices as store
+from reprieve.store.asof import known_as_of
 from reprieve.store.connection import Connection
 from reprieve.store.db import Database
 from reprieve.store.uow import UnitOfWork
@@ -253,6 +254,34 @@ class CaseView:
             "count": self.count,
             "notices": [n.to_json() for n in self.notices],
             "decision": self.decision.to_json() if self.decision else None,
+        }
+
+    def decided_json(self) -> dict[str, Any]:
+        """The answer to a decision: what was decided, by ids, codes and flags; nothing anyone wrote
+        (the answer is kept for retries; the rationale, the replies and what the notifiers wrote
+        stay where they can be erased: ``GET /v1/cases/{id}`` reads them)."""
+        decision = self.decision.to_json() if self.decision else None
+        if decision is not None:
+            decision.pop("rationale")
+        return {
+            "id": self.id,
+            "operator": self.operator,
+            "platform": self.platform,
+            "about": self.about.to_json(),
+            "state": self.state.value,
+            "opened_at": format_instant(self.opened_at),
+            "count": self.count,
+            "decision": decision,
+            "notices": [
+                {
+                    "id": n.id,
+                    "state": n.state.value,
+                    "decided_at": format_instant(n.decided_at),
+                    "disclosed": n.disclosed,
+                    "complaint_until": format_instant(n.reply.complaint_until) if n.reply else None,
+                }
+                for n in self.notices
+            ],
         }
 
 
@@ -492,30 +521,67 @@ class ListNotices:
 
 
 def list_notices(
-    db: Database, f: ListNotices, *, caller: Caller, limit: int = 50, cursor: str | None = None
+    db: Database,
+    f: ListNotices,
+    *,
+    caller: Caller,
+    limit: int = 50,
+    cursor: str | None = None,
+    at: datetime | None = None,
+    as_of: datetime | None = None,
 ) -> Page[NoticeView]:
-    """A page of notices, oldest first, without the notifiers' names and e-mails."""
+    """A page of notices, oldest first, without the notifiers' names and e-mails; ``at``: as they
+    stood then (received by then; decided by then, else open); ``as_of``: as the events recorded by
+    then knew them (PRODUCT.md section 8)."""
     if not 1 <= limit <= 1000:
         raise ValidationError("must be between 1 and 1000", field="limit")
-    query = store.NoticeFilter(
-        operators=caller.operators,
-        state=f.state.value if f.state else None,
-        platform=f.platform,
-        category=f.category,
-    )
     with db.read() as conn:
+        at_us, known = _then(conn, at, as_of)
+        query = store.NoticeFilter(
+            operators=caller.operators,
+            state=f.state.value if f.state else None,
+            platform=f.platform,
+            category=f.category,
+            at_us=at_us,
+            known_seq=known,
+        )
         rows, next_cursor = store.list_notice_rows(conn, query, limit=limit, cursor=cursor)
+        rows = [store.row_then(r, at_us, known) for r in rows]
         return Page(tuple(_views(conn, rows, include_contact=False)), next_cursor)
 
 
+def _then(conn: Connection, at: datetime | None, as_of: datetime | None) -> tuple[int | None, int | None]:
+    """``at`` in µs and the last event known ``as_of`` (None for each not given)."""
+    return (
+        to_micros(at) if at is not None else None,
+        known_as_of(conn, as_of).seq if as_of is not None else None,
+    )
+
+
 def get_case(
-    db: Database, case_id: str, *, caller: Caller, include_contact: bool = False, via: str = access_log.API
+    db: Database,
+    case_id: str,
+    *,
+    caller: Caller,
+    include_contact: bool = False,
+    via: str = access_log.API,
+    at: datetime | None = None,
+    as_of: datetime | None = None,
 ) -> CaseView:
-    """A case with its notices, oldest first (404 if another operator's); with the notifiers'
-    names and e-mails for the operator's moderators (``include_contact``)."""
+    """A case with its notices, oldest first (404 if another operator's, or not opened yet at
+    ``at`` as known ``as_of``); with the notifiers' names and e-mails for the operator's
+    moderators (``include_contact``). ``at``, ``as_of``: as for ``list_notices``."""
     with db.read() as conn:
         row = caller.seen(store.case_row(conn, case_id), "case", case_id, operator="operator_id")
-        rows = store.notices_of_case(conn, case_id)
+        at_us, known = _then(conn, at, as_of)
+        if (at_us is not None and row["opened_at"] > at_us) or (known is not None and row["created_seq"] > known):
+            raise NotFoundError(f"no case {case_id!r}")
+        row = store.case_then(row, at_us, known)
+        rows = [
+            store.row_then(r, at_us, known)
+            for r in store.notices_of_case(conn, case_id)
+            if (at_us is None or r["received_at"] <= at_us) and (known is None or r["created_seq"] <= known)
+        ]
         notices = _views(conn, rows, include_contact=include_contact, cases={case_id: row})
         decision = _case_decision(conn, row)
     _log_reveal(db, caller, notices, rows, via=via)
@@ -526,7 +592,7 @@ def get_case(
         about=About(AboutKind(row["about_kind"]), row["about_id"]),
         state=CaseState(row["state"]),
         opened_at=from_micros(row["opened_at"]),
-        count=row["notices"],
+        count=len(rows),
         notices=tuple(notices),
         decision=decision,
     )

@@ -35,6 +35,7 @@ from reprieve.domain.appeals import DisputeOutcome
 from reprieve.domain.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
 from reprieve.domain.events import NewEvent, PersonErased, RetentionSet
 from reprieve.domain.model import AccountRef, Role
+from reprieve.domain.notices import notifier_complaint_deadline
 from reprieve.domain.policy import MINIMUM_COMPLAINT_WINDOW, policy_of
 from reprieve.domain.roles import admitted
 from reprieve.domain.time import Duration, format_instant, from_micros, parse_duration, to_micros
@@ -205,8 +206,9 @@ def _erase(
 ) -> ErasureView:
     """The primitive of both causes, in ``uow``: refuse an open case, blank what no obligation
     keeps, rewrite the cached answers, record the event. A notifier's name, e-mail and texts
-    (``notifiers``) are blanked whatever their notice's state: no complaint about a notice's
-    decision can be open yet (issue 26 part 2 will keep them while one can be)."""
+    (``notifiers``) are blanked whatever their notice's state: asked for, the erasure is theirs to
+    ask (a complaint they filed about its decision is an appeal, kept while open as any); the
+    worker's purge waits for the six months to complain (``purge_decided_notices``)."""
     conn = uow.conn
     now = uow.now
     appeals = store.appeals_of(conn, [r["appeal_id"] for r in requesters])
@@ -392,4 +394,29 @@ def purge_closed_cases(db: Database, *, now: datetime) -> int:
                     continue
                 if _erase(db, uow, operator, [requester], [], cause=Cause.RETENTION).erased:
                     purged += 1
+    return purged
+
+
+def purge_decided_notices(db: Database, *, now: datetime, limit: int = PURGE_BATCH) -> int:
+    """Erase, as the worker, the personal data of the notifiers of notices decided longer ago than
+    a notifier may complain (art. 20(1): six months from the decision) and with no complaint open:
+    their name, e-mail, explanation, location, law named, reply and disclosure reason (the notice,
+    its case and its receipt stay). How many notifiers."""
+    # Six months are at least 181 days: a superset, each then judged by its own deadline.
+    decided_by = to_micros(now - timedelta(days=181))
+    with db.read() as conn:
+        candidates = notice_store.purgeable_notifiers(conn, decided_by_us=decided_by, limit=limit)
+    purged = 0
+    caller = Caller(WORKER_ACTOR, now=now)
+    for candidate in candidates:
+        with UnitOfWork(db, actor=caller.actor, now=now) as uow:
+            # Read again under the write lock: a complaint filed since, or a reopened case, keeps it.
+            found = notice_store.purgeable_notifier(uow.conn, candidate.id)
+            if found is None:
+                continue
+            notifier, operator, decided_us = found
+            if notifier_complaint_deadline(from_micros(decided_us)) >= now:
+                continue
+            if _erase(db, uow, operator, [], [], cause=Cause.RETENTION, notifiers=[notifier]).erased:
+                purged += 1
     return purged

@@ -351,6 +351,14 @@ def open_complaint_about(conn: Connection, decision_id: str) -> str | None:
     return found
 
 
+def open_notifier_complaint(conn: Connection, notice_id: str) -> str | None:
+    """The open complaint of a notice's notifier about its decision, if there is one."""
+    found: str | None = conn.execute(
+        select(AP.id).where(AP.notice_id == notice_id, AP.state == "open")
+    ).scalar_one_or_none()
+    return found
+
+
 def complaints_about(conn: Connection, decision_ids: Sequence[str]) -> list[dict[str, Any]]:
     """The complaints about these content decisions, by id."""
     if not decision_ids:
@@ -441,6 +449,8 @@ def list_appeal_rows(
         query = query.where(AP.sanction_id == f.sanction)
     if f.content_decision:
         query = query.where(AP.content_decision_id == f.content_decision)
+    if f.notice:
+        query = query.where(AP.notice_id == f.notice)
     rows = [dict(r._mapping) for r in conn.execute(query)]
     next_cursor = encode_cursor(rows[limit - 1]["id"]) if len(rows) > limit else None
     return rows[:limit], next_cursor

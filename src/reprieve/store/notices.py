@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, not_, or_, select, update
 
 from reprieve.domain.errors import ValidationError
-from reprieve.domain.events import CaseDecided, CaseOpened, NoticeDecided, NoticeReceived
+from reprieve.domain.events import CaseDecided, CaseOpened, CaseReopened, NoticeDecided, NoticeReceived
 from reprieve.domain.notices import CaseState, Language, NoticeState, receipt_text
 from reprieve.domain.personal import ref_id
 from reprieve.domain.time import parse_instant, to_micros
@@ -173,7 +173,31 @@ def notices_decided(projector: Projector, events: list[Applied[NoticeDecided]]) 
         )
 
 
+def cases_reopened(projector: Projector, events: list[Applied[CaseReopened]]) -> None:
+    for e in events:
+        d = e.event
+        conn = projector.conn
+        conn.execute(
+            update(tables.notice_cases)
+            .where(C.id == d.id)
+            .values(state=CaseState.OPEN.value, decided_at=None, decision=None, updated_seq=e.seq)
+        )
+        conn.execute(
+            update(tables.notices)
+            .where(N.id.in_(list(d.notices)))
+            .values(
+                state=NoticeState.OPEN.value,
+                decided_at=None,
+                reply_ref=None,
+                disclose_notifier=None,
+                disclosure_reason_ref=None,
+                updated_seq=e.seq,
+            )
+        )
+
+
 HANDLERS: dict[type, Handler] = {
+    CaseReopened: cases_reopened,
     CaseOpened: cases_opened,
     NoticeReceived: notices_received,
     CaseDecided: cases_decided,
@@ -333,6 +357,47 @@ class NoticeFilter:
     state: str | None = None
     platform: str | None = None
     category: str | None = None
+    #: As the notices stood at this instant (µs: received by then, decided by then or open).
+    at_us: int | None = None
+    #: As the events recorded up to this seq knew them (``as_of``).
+    known_seq: int | None = None
+
+
+def decided_then(at_us: int | None, known_seq: int | None) -> ColumnElement[bool]:
+    """A notice decided at ``at_us`` as known by event ``known_seq`` (None: now, all events)."""
+    condition = N.state == NoticeState.DECIDED.value
+    if at_us is not None:
+        condition = and_(condition, N.decided_at <= at_us)
+    if known_seq is not None:
+        condition = and_(condition, N.updated_seq <= known_seq)
+    return condition
+
+
+def row_then(row: dict[str, Any], at_us: int | None, known_seq: int | None) -> dict[str, Any]:
+    """A notice's row as it stood at ``at_us`` as known by ``known_seq``: open, without its decision,
+    if it was decided only later (or learnt of later)."""
+    if row["state"] != NoticeState.DECIDED.value:
+        return row
+    if (at_us is None or row["decided_at"] <= at_us) and (known_seq is None or row["updated_seq"] <= known_seq):
+        return row
+    return dict(
+        row,
+        state=NoticeState.OPEN.value,
+        decided_at=None,
+        reply_ref=None,
+        disclose_notifier=None,
+        disclosure_reason_ref=None,
+    )
+
+
+def case_then(row: dict[str, Any], at_us: int | None, known_seq: int | None) -> dict[str, Any]:
+    """A case's row as it stood at ``at_us`` as known by ``known_seq`` (as ``row_then``)."""
+    decided = case_decision(row)
+    if decided is None:
+        return row
+    if (at_us is None or row["decided_at"] <= at_us) and (known_seq is None or decided["seq"] <= known_seq):
+        return row
+    return dict(row, state=CaseState.OPEN.value, decided_at=None, decision=None)
 
 
 def list_notice_rows(
@@ -346,8 +411,15 @@ def list_notice_rows(
         query = query.where(or_(N.received_at > received, and_(N.received_at == received, N.created_seq > seq)))
     if f.operators is not None:
         query = query.where(N.operator_id.in_(list(f.operators)))
-    if f.state:
+    if f.at_us is not None:
+        query = query.where(N.received_at <= f.at_us)
+    if f.known_seq is not None:
+        query = query.where(N.created_seq <= f.known_seq)
+    if f.state and f.at_us is None and f.known_seq is None:
         query = query.where(N.state == f.state)
+    elif f.state:
+        then = decided_then(f.at_us, f.known_seq)
+        query = query.where(then if f.state == NoticeState.DECIDED.value else not_(then))
     if f.platform:
         query = query.where(N.platform_id == f.platform)
     if f.category:
@@ -364,3 +436,38 @@ def _position(value: str) -> tuple[int, int]:
         return int(received), int(seq)
     except ValueError:
         raise ValidationError("is not a cursor this server gave out", field="cursor") from None
+
+
+def purgeable_notifiers(conn: Connection, *, decided_by_us: int, limit: int) -> list[NotifierRow]:
+    """Notifiers not erased yet whose notice was decided by ``decided_by_us`` and has no open
+    complaint (a reopened case's notices are open again, so not theirs), oldest decision first."""
+    AP = tables.appeals.c
+    complained = select(AP.id).where(AP.notice_id == N.id, AP.state == "open").exists()
+    rows = conn.execute(
+        select(F.id, F.notice_id, F.name, F.email, F.erased_at)
+        .join(tables.notices, N.id == F.notice_id)
+        .where(
+            F.erased_at.is_(None),
+            N.state == NoticeState.DECIDED.value,
+            N.decided_at <= decided_by_us,
+            ~complained,
+        )
+        .order_by(N.decided_at, F.id)
+        .limit(limit)
+    )
+    return [NotifierRow(r.id, r.notice_id, r.name, r.email, r.erased_at is not None) for r in rows]
+
+
+def purgeable_notifier(conn: Connection, reference: str) -> tuple[NotifierRow, str, int] | None:
+    """The notifier ``reference``, its operator and when its notice was decided (µs), if it is not
+    erased, its notice is decided and no complaint about it is open; else None."""
+    AP = tables.appeals.c
+    complained = select(AP.id).where(AP.notice_id == N.id, AP.state == "open").exists()
+    r = conn.execute(
+        select(F.id, F.notice_id, F.name, F.email, F.erased_at, F.operator_id, N.decided_at)
+        .join(tables.notices, N.id == F.notice_id)
+        .where(F.id == reference, F.erased_at.is_(None), N.state == NoticeState.DECIDED.value, ~complained)
+    ).first()
+    if r is None or r.decided_at is None:
+        return None
+    return NotifierRow(r.id, r.notice_id, r.name, r.email, False), r.operator_id, int(r.decided_at)

@@ -97,6 +97,9 @@ def subject_of(type_: str, data: dict[str, Any]) -> str:
     content_decision = data.get("content_decision")
     if type_.startswith("appeal.") and isinstance(content_decision, str):  # a complaint about content
         return f"content:{content_decision}"
+    notice = data.get("notice")
+    if type_.startswith("appeal.") and isinstance(notice, str):  # a notifier's complaint: with its case's events
+        return f"notice:{notice}"
     if isinstance(data.get("platform"), str) and isinstance(data.get("account"), str):
         return f"account:{data['platform']}/{data['account']}"
     return f"{type_.split('.', 1)[0]}:{data.get('id', '')}"[:300]

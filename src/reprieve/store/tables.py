@@ -271,6 +271,12 @@ review_assessments = Table(
     comment="One assessment of risk per panel member and review.",
 )
 
+#: An appeal is about exactly one of a sanction, a content decision and a notice's decision.
+ONE_APPEAL_TARGET = (
+    "(CASE WHEN sanction_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN content_decision_id IS NULL THEN 0 ELSE 1 END)"
+    " + (CASE WHEN notice_id IS NULL THEN 0 ELSE 1 END) = 1"
+)
+
 appeals = Table(
     "appeals",
     metadata,
@@ -283,6 +289,12 @@ appeals = Table(
         ForeignKey("content_decisions.id"),
         nullable=True,
         comment="the content decision (cd_...) complained about; null: an appeal against a sanction",
+    ),
+    Column(
+        "notice_id",
+        String(40),
+        nullable=True,
+        comment="the notice (ntc_...) whose decision its notifier complains about (art. 20(1)); null: not one",
     ),
     Column("kind", String(16), nullable=False, comment="complaint or reinstatement"),
     Column("state", String(24), nullable=False, comment="open, granted, partially_granted or denied"),
@@ -305,7 +317,8 @@ appeals = Table(
     Column("updated_seq", BigInteger, nullable=False),
     Index("ix_appeals_sanction_state", "sanction_id", "state"),
     Index("ix_appeals_content_decision_state", "content_decision_id", "state"),
-    CheckConstraint("(sanction_id IS NULL) <> (content_decision_id IS NULL)", name="ck_appeals_one_target"),
+    Index("ix_appeals_notice_state", "notice_id", "state"),
+    CheckConstraint(ONE_APPEAL_TARGET, name="ck_appeals_one_target"),
     comment="Complaints (DSA art. 20) and reinstatement requests against sanctions, complaints about content.",
 )
 

@@ -104,7 +104,7 @@ def open_appeal_rows(conn: Connection, now_us: int, after: str, limit: int) -> l
     a = tables.appeals.c
     return list(
         conn.execute(
-            select(a.id, a.operator_id, a.sanction_id, a.content_decision_id, a.kind, a.received_at)
+            select(a.id, a.operator_id, a.sanction_id, a.content_decision_id, a.notice_id, a.kind, a.received_at)
             .where(a.state == "open", a.received_at <= now_us, a.id > after)
             .order_by(a.id)
             .limit(limit)

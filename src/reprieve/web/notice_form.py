@@ -28,7 +28,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse
 
 from reprieve.domain.appeals import Channel
-from reprieve.domain.errors import NotFoundError, ValidationError
+from reprieve.domain.errors import ConflictError, NotFoundError, ValidationError
 from reprieve.domain.notices import (
     EXPLANATION_MAX,
     LEGAL_GROUND_MAX,
@@ -42,7 +42,7 @@ from reprieve.domain.notices import (
 )
 from reprieve.domain.reason import CATEGORIES
 from reprieve.domain.text import is_blank
-from reprieve.services import Database, catalogue, notices
+from reprieve.services import Database, appeals, catalogue, notices
 from reprieve.services.callers import PUBLIC_FORM_ACTOR, Caller
 from reprieve.web.i18n import request_language, translator
 from reprieve.web.public import FormError, app_limits, long_instant
@@ -369,14 +369,128 @@ async def look_up_status(request: Request) -> HTMLResponse:
             status=None,
         )
     assert status is not None
+    return _status_page(request, form, status, ContestForm(), [], now=request.app.state.clock())
+
+
+def _status_page(
+    request: Request,
+    form: StatusForm,
+    status: notices.NoticeStatus,
+    contest: ContestForm,
+    errors: list[FormError],
+    *,
+    now: datetime,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """The notice's state, its reply once decided, and while it may be contested the form to do so."""
     lang = request_language(request)
+    reply = status.reply
+    open_until = reply.complaint_until if reply is not None and reply.complaint_until >= now else None
     return render(
         request,
         "public/notice_status.html",
+        status_code=status_code,
         form=form,
-        errors=[],
-        by_field={},
+        errors=errors,
+        by_field={e.field: e.message for e in errors if e.field is not None},
         status=status,
         received=long_instant(lang, status.received_at),
-        reply=status.reply.texts[Language(lang)] if status.reply is not None else None,
+        reply=reply.texts[Language(lang)] if reply is not None else None,
+        contest=contest,
+        contest_until=long_instant(lang, open_until) if open_until is not None else None,
     )
+
+
+# --- contesting the decision (art. 20(1)) --------------------------------------------------------
+
+STATEMENT_MAX = 20_000
+
+
+@dataclass
+class ContestForm:
+    """A notifier's complaint about the decision on their notice, as typed."""
+
+    name: str = ""
+    email: str = ""
+    statement: str = ""
+
+    @classmethod
+    def read(cls, data: Mapping[str, Any]) -> ContestForm:
+        def text(name: str) -> str:
+            value = data.get(name)
+            return value if isinstance(value, str) else ""
+
+        return cls(text("name").strip(), text("email").strip(), text("statement").replace("\r\n", "\n"))
+
+    def problems(self) -> list[RawError]:
+        found: list[RawError] = []
+        if not self.name or len(self.name) > NAME_MAX:
+            found.append(("name", "notice.error.contest.name"))
+        if self.email and (len(self.email) > EMAIL_MAX or "@" not in self.email.strip("@")):
+            found.append(("email", "notice.error.contest.email"))
+        if is_blank(self.statement) or len(self.statement) > STATEMENT_MAX:
+            found.append(("statement", "notice.error.contest.statement"))
+        return found
+
+
+def contest_from_form(
+    db: Database, reference: str, contest: ContestForm, *, now: datetime
+) -> tuple[str | None, list[RawError]]:
+    """File the notifier's complaint through the service: its id, or the errors to show."""
+    problems = contest.problems()
+    if problems:
+        return None, problems
+    filed_by: dict[str, Any] = {"name": contest.name, "relation": "notifier"}
+    if contest.email:
+        filed_by["email"] = contest.email
+    try:
+        command = appeals.FileAppeal.parse(
+            sanction_id=None,
+            notice_id=reference,
+            kind="complaint",
+            filed_by=filed_by,
+            statement=contest.statement,
+            channel=Channel.WEB,
+        )
+        return appeals.file_appeal(db, command, caller=PUBLIC_FORM.at(now)).id, []
+    except ConflictError:
+        return None, [(None, "notice.error.contest.open")]
+    except ValidationError as error:
+        if error.field in ("notice", "received_at"):
+            return None, [(None, "notice.error.contest.closed")]
+        name = (error.field or "").replace("filed_by.", "")
+        return None, [(name if name in ("name", "email", "statement") else None, "notice.error.generic")]
+
+
+@router.post("/contest", response_class=HTMLResponse)
+async def contest_decision(request: Request) -> HTMLResponse:
+    """A notifier's complaint about the decision on their notice, with its reference and status
+    code (checked again: a wrong code and an unknown reference are the lookup's same error)."""
+    db: Database = request.app.state.db
+    decision = await run_in_threadpool(limits_of(request).filings.hit, db, client_address(request))
+    if not decision.allowed:
+        return _limited(request, decision.retry_after)
+    data = await request.form()
+    reference, code = data.get("reference"), data.get("code")
+    form = StatusForm(
+        reference=reference.strip()[:REFERENCE_MAX] if isinstance(reference, str) else "",
+        code=code.strip() if isinstance(code, str) else "",
+    )
+    status = await run_in_threadpool(notices.notice_status, db, form.reference, form.code) if form.code else None
+    if status is None:
+        errors = _messages(request, [("code", "notice.error.code.mismatch")])
+        return render(
+            request,
+            "public/notice_status.html",
+            status_code=422,
+            form=form,
+            errors=errors,
+            by_field={e.field: e.message for e in errors if e.field is not None},
+            status=None,
+        )
+    contest = ContestForm.read(data)
+    now: datetime = request.app.state.clock()
+    appeal_id, raw = await run_in_threadpool(contest_from_form, db, status.id, contest, now=now)
+    if appeal_id is None:
+        return _status_page(request, form, status, contest, _messages(request, raw), now=now, status_code=422)
+    return render(request, "public/notice_contested.html", status_code=201, appeal=appeal_id, reference=status.id)

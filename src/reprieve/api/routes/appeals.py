@@ -67,6 +67,9 @@ def list_appeals(
     operator: Annotated[str | None, Query(pattern=SLUG_PATTERN)] = None,
     sanction: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_-]{1,64}$")] = None,
     content_decision: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_-]{1,64}$")] = None,
+    notice: Annotated[
+        str | None, Query(pattern=r"^[A-Za-z0-9_-]{1,64}$", description="notifiers' complaints about this notice")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
     cursor: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_=-]{1,200}$")] = None,
     at: AtIfGiven = None,
@@ -79,6 +82,7 @@ def list_appeals(
         operators=tenant.operators,
         sanction=sanction,
         content_decision=content_decision,
+        notice=notice,
         at=None if at is None else to_micros(at),
     )
     page = appeals.list_appeals(

@@ -6,8 +6,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from reprieve.api.deps import IDEMPOTENT, ClockDep, Moderator, OpaqueId, Reader, allow
+from reprieve.api.deps import IDEMPOTENT, AsOf, AtIfGiven, ClockDep, Moderator, OpaqueId, Reader, allow
 from reprieve.api.notice_schemas import (
+    CaseDecidedOut,
     CaseOut,
     NoticeCreate,
     NoticeDecisionCreate,
@@ -56,10 +57,16 @@ def list_notices(
     category: Annotated[Category | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
     cursor: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_=-]{1,200}$")] = None,
+    at: AtIfGiven = None,
+    as_of: AsOf = None,
 ) -> dict[str, Any]:
-    """Oldest first, without the notifiers' names and e-mails."""
+    """Oldest first, without the notifiers' names and e-mails; `at`: as they stood then (a notice
+    decided later reads open), `as_of`: as the events recorded by then knew them."""
     query = notices.ListNotices(state=state, platform=platform, category=category)
-    return notices.list_notices(tenant.db, query, caller=tenant.caller(), limit=limit, cursor=cursor).to_json()
+    page = notices.list_notices(
+        tenant.db, query, caller=tenant.caller(), limit=limit, cursor=cursor, at=at, as_of=as_of
+    )
+    return page.to_json()
 
 
 @router.get("/v1/notices/{notice_id}", response_model=NoticeOut, responses=problem_responses(), summary="A notice")
@@ -71,16 +78,17 @@ def get_notice(tenant: Reader, notice_id: OpaqueId, now: Now) -> dict[str, Any]:
 
 
 @router.get("/v1/cases/{case_id}", response_model=CaseOut, responses=problem_responses(), summary="A case")
-def get_case(tenant: Reader, case_id: OpaqueId, now: Now) -> dict[str, Any]:
-    """The case's notices, oldest first; to a moderator or an admin with the notifiers' names and e-mails."""
+def get_case(tenant: Reader, case_id: OpaqueId, now: Now, at: AtIfGiven = None, as_of: AsOf = None) -> dict[str, Any]:
+    """The case's notices, oldest first; to a moderator or an admin with the notifiers' names and
+    e-mails; `at`, `as_of`: as it stood then, as known then (404 before it was opened)."""
     return notices.get_case(
-        tenant.db, case_id, caller=tenant.caller(now), include_contact=sees_contact(tenant)
+        tenant.db, case_id, caller=tenant.caller(now), include_contact=sees_contact(tenant), at=at, as_of=as_of
     ).to_json()
 
 
 @router.post(
     "/v1/notices/{notice_id}/decision",
-    response_model=CaseOut,
+    response_model=CaseDecidedOut,
     dependencies=IDEMPOTENT,
     responses=problem_responses(403, 409, 413),
     summary="Decide a notice's case (DSA art. 16(5)): one action, a reply to each notifier",
@@ -92,4 +100,4 @@ def decide_notice(
     decision made in the call is made as its own route makes it, its statement of reasons saying it
     was taken on a notice (art. 17(3)(b)) and naming only the notifiers in ``disclosures``."""
     command = body.to_command(notice_id)
-    return notices.decide_case(tenant.db, command, caller=tenant.caller(clock)).to_json()
+    return notices.decide_case(tenant.db, command, caller=tenant.caller(clock)).decided_json()

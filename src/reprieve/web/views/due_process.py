@@ -205,8 +205,12 @@ def _appeal_page(
         show_contact=sees_contact(desk),
         has_email=appeal.filed_by.email is not None,
         revealed=revealed is not None,
-        # A complaint about content is granted (the item restored) or denied: no partial grant.
-        outcomes=[o.value for o in AppealOutcome if decision is None or o is not AppealOutcome.PARTIALLY_GRANTED],
+        # A complaint about content or a notice's decision is granted or denied: no partial grant.
+        outcomes=[
+            o.value
+            for o in AppealOutcome
+            if (decision is None and appeal.notice is None) or o is not AppealOutcome.PARTIALLY_GRANTED
+        ],
         may_decide=desk.at is None and appeal.state is AppealState.OPEN and desk.may(Role.MODERATOR),
         done=request.query_params.get("done"),
         refused=refused,
