@@ -348,3 +348,17 @@ def test_only_moderators_decide_and_never_another_operators_case(
     answer = other.post(f"/console/cases/{notice.case}/decision", data=form)
     assert answer.status_code == 404
     assert notices.get_case(db, notice.case, caller=Caller("test")).decision is None
+
+
+def test_the_list_and_a_case_as_they_stood_at_an_instant(console: TestClient, db: Database, clock: Clock) -> None:
+    notice = receive(db, clock)  # received at the clock's start; a minute later, decided
+    before = (clock.now - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M")
+    sign_in(console, "moderator@meta.example")
+    answer = console.post(f"/console/cases/{notice.case}/decision", data=case_form(console, notice.case))
+    assert answer.status_code == 200 and 'id="case-decided"' in answer.text
+    assert rows(console.get("/console/notices", params={"state": "decided"}).text) == [notice.id]
+    then = console.get("/console/notices", params={"at": before})
+    assert rows(then.text) == [notice.id] and 'class="banner-at"' in then.text  # open then
+    assert rows(console.get("/console/notices", params={"at": before, "state": "decided"}).text) == []
+    case = console.get(f"/console/cases/{notice.case}", params={"at": before}).text
+    assert 'id="case-decided"' not in case and 'id="case-form"' not in case and "case-state-open" in case

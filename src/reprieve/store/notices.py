@@ -302,11 +302,6 @@ def erase_notifier(conn: Connection, reference: str, *, now_us: int, by: str) ->
 # --- queries ---------------------------------------------------------------------------------
 
 
-def open_case_of(conn: Connection, platform: str, about_kind: str, about_id: str) -> str | None:
-    """The open case of the item or account, if there is one."""
-    return open_cases_of(conn, [(platform, about_kind, about_id)]).get((platform, about_kind, about_id))
-
-
 def open_cases_of(conn: Connection, subjects: Sequence[tuple[str, str, str]]) -> dict[tuple[str, str, str], str]:
     """The open cases of ``subjects`` (platform, about kind, about id) that have one, by subject:
     one query per platform and kind (per 500 ids)."""

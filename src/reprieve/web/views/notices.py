@@ -96,7 +96,9 @@ def notice_list(
     query = notices.ListNotices(
         state=filter_choice(state, NoticeState, "state"), platform=platform or None, category=category or None
     )
-    page = notices.list_notices(desk.db, query, caller=desk.caller, limit=PAGE_SIZE, cursor=cursor)
+    page = notices.list_notices(
+        desk.db, query, caller=desk.caller, limit=PAGE_SIZE, cursor=cursor, at=desk.at, as_of=desk.as_of
+    )
     return render(
         request,
         "notices.html",
@@ -120,7 +122,15 @@ def render_case(
 ) -> Response:
     """The case's page; ``refused``: the decide form refused, shown again as typed."""
     contact = sees_contact(desk)
-    case = notices.get_case(desk.db, case_id, caller=desk.caller, include_contact=contact, via=access_log.CONSOLE)
+    case = notices.get_case(
+        desk.db,
+        case_id,
+        caller=desk.caller,
+        include_contact=contact,
+        via=access_log.CONSOLE,
+        at=desk.at,
+        as_of=desk.as_of,
+    )
     history, decisions = history_of(desk, case)
     may_act = desk.may_act_as_moderator and case.state is CaseState.OPEN
     item = case.about.kind is AboutKind.ITEM
