@@ -143,6 +143,34 @@ def test_a_moderator_reads_a_case_with_its_notifiers_and_the_reading_is_logged(
     assert access_log.entries(db, appeal_id=second.id) == []
 
 
+def test_a_case_shows_its_notices_a_page_at_a_time(
+    console: TestClient,
+    db: Database,
+    clock: Clock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(notice_views, "CASE_PAGE_SIZE", 2)
+    received = [receive(db, clock).id for _ in range(5)]
+    case = notices.get_notice(db, received[0], caller=Caller("test", now=clock.now)).case
+    sign_in(console, "moderator@meta.example")
+    seen: list[str] = []
+    path: str | None = f"/console/cases/{case}"
+    while path:
+        page = console.get(path.replace("&amp;", "&"))
+        assert page.status_code == 200, page.text
+        shown = re.findall(r'<section class="panel case-notice" id="notice-([^"]+)"', page.text)
+        assert len(shown) <= 2
+        seen += shown
+        found = re.search(r'<a href="([^"]+)" rel="next" id="next-notices">([^<]+)</a>', page.text)
+        if found:
+            assert "(2 on this page, 5 in all)" in found.group(2)
+        path = found.group(1) if found else None
+    assert seen == received  # oldest first, each once
+    # A cursor the page never gave is a 4xx page, never a 500.
+    assert console.get(f"/console/cases/{case}?cursor=not%20a%20cursor").status_code == 400
+    assert console.get(f"/console/cases/{case}?cursor=bm90LWEtcG9zaXRpb24").status_code in (400, 422)
+
+
 def test_a_reviewer_reads_a_case_without_the_notifiers_and_nothing_is_logged(
     console: TestClient,
     db: Database,

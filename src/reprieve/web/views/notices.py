@@ -71,6 +71,8 @@ router = console_router()
 
 #: Notices a page of the list shows.
 PAGE_SIZE = 50
+#: A case's notices its page shows at once (the next ones a link away).
+CASE_PAGE_SIZE = notices.CASE_PAGE
 #: The list's tabs: the notices awaiting a decision, and those decided.
 TABS = (NoticeState.OPEN.value, NoticeState.DECIDED.value)
 CaseId = Annotated[str, Path(pattern=ID)]
@@ -113,14 +115,26 @@ def notice_list(
 
 
 @router.get("/cases/{case_id}", name="case")
-def case_page(request: Request, desk: Signed, case_id: CaseId) -> Response:
-    return render_case(request, desk, case_id)
+def case_page(
+    request: Request,
+    desk: Signed,
+    case_id: CaseId,
+    cursor: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_=-]{1,200}$")] = None,
+) -> Response:
+    return render_case(request, desk, case_id, cursor=cursor)
 
 
 def render_case(
-    request: Request, desk: Desk, case_id: str, refused: FormState = EMPTY_FORM, status_code: int = 200
+    request: Request,
+    desk: Desk,
+    case_id: str,
+    refused: FormState = EMPTY_FORM,
+    status_code: int = 200,
+    *,
+    cursor: str | None = None,
 ) -> Response:
-    """The case's page; ``refused``: the decide form refused, shown again as typed."""
+    """The case's page, a page of its notices at a time (``cursor``: from after the last one
+    shown); ``refused``: the decide form refused, shown again as typed."""
     contact = sees_contact(desk)
     case = notices.get_case(
         desk.db,
@@ -130,6 +144,8 @@ def render_case(
         via=access_log.CONSOLE,
         at=desk.at,
         as_of=desk.as_of,
+        limit=CASE_PAGE_SIZE,
+        cursor=cursor,
     )
     history, decisions = history_of(desk, case)
     may_act = desk.may_act_as_moderator and case.state is CaseState.OPEN
