@@ -34,7 +34,15 @@ REASON: dict[str, Any] = {
 
 #: Coroutine handlers of the console and the public pages, each checked to hand its database
 #: work to the thread pool (``run_in_threadpool``) itself; every other handler is a plain function.
-AWAITING_THEIR_OWN_WORK = {"sign_in", "sign_out", "file_appeal", "notice_form", "file_notice", "look_up_status"}
+AWAITING_THEIR_OWN_WORK = {
+    "sign_in",
+    "sign_out",
+    "file_appeal",
+    "notice_form",
+    "file_notice",
+    "look_up_status",
+    "contest_decision",
+}
 
 
 def test_every_console_handler_is_a_plain_function_or_hands_its_work_to_the_thread_pool(db: Database) -> None:
