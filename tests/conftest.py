@@ -19,8 +19,9 @@ import pytest
 from hypothesis import settings
 
 from database_templates import BACKENDS, POSTGRES_URL, Templates, postgres_schema
+from hashing_support import PRODUCTION_HASHER, QUICK_HASHER
 from reprieve.domain.model import AccountRef
-from reprieve.services import catalogue
+from reprieve.services import catalogue, members
 from reprieve.services.callers import Caller
 from reprieve.services.sanctions import ImposeSanction, impose_sanction
 from reprieve.store.db import Database, open_database
@@ -40,6 +41,30 @@ ACTOR = "test-suite"
 #: The ``backdated_reason`` of the history tests write: decisions taking effect long before the
 #: test's clock (PRODUCT.md section 8).
 HISTORY = "Test history, entered after the fact."
+
+
+@pytest.fixture(scope="session", autouse=True)
+def quick_password_hashing() -> Iterator[None]:
+    """The whole run hashes passwords at the smallest cost (what a test checks of a password, its
+    sign-in, its change, its refusal, does not depend on the hash's cost): a member made, a
+    sign-in, a demo loaded cost a millisecond instead of 0.2 s of CPU a hash. The application's
+    parameters are tested in tests/security/test_password_hashing.py (``production_hashing``),
+    and the servers the tests start in processes of their own hash with them."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(members, "_hasher", QUICK_HASHER)
+        members._dummy_hash.cache_clear()  # the hash an unknown e-mail is checked against
+        yield
+    members._dummy_hash.cache_clear()
+
+
+@pytest.fixture
+def production_hashing() -> Iterator[None]:
+    """The application's own hasher, for the tests of its parameters."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(members, "_hasher", PRODUCTION_HASHER)
+        members._dummy_hash.cache_clear()
+        yield
+    members._dummy_hash.cache_clear()
 
 
 @pytest.fixture(params=BACKENDS)
