@@ -348,6 +348,11 @@ def test_a_notice_decided_later_reads_open_at_and_as_of_before(world: World) -> 
         case = w.client.get(f"/v1/cases/{n['case']}", params=query, headers=h).json()
         assert (case["state"], case["decision"], case["notices"][0]["state"]) == ("open", None, "open")
         assert w.client.get(f"/v1/cases/{later['case']}", params=query, headers=h).status_code == 404
+        one = w.client.get(f"/v1/notices/{n['id']}", params=query, headers=h).json()
+        assert (one["state"], one["reply"], one["decided_at"]) == ("open", None, None)
+        assert w.client.get(f"/v1/notices/{later['id']}", params=query, headers=h).status_code == 404
+    decided = w.client.get(f"/v1/notices/{n['id']}", headers=h).json()
+    assert decided["state"] == "decided" and decided["reply"]["text"] == REPLY
     now = w.client.get("/v1/notices", params={"state": "decided"}, headers=h).json()["items"]
     assert [x["id"] for x in now] == [n["id"]] and now[0]["reply"]["text"] == REPLY
     future = w.client.get("/v1/notices", params={"as_of": "2999-01-01T00:00:00Z"}, headers=h)

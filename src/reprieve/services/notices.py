@@ -622,13 +622,30 @@ def _ensure_received(received: datetime, via: Channel, *, recorded: datetime) ->
 
 
 def get_notice(
-    db: Database, notice_id: str, *, caller: Caller, include_contact: bool = False, via: str = access_log.API
+    db: Database,
+    notice_id: str,
+    *,
+    caller: Caller,
+    include_contact: bool = False,
+    via: str = access_log.API,
+    at: datetime | None = None,
+    as_of: datetime | None = None,
 ) -> NoticeView:
-    """One notice (404 if another operator's); with the notifier's name and e-mail for the
-    operator's moderators (``include_contact``), the e-mail's reading recorded in the access log."""
+    """One notice (404 if another operator's, or not received yet at ``at`` as known ``as_of``);
+    with the notifier's name and e-mail for the operator's moderators (``include_contact``), the
+    e-mail's reading recorded in the access log. ``at``, ``as_of``: as for ``list_notices`` (a
+    notice decided later reads ``open``, without its reply)."""
     with db.read() as conn:
         row = caller.seen(store.notice_row(conn, notice_id), "notice", notice_id, operator="operator_id")
-        view = _views(conn, [row], include_contact=include_contact)[0]
+        at_us, known = _then(conn, at, as_of)
+        if (at_us is not None and row["received_at"] > at_us) or (known is not None and row["created_seq"] > known):
+            raise NotFoundError(f"no notice {notice_id!r}")
+        cases = None
+        if at_us is not None or known is not None:
+            row = store.row_then(row, at_us, known)
+            case = store.case_row(conn, row["case_id"])
+            cases = None if case is None else {row["case_id"]: store.case_then(case, at_us, known)}
+        view = _views(conn, [row], include_contact=include_contact, cases=cases)[0]
     _log_reveal(db, caller, [view], [row], via=via)
     return view
 

@@ -72,10 +72,13 @@ def list_notices(
 
 
 @router.get("/v1/notices/{notice_id}", response_model=NoticeOut, responses=problem_responses(), summary="A notice")
-def get_notice(tenant: Reader, notice_id: OpaqueId, now: Now) -> dict[str, Any]:
-    """To a moderator or an admin with the notifier's name and e-mail (a read the access log records)."""
+def get_notice(
+    tenant: Reader, notice_id: OpaqueId, now: Now, at: AtIfGiven = None, as_of: AsOf = None
+) -> dict[str, Any]:
+    """To a moderator or an admin with the notifier's name and e-mail (a read the access log
+    records); `at`, `as_of`: as it stood then, as known then (404 before it was received)."""
     return notices.get_notice(
-        tenant.db, notice_id, caller=tenant.caller(now), include_contact=sees_contact(tenant)
+        tenant.db, notice_id, caller=tenant.caller(now), include_contact=sees_contact(tenant), at=at, as_of=as_of
     ).to_json()
 
 
