@@ -1093,6 +1093,42 @@ def _decide_content_complaint(
                 )
                 changes.append(lift_event(sanction, lift_at, reason, {"appeal": appeal_id}, backdated))
                 lifted = (sanction.id, lift_seq, reason)
+    _record_decided(
+        db,
+        uow,
+        appeal,
+        command,
+        effective,
+        caller=caller,
+        lifted=lifted is not None,
+        backdated=backdated,
+        about={"content_decision": decision.id},
+        changes=changes,
+    )
+    # Each decision taken on the complaint issues its statement saying why (services.statements).
+    if restored_seq is not None:
+        issue_restoration_statement(uow, decision.id, restored_seq, why=restored_why)
+    if lifted is not None:
+        sanction_id, lift_seq, why = lifted
+        issue_statements(uow, [(sanction_id, lift_seq)], decided_as="complaint", why=why)
+
+
+def _record_decided(
+    db: Database,
+    uow: UnitOfWork,
+    appeal: dict[str, Any],
+    command: DecideAppeal,
+    effective: datetime,
+    *,
+    caller: Caller,
+    lifted: bool,
+    backdated: PersonalRef | None,
+    about: dict[str, str],
+    changes: list[NewEvent],
+) -> None:
+    """Record the decision of a complaint about something else than a sanction (``about``: the
+    content decision or the notice it names): its reply kept beside the log, its
+    ``appeal.decided``, then the ``changes`` the decision makes."""
     reply_ref = personal.put(
         db,
         uow.conn,
@@ -1102,33 +1138,19 @@ def _decide_content_complaint(
         value=command.reply,
         now=uow.now,
     )
-    uow.record(
-        [
-            NewEvent.of(
-                AppealDecided(
-                    id=appeal_id,
-                    sanction=None,
-                    outcome=decided.value,
-                    rationale=command.rationale,
-                    reply=reply_ref,
-                    decided_by=caller.label,
-                    handling_seconds=handling_seconds(from_micros(appeal["received_at"]), uow.now),
-                    lifted=lifted is not None,
-                    backdated_reason=backdated,
-                    extra={"content_decision": decision.id},
-                ),
-                format_instant(effective) or "",
-                appeal["operator_id"],
-            ),
-            *changes,
-        ]
+    decided = AppealDecided(
+        id=appeal["id"],
+        sanction=None,
+        outcome=command.outcome.value,
+        rationale=command.rationale,
+        reply=reply_ref,
+        decided_by=caller.label,
+        handling_seconds=handling_seconds(from_micros(appeal["received_at"]), uow.now),
+        lifted=lifted,
+        backdated_reason=backdated,
+        extra=about,
     )
-    # Each decision taken on the complaint issues its statement saying why (services.statements).
-    if restored_seq is not None:
-        issue_restoration_statement(uow, decision.id, restored_seq, why=restored_why)
-    if lifted is not None:
-        sanction_id, lift_seq, why = lifted
-        issue_statements(uow, [(sanction_id, lift_seq)], decided_as="complaint", why=why)
+    uow.record([NewEvent.of(decided, format_instant(effective) or "", appeal["operator_id"]), *changes])
 
 
 def _decide_notifier_complaint(
@@ -1167,33 +1189,15 @@ def _decide_notifier_complaint(
                 ],
             )
             changes.append(NewEvent.of(reopened, uow.at, case["operator_id"]))
-    reply_ref = personal.put(
+    _record_decided(
         db,
-        uow.conn,
-        operator=appeal["operator_id"],
-        kind="appeal.reply",
-        subject=appeal["requester"],
-        value=command.reply,
-        now=uow.now,
-    )
-    uow.record(
-        [
-            NewEvent.of(
-                AppealDecided(
-                    id=appeal_id,
-                    sanction=None,
-                    outcome=decided.value,
-                    rationale=command.rationale,
-                    reply=reply_ref,
-                    decided_by=caller.label,
-                    handling_seconds=handling_seconds(from_micros(appeal["received_at"]), uow.now),
-                    lifted=False,
-                    backdated_reason=None,
-                    extra={"notice": notice_id},
-                ),
-                format_instant(effective) or "",
-                appeal["operator_id"],
-            ),
-            *changes,
-        ]
+        uow,
+        appeal,
+        command,
+        effective,
+        caller=caller,
+        lifted=False,
+        backdated=None,
+        about={"notice": notice_id},
+        changes=changes,
     )

@@ -7,6 +7,7 @@ of to the full application, body included, so that every refusal of a request is
 from __future__ import annotations
 
 import asyncio
+from abc import ABC, abstractmethod
 from collections.abc import Awaitable
 from datetime import datetime
 from typing import Any, ClassVar
@@ -33,7 +34,7 @@ class Unsure(Exception):
     """The fast path cannot answer this request exactly as the route would: hand it over."""
 
 
-class FastWrite:
+class FastWrite(ABC):
     """``POST path`` without FastAPI's dependency solving and pydantic parsing; every other
     request, and every body it is not sure of, goes to ``app`` unchanged.
 
@@ -54,17 +55,17 @@ class FastWrite:
         self._lookups: dict[str, asyncio.Future[Principal]] = {}
         self._answers: CommittedWrites | None = None
 
+    @abstractmethod
     def parse(self, body: bytes) -> Any:
         """The command of a body the route's schema certainly accepts; else ``Unsure``."""
-        raise NotImplementedError
 
+    @abstractmethod
     def submit(self, committer: GroupCommitter, command: Any, caller: Caller, answer: Answer) -> None:
         """Submit ``command``; a ``ReprieveError`` raised here (before the writer) is the route's to answer."""
-        raise NotImplementedError
 
+    @abstractmethod
     def respond(self, result: Any) -> tuple[int, bytes]:
         """The status and the JSON body of a committed ``result``."""
-        raise NotImplementedError
 
     def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
         # Not a coroutine itself: it hands back the coroutine that answers, so it adds no frame
