@@ -248,7 +248,8 @@ class CaseView:
     next_cursor: str | None = None
     decision: CaseDecisionView | None = None
 
-    def to_json(self) -> dict[str, Any]:
+    def _head(self) -> dict[str, Any]:
+        """What both answers say of the case itself."""
         return {
             "id": self.id,
             "operator": self.operator,
@@ -257,6 +258,11 @@ class CaseView:
             "state": self.state.value,
             "opened_at": format_instant(self.opened_at),
             "count": self.count,
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            **self._head(),
             "notices": [n.to_json() for n in self.notices],
             "next_cursor": self.next_cursor,
             "decision": self.decision.to_json() if self.decision else None,
@@ -270,13 +276,7 @@ class CaseView:
         if decision is not None:
             decision.pop("rationale")
         return {
-            "id": self.id,
-            "operator": self.operator,
-            "platform": self.platform,
-            "about": self.about.to_json(),
-            "state": self.state.value,
-            "opened_at": format_instant(self.opened_at),
-            "count": self.count,
+            **self._head(),
             "decision": decision,
             "notices": [
                 {
